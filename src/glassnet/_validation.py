@@ -1,0 +1,100 @@
+"""Input checks shared by every front end.
+
+Every check raises ``TypeError``/``ValueError`` with a message that names the
+argument, what was expected and what was received.
+"""
+
+import numbers
+
+import numpy as np
+
+
+def check_array(X, name="x", ndim=2, dtype=None, allow_empty=False, finite=True, allow_nd=False):
+    """Convert ``X`` to a NumPy array and check its rank, size and values.
+
+    Parameters
+    ----------
+    X : array-like
+    name : str
+        The argument's name, used in messages.
+    ndim : int or None
+        Required number of dimensions (None: any).
+    dtype : dtype or None
+        Cast to this dtype (no copy when it already has it).
+    allow_nd : bool
+        Accept ``ndim`` or more dimensions (for models that start with Flatten).
+    """
+    if X is None:
+        raise TypeError(f"{name} must be an array-like of numbers. Received: {name}=None")
+    if isinstance(X, (str, bytes, dict)):
+        raise TypeError(f"{name} must be an array-like of numbers. Received: {type(X).__name__}")
+    try:
+        arr = np.asarray(X)
+    except Exception as exc:  # ragged lists and the like
+        raise ValueError(f"{name} could not be converted to an array: {exc}") from None
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise TypeError(
+            f"{name} must contain numbers. Received an array of dtype {arr.dtype}"
+        )
+    if ndim is not None:
+        bad = arr.ndim < ndim if allow_nd else arr.ndim != ndim
+        if bad:
+            want = f"at least {ndim}-D" if allow_nd else f"{ndim}-D"
+            hint = ""
+            if arr.ndim == 1 and ndim == 2:
+                hint = " Reshape your data with x.reshape(-1, 1) for one feature or x.reshape(1, -1) for one sample."
+            raise ValueError(
+                f"{name} must be a {want} array of shape (n_samples, n_features). "
+                f"Received an array of shape {arr.shape}.{hint}"
+            )
+    if not allow_empty and arr.size == 0:
+        raise ValueError(f"{name} is empty (shape {arr.shape}); at least one sample is required.")
+    if dtype is not None:
+        arr = arr.astype(dtype, copy=False)
+    if finite and np.issubdtype(arr.dtype, np.floating) and not np.isfinite(arr).all():
+        kind = "NaN" if np.isnan(arr).any() else "inf"
+        raise ValueError(f"{name} contains {kind} values; remove or impute them first.")
+    return arr
+
+
+def check_consistent_length(**arrays):
+    """Raise if the named arrays do not share their first dimension."""
+    lengths = {k: len(v) for k, v in arrays.items() if v is not None}
+    if len(set(lengths.values())) > 1:
+        desc = ", ".join(f"{k} has {n}" for k, n in lengths.items())
+        raise ValueError(f"Inconsistent numbers of samples: {desc}.")
+
+
+def check_positive_int(value, name, allow_none=False):
+    """Return ``value`` as int if it is a positive integer; else raise."""
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be a positive integer. Received: {name}={value!r}")
+    if value <= 0:
+        raise ValueError(f"{name} must be a positive integer. Received: {name}={value!r}")
+    return int(value)
+
+
+def check_non_negative_int(value, name):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be a non-negative integer. Received: {name}={value!r}")
+    if value < 0:
+        raise ValueError(f"{name} must be a non-negative integer. Received: {name}={value!r}")
+    return int(value)
+
+
+def check_number(value, name, low=None, high=None, low_open=False, high_open=False):
+    """Return ``value`` as float if it is a real number within the bounds."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number. Received: {name}={value!r}")
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be finite. Received: {name}={value!r}")
+    if low is not None and (value < low or (low_open and value == low)):
+        op = ">" if low_open else ">="
+        raise ValueError(f"{name} must be {op} {low}. Received: {name}={value!r}")
+    if high is not None and (value > high or (high_open and value == high)):
+        op = "<" if high_open else "<="
+        raise ValueError(f"{name} must be {op} {high}. Received: {name}={value!r}")
+    return value

@@ -1,0 +1,70 @@
+"""The array namespace every piece of math goes through, its dtypes and randomness.
+
+All layers, losses and optimizers write ``xp.matmul``, ``xp.exp``, ... with
+``xp`` taken from :func:`get_namespace`; NumPy is the default namespace, and a
+different Array-API namespace can be installed with :func:`set_namespace`
+without touching the layers.
+"""
+
+import numpy as np
+
+_state = {"xp": np, "floatx": "float32", "rng": np.random.default_rng()}
+
+_FLOAT_DTYPES = ("float16", "float32", "float64")
+
+
+def get_namespace():
+    """Return the active array namespace (``numpy`` unless replaced)."""
+    return _state["xp"]
+
+
+def set_namespace(xp):
+    """Install another Array-API compatible namespace for all later math."""
+    _state["xp"] = xp
+
+
+def floatx():
+    """Return the default float dtype name (``"float32"`` unless changed)."""
+    return _state["floatx"]
+
+
+def set_floatx(value):
+    """Set the default float dtype: ``"float16"``, ``"float32"`` or ``"float64"``."""
+    _state["floatx"] = standardize_dtype(value)
+
+
+def standardize_dtype(dtype):
+    """Return a dtype name from a string, NumPy dtype or None (-> floatx())."""
+    if dtype is None:
+        return floatx()
+    try:
+        name = np.dtype(dtype).name
+    except TypeError:
+        name = None
+    if name not in _FLOAT_DTYPES:
+        raise ValueError(
+            f"dtype must be one of {', '.join(_FLOAT_DTYPES)}. Received: dtype={dtype!r}"
+        )
+    return name
+
+
+def global_rng():
+    """The generator behind every random component that was given no seed."""
+    return _state["rng"]
+
+
+def set_global_seed(seed):
+    _state["rng"] = np.random.default_rng(seed)
+
+
+def make_rng(seed=None):
+    """A new generator: from ``seed`` if given, else drawn from the global one.
+
+    Drawing child seeds from the global generator is what makes
+    ``set_random_seed(s)`` reproduce every initializer, shuffle and dropout mask.
+    """
+    if seed is None:
+        seed = int(global_rng().integers(0, 2**63 - 1))
+    elif not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer or None. Received: seed={seed!r}")
+    return np.random.default_rng(int(seed))
