@@ -1,0 +1,289 @@
+"""Gradient descent on a function, with the lectures' trace table (SPEC C7).
+
+The lecture (seed 000) minimises f(x) = x² from x0 = 2 and tabulates, step by
+step, ``x, f(x), f'(x), η·f'(x), x − η·f'(x)``:
+
+>>> from glassnet.descent import gradient_descent
+>>> trace = gradient_descent(lambda x: x**2, 2.0, 0.2, steps=3, grad=lambda x: 2 * x)
+>>> trace.x
+array([2.   , 1.2  , 0.72 , 0.432])
+>>> trace.verdict
+'converges'
+
+The same function can be minimised with momentum, Nesterov, Adagrad, RMSprop
+or Adam (``optimizer=``), whose update formulas follow Keras 3, to compare
+their paths (:func:`compare_optimizers`).
+"""
+
+import inspect
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._validation import check_number, check_positive_int
+
+__all__ = ["gradient_descent", "compare_optimizers", "DescentTrace", "numerical_gradient"]
+
+COLUMNS = ("x", "f(x)", "f'(x)", "η·f'(x)", "x − η·f'(x)")
+
+
+def numerical_gradient(f, x, eps=1e-6):
+    """Central differences ∂f/∂x_i ≈ (f(x + ε e_i) − f(x − ε e_i)) / 2ε."""
+    x = np.asarray(x, dtype=np.float64)
+    E = eps * np.eye(x.size).reshape((x.size,) + x.shape)
+    return np.array([(float(f(x + e)) - float(f(x - e))) / (2 * eps) for e in E]).reshape(x.shape)
+
+
+# --- one update per optimizer: state dict in, step Δ out (x_next = x − Δ) ---------------
+# The formulas are Keras 3's update_step, written for one float64 vector.
+
+def _plain(g, state, eta):
+    """Plain gradient descent: Δ = η·∇f(x)."""
+    return eta * g
+
+
+def _momentum(g, state, eta, momentum=0.9, nesterov=False):
+    """v ← α·v − η·g;  x ← x + v  (Nesterov: x ← x + α·v − η·g)."""
+    v = state.get("velocity", np.zeros_like(g))
+    v = momentum * v - eta * g
+    state["velocity"] = v
+    return -(momentum * v - eta * g) if nesterov else -v
+
+
+def _nesterov(g, state, eta, momentum=0.9):
+    """Momentum with the look-ahead step of Nesterov."""
+    return _momentum(g, state, eta, momentum=momentum, nesterov=True)
+
+
+def _adagrad(g, state, eta, initial_accumulator_value=0.1, epsilon=1e-7):
+    """G ← G + g²;  Δ = η·g / √(G + ε)."""
+    G = state.get("accumulator", np.full_like(g, initial_accumulator_value)) + g * g
+    state["accumulator"] = G
+    return eta * g / np.sqrt(G + epsilon)
+
+
+def _rmsprop(g, state, eta, rho=0.9, epsilon=1e-7):
+    """v ← ρ·v + (1 − ρ)·g²;  Δ = η·g / √(v + ε)."""
+    v = rho * state.get("velocity", np.zeros_like(g)) + (1 - rho) * g * g
+    state["velocity"] = v
+    return eta * g / np.sqrt(v + epsilon)
+
+
+def _adam(g, state, eta, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
+    """m ← m + (g − m)(1 − β₁);  v ← v + (g² − v)(1 − β₂);
+    Δ = η·√(1 − β₂ᵗ)/(1 − β₁ᵗ) · m / (√v + ε)."""
+    t = state.get("t", 0) + 1
+    m = state.get("m", np.zeros_like(g))
+    v = state.get("v", np.zeros_like(g))
+    m = m + (g - m) * (1 - beta_1)
+    v = v + (g * g - v) * (1 - beta_2)
+    state.update(t=t, m=m, v=v)
+    alpha = eta * np.sqrt(1 - beta_2**t) / (1 - beta_1**t)
+    return alpha * m / (np.sqrt(v) + epsilon)
+
+
+_OPTIMIZERS = {
+    "gd": _plain,
+    "sgd": _plain,
+    "momentum": _momentum,
+    "nesterov": _nesterov,
+    "adagrad": _adagrad,
+    "rmsprop": _rmsprop,
+    "adam": _adam,
+}
+
+
+@dataclass
+class DescentTrace:
+    """The path of a descent: iterates, values, gradients and steps.
+
+    Attributes
+    ----------
+    x : ndarray, shape (steps + 1,) or (steps + 1, n)
+        The iterates, ``x0`` first.
+    fx : ndarray, shape (steps + 1,)
+        f at each iterate.
+    grad : ndarray, shape like ``x``
+        ∇f at each iterate.
+    step : ndarray, shape (steps,) or (steps, n)
+        The step Δ taken from each iterate: ``x[k+1] = x[k] − step[k]``
+        (for plain descent Δ = η·f'(x)).
+    learning_rate : float
+    optimizer : str
+    verdict : str
+        ``"converges"``, ``"oscillates"`` or ``"diverges"``.
+    """
+
+    x: np.ndarray
+    fx: np.ndarray
+    grad: np.ndarray
+    step: np.ndarray
+    learning_rate: float
+    optimizer: str
+    verdict: str
+
+    def table(self):
+        """The seed's rows, one per step: (x, f(x), f'(x), η·f'(x), x − η·f'(x)).
+
+        Returns
+        -------
+        rows : list of tuple
+            For a 1-D function each entry is a float, so ``np.array(rows)`` has
+            shape (steps, 5); for n-D, x, f'(x) and the steps are arrays.
+            The column names are in ``glassnet.descent.COLUMNS``.
+        """
+        scalar = self.x.ndim == 1
+        conv = float if scalar else np.array
+        return [
+            (conv(self.x[k]), float(self.fx[k]), conv(self.grad[k]), conv(self.step[k]), conv(self.x[k + 1]))
+            for k in range(len(self.step))
+        ]
+
+    def format_table(self, digits=10):
+        """The table as text, laid out as on the lecture slides."""
+        head = "\t".join(COLUMNS + ("Eta",))
+        fmt = lambda v: np.array2string(np.asarray(v), precision=digits) if np.ndim(v) else f"{v:.{digits}g}"
+        lines = [head] + [
+            "\t".join(fmt(v) for v in row) + f"\t{self.learning_rate:g}" for row in self.table()
+        ]
+        return "\n".join(lines)
+
+    def __str__(self):
+        return f"{self.format_table()}\nverdict: {self.verdict}"
+
+
+def _verdict(X, rtol=1e-6):
+    """Classify a path by its step lengths s_k = ‖x_{k+1} − x_k‖.
+
+    Steps that shrink (geometric mean ratio below 1) or vanish: converges;
+    steps that grow: diverges; steps of constant length that reverse
+    direction: oscillates; constant steps in one direction: diverges (the
+    iterate drifts away without bound).
+    """
+    X = X.reshape(len(X), -1)
+    if not np.isfinite(X).all():
+        return "diverges"
+    D = np.diff(X, axis=0)
+    s = np.linalg.norm(D, axis=1)
+    scale = max(1.0, float(np.abs(X).max()))
+    if s[-1] <= 1e-12 * scale:
+        return "converges"
+    if len(s) == 1 or s[0] == 0:
+        return "converges" if s[-1] < s[0] or s[0] == 0 else "diverges"
+    ratio = (s[-1] / s[0]) ** (1.0 / (len(s) - 1))
+    if ratio < 1 - rtol:
+        return "converges"
+    if ratio > 1 + rtol:
+        return "diverges"
+    reversals = np.einsum("ij,ij->i", D[1:], D[:-1]) < 0
+    return "oscillates" if reversals.mean() > 0.5 else "diverges"
+
+
+def gradient_descent(f, x0, learning_rate, steps=12, grad=None, *, optimizer="gd", eps=1e-6, **optimizer_params):
+    """Minimise ``f`` from ``x0``: x_{k+1} = x_k − η·∇f(x_k).
+
+    Parameters
+    ----------
+    f : callable
+        ``f(x) -> float`` with ``x`` a float or a 1-D array.
+    x0 : float or array-like of shape (n,)
+        Starting point.
+    learning_rate : float
+        η > 0.
+    steps : int
+        Number of updates (rows of the table); ``x`` gets ``steps + 1`` entries.
+    grad : callable or None
+        ``grad(x)`` = f'(x) (or ∇f(x)); None uses central differences with ``eps``.
+    optimizer : str
+        ``"gd"`` (the lecture's rule, alias ``"sgd"``), ``"momentum"``,
+        ``"nesterov"``, ``"adagrad"``, ``"rmsprop"`` or ``"adam"``: Keras 3's
+        update formulas, with their hyperparameters as keyword arguments
+        (``momentum=0.9``, ``rho=0.9``, ``beta_1=0.9``, ``beta_2=0.999``,
+        ``epsilon=1e-7``, ``initial_accumulator_value=0.1``).
+
+    Returns
+    -------
+    DescentTrace
+        ``.x`` (iterates, x0 first), ``.table()`` and ``.verdict``.
+    """
+    if not callable(f):
+        raise TypeError(f"f must be a callable f(x) -> float. Received: f={f!r}")
+    if grad is not None and not callable(grad):
+        raise TypeError(f"grad must be a callable grad(x) or None. Received: grad={grad!r}")
+    eta = check_number(learning_rate, "learning_rate", low=0, low_open=True)
+    steps = check_positive_int(steps, "steps")
+    eps = check_number(eps, "eps", low=0, low_open=True)
+    if not isinstance(optimizer, str) or optimizer.lower() not in _OPTIMIZERS:
+        raise ValueError(
+            f"Unknown optimizer {optimizer!r}. Valid names: {', '.join(sorted(_OPTIMIZERS))}."
+        )
+    update = _OPTIMIZERS[optimizer.lower()]
+    valid = list(inspect.signature(update).parameters)[3:]
+    unknown = sorted(set(optimizer_params) - set(valid))
+    if unknown:
+        raise TypeError(
+            f"Unknown parameter(s) {', '.join(unknown)} for optimizer {optimizer!r}. "
+            f"Valid parameters: {', '.join(valid) or 'none'}."
+        )
+    x = np.asarray(x0, dtype=np.float64)
+    if x.ndim > 1 or x.size == 0 or not np.isfinite(x).all():
+        raise ValueError(f"x0 must be a finite number or 1-D array. Received: x0={x0!r}")
+    scalar = x.ndim == 0
+
+    def grad_at(x):
+        g = grad(x) if grad is not None else numerical_gradient(f, x, eps)
+        return np.asarray(g, dtype=np.float64).reshape(x.shape)
+
+    X, F, G, S = [x], [], [], []
+    state = {}
+    with np.errstate(over="ignore", invalid="ignore"):
+        for _ in range(steps):
+            F.append(float(f(x)))
+            g = grad_at(x)
+            delta = update(g, state, eta, **optimizer_params)
+            x = x - delta
+            G.append(g)
+            S.append(delta)
+            X.append(x)
+        F.append(float(f(x)))
+        G.append(grad_at(x))
+    X = np.array(X)
+    return DescentTrace(
+        x=X,
+        fx=np.array(F),
+        grad=np.array(G),
+        step=np.array(S),
+        learning_rate=eta,
+        optimizer=optimizer.lower(),
+        verdict=_verdict(X if not scalar else X[:, None]),
+    )
+
+
+def compare_optimizers(f, x0, steps=50, grad=None, optimizers=None):
+    """Run several optimizers on the same function from the same start.
+
+    Parameters
+    ----------
+    optimizers : dict or None
+        ``{label: (name, learning_rate, params_dict)}``; None compares
+        plain descent, momentum, Nesterov, Adagrad, RMSprop and Adam with
+        learning rates suited to f(x) = x² from x0 = 2.
+
+    Returns
+    -------
+    dict
+        ``{label: DescentTrace}``.
+    """
+    if optimizers is None:
+        optimizers = {
+            "gd": ("gd", 0.1, {}),
+            "momentum": ("momentum", 0.1, {"momentum": 0.5}),
+            "nesterov": ("nesterov", 0.1, {"momentum": 0.5}),
+            "adagrad": ("adagrad", 1.0, {}),
+            "rmsprop": ("rmsprop", 0.1, {}),
+            "adam": ("adam", 0.3, {}),
+        }
+    return {
+        label: gradient_descent(f, x0, lr, steps, grad, optimizer=name, **params)
+        for label, (name, lr, params) in optimizers.items()
+    }

@@ -1,0 +1,194 @@
+"""Gradient descent on a function: seed 000's tables, verdicts, optimizers (SPEC C7)."""
+
+import numpy as np
+import pytest
+
+from glassnet.descent import COLUMNS, compare_optimizers, gradient_descent, numerical_gradient
+
+
+def square(x):
+    return x**2
+
+
+def dsquare(x):
+    return 2 * x
+
+
+# Seed 000, "1D case", f(x) = x², x0 = 2: the slides' columns
+# x, f(x)=x², f'(x)=2x, η·f'(x), x − η·f'(x), typed from the slides.
+SEED_TABLES = {
+    0.2: [
+        (2, 4, 4, 0.8, 1.2),
+        (1.2, 1.44, 2.4, 0.48, 0.72),
+        (0.72, 0.5184, 1.44, 0.288, 0.432),
+        (0.432, 0.186624, 0.864, 0.1728, 0.2592),
+        (0.2592, 0.06718464, 0.5184, 0.10368, 0.15552),
+        (0.15552, 0.0241864704, 0.31104, 0.062208, 0.093312),
+        (0.093312, 0.008707129344, 0.186624, 0.0373248, 0.0559872),
+        (0.0559872, 0.00313456656384, 0.1119744, 0.02239488, 0.03359232),
+        (0.03359232, 0.001128443962982, 0.06718464, 0.013436928, 0.020155392),
+        (0.020155392, 0.000406239826673, 0.040310784, 0.0080621568, 0.0120932352),
+        (0.0120932352, 0.000146246337602, 0.0241864704, 0.00483729408, 0.00725594112),
+        (0.00725594112, 0.000052648681536, 0.01451188224, 0.002902376448, 0.004353564672),
+    ],
+    0.4: [
+        (2, 4, 4, 1.6, 0.4),
+        (0.4, 0.16, 0.8, 0.32, 0.08),
+        (0.08, 0.0064, 0.16, 0.064, 0.016),
+        (0.016, 0.000256, 0.032, 0.0128, 0.0032),
+        (0.0032, 0.00001024, 0.0064, 0.00256, 0.00064),
+        (0.00064, 0.0000004096, 0.00128, 0.000512, 0.000128),
+        (0.000128, 0.000000016384, 0.000256, 0.0001024, 0.0000256),
+        (0.0000256, 0.00000000065536, 0.0000512, 0.00002048, 0.00000512),
+        (0.00000512, 0.0000000000262144, 0.00001024, 0.000004096, 0.000001024),
+        (0.000001024, 0.000000000001048576, 0.000002048, 0.0000008192, 0.0000002048),
+        (0.0000002048, 0.00000000000004194304, 0.0000004096, 0.00000016384, 0.00000004096),
+        (0.00000004096, 0.0000000000000016777216, 0.00000008192, 0.000000032768, 0.000000008192),
+    ],
+    # The slide's table for η = 0.5 is illegible; by hand: 2 − 0.5·4 = 0, then 0 forever.
+    0.5: [(2, 4, 4, 2, 0)] + [(0, 0, 0, 0, 0)] * 11,
+    1.0: [(2, 4, 4, 4, -2), (-2, 4, -4, -4, 2)] * 6,
+    1.05: [
+        (2, 4, 4, 4.2, -2.2),
+        (-2.2, 4.84, -4.4, -4.62, 2.42),
+        (2.42, 5.8564, 4.84, 5.082, -2.662),
+        (-2.662, 7.086244, -5.324, -5.5902, 2.9282),
+        (2.9282, 8.57435524, 5.8564, 6.14922, -3.22102),
+        (-3.22102, 10.3749698404, -6.44204, -6.764142, 3.543122),
+        (3.543122, 12.553713506884, 7.086244, 7.4405562, -3.8974342),
+        (-3.8974342, 15.1899933433296, -7.7948684, -8.18461182, 4.28717762),
+        (4.28717762, 18.3798919454289, 8.57435524, 9.003073002, -4.715895382),
+        (-4.715895382, 22.2396692539689, -9.431790764, -9.9033803022, 5.1874849202),
+        (5.1874849202, 26.9099997973024, 10.3749698404, 10.89371833242, -5.70623341222),
+        (-5.70623341222, 32.5610997547359, -11.41246682444, -11.983090165662, 6.276856753442),
+    ],
+}
+VERDICTS = {0.2: "converges", 0.4: "converges", 0.5: "converges", 1.0: "oscillates", 1.05: "diverges"}
+
+
+@pytest.mark.parametrize("eta", sorted(SEED_TABLES))
+def test_seed_table_row_by_row(eta):
+    trace = gradient_descent(square, 2.0, eta, steps=12, grad=dsquare)
+    rows = np.array(trace.table())
+    assert rows.shape == (12, 5)
+    # 1e-12 relative; the slides round f(x) to 15 decimal places, hence atol 1e-15.
+    np.testing.assert_allclose(rows, np.array(SEED_TABLES[eta], dtype=float), rtol=1e-12, atol=1e-15)
+    assert trace.verdict == VERDICTS[eta]
+
+
+def test_iterates_start_with_x0_and_match_first_column():
+    trace = gradient_descent(square, 2.0, 0.2, steps=12, grad=dsquare)
+    assert trace.x.shape == (13,)
+    assert trace.x[0] == 2.0
+    np.testing.assert_allclose(trace.x[:6], [2, 1.2, 0.72, 0.432, 0.2592, 0.15552], rtol=1e-12)
+    assert len(COLUMNS) == 5
+
+
+def test_numerical_gradient_reproduces_the_table():
+    exact = gradient_descent(square, 2.0, 0.2, steps=12, grad=dsquare)
+    numeric = gradient_descent(square, 2.0, 0.2, steps=12)
+    np.testing.assert_allclose(numeric.x, exact.x, rtol=1e-8, atol=1e-12)
+    assert numeric.verdict == "converges"
+
+
+def test_n_dimensional_descent():
+    # f(x, y) = x² + 3y², ∇f = (2x, 6y): x_{k+1} = (1 − 2η)x_k, y_{k+1} = (1 − 6η)y_k.
+    f = lambda v: v[0] ** 2 + 3 * v[1] ** 2
+    trace = gradient_descent(f, [1.0, 1.0], 0.1, steps=10)
+    k = np.arange(11)
+    np.testing.assert_allclose(trace.x, np.c_[0.8**k, 0.4**k], rtol=1e-7, atol=1e-12)
+    assert trace.verdict == "converges"
+    x, fx, g, step, x_next = trace.table()[0]
+    np.testing.assert_allclose(g, [2.0, 6.0], rtol=1e-8)
+    np.testing.assert_allclose(step, [0.2, 0.6], rtol=1e-8)
+    assert fx == 4.0
+    # η = 0.4 makes the y-direction diverge: |1 − 6η| = 1.4 > 1.
+    assert gradient_descent(f, [1.0, 1.0], 0.4, steps=10).verdict == "diverges"
+
+
+def test_numerical_gradient_central_differences():
+    f = lambda v: np.sin(v[0]) * v[1] ** 3
+    v = np.array([0.3, -1.2])
+    expected = [np.cos(0.3) * (-1.2) ** 3, 3 * np.sin(0.3) * 1.44]
+    np.testing.assert_allclose(numerical_gradient(f, v), expected, rtol=1e-8)
+
+
+# --- other optimizers on the same function: Keras 3 formulas, worked by hand ---------
+
+def test_momentum_two_steps_by_hand():
+    # v = 0.5·0 − 0.1·4 = −0.4, x = 1.6; v = 0.5·(−0.4) − 0.1·3.2 = −0.52, x = 1.08
+    trace = gradient_descent(square, 2.0, 0.1, 2, dsquare, optimizer="momentum", momentum=0.5)
+    np.testing.assert_allclose(trace.x, [2.0, 1.6, 1.08], rtol=1e-12)
+
+
+def test_nesterov_first_step_by_hand():
+    # v = −0.4;  x = 2 + 0.5·(−0.4) − 0.1·4 = 1.4
+    trace = gradient_descent(square, 2.0, 0.1, 1, dsquare, optimizer="nesterov", momentum=0.5)
+    np.testing.assert_allclose(trace.x, [2.0, 1.4], rtol=1e-12)
+
+
+def test_adagrad_first_step_by_hand():
+    # G = 0.1 + 4² = 16.1;  x = 2 − 1.0·4/√(16.1 + 1e-7)
+    trace = gradient_descent(square, 2.0, 1.0, 1, dsquare, optimizer="adagrad")
+    np.testing.assert_allclose(trace.x[1], 2 - 4 / np.sqrt(16.1 + 1e-7), rtol=1e-12)
+
+
+def test_rmsprop_matches_keras_docstring_example():
+    # keras.optimizers.RMSprop(learning_rate=0.1) on var1 = 10, loss = var1²/2 -> 9.683772
+    trace = gradient_descent(lambda x: x**2 / 2, 10.0, 0.1, 1, lambda x: x, optimizer="rmsprop")
+    assert trace.x[1] == pytest.approx(9.683772, abs=1e-6)
+
+
+def test_adam_first_step_is_learning_rate_times_sign():
+    # m̂ = g, v̂ = g², so the first step is η·g/(|g| + ε·…) ≈ η·sign(g)
+    trace = gradient_descent(square, 2.0, 0.3, 1, dsquare, optimizer="adam")
+    assert trace.x[1] == pytest.approx(1.7, abs=1e-6)
+
+
+def test_compare_optimizers_all_reach_the_minimum_of_a_bowl():
+    f = lambda v: v[0] ** 2 + 10 * v[1] ** 2
+    g = lambda v: np.array([2 * v[0], 20 * v[1]])
+    runs = compare_optimizers(f, [2.0, 1.0], steps=200, grad=g, optimizers={
+        "gd": ("gd", 0.04, {}),
+        "momentum": ("momentum", 0.04, {"momentum": 0.5}),
+        "nesterov": ("nesterov", 0.04, {"momentum": 0.5}),
+        "adagrad": ("adagrad", 1.0, {}),
+        "rmsprop": ("rmsprop", 0.01, {}),
+        "adam": ("adam", 0.05, {}),
+    })
+    assert set(runs) == {"gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"}
+    for name, trace in runs.items():
+        assert trace.fx[-1] < 1e-2 * trace.fx[0], name
+    # Momentum needs fewer steps than plain descent on this ill-conditioned bowl.
+    assert runs["momentum"].fx[30] < runs["gd"].fx[30]
+
+
+def test_format_table_has_seed_headers():
+    text = str(gradient_descent(square, 2.0, 1.05, 2, dsquare))
+    assert text.splitlines()[0].split("\t") == list(COLUMNS) + ["Eta"]
+    assert "-2.2" in text and "diverges" in text
+
+
+@pytest.mark.parametrize(
+    "kwargs, exc, match",
+    [
+        ({"learning_rate": 0.0}, ValueError, "learning_rate"),
+        ({"learning_rate": "fast"}, TypeError, "learning_rate"),
+        ({"steps": 0}, ValueError, "steps"),
+        ({"x0": [[1.0]]}, ValueError, "x0"),
+        ({"x0": np.nan}, ValueError, "x0"),
+        ({"optimizer": "lbfgs"}, ValueError, "adam"),
+        ({"optimizer": "adam", "momentum": 0.9}, TypeError, "momentum"),
+        ({"grad": 3}, TypeError, "grad"),
+    ],
+)
+def test_bad_input(kwargs, exc, match):
+    args = {"f": square, "x0": 2.0, "learning_rate": 0.1, "steps": 3}
+    args.update(kwargs)
+    with pytest.raises(exc, match=match):
+        gradient_descent(**args)
+
+
+def test_non_callable_f():
+    with pytest.raises(TypeError, match="f must be a callable"):
+        gradient_descent(3.0, 2.0, 0.1)
