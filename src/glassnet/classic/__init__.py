@@ -1,0 +1,7 @@
+"""Classic networks and learning rules (SPEC C1–C6): perceptron, delta rule,
+hand-wired threshold units, Hopfield, self-organizing map, autoencoder compression."""
+
+from .bitmaps import load_bitmaps, show_bitmap
+from .hopfield import CapacityWarning, Hopfield, RecallCycleWarning, flip_bits
+
+__all__ = ["CapacityWarning", "Hopfield", "RecallCycleWarning", "flip_bits", "load_bitmaps", "show_bitmap"]

@@ -1,0 +1,314 @@
+"""Hopfield network: Hebbian storage and recall of bipolar patterns (SPEC C4, seed 000 ssn6).
+
+Storage (Hebb's rule, zero diagonal), for p patterns ξ^μ ∈ {−1, +1}^N::
+
+    W = (1/N) Σ_μ ξ^μ ξ^μᵀ − (p/N) I
+
+Recall updates s_i ← sgn(h_i) with the local field h_i = Σ_j W_ij s_j
+(h_i = 0 keeps s_i), one neuron at a time (asynchronous) or all at once
+(synchronous). The energy E(s) = −½ sᵀ W s never increases in asynchronous
+mode; synchronous recall can end in a 2-cycle instead of a fixed point.
+"""
+
+import itertools
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._validation import check_array, check_number, check_positive_int
+from ..backend import make_rng
+
+__all__ = ["Hopfield", "HopfieldTrace", "CapacityWarning", "RecallCycleWarning", "flip_bits"]
+
+CAPACITY_RATIO = 0.138
+"""Patterns per neuron a Hopfield network stores reliably (Amit, Gutfreund, Sompolinsky)."""
+
+
+class CapacityWarning(UserWarning):
+    """More patterns were stored than ≈ 0.138·N; recall will meet spurious states."""
+
+
+class RecallCycleWarning(UserWarning):
+    """Synchronous recall ended in a 2-cycle rather than a fixed point."""
+
+
+def _check_bipolar(P, name):
+    if not np.isin(P, (-1, 1)).all():
+        bad = np.unique(P[~np.isin(P, (-1, 1))])[:5]
+        raise ValueError(
+            f"{name} must be bipolar (every entry −1 or +1). Received values such as {bad.tolist()}; "
+            "map 0/1 data with 2*x - 1."
+        )
+
+
+def flip_bits(pattern, fraction, random_state=None):
+    """Return a copy of bipolar ``pattern`` with ``round(fraction·N)`` bits flipped.
+
+    Each row of a 2-D input gets its own randomly chosen positions.
+    """
+    fraction = check_number(fraction, "fraction", low=0, high=1)
+    P = np.array(pattern, copy=True)
+    rng = make_rng(random_state)
+    rows = P.reshape(-1, P.shape[-1]) if P.ndim > 1 else P.reshape(1, -1)
+    n_flip = int(round(fraction * rows.shape[1]))
+    for row in rows:  # one draw per pattern: few rows, each a vectorised flip
+        row[rng.choice(rows.shape[1], n_flip, replace=False)] *= -1
+    return P
+
+
+@dataclass
+class HopfieldTrace:
+    """What happened during one recall.
+
+    Attributes
+    ----------
+    states : ndarray, shape (T + 1, n_states, N)
+        The states after every update (a single neuron in async mode, all
+        neurons in sync mode), the initial states first.
+    energies : ndarray, shape (T + 1, n_states)
+        E(s) = −½ sᵀWs of each recorded state.
+    converged : ndarray of bool, shape (n_states,)
+        Whether each state reached a fixed point.
+    cycle_length : ndarray of int, shape (n_states,)
+        2 where synchronous recall fell into a 2-cycle, else 0.
+    n_sweeps : int
+        Sweeps (async) or synchronous steps done.
+    kinds : list of str
+        :meth:`Hopfield.classify` of each final state.
+    """
+
+    states: np.ndarray
+    energies: np.ndarray
+    converged: np.ndarray
+    cycle_length: np.ndarray
+    n_sweeps: int
+    kinds: list
+
+
+class Hopfield:
+    """A Hopfield network of N bipolar neurons.
+
+    Parameters
+    ----------
+    max_iter : int
+        Most sweeps over all neurons (async) or synchronous steps in a recall.
+    order : {"random", "sequential"}
+        Order of the neurons in an asynchronous sweep: a fresh random
+        permutation per sweep, or 0, 1, ..., N−1.
+    random_state : int or None
+        Seed for the random update order.
+
+    Attributes
+    ----------
+    W_ : ndarray, shape (N, N)
+        Hebbian weights with zero diagonal.
+    patterns_ : ndarray, shape (p, N)
+        The stored patterns.
+    capacity_ : float
+        0.138·N.
+    """
+
+    def __init__(self, max_iter=100, order="random", random_state=None):
+        self.max_iter = max_iter
+        self.order = order
+        self.random_state = random_state
+
+    # ---- storage -------------------------------------------------------------
+    def fit(self, patterns):
+        """Store bipolar patterns by Hebb's rule: W = (1/N) Σ ξξᵀ, W_ii = 0.
+
+        Parameters
+        ----------
+        patterns : array-like, shape (p, N) or (p, height, width)
+            Entries −1 or +1; images are flattened.
+        """
+        P = check_array(patterns, "patterns", ndim=None)
+        if P.ndim < 2:
+            raise ValueError(
+                f"patterns must have shape (p, N) or (p, height, width). Received shape {P.shape}."
+            )
+        _check_bipolar(P, "patterns")
+        check_positive_int(self.max_iter, "max_iter")
+        if self.order not in ("random", "sequential"):
+            raise ValueError(f"order must be 'random' or 'sequential'. Received: order={self.order!r}")
+        self.pattern_shape_ = P.shape[1:]
+        X = P.reshape(len(P), -1).astype(np.float64)
+        p, N = X.shape
+        self.n_features_in_ = N
+        self.patterns_ = X.astype(np.int8)
+        self.W_ = X.T @ X / N
+        np.fill_diagonal(self.W_, 0.0)
+        self.capacity_ = CAPACITY_RATIO * N
+        if p > 1 and p > self.capacity_:  # one pattern is always a fixed point
+            warnings.warn(
+                f"Storing p={p} patterns in a Hopfield network of N={N} neurons exceeds its "
+                f"capacity ≈ 0.138·N = {self.capacity_:.1f}; recall will end in spurious states.",
+                CapacityWarning,
+                stacklevel=2,
+            )
+        self._rng = make_rng(self.random_state)
+        return self
+
+    # ---- energy and states ---------------------------------------------------
+    def _check_fitted(self):
+        if not hasattr(self, "W_"):
+            raise RuntimeError("This Hopfield network stores no patterns yet; call fit(patterns) first.")
+
+    def _as_states(self, state, name="state"):
+        """Return (S of shape (n, N) float64, output shape, whether one state was given)."""
+        self._check_fitted()
+        S = check_array(state, name, ndim=None)
+        if S.shape == self.pattern_shape_ or S.shape == (self.n_features_in_,):
+            single = True
+        elif S.shape[1:] == self.pattern_shape_ or S.shape[1:] == (self.n_features_in_,):
+            single = False
+        else:
+            raise ValueError(
+                f"{name} must have shape {self.pattern_shape_} or (n, *{self.pattern_shape_}) "
+                f"to match the stored patterns. Received shape {S.shape}."
+            )
+        _check_bipolar(S, name)
+        return S.reshape(-1, self.n_features_in_).astype(np.float64), S.shape, single
+
+    def energy(self, state):
+        """E(s) = −½ sᵀ W s (no thresholds).
+
+        Returns a float for one state, an array of shape (n,) for n states.
+        """
+        S, _, single = self._as_states(state)
+        E = -0.5 * np.einsum("ni,ij,nj->n", S, self.W_, S)
+        return float(E[0]) if single else E
+
+    def is_stable(self, state):
+        """True where every neuron agrees with its field: sgn(W s) = s."""
+        S, _, single = self._as_states(state)
+        H = S @ self.W_
+        stable = (((H * S) > 0) | (H == 0)).all(axis=1)
+        return bool(stable[0]) if single else stable
+
+    def classify(self, state):
+        """Name a state: ``"stored"``, ``"inverse"``, ``"mixture"`` or ``"spurious"``.
+
+        ``"inverse"`` is −ξ^μ (as stable as ξ^μ); ``"mixture"`` is a
+        3-mixture sgn(±ξ^a ± ξ^b ± ξ^c); anything else is ``"spurious"``.
+        """
+        S, shape, single = self._as_states(state)
+        if not single:
+            raise ValueError(f"classify takes one state. Received states of shape {shape}.")
+        s = S[0]
+        P = self.patterns_.astype(np.float64)
+        overlap = P @ s
+        N = self.n_features_in_
+        if np.any(overlap == N):
+            return "stored"
+        if np.any(overlap == -N):
+            return "inverse"
+        p = len(P)
+        if 3 <= p <= 30:  # C(30, 3)·8 = 32 480 candidate mixtures at most
+            triples = np.array(list(itertools.combinations(range(p), 3)))
+            signs = np.array(list(itertools.product((-1, 1), repeat=3)), dtype=np.float64)
+            # M[t, c, :] = sgn(Σ_k signs[c, k] ξ^{triples[t, k]})
+            M = np.sign(np.einsum("ck,tkn->tcn", signs, P[triples]))
+            if np.any((M == s).all(axis=2)):
+                return "mixture"
+        return "spurious"
+
+    def stored_index(self, state):
+        """Index of the stored pattern equal to ``state``, or −1."""
+        S, shape, single = self._as_states(state)
+        if not single:
+            raise ValueError(f"stored_index takes one state. Received states of shape {shape}.")
+        hits = np.flatnonzero((self.patterns_ == S[0]).all(axis=1))
+        return int(hits[0]) if len(hits) else -1
+
+    # ---- recall --------------------------------------------------------------
+    def recall(self, state, mode="async", max_iter=None, return_trace=False):
+        """Let the network settle from ``state``.
+
+        Parameters
+        ----------
+        state : array-like, shape (N,) or (n, N) (or image shapes as in fit)
+            Bipolar start state(s), e.g. a noisy pattern.
+        mode : {"async", "sync"}
+            ``"async"``: s_i ← sgn(h_i) for one neuron at a time, in sweeps
+            (energy never increases). ``"sync"``: s ← sgn(W s) for all neurons
+            at once (may end in a 2-cycle, which is detected and reported).
+        max_iter : int or None
+            Most sweeps/steps; None uses the estimator's ``max_iter``.
+        return_trace : bool
+            Also return a :class:`HopfieldTrace` with every intermediate
+            state and energy.
+
+        Returns
+        -------
+        final : ndarray, same shape as ``state``
+        trace : HopfieldTrace, only when ``return_trace``
+        """
+        S, out_shape, single = self._as_states(state)
+        if mode not in ("async", "sync"):
+            raise ValueError(f"mode must be 'async' or 'sync'. Received: mode={mode!r}")
+        max_iter = check_positive_int(self.max_iter if max_iter is None else max_iter, "max_iter")
+        run = self._recall_async if mode == "async" else self._recall_sync
+        S, history, converged, cycle, sweeps = run(S.copy(), max_iter, return_trace)
+        if mode == "sync" and cycle.any():
+            warnings.warn(
+                f"Synchronous recall of {int(cycle.sum())} state(s) fell into a 2-cycle "
+                "(two states alternating) instead of settling; use mode='async'.",
+                RecallCycleWarning,
+                stacklevel=2,
+            )
+        final = S.astype(self.patterns_.dtype).reshape(out_shape)
+        if not return_trace:
+            return final
+        states = np.array(history)
+        energies = -0.5 * np.einsum("tni,ij,tnj->tn", states, self.W_, states)
+        kinds = [self.classify(s.astype(np.int8)) for s in S]
+        trace = HopfieldTrace(states.astype(np.int8), energies, converged, cycle.astype(int) * 2, sweeps, kinds)
+        return final, trace
+
+    @staticmethod
+    def _sgn_keep(H, S):
+        """sgn(h) with sgn(0) keeping the current state."""
+        return np.where(H > 0, 1.0, np.where(H < 0, -1.0, S))
+
+    def _recall_async(self, S, max_iter, record):
+        N = self.n_features_in_
+        converged = np.zeros(len(S), dtype=bool)
+        history = [S.copy()] if record else None
+        sweeps = 0
+        for sweeps in range(1, max_iter + 1):
+            order = self._rng.permutation(N) if self.order == "random" else range(N)
+            changed = np.zeros(len(S), dtype=bool)
+            # Asynchronous dynamics are sequential over neurons by definition;
+            # each update is vectorised over the n states.
+            for i in order:
+                h = S @ self.W_[:, i]
+                new = self._sgn_keep(h, S[:, i])
+                changed |= new != S[:, i]
+                S[:, i] = new
+                if record:
+                    history.append(S.copy())
+            converged = ~changed
+            if converged.all():
+                break
+        return S, history, converged, np.zeros(len(S), dtype=bool), sweeps
+
+    def _recall_sync(self, S, max_iter, record):
+        converged = np.zeros(len(S), dtype=bool)
+        cycle = np.zeros(len(S), dtype=bool)
+        previous = np.full_like(S, np.nan)
+        history = [S.copy()] if record else None
+        sweeps = 0
+        for sweeps in range(1, max_iter + 1):
+            active = ~(converged | cycle)
+            new = self._sgn_keep(S @ self.W_, S)
+            new[~active] = S[~active]
+            converged |= active & (new == S).all(axis=1)
+            cycle |= active & ~converged & (new == previous).all(axis=1)
+            previous, S = S, new
+            if record:
+                history.append(S.copy())
+            if (converged | cycle).all():
+                break
+        return S, history, converged, cycle, sweeps

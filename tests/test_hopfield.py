@@ -1,0 +1,183 @@
+"""Hopfield network: Hebbian storage, recall, energy, capacity, cycles (SPEC C4)."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+from glassnet.classic import (
+    CapacityWarning,
+    Hopfield,
+    RecallCycleWarning,
+    flip_bits,
+    load_bitmaps,
+    show_bitmap,
+)
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(0)
+
+
+def hebb_reference(P):
+    """W = (1/N) Σ_μ ξ^μ ξ^μᵀ with the diagonal set to zero, one outer product at a time."""
+    N = P.shape[1]
+    W = sum(np.outer(p, p) for p in P.astype(float)) / N
+    return W - np.diag(np.diag(W))
+
+
+def energy_reference(W, s):
+    return -0.5 * sum(W[i, j] * s[i] * s[j] for i in range(len(s)) for j in range(len(s)))
+
+
+@pytest.mark.filterwarnings("ignore::glassnet.classic.CapacityWarning")
+def test_hebbian_weights_by_hand():
+    # ξ1 = (1, −1, 1), ξ2 = (1, 1, −1): off-diagonal sums are 0, 0 and −2, divided by N = 3.
+    net = Hopfield().fit([[1, -1, 1], [1, 1, -1]])
+    expected = np.array([[0, 0, 0], [0, 0, -2], [0, -2, 0]]) / 3
+    np.testing.assert_allclose(net.W_, expected)
+    assert net.energy([1, -1, 1]) == pytest.approx(energy_reference(expected, [1, -1, 1]))
+
+
+def test_weights_match_reference_on_bitmaps():
+    P, names = load_bitmaps("HTX")
+    net = Hopfield().fit(P)
+    np.testing.assert_allclose(net.W_, hebb_reference(P.reshape(3, -1)))
+    assert np.all(np.diag(net.W_) == 0)
+    np.testing.assert_allclose(net.W_, net.W_.T)
+
+
+def test_bundled_bitmaps():
+    P, names = load_bitmaps()
+    assert P.shape == (18, 10, 10) and set(np.unique(P)) == {-1, 1}
+    assert names[:8] == list("ACEHLTXO") and names[8:] == list("0123456789")
+    assert load_bitmaps("digits")[0].shape == (10, 10, 10)
+    text = show_bitmap(load_bitmaps("T")[0][0])
+    assert text.splitlines()[0] == "#" * 10 and text.splitlines()[2] == "....##...."
+    with pytest.raises(ValueError, match="Unknown bitmap"):
+        load_bitmaps("Z")
+
+
+def test_recovers_three_10x10_patterns_from_10_percent_noise():
+    P, _ = load_bitmaps("HTX")
+    net = Hopfield(random_state=0).fit(P)
+    for seed in range(20):
+        noisy = flip_bits(P, 0.10, random_state=seed)
+        assert (noisy != P).reshape(3, -1).sum(axis=1).tolist() == [10, 10, 10]
+        recalled = net.recall(noisy, mode="async")
+        assert recalled.shape == (3, 10, 10)
+        np.testing.assert_array_equal(recalled, P)
+    assert net.classify(recalled[0]) == "stored" and net.stored_index(recalled[2]) == 2
+
+
+def test_async_energy_never_increases_at_any_update(rng):
+    patterns = rng.choice([-1, 1], size=(5, 40))
+    net = Hopfield(random_state=1).fit(patterns)
+    W = hebb_reference(patterns)
+    start = rng.choice([-1, 1], size=40)
+    final, trace = net.recall(start, mode="async", return_trace=True)
+    # One recorded state per single-neuron update, the start first.
+    assert trace.states.shape == (1 + 40 * trace.n_sweeps, 1, 40)
+    changes = (np.diff(trace.states[:, 0], axis=0) != 0).sum(axis=1)
+    assert changes.max() == 1 and changes.sum() > 0
+    E = np.array([energy_reference(W, s) for s in trace.states[:, 0]])
+    np.testing.assert_allclose(trace.energies[:, 0], E, atol=1e-12)
+    assert np.all(np.diff(E) <= 1e-12)
+    assert E[-1] < E[0]
+    assert trace.converged.all() and net.is_stable(final)
+
+
+def test_sync_two_cycle_is_detected_and_reported(rng):
+    # One stored pattern ξ; start with half of ξ flipped. Then Σ_j ξ_j s_j = 0, so
+    # h_i = −s_i/N and every neuron flips: s → −s → s → ... a 2-cycle.
+    xi = rng.choice([-1, 1], size=100)
+    net = Hopfield().fit(xi[None])
+    start = xi.copy()
+    start[50:] *= -1
+    with pytest.warns(RecallCycleWarning, match="2-cycle"):
+        final, trace = net.recall(start, mode="sync", return_trace=True)
+    assert trace.cycle_length.tolist() == [2] and not trace.converged[0]
+    np.testing.assert_array_equal(trace.states[1, 0], -start)
+    np.testing.assert_array_equal(trace.states[2, 0], start)
+    # The same start settles in asynchronous mode.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RecallCycleWarning)
+        settled = Hopfield(random_state=0).fit(xi[None]).recall(start, mode="async")
+    assert abs(int(settled @ xi)) == 100
+
+
+def test_capacity_warning_fires_above_0138_n(rng):
+    N = 100
+    assert issubclass(CapacityWarning, UserWarning)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CapacityWarning)
+        Hopfield().fit(rng.choice([-1, 1], size=(13, N)))  # 13 ≤ 13.8
+    with pytest.warns(CapacityWarning, match="13.8"):
+        Hopfield().fit(rng.choice([-1, 1], size=(14, N)))
+
+
+def test_spurious_and_mixture_states():
+    rng = np.random.default_rng(1)
+    P = rng.choice([-1, 1], size=(3, 200))
+    net = Hopfield(random_state=0).fit(P)
+    mixture = np.sign(P.sum(axis=0)).astype(int)
+    # The symmetric 3-mixture is a stable state that was never stored.
+    assert net.is_stable(mixture) and net.classify(mixture) == "mixture"
+    assert net.classify(-P[1]) == "inverse" and net.classify(P[2]) == "stored"
+    assert net.stored_index(mixture) == -1
+    # Overloaded (30 patterns on 100 neurons): recall from a random state ends in
+    # a fixed point that is none of the stored patterns.
+    rng = np.random.default_rng(3)
+    with pytest.warns(CapacityWarning):
+        over = Hopfield(random_state=0).fit(rng.choice([-1, 1], size=(30, 100)))
+    final, trace = over.recall(rng.choice([-1, 1], size=100), return_trace=True)
+    assert trace.converged[0] and over.is_stable(final)
+    assert trace.kinds == ["spurious"] and np.abs(over.patterns_ @ final).max() < 100
+
+
+def test_reproducible_with_random_state(rng):
+    P = rng.choice([-1, 1], size=(4, 50))
+    start = rng.choice([-1, 1], size=50)
+    a = Hopfield(random_state=7).fit(P).recall(start, return_trace=True)[1]
+    b = Hopfield(random_state=7).fit(P).recall(start, return_trace=True)[1]
+    np.testing.assert_array_equal(a.states, b.states)
+
+
+def test_sequential_order_by_hand():
+    # ξ = (1, 1, −1): W = [[0, 1, −1], [1, 0, −1], [−1, −1, 0]]/3. From s = (−1, 1, −1):
+    # h_0 = (1 + 1)/3 > 0 -> s_0 = 1; then s is ξ and nothing changes.
+    net = Hopfield(order="sequential").fit([[1, 1, -1]])
+    final, trace = net.recall([-1, 1, -1], return_trace=True)
+    np.testing.assert_array_equal(trace.states[1, 0], [1, 1, -1])
+    np.testing.assert_array_equal(final, [1, 1, -1])
+    assert trace.n_sweeps == 2  # the second sweep confirms the fixed point
+
+
+@pytest.mark.parametrize(
+    "patterns, match",
+    [
+        ([[0, 1, 1], [1, 0, 1]], "bipolar"),
+        ([1, -1, 1], "shape"),
+        ([[1, -1], [np.nan, 1]], "NaN"),
+    ],
+)
+def test_bad_patterns(patterns, match):
+    with pytest.raises(ValueError, match=match):
+        Hopfield().fit(patterns)
+
+
+def test_bad_recall_arguments():
+    net = Hopfield().fit([[1, -1, 1, -1]])
+    with pytest.raises(ValueError, match="mode"):
+        net.recall([1, 1, 1, 1], mode="parallel")
+    with pytest.raises(ValueError, match="shape"):
+        net.recall([1, 1, 1])
+    with pytest.raises(ValueError, match="bipolar"):
+        net.recall([1, 0, 1, 1])
+    with pytest.raises(RuntimeError, match="fit"):
+        Hopfield().recall([1, 1])
+    with pytest.raises(ValueError, match="order"):
+        Hopfield(order="backwards").fit([[1, -1]])
+    with pytest.raises(ValueError, match="fraction"):
+        flip_bits([1, -1], 1.5)
