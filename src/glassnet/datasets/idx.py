@@ -1,0 +1,190 @@
+"""Read and write IDX files, the format MNIST is distributed in.
+
+An IDX file is a big-endian header followed by the raw array::
+
+    bytes 0-1   0x00 0x00
+    byte  2     type code (0x08 uint8, 0x09 int8, 0x0B int16, 0x0C int32,
+                0x0D float32, 0x0E float64)
+    byte  3     number of dimensions d
+    4*d bytes   the dimensions, each a big-endian uint32
+    then        prod(dims) values of that type, big-endian, C order
+
+So MNIST's images start with magic ``0x00000803`` (uint8, 3 dims: n, 28, 28)
+and its labels with ``0x00000801`` (uint8, 1 dim: n). Files may be
+gzip-compressed (recognised by their content, not their name).
+"""
+
+import gzip
+import hashlib
+import math
+import os
+import struct
+import tempfile
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+#: IDX type code -> big-endian NumPy dtype.
+IDX_DTYPES = {
+    0x08: np.dtype(">u1"),
+    0x09: np.dtype(">i1"),
+    0x0B: np.dtype(">i2"),
+    0x0C: np.dtype(">i4"),
+    0x0D: np.dtype(">f4"),
+    0x0E: np.dtype(">f8"),
+}
+_CODES = {dtype.newbyteorder("="): code for code, dtype in IDX_DTYPES.items()}
+_GZIP_MAGIC = b"\x1f\x8b"
+_CHUNK = 1 << 22  # read 4 MiB at a time: memory grows only with bytes that exist
+
+
+def read_idx(path):
+    """Read an IDX or gzip-compressed IDX file into a NumPy array.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file. Compression is detected from the content (gzip magic
+        ``1f 8b``), so ``.gz`` and plain files both work under any name.
+
+    Returns
+    -------
+    ndarray
+        Native byte order, writable, shape taken from the header (MNIST images:
+        ``(n, 28, 28)`` uint8; labels: ``(n,)`` uint8).
+
+    Raises
+    ------
+    ValueError
+        If the file is not IDX (bad magic bytes), declares an unknown type code
+        or zero dimensions, is truncated, or holds more bytes than its header
+        declares. The message names the file.
+    FileNotFoundError
+        If ``path`` does not exist.
+    """
+    return _read_idx(path)[0]
+
+
+def _read_idx(path, sha256=False):
+    """Return ``(array, hex digest of the uncompressed content or None)``."""
+    path = Path(path)
+    digest = hashlib.sha256() if sha256 else None
+    with open(path, "rb") as raw:
+        compressed = raw.read(2) == _GZIP_MAGIC
+        raw.seek(0)
+        stream = gzip.GzipFile(fileobj=raw, mode="rb") if compressed else raw
+        try:
+            array = _parse(stream, path, digest)
+        except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+            # gzip raises EOFError when cut short and BadGzipFile/zlib.error
+            # when corrupt; both mean the file is malformed, not missing.
+            raise ValueError(f"{path}: corrupt or truncated gzip data ({exc}).") from None
+        finally:
+            if compressed:
+                stream.close()
+    return array, (digest.hexdigest() if digest is not None else None)
+
+
+def _parse(stream, path, digest):
+    header = stream.read(4)
+    if len(header) < 4 or header[:2] != b"\x00\x00":
+        raise ValueError(
+            f"{path}: not an IDX file: bad magic number {header.hex() or '(empty)'}; "
+            f"expected 0x0000, a type code and the number of dimensions "
+            f"(MNIST images start with 00000803, labels with 00000801)."
+        )
+    code, ndim = header[2], header[3]
+    if code not in IDX_DTYPES:
+        valid = ", ".join(f"0x{c:02X}" for c in IDX_DTYPES)
+        raise ValueError(f"{path}: unknown IDX type code 0x{code:02X}; valid codes: {valid}.")
+    if ndim == 0:
+        raise ValueError(f"{path}: the IDX header declares 0 dimensions; at least 1 is required.")
+    dims_bytes = stream.read(4 * ndim)
+    if len(dims_bytes) < 4 * ndim:
+        raise ValueError(
+            f"{path}: truncated IDX header: {ndim} dimensions declared but only "
+            f"{len(dims_bytes)} of their {4 * ndim} bytes are present."
+        )
+    dims = struct.unpack(f">{ndim}I", dims_bytes)
+    dtype = IDX_DTYPES[code]
+    nbytes = math.prod(dims) * dtype.itemsize  # Python ints: no overflow
+    if digest is not None:
+        digest.update(header)
+        digest.update(dims_bytes)
+
+    buf = bytearray()
+    while len(buf) < nbytes:
+        chunk = stream.read(min(_CHUNK, nbytes - len(buf)))
+        if not chunk:
+            break
+        buf += chunk
+        if digest is not None:
+            digest.update(chunk)
+    if len(buf) < nbytes:
+        raise ValueError(
+            f"{path}: truncated IDX file: header declares shape {dims} of {dtype.name} "
+            f"({nbytes} data bytes) but only {len(buf)} are present."
+        )
+    extra = len(stream.read(_CHUNK))
+    if extra:
+        raise ValueError(
+            f"{path}: wrong size: the file holds {'at least ' if extra == _CHUNK else ''}"
+            f"{extra} more bytes than its header declares (shape {dims} of {dtype.name}, "
+            f"{nbytes} data bytes)."
+        )
+    array = np.frombuffer(buf, dtype=dtype).reshape(dims)
+    if dtype.itemsize > 1:
+        # Swap the bytes in place (the bytearray is ours) instead of copying.
+        array = array.byteswap(inplace=True).view(dtype.newbyteorder("="))
+    return array
+
+
+def write_idx(path, array, compress=None):
+    """Write ``array`` as an IDX file, atomically.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    array : array-like
+        Of dtype uint8, int8, int16, int32, float32 or float64, at least 1-D.
+    compress : bool or None
+        gzip the file; ``None`` compresses when the name ends with ``.gz``.
+
+    The bytes go to a temporary file in the same folder, which is flushed,
+    fsynced and then renamed over ``path`` (``os.replace``), so a reader never
+    sees a half-written file.
+    """
+    array = np.asarray(array)
+    native = array.dtype.newbyteorder("=")
+    if native not in _CODES:
+        valid = ", ".join(sorted(d.name for d in _CODES))
+        raise ValueError(f"array must have one of the IDX dtypes {valid}. Received dtype {array.dtype}.")
+    if array.ndim == 0 or array.ndim > 255:
+        raise ValueError(f"array must have 1 to 255 dimensions. Received shape {array.shape}.")
+    path = Path(path)
+    if compress is None:
+        compress = path.suffix == ".gz"
+    header = struct.pack(f">BBBB{array.ndim}I", 0, 0, _CODES[native], array.ndim, *array.shape)
+    data = np.ascontiguousarray(array, dtype=IDX_DTYPES[_CODES[native]]).tobytes()
+    payload = header + data
+    if compress:
+        payload = gzip.compress(payload, mtime=0)
+    atomic_write_bytes(path, payload)
+    return path
+
+
+def atomic_write_bytes(path, payload):
+    """Write ``payload`` to ``path`` through a temp file + fsync + ``os.replace``."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(payload)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise

@@ -1,0 +1,126 @@
+"""IDX reading/writing against hand-packed bytes, and every kind of malformed file."""
+
+import gzip
+import re
+import struct
+
+import numpy as np
+import pytest
+
+from glassnet.datasets import read_idx, write_idx
+
+
+def idx_bytes(code, dims, data_bytes):
+    """An IDX file built by hand: 0x0000, type code, ndim, big-endian dims, data."""
+    return struct.pack(f">HBB{len(dims)}I", 0, code, len(dims), *dims) + data_bytes
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(0)
+
+
+def test_reads_hand_packed_uint8_images(tmp_path):
+    pixels = bytes(range(24))  # 2 images of 3 x 4
+    path = tmp_path / "images-idx3-ubyte"
+    path.write_bytes(idx_bytes(0x08, (2, 3, 4), pixels))
+    array = read_idx(path)
+    assert array.dtype == np.uint8
+    assert array.shape == (2, 3, 4)
+    assert array[1, 2, 3] == 23 and array[0, 1, 0] == 4
+    assert array.flags.writeable
+
+
+@pytest.mark.parametrize(
+    "code, fmt, values, dtype",
+    [
+        (0x09, "b", [-128, 0, 127], np.int8),
+        (0x0B, "h", [-2, 300, -32768], np.int16),
+        (0x0C, "i", [-7, 2**31 - 1, 65536], np.int32),
+        (0x0D, "f", [1.5, -0.25, 3e38], np.float32),
+        (0x0E, "d", [np.pi, -1e300, 0.0], np.float64),
+    ],
+)
+def test_reads_every_type_code_big_endian(tmp_path, code, fmt, values, dtype):
+    path = tmp_path / "a.idx"
+    path.write_bytes(idx_bytes(code, (3,), struct.pack(f">3{fmt}", *values)))
+    array = read_idx(path)
+    assert array.dtype == np.dtype(dtype)  # native byte order
+    assert array.dtype.isnative
+    np.testing.assert_array_equal(array, np.array(values, dtype=dtype))
+
+
+def test_gzip_detected_by_content_not_name(tmp_path):
+    content = idx_bytes(0x08, (5,), bytes([9, 8, 7, 6, 5]))
+    for name in ("labels.gz", "labels-without-suffix"):
+        (tmp_path / name).write_bytes(gzip.compress(content))
+        np.testing.assert_array_equal(read_idx(tmp_path / name), [9, 8, 7, 6, 5])
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "int8", "int16", "int32", "float32", "float64"])
+@pytest.mark.parametrize("name", ["x.idx", "x.idx.gz"])
+def test_write_then_read_round_trip(tmp_path, rng, dtype, name):
+    array = (rng.standard_normal((4, 3, 2)) * 50).astype(dtype)
+    write_idx(tmp_path / name, array)
+    back = read_idx(tmp_path / name)
+    assert back.dtype == array.dtype
+    np.testing.assert_array_equal(back, array)
+    assert (tmp_path / name).read_bytes()[:2] == (b"\x1f\x8b" if name.endswith(".gz") else b"\x00\x00")
+
+
+def test_write_produces_the_hand_packed_bytes(tmp_path):
+    write_idx(tmp_path / "a.idx", np.array([[1, -2], [3, 4]], dtype=np.int16))
+    expected = idx_bytes(0x0B, (2, 2), struct.pack(">4h", 1, -2, 3, 4))
+    assert (tmp_path / "a.idx").read_bytes() == expected
+    assert [p.name for p in tmp_path.iterdir()] == ["a.idx"]  # no temporary file left
+
+
+def test_write_rejects_dtypes_idx_cannot_hold(tmp_path):
+    with pytest.raises(ValueError, match="IDX dtypes.*int64"):
+        write_idx(tmp_path / "a.idx", np.arange(3, dtype=np.int64))
+    assert not list(tmp_path.iterdir())
+
+
+def malformed_cases():
+    good = idx_bytes(0x08, (2, 3), bytes(6))
+    return {
+        "bad magic": (b"\x01\x00\x08\x02" + good[4:], "bad magic number 01000802"),
+        "empty file": (b"", r"bad magic number \(empty\)"),
+        "not idx": (b"PK\x03\x04 a zip, not idx", "bad magic"),
+        "unknown dtype": (good[:2] + b"\x0a" + good[3:], "unknown IDX type code 0x0A"),
+        "zero dims": (b"\x00\x00\x08\x00", "0 dimensions"),
+        "truncated header": (good[:9], "truncated IDX header"),
+        "truncated data": (good[:-1], r"truncated IDX file.*\(2, 3\).*6 data bytes.*only 5"),
+        "extra bytes": (good + b"\x00\x00", "wrong size.*2 more bytes"),
+        "truncated gzip": (gzip.compress(good + bytes(1000))[:20], "corrupt or truncated gzip"),
+        "corrupt gzip": (b"\x1f\x8b" + bytes(30), "corrupt or truncated gzip"),
+    }
+
+
+@pytest.mark.parametrize("case", list(malformed_cases()))
+def test_malformed_files_raise_value_error_naming_the_file(tmp_path, case):
+    content, message = malformed_cases()[case]
+    path = tmp_path / f"{case.replace(' ', '-')}.idx"
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match=re.escape(str(path)) + ".*" + message):
+        read_idx(path)
+
+
+def test_truncated_gzipped_data_is_reported_as_truncated(tmp_path):
+    # A complete gzip stream whose IDX content is short: the IDX check speaks.
+    path = tmp_path / "short.gz"
+    path.write_bytes(gzip.compress(idx_bytes(0x08, (10, 10), bytes(50))))
+    with pytest.raises(ValueError, match="truncated IDX file.*100 data bytes.*only 50"):
+        read_idx(path)
+
+
+def test_huge_declared_size_fails_without_allocating_it(tmp_path):
+    path = tmp_path / "huge.idx"
+    path.write_bytes(idx_bytes(0x0E, (2**32 - 1, 2**32 - 1, 2**32 - 1), bytes(64)))
+    with pytest.raises(ValueError, match="truncated IDX file.*only 64"):
+        read_idx(path)
+
+
+def test_missing_file_is_file_not_found(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        read_idx(tmp_path / "nope.idx")
