@@ -11,14 +11,26 @@ import inspect
 
 import numpy as np
 
-__all__ = ["BaseEstimator", "ClassifierMixin", "RegressorMixin", "TransformerMixin", "HAS_SKLEARN"]
+__all__ = [
+    "BaseEstimator",
+    "ClassifierMixin",
+    "RegressorMixin",
+    "TransformerMixin",
+    "NotFittedError",
+    "check_is_fitted",
+    "HAS_SKLEARN",
+]
 
 try:  # pragma: no cover - which branch runs depends on the environment
     from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, TransformerMixin
+    from sklearn.exceptions import NotFittedError
 
     HAS_SKLEARN = True
 except ImportError:  # pragma: no cover
     HAS_SKLEARN = False
+
+    class NotFittedError(ValueError, AttributeError):
+        """Raised when a method needs a fitted estimator (as scikit-learn's)."""
 
     class BaseEstimator:
         """Hyperparameters are the ``__init__`` arguments, stored unchanged."""
@@ -101,3 +113,12 @@ except ImportError:  # pragma: no cover
 
         def fit_transform(self, X, y=None, **fit_params):
             return self.fit(X, y, **fit_params).transform(X)
+
+
+def check_is_fitted(estimator, attribute):
+    """Raise :class:`NotFittedError` unless ``estimator`` has ``attribute`` (set by fit)."""
+    if not hasattr(estimator, attribute):
+        raise NotFittedError(
+            f"This {type(estimator).__name__} instance is not fitted yet. "
+            "Call 'fit' with appropriate arguments before using this estimator."
+        )

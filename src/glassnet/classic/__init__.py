@@ -3,5 +3,14 @@ hand-wired threshold units, Hopfield, self-organizing map, autoencoder compressi
 
 from .bitmaps import load_bitmaps, show_bitmap
 from .hopfield import CapacityWarning, Hopfield, RecallCycleWarning, flip_bits
+from .som import SOM
 
-__all__ = ["CapacityWarning", "Hopfield", "RecallCycleWarning", "flip_bits", "load_bitmaps", "show_bitmap"]
+__all__ = [
+    "CapacityWarning",
+    "Hopfield",
+    "RecallCycleWarning",
+    "SOM",
+    "flip_bits",
+    "load_bitmaps",
+    "show_bitmap",
+]

@@ -1,0 +1,307 @@
+"""Kohonen's self-organizing map (SPEC C5, seed 000 ssn7).
+
+Neurons sit on a 2-D grid (rectangular or hexagonal) and carry weight vectors
+w_j in input space. For each input x the winner (best-matching unit) is
+c = argmin_j ‖x − w_j‖, and every neuron moves towards x by
+
+    w_j ← w_j + α(t) · h_cj(t) · (x − w_j),
+    h_cj(t) = exp(−d(c, j)² / 2σ(t)²)   (Gaussian)  or  [d(c, j) ≤ σ(t)]  (bubble),
+
+with d the distance on the grid and α, σ decaying over training. Batch
+training replaces the sequence of updates by, per epoch,
+w_j = Σ_i h_{c(x_i) j} x_i / Σ_i h_{c(x_i) j}. All updates are vectorised
+over the neurons.
+"""
+
+import numpy as np
+
+from .._estimator import BaseEstimator, TransformerMixin, check_is_fitted
+from .._validation import check_array, check_number, check_positive_int
+from ..backend import make_rng
+
+__all__ = ["SOM"]
+
+_TOPOLOGIES = ("rectangular", "hexagonal")
+_NEIGHBORHOODS = ("gaussian", "bubble")
+_SCHEDULES = ("exponential", "linear", "inverse")
+
+
+def decay(start, end, u, schedule):
+    """Value of a parameter that goes from ``start`` (u = 0) to ``end`` (u = 1).
+
+    ``"exponential"``: start·(end/start)^u; ``"linear"``: start + (end − start)·u;
+    ``"inverse"``: start / (1 + (start/end − 1)·u).
+    """
+    if schedule == "exponential":
+        return start * (end / start) ** u
+    if schedule == "linear":
+        return start + (end - start) * u
+    return start / (1.0 + (start / end - 1.0) * u)
+
+
+def grid_coordinates(rows, cols, topology):
+    """Neuron positions, shape (rows·cols, 2), neighbours at distance 1.
+
+    Hexagonal grids shift odd rows by ½ and space rows by √3/2.
+    """
+    r, c = np.divmod(np.arange(rows * cols), cols)
+    if topology == "hexagonal":
+        return np.column_stack([r * np.sqrt(3) / 2, c + 0.5 * (r % 2)])
+    return np.column_stack([r, c]).astype(np.float64)
+
+
+def _sq_distances(X, W):
+    """‖x_i − w_j‖², shape (n, M), via ‖x‖² − 2x·w + ‖w‖² (clipped at 0)."""
+    D = (X * X).sum(1)[:, None] - 2 * X @ W.T + (W * W).sum(1)[None, :]
+    return np.maximum(D, 0.0)
+
+
+class SOM(TransformerMixin, BaseEstimator):
+    """Self-organizing map on a rectangular or hexagonal grid.
+
+    Parameters
+    ----------
+    grid : tuple of int (rows, cols)
+    topology : {"rectangular", "hexagonal"}
+    neighborhood : {"gaussian", "bubble"}
+    learning_rate, final_learning_rate : float
+        α at the start and at the end of training (online mode).
+    sigma, final_sigma : float or None
+        Neighbourhood radius σ at the start (None: max(rows, cols)/2) and end.
+    schedule : {"exponential", "linear", "inverse"}
+        How α and σ decay between their start and final values.
+    epochs : int
+        Passes over the data.
+    mode : {"online", "batch"}
+        One update per sample, or Kohonen's batch map once per epoch.
+    init : {"pca", "random"} or array of shape (rows·cols, n_features)
+        Weights spread over the plane of the first two principal components,
+        copies of randomly drawn samples, or the given weights.
+    shuffle : bool
+        Visit samples in a new random order each epoch (online mode).
+    random_state : int or None
+
+    Attributes
+    ----------
+    weights_ : ndarray, shape (rows·cols, n_features)
+        Neuron j sits at grid position ``divmod(j, cols)``.
+    coordinates_ : ndarray, shape (rows·cols, 2)
+        Neuron positions on the grid (neighbours at distance 1).
+    quantization_errors_ : list of float
+        Quantization error on the training data after initialisation and after each epoch.
+    """
+
+    def __init__(
+        self,
+        grid=(10, 10),
+        topology="rectangular",
+        neighborhood="gaussian",
+        learning_rate=0.5,
+        final_learning_rate=0.01,
+        sigma=None,
+        final_sigma=1.0,
+        schedule="exponential",
+        epochs=10,
+        mode="online",
+        init="pca",
+        shuffle=True,
+        random_state=None,
+    ):
+        self.grid = grid
+        self.topology = topology
+        self.neighborhood = neighborhood
+        self.learning_rate = learning_rate
+        self.final_learning_rate = final_learning_rate
+        self.sigma = sigma
+        self.final_sigma = final_sigma
+        self.schedule = schedule
+        self.epochs = epochs
+        self.mode = mode
+        self.init = init
+        self.shuffle = shuffle
+        self.random_state = random_state
+
+    # ---- checks --------------------------------------------------------------
+    def _check_params(self):
+        grid = self.grid
+        if not isinstance(grid, (tuple, list)) or len(grid) != 2:
+            raise ValueError(f"grid must be a pair (rows, cols). Received: grid={grid!r}")
+        rows, cols = (check_positive_int(g, "grid") for g in grid)
+        for name, value, valid in [
+            ("topology", self.topology, _TOPOLOGIES),
+            ("neighborhood", self.neighborhood, _NEIGHBORHOODS),
+            ("schedule", self.schedule, _SCHEDULES),
+            ("mode", self.mode, ("online", "batch")),
+        ]:
+            if value not in valid:
+                raise ValueError(f"{name} must be one of {', '.join(valid)}. Received: {name}={value!r}")
+        if isinstance(self.init, str) and self.init not in ("pca", "random"):
+            raise ValueError(
+                f"init must be 'pca', 'random' or an array of shape (rows·cols, n_features). "
+                f"Received: init={self.init!r}"
+            )
+        sigma = max(rows, cols) / 2 if self.sigma is None else self.sigma
+        return dict(
+            rows=rows,
+            cols=cols,
+            alpha=(
+                check_number(self.learning_rate, "learning_rate", low=0, low_open=True),
+                check_number(self.final_learning_rate, "final_learning_rate", low=0, low_open=True),
+            ),
+            sigma=(
+                check_number(sigma, "sigma", low=0, low_open=True),
+                check_number(self.final_sigma, "final_sigma", low=0, low_open=True),
+            ),
+            epochs=check_positive_int(self.epochs, "epochs"),
+        )
+
+    def _check_X(self, X, reset=False):
+        X = check_array(X, "X", ndim=2, dtype=np.float64)
+        if reset:
+            self.n_features_in_ = X.shape[1]
+        else:
+            check_is_fitted(self, "weights_")
+            if X.shape[1] != self.n_features_in_:
+                raise ValueError(
+                    f"X has {X.shape[1]} features, but SOM was fitted with {self.n_features_in_} features."
+                )
+        return X
+
+    # ---- training ------------------------------------------------------------
+    def _neighborhood(self, d2, sigma):
+        """h = exp(−d²/2σ²) (Gaussian) or 1 where d ≤ σ (bubble)."""
+        if self.neighborhood == "gaussian":
+            return np.exp(-d2 / (2.0 * sigma * sigma))
+        return (d2 <= sigma * sigma + 1e-12).astype(np.float64)
+
+    def _initial_weights(self, X, rows, cols, rng):
+        if not isinstance(self.init, str):
+            W = check_array(self.init, "init", ndim=2, dtype=np.float64).copy()
+            if W.shape != (rows * cols, X.shape[1]):
+                raise ValueError(
+                    f"init must have shape (rows·cols, n_features) = {(rows * cols, X.shape[1])}. "
+                    f"Received an array of shape {W.shape}."
+                )
+            return W
+        if self.init == "random":
+            return X[rng.choice(len(X), rows * cols, replace=len(X) < rows * cols)].copy()
+        # PCA: spread the grid over ±√λ along the first two principal axes,
+        # the longer grid side along the first one.
+        mean = X.mean(axis=0)
+        _, S, Vt = np.linalg.svd(X - mean, full_matrices=False)
+        scale = S / np.sqrt(max(len(X) - 1, 1))
+        r, c = np.divmod(np.arange(rows * cols), cols)
+        a = np.linspace(-1, 1, rows)[r] if rows > 1 else np.zeros(rows * cols)
+        b = np.linspace(-1, 1, cols)[c] if cols > 1 else np.zeros(rows * cols)
+        first, second = (b, a) if cols >= rows else (a, b)
+        W = np.repeat(mean[None, :], rows * cols, axis=0)
+        if len(scale) > 0:
+            W += first[:, None] * scale[0] * Vt[0]
+        if len(scale) > 1:
+            W += second[:, None] * scale[1] * Vt[1]
+        return W
+
+    def fit(self, X, y=None):
+        """Train the map on X, shape (n_samples, n_features); ``y`` is ignored."""
+        p = self._check_params()
+        X = self._check_X(X, reset=True)
+        rng = make_rng(self.random_state)
+        rows, cols, epochs = p["rows"], p["cols"], p["epochs"]
+        (a0, a1), (s0, s1) = p["alpha"], p["sigma"]
+        self.coordinates_ = grid_coordinates(rows, cols, self.topology)
+        C = self.coordinates_
+        W = self._initial_weights(X, rows, cols, rng)
+        self.quantization_errors_ = [self._qe(X, W)]
+        n = len(X)
+        if self.mode == "online":
+            T = epochs * n
+            u = np.arange(T) / max(T - 1, 1)
+            alphas = decay(a0, a1, u, self.schedule)
+            sigmas = decay(s0, s1, u, self.schedule)
+            t = 0
+            for _ in range(epochs):
+                order = rng.permutation(n) if self.shuffle else np.arange(n)
+                # Online Kohonen learning is sequential over samples by definition;
+                # each step is vectorised over all neurons.
+                for x in X[order]:
+                    c = np.argmin(((W - x) ** 2).sum(axis=1))
+                    h = self._neighborhood(((C - C[c]) ** 2).sum(axis=1), sigmas[t])
+                    W += (alphas[t] * h)[:, None] * (x - W)
+                    t += 1
+                self.quantization_errors_.append(self._qe(X, W))
+        else:
+            u = np.arange(epochs) / max(epochs - 1, 1)
+            sigmas = decay(s0, s1, u, self.schedule)
+            for e in range(epochs):
+                c = np.argmin(_sq_distances(X, W), axis=1)
+                H = self._neighborhood(_sq_distances(C[c], C), sigmas[e])  # (n, M)
+                mass = H.sum(axis=0)
+                hit = mass > 0
+                W[hit] = (H.T @ X)[hit] / mass[hit, None]
+                self.quantization_errors_.append(self._qe(X, W))
+        self.weights_ = W
+        return self
+
+    @staticmethod
+    def _qe(X, W):
+        return float(np.sqrt(_sq_distances(X, W).min(axis=1)).mean())
+
+    # ---- using the map -------------------------------------------------------
+    def _fitted(self):
+        check_is_fitted(self, "weights_")
+
+    def transform(self, X):
+        """Euclidean distances ‖x − w_j‖ to every neuron, shape (n_samples, rows·cols)."""
+        self._fitted()
+        return np.sqrt(_sq_distances(self._check_X(X), self.weights_))
+
+    def predict(self, X):
+        """Index of the winning neuron (BMU) for each sample; ``divmod(index, cols)`` gives (row, col)."""
+        return np.argmin(self.transform(X), axis=1)
+
+    def winner_coordinates(self, X):
+        """Grid position (row, col) of each sample's winner, shape (n_samples, 2)."""
+        return np.column_stack(np.divmod(self.predict(X), self.grid[1]))
+
+    def winner_map(self, X):
+        """How many samples each neuron wins, shape (rows, cols)."""
+        counts = np.bincount(self.predict(X), minlength=len(self.weights_))
+        return counts.reshape(tuple(self.grid))
+
+    def quantization_error(self, X):
+        """Mean distance from each sample to its winner's weights: (1/n) Σ ‖x_i − w_c(i)‖."""
+        self._fitted()
+        return self._qe(self._check_X(X), self.weights_)
+
+    def score(self, X, y=None):
+        """Negative quantization error (higher is better, as scikit-learn expects)."""
+        return -self.quantization_error(X)
+
+    def adjacency(self):
+        """Boolean (M, M) matrix of grid neighbours (distance 1: 4 on a rectangular
+        grid, 6 on a hexagonal one)."""
+        self._fitted()
+        d2 = _sq_distances(self.coordinates_, self.coordinates_)
+        return (d2 > 0.5) & (d2 < 1.5)
+
+    def topographic_error(self, X):
+        """Fraction of samples whose best and second-best neurons are not grid neighbours."""
+        D = self.transform(X)
+        if D.shape[1] < 2:
+            return 0.0
+        best2 = np.argsort(D, axis=1)[:, :2]
+        return float(1.0 - self.adjacency()[best2[:, 0], best2[:, 1]].mean())
+
+    def u_matrix(self):
+        """Mean distance from each neuron's weights to its grid neighbours' weights, shape (rows, cols)."""
+        self._fitted()
+        A = self.adjacency()
+        D = np.sqrt(_sq_distances(self.weights_, self.weights_))
+        U = (D * A).sum(axis=1) / np.maximum(A.sum(axis=1), 1)
+        return U.reshape(tuple(self.grid))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64"]
+        return tags
+

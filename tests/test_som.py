@@ -1,0 +1,150 @@
+"""Self-organizing map: hand-worked updates, colour map quality, grids (SPEC C5)."""
+
+import numpy as np
+import pytest
+
+from glassnet.classic import SOM
+from glassnet.classic.som import decay, grid_coordinates
+
+
+@pytest.fixture
+def colours():
+    return np.random.default_rng(0).random((500, 3))
+
+
+def test_one_online_epoch_by_hand():
+    # 1×3 map with weights (0, 0.5, 1), samples x = 1 then x = 0; α: 0.5 -> 0.25, σ: 1 -> 0.5.
+    som = SOM(grid=(1, 3), init=[[0.0], [0.5], [1.0]], learning_rate=0.5, final_learning_rate=0.25,
+              sigma=1.0, final_sigma=0.5, epochs=1, shuffle=False)
+    som.fit([[1.0], [0.0]])
+    e = np.exp
+    # Step 1: winner 2, h = exp(−d²/2) = (e^−2, e^−½, 1), w += 0.5·h·(1 − w)
+    w = np.array([0 + 0.5 * e(-2) * 1, 0.5 + 0.5 * e(-0.5) * 0.5, 1.0])
+    # Step 2: winner 0 (w0 ≈ 0.068), h = exp(−d²/(2·0.25)) = (1, e^−2, e^−8), w += 0.25·h·(0 − w)
+    w = w - 0.25 * np.array([1, e(-2), e(-8)]) * w
+    np.testing.assert_allclose(som.weights_.ravel(), w, rtol=1e-12)
+
+
+def test_one_batch_epoch_by_hand():
+    # Winners: x = 1 -> neuron 2, x = 0 -> neuron 0; w_j = Σ_i h_ij x_i / Σ_i h_ij, σ = 1.
+    som = SOM(grid=(1, 3), init=[[0.0], [0.5], [1.0]], sigma=1.0, epochs=1, mode="batch")
+    som.fit([[1.0], [0.0]])
+    e = np.exp
+    expected = [e(-2) / (e(-2) + 1), 0.5, 1 / (1 + e(-2))]
+    np.testing.assert_allclose(som.weights_.ravel(), expected, rtol=1e-12)
+    # U-matrix: mean distance to the grid neighbours' weights.
+    w = np.array(expected)
+    u = [abs(w[1] - w[0]), (abs(w[1] - w[0]) + abs(w[2] - w[1])) / 2, abs(w[2] - w[1])]
+    np.testing.assert_allclose(som.u_matrix(), [u], rtol=1e-12)
+
+
+def test_bubble_neighbourhood_moves_only_neurons_within_sigma():
+    som = SOM(grid=(1, 5), init=np.zeros((5, 1)), neighborhood="bubble", sigma=1.0, final_sigma=1.0,
+              learning_rate=0.5, final_learning_rate=0.5, epochs=1, shuffle=False)
+    som.fit([[1.0]])
+    # All weights tie at distance 1; argmin picks neuron 0, so neurons 0 and 1 move by α·(1 − 0).
+    np.testing.assert_allclose(som.weights_.ravel(), [0.5, 0.5, 0, 0, 0])
+
+
+@pytest.mark.parametrize("topology", ["rectangular", "hexagonal"])
+@pytest.mark.parametrize("mode, epochs", [("online", 10), ("batch", 30)])
+def test_colour_map_quality(colours, topology, mode, epochs):
+    som = SOM(grid=(10, 10), topology=topology, mode=mode, epochs=epochs, random_state=0).fit(colours)
+    qe = som.quantization_errors_
+    assert len(qe) == epochs + 1
+    assert qe[-1] < 0.6 * qe[0]
+    # Falls over training: after the first epoch, halfway, and at the end.
+    assert qe[-1] < qe[len(qe) // 2] < qe[1]
+    assert som.quantization_error(colours) == pytest.approx(qe[-1])
+    assert som.topographic_error(colours) < 0.1
+    assert som.u_matrix().shape == (10, 10)
+    assert som.winner_map(colours).sum() == 500
+
+
+def test_predict_and_transform(colours):
+    som = SOM(grid=(4, 6), random_state=0, epochs=2).fit(colours)
+    D = som.transform(colours[:7])
+    assert D.shape == (7, 24)
+    reference = np.linalg.norm(colours[:7, None, :] - som.weights_[None], axis=2)
+    np.testing.assert_allclose(D, reference, atol=1e-7)
+    np.testing.assert_array_equal(som.predict(colours[:7]), reference.argmin(axis=1))
+    rc = som.winner_coordinates(colours[:7])
+    np.testing.assert_array_equal(rc[:, 0] * 6 + rc[:, 1], som.predict(colours[:7]))
+    winners = som.weights_[som.predict(colours)]
+    assert som.score(colours) == pytest.approx(-np.linalg.norm(colours - winners, axis=1).mean())
+
+
+def test_topographic_error_against_explicit_neighbours(colours):
+    som = SOM(grid=(5, 5), epochs=1, random_state=1).fit(colours)
+    D = np.linalg.norm(colours[:, None, :] - som.weights_[None], axis=2)
+    errors = 0
+    for row in D:
+        a, b = np.argsort(row)[:2]
+        (ra, ca), (rb, cb) = divmod(a, 5), divmod(b, 5)
+        errors += abs(ra - rb) + abs(ca - cb) != 1
+    assert som.topographic_error(colours) == pytest.approx(errors / len(D))
+
+
+def test_grid_geometry():
+    rect = grid_coordinates(3, 3, "rectangular")
+    hexa = grid_coordinates(3, 3, "hexagonal")
+    for C, n_neighbours in [(rect, 4), (hexa, 6)]:
+        d = np.linalg.norm(C[:, None] - C[None], axis=2)
+        assert np.sum(np.isclose(d[4], 1.0)) == n_neighbours  # the centre neuron
+        assert d[np.triu_indices(9, 1)].min() == pytest.approx(1.0)
+
+
+def test_schedules_reach_their_end_values():
+    u = np.array([0.0, 0.5, 1.0])
+    for name in ("exponential", "linear", "inverse"):
+        v = decay(0.5, 0.01, u, name)
+        assert v[0] == pytest.approx(0.5) and v[-1] == pytest.approx(0.01)
+        assert v[0] > v[1] > v[2]
+    assert decay(0.5, 0.01, 0.5, "linear") == pytest.approx(0.255)
+    assert decay(1.0, 0.01, 0.5, "exponential") == pytest.approx(0.1)
+
+
+def test_pca_initialisation_spans_the_first_principal_axis():
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(400, 1)) * [5.0] @ [[0.6, 0.8]] + rng.normal(size=(400, 2)) * 0.1
+    som = SOM(grid=(1, 5), epochs=1, learning_rate=1e-9, final_learning_rate=1e-9).fit(X)
+    W = som.weights_ - X.mean(axis=0)
+    # The five weights lie on the line through the mean along (0.6, 0.8), spaced evenly.
+    cos = np.abs(W[[0, -1]] @ [0.6, 0.8]) / np.linalg.norm(W[[0, -1]], axis=1)
+    assert np.all(cos > 0.999)
+    np.testing.assert_allclose(np.diff(W @ [0.6, 0.8]).std(), 0, atol=1e-6)
+
+
+def test_reproducible_with_random_state(colours):
+    a = SOM(grid=(5, 5), init="random", random_state=4, epochs=2).fit(colours).weights_
+    b = SOM(grid=(5, 5), init="random", random_state=4, epochs=2).fit(colours).weights_
+    c = SOM(grid=(5, 5), init="random", random_state=5, epochs=2).fit(colours).weights_
+    np.testing.assert_array_equal(a, b)
+    assert not np.allclose(a, c)
+
+
+@pytest.mark.parametrize(
+    "params, exc, match",
+    [
+        ({"grid": (10,)}, ValueError, "grid"),
+        ({"grid": (0, 3)}, ValueError, "grid"),
+        ({"topology": "triangular"}, ValueError, "topology"),
+        ({"neighborhood": "mexican"}, ValueError, "neighborhood"),
+        ({"schedule": "cosine"}, ValueError, "schedule"),
+        ({"mode": "minibatch"}, ValueError, "mode"),
+        ({"init": "kmeans"}, ValueError, "init"),
+        ({"init": np.zeros((3, 3))}, ValueError, "init"),
+        ({"learning_rate": 0}, ValueError, "learning_rate"),
+        ({"sigma": -1.0}, ValueError, "sigma"),
+        ({"epochs": 1.5}, TypeError, "epochs"),
+    ],
+)
+def test_bad_parameters(colours, params, exc, match):
+    with pytest.raises(exc, match=match):
+        SOM(**params).fit(colours)
+
+
+def test_feature_count_checked(colours):
+    som = SOM(grid=(3, 3), epochs=1).fit(colours)
+    with pytest.raises(ValueError, match="3 features"):
+        som.predict(colours[:, :2])
