@@ -1,0 +1,204 @@
+"""MNIST loading: the genuine files, the search order, the download path and the offline error.
+
+No test touches the network: downloads are served from ``file://`` mirrors
+in a temporary folder, and the cache folder is redirected there too.
+"""
+
+import gzip
+import hashlib
+import re
+import struct
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import glassnet.datasets.mnist as mnist
+from glassnet.datasets import MNISTNotFoundError, load_mnist
+
+MNIST_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
+needs_mnist = pytest.mark.skipif(
+    not (MNIST_DIR / "README.md").is_file(),
+    reason=f"the genuine MNIST files are not at {MNIST_DIR}",
+)
+STEMS = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]
+
+
+@pytest.fixture(autouse=True)
+def isolated_locations(tmp_path, monkeypatch):
+    """Cache in tmp_path, no GLASSNET_DATA, mirrors that cannot reach the network."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("GLASSNET_DATA", raising=False)
+    monkeypatch.setattr(mnist, "MIRRORS", [(tmp_path / "no-mirror").as_uri() + "/"])
+
+
+def readme():
+    """The checksum table and class counts, parsed from the data folder's README."""
+    text = (MNIST_DIR / "README.md").read_text()
+    table = {m[0]: (int(m[1]), m[2]) for m in re.findall(r"\| (\S+)\.gz \| (\d+) \| ([0-9a-f]{64}) \|", text)}
+    counts = {k: [int(v) for v in re.search(k + r": ([\d ]+)", text)[1].split()] for k in ("train", "test")}
+    return table, counts
+
+
+# ------------------------------------------------------------- genuine files
+
+
+@needs_mnist
+def test_genuine_files_match_the_readme_checksums():
+    table, _ = readme()
+    assert sorted(table) == sorted(STEMS)
+    for stem, (size, sha256) in table.items():
+        content = gzip.decompress((MNIST_DIR / f"{stem}.gz").read_bytes())
+        assert len(content) == size
+        assert hashlib.sha256(content).hexdigest() == sha256
+        assert mnist.MNIST_FILES[stem] == (size, sha256)
+
+
+@needs_mnist
+def test_full_load_shapes_dtypes_ranges_and_class_counts():
+    _, counts = readme()
+    (x_train, y_train), (x_test, y_test) = load_mnist(MNIST_DIR)
+    assert x_train.shape == (60000, 784) and x_test.shape == (10000, 784)
+    assert x_train.dtype == np.float32 and y_train.dtype == np.int64
+    assert x_train.min() == 0.0 and x_train.max() == 1.0
+    assert np.bincount(y_train).tolist() == counts["train"]
+    assert np.bincount(y_test).tolist() == counts["test"]
+
+
+@needs_mnist
+def test_pixels_equal_the_raw_idx_bytes():
+    raw = gzip.decompress((MNIST_DIR / "t10k-images-idx3-ubyte.gz").read_bytes())
+    assert struct.unpack(">IIII", raw[:16]) == (0x00000803, 10000, 28, 28)
+    expected = np.frombuffer(raw, dtype=np.uint8, offset=16).reshape(10000, 28, 28)
+    labels = np.frombuffer(gzip.decompress((MNIST_DIR / "t10k-labels-idx1-ubyte.gz").read_bytes()), np.uint8, offset=8)
+
+    x, y = load_mnist(MNIST_DIR, kind="test", flatten=False, as_uint8=True)
+    assert x.dtype == np.uint8 and x.shape == (10000, 28, 28)
+    np.testing.assert_array_equal(x, expected)
+    np.testing.assert_array_equal(y, labels)
+    x_float, _ = load_mnist(MNIST_DIR, kind="t10k")
+    np.testing.assert_array_equal(x_float, expected.reshape(10000, 784).astype(np.float32) / np.float32(255))
+
+
+@needs_mnist
+def test_glassnet_data_is_searched(monkeypatch):
+    monkeypatch.setenv("GLASSNET_DATA", str(MNIST_DIR.parent))  # the folder holding mnist/
+    _, y = load_mnist(kind="test", download=False)
+    assert len(y) == 10000
+    monkeypatch.setenv("GLASSNET_DATA", str(MNIST_DIR))  # or the folder itself
+    assert len(load_mnist(kind="test", download=False)[1]) == 10000
+
+
+@needs_mnist
+def test_download_from_a_mirror_verifies_and_lands_in_the_cache(monkeypatch, capsys):
+    monkeypatch.setattr(mnist, "MIRRORS", ["file:///nonexistent-mirror/", MNIST_DIR.as_uri() + "/"])
+    x, y = load_mnist(kind="test", progress=True)
+    cache = mnist.cache_dir()
+    assert sorted(p.name for p in cache.iterdir()) == ["t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]
+    assert "t10k-images-idx3-ubyte.gz" in capsys.readouterr().err  # the progress bar
+    assert x.shape == (10000, 784) and len(y) == 10000
+    # Downloaded once: later calls read the cache even with no mirror at all.
+    monkeypatch.setattr(mnist, "MIRRORS", [])
+    np.testing.assert_array_equal(load_mnist(kind="test", download=False)[1], y)
+
+
+# --------------------------------------------------- crafted files, offline
+
+
+def craft_set(folder, n=5, seed=0, compress=True):
+    """A tiny MNIST-format test set; returns its {stem: (size, sha256)} table."""
+    rng = np.random.default_rng(seed)
+    images = struct.pack(">IIII", 0x803, n, 28, 28) + rng.integers(0, 256, n * 784, dtype=np.uint8).tobytes()
+    labels = struct.pack(">II", 0x801, n) + rng.integers(0, 10, n, dtype=np.uint8).tobytes()
+    folder.mkdir(parents=True, exist_ok=True)
+    table = {}
+    for stem, content in (("t10k-images-idx3-ubyte", images), ("t10k-labels-idx1-ubyte", labels)):
+        name = stem + (".gz" if compress else "")
+        (folder / name).write_bytes(gzip.compress(content) if compress else content)
+        table[stem] = (len(content), hashlib.sha256(content).hexdigest())
+    return table
+
+
+def test_offline_error_says_where_to_put_the_files(tmp_path):
+    with pytest.raises(MNISTNotFoundError) as info:
+        load_mnist(download=False)
+    message = str(info.value)
+    assert isinstance(info.value, FileNotFoundError) and isinstance(info.value, OSError)
+    assert "download=False" in message
+    assert str(tmp_path / "cache" / "glassnet" / "mnist") in message
+    for stem in STEMS:
+        assert stem + ".gz" in message
+    assert "GLASSNET_DATA" in message and "load_digits" in message
+
+
+def test_unreachable_mirrors_give_the_offline_error_and_leave_nothing(tmp_path):
+    with pytest.raises(MNISTNotFoundError, match=r"(?s)Downloading failed:.*no-mirror/train-images-idx3-ubyte.gz"):
+        load_mnist()
+    cache = tmp_path / "cache" / "glassnet" / "mnist"
+    assert list(cache.iterdir()) == []  # no partial or temporary file
+
+
+def test_download_with_checksum_mismatch_is_rejected(tmp_path, monkeypatch):
+    craft_set(tmp_path / "mirror")  # MNIST-format but not the genuine content
+    monkeypatch.setattr(mnist, "MIRRORS", [(tmp_path / "mirror").as_uri() + "/"])
+    with pytest.raises(MNISTNotFoundError, match="checksum mismatch.*expected 7840016 bytes"):
+        load_mnist(kind="test", progress=False)
+    assert list((tmp_path / "cache" / "glassnet" / "mnist").iterdir()) == []
+
+
+def test_download_without_tqdm_shows_a_text_bar(tmp_path, monkeypatch, capsys):
+    table = craft_set(tmp_path / "mirror")
+    monkeypatch.setattr(mnist, "MNIST_FILES", {**mnist.MNIST_FILES, **table})
+    monkeypatch.setattr(mnist, "MIRRORS", [(tmp_path / "mirror").as_uri() + "/"])
+    monkeypatch.setitem(__import__("sys").modules, "tqdm.auto", None)  # import fails
+    x, y = load_mnist(kind="test")
+    assert x.shape == (5, 784)
+    err = capsys.readouterr().err
+    assert "Downloading t10k-images-idx3-ubyte.gz: 100%" in err
+
+
+def test_explicit_path_uncompressed_files_and_download_target(tmp_path, monkeypatch):
+    table = craft_set(tmp_path / "plain", compress=False)
+    monkeypatch.setattr(mnist, "MNIST_FILES", {**mnist.MNIST_FILES, **table})
+    x, y = load_mnist(tmp_path / "plain", kind="test", as_uint8=True)
+    assert x.shape == (5, 784) and x.dtype == np.uint8 and y.dtype == np.int64
+    # A missing file in an explicit path is downloaded into that path.
+    craft_set(tmp_path / "mirror")
+    monkeypatch.setattr(mnist, "MIRRORS", [(tmp_path / "mirror").as_uri() + "/"])
+    load_mnist(tmp_path / "fresh", kind="test", progress=False)
+    assert (tmp_path / "fresh" / "t10k-images-idx3-ubyte.gz").is_file()
+
+
+def test_local_checksum_mismatch_and_verify_false(tmp_path):
+    craft_set(tmp_path / "variant")
+    with pytest.raises(ValueError, match="t10k-images-idx3-ubyte.gz: SHA-256 .*verify=False"):
+        load_mnist(tmp_path / "variant", kind="test")
+    x, _ = load_mnist(tmp_path / "variant", kind="test", verify=False)
+    assert x.shape == (5, 784) and 0.0 <= x.min() and x.max() <= 1.0
+
+
+def test_mismatched_images_and_labels_are_rejected(tmp_path):
+    folder = tmp_path / "odd"
+    craft_set(folder)
+    (folder / "t10k-labels-idx1-ubyte.gz").write_bytes(gzip.compress(struct.pack(">II", 0x801, 4) + bytes(4)))
+    with pytest.raises(ValueError, match=r"do not form an MNIST set.*\(5, 28, 28\).*\(4,\)"):
+        load_mnist(folder, kind="test", verify=False)
+
+
+def test_malformed_local_file_is_a_value_error_naming_it(tmp_path):
+    folder = tmp_path / "bad"
+    craft_set(folder)
+    (folder / "t10k-images-idx3-ubyte.gz").write_bytes(gzip.compress(b"\x00\x00\x08\x03" + bytes(10)))
+    with pytest.raises(ValueError, match=r"t10k-images-idx3-ubyte.gz: truncated IDX header"):
+        load_mnist(folder, kind="test", verify=False)
+
+
+def test_bad_kind():
+    with pytest.raises(ValueError, match="kind must be None, 'train' or 'test'. Received: kind='validation'"):
+        load_mnist(kind="validation")
+
+
+def test_cache_dir_respects_xdg_cache_home(tmp_path, monkeypatch):
+    assert mnist.cache_dir() == tmp_path / "cache" / "glassnet" / "mnist"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    assert mnist.cache_dir() == Path.home() / ".cache" / "glassnet" / "mnist"
