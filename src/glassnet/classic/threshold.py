@@ -1,0 +1,210 @@
+"""Hand-wired threshold units and networks (SPEC C3).
+
+A threshold unit (seed 001) decides
+
+    y = h(z),  z = x·w + b,  b = −threshold,
+    h(z) = 1 if z ≥ 0 else 0        (step, inputs 0/1)
+    h(z) = +1 if z ≥ 0 else −1      (sign, bipolar inputs ±1)
+
+Seed 001's cheese festival ("go if any two of three factors hold") is
+``ThresholdUnit([1, 1, 1], threshold=2)``; AND is ``ThresholdUnit([1, 1], bias=-2)``
+with z = −2, −1, −1, 0. No single unit computes XOR; :func:`xor_network`
+wires seed 003's two-layer network of sign units that does.
+"""
+
+import itertools
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .._validation import check_array, check_number
+
+__all__ = ["ThresholdUnit", "ThresholdNetwork", "TruthTable", "xor_network"]
+
+_ACTIVATIONS = {
+    # h(0) = 1: the seed's "≥ threshold" decides "Yes" at equality.
+    "step": (lambda Z: (Z >= 0).astype(np.float64), (0, 1)),
+    "sign": (lambda Z: np.where(Z >= 0, 1.0, -1.0), (-1, 1)),
+}
+
+
+def _activation(name):
+    if name not in _ACTIVATIONS:
+        raise ValueError(f"activation must be 'step' or 'sign'. Received: activation={name!r}")
+    return _ACTIVATIONS[name]
+
+
+@dataclass
+class TruthTable:
+    """All input combinations with the net input z and the output y of each unit.
+
+    Attributes
+    ----------
+    inputs : ndarray, shape (2**n, n)
+        Rows in the seeds' order: (0, 0), (0, 1), (1, 0), (1, 1) for two inputs.
+    z : ndarray, shape (2**n,) or (2**n, units)
+        Net input x·w + b of the output unit(s).
+    y : ndarray, same shape as z
+        Output h(z).
+    hidden : list of ndarray
+        (z, y) of each hidden layer, for networks.
+    """
+
+    inputs: np.ndarray
+    z: np.ndarray
+    y: np.ndarray
+    hidden: list = field(default_factory=list)
+
+    @property
+    def columns(self):
+        n = self.inputs.shape[1]
+        cols = [f"x_{i + 1}" for i in range(n)]
+        for layer, (Zh, _) in enumerate(self.hidden, start=1):
+            cols += [f"h{layer}_{j + 1}" for j in range(Zh.shape[1])]
+        return cols + ["z", "y"]
+
+    def rows(self):
+        """The table as a list of tuples, one per input combination, in :attr:`columns` order."""
+        parts = [self.inputs] + [Yh for _, Yh in self.hidden] + [self.z.reshape(len(self.inputs), -1),
+                                                                  self.y.reshape(len(self.inputs), -1)]
+        return [tuple(float(v) for v in row) for row in np.hstack(parts)]
+
+    def __str__(self):
+        fmt = lambda v: str(int(v)) if float(v).is_integer() else f"{v:g}"
+        lines = ["\t".join(self.columns)] + ["\t".join(fmt(v) for v in row) for row in self.rows()]
+        return "\n".join(lines)
+
+
+class ThresholdUnit:
+    """One neuron with hand-set weights: y = h(x·w + b).
+
+    Parameters
+    ----------
+    weights : array-like, shape (n_inputs,)
+    threshold : float or None
+        Fire when x·w ≥ threshold (so b = −threshold). Give this or ``bias``.
+    bias : float or None
+        b; the default (neither given) is b = 0.
+    activation : {"step", "sign"}
+        h(z) = [z ≥ 0] with 0/1 inputs, or sgn with sgn(0) = +1 and ±1 inputs.
+    """
+
+    def __init__(self, weights, threshold=None, bias=None, activation="step"):
+        w = check_array(weights, "weights", ndim=1, dtype=np.float64)
+        if threshold is not None and bias is not None:
+            raise ValueError(
+                f"Give threshold or bias, not both (bias = −threshold). "
+                f"Received: threshold={threshold!r}, bias={bias!r}"
+            )
+        if threshold is not None:
+            b = -check_number(threshold, "threshold")
+        else:
+            b = 0.0 if bias is None else check_number(bias, "bias")
+        self.h, self.levels = _activation(activation)
+        self.weights, self.bias, self.activation = w, b, activation
+
+    @property
+    def threshold(self):
+        return -self.bias
+
+    def _check_X(self, X):
+        X = check_array(X, "X", ndim=None, dtype=np.float64)
+        X2 = np.atleast_2d(X)
+        if X2.ndim != 2 or X2.shape[1] != len(self.weights):
+            raise ValueError(
+                f"X must have {len(self.weights)} input(s) per row to match weights. Received shape {X.shape}."
+            )
+        return X2
+
+    def net_input(self, X):
+        """z = x·w + b, shape (n_samples,)."""
+        return self._check_X(X) @ self.weights + self.bias
+
+    def predict(self, X):
+        """y = h(z), shape (n_samples,)."""
+        return self.h(self.net_input(X))
+
+    __call__ = predict
+
+    def truth_table(self):
+        """z and y for every combination of the inputs' two levels (0/1 for step, ±1 for sign)."""
+        X = np.array(list(itertools.product(self.levels, repeat=len(self.weights))), dtype=np.float64)
+        Z = X @ self.weights + self.bias
+        return TruthTable(X, Z, self.h(Z))
+
+    def __repr__(self):
+        return f"ThresholdUnit(weights={self.weights.tolist()}, bias={self.bias:g}, activation={self.activation!r})"
+
+
+class ThresholdNetwork:
+    """Layers of hand-wired threshold units: A^(l+1) = h(A^(l) W^(l) + b^(l)).
+
+    Parameters
+    ----------
+    layers : list of (W, b)
+        W of shape (n_in, n_out), b of shape (n_out,).
+    activation : {"step", "sign"}
+    """
+
+    def __init__(self, layers, activation="sign"):
+        self.h, self.levels = _activation(activation)
+        self.activation = activation
+        self.layers = []
+        n_in = None
+        for k, (W, b) in enumerate(layers):
+            W = check_array(W, f"layers[{k}] weights", ndim=2, dtype=np.float64)
+            b = check_array(b, f"layers[{k}] bias", ndim=1, dtype=np.float64)
+            if b.shape != (W.shape[1],) or (n_in is not None and W.shape[0] != n_in):
+                raise ValueError(
+                    f"layers[{k}] has weights of shape {W.shape} and bias of shape {b.shape}; "
+                    f"expected ({n_in if n_in is not None else 'n_in'}, n_out) and (n_out,)."
+                )
+            self.layers.append((W, b))
+            n_in = W.shape[1]
+
+    def forward(self, X):
+        """Return the (Z, A) pair of every layer; A of the last is the output."""
+        A = check_array(X, "X", ndim=2, dtype=np.float64)
+        if A.shape[1] != self.layers[0][0].shape[0]:
+            raise ValueError(
+                f"X must have {self.layers[0][0].shape[0]} columns. Received shape {A.shape}."
+            )
+        out = []
+        for W, b in self.layers:
+            Z = A @ W + b
+            A = self.h(Z)
+            out.append((Z, A))
+        return out
+
+    def predict(self, X):
+        """Network output, shape (n_samples,) for one output unit."""
+        A = self.forward(X)[-1][1]
+        return A[:, 0] if A.shape[1] == 1 else A
+
+    __call__ = predict
+
+    def truth_table(self):
+        """Outputs, with every hidden layer's z and y, for all input combinations."""
+        n = self.layers[0][0].shape[0]
+        X = np.array(list(itertools.product(self.levels, repeat=n)), dtype=np.float64)
+        layers = self.forward(X)
+        Z, Y = layers[-1]
+        squeeze = (lambda M: M[:, 0]) if Z.shape[1] == 1 else (lambda M: M)
+        return TruthTable(X, squeeze(Z), squeeze(Y), hidden=layers[:-1])
+
+
+def xor_network():
+    """Seed 003's two-layer sign network solving XOR in bipolar encoding.
+
+    Hidden units fire for exactly one of the two mixed inputs,
+    h1 = sgn(x1 − x2 − 1) for (+1, −1) and h2 = sgn(−x1 + x2 − 1) for (−1, +1);
+    the output ORs them, y = sgn(h1 + h2 + 1). No z is ever 0, so the
+    result does not depend on the convention for sgn(0).
+    (The seed's matrix X repeats the row (−1, 1); the XOR points are the four
+    corners (±1, ±1), labelled +1 where the signs differ.)
+    """
+    W1 = np.array([[1.0, -1.0], [-1.0, 1.0]])
+    b1 = np.array([-1.0, -1.0])
+    W2 = np.array([[1.0], [1.0]])
+    b2 = np.array([1.0])
+    return ThresholdNetwork([(W1, b1), (W2, b2)], activation="sign")

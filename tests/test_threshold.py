@@ -1,0 +1,78 @@
+"""Hand-wired threshold units: seed 001's tables and seed 003's XOR network (SPEC C3)."""
+
+import numpy as np
+import pytest
+
+from glassnet.classic import ThresholdNetwork, ThresholdUnit, xor_network
+
+
+def test_and_gate_reproduces_seed_table():
+    # Seed 001, "Implementation of Simple Logic Gates — AND": w = (1, 1), b = −2.
+    table = ThresholdUnit([1, 1], bias=-2).truth_table()
+    assert table.columns == ["x_1", "x_2", "z", "y"]
+    assert table.rows() == [
+        (0, 0, -2, 0),
+        (0, 1, -1, 0),
+        (1, 0, -1, 0),
+        (1, 1, 0, 1),
+    ]
+
+
+def test_or_gate_table():
+    # Seed 001's OR slide lists h(z) = 0, 1, 1, 1 and z = −1, 0, 0 for the first three rows,
+    # i.e. w = (1, 1), b = −1. Its z for (1, 1) reads 0, which no affine z allows
+    # (z(1,1) = z(1,0) + z(0,1) − z(0,0) = 1), so the fourth z is 1 here.
+    table = ThresholdUnit([1, 1], bias=-1).truth_table()
+    np.testing.assert_array_equal(table.z, [-1, 0, 0, 1])
+    np.testing.assert_array_equal(table.y, [0, 1, 1, 1])
+
+
+def test_cheese_festival_any_two_factors():
+    # w1 = w2 = w3 = 1, threshold = 2: "Yes" whenever any two factors are "Yes".
+    unit = ThresholdUnit([1, 1, 1], threshold=2)
+    table = unit.truth_table()
+    assert len(table.rows()) == 8
+    for x, z, y in zip(table.inputs, table.z, table.y):
+        assert z == x.sum() - 2
+        assert y == (x.sum() >= 2)
+    assert unit.bias == -2 and unit.threshold == 2
+
+
+def test_cheese_festival_thirst_dominates():
+    # w = (1, 1, 10), threshold = 11: yes only with the third factor and one other.
+    unit = ThresholdUnit([1, 1, 10], threshold=11)
+    decisions = {tuple(x): y for x, y in zip(unit.truth_table().inputs.astype(int), unit.truth_table().y)}
+    assert [x for x, y in decisions.items() if y == 1] == [(0, 1, 1), (1, 0, 1), (1, 1, 1)]
+
+
+def test_predict_and_net_input():
+    unit = ThresholdUnit([0.5, -1.0], bias=0.25)
+    X = np.array([[1, 0], [0, 1], [2, 1]])
+    np.testing.assert_allclose(unit.net_input(X), [0.75, -0.75, 0.25])
+    np.testing.assert_array_equal(unit(X), [1, 0, 1])
+    np.testing.assert_array_equal(unit.predict([1, 0]), [1])
+
+
+def test_xor_network_computes_bipolar_xor():
+    net = xor_network()
+    X = np.array([[-1, -1], [-1, 1], [1, -1], [1, 1]])
+    np.testing.assert_array_equal(net.predict(X), [-1, 1, 1, -1])
+    table = net.truth_table()
+    np.testing.assert_array_equal(table.inputs, X)
+    np.testing.assert_array_equal(table.y, -X[:, 0] * X[:, 1])
+    # Every net input is away from 0, so sgn(0)'s convention never matters.
+    assert np.all(table.z != 0) and all(np.all(Z != 0) for Z, _ in table.hidden)
+    assert table.columns == ["x_1", "x_2", "h1_1", "h1_2", "z", "y"]
+
+
+def test_bad_input():
+    with pytest.raises(ValueError, match="not both"):
+        ThresholdUnit([1, 1], threshold=1, bias=-1)
+    with pytest.raises(ValueError, match="activation"):
+        ThresholdUnit([1, 1], activation="relu")
+    with pytest.raises(ValueError, match="2 input"):
+        ThresholdUnit([1, 1])([[1, 0, 1]])
+    with pytest.raises(TypeError, match="threshold"):
+        ThresholdUnit([1, 1], threshold="two")
+    with pytest.raises(ValueError, match="layers\\[1\\]"):
+        ThresholdNetwork([(np.ones((2, 2)), np.zeros(2)), (np.ones((3, 1)), np.zeros(1))])
