@@ -47,3 +47,34 @@ def name_of(obj, table):
         if isinstance(factory, type) and type(obj) is factory:
             return name
     return None
+
+
+def from_config(config, classes, kind):
+    """Create an object from ``{"class_name": ..., "config": {...}}``.
+
+    Only the classes in ``classes`` can ever be created: a saved file can
+    name nothing else (no imports, no calls of arbitrary code).
+    """
+    if not isinstance(config, dict) or config.get("class_name") not in classes:
+        name = config.get("class_name") if isinstance(config, dict) else config
+        raise ValueError(
+            f"Unknown {kind} {name!r} in saved config. Valid: {', '.join(sorted(classes))}."
+        )
+    kwargs = config.get("config", {})
+    if not isinstance(kwargs, dict):
+        raise ValueError(f"Malformed {kind} config: {config!r}")
+    try:
+        return classes[config["class_name"]](**kwargs)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"Malformed {kind} config {config!r}: {exc}") from None
+
+
+def to_config(obj, classes, kind):
+    """``{"class_name", "config"}`` of a built-in object; custom ones cannot be saved."""
+    name = type(obj).__name__
+    if classes.get(name) is not type(obj):
+        raise ValueError(
+            f"Cannot save the custom {kind} {obj!r}: only built-in {kind}s can be "
+            f"stored ({', '.join(sorted(classes))})."
+        )
+    return {"class_name": name, "config": obj.get_config()}

@@ -1,0 +1,368 @@
+"""Activation functions g(z), each with its derivative beside it (SPEC A1).
+
+An activation is an object with
+
+* ``forward(Z) -> A``: the value ``A = g(Z)``, row-wise for softmax;
+* ``derivative(Z, A) -> g'(Z)``: elementwise derivative, written from the
+  output ``A`` where the lectures do (logistic: ``λ·f(1-f)``);
+* ``backward(Z, A, dA) -> dZ``: the chain rule ``dZ = dA ⊙ g'(Z)``; softmax
+  and log-softmax override it with their Jacobian-vector product.
+
+Names follow Keras (``"relu"``, ``"sigmoid"``, ...); :func:`get` accepts a
+name, an :class:`Activation` or a plain callable ``f(Z) -> A`` (treated as
+non-differentiable unless it has a ``derivative`` attribute).
+"""
+
+from ._registry import from_config, lookup, to_config
+from .backend import get_namespace
+
+
+class Activation:
+    """Base class. ``output_range`` is the interval the outputs lie in."""
+
+    name = "activation"
+    output_range = (-float("inf"), float("inf"))
+
+    def forward(self, Z):
+        raise NotImplementedError
+
+    def derivative(self, Z, A):
+        raise NotImplementedError
+
+    def backward(self, Z, A, dA):
+        return dA * self.derivative(Z, A)
+
+    def __call__(self, Z):
+        return self.forward(get_namespace().asarray(Z))
+
+    def get_config(self):
+        return {}
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"
+
+
+class Linear(Activation):
+    """Identity ``g(z) = z``, ``g'(z) = 1``."""
+
+    name = "linear"
+
+    def forward(self, Z):
+        return Z
+
+    def derivative(self, Z, A):
+        return get_namespace().ones_like(Z)
+
+    def backward(self, Z, A, dA):
+        return dA
+
+
+class Step(Activation):
+    """Heaviside step: 1 for ``z >= 0``, else 0. Derivative 0 (almost everywhere)."""
+
+    name = "step"
+    output_range = (0.0, 1.0)
+
+    def forward(self, Z):
+        return (Z >= 0).astype(Z.dtype)
+
+    def derivative(self, Z, A):
+        return get_namespace().zeros_like(Z)
+
+
+class Sign(Activation):
+    """Signum ``sgn(z)``: +1 for ``z >= 0``, −1 otherwise (the perceptron's choice
+    for z = 0 in seed 003). Derivative 0 (almost everywhere)."""
+
+    name = "sign"
+    output_range = (-1.0, 1.0)
+
+    def forward(self, Z):
+        xp = get_namespace()
+        return xp.where(Z >= 0, xp.ones_like(Z), -xp.ones_like(Z))
+
+    def derivative(self, Z, A):
+        return get_namespace().zeros_like(Z)
+
+
+class Sigmoid(Activation):
+    """Logistic (unipolar sigmoid) ``f(z) = 1 / (1 + e^{-λz})``, ``f' = λ f (1 - f)``.
+
+    Computed as ``exp(-log(1 + e^{-λz}))`` so that it never overflows.
+    """
+
+    name = "sigmoid"
+    output_range = (0.0, 1.0)
+
+    def __init__(self, steepness=1.0):
+        self.steepness = float(steepness)
+
+    def forward(self, Z):
+        xp = get_namespace()
+        return xp.exp(-xp.logaddexp(xp.zeros_like(Z), -self.steepness * Z))
+
+    def derivative(self, Z, A):
+        return self.steepness * A * (1 - A)
+
+    def get_config(self):
+        return {"steepness": self.steepness}
+
+
+class BipolarSigmoid(Activation):
+    """Bipolar sigmoid ``f(z) = 2 / (1 + e^{-λz}) - 1``, ``f' = λ/2 · (1 - f²)``."""
+
+    name = "bipolar_sigmoid"
+    output_range = (-1.0, 1.0)
+
+    def __init__(self, steepness=1.0):
+        self.steepness = float(steepness)
+
+    def forward(self, Z):
+        # 2σ(λz) - 1 = tanh(λz/2): the same function, without overflow.
+        return get_namespace().tanh(0.5 * self.steepness * Z)
+
+    def derivative(self, Z, A):
+        return 0.5 * self.steepness * (1 - A * A)
+
+    def get_config(self):
+        return {"steepness": self.steepness}
+
+
+class Tanh(Activation):
+    """``tanh(z)``, ``tanh' = 1 - tanh²``."""
+
+    name = "tanh"
+    output_range = (-1.0, 1.0)
+
+    def forward(self, Z):
+        return get_namespace().tanh(Z)
+
+    def derivative(self, Z, A):
+        return 1 - A * A
+
+
+class ReLU(Activation):
+    """``max(0, z)``; derivative 1 for ``z > 0``, else 0."""
+
+    name = "relu"
+    output_range = (0.0, float("inf"))
+
+    def forward(self, Z):
+        return get_namespace().maximum(Z, 0)
+
+    def derivative(self, Z, A):
+        return (Z > 0).astype(Z.dtype)
+
+    def backward(self, Z, A, dA):
+        return dA * (A > 0)
+
+
+class LeakyReLU(Activation):
+    """``z`` for ``z >= 0``, ``α z`` otherwise (seed 001: α = 0.01, parameterised)."""
+
+    name = "leaky_relu"
+
+    def __init__(self, negative_slope=0.01):
+        self.negative_slope = float(negative_slope)
+
+    def forward(self, Z):
+        xp = get_namespace()
+        return xp.where(Z >= 0, Z, self.negative_slope * Z)
+
+    def derivative(self, Z, A):
+        xp = get_namespace()
+        one = xp.ones_like(Z)
+        return xp.where(Z >= 0, one, self.negative_slope * one)
+
+    def get_config(self):
+        return {"negative_slope": self.negative_slope}
+
+
+class Ramp(Activation):
+    """Ramp: ``z`` clipped to ``[-1, 1]``; derivative 1 inside, 0 outside."""
+
+    name = "ramp"
+    output_range = (-1.0, 1.0)
+
+    def forward(self, Z):
+        return get_namespace().clip(Z, -1, 1)
+
+    def derivative(self, Z, A):
+        return ((Z > -1) & (Z < 1)).astype(Z.dtype)
+
+
+class Softplus(Activation):
+    """``log(1 + e^z)``; derivative the logistic ``σ(z)``."""
+
+    name = "softplus"
+    output_range = (0.0, float("inf"))
+
+    def forward(self, Z):
+        xp = get_namespace()
+        return xp.logaddexp(xp.zeros_like(Z), Z)
+
+    def derivative(self, Z, A):
+        # σ(z) = 1 - e^{-softplus(z)}, from the output.
+        return -get_namespace().expm1(-A)
+
+
+class ELU(Activation):
+    """``z`` for ``z > 0``, ``α(e^z - 1)`` otherwise; derivative ``1`` or ``A + α``."""
+
+    name = "elu"
+
+    def __init__(self, alpha=1.0):
+        self.alpha = float(alpha)
+        self.output_range = (-self.alpha, float("inf"))
+
+    def forward(self, Z):
+        xp = get_namespace()
+        return xp.where(Z > 0, Z, self.alpha * xp.expm1(xp.minimum(Z, 0)))
+
+    def derivative(self, Z, A):
+        xp = get_namespace()
+        return xp.where(Z > 0, xp.ones_like(Z), A + self.alpha)
+
+    def get_config(self):
+        return {"alpha": self.alpha}
+
+
+class Softmax(Activation):
+    """Row-wise ``softmax(z)_i = e^{β z_i} / Σ_j e^{β z_j}`` (seed 000), shifted by
+    the row maximum so it never overflows. As β → ∞ it tends to :class:`Argmax`.
+
+    The Jacobian is ``β (diag(a) - a aᵀ)``, so ``dZ = β a ⊙ (dA - Σ_j dA_j a_j)``.
+    """
+
+    name = "softmax"
+    output_range = (0.0, 1.0)
+
+    def __init__(self, beta=1.0):
+        self.beta = float(beta)
+
+    def forward(self, Z):
+        xp = get_namespace()
+        E = Z * self.beta if self.beta != 1.0 else Z.copy()
+        E -= xp.max(E, axis=-1, keepdims=True)
+        xp.exp(E, out=E)
+        E /= xp.sum(E, axis=-1, keepdims=True)
+        return E
+
+    def derivative(self, Z, A):
+        # The diagonal of the Jacobian; backward uses the full product.
+        return self.beta * A * (1 - A)
+
+    def backward(self, Z, A, dA):
+        xp = get_namespace()
+        return self.beta * A * (dA - xp.sum(dA * A, axis=-1, keepdims=True))
+
+    def get_config(self):
+        return {"beta": self.beta}
+
+
+class LogSoftmax(Activation):
+    """``log softmax(z)_i = z_i - log Σ_j e^{z_j}`` (seed 004's LogSoftMax);
+    ``dZ = dA - softmax(z) Σ_j dA_j``."""
+
+    name = "log_softmax"
+    output_range = (-float("inf"), 0.0)
+
+    def forward(self, Z):
+        xp = get_namespace()
+        shifted = Z - xp.max(Z, axis=-1, keepdims=True)
+        return shifted - xp.log(xp.sum(xp.exp(shifted), axis=-1, keepdims=True))
+
+    def derivative(self, Z, A):
+        xp = get_namespace()
+        return 1 - xp.exp(A)
+
+    def backward(self, Z, A, dA):
+        xp = get_namespace()
+        return dA - xp.exp(A) * xp.sum(dA, axis=-1, keepdims=True)
+
+
+class Argmax(Activation):
+    """One-hot argmax that splits ties: ``argmax(4, 3, 2, 4) = (.5, 0, 0, .5)``
+    (seed 000). Piecewise constant, so its derivative is 0."""
+
+    name = "argmax"
+    output_range = (0.0, 1.0)
+
+    def forward(self, Z):
+        xp = get_namespace()
+        hits = (Z == xp.max(Z, axis=-1, keepdims=True)).astype(Z.dtype)
+        return hits / xp.sum(hits, axis=-1, keepdims=True)
+
+    def derivative(self, Z, A):
+        return get_namespace().zeros_like(Z)
+
+
+class FunctionActivation(Activation):
+    """Wraps a user callable ``f(Z) -> A``; its ``derivative(Z, A)`` attribute,
+    if present, is used for backpropagation."""
+
+    def __init__(self, function):
+        self.function = function
+        self.name = getattr(function, "__name__", "custom")
+
+    def forward(self, Z):
+        return self.function(Z)
+
+    def derivative(self, Z, A):
+        deriv = getattr(self.function, "derivative", None)
+        if deriv is None:
+            raise ValueError(
+                f"Activation {self.name!r} is a plain callable without a derivative; "
+                "give it a `derivative(Z, A)` attribute or subclass glassnet.activations.Activation."
+            )
+        return deriv(Z, A)
+
+
+ACTIVATIONS = {
+    "linear": Linear,
+    "identity": Linear,
+    "step": Step,
+    "heaviside": Step,
+    "sign": Sign,
+    "sgn": Sign,
+    "sigmoid": Sigmoid,
+    "logistic": Sigmoid,
+    "bipolar_sigmoid": BipolarSigmoid,
+    "tanh": Tanh,
+    "relu": ReLU,
+    "leaky_relu": LeakyReLU,
+    "ramp": Ramp,
+    "softplus": Softplus,
+    "elu": ELU,
+    "softmax": Softmax,
+    "log_softmax": LogSoftmax,
+    "argmax": Argmax,
+}
+
+CLASSES = {cls.__name__: cls for cls in set(ACTIVATIONS.values())}
+
+
+def get(identifier):
+    """Return an :class:`Activation` from a name, an object or a callable.
+
+    ``None`` means linear, as in Keras's ``Dense(activation=None)``.
+    """
+    if identifier is None:
+        return Linear()
+    if isinstance(identifier, Activation):
+        return identifier
+    if callable(identifier) and not isinstance(identifier, type):
+        return FunctionActivation(identifier)
+    return lookup(identifier, ACTIVATIONS, "activation", instance_of=Activation)
+
+
+def serialize(activation):
+    """``{"class_name": ..., "config": ...}`` for the model file."""
+    return to_config(activation, CLASSES, "activation")
+
+
+def deserialize(config):
+    """Inverse of :func:`serialize`; only built-in classes are ever created."""
+    return from_config(config, CLASSES, "activation")
+

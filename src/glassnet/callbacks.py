@@ -1,0 +1,17 @@
+"""Callbacks, named as ``keras.callbacks`` (defined in :mod:`glassnet.models.callbacks`)."""
+
+from .models.callbacks import (
+    CSVLogger,
+    Callback,
+    EarlyStopping,
+    History,
+    LearningRateScheduler,
+    ModelCheckpoint,
+    ProgressBar,
+    TerminateOnNaN,
+)
+
+__all__ = [
+    "Callback", "History", "ProgressBar", "EarlyStopping", "ModelCheckpoint",
+    "TerminateOnNaN", "LearningRateScheduler", "CSVLogger",
+]

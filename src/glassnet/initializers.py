@@ -1,0 +1,228 @@
+"""Weight initializers (SPEC A3), with Keras's names and defaults.
+
+An initializer is any callable ``f(shape, dtype=None) -> array``; seed 001's
+``initialize_weights`` works as given. The built-in ones accept ``seed``; with
+no seed they draw from glassnet's global generator, so
+``glassnet.utils.set_random_seed`` makes them reproducible.
+
+``fan_in``/``fan_out`` are ``shape[0]``/``shape[1]`` of a Dense kernel
+(inputs × units).
+"""
+
+import math
+
+import numpy as np
+
+from ._registry import from_config, lookup, to_config
+from .backend import make_rng, standardize_dtype
+
+
+class Initializer:
+    def __init__(self, seed=None):
+        self.seed = seed
+
+    def __call__(self, shape, dtype=None):
+        # A fresh generator per call: the same seeded initializer gives the
+        # same values every time, as in Keras.
+        rng = make_rng(self.seed)
+        return self.sample(rng, tuple(shape)).astype(standardize_dtype(dtype))
+
+    def sample(self, rng, shape):
+        raise NotImplementedError
+
+    def get_config(self):
+        return {"seed": self.seed}
+
+    def __repr__(self):
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.get_config().items())})"
+
+
+class Zeros(Initializer):
+    """All zeros. As weights it causes the symmetry problem: every hidden unit
+    computes the same value and receives the same gradient, so they never differ."""
+
+    def __init__(self):
+        super().__init__(None)
+
+    def sample(self, rng, shape):
+        return np.zeros(shape)
+
+    def get_config(self):
+        return {}
+
+
+class Ones(Zeros):
+    def sample(self, rng, shape):
+        return np.ones(shape)
+
+
+class Constant(Initializer):
+    def __init__(self, value=0.0):
+        super().__init__(None)
+        self.value = float(value)
+
+    def sample(self, rng, shape):
+        return np.full(shape, self.value)
+
+    def get_config(self):
+        return {"value": self.value}
+
+
+class RandomUniform(Initializer):
+    """Uniform in ``[minval, maxval]``; ``RandomUniform(-ε, ε)`` is the lectures' [−ε, ε]."""
+
+    def __init__(self, minval=-0.05, maxval=0.05, seed=None):
+        super().__init__(seed)
+        self.minval, self.maxval = float(minval), float(maxval)
+
+    def sample(self, rng, shape):
+        return rng.uniform(self.minval, self.maxval, size=shape)
+
+    def get_config(self):
+        return {"minval": self.minval, "maxval": self.maxval, "seed": self.seed}
+
+
+class RandomNormal(Initializer):
+    """Normal ``N(mean, stddev²)``."""
+
+    def __init__(self, mean=0.0, stddev=0.05, seed=None):
+        super().__init__(seed)
+        self.mean, self.stddev = float(mean), float(stddev)
+
+    def sample(self, rng, shape):
+        return rng.normal(self.mean, self.stddev, size=shape)
+
+    def get_config(self):
+        return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
+
+
+def _fans(shape):
+    if len(shape) < 1:
+        return 1, 1
+    if len(shape) == 1:
+        return shape[0], shape[0]
+    receptive = math.prod(shape[:-2]) if len(shape) > 2 else 1
+    return shape[-2] * receptive, shape[-1] * receptive
+
+
+def _truncated_normal(rng, stddev, shape):
+    """Normal truncated at two standard deviations (resampled), as Keras's."""
+    values = rng.normal(0.0, stddev, size=shape)
+    bad = np.abs(values) > 2 * stddev
+    while bad.any():
+        values[bad] = rng.normal(0.0, stddev, size=int(bad.sum()))
+        bad = np.abs(values) > 2 * stddev
+    return values
+
+
+class VarianceScaling(Initializer):
+    """Keras's variance scaling: variance ``scale / n`` with ``n`` the fan-in,
+    fan-out or their mean; uniform in ``±sqrt(3·scale/n)`` or truncated normal."""
+
+    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None):
+        super().__init__(seed)
+        if mode not in ("fan_in", "fan_out", "fan_avg"):
+            raise ValueError(f"mode must be 'fan_in', 'fan_out' or 'fan_avg'. Received: mode={mode!r}")
+        if distribution not in ("uniform", "truncated_normal", "untruncated_normal"):
+            raise ValueError(
+                "distribution must be 'uniform', 'truncated_normal' or 'untruncated_normal'. "
+                f"Received: distribution={distribution!r}"
+            )
+        self.scale, self.mode, self.distribution = float(scale), mode, distribution
+
+    def sample(self, rng, shape):
+        fan_in, fan_out = _fans(shape)
+        n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[self.mode]
+        variance = self.scale / max(1.0, n)
+        if self.distribution == "uniform":
+            limit = math.sqrt(3.0 * variance)
+            return rng.uniform(-limit, limit, size=shape)
+        if self.distribution == "untruncated_normal":
+            return rng.normal(0.0, math.sqrt(variance), size=shape)
+        # 0.879... is the std of a unit normal truncated at ±2.
+        return _truncated_normal(rng, math.sqrt(variance) / 0.87962566103423978, shape)
+
+    def get_config(self):
+        return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution, "seed": self.seed}
+
+
+class GlorotUniform(VarianceScaling):
+    """Glorot/Xavier uniform: ``U(±sqrt(6 / (fan_in + fan_out)))`` (Keras's default kernel)."""
+
+    def __init__(self, seed=None):
+        super().__init__(1.0, "fan_avg", "uniform", seed)
+
+    def get_config(self):
+        return {"seed": self.seed}
+
+
+class GlorotNormal(VarianceScaling):
+    """Glorot/Xavier normal: std ``sqrt(2 / (fan_in + fan_out))`` (truncated)."""
+
+    def __init__(self, seed=None):
+        super().__init__(1.0, "fan_avg", "truncated_normal", seed)
+
+    def get_config(self):
+        return {"seed": self.seed}
+
+
+class HeUniform(VarianceScaling):
+    """He uniform: ``U(±sqrt(6 / fan_in))``, for ReLU layers."""
+
+    def __init__(self, seed=None):
+        super().__init__(2.0, "fan_in", "uniform", seed)
+
+    def get_config(self):
+        return {"seed": self.seed}
+
+
+class HeNormal(VarianceScaling):
+    """He normal: std ``sqrt(2 / fan_in)`` (truncated)."""
+
+    def __init__(self, seed=None):
+        super().__init__(2.0, "fan_in", "truncated_normal", seed)
+
+    def get_config(self):
+        return {"seed": self.seed}
+
+
+class LecunNormal(VarianceScaling):
+    def __init__(self, seed=None):
+        super().__init__(1.0, "fan_in", "truncated_normal", seed)
+
+    def get_config(self):
+        return {"seed": self.seed}
+
+
+INITIALIZERS = {
+    "zeros": Zeros,
+    "ones": Ones,
+    "constant": Constant,
+    "random_uniform": RandomUniform,
+    "uniform": RandomUniform,
+    "random_normal": RandomNormal,
+    "normal": RandomNormal,
+    "glorot_uniform": GlorotUniform,
+    "glorot_normal": GlorotNormal,
+    "xavier_uniform": GlorotUniform,
+    "xavier_normal": GlorotNormal,
+    "he_uniform": HeUniform,
+    "he_normal": HeNormal,
+    "lecun_normal": LecunNormal,
+    "variance_scaling": VarianceScaling,
+}
+
+CLASSES = {cls.__name__: cls for cls in set(INITIALIZERS.values())}
+
+
+def get(identifier):
+    """Return an initializer from a name, an object or any ``f(shape, dtype=None)``."""
+    return lookup(identifier, INITIALIZERS, "initializer", instance_of=Initializer, allow_callable=True)
+
+
+def serialize(initializer):
+    return to_config(initializer, CLASSES, "initializer")
+
+
+def deserialize(config):
+    return from_config(config, CLASSES, "initializer")

@@ -1,0 +1,28 @@
+"""A layer that only applies an activation ``A = g(Z)``."""
+
+from .. import activations
+from .base import Layer
+
+
+class Activation(Layer):
+    """Applies ``g`` elementwise (row-wise for softmax); backward ``dZ = dA ⊙ g'(Z)``."""
+
+    def __init__(self, activation, **kwargs):
+        super().__init__(**kwargs)
+        self.activation = activations.get(activation)
+
+    def forward(self, X, training=False):
+        self.Z = X
+        self.A = self.activation.forward(X)
+        return self.A
+
+    def backward(self, dA):
+        return self.activation.backward(self.Z, self.A, dA)
+
+    def backward_preactivation(self, dZ):
+        return dZ
+
+    def get_config(self):
+        config = super().get_config()
+        config["activation"] = activations.serialize(self.activation)
+        return config

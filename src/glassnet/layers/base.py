@@ -1,0 +1,83 @@
+"""The layer contract (STYLE.md rule 2).
+
+A layer has ``build(input_shape)``, ``forward(X, training) -> Y`` and
+``backward(dY) -> dX``; its trainable arrays live in ``params`` and their
+gradients in ``grads`` under the same keys (``params["W"]``, ``grads["W"]``),
+non-trainable arrays (batch-norm statistics) in ``state``. ``weight_names``
+gives the order of :meth:`get_weights`, as Keras orders them.
+
+Once a model is built it moves every array of ``params``/``grads`` into one
+flat buffer and puts views back in the dicts, so a layer must update its
+arrays in place (``out=``, ``[...] =``) and never rebind them.
+"""
+
+from .._validation import check_positive_int
+from ..backend import standardize_dtype
+
+
+class Layer:
+    weight_names = ()
+
+    def __init__(self, name=None, input_shape=None, input_dim=None, dtype=None):
+        if input_dim is not None:
+            input_shape = (check_positive_int(input_dim, "input_dim"),)
+        if input_shape is not None:
+            if isinstance(input_shape, int):
+                input_shape = (input_shape,)
+            input_shape = tuple(check_positive_int(d, "input_shape") for d in input_shape)
+        self.input_shape = input_shape
+        self.name = name
+        self.dtype = None if dtype is None else standardize_dtype(dtype)
+        self.params, self.grads, self.state = {}, {}, {}
+        self.built = False
+        self.output_shape = None
+        # Set by the model: the first trainable layer need not compute dX.
+        self.needs_input_gradient = True
+
+    @property
+    def trainable_size(self):
+        return sum(int(v.size) for v in self.params.values())
+
+    def build(self, input_shape):
+        """Create the weights for inputs of shape ``(None, *input_shape)``."""
+        self.input_shape = tuple(input_shape)
+        self.output_shape = self.compute_output_shape(self.input_shape)
+        self.built = True
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def forward(self, X, training=False):
+        raise NotImplementedError
+
+    def backward(self, dY):
+        raise NotImplementedError
+
+    def get_weights(self):
+        return [self.params[k] if k in self.params else self.state[k] for k in self.weight_names]
+
+    def regularization_penalty(self):
+        return 0.0
+
+    def get_config(self):
+        config = {"name": self.name}
+        if self.input_shape is not None and not self.built:
+            config["input_shape"] = list(self.input_shape)
+        return config
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name!r}>"
+
+
+class InputLayer(Layer):
+    """Declares the input shape (``layers.Input(shape=(784,))``); computes nothing."""
+
+    def __init__(self, shape=None, name=None, batch_size=None, dtype=None):
+        if shape is None:
+            raise ValueError("Input requires shape=(n_features,). Received: shape=None")
+        super().__init__(name=name, input_shape=shape, dtype=dtype)
+
+
+def Input(shape=None, name=None, batch_size=None, dtype=None):
+    """``keras.Input``: the input shape of a :class:`~glassnet.models.Sequential` model."""
+    return InputLayer(shape=shape, name=name, batch_size=batch_size, dtype=dtype)

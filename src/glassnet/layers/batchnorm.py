@@ -1,0 +1,72 @@
+"""Batch normalization (Ioffe & Szegedy), with Keras's defaults."""
+
+from .. import initializers
+from .._validation import check_number
+from ..backend import get_namespace
+from .base import Layer
+
+
+class BatchNormalization(Layer):
+    """Normalize each feature over the batch, then scale and shift.
+
+    Training: ``μ, σ²`` of the batch, ``x̂ = (x − μ)/sqrt(σ² + ε)``,
+    ``y = γ x̂ + β``; the running statistics follow
+    ``m ← momentum·m + (1 − momentum)·μ`` (and the same for σ²).
+    Inference: the running statistics replace ``μ, σ²``.
+
+    Backward (training): with ``g = dY ⊙ γ``,
+    ``dX = (g − mean(g) − x̂ · mean(g ⊙ x̂)) / sqrt(σ² + ε)``,
+    ``∂J/∂γ = Σ dY ⊙ x̂``, ``∂J/∂β = Σ dY``.
+    """
+
+    weight_names = ("gamma", "beta", "moving_mean", "moving_variance")
+
+    def __init__(self, momentum=0.99, epsilon=1e-3, **kwargs):
+        super().__init__(**kwargs)
+        self.momentum = check_number(momentum, "momentum", low=0, high=1)
+        self.epsilon = check_number(epsilon, "epsilon", low=0, low_open=True)
+
+    def build(self, input_shape):
+        if len(input_shape) != 1:
+            raise ValueError(f"BatchNormalization expects 1-D samples; received input shape {tuple(input_shape)}.")
+        xp = get_namespace()
+        n = input_shape[0]
+        self.params["gamma"] = xp.asarray(initializers.Ones()((n,), dtype=self.dtype))
+        self.params["beta"] = xp.zeros(n, dtype=self.dtype)
+        self.state["moving_mean"] = xp.zeros(n, dtype=self.dtype)
+        self.state["moving_variance"] = xp.ones(n, dtype=self.dtype)
+        for key, value in self.params.items():
+            self.grads[key] = xp.zeros_like(value)
+        super().build(input_shape)
+
+    def forward(self, X, training=False):
+        xp = get_namespace()
+        self.training = training
+        if training:
+            mean = xp.mean(X, axis=0)
+            var = xp.var(X, axis=0)
+            self.state["moving_mean"] *= self.momentum
+            self.state["moving_mean"] += (1 - self.momentum) * mean
+            self.state["moving_variance"] *= self.momentum
+            self.state["moving_variance"] += (1 - self.momentum) * var
+        else:
+            mean, var = self.state["moving_mean"], self.state["moving_variance"]
+        self.inv_std = 1.0 / xp.sqrt(var + self.epsilon)
+        self.X_hat = (X - mean) * self.inv_std
+        return self.X_hat * self.params["gamma"] + self.params["beta"]
+
+    def backward(self, dY):
+        xp = get_namespace()
+        xp.sum(dY * self.X_hat, axis=0, out=self.grads["gamma"])
+        xp.sum(dY, axis=0, out=self.grads["beta"])
+        if not self.needs_input_gradient:
+            return None
+        g = dY * self.params["gamma"]
+        if not self.training:
+            return g * self.inv_std
+        return (g - xp.mean(g, axis=0) - self.X_hat * xp.mean(g * self.X_hat, axis=0)) * self.inv_std
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(momentum=self.momentum, epsilon=self.epsilon)
+        return config

@@ -1,0 +1,126 @@
+"""Fully connected layer ``A = g(X W + b)`` with its backward pass."""
+
+from .. import activations, initializers, regularizers
+from .._validation import check_positive_int
+from ..backend import get_namespace
+from .base import Layer
+
+
+class Dense(Layer):
+    """Fully connected layer (batch-first, lecture notation in the comments).
+
+    Forward (blue path): ``Z = X W + b``, ``A = g(Z)`` where ``X`` is ``a^(l)``
+    of shape ``(n, n_in)``, ``W`` is ``(n_in, units)``.
+
+    Backward (red path), given ``dA = ∂J/∂A``:
+    ``δ = dZ = dA ⊙ g'(Z)``, ``∂J/∂W = Xᵀ δ``, ``∂J/∂b = Σ_rows δ``,
+    ``∂J/∂X = δ Wᵀ`` (the lectures' ``δ^(l) = (W^(l))ᵀ δ^(l+1) ⊙ g'(z^(l))``,
+    transposed for batch-first arrays).
+
+    Parameters
+    ----------
+    units : int
+        Number of neurons.
+    activation : str, Activation or callable, optional
+        ``None`` means linear.
+    kernel_initializer, bias_initializer : str or callable
+        Keras's defaults: ``"glorot_uniform"`` and ``"zeros"``; any
+        ``f(shape, dtype=None)`` works.
+    kernel_regularizer, bias_regularizer : str or Regularizer, optional
+    input_dim, input_shape : optional
+        Declare the input size on the first layer.
+    """
+
+    weight_names = ("W", "b")
+
+    def __init__(
+        self,
+        units,
+        activation=None,
+        use_bias=True,
+        kernel_initializer="glorot_uniform",
+        bias_initializer="zeros",
+        kernel_regularizer=None,
+        bias_regularizer=None,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.units = check_positive_int(units, "units")
+        self.activation = activations.get(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        if not self.use_bias:
+            self.weight_names = ("W",)
+
+    def compute_output_shape(self, input_shape):
+        return (self.units,)
+
+    def build(self, input_shape):
+        if len(input_shape) != 1:
+            raise ValueError(
+                f"Dense expects 1-D samples (n_features,); received input shape {tuple(input_shape)}. "
+                "Add a Flatten layer first."
+            )
+        xp = get_namespace()
+        n_in = input_shape[0]
+        self.params["W"] = xp.asarray(self.kernel_initializer((n_in, self.units), dtype=self.dtype), dtype=self.dtype)
+        if self.params["W"].shape != (n_in, self.units):
+            raise ValueError(
+                f"kernel_initializer returned shape {self.params['W'].shape}; expected {(n_in, self.units)}."
+            )
+        if self.use_bias:
+            self.params["b"] = xp.asarray(self.bias_initializer((self.units,), dtype=self.dtype), dtype=self.dtype)
+        for key, value in self.params.items():
+            self.grads[key] = xp.zeros_like(value)
+        super().build(input_shape)
+
+    def forward(self, X, training=False):
+        xp = get_namespace()
+        self.X = X
+        Z = xp.matmul(X, self.params["W"])
+        if self.use_bias:
+            Z += self.params["b"]
+        self.Z = Z
+        self.A = self.activation.forward(Z)
+        return self.A
+
+    def backward(self, dA):
+        return self.backward_preactivation(self.activation.backward(self.Z, self.A, dA))
+
+    def backward_preactivation(self, dZ):
+        """Backward pass from ``δ = ∂J/∂Z`` (used directly when the loss fuses
+        with the output activation, e.g. softmax + cross-entropy: ``δ = a − y``)."""
+        xp = get_namespace()
+        self.delta = dZ
+        xp.matmul(self.X.T, dZ, out=self.grads["W"])
+        if self.kernel_regularizer is not None:
+            self.grads["W"] += self.kernel_regularizer.gradient(self.params["W"])
+        if self.use_bias:
+            xp.sum(dZ, axis=0, out=self.grads["b"])
+            if self.bias_regularizer is not None:
+                self.grads["b"] += self.bias_regularizer.gradient(self.params["b"])
+        if not self.needs_input_gradient:
+            return None
+        return xp.matmul(dZ, self.params["W"].T)
+
+    def regularization_penalty(self):
+        penalty = 0.0
+        if self.kernel_regularizer is not None:
+            penalty += self.kernel_regularizer(self.params["W"])
+        if self.bias_regularizer is not None and self.use_bias:
+            penalty += self.bias_regularizer(self.params["b"])
+        return penalty
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            units=self.units,
+            activation=activations.serialize(self.activation),
+            use_bias=self.use_bias,
+            kernel_regularizer=None if self.kernel_regularizer is None else regularizers.serialize(self.kernel_regularizer),
+            bias_regularizer=None if self.bias_regularizer is None else regularizers.serialize(self.bias_regularizer),
+        )
+        return config

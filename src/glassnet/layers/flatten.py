@@ -1,0 +1,17 @@
+"""Flatten ``(n, d1, d2, ...)`` to ``(n, d1·d2·...)``."""
+
+import math
+
+from .base import Layer
+
+
+class Flatten(Layer):
+    def compute_output_shape(self, input_shape):
+        return (math.prod(input_shape),)
+
+    def forward(self, X, training=False):
+        self.in_shape = X.shape
+        return X.reshape(X.shape[0], -1)
+
+    def backward(self, dY):
+        return dY.reshape(self.in_shape)

@@ -1,0 +1,376 @@
+"""Losses J(y, ŷ) with their gradients ∂J/∂ŷ (SPEC A2).
+
+A loss object has
+
+* ``per_sample(Y, A) -> (n,)``: the loss of each example;
+* ``__call__(Y, A, sample_weight=None)``: the batch loss, ``Σ_i w_i J_i / n``
+  (Keras's "sum over batch size" reduction);
+* ``gradient(Y, A, sample_weight=None) -> dA``: ``∂J/∂A`` of that batch loss;
+* ``fused_delta(activation, Y, A, sample_weight=None) -> dZ or None``: the
+  short cut through the output activation where the lectures give one
+  (softmax + cross-entropy: ``δ = a − y``; sigmoid + binary cross-entropy);
+* ``prepare_targets(y, n_outputs)``: checks the targets and returns them in
+  the form the loss uses (raising ``ValueError`` when they do not fit).
+
+Names as Keras: ``"mean_squared_error"``/``"mse"``, ``"binary_crossentropy"``, ...
+"""
+
+import numpy as np
+
+from ._registry import from_config, lookup, to_config
+from .activations import LogSoftmax, Sigmoid, Softmax
+from .backend import get_namespace
+
+EPSILON = 1e-7  # Keras's backend epsilon, used to clip probabilities
+
+
+class Loss:
+    name = "loss"
+    #: the targets are compared with the outputs directly, so they must lie in
+    #: the output activation's range (regression losses, binary cross-entropy)
+    targets_in_output_range = False
+
+    def per_sample(self, Y, A):
+        raise NotImplementedError
+
+    def per_sample_gradient(self, Y, A):
+        """``∂J_i/∂A`` for each row (before the 1/n of the batch mean)."""
+        raise NotImplementedError
+
+    def __call__(self, Y, A, sample_weight=None):
+        xp = get_namespace()
+        values = self.per_sample(Y, A)
+        if sample_weight is not None:
+            values = values * sample_weight
+        return float(xp.sum(values)) / values.shape[0]
+
+    def gradient(self, Y, A, sample_weight=None):
+        dA = self.per_sample_gradient(Y, A)
+        dA /= A.shape[0]
+        if sample_weight is not None:
+            dA *= sample_weight[:, None]
+        return dA
+
+    def fused_delta(self, activation, Y, A, sample_weight=None):
+        return None
+
+    def prepare_targets(self, y, n_outputs, name="y"):
+        """Return ``y`` as a float array of shape ``(n, n_outputs)``."""
+        y = np.asarray(y)
+        if y.ndim == 1 and n_outputs == 1:
+            y = y.reshape(-1, 1)
+        if y.ndim != 2 or y.shape[1] != n_outputs:
+            hint = ""
+            if y.ndim == 1 and n_outputs > 1:
+                hint = (
+                    " For integer class labels use loss='sparse_categorical_crossentropy' "
+                    "or one-hot encode them with glassnet.preprocessing.to_categorical."
+                )
+            raise ValueError(
+                f"{name} must have shape (n_samples, {n_outputs}) to match the model's "
+                f"{n_outputs} output unit(s) for loss {self.name!r}. Received shape {y.shape}.{hint}"
+            )
+        return y
+
+    def get_config(self):
+        return {}
+
+    def __repr__(self):
+        return f"{type(self).__name__}()"
+
+
+def _mean_last(values):
+    return get_namespace().mean(values, axis=-1)
+
+
+class MeanSquaredError(Loss):
+    """``J = mean_k (y_k - ŷ_k)²``; ``∂J/∂ŷ = 2 (ŷ - y) / K``."""
+
+    name = "mean_squared_error"
+    targets_in_output_range = True
+
+    def per_sample(self, Y, A):
+        return _mean_last((A - Y) ** 2)
+
+    def per_sample_gradient(self, Y, A):
+        return (A - Y) * (2.0 / A.shape[-1])
+
+
+class SquaredError(Loss):
+    """The lectures' ``E = ½ Σ_k (t_k - y_k)²``; ``∂E/∂y = y - t``."""
+
+    name = "squared_error"
+    targets_in_output_range = True
+
+    def per_sample(self, Y, A):
+        return 0.5 * get_namespace().sum((A - Y) ** 2, axis=-1)
+
+    def per_sample_gradient(self, Y, A):
+        return A - Y
+
+
+class MeanAbsoluteError(Loss):
+    """``J = mean_k |y_k - ŷ_k|``; ``∂J/∂ŷ = sign(ŷ - y) / K``."""
+
+    name = "mean_absolute_error"
+    targets_in_output_range = True
+
+    def per_sample(self, Y, A):
+        return _mean_last(get_namespace().abs(A - Y))
+
+    def per_sample_gradient(self, Y, A):
+        return get_namespace().sign(A - Y) / A.shape[-1]
+
+
+class Huber(Loss):
+    """``½e²`` for ``|e| <= δ``, else ``δ(|e| - ½δ)``, averaged over outputs;
+    ``∂J/∂ŷ = clip(e, -δ, δ) / K`` with ``e = ŷ - y``."""
+
+    name = "huber"
+    targets_in_output_range = True
+
+    def __init__(self, delta=1.0):
+        self.delta = float(delta)
+
+    def per_sample(self, Y, A):
+        xp = get_namespace()
+        err = xp.abs(A - Y)
+        quad = xp.minimum(err, self.delta)
+        return _mean_last(0.5 * quad * quad + self.delta * (err - quad))
+
+    def per_sample_gradient(self, Y, A):
+        return get_namespace().clip(A - Y, -self.delta, self.delta) / A.shape[-1]
+
+    def get_config(self):
+        return {"delta": self.delta}
+
+
+def _check_range(y, low, high, loss_name, name):
+    if y.size and (y.min() < low or y.max() > high):
+        raise ValueError(
+            f"{name} must lie in [{low}, {high}] for loss {loss_name!r}. "
+            f"Received values from {y.min()} to {y.max()}."
+        )
+
+
+class BinaryCrossentropy(Loss):
+    """``J = -mean_k [y log ŷ + (1 - y) log(1 - ŷ)]`` with ŷ clipped to
+    ``[ε, 1 - ε]``; through a sigmoid output ``δ = λ (ŷ - y) / K``."""
+
+    name = "binary_crossentropy"
+    targets_in_output_range = True
+
+    def per_sample(self, Y, A):
+        xp = get_namespace()
+        P = xp.clip(A, EPSILON, 1 - EPSILON)
+        return -_mean_last(Y * xp.log(P) + (1 - Y) * xp.log(1 - P))
+
+    def per_sample_gradient(self, Y, A):
+        xp = get_namespace()
+        P = xp.clip(A, EPSILON, 1 - EPSILON)
+        return (P - Y) / (P * (1 - P)) / A.shape[-1]
+
+    def fused_delta(self, activation, Y, A, sample_weight=None):
+        if type(activation) is not Sigmoid:
+            return None
+        dZ = (A - Y) * (activation.steepness / (A.shape[0] * A.shape[-1]))
+        if sample_weight is not None:
+            dZ *= sample_weight[:, None]
+        return dZ
+
+    def prepare_targets(self, y, n_outputs, name="y"):
+        y = super().prepare_targets(y, n_outputs, name)
+        _check_range(y, 0, 1, self.name, name)
+        return y
+
+
+class CategoricalCrossentropy(Loss):
+    """``J = -Σ_k y_k log ŷ_k`` (one-hot ``y``); through softmax ``δ = β (ŷ - y)``."""
+
+    name = "categorical_crossentropy"
+
+    def per_sample(self, Y, A):
+        xp = get_namespace()
+        return -xp.sum(Y * xp.log(xp.clip(A, EPSILON, 1 - EPSILON)), axis=-1)
+
+    def per_sample_gradient(self, Y, A):
+        xp = get_namespace()
+        P = xp.clip(A, EPSILON, 1 - EPSILON)
+        return -Y / P
+
+    def fused_delta(self, activation, Y, A, sample_weight=None):
+        if type(activation) is not Softmax:
+            return None
+        dZ = A - Y
+        dZ *= activation.beta / A.shape[0]
+        if sample_weight is not None:
+            dZ *= sample_weight[:, None]
+        return dZ
+
+    def prepare_targets(self, y, n_outputs, name="y"):
+        y = super().prepare_targets(y, n_outputs, name)
+        _check_range(y, 0, 1, self.name, name)
+        return y
+
+
+class SparseCategoricalCrossentropy(CategoricalCrossentropy):
+    """Categorical cross-entropy with integer labels ``c``: ``J = -log ŷ_c``.
+
+    Targets are converted to one-hot once, in :meth:`prepare_targets`, so the
+    training step is the same as for :class:`CategoricalCrossentropy`.
+    """
+
+    name = "sparse_categorical_crossentropy"
+
+    def prepare_targets(self, y, n_outputs, name="y"):
+        y = np.asarray(y)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = y[:, 0]
+        if y.ndim != 1:
+            raise ValueError(
+                f"{name} must be a 1-D array of integer class labels for loss {self.name!r}. "
+                f"Received shape {y.shape}."
+            )
+        if y.size and (not np.all(np.mod(y, 1) == 0) or y.min() < 0 or y.max() >= n_outputs):
+            raise ValueError(
+                f"{name} must hold integer class labels in [0, {n_outputs - 1}] for the model's "
+                f"{n_outputs} output units. Received values from {y.min()} to {y.max()}."
+            )
+        onehot = np.zeros((y.shape[0], n_outputs))
+        onehot[np.arange(y.shape[0]), y.astype(np.int64)] = 1
+        return onehot
+
+
+def _to_bipolar(y, loss_name, name):
+    """Labels in {-1, 1}; 0/1 labels are mapped 0 -> -1 as Keras's hinge does."""
+    values = np.unique(y)
+    if np.all(np.isin(values, (0, 1))):
+        return 2.0 * y - 1.0
+    if np.all(np.isin(values, (-1, 1))):
+        return y
+    raise ValueError(
+        f"{name} must hold labels in {{-1, 1}} (or {{0, 1}}) for loss {loss_name!r}. "
+        f"Received values {values[:5].tolist()}."
+    )
+
+
+class _SignedLabelLoss(Loss):
+    def prepare_targets(self, y, n_outputs, name="y"):
+        return _to_bipolar(super().prepare_targets(y, n_outputs, name), self.name, name)
+
+
+class Hinge(_SignedLabelLoss):
+    """Margin hinge ``J = mean_k max(0, 1 - y ŷ)`` with ``y ∈ {-1, 1}``."""
+
+    name = "hinge"
+
+    def per_sample(self, Y, A):
+        return _mean_last(get_namespace().maximum(1 - Y * A, 0))
+
+    def per_sample_gradient(self, Y, A):
+        return -Y * (1 - Y * A > 0) / A.shape[-1]
+
+
+class PerceptronLoss(_SignedLabelLoss):
+    """The perceptron criterion ``J = mean_k max(0, -y ŷ)``."""
+
+    name = "perceptron"
+
+    def per_sample(self, Y, A):
+        return _mean_last(get_namespace().maximum(-Y * A, 0))
+
+    def per_sample_gradient(self, Y, A):
+        return -Y * (-Y * A > 0) / A.shape[-1]
+
+
+class LogLoss(_SignedLabelLoss):
+    """Logistic loss ``J = mean_k log(1 + e^{-y ŷ})``; ``∂J/∂ŷ = -y σ(-y ŷ) / K``."""
+
+    name = "log_loss"
+
+    def per_sample(self, Y, A):
+        xp = get_namespace()
+        return _mean_last(xp.logaddexp(xp.zeros_like(A), -Y * A))
+
+    def per_sample_gradient(self, Y, A):
+        return -Y * Sigmoid().forward(-Y * A) / A.shape[-1]
+
+
+class NegativeLogLikelihood(CategoricalCrossentropy):
+    """NLL on log-probabilities (a ``log_softmax`` output): ``J = -Σ_k y_k ŷ_k``."""
+
+    name = "nll"
+
+    def per_sample(self, Y, A):
+        return -get_namespace().sum(Y * A, axis=-1)
+
+    def per_sample_gradient(self, Y, A):
+        return -Y
+
+    def fused_delta(self, activation, Y, A, sample_weight=None):
+        if type(activation) is not LogSoftmax:
+            return None
+        dZ = get_namespace().exp(A) - Y
+        dZ /= A.shape[0]
+        if sample_weight is not None:
+            dZ *= sample_weight[:, None]
+        return dZ
+
+
+class MulticlassHinge(CategoricalCrossentropy):
+    """Multiclass max-margin (SVM) loss ``J = Σ_{j≠c} max(0, 1 + ŷ_j - ŷ_c)``."""
+
+    name = "multiclass_hinge"
+
+    def _margins(self, Y, A):
+        xp = get_namespace()
+        correct = xp.sum(Y * A, axis=-1, keepdims=True)
+        return xp.maximum(1 + A - correct, 0) * (1 - Y)
+
+    def per_sample(self, Y, A):
+        return get_namespace().sum(self._margins(Y, A), axis=-1)
+
+    def per_sample_gradient(self, Y, A):
+        xp = get_namespace()
+        active = (self._margins(Y, A) > 0).astype(A.dtype)
+        return active - Y * xp.sum(active, axis=-1, keepdims=True)
+
+    def fused_delta(self, activation, Y, A, sample_weight=None):
+        return None
+
+
+LOSSES = {
+    "mean_squared_error": MeanSquaredError,
+    "mse": MeanSquaredError,
+    "squared_error": SquaredError,
+    "sum_squared_error": SquaredError,
+    "mean_absolute_error": MeanAbsoluteError,
+    "mae": MeanAbsoluteError,
+    "huber": Huber,
+    "binary_crossentropy": BinaryCrossentropy,
+    "categorical_crossentropy": CategoricalCrossentropy,
+    "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
+    "hinge": Hinge,
+    "perceptron": PerceptronLoss,
+    "log_loss": LogLoss,
+    "nll": NegativeLogLikelihood,
+    "negative_log_likelihood": NegativeLogLikelihood,
+    "multiclass_hinge": MulticlassHinge,
+}
+
+CLASSES = {cls.__name__: cls for cls in set(LOSSES.values())}
+
+
+def get(identifier):
+    """Return a :class:`Loss` from a name or an object."""
+    if identifier is None:
+        raise ValueError(f"loss is required. Valid names: {', '.join(sorted(LOSSES))}.")
+    return lookup(identifier, LOSSES, "loss", instance_of=Loss)
+
+
+def serialize(loss):
+    return to_config(loss, CLASSES, "loss")
+
+
+def deserialize(config):
+    return from_config(config, CLASSES, "loss")

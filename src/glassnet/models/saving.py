@@ -1,0 +1,234 @@
+"""The model file (SPEC B4): a zip of one JSON document and ``.npy`` arrays.
+
+Layout (format version 1, documented in ``docs/file-format.md``)::
+
+    model.json            architecture, compile settings, array table, RNG states
+    weights/NNNN.npy      every array of get_weights(), in order
+    optimizer/NAME.npy    the optimizer's state vectors (m, v, ...)
+
+Safety: loading never unpickles (``allow_pickle=False``), never imports or
+calls anything the file names except the built-in registries' classes, checks
+every array's shape and dtype against the architecture, and refuses members
+whose declared or actual size exceeds what the architecture implies.
+Saving is atomic: a temporary file in the same folder, flushed and fsynced,
+then ``os.replace``; an existing file is never left half-written.
+"""
+
+import io
+import json
+import os
+import tempfile
+import zipfile
+
+import numpy as np
+
+from .. import __version__, losses, optimizers
+from .. import layers as layers_module
+from ..metrics import Metric
+
+FORMAT = "glassnet-model"
+FORMAT_VERSION = 1
+CONFIG_NAME = "model.json"
+MAX_CONFIG_BYTES = 4 * 2**20
+NPY_HEADER_SLACK = 4096  # an .npy header is at most a few hundred bytes
+
+
+# -- saving ---------------------------------------------------------------------
+def _npy_bytes(array):
+    buffer = io.BytesIO()
+    np.save(buffer, np.ascontiguousarray(array), allow_pickle=False)
+    return buffer.getvalue()
+
+
+def _rng_state(rng):
+    return rng.bit_generator.state
+
+
+def save_model(model, filepath, include_optimizer=True):
+    """Write ``model`` to ``filepath`` atomically (see the module docstring)."""
+    model._require_built("save")
+    filepath = os.fspath(filepath)
+    weights = model.get_weights()
+    config = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "glassnet_version": __version__,
+        "model": model.get_config(),
+        "weights": [{"shape": list(w.shape), "dtype": w.dtype.name} for w in weights],
+        "rng": {
+            "model": _rng_state(model.rng),
+            "layers": {layer.name: _rng_state(layer.rng) for layer in model.layers if hasattr(layer, "rng")},
+        },
+        "compile": None,
+        "optimizer_state": None,
+    }
+    members = {f"weights/{i:04d}.npy": _npy_bytes(w) for i, w in enumerate(weights)}
+    if model.compiled:
+        metric_names = []
+        for m in model._metric_ids:
+            if isinstance(m, Metric):
+                m = m.name
+            metric_names.append(m)
+        config["compile"] = {
+            "loss": losses.serialize(model.loss),
+            "optimizer": optimizers.serialize(model.optimizer),
+            "metrics": metric_names,
+        }
+        if include_optimizer and model.optimizer.built:
+            iterations, state = model.optimizer.get_state()
+            config["optimizer_state"] = {"iterations": iterations, "names": sorted(state)}
+            for name, value in state.items():
+                members[f"optimizer/{name}.npy"] = _npy_bytes(value)
+
+    folder = os.path.dirname(os.path.abspath(filepath))
+    fd, tmp = tempfile.mkstemp(prefix=".glassnet-", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+                zf.writestr(CONFIG_NAME, json.dumps(config, indent=1))
+                for name, data in members.items():
+                    zf.writestr(name, data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, filepath)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+# -- loading ----------------------------------------------------------------------
+def _fail(path, message):
+    raise ValueError(f"Cannot load model file {path!r}: {message}")
+
+
+def _read_member(zf, name, limit, path):
+    try:
+        info = zf.getinfo(name)
+    except KeyError:
+        _fail(path, f"the member {name!r} is missing.")
+    if info.file_size > limit:
+        _fail(path, f"the member {name!r} declares {info.file_size} bytes; at most {limit} are expected.")
+    try:
+        with zf.open(info) as fh:
+            data = fh.read(limit + 1)
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
+        _fail(path, f"the member {name!r} is corrupt ({exc}).")
+    if len(data) > limit:
+        _fail(path, f"the member {name!r} is larger than the {limit} bytes expected.")
+    return data
+
+
+def _read_array(zf, name, shape, dtype, path):
+    nbytes = int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize
+    data = _read_member(zf, name, nbytes + NPY_HEADER_SLACK, path)
+    try:
+        array = np.load(io.BytesIO(data), allow_pickle=False)
+    except ValueError as exc:
+        _fail(path, f"the member {name!r} is not a plain .npy array ({exc}).")
+    except Exception as exc:  # truncated or malformed .npy
+        _fail(path, f"the member {name!r} is not a valid .npy array ({exc}).")
+    if not isinstance(array, np.ndarray) or array.shape != tuple(shape) or array.dtype != np.dtype(dtype):
+        _fail(path, f"the array {name!r} has shape {getattr(array, 'shape', None)} and dtype "
+                    f"{getattr(array, 'dtype', None)}; the architecture needs {tuple(shape)} {dtype}.")
+    return array
+
+
+def _set_rng_state(rng, state, path):
+    if not isinstance(state, dict) or state.get("bit_generator") != type(rng.bit_generator).__name__:
+        _fail(path, "a random-generator state is malformed.")
+    try:
+        rng.bit_generator.state = state
+    except (TypeError, ValueError, KeyError) as exc:
+        _fail(path, f"a random-generator state is malformed ({exc}).")
+
+
+def load_model(filepath, compile=True):
+    """Load a model saved by :meth:`Sequential.save`.
+
+    Raises ``ValueError`` for a file that is not a glassnet model, is
+    truncated, names unknown layers, holds arrays of the wrong shape or size,
+    or anything that would need unpickling.
+    """
+    from .sequential import Sequential
+
+    path = os.fspath(filepath)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"No model file at {path!r}.")
+    try:
+        zf = zipfile.ZipFile(path, "r")
+    except (zipfile.BadZipFile, OSError) as exc:
+        _fail(path, f"it is not a glassnet model file (a zip archive): {exc}.")
+    with zf:
+        try:
+            config = json.loads(_read_member(zf, CONFIG_NAME, MAX_CONFIG_BYTES, path).decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            _fail(path, f"{CONFIG_NAME} is not valid JSON ({exc}).")
+        if not isinstance(config, dict) or config.get("format") != FORMAT:
+            _fail(path, f"{CONFIG_NAME} does not describe a glassnet model.")
+        if config.get("format_version") != FORMAT_VERSION:
+            _fail(path, f"format version {config.get('format_version')!r} is not supported (this glassnet reads {FORMAT_VERSION}).")
+        try:
+            model = _build(config, Sequential, path)
+            table = config["weights"]
+            targets = [w for layer in model.layers for w in layer.get_weights()]
+            if not isinstance(table, list) or len(table) != len(targets):
+                _fail(path, f"it lists {len(table) if isinstance(table, list) else '?'} arrays; the architecture has {len(targets)}.")
+            weights = [
+                _read_array(zf, f"weights/{i:04d}.npy", target.shape, target.dtype, path)
+                for i, target in enumerate(targets)
+            ]
+            model.set_weights(weights)
+            _restore_rngs(model, config.get("rng") or {}, path)
+            if compile and config.get("compile"):
+                _compile(model, config, zf, path)
+        except (KeyError, TypeError, AttributeError) as exc:
+            _fail(path, f"{CONFIG_NAME} is malformed ({type(exc).__name__}: {exc}).")
+    return model
+
+
+def _build(config, Sequential, path):
+    spec = config["model"]
+    model = Sequential(name=str(spec.get("name", "sequential")), dtype=spec.get("dtype"))
+    if not isinstance(spec.get("layers"), list) or not spec["layers"]:
+        _fail(path, "it lists no layers.")
+    for layer_config in spec["layers"]:
+        model.add(layers_module.deserialize(layer_config))
+    input_shape = spec.get("input_shape")
+    if not isinstance(input_shape, list) or not all(isinstance(d, int) and d > 0 for d in input_shape):
+        _fail(path, f"its input shape {input_shape!r} is not a list of positive integers.")
+    model.build(tuple(input_shape))
+    return model
+
+
+def _restore_rngs(model, rng, path):
+    if "model" in rng:
+        _set_rng_state(model.rng, rng["model"], path)
+    for layer in model.layers:
+        if hasattr(layer, "rng") and layer.name in rng.get("layers", {}):
+            _set_rng_state(layer.rng, rng["layers"][layer.name], path)
+
+
+def _compile(model, config, zf, path):
+    spec = config["compile"]
+    model.compile(
+        optimizer=optimizers.deserialize(spec["optimizer"]),
+        loss=losses.deserialize(spec["loss"]),
+        metrics=[str(m) for m in spec.get("metrics", [])],
+    )
+    model._resolve_metrics()
+    state_spec = config.get("optimizer_state")
+    if state_spec:
+        opt = model.optimizer
+        opt.build(model._flat_params.shape[0], model._flat_params.dtype, model._slices)
+        names = state_spec["names"]
+        if sorted(names) != sorted(opt.state_names):
+            _fail(path, f"its optimizer state {names} does not match {type(opt).__name__}'s {list(opt.state_names)}.")
+        state = {
+            name: _read_array(zf, f"optimizer/{name}.npy", opt.state[name].shape, opt.state[name].dtype, path)
+            for name in names
+        }
+        iterations = state_spec["iterations"]
+        if not isinstance(iterations, int) or iterations < 0:
+            _fail(path, f"its optimizer iteration count {iterations!r} is not a non-negative integer.")
+        opt.set_state(iterations, state)

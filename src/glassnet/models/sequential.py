@@ -1,0 +1,406 @@
+"""``Sequential``: a stack of layers with Keras's model API (SPEC B1).
+
+The model owns the layers, the loss, the optimizer and the metrics; the
+training loop itself lives in :mod:`glassnet.models.training`. After
+:meth:`Sequential.build`, every trainable array of every layer is a view into
+one flat parameter vector (and every gradient into one flat gradient vector),
+so the optimizer updates the whole network with a few large array operations.
+"""
+
+import math
+
+import numpy as np
+
+from .. import losses, metrics as metrics_module, optimizers
+from .._validation import check_array, check_consistent_length, check_positive_int
+from ..backend import get_namespace, make_rng, standardize_dtype
+from ..layers import InputLayer, Layer
+from . import training
+
+
+class Sequential:
+    """A linear stack of layers.
+
+    Parameters
+    ----------
+    layers : list of Layer, optional
+        May start with ``glassnet.layers.Input(shape=...)``.
+    name : str, optional
+    dtype : {"float32", "float64"}, optional
+        Precision of the weights and the math; defaults to
+        ``glassnet.config.floatx()`` (float32).
+    seed : int, optional
+        Seeds shuffling (and layers created without a seed draw from the
+        global generator, see ``glassnet.utils.set_random_seed``).
+    """
+
+    def __init__(self, layers=None, name=None, dtype=None, seed=None):
+        self.name = name or "sequential"
+        self.dtype = standardize_dtype(dtype)
+        self.layers = []
+        self._input_shape = None
+        self.built = False
+        self.compiled = False
+        self.optimizer = None
+        self.loss = None
+        self.metrics = []
+        self._metric_ids = []
+        self.stop_training = False
+        self.stop_reason = None
+        self.history = None
+        self.seed = seed
+        self.rng = make_rng(seed)
+        for layer in layers or []:
+            self.add(layer)
+
+    # -- structure -----------------------------------------------------------
+    def add(self, layer):
+        """Append a layer (or an ``Input``) to the stack."""
+        if isinstance(layer, InputLayer):
+            if self.layers:
+                raise ValueError("Input must come first in a Sequential model.")
+            self._input_shape = layer.input_shape
+            return
+        if not isinstance(layer, Layer):
+            raise TypeError(f"add() expects a glassnet.layers.Layer. Received: {layer!r} of type {type(layer).__name__}")
+        if self.built:
+            raise ValueError("Cannot add layers to a model that is already built.")
+        if not self.layers and layer.input_shape is not None and self._input_shape is None:
+            self._input_shape = layer.input_shape
+        if layer.name is None:
+            base = type(layer).__name__.lower()
+            base = {"batchnormalization": "batch_normalization"}.get(base, base)
+            taken = {l.name for l in self.layers}
+            name, k = base, 0
+            while name in taken:
+                k += 1
+                name = f"{base}_{k}"
+            layer.name = name
+        if layer.dtype is None:
+            layer.dtype = self.dtype
+        self.layers.append(layer)
+
+    def build(self, input_shape=None):
+        """Create every layer's weights for samples of shape ``input_shape``
+        (``(n_features,)``; a leading batch dimension ``None`` is dropped)."""
+        if self.built:
+            return
+        if input_shape is None:
+            input_shape = self._input_shape
+        if input_shape is None:
+            raise ValueError(
+                "The model has no input shape yet: give the first layer input_dim=... or "
+                "input_shape=..., start with layers.Input(shape=...), or call fit/predict first."
+            )
+        if not self.layers:
+            raise ValueError("The model has no layers; add some with model.add(...).")
+        input_shape = tuple(input_shape)
+        if len(input_shape) > 1 and input_shape[0] is None:
+            input_shape = input_shape[1:]
+        self._input_shape = input_shape
+        shape = input_shape
+        for layer in self.layers:
+            layer.build(shape)
+            shape = layer.output_shape
+        self._bind_flat_buffers()
+        trainable = [i for i, l in enumerate(self.layers) if l.params]
+        self._first_trainable = trainable[0] if trainable else len(self.layers)
+        for i, layer in enumerate(self.layers):
+            layer.needs_input_gradient = i > self._first_trainable
+        self.built = True
+
+    def _bind_flat_buffers(self):
+        """Move all parameters and gradients into two flat vectors; layers keep views."""
+        xp = get_namespace()
+        size = sum(l.trainable_size for l in self.layers)
+        self._flat_params = xp.zeros(size, dtype=self.dtype)
+        self._flat_grads = xp.zeros(size, dtype=self.dtype)
+        self._slices = []
+        offset = 0
+        for layer in self.layers:
+            for key, value in layer.params.items():
+                part = slice(offset, offset + value.size)
+                self._flat_params[part] = value.reshape(-1)
+                layer.params[key] = self._flat_params[part].reshape(value.shape)
+                layer.grads[key] = self._flat_grads[part].reshape(value.shape)
+                self._slices.append(part)
+                offset += value.size
+
+    @property
+    def input_shape(self):
+        return None if self._input_shape is None else (None, *self._input_shape)
+
+    @property
+    def output_shape(self):
+        return (None, *self.layers[-1].output_shape) if self.built else None
+
+    @property
+    def n_outputs(self):
+        return int(np.prod(self.layers[-1].output_shape))
+
+    def count_params(self):
+        self._require_built("count_params")
+        return sum(int(np.size(w)) for w in self.get_weights())
+
+    # -- compile ---------------------------------------------------------------
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None):
+        """Choose the optimizer, the loss and the metrics (Keras's names or objects)."""
+        self.optimizer = optimizers.get(optimizer)
+        self.loss = losses.get(loss)
+        if metrics is None:
+            metrics = []
+        elif isinstance(metrics, (str, metrics_module.Metric)):
+            metrics = [metrics]
+        self._metric_ids = list(metrics)
+        for m in self._metric_ids:  # validate names now, resolve "accuracy" once the output size is known
+            if isinstance(m, str) and m.lower() not in ("accuracy", "acc"):
+                metrics_module.get(m)
+        self.metrics = []
+        self.compiled = True
+
+    def _new_metrics(self):
+        return [metrics_module.get(m, loss=self.loss, n_outputs=self.n_outputs) for m in self._metric_ids]
+
+    def _resolve_metrics(self):
+        self.metrics = self._new_metrics()
+        names = [m.name for m in self.metrics]
+        if len(set(names)) != len(names):
+            raise ValueError(f"metrics must have distinct names. Received: {names}")
+
+    @property
+    def metrics_names(self):
+        return ["loss"] + [m.name for m in self.metrics]
+
+    # -- forward and backward ------------------------------------------------------
+    def forward(self, X, training=False):
+        """``a^(L)`` for inputs ``X`` (the blue path), keeping each layer's cache."""
+        A = X
+        for layer in self.layers:
+            A = layer.forward(A, training=training)
+        return A
+
+    def backward(self, Y, A, sample_weight=None):
+        """Fill the flat gradient vector with ``∂J/∂w`` (the red path)."""
+        last = self.layers[-1]
+        dZ = None
+        if hasattr(last, "backward_preactivation"):
+            dZ = self.loss.fused_delta(last.activation, Y, A, sample_weight)
+        if dZ is not None:
+            d = last.backward_preactivation(dZ)
+        else:
+            d = last.backward(self.loss.gradient(Y, A, sample_weight))
+        # Layers below the first trainable one need no gradient at all.
+        for i in range(len(self.layers) - 2, self._first_trainable - 1, -1):
+            d = self.layers[i].backward(d)
+
+    def regularization_penalty(self):
+        return sum(layer.regularization_penalty() for layer in self.layers)
+
+    def compute_loss(self, Y, A, sample_weight=None):
+        """The loss the optimizer minimises: data loss plus weight penalties."""
+        value = self.loss(Y, A, sample_weight)
+        if self._has_regularizers:
+            value += self.regularization_penalty()
+        return value
+
+    @property
+    def _has_regularizers(self):
+        return any(
+            getattr(l, "kernel_regularizer", None) is not None or getattr(l, "bias_regularizer", None) is not None
+            for l in self.layers
+        )
+
+    # -- checked inputs ----------------------------------------------------------
+    def _check_x(self, x, name="x"):
+        allow_nd = bool(self.layers) and self.layers[0].__class__.__name__ == "Flatten"
+        X = check_array(x, name=name, ndim=2, dtype=self.dtype, allow_nd=allow_nd)
+        if self.built and tuple(X.shape[1:]) != tuple(self._input_shape):
+            want = self._input_shape[0] if len(self._input_shape) == 1 else self._input_shape
+            got = X.shape[1] if X.ndim == 2 else X.shape[1:]
+            unit = " features" if len(self._input_shape) == 1 else ""
+            raise ValueError(f"{name}: the model expected {want}{unit}, got {got}{unit} (input shape {X.shape}).")
+        return X
+
+    def _check_y(self, y, n, name="y"):
+        Y = check_array(y, name=name, ndim=None, finite=True)
+        if Y.ndim == 0 or Y.ndim > 2:
+            raise ValueError(f"{name} must be 1-D or 2-D. Received an array of shape {Y.shape}.")
+        Y = self.loss.prepare_targets(Y, self.n_outputs, name=name)
+        activation = getattr(self.layers[-1], "activation", None)
+        low, high = activation.output_range if activation is not None else (-math.inf, math.inf)
+        if self.loss.targets_in_output_range and Y.size and (Y.min() < low or Y.max() > high):
+            raise ValueError(
+                f"{name} has values from {Y.min()} to {Y.max()}, but the output activation "
+                f"{type(self.layers[-1].activation).__name__} only produces values in [{low}, {high}]. "
+                "Use a matching output activation or rescale/encode the targets."
+            )
+        return Y.astype(self.dtype, copy=False)
+
+    def _check_sample_weight(self, sample_weight, n):
+        if sample_weight is None:
+            return None
+        w = check_array(sample_weight, name="sample_weight", ndim=1, dtype=self.dtype)
+        if w.shape[0] != n:
+            raise ValueError(f"sample_weight must have one weight per sample ({n}). Received {w.shape[0]}.")
+        if (w < 0).any():
+            raise ValueError("sample_weight must be non-negative.")
+        return w
+
+    def _require_built(self, what):
+        if not self.built:
+            raise ValueError(f"{what}() needs a built model: call fit(), predict() or build(input_shape) first.")
+
+    def _require_compiled(self, what):
+        if not self.compiled:
+            raise ValueError(f"You must call compile() before {what}(): the model has no loss or optimizer yet.")
+
+    def _prepare_xy(self, x, y, sample_weight=None, names=("x", "y")):
+        self._require_compiled("fit" if names[0] == "x" else "evaluate")
+        X = self._check_x(x, names[0])
+        if not self.built:
+            self.build(X.shape[1:])
+        if not self.metrics and self._metric_ids:
+            self._resolve_metrics()
+        check_consistent_length(**{names[0]: X, names[1]: np.asarray(y) if y is not None else None})
+        Y = self._check_y(y, X.shape[0], names[1])
+        return X, Y, self._check_sample_weight(sample_weight, X.shape[0])
+
+    # -- Keras API -----------------------------------------------------------------
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
+            validation_split=0.0, validation_data=None, shuffle=True, initial_epoch=0, sample_weight=None):
+        """Train for ``epochs`` passes over ``(x, y)``; returns a :class:`History`.
+
+        ``batch_size`` defaults to 32 (Keras); ``batch_size=len(x)`` is full-batch
+        and ``batch_size=1`` online learning. ``verbose``: 0 silent, 1 a progress
+        bar, 2 one line per epoch. If the loss becomes NaN/inf, training stops
+        within that batch with a :class:`~glassnet.models.training.DivergenceWarning`
+        and the weights of the last finite step are kept.
+        """
+        return training.fit(
+            self, x, y, batch_size=batch_size, epochs=epochs, verbose=verbose, callbacks=callbacks,
+            validation_split=validation_split, validation_data=validation_data, shuffle=shuffle,
+            initial_epoch=initial_epoch, sample_weight=sample_weight,
+        )
+
+    def evaluate(self, x=None, y=None, batch_size=None, verbose=0, sample_weight=None, return_dict=False):
+        """Loss (and metrics) on ``(x, y)`` in inference mode: the loss alone, or
+        ``[loss, *metrics]`` when metrics were compiled (as Keras)."""
+        X, Y, w = self._prepare_xy(x, y, sample_weight)
+        if batch_size is not None:
+            check_positive_int(batch_size, "batch_size")
+        logs = training.evaluate_arrays(self, X, Y, w, batch_size)
+        if return_dict:
+            return logs
+        values = list(logs.values())
+        return values[0] if len(values) == 1 else values
+
+    def predict(self, x, batch_size=None, verbose=0):
+        """Outputs ``a^(L)`` for inputs ``x`` (inference mode), shape ``(n, n_outputs)``."""
+        X = self._check_x(x)
+        if not self.built:
+            self.build(X.shape[1:])
+        if batch_size is not None:
+            check_positive_int(batch_size, "batch_size")
+        return training.predict_arrays(self, X, batch_size)
+
+    def __call__(self, x, training=False):
+        X = self._check_x(x)
+        if not self.built:
+            self.build(X.shape[1:])
+        return self.forward(X, training=training)
+
+    def gradients(self, x, y, sample_weight=None, training=True):
+        """``∂J/∂w`` for every array of :meth:`get_weights`, in the same order
+        (zeros for non-trainable statistics), on the batch ``(x, y)``.
+
+        ``training=True`` computes them as a training step does (batch-norm
+        batch statistics, dropout active).
+        """
+        X, Y, w = self._prepare_xy(x, y, sample_weight)
+        self._flat_grads[...] = 0
+        A = self.forward(X, training=training)
+        self.backward(Y, A, w)
+        out = []
+        for layer in self.layers:
+            for key in layer.weight_names:
+                out.append(layer.grads[key].copy() if key in layer.grads else np.zeros_like(layer.state[key]))
+        return out
+
+    def get_weights(self):
+        """Copies of every weight array, layer by layer, in Keras's order
+        (Dense: W, b; BatchNormalization: gamma, beta, moving mean, moving variance)."""
+        return [w.copy() for layer in self.layers for w in layer.get_weights()]
+
+    def set_weights(self, weights):
+        """Set every weight array; shapes must match :meth:`get_weights`."""
+        self._require_built("set_weights")
+        targets = [w for layer in self.layers for w in layer.get_weights()]
+        weights = list(weights)
+        if len(weights) != len(targets):
+            raise ValueError(f"set_weights expected a list of {len(targets)} arrays, received {len(weights)}.")
+        for i, (target, value) in enumerate(zip(targets, weights)):
+            value = np.asarray(value)
+            if value.shape != target.shape:
+                raise ValueError(f"weights[{i}] has shape {value.shape}; expected {target.shape}.")
+        for target, value in zip(targets, weights):
+            target[...] = value
+
+    def summary(self, print_fn=None):
+        """Print the layers, their output shapes and parameter counts, with totals (as Keras)."""
+        self._require_built("summary")
+        print_fn = print_fn or print
+        rows = []
+        for layer in self.layers:
+            n = sum(int(np.size(w)) for w in layer.get_weights())
+            rows.append((f"{layer.name} ({type(layer).__name__})", str((None, *layer.output_shape)), f"{n:,}"))
+        widths = [max(len(h), *(len(r[i]) for r in rows)) + 2 for i, h in enumerate(("Layer (type)", "Output Shape", "Param #"))]
+        line = "─" * sum(widths)
+        print_fn(f'Model: "{self.name}"')
+        print_fn(line)
+        print_fn("Layer (type)".ljust(widths[0]) + "Output Shape".ljust(widths[1]) + "Param #".rjust(widths[2]))
+        print_fn("═" * sum(widths))
+        for r in rows:
+            print_fn(r[0].ljust(widths[0]) + r[1].ljust(widths[1]) + r[2].rjust(widths[2]))
+        print_fn(line)
+        total = self.count_params()
+        trainable = int(self._flat_params.size)
+        itemsize = np.dtype(self.dtype).itemsize
+        print_fn(f" Total params: {total:,} ({_human_bytes(total * itemsize)})")
+        print_fn(f" Trainable params: {trainable:,} ({_human_bytes(trainable * itemsize)})")
+        print_fn(f" Non-trainable params: {total - trainable:,} ({_human_bytes((total - trainable) * itemsize)})")
+
+    # -- files -------------------------------------------------------------------------
+    def save(self, filepath):
+        """Save architecture, weights, optimizer state and compile settings to one
+        ``.gn`` file (a zip of JSON and ``.npy``; see docs/file-format.md). Atomic."""
+        from .saving import save_model
+
+        save_model(self, filepath)
+
+    def save_weights(self, filepath):
+        from .saving import save_model
+
+        save_model(self, filepath, include_optimizer=False)
+
+    def get_config(self):
+        from ..layers import serialize
+
+        return {
+            "name": self.name,
+            "dtype": self.dtype,
+            "input_shape": None if self._input_shape is None else list(self._input_shape),
+            "layers": [serialize(layer) for layer in self.layers],
+        }
+
+    def __repr__(self):
+        return f"<Sequential name={self.name!r} layers={len(self.layers)} built={self.built}>"
+
+
+def _human_bytes(n):
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.2f} {unit}"
+        n /= 1024
+
+
+__all__ = ["Sequential"]

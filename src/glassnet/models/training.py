@@ -1,0 +1,225 @@
+"""The training loop: epochs, mini-batches, validation, callbacks (SPEC A7).
+
+Kept apart from the math (layers, losses, optimizers) and from the front ends
+(Keras-style model, scikit-learn estimators, CLI), which all call :func:`fit`.
+
+One step on a mini-batch ``(X_b, Y_b)``:
+
+1. forward pass ``A = a^(L)`` in training mode;
+2. loss ``J`` (checked: NaN/inf stops training before any update);
+3. backward pass fills the flat gradient vector;
+4. the optimizer updates the flat parameter vector in place.
+
+No per-sample Python loop: a batch is one matrix per layer. Shuffled batches
+are gathered with ``np.take`` into a reused buffer; unshuffled batches are views.
+"""
+
+import math
+import warnings
+
+import numpy as np
+
+from .._validation import check_number, check_positive_int, check_non_negative_int
+from . import callbacks as callbacks_module
+
+
+class DivergenceWarning(UserWarning):
+    """Training stopped because the loss or the gradients became NaN or infinite."""
+
+
+def _split_validation(model, X, Y, w, validation_split, validation_data):
+    if validation_data is not None:
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+            raise ValueError("validation_data must be a tuple (x_val, y_val) or (x_val, y_val, sample_weight_val).")
+        Xv = model._check_x(validation_data[0], "validation_data[0]")
+        if len(validation_data[1]) != Xv.shape[0]:
+            raise ValueError(
+                f"Inconsistent numbers of samples: validation_data[0] has {Xv.shape[0]}, "
+                f"validation_data[1] has {len(validation_data[1])}."
+            )
+        Yv = model._check_y(validation_data[1], Xv.shape[0], "validation_data[1]")
+        wv = model._check_sample_weight(validation_data[2], Xv.shape[0]) if len(validation_data) == 3 else None
+        return X, Y, w, (Xv, Yv, wv)
+    if validation_split:
+        split = check_number(validation_split, "validation_split", low=0, high=1, high_open=True)
+        n_val = int(math.floor(X.shape[0] * split))
+        if n_val == 0 or n_val == X.shape[0]:
+            raise ValueError(
+                f"validation_split={validation_split} leaves {n_val} of {X.shape[0]} samples for validation; "
+                "choose a split that leaves samples on both sides."
+            )
+        # As Keras: the last samples, taken before any shuffling.
+        cut = X.shape[0] - n_val
+        val = (X[cut:], Y[cut:], None if w is None else w[cut:])
+        return X[:cut], Y[:cut], None if w is None else w[:cut], val
+    return X, Y, w, None
+
+
+def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
+        validation_data=None, shuffle=True, initial_epoch=0, sample_weight=None):
+    """Train ``model`` (see :meth:`Sequential.fit`)."""
+    epochs = check_positive_int(epochs, "epochs")
+    initial_epoch = check_non_negative_int(initial_epoch, "initial_epoch")
+    batch_size = 32 if batch_size is None else check_positive_int(batch_size, "batch_size")
+    if verbose == "auto":
+        verbose = 1
+    if verbose not in (0, 1, 2):
+        raise ValueError(f"verbose must be 0, 1, 2 or 'auto'. Received: verbose={verbose!r}")
+    X, Y, w = model._prepare_xy(x, y, sample_weight)
+    X, Y, w, val = _split_validation(model, X, Y, w, validation_split, validation_data)
+
+    n = X.shape[0]
+    batch_size = min(batch_size, n)
+    steps = math.ceil(n / batch_size)
+    optimizer = model.optimizer
+    if not optimizer.built:
+        optimizer.build(model._flat_params.shape[0], model._flat_params.dtype, model._slices)
+
+    history = callbacks_module.History()
+    cbs = list(callbacks or [])
+    for cb in cbs:
+        if not isinstance(cb, callbacks_module.Callback):
+            raise TypeError(f"callbacks must be glassnet.callbacks.Callback objects. Received: {cb!r}")
+    if verbose:
+        cbs.append(callbacks_module.ProgressBar(verbose=verbose))
+    cbs.append(history)
+    params = {"epochs": epochs, "steps": steps, "verbose": verbose, "batch_size": batch_size}
+    for cb in cbs:
+        cb.set_model(model)
+        cb.set_params(params)
+    batch_begin = [cb for cb in cbs if callbacks_module.overrides(cb, "on_train_batch_begin")]
+    batch_end = [cb for cb in cbs if callbacks_module.overrides(cb, "on_train_batch_end")]
+
+    model.stop_training = False
+    model.stop_reason = None
+    model.history = history
+    weighted = w is not None
+    Xb_buf = Yb_buf = None
+
+    for cb in cbs:
+        cb.on_train_begin()
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        for epoch in range(initial_epoch, epochs):
+            for cb in cbs:
+                cb.on_epoch_begin(epoch)
+            for m in model.metrics:
+                m.reset_state()
+            order = model.rng.permutation(n) if shuffle else None
+            if shuffle and Xb_buf is None:
+                Xb_buf = np.empty((batch_size, *X.shape[1:]), dtype=X.dtype)
+                Yb_buf = np.empty((batch_size, Y.shape[1]), dtype=Y.dtype)
+            loss_sum, seen = 0.0, 0
+            snapshot = model._flat_params.copy()
+            for step in range(steps):
+                start, stop = step * batch_size, min((step + 1) * batch_size, n)
+                if shuffle:
+                    idx = order[start:stop]
+                    Xb = np.take(X, idx, axis=0, out=Xb_buf[: stop - start])
+                    Yb = np.take(Y, idx, axis=0, out=Yb_buf[: stop - start])
+                    wb = w[idx] if weighted else None
+                else:
+                    Xb, Yb, wb = X[start:stop], Y[start:stop], (w[start:stop] if weighted else None)
+                for cb in batch_begin:
+                    cb.on_train_batch_begin(step)
+                loss = train_step(model, Xb, Yb, wb)
+                if loss is None:
+                    _stop_diverged(model, epoch, step, snapshot)
+                    break
+                loss_sum += loss * (stop - start)
+                seen += stop - start
+                if batch_end:
+                    logs = {"loss": loss_sum / seen}
+                    for cb in batch_end:
+                        cb.on_train_batch_end(step, logs)
+                if model.stop_training:
+                    break
+            if seen == 0:
+                break
+            logs = {"loss": loss_sum / seen}
+            for m in model.metrics:
+                logs[m.name] = m.result()
+            if val is not None:
+                val_logs = evaluate_arrays(model, *val, batch_size=None)
+                logs.update({f"val_{k}": v for k, v in val_logs.items()})
+            for cb in cbs:
+                cb.on_epoch_end(epoch, logs)
+            if model.stop_training:
+                break
+    for cb in cbs:
+        cb.on_train_end()
+    history.stopped_reason = model.stop_reason
+    return history
+
+
+def train_step(model, Xb, Yb, wb=None):
+    """One optimizer step on a batch; returns the batch loss, or ``None`` (and
+    leaves the weights untouched) when the loss or gradient is not finite."""
+    A = model.forward(Xb, training=True)
+    loss = model.compute_loss(Yb, A, wb)
+    if not math.isfinite(loss):
+        return None
+    model.backward(Yb, A, wb)
+    g = model._flat_grads
+    if not math.isfinite(float(np.dot(g, g))):
+        return None
+    for m in model.metrics:
+        m.update_state(Yb, A, wb)
+    model.optimizer.apply(model._flat_params, g)
+    return loss
+
+
+def _stop_diverged(model, epoch, step, snapshot):
+    params = model._flat_params
+    restored = ""
+    if not np.isfinite(params).all():
+        params[...] = snapshot
+        restored = " (restored to the start of this epoch)"
+    lr = model.optimizer.learning_rate
+    message = (
+        f"Training diverged at epoch {epoch + 1}, batch {step + 1}: the loss or its gradient became NaN or "
+        f"infinite. Training stopped; the model keeps the weights of the last finite step{restored}. "
+        f"Try a lower learning rate (currently {lr:g}), e.g. {lr / 10:g}."
+    )
+    model.stop_training = True
+    model.stop_reason = message
+    warnings.warn(message, DivergenceWarning, stacklevel=4)
+
+
+def _batches(n, batch_size):
+    batch_size = batch_size or 4096
+    for start in range(0, n, batch_size):
+        yield start, min(start + batch_size, n)
+
+
+def predict_arrays(model, X, batch_size=None):
+    """Inference-mode outputs, computed in large chunks (results do not depend on the chunking)."""
+    out = None
+    for start, stop in _batches(X.shape[0], batch_size):
+        A = model.forward(X[start:stop], training=False)
+        if out is None:
+            out = np.empty((X.shape[0], *A.shape[1:]), dtype=A.dtype)
+        out[start:stop] = A
+    return out
+
+
+def evaluate_arrays(model, X, Y, w=None, batch_size=None):
+    """``{"loss": ..., metric: ...}`` over the whole set, in inference mode."""
+    metrics = model._new_metrics()
+    total = 0.0
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        for start, stop in _batches(X.shape[0], batch_size):
+            wb = None if w is None else w[start:stop]
+            A = model.forward(X[start:stop], training=False)
+            total += model.loss(Y[start:stop], A, wb) * (stop - start)
+            for m in metrics:
+                m.update_state(Y[start:stop], A, wb)
+    loss = total / X.shape[0]
+    if model._has_regularizers:
+        loss += model.regularization_penalty()
+    logs = {"loss": loss}
+    for m in metrics:
+        logs[m.name] = m.result()
+    return logs
+
+
+__all__ = ["fit", "train_step", "evaluate_arrays", "predict_arrays", "DivergenceWarning"]

@@ -1,0 +1,357 @@
+"""Optimizers (SPEC A5) with Keras 3's defaults and update formulas.
+
+An optimizer works on the model's parameters as *one flat vector* ``w`` and
+its gradient ``g`` (each layer's arrays are views into them), so a step is a
+dozen large in-place array operations whatever the number of layers. The
+order of one step is Keras's: clip the gradients (``clipnorm`` per variable,
+``global_clipnorm``, ``clipvalue``), apply decoupled weight decay
+``w ← w − η·λ·w``, then the update rule; ``iterations`` counts the steps.
+
+``slices`` (given to :meth:`Optimizer.build`) tells where each variable lies
+in the flat vector; it is needed only for per-variable clipping.
+"""
+
+import math
+
+from . import schedules as _schedules
+from ._registry import from_config, lookup, to_config
+from ._validation import check_number
+from .backend import get_namespace
+
+
+class Optimizer:
+    """Base class: learning rate (a float or a schedule), clipping, weight decay."""
+
+    #: names of the per-parameter state vectors and their initial values
+    state_names = ()
+
+    def __init__(self, learning_rate=0.001, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None):
+        if isinstance(learning_rate, dict):
+            learning_rate = _schedules.deserialize(learning_rate)
+        if not isinstance(learning_rate, _schedules.LearningRateSchedule) and not callable(learning_rate):
+            check_number(learning_rate, "learning_rate", low=0)
+        self._learning_rate = learning_rate
+        self.weight_decay = None if weight_decay is None else check_number(weight_decay, "weight_decay", low=0)
+        given = [n for n, v in (("clipnorm", clipnorm), ("clipvalue", clipvalue), ("global_clipnorm", global_clipnorm)) if v is not None]
+        if len(given) > 1:
+            raise ValueError(f"Only one of clipnorm, clipvalue and global_clipnorm can be set. Received: {', '.join(given)}")
+        self.clipnorm = None if clipnorm is None else check_number(clipnorm, "clipnorm", low=0, low_open=True)
+        self.clipvalue = None if clipvalue is None else check_number(clipvalue, "clipvalue", low=0, low_open=True)
+        self.global_clipnorm = None if global_clipnorm is None else check_number(global_clipnorm, "global_clipnorm", low=0, low_open=True)
+        self.iterations = 0
+        self.state = {}
+        self.built = False
+
+    # -- learning rate ---------------------------------------------------
+    @property
+    def learning_rate(self):
+        """The learning rate of the next step (a schedule is evaluated at ``iterations``)."""
+        lr = self._learning_rate
+        if isinstance(lr, _schedules.LearningRateSchedule):
+            return float(lr(self.iterations))
+        if callable(lr):
+            return float(lr())
+        return float(lr)
+
+    @learning_rate.setter
+    def learning_rate(self, value):
+        if isinstance(self._learning_rate, _schedules.LearningRateSchedule):
+            raise TypeError(
+                "This optimizer was created with a LearningRateSchedule as its learning_rate, "
+                "so its learning rate cannot be set."
+            )
+        self._learning_rate = check_number(value, "learning_rate", low=0)
+
+    # -- state -------------------------------------------------------------
+    def build(self, size, dtype, slices=None):
+        """Allocate the state vectors for ``size`` parameters."""
+        xp = get_namespace()
+        self.slices = list(slices) if slices is not None else [slice(0, size)]
+        self.state = {name: xp.full(size, self._initial_state(name), dtype=dtype) for name in self.state_names}
+        self._tmp = xp.empty(size, dtype=dtype)
+        self.built = True
+
+    def _initial_state(self, name):
+        return 0.0
+
+    def get_state(self):
+        """``(iterations, {name: copy of state vector})``: everything a resumed run needs."""
+        return self.iterations, {k: v.copy() for k, v in self.state.items()}
+
+    def set_state(self, iterations, state):
+        for name in self.state_names:
+            if name not in state or state[name].shape != self.state[name].shape:
+                raise ValueError(f"Optimizer state {name!r} is missing or has the wrong shape.")
+            self.state[name][...] = state[name]
+        self.iterations = int(iterations)
+
+    # -- one step ----------------------------------------------------------
+    def apply(self, w, g):
+        """One step on the flat parameters ``w`` with gradient ``g`` (both modified in place)."""
+        if not self.built:
+            self.build(w.shape[0], w.dtype)
+        lr = self.learning_rate
+        self._clip(g)
+        if self.weight_decay:
+            w *= 1.0 - lr * self.weight_decay
+        self.update(w, g, lr)
+        self.iterations += 1
+
+    def _clip(self, g):
+        xp = get_namespace()
+        if self.clipnorm:
+            for part in self.slices:
+                gi = g[part]
+                norm = math.sqrt(float(xp.dot(gi, gi)))
+                if norm > self.clipnorm:
+                    gi *= self.clipnorm / norm
+        elif self.global_clipnorm:
+            norm = math.sqrt(float(xp.dot(g, g)))
+            if norm > self.global_clipnorm:
+                g *= self.global_clipnorm / norm
+        elif self.clipvalue:
+            xp.clip(g, -self.clipvalue, self.clipvalue, out=g)
+
+    def update(self, w, g, lr):
+        raise NotImplementedError
+
+    # -- config ------------------------------------------------------------
+    def get_config(self):
+        lr = self._learning_rate
+        if isinstance(lr, _schedules.LearningRateSchedule):
+            lr = _schedules.serialize(lr)
+        elif callable(lr):
+            raise ValueError("Cannot save an optimizer whose learning_rate is a plain callable; use a schedule.")
+        return {
+            "learning_rate": lr,
+            "weight_decay": self.weight_decay,
+            "clipnorm": self.clipnorm,
+            "clipvalue": self.clipvalue,
+            "global_clipnorm": self.global_clipnorm,
+        }
+
+    def __repr__(self):
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.get_config().items())})"
+
+
+class SGD(Optimizer):
+    """Gradient descent, with momentum and Nesterov momentum (Keras 3).
+
+    Plain: ``w ← w − η g``. Momentum ``α``: ``m ← α m − η g``, ``w ← w + m``;
+    Nesterov: ``w ← w + α m − η g`` with the new ``m``.
+    """
+
+    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        self.momentum = check_number(momentum, "momentum", low=0, high=1)
+        self.nesterov = bool(nesterov)
+        self.state_names = ("momentum",) if self.momentum else ()
+
+    def update(self, w, g, lr):
+        if not self.momentum:
+            g *= lr
+            w -= g
+            return
+        m = self.state["momentum"]
+        g *= lr
+        m *= self.momentum
+        m -= g
+        if self.nesterov:
+            tmp = get_namespace().multiply(m, self.momentum, out=self._tmp)
+            tmp -= g
+            w += tmp
+        else:
+            w += m
+
+    def get_config(self):
+        return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
+
+
+class GradientDescent(SGD):
+    """The lectures' plain gradient descent ``w ← w − η ∂J/∂w`` (SGD without momentum)."""
+
+    def __init__(self, learning_rate=0.01, **kwargs):
+        super().__init__(learning_rate, momentum=0.0, nesterov=False, **kwargs)
+
+    def get_config(self):
+        config = super().get_config()
+        del config["momentum"], config["nesterov"]
+        return config
+
+
+class Adagrad(Optimizer):
+    """``G ← G + g²``, ``w ← w − η g / sqrt(G + ε)`` with ``G₀ = 0.1`` (Keras 3)."""
+
+    state_names = ("accumulator",)
+
+    def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7, **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        self.initial_accumulator_value = check_number(initial_accumulator_value, "initial_accumulator_value", low=0)
+        self.epsilon = check_number(epsilon, "epsilon", low=0)
+
+    def _initial_state(self, name):
+        return self.initial_accumulator_value
+
+    def update(self, w, g, lr):
+        xp = get_namespace()
+        acc, tmp = self.state["accumulator"], self._tmp
+        xp.multiply(g, g, out=tmp)
+        acc += tmp
+        xp.add(acc, self.epsilon, out=tmp)
+        xp.sqrt(tmp, out=tmp)
+        xp.divide(g, tmp, out=tmp)
+        tmp *= lr
+        w -= tmp
+
+    def get_config(self):
+        return {**super().get_config(), "initial_accumulator_value": self.initial_accumulator_value, "epsilon": self.epsilon}
+
+
+class RMSprop(Optimizer):
+    """``v ← ρ v + (1−ρ) g²``; ``w ← w − η g / sqrt(v + ε)`` (Keras 3), optionally
+    centered (``v − ḡ²``) and with momentum."""
+
+    def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False, **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        self.rho = check_number(rho, "rho", low=0, high=1)
+        self.momentum = check_number(momentum, "momentum", low=0, high=1)
+        self.epsilon = check_number(epsilon, "epsilon", low=0)
+        self.centered = bool(centered)
+        self.state_names = ("velocity",) + (("momentum",) if self.momentum else ()) + (("average_gradient",) if self.centered else ())
+
+    def update(self, w, g, lr):
+        xp = get_namespace()
+        v, tmp = self.state["velocity"], self._tmp
+        xp.multiply(g, g, out=tmp)
+        tmp *= 1 - self.rho
+        v *= self.rho
+        v += tmp
+        if self.centered:
+            avg = self.state["average_gradient"]
+            avg *= self.rho
+            avg += (1 - self.rho) * g
+            xp.multiply(avg, avg, out=tmp)
+            xp.subtract(v, tmp, out=tmp)
+            tmp += self.epsilon
+        else:
+            xp.add(v, self.epsilon, out=tmp)
+        xp.sqrt(tmp, out=tmp)
+        xp.divide(g, tmp, out=tmp)
+        tmp *= lr
+        if self.momentum:
+            m = self.state["momentum"]
+            m *= self.momentum
+            m += tmp
+            w -= m
+        else:
+            w -= tmp
+
+    def get_config(self):
+        return {**super().get_config(), "rho": self.rho, "momentum": self.momentum, "epsilon": self.epsilon, "centered": self.centered}
+
+
+class Adadelta(Optimizer):
+    """Keras 3's Adadelta: ``E[g²] ← ρE[g²] + (1−ρ)g²``,
+    ``Δ = −sqrt(E[Δ²] + ε) / sqrt(E[g²] + ε) · g``, ``E[Δ²] ← ρE[Δ²] + (1−ρ)Δ²``,
+    ``w ← w + η Δ``."""
+
+    state_names = ("accumulated_grad", "accumulated_delta_var")
+
+    def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-7, **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        self.rho = check_number(rho, "rho", low=0, high=1)
+        self.epsilon = check_number(epsilon, "epsilon", low=0)
+
+    def update(self, w, g, lr):
+        xp = get_namespace()
+        acc_g, acc_d, tmp = self.state["accumulated_grad"], self.state["accumulated_delta_var"], self._tmp
+        acc_g *= self.rho
+        acc_g += (1 - self.rho) * g * g
+        delta = -xp.sqrt(acc_d + self.epsilon) / xp.sqrt(acc_g + self.epsilon) * g
+        acc_d *= self.rho
+        xp.multiply(delta, delta, out=tmp)
+        tmp *= 1 - self.rho
+        acc_d += tmp
+        delta *= lr
+        w += delta
+
+    def get_config(self):
+        return {**super().get_config(), "rho": self.rho, "epsilon": self.epsilon}
+
+
+class Adam(Optimizer):
+    """Keras 3's Adam: ``m ← m + (1−β₁)(g − m)``, ``v ← v + (1−β₂)(g² − v)``,
+    ``w ← w − α m / (sqrt(v) + ε)`` with the bias corrections folded into the
+    scalar ``α = η sqrt(1 − β₂^t) / (1 − β₁^t)``."""
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False, **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        self.beta_1 = check_number(beta_1, "beta_1", low=0, high=1, high_open=True)
+        self.beta_2 = check_number(beta_2, "beta_2", low=0, high=1, high_open=True)
+        self.epsilon = check_number(epsilon, "epsilon", low=0)
+        self.amsgrad = bool(amsgrad)
+        self.state_names = ("m", "v") + (("v_hat",) if self.amsgrad else ())
+
+    def update(self, w, g, lr):
+        xp = get_namespace()
+        m, v, tmp = self.state["m"], self.state["v"], self._tmp
+        t = self.iterations + 1
+        alpha = lr * math.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t)
+        # m ← β₁ m + (1 − β₁) g
+        m *= self.beta_1
+        xp.multiply(g, 1 - self.beta_1, out=tmp)
+        m += tmp
+        # v ← β₂ v + (1 − β₂) g²
+        v *= self.beta_2
+        xp.multiply(g, g, out=tmp)
+        tmp *= 1 - self.beta_2
+        v += tmp
+        if self.amsgrad:
+            v = xp.maximum(self.state["v_hat"], v, out=self.state["v_hat"])
+        xp.sqrt(v, out=tmp)
+        tmp += self.epsilon
+        xp.divide(m, tmp, out=tmp)
+        tmp *= alpha
+        w -= tmp
+
+    def get_config(self):
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon, "amsgrad": self.amsgrad}
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay ``w ← w − η λ w`` before each step (Keras 3: λ = 0.004)."""
+
+    def __init__(self, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False, **kwargs):
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, amsgrad, weight_decay=weight_decay, **kwargs)
+
+
+OPTIMIZERS = {
+    "sgd": SGD,
+    "gd": GradientDescent,
+    "gradient_descent": GradientDescent,
+    "momentum": lambda: SGD(momentum=0.9),
+    "nesterov": lambda: SGD(momentum=0.9, nesterov=True),
+    "adagrad": Adagrad,
+    "rmsprop": RMSprop,
+    "adadelta": Adadelta,
+    "adam": Adam,
+    "adamw": AdamW,
+}
+
+CLASSES = {cls.__name__: cls for cls in (SGD, GradientDescent, Adagrad, RMSprop, Adadelta, Adam, AdamW)}
+
+
+def get(identifier):
+    """Return an :class:`Optimizer` from a name (Keras's defaults) or an object."""
+    return lookup(identifier, OPTIMIZERS, "optimizer", instance_of=Optimizer)
+
+
+def serialize(optimizer):
+    return to_config(optimizer, CLASSES, "optimizer")
+
+
+def deserialize(config):
+    return from_config(config, CLASSES, "optimizer")
+
+
+__all__ = ["Optimizer", *CLASSES, "get", "serialize", "deserialize"]

@@ -1,0 +1,84 @@
+"""Weight penalties added to the loss (SPEC A6), as Keras defines them.
+
+``L1(l1)``: ``l1 · Σ|W|``, gradient ``l1 · sign(W)``;
+``L2(l2)``: ``l2 · Σ W²``, gradient ``2 · l2 · W``;
+``L1L2(l1, l2)``: both.
+"""
+
+from ._registry import from_config, lookup, to_config
+from ._validation import check_number
+from .backend import get_namespace
+
+
+class Regularizer:
+    def __call__(self, W):
+        raise NotImplementedError
+
+    def gradient(self, W):
+        raise NotImplementedError
+
+    def __repr__(self):
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.get_config().items())})"
+
+
+class L1L2(Regularizer):
+    def __init__(self, l1=0.0, l2=0.0):
+        self.l1 = check_number(l1, "l1", low=0)
+        self.l2 = check_number(l2, "l2", low=0)
+
+    def __call__(self, W):
+        xp = get_namespace()
+        penalty = 0.0
+        if self.l1:
+            penalty += self.l1 * float(xp.sum(xp.abs(W)))
+        if self.l2:
+            penalty += self.l2 * float(xp.sum(W * W))
+        return penalty
+
+    def gradient(self, W):
+        xp = get_namespace()
+        grad = xp.zeros_like(W)
+        if self.l1:
+            grad += self.l1 * xp.sign(W)
+        if self.l2:
+            grad += (2 * self.l2) * W
+        return grad
+
+    def get_config(self):
+        return {"l1": self.l1, "l2": self.l2}
+
+
+class L1(L1L2):
+    def __init__(self, l1=0.01):
+        super().__init__(l1=l1)
+
+    def get_config(self):
+        return {"l1": self.l1}
+
+
+class L2(L1L2):
+    def __init__(self, l2=0.01):
+        super().__init__(l2=l2)
+
+    def get_config(self):
+        return {"l2": self.l2}
+
+
+def l1_l2(l1=0.01, l2=0.01):
+    return L1L2(l1=l1, l2=l2)
+
+
+REGULARIZERS = {"l1": L1, "l2": L2, "l1_l2": l1_l2}
+CLASSES = {"L1": L1, "L2": L2, "L1L2": L1L2}
+
+
+def get(identifier):
+    return lookup(identifier, REGULARIZERS, "regularizer", instance_of=Regularizer)
+
+
+def serialize(regularizer):
+    return to_config(regularizer, CLASSES, "regularizer")
+
+
+def deserialize(config):
+    return from_config(config, CLASSES, "regularizer")

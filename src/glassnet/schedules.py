@@ -1,0 +1,137 @@
+"""Learning-rate schedules ``lr(step)`` (SPEC A5), as ``keras.optimizers.schedules``.
+
+``step`` is the optimizer's iteration count before the update (0 for the
+first step), as in Keras.
+"""
+
+import math
+
+from ._registry import from_config, to_config
+from ._validation import check_number, check_positive_int
+
+
+class LearningRateSchedule:
+    def __call__(self, step):
+        raise NotImplementedError
+
+    def __repr__(self):
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.get_config().items())})"
+
+
+class ExponentialDecay(LearningRateSchedule):
+    """``lr = initial · rate^(step / decay_steps)`` (floored exponent when ``staircase``)."""
+
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False):
+        self.initial_learning_rate = check_number(initial_learning_rate, "initial_learning_rate", low=0)
+        self.decay_steps = check_positive_int(decay_steps, "decay_steps")
+        self.decay_rate = check_number(decay_rate, "decay_rate", low=0)
+        self.staircase = bool(staircase)
+
+    def __call__(self, step):
+        p = step / self.decay_steps
+        if self.staircase:
+            p = math.floor(p)
+        return self.initial_learning_rate * self.decay_rate**p
+
+    def get_config(self):
+        return {
+            "initial_learning_rate": self.initial_learning_rate,
+            "decay_steps": self.decay_steps,
+            "decay_rate": self.decay_rate,
+            "staircase": self.staircase,
+        }
+
+
+class PiecewiseConstantDecay(LearningRateSchedule):
+    """Step schedule: ``values[i]`` while ``boundaries[i-1] < step <= boundaries[i]``."""
+
+    def __init__(self, boundaries, values):
+        boundaries, values = list(boundaries), list(values)
+        if len(values) != len(boundaries) + 1:
+            raise ValueError(
+                "values must have exactly one more element than boundaries. "
+                f"Received: len(boundaries)={len(boundaries)}, len(values)={len(values)}"
+            )
+        if any(b2 <= b1 for b1, b2 in zip(boundaries, boundaries[1:])):
+            raise ValueError(f"boundaries must be strictly increasing. Received: {boundaries}")
+        self.boundaries = [int(b) for b in boundaries]
+        self.values = [check_number(v, "values", low=0) for v in values]
+
+    def __call__(self, step):
+        for boundary, value in zip(self.boundaries, self.values):
+            if step <= boundary:
+                return value
+        return self.values[-1]
+
+    def get_config(self):
+        return {"boundaries": self.boundaries, "values": self.values}
+
+
+class StepDecay(LearningRateSchedule):
+    """``lr = initial · drop^floor(step / step_size)``: divide every ``step_size`` steps."""
+
+    def __init__(self, initial_learning_rate, step_size, drop=0.5):
+        self.initial_learning_rate = check_number(initial_learning_rate, "initial_learning_rate", low=0)
+        self.step_size = check_positive_int(step_size, "step_size")
+        self.drop = check_number(drop, "drop", low=0)
+
+    def __call__(self, step):
+        return self.initial_learning_rate * self.drop ** (step // self.step_size)
+
+    def get_config(self):
+        return {"initial_learning_rate": self.initial_learning_rate, "step_size": self.step_size, "drop": self.drop}
+
+
+class CosineDecay(LearningRateSchedule):
+    """``lr = initial · ((1 - α) · ½(1 + cos(π · min(step, T) / T)) + α)``."""
+
+    def __init__(self, initial_learning_rate, decay_steps, alpha=0.0):
+        self.initial_learning_rate = check_number(initial_learning_rate, "initial_learning_rate", low=0)
+        self.decay_steps = check_positive_int(decay_steps, "decay_steps")
+        self.alpha = check_number(alpha, "alpha", low=0, high=1)
+
+    def __call__(self, step):
+        fraction = min(step, self.decay_steps) / self.decay_steps
+        cosine = 0.5 * (1 + math.cos(math.pi * fraction))
+        return self.initial_learning_rate * ((1 - self.alpha) * cosine + self.alpha)
+
+    def get_config(self):
+        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps, "alpha": self.alpha}
+
+
+class InverseTimeDecay(LearningRateSchedule):
+    """``lr = initial / (1 + rate · step / decay_steps)``."""
+
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False):
+        self.initial_learning_rate = check_number(initial_learning_rate, "initial_learning_rate", low=0)
+        self.decay_steps = check_positive_int(decay_steps, "decay_steps")
+        self.decay_rate = check_number(decay_rate, "decay_rate", low=0)
+        self.staircase = bool(staircase)
+
+    def __call__(self, step):
+        p = step / self.decay_steps
+        if self.staircase:
+            p = math.floor(p)
+        return self.initial_learning_rate / (1 + self.decay_rate * p)
+
+    def get_config(self):
+        return {
+            "initial_learning_rate": self.initial_learning_rate,
+            "decay_steps": self.decay_steps,
+            "decay_rate": self.decay_rate,
+            "staircase": self.staircase,
+        }
+
+
+CLASSES = {
+    cls.__name__: cls
+    for cls in (ExponentialDecay, PiecewiseConstantDecay, StepDecay, CosineDecay, InverseTimeDecay)
+}
+
+
+def serialize(schedule):
+    return to_config(schedule, CLASSES, "learning-rate schedule")
+
+
+def deserialize(config):
+    return from_config(config, CLASSES, "learning-rate schedule")
