@@ -1,0 +1,385 @@
+"""Preparing data: centering and scaling, one-hot labels, splits and k-fold.
+
+Seed 004's pre-processing, per feature (column) over the samples::
+
+    X -= np.mean(X, axis = 0)   # zero-centered data
+    X /= np.std(X, axis = 0)    # standardized (normalized) data
+
+Statistics must come from the training data only; the scaler objects keep
+them (``fit`` on the training set, ``transform`` every set).
+"""
+
+from typing import NamedTuple
+
+import numpy as np
+
+from ._validation import check_array, check_consistent_length, check_number, check_positive_int
+from .backend import floatx, make_rng
+
+
+def _float_array(X, name="X"):
+    """``X`` as a float array (ints become ``floatx()``), at least 2-D."""
+    X = check_array(X, name=name, ndim=2, allow_nd=True)
+    if not np.issubdtype(X.dtype, np.floating):
+        X = X.astype(floatx())
+    return X
+
+
+# ------------------------------------------------------------------- scaling
+
+
+class StandardScaler:
+    """Standardize features: ``x' = (x - μ) / σ`` with μ, σ of the training data.
+
+    ``σ`` is the population standard deviation (``np.std``, ddof 0), as in
+    seed 004; a constant feature (σ = 0) is only centered (scale 1), so no
+    NaN or inf is produced. Works on ``(n, features...)`` arrays of any rank,
+    taking statistics over the first axis.
+
+    Parameters
+    ----------
+    with_mean : bool
+        Subtract μ (zero-centering).
+    with_std : bool
+        Divide by σ.
+
+    Attributes
+    ----------
+    mean_ : ndarray of shape X.shape[1:]
+    scale_ : ndarray of shape X.shape[1:]
+    """
+
+    def __init__(self, with_mean=True, with_std=True):
+        self.with_mean = with_mean
+        self.with_std = with_std
+
+    def fit(self, X):
+        X = _float_array(X)
+        self.mean_ = X.mean(axis=0) if self.with_mean else np.zeros(X.shape[1:], X.dtype)
+        sigma = X.std(axis=0) if self.with_std else np.ones(X.shape[1:], X.dtype)
+        self.scale_ = np.where(sigma > 0, sigma, 1).astype(X.dtype)
+        return self
+
+    def transform(self, X):
+        X = self._check_fitted(X)
+        return (X - self.mean_) / self.scale_
+
+    def fit_transform(self, X):
+        return self.fit(X).transform(X)
+
+    def inverse_transform(self, X):
+        X = self._check_fitted(X)
+        return X * self.scale_ + self.mean_
+
+    def _check_fitted(self, X):
+        if not hasattr(self, "mean_"):
+            raise RuntimeError(f"This {type(self).__name__} is not fitted yet; call fit(X_train) first.")
+        X = _float_array(X)
+        if X.shape[1:] != self.mean_.shape:
+            raise ValueError(
+                f"X has {X.shape[1:]} features per sample but the scaler was fitted "
+                f"on {self.mean_.shape}."
+            )
+        return X
+
+
+class MinMaxScaler:
+    """Scale each feature to ``feature_range = (a, b)``:
+    ``x' = a + (x - min) · (b - a) / (max - min)``, min and max of the training data.
+
+    A constant feature (max = min) maps to ``a``.
+
+    Attributes
+    ----------
+    data_min_, data_max_ : ndarray of shape X.shape[1:]
+    scale_ : ndarray, ``(b - a) / (max - min)``
+    min_ : ndarray, ``a - min · scale_`` so that ``x' = x · scale_ + min_``
+    """
+
+    def __init__(self, feature_range=(0.0, 1.0)):
+        self.feature_range = feature_range
+
+    def fit(self, X):
+        a, b = _check_range(self.feature_range)
+        X = _float_array(X)
+        self.data_min_ = X.min(axis=0)
+        self.data_max_ = X.max(axis=0)
+        span = self.data_max_ - self.data_min_
+        self.scale_ = ((b - a) / np.where(span > 0, span, 1)).astype(X.dtype)
+        self.min_ = (a - self.data_min_ * self.scale_).astype(X.dtype)
+        return self
+
+    def transform(self, X):
+        X = self._check_fitted(X)
+        return X * self.scale_ + self.min_
+
+    def fit_transform(self, X):
+        return self.fit(X).transform(X)
+
+    def inverse_transform(self, X):
+        X = self._check_fitted(X)
+        return (X - self.min_) / self.scale_
+
+    def _check_fitted(self, X):
+        if not hasattr(self, "scale_"):
+            raise RuntimeError(f"This {type(self).__name__} is not fitted yet; call fit(X_train) first.")
+        X = _float_array(X)
+        if X.shape[1:] != self.scale_.shape:
+            raise ValueError(
+                f"X has {X.shape[1:]} features per sample but the scaler was fitted "
+                f"on {self.scale_.shape}."
+            )
+        return X
+
+
+def _check_range(feature_range):
+    if not isinstance(feature_range, (tuple, list)) or len(feature_range) != 2:
+        raise ValueError(f"feature_range must be a pair (min, max). Received: feature_range={feature_range!r}")
+    a = check_number(feature_range[0], "feature_range[0]")
+    b = check_number(feature_range[1], "feature_range[1]")
+    if not a < b:
+        raise ValueError(f"feature_range must satisfy min < max. Received: feature_range={feature_range!r}")
+    return a, b
+
+
+def zero_center(X):
+    """``X - mean(X, axis=0)`` (seed 004: ``X -= np.mean(X, axis = 0)``); a new array."""
+    return StandardScaler(with_std=False).fit_transform(X)
+
+
+def standardize(X):
+    """``(X - mean) / std`` per feature (seed 004's two lines); a new array.
+
+    Constant features are only centered. For train/test data use
+    :class:`StandardScaler` so that both use the training statistics.
+    """
+    return StandardScaler().fit_transform(X)
+
+
+def min_max_scale(X, feature_range=(0.0, 1.0)):
+    """Scale each feature of ``X`` to ``feature_range`` (see :class:`MinMaxScaler`)."""
+    return MinMaxScaler(feature_range).fit_transform(X)
+
+
+# ------------------------------------------------------------------- one-hot
+
+
+def to_categorical(y, num_classes=None, dtype=None):
+    """One-hot encode integer labels, as ``keras.utils.to_categorical``.
+
+    ``Y[i, y[i]] = 1``, all else 0. A trailing axis of length 1 (labels as a
+    column) is dropped first; the one-hot axis is appended.
+
+    Parameters
+    ----------
+    y : array-like of int
+        Class indices 0 .. num_classes-1.
+    num_classes : int, optional
+        Default ``max(y) + 1``.
+    dtype : dtype, optional
+        Default ``floatx()``.
+
+    Returns
+    -------
+    ndarray of shape y.shape + (num_classes,)
+    """
+    y = check_array(y, name="y", ndim=None)
+    if y.ndim > 1 and y.shape[-1] == 1:
+        y = y[..., 0]
+    if np.issubdtype(y.dtype, np.floating):
+        fractional = y != np.round(y)
+        if fractional.any():
+            raise ValueError(
+                f"y must hold integer class labels 0, 1, 2, ... Received the value {y[fractional][0]!r}."
+            )
+    labels = y.astype(np.int64)
+    if labels.min() < 0:
+        raise ValueError(f"y must hold non-negative class labels. Received a label {labels.min()}.")
+    if num_classes is None:
+        num_classes = int(labels.max()) + 1
+    num_classes = check_positive_int(num_classes, "num_classes")
+    if labels.max() >= num_classes:
+        raise ValueError(
+            f"y holds the label {labels.max()} but num_classes={num_classes} allows only 0..{num_classes - 1}."
+        )
+    Y = np.zeros(labels.shape + (num_classes,), dtype=dtype or floatx())
+    np.put_along_axis(Y, labels[..., None], 1, axis=-1)
+    return Y
+
+
+def from_categorical(Y, axis=-1):
+    """Decode one-hot rows (or probabilities) to class indices: ``argmax`` along ``axis``, int64."""
+    Y = check_array(Y, name="Y", ndim=2, allow_nd=True)
+    return np.argmax(Y, axis=axis).astype(np.int64)
+
+
+# ------------------------------------------------------------------- splits
+
+
+class Split(NamedTuple):
+    """Three ``(X, y)`` pairs; a part not asked for holds empty arrays."""
+
+    train: tuple
+    validation: tuple
+    test: tuple
+
+
+def _count(value, n, name):
+    """A fraction in [0, 1) -> ceil(value * n) samples; an int -> that many."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        if not 0 <= value < n:
+            raise ValueError(f"{name} must be a count in [0, {n}). Received: {name}={value}")
+        return int(value)
+    value = check_number(value, name, low=0.0, high=1.0, high_open=True)
+    return int(np.ceil(value * n))
+
+
+def _by_class(labels, rng):
+    """Shuffle, then group by class: ``(order, class of each, rank within its class, class sizes)``."""
+    perm = rng.permutation(len(labels))
+    _, inverse, counts = np.unique(labels[perm], return_inverse=True, return_counts=True)
+    inverse = inverse.reshape(-1)
+    by_class = np.argsort(inverse, kind="stable")
+    order = perm[by_class]
+    klass = inverse[by_class]
+    rank = np.arange(len(labels)) - (np.cumsum(counts) - counts)[klass]
+    return order, klass, rank, counts
+
+
+def _apportion(counts, total, rng):
+    """Split ``total`` draws over classes in proportion to ``counts``: each class
+    gets floor or ceil of ``counts * total / sum(counts)``, the ceilings going to
+    the largest remainders (ties at random), as scikit-learn's stratified split.
+    """
+    share = counts * total / counts.sum()
+    drawn = np.floor(share).astype(np.int64)
+    remainder = share - drawn
+    first = np.lexsort((rng.random(len(counts)), -remainder))
+    drawn[first[: total - drawn.sum()]] += 1
+    return drawn
+
+
+def _stratify_labels(stratify, y, n):
+    """The labels to stratify on: ``y`` (one-hot rows decoded) or a given array."""
+    if stratify is True:
+        if y is None:
+            raise ValueError("stratify=True needs y. Pass y or an array of labels as stratify=.")
+        labels = np.asarray(y)
+    else:
+        labels = np.asarray(stratify)
+        check_consistent_length(X=np.empty(n), stratify=labels)
+    if labels.ndim == 2 and labels.shape[1] > 1:
+        labels = labels.argmax(axis=1)
+    return labels.reshape(n, -1)[:, 0] if labels.ndim > 1 else labels
+
+
+def split(X, y=None, *, validation=0.0, test=0.0, seed=None, stratify=False, shuffle=True):
+    """Split into train / validation / test sets, as ``train_test_split`` with a third part.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, ...)
+    y : array-like of shape (n_samples, ...), optional
+    validation, test : float or int
+        Fraction in [0, 1) (rounded up, as scikit-learn does for the test set)
+        or number of samples. The training set gets the rest (at least one).
+    seed : int, optional
+    stratify : bool or array-like
+        ``True`` keeps the class proportions of ``y`` (labels or one-hot rows)
+        in every part; an array gives other labels. As two successive
+        scikit-learn stratified splits: the test set holds the floor or ceil
+        of its share of each class, the validation set likewise of what the
+        test set leaves, and the training set the rest (so within two samples
+        of its share).
+    shuffle : bool
+        ``False`` keeps the order: train first, then validation, then test.
+
+    Returns
+    -------
+    Split
+        ``(train, validation, test)``, each ``(X_part, y_part)`` (``y_part``
+        None without ``y``). E.g. ``(X_tr, y_tr), _, (X_te, y_te) = split(X, y, test=0.2)``.
+    """
+    X = np.asarray(X)
+    if X.ndim == 0:
+        raise ValueError(f"X must be an array of samples. Received a scalar X={X!r}.")
+    n = len(X)
+    if n == 0:
+        raise ValueError("X is empty; at least one sample is required.")
+    if y is not None:
+        y = np.asarray(y)
+        check_consistent_length(X=X, y=y)
+    n_test = _count(test, n, "test")
+    n_val = _count(validation, n, "validation")
+    n_train = n - n_val - n_test
+    if n_train < 1:
+        raise ValueError(
+            f"validation={validation!r} and test={test!r} leave no training samples out of {n}."
+        )
+    rng = make_rng(seed) if shuffle else None
+    if stratify is not False and stratify is not None:
+        if not shuffle:
+            raise ValueError("stratify needs shuffle=True (a stratified split reorders the samples).")
+        # Per class: test share first, then validation from the rest (as two
+        # successive scikit-learn stratified splits), chosen at random within the class.
+        order, klass, rank, counts = _by_class(_stratify_labels(stratify, y, n), rng)
+        n_test_c = _apportion(counts, n_test, rng)
+        n_val_c = _apportion(counts - n_test_c, n_val, rng)
+        part = np.where(rank < n_test_c[klass], 2, np.where(rank < (n_test_c + n_val_c)[klass], 1, 0))
+        shuffled = rng.permutation(n)
+        order, part = order[shuffled], part[shuffled]  # each part in random order
+        parts = [order[part == j] for j in range(3)]
+    else:
+        order = rng.permutation(n) if shuffle else np.arange(n)
+        parts = np.split(order, np.cumsum([n_train, n_val]))
+    return Split(*((X[idx], None if y is None else y[idx]) for idx in parts))
+
+
+def kfold(n, k=5, shuffle=True, seed=None, stratify=None):
+    """Indices for k-fold cross-validation.
+
+    The samples are cut into ``k`` folds (the first ``n % k`` folds get one
+    extra sample, as scikit-learn's ``KFold``); fold ``j`` validates a model
+    trained on the other ``k - 1``.
+
+    Parameters
+    ----------
+    n : int
+        Number of samples.
+    k : int
+        Number of folds, 2 <= k <= n.
+    shuffle : bool
+        Assign samples to folds at random (else consecutive blocks).
+    seed : int, optional
+    stratify : array-like of shape (n,), optional
+        Labels to stratify on: each class is dealt round-robin over the folds
+        (as scikit-learn's ``StratifiedKFold``), so every fold holds the floor
+        or ceil of ``n_c / k`` samples of a class of ``n_c``.
+
+    Returns
+    -------
+    list of (train_idx, val_idx)
+        ``k`` pairs of sorted int64 index arrays; the ``val_idx`` partition ``range(n)``.
+    """
+    n = check_positive_int(n, "n")
+    k = check_positive_int(k, "k")
+    if not 2 <= k <= n:
+        raise ValueError(f"k must be between 2 and n={n}. Received: k={k}")
+    if stratify is not None:
+        if isinstance(stratify, bool):
+            raise TypeError(f"stratify must be an array of n labels. Received: stratify={stratify!r}")
+        if not shuffle:
+            raise ValueError("stratify needs shuffle=True (a stratified split reorders the samples).")
+        # Deal each class round-robin over the folds, like scikit-learn's StratifiedKFold.
+        order, _, _, _ = _by_class(_stratify_labels(stratify, None, n), make_rng(seed))
+        fold_of = np.empty(n, dtype=np.int64)
+        fold_of[order] = np.arange(n) % k
+    else:
+        # Consecutive blocks; the first n % k folds get one more sample (sklearn's KFold).
+        order = make_rng(seed).permutation(n) if shuffle else np.arange(n)
+        sizes = np.full(k, n // k)
+        sizes[: n % k] += 1
+        fold_of = np.empty(n, dtype=np.int64)
+        fold_of[order] = np.repeat(np.arange(k), sizes)
+    all_idx = np.arange(n)
+    return [(all_idx[fold_of != j], all_idx[fold_of == j]) for j in range(k)]

@@ -1,0 +1,286 @@
+"""Scaling, one-hot encoding, splits and k-fold against hand-worked values and seed 004."""
+
+import numpy as np
+import pytest
+
+from glassnet.preprocessing import (
+    MinMaxScaler,
+    StandardScaler,
+    from_categorical,
+    kfold,
+    min_max_scale,
+    split,
+    standardize,
+    to_categorical,
+    zero_center,
+)
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(0)
+
+
+# ----------------------------------------------------------------- scaling
+
+
+def test_standardize_hand_worked():
+    X = np.array([[1.0, 2.0], [3.0, 6.0]])  # mean (2, 4), population std (1, 2)
+    np.testing.assert_array_equal(standardize(X), [[-1, -1], [1, 1]])
+    np.testing.assert_array_equal(zero_center(X), [[-1, -2], [1, 2]])
+    np.testing.assert_array_equal(X, [[1, 2], [3, 6]])  # input untouched
+
+
+def test_standardize_equals_seed_004s_two_lines(rng):
+    X = rng.normal(3, 5, (50, 4))
+    expected = X.copy()
+    expected -= np.mean(expected, axis = 0)  # noqa: E251  (seed 004, verbatim)
+    np.testing.assert_allclose(zero_center(X), expected, rtol=1e-12, atol=1e-12)
+    expected /= np.std(expected, axis = 0)  # noqa: E251
+    np.testing.assert_allclose(standardize(X), expected, rtol=1e-12)
+
+
+def test_constant_feature_is_only_centered():
+    X = np.array([[5.0, 1.0], [5.0, 3.0]])
+    np.testing.assert_array_equal(standardize(X), [[0, -1], [0, 1]])
+    np.testing.assert_array_equal(min_max_scale(X), [[0, 0], [0, 1]])
+
+
+def test_dtypes():
+    assert standardize(np.array([[1, 2], [3, 4]])).dtype == np.float32  # ints -> floatx
+    assert standardize(np.ones((3, 2), dtype=np.float64)).dtype == np.float64
+    assert standardize(np.ones((3, 2), dtype=np.float32)).dtype == np.float32
+
+
+def test_standard_scaler_uses_training_statistics(rng):
+    X_train, X_test = rng.normal(2, 3, (40, 3)), rng.normal(0, 1, (10, 3))
+    scaler = StandardScaler().fit(X_train)
+    np.testing.assert_allclose(scaler.mean_, X_train.mean(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(scaler.transform(X_test), (X_test - X_train.mean(0)) / X_train.std(0), rtol=1e-12)
+    np.testing.assert_allclose(scaler.inverse_transform(scaler.transform(X_test)), X_test, rtol=1e-12)
+
+
+def test_standard_scaler_matches_scikit_learn(rng):
+    sk = pytest.importorskip("sklearn.preprocessing")
+    X = rng.normal(1, 4, (30, 5))
+    X[:, 2] = 7.0
+    np.testing.assert_allclose(StandardScaler().fit_transform(X), sk.StandardScaler().fit_transform(X), atol=1e-12)
+    np.testing.assert_allclose(
+        MinMaxScaler((-1, 1)).fit_transform(X), sk.MinMaxScaler((-1, 1)).fit_transform(X), atol=1e-12
+    )
+
+
+def test_scaler_on_images_keeps_per_pixel_statistics(rng):
+    images = rng.random((20, 4, 4))
+    out = StandardScaler().fit_transform(images)
+    assert out.shape == (20, 4, 4)
+    np.testing.assert_allclose(out.mean(axis=0), 0, atol=1e-12)
+
+
+def test_min_max_hand_worked():
+    X = np.array([[0.0], [5.0], [10.0]])
+    np.testing.assert_array_equal(min_max_scale(X, (-1, 1)), [[-1], [0], [1]])
+    scaler = MinMaxScaler().fit(X)
+    np.testing.assert_array_equal(scaler.transform([[20.0]]), [[2.0]])  # beyond the training range
+    np.testing.assert_array_equal(scaler.inverse_transform([[0.5]]), [[5.0]])
+
+
+def test_scaler_errors():
+    with pytest.raises(RuntimeError, match="not fitted yet"):
+        StandardScaler().transform([[1.0]])
+    with pytest.raises(ValueError, match=r"X has \(3,\) features per sample but the scaler was fitted on \(2,\)"):
+        StandardScaler().fit([[1.0, 2.0]]).transform([[1.0, 2.0, 3.0]])
+    with pytest.raises(ValueError, match="feature_range must satisfy min < max"):
+        min_max_scale([[1.0]], (1, 0))
+    with pytest.raises(ValueError, match="feature_range must be a pair"):
+        min_max_scale([[1.0]], (0, 1, 2))
+    with pytest.raises(ValueError, match="X must be a .*2-D array"):
+        standardize([1.0, 2.0])
+    with pytest.raises(ValueError, match="X contains NaN"):
+        standardize([[1.0], [np.nan]])
+
+
+# ----------------------------------------------------------------- one-hot
+
+
+def test_to_categorical_hand_worked():
+    Y = to_categorical([0, 2, 1])
+    np.testing.assert_array_equal(Y, [[1, 0, 0], [0, 0, 1], [0, 1, 0]])
+    assert Y.dtype == np.float32
+    np.testing.assert_array_equal(to_categorical([1], num_classes=4), [[0, 1, 0, 0]])
+    np.testing.assert_array_equal(to_categorical(np.array([[1], [0]])), [[0, 1], [1, 0]])  # column
+    assert to_categorical([[0, 1], [2, 0]]).shape == (2, 2, 3)
+    np.testing.assert_array_equal(to_categorical([0.0, 1.0]), [[1, 0], [0, 1]])  # integral floats
+    assert to_categorical([1], dtype="int64").dtype == np.int64
+
+
+def test_to_categorical_errors():
+    with pytest.raises(ValueError, match="label 3 but num_classes=3 allows only 0..2"):
+        to_categorical([0, 3], num_classes=3)
+    with pytest.raises(ValueError, match="non-negative class labels.*-1"):
+        to_categorical([0, -1])
+    with pytest.raises(ValueError, match="integer class labels.*1.5"):
+        to_categorical([0, 1.5])
+    with pytest.raises(ValueError, match="num_classes must be a positive integer"):
+        to_categorical([0], num_classes=0)
+
+
+def test_from_categorical_round_trip(rng):
+    y = rng.integers(0, 7, 100)
+    decoded = from_categorical(to_categorical(y, 7))
+    np.testing.assert_array_equal(decoded, y)
+    assert decoded.dtype == np.int64
+    np.testing.assert_array_equal(from_categorical([[0.1, 0.7, 0.2], [0.5, 0.3, 0.2]]), [1, 0])
+
+
+# ------------------------------------------------------------------ splits
+
+
+def test_split_sizes_partition_and_alignment():
+    X = np.arange(20).reshape(10, 2)
+    y = np.arange(10) * 10
+    (X_tr, y_tr), (X_va, y_va), (X_te, y_te) = split(X, y, validation=0.1, test=0.2, seed=0)
+    assert (len(X_tr), len(X_va), len(X_te)) == (7, 1, 2)
+    rows = np.concatenate([X_tr, X_va, X_te])[:, 0] // 2
+    assert sorted(rows) == list(range(10))  # each sample exactly once
+    np.testing.assert_array_equal(np.concatenate([y_tr, y_va, y_te]), rows * 10)  # y follows X
+
+
+def test_split_rounds_up_like_scikit_learn_and_accepts_counts():
+    X = np.zeros((7, 1))
+    parts = split(X, test=0.25, seed=0)  # ceil(1.75) = 2
+    assert (len(parts.train[0]), len(parts.test[0])) == (5, 2)
+    assert parts.validation[0].shape == (0, 1) and parts.train[1] is None
+    parts = split(X, validation=3, test=1, seed=0)
+    assert [len(p[0]) for p in parts] == [3, 3, 1]
+
+
+def test_split_matches_scikit_learn_sizes():
+    model_selection = pytest.importorskip("sklearn.model_selection")
+    for n, test in [(10, 0.33), (101, 0.2), (1797, 0.25)]:
+        sk_train, sk_test = model_selection.train_test_split(np.arange(n), test_size=test)
+        parts = split(np.arange(n), test=test, seed=0)
+        assert (len(parts.train[0]), len(parts.test[0])) == (len(sk_train), len(sk_test))
+
+
+def test_split_without_shuffle_keeps_order():
+    (a, _), (b, _), (c, _) = split(np.arange(10), validation=0.2, test=0.3, shuffle=False)
+    np.testing.assert_array_equal(a, range(5))
+    np.testing.assert_array_equal(b, [5, 6])
+    np.testing.assert_array_equal(c, [7, 8, 9])
+
+
+def test_split_is_reproducible_and_seed_dependent():
+    X = np.arange(100)
+    np.testing.assert_array_equal(split(X, test=0.3, seed=1).test[0], split(X, test=0.3, seed=1).test[0])
+    assert not np.array_equal(split(X, test=0.3, seed=1).test[0], split(X, test=0.3, seed=2).test[0])
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_stratified_split_keeps_class_proportions(rng, seed):
+    y = rng.choice(4, size=503, p=[0.5, 0.3, 0.15, 0.05])
+    counts = np.bincount(y, minlength=4)
+    (X_tr, y_tr), (X_va, y_va), (X_te, y_te) = split(
+        np.arange(503), y, validation=0.15, test=0.2, seed=seed, stratify=True
+    )
+    assert (len(y_tr), len(y_va), len(y_te)) == (326, 76, 101)  # rest, ceil(.15n), ceil(.2n)
+    test_counts = np.bincount(y_te, minlength=4)
+    assert np.abs(test_counts - counts * 101 / 503).max() < 1  # floor or ceil of the share
+    left = counts - test_counts
+    assert np.abs(np.bincount(y_va, minlength=4) - left * 76 / 402).max() < 1
+    assert np.abs(np.bincount(y_tr, minlength=4) - counts * 326 / 503).max() < 2
+    for X_part, y_part in ((X_tr, y_tr), (X_va, y_va), (X_te, y_te)):
+        np.testing.assert_array_equal(y[X_part], y_part)
+
+
+def test_stratified_two_way_split_matches_scikit_learn_counts(rng):
+    model_selection = pytest.importorskip("sklearn.model_selection")
+    y = rng.choice(5, size=300, p=[0.4, 0.3, 0.15, 0.1, 0.05])
+    _, _, _, sk_test = model_selection.train_test_split(np.arange(300), y, test_size=0.3, stratify=y, random_state=0)
+    ours = split(np.arange(300), y, test=0.3, seed=0, stratify=True).test[1]
+    # Both give each class the floor or ceil of its share of the 90 test samples.
+    share = np.bincount(y) * 90 / 300
+    for counts in (np.bincount(sk_test, minlength=5), np.bincount(ours, minlength=5)):
+        assert counts.sum() == 90 and np.all((counts == np.floor(share)) | (counts == np.ceil(share)))
+
+
+def test_stratify_on_one_hot_labels_and_given_array(rng):
+    y = rng.integers(0, 3, 90)
+    a = split(np.arange(90), to_categorical(y), test=0.3, seed=0, stratify=True)
+    b = split(np.arange(90), y, test=0.3, seed=0, stratify=True)
+    c = split(np.arange(90), test=0.3, seed=0, stratify=y)
+    np.testing.assert_array_equal(a.test[0], b.test[0])
+    np.testing.assert_array_equal(b.test[0], c.test[0])
+
+
+def test_split_errors():
+    X = np.zeros((10, 2))
+    with pytest.raises(ValueError, match="leave no training samples out of 10"):
+        split(X, validation=0.5, test=0.5)
+    with pytest.raises(ValueError, match="test must be < 1.0. Received: test=1.0"):
+        split(X, test=1.0)
+    with pytest.raises(ValueError, match=r"validation must be a count in \[0, 10\). Received: validation=10"):
+        split(X, validation=10)
+    with pytest.raises(ValueError, match="Inconsistent numbers of samples: X has 10, y has 9"):
+        split(X, np.zeros(9))
+    with pytest.raises(ValueError, match="stratify=True needs y"):
+        split(X, test=0.2, stratify=True)
+    with pytest.raises(ValueError, match="stratify needs shuffle=True"):
+        split(X, np.zeros(10), test=0.2, stratify=True, shuffle=False)
+    with pytest.raises(ValueError, match="X is empty"):
+        split(np.zeros((0, 2)))
+
+
+# ------------------------------------------------------------------ k-fold
+
+
+def test_kfold_hand_worked_consecutive_folds():
+    folds = kfold(10, 3, shuffle=False)
+    np.testing.assert_array_equal(folds[0][1], [0, 1, 2, 3])  # first n % k folds one larger
+    np.testing.assert_array_equal(folds[1][1], [4, 5, 6])
+    np.testing.assert_array_equal(folds[2][1], [7, 8, 9])
+    np.testing.assert_array_equal(folds[1][0], [0, 1, 2, 3, 7, 8, 9])
+
+
+def test_kfold_matches_scikit_learn_without_shuffle():
+    model_selection = pytest.importorskip("sklearn.model_selection")
+    for n, k in [(10, 3), (17, 5), (6, 6)]:
+        ours = kfold(n, k, shuffle=False)
+        for (tr, va), (sk_tr, sk_va) in zip(ours, model_selection.KFold(k).split(np.zeros(n))):
+            np.testing.assert_array_equal(tr, sk_tr)
+            np.testing.assert_array_equal(va, sk_va)
+
+
+def test_kfold_shuffled_partitions_and_is_reproducible():
+    folds = kfold(23, 4, seed=3)
+    validation = np.concatenate([va for _, va in folds])
+    assert sorted(validation) == list(range(23))
+    assert sorted(len(va) for _, va in folds) == [5, 6, 6, 6]
+    for tr, va in folds:
+        assert np.intersect1d(tr, va).size == 0 and len(tr) + len(va) == 23
+    assert all(np.array_equal(a[1], b[1]) for a, b in zip(folds, kfold(23, 4, seed=3)))
+    assert not np.array_equal(folds[0][1], kfold(23, 4, seed=4)[0][1])
+
+
+def test_stratified_kfold(rng):
+    y = rng.choice(3, size=203, p=[0.6, 0.3, 0.1])
+    counts = np.bincount(y)
+    folds = kfold(203, 5, seed=0, stratify=y)
+    assert sorted(np.concatenate([va for _, va in folds])) == list(range(203))
+    assert [len(va) for _, va in folds] == [41, 41, 41, 40, 40]
+    for _, va in folds:
+        fold_counts = np.bincount(y[va], minlength=3)
+        assert np.all((fold_counts == counts // 5) | (fold_counts == -(-counts // 5)))
+
+
+def test_kfold_errors():
+    with pytest.raises(ValueError, match="k must be between 2 and n=5. Received: k=6"):
+        kfold(5, 6)
+    with pytest.raises(ValueError, match="k must be between 2 and n=5. Received: k=1"):
+        kfold(5, 1)
+    with pytest.raises(TypeError, match="n must be a positive integer"):
+        kfold(5.0, 2)
+    with pytest.raises(TypeError, match="stratify must be an array of n labels"):
+        kfold(5, 2, stratify=True)
+    with pytest.raises(ValueError, match="Inconsistent numbers of samples"):
+        kfold(5, 2, stratify=[0, 1, 0])
