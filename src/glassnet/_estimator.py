@@ -8,8 +8,11 @@ and ``check_estimator``. Without it, minimal stand-ins keep the same contract
 """
 
 import inspect
+import warnings
 
 import numpy as np
+
+from ._validation import check_array
 
 __all__ = [
     "BaseEstimator",
@@ -18,6 +21,8 @@ __all__ = [
     "TransformerMixin",
     "NotFittedError",
     "check_is_fitted",
+    "check_X",
+    "check_classification_y",
     "HAS_SKLEARN",
 ]
 
@@ -122,3 +127,85 @@ def check_is_fitted(estimator, attribute):
             f"This {type(estimator).__name__} instance is not fitted yet. "
             "Call 'fit' with appropriate arguments before using this estimator."
         )
+
+
+def check_X(X, estimator_name, reset_features=None, dtype=np.float64):
+    """Validate an estimator's ``X``: 2-D, numeric, finite, dense and real.
+
+    Parameters
+    ----------
+    estimator_name : str
+        Used in messages.
+    reset_features : int or None
+        When given (the ``n_features_in_`` seen in ``fit``), X must have that
+        many columns.
+    """
+    if hasattr(X, "toarray") or type(X).__module__.startswith("scipy.sparse"):
+        raise TypeError(
+            f"{estimator_name} does not accept sparse input; convert it with X.toarray(). "
+            f"Received a sparse matrix of type {type(X).__name__}."
+        )
+    try:
+        arr = np.asarray(X)
+    except Exception:  # ragged input: check_array reports it
+        arr = None
+    if arr is not None and np.iscomplexobj(arr):
+        raise ValueError(f"Complex data not supported: {estimator_name} needs real-valued X.")
+    if arr is not None and arr.dtype == object:
+        try:  # numbers stored as objects are fine; anything else is not
+            X = arr.astype(np.float64)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"X must contain numbers ({exc}).") from None
+    X = check_array(X, "X", ndim=2, dtype=dtype, allow_empty=True)
+    if X.shape[0] == 0:
+        raise ValueError(f"Found array with 0 sample(s) (shape={X.shape}) while a minimum of 1 is required by {estimator_name}.")
+    if X.shape[1] == 0:
+        raise ValueError(
+            f"Found array with 0 feature(s) (shape={X.shape}) while a minimum of 1 is required by {estimator_name}."
+        )
+    if reset_features is not None and X.shape[1] != reset_features:
+        raise ValueError(
+            f"X has {X.shape[1]} features, but {estimator_name} is expecting "
+            f"{reset_features} features as input."
+        )
+    return X
+
+
+def check_classification_y(y, estimator_name, n_samples):
+    """Validate class labels: 1-D (a column vector is raveled with a warning), discrete.
+
+    Returns ``(classes, y_indices)``.
+    """
+    if y is None:
+        raise ValueError(f"{estimator_name} requires y to be passed, but the target y is None.")
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] == 1:
+        try:
+            from sklearn.exceptions import DataConversionWarning
+        except ImportError:  # pragma: no cover
+            DataConversionWarning = UserWarning
+        warnings.warn(
+            "A column-vector y was passed when a 1d array was expected; it was raveled.",
+            DataConversionWarning,
+            stacklevel=3,
+        )
+        y = y.ravel()
+    if y.ndim != 1:
+        raise ValueError(f"y must be a 1-D array of class labels. Received an array of shape {y.shape}.")
+    if len(y) != n_samples:
+        raise ValueError(f"Inconsistent numbers of samples: X has {n_samples}, y has {len(y)}.")
+    if y.dtype.kind == "f":
+        if not np.isfinite(y).all() or np.any(y != np.round(y)):
+            raise ValueError(
+                f"Unknown label type: continuous. {estimator_name} is a classifier and needs "
+                "class labels in y (use integers or strings)."
+            )
+    elif y.dtype.kind not in "biuUSO":
+        raise ValueError(f"Unknown label type: y has dtype {y.dtype}.")
+    classes, y_idx = np.unique(y, return_inverse=True)
+    if len(classes) < 2:
+        raise ValueError(
+            f"{estimator_name} needs samples of at least 2 classes in the data, but the data "
+            f"contains only 1 class: {classes[0]!r}."
+        )
+    return classes, y_idx

@@ -1,21 +1,30 @@
 """Classic networks and learning rules (SPEC C1–C6): perceptron, delta rule,
 hand-wired threshold units, Hopfield, self-organizing map, autoencoder compression."""
 
+from .adaline import Adaline
 from .bitmaps import load_bitmaps, show_bitmap
 from .hopfield import CapacityWarning, Hopfield, RecallCycleWarning, flip_bits
+from .perceptron import NotSeparableWarning, Perceptron, RuleHistory, delta_rule, perceptron_rule, train_neuron
 from .som import SOM
 from .threshold import ThresholdNetwork, ThresholdUnit, TruthTable, xor_network
 
 __all__ = [
+    "Adaline",
     "CapacityWarning",
     "Hopfield",
     "RecallCycleWarning",
+    "NotSeparableWarning",
+    "Perceptron",
+    "RuleHistory",
     "SOM",
     "ThresholdNetwork",
     "ThresholdUnit",
     "TruthTable",
+    "delta_rule",
     "flip_bits",
     "load_bitmaps",
+    "perceptron_rule",
     "show_bitmap",
+    "train_neuron",
     "xor_network",
 ]

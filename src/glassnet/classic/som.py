@@ -15,7 +15,7 @@ over the neurons.
 
 import numpy as np
 
-from .._estimator import BaseEstimator, TransformerMixin, check_is_fitted
+from .._estimator import BaseEstimator, TransformerMixin, check_is_fitted, check_X
 from .._validation import check_array, check_number, check_positive_int
 from ..backend import make_rng
 
@@ -156,16 +156,12 @@ class SOM(TransformerMixin, BaseEstimator):
         )
 
     def _check_X(self, X, reset=False):
-        X = check_array(X, "X", ndim=2, dtype=np.float64)
         if reset:
+            X = check_X(X, "SOM")
             self.n_features_in_ = X.shape[1]
-        else:
-            check_is_fitted(self, "weights_")
-            if X.shape[1] != self.n_features_in_:
-                raise ValueError(
-                    f"X has {X.shape[1]} features, but SOM was fitted with {self.n_features_in_} features."
-                )
-        return X
+            return X
+        check_is_fitted(self, "weights_")
+        return check_X(X, "SOM", reset_features=self.n_features_in_)
 
     # ---- training ------------------------------------------------------------
     def _neighborhood(self, d2, sigma):

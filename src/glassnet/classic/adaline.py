@@ -1,0 +1,98 @@
+"""Adaline (Widrow–Hoff): a linear neuron trained by the delta rule (SPEC C2).
+
+With the identity activation the delta rule Δw = η [t − f(net)] f'(net) x
+becomes the LMS rule Δw = η (t − net) x, gradient descent on
+E = ½ Σ (t − net)². Targets are ±1 and the class is the sign of net.
+"""
+
+import numpy as np
+
+from .._estimator import BaseEstimator, ClassifierMixin, check_classification_y, check_is_fitted, check_X
+from .._validation import check_number, check_positive_int
+from .perceptron import encode_bipolar_targets, train_neuron
+
+__all__ = ["Adaline"]
+
+
+class Adaline(ClassifierMixin, BaseEstimator):
+    """Adaptive linear neuron trained with the delta (LMS) rule.
+
+    Parameters
+    ----------
+    learning_rate : float or "auto"
+        η > 0. Online updates stay bounded for η < 2/max‖x̃‖² and batch updates
+        (summed over the samples) for η < 2/λ_max(X̃ᵀX̃), x̃ = (1, x).
+        ``"auto"`` takes 1/max‖x̃‖² (online) or 1/Σ‖x̃‖² (batch), safe for
+        any scale of X (the value used is ``learning_rate_``).
+    max_epochs : int
+    mode : {"online", "batch"}
+        Update after every sample, or once per epoch with the summed Δw.
+    shuffle : bool
+        New random sample order each epoch (online).
+    random_state : int or None
+
+    Attributes
+    ----------
+    weights_ : ndarray, shape (d + 1,) or (d + 1, n_classes)
+        w = (w0, w1, ..., wd).
+    coef_, intercept_ : ndarray
+        The same weights in scikit-learn's layout.
+    errors_ : ndarray, shape (max_epochs + 1,)
+        E = ½ Σ (t − net)² before training and after each epoch.
+    weights_history_ : ndarray
+        The weights before training and after each epoch.
+    """
+
+    def __init__(self, learning_rate="auto", max_epochs=50, mode="online", shuffle=False, random_state=None):
+        self.learning_rate = learning_rate
+        self.max_epochs = max_epochs
+        self.mode = mode
+        self.shuffle = shuffle
+        self.random_state = random_state
+
+    def fit(self, X, y):
+        """Train on X (n, d) with class labels y (n,)."""
+        check_positive_int(self.max_epochs, "max_epochs")
+        if self.mode not in ("online", "batch"):
+            raise ValueError(f"mode must be 'online' or 'batch'. Received: mode={self.mode!r}")
+        X = check_X(X, "Adaline")
+        if isinstance(self.learning_rate, str) and self.learning_rate == "auto":
+            sq_norms = 1.0 + (X * X).sum(axis=1)  # ‖(1, x)‖²
+            self.learning_rate_ = 1.0 / (sq_norms.max() if self.mode == "online" else sq_norms.sum())
+        else:
+            self.learning_rate_ = check_number(self.learning_rate, "learning_rate", low=0, low_open=True)
+        self.classes_, y_idx = check_classification_y(y, "Adaline", len(X))
+        self.n_features_in_ = X.shape[1]
+        T = encode_bipolar_targets(y_idx, len(self.classes_))
+        with np.errstate(over="ignore", invalid="ignore"):
+            history = train_neuron(
+                X, T, rule="delta", activation="linear", learning_rate=self.learning_rate_,
+                epochs=self.max_epochs, mode=self.mode, shuffle=self.shuffle,
+                random_state=self.random_state,
+            )
+        W = history.weights[-1]
+        if not np.isfinite(W).all():
+            raise ValueError(
+                f"Adaline diverged with learning_rate={self.learning_rate_:g}: the weights grew without "
+                "bound. Use a smaller learning_rate or standardize X."
+            )
+        self.weights_history_ = history.weights if W.shape[1] > 1 else history.weights[..., 0]
+        self.errors_ = history.errors
+        self.weights_ = W[:, 0].copy() if W.shape[1] == 1 else W.copy()
+        self.coef_ = W[1:].T.copy()
+        self.intercept_ = W[0].copy()
+        return self
+
+    def decision_function(self, X):
+        """net = ⟨w, (1, x)⟩: shape (n,) for two classes, (n, n_classes) otherwise."""
+        check_is_fitted(self, "weights_")
+        X = check_X(X, "Adaline", reset_features=self.n_features_in_)
+        net = X @ self.coef_.T + self.intercept_
+        return net[:, 0] if net.shape[1] == 1 else net
+
+    def predict(self, X):
+        """The second class where net ≥ 0 (two classes); the largest net otherwise."""
+        net = self.decision_function(X)
+        if net.ndim == 1:
+            return self.classes_[(net >= 0).astype(int)]
+        return self.classes_[np.argmax(net, axis=1)]

@@ -1,0 +1,306 @@
+"""Rosenblatt's perceptron and the single-neuron learning rules (SPEC C1, C2).
+
+The inputs get a leading 1 so the bias is the weight w0 (seed 003):
+x = (1, x1, ..., xd), net = ⟨w, x⟩.
+
+* Rosenblatt (seed 003): w = 0; for each x_i with y_i⟨w, x_i⟩ ≤ 0,
+  w ← w + η y_i x_i; repeat epochs until no mistakes (:class:`Perceptron`).
+* Perceptron rule (seed 000): Δw = η [t − f(net)] x (:func:`perceptron_rule`).
+* Delta rule (seed 000): Δw = η [t − f(net)] f'(net) x, the gradient step
+  on E = ½ Σ (t − y)² (:func:`delta_rule`; with f = identity it is Adaline).
+
+Both rules run online (one update per sample) or in batch (the sum over all
+samples per epoch), with any activation of :mod:`glassnet.activations`.
+"""
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import activations
+from .._estimator import BaseEstimator, ClassifierMixin, check_classification_y, check_is_fitted, check_X
+from .._validation import check_array, check_consistent_length, check_number, check_positive_int
+from ..backend import make_rng
+
+__all__ = ["Perceptron", "NotSeparableWarning", "RuleHistory", "perceptron_rule", "delta_rule", "train_neuron"]
+
+
+class NotSeparableWarning(UserWarning):
+    """The perceptron found no separating hyperplane within max_epochs."""
+
+
+def add_bias_column(X):
+    """x -> (1, x): the bias becomes the weight w0."""
+    return np.hstack([np.ones((len(X), 1)), X])
+
+
+# ---------------------------------------------------------------------------
+# Learning rules for one neuron (or one layer of independent neurons)
+# ---------------------------------------------------------------------------
+
+@dataclass
+class RuleHistory:
+    """Weights and error of a single-neuron learning rule, epoch by epoch.
+
+    Attributes
+    ----------
+    weights : ndarray, shape (epochs + 1, d + 1) or (epochs + 1, d + 1, k)
+        w = (w0, w1, ..., wd) before training and after each epoch.
+    errors : ndarray, shape (epochs + 1,)
+        E = ½ Σ (t − f(net))² over the training set for each of those weights.
+    mistakes : ndarray, shape (epochs + 1,)
+        Samples whose output differs from the target (meaningful for step/sign).
+    steps : ndarray or None
+        Online mode with ``record_steps``: the weights after every single
+        update, shape (epochs·n + 1, d + 1[, k]), the initial weights first.
+    """
+
+    weights: np.ndarray
+    errors: np.ndarray
+    mistakes: np.ndarray
+    steps: np.ndarray = None
+
+    @property
+    def final_weights(self):
+        return self.weights[-1]
+
+
+def train_neuron(
+    X,
+    t,
+    rule="delta",
+    activation="sigmoid",
+    learning_rate=0.1,
+    epochs=10,
+    mode="online",
+    weights=None,
+    shuffle=False,
+    random_state=None,
+    record_steps=False,
+):
+    """Train one neuron (or k independent ones) with the perceptron or delta rule.
+
+    Parameters
+    ----------
+    X : array-like, shape (n, d)
+    t : array-like, shape (n,) or (n, k)
+        Targets, in the activation's range (0/1 for step and sigmoid, ±1 for sign and tanh).
+    rule : {"perceptron", "delta"}
+        Δw = η [t − f(net)] x, or Δw = η [t − f(net)] f'(net) x.
+    activation : str or Activation
+        Anything :func:`glassnet.activations.get` accepts.
+    mode : {"online", "batch"}
+        Update after each sample, or once per epoch with Δw summed over samples.
+    weights : array-like, shape (d + 1,) or (d + 1, k), or None
+        Initial w = (w0, w1, ..., wd); zeros by default.
+    shuffle, random_state
+        Visit samples in a fresh random order each epoch (online).
+    record_steps : bool
+        Keep the weights after every online update.
+
+    Returns
+    -------
+    RuleHistory
+    """
+    X = check_array(X, "X", ndim=2, dtype=np.float64)
+    T = check_array(t, "t", ndim=None, dtype=np.float64)
+    if T.ndim not in (1, 2):
+        raise ValueError(f"t must be 1-D or 2-D. Received an array of shape {T.shape}.")
+    check_consistent_length(X=X, t=T)
+    if rule not in ("perceptron", "delta"):
+        raise ValueError(f"rule must be 'perceptron' or 'delta'. Received: rule={rule!r}")
+    if mode not in ("online", "batch"):
+        raise ValueError(f"mode must be 'online' or 'batch'. Received: mode={mode!r}")
+    eta = check_number(learning_rate, "learning_rate", low=0, low_open=True)
+    epochs = check_positive_int(epochs, "epochs")
+    f = activations.get(activation)
+    single = T.ndim == 1
+    T2 = T[:, None] if single else T
+    Xb = add_bias_column(X)
+    W = np.zeros((Xb.shape[1], T2.shape[1]))
+    if weights is not None:
+        W0 = check_array(weights, "weights", ndim=None, dtype=np.float64)
+        if W0.size != W.size:
+            raise ValueError(f"weights must have shape {(W.shape[0],) if single else W.shape}. Received shape {W0.shape}.")
+        W = W0.reshape(W.shape).copy()
+    rng = make_rng(random_state)
+
+    def delta(net, T_):
+        Y = f.forward(net)
+        err = T_ - Y
+        return err * f.derivative(net, Y) if rule == "delta" else err
+
+    def evaluate(W):
+        Y = f.forward(Xb @ W)
+        return 0.5 * float(((T2 - Y) ** 2).sum()), int(np.any(Y != T2, axis=1).sum())
+
+    history_W, errors, mistakes = [W.copy()], [], []
+    steps = [W.copy()] if record_steps and mode == "online" else None
+    E, m = evaluate(W)
+    errors.append(E)
+    mistakes.append(m)
+    for _ in range(epochs):
+        if mode == "online":
+            order = rng.permutation(len(X)) if shuffle else range(len(X))
+            # The online rule is sequential by definition: each update sees the last.
+            for i in order:
+                x = Xb[i]
+                W += eta * np.outer(x, delta(x @ W, T2[i]))
+                if steps is not None:
+                    steps.append(W.copy())
+        else:
+            W += eta * Xb.T @ delta(Xb @ W, T2)
+        history_W.append(W.copy())
+        E, m = evaluate(W)
+        errors.append(E)
+        mistakes.append(m)
+    shape = (lambda A: A[..., 0]) if single else (lambda A: A)
+    return RuleHistory(
+        weights=shape(np.array(history_W)),
+        errors=np.array(errors),
+        mistakes=np.array(mistakes),
+        steps=None if steps is None else shape(np.array(steps)),
+    )
+
+
+def perceptron_rule(X, t, activation="step", learning_rate=0.1, epochs=10, mode="online", **kwargs):
+    """Perceptron rule Δw = η [t − f(net)] x (seed 000). See :func:`train_neuron`."""
+    return train_neuron(X, t, "perceptron", activation, learning_rate, epochs, mode, **kwargs)
+
+
+def delta_rule(X, t, activation="sigmoid", learning_rate=0.1, epochs=10, mode="online", **kwargs):
+    """Delta rule Δw = η [t − f(net)] f'(net) x (seed 000). See :func:`train_neuron`."""
+    return train_neuron(X, t, "delta", activation, learning_rate, epochs, mode, **kwargs)
+
+
+def encode_bipolar_targets(y_idx, n_classes):
+    """Targets ±1: one column (+1 for the second class) for two classes, else one-vs-rest."""
+    if n_classes == 2:
+        return np.where(y_idx == 1, 1.0, -1.0)[:, None]
+    return np.where(np.arange(n_classes)[None, :] == y_idx[:, None], 1.0, -1.0)
+
+
+# ---------------------------------------------------------------------------
+# Rosenblatt's perceptron as an estimator
+# ---------------------------------------------------------------------------
+
+class Perceptron(ClassifierMixin, BaseEstimator):
+    """Rosenblatt's perceptron, exactly the algorithm of seed 003.
+
+    ``w = 0``; in each epoch, for each sample with y_i⟨w, x_i⟩ ≤ 0 (a mistake),
+    ``w ← w + η y_i x_i``; stop after an epoch without mistakes or after
+    ``max_epochs``. Labels are any two classes (mapped to −1, +1); more classes
+    train one perceptron per class (one-vs-rest) side by side.
+
+    Parameters
+    ----------
+    learning_rate : float
+        η > 0.
+    max_epochs : int
+    shuffle : bool
+        Visit samples in a new random order each epoch (the seed uses the
+        given order).
+    random_state : int or None
+
+    Attributes
+    ----------
+    weights_ : ndarray, shape (d + 1,) or (d + 1, n_classes)
+        w = (w0, w1, ..., wd), the bias first.
+    coef_, intercept_ : ndarray
+        The same weights in scikit-learn's layout.
+    mistakes_ : list of int
+        Mistakes (samples updated) in each epoch; the last is 0 when converged.
+    weights_history_ : list of ndarray
+        The weights before training and after each epoch.
+    converged_ : bool
+        An epoch passed without mistakes: the data was separated.
+    separable_ : bool or None
+        True when separated; False when the weights came back to an earlier
+        epoch's value (shuffle=False) — the algorithm cycles and never
+        converges, which proves the data is not linearly separable; None when
+        max_epochs ran out without either.
+    n_iter_ : int
+        Epochs run.
+    """
+
+    def __init__(self, learning_rate=1.0, max_epochs=100, shuffle=False, random_state=None):
+        self.learning_rate = learning_rate
+        self.max_epochs = max_epochs
+        self.shuffle = shuffle
+        self.random_state = random_state
+
+    def fit(self, X, y):
+        """Run the perceptron algorithm on X (n, d) with labels y (n,)."""
+        eta = check_number(self.learning_rate, "learning_rate", low=0, low_open=True)
+        max_epochs = check_positive_int(self.max_epochs, "max_epochs")
+        X = check_X(X, "Perceptron")
+        self.classes_, y_idx = check_classification_y(y, "Perceptron", len(X))
+        self.n_features_in_ = X.shape[1]
+        Y = encode_bipolar_targets(y_idx, len(self.classes_))
+        Xb = add_bias_column(X)
+        W = np.zeros((Xb.shape[1], Y.shape[1]))
+        rng = make_rng(self.random_state)
+        seen = {W.tobytes(): 0}
+        self.mistakes_, self.weights_history_ = [], [W.copy()]
+        self.converged_, self.separable_ = False, None
+        for epoch in range(1, max_epochs + 1):
+            order = rng.permutation(len(X)) if self.shuffle else range(len(X))
+            mistakes = 0
+            # Rosenblatt's rule is sequential by definition; the k one-vs-rest
+            # perceptrons are updated together.
+            for i in order:
+                wrong = Y[i] * (Xb[i] @ W) <= 0
+                if wrong.any():
+                    W[:, wrong] += eta * np.outer(Xb[i], Y[i, wrong])
+                    mistakes += 1
+            self.mistakes_.append(mistakes)
+            self.weights_history_.append(W.copy())
+            if mistakes == 0:
+                self.converged_ = self.separable_ = True
+                break
+            key = W.tobytes()
+            if not self.shuffle and key in seen:
+                self.separable_ = False
+                break
+            seen[key] = epoch
+        self.n_iter_ = epoch
+        self._set_weights(W)
+        if not self.converged_:
+            if self.separable_ is False:
+                why = (
+                    f"the weights after epoch {epoch} equal those after epoch {seen[key]}, so the "
+                    "algorithm cycles forever: the data is not linearly separable"
+                )
+            else:
+                why = (
+                    "no separating hyperplane was found; the data is probably not linearly "
+                    "separable (or needs more epochs)"
+                )
+            warnings.warn(
+                f"Perceptron did not converge after {epoch} epoch(s) (max_epochs={max_epochs}): {why}. "
+                f"Mistakes in the last epoch: {self.mistakes_[-1]}.",
+                NotSeparableWarning,
+                stacklevel=2,
+            )
+        return self
+
+    def _set_weights(self, W):
+        self.weights_ = W[:, 0].copy() if W.shape[1] == 1 else W.copy()
+        self.coef_ = W[1:].T.copy()
+        self.intercept_ = W[0].copy()
+
+    def decision_function(self, X):
+        """net = ⟨w, (1, x)⟩: shape (n,) for two classes, (n, n_classes) otherwise."""
+        check_is_fitted(self, "weights_")
+        X = check_X(X, "Perceptron", reset_features=self.n_features_in_)
+        net = X @ self.coef_.T + self.intercept_
+        return net[:, 0] if net.shape[1] == 1 else net
+
+    def predict(self, X):
+        """sgn(net) (sgn(0) = +1) for two classes; the largest net for more."""
+        net = self.decision_function(X)
+        if net.ndim == 1:
+            positive = activations.get("sign").forward(net) > 0
+            return self.classes_[positive.astype(int)]
+        return self.classes_[np.argmax(net, axis=1)]

@@ -1,0 +1,97 @@
+"""Perceptron, Adaline and SOM follow the scikit-learn estimator API (issue 5, test 8)."""
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from glassnet.classic import SOM, Adaline, Perceptron
+
+sklearn = pytest.importorskip("sklearn")
+from sklearn.model_selection import GridSearchCV, cross_val_score  # noqa: E402
+from sklearn.pipeline import make_pipeline  # noqa: E402
+from sklearn.preprocessing import StandardScaler  # noqa: E402
+from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
+
+# Every check applies and passes, so no failure is expected for any estimator.
+EXPECTED_FAILURES = {}
+
+
+@parametrize_with_checks(
+    [Perceptron(), Adaline(), SOM(grid=(3, 3), epochs=2)],
+    expected_failed_checks=lambda est: EXPECTED_FAILURES.get(type(est).__name__, {}),
+)
+def test_sklearn_compatible(estimator, check):
+    import warnings
+
+    from glassnet.classic import NotSeparableWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NotSeparableWarning)
+        check(estimator)
+
+
+def test_in_pipeline_and_grid_search():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 2)) * [1.0, 50.0] + [0.0, 300.0]
+    y = (X[:, 0] + (X[:, 1] - 300) / 50 > 0).astype(int)
+    pipe = make_pipeline(StandardScaler(), Adaline(max_epochs=20))
+    search = GridSearchCV(pipe, {"adaline__mode": ["online", "batch"]}, cv=3).fit(X, y)
+    assert search.best_score_ > 0.9
+    assert cross_val_score(make_pipeline(StandardScaler(), Perceptron(max_epochs=200)), X, y, cv=3).mean() > 0.9
+    som = make_pipeline(StandardScaler(), SOM(grid=(4, 4), epochs=3, random_state=0)).fit(X)
+    assert som.transform(X).shape == (120, 16)
+    assert Perceptron(learning_rate=0.5).get_params()["learning_rate"] == 0.5
+    assert SOM().set_params(grid=(2, 5)).grid == (2, 5)
+
+
+def _load_fallback(monkeypatch):
+    """Import glassnet/_estimator.py as if scikit-learn were not installed."""
+    for name in [m for m in sys.modules if m == "sklearn" or m.startswith("sklearn.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "sklearn", None)
+    path = Path(__file__).parents[1] / "src" / "glassnet" / "_estimator.py"
+    spec = importlib.util.spec_from_file_location("glassnet._estimator_fallback", path)
+    module = importlib.util.module_from_spec(spec)
+    module.__package__ = "glassnet"
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_fallback_base_without_sklearn(monkeypatch):
+    base = _load_fallback(monkeypatch)
+    assert base.HAS_SKLEARN is False
+
+    class Toy(base.ClassifierMixin, base.BaseEstimator):
+        def __init__(self, alpha=1.0, inner=None):
+            self.alpha = alpha
+            self.inner = inner
+
+        def predict(self, X):
+            return np.asarray(X)[:, 0] > self.alpha
+
+    class Reg(base.RegressorMixin, base.BaseEstimator):
+        def __init__(self, c=0.0):
+            self.c = c
+
+        def predict(self, X):
+            return np.asarray(X)[:, 0] + self.c
+
+    toy = Toy(alpha=0.5, inner=Reg(c=2.0))
+    assert toy.get_params(deep=False) == {"alpha": 0.5, "inner": toy.inner}
+    assert toy.get_params()["inner__c"] == 2.0
+    toy.set_params(alpha=2.0, inner__c=-1.0)
+    assert toy.alpha == 2.0 and toy.inner.c == -1.0
+    with pytest.raises(ValueError, match="Invalid parameter 'beta'"):
+        toy.set_params(beta=1)
+    X = np.array([[1.0], [3.0], [5.0], [0.0]])
+    assert toy.score(X, [False, True, True, True]) == 0.75
+    # R² = 1 − SS_res/SS_tot: predictions x + 0 against y = 2x: SS_res = Σx², SS_tot = Σ(2x − 4.5)².
+    y = 2 * X[:, 0]
+    r2 = 1 - np.sum(X[:, 0] ** 2) / np.sum((y - y.mean()) ** 2)
+    assert Reg().score(X, y) == pytest.approx(r2)
+    assert repr(Reg(c=1.5)) == "Reg(c=1.5)"
+    with pytest.raises(base.NotFittedError, match="not fitted"):
+        base.check_is_fitted(Reg(), "coef_")

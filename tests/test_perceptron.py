@@ -1,0 +1,195 @@
+"""Rosenblatt's perceptron (SPEC C1) and the perceptron/delta learning rules (SPEC C2)."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+from glassnet.classic import NotSeparableWarning, Perceptron, delta_rule, perceptron_rule, train_neuron
+
+GATE_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(0)
+
+
+# ---- Rosenblatt's algorithm (seed 003) -------------------------------------------
+
+def test_one_epoch_by_hand():
+    # w = 0, η = 0.5, x̃ = (1, x1, x2); a mistake is y⟨w, x̃⟩ ≤ 0, then w += η y x̃.
+    # (1, 2, 1), y=+1: ⟨w,x̃⟩ = 0       -> w = (0.5, 1, 0.5)
+    # (1,−1, 1), y=−1: 0.5 − 1 + 0.5 = 0 -> w = (0, 1.5, 0)
+    # (1, 0,−2), y=−1: 0                -> w = (−0.5, 1.5, 1)
+    # Epoch 2: nets 3.5, −1, −2.5 all agree with y: no mistakes, converged.
+    X = np.array([[2.0, 1.0], [-1.0, 1.0], [0.0, -2.0]])
+    y = np.array([1, -1, -1])
+    p = Perceptron(learning_rate=0.5).fit(X, y)
+    np.testing.assert_array_equal(p.weights_history_[1], [[-0.5], [1.5], [1.0]])
+    np.testing.assert_array_equal(p.weights_, [-0.5, 1.5, 1.0])
+    assert p.mistakes_ == [3, 0] and p.n_iter_ == 2
+    assert p.converged_ and p.separable_
+    np.testing.assert_array_equal(p.decision_function(X), [3.5, -1.0, -2.5])
+
+
+@pytest.mark.parametrize("gate, y", [("AND", [0, 0, 0, 1]), ("OR", [0, 1, 1, 1])])
+def test_converges_on_and_or(gate, y):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", NotSeparableWarning)
+        p = Perceptron().fit(GATE_X, y)
+    assert p.converged_ and p.mistakes_[-1] == 0
+    np.testing.assert_array_equal(p.predict(GATE_X), y)
+    # The separating line leaves every point strictly on its side.
+    margins = np.where(np.array(y) == 1, 1, -1) * p.decision_function(GATE_X)
+    assert margins.min() > 0
+
+
+def test_converges_on_random_separable_set(rng):
+    w_true = np.array([0.3, 1.0, -2.0])
+    X = rng.uniform(-1, 1, size=(300, 2))
+    net = w_true[0] + X @ w_true[1:]
+    keep = np.abs(net) > 0.1  # a margin, so convergence is guaranteed and quick
+    X, y = X[keep], np.where(net[keep] > 0, "pos", "neg")
+    p = Perceptron(max_epochs=1000).fit(X, y)
+    assert p.converged_ and p.mistakes_[-1] == 0 and all(m > 0 for m in p.mistakes_[:-1])
+    assert (p.predict(X) == y).all()
+    assert len(p.weights_history_) == p.n_iter_ + 1
+    np.testing.assert_array_equal(p.classes_, ["neg", "pos"])
+
+
+def test_xor_reports_not_linearly_separable():
+    y = [0, 1, 1, 0]
+    with pytest.warns(NotSeparableWarning, match="not linearly separable"):
+        p = Perceptron(max_epochs=50).fit(GATE_X, y)
+    assert not p.converged_ and p.separable_ is False
+    assert p.mistakes_[-1] > 0
+    assert (p.predict(GATE_X) != y).any()
+
+
+def test_xor_with_shuffling_runs_to_max_epochs():
+    X = np.array([[-1, -1], [-1, 1], [1, -1], [1, 1]], dtype=float)
+    with pytest.warns(NotSeparableWarning, match="max_epochs=30"):
+        p = Perceptron(max_epochs=30, shuffle=True, random_state=0).fit(X, [-1, 1, 1, -1])
+    assert p.n_iter_ == 30 and p.separable_ is None and min(p.mistakes_) > 0
+
+
+def test_multiclass_one_vs_rest(rng):
+    centres = np.array([[0, 5], [5, 0], [-5, -5]])
+    X = np.vstack([c + rng.normal(size=(30, 2)) * 0.5 for c in centres])
+    y = np.repeat([0, 1, 2], 30)
+    p = Perceptron().fit(X, y)
+    assert p.weights_.shape == (3, 3) and p.coef_.shape == (3, 2)
+    assert p.converged_ and (p.predict(X) == y).all()
+
+
+def test_reproducible_with_random_state(rng):
+    X = rng.normal(size=(60, 2))
+    y = (X[:, 0] + 0.5 * X[:, 1] > 0).astype(int)
+    a = Perceptron(shuffle=True, random_state=3, max_epochs=5)
+    b = Perceptron(shuffle=True, random_state=3, max_epochs=5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NotSeparableWarning)
+        np.testing.assert_array_equal(a.fit(X, y).weights_, b.fit(X, y).weights_)
+
+
+# ---- learning rules (seed 000) -------------------------------------------------------
+
+def test_perceptron_rule_one_online_epoch_by_hand():
+    # AND, step with step(0) = 1, w = 0, η = 0.5, Δw = η [t − f(net)] x̃:
+    # (1,0,0): net 0 -> f 1, t 0: w = (−0.5, 0, 0); (1,0,1), (1,1,0): net −0.5 -> f 0 = t;
+    # (1,1,1): net −0.5 -> f 0, t 1: w = (0, 0.5, 0.5).
+    h = perceptron_rule(GATE_X, [0, 0, 0, 1], activation="step", learning_rate=0.5, epochs=1,
+                        record_steps=True)
+    expected = [[0, 0, 0], [-0.5, 0, 0], [-0.5, 0, 0], [-0.5, 0, 0], [0, 0.5, 0.5]]
+    np.testing.assert_array_equal(h.steps, expected)
+    np.testing.assert_array_equal(h.weights, [[0, 0, 0], [0, 0.5, 0.5]])
+    # Before: f = 1 everywhere (3 wrong). After: nets 0, .5, .5, 1 -> f = 1 (3 wrong again).
+    assert h.mistakes.tolist() == [3, 3]
+    assert h.errors.tolist() == [1.5, 1.5]
+
+
+def test_perceptron_rule_learns_and_with_sign():
+    t = np.array([-1, -1, -1, 1])
+    h = perceptron_rule(2 * GATE_X - 1, t, activation="sign", learning_rate=0.1, epochs=20)
+    assert h.mistakes[-1] == 0
+    w = h.final_weights
+    np.testing.assert_array_equal(np.where(w[0] + (2 * GATE_X - 1) @ w[1:] >= 0, 1, -1), t)
+
+
+def test_delta_rule_one_online_epoch_by_hand():
+    # Logistic f, f' = f(1 − f), w = 0, η = 1, x̃ = (1, x):
+    # x = 1, t = 1:  net 0, f = .5, δ = .5·.25 = .125     -> w = (.125, .125)
+    # x = −1, t = 0: net 0, f = .5, δ = −.5·.25 = −.125   -> w = (0, .25)
+    # x = 2, t = 1:  net .5, f = σ(.5), δ = (1 − f) f (1 − f) -> w = (δ, .25 + 2δ)
+    h = delta_rule([[1.0], [-1.0], [2.0]], [1, 0, 1], activation="sigmoid", learning_rate=1.0,
+                   epochs=1, record_steps=True)
+    f = 1 / (1 + np.exp(-0.5))
+    d = (1 - f) * f * (1 - f)
+    expected = [[0, 0], [0.125, 0.125], [0, 0.25], [d, 0.25 + 2 * d]]
+    np.testing.assert_allclose(h.steps, expected, rtol=1e-12, atol=1e-15)
+
+
+def test_delta_rule_batch_is_gradient_of_half_squared_error(rng):
+    # Batch: Δw = η Σ_i (t_i − f(net_i)) f'(net_i) x̃_i = −η ∇E, E = ½ Σ (t − f(net))².
+    X = rng.normal(size=(8, 3))
+    t = rng.uniform(size=8)
+    w0 = rng.normal(size=4) * 0.3
+    h = delta_rule(X, t, activation="sigmoid", learning_rate=0.1, epochs=1, mode="batch", weights=w0)
+
+    def E(w):
+        return 0.5 * np.sum((t - 1 / (1 + np.exp(-(w[0] + X @ w[1:])))) ** 2)
+
+    eps = 1e-6
+    grad = np.array([(E(w0 + eps * e) - E(w0 - eps * e)) / (2 * eps) for e in np.eye(4)])
+    np.testing.assert_allclose(h.weights[1], w0 - 0.1 * grad, rtol=1e-7)
+    assert h.errors[0] == pytest.approx(E(w0)) and h.errors[1] < h.errors[0]
+
+
+def test_linear_delta_rule_reaches_least_squares(rng):
+    X = rng.normal(size=(40, 2))
+    t = 0.5 + X @ [1.0, -2.0] + 0.1 * rng.normal(size=40)
+    h = delta_rule(X, t, activation="identity", learning_rate=0.01, epochs=300, mode="batch")
+    Xb = np.c_[np.ones(40), X]
+    w_ls = np.linalg.lstsq(Xb, t, rcond=None)[0]
+    np.testing.assert_allclose(h.final_weights, w_ls, rtol=1e-6)
+    assert np.all(np.diff(h.errors) <= 1e-12)
+
+
+def test_rules_with_several_output_neurons(rng):
+    X = rng.normal(size=(10, 2))
+    T = np.c_[X[:, 0] > 0, X[:, 1] > 0].astype(float)
+    both = delta_rule(X, T, activation="sigmoid", learning_rate=0.5, epochs=3)
+    first = delta_rule(X, T[:, 0], activation="sigmoid", learning_rate=0.5, epochs=3)
+    assert both.weights.shape == (4, 3, 2)
+    np.testing.assert_allclose(both.weights[..., 0], first.weights, rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "kwargs, exc, match",
+    [
+        ({"rule": "hebb"}, ValueError, "rule"),
+        ({"mode": "minibatch"}, ValueError, "mode"),
+        ({"activation": "nope"}, ValueError, "activation"),
+        ({"learning_rate": -1.0}, ValueError, "learning_rate"),
+        ({"epochs": 0}, ValueError, "epochs"),
+        ({"weights": [1.0, 2.0]}, ValueError, "weights"),
+        ({"t": [1, 0]}, ValueError, "Inconsistent"),
+    ],
+)
+def test_rule_bad_input(kwargs, exc, match):
+    args = {"X": GATE_X, "t": [0, 0, 0, 1]}
+    args.update(kwargs)
+    with pytest.raises(exc, match=match):
+        train_neuron(**args)
+
+
+def test_perceptron_bad_input():
+    with pytest.raises(ValueError, match="learning_rate"):
+        Perceptron(learning_rate=0).fit(GATE_X, [0, 0, 0, 1])
+    with pytest.raises(ValueError, match="1 class"):
+        Perceptron().fit(GATE_X, [1, 1, 1, 1])
+    with pytest.raises(ValueError, match="Unknown label type"):
+        Perceptron().fit(GATE_X, [0.5, 0.1, 0.2, 0.3])
+    with pytest.raises(ValueError, match="expecting 2 features"):
+        Perceptron().fit(GATE_X, [0, 0, 0, 1]).predict([[1, 2, 3]])
