@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from glassnet import optimizers
 from glassnet.descent import COLUMNS, compare_optimizers, gradient_descent, numerical_gradient
 
 
@@ -192,3 +193,30 @@ def test_bad_input(kwargs, exc, match):
 def test_non_callable_f():
     with pytest.raises(TypeError, match="f must be a callable"):
         gradient_descent(3.0, 2.0, 0.1)
+
+
+@pytest.mark.parametrize(
+    "name, params, make",
+    [
+        ("gd", {}, lambda: optimizers.SGD(learning_rate=0.1)),
+        ("momentum", {"momentum": 0.5}, lambda: optimizers.SGD(0.1, momentum=0.5)),
+        ("nesterov", {"momentum": 0.5},
+         lambda: optimizers.SGD(0.1, momentum=0.5, nesterov=True)),
+        ("adagrad", {}, lambda: optimizers.Adagrad(learning_rate=0.1)),
+        ("rmsprop", {}, lambda: optimizers.RMSprop(learning_rate=0.1)),
+        ("adam", {}, lambda: optimizers.Adam(learning_rate=0.1)),
+    ],
+)
+def test_local_formulas_agree_with_model_optimizers(name, params, make):
+    # Two independent implementations of Keras 3's rules: the local ones here and
+    # glassnet.optimizers (which models train with) must trace the same path.
+    f = lambda v: v[0] ** 2 + 3 * v[1] ** 2
+    g = lambda v: np.array([2 * v[0], 6 * v[1]])
+    local = gradient_descent(f, [2.0, -1.0], 0.1, 25, g, optimizer=name, **params)
+    model = gradient_descent(f, [2.0, -1.0], None, 25, g, optimizer=make())
+    np.testing.assert_allclose(model.x, local.x, rtol=1e-12, atol=1e-15)
+
+
+def test_optimizer_object_needs_learning_rate_none():
+    with pytest.raises(ValueError, match="learning_rate=None"):
+        gradient_descent(square, 2.0, 0.1, 3, dsquare, optimizer=optimizers.Adam())

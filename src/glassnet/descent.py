@@ -179,6 +179,23 @@ def _verdict(X, rtol=1e-6):
     return "oscillates" if reversals.mean() > 0.5 else "diverges"
 
 
+def _model_optimizer_update(optimizer, learning_rate, params):
+    """Wrap a :mod:`glassnet.optimizers` object (``apply(w, g)`` in place on a flat vector)."""
+    if learning_rate is not None or params:
+        raise ValueError(
+            "With an optimizer object, set its learning rate and parameters on the object and "
+            f"pass learning_rate=None. Received: learning_rate={learning_rate!r}, {params or ''}"
+        )
+
+    def update(g, state, eta):
+        x = state["x"]  # the current iterate, set by gradient_descent
+        w = x.reshape(-1).copy()
+        optimizer.apply(w, g.reshape(-1).copy())
+        return (x.reshape(-1) - w).reshape(x.shape)
+
+    return update, type(optimizer).__name__.lower(), float(optimizer.learning_rate)
+
+
 def gradient_descent(f, x0, learning_rate, steps=12, grad=None, *, optimizer="gd", eps=1e-6, **optimizer_params):
     """Minimise ``f`` from ``x0``: x_{k+1} = x_k − η·∇f(x_k).
 
@@ -194,12 +211,14 @@ def gradient_descent(f, x0, learning_rate, steps=12, grad=None, *, optimizer="gd
         Number of updates (rows of the table); ``x`` gets ``steps + 1`` entries.
     grad : callable or None
         ``grad(x)`` = f'(x) (or ∇f(x)); None uses central differences with ``eps``.
-    optimizer : str
+    optimizer : str or glassnet.optimizers.Optimizer
         ``"gd"`` (the lecture's rule, alias ``"sgd"``), ``"momentum"``,
         ``"nesterov"``, ``"adagrad"``, ``"rmsprop"`` or ``"adam"``: Keras 3's
         update formulas, with their hyperparameters as keyword arguments
         (``momentum=0.9``, ``rho=0.9``, ``beta_1=0.9``, ``beta_2=0.999``,
-        ``epsilon=1e-7``, ``initial_accumulator_value=0.1``).
+        ``epsilon=1e-7``, ``initial_accumulator_value=0.1``). Or an optimizer
+        object of :mod:`glassnet.optimizers` (the one models train with),
+        with ``learning_rate=None``.
 
     Returns
     -------
@@ -210,21 +229,26 @@ def gradient_descent(f, x0, learning_rate, steps=12, grad=None, *, optimizer="gd
         raise TypeError(f"f must be a callable f(x) -> float. Received: f={f!r}")
     if grad is not None and not callable(grad):
         raise TypeError(f"grad must be a callable grad(x) or None. Received: grad={grad!r}")
-    eta = check_number(learning_rate, "learning_rate", low=0, low_open=True)
     steps = check_positive_int(steps, "steps")
     eps = check_number(eps, "eps", low=0, low_open=True)
-    if not isinstance(optimizer, str) or optimizer.lower() not in _OPTIMIZERS:
-        raise ValueError(
-            f"Unknown optimizer {optimizer!r}. Valid names: {', '.join(sorted(_OPTIMIZERS))}."
-        )
-    update = _OPTIMIZERS[optimizer.lower()]
-    valid = list(inspect.signature(update).parameters)[3:]
-    unknown = sorted(set(optimizer_params) - set(valid))
-    if unknown:
-        raise TypeError(
-            f"Unknown parameter(s) {', '.join(unknown)} for optimizer {optimizer!r}. "
-            f"Valid parameters: {', '.join(valid) or 'none'}."
-        )
+    if hasattr(optimizer, "apply") and not isinstance(optimizer, str):
+        update, name, eta = _model_optimizer_update(optimizer, learning_rate, optimizer_params)
+    else:
+        eta = check_number(learning_rate, "learning_rate", low=0, low_open=True)
+        if not isinstance(optimizer, str) or optimizer.lower() not in _OPTIMIZERS:
+            raise ValueError(
+                f"Unknown optimizer {optimizer!r}. Valid names: {', '.join(sorted(_OPTIMIZERS))}, "
+                "or a glassnet.optimizers object."
+            )
+        name = optimizer.lower()
+        update = _OPTIMIZERS[name]
+        valid = list(inspect.signature(update).parameters)[3:]
+        unknown = sorted(set(optimizer_params) - set(valid))
+        if unknown:
+            raise TypeError(
+                f"Unknown parameter(s) {', '.join(unknown)} for optimizer {optimizer!r}. "
+                f"Valid parameters: {', '.join(valid) or 'none'}."
+            )
     x = np.asarray(x0, dtype=np.float64)
     if x.ndim > 1 or x.size == 0 or not np.isfinite(x).all():
         raise ValueError(f"x0 must be a finite number or 1-D array. Received: x0={x0!r}")
@@ -240,6 +264,7 @@ def gradient_descent(f, x0, learning_rate, steps=12, grad=None, *, optimizer="gd
         for _ in range(steps):
             F.append(float(f(x)))
             g = grad_at(x)
+            state["x"] = x
             delta = update(g, state, eta, **optimizer_params)
             x = x - delta
             G.append(g)
@@ -254,7 +279,7 @@ def gradient_descent(f, x0, learning_rate, steps=12, grad=None, *, optimizer="gd
         grad=np.array(G),
         step=np.array(S),
         learning_rate=eta,
-        optimizer=optimizer.lower(),
+        optimizer=name,
         verdict=_verdict(X if not scalar else X[:, None]),
     )
 
