@@ -1,0 +1,228 @@
+"""A restricted parser for functions typed on the command line (``glassnet descend``).
+
+``parse("x1**2 + 3*x2**2")`` returns an :class:`Expression` ``f`` with
+``f(x)`` and its exact gradient ``f.gradient(x)`` (forward-mode
+differentiation: every node carries its value and its gradient, so
+``x**2`` gives ``f'(x) = 2x`` to the last bit, as in the seed's tables).
+
+Safety: the text is parsed by Python's :mod:`ast` and every node is checked
+against a whitelist *before* anything is computed; nothing is ever passed to
+``eval``/``exec``/``compile``. Allowed are
+
+* numbers (``2``, ``0.5``, ``1e-3``) and the constants ``pi`` and ``e``;
+* the variable ``x`` (one dimension) or ``x1, x2, ..., xn`` (n dimensions);
+* ``+ - * / **`` (``^`` is read as ``**``), unary ``-`` and ``+``, brackets;
+* the functions ``sin cos tan exp log sqrt abs tanh`` of one argument.
+
+Anything else (names, attributes, subscripts, keyword arguments, strings,
+comparisons, lambdas, ``__import__('os')``, ...) raises a ``ValueError``.
+All arithmetic is float64, so ``9**9**9`` is ``inf``, never a huge integer.
+"""
+
+import ast
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["Expression", "parse", "FUNCTIONS", "CONSTANTS"]
+
+MAX_LENGTH = 1000
+_VARIABLE = re.compile(r"x([1-9][0-9]?)?\Z")
+
+# name -> (f(v), f'(v)); the chain rule multiplies f'(v) by the argument's gradient.
+FUNCTIONS = {
+    "sin": (np.sin, np.cos),
+    "cos": (np.cos, lambda v: -np.sin(v)),
+    "tan": (np.tan, lambda v: 1.0 / np.cos(v) ** 2),
+    "exp": (np.exp, np.exp),
+    "log": (np.log, lambda v: 1.0 / v),
+    "sqrt": (np.sqrt, lambda v: 0.5 / np.sqrt(v)),
+    "abs": (np.abs, np.sign),
+    "tanh": (np.tanh, lambda v: 1.0 - np.tanh(v) ** 2),
+}
+CONSTANTS = {"pi": math.pi, "e": math.e}
+
+_BINARY = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow)
+_ALLOWED = (
+    "numbers, the variable x (or x1, x2, ...), + - * / ** and the functions "
+    + " ".join(FUNCTIONS)
+)
+
+
+def _refuse(text, what):
+    raise ValueError(f"Cannot use {what} in the expression {text!r}: only {_ALLOWED} are allowed.")
+
+
+def _check(node, text, names):
+    """Walk the tree; refuse every node type that is not whitelisted."""
+    if isinstance(node, ast.Expression):
+        return _check(node.body, text, names)
+    if isinstance(node, ast.Constant):
+        value = node.value
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            _refuse(text, f"the literal {value!r}")
+        return
+    if isinstance(node, ast.Name):
+        if node.id in CONSTANTS:
+            return
+        if not _VARIABLE.match(node.id):
+            hint = f" (a function needs brackets: {node.id}(x))" if node.id in FUNCTIONS else ""
+            _refuse(text, f"the name {node.id!r}{hint}")
+        names.add(node.id)
+        return
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        return _check(node.operand, text, names)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, _BINARY):
+        _check(node.left, text, names)
+        return _check(node.right, text, names)
+    if isinstance(node, ast.Call):
+        func = node.func.id if isinstance(node.func, ast.Name) else None
+        if func not in FUNCTIONS:
+            _refuse(text, f"a call of {ast.unparse(node.func)!r}")
+        if node.keywords or len(node.args) != 1 or isinstance(node.args[0], ast.Starred):
+            raise ValueError(f"{func}() takes exactly one argument in the expression {text!r}.")
+        return _check(node.args[0], text, names)
+    _refuse(text, f"{type(node).__name__} ({ast.unparse(node)!r})")
+
+
+def _variables(names, text):
+    """``("x",)`` or ``("x1", ..., "xn")`` with n the highest index used."""
+    if not names:
+        raise ValueError(f"The expression {text!r} has no variable: use x (or x1, x2, ...).")
+    if "x" in names:
+        if len(names) > 1:
+            raise ValueError(
+                f"The expression {text!r} mixes x with {', '.join(sorted(names - {'x'}))}: "
+                "use x alone for one dimension or x1, x2, ... for several."
+            )
+        return ("x",)
+    n = max(int(name[1:]) for name in names)
+    return tuple(f"x{i}" for i in range(1, n + 1))
+
+
+@dataclass(frozen=True)
+class Expression:
+    """A parsed function f: Rⁿ → R with its gradient.
+
+    Attributes
+    ----------
+    text : str
+        The expression as typed.
+    variables : tuple of str
+        ``("x",)`` or ``("x1", ..., "xn")``.
+    """
+
+    text: str
+    variables: tuple
+    tree: ast.Expression
+
+    @property
+    def n_inputs(self):
+        return len(self.variables)
+
+    def _point(self, x):
+        x = np.asarray(x, dtype=np.float64)
+        if x.size != self.n_inputs or x.ndim > 1:
+            raise ValueError(
+                f"f({', '.join(self.variables)}) = {self.text} takes {self.n_inputs} value(s). "
+                f"Received x of shape {x.shape}."
+            )
+        return x.reshape(-1)
+
+    def value_and_gradient(self, x):
+        """``(f(x), ∇f(x))``; the gradient has the shape of ``x``."""
+        shape = np.shape(x)
+        point = self._point(x)
+        env = {}
+        for i, name in enumerate(self.variables):
+            grad = np.zeros(self.n_inputs)
+            grad[i] = 1.0
+            env[name] = (point[i], grad)
+        with np.errstate(all="ignore"):
+            value, grad = _evaluate(self.tree.body, env)
+        grad = np.broadcast_to(np.asarray(grad, dtype=np.float64), (self.n_inputs,))
+        return float(value), grad.reshape(shape).copy()
+
+    def __call__(self, x):
+        """f(x) as a float (inf or nan where the math overflows or is undefined)."""
+        return self.value_and_gradient(x)[0]
+
+    def gradient(self, x):
+        """∇f(x) (f'(x) for one variable), exact up to float64 rounding."""
+        return self.value_and_gradient(x)[1]
+
+    def __str__(self):
+        return self.text
+
+
+def _is_constant(node):
+    return not any(isinstance(n, ast.Name) and n.id not in CONSTANTS for n in ast.walk(node))
+
+
+def _evaluate(node, env):
+    """Forward-mode differentiation: return ``(value, gradient)`` of ``node``."""
+    if isinstance(node, ast.Constant):
+        return np.float64(node.value), 0.0
+    if isinstance(node, ast.Name):
+        if node.id in CONSTANTS:
+            return np.float64(CONSTANTS[node.id]), 0.0
+        return env[node.id]
+    if isinstance(node, ast.UnaryOp):
+        v, g = _evaluate(node.operand, env)
+        return (-v, -g) if isinstance(node.op, ast.USub) else (v, g)
+    if isinstance(node, ast.Call):
+        f, df = FUNCTIONS[node.func.id]
+        v, g = _evaluate(node.args[0], env)
+        return f(v), df(v) * g
+    a, ga = _evaluate(node.left, env)
+    b, gb = _evaluate(node.right, env)
+    op = node.op
+    if isinstance(op, ast.Add):
+        return a + b, ga + gb
+    if isinstance(op, ast.Sub):
+        return a - b, ga - gb
+    if isinstance(op, ast.Mult):
+        return a * b, ga * b + a * gb
+    if isinstance(op, ast.Div):
+        return a / b, (ga * b - a * gb) / (b * b)
+    # a ** b: (a^b)' = b a^(b-1) a' for a constant exponent, else a^b (b' ln a + b a'/a).
+    value = np.power(a, b)
+    if _is_constant(node.right):
+        return value, b * np.power(a, b - 1) * ga
+    return value, value * (gb * np.log(a) + b * ga / a)
+
+
+def parse(text):
+    """Parse ``text`` into an :class:`Expression`, refusing anything not whitelisted.
+
+    Parameters
+    ----------
+    text : str
+        E.g. ``"x**2"``, ``"x1**2 + 3*x2**2"``, ``"sin(x) + x^2/10"``.
+
+    Raises
+    ------
+    ValueError
+        For a syntax error or any construct outside the whitelist (the
+        message names it).
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"The expression must be a string. Received: {text!r} of type {type(text).__name__}")
+    if len(text) > MAX_LENGTH:
+        raise ValueError(f"The expression is too long ({len(text)} characters; at most {MAX_LENGTH}).")
+    source = text.strip().replace("^", "**")  # x^2 as written on the slides
+    if not source:
+        raise ValueError("The expression is empty; write a function of x such as 'x**2'.")
+    try:
+        tree = ast.parse(source, mode="eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        reason = getattr(exc, "msg", None) or str(exc) or type(exc).__name__
+        raise ValueError(f"Cannot parse the expression {text!r}: {reason}.") from None
+    names = set()
+    try:
+        _check(tree, text, names)
+    except RecursionError:
+        raise ValueError(f"The expression {text!r} is nested too deeply.") from None
+    return Expression(text=source, variables=_variables(names, text), tree=tree)

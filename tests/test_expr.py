@@ -1,0 +1,138 @@
+"""The restricted expression parser: values, exact gradients, and refusals."""
+
+import math
+
+import numpy as np
+import pytest
+
+from glassnet.descent import gradient_descent, numerical_gradient
+from glassnet.expr import FUNCTIONS, parse
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(0)
+
+
+def test_square_gives_the_seed_derivative_exactly():
+    f = parse("x**2")
+    assert f.variables == ("x",)
+    assert f(2.0) == 4.0
+    # f'(x) = 2x to the last bit, so the seed's table comes out exact.
+    assert f.gradient(-2.2) == 2 * -2.2
+    assert f.gradient(2.42) == 2 * 2.42
+
+
+def test_caret_is_power_with_power_precedence():
+    # "x^2 + 1" must be x² + 1, not Python's x ^ (2 + 1).
+    assert parse("x^2 + 1")(3.0) == 10.0
+
+
+def test_n_dimensional_function_and_gradient():
+    f = parse("x1**2 + 3*x2**2")
+    assert f.variables == ("x1", "x2")
+    assert f([1.0, 2.0]) == 13.0
+    np.testing.assert_array_equal(f.gradient([1.0, 2.0]), [2.0, 12.0])
+
+
+def test_highest_index_sets_the_dimension():
+    f = parse("x3 - x1")
+    assert f.variables == ("x1", "x2", "x3")
+    np.testing.assert_array_equal(f.gradient([5.0, 6.0, 7.0]), [-1.0, 0.0, 1.0])
+
+
+def test_hand_worked_values():
+    assert parse("2*pi*x")(1.0) == pytest.approx(2 * math.pi)
+    assert parse("-x + e")(1.0) == pytest.approx(math.e - 1)
+    assert parse("sqrt(x) / 2")(16.0) == 2.0
+    assert parse("abs(x) + log(exp(x))")(-3.0) == pytest.approx(0.0)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "sin(x) * cos(x)",
+        "tan(x) + tanh(x)",
+        "exp(-x**2 / 2)",
+        "log(x**2 + 1) + sqrt(x**2 + 1)",
+        "abs(x - 0.1) * x",
+        "x**x",
+        "2**x / (1 + x**2)",
+        "-(x - 1)**3 + +x",
+    ],
+)
+def test_gradient_matches_central_differences(text, rng):
+    f = parse(text)
+    for x in rng.uniform(0.2, 1.4, 5):
+        assert f.gradient(x) == pytest.approx(numerical_gradient(f, x), rel=1e-6, abs=1e-7)
+
+
+def test_gradient_of_every_function_matches_central_differences():
+    for name in FUNCTIONS:
+        f = parse(f"{name}(x)")
+        assert f.gradient(0.7) == pytest.approx(numerical_gradient(f, 0.7), rel=1e-6), name
+
+
+def test_multivariate_gradient_matches_central_differences(rng):
+    f = parse("sin(x1) * x2**2 + exp(x1 - x3) / x2")
+    x = rng.uniform(0.5, 1.5, 3)
+    np.testing.assert_allclose(f.gradient(x), numerical_gradient(f, x), rtol=1e-6)
+
+
+def test_drives_gradient_descent_to_the_seed_table():
+    f = parse("x**2")
+    trace = gradient_descent(f, 2.0, 1.05, steps=5, grad=f.gradient)
+    np.testing.assert_allclose(trace.x, [2, -2.2, 2.42, -2.662, 2.9282, -3.22102], rtol=1e-12)
+    assert trace.verdict == "diverges"
+
+
+def test_huge_powers_are_float_not_integer():
+    assert parse("9**9**9 + x")(1.0) == math.inf
+
+
+@pytest.mark.parametrize(
+    "text, match",
+    [
+        ("__import__('os')", "call of '__import__'"),
+        ("__import__('os').system('true')", "call of"),
+        ("open(x)", "call of 'open'"),
+        ("x.real", "Attribute"),
+        ("x[0]", "Subscript"),
+        ("lambda: x", "Lambda"),
+        ("y + 1", "name 'y'"),
+        ("x0", "name 'x0'"),
+        ("'x'", "literal"),
+        ("True + x", "literal"),
+        ("1j * x", "literal"),
+        ("x < 1", "Compare"),
+        ("[x]", "List"),
+        ("sin", "brackets"),
+        ("sin(x, x)", "exactly one argument"),
+        ("sin(x=1)", "exactly one argument"),
+        ("x; 1", "Cannot parse"),
+        ("x +", "Cannot parse"),
+        ("", "empty"),
+        ("2 + 3", "no variable"),
+        ("x + x1", "mixes x"),
+    ],
+)
+def test_refuses_everything_outside_the_whitelist(text, match):
+    with pytest.raises(ValueError, match=match):
+        parse(text)
+
+
+def test_refuses_overlong_and_deeply_nested_input():
+    with pytest.raises(ValueError, match="too long"):
+        parse("x+" * 600 + "x")
+    with pytest.raises(ValueError):
+        parse("(" * 300 + "x" + ")" * 300)
+
+
+def test_wrong_number_of_values():
+    with pytest.raises(ValueError, match="takes 2 value"):
+        parse("x1 + x2")([1.0, 2.0, 3.0])
+
+
+def test_non_string_is_a_type_error():
+    with pytest.raises(TypeError, match="must be a string"):
+        parse(3)
