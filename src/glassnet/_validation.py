@@ -39,12 +39,12 @@ def check_array(X, name="x", ndim=2, dtype=None, allow_empty=False, finite=True,
     if ndim is not None:
         bad = arr.ndim < ndim if allow_nd else arr.ndim != ndim
         if bad:
-            want = f"at least {ndim}-D" if allow_nd else f"{ndim}-D"
+            want = f"an at least {ndim}-D" if allow_nd else f"a {ndim}-D"
             hint = ""
             if arr.ndim == 1 and ndim == 2:
                 hint = " Reshape your data with x.reshape(-1, 1) for one feature or x.reshape(1, -1) for one sample."
             raise ValueError(
-                f"{name} must be a {want} array of shape (n_samples, n_features). "
+                f"{name} must be {want} array of shape (n_samples, n_features). "
                 f"Received an array of shape {arr.shape}.{hint}"
             )
     if not allow_empty and arr.size == 0:

@@ -1,0 +1,111 @@
+import numpy as np
+import pytest
+
+import glassnet
+from glassnet import activations
+from glassnet.layers import Activation, Dense
+from glassnet.models import Sequential
+
+
+def test_softmax_reproduces_seed_000_values():
+    # Seed 000 prints 0.000867 0.047384 0.951747 and 0.221947 0.331106 0.446946:
+    # the values cut (not rounded) to six decimals.
+    sm = activations.get("softmax")
+    cut = lambda v: np.floor(v * 1e6) / 1e6  # noqa: E731
+    np.testing.assert_array_equal(cut(sm(np.array([4.0, 8, 11]))), cut(np.array([0.000867, 0.047384, 0.951747]) + 1e-12))
+    np.testing.assert_array_equal(cut(sm(np.array([0.4, 0.8, 1.1]))), cut(np.array([0.221947, 0.331106, 0.446946]) + 1e-12))
+
+
+def test_softmax_beta_concentrates_and_tends_to_argmax():
+    z = np.array([[4.0, 8.0, 11.0]])
+    hot = activations.Softmax(beta=50.0)(z)
+    np.testing.assert_allclose(hot, [[0, 0, 1]], atol=1e-12)
+    assert activations.Softmax(beta=2.0)(z)[0, 2] > activations.Softmax(beta=1.0)(z)[0, 2]
+
+
+def test_softmax_is_stable_for_huge_inputs():
+    out = activations.get("softmax")(np.array([[1000.0, 1000.0, -1000.0]]))
+    np.testing.assert_allclose(out, [[0.5, 0.5, 0.0]])
+
+
+def test_argmax_splits_ties():
+    # Seed 000: argmax(4, 3, 2, 4) = (0.5, 0, 0, 0.5); all equal -> 1/n each.
+    np.testing.assert_array_equal(activations.get("argmax")(np.array([4.0, 3, 2, 4])), [0.5, 0, 0, 0.5])
+    np.testing.assert_array_equal(activations.get("argmax")(np.array([[1.0, 1, 1, 1]])), [[0.25] * 4])
+
+
+def test_logistic_with_steepness_and_derivative_from_output():
+    z = np.linspace(-3, 3, 7)
+    lam = 2.5
+    f = activations.Sigmoid(steepness=lam)
+    expected = 1 / (1 + np.exp(-lam * z))
+    np.testing.assert_allclose(f(z), expected, rtol=1e-12)
+    np.testing.assert_allclose(f.derivative(z, f(z)), lam * expected * (1 - expected), rtol=1e-12)
+
+
+def test_logistic_never_overflows():
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        out = activations.get("sigmoid")(np.array([-1e4, 0.0, 1e4]))
+    np.testing.assert_array_equal(out, [0.0, 0.5, 1.0])
+
+
+def test_bipolar_sigmoid_formula_and_derivative():
+    z = np.linspace(-4, 4, 9)
+    lam = 1.7
+    f = activations.BipolarSigmoid(steepness=lam)
+    expected = 2 / (1 + np.exp(-lam * z)) - 1
+    np.testing.assert_allclose(f(z), expected, atol=1e-14)
+    np.testing.assert_allclose(f.derivative(z, expected), lam / 2 * (1 - expected**2), atol=1e-14)
+
+
+@pytest.mark.parametrize(
+    "name, z, expected",
+    [
+        ("step", [-1.0, 0.0, 2.0], [0, 1, 1]),
+        ("sign", [-1.0, 0.0, 2.0], [-1, 1, 1]),
+        ("relu", [-1.0, 0.0, 2.0], [0, 0, 2]),
+        ("leaky_relu", [-1.0, 0.0, 2.0], [-0.01, 0, 2]),
+        ("ramp", [-3.0, 0.5, 2.0], [-1, 0.5, 1]),
+        ("linear", [-3.0, 0.5, 2.0], [-3, 0.5, 2]),
+        ("elu", [-1.0, 0.0, 2.0], [np.expm1(-1), 0, 2]),
+        ("softplus", [-1.0, 0.0, 2.0], np.log1p(np.exp([-1.0, 0.0, 2.0]))),
+        ("tanh", [-1.0, 0.0, 2.0], np.tanh([-1.0, 0.0, 2.0])),
+    ],
+)
+def test_values(name, z, expected):
+    np.testing.assert_allclose(activations.get(name)(np.array(z)), expected, rtol=1e-12, atol=1e-15)
+
+
+def test_leaky_relu_slope_is_a_parameter():
+    np.testing.assert_allclose(activations.LeakyReLU(0.2)(np.array([-2.0])), [-0.4])
+
+
+def test_unknown_name_lists_valid_names():
+    with pytest.raises(ValueError, match=r"Unknown activation 'relux'.*relu.*sigmoid"):
+        activations.get("relux")
+
+
+def test_plain_callable_is_accepted():
+    dense = Dense(2, activation=np.tanh)
+    assert dense.activation(np.array([0.5]))[0] == pytest.approx(np.tanh(0.5))
+
+
+DIFFERENTIABLE = ["linear", "sigmoid", "bipolar_sigmoid", "tanh", "relu", "leaky_relu", "ramp", "softplus", "elu", "softmax", "log_softmax"]
+PIECEWISE_CONSTANT = ["step", "sign", "argmax"]
+
+
+@pytest.mark.parametrize("name", DIFFERENTIABLE + PIECEWISE_CONSTANT)
+def test_every_activation_passes_the_gradient_check(name, rng):
+    # Dense(linear) -> Activation(name) -> Dense(linear): the check covers the
+    # activation's backward (Jacobian product for softmax) inside a network.
+    n_in, n_hidden = int(rng.integers(2, 5)), int(rng.integers(2, 6))
+    model = Sequential(
+        [Dense(n_hidden, input_dim=n_in, kernel_initializer="glorot_normal", bias_initializer="random_normal"),
+         Activation(name), Dense(2)],
+        dtype="float64",
+    )
+    model.compile(loss="mse", optimizer="sgd")
+    X = rng.normal(size=(5, n_in))
+    y = rng.normal(size=(5, 2))
+    result = glassnet.check_gradients(model, X, y)
+    assert result.max_error < 1e-6, str(result)

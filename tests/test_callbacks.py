@@ -1,0 +1,158 @@
+import csv
+import io
+import math
+import warnings
+from contextlib import redirect_stdout
+
+import numpy as np
+import pytest
+
+import glassnet
+from glassnet.callbacks import (
+    Callback, CSVLogger, EarlyStopping, LearningRateScheduler, ModelCheckpoint, ProgressBar, TerminateOnNaN,
+)
+from glassnet.layers import Dense
+from glassnet.models import Sequential, load_model
+from glassnet.models.training import DivergenceWarning
+from glassnet.optimizers import SGD
+
+
+def _regression(rng, n=80):
+    X = rng.normal(size=(n, 3))
+    y = X @ np.array([1.0, -2.0, 0.5]) + 0.1 * rng.normal(size=n)
+    return X, y
+
+
+def _model(lr=0.05):
+    m = Sequential([Dense(8, activation="tanh", input_dim=3), Dense(1)], dtype="float64")
+    m.compile(loss="mse", optimizer=SGD(lr))
+    return m
+
+
+class Recorder(Callback):
+    def __init__(self):
+        super().__init__()
+        self.weights, self.val_losses = [], []
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.weights.append(self.model.get_weights())
+        self.val_losses.append(logs["val_loss"])
+
+
+def test_early_stopping_restores_the_best_weights(rng):
+    X, y = _regression(rng)
+    # Noisy validation labels make the validation loss turn up after a while.
+    Xv, yv = X[:20], rng.normal(size=20) * 3
+    model = _model(0.1)
+    rec = Recorder()
+    stop = EarlyStopping(monitor="val_loss", patience=2, restore_best_weights=True)
+    hist = model.fit(X, y, epochs=200, batch_size=8, validation_data=(Xv, yv), callbacks=[rec, stop], verbose=0)
+    n = len(hist.history["loss"])
+    assert n < 200 and model.stop_training
+    best = int(np.argmin(rec.val_losses))
+    assert n - 1 - best == 2  # stopped after `patience` epochs without improvement
+    for a, b in zip(model.get_weights(), rec.weights[best]):
+        np.testing.assert_array_equal(a, b)
+    assert "EarlyStopping" in hist.stopped_reason
+
+
+def test_early_stopping_needs_the_monitored_value(rng):
+    X, y = _regression(rng)
+    with pytest.raises(ValueError, match="EarlyStopping monitors 'val_loss'.*validation data"):
+        _model().fit(X, y, epochs=2, callbacks=[EarlyStopping()], verbose=0)
+
+
+def test_model_checkpoint_saves_best_only(tmp_path, rng):
+    X, y = _regression(rng)
+    model = _model()
+    path = tmp_path / "best-{epoch:02d}.gn"
+    model.fit(X, y, epochs=4, validation_split=0.25, callbacks=[ModelCheckpoint(path, save_best_only=True)], verbose=0)
+    files = sorted(p.name for p in tmp_path.iterdir())
+    assert files and all(f.startswith("best-") and f.endswith(".gn") for f in files)
+    last = load_model(tmp_path / files[-1])
+    assert last.evaluate(X[60:], y[60:]) == pytest.approx(min(model.history.history["val_loss"]), rel=1e-9)
+
+
+def test_learning_rate_scheduler_sets_each_epoch(rng):
+    X, y = _regression(rng)
+    model = _model()
+    seen = []
+
+    class Spy(Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            seen.append(self.model.optimizer.learning_rate)
+
+    sched = LearningRateScheduler(lambda epoch, lr: 0.1 / (epoch + 1))
+    hist = model.fit(X, y, epochs=3, callbacks=[sched, Spy()], verbose=0)
+    assert seen == pytest.approx([0.1, 0.05, 0.1 / 3])
+    assert hist.history["learning_rate"] == pytest.approx(seen)
+
+
+def test_csv_logger_writes_one_row_per_epoch(tmp_path, rng):
+    X, y = _regression(rng)
+    path = tmp_path / "log.csv"
+    hist = _model().fit(X, y, epochs=3, validation_split=0.2, callbacks=[CSVLogger(path)], verbose=0)
+    rows = list(csv.DictReader(open(path)))
+    assert [r["epoch"] for r in rows] == ["0", "1", "2"]
+    assert [float(r["val_loss"]) for r in rows] == pytest.approx(hist.history["val_loss"])
+
+
+def test_divergence_stops_within_one_batch_and_keeps_finite_weights(rng):
+    X, y = _regression(rng)
+    model = _model(lr=1e6)
+    seen = []
+
+    class Count(Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            seen.append(logs["loss"])
+
+    with pytest.warns(DivergenceWarning, match=r"diverged.*Try a lower learning rate \(currently 1e\+06\)"):
+        hist = model.fit(X, y, epochs=50, batch_size=8, callbacks=[Count()], verbose=0)
+    assert all(np.isfinite(w).all() for w in model.get_weights())
+    assert all(math.isfinite(v) for v in seen)
+    assert len(seen) < 50 * 10
+    assert "diverged" in hist.stopped_reason
+    # The model still predicts finite numbers.
+    assert np.isfinite(model.predict(X)).all()
+
+
+def test_terminate_on_nan_stops_training(rng):
+    X, y = _regression(rng)
+
+    class Poison(Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            if batch == 2:
+                logs["loss"] = float("nan")
+
+    model = _model()
+    buf = io.StringIO()
+    with redirect_stdout(buf):
+        model.fit(X, y, epochs=5, batch_size=8, callbacks=[Poison(), TerminateOnNaN()], verbose=0)
+    assert model.stop_reason == "TerminateOnNaN"
+    assert model.optimizer.iterations == 3
+
+
+def test_progress_bar_verbose_2_prints_one_line_per_epoch(rng):
+    X, y = _regression(rng)
+    buf = io.StringIO()
+    model = _model()
+    model.fit(X, y, epochs=2, verbose=0, callbacks=[ProgressBar(verbose=2, stream=buf)])
+    lines = buf.getvalue().splitlines()
+    assert lines[0] == "Epoch 1/2" and lines[2] == "Epoch 2/2"
+    assert "loss:" in lines[1] and "ms/step" in lines[1]
+
+
+def test_progress_bar_verbose_1_shows_a_bar_with_loss(rng):
+    pytest.importorskip("tqdm")
+    X, y = _regression(rng)
+    buf = io.StringIO()
+    _model().fit(X, y, epochs=1, batch_size=8, verbose=0, callbacks=[ProgressBar(verbose=1, stream=buf)])
+    text = buf.getvalue()
+    assert "Epoch 1/1" in text and "10/10" in text and "loss=" in text
+
+
+def test_healthy_training_emits_no_warning(rng):
+    X, y = _regression(rng)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _model().fit(X, y, epochs=3, verbose=0)

@@ -1,0 +1,135 @@
+import numpy as np
+import pytest
+
+import glassnet
+from glassnet import losses
+from glassnet.layers import BatchNormalization, Dense, Dropout
+from glassnet.models import Sequential
+
+
+def _targets(kind, rng, n, k):
+    if kind == "real":
+        return rng.normal(size=(n, k))
+    if kind == "unit":
+        return rng.uniform(size=(n, k))
+    if kind == "onehot":
+        return np.eye(k)[rng.integers(0, k, size=n)]
+    if kind == "labels":
+        return rng.integers(0, k, size=n)
+    if kind == "signs":
+        return rng.choice([-1.0, 1.0], size=(n, k))
+    raise AssertionError(kind)
+
+
+# (loss, natural output activation, kind of targets)
+CASES = [
+    ("mean_squared_error", "linear", "real"),
+    ("squared_error", "linear", "real"),
+    ("mean_absolute_error", "linear", "real"),
+    ("huber", "linear", "real"),
+    ("binary_crossentropy", "sigmoid", "unit"),        # fused: delta = a - y
+    ("binary_crossentropy", "softmax", "unit"),        # the unfused gradient
+    ("categorical_crossentropy", "softmax", "onehot"),  # fused: delta = a - y
+    ("categorical_crossentropy", "sigmoid", "onehot"),  # the unfused gradient
+    ("sparse_categorical_crossentropy", "softmax", "labels"),
+    ("hinge", "linear", "signs"),
+    ("perceptron", "linear", "signs"),
+    ("log_loss", "linear", "signs"),
+    ("nll", "log_softmax", "onehot"),
+    ("multiclass_hinge", "linear", "onehot"),
+]
+
+
+@pytest.mark.parametrize("loss, activation, kind", CASES)
+def test_every_loss_passes_the_gradient_check(loss, activation, kind, rng):
+    n, n_in, k = 6, int(rng.integers(2, 5)), 3
+    model = Sequential([Dense(4, activation="tanh", input_dim=n_in), Dense(k, activation=activation)], dtype="float64")
+    model.compile(loss=loss, optimizer="sgd")
+    X = rng.normal(size=(n, n_in))
+    result = glassnet.check_gradients(model, X, _targets(kind, rng, n, k))
+    assert result.max_error < 1e-6, str(result)
+
+
+def test_sample_weights_enter_loss_and_gradient(rng):
+    model = Sequential([Dense(3, activation="softmax", input_dim=2)], dtype="float64")
+    model.compile(loss="categorical_crossentropy", optimizer="sgd")
+    X, Y = rng.normal(size=(5, 2)), np.eye(3)[[0, 1, 2, 0, 1]]
+    w = np.array([1.0, 0.0, 2.0, 0.5, 1.0])
+    result = glassnet.check_gradients(model, X, Y, sample_weight=w)
+    assert result.max_error < 1e-6
+    # Weight 2 on a sample counts as that sample twice (sum over batch size).
+    A = model.predict(X)
+    per = -np.log(A[np.arange(5), [0, 1, 2, 0, 1]])
+    assert losses.get("categorical_crossentropy")(Y, A, w) == pytest.approx(np.dot(per, w) / 5)
+
+
+@pytest.mark.parametrize("regularizer", ["l1", "l2", glassnet.regularizers.L1L2(l1=0.03, l2=0.02)])
+def test_dense_with_each_regularizer_passes_the_gradient_check(regularizer, rng):
+    model = Sequential(
+        [Dense(4, activation="tanh", input_dim=3, kernel_regularizer=regularizer, bias_regularizer=regularizer),
+         Dense(1, kernel_regularizer=regularizer)],
+        dtype="float64",
+    )
+    model.compile(loss="mse", optimizer="sgd")
+    result = glassnet.check_gradients(model, rng.normal(size=(5, 3)), rng.normal(size=(5, 1)))
+    assert result.max_error < 1e-6, str(result)
+    assert model.regularization_penalty() > 0
+
+
+def test_batchnorm_in_training_mode_passes_the_gradient_check(rng):
+    model = Sequential(
+        [Dense(4, input_dim=3, bias_initializer="random_normal"), BatchNormalization(), Dense(2, activation="tanh"),
+         BatchNormalization(), Dense(1)],
+        dtype="float64",
+    )
+    model.compile(loss="mse", optimizer="sgd")
+    model.build((3,))
+    # Non-trivial gamma/beta so their gradients matter.
+    weights = model.get_weights()
+    weights[2][...] = rng.uniform(0.5, 1.5, size=4)
+    weights[3][...] = rng.normal(size=4)
+    model.set_weights(weights)
+    result = glassnet.check_gradients(model, rng.normal(size=(8, 3)), rng.normal(size=(8, 1)))
+    assert result.max_error < 1e-6, str(result)
+
+
+def test_dropout_with_a_fixed_mask_passes_the_gradient_check(rng):
+    model = Sequential([Dense(6, activation="relu", input_dim=3), Dropout(0.5, seed=3), Dense(2)], dtype="float64")
+    model.compile(loss="mse", optimizer="sgd")
+    result = glassnet.check_gradients(model, rng.normal(size=(7, 3)), rng.normal(size=(7, 2)))
+    assert result.max_error < 1e-6, str(result)
+
+
+def test_the_check_catches_a_wrong_derivative(rng):
+    class WrongTanh(glassnet.activations.Tanh):
+        def derivative(self, Z, A):
+            return 1 - A  # should be 1 - A**2
+
+    model = Sequential([Dense(4, activation=WrongTanh(), input_dim=3), Dense(1)], dtype="float64")
+    model.compile(loss="mse", optimizer="sgd")
+    result = glassnet.check_gradients(model, rng.normal(size=(5, 3)), rng.normal(size=(5, 1)))
+    assert result.max_error > 1e-2
+    # Only the layer below the wrong derivative is affected.
+    assert result.errors["dense_1/W"] < 1e-6
+
+
+def test_loss_values_by_hand():
+    y = np.array([[1.0], [0.0]])
+    a = np.array([[0.8], [0.4]])
+    assert losses.get("mse")(y, a) == pytest.approx((0.04 + 0.16) / 2)
+    assert losses.get("squared_error")(y, a) == pytest.approx(0.5 * (0.04 + 0.16) / 2)
+    assert losses.get("mae")(y, a) == pytest.approx((0.2 + 0.4) / 2)
+    assert losses.get("binary_crossentropy")(y, a) == pytest.approx(-(np.log(0.8) + np.log(0.6)) / 2)
+    s = np.array([[1.0], [-1.0]])
+    z = np.array([[0.3], [0.5]])
+    assert losses.get("hinge")(s, z) == pytest.approx((0.7 + 1.5) / 2)
+    assert losses.get("perceptron")(s, z) == pytest.approx((0.0 + 0.5) / 2)
+    assert losses.get("log_loss")(s, z) == pytest.approx((np.log1p(np.exp(-0.3)) + np.log1p(np.exp(0.5))) / 2)
+    assert losses.Huber(delta=1.0)(np.array([[0.0]]), np.array([[3.0]])) == pytest.approx(2.5)
+    # Multiclass SVM loss of cs231n's example: scores (3.2, 5.1, -1.7), class 0 -> 2.9.
+    assert losses.get("multiclass_hinge")(np.array([[1.0, 0, 0]]), np.array([[3.2, 5.1, -1.7]])) == pytest.approx(2.9)
+
+
+def test_unknown_loss_lists_valid_names():
+    with pytest.raises(ValueError, match="Unknown loss 'msq'.*mean_squared_error"):
+        losses.get("msq")

@@ -1,0 +1,199 @@
+"""Every optimizer's first three steps against a hand computation (float64, 1e-10).
+
+The gradient sequence is fixed, so each step can be written out with plain
+Python floats, one element at a time, following Keras 3's update formulas.
+"""
+
+import math
+
+import numpy as np
+import pytest
+
+from glassnet import optimizers, schedules
+
+W0 = [1.0, -2.0]
+GRADS = [[0.5, -1.0], [-0.2, 0.4], [0.3, 0.1]]
+
+
+def run(optimizer, w0=W0, grads=GRADS):
+    w = np.array(w0, dtype=np.float64)
+    optimizer.build(w.size, w.dtype, [slice(0, 1), slice(1, 2)])
+    out = []
+    for g in grads:
+        optimizer.apply(w, np.array(g, dtype=np.float64))
+        out.append(w.copy())
+    return np.array(out)
+
+
+def test_sgd_plain():
+    # w <- w - 0.1 g: 1 - 0.05 = 0.95, 0.95 + 0.02 = 0.97, 0.97 - 0.03 = 0.94
+    expected = [[0.95, -1.9], [0.97, -1.94], [0.94, -1.95]]
+    np.testing.assert_allclose(run(optimizers.SGD(learning_rate=0.1)), expected, atol=1e-10)
+
+
+def test_gradient_descent_is_sgd_without_momentum():
+    np.testing.assert_allclose(run(optimizers.GradientDescent(0.1)), run(optimizers.SGD(0.1)), atol=0)
+
+
+def test_sgd_momentum():
+    # m <- 0.9 m - 0.1 g; w <- w + m
+    # m1 = -0.05, w1 = 0.95; m2 = -0.045 + 0.02 = -0.025, w2 = 0.925; m3 = -0.0225 - 0.03 = -0.0525, w3 = 0.8725
+    # second element: m1 = 0.1, w = -1.9; m2 = 0.09 - 0.04 = 0.05, w = -1.85; m3 = 0.045 - 0.01 = 0.035, w = -1.815
+    expected = [[0.95, -1.9], [0.925, -1.85], [0.8725, -1.815]]
+    np.testing.assert_allclose(run(optimizers.SGD(0.1, momentum=0.9)), expected, atol=1e-10)
+
+
+def test_sgd_nesterov():
+    # w <- w + 0.9 m_new - 0.1 g
+    # w1 = 1 - 0.045 - 0.05 = 0.905; w2 = 0.905 - 0.0225 + 0.02 = 0.9025; w3 = 0.9025 - 0.04725 - 0.03 = 0.82525
+    # w1 = -2 + 0.09 + 0.1 = -1.81; w2 = -1.81 + 0.045 - 0.04 = -1.805; w3 = -1.805 + 0.0315 - 0.01 = -1.7835
+    expected = [[0.905, -1.81], [0.9025, -1.805], [0.82525, -1.7835]]
+    np.testing.assert_allclose(run(optimizers.SGD(0.1, momentum=0.9, nesterov=True)), expected, atol=1e-10)
+
+
+def test_adagrad():
+    lr, eps = 0.1, 1e-7
+    expected = []
+    w, acc = list(W0), [0.1, 0.1]
+    for g in GRADS:
+        for i in range(2):
+            acc[i] = acc[i] + g[i] ** 2
+            w[i] = w[i] - lr * g[i] / math.sqrt(acc[i] + eps)
+        expected.append(list(w))
+    # first step by hand: acc = 0.1 + 0.25 = 0.35; w = 1 - 0.1 * 0.5 / sqrt(0.3500001)
+    assert expected[0][0] == pytest.approx(1 - 0.05 / math.sqrt(0.3500001), abs=1e-12)
+    np.testing.assert_allclose(run(optimizers.Adagrad(learning_rate=lr)), expected, atol=1e-10)
+
+
+@pytest.mark.parametrize("centered", [False, True])
+@pytest.mark.parametrize("momentum", [0.0, 0.5])
+def test_rmsprop(centered, momentum):
+    lr, rho, eps = 0.01, 0.9, 1e-7
+    expected = []
+    w, v, mg, m = list(W0), [0.0, 0.0], [0.0, 0.0], [0.0, 0.0]
+    for g in GRADS:
+        for i in range(2):
+            v[i] = rho * v[i] + (1 - rho) * g[i] ** 2
+            if centered:
+                mg[i] = rho * mg[i] + (1 - rho) * g[i]
+                denominator = v[i] - mg[i] ** 2 + eps
+            else:
+                denominator = v[i] + eps
+            increment = lr * g[i] / math.sqrt(denominator)
+            if momentum:
+                m[i] = momentum * m[i] + increment
+                w[i] -= m[i]
+            else:
+                w[i] -= increment
+        expected.append(list(w))
+    opt = optimizers.RMSprop(learning_rate=lr, momentum=momentum, centered=centered)
+    np.testing.assert_allclose(run(opt), expected, atol=1e-10)
+
+
+def test_adadelta():
+    lr, rho, eps = 1.0, 0.95, 1e-7
+    expected = []
+    w, eg, ed = list(W0), [0.0, 0.0], [0.0, 0.0]
+    for g in GRADS:
+        for i in range(2):
+            eg[i] = rho * eg[i] + (1 - rho) * g[i] ** 2
+            delta = -math.sqrt(ed[i] + eps) / math.sqrt(eg[i] + eps) * g[i]
+            ed[i] = rho * ed[i] + (1 - rho) * delta**2
+            w[i] += lr * delta
+        expected.append(list(w))
+    np.testing.assert_allclose(run(optimizers.Adadelta(learning_rate=lr)), expected, atol=1e-10)
+
+
+def _adam_reference(lr, b1, b2, eps, weight_decay=None, amsgrad=False):
+    expected = []
+    w, m, v, vhat = list(W0), [0.0, 0.0], [0.0, 0.0], [0.0, 0.0]
+    for t, g in enumerate(GRADS, start=1):
+        for i in range(2):
+            if weight_decay:
+                w[i] = w[i] - w[i] * weight_decay * lr
+            m[i] = m[i] + (g[i] - m[i]) * (1 - b1)
+            v[i] = v[i] + (g[i] ** 2 - v[i]) * (1 - b2)
+            vhat[i] = max(vhat[i], v[i])
+            alpha = lr * math.sqrt(1 - b2**t) / (1 - b1**t)
+            w[i] = w[i] - alpha * m[i] / (math.sqrt(vhat[i] if amsgrad else v[i]) + eps)
+        expected.append(list(w))
+    return expected
+
+
+def test_adam_defaults_and_first_step():
+    opt = optimizers.Adam()
+    assert (opt.learning_rate, opt.beta_1, opt.beta_2, opt.epsilon) == (0.001, 0.9, 0.999, 1e-7)
+    out = run(opt)
+    # Step 1: m = 0.05, v = 0.00025, alpha = 0.001 * sqrt(0.001) / 0.1; update = alpha * m / (sqrt(v) + 1e-7)
+    alpha = 0.001 * math.sqrt(0.001) / 0.1
+    assert out[0][0] == pytest.approx(1 - alpha * 0.05 / (math.sqrt(0.00025) + 1e-7), abs=1e-12)
+    np.testing.assert_allclose(out, _adam_reference(0.001, 0.9, 0.999, 1e-7), atol=1e-10)
+
+
+def test_adam_amsgrad():
+    np.testing.assert_allclose(run(optimizers.Adam(0.01, amsgrad=True)), _adam_reference(0.01, 0.9, 0.999, 1e-7, amsgrad=True), atol=1e-10)
+
+
+def test_adamw_weight_decay():
+    opt = optimizers.AdamW(learning_rate=0.01)
+    assert opt.weight_decay == 0.004
+    np.testing.assert_allclose(run(opt), _adam_reference(0.01, 0.9, 0.999, 1e-7, weight_decay=0.004), atol=1e-10)
+
+
+def test_clipnorm_clips_each_variable():
+    # Each variable here is one element, so clipnorm=0.25 caps |g| at 0.25:
+    # g = (0.5, -1) -> (0.25, -0.25); (-0.2, 0.4) -> (-0.2, 0.25); (0.3, 0.1) -> (0.25, 0.1)
+    expected = [[0.975, -1.975], [0.995, -2.0], [0.97, -2.01]]
+    np.testing.assert_allclose(run(optimizers.SGD(0.1, clipnorm=0.25)), expected, atol=1e-10)
+
+
+def test_global_clipnorm_scales_the_whole_gradient():
+    # |(0.5, -1)| = sqrt(1.25) > 1 -> scaled by 1/sqrt(1.25); the next two have norm < 1.
+    s = 1 / math.sqrt(1.25)
+    w1 = [1 - 0.1 * 0.5 * s, -2 + 0.1 * s]
+    w2 = [w1[0] + 0.02, w1[1] - 0.04]
+    w3 = [w2[0] - 0.03, w2[1] - 0.01]
+    np.testing.assert_allclose(run(optimizers.SGD(0.1, global_clipnorm=1.0)), [w1, w2, w3], atol=1e-10)
+
+
+def test_clipvalue():
+    # clip to [-0.3, 0.3]: (0.3, -0.3), (-0.2, 0.3), (0.3, 0.1)
+    expected = [[0.97, -1.97], [0.99, -2.0], [0.96, -2.01]]
+    np.testing.assert_allclose(run(optimizers.SGD(0.1, clipvalue=0.3)), expected, atol=1e-10)
+
+
+def test_schedules_drive_the_learning_rate():
+    # ExponentialDecay(0.1, decay_steps=1, rate=0.5): lr = 0.1, 0.05, 0.025 at steps 0, 1, 2.
+    sched = schedules.ExponentialDecay(0.1, decay_steps=1, decay_rate=0.5)
+    expected = [[0.95, -1.9], [0.96, -1.92], [0.9525, -1.9225]]
+    np.testing.assert_allclose(run(optimizers.SGD(learning_rate=sched)), expected, atol=1e-10)
+
+
+def test_each_schedule_by_hand():
+    assert [schedules.ExponentialDecay(1.0, 2, 0.5)(s) for s in (0, 1, 2)] == pytest.approx([1.0, 2**-0.5, 0.5])
+    assert [schedules.ExponentialDecay(1.0, 2, 0.5, staircase=True)(s) for s in (0, 1, 2)] == [1.0, 1.0, 0.5]
+    step = schedules.PiecewiseConstantDecay(boundaries=[1, 2], values=[1.0, 0.5, 0.1])
+    assert [step(s) for s in (0, 1, 2, 3)] == [1.0, 1.0, 0.5, 0.1]
+    assert [schedules.StepDecay(1.0, step_size=2, drop=0.5)(s) for s in (0, 1, 2, 3, 4)] == [1, 1, 0.5, 0.5, 0.25]
+    cos = schedules.CosineDecay(1.0, decay_steps=4, alpha=0.0)
+    assert [cos(s) for s in (0, 2, 4, 8)] == pytest.approx([1.0, 0.5, 0.0, 0.0], abs=1e-15)
+    assert [schedules.InverseTimeDecay(1.0, 1, 0.5)(s) for s in (0, 1, 2)] == pytest.approx([1.0, 1 / 1.5, 0.5])
+
+
+def test_lr_is_settable_without_a_schedule_only():
+    opt = optimizers.SGD(0.1)
+    opt.learning_rate = 0.05
+    assert opt.learning_rate == 0.05
+    with pytest.raises(TypeError, match="LearningRateSchedule"):
+        optimizers.SGD(schedules.StepDecay(0.1, 10)).learning_rate = 0.2
+
+
+def test_registry_names_and_errors():
+    assert isinstance(optimizers.get("adam"), optimizers.Adam)
+    assert optimizers.get("nesterov").nesterov
+    with pytest.raises(ValueError, match="Unknown optimizer 'adamm'.*adam"):
+        optimizers.get("adamm")
+    with pytest.raises(ValueError, match="learning_rate must be >= 0"):
+        optimizers.SGD(learning_rate=-1)
+    with pytest.raises(ValueError, match="Only one of clipnorm"):
+        optimizers.SGD(clipnorm=1.0, clipvalue=1.0)

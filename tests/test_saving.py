@@ -1,0 +1,191 @@
+import io
+import json
+import pickle
+import zipfile
+
+import numpy as np
+import pytest
+
+import glassnet
+from glassnet.layers import BatchNormalization, Dense, Dropout
+from glassnet.models import Sequential, load_model
+from glassnet.models import saving
+
+
+def _data(rng, n=64):
+    X = rng.normal(size=(n, 4)).astype(np.float32)
+    y = (X[:, 0] - X[:, 2] > 0).astype(int) + (X[:, 1] > 1)
+    return X, y
+
+
+def _model():
+    model = Sequential([Dense(16, activation="relu", input_dim=4), Dropout(0.2), BatchNormalization(),
+                        Dense(3, activation="softmax")])
+    model.compile(loss="sparse_categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
+    return model
+
+
+def test_save_then_load_gives_identical_predictions(tmp_path, rng):
+    X, y = _data(rng)
+    model = _model()
+    model.fit(X, y, epochs=2, batch_size=16, verbose=0)
+    path = tmp_path / "m.gn"
+    model.save(path)
+    loaded = load_model(path)
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+    assert [l.name for l in loaded.layers] == [l.name for l in model.layers]
+    assert loaded.evaluate(X, y) == model.evaluate(X, y)
+    assert type(loaded.optimizer) is type(model.optimizer) and loaded.optimizer.iterations == model.optimizer.iterations
+
+
+def test_resumed_training_continues_exactly(tmp_path, rng):
+    X, y = _data(rng)
+    glassnet.utils.set_random_seed(3)
+    straight = _model()
+    straight.fit(X, y, epochs=5, batch_size=16, verbose=0)
+
+    glassnet.utils.set_random_seed(3)
+    first = _model()
+    first.fit(X, y, epochs=2, batch_size=16, verbose=0)
+    first.save(tmp_path / "half.gn")
+    resumed = load_model(tmp_path / "half.gn")
+    resumed.fit(X, y, epochs=3, batch_size=16, verbose=0)
+    for a, b in zip(straight.get_weights(), resumed.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_write_is_atomic_and_leaves_no_temporary(tmp_path, rng, monkeypatch):
+    X, y = _data(rng)
+    model = _model()
+    model.fit(X, y, epochs=1, verbose=0)
+    path = tmp_path / "m.gn"
+    model.save(path)
+    before = path.read_bytes()
+
+    def boom(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(saving.os, "replace", boom)
+    with pytest.raises(OSError, match="disk full"):
+        model.save(path)
+    assert path.read_bytes() == before  # the old file is intact
+    assert [p.name for p in tmp_path.iterdir()] == ["m.gn"]
+
+
+def _rewrite(path, out, edit_config=None, replace=None, extra=None):
+    """Copy the zip at ``path`` to ``out`` with changes."""
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "model.json" and edit_config:
+                config = json.loads(data)
+                edit_config(config)
+                data = json.dumps(config).encode()
+            if replace and info.filename in replace:
+                data = replace[info.filename]
+            dst.writestr(info.filename, data)
+        for name, data in (extra or {}).items():
+            dst.writestr(name, data)
+    return out
+
+
+@pytest.fixture
+def saved(tmp_path, rng):
+    X, y = _data(rng)
+    model = _model()
+    model.fit(X, y, epochs=1, verbose=0)
+    path = tmp_path / "good.gn"
+    model.save(path)
+    return path
+
+
+def test_a_pickle_inside_is_refused(saved, tmp_path):
+    # An object array can only be stored as a pickle inside the .npy.
+    buf = io.BytesIO()
+    np.save(buf, np.array([{"x": 1}, None], dtype=object), allow_pickle=True)
+    bad = _rewrite(saved, tmp_path / "bad.gn", replace={"weights/0000.npy": buf.getvalue()})
+    with pytest.raises(ValueError, match="weights/0000.npy"):
+        load_model(bad)
+
+
+def test_unknown_layer_name_is_refused(saved, tmp_path):
+    def edit(config):
+        config["model"]["layers"][0]["class_name"] = "os.system"
+
+    with pytest.raises(ValueError, match="Unknown layer 'os.system'"):
+        load_model(_rewrite(saved, tmp_path / "bad.gn", edit_config=edit))
+
+
+def test_wrong_shape_is_refused(saved, tmp_path):
+    buf = io.BytesIO()
+    np.save(buf, np.zeros((5, 16), dtype=np.float32))
+    with pytest.raises(ValueError, match=r"shape \(5, 16\).*\(4, 16\)"):
+        load_model(_rewrite(saved, tmp_path / "bad.gn", replace={"weights/0000.npy": buf.getvalue()}))
+
+
+def test_wrong_architecture_size_is_refused(saved, tmp_path):
+    def edit(config):
+        config["model"]["layers"][0]["config"]["units"] = 17
+
+    with pytest.raises(ValueError):
+        load_model(_rewrite(saved, tmp_path / "bad.gn", edit_config=edit))
+
+
+def test_truncated_zip_is_refused(saved, tmp_path):
+    data = saved.read_bytes()
+    bad = tmp_path / "truncated.gn"
+    bad.write_bytes(data[: len(data) // 2])
+    with pytest.raises(ValueError, match="Cannot load model file"):
+        load_model(bad)
+
+
+def test_huge_declared_size_is_refused_before_reading(saved, tmp_path):
+    # A member whose header claims 10 GB: rejected from the declared size alone.
+    bad = _rewrite(saved, tmp_path / "huge.gn")
+    with zipfile.ZipFile(bad) as zf:
+        infos = {i.filename: i for i in zf.infolist()}
+    raw = bytearray(bad.read_bytes())
+    target = infos["weights/0000.npy"].filename.encode()
+    # Patch the central-directory record's uncompressed size (offset 24 of the record).
+    pos = raw.find(b"PK\x01\x02")
+    while raw[pos + 46 : pos + 46 + int.from_bytes(raw[pos + 28 : pos + 30], "little")] != target:
+        pos = raw.find(b"PK\x01\x02", pos + 4)
+        assert pos >= 0
+    raw[pos + 24 : pos + 28] = (0xFFFFFFF0).to_bytes(4, "little")
+    bad.write_bytes(bytes(raw))
+    with pytest.raises(ValueError, match="declares .* bytes"):
+        load_model(bad)
+
+
+def test_not_a_zip_and_not_a_model(tmp_path):
+    junk = tmp_path / "junk.gn"
+    junk.write_bytes(b"hello")
+    with pytest.raises(ValueError, match="not a glassnet model file"):
+        load_model(junk)
+    other = tmp_path / "other.gn"
+    with zipfile.ZipFile(other, "w") as zf:
+        zf.writestr("model.json", json.dumps({"format": "something-else"}))
+    with pytest.raises(ValueError, match="does not describe a glassnet model"):
+        load_model(other)
+    with pytest.raises(FileNotFoundError):
+        load_model(tmp_path / "missing.gn")
+
+
+def test_nothing_on_the_load_path_can_unpickle(saved, monkeypatch):
+    def forbidden(*args, **kwargs):
+        raise AssertionError("unpickling was attempted")
+
+    monkeypatch.setattr(pickle, "load", forbidden)
+    monkeypatch.setattr(pickle, "loads", forbidden)
+    monkeypatch.setattr(pickle, "Unpickler", forbidden)
+    model = load_model(saved)
+    assert model.built
+
+
+def test_custom_objects_cannot_be_saved(tmp_path):
+    model = Sequential([Dense(2, activation=lambda z: z, input_dim=2)])
+    model.build()
+    with pytest.raises(ValueError, match="Cannot save the custom activation"):
+        model.save(tmp_path / "x.gn")
+    assert not (tmp_path / "x.gn").exists()
+    assert list(tmp_path.iterdir()) == []

@@ -1,0 +1,230 @@
+import io
+import math
+import subprocess
+import sys
+from contextlib import redirect_stdout
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import glassnet
+from glassnet.datasets import logic_gate
+from glassnet.layers import Activation, BatchNormalization, Dense, Dropout, Input
+from glassnet.models import Sequential
+from glassnet.optimizers import SGD, Adam
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def sigmoid(x):
+    return 1 / (1 + math.exp(-x))
+
+
+def test_one_sgd_step_equals_the_hand_worked_example():
+    """2-2-1 sigmoid network, E = ½(t − y)², η = 0.5 (Mazur's worked example).
+
+    Blue path: z_h = W1ᵀx + b1, a_h = σ(z_h), z_o = W2ᵀa_h + b2, a_o = σ(z_o).
+    Red path: δ_o = (a_o − t)·a_o(1 − a_o); δ_h = W2 δ_o ⊙ a_h(1 − a_h);
+    ∂E/∂W2 = a_h δ_o, ∂E/∂W1 = x δ_hᵀ; ΔW = −η ∂E/∂W.
+    """
+    x1, x2, t, eta = 0.05, 0.10, 0.01, 0.5
+    w1, w2, w3, w4, b1 = 0.15, 0.20, 0.25, 0.30, 0.35  # w1: x1→h1, w2: x2→h1, w3: x1→h2, w4: x2→h2
+    w5, w6, b2 = 0.40, 0.45, 0.60  # h1→o, h2→o
+    # Forward (a, z per layer), by hand.
+    z_h1 = w1 * x1 + w2 * x2 + b1  # 0.3775
+    z_h2 = w3 * x1 + w4 * x2 + b1  # 0.3925
+    a_h1, a_h2 = sigmoid(z_h1), sigmoid(z_h2)  # 0.593269992, 0.596884378
+    z_o = w5 * a_h1 + w6 * a_h2 + b2  # 1.105905967
+    a_o = sigmoid(z_o)  # 0.75136507
+    E = 0.5 * (t - a_o) ** 2  # 0.274811083
+    # Backward (δ per layer).
+    d_o = (a_o - t) * a_o * (1 - a_o)  # 0.138498562
+    d_h1 = w5 * d_o * a_h1 * (1 - a_h1)
+    d_h2 = w6 * d_o * a_h2 * (1 - a_h2)
+    # ΔW = −η ∂E/∂W.
+    new_w5, new_w6, new_b2 = w5 - eta * d_o * a_h1, w6 - eta * d_o * a_h2, b2 - eta * d_o
+    new_w1, new_w2, new_w3, new_w4 = w1 - eta * d_h1 * x1, w2 - eta * d_h1 * x2, w3 - eta * d_h2 * x1, w4 - eta * d_h2 * x2
+    new_b1 = [b1 - eta * d_h1, b1 - eta * d_h2]
+    # The published values of this example (its first output unit, o1).
+    assert a_o == pytest.approx(0.75136507, abs=1e-8)
+    assert E == pytest.approx(0.274811083, abs=1e-9)
+    assert [new_w5, new_w6] == pytest.approx([0.35891648, 0.408666186], abs=1e-8)
+
+    model = Sequential([Dense(2, activation="sigmoid", input_dim=2), Dense(1, activation="sigmoid")], dtype="float64")
+    model.compile(loss="squared_error", optimizer=SGD(learning_rate=eta))
+    model.build((2,))
+    model.set_weights([np.array([[w1, w3], [w2, w4]]), np.array([b1, b1]), np.array([[w5], [w6]]), np.array([b2])])
+    X, y = np.array([[x1, x2]]), np.array([[t]])
+    hist = model.fit(X, y, batch_size=1, epochs=1, shuffle=False, verbose=0)
+    assert hist.history["loss"] == [pytest.approx(E, abs=1e-12)]
+    hidden, out = model.layers
+    np.testing.assert_allclose(hidden.Z, [[z_h1, z_h2]], atol=1e-12)
+    np.testing.assert_allclose(hidden.A, [[a_h1, a_h2]], atol=1e-12)
+    np.testing.assert_allclose(out.delta, [[d_o]], atol=1e-12)
+    np.testing.assert_allclose(hidden.delta, [[d_h1, d_h2]], atol=1e-12)
+    W1, B1, W2, B2 = model.get_weights()
+    np.testing.assert_allclose(W1, [[new_w1, new_w3], [new_w2, new_w4]], atol=1e-12)
+    np.testing.assert_allclose(B1, new_b1, atol=1e-12)
+    np.testing.assert_allclose(W2, [[new_w5], [new_w6]], atol=1e-12)
+    np.testing.assert_allclose(B2, [new_b2], atol=1e-12)
+
+
+def _xor_241(seed):
+    glassnet.utils.set_random_seed(seed)
+    X, y = logic_gate("xor")
+    model = Sequential([Dense(4, activation="tanh", input_dim=2), Dense(1, activation="sigmoid")])
+    model.compile(loss="binary_crossentropy", optimizer=Adam(learning_rate=0.01), metrics=["accuracy"])
+    model.fit(X, y, batch_size=4, epochs=1000, verbose=0)
+    return model.evaluate(X, y)[1]
+
+
+def test_xor_2_4_1_learns_for_at_least_19_of_20_seeds():
+    accuracies = [_xor_241(seed) for seed in range(20)]
+    assert sum(a == 1.0 for a in accuracies) >= 19, accuracies
+
+
+def test_same_seed_gives_bit_identical_weights_and_another_seed_differs():
+    def train(seed):
+        glassnet.utils.set_random_seed(seed)
+        rng = np.random.default_rng(0)
+        X, y = rng.normal(size=(64, 5)), rng.integers(0, 3, size=64)
+        model = Sequential([Dense(8, activation="relu", input_dim=5), Dropout(0.3), Dense(3, activation="softmax")])
+        model.compile(loss="sparse_categorical_crossentropy", optimizer="adam")
+        model.fit(X, y, batch_size=16, epochs=3, verbose=0)
+        return model.get_weights()
+
+    a, b, c = train(7), train(7), train(8)
+    assert all(np.array_equal(x, y) for x, y in zip(a, b))
+    assert not all(np.array_equal(x, y) for x, y in zip(a, c))
+
+
+def test_float32_by_default_and_float64_on_request():
+    m32 = Sequential([Dense(2, input_dim=3)])
+    m32.build()
+    assert all(w.dtype == np.float32 for w in m32.get_weights())
+    m64 = Sequential([Dense(2, input_dim=3)], dtype="float64")
+    m64.build()
+    assert m64.predict(np.ones((1, 3))).dtype == np.float64
+    glassnet.config.set_floatx("float64")
+    assert Sequential([Dense(1, input_dim=1)]).dtype == "float64"
+
+
+def test_history_keys_validation_split_and_evaluate_forms(rng):
+    X = rng.normal(size=(100, 4))
+    y = (X[:, 0] + X[:, 1] > 0).astype(int)
+    model = Sequential([Input(shape=(4,)), Dense(8, activation="relu"), Dense(1, activation="sigmoid")])
+    model.compile(loss="binary_crossentropy", optimizer=Adam(0.01), metrics=["accuracy"])
+    hist = model.fit(X, y, epochs=3, batch_size=10, validation_split=0.2, verbose=0)
+    assert list(hist.history) == ["loss", "accuracy", "val_loss", "val_accuracy"]
+    assert all(len(v) == 3 for v in hist.history.values())
+    assert hist.epoch == [0, 1, 2]
+    # The last 20% is the validation set: evaluate on it gives the logged numbers.
+    loss, acc = model.evaluate(X[80:], y[80:])
+    assert loss == pytest.approx(hist.history["val_loss"][-1], rel=1e-5)
+    assert acc == pytest.approx(hist.history["val_accuracy"][-1])
+    plain = Sequential([Dense(1, input_dim=4)])
+    plain.compile(loss="mse", optimizer="sgd")
+    assert isinstance(plain.evaluate(X, y), float)
+    hist = plain.fit(X, y, validation_data=(X[:10], y[:10]), epochs=1, verbose=0)
+    assert set(hist.history) == {"loss", "val_loss"}
+
+
+def test_full_batch_mini_batch_and_online_modes(rng):
+    X, y = rng.normal(size=(12, 2)), rng.normal(size=12)
+
+    def steps(batch_size):
+        model = Sequential([Dense(1, input_dim=2)], dtype="float64")
+        model.compile(loss="mse", optimizer="sgd")
+        model.fit(X, y, batch_size=batch_size, epochs=2, verbose=0)
+        return model.optimizer.iterations
+
+    assert (steps(12), steps(5), steps(1)) == (2, 6, 24)
+
+
+def test_full_batch_gradient_descent_matches_a_numpy_loop(rng):
+    # Linear regression by full-batch GD, written independently in NumPy.
+    X, y = rng.normal(size=(20, 3)), rng.normal(size=(20, 1))
+    model = Sequential([Dense(1, input_dim=3, kernel_initializer="zeros")], dtype="float64")
+    model.compile(loss="mse", optimizer=SGD(0.1))
+    model.fit(X, y, batch_size=20, epochs=5, verbose=0, shuffle=False)
+    W, b = np.zeros((3, 1)), np.zeros(1)
+    for _ in range(5):
+        err = X @ W + b - y
+        W -= 0.1 * (2 / 20) * X.T @ err
+        b -= 0.1 * (2 / 20) * err.sum(axis=0)
+    np.testing.assert_allclose(model.get_weights()[0], W, atol=1e-12)
+    np.testing.assert_allclose(model.get_weights()[1], b, atol=1e-12)
+
+
+def test_zeros_initializer_shows_the_symmetry_problem(rng):
+    X, y = logic_gate("xor")
+    model = Sequential([Dense(4, activation="tanh", input_dim=2, kernel_initializer="zeros"),
+                        Dense(1, activation="sigmoid", kernel_initializer="zeros")], dtype="float64")
+    model.compile(loss="binary_crossentropy", optimizer=SGD(0.5))
+    model.fit(X, y, batch_size=4, epochs=200, verbose=0)
+    W1 = model.get_weights()[0]
+    # Every hidden unit received the same gradient, so all columns are equal.
+    np.testing.assert_allclose(W1, W1[:, :1].repeat(4, axis=1), atol=1e-12)
+
+
+def test_summary_prints_layers_shapes_and_counts():
+    model = Sequential([Dense(512, activation="relu", input_dim=784), Dropout(0.2), BatchNormalization(),
+                        Dense(10, activation="softmax")])
+    model.build()
+    buf = io.StringIO()
+    with redirect_stdout(buf):
+        model.summary()
+    text = buf.getvalue()
+    assert "dense (Dense)" in text and "(None, 512)" in text and "401,920" in text
+    assert "batch_normalization (BatchNormalization)" in text and "2,048" in text
+    assert "dense_1 (Dense)" in text and "(None, 10)" in text and "5,130" in text
+    assert "Total params: 409,098" in text
+    assert "Trainable params: 408,074" in text
+    assert "Non-trainable params: 1,024" in text
+
+
+def test_gradients_align_with_get_weights(rng):
+    model = Sequential([Dense(3, activation="tanh", input_dim=2), BatchNormalization(), Dense(1)], dtype="float64")
+    model.compile(loss="mse", optimizer="sgd")
+    X, y = rng.normal(size=(6, 2)), rng.normal(size=6)
+    grads = model.gradients(X, y)
+    assert [g.shape for g in grads] == [w.shape for w in model.get_weights()]
+    # Moving statistics are not trainable: zero gradient.
+    assert not grads[4].any() and not grads[5].any()
+
+
+def test_predict_builds_lazily_and_keras_style_string_metric():
+    model = Sequential([Dense(3), Activation("softmax")])
+    out = model.predict(np.ones((2, 5)))
+    assert out.shape == (2, 3)
+    np.testing.assert_allclose(out.sum(axis=1), 1, rtol=1e-6)
+
+
+def _run_example(path, seed=0):
+    # The seed scripts draw from NumPy's global generator (as the slides do);
+    # seeding it first makes the run repeatable.
+    code = f"import runpy, glassnet; glassnet.utils.set_random_seed({seed}); runpy.run_path({str(path)!r}, run_name='__main__')"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_seed_001_keras_xor_models_run_unchanged_but_imports():
+    out = _run_example(REPO / "examples" / "seeds" / "seed001_keras_xor.py")
+    accuracies = [float(line.split()[-1]) for line in out.splitlines() if line.startswith("Accuracy")]
+    assert len(accuracies) == 3 and all(a in (0.5, 0.75, 1.0) for a in accuracies)
+    probs = [line.split("[")[1].rstrip("]").split() for line in out.splitlines() if line.startswith("Pred prob")]
+    assert len(probs) == 3 and all(0 < float(p) < 1 for row in probs for p in row)
+
+
+def test_seed_004_three_layer_xor_runs():
+    out = _run_example(REPO / "examples" / "seeds" / "seed004_three_layer_xor.py")
+    assert "Accuracy: 1.0" in out
+
+
+def test_seed_000_softmax_lines_print_the_seed_values():
+    out = _run_example(REPO / "examples" / "seeds" / "seed000_softmax.py").splitlines()
+    assert "8.67881295e-04 4.73847131e-02 9.51747406e-01" in out[0]
+    assert out[2] == "[8.678813e-04 4.738471e-02 9.517474e-01]"
+    assert out[3] == "[0.221947 0.331106 0.446947]"

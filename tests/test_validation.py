@@ -1,0 +1,156 @@
+"""Bad input: one test per case, each a clear ValueError/TypeError naming the argument."""
+
+import numpy as np
+import pytest
+
+from glassnet.layers import Dense, Dropout
+from glassnet.models import Sequential
+
+
+@pytest.fixture
+def model():
+    m = Sequential([Dense(4, activation="relu", input_dim=4), Dense(1, activation="sigmoid")])
+    m.compile(loss="binary_crossentropy", optimizer="adam")
+    return m
+
+
+X = np.ones((6, 4))
+y = np.array([0, 1, 0, 1, 1, 0])
+
+
+def test_nan_in_x(model):
+    bad = X.copy()
+    bad[2, 1] = np.nan
+    with pytest.raises(ValueError, match="x contains NaN"):
+        model.fit(bad, y, verbose=0)
+
+
+def test_inf_in_y():
+    m = Sequential([Dense(1, input_dim=4)])
+    m.compile(loss="mse", optimizer="sgd")
+    with pytest.raises(ValueError, match="y contains inf"):
+        m.fit(X, np.array([0, 1, np.inf, 1, 1, 0]), verbose=0)
+
+
+def test_x_1d(model):
+    with pytest.raises(ValueError, match=r"x must be a 2-D array.*shape \(4,\).*reshape"):
+        model.fit(np.ones(4), y[:1], verbose=0)
+
+
+def test_x_3d(model):
+    with pytest.raises(ValueError, match=r"x must be a 2-D array.*\(6, 2, 2\)"):
+        model.fit(np.ones((6, 2, 2)), y, verbose=0)
+
+
+def test_empty_x(model):
+    with pytest.raises(ValueError, match="x is empty"):
+        model.fit(np.ones((0, 4)), np.ones(0), verbose=0)
+
+
+def test_lengths_differ(model):
+    with pytest.raises(ValueError, match="Inconsistent numbers of samples: x has 6, y has 5"):
+        model.fit(X, y[:5], verbose=0)
+
+
+def test_wrong_feature_count_at_predict(model):
+    model.fit(X, y, verbose=0)
+    with pytest.raises(ValueError, match="expected 4 features, got 3"):
+        model.predict(np.ones((2, 3)))
+
+
+def test_labels_0_to_9_on_one_sigmoid_unit(model):
+    with pytest.raises(ValueError, match=r"y must lie in \[0, 1\].*binary_crossentropy.*9"):
+        model.fit(np.ones((10, 4)), np.arange(10), verbose=0)
+    mse = Sequential([Dense(1, activation="sigmoid", input_dim=4)])
+    mse.compile(loss="mse", optimizer="sgd")
+    with pytest.raises(ValueError, match=r"y has values from 0 to 9.*Sigmoid.*\[0.0, 1.0\]"):
+        mse.fit(np.ones((10, 4)), np.arange(10), verbose=0)
+
+
+def test_integer_labels_with_categorical_crossentropy_suggest_the_sparse_loss():
+    m = Sequential([Dense(3, activation="softmax", input_dim=4)])
+    m.compile(loss="categorical_crossentropy", optimizer="adam")
+    with pytest.raises(ValueError, match="sparse_categorical_crossentropy"):
+        m.fit(X, np.array([0, 1, 2, 0, 1, 2]), verbose=0)
+
+
+def test_sparse_labels_out_of_range():
+    m = Sequential([Dense(3, activation="softmax", input_dim=4)])
+    m.compile(loss="sparse_categorical_crossentropy", optimizer="adam")
+    with pytest.raises(ValueError, match=r"integer class labels in \[0, 2\]"):
+        m.fit(X, np.array([0, 1, 2, 3, 1, 2]), verbose=0)
+
+
+@pytest.mark.parametrize("units", [0, -3])
+def test_non_positive_units(units):
+    with pytest.raises(ValueError, match=f"units must be a positive integer. Received: units={units}"):
+        Dense(units)
+
+
+def test_non_integer_units():
+    with pytest.raises(TypeError, match="units must be a positive integer"):
+        Dense(2.5)
+
+
+@pytest.mark.parametrize("argument", ["epochs", "batch_size"])
+@pytest.mark.parametrize("value", [0, -1])
+def test_non_positive_epochs_and_batch_size(model, argument, value):
+    with pytest.raises(ValueError, match=f"{argument} must be a positive integer. Received: {argument}={value}"):
+        model.fit(X, y, verbose=0, **{argument: value})
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"loss": "cross_entropy"}, "Unknown loss 'cross_entropy'. Valid names: .*binary_crossentropy"),
+        ({"loss": "mse", "optimizer": "adamax"}, "Unknown optimizer 'adamax'. Valid names: .*adam"),
+        ({"loss": "mse", "metrics": ["acuracy"]}, "Unknown metric 'acuracy'. Valid names: .*accuracy"),
+    ],
+)
+def test_unknown_names(kwargs, match):
+    m = Sequential([Dense(1, input_dim=4)])
+    with pytest.raises(ValueError, match=match):
+        m.compile(**kwargs)
+
+
+def test_unknown_activation_and_initializer():
+    with pytest.raises(ValueError, match="Unknown activation 'sigmod'"):
+        Dense(2, activation="sigmod")
+    with pytest.raises(ValueError, match="Unknown initializer 'glorot'"):
+        Dense(2, kernel_initializer="glorot")
+
+
+def test_fit_before_compile():
+    m = Sequential([Dense(1, input_dim=4)])
+    with pytest.raises(ValueError, match=r"must call compile\(\) before fit\(\)"):
+        m.fit(X, y, verbose=0)
+
+
+def test_strings_in_x(model):
+    with pytest.raises(TypeError, match="x must contain numbers"):
+        model.fit(np.array([["a", "b", "c", "d"]]), [1], verbose=0)
+
+
+def test_bad_dropout_rate_and_validation_split(model):
+    with pytest.raises(ValueError, match="rate must be < 1"):
+        Dropout(1.0)
+    with pytest.raises(ValueError, match="validation_split=0.01 leaves 0 of 6"):
+        model.fit(X, y, validation_split=0.01, verbose=0)
+
+
+def test_bad_dtype():
+    with pytest.raises(ValueError, match="dtype must be one of"):
+        Sequential(dtype="int32")
+
+
+def test_add_rejects_non_layers():
+    with pytest.raises(TypeError, match="add\\(\\) expects a glassnet.layers.Layer"):
+        Sequential().add("dense")
+
+
+def test_set_weights_checks_shapes(model):
+    model.build((4,))
+    weights = model.get_weights()
+    weights[0] = np.zeros((3, 4))
+    with pytest.raises(ValueError, match=r"weights\[0\] has shape \(3, 4\); expected \(4, 4\)"):
+        model.set_weights(weights)
