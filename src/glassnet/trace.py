@@ -1,0 +1,483 @@
+"""One training step shown in the lectures' notation: "show your work" (SPEC A10).
+
+The lectures walk backpropagation through a small network in two passes:
+the forward pass (the "blue path") computes every activation, the backward
+pass (the "red path") carries the error back, layer by layer::
+
+    a^(1) = x
+    z^(l+1) = a^(l) W^(l) + b^(l),          a^(l+1) = g(z^(l+1))
+    δ^(L) = ∂J/∂a^(L) ⊙ g'(z^(L))           (a^(L) − y with softmax/sigmoid + cross-entropy)
+    δ^(l) = (δ^(l+1) W^(l)ᵀ) ⊙ g'(z^(l))
+    ∂J/∂W^(l) = a^(l)ᵀ δ^(l+1),             ∂J/∂b^(l) = Σ_rows δ^(l+1)
+    ΔW^(l) = W^(l)_new − W^(l)               (plain SGD: ΔW = −η ∂J/∂W)
+
+Layer ``l`` of the model (counting every layer, from 1) maps ``a^(l)`` to
+``a^(l+1)``, so its weights are ``W^(l)`` as in the lectures (seed 002:
+``z^(2) = Θ^(1) a^(1)``). Arrays are batch-first (one row per example, so
+``W`` is ``(n_in, units)``, the transpose of the lectures' ``Θ``), and
+``δ = ∂J/∂z`` of the *batch* loss ``J = (1/n) Σ_i J_i``: for one example it is
+the lectures' δ, for n examples each row is that example's δ divided by n.
+Seed 000 writes the delta rule with the opposite sign,
+``δ = [t − f(net)] f'(net)`` and ``Δw = +η δ x``; that δ is ``−δ`` here.
+
+>>> import numpy as np
+>>> from glassnet.models import Sequential
+>>> from glassnet.layers import Dense
+>>> model = Sequential([Dense(2, "sigmoid", input_dim=2), Dense(1, "sigmoid")], dtype="float64")
+>>> model.compile(optimizer="sgd", loss="squared_error")
+>>> t = trace(model, np.array([[0.05, 0.10]]), np.array([[0.01]]))
+>>> [layer.name for layer in t.layers]
+['dense', 'dense_1']
+"""
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+__all__ = ["trace", "Trace", "LayerTrace", "format_table"]
+
+# How parameters are written in the tables: W^(l), b^(l), γ^(l), β^(l).
+_SYMBOLS = {"W": "W", "b": "b", "gamma": "γ", "beta": "β"}
+
+
+@dataclass
+class LayerTrace:
+    """What one layer ``l`` computed in the step.
+
+    Attributes
+    ----------
+    index : int
+        ``l``: the layer's position in the model, from 1.
+    name, kind : str
+        The layer's name and class (``"Dense"``, ``"Activation"``, ...).
+    activation : str or None
+        Name of ``g`` for Dense and Activation layers.
+    a_in : ndarray, shape (n, n_in)
+        ``a^(l)``, the layer's input (``x`` for the first layer).
+    z : ndarray or None, shape (n, units)
+        ``z^(l+1)``, the input of ``g`` (None for layers without one).
+    a : ndarray, shape (n, units)
+        ``a^(l+1)``, the layer's output.
+    g_prime : ndarray or None
+        ``g'(z^(l+1))`` elementwise (for softmax the diagonal of its Jacobian).
+    dJ_da : ndarray or None
+        ``∂J/∂a^(l+1)``, the gradient arriving at the output (None when the
+        loss is fused with the output activation).
+    delta : ndarray or None
+        ``δ^(l+1) = ∂J/∂z^(l+1)``.
+    delta_rule : str
+        How ``δ^(l+1)`` was obtained, in the lectures' notation.
+    params, grads, updates : dict of str -> ndarray
+        The layer's trainable arrays before the step, ``∂J/∂θ`` and the
+        update ``Δθ`` one optimizer step makes, under the same keys
+        (``"W"``, ``"b"``; ``"gamma"``, ``"beta"`` for batch normalization).
+    """
+
+    index: int
+    name: str
+    kind: str
+    activation: str | None
+    a_in: np.ndarray
+    z: np.ndarray | None
+    a: np.ndarray
+    g_prime: np.ndarray | None = None
+    dJ_da: np.ndarray | None = None
+    delta: np.ndarray | None = None
+    delta_rule: str = ""
+    params: dict = field(default_factory=dict)
+    grads: dict = field(default_factory=dict)
+    updates: dict = field(default_factory=dict)
+
+    def symbol(self, key):
+        """``"W^(2)"`` for key ``"W"`` of layer 2."""
+        return f"{_SYMBOLS.get(key, key)}^({self.index})"
+
+
+@dataclass
+class Trace:
+    """Everything one training step computes, layer by layer.
+
+    Attributes
+    ----------
+    x, y, output : ndarray
+        The batch, its targets (in the loss's form) and ``a^(L)``.
+    loss : float
+        ``J`` on the batch (with weight penalties, as the optimizer sees it).
+    layers : list of LayerTrace
+        In forward order; the backward pass visits them in reverse.
+    loss_name, optimizer, model_name : str
+    learning_rate : float
+        η of this step.
+    finite : bool
+        False when the loss or a gradient was NaN/inf: then, as in ``fit``,
+        no update is made and ``updates`` hold zeros.
+    applied : bool
+        Whether the update was applied to the model (``apply=True``).
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    output: np.ndarray
+    loss: float
+    layers: list
+    loss_name: str
+    optimizer: str
+    model_name: str
+    learning_rate: float
+    finite: bool
+    applied: bool
+
+    @property
+    def n_samples(self):
+        return int(self.x.shape[0])
+
+    # -- plain data ---------------------------------------------------------
+    def to_dict(self):
+        """The trace as plain Python data (lists, floats, str; NaN/inf as None),
+        ready for ``json.dumps``. Layers are listed in forward order;
+        ``backward_order`` gives the indices the red path visits."""
+        return {
+            "model": self.model_name,
+            "loss_name": self.loss_name,
+            "optimizer": self.optimizer,
+            "learning_rate": _plain(self.learning_rate),
+            "n_samples": self.n_samples,
+            "x": _plain(self.x),
+            "y": _plain(self.y),
+            "output": _plain(self.output),
+            "loss": _plain(self.loss),
+            "finite": self.finite,
+            "applied": self.applied,
+            "forward_order": [layer.index for layer in self.layers],
+            "backward_order": [layer.index for layer in reversed(self.layers) if layer.delta is not None],
+            "layers": [
+                {
+                    "index": layer.index,
+                    "name": layer.name,
+                    "type": layer.kind,
+                    "activation": layer.activation,
+                    "a_in": _plain(layer.a_in),
+                    "z": _plain(layer.z),
+                    "a": _plain(layer.a),
+                    "g_prime": _plain(layer.g_prime),
+                    "dJ_da": _plain(layer.dJ_da),
+                    "delta": _plain(layer.delta),
+                    "delta_rule": layer.delta_rule,
+                    "params": {k: _plain(v) for k, v in layer.params.items()},
+                    "grads": {k: _plain(v) for k, v in layer.grads.items()},
+                    "updates": {k: _plain(v) for k, v in layer.updates.items()},
+                }
+                for layer in self.layers
+            ],
+        }
+
+    # -- tables ---------------------------------------------------------------
+    def tables(self):
+        """``[(title, header, rows), ...]``: the forward pass, the backward pass
+        and the update, each row a list of cells (str or ndarray)."""
+        L = len(self.layers) + 1
+        forward = [
+            [str(l.index), _layer_label(l), l.a_in, "" if l.z is None else l.z, l.a]
+            for l in self.layers
+        ]
+        backward = [
+            [str(l.index), _layer_label(l), "" if l.dJ_da is None else l.dJ_da,
+             "" if l.g_prime is None else l.g_prime, l.delta_rule, l.delta]
+            for l in reversed(self.layers)
+            if l.delta is not None
+        ]
+        update = [
+            [str(l.index), l.name, l.symbol(k), l.params[k], l.grads[k], l.updates[k], l.params[k] + l.updates[k]]
+            for l in self.layers
+            for k in l.params
+        ]
+        return [
+            (
+                "Forward pass (blue path): z^(l+1) = a^(l) W^(l) + b^(l), a^(l+1) = g(z^(l+1))",
+                ["l", "layer", "a^(l)", "z^(l+1)", "a^(l+1)"],
+                forward,
+            ),
+            (
+                f"Backward pass (red path), from the output a^({L}) back to the input",
+                ["l", "layer", "∂J/∂a^(l+1)", "g'(z^(l+1))", "rule", "δ^(l+1) = ∂J/∂z^(l+1)"],
+                backward,
+            ),
+            (
+                f"Gradients ∂J/∂W^(l) = a^(l)ᵀ δ^(l+1), ∂J/∂b^(l) = Σ δ^(l+1) and the updates "
+                f"ΔW^(l), Δb^(l) of one {self.optimizer} step",
+                ["l", "layer", "θ", "θ (before)", "∂J/∂θ", "Δθ", "θ + Δθ"],
+                update,
+            ),
+        ]
+
+    def _summary_lines(self):
+        n = self.n_samples
+        batch = "1 example" if n == 1 else f"a batch of {n} examples (rows; δ includes the 1/n of the mean loss)"
+        L = len(self.layers) + 1
+        state = "applied to the model" if self.applied else "not applied (trace(..., apply=True) applies it)"
+        if not self.finite:
+            state = "not made: the loss or a gradient is NaN/inf (as fit, the weights are kept)"
+        return [
+            f"Trace of one training step of {self.model_name!r} on {batch}",
+            f"loss: {self.loss_name}, J = {_fmt(self.loss)}; optimizer: {self.optimizer}, η = {_fmt(self.learning_rate)}",
+            f"a^(1) = x = {_inline(self.x)};  ŷ = a^({L}) = {_inline(self.output)};  y = {_inline(self.y)}",
+            f"update: {state}",
+        ]
+
+    def to_markdown(self):
+        """The trace as Markdown: a summary and the three tables."""
+        parts = ["\n\n".join(self._summary_lines())]
+        for title, header, rows in self.tables():
+            parts.append(f"**{title}**\n\n" + format_table(header, rows, markdown=True))
+        return "\n\n".join(parts) + "\n"
+
+    def __str__(self):
+        parts = ["\n".join(self._summary_lines())]
+        for title, header, rows in self.tables():
+            parts.append(f"{title}\n" + format_table(header, rows))
+        return "\n\n".join(parts)
+
+
+# --- formatting -----------------------------------------------------------------------
+
+def _fmt(value):
+    return f"{float(value):.6g}"
+
+
+def _lines(value):
+    """A cell as lines of text: vectors on one line, matrices one row per line,
+    large arrays summarized with '...'."""
+    if isinstance(value, str):
+        return [value]
+    a = np.asarray(value)
+    if a.ndim == 2 and a.shape[0] == 1:  # one example: show the vector
+        a = a[0]
+    text = np.array2string(
+        a, separator=", ", threshold=48, edgeitems=3, max_line_width=10**6,
+        formatter={"float_kind": _fmt, "int": str},
+    )
+    return [line.rstrip() for line in text.splitlines()]
+
+
+def _inline(value):
+    return " ".join(line.strip() for line in _lines(value))
+
+
+def format_table(header, rows, markdown=False):
+    """Lay out ``rows`` (lists of str or arrays) under ``header`` as an aligned
+    text table (matrices span several lines) or as a Markdown table."""
+    if markdown:
+        esc = lambda s: s.replace("|", "\\|")
+        out = ["| " + " | ".join(esc(h) for h in header) + " |", "|" + "---|" * len(header)]
+        out += ["| " + " | ".join(esc(_inline(c)) for c in row) + " |" for row in rows]
+        return "\n".join(out)
+    cells = [[_lines(c) for c in row] for row in rows]
+    widths = [max([len(h)] + [max(len(s) for s in row[j]) for row in cells]) for j, h in enumerate(header)]
+    out = ["  ".join(h.ljust(w) for h, w in zip(header, widths)).rstrip()]
+    out.append("  ".join("-" * w for w in widths))
+    for row in cells:
+        height = max(len(c) for c in row)
+        for k in range(height):
+            out.append("  ".join((c[k] if k < len(c) else "").ljust(w) for c, w in zip(row, widths)).rstrip())
+    return "\n".join(out)
+
+
+def _layer_label(layer):
+    return f"{layer.name} ({layer.activation})" if layer.activation else layer.name
+
+
+def _plain(value):
+    """NumPy data as JSON-able Python data (non-finite floats become None)."""
+    if value is None:
+        return None
+    a = np.asarray(value)
+    if a.ndim == 0:
+        v = a.item()
+        return v if not isinstance(v, float) or math.isfinite(v) else None
+    if np.issubdtype(a.dtype, np.floating) and not np.isfinite(a).all():
+        return [_plain(v) for v in a]
+    return a.tolist()
+
+
+# --- the step -------------------------------------------------------------------------
+
+def _as_batch(x, y):
+    """One example given as 1-D ``x`` becomes a batch of one."""
+    X = np.asarray(x)
+    if X.ndim == 1:
+        X = X[None, :]
+        Y = np.asarray(y)
+        y = Y.reshape(1) if Y.ndim == 0 else Y[None, ...]
+    return X, y
+
+
+def _save_side_effects(model):
+    """Copies of what a training-mode forward pass changes besides the weights:
+    batch-norm running statistics and dropout random generators."""
+    saved = []
+    for layer in model.layers:
+        state = {k: v.copy() for k, v in layer.state.items()}
+        rng = getattr(layer, "rng", None)
+        rng_state = rng.bit_generator.state if isinstance(rng, np.random.Generator) else None
+        saved.append((layer, state, rng_state))
+    return saved
+
+
+def _restore_side_effects(saved):
+    for layer, state, rng_state in saved:
+        for k, v in state.items():
+            layer.state[k][...] = v
+        if rng_state is not None:
+            layer.rng.bit_generator.state = rng_state
+
+
+def _red_path(model, Y, A, w):
+    """The backward pass of :meth:`Sequential.backward`, layer by layer, keeping
+    each layer's ``∂J/∂a`` and ``δ``; the layers fill the flat gradient.
+
+    Returns ``{position: (dJ_da, delta, rule)}`` for the layers it visits.
+    """
+    layers, L = model.layers, len(model.layers) + 1
+    seen = {}
+    last = layers[-1]
+    dZ = None
+    if hasattr(last, "backward_preactivation"):
+        dZ = model.loss.fused_delta(last.activation, Y, A, w)
+    if dZ is not None:
+        d = last.backward_preactivation(dZ)
+        seen[len(layers) - 1] = (None, dZ, f"a^({L}) − y ({last.activation.name} + {model.loss.name})")
+    else:
+        dA = model.loss.gradient(Y, A, w)
+        d = last.backward(dA)
+        seen[len(layers) - 1] = (dA, _delta_of(last, d), f"∂J/∂a^({L}) ⊙ g'(z^({L}))")
+    for i in range(len(layers) - 2, model._first_trainable - 1, -1):
+        dA = d
+        d = layers[i].backward(dA)
+        nxt = layers[i + 1]
+        through = f"δ^({i + 3}) W^({i + 2})ᵀ" if "W" in nxt.params else f"∂J/∂a^({i + 2})"
+        seen[i] = (dA, _delta_of(layers[i], d), f"({through}) ⊙ g'(z^({i + 2}))")
+    return seen
+
+
+def _delta_of(layer, dX):
+    """``δ = ∂J/∂z`` of a layer with an activation: a Dense layer keeps it, an
+    Activation layer returns it as its input gradient."""
+    if hasattr(layer, "delta") and "W" in layer.params:
+        return layer.delta.copy()
+    if type(layer).__name__ == "Activation":
+        return None if dX is None else dX.copy()
+    return None
+
+
+def trace(model, X, y, apply=False, sample_weight=None):
+    """Trace one training step of ``model`` on ``(X, y)`` in the lectures' notation.
+
+    The step is the one ``fit`` makes on a batch: a forward pass in training
+    mode, the loss ``J``, the backward pass, and one update by the model's
+    compiled optimizer. Every intermediate array is recorded.
+
+    Parameters
+    ----------
+    model : Sequential
+        A compiled model (built on first use, as ``fit`` does).
+    X : array-like, shape (n, n_features) or (n_features,)
+        One example or a small batch.
+    y : array-like
+        Targets in any form ``fit`` accepts.
+    apply : bool
+        False (default): the model is left exactly as it was (weights,
+        optimizer state, batch-norm statistics, dropout generators), and the
+        update is what the next ``fit`` step on this batch would do.
+        True: the update is applied, as one ``fit`` step would.
+    sample_weight : array-like of shape (n,), optional
+
+    Returns
+    -------
+    Trace
+        ``print(trace)`` or ``trace.to_markdown()`` shows the tables;
+        ``trace.to_dict()`` gives plain data.
+    """
+    if not hasattr(model, "layers") or not hasattr(model, "_prepare_xy"):
+        raise TypeError(f"model must be a glassnet Sequential model. Received: {type(model).__name__}")
+    if not getattr(model, "compiled", False):
+        raise ValueError("trace() needs a compiled model: call model.compile(optimizer, loss) first.")
+    if not isinstance(apply, (bool, np.bool_)):
+        raise TypeError(f"apply must be True or False. Received: apply={apply!r}")
+    X, y = _as_batch(X, y)
+    X, Y, w = model._prepare_xy(X, y, sample_weight)
+    optimizer = model.optimizer
+    if not optimizer.built:
+        optimizer.build(model._flat_params.shape[0], model._flat_params.dtype, model._slices)
+    saved = None if apply else _save_side_effects(model)
+    try:
+        forward, red, loss, A, learning_rate, before, grads, update, finite = _step(model, X, Y, w, apply)
+    finally:
+        if saved is not None:
+            _restore_side_effects(saved)
+    layers = _layer_traces(model, forward, red, before, grads, update)
+    return Trace(
+        x=X.copy(), y=Y.copy(), output=A.copy(), loss=float(loss), layers=layers,
+        loss_name=model.loss.name, optimizer=type(optimizer).__name__, model_name=model.name,
+        learning_rate=learning_rate, finite=finite, applied=bool(apply) and finite,
+    )
+
+
+def _step(model, X, Y, w, apply):
+    """The training step of ``training.train_step``, keeping every intermediate."""
+    optimizer = model.optimizer
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        # Blue path: a^(1) = x, then every layer in order.
+        A = X
+        forward = []
+        for layer in model.layers:
+            a_in = A
+            A = layer.forward(a_in, training=True)
+            forward.append((a_in, A))
+        loss = model.compute_loss(Y, A, w)
+        # Red path: from the loss back to the first trainable layer.
+        red = _red_path(model, Y, A, w)
+        grads = model._flat_grads.copy()
+        finite = math.isfinite(loss) and math.isfinite(float(np.dot(grads, grads)))  # train_step's test
+        learning_rate = optimizer.learning_rate
+        before = model._flat_params.copy()
+        if not finite:
+            after = before
+        elif apply:
+            optimizer.apply(model._flat_params, model._flat_grads)
+            after = model._flat_params
+        else:
+            iterations, state = optimizer.get_state()
+            after, g = before.copy(), grads.copy()
+            optimizer.apply(after, g)  # on copies; then the optimizer is rewound
+            optimizer.set_state(iterations, state)
+        update = after - before
+    return forward, red, loss, A, learning_rate, before, grads, update, finite
+
+
+def _layer_traces(model, forward, red, params, grads, update):
+    """Cut the flat vectors back into each layer's arrays, in forward order."""
+    out, k = [], 0
+    for i, (layer, (a_in, a)) in enumerate(zip(model.layers, forward)):
+        activation = getattr(layer, "activation", None)
+        z = getattr(layer, "Z", None) if activation is not None else None
+        g_prime = None
+        if z is not None:
+            with np.errstate(over="ignore", invalid="ignore"):
+                g_prime = activation.derivative(z, a)
+        dJ_da, delta, rule = red.get(i, (None, None, ""))
+        p, gr, up = {}, {}, {}
+        for key, value in layer.params.items():
+            part = model._slices[k]
+            p[key] = params[part].reshape(value.shape).copy()
+            gr[key] = grads[part].reshape(value.shape).copy()
+            up[key] = update[part].reshape(value.shape).copy()
+            k += 1
+        out.append(LayerTrace(
+            index=i + 1, name=layer.name, kind=type(layer).__name__,
+            activation=None if activation is None else activation.name,
+            a_in=np.array(a_in, copy=True), z=None if z is None else z.copy(), a=np.array(a, copy=True),
+            g_prime=g_prime, dJ_da=None if dJ_da is None else dJ_da.copy(), delta=delta, delta_rule=rule,
+            params=p, grads=gr, updates=up,
+        ))
+    return out

@@ -1,0 +1,279 @@
+"""One training step traced in the lectures' notation (SPEC A10)."""
+
+import copy
+import json
+import math
+
+import numpy as np
+import pytest
+
+from glassnet import activations, optimizers
+from glassnet.layers import BatchNormalization, Dense, Dropout
+from glassnet.models import Sequential
+from glassnet.trace import Trace, trace
+
+
+def sigmoid(z):
+    return 1.0 / (1.0 + math.exp(-z))
+
+
+# --- 1. the hand-worked example ---------------------------------------------------------
+# A 2-2-1 sigmoid network, E = ½ (t − y)², one plain gradient-descent step with η = 0.5.
+# In the lectures' notation (seed 002): a^(1) = x, z^(2) = W^(1) a^(1) + b^(1), ...
+# w_ij connects input i to neuron j (glassnet stores W as (n_in, units)).
+x1, x2, t = 0.05, 0.10, 0.01
+w11, w12, w21, w22, b1 = 0.15, 0.25, 0.20, 0.30, 0.35  # W^(1) = [[w11, w12], [w21, w22]]
+v1, v2, b2 = 0.40, 0.45, 0.60  # W^(2) = [[v1], [v2]]
+eta = 0.5
+
+# Blue path.
+z2_1 = w11 * x1 + w21 * x2 + b1  # 0.3775
+z2_2 = w12 * x1 + w22 * x2 + b1  # 0.3925
+a2_1, a2_2 = sigmoid(z2_1), sigmoid(z2_2)  # 0.593269992, 0.596884378
+z3 = v1 * a2_1 + v2 * a2_2 + b2  # 1.105905967
+a3 = sigmoid(z3)  # 0.751365070
+E = 0.5 * (t - a3) ** 2  # 0.274811083
+# Red path: δ^(3) = (a^(3) − t) g'(z^(3)),  g' = a(1 − a).
+d3 = (a3 - t) * a3 * (1 - a3)  # 0.138498562
+d2_1 = d3 * v1 * a2_1 * (1 - a2_1)  # δ^(2) = (W^(2) δ^(3)) ⊙ g'(z^(2))
+d2_2 = d3 * v2 * a2_2 * (1 - a2_2)
+# ∂E/∂w = a^(l) δ^(l+1), ΔW = −η ∂E/∂w.
+HAND = {
+    "z2": [z2_1, z2_2],
+    "a2": [a2_1, a2_2],
+    "z3": [z3],
+    "a3": [a3],
+    "E": E,
+    "d3": [d3],
+    "d2": [d2_1, d2_2],
+    "dW1": [[x1 * d2_1, x1 * d2_2], [x2 * d2_1, x2 * d2_2]],
+    "db1": [d2_1, d2_2],
+    "dW2": [[a2_1 * d3], [a2_2 * d3]],
+    "db2": [d3],
+}
+
+
+def hand_model(optimizer=None):
+    model = Sequential([Dense(2, "sigmoid", input_dim=2), Dense(1, "sigmoid")], dtype="float64")
+    model.compile(optimizer=optimizer or optimizers.SGD(learning_rate=eta), loss="squared_error")
+    model.build()
+    model.set_weights([
+        np.array([[w11, w12], [w21, w22]]), np.array([b1, b1]),
+        np.array([[v1], [v2]]), np.array([b2]),
+    ])
+    return model
+
+
+def test_hand_worked_example_number_for_number():
+    # Well-known values of this example, as anchors for the formulas above.
+    assert a2_1 == pytest.approx(0.593269992, abs=1e-9)
+    assert a2_2 == pytest.approx(0.596884378, abs=1e-9)
+    assert a3 == pytest.approx(0.75136507, abs=1e-8)
+    assert E == pytest.approx(0.274811083, abs=1e-9)
+    assert HAND["dW2"][0][0] == pytest.approx(0.082167041, abs=1e-9)
+
+    model = hand_model()
+    before = model.get_weights()
+    t_ = trace(model, [x1, x2], [t])
+    assert isinstance(t_, Trace)
+    l1, l2 = t_.layers
+    tol = dict(rel=1e-12, abs=1e-15)
+    np.testing.assert_array_equal(l1.a_in, [[x1, x2]])
+    assert l1.z[0] == pytest.approx(HAND["z2"], **tol)
+    assert l1.a[0] == pytest.approx(HAND["a2"], **tol)
+    np.testing.assert_array_equal(l2.a_in, l1.a)
+    assert l2.z[0] == pytest.approx(HAND["z3"], **tol)
+    assert l2.a[0] == pytest.approx(HAND["a3"], **tol)
+    assert t_.loss == pytest.approx(HAND["E"], **tol)
+    assert l2.g_prime[0] == pytest.approx([a3 * (1 - a3)], **tol)
+    assert l2.dJ_da[0] == pytest.approx([a3 - t], **tol)
+    assert l2.delta[0] == pytest.approx(HAND["d3"], **tol)
+    assert l1.delta[0] == pytest.approx(HAND["d2"], **tol)
+    for key, layer, name in (("W", l1, "dW1"), ("b", l1, "db1"), ("W", l2, "dW2"), ("b", l2, "db2")):
+        expected = np.array(HAND[name])
+        np.testing.assert_allclose(layer.grads[key], expected, rtol=1e-12, atol=1e-16)
+        np.testing.assert_allclose(layer.updates[key], -eta * expected, rtol=1e-12, atol=1e-16)
+    # The known updated weight w5⁺ = 0.40 − 0.5·0.082167041 = 0.35891648.
+    assert l2.params["W"][0, 0] + l2.updates["W"][0, 0] == pytest.approx(0.35891648, abs=1e-8)
+    # apply=False leaves the model untouched.
+    for old, new in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(old, new)
+    assert model.optimizer.iterations == 0
+
+
+def test_printed_tables_use_the_lecture_notation():
+    t_ = trace(hand_model(), [x1, x2], [t])
+    text, markdown = str(t_), t_.to_markdown()
+    for out in (text, markdown):
+        assert out.index("Forward pass (blue path)") < out.index("Backward pass (red path)")
+        for symbol in ("a^(l)", "z^(l+1)", "a^(l+1)", "δ^(l+1)", "∂J/∂θ", "ΔW^(l)", "W^(1)", "b^(2)",
+                       "a^(1) = x", "(δ^(3) W^(2)ᵀ) ⊙ g'(z^(2))"):
+            assert symbol in out, symbol
+        assert "0.274811" in out and "0.59327" in out and "-0.0410835" in out
+    # Red path: the output layer's row comes before the hidden layer's.
+    red = text[text.index("Backward pass"):]
+    assert red.index("dense_1 (sigmoid)") < red.index("dense (sigmoid)")
+    params = [line.split(" | ")[2] for line in markdown.splitlines() if line.startswith("| ") and "(before)" not in line
+              and line.count(" | ") == 6]
+    assert params == ["W^(1)", "b^(1)", "W^(2)", "b^(2)"]
+
+
+def test_to_dict_is_plain_json():
+    t_ = trace(hand_model(), [x1, x2], [t])
+    data = json.loads(json.dumps(t_.to_dict(), allow_nan=False))
+    assert data["forward_order"] == [1, 2] and data["backward_order"] == [2, 1]
+    assert data["loss"] == pytest.approx(E, rel=1e-12)
+    assert data["layers"][1]["delta"] == [pytest.approx(HAND["d3"], rel=1e-12)]
+    assert data["layers"][0]["updates"]["W"] == [
+        pytest.approx(row, rel=1e-12) for row in (-eta * np.array(HAND["dW1"])).tolist()
+    ]
+    assert data["layers"][0]["activation"] == "sigmoid"
+
+
+def test_apply_true_makes_the_step():
+    model = hand_model()
+    t_ = trace(model, [x1, x2], [t], apply=True)
+    assert t_.applied
+    W1, b1_, W2, b2_ = model.get_weights()
+    np.testing.assert_allclose(W2, [[v1], [v2]] - eta * np.array(HAND["dW2"]), rtol=1e-12)
+    np.testing.assert_allclose(b1_, [b1, b1] - eta * np.array(HAND["db1"]), rtol=1e-12)
+    assert model.optimizer.iterations == 1
+
+
+# --- 2. random networks: gradients and the update ---------------------------------------
+DIFFERENTIABLE = sorted(set(activations.ACTIVATIONS) - {"step", "heaviside", "sign", "sgn", "argmax"})
+
+
+def random_net(activation, loss, out_units, out_activation, optimizer, seed):
+    model = Sequential(
+        [
+            Dense(5, activation, input_dim=3, kernel_initializer="glorot_normal", bias_initializer="random_normal"),
+            Dense(4, activation, kernel_initializer="glorot_normal", bias_initializer="random_normal"),
+            Dense(out_units, out_activation),
+        ],
+        dtype="float64",
+        seed=seed,
+    )
+    model.compile(optimizer=optimizer, loss=loss)
+    return model
+
+
+@pytest.mark.parametrize("activation", DIFFERENTIABLE)
+def test_trace_gradients_equal_model_gradients(activation, rng):
+    X = rng.normal(size=(6, 3))
+    cases = [
+        ("mse", 2, None, rng.normal(size=(6, 2))),
+        ("categorical_crossentropy", 3, "softmax", np.eye(3)[rng.integers(0, 3, 6)]),  # fused δ = a − y
+        ("binary_crossentropy", 1, "sigmoid", rng.integers(0, 2, (6, 1)).astype(float)),  # fused
+    ]
+    for loss, units, out_act, Y in cases:
+        model = random_net(activation, loss, units, out_act, "sgd", seed=1)
+        t_ = trace(model, X, Y)
+        expected = model.gradients(X, Y)
+        got = [g for layer in t_.layers for g in (layer.grads["W"], layer.grads["b"])]
+        for e, g in zip(expected, got, strict=True):
+            np.testing.assert_allclose(g, e, rtol=1e-12, atol=1e-15)
+        # δ^(l) of a hidden layer: the lectures' (δ^(l+1) W^(l)ᵀ) ⊙ g'(z^(l))
+        # (for an elementwise g; softmax mixes the units of a row).
+        l1, l2, _ = t_.layers
+        if activation not in ("softmax", "log_softmax"):
+            np.testing.assert_allclose(l1.delta, (l2.delta @ l2.params["W"].T) * l1.g_prime, rtol=1e-10, atol=1e-15)
+        np.testing.assert_allclose(l1.grads["W"], l1.a_in.T @ l1.delta, rtol=1e-12, atol=1e-15)
+
+
+OPTIMIZERS = {
+    "sgd": lambda: optimizers.SGD(learning_rate=0.02),
+    "momentum": lambda: optimizers.SGD(learning_rate=0.02, momentum=0.9, nesterov=True),
+    "adam": lambda: optimizers.Adam(learning_rate=0.01),
+    "rmsprop_clipped": lambda: optimizers.RMSprop(learning_rate=0.01, clipnorm=0.05),
+}
+
+
+@pytest.mark.parametrize("activation", DIFFERENTIABLE)
+@pytest.mark.parametrize("opt", sorted(OPTIMIZERS))
+def test_trace_update_equals_one_fit_step(activation, opt, rng):
+    X, Y = rng.normal(size=(8, 3)), rng.normal(size=(8, 2))
+    model = random_net(activation, "mse", 2, None, OPTIMIZERS[opt](), seed=2)
+    model.fit(X, Y, epochs=2, batch_size=4, verbose=0)  # optimizer state that is not zero
+    before = model.get_weights()
+    state_before = model.optimizer.get_state()
+    t_ = trace(model, X, Y)
+    # The trace changed nothing ...
+    assert model.optimizer.get_state()[0] == state_before[0]
+    for k, v in state_before[1].items():
+        np.testing.assert_array_equal(model.optimizer.state[k], v)
+    # ... and its update is what fit does with one full batch.
+    model.fit(X, Y, epochs=1, batch_size=len(X), shuffle=False, verbose=0)
+    moved = [after - b for after, b in zip(model.get_weights(), before)]
+    got = [u for layer in t_.layers for u in (layer.updates["W"], layer.updates["b"])]
+    for m, g in zip(moved, got, strict=True):
+        np.testing.assert_allclose(g, m, rtol=1e-9, atol=1e-15)
+
+
+def test_dropout_and_batchnorm_trace_matches_fit(rng):
+    def build():
+        model = Sequential(
+            [Dense(6, "relu", input_dim=4), BatchNormalization(), Dropout(0.5, seed=7), Dense(3, "softmax")],
+            dtype="float64", seed=3,
+        )
+        model.compile(optimizer=optimizers.Adam(learning_rate=0.01), loss="categorical_crossentropy")
+        model.build()
+        return model
+
+    X, Y = rng.normal(size=(10, 4)), np.eye(3)[rng.integers(0, 3, 10)]
+    model = build()
+    twin = build()
+    twin.set_weights(model.get_weights())
+    snapshot = copy.deepcopy(model.get_weights())
+
+    t_ = trace(model, X, Y)  # apply=False: weights, BN statistics and dropout generator restored
+    for a, b in zip(snapshot, model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    kinds = [layer.kind for layer in t_.layers]
+    assert kinds == ["Dense", "BatchNormalization", "Dropout", "Dense"]
+    assert set(t_.layers[1].updates) == {"gamma", "beta"}
+    assert "γ^(2)" in str(t_)
+    # Dropout zeroed some units in the traced step, as the training step does.
+    assert (t_.layers[2].a == 0).sum() > (t_.layers[2].a_in == 0).sum()
+
+    model.fit(X, Y, epochs=1, batch_size=10, shuffle=False, verbose=0)
+    moved = [after - b for after, b in zip(model.get_weights(), snapshot)]
+    traced = t_.layers
+    expected_updates = [traced[0].updates["W"], traced[0].updates["b"], traced[1].updates["gamma"],
+                        traced[1].updates["beta"], traced[3].updates["W"], traced[3].updates["b"]]
+    trainable = [moved[i] for i in (0, 1, 2, 3, 6, 7)]  # skip the moving mean and variance
+    for m, g in zip(trainable, expected_updates, strict=True):
+        np.testing.assert_allclose(g, m, rtol=1e-9, atol=1e-15)
+
+    # apply=True is one fit step: same weights, statistics and optimizer state.
+    trace(twin, X, Y, apply=True)
+    for a, b in zip(model.get_weights(), twin.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
+    assert twin.optimizer.iterations == model.optimizer.iterations == 1
+
+
+def test_divergent_step_is_reported_and_not_applied():
+    model = Sequential([Dense(1, input_dim=2)], dtype="float64")
+    model.compile(optimizers.SGD(learning_rate=1.0), "squared_error")
+    model.build()
+    model.set_weights([np.full((2, 1), 1e300), np.zeros(1)])  # J = ½ (1e299)² overflows
+    t_ = trace(model, [x1, x2], [t], apply=True)
+    assert not t_.finite and not t_.applied
+    assert all((u == 0).all() for layer in t_.layers for u in layer.updates.values())
+    assert "NaN/inf" in str(t_)
+    np.testing.assert_array_equal(model.get_weights()[0], 1e300)
+    json.dumps(t_.to_dict(), allow_nan=False)
+
+
+def test_bad_input():
+    with pytest.raises(TypeError, match="Sequential"):
+        trace("model", [[1, 2]], [1])
+    model = Sequential([Dense(1, input_dim=2)])
+    with pytest.raises(ValueError, match="compile"):
+        trace(model, [[1, 2]], [1])
+    model.compile("sgd", "mse")
+    model.build()
+    with pytest.raises(TypeError, match="apply"):
+        trace(model, [[1, 2]], [1], apply="yes")
+    with pytest.raises(ValueError, match="2 features, got 3"):
+        trace(model, [[1, 2, 3]], [1])
