@@ -1,0 +1,264 @@
+"""Export a :class:`~glassnet.models.Sequential` model to ONNX (SPEC B4).
+
+>>> from glassnet.onnx import export
+>>> export(model, "model.onnx")                    # doctest: +SKIP
+>>> import onnxruntime as ort                      # doctest: +SKIP
+>>> ort.InferenceSession("model.onnx").run(None, {"input": x})[0]   # == model.predict(x)
+
+The graph computes what :meth:`Sequential.predict` computes (inference mode):
+
+* ``Dense``: ``Z = X W + b`` as ``Gemm`` (``MatMul`` without bias), then its activation;
+* ``Activation``: the activation alone;
+* ``Dropout``: nothing (dropout is the identity at inference);
+* ``BatchNormalization``: ONNX ``BatchNormalization`` with the running statistics;
+* ``Flatten``: ``Flatten(axis=1)``.
+
+Every built-in activation has an exact ONNX form: ``relu``, ``tanh``,
+``sigmoid`` (steepness λ: ``Sigmoid(λz)``), ``bipolar_sigmoid``
+(``2σ(λz) − 1 = tanh(λz/2)``), ``softmax`` (β: ``Softmax(βz)``),
+``log_softmax``, ``leaky_relu``, ``elu``, ``softplus``, ``linear``, ``ramp``
+(``Clip``), ``step`` and ``sign`` (comparisons) and the tie-splitting
+``argmax``. A user callable cannot be translated and raises ``ValueError``.
+
+The batch dimension is symbolic (``"N"``); input ``"input"``, output ``"output"``,
+in the model's dtype (float32 or float64). ``onnx`` is an optional extra
+(``pip install glassnet[onnx]``); the file is written atomically.
+"""
+
+import os
+import tempfile
+
+import numpy as np
+
+from . import activations as _activations
+from .layers import Activation, BatchNormalization, Dense, Dropout, Flatten
+
+__all__ = ["export", "to_onnx", "OPSET"]
+
+OPSET = 17
+IR_VERSION = 8  # the IR version that goes with opset 17; read by onnxruntime >= 1.13
+
+
+def _require_onnx():
+    try:
+        import onnx
+    except ImportError:
+        raise ImportError(
+            "ONNX export requires the onnx package: pip install glassnet[onnx] (or pip install onnx)."
+        ) from None
+    return onnx
+
+
+class _Graph:
+    """Collects nodes and constant tensors with unique names."""
+
+    def __init__(self, onnx, dtype):
+        self.onnx = onnx
+        self.helper = onnx.helper
+        self.dtype = np.dtype(dtype)
+        self.nodes = []
+        self.initializers = []
+        self._count = 0
+
+    def name(self, base):
+        self._count += 1
+        return f"{base}_{self._count}"
+
+    def constant(self, value, base="const", dtype=None):
+        array = np.asarray(value, dtype=dtype or self.dtype)
+        name = self.name(base)
+        self.initializers.append(self.onnx.numpy_helper.from_array(array, name))
+        return name
+
+    def node(self, op, inputs, base=None, **attributes):
+        out = self.name(base or op.lower())
+        self.nodes.append(self.helper.make_node(op, list(inputs), [out], name=out, **attributes))
+        return out
+
+
+# ---- activations: each returns the name of g(Z) ------------------------------
+def _scaled(g, Z, factor):
+    """``factor · Z`` (no node when the factor is 1)."""
+    return Z if factor == 1.0 else g.node("Mul", [Z, g.constant(factor, "scale")])
+
+
+def _argmax(g, Z):
+    # one-hot of the row maximum, ties split: hits / Σ hits
+    top = g.node("ReduceMax", [Z], axes=[-1], keepdims=1)
+    hits = g.node("Cast", [g.node("Equal", [Z, top])], to=g.helper.np_dtype_to_tensor_dtype(g.dtype))
+    axes = g.constant([-1], "axes", dtype=np.int64)
+    return g.node("Div", [hits, g.node("ReduceSum", [hits, axes], keepdims=1)])
+
+
+def _leaky_relu(g, Z, a):
+    if g.dtype == np.float32:
+        return g.node("LeakyRelu", [Z], alpha=a.negative_slope)
+    # ONNX attributes are float32; PRelu takes the slope as a float64 tensor.
+    return g.node("PRelu", [Z, g.constant(a.negative_slope, "slope")])
+
+
+def _softplus(g, Z, a):
+    if g.dtype == np.float32:
+        return g.node("Softplus", [Z])
+    # onnxruntime has no float64 Softplus: max(z, 0) + log(1 + e^{-|z|}), which never overflows.
+    tail = g.node("Exp", [g.node("Neg", [g.node("Abs", [Z])])])
+    return g.node("Add", [g.node("Relu", [Z]), g.node("Log", [g.node("Add", [tail, g.constant(1.0, "one")])])])
+
+
+def _elu(g, Z, a):
+    if g.dtype == np.float32:
+        return g.node("Elu", [Z], alpha=a.alpha)
+    # onnxruntime has no float64 Elu: z for z > 0, else α(e^{min(z, 0)} − 1).
+    negative = g.node("Exp", [g.node("Min", [Z, g.constant(0.0, "zero")])])
+    negative = g.node("Mul", [g.node("Sub", [negative, g.constant(1.0, "one")]), g.constant(a.alpha, "alpha")])
+    return g.node("Where", [g.node("Greater", [Z, g.constant(0.0, "zero")]), Z, negative])
+
+
+def _sign(g, Z):
+    positive = g.node("GreaterOrEqual", [Z, g.constant(0.0, "zero")])
+    return g.node("Where", [positive, g.constant(1.0, "one"), g.constant(-1.0, "minus_one")])
+
+
+_ONNX_ACTIVATIONS = {
+    _activations.Linear: lambda g, Z, a: Z,
+    _activations.ReLU: lambda g, Z, a: g.node("Relu", [Z]),
+    _activations.Tanh: lambda g, Z, a: g.node("Tanh", [Z]),
+    _activations.Sigmoid: lambda g, Z, a: g.node("Sigmoid", [_scaled(g, Z, a.steepness)]),
+    _activations.BipolarSigmoid: lambda g, Z, a: g.node("Tanh", [_scaled(g, Z, 0.5 * a.steepness)]),
+    _activations.Softmax: lambda g, Z, a: g.node("Softmax", [_scaled(g, Z, a.beta)], axis=-1),
+    _activations.LogSoftmax: lambda g, Z, a: g.node("LogSoftmax", [Z], axis=-1),
+    _activations.LeakyReLU: _leaky_relu,
+    _activations.ELU: _elu,
+    _activations.Softplus: _softplus,
+    _activations.Ramp: lambda g, Z, a: g.node("Clip", [Z, g.constant(-1.0, "low"), g.constant(1.0, "high")]),
+    _activations.Step: lambda g, Z, a: g.node(
+        "Cast", [g.node("GreaterOrEqual", [Z, g.constant(0.0, "zero")])],
+        to=g.helper.np_dtype_to_tensor_dtype(g.dtype),
+    ),
+    _activations.Sign: lambda g, Z, a: _sign(g, Z),
+    _activations.Argmax: lambda g, Z, a: _argmax(g, Z),
+}
+
+
+def _activation(g, Z, activation, where):
+    emit = _ONNX_ACTIVATIONS.get(type(activation))
+    if emit is None:
+        raise ValueError(
+            f"Cannot export the activation {activation!r} of {where} to ONNX: only the built-in "
+            f"activations ({', '.join(sorted(_activations.ACTIVATIONS))}) have an ONNX form."
+        )
+    return emit(g, Z, activation)
+
+
+# ---- layers --------------------------------------------------------------------
+def _dense(g, X, layer):
+    W = g.constant(layer.params["W"], f"{layer.name}_W")
+    if layer.use_bias:
+        Z = g.node("Gemm", [X, W, g.constant(layer.params["b"], f"{layer.name}_b")], base=f"{layer.name}_z")
+    else:
+        Z = g.node("MatMul", [X, W], base=f"{layer.name}_z")
+    return _activation(g, Z, layer.activation, f"layer {layer.name!r}")
+
+
+def _batch_norm(g, X, layer):
+    inputs = [X] + [
+        g.constant(layer.get_weights()[i], f"{layer.name}_{key}")
+        for i, key in enumerate(layer.weight_names)
+    ]
+    return g.node("BatchNormalization", inputs, base=layer.name, epsilon=float(layer.epsilon))
+
+
+_ONNX_LAYERS = {
+    Dense: _dense,
+    Activation: lambda g, X, layer: _activation(g, X, layer.activation, f"layer {layer.name!r}"),
+    Dropout: lambda g, X, layer: X,
+    BatchNormalization: _batch_norm,
+    Flatten: lambda g, X, layer: g.node("Flatten", [X], base=layer.name, axis=1),
+}
+
+
+def to_onnx(model):
+    """Return the ``onnx.ModelProto`` of a built Sequential model (inference graph).
+
+    Raises
+    ------
+    ValueError
+        For an unbuilt model, a layer other than Dense, Activation, Dropout,
+        BatchNormalization and Flatten, or a custom activation.
+    ImportError
+        When onnx is not installed.
+    """
+    from .models import Sequential
+
+    if not isinstance(model, Sequential):
+        raise TypeError(f"model must be a glassnet Sequential model. Received: {type(model).__name__}")
+    if not model.built:
+        raise ValueError("export() needs a built model: call fit(), predict() or build(input_shape) first.")
+    for layer in model.layers:
+        if type(layer) not in _ONNX_LAYERS:
+            raise ValueError(
+                f"Cannot export layer {layer.name!r} of type {type(layer).__name__} to ONNX: "
+                f"only {', '.join(cls.__name__ for cls in _ONNX_LAYERS)} are supported."
+            )
+    onnx = _require_onnx()
+    helper = onnx.helper
+    dtype = np.dtype(model.dtype)
+    elem = helper.np_dtype_to_tensor_dtype(dtype)
+    g = _Graph(onnx, dtype)
+    A = "input"
+    for layer in model.layers:
+        A = _ONNX_LAYERS[type(layer)](g, A, layer)
+    g.nodes.append(helper.make_node("Identity", [A], ["output"], name="output"))
+    graph = helper.make_graph(
+        g.nodes,
+        model.name,
+        [helper.make_tensor_value_info("input", elem, ["N", *model._input_shape])],
+        [helper.make_tensor_value_info("output", elem, ["N", *model.layers[-1].output_shape])],
+        initializer=g.initializers,
+    )
+    from . import __version__
+
+    proto = helper.make_model(
+        graph,
+        producer_name="glassnet",
+        producer_version=__version__,
+        opset_imports=[helper.make_opsetid("", OPSET)],
+        doc_string=f"Exported by glassnet {__version__} from the Sequential model {model.name!r}.",
+    )
+    proto.ir_version = IR_VERSION
+    onnx.checker.check_model(proto)
+    return proto
+
+
+def export(model, path):
+    """Write ``model`` as an ONNX file at ``path`` (atomically) and return the path.
+
+    Parameters
+    ----------
+    model : Sequential
+        A built model of Dense, Activation, Dropout, BatchNormalization and
+        Flatten layers.
+    path : str or os.PathLike
+        The ``.onnx`` file; an existing file is replaced only once the new
+        one is completely written.
+
+    Returns
+    -------
+    str
+        ``path``.
+    """
+    data = to_onnx(model).SerializeToString()
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".glassnet-", suffix=".onnx.tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+    return path

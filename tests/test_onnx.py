@@ -1,0 +1,220 @@
+"""ONNX export: onnxruntime must compute what model.predict computes."""
+
+import os
+
+import numpy as np
+import pytest
+
+from glassnet import activations
+from glassnet.layers import Activation, BatchNormalization, Dense, Dropout, Flatten, Layer
+from glassnet.models import Sequential
+from glassnet.onnx import export, to_onnx
+from glassnet.utils import set_random_seed
+
+onnx = pytest.importorskip("onnx", reason="ONNX export tests need onnx: pip install glassnet[onnx]")
+ort = pytest.importorskip("onnxruntime", reason="ONNX export tests need onnxruntime: pip install glassnet[onnx]")
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(0)
+
+
+def run_onnx(path, x):
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    return session.run(None, {"input": x})[0]
+
+
+def trained(model, x, y, loss, epochs=2):
+    """Train briefly so weights and batch-norm statistics are far from their initial values."""
+    model.compile(optimizer="adam", loss=loss)
+    model.fit(x, y, batch_size=16, epochs=epochs, verbose=0)
+    return model
+
+
+def shape_softmax_classifier(rng):
+    x = rng.normal(size=(96, 20)).astype(np.float32)
+    y = rng.integers(0, 5, 96)
+    model = Sequential([
+        Dense(32, "relu", input_dim=20), Dropout(0.3),
+        Dense(16, "tanh"), Dropout(0.2),
+        Dense(5, "softmax"),
+    ])
+    return trained(model, x, y, "sparse_categorical_crossentropy"), x
+
+
+def shape_sigmoid_with_batchnorm(rng):
+    x = (3 * rng.normal(size=(96, 8)) + 1).astype(np.float32)
+    y = rng.integers(0, 2, 96)
+    model = Sequential([
+        Dense(12, "leaky_relu", input_dim=8), BatchNormalization(),
+        Dense(6, activations.Sigmoid(steepness=2.0)),
+        Dense(1, "sigmoid"),
+    ])
+    return trained(model, x, y, "binary_crossentropy"), x
+
+
+def shape_flatten_regression(rng):
+    x = rng.normal(size=(64, 4, 5)).astype(np.float32)
+    y = rng.normal(size=(64, 3))
+    model = Sequential([Flatten(input_shape=(4, 5)), Dense(10, "elu"), Dense(7, "softplus"), Dense(3)])
+    return trained(model, x, y, "mse"), x
+
+
+def shape_batchnorm_first_with_activation_layers(rng):
+    x = (5 * rng.normal(size=(80, 6)) - 2).astype(np.float32)
+    y = rng.integers(0, 4, 80)
+    model = Sequential([
+        BatchNormalization(input_shape=(6,)),
+        Dense(16), Activation("relu"), Dropout(0.5),
+        Dense(4), Activation(activations.Softmax(beta=2.0)),
+    ])
+    return trained(model, x, y, "sparse_categorical_crossentropy"), x
+
+
+def shape_deep_tanh_float64(rng):
+    x = rng.normal(size=(64, 5))
+    y = np.tanh(x[:, :2])
+    model = Sequential(
+        [
+            Dense(9, "tanh", use_bias=False, input_dim=5),
+            Dense(9, "bipolar_sigmoid"), BatchNormalization(),
+            Dense(9, activations.LeakyReLU(0.2)),
+            Dense(2, "tanh"),
+        ],
+        dtype="float64",
+    )
+    return trained(model, x, y, "mse"), x
+
+
+SHAPES = [
+    shape_softmax_classifier,
+    shape_sigmoid_with_batchnorm,
+    shape_flatten_regression,
+    shape_batchnorm_first_with_activation_layers,
+    shape_deep_tanh_float64,
+]
+
+
+@pytest.mark.parametrize("make", SHAPES, ids=lambda f: f.__name__)
+def test_onnxruntime_equals_predict(make, rng, tmp_path):
+    set_random_seed(1)
+    model, x = make(rng)
+    path = export(model, tmp_path / "model.onnx")
+    fresh = rng.normal(scale=2.0, size=x.shape).astype(x.dtype)
+    for inputs in (x, fresh):
+        out = run_onnx(path, inputs)
+        assert out.dtype == model.predict(inputs).dtype
+        np.testing.assert_allclose(out, model.predict(inputs), rtol=1e-5, atol=1e-5)
+
+
+def test_batchnorm_statistics_are_the_running_ones(rng, tmp_path):
+    set_random_seed(2)
+    model, x = shape_sigmoid_with_batchnorm(rng)
+    bn = model.layers[1]
+    assert not np.allclose(bn.state["moving_mean"], 0)  # the test would be weak otherwise
+    # One sample at a time: batch statistics would make every output different.
+    single = run_onnx(export(model, tmp_path / "m.onnx"), x[:1])
+    np.testing.assert_allclose(single, model.predict(x[:1]), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name", sorted(set(activations.ACTIVATIONS)))
+def test_every_builtin_activation_exports(name, dtype, rng, tmp_path):
+    set_random_seed(3)
+    model = Sequential([Dense(7, "linear", input_dim=3), Dense(4, name)], dtype=dtype)
+    model.build((3,))
+    x = rng.normal(scale=3.0, size=(40, 3)).astype(dtype)
+    x[0] = 0.0  # z = 0 exactly (zero biases): step/sign/ReLU edge cases and a 4-way argmax tie
+    out = run_onnx(export(model, tmp_path / "m.onnx"), x)
+    np.testing.assert_allclose(out, model.predict(x), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "activation",
+    [activations.Sigmoid(0.5), activations.Softmax(beta=4.0), activations.BipolarSigmoid(3.0),
+     activations.LeakyReLU(0.3), activations.ELU(0.5)],
+    ids=repr,
+)
+def test_activation_parameters_are_kept(activation, rng, tmp_path):
+    model = Sequential([Dense(6, activation, input_dim=3)])
+    model.build((3,))
+    x = rng.normal(scale=2.0, size=(30, 3)).astype(np.float32)
+    out = run_onnx(export(model, tmp_path / "m.onnx"), x)
+    np.testing.assert_allclose(out, model.predict(x), rtol=1e-5, atol=1e-6)
+
+
+def test_argmax_splits_ties_like_glassnet(tmp_path):
+    model = Sequential([Dense(4, "argmax", input_dim=4)])
+    model.build((4,))
+    model.layers[0].params["W"][...] = np.eye(4)
+    out = run_onnx(export(model, tmp_path / "m.onnx"), np.array([[4, 3, 2, 4]], dtype=np.float32))
+    np.testing.assert_array_equal(out, [[0.5, 0, 0, 0.5]])
+
+
+def test_graph_has_symbolic_batch_and_checks(tmp_path):
+    model = Sequential([Dense(3, "relu", input_dim=2), Dropout(0.5), Dense(1, "sigmoid")])
+    model.build((2,))
+    proto = to_onnx(model)
+    onnx.checker.check_model(proto)
+    dims = proto.graph.input[0].type.tensor_type.shape.dim
+    assert dims[0].dim_param == "N" and dims[1].dim_value == 2
+    assert "Dropout" not in {node.op_type for node in proto.graph.node}
+    out = run_onnx(export(model, tmp_path / "m.onnx"), np.zeros((7, 2), dtype=np.float32))
+    assert out.shape == (7, 1)
+
+
+def test_custom_activation_is_refused():
+    def cube(Z):
+        return Z**3
+
+    model = Sequential([Dense(2, cube, input_dim=2)])
+    model.build((2,))
+    with pytest.raises(ValueError, match="Cannot export the activation .*only the built-in"):
+        to_onnx(model)
+
+
+def test_custom_layer_is_refused():
+    class Twice(Layer):
+        def forward(self, X, training=False):
+            return 2 * X
+
+    model = Sequential([Dense(2, input_dim=2), Twice()])
+    model.build((2,))
+    with pytest.raises(ValueError, match="Cannot export layer .* of type Twice"):
+        to_onnx(model)
+
+
+def test_unbuilt_model_and_wrong_type_are_refused():
+    with pytest.raises(ValueError, match="built model"):
+        to_onnx(Sequential([Dense(2)]))
+    with pytest.raises(TypeError, match="Sequential"):
+        to_onnx("model.gn")
+
+
+def test_failed_export_leaves_the_old_file(tmp_path, monkeypatch):
+    path = tmp_path / "m.onnx"
+    path.write_bytes(b"old")
+    model = Sequential([Dense(2, lambda Z: Z, input_dim=2)])
+    model.build((2,))
+    with pytest.raises(ValueError):
+        export(model, path)
+    model = Sequential([Dense(2, input_dim=2)])
+    model.build((2,))
+
+    def disk_full(fd):
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr("glassnet.onnx.os.fsync", disk_full)
+    with pytest.raises(OSError, match="No space"):
+        export(model, path)
+    assert path.read_bytes() == b"old"
+    assert os.listdir(tmp_path) == ["m.onnx"]  # no temporary file left behind
+
+
+def test_missing_onnx_gives_install_hint(monkeypatch):
+    monkeypatch.setitem(__import__("sys").modules, "onnx", None)
+    model = Sequential([Dense(2, input_dim=2)])
+    model.build((2,))
+    with pytest.raises(ImportError, match=r"pip install glassnet\[onnx\]"):
+        to_onnx(model)
