@@ -1,0 +1,209 @@
+"""Image compression with an autoencoder (SPEC C6, seed 000 ssn5).
+
+The image is cut into b×b blocks (zero-padded at the bottom and right to a
+multiple of b); each block, a vector of b² pixels in [0, 1], is pushed
+through a narrow network b² → k → b² trained to reproduce its input. The k
+hidden values are the compressed block, the second layer decompresses it:
+
+    code = g(x W1 + b1),   x̂ = σ(code W2 + b2),   loss = mean (x − x̂)²
+
+Quality is the peak signal-to-noise ratio PSNR = 10·log10(1 / MSE) dB over
+the padded image (pixels in [0, 1]); the compression ratio is b²/k values
+per block.
+"""
+
+import numbers
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._validation import check_array, check_number, check_positive_int
+from ..backend import make_rng
+
+__all__ = ["compress_image", "CompressionResult", "image_to_blocks", "blocks_to_image", "psnr"]
+
+
+def psnr(original, reconstruction, max_value=1.0):
+    """Peak signal-to-noise ratio 10·log10(max² / MSE) in dB (inf when equal)."""
+    a = np.asarray(original, dtype=np.float64)
+    b = np.asarray(reconstruction, dtype=np.float64)
+    if a.shape != b.shape:
+        raise ValueError(f"original and reconstruction must have the same shape. Received {a.shape} and {b.shape}.")
+    mse = float(np.mean((a - b) ** 2))
+    return float("inf") if mse == 0 else 10.0 * np.log10(max_value**2 / mse)
+
+
+def image_to_blocks(images, block_size=8):
+    """Cut images into flattened blocks.
+
+    Parameters
+    ----------
+    images : ndarray, shape (H, W) or (n, H, W)
+    block_size : int
+        b; images are zero-padded at the bottom and right to multiples of b.
+
+    Returns
+    -------
+    blocks : ndarray, shape (n · H'/b · W'/b, b²)
+        Image by image, then block rows top to bottom, blocks left to right.
+    padded_shape : tuple
+        (n, H', W') after padding.
+    """
+    b = check_positive_int(block_size, "block_size")
+    I = np.asarray(images)
+    stack = I[None] if I.ndim == 2 else I
+    n, H, W = stack.shape
+    Hp, Wp = -(-H // b) * b, -(-W // b) * b
+    P = np.zeros((n, Hp, Wp), dtype=np.result_type(stack.dtype, np.float32))
+    P[:, :H, :W] = stack
+    blocks = P.reshape(n, Hp // b, b, Wp // b, b).transpose(0, 1, 3, 2, 4).reshape(-1, b * b)
+    return blocks, (n, Hp, Wp)
+
+
+def blocks_to_image(blocks, padded_shape, block_size=8):
+    """Inverse of :func:`image_to_blocks`: shape ``padded_shape`` (n, H', W')."""
+    n, Hp, Wp = padded_shape
+    b = block_size
+    return blocks.reshape(n, Hp // b, Wp // b, b, b).transpose(0, 1, 3, 2, 4).reshape(n, Hp, Wp)
+
+
+@dataclass
+class CompressionResult:
+    """One autoencoder codec and how well it reproduces the image.
+
+    Attributes
+    ----------
+    k : int
+        Hidden units: values per compressed block.
+    block_size : int
+    ratio : float
+        b²/k, pixels per code value.
+    psnr : float
+        dB over the padded image, pixels in [0, 1].
+    mse : float
+    reconstruction : ndarray
+        Same shape (and, for uint8 input, dtype) as the input image(s).
+    codes : ndarray, shape (n_blocks, k)
+        The compressed blocks.
+    model : glassnet.models.Sequential
+        The trained b² → k → b² network.
+    history : History
+        Training loss per epoch.
+    """
+
+    k: int
+    block_size: int
+    ratio: float
+    psnr: float
+    mse: float
+    reconstruction: np.ndarray
+    codes: np.ndarray
+    model: object
+    history: object
+
+    def __str__(self):
+        return (
+            f"{self.block_size}x{self.block_size} blocks -> k={self.k}: ratio {self.ratio:g}:1, "
+            f"PSNR {self.psnr:.2f} dB, MSE {self.mse:.5f}"
+        )
+
+
+def compress_image(
+    image,
+    k=16,
+    block_size=8,
+    *,
+    hidden_activation="linear",
+    epochs=20,
+    batch_size=64,
+    learning_rate=3e-3,
+    seed=None,
+    verbose=0,
+):
+    """Compress a grayscale image (or a stack of images) with a b² → k → b² autoencoder.
+
+    Parameters
+    ----------
+    image : array-like, shape (H, W) or (n, H, W)
+        uint8 pixels 0..255, or floats in [0, 1].
+    k : int or sequence of int
+        Hidden units; a sequence trains one codec per value and returns a list.
+    block_size : int
+        b: blocks of b×b pixels.
+    hidden_activation : str
+        Activation of the code layer: ``"linear"`` (default; with the sigmoid
+        output it beats PCA's k-component code on MNIST) or ``"sigmoid"`` as
+        in the lecture's demo. The output layer is always sigmoid.
+    epochs, batch_size, learning_rate : training with Adam on the MSE.
+    seed : int or None
+        Seeds the weights and shuffling (same seed ⇒ same result).
+    verbose : int
+        Passed to ``fit``.
+
+    Returns
+    -------
+    CompressionResult, or a list of them when ``k`` is a sequence.
+    """
+    from ..initializers import GlorotUniform
+    from ..layers import Dense
+    from ..models import Sequential
+    from ..optimizers import Adam
+
+    raw = check_array(image, "image", ndim=None)
+    if raw.ndim not in (2, 3):
+        raise ValueError(f"image must have shape (H, W) or (n, H, W). Received shape {raw.shape}.")
+    if raw.dtype == np.uint8:
+        pixels = raw.astype(np.float64) / 255.0
+    else:
+        pixels = raw.astype(np.float64)
+        if pixels.min() < 0 or pixels.max() > 1:
+            raise ValueError(
+                f"image must hold uint8 pixels or floats in [0, 1]. Received values in "
+                f"[{pixels.min():g}, {pixels.max():g}]; divide by the maximum first."
+            )
+    b = check_positive_int(block_size, "block_size")
+    ks = [k] if isinstance(k, numbers.Integral) else list(k)
+    ks = [check_positive_int(v, "k") for v in ks]
+    if any(v > b * b for v in ks):
+        raise ValueError(f"k must be at most block_size² = {b * b} to compress. Received: k={k!r}")
+    epochs = check_positive_int(epochs, "epochs")
+    batch_size = check_positive_int(batch_size, "batch_size")
+    learning_rate = check_number(learning_rate, "learning_rate", low=0, low_open=True)
+
+    X, padded_shape = image_to_blocks(pixels, b)
+    # Sequential's seed drives the shuffling; the initializers get their own seeds.
+    s_init1, s_init2, s_shuffle = (int(v) for v in make_rng(seed).integers(0, 2**31, size=3))
+    results = []
+    for units in ks:
+        model = Sequential(
+            [
+                Dense(units, activation=hidden_activation, input_dim=b * b,
+                      kernel_initializer=GlorotUniform(seed=s_init1)),
+                Dense(b * b, activation="sigmoid", kernel_initializer=GlorotUniform(seed=s_init2)),
+            ],
+            seed=s_shuffle,
+        )
+        model.compile(loss="mse", optimizer=Adam(learning_rate=learning_rate))
+        history = model.fit(X, X, batch_size=batch_size, epochs=epochs, verbose=verbose, shuffle=True)
+        X_hat = np.asarray(model.predict(X), dtype=np.float64)
+        codes = np.asarray(model.layers[0].forward(X.astype(model.dtype)), dtype=np.float64)
+        padded = blocks_to_image(X_hat, padded_shape, b)
+        H, W = pixels.shape[-2:]
+        recon = padded[:, :H, :W].reshape(pixels.shape)
+        if raw.dtype == np.uint8:
+            recon = np.clip(np.rint(recon * 255.0), 0, 255).astype(np.uint8)
+        mse = float(np.mean((X - X_hat) ** 2))
+        results.append(
+            CompressionResult(
+                k=units,
+                block_size=b,
+                ratio=b * b / units,
+                psnr=psnr(X, X_hat),
+                mse=mse,
+                reconstruction=recon,
+                codes=codes,
+                model=model,
+                history=history,
+            )
+        )
+    return results[0] if isinstance(k, numbers.Integral) else results
