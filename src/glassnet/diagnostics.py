@@ -1,0 +1,388 @@
+"""What goes wrong in training, measured and explained (SPEC A11).
+
+The lectures name the usual failures and their cures:
+
+* dead ReLUs (seed 001: "Current best practice: use ReLU and lower learning
+  rates if [you] see many (20-40%) 'dead' neurons"; seed 002: "Dying ReLU
+  problem"): a ReLU unit is **dead** when its output is 0 for every sample of
+  a probe batch, so it passes back no gradient and stops learning;
+* saturated sigmoid/tanh units (seed 002: "towards either end of the sigmoid
+  function, the σ(x) values tend to respond very less to changes in x"): a
+  unit is **saturated** when, for every probe sample, its output lies within
+  1% of the activation's range from one of its bounds (sigmoid: a < 0.01 or
+  a > 0.99, where g'(z) < 0.0099; tanh: |a| > 0.98), so g'(z) ≈ 0;
+* vanishing or exploding gradients (seed 004: ``∂E/∂w ∝ φ'(net_0)·φ'(net_1)·
+  φ'(net_2)``, "the weights farthest away from the output can have very
+  large, or very small, updates"): measured as the RMS gradient of each Dense
+  layer's weights, ``‖∂J/∂W^(l)‖ / √(#W^(l))``. With three or more Dense
+  layers, gradients that shrink by more than :data:`VANISHING_RATIO` (100×)
+  from the last layer to the first are **vanishing**; gradients that grow by
+  more than 100× are **exploding**;
+* a learning rate that is too large (seed 000's η = 1.05 table: every step
+  overshoots further, f grows; η = 1.0: f oscillates): the training loss is
+  NaN/inf, **grows** (over the last 10 epochs it rose in at least 60% of
+  them and ends more than 10% above where it started) or **oscillates**
+  (it changes direction in at least 80% of the epochs, by 5% of its level
+  on average, without falling below 90% of where it started).
+
+:func:`diagnose` measures a model once; the :class:`Diagnostics` callback
+measures it after every epoch and stores the numbers in the History
+(``history.history["dead_relu/dense"]``, ``"saturated/dense"``,
+``"grad_norm/dense"``, ``"weight_norm/dense"``). Problems are reported as
+:class:`DiagnosticWarning` with the lectures' advice.
+"""
+
+import math
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .models.callbacks import Callback
+from .trace import format_table
+
+__all__ = ["diagnose", "Diagnosis", "Diagnostics", "DiagnosticWarning", "LayerDiagnosis"]
+
+DEAD_FRACTION = 0.2
+"""Warn when at least this share of a layer's ReLU units is dead (seed 001: 20–40%)."""
+SATURATED_FRACTION = 0.2
+"""Warn when at least this share of a layer's sigmoid/tanh units is saturated."""
+SATURATION_MARGIN = 0.01
+"""A saturated output lies within this share of the activation's range from a bound."""
+VANISHING_RATIO = 100.0
+"""RMS gradient of the last Dense layer over the first one above which gradients vanish
+(and, inverted, below which they explode)."""
+
+LOSS_WINDOW = 10
+"""The loss-curve checks look at this many most recent epochs."""
+
+_SATURATING = ("sigmoid", "tanh", "bipolar_sigmoid")
+
+ADVICE = {
+    "dead_relu": (
+        "Lower the learning rate (seed 001: 'use ReLU and lower learning rates if you see many "
+        "(20-40%) dead neurons'); leaky ReLU or He initialisation also keep units alive."
+    ),
+    "saturated": (
+        "Standardize the inputs (seed 004: X -= mean, X /= std), use Glorot initialisation or a "
+        "lower learning rate, or switch the hidden layers to ReLU."
+    ),
+    "vanishing": (
+        "Use ReLU in the hidden layers, a better initialisation (He for ReLU, Glorot for tanh) "
+        "or batch normalization (seed 001), or fewer sigmoid layers."
+    ),
+    "exploding": (
+        "Lower the learning rate, clip the gradients (optimizer clipnorm=1.0), use a smaller "
+        "initialisation or batch normalization."
+    ),
+    "diverged": "The learning rate is far too large: lower it, e.g. by a factor of 10.",
+    "loss_grows": (
+        "The learning rate is too large: like seed 000's η = 1.05 table, every step overshoots "
+        "the minimum further. Lower it, e.g. by a factor of 10."
+    ),
+    "loss_oscillates": (
+        "The learning rate is too large: like seed 000's η = 1.0 table, the steps jump across "
+        "the minimum back and forth. Lower it, e.g. by a factor of 2 to 10."
+    ),
+}
+
+
+class DiagnosticWarning(UserWarning):
+    """Training shows a problem the lectures warn about (dead ReLUs, saturation,
+    vanishing/exploding gradients, a learning rate that is too large)."""
+
+
+@dataclass
+class LayerDiagnosis:
+    """Measurements of one layer on the probe batch.
+
+    ``dead_fraction`` is None unless the layer's activation is ReLU,
+    ``saturated_fraction`` None unless it is sigmoid/tanh; ``grad_rms`` is
+    ``‖∂J/∂W‖/√(#W)`` for Dense layers (None otherwise).
+    """
+
+    index: int
+    name: str
+    activation: str | None
+    units: int
+    dead_fraction: float | None
+    saturated_fraction: float | None
+    grad_norm: float | None
+    weight_norm: float | None
+    grad_rms: float | None
+
+
+@dataclass
+class Diagnosis:
+    """The result of :func:`diagnose`.
+
+    Attributes
+    ----------
+    layers : list of LayerDiagnosis
+    loss : float
+        Loss on the probe batch (inference mode).
+    losses : list of float
+        The training loss per epoch the checks looked at (from the last ``fit``).
+    problems : list of (kind, message)
+        ``kind`` is a key of :data:`ADVICE`; the message says what was
+        measured and what to do.
+    """
+
+    layers: list
+    loss: float
+    losses: list = field(default_factory=list)
+    problems: list = field(default_factory=list)
+
+    @property
+    def warnings(self):
+        """The problems as plain-language messages."""
+        return [message for _, message in self.problems]
+
+    @property
+    def healthy(self):
+        return not self.problems
+
+    def to_dict(self):
+        return {
+            "loss": _finite_or_none(self.loss),
+            "losses": [_finite_or_none(v) for v in self.losses],
+            "layers": [
+                {k: _finite_or_none(v) if isinstance(v, float) else v for k, v in vars(layer).items()}
+                for layer in self.layers
+            ],
+            "problems": [{"kind": k, "message": m} for k, m in self.problems],
+        }
+
+    def __str__(self):
+        pct = lambda v: "" if v is None else f"{100 * v:.0f}%"
+        num = lambda v: "" if v is None else f"{v:.3g}"
+        rows = [
+            [str(l.index), l.name, l.activation or "", str(l.units), pct(l.dead_fraction),
+             pct(l.saturated_fraction), num(l.grad_norm), num(l.grad_rms), num(l.weight_norm)]
+            for l in self.layers
+        ]
+        header = ["l", "layer", "g", "units", "dead ReLU", "saturated", "‖∂J/∂θ‖", "RMS ∂J/∂W", "‖θ‖"]
+        lines = [f"Diagnosis (probe loss J = {self.loss:.6g})", format_table(header, rows)]
+        if self.problems:
+            lines += ["", "Warnings:"] + [f"- {m}" for m in self.warnings]
+        else:
+            lines += ["", "No problems found."]
+        return "\n".join(lines)
+
+
+def _finite_or_none(v):
+    return float(v) if v is not None and math.isfinite(v) else None
+
+
+# --- measuring --------------------------------------------------------------------------
+
+def _probe(model, X, Y, w):
+    """Forward and backward pass in inference mode on the probe batch; the
+    model's weights, statistics and generators are not changed."""
+    saved_grads = model._flat_grads.copy()
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        A = model.forward(X, training=False)
+        loss = model.compute_loss(Y, A, w)
+        model._flat_grads[...] = 0
+        model.backward(Y, A, w)
+        grads = model._flat_grads.copy()
+    model._flat_grads[...] = saved_grads
+    with np.errstate(over="ignore", invalid="ignore"):  # norms of diverged weights may overflow
+        return _layer_stats(model, grads), float(loss)
+
+
+def _layer_stats(model, grads):
+    out, k = [], 0
+    for i, layer in enumerate(model.layers):
+        activation = getattr(layer, "activation", None)
+        name = None if activation is None else activation.name
+        A_l = getattr(layer, "A", None)
+        dead = saturated = None
+        if A_l is not None and name == "relu":
+            dead = float(np.mean(np.all(A_l == 0, axis=0)))
+        if A_l is not None and name in _SATURATING:
+            low, high = activation.output_range
+            margin = SATURATION_MARGIN * (high - low)
+            stuck = (A_l <= low + margin) | (A_l >= high - margin)
+            saturated = float(np.mean(np.all(stuck, axis=0)))
+        g_norm = w_norm = g_rms = None
+        if layer.params:
+            parts = model._slices[k:k + len(layer.params)]
+            g = np.concatenate([grads[p] for p in parts])
+            W = np.concatenate([model._flat_params[p] for p in parts])
+            g_norm, w_norm = float(np.linalg.norm(g)), float(np.linalg.norm(W))
+            if "W" in layer.params:
+                gW = grads[parts[list(layer.params).index("W")]]
+                g_rms = float(np.linalg.norm(gW) / math.sqrt(gW.size))
+            k += len(parts)
+        units = int(np.prod(layer.output_shape))
+        out.append(LayerDiagnosis(i + 1, layer.name, name, units, dead, saturated, g_norm, w_norm, g_rms))
+    return out
+
+
+def _problems(layers, losses, stop_reason=None):
+    """``[(kind, layer name or None, message)]`` for the measurements and the loss curve."""
+    found = []
+    for l in layers:
+        if l.dead_fraction is not None and l.dead_fraction >= DEAD_FRACTION:
+            found.append(("dead_relu", l.name, (
+                f"{100 * l.dead_fraction:.0f}% of the ReLU units of layer {l.name!r} are dead (output 0 for "
+                f"every probe sample, so they no longer learn). {ADVICE['dead_relu']}"
+            )))
+        if l.saturated_fraction is not None and l.saturated_fraction >= SATURATED_FRACTION:
+            found.append(("saturated", l.name, (
+                f"{100 * l.saturated_fraction:.0f}% of the {l.activation} units of layer {l.name!r} are saturated "
+                f"(output at the ends of its range for every probe sample, g'(z) ≈ 0). {ADVICE['saturated']}"
+            )))
+    rms = [(l.name, l.grad_rms) for l in layers if l.grad_rms is not None]
+    if len(rms) >= 3 and all(math.isfinite(v) for _, v in rms):
+        (first, g_first), (last, g_last) = rms[0], rms[-1]
+        chain = " → ".join(f"{v:.2g}" for _, v in reversed(rms))
+        if g_last > 0 and g_first < g_last / VANISHING_RATIO:
+            found.append(("vanishing", None, (
+                f"Vanishing gradients: the RMS gradient shrinks layer by layer from the output back to the "
+                f"input ({chain}), {g_last / max(g_first, 1e-300):.3g}× smaller in {first!r} than in {last!r}. "
+                f"{ADVICE['vanishing']}"
+            )))
+        elif g_first > 0 and g_last < g_first / VANISHING_RATIO:
+            found.append(("exploding", None, (
+                f"Exploding gradients: the RMS gradient grows layer by layer from the output back to the "
+                f"input ({chain}), {g_first / max(g_last, 1e-300):.3g}× larger in {first!r} than in {last!r}. "
+                f"{ADVICE['exploding']}"
+            )))
+    found += _loss_problems(losses, stop_reason)
+    return found
+
+
+def _loss_problems(losses, stop_reason=None):
+    """Seed 000's tables read as loss curves, over the last ``LOSS_WINDOW`` epochs."""
+    losses = [float(v) for v in losses]
+    if stop_reason or any(not math.isfinite(v) for v in losses):
+        return [("diverged", None, f"Training diverged: the loss became NaN or infinite. {ADVICE['diverged']}")]
+    L = np.array(losses[-LOSS_WINDOW:])
+    if len(L) < 3:
+        return []
+    d = np.diff(L)
+    table = ", ".join(f"{v:.3g}" for v in L[-6:])
+    turns = np.sign(d[1:]) * np.sign(d[:-1]) < 0
+    swing = np.mean(np.abs(d)) / max(np.mean(L), 1e-12)
+    if len(turns) >= 2 and np.mean(turns) >= 0.8 and swing >= 0.05 and L.min() > 0.9 * L[0]:
+        return [("loss_oscillates", None, f"The training loss oscillates ({table}). {ADVICE['loss_oscillates']}")]
+    if np.mean(d > 0) >= 0.6 and L[-1] > 1.1 * L[0]:
+        return [("loss_grows", None, f"The training loss grows ({table}). {ADVICE['loss_grows']}")]
+    return []
+
+
+def _emit(problems, stacklevel):
+    for _, _, message in problems:
+        warnings.warn(message, DiagnosticWarning, stacklevel=stacklevel)
+
+
+def diagnose(model, X, y, losses=None, warn=True, max_samples=1024):
+    """Look for the training problems the lectures warn about.
+
+    Parameters
+    ----------
+    model : Sequential
+        A compiled model, usually after ``fit``.
+    X, y : array-like
+        A probe batch (the first ``max_samples`` rows are used).
+    losses : sequence of float, optional
+        Training loss per epoch; by default the ``"loss"`` of the model's
+        last ``fit`` (``model.history``).
+    warn : bool
+        Also issue every problem as a :class:`DiagnosticWarning`.
+
+    Returns
+    -------
+    Diagnosis
+        Per-layer dead/saturated fractions and gradient/weight norms, and
+        ``warnings`` in plain language with the lectures' advice.
+    """
+    X, Y, w = _prepare_probe(model, X, y, max_samples)
+    layers, loss = _probe(model, X, Y, w)
+    stop_reason = None
+    if losses is None:
+        history = getattr(model, "history", None)
+        losses = list(history.history.get("loss", [])) if history is not None else []
+        stop_reason = getattr(history, "stopped_reason", None) if history is not None else None
+        if stop_reason and "diverged" not in stop_reason:
+            stop_reason = None  # early stopping is not a problem
+    problems = _problems(layers, losses, stop_reason)
+    if warn:
+        _emit(problems, stacklevel=3)
+    return Diagnosis(layers=layers, loss=loss, losses=list(losses), problems=[(k, m) for k, _, m in problems])
+
+
+def _prepare_probe(model, X, y, max_samples):
+    if not hasattr(model, "layers") or not hasattr(model, "_prepare_xy"):
+        raise TypeError(f"model must be a glassnet Sequential model. Received: {type(model).__name__}")
+    if not getattr(model, "compiled", False):
+        raise ValueError("diagnose() needs a compiled model: call model.compile(optimizer, loss) first.")
+    if isinstance(max_samples, bool) or not isinstance(max_samples, int) or max_samples <= 0:
+        raise ValueError(f"max_samples must be a positive integer. Received: max_samples={max_samples!r}")
+    X, Y, w = model._prepare_xy(X, y)
+    return X[:max_samples], Y[:max_samples], None
+
+
+class Diagnostics(Callback):
+    """Measure the model after every epoch and warn about training problems.
+
+    Adds to the epoch's logs (so the History keeps them, one value per epoch)
+    ``"dead_relu/<layer>"`` (ReLU layers), ``"saturated/<layer>"``
+    (sigmoid/tanh layers), ``"grad_norm/<layer>"`` and
+    ``"weight_norm/<layer>"`` (layers with weights), measured on a fixed
+    probe batch in inference mode. Each kind of problem is warned about
+    once per layer, as a :class:`DiagnosticWarning`.
+
+    Parameters
+    ----------
+    x, y : array-like
+        The probe batch, e.g. part of the training data (at most
+        ``max_samples`` rows are used).
+    warn : bool
+        Issue warnings (they are always collected in :attr:`problems`).
+
+    Attributes
+    ----------
+    problems : list of (epoch, kind, message)
+    last : Diagnosis
+        The measurement after the latest epoch.
+    """
+
+    def __init__(self, x, y, warn=True, max_samples=256):
+        super().__init__()
+        self.x, self.y = x, y
+        self.warn = bool(warn)
+        self.max_samples = max_samples
+        self.problems = []
+        self.last = None
+
+    def on_train_begin(self, logs=None):
+        self._probe = _prepare_probe(self.model, self.x, self.y, self.max_samples)
+        self._losses = []
+        self._reported = set()
+        self.problems = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        X, Y, w = self._probe
+        layers, loss = _probe(self.model, X, Y, w)
+        if logs is not None:
+            self._losses.append(logs.get("loss", float("nan")))
+            for l in layers:
+                if l.dead_fraction is not None:
+                    logs[f"dead_relu/{l.name}"] = l.dead_fraction
+                if l.saturated_fraction is not None:
+                    logs[f"saturated/{l.name}"] = l.saturated_fraction
+                if l.grad_norm is not None:
+                    logs[f"grad_norm/{l.name}"] = l.grad_norm
+                    logs[f"weight_norm/{l.name}"] = l.weight_norm
+        found = _problems(layers, self._losses)
+        self.last = Diagnosis(layers=layers, loss=loss, losses=list(self._losses),
+                              problems=[(k, m) for k, _, m in found])
+        new = [(kind, where, message) for kind, where, message in found if (kind, where) not in self._reported]
+        for kind, where, message in new:
+            self._reported.add((kind, where))
+            self.problems.append((epoch, kind, message))
+        if self.warn:
+            _emit(new, stacklevel=4)

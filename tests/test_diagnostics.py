@@ -1,0 +1,156 @@
+"""Training diagnostics: dead ReLUs, saturation, vanishing gradients, learning rate (SPEC A11)."""
+
+import json
+import warnings
+
+import numpy as np
+import pytest
+
+from glassnet.datasets import make_circle
+from glassnet.diagnostics import DiagnosticWarning, Diagnostics, _loss_problems, diagnose
+from glassnet.layers import Dense
+from glassnet.models import Sequential
+from glassnet.models.training import DivergenceWarning
+from glassnet.optimizers import SGD, Adam
+
+
+@pytest.fixture
+def circle():
+    X, y = make_circle(400, seed=1)
+    return (X - X.mean(0)) / X.std(0), y
+
+
+def relu_net(learning_rate, seed=0):
+    model = Sequential([Dense(32, "relu", input_dim=2), Dense(32, "relu"), Dense(1, "sigmoid")], seed=seed)
+    model.compile(SGD(learning_rate), "binary_crossentropy")
+    return model
+
+
+def numpy_relu_outputs(model, X):
+    """Hidden-layer outputs recomputed from the weights, independently of glassnet's layers."""
+    W1, b1, W2, b2 = (w.astype(np.float64) for w in model.get_weights()[:4])
+    A1 = np.maximum(X @ W1 + b1, 0)
+    return A1, np.maximum(A1 @ W2 + b2, 0)
+
+
+def test_too_large_learning_rate_kills_relus_and_is_flagged(circle):
+    X, y = circle
+    model = relu_net(learning_rate=5.0)
+    callback = Diagnostics(X, y)
+    with pytest.warns(DiagnosticWarning, match="dead") as record:
+        history = model.fit(X, y, epochs=10, batch_size=32, verbose=0, callbacks=[callback])
+    messages = [str(w.message) for w in record if w.category is DiagnosticWarning]
+    assert any("Lower the learning rate" in m and "20-40%" in m for m in messages)
+
+    # The History holds one value per epoch for every measurement.
+    for key in ("dead_relu/dense", "dead_relu/dense_1", "grad_norm/dense", "weight_norm/dense_2",
+                "saturated/dense_2"):
+        assert len(history.history[key]) == 10, key
+    A1, A2 = numpy_relu_outputs(model, X[:256])  # the callback's probe: the first 256 samples
+    dead = [np.mean(np.all(A == 0, axis=0)) for A in (A1, A2)]
+    assert max(dead) >= 0.2
+    assert history.history["dead_relu/dense"][-1] == pytest.approx(dead[0])
+    assert history.history["dead_relu/dense_1"][-1] == pytest.approx(dead[1])
+
+    diagnosis = diagnose(model, X, y, warn=False, max_samples=256)
+    assert [l.dead_fraction for l in diagnosis.layers[:2]] == pytest.approx(dead)
+    assert any(kind == "dead_relu" for kind, _ in diagnosis.problems)
+    assert "Lower the learning rate" in str(diagnosis)
+    # Each problem is warned about once per layer, not every epoch.
+    assert len(callback.problems) == len({(k, m.split("'")[1] if "'" in m else k) for _, k, m in callback.problems})
+
+
+def test_deep_sigmoid_network_is_flagged_for_vanishing_gradients(circle):
+    X, y = circle
+    model = Sequential([Dense(16, "sigmoid", input_dim=2)] + [Dense(16, "sigmoid") for _ in range(7)]
+                       + [Dense(1, "sigmoid")], seed=0)
+    model.compile(SGD(0.1), "binary_crossentropy")
+    model.fit(X, y, epochs=3, batch_size=32, verbose=0)
+    with pytest.warns(DiagnosticWarning, match="Vanishing gradients") as record:
+        diagnosis = diagnose(model, X, y)
+    assert any("ReLU" in str(w.message) and "batch normalization" in str(w.message) for w in record)
+    assert [k for k, _ in diagnosis.problems] == ["vanishing"]
+    # RMS gradients against Sequential.gradients (inference mode, the probe's mode).
+    grads = model.gradients(X, y, training=False)[0::2]
+    rms = [np.linalg.norm(g) / np.sqrt(g.size) for g in grads]
+    np.testing.assert_allclose([l.grad_rms for l in diagnosis.layers], rms, rtol=1e-5)
+    assert rms[0] < rms[-1] / 100
+
+
+def test_healthy_run_gets_no_warning(circle):
+    X, y = circle
+    model = Sequential([Dense(16, "relu", input_dim=2), Dense(16, "relu"), Dense(1, "sigmoid")], seed=0)
+    model.compile(Adam(0.01), "binary_crossentropy", ["accuracy"])
+    callback = Diagnostics(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DiagnosticWarning)
+        history = model.fit(X, y, epochs=20, batch_size=32, verbose=0, callbacks=[callback])
+        diagnosis = diagnose(model, X, y)
+    assert history.history["accuracy"][-1] > 0.95
+    assert diagnosis.healthy and callback.problems == []
+    assert "No problems found" in str(diagnosis)
+    json.dumps(diagnosis.to_dict(), allow_nan=False)
+
+
+def test_saturated_sigmoid_units(rng):
+    X = rng.normal(size=(64, 3)) * 1000.0  # unscaled inputs drive every sigmoid to 0 or 1
+    y = rng.integers(0, 2, 64)
+    model = Sequential([Dense(8, "sigmoid", input_dim=3), Dense(1, "sigmoid")], seed=0)
+    model.compile("sgd", "binary_crossentropy")
+    diagnosis = diagnose(model, X, y, warn=False)
+    W, b = model.get_weights()[:2]
+    A = 0.5 * (1 + np.tanh((X @ W + b) / 2))  # σ(z), written so it never overflows
+    expected = np.mean(np.all((A < 0.01) | (A > 0.99), axis=0))
+    assert diagnosis.layers[0].saturated_fraction == pytest.approx(expected)
+    assert expected >= 0.5
+    assert ("saturated" in [k for k, _ in diagnosis.problems]) and "Standardize the inputs" in str(diagnosis)
+
+
+# Seed 000's f(x) = x² tables, read as loss curves.
+F_ETA_105 = [4, 4.84, 5.8564, 7.086244, 8.57435524, 10.3749698404, 12.553713506884]
+F_ETA_02 = [4, 1.44, 0.5184, 0.186624, 0.06718464, 0.0241864704]
+
+
+def test_loss_curves_like_the_seed_tables():
+    kinds = lambda losses: [k for k, _, _ in _loss_problems(losses)]
+    assert kinds(F_ETA_105) == ["loss_grows"]
+    assert kinds(F_ETA_02) == []
+    assert kinds([1.0, 1.6, 0.95, 1.7, 1.0, 1.6]) == ["loss_oscillates"]
+    assert kinds([0.6931, 0.6930, 0.6932, 0.6930, 0.6931]) == []  # a flat, noisy loss is no oscillation
+    assert kinds([1.0, float("nan")]) == ["diverged"]
+    assert "η = 1.05" in _loss_problems(F_ETA_105)[0][2]
+
+
+def test_divergence_is_reported(rng):
+    X, y = rng.normal(size=(32, 2)), rng.normal(size=32)
+    model = Sequential([Dense(8, input_dim=2), Dense(1)], seed=0)
+    model.compile(SGD(1e3), "mse")
+    with pytest.warns(DivergenceWarning):
+        model.fit(X, y, epochs=50, batch_size=32, verbose=0)
+    with pytest.warns(DiagnosticWarning, match="diverged"):
+        diagnosis = diagnose(model, X, y)
+    assert "lower it" in diagnosis.warnings[-1]
+
+
+def test_probe_changes_nothing(circle):
+    X, y = circle
+    model = relu_net(0.1)
+    model.fit(X, y, epochs=1, verbose=0)
+    before = model.get_weights()
+    grads = model._flat_grads.copy()
+    diagnose(model, X, y, warn=False)
+    for a, b in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(grads, model._flat_grads)
+
+
+def test_bad_input(circle):
+    X, y = circle
+    with pytest.raises(TypeError, match="Sequential"):
+        diagnose(object(), X, y)
+    with pytest.raises(ValueError, match="compile"):
+        diagnose(Sequential([Dense(1, input_dim=2)]), X, y)
+    with pytest.raises(ValueError, match="max_samples"):
+        diagnose(relu_net(0.1), X, y, max_samples=0)
+    with pytest.raises(ValueError, match="features"):
+        relu_net(0.1).fit(X, y, epochs=1, verbose=0, callbacks=[Diagnostics(X[:, :1], y)])
