@@ -1,0 +1,480 @@
+"""Pictures instead of numbers (SPEC E2): training curves, decision boundaries,
+confusion matrices, weights as images, gradient-descent paths, Hopfield recall
+and self-organizing maps.
+
+Every function returns a :class:`matplotlib.figure.Figure` and, given
+``path=``, saves it (PNG, SVG or PDF, chosen by the file's extension) with an
+atomic write: a temporary file in the same folder, then ``os.replace``. The
+figures are built without ``pyplot``, so they work with any backend
+(including ``Agg`` on a server) and never pop up windows; in Jupyter a
+returned Figure displays itself.
+
+matplotlib is an optional extra (``pip install glassnet[plots]``), imported
+only when a plot is made.
+"""
+
+import math
+import os
+import secrets
+
+import numpy as np
+
+from ._validation import check_array, check_positive_int
+
+__all__ = [
+    "plot_history",
+    "plot_decision_boundary",
+    "plot_confusion_matrix",
+    "plot_weights",
+    "plot_descent",
+    "plot_hopfield_recall",
+    "plot_som",
+    "save_figure",
+]
+
+_FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
+
+
+def _new_figure(figsize):
+    """A Figure with an Agg canvas, independent of pyplot's state."""
+    try:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise ImportError("glassnet.plots requires matplotlib: pip install glassnet[plots]") from None
+    fig = Figure(figsize=figsize, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def save_figure(fig, path, dpi=100):
+    """Save ``fig`` to ``path`` atomically; the format follows the extension
+    (``.png``, ``.svg``, ``.pdf``)."""
+    path = os.fspath(path)
+    ext = os.path.splitext(path)[1].lower()
+    if ext not in _FORMATS:
+        raise ValueError(f"path must end with one of {', '.join(_FORMATS)}. Received: path={path!r}")
+    folder, name = os.path.split(os.path.abspath(path))
+    # An exclusive create (not mkstemp, whose files are private 0600) so the
+    # picture gets the permissions the user's umask gives any new file.
+    tmp = os.path.join(folder, f".{name}.{os.getpid()}.{secrets.token_hex(4)}.part")
+    try:
+        with open(tmp, "xb") as f:
+            fig.savefig(f, format=_FORMATS[ext], dpi=dpi)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+    return path
+
+
+def _finish(fig, path):
+    if path is not None:
+        save_figure(fig, path)
+    return fig
+
+
+# --- training --------------------------------------------------------------------------
+
+def plot_history(history, metrics=None, path=None):
+    """Loss and metric curves per epoch, training and validation together.
+
+    Parameters
+    ----------
+    history : History or dict
+        ``model.fit(...)``'s result or its ``.history`` dict.
+    metrics : list of str, optional
+        Which curves, one panel each (default: every key without ``val_``
+        that has no ``/``). A name that prefixes ``/``-keys, such as
+        ``"grad_norm"`` or ``"dead_relu"`` from the Diagnostics callback,
+        draws all its layers in one panel (gradient norms on a log scale).
+    """
+    logs = getattr(history, "history", history)
+    if not isinstance(logs, dict) or not logs:
+        raise ValueError(f"history must be a History or a non-empty dict of lists. Received: {type(history).__name__}")
+    if metrics is None:
+        metrics = [k for k in logs if not k.startswith("val_") and "/" not in k]
+    elif isinstance(metrics, str):
+        metrics = [metrics]
+    panels = []
+    for name in metrics:
+        keys = [k for k in (name, f"val_{name}") if k in logs] or [k for k in logs if k.startswith(f"{name}/")]
+        if not keys:
+            raise ValueError(f"history has no {name!r}. Available: {', '.join(logs)}")
+        panels.append((name, keys))
+    fig = _new_figure((4.5 * len(panels), 3.4))
+    axes = fig.subplots(1, len(panels), squeeze=False)[0]
+    for ax, (name, keys) in zip(axes, panels):
+        for key in keys:
+            values = np.asarray(logs[key], dtype=float)
+            label = "validation" if key.startswith("val_") else ("training" if "/" not in key else key.split("/", 1)[1])
+            ax.plot(np.arange(1, len(values) + 1), values, marker="o" if len(values) < 30 else None, ms=3, label=label)
+        if name.endswith("norm"):
+            ax.set_yscale("log")
+        ax.set_title(name)
+        ax.set_xlabel("epoch")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize="small")
+    return _finish(fig, path)
+
+
+def _labels(y):
+    """Class labels from labels, one-hot rows or probabilities."""
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] > 1:
+        return np.argmax(y, axis=1)
+    y = y.reshape(-1)
+    if np.issubdtype(y.dtype, np.floating) and not np.all(y == np.round(y)):
+        return (y >= 0.5).astype(int)
+    return y.astype(int)
+
+
+def _probabilities(model, X):
+    """``(n, k)`` scores of a glassnet model (``predict``) or of an estimator
+    with ``predict_proba``; for one output, the probability of class 1."""
+    if hasattr(model, "predict_proba"):
+        P = np.asarray(model.predict_proba(X), dtype=float)
+    elif hasattr(model, "predict"):
+        P = np.asarray(model.predict(X), dtype=float)
+    else:
+        raise TypeError(f"model must have predict_proba(X) or predict(X). Received: {type(model).__name__}")
+    return P.reshape(len(X), -1)
+
+
+def plot_decision_boundary(model, X, y=None, resolution=200, ax=None, title=None, path=None):
+    """The decision surface of a 2-D classifier with the data on top.
+
+    Parameters
+    ----------
+    model : glassnet model or estimator
+        Anything with ``predict_proba(X)`` (scikit-learn, glassnet.sklearn)
+        or ``predict(X)`` returning scores (a glassnet ``Sequential``).
+    X : array-like, shape (n, 2)
+    y : array-like, optional
+        Labels (0/1, ±1, integers or one-hot rows) to colour the points.
+    resolution : int
+        Grid points per axis.
+    ax : matplotlib Axes, optional
+        Draw into an existing Axes instead of a new Figure.
+
+    Two classes: the colour is P(class 1) with the 0.5 contour as the
+    boundary; more classes: the colour of the most likely class.
+    """
+    X = check_array(X, "X", ndim=2)
+    if X.shape[1] != 2:
+        raise ValueError(f"X must have 2 features for a decision-boundary plot. Received shape {X.shape}.")
+    resolution = check_positive_int(resolution, "resolution")
+    pad = 0.1 * (X.max(0) - X.min(0)) + 1e-9
+    lo, hi = X.min(0) - pad, X.max(0) + pad
+    g1, g2 = np.meshgrid(np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution))
+    P = _probabilities(model, np.column_stack([g1.ravel(), g2.ravel()]))
+    fig = _new_figure((5, 4.5)) if ax is None else ax.figure
+    ax = ax if ax is not None else fig.add_subplot()
+    if P.shape[1] <= 2:
+        p = (P[:, -1] if P.shape[1] == 2 else P[:, 0]).reshape(g1.shape)
+        probability = np.nanmin(p) >= 0 and np.nanmax(p) <= 1
+        levels = np.linspace(0, 1, 21) if probability else np.linspace(np.nanmin(p), np.nanmax(p) + 1e-12, 21)
+        mesh = ax.contourf(g1, g2, p, levels=levels, cmap="RdBu_r", alpha=0.8)
+        if np.nanmin(p) < 0.5 < np.nanmax(p):
+            ax.contour(g1, g2, p, levels=[0.5], colors="k", linewidths=1.5)
+        fig.colorbar(mesh, ax=ax, label="P(class 1)" if probability else "output", ticks=levels[::4])
+        cmap = "RdBu_r"
+    else:
+        k = P.shape[1]
+        cls = np.argmax(P, axis=1).reshape(g1.shape)
+        ax.contourf(g1, g2, cls, levels=np.arange(k + 1) - 0.5, cmap="tab10", vmin=-0.5, vmax=9.5, alpha=0.45)
+        cmap = "tab10"
+    if y is not None:
+        labels = _labels(y)
+        if len(labels) != len(X):
+            raise ValueError(f"X and y must have the same number of samples. Received {len(X)} and {len(labels)}.")
+        if P.shape[1] <= 2:
+            labels = (labels > 0).astype(int)  # 0/1 and −1/+1 alike
+            ax.scatter(X[:, 0], X[:, 1], c=labels, cmap=cmap, vmin=-0.25, vmax=1.25, edgecolors="k", s=18)
+        else:
+            ax.scatter(X[:, 0], X[:, 1], c=labels, cmap=cmap, vmin=-0.5, vmax=9.5, edgecolors="k", s=18)
+    ax.set_xlim(lo[0], hi[0])
+    ax.set_ylim(lo[1], hi[1])
+    ax.set_xlabel("x1")
+    ax.set_ylabel("x2")
+    ax.set_title(title or "decision boundary")
+    return _finish(fig, path)
+
+
+def plot_confusion_matrix(y_true, y_pred, labels=None, normalize=False, path=None):
+    """``C[i, j]``: samples of true class i predicted as j, annotated with the counts.
+
+    ``y_true`` and ``y_pred`` may be labels, one-hot rows or probabilities
+    (the largest column, or ≥ 0.5 for one column, is the class).
+    ``normalize=True`` shows each row as fractions of its true class.
+    """
+    from .metrics import confusion_matrix
+
+    t, p = _labels(y_true), _labels(y_pred)
+    if labels is not None:
+        labels = [str(v) for v in labels]
+    k = len(labels) if labels is not None else None
+    C = confusion_matrix(t, p, num_classes=k)
+    k = C.shape[0]
+    shown = C / np.maximum(C.sum(axis=1, keepdims=True), 1) if normalize else C
+    fig = _new_figure((1.0 + 0.55 * k, 0.8 + 0.5 * k) if k > 6 else (4.5, 4))
+    ax = fig.add_subplot()
+    im = ax.imshow(shown, cmap="Blues", vmin=0)
+    fig.colorbar(im, ax=ax)
+    names = labels or [str(i) for i in range(k)]
+    ax.set_xticks(range(k), names)
+    ax.set_yticks(range(k), names)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(f"confusion matrix (accuracy {np.trace(C) / max(C.sum(), 1):.3f})")
+    top = shown.max() if shown.size else 0
+    for i in range(k):
+        for j in range(k):
+            text = f"{shown[i, j]:.2f}" if normalize else str(C[i, j])
+            ax.text(j, i, text, ha="center", va="center", fontsize=8 if k > 6 else 10,
+                    color="white" if shown[i, j] > 0.6 * top else "black")
+    return _finish(fig, path)
+
+
+def plot_weights(weights, shape=None, max_units=64, path=None):
+    """The first layer's weights as images: one image per neuron (MNIST: 28×28).
+
+    Parameters
+    ----------
+    weights : Sequential or array of shape (n_inputs, units)
+        A model (its first layer with weights ``W``) or ``W`` itself.
+    shape : tuple (height, width), optional
+        Image shape of one column of ``W`` (default: square, √n_inputs).
+    max_units : int
+        Show at most this many neurons.
+
+    Each image is drawn on a diverging scale symmetric about 0: red
+    pixels excite the neuron, blue ones inhibit it.
+    """
+    W = weights
+    if hasattr(weights, "layers"):
+        layer = next((l for l in weights.layers if "W" in getattr(l, "params", {})), None)
+        if layer is None:
+            raise ValueError("The model has no layer with weights W (is it built?).")
+        W = layer.params["W"]
+    W = check_array(W, "weights", ndim=2)
+    n_in, units = W.shape
+    if shape is None:
+        side = math.isqrt(n_in)
+        if side * side != n_in:
+            raise ValueError(f"Cannot infer a square image shape from {n_in} inputs; pass shape=(height, width).")
+        shape = (side, side)
+    if int(np.prod(shape)) != n_in:
+        raise ValueError(f"shape={tuple(shape)} holds {int(np.prod(shape))} pixels, but the weights have {n_in} inputs.")
+    units = min(units, check_positive_int(max_units, "max_units"))
+    cols = math.ceil(math.sqrt(units))
+    rows = math.ceil(units / cols)
+    fig = _new_figure((1.3 * cols + 0.8, 1.3 * rows + 0.4))
+    axes = fig.subplots(rows, cols, squeeze=False)
+    scale = float(np.abs(W[:, :units]).max()) or 1.0
+    im = None
+    for j, ax in enumerate(axes.ravel()):
+        ax.set_axis_off()
+        if j < units:
+            im = ax.imshow(W[:, j].reshape(shape), cmap="RdBu_r", vmin=-scale, vmax=scale)
+            ax.set_title(str(j), fontsize=7)
+    fig.colorbar(im, ax=axes, shrink=0.8)
+    fig.suptitle("first-layer weights, one image per neuron")
+    return _finish(fig, path)
+
+
+# --- classic demos ---------------------------------------------------------------------
+
+def plot_descent(trace, f=None, path=None):
+    """Gradient descent's path on ``f`` (seed 000's tables as a picture).
+
+    Parameters
+    ----------
+    trace : DescentTrace or dict of {label: DescentTrace}
+        From :func:`glassnet.descent.gradient_descent` (or ``compare_optimizers``).
+    f : callable, optional
+        The function, to draw its curve (1-D) or contour lines (2-D);
+        without it only the path is drawn.
+
+    1-D: the curve f(x) with the iterates (x_k, f(x_k)) joined by arrows;
+    2-D: contour lines of f with the path of x_k.
+    """
+    traces = trace if isinstance(trace, dict) else {None: trace}
+    first = next(iter(traces.values()), None)
+    if first is None or not hasattr(first, "x") or not hasattr(first, "fx"):
+        raise TypeError(f"trace must be a DescentTrace or a dict of them. Received: {type(trace).__name__}")
+    dims = {1 if t.x.ndim == 1 else t.x.shape[1] for t in traces.values()}
+    if len(dims) != 1 or dims.pop() not in (1, 2):
+        raise ValueError("plot_descent draws paths in 1-D or 2-D only, all of the same dimension.")
+    fig = _new_figure((6, 4.5))
+    ax = fig.add_subplot()
+    finite = np.concatenate([np.asarray(t.x, float).reshape(len(t.x), -1) for t in traces.values()])
+    finite = finite[np.isfinite(finite).all(axis=1)]
+    lo, hi = finite.min(0), finite.max(0)
+    pad = 0.15 * (hi - lo) + 0.5
+    for n, (label, t) in enumerate(traces.items()):
+        color = f"C{n}"
+        name = label or f"η = {t.learning_rate:g} ({t.verdict})"
+        if first.x.ndim == 1:
+            ax.plot(t.x, t.fx, "o", color=color, ms=4, label=name, zorder=3)
+            for k in range(len(t.x) - 1):
+                ax.annotate("", (t.x[k + 1], t.fx[k + 1]), (t.x[k], t.fx[k]),
+                            arrowprops=dict(arrowstyle="->", color=color, lw=1), zorder=2)
+        else:
+            ax.plot(t.x[:, 0], t.x[:, 1], "o-", color=color, ms=3, lw=1, label=name, zorder=3)
+    if first.x.ndim == 1:
+        if f is not None:
+            grid = np.linspace(lo[0] - pad[0], hi[0] + pad[0], 400)
+            ax.plot(grid, [float(f(v)) for v in grid], "k-", lw=1, label="f(x)", zorder=1)
+        ax.set_xlabel("x")
+        ax.set_ylabel("f(x)")
+    else:
+        if f is not None:
+            g1, g2 = np.meshgrid(np.linspace(lo[0] - pad[0], hi[0] + pad[0], 120),
+                                 np.linspace(lo[1] - pad[1], hi[1] + pad[1], 120))
+            F = np.array([float(f(np.array([a, b]))) for a, b in zip(g1.ravel(), g2.ravel())]).reshape(g1.shape)
+            ax.contour(g1, g2, F, levels=20, cmap="viridis", linewidths=0.8, zorder=1)
+        ax.set_xlabel("x1")
+        ax.set_ylabel("x2")
+    ax.set_title("gradient descent: x ← x − η·∇f(x)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="small")
+    return _finish(fig, path)
+
+
+def _images(patterns, shape, name):
+    P = np.asarray(patterns)
+    if P.ndim == 1:
+        P = P[None, :]
+    if P.ndim == 3:
+        return P
+    if P.ndim != 2:
+        raise ValueError(f"{name} must have shape (p, N) or (p, height, width). Received shape {P.shape}.")
+    if shape is None:
+        side = math.isqrt(P.shape[1])
+        if side * side != P.shape[1]:
+            raise ValueError(f"Cannot infer a square image shape from N={P.shape[1]}; pass shape=(height, width).")
+        shape = (side, side)
+    return P.reshape(len(P), *shape)
+
+
+def plot_hopfield_recall(stored, noisy, recalled, shape=None, labels=None, trace=None, path=None):
+    """Hopfield recall side by side: the stored pattern, the noisy start and
+    what the network recalled, one row per pattern (+1 black, −1 white).
+
+    Parameters
+    ----------
+    stored, noisy, recalled : array-like, shape (p, N) or (p, height, width)
+        Bipolar patterns, row ``i`` of each belonging together.
+    shape : tuple, optional
+        Image shape for flat patterns (default square).
+    labels : list of str, optional
+        A name per row (e.g. the bitmap names of ``load_bitmaps``).
+    trace : HopfieldTrace, optional
+        ``recall(..., return_trace=True)``'s trace: adds the energy
+        E(s) = −½ sᵀWs of every state, which never rises in async mode.
+    """
+    S, N_, R = (_images(a, shape, n) for a, n in ((stored, "stored"), (noisy, "noisy"), (recalled, "recalled")))
+    if not (len(S) == len(N_) == len(R)) or not (S.shape[1:] == N_.shape[1:] == R.shape[1:]):
+        raise ValueError(f"stored, noisy and recalled must hold the same number of equal-shaped patterns. "
+                         f"Received shapes {S.shape}, {N_.shape}, {R.shape}.")
+    p = len(S)
+    extra = 1 if trace is not None else 0
+    fig = _new_figure((2.0 * (3 + 2 * extra), 1.9 * p + 0.4))
+    grid = fig.add_gridspec(p, 3 + extra, width_ratios=[1, 1, 1] + [2] * extra)
+    for i in range(p):
+        wrong = int(np.sum(R[i] != S[i]))
+        for j, (img, title) in enumerate(((S[i], "stored"), (N_[i], "noisy"), (R[i], "recalled"))):
+            ax = fig.add_subplot(grid[i, j])
+            ax.imshow(img, cmap="gray_r", vmin=-1, vmax=1)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if i == 0:
+                ax.set_title(title)
+            if j == 0 and labels is not None:
+                ax.set_ylabel(str(labels[i]))
+            if j == 1:
+                ax.set_xlabel(f"{int(np.sum(N_[i] != S[i]))} bits flipped", fontsize=8)
+            if j == 2:
+                ax.set_xlabel("exact" if wrong == 0 else f"{wrong} bits wrong", fontsize=8)
+    if trace is not None:
+        ax = fig.add_subplot(grid[:, 3])
+        E = np.asarray(trace.energies)
+        ax.plot(np.arange(len(E)), E.reshape(len(E), -1))
+        ax.set_xlabel("update")
+        ax.set_ylabel("energy E(s) = −½ sᵀWs")
+        ax.set_title("energy during recall")
+        ax.grid(alpha=0.3)
+    return _finish(fig, path)
+
+
+def _draw_map(ax, som, values, title, cmap):
+    """Values of a SOM's neurons on its grid: squares, or hexagons on a hexagonal grid."""
+    rows, cols = som.grid
+    V = np.asarray(values, dtype=float).reshape(rows, cols)
+    if som.topology == "hexagonal":
+        from matplotlib.collections import PolyCollection
+
+        C = som.coordinates_  # (row·√3/2, col + ½·(row odd))
+        angles = np.deg2rad(np.arange(6) * 60 + 30)
+        radius = 1 / math.sqrt(3)
+        hexagon = radius * np.column_stack([np.cos(angles), np.sin(angles)])
+        polys = [hexagon + (c[1], -c[0]) for c in C]
+        coll = PolyCollection(polys, array=V.ravel(), cmap=cmap, edgecolors="face")
+        ax.add_collection(coll)
+        ax.set_xlim(-1, cols + 0.5)
+        ax.set_ylim(-C[:, 0].max() - 1, 1)
+        ax.set_aspect("equal")
+        mappable = coll
+    else:
+        mappable = ax.imshow(V, cmap=cmap)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_title(title, fontsize=9)
+    ax.figure.colorbar(mappable, ax=ax, shrink=0.8)
+
+
+def plot_som(som, feature_names=None, X=None, components=True, path=None):
+    """A trained self-organizing map: its U-matrix and its component planes.
+
+    Parameters
+    ----------
+    som : glassnet.classic.SOM
+        Fitted.
+    feature_names : list of str, optional
+        Titles of the component planes.
+    X : array-like, optional
+        Data whose winner counts are marked on the U-matrix (marker size
+        grows with the number of samples a neuron wins).
+    components : bool
+        Also draw one plane per input feature: weight k of every neuron.
+
+    The U-matrix shows each neuron's mean distance to its grid neighbours:
+    light valleys are clusters, dark ridges the borders between them.
+    """
+    if not hasattr(som, "weights_") or not hasattr(som, "u_matrix"):
+        raise TypeError(f"som must be a fitted glassnet.classic.SOM. Received: {type(som).__name__}")
+    W = som.weights_
+    n_features = W.shape[1]
+    names = list(feature_names) if feature_names is not None else [f"x{k + 1}" for k in range(n_features)]
+    if len(names) != n_features:
+        raise ValueError(f"feature_names must have {n_features} names. Received {len(names)}.")
+    panels = 1 + (n_features if components else 0)
+    cols = min(panels, 4)
+    rows = math.ceil(panels / cols)
+    fig = _new_figure((3.3 * cols, 3.0 * rows))
+    axes = fig.subplots(rows, cols, squeeze=False).ravel()
+    _draw_map(axes[0], som, som.u_matrix(), "U-matrix", "bone_r")
+    if X is not None:
+        hits = som.winner_map(X).ravel()
+        C = som.coordinates_ if som.topology == "hexagonal" else np.column_stack(np.divmod(np.arange(len(hits)), som.grid[1]))
+        xs, ys = (C[:, 1], -C[:, 0]) if som.topology == "hexagonal" else (C[:, 1], C[:, 0])
+        size = 60 * hits / max(hits.max(), 1)
+        axes[0].scatter(xs[hits > 0], ys[hits > 0], s=size[hits > 0], c="tab:red", alpha=0.7)
+    if components:
+        for k in range(n_features):
+            _draw_map(axes[k + 1], som, W[:, k], f"component plane: {names[k]}", "viridis")
+    for ax in axes[panels:]:
+        ax.set_axis_off()
+    return _finish(fig, path)

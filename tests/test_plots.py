@@ -1,0 +1,188 @@
+"""Plots render under Agg, show the right data and are saved atomically (SPEC E2)."""
+
+import os
+import sys
+
+import numpy as np
+import pytest
+
+matplotlib = pytest.importorskip("matplotlib")
+matplotlib.use("Agg")
+import matplotlib.image  # noqa: E402
+
+from glassnet import plots  # noqa: E402
+from glassnet.classic.bitmaps import load_bitmaps  # noqa: E402
+from glassnet.classic.hopfield import Hopfield, flip_bits  # noqa: E402
+from glassnet.classic.som import SOM  # noqa: E402
+from glassnet.descent import compare_optimizers, gradient_descent  # noqa: E402
+from glassnet.layers import Dense  # noqa: E402
+from glassnet.models import Sequential  # noqa: E402
+
+
+def assert_not_blank(path, min_variance=1e-3):
+    """The PNG is an image whose pixels vary (a blank canvas has variance 0)."""
+    image = matplotlib.image.imread(str(path))
+    assert image.ndim == 3 and image.shape[0] > 100 and image.shape[1] > 100
+    rgb = image[..., :3]
+    assert rgb.var() > min_variance
+    # Not one flat colour with a few specks: many distinct pixel values.
+    assert len(np.unique(rgb.reshape(-1, 3), axis=0)) > 20
+
+
+@pytest.fixture
+def circle_model(rng):
+    X = rng.normal(size=(120, 2))
+    y = (np.hypot(X[:, 0], X[:, 1]) < 1).astype(int)
+    model = Sequential([Dense(8, "tanh", input_dim=2), Dense(1, "sigmoid")], seed=0)
+    model.compile("adam", "binary_crossentropy", ["accuracy"])
+    history = model.fit(X, y, epochs=5, batch_size=32, verbose=0, validation_split=0.25)
+    return model, X, y, history
+
+
+def test_history_curves(circle_model, tmp_path):
+    _, _, _, history = circle_model
+    fig = plots.plot_history(history, path=tmp_path / "history.png")
+    assert_not_blank(tmp_path / "history.png")
+    axes = fig.get_axes()
+    assert [ax.get_title() for ax in axes] == ["loss", "accuracy"]
+    train, val = axes[0].get_lines()
+    np.testing.assert_allclose(train.get_ydata(), history.history["loss"])
+    np.testing.assert_allclose(val.get_ydata(), history.history["val_loss"])
+    np.testing.assert_array_equal(train.get_xdata(), [1, 2, 3, 4, 5])
+    # A group of per-layer keys (as the Diagnostics callback writes them) in one panel.
+    logs = {"loss": [1.0, 0.5], "grad_norm/dense": [1.0, 2.0], "grad_norm/dense_1": [3.0, 1.0]}
+    fig = plots.plot_history(logs, metrics=["grad_norm"])
+    assert [line.get_label() for line in fig.get_axes()[0].get_lines()] == ["dense", "dense_1"]
+    assert fig.get_axes()[0].get_yscale() == "log"
+    with pytest.raises(ValueError, match="no 'f1'"):
+        plots.plot_history(history, metrics=["f1"])
+
+
+def test_decision_boundary_glassnet_and_predict_proba(circle_model, tmp_path):
+    model, X, y, _ = circle_model
+    fig = plots.plot_decision_boundary(model, X, y, resolution=60, path=tmp_path / "boundary.png")
+    assert_not_blank(tmp_path / "boundary.png")
+    ax = fig.get_axes()[0]
+    lo, hi = ax.get_xlim()
+    assert lo < X[:, 0].min() and hi > X[:, 0].max()
+
+    class Threshold:  # scikit-learn's interface: P(class 1) = 1 when x1 > 0
+        def predict_proba(self, Z):
+            p = (Z[:, 0] > 0).astype(float)
+            return np.column_stack([1 - p, p])
+
+    labels = (X[:, 0] > 0).astype(int) * 2 - 1  # bipolar labels are accepted
+    plots.plot_decision_boundary(Threshold(), X, labels, resolution=50, path=tmp_path / "sk.png")
+    assert_not_blank(tmp_path / "sk.png")
+    # Three classes: the most likely class's colour.
+    three = Sequential([Dense(3, "softmax", input_dim=2)], seed=1)
+    plots.plot_decision_boundary(three, X, np.eye(3)[np.arange(len(X)) % 3], resolution=40,
+                                 path=tmp_path / "three.png")
+    assert_not_blank(tmp_path / "three.png")
+    with pytest.raises(ValueError, match="2 features"):
+        plots.plot_decision_boundary(model, np.zeros((4, 3)))
+
+
+def test_confusion_matrix_counts(rng, tmp_path):
+    y_true = rng.integers(0, 4, 200)
+    y_pred = np.where(rng.random(200) < 0.7, y_true, rng.integers(0, 4, 200))
+    fig = plots.plot_confusion_matrix(y_true, np.eye(4)[y_pred], labels="abcd", path=tmp_path / "cm.png")
+    assert_not_blank(tmp_path / "cm.png")
+    expected = np.zeros((4, 4), int)
+    for t, p in zip(y_true, y_pred):
+        expected[t, p] += 1
+    texts = [int(t.get_text()) for t in fig.get_axes()[0].texts]
+    np.testing.assert_array_equal(np.array(texts).reshape(4, 4), expected)
+    np.testing.assert_array_equal(fig.get_axes()[0].images[0].get_array(), expected)
+    assert f"{np.trace(expected) / 200:.3f}" in fig.get_axes()[0].get_title()
+
+
+def test_first_layer_weights_as_mnist_images(tmp_path):
+    model = Sequential([Dense(12, "relu", input_dim=784), Dense(10, "softmax")], seed=0)
+    model.build()
+    fig = plots.plot_weights(model, path=tmp_path / "weights.png")
+    assert_not_blank(tmp_path / "weights.png")
+    images = [ax.images[0] for ax in fig.get_axes() if ax.images]
+    assert len(images) == 12
+    W = model.get_weights()[0]
+    for j, image in enumerate(images):
+        np.testing.assert_array_equal(image.get_array(), W[:, j].reshape(28, 28))
+    with pytest.raises(ValueError, match="shape"):
+        plots.plot_weights(np.zeros((10, 3)))
+
+
+def test_descent_paths(tmp_path):
+    trace = gradient_descent(lambda x: x**2, 2.0, 1.05, steps=12, grad=lambda x: 2 * x)
+    fig = plots.plot_descent(trace, f=lambda x: x**2, path=tmp_path / "descent.png")
+    assert_not_blank(tmp_path / "descent.png")
+    points = fig.get_axes()[0].get_lines()[0]
+    np.testing.assert_allclose(points.get_xdata(), trace.x)  # 2, −2.2, 2.42, ... as in seed 000
+    np.testing.assert_allclose(points.get_ydata()[:3], [4, 4.84, 5.8564])
+    assert "diverges" in points.get_label()
+
+    f2 = lambda v: v[0] ** 2 + 3 * v[1] ** 2
+    paths = compare_optimizers(f2, np.array([2.0, 1.5]), steps=20)
+    fig = plots.plot_descent(paths, f=f2, path=tmp_path / "descent2.svg")
+    assert (tmp_path / "descent2.svg").read_text().lstrip().startswith("<?xml")
+    labels = [line.get_label() for line in fig.get_axes()[0].get_lines()]
+    assert labels == list(paths)
+    plots.plot_descent(paths, path=tmp_path / "descent2.png")  # without f: the paths only
+    assert_not_blank(tmp_path / "descent2.png")
+
+
+def test_hopfield_recall(tmp_path):
+    images, names = load_bitmaps("HTX")
+    net = Hopfield(random_state=0).fit(images)
+    noisy = flip_bits(images, 0.1, random_state=1)
+    recalled, trace = net.recall(noisy, return_trace=True)
+    fig = plots.plot_hopfield_recall(images, noisy, recalled, labels=names, trace=trace,
+                                     path=tmp_path / "hopfield.png")
+    assert_not_blank(tmp_path / "hopfield.png")
+    shown = [ax.images[0].get_array() for ax in fig.get_axes() if ax.images]
+    assert len(shown) == 9
+    for i in range(3):
+        np.testing.assert_array_equal(shown[3 * i], images[i])
+        np.testing.assert_array_equal(shown[3 * i + 1], noisy[i])
+        np.testing.assert_array_equal(shown[3 * i + 2], recalled[i])
+    flat = plots.plot_hopfield_recall(images.reshape(3, -1), noisy.reshape(3, -1), recalled.reshape(3, -1))
+    assert sum(1 for ax in flat.get_axes() if ax.images) == 9
+    with pytest.raises(ValueError, match="same number"):
+        plots.plot_hopfield_recall(images, noisy[:2], recalled)
+
+
+@pytest.mark.parametrize("topology", ["rectangular", "hexagonal"])
+def test_som_u_matrix_and_component_planes(topology, rng, tmp_path):
+    data = np.vstack([rng.normal(c, 0.3, (60, 3)) for c in ([0, 0, 0], [3, 0, 1], [0, 3, 2])])
+    som = SOM(grid=(6, 7), topology=topology, epochs=3, random_state=0).fit(data)
+    fig = plots.plot_som(som, feature_names=["a", "b", "c"], X=data, path=tmp_path / "som.png")
+    assert_not_blank(tmp_path / "som.png")
+    titles = [ax.get_title() for ax in fig.get_axes() if ax.get_title()]
+    assert titles == ["U-matrix", "component plane: a", "component plane: b", "component plane: c"]
+    first = fig.get_axes()[0]
+    values = first.images[0].get_array() if topology == "rectangular" else first.collections[0].get_array()
+    np.testing.assert_allclose(np.asarray(values).ravel(), som.u_matrix().ravel())
+    with pytest.raises(TypeError, match="fitted"):
+        plots.plot_som(SOM())
+
+
+def test_saving_is_atomic_and_checked(circle_model, tmp_path):
+    _, _, _, history = circle_model
+    target = tmp_path / "curves.png"
+    target.write_bytes(b"old")
+    plots.plot_history(history, path=target)
+    assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["curves.png"]  # no temporary file left
+    umask = os.umask(0)
+    os.umask(umask)
+    new = tmp_path / "new.png"
+    plots.plot_history(history, path=new)
+    assert new.stat().st_mode & 0o777 == 0o666 & ~umask
+    with pytest.raises(ValueError, match="must end with one of"):
+        plots.plot_history(history, path=tmp_path / "curves.jpg")
+    assert not (tmp_path / "curves.jpg").exists()
+
+
+def test_missing_matplotlib_gives_install_hint(monkeypatch, circle_model):
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
+    with pytest.raises(ImportError, match=r"pip install glassnet\[plots\]"):
+        plots.plot_history(circle_model[3])
