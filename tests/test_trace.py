@@ -140,6 +140,37 @@ def test_apply_true_makes_the_step():
     assert model.optimizer.iterations == 1
 
 
+def test_seed_003_tanh_sigmoid_partial_derivatives():
+    """Seed 003's example ŷ = S(w_gf0 + w_gf1 tanh(w_xg0 + w_xg1 x1 + w_xg2 x2)), e = (y − f)²/2."""
+    w_xg0, w_xg1, w_xg2, w_gf0, w_gf1 = 0.1, -0.4, 0.7, -0.2, 1.3
+    xa, xb, y_, eta_ = 0.5, -1.5, 1.0, 0.3
+    z_g = w_xg0 + w_xg1 * xa + w_xg2 * xb
+    g = math.tanh(z_g)
+    z_f = w_gf0 + w_gf1 * g
+    f = sigmoid(z_f)
+    S1, tanh1 = f * (1 - f), 1 - g * g  # S'(z_f), tanh'(z_g)
+    d = {
+        "w_gf0": -(y_ - f) * S1,
+        "w_gf1": -(y_ - f) * S1 * g,
+        "w_xg0": -(y_ - f) * S1 * w_gf1 * tanh1,
+        "w_xg1": -(y_ - f) * S1 * w_gf1 * tanh1 * xa,
+        "w_xg2": -(y_ - f) * S1 * w_gf1 * tanh1 * xb,
+    }
+    model = Sequential([Dense(1, "tanh", input_dim=2), Dense(1, "sigmoid")], dtype="float64")
+    model.compile(optimizers.SGD(learning_rate=eta_), "squared_error")
+    model.build()
+    model.set_weights([np.array([[w_xg1], [w_xg2]]), np.array([w_xg0]), np.array([[w_gf1]]), np.array([w_gf0])])
+    hidden, out = trace(model, [xa, xb], [y_]).layers
+    assert out.a[0, 0] == pytest.approx(f, rel=1e-14)
+    got = {
+        "w_gf0": out.grads["b"][0], "w_gf1": out.grads["W"][0, 0], "w_xg0": hidden.grads["b"][0],
+        "w_xg1": hidden.grads["W"][0, 0], "w_xg2": hidden.grads["W"][1, 0],
+    }
+    assert got == pytest.approx(d, rel=1e-12)
+    # w ← w − η ∂e/∂w
+    assert hidden.updates["W"][1, 0] == pytest.approx(-eta_ * d["w_xg2"], rel=1e-12)
+
+
 # --- 2. random networks: gradients and the update ---------------------------------------
 DIFFERENTIABLE = sorted(set(activations.ACTIVATIONS) - {"step", "heaviside", "sign", "sgn", "argmax"})
 
