@@ -136,6 +136,18 @@ def test_spurious_and_mixture_states():
     assert trace.kinds == ["spurious"] and np.abs(over.patterns_ @ final).max() < 100
 
 
+def test_flip_bits_flips_exactly_the_fraction_per_pattern():
+    P = np.ones((4, 10, 10), dtype=int)
+    noisy = flip_bits(P, 0.25, random_state=0)
+    assert ((noisy == -1).reshape(4, -1).sum(axis=1) == 25).all()
+    # Positions are drawn over the whole 10×10 pattern, not row by row.
+    # (row by row, each 10-pixel row would get round(2.5) = 2 flips, never 4 or more)
+    assert (noisy == -1).sum(axis=2).max() > 3
+    assert (P == 1).all()  # the input is untouched
+    np.testing.assert_array_equal(flip_bits(P, 0.25, random_state=0), noisy)
+    assert (flip_bits(np.ones(8), 0.5, random_state=1) == -1).sum() == 4
+
+
 def test_reproducible_with_random_state(rng):
     P = rng.choice([-1, 1], size=(4, 50))
     start = rng.choice([-1, 1], size=50)

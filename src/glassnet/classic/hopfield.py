@@ -45,15 +45,18 @@ def _check_bipolar(P, name):
 def flip_bits(pattern, fraction, random_state=None):
     """Return a copy of bipolar ``pattern`` with ``round(fraction·N)`` bits flipped.
 
-    Each row of a 2-D input gets its own randomly chosen positions.
+    A 1-D input is one pattern of N bits; otherwise the first axis indexes the
+    patterns (e.g. images of shape (p, 10, 10), N = 100) and each pattern gets
+    its own randomly chosen positions.
     """
     fraction = check_number(fraction, "fraction", low=0, high=1)
-    P = np.array(pattern, copy=True)
+    P = np.array(pattern, copy=True)  # contiguous, so the reshape below is a view
     rng = make_rng(random_state)
-    rows = P.reshape(-1, P.shape[-1]) if P.ndim > 1 else P.reshape(1, -1)
+    rows = P.reshape(len(P), -1) if P.ndim > 1 else P.reshape(1, -1)
     n_flip = int(round(fraction * rows.shape[1]))
-    for row in rows:  # one draw per pattern: few rows, each a vectorised flip
-        row[rng.choice(rows.shape[1], n_flip, replace=False)] *= -1
+    # The n_flip smallest of N uniform draws per row: distinct random positions per row.
+    where = np.argsort(rng.random(rows.shape), axis=1)[:, :n_flip]
+    np.put_along_axis(rows, where, -np.take_along_axis(rows, where, axis=1), axis=1)
     return P
 
 
