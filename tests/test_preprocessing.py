@@ -94,7 +94,7 @@ def test_scaler_errors():
         min_max_scale([[1.0]], (1, 0))
     with pytest.raises(ValueError, match="feature_range must be a pair"):
         min_max_scale([[1.0]], (0, 1, 2))
-    with pytest.raises(ValueError, match="X must be a .*2-D array"):
+    with pytest.raises(ValueError, match="X must be an? .*2-D array"):
         standardize([1.0, 2.0])
     with pytest.raises(ValueError, match="X contains NaN"):
         standardize([[1.0], [np.nan]])

@@ -228,3 +228,18 @@ def test_seed_000_softmax_lines_print_the_seed_values():
     assert "8.67881295e-04 4.73847131e-02 9.51747406e-01" in out[0]
     assert out[2] == "[8.678813e-04 4.738471e-02 9.517474e-01]"
     assert out[3] == "[0.221947 0.331106 0.446947]"
+
+
+def test_model_seed_fixes_weights_shuffling_and_dropout(rng):
+    X, y = rng.normal(size=(40, 3)), rng.normal(size=40)
+
+    def train(seed, global_seed):
+        glassnet.utils.set_random_seed(global_seed)
+        model = Sequential([Dense(5, activation="relu", input_dim=3), Dropout(0.5), Dense(1)], seed=seed)
+        model.compile(loss="mse", optimizer="sgd")
+        model.fit(X, y, epochs=2, batch_size=8, verbose=0)
+        return model.get_weights()
+
+    # The model's seed decides, whatever the global state.
+    assert all(np.array_equal(a, b) for a, b in zip(train(5, 1), train(5, 2)))
+    assert not all(np.array_equal(a, b) for a, b in zip(train(5, 1), train(6, 1)))

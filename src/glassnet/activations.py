@@ -23,14 +23,14 @@ class Activation:
     name = "activation"
     output_range = (-float("inf"), float("inf"))
 
-    def forward(self, Z):
+    def forward(self, Z, out=None):
         raise NotImplementedError
 
     def derivative(self, Z, A):
         raise NotImplementedError
 
-    def backward(self, Z, A, dA):
-        return dA * self.derivative(Z, A)
+    def backward(self, Z, A, dA, out=None):
+        return get_namespace().multiply(dA, self.derivative(Z, A), out=out)
 
     def __call__(self, Z):
         return self.forward(get_namespace().asarray(Z))
@@ -48,13 +48,13 @@ class Linear(Activation):
 
     name = "linear"
 
-    def forward(self, Z):
+    def forward(self, Z, out=None):
         return Z
 
     def derivative(self, Z, A):
         return get_namespace().ones_like(Z)
 
-    def backward(self, Z, A, dA):
+    def backward(self, Z, A, dA, out=None):
         return dA
 
 
@@ -64,7 +64,7 @@ class Step(Activation):
     name = "step"
     output_range = (0.0, 1.0)
 
-    def forward(self, Z):
+    def forward(self, Z, out=None):
         return (Z >= 0).astype(Z.dtype)
 
     def derivative(self, Z, A):
@@ -78,7 +78,7 @@ class Sign(Activation):
     name = "sign"
     output_range = (-1.0, 1.0)
 
-    def forward(self, Z):
+    def forward(self, Z, out=None):
         xp = get_namespace()
         return xp.where(Z >= 0, xp.ones_like(Z), -xp.ones_like(Z))
 
@@ -98,9 +98,12 @@ class Sigmoid(Activation):
     def __init__(self, steepness=1.0):
         self.steepness = float(steepness)
 
-    def forward(self, Z):
+    def forward(self, Z, out=None):
         xp = get_namespace()
-        return xp.exp(-xp.logaddexp(xp.zeros_like(Z), -self.steepness * Z))
+        T = xp.multiply(Z, -self.steepness, out=out)
+        xp.logaddexp(0, T, out=T)  # log(1 + e^{-λz}), no overflow
+        xp.negative(T, out=T)
+        return xp.exp(T, out=T)
 
     def derivative(self, Z, A):
         return self.steepness * A * (1 - A)
@@ -118,7 +121,7 @@ class BipolarSigmoid(Activation):
     def __init__(self, steepness=1.0):
         self.steepness = float(steepness)
 
-    def forward(self, Z):
+    def forward(self, Z, out=None):
         # 2σ(λz) - 1 = tanh(λz/2): the same function, without overflow.
         return get_namespace().tanh(0.5 * self.steepness * Z)
 
@@ -135,8 +138,8 @@ class Tanh(Activation):
     name = "tanh"
     output_range = (-1.0, 1.0)
 
-    def forward(self, Z):
-        return get_namespace().tanh(Z)
+    def forward(self, Z, out=None):
+        return get_namespace().tanh(Z, out=out)
 
     def derivative(self, Z, A):
         return 1 - A * A
@@ -148,14 +151,14 @@ class ReLU(Activation):
     name = "relu"
     output_range = (0.0, float("inf"))
 
-    def forward(self, Z):
-        return get_namespace().maximum(Z, 0)
+    def forward(self, Z, out=None):
+        return get_namespace().maximum(Z, 0, out=out)
 
     def derivative(self, Z, A):
         return (Z > 0).astype(Z.dtype)
 
-    def backward(self, Z, A, dA):
-        return dA * (A > 0)
+    def backward(self, Z, A, dA, out=None):
+        return get_namespace().multiply(dA, A > 0, out=out)
 
 
 class LeakyReLU(Activation):
@@ -166,7 +169,7 @@ class LeakyReLU(Activation):
     def __init__(self, negative_slope=0.01):
         self.negative_slope = float(negative_slope)
 
-    def forward(self, Z):
+    def forward(self, Z, out=None):
         xp = get_namespace()
         return xp.where(Z >= 0, Z, self.negative_slope * Z)
 
@@ -185,7 +188,7 @@ class Ramp(Activation):
     name = "ramp"
     output_range = (-1.0, 1.0)
 
-    def forward(self, Z):
+    def forward(self, Z, out=None):
         return get_namespace().clip(Z, -1, 1)
 
     def derivative(self, Z, A):
@@ -198,7 +201,7 @@ class Softplus(Activation):
     name = "softplus"
     output_range = (0.0, float("inf"))
 
-    def forward(self, Z):
+    def forward(self, Z, out=None):
         xp = get_namespace()
         return xp.logaddexp(xp.zeros_like(Z), Z)
 
@@ -216,7 +219,7 @@ class ELU(Activation):
         self.alpha = float(alpha)
         self.output_range = (-self.alpha, float("inf"))
 
-    def forward(self, Z):
+    def forward(self, Z, out=None):
         xp = get_namespace()
         return xp.where(Z > 0, Z, self.alpha * xp.expm1(xp.minimum(Z, 0)))
 
@@ -241,9 +244,9 @@ class Softmax(Activation):
     def __init__(self, beta=1.0):
         self.beta = float(beta)
 
-    def forward(self, Z):
+    def forward(self, Z, out=None):
         xp = get_namespace()
-        E = Z * self.beta if self.beta != 1.0 else Z.copy()
+        E = xp.multiply(Z, self.beta, out=out)
         E -= xp.max(E, axis=-1, keepdims=True)
         xp.exp(E, out=E)
         E /= xp.sum(E, axis=-1, keepdims=True)
@@ -253,7 +256,7 @@ class Softmax(Activation):
         # The diagonal of the Jacobian; backward uses the full product.
         return self.beta * A * (1 - A)
 
-    def backward(self, Z, A, dA):
+    def backward(self, Z, A, dA, out=None):
         xp = get_namespace()
         return self.beta * A * (dA - xp.sum(dA * A, axis=-1, keepdims=True))
 
@@ -268,7 +271,7 @@ class LogSoftmax(Activation):
     name = "log_softmax"
     output_range = (-float("inf"), 0.0)
 
-    def forward(self, Z):
+    def forward(self, Z, out=None):
         xp = get_namespace()
         shifted = Z - xp.max(Z, axis=-1, keepdims=True)
         return shifted - xp.log(xp.sum(xp.exp(shifted), axis=-1, keepdims=True))
@@ -277,7 +280,7 @@ class LogSoftmax(Activation):
         xp = get_namespace()
         return 1 - xp.exp(A)
 
-    def backward(self, Z, A, dA):
+    def backward(self, Z, A, dA, out=None):
         xp = get_namespace()
         return dA - xp.exp(A) * xp.sum(dA, axis=-1, keepdims=True)
 
@@ -289,7 +292,7 @@ class Argmax(Activation):
     name = "argmax"
     output_range = (0.0, 1.0)
 
-    def forward(self, Z):
+    def forward(self, Z, out=None):
         xp = get_namespace()
         hits = (Z == xp.max(Z, axis=-1, keepdims=True)).astype(Z.dtype)
         return hits / xp.sum(hits, axis=-1, keepdims=True)
@@ -306,7 +309,7 @@ class FunctionActivation(Activation):
         self.function = function
         self.name = getattr(function, "__name__", "custom")
 
-    def forward(self, Z):
+    def forward(self, Z, out=None):
         return self.function(Z)
 
     def derivative(self, Z, A):

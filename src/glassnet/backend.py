@@ -6,6 +6,8 @@ different Array-API namespace can be installed with :func:`set_namespace`
 without touching the layers.
 """
 
+import contextlib
+
 import numpy as np
 
 _state = {"xp": np, "floatx": "float32", "rng": np.random.default_rng()}
@@ -55,6 +57,21 @@ def global_rng():
 
 def set_global_seed(seed):
     _state["rng"] = np.random.default_rng(seed)
+
+
+@contextlib.contextmanager
+def seeded(seed):
+    """Within the block, draws without a seed come from a generator seeded with
+    ``seed`` (nothing changes when ``seed`` is None); the global one is restored after."""
+    if seed is None:
+        yield
+        return
+    saved = _state["rng"]
+    _state["rng"] = make_rng(seed)
+    try:
+        yield
+    finally:
+        _state["rng"] = saved
 
 
 def make_rng(seed=None):

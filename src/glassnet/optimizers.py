@@ -13,6 +13,9 @@ in the flat vector; it is needed only for per-variable clipping.
 
 import math
 
+import numpy as np
+
+from . import _kernels
 from . import schedules as _schedules
 from ._registry import from_config, lookup, to_config
 from ._validation import check_number
@@ -297,6 +300,11 @@ class Adam(Optimizer):
         m, v, tmp = self.state["m"], self.state["v"], self._tmp
         t = self.iterations + 1
         alpha = lr * math.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t)
+        if _kernels.adam_update is not None and not self.amsgrad and isinstance(w, np.ndarray):
+            # The same formulas in one fused pass (numba): far less memory traffic.
+            dt = w.dtype.type
+            _kernels.adam_update(w, g, m, v, dt(alpha), dt(self.beta_1), dt(self.beta_2), dt(self.epsilon))
+            return
         # m ← β₁ m + (1 − β₁) g
         m *= self.beta_1
         xp.multiply(g, 1 - self.beta_1, out=tmp)

@@ -13,11 +13,11 @@ class Activation(Layer):
 
     def forward(self, X, training=False):
         self.Z = X
-        self.A = self.activation.forward(X)
+        self.A = self.activation.forward(X, out=self.buffer("A", X.shape, X.dtype) if training else None)
         return self.A
 
     def backward(self, dA):
-        return self.activation.backward(self.Z, self.A, dA)
+        return self.activation.backward(self.Z, self.A, dA, out=self.buffer("dZ", dA.shape, dA.dtype))
 
     def backward_preactivation(self, dZ):
         return dZ

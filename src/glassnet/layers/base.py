@@ -12,7 +12,7 @@ arrays in place (``out=``, ``[...] =``) and never rebind them.
 """
 
 from .._validation import check_positive_int
-from ..backend import standardize_dtype
+from ..backend import get_namespace, standardize_dtype
 
 
 class Layer:
@@ -29,6 +29,7 @@ class Layer:
         self.name = name
         self.dtype = None if dtype is None else standardize_dtype(dtype)
         self.params, self.grads, self.state = {}, {}, {}
+        self._buffers = {}
         self.built = False
         self.output_shape = None
         # Set by the model: the first trainable layer need not compute dX.
@@ -52,6 +53,16 @@ class Layer:
 
     def backward(self, dY):
         raise NotImplementedError
+
+    def buffer(self, key, shape, dtype):
+        """A reusable array for the training step (no allocation, hence no page
+        faults, after the first batch of each size)."""
+        shape = tuple(shape)
+        buf = self._buffers.get((key, shape))
+        if buf is None or buf.dtype != dtype:
+            buf = get_namespace().empty(shape, dtype=dtype)
+            self._buffers[(key, shape)] = buf
+        return buf
 
     def get_weights(self):
         return [self.params[k] if k in self.params else self.state[k] for k in self.weight_names]

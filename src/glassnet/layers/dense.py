@@ -80,15 +80,18 @@ class Dense(Layer):
     def forward(self, X, training=False):
         xp = get_namespace()
         self.X = X
-        Z = xp.matmul(X, self.params["W"])
+        # In training, Z and A live in reused buffers (the step allocates nothing).
+        shape = (X.shape[0], self.units)
+        Z = xp.matmul(X, self.params["W"], out=self.buffer("Z", shape, X.dtype) if training else None)
         if self.use_bias:
             Z += self.params["b"]
         self.Z = Z
-        self.A = self.activation.forward(Z)
+        self.A = self.activation.forward(Z, out=self.buffer("A", shape, X.dtype) if training else None)
         return self.A
 
     def backward(self, dA):
-        return self.backward_preactivation(self.activation.backward(self.Z, self.A, dA))
+        dZ = self.activation.backward(self.Z, self.A, dA, out=self.buffer("dZ", dA.shape, dA.dtype))
+        return self.backward_preactivation(dZ)
 
     def backward_preactivation(self, dZ):
         """Backward pass from ``δ = ∂J/∂Z`` (used directly when the loss fuses
@@ -104,7 +107,7 @@ class Dense(Layer):
                 self.grads["b"] += self.bias_regularizer.gradient(self.params["b"])
         if not self.needs_input_gradient:
             return None
-        return xp.matmul(dZ, self.params["W"].T)
+        return xp.matmul(dZ, self.params["W"].T, out=self.buffer("dX", self.X.shape, dZ.dtype))
 
     def regularization_penalty(self):
         penalty = 0.0

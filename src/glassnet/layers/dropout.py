@@ -26,18 +26,20 @@ class Dropout(Layer):
         if not training or self.rate == 0:
             self.mask = None
             return X
+        xp = get_namespace()
         if self.fixed_mask is not None:
             self.mask = self.fixed_mask
         else:
-            xp = get_namespace()
-            keep = self.rng.random(X.shape, dtype=X.dtype) >= self.rate
-            self.mask = xp.multiply(keep, 1.0 / (1.0 - self.rate), dtype=X.dtype)
-        return X * self.mask
+            # mask = 1[u >= rate] / (1 - rate), drawn into reused buffers.
+            u = self.rng.random(X.shape, dtype=X.dtype, out=self.buffer("u", X.shape, X.dtype))
+            keep = xp.greater_equal(u, self.rate, out=self.buffer("keep", X.shape, bool))
+            self.mask = xp.multiply(keep, X.dtype.type(1.0 / (1.0 - self.rate)), out=u)
+        return xp.multiply(X, self.mask, out=self.buffer("Y", X.shape, X.dtype))
 
     def backward(self, dY):
         if self.mask is None:
             return dY
-        return dY * self.mask
+        return get_namespace().multiply(dY, self.mask, out=self.buffer("dX", dY.shape, dY.dtype))
 
     def get_config(self):
         config = super().get_config()

@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import losses, metrics as metrics_module, optimizers
 from .._validation import check_array, check_consistent_length, check_positive_int
-from ..backend import get_namespace, make_rng, standardize_dtype
+from ..backend import get_namespace, make_rng, seeded, standardize_dtype
 from ..layers import InputLayer, Layer
 from . import training
 
@@ -30,8 +30,9 @@ class Sequential:
         Precision of the weights and the math; defaults to
         ``glassnet.config.floatx()`` (float32).
     seed : int, optional
-        Seeds shuffling (and layers created without a seed draw from the
-        global generator, see ``glassnet.utils.set_random_seed``).
+        Seeds everything random in this model: the initial weights, shuffling
+        and dropout masks of layers given no seed of their own. Without it they
+        draw from the global generator (see ``glassnet.utils.set_random_seed``).
     """
 
     def __init__(self, layers=None, name=None, dtype=None, seed=None):
@@ -99,9 +100,12 @@ class Sequential:
             input_shape = input_shape[1:]
         self._input_shape = input_shape
         shape = input_shape
-        for layer in self.layers:
-            layer.build(shape)
-            shape = layer.output_shape
+        with seeded(self.seed):
+            for layer in self.layers:
+                layer.build(shape)
+                shape = layer.output_shape
+                if getattr(layer, "rng", None) is not None and getattr(layer, "seed", 0) is None:
+                    layer.rng = make_rng(None)
         self._bind_flat_buffers()
         trainable = [i for i, l in enumerate(self.layers) if l.params]
         self._first_trainable = trainable[0] if trainable else len(self.layers)
