@@ -177,13 +177,10 @@ class Trace:
         """``[(title, header, rows), ...]``: the forward pass, the backward pass
         and the update, each row a list of cells (str or ndarray)."""
         L = len(self.layers) + 1
-        forward = [
-            [str(l.index), _layer_label(l), l.a_in, "" if l.z is None else l.z, l.a]
-            for l in self.layers
-        ]
+        row = self._batch_cell
+        forward = [[str(l.index), _layer_label(l), row(l.a_in), row(l.z), row(l.a)] for l in self.layers]
         backward = [
-            [str(l.index), _layer_label(l), "" if l.dJ_da is None else l.dJ_da,
-             "" if l.g_prime is None else l.g_prime, l.delta_rule, l.delta]
+            [str(l.index), _layer_label(l), row(l.dJ_da), row(l.g_prime), l.delta_rule, row(l.delta)]
             for l in reversed(self.layers)
             if l.delta is not None
         ]
@@ -211,6 +208,12 @@ class Trace:
             ),
         ]
 
+    def _batch_cell(self, value):
+        """A per-example array as a table cell: for one example, its vector."""
+        if value is None:
+            return ""
+        return value[0] if self.n_samples == 1 else value
+
     def _summary_lines(self):
         n = self.n_samples
         batch = "1 example" if n == 1 else f"a batch of {n} examples (rows; δ includes the 1/n of the mean loss)"
@@ -221,7 +224,8 @@ class Trace:
         return [
             f"Trace of one training step of {self.model_name!r} on {batch}",
             f"loss: {self.loss_name}, J = {_fmt(self.loss)}; optimizer: {self.optimizer}, η = {_fmt(self.learning_rate)}",
-            f"a^(1) = x = {_inline(self.x)};  ŷ = a^({L}) = {_inline(self.output)};  y = {_inline(self.y)}",
+            f"a^(1) = x = {_inline(self._batch_cell(self.x))};  ŷ = a^({L}) = {_inline(self._batch_cell(self.output))};"
+            f"  y = {_inline(self._batch_cell(self.y))}",
             f"update: {state}",
         ]
 
@@ -250,11 +254,8 @@ def _lines(value):
     large arrays summarized with '...'."""
     if isinstance(value, str):
         return [value]
-    a = np.asarray(value)
-    if a.ndim == 2 and a.shape[0] == 1:  # one example: show the vector
-        a = a[0]
     text = np.array2string(
-        a, separator=", ", threshold=48, edgeitems=3, max_line_width=10**6,
+        np.asarray(value), separator=", ", threshold=48, edgeitems=3, max_line_width=10**6,
         formatter={"float_kind": _fmt, "int": str},
     )
     return [line.rstrip() for line in text.splitlines()]
