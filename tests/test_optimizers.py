@@ -197,3 +197,27 @@ def test_registry_names_and_errors():
         optimizers.SGD(learning_rate=-1)
     with pytest.raises(ValueError, match="Only one of clipnorm"):
         optimizers.SGD(clipnorm=1.0, clipvalue=1.0)
+
+
+@pytest.mark.parametrize("dtype, tol", [(np.float64, 1e-12), (np.float32, 1e-6)])
+@pytest.mark.parametrize("n", [1000, 200_000])  # the single-threaded and the parallel kernel
+def test_compiled_adam_kernel_equals_the_numpy_formulas(dtype, tol, n, rng):
+    from glassnet import _kernels
+
+    if _kernels.adam_update is None:
+        pytest.skip("numba is not installed: only the NumPy path exists")
+    w, g = rng.normal(size=n).astype(dtype), rng.normal(size=n).astype(dtype)
+    fast, slow = optimizers.Adam(0.01), optimizers.Adam(0.01)
+    w_fast, w_slow = w.copy(), w.copy()
+    for opt in (fast, slow):
+        opt.build(n, dtype)
+    kernel, _kernels.adam_update = _kernels.adam_update, None
+    try:
+        for _ in range(3):
+            slow.apply(w_slow, g.copy())
+    finally:
+        _kernels.adam_update = kernel
+    for _ in range(3):
+        fast.apply(w_fast, g.copy())
+    np.testing.assert_allclose(w_fast, w_slow, rtol=tol, atol=tol)
+    np.testing.assert_allclose(fast.state["v"], slow.state["v"], rtol=tol, atol=tol)
