@@ -1,0 +1,30 @@
+"""The README's quickstart runs and prints what the README says."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def test_quickstart_block_runs_and_matches_its_comments(tmp_path):
+    text = README.read_text()
+    block = re.search(r"## Quickstart\n\n```python\n(.*?)```", text, re.S).group(1)
+    result = subprocess.run([sys.executable, "-c", block], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "1.0"
+    assert lines[1] == "[0.001 0.992 0.998 0.008]"
+    assert (tmp_path / "xor.gn").exists()
+
+
+def test_readme_gives_the_two_setup_commands_and_ci_runs_the_test_one():
+    text = README.read_text()
+    commands = re.findall(r"```bash\n(.*?)\n```", text)
+    assert commands[:2] == [
+        'python -m pip install -e ".[cli]" && glassnet train',
+        'python -m pip install -e ".[test]" && python -m pytest -q',
+    ]
+    ci = (README.parent / ".ci" / "run").read_text()
+    assert commands[1] in ci
