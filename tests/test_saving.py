@@ -189,3 +189,15 @@ def test_custom_objects_cannot_be_saved(tmp_path):
         model.save(tmp_path / "x.gn")
     assert not (tmp_path / "x.gn").exists()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_saved_file_has_ordinary_permissions(tmp_path):
+    import os
+    import stat
+
+    model = Sequential([Dense(2, input_dim=2)])
+    model.build()
+    model.save(tmp_path / "m.gn")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(os.stat(tmp_path / "m.gn").st_mode) == 0o666 & ~umask

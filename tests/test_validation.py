@@ -154,3 +154,12 @@ def test_set_weights_checks_shapes(model):
     weights[0] = np.zeros((3, 4))
     with pytest.raises(ValueError, match=r"weights\[0\] has shape \(3, 4\); expected \(4, 4\)"):
         model.set_weights(weights)
+
+
+def test_declared_input_size_is_enforced_at_fit_and_predict():
+    m = Sequential([Dense(1, input_dim=2)])
+    m.compile(loss="mse", optimizer="sgd")
+    with pytest.raises(ValueError, match="expected 2 features, got 3"):
+        m.fit(np.ones((4, 3)), np.ones(4), verbose=0)
+    with pytest.raises(ValueError, match="expected 2 features, got 3"):
+        Sequential([Dense(1, input_dim=2)]).predict(np.ones((4, 3)))

@@ -22,9 +22,11 @@ from . import (  # noqa: E402
     schedules,
     utils,
 )
+from . import diagnostics, plots, trace  # noqa: E402  (matplotlib loads only when a plot is drawn)
 from .gradcheck import check_gradients  # noqa: E402
 
 __all__ = [
     "activations", "backend", "callbacks", "config", "initializers", "layers", "losses",
     "metrics", "models", "optimizers", "regularizers", "schedules", "utils", "check_gradients",
+    "trace", "diagnostics", "plots",
 ]

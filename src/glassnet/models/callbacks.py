@@ -72,8 +72,14 @@ class History(Callback):
             self.history.setdefault(key, []).append(value)
 
 
+def _shown(logs):
+    """The values a progress line shows: loss and metrics, not per-layer
+    diagnostics (keys such as ``grad_norm/dense``)."""
+    return {k: v for k, v in (logs or {}).items() if "/" not in k and isinstance(v, (int, float))}
+
+
 def _format_logs(logs):
-    return " - ".join(f"{k}: {v:.4f}" for k, v in logs.items() if isinstance(v, (int, float)))
+    return " - ".join(f"{k}: {v:.4f}" for k, v in _shown(logs).items())
 
 
 class ProgressBar(Callback):
@@ -114,12 +120,12 @@ class ProgressBar(Callback):
         if self._bar is not None:
             self._bar.update(1)
             if logs:
-                self._bar.set_postfix(logs, refresh=False)
+                self._bar.set_postfix(_shown(logs), refresh=False)
 
     def on_epoch_end(self, epoch, logs=None):
         elapsed = time.perf_counter() - self._t0
         if self._bar is not None:
-            self._bar.set_postfix({k: f"{v:.4f}" for k, v in (logs or {}).items()}, refresh=False)
+            self._bar.set_postfix({k: f"{v:.4f}" for k, v in _shown(logs).items()}, refresh=False)
             self._bar.close()
             self._bar = None
             return

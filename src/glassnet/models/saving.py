@@ -17,13 +17,13 @@ then ``os.replace``; an existing file is never left half-written.
 import io
 import json
 import os
-import tempfile
 import zipfile
 
 import numpy as np
 
 from .. import __version__, losses, optimizers
 from .. import layers as layers_module
+from .._io import atomic_write
 from ..metrics import Metric
 
 FORMAT = "glassnet-model"
@@ -80,21 +80,13 @@ def save_model(model, filepath, include_optimizer=True):
             for name, value in state.items():
                 members[f"optimizer/{name}.npy"] = _npy_bytes(value)
 
-    folder = os.path.dirname(os.path.abspath(filepath))
-    fd, tmp = tempfile.mkstemp(prefix=".glassnet-", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-                zf.writestr(CONFIG_NAME, json.dumps(config, indent=1))
-                for name, data in members.items():
-                    zf.writestr(name, data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, filepath)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    def write(fh):
+        with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            zf.writestr(CONFIG_NAME, json.dumps(config, indent=1))
+            for name, data in members.items():
+                zf.writestr(name, data)
+
+    atomic_write(filepath, write)
 
 
 # -- loading ----------------------------------------------------------------------

@@ -260,6 +260,8 @@ class Sequential:
 
     def _prepare_xy(self, x, y, sample_weight=None, names=("x", "y")):
         self._require_compiled("fit" if names[0] == "x" else "evaluate")
+        if not self.built and self._input_shape is not None:
+            self.build()  # so that x is checked against the declared input size
         X = self._check_x(x, names[0])
         if not self.built:
             self.build(X.shape[1:])
@@ -300,6 +302,8 @@ class Sequential:
 
     def predict(self, x, batch_size=None, verbose=0):
         """Outputs ``a^(L)`` for inputs ``x`` (inference mode), shape ``(n, n_outputs)``."""
+        if not self.built and self._input_shape is not None:
+            self.build()
         X = self._check_x(x)
         if not self.built:
             self.build(X.shape[1:])
@@ -329,6 +333,20 @@ class Sequential:
             for key in layer.weight_names:
                 out.append(layer.grads[key].copy() if key in layer.grads else np.zeros_like(layer.state[key]))
         return out
+
+    def trace(self, x, y, apply=False, sample_weight=None):
+        """One training step shown in the lectures' notation (a, z, δ, ∂J/∂W, ΔW
+        per layer); see :func:`glassnet.trace.trace`. Changes nothing unless ``apply``."""
+        from ..trace import trace
+
+        return trace(self, x, y, apply=apply, sample_weight=sample_weight)
+
+    def diagnose(self, x, y, **kwargs):
+        """Dead ReLUs, saturated units, vanishing/exploding gradients, with advice;
+        see :func:`glassnet.diagnostics.diagnose`."""
+        from ..diagnostics import diagnose
+
+        return diagnose(self, x, y, **kwargs)
 
     def get_weights(self):
         """Copies of every weight array, layer by layer, in Keras's order

@@ -1,0 +1,37 @@
+"""Atomic file writes shared by everything that saves (models, plots, data, CLI output).
+
+The content goes to a new temporary file in the target's folder (so the final
+rename stays on one file system), is flushed and fsynced, then moved over the
+target with ``os.replace``. Readers see the old file or the new one, never a
+half-written one; a failure leaves the old file and no temporary behind. The
+temporary is created with ``open(..., "xb")``, so the result gets the usual
+permissions (umask), not the private mode of ``mkstemp``.
+"""
+
+import os
+import secrets
+
+
+def atomic_write(path, write):
+    """Call ``write(fileobj)`` on a binary temporary file, then replace ``path`` with it."""
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    tmp = os.path.join(folder, f".{os.path.basename(path)}.{secrets.token_hex(6)}.tmp")
+    try:
+        with open(tmp, "xb") as fh:
+            write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def atomic_write_bytes(path, data):
+    atomic_write(path, lambda fh: fh.write(data))
+
+
+def atomic_write_text(path, text, encoding="utf-8"):
+    atomic_write(path, lambda fh: fh.write(text.encode(encoding)))
