@@ -1,0 +1,398 @@
+"""glassnet.sklearn: scikit-learn's estimator checks, and scikit-learn's own MLP
+(float64, same random_state) as the independent reference."""
+
+import pickle
+import re
+import subprocess
+import sys
+import warnings
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("sklearn")
+pytest.importorskip("scipy")
+
+from sklearn import neural_network as sk_nn  # noqa: E402
+from sklearn.datasets import load_digits, make_classification, make_multilabel_classification, make_regression  # noqa: E402
+from sklearn.exceptions import ConvergenceWarning  # noqa: E402
+from sklearn.metrics import log_loss  # noqa: E402
+from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_score, train_test_split  # noqa: E402
+from sklearn.pipeline import make_pipeline  # noqa: E402
+from sklearn.preprocessing import StandardScaler  # noqa: E402
+from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
+
+from glassnet import layers  # noqa: E402
+from glassnet.models import load_model  # noqa: E402
+from glassnet.sklearn import MLPClassifier, MLPRegressor  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+# -- scikit-learn's estimator checks, every one passing -------------------------------------
+@parametrize_with_checks([MLPClassifier(), MLPRegressor()])
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
+
+
+# -- data ---------------------------------------------------------------------------------------
+def _data():
+    rng = np.random.default_rng(0)
+    Xc, yc = make_classification(n_samples=230, n_features=6, n_informative=4, n_classes=3, random_state=0)
+    Xb, yb = make_classification(n_samples=230, n_features=6, random_state=1)
+    Xm, Ym = make_multilabel_classification(n_samples=230, n_features=6, n_classes=3, random_state=0)
+    Xr, Yr = make_regression(n_samples=230, n_features=6, n_targets=2, random_state=0)
+    return {
+        "multiclass": (Xc, yc), "binary": (Xb, yb), "multilabel": (Xm, Ym),
+        "regression": (Xr, Yr[:, 0] / 100), "regression2": (Xr, Yr / 100),
+        "weights": rng.uniform(0.5, 2.0, 230),
+    }
+
+
+DATA = _data()
+
+# Each case: data set, hyperparameters (shuffle=False: glassnet draws its own shuffles),
+# whether to pass sample weights. 230 samples: batch sizes leave a short last batch.
+PEER_CASES = [
+    ("multiclass", dict(solver="sgd", max_iter=30, batch_size=50), False),
+    ("multiclass", dict(solver="sgd", max_iter=30, batch_size=50, nesterovs_momentum=False,
+                        learning_rate="invscaling", learning_rate_init=0.1), False),
+    ("multiclass", dict(solver="sgd", max_iter=60, learning_rate="adaptive", tol=1e-2, n_iter_no_change=2), False),
+    ("multiclass", dict(solver="adam", max_iter=30, batch_size=64, alpha=0.1, activation="tanh"), False),
+    ("binary", dict(solver="adam", max_iter=30, activation="logistic", hidden_layer_sizes=(7, 5)), False),
+    ("multilabel", dict(solver="adam", max_iter=30, batch_size=100), False),
+    ("multiclass", dict(solver="adam", max_iter=40, early_stopping=True), False),
+    ("binary", dict(solver="adam", max_iter=40, early_stopping=True), False),
+    ("regression", dict(solver="sgd", max_iter=30, learning_rate_init=0.01, activation="identity"), False),
+    ("regression", dict(solver="adam", max_iter=30, early_stopping=True), False),
+    ("multiclass", dict(solver="adam", max_iter=20, batch_size=300), True),
+]
+
+
+@pytest.mark.parametrize("name, params, weighted", PEER_CASES)
+def test_stochastic_training_equals_sklearn(name, params, weighted):
+    """Same initial weights, same objective, same optimizer and stopping rules:
+    the trajectory is scikit-learn's to rounding error."""
+    X, y = DATA[name]
+    sw = DATA["weights"] if weighted else None
+    params = dict(params, random_state=3, shuffle=False, hidden_layer_sizes=params.get("hidden_layer_sizes", (10,)))
+    peer = (sk_nn.MLPRegressor if name.startswith("regression") else sk_nn.MLPClassifier)(**params)
+    ours = (MLPRegressor if name.startswith("regression") else MLPClassifier)(**params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        peer.fit(X, y, sample_weight=sw)
+        ours.fit(X, y, sample_weight=sw)
+    assert ours.n_iter_ == peer.n_iter_
+    assert ours.t_ == peer.t_
+    for a, b in zip(ours.coefs_ + ours.intercepts_, peer.coefs_ + peer.intercepts_):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(ours.loss_curve_, peer.loss_curve_, rtol=1e-9)
+    assert ours.best_loss_ == pytest.approx(peer.best_loss_, rel=1e-9) if peer.best_loss_ is not None else ours.best_loss_ is None
+    if params.get("early_stopping"):
+        np.testing.assert_allclose(ours.validation_scores_, peer.validation_scores_, rtol=1e-9)
+        assert ours.best_validation_score_ == pytest.approx(peer.best_validation_score_, rel=1e-9)
+    np.testing.assert_allclose(ours.predict(X), peer.predict(X), rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("name, weighted", [("multiclass", False), ("multiclass", True), ("regression", False)])
+def test_lbfgs_equals_sklearn(name, weighted):
+    """L-BFGS-B on the same objective from the same start reaches the same weights."""
+    X, y = DATA[name]
+    sw = DATA["weights"] if weighted else None
+    params = dict(solver="lbfgs", max_iter=50, alpha=0.01, hidden_layer_sizes=(10,), random_state=3)
+    peer = (sk_nn.MLPRegressor if name == "regression" else sk_nn.MLPClassifier)(**params)
+    ours = (MLPRegressor if name == "regression" else MLPClassifier)(**params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        peer.fit(X, y, sample_weight=sw)
+        ours.fit(X, y, sample_weight=sw)
+    assert ours.n_iter_ == peer.n_iter_
+    assert ours.loss_ == pytest.approx(peer.loss_, rel=1e-6)
+    for a, b in zip(ours.coefs_, peer.coefs_):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+    assert len(ours.loss_curve_) == ours.n_iter_
+
+
+def test_multioutput_regression_follows_sklearn_gradient():
+    """scikit-learn steps along ½Σ_k (y_k − ŷ_k)² but reports ½ mean_k; glassnet
+    reports the function it descends, K times larger in its data term."""
+    X, Y = DATA["regression2"]
+    params = dict(solver="sgd", max_iter=20, shuffle=False, alpha=0.0, learning_rate_init=0.01, random_state=3,
+                  hidden_layer_sizes=(10,))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        peer = sk_nn.MLPRegressor(**params).fit(X, Y)
+        ours = MLPRegressor(**params).fit(X, Y)
+    for a, b in zip(ours.coefs_, peer.coefs_):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(ours.loss_curve_, 2 * np.asarray(peer.loss_curve_), rtol=1e-9)
+
+
+# -- seed 001's sample ------------------------------------------------------------------------
+def test_seed001_sklearn_xor_sample_prints_the_seed_output():
+    script = REPO / "examples" / "seeds" / "seed001_sklearn_xor.py"
+    source = script.read_text()
+    assert "from glassnet.sklearn import MLPClassifier" in source
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, check=True).stdout
+    # The output printed in the seed (lecture notes, scikit-learn 0.2x).
+    expected = (
+        "\nUsing activation logistic\nscore: 0.5\npredictions: [1 1 1 1]\nexpected: [0 1 1 0]\n"
+        "\nUsing activation relu\nscore: 1.0\npredictions: [0 1 1 0]\nexpected: [0 1 1 0]\n"
+    )
+    assert out == expected
+
+
+# -- digits in a pipeline and a grid search ---------------------------------------------------------
+def test_digits_pipeline_grid_search_and_cross_val_score():
+    X, y = load_digits(return_X_y=True)
+    pipe = make_pipeline(StandardScaler(), MLPClassifier(random_state=0))
+    cv = StratifiedKFold(3, shuffle=True, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        scores = cross_val_score(pipe, X, y, cv=cv)
+        search = GridSearchCV(pipe, {"mlpclassifier__alpha": [1e-4, 1e-1]}, cv=cv).fit(X, y)
+    assert scores.mean() >= 0.95
+    assert search.best_score_ >= 0.95
+    assert search.best_params_["mlpclassifier__alpha"] in (1e-4, 1e-1)
+
+
+# -- incremental training ------------------------------------------------------------------------
+@pytest.mark.parametrize("estimator, name", [
+    (MLPClassifier(solver="sgd", hidden_layer_sizes=(8,), batch_size=64), "multiclass"),
+    (MLPClassifier(solver="adam", hidden_layer_sizes=(8,), alpha=0.1, batch_size=64), "binary"),
+    (MLPRegressor(solver="adam", hidden_layer_sizes=(8,), batch_size=64), "regression"),
+])
+def test_partial_fit_n_times_equals_fit_with_max_iter_n(estimator, name):
+    X, y = DATA[name]
+    n = 7
+    full = estimator.set_params(max_iter=n, shuffle=False, random_state=1)
+    with pytest.warns(ConvergenceWarning, match="Maximum iterations"):
+        full.fit(X, y)
+    inc = type(full)(**full.get_params())
+    extra = {"classes": np.unique(y)} if isinstance(inc, MLPClassifier) else {}
+    for _ in range(n):
+        inc.partial_fit(X, y, **extra)
+        extra = {}
+    for a, b in zip(inc.coefs_ + inc.intercepts_, full.coefs_ + full.intercepts_):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(inc.loss_curve_, full.loss_curve_)
+    assert inc.t_ == full.t_ == n * len(X)
+
+
+def test_partial_fit_needs_classes_first_and_is_absent_for_lbfgs():
+    X, y = DATA["multiclass"]
+    with pytest.raises(ValueError, match="classes must be passed"):
+        MLPClassifier(solver="sgd").partial_fit(X, y)
+    assert not hasattr(MLPClassifier(solver="lbfgs"), "partial_fit")
+    with pytest.raises(ValueError, match="early_stopping"):
+        MLPClassifier(early_stopping=True).partial_fit(X, y, classes=[0, 1, 2])
+
+
+def test_warm_start_continues_as_sklearn():
+    """A warm-started fit starts from the previous weights with a fresh optimizer
+    and keeps counting ``t_`` (scikit-learn's rules, checked against it)."""
+    X, y = DATA["multiclass"]
+    params = dict(solver="sgd", max_iter=5, shuffle=False, random_state=0, hidden_layer_sizes=(8,), warm_start=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours = MLPClassifier(**params).fit(X, y)
+        first = [c.copy() for c in ours.coefs_]
+        ours.fit(X, y)
+        peer = sk_nn.MLPClassifier(**params).fit(X, y).fit(X, y)
+    assert len(ours.loss_curve_) == 10 and ours.t_ == 10 * len(X) and ours.n_iter_ == 5
+    assert ours.loss_curve_[5] < ours.loss_curve_[0]
+    assert not np.allclose(ours.coefs_[0], first[0])
+    for a, b in zip(ours.coefs_, peer.coefs_):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+
+
+def test_convergence_warning_when_max_iter_is_hit():
+    X, y = DATA["binary"]
+    with pytest.warns(ConvergenceWarning, match=r"Maximum iterations \(3\)"):
+        MLPClassifier(max_iter=3, random_state=0).fit(X, y)
+    with pytest.warns(ConvergenceWarning, match="lbfgs failed to converge"):
+        MLPClassifier(solver="lbfgs", max_iter=3, random_state=0).fit(X, y)
+
+
+# -- targets and outputs ---------------------------------------------------------------------------
+def test_string_labels_binary_and_probabilities():
+    X, y = DATA["binary"]
+    labels = np.array(["no", "yes"])[y]
+    clf = MLPClassifier(hidden_layer_sizes=(16,), max_iter=300, random_state=0).fit(X, labels)
+    assert list(clf.classes_) == ["no", "yes"] and clf.out_activation_ == "logistic" and clf.n_outputs_ == 1
+    P = clf.predict_proba(X)
+    assert P.shape == (len(X), 2)
+    np.testing.assert_allclose(P.sum(axis=1), 1.0)
+    np.testing.assert_array_equal(clf.predict(X), clf.classes_[(P[:, 1] >= 0.5).astype(int)])
+    np.testing.assert_allclose(clf.predict_log_proba(X), np.log(P))
+    assert clf.score(X, labels) > 0.9
+
+
+def test_multilabel_outputs():
+    X, Y = DATA["multilabel"]
+    clf = MLPClassifier(hidden_layer_sizes=(32,), max_iter=400, random_state=0).fit(X, Y)
+    assert clf.out_activation_ == "logistic" and clf.n_outputs_ == 3
+    P = clf.predict_proba(X)
+    np.testing.assert_array_equal(clf.predict(X), (P > 0.5).astype(int))
+    assert clf.score(X, Y) > 0.5  # subset accuracy
+
+
+def test_feature_names_are_recorded():
+    pd = pytest.importorskip("pandas")
+    X, y = DATA["binary"]
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(6)])
+    clf = MLPClassifier(hidden_layer_sizes=(4,), max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(frame, y)
+    assert list(clf.feature_names_in_) == [f"f{i}" for i in range(6)] and clf.n_features_in_ == 6
+    with pytest.warns(UserWarning, match="feature names"):
+        clf.predict(X)
+
+
+def test_validation_loss_curve_is_the_loss_on_the_held_out_set():
+    """One epoch with early stopping: the curve's value is the log-loss of the
+    final network on scikit-learn's validation split plus α/(2 n_val)·Σ||W||²."""
+    X, y = DATA["multiclass"]
+    clf = MLPClassifier(hidden_layer_sizes=(10,), max_iter=1, early_stopping=True, alpha=0.5, random_state=4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+    # Replay scikit-learn's random stream: the initial weights, then the split.
+    rs = np.random.RandomState(4)
+    for fan_in, fan_out in ((6, 10), (10, 3)):
+        bound = np.sqrt(6.0 / (fan_in + fan_out))
+        rs.uniform(-bound, bound, (fan_in, fan_out))
+        rs.uniform(-bound, bound, fan_out)
+    _, X_val, _, y_val = train_test_split(X, y, random_state=rs, test_size=0.1)
+    penalty = 0.5 * 0.5 * sum((W**2).sum() for W in clf.coefs_) / len(X_val)
+    expected = log_loss(y_val, clf.predict_proba(X_val), labels=[0, 1, 2]) + penalty
+    assert len(clf.validation_loss_curve_) == 1
+    assert clf.validation_loss_curve_[0] == pytest.approx(expected, rel=1e-6)
+    assert clf.validation_scores_[0] == pytest.approx(np.mean(clf.predict(X_val) == y_val))
+
+
+# -- glassnet's extras -----------------------------------------------------------------------------
+def test_extras_build_the_network_they_name():
+    X, y = DATA["multiclass"]
+    clf = MLPClassifier(hidden_layer_sizes=(16, 8), activation=("elu", "tanh"), dropout=0.2, batch_norm=True,
+                        optimizer="rmsprop", learning_rate_init=0.01, max_iter=80, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+    kinds = [type(layer).__name__ for layer in clf.model_.layers]
+    assert kinds == ["Dense", "BatchNormalization", "Activation", "Dropout"] * 2 + ["Dense"]
+    acts = [type(layer.activation).__name__ for layer in clf.model_.layers if isinstance(layer, layers.Activation)]
+    assert acts == ["ELU", "Tanh"]
+    assert type(clf.model_.optimizer).__name__ == "RMSprop"
+    assert [W.shape for W in clf.coefs_] == [(6, 16), (16, 8), (8, 3)]
+    assert clf.score(X, y) > 0.8
+
+
+@pytest.mark.parametrize("X_dtype, dtype, expected", [
+    (np.float32, None, np.float32), (np.float64, None, np.float64), (np.float64, "float32", np.float32),
+])
+def test_dtype_follows_X_unless_given(X_dtype, dtype, expected):
+    X, y = DATA["binary"]
+    clf = MLPClassifier(hidden_layer_sizes=(4,), max_iter=2, dtype=dtype, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X.astype(X_dtype), y)
+    assert clf.coefs_[0].dtype == expected and clf.predict_proba(X).dtype == expected
+
+
+@pytest.mark.parametrize("params, error, match", [
+    (dict(solver="newton"), ValueError, "solver must be one of"),
+    (dict(hidden_layer_sizes=(10, 0)), ValueError, r"hidden_layer_sizes\[1\]"),
+    (dict(activation="swish"), ValueError, "Unknown activation 'swish'"),
+    (dict(activation=("relu",), hidden_layer_sizes=(3, 3)), ValueError, "one name per hidden layer"),
+    (dict(alpha=-1.0), ValueError, "alpha must be >= 0"),
+    (dict(batch_size=0), ValueError, "batch_size must be a positive integer"),
+    (dict(learning_rate="cyclic"), ValueError, "learning_rate must be one of"),
+    (dict(momentum=1.5), ValueError, "momentum must be <= 1"),
+    (dict(shuffle="yes"), TypeError, "shuffle must be True or False"),
+    (dict(dropout=0.5, solver="lbfgs"), ValueError, "dropout needs a stochastic solver"),
+    (dict(optimizer="nadam"), ValueError, "Unknown optimizer 'nadam'"),
+    (dict(dtype="int8"), ValueError, "dtype must be one of"),
+])
+def test_bad_hyperparameters_are_named(params, error, match):
+    X, y = DATA["binary"]
+    with pytest.raises(error, match=match):
+        MLPClassifier(**params).fit(X, y)
+
+
+def test_regressor_rejects_poisson_and_bad_weights():
+    X, y = DATA["regression"]
+    with pytest.raises(ValueError, match="poisson"):
+        MLPRegressor(loss="poisson").fit(X, y)
+    with pytest.raises(ValueError, match="non-negative"):
+        MLPRegressor().fit(X, y, sample_weight=-np.ones(len(X)))
+    with pytest.raises(ValueError, match="sum to zero"):
+        MLPRegressor().fit(X, y, sample_weight=np.zeros(len(X)))
+
+
+# -- files and pickles -----------------------------------------------------------------------------
+def _fitted_string_classifier():
+    X, y = DATA["multiclass"]
+    labels = np.array(["cat", "dog", "eel"])[y]
+    clf = MLPClassifier(solver="sgd", hidden_layer_sizes=(8,), max_iter=5, shuffle=False, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, labels)
+    return X, labels, clf
+
+
+def test_save_and_load_round_trip_and_continue(tmp_path):
+    X, labels, clf = _fitted_string_classifier()
+    path = tmp_path / "clf.gn"
+    clf.save(path)
+    back = MLPClassifier.load(path)
+    assert back.get_params() == clf.get_params()
+    np.testing.assert_array_equal(back.classes_, clf.classes_)
+    np.testing.assert_array_equal(back.predict_proba(X), clf.predict_proba(X))
+    np.testing.assert_array_equal(back.predict(X), clf.predict(X))
+    assert back.loss_curve_ == clf.loss_curve_ and back.n_iter_ == clf.n_iter_ and back.t_ == clf.t_
+    # The optimizer state (momentum) travels too: one more epoch is the same on both.
+    back.partial_fit(X, labels)
+    clf.partial_fit(X, labels)
+    for a, b in zip(back.coefs_, clf.coefs_):
+        np.testing.assert_array_equal(a, b)
+    # The file is a glassnet model file with one more member.
+    assert load_model(path).count_params() == clf.model_.count_params()
+    with zipfile.ZipFile(path) as zf:
+        assert "sklearn.json" in zf.namelist()
+
+
+def test_load_refuses_wrong_or_tampered_files(tmp_path):
+    X, labels, clf = _fitted_string_classifier()
+    path = tmp_path / "clf.gn"
+    clf.save(path)
+    with pytest.raises(ValueError, match="holds a 'MLPClassifier', not a MLPRegressor"):
+        MLPRegressor.load(path)
+    plain = tmp_path / "plain.gn"
+    clf.model_.save(plain)
+    with pytest.raises(ValueError, match="without estimator metadata"):
+        MLPClassifier.load(plain)
+    with zipfile.ZipFile(path) as zf:
+        members = {name: zf.read(name) for name in zf.namelist()}
+    members["sklearn.json"] = members["sklearn.json"].replace(b'"hidden_layer_sizes"', b'"__reduce__"')
+    bad = tmp_path / "bad.gn"
+    with zipfile.ZipFile(bad, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    with pytest.raises(ValueError, match=re.escape("unknown parameters ['__reduce__']")):
+        MLPClassifier.load(bad)
+
+
+def test_pickle_round_trip_keeps_training():
+    X, labels, clf = _fitted_string_classifier()
+    back = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(back.predict_proba(X), clf.predict_proba(X))
+    back.partial_fit(X, labels)
+    clf.partial_fit(X, labels)
+    for a, b in zip(back.coefs_ + back.intercepts_, clf.coefs_ + clf.intercepts_):
+        np.testing.assert_array_equal(a, b)
+    # coefs_ are views into the unpickled network's flat parameter vector.
+    assert np.shares_memory(back.coefs_[0], back.model_._flat_params)
