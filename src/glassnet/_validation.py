@@ -51,10 +51,17 @@ def check_array(X, name="x", ndim=2, dtype=None, allow_empty=False, finite=True,
         raise ValueError(f"{name} is empty (shape {arr.shape}); at least one sample is required.")
     if dtype is not None:
         arr = arr.astype(dtype, copy=False)
-    if finite and np.issubdtype(arr.dtype, np.floating) and not np.isfinite(arr).all():
+    if finite and np.issubdtype(arr.dtype, np.floating) and not _all_finite(arr):
         kind = "NaN" if np.isnan(arr).any() else "inf"
         raise ValueError(f"{name} contains {kind} values; remove or impute them first.")
     return arr
+
+
+def _all_finite(arr, block=1 << 20):
+    """``np.isfinite(arr).all()`` in blocks, so a large dataset needs no
+    temporary boolean array of its own size."""
+    flat = arr.reshape(-1)
+    return all(np.isfinite(flat[i : i + block]).all() for i in range(0, flat.size, block))
 
 
 def check_consistent_length(**arrays):

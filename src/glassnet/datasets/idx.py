@@ -113,18 +113,31 @@ def _parse(stream, path, digest):
         digest.update(header)
         digest.update(dims_bytes)
 
-    buf = bytearray()
-    while len(buf) < nbytes:
-        chunk = stream.read(min(_CHUNK, nbytes - len(buf)))
-        if not chunk:
-            break
-        buf += chunk
-        if digest is not None:
-            digest.update(chunk)
-    if len(buf) < nbytes:
+    # One buffer of the declared size, filled in place: no growing copies. A
+    # size the file cannot hold (deflate expands at most ~1032:1) is refused
+    # before anything is allocated.
+    limit = os.path.getsize(path) * (1100 if isinstance(stream, gzip.GzipFile) else 1)
+    if nbytes > limit:
+        have = stream.read(min(limit, _CHUNK))
         raise ValueError(
             f"{path}: truncated IDX file: header declares shape {dims} of {dtype.name} "
-            f"({nbytes} data bytes) but only {len(buf)} are present."
+            f"({nbytes} data bytes) but only {len(have)} are present."
+        )
+    buf = bytearray(nbytes)
+    view = memoryview(buf)
+    filled = 0
+    while filled < nbytes:
+        got = stream.readinto(view[filled : filled + _CHUNK])
+        if not got:
+            break
+        if digest is not None:
+            digest.update(view[filled : filled + got])
+        filled += got
+    view.release()
+    if filled < nbytes:
+        raise ValueError(
+            f"{path}: truncated IDX file: header declares shape {dims} of {dtype.name} "
+            f"({nbytes} data bytes) but only {filled} are present."
         )
     extra = len(stream.read(_CHUNK))
     if extra:
