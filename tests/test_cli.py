@@ -1,0 +1,405 @@
+"""The ``glassnet`` command line, run as a user runs it: ``python -m glassnet ...`` in a subprocess."""
+
+import contextlib
+import csv
+import io
+import json
+import os
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from glassnet.cli import main
+from glassnet.datasets import load_digits
+from glassnet.models import load_model
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_MNIST = REPO.parent / "shared" / "data" / "mnist"
+COMMANDS = ["train", "evaluate", "predict", "info", "explain", "descend", "perceptron", "hopfield", "som", "export"]
+
+
+def run(*args, cwd, env=None):
+    environment = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")]))
+    environment.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "glassnet", *map(str, args)],
+        cwd=cwd, env=environment, capture_output=True, text=True, timeout=300,
+    )
+
+
+@pytest.fixture(scope="module")
+def work(tmp_path_factory):
+    """A folder with a model trained on the digits (1 epoch), its output, and CSV files."""
+    folder = tmp_path_factory.mktemp("cli")
+    result = run("train", "digits", "--epochs", "1", "--seed", "0", "--out", "model.gn", cwd=folder)
+    assert result.returncode == 0, result.stderr
+    (folder / "train_stdout.txt").write_text(result.stdout)
+    (x_train, _), (x_test, y_test) = load_digits(test=0.2, seed=0)
+    np.savetxt(folder / "inputs.csv", x_test[:7], delimiter=",", fmt="%.6g")
+    with open(folder / "labelled.csv", "w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow([f"px{k}" for k in range(64)] + ["label"])
+        writer.writerows([*(f"{v:.6g}" for v in x), int(t)] for x, t in zip(x_test[:30], y_test[:30]))
+    (folder / "letters.csv").write_text("a,b\n1,2\n3,x\n")
+    (folder / "ragged.csv").write_text("a,b,label\n1,2,0\n3,4\n")
+    (folder / "holes.csv").write_text("a,b,label\n1,2,0\n3,,1\n")
+    (folder / "empty.csv").write_text("")
+    (folder / "not_a_model.gn").write_text("hello")
+    return folder
+
+
+def call(*args, cwd, monkeypatch, capsys):
+    """Run ``main`` in this process (for the many checks that need no fresh interpreter)."""
+    monkeypatch.chdir(cwd)
+    status = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return subprocess.CompletedProcess(args, status, out, err)
+
+
+def assert_one_line_error(result):
+    assert result.returncode != 0
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "error:" in lines[0]
+
+
+def test_top_level_help_lists_every_command(tmp_path):
+    result = run("--help", cwd=tmp_path)
+    assert result.returncode == 0
+    for command in COMMANDS:
+        assert re.search(rf"^\s+{command}\b", result.stdout, re.M), command
+
+
+def test_no_command_prints_help_and_version_works(tmp_path):
+    result = run(cwd=tmp_path)
+    assert result.returncode == 0 and "COMMAND" in result.stdout
+    import glassnet
+
+    assert run("--version", cwd=tmp_path).stdout.strip() == f"glassnet {glassnet.__version__}"
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help_with_examples(command, tmp_path):
+    result = run(command, "--help", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"usage: glassnet {command}")
+    assert f"\nexamples:\n  glassnet {command}" in result.stdout
+
+
+# --- each command's documented example (the line is taken from its --help) ---------------------
+
+EXAMPLES = {
+    "train": "glassnet train xor --out xor.gn --plot loss.png",
+    "evaluate": "glassnet evaluate model.gn digits --confusion",
+    "predict": "glassnet predict model.gn inputs.csv",
+    "info": "glassnet info model.gn",
+    "explain": "glassnet explain",
+    "descend": 'glassnet descend "x**2" --x0 2 --lr 1.05 --steps 12',
+    "perceptron": "glassnet perceptron and",
+    "hopfield": "glassnet hopfield",
+    "som": "glassnet som gaussians --grid 6x6 --topology hexagonal",
+    "export": "glassnet export model.gn --onnx model.onnx",
+}
+
+
+def help_text(command):
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        assert main([command, "--help"]) == 0
+    return buffer.getvalue()
+
+
+def run_example(command, work):
+    line = EXAMPLES[command]
+    assert line in help_text(command), "the example must be the documented one"
+    return run(*shlex.split(line)[1:], cwd=work)
+
+
+def test_train_example_xor(work):
+    pytest.importorskip("matplotlib", reason="--plot needs matplotlib")
+    result = run_example("train", work)
+    assert result.returncode == 0, result.stderr
+    assert "Data: playground 'xor': 400 train / 100 test points" in result.stdout
+    accuracy = float(re.search(r"Test accuracy: ([\d.]+) \(\d+/100\)", result.stdout).group(1))
+    assert accuracy > 0.95  # the four quadrants are easy for 2-16-16-2 tanh
+    assert "Epoch 100/100" in result.stdout and "val_accuracy" in result.stdout
+    assert (work / "loss.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert load_model(work / "xor.gn").predict(np.array([[3.0, 3.0], [-3.0, 3.0]])).argmax(axis=1).tolist() == [1, 0]
+
+
+def test_train_digits_one_epoch_saves_what_it_reports(work):
+    out = (work / "train_stdout.txt").read_text()
+    assert "Data: the embedded 8×8 digits: 1437 train / 360 test images" in out
+    assert "Model: 64-128-128-10, relu hidden, softmax output" in out
+    assert "Epoch 1/1" in out
+    printed = float(re.search(r"Test accuracy: ([\d.]+) \((\d+)/360\)", out).group(1))
+    # Independent check: the saved file, loaded here, gives the printed test accuracy.
+    _, (x_test, y_test) = load_digits(test=0.2, seed=0)
+    model = load_model(work / "model.gn")
+    accuracy = float(np.mean(model.predict(x_test).argmax(axis=1) == y_test))
+    assert accuracy == pytest.approx(printed, abs=1e-4)
+    assert accuracy > 0.6
+
+
+def test_evaluate_example_agrees_with_train(work):
+    result = run_example("evaluate", work)
+    assert result.returncode == 0, result.stderr
+    trained = re.search(r"Test accuracy: ([\d.]+ \(\d+/360\))", (work / "train_stdout.txt").read_text()).group(1)
+    assert f"Accuracy: {trained}" in result.stdout
+    rows = [line.split() for line in result.stdout.splitlines() if re.match(r"^\s+\d+(\s+\d+){10}$", line)]
+    assert len(rows) == 10 and sum(int(v) for row in rows for v in row[1:]) == 360
+
+
+def test_predict_example_matches_the_model(work):
+    result = run_example("predict", work)
+    assert result.returncode == 0, result.stderr
+    table = list(csv.reader(result.stdout.splitlines()))
+    assert table[0] == ["class"] + [f"p{k}" for k in range(10)]
+    x = np.loadtxt(work / "inputs.csv", delimiter=",", ndmin=2)
+    P = load_model(work / "model.gn").predict(x)
+    assert [int(row[0]) for row in table[1:]] == P.argmax(axis=1).tolist()
+    np.testing.assert_allclose(np.array(table[1:], dtype=float)[:, 1:], P, rtol=1e-5, atol=1e-6)
+
+
+def test_predict_to_file_dropping_the_target_column(work, monkeypatch, capsys):
+    result = call("predict", "model.gn", "labelled.csv", "--target", "label", "--out", "predictions.csv",
+                  cwd=work, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.reader((work / "predictions.csv").read_text().splitlines()))
+    assert len(rows) == 31
+
+
+def test_info_example(work):
+    result = run_example("info", work)
+    assert result.returncode == 0, result.stderr
+    # 64·128 + 128 + 128·128 + 128 + 128·10 + 10 parameters
+    assert "Total params: 26,122" in result.stdout
+    assert "Loss: categorical_crossentropy" in result.stdout and "Optimizer: Adam(learning_rate=0.001" in result.stdout
+
+
+def test_explain_example_is_the_lectures_step(work):
+    result = run_example("explain", work)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    # The lectures' 2-2-1 example: J = ½(0.01 − 0.751365)² = 0.274811, δ^(3) = 0.138499.
+    assert "J = 0.274811" in out and "0.751365" in out and "[0.138499]" in out
+    assert out.index("Forward pass (blue path)") < out.index("Backward pass (red path)") < out.index("Gradients")
+
+
+def test_explain_a_saved_classifier(work, monkeypatch, capsys):
+    x = ",".join(["0.5"] * 64)
+    result = call("explain", "--model", "model.gn", "--x", x, "--y", "3", "--json",
+                  cwd=work, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    trace = json.loads(result.stdout)
+    assert trace["y"] == [[0, 0, 0, 1, 0, 0, 0, 0, 0, 0]]
+    assert [layer["type"] for layer in trace["layers"]] == ["Dense", "Dropout", "Dense", "Dropout", "Dense"]
+
+
+SEED_TABLE_ETA_105 = [  # seed 000, f(x) = x², x0 = 2, η = 1.05 (decimal commas as dots)
+    ["2", "4", "4", "4.2", "-2.2"],
+    ["-2.2", "4.84", "-4.4", "-4.62", "2.42"],
+    ["2.42", "5.8564", "4.84", "5.082", "-2.662"],
+    ["-2.662", "7.086244", "-5.324", "-5.5902", "2.9282"],
+    ["2.9282", "8.57435524", "5.8564", "6.14922", "-3.22102"],
+    ["-3.22102", "10.3749698404", "-6.44204", "-6.764142", "3.543122"],
+]
+
+
+def test_descend_example_prints_the_seed_divergent_table(work):
+    result = run_example("descend", work)
+    assert result.returncode == 0, result.stderr
+    rows = [line.split("\t") for line in result.stdout.splitlines() if "\t" in line]
+    assert rows[0][:5] == ["x", "f(x)", "f'(x)", "η·f'(x)", "x − η·f'(x)"]
+    assert len(rows) == 13
+    assert [row[:5] for row in rows[1:7]] == SEED_TABLE_ETA_105
+    assert all(row[5] == "1.05" for row in rows[1:])
+    assert [row[0] for row in rows[1:7]] == ["2", "-2.2", "2.42", "-2.662", "2.9282", "-3.22102"]
+    assert "verdict: diverges" in result.stdout
+
+
+def test_descend_seed_verdicts(tmp_path, monkeypatch, capsys):
+    verdicts = {}
+    for lr in ("0.2", "0.5", "1.0", "1.05"):
+        out = call("descend", "x**2", "--x0", "2", "--lr", lr, cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys).stdout
+        verdicts[lr] = re.search(r"verdict: (\w+)", out).group(1)
+    assert verdicts == {"0.2": "converges", "0.5": "converges", "1.0": "oscillates", "1.05": "diverges"}
+
+
+def test_descend_several_variables_with_momentum(tmp_path, monkeypatch, capsys):
+    result = call("descend", "x1**2 + 3*x2**2", "--x0", "1,1", "--lr", "0.1", "--momentum", "0.5", "--steps", "2",
+                  cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    rows = [line.split("\t") for line in result.stdout.splitlines() if "\t" in line]
+    # v = −η∇f(1, 1) = (−0.2, −0.6) → x = (0.8, 0.4); then v = 0.5v − 0.1·(1.6, 2.4) = (−0.26, −0.54).
+    assert rows[1][4] == "[0.8 0.4]"
+    assert rows[2][3] == "[0.26 0.54]"
+
+
+def test_descend_refuses_code(tmp_path, monkeypatch, capsys):
+    result = run("descend", "__import__('os')", cwd=tmp_path)
+    assert_one_line_error(result)
+    assert "Cannot use a call of '__import__'" in result.stderr
+    marker = tmp_path / "pwned"
+    for expr in (f"__import__('os').system('touch {marker}')", "open('x')", "x.__class__", "[x for x in ()]"):
+        result = call("descend", expr, cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+        assert_one_line_error(result)
+        assert "Cannot use" in result.stderr
+    assert not marker.exists()
+
+
+def test_perceptron_example_and_xor(work, monkeypatch, capsys):
+    result = run_example("perceptron", work)
+    assert result.returncode == 0, result.stderr
+    assert "the data is linearly separable" in result.stdout
+    assert re.search(r"^\s*epoch\s+w0\s+w1\s+w2\s+mistakes$", result.stdout, re.M)
+    assert "✗" not in result.stdout  # every row of the AND truth table right
+    xor = call("perceptron", "xor", "--bipolar", cwd=work, monkeypatch=monkeypatch, capsys=capsys)
+    assert xor.returncode == 0, xor.stderr
+    assert "not linearly separable" in xor.stdout and "✗" in xor.stdout
+
+
+def test_hopfield_example_recalls_the_stored_letter(work):
+    result = run_example("hopfield", work)
+    assert result.returncode == 0, result.stderr
+    assert "recalled 'H' correctly" in result.stdout
+    art = [line.split("   ") for line in result.stdout.splitlines() if re.fullmatch(r"[#.]{10}( {3}[#.]{10}){2}", line)]
+    assert len(art) == 10
+    stored, noisy, recalled = (["".join(row[k]) for row in art] for k in range(3))
+    assert recalled == stored and noisy != stored
+    from glassnet.classic import load_bitmaps, show_bitmap
+
+    assert "\n".join(stored) == show_bitmap(load_bitmaps("H")[0][0])
+
+
+def test_som_example_and_png(work, monkeypatch, capsys):
+    result = run_example("som", work)
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"Quantization error: [\d.]+\s+topographic error: [\d.]+", result.stdout)
+    assert "Most common class per neuron" in result.stdout
+    pytest.importorskip("matplotlib", reason="the U-matrix PNG needs matplotlib")
+    png = call("som", "labelled.csv", "--target", "label", "--grid", "4x4", "--epochs", "2", "--out", "u.png",
+               cwd=work, monkeypatch=monkeypatch, capsys=capsys)
+    assert png.returncode == 0, png.stderr
+    assert (work / "u.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_export_example_runs_in_onnxruntime(work):
+    ort = pytest.importorskip("onnxruntime", reason="ONNX export needs onnx and onnxruntime")
+    pytest.importorskip("onnx", reason="ONNX export needs onnx and onnxruntime")
+    result = run_example("export", work)
+    assert result.returncode == 0, result.stderr
+    x = np.loadtxt(work / "inputs.csv", delimiter=",", ndmin=2).astype(np.float32)
+    out = ort.InferenceSession(str(work / "model.onnx")).run(None, {"input": x})[0]
+    np.testing.assert_allclose(out, load_model(work / "model.gn").predict(x), rtol=1e-5, atol=1e-6)
+
+
+def test_train_csv_regression_folds_the_scaling_into_the_model(tmp_path, monkeypatch, capsys):
+    # Features on very different scales; the saved model must take them raw.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 3)) * [1, 10, 100] + [0, 50, 1000]
+    y = 2 * X[:, 0] - 0.1 * X[:, 1] + 0.01 * X[:, 2]
+    np.savetxt(tmp_path / "reg.csv", np.column_stack([X, y]), delimiter=",", header="a,b,c,y", comments="")
+    result = call("train", "reg.csv", "--target", "y", "--seed", "0", "--quiet", "--out", "reg.gn",
+                  cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    assert "Test MSE" in result.stdout
+    P = load_model(tmp_path / "reg.gn").predict(X)
+    assert float(np.sqrt(np.mean((P[:, 0] - y) ** 2))) < 0.1 * y.std()
+
+
+@pytest.mark.skipif(not SHARED_MNIST.is_dir(), reason=f"the MNIST files are not in {SHARED_MNIST}")
+def test_train_mnist_one_epoch(tmp_path):
+    result = run("train", "mnist", "--epochs", "1", "--layers", "128", "--seed", "0", "--out", "mnist.gn",
+                 cwd=tmp_path, env={"GLASSNET_DATA": str(SHARED_MNIST)})
+    assert result.returncode == 0, result.stderr
+    assert "Data: MNIST" in result.stdout and "60000 train / 10000 test" in result.stdout
+    accuracy = float(re.search(r"Test accuracy: ([\d.]+) \(\d+/10000\)", result.stdout).group(1))
+    assert accuracy > 0.9
+
+
+def test_auto_falls_back_to_the_digits_without_mnist(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("GLASSNET_DATA", str(tmp_path / "none"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    result = call("train", "--epochs", "1", "--layers", "16", "--seed", "0", "--quiet",
+                  cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    assert "MNIST was not found" in result.stdout and "embedded 8×8 digits" in result.stdout
+    assert (tmp_path / "model.gn").is_file()
+
+
+# --- bad invocations: exit status ≠ 0, one line on stderr, no traceback ------------------------
+
+# Three per command through a real subprocess (exit status, stderr as a user sees it) ...
+BAD = {
+    "train": [["--epochs", "0"], ["no_such.csv"], ["ragged.csv"]],
+    "evaluate": [["model.gn"], ["not_a_model.gn", "digits"], ["model.gn", "xor"]],
+    "predict": [["model.gn", "no_such.csv"], ["model.gn", "labelled.csv"], ["model.gn", "letters.csv"]],
+    "info": [[], ["no_such.gn"], ["not_a_model.gn"]],
+    "explain": [["--x", "1,2,3"], ["--x", "a,b"], ["--model", "model.gn"]],
+    "descend": [["x**2", "--lr", "0"], ["y + 1"], ["x1 + x2", "--x0", "1,2,3"]],
+    "perceptron": [["nand", "--lr", "-1"], ["no_such_gate"], ["ragged.csv"]],
+    "hopfield": [["--store", "HZ"], ["--recall", "A"], ["--noise", "2"]],
+    "som": [["no_such.csv"], ["digits", "--grid", "0x3"], ["holes.csv"]],
+    "export": [["model.gn"], ["no_such.gn", "--onnx", "m.onnx"], ["model.gn", "--onnx", "no_dir/m.onnx"]],
+}
+
+# ... and more in this process (the same main(), without an interpreter start each).
+MORE_BAD = [
+    ["train", "--layers", "64,x"], ["train", "letters.csv", "--target", "a"], ["train", "holes.csv"],
+    ["train", "empty.csv"], ["train", "digits", "--activation", "nope", "--epochs", "1"],
+    ["train", "digits", "--epochs", "1", "--out", "no_dir/model.gn"], ["train", "digits", "--validation-split", "1.5"],
+    ["train", "no_such_set"], ["train", "letters.csv", "--target", "zz"], ["train", "letters.csv", "--target", "7"],
+    ["evaluate", "no_such.gn", "digits"], ["evaluate", "model.gn", "no_such_data"], ["evaluate", "model.gn", "empty.csv"],
+    ["predict", "model.gn"], ["predict", "not_a_model.gn", "inputs.csv"],
+    ["explain", "--activation", "nope"], ["explain", "--model", "no_such.gn", "--x", "1", "--y", "1"],
+    ["explain", "--markdown", "--json"],
+    ["descend", "x**2", "--steps", "many"], ["descend", "x +"], ["descend", ""], ["descend", "x**2", "--x0", "a"],
+    ["descend", "x**2", "--momentum", "1.5"], ["descend", "x**2", "--optimizer", "newton"],
+    ["perceptron", "and", "--max-epochs", "0"], ["perceptron", "holes.csv"],
+    ["hopfield", "--mode", "sideways"], ["hopfield", "--store", ""],
+    ["som", "digits", "--topology", "ring"], ["som", "digits", "--grid", "ten"], ["som", "empty.csv"],
+    ["export", "not_a_model.gn", "--onnx", "m.onnx"],
+]
+
+
+@pytest.mark.parametrize(
+    "args", [[command, *bad] for command, cases in BAD.items() for bad in cases], ids=lambda a: " ".join(a)
+)
+def test_bad_invocation_is_one_line_error(args, work):
+    assert_one_line_error(run(*args, cwd=work))
+
+
+@pytest.mark.parametrize("args", MORE_BAD, ids=lambda a: " ".join(a))
+def test_more_bad_invocations_in_process(args, work, monkeypatch, capsys):
+    assert_one_line_error(call(*args, cwd=work, monkeypatch=monkeypatch, capsys=capsys))
+
+
+def test_every_command_has_three_bad_invocations():
+    assert set(BAD) == set(COMMANDS)
+    assert all(len(cases) >= 3 for cases in BAD.values())
+
+
+def test_unknown_command_and_debug_traceback(work, monkeypatch, capsys):
+    assert_one_line_error(run("bogus", cwd=work))
+    result = run("--debug", "info", "not_a_model.gn", cwd=work)
+    assert result.returncode == 1
+    assert "Traceback" in result.stderr and result.stderr.rstrip().splitlines()[-1].startswith("glassnet info: error:")
+    result = call("info", "not_a_model.gn", "--debug", cwd=work, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 1 and "Traceback" in result.stderr
+
+
+def test_malformed_csv_messages_name_the_place(work, monkeypatch, capsys):
+    def stderr(*args):
+        return call(*args, cwd=work, monkeypatch=monkeypatch, capsys=capsys).stderr
+
+    assert "letters.csv line 3, column 'b': 'x' is not a number" in stderr("train", "letters.csv", "--target", "a")
+    assert "ragged.csv line 3: expected 3 fields, found 2" in stderr("train", "ragged.csv")
+    assert "holes.csv line 3, column 'b': missing value" in stderr("train", "holes.csv")
+    assert "--target 'zz' is not a column of letters.csv. Columns: a, b." in stderr("train", "letters.csv", "--target", "zz")
