@@ -182,6 +182,20 @@ class _EpochEndBatchAlpha(_EpochEnd):
         self.regularizer.l2 = self.l2_last if batch == self.last_step else self.l2_full
 
 
+class _BatchL2(regularizers.L2):
+    """``l2 · Σ W²`` with gradient ``2 · l2 · W``: :class:`glassnet.regularizers.L2`
+    computed with one temporary (it runs every step) and an ``l2`` that the
+    estimator sets to ``α / (2 n_b)``. Installed only while training, so saved
+    models and pickles never hold it."""
+
+    def __call__(self, W):
+        w = W.reshape(-1)
+        return self.l2 * float(np.dot(w, w))
+
+    def gradient(self, W):
+        return W * (2.0 * self.l2)
+
+
 def _release_caches(model):
     """Drop the arrays the last forward/backward pass kept (not state)."""
     for layer in model.layers:
@@ -363,12 +377,10 @@ class _BaseMLP(BaseEstimator):
         self.coefs_ = [layer.params["W"] for layer in dense]
         self.intercepts_ = [layer.params["b"] for layer in dense]
 
-    def _install_alpha(self):
-        """One shared L2 regularizer on every Dense kernel (None when alpha is 0)."""
-        reg = regularizers.L2(0.0) if self.alpha > 0 else None
+    def _install_alpha(self, reg):
+        """Put one shared L2 regularizer on every Dense kernel (None removes it)."""
         for layer in self._dense_layers(self.model_):
             layer.kernel_regularizer = reg
-        return reg
 
     def _penalty(self, weight_sum):
         """``α/(2 Σw) Σ_l ||W^(l)||²`` (scikit-learn's penalty on a set of total weight Σw)."""
@@ -500,10 +512,8 @@ class _BaseMLP(BaseEstimator):
             batch_size = int(np.clip(self.batch_size, 1, n))
         v, mean_w = self._data_weights(w, n)
 
-        reg = self._install_alpha()
+        reg = _BatchL2(0.5 * self.alpha / (batch_size * mean_w)) if self.alpha > 0 else None
         last = n % batch_size
-        if reg is not None:
-            reg.l2 = 0.5 * self.alpha / (batch_size * mean_w)
         if reg is not None and last:
             callback = _EpochEndBatchAlpha(
                 self, n, validation, reg, reg.l2, 0.5 * self.alpha / (last * mean_w), n // batch_size
@@ -512,10 +522,14 @@ class _BaseMLP(BaseEstimator):
             callback = _EpochEnd(self, n, validation)
 
         self.n_iter_ = 0
-        model.fit(
-            X, Y, batch_size=batch_size, epochs=1 if incremental else self.max_iter, verbose=0,
-            callbacks=[callback], shuffle=self.shuffle, sample_weight=v,
-        )
+        self._install_alpha(reg)
+        try:
+            model.fit(
+                X, Y, batch_size=batch_size, epochs=1 if incremental else self.max_iter, verbose=0,
+                callbacks=[callback], shuffle=self.shuffle, sample_weight=v,
+            )
+        finally:
+            self._install_alpha(None)
         if not incremental and not callback.stopped and self.n_iter_ == self.max_iter:
             warnings.warn(
                 f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and the "
@@ -545,9 +559,7 @@ class _BaseMLP(BaseEstimator):
         model = self.model_
         n = X.shape[0]
         v, mean_w = self._data_weights(w, n)
-        reg = self._install_alpha()
-        if reg is not None:
-            reg.l2 = 0.5 * self.alpha / (n * mean_w)
+        reg = _BatchL2(0.5 * self.alpha / (n * mean_w)) if self.alpha > 0 else None
         flat = model._flat_params
 
         def loss_and_gradient(theta):
@@ -563,14 +575,18 @@ class _BaseMLP(BaseEstimator):
         def record(intermediate_result):
             curve.append(float(intermediate_result.fun))
 
-        result = scipy.optimize.minimize(
-            loss_and_gradient,
-            flat.astype(np.float64),
-            method="L-BFGS-B",
-            jac=True,
-            options={"maxfun": self.max_fun, "maxiter": self.max_iter, "gtol": self.tol},
-            callback=record,
-        )
+        self._install_alpha(reg)
+        try:
+            result = scipy.optimize.minimize(
+                loss_and_gradient,
+                flat.astype(np.float64),
+                method="L-BFGS-B",
+                jac=True,
+                options={"maxfun": self.max_fun, "maxiter": self.max_iter, "gtol": self.tol},
+                callback=record,
+            )
+        finally:
+            self._install_alpha(None)
         flat[...] = result.x
         self.n_iter_ = min(int(result.nit), self.max_iter)
         if result.status != 0:

@@ -1,0 +1,114 @@
+"""M2 through the scikit-learn API: glassnet.sklearn.MLPClassifier against
+sklearn.neural_network.MLPClassifier, same process, back to back.
+
+M2 is the lecture's MNIST network 784-32-10: ReLU hidden layer, softmax output,
+log-loss, plain SGD with learning rate 0.1 (no momentum), batches of 32, 5 epochs,
+shuffled, alpha = 1e-4 (scikit-learn's default) in both. Both libraries get the
+same float32 arrays (scikit-learn keeps float32 input in float32; glassnet's
+``dtype=None`` does the same).
+
+Usage::
+
+    python benchmarks/bench_sklearn_m2.py [--data ../shared/data/mnist] [--repeats 1] [--threads N]
+
+Prints one line per library (fit seconds, test accuracy) and the speed-up.
+Target (issue 4): glassnet >= 2.5x faster, accuracy within 0.3 points.
+"""
+
+import argparse
+import os
+import sys
+import time
+import warnings
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS")
+
+SETTINGS = dict(
+    hidden_layer_sizes=(32,),
+    activation="relu",
+    solver="sgd",
+    learning_rate="constant",
+    learning_rate_init=0.1,
+    momentum=0.0,
+    nesterovs_momentum=False,
+    batch_size=32,
+    max_iter=5,
+    alpha=1e-4,
+    shuffle=True,
+    early_stopping=False,
+)
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default=str(REPO.parent / "shared" / "data" / "mnist"), help="folder with the MNIST IDX files")
+    parser.add_argument("--repeats", type=int, default=1, help="fit each library this many times (alternating)")
+    parser.add_argument("--seed", type=int, default=0, help="random_state of both estimators")
+    parser.add_argument("--threads", type=int, default=None, help="BLAS/OpenMP threads (default: the libraries' own)")
+    parser.add_argument("--profile", action="store_true", help="also print a cProfile of one glassnet fit")
+    return parser.parse_args(argv)
+
+
+def timed_fit(estimator, X, y):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ConvergenceWarning: 5 epochs is the configuration
+        start = time.perf_counter()
+        estimator.fit(X, y)
+        return time.perf_counter() - start
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if args.threads:
+        for name in THREAD_VARIABLES:  # before NumPy loads its BLAS
+            os.environ[name] = str(args.threads)
+
+    import numpy as np
+    import sklearn
+    from sklearn.neural_network import MLPClassifier as SklearnMLP
+
+    sys.path.insert(0, str(REPO / "src"))
+    import glassnet
+    from glassnet.datasets import load_mnist
+    from glassnet.sklearn import MLPClassifier as GlassnetMLP
+
+    (x_train, y_train), (x_test, y_test) = load_mnist(args.data, download=False, progress=False)
+    print(f"MNIST {x_train.shape} {x_train.dtype}; glassnet {glassnet.__version__}, scikit-learn {sklearn.__version__}, "
+          f"numpy {np.__version__}")
+    print(f"settings: {SETTINGS}")
+
+    results = {"scikit-learn": [], "glassnet": []}
+    makers = {"scikit-learn": SklearnMLP, "glassnet": GlassnetMLP}
+    for _ in range(args.repeats):
+        for name in ("scikit-learn", "glassnet"):
+            estimator = makers[name](random_state=args.seed, **SETTINGS)
+            seconds = timed_fit(estimator, x_train, y_train)
+            accuracy = float(np.mean(estimator.predict(x_test) == y_test))
+            results[name].append((seconds, accuracy))
+            print(f"{name:>12}: fit {seconds:7.2f} s   test accuracy {accuracy:.4f}   "
+                  f"final loss {estimator.loss_:.4f}", flush=True)
+
+    best = {name: min(runs) for name, runs in results.items()}
+    ratio = best["scikit-learn"][0] / best["glassnet"][0]
+    gap = 100 * (best["glassnet"][1] - best["scikit-learn"][1])
+    print(f"speed-up glassnet vs scikit-learn: {ratio:.2f}x (best of {args.repeats}); "
+          f"accuracy difference {gap:+.2f} points")
+    print(f"target: >= 2.5x and |difference| <= 0.3 points -> "
+          f"{'met' if ratio >= 2.5 and abs(gap) <= 0.3 else 'NOT met'}")
+
+    if args.profile:
+        import cProfile
+        import pstats
+
+        estimator = GlassnetMLP(random_state=args.seed, **SETTINGS)
+        profiler = cProfile.Profile()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            profiler.runcall(estimator.fit, x_train, y_train)
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(15)
+
+
+if __name__ == "__main__":
+    main()
