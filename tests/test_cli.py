@@ -403,3 +403,10 @@ def test_malformed_csv_messages_name_the_place(work, monkeypatch, capsys):
     assert "ragged.csv line 3: expected 3 fields, found 2" in stderr("train", "ragged.csv")
     assert "holes.csv line 3, column 'b': missing value" in stderr("train", "holes.csv")
     assert "--target 'zz' is not a column of letters.csv. Columns: a, b." in stderr("train", "letters.csv", "--target", "zz")
+
+
+def test_som_on_an_unlabelled_csv_uses_every_column(work, monkeypatch, capsys):
+    result = call("som", "inputs.csv", "--grid", "3x3", "--epochs", "2", cwd=work, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    assert "on 7 samples of inputs.csv (64 features)" in result.stdout
+    assert "Most common class" not in result.stdout

@@ -252,10 +252,15 @@ def load_dataset(name, args, purpose="train"):
         raise CommandError(
             f"unknown data set {name!r}: use auto, mnist, digits, {', '.join(TOY_SETS)} or the path of a CSV file."
         )
-    X, y_raw, names = read_csv(name, getattr(args, "target", None))
+    unlabelled = purpose == "som" and getattr(args, "target", None) is None
+    X, y_raw, names = read_csv(name, getattr(args, "target", None), require_target=not unlabelled)
+    if unlabelled:  # a map needs no target: every column is a feature
+        return Data(Path(name).name, f"{name}: {len(X)} rows, {X.shape[1]} features", X, None, X, None,
+                    "unlabelled", standardize=True)
     y, classes, task = encode_labels(y_raw, getattr(args, "task", "auto"))
     if purpose != "train":
-        return Data(Path(name).name, f"{name}: {len(X)} rows, {X.shape[1]} features", X, y, X, y, task, classes)
+        return Data(Path(name).name, f"{name}: {len(X)} rows, {X.shape[1]} features", X, y, X, y, task, classes,
+                    standardize=True)
     test = args.test_split
     if test > 0:
         (x, y_tr), _, (xt, yt) = split(X, y, test=test, seed=0, stratify=task == "classification")
@@ -863,7 +868,8 @@ def cmd_som(args):
     rows, cols = args.grid
     som = SOM(grid=(rows, cols), topology=args.topology, epochs=args.epochs, mode=args.mode, random_state=args.seed)
     som.fit(X)
-    print(f"Self-organizing map {rows}×{cols} ({args.topology}) on {data.description}; {args.epochs} epoch(s), {args.mode}")
+    print(f"Self-organizing map {rows}×{cols} ({args.topology}) on {len(X)} samples of {data.name} "
+          f"({X.shape[1]} features); {args.epochs} epoch(s), {args.mode}")
     print(f"Quantization error: {som.quantization_error(X):.4g}   topographic error: {som.topographic_error(X):.4f}")
     U = som.u_matrix()
     print("U-matrix (mean distance to the grid neighbours; dense characters = far apart, a cluster border):")
