@@ -1,0 +1,478 @@
+"""Train the benchmark configurations with glassnet and its peers; print one table.
+
+Each library runs in its own process (``benchmarks/workers/<library>_worker.py``)
+pinned to the same number of threads and CPUs, interleaved in rounds (round 1:
+every library once, round 2: again, ...), so slow drifts of a shared machine
+hit every library alike. Every run prints one JSON line; this script collects
+them and reports, per configuration and library:
+
+- seconds per epoch: the median of epochs 2-5 of each run, then the median over rounds;
+- total: training seconds of the whole run (M0: the whole ``fit`` call);
+- test accuracy after 5 epochs and after the last one (min over the runs' seeds);
+- time to 98%: training seconds until the test accuracy, measured after each
+  epoch and not counted, first reaches 98% (median over runs);
+- peak RSS of the process (the float32 data set alone is about 220 MB);
+- the ratio glassnet / peer of the seconds per epoch (M0: of the whole fit).
+
+Everything runs twice: with ``OPENBLAS_CORETYPE``/``OPENBLAS_L2_SIZE`` as the
+environment sets them and with both removed from the workers' environment
+(they change which OpenBLAS kernels NumPy uses); this script changes them for
+its own child processes only. The results and a description of the machine go
+to ``benchmarks/RESULTS.md``.
+
+    python benchmarks/run.py                       # everything, 3 rounds (long)
+    python benchmarks/run.py --quick               # 1 round, 2 epochs: a smoke run
+    python benchmarks/run.py --configs M2 --libs glassnet,torch --blas unset
+"""
+
+import argparse
+import datetime
+import importlib.util
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+WORKERS = HERE / "workers"
+sys.path.insert(0, str(WORKERS))
+from _common import CONFIGS, OPENBLAS_KERNEL_VARIABLES, THREAD_VARIABLES  # noqa: E402
+
+LIBRARIES = ("glassnet", "torch", "keras", "sklearn", "numpy")
+#: Modules a library's worker needs (checked without importing them).
+REQUIRES = {"glassnet": ("numpy",), "torch": ("torch",), "keras": ("keras", "jax"),
+            "sklearn": ("sklearn",), "numpy": ("numpy",)}
+LABELS = {"glassnet": "glassnet", "torch": "PyTorch", "keras": "Keras (JAX)", "sklearn": "scikit-learn",
+          "numpy": "plain NumPy"}
+TARGET_ACCURACY = 0.98
+SKLEARN_M2 = HERE / "bench_sklearn_m2.py"
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--configs", default="M1,M2,M0", help="comma-separated subset of M1,M2,M0 (default all)")
+    parser.add_argument("--libs", default=",".join(LIBRARIES),
+                        help=f"comma-separated subset of {','.join(LIBRARIES)} (default all)")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (default 3)")
+    parser.add_argument("--epochs", type=int, default=None,
+                        help="epochs for M1 and M2 (default M1 10, M2 5; M0 always trains its 1000)")
+    parser.add_argument("--seeds", default="0,1,2", help="seeds; round r uses the r-th, cycling (default 0,1,2)")
+    parser.add_argument("--blas", choices=("both", "set", "unset"), default="both",
+                        help="OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE as set in the environment, unset, or both "
+                        "(default both; when neither is set, 'both' runs once)")
+    parser.add_argument("--threads", type=int, default=2, help="threads and CPUs per library (default 2)")
+    parser.add_argument("--quick", action="store_true", help="1 round, 2 epochs: a smoke run of the harness")
+    parser.add_argument("--limit", type=int, default=None, help="train on the first LIMIT samples (smoke runs)")
+    parser.add_argument("--data", default=None, help="folder with the MNIST IDX files (default ../shared/data/mnist)")
+    parser.add_argument("--timeout", type=float, default=1800, help="seconds allowed per worker run (default 1800)")
+    parser.add_argument("--output", default=str(HERE / "RESULTS.md"), help="Markdown report (default benchmarks/RESULTS.md)")
+    parser.add_argument("--json", default=None, help="also write every run's raw result to this JSON file")
+    args = parser.parse_args(argv)
+    args.configs = _choices(parser, "--configs", args.configs, CONFIGS)
+    args.libs = _choices(parser, "--libs", args.libs, LIBRARIES)
+    try:
+        args.seeds = [int(s) for s in args.seeds.split(",")]
+    except ValueError:
+        parser.error(f"--seeds must be comma-separated integers. Received: {args.seeds!r}")
+    if args.quick:
+        args.rounds, args.epochs = 1, args.epochs or 2
+    for name in ("rounds", "epochs", "threads", "limit"):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            parser.error(f"--{name} must be a positive integer. Received: {value}")
+    return args
+
+
+def _choices(parser, option, text, valid):
+    chosen = [part.strip() for part in text.split(",") if part.strip()]
+    unknown = [c for c in chosen if c not in valid]
+    if unknown or not chosen:
+        parser.error(f"{option} takes a comma-separated subset of {', '.join(valid)}. Received: {text!r}")
+    return chosen
+
+
+# -- running the workers -------------------------------------------------------
+def blas_variants(choice):
+    """``[(name, description)]`` of the OpenBLAS settings to run."""
+    settings = {v: os.environ.get(v) for v in OPENBLAS_KERNEL_VARIABLES}
+    as_set = ", ".join(f"{k}={v}" for k, v in settings.items() if v is not None)
+    if choice == "unset":
+        return [("unset", "OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset")], None
+    if not as_set:
+        note = "The environment sets neither OPENBLAS_CORETYPE nor OPENBLAS_L2_SIZE: the two passes would be the same; ran once."
+        return [("unset", "OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset (the environment sets neither)")], note
+    variants = [("set", f"as set: {as_set}")]
+    if choice == "both":
+        variants.append(("unset", "OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset"))
+    return variants, None
+
+
+def worker_env(variant, threads):
+    env = dict(os.environ)
+    if variant == "unset":
+        for name in OPENBLAS_KERNEL_VARIABLES:
+            env.pop(name, None)
+    for name in THREAD_VARIABLES:
+        env[name] = str(threads)
+    # Benchmark this working tree's glassnet, whatever is installed.
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO / "src"), env.get("PYTHONPATH")) if p)
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def installed(library):
+    return all(importlib.util.find_spec(module) is not None for module in REQUIRES[library])
+
+
+def run_worker(library, config, seed, epochs, variant, args):
+    """One worker process; returns its result dict (``status`` ok, not installed, or failed)."""
+    command = [sys.executable, str(WORKERS / f"{library}_worker.py"), "--config", config, "--seed", str(seed),
+               "--threads", str(args.threads)]
+    if epochs is not None:
+        command += ["--epochs", str(epochs)]
+    if args.limit is not None:
+        command += ["--limit", str(args.limit)]
+    if args.data is not None:
+        command += ["--data", args.data]
+    base = {"library": library, "config": config, "seed": seed}
+    try:
+        proc = subprocess.run(command, env=worker_env(variant, args.threads), capture_output=True, text=True,
+                              timeout=args.timeout, cwd=str(REPO))
+    except subprocess.TimeoutExpired:
+        return {**base, "status": "failed", "error": f"timed out after {args.timeout:g} s"}
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("BENCH_JSON ")]
+    if proc.returncode != 0 or not lines:
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
+        return {**base, "status": "failed", "error": f"exit {proc.returncode}: " + " | ".join(tail)}
+    return json.loads(lines[-1][len("BENCH_JSON "):])
+
+
+def run_all(args, variants):
+    results = []
+    available = {lib: installed(lib) for lib in args.libs}
+    for lib in args.libs:
+        if not available[lib]:
+            print(f"{LABELS[lib]}: not installed, skipped (pip install -r benchmarks/requirements.txt)",
+                  file=sys.stderr)
+    for r in range(args.rounds):
+        seed = args.seeds[r % len(args.seeds)]
+        for config in args.configs:
+            epochs = None if config == "M0" else args.epochs
+            for variant, _ in variants:
+                for lib in args.libs:
+                    if not available[lib]:
+                        result = {"library": lib, "config": config, "seed": seed, "status": "not installed"}
+                    else:
+                        result = run_worker(lib, config, seed, epochs, variant, args)
+                    result.update(round=r + 1, variant=variant)
+                    results.append(result)
+                    print(f"[round {r + 1}/{args.rounds}] {config} {variant:5s} {lib:8s} seed {seed}: "
+                          f"{_progress(result)}", file=sys.stderr, flush=True)
+    return results
+
+
+def _progress(result):
+    if result["status"] != "ok":
+        return result["status"] + (f" ({result['error']})" if result.get("error") else "")
+    if result["epoch_seconds"]:
+        return (f"{per_epoch_seconds(result):.3f} s/epoch, {result['train_seconds']:.2f} s, "
+                f"acc {100 * result['final_accuracy']:.2f}%, {result['peak_rss_mb']:.0f} MB")
+    return f"fit {result['fit_seconds']:.3f} s, acc {100 * result['final_accuracy']:.0f}%"
+
+
+# -- aggregating ---------------------------------------------------------------
+def per_epoch_seconds(result):
+    """Median of epochs 2-5 (the first one pays for warm-up and compilation)."""
+    seconds = result["epoch_seconds"]
+    return statistics.median(seconds[1:5] if len(seconds) > 1 else seconds)
+
+
+def seconds_to_target(result, target=TARGET_ACCURACY):
+    """Training seconds until the test accuracy first reaches ``target``, or None."""
+    elapsed = 0.0
+    for seconds, accuracy in zip(result["epoch_seconds"], result["test_accuracy"]):
+        elapsed += seconds
+        if accuracy >= target:
+            return elapsed
+    return None
+
+
+def summarize(runs):
+    """One row of figures from the successful runs of one library, configuration and variant."""
+    clocked = bool(runs[0]["epoch_seconds"])
+    row = {
+        "runs": len(runs),
+        "seeds": sorted({r["seed"] for r in runs}),
+        "per_epoch": statistics.median(per_epoch_seconds(r) for r in runs) if clocked else None,
+        "total": statistics.median(r["train_seconds"] for r in runs),
+        "fit": statistics.median(r["fit_seconds"] for r in runs),
+        "peak_rss_mb": statistics.median(r["peak_rss_mb"] for r in runs),
+        "data_rss_mb": runs[0].get("data_rss_mb"),
+        "epochs": runs[0]["epochs"],
+        "notes": runs[0].get("notes", ""),
+        "acc_last": min(r["final_accuracy"] for r in runs),
+        "acc_mean": statistics.fmean(r["final_accuracy"] for r in runs),
+        "acc5": min(r["test_accuracy"][4] for r in runs) if clocked and runs[0]["epochs"] >= 5 else None,
+    }
+    if clocked:
+        reached = [seconds_to_target(r) for r in runs]
+        hits = [s for s in reached if s is not None]
+        row["to_target"] = statistics.median(hits) if len(hits) == len(reached) else None
+        row["to_target_hits"] = len(hits)
+    return row
+
+
+def aggregate(results, variants, configs, libs):
+    table = {}
+    for variant, _ in variants:
+        for config in configs:
+            for lib in libs:
+                runs = [r for r in results
+                        if r["variant"] == variant and r["config"] == config and r["library"] == lib]
+                ok = [r for r in runs if r["status"] == "ok"]
+                if ok:
+                    table[variant, config, lib] = summarize(ok)
+                elif runs:
+                    table[variant, config, lib] = {"status": runs[0]["status"], "error": runs[0].get("error")}
+    return table
+
+
+def numpy_blas(results, variant):
+    """How NumPy's BLAS presented itself (threadpoolctl) in a glassnet or NumPy worker of this pass."""
+    for r in results:
+        if r["variant"] == variant and r["status"] == "ok" and r["library"] in ("glassnet", "numpy"):
+            for entry in r["blas"] if isinstance(r["blas"], list) else []:
+                if entry.get("user_api") == "blas" and "numpy" in entry.get("library_dir", ""):
+                    return entry
+    return None
+
+
+# -- reporting -----------------------------------------------------------------
+def _fmt(value, spec, empty="—"):
+    return empty if value is None else format(value, spec)
+
+
+def _speed(row):
+    """The time the ratio compares: seconds per epoch, or the whole fit for M0."""
+    return row.get("per_epoch") or row.get("fit")
+
+
+def markdown_table(table, variant, configs, libs):
+    header = ("| config | library | s/epoch | total s | acc@5 % | acc@last % | to 98% s | peak RSS MB "
+              "| glassnet/peer | notes |")
+    lines = [header, "|---" * (header.count("|") - 1) + "|"]
+    for config in configs:
+        ours = table.get((variant, config, "glassnet"))
+        for lib in libs:
+            row = table.get((variant, config, lib))
+            if row is None:
+                continue
+            if "status" in row:
+                lines.append(f"| {config} | {LABELS[lib]} | {row['status']} |  |  |  |  |  |  | "
+                             f"{(row.get('error') or '')[:80]} |")
+                continue
+            ratio = ""
+            if lib != "glassnet" and ours and "status" not in ours and _speed(ours) and _speed(row):
+                ratio = f"{_speed(ours) / _speed(row):.3g}×"
+            to_target = ""
+            if "to_target" in row and config == "M1":
+                to_target = (_fmt(row["to_target"], ".1f") if row["to_target"] is not None
+                             else f"{row['to_target_hits']}/{row['runs']} runs reached")
+            last = f"{100 * row['acc_last']:.2f}" + (f" (ep {row['epochs']})" if row["per_epoch"] else "")
+            total = row["total"] if row["per_epoch"] else row["fit"]
+            lines.append(
+                f"| {config} | {LABELS[lib]} | {_fmt(row['per_epoch'], '.3f')} | {total:.2f} | "
+                f"{_fmt(row['acc5'] and 100 * row['acc5'], '.2f')} | {last} | {to_target} | "
+                f"{row['peak_rss_mb']:.0f} | {ratio} | {row['notes']} |")
+    return "\n".join(lines)
+
+
+def _check(value, ok):
+    return "n/a (not measured)" if value is None else (f"{value} ✓" if ok else f"{value} ✗")
+
+
+def targets(table, variant, configs):
+    """Issue 3's 'What it must show' items 1-4 for the configurations that ran, checked against this pass."""
+    def row(config, lib):
+        r = table.get((variant, config, lib))
+        return r if r and "status" not in r else None
+
+    def ratio(config, peer, limit):
+        ours, theirs = row(config, "glassnet"), row(config, peer)
+        if not ours or not theirs:
+            return _check(None, False)
+        value = _speed(ours) / _speed(theirs)
+        return _check(f"{value:.3g}× (limit {limit}×)", value <= limit)
+
+    lines = []
+    g1 = row("M1", "glassnet")
+    if "M1" in configs:
+        lines.append(f"1. M1 s/epoch vs PyTorch: {ratio('M1', 'torch', 0.35)}; vs Keras: {ratio('M1', 'keras', 1.0)}")
+    if g1:
+        acc5 = g1["acc5"]
+        acc10 = g1["acc_last"] if g1["epochs"] >= 10 else None
+        lines.append(f"   accuracy after 5 epochs (min over seeds {g1['seeds']}): "
+                     f"{_check(acc5 and f'{100 * acc5:.2f}% (≥ 98.0%)', (acc5 or 0) >= 0.98)}; "
+                     f"after {g1['epochs']}: "
+                     f"{_check(acc10 and f'{100 * acc10:.2f}% (≥ 98.3% after 10)', (acc10 or 0) >= 0.983)}")
+        t = g1.get("to_target")
+        lines.append(f"   training seconds to 98%: {_check(t and f'{t:.1f} s (≤ 6 s)', (t or 99) <= 6)}")
+    if "M2" in configs:
+        lines.append(f"2. M2 s/epoch vs PyTorch: {ratio('M2', 'torch', 0.35)}; vs Keras: {ratio('M2', 'keras', 0.5)}")
+    g2 = row("M2", "glassnet")
+    for peer in ("torch", "keras"):
+        p2 = row("M2", peer)
+        if g2 and p2:
+            gap = 100 * (g2["acc_mean"] - p2["acc_mean"])
+            lines.append(f"   M2 accuracy glassnet − {LABELS[peer]}: "
+                         f"{_check(f'{gap:+.2f} points (not more than 0.3 below)', gap >= -0.3)}")
+    if "M0" in configs:
+        lines.append(f"3. M0 whole fit vs Keras: {ratio('M0', 'keras', 0.05)}; vs PyTorch: {ratio('M0', 'torch', 0.2)}")
+    g0 = row("M0", "glassnet")
+    for peer in ("torch", "keras"):
+        p0 = row("M0", peer)
+        if g0 and p0:
+            lines.append(f"   M0 accuracy glassnet {100 * g0['acc_mean']:.0f}% vs {LABELS[peer]} "
+                         f"{100 * p0['acc_mean']:.0f}%: {'✓' if g0['acc_mean'] >= p0['acc_mean'] else '✗'}")
+    rss = g1 and g1["peak_rss_mb"]
+    if "M1" in configs:
+        lines.append(f"4. M1 peak RSS: {_check(rss and f'{rss:.0f} MB (≤ 350 MB)', (rss or 1e9) <= 350)}")
+    return "\n".join(lines)
+
+
+def machine_description():
+    cpu = "unknown"
+    flags = set()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name") and cpu == "unknown":
+                cpu = line.split(":", 1)[1].strip()
+            if line.startswith("flags") and not flags:
+                flags = set(line.split(":", 1)[1].split())
+    except OSError:
+        cpu = platform.processor() or "unknown"
+    memory = "unknown"
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                memory = f"{int(line.split()[1]) / 1024**2:.1f} GiB"
+    except OSError:
+        pass
+    simd = ", ".join(f for f in ("avx2", "avx512f", "avx512_bf16", "amx_tile") if f in flags) or "none listed"
+    return {"cpu": cpu, "simd": simd, "cores": os.cpu_count(), "memory": memory,
+            "os": platform.platform(), "python": platform.python_version()}
+
+
+def _versions(results):
+    versions = {}
+    for r in results:
+        if r["status"] == "ok":
+            for k, v in r["versions"].items():
+                if k == "python":
+                    continue
+                versions.setdefault(k, v)
+    return versions
+
+
+def write_report(path, args, variants, note, results, table, started, loads, sklearn_m2):
+    machine = machine_description()
+    versions = _versions(results)
+    out = ["# Benchmark results", "",
+           f"Written by `benchmarks/run.py` on {started:%Y-%m-%d %H:%M} "
+           f"({'quick smoke run: 1 round, ' + str(args.epochs) + ' epochs' if args.quick else f'{args.rounds} rounds'}).",
+           f"Command: `python benchmarks/run.py {' '.join(sys.argv[1:])}`", "",
+           "## Machine", "",
+           f"- CPU: {machine['cpu']} ({machine['cores']} logical CPUs; {machine['simd']})",
+           f"- memory: {machine['memory']}; OS: {machine['os']}",
+           f"- load average (1 min) before / after: {loads[0]:.2f} / {loads[1]:.2f} "
+           "(above ~0.5 the machine was shared and the timings are noisy)",
+           f"- Python {machine['python']}; " + "; ".join(f"{k} {v}" for k, v in versions.items() if v), "",
+           f"Each library ran in its own process, {args.threads} threads and {args.threads} CPUs each, "
+           f"interleaved in {args.rounds} round(s); seeds {args.seeds[:args.rounds]}.", "",
+           "## Configurations", ""]
+    out += [f"- **{name}**: {CONFIGS[name]['description']}" for name in args.configs]
+    out += ["", "Columns: s/epoch = median of epochs 2–5 of each run, then median over rounds; total = training "
+            "seconds of the run (M0: the whole fit call); acc@5 and acc@last = test accuracy after 5 and after "
+            "the last epoch, the lowest over the runs; to 98% = training seconds until the test accuracy "
+            "(measured after each epoch, not counted) reached 98%; glassnet/peer = glassnet's s/epoch (M0: fit "
+            "time) divided by the peer's: below 1 means glassnet is faster.", ""]
+    if note:
+        out += [note, ""]
+    for variant, description in variants:
+        blas = numpy_blas(results, variant)
+        blas_text = ("NumPy's BLAS: " + ", ".join(f"{k} {blas[k]}" for k in
+                                                  ("internal_api", "version", "architecture", "num_threads")
+                                                  if k in blas)) if blas else "NumPy's BLAS: not recorded"
+        out += [f"## OpenBLAS kernel variables {description}", "", blas_text, "",
+                markdown_table(table, variant, args.configs, args.libs), "",
+                "### Issue 3 targets (this pass)", "", targets(table, variant, args.configs), ""]
+    if sklearn_m2:
+        out += ["## glassnet.sklearn.MLPClassifier vs scikit-learn (M2, `benchmarks/bench_sklearn_m2.py`)", "",
+                "```", sklearn_m2.strip(), "```", ""]
+    out += ["## Every run", "", "| pass | round | config | library | seed | epoch seconds | test accuracy % "
+            "| peak RSS MB |", "|---|---|---|---|---|---|---|---|"]
+    for r in results:
+        if r["status"] == "ok":
+            epochs = " ".join(f"{s:.2f}" for s in r["epoch_seconds"]) or f"fit {r['fit_seconds']:.3f}"
+            accs = " ".join(f"{100 * a:.2f}" for a in r["test_accuracy"])
+            out.append(f"| {r['variant']} | {r['round']} | {r['config']} | {r['library']} | {r['seed']} | {epochs} "
+                       f"| {accs} | {r['peak_rss_mb']:.0f} |")
+        else:
+            out.append(f"| {r['variant']} | {r['round']} | {r['config']} | {r['library']} | {r['seed']} | "
+                       f"{r['status']} |  |  |")
+    Path(path).write_text("\n".join(out) + "\n", encoding="utf-8")
+
+
+def run_sklearn_m2(args):
+    """Output of ``bench_sklearn_m2.py`` (glassnet.sklearn vs scikit-learn on M2, OpenBLAS variables unset)."""
+    if not SKLEARN_M2.exists() or "M2" not in args.configs or "sklearn" not in args.libs:
+        return None
+    variant = "unset"
+    try:
+        command = [sys.executable, str(SKLEARN_M2), "--threads", str(args.threads)]
+        if args.data is not None:
+            command += ["--data", args.data]
+        proc = subprocess.run(command, env=worker_env(variant, args.threads),
+                              capture_output=True, text=True, timeout=args.timeout, cwd=str(REPO))
+    except subprocess.TimeoutExpired:
+        return f"timed out after {args.timeout:g} s"
+    return proc.stdout if proc.returncode == 0 else f"failed (exit {proc.returncode}): {proc.stderr[-500:]}"
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    variants, note = blas_variants(args.blas)
+    started = datetime.datetime.now()
+    load_before = os.getloadavg()[0]
+    t = time.perf_counter()
+    results = run_all(args, variants)
+    sklearn_m2 = run_sklearn_m2(args)
+    loads = (load_before, os.getloadavg()[0])
+    table = aggregate(results, variants, args.configs, args.libs)
+    for variant, description in variants:
+        print(f"\nOpenBLAS kernel variables {description}")
+        blas = numpy_blas(results, variant)
+        if blas:
+            print(f"NumPy's BLAS: {blas.get('internal_api')} {blas.get('version')}, "
+                  f"kernel {blas.get('architecture')}, {blas.get('num_threads')} threads")
+        print(markdown_table(table, variant, args.configs, args.libs))
+        print(targets(table, variant, args.configs))
+    if note:
+        print("\n" + note)
+    if sklearn_m2:
+        print("\nglassnet.sklearn vs scikit-learn (bench_sklearn_m2.py):\n" + sklearn_m2.strip())
+    write_report(args.output, args, variants, note, results, table, started, loads, sklearn_m2)
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=1), encoding="utf-8")
+    print(f"\n{len(results)} runs in {time.perf_counter() - t:.0f} s; report written to {args.output}")
+    failed = [r for r in results if r["status"] == "failed"]
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,91 @@
+"""Smoke test of the benchmark harness (benchmarks/): one worker run and the driver's arithmetic.
+
+The peers (PyTorch, Keras, scikit-learn) are never needed here.
+"""
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from conftest import REPO
+
+BENCHMARKS = REPO / "benchmarks"
+
+
+@pytest.fixture(scope="module")
+def run_module():
+    spec = importlib.util.spec_from_file_location("benchmarks_run", BENCHMARKS / "run.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_glassnet_worker_prints_one_complete_json_line(mnist_dir):
+    command = [sys.executable, str(BENCHMARKS / "workers" / "glassnet_worker.py"), "--config", "M2",
+               "--epochs", "1", "--limit", "10000", "--data", str(mnist_dir), "--seed", "3"]
+    proc = subprocess.run(command, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(REPO / "src")})
+    assert proc.returncode == 0, proc.stderr
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("BENCH_JSON ")]
+    assert len(lines) == 1
+    result = json.loads(lines[0][len("BENCH_JSON "):])
+    assert result["status"] == "ok"
+    assert (result["library"], result["config"], result["seed"], result["limit"]) == ("glassnet", "M2", 3, 10000)
+    assert result["batch_size"] == 32 and result["threads"] == 2
+    assert len(result["epoch_seconds"]) == 1 and len(result["test_accuracy"]) == 1
+    assert result["train_seconds"] == pytest.approx(result["epoch_seconds"][0])
+    assert result["fit_seconds"] >= result["train_seconds"]
+    # 784-32-10 with SGD 0.1 reaches about 89% after one pass over 10,000 images.
+    assert 0.8 < result["final_accuracy"] <= 1.0
+    # The float32 training and test images alone take 219.5 MB.
+    assert result["peak_rss_mb"] >= result["data_rss_mb"] > 219.5
+    assert result["versions"]["glassnet"] and result["versions"]["numpy"]
+    blas = [entry for entry in result["blas"] if entry["user_api"] == "blas"]
+    assert blas and all(entry["num_threads"] <= 2 for entry in blas)
+    assert set(result["env"]) == {"OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"}
+
+
+def test_seconds_per_epoch_is_the_median_of_epochs_two_to_five(run_module):
+    # Epoch 1 (warm-up, 9 s) and epoch 6 (100 s) are left out: median of 1, 2, 3, 4 = 2.5.
+    assert run_module.per_epoch_seconds({"epoch_seconds": [9, 1, 2, 3, 4, 100]}) == 2.5
+    assert run_module.per_epoch_seconds({"epoch_seconds": [7.0]}) == 7.0
+
+
+def test_time_to_target_counts_training_seconds_until_the_first_epoch_at_98_percent(run_module):
+    run = {"epoch_seconds": [1.5, 2.0, 3.0, 4.0], "test_accuracy": [0.95, 0.979, 0.9801, 0.99]}
+    assert run_module.seconds_to_target(run) == pytest.approx(6.5)
+    assert run_module.seconds_to_target({"epoch_seconds": [1.0], "test_accuracy": [0.97]}) is None
+
+
+def test_summary_takes_medians_over_rounds_and_the_worst_seed(run_module):
+    runs = [
+        {"seed": s, "epochs": 5, "epoch_seconds": [9, t, t, t, t], "train_seconds": 9 + 4 * t, "fit_seconds": 20,
+         "peak_rss_mb": rss, "test_accuracy": [0.9, 0.95, 0.97, 0.975, acc], "final_accuracy": acc}
+        for s, t, rss, acc in [(0, 1.0, 300, 0.981), (1, 2.0, 310, 0.985), (2, 4.0, 305, 0.979)]
+    ]
+    row = run_module.summarize(runs)
+    assert row["per_epoch"] == 2.0
+    assert row["total"] == 17.0
+    assert row["peak_rss_mb"] == 305
+    assert row["acc5"] == 0.979
+    assert row["to_target"] is None and row["to_target_hits"] == 2  # seed 2 never reached 98%
+
+
+def test_unset_pass_removes_both_openblas_variables_and_pins_threads(run_module):
+    env = run_module.worker_env("unset", 2)
+    assert "OPENBLAS_CORETYPE" not in env and "OPENBLAS_L2_SIZE" not in env
+    assert env["OPENBLAS_NUM_THREADS"] == env["OMP_NUM_THREADS"] == "2"
+    assert env["PYTHONPATH"].split(os.pathsep)[0] == str(REPO / "src")
+
+
+def test_bad_options_are_rejected(run_module):
+    with pytest.raises(SystemExit):
+        run_module.parse_args(["--configs", "M9"])
+    with pytest.raises(SystemExit):
+        run_module.parse_args(["--libs", "tensorflow"])
+    args = run_module.parse_args(["--quick", "--configs", "M2,M0", "--libs", "glassnet"])
+    assert (args.rounds, args.epochs, args.configs, args.libs) == (1, 2, ["M2", "M0"], ["glassnet"])
