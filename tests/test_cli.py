@@ -410,3 +410,15 @@ def test_som_on_an_unlabelled_csv_uses_every_column(work, monkeypatch, capsys):
     assert result.returncode == 0, result.stderr
     assert "on 7 samples of inputs.csv (64 features)" in result.stdout
     assert "Most common class" not in result.stdout
+
+
+def test_missing_optional_packages_fail_fast_with_the_install_hint(tmp_path, monkeypatch, capsys, work):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    result = call("train", "xor", "--plot", "loss.png", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert_one_line_error(result)
+    assert "--plot requires matplotlib: pip install glassnet[plots]" in result.stderr
+    assert not (tmp_path / "model.gn").exists()  # nothing was trained
+    monkeypatch.setitem(sys.modules, "onnx", None)
+    result = call("export", "model.gn", "--onnx", "m.onnx", cwd=work, monkeypatch=monkeypatch, capsys=capsys)
+    assert_one_line_error(result)
+    assert "pip install glassnet[onnx]" in result.stderr

@@ -341,11 +341,18 @@ def _atomic_write_text(path, text):
         raise
 
 
-def _pyplot():
+def _require_matplotlib(path, option):
+    """Fail before any work is done when a picture was asked for but cannot be drawn."""
+    _check_parent(path, option)
     try:
-        import matplotlib
+        import matplotlib  # noqa: F401
     except ImportError:
-        raise CommandError("plotting requires matplotlib: pip install glassnet[plots]") from None
+        raise CommandError(f"{option} requires matplotlib: pip install glassnet[plots]") from None
+
+
+def _pyplot():
+    import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -416,12 +423,9 @@ def _fold_input_scaling(model, mu, sigma):
 
     ``((x − μ)/σ) W + b = x (W/σ) + (b − (μ/σ) W)``, so the saved model needs no scaler.
     """
-    layer = model.layers[0]
+    layer = model.layers[0]  # a Dense layer with bias: build_model makes it so
     W = layer.params["W"].astype(np.float64)
-    if layer.use_bias:
-        layer.params["b"][...] = layer.params["b"] - (mu / sigma) @ W
-    else:  # a bias is needed to absorb μ; keep the math exact by refusing silently impossible folds
-        raise CommandError("cannot fold the input standardization into a Dense layer without bias.")
+    layer.params["b"][...] = layer.params["b"] - (mu / sigma) @ W
     layer.params["W"][...] = W / sigma[:, None]
 
 
@@ -451,6 +455,9 @@ def cmd_train(args):
     from . import optimizers
     from .utils import set_random_seed
 
+    _check_parent(args.out, "--out")
+    if args.plot:
+        _require_matplotlib(args.plot, "--plot")
     data = load_dataset(args.dataset, args)
     print(f"Data: {data.description}")
     d = _defaults_for(data)
@@ -510,7 +517,6 @@ def cmd_train(args):
         else:
             err = P - data.y_test.reshape(len(xt), -1)
             print(f"Test MSE: {float(np.mean(err ** 2)):.6g}  MAE: {float(np.mean(np.abs(err))):.6g} ({len(xt)} rows)")
-    _check_parent(args.out, "--out")
     model.save(args.out)
     print(f"Saved the model to {args.out} (see it with: glassnet info {args.out})")
     if data.classes is not None and data.classes != [str(k) for k in range(data.n_classes)]:
@@ -522,7 +528,6 @@ def cmd_train(args):
 
 
 def _plot_history(history, path):
-    _check_parent(path, "--plot")
     plot = _library_plot("plot_history")
     if plot is not None:
         plot(history, path=path)
@@ -696,6 +701,8 @@ def cmd_descend(args):
     from .expr import parse
 
     f = parse(args.expr)
+    if args.plot:
+        _require_matplotlib(args.plot, "--plot")
     x0 = _floats(args.x0, "--x0")
     n = f.n_inputs
     if x0.size == 1 and n > 1:
@@ -730,7 +737,6 @@ def cmd_descend(args):
 
 
 def _plot_descent(f, result, path):
-    _check_parent(path, "--plot")
     plot = _library_plot("plot_descent")
     if plot is not None:
         plot(result, f=f, path=path)
@@ -857,6 +863,8 @@ def cmd_hopfield(args):
 def cmd_som(args):
     from .classic import SOM
 
+    if args.out:
+        _require_matplotlib(args.out, "--out")
     data = load_dataset(args.data, args, purpose="som")
     X = np.concatenate([data.x_train, data.x_test]) if data.x_test is not data.x_train else data.x_train
     labels = None
@@ -893,7 +901,6 @@ def cmd_som(args):
 
 
 def _plot_u_matrix(som, X, path, title):
-    _check_parent(path, "--out")
     plot = _library_plot("plot_som")
     if plot is not None:
         plot(som, X=X, components=False, path=path)
