@@ -312,6 +312,11 @@ def test_train_csv_regression_folds_the_scaling_into_the_model(tmp_path, monkeyp
     assert "Test MSE" in result.stdout
     P = load_model(tmp_path / "reg.gn").predict(X)
     assert float(np.sqrt(np.mean((P[:, 0] - y) ** 2))) < 0.1 * y.std()
+    # A learning rate far too large: training stops with the lectures' advice, no warning noise.
+    result = call("train", "reg.csv", "--target", "y", "--optimizer", "sgd", "--lr", "1000", "--seed", "0", "--quiet",
+                  "--out", "bad.gn", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0 and result.stderr == ""
+    assert "Stopped early: Training diverged" in result.stdout and "Try a lower learning rate" in result.stdout
 
 
 @pytest.mark.skipif(not SHARED_MNIST.is_dir(), reason=f"the MNIST files are not in {SHARED_MNIST}")

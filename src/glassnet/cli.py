@@ -501,8 +501,12 @@ def cmd_train(args):
         _info(args, "Features are standardized for training; the scaling is folded into the first layer, "
                     "so the saved model takes raw features.")
     verbose = 0 if args.quiet else (1 if sys.stdout.isatty() else 2)
-    history = model.fit(x, targets, batch_size=batch_size, epochs=epochs, verbose=verbose,
-                        validation_split=args.validation_split)
+    from .models.training import DivergenceWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DivergenceWarning)  # reported below as "Stopped early"
+        history = model.fit(x, targets, batch_size=batch_size, epochs=epochs, verbose=verbose,
+                            validation_split=args.validation_split)
     if scaler is not None:
         _fold_input_scaling(model, *scaler)
     if y_scale is not None:
@@ -1252,7 +1256,7 @@ def main(argv=None):
             parser.print_help()
             return 0
         command = f"{PROG} {args.command}"
-        with np.errstate(over="ignore"):
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # results show inf/nan themselves
             return int(args.func(args) or 0)
     except KeyboardInterrupt:
         print(f"{command}: interrupted", file=sys.stderr)
