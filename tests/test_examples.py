@@ -1,0 +1,34 @@
+"""Every script in examples/ runs from a clean folder."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import MNIST_DIR
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+SCRIPTS = sorted(p for p in EXAMPLES.glob("*.py") if p.name != "mnist_mlp.py")
+NEEDS_MNIST = {"classic_compression.py"}
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.name)
+def test_example_runs(script, tmp_path):
+    if script.name in NEEDS_MNIST and not MNIST_DIR.exists():
+        pytest.skip(f"{script.name} needs the MNIST files in {MNIST_DIR}")
+    env = dict(os.environ, MPLBACKEND="Agg", GLASSNET_DATA=str(MNIST_DIR))
+    result = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=180, env=env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip()
+
+
+def test_mnist_example_one_epoch(tmp_path, mnist_dir):
+    env = dict(os.environ, GLASSNET_DATA=str(MNIST_DIR))
+    result = subprocess.run([sys.executable, str(EXAMPLES / "mnist_mlp.py"), "1"], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=300, env=env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    accuracy = float(result.stdout.strip().splitlines()[-1].split()[-1])
+    assert accuracy > 0.95
+    assert (tmp_path / "mnist_mlp.gn").exists()
