@@ -43,7 +43,8 @@ SETTINGS = dict(
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", default=str(REPO.parent / "shared" / "data" / "mnist"), help="folder with the MNIST IDX files")
+    parser.add_argument("--data", default=str(REPO.parent / "shared" / "data" / "mnist"),
+                        help="folder with the MNIST IDX files")
     parser.add_argument("--repeats", type=int, default=1, help="fit each library this many times (alternating)")
     parser.add_argument("--seed", type=int, default=0, help="random_state of both estimators")
     parser.add_argument("--threads", type=int, default=None, help="BLAS/OpenMP threads (default: the libraries' own)")
@@ -75,8 +76,8 @@ def main(argv=None):
     from glassnet.sklearn import MLPClassifier as GlassnetMLP
 
     (x_train, y_train), (x_test, y_test) = load_mnist(args.data, download=False, progress=False)
-    print(f"MNIST {x_train.shape} {x_train.dtype}; glassnet {glassnet.__version__}, scikit-learn {sklearn.__version__}, "
-          f"numpy {np.__version__}")
+    print(f"MNIST {x_train.shape} {x_train.dtype}; glassnet {glassnet.__version__}, "
+          f"scikit-learn {sklearn.__version__}, numpy {np.__version__}")
     print(f"settings: {SETTINGS}")
 
     results = {"scikit-learn": [], "glassnet": []}

@@ -7,7 +7,9 @@ import numpy as np
 import pytest
 
 pytest.importorskip("sklearn")
-distributed = pytest.importorskip("dask.distributed", reason="dask.distributed is not installed (pip install glassnet[dask])")
+distributed = pytest.importorskip(
+    "dask.distributed", reason="dask.distributed is not installed (pip install glassnet[dask])"
+)
 joblib = pytest.importorskip("joblib")
 
 from sklearn.datasets import load_digits  # noqa: E402
@@ -17,6 +19,14 @@ from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
 from glassnet.sklearn import MLPClassifier  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _one_blas_thread():
+    """Two single-threaded workers on a shared two-core machine: keep BLAS single-threaded too."""
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    with threadpoolctl.threadpool_limits(limits=1, user_api="blas"):
+        yield
 
 
 @pytest.fixture(scope="module")

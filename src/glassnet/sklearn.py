@@ -28,6 +28,7 @@ model's flat parameter vector with ``model.forward``/``backward``.
 Importing this module imports scikit-learn; ``import glassnet`` does not.
 """
 
+import io
 import json
 import numbers
 import os
@@ -53,6 +54,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 
 from . import activations, optimizers, regularizers
 from ._estimator import BaseEstimator, ClassifierMixin, RegressorMixin
+from ._io import atomic_write_bytes
 from ._validation import check_array, check_number, check_positive_int
 from .backend import standardize_dtype
 from .callbacks import Callback
@@ -143,8 +145,8 @@ class _EpochEnd(Callback):
             est._update_best_loss()
         est._iteration_ends()
         if est._no_improvement_count > est.n_iter_no_change:
-            what = "Validation score did not improve" if self.validation is not None else "Training loss did not improve"
-            msg = f"{what} more than tol={est.tol:f} for {est.n_iter_no_change} consecutive epochs."
+            what = "Validation score" if self.validation is not None else "Training loss"
+            msg = f"{what} did not improve more than tol={est.tol:f} for {est.n_iter_no_change} consecutive epochs."
             if est._trigger_stopping(msg):
                 self.stopped = True
                 self.model.stop_training = True
@@ -197,11 +199,14 @@ class _BatchL2(regularizers.L2):
 
 
 def _release_caches(model):
-    """Drop the arrays the last forward/backward pass kept (not state)."""
+    """Drop the arrays the last forward/backward pass kept and the step's
+    scratch buffers (not state: both are recreated by the next pass)."""
     for layer in model.layers:
         for attr in ("X", "Z", "A", "delta", "mask", "X_hat", "inv_std"):
             if attr in vars(layer):
                 setattr(layer, attr, None)
+        if isinstance(vars(layer).get("_buffers"), dict):
+            layer._buffers.clear()
 
 
 # -- the shared estimator -----------------------------------------------------------
@@ -293,13 +298,19 @@ class _BaseMLP(BaseEstimator):
         check_positive_int(self.max_fun, "max_fun")
         rate = check_number(self.dropout, "dropout", low=0, high=1, high_open=True)
         if rate and self.solver == "lbfgs":
-            raise ValueError("dropout needs a stochastic solver ('sgd' or 'adam'); solver='lbfgs' needs a deterministic loss.")
+            raise ValueError(
+                "dropout needs a stochastic solver ('sgd' or 'adam'); solver='lbfgs' needs a deterministic loss."
+            )
         if self.optimizer is not None:
             if not isinstance(self.optimizer, str):
-                raise TypeError(f"optimizer must be a glassnet optimizer name or None. Received: optimizer={self.optimizer!r}")
+                raise TypeError(
+                    f"optimizer must be a glassnet optimizer name or None. Received: optimizer={self.optimizer!r}"
+                )
             optimizers.get(self.optimizer)  # raises ValueError listing the names
             if self.solver == "lbfgs":
-                raise ValueError(f"optimizer={self.optimizer!r} replaces a stochastic solver; it cannot be used with solver='lbfgs'.")
+                raise ValueError(
+                    f"optimizer={self.optimizer!r} replaces a stochastic solver; it cannot be used with solver='lbfgs'."
+                )
         if self.dtype is not None:
             standardize_dtype(self.dtype)
         return hidden
@@ -330,7 +341,8 @@ class _BaseMLP(BaseEstimator):
         if isinstance(self.activation, str):
             factors = [2.0 if _is_logistic(self.activation) else 6.0] * (len(hidden) + 1)
         else:
-            factors = [2.0 if _is_logistic(a) else 6.0 for a in acts] + [2.0 if acts and _is_logistic(acts[-1]) else 6.0]
+            factors = [2.0 if _is_logistic(a) else 6.0 for a in acts]
+            factors.append(factors[-1] if factors else 6.0)
         units = [n_features, *hidden, n_outputs]
         init = []
         for fan_in, fan_out, factor in zip(units[:-1], units[1:], factors):
@@ -419,7 +431,9 @@ class _BaseMLP(BaseEstimator):
                 momentum=self.momentum,
                 nesterov=bool(self.nesterovs_momentum and self.momentum > 0),
             )
-        return optimizers.Adam(learning_rate=self.learning_rate_init, beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon)
+        return optimizers.Adam(
+            learning_rate=self.learning_rate_init, beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon
+        )
 
     # -- scikit-learn's per-epoch rules ------------------------------------------------
     def _update_best_loss(self):
@@ -548,7 +562,9 @@ class _BaseMLP(BaseEstimator):
         X_train, X_val, Y_train, Y_val = parts[:4]
         w_train, w_val = (parts[4], parts[5]) if w is not None else (None, None)
         if X_val.shape[0] < 2:
-            raise ValueError("The validation set is too small. Increase 'validation_fraction' or the size of your dataset.")
+            raise ValueError(
+                "The validation set is too small. Increase 'validation_fraction' or the size of your dataset."
+            )
         v_val, mean_val = self._data_weights(w_val, X_val.shape[0])
         return X_train, Y_train, w_train, (X_val, Y_val, self._decode(Y_val), w_val, v_val, mean_val)
 
@@ -621,7 +637,9 @@ class _BaseMLP(BaseEstimator):
 
     def _stochastic(self):
         if self.solver not in ("sgd", "adam"):
-            raise AttributeError(f"partial_fit is only available for stochastic optimizers. {self.solver} is not stochastic.")
+            raise AttributeError(
+                f"partial_fit is only available for stochastic optimizers. {self.solver} is not stochastic."
+            )
         return True
 
     # -- prediction -----------------------------------------------------------------------
@@ -672,20 +690,14 @@ class _BaseMLP(BaseEstimator):
         if hasattr(self, "feature_names_in_"):
             meta["fitted"]["feature_names_in_"] = [str(s) for s in self.feature_names_in_]
         meta.update(self._extra_metadata())
-        path = os.fspath(path)
-        fd, tmp = tempfile.mkstemp(prefix=".glassnet-", suffix=".tmp", dir=os.path.dirname(os.path.abspath(path)))
-        os.close(fd)
-        try:
-            self.model_.save(tmp)
-            with zipfile.ZipFile(tmp, "a", compression=zipfile.ZIP_DEFLATED) as zf:
-                zf.writestr(_META_NAME, json.dumps(meta))
-            with open(tmp, "rb+") as fh:
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.remove(tmp)
-            raise
+        with tempfile.TemporaryDirectory(prefix="glassnet-") as folder:
+            model_file = os.path.join(folder, "model.gn")
+            self.model_.save(model_file)
+            with open(model_file, "rb") as fh:
+                buffer = io.BytesIO(fh.read())
+        with zipfile.ZipFile(buffer, "a", compression=zipfile.ZIP_DEFLATED) as zf:
+            zf.writestr(_META_NAME, json.dumps(meta))
+        atomic_write_bytes(path, buffer.getvalue())
 
     def _extra_metadata(self):
         return {}
@@ -699,25 +711,27 @@ class _BaseMLP(BaseEstimator):
             try:
                 info = zf.getinfo(_META_NAME)
             except KeyError:
-                raise ValueError(f"Cannot load estimator file {path!r}: it is a glassnet model without estimator metadata; use glassnet.models.load_model.") from None
+                raise _load_error(
+                    path, "it is a glassnet model without estimator metadata; use glassnet.models.load_model."
+                ) from None
             if info.file_size > _MAX_META_BYTES:
-                raise ValueError(f"Cannot load estimator file {path!r}: {_META_NAME} is larger than {_MAX_META_BYTES} bytes.")
+                raise _load_error(path, f"{_META_NAME} is larger than {_MAX_META_BYTES} bytes.")
             with zf.open(info) as fh:
                 raw = fh.read(_MAX_META_BYTES + 1)
         try:
             meta = json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise ValueError(f"Cannot load estimator file {path!r}: {_META_NAME} is not valid JSON ({exc}).") from None
+            raise _load_error(path, f"{_META_NAME} is not valid JSON ({exc}).") from None
         if not isinstance(meta, dict) or meta.get("format") != _META_FORMAT or meta.get("format_version") != 1:
-            raise ValueError(f"Cannot load estimator file {path!r}: {_META_NAME} is not glassnet estimator metadata (version 1).")
+            raise _load_error(path, f"{_META_NAME} is not glassnet estimator metadata (version 1).")
         if meta.get("estimator") != cls.__name__:
-            raise ValueError(f"Cannot load estimator file {path!r}: it holds a {meta.get('estimator')!r}, not a {cls.__name__}.")
+            raise _load_error(path, f"it holds a {meta.get('estimator')!r}, not a {cls.__name__}.")
         params, fitted = meta.get("params"), meta.get("fitted")
         if not isinstance(params, dict) or not isinstance(fitted, dict):
-            raise ValueError(f"Cannot load estimator file {path!r}: params or fitted attributes are missing.")
+            raise _load_error(path, "params or fitted attributes are missing.")
         unknown = set(params) - set(cls._get_param_names())
         if unknown:
-            raise ValueError(f"Cannot load estimator file {path!r}: unknown parameters {sorted(unknown)}.")
+            raise _load_error(path, f"unknown parameters {sorted(unknown)}.")
         for key in ("hidden_layer_sizes", "activation"):
             if isinstance(params.get(key), list):
                 params[key] = tuple(params[key])
@@ -738,6 +752,10 @@ class _BaseMLP(BaseEstimator):
         pass
 
 
+def _load_error(path, message):
+    return ValueError(f"Cannot load estimator file {path!r}: {message}")
+
+
 def _to_json(value, name):
     """A hyperparameter or fitted attribute as JSON (a RandomState is saved as None)."""
     if isinstance(value, np.random.RandomState):
@@ -755,7 +773,8 @@ def _classes_to_json(classes):
     classes = np.asarray(classes)
     if classes.dtype == object and not all(isinstance(c, str) for c in classes):
         raise TypeError("Only string, integer, float or boolean class labels can be saved.")
-    return {"dtype": classes.dtype.str if classes.dtype != object else "object", "values": [_to_json(c, "classes_") for c in classes]}
+    dtype = classes.dtype.str if classes.dtype != object else "object"
+    return {"dtype": dtype, "values": [_to_json(c, "classes_") for c in classes]}
 
 
 def _classes_from_json(spec, path):
@@ -767,7 +786,7 @@ def _classes_from_json(spec, path):
             raise ValueError
         return np.asarray(spec["values"], dtype=dtype)
     except (KeyError, TypeError, ValueError):
-        raise ValueError(f"Cannot load estimator file {path!r}: the class labels are malformed.") from None
+        raise _load_error(path, "the class labels are malformed.") from None
 
 
 # -- the two estimators ------------------------------------------------------------------
@@ -891,7 +910,9 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
                         f"call to fit. Previously got {self.classes_}, `y` has {classes}"
                     )
             elif len(np.setdiff1d(classes, self.classes_, assume_unique=True)):
-                raise ValueError(f"`y` has classes not in `self.classes_`. `self.classes_` has {self.classes_}. 'y' has {classes}.")
+                raise ValueError(
+                    f"`y` has classes not in `self.classes_`. `self.classes_` has {self.classes_}. 'y' has {classes}."
+                )
         Y = self._label_binarizer.transform(y).astype(X.dtype)
         return X, Y
 
@@ -913,7 +934,10 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         if classes is not None:
             classes = unique_labels(classes)
             if hasattr(self, "classes_") and not np.array_equal(self.classes_, classes):
-                raise ValueError(f"`classes={classes}` is not the same as on the first call to partial_fit, which was {self.classes_}.")
+                raise ValueError(
+                    f"`classes={classes}` is not the same as on the first call to partial_fit, "
+                    f"which was {self.classes_}."
+                )
         first_call = not hasattr(self, "classes_")
         if first_call:
             if classes is None:
@@ -954,7 +978,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     def _restore_extra(self, meta, path):
         spec = meta.get("label_binarizer")
         if not isinstance(spec, dict) or spec.get("y_type") not in ("binary", "multiclass", "multilabel-indicator"):
-            raise ValueError(f"Cannot load estimator file {path!r}: the label encoding is malformed.")
+            raise _load_error(path, "the label encoding is malformed.")
         self.classes_ = _classes_from_json(meta.get("classes"), path)
         lb = LabelBinarizer()
         lb.classes_ = _classes_from_json(spec.get("classes"), path)
