@@ -12,8 +12,12 @@ import os
 import secrets
 
 
-def atomic_write(path, write):
-    """Call ``write(fileobj)`` on a binary temporary file, then replace ``path`` with it."""
+def atomic_write(path, write, verify=None):
+    """Call ``write(fileobj)`` on a binary temporary file, then replace ``path`` with it.
+
+    ``verify(tmp_path)``, if given, runs on the complete temporary file before
+    the replace; if it raises, ``path`` is left untouched.
+    """
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     tmp = os.path.join(folder, f".{os.path.basename(path)}.{secrets.token_hex(6)}.tmp")
@@ -22,6 +26,8 @@ def atomic_write(path, write):
             write(fh)
             fh.flush()
             os.fsync(fh.fileno())
+        if verify is not None:
+            verify(tmp)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

@@ -20,7 +20,6 @@ import json
 import math
 import os
 import sys
-import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
+from ._io import atomic_write_text
 
 PROG = "glassnet"
 TOY_SETS = ("xor", "circle", "spiral", "gaussians")
@@ -328,19 +328,6 @@ def _targets_for(model, y, n_classes):
     return to_categorical(y, num_classes=max(n_out, n_classes))
 
 
-def _atomic_write_text(path, text):
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".glassnet-", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-
-
 def _require_matplotlib(path, option):
     """Fail before any work is done when a picture was asked for but cannot be drawn."""
     _check_parent(path, option)
@@ -620,7 +607,7 @@ def cmd_predict(args):
         writer.writerows([[f"{v:.8g}" for v in row] for row in P])
     if args.out:
         _check_parent(args.out, "--out")
-        _atomic_write_text(args.out, buffer.getvalue())
+        atomic_write_text(args.out, buffer.getvalue())
         print(f"Wrote {len(P)} predictions to {args.out}")
     else:
         sys.stdout.write(buffer.getvalue())

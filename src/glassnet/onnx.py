@@ -26,11 +26,11 @@ in the model's dtype (float32 or float64). ``onnx`` is an optional extra
 """
 
 import os
-import tempfile
 
 import numpy as np
 
 from . import activations as _activations
+from ._io import atomic_write_bytes
 from .layers import Activation, BatchNormalization, Dense, Dropout, Flatten
 
 __all__ = ["export", "to_onnx", "OPSET"]
@@ -249,16 +249,5 @@ def export(model, path):
     """
     data = to_onnx(model).SerializeToString()
     path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".glassnet-", suffix=".onnx.tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    atomic_write_bytes(path, data)
     return path

@@ -15,10 +15,10 @@ only when a plot is made.
 
 import math
 import os
-import secrets
 
 import numpy as np
 
+from ._io import atomic_write
 from ._validation import check_array, check_positive_int
 
 __all__ = [
@@ -54,18 +54,7 @@ def save_figure(fig, path, dpi=100):
     ext = os.path.splitext(path)[1].lower()
     if ext not in _FORMATS:
         raise ValueError(f"path must end with one of {', '.join(_FORMATS)}. Received: path={path!r}")
-    folder, name = os.path.split(os.path.abspath(path))
-    # An exclusive create (not mkstemp, whose files are private 0600) so the
-    # picture gets the permissions the user's umask gives any new file.
-    tmp = os.path.join(folder, f".{name}.{os.getpid()}.{secrets.token_hex(4)}.part")
-    try:
-        with open(tmp, "xb") as f:
-            fig.savefig(f, format=_FORMATS[ext], dpi=dpi)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    atomic_write(path, lambda fh: fig.savefig(fh, format=_FORMATS[ext], dpi=dpi))
     return path
 
 

@@ -19,11 +19,12 @@ import hashlib
 import math
 import os
 import struct
-import tempfile
 import zlib
 from pathlib import Path
 
 import numpy as np
+
+from .._io import atomic_write_bytes
 
 #: IDX type code -> big-endian NumPy dtype.
 IDX_DTYPES = {
@@ -187,17 +188,3 @@ def write_idx(path, array, compress=None):
     return path
 
 
-def atomic_write_bytes(path, payload):
-    """Write ``payload`` to ``path`` through a temp file + fsync + ``os.replace``."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(payload)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise

@@ -16,13 +16,13 @@ else the cache folder, with a progress bar; the SHA-256 of each file's
 import gzip
 import os
 import sys
-import tempfile
 import urllib.request
 import zlib
 from pathlib import Path
 
 import numpy as np
 
+from .._io import atomic_write
 from .idx import _read_idx
 
 #: The four MNIST files: name -> (uncompressed bytes, SHA-256 of the uncompressed content).
@@ -206,26 +206,19 @@ def _download(stem, target, progress):
     final = target / (stem + ".gz")
     for mirror in MIRRORS:
         url = mirror + stem + ".gz"
-        tmp = None
-        try:
-            fd, tmp = tempfile.mkstemp(dir=target, prefix=f".{stem}.gz.", suffix=".part")
-            with os.fdopen(fd, "wb") as f:
-                _fetch(url, f, progress, stem + ".gz")
-                f.flush()
-                os.fsync(f.fileno())
+        def verify(tmp):
             got_size, got_sha = _content_digest(tmp)
             if (got_size, got_sha) != (size, sha256):
                 raise ValueError(
                     f"checksum mismatch: content has {got_size} bytes, SHA-256 {got_sha}; "
                     f"expected {size} bytes, {sha256}"
                 )
-            os.replace(tmp, final)
+
+        try:
+            atomic_write(final, lambda f: _fetch(url, f, progress, stem + ".gz"), verify=verify)
             return final, []
         except (OSError, ValueError, EOFError, zlib.error) as exc:
             errors.append(f"{url}: {exc}")
-        finally:
-            if tmp is not None and os.path.exists(tmp):
-                os.unlink(tmp)
     return None, errors
 
 
