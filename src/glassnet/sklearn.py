@@ -506,10 +506,13 @@ class _BaseMLP(BaseEstimator):
         if not incremental or self._optimizer_key != key:
             model.compile(optimizer=self._new_optimizer(), loss=model.loss)
             self._optimizer_key = key
-        for name, default in (("loss_curve_", []), ("_no_improvement_count", 0)):
-            if getattr(self, name, None) is None:
-                setattr(self, name, default)
-        if self.best_loss_ is None and not self.early_stopping:
+        # After an 'lbfgs' fit (warm start), or early_stopping switched on or off.
+        if self.loss_curve_ is None:
+            self.loss_curve_ = []
+        if self.early_stopping and self.validation_scores_ is None:
+            self.validation_scores_, self.validation_loss_curve_ = [], []
+            self.best_validation_score_ = -np.inf
+        if not self.early_stopping and self.best_loss_ is None:
             self.best_loss_ = np.inf
 
         validation = None
