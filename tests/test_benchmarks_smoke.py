@@ -89,3 +89,18 @@ def test_bad_options_are_rejected(run_module):
         run_module.parse_args(["--libs", "tensorflow"])
     args = run_module.parse_args(["--quick", "--configs", "M2,M0", "--libs", "glassnet"])
     assert (args.rounds, args.epochs, args.configs, args.libs) == (1, 2, ["M2", "M0"], ["glassnet"])
+
+
+def test_peer_workers_load_mnist_with_glassnets_loader_without_importing_glassnet(mnist_dir):
+    # The peers' memory must not include glassnet's own imports.
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1]); import _common; "
+        "x, y = _common._light_mnist_module().load_mnist(sys.argv[2], kind='test', download=False); "
+        "print(x.shape, x.dtype, float(x.max()), y.shape, int(y[:10].sum()), 'glassnet' in sys.modules)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code, str(BENCHMARKS / "workers"), str(mnist_dir)],
+                          capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "PYTHONPATH": str(REPO / "src")})
+    assert proc.returncode == 0, proc.stderr
+    # The first ten test labels are 7 2 1 0 4 1 4 9 5 9 (sum 42).
+    assert proc.stdout.split() == ["(10000,", "784)", "float32", "1.0", "(10000,)", "42", "False"]

@@ -121,26 +121,30 @@ def peak_rss_mb():
 
 
 def _light_mnist_module():
-    """glassnet's ``datasets/mnist.py`` without importing the rest of glassnet.
+    """glassnet's ``datasets/mnist.py`` without running ``glassnet/__init__.py``.
 
     The loader needs only NumPy; importing the ``glassnet`` package would add
-    glassnet's own imports to a peer's memory. The two loader files are loaded
-    as a private package from wherever ``glassnet`` is installed.
+    all of glassnet's imports to a peer's memory. The package and its
+    ``datasets`` subpackage are registered as empty shells under a private
+    name, so only the loader's own modules (and what they import relatively,
+    e.g. ``_io.py``) are executed.
     """
     import importlib
     import importlib.util
     import types
 
-    name = "_glassnet_datasets"
+    name = "_glassnet_light"
     if name not in sys.modules:
         spec = importlib.util.find_spec("glassnet")
         if spec is None or not spec.submodule_search_locations:
             raise ImportError("the benchmark workers load MNIST with glassnet's loader: pip install -e . "
                               "or set PYTHONPATH=src")
-        package = types.ModuleType(name)
-        package.__path__ = [str(Path(spec.submodule_search_locations[0]) / "datasets")]
-        sys.modules[name] = package
-    return importlib.import_module(name + ".mnist")
+        root = Path(spec.submodule_search_locations[0])
+        for module_name, folder in ((name, root), (name + ".datasets", root / "datasets")):
+            shell = types.ModuleType(module_name)
+            shell.__path__ = [str(folder)]
+            sys.modules[module_name] = shell
+    return importlib.import_module(name + ".datasets.mnist")
 
 
 def load_data(args, light=True):
