@@ -133,3 +133,20 @@ def test_loss_values_by_hand():
 def test_unknown_loss_lists_valid_names():
     with pytest.raises(ValueError, match="Unknown loss 'msq'.*mean_squared_error"):
         losses.get("msq")
+
+
+def test_dropout_mask_statistics_and_inference_identity(rng):
+    layer = Dropout(0.2, seed=1)
+    layer.build((1000,))
+    X = np.ones((200, 1000), dtype=np.float32)
+    Y = layer.forward(X, training=True)
+    kept = Y != 0
+    # Drop rate 0.2 within 4 standard deviations over 200k draws; survivors scaled so E[mask] = 1.
+    assert abs(1 - kept.mean() - 0.2) < 4 * np.sqrt(0.2 * 0.8 / X.size)
+    np.testing.assert_allclose(np.unique(Y[kept]), [65536 / (65536 - 13107)], rtol=1e-6)
+    assert layer.scale * (1 - 13107 / 65536) == pytest.approx(1.0)
+    assert layer.forward(X, training=False) is X
+    # Same seed, same masks.
+    other = Dropout(0.2, seed=1)
+    other.build((1000,))
+    np.testing.assert_array_equal(other.forward(X, training=True), Y)

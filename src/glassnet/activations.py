@@ -246,10 +246,11 @@ class Softmax(Activation):
 
     def forward(self, Z, out=None):
         xp = get_namespace()
-        E = xp.multiply(Z, self.beta, out=out)
-        E -= xp.max(E, axis=-1, keepdims=True)
+        if self.beta != 1.0:
+            Z = Z * self.beta
+        E = xp.subtract(Z, Z.max(axis=-1, keepdims=True), out=out)
         xp.exp(E, out=E)
-        E /= xp.sum(E, axis=-1, keepdims=True)
+        E /= E.sum(axis=-1, keepdims=True)
         return E
 
     def derivative(self, Z, A):

@@ -198,6 +198,16 @@ class CategoricalCrossentropy(Loss):
         P = xp.clip(A, EPSILON, 1 - EPSILON)
         return -Y / P
 
+    def __call__(self, Y, A, sample_weight=None):
+        if sample_weight is not None or type(self) is not CategoricalCrossentropy and type(self) is not SparseCategoricalCrossentropy:
+            return super().__call__(Y, A, sample_weight)
+        # -Σ y log clip(a) / n, without per-sample temporaries (every training step computes it)
+        xp = get_namespace()
+        P = xp.maximum(A, EPSILON)
+        xp.minimum(P, 1 - EPSILON, out=P)
+        xp.log(P, out=P)
+        return -float(xp.vdot(Y, P)) / A.shape[0]
+
     def fused_delta(self, activation, Y, A, sample_weight=None):
         if type(activation) is not Softmax:
             return None

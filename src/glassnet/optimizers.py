@@ -104,6 +104,10 @@ class Optimizer:
         if self.weight_decay:
             w *= 1.0 - lr * self.weight_decay
         n = w.shape[0]
+        if n <= BLOCK:
+            self.update(w, g, lr, self.state, self._tmp)
+            self.iterations += 1
+            return
         for start in range(0, n, BLOCK):
             part = slice(start, min(start + BLOCK, n))
             state = {name: value[part] for name, value in self.state.items()}

@@ -57,11 +57,10 @@ class Layer:
     def buffer(self, key, shape, dtype):
         """A reusable array for the training step (no allocation, hence no page
         faults, after the first batch of each size)."""
-        shape = tuple(shape)
-        buf = self._buffers.get((key, shape))
-        if buf is None or buf.dtype != dtype:
+        buf = self._buffers.get((key, shape, dtype))
+        if buf is None:
             buf = get_namespace().empty(shape, dtype=dtype)
-            self._buffers[(key, shape)] = buf
+            self._buffers[(key, shape, dtype)] = buf
         return buf
 
     def get_weights(self):

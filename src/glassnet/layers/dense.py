@@ -102,7 +102,7 @@ class Dense(Layer):
         if self.kernel_regularizer is not None:
             self.grads["W"] += self.kernel_regularizer.gradient(self.params["W"])
         if self.use_bias:
-            xp.sum(dZ, axis=0, out=self.grads["b"])
+            dZ.sum(axis=0, out=self.grads["b"])
             if self.bias_regularizer is not None:
                 self.grads["b"] += self.bias_regularizer.gradient(self.params["b"])
         if not self.needs_input_gradient:

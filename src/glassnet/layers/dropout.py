@@ -1,8 +1,13 @@
 """Inverted dropout: active in training only."""
 
+import numpy as np
+
 from .._validation import check_number
 from ..backend import get_namespace, make_rng
 from .base import Layer
+
+#: the mask is drawn as 16-bit random integers: 4 per 64-bit random word
+_LEVELS = 1 << 16
 
 
 class Dropout(Layer):
@@ -10,7 +15,13 @@ class Dropout(Layer):
     survivors by ``1 / (1 - rate)`` so the expected activation is unchanged;
     identity at inference. Backward: ``dX = dY ⊙ mask``.
 
-    ``fixed_mask`` (an array of 0 and ``1/(1-rate)``) replaces the random mask,
+    The mask keeps an input when a 16-bit random integer ``u`` satisfies
+    ``u >= round(rate · 2¹⁶)``: four draws per 64-bit random word, about four
+    times cheaper than uniform floats. The drop probability is therefore
+    ``rate`` rounded to a multiple of 2⁻¹⁶ (0.2 → 0.199997), and the scale is
+    the exact inverse of the keep probability, so ``E[mask] = 1`` exactly.
+
+    ``fixed_mask`` (an array of 0 and the scale) replaces the random mask,
     which is how gradient checks make the layer deterministic.
     """
 
@@ -21,19 +32,25 @@ class Dropout(Layer):
         self.rng = make_rng(seed)
         self.fixed_mask = None
         self.mask = None
+        self._threshold = min(round(self.rate * _LEVELS), _LEVELS - 1)
+        self.scale = _LEVELS / (_LEVELS - self._threshold)
+
+    def _draw_keep(self, shape):
+        n = int(np.prod(shape))
+        words = self.rng.bit_generator.random_raw((n + 3) // 4)
+        bits = words.view(np.uint16)[:n].reshape(shape)
+        return np.greater_equal(bits, self._threshold, out=self.buffer("keep", shape, np.dtype(bool)))
 
     def forward(self, X, training=False):
-        if not training or self.rate == 0:
+        if not training or self._threshold == 0:
             self.mask = None
             return X
         xp = get_namespace()
         if self.fixed_mask is not None:
             self.mask = self.fixed_mask
         else:
-            # mask = 1[u >= rate] / (1 - rate), drawn into reused buffers.
-            u = self.rng.random(X.shape, dtype=X.dtype, out=self.buffer("u", X.shape, X.dtype))
-            keep = xp.greater_equal(u, self.rate, out=self.buffer("keep", X.shape, bool))
-            self.mask = xp.multiply(keep, X.dtype.type(1.0 / (1.0 - self.rate)), out=u)
+            keep = self._draw_keep(X.shape)
+            self.mask = xp.multiply(keep, X.dtype.type(self.scale), out=self.buffer("mask", X.shape, X.dtype))
         return xp.multiply(X, self.mask, out=self.buffer("Y", X.shape, X.dtype))
 
     def backward(self, dY):

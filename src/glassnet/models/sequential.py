@@ -197,6 +197,14 @@ class Sequential:
         for i in range(len(self.layers) - 2, self._first_trainable - 1, -1):
             d = self.layers[i].backward(d)
 
+    def release_caches(self):
+        """Forget the activations kept for a backward pass (after inference on
+        many samples they can be tens of MB)."""
+        for layer in self.layers:
+            for name in ("X", "Z", "A", "delta", "X_hat"):
+                if getattr(layer, name, None) is not None:
+                    setattr(layer, name, None)
+
     def regularization_penalty(self):
         return sum(layer.regularization_penalty() for layer in self.layers)
 

@@ -186,7 +186,9 @@ def _stop_diverged(model, epoch, step, snapshot):
 
 
 def _batches(n, batch_size):
-    batch_size = batch_size or 4096
+    # 1024 rows at a time: large enough for fast matrix products, small enough
+    # that the activations of a wide network stay a few MB.
+    batch_size = batch_size or 1024
     for start in range(0, n, batch_size):
         yield start, min(start + batch_size, n)
 
@@ -199,6 +201,7 @@ def predict_arrays(model, X, batch_size=None):
         if out is None:
             out = np.empty((X.shape[0], *A.shape[1:]), dtype=A.dtype)
         out[start:stop] = A
+    model.release_caches()
     return out
 
 
@@ -213,6 +216,7 @@ def evaluate_arrays(model, X, Y, w=None, batch_size=None):
             total += model.loss(Y[start:stop], A, wb) * (stop - start)
             for m in metrics:
                 m.update_state(Y[start:stop], A, wb)
+    model.release_caches()
     loss = total / X.shape[0]
     if model._has_regularizers:
         loss += model.regularization_penalty()
