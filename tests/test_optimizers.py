@@ -217,3 +217,18 @@ def test_blocked_update_equals_one_pass(rng, monkeypatch):
     for a, b, c in zip(results[:k], results[k : 2 * k], results[2 * k :]):
         np.testing.assert_array_equal(a, b)
         np.testing.assert_array_equal(a, c)
+
+
+def test_moments_of_silent_parameters_never_become_subnormal():
+    # A parameter with zero gradient: its first moment decays by 0.9 per step and
+    # would enter the (slow) subnormal range after ~900 steps; it is cleared instead.
+    opt = optimizers.Adam(0.001)
+    w = np.ones(2, dtype=np.float32)
+    opt.build(2, w.dtype)
+    opt.apply(w, np.array([1.0, 1.0], dtype=np.float32))
+    tiny = np.finfo(np.float32).tiny
+    for _ in range(1500):
+        opt.apply(w, np.array([0.0, 1.0], dtype=np.float32))
+        m = opt.state["m"][0]
+        assert m == 0 or abs(m) >= tiny
+    assert opt.state["m"][0] == 0 and opt.state["m"][1] > 0.5

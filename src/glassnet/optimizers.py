@@ -27,6 +27,9 @@ from .backend import get_namespace
 #: parameters per block of the update (5 float32 arrays of it fit in a 1 MB L2 cache)
 BLOCK = 1 << 15
 
+#: every FLUSH_EVERY steps, state entries smaller than TINY are set to 0
+FLUSH_EVERY, TINY = 64, 1e-30
+
 
 class Optimizer:
     """Base class: learning rate (a float or a schedule), clipping, weight decay."""
@@ -103,6 +106,8 @@ class Optimizer:
         self._clip(g)
         if self.weight_decay:
             w *= 1.0 - lr * self.weight_decay
+        if self.iterations % FLUSH_EVERY == FLUSH_EVERY - 1:
+            self._flush_tiny()
         n = w.shape[0]
         if n <= BLOCK:
             self.update(w, g, lr, self.state, self._tmp)
@@ -128,6 +133,24 @@ class Optimizer:
                 g *= self.global_clipnorm / norm
         elif self.clipvalue:
             xp.clip(g, -self.clipvalue, self.clipvalue, out=g)
+
+    def _flush_tiny(self):
+        """Set state entries below TINY to zero.
+
+        A parameter whose gradient stays 0 (an always-blank MNIST pixel, a dead
+        ReLU) has its moments multiplied by β at every step until they become
+        subnormal numbers, whose arithmetic is 10-100 times slower on x86 CPUs:
+        Adam's step time doubled within a few epochs. Entries below 1e-30
+        cannot change an update (it is divided by at least ε = 1e-7), so
+        clearing them every 64 steps, before they can reach the subnormal
+        range (< 1.2e-38, 170 steps of β₁ = 0.9 away), changes no result.
+        """
+        xp = get_namespace()
+        for value in self.state.values():
+            for start in range(0, value.shape[0], BLOCK):
+                part = value[start : start + BLOCK]
+                tiny = xp.less(xp.abs(part, out=self._tmp[: part.shape[0]]), TINY)
+                part[tiny] = 0
 
     def update(self, w, g, lr, state, tmp):
         """The rule on one block: parameters ``w``, gradient ``g``, the matching
