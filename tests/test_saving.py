@@ -201,3 +201,17 @@ def test_saved_file_has_ordinary_permissions(tmp_path):
     umask = os.umask(0)
     os.umask(umask)
     assert stat.S_IMODE(os.stat(tmp_path / "m.gn").st_mode) == 0o666 & ~umask
+
+
+def test_pickled_model_trains_its_own_layers(rng):
+    # Pickling is not the file format, but a model must survive it (joblib, multiprocessing).
+    X, y = _data(rng)
+    model = _model()
+    model.fit(X, y, epochs=1, verbose=0)
+    clone = pickle.loads(pickle.dumps(model))
+    assert "Z" not in vars(clone.layers[0]) and not clone.layers[0]._buffers
+    np.testing.assert_array_equal(clone.predict(X), model.predict(X))
+    before = clone.get_weights()
+    clone.fit(X, y, epochs=1, verbose=0)
+    assert not all(np.array_equal(a, b) for a, b in zip(before, clone.get_weights()))
+    assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))

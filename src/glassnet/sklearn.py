@@ -198,17 +198,6 @@ class _BatchL2(regularizers.L2):
         return W * (2.0 * self.l2)
 
 
-def _release_caches(model):
-    """Drop the arrays the last forward/backward pass kept and the step's
-    scratch buffers (not state: both are recreated by the next pass)."""
-    for layer in model.layers:
-        for attr in ("X", "Z", "A", "delta", "mask", "X_hat", "inv_std"):
-            if attr in vars(layer):
-                setattr(layer, attr, None)
-        if isinstance(vars(layer).get("_buffers"), dict):
-            layer._buffers.clear()
-
-
 # -- the shared estimator -----------------------------------------------------------
 class _BaseMLP(BaseEstimator):
     """What MLPClassifier and MLPRegressor share (not for direct use)."""
@@ -658,7 +647,7 @@ class _BaseMLP(BaseEstimator):
         state.pop("coefs_", None)
         state.pop("intercepts_", None)
         if "model_" in state:
-            _release_caches(state["model_"])
+            state["model_"].release_caches(buffers=True)
         return state
 
     def __setstate__(self, state):

@@ -15,6 +15,9 @@ from .._validation import check_positive_int
 from ..backend import get_namespace, standardize_dtype
 
 
+_TRANSIENT = ("X", "Z", "A", "delta", "mask", "X_hat", "inv_std", "in_shape")
+
+
 class Layer:
     weight_names = ()
 
@@ -62,6 +65,13 @@ class Layer:
             buf = get_namespace().empty(shape, dtype=dtype)
             self._buffers[(key, shape, dtype)] = buf
         return buf
+
+    def __getstate__(self):
+        # Pickles carry weights and settings, not the last pass's activations
+        # or the step's scratch arrays.
+        state = {k: v for k, v in self.__dict__.items() if k not in _TRANSIENT}
+        state["_buffers"] = {}
+        return state
 
     def get_weights(self):
         return [self.params[k] if k in self.params else self.state[k] for k in self.weight_names]

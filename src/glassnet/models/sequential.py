@@ -197,13 +197,16 @@ class Sequential:
         for i in range(len(self.layers) - 2, self._first_trainable - 1, -1):
             d = self.layers[i].backward(d)
 
-    def release_caches(self):
+    def release_caches(self, buffers=False):
         """Forget the activations kept for a backward pass (after inference on
-        many samples they can be tens of MB)."""
+        many samples they can be tens of MB) and, with ``buffers``, the training
+        step's scratch arrays; the next pass recreates what it needs."""
         for layer in self.layers:
-            for name in ("X", "Z", "A", "delta", "X_hat"):
+            for name in ("X", "Z", "A", "delta", "mask", "X_hat", "inv_std"):
                 if getattr(layer, name, None) is not None:
                     setattr(layer, name, None)
+            if buffers:
+                layer._buffers.clear()
 
     def regularization_penalty(self):
         return sum(layer.regularization_penalty() for layer in self.layers)
@@ -421,6 +424,13 @@ class Sequential:
             "input_shape": None if self._input_shape is None else list(self._input_shape),
             "layers": [serialize(layer) for layer in self.layers],
         }
+
+    def __setstate__(self, state):
+        # Unpickled layer arrays are separate copies: gather them into one flat
+        # vector again so that the optimizer updates the layers' weights.
+        self.__dict__.update(state)
+        if self.built:
+            self._bind_flat_buffers()
 
     def __repr__(self):
         return f"<Sequential name={self.name!r} layers={len(self.layers)} built={self.built}>"
