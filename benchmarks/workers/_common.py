@@ -164,6 +164,18 @@ def load_data(args, light=True):
     return x_train, y_train, x_test, y_test
 
 
+def xor_weights(seed):
+    """M0's initial weights, the same for every library so that their final
+    accuracies can be compared: seed 001's first layer ~ N(0.75, 0.01), Keras's
+    Glorot-uniform for the second, zero biases. [W1 (2, 2), b1, W2 (2, 1), b2], float32."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    W1 = rng.normal(XOR_INIT["mean"], XOR_INIT["stddev"], (2, 2))
+    W2 = rng.uniform(-np.sqrt(6 / 3), np.sqrt(6 / 3), (2, 1))
+    return [a.astype(np.float32) for a in (W1, np.zeros(2), W2, np.zeros(1))]
+
+
 def xor_data():
     """Seed 001's XOR truth table: X (4, 2) float32 and y (4, 1) float32."""
     import numpy as np

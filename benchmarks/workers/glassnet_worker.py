@@ -2,15 +2,15 @@
 
 import time
 
-from _common import (ADAM, CONFIGS, XOR_INIT, EpochClock, glassnet_version, load_data, one_hot, parse_args,
-                     peak_rss_mb, pin_threads, report, xor_data)
+from _common import (ADAM, CONFIGS, EpochClock, glassnet_version, load_data, one_hot, parse_args,
+                     peak_rss_mb, pin_threads, report, xor_data, xor_weights)
 
 args = parse_args("glassnet")
 pin_threads(args.threads)
 
 import numpy as np  # noqa: E402
 
-from glassnet import initializers, optimizers  # noqa: E402
+from glassnet import optimizers  # noqa: E402
 from glassnet.callbacks import Callback  # noqa: E402
 from glassnet.layers import Dense, Dropout  # noqa: E402
 from glassnet.models import Sequential  # noqa: E402
@@ -48,9 +48,10 @@ def main():
     cfg = CONFIGS[args.config]
     if args.config == "M0":
         X, y = xor_data()
-        init = initializers.RandomNormal(seed=args.seed, **XOR_INIT)
-        model, optimizer = build(cfg, 2, 1, "sigmoid", args.seed, first_init=init)
+        model, optimizer = build(cfg, 2, 1, "sigmoid", args.seed)
         model.compile(optimizer=optimizer, loss="mean_squared_error")
+        model.build()
+        model.set_weights(xor_weights(args.seed))
         t = time.perf_counter()
         model.fit(X, y, batch_size=cfg["batch_size"], epochs=args.epochs, verbose=0)
         fit_seconds = time.perf_counter() - t

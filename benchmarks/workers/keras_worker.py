@@ -3,8 +3,8 @@
 import os
 import time
 
-from _common import (ADAM, CONFIGS, XOR_INIT, EpochClock, glassnet_version, load_data, one_hot, parse_args,
-                     peak_rss_mb, pin_threads, report, report_missing, xor_data)
+from _common import (ADAM, CONFIGS, EpochClock, glassnet_version, load_data, one_hot, parse_args,
+                     peak_rss_mb, pin_threads, report, report_missing, xor_data, xor_weights)
 
 args = parse_args("keras")
 pin_threads(args.threads)
@@ -58,9 +58,9 @@ def main():
                 "glassnet": glassnet_version()}
     if args.config == "M0":
         X, y = xor_data()
-        init = keras.initializers.RandomNormal(seed=args.seed, **XOR_INIT)
-        model, optimizer = build(cfg, 2, 1, "sigmoid", first_init=init)
+        model, optimizer = build(cfg, 2, 1, "sigmoid")
         model.compile(optimizer=optimizer, loss="mean_squared_error")
+        model.set_weights(xor_weights(args.seed))
         t = time.perf_counter()
         model.fit(X, y, batch_size=cfg["batch_size"], epochs=args.epochs, verbose=0)
         fit_seconds = time.perf_counter() - t

@@ -8,8 +8,8 @@ checks, no callbacks. Glorot-uniform weights and zero biases, as Keras.
 
 import time
 
-from _common import (ADAM, CONFIGS, XOR_INIT, EpochClock, glassnet_version, load_data, one_hot, parse_args,
-                     peak_rss_mb, pin_threads, report, xor_data)
+from _common import (ADAM, CONFIGS, EpochClock, glassnet_version, load_data, one_hot, parse_args,
+                     peak_rss_mb, pin_threads, report, xor_data, xor_weights)
 
 args = parse_args("numpy")
 pin_threads(args.threads)
@@ -89,8 +89,8 @@ def main():
     if args.config == "M0":
         X, y = xor_data()
         net = PlainMLP((2, *cfg["hidden"], 1), "sigmoid", "sigmoid", cfg["optimizer"], cfg["learning_rate"], rng)
-        net.W[0] = rng.normal(XOR_INIT["mean"], XOR_INIT["stddev"], net.W[0].shape).astype(np.float32)
-        net.params = net.W + net.b
+        W1, b1, W2, b2 = xor_weights(args.seed)  # the same start in every library
+        net.W[0][...], net.b[0][...], net.W[1][...], net.b[1][...] = W1, b1, W2, b2
         t = time.perf_counter()
         for _ in range(args.epochs):
             order = rng.permutation(4)

@@ -9,8 +9,9 @@ Adam gets Keras's epsilon (1e-7) like every library here.
 
 import time
 
-from _common import (ADAM, CONFIGS, XOR_INIT, EpochClock, glassnet_version, load_data, parse_args, peak_rss_mb,
-                     pin_threads, report, report_missing, xor_data)
+from _common import (ADAM, CONFIGS, EpochClock, glassnet_version, load_data, parse_args, peak_rss_mb,
+                     pin_threads, report, report_missing, xor_data,
+                     xor_weights)
 
 args = parse_args("torch")
 pin_threads(args.threads)
@@ -46,11 +47,12 @@ def run_xor(cfg):
     X, y = (torch.from_numpy(a) for a in xor_data())
     model, optimizer = build(cfg, 2, 1)
     model.append(nn.Sigmoid())
-    with torch.no_grad():  # seed 001: first layer ~ N(0.75, 0.01), Keras's Glorot for the second
-        nn.init.normal_(model[0].weight, mean=XOR_INIT["mean"], std=XOR_INIT["stddev"])
-        nn.init.zeros_(model[0].bias)
-        nn.init.xavier_uniform_(model[2].weight)
-        nn.init.zeros_(model[2].bias)
+    W1, b1, W2, b2 = xor_weights(args.seed)  # the same start in every library
+    with torch.no_grad():  # torch keeps (out, in) weight matrices
+        model[0].weight.copy_(torch.from_numpy(W1.T.copy()))
+        model[0].bias.copy_(torch.from_numpy(b1))
+        model[2].weight.copy_(torch.from_numpy(W2.T.copy()))
+        model[2].bias.copy_(torch.from_numpy(b2))
     loss_fn = nn.MSELoss()
     t = time.perf_counter()
     for _ in range(args.epochs):  # one batch of 4 per epoch
