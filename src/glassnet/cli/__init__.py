@@ -1,0 +1,91 @@
+"""The ``glassnet`` command line (SPEC E1).
+
+Every command is a thin front end: it reads its arguments, loads data, and
+calls the same library functions a Python user would (``Sequential.fit``,
+``glassnet.trace.trace``, ``glassnet.descent.gradient_descent``,
+``glassnet.classic``, ``glassnet.onnx.export``); no math lives here.
+
+Errors a user can cause (bad arguments, missing files, malformed CSV, data
+that does not fit the model) end the program with exit status 1 (2 for
+argument errors) and one line on stderr; ``--debug`` adds the traceback.
+Run ``glassnet --help`` and ``glassnet COMMAND --help``; docs/cli.md has
+every command with an example.
+
+The package, one concept a module: ``_parser`` builds the argparse parser
+(value types in ``_types``); ``_data`` reads CSV files and the named data
+sets; ``_common`` holds the user error and the helpers every command shares;
+the commands live in ``train``, ``saved`` (evaluate, predict, info, export),
+``explain``, ``descend`` and ``classic`` (perceptron, hopfield, som); this
+module runs them and turns errors into one line.
+"""
+
+import contextlib
+import os
+import sys
+import warnings
+
+import numpy as np
+
+from ._common import PROG, CommandError
+from ._data import load_dataset, read_csv
+from ._parser import build_parser
+from .train import build_model
+
+
+def _one_line(exc):
+    if isinstance(exc, OSError) and exc.strerror and exc.filename:
+        text = f"{exc.strerror}: {exc.filename}"
+    else:
+        text = str(exc) or type(exc).__name__
+    if not isinstance(exc, (CommandError, ValueError, TypeError, OSError, ImportError)):
+        text = f"{type(exc).__name__}: {text}"
+    return " ".join(text.split())
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    print(f"{PROG}: warning: {' '.join(str(message).split())}", file=sys.stderr)
+
+
+def main(argv=None):
+    """Run the command line; returns the exit status (0 on success)."""
+    argv = sys.argv[1:] if argv is None else [str(a) for a in argv]
+    debug = "--debug" in argv
+    parser = build_parser()
+    command = PROG
+    previous = warnings.showwarning
+    warnings.showwarning = _show_warning
+    try:
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as exit_:  # --help and --version
+            return int(exit_.code or 0)
+        if args.command is None:
+            parser.print_help()
+            return 0
+        command = f"{PROG} {args.command}"
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # results show inf/nan themselves
+            return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print(f"{command}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # The reader (e.g. `head`) went away: stop quietly.
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except Exception as exc:
+        if debug:
+            import traceback
+
+            traceback.print_exc()
+        status = exc.status if isinstance(exc, CommandError) else 1
+        command = getattr(exc, "prog", None) or command
+        hint = "" if debug or isinstance(exc, (CommandError, ValueError, TypeError, OSError, ImportError)) else \
+            " (run with --debug for the traceback)"
+        print(f"{command}: error: {_one_line(exc)}{hint}", file=sys.stderr)
+        return status
+    finally:
+        warnings.showwarning = previous
+
+
+__all__ = ["main", "build_parser", "read_csv", "load_dataset", "build_model", "CommandError"]

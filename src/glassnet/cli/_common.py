@@ -1,0 +1,113 @@
+"""What every command shares: the one-line user error, the data-set names and small helpers."""
+
+from pathlib import Path
+
+import numpy as np
+
+PROG = "glassnet"
+TOY_SETS = ("xor", "circle", "spiral", "gaussians")
+GATES = ("and", "or", "xor", "nand", "nor", "xnor")
+
+
+class CommandError(Exception):
+    """A user error: reported as one line, exit status ``status``."""
+
+    def __init__(self, message, status=1, prog=None):
+        super().__init__(message)
+        self.status = status
+        self.prog = prog
+
+
+def _info(args, message):
+    if not getattr(args, "quiet", False):
+        print(message)
+
+
+def _floats(text, name):
+    """'0.05,0.1' -> array([0.05, 0.1])."""
+    try:
+        values = np.array([float(v) for v in str(text).replace(";", ",").split(",") if v.strip()], dtype=np.float64)
+    except ValueError:
+        raise CommandError(f"{name}: expected comma-separated numbers such as 1,2.5. Received: {text!r}") from None
+    if values.size == 0 or not np.isfinite(values).all():
+        raise CommandError(f"{name}: expected finite comma-separated numbers. Received: {text!r}")
+    return values
+
+
+def _load_model(path):
+    from ..models import load_model
+
+    if not Path(path).is_file():
+        raise CommandError(f"no such model file: {path}")
+    return load_model(path)
+
+
+def _output_activation(model):
+    return getattr(model.layers[-1], "activation", None)
+
+
+def model_task(model):
+    """``"classification"`` when the model's loss or output activation is a classifier's."""
+    classifier_losses = {
+        "categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy",
+        "hinge", "perceptron", "log_loss", "nll", "multiclass_hinge",
+    }
+    if model.loss is not None and getattr(model.loss, "name", None) in classifier_losses:
+        return "classification"
+    activation = type(_output_activation(model)).__name__
+    return "classification" if activation in ("Softmax", "LogSoftmax", "Argmax") else "regression"
+
+
+def predicted_classes(P):
+    """Class index of each row of outputs: argmax, or ``p > 0.5`` for one sigmoid unit."""
+    return np.argmax(P, axis=1) if P.shape[1] > 1 else (P[:, 0] > 0.5).astype(np.int64)
+
+
+def _targets_for(model, y, n_classes):
+    """Targets in the form the model's loss takes: labels, one-hot rows or a column."""
+    from ..preprocessing import to_categorical
+
+    n_out = model.n_outputs
+    if getattr(model.loss, "name", "") == "sparse_categorical_crossentropy" or n_out == 1:
+        return np.asarray(y, dtype=np.float64).reshape(len(y), -1) if n_out == 1 else y
+    return to_categorical(y, num_classes=max(n_out, n_classes))
+
+
+def _require_matplotlib(path, option):
+    """Fail before any work is done when a picture was asked for but cannot be drawn."""
+    _check_parent(path, option)
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise CommandError(f"{option} requires matplotlib: pip install glassnet[plots]") from None
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _library_plot(name):
+    """``glassnet.plots.<name>`` when that module provides it, else None."""
+    try:
+        from .. import plots
+    except ImportError:
+        return None
+    return getattr(plots, name, None)
+
+
+def _check_parent(path, option):
+    folder = Path(path).resolve().parent
+    if not folder.is_dir():
+        raise CommandError(f"{option}: the folder {folder} does not exist.")
+
+
+def _standardizer(X):
+    mu = X.mean(axis=0)
+    sigma = X.std(axis=0)
+    sigma[sigma == 0] = 1.0
+    return mu, sigma

@@ -1,0 +1,236 @@
+"""Data for the commands: CSV files read with messages that name the place, and the named data sets."""
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ._common import TOY_SETS, CommandError
+
+SHARED_MNIST = Path("..") / "shared" / "data" / "mnist"
+
+
+@dataclass
+class Data:
+    """A data set ready for a command: train and test parts, and what they hold."""
+
+    name: str
+    description: str
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    task: str  # "classification" or "regression"
+    classes: list = None  # the label of each class index (classification)
+    standardize: bool = False  # features on their own scale: train on z-scores
+
+    @property
+    def n_classes(self):
+        return len(self.classes) if self.classes is not None else 0
+
+
+def _is_number(text):
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def read_csv(path, target=None, require_target=True):
+    """Read a numeric CSV file (an optional header row; one target column).
+
+    Parameters
+    ----------
+    path : str
+    target : str or None
+        The target column, by header name or 0-based index (negative counts
+        from the end); None: the last column when ``require_target``, else
+        no target (every column is a feature).
+
+    Returns
+    -------
+    X : ndarray of float64, shape (n, d)
+    y : ndarray (float64, or str labels) of shape (n,), or None
+    names : list of str
+        The feature names (``column_k`` without a header).
+    """
+    file = Path(path)
+    if not file.is_file():
+        raise CommandError(f"no such file: {path}" if not file.exists() else f"not a file: {path}")
+    try:
+        with open(file, newline="", encoding="utf-8-sig") as fh:
+            rows = [(i, [c.strip() for c in row]) for i, row in enumerate(csv.reader(fh), 1) if any(c.strip() for c in row)]
+    except UnicodeDecodeError:
+        raise CommandError(f"{path} is not a UTF-8 text CSV file.") from None
+    except csv.Error as exc:
+        raise CommandError(f"{path} is not a valid CSV file: {exc}.") from None
+    if not rows:
+        raise CommandError(f"{path} is empty.")
+    header = None
+    if not all(_is_number(c) for c in rows[0][1]):
+        header = rows[0][1]
+        rows = rows[1:]
+        if not rows:
+            raise CommandError(f"{path} has a header but no data rows.")
+    width = len(header) if header is not None else len(rows[0][1])
+    for line, cells in rows:
+        if len(cells) != width:
+            raise CommandError(f"{path} line {line}: expected {width} fields, found {len(cells)}.")
+    names = header or [f"column_{k}" for k in range(width)]
+    col = _target_index(target, names, header is not None, path) if (target is not None or require_target) else None
+    if col is not None and width < 2:
+        raise CommandError(f"{path} has a single column: there is no feature besides the target.")
+    features = [k for k in range(width) if k != col]
+    cells = np.array([c for _, c in rows], dtype=object)
+    X = _numeric(cells[:, features], rows, features, names, path)
+    y = None
+    if col is not None:
+        raw = cells[:, col].astype(str)
+        try:
+            y = raw.astype(np.float64)
+        except ValueError:
+            y = raw  # class labels given as text
+        else:
+            _check_finite(y, rows, [col], names, path)
+    return X, y, [names[k] for k in features]
+
+
+def _target_index(target, names, has_header, path):
+    if target is None:
+        return len(names) - 1
+    if has_header and target in names:
+        return names.index(target)
+    try:
+        k = int(target)
+    except ValueError:
+        valid = f" Columns: {', '.join(names)}." if has_header else " The file has no header: give a column index."
+        raise CommandError(f"--target {target!r} is not a column of {path}.{valid}") from None
+    if not -len(names) <= k < len(names):
+        raise CommandError(f"--target {k} is out of range: {path} has {len(names)} columns (0 to {len(names) - 1}).")
+    return k % len(names)
+
+
+def _numeric(cells, rows, columns, names, path):
+    try:
+        X = cells.astype(np.float64)
+    except ValueError:
+        for (line, _), row in zip(rows, cells):  # only to name the first bad cell
+            for k, value in zip(columns, row):
+                if value == "":
+                    raise CommandError(
+                        f"{path} line {line}, column {names[k]!r}: missing value; remove or fill it first."
+                    ) from None
+                if not _is_number(value):
+                    raise CommandError(f"{path} line {line}, column {names[k]!r}: {value!r} is not a number.") from None
+        raise
+    _check_finite(X, rows, columns, names, path)
+    return X
+
+
+def _check_finite(values, rows, columns, names, path):
+    bad = ~np.isfinite(values)
+    if bad.any():
+        i, k = np.argwhere(bad.reshape(len(rows), -1))[0]
+        raise CommandError(
+            f"{path} line {rows[i][0]}, column {names[columns[k]]!r}: missing or non-finite value; "
+            "remove or fill it first."
+        )
+
+
+def encode_labels(y, task):
+    """Class indices and class labels, or float targets for regression.
+
+    Non-negative integer labels are their own class index (0..max); any other
+    labels (text, negative or fractional) are indexed in sorted order.
+    """
+    numeric = y.dtype.kind == "f"
+    if task == "auto":
+        discrete = not numeric or (np.all(y == np.round(y)) and len(np.unique(y)) <= 50)
+        task = "classification" if discrete else "regression"
+    if task == "regression":
+        if not numeric:
+            raise CommandError("--task regression needs a numeric target column; this one holds text labels.")
+        return y.astype(np.float64), None, task
+    if numeric and np.all(y == np.round(y)) and y.min() >= 0:
+        idx = y.astype(np.int64)
+        return idx, [str(k) for k in range(int(idx.max()) + 1)], task
+    labels, idx = np.unique(y, return_inverse=True)
+    return idx.astype(np.int64), [_label(v) for v in labels], task
+
+
+def _label(value):
+    return f"{value:g}" if isinstance(value, (float, np.floating)) else str(value)
+
+
+def _find_mnist(download):
+    """MNIST from $GLASSNET_DATA or the cache, then ../shared/data/mnist; else download or None."""
+    from ..datasets import MNISTNotFoundError, load_mnist
+
+    try:
+        return load_mnist(download=False, progress=False), "local files ($GLASSNET_DATA or the cache)"
+    except MNISTNotFoundError:
+        pass
+    if SHARED_MNIST.is_dir():
+        try:
+            return load_mnist(path=SHARED_MNIST, download=False), str(SHARED_MNIST)
+        except MNISTNotFoundError:
+            pass
+    if download:
+        return load_mnist(), "downloaded once to the cache"
+    return None
+
+
+def load_dataset(name, args, purpose="train"):
+    """Load DATA for train/evaluate/som: a data set name or a CSV file.
+
+    The test part of each named set is fixed so that ``train`` and
+    ``evaluate`` agree: MNIST's own 10 000 test images, a stratified 20 %
+    of the digits (seed 0), 20 % of a toy set generated with ``--data-seed``.
+    """
+    from .. import datasets
+    from ..preprocessing import split
+
+    key = name.lower()
+    if key in ("auto", "mnist"):
+        found = _find_mnist(download=key == "mnist")
+        if found is not None:
+            ((x, y), (xt, yt)), where = found
+            return Data("mnist", f"MNIST from {where}: {len(x)} train / {len(xt)} test images of 28×28",
+                        x, y, xt, yt, "classification", [str(k) for k in range(10)])
+        print("MNIST was not found ($GLASSNET_DATA, the cache, ../shared/data/mnist); using the "
+              "embedded 8×8 digits instead ('glassnet train mnist' downloads MNIST).")
+        key = "digits"
+    if key == "digits":
+        (x, y), (xt, yt) = datasets.load_digits(test=0.2, seed=0)
+        return Data("digits", f"the embedded 8×8 digits: {len(x)} train / {len(xt)} test images",
+                    x, y, xt, yt, "classification", [str(k) for k in range(10)])
+    if key in TOY_SETS:
+        maker = getattr(datasets, f"make_{key}")
+        X, y = maker(n_samples=args.samples, noise=args.noise, seed=args.data_seed, dtype="float64")
+        (x, y_), _, (xt, yt) = split(X, y, test=0.2, seed=0, stratify=True)
+        return Data(key, f"playground '{key}': {len(x)} train / {len(xt)} test points "
+                         f"(noise {args.noise:g}, data seed {args.data_seed})",
+                    x, y_, xt, yt, "classification", ["0", "1"], standardize=True)
+    if not name.lower().endswith((".csv", ".txt")) and not Path(name).exists():
+        raise CommandError(
+            f"unknown data set {name!r}: use auto, mnist, digits, {', '.join(TOY_SETS)} or the path of a CSV file."
+        )
+    unlabelled = purpose == "som" and getattr(args, "target", None) is None
+    X, y_raw, names = read_csv(name, getattr(args, "target", None), require_target=not unlabelled)
+    if unlabelled:  # a map needs no target: every column is a feature
+        return Data(Path(name).name, f"{name}: {len(X)} rows, {X.shape[1]} features", X, None, X, None,
+                    "unlabelled", standardize=True)
+    y, classes, task = encode_labels(y_raw, getattr(args, "task", "auto"))
+    if purpose != "train":
+        return Data(Path(name).name, f"{name}: {len(X)} rows, {X.shape[1]} features", X, y, X, y, task, classes,
+                    standardize=True)
+    test = args.test_split
+    if test > 0:
+        (x, y_tr), _, (xt, yt) = split(X, y, test=test, seed=0, stratify=task == "classification")
+    else:
+        x, y_tr, xt, yt = X, y, X[:0], y[:0]
+    return Data(Path(name).name, f"{name}: {len(x)} train / {len(xt)} test rows, {X.shape[1]} features "
+                                 f"({', '.join(names[:6])}{', ...' if len(names) > 6 else ''})",
+                x, y_tr, xt, yt, task, classes, standardize=True)

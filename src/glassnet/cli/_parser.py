@@ -1,0 +1,249 @@
+"""The argparse parser: the top-level command line and each command's arguments, help and examples."""
+
+import argparse
+
+from .. import __version__
+from ._common import GATES, PROG, TOY_SETS, CommandError
+from ._types import _fraction, _grid, _layer_sizes, _non_negative_int, _positive_float, _positive_int
+from .classic import cmd_hopfield, cmd_perceptron, cmd_som
+from .descend import cmd_descend
+from .explain import cmd_explain
+from .saved import cmd_evaluate, cmd_export, cmd_info, cmd_predict
+from .train import cmd_train
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage error as one line instead of exiting."""
+
+    def error(self, message):
+        raise CommandError(f"{message} (see '{self.prog} --help')", status=2, prog=self.prog)
+
+
+def _command(subparsers, name, func, summary, description, examples):
+    parser = subparsers.add_parser(
+        name, help=summary, description=f"{summary}\n\n{description}".strip(),
+        epilog="examples:\n" + "\n".join(f"  {e}" for e in examples),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="show the full traceback on errors")
+    parser.set_defaults(func=func)
+    return parser
+
+
+def _add_data_options(parser, csv_training=False):
+    group = parser.add_argument_group("data options")
+    group.add_argument("--target", metavar="COLUMN",
+                       help="CSV target column, by header name or 0-based index (default: the last column)")
+    group.add_argument("--task", choices=("auto", "classification", "regression"), default="auto",
+                       help="CSV: what the target is (default auto: integer or text labels with at most 50 "
+                            "values are classes)")
+    group.add_argument("--samples", type=_positive_int, default=500, metavar="N",
+                       help="points in a toy set (default 500)")
+    group.add_argument("--noise", type=float, default=0.0, help="toy-set noise, 0 to 0.5 (default 0)")
+    group.add_argument("--data-seed", type=_non_negative_int, default=0, metavar="SEED",
+                       help="seed of the toy-set generator (default 0; use the same in train and evaluate)")
+    if csv_training:
+        group.add_argument("--test-split", type=_fraction, default=0.2, metavar="FRACTION",
+                           help="CSV: fraction held out as the test set (default 0.2)")
+    group.add_argument("--no-standardize", action="store_true",
+                       help="do not standardize CSV/toy features (default: train on z-scores)")
+    return group
+
+
+DATA_HELP = (
+    "DATA is auto (MNIST when found locally, else the embedded digits), mnist (downloaded once if absent), "
+    f"digits (embedded 8×8 images), one of the playground sets {', '.join(TOY_SETS)}, or the path of a CSV "
+    "file (numeric features, an optional header row, a target column chosen with --target)."
+)
+
+
+def build_parser():
+    """The argparse parser of the whole command line."""
+    parser = _Parser(
+        prog=PROG,
+        description="glassnet: neural networks you can see through. Train, inspect and explain networks, "
+                    "and run the lectures' demos from a terminal.",
+        epilog="Run 'glassnet COMMAND --help' for a command's options and examples.\n"
+               "examples:\n  glassnet train\n  glassnet descend \"x**2\" --x0 2 --lr 1.05 --steps 12\n"
+               "  glassnet explain",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"glassnet {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show the full traceback on errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+
+    # -- train
+    train = _command(
+        sub, "train", cmd_train, "train a multilayer perceptron and save it",
+        f"{DATA_HELP}\n\nDefaults depend on the data set (override any with the options):\n"
+        "  mnist      784-512-512-10, relu, dropout 0.2, adam 1e-3, batch 128, 5 epochs\n"
+        "  digits     64-128-128-10, relu, dropout 0.1, adam 1e-3, batch 32, 30 epochs\n"
+        "  toy sets   2-16-16-2, tanh, adam 0.01, batch 16, 100 epochs (spiral: 2-64-64-2, relu, 300 epochs)\n"
+        "  CSV        d-64-64-k, relu, adam 1e-3, batch 32, 50 epochs\n"
+        "Classification uses a softmax output and categorical cross-entropy, regression a linear output\n"
+        "and mean squared error. Prints a progress bar (one line per epoch when not on a terminal), the\n"
+        "per-epoch metrics and the test accuracy, then saves the model in glassnet's safe file format.",
+        ["glassnet train", "glassnet train digits --epochs 20 --out digits.gn --plot loss.png",
+         "glassnet train xor --out xor.gn --plot loss.png",
+         "glassnet train mnist --layers 256,128 --epochs 3 --seed 0",
+         "glassnet train spiral --activation relu --lr 0.03",
+         "glassnet train data.csv --target label --layers 32 --epochs 100"],
+    )
+    train.add_argument("dataset", nargs="?", default="auto", metavar="DATA", help="the data set (default: auto)")
+    group = train.add_argument_group("model and training")
+    group.add_argument("--layers", type=_layer_sizes, metavar="SIZES",
+                       help="hidden layer sizes, e.g. 512,512 ('none' for no hidden layer)")
+    group.add_argument("--activation", metavar="NAME", help="hidden activation: relu, tanh, sigmoid, leaky_relu, elu, ...")
+    group.add_argument("--output-activation", metavar="NAME",
+                       help="output activation (default: softmax for classification, linear for regression; "
+                            "sigmoid for two classes gives one output unit)")
+    group.add_argument("--loss", metavar="NAME", help="loss name, e.g. categorical_crossentropy, mse, hinge")
+    group.add_argument("--optimizer", metavar="NAME", help="sgd, momentum, nesterov, adagrad, rmsprop, adadelta, adam, adamw")
+    group.add_argument("--lr", type=_positive_float, metavar="RATE", help="learning rate η")
+    group.add_argument("--batch-size", type=_positive_int, metavar="N", help="mini-batch size (1: online learning)")
+    group.add_argument("--epochs", type=_positive_int, metavar="N", help="passes over the training set")
+    group.add_argument("--validation-split", type=_fraction, default=0.1, metavar="FRACTION",
+                       help="fraction of the training set held out for per-epoch validation (default 0.1)")
+    group.add_argument("--dropout", type=_fraction, metavar="RATE", help="dropout rate after each hidden layer")
+    group.add_argument("--seed", type=_non_negative_int, help="random seed (default: a random one, printed)")
+    group.add_argument("--dtype", choices=("float32", "float64"), default="float32", help="precision (default float32)")
+    out = train.add_argument_group("output")
+    out.add_argument("--out", default="model.gn", metavar="PATH", help="where to save the model (default model.gn)")
+    out.add_argument("--plot", metavar="PNG", help="save the loss curve as a PNG (needs matplotlib)")
+    out.add_argument("--quiet", action="store_true", help="no progress or per-epoch lines, only the results")
+    _add_data_options(train, csv_training=True)
+
+    # -- evaluate
+    evaluate = _command(
+        sub, "evaluate", cmd_evaluate, "evaluate a saved model on a data set",
+        "Prints the loss and accuracy (classification) or MSE/MAE (regression). For mnist, digits and the\n"
+        "toy sets the test part is the one 'train' held out; a CSV file is evaluated as a whole.",
+        ["glassnet evaluate model.gn digits --confusion", "glassnet evaluate model.gn mnist",
+         "glassnet evaluate model.gn test.csv --target label"],
+    )
+    evaluate.add_argument("model", metavar="MODEL", help="a model file saved by glassnet (.gn)")
+    evaluate.add_argument("data", metavar="DATA", help="mnist, digits, a toy set or a CSV file")
+    evaluate.add_argument("--confusion", action="store_true", help="also print the confusion matrix")
+    _add_data_options(evaluate)
+
+    # -- predict
+    predict = _command(
+        sub, "predict", cmd_predict, "predict the rows of a CSV file with a saved model",
+        "Writes one CSV row per input row: the class and the output of each unit (p0, p1, ...) for a\n"
+        "classifier, the predicted values (y or y0, y1, ...) for a regressor.",
+        ["glassnet predict model.gn inputs.csv", "glassnet predict model.gn data.csv --target label --out predictions.csv"],
+    )
+    predict.add_argument("model", metavar="MODEL", help="a model file saved by glassnet (.gn)")
+    predict.add_argument("csv", metavar="CSV", help="numeric features, one row per sample (optional header)")
+    predict.add_argument("--target", metavar="COLUMN", help="a column to ignore (e.g. the labels), by name or index")
+    predict.add_argument("--out", metavar="PATH", help="write the predictions here (default: standard output)")
+
+    # -- info
+    info = _command(
+        sub, "info", cmd_info, "show a saved model's layers and compile settings", "",
+        ["glassnet info model.gn"],
+    )
+    info.add_argument("model", metavar="MODEL", help="a model file saved by glassnet (.gn)")
+
+    # -- explain
+    explain = _command(
+        sub, "explain", cmd_explain, "show one training step in the lectures' notation",
+        "Without --model: the lectures' 2-2-1 sigmoid network (W^(1) = [[0.15, 0.25], [0.20, 0.30]],\n"
+        "b^(1) = 0.35, W^(2) = [0.40, 0.45]ᵀ, b^(2) = 0.60), x = (0.05, 0.10), t = 0.01, squared error,\n"
+        "one gradient-descent step with η = 0.5. Prints the forward pass (a, z), the backward pass (δ)\n"
+        "and the gradients and updates ΔW of every layer. Nothing is saved.",
+        ["glassnet explain", "glassnet explain --lr 0.1 --x 1,0 --y 1",
+         "glassnet explain --model model.gn --x 0.5,0.2 --y 1 --markdown"],
+    )
+    explain.add_argument("--model", metavar="MODEL", help="trace this saved (compiled) model instead")
+    explain.add_argument("--x", metavar="VALUES", help="the input, comma-separated (default 0.05,0.10)")
+    explain.add_argument("--y", metavar="VALUES", help="the target (a class index for a classifier; default 0.01)")
+    explain.add_argument("--lr", type=_positive_float, metavar="RATE", help="learning rate η (default 0.5)")
+    explain.add_argument("--activation", default="sigmoid", metavar="NAME",
+                         help="activation of the built-in 2-2-1 network (default sigmoid)")
+    fmt = explain.add_mutually_exclusive_group()
+    fmt.add_argument("--markdown", action="store_true", help="print Markdown tables")
+    fmt.add_argument("--json", action="store_true", help="print the trace as JSON")
+
+    # -- descend
+    descend = _command(
+        sub, "descend", cmd_descend, "gradient descent on a function, with the lectures' table",
+        "EXPR is a function of x (or of x1, x2, ...): numbers, + - * / ** (or ^), brackets, pi, e and\n"
+        "sin cos tan exp log sqrt abs tanh. It is parsed by a restricted parser (never evaluated as\n"
+        "Python); f'(x) is computed exactly. Each row shows x, f(x), f'(x), η·f'(x) and x − η·f'(x).",
+        ['glassnet descend "x**2" --x0 2 --lr 1.05 --steps 12',
+         'glassnet descend "x**2" --lr 0.5', 'glassnet descend "x1**2 + 3*x2**2" --x0 1,1 --lr 0.1 --momentum 0.5',
+         'glassnet descend "sin(x) + x^2/10" --x0 3 --lr 0.3 --plot path.png'],
+    )
+    descend.add_argument("expr", metavar="EXPR", help='the function, e.g. "x**2" or "x1**2 + 3*x2**2"')
+    descend.add_argument("--x0", default="2", metavar="VALUES",
+                         help="starting point, comma-separated for several variables (default 2)")
+    descend.add_argument("--lr", type=_positive_float, default=0.2, metavar="RATE", help="learning rate η (default 0.2)")
+    descend.add_argument("--steps", type=_positive_int, default=12, metavar="N", help="number of steps (default 12)")
+    descend.add_argument("--momentum", type=_fraction, metavar="ALPHA", help="use momentum α (v ← αv − η∇f, x ← x + v)")
+    descend.add_argument("--nesterov", action="store_true", help="Nesterov momentum (default α 0.9)")
+    descend.add_argument("--optimizer", default="gd", choices=("gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"),
+                         help="the update rule (default gd: x ← x − η∇f(x))")
+    descend.add_argument("--digits", type=_positive_int, default=13, metavar="N", help="significant digits (default 13)")
+    descend.add_argument("--plot", metavar="PNG", help="save the path on f as a PNG (needs matplotlib)")
+
+    # -- perceptron
+    perceptron = _command(
+        sub, "perceptron", cmd_perceptron, "train Rosenblatt's perceptron, epoch by epoch",
+        f"DATA is a logic gate ({', '.join(GATES)}) or a CSV file (--target picks the label column).\n"
+        "Prints the weights w = (w0 = bias, w1, ...) and the mistakes after every epoch; XOR is\n"
+        "reported as not linearly separable when the weights start to cycle.",
+        ["glassnet perceptron and", "glassnet perceptron xor --bipolar", "glassnet perceptron points.csv --target class"],
+    )
+    perceptron.add_argument("data", metavar="DATA", help="and, or, xor, nand, nor, xnor, or a CSV file")
+    perceptron.add_argument("--lr", type=_positive_float, default=1.0, metavar="RATE", help="learning rate η (default 1)")
+    perceptron.add_argument("--max-epochs", type=_positive_int, default=20, metavar="N", help="at most N epochs (default 20)")
+    perceptron.add_argument("--bipolar", action="store_true", help="gates with ±1 inputs (seed 003) instead of 0/1")
+    perceptron.add_argument("--shuffle", action="store_true", help="visit the samples in a new random order each epoch")
+    perceptron.add_argument("--seed", type=_non_negative_int, help="seed for --shuffle")
+    perceptron.add_argument("--target", metavar="COLUMN", help="CSV label column (default: the last)")
+
+    # -- hopfield
+    hopfield = _command(
+        sub, "hopfield", cmd_hopfield, "store bitmaps in a Hopfield network and recall a noisy one",
+        "The bundled 10×10 bitmaps are the letters A C E H L T X O and the digits 0-9.",
+        ["glassnet hopfield", "glassnet hopfield --store HTX --recall T --noise 0.3 --seed 1",
+         "glassnet hopfield --store digits --recall 3 --mode sync"],
+    )
+    hopfield.add_argument("--store", default="HTX", metavar="NAMES",
+                          help="bitmaps to store, e.g. HTX, 'A,7', letters or digits (default HTX)")
+    hopfield.add_argument("--recall", metavar="NAME", help="the stored bitmap to corrupt and recall (default: the first)")
+    hopfield.add_argument("--noise", type=_fraction, default=0.2, metavar="FRACTION",
+                          help="fraction of bits to flip (default 0.2)")
+    hopfield.add_argument("--mode", choices=("async", "sync"), default="async", help="update rule (default async)")
+    hopfield.add_argument("--max-iter", type=_positive_int, default=100, metavar="N", help="most sweeps (default 100)")
+    hopfield.add_argument("--seed", type=_non_negative_int, default=0, help="seed for the noise and the update order (default 0)")
+
+    # -- som
+    som = _command(
+        sub, "som", cmd_som, "train a self-organizing map and draw its U-matrix",
+        f"{DATA_HELP} Features of CSV files and toy sets are standardized first. Prints the quantization\n"
+        "and topographic errors, the U-matrix as text and, for labelled data, each neuron's majority class.",
+        ["glassnet som digits --grid 8x8 --out umatrix.png", "glassnet som data.csv --target label --epochs 20",
+         "glassnet som gaussians --grid 6x6 --topology hexagonal"],
+    )
+    som.add_argument("data", metavar="DATA", help="a data set name or a CSV file")
+    som.add_argument("--grid", type=_grid, default=(10, 10), metavar="ROWSxCOLS", help="map size (default 10x10)")
+    som.add_argument("--topology", choices=("rectangular", "hexagonal"), default="rectangular")
+    som.add_argument("--epochs", type=_positive_int, default=10, metavar="N", help="passes over the data (default 10)")
+    som.add_argument("--mode", choices=("online", "batch"), default="online", help="Kohonen's online or batch rule")
+    som.add_argument("--seed", type=_non_negative_int, default=0, help="random seed (default 0)")
+    som.add_argument("--out", metavar="PNG", help="save the U-matrix as a PNG (needs matplotlib)")
+    _add_data_options(som)
+
+    # -- export
+    export = _command(
+        sub, "export", cmd_export, "export a saved model to ONNX",
+        "Dense, Activation, Dropout (identity), BatchNormalization (running statistics) and Flatten layers\n"
+        "with any built-in activation. Needs the onnx package (pip install glassnet[onnx]).",
+        ["glassnet export model.gn --onnx model.onnx"],
+    )
+    export.add_argument("model", metavar="MODEL", help="a model file saved by glassnet (.gn)")
+    export.add_argument("--onnx", required=True, metavar="PATH", help="the ONNX file to write")
+    return parser

@@ -1,0 +1,156 @@
+"""The classic networks' demos: ``perceptron``, ``hopfield`` and ``som`` (``glassnet.classic``)."""
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from ._common import GATES, CommandError, _library_plot, _pyplot, _require_matplotlib, _standardizer
+from ._data import encode_labels, load_dataset, read_csv
+
+
+def cmd_perceptron(args):
+    from ..classic import NotSeparableWarning, Perceptron
+    from ..datasets import logic_gate
+
+    key = args.data.lower()
+    if key in GATES:
+        X, y = logic_gate(key, encoding="bipolar" if args.bipolar else "binary", dtype="float64")
+        title = f"{key.upper()} gate ({'bipolar ±1' if args.bipolar else 'binary 0/1'} inputs)"
+    else:
+        if not Path(args.data).exists() and not key.endswith((".csv", ".txt")):
+            raise CommandError(f"unknown data {args.data!r}: use a gate ({', '.join(GATES)}) or the path of a CSV file.")
+        X, y_raw, _ = read_csv(args.data, args.target)
+        y, _, _ = encode_labels(y_raw, "classification")
+        title = f"{args.data} ({len(X)} rows, {X.shape[1]} features)"
+    model = Perceptron(learning_rate=args.lr, max_epochs=args.max_epochs, shuffle=args.shuffle,
+                       random_state=args.seed)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", NotSeparableWarning)
+        model.fit(X, y)
+    print(f"Rosenblatt perceptron on {title}, η = {args.lr:g}: w ← w + η·y·x on each mistake (y⟨w, x⟩ ≤ 0)")
+    W = np.array(model.weights_history_)
+    if W.ndim == 3 and W.shape[2] == 1:  # two classes: one perceptron
+        W = W[:, :, 0]
+    if W.ndim == 2:
+        header = ["epoch", *(f"w{k}" for k in range(W.shape[1])), "mistakes"]
+        rows = [[str(e), *(f"{v:g}" for v in w), "-" if e == 0 else str(model.mistakes_[e - 1])]
+                for e, w in enumerate(W)]
+        _print_table(header, rows)
+    else:
+        _print_table(["epoch", "mistakes"], [[str(e + 1), str(m)] for e, m in enumerate(model.mistakes_)])
+        print("final weights (rows w0..wd, one column per class):")
+        print(np.array2string(model.weights_, precision=4))
+    if model.converged_:
+        print(f"Converged after {model.n_iter_} epoch(s): the data is linearly separable.")
+    else:
+        message = str(caught[-1].message) if caught else "did not converge"
+        print(f"Not separated: {message}")
+    if key in GATES:
+        out = model.predict(X)
+        rows = [[*(f"{v:g}" for v in x), f"{t:g}", f"{o:g}", "" if t == o else "✗"] for x, t, o in zip(X, y, out)]
+        _print_table([*(f"x{k + 1}" for k in range(X.shape[1])), "target", "output", ""], rows)
+    return 0
+
+
+def _print_table(header, rows):
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
+    print("  ".join(h.rjust(w) for h, w in zip(header, widths)).rstrip())
+    for r in rows:
+        print("  ".join(c.rjust(w) for c, w in zip(r, widths)).rstrip())
+
+
+def cmd_hopfield(args):
+    from ..classic import Hopfield, flip_bits, load_bitmaps, show_bitmap
+
+    names = args.store if args.store in ("letters", "digits") else [c for c in args.store if c not in ", "]
+    images, names = load_bitmaps(names)
+    recall = args.recall or names[0]
+    if recall not in names:
+        raise CommandError(f"--recall {recall!r} is not among the stored patterns {''.join(names)}.")
+    shape = images.shape[1:]
+    patterns = images.reshape(len(images), -1)
+    net = Hopfield(max_iter=args.max_iter, random_state=args.seed)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        net.fit(patterns)
+        clean = patterns[names.index(recall)]
+        noisy = flip_bits(clean, args.noise, random_state=args.seed)
+        final, info = net.recall(noisy, mode=args.mode, return_trace=True)
+    for w in caught:
+        print(f"note: {w.message}")
+    print(f"Hopfield network of {patterns.shape[1]} neurons storing {len(names)} pattern(s) "
+          f"{''.join(names)} by Hebb's rule; recalling {recall!r} with {args.noise:.0%} of its bits flipped "
+          f"({args.mode} updates)")
+    blocks = [show_bitmap(p, shape).splitlines() for p in (clean, noisy, final)]
+    titles = ["stored", "noisy", "recalled"]
+    width = shape[1]
+    print("   ".join(t.ljust(width) for t in titles).rstrip())
+    for lines in zip(*blocks):
+        print("   ".join(lines))
+    energies = info.energies[:, 0]
+    index = net.stored_index(final)
+    kind = info.kinds[0]
+    if index >= 0:
+        outcome = f"recalled {names[index]!r}" + (" correctly" if names[index] == recall else f" instead of {recall!r}")
+    else:
+        outcome = f"ended in a {kind} state"
+    wrong = int((final != clean).sum())
+    print(f"Result: {outcome}; {wrong} bit(s) differ from {recall!r}; energy {energies[0]:.4g} → {energies[-1]:.4g} "
+          f"in {info.n_sweeps} {'sweep' if args.mode == 'async' else 'step'}(s)")
+    return 0
+
+
+def cmd_som(args):
+    from ..classic import SOM
+
+    if args.out:
+        _require_matplotlib(args.out, "--out")
+    data = load_dataset(args.data, args, purpose="som")
+    X = np.concatenate([data.x_train, data.x_test]) if data.x_test is not data.x_train else data.x_train
+    labels = None
+    if data.task == "classification":
+        labels = np.concatenate([data.y_train, data.y_test]) if data.x_test is not data.x_train else data.y_train
+    if data.standardize and not args.no_standardize:
+        mu, sigma = _standardizer(X)
+        X = (X - mu) / sigma
+    rows, cols = args.grid
+    som = SOM(grid=(rows, cols), topology=args.topology, epochs=args.epochs, mode=args.mode, random_state=args.seed)
+    som.fit(X)
+    print(f"Self-organizing map {rows}×{cols} ({args.topology}) on {len(X)} samples of {data.name} "
+          f"({X.shape[1]} features); {args.epochs} epoch(s), {args.mode}")
+    print(f"Quantization error: {som.quantization_error(X):.4g}   topographic error: {som.topographic_error(X):.4f}")
+    U = som.u_matrix()
+    print("U-matrix (mean distance to the grid neighbours; dense characters = far apart, a cluster border):")
+    shades = " .:-=+*#%@"
+    scaled = (U - U.min()) / max(float(np.ptp(U)), 1e-12)
+    for row in scaled:
+        print("  " + "".join(shades[int(round(v * (len(shades) - 1)))] * 2 for v in row))
+    if labels is not None and data.n_classes <= 36:
+        winners = som.predict(X)
+        counts = np.zeros((rows * cols, data.n_classes), dtype=np.int64)
+        np.add.at(counts, (winners, labels), 1)
+        symbols = "0123456789abcdefghijklmnopqrstuvwxyz"
+        grid = np.where(counts.sum(axis=1) > 0, counts.argmax(axis=1), -1).reshape(rows, cols)
+        print("Most common class per neuron (· = wins no sample):")
+        for row in grid:
+            print("  " + " ".join(symbols[v] if v >= 0 else "·" for v in row))
+    if args.out:
+        _plot_u_matrix(som, X, args.out, f"U-matrix {rows}×{cols}")
+        print(f"Saved the U-matrix to {args.out}")
+    return 0
+
+
+def _plot_u_matrix(som, X, path, title):
+    plot = _library_plot("plot_som")
+    if plot is not None:
+        plot(som, X=X, components=False, path=path)
+        return
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(5, 4.5))
+    image = ax.imshow(som.u_matrix(), cmap="bone_r", interpolation="nearest")
+    fig.colorbar(image, ax=ax, label="mean distance to neighbours")
+    ax.set_title(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)

@@ -1,0 +1,113 @@
+"""Commands on a saved model: ``evaluate``, ``predict``, ``info`` and ``export``."""
+
+import csv
+import io
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from .._io import atomic_write_text
+from ._common import CommandError, _check_parent, _load_model, _targets_for, model_task, predicted_classes
+from ._data import load_dataset, read_csv
+
+
+def cmd_evaluate(args):
+    model = _load_model(args.model)
+    data = load_dataset(args.data, args, purpose="evaluate")
+    X, y = data.x_test, data.y_test
+    task = model_task(model)
+    P = model.predict(X)
+    print(f"Model: {args.model} ({model_task(model)}, {model.count_params():,} parameters)")
+    print(f"Data: {data.description}; evaluating on {len(X)} samples")
+    if task == "classification":
+        if data.task != "classification":
+            raise CommandError(f"the model is a classifier but the target of {data.name} is continuous.")
+        if y.max() >= max(model.n_outputs, 2):
+            raise CommandError(
+                f"the data has class labels up to {int(y.max())} but the model has {model.n_outputs} output(s)."
+            )
+        if model.compiled:
+            loss = model.evaluate(X, _targets_for(model, y, data.n_classes), return_dict=True)["loss"]
+            print(f"Loss ({model.loss.name}): {loss:.6g}")
+        pred = predicted_classes(P)
+        hits = int((pred == y).sum())
+        print(f"Accuracy: {hits / len(y):.4f} ({hits}/{len(y)})")
+        if args.confusion:
+            from ..metrics import confusion_matrix
+
+            _print_confusion(confusion_matrix(y, pred, num_classes=max(model.n_outputs, 2)))
+    else:
+        Y = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
+        if Y.shape[1] != model.n_outputs:
+            raise CommandError(f"the model has {model.n_outputs} outputs but the data has {Y.shape[1]} target column(s).")
+        err = P - Y
+        if model.compiled:
+            print(f"Loss ({model.loss.name}): {model.evaluate(X, Y, return_dict=True)['loss']:.6g}")
+        print(f"MSE: {float(np.mean(err ** 2)):.6g}  MAE: {float(np.mean(np.abs(err))):.6g}")
+    return 0
+
+
+def _print_confusion(C):
+    width = max(5, len(str(C.max())) + 1)
+    print("Confusion matrix (rows: true class, columns: predicted):")
+    print(" " * 6 + "".join(f"{j:>{width}}" for j in range(C.shape[1])))
+    for i, row in enumerate(C):
+        print(f"{i:>5} " + "".join(f"{v:>{width}}" for v in row))
+
+
+def cmd_predict(args):
+    model = _load_model(args.model)
+    X, _, _ = read_csv(args.csv, args.target, require_target=False)
+    n_in = int(np.prod(model._input_shape))
+    if X.shape[1] != n_in:
+        hint = " Drop the target column with --target NAME." if X.shape[1] == n_in + 1 and args.target is None else ""
+        raise CommandError(f"the model expects {n_in} features; {args.csv} has {X.shape[1]} feature columns.{hint}")
+    P = model.predict(X.reshape(len(X), *model._input_shape))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    if model_task(model) == "classification":
+        probs = [f"p{k}" for k in range(P.shape[1])] if P.shape[1] > 1 else ["p1"]
+        writer.writerow(["class", *probs])
+        for c, row in zip(predicted_classes(P), P):
+            writer.writerow([int(c), *(f"{v:.6g}" for v in row)])
+    else:
+        writer.writerow(["y"] if P.shape[1] == 1 else [f"y{k}" for k in range(P.shape[1])])
+        writer.writerows([[f"{v:.8g}" for v in row] for row in P])
+    if args.out:
+        _check_parent(args.out, "--out")
+        atomic_write_text(args.out, buffer.getvalue())
+        print(f"Wrote {len(P)} predictions to {args.out}")
+    else:
+        sys.stdout.write(buffer.getvalue())
+    return 0
+
+
+def cmd_info(args):
+    from .. import losses, optimizers
+
+    model = _load_model(args.model)
+    model.summary()
+    print(f"File: {args.model} ({Path(args.model).stat().st_size:,} bytes); dtype {model.dtype}; "
+          f"input shape {model.input_shape}; task {model_task(model)}")
+    if not model.compiled:
+        print("Compile settings: none (the model was saved without them)")
+        return 0
+    opt = optimizers.serialize(model.optimizer)
+    settings = ", ".join(f"{k}={v}" for k, v in opt["config"].items() if v is not None)
+    print(f"Loss: {model.loss.name} ({losses.serialize(model.loss)['class_name']})")
+    print(f"Optimizer: {opt['class_name']}({settings}); {model.optimizer.iterations} steps taken")
+    print(f"Metrics: {', '.join(str(m) for m in model._metric_ids) or 'none'}")
+    return 0
+
+
+def cmd_export(args):
+    from ..onnx import OPSET, export
+
+    model = _load_model(args.model)
+    _check_parent(args.onnx, "--onnx")
+    export(model, args.onnx)
+    shape = lambda dims: "(" + ", ".join(["N", *(str(d) for d in dims[1:])]) + ")"  # noqa: E731
+    print(f"Wrote {args.onnx}: ONNX opset {OPSET}, input 'input' {shape(model.input_shape)} {model.dtype} → "
+          f"output 'output' {shape(model.output_shape)}")
+    return 0

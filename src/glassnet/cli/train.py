@@ -1,0 +1,168 @@
+"""``glassnet train``: build a multilayer perceptron for a data set, fit it with ``Sequential.fit``, save it."""
+
+import os
+import sys
+import warnings
+
+import numpy as np
+
+from ._common import (
+    TOY_SETS, CommandError, _check_parent, _info, _library_plot, _pyplot, _require_matplotlib, _standardizer,
+    _targets_for, predicted_classes,
+)
+from ._data import load_dataset
+
+
+#: Defaults per kind of data set (each fitted to finish quickly on 2 CPU cores).
+TRAIN_DEFAULTS = {
+    "mnist": dict(layers=(512, 512), activation="relu", dropout=0.2, optimizer="adam",
+                  lr=1e-3, batch_size=128, epochs=5),
+    "digits": dict(layers=(128, 128), activation="relu", dropout=0.1, optimizer="adam",
+                   lr=1e-3, batch_size=32, epochs=30),
+    "toy": dict(layers=(16, 16), activation="tanh", dropout=0.0, optimizer="adam",
+                lr=0.01, batch_size=16, epochs=100),
+    "spiral": dict(layers=(64, 64), activation="relu", dropout=0.0, optimizer="adam",
+                   lr=0.01, batch_size=16, epochs=300),
+    "csv": dict(layers=(64, 64), activation="relu", dropout=0.0, optimizer="adam",
+                lr=1e-3, batch_size=32, epochs=50),
+}
+
+
+def _defaults_for(data):
+    if data.name in TRAIN_DEFAULTS:
+        return TRAIN_DEFAULTS[data.name]
+    return TRAIN_DEFAULTS["toy" if data.name in TOY_SETS else "csv"]
+
+
+def _fold_input_scaling(model, mu, sigma):
+    """Make the first Dense layer take raw features: it was trained on (x − μ)/σ.
+
+    ``((x − μ)/σ) W + b = x (W/σ) + (b − (μ/σ) W)``, so the saved model needs no scaler.
+    """
+    layer = model.layers[0]  # a Dense layer with bias: build_model makes it so
+    W = layer.params["W"].astype(np.float64)
+    layer.params["b"][...] = layer.params["b"] - (mu / sigma) @ W
+    layer.params["W"][...] = W / sigma[:, None]
+
+
+def _fold_output_scaling(model, mean, scale):
+    """Make a linear output give raw targets: it was trained on (y − mean)/scale."""
+    layer = model.layers[-1]
+    layer.params["W"][...] = layer.params["W"] * scale
+    layer.params["b"][...] = layer.params["b"] * scale + mean
+
+
+def build_model(n_in, n_out, hidden, activation, output_activation, dropout, dtype, seed):
+    """The MLP ``n_in - hidden... - n_out`` with dropout after each hidden layer."""
+    from ..layers import Dense, Dropout
+    from ..models import Sequential
+
+    model = Sequential(dtype=dtype, seed=seed, name="glassnet_cli")
+    for i, units in enumerate(hidden):
+        model.add(Dense(units, activation, input_dim=n_in if i == 0 else None))
+        if dropout > 0:
+            model.add(Dropout(dropout))
+    model.add(Dense(n_out, output_activation, input_dim=None if hidden else n_in))
+    model.build((n_in,))
+    return model
+
+
+def cmd_train(args):
+    from .. import optimizers
+    from ..utils import set_random_seed
+
+    _check_parent(args.out, "--out")
+    if args.plot:
+        _require_matplotlib(args.plot, "--plot")
+    data = load_dataset(args.dataset, args)
+    print(f"Data: {data.description}")
+    d = _defaults_for(data)
+    hidden = d["layers"] if args.layers is None else args.layers
+    activation = args.activation or d["activation"]
+    dropout = d["dropout"] if args.dropout is None else args.dropout
+    epochs = args.epochs or d["epochs"]
+    batch_size = args.batch_size or d["batch_size"]
+    classification = data.task == "classification"
+    if classification and data.n_classes < 2:
+        raise CommandError(f"the target of {data.name} has a single class; a classifier needs at least two.")
+    out_act = args.output_activation or ("softmax" if classification else "linear")
+    binary = classification and data.n_classes == 2 and out_act in ("sigmoid", "logistic")
+    n_out = 1 if binary else (data.n_classes if classification else 1)
+    loss = args.loss or ("binary_crossentropy" if binary else "categorical_crossentropy" if classification else "mse")
+    seed = args.seed if args.seed is not None else int.from_bytes(os.urandom(3), "little")
+    set_random_seed(seed)
+
+    x, xt = data.x_train, data.x_test
+    scaler = _standardizer(x) if data.standardize and not args.no_standardize else None
+    if scaler is not None:
+        x = (x - scaler[0]) / scaler[1]
+    y = data.y_train
+    y_scale = None
+    if not classification:
+        y = y.reshape(len(y), -1)
+        if out_act in ("linear", "identity"):
+            y_scale = _standardizer(y)
+            y = (y - y_scale[0]) / y_scale[1]
+    model = build_model(x.shape[1], n_out, hidden, activation, out_act, dropout, args.dtype, seed)
+    optimizer = optimizers.get(args.optimizer or d["optimizer"])
+    optimizer.learning_rate = args.lr if args.lr is not None else d["lr"]
+    model.compile(optimizer=optimizer, loss=loss, metrics=["accuracy"] if classification else ["mae"])
+    targets = _targets_for(model, y, data.n_classes) if classification else y
+    sizes = "-".join(str(v) for v in (x.shape[1], *hidden, n_out))
+    _info(args, f"Model: {sizes}, {activation} hidden, {out_act} output"
+                f"{f', dropout {dropout:g}' if dropout and hidden else ''}; loss {model.loss.name}; "
+                f"{type(optimizer).__name__} lr={optimizer.learning_rate:g}; batch {batch_size}; "
+                f"{epochs} epoch(s); {args.dtype}; seed {seed}")
+    if scaler is not None:
+        _info(args, "Features are standardized for training; the scaling is folded into the first layer, "
+                    "so the saved model takes raw features.")
+    verbose = 0 if args.quiet else (1 if sys.stdout.isatty() else 2)
+    from ..models.training import DivergenceWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DivergenceWarning)  # reported below as "Stopped early"
+        history = model.fit(x, targets, batch_size=batch_size, epochs=epochs, verbose=verbose,
+                            validation_split=args.validation_split)
+    if scaler is not None:
+        _fold_input_scaling(model, *scaler)
+    if y_scale is not None:
+        _fold_output_scaling(model, *y_scale)
+    if model.stop_reason:
+        print(f"Stopped early: {model.stop_reason}")
+    if len(xt):
+        P = model.predict(xt)
+        if classification:
+            hits = int((predicted_classes(P) == data.y_test).sum())
+            print(f"Test accuracy: {hits / len(xt):.4f} ({hits}/{len(xt)})")
+        else:
+            err = P - data.y_test.reshape(len(xt), -1)
+            print(f"Test MSE: {float(np.mean(err ** 2)):.6g}  MAE: {float(np.mean(np.abs(err))):.6g} ({len(xt)} rows)")
+    model.save(args.out)
+    print(f"Saved the model to {args.out} (see it with: glassnet info {args.out})")
+    if data.classes is not None and data.classes != [str(k) for k in range(data.n_classes)]:
+        print("Classes: " + ", ".join(f"{k}={c}" for k, c in enumerate(data.classes)))
+    if args.plot:
+        _plot_history(history.history, args.plot)
+        print(f"Saved the loss curve to {args.plot}")
+    return 0
+
+
+def _plot_history(history, path):
+    plot = _library_plot("plot_history")
+    if plot is not None:
+        plot(history, path=path)
+        return
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6, 4))
+    epochs = np.arange(1, len(history.get("loss", [])) + 1)
+    for key in ("loss", "val_loss"):
+        if key in history:
+            ax.plot(epochs, history[key], marker="o", label="train" if key == "loss" else "validation")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss")
+    ax.set_title("Training loss")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
