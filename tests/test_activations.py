@@ -26,6 +26,9 @@ def test_softmax_beta_concentrates_and_tends_to_argmax():
 def test_softmax_is_stable_for_huge_inputs():
     out = activations.get("softmax")(np.array([[1000.0, 1000.0, -1000.0]]))
     np.testing.assert_allclose(out, [[0.5, 0.5, 0.0]])
+    # Rows whose scales differ wildly (row 2 far below the batch maximum).
+    out = activations.get("softmax")(np.array([[1000.0, 0.0], [0.0, -1000.0], [-2000.0, -2001.0]], dtype=np.float32))
+    np.testing.assert_allclose(out, [[1, 0], [1, 0], [1 / (1 + np.exp(-1)), 1 - 1 / (1 + np.exp(-1))]], rtol=1e-6)
 
 
 def test_argmax_splits_ties():
