@@ -1,0 +1,254 @@
+"""What MLPClassifier and MLPRegressor share: parameters, the network, ``fit``, prediction.
+
+``fit`` checks the hyperparameters (:mod:`._params`), builds ``model_`` (a
+:class:`~glassnet.models.Sequential` of Dense layers initialised as
+scikit-learn's, uniform in ``±sqrt(6 / (fan_in + fan_out))``, ``±sqrt(2 / ...)``
+for 'logistic', from the same ``random_state`` stream) and hands it to a solver
+(:mod:`._solvers`). ``coefs_``/``intercepts_`` are views into its weights.
+"""
+
+import numpy as np
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .._estimator import BaseEstimator
+from ..backend import standardize_dtype
+from ..layers import Activation, BatchNormalization, Dense, Dropout
+from ..models import Sequential
+from ._files import _load, _save
+from ._params import _check_hyperparameters, _check_sample_weight, _hidden_activations, _is_logistic
+from ._solvers import _fit_lbfgs, _fit_stochastic
+
+#: scikit-learn's output activation names -> glassnet's
+_OUTPUT_ACTIVATIONS = {"softmax": "softmax", "logistic": "sigmoid", "identity": "linear"}
+_LOSSES = {"softmax": "categorical_crossentropy", "logistic": "binary_crossentropy", "identity": "squared_error"}
+
+
+class _BaseMLP(BaseEstimator):
+    """What MLPClassifier and MLPRegressor share (not for direct use)."""
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        dropout=0.0,
+        batch_norm=False,
+        optimizer=None,
+        dtype=None,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.dropout = dropout
+        self.batch_norm = batch_norm
+        self.optimizer = optimizer
+        self.dtype = dtype
+
+    # -- checks ---------------------------------------------------------------------
+    def _check_hyperparameters(self):
+        """Validate every hyperparameter (at fit time, as scikit-learn does)."""
+        return _check_hyperparameters(self)
+
+    # -- building the network --------------------------------------------------------
+    def _initialize(self, n_features, n_outputs, hidden, rs, dtype):
+        """Create ``model_``: Dense layers initialised from ``rs`` as scikit-learn's."""
+        self.n_iter_ = 0
+        self.t_ = 0
+        self.n_outputs_ = n_outputs
+        self.n_layers_ = len(hidden) + 2
+        self.out_activation_ = self._output_activation()
+        acts = _hidden_activations(self.activation, len(hidden))
+        if isinstance(self.activation, str):
+            factors = [2.0 if _is_logistic(self.activation) else 6.0] * (len(hidden) + 1)
+        else:
+            factors = [2.0 if _is_logistic(a) else 6.0 for a in acts]
+            factors.append(factors[-1] if factors else 6.0)
+        units = [n_features, *hidden, n_outputs]
+        init = []
+        for fan_in, fan_out, factor in zip(units[:-1], units[1:], factors):
+            bound = np.sqrt(factor / (fan_in + fan_out))
+            W = rs.uniform(-bound, bound, (fan_in, fan_out))
+            b = rs.uniform(-bound, bound, fan_out)
+            init.append((W, b))
+        rate = float(self.dropout)
+        seeds = [int(rs.randint(np.iinfo(np.int32).max)) for _ in hidden] if rate else []
+
+        model = Sequential(name=type(self).__name__.lower(), dtype=dtype, seed=0)
+        for i, (size, act) in enumerate(zip(hidden, acts)):
+            if self.batch_norm:
+                model.add(Dense(size, None, kernel_initializer="zeros"))
+                model.add(BatchNormalization())
+                model.add(Activation(act))
+            else:
+                model.add(Dense(size, act, kernel_initializer="zeros"))
+            if rate:
+                model.add(Dropout(rate, seed=seeds[i]))
+        model.add(Dense(n_outputs, _OUTPUT_ACTIVATIONS[self.out_activation_], kernel_initializer="zeros"))
+        model.build((n_features,))
+        for layer, (W, b) in zip(self._dense_layers(model), init):
+            layer.params["W"][...] = W
+            layer.params["b"][...] = b
+        model.compile(optimizer="sgd", loss=_LOSSES[self.out_activation_])
+        self.model_ = model
+        self._optimizer_key = None
+
+        self.loss_curve_ = []
+        self._no_improvement_count = 0
+        self.best_loss_ = None if self.early_stopping else np.inf
+        self.validation_scores_ = [] if self.early_stopping else None
+        self.best_validation_score_ = -np.inf if self.early_stopping else None
+        self.validation_loss_curve_ = [] if self.early_stopping else None
+
+    @staticmethod
+    def _dense_layers(model):
+        return [layer for layer in model.layers if isinstance(layer, Dense)]
+
+    def _sync_views(self):
+        """``coefs_``/``intercepts_`` are views into the model's flat parameters."""
+        dense = self._dense_layers(self.model_)
+        self.coefs_ = [layer.params["W"] for layer in dense]
+        self.intercepts_ = [layer.params["b"] for layer in dense]
+
+    def _install_alpha(self, reg):
+        """Put one shared L2 regularizer on every Dense kernel (None removes it)."""
+        for layer in self._dense_layers(self.model_):
+            layer.kernel_regularizer = reg
+
+    # -- fitting --------------------------------------------------------------------------
+    def _fit(self, X, y, sample_weight=None, incremental=False):
+        hidden = self._check_hyperparameters()
+        first_pass = not hasattr(self, "model_") or (not self.warm_start and not incremental)
+        X, Y = self._validate_input(X, y, incremental, reset=first_pass)
+        n, n_features = X.shape
+        w = _check_sample_weight(sample_weight, n)
+        rs = check_random_state(self.random_state)
+        if first_pass:
+            if self.dtype is not None:
+                dtype = standardize_dtype(self.dtype)
+            else:
+                dtype = "float32" if X.dtype == np.float32 else "float64"
+            self._initialize(n_features, Y.shape[1], hidden, rs, dtype)
+        elif Y.shape[1] != self.n_outputs_:
+            raise ValueError(f"y has {Y.shape[1]} outputs, but the fitted network has {self.n_outputs_}.")
+        self._sync_views()
+        dtype = self.model_.dtype
+        X, Y = X.astype(dtype, copy=False), Y.astype(dtype, copy=False)
+        if self.solver == "lbfgs":
+            _fit_lbfgs(self, X, Y, w)
+        else:
+            _fit_stochastic(self, X, Y, w, rs, incremental)
+        if not np.isfinite(self.model_._flat_params).all():
+            raise ValueError(
+                "Solver produced non-finite parameter weights. The input data may contain "
+                "large values and need to be preprocessed."
+            )
+        return self
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit the network to ``X`` (n_samples, n_features) and ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Class labels (classifier; a label-indicator matrix for multilabel)
+            or real targets (regressor).
+        sample_weight : array-like of shape (n_samples,), optional
+
+        Returns
+        -------
+        self
+        """
+        return self._fit(X, y, sample_weight=sample_weight, incremental=False)
+
+    def _stochastic(self):
+        if self.solver not in ("sgd", "adam"):
+            raise AttributeError(
+                f"partial_fit is only available for stochastic optimizers. {self.solver} is not stochastic."
+            )
+        return True
+
+    # -- prediction -----------------------------------------------------------------------
+    def _forward(self, X):
+        """``a^(L)`` for ``X`` in inference mode, shape (n_samples, n_outputs_)."""
+        check_is_fitted(self, "model_")
+        X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
+        return self.model_.predict(X)
+
+    # -- pickling and files ---------------------------------------------------------------
+    def __getstate__(self):
+        state = dict(super().__getstate__())
+        state.pop("coefs_", None)
+        state.pop("intercepts_", None)
+        if "model_" in state:
+            state["model_"].release_caches(buffers=True)
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if "model_" in vars(self):
+            # Unpickled layer arrays are copies: put them back into one flat vector.
+            self.model_._bind_flat_buffers()
+            self._sync_views()
+
+    def save(self, path):
+        """Save the fitted estimator to one file in glassnet's safe model format.
+
+        The file is the model file of ``model_.save`` (architecture, weights,
+        optimizer state; never pickle) plus a member ``sklearn.json`` with the
+        hyperparameters and fitted attributes. Written atomically.
+        """
+        _save(self, path)
+
+    def _extra_metadata(self):
+        return {}
+
+    @classmethod
+    def load(cls, path):
+        """Load an estimator saved by :meth:`save` (no unpickling, no code from the file)."""
+        return _load(cls, path)
+
+    def _restore_extra(self, meta, path):
+        pass

@@ -1,0 +1,168 @@
+"""``MLPClassifier``: scikit-learn's multi-layer perceptron classifier on glassnet's engine."""
+
+import numpy as np
+from sklearn.metrics import accuracy_score
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import type_of_target, unique_labels
+from sklearn.utils.validation import column_or_1d, validate_data
+
+from .._estimator import ClassifierMixin
+from ._base import _BaseMLP
+from ._files import _classes_from_json, _classes_to_json, _load_error
+
+
+class MLPClassifier(ClassifierMixin, _BaseMLP):
+    """Multi-layer perceptron classifier (``sklearn.neural_network.MLPClassifier``
+    on glassnet's engine).
+
+    Output layer: softmax for more than two classes (loss ``-Σ_k y_k log ŷ_k``),
+    one logistic unit for two classes and one per label for multilabel targets
+    (binary log-loss summed over the labels); ``δ^(L) = ŷ - y``.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : int or tuple of int, default=(100,)
+        Neurons of each hidden layer; ``()`` gives logistic regression.
+    activation : str or tuple of str, default='relu'
+        'identity', 'logistic', 'tanh', 'relu' or any glassnet activation
+        name ('leaky_relu', 'elu', 'softplus', ...), or one name per hidden layer.
+    solver : {'adam', 'sgd', 'lbfgs'}, default='adam'
+    alpha : float, default=1e-4
+        L2 strength: the loss gains ``α/(2 n_b) Σ ||W||²`` per batch of ``n_b``.
+    batch_size : int or 'auto', default='auto'
+        ``min(200, n_samples)`` when 'auto'; ignored by 'lbfgs'.
+    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
+        Schedule for 'sgd': ``η₀ / (t+1)^power_t`` (t = samples seen) or ``η / 5``
+        whenever the loss stalls for ``n_iter_no_change`` epochs.
+    learning_rate_init, power_t, max_iter, shuffle, random_state, tol, verbose,
+    warm_start, momentum, nesterovs_momentum, early_stopping, validation_fraction,
+    beta_1, beta_2, epsilon, n_iter_no_change, max_fun
+        As scikit-learn's, with its defaults.
+    dropout : float, default=0.0
+        glassnet extra: inverted-dropout rate after each hidden layer (stochastic solvers).
+    batch_norm : bool, default=False
+        glassnet extra: batch normalization between each hidden Dense and its activation.
+    optimizer : str, optional
+        glassnet extra: a glassnet optimizer name ('rmsprop', 'adagrad', ...)
+        that replaces the update rule of 'sgd'/'adam', with ``learning_rate_init``.
+    dtype : {None, 'float32', 'float64'}, default=None
+        glassnet extra: precision of the network; None follows ``X`` as
+        scikit-learn does (float32 stays float32, anything else is float64).
+
+    Attributes
+    ----------
+    classes_, coefs_, intercepts_, n_iter_, loss_, loss_curve_, best_loss_,
+    validation_scores_, best_validation_score_, t_, n_features_in_,
+    feature_names_in_, n_layers_, n_outputs_, out_activation_
+        As scikit-learn's (``coefs_[i]`` has shape (fan_in, fan_out) and is a
+        view into the network's weights).
+    validation_loss_curve_ : list of float or None
+        The loss on the early-stopping validation set after each epoch.
+    model_ : glassnet.models.Sequential
+        The trained network.
+    """
+
+    _is_classifier = True  # __init__ is _BaseMLP's: scikit-learn's MLPClassifier parameters and defaults
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
+
+    def _output_activation(self):
+        return "softmax" if self._label_binarizer.y_type_ == "multiclass" else "logistic"
+
+    def _validate_input(self, X, y, incremental, reset):
+        """scikit-learn's rules for classes under fit / warm_start / partial_fit."""
+        X, y = validate_data(self, X, y, multi_output=True, dtype=(np.float64, np.float32), reset=reset)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        if not hasattr(self, "classes_") or (not self.warm_start and not incremental):
+            self._label_binarizer = LabelBinarizer()
+            self._label_binarizer.fit(y)
+            self.classes_ = self._label_binarizer.classes_
+        else:
+            classes = unique_labels(y)
+            if self.warm_start:
+                if set(classes) != set(self.classes_):
+                    raise ValueError(
+                        "warm_start can only be used where `y` has the same classes as in the previous "
+                        f"call to fit. Previously got {self.classes_}, `y` has {classes}"
+                    )
+            elif len(np.setdiff1d(classes, self.classes_, assume_unique=True)):
+                raise ValueError(
+                    f"`y` has classes not in `self.classes_`. `self.classes_` has {self.classes_}. 'y' has {classes}."
+                )
+        Y = self._label_binarizer.transform(y).astype(X.dtype)
+        return X, Y
+
+    def _decode(self, A):
+        """Labels from outputs: argmax (softmax) or ``ŷ >= 0.5`` (logistic units)."""
+        if self.n_outputs_ == 1:
+            A = A.ravel()
+        return self._label_binarizer.inverse_transform(A)
+
+    def _score_outputs(self, A, y, sample_weight):
+        return accuracy_score(y, self._decode(A), sample_weight=sample_weight)
+
+    @available_if(_BaseMLP._stochastic)
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
+        """One epoch over ``(X, y)``; ``classes`` (all labels) is required on the first call.
+
+        Calling it N times (``shuffle=False``) trains exactly as ``fit`` with ``max_iter=N``.
+        """
+        if classes is not None:
+            classes = unique_labels(classes)
+            if hasattr(self, "classes_") and not np.array_equal(self.classes_, classes):
+                raise ValueError(
+                    f"`classes={classes}` is not the same as on the first call to partial_fit, "
+                    f"which was {self.classes_}."
+                )
+        first_call = not hasattr(self, "classes_")
+        if first_call:
+            if classes is None:
+                raise ValueError("classes must be passed on the first call to partial_fit.")
+            self.classes_ = classes
+            self._label_binarizer = LabelBinarizer()
+            if type_of_target(y).startswith("multilabel"):
+                self._label_binarizer.fit(y)
+            else:
+                self._label_binarizer.fit(classes)
+        return self._fit(X, y, sample_weight=sample_weight, incremental=True)
+
+    def predict(self, X):
+        """Predicted class labels, shape (n_samples,) or (n_samples, n_labels) for multilabel."""
+        return self._decode(self._forward(X))
+
+    def predict_proba(self, X):
+        """Class probabilities ``ŷ``, shape (n_samples, n_classes) (two columns for binary)."""
+        A = self._forward(X)
+        if self.n_outputs_ == 1:
+            p = A.ravel()
+            return np.vstack([1 - p, p]).T
+        return A
+
+    def predict_log_proba(self, X):
+        """``log`` of :meth:`predict_proba`."""
+        P = self.predict_proba(X)
+        with np.errstate(divide="ignore"):
+            return np.log(P, out=P)
+
+    def _extra_metadata(self):
+        lb = self._label_binarizer
+        return {
+            "classes": _classes_to_json(self.classes_),
+            "label_binarizer": {"y_type": lb.y_type_, "classes": _classes_to_json(lb.classes_)},
+        }
+
+    def _restore_extra(self, meta, path):
+        spec = meta.get("label_binarizer")
+        if not isinstance(spec, dict) or spec.get("y_type") not in ("binary", "multiclass", "multilabel-indicator"):
+            raise _load_error(path, "the label encoding is malformed.")
+        self.classes_ = _classes_from_json(meta.get("classes"), path)
+        lb = LabelBinarizer()
+        lb.classes_ = _classes_from_json(spec.get("classes"), path)
+        lb.y_type_ = spec["y_type"]
+        lb.sparse_input_ = False
+        self._label_binarizer = lb

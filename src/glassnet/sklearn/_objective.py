@@ -1,0 +1,52 @@
+"""scikit-learn's objective on glassnet's engine: sample weights and the L2 penalty.
+
+scikit-learn divides the weighted loss and the penalty ``α/2 Σ_l ||W^(l)||²``
+by the batch's total weight ``Σ w_i``; the engine averages ``Σ w_i L_i / n_b``.
+So the weights go in rescaled to mean 1 (:func:`_data_weights`; exact for
+full batches, see ``docs/sklearn.md``) and the penalty is an L2
+``kernel_regularizer`` (:class:`_BatchL2`) whose factor the solvers set to
+``α / (2 n_b · mean(w))``.
+"""
+
+import numpy as np
+
+from .. import regularizers
+
+
+class _BatchL2(regularizers.L2):
+    """``l2 · Σ W²`` with gradient ``2 · l2 · W``: :class:`glassnet.regularizers.L2`
+    computed with one temporary (it runs every step) and an ``l2`` that the
+    estimator sets to ``α / (2 n_b)``. Installed only while training, so saved
+    models and pickles never hold it."""
+
+    def __call__(self, W):
+        w = W.reshape(-1)
+        return self.l2 * float(np.dot(w, w))
+
+    def gradient(self, W):
+        return W * (2.0 * self.l2)
+
+
+def _penalty(est, weight_sum):
+    """``α/(2 Σw) Σ_l ||W^(l)||²`` (scikit-learn's penalty on a set of total weight Σw)."""
+    if not est.alpha:
+        return 0.0
+    squares = sum(float(np.dot(W.ravel(), W.ravel())) for W in est.coefs_)
+    return 0.5 * est.alpha * squares / weight_sum
+
+
+def _data_weights(est, w, n):
+    """Sample weights for the engine, rescaled to mean 1, and their raw mean.
+
+    The engine averages ``Σ w_i J_i / n``; scikit-learn divides by ``Σ w_i``.
+    Rescaling to mean 1 makes the two equal on the whole set. Multilabel
+    outputs are weighted by K, since the engine's binary cross-entropy is
+    the mean over outputs and scikit-learn's the sum.
+    """
+    mean_w = 1.0 if w is None else float(w.mean())
+    v = None if w is None else w / mean_w
+    if est.out_activation_ == "logistic" and est.n_outputs_ > 1:  # multilabel
+        v = np.full(n, float(est.n_outputs_)) if v is None else v * est.n_outputs_
+    if v is not None and np.all(v == 1.0):
+        v = None
+    return v, mean_w

@@ -1,0 +1,114 @@
+"""The estimators' hyperparameters, checked at fit time as scikit-learn does."""
+
+import numbers
+
+import numpy as np
+
+from .. import activations, optimizers
+from .._validation import check_array, check_number, check_positive_int
+from ..backend import standardize_dtype
+
+_SOLVERS = ("lbfgs", "sgd", "adam")
+_SCHEDULES = ("constant", "invscaling", "adaptive")
+
+
+def _check_bool(value, name):
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False. Received: {name}={value!r}")
+    return bool(value)
+
+
+def _check_choice(value, name, choices):
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}. Received: {name}={value!r}")
+    return value
+
+
+def _hidden_sizes(hidden_layer_sizes):
+    sizes = hidden_layer_sizes
+    if isinstance(sizes, str) or not hasattr(sizes, "__iter__"):
+        sizes = [sizes]
+    return [check_positive_int(h, f"hidden_layer_sizes[{i}]") for i, h in enumerate(sizes)]
+
+
+def _hidden_activations(activation, n_hidden):
+    """One glassnet activation name per hidden layer (a name, or a list of them)."""
+    if isinstance(activation, str):
+        names = [activation] * n_hidden
+    elif isinstance(activation, (list, tuple)):
+        if len(activation) != n_hidden:
+            raise ValueError(
+                f"activation lists one name per hidden layer: expected {n_hidden}, "
+                f"received {len(activation)} ({activation!r})."
+            )
+        names = list(activation)
+    else:
+        raise TypeError(f"activation must be a name or a list of names. Received: activation={activation!r}")
+    for name in names:
+        if not isinstance(name, str):
+            raise TypeError(f"activation names must be strings. Received: {name!r}")
+        activations.get(name)  # raises ValueError listing the valid names
+    return names
+
+
+def _is_logistic(name):
+    return name in ("logistic", "sigmoid")
+
+
+def _check_hyperparameters(est):
+    """Validate every hyperparameter of ``est``; return the hidden layer sizes."""
+    hidden = _hidden_sizes(est.hidden_layer_sizes)
+    _hidden_activations(est.activation, len(hidden))
+    _check_choice(est.solver, "solver", _SOLVERS)
+    check_number(est.alpha, "alpha", low=0)
+    if est.batch_size != "auto":
+        check_positive_int(est.batch_size, "batch_size")
+    _check_choice(est.learning_rate, "learning_rate", _SCHEDULES)
+    check_number(est.learning_rate_init, "learning_rate_init", low=0, low_open=True)
+    check_number(est.power_t, "power_t", low=0)
+    check_positive_int(est.max_iter, "max_iter")
+    for name in ("shuffle", "warm_start", "nesterovs_momentum", "early_stopping", "batch_norm"):
+        _check_bool(getattr(est, name), name)
+    check_number(est.tol, "tol", low=0)
+    check_number(est.momentum, "momentum", low=0, high=1)
+    check_number(est.validation_fraction, "validation_fraction", low=0, high=1, high_open=True)
+    check_number(est.beta_1, "beta_1", low=0, high=1, high_open=True)
+    check_number(est.beta_2, "beta_2", low=0, high=1, high_open=True)
+    check_number(est.epsilon, "epsilon", low=0, low_open=True)
+    if est.n_iter_no_change != np.inf:
+        check_positive_int(est.n_iter_no_change, "n_iter_no_change")
+    check_positive_int(est.max_fun, "max_fun")
+    rate = check_number(est.dropout, "dropout", low=0, high=1, high_open=True)
+    if rate and est.solver == "lbfgs":
+        raise ValueError(
+            "dropout needs a stochastic solver ('sgd' or 'adam'); solver='lbfgs' needs a deterministic loss."
+        )
+    if est.optimizer is not None:
+        if not isinstance(est.optimizer, str):
+            raise TypeError(
+                f"optimizer must be a glassnet optimizer name or None. Received: optimizer={est.optimizer!r}"
+            )
+        optimizers.get(est.optimizer)  # raises ValueError listing the names
+        if est.solver == "lbfgs":
+            raise ValueError(
+                f"optimizer={est.optimizer!r} replaces a stochastic solver; it cannot be used with solver='lbfgs'."
+            )
+    if est.dtype is not None:
+        standardize_dtype(est.dtype)
+    return hidden
+
+
+def _check_sample_weight(sample_weight, n):
+    """``sample_weight`` as a float64 vector of ``n`` non-negative weights (None stays None)."""
+    if sample_weight is None:
+        return None
+    if isinstance(sample_weight, numbers.Number):
+        sample_weight = np.full(n, sample_weight, dtype=np.float64)
+    w = check_array(sample_weight, "sample_weight", ndim=1, dtype=np.float64, allow_empty=True)
+    if w.shape != (n,):
+        raise ValueError(f"sample_weight.shape == {w.shape}, expected {(n,)}!")
+    if (w < 0).any():
+        raise ValueError("sample_weight must be non-negative.")
+    if not w.sum() > 0:
+        raise ValueError("sample_weight must not sum to zero.")
+    return w

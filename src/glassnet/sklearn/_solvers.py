@@ -1,0 +1,162 @@
+"""The solvers: 'sgd'/'adam' through the engine's training loop, 'lbfgs' through SciPy.
+
+'sgd' is momentum/Nesterov SGD (``m ← μ m − η g``), 'adam' is Adam with
+``ε`` outside the root, both glassnet optimizers with scikit-learn's
+defaults, run by :meth:`glassnet.models.Sequential.fit` with the epoch hook
+of :mod:`._epochs`. 'lbfgs' minimises ``J(θ)`` with
+``scipy.optimize.minimize(method="L-BFGS-B")`` on the model's flat parameter
+vector ``θ``, with ``model.forward``/``backward`` for ``J`` and ``∇J``.
+"""
+
+import warnings
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+
+from .. import optimizers
+from ._epochs import _EpochEnd, _EpochEndBatchAlpha
+from ._objective import _BatchL2, _data_weights
+
+
+def _new_optimizer(est):
+    if est.optimizer is not None:
+        opt = optimizers.get(est.optimizer)
+        opt.learning_rate = est.learning_rate_init
+        return opt
+    if est.solver == "sgd":
+        return optimizers.SGD(
+            learning_rate=est.learning_rate_init,
+            momentum=est.momentum,
+            nesterov=bool(est.nesterovs_momentum and est.momentum > 0),
+        )
+    return optimizers.Adam(
+        learning_rate=est.learning_rate_init, beta_1=est.beta_1, beta_2=est.beta_2, epsilon=est.epsilon
+    )
+
+
+def _fit_stochastic(est, X, Y, w, rs, incremental):
+    """Train ``est.model_`` with 'sgd'/'adam' for ``max_iter`` epochs (one if ``incremental``)."""
+    model = est.model_
+    if est.early_stopping and incremental:
+        raise ValueError("partial_fit does not support early_stopping=True")
+    key = (est.solver, est.optimizer)
+    if not incremental or est._optimizer_key != key:
+        model.compile(optimizer=_new_optimizer(est), loss=model.loss)
+        est._optimizer_key = key
+    # After an 'lbfgs' fit (warm start), or early_stopping switched on or off.
+    if est.loss_curve_ is None:
+        est.loss_curve_ = []
+    if est.early_stopping and est.validation_scores_ is None:
+        est.validation_scores_, est.validation_loss_curve_ = [], []
+        est.best_validation_score_ = -np.inf
+    if not est.early_stopping and est.best_loss_ is None:
+        est.best_loss_ = np.inf
+
+    validation = None
+    if est.early_stopping:
+        X, Y, w, validation = _split_validation(est, X, Y, w, rs)
+    n = X.shape[0]
+    if est.shuffle:
+        model.rng = np.random.default_rng(int(rs.randint(np.iinfo(np.int32).max)))
+    if est.batch_size == "auto":
+        batch_size = min(200, n)
+    else:
+        if est.batch_size > n:
+            warnings.warn("Got `batch_size` less than 1 or larger than sample size. It is going to be clipped")
+        batch_size = int(np.clip(est.batch_size, 1, n))
+    v, mean_w = _data_weights(est, w, n)
+
+    reg = _BatchL2(0.5 * est.alpha / (batch_size * mean_w)) if est.alpha > 0 else None
+    last = n % batch_size
+    if reg is not None and last:
+        callback = _EpochEndBatchAlpha(
+            est, n, validation, reg, reg.l2, 0.5 * est.alpha / (last * mean_w), n // batch_size
+        )
+    else:
+        callback = _EpochEnd(est, n, validation)
+
+    est.n_iter_ = 0
+    est._install_alpha(reg)
+    try:
+        model.fit(
+            X, Y, batch_size=batch_size, epochs=1 if incremental else est.max_iter, verbose=0,
+            callbacks=[callback], shuffle=est.shuffle, sample_weight=v,
+        )
+    finally:
+        est._install_alpha(None)
+    if not incremental and not callback.stopped and est.n_iter_ == est.max_iter:
+        warnings.warn(
+            f"Stochastic Optimizer: Maximum iterations ({est.max_iter}) reached and the "
+            "optimization hasn't converged yet.",
+            ConvergenceWarning,
+        )
+    if est.early_stopping and getattr(est, "_best_weights", None) is not None:
+        model.set_weights(est._best_weights)
+        del est._best_weights
+
+
+def _split_validation(est, X, Y, w, rs):
+    """scikit-learn's held-out set: ``train_test_split`` on the same random stream."""
+    stratify = Y if (est._is_classifier and est.n_outputs_ == 1) else None
+    arrays = (X, Y) if w is None else (X, Y, w)
+    parts = train_test_split(*arrays, random_state=rs, test_size=est.validation_fraction, stratify=stratify)
+    X_train, X_val, Y_train, Y_val = parts[:4]
+    w_train, w_val = (parts[4], parts[5]) if w is not None else (None, None)
+    if X_val.shape[0] < 2:
+        raise ValueError(
+            "The validation set is too small. Increase 'validation_fraction' or the size of your dataset."
+        )
+    v_val, mean_val = _data_weights(est, w_val, X_val.shape[0])
+    return X_train, Y_train, w_train, (X_val, Y_val, est._decode(Y_val), w_val, v_val, mean_val)
+
+
+def _fit_lbfgs(est, X, Y, w):
+    """Minimise ``J(θ)`` with L-BFGS-B on the flat parameter vector of ``est.model_``."""
+    import scipy.optimize
+
+    model = est.model_
+    n = X.shape[0]
+    v, mean_w = _data_weights(est, w, n)
+    reg = _BatchL2(0.5 * est.alpha / (n * mean_w)) if est.alpha > 0 else None
+    flat = model._flat_params
+
+    def loss_and_gradient(theta):
+        flat[...] = theta
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            A = model.forward(X, training=True)
+            J = model.compute_loss(Y, A, v)
+            model.backward(Y, A, v)
+        return J, model._flat_grads.astype(np.float64)
+
+    curve = []
+
+    def record(intermediate_result):
+        curve.append(float(intermediate_result.fun))
+
+    est._install_alpha(reg)
+    try:
+        result = scipy.optimize.minimize(
+            loss_and_gradient,
+            flat.astype(np.float64),
+            method="L-BFGS-B",
+            jac=True,
+            options={"maxfun": est.max_fun, "maxiter": est.max_iter, "gtol": est.tol},
+            callback=record,
+        )
+    finally:
+        est._install_alpha(None)
+    flat[...] = result.x
+    est.n_iter_ = min(int(result.nit), est.max_iter)
+    if result.status != 0:
+        message = (
+            f"lbfgs failed to converge after {est.n_iter_} iteration(s) (status={result.status}):\n"
+            f"{result.message}\n"
+        )
+        if est.n_iter_ == est.max_iter:
+            message += f"\nIncrease the number of iterations to improve the convergence (max_iter={est.max_iter})."
+        warnings.warn(message, ConvergenceWarning)
+    est.loss_ = float(result.fun)
+    est.loss_curve_ = curve
+    est.best_loss_ = None
+    est.validation_scores_ = est.best_validation_score_ = est.validation_loss_curve_ = None
