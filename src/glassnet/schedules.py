@@ -18,8 +18,8 @@ class LearningRateSchedule:
         return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.get_config().items())})"
 
 
-class ExponentialDecay(LearningRateSchedule):
-    """``lr = initial · rate^(step / decay_steps)`` (floored exponent when ``staircase``)."""
+class _TimeDecay(LearningRateSchedule):
+    """Shared settings of the schedules that decay with ``step / decay_steps``."""
 
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False):
         self.initial_learning_rate = check_number(initial_learning_rate, "initial_learning_rate", low=0)
@@ -27,11 +27,9 @@ class ExponentialDecay(LearningRateSchedule):
         self.decay_rate = check_number(decay_rate, "decay_rate", low=0)
         self.staircase = bool(staircase)
 
-    def __call__(self, step):
+    def _progress(self, step):
         p = step / self.decay_steps
-        if self.staircase:
-            p = math.floor(p)
-        return self.initial_learning_rate * self.decay_rate**p
+        return math.floor(p) if self.staircase else p
 
     def get_config(self):
         return {
@@ -40,6 +38,13 @@ class ExponentialDecay(LearningRateSchedule):
             "decay_rate": self.decay_rate,
             "staircase": self.staircase,
         }
+
+
+class ExponentialDecay(_TimeDecay):
+    """``lr = initial · rate^(step / decay_steps)`` (floored exponent when ``staircase``)."""
+
+    def __call__(self, step):
+        return self.initial_learning_rate * self.decay_rate ** self._progress(step)
 
 
 class PiecewiseConstantDecay(LearningRateSchedule):
@@ -99,28 +104,11 @@ class CosineDecay(LearningRateSchedule):
         return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps, "alpha": self.alpha}
 
 
-class InverseTimeDecay(LearningRateSchedule):
+class InverseTimeDecay(_TimeDecay):
     """``lr = initial / (1 + rate · step / decay_steps)``."""
 
-    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False):
-        self.initial_learning_rate = check_number(initial_learning_rate, "initial_learning_rate", low=0)
-        self.decay_steps = check_positive_int(decay_steps, "decay_steps")
-        self.decay_rate = check_number(decay_rate, "decay_rate", low=0)
-        self.staircase = bool(staircase)
-
     def __call__(self, step):
-        p = step / self.decay_steps
-        if self.staircase:
-            p = math.floor(p)
-        return self.initial_learning_rate / (1 + self.decay_rate * p)
-
-    def get_config(self):
-        return {
-            "initial_learning_rate": self.initial_learning_rate,
-            "decay_steps": self.decay_steps,
-            "decay_rate": self.decay_rate,
-            "staircase": self.staircase,
-        }
+        return self.initial_learning_rate / (1 + self.decay_rate * self._progress(step))
 
 
 CLASSES = {

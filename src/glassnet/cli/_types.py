@@ -4,44 +4,26 @@ import argparse
 import math
 
 
-def _positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive integer. Received: {text!r}")
-    return value
+def _checked(convert, accept, expected, name):
+    """An argparse type: ``convert(text)``, then ``accept(value)``, else "expected ..."."""
+
+    def parse(text):
+        try:
+            value = convert(text)
+        except ValueError:
+            value = None
+        if value is None or not accept(value):
+            raise argparse.ArgumentTypeError(f"expected {expected}. Received: {text!r}")
+        return value
+
+    parse.__name__ = name
+    return parse
 
 
-def _positive_float(text):
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not (value > 0 and math.isfinite(value)):
-        raise argparse.ArgumentTypeError(f"expected a positive number. Received: {text!r}")
-    return value
-
-
-def _fraction(text):
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not 0 <= value < 1:
-        raise argparse.ArgumentTypeError(f"expected a number in [0, 1). Received: {text!r}")
-    return value
-
-
-def _non_negative_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer. Received: {text!r}")
-    return value
+_positive_int = _checked(int, lambda v: v > 0, "a positive integer", "positive_int")
+_positive_float = _checked(float, lambda v: v > 0 and math.isfinite(v), "a positive number", "positive_float")
+_fraction = _checked(float, lambda v: 0 <= v < 1, "a number in [0, 1)", "fraction")
+_non_negative_int = _checked(int, lambda v: v >= 0, "a non-negative integer", "non_negative_int")
 
 
 def _grid(text):
