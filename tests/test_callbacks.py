@@ -7,7 +7,6 @@ from contextlib import redirect_stdout
 import numpy as np
 import pytest
 
-import glassnet
 from glassnet.callbacks import (
     Callback, CSVLogger, EarlyStopping, LearningRateScheduler, ModelCheckpoint, ProgressBar, TerminateOnNaN,
 )

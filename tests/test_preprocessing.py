@@ -86,7 +86,7 @@ def test_min_max_hand_worked():
 
 
 def test_scaler_errors():
-    with pytest.raises(RuntimeError, match="not fitted yet"):
+    with pytest.raises(ValueError, match="not fitted yet"):
         StandardScaler().transform([[1.0]])
     with pytest.raises(ValueError, match=r"X has \(3,\) features per sample but the scaler was fitted on \(2,\)"):
         StandardScaler().fit([[1.0, 2.0]]).transform([[1.0, 2.0, 3.0]])

@@ -29,6 +29,8 @@ class Loss:
     #: the targets are compared with the outputs directly, so they must lie in
     #: the output activation's range (regression losses, binary cross-entropy)
     targets_in_output_range = False
+    #: the interval the targets themselves must lie in (probabilities), if any
+    target_range = None
 
     def per_sample(self, Y, A):
         raise NotImplementedError
@@ -70,6 +72,8 @@ class Loss:
                 f"{name} must have shape (n_samples, {n_outputs}) to match the model's "
                 f"{n_outputs} output unit(s) for loss {self.name!r}. Received shape {y.shape}.{hint}"
             )
+        if self.target_range is not None:
+            _check_range(y, *self.target_range, self.name, name)
         return y
 
     def get_config(self):
@@ -158,6 +162,7 @@ class BinaryCrossentropy(Loss):
     ``[ε, 1 - ε]``; through a sigmoid output ``δ = λ (ŷ - y) / K``."""
 
     name = "binary_crossentropy"
+    target_range = (0, 1)
     targets_in_output_range = True
 
     def per_sample(self, Y, A):
@@ -178,16 +183,13 @@ class BinaryCrossentropy(Loss):
             dZ *= sample_weight[:, None]
         return dZ
 
-    def prepare_targets(self, y, n_outputs, name="y"):
-        y = super().prepare_targets(y, n_outputs, name)
-        _check_range(y, 0, 1, self.name, name)
-        return y
 
 
 class CategoricalCrossentropy(Loss):
     """``J = -Σ_k y_k log ŷ_k`` (one-hot ``y``); through softmax ``δ = β (ŷ - y)``."""
 
     name = "categorical_crossentropy"
+    target_range = (0, 1)
 
     def per_sample(self, Y, A):
         xp = get_namespace()
@@ -199,7 +201,7 @@ class CategoricalCrossentropy(Loss):
         return -Y / P
 
     def __call__(self, Y, A, sample_weight=None):
-        if sample_weight is not None or type(self) is not CategoricalCrossentropy and type(self) is not SparseCategoricalCrossentropy:
+        if sample_weight is not None or type(self).per_sample is not CategoricalCrossentropy.per_sample:
             return super().__call__(Y, A, sample_weight)
         # -Σ y log clip(a) / n, without per-sample temporaries (every training step computes it)
         xp = get_namespace()
@@ -217,10 +219,6 @@ class CategoricalCrossentropy(Loss):
             dZ *= sample_weight[:, None]
         return dZ
 
-    def prepare_targets(self, y, n_outputs, name="y"):
-        y = super().prepare_targets(y, n_outputs, name)
-        _check_range(y, 0, 1, self.name, name)
-        return y
 
 
 class SparseCategoricalCrossentropy(CategoricalCrossentropy):

@@ -28,7 +28,25 @@ def _float_array(X, name="X"):
 # ------------------------------------------------------------------- scaling
 
 
-class StandardScaler:
+class _Scaler:
+    """What both scalers share: ``fit_transform`` and the check before ``transform``."""
+
+    def fit_transform(self, X):
+        return self.fit(X).transform(X)
+
+    def _check_fitted(self, X):
+        if not hasattr(self, "scale_"):
+            raise ValueError(f"This {type(self).__name__} is not fitted yet; call fit(X_train) first.")
+        X = _float_array(X)
+        if X.shape[1:] != self.scale_.shape:
+            raise ValueError(
+                f"X has {X.shape[1:]} features per sample but the scaler was fitted "
+                f"on {self.scale_.shape}."
+            )
+        return X
+
+
+class StandardScaler(_Scaler):
     """Standardize features: ``x' = (x - μ) / σ`` with μ, σ of the training data.
 
     ``σ`` is the population standard deviation (``np.std``, ddof 0), as in
@@ -64,26 +82,13 @@ class StandardScaler:
         X = self._check_fitted(X)
         return (X - self.mean_) / self.scale_
 
-    def fit_transform(self, X):
-        return self.fit(X).transform(X)
-
     def inverse_transform(self, X):
         X = self._check_fitted(X)
         return X * self.scale_ + self.mean_
 
-    def _check_fitted(self, X):
-        if not hasattr(self, "mean_"):
-            raise RuntimeError(f"This {type(self).__name__} is not fitted yet; call fit(X_train) first.")
-        X = _float_array(X)
-        if X.shape[1:] != self.mean_.shape:
-            raise ValueError(
-                f"X has {X.shape[1:]} features per sample but the scaler was fitted "
-                f"on {self.mean_.shape}."
-            )
-        return X
 
 
-class MinMaxScaler:
+class MinMaxScaler(_Scaler):
     """Scale each feature to ``feature_range = (a, b)``:
     ``x' = a + (x - min) · (b - a) / (max - min)``, min and max of the training data.
 
@@ -113,23 +118,10 @@ class MinMaxScaler:
         X = self._check_fitted(X)
         return X * self.scale_ + self.min_
 
-    def fit_transform(self, X):
-        return self.fit(X).transform(X)
-
     def inverse_transform(self, X):
         X = self._check_fitted(X)
         return (X - self.min_) / self.scale_
 
-    def _check_fitted(self, X):
-        if not hasattr(self, "scale_"):
-            raise RuntimeError(f"This {type(self).__name__} is not fitted yet; call fit(X_train) first.")
-        X = _float_array(X)
-        if X.shape[1:] != self.scale_.shape:
-            raise ValueError(
-                f"X has {X.shape[1:]} features per sample but the scaler was fitted "
-                f"on {self.scale_.shape}."
-            )
-        return X
 
 
 def _check_range(feature_range):

@@ -215,7 +215,7 @@ def _download(stem, target, progress):
                 )
 
         try:
-            atomic_write(final, lambda f: _fetch(url, f, progress, stem + ".gz"), verify=verify)
+            atomic_write(final, lambda f, url=url: _fetch(url, f, progress, stem + ".gz"), verify=verify)
             return final, []
         except (OSError, ValueError, EOFError, zlib.error) as exc:
             errors.append(f"{url}: {exc}")
