@@ -231,6 +231,13 @@ class ELU(Activation):
         return {"alpha": self.alpha}
 
 
+#: Softmax skips the shift by the row maximum when every logit lies in
+#: [-SOFTMAX_SAFE, SOFTMAX_SAFE]: e^64 ≈ 6e27, so neither one term nor a sum of
+#: up to 10^10 of them overflows float32, and e^-64 ≈ 2e-28 is still a normal
+#: number. Outside that range (or with NaN) the shifted formula runs.
+SOFTMAX_SAFE = 64.0
+
+
 class Softmax(Activation):
     """Row-wise ``softmax(z)_i = e^{β z_i} / Σ_j e^{β z_j}`` (seed 000), shifted by
     the row maximum so it never overflows. As β → ∞ it tends to :class:`Argmax`.
@@ -248,8 +255,13 @@ class Softmax(Activation):
         xp = get_namespace()
         if self.beta != 1.0:
             Z = Z * self.beta
-        E = xp.subtract(Z, Z.max(axis=-1, keepdims=True), out=out)
-        xp.exp(E, out=E)
+        if Z.size and -SOFTMAX_SAFE <= float(Z.min()) and float(Z.max()) <= SOFTMAX_SAFE:
+            # No logit can overflow e^z or make it subnormal: the formula as it
+            # stands, without the row maxima (a slow reduction over short rows).
+            E = xp.exp(Z, out=out)
+        else:
+            E = xp.subtract(Z, Z.max(axis=-1, keepdims=True), out=out)
+            xp.exp(E, out=E)
         E /= E.sum(axis=-1, keepdims=True)
         return E
 

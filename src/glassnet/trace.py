@@ -439,7 +439,9 @@ def _step(model, X, Y, w, apply):
         # Red path: from the loss back to the first trainable layer.
         red = _red_path(model, Y, A, w)
         grads = model._flat_grads.copy()
-        finite = math.isfinite(loss) and math.isfinite(float(np.dot(grads, grads)))  # train_step's test
+        # train_step tests only the loss (fit catches a bad update one step later); a
+        # trace is a single step, so it also refuses to apply a non-finite gradient.
+        finite = math.isfinite(loss) and math.isfinite(float(np.dot(grads, grads)))
         learning_rate = optimizer.learning_rate
         before = model._flat_params.copy()
         if not finite:

@@ -57,12 +57,14 @@ class Layer:
     def backward(self, dY):
         raise NotImplementedError
 
-    def buffer(self, key, shape, dtype):
+    def buffer(self, key, shape, dtype, fill=None):
         """A reusable array for the training step (no allocation, hence no page
-        faults, after the first batch of each size)."""
+        faults, after the first batch of each size). ``fill``: a constant the
+        array is filled with when created (for arrays that are only read)."""
         buf = self._buffers.get((key, shape, dtype))
         if buf is None:
-            buf = get_namespace().empty(shape, dtype=dtype)
+            xp = get_namespace()
+            buf = xp.empty(shape, dtype=dtype) if fill is None else xp.full(shape, fill, dtype=dtype)
             self._buffers[(key, shape, dtype)] = buf
         return buf
 
