@@ -31,6 +31,22 @@ def test_softmax_is_stable_for_huge_inputs():
     np.testing.assert_allclose(out, [[1, 0], [1, 0], [1 / (1 + np.exp(-1)), 1 - 1 / (1 + np.exp(-1))]], rtol=1e-6)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_softmax_fast_and_shifted_paths_agree_with_float64_reference(dtype):
+    # Logits within +-64 take the unshifted path, a batch with one logit beyond
+    # it the shifted one; both must match the float64 formula to rounding.
+    rng = np.random.default_rng(3)
+    for scale in (1.0, 30.0, 63.0, 70.0, 100.0):  # e^100 overflows float32
+        z = (rng.uniform(-1, 1, (50, 7)) * scale).astype(dtype)
+        z64 = z.astype(np.float64)
+        ref = np.exp(z64 - z64.max(axis=1, keepdims=True))
+        ref /= ref.sum(axis=1, keepdims=True)
+        out = activations.get("softmax")(z)
+        assert out.dtype == dtype
+        np.testing.assert_allclose(out, ref, rtol=2e-6 if dtype == np.float32 else 1e-13, atol=1e-30)
+        np.testing.assert_allclose(out.sum(axis=1), 1.0, rtol=1e-6)
+
+
 def test_argmax_splits_ties():
     # Seed 000: argmax(4, 3, 2, 4) = (0.5, 0, 0, 0.5); all equal -> 1/n each.
     np.testing.assert_array_equal(activations.get("argmax")(np.array([4.0, 3, 2, 4])), [0.5, 0, 0, 0.5])

@@ -115,6 +115,21 @@ def test_divergence_stops_within_one_batch_and_keeps_finite_weights(rng):
     assert np.isfinite(model.predict(X)).all()
 
 
+def test_an_overflowing_last_update_is_caught_at_the_end_of_the_epoch(rng):
+    # One batch per epoch: its loss is finite, but the update overflows the
+    # weights to inf. No later loss can show it, so fit's end-of-epoch check
+    # must restore the weights of the epoch's start and warn.
+    X, y = _regression(rng)
+    model = _model(lr=1e308)
+    model.build()
+    start = [w.copy() for w in model.get_weights()]
+    with pytest.warns(DivergenceWarning, match="restored to the start of this epoch"):
+        hist = model.fit(X, y, epochs=3, batch_size=len(X), verbose=0)
+    assert len(hist.history.get("loss", [])) == 0
+    for w, w0 in zip(model.get_weights(), start):
+        np.testing.assert_array_equal(w, w0)
+
+
 def test_terminate_on_nan_stops_training(rng):
     X, y = _regression(rng)
 

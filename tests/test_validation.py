@@ -25,6 +25,20 @@ def test_nan_in_x(model):
         model.fit(bad, y, verbose=0)
 
 
+def test_finite_check_is_exact_when_the_sum_overflows():
+    # The check first sums the values; a sum that overflows must not be
+    # taken for an inf in the data, and a NaN beside huge values is still found.
+    from glassnet._validation import _all_finite
+
+    huge = np.full(1000, 3e38, dtype=np.float32)  # finite, but their sum is inf
+    assert _all_finite(huge)
+    huge[-1] = np.nan
+    assert not _all_finite(huge)
+    cancel = np.array([np.inf, -np.inf, 1.0])  # the sum is NaN either way
+    assert not _all_finite(cancel)
+    assert _all_finite(np.arange(12.0).reshape(3, 4))
+
+
 def test_inf_in_y():
     m = Sequential([Dense(1, input_dim=4)])
     m.compile(loss="mse", optimizer="sgd")

@@ -17,6 +17,13 @@ class Regularizer:
     def gradient(self, W):
         raise NotImplementedError
 
+    def add_gradient(self, W, G, tmp):
+        """``G += gradient(W)`` in place; ``tmp`` is a scratch array shaped like
+        ``W``. The training step calls this: the built-in penalties then
+        allocate nothing (a fresh weight-sized temporary at every step cost
+        more than the arithmetic)."""
+        G += self.gradient(W)
+
     def __repr__(self):
         return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.get_config().items())})"
 
@@ -29,20 +36,28 @@ class L1L2(Regularizer):
     def __call__(self, W):
         xp = get_namespace()
         penalty = 0.0
+        w = xp.reshape(W, (-1,))
         if self.l1:
-            penalty += self.l1 * float(xp.sum(xp.abs(W)))
+            penalty += self.l1 * float(xp.sum(xp.abs(w)))
         if self.l2:
-            penalty += self.l2 * float(xp.sum(W * W))
+            penalty += self.l2 * float(xp.matmul(w, w))  # Σ W² without a W-sized temporary
         return penalty
 
     def gradient(self, W):
         xp = get_namespace()
         grad = xp.zeros_like(W)
-        if self.l1:
-            grad += self.l1 * xp.sign(W)
-        if self.l2:
-            grad += (2 * self.l2) * W
+        self.add_gradient(W, grad, xp.empty_like(W))
         return grad
+
+    def add_gradient(self, W, G, tmp):
+        xp = get_namespace()
+        if self.l1:
+            xp.sign(W, out=tmp)
+            tmp *= self.l1
+            G += tmp
+        if self.l2:
+            xp.multiply(W, 2 * self.l2, out=tmp)
+            G += tmp
 
     def get_config(self):
         return {"l1": self.l1, "l2": self.l2}

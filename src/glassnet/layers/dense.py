@@ -100,14 +100,16 @@ class Dense(Layer):
         self.delta = dZ
         xp.matmul(self.X.T, dZ, out=self.grads["W"])
         if self.kernel_regularizer is not None:
-            self.grads["W"] += self.kernel_regularizer.gradient(self.params["W"])
+            W = self.params["W"]
+            self.kernel_regularizer.add_gradient(W, self.grads["W"], self.buffer("regularizer", W.shape, W.dtype))
         if self.use_bias:
             # Σ over the batch as a matrix-vector product: for a few dozen rows
             # it is twice as fast as dZ.sum(axis=0).
             ones = self.buffer("ones", (dZ.shape[0],), dZ.dtype, fill=1)
             xp.matmul(ones, dZ, out=self.grads["b"])
             if self.bias_regularizer is not None:
-                self.grads["b"] += self.bias_regularizer.gradient(self.params["b"])
+                b = self.params["b"]
+                self.bias_regularizer.add_gradient(b, self.grads["b"], self.buffer("regularizer", b.shape, b.dtype))
         if not self.needs_input_gradient:
             return None
         return xp.matmul(dZ, self.params["W"].T, out=self.buffer("dX", self.X.shape, dZ.dtype))

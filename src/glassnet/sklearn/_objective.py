@@ -14,17 +14,9 @@ from .. import regularizers
 
 
 class _BatchL2(regularizers.L2):
-    """``l2 · Σ W²`` with gradient ``2 · l2 · W``: :class:`glassnet.regularizers.L2`
-    computed with one temporary (it runs every step) and an ``l2`` that the
-    estimator sets to ``α / (2 n_b)``. Installed only while training, so saved
-    models and pickles never hold it."""
-
-    def __call__(self, W):
-        w = W.reshape(-1)
-        return self.l2 * float(np.dot(w, w))
-
-    def gradient(self, W):
-        return W * (2.0 * self.l2)
+    """:class:`glassnet.regularizers.L2` with an ``l2`` that the estimator sets
+    to ``α / (2 n_b)``. Its own class so that it is installed only while
+    training: saved models and pickles never hold it."""
 
 
 def _penalty(est, weight_sum):
