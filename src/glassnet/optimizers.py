@@ -24,8 +24,9 @@ from ._registry import from_config, lookup, to_config
 from ._validation import check_number
 from .backend import get_namespace
 
-#: parameters per block of the update (5 float32 arrays of it fit in a 1 MB L2 cache)
-BLOCK = 1 << 15
+#: parameters per block of the update: 5 float32 arrays of it (1.3 MB) stay in a 2 MB L2
+#: cache (M1's Adam step: 1.22 ms with 2^15, 1.15 ms with 2^16, slower again with 2^17)
+BLOCK = 1 << 16
 
 #: every FLUSH_EVERY steps, state entries smaller than TINY are set to 0
 FLUSH_EVERY, TINY = 64, 1e-30
