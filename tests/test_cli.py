@@ -386,6 +386,13 @@ def test_more_bad_invocations_in_process(args, work, monkeypatch, capsys):
     assert_one_line_error(call(*args, cwd=work, monkeypatch=monkeypatch, capsys=capsys))
 
 
+def test_abbreviated_options_are_refused(work, monkeypatch, capsys):
+    # argparse would take --output for --output-activation (the model path is --out).
+    result = call("train", "digits", "--output", "m.gn", cwd=work, monkeypatch=monkeypatch, capsys=capsys)
+    assert_one_line_error(result)
+    assert "unrecognized arguments: --output" in result.stderr
+
+
 def test_every_command_has_three_bad_invocations():
     assert set(BAD) == set(COMMANDS)
     assert all(len(cases) >= 3 for cases in BAD.values())

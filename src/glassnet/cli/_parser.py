@@ -13,7 +13,13 @@ from .train import cmd_train
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse that reports a usage error as one line instead of exiting."""
+    """argparse that reports a usage error as one line instead of exiting, and
+    takes no abbreviated options: ``--output`` must not silently mean
+    ``--output-activation``."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
 
     def error(self, message):
         raise CommandError(f"{message} (see '{self.prog} --help')", status=2, prog=self.prog)
