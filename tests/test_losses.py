@@ -63,7 +63,23 @@ def test_sample_weights_enter_loss_and_gradient(rng):
     assert losses.get("categorical_crossentropy")(Y, A, w) == pytest.approx(np.dot(per, w) / 5)
 
 
-@pytest.mark.parametrize("regularizer", ["l1", "l2", glassnet.regularizers.L1L2(l1=0.03, l2=0.02)])
+class _Quartic(glassnet.regularizers.Regularizer):
+    """A user's own penalty 0.01·ΣW⁴: only __call__ and gradient, as docs/api.md says."""
+
+    def __call__(self, W):
+        return 0.01 * float(np.sum(W**4))
+
+    def gradient(self, W):
+        return 0.04 * W**3
+
+    def get_config(self):
+        return {}
+
+
+@pytest.mark.parametrize(
+    "regularizer", ["l1", "l2", glassnet.regularizers.L1L2(l1=0.03, l2=0.02), _Quartic()],
+    ids=["l1", "l2", "l1_l2", "custom"],
+)
 def test_dense_with_each_regularizer_passes_the_gradient_check(regularizer, rng):
     model = Sequential(
         [Dense(4, activation="tanh", input_dim=3, kernel_regularizer=regularizer, bias_regularizer=regularizer),
