@@ -177,3 +177,30 @@ def test_declared_input_size_is_enforced_at_fit_and_predict():
         m.fit(np.ones((4, 3)), np.ones(4), verbose=0)
     with pytest.raises(ValueError, match="expected 2 features, got 3"):
         Sequential([Dense(1, input_dim=2)]).predict(np.ones((4, 3)))
+
+
+def test_callbacks_and_metrics_of_the_wrong_type(model):
+    with pytest.raises(TypeError, match="callbacks must be a list"):
+        model.fit(X, y, callbacks=5, verbose=0)
+    with pytest.raises(TypeError, match="metrics must be a name, a Metric or a list"):
+        model.compile(loss="binary_crossentropy", optimizer="adam", metrics=5)
+
+
+def test_saving_into_a_missing_folder_names_the_folder(model, tmp_path):
+    model.fit(X, y, epochs=1, verbose=0)
+    missing = tmp_path / "no_such_folder"
+    with pytest.raises(FileNotFoundError, match="the folder .*no_such_folder.* does not exist"):
+        model.save(missing / "m.gn")
+    with pytest.raises(IsADirectoryError, match="it is a folder"):
+        model.save(tmp_path)
+    assert list(tmp_path.iterdir()) == []  # no temporary left behind
+
+
+def test_subpackages_load_on_first_use():
+    import subprocess
+    import sys
+
+    code = ("import glassnet; x, y = glassnet.datasets.load_digits(); "
+            "print(x.shape, glassnet.preprocessing.StandardScaler.__name__, glassnet.classic.Perceptron.__name__)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["(1797,", "64)", "StandardScaler", "Perceptron"]

@@ -25,6 +25,23 @@ from . import (  # noqa: E402
 from . import diagnostics, plots, trace  # noqa: E402  (matplotlib loads only when a plot is drawn)
 from .gradcheck import check_gradients  # noqa: E402
 
+#: Subpackages loaded on first use (``glassnet.datasets.load_mnist(...)`` works
+#: after a bare ``import glassnet``): the data loaders, the classic networks and
+#: the front ends whose extras (scikit-learn, onnx) may be missing.
+_LAZY = ("classic", "datasets", "descent", "onnx", "preprocessing", "sklearn")
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
+
 __all__ = [
     "activations", "backend", "callbacks", "config", "initializers", "layers", "losses",
     "metrics", "models", "optimizers", "regularizers", "schedules", "utils", "check_gradients",

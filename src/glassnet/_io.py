@@ -20,6 +20,11 @@ def atomic_write(path, write, verify=None):
     """
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        # Say which folder is missing, not which temporary file could not be made.
+        raise FileNotFoundError(f"Cannot write {path!r}: the folder {folder!r} does not exist.")
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"Cannot write {path!r}: it is a folder; give a file name.")
     tmp = os.path.join(folder, f".{os.path.basename(path)}.{secrets.token_hex(6)}.tmp")
     try:
         with open(tmp, "xb") as fh:

@@ -155,6 +155,10 @@ class Sequential:
             metrics = []
         elif isinstance(metrics, (str, metrics_module.Metric)):
             metrics = [metrics]
+        elif not isinstance(metrics, (list, tuple)):
+            raise TypeError(
+                f"metrics must be a name, a Metric or a list of them. Received: metrics={metrics!r}"
+            )
         self._metric_ids = list(metrics)
         for m in self._metric_ids:  # validate names now, resolve "accuracy" once the output size is known
             if isinstance(m, str) and m.lower() not in ("accuracy", "acc"):

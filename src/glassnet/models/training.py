@@ -76,6 +76,8 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
         optimizer.build(model._flat_params.shape[0], model._flat_params.dtype, model._slices)
 
     history = callbacks_module.History()
+    if callbacks is not None and not isinstance(callbacks, (list, tuple)):
+        raise TypeError(f"callbacks must be a list of glassnet.callbacks.Callback objects. Received: {callbacks!r}")
     cbs = list(callbacks or [])
     for cb in cbs:
         if not isinstance(cb, callbacks_module.Callback):
