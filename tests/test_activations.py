@@ -109,7 +109,8 @@ def test_plain_callable_is_accepted():
     assert dense.activation(np.array([0.5]))[0] == pytest.approx(np.tanh(0.5))
 
 
-DIFFERENTIABLE = ["linear", "sigmoid", "bipolar_sigmoid", "tanh", "relu", "leaky_relu", "ramp", "softplus", "elu", "softmax", "log_softmax"]
+DIFFERENTIABLE = ["linear", "sigmoid", "bipolar_sigmoid", "tanh", "relu", "leaky_relu", "ramp", "softplus", "elu",
+                  "softmax", "log_softmax"]
 PIECEWISE_CONSTANT = ["step", "sign", "argmax"]
 
 

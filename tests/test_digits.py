@@ -58,6 +58,7 @@ def test_works_without_scikit_learn():
         "import sys; sys.modules['sklearn'] = None\n"
         "from glassnet.datasets import load_digits\n"
         "X, y = load_digits()\n"
-        "raise SystemExit(0 if X.shape == (1797, 64) and 'sklearn' not in {m.split('.')[0] for m in sys.modules if sys.modules[m]} else 1)\n"
+        "loaded = {m.split('.')[0] for m in sys.modules if sys.modules[m]}\n"
+        "raise SystemExit(0 if X.shape == (1797, 64) and 'sklearn' not in loaded else 1)\n"
     )
     assert subprocess.run([sys.executable, "-c", code], timeout=60).returncode == 0

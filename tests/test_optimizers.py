@@ -131,7 +131,8 @@ def test_adam_defaults_and_first_step():
 
 
 def test_adam_amsgrad():
-    np.testing.assert_allclose(run(optimizers.Adam(0.01, amsgrad=True)), _adam_reference(0.01, 0.9, 0.999, 1e-7, amsgrad=True), atol=1e-10)
+    np.testing.assert_allclose(run(optimizers.Adam(0.01, amsgrad=True)),
+                               _adam_reference(0.01, 0.9, 0.999, 1e-7, amsgrad=True), atol=1e-10)
 
 
 def test_adamw_weight_decay():

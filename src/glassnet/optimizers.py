@@ -45,12 +45,15 @@ class Optimizer:
             check_number(learning_rate, "learning_rate", low=0)
         self._learning_rate = learning_rate
         self.weight_decay = None if weight_decay is None else check_number(weight_decay, "weight_decay", low=0)
-        given = [n for n, v in (("clipnorm", clipnorm), ("clipvalue", clipvalue), ("global_clipnorm", global_clipnorm)) if v is not None]
+        clips = (("clipnorm", clipnorm), ("clipvalue", clipvalue), ("global_clipnorm", global_clipnorm))
+        given = [n for n, v in clips if v is not None]
         if len(given) > 1:
             raise ValueError(f"Only one of clipnorm, clipvalue and global_clipnorm can be set. Received: {', '.join(given)}")
         self.clipnorm = None if clipnorm is None else check_number(clipnorm, "clipnorm", low=0, low_open=True)
         self.clipvalue = None if clipvalue is None else check_number(clipvalue, "clipvalue", low=0, low_open=True)
-        self.global_clipnorm = None if global_clipnorm is None else check_number(global_clipnorm, "global_clipnorm", low=0, low_open=True)
+        self.global_clipnorm = (
+            None if global_clipnorm is None else check_number(global_clipnorm, "global_clipnorm", low=0, low_open=True)
+        )
         self.iterations = 0
         self.state = {}
         self.built = False
@@ -260,7 +263,9 @@ class RMSprop(Optimizer):
         self.momentum = check_number(momentum, "momentum", low=0, high=1)
         self.epsilon = check_number(epsilon, "epsilon", low=0)
         self.centered = bool(centered)
-        self.state_names = ("velocity",) + (("momentum",) if self.momentum else ()) + (("average_gradient",) if self.centered else ())
+        self.state_names = (
+            ("velocity",) + (("momentum",) if self.momentum else ()) + (("average_gradient",) if self.centered else ())
+        )
 
     def update(self, w, g, lr, state, tmp):
         xp = get_namespace()
@@ -290,7 +295,8 @@ class RMSprop(Optimizer):
             w -= tmp
 
     def get_config(self):
-        return {**super().get_config(), "rho": self.rho, "momentum": self.momentum, "epsilon": self.epsilon, "centered": self.centered}
+        return {**super().get_config(), "rho": self.rho, "momentum": self.momentum, "epsilon": self.epsilon,
+                "centered": self.centered}
 
 
 class Adadelta(Optimizer):
@@ -358,7 +364,8 @@ class Adam(Optimizer):
         w -= tmp
 
     def get_config(self):
-        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon, "amsgrad": self.amsgrad}
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon,
+                "amsgrad": self.amsgrad}
 
 
 class AdamW(Adam):

@@ -159,13 +159,15 @@ def load_model(filepath, compile=True):
         if not isinstance(config, dict) or config.get("format") != FORMAT:
             _fail(path, f"{CONFIG_NAME} does not describe a glassnet model.")
         if config.get("format_version") != FORMAT_VERSION:
-            _fail(path, f"format version {config.get('format_version')!r} is not supported (this glassnet reads {FORMAT_VERSION}).")
+            _fail(path, f"format version {config.get('format_version')!r} is not supported "
+                        f"(this glassnet reads {FORMAT_VERSION}).")
         try:
             model = _build(config, Sequential, path)
             table = config["weights"]
             targets = [w for layer in model.layers for w in layer.get_weights()]
             if not isinstance(table, list) or len(table) != len(targets):
-                _fail(path, f"it lists {len(table) if isinstance(table, list) else '?'} arrays; the architecture has {len(targets)}.")
+                listed = len(table) if isinstance(table, list) else "?"
+                _fail(path, f"it lists {listed} arrays; the architecture has {len(targets)}.")
             weights = [
                 _read_array(zf, f"weights/{i:04d}.npy", target.shape, target.dtype, path)
                 for i, target in enumerate(targets)
