@@ -19,6 +19,19 @@ def test_quickstart_block_runs_and_matches_its_comments(tmp_path):
     assert (tmp_path / "xor.gn").exists()
 
 
+def test_trace_and_gradient_check_block_runs_after_the_quickstart(tmp_path):
+    text = README.read_text()
+    quickstart = re.search(r"## Quickstart\n\n```python\n(.*?)```", text, re.S).group(1)
+    inside = re.search(r"See inside one step.*?```python\n(.*?)```", text, re.S).group(1)
+    result = subprocess.run([sys.executable, "-c", quickstart + inside], cwd=tmp_path, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Forward pass (blue path)" in out and "Backward pass (red path)" in out and "δ^(l+1)" in out
+    errors = [float(line.split()[-1]) for line in out.splitlines() if re.match(r"dense(_1)?/[Wb]\s", line)]
+    assert len(errors) == 4 and max(errors) < 1e-4
+
+
 def test_readme_gives_the_two_setup_commands_and_ci_runs_the_test_one():
     text = README.read_text()
     commands = re.findall(r"```bash\n(.*?)\n```", text)
