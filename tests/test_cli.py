@@ -20,7 +20,8 @@ from glassnet.models import load_model
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_MNIST = REPO.parent / "shared" / "data" / "mnist"
-COMMANDS = ["train", "evaluate", "predict", "info", "explain", "descend", "perceptron", "hopfield", "som", "export"]
+COMMANDS = ["train", "evaluate", "predict", "info", "explain", "descend", "perceptron", "hopfield", "som", "export",
+            "bench"]
 
 
 def run(*args, cwd, env=None):
@@ -105,6 +106,7 @@ EXAMPLES = {
     "hopfield": "glassnet hopfield",
     "som": "glassnet som gaussians --grid 6x6 --topology hexagonal",
     "export": "glassnet export model.gn --onnx model.onnx",
+    "bench": "glassnet bench M0",
 }
 
 
@@ -131,6 +133,27 @@ def test_train_example_xor(work):
     assert "Epoch 100/100" in result.stdout and "val_accuracy" in result.stdout
     assert (work / "loss.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert load_model(work / "xor.gn").predict(np.array([[3.0, 3.0], [-3.0, 3.0]])).argmax(axis=1).tolist() == [1, 0]
+
+
+def test_bench_example_times_seed_001s_xor_network(work):
+    result = run_example("bench", work)
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"^BLAS: ", result.stdout, re.M)
+    row = re.search(r"^M0 +2-2-1 sigmoid \(seed 001's XOR\) +1000 +— +([\d.]+) +([\d.]+)%$", result.stdout, re.M)
+    assert row, result.stdout
+    assert float(row.group(1)) > 0 and float(row.group(2)) in (25.0, 50.0, 75.0, 100.0)
+
+
+@pytest.mark.skipif(not SHARED_MNIST.is_dir(), reason="needs the MNIST files in ../shared/data/mnist")
+def test_bench_m2_on_part_of_mnist(tmp_path, monkeypatch, capsys):
+    result = call("bench", "M2", "--epochs", "2", "--limit", "6000", "--data", SHARED_MNIST, "--quiet",
+                  cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    row = re.search(r"^M2 +784-32-10 ReLU +2 +([\d.]+) +([\d.]+) +([\d.]+)%$", result.stdout, re.M)
+    assert row, result.stdout
+    per_epoch, total, accuracy = map(float, row.groups())
+    assert 0 < per_epoch <= total
+    assert accuracy > 80.0  # 2 epochs of SGD on 6,000 images (84 % here; chance is 10 %)
 
 
 def test_train_digits_one_epoch_saves_what_it_reports(work):
@@ -353,6 +376,7 @@ BAD = {
     "hopfield": [["--store", "HZ"], ["--recall", "A"], ["--noise", "2"]],
     "som": [["no_such.csv"], ["digits", "--grid", "0x3"], ["holes.csv"]],
     "export": [["model.gn"], ["no_such.gn", "--onnx", "m.onnx"], ["model.gn", "--onnx", "no_dir/m.onnx"]],
+    "bench": [["M9"], ["M2", "--epochs", "0"], ["M1", "--data", "no_such_dir"]],
 }
 
 # ... and more in this process (the same main(), without an interpreter start each).

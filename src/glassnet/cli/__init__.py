@@ -15,7 +15,7 @@ The package, one concept a module: ``_parser`` builds the argparse parser
 (value types in ``_types``); ``_data`` reads CSV files and the named data
 sets; ``_common`` holds the user error and the helpers every command shares;
 the commands live in ``train``, ``saved`` (evaluate, predict, info, export),
-``explain``, ``descend`` and ``classic`` (perceptron, hopfield, som); this
+``explain``, ``descend``, ``classic`` (perceptron, hopfield, som) and ``bench``; this
 module runs them and turns errors into one line.
 """
 

@@ -6,6 +6,7 @@ from .. import __version__
 from ._common import GATES, PROG, TOY_SETS, CommandError
 from ._types import _fraction, _grid, _layer_sizes, _non_negative_int, _positive_float, _positive_int
 from .classic import cmd_hopfield, cmd_perceptron, cmd_som
+from .bench import cmd_bench
 from .descend import cmd_descend
 from .explain import cmd_explain
 from .saved import cmd_evaluate, cmd_export, cmd_info, cmd_predict
@@ -252,4 +253,23 @@ def build_parser():
     )
     export.add_argument("model", metavar="MODEL", help="a model file saved by glassnet (.gn)")
     export.add_argument("--onnx", required=True, metavar="PATH", help="the ONNX file to write")
+
+    # -- bench
+    bench = _command(
+        sub, "bench", cmd_bench, "time glassnet's training of the benchmark networks on this machine",
+        "CONFIG is M1 (784-512-512-10 ReLU, dropout 0.2, Adam 1e-3, batch 128), M2 (the lecture's 784-32-10,\n"
+        "SGD 0.1, batch 32) or M0 (seed 001's XOR network, 1000 epochs); default: M2 M0 M1. M1 and M2 train on\n"
+        "MNIST (found as 'glassnet train' finds it; never downloaded here). Prints the BLAS library and kernel,\n"
+        "seconds per epoch (median over the epochs after the first), total time and test accuracy. The\n"
+        "comparison with PyTorch, Keras and scikit-learn is benchmarks/run.py in the source tree.",
+        ["glassnet bench", "glassnet bench M2 --epochs 5", "glassnet bench M1 --threads 1 --data ~/mnist",
+         "glassnet bench M0"],
+    )
+    bench.add_argument("configs", nargs="*", metavar="CONFIG", help="M0, M1 and/or M2 (default: M2 M0 M1)")
+    bench.add_argument("--epochs", type=_positive_int, metavar="N", help="epochs for M1 and M2 (default 3)")
+    bench.add_argument("--data", metavar="FOLDER", help="folder with the MNIST IDX files")
+    bench.add_argument("--limit", type=_positive_int, metavar="N", help="train on the first N images only")
+    bench.add_argument("--threads", type=_positive_int, metavar="N", help="BLAS threads (needs threadpoolctl)")
+    bench.add_argument("--seed", type=_non_negative_int, default=0, help="random seed (default 0)")
+    bench.add_argument("--quiet", action="store_true", help="only the results")
     return parser
