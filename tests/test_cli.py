@@ -9,6 +9,7 @@ import re
 import shlex
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +22,7 @@ from glassnet.models import load_model
 REPO = Path(__file__).resolve().parents[1]
 SHARED_MNIST = REPO.parent / "shared" / "data" / "mnist"
 COMMANDS = ["train", "evaluate", "predict", "info", "explain", "descend", "perceptron", "hopfield", "som", "export",
-            "bench"]
+            "bench", "playground"]
 
 
 def run(*args, cwd, env=None):
@@ -154,6 +155,54 @@ def test_bench_m2_on_part_of_mnist(tmp_path, monkeypatch, capsys):
     per_epoch, total, accuracy = map(float, row.groups())
     assert 0 < per_epoch <= total
     assert accuracy > 80.0  # 2 epochs of SGD on 6,000 images (84 % here; chance is 10 %)
+
+
+def _free_port():
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_playground_serves_the_page_until_stopped(tmp_path):
+    pytest.importorskip("uvicorn", reason="the playground extra is not installed")
+    import urllib.request
+
+    port = _free_port()
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")]))
+    server = subprocess.Popen([sys.executable, "-m", "glassnet", "playground", "--no-browser", "--port", str(port)],
+                              cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        for _ in range(200):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/options", timeout=1) as response:
+                    options = json.loads(response.read())
+                break
+            except OSError:
+                time.sleep(0.05)
+        else:
+            pytest.fail("the playground did not answer" + (": " + server.stderr.read() if server.poll() is not None else ""))
+        assert options["defaults"]["dataset"] == "circle"
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
+            assert b"glassnet playground" in response.read()
+    finally:
+        server.terminate()
+        out, _ = server.communicate(timeout=10)
+    assert f"glassnet playground at http://127.0.0.1:{port}/" in out
+
+
+def test_playground_refuses_a_port_in_use(tmp_path, monkeypatch, capsys):
+    pytest.importorskip("uvicorn", reason="the playground extra is not installed")
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = call("playground", "--no-browser", "--port", port, cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert_one_line_error(result)
+    assert f"cannot serve on 127.0.0.1:{port}" in result.stderr
 
 
 def test_train_digits_one_epoch_saves_what_it_reports(work):
@@ -377,6 +426,7 @@ BAD = {
     "som": [["no_such.csv"], ["digits", "--grid", "0x3"], ["holes.csv"]],
     "export": [["model.gn"], ["no_such.gn", "--onnx", "m.onnx"], ["model.gn", "--onnx", "no_dir/m.onnx"]],
     "bench": [["M9"], ["M2", "--epochs", "0"], ["M1", "--data", "no_such_dir"]],
+    "playground": [["--port", "0"], ["--port", "70000"], ["--host", "999.1.1.1", "--no-browser"]],
 }
 
 # ... and more in this process (the same main(), without an interpreter start each).

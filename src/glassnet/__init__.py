@@ -28,7 +28,7 @@ from .gradcheck import check_gradients  # noqa: E402
 #: Subpackages loaded on first use (``glassnet.datasets.load_mnist(...)`` works
 #: after a bare ``import glassnet``): the data loaders, the classic networks and
 #: the front ends whose extras (scikit-learn, onnx) may be missing.
-_LAZY = ("classic", "datasets", "descent", "onnx", "preprocessing", "sklearn")
+_LAZY = ("classic", "datasets", "descent", "onnx", "playground", "preprocessing", "sklearn")
 
 
 def __getattr__(name):

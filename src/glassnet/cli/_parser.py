@@ -9,6 +9,7 @@ from .classic import cmd_hopfield, cmd_perceptron, cmd_som
 from .bench import cmd_bench
 from .descend import cmd_descend
 from .explain import cmd_explain
+from .playground import cmd_playground
 from .saved import cmd_evaluate, cmd_export, cmd_info, cmd_predict
 from .train import cmd_train
 
@@ -272,4 +273,17 @@ def build_parser():
     bench.add_argument("--threads", type=_positive_int, metavar="N", help="BLAS threads (needs threadpoolctl)")
     bench.add_argument("--seed", type=_non_negative_int, default=0, help="random seed (default 0)")
     bench.add_argument("--quiet", action="store_true", help="only the results")
+
+    # -- playground
+    playground = _command(
+        sub, "playground", cmd_playground, "serve the browser playground on this machine",
+        "Starts a local web server and opens the page: pick a 2-D data set, noise, the train/test split, input\n"
+        "features, hidden layers and neurons, activation, learning rate, L1/L2 penalty and batch size; press\n"
+        "play and watch the decision surface, each neuron's output, the weights and the loss curves as glassnet\n"
+        "trains. Needs starlette and uvicorn (pip install glassnet[playground]). Ctrl+C stops the server.",
+        ["glassnet playground", "glassnet playground --port 9000 --no-browser"],
+    )
+    playground.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
+    playground.add_argument("--port", type=_positive_int, default=8765, help="port (default 8765)")
+    playground.add_argument("--no-browser", action="store_true", help="do not open a browser")
     return parser

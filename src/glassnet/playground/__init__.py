@@ -1,0 +1,31 @@
+"""The browser playground (SPEC E3): ``glassnet playground`` serves it on this machine.
+
+After playground.tensorflow.org, but every number on the page is computed by
+glassnet: pick a 2-D data set, noise and train/test split, the input features
+(x1, x2, x1², x2², x1x2, sin x1, sin x2), hidden layers and neurons,
+activation, learning rate, L1/L2 penalty and batch size, classification or
+regression; press play and watch the decision surface, each neuron's output
+over the plane, the weights (line thickness and colour) and the training and
+test loss curves.
+
+:mod:`.engine` is the model side (no web code); :mod:`.app` the Starlette
+application (the ``playground`` extra: starlette and uvicorn).
+"""
+
+from .engine import DEFAULTS, FEATURES, Session, check_config, options
+
+__all__ = ["DEFAULTS", "FEATURES", "Session", "check_config", "options", "create_app", "serve"]
+
+
+def create_app():
+    """The Starlette application (needs ``pip install glassnet[playground]``)."""
+    from .app import create_app as _create
+
+    return _create()
+
+
+def serve(host="127.0.0.1", port=8765, open_browser=True):
+    """Serve the playground until interrupted (needs ``pip install glassnet[playground]``)."""
+    from .app import serve as _serve
+
+    return _serve(host=host, port=port, open_browser=open_browser)

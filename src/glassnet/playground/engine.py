@@ -1,0 +1,268 @@
+"""The playground's model side: data, features, network and training, as plain glassnet.
+
+A :class:`Session` holds one experiment of the browser playground (SPEC E3,
+after playground.tensorflow.org): a 2-D data set split into training and test
+points, the input features computed from ``(x1, x2)``, a
+:class:`~glassnet.models.Sequential` network trained with plain SGD, and the
+history of its training and test losses. :meth:`Session.state` is what the page
+draws: the output over the plane (the decision surface), every neuron's
+output over the plane, the weights and the loss curves.
+
+Nothing here depends on the web server, so it is tested directly.
+"""
+
+import math
+
+import numpy as np
+
+from .. import regularizers
+from ..datasets import PLAYGROUND
+from ..layers import Dense
+from ..models import Sequential
+from ..optimizers import SGD
+
+#: Input features, each a function of the points ``(x1, x2)`` (the playground's set).
+FEATURES = {
+    "x1": lambda X: X[:, 0],
+    "x2": lambda X: X[:, 1],
+    "x1^2": lambda X: X[:, 0] ** 2,
+    "x2^2": lambda X: X[:, 1] ** 2,
+    "x1x2": lambda X: X[:, 0] * X[:, 1],
+    "sin(x1)": lambda X: np.sin(X[:, 0]),
+    "sin(x2)": lambda X: np.sin(X[:, 1]),
+}
+
+CLASSIFICATION_SETS = ("circle", "xor", "gaussians", "spiral")
+REGRESSION_SETS = ("plane", "gaussians")
+ACTIVATIONS = ("tanh", "relu", "sigmoid", "linear", "leaky_relu", "elu")
+REGULARIZATIONS = (None, "l1", "l2")
+
+#: The page's starting point (playground.tensorflow.org's defaults).
+DEFAULTS = {
+    "problem": "classification",
+    "dataset": "circle",
+    "noise": 0.0,
+    "train_fraction": 0.5,
+    "n_samples": 500,
+    "features": ["x1", "x2"],
+    "layers": [4, 2],
+    "activation": "tanh",
+    "learning_rate": 0.03,
+    "regularization": None,
+    "regularization_rate": 0.0,
+    "batch_size": 10,
+    "seed": 0,
+}
+
+#: The plane that is drawn: [-DOMAIN, DOMAIN]², on GRID×GRID points (neurons: NEURON_GRID²).
+DOMAIN, GRID, NEURON_GRID = 6.0, 50, 24
+MAX_LAYERS, MAX_NEURONS, MAX_EPOCHS_PER_STEP = 6, 8, 100
+
+
+def _regression_plane(n, noise, rng):
+    """Playground "plane" for regression: ``y = (x1 + x2) / 10`` on U(-6, 6)², noise on y."""
+    X = rng.uniform(-DOMAIN, DOMAIN, (n, 2))
+    y = (X[:, 0] + X[:, 1]) / (2 * DOMAIN) + rng.uniform(-1, 1, n) * noise
+    return X, y
+
+
+def _regression_gaussians(n, noise, rng):
+    """Playground "multi gaussian" for regression: a sum of signed bumps, noise on y."""
+    centers = np.array([[-4, 2.5], [0, 2.5], [4, 2.5], [-4, -2.5], [0, -2.5], [4, -2.5]], dtype=np.float64)
+    signs = np.array([-1, 1, -1, 1, -1, 1], dtype=np.float64)
+    X = rng.uniform(-DOMAIN, DOMAIN, (n, 2))
+    d2 = ((X[:, None, :] - centers[None]) ** 2).sum(axis=2)
+    y = (signs * np.exp(-d2 / 2)).sum(axis=1) + rng.uniform(-1, 1, n) * noise
+    return X, y
+
+
+def _choice(value, name, allowed):
+    if value not in allowed:
+        shown = ", ".join(repr(a) for a in allowed)
+        raise ValueError(f"{name} must be one of {shown}. Received: {name}={value!r}")
+    return value
+
+
+def _number(value, name, low, high):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise TypeError(f"{name} must be a number. Received: {name}={value!r}")
+    if not low <= value <= high:
+        raise ValueError(f"{name} must be between {low} and {high}. Received: {name}={value!r}")
+    return float(value)
+
+
+def _integer(value, name, low, high):
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an integer. Received: {name}={value!r}")
+    if not low <= value <= high:
+        raise ValueError(f"{name} must be between {low} and {high}. Received: {name}={value!r}")
+    return value
+
+
+def check_config(config):
+    """The playground settings, completed with :data:`DEFAULTS` and checked.
+
+    Raises ``ValueError``/``TypeError`` naming the setting for anything the
+    page could not have sent (unknown keys included).
+    """
+    if not isinstance(config, dict):
+        raise TypeError(f"the settings must be a JSON object. Received: {type(config).__name__}")
+    unknown = sorted(set(config) - set(DEFAULTS))
+    if unknown:
+        raise ValueError(f"unknown setting {unknown[0]!r}; the settings are {', '.join(DEFAULTS)}.")
+    c = {**DEFAULTS, **config}
+    _choice(c["problem"], "problem", ("classification", "regression"))
+    _choice(c["dataset"], "dataset", CLASSIFICATION_SETS if c["problem"] == "classification" else REGRESSION_SETS)
+    c["noise"] = _number(c["noise"], "noise", 0.0, 0.5)
+    c["train_fraction"] = _number(c["train_fraction"], "train_fraction", 0.1, 0.9)
+    c["n_samples"] = _integer(c["n_samples"], "n_samples", 20, 5000)
+    features = c["features"]
+    if not isinstance(features, list) or not features:
+        raise ValueError(f"features must be a non-empty list of {', '.join(FEATURES)}. Received: {features!r}")
+    for f in features:
+        _choice(f, "features", tuple(FEATURES))
+    c["features"] = [f for f in FEATURES if f in features]  # the page's order, no repeats
+    layers = c["layers"]
+    if not isinstance(layers, list) or len(layers) > MAX_LAYERS:
+        raise ValueError(f"layers must be a list of at most {MAX_LAYERS} hidden-layer sizes. Received: {layers!r}")
+    c["layers"] = [_integer(n, "layers[i]", 1, MAX_NEURONS) for n in layers]
+    _choice(c["activation"], "activation", ACTIVATIONS)
+    c["learning_rate"] = _number(c["learning_rate"], "learning_rate", 1e-6, 10.0)
+    _choice(c["regularization"], "regularization", REGULARIZATIONS)
+    c["regularization_rate"] = _number(c["regularization_rate"], "regularization_rate", 0.0, 10.0)
+    c["batch_size"] = _integer(c["batch_size"], "batch_size", 1, 5000)
+    c["seed"] = _integer(c["seed"], "seed", 0, 2**32 - 1)
+    return c
+
+
+class Session:
+    """One playground experiment: data, network, and its training so far."""
+
+    def __init__(self, config=None):
+        self.config = c = check_config(config or {})
+        rng = np.random.default_rng(c["seed"])
+        if c["problem"] == "classification":
+            X, y = PLAYGROUND[c["dataset"]](n_samples=c["n_samples"], noise=c["noise"], seed=c["seed"])
+            X, y = X.astype(np.float64), y.astype(np.float64)
+        else:
+            maker = _regression_plane if c["dataset"] == "plane" else _regression_gaussians
+            X, y = maker(c["n_samples"], c["noise"], rng)
+        n_train = max(1, min(len(y) - 1, round(c["train_fraction"] * len(y))))
+        order = rng.permutation(len(y))
+        self.X_train, self.y_train = X[order[:n_train]], y[order[:n_train]]
+        self.X_test, self.y_test = X[order[n_train:]], y[order[n_train:]]
+
+        regularizer = None
+        if c["regularization"] and c["regularization_rate"] > 0:
+            kind = regularizers.L1 if c["regularization"] == "l1" else regularizers.L2
+            regularizer = kind(c["regularization_rate"])
+        n_in = len(c["features"])
+        layers = [Dense(units, activation=c["activation"], kernel_regularizer=regularizer,
+                        **({"input_dim": n_in} if i == 0 else {})) for i, units in enumerate(c["layers"])]
+        classification = c["problem"] == "classification"
+        layers.append(Dense(1, activation="sigmoid" if classification else "linear", kernel_regularizer=regularizer,
+                            **({} if c["layers"] else {"input_dim": n_in})))
+        # float64: a few hundred points train in microseconds either way, and the
+        # page then shows the same numbers glassnet's float64 tests check.
+        self.model = Sequential(layers, seed=c["seed"], dtype="float64")
+        self.model.compile(optimizer=SGD(c["learning_rate"]),
+                           loss="binary_crossentropy" if classification else "mean_squared_error")
+        self.model.build()
+        self.epoch = 0
+        self.diverged = None  # the DivergenceWarning's message, once training blew up
+        self.train_loss, self.test_loss = [self._loss(self.X_train, self.y_train)], [self._loss(self.X_test, self.y_test)]
+        axis = np.linspace(-DOMAIN, DOMAIN, GRID)
+        self._grid = np.stack(np.meshgrid(axis, axis[::-1]), axis=-1).reshape(-1, 2)  # rows from the top
+        small = np.linspace(-DOMAIN, DOMAIN, NEURON_GRID)
+        self._small_grid = np.stack(np.meshgrid(small, small[::-1]), axis=-1).reshape(-1, 2)
+
+    def features(self, X):
+        """The chosen input features of points ``X`` (n, 2), one column each."""
+        return np.column_stack([FEATURES[f](X) for f in self.config["features"]])
+
+    def _loss(self, X, y):
+        """The data loss on ``(X, y)`` (the penalty is not included, as in the playground's curves)."""
+        with np.errstate(over="ignore", invalid="ignore"):  # a diverged model's loss is inf or NaN
+            P = self.model.predict(self.features(X))
+            return float(self.model.loss(self.model._check_y(y, len(y)), P))
+
+    def step(self, epochs=1):
+        """Train ``epochs`` more passes over the training points (SGD, shuffled mini-batches)."""
+        epochs = _integer(epochs, "epochs", 1, MAX_EPOCHS_PER_STEP)
+        history = self.model.fit(self.features(self.X_train), self.y_train, batch_size=self.config["batch_size"],
+                                 epochs=epochs, shuffle=True, verbose=0)
+        if self.model.stop_training and self.model.stop_reason and "diverged" in self.model.stop_reason:
+            self.diverged = self.model.stop_reason
+        self.epoch += len(history.history.get("loss", []))
+        self.train_loss.append(self._loss(self.X_train, self.y_train))
+        self.test_loss.append(self._loss(self.X_test, self.y_test))
+        return self.state()
+
+    def _neuron_maps(self):
+        """Each input feature's and each neuron's output over the plane (NEURON_GRID² values)."""
+        F = self.features(self._small_grid)
+        maps = [[F[:, j] for j in range(F.shape[1])]]
+        A = F
+        for layer in self.model.layers:
+            A = layer.forward(A, training=False)
+            maps.append([A[:, j] for j in range(A.shape[1])])
+        self.model.release_caches()
+        return maps
+
+    def state(self):
+        """Everything the page draws, as JSON-ready lists."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            surface = self.model.predict(self.features(self._grid))[:, 0]
+            maps = self._neuron_maps()
+        layers = [layer for layer in self.model.layers if layer.params]
+        return {
+            "epoch": self.epoch,
+            "train_loss": _rounded(self.train_loss, 6),
+            "test_loss": _rounded(self.test_loss, 6),
+            "diverged": self.diverged,
+            "surface": _rounded(surface),
+            "neurons": [[_rounded(m) for m in layer_maps] for layer_maps in maps],
+            "weights": [_rounded(layer.params["W"]) for layer in layers],
+            "biases": [_rounded(layer.params["b"]) for layer in layers],
+        }
+
+    def points(self):
+        """The data, sent once: ``[x1, x2, y]`` rows of the training and test sets."""
+        def rows(X, y):
+            return _rounded(np.column_stack([X, y]))
+        return {"train": rows(self.X_train, self.y_train), "test": rows(self.X_test, self.y_test)}
+
+    def describe(self):
+        """The settings, the drawn plane, and every feature's map (unused ones are drawn dimmed)."""
+        maps = {name: _rounded(f(self._small_grid)) for name, f in FEATURES.items()}
+        return {"config": self.config, "domain": DOMAIN, "grid": GRID, "neuron_grid": NEURON_GRID,
+                "feature_maps": maps}
+
+
+def _rounded(a, decimals=4):
+    """Nested lists of floats rounded to ``decimals``; NaN and inf become None (JSON has neither)."""
+    a = np.asarray(a, dtype=np.float64)
+    out = np.round(a, decimals).tolist() if a.ndim else float(np.round(a, decimals))
+    if np.isfinite(a).all():
+        return out
+    flat_bad = ~np.isfinite(a)
+
+    def clean(x, bad):
+        if isinstance(x, list):
+            return [clean(v, b) for v, b in zip(x, bad)]
+        return None if bad else x
+    return clean(out, flat_bad.tolist())
+
+
+def options():
+    """What the page offers (its menus), with the defaults."""
+    return {
+        "features": list(FEATURES),
+        "classification_sets": list(CLASSIFICATION_SETS),
+        "regression_sets": list(REGRESSION_SETS),
+        "activations": list(ACTIVATIONS),
+        "regularizations": ["none", "l1", "l2"],
+        "max_layers": MAX_LAYERS,
+        "max_neurons": MAX_NEURONS,
+        "defaults": DEFAULTS,
+    }

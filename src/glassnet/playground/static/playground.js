@@ -1,0 +1,316 @@
+// glassnet playground: draws what the server's glassnet session computes.
+// Every change of a setting starts a new session (new data and weights, as on
+// playground.tensorflow.org); Play asks for one epoch at a time and redraws.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+const ORANGE = [245, 147, 34], WHITE = [255, 255, 255], BLUE = [8, 119, 189];
+let opts = null, settings = null, session = null, points = null, state = null;
+let playing = false, busy = false, generation = 0;
+
+async function api(method, path, body) {
+  const init = { method, headers: { "Content-Type": "application/json" } };
+  if (body !== undefined) init.body = JSON.stringify(body);
+  const response = await fetch(path, init);
+  const data = await response.json();
+  if (!response.ok) throw new Error(data.error || response.statusText);
+  return data;
+}
+
+function say(text) { $("message").textContent = text || ""; }
+
+// t in [-1, 1] -> orange ... white ... blue
+function colour(t) {
+  if (t === null || Number.isNaN(t)) return [200, 200, 200];
+  t = Math.max(-1, Math.min(1, t));
+  const [a, b] = t < 0 ? [WHITE, ORANGE] : [WHITE, BLUE];
+  const s = Math.abs(t);
+  return a.map((v, i) => Math.round(v + (b[i] - v) * s));
+}
+
+// Scale a map to [-1, 1]: the output of a classifier is a probability (0.5 is white);
+// anything else is divided by its largest magnitude.
+function unitScale(values, probability) {
+  if (probability) return values.map((v) => (v === null ? null : 2 * v - 1));
+  let m = 0;
+  for (const v of values) if (v !== null) m = Math.max(m, Math.abs(v));
+  return values.map((v) => (v === null ? null : m > 0 ? v / m : 0));
+}
+
+function drawMap(canvas, values, n, probability, discretize) {
+  const ctx = canvas.getContext("2d");
+  const image = ctx.createImageData(n, n);
+  unitScale(values, probability).forEach((t, k) => {
+    const c = colour(discretize && t !== null ? Math.sign(t) : t);
+    image.data.set([c[0], c[1], c[2], 255], 4 * k);
+  });
+  const off = document.createElement("canvas");
+  off.width = off.height = n;
+  off.getContext("2d").putImageData(image, 0, 0);
+  ctx.imageSmoothingEnabled = true;
+  ctx.drawImage(off, 0, 0, canvas.width, canvas.height);
+}
+
+function drawSurface() {
+  const canvas = $("surface"), classification = settings.problem === "classification";
+  drawMap(canvas, state.surface, session.grid, classification, $("discretize").checked);
+  const ctx = canvas.getContext("2d"), d = session.domain;
+  const px = (x) => ((x + d) / (2 * d)) * canvas.width, py = (y) => ((d - y) / (2 * d)) * canvas.height;
+  let scale = 0;  // regression: targets coloured on the scale of the largest one
+  if (!classification) for (const p of points.train) scale = Math.max(scale, Math.abs(p[2]));
+  scale = scale || 1;
+  const sets = [["train", "#fff"]];
+  if ($("show_test").checked) sets.push(["test", "#000"]);
+  for (const [name, stroke] of sets) {
+    for (const [x, y, label] of points[name]) {
+      const c = colour(classification ? 2 * label - 1 : label / scale);
+      ctx.beginPath();
+      ctx.arc(px(x), py(y), 3.5, 0, 2 * Math.PI);
+      ctx.fillStyle = `rgb(${c})`;
+      ctx.fill();
+      ctx.strokeStyle = stroke;
+      ctx.stroke();
+    }
+  }
+}
+
+function drawLoss() {
+  const canvas = $("loss-chart"), ctx = canvas.getContext("2d");
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  const series = [[state.train_loss, "#999"], [state.test_loss, "#000"]];
+  let hi = 0;
+  for (const [s] of series) for (const v of s) if (v !== null && Number.isFinite(v)) hi = Math.max(hi, v);
+  if (hi === 0) return;
+  for (const [s, stroke] of series) {
+    ctx.beginPath();
+    s.forEach((v, i) => {
+      const x = s.length > 1 ? (i / (s.length - 1)) * canvas.width : 0;
+      const y = canvas.height - ((v ?? hi) / hi) * (canvas.height - 4) - 2;
+      if (i === 0) ctx.moveTo(x, y); else ctx.lineTo(x, y);
+    });
+    ctx.strokeStyle = stroke;
+    ctx.stroke();
+  }
+}
+
+function fmt(v) { return v === null || v === undefined ? "–" : Number(v).toFixed(3); }
+
+// --- the network diagram: feature column, hidden layers, output -----------------------------
+function node(kind, mapValues, label, onClick) {
+  const div = document.createElement("div");
+  div.className = `node ${kind}`;
+  const canvas = document.createElement("canvas");
+  canvas.width = canvas.height = session.neuron_grid;
+  div.appendChild(canvas);
+  if (label) {
+    const span = document.createElement("span");
+    span.className = "label";
+    span.textContent = label;
+    div.insertBefore(span, canvas);
+  }
+  if (mapValues) drawMap(canvas, mapValues, session.neuron_grid, false, false);
+  if (onClick) div.addEventListener("click", onClick);
+  return div;
+}
+
+function drawNetwork() {
+  const root = $("network");
+  root.innerHTML = "";
+  const columns = [];
+  // Features: every one is shown; the unused ones are dimmed. Click toggles.
+  const features = document.createElement("div");
+  features.className = "column";
+  features.innerHTML = '<div class="title">features</div>';
+  const active = settings.features;
+  const featureNodes = {};
+  opts.features.forEach((f) => {
+    const el = node(`feature ${active.includes(f) ? "" : "off"}`, session.feature_maps[f], f, () => toggleFeature(f));
+    el.dataset.feature = f;
+    featureNodes[f] = el;
+    features.appendChild(el);
+  });
+  root.appendChild(features);
+  columns.push(active.map((f) => featureNodes[f]));
+  // Hidden layers, each with +/- neuron buttons, then the output neuron.
+  const hidden = settings.layers;
+  state.neurons.slice(1).forEach((maps, l) => {
+    const column = document.createElement("div");
+    column.className = "column";
+    const isOutput = l === hidden.length;
+    const title = document.createElement("div");
+    title.className = "title";
+    if (isOutput) {
+      title.textContent = "output";
+    } else {
+      title.innerHTML = `<div class="buttons"><button data-layer="${l}" data-delta="1">+</button>`
+        + `<button data-layer="${l}" data-delta="-1">−</button></div>${maps.length} neurons`;
+      title.querySelectorAll("button").forEach((b) => b.addEventListener("click", () => {
+        changeNeurons(Number(b.dataset.layer), Number(b.dataset.delta));
+      }));
+    }
+    column.appendChild(title);
+    const nodes = maps.map((m) => node(isOutput ? "output" : "neuron", m, null, null));
+    nodes.forEach((n) => column.appendChild(n));
+    root.appendChild(column);
+    columns.push(nodes);
+  });
+  $("layer-count").textContent = hidden.length;
+  requestAnimationFrame(() => drawWeights(columns));
+}
+
+function drawWeights(columns) {
+  const root = $("network"), box = root.getBoundingClientRect();
+  const svgNS = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(svgNS, "svg");
+  svg.setAttribute("width", root.scrollWidth);
+  svg.setAttribute("height", root.scrollHeight);
+  const centre = (el, side) => {
+    const r = el.querySelector("canvas").getBoundingClientRect();
+    return [(side > 0 ? r.right : r.left) - box.left + root.scrollLeft, r.top + r.height / 2 - box.top];
+  };
+  let wmax = 0;
+  for (const W of state.weights) for (const row of W) for (const w of row) if (w !== null) wmax = Math.max(wmax, Math.abs(w));
+  state.weights.forEach((W, l) => {
+    W.forEach((row, i) => row.forEach((w, j) => {
+      const [x1, y1] = centre(columns[l][i], 1), [x2, y2] = centre(columns[l + 1][j], -1);
+      const line = document.createElementNS(svgNS, "line");
+      line.setAttribute("x1", x1); line.setAttribute("y1", y1);
+      line.setAttribute("x2", x2); line.setAttribute("y2", y2);
+      line.setAttribute("stroke", w >= 0 ? `rgb(${BLUE})` : `rgb(${ORANGE})`);
+      line.setAttribute("stroke-width", wmax > 0 && w !== null ? 0.5 + 5 * Math.abs(w) / wmax : 0.5);
+      line.setAttribute("opacity", 0.8);
+      const title = document.createElementNS(svgNS, "title");
+      title.textContent = `w = ${w}`;
+      line.appendChild(title);
+      svg.appendChild(line);
+    }));
+  });
+  root.appendChild(svg);
+}
+
+function render() {
+  $("epoch").textContent = String(state.epoch).padStart(6, "0");
+  $("train_loss").textContent = fmt(state.train_loss[state.train_loss.length - 1]);
+  $("test_loss").textContent = fmt(state.test_loss[state.test_loss.length - 1]);
+  drawSurface();
+  drawLoss();
+  drawNetwork();
+  if (state.diverged) { say(state.diverged); setPlaying(false); }
+}
+
+// --- settings and sessions -----------------------------------------------------------------
+function readControls() {
+  settings.learning_rate = Number($("learning_rate").value);
+  settings.activation = $("activation").value;
+  settings.regularization = $("regularization").value === "none" ? null : $("regularization").value;
+  settings.regularization_rate = Number($("regularization_rate").value);
+  settings.train_fraction = Number($("train_fraction").value) / 100;
+  settings.noise = Number($("noise").value) / 100;
+  settings.batch_size = Number($("batch_size").value);
+  $("train_fraction_value").textContent = $("train_fraction").value;
+  $("noise_value").textContent = $("noise").value;
+  $("batch_size_value").textContent = $("batch_size").value;
+}
+
+async function newSession() {
+  const mine = ++generation;
+  setPlaying(false);
+  say("");
+  try {
+    const created = await api("POST", "/api/sessions", settings);
+    if (mine !== generation) return;  // a newer change won
+    session = created;
+    points = created.points;
+    state = created.state;
+    render();
+  } catch (e) {
+    say(e.message);
+  }
+}
+
+async function step() {
+  if (!session || busy) return;
+  busy = true;
+  const mine = generation;
+  try {
+    const next = await api("POST", `/api/sessions/${session.id}/step`, { epochs: 1 });
+    if (mine === generation) { state = next; render(); }
+  } catch (e) {
+    say(e.message);
+    setPlaying(false);
+  } finally {
+    busy = false;
+  }
+}
+
+function setPlaying(on) {
+  playing = on;
+  $("play").textContent = on ? "❚❚ Pause" : "▶ Play";
+  if (on) loop();
+}
+
+async function loop() {
+  while (playing) {
+    await step();
+    await new Promise((resolve) => requestAnimationFrame(resolve));
+  }
+}
+
+function toggleFeature(f) {
+  const on = settings.features.includes(f);
+  if (on && settings.features.length === 1) { say("at least one feature is needed"); return; }
+  settings.features = on ? settings.features.filter((g) => g !== f) : [...settings.features, f];
+  settings.features = opts.features.filter((g) => settings.features.includes(g));
+  newSession();
+}
+
+function changeNeurons(layer, delta) {
+  const n = settings.layers[layer] + delta;
+  if (n < 1 || n > opts.max_neurons) return;
+  settings.layers[layer] = n;
+  newSession();
+}
+
+function datasetButtons() {
+  const box = $("datasets");
+  box.innerHTML = "";
+  const names = settings.problem === "classification" ? opts.classification_sets : opts.regression_sets;
+  if (!names.includes(settings.dataset)) settings.dataset = names[0];
+  for (const name of names) {
+    const b = document.createElement("button");
+    b.textContent = name;
+    b.className = name === settings.dataset ? "selected" : "";
+    b.addEventListener("click", () => { settings.dataset = name; datasetButtons(); newSession(); });
+    box.appendChild(b);
+  }
+}
+
+async function main() {
+  opts = await api("GET", "/api/options");
+  settings = JSON.parse(JSON.stringify(opts.defaults));
+  for (const a of opts.activations) $("activation").add(new Option(a, a, a === settings.activation, a === settings.activation));
+  $("learning_rate").value = String(settings.learning_rate);
+  $("batch_size").value = settings.batch_size;
+  $("train_fraction").value = Math.round(settings.train_fraction * 100);
+  readControls();
+  for (const id of ["learning_rate", "activation", "regularization", "regularization_rate", "train_fraction", "noise", "batch_size"]) {
+    $(id).addEventListener("change", () => { readControls(); newSession(); });
+  }
+  for (const id of ["train_fraction", "noise", "batch_size"]) $(id).addEventListener("input", readControls);
+  $("problem").addEventListener("change", () => { settings.problem = $("problem").value; datasetButtons(); newSession(); });
+  $("play").addEventListener("click", () => setPlaying(!playing));
+  $("step").addEventListener("click", () => { setPlaying(false); step(); });
+  $("reset").addEventListener("click", newSession);
+  $("regenerate").addEventListener("click", () => { settings.seed = (settings.seed + 1) % 4294967296; newSession(); });
+  $("add-layer").addEventListener("click", () => {
+    if (settings.layers.length < opts.max_layers) { settings.layers.push(2); newSession(); }
+  });
+  $("remove-layer").addEventListener("click", () => {
+    if (settings.layers.length > 0) { settings.layers.pop(); newSession(); }
+  });
+  for (const id of ["show_test", "discretize"]) $(id).addEventListener("change", () => state && drawSurface());
+  datasetButtons();
+  await newSession();
+}
+
+main().catch((e) => say(e.message));

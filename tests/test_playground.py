@@ -1,0 +1,259 @@
+"""The browser playground (SPEC E3): the model side, the JSON API, and the page in a real headless browser."""
+
+import json
+import math
+import shutil
+import socket
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from glassnet.playground import DEFAULTS, FEATURES, Session, check_config
+from glassnet.playground.engine import GRID, NEURON_GRID
+
+
+# --- the model side -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("settings, kind, words", [
+    ({"dataset": "moons"}, ValueError, "dataset must be one of 'circle'"),
+    ({"problem": "regression", "dataset": "spiral"}, ValueError, "dataset must be one of 'plane'"),
+    ({"features": ["x3"]}, ValueError, "features must be one of"),
+    ({"features": []}, ValueError, "features must be a non-empty list"),
+    ({"layers": [4] * 7}, ValueError, "at most 6 hidden-layer sizes"),
+    ({"layers": [9]}, ValueError, "layers[i] must be between 1 and 8"),
+    ({"layers": [2.5]}, TypeError, "layers[i] must be an integer"),
+    ({"learning_rate": "fast"}, TypeError, "learning_rate must be a number"),
+    ({"learning_rate": float("nan")}, TypeError, "learning_rate must be a number"),
+    ({"noise": 0.9}, ValueError, "noise must be between 0.0 and 0.5"),
+    ({"batch_size": True}, TypeError, "batch_size must be an integer"),
+    ({"regularization": "l3"}, ValueError, "regularization must be one of"),
+    ({"epochs": 3}, ValueError, "unknown setting 'epochs'"),
+])
+def test_bad_settings_are_named(settings, kind, words):
+    with pytest.raises(kind, match=__import__("re").escape(words)):
+        check_config(settings)
+
+
+def test_defaults_are_the_playgrounds():
+    c = check_config({})
+    assert c == {**DEFAULTS, "noise": 0.0, "train_fraction": 0.5, "learning_rate": 0.03, "regularization_rate": 0.0}
+    assert c["features"] == ["x1", "x2"] and c["layers"] == [4, 2] and c["activation"] == "tanh"
+
+
+def _forward(weights, biases, F, activation, output):
+    """An independent forward pass in NumPy (float64) from the state's own weights."""
+    act = {"tanh": np.tanh, "relu": lambda z: np.maximum(z, 0)}[activation]
+    A = F
+    for l, (W, b) in enumerate(zip(weights, biases)):
+        Z = A @ np.array(W) + np.array(b)
+        A = act(Z) if l < len(weights) - 1 else (1 / (1 + np.exp(-Z)) if output == "sigmoid" else Z)
+    return A[:, 0]
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+def test_the_drawn_surface_and_neurons_are_the_networks_outputs(activation):
+    s = Session({"features": ["x1", "x2", "x1x2"], "layers": [3, 2], "activation": activation, "seed": 4})
+    state = s.step(5)
+    assert len(state["surface"]) == GRID * GRID
+    assert [len(layer) for layer in state["neurons"]] == [3, 3, 2, 1]
+    assert all(len(m) == NEURON_GRID * NEURON_GRID for layer in state["neurons"] for m in layer)
+    assert [np.shape(W) for W in state["weights"]] == [(3, 3), (3, 2), (2, 1)]
+    # The surface covers [-6, 6]² row by row from the top (y = +6) and left (x = -6).
+    axis = np.linspace(-6, 6, GRID)
+    xx, yy = np.meshgrid(axis, axis[::-1])
+    F = np.column_stack([xx.ravel(), yy.ravel(), xx.ravel() * yy.ravel()])
+    weights = s.model.get_weights()
+    Ws, bs = weights[0::2], weights[1::2]
+    for W, W_sent in zip(Ws, state["weights"]):
+        np.testing.assert_allclose(W_sent, W, atol=5e-5)  # sent rounded to 4 decimals
+    expected = _forward(Ws, bs, F, activation, "sigmoid")
+    np.testing.assert_allclose(state["surface"], expected, atol=5e-5)
+    # The last "neuron" map is the output on the coarser grid.
+    small = np.linspace(-6, 6, NEURON_GRID)
+    xs, ys = np.meshgrid(small, small[::-1])
+    Fs = np.column_stack([xs.ravel(), ys.ravel(), xs.ravel() * ys.ravel()])
+    np.testing.assert_allclose(state["neurons"][-1][0], _forward(Ws, bs, Fs, activation, "sigmoid"), atol=5e-5)
+    np.testing.assert_allclose(state["neurons"][0][2], (xs * ys).ravel(), atol=1e-3)
+
+
+def test_the_circle_is_learned_with_squared_features():
+    s = Session({"dataset": "circle", "features": ["x1^2", "x2^2"], "layers": [2], "learning_rate": 0.1, "seed": 1})
+    first = s.state()["test_loss"][0]
+    state = s.step(60)
+    assert state["epoch"] == 60 and len(state["test_loss"]) == 2
+    assert state["test_loss"][-1] < 0.3 * first
+    P = s.model.predict(s.features(s.X_test))[:, 0]
+    assert np.mean((P > 0.5) == (s.y_test == 1)) >= 0.95
+
+
+def test_regression_with_an_l2_penalty_fits_the_plane():
+    s = Session({"problem": "regression", "dataset": "plane", "layers": [3], "learning_rate": 0.01,
+                 "regularization": "l2", "regularization_rate": 0.001, "seed": 2})
+    start = s.state()["train_loss"][0]
+    for _ in range(4):
+        state = s.step(10)
+    assert state["epoch"] == 40 and state["train_loss"][-1] < 0.1 * start
+    assert s.model.layers[0].kernel_regularizer.l2 == 0.001
+
+
+def test_divergence_is_reported_and_the_state_stays_valid_json():
+    s = Session({"problem": "regression", "dataset": "gaussians", "features": list(FEATURES), "layers": [8, 8],
+                 "activation": "relu", "learning_rate": 10.0, "batch_size": 1, "seed": 0})
+    with pytest.warns(UserWarning, match="diverged"):
+        state = s.step(20)
+    assert "diverged" in state["diverged"] and "learning rate" in state["diverged"]
+    json.dumps(state, allow_nan=False)  # NaN/inf would not be JSON
+    assert all(np.isfinite(w).all() for w in s.model.get_weights())
+
+
+def test_step_checks_its_epochs():
+    s = Session()
+    for bad, kind in ((0, ValueError), (101, ValueError), ("2", TypeError)):
+        with pytest.raises(kind, match="epochs"):
+            s.step(bad)
+
+
+# --- the JSON API -------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def client():
+    pytest.importorskip("starlette", reason="the playground extra (starlette) is not installed")
+    try:
+        import httpx2  # noqa: F401  (Starlette >= 1's TestClient; older ones take httpx)
+    except ImportError:
+        pytest.importorskip("httpx", reason="Starlette's TestClient needs httpx2 (or httpx)")
+    from starlette.testclient import TestClient
+
+    from glassnet.playground import create_app
+
+    with TestClient(create_app()) as c:
+        yield c
+
+
+def test_page_and_static_files_are_served(client):
+    page = client.get("/")
+    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+    assert '<script src="/static/playground.js">' in page.text
+    assert client.get("/static/playground.js").status_code == 200
+    assert client.get("/static/playground.css").status_code == 200
+    options = client.get("/api/options").json()
+    assert options["features"] == list(FEATURES) and options["defaults"] == DEFAULTS
+
+
+def test_a_session_trains_through_the_api(client):
+    created = client.post("/api/sessions", json={"dataset": "xor", "features": ["x1", "x2", "x1x2"]})
+    assert created.status_code == 200, created.text
+    body = created.json()
+    assert body["config"]["dataset"] == "xor" and body["state"]["epoch"] == 0
+    assert len(body["points"]["train"]) == 250 and len(body["points"]["test"]) == 250
+    assert set(body["feature_maps"]) == set(FEATURES)
+    state = client.post(f"/api/sessions/{body['id']}/step", json={"epochs": 5}).json()
+    assert state["epoch"] == 5 and len(state["train_loss"]) == 2
+    state = client.post(f"/api/sessions/{body['id']}/step").json()  # no body: one epoch
+    assert state["epoch"] == 6
+    assert client.delete(f"/api/sessions/{body['id']}").json() == {"deleted": True}
+    assert client.post(f"/api/sessions/{body['id']}/step", json={"epochs": 1}).status_code == 404
+
+
+@pytest.mark.parametrize("payload, words", [
+    ({"layers": [20]}, "layers[i] must be between 1 and 8"),
+    ({"colour": "red"}, "unknown setting 'colour'"),
+    ([1, 2], "the settings must be a JSON object"),
+])
+def test_bad_settings_answer_400_with_the_reason(client, payload, words):
+    response = client.post("/api/sessions", json=payload)
+    assert response.status_code == 400 and words in response.json()["error"]
+
+
+def test_bad_requests_to_a_session(client):
+    sid = client.post("/api/sessions", json={}).json()["id"]
+    response = client.post(f"/api/sessions/{sid}/step", json={"epochs": 1000})
+    assert response.status_code == 400 and "epochs must be between 1 and 100" in response.json()["error"]
+    response = client.post(f"/api/sessions/{sid}/step", content=b"not json", headers={"content-type": "application/json"})
+    assert response.status_code == 200 and response.json()["epoch"] == 1  # an unreadable body means one epoch
+    assert client.post("/api/sessions", content=b"{", headers={"content-type": "application/json"}).status_code == 400
+    assert client.post("/api/sessions/nope/step", json={}).status_code == 404
+
+
+def test_old_sessions_are_dropped(client):
+    from glassnet.playground import app
+
+    ids = [client.post("/api/sessions", json={"seed": k}).json()["id"] for k in range(app.MAX_SESSIONS + 1)]
+    assert client.post(f"/api/sessions/{ids[0]}/step", json={}).status_code == 404
+    assert client.post(f"/api/sessions/{ids[-1]}/step", json={}).status_code == 200
+
+
+# --- the page in a real headless browser ---------------------------------------------------------
+
+def _chromium():
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+@pytest.fixture(scope="module")
+def server():
+    pytest.importorskip("uvicorn", reason="the playground extra (uvicorn) is not installed")
+    import uvicorn
+
+    from glassnet.playground import create_app
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    srv = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if srv.started:
+            break
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}/"
+    srv.should_exit = True
+    thread.join(timeout=10)
+
+
+def test_the_page_trains_and_draws_in_a_headless_browser(server):
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    executable = _chromium()
+    if executable is None:
+        pytest.skip("no Chromium on this machine (Debian: apt-get install chromium)")
+    errors = []
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1300, "height": 900})
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.goto(server)
+        page.wait_for_function("document.getElementById('test_loss').textContent !== '–'")
+        first_loss = float(page.text_content("#test_loss"))
+        assert page.locator(".node.neuron").count() == 6 and page.locator("#network line").count() == 2 * 4 + 4 * 2 + 2
+
+        page.click("#play")
+        page.wait_for_function("Number(document.getElementById('epoch').textContent) >= 40", timeout=60000)
+        page.click("#play")
+        assert float(page.text_content("#test_loss")) < first_loss
+        colours = page.evaluate("""() => {
+            const c = document.getElementById('surface'), d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+            const seen = new Set();
+            for (let i = 0; i < d.length; i += 4 * 97) seen.add(d[i] + ',' + d[i + 1] + ',' + d[i + 2]);
+            return seen.size;
+        }""")
+        assert colours > 20  # a drawn surface and points, not a blank canvas
+
+        # Switching a feature on starts a new session with it as an input.
+        page.click(".feature[data-feature='x1x2']")
+        page.wait_for_function("Number(document.getElementById('epoch').textContent) === 0")
+        page.wait_for_function("document.querySelectorAll('#network line').length === 3 * 4 + 4 * 2 + 2")
+        assert "off" not in page.get_attribute(".feature[data-feature='x1x2']", "class")
+
+        # A hidden layer more, and a bad learning rate reported on the page rather than crashing it.
+        page.click("#add-layer")
+        page.wait_for_function("document.querySelectorAll('.node.neuron').length === 8")
+        browser.close()
+    assert errors == []
+    assert math.isfinite(first_loss)
