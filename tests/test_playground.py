@@ -1,5 +1,6 @@
 """The browser playground (SPEC E3): the model side, the JSON API, and the page in a real headless browser."""
 
+import contextlib
 import json
 import math
 import shutil
@@ -195,6 +196,24 @@ def _chromium():
     return None
 
 
+@contextlib.contextmanager
+def _browser_page(errors):
+    """A page in headless Chromium (skips without playwright or Chromium); page errors go to ``errors``."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    executable = _chromium()
+    if executable is None:
+        pytest.skip("no Chromium on this machine (Debian: apt-get install chromium)")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1300, "height": 1000})
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        try:
+            yield page
+        finally:
+            browser.close()
+
+
 @pytest.fixture(scope="module")
 def server():
     pytest.importorskip("uvicorn", reason="the playground extra (uvicorn) is not installed")
@@ -218,16 +237,8 @@ def server():
 
 
 def test_the_page_trains_and_draws_in_a_headless_browser(server):
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    executable = _chromium()
-    if executable is None:
-        pytest.skip("no Chromium on this machine (Debian: apt-get install chromium)")
     errors = []
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1300, "height": 900})
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    with _browser_page(errors) as page:
         page.goto(server)
         page.wait_for_function("document.getElementById('test_loss').textContent !== '–'")
         first_loss = float(page.text_content("#test_loss"))
@@ -251,9 +262,115 @@ def test_the_page_trains_and_draws_in_a_headless_browser(server):
         page.wait_for_function("document.querySelectorAll('#network line').length === 3 * 4 + 4 * 2 + 2")
         assert "off" not in page.get_attribute(".feature[data-feature='x1x2']", "class")
 
-        # A hidden layer more, and a bad learning rate reported on the page rather than crashing it.
+        # A hidden layer more: two more neurons drawn.
         page.click("#add-layer")
         page.wait_for_function("document.querySelectorAll('.node.neuron').length === 8")
-        browser.close()
     assert errors == []
     assert math.isfinite(first_loss)
+
+
+# --- the lecture demos: gradient descent, one backpropagation step, the perceptron rule ----------
+
+def test_descent_demo_reproduces_seed_000s_tables():
+    from glassnet.playground import demos
+
+    # Seed 000, f(x) = x², x0 = 2: η = 0.2 converges, η = 1.05 diverges; first rows by hand.
+    r = demos.descend({"learning_rate": 0.2})
+    assert r["verdict"] == "converges" and len(r["rows"]) == 12
+    np.testing.assert_allclose(r["rows"][0], [2, 4, 4, 0.8, 1.2])
+    np.testing.assert_allclose(r["rows"][1], [1.2, 1.44, 2.4, 0.48, 0.72])
+    r = demos.descend({"learning_rate": 1.05})
+    assert r["verdict"] == "diverges"
+    np.testing.assert_allclose(r["rows"][0], [2, 4, 4, 4.2, -2.2])
+    assert r["path"]["x"][:3] == pytest.approx([2, -2.2, 2.42])
+    assert len(r["curve"]["x"]) == len(r["curve"]["y"]) == 401
+    json.dumps(demos.descend({"function": "exp(x)", "x0": 1.0, "learning_rate": 50.0, "steps": 40}), allow_nan=False)
+
+
+@pytest.mark.parametrize("settings, kind, words", [
+    ({"function": "__import__('os')"}, ValueError, "__import__"),
+    ({"function": "x1 + x2"}, ValueError, "functions of one variable"),
+    ({"steps": 0}, ValueError, "steps must be between 1 and 200"),
+    ({"optimizer": "newton"}, ValueError, "optimizer must be one of"),
+    ({"function": 3}, TypeError, "function must be text"),
+])
+def test_descent_demo_refuses_bad_settings(settings, kind, words):
+    from glassnet.playground import demos
+
+    with pytest.raises(kind, match=__import__("re").escape(words)):
+        demos.descend(settings)
+
+
+def test_backprop_demo_is_the_lectures_worked_example():
+    from glassnet.playground import demos
+
+    r = demos.backprop()
+    t = r["trace"]
+    assert t["loss"] == pytest.approx(0.274811083, abs=1e-9)
+    hidden, output = t["layers"]
+    assert hidden["a"][0] == pytest.approx([0.593269992, 0.596884378], abs=1e-9)
+    assert r["next_weights"]["W2"][0][0] == pytest.approx(0.35891648, abs=1e-8)  # w5 after one step of η = 0.5
+    assert r["loss_after"] < t["loss"]
+    # The page takes the next step from next_weights; the loss keeps falling.
+    again = demos.backprop({"weights": r["next_weights"]})
+    assert again["trace"]["loss"] == pytest.approx(r["loss_after"], rel=1e-9) and again["loss_after"] < r["loss_after"]
+    with pytest.raises(ValueError, match="weights.W1 must be finite numbers of shape"):
+        demos.backprop({"weights": {**r["next_weights"], "W1": [[1, 2, 3]]}})
+    with pytest.raises(ValueError, match="unknown setting 'z'"):
+        demos.backprop({"z": 1})
+
+
+def test_perceptron_demo_steps_through_the_rule():
+    from glassnet.playground import demos
+
+    r = demos.perceptron({"dataset": "plane", "n_samples": 30, "epochs": 5, "learning_rate": 0.1})
+    P = np.array(r["points"])
+    W = np.array(r["steps"])
+    assert W.shape == (5 * 30 + 1, 3) and (W[0] == 0).all()
+    for k, (i, mistake) in enumerate(zip(r["samples"], r["mistakes"])):
+        x = np.array([1.0, *P[i, :2]])
+        f = 1.0 if W[k] @ x >= 0 else -1.0
+        # Δw = η(t − f)x; the points are sent to 6 decimals.
+        np.testing.assert_allclose(W[k + 1], W[k] + 0.1 * (P[i, 2] - f) * x, atol=1e-5)
+        assert mistake == (f != P[i, 2])
+    assert r["mistakes_per_epoch"][-1] == 0 and r["separable"]
+    xor = demos.perceptron({"dataset": "xor", "epochs": 6})
+    assert min(xor["mistakes_per_epoch"]) > 0 and not xor["separable"]
+
+
+def test_demo_pages_and_apis_are_served(client):
+    for name in ("descent", "backprop", "perceptron"):
+        page = client.get(f"/{name}")
+        assert page.status_code == 200 and f'data-demo="{name}"' in page.text
+    assert client.get("/static/demos.js").status_code == 200
+    r = client.post("/api/descend", json={"learning_rate": 0.5})
+    assert r.status_code == 200 and r.json()["verdict"] == "converges"  # one step to the minimum, then stays
+    r = client.post("/api/descend", json={"function": "os.system('ls')"})
+    assert r.status_code == 400 and "error" in r.json()
+    assert client.post("/api/backprop", json={}).json()["trace"]["loss"] == pytest.approx(0.274811083, abs=1e-9)
+    assert client.post("/api/perceptron", json={"dataset": "and"}).json()["points"][3] == [1, 1, 1]
+    assert client.post("/api/perceptron", json={"epochs": 99}).status_code == 400
+
+
+def test_demo_pages_work_in_a_headless_browser(server):
+    errors = []
+    with _browser_page(errors) as page:
+        page.goto(server + "descent")
+        page.wait_for_function("document.querySelectorAll('#table tr').length === 13")
+        page.click("button[data-eta='1.05']")
+        page.wait_for_function("document.getElementById('verdict').textContent.startsWith('diverges')")
+        assert page.locator("#table tr").nth(1).inner_text().split() == ["1", "2", "4", "4", "4.2", "-2.2"]
+
+        page.goto(server + "backprop")
+        page.wait_for_function("document.getElementById('loss').textContent !== ''")
+        assert page.text_content("#loss") == "0.274811083"
+        page.click("#next")
+        page.wait_for_function("document.getElementById('stepno').textContent === '2'")
+        assert float(page.text_content("#loss")) < 0.274811083
+
+        page.goto(server + "perceptron")
+        page.wait_for_function("document.getElementById('nsteps').textContent === '200'")
+        for _ in range(3):
+            page.click("#step")
+        assert page.text_content("#stepno") == "3" and "Δw = η(t − f)x" in page.text_content("#update")
+    assert errors == []

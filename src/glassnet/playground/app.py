@@ -8,6 +8,8 @@ Routes::
     POST /api/sessions                 {settings} -> {id, config, points, state}
     POST /api/sessions/{id}/step       {"epochs": k} -> state after k more epochs
     DELETE /api/sessions/{id}
+    GET  /descent, /backprop, /perceptron          the lecture demos' pages
+    POST /api/descend, /api/backprop, /api/perceptron   {settings} -> their results (:mod:`.demos`)
 
 Bad settings answer 400 with ``{"error": "..."}`` naming the setting; an unknown
 session answers 404. Sessions live in memory, at most :data:`MAX_SESSIONS`
@@ -20,6 +22,7 @@ import secrets
 import threading
 from pathlib import Path
 
+from . import demos
 from .engine import Session, options
 
 STATIC = Path(__file__).with_name("static")
@@ -108,8 +111,31 @@ def create_app():
             found = sessions.pop(request.path_params["session_id"], None)
         return JSONResponse({"deleted": found is not None}, status_code=200 if found else 404)
 
+    def page(name):
+        async def endpoint(request):
+            return FileResponse(STATIC / f"{name}.html")
+        return endpoint
+
+    def demo(function):
+        async def endpoint(request):
+            settings = await body(request)
+            if settings is None:
+                return error(400, "the request body must be a JSON object of settings")
+            try:
+                result = await run_in_threadpool(function, settings)
+            except (TypeError, ValueError) as exc:
+                return error(400, str(exc))
+            return JSONResponse(result)
+        return endpoint
+
     routes = [
         Route("/", index),
+        Route("/descent", page("descent")),
+        Route("/backprop", page("backprop")),
+        Route("/perceptron", page("perceptron")),
+        Route("/api/descend", demo(demos.descend), methods=["POST"]),
+        Route("/api/backprop", demo(demos.backprop), methods=["POST"]),
+        Route("/api/perceptron", demo(demos.perceptron), methods=["POST"]),
         Route("/api/options", get_options),
         Route("/api/sessions", create, methods=["POST"]),
         Route("/api/sessions/{session_id}/step", step, methods=["POST"]),

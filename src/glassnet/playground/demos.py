@@ -1,0 +1,170 @@
+"""The playground's lecture demos: gradient descent on f(x), one backpropagation step, the perceptron rule.
+
+Each demo is one function from plain settings (a dict, as the page sends it)
+to plain results (lists and numbers; NaN and inf as None), computed by the
+library's own code: :func:`glassnet.descent.gradient_descent` with
+:func:`glassnet.expr.parse`, :func:`glassnet.trace.trace`, and
+:func:`glassnet.classic.perceptron_rule`. Bad settings raise ``ValueError`` or
+``TypeError`` naming the setting; the web application answers them with 400.
+"""
+
+import numpy as np
+
+from .engine import _choice, _integer, _number, _rounded
+
+DESCENT_OPTIMIZERS = ("gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
+
+#: The lecture's worked example (seed 002; ``glassnet explain``): a 2-2-1 network, E = ½(t − y)², η = 0.5.
+BACKPROP_DEFAULTS = {
+    "x": [0.05, 0.10],
+    "y": 0.01,
+    "learning_rate": 0.5,
+    "activation": "sigmoid",
+    "weights": {"W1": [[0.15, 0.25], [0.20, 0.30]], "b1": [0.35, 0.35], "W2": [[0.40], [0.45]], "b2": [0.60]},
+}
+BACKPROP_SHAPES = {"W1": (2, 2), "b1": (2,), "W2": (2, 1), "b2": (1,)}
+
+PERCEPTRON_SETS = ("and", "or", "xor", "plane")
+
+
+def _settings(config, defaults, what):
+    if not isinstance(config, dict):
+        raise TypeError(f"the {what} settings must be a JSON object. Received: {type(config).__name__}")
+    unknown = sorted(set(config) - set(defaults))
+    if unknown:
+        raise ValueError(f"unknown setting {unknown[0]!r}; the {what} settings are {', '.join(defaults)}.")
+    return {**defaults, **config}
+
+
+def _vector(value, name, shape):
+    try:
+        a = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be numbers of shape {shape}. Received: {value!r}") from None
+    if a.shape != shape or not np.isfinite(a).all():
+        raise ValueError(f"{name} must be finite numbers of shape {shape}. Received: {value!r}")
+    return a
+
+
+# --- gradient descent on f(x) (SPEC C7) --------------------------------------------------------
+
+DESCENT_DEFAULTS = {"function": "x**2", "x0": 2.0, "learning_rate": 0.2, "steps": 12, "optimizer": "gd"}
+
+
+def descend(config=None):
+    """Seed 000's table and the path of descent on a typed-in f(x).
+
+    Returns ``{"function", "rows", "verdict", "curve": {"x", "y"}, "path": {"x", "y"}}``;
+    ``rows`` are (x, f(x), f'(x), η·f'(x), x − η·f'(x)) as in the lecture.
+    """
+    from ..descent import gradient_descent
+    from ..expr import parse
+
+    c = _settings(config or {}, DESCENT_DEFAULTS, "gradient-descent")
+    if not isinstance(c["function"], str):
+        raise TypeError(f"function must be text such as 'x**2'. Received: {c['function']!r}")
+    f = parse(c["function"])
+    if f.n_inputs != 1:
+        raise ValueError(f"the page draws functions of one variable x; f({', '.join(f.variables)}) has {f.n_inputs}. "
+                         "Use 'glassnet descend' for more.")
+    x0 = _number(c["x0"], "x0", -1e6, 1e6)
+    eta = _number(c["learning_rate"], "learning_rate", 1e-9, 1e3)
+    steps = _integer(c["steps"], "steps", 1, 200)
+    optimizer = _choice(c["optimizer"], "optimizer", DESCENT_OPTIMIZERS)
+    result = gradient_descent(f, x0, eta, steps=steps, grad=f.gradient, optimizer=optimizer)
+    xs = result.x[np.isfinite(result.x)]
+    # The curve spans the path, but no more than 10× the start's distance from 0 (a diverging path runs off).
+    span = max(1.0, min(float(np.abs(xs).max()) if xs.size else 1.0, 10 * max(abs(x0), 1.0))) * 1.1
+    grid = np.linspace(-span, span, 401)
+    with np.errstate(all="ignore"):
+        curve = np.array([f(v) for v in grid])
+    return {
+        "function": f.text,
+        "learning_rate": eta,
+        "optimizer": optimizer,
+        "rows": _rounded(np.array(result.table(), dtype=np.float64), 10),
+        "verdict": result.verdict,
+        "curve": {"x": _rounded(grid, 6), "y": _rounded(curve, 6)},
+        "path": {"x": _rounded(result.x, 10), "y": _rounded(result.fx, 10)},
+    }
+
+
+# --- one step of backpropagation (SPEC A10) ---------------------------------------------------
+
+def backprop(config=None):
+    """One training step of the 2-2-1 network on one example, traced in the lecture's notation.
+
+    Returns ``{"trace": Trace.to_dict(), "next_weights": {...}, "loss_after": J}``: the
+    page shows every a, z, δ, ∂J/∂W and ΔW, and can take the next step from
+    ``next_weights``.
+    """
+    from ..layers import Dense
+    from ..models import Sequential
+    from ..optimizers import SGD
+    from ..trace import trace
+
+    c = _settings(config or {}, BACKPROP_DEFAULTS, "backpropagation")
+    x = _vector(c["x"], "x", (2,))
+    y = _vector(c["y"], "y", ())
+    eta = _number(c["learning_rate"], "learning_rate", 1e-9, 1e3)
+    activation = _choice(c["activation"], "activation", ("sigmoid", "tanh", "relu", "linear"))
+    weights = c["weights"]
+    if not isinstance(weights, dict) or set(weights) != set(BACKPROP_SHAPES):
+        raise ValueError(f"weights must be an object with {', '.join(BACKPROP_SHAPES)}. Received: {weights!r}")
+    arrays = [_vector(weights[k], f"weights.{k}", shape) for k, shape in BACKPROP_SHAPES.items()]
+    model = Sequential([Dense(2, activation, input_dim=2), Dense(1, activation)], dtype="float64", name="2-2-1")
+    model.compile(optimizer=SGD(learning_rate=eta), loss="squared_error")
+    model.build()
+    model.set_weights(arrays)
+    step = trace(model, x[None, :], y.reshape(1, 1), apply=True)
+    after = model.get_weights()
+    with np.errstate(all="ignore"):
+        loss_after = float(model.loss(y.reshape(1, 1), model.predict(x[None, :])))
+    return {
+        "trace": step.to_dict(),
+        "next_weights": {k: _rounded(a, 12) for k, a in zip(BACKPROP_SHAPES, after)},
+        "loss_after": _rounded(loss_after, 12),
+    }
+
+
+# --- the perceptron rule on 2-D points (SPEC C1/C2) --------------------------------------------
+
+PERCEPTRON_DEFAULTS = {"dataset": "plane", "n_samples": 20, "seed": 0, "learning_rate": 0.1, "epochs": 10}
+
+
+def perceptron(config=None):
+    """The perceptron rule Δw = η [t − sgn(net)] x, one update per presented sample.
+
+    Returns the points ``[x1, x2, t]`` (t = ±1), the weights ``(w0, w1, w2)``
+    before each step and after the last (``steps``), the sample presented at
+    each step, whether it was a mistake, and the mistakes per epoch.
+    """
+    from ..classic import perceptron_rule
+    from ..datasets import logic_gate, make_plane_separation
+
+    c = _settings(config or {}, PERCEPTRON_DEFAULTS, "perceptron")
+    dataset = _choice(c["dataset"], "dataset", PERCEPTRON_SETS)
+    n = _integer(c["n_samples"], "n_samples", 4, 200)
+    seed = _integer(c["seed"], "seed", 0, 2**32 - 1)
+    eta = _number(c["learning_rate"], "learning_rate", 1e-6, 10.0)
+    epochs = _integer(c["epochs"], "epochs", 1, 50)
+    if dataset == "plane":
+        X, t = make_plane_separation(n, seed=seed, weights=(1.0, 2.0), bias=0.5, encoding="bipolar", dtype=np.float64)
+    else:
+        X, t = logic_gate(dataset, encoding="bipolar", dtype=np.float64)
+    history = perceptron_rule(X, t.astype(np.float64), activation="sign", learning_rate=eta, epochs=epochs,
+                              mode="online", record_steps=True)
+    W = history.steps  # (epochs·n + 1, 3): (w0, w1, w2) before each update, then the last
+    n_points = len(t)
+    samples = np.arange(len(W) - 1) % n_points
+    net = W[:-1, 0] + np.einsum("kd,kd->k", W[:-1, 1:], X[samples])
+    mistakes = np.where(net >= 0, 1.0, -1.0) != t[samples]
+    return {
+        "points": _rounded(np.column_stack([X, t]), 6),
+        "steps": _rounded(W, 10),
+        "samples": samples.tolist(),
+        "mistakes": mistakes.tolist(),
+        "mistakes_per_epoch": history.mistakes.astype(int).tolist(),
+        "learning_rate": eta,
+        "separable": dataset != "xor",
+    }

@@ -1,0 +1,228 @@
+// glassnet's lecture demos: gradient descent, one backpropagation step, the perceptron rule.
+// Each page sends its settings to /api/<demo> and draws what glassnet computed.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+const ORANGE = "rgb(245,147,34)", BLUE = "rgb(8,119,189)", RED = "rgb(200,40,40)";
+
+async function post(path, body) {
+  const response = await fetch(path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+  const data = await response.json();
+  if (!response.ok) throw new Error(data.error || response.statusText);
+  return data;
+}
+
+function say(text) { $("message").textContent = text || ""; }
+function num(v, digits = 6) { return v === null || v === undefined ? "—" : Number(v).toPrecision(digits).replace(/\.?0+(e|$)/, "$1"); }
+function cell(v) { return Array.isArray(v) ? "[" + v.map(cell).join(", ") + "]" : num(v); }
+
+function table(element, header, rows) {
+  element.innerHTML = "";
+  const head = element.insertRow();
+  for (const h of header) { const th = document.createElement("th"); th.textContent = h; head.appendChild(th); }
+  for (const r of rows) { const tr = element.insertRow(); for (const v of r) tr.insertCell().textContent = typeof v === "string" ? v : cell(v); }
+}
+
+// --- gradient descent --------------------------------------------------------------------------
+function descentPage() {
+  const read = () => ({
+    function: $("function").value, x0: Number($("x0").value), learning_rate: Number($("learning_rate").value),
+    steps: Number($("steps").value), optimizer: $("optimizer").value,
+  });
+  async function run() {
+    try {
+      const r = await post("/api/descend", read());
+      say("");
+      $("verdict").textContent = `${r.verdict} (η = ${r.learning_rate})`;
+      table($("table"), ["step", "x", "f(x)", "f'(x)", "η·f'(x)", "x − η·f'(x)"], r.rows.map((row, k) => [String(k + 1), ...row]));
+      plot(r);
+    } catch (e) { say(e.message); }
+  }
+  function plot(r) {
+    const c = $("plot"), ctx = c.getContext("2d");
+    ctx.clearRect(0, 0, c.width, c.height);
+    const xs = r.curve.x, ys = r.curve.y.map((v) => (v === null ? NaN : v));
+    const finite = ys.filter(Number.isFinite);
+    const pathY = r.path.y.filter((v) => v !== null && Number.isFinite(v));
+    let lo = Math.min(...finite), hi = Math.max(...finite, ...pathY.filter((v) => v <= Math.max(...finite)));
+    if (!(hi > lo)) { lo -= 1; hi += 1; }
+    const X = (x) => ((x - xs[0]) / (xs[xs.length - 1] - xs[0])) * (c.width - 20) + 10;
+    const Y = (y) => c.height - 10 - ((y - lo) / (hi - lo)) * (c.height - 20);
+    ctx.strokeStyle = "#999";
+    ctx.beginPath();
+    xs.forEach((x, i) => { if (Number.isFinite(ys[i])) (i ? ctx.lineTo(X(x), Y(ys[i])) : ctx.moveTo(X(x), Y(ys[i]))); });
+    ctx.stroke();
+    ctx.strokeStyle = RED;
+    ctx.fillStyle = RED;
+    ctx.beginPath();
+    r.path.x.forEach((x, i) => {
+      const y = r.path.y[i];
+      if (x === null || y === null || x < xs[0] || x > xs[xs.length - 1]) return;
+      (i ? ctx.lineTo(X(x), Y(y)) : ctx.moveTo(X(x), Y(y)));
+    });
+    ctx.stroke();
+    r.path.x.forEach((x, i) => {
+      const y = r.path.y[i];
+      if (x === null || y === null || x < xs[0] || x > xs[xs.length - 1]) return;
+      ctx.beginPath(); ctx.arc(X(x), Y(y), 3, 0, 2 * Math.PI); ctx.fill();
+    });
+  }
+  for (const id of ["function", "x0", "learning_rate", "steps", "optimizer"]) $(id).addEventListener("change", run);
+  document.querySelectorAll("button[data-eta]").forEach((b) => b.addEventListener("click", () => {
+    $("learning_rate").value = b.dataset.eta; run();
+  }));
+  run();
+}
+
+// --- one step of backpropagation -----------------------------------------------------------------
+function backpropPage() {
+  const lecture = { W1: [[0.15, 0.25], [0.20, 0.30]], b1: [0.35, 0.35], W2: [[0.40], [0.45]], b2: [0.60] };
+  let weights = JSON.parse(JSON.stringify(lecture)), step = 1, last = null;
+  const read = () => ({
+    x: $("x").value.split(/[ ,;]+/).filter((s) => s).map(Number), y: Number($("y").value),
+    learning_rate: Number($("learning_rate").value), activation: $("activation").value, weights,
+  });
+  async function run() {
+    try {
+      last = await post("/api/backprop", read());
+      say("");
+      const t = last.trace;
+      $("stepno").textContent = step;
+      $("loss").textContent = num(t.loss, 9);
+      $("loss_after").textContent = num(last.loss_after, 9);
+      draw(t);
+      tables(t);
+    } catch (e) { say(e.message); }
+  }
+  function tables(t) {
+    const box = $("tables");
+    box.innerHTML = "";
+    const add = (title, header, rows) => {
+      const h = document.createElement("h3"); h.textContent = title; box.appendChild(h);
+      const el = document.createElement("table"); el.className = "lecture"; box.appendChild(el);
+      table(el, header, rows);
+    };
+    const one = (v) => (Array.isArray(v) ? v[0] : v);
+    add("Forward pass (blue path): z^(l+1) = a^(l) W^(l) + b^(l), a^(l+1) = g(z^(l+1))", ["l", "layer", "a^(l)", "z^(l+1)", "a^(l+1)"],
+      t.layers.map((l) => [String(l.index), `${l.name} (${l.activation})`, one(l.a_in), one(l.z), one(l.a)]));
+    add("Backward pass (red path)", ["l", "layer", "∂J/∂a^(l+1)", "g'(z^(l+1))", "rule", "δ^(l+1)"],
+      t.backward_order.map((i) => t.layers.find((l) => l.index === i)).map((l) => [String(l.index), l.name,
+        l.dJ_da === null ? "" : one(l.dJ_da), one(l.g_prime), l.delta_rule, one(l.delta)]));
+    const rows = [];
+    for (const l of t.layers) for (const k of Object.keys(l.params)) {
+      rows.push([String(l.index), `${k}^(${l.index})`, l.params[k], l.grads[k], l.updates[k]]);
+    }
+    add(`Gradients and the update of one ${t.optimizer} step (η = ${t.learning_rate})`, ["l", "θ", "θ (before)", "∂J/∂θ", "Δθ = −η ∂J/∂θ"], rows);
+  }
+  function draw(t) {
+    const c = $("diagram"), ctx = c.getContext("2d");
+    ctx.clearRect(0, 0, c.width, c.height);
+    const [L1, L2] = t.layers;
+    const pos = { x: [[70, 90], [70, 210]], h: [[320, 90], [320, 210]], o: [[570, 150]] };
+    ctx.font = "12px system-ui";
+    const edge = (from, to, w, g, colour) => {
+      ctx.strokeStyle = colour; ctx.lineWidth = 1 + 3 * Math.min(1, Math.abs(w));
+      ctx.beginPath(); ctx.moveTo(...from); ctx.lineTo(...to); ctx.stroke();
+      const mx = from[0] + 0.35 * (to[0] - from[0]), my = from[1] + 0.35 * (to[1] - from[1]);
+      ctx.fillStyle = "#000"; ctx.fillText(`w=${num(w, 4)}`, mx - 20, my - 4);
+      ctx.fillStyle = RED; ctx.fillText(`∂J/∂w=${num(g, 3)}`, mx - 20, my + 10);
+    };
+    for (let i = 0; i < 2; i++) for (let j = 0; j < 2; j++) edge(pos.x[i], pos.h[j], L1.params.W[i][j], L1.grads.W[i][j], BLUE);
+    for (let j = 0; j < 2; j++) edge(pos.h[j], pos.o[0], L2.params.W[j][0], L2.grads.W[j][0], BLUE);
+    const nodeAt = (p, lines) => {
+      ctx.lineWidth = 1; ctx.fillStyle = "#fff"; ctx.strokeStyle = "#333";
+      ctx.beginPath(); ctx.arc(p[0], p[1], 34, 0, 2 * Math.PI); ctx.fill(); ctx.stroke();
+      lines.forEach(([text, colour], k) => { ctx.fillStyle = colour; ctx.fillText(text, p[0] - 30, p[1] - 6 + 13 * k); });
+    };
+    const x = t.x[0];
+    pos.x.forEach((p, i) => nodeAt(p, [[`x${i + 1}=${num(x[i], 4)}`, "#000"]]));
+    pos.h.forEach((p, j) => nodeAt(p, [[`z=${num(L1.z[0][j], 4)}`, "#000"], [`a=${num(L1.a[0][j], 4)}`, BLUE], [`δ=${num(L1.delta[0][j], 3)}`, RED]]));
+    nodeAt(pos.o[0], [[`z=${num(L2.z[0][0], 4)}`, "#000"], [`y=${num(L2.a[0][0], 4)}`, BLUE], [`δ=${num(L2.delta[0][0], 3)}`, RED]]);
+    ctx.fillStyle = "#000";
+    ctx.fillText(`t = ${num(t.y[0][0], 4)},  J = ${num(t.loss, 6)}`, 470, 250);
+  }
+  $("next").addEventListener("click", () => {
+    if (!last) return;
+    weights = last.next_weights; step += 1; run();
+  });
+  $("restart").addEventListener("click", () => { weights = JSON.parse(JSON.stringify(lecture)); step = 1; run(); });
+  for (const id of ["x", "y", "learning_rate", "activation"]) $(id).addEventListener("change", () => { step = 1; weights = JSON.parse(JSON.stringify(lecture)); run(); });
+  run();
+}
+
+// --- the perceptron rule --------------------------------------------------------------------------
+function perceptronPage() {
+  let r = null, k = 0, playing = false;
+  const read = () => ({
+    dataset: $("dataset").value, n_samples: Number($("n_samples").value), learning_rate: Number($("learning_rate").value),
+    epochs: Number($("epochs").value),
+  });
+  async function reset() {
+    try {
+      r = await post("/api/perceptron", read());
+      say(r.separable ? "" : "XOR is not linearly separable: the line never stops moving.");
+      k = 0;
+      $("nsteps").textContent = r.steps.length - 1;
+      $("mistakes").textContent = r.mistakes_per_epoch.slice(1).join(", ");
+      draw();
+    } catch (e) { say(e.message); }
+  }
+  function draw() {
+    const c = $("plane"), ctx = c.getContext("2d"), n = r.points.length;
+    ctx.clearRect(0, 0, c.width, c.height);
+    let span = 1.5;
+    for (const [a, b] of r.points) span = Math.max(span, Math.abs(a) * 1.15, Math.abs(b) * 1.15);
+    const X = (x) => ((x + span) / (2 * span)) * c.width, Y = (y) => ((span - y) / (2 * span)) * c.height;
+    const w = r.steps[k];
+    // The half-plane the neuron calls +1 is tinted blue.
+    const image = ctx.createImageData(c.width, c.height);
+    for (let py = 0; py < c.height; py += 1) for (let px = 0; px < c.width; px += 1) {
+      const x1 = (px / c.width) * 2 * span - span, x2 = span - (py / c.height) * 2 * span;
+      const plus = w[0] + w[1] * x1 + w[2] * x2 >= 0;
+      image.data.set(plus ? [220, 235, 247, 255] : [253, 236, 214, 255], 4 * (py * c.width + px));
+    }
+    ctx.putImageData(image, 0, 0);
+    if (w[1] !== 0 || w[2] !== 0) {
+      ctx.strokeStyle = "#000"; ctx.lineWidth = 2; ctx.beginPath();
+      if (Math.abs(w[2]) > Math.abs(w[1])) {
+        ctx.moveTo(X(-span), Y(-(w[0] + w[1] * -span) / w[2])); ctx.lineTo(X(span), Y(-(w[0] + w[1] * span) / w[2]));
+      } else {
+        ctx.moveTo(X(-(w[0] + w[2] * -span) / w[1]), Y(-span)); ctx.lineTo(X(-(w[0] + w[2] * span) / w[1]), Y(span));
+      }
+      ctx.stroke();
+    }
+    const current = k < r.samples.length ? r.samples[k] : -1;
+    r.points.forEach(([a, b, t], i) => {
+      ctx.beginPath(); ctx.arc(X(a), Y(b), i === current ? 8 : 5, 0, 2 * Math.PI);
+      ctx.fillStyle = t > 0 ? BLUE : ORANGE; ctx.fill();
+      ctx.lineWidth = i === current ? 3 : 1; ctx.strokeStyle = i === current ? "#000" : "#fff"; ctx.stroke();
+    });
+    $("stepno").textContent = k;
+    $("epochno").textContent = Math.min(r.mistakes_per_epoch.length - 1, Math.floor(k / n) + 1);
+    if (current >= 0) {
+      const [a, b, t] = r.points[current];
+      const net = w[0] + w[1] * a + w[2] * b, f = net >= 0 ? 1 : -1, eta = r.learning_rate;
+      $("update").textContent = `w = (${w.map((v) => num(v, 4)).join(", ")}), x = (1, ${num(a, 3)}, ${num(b, 3)}), t = ${t}: `
+        + `net = ${num(net, 4)}, sgn(net) = ${f}; Δw = η(t − f)x = ${num(eta * (t - f), 3)}·x`
+        + (r.mistakes[k] ? " (a mistake: the line moves)" : " (correct: no change)");
+    } else {
+      $("update").textContent = `w = (${w.map((v) => num(v, 4)).join(", ")}) after ${k} steps`;
+    }
+  }
+  async function loop() {
+    while (playing && r && k < r.steps.length - 1) {
+      k += 1; draw();
+      await new Promise((resolve) => setTimeout(resolve, 120));
+    }
+    playing = false; $("play").textContent = "▶ Play";
+  }
+  $("reset").addEventListener("click", reset);
+  $("step").addEventListener("click", () => { if (r && k < r.steps.length - 1) { k += 1; draw(); } });
+  $("play").addEventListener("click", () => {
+    playing = !playing; $("play").textContent = playing ? "❚❚ Pause" : "▶ Play"; if (playing) loop();
+  });
+  for (const id of ["dataset", "n_samples", "learning_rate", "epochs"]) $(id).addEventListener("change", reset);
+  reset();
+}
+
+({ descent: descentPage, backprop: backpropPage, perceptron: perceptronPage })[document.body.dataset.demo]();
