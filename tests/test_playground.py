@@ -338,8 +338,39 @@ def test_perceptron_demo_steps_through_the_rule():
     assert min(xor["mistakes_per_epoch"]) > 0 and not xor["separable"]
 
 
+def test_hopfield_demo_recalls_and_its_energy_never_rises():
+    from glassnet.classic import load_bitmaps
+    from glassnet.playground import demos
+
+    r = demos.hopfield({"store": "HTXO", "recall": "t", "noise": 0.2, "mode": "async", "seed": 3})
+    assert r["names"] == ["H", "T", "X", "O"] and r["shape"] == [10, 10]
+    target = load_bitmaps("T")[0][0].ravel()
+    assert r["outcome"] == "recalled 'T' correctly" and r["wrong_bits"] == 0
+    assert r["final"] == target.tolist() and r["frames"][-1] == r["final"]
+    assert sum(a != b for a, b in zip(r["noisy"], target)) == 20  # 20 % of 100 bits flipped
+    assert r["frames"][0] == r["noisy"] and len(r["frames"]) <= demos.MAX_FRAMES
+    assert all(b <= a + 1e-9 for a, b in zip(r["energies"], r["energies"][1:]))  # asynchronous: E never rises
+    with pytest.raises(ValueError, match="recall must be one of the stored patterns HTXO"):
+        demos.hopfield({"recall": "A"})
+    with pytest.raises(ValueError, match="Unknown bitmap name"):
+        demos.hopfield({"store": "HQ", "recall": "H"})
+
+
+def test_som_demo_unfolds_over_the_square():
+    from glassnet.playground import demos
+
+    r = demos.som({"rows": 6, "cols": 7, "epochs": 15})
+    assert len(r["frames"]) == 16 and np.shape(r["frames"][0]) == (42, 2)
+    assert len(r["edges"]) == 6 * 6 + 5 * 7  # a rectangular grid: neighbours along rows and columns
+    assert r["topographic_error"] < 0.1
+    hexagonal = demos.som({"rows": 6, "cols": 7, "topology": "hexagonal", "epochs": 2})
+    assert len(hexagonal["edges"]) > len(r["edges"])  # six neighbours inside a hexagonal grid
+    with pytest.raises(ValueError, match="rows must be between 2 and 20"):
+        demos.som({"rows": 1})
+
+
 def test_demo_pages_and_apis_are_served(client):
-    for name in ("descent", "backprop", "perceptron"):
+    for name in ("descent", "backprop", "perceptron", "hopfield", "som"):
         page = client.get(f"/{name}")
         assert page.status_code == 200 and f'data-demo="{name}"' in page.text
     assert client.get("/static/demos.js").status_code == 200
@@ -350,6 +381,9 @@ def test_demo_pages_and_apis_are_served(client):
     assert client.post("/api/backprop", json={}).json()["trace"]["loss"] == pytest.approx(0.274811083, abs=1e-9)
     assert client.post("/api/perceptron", json={"dataset": "and"}).json()["points"][3] == [1, 1, 1]
     assert client.post("/api/perceptron", json={"epochs": 99}).status_code == 400
+    assert client.post("/api/hopfield", json={}).json()["outcome"].startswith("recalled 'H'")
+    assert client.post("/api/som", json={"epochs": 2}).json()["frames"].__len__() == 3
+    assert client.post("/api/som", json={"dataset": "moons"}).status_code == 400
 
 
 def test_demo_pages_work_in_a_headless_browser(server):
@@ -373,4 +407,15 @@ def test_demo_pages_work_in_a_headless_browser(server):
         for _ in range(3):
             page.click("#step")
         assert page.text_content("#stepno") == "3" and "Δw = η(t − f)x" in page.text_content("#update")
+
+        page.goto(server + "hopfield")
+        page.wait_for_function("document.getElementById('nframes').textContent !== '0'")
+        assert page.locator("#stored figure").count() == 4
+        page.click("#play")
+        page.wait_for_function("document.getElementById('outcome').textContent.startsWith('recalled')", timeout=30000)
+
+        page.goto(server + "som")
+        page.wait_for_function("document.getElementById('te').textContent !== ''")
+        page.click("#play")
+        page.wait_for_function("document.getElementById('epoch').textContent === '20'", timeout=30000)
     assert errors == []

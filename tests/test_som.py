@@ -25,6 +25,19 @@ def test_one_online_epoch_by_hand():
     np.testing.assert_allclose(som.weights_.ravel(), w, rtol=1e-12)
 
 
+def test_recorded_weights_are_each_epochs_and_change_nothing(colours):
+    plain = SOM(grid=(4, 5), epochs=3, random_state=0).fit(colours)
+    recorded = SOM(grid=(4, 5), epochs=3, random_state=0).fit(colours, record_weights=True)
+    assert not hasattr(plain, "weights_history_")
+    np.testing.assert_array_equal(recorded.weights_, plain.weights_)
+    assert recorded.weights_history_.shape == (4, 20, 3)
+    np.testing.assert_array_equal(recorded.weights_history_[-1], recorded.weights_)
+    # Epoch by epoch, the recorded maps give the recorded quantization errors.
+    for W, qe in zip(recorded.weights_history_, recorded.quantization_errors_):
+        d = np.sqrt(((colours[:, None, :] - W[None]) ** 2).sum(axis=2)).min(axis=1).mean()
+        assert d == pytest.approx(qe, rel=1e-12)
+
+
 def test_one_batch_epoch_by_hand():
     # Winners: x = 1 -> neuron 2, x = 0 -> neuron 0; w_j = Σ_i h_ij x_i / Σ_i h_ij, σ = 1.
     som = SOM(grid=(1, 3), init=[[0.0], [0.5], [1.0]], sigma=1.0, epochs=1, mode="batch")

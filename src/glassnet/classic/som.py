@@ -89,6 +89,9 @@ class SOM(TransformerMixin, BaseEstimator):
         Neuron positions on the grid (neighbours at distance 1).
     quantization_errors_ : list of float
         Quantization error on the training data after initialisation and after each epoch.
+    weights_history_ : ndarray, shape (epochs + 1, rows·cols, n_features)
+        Only after ``fit(X, record_weights=True)``: the weights after
+        initialisation and after each epoch.
     """
 
     def __init__(
@@ -197,8 +200,13 @@ class SOM(TransformerMixin, BaseEstimator):
             W += second[:, None] * scale[1] * Vt[1]
         return W
 
-    def fit(self, X, y=None):
-        """Train the map on X, shape (n_samples, n_features); ``y`` is ignored."""
+    def fit(self, X, y=None, *, record_weights=False):
+        """Train the map on X, shape (n_samples, n_features); ``y`` is ignored.
+
+        With ``record_weights=True``, ``weights_history_`` keeps the weights
+        after initialisation and after each epoch, shape
+        (epochs + 1, rows·cols, n_features), e.g. to animate the map unfolding.
+        """
         p = self._check_params()
         X = self._check_X(X, reset=True)
         rng = make_rng(self.random_state)
@@ -208,6 +216,7 @@ class SOM(TransformerMixin, BaseEstimator):
         C = self.coordinates_
         W = self._initial_weights(X, rows, cols, rng)
         self.quantization_errors_ = [self._qe(X, W)]
+        history = [W.copy()] if record_weights else None
         n = len(X)
         if self.mode == "online":
             T = epochs * n
@@ -225,6 +234,8 @@ class SOM(TransformerMixin, BaseEstimator):
                     W += (alphas[t] * h)[:, None] * (x - W)
                     t += 1
                 self.quantization_errors_.append(self._qe(X, W))
+                if record_weights:
+                    history.append(W.copy())
         else:
             u = np.arange(epochs) / max(epochs - 1, 1)
             sigmas = decay(s0, s1, u, self.schedule)
@@ -235,7 +246,11 @@ class SOM(TransformerMixin, BaseEstimator):
                 hit = mass > 0
                 W[hit] = (H.T @ X)[hit] / mass[hit, None]
                 self.quantization_errors_.append(self._qe(X, W))
+                if record_weights:
+                    history.append(W.copy())
         self.weights_ = W
+        if record_weights:
+            self.weights_history_ = np.array(history)
         return self
 
     @staticmethod

@@ -2,14 +2,15 @@
 
 Routes::
 
-    GET  /                             the page (static/index.html)
-    GET  /static/...                   its script and style sheet
+    GET  /                             the playground (static/pages/playground.html in the shared shell)
+    GET  /static/...                   the scripts and the style sheet
     GET  /api/options                  the menus and the defaults
     POST /api/sessions                 {settings} -> {id, config, points, state}
     POST /api/sessions/{id}/step       {"epochs": k} -> state after k more epochs
     DELETE /api/sessions/{id}
-    GET  /descent, /backprop, /perceptron          the lecture demos' pages
-    POST /api/descend, /api/backprop, /api/perceptron   {settings} -> their results (:mod:`.demos`)
+    GET  /descent, /backprop, /perceptron, /hopfield, /som    the lecture demos' pages
+    POST /api/descend, /api/backprop, /api/perceptron, /api/hopfield, /api/som
+                                       {settings} -> their results (:mod:`.demos`)
 
 Bad settings answer 400 with ``{"error": "..."}`` naming the setting; an unknown
 session answers 404. Sessions live in memory, at most :data:`MAX_SESSIONS`
@@ -28,6 +29,58 @@ from .engine import Session, options
 STATIC = Path(__file__).with_name("static")
 MAX_SESSIONS = 32
 
+#: The pages, in the navigation bar's order: path -> (body file, title, lead, script, menu label).
+PAGES = {
+    "/": ("playground", "glassnet playground",
+          "A multilayer perceptron trained by glassnet on this machine, drawn as it learns.", "playground.js",
+          "Playground"),
+    "/descent": ("descent", "glassnet — gradient descent on f(x)",
+                 "Seed 000's tables: minimise f from x0 with learning rate η, one step x ← x − η·f'(x) at a time.",
+                 "demos.js", "Gradient descent"),
+    "/backprop": ("backprop", "glassnet — one step of backpropagation",
+                  "The lecture's 2-2-1 network on one example: the blue path forward, the red path back, and the "
+                  "update ΔW = −η ∂J/∂W.", "demos.js", "Backpropagation step"),
+    "/perceptron": ("perceptron", "glassnet — the perceptron rule",
+                    "Δw = η [t − sgn(w·x)] x for one sample at a time: the line w0 + w1 x1 + w2 x2 = 0 moves only on "
+                    "mistakes.", "demos.js", "Perceptron rule"),
+    "/hopfield": ("hopfield", "glassnet — Hopfield network recall",
+                  "Hebb's rule stores 10×10 bitmaps; a noisy copy settles by s_i ← sgn(Σ_j w_ij s_j) while the energy "
+                  "E = −½ sᵀWs falls.", "demos.js", "Hopfield"),
+    "/som": ("som", "glassnet — a self-organizing map unfolding",
+             "Kohonen's rule pulls the winning neuron and its grid neighbours towards each sample; the grid (lines) "
+             "unfolds over the data (dots).", "demos.js", "Self-organizing map"),
+}
+
+SHELL = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<link rel="stylesheet" href="/static/playground.css">
+<link rel="icon" href="data:,">
+</head>
+<body data-demo="{name}">
+<header>
+  <h1>{title}</h1>
+  <p>{lead}</p>
+  <nav>{nav}</nav>
+</header>
+{body}
+<script src="/static/{script}"></script>
+</body>
+</html>
+"""
+
+
+def render_page(path):
+    """One page: the shared head, header and navigation around ``static/pages/<name>.html``."""
+    name, title, lead, script, _ = PAGES[path]
+    here = ' class="here"'
+    nav = "".join(f'<a href="{p}"{here if p == path else ""}>{entry[4]}</a>' for p, entry in PAGES.items())
+    body = (STATIC / "pages" / f"{name}.html").read_text(encoding="utf-8")
+    return SHELL.format(title=title, name=name, lead=lead, nav=nav, body=body.rstrip(), script=script)
+
 
 def _require():
     try:
@@ -41,7 +94,7 @@ def create_app():
     _require()
     from starlette.applications import Starlette
     from starlette.concurrency import run_in_threadpool
-    from starlette.responses import FileResponse, JSONResponse
+    from starlette.responses import HTMLResponse, JSONResponse
     from starlette.routing import Mount, Route
     from starlette.staticfiles import StaticFiles
 
@@ -65,8 +118,6 @@ def create_app():
                 sessions.move_to_end(session_id)
             return entry
 
-    async def index(request):
-        return FileResponse(STATIC / "index.html")
 
     async def get_options(request):
         return JSONResponse(options())
@@ -111,9 +162,11 @@ def create_app():
             found = sessions.pop(request.path_params["session_id"], None)
         return JSONResponse({"deleted": found is not None}, status_code=200 if found else 404)
 
-    def page(name):
+    def page(path):
+        html = render_page(path)
+
         async def endpoint(request):
-            return FileResponse(STATIC / f"{name}.html")
+            return HTMLResponse(html)
         return endpoint
 
     def demo(function):
@@ -129,13 +182,12 @@ def create_app():
         return endpoint
 
     routes = [
-        Route("/", index),
-        Route("/descent", page("descent")),
-        Route("/backprop", page("backprop")),
-        Route("/perceptron", page("perceptron")),
+        *(Route(path, page(path)) for path in PAGES),
         Route("/api/descend", demo(demos.descend), methods=["POST"]),
         Route("/api/backprop", demo(demos.backprop), methods=["POST"]),
         Route("/api/perceptron", demo(demos.perceptron), methods=["POST"]),
+        Route("/api/hopfield", demo(demos.hopfield), methods=["POST"]),
+        Route("/api/som", demo(demos.som), methods=["POST"]),
         Route("/api/options", get_options),
         Route("/api/sessions", create, methods=["POST"]),
         Route("/api/sessions/{session_id}/step", step, methods=["POST"]),

@@ -1,10 +1,12 @@
-"""The playground's lecture demos: gradient descent on f(x), one backpropagation step, the perceptron rule.
+"""The playground's lecture demos: gradient descent on f(x), one backpropagation step, the perceptron
+rule, Hopfield recall and a self-organizing map.
 
 Each demo is one function from plain settings (a dict, as the page sends it)
 to plain results (lists and numbers; NaN and inf as None), computed by the
 library's own code: :func:`glassnet.descent.gradient_descent` with
-:func:`glassnet.expr.parse`, :func:`glassnet.trace.trace`, and
-:func:`glassnet.classic.perceptron_rule`. Bad settings raise ``ValueError`` or
+:func:`glassnet.expr.parse`, :func:`glassnet.trace.trace`,
+:func:`glassnet.classic.perceptron_rule`, :class:`glassnet.classic.Hopfield` and
+:class:`glassnet.classic.SOM`. Bad settings raise ``ValueError`` or
 ``TypeError`` naming the setting; the web application answers them with 400.
 """
 
@@ -167,4 +169,107 @@ def perceptron(config=None):
         "mistakes_per_epoch": history.mistakes.astype(int).tolist(),
         "learning_rate": eta,
         "separable": dataset != "xor",
+    }
+
+
+# --- Hopfield recall of a noisy bitmap (SPEC C4) -------------------------------------------------
+
+HOPFIELD_DEFAULTS = {"store": "HTXO", "recall": "H", "noise": 0.2, "mode": "async", "seed": 0}
+MAX_FRAMES = 120
+
+
+def hopfield(config=None):
+    """Store 10×10 bitmaps by Hebb's rule, flip a fraction of one pattern's bits, and let the network settle.
+
+    Returns the stored patterns, the noisy start, up to :data:`MAX_FRAMES`
+    intermediate states (async: every few single-neuron updates; sync: every
+    step) with their energies E = −½ sᵀWs, the final state and what it is.
+    """
+    import warnings
+
+    from ..classic import Hopfield, flip_bits, load_bitmaps
+
+    c = _settings(config or {}, HOPFIELD_DEFAULTS, "Hopfield")
+    if not isinstance(c["store"], str) or not 1 <= len(c["store"].replace(" ", "")) <= 26:
+        raise ValueError(f"store must be 1 to 26 bitmap names such as 'HTXO'. Received: {c['store']!r}")
+    names = list(dict.fromkeys(c["store"].replace(" ", "").upper()))
+    images, names = load_bitmaps(names)
+    recall = c["recall"].upper() if isinstance(c["recall"], str) else c["recall"]
+    if recall not in names:
+        raise ValueError(f"recall must be one of the stored patterns {''.join(names)}. Received: recall={c['recall']!r}")
+    noise = _number(c["noise"], "noise", 0.0, 0.5)
+    mode = _choice(c["mode"], "mode", ("async", "sync"))
+    seed = _integer(c["seed"], "seed", 0, 2**32 - 1)
+    patterns = images.reshape(len(images), -1)
+    net = Hopfield(max_iter=30, random_state=seed)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        net.fit(patterns)
+        clean = patterns[names.index(recall)]
+        noisy = flip_bits(clean, noise, random_state=seed)
+        final, info = net.recall(noisy, mode=mode, return_trace=True)
+    states, energies = info.states[:, 0], info.energies[:, 0]
+    keep = np.unique(np.linspace(0, len(states) - 1, min(len(states), MAX_FRAMES)).round().astype(int))
+    index = net.stored_index(final)
+    if index >= 0:
+        outcome = f"recalled {names[index]!r}" + (" correctly" if names[index] == recall else f" instead of {recall!r}")
+    else:
+        outcome = f"ended in a {info.kinds[0]} state"
+    return {
+        "shape": list(images.shape[1:]),
+        "names": names,
+        "stored": [p.astype(int).tolist() for p in patterns],
+        "noisy": noisy.astype(int).tolist(),
+        "frames": states[keep].astype(int).tolist(),
+        "frame_updates": keep.tolist(),
+        "energies": _rounded(energies[keep], 6),
+        "final": final.astype(int).tolist(),
+        "outcome": outcome,
+        "wrong_bits": int((final != clean).sum()),
+        "sweeps": int(info.n_sweeps),
+        "notes": [str(w.message) for w in caught],
+    }
+
+
+# --- a self-organizing map unfolding over 2-D data (SPEC C5) ------------------------------------
+
+SOM_SETS = ("square", "circle", "gaussians", "xor", "spiral")
+SOM_DEFAULTS = {"dataset": "square", "n_samples": 500, "rows": 8, "cols": 8, "topology": "rectangular",
+                "epochs": 20, "mode": "online", "init": "random", "seed": 0}
+
+
+def som(config=None):
+    """Train a SOM on 2-D points and return its weights after each epoch, to draw the map unfolding.
+
+    Returns the points, the grid edges (pairs of neighbouring neurons), the
+    weights per epoch (``frames``), the quantization error per epoch and the
+    final topographic error.
+    """
+    from ..classic import SOM
+    from ..datasets import PLAYGROUND
+
+    c = _settings(config or {}, SOM_DEFAULTS, "SOM")
+    dataset = _choice(c["dataset"], "dataset", SOM_SETS)
+    n = _integer(c["n_samples"], "n_samples", 10, 2000)
+    rows, cols = _integer(c["rows"], "rows", 2, 20), _integer(c["cols"], "cols", 2, 20)
+    topology = _choice(c["topology"], "topology", ("rectangular", "hexagonal"))
+    epochs = _integer(c["epochs"], "epochs", 1, 100)
+    mode = _choice(c["mode"], "mode", ("online", "batch"))
+    init = _choice(c["init"], "init", ("random", "pca"))
+    seed = _integer(c["seed"], "seed", 0, 2**32 - 1)
+    if dataset == "square":
+        X = np.random.default_rng(seed).uniform(-5, 5, (n, 2))
+    else:
+        X = PLAYGROUND[dataset](n_samples=n, seed=seed, dtype=np.float64)[0]
+    m = SOM(grid=(rows, cols), topology=topology, epochs=epochs, mode=mode, init=init, random_state=seed)
+    m.fit(X, record_weights=True)
+    C = m.coordinates_
+    d2 = ((C[:, None, :] - C[None, :, :]) ** 2).sum(axis=2)
+    i, j = np.nonzero(np.triu(np.isclose(d2, 1.0), k=1))  # neighbours on the grid are 1 apart
+    return {
+        "points": _rounded(X, 4),
+        "edges": np.column_stack([i, j]).tolist(),
+        "frames": _rounded(m.weights_history_, 4),
+        "quantization_errors": _rounded(m.quantization_errors_, 6),
+        "topographic_error": float(m.topographic_error(X)),
     }

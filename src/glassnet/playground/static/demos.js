@@ -23,6 +23,26 @@ function table(element, header, rows) {
   for (const r of rows) { const tr = element.insertRow(); for (const v of r) tr.insertCell().textContent = typeof v === "string" ? v : cell(v); }
 }
 
+// Steps through recorded frames 0 .. count() − 1: the Play button animates, next() advances one.
+// show(k) draws frame k.
+function player(count, show, delay) {
+  const p = { k: 0, playing: false }, button = $("play");
+  const stop = () => { p.playing = false; button.textContent = "▶ Play"; };
+  async function loop() {
+    while (p.playing && p.k < count() - 1) { p.k += 1; show(p.k); await new Promise((res) => setTimeout(res, delay)); }
+    stop();
+  }
+  button.addEventListener("click", () => {
+    if (count() === 0) return;
+    if (p.playing) { stop(); return; }
+    if (p.k >= count() - 1) p.k = 0;
+    p.playing = true; button.textContent = "❚❚ Pause"; loop();
+  });
+  p.next = () => { if (p.k < count() - 1) { p.k += 1; show(p.k); } };
+  p.restart = () => { p.k = 0; show(0); };
+  return p;
+}
+
 // --- gradient descent --------------------------------------------------------------------------
 function descentPage() {
   const read = () => ({
@@ -152,7 +172,8 @@ function backpropPage() {
 
 // --- the perceptron rule --------------------------------------------------------------------------
 function perceptronPage() {
-  let r = null, k = 0, playing = false;
+  let r = null;
+  const play = player(() => (r ? r.steps.length : 0), (k) => draw(k), 120);
   const read = () => ({
     dataset: $("dataset").value, n_samples: Number($("n_samples").value), learning_rate: Number($("learning_rate").value),
     epochs: Number($("epochs").value),
@@ -161,13 +182,12 @@ function perceptronPage() {
     try {
       r = await post("/api/perceptron", read());
       say(r.separable ? "" : "XOR is not linearly separable: the line never stops moving.");
-      k = 0;
       $("nsteps").textContent = r.steps.length - 1;
       $("mistakes").textContent = r.mistakes_per_epoch.slice(1).join(", ");
-      draw();
+      play.restart();
     } catch (e) { say(e.message); }
   }
-  function draw() {
+  function draw(k) {
     const c = $("plane"), ctx = c.getContext("2d"), n = r.points.length;
     ctx.clearRect(0, 0, c.width, c.height);
     let span = 1.5;
@@ -209,20 +229,95 @@ function perceptronPage() {
       $("update").textContent = `w = (${w.map((v) => num(v, 4)).join(", ")}) after ${k} steps`;
     }
   }
-  async function loop() {
-    while (playing && r && k < r.steps.length - 1) {
-      k += 1; draw();
-      await new Promise((resolve) => setTimeout(resolve, 120));
-    }
-    playing = false; $("play").textContent = "▶ Play";
-  }
   $("reset").addEventListener("click", reset);
-  $("step").addEventListener("click", () => { if (r && k < r.steps.length - 1) { k += 1; draw(); } });
-  $("play").addEventListener("click", () => {
-    playing = !playing; $("play").textContent = playing ? "❚❚ Pause" : "▶ Play"; if (playing) loop();
-  });
+  $("step").addEventListener("click", () => play.next());
   for (const id of ["dataset", "n_samples", "learning_rate", "epochs"]) $(id).addEventListener("change", reset);
   reset();
 }
 
-({ descent: descentPage, backprop: backpropPage, perceptron: perceptronPage })[document.body.dataset.demo]();
+// --- Hopfield recall --------------------------------------------------------------------------------
+function drawBitmap(canvas, bits, shape) {
+  const ctx = canvas.getContext("2d"), [h, w] = shape, cw = canvas.width / w, ch = canvas.height / h;
+  bits.forEach((b, k) => {
+    ctx.fillStyle = b > 0 ? "#183d5d" : "#fff";
+    ctx.fillRect((k % w) * cw, Math.floor(k / w) * ch, cw, ch);
+  });
+}
+
+function hopfieldPage() {
+  let r = null;
+  const play = player(() => (r ? r.frames.length : 0), (k) => show(k), 60);
+  const read = () => ({ store: $("store").value, recall: $("recall").value, noise: Number($("noise").value) / 100,
+    mode: $("mode").value, seed: Number($("seed").value) });
+  async function run() {
+    try {
+      r = await post("/api/hopfield", read());
+      say(r.notes.join(" "));
+      const box = $("stored");
+      box.innerHTML = "";
+      r.stored.forEach((p, i) => {
+        const fig = document.createElement("figure"), c = document.createElement("canvas");
+        c.width = c.height = 60; drawBitmap(c, p, r.shape);
+        const cap = document.createElement("figcaption"); cap.textContent = r.names[i];
+        fig.append(c, cap); box.appendChild(fig);
+      });
+      drawBitmap($("noisy"), r.noisy, r.shape);
+      $("nframes").textContent = r.frames.length - 1;
+      play.restart();
+    } catch (e) { say(e.message); }
+  }
+  function show(k) {
+    $("frame").textContent = k;
+    drawBitmap($("state"), r.frames[k], r.shape);
+    const c = $("energy"), ctx = c.getContext("2d"), E = r.energies;
+    ctx.clearRect(0, 0, c.width, c.height);
+    const lo = Math.min(...E), hi = Math.max(...E), span = hi - lo || 1;
+    ctx.strokeStyle = "#000"; ctx.beginPath();
+    E.slice(0, k + 1).forEach((e, i) => {
+      const x = (i / Math.max(E.length - 1, 1)) * (c.width - 10) + 5, y = 5 + ((hi - e) / span) * (c.height - 10);
+      i ? ctx.lineTo(x, y) : ctx.moveTo(x, y);
+    });
+    ctx.stroke();
+    ctx.fillText(`E = ${num(E[k], 5)}`, 5, c.height - 5);
+    $("outcome").textContent = k === r.frames.length - 1
+      ? `${r.outcome}: ${r.wrong_bits} bit(s) differ after ${r.sweeps} ${read().mode === "async" ? "sweep" : "step"}(s)` : "";
+  }
+  $("noise").addEventListener("input", () => { $("noise_value").textContent = $("noise").value; });
+  for (const id of ["store", "recall", "noise", "mode", "seed"]) $(id).addEventListener("change", run);
+  $("run").addEventListener("click", run);
+  run();
+}
+
+// --- the self-organizing map ---------------------------------------------------------------------------
+function somPage() {
+  let r = null;
+  const play = player(() => (r ? r.frames.length : 0), (k) => show(k), 150);
+  const read = () => ({ dataset: $("dataset").value, rows: Number($("rows").value), cols: Number($("cols").value),
+    topology: $("topology").value, epochs: Number($("epochs").value), mode: $("mode").value, init: $("init").value,
+    seed: Number($("seed").value) });
+  async function run() {
+    try { r = await post("/api/som", read()); say(""); $("te").textContent = num(r.topographic_error, 3); play.restart(); }
+    catch (e) { say(e.message); }
+  }
+  function show(k) {
+    const c = $("plane"), ctx = c.getContext("2d");
+    ctx.clearRect(0, 0, c.width, c.height);
+    let span = 1;
+    for (const [a, b] of r.points) span = Math.max(span, Math.abs(a) * 1.1, Math.abs(b) * 1.1);
+    const X = (x) => ((x + span) / (2 * span)) * c.width, Y = (y) => ((span - y) / (2 * span)) * c.height;
+    ctx.fillStyle = "rgba(8,119,189,0.35)";
+    for (const [a, b] of r.points) { ctx.beginPath(); ctx.arc(X(a), Y(b), 2, 0, 2 * Math.PI); ctx.fill(); }
+    const W = r.frames[k];
+    ctx.strokeStyle = "#c33"; ctx.lineWidth = 1;
+    for (const [i, j] of r.edges) { ctx.beginPath(); ctx.moveTo(X(W[i][0]), Y(W[i][1])); ctx.lineTo(X(W[j][0]), Y(W[j][1])); ctx.stroke(); }
+    ctx.fillStyle = "#c33";
+    for (const w of W) { ctx.beginPath(); ctx.arc(X(w[0]), Y(w[1]), 3, 0, 2 * Math.PI); ctx.fill(); }
+    $("epoch").textContent = k;
+    $("qe").textContent = num(r.quantization_errors[k], 4);
+  }
+  for (const id of ["dataset", "rows", "cols", "topology", "epochs", "mode", "init", "seed"]) $(id).addEventListener("change", run);
+  $("run").addEventListener("click", run);
+  run();
+}
+
+({ descent: descentPage, backprop: backpropPage, perceptron: perceptronPage, hopfield: hopfieldPage, som: somPage })[document.body.dataset.demo]();
