@@ -114,6 +114,11 @@ def test_step_checks_its_epochs():
     for bad, kind in ((0, ValueError), (101, ValueError), ("2", TypeError)):
         with pytest.raises(kind, match="epochs"):
             s.step(bad)
+    # Online learning on 4,500 points: 100 epochs would be 450,000 updates in one request.
+    big = Session({"n_samples": 5000, "train_fraction": 0.9, "batch_size": 1})
+    with pytest.raises(ValueError, match="epochs=100 would make 450000 SGD updates"):
+        big.step(100)
+    assert big.step(1)["epoch"] == 1
 
 
 # --- the JSON API -------------------------------------------------------------------------------

@@ -57,6 +57,8 @@ DEFAULTS = {
 #: The plane that is drawn: [-DOMAIN, DOMAIN]², on GRID×GRID points (neurons: NEURON_GRID²).
 DOMAIN, GRID, NEURON_GRID = 6.0, 50, 24
 MAX_LAYERS, MAX_NEURONS, MAX_EPOCHS_PER_STEP = 6, 8, 100
+#: One request trains at most this many mini-batches (a few seconds), so no request can hold the server.
+MAX_UPDATES_PER_STEP = 50_000
 
 
 def _regression_plane(n, noise, rng):
@@ -189,6 +191,10 @@ class Session:
     def step(self, epochs=1):
         """Train ``epochs`` more passes over the training points (SGD, shuffled mini-batches)."""
         epochs = _integer(epochs, "epochs", 1, MAX_EPOCHS_PER_STEP)
+        updates = epochs * math.ceil(len(self.y_train) / self.config["batch_size"])
+        if updates > MAX_UPDATES_PER_STEP:
+            raise ValueError(f"epochs={epochs} would make {updates} SGD updates in one request (at most "
+                             f"{MAX_UPDATES_PER_STEP}); ask for fewer epochs at a time.")
         history = self.model.fit(self.features(self.X_train), self.y_train, batch_size=self.config["batch_size"],
                                  epochs=epochs, shuffle=True, verbose=0)
         if self.model.stop_training and self.model.stop_reason and "diverged" in self.model.stop_reason:
