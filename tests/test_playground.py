@@ -206,10 +206,11 @@ def _browser_page(errors):
     """A page in headless Chromium (skips without playwright or Chromium); page errors go to ``errors``."""
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
     executable = _chromium()
-    if executable is None:
-        pytest.skip("no Chromium on this machine (Debian: apt-get install chromium)")
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        try:  # the system's Chromium, else Playwright's own (after 'playwright install chromium')
+            browser = p.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        except sync_api.Error as exc:
+            pytest.skip(f"no Chromium to drive (Debian: apt-get install chromium): {str(exc).splitlines()[0]}")
         page = browser.new_page(viewport={"width": 1300, "height": 1000})
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
