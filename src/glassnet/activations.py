@@ -239,8 +239,10 @@ SOFTMAX_SAFE = 64.0
 
 
 class Softmax(Activation):
-    """Row-wise ``softmax(z)_i = e^{β z_i} / Σ_j e^{β z_j}`` (seed 000), shifted by
-    the row maximum so it never overflows. As β → ∞ it tends to :class:`Argmax`.
+    """Row-wise ``softmax(z)_i = e^{β z_i} / Σ_j e^{β z_j}`` (seed 000). When a
+    logit lies outside ±:data:`SOFTMAX_SAFE`, each row is shifted by its maximum
+    first, so it never overflows; inside that range the formula is computed as it
+    stands (equally accurate, and faster). As β → ∞ it tends to :class:`Argmax`.
 
     The Jacobian is ``β (diag(a) - a aᵀ)``, so ``dZ = β a ⊙ (dA - Σ_j dA_j a_j)``.
     """
