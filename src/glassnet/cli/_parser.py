@@ -71,10 +71,10 @@ def build_parser():
     parser = _Parser(
         prog=PROG,
         description="glassnet: neural networks you can see through. Train, inspect and explain networks, "
-                    "and run the lectures' demos from a terminal.",
+                    "and run the lectures' demos from a terminal or in the browser (glassnet playground).",
         epilog="Run 'glassnet COMMAND --help' for a command's options and examples.\n"
                "examples:\n  glassnet train\n  glassnet descend \"x**2\" --x0 2 --lr 1.05 --steps 12\n"
-               "  glassnet explain",
+               "  glassnet explain\n  glassnet playground",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"glassnet {__version__}")
