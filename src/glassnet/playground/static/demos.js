@@ -140,14 +140,16 @@ function backpropPage() {
     const [L1, L2] = t.layers;
     const pos = { x: [[70, 90], [70, 210]], h: [[320, 90], [320, 210]], o: [[570, 150]] };
     ctx.font = "12px system-ui";
-    const edge = (from, to, w, g, colour) => {
+    // at: where along the edge its labels go (crossing edges get different places).
+    const edge = (from, to, w, g, colour, at = 0.35) => {
       ctx.strokeStyle = colour; ctx.lineWidth = 1 + 3 * Math.min(1, Math.abs(w));
       ctx.beginPath(); ctx.moveTo(...from); ctx.lineTo(...to); ctx.stroke();
-      const mx = from[0] + 0.35 * (to[0] - from[0]), my = from[1] + 0.35 * (to[1] - from[1]);
+      const mx = from[0] + at * (to[0] - from[0]), my = from[1] + at * (to[1] - from[1]);
       ctx.fillStyle = "#000"; ctx.fillText(`w=${num(w, 4)}`, mx - 20, my - 4);
       ctx.fillStyle = RED; ctx.fillText(`∂J/∂w=${num(g, 3)}`, mx - 20, my + 10);
     };
-    for (let i = 0; i < 2; i++) for (let j = 0; j < 2; j++) edge(pos.x[i], pos.h[j], L1.params.W[i][j], L1.grads.W[i][j], BLUE);
+    const at = [[0.35, 0.3], [0.72, 0.35]];
+    for (let i = 0; i < 2; i++) for (let j = 0; j < 2; j++) edge(pos.x[i], pos.h[j], L1.params.W[i][j], L1.grads.W[i][j], BLUE, at[i][j]);
     for (let j = 0; j < 2; j++) edge(pos.h[j], pos.o[0], L2.params.W[j][0], L2.grads.W[j][0], BLUE);
     const nodeAt = (p, lines) => {
       ctx.lineWidth = 1; ctx.fillStyle = "#fff"; ctx.strokeStyle = "#333";
