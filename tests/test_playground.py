@@ -37,6 +37,15 @@ def test_bad_settings_are_named(settings, kind, words):
         check_config(settings)
 
 
+def test_seeds_fix_the_data_and_the_initial_weights_separately():
+    a, b = Session({"seed": 3}), Session({"seed": 3, "weights_seed": 1})
+    np.testing.assert_array_equal(a.X_train, b.X_train)  # same data and split
+    assert not np.array_equal(a.model.get_weights()[0], b.model.get_weights()[0])  # other initial weights
+    c = Session({"seed": 3})
+    np.testing.assert_array_equal(a.model.get_weights()[0], c.model.get_weights()[0])
+    assert not np.array_equal(a.X_train, Session({"seed": 4}).X_train)
+
+
 def test_defaults_are_the_playgrounds():
     c = check_config({})
     assert c == {**DEFAULTS, "noise": 0.0, "train_fraction": 0.5, "learning_rate": 0.03, "regularization_rate": 0.0}
@@ -261,6 +270,11 @@ def test_the_page_trains_and_draws_in_a_headless_browser(server):
             return seen.size;
         }""")
         assert colours > 20  # a drawn surface and points, not a blank canvas
+
+        # Reset: epoch 0 again, from other initial weights (so another starting loss).
+        page.click("#reset")
+        page.wait_for_function("Number(document.getElementById('epoch').textContent) === 0")
+        page.wait_for_function(f"document.getElementById('test_loss').textContent !== '{first_loss:.3f}'")
 
         # Switching a feature on starts a new session with it as an input.
         page.click(".feature[data-feature='x1x2']")

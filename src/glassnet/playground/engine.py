@@ -52,6 +52,7 @@ DEFAULTS = {
     "regularization_rate": 0.0,
     "batch_size": 10,
     "seed": 0,
+    "weights_seed": 0,
 }
 
 #: The plane that is drawn: [-DOMAIN, DOMAIN]², on GRID×GRID points (neurons: NEURON_GRID²).
@@ -133,7 +134,8 @@ def check_config(config):
     _choice(c["regularization"], "regularization", REGULARIZATIONS)
     c["regularization_rate"] = _number(c["regularization_rate"], "regularization_rate", 0.0, 10.0)
     c["batch_size"] = _integer(c["batch_size"], "batch_size", 1, 5000)
-    c["seed"] = _integer(c["seed"], "seed", 0, 2**32 - 1)
+    c["seed"] = _integer(c["seed"], "seed", 0, 2**32 - 1)  # the data and its split
+    c["weights_seed"] = _integer(c["weights_seed"], "weights_seed", 0, 2**32 - 1)  # the initial weights
     return c
 
 
@@ -166,7 +168,7 @@ class Session:
                             **({} if c["layers"] else {"input_dim": n_in})))
         # float64: a few hundred points train in microseconds either way, and the
         # page then shows the same numbers glassnet's float64 tests check.
-        self.model = Sequential(layers, seed=c["seed"], dtype="float64")
+        self.model = Sequential(layers, seed=c["weights_seed"], dtype="float64")
         self.model.compile(optimizer=SGD(c["learning_rate"]),
                            loss="binary_crossentropy" if classification else "mean_squared_error")
         self.model.build()

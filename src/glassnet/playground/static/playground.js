@@ -300,7 +300,7 @@ async function main() {
   $("problem").addEventListener("change", () => { settings.problem = $("problem").value; datasetButtons(); newSession(); });
   $("play").addEventListener("click", () => setPlaying(!playing));
   $("step").addEventListener("click", () => { setPlaying(false); step(); });
-  $("reset").addEventListener("click", newSession);
+  $("reset").addEventListener("click", () => { settings.weights_seed = (settings.weights_seed + 1) % 4294967296; newSession(); });
   $("regenerate").addEventListener("click", () => { settings.seed = (settings.seed + 1) % 4294967296; newSession(); });
   $("add-layer").addEventListener("click", () => {
     if (settings.layers.length < opts.max_layers) { settings.layers.push(2); newSession(); }
