@@ -217,7 +217,7 @@ def _browser_page(errors):
     executable = _chromium()
     with sync_api.sync_playwright() as p:
         try:  # the system's Chromium, else Playwright's own (after 'playwright install chromium')
-            browser = p.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+            browser = p.chromium.launch(executable_path=executable, args=["--no-sandbox", "--disable-dev-shm-usage"])
         except sync_api.Error as exc:
             pytest.skip(f"no Chromium to drive (Debian: apt-get install chromium): {str(exc).splitlines()[0]}")
         page = browser.new_page(viewport={"width": 1300, "height": 1000})
