@@ -26,11 +26,13 @@ from glassnet.playground.engine import GRID, NEURON_GRID
     ({"layers": [9]}, ValueError, "layers[i] must be between 1 and 8"),
     ({"layers": [2.5]}, TypeError, "layers[i] must be an integer"),
     ({"learning_rate": "fast"}, TypeError, "learning_rate must be a number"),
-    ({"learning_rate": float("nan")}, TypeError, "learning_rate must be a number"),
-    ({"noise": 0.9}, ValueError, "noise must be between 0.0 and 0.5"),
+    ({"learning_rate": float("nan")}, ValueError, "learning_rate must be finite"),
+    ({"noise": 0.9}, ValueError, "noise must be <= 0.5"),
+    ({"n_samples": 10}, ValueError, "n_samples must be between 20 and 5000"),
     ({"batch_size": True}, TypeError, "batch_size must be an integer"),
     ({"regularization": "l3"}, ValueError, "regularization must be one of"),
     ({"epochs": 3}, ValueError, "unknown setting 'epochs'"),
+    ([], TypeError, "the playground settings must be a JSON object"),
 ])
 def test_bad_settings_are_named(settings, kind, words):
     with pytest.raises(kind, match=__import__("re").escape(words)):
@@ -175,7 +177,7 @@ def test_a_session_trains_through_the_api(client):
 @pytest.mark.parametrize("payload, words", [
     ({"layers": [20]}, "layers[i] must be between 1 and 8"),
     ({"colour": "red"}, "unknown setting 'colour'"),
-    ([1, 2], "the settings must be a JSON object"),
+    ([1, 2], "the playground settings must be a JSON object"),
 ])
 def test_bad_settings_answer_400_with_the_reason(client, payload, words):
     response = client.post("/api/sessions", json=payload)

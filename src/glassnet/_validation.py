@@ -112,3 +112,21 @@ def check_number(value, name, low=None, high=None, low_open=False, high_open=Fal
         op = "<" if high_open else "<="
         raise ValueError(f"{name} must be {op} {high}. Received: {name}={value!r}")
     return value
+
+
+def check_int(value, name, low=None, high=None):
+    """Return ``value`` as int if it is an integer within ``[low, high]``; else raise."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer. Received: {name}={value!r}")
+    if (low is not None and value < low) or (high is not None and value > high):
+        span = f"between {low} and {high}" if low is not None and high is not None else \
+            (f">= {low}" if low is not None else f"<= {high}")
+        raise ValueError(f"{name} must be {span}. Received: {name}={value!r}")
+    return int(value)
+
+
+def check_choice(value, name, choices):
+    """Return ``value`` if it is one of ``choices``; else a ValueError listing them."""
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}. Received: {name}={value!r}")
+    return value

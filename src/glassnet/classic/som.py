@@ -16,7 +16,7 @@ over the neurons.
 import numpy as np
 
 from .._estimator import BaseEstimator, TransformerMixin, check_is_fitted, check_X
-from .._validation import check_array, check_number, check_positive_int
+from .._validation import check_array, check_choice, check_number, check_positive_int
 from ..backend import make_rng
 
 __all__ = ["SOM"]
@@ -136,8 +136,7 @@ class SOM(TransformerMixin, BaseEstimator):
             ("schedule", self.schedule, _SCHEDULES),
             ("mode", self.mode, ("online", "batch")),
         ]:
-            if value not in valid:
-                raise ValueError(f"{name} must be one of {', '.join(valid)}. Received: {name}={value!r}")
+            check_choice(value, name, valid)
         if isinstance(self.init, str) and self.init not in ("pca", "random"):
             raise ValueError(
                 f"init must be 'pca', 'random' or an array of shape (rows·cols, n_features). "

@@ -12,7 +12,8 @@ library's own code: :func:`glassnet.descent.gradient_descent` with
 
 import numpy as np
 
-from .engine import _choice, _integer, _number, _rounded
+from .._validation import check_choice, check_int, check_number
+from .engine import _rounded, complete_settings
 
 DESCENT_OPTIMIZERS = ("gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
 
@@ -27,15 +28,6 @@ BACKPROP_DEFAULTS = {
 BACKPROP_SHAPES = {"W1": (2, 2), "b1": (2,), "W2": (2, 1), "b2": (1,)}
 
 PERCEPTRON_SETS = ("and", "or", "xor", "plane")
-
-
-def _settings(config, defaults, what):
-    if not isinstance(config, dict):
-        raise TypeError(f"the {what} settings must be a JSON object. Received: {type(config).__name__}")
-    unknown = sorted(set(config) - set(defaults))
-    if unknown:
-        raise ValueError(f"unknown setting {unknown[0]!r}; the {what} settings are {', '.join(defaults)}.")
-    return {**defaults, **config}
 
 
 def _vector(value, name, shape):
@@ -62,17 +54,17 @@ def descend(config=None):
     from ..descent import gradient_descent
     from ..expr import parse
 
-    c = _settings(config or {}, DESCENT_DEFAULTS, "gradient-descent")
+    c = complete_settings(config, DESCENT_DEFAULTS, "gradient-descent")
     if not isinstance(c["function"], str):
         raise TypeError(f"function must be text such as 'x**2'. Received: {c['function']!r}")
     f = parse(c["function"])
     if f.n_inputs != 1:
         raise ValueError(f"the page draws functions of one variable x; f({', '.join(f.variables)}) has {f.n_inputs}. "
                          "Use 'glassnet descend' for more.")
-    x0 = _number(c["x0"], "x0", -1e6, 1e6)
-    eta = _number(c["learning_rate"], "learning_rate", 1e-9, 1e3)
-    steps = _integer(c["steps"], "steps", 1, 200)
-    optimizer = _choice(c["optimizer"], "optimizer", DESCENT_OPTIMIZERS)
+    x0 = check_number(c["x0"], "x0", low=-1e6, high=1e6)
+    eta = check_number(c["learning_rate"], "learning_rate", low=1e-9, high=1e3)
+    steps = check_int(c["steps"], "steps", 1, 200)
+    optimizer = check_choice(c["optimizer"], "optimizer", DESCENT_OPTIMIZERS)
     result = gradient_descent(f, x0, eta, steps=steps, grad=f.gradient, optimizer=optimizer)
     xs = result.x[np.isfinite(result.x)]
     # The curve spans the path, but no more than 10× the start's distance from 0 (a diverging path runs off).
@@ -105,11 +97,11 @@ def backprop(config=None):
     from ..optimizers import SGD
     from ..trace import trace
 
-    c = _settings(config or {}, BACKPROP_DEFAULTS, "backpropagation")
+    c = complete_settings(config, BACKPROP_DEFAULTS, "backpropagation")
     x = _vector(c["x"], "x", (2,))
     y = _vector(c["y"], "y", ())
-    eta = _number(c["learning_rate"], "learning_rate", 1e-9, 1e3)
-    activation = _choice(c["activation"], "activation", ("sigmoid", "tanh", "relu", "linear"))
+    eta = check_number(c["learning_rate"], "learning_rate", low=1e-9, high=1e3)
+    activation = check_choice(c["activation"], "activation", ("sigmoid", "tanh", "relu", "linear"))
     weights = c["weights"]
     if not isinstance(weights, dict) or set(weights) != set(BACKPROP_SHAPES):
         raise ValueError(f"weights must be an object with {', '.join(BACKPROP_SHAPES)}. Received: {weights!r}")
@@ -144,12 +136,12 @@ def perceptron(config=None):
     from ..classic import perceptron_rule
     from ..datasets import logic_gate, make_plane_separation
 
-    c = _settings(config or {}, PERCEPTRON_DEFAULTS, "perceptron")
-    dataset = _choice(c["dataset"], "dataset", PERCEPTRON_SETS)
-    n = _integer(c["n_samples"], "n_samples", 4, 200)
-    seed = _integer(c["seed"], "seed", 0, 2**32 - 1)
-    eta = _number(c["learning_rate"], "learning_rate", 1e-6, 10.0)
-    epochs = _integer(c["epochs"], "epochs", 1, 50)
+    c = complete_settings(config, PERCEPTRON_DEFAULTS, "perceptron")
+    dataset = check_choice(c["dataset"], "dataset", PERCEPTRON_SETS)
+    n = check_int(c["n_samples"], "n_samples", 4, 200)
+    seed = check_int(c["seed"], "seed", 0, 2**32 - 1)
+    eta = check_number(c["learning_rate"], "learning_rate", low=1e-6, high=10.0)
+    epochs = check_int(c["epochs"], "epochs", 1, 50)
     if dataset == "plane":
         X, t = make_plane_separation(n, seed=seed, weights=(1.0, 2.0), bias=0.5, encoding="bipolar", dtype=np.float64)
     else:
@@ -189,7 +181,7 @@ def hopfield(config=None):
 
     from ..classic import Hopfield, flip_bits, load_bitmaps
 
-    c = _settings(config or {}, HOPFIELD_DEFAULTS, "Hopfield")
+    c = complete_settings(config, HOPFIELD_DEFAULTS, "Hopfield")
     if not isinstance(c["store"], str) or not 1 <= len(c["store"].replace(" ", "")) <= 26:
         raise ValueError(f"store must be 1 to 26 bitmap names such as 'HTXO'. Received: {c['store']!r}")
     names = list(dict.fromkeys(c["store"].replace(" ", "").upper()))
@@ -197,9 +189,9 @@ def hopfield(config=None):
     recall = c["recall"].upper() if isinstance(c["recall"], str) else c["recall"]
     if recall not in names:
         raise ValueError(f"recall must be one of the stored patterns {''.join(names)}. Received: recall={c['recall']!r}")
-    noise = _number(c["noise"], "noise", 0.0, 0.5)
-    mode = _choice(c["mode"], "mode", ("async", "sync"))
-    seed = _integer(c["seed"], "seed", 0, 2**32 - 1)
+    noise = check_number(c["noise"], "noise", low=0.0, high=0.5)
+    mode = check_choice(c["mode"], "mode", ("async", "sync"))
+    seed = check_int(c["seed"], "seed", 0, 2**32 - 1)
     patterns = images.reshape(len(images), -1)
     net = Hopfield(max_iter=30, random_state=seed)
     with warnings.catch_warnings(record=True) as caught:
@@ -248,15 +240,15 @@ def som(config=None):
     from ..classic import SOM
     from ..datasets import PLAYGROUND
 
-    c = _settings(config or {}, SOM_DEFAULTS, "SOM")
-    dataset = _choice(c["dataset"], "dataset", SOM_SETS)
-    n = _integer(c["n_samples"], "n_samples", 10, 2000)
-    rows, cols = _integer(c["rows"], "rows", 2, 20), _integer(c["cols"], "cols", 2, 20)
-    topology = _choice(c["topology"], "topology", ("rectangular", "hexagonal"))
-    epochs = _integer(c["epochs"], "epochs", 1, 100)
-    mode = _choice(c["mode"], "mode", ("online", "batch"))
-    init = _choice(c["init"], "init", ("random", "pca"))
-    seed = _integer(c["seed"], "seed", 0, 2**32 - 1)
+    c = complete_settings(config, SOM_DEFAULTS, "SOM")
+    dataset = check_choice(c["dataset"], "dataset", SOM_SETS)
+    n = check_int(c["n_samples"], "n_samples", 10, 2000)
+    rows, cols = check_int(c["rows"], "rows", 2, 20), check_int(c["cols"], "cols", 2, 20)
+    topology = check_choice(c["topology"], "topology", ("rectangular", "hexagonal"))
+    epochs = check_int(c["epochs"], "epochs", 1, 100)
+    mode = check_choice(c["mode"], "mode", ("online", "batch"))
+    init = check_choice(c["init"], "init", ("random", "pca"))
+    seed = check_int(c["seed"], "seed", 0, 2**32 - 1)
     if dataset == "square":
         X = np.random.default_rng(seed).uniform(-5, 5, (n, 2))
     else:

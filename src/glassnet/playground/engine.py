@@ -16,6 +16,7 @@ import math
 import numpy as np
 
 from .. import regularizers
+from .._validation import check_choice, check_int, check_number
 from ..datasets import PLAYGROUND
 from ..layers import Dense
 from ..models import Sequential
@@ -79,27 +80,16 @@ def _regression_gaussians(n, noise, rng):
     return X, y
 
 
-def _choice(value, name, allowed):
-    if value not in allowed:
-        shown = ", ".join(repr(a) for a in allowed)
-        raise ValueError(f"{name} must be one of {shown}. Received: {name}={value!r}")
-    return value
-
-
-def _number(value, name, low, high):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise TypeError(f"{name} must be a number. Received: {name}={value!r}")
-    if not low <= value <= high:
-        raise ValueError(f"{name} must be between {low} and {high}. Received: {name}={value!r}")
-    return float(value)
-
-
-def _integer(value, name, low, high):
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an integer. Received: {name}={value!r}")
-    if not low <= value <= high:
-        raise ValueError(f"{name} must be between {low} and {high}. Received: {name}={value!r}")
-    return value
+def complete_settings(config, defaults, what):
+    """``defaults`` updated with ``config`` (None: the defaults), a dict whose keys must all be in ``defaults``."""
+    if config is None:
+        config = {}
+    if not isinstance(config, dict):
+        raise TypeError(f"the {what} settings must be a JSON object. Received: {type(config).__name__}")
+    unknown = sorted(set(config) - set(defaults))
+    if unknown:
+        raise ValueError(f"unknown setting {unknown[0]!r}; the {what} settings are {', '.join(defaults)}.")
+    return {**defaults, **config}
 
 
 def check_config(config):
@@ -108,34 +98,29 @@ def check_config(config):
     Raises ``ValueError``/``TypeError`` naming the setting for anything the
     page could not have sent (unknown keys included).
     """
-    if not isinstance(config, dict):
-        raise TypeError(f"the settings must be a JSON object. Received: {type(config).__name__}")
-    unknown = sorted(set(config) - set(DEFAULTS))
-    if unknown:
-        raise ValueError(f"unknown setting {unknown[0]!r}; the settings are {', '.join(DEFAULTS)}.")
-    c = {**DEFAULTS, **config}
-    _choice(c["problem"], "problem", ("classification", "regression"))
-    _choice(c["dataset"], "dataset", CLASSIFICATION_SETS if c["problem"] == "classification" else REGRESSION_SETS)
-    c["noise"] = _number(c["noise"], "noise", 0.0, 0.5)
-    c["train_fraction"] = _number(c["train_fraction"], "train_fraction", 0.1, 0.9)
-    c["n_samples"] = _integer(c["n_samples"], "n_samples", 20, 5000)
+    c = complete_settings(config, DEFAULTS, "playground")
+    check_choice(c["problem"], "problem", ("classification", "regression"))
+    check_choice(c["dataset"], "dataset", CLASSIFICATION_SETS if c["problem"] == "classification" else REGRESSION_SETS)
+    c["noise"] = check_number(c["noise"], "noise", low=0.0, high=0.5)
+    c["train_fraction"] = check_number(c["train_fraction"], "train_fraction", low=0.1, high=0.9)
+    c["n_samples"] = check_int(c["n_samples"], "n_samples", 20, 5000)
     features = c["features"]
     if not isinstance(features, list) or not features:
         raise ValueError(f"features must be a non-empty list of {', '.join(FEATURES)}. Received: {features!r}")
     for f in features:
-        _choice(f, "features", tuple(FEATURES))
+        check_choice(f, "features", tuple(FEATURES))
     c["features"] = [f for f in FEATURES if f in features]  # the page's order, no repeats
     layers = c["layers"]
     if not isinstance(layers, list) or len(layers) > MAX_LAYERS:
         raise ValueError(f"layers must be a list of at most {MAX_LAYERS} hidden-layer sizes. Received: {layers!r}")
-    c["layers"] = [_integer(n, "layers[i]", 1, MAX_NEURONS) for n in layers]
-    _choice(c["activation"], "activation", ACTIVATIONS)
-    c["learning_rate"] = _number(c["learning_rate"], "learning_rate", 1e-6, 10.0)
-    _choice(c["regularization"], "regularization", REGULARIZATIONS)
-    c["regularization_rate"] = _number(c["regularization_rate"], "regularization_rate", 0.0, 10.0)
-    c["batch_size"] = _integer(c["batch_size"], "batch_size", 1, 5000)
-    c["seed"] = _integer(c["seed"], "seed", 0, 2**32 - 1)  # the data and its split
-    c["weights_seed"] = _integer(c["weights_seed"], "weights_seed", 0, 2**32 - 1)  # the initial weights
+    c["layers"] = [check_int(n, "layers[i]", 1, MAX_NEURONS) for n in layers]
+    check_choice(c["activation"], "activation", ACTIVATIONS)
+    c["learning_rate"] = check_number(c["learning_rate"], "learning_rate", low=1e-6, high=10.0)
+    check_choice(c["regularization"], "regularization", REGULARIZATIONS)
+    c["regularization_rate"] = check_number(c["regularization_rate"], "regularization_rate", low=0.0, high=10.0)
+    c["batch_size"] = check_int(c["batch_size"], "batch_size", 1, 5000)
+    c["seed"] = check_int(c["seed"], "seed", 0, 2**32 - 1)  # the data and its split
+    c["weights_seed"] = check_int(c["weights_seed"], "weights_seed", 0, 2**32 - 1)  # the initial weights
     return c
 
 
@@ -143,7 +128,7 @@ class Session:
     """One playground experiment: data, network, and its training so far."""
 
     def __init__(self, config=None):
-        self.config = c = check_config(config or {})
+        self.config = c = check_config(config)
         rng = np.random.default_rng(c["seed"])
         if c["problem"] == "classification":
             X, y = PLAYGROUND[c["dataset"]](n_samples=c["n_samples"], noise=c["noise"], seed=c["seed"])
@@ -192,7 +177,7 @@ class Session:
 
     def step(self, epochs=1):
         """Train ``epochs`` more passes over the training points (SGD, shuffled mini-batches)."""
-        epochs = _integer(epochs, "epochs", 1, MAX_EPOCHS_PER_STEP)
+        epochs = check_int(epochs, "epochs", 1, MAX_EPOCHS_PER_STEP)
         updates = epochs * math.ceil(len(self.y_train) / self.config["batch_size"])
         if updates > MAX_UPDATES_PER_STEP:
             raise ValueError(f"epochs={epochs} would make {updates} SGD updates in one request (at most "

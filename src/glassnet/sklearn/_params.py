@@ -5,7 +5,7 @@ import numbers
 import numpy as np
 
 from .. import activations, optimizers
-from .._validation import check_array, check_number, check_positive_int
+from .._validation import check_array, check_choice, check_number, check_positive_int
 from ..backend import standardize_dtype
 
 _SOLVERS = ("lbfgs", "sgd", "adam")
@@ -16,12 +16,6 @@ def _check_bool(value, name):
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be True or False. Received: {name}={value!r}")
     return bool(value)
-
-
-def _check_choice(value, name, choices):
-    if value not in choices:
-        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}. Received: {name}={value!r}")
-    return value
 
 
 def _hidden_sizes(hidden_layer_sizes):
@@ -59,11 +53,11 @@ def _check_hyperparameters(est):
     """Validate every hyperparameter of ``est``; return the hidden layer sizes."""
     hidden = _hidden_sizes(est.hidden_layer_sizes)
     _hidden_activations(est.activation, len(hidden))
-    _check_choice(est.solver, "solver", _SOLVERS)
+    check_choice(est.solver, "solver", _SOLVERS)
     check_number(est.alpha, "alpha", low=0)
     if est.batch_size != "auto":
         check_positive_int(est.batch_size, "batch_size")
-    _check_choice(est.learning_rate, "learning_rate", _SCHEDULES)
+    check_choice(est.learning_rate, "learning_rate", _SCHEDULES)
     check_number(est.learning_rate_init, "learning_rate_init", low=0, low_open=True)
     check_number(est.power_t, "power_t", low=0)
     check_positive_int(est.max_iter, "max_iter")

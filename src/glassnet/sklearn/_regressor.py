@@ -7,7 +7,7 @@ from sklearn.utils.validation import column_or_1d, validate_data
 
 from .._estimator import RegressorMixin
 from ._base import _BaseMLP
-from ._params import _check_choice
+from .._validation import check_choice
 
 
 class MLPRegressor(RegressorMixin, _BaseMLP):
@@ -76,7 +76,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
                 "loss='poisson' is not supported yet: glassnet has no exponential output activation "
                 "and Poisson loss. Use loss='squared_error'."
             )
-        _check_choice(self.loss, "loss", ("squared_error",))
+        check_choice(self.loss, "loss", ("squared_error",))
         return super()._check_hyperparameters()
 
     def _output_activation(self):
