@@ -69,6 +69,10 @@ def test_recovers_three_10x10_patterns_from_10_percent_noise():
         assert recalled.shape == (3, 10, 10)
         np.testing.assert_array_equal(recalled, P)
     assert net.classify(recalled[0]) == "stored" and net.stored_index(recalled[2]) == 2
+    names = ["H", "T", "X"]
+    assert net.outcome(recalled[0], names, "H") == "recalled 'H' correctly"
+    assert net.outcome(recalled[1], names, "H") == "recalled 'T' instead of 'H'"
+    assert net.outcome(-recalled[0], names, "H") == "ended in an inverse state"
 
 
 def test_async_energy_never_increases_at_any_update(rng):

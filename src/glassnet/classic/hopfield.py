@@ -225,6 +225,16 @@ class Hopfield:
         hits = np.flatnonzero((self.patterns_ == S[0]).all(axis=1))
         return int(hits[0]) if len(hits) else -1
 
+    def outcome(self, final, names, target):
+        """What a recall ended in, in words: ``"recalled 'H' correctly"``,
+        ``"recalled 'T' instead of 'H'"``, ``"ended in an inverse state"`` or
+        ``"ended in a spurious state"`` (the :meth:`classify` kinds). ``names`` name the stored patterns in order."""
+        index = self.stored_index(final)
+        if index < 0:
+            kind = self.classify(final)
+            return f"ended in {'an' if kind[0] in 'aeiou' else 'a'} {kind} state"
+        return f"recalled {names[index]!r}" + (" correctly" if names[index] == target else f" instead of {target!r}")
+
     # ---- recall --------------------------------------------------------------
     def recall(self, state, mode="async", max_iter=None, return_trace=False):
         """Let the network settle from ``state``.

@@ -89,12 +89,7 @@ def cmd_hopfield(args):
     for lines in zip(*blocks):
         print("   ".join(lines))
     energies = info.energies[:, 0]
-    index = net.stored_index(final)
-    kind = info.kinds[0]
-    if index >= 0:
-        outcome = f"recalled {names[index]!r}" + (" correctly" if names[index] == recall else f" instead of {recall!r}")
-    else:
-        outcome = f"ended in a {kind} state"
+    outcome = net.outcome(final, names, recall)
     wrong = int((final != clean).sum())
     print(f"Result: {outcome}; {wrong} bit(s) differ from {recall!r}; energy {energies[0]:.4g} → {energies[-1]:.4g} "
           f"in {info.n_sweeps} {'sweep' if args.mode == 'async' else 'step'}(s)")

@@ -202,11 +202,6 @@ def hopfield(config=None):
         final, info = net.recall(noisy, mode=mode, return_trace=True)
     states, energies = info.states[:, 0], info.energies[:, 0]
     keep = np.unique(np.linspace(0, len(states) - 1, min(len(states), MAX_FRAMES)).round().astype(int))
-    index = net.stored_index(final)
-    if index >= 0:
-        outcome = f"recalled {names[index]!r}" + (" correctly" if names[index] == recall else f" instead of {recall!r}")
-    else:
-        outcome = f"ended in a {info.kinds[0]} state"
     return {
         "shape": list(images.shape[1:]),
         "names": names,
@@ -216,7 +211,7 @@ def hopfield(config=None):
         "frame_updates": keep.tolist(),
         "energies": _rounded(energies[keep], 6),
         "final": final.astype(int).tolist(),
-        "outcome": outcome,
+        "outcome": net.outcome(final, names, recall),
         "wrong_bits": int((final != clean).sum()),
         "sweeps": int(info.n_sweeps),
         "notes": [str(w.message) for w in caught],
