@@ -395,7 +395,7 @@ def test_demo_pages_and_apis_are_served(client):
     for name in ("descent", "backprop", "perceptron", "hopfield", "som"):
         page = client.get(f"/{name}")
         assert page.status_code == 200 and f'data-demo="{name}"' in page.text
-    assert client.get("/static/demos.js").status_code == 200
+    assert client.get("/static/demos.js").status_code == 200 and client.get("/static/common.js").status_code == 200
     r = client.post("/api/descend", json={"learning_rate": 0.5})
     assert r.status_code == 200 and r.json()["verdict"] == "converges"  # one step to the minimum, then stays
     r = client.post("/api/descend", json={"function": "os.system('ls')"})
@@ -423,6 +423,8 @@ def test_demo_pages_work_in_a_headless_browser(server):
         page.click("#next")
         page.wait_for_function("document.getElementById('stepno').textContent === '2'")
         assert float(page.text_content("#loss")) < 0.274811083
+        page.click("#restart")  # back to the lecture's weights, which the server supplies
+        page.wait_for_function("document.getElementById('loss').textContent === '0.274811083'")
 
         page.goto(server + "perceptron")
         page.wait_for_function("document.getElementById('nsteps').textContent === '200'")

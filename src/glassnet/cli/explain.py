@@ -7,16 +7,8 @@ import numpy as np
 from ._common import CommandError, _floats, _load_model, _targets_for, model_task
 
 
-#: The lectures' 2-2-1 sigmoid example: x = (0.05, 0.10), t = 0.01, η = 0.5.
-EXPLAIN_WEIGHTS = (
-    [[0.15, 0.25], [0.20, 0.30]], [0.35, 0.35],
-    [[0.40], [0.45]], [0.60],
-)
-
-
 def cmd_explain(args):
-    from .. import optimizers
-    from ..trace import trace
+    from ..trace import WORKED_EXAMPLE, trace, worked_example_model
 
     if args.model:
         model = _load_model(args.model)
@@ -27,17 +19,9 @@ def cmd_explain(args):
         if args.lr is not None:
             model.optimizer.learning_rate = args.lr
     else:
-        from ..layers import Dense
-        from ..models import Sequential
-
-        model = Sequential([Dense(2, args.activation, input_dim=2), Dense(1, args.activation)],
-                           dtype="float64", name="2-2-1")
-        model.compile(optimizer=optimizers.SGD(learning_rate=0.5 if args.lr is None else args.lr),
-                      loss="squared_error")
-        model.build()
-        model.set_weights([np.array(w, dtype=np.float64) for w in EXPLAIN_WEIGHTS])
-    x = _floats(args.x if args.x is not None else "0.05,0.10", "--x")
-    y = _floats(args.y if args.y is not None else "0.01", "--y")
+        model = worked_example_model(args.activation, WORKED_EXAMPLE["learning_rate"] if args.lr is None else args.lr)
+    x = _floats(args.x, "--x") if args.x is not None else np.array(WORKED_EXAMPLE["x"])
+    y = _floats(args.y, "--y") if args.y is not None else np.array([WORKED_EXAMPLE["y"]])
     n_in = int(np.prod(model._input_shape))
     if x.size % n_in:
         raise CommandError(f"--x: the model takes {n_in} inputs per example; received {x.size} number(s).")

@@ -67,6 +67,7 @@ SHELL = """<!doctype html>
   <nav>{nav}</nav>
 </header>
 {body}
+<script src="/static/common.js"></script>
 <script src="/static/{script}"></script>
 </body>
 </html>

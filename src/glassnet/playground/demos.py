@@ -13,18 +13,13 @@ library's own code: :func:`glassnet.descent.gradient_descent` with
 import numpy as np
 
 from .._validation import check_choice, check_int, check_number
+from ..trace import WORKED_EXAMPLE, trace, worked_example_model
 from .engine import _rounded, complete_settings
 
 DESCENT_OPTIMIZERS = ("gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
 
-#: The lecture's worked example (seed 002; ``glassnet explain``): a 2-2-1 network, E = ½(t − y)², η = 0.5.
-BACKPROP_DEFAULTS = {
-    "x": [0.05, 0.10],
-    "y": 0.01,
-    "learning_rate": 0.5,
-    "activation": "sigmoid",
-    "weights": {"W1": [[0.15, 0.25], [0.20, 0.30]], "b1": [0.35, 0.35], "W2": [[0.40], [0.45]], "b2": [0.60]},
-}
+#: The lecture's worked example (:data:`glassnet.trace.WORKED_EXAMPLE`, as ``glassnet explain``).
+BACKPROP_DEFAULTS = {**WORKED_EXAMPLE, "activation": "sigmoid"}
 BACKPROP_SHAPES = {"W1": (2, 2), "b1": (2,), "W2": (2, 1), "b2": (1,)}
 
 PERCEPTRON_SETS = ("and", "or", "xor", "plane")
@@ -92,11 +87,6 @@ def backprop(config=None):
     page shows every a, z, δ, ∂J/∂W and ΔW, and can take the next step from
     ``next_weights``.
     """
-    from ..layers import Dense
-    from ..models import Sequential
-    from ..optimizers import SGD
-    from ..trace import trace
-
     c = complete_settings(config, BACKPROP_DEFAULTS, "backpropagation")
     x = _vector(c["x"], "x", (2,))
     y = _vector(c["y"], "y", ())
@@ -106,10 +96,7 @@ def backprop(config=None):
     if not isinstance(weights, dict) or set(weights) != set(BACKPROP_SHAPES):
         raise ValueError(f"weights must be an object with {', '.join(BACKPROP_SHAPES)}. Received: {weights!r}")
     arrays = [_vector(weights[k], f"weights.{k}", shape) for k, shape in BACKPROP_SHAPES.items()]
-    model = Sequential([Dense(2, activation, input_dim=2), Dense(1, activation)], dtype="float64", name="2-2-1")
-    model.compile(optimizer=SGD(learning_rate=eta), loss="squared_error")
-    model.build()
-    model.set_weights(arrays)
+    model = worked_example_model(activation, eta, arrays)
     step = trace(model, x[None, :], y.reshape(1, 1), apply=True)
     after = model.get_weights()
     with np.errstate(all="ignore"):

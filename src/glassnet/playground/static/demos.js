@@ -1,18 +1,9 @@
-// glassnet's lecture demos: gradient descent, one backpropagation step, the perceptron rule.
+// glassnet's lecture demos: gradient descent, one backpropagation step, the perceptron rule, Hopfield, SOM.
 // Each page sends its settings to /api/<demo> and draws what glassnet computed.
 "use strict";
 
-const $ = (id) => document.getElementById(id);
 const ORANGE = "rgb(245,147,34)", BLUE = "rgb(8,119,189)", RED = "rgb(200,40,40)";
 
-async function post(path, body) {
-  const response = await fetch(path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
-  const data = await response.json();
-  if (!response.ok) throw new Error(data.error || response.statusText);
-  return data;
-}
-
-function say(text) { $("message").textContent = text || ""; }
 function num(v, digits = 6) { return v === null || v === undefined ? "—" : Number(v).toPrecision(digits).replace(/\.?0+(e|$)/, "$1"); }
 function cell(v) { return Array.isArray(v) ? "[" + v.map(cell).join(", ") + "]" : num(v); }
 
@@ -51,7 +42,7 @@ function descentPage() {
   });
   async function run() {
     try {
-      const r = await post("/api/descend", read());
+      const r = await api("POST", "/api/descend", read());
       say("");
       $("verdict").textContent = `${r.verdict} (η = ${r.learning_rate})`;
       table($("table"), ["step", "x", "f(x)", "f'(x)", "η·f'(x)", "x − η·f'(x)"], r.rows.map((row, k) => [String(k + 1), ...row]));
@@ -96,15 +87,14 @@ function descentPage() {
 
 // --- one step of backpropagation -----------------------------------------------------------------
 function backpropPage() {
-  const lecture = { W1: [[0.15, 0.25], [0.20, 0.30]], b1: [0.35, 0.35], W2: [[0.40], [0.45]], b2: [0.60] };
-  let weights = JSON.parse(JSON.stringify(lecture)), step = 1, last = null;
+  let weights = null, step = 1, last = null;  // null: the server's worked-example weights
   const read = () => ({
     x: $("x").value.split(/[ ,;]+/).filter((s) => s).map(Number), y: Number($("y").value),
-    learning_rate: Number($("learning_rate").value), activation: $("activation").value, weights,
+    learning_rate: Number($("learning_rate").value), activation: $("activation").value, ...(weights ? { weights } : {}),
   });
   async function run() {
     try {
-      last = await post("/api/backprop", read());
+      last = await api("POST", "/api/backprop", read());
       say("");
       const t = last.trace;
       $("stepno").textContent = step;
@@ -167,8 +157,9 @@ function backpropPage() {
     if (!last) return;
     weights = last.next_weights; step += 1; run();
   });
-  $("restart").addEventListener("click", () => { weights = JSON.parse(JSON.stringify(lecture)); step = 1; run(); });
-  for (const id of ["x", "y", "learning_rate", "activation"]) $(id).addEventListener("change", () => { step = 1; weights = JSON.parse(JSON.stringify(lecture)); run(); });
+  const restart = () => { weights = null; step = 1; run(); };
+  $("restart").addEventListener("click", restart);
+  for (const id of ["x", "y", "learning_rate", "activation"]) $(id).addEventListener("change", restart);
   run();
 }
 
@@ -182,7 +173,7 @@ function perceptronPage() {
   });
   async function reset() {
     try {
-      r = await post("/api/perceptron", read());
+      r = await api("POST", "/api/perceptron", read());
       say(r.separable ? "" : "XOR is not linearly separable: the line never stops moving.");
       $("nsteps").textContent = r.steps.length - 1;
       $("mistakes").textContent = r.mistakes_per_epoch.slice(1).join(", ");
@@ -253,7 +244,7 @@ function hopfieldPage() {
     mode: $("mode").value, seed: Number($("seed").value) });
   async function run() {
     try {
-      r = await post("/api/hopfield", read());
+      r = await api("POST", "/api/hopfield", read());
       say(r.notes.join(" "));
       const box = $("stored");
       box.innerHTML = "";
@@ -298,7 +289,7 @@ function somPage() {
     topology: $("topology").value, epochs: Number($("epochs").value), mode: $("mode").value, init: $("init").value,
     seed: Number($("seed").value) });
   async function run() {
-    try { r = await post("/api/som", read()); say(""); $("te").textContent = num(r.topographic_error, 3); play.restart(); }
+    try { r = await api("POST", "/api/som", read()); say(""); $("te").textContent = num(r.topographic_error, 3); play.restart(); }
     catch (e) { say(e.message); }
   }
   function show(k) {

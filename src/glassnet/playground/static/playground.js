@@ -1,23 +1,12 @@
 // glassnet playground: draws what the server's glassnet session computes.
-// Every change of a setting starts a new session (new data and weights, as on
-// playground.tensorflow.org); Play asks for one epoch at a time and redraws.
+// Every change of a setting starts a new session at epoch 0 (Reset draws new initial
+// weights, Regenerate new data, as on playground.tensorflow.org); Play asks for one
+// epoch at a time and redraws.
 "use strict";
 
-const $ = (id) => document.getElementById(id);
 const ORANGE = [245, 147, 34], WHITE = [255, 255, 255], BLUE = [8, 119, 189];
 let opts = null, settings = null, session = null, points = null, state = null;
 let playing = false, busy = false, generation = 0;
-
-async function api(method, path, body) {
-  const init = { method, headers: { "Content-Type": "application/json" } };
-  if (body !== undefined) init.body = JSON.stringify(body);
-  const response = await fetch(path, init);
-  const data = await response.json();
-  if (!response.ok) throw new Error(data.error || response.statusText);
-  return data;
-}
-
-function say(text) { $("message").textContent = text || ""; }
 
 // t in [-1, 1] -> orange ... white ... blue
 function colour(t) {
