@@ -120,6 +120,13 @@ def test_divergence_is_reported_and_the_state_stays_valid_json():
     assert all(np.isfinite(w).all() for w in s.model.get_weights())
 
 
+def test_state_numbers_are_json_with_none_for_nan_and_inf():
+    from glassnet.playground.engine import _rounded
+
+    assert _rounded([[1.23456, np.nan], [np.inf, -2.0]]) == [[1.2346, None], [None, -2.0]]
+    assert _rounded(3.14159) == 3.1416 and _rounded(-np.inf) is None and _rounded([]) == []
+
+
 def test_step_checks_its_epochs():
     s = Session()
     for bad, kind in ((0, ValueError), (101, ValueError), ("2", TypeError)):

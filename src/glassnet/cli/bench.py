@@ -65,29 +65,21 @@ def blas_description():
                      f"{p.get('num_threads')} thread{'' if p.get('num_threads') == 1 else 's'})" for p in blas)
 
 
-def _build(cfg, n_in, n_out, output, seed):
-    from ..layers import Dense, Dropout
-    from ..models import Sequential
+def _build(cfg, n_in, n_out, output, seed, loss):
+    """The configuration's network (``glassnet train``'s builder), compiled with its optimizer."""
     from ..optimizers import SGD, Adam
+    from .train import build_model
 
-    layers = []
-    for i, units in enumerate(cfg["hidden"]):
-        layers.append(Dense(units, activation=cfg["activation"], **({"input_dim": n_in} if i == 0 else {})))
-        if cfg["dropout"]:
-            layers.append(Dropout(cfg["dropout"]))
-    layers.append(Dense(n_out, activation=output))
-    model = Sequential(layers, seed=seed)
-    optimizer = Adam(cfg["lr"]) if cfg["optimizer"] == "adam" else SGD(cfg["lr"])
-    return model, optimizer
+    model = build_model(n_in, n_out, cfg["hidden"], cfg["activation"], output, cfg["dropout"], "float32", seed)
+    model.compile(optimizer=Adam(cfg["lr"]) if cfg["optimizer"] == "adam" else SGD(cfg["lr"]), loss=loss)
+    return model
 
 
 def _run_xor(cfg, seed):
     from ..datasets import logic_gate
 
     X, y = logic_gate("xor")
-    model, optimizer = _build(cfg, 2, 1, "sigmoid", seed)
-    model.compile(optimizer=optimizer, loss="mean_squared_error")
-    model.build()
+    model = _build(cfg, 2, 1, "sigmoid", seed, "mean_squared_error")
     weights = model.get_weights()
     weights[0][...] = np.random.default_rng(seed).normal(0.75, 0.01, weights[0].shape)  # seed 001's start
     model.set_weights(weights)
@@ -102,8 +94,7 @@ def _run_mnist(cfg, data, epochs, seed):
     from ..preprocessing import to_categorical
 
     (x_train, y_train), (x_test, y_test) = data
-    model, optimizer = _build(cfg, x_train.shape[1], 10, "softmax", seed)
-    model.compile(optimizer=optimizer, loss="categorical_crossentropy")
+    model = _build(cfg, x_train.shape[1], 10, "softmax", seed, "categorical_crossentropy")
     clock = _EpochClock()
     start = time.perf_counter()
     model.fit(x_train, to_categorical(y_train, num_classes=10), batch_size=cfg["batch_size"], epochs=epochs,

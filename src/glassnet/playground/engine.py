@@ -235,16 +235,9 @@ class Session:
 def _rounded(a, decimals=4):
     """Nested lists of floats rounded to ``decimals``; NaN and inf become None (JSON has neither)."""
     a = np.asarray(a, dtype=np.float64)
-    out = np.round(a, decimals).tolist() if a.ndim else float(np.round(a, decimals))
-    if np.isfinite(a).all():
-        return out
-    flat_bad = ~np.isfinite(a)
-
-    def clean(x, bad):
-        if isinstance(x, list):
-            return [clean(v, b) for v, b in zip(x, bad)]
-        return None if bad else x
-    return clean(out, flat_bad.tolist())
+    out = np.asarray(np.round(a, decimals), dtype=object)
+    out[~np.isfinite(a)] = None
+    return out.tolist()
 
 
 def options():
