@@ -237,9 +237,7 @@ def som(config=None):
         X = PLAYGROUND[dataset](n_samples=n, seed=seed, dtype=np.float64)[0]
     m = SOM(grid=(rows, cols), topology=topology, epochs=epochs, mode=mode, init=init, random_state=seed)
     m.fit(X, record_weights=True)
-    C = m.coordinates_
-    d2 = ((C[:, None, :] - C[None, :, :]) ** 2).sum(axis=2)
-    i, j = np.nonzero(np.triu(np.isclose(d2, 1.0), k=1))  # neighbours on the grid are 1 apart
+    i, j = np.nonzero(np.triu(m.adjacency(), k=1))  # each pair of grid neighbours once
     return {
         "points": _rounded(X, 4),
         "edges": np.column_stack([i, j]).tolist(),
