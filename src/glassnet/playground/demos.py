@@ -136,10 +136,8 @@ def perceptron(config=None):
     history = perceptron_rule(X, t.astype(np.float64), activation="sign", learning_rate=eta, epochs=epochs,
                               mode="online", record_steps=True)
     W = history.steps  # (epochs·n + 1, 3): (w0, w1, w2) before each update, then the last
-    n_points = len(t)
-    samples = np.arange(len(W) - 1) % n_points
-    net = W[:-1, 0] + np.einsum("kd,kd->k", W[:-1, 1:], X[samples])
-    mistakes = np.where(net >= 0, 1.0, -1.0) != t[samples]
+    samples = np.arange(len(W) - 1) % len(t)  # online, in order: step k presents sample k mod n
+    mistakes = (W[1:] != W[:-1]).any(axis=1)  # Δw = η(t − f)x is nonzero exactly on a mistake (x0 = 1)
     return {
         "points": _rounded(np.column_stack([X, t]), 6),
         "steps": _rounded(W, 10),
