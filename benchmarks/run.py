@@ -43,12 +43,18 @@ WORKERS = HERE / "workers"
 sys.path.insert(0, str(WORKERS))
 from _common import CONFIGS, OPENBLAS_KERNEL_VARIABLES, THREAD_VARIABLES  # noqa: E402
 
-LIBRARIES = ("glassnet", "torch", "keras", "sklearn", "numpy")
+LIBRARIES = ("glassnet", "glassnet-jit", "torch", "keras", "sklearn", "numpy")
+#: glassnet as installed (NumPy only) and with jit_compile=True (numba), timed against the same peers
+OURS = ("glassnet", "glassnet-jit")
+#: the worker script and extra arguments of a library that is not simply <library>_worker.py
+WORKER = {"glassnet-jit": ("glassnet", ["--jit-compile"])}
+#: configurations a library does not run, and why (shown in the table)
+SKIPS = {("glassnet-jit", "M0"): "not run: numba's import alone takes longer than this 9-parameter fit"}
 #: Modules a library's worker needs (checked without importing them).
-REQUIRES = {"glassnet": ("numpy",), "torch": ("torch",), "keras": ("keras", "jax"),
+REQUIRES = {"glassnet": ("numpy",), "glassnet-jit": ("numpy", "numba"), "torch": ("torch",), "keras": ("keras", "jax"),
             "sklearn": ("sklearn",), "numpy": ("numpy",)}
-LABELS = {"glassnet": "glassnet", "torch": "PyTorch", "keras": "Keras (JAX)", "sklearn": "scikit-learn",
-          "numpy": "plain NumPy"}
+LABELS = {"glassnet": "glassnet", "glassnet-jit": "glassnet jit_compile", "torch": "PyTorch", "keras": "Keras (JAX)",
+          "sklearn": "scikit-learn", "numpy": "plain NumPy"}
 TARGET_ACCURACY = 0.98
 SKLEARN_M2 = HERE / "bench_sklearn_m2.py"
 
@@ -131,8 +137,9 @@ def installed(library):
 
 def run_worker(library, config, seed, epochs, variant, args):
     """One worker process; returns its result dict (``status`` ok, not installed, or failed)."""
-    command = [sys.executable, str(WORKERS / f"{library}_worker.py"), "--config", config, "--seed", str(seed),
-               "--threads", str(args.threads)]
+    script, extra = WORKER.get(library, (library, []))
+    command = [sys.executable, str(WORKERS / f"{script}_worker.py"), "--config", config, "--seed", str(seed),
+               "--threads", str(args.threads), *extra]
     if epochs is not None:
         command += ["--epochs", str(epochs)]
     if args.limit is not None:
@@ -165,6 +172,8 @@ def run_all(args, variants):
             epochs = None if config == "M0" else args.epochs
             for variant, _ in variants:
                 for lib in args.libs:
+                    if (lib, config) in SKIPS:
+                        continue
                     if not available[lib]:
                         result = {"library": lib, "config": config, "seed": seed, "status": "not installed"}
                     else:
@@ -263,22 +272,27 @@ def _speed(row):
 
 
 def markdown_table(table, variant, configs, libs):
-    header = ("| config | library | s/epoch | total s | acc@5 % | acc@last % | to 98% s | peak RSS MB "
-              "| glassnet/peer | notes |")
+    ours = [lib for lib in OURS if lib in libs]
+    header = ("| config | library | s/epoch | total s | acc@5 % | acc@last % | to 98% s | peak RSS MB | "
+              + " | ".join(f"{LABELS[o]}/peer" for o in ours) + " | notes |")
     lines = [header, "|---" * (header.count("|") - 1) + "|"]
     for config in configs:
-        ours = table.get((variant, config, "glassnet"))
         for lib in libs:
             row = table.get((variant, config, lib))
             if row is None:
+                if (lib, config) in SKIPS:
+                    lines.append(f"| {config} | {LABELS[lib]} | — |  |  |  |  |  | " + " | " * len(ours)
+                                 + f"{SKIPS[lib, config]} |")
                 continue
             if "status" in row:
-                lines.append(f"| {config} | {LABELS[lib]} | {row['status']} |  |  |  |  |  |  | "
-                             f"{(row.get('error') or '')[:80]} |")
+                lines.append(f"| {config} | {LABELS[lib]} | {row['status']} |  |  |  |  |  | " + " | " * len(ours)
+                             + f"{(row.get('error') or '')[:80]} |")
                 continue
-            ratio = ""
-            if lib != "glassnet" and ours and "status" not in ours and _speed(ours) and _speed(row):
-                ratio = f"{_speed(ours) / _speed(row):.3g}×"
+            ratios = []
+            for o in ours:
+                mine = table.get((variant, config, o))
+                ok = lib not in OURS and mine and "status" not in mine and _speed(mine) and _speed(row)
+                ratios.append(f"{_speed(mine) / _speed(row):.3g}×" if ok else "")
             to_target = ""
             if "to_target" in row and config == "M1":
                 to_target = (_fmt(row["to_target"], ".1f") if row["to_target"] is not None
@@ -288,7 +302,7 @@ def markdown_table(table, variant, configs, libs):
             lines.append(
                 f"| {config} | {LABELS[lib]} | {_fmt(row['per_epoch'], '.3f')} | {total:.2f} | "
                 f"{_fmt(row['acc5'] and 100 * row['acc5'], '.2f')} | {last} | {to_target} | "
-                f"{row['peak_rss_mb']:.0f} | {ratio} | {row['notes']} |")
+                f"{row['peak_rss_mb']:.0f} | " + " | ".join(ratios) + f" | {row['notes']} |")
     return "\n".join(lines)
 
 
@@ -296,21 +310,22 @@ def _check(value, ok):
     return "n/a (not measured)" if value is None else (f"{value} ✓" if ok else f"{value} ✗")
 
 
-def targets(table, variant, configs):
-    """Issue 3's 'What it must show' items 1-4 for the configurations that ran, checked against this pass."""
+def targets(table, variant, configs, ours="glassnet"):
+    """Issue 3's 'What it must show' items 1-4 for the configurations that ran, checked against this pass
+    for ``ours`` (glassnet as installed, or with jit_compile=True)."""
     def row(config, lib):
         r = table.get((variant, config, lib))
         return r if r and "status" not in r else None
 
     def ratio(config, peer, limit):
-        ours, theirs = row(config, "glassnet"), row(config, peer)
-        if not ours or not theirs:
+        mine, theirs = row(config, ours), row(config, peer)
+        if not mine or not theirs:
             return _check(None, False)
-        value = _speed(ours) / _speed(theirs)
+        value = _speed(mine) / _speed(theirs)
         return _check(f"{value:.3g}× (limit {limit}×)", value <= limit)
 
     lines = []
-    g1 = row("M1", "glassnet")
+    g1 = row("M1", ours)
     if "M1" in configs:
         lines.append(f"1. M1 s/epoch vs PyTorch: {ratio('M1', 'torch', 0.35)}; vs Keras: {ratio('M1', 'keras', 1.0)}")
     if g1:
@@ -328,20 +343,20 @@ def targets(table, variant, configs):
         lines.append(f"   training seconds to 98%: {reached}")
     if "M2" in configs:
         lines.append(f"2. M2 s/epoch vs PyTorch: {ratio('M2', 'torch', 0.35)}; vs Keras: {ratio('M2', 'keras', 0.5)}")
-    g2 = row("M2", "glassnet")
+    g2 = row("M2", ours)
     for peer in ("torch", "keras"):
         p2 = row("M2", peer)
         if g2 and p2:
             gap = 100 * (g2["acc_mean"] - p2["acc_mean"])
-            lines.append(f"   M2 accuracy glassnet − {LABELS[peer]}: "
+            lines.append(f"   M2 accuracy {LABELS[ours]} − {LABELS[peer]}: "
                          f"{_check(f'{gap:+.2f} points (not more than 0.3 below)', gap >= -0.3)}")
-    if "M0" in configs:
+    if "M0" in configs and (ours, "M0") not in SKIPS:
         lines.append(f"3. M0 whole fit vs Keras: {ratio('M0', 'keras', 0.05)}; vs PyTorch: {ratio('M0', 'torch', 0.2)}")
-    g0 = row("M0", "glassnet")
+    g0 = row("M0", ours)
     for peer in ("torch", "keras"):
         p0 = row("M0", peer)
         if g0 and p0:
-            lines.append(f"   M0 accuracy glassnet {100 * g0['acc_mean']:.0f}% vs {LABELS[peer]} "
+            lines.append(f"   M0 accuracy {LABELS[ours]} {100 * g0['acc_mean']:.0f}% vs {LABELS[peer]} "
                          f"{100 * p0['acc_mean']:.0f}%: {'✓' if g0['acc_mean'] >= p0['acc_mean'] else '✗'}")
     rss = g1 and g1["peak_rss_mb"]
     if "M1" in configs:
@@ -426,8 +441,10 @@ def write_report(path, args, variants, note, results, table, started, loads, skl
                                                   ("internal_api", "version", "architecture", "num_threads")
                                                   if k in blas)) if blas else "NumPy's BLAS: not recorded"
         out += [f"## OpenBLAS kernel variables {description}", "", blas_text, "",
-                markdown_table(table, variant, args.configs, args.libs), "",
-                "### Issue 3 targets (this pass)", "", targets(table, variant, args.configs), ""]
+                markdown_table(table, variant, args.configs, args.libs), ""]
+        for ours in OURS:
+            if ours in args.libs:
+                out += [f"### Issue 3 targets (this pass), {LABELS[ours]}", "", targets(table, variant, args.configs, ours), ""]
     if sklearn_m2:
         out += ["## glassnet.sklearn.MLPClassifier vs scikit-learn (M2, `benchmarks/bench_sklearn_m2.py`)", "",
                 "```", sklearn_m2.strip(), "```", ""]
@@ -478,7 +495,9 @@ def main(argv=None):
             print(f"NumPy's BLAS: {blas.get('internal_api')} {blas.get('version')}, "
                   f"kernel {blas.get('architecture')}, {blas.get('num_threads')} threads")
         print(markdown_table(table, variant, args.configs, args.libs))
-        print(targets(table, variant, args.configs))
+        for ours in OURS:
+            if ours in args.libs:
+                print(f"Issue 3 targets, {LABELS[ours]}:\n" + targets(table, variant, args.configs, ours))
     if note:
         print("\n" + note)
     if sklearn_m2:

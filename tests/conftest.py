@@ -30,3 +30,19 @@ def mnist_dir():
     if not (MNIST_DIR / "train-images-idx3-ubyte.gz").exists():
         pytest.skip(f"genuine MNIST files not found in {MNIST_DIR} (../shared is absent)")
     return MNIST_DIR
+
+
+@pytest.fixture
+def no_numba(monkeypatch):
+    """A Python in which ``import numba`` fails, as on a machine without the jit extra."""
+    import builtins
+
+    real_import = builtins.__import__
+
+    def blocked(name, *args, **kwargs):
+        if name == "numba" or name.startswith("numba."):
+            raise ImportError(f"No module named {name!r}")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", blocked)
+    monkeypatch.setattr(glassnet.kernels, "available", lambda: False)

@@ -1,6 +1,7 @@
 """The ``glassnet`` command line, run as a user runs it: ``python -m glassnet ...`` in a subprocess."""
 
 import contextlib
+import importlib.util
 import csv
 import io
 import json
@@ -508,3 +509,26 @@ def test_missing_optional_packages_fail_fast_with_the_install_hint(tmp_path, mon
     result = call("export", "model.gn", "--onnx", "m.onnx", cwd=work, monkeypatch=monkeypatch, capsys=capsys)
     assert_one_line_error(result)
     assert "pip install glassnet[onnx]" in result.stderr
+
+
+@pytest.mark.skipif(importlib.util.find_spec("numba") is None, reason="numba is not installed (pip install glassnet[jit])")
+def test_train_with_jit_compile_saves_the_same_model(tmp_path, monkeypatch, capsys):
+    results = {}
+    for flag in ([], ["--jit-compile"]):
+        out = f"m{len(flag)}.gn"
+        result = call("train", "xor", "--epochs", "30", "--seed", "1", "--out", out, *flag,
+                      cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+        assert result.returncode == 0, result.stderr
+        results[bool(flag)] = (result.stdout, load_model(tmp_path / out))
+    assert "jit-compiled optimizer step" in results[True][0]
+    assert "jit-compiled" not in results[False][0]
+    assert results[True][1].jit_compile and not results[False][1].jit_compile
+    for a, b in zip(results[True][1].get_weights(), results[False][1].get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_jit_compile_without_numba_is_a_one_line_error(tmp_path, monkeypatch, capsys, no_numba):
+    for command in (["train", "xor", "--epochs", "1"], ["bench", "M0"]):
+        result = call(*command, "--jit-compile", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+        assert_one_line_error(result)
+        assert 'pip install "glassnet[jit]"' in result.stderr

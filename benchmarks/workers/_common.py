@@ -89,6 +89,9 @@ def parse_args(library, argv=None):
                         help=f"folder with the MNIST IDX files (default {DEFAULT_DATA} when present, "
                         "else glassnet's search: $GLASSNET_DATA, the cache folder)")
     parser.add_argument("--threads", type=int, default=2, help="threads for the library (default 2)")
+    if library == "glassnet":
+        parser.add_argument("--jit-compile", action="store_true",
+                            help="compile with jit_compile=True (the optimizer step as a numba loop)")
     args = parser.parse_args(argv)
     if args.epochs is None:
         args.epochs = CONFIGS[args.config]["epochs"]

@@ -47,6 +47,8 @@ class Clock(Callback):
 def main():
     cfg = CONFIGS[args.config]
     if args.config == "M0":
+        if args.jit_compile:
+            raise SystemExit("--jit-compile is for M1 and M2: M0's 9 parameters gain nothing from a compiled step")
         X, y = xor_data()
         model, optimizer = build(cfg, 2, 1, "sigmoid", args.seed)
         model.compile(optimizer=optimizer, loss="mean_squared_error")
@@ -62,13 +64,18 @@ def main():
     data_rss = peak_rss_mb()
     Y_train = one_hot(y_train)
     model, optimizer = build(cfg, x_train.shape[1], 10, "softmax", args.seed)
-    model.compile(optimizer=optimizer, loss="categorical_crossentropy")
+    model.compile(optimizer=optimizer, loss="categorical_crossentropy", jit_compile=args.jit_compile)
     clock = EpochClock()
     t = time.perf_counter()
     model.fit(x_train, Y_train, batch_size=cfg["batch_size"], epochs=args.epochs, verbose=0, shuffle=True,
               callbacks=[Clock(clock, x_test, y_test)])
     fit_seconds = time.perf_counter() - t
-    report("glassnet", args, {"glassnet": glassnet_version()}, fit_seconds, clock=clock, data_rss_mb=data_rss)
+    library, versions = "glassnet", {"glassnet": glassnet_version()}
+    if args.jit_compile:
+        import numba
+
+        library, versions = "glassnet-jit", {**versions, "numba": numba.__version__}
+    report(library, args, versions, fit_seconds, clock=clock, data_rss_mb=data_rss)
 
 
 main()

@@ -15,11 +15,17 @@ parameters, gradient and state stay in the CPU cache while the rule's dozen
 array operations run over them, instead of streaming the whole vector from
 memory a dozen times (measured 1.8 ms -> 0.9 ms per Adam step on 670k
 parameters). The arithmetic is the same.
+
+With ``jit_compile`` (set by ``model.compile(..., jit_compile=True)``), SGD and
+Adam/AdamW run their rule as one compiled loop from :mod:`glassnet.kernels`
+instead (bit-for-bit the same result); the other rules, AMSGrad and float16
+keep the NumPy path.
 """
 
 import math
 
-from . import schedules as _schedules
+from . import kernels as _kernels
+from . import schedules  # also public, as keras.optimizers.schedules
 from ._registry import from_config, lookup, to_config
 from ._validation import check_number
 from .backend import get_namespace
@@ -40,8 +46,8 @@ class Optimizer:
 
     def __init__(self, learning_rate=0.001, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None):
         if isinstance(learning_rate, dict):
-            learning_rate = _schedules.deserialize(learning_rate)
-        if not isinstance(learning_rate, _schedules.LearningRateSchedule) and not callable(learning_rate):
+            learning_rate = schedules.deserialize(learning_rate)
+        if not isinstance(learning_rate, schedules.LearningRateSchedule) and not callable(learning_rate):
             check_number(learning_rate, "learning_rate", low=0)
         self._learning_rate = learning_rate
         self.weight_decay = None if weight_decay is None else check_number(weight_decay, "weight_decay", low=0)
@@ -57,13 +63,15 @@ class Optimizer:
         self.iterations = 0
         self.state = {}
         self.built = False
+        #: run the rule as a compiled loop where one exists (see glassnet.kernels)
+        self.jit_compile = False
 
     # -- learning rate ---------------------------------------------------
     @property
     def learning_rate(self):
         """The learning rate of the next step (a schedule is evaluated at ``iterations``)."""
         lr = self._learning_rate
-        if isinstance(lr, _schedules.LearningRateSchedule):
+        if isinstance(lr, schedules.LearningRateSchedule):
             return float(lr(self.iterations))
         if callable(lr):
             return float(lr())
@@ -71,7 +79,7 @@ class Optimizer:
 
     @learning_rate.setter
     def learning_rate(self, value):
-        if isinstance(self._learning_rate, _schedules.LearningRateSchedule):
+        if isinstance(self._learning_rate, schedules.LearningRateSchedule):
             raise TypeError(
                 "This optimizer was created with a LearningRateSchedule as its learning_rate, "
                 "so its learning rate cannot be set."
@@ -112,6 +120,9 @@ class Optimizer:
             w *= 1.0 - lr * self.weight_decay
         if self.iterations % FLUSH_EVERY == FLUSH_EVERY - 1:
             self._flush_tiny()
+        if self.jit_compile and w.dtype.name in _kernels.DTYPES and self.compiled_update(w, g, lr):
+            self.iterations += 1
+            return
         n = w.shape[0]
         if n <= BLOCK:
             self.update(w, g, lr, self.state, self._tmp)
@@ -156,6 +167,11 @@ class Optimizer:
                 tiny = xp.less(xp.abs(part, out=self._tmp[: part.shape[0]]), TINY)
                 part[tiny] = 0
 
+    def compiled_update(self, w, g, lr):
+        """The rule as one compiled loop over all of ``w``; returns False where
+        there is none (then :meth:`update` runs)."""
+        return False
+
     def update(self, w, g, lr, state, tmp):
         """The rule on one block: parameters ``w``, gradient ``g``, the matching
         blocks of the state vectors (dict) and a scratch array ``tmp``, all in place."""
@@ -164,8 +180,8 @@ class Optimizer:
     # -- config ------------------------------------------------------------
     def get_config(self):
         lr = self._learning_rate
-        if isinstance(lr, _schedules.LearningRateSchedule):
-            lr = _schedules.serialize(lr)
+        if isinstance(lr, schedules.LearningRateSchedule):
+            lr = schedules.serialize(lr)
         elif callable(lr):
             raise ValueError("Cannot save an optimizer whose learning_rate is a plain callable; use a schedule.")
         return {
@@ -192,6 +208,14 @@ class SGD(Optimizer):
         self.momentum = check_number(momentum, "momentum", low=0, high=1)
         self.nesterov = bool(nesterov)
         self.state_names = ("momentum",) if self.momentum else ()
+
+    def compiled_update(self, w, g, lr):
+        f = w.dtype.type
+        if not self.momentum:
+            _kernels.get("sgd")(w, g, f(lr))
+        else:
+            _kernels.get("sgd_momentum")(w, g, self.state["momentum"], f(lr), f(self.momentum), self.nesterov)
+        return True
 
     def update(self, w, g, lr, state, tmp):
         if not self.momentum:
@@ -341,11 +365,22 @@ class Adam(Optimizer):
         self.amsgrad = bool(amsgrad)
         self.state_names = ("m", "v") + (("v_hat",) if self.amsgrad else ())
 
+    def _alpha(self, lr):
+        t = self.iterations + 1
+        return lr * math.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t)
+
+    def compiled_update(self, w, g, lr):
+        if self.amsgrad:
+            return False
+        f = w.dtype.type
+        _kernels.get("adam")(w, g, self.state["m"], self.state["v"], f(self.beta_1), f(1 - self.beta_1),
+                             f(self.beta_2), f(1 - self.beta_2), f(self._alpha(lr)), f(self.epsilon))
+        return True
+
     def update(self, w, g, lr, state, tmp):
         xp = get_namespace()
         m, v = state["m"], state["v"]
-        t = self.iterations + 1
-        alpha = lr * math.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t)
+        alpha = self._alpha(lr)
         # m ← β₁ m + (1 − β₁) g
         m *= self.beta_1
         xp.multiply(g, 1 - self.beta_1, out=tmp)

@@ -23,6 +23,14 @@ def _info(args, message):
         print(message)
 
 
+def _compile(model, jit_compile=False, **kwargs):
+    """``model.compile(...)``; --jit-compile without numba is a one-line error."""
+    try:
+        model.compile(jit_compile=jit_compile, **kwargs)
+    except ImportError:
+        raise CommandError("--jit-compile needs numba: pip install \"glassnet[jit]\"") from None
+
+
 def _floats(text, name):
     """'0.05,0.1' -> array([0.05, 0.1])."""
     try:

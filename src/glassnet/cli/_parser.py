@@ -116,6 +116,9 @@ def build_parser():
     group.add_argument("--dropout", type=_fraction, metavar="RATE", help="dropout rate after each hidden layer")
     group.add_argument("--seed", type=_non_negative_int, help="random seed (default: a random one, printed)")
     group.add_argument("--dtype", choices=("float32", "float64"), default="float32", help="precision (default float32)")
+    group.add_argument("--jit-compile", action="store_true",
+                       help="run the optimizer step as one compiled loop (needs numba: pip install \"glassnet[jit]\"); "
+                            "same weights, faster for large networks")
     out = train.add_argument_group("output")
     out.add_argument("--out", default="model.gn", metavar="PATH", help="where to save the model (default model.gn)")
     out.add_argument("--plot", metavar="PNG", help="save the loss curve as a PNG (needs matplotlib)")
@@ -269,6 +272,8 @@ def build_parser():
     bench.add_argument("configs", nargs="*", metavar="CONFIG", help="M0, M1 and/or M2 (default: M2 M0 M1)")
     bench.add_argument("--epochs", type=_positive_int, metavar="N", help="epochs for M1 and M2 (default 3)")
     bench.add_argument("--data", metavar="FOLDER", help="folder with the MNIST IDX files")
+    bench.add_argument("--jit-compile", action="store_true",
+                       help="time with model.compile(jit_compile=True) (needs numba)")
     bench.add_argument("--limit", type=_positive_int, metavar="N", help="train on the first N images only")
     bench.add_argument("--threads", type=_positive_int, metavar="N", help="BLAS threads (needs threadpoolctl)")
     bench.add_argument("--seed", type=_non_negative_int, default=0, help="random seed (default 0)")

@@ -16,7 +16,7 @@ import time
 import numpy as np
 
 from ..callbacks import Callback
-from ._common import CommandError, _info
+from ._common import CommandError, _compile, _info
 
 #: The networks of benchmarks/workers/_common.py, with fewer default epochs (a quick check).
 BENCH_CONFIGS = {
@@ -65,21 +65,21 @@ def blas_description():
                      f"{p.get('num_threads')} thread{'' if p.get('num_threads') == 1 else 's'})" for p in blas)
 
 
-def _build(cfg, n_in, n_out, output, seed, loss):
+def _build(cfg, n_in, n_out, output, seed, loss, jit_compile):
     """The configuration's network (``glassnet train``'s builder), compiled with its optimizer."""
     from ..optimizers import SGD, Adam
     from .train import build_model
 
     model = build_model(n_in, n_out, cfg["hidden"], cfg["activation"], output, cfg["dropout"], "float32", seed)
-    model.compile(optimizer=Adam(cfg["lr"]) if cfg["optimizer"] == "adam" else SGD(cfg["lr"]), loss=loss)
+    _compile(model, jit_compile, optimizer=Adam(cfg["lr"]) if cfg["optimizer"] == "adam" else SGD(cfg["lr"]), loss=loss)
     return model
 
 
-def _run_xor(cfg, seed):
+def _run_xor(cfg, seed, jit_compile):
     from ..datasets import logic_gate
 
     X, y = logic_gate("xor")
-    model = _build(cfg, 2, 1, "sigmoid", seed, "mean_squared_error")
+    model = _build(cfg, 2, 1, "sigmoid", seed, "mean_squared_error", jit_compile)
     weights = model.get_weights()
     weights[0][...] = np.random.default_rng(seed).normal(0.75, 0.01, weights[0].shape)  # seed 001's start
     model.set_weights(weights)
@@ -90,11 +90,11 @@ def _run_xor(cfg, seed):
     return None, total, accuracy
 
 
-def _run_mnist(cfg, data, epochs, seed):
+def _run_mnist(cfg, data, epochs, seed, jit_compile):
     from ..preprocessing import to_categorical
 
     (x_train, y_train), (x_test, y_test) = data
-    model = _build(cfg, x_train.shape[1], 10, "softmax", seed, "categorical_crossentropy")
+    model = _build(cfg, x_train.shape[1], 10, "softmax", seed, "categorical_crossentropy", jit_compile)
     clock = _EpochClock()
     start = time.perf_counter()
     model.fit(x_train, to_categorical(y_train, num_classes=10), batch_size=cfg["batch_size"], epochs=epochs,
@@ -148,6 +148,8 @@ def cmd_bench(args):
     print(f"glassnet {__version__}, NumPy {np.__version__}, Python {platform.python_version()}, "
           f"{platform.machine()}")
     print(f"BLAS: {blas_description()}")
+    if args.jit_compile:
+        print("optimizer step: jit-compiled (numba)")
     if mnist is not None:
         _info(args, f"MNIST: {mnist[0][0].shape[0]} training and {mnist[1][0].shape[0]} test images")
     rows = []
@@ -157,9 +159,9 @@ def cmd_bench(args):
             epochs = cfg["epochs"] if name == "M0" else (args.epochs or cfg["epochs"])
             _info(args, f"{name}: {cfg['network']}; {cfg['training']}; {epochs} epochs ...")
             if name == "M0":
-                per_epoch, total, accuracy = _run_xor(cfg, args.seed)
+                per_epoch, total, accuracy = _run_xor(cfg, args.seed, args.jit_compile)
             else:
-                per_epoch, total, accuracy = _run_mnist(cfg, mnist, epochs, args.seed)
+                per_epoch, total, accuracy = _run_mnist(cfg, mnist, epochs, args.seed, args.jit_compile)
             rows.append((name, cfg, epochs, per_epoch, total, accuracy))
     finally:
         if limits is not None:

@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 
 from ._common import (
-    TOY_SETS, CommandError, _check_parent, _info, _library_plot, _pyplot, _require_matplotlib, _standardizer,
+    TOY_SETS, CommandError, _check_parent, _compile, _info, _library_plot, _pyplot, _require_matplotlib, _standardizer,
     _targets_for, predicted_classes,
 )
 from ._data import load_dataset
@@ -106,13 +106,13 @@ def cmd_train(args):
     model = build_model(x.shape[1], n_out, hidden, activation, out_act, dropout, args.dtype, seed)
     optimizer = optimizers.get(args.optimizer or d["optimizer"])
     optimizer.learning_rate = args.lr if args.lr is not None else d["lr"]
-    model.compile(optimizer=optimizer, loss=loss, metrics=["accuracy"] if classification else ["mae"])
+    _compile(model, args.jit_compile, optimizer=optimizer, loss=loss, metrics=["accuracy"] if classification else ["mae"])
     targets = _targets_for(model, y, data.n_classes) if classification else y
     sizes = "-".join(str(v) for v in (x.shape[1], *hidden, n_out))
     _info(args, f"Model: {sizes}, {activation} hidden, {out_act} output"
                 f"{f', dropout {dropout:g}' if dropout and hidden else ''}; loss {model.loss.name}; "
                 f"{type(optimizer).__name__} lr={optimizer.learning_rate:g}; batch {batch_size}; "
-                f"{epochs} epoch(s); {args.dtype}; seed {seed}")
+                f"{epochs} epoch(s); {args.dtype}; seed {seed}{'; jit-compiled optimizer step' if model.jit_compile else ''}")
     if scaler is not None:
         _info(args, "Features are standardized for training; the scaling is folded into the first layer, "
                     "so the saved model takes raw features.")

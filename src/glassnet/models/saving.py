@@ -73,6 +73,7 @@ def save_model(model, filepath, include_optimizer=True):
             "loss": losses.serialize(model.loss),
             "optimizer": optimizers.serialize(model.optimizer),
             "metrics": metric_names,
+            "jit_compile": model.jit_compile,
         }
         if include_optimizer and model.optimizer.built:
             iterations, state = model.optimizer.get_state()
@@ -209,6 +210,8 @@ def _compile(model, config, zf, path):
         optimizer=optimizers.deserialize(spec["optimizer"]),
         loss=losses.deserialize(spec["loss"]),
         metrics=[str(m) for m in spec.get("metrics", [])],
+        # a model trained with jit_compile uses it again where numba is installed
+        jit_compile="auto" if spec.get("jit_compile") is True else False,
     )
     model._resolve_metrics()
     state_spec = config.get("optimizer_state")

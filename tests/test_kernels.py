@@ -1,0 +1,143 @@
+"""jit_compile=True: the compiled optimizer steps give bit-for-bit the NumPy steps' weights."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+from glassnet import kernels, optimizers
+from glassnet.layers import Dense, Dropout
+from glassnet.models import Sequential, load_model
+from glassnet.models.training import DivergenceWarning
+
+OPTIMIZERS = {
+    "sgd": lambda: optimizers.SGD(0.1),
+    "momentum": lambda: optimizers.SGD(0.05, momentum=0.9),
+    "nesterov": lambda: optimizers.SGD(0.05, momentum=0.9, nesterov=True),
+    "adam": lambda: optimizers.Adam(0.01),
+    "adamw": lambda: optimizers.AdamW(0.01, weight_decay=0.01),
+    "adam_schedule_clip": lambda: optimizers.Adam(optimizers.schedules.ExponentialDecay(0.01, 10, 0.5), clipnorm=1.0),
+    # no compiled loop: these keep the NumPy rule under jit_compile=True
+    "amsgrad": lambda: optimizers.Adam(0.01, amsgrad=True),
+    "rmsprop": lambda: optimizers.RMSprop(0.01, momentum=0.5),
+}
+
+needs_numba = pytest.mark.skipif(not kernels.available(), reason="numba is not installed (pip install glassnet[jit])")
+
+
+def _data(seed=0, n=96):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 7)).astype(np.float32)
+    y = (X[:, 0] * X[:, 1] + X[:, 2] > 0).astype(int) + (X[:, 3] > 1)
+    return X, y
+
+
+def _trained(make_optimizer, jit_compile, dtype="float32", epochs=4):
+    X, y = _data()
+    model = Sequential([Dense(40, activation="relu", input_dim=7), Dropout(0.25), Dense(3, activation="softmax")],
+                       seed=3, dtype=dtype)
+    model.compile(optimizer=make_optimizer(), loss="sparse_categorical_crossentropy", jit_compile=jit_compile)
+    model.fit(X.astype(dtype), y, batch_size=16, epochs=epochs, verbose=0)
+    return model
+
+
+@needs_numba
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_compiled_step_gives_the_numpy_weights_bit_for_bit(name, dtype):
+    numpy_model = _trained(OPTIMIZERS[name], False, dtype)
+    jit_model = _trained(OPTIMIZERS[name], True, dtype)
+    assert jit_model.jit_compile and jit_model.optimizer.jit_compile
+    assert numpy_model._flat_params.dtype == np.dtype(dtype)
+    np.testing.assert_array_equal(jit_model._flat_params, numpy_model._flat_params)
+    for key, value in numpy_model.optimizer.state.items():
+        np.testing.assert_array_equal(jit_model.optimizer.state[key], value)
+    assert jit_model.optimizer.iterations == numpy_model.optimizer.iterations == 4 * 6
+
+
+@pytest.mark.parametrize("name", ["sgd", "momentum", "nesterov", "adam", "adamw"])
+def test_the_loops_match_the_numpy_rules_without_numba(name, monkeypatch):
+    """The kernels' Python source (what numba compiles) against the NumPy rules, three steps."""
+    monkeypatch.setattr(kernels, "get", lambda kernel: kernels._KERNELS[kernel])
+    rng = np.random.default_rng(1)
+    w0 = rng.normal(size=300).astype(np.float32)
+    grads = rng.normal(size=(3, 300)).astype(np.float32)
+    results = []
+    for jit in (False, True):
+        opt = OPTIMIZERS[name]()
+        opt.jit_compile = jit
+        opt.build(300, np.float32)
+        w = w0.copy()
+        for g in grads:
+            opt.apply(w, g.copy())
+        results.append(w)
+    np.testing.assert_array_equal(results[1], results[0])
+    assert not np.array_equal(results[0], w0)
+
+
+def test_the_adam_loop_is_the_formula_worked_by_hand(monkeypatch):
+    """One Adam step from m = v = 0: m = (1 − β₁)g, v = (1 − β₂)g², w −= η·sqrt(1 − β₂)/(1 − β₁)·m/(sqrt(v) + ε)."""
+    monkeypatch.setattr(kernels, "get", lambda kernel: kernels._KERNELS[kernel])
+    opt = optimizers.Adam(0.1)
+    opt.jit_compile = True
+    opt.build(2, np.float64)
+    w, g = np.array([1.0, -2.0]), np.array([0.5, -4.0])
+    opt.apply(w, g)
+    alpha = 0.1 * np.sqrt(1 - 0.999) / (1 - 0.9)
+    m, v = 0.1 * np.array([0.5, -4.0]), 0.001 * np.array([0.25, 16.0])
+    np.testing.assert_allclose(opt.state["m"], m, rtol=1e-15)
+    np.testing.assert_allclose(opt.state["v"], v, rtol=1e-15)
+    np.testing.assert_allclose(w, [1.0, -2.0] - alpha * m / (np.sqrt(v) + 1e-7), rtol=1e-15)
+    np.testing.assert_allclose(w, [0.9, -1.9], atol=1e-5)  # Adam's first step moves each weight by ≈ η
+
+
+def test_jit_compile_argument_is_checked():
+    model = Sequential([Dense(2, input_dim=3)])
+    with pytest.raises(ValueError, match="jit_compile must be True, False or 'auto'"):
+        model.compile(optimizer="adam", loss="mse", jit_compile="yes")
+    with pytest.raises(TypeError, match="jit_compile must be True, False or 'auto'"):
+        model.compile(optimizer="adam", loss="mse", jit_compile=None)
+    model.compile(optimizer="adam", loss="mse")
+    assert model.jit_compile is False and model.optimizer.jit_compile is False
+    model.compile(optimizer="adam", loss="mse", jit_compile="auto")
+    assert model.jit_compile is kernels.available()
+
+
+def test_jit_compile_without_numba_says_how_to_install_it(no_numba):
+    model = Sequential([Dense(2, input_dim=3)])
+    with pytest.raises(ImportError, match=r"pip install \"glassnet\[jit\]\""):
+        model.compile(optimizer="adam", loss="mse", jit_compile=True)
+    model.compile(optimizer="adam", loss="mse", jit_compile="auto")  # falls back to NumPy
+    assert model.jit_compile is False
+
+
+@needs_numba
+def test_a_diverging_compiled_step_is_caught_and_the_weights_restored():
+    X, y = _data()
+    histories = []
+    for jit in (False, True):
+        model = Sequential([Dense(8, activation="relu", input_dim=7), Dense(1)], seed=0)
+        model.compile(optimizer=optimizers.SGD(1e30), loss="mse", jit_compile=jit)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            histories.append(model.fit(X, y.astype(np.float32), epochs=3, batch_size=32, verbose=0))
+        assert any(issubclass(w.category, DivergenceWarning) for w in caught)
+        assert np.isfinite(model._flat_params).all()
+        histories[-1] = (histories[-1].history["loss"] if histories[-1].history else [], model._flat_params.copy())
+    assert histories[0][0] == histories[1][0]
+    np.testing.assert_array_equal(histories[0][1], histories[1][1])
+
+
+@needs_numba
+def test_a_saved_jit_model_uses_the_compiled_step_again(tmp_path):
+    model = _trained(OPTIMIZERS["adam"], True)
+    model.save(tmp_path / "m.gn")
+    loaded = load_model(tmp_path / "m.gn")
+    assert loaded.jit_compile is True and loaded.optimizer.jit_compile is True
+    plain = _trained(OPTIMIZERS["adam"], False)
+    plain.save(tmp_path / "p.gn")
+    assert load_model(tmp_path / "p.gn").jit_compile is False
+    X, y = _data(1)
+    loaded.fit(X, y, batch_size=16, epochs=1, verbose=0)  # resumes with the compiled step
+    model.fit(X, y, batch_size=16, epochs=1, verbose=0)
+    np.testing.assert_array_equal(loaded._flat_params, model._flat_params)
