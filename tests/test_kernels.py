@@ -141,3 +141,42 @@ def test_a_saved_jit_model_uses_the_compiled_step_again(tmp_path):
     loaded.fit(X, y, batch_size=16, epochs=1, verbose=0)  # resumes with the compiled step
     model.fit(X, y, batch_size=16, epochs=1, verbose=0)
     np.testing.assert_array_equal(loaded._flat_params, model._flat_params)
+
+
+@needs_numba
+def test_fit_with_jit_compile_runs_the_compiled_loops(monkeypatch):
+    used = []
+    real_get = kernels.get
+    monkeypatch.setattr(kernels, "get", lambda name: used.append(name) or real_get(name))
+    _trained(OPTIMIZERS["adam"], True, epochs=1)
+    assert {"adam", "bias_relu", "relu_backward", "dropout"} <= set(used)
+    used.clear()
+    _trained(OPTIMIZERS["adam"], False, epochs=1)
+    assert used == []
+
+
+@pytest.mark.parametrize("compiled", [False, pytest.param(True, marks=needs_numba)])
+def test_the_layer_loops_match_numpy_on_special_values(compiled):
+    """The ReLU and dropout loops (their Python source, and compiled) against NumPy, with NaN, ±inf and −0."""
+    loop = kernels.get if compiled else kernels._KERNELS.__getitem__
+    special = np.array([[np.nan, -np.inf, np.inf, -0.0, 0.0, 1e-45, -1e-45, 3.5, -2.0, 1e38]], dtype=np.float32)
+    b = np.array([0.0, 1.0, -1.0, 0.0, -0.0, 0.0, 0.0, -3.5, 2.0, 1e38], dtype=np.float32)
+    bits = np.array([0, 13106, 13107, 65535, 1, 40000, 13108, 7, 60000, 13107], dtype=np.uint16)
+    scale = np.float32(1.25)
+    with np.errstate(all="ignore"):  # inf · 0 and inf − inf, as in training
+        Z, A = special.copy(), np.empty_like(special)
+        loop("bias_relu")(Z, b, A)
+        expected_Z = special + b
+        np.testing.assert_array_equal(Z.view(np.uint32), expected_Z.view(np.uint32))
+        np.testing.assert_array_equal(A.view(np.uint32), np.maximum(expected_Z, 0).view(np.uint32))
+
+        dA = special[:, ::-1].copy()
+        dZ = np.empty_like(dA)
+        loop("relu_backward")(dA, special, dZ)
+        np.testing.assert_array_equal(dZ.view(np.uint32), np.multiply(dA, special > 0).view(np.uint32))
+
+        mask, Y = np.empty(10, np.float32), np.empty(10, np.float32)
+        loop("dropout")(special[0], bits, np.uint16(13107), scale, mask, Y)
+        expected_mask = np.multiply(bits >= 13107, scale)
+        np.testing.assert_array_equal(mask, expected_mask)
+        np.testing.assert_array_equal(Y.view(np.uint32), np.multiply(special[0], expected_mask).view(np.uint32))

@@ -1,11 +1,13 @@
-"""Optional compiled optimizer steps: ``model.compile(..., jit_compile=True)``.
+"""Optional compiled loops for training: ``model.compile(..., jit_compile=True)``.
 
-The NumPy update rules in :mod:`glassnet.optimizers` are the reference: a
-dozen in-place array operations per step, each a pass over memory. Here the
-same rules are written as one loop over the parameters, which numba compiles
-to one vectorized pass (M1's Adam step: 1.3 ms -> 0.4 ms on 670k parameters).
+The NumPy code in :mod:`glassnet.optimizers` and :mod:`glassnet.layers` is the
+reference: an optimizer step is a dozen in-place array operations, each a pass
+over memory, and a ReLU layer with dropout a few more. Here the same arithmetic
+is written as one loop, which numba compiles to one vectorized pass (M1's Adam
+step: 1.3 ms -> 0.45 ms on 670k parameters; the bias, ReLU and dropout passes
+of a step: about 0.1 ms less).
 
-The loops do the NumPy rules' float operations in the same order, with the
+The loops do the NumPy code's float operations in the same order, with the
 same scalars rounded to the array's dtype, and numba is not allowed to fuse or
 reorder them (no ``fastmath``), so both paths give bit-for-bit the same
 weights (tested). ``error_model="numpy"`` lets a division by zero give inf or
@@ -91,6 +93,31 @@ def adam(w, g, m, v, beta_1, one_minus_beta_1, beta_2, one_minus_beta_2, alpha, 
         w[i] -= (mi / (np.sqrt(vi) + epsilon)) * alpha
 
 
-_KERNELS = {"sgd": sgd, "sgd_momentum": sgd_momentum, "adam": adam}
+def bias_relu(Z, b, A):
+    """``Z ← Z + b`` (row by row), ``A = max(Z, 0)`` (NaN stays NaN, as in ``np.maximum``)."""
+    for i in range(Z.shape[0]):
+        for j in range(Z.shape[1]):
+            z = Z[i, j] + b[j]
+            Z[i, j] = z
+            A[i, j] = z if z > 0 or z != z else 0.0
+
+
+def relu_backward(dA, A, dZ):
+    """``δ = dA ⊙ [A > 0]``, as the product ``dA · 1`` or ``dA · 0``."""
+    for i in range(A.shape[0]):
+        for j in range(A.shape[1]):
+            dZ[i, j] = dA[i, j] * (1.0 if A[i, j] > 0 else 0.0)
+
+
+def dropout(X, bits, threshold, scale, mask, Y):
+    """``mask = scale·[bits ≥ threshold]``, ``Y = X ⊙ mask`` (flat arrays)."""
+    for i in range(X.shape[0]):
+        s = scale if bits[i] >= threshold else scale - scale
+        mask[i] = s
+        Y[i] = X[i] * s
+
+
+_KERNELS = {"sgd": sgd, "sgd_momentum": sgd_momentum, "adam": adam, "bias_relu": bias_relu,
+            "relu_backward": relu_backward, "dropout": dropout}
 
 __all__ = ["available", "require", "get", "DTYPES"]

@@ -117,8 +117,8 @@ def build_parser():
     group.add_argument("--seed", type=_non_negative_int, help="random seed (default: a random one, printed)")
     group.add_argument("--dtype", choices=("float32", "float64"), default="float32", help="precision (default float32)")
     group.add_argument("--jit-compile", action="store_true",
-                       help="run the optimizer step as one compiled loop (needs numba: pip install \"glassnet[jit]\"); "
-                            "same weights, faster for large networks")
+                       help="train with compiled loops for the optimizer step, ReLU and dropout (needs numba: "
+                            "pip install \"glassnet[jit]\"); same weights, faster for large networks")
     out = train.add_argument_group("output")
     out.add_argument("--out", default="model.gn", metavar="PATH", help="where to save the model (default model.gn)")
     out.add_argument("--plot", metavar="PNG", help="save the loss curve as a PNG (needs matplotlib)")

@@ -20,6 +20,8 @@ _TRANSIENT = ("X", "Z", "A", "delta", "mask", "X_hat", "inv_std", "in_shape")
 
 class Layer:
     weight_names = ()
+    #: set by fit from ``compile(jit_compile=...)``: train with glassnet.kernels' compiled loops
+    jit_compile = False
 
     def __init__(self, name=None, input_shape=None, input_dim=None, dtype=None):
         if input_dim is not None:

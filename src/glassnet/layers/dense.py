@@ -1,6 +1,6 @@
 """Fully connected layer ``A = g(X W + b)`` with its backward pass."""
 
-from .. import activations, initializers, regularizers
+from .. import activations, initializers, kernels, regularizers
 from .._validation import check_positive_int
 from ..backend import get_namespace
 from .base import Layer
@@ -83,14 +83,28 @@ class Dense(Layer):
         # In training, Z and A live in reused buffers (the step allocates nothing).
         shape = (X.shape[0], self.units)
         Z = xp.matmul(X, self.params["W"], out=self.buffer("Z", shape, X.dtype) if training else None)
+        if training and self._compiled_relu(Z.dtype):
+            # the two passes below as one compiled loop (glassnet.kernels)
+            self.A = self.buffer("A", shape, X.dtype)
+            kernels.get("bias_relu")(Z, self.params["b"], self.A)
+            self.Z = Z
+            return self.A
         if self.use_bias:
             Z += self.params["b"]
         self.Z = Z
         self.A = self.activation.forward(Z, out=self.buffer("A", shape, X.dtype) if training else None)
         return self.A
 
+    def _compiled_relu(self, dtype):
+        return (self.jit_compile and self.use_bias and type(self.activation) is activations.ReLU
+                and dtype.name in kernels.DTYPES)
+
     def backward(self, dA):
-        dZ = self.activation.backward(self.Z, self.A, dA, out=self.buffer("dZ", dA.shape, dA.dtype))
+        dZ = self.buffer("dZ", dA.shape, dA.dtype)
+        if self._compiled_relu(dA.dtype) and dA.flags.c_contiguous:
+            kernels.get("relu_backward")(dA, self.A, dZ)
+        else:
+            dZ = self.activation.backward(self.Z, self.A, dA, out=dZ)
         return self.backward_preactivation(dZ)
 
     def backward_preactivation(self, dZ):

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from .. import kernels
 from .._validation import check_number
 from ..backend import get_namespace, make_rng
 from .base import Layer
@@ -48,6 +49,15 @@ class Dropout(Layer):
         xp = get_namespace()
         if self.fixed_mask is not None:
             self.mask = self.fixed_mask
+        elif self.jit_compile and X.dtype.name in kernels.DTYPES:
+            # _draw_keep and the two products below as one compiled loop (glassnet.kernels)
+            n = X.size
+            bits = self.rng.bit_generator.random_raw((n + 3) // 4).view(np.uint16)[:n]
+            self.mask = self.buffer("mask", X.shape, X.dtype)
+            Y = self.buffer("Y", X.shape, X.dtype)
+            kernels.get("dropout")(X.reshape(-1), bits, np.uint16(self._threshold), X.dtype.type(self.scale),
+                                   self.mask.reshape(-1), Y.reshape(-1))
+            return Y
         else:
             keep = self._draw_keep(X.shape)
             self.mask = xp.multiply(keep, X.dtype.type(self.scale), out=self.buffer("mask", X.shape, X.dtype))

@@ -151,11 +151,12 @@ class Sequential:
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, jit_compile=False):
         """Choose the optimizer, the loss and the metrics (Keras's names or objects).
 
-        ``jit_compile=True`` runs the optimizer step of SGD and Adam/AdamW as one
-        compiled loop (:mod:`glassnet.kernels`, needs numba: ``pip install
-        "glassnet[jit]"``) with bit-for-bit the same weights as the NumPy step;
-        ``"auto"`` does so when numba is installed. The default is the plain
-        NumPy step, which needs nothing else and ~140 MB less memory.
+        ``jit_compile=True`` trains with the compiled loops of
+        :mod:`glassnet.kernels` (the SGD and Adam/AdamW steps, bias + ReLU and
+        dropout; needs numba: ``pip install "glassnet[jit]"``), with bit-for-bit
+        the same weights as the NumPy code; ``"auto"`` does so when numba is
+        installed. The default is plain NumPy, which needs nothing else and
+        ~130 MB less memory.
         """
         if isinstance(jit_compile, str):
             if jit_compile != "auto":

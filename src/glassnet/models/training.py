@@ -72,6 +72,8 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
     batch_size = min(batch_size, n)
     steps = math.ceil(n / batch_size)
     optimizer = model.optimizer
+    for layer in model.layers:
+        layer.jit_compile = model.jit_compile
     if not optimizer.built:
         optimizer.build(model._flat_params.shape[0], model._flat_params.dtype, model._slices)
 
