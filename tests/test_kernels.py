@@ -22,6 +22,12 @@ OPTIMIZERS = {
     "rmsprop": lambda: optimizers.RMSprop(0.01, momentum=0.5),
 }
 
+@pytest.fixture(autouse=True)
+def _layer_loops_on_small_arrays(monkeypatch):
+    """The tests' small networks use the layer loops too (normally only from 2^14 activations)."""
+    monkeypatch.setattr(kernels, "MIN_ACTIVATIONS", 0)
+
+
 needs_numba = pytest.mark.skipif(not kernels.available(), reason="numba is not installed (pip install glassnet[jit])")
 
 
@@ -153,6 +159,9 @@ def test_fit_with_jit_compile_runs_the_compiled_loops(monkeypatch):
     used.clear()
     _trained(OPTIMIZERS["adam"], False, epochs=1)
     assert used == []
+    monkeypatch.setattr(kernels, "MIN_ACTIVATIONS", 1 << 14)  # the default: 16x40 activations keep NumPy
+    _trained(OPTIMIZERS["adam"], True, epochs=1)
+    assert set(used) == {"adam"}
 
 
 @pytest.mark.parametrize("compiled", [False, pytest.param(True, marks=needs_numba)])

@@ -120,7 +120,7 @@ class Optimizer:
             w *= 1.0 - lr * self.weight_decay
         if self.iterations % FLUSH_EVERY == FLUSH_EVERY - 1:
             self._flush_tiny()
-        if self.jit_compile and w.dtype.name in _kernels.DTYPES and self.compiled_update(w, g, lr):
+        if self.jit_compile and w.dtype in _kernels.DTYPES and self.compiled_update(w, g, lr):
             self.iterations += 1
             return
         n = w.shape[0]

@@ -83,7 +83,7 @@ class Dense(Layer):
         # In training, Z and A live in reused buffers (the step allocates nothing).
         shape = (X.shape[0], self.units)
         Z = xp.matmul(X, self.params["W"], out=self.buffer("Z", shape, X.dtype) if training else None)
-        if training and self._compiled_relu(Z.dtype):
+        if training and self._compiled_relu(Z):
             # the two passes below as one compiled loop (glassnet.kernels)
             self.A = self.buffer("A", shape, X.dtype)
             kernels.get("bias_relu")(Z, self.params["b"], self.A)
@@ -95,13 +95,13 @@ class Dense(Layer):
         self.A = self.activation.forward(Z, out=self.buffer("A", shape, X.dtype) if training else None)
         return self.A
 
-    def _compiled_relu(self, dtype):
+    def _compiled_relu(self, array):
         return (self.jit_compile and self.use_bias and type(self.activation) is activations.ReLU
-                and dtype.name in kernels.DTYPES)
+                and kernels.use_for(array))
 
     def backward(self, dA):
         dZ = self.buffer("dZ", dA.shape, dA.dtype)
-        if self._compiled_relu(dA.dtype) and dA.flags.c_contiguous:
+        if self._compiled_relu(dA):
             kernels.get("relu_backward")(dA, self.A, dZ)
         else:
             dZ = self.activation.backward(self.Z, self.A, dA, out=dZ)

@@ -49,7 +49,7 @@ class Dropout(Layer):
         xp = get_namespace()
         if self.fixed_mask is not None:
             self.mask = self.fixed_mask
-        elif self.jit_compile and X.dtype.name in kernels.DTYPES:
+        elif self.jit_compile and kernels.use_for(X):
             # _draw_keep and the two products below as one compiled loop (glassnet.kernels)
             n = X.size
             bits = self.rng.bit_generator.random_raw((n + 3) // 4).view(np.uint16)[:n]
