@@ -189,3 +189,22 @@ def test_the_layer_loops_match_numpy_on_special_values(compiled):
         expected_mask = np.multiply(bits >= 13107, scale)
         np.testing.assert_array_equal(mask, expected_mask)
         np.testing.assert_array_equal(Y.view(np.uint32), np.multiply(special[0], expected_mask).view(np.uint32))
+
+
+@needs_numba
+def test_kernels_compile_without_a_writable_cache(monkeypatch):
+    """numba refuses cache=True when it finds no writable cache folder; the loops are then compiled uncached."""
+    import numba
+
+    real_njit = numba.njit
+
+    def njit(**options):
+        if options.get("cache"):
+            raise RuntimeError("cannot cache function 'sgd': no locator available for file 'kernels.py'")
+        return real_njit(**options)
+
+    monkeypatch.setattr(numba, "njit", njit)
+    monkeypatch.setattr(kernels, "_compiled", {})
+    w, g = np.ones(4, np.float32), np.full(4, 2.0, np.float32)
+    kernels.get("sgd")(w, g, np.float32(0.25))
+    np.testing.assert_array_equal(w, 0.5)

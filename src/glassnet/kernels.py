@@ -60,7 +60,10 @@ def get(name):
             kernel = _compiled.get(name)
             if kernel is None:
                 numba = require()
-                kernel = numba.njit(nogil=True, cache=True, error_model="numpy")(_KERNELS[name])
+                try:
+                    kernel = numba.njit(nogil=True, cache=True, error_model="numpy")(_KERNELS[name])
+                except RuntimeError:  # no writable cache folder: compile anew in each process
+                    kernel = numba.njit(nogil=True, error_model="numpy")(_KERNELS[name])
                 _compiled[name] = kernel
     return kernel
 
