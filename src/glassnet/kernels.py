@@ -13,9 +13,10 @@ reorder them (no ``fastmath``), so both paths give bit-for-bit the same
 weights (tested). ``error_model="numpy"`` lets a division by zero give inf or
 NaN as NumPy does, instead of raising; it also lets the loop vectorize.
 
-numba is an optional extra (``pip install "glassnet[jit]"``). It is imported,
-and each kernel compiled (about half a second, then cached on disk), only when
-a step first needs it. Importing numba and LLVM costs about 140 MB of memory.
+numba is an optional extra (``pip install "glassnet[jit]"``). It is imported
+by ``compile(jit_compile=True)``, and each loop compiled when a step first
+needs it (about half a second each, then cached on disk: loading them all
+again takes ~0.4 s of the first epoch). Importing numba and LLVM costs about 130 MB of memory.
 """
 
 import importlib.util
@@ -66,6 +67,11 @@ def get(name):
                     kernel = numba.njit(nogil=True, error_model="numpy")(_KERNELS[name])
                 _compiled[name] = kernel
     return kernel
+
+
+def use_for(array):
+    """Whether a layer's compiled loop pays off on ``array`` (an activation)."""
+    return array.dtype in DTYPES and array.size >= MIN_ACTIVATIONS and array.flags.c_contiguous
 
 
 # The loops below are plain Python: they also run, slowly, without numba, which
@@ -127,10 +133,5 @@ def dropout(X, bits, threshold, scale, mask, Y):
 
 _KERNELS = {"sgd": sgd, "sgd_momentum": sgd_momentum, "adam": adam, "bias_relu": bias_relu,
             "relu_backward": relu_backward, "dropout": dropout}
-
-def use_for(array):
-    """Whether a layer's compiled loop pays off on ``array`` (an activation)."""
-    return array.dtype in DTYPES and array.size >= MIN_ACTIVATIONS and array.flags.c_contiguous
-
 
 __all__ = ["available", "require", "get", "use_for", "DTYPES", "MIN_ACTIVATIONS"]

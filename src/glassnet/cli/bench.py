@@ -149,7 +149,7 @@ def cmd_bench(args):
           f"{platform.machine()}")
     print(f"BLAS: {blas_description()}")
     if args.jit_compile:
-        print("optimizer step: jit-compiled (numba)")
+        print("jit_compile: the optimizer step, ReLU and dropout as numba loops")
     if mnist is not None:
         _info(args, f"MNIST: {mnist[0][0].shape[0]} training and {mnist[1][0].shape[0]} test images")
     rows = []

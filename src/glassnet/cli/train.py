@@ -112,7 +112,7 @@ def cmd_train(args):
     _info(args, f"Model: {sizes}, {activation} hidden, {out_act} output"
                 f"{f', dropout {dropout:g}' if dropout and hidden else ''}; loss {model.loss.name}; "
                 f"{type(optimizer).__name__} lr={optimizer.learning_rate:g}; batch {batch_size}; "
-                f"{epochs} epoch(s); {args.dtype}; seed {seed}{'; jit-compiled optimizer step' if model.jit_compile else ''}")
+                f"{epochs} epoch(s); {args.dtype}; seed {seed}{'; jit_compile (numba loops)' if model.jit_compile else ''}")
     if scaler is not None:
         _info(args, "Features are standardized for training; the scaling is folded into the first layer, "
                     "so the saved model takes raw features.")
