@@ -1,6 +1,7 @@
 """glassnet.sklearn: scikit-learn's estimator checks, and scikit-learn's own MLP
 (float64, same random_state) as the independent reference."""
 
+import importlib.util
 import os
 import pickle
 import re
@@ -415,3 +416,27 @@ def test_pickle_round_trip_keeps_training():
         np.testing.assert_array_equal(a, b)
     # coefs_ are views into the unpickled network's flat parameter vector.
     assert np.shares_memory(back.coefs_[0], back.model_._flat_params)
+
+
+@pytest.mark.skipif(importlib.util.find_spec("numba") is None, reason="numba is not installed (pip install glassnet[jit])")
+@pytest.mark.parametrize("solver", ["adam", "sgd"])
+def test_jit_compile_gives_the_same_network(solver):
+    X, y = load_digits(return_X_y=True)
+    X = X[:600] / 16.0
+    fitted = []
+    for jit in (False, True):
+        clf = MLPClassifier(hidden_layer_sizes=(160,), solver=solver, max_iter=3, batch_size=128, random_state=0,
+                            dropout=0.2, jit_compile=jit)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            fitted.append(clf.fit(X, y[:600]))
+    assert fitted[1].model_.jit_compile and not fitted[0].model_.jit_compile
+    for a, b in zip(fitted[0].coefs_ + fitted[0].intercepts_, fitted[1].coefs_ + fitted[1].intercepts_):
+        np.testing.assert_array_equal(a, b)
+    assert fitted[0].loss_curve_ == fitted[1].loss_curve_
+
+
+def test_jit_compile_is_checked():
+    X, y = np.random.default_rng(0).random((20, 3)), np.arange(20) % 2
+    with pytest.raises(ValueError, match="jit_compile must be True, False or 'auto'"):
+        MLPClassifier(jit_compile="fast", max_iter=1).fit(X, y)

@@ -57,6 +57,7 @@ class _BaseMLP(BaseEstimator):
         batch_norm=False,
         optimizer=None,
         dtype=None,
+        jit_compile=False,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -85,6 +86,7 @@ class _BaseMLP(BaseEstimator):
         self.batch_norm = batch_norm
         self.optimizer = optimizer
         self.dtype = dtype
+        self.jit_compile = jit_compile
 
     # -- checks ---------------------------------------------------------------------
     def _check_hyperparameters(self):

@@ -49,6 +49,10 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     dtype : {None, 'float32', 'float64'}, default=None
         glassnet extra: precision of the network; None follows ``X`` as
         scikit-learn does (float32 stays float32, anything else is float64).
+    jit_compile : {False, True, 'auto'}, default=False
+        glassnet extra: train the stochastic solvers with numba-compiled loops
+        (``Sequential.compile(jit_compile=...)``; same weights, needs
+        ``pip install "glassnet[jit]"`` for True).
 
     Attributes
     ----------

@@ -91,7 +91,10 @@ def _load(cls, path):
     if "feature_names_in_" in fitted:
         est.feature_names_in_ = np.asarray(fitted["feature_names_in_"], dtype=object)
     key = meta.get("optimizer_key")
-    est._optimizer_key = tuple(key) if isinstance(key, list) and len(key) == 2 else None
+    if isinstance(key, list) and len(key) == 2:  # written before jit_compile existed
+        key = [*key, False]
+    # (solver, optimizer, jit_compile): the optimizer state in the file belongs to these settings
+    est._optimizer_key = tuple(key) if isinstance(key, list) and len(key) == 3 else None
     est._restore_extra(meta, path)
     est.model_ = model
     est._sync_views()

@@ -89,6 +89,8 @@ def _check_hyperparameters(est):
             )
     if est.dtype is not None:
         standardize_dtype(est.dtype)
+    if not (isinstance(est.jit_compile, (bool, np.bool_)) or isinstance(est.jit_compile, str) and est.jit_compile == "auto"):
+        raise ValueError(f"jit_compile must be True, False or 'auto'. Received: jit_compile={est.jit_compile!r}")
     return hidden
 
 

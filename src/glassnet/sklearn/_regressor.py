@@ -53,6 +53,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         batch_norm=False,
         optimizer=None,
         dtype=None,
+        jit_compile=False,
     ):
         self.loss = loss
         super().__init__(
@@ -63,6 +64,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
             early_stopping=early_stopping, validation_fraction=validation_fraction, beta_1=beta_1,
             beta_2=beta_2, epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun,
             dropout=dropout, batch_norm=batch_norm, optimizer=optimizer, dtype=dtype,
+            jit_compile=jit_compile,
         )
 
     def __sklearn_tags__(self):

@@ -40,9 +40,9 @@ def _fit_stochastic(est, X, Y, w, rs, incremental):
     model = est.model_
     if est.early_stopping and incremental:
         raise ValueError("partial_fit does not support early_stopping=True")
-    key = (est.solver, est.optimizer)
+    key = (est.solver, est.optimizer, est.jit_compile)
     if not incremental or est._optimizer_key != key:
-        model.compile(optimizer=_new_optimizer(est), loss=model.loss)
+        model.compile(optimizer=_new_optimizer(est), loss=model.loss, jit_compile=est.jit_compile)
         est._optimizer_key = key
     # After an 'lbfgs' fit (warm start), or early_stopping switched on or off.
     if est.loss_curve_ is None:
