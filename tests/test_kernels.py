@@ -208,3 +208,15 @@ def test_kernels_compile_without_a_writable_cache(monkeypatch):
     w, g = np.ones(4, np.float32), np.full(4, 2.0, np.float32)
     kernels.get("sgd")(w, g, np.float32(0.25))
     np.testing.assert_array_equal(w, 0.5)
+
+
+@needs_numba
+def test_float16_keeps_the_numpy_code_under_jit_compile(monkeypatch):
+    used = []
+    real_get = kernels.get
+    monkeypatch.setattr(kernels, "get", lambda name: used.append(name) or real_get(name))
+    with np.errstate(all="ignore"):
+        jit_model = _trained(OPTIMIZERS["adam"], True, "float16", epochs=1)
+        numpy_model = _trained(OPTIMIZERS["adam"], False, "float16", epochs=1)
+    assert used == []
+    np.testing.assert_array_equal(jit_model._flat_params, numpy_model._flat_params)
