@@ -104,7 +104,7 @@ def test_jit_compile_argument_is_checked():
     with pytest.raises(TypeError, match="jit_compile must be True, False or 'auto'"):
         model.compile(optimizer="adam", loss="mse", jit_compile=None)
     model.compile(optimizer="adam", loss="mse")
-    assert model.jit_compile is False and model.optimizer.jit_compile is False
+    assert model.jit_compile is False
     model.compile(optimizer="adam", loss="mse", jit_compile="auto")
     assert model.jit_compile is kernels.available()
 
@@ -113,6 +113,8 @@ def test_jit_compile_without_numba_says_how_to_install_it(no_numba):
     model = Sequential([Dense(2, input_dim=3)])
     with pytest.raises(ImportError, match=r"pip install \"glassnet\[jit\]\""):
         model.compile(optimizer="adam", loss="mse", jit_compile=True)
+    with pytest.raises(ImportError, match=r"pip install \"glassnet\[jit\]\""):
+        model.compile(optimizer="adam", loss="mse", jit_compile=np.True_)
     model.compile(optimizer="adam", loss="mse", jit_compile="auto")  # falls back to NumPy
     assert model.jit_compile is False
 
@@ -139,12 +141,13 @@ def test_a_saved_jit_model_uses_the_compiled_step_again(tmp_path):
     model = _trained(OPTIMIZERS["adam"], True)
     model.save(tmp_path / "m.gn")
     loaded = load_model(tmp_path / "m.gn")
-    assert loaded.jit_compile is True and loaded.optimizer.jit_compile is True
+    assert loaded.jit_compile is True
     plain = _trained(OPTIMIZERS["adam"], False)
     plain.save(tmp_path / "p.gn")
     assert load_model(tmp_path / "p.gn").jit_compile is False
     X, y = _data(1)
     loaded.fit(X, y, batch_size=16, epochs=1, verbose=0)  # resumes with the compiled step
+    assert loaded.optimizer.jit_compile and all(layer.jit_compile for layer in loaded.layers)
     model.fit(X, y, batch_size=16, epochs=1, verbose=0)
     np.testing.assert_array_equal(loaded._flat_params, model._flat_params)
 
@@ -220,3 +223,16 @@ def test_float16_keeps_the_numpy_code_under_jit_compile(monkeypatch):
         numpy_model = _trained(OPTIMIZERS["adam"], False, "float16", epochs=1)
     assert used == []
     np.testing.assert_array_equal(jit_model._flat_params, numpy_model._flat_params)
+
+
+@needs_numba
+def test_switching_jit_compile_off_after_compile_reaches_the_optimizer_and_layers(monkeypatch):
+    used = []
+    real_get = kernels.get
+    monkeypatch.setattr(kernels, "get", lambda name: used.append(name) or real_get(name))
+    X, y = _data()
+    model = Sequential([Dense(40, activation="relu", input_dim=7), Dropout(0.25), Dense(3, activation="softmax")], seed=3)
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", jit_compile=True)
+    model.jit_compile = False
+    model.fit(X, y, batch_size=16, epochs=1, verbose=0)
+    assert used == [] and not model.optimizer.jit_compile

@@ -63,7 +63,7 @@ class Optimizer:
         self.iterations = 0
         self.state = {}
         self.built = False
-        #: run the rule as a compiled loop where one exists (see glassnet.kernels)
+        #: run the rule as a compiled loop where one exists (glassnet.kernels); fit sets it from the model
         self.jit_compile = False
 
     # -- learning rate ---------------------------------------------------

@@ -161,13 +161,16 @@ class Sequential:
         if isinstance(jit_compile, str):
             if jit_compile != "auto":
                 raise ValueError(f"jit_compile must be True, False or 'auto'. Received: jit_compile={jit_compile!r}")
-        elif not isinstance(jit_compile, (bool, np.bool_)):
+            use_kernels = kernels.available()
+        elif isinstance(jit_compile, (bool, np.bool_)):
+            use_kernels = bool(jit_compile)
+            if use_kernels:
+                kernels.require()
+        else:
             raise TypeError(f"jit_compile must be True, False or 'auto'. Received: jit_compile={jit_compile!r}")
-        if jit_compile is True:
-            kernels.require()
-        self.jit_compile = kernels.available() if jit_compile == "auto" else bool(jit_compile)
+        # fit passes it on to the optimizer and the layers
+        self.jit_compile = use_kernels
         self.optimizer = optimizers.get(optimizer)
-        self.optimizer.jit_compile = self.jit_compile
         self.loss = losses.get(loss)
         if metrics is None:
             metrics = []

@@ -72,6 +72,7 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
     batch_size = min(batch_size, n)
     steps = math.ceil(n / batch_size)
     optimizer = model.optimizer
+    optimizer.jit_compile = model.jit_compile
     for layer in model.layers:
         layer.jit_compile = model.jit_compile
     if not optimizer.built:
