@@ -525,6 +525,11 @@ def test_train_with_jit_compile_saves_the_same_model(tmp_path, monkeypatch, caps
     assert results[True][1].jit_compile and not results[False][1].jit_compile
     for a, b in zip(results[True][1].get_weights(), results[False][1].get_weights()):
         np.testing.assert_array_equal(a, b)
+    # `info` says which of the two files trains on with the compiled loops
+    for jit in (True, False):
+        result = call("info", f"m{int(jit)}.gn", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+        assert result.returncode == 0, result.stderr
+        assert f"jit_compile: {jit}" in result.stdout
 
 
 def test_jit_compile_without_numba_is_a_one_line_error(tmp_path, monkeypatch, capsys, no_numba):

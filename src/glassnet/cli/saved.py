@@ -98,6 +98,8 @@ def cmd_info(args):
     print(f"Loss: {model.loss.name} ({losses.serialize(model.loss)['class_name']})")
     print(f"Optimizer: {opt['class_name']}({settings}); {model.optimizer.iterations} steps taken")
     print(f"Metrics: {', '.join(str(m) for m in model._metric_ids) or 'none'}")
+    # a file saved with jit_compile loads with it only where numba is installed
+    print(f"jit_compile: {model.jit_compile}" + (" (numba loops)" if model.jit_compile else ""))
     return 0
 
 
