@@ -12,6 +12,7 @@ benchmark compares that floor with the peers' seconds per epoch.
 """
 
 import argparse
+import json
 import math
 import time
 
@@ -24,6 +25,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--threads", type=int, default=2, help="BLAS threads (default 2, as the benchmark)")
     parser.add_argument("--steps", type=int, default=1000, help="timed steps (default 1000)")
+    parser.add_argument("--json", action="store_true",
+                        help="print one line 'BENCH_JSON {\"ms_per_step\": ...}' (run.py's probe of the host's speed)")
     args = parser.parse_args(argv)
     try:
         from threadpoolctl import threadpool_info, threadpool_limits
@@ -57,6 +60,9 @@ def main(argv=None):
         for _ in range(args.steps):
             step()
         seconds = (time.perf_counter() - start) / args.steps
+    if args.json:
+        print("BENCH_JSON " + json.dumps({"ms_per_step": seconds * 1e3, "threads": args.threads}))
+        return
     for p in blas:
         print(f"BLAS: {p.get('internal_api')} {p.get('version')}, kernel {p.get('architecture')}, "
               f"{p.get('num_threads')} threads")

@@ -14,6 +14,11 @@ them and reports, per configuration and library:
 - peak RSS of the process (the float32 data set alone is about 220 MB);
 - the ratio glassnet / peer of the seconds per epoch (M0: of the whole fit).
 
+Before every run, a probe times M1's eight matrix products (``gemm_floor.py``)
+in the same environment: on a virtual machine whose host is shared, the speed
+of a 2-thread BLAS can change by 2x for seconds to minutes, and the probe
+column shows which runs met a slow host.
+
 Everything runs twice: with ``OPENBLAS_CORETYPE``/``OPENBLAS_L2_SIZE`` as the
 environment sets them and with both removed from the workers' environment
 (they change which OpenBLAS kernels NumPy uses); this script changes them for
@@ -57,6 +62,9 @@ LABELS = {"glassnet": "glassnet", "glassnet-jit": "glassnet jit_compile", "torch
           "sklearn": "scikit-learn", "numpy": "plain NumPy"}
 TARGET_ACCURACY = 0.98
 SKLEARN_M2 = HERE / "bench_sklearn_m2.py"
+GEMM_FLOOR = HERE / "gemm_floor.py"
+#: a spread of the probe above this (max / min) says the host's speed changed during the benchmark
+PROBE_SPREAD_WARNING = 1.2
 
 
 def parse_args(argv=None):
@@ -78,6 +86,8 @@ def parse_args(argv=None):
     parser.add_argument("--timeout", type=float, default=1800, help="seconds allowed per worker run (default 1800)")
     parser.add_argument("--output", default=str(HERE / "RESULTS.md"), help="Markdown report (default benchmarks/RESULTS.md)")
     parser.add_argument("--json", default=None, help="also write every run's raw result to this JSON file")
+    parser.add_argument("--probe-steps", type=int, default=300,
+                        help="steps of the GEMM probe timed before every run (default 300, about 1 s; 0: no probe)")
     args = parser.parse_args(argv)
     args.configs = _choices(parser, "--configs", args.configs, CONFIGS)
     args.libs = _choices(parser, "--libs", args.libs, LIBRARIES)
@@ -91,6 +101,8 @@ def parse_args(argv=None):
         value = getattr(args, name)
         if value is not None and value < 1:
             parser.error(f"--{name} must be a positive integer. Received: {value}")
+    if args.probe_steps < 0:
+        parser.error(f"--probe-steps must be 0 or more. Received: {args.probe_steps}")
     return args
 
 
@@ -159,6 +171,21 @@ def run_worker(library, config, seed, epochs, variant, args):
     return json.loads(lines[-1][len("BENCH_JSON "):])
 
 
+def probe(variant, args):
+    """Milliseconds per step of M1's matrix products just now (``gemm_floor.py``), or None."""
+    if not args.probe_steps:
+        return None
+    command = [sys.executable, str(GEMM_FLOOR), "--json", "--threads", str(args.threads),
+               "--steps", str(args.probe_steps)]
+    try:
+        proc = subprocess.run(command, env=worker_env(variant, args.threads), capture_output=True, text=True,
+                              timeout=120, cwd=str(REPO))
+    except subprocess.TimeoutExpired:
+        return None
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("BENCH_JSON ")]
+    return json.loads(lines[-1][len("BENCH_JSON "):])["ms_per_step"] if proc.returncode == 0 and lines else None
+
+
 def run_all(args, variants):
     results = []
     available = {lib: installed(lib) for lib in args.libs}
@@ -177,7 +204,9 @@ def run_all(args, variants):
                     if not available[lib]:
                         result = {"library": lib, "config": config, "seed": seed, "status": "not installed"}
                     else:
+                        probe_ms = probe(variant, args)
                         result = run_worker(lib, config, seed, epochs, variant, args)
+                        result["probe_ms"] = probe_ms
                     result.update(round=r + 1, variant=variant)
                     results.append(result)
                     print(f"[round {r + 1}/{args.rounds}] {config} {variant:5s} {lib:8s} seed {seed}: "
@@ -188,10 +217,11 @@ def run_all(args, variants):
 def _progress(result):
     if result["status"] != "ok":
         return result["status"] + (f" ({result['error']})" if result.get("error") else "")
+    probe_ms = f"; probe {result['probe_ms']:.2f} ms" if result.get("probe_ms") else ""
     if result["epoch_seconds"]:
         return (f"{per_epoch_seconds(result):.3f} s/epoch, {result['train_seconds']:.2f} s, "
-                f"acc {100 * result['final_accuracy']:.2f}%, {result['peak_rss_mb']:.0f} MB")
-    return f"fit {result['fit_seconds']:.3f} s, acc {100 * result['final_accuracy']:.0f}%"
+                f"acc {100 * result['final_accuracy']:.2f}%, {result['peak_rss_mb']:.0f} MB{probe_ms}")
+    return f"fit {result['fit_seconds']:.3f} s, acc {100 * result['final_accuracy']:.0f}%{probe_ms}"
 
 
 # -- aggregating ---------------------------------------------------------------
@@ -218,6 +248,8 @@ def summarize(runs):
         "runs": len(runs),
         "seeds": sorted({r["seed"] for r in runs}),
         "per_epoch": statistics.median(per_epoch_seconds(r) for r in runs) if clocked else None,
+        "per_epoch_range": (min(per_epoch_seconds(r) for r in runs), max(per_epoch_seconds(r) for r in runs))
+        if clocked else None,
         "total": statistics.median(r["train_seconds"] for r in runs),
         "fit": statistics.median(r["fit_seconds"] for r in runs),
         "peak_rss_mb": statistics.median(r["peak_rss_mb"] for r in runs),
@@ -298,9 +330,13 @@ def markdown_table(table, variant, configs, libs):
                 to_target = (_fmt(row["to_target"], ".1f") if row["to_target"] is not None
                              else f"{row['to_target_hits']}/{row['runs']} runs reached")
             last = f"{100 * row['acc_last']:.2f}" + (f" (ep {row['epochs']})" if row["per_epoch"] else "")
+            per_epoch = _fmt(row["per_epoch"], ".3f")
+            low, high = row.get("per_epoch_range") or (None, None)
+            if row["runs"] > 1 and low is not None and high > 1.05 * low:
+                per_epoch += f" ({low:.2f}–{high:.2f})"
             total = row["total"] if row["per_epoch"] else row["fit"]
             lines.append(
-                f"| {config} | {LABELS[lib]} | {_fmt(row['per_epoch'], '.3f')} | {total:.2f} | "
+                f"| {config} | {LABELS[lib]} | {per_epoch} | {total:.2f} | "
                 f"{_fmt(row['acc5'] and 100 * row['acc5'], '.2f')} | {last} | {to_target} | "
                 f"{row['peak_rss_mb']:.0f} | " + " | ".join(ratios) + f" | {row['notes']} |")
     return "\n".join(lines)
@@ -410,6 +446,21 @@ def _versions(results):
     return versions
 
 
+def probe_summary(results):
+    """Report lines on the GEMM probe: its range over the runs, and a warning when the host's speed moved."""
+    probes = [r["probe_ms"] for r in results if r.get("probe_ms")]
+    if not probes:
+        return []
+    low, high = min(probes), max(probes)
+    lines = [f"- GEMM probe before each run (M1's eight matrix products, `gemm_floor.py`): "
+             f"{low:.2f}–{high:.2f} ms per step, median {statistics.median(probes):.2f} over {len(probes)} runs"]
+    if high > PROBE_SPREAD_WARNING * low:
+        lines.append(f"- **the host's speed changed during the benchmark** (probe spread {high / low:.2f}×): "
+                     "a run that met a slow phase is slower for reasons outside the library; the ranges in "
+                     "the s/epoch column and the probe column under 'Every run' show which")
+    return lines
+
+
 def write_report(path, args, variants, note, results, table, started, loads, sklearn_m2):
     machine = machine_description()
     versions = _versions(results)
@@ -423,12 +474,14 @@ def write_report(path, args, variants, note, results, table, started, loads, skl
            f"- load average (1 min) before / after: {loads[0]:.2f} / {loads[1]:.2f} "
            "(above ~0.5 the machine was shared and the timings are noisy)",
            f"- Python {machine['python']}; " + "; ".join(f"{k} {v}" for k, v in versions.items() if v),
-           f"- glassnet measured at commit {glassnet_revision()}", "",
+           f"- glassnet measured at commit {glassnet_revision()}",
+           *probe_summary(results), "",
            f"Each library ran in its own process, {args.threads} threads and {args.threads} CPUs each, "
            f"interleaved in {args.rounds} round(s); seeds {args.seeds[:args.rounds]}.", "",
            "## Configurations", ""]
     out += [f"- **{name}**: {CONFIGS[name]['description']}" for name in args.configs]
-    out += ["", "Columns: s/epoch = median of epochs 2–5 of each run, then median over rounds; total = training "
+    out += ["", "Columns: s/epoch = median of epochs 2–5 of each run, then median over rounds (in brackets: the "
+            "fastest and slowest run, where they differ by more than 5%); total = training "
             "seconds of the run (M0: the whole fit call); acc@5 and acc@last = test accuracy after 5 and after "
             "the last epoch, the lowest over the runs; to 98% = training seconds until the test accuracy "
             "(measured after each epoch, not counted) reached 98%; glassnet/peer = glassnet's s/epoch (M0: fit "
@@ -448,14 +501,15 @@ def write_report(path, args, variants, note, results, table, started, loads, skl
     if sklearn_m2:
         out += ["## glassnet.sklearn.MLPClassifier vs scikit-learn (M2, `benchmarks/bench_sklearn_m2.py`)", "",
                 "```", sklearn_m2.strip(), "```", ""]
-    out += ["## Every run", "", "| pass | round | config | library | seed | epoch seconds | test accuracy % "
-            "| peak RSS MB |", "|---|---|---|---|---|---|---|---|"]
+    out += ["## Every run", "", "probe = ms per step of M1's eight matrix products, timed just before the run.", "",
+            "| pass | round | config | library | seed | epoch seconds | test accuracy % "
+            "| peak RSS MB | probe ms |", "|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         if r["status"] == "ok":
             epochs = " ".join(f"{s:.2f}" for s in r["epoch_seconds"]) or f"fit {r['fit_seconds']:.3f}"
             accs = " ".join(f"{100 * a:.2f}" for a in r["test_accuracy"])
             out.append(f"| {r['variant']} | {r['round']} | {r['config']} | {r['library']} | {r['seed']} | {epochs} "
-                       f"| {accs} | {r['peak_rss_mb']:.0f} |")
+                       f"| {accs} | {r['peak_rss_mb']:.0f} | {_fmt(r.get('probe_ms'), '.2f', '')} |")
         else:
             out.append(f"| {r['variant']} | {r['round']} | {r['config']} | {r['library']} | {r['seed']} | "
                        f"{r['status']} |  |  |")

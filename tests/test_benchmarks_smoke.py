@@ -73,6 +73,34 @@ def test_summary_takes_medians_over_rounds_and_the_worst_seed(run_module):
     assert row["peak_rss_mb"] == 305
     assert row["acc5"] == 0.979
     assert row["to_target"] is None and row["to_target_hits"] == 2  # seed 2 never reached 98%
+    assert row["per_epoch_range"] == (1.0, 4.0)
+
+
+def test_table_shows_the_spread_of_the_runs_and_the_ratio_of_medians(run_module):
+    def runs(times):
+        return [{"seed": i, "epochs": 5, "epoch_seconds": [9, t, t, t, t], "train_seconds": 9 + 4 * t,
+                 "fit_seconds": 20, "peak_rss_mb": 300, "test_accuracy": [0.98] * 5, "final_accuracy": 0.98}
+                for i, t in enumerate(times)]
+    table = {("unset", "M1", "glassnet"): run_module.summarize(runs([1.0, 2.0, 4.0])),
+             ("unset", "M1", "torch"): run_module.summarize(runs([4.0, 4.1, 4.0]))}
+    text = run_module.markdown_table(table, "unset", ["M1"], ["glassnet", "torch"])
+    glassnet_row, torch_row = text.splitlines()[2:]
+    assert "| 2.000 (1.00–4.00) |" in glassnet_row
+    assert "| 4.000 |" in torch_row and "| 0.5× |" in torch_row  # within 5%: no range shown
+
+
+def test_probe_times_the_matrix_products_and_the_report_warns_when_the_host_slowed(run_module):
+    args = run_module.parse_args(["--probe-steps", "20", "--threads", "1"])
+    ms = run_module.probe("unset", args)
+    # 411 MFLOP per step: even one slow core does it in well under a second, and no core in 0.1 ms
+    assert 0.1 < ms < 1000
+    assert run_module.probe("unset", run_module.parse_args(["--probe-steps", "0"])) is None
+    steady = [{"probe_ms": 2.0}, {"probe_ms": 2.2}, {"status": "not installed"}]
+    lines = run_module.probe_summary(steady)
+    assert len(lines) == 1 and "2.00–2.20 ms per step, median 2.10 over 2 runs" in lines[0]
+    lines = run_module.probe_summary(steady + [{"probe_ms": 4.0}])
+    assert len(lines) == 2 and "the host's speed changed" in lines[1] and "2.00×" in lines[1]
+    assert run_module.probe_summary([{"status": "failed"}]) == []
 
 
 def test_unset_pass_removes_both_openblas_variables_and_pins_threads(run_module):
