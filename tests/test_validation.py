@@ -204,3 +204,22 @@ def test_subpackages_load_on_first_use():
             "print(x.shape, glassnet.preprocessing.StandardScaler.__name__, glassnet.classic.Perceptron.__name__)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["(1797,", "64)", "StandardScaler", "Perceptron"]
+
+
+def test_set_namespace_accepts_numpy_and_refuses_other_namespaces():
+    import types
+
+    from glassnet import backend
+
+    backend.set_namespace(np)
+    backend.set_namespace("numpy")
+    assert backend.get_namespace() is np
+    # a namespace without NumPy's out= arguments would fail halfway through a forward pass
+    fake = types.ModuleType("array_api_strict")
+    with pytest.raises(ValueError, match=r"xp must be numpy.*Received: array_api_strict"):
+        backend.set_namespace(fake)
+    with pytest.raises(ValueError, match="Received: 'cupy'"):
+        backend.set_namespace("cupy")
+    assert backend.get_namespace() is np
+    model = Sequential([Dense(2, input_dim=3)], seed=0)
+    assert model.predict(np.ones((1, 3), np.float32)).shape == (1, 2)

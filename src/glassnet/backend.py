@@ -1,9 +1,12 @@
 """The array namespace every piece of math goes through, its dtypes and randomness.
 
 All layers, losses and optimizers write ``xp.matmul``, ``xp.exp``, ... with
-``xp`` taken from :func:`get_namespace`; NumPy is the default namespace, and a
-different Array-API namespace can be installed with :func:`set_namespace`
-without touching the layers.
+``xp`` taken from :func:`get_namespace`. That namespace is NumPy, and only
+NumPy for now: the training path writes into preallocated arrays
+(``out=``), NumPy's ``take(mode="clip")`` and its random generators, none of
+which the Array API standard has, so another namespace (array-api-strict,
+CuPy, torch) is refused by :func:`set_namespace` with a clear error instead of
+failing halfway through a forward pass.
 """
 
 import contextlib
@@ -21,8 +24,20 @@ def get_namespace():
 
 
 def set_namespace(xp):
-    """Install another Array-API compatible namespace for all later math."""
-    _state["xp"] = xp
+    """Install the array namespace for all later math: NumPy (``numpy`` or ``numpy.__name__``).
+
+    Other Array-API namespaces are not supported yet (see the module docstring)
+    and raise ``ValueError``.
+    """
+    if xp is np or xp == "numpy":
+        _state["xp"] = np
+        return
+    name = repr(xp) if isinstance(xp, str) else getattr(xp, "__name__", None) or type(xp).__name__
+    raise ValueError(
+        f"xp must be numpy: glassnet computes with NumPy only (its layers write into preallocated arrays with "
+        f"out=, which the Array API does not have); array-api-strict, CuPy and torch namespaces are not "
+        f"supported yet. Received: {name}"
+    )
 
 
 def floatx():
