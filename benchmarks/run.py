@@ -257,7 +257,10 @@ def summarize(runs):
         "epochs": runs[0]["epochs"],
         "notes": runs[0].get("notes", ""),
         "acc_last": min(r["final_accuracy"] for r in runs),
-        "acc_mean": statistics.fmean(r["final_accuracy"] for r in runs),
+        # each seed counts once, however many rounds repeated it
+        "acc_mean": statistics.fmean(
+            statistics.fmean(r["final_accuracy"] for r in runs if r["seed"] == seed)
+            for seed in {r["seed"] for r in runs}),
         "acc5": min(r["test_accuracy"][4] for r in runs) if clocked and runs[0]["epochs"] >= 5 else None,
     }
     if clocked:

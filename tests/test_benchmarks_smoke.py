@@ -74,6 +74,9 @@ def test_summary_takes_medians_over_rounds_and_the_worst_seed(run_module):
     assert row["acc5"] == 0.979
     assert row["to_target"] is None and row["to_target_hits"] == 2  # seed 2 never reached 98%
     assert row["per_epoch_range"] == (1.0, 4.0)
+    # a seed repeated by a later round counts once in the mean accuracy
+    row = run_module.summarize(runs + [dict(runs[0])])
+    assert row["acc_mean"] == pytest.approx((0.981 + 0.985 + 0.979) / 3)
 
 
 def test_table_shows_the_spread_of_the_runs_and_the_ratio_of_medians(run_module):
