@@ -243,3 +243,49 @@ def test_model_seed_fixes_weights_shuffling_and_dropout(rng):
     # The model's seed decides, whatever the global state.
     assert all(np.array_equal(a, b) for a, b in zip(train(5, 1), train(5, 2)))
     assert not all(np.array_equal(a, b) for a, b in zip(train(5, 1), train(6, 1)))
+
+
+def test_from_config_and_clone_model_rebuild_the_architecture_with_fresh_weights():
+    from glassnet.layers import BatchNormalization, Input
+    from glassnet.models import clone_model
+
+    model = Sequential([Input(shape=(4,)), Dense(8, activation="tanh", kernel_regularizer="l2"), Dropout(0.3),
+                        BatchNormalization(), Dense(3, activation="softmax")], name="net", dtype="float64", seed=0)
+    model.build()
+    for copy in (Sequential.from_config(model.get_config()), clone_model(model)):
+        assert copy.built and copy.dtype == "float64" and copy.name == "net"
+        assert copy.get_config() == model.get_config()
+        assert copy.count_params() == model.count_params() == 4 * 8 + 8 + 4 * 8 + 8 * 3 + 3
+        # new kernels, the same initial biases and batch-norm statistics
+        assert not np.array_equal(copy.layers[0].get_weights()[0], model.layers[0].get_weights()[0])
+        # with the original's weights, the copy computes the same function (activations, regularizer, BN)
+        copy.set_weights(model.get_weights())
+        X = np.random.default_rng(1).normal(size=(5, 4))
+        np.testing.assert_array_equal(copy.predict(X), model.predict(X))
+        # training the copy leaves the original alone
+        before = [w.copy() for w in model.get_weights()]
+        copy.compile(optimizer="sgd", loss="categorical_crossentropy")
+        copy.fit(X, np.eye(3)[[0, 1, 2, 0, 1]], epochs=2, verbose=0)
+        for a, b in zip(model.get_weights(), before):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_clone_of_a_model_without_input_shape_builds_on_first_fit():
+    from glassnet.models import clone_model
+
+    copy = clone_model(Sequential([Dense(3, activation="relu"), Dense(1)]))
+    assert not copy.built
+    copy.compile(optimizer="adam", loss="mse")
+    copy.fit(np.ones((4, 2), np.float32), np.ones((4, 1), np.float32), epochs=1, verbose=0)
+    assert copy.count_params() == 2 * 3 + 3 + 3 + 1
+
+
+def test_from_config_and_clone_model_reject_bad_input():
+    from glassnet.models import clone_model
+
+    with pytest.raises(TypeError, match="config must be a dict"):
+        Sequential.from_config("sequential")
+    with pytest.raises(ValueError, match="'layers' list"):
+        Sequential.from_config({"name": "x"})
+    with pytest.raises(TypeError, match="model must be a glassnet Sequential"):
+        clone_model(5)

@@ -450,6 +450,27 @@ class Sequential:
             "layers": [serialize(layer) for layer in self.layers],
         }
 
+    @classmethod
+    def from_config(cls, config):
+        """A new model with the architecture that :meth:`get_config` describes and
+        fresh weights (as Keras's ``Sequential.from_config``); built when the
+        configuration has an input shape, not compiled."""
+        from ..layers import deserialize
+
+        if not isinstance(config, dict):
+            raise TypeError(f"config must be a dict from Sequential.get_config(). Received: {type(config).__name__}")
+        layer_configs = config.get("layers")
+        if not isinstance(layer_configs, list):
+            raise ValueError(
+                "config must have a 'layers' list, as Sequential.get_config() returns. "
+                f"Received keys: {sorted(config)}"
+            )
+        model = cls([deserialize(c) for c in layer_configs], name=config.get("name"), dtype=config.get("dtype"))
+        input_shape = config.get("input_shape")
+        if input_shape is not None:
+            model.build(tuple(input_shape))
+        return model
+
     def __setstate__(self, state):
         # Unpickled layer arrays are separate copies: gather them into one flat
         # vector again so that the optimizer updates the layers' weights.
