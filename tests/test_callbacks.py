@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from glassnet.callbacks import (
-    Callback, CSVLogger, EarlyStopping, LearningRateScheduler, ModelCheckpoint, ProgressBar, TerminateOnNaN,
+    Callback, CSVLogger, EarlyStopping, LearningRateScheduler, ModelCheckpoint, ProgressBar, ReduceLROnPlateau,
+    TerminateOnNaN,
 )
 from glassnet.layers import Dense
 from glassnet.models import Sequential, load_model
@@ -170,3 +171,59 @@ def test_healthy_training_emits_no_warning(rng):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         _model().fit(X, y, epochs=3, verbose=0)
+
+
+def test_reduce_lr_on_plateau_follows_keras_rules_step_by_step():
+    # Worked by hand with Keras's rules (and checked against keras 3.15 once): patience 2, factor 0.5,
+    # cooldown 1, min_lr 0.02, starting at 0.1.
+    model = _model(lr=0.1)
+    callback = ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=2, cooldown=1, min_lr=0.02)
+    callback.set_model(model)
+    callback.on_train_begin()
+    rates, logged = [], []
+    for epoch, loss in enumerate([1.0, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.8, 0.8, 0.8, 0.8, 0.8]):
+        logs = {"val_loss": loss}
+        callback.on_epoch_end(epoch, logs)
+        rates.append(model.optimizer.learning_rate)
+        logged.append(logs["learning_rate"])
+    assert rates == pytest.approx([0.1, 0.1, 0.1, 0.05, 0.05, 0.025, 0.025, 0.025, 0.025, 0.02, 0.02, 0.02])
+    # the logs carry the rate the epoch trained with
+    assert logged == pytest.approx([0.1] + rates[:-1])
+
+
+def test_reduce_lr_on_plateau_in_fit(rng):
+    X, y = _regression(rng)
+    model = _model(lr=0.05)
+    # min_delta=10 makes no epoch an improvement after the first (from inf): the rate drops at the end of
+    # epochs 3 and 5, after two epochs without improvement each; the history shows the rate each epoch used
+    hist = model.fit(X, y, epochs=5, verbose=0, validation_split=0.25,
+                     callbacks=[ReduceLROnPlateau(factor=0.1, patience=2, min_delta=10)])
+    assert hist.history["learning_rate"] == pytest.approx([0.05, 0.05, 0.05, 0.005, 0.005])
+    assert model.optimizer.learning_rate == pytest.approx(0.0005)
+
+
+def test_reduce_lr_on_plateau_rejects_bad_settings(rng):
+    from glassnet.optimizers import schedules
+
+    with pytest.raises(ValueError, match="factor < 1.0"):
+        ReduceLROnPlateau(factor=1.0)
+    with pytest.raises(ValueError, match="factor"):
+        ReduceLROnPlateau(factor=0)
+    with pytest.raises(TypeError, match="patience"):
+        ReduceLROnPlateau(patience=1.5)
+    X, y = _regression(rng)
+    model = _model()
+    with pytest.raises(ValueError, match="monitors 'val_loss'"):
+        model.fit(X, y, epochs=1, verbose=0, callbacks=[ReduceLROnPlateau()])
+    model.compile(loss="mse", optimizer=SGD(schedules.ExponentialDecay(0.1, 10, 0.5)))
+    with pytest.raises(TypeError, match="LearningRateSchedule"):
+        model.fit(X, y, epochs=1, verbose=0, validation_split=0.25, callbacks=[ReduceLROnPlateau()])
+
+
+def test_model_checkpoint_creates_its_folder(tmp_path, rng):
+    X, y = _regression(rng)
+    model = _model()
+    path = tmp_path / "runs" / "a" / "model-{epoch}.gn"
+    model.fit(X, y, epochs=2, verbose=0, callbacks=[ModelCheckpoint(path)])
+    assert sorted(p.name for p in (tmp_path / "runs" / "a").iterdir()) == ["model-1.gn", "model-2.gn"]
+    assert load_model(tmp_path / "runs" / "a" / "model-2.gn").get_config() == model.get_config()

@@ -8,10 +8,11 @@ from .models.callbacks import (
     LearningRateScheduler,
     ModelCheckpoint,
     ProgressBar,
+    ReduceLROnPlateau,
     TerminateOnNaN,
 )
 
 __all__ = [
     "Callback", "History", "ProgressBar", "EarlyStopping", "ModelCheckpoint",
-    "TerminateOnNaN", "LearningRateScheduler", "CSVLogger",
+    "TerminateOnNaN", "LearningRateScheduler", "ReduceLROnPlateau", "CSVLogger",
 ]

@@ -16,6 +16,9 @@ import time
 
 import numpy as np
 
+from .. import schedules
+from .._validation import check_non_negative_int, check_number
+
 
 class Callback:
     def __init__(self):
@@ -239,6 +242,9 @@ class ModelCheckpoint(Callback):
             if not better:
                 return
             self.best = current
+        folder = os.path.dirname(path)
+        if folder:  # as Keras: the checkpoint folder is created, not a reason to lose the epoch
+            os.makedirs(folder, exist_ok=True)
         if self.save_weights_only:
             self.model.save_weights(path)
         else:
@@ -279,6 +285,68 @@ class LearningRateScheduler(Callback):
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:
             logs["learning_rate"] = self.model.optimizer.learning_rate
+
+
+class ReduceLROnPlateau(Callback):
+    """Multiply the learning rate by ``factor`` when ``monitor`` has not improved
+    by ``min_delta`` for ``patience`` epochs (Keras's defaults and rules: then
+    wait ``cooldown`` epochs, never go below ``min_lr``). Adds ``learning_rate``
+    to the logs."""
+
+    def __init__(self, monitor="val_loss", factor=0.1, patience=10, verbose=0, mode="auto", min_delta=1e-4,
+                 cooldown=0, min_lr=0.0):
+        super().__init__()
+        self.factor = check_number(factor, "factor", low=0, low_open=True)
+        if self.factor >= 1.0:
+            raise ValueError(f"ReduceLROnPlateau needs factor < 1.0 (it reduces). Received: factor={factor!r}")
+        self.monitor = monitor
+        self.patience = check_non_negative_int(patience, "patience")
+        self.cooldown = check_non_negative_int(cooldown, "cooldown")
+        self.min_delta = abs(check_number(min_delta, "min_delta"))
+        self.min_lr = check_number(min_lr, "min_lr", low=0)
+        self.verbose = verbose
+        self.mode = _monitor_mode(monitor, mode)
+
+    def _improved(self, current):
+        if self.mode == "min":
+            return current < self.best - self.min_delta
+        return current > self.best + self.min_delta
+
+    def on_train_begin(self, logs=None):
+        if isinstance(self.model.optimizer._learning_rate, schedules.LearningRateSchedule):
+            raise TypeError("ReduceLROnPlateau cannot change a learning rate that a LearningRateSchedule sets; "
+                            "compile with a float learning_rate.")
+        self.wait = 0
+        self.cooldown_counter = 0
+        self.best = math.inf if self.mode == "min" else -math.inf
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = {} if logs is None else logs
+        optimizer = self.model.optimizer
+        logs["learning_rate"] = float(optimizer.learning_rate)
+        if self.monitor not in logs:
+            raise ValueError(
+                f"ReduceLROnPlateau monitors {self.monitor!r}, which is not among the logged values "
+                f"({', '.join(logs)}). Pass validation data for 'val_*' quantities."
+            )
+        current = logs[self.monitor]
+        if self.cooldown_counter > 0:
+            self.cooldown_counter -= 1
+            self.wait = 0
+        if self._improved(current):
+            self.best = current
+            self.wait = 0
+        elif self.cooldown_counter == 0:
+            self.wait += 1
+            if self.wait >= self.patience:
+                old_lr = float(optimizer.learning_rate)
+                if old_lr > self.min_lr:
+                    optimizer.learning_rate = max(old_lr * self.factor, self.min_lr)
+                    if self.verbose:
+                        print(f"Epoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to "
+                              f"{optimizer.learning_rate}.")
+                    self.cooldown_counter = self.cooldown
+                    self.wait = 0
 
 
 class CSVLogger(Callback):
