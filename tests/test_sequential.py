@@ -289,3 +289,88 @@ def test_from_config_and_clone_model_reject_bad_input():
         Sequential.from_config({"name": "x"})
     with pytest.raises(TypeError, match="model must be a glassnet Sequential"):
         clone_model(5)
+
+
+def _batch_model(seed=0, lr=0.1):
+    model = Sequential([Dense(5, activation="tanh", input_dim=3), Dense(2, activation="softmax")],
+                       seed=seed, dtype="float64")
+    model.compile(optimizer=glassnet.optimizers.SGD(lr, momentum=0.9), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    return model
+
+
+def test_train_on_batch_is_one_fit_step_on_the_whole_batch():
+    rng = np.random.default_rng(3)
+    X, y = rng.normal(size=(16, 3)), rng.integers(0, 2, 16)
+    a, b = _batch_model(), _batch_model()
+    for _ in range(3):
+        history = a.fit(X, y, batch_size=16, epochs=1, shuffle=False, verbose=0).history
+        loss, accuracy = b.train_on_batch(X, y)
+        assert loss == pytest.approx(history["loss"][0], rel=1e-12)
+        assert accuracy == pytest.approx(history["accuracy"][0])
+    for wa, wb in zip(a.get_weights(), b.get_weights()):
+        np.testing.assert_array_equal(wa, wb)
+    assert set(b.train_on_batch(X, y, return_dict=True)) == {"loss", "accuracy"}
+    assert b.test_on_batch(X, y) == b.evaluate(X, y)
+    assert b.test_on_batch(X, y, return_dict=True) == b.evaluate(X, y, return_dict=True)
+    np.testing.assert_array_equal(b.predict_on_batch(X), b.predict(X))
+
+
+def test_train_on_batch_that_diverges_keeps_the_weights_and_warns():
+    from glassnet.models.training import DivergenceWarning
+
+    model = Sequential([Dense(1, input_dim=2)], seed=0)
+    model.compile(optimizer=glassnet.optimizers.SGD(1e30), loss="mse")
+    X, y = np.full((4, 2), 1e10, np.float32), np.full((4, 1), -1e10, np.float32)
+    model.build()
+    before = model.get_weights()
+    with pytest.warns(DivergenceWarning, match="train_on_batch"):
+        assert math.isnan(model.train_on_batch(X, y))
+    for a, b in zip(model.get_weights(), before):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match="2 features"):
+        model.train_on_batch(np.ones((4, 3)), y)
+
+
+def test_get_layer_by_name_or_index():
+    model = _batch_model()
+    assert model.get_layer("dense_1") is model.layers[1] and model.get_layer(index=0) is model.layers[0]
+    with pytest.raises(ValueError, match=r"No such layer: 'nope'. Existing layers are: \['dense', 'dense_1'\]"):
+        model.get_layer("nope")
+    with pytest.raises(ValueError, match="only has 2 layers"):
+        model.get_layer(index=2)
+    with pytest.raises(ValueError, match="only a layer name or a layer index"):
+        model.get_layer("dense", index=0)
+    with pytest.raises(ValueError, match="Provide either"):
+        model.get_layer()
+    with pytest.raises(TypeError, match="index"):
+        model.get_layer(index=1.0)
+
+
+def test_layer_weights_get_weights_and_set_weights_as_keras():
+    model = _batch_model()
+    layer = model.layers[0]
+    assert layer.weights == [] and layer.get_weights() == []  # not built yet
+    with pytest.raises(ValueError, match="not built"):
+        layer.set_weights([np.zeros((3, 5)), np.zeros(5)])
+    X, y = np.random.default_rng(0).normal(size=(8, 3)), np.array([0, 1] * 4)
+    model.build()
+    copies = layer.get_weights()
+    assert [w.shape for w in copies] == [(3, 5), (5,)]
+    model.fit(X, y, epochs=2, verbose=0)
+    # get_weights returned copies; weights are the live arrays
+    assert not np.array_equal(copies[0], layer.weights[0])
+    np.testing.assert_array_equal(layer.get_weights()[0], layer.weights[0])
+    layer.set_weights(copies)
+    np.testing.assert_array_equal(model.get_weights()[0], copies[0])
+    before = model.predict(X)
+    layer.weights[1][...] += 1.0  # writing into a live array changes the model
+    assert not np.allclose(model.predict(X), before)
+    with pytest.raises(ValueError, match=r"weight 'W' has shape \(3, 5\). Received shape \(5, 3\)"):
+        layer.set_weights([np.zeros((5, 3)), np.zeros(5)])
+    with pytest.raises(ValueError, match="expects a list of 2 weight arrays"):
+        layer.set_weights([np.zeros((3, 5))])
+    # training still updates the layer after set_weights (the arrays stay views of the flat buffer)
+    layer.set_weights(copies)
+    model.fit(X, y, epochs=1, verbose=0)
+    assert not np.array_equal(layer.get_weights()[0], copies[0])

@@ -162,7 +162,7 @@ def _dense(g, X, layer):
 
 def _batch_norm(g, X, layer):
     inputs = [X] + [
-        g.constant(layer.get_weights()[i], f"{layer.name}_{key}")
+        g.constant(layer.weights[i], f"{layer.name}_{key}")
         for i, key in enumerate(layer.weight_names)
     ]
     return g.node("BatchNormalization", inputs, base=layer.name, epsilon=float(layer.epsilon))

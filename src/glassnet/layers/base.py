@@ -11,6 +11,8 @@ flat buffer and puts views back in the dicts, so a layer must update its
 arrays in place (``out=``, ``[...] =``) and never rebind them.
 """
 
+import numpy as np
+
 from .._validation import check_positive_int
 from ..backend import get_namespace, standardize_dtype
 
@@ -77,8 +79,34 @@ class Layer:
         state["_buffers"] = {}
         return state
 
-    def get_weights(self):
+    @property
+    def weights(self):
+        """The layer's live weight arrays in Keras's order (``[]`` before it is
+        built): writing into them changes the model, as Keras's variables do."""
+        if not self.built:
+            return []
         return [self.params[k] if k in self.params else self.state[k] for k in self.weight_names]
+
+    def get_weights(self):
+        """Copies of the weight arrays (``[]`` before the layer is built), as Keras."""
+        return [w.copy() for w in self.weights]
+
+    def set_weights(self, weights):
+        """Copy ``weights`` (shapes as :meth:`get_weights`) into the layer's arrays."""
+        if not self.built:
+            raise ValueError(f"Layer {self.name!r} is not built yet: build or fit its model before set_weights().")
+        targets = self.weights
+        weights = list(weights)
+        if len(weights) != len(targets):
+            raise ValueError(f"Layer {self.name!r} expects a list of {len(targets)} weight arrays "
+                             f"({', '.join(self.weight_names)}). Received {len(weights)}.")
+        values = [np.asarray(v) for v in weights]
+        for name, target, value in zip(self.weight_names, targets, values):
+            if value.shape != target.shape:
+                raise ValueError(f"Layer {self.name!r}: weight {name!r} has shape {target.shape}. "
+                                 f"Received shape {value.shape}.")
+        for target, value in zip(targets, values):
+            target[...] = value
 
     def regularization_penalty(self):
         return 0.0

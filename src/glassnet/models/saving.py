@@ -165,7 +165,7 @@ def load_model(filepath, compile=True):
         try:
             model = _build(config, Sequential, path)
             table = config["weights"]
-            targets = [w for layer in model.layers for w in layer.get_weights()]
+            targets = [w for layer in model.layers for w in layer.weights]
             if not isinstance(table, list) or len(table) != len(targets):
                 listed = len(table) if isinstance(table, list) else "?"
                 _fail(path, f"it lists {listed} arrays; the architecture has {len(targets)}.")

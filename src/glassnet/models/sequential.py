@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from .. import kernels, losses, metrics as metrics_module, optimizers
-from .._validation import check_array, check_consistent_length, check_positive_int
+from .._validation import check_array, check_consistent_length, check_non_negative_int, check_positive_int
 from ..backend import get_namespace, make_rng, seeded, standardize_dtype
 from ..layers import InputLayer, Layer
 from . import training
@@ -145,7 +145,7 @@ class Sequential:
 
     def count_params(self):
         self._require_built("count_params")
-        return sum(int(np.size(w)) for w in self.get_weights())
+        return sum(int(np.size(w)) for layer in self.layers for w in layer.weights)
 
     # -- compile ---------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, jit_compile=False):
@@ -331,10 +331,37 @@ class Sequential:
         if batch_size is not None:
             check_positive_int(batch_size, "batch_size")
         logs = training.evaluate_arrays(self, X, Y, w, batch_size)
-        if return_dict:
-            return logs
-        values = list(logs.values())
-        return values[0] if len(values) == 1 else values
+        return _logs_result(logs, return_dict)
+
+    def train_on_batch(self, x, y, sample_weight=None, return_dict=False):
+        """One optimizer step on ``(x, y)`` as one batch; returns that batch's loss
+        (before the step) and metrics, shaped as :meth:`evaluate`'s result (as Keras)."""
+        return _logs_result(training.train_on_batch(self, x, y, sample_weight), return_dict)
+
+    def test_on_batch(self, x, y, sample_weight=None, return_dict=False):
+        """Loss (and metrics) on ``(x, y)`` as one batch, in inference mode (as Keras)."""
+        return self.evaluate(x, y, batch_size=None, sample_weight=sample_weight, return_dict=return_dict)
+
+    def predict_on_batch(self, x):
+        """Outputs for ``x`` as one batch, in inference mode (as Keras)."""
+        return self.predict(x)
+
+    def get_layer(self, name=None, index=None):
+        """The layer called ``name``, or at position ``index`` (as Keras)."""
+        if name is not None and index is not None:
+            raise ValueError(f"Provide only a layer name or a layer index. Received: index={index}, name={name!r}.")
+        if index is not None:
+            check_non_negative_int(index, "index")
+            if index >= len(self.layers):
+                raise ValueError(f"Was asked to retrieve layer at index {index} but model only has "
+                                 f"{len(self.layers)} layers.")
+            return self.layers[index]
+        if name is None:
+            raise ValueError("Provide either a layer name or layer index at get_layer().")
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(f"No such layer: {name!r}. Existing layers are: {[layer.name for layer in self.layers]}.")
 
     def predict(self, x, batch_size=None, verbose=0):
         """Outputs ``a^(L)`` for inputs ``x`` (inference mode), shape ``(n, n_outputs)``."""
@@ -387,12 +414,12 @@ class Sequential:
     def get_weights(self):
         """Copies of every weight array, layer by layer, in Keras's order
         (Dense: W, b; BatchNormalization: gamma, beta, moving mean, moving variance)."""
-        return [w.copy() for layer in self.layers for w in layer.get_weights()]
+        return [w for layer in self.layers for w in layer.get_weights()]
 
     def set_weights(self, weights):
         """Set every weight array; shapes must match :meth:`get_weights`."""
         self._require_built("set_weights")
-        targets = [w for layer in self.layers for w in layer.get_weights()]
+        targets = [w for layer in self.layers for w in layer.weights]
         weights = list(weights)
         if len(weights) != len(targets):
             raise ValueError(f"set_weights expected a list of {len(targets)} arrays, received {len(weights)}.")
@@ -409,7 +436,7 @@ class Sequential:
         print_fn = print_fn or print
         rows = []
         for layer in self.layers:
-            n = sum(int(np.size(w)) for w in layer.get_weights())
+            n = sum(int(np.size(w)) for w in layer.weights)
             rows.append((f"{layer.name} ({type(layer).__name__})", str((None, *layer.output_shape)), f"{n:,}"))
         widths = [max(len(h), *(len(r[i]) for r in rows)) + 2 for i, h in enumerate(("Layer (type)", "Output Shape", "Param #"))]
         line = "─" * sum(widths)
@@ -480,6 +507,14 @@ class Sequential:
 
     def __repr__(self):
         return f"<Sequential name={self.name!r} layers={len(self.layers)} built={self.built}>"
+
+
+def _logs_result(logs, return_dict):
+    """Keras's shape of a result: the dict, or the loss alone, or ``[loss, *metrics]``."""
+    if return_dict:
+        return logs
+    values = list(logs.values())
+    return values[0] if len(values) == 1 else values
 
 
 def _human_bytes(n):

@@ -71,12 +71,7 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
     n = X.shape[0]
     batch_size = min(batch_size, n)
     steps = math.ceil(n / batch_size)
-    optimizer = model.optimizer
-    optimizer.jit_compile = model.jit_compile
-    for layer in model.layers:
-        layer.jit_compile = model.jit_compile
-    if not optimizer.built:
-        optimizer.build(model._flat_params.shape[0], model._flat_params.dtype, model._slices)
+    _prepare_training(model)
 
     history = callbacks_module.History()
     if callbacks is not None and not isinstance(callbacks, (list, tuple)):
@@ -161,6 +156,40 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
     return history
 
 
+def _prepare_training(model):
+    """Pass the model's jit_compile to its optimizer and layers; build the optimizer's state."""
+    optimizer = model.optimizer
+    optimizer.jit_compile = model.jit_compile
+    for layer in model.layers:
+        layer.jit_compile = model.jit_compile
+    if not optimizer.built:
+        optimizer.build(model._flat_params.shape[0], model._flat_params.dtype, model._slices)
+
+
+def train_on_batch(model, x, y, sample_weight=None):
+    """One step on ``(x, y)`` (see :meth:`Sequential.train_on_batch`); returns the batch's logs.
+
+    A non-finite loss, or an update that leaves non-finite weights, keeps the
+    weights from before the call and warns (:class:`DivergenceWarning`)."""
+    X, Y, w = model._prepare_xy(x, y, sample_weight)
+    _prepare_training(model)
+    for m in model.metrics:
+        m.reset_state()
+    snapshot = model._flat_params.copy()
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        loss = train_step(model, X, Y, w)
+    if loss is None or not np.isfinite(model._flat_params).all():
+        model._flat_params[...] = snapshot
+        lr = model.optimizer.learning_rate
+        warnings.warn(f"train_on_batch: the loss or its gradient became NaN or infinite; the weights were left as "
+                      f"they were. Try a lower learning rate (currently {lr:g}).", DivergenceWarning, stacklevel=3)
+        loss = math.nan
+    logs = {"loss": loss}
+    for m in model.metrics:
+        logs[m.name] = m.result()
+    return logs
+
+
 def train_step(model, Xb, Yb, wb=None):
     """One optimizer step on a batch; returns the batch loss, or ``None`` (and
     leaves the weights untouched) when the loss is not finite.
@@ -240,4 +269,4 @@ def evaluate_arrays(model, X, Y, w=None, batch_size=None):
     return logs
 
 
-__all__ = ["fit", "train_step", "evaluate_arrays", "predict_arrays", "DivergenceWarning"]
+__all__ = ["fit", "train_step", "train_on_batch", "evaluate_arrays", "predict_arrays", "DivergenceWarning"]
