@@ -233,3 +233,16 @@ def test_moments_of_silent_parameters_never_become_subnormal():
         m = opt.state["m"][0]
         assert m == 0 or abs(m) >= tiny
     assert opt.state["m"][0] == 0 and opt.state["m"][1] > 0.5
+
+
+@pytest.mark.parametrize("name", sorted(optimizers.CLASSES))
+def test_from_config_rebuilds_every_optimizer_with_fresh_state(name):
+    cls = optimizers.CLASSES[name]
+    original = cls(learning_rate=schedules.ExponentialDecay(0.1, 10, 0.5)) if name == "SGD" else cls(learning_rate=0.05)
+    original.build(3, np.float32)
+    original.apply(np.zeros(3, np.float32), np.ones(3, np.float32))
+    copy = cls.from_config(original.get_config())
+    assert type(copy) is cls and copy.get_config() == original.get_config()
+    assert copy.iterations == 0 and not copy.built
+    with pytest.raises(TypeError, match="config must be a dict"):
+        cls.from_config("adam")

@@ -374,3 +374,63 @@ def test_layer_weights_get_weights_and_set_weights_as_keras():
     layer.set_weights(copies)
     model.fit(X, y, epochs=1, verbose=0)
     assert not np.array_equal(layer.get_weights()[0], copies[0])
+
+
+def test_class_weight_weighs_each_training_sample_by_its_class():
+    rng = np.random.default_rng(5)
+    X, y = rng.normal(size=(40, 3)), np.array([0] * 30 + [1] * 6 + [2] * 4)
+
+    def model():
+        m = Sequential([Dense(3, activation="softmax", input_dim=3)], seed=1, dtype="float64")
+        m.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+        return m
+
+    a, b = model(), model()
+    # the first epoch's loss (one full batch, before its update) by hand: mean of w_i · (−log p_i[y_i])
+    p = a.predict(X)
+    weights = np.array([1.0, 4.0, 1.0])[y]  # class 2 is left out of the dict: weight 1
+    expected = np.mean(weights * -np.log(p[np.arange(40), y]))
+    history = a.fit(X, y, batch_size=40, epochs=3, shuffle=False, verbose=0, class_weight={1: 4.0}).history
+    assert history["loss"][0] == pytest.approx(expected, rel=1e-12)
+    b.fit(X, y, batch_size=40, epochs=3, shuffle=False, verbose=0, sample_weight=weights)
+    for wa, wb in zip(a.get_weights(), b.get_weights()):
+        np.testing.assert_array_equal(wa, wb)
+    # validation losses stay unweighted, as Keras
+    c = model()
+    h = c.fit(X, y, epochs=1, verbose=0, validation_split=0.25, class_weight={0: 0.1, 1: 9.0, 2: 9.0})
+    assert h.history["val_loss"][0] == pytest.approx(c.evaluate(X[30:], y[30:]))
+
+
+def test_class_weight_with_one_sigmoid_output_and_bad_values():
+    X = np.random.default_rng(6).normal(size=(12, 2))
+    y = np.array([0.0] * 9 + [1.0] * 3)
+    a = Sequential([Dense(1, activation="sigmoid", input_dim=2)], seed=0, dtype="float64")
+    a.compile(optimizer="sgd", loss="binary_crossentropy")
+    b = Sequential([Dense(1, activation="sigmoid", input_dim=2)], seed=0, dtype="float64")
+    b.compile(optimizer="sgd", loss="binary_crossentropy")
+    a.fit(X, y, batch_size=12, epochs=2, shuffle=False, verbose=0, class_weight={0: 1.0, 1: 3.0})
+    b.fit(X, y, batch_size=12, epochs=2, shuffle=False, verbose=0, sample_weight=np.where(y == 1, 3.0, 1.0))
+    np.testing.assert_array_equal(a.get_weights()[0], b.get_weights()[0])
+    with pytest.raises(ValueError, match="not both"):
+        a.fit(X, y, verbose=0, class_weight={1: 2.0}, sample_weight=np.ones(12))
+    with pytest.raises(TypeError, match="class_weight must be a dict"):
+        a.fit(X, y, verbose=0, class_weight=[1.0, 2.0])
+    with pytest.raises(ValueError, match=r"class indices 0..1. Received key 2"):
+        a.fit(X, y, verbose=0, class_weight={2: 1.0})
+    with pytest.raises(ValueError, match=r"class_weight\[1\]"):
+        a.fit(X, y, verbose=0, class_weight={1: -1.0})
+
+
+def test_model_weights_split_into_trainable_and_non_trainable():
+    from glassnet.layers import BatchNormalization
+
+    model = Sequential([Dense(4, input_dim=3), BatchNormalization(), Dense(2)], seed=0)
+    assert model.weights == [] and model.trainable_weights == []
+    model.build()
+    shapes = [w.shape for w in model.weights]
+    assert shapes == [w.shape for w in model.get_weights()]
+    assert [w.shape for w in model.trainable_weights] == [(3, 4), (4,), (4,), (4,), (4, 2), (2,)]
+    assert [w.shape for w in model.non_trainable_weights] == [(4,), (4,)]  # moving mean and variance
+    assert len(model.weights) == len(model.trainable_weights) + len(model.non_trainable_weights)
+    model.weights[-1][...] = 7.0  # live arrays
+    np.testing.assert_array_equal(model.get_weights()[-1], [7.0, 7.0])

@@ -192,6 +192,13 @@ class Optimizer:
             "global_clipnorm": self.global_clipnorm,
         }
 
+    @classmethod
+    def from_config(cls, config):
+        """A new optimizer (no state, step 0) with the settings of :meth:`get_config`, as Keras."""
+        if not isinstance(config, dict):
+            raise TypeError(f"config must be a dict from get_config(). Received: {type(config).__name__}")
+        return cls(**config)
+
     def __repr__(self):
         return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.get_config().items())})"
 

@@ -309,19 +309,22 @@ class Sequential:
 
     # -- Keras API -----------------------------------------------------------------
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
-            validation_split=0.0, validation_data=None, shuffle=True, initial_epoch=0, sample_weight=None):
+            validation_split=0.0, validation_data=None, shuffle=True, initial_epoch=0, sample_weight=None,
+            class_weight=None):
         """Train for ``epochs`` passes over ``(x, y)``; returns a :class:`History`.
 
         ``batch_size`` defaults to 32 (Keras); ``batch_size=len(x)`` is full-batch
         and ``batch_size=1`` online learning. ``verbose``: 0 silent, 1 a progress
         bar, 2 one line per epoch. If the loss becomes NaN/inf, training stops
         within that batch with a :class:`~glassnet.models.training.DivergenceWarning`
-        and the weights of the last finite step are kept.
+        and the weights of the last finite step are kept. ``class_weight``
+        ({class index: weight}) weighs each training sample by its class (as Keras;
+        not together with ``sample_weight``).
         """
         return training.fit(
             self, x, y, batch_size=batch_size, epochs=epochs, verbose=verbose, callbacks=callbacks,
             validation_split=validation_split, validation_data=validation_data, shuffle=shuffle,
-            initial_epoch=initial_epoch, sample_weight=sample_weight,
+            initial_epoch=initial_epoch, sample_weight=sample_weight, class_weight=class_weight,
         )
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose=0, sample_weight=None, return_dict=False):
@@ -345,6 +348,23 @@ class Sequential:
     def predict_on_batch(self, x):
         """Outputs for ``x`` as one batch, in inference mode (as Keras)."""
         return self.predict(x)
+
+    @property
+    def weights(self):
+        """Every layer's live weight arrays, in :meth:`get_weights`'s order (as Keras's variables)."""
+        return [w for layer in self.layers for w in layer.weights]
+
+    @property
+    def trainable_weights(self):
+        """The live arrays that training updates (Dense W, b; batch-norm gamma, beta)."""
+        return [layer.params[k] for layer in self.layers if layer.built for k in layer.weight_names
+                if k in layer.params]
+
+    @property
+    def non_trainable_weights(self):
+        """The live arrays that training does not step (batch-norm moving statistics)."""
+        return [layer.state[k] for layer in self.layers if layer.built for k in layer.weight_names
+                if k not in layer.params]
 
     def get_layer(self, name=None, index=None):
         """The layer called ``name``, or at position ``index`` (as Keras)."""
@@ -419,7 +439,7 @@ class Sequential:
     def set_weights(self, weights):
         """Set every weight array; shapes must match :meth:`get_weights`."""
         self._require_built("set_weights")
-        targets = [w for layer in self.layers for w in layer.weights]
+        targets = self.weights
         weights = list(weights)
         if len(weights) != len(targets):
             raise ValueError(f"set_weights expected a list of {len(targets)} arrays, received {len(weights)}.")

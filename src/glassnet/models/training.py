@@ -55,8 +55,24 @@ def _split_validation(model, X, Y, w, validation_split, validation_data):
     return X, Y, w, None
 
 
+def _class_weights(model, Y, class_weight):
+    """Per-sample weights from ``class_weight`` ({class index: weight}), as Keras:
+    the class of a row is its argmax (its rounded value for one output); classes
+    the dict leaves out weigh 1."""
+    if not isinstance(class_weight, dict):
+        raise TypeError(f"class_weight must be a dict {{class index: weight}}. Received: {class_weight!r}")
+    n_classes = max(Y.shape[1], 2)
+    table = np.ones(n_classes, dtype=model.dtype)
+    for key, value in class_weight.items():
+        if isinstance(key, bool) or not isinstance(key, (int, np.integer)) or not 0 <= key < n_classes:
+            raise ValueError(f"class_weight keys must be class indices 0..{n_classes - 1}. Received key {key!r}.")
+        table[key] = check_number(value, f"class_weight[{key}]", low=0)
+    classes = np.rint(Y[:, 0]).astype(np.intp) if Y.shape[1] == 1 else Y.argmax(axis=1)
+    return table[np.clip(classes, 0, n_classes - 1)]
+
+
 def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
-        validation_data=None, shuffle=True, initial_epoch=0, sample_weight=None):
+        validation_data=None, shuffle=True, initial_epoch=0, sample_weight=None, class_weight=None):
     """Train ``model`` (see :meth:`Sequential.fit`)."""
     epochs = check_positive_int(epochs, "epochs")
     initial_epoch = check_non_negative_int(initial_epoch, "initial_epoch")
@@ -65,8 +81,12 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
         verbose = 1
     if verbose not in (0, 1, 2):
         raise ValueError(f"verbose must be 0, 1, 2 or 'auto'. Received: verbose={verbose!r}")
+    if class_weight is not None and sample_weight is not None:
+        raise ValueError("fit() takes class_weight or sample_weight, not both (as Keras).")
     X, Y, w = model._prepare_xy(x, y, sample_weight)
     X, Y, w, val = _split_validation(model, X, Y, w, validation_split, validation_data)
+    if class_weight is not None:  # the training part only: validation losses stay unweighted, as Keras
+        w = _class_weights(model, Y, class_weight)
 
     n = X.shape[0]
     batch_size = min(batch_size, n)
