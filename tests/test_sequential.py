@@ -434,3 +434,58 @@ def test_model_weights_split_into_trainable_and_non_trainable():
     assert len(model.weights) == len(model.trainable_weights) + len(model.non_trainable_weights)
     model.weights[-1][...] = 7.0  # live arrays
     np.testing.assert_array_equal(model.get_weights()[-1], [7.0, 7.0])
+
+
+def test_pop_removes_the_last_layer_and_the_rest_keeps_training():
+    rng = np.random.default_rng(2)
+    X, y = rng.normal(size=(30, 3)), rng.integers(0, 2, 30)
+    model = Sequential([Dense(6, activation="relu", input_dim=3), Dense(4, activation="relu"),
+                        Dense(2, activation="softmax")], seed=0, dtype="float64")
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    model.fit(X, y, epochs=2, verbose=0)
+    kept = model.get_weights()[:4]
+    assert model.pop().units == 2
+    assert model.output_shape == (None, 4) and model.count_params() == 3 * 6 + 6 + 6 * 4 + 4
+    for a, b in zip(model.get_weights(), kept):
+        np.testing.assert_array_equal(a, b)
+    assert model.optimizer.iterations == 0 and not model.optimizer.built
+    # the kept layers train on, through the rebound flat buffer
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(X, np.zeros((30, 4)), epochs=1, verbose=0)
+    assert not np.array_equal(model.get_weights()[0], kept[0])
+    np.testing.assert_array_equal(model.layers[0].weights[0], model.get_weights()[0])
+    np.testing.assert_array_equal(model.layers[1].weights[0], model._flat_params[24:48].reshape(6, 4))
+    model.pop()
+    model.pop()
+    assert model.layers == [] and not model.built
+    with pytest.raises(ValueError, match="no layers"):
+        model.pop()
+
+
+def test_pop_on_an_unbuilt_model():
+    model = Sequential([Dense(3), Dense(1)])
+    model.pop()
+    model.add(Dense(2))
+    model.build((4,))
+    assert model.output_shape == (None, 2) and model.count_params() == 4 * 3 + 3 + 3 * 2 + 2
+
+
+def test_pop_then_add_a_new_head_on_a_trained_model():
+    rng = np.random.default_rng(4)
+    X, y = rng.normal(size=(60, 3)), rng.integers(0, 2, 60)
+    model = Sequential([Dense(8, activation="tanh", input_dim=3), Dense(2, activation="softmax")], seed=0)
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    model.fit(X, y, epochs=3, verbose=0)
+    body = model.get_weights()[:2]
+    model.pop()
+    model.add(Dense(3, activation="softmax"))
+    assert model.output_shape == (None, 3) and model.count_params() == 3 * 8 + 8 + 8 * 3 + 3
+    for a, b in zip(model.get_weights()[:2], body):
+        np.testing.assert_array_equal(a, b)
+    # freshly initialised head; the whole stack trains, and the compiled loss still applies
+    history = model.fit(X, rng.integers(0, 3, 60), epochs=5, verbose=0).history
+    assert history["loss"][-1] < history["loss"][0]
+    assert model.predict(X).shape == (60, 3)
+    assert not np.array_equal(model.get_weights()[0], body[0])
+    with pytest.raises(ValueError, match="already built"):
+        model.add(model.layers[0])

@@ -65,8 +65,6 @@ class Sequential:
             return
         if not isinstance(layer, Layer):
             raise TypeError(f"add() expects a glassnet.layers.Layer. Received: {layer!r} of type {type(layer).__name__}")
-        if self.built:
-            raise ValueError("Cannot add layers to a model that is already built.")
         if not self.layers and layer.input_shape is not None and self._input_shape is None:
             self._input_shape = layer.input_shape
         if layer.name is None:
@@ -80,6 +78,17 @@ class Sequential:
             layer.name = name
         if layer.dtype is None:
             layer.dtype = self.dtype
+        if self.built:
+            # as Keras: the new layer is built on the current output; the others keep their weights
+            if layer.built:
+                raise ValueError(f"Layer {layer.name!r} is already built (it belongs to a model); add a new layer.")
+            layer.build(self.layers[-1].output_shape)
+            if getattr(layer, "rng", None) is not None and getattr(layer, "seed", 0) is None:
+                layer.rng = make_rng(None)
+            self.layers.append(layer)
+            self._bind_flat_buffers()
+            self._restart_optimizer()
+            return
         self.layers.append(layer)
 
     def build(self, input_shape=None):
@@ -108,11 +117,27 @@ class Sequential:
                 if getattr(layer, "rng", None) is not None and getattr(layer, "seed", 0) is None:
                     layer.rng = make_rng(None)
         self._bind_flat_buffers()
-        trainable = [i for i, l in enumerate(self.layers) if l.params]
-        self._first_trainable = trainable[0] if trainable else len(self.layers)
-        for i, layer in enumerate(self.layers):
-            layer.needs_input_gradient = i > self._first_trainable
         self.built = True
+
+    def pop(self):
+        """Remove the last layer and return it (as Keras). A built model keeps the
+        other layers' weights; a compiled one keeps its loss and metrics, and its
+        optimizer starts afresh (its state described the removed weights too)."""
+        if not self.layers:
+            raise ValueError("There are no layers in the model to pop.")
+        layer = self.layers.pop()
+        if self.built:
+            if self.layers:
+                self._bind_flat_buffers()
+            else:
+                self.built = False
+            self._restart_optimizer()
+        return layer
+
+    def _restart_optimizer(self):
+        """After the weights changed shape: a fresh optimizer with the same settings."""
+        if self.compiled and self.optimizer.built:
+            self.optimizer = type(self.optimizer).from_config(self.optimizer.get_config())
 
     def _bind_flat_buffers(self):
         """Move all parameters and gradients into two flat vectors; layers keep views."""
@@ -130,6 +155,10 @@ class Sequential:
                 layer.grads[key] = self._flat_grads[part].reshape(value.shape)
                 self._slices.append(part)
                 offset += value.size
+        trainable = [i for i, l in enumerate(self.layers) if l.params]
+        self._first_trainable = trainable[0] if trainable else len(self.layers)
+        for i, layer in enumerate(self.layers):
+            layer.needs_input_gradient = i > self._first_trainable
 
     @property
     def input_shape(self):
