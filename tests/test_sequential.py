@@ -11,7 +11,7 @@ import pytest
 import glassnet
 from glassnet.datasets import logic_gate
 from glassnet.layers import Activation, BatchNormalization, Dense, Dropout, Input
-from glassnet.models import Sequential
+from glassnet.models import Sequential, load_model
 from glassnet.optimizers import SGD, Adam
 
 REPO = Path(__file__).resolve().parents[1]
@@ -489,3 +489,45 @@ def test_pop_then_add_a_new_head_on_a_trained_model():
     assert not np.array_equal(model.get_weights()[0], body[0])
     with pytest.raises(ValueError, match="already built"):
         model.add(model.layers[0])
+
+
+def test_metric_objects_and_functions_give_the_same_figures_as_names():
+    from glassnet import metrics
+
+    rng = np.random.default_rng(7)
+    X, y = rng.normal(size=(40, 3)), (np.arange(40) % 2).astype(float)
+
+    def mean_abs(y_true, y_pred):  # per-sample values, as a Keras metric function returns them
+        return np.abs(y_true - y_pred)
+
+    results = []
+    for chosen in (["mae"], [metrics.MeanAbsoluteError(name="mae")], mean_abs):
+        model = Sequential([Dense(1, input_dim=3)], seed=0, dtype="float64")
+        model.compile(optimizer="sgd", loss="mse", metrics=chosen)
+        history = model.fit(X, y, epochs=2, verbose=0, validation_split=0.25).history
+        values = list(history.values())  # loss, metric, val_loss, val_metric
+        results.append((values[1], values[3], model.evaluate(X[30:], y[30:])[1]))
+        # validation and evaluate see fresh copies of a Metric object: the same as the held-out MAE by hand
+        assert values[3][-1] == pytest.approx(np.mean(np.abs(model.predict(X[30:])[:, 0] - y[30:])), rel=1e-12)
+    assert results[0] == results[1] == results[2]
+    assert list(history) == ["loss", "mean_abs", "val_loss", "val_mean_abs"]
+
+
+def test_a_metric_function_may_return_one_number_per_batch_and_is_not_saved(tmp_path):
+    X, y = np.ones((8, 2)), np.zeros(8)
+    model = Sequential([Dense(1, input_dim=2)], seed=0)
+
+    def worst(y_true, y_pred):
+        return np.abs(y_true - y_pred).max()
+
+    model.compile(optimizer="sgd", loss="mse", metrics=[worst, "mae"])
+    logs = model.evaluate(X, y, return_dict=True)
+    assert logs["worst"] == pytest.approx(np.abs(model.predict(X)).max())
+    with pytest.warns(UserWarning, match="The metric 'worst' is not saved"):
+        model.save(tmp_path / "m.gn")
+    assert load_model(tmp_path / "m.gn").metrics_names == ["loss", "mae"]
+    model.compile(optimizer="sgd", loss="mse", metrics=[lambda y_true, y_pred: np.ones((3, 3))])
+    with pytest.raises(ValueError, match=r"returned an array of shape \(3, 3\); expected one number"):
+        model.evaluate(X, y)
+    with pytest.raises(TypeError, match="metrics must be names, Metric objects or functions"):
+        model.compile(optimizer="sgd", loss="mse", metrics=[3])

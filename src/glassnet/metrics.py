@@ -151,6 +151,30 @@ class F1Score(Precision):
         return float(np.mean(_safe_divide(2 * p * r, p + r)))
 
 
+class MeanMetricWrapper(Metric):
+    """A function ``fn(y_true, y_pred)`` as a metric (as Keras): the mean of its
+    values over the epoch. ``fn`` returns one value per sample (shape ``(n,)``,
+    or ``(n, k)``, averaged over the last axis) or one number for the batch
+    (weighted by the batch size). ``y_true`` arrives as the model trains on it:
+    integer labels one-hot encoded for ``sparse_categorical_crossentropy``."""
+
+    def __init__(self, fn, name=None):
+        if not callable(fn):
+            raise TypeError(f"fn must be a callable fn(y_true, y_pred). Received: {fn!r}")
+        self.fn = fn
+        super().__init__(name or getattr(fn, "__name__", None) or type(fn).__name__)
+
+    def values(self, Y, A):
+        v = np.asarray(self.fn(Y, A), dtype=np.float64)
+        n = Y.shape[0]
+        if v.ndim == 0:
+            return np.full(n, float(v))
+        if v.shape[0] != n:
+            raise ValueError(f"Metric {self.name!r} returned an array of shape {v.shape}; expected one number "
+                             f"or one value per sample ({n},).")
+        return v.reshape(n, -1).mean(axis=1)
+
+
 METRICS = {
     "binary_accuracy": BinaryAccuracy,
     "categorical_accuracy": CategoricalAccuracy,
@@ -178,7 +202,23 @@ def get(identifier, loss=None, n_outputs=None):
     valid = dict(METRICS, accuracy=None, acc=None)
     if isinstance(identifier, str) and identifier.lower() not in METRICS:
         raise ValueError(f"Unknown metric {identifier!r}. Valid names: {', '.join(sorted(valid))}.")
+    if isinstance(identifier, type) and issubclass(identifier, Metric):
+        return identifier()
+    if callable(identifier) and not isinstance(identifier, (Metric, type)):
+        return MeanMetricWrapper(identifier)
     return lookup(identifier, METRICS, "metric", instance_of=Metric)
+
+
+def saved_name(identifier):
+    """The name a model file stores for a compiled metric, or None when only the
+    user's code can rebuild it (a function, or a metric under a name of its own)."""
+    if isinstance(identifier, str):
+        return identifier
+    name = getattr(identifier, "name", None)
+    if isinstance(identifier, Metric) and not isinstance(identifier, MeanMetricWrapper) \
+            and isinstance(name, str) and name.lower() in METRICS:
+        return name
+    return None
 
 
 def accuracy_score(y_true, y_pred):

@@ -17,6 +17,7 @@ then ``os.replace``; an existing file is never left half-written.
 import io
 import json
 import os
+import warnings
 import zipfile
 
 import numpy as np
@@ -24,7 +25,7 @@ import numpy as np
 from .. import __version__, losses, optimizers
 from .. import layers as layers_module
 from .._io import atomic_write
-from ..metrics import Metric
+from ..metrics import saved_name
 
 FORMAT = "glassnet-model"
 FORMAT_VERSION = 1
@@ -66,9 +67,13 @@ def save_model(model, filepath, include_optimizer=True):
     if model.compiled:
         metric_names = []
         for m in model._metric_ids:
-            if isinstance(m, Metric):
-                m = m.name
-            metric_names.append(m)
+            name = saved_name(m)
+            if name is None:
+                shown = getattr(m, "name", None) or getattr(m, "__name__", None) or repr(m)
+                warnings.warn(f"The metric {shown!r} is not saved: a model file holds no code. After load_model, "
+                              "compile again with it to get it back.", UserWarning, stacklevel=3)
+                continue
+            metric_names.append(name)
         config["compile"] = {
             "loss": losses.serialize(model.loss),
             "optimizer": optimizers.serialize(model.optimizer),

@@ -7,6 +7,7 @@ one flat parameter vector (and every gradient into one flat gradient vector),
 so the optimizer updates the whole network with a few large array operations.
 """
 
+import copy
 import math
 
 import numpy as np
@@ -203,24 +204,38 @@ class Sequential:
         self.loss = losses.get(loss)
         if metrics is None:
             metrics = []
-        elif isinstance(metrics, (str, metrics_module.Metric)):
+        elif isinstance(metrics, (str, metrics_module.Metric)) or callable(metrics):
             metrics = [metrics]
         elif not isinstance(metrics, (list, tuple)):
             raise TypeError(
-                f"metrics must be a name, a Metric or a list of them. Received: metrics={metrics!r}"
+                f"metrics must be a name, a Metric, a function fn(y_true, y_pred) or a list of them. "
+                f"Received: metrics={metrics!r}"
             )
         self._metric_ids = list(metrics)
-        for m in self._metric_ids:  # validate names now, resolve "accuracy" once the output size is known
-            if isinstance(m, str) and m.lower() not in ("accuracy", "acc"):
-                metrics_module.get(m)
+        for m in self._metric_ids:  # validate now; "accuracy" is resolved once the output size is known
+            if isinstance(m, str):
+                if m.lower() not in ("accuracy", "acc"):
+                    metrics_module.get(m)
+            elif not (isinstance(m, metrics_module.Metric) or callable(m)):
+                raise TypeError(f"metrics must be names, Metric objects or functions fn(y_true, y_pred). "
+                                f"Received: {m!r}")
         self.metrics = []
         self.compiled = True
 
-    def _new_metrics(self):
-        return [metrics_module.get(m, loss=self.loss, n_outputs=self.n_outputs) for m in self._metric_ids]
+    def _new_metrics(self, fresh=True):
+        """The compiled metrics; ``fresh``: a Metric object the user passed is
+        copied, so that evaluation never mixes its state with training's."""
+        resolved = []
+        for m in self._metric_ids:
+            metric = metrics_module.get(m, loss=self.loss, n_outputs=self.n_outputs)
+            if fresh and metric is m:
+                metric = copy.deepcopy(m)
+                metric.reset_state()
+            resolved.append(metric)
+        return resolved
 
     def _resolve_metrics(self):
-        self.metrics = self._new_metrics()
+        self.metrics = self._new_metrics(fresh=False)
         names = [m.name for m in self.metrics]
         if len(set(names)) != len(names):
             raise ValueError(f"metrics must have distinct names. Received: {names}")
