@@ -182,7 +182,7 @@ def test_declared_input_size_is_enforced_at_fit_and_predict():
 def test_callbacks_and_metrics_of_the_wrong_type(model):
     with pytest.raises(TypeError, match="callbacks must be a list"):
         model.fit(X, y, callbacks=5, verbose=0)
-    with pytest.raises(TypeError, match="metrics must be a name, a Metric, a function fn\(y_true, y_pred\) or a list"):
+    with pytest.raises(TypeError, match=r"metrics must be a name, a Metric, a function fn\(y_true, y_pred\) or a list"):
         model.compile(loss="binary_crossentropy", optimizer="adam", metrics=5)
 
 
