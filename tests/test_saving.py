@@ -215,3 +215,40 @@ def test_pickled_model_trains_its_own_layers(rng):
     clone.fit(X, y, epochs=1, verbose=0)
     assert not all(np.array_equal(a, b) for a, b in zip(before, clone.get_weights()))
     assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
+
+
+class _LogCosh(glassnet.losses.Loss):
+    """A user's own loss: per-sample values and their gradient."""
+
+    name = "log_cosh"
+
+    def per_sample(self, Y, A):
+        return np.log(np.cosh(A - Y)).sum(axis=1)
+
+    def per_sample_gradient(self, Y, A):
+        return np.tanh(A - Y)
+
+
+def test_a_custom_loss_trains_and_the_model_saves_without_its_compile_settings(tmp_path):
+    from glassnet.callbacks import ModelCheckpoint
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3))
+    y = X @ np.array([1.0, 2.0, -1.0])
+    model = Sequential([Dense(4, activation="tanh", input_dim=3), Dense(1)], seed=0, dtype="float64")
+    model.compile(optimizer="adam", loss=_LogCosh(), metrics=["mae"])
+    assert glassnet.check_gradients(model, X[:5], y[:5]).passed(1e-6)
+    with pytest.warns(UserWarning, match="compile settings are not saved"):
+        history = model.fit(X, y, epochs=2, verbose=0, callbacks=[ModelCheckpoint(tmp_path / "ck.gn")])
+    assert history.history["loss"][1] < history.history["loss"][0]
+    loaded = load_model(tmp_path / "ck.gn")
+    assert not loaded.compiled
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+    loaded.compile(optimizer="adam", loss=_LogCosh())
+    loaded.fit(X, y, epochs=1, verbose=0)
+
+
+def test_a_plain_loss_function_is_refused_with_the_way_to_write_one():
+    model = Sequential([Dense(1, input_dim=2)])
+    with pytest.raises(TypeError, match=r"Subclass glassnet.losses.Loss with per_sample\(Y, A\)"):
+        model.compile(optimizer="sgd", loss=lambda y_true, y_pred: ((y_true - y_pred) ** 2).mean())

@@ -74,7 +74,7 @@ def to_config(obj, classes, kind):
     name = type(obj).__name__
     if classes.get(name) is not type(obj):
         raise ValueError(
-            f"Cannot save the custom {kind} {obj!r}: only built-in {kind}s can be "
-            f"stored ({', '.join(sorted(classes))})."
+            f"Cannot save the custom {kind} {obj!r}: only built-in {kind}{'es' if kind.endswith('s') else 's'} "
+            f"can be stored ({', '.join(sorted(classes))})."
         )
     return {"class_name": name, "config": obj.get_config()}

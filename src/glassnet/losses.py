@@ -373,6 +373,13 @@ def get(identifier):
     """Return a :class:`Loss` from a name or an object."""
     if identifier is None:
         raise ValueError(f"loss is required. Valid names: {', '.join(sorted(LOSSES))}.")
+    if callable(identifier) and not isinstance(identifier, (Loss, type)):
+        raise TypeError(
+            f"loss must be a name or a glassnet.losses.Loss. Received the function {identifier!r}: glassnet "
+            "backpropagates by hand, so a loss needs its gradient too. Subclass glassnet.losses.Loss with "
+            "per_sample(Y, A) and per_sample_gradient(Y, A) (= dJ_i/dA), and verify it with "
+            "glassnet.check_gradients."
+        )
     return lookup(identifier, LOSSES, "loss", instance_of=Loss)
 
 

@@ -45,6 +45,31 @@ def _rng_state(rng):
     return rng.bit_generator.state
 
 
+def _compile_config(model):
+    """The file's "compile" section, or None. A model file holds no code: a custom
+    loss or optimizer leaves the whole section out, a custom metric itself, with a
+    warning, so that the weights are saved all the same (a ModelCheckpoint with a
+    custom loss keeps working)."""
+    if not model.compiled:
+        return None
+    try:
+        loss, optimizer = losses.serialize(model.loss), optimizers.serialize(model.optimizer)
+    except ValueError as exc:
+        warnings.warn(f"The compile settings are not saved, only the architecture and weights: {exc} After "
+                      "load_model, compile again.", UserWarning, stacklevel=4)
+        return None
+    metric_names = []
+    for m in model._metric_ids:
+        name = saved_name(m)
+        if name is None:
+            shown = getattr(m, "name", None) or getattr(m, "__name__", None) or repr(m)
+            warnings.warn(f"The metric {shown!r} is not saved: a model file holds no code. After load_model, "
+                          "compile again with it to get it back.", UserWarning, stacklevel=4)
+            continue
+        metric_names.append(name)
+    return {"loss": loss, "optimizer": optimizer, "metrics": metric_names, "jit_compile": model.jit_compile}
+
+
 def save_model(model, filepath, include_optimizer=True):
     """Write ``model`` to ``filepath`` atomically (see the module docstring)."""
     model._require_built("save")
@@ -64,22 +89,8 @@ def save_model(model, filepath, include_optimizer=True):
         "optimizer_state": None,
     }
     members = {f"weights/{i:04d}.npy": _npy_bytes(w) for i, w in enumerate(weights)}
-    if model.compiled:
-        metric_names = []
-        for m in model._metric_ids:
-            name = saved_name(m)
-            if name is None:
-                shown = getattr(m, "name", None) or getattr(m, "__name__", None) or repr(m)
-                warnings.warn(f"The metric {shown!r} is not saved: a model file holds no code. After load_model, "
-                              "compile again with it to get it back.", UserWarning, stacklevel=3)
-                continue
-            metric_names.append(name)
-        config["compile"] = {
-            "loss": losses.serialize(model.loss),
-            "optimizer": optimizers.serialize(model.optimizer),
-            "metrics": metric_names,
-            "jit_compile": model.jit_compile,
-        }
+    config["compile"] = _compile_config(model)
+    if config["compile"] is not None:
         if include_optimizer and model.optimizer.built:
             iterations, state = model.optimizer.get_state()
             config["optimizer_state"] = {"iterations": iterations, "names": sorted(state)}
