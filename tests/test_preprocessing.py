@@ -284,3 +284,10 @@ def test_kfold_errors():
         kfold(5, 2, stratify=True)
     with pytest.raises(ValueError, match="Inconsistent numbers of samples"):
         kfold(5, 2, stratify=[0, 1, 0])
+
+
+def test_to_categorical_is_also_in_utils_as_keras_has_it():
+    from glassnet import preprocessing, utils
+
+    assert utils.to_categorical is preprocessing.to_categorical
+    np.testing.assert_array_equal(utils.to_categorical([0, 2], num_classes=3), [[1, 0, 0], [0, 0, 1]])

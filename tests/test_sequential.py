@@ -310,7 +310,8 @@ def test_train_on_batch_is_one_fit_step_on_the_whole_batch():
         assert accuracy == pytest.approx(history["accuracy"][0])
     for wa, wb in zip(a.get_weights(), b.get_weights()):
         np.testing.assert_array_equal(wa, wb)
-    assert set(b.train_on_batch(X, y, return_dict=True)) == {"loss", "accuracy"}
+    logs = b.train_on_batch(X, y, return_dict=True)
+    assert set(logs) == {"loss", "accuracy"} and all(type(v) is float for v in logs.values())
     assert b.test_on_batch(X, y) == b.evaluate(X, y)
     assert b.test_on_batch(X, y, return_dict=True) == b.evaluate(X, y, return_dict=True)
     np.testing.assert_array_equal(b.predict_on_batch(X), b.predict(X))

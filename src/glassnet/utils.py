@@ -5,6 +5,7 @@ import random
 import numpy as np
 
 from .backend import set_global_seed
+from .preprocessing import to_categorical  # keras.utils.to_categorical
 
 
 def set_random_seed(seed):
@@ -16,3 +17,6 @@ def set_random_seed(seed):
     random.seed(int(seed))
     np.random.seed(int(seed) % 2**32)
     set_global_seed(int(seed))
+
+
+__all__ = ["set_random_seed", "to_categorical"]

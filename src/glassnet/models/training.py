@@ -162,7 +162,7 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
                 break
             logs = {"loss": loss_sum / seen}
             for m in model.metrics:
-                logs[m.name] = m.result()
+                logs[m.name] = float(m.result())
             if val is not None:
                 val_logs = evaluate_arrays(model, *val, batch_size=None)
                 logs.update({f"val_{k}": v for k, v in val_logs.items()})
@@ -206,7 +206,7 @@ def train_on_batch(model, x, y, sample_weight=None):
         loss = math.nan
     logs = {"loss": loss}
     for m in model.metrics:
-        logs[m.name] = m.result()
+        logs[m.name] = float(m.result())
     return logs
 
 
@@ -285,7 +285,7 @@ def evaluate_arrays(model, X, Y, w=None, batch_size=None):
         loss += model.regularization_penalty()
     logs = {"loss": loss}
     for m in metrics:
-        logs[m.name] = m.result()
+        logs[m.name] = float(m.result())
     return logs
 
 
