@@ -537,3 +537,38 @@ def test_jit_compile_without_numba_is_a_one_line_error(tmp_path, monkeypatch, ca
         result = call(*command, "--jit-compile", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
         assert_one_line_error(result)
         assert 'pip install "glassnet[jit]"' in result.stderr
+
+
+def test_text_labels_keep_their_classes_from_training_to_evaluate_and_predict(tmp_path, monkeypatch, capsys):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 3))
+    labels = np.where(X[:, 0] > 0, "pos", "neg")
+    with open(tmp_path / "d.csv", "w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["a", "b", "c", "label"])
+        writer.writerows([[*row, label] for row, label in zip(X, labels)])
+    with open(tmp_path / "pos.csv", "w", newline="") as fh:  # one class only: its own order would make it class 0
+        writer = csv.writer(fh)
+        writer.writerow(["a", "b", "c", "label"])
+        writer.writerows([[*row, "pos"] for row in X[labels == "pos"]])
+    result = call("train", "d.csv", "--target", "label", "--epochs", "60", "--layers", "8", "--seed", "0",
+                  "--quiet", "--out", "m.gn", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    assert load_model(tmp_path / "m.gn").metadata == {"classes": ["neg", "pos"]}
+    predicted = call("predict", "m.gn", "pos.csv", "--target", "label", cwd=tmp_path, monkeypatch=monkeypatch,
+                     capsys=capsys)
+    names = [row[0] for row in csv.reader(predicted.stdout.splitlines()[1:])]
+    assert set(names) <= {"neg", "pos"} and names.count("pos") > len(names) / 2
+    evaluated = call("evaluate", "m.gn", "pos.csv", "--target", "label", cwd=tmp_path, monkeypatch=monkeypatch,
+                     capsys=capsys)
+    assert f"Accuracy: {names.count('pos') / len(names):.4f} ({names.count('pos')}/{len(names)})" in evaluated.stdout
+    info = call("info", "m.gn", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert "Classes: 0=neg, 1=pos" in info.stdout
+    (tmp_path / "odd.csv").write_text("a,b,c,label\n1,2,3,maybe\n")
+    result = call("evaluate", "m.gn", "odd.csv", "--target", "label", cwd=tmp_path, monkeypatch=monkeypatch,
+                  capsys=capsys)
+    assert_one_line_error(result)
+    assert "'maybe' of odd.csv are not among the classes the model was trained on (neg, pos)" in result.stderr
+    result = call("predict", "m.gn", "d.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert_one_line_error(result)
+    assert "leave it out with --target label" in result.stderr

@@ -252,3 +252,19 @@ def test_a_plain_loss_function_is_refused_with_the_way_to_write_one():
     model = Sequential([Dense(1, input_dim=2)])
     with pytest.raises(TypeError, match=r"Subclass glassnet.losses.Loss with per_sample\(Y, A\)"):
         model.compile(optimizer="sgd", loss=lambda y_true, y_pred: ((y_true - y_pred) ** 2).mean())
+
+
+def test_metadata_is_saved_as_json_and_nothing_else(tmp_path):
+    model = Sequential([Dense(2, input_dim=3)], seed=0)
+    model.build()
+    assert model.metadata == {}
+    model.metadata = {"classes": ["cat", "dog"], "note": "trained on Tuesday", "version": 3}
+    model.save(tmp_path / "m.gn")
+    assert load_model(tmp_path / "m.gn").metadata == model.metadata
+    model.metadata = {"weights": np.ones(2)}
+    with pytest.raises(ValueError, match="model.metadata must hold JSON values"):
+        model.save(tmp_path / "bad.gn")
+    assert not (tmp_path / "bad.gn").exists()
+    model.metadata = ["not", "a", "dict"]
+    with pytest.raises(TypeError, match="model.metadata must be a dict"):
+        model.save(tmp_path / "bad.gn")

@@ -71,6 +71,26 @@ def predicted_classes(P):
     return np.argmax(P, axis=1) if P.shape[1] > 1 else (P[:, 0] > 0.5).astype(np.int64)
 
 
+def model_classes(model):
+    """The class labels ``glassnet train`` saved with the model (a list of str), or None."""
+    classes = getattr(model, "metadata", {}).get("classes")
+    return [str(c) for c in classes] if isinstance(classes, list) and classes else None
+
+
+def class_indices_for(model, data):
+    """``data``'s labels as the model's class indices: through the labels saved at
+    training when there are some (a file's own order of labels need not match)."""
+    classes = model_classes(model)
+    if classes is None or data.classes is None:
+        return data.y_test
+    index = {c: i for i, c in enumerate(classes)}
+    unknown = [c for c in data.classes if c not in index]
+    if unknown:
+        raise CommandError(f"label(s) {', '.join(map(repr, unknown[:5]))} of {data.name} are not among the "
+                           f"classes the model was trained on ({', '.join(classes)}).")
+    return np.array([index[c] for c in data.classes], dtype=np.int64)[data.y_test]
+
+
 def _targets_for(model, y, n_classes):
     """Targets in the form the model's loss takes: labels, one-hot rows or a column."""
     from ..preprocessing import to_categorical

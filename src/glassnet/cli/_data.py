@@ -84,7 +84,8 @@ def read_csv(path, target=None, require_target=True):
         raise CommandError(f"{path} has a single column: there is no feature besides the target.")
     features = [k for k in range(width) if k != col]
     cells = np.array([c for _, c in rows], dtype=object)
-    X = _numeric(cells[:, features], rows, features, names, path)
+    # without a target, a text column is most likely the labels: say how to leave it out
+    X = _numeric(cells[:, features], rows, features, names, path, suggest_target=col is None)
     y = None
     if col is not None:
         raw = cells[:, col].astype(str)
@@ -112,7 +113,7 @@ def _target_index(target, names, has_header, path):
     return k % len(names)
 
 
-def _numeric(cells, rows, columns, names, path):
+def _numeric(cells, rows, columns, names, path, suggest_target=False):
     try:
         X = cells.astype(np.float64)
     except ValueError:
@@ -123,7 +124,10 @@ def _numeric(cells, rows, columns, names, path):
                         f"{path} line {line}, column {names[k]!r}: missing value; remove or fill it first."
                     ) from None
                 if not _is_number(value):
-                    raise CommandError(f"{path} line {line}, column {names[k]!r}: {value!r} is not a number.") from None
+                    hint = f" If it holds the labels, leave it out with --target {names[k]}." if suggest_target else ""
+                    raise CommandError(
+                        f"{path} line {line}, column {names[k]!r}: {value!r} is not a number.{hint}"
+                    ) from None
         raise
     _check_finite(X, rows, columns, names, path)
     return X

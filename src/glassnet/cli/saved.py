@@ -8,7 +8,10 @@ from pathlib import Path
 import numpy as np
 
 from .._io import atomic_write_text
-from ._common import CommandError, _check_parent, _load_model, _targets_for, model_task, predicted_classes
+from ._common import (
+    CommandError, _check_parent, _load_model, _targets_for, class_indices_for, model_classes, model_task,
+    predicted_classes,
+)
 from ._data import load_dataset, read_csv
 
 
@@ -17,6 +20,8 @@ def cmd_evaluate(args):
     data = load_dataset(args.data, args, purpose="evaluate")
     X, y = data.x_test, data.y_test
     task = model_task(model)
+    if task == "classification" and data.task == "classification":
+        y = class_indices_for(model, data)
     P = model.predict(X)
     print(f"Model: {args.model} ({model_task(model)}, {model.count_params():,} parameters)")
     print(f"Data: {data.description}; evaluating on {len(X)} samples")
@@ -69,8 +74,10 @@ def cmd_predict(args):
     if model_task(model) == "classification":
         probs = [f"p{k}" for k in range(P.shape[1])] if P.shape[1] > 1 else ["p1"]
         writer.writerow(["class", *probs])
+        classes = model_classes(model)
         for c, row in zip(predicted_classes(P), P):
-            writer.writerow([int(c), *(f"{v:.6g}" for v in row)])
+            label = classes[c] if classes is not None and c < len(classes) else int(c)
+            writer.writerow([label, *(f"{v:.6g}" for v in row)])
     else:
         writer.writerow(["y"] if P.shape[1] == 1 else [f"y{k}" for k in range(P.shape[1])])
         writer.writerows([[f"{v:.8g}" for v in row] for row in P])
@@ -90,6 +97,8 @@ def cmd_info(args):
     model.summary()
     print(f"File: {args.model} ({Path(args.model).stat().st_size:,} bytes); dtype {model.dtype}; "
           f"input shape {model.input_shape}; task {model_task(model)}")
+    if model_classes(model) is not None:
+        print("Classes: " + ", ".join(f"{k}={c}" for k, c in enumerate(model_classes(model))))
     if not model.compiled:
         print("Compile settings: none (the model was saved without them)")
         return 0

@@ -137,6 +137,8 @@ def cmd_train(args):
         else:
             err = P - data.y_test.reshape(len(xt), -1)
             print(f"Test MSE: {float(np.mean(err ** 2)):.6g}  MAE: {float(np.mean(np.abs(err))):.6g} ({len(xt)} rows)")
+    if classification and data.classes is not None:
+        model.metadata["classes"] = list(data.classes)  # evaluate and predict map labels as training did
     model.save(args.out)
     print(f"Saved the model to {args.out} (see it with: glassnet info {args.out})")
     if data.classes is not None and data.classes != [str(k) for k in range(data.n_classes)]:

@@ -2,7 +2,7 @@
 
 Layout (format version 1, documented in ``docs/file-format.md``)::
 
-    model.json            architecture, compile settings, array table, RNG states
+    model.json            architecture, compile settings, array table, RNG states, metadata
     weights/NNNN.npy      every array of get_weights(), in order
     optimizer/NAME.npy    the optimizer's state vectors (m, v, ...)
 
@@ -43,6 +43,19 @@ def _npy_bytes(array):
 
 def _rng_state(rng):
     return rng.bit_generator.state
+
+
+def _metadata(model):
+    """``model.metadata``, checked to be a dict of JSON values (a file holds no Python objects)."""
+    metadata = getattr(model, "metadata", None) or {}
+    if not isinstance(metadata, dict):
+        raise TypeError(f"model.metadata must be a dict. Received: {type(metadata).__name__}")
+    try:
+        json.dumps(metadata, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"model.metadata must hold JSON values (str, finite numbers, bool, None, lists, dicts "
+                         f"with str keys): {exc}") from None
+    return metadata
 
 
 def _compile_config(model):
@@ -87,6 +100,7 @@ def save_model(model, filepath, include_optimizer=True):
         },
         "compile": None,
         "optimizer_state": None,
+        "metadata": _metadata(model),
     }
     members = {f"weights/{i:04d}.npy": _npy_bytes(w) for i, w in enumerate(weights)}
     config["compile"] = _compile_config(model)
@@ -191,6 +205,10 @@ def load_model(filepath, compile=True):
             ]
             model.set_weights(weights)
             _restore_rngs(model, config.get("rng") or {}, path)
+            metadata = config.get("metadata") or {}
+            if not isinstance(metadata, dict):
+                _fail(path, "its metadata is not a JSON object.")
+            model.metadata = metadata
             if compile and config.get("compile"):
                 _compile(model, config, zf, path)
         except (KeyError, TypeError, AttributeError) as exc:

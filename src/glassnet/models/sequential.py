@@ -44,6 +44,8 @@ class Sequential:
         self.built = False
         self.compiled = False
         self.jit_compile = False
+        #: JSON values saved with the model (``glassnet train`` keeps the class labels here)
+        self.metadata = {}
         self.optimizer = None
         self.loss = None
         self.metrics = []
