@@ -532,3 +532,17 @@ def test_a_metric_function_may_return_one_number_per_batch_and_is_not_saved(tmp_
         model.evaluate(X, y)
     with pytest.raises(TypeError, match="metrics must be names, Metric objects or functions"):
         model.compile(optimizer="sgd", loss="mse", metrics=[3])
+
+
+def test_accuracy_follows_a_new_head_with_a_different_number_of_outputs():
+    rng = np.random.default_rng(8)
+    X, y = rng.normal(size=(30, 3)), rng.integers(0, 2, 30)
+    model = Sequential([Dense(4, activation="tanh", input_dim=3), Dense(2, activation="sigmoid")], seed=0)
+    model.compile(optimizer="adam", loss="mse", metrics=["accuracy"])  # kept through pop and add
+    model.fit(X, np.eye(2)[y], epochs=1, verbose=0)
+    assert type(model.metrics[0]).__name__ == "CategoricalAccuracy"
+    model.pop()
+    model.add(Dense(1, activation="sigmoid"))
+    history = model.fit(X, y.astype(float), epochs=1, verbose=0, shuffle=False, batch_size=30).history
+    assert type(model.metrics[0]).__name__ == "BinaryAccuracy"
+    assert set(history) == {"loss", "accuracy"}

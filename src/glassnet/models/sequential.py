@@ -90,7 +90,7 @@ class Sequential:
                 layer.rng = make_rng(None)
             self.layers.append(layer)
             self._bind_flat_buffers()
-            self._restart_optimizer()
+            self._weights_reshaped()
             return
         self.layers.append(layer)
 
@@ -134,13 +134,16 @@ class Sequential:
                 self._bind_flat_buffers()
             else:
                 self.built = False
-            self._restart_optimizer()
+            self._weights_reshaped()
         return layer
 
-    def _restart_optimizer(self):
-        """After the weights changed shape: a fresh optimizer with the same settings."""
+    def _weights_reshaped(self):
+        """After a layer was added to or popped from a built model: a fresh optimizer
+        with the same settings, and metrics resolved again for the new output
+        ("accuracy" depends on the number of output units)."""
         if self.compiled and self.optimizer.built:
             self.optimizer = type(self.optimizer).from_config(self.optimizer.get_config())
+        self.metrics = []
 
     def _bind_flat_buffers(self):
         """Move all parameters and gradients into two flat vectors; layers keep views."""
