@@ -367,10 +367,13 @@ def test_layer_weights_get_weights_and_set_weights_as_keras():
     before = model.predict(X)
     layer.weights[1][...] += 1.0  # writing into a live array changes the model
     assert not np.allclose(model.predict(X), before)
-    with pytest.raises(ValueError, match=r"weight 'W' has shape \(3, 5\). Received shape \(5, 3\)"):
+    with pytest.raises(ValueError, match=r"Layer 'dense': weight 'W' has shape \(5, 3\); expected \(3, 5\)"):
         layer.set_weights([np.zeros((5, 3)), np.zeros(5)])
     with pytest.raises(ValueError, match="expects a list of 2 weight arrays"):
         layer.set_weights([np.zeros((3, 5))])
+    with pytest.raises(TypeError, match="weight 'b' must be an array of numbers"):
+        layer.set_weights([np.zeros((3, 5)), ["x"] * 5])
+    np.testing.assert_array_equal(layer.get_weights()[0], copies[0])  # a refused list changed nothing, W included
     # training still updates the layer after set_weights (the arrays stay views of the flat buffer)
     layer.set_weights(copies)
     model.fit(X, y, epochs=1, verbose=0)
@@ -511,6 +514,9 @@ def test_metric_objects_and_functions_give_the_same_figures_as_names():
         # validation and evaluate see fresh copies of a Metric object: the same as the held-out MAE by hand
         assert values[3][-1] == pytest.approx(np.mean(np.abs(model.predict(X[30:])[:, 0] - y[30:])), rel=1e-12)
     assert results[0] == results[1] == results[2]
+    # a Metric class is instantiated with its defaults
+    model.compile(optimizer="sgd", loss="mse", metrics=[metrics.MeanAbsoluteError])
+    assert model.evaluate(X[30:], y[30:], return_dict=True)["mean_absolute_error"] == pytest.approx(results[0][2])
     assert list(history) == ["loss", "mean_abs", "val_loss", "val_mean_abs"]
 
 

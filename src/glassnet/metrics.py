@@ -214,10 +214,9 @@ def saved_name(identifier):
     user's code can rebuild it (a function, or a metric under a name of its own)."""
     if isinstance(identifier, str):
         return identifier
-    name = getattr(identifier, "name", None)
     if isinstance(identifier, Metric) and not isinstance(identifier, MeanMetricWrapper) \
-            and isinstance(name, str) and name.lower() in METRICS:
-        return name
+            and identifier.name.lower() in METRICS:
+        return identifier.name
     return None
 
 

@@ -20,6 +20,26 @@ from ..backend import get_namespace, standardize_dtype
 _TRANSIENT = ("X", "Z", "A", "delta", "mask", "X_hat", "inv_std", "in_shape")
 
 
+def assign_weights(targets, weights, names, owner):
+    """Copy ``weights`` into the live arrays ``targets`` (called ``names`` in
+    messages) once every count, shape and value has been checked, so that a
+    bad list changes nothing."""
+    weights = list(weights)
+    if len(weights) != len(targets):
+        raise ValueError(f"{owner} expects a list of {len(targets)} weight arrays. Received {len(weights)}.")
+    values = []
+    for name, target, value in zip(names, targets, weights):
+        try:
+            value = np.asarray(value, dtype=target.dtype)
+        except (TypeError, ValueError):
+            raise TypeError(f"{owner}: {name} must be an array of numbers. Received: {value!r:.80}") from None
+        if value.shape != target.shape:
+            raise ValueError(f"{owner}: {name} has shape {value.shape}; expected {target.shape}.")
+        values.append(value)
+    for target, value in zip(targets, values):
+        target[...] = value
+
+
 class Layer:
     weight_names = ()
     #: set by fit from ``compile(jit_compile=...)``: train with glassnet.kernels' compiled loops
@@ -95,18 +115,7 @@ class Layer:
         """Copy ``weights`` (shapes as :meth:`get_weights`) into the layer's arrays."""
         if not self.built:
             raise ValueError(f"Layer {self.name!r} is not built yet: build or fit its model before set_weights().")
-        targets = self.weights
-        weights = list(weights)
-        if len(weights) != len(targets):
-            raise ValueError(f"Layer {self.name!r} expects a list of {len(targets)} weight arrays "
-                             f"({', '.join(self.weight_names)}). Received {len(weights)}.")
-        values = [np.asarray(v) for v in weights]
-        for name, target, value in zip(self.weight_names, targets, values):
-            if value.shape != target.shape:
-                raise ValueError(f"Layer {self.name!r}: weight {name!r} has shape {target.shape}. "
-                                 f"Received shape {value.shape}.")
-        for target, value in zip(targets, values):
-            target[...] = value
+        assign_weights(self.weights, weights, [f"weight {k!r}" for k in self.weight_names], f"Layer {self.name!r}")
 
     def regularization_penalty(self):
         return 0.0

@@ -153,6 +153,13 @@ def _monitor_mode(monitor, mode):
     return mode
 
 
+def _improved(mode, current, reference, min_delta):
+    """Whether ``current`` beats ``reference`` by more than ``min_delta`` in ``mode``."""
+    if mode == "min":
+        return current < reference - min_delta
+    return current > reference + min_delta
+
+
 class EarlyStopping(Callback):
     """Stop when ``monitor`` has not improved by ``min_delta`` for ``patience``
     epochs; with ``restore_best_weights`` the model ends with the best epoch's weights."""
@@ -170,9 +177,7 @@ class EarlyStopping(Callback):
         self.start_from_epoch = int(start_from_epoch)
 
     def _improved(self, current, reference):
-        if self.mode == "min":
-            return current < reference - self.min_delta
-        return current > reference + self.min_delta
+        return _improved(self.mode, current, reference, self.min_delta)
 
     def on_train_begin(self, logs=None):
         self.wait = 0
@@ -238,8 +243,7 @@ class ModelCheckpoint(Callback):
             current = logs.get(self.monitor)
             if current is None:
                 raise ValueError(f"ModelCheckpoint monitors {self.monitor!r}, which is not logged ({', '.join(logs)}).")
-            better = current < self.best if self.mode == "min" else current > self.best
-            if not better:
+            if not _improved(self.mode, current, self.best, 0.0):
                 return
             self.best = current
         folder = os.path.dirname(path)
@@ -307,11 +311,6 @@ class ReduceLROnPlateau(Callback):
         self.verbose = verbose
         self.mode = _monitor_mode(monitor, mode)
 
-    def _improved(self, current):
-        if self.mode == "min":
-            return current < self.best - self.min_delta
-        return current > self.best + self.min_delta
-
     def on_train_begin(self, logs=None):
         if isinstance(self.model.optimizer._learning_rate, schedules.LearningRateSchedule):
             raise TypeError("ReduceLROnPlateau cannot change a learning rate that a LearningRateSchedule sets; "
@@ -333,7 +332,7 @@ class ReduceLROnPlateau(Callback):
         if self.cooldown_counter > 0:
             self.cooldown_counter -= 1
             self.wait = 0
-        if self._improved(current):
+        if _improved(self.mode, current, self.best, self.min_delta):
             self.best = current
             self.wait = 0
         elif self.cooldown_counter == 0:

@@ -23,7 +23,6 @@ import zipfile
 import numpy as np
 
 from .. import __version__, losses, optimizers
-from .. import layers as layers_module
 from .._io import atomic_write
 from ..metrics import saved_name
 
@@ -218,16 +217,12 @@ def load_model(filepath, compile=True):
 
 def _build(config, Sequential, path):
     spec = config["model"]
-    model = Sequential(name=str(spec.get("name", "sequential")), dtype=spec.get("dtype"))
-    if not isinstance(spec.get("layers"), list) or not spec["layers"]:
+    if not isinstance(spec, dict) or not isinstance(spec.get("layers"), list) or not spec["layers"]:
         _fail(path, "it lists no layers.")
-    for layer_config in spec["layers"]:
-        model.add(layers_module.deserialize(layer_config))
     input_shape = spec.get("input_shape")
     if not isinstance(input_shape, list) or not all(isinstance(d, int) and d > 0 for d in input_shape):
         _fail(path, f"its input shape {input_shape!r} is not a list of positive integers.")
-    model.build(tuple(input_shape))
-    return model
+    return Sequential.from_config({**spec, "name": str(spec.get("name", "sequential"))})
 
 
 def _restore_rngs(model, rng, path):

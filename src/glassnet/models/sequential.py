@@ -16,6 +16,7 @@ from .. import kernels, losses, metrics as metrics_module, optimizers
 from .._validation import check_array, check_consistent_length, check_non_negative_int, check_positive_int
 from ..backend import get_namespace, make_rng, seeded, standardize_dtype
 from ..layers import InputLayer, Layer
+from ..layers.base import assign_weights
 from . import training
 
 
@@ -489,15 +490,7 @@ class Sequential:
         """Set every weight array; shapes must match :meth:`get_weights`."""
         self._require_built("set_weights")
         targets = self.weights
-        weights = list(weights)
-        if len(weights) != len(targets):
-            raise ValueError(f"set_weights expected a list of {len(targets)} arrays, received {len(weights)}.")
-        for i, (target, value) in enumerate(zip(targets, weights)):
-            value = np.asarray(value)
-            if value.shape != target.shape:
-                raise ValueError(f"weights[{i}] has shape {value.shape}; expected {target.shape}.")
-        for target, value in zip(targets, weights):
-            target[...] = value
+        assign_weights(targets, weights, [f"weights[{i}]" for i in range(len(targets))], "set_weights")
 
     def summary(self, print_fn=None):
         """Print the layers, their output shapes and parameter counts, with totals (as Keras)."""
