@@ -206,7 +206,8 @@ def test_subpackages_load_on_first_use():
     assert out.split() == ["(1797,", "64)", "StandardScaler", "Perceptron"]
 
 
-def test_set_namespace_accepts_numpy_and_refuses_other_namespaces():
+def test_set_namespace_refuses_what_is_not_a_namespace_and_names_missing_packages(monkeypatch):
+    import sys
     import types
 
     from glassnet import backend
@@ -214,12 +215,14 @@ def test_set_namespace_accepts_numpy_and_refuses_other_namespaces():
     backend.set_namespace(np)
     backend.set_namespace("numpy")
     assert backend.get_namespace() is np
-    # a namespace without NumPy's out= arguments would fail halfway through a forward pass
-    fake = types.ModuleType("array_api_strict")
-    with pytest.raises(ValueError, match=r"xp must be numpy.*Received: array_api_strict"):
-        backend.set_namespace(fake)
-    with pytest.raises(ValueError, match="Received: 'cupy'"):
+    with pytest.raises(ValueError, match=r"Array-API namespace; array_api_strict has no matmul"):
+        backend.set_namespace(types.ModuleType("array_api_strict"))
+    with pytest.raises(ValueError, match="Received: 'jax'"):
+        backend.set_namespace("jax")
+    monkeypatch.setitem(sys.modules, "array_api_compat.cupy", None)  # as when CuPy is not installed
+    with pytest.raises(ImportError, match=r"set_namespace\('cupy'\) needs array_api_compat") as info:
         backend.set_namespace("cupy")
+    assert 'pip install "glassnet[array-api]" cupy' in str(info.value)
     assert backend.get_namespace() is np
     model = Sequential([Dense(2, input_dim=3)], seed=0)
     assert model.predict(np.ones((1, 3), np.float32)).shape == (1, 2)

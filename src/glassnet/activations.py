@@ -14,7 +14,7 @@ non-differentiable unless it has a ``derivative`` attribute).
 """
 
 from ._registry import from_config, lookup, to_config
-from .backend import get_namespace
+from .backend import astype, get_namespace
 
 
 class Activation:
@@ -65,7 +65,7 @@ class Step(Activation):
     output_range = (0.0, 1.0)
 
     def forward(self, Z, out=None):
-        return (Z >= 0).astype(Z.dtype)
+        return astype(Z >= 0, Z.dtype)
 
     def derivative(self, Z, A):
         return get_namespace().zeros_like(Z)
@@ -155,7 +155,7 @@ class ReLU(Activation):
         return get_namespace().maximum(Z, 0, out=out)
 
     def derivative(self, Z, A):
-        return (Z > 0).astype(Z.dtype)
+        return astype(Z > 0, Z.dtype)
 
     def backward(self, Z, A, dA, out=None):
         return get_namespace().multiply(dA, A > 0, out=out)
@@ -192,7 +192,7 @@ class Ramp(Activation):
         return get_namespace().clip(Z, -1, 1)
 
     def derivative(self, Z, A):
-        return ((Z > -1) & (Z < 1)).astype(Z.dtype)
+        return astype((Z > -1) & (Z < 1), Z.dtype)
 
 
 class Softplus(Activation):
@@ -257,14 +257,14 @@ class Softmax(Activation):
         xp = get_namespace()
         if self.beta != 1.0:
             Z = Z * self.beta
-        if Z.size and -SOFTMAX_SAFE <= float(Z.min()) and float(Z.max()) <= SOFTMAX_SAFE:
+        if Z.shape[0] and Z.shape[-1] and -SOFTMAX_SAFE <= float(xp.min(Z)) and float(xp.max(Z)) <= SOFTMAX_SAFE:
             # No logit can overflow e^z or make it subnormal: the formula as it
             # stands, without the row maxima (a slow reduction over short rows).
             E = xp.exp(Z, out=out)
         else:
-            E = xp.subtract(Z, Z.max(axis=-1, keepdims=True), out=out)
+            E = xp.subtract(Z, xp.max(Z, axis=-1, keepdims=True), out=out)
             xp.exp(E, out=E)
-        E /= E.sum(axis=-1, keepdims=True)
+        E /= xp.sum(E, axis=-1, keepdims=True)
         return E
 
     def derivative(self, Z, A):
@@ -309,7 +309,7 @@ class Argmax(Activation):
 
     def forward(self, Z, out=None):
         xp = get_namespace()
-        hits = (Z == xp.max(Z, axis=-1, keepdims=True)).astype(Z.dtype)
+        hits = astype(Z == xp.max(Z, axis=-1, keepdims=True), Z.dtype)
         return hits / xp.sum(hits, axis=-1, keepdims=True)
 
     def derivative(self, Z, A):

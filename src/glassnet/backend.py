@@ -1,15 +1,22 @@
 """The array namespace every piece of math goes through, its dtypes and randomness.
 
 All layers, losses and optimizers write ``xp.matmul``, ``xp.exp``, ... with
-``xp`` taken from :func:`get_namespace`. That namespace is NumPy, and only
-NumPy for now: the training path writes into preallocated arrays
-(``out=``), NumPy's ``take(mode="clip")`` and its random generators, none of
-which the Array API standard has, so another namespace (array-api-strict,
-CuPy, torch) is refused by :func:`set_namespace` with a clear error instead of
-failing halfway through a forward pass.
+``xp`` taken from :func:`get_namespace`. That is NumPy unless
+:func:`set_namespace` installs another Array-API namespace (SPEC A12):
+array-api-strict (the standard and nothing more, for checking on the CPU),
+torch or CuPy (through ``array-api-compat``).
+
+glassnet's math is written in NumPy's dialect of the standard: it writes
+results into preallocated arrays (``out=``) and names dtypes by strings
+(``"float32"``). For any other namespace, :class:`PortableNamespace` adds
+exactly those two things, so the same layer code runs on either; on NumPy
+nothing is wrapped and the training step pays nothing for the portability.
+Randomness (initial weights, shuffling, dropout masks) is always drawn with
+NumPy's generators, so a seed gives the same model on every namespace.
 """
 
 import contextlib
+import importlib
 
 import numpy as np
 
@@ -17,27 +24,202 @@ _state = {"xp": np, "floatx": "float32", "rng": np.random.default_rng()}
 
 _FLOAT_DTYPES = ("float16", "float32", "float64")
 
+#: names accepted by :func:`set_namespace`, and the module each one imports
+_NAMESPACES = {
+    "numpy": "numpy",
+    "array_api_strict": "array_api_strict",
+    "array-api-strict": "array_api_strict",
+    "torch": "array_api_compat.torch",
+    "cupy": "array_api_compat.cupy",
+}
+_INSTALL = {
+    "array_api_strict": "pip install array-api-strict",
+    "array_api_compat.torch": 'pip install "glassnet[array-api]" torch',
+    "array_api_compat.cupy": 'pip install "glassnet[array-api]" cupy',
+}
+
+
+class PortableNamespace:
+    """An Array-API namespace ``xp`` with the two NumPy habits glassnet's math uses.
+
+    * ``f(..., out=o)`` computes ``f(...)`` and writes the result into ``o``
+      (``o[...] = result``), returning ``o``;
+    * ``dtype="float32"`` (a string or a NumPy dtype) means ``xp.float32``.
+
+    Everything else is ``xp``'s own function, looked up once and cached.
+    """
+
+    def __init__(self, xp):
+        self.namespace = xp
+        self.__name__ = getattr(xp, "__name__", type(xp).__name__)
+
+    def dtype(self, dtype):
+        """``xp``'s dtype for a name, a NumPy dtype or one of ``xp``'s own dtypes."""
+        if isinstance(dtype, (str, np.dtype, type)):
+            return getattr(self.namespace, np.dtype(dtype).name)
+        return dtype
+
+    def numpy_dtype(self, dtype):
+        """The NumPy dtype with the same name as ``xp``'s ``dtype``."""
+        for name in ("float32", "float64", "float16", "bool", "int64", "int32", "uint8", "uint16"):
+            if getattr(self.namespace, name, None) == dtype:
+                return np.dtype(name)
+        raise TypeError(f"no NumPy dtype for {dtype!r}")
+
+    def __getattr__(self, name):
+        function = getattr(self.namespace, name)
+        if not callable(function) or isinstance(function, type):
+            return function
+
+        def portable(*args, out=None, **kwargs):
+            if "dtype" in kwargs and kwargs["dtype"] is not None:
+                kwargs["dtype"] = self.dtype(kwargs["dtype"])
+            return self._write(function(*args, **kwargs), out)
+
+        portable.__name__ = name
+        setattr(self, name, portable)
+        return portable
+
+    # NumPy functions glassnet uses that the standard spells differently
+    def vdot(self, a, b):
+        return self.namespace.sum(self.namespace.reshape(a, (-1,)) * self.namespace.reshape(b, (-1,)))
+
+    dot = vdot
+
+    def multiply(self, a, b, out=None):
+        # NumPy multiplies floats by a boolean mask; the standard wants one kind
+        ns = self.namespace
+        if getattr(b, "dtype", None) == ns.bool:
+            b = ns.astype(b, a.dtype)
+        elif getattr(a, "dtype", None) == ns.bool:
+            a = ns.astype(a, b.dtype)
+        return self._write(ns.multiply(a, b), out)
+
+    @staticmethod
+    def _write(result, out):
+        if out is None:
+            return result
+        out[...] = result
+        return out
+
+    def take(self, x, indices, axis=None, out=None, mode=None):
+        return self._write(self.namespace.take(x, indices, axis=axis), out)
+
+    def __repr__(self):
+        return f"<PortableNamespace {self.__name__}>"
+
 
 def get_namespace():
     """Return the active array namespace (``numpy`` unless replaced)."""
     return _state["xp"]
 
 
-def set_namespace(xp):
-    """Install the array namespace for all later math: NumPy (``numpy`` or ``numpy.__name__``).
+def is_numpy():
+    """Whether glassnet computes with NumPy (the default), not another namespace."""
+    return _state["xp"] is np
 
-    Other Array-API namespaces are not supported yet (see the module docstring)
-    and raise ``ValueError``.
+
+def namespace_name():
+    """The active namespace's module name: ``"numpy"``, ``"array_api_strict"``, ``"array_api_compat.torch"``..."""
+    return _state["xp"].__name__
+
+
+def set_namespace(xp):
+    """Compute with the Array-API namespace ``xp`` from now on (SPEC A12).
+
+    ``xp`` is a module (``numpy``, ``array_api_strict``,
+    ``array_api_compat.torch``, ...) or one of the names ``"numpy"``,
+    ``"array_api_strict"``, ``"torch"``, ``"cupy"``. Set it before building a
+    model: a model's weights live in the namespace it was built with. Inputs
+    and outputs of ``fit``/``predict``/``get_weights`` stay NumPy arrays; the
+    weights, activations and gradients live in ``xp`` (on its device).
     """
-    if xp is np or xp == "numpy":
+    if isinstance(xp, str):
+        module = _NAMESPACES.get(xp)
+        if module is None:
+            raise ValueError(f"xp must be an Array-API namespace or one of {sorted(set(_NAMESPACES) - {'array-api-strict'})}. "
+                             f"Received: {xp!r}")
+        try:
+            xp = importlib.import_module(module)
+        except ImportError as error:
+            raise ImportError(f"set_namespace({xp!r}) needs {module.split('.')[0]} and what it wraps "
+                              f"({error}): {_INSTALL.get(module, 'pip install ' + module)}") from None
+    if xp is np or isinstance(xp, PortableNamespace):
+        _state["xp"] = xp
+        return
+    if getattr(xp, "__name__", None) == "numpy" or getattr(xp, "__name__", "").endswith("compat.numpy"):
         _state["xp"] = np
         return
-    name = repr(xp) if isinstance(xp, str) else getattr(xp, "__name__", None) or type(xp).__name__
-    raise ValueError(
-        f"xp must be numpy: glassnet computes with NumPy only (its layers write into preallocated arrays with "
-        f"out=, which the Array API does not have); array-api-strict, CuPy and torch namespaces are not "
-        f"supported yet. Received: {name}"
-    )
+    missing = [name for name in ("matmul", "asarray", "take", "float32", "reshape", "sum") if not hasattr(xp, name)]
+    if missing:
+        name = getattr(xp, "__name__", None) or type(xp).__name__
+        raise ValueError(f"xp must be an Array-API namespace; {name} has no {', '.join(missing)}.")
+    _state["xp"] = PortableNamespace(xp)
+
+
+@contextlib.contextmanager
+def namespace(xp):
+    """Within the block, compute with ``xp`` (see :func:`set_namespace`); the previous one is restored after."""
+    saved = _state["xp"]
+    set_namespace(xp)
+    try:
+        yield get_namespace()
+    finally:
+        _state["xp"] = saved
+
+
+def to_numpy(x):
+    """A NumPy array with the values of ``x`` (an array of any namespace; no copy where none is needed)."""
+    if isinstance(x, np.ndarray):
+        return x
+    if hasattr(x, "__dlpack__"):
+        try:
+            return np.from_dlpack(x)
+        except (BufferError, RuntimeError, TypeError, ValueError):
+            pass  # not in host memory, or a dtype DLPack does not carry
+    for method in ("get", "cpu"):  # CuPy's x.get(), torch's x.cpu()
+        if hasattr(x, method) and not isinstance(x, (list, tuple)):
+            moved = getattr(x, method)()
+            return np.asarray(moved.numpy() if hasattr(moved, "numpy") else moved)
+    return np.asarray(x)
+
+
+def numpy_copy(x):
+    """A NumPy array with a copy of the values of ``x`` (an array of any namespace)."""
+    return np.array(to_numpy(x))
+
+
+def from_numpy(x, dtype=None):
+    """``x`` as an array of the active namespace (NumPy arrays pass through on NumPy)."""
+    xp = get_namespace()
+    if xp is np:
+        return np.asarray(x, dtype=dtype)
+    return xp.asarray(np.ascontiguousarray(x), dtype=None if dtype is None else xp.dtype(dtype))
+
+
+def astype(x, dtype):
+    """``x`` converted to ``dtype`` (a name, a NumPy dtype or the namespace's own)."""
+    if isinstance(x, np.ndarray):
+        return x.astype(dtype)
+    xp = get_namespace()
+    return xp.astype(x, xp.dtype(dtype))
+
+
+def scalar(dtype):
+    """The type that makes a Python number a scalar of ``dtype`` without promoting
+    arrays: ``np.float32`` on NumPy; ``float`` elsewhere (the standard's scalars are weak)."""
+    return np.dtype(dtype).type if is_numpy() else float
+
+
+def numpy_dtype(x):
+    """The NumPy dtype of the array ``x``, whatever its namespace."""
+    return x.dtype if isinstance(x, np.ndarray) else get_namespace().numpy_dtype(x.dtype)
+
+
+def copy(x):
+    """A copy of ``x`` in its own namespace."""
+    xp = get_namespace()
+    return x.copy() if xp is np else xp.asarray(x, copy=True)
 
 
 def floatx():

@@ -38,6 +38,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import backend
+
 from .models.callbacks import Callback
 from .trace import format_table
 
@@ -179,13 +181,13 @@ def _finite_or_none(v):
 def _probe(model, X, Y, w):
     """Forward and backward pass in inference mode on the probe batch; the
     model's weights, statistics and generators are not changed."""
-    saved_grads = model._flat_grads.copy()
+    saved_grads = backend.copy(model._flat_grads)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         A = model.forward(X, training=False)
         loss = model.compute_loss(Y, A, w)
         model._flat_grads[...] = 0
         model.backward(Y, A, w)
-        grads = model._flat_grads.copy()
+        grads = backend.numpy_copy(model._flat_grads)
     model._flat_grads[...] = saved_grads
     with np.errstate(over="ignore", invalid="ignore"):  # norms of diverged weights may overflow
         return _layer_stats(model, grads), float(loss)
@@ -193,10 +195,12 @@ def _probe(model, X, Y, w):
 
 def _layer_stats(model, grads):
     out, k = [], 0
+    params = backend.numpy_copy(model._flat_params)
     for i, layer in enumerate(model.layers):
         activation = getattr(layer, "activation", None)
         name = None if activation is None else activation.name
         A_l = getattr(layer, "A", None)
+        A_l = None if A_l is None else backend.to_numpy(A_l)
         dead = saturated = None
         if A_l is not None and name == "relu":
             dead = float(np.mean(np.all(A_l == 0, axis=0)))
@@ -209,7 +213,7 @@ def _layer_stats(model, grads):
         if layer.params:
             parts = model._slices[k:k + len(layer.params)]
             g = np.concatenate([grads[p] for p in parts])
-            W = np.concatenate([model._flat_params[p] for p in parts])
+            W = np.concatenate([params[p] for p in parts])
             g_norm, w_norm = float(np.linalg.norm(g)), float(np.linalg.norm(W))
             if "W" in layer.params:
                 gW = grads[parts[list(layer.params).index("W")]]
@@ -322,7 +326,10 @@ def _prepare_probe(model, X, y, max_samples):
     if isinstance(max_samples, bool) or not isinstance(max_samples, int) or max_samples <= 0:
         raise ValueError(f"max_samples must be a positive integer. Received: max_samples={max_samples!r}")
     X, Y, w = model._prepare_xy(X, y)
-    return X[:max_samples], Y[:max_samples], None
+    X, Y = X[:max_samples], Y[:max_samples]
+    if not backend.is_numpy():  # the probe runs in the model's namespace
+        X, Y = backend.from_numpy(X), backend.from_numpy(Y)
+    return X, Y, None
 
 
 class Diagnostics(Callback):

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import backend
+
 
 @dataclass
 class GradientCheckResult:
@@ -43,8 +45,8 @@ def _float64_copy(model):
     net.dtype = "float64"
     for layer in net.layers:
         layer.dtype = "float64"
-        layer.params = {k: v.astype(np.float64) for k, v in layer.params.items()}
-        layer.state = {k: v.astype(np.float64) for k, v in layer.state.items()}
+        layer.params = {k: backend.astype(v, "float64") for k, v in layer.params.items()}
+        layer.state = {k: backend.astype(v, "float64") for k, v in layer.state.items()}
     net._bind_flat_buffers()
     return net
 
@@ -75,6 +77,8 @@ def check_gradients(model, X, y, epsilon=1e-6, sample_weight=None, atol=1e-8):
         model.build(X.shape[1:])
     net = _float64_copy(model)
     X, Y, w = net._prepare_xy(X, y, sample_weight)
+    if not backend.is_numpy():  # the check runs in the model's namespace
+        X, Y, w = backend.from_numpy(X), backend.from_numpy(Y), None if w is None else backend.from_numpy(w)
 
     # One training forward pass draws the dropout masks; then freeze them.
     net.forward(X, training=True)
@@ -82,7 +86,7 @@ def check_gradients(model, X, y, epsilon=1e-6, sample_weight=None, atol=1e-8):
     for layer in dropouts:
         layer.fixed_mask = layer.mask
     # Batch-norm running statistics must not drift during the check.
-    saved_state = [{k: v.copy() for k, v in l.state.items()} for l in net.layers]
+    saved_state = [{k: backend.copy(v) for k, v in l.state.items()} for l in net.layers]
 
     def loss_at():
         A = net.forward(X, training=True)
@@ -94,12 +98,12 @@ def check_gradients(model, X, y, epsilon=1e-6, sample_weight=None, atol=1e-8):
     net._flat_grads[...] = 0
     A = net.forward(X, training=True)
     net.backward(Y, A, w)
-    analytic_flat = net._flat_grads.copy()
+    analytic_flat = backend.numpy_copy(net._flat_grads)
 
     params = net._flat_params
-    numeric_flat = np.empty_like(params)
-    for i in range(params.size):
-        old = params[i]
+    numeric_flat = np.empty(params.shape[0])
+    for i in range(params.shape[0]):
+        old = float(params[i])
         params[i] = old + epsilon
         plus = loss_at()
         params[i] = old - epsilon

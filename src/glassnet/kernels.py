@@ -71,7 +71,8 @@ def get(name):
 
 def use_for(array):
     """Whether a layer's compiled loop pays off on ``array`` (an activation)."""
-    return array.dtype in DTYPES and array.size >= MIN_ACTIVATIONS and array.flags.c_contiguous
+    return (isinstance(array, np.ndarray) and array.dtype in DTYPES and array.size >= MIN_ACTIVATIONS
+            and array.flags.c_contiguous)
 
 
 # The loops below are plain Python: they also run, slowly, without numba, which

@@ -19,7 +19,7 @@ import numpy as np
 
 from ._registry import from_config, lookup, to_config
 from .activations import LogSoftmax, Sigmoid, Softmax
-from .backend import get_namespace
+from .backend import astype, get_namespace
 
 EPSILON = 1e-7  # Keras's backend epsilon, used to clip probabilities
 
@@ -276,7 +276,7 @@ class Hinge(_SignedLabelLoss):
         return _mean_last(get_namespace().maximum(1 - Y * A, 0))
 
     def per_sample_gradient(self, Y, A):
-        return -Y * (1 - Y * A > 0) / A.shape[-1]
+        return -Y * astype(1 - Y * A > 0, A.dtype) / A.shape[-1]
 
 
 class PerceptronLoss(_SignedLabelLoss):
@@ -288,7 +288,7 @@ class PerceptronLoss(_SignedLabelLoss):
         return _mean_last(get_namespace().maximum(-Y * A, 0))
 
     def per_sample_gradient(self, Y, A):
-        return -Y * (-Y * A > 0) / A.shape[-1]
+        return -Y * astype(-Y * A > 0, A.dtype) / A.shape[-1]
 
 
 class LogLoss(_SignedLabelLoss):
@@ -340,7 +340,7 @@ class MulticlassHinge(CategoricalCrossentropy):
 
     def per_sample_gradient(self, Y, A):
         xp = get_namespace()
-        active = (self._margins(Y, A) > 0).astype(A.dtype)
+        active = astype(self._margins(Y, A) > 0, A.dtype)
         return active - Y * xp.sum(active, axis=-1, keepdims=True)
 
     def fused_delta(self, activation, Y, A, sample_weight=None):

@@ -28,7 +28,7 @@ from . import kernels as _kernels
 from . import schedules  # also public, as keras.optimizers.schedules
 from ._registry import from_config, lookup, to_config
 from ._validation import check_number
-from .backend import get_namespace
+from .backend import from_numpy, get_namespace, numpy_copy
 
 #: parameters per block of the update: 5 float32 arrays of it (1.3 MB) stay in a 2 MB L2
 #: cache (M1's Adam step: 1.22 ms with 2^15, 1.15 ms with 2^16, slower again with 2^17)
@@ -100,13 +100,13 @@ class Optimizer:
 
     def get_state(self):
         """``(iterations, {name: copy of state vector})``: everything a resumed run needs."""
-        return self.iterations, {k: v.copy() for k, v in self.state.items()}
+        return self.iterations, {k: numpy_copy(v) for k, v in self.state.items()}
 
     def set_state(self, iterations, state):
         for name in self.state_names:
             if name not in state or state[name].shape != self.state[name].shape:
                 raise ValueError(f"Optimizer state {name!r} is missing or has the wrong shape.")
-            self.state[name][...] = state[name]
+            self.state[name][...] = from_numpy(state[name])
         self.iterations = int(iterations)
 
     # -- one step ----------------------------------------------------------
@@ -162,8 +162,9 @@ class Optimizer:
         """
         xp = get_namespace()
         for value in self.state.values():
-            for start in range(0, value.shape[0], BLOCK):
-                part = value[start : start + BLOCK]
+            n = value.shape[0]
+            for start in range(0, n, BLOCK):
+                part = value[start : min(start + BLOCK, n)]
                 tiny = xp.less(xp.abs(part, out=self._tmp[: part.shape[0]]), TINY)
                 part[tiny] = 0
 

@@ -35,6 +35,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import backend
+
 __all__ = ["trace", "Trace", "LayerTrace", "format_table", "WORKED_EXAMPLE", "worked_example_model"]
 
 #: The lectures' worked backpropagation example: a 2-2-1 network, one example
@@ -345,7 +347,7 @@ def _save_side_effects(model):
     batch-norm running statistics and dropout random generators."""
     saved = []
     for layer in model.layers:
-        state = {k: v.copy() for k, v in layer.state.items()}
+        state = {k: backend.copy(v) for k, v in layer.state.items()}
         rng = getattr(layer, "rng", None)
         rng_state = rng.bit_generator.state if isinstance(rng, np.random.Generator) else None
         saved.append((layer, state, rng_state))
@@ -388,13 +390,18 @@ def _red_path(model, Y, A, w):
     return seen
 
 
+def _np(x):
+    """A NumPy copy of an array of the model's namespace (None stays None)."""
+    return None if x is None else backend.numpy_copy(x)
+
+
 def _delta_of(layer, dX):
     """``δ = ∂J/∂z`` of a layer with an activation: a Dense layer keeps it, an
     Activation layer returns it as its input gradient."""
     if hasattr(layer, "delta") and "W" in layer.params:
-        return layer.delta.copy()
+        return _np(layer.delta)
     if type(layer).__name__ == "Activation":
-        return None if dX is None else dX.copy()
+        return _np(dX)
     return None
 
 
@@ -438,14 +445,17 @@ def trace(model, X, y, apply=False, sample_weight=None):
     if not optimizer.built:
         optimizer.build(model._flat_params.shape[0], model._flat_params.dtype, model._slices)
     saved = None if apply else _save_side_effects(model)
+    Yx, wx = Y, w
+    if not backend.is_numpy():  # the step runs in the model's namespace; the trace holds NumPy copies
+        Yx, wx = backend.from_numpy(Y), None if w is None else backend.from_numpy(w)
     try:
-        forward, red, loss, A, learning_rate, before, grads, update, finite = _step(model, X, Y, w, apply)
+        forward, red, loss, A, learning_rate, before, grads, update, finite = _step(model, X, Yx, wx, apply)
     finally:
         if saved is not None:
             _restore_side_effects(saved)
     layers = _layer_traces(model, forward, red, before, grads, update)
     return Trace(
-        x=X.copy(), y=Y.copy(), output=A.copy(), loss=float(loss), layers=layers,
+        x=X.copy(), y=Y.copy(), output=_np(A), loss=float(loss), layers=layers,
         loss_name=model.loss.name, optimizer=type(optimizer).__name__, model_name=model.name,
         learning_rate=learning_rate, finite=finite, applied=bool(apply) and finite,
     )
@@ -456,7 +466,7 @@ def _step(model, X, Y, w, apply):
     optimizer = model.optimizer
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         # Blue path: a^(1) = x, then every layer in order.
-        A = X
+        A = X if backend.is_numpy() else backend.from_numpy(X)
         forward = []
         for layer in model.layers:
             a_in = A
@@ -465,22 +475,23 @@ def _step(model, X, Y, w, apply):
         loss = model.compute_loss(Y, A, w)
         # Red path: from the loss back to the first trainable layer.
         red = _red_path(model, Y, A, w)
-        grads = model._flat_grads.copy()
+        grads = _np(model._flat_grads)
         # train_step tests only the loss (fit catches a bad update one step later); a
         # trace is a single step, so it also refuses to apply a non-finite gradient.
         finite = math.isfinite(loss) and math.isfinite(float(np.dot(grads, grads)))
         learning_rate = optimizer.learning_rate
-        before = model._flat_params.copy()
+        before = _np(model._flat_params)
         if not finite:
             after = before
         elif apply:
             optimizer.apply(model._flat_params, model._flat_grads)
-            after = model._flat_params
+            after = _np(model._flat_params)
         else:
             iterations, state = optimizer.get_state()
-            after, g = before.copy(), grads.copy()
+            after, g = backend.copy(model._flat_params), backend.copy(model._flat_grads)
             optimizer.apply(after, g)  # on copies; then the optimizer is rewound
             optimizer.set_state(iterations, state)
+            after = _np(after)
         update = after - before
     return forward, red, loss, A, learning_rate, before, grads, update, finite
 
@@ -494,7 +505,7 @@ def _layer_traces(model, forward, red, params, grads, update):
         g_prime = None
         if z is not None:
             with np.errstate(over="ignore", invalid="ignore"):
-                g_prime = activation.derivative(z, a)
+                g_prime = _np(activation.derivative(z, a))
         dJ_da, delta, rule = red.get(i, (None, None, ""))
         p, gr, up = {}, {}, {}
         for key, value in layer.params.items():
@@ -506,8 +517,8 @@ def _layer_traces(model, forward, red, params, grads, update):
         out.append(LayerTrace(
             index=i + 1, name=layer.name, kind=type(layer).__name__,
             activation=None if activation is None else activation.name,
-            a_in=np.array(a_in, copy=True), z=None if z is None else z.copy(), a=np.array(a, copy=True),
-            g_prime=g_prime, dJ_da=None if dJ_da is None else dJ_da.copy(), delta=delta, delta_rule=rule,
+            a_in=_np(a_in), z=_np(z), a=_np(a),
+            g_prime=g_prime, dJ_da=_np(dJ_da), delta=delta, delta_rule=rule,
             params=p, grads=gr, updates=up,
         ))
     return out

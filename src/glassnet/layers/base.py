@@ -11,10 +11,12 @@ flat buffer and puts views back in the dicts, so a layer must update its
 arrays in place (``out=``, ``[...] =``) and never rebind them.
 """
 
+import math
+
 import numpy as np
 
 from .._validation import check_positive_int
-from ..backend import get_namespace, standardize_dtype
+from ..backend import from_numpy, get_namespace, numpy_copy, numpy_dtype, standardize_dtype
 
 
 _TRANSIENT = ("X", "Z", "A", "delta", "mask", "X_hat", "inv_std", "in_shape")
@@ -30,14 +32,14 @@ def assign_weights(targets, weights, names, owner):
     values = []
     for name, target, value in zip(names, targets, weights):
         try:
-            value = np.asarray(value, dtype=target.dtype)
+            value = np.asarray(value, dtype=numpy_dtype(target))
         except (TypeError, ValueError):
             raise TypeError(f"{owner}: {name} must be an array of numbers. Received: {value!r:.80}") from None
         if value.shape != target.shape:
             raise ValueError(f"{owner}: {name} has shape {value.shape}; expected {target.shape}.")
         values.append(value)
     for target, value in zip(targets, values):
-        target[...] = value
+        target[...] = from_numpy(value)
 
 
 class Layer:
@@ -64,7 +66,7 @@ class Layer:
 
     @property
     def trainable_size(self):
-        return sum(int(v.size) for v in self.params.values())
+        return sum(math.prod(v.shape) for v in self.params.values())
 
     def build(self, input_shape):
         """Create the weights for inputs of shape ``(None, *input_shape)``."""
@@ -109,7 +111,7 @@ class Layer:
 
     def get_weights(self):
         """Copies of the weight arrays (``[]`` before the layer is built), as Keras."""
-        return [w.copy() for w in self.weights]
+        return [numpy_copy(w) for w in self.weights]
 
     def set_weights(self, weights):
         """Copy ``weights`` (shapes as :meth:`get_weights`) into the layer's arrays."""

@@ -40,7 +40,8 @@ class Dropout(Layer):
         n = int(np.prod(shape))
         words = self.rng.bit_generator.random_raw((n + 3) // 4)
         bits = words.view(np.uint16)[:n].reshape(shape)
-        return np.greater_equal(bits, self._threshold, out=self.buffer("keep", shape, np.dtype(bool)))
+        keep = self.buffer("keep", shape, np.dtype(bool)) if get_namespace() is np else None
+        return np.greater_equal(bits, self._threshold, out=keep)
 
     def forward(self, X, training=False):
         if not training or self._threshold == 0:
@@ -58,6 +59,9 @@ class Dropout(Layer):
             kernels.get("dropout")(X.reshape(-1), bits, np.uint16(self._threshold), X.dtype.type(self.scale),
                                    self.mask.reshape(-1), Y.reshape(-1))
             return Y
+        elif xp is not np:  # another namespace: the same NumPy draw, then moved to its device
+            keep = self._draw_keep(X.shape)
+            self.mask = xp.asarray(np.multiply(keep, np.dtype(self.dtype).type(self.scale)))
         else:
             keep = self._draw_keep(X.shape)
             self.mask = xp.multiply(keep, X.dtype.type(self.scale), out=self.buffer("mask", X.shape, X.dtype))

@@ -2,6 +2,7 @@
 
 import math
 
+from ..backend import get_namespace
 from .base import Layer
 
 
@@ -11,7 +12,7 @@ class Flatten(Layer):
 
     def forward(self, X, training=False):
         self.in_shape = X.shape
-        return X.reshape(X.shape[0], -1)
+        return get_namespace().reshape(X, (X.shape[0], -1))
 
     def backward(self, dY):
-        return dY.reshape(self.in_shape)
+        return get_namespace().reshape(dY, self.in_shape)

@@ -24,6 +24,7 @@ import numpy as np
 
 from .. import __version__, losses, optimizers
 from .._io import atomic_write
+from ..backend import numpy_dtype
 from ..metrics import saved_name
 
 FORMAT = "glassnet-model"
@@ -199,7 +200,7 @@ def load_model(filepath, compile=True):
                 listed = len(table) if isinstance(table, list) else "?"
                 _fail(path, f"it lists {listed} arrays; the architecture has {len(targets)}.")
             weights = [
-                _read_array(zf, f"weights/{i:04d}.npy", target.shape, target.dtype, path)
+                _read_array(zf, f"weights/{i:04d}.npy", target.shape, numpy_dtype(target), path)
                 for i, target in enumerate(targets)
             ]
             model.set_weights(weights)
@@ -251,7 +252,7 @@ def _compile(model, config, zf, path):
         if sorted(names) != sorted(opt.state_names):
             _fail(path, f"its optimizer state {names} does not match {type(opt).__name__}'s {list(opt.state_names)}.")
         state = {
-            name: _read_array(zf, f"optimizer/{name}.npy", opt.state[name].shape, opt.state[name].dtype, path)
+            name: _read_array(zf, f"optimizer/{name}.npy", opt.state[name].shape, numpy_dtype(opt.state[name]), path)
             for name in names
         }
         iterations = state_spec["iterations"]

@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from .. import kernels, losses, metrics as metrics_module, optimizers
+from .. import backend, kernels, losses, metrics as metrics_module, optimizers
 from .._validation import check_array, check_consistent_length, check_non_negative_int, check_positive_int
 from ..backend import get_namespace, make_rng, seeded, standardize_dtype
 from ..layers import InputLayer, Layer
@@ -149,6 +149,7 @@ class Sequential:
     def _bind_flat_buffers(self):
         """Move all parameters and gradients into two flat vectors; layers keep views."""
         xp = get_namespace()
+        self._namespace = backend.namespace_name()
         size = sum(l.trainable_size for l in self.layers)
         self._flat_params = xp.zeros(size, dtype=self.dtype)
         self._flat_grads = xp.zeros(size, dtype=self.dtype)
@@ -156,12 +157,13 @@ class Sequential:
         offset = 0
         for layer in self.layers:
             for key, value in layer.params.items():
-                part = slice(offset, offset + value.size)
-                self._flat_params[part] = value.reshape(-1)
-                layer.params[key] = self._flat_params[part].reshape(value.shape)
-                layer.grads[key] = self._flat_grads[part].reshape(value.shape)
+                count = math.prod(value.shape)
+                part = slice(offset, offset + count)
+                self._flat_params[part] = xp.reshape(xp.asarray(value), (-1,))
+                layer.params[key] = xp.reshape(self._flat_params[part], value.shape)
+                layer.grads[key] = xp.reshape(self._flat_grads[part], value.shape)
                 self._slices.append(part)
-                offset += value.size
+                offset += count
         trainable = [i for i, l in enumerate(self.layers) if l.params]
         self._first_trainable = trainable[0] if trainable else len(self.layers)
         for i, layer in enumerate(self.layers):
@@ -181,7 +183,7 @@ class Sequential:
 
     def count_params(self):
         self._require_built("count_params")
-        return sum(int(np.size(w)) for layer in self.layers for w in layer.weights)
+        return sum(math.prod(w.shape) for layer in self.layers for w in layer.weights)
 
     # -- compile ---------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, jit_compile=False):
@@ -254,6 +256,8 @@ class Sequential:
     def forward(self, X, training=False):
         """``a^(L)`` for inputs ``X`` (the blue path), keeping each layer's cache."""
         A = X
+        if isinstance(X, np.ndarray) and not backend.is_numpy():
+            A = backend.from_numpy(X)  # user data enters the namespace (and its device) here
         for layer in self.layers:
             A = layer.forward(A, training=training)
         return A
@@ -336,6 +340,16 @@ class Sequential:
             raise ValueError("sample_weight must be non-negative.")
         return w
 
+    def _check_namespace(self):
+        """A built model's arrays belong to the namespace it was built in (SPEC A12)."""
+        built_in = getattr(self, "_namespace", "numpy")
+        if self.built and built_in != backend.namespace_name():
+            raise ValueError(
+                f"This model was built with the array namespace {built_in}, but {backend.namespace_name()} is "
+                f"active: call glassnet.backend.set_namespace({built_in.split('.')[-1]!r}) first, or rebuild it "
+                f"in the active namespace (glassnet.models.clone_model)."
+            )
+
     def _require_built(self, what):
         if not self.built:
             raise ValueError(f"{what}() needs a built model: call fit(), predict() or build(input_shape) first.")
@@ -346,6 +360,7 @@ class Sequential:
 
     def _prepare_xy(self, x, y, sample_weight=None, names=("x", "y")):
         self._require_compiled("fit" if names[0] == "x" else "evaluate")
+        self._check_namespace()
         if not self.built and self._input_shape is not None:
             self.build()  # so that x is checked against the declared input size
         X = self._check_x(x, names[0])
@@ -435,6 +450,7 @@ class Sequential:
 
     def predict(self, x, batch_size=None, verbose=0):
         """Outputs ``a^(L)`` for inputs ``x`` (inference mode), shape ``(n, n_outputs)``."""
+        self._check_namespace()
         if not self.built and self._input_shape is not None:
             self.build()
         X = self._check_x(x)
@@ -445,6 +461,7 @@ class Sequential:
         return training.predict_arrays(self, X, batch_size)
 
     def __call__(self, x, training=False):
+        self._check_namespace()
         X = self._check_x(x)
         if not self.built:
             self.build(X.shape[1:])
@@ -460,11 +477,14 @@ class Sequential:
         X, Y, w = self._prepare_xy(x, y, sample_weight)
         self._flat_grads[...] = 0
         A = self.forward(X, training=training)
+        if not backend.is_numpy():
+            Y, w = backend.from_numpy(Y), None if w is None else backend.from_numpy(w)
         self.backward(Y, A, w)
         out = []
         for layer in self.layers:
             for key in layer.weight_names:
-                out.append(layer.grads[key].copy() if key in layer.grads else np.zeros_like(layer.state[key]))
+                out.append(backend.numpy_copy(layer.grads[key]) if key in layer.grads
+                           else np.zeros(layer.state[key].shape, dtype=backend.numpy_dtype(layer.state[key])))
         return out
 
     def trace(self, x, y, apply=False, sample_weight=None):
@@ -498,7 +518,7 @@ class Sequential:
         print_fn = print_fn or print
         rows = []
         for layer in self.layers:
-            n = sum(int(np.size(w)) for w in layer.weights)
+            n = sum(math.prod(w.shape) for w in layer.weights)
             rows.append((f"{layer.name} ({type(layer).__name__})", str((None, *layer.output_shape)), f"{n:,}"))
         widths = [max(len(h), *(len(r[i]) for r in rows)) + 2 for i, h in enumerate(("Layer (type)", "Output Shape", "Param #"))]
         line = "─" * sum(widths)
@@ -510,7 +530,7 @@ class Sequential:
             print_fn(r[0].ljust(widths[0]) + r[1].ljust(widths[1]) + r[2].rjust(widths[2]))
         print_fn(line)
         total = self.count_params()
-        trainable = int(self._flat_params.size)
+        trainable = self._flat_params.shape[0]
         itemsize = np.dtype(self.dtype).itemsize
         print_fn(f" Total params: {total:,} ({_human_bytes(total * itemsize)})")
         print_fn(f" Trainable params: {trainable:,} ({_human_bytes(trainable * itemsize)})")

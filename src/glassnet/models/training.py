@@ -19,6 +19,7 @@ import warnings
 
 import numpy as np
 
+from .. import backend
 from .._validation import check_number, check_positive_int, check_non_negative_int
 from . import callbacks as callbacks_module
 
@@ -88,6 +89,10 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
     if class_weight is not None:  # the training part only: validation losses stay unweighted, as Keras
         w = _class_weights(model, Y, class_weight)
 
+    portable = not backend.is_numpy()
+    if portable:  # the training arrays move to the namespace (and device) once, not per batch
+        X, Y = backend.from_numpy(X), backend.from_numpy(Y)
+        w = None if w is None else backend.from_numpy(w)
     n = X.shape[0]
     batch_size = min(batch_size, n)
     steps = math.ceil(n / batch_size)
@@ -125,14 +130,19 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
             for m in model.metrics:
                 m.reset_state()
             order = model.rng.permutation(n) if shuffle else None
-            if shuffle and Xb_buf is None:
+            if shuffle and Xb_buf is None and not portable:
                 Xb_buf = np.empty((batch_size, *X.shape[1:]), dtype=X.dtype)
                 Yb_buf = np.empty((batch_size, Y.shape[1]), dtype=Y.dtype)
             loss_sum, seen = 0.0, 0
-            snapshot = model._flat_params.copy()
+            snapshot = backend.copy(model._flat_params)
             for step in range(steps):
                 start, stop = step * batch_size, min((step + 1) * batch_size, n)
-                if shuffle:
+                if shuffle and portable:
+                    idx = backend.from_numpy(order[start:stop])
+                    xp = backend.get_namespace()
+                    Xb, Yb = xp.take(X, idx, axis=0), xp.take(Y, idx, axis=0)
+                    wb = xp.take(w, idx, axis=0) if weighted else None
+                elif shuffle:
                     idx = order[start:stop]
                     # mode="clip": the indices are a permutation, so always valid, and
                     # np.take then writes straight into `out` (mode="raise" buffers).
@@ -157,7 +167,7 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
                     break
             if seen == 0:
                 break
-            if not model.stop_training and not np.isfinite(model._flat_params).all():
+            if not model.stop_training and not _all_finite(model._flat_params):
                 _stop_diverged(model, epoch, steps - 1, snapshot)  # the epoch's last update overflowed
                 break
             logs = {"loss": loss_sum / seen}
@@ -177,11 +187,13 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
 
 
 def _prepare_training(model):
-    """Pass the model's jit_compile to its optimizer and layers; build the optimizer's state."""
+    """Pass the model's jit_compile to its optimizer and layers (the compiled loops
+    are numba's, on NumPy arrays only); build the optimizer's state."""
     optimizer = model.optimizer
-    optimizer.jit_compile = model.jit_compile
+    jit = model.jit_compile and backend.is_numpy()
+    optimizer.jit_compile = jit
     for layer in model.layers:
-        layer.jit_compile = model.jit_compile
+        layer.jit_compile = jit
     if not optimizer.built:
         optimizer.build(model._flat_params.shape[0], model._flat_params.dtype, model._slices)
 
@@ -195,10 +207,13 @@ def train_on_batch(model, x, y, sample_weight=None):
     _prepare_training(model)
     for m in model.metrics:
         m.reset_state()
-    snapshot = model._flat_params.copy()
+    if not backend.is_numpy():
+        X, Y = backend.from_numpy(X), backend.from_numpy(Y)
+        w = None if w is None else backend.from_numpy(w)
+    snapshot = backend.copy(model._flat_params)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         loss = train_step(model, X, Y, w)
-    if loss is None or not np.isfinite(model._flat_params).all():
+    if loss is None or not _all_finite(model._flat_params):
         model._flat_params[...] = snapshot
         lr = model.optimizer.learning_rate
         warnings.warn(f"train_on_batch: the loss or its gradient became NaN or infinite; the weights were left as "
@@ -225,16 +240,24 @@ def train_step(model, Xb, Yb, wb=None):
     if not math.isfinite(loss):
         return None
     model.backward(Yb, A, wb)
-    for m in model.metrics:
-        m.update_state(Yb, A, wb)
+    if model.metrics:
+        if not backend.is_numpy():  # metrics count on the host, in NumPy
+            Yb, A, wb = backend.to_numpy(Yb), backend.to_numpy(A), None if wb is None else backend.to_numpy(wb)
+        for m in model.metrics:
+            m.update_state(Yb, A, wb)
     model.optimizer.apply(model._flat_params, model._flat_grads)
     return loss
+
+
+def _all_finite(x):
+    xp = backend.get_namespace()
+    return bool(xp.all(xp.isfinite(x)))
 
 
 def _stop_diverged(model, epoch, step, snapshot):
     params = model._flat_params
     restored = ""
-    if not np.isfinite(params).all():
+    if not _all_finite(params):
         params[...] = snapshot
         restored = " (restored to the start of this epoch)"
     lr = model.optimizer.learning_rate
@@ -260,7 +283,7 @@ def predict_arrays(model, X, batch_size=None):
     """Inference-mode outputs, computed in large chunks (results do not depend on the chunking)."""
     out = None
     for start, stop in _batches(X.shape[0], batch_size):
-        A = model.forward(X[start:stop], training=False)
+        A = backend.to_numpy(model.forward(X[start:stop], training=False))
         if out is None:
             out = np.empty((X.shape[0], *A.shape[1:]), dtype=A.dtype)
         out[start:stop] = A
@@ -276,7 +299,12 @@ def evaluate_arrays(model, X, Y, w=None, batch_size=None):
         for start, stop in _batches(X.shape[0], batch_size):
             wb = None if w is None else w[start:stop]
             A = model.forward(X[start:stop], training=False)
-            total += model.loss(Y[start:stop], A, wb) * (stop - start)
+            if backend.is_numpy():
+                total += model.loss(Y[start:stop], A, wb) * (stop - start)
+            else:
+                Yx, wx = backend.from_numpy(Y[start:stop]), None if wb is None else backend.from_numpy(wb)
+                total += model.loss(Yx, A, wx) * (stop - start)
+                A = backend.to_numpy(A)
             for m in metrics:
                 m.update_state(Y[start:stop], A, wb)
     model.release_caches()

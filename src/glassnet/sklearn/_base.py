@@ -12,6 +12,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._estimator import BaseEstimator
+from .. import backend
 from ..backend import standardize_dtype
 from ..layers import Activation, BatchNormalization, Dense, Dropout
 from ..models import Sequential
@@ -160,6 +161,13 @@ class _BaseMLP(BaseEstimator):
 
     # -- fitting --------------------------------------------------------------------------
     def _fit(self, X, y, sample_weight=None, incremental=False):
+        # scikit-learn's contract: coefs_ and intercepts_ are NumPy arrays (views of the
+        # model's weights here), so the estimators compute with NumPy whatever the
+        # namespace glassnet.backend has active.
+        with backend.namespace("numpy"):
+            return self._fit_numpy(X, y, sample_weight, incremental)
+
+    def _fit_numpy(self, X, y, sample_weight, incremental):
         hidden = self._check_hyperparameters()
         first_pass = not hasattr(self, "model_") or (not self.warm_start and not incremental)
         X, Y = self._validate_input(X, y, incremental, reset=first_pass)
@@ -217,7 +225,8 @@ class _BaseMLP(BaseEstimator):
         """``a^(L)`` for ``X`` in inference mode, shape (n_samples, n_outputs_)."""
         check_is_fitted(self, "model_")
         X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
-        return self.model_.predict(X)
+        with backend.namespace("numpy"):
+            return self.model_.predict(X)
 
     # -- pickling and files ---------------------------------------------------------------
     def __getstate__(self):
@@ -250,7 +259,8 @@ class _BaseMLP(BaseEstimator):
     @classmethod
     def load(cls, path):
         """Load an estimator saved by :meth:`save` (no unpickling, no code from the file)."""
-        return _load(cls, path)
+        with backend.namespace("numpy"):
+            return _load(cls, path)
 
     def _restore_extra(self, meta, path):
         pass

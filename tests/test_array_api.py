@@ -1,0 +1,274 @@
+"""SPEC A12: the same layer, loss and optimizer code runs on any Array-API namespace.
+
+Each test trains or evaluates a model twice from the same seed, once with
+NumPy and once with another namespace, in float64, and requires the same
+weights, losses and outputs. array-api-strict (the standard and nothing more,
+on the CPU) is in the test extra; torch runs when it happens to be installed
+(it is never a test dependency).
+"""
+
+import importlib.util
+
+import numpy as np
+import pytest
+
+import glassnet
+from glassnet import backend, callbacks, layers, optimizers
+from glassnet.models import Sequential, load_model
+
+from test_losses import CASES as LOSS_CASES, _targets
+
+NAMESPACES = [
+    pytest.param("array_api_strict", marks=pytest.mark.skipif(
+        importlib.util.find_spec("array_api_strict") is None, reason="array-api-strict is not installed")),
+    pytest.param("torch", marks=pytest.mark.skipif(
+        importlib.util.find_spec("torch") is None or importlib.util.find_spec("array_api_compat") is None,
+        reason="torch and array-api-compat are not installed (optional)")),
+]
+
+
+@pytest.fixture(params=NAMESPACES)
+def namespace(request):
+    return request.param
+
+
+def _train(name, build, X, y, loss, optimizer="adam", epochs=2, dtype="float64", **fit_kwargs):
+    """Weights, history, predictions and evaluation of one seeded training run under ``name``."""
+    with backend.namespace(name):
+        model = Sequential(build(), seed=3, dtype=dtype)
+        opt = optimizers.get(optimizer) if isinstance(optimizer, str) else optimizers.deserialize(optimizer)
+        model.compile(optimizer=opt, loss=loss, metrics=["accuracy"] if "crossentropy" in loss else [])
+        history = model.fit(X, y, epochs=epochs, batch_size=16, verbose=0, **fit_kwargs)
+        return {
+            "weights": model.get_weights(),
+            "history": history.history,
+            "predict": model.predict(X),
+            "evaluate": model.evaluate(X, y),
+            "model": model,
+        }
+
+
+def _same(a, b, rtol=1e-10, atol=1e-12):
+    for u, v in zip(a["weights"], b["weights"]):
+        assert isinstance(v, np.ndarray)
+        np.testing.assert_allclose(v, u, rtol=rtol, atol=atol)
+    assert a["history"].keys() == b["history"].keys()
+    for key in a["history"]:
+        np.testing.assert_allclose(b["history"][key], a["history"][key], rtol=rtol, atol=atol)
+    assert isinstance(b["predict"], np.ndarray)
+    np.testing.assert_allclose(b["predict"], a["predict"], rtol=rtol, atol=atol)
+    np.testing.assert_allclose(b["evaluate"], a["evaluate"], rtol=rtol, atol=atol)
+
+
+@pytest.fixture
+def data():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(64, 5))
+    return X, (X[:, 0] + X[:, 1] * X[:, 2] > 0).astype(int)
+
+
+def _mlp():
+    return [layers.Dense(8, activation="relu", input_dim=5), layers.Dropout(0.25), layers.BatchNormalization(),
+            layers.Dense(6, activation="tanh", kernel_regularizer=glassnet.regularizers.L1L2(1e-3, 1e-2)),
+            layers.Dense(2, activation="softmax")]
+
+
+def test_a_training_run_gives_numpys_weights_history_and_outputs(namespace, data):
+    X, y = data
+    reference = _train("numpy", _mlp, X, y, "sparse_categorical_crossentropy", validation_split=0.25)
+    other = _train(namespace, _mlp, X, y, "sparse_categorical_crossentropy", validation_split=0.25)
+    _same(reference, other)
+    # the model's own arrays live in the namespace, not in NumPy
+    assert not isinstance(other["model"].layers[0].params["W"], np.ndarray)
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adadelta", "adam",
+                                       "adamw", {"class_name": "RMSprop", "config": {"centered": True, "momentum": 0.5}},
+                                       {"class_name": "Adam", "config": {"amsgrad": True, "clipnorm": 0.5}},
+                                       {"class_name": "SGD", "config": {"clipvalue": 0.01, "weight_decay": 0.1}},
+                                       {"class_name": "SGD", "config": {"momentum": 0.5, "global_clipnorm": 0.1}}])
+def test_every_optimizer_steps_as_on_numpy(namespace, data, optimizer):
+    X, y = data
+    build = lambda: [layers.Dense(4, activation="sigmoid", input_dim=5), layers.Dense(2, activation="softmax")]  # noqa: E731
+    _same(_train("numpy", build, X, y, "sparse_categorical_crossentropy", optimizer),
+          _train(namespace, build, X, y, "sparse_categorical_crossentropy", optimizer))
+
+
+@pytest.mark.parametrize("loss, activation, kind", LOSS_CASES)
+def test_every_loss_trains_as_on_numpy(namespace, loss, activation, kind):
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(40, 3))
+    y = _targets(kind, rng, 40, 3)
+    build = lambda: [layers.Dense(4, activation="elu", input_dim=3), layers.Dense(3, activation=activation)]  # noqa: E731
+    _same(_train("numpy", build, X, y, loss, "sgd"), _train(namespace, build, X, y, loss, "sgd"))
+
+
+@pytest.mark.parametrize("activation", ["linear", "sigmoid", "bipolar_sigmoid", "tanh", "relu", "leaky_relu", "ramp",
+                                        "softplus", "elu", "step", "sign"])
+def test_every_hidden_activation_trains_as_on_numpy(namespace, data, activation):
+    X, y = data
+    build = lambda: [layers.Dense(4, activation=activation, input_dim=5), layers.Dense(1, activation="sigmoid")]  # noqa: E731
+    _same(_train("numpy", build, X, y, "binary_crossentropy", "rmsprop"),
+          _train(namespace, build, X, y, "binary_crossentropy", "rmsprop"))
+
+
+def test_sample_weights_flatten_and_argmax_output(namespace):
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(30, 2, 3))
+    y = rng.integers(0, 3, size=30)
+    w = rng.uniform(size=30)
+    build = lambda: [layers.Flatten(input_shape=(2, 3)), layers.Dense(3, activation="softmax")]  # noqa: E731
+    _same(_train("numpy", build, X, y, "sparse_categorical_crossentropy", sample_weight=w),
+          _train(namespace, build, X, y, "sparse_categorical_crossentropy", sample_weight=w))
+    with backend.namespace(namespace):
+        out = glassnet.activations.get("argmax")(backend.from_numpy(np.array([[4.0, 3, 2, 4]])))
+        np.testing.assert_array_equal(backend.to_numpy(out), [[0.5, 0, 0, 0.5]])
+
+
+def test_float32_trains_close_to_numpy(namespace, data):
+    X, y = data
+    a = _train("numpy", _mlp, X, y, "sparse_categorical_crossentropy", dtype="float32")
+    b = _train(namespace, _mlp, X, y, "sparse_categorical_crossentropy", dtype="float32")
+    assert b["predict"].dtype == np.float32
+    _same(a, b, rtol=1e-4, atol=1e-5)
+
+
+def test_keras_api_round_trips(namespace, data, tmp_path):
+    X, y = data
+    with backend.namespace(namespace):
+        model = Sequential([layers.Dense(4, activation="relu", input_dim=5), layers.Dense(2, activation="softmax")],
+                           seed=0, dtype="float64")
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        stop = callbacks.EarlyStopping(monitor="loss", patience=1, restore_best_weights=True)
+        model.fit(X, y, epochs=3, batch_size=8, verbose=0, callbacks=[stop])
+        # train_on_batch: one full-batch step, the same as NumPy's below
+        logs = model.train_on_batch(X, y, return_dict=True)
+        grads = model.gradients(X, y)
+        assert all(isinstance(g, np.ndarray) for g in grads)
+        model.save(tmp_path / "m.gn")
+        loaded = load_model(tmp_path / "m.gn")
+        np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+        weights = model.get_weights()
+        model.set_weights([w * 0 for w in weights])
+        assert not model.predict(X).std(axis=0).any()
+        model.set_weights(weights)
+        np.testing.assert_array_equal(model.get_weights()[0], weights[0])
+    with backend.namespace("numpy"):
+        ref = Sequential([layers.Dense(4, activation="relu", input_dim=5), layers.Dense(2, activation="softmax")],
+                         seed=0, dtype="float64")
+        ref.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        ref.fit(X, y, epochs=3, batch_size=8, verbose=0,
+                callbacks=[callbacks.EarlyStopping(monitor="loss", patience=1, restore_best_weights=True)])
+        ref_logs = ref.train_on_batch(X, y, return_dict=True)
+        np.testing.assert_allclose(logs["loss"], ref_logs["loss"], rtol=1e-10)
+        for g, r in zip(grads, ref.gradients(X, y)):
+            np.testing.assert_allclose(g, r, rtol=1e-9, atol=1e-12)
+
+
+def test_divergence_keeps_the_last_finite_weights(namespace):
+    X = np.array([[1e3, -1e3]] * 8)
+    y = np.array([[1e6]] * 8)
+    with backend.namespace(namespace):
+        model = Sequential([layers.Dense(1, input_dim=2)], seed=0, dtype="float32")
+        model.compile(optimizer=optimizers.SGD(learning_rate=1e6), loss="mse")
+        with pytest.warns(glassnet.models.training.DivergenceWarning):
+            model.fit(X, y, epochs=5, batch_size=8, verbose=0)
+        assert all(np.isfinite(w).all() for w in model.get_weights())
+
+
+def test_set_namespace_accepts_names_and_modules_and_refuses_the_rest():
+    array_api_strict = pytest.importorskip("array_api_strict")
+
+    with backend.namespace("array_api_strict") as xp:
+        assert xp.namespace is array_api_strict
+        assert not backend.is_numpy()
+    assert backend.is_numpy()
+    with backend.namespace(array_api_strict):
+        assert backend.get_namespace().namespace is array_api_strict
+    with pytest.raises(ValueError, match="one of"):
+        backend.set_namespace("tensorflow")
+    with pytest.raises(ValueError, match="Array-API namespace; .* has no"):
+        backend.set_namespace(object())
+    assert backend.is_numpy()
+
+
+def test_a_model_stays_in_the_namespace_it_was_built_in(data):
+    pytest.importorskip("array_api_strict")
+    X, y = data
+    with backend.namespace("array_api_strict"):
+        model = Sequential([layers.Dense(2, activation="softmax", input_dim=5)], seed=0)
+        model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+        model.fit(X, y, epochs=1, verbose=0)
+    with pytest.raises(ValueError, match="array_api_strict.*set_namespace"):
+        model.fit(X, y, epochs=1, verbose=0)
+    with pytest.raises(ValueError, match="array_api_strict.*set_namespace"):
+        model.predict(X)
+
+
+def _small_model(seed=0):
+    model = Sequential([layers.Dense(4, activation="sigmoid", input_dim=3), layers.BatchNormalization(),
+                        layers.Dropout(0.3), layers.Dense(2, activation="softmax")], seed=seed, dtype="float64")
+    model.compile(optimizer="adam", loss="categorical_crossentropy")
+    return model
+
+
+def test_trace_gradient_check_and_diagnosis_work_in_the_namespace(namespace):
+    rng = np.random.default_rng(4)
+    X, Y = rng.normal(size=(6, 3)), np.eye(2)[rng.integers(0, 2, size=6)]
+    results = {}
+    for name in ("numpy", namespace):
+        with backend.namespace(name):
+            model = _small_model()
+            model.fit(X, Y, epochs=2, batch_size=3, verbose=0)
+            t = model.trace(X[:2], Y[:2])
+            check = glassnet.check_gradients(model, X, Y)
+            diagnosis = model.diagnose(X, Y)
+            results[name] = (t, check, diagnosis)
+    (t0, c0, d0), (t1, c1, d1) = results["numpy"], results[namespace]
+    assert c1.passed(), str(c1)
+    assert c1.errors.keys() == c0.errors.keys()
+    assert t1.loss == pytest.approx(t0.loss, rel=1e-12)
+    for a, b in zip(t0.layers, t1.layers):
+        for key in ("a_in", "a"):
+            assert isinstance(getattr(b, key), np.ndarray)
+            np.testing.assert_allclose(getattr(b, key), getattr(a, key), rtol=1e-10, atol=1e-14)
+        for key in a.updates:
+            np.testing.assert_allclose(b.updates[key], a.updates[key], rtol=1e-9, atol=1e-14)
+    assert str(t1) == str(t0)
+    for a, b in zip(d0.layers, d1.layers):
+        assert (a.dead_fraction, a.saturated_fraction) == (b.dead_fraction, b.saturated_fraction)
+        if a.grad_norm is not None:
+            assert b.grad_norm == pytest.approx(a.grad_norm, rel=1e-9)
+
+
+@pytest.mark.filterwarnings("ignore:Stochastic Optimizer")
+def test_sklearn_estimators_compute_with_numpy_whatever_the_namespace(namespace, data):
+    from glassnet.sklearn import MLPClassifier
+
+    X, y = data
+    kwargs = dict(hidden_layer_sizes=(5,), max_iter=20, random_state=0)
+    reference = MLPClassifier(**kwargs).fit(X, y)
+    with backend.namespace(namespace):
+        clf = MLPClassifier(**kwargs).fit(X, y)
+        assert isinstance(clf.coefs_[0], np.ndarray)
+        np.testing.assert_array_equal(clf.predict_proba(X), reference.predict_proba(X))
+
+
+def test_a_model_larger_than_one_optimizer_block_with_compiled_loops_requested(namespace):
+    # more parameters than optimizers.BLOCK, and enough steps for the periodic flush
+    # of tiny moments; jit_compile=True falls back to the namespace's own arithmetic
+    rng = np.random.default_rng(5)
+    n_in = optimizers.BLOCK // 64 + 7
+    X, y = rng.normal(size=(70, n_in)), rng.integers(0, 3, size=70)
+    assert (n_in + 1) * 64 > optimizers.BLOCK and 70 > optimizers.FLUSH_EVERY
+    runs = []
+    for name in ("numpy", namespace):
+        with backend.namespace(name):
+            model = Sequential([layers.Dense(64, activation="relu", input_dim=n_in), layers.Dense(3, activation="softmax")],
+                               seed=0, dtype="float64")
+            model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+                          jit_compile=name != "numpy" and glassnet.kernels.available())
+            model.fit(X, y, epochs=1, batch_size=1, verbose=0)
+            runs.append(model.get_weights())
+    for a, b in zip(*runs):
+        np.testing.assert_allclose(b, a, rtol=1e-9, atol=1e-12)
