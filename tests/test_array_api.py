@@ -8,6 +8,7 @@ on the CPU) is in the test extra; torch runs when it happens to be installed
 """
 
 import importlib.util
+import pickle
 
 import numpy as np
 import pytest
@@ -148,6 +149,12 @@ def test_keras_api_round_trips(namespace, data, tmp_path):
         model.save(tmp_path / "m.gn")
         loaded = load_model(tmp_path / "m.gn")
         np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+        lines = []
+        model.summary(print_fn=lines.append)
+        assert any("Total params: 34" in line for line in lines)
+        for copy_ in (pickle.loads(pickle.dumps(model)), glassnet.models.clone_model(model)):
+            copy_.set_weights(model.get_weights())
+            np.testing.assert_array_equal(copy_.predict(X), model.predict(X))
         weights = model.get_weights()
         model.set_weights([w * 0 for w in weights])
         assert not model.predict(X).std(axis=0).any()
