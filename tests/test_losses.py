@@ -129,6 +129,25 @@ def test_the_check_catches_a_wrong_derivative(rng):
     assert result.errors["dense_1/W"] < 1e-6
 
 
+@pytest.mark.parametrize("name", ["mean_squared_error", "categorical_crossentropy"])
+def test_one_pass_losses_equal_their_per_sample_formula(name, rng):
+    # MSE and cross-entropy compute a batch's loss without per-sample temporaries;
+    # with weights, or in a subclass with its own per_sample, the general formula runs
+    loss = losses.get(name)
+    for n, k in ((5, 1), (7, 3)):
+        A = rng.uniform(0.05, 0.95, size=(n, k))
+        Y = rng.uniform(size=(n, k)) if name == "mean_squared_error" else np.eye(k)[rng.integers(0, k, n)]
+        assert loss(Y, A) == pytest.approx(float(np.mean(loss.per_sample(Y, A))), rel=1e-14)
+        w = rng.uniform(size=n)
+        assert loss(Y, A, w) == pytest.approx(float(np.mean(loss.per_sample(Y, A) * w)), rel=1e-14)
+
+    class Doubled(type(loss)):
+        def per_sample(self, Y, A):
+            return 2 * super().per_sample(Y, A)
+
+    assert Doubled()(Y, A) == pytest.approx(2 * loss(Y, A), rel=1e-14)
+
+
 def test_loss_values_by_hand():
     y = np.array([[1.0], [0.0]])
     a = np.array([[0.8], [0.4]])

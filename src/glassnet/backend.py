@@ -177,10 +177,10 @@ def to_numpy(x):
             return np.from_dlpack(x)
         except (BufferError, RuntimeError, TypeError, ValueError):
             pass  # not in host memory, or a dtype DLPack does not carry
-    for method in ("get", "cpu"):  # CuPy's x.get(), torch's x.cpu()
-        if hasattr(x, method) and not isinstance(x, (list, tuple)):
-            moved = getattr(x, method)()
-            return np.asarray(moved.numpy() if hasattr(moved, "numpy") else moved)
+    if hasattr(x, "get"):  # a CuPy array on its GPU
+        return np.asarray(x.get())
+    if hasattr(x, "cpu"):  # a torch tensor on a GPU
+        return x.cpu().numpy()
     return np.asarray(x)
 
 
@@ -203,12 +203,6 @@ def astype(x, dtype):
         return x.astype(dtype)
     xp = get_namespace()
     return xp.astype(x, xp.dtype(dtype))
-
-
-def scalar(dtype):
-    """The type that makes a Python number a scalar of ``dtype`` without promoting
-    arrays: ``np.float32`` on NumPy; ``float`` elsewhere (the standard's scalars are weak)."""
-    return np.dtype(dtype).type if is_numpy() else float
 
 
 def numpy_dtype(x):

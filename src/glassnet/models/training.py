@@ -250,6 +250,8 @@ def train_step(model, Xb, Yb, wb=None):
 
 
 def _all_finite(x):
+    if isinstance(x, np.ndarray):
+        return bool(np.isfinite(x).all())  # the method: a few µs less per epoch than np.all
     xp = backend.get_namespace()
     return bool(xp.all(xp.isfinite(x)))
 
