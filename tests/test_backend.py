@@ -199,6 +199,16 @@ def test_set_namespace_accepts_names_and_modules_and_refuses_the_rest():
     assert backend.is_numpy()
 
 
+def test_a_dtype_the_namespace_lacks_is_refused_by_name(data):
+    pytest.importorskip("array_api_strict")
+    X, y = data
+    with backend.namespace("array_api_strict"):
+        model = Sequential([layers.Dense(2, activation="softmax", input_dim=5)], seed=0, dtype="float16")
+        model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+        with pytest.raises(ValueError, match="dtype float16 is not available in the array namespace array_api_strict"):
+            model.fit(X, y, epochs=1, verbose=0)
+
+
 def test_a_model_stays_in_the_namespace_it_was_built_in(data):
     pytest.importorskip("array_api_strict")
     X, y = data

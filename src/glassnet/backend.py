@@ -56,7 +56,11 @@ class PortableNamespace:
     def dtype(self, dtype):
         """``xp``'s dtype for a name, a NumPy dtype or one of ``xp``'s own dtypes."""
         if isinstance(dtype, (str, np.dtype, type)):
-            return getattr(self.namespace, np.dtype(dtype).name)
+            name = np.dtype(dtype).name
+            if not hasattr(self.namespace, name):
+                raise ValueError(f"dtype {name} is not available in the array namespace {self.__name__} "
+                                 f"(the Array API standard has float32 and float64).")
+            return getattr(self.namespace, name)
         return dtype
 
     def numpy_dtype(self, dtype):
