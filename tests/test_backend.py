@@ -289,3 +289,15 @@ def test_a_model_larger_than_one_optimizer_block_with_compiled_loops_requested(n
             runs.append(model.get_weights())
     for a, b in zip(*runs):
         np.testing.assert_allclose(b, a, rtol=1e-9, atol=1e-12)
+
+
+def test_image_compression_trains_its_autoencoder_in_the_namespace(namespace):
+    from glassnet.classic.compression import compress_image
+
+    image = (np.random.default_rng(0).random((16, 16)) * 255).astype(np.uint8)
+    reference = compress_image(image, k=4, block_size=4, epochs=3, seed=0)
+    with backend.namespace(namespace):
+        result = compress_image(image, k=4, block_size=4, epochs=3, seed=0)
+    assert isinstance(result.codes, np.ndarray)
+    np.testing.assert_allclose(result.codes, reference.codes, atol=1e-5)
+    assert result.psnr == pytest.approx(reference.psnr, rel=1e-6)

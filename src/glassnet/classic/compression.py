@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._validation import check_array, check_number, check_positive_int
-from ..backend import make_rng
+from ..backend import from_numpy, make_rng, to_numpy
 
 __all__ = ["compress_image", "CompressionResult", "image_to_blocks", "blocks_to_image", "psnr"]
 
@@ -186,7 +186,7 @@ def compress_image(
         model.compile(loss="mse", optimizer=Adam(learning_rate=learning_rate))
         history = model.fit(X, X, batch_size=batch_size, epochs=epochs, verbose=verbose, shuffle=True)
         X_hat = np.asarray(model.predict(X), dtype=np.float64)
-        codes = np.asarray(model.layers[0].forward(X.astype(model.dtype)), dtype=np.float64)
+        codes = to_numpy(model.layers[0].forward(from_numpy(X, dtype=model.dtype))).astype(np.float64)
         padded = blocks_to_image(X_hat, padded_shape, b)
         H, W = pixels.shape[-2:]
         recon = padded[:, :H, :W].reshape(pixels.shape)
