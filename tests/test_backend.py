@@ -301,3 +301,30 @@ def test_image_compression_trains_its_autoencoder_in_the_namespace(namespace):
     assert isinstance(result.codes, np.ndarray)
     np.testing.assert_allclose(result.codes, reference.codes, atol=1e-5)
     assert result.psnr == pytest.approx(reference.psnr, rel=1e-6)
+
+
+@pytest.mark.filterwarnings("ignore::glassnet.classic.CapacityWarning")
+def test_the_classic_networks_compute_with_numpy_whatever_the_namespace(namespace):
+    # their activations follow the NumPy arrays they are given (backend.get_namespace(array))
+    from glassnet import classic
+
+    X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
+    t, signs = np.array([0, 0, 0, 1]), np.array([-1, -1, -1, 1])
+    grid = np.random.default_rng(0).random((30, 2))
+
+    def results():
+        return [
+            classic.Perceptron(random_state=0).fit(X, signs).predict(X),
+            classic.Adaline(random_state=0).fit(X, signs).predict(X),
+            classic.perceptron_rule(X, t, epochs=3).weights,
+            classic.delta_rule(X, t, activation="sigmoid", epochs=3).weights,
+            classic.xor_network().predict(X),
+            classic.Hopfield(random_state=0).fit(np.array([[1, -1, 1, -1], [1, 1, -1, -1]])).recall(np.array([1, -1, 1, 1])),
+            classic.SOM((3, 3), epochs=2, random_state=0).fit(grid).quantization_error(grid),
+        ]
+
+    reference = results()
+    with backend.namespace(namespace):
+        for got, want in zip(results(), reference):
+            assert isinstance(got, (np.ndarray, float))
+            np.testing.assert_array_equal(got, want)

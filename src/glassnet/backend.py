@@ -113,9 +113,15 @@ class PortableNamespace:
         return f"<PortableNamespace {self.__name__}>"
 
 
-def get_namespace():
-    """Return the active array namespace (``numpy`` unless replaced)."""
-    return _state["xp"]
+def get_namespace(array=None):
+    """Return the active array namespace (``numpy`` unless replaced), or NumPy for
+    a NumPy ``array``: activations, losses and regularizers follow their input, so
+    code that computes with NumPy (the classic networks, a user's own) works
+    whatever namespace is active."""
+    xp = _state["xp"]
+    if xp is not np and isinstance(array, np.ndarray):
+        return np
+    return xp
 
 
 def is_numpy():

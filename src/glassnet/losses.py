@@ -40,7 +40,7 @@ class Loss:
         raise NotImplementedError
 
     def __call__(self, Y, A, sample_weight=None):
-        xp = get_namespace()
+        xp = get_namespace(A)
         values = self.per_sample(Y, A)
         if sample_weight is not None:
             values = values * sample_weight
@@ -84,7 +84,7 @@ class Loss:
 
 
 def _mean_last(values):
-    return get_namespace().mean(values, axis=-1)
+    return get_namespace(values).mean(values, axis=-1)
 
 
 class MeanSquaredError(Loss):
@@ -104,7 +104,7 @@ class MeanSquaredError(Loss):
             return super().__call__(Y, A, sample_weight)
         # Σ (a − y)² / (n K) as one dot product: a small network's step is mostly such calls
         D = A - Y
-        return float(get_namespace().vdot(D, D)) / (A.shape[0] * A.shape[-1])
+        return float(get_namespace(A).vdot(D, D)) / (A.shape[0] * A.shape[-1])
 
 
 class SquaredError(Loss):
@@ -114,7 +114,7 @@ class SquaredError(Loss):
     targets_in_output_range = True
 
     def per_sample(self, Y, A):
-        return 0.5 * get_namespace().sum((A - Y) ** 2, axis=-1)
+        return 0.5 * get_namespace(A).sum((A - Y) ** 2, axis=-1)
 
     def per_sample_gradient(self, Y, A):
         return A - Y
@@ -127,10 +127,10 @@ class MeanAbsoluteError(Loss):
     targets_in_output_range = True
 
     def per_sample(self, Y, A):
-        return _mean_last(get_namespace().abs(A - Y))
+        return _mean_last(get_namespace(A).abs(A - Y))
 
     def per_sample_gradient(self, Y, A):
-        return get_namespace().sign(A - Y) / A.shape[-1]
+        return get_namespace(A).sign(A - Y) / A.shape[-1]
 
 
 class Huber(Loss):
@@ -144,13 +144,13 @@ class Huber(Loss):
         self.delta = float(delta)
 
     def per_sample(self, Y, A):
-        xp = get_namespace()
+        xp = get_namespace(A)
         err = xp.abs(A - Y)
         quad = xp.minimum(err, self.delta)
         return _mean_last(0.5 * quad * quad + self.delta * (err - quad))
 
     def per_sample_gradient(self, Y, A):
-        return get_namespace().clip(A - Y, -self.delta, self.delta) / A.shape[-1]
+        return get_namespace(A).clip(A - Y, -self.delta, self.delta) / A.shape[-1]
 
     def get_config(self):
         return {"delta": self.delta}
@@ -173,12 +173,12 @@ class BinaryCrossentropy(Loss):
     targets_in_output_range = True
 
     def per_sample(self, Y, A):
-        xp = get_namespace()
+        xp = get_namespace(A)
         P = xp.clip(A, EPSILON, 1 - EPSILON)
         return -_mean_last(Y * xp.log(P) + (1 - Y) * xp.log(1 - P))
 
     def per_sample_gradient(self, Y, A):
-        xp = get_namespace()
+        xp = get_namespace(A)
         P = xp.clip(A, EPSILON, 1 - EPSILON)
         return (P - Y) / (P * (1 - P)) / A.shape[-1]
 
@@ -199,11 +199,11 @@ class CategoricalCrossentropy(Loss):
     target_range = (0, 1)
 
     def per_sample(self, Y, A):
-        xp = get_namespace()
+        xp = get_namespace(A)
         return -xp.sum(Y * xp.log(xp.clip(A, EPSILON, 1 - EPSILON)), axis=-1)
 
     def per_sample_gradient(self, Y, A):
-        xp = get_namespace()
+        xp = get_namespace(A)
         P = xp.clip(A, EPSILON, 1 - EPSILON)
         return -Y / P
 
@@ -211,7 +211,7 @@ class CategoricalCrossentropy(Loss):
         if sample_weight is not None or type(self).per_sample is not CategoricalCrossentropy.per_sample:
             return super().__call__(Y, A, sample_weight)
         # -Σ y log clip(a) / n, without per-sample temporaries (every training step computes it)
-        xp = get_namespace()
+        xp = get_namespace(A)
         P = xp.maximum(A, EPSILON)
         xp.minimum(P, 1 - EPSILON, out=P)
         xp.log(P, out=P)
@@ -280,7 +280,7 @@ class Hinge(_SignedLabelLoss):
     name = "hinge"
 
     def per_sample(self, Y, A):
-        return _mean_last(get_namespace().maximum(1 - Y * A, 0))
+        return _mean_last(get_namespace(A).maximum(1 - Y * A, 0))
 
     def per_sample_gradient(self, Y, A):
         return -Y * astype(1 - Y * A > 0, A.dtype) / A.shape[-1]
@@ -292,7 +292,7 @@ class PerceptronLoss(_SignedLabelLoss):
     name = "perceptron"
 
     def per_sample(self, Y, A):
-        return _mean_last(get_namespace().maximum(-Y * A, 0))
+        return _mean_last(get_namespace(A).maximum(-Y * A, 0))
 
     def per_sample_gradient(self, Y, A):
         return -Y * astype(-Y * A > 0, A.dtype) / A.shape[-1]
@@ -304,7 +304,7 @@ class LogLoss(_SignedLabelLoss):
     name = "log_loss"
 
     def per_sample(self, Y, A):
-        xp = get_namespace()
+        xp = get_namespace(A)
         return _mean_last(xp.logaddexp(xp.zeros_like(A), -Y * A))
 
     def per_sample_gradient(self, Y, A):
@@ -317,7 +317,7 @@ class NegativeLogLikelihood(CategoricalCrossentropy):
     name = "nll"
 
     def per_sample(self, Y, A):
-        return -get_namespace().sum(Y * A, axis=-1)
+        return -get_namespace(A).sum(Y * A, axis=-1)
 
     def per_sample_gradient(self, Y, A):
         return -Y
@@ -325,7 +325,7 @@ class NegativeLogLikelihood(CategoricalCrossentropy):
     def fused_delta(self, activation, Y, A, sample_weight=None):
         if type(activation) is not LogSoftmax:
             return None
-        dZ = get_namespace().exp(A) - Y
+        dZ = get_namespace(A).exp(A) - Y
         dZ /= A.shape[0]
         if sample_weight is not None:
             dZ *= sample_weight[:, None]
@@ -338,15 +338,15 @@ class MulticlassHinge(CategoricalCrossentropy):
     name = "multiclass_hinge"
 
     def _margins(self, Y, A):
-        xp = get_namespace()
+        xp = get_namespace(A)
         correct = xp.sum(Y * A, axis=-1, keepdims=True)
         return xp.maximum(1 + A - correct, 0) * (1 - Y)
 
     def per_sample(self, Y, A):
-        return get_namespace().sum(self._margins(Y, A), axis=-1)
+        return get_namespace(A).sum(self._margins(Y, A), axis=-1)
 
     def per_sample_gradient(self, Y, A):
-        xp = get_namespace()
+        xp = get_namespace(A)
         active = astype(self._margins(Y, A) > 0, A.dtype)
         return active - Y * xp.sum(active, axis=-1, keepdims=True)
 

@@ -34,7 +34,7 @@ class L1L2(Regularizer):
         self.l2 = check_number(l2, "l2", low=0)
 
     def __call__(self, W):
-        xp = get_namespace()
+        xp = get_namespace(W)
         penalty = 0.0
         w = xp.reshape(W, (-1,))
         if self.l1:
@@ -44,13 +44,13 @@ class L1L2(Regularizer):
         return penalty
 
     def gradient(self, W):
-        xp = get_namespace()
+        xp = get_namespace(W)
         grad = xp.zeros_like(W)
         self.add_gradient(W, grad, xp.empty_like(W))
         return grad
 
     def add_gradient(self, W, G, tmp):
-        xp = get_namespace()
+        xp = get_namespace(W)
         if self.l1:
             xp.sign(W, out=tmp)
             tmp *= self.l1
