@@ -33,9 +33,9 @@ def namespace(request):
     return request.param
 
 
-def _train(name, build, X, y, loss, optimizer="adam", epochs=2, dtype="float64", **fit_kwargs):
+def _train(name, build, X, y, loss, optimizer="adam", epochs=2, dtype="float64", device=None, **fit_kwargs):
     """Weights, history, predictions and evaluation of one seeded training run under ``name``."""
-    with backend.namespace(name):
+    with backend.namespace(name, device=device):
         model = Sequential(build(), seed=3, dtype=dtype)
         opt = optimizers.get(optimizer) if isinstance(optimizer, str) else optimizers.deserialize(optimizer)
         model.compile(optimizer=opt, loss=loss, metrics=["accuracy"] if "crossentropy" in loss else [])
@@ -328,3 +328,30 @@ def test_the_classic_networks_compute_with_numpy_whatever_the_namespace(namespac
         for got, want in zip(results(), reference):
             assert isinstance(got, (np.ndarray, float))
             np.testing.assert_array_equal(got, want)
+
+
+def test_arrays_live_on_the_device_given_to_set_namespace(data):
+    # array-api-strict's second device refuses to mix with its CPU device, so any
+    # array glassnet created without the device would make the run fail
+    xp = pytest.importorskip("array_api_strict")
+    X, y = data
+    device = xp.Device("device1")
+    reference = _train("numpy", _mlp, X, y, "sparse_categorical_crossentropy", validation_split=0.25)
+    other = _train("array_api_strict", _mlp, X, y, "sparse_categorical_crossentropy", device=device,
+                   validation_split=0.25)
+    _same(reference, other)
+    model = other["model"]
+    assert model.layers[0].params["W"].device == device
+    assert model.optimizer.state["m"].device == device
+    with backend.namespace("array_api_strict"):  # the same namespace on its default device
+        with pytest.raises(ValueError, match="built with the array namespace array_api_strict on device"):
+            model.predict(X)
+
+
+def test_a_device_the_namespace_cannot_use_is_refused():
+    pytest.importorskip("array_api_strict")
+    with pytest.raises(ValueError, match="array_api_strict cannot create arrays on device='gpu7'"):
+        backend.set_namespace("array_api_strict", device="gpu7")
+    with pytest.raises(ValueError, match="NumPy computes on the CPU only"):
+        backend.set_namespace("numpy", device="cuda")
+    assert backend.is_numpy()

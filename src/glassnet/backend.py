@@ -39,6 +39,10 @@ _INSTALL = {
 }
 
 
+#: the functions that create arrays, which take the namespace's ``device``
+_CREATION = frozenset(("asarray", "empty", "zeros", "ones", "full", "arange", "eye", "linspace"))
+
+
 class PortableNamespace:
     """An Array-API namespace ``xp`` with the two NumPy habits glassnet's math uses.
 
@@ -46,11 +50,13 @@ class PortableNamespace:
       (``o[...] = result``), returning ``o``;
     * ``dtype="float32"`` (a string or a NumPy dtype) means ``xp.float32``.
 
-    Everything else is ``xp``'s own function, looked up once and cached.
+    Arrays are created on ``device`` (``None``: where ``xp`` creates them by
+    default). Everything else is ``xp``'s own function, looked up once and cached.
     """
 
-    def __init__(self, xp):
+    def __init__(self, xp, device=None):
         self.namespace = xp
+        self.device = device
         self.__name__ = getattr(xp, "__name__", type(xp).__name__)
 
     def dtype(self, dtype):
@@ -75,9 +81,13 @@ class PortableNamespace:
         if not callable(function) or isinstance(function, type):
             return function
 
+        creates = name in _CREATION
+
         def portable(*args, out=None, **kwargs):
             if "dtype" in kwargs and kwargs["dtype"] is not None:
                 kwargs["dtype"] = self.dtype(kwargs["dtype"])
+            if creates and self.device is not None:
+                kwargs.setdefault("device", self.device)
             return self._write(function(*args, **kwargs), out)
 
         portable.__name__ = name
@@ -110,7 +120,8 @@ class PortableNamespace:
         return self._write(self.namespace.take(x, indices, axis=axis), out)
 
     def __repr__(self):
-        return f"<PortableNamespace {self.__name__}>"
+        device = "" if self.device is None else f" on {self.device}"
+        return f"<PortableNamespace {self.__name__}{device}>"
 
 
 def get_namespace(array=None):
@@ -134,15 +145,22 @@ def namespace_name():
     return _state["xp"].__name__
 
 
-def set_namespace(xp):
+def namespace_device():
+    """The device given to :func:`set_namespace` (``None``: the namespace's default)."""
+    return getattr(_state["xp"], "device", None) if _state["xp"] is not np else None
+
+
+def set_namespace(xp, device=None):
     """Compute with the Array-API namespace ``xp`` from now on (SPEC A12).
 
     ``xp`` is a module (``numpy``, ``array_api_strict``,
     ``array_api_compat.torch``, ...) or one of the names ``"numpy"``,
-    ``"array_api_strict"``, ``"torch"``, ``"cupy"``. Set it before building a
-    model: a model's weights live in the namespace it was built with. Inputs
-    and outputs of ``fit``/``predict``/``get_weights`` stay NumPy arrays; the
-    weights, activations and gradients live in ``xp`` (on its device).
+    ``"array_api_strict"``, ``"torch"``, ``"cupy"``. ``device`` is where the
+    arrays live (``"cuda"`` for torch on a GPU; default: where ``xp`` creates
+    arrays). Set it before building a model: a model's weights live in the
+    namespace it was built with. Inputs and outputs of
+    ``fit``/``predict``/``get_weights`` stay NumPy arrays; the weights,
+    activations and gradients live in ``xp``, on ``device``.
     """
     if isinstance(xp, str):
         module = _NAMESPACES.get(xp)
@@ -154,24 +172,31 @@ def set_namespace(xp):
         except ImportError as error:
             raise ImportError(f"set_namespace({xp!r}) needs {module.split('.')[0]} and what it wraps "
                               f"({error}): {_INSTALL.get(module, 'pip install ' + module)}") from None
-    if xp is np or isinstance(xp, PortableNamespace):
-        _state["xp"] = xp
-        return
-    if getattr(xp, "__name__", None) == "numpy" or getattr(xp, "__name__", "").endswith("compat.numpy"):
+    if isinstance(xp, PortableNamespace):
+        xp, device = xp.namespace, xp.device if device is None else device
+    if xp is np or getattr(xp, "__name__", None) == "numpy" or getattr(xp, "__name__", "").endswith("compat.numpy"):
+        if device not in (None, "cpu"):
+            raise ValueError(f"NumPy computes on the CPU only. Received: device={device!r}")
         _state["xp"] = np
         return
     missing = [name for name in ("matmul", "asarray", "take", "float32", "reshape", "sum") if not hasattr(xp, name)]
     if missing:
         name = getattr(xp, "__name__", None) or type(xp).__name__
         raise ValueError(f"xp must be an Array-API namespace; {name} has no {', '.join(missing)}.")
-    _state["xp"] = PortableNamespace(xp)
+    if device is not None:
+        try:
+            xp.empty(0, device=device)
+        except Exception as error:  # each library raises its own type for an unknown device
+            raise ValueError(f"{xp.__name__} cannot create arrays on device={device!r}: {error}") from None
+    _state["xp"] = PortableNamespace(xp, device)
 
 
 @contextlib.contextmanager
-def namespace(xp):
-    """Within the block, compute with ``xp`` (see :func:`set_namespace`); the previous one is restored after."""
+def namespace(xp, device=None):
+    """Within the block, compute with ``xp`` on ``device`` (see :func:`set_namespace`);
+    the previous namespace is restored after."""
     saved = _state["xp"]
-    set_namespace(xp)
+    set_namespace(xp, device)
     try:
         yield get_namespace()
     finally:

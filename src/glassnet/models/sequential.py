@@ -149,7 +149,7 @@ class Sequential:
     def _bind_flat_buffers(self):
         """Move all parameters and gradients into two flat vectors; layers keep views."""
         xp = get_namespace()
-        self._namespace = backend.namespace_name()
+        self._namespace = (backend.namespace_name(), backend.namespace_device())
         size = sum(l.trainable_size for l in self.layers)
         self._flat_params = xp.zeros(size, dtype=self.dtype)
         self._flat_grads = xp.zeros(size, dtype=self.dtype)
@@ -342,12 +342,15 @@ class Sequential:
 
     def _check_namespace(self):
         """A built model's arrays belong to the namespace it was built in (SPEC A12)."""
-        built_in = getattr(self, "_namespace", "numpy")
-        if self.built and built_in != backend.namespace_name():
+        name, device = getattr(self, "_namespace", ("numpy", None))
+        active = (backend.namespace_name(), backend.namespace_device())
+        if self.built and (name, device) != active:
+            where = lambda n, d: n if d is None else f"{n} on device {d!r}"  # noqa: E731
+            call = repr(name.split(".")[-1]) + ("" if device is None else f", device={device!r}")
             raise ValueError(
-                f"This model was built with the array namespace {built_in}, but {backend.namespace_name()} is "
-                f"active: call glassnet.backend.set_namespace({built_in.split('.')[-1]!r}) first, or rebuild it "
-                f"in the active namespace (glassnet.models.clone_model)."
+                f"This model was built with the array namespace {where(name, device)}, but {where(*active)} is "
+                f"active: call glassnet.backend.set_namespace({call}) first, or rebuild it in the active "
+                f"namespace (glassnet.models.clone_model)."
             )
 
     def _require_built(self, what):
