@@ -345,10 +345,9 @@ class Sequential:
         name, device = getattr(self, "_namespace", ("numpy", None))
         active = (backend.namespace_name(), backend.namespace_device())
         if self.built and (name, device) != active:
-            where = lambda n, d: n if d is None else f"{n} on device {d!r}"  # noqa: E731
             call = repr(name.split(".")[-1]) + ("" if device is None else f", device={device!r}")
             raise ValueError(
-                f"This model was built with the array namespace {where(name, device)}, but {where(*active)} is "
+                f"This model was built with the array namespace {_where(name, device)}, but {_where(*active)} is "
                 f"active: call glassnet.backend.set_namespace({call}) first, or rebuild it in the active "
                 f"namespace (glassnet.models.clone_model)."
             )
@@ -592,6 +591,10 @@ class Sequential:
 
     def __repr__(self):
         return f"<Sequential name={self.name!r} layers={len(self.layers)} built={self.built}>"
+
+
+def _where(namespace, device):
+    return namespace if device is None else f"{namespace} on device {device!r}"
 
 
 def _logs_result(logs, return_dict):
