@@ -39,7 +39,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import backend
-
 from .models.callbacks import Callback
 from .trace import format_table
 
