@@ -572,3 +572,32 @@ def test_text_labels_keep_their_classes_from_training_to_evaluate_and_predict(tm
     result = call("predict", "m.gn", "d.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
     assert_one_line_error(result)
     assert "leave it out with --target label" in result.stderr
+
+
+@pytest.mark.skipif(importlib.util.find_spec("array_api_strict") is None, reason="array-api-strict is not installed")
+def test_train_with_another_namespace_saves_the_same_model(tmp_path, monkeypatch, capsys):
+    # digits: standardized features, so the scaling folded into the first layer is exercised too
+    models = {}
+    for namespace in ("numpy", "array_api_strict"):
+        result = call("train", "digits", "--epochs", "2", "--seed", "3", "--dtype", "float64", "--namespace", namespace,
+                      "--out", f"{namespace}.gn", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+        assert result.returncode == 0, result.stderr
+        models[namespace] = (result.stdout, load_model(tmp_path / f"{namespace}.gn"))
+    assert "computed with array_api_strict" in models["array_api_strict"][0]
+    accuracy = [re.search(r"Test accuracy: (\S+)", out).group(1) for out, _ in models.values()]
+    assert accuracy[0] == accuracy[1]
+    for a, b in zip(models["numpy"][1].get_weights(), models["array_api_strict"][1].get_weights()):
+        np.testing.assert_allclose(b, a, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--device", "cuda"], "--device cuda: NumPy computes on the CPU only"),
+    (["--namespace", "array_api_strict", "--device", "gpu9"], "--device gpu9: array_api_strict cannot create arrays"),
+    (["--namespace", "array_api_strict", "--jit-compile"], "--jit-compile compiles NumPy loops"),
+])
+def test_train_namespace_and_device_mistakes_are_one_line_errors(args, message, tmp_path, monkeypatch, capsys):
+    pytest.importorskip("array_api_strict")
+    result = call("train", "xor", "--epochs", "1", *args, cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert_one_line_error(result)
+    assert message in result.stderr
+    assert not (tmp_path / "model.gn").exists()

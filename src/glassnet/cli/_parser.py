@@ -119,6 +119,11 @@ def build_parser():
     group.add_argument("--jit-compile", action="store_true",
                        help="train with compiled loops for the optimizer step, ReLU and dropout (needs numba: "
                             "pip install \"glassnet[jit]\"); same weights, faster for large networks")
+    group.add_argument("--namespace", choices=("numpy", "torch", "cupy", "array_api_strict"), default="numpy",
+                       help="array library the math runs on (default numpy; torch and cupy need "
+                            "pip install \"glassnet[array-api]\" and that library)")
+    group.add_argument("--device", metavar="DEVICE",
+                       help="where --namespace keeps its arrays, e.g. cuda for torch (default: the library's default)")
     out = train.add_argument_group("output")
     out.add_argument("--out", default="model.gn", metavar="PATH", help="where to save the model (default model.gn)")
     out.add_argument("--plot", metavar="PNG", help="save the loss curve as a PNG (needs matplotlib)")

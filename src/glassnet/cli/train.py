@@ -1,5 +1,6 @@
 """``glassnet train``: build a multilayer perceptron for a data set, fit it with ``Sequential.fit``, save it."""
 
+import contextlib
 import os
 import sys
 import warnings
@@ -40,16 +41,15 @@ def _fold_input_scaling(model, mu, sigma):
     ``((x − μ)/σ) W + b = x (W/σ) + (b − (μ/σ) W)``, so the saved model needs no scaler.
     """
     layer = model.layers[0]  # a Dense layer with bias: build_model makes it so
-    W = layer.params["W"].astype(np.float64)
-    layer.params["b"][...] = layer.params["b"] - (mu / sigma) @ W
-    layer.params["W"][...] = W / sigma[:, None]
+    W, b = (w.astype(np.float64) for w in layer.get_weights())
+    layer.set_weights([W / sigma[:, None], b - (mu / sigma) @ W])
 
 
 def _fold_output_scaling(model, mean, scale):
     """Make a linear output give raw targets: it was trained on (y − mean)/scale."""
     layer = model.layers[-1]
-    layer.params["W"][...] = layer.params["W"] * scale
-    layer.params["b"][...] = layer.params["b"] * scale + mean
+    W, b = layer.get_weights()
+    layer.set_weights([W * scale, b * scale + mean])
 
 
 def build_model(n_in, n_out, hidden, activation, output_activation, dropout, dtype, seed):
@@ -68,6 +68,23 @@ def build_model(n_in, n_out, hidden, activation, output_activation, dropout, dty
 
 
 def cmd_train(args):
+    from .. import backend
+
+    if args.namespace == "numpy" and args.device not in (None, "cpu"):
+        raise CommandError(f"--device {args.device}: NumPy computes on the CPU only; choose --namespace torch or cupy.")
+    if args.jit_compile and args.namespace != "numpy":
+        raise CommandError("--jit-compile compiles NumPy loops (numba); it works with --namespace numpy only.")
+    with contextlib.ExitStack() as stack:
+        try:
+            stack.enter_context(backend.namespace(args.namespace, device=args.device))
+        except ImportError as error:
+            raise CommandError(f"--namespace {args.namespace}: {error}") from None
+        except ValueError as error:
+            raise CommandError(f"--device {args.device}: {error}") from None
+        return _train(args)
+
+
+def _train(args):
     from .. import optimizers
     from ..utils import set_random_seed
 
@@ -112,7 +129,9 @@ def cmd_train(args):
     _info(args, f"Model: {sizes}, {activation} hidden, {out_act} output"
                 f"{f', dropout {dropout:g}' if dropout and hidden else ''}; loss {model.loss.name}; "
                 f"{type(optimizer).__name__} lr={optimizer.learning_rate:g}; batch {batch_size}; "
-                f"{epochs} epoch(s); {args.dtype}; seed {seed}{'; jit_compile (numba loops)' if model.jit_compile else ''}")
+                f"{epochs} epoch(s); {args.dtype}; seed {seed}{'; jit_compile (numba loops)' if model.jit_compile else ''}"
+                f"{'' if args.namespace == 'numpy' else f'; computed with {args.namespace}'}"
+                f"{'' if args.device is None else f' on {args.device}'}")
     if scaler is not None:
         _info(args, "Features are standardized for training; the scaling is folded into the first layer, "
                     "so the saved model takes raw features.")
