@@ -355,3 +355,26 @@ def test_a_device_the_namespace_cannot_use_is_refused():
     with pytest.raises(ValueError, match="NumPy computes on the CPU only"):
         backend.set_namespace("numpy", device="cuda")
     assert backend.is_numpy()
+
+
+def test_fit_and_predict_take_the_namespaces_own_arrays_from_any_device(data):
+    # e.g. torch tensors on a GPU: they are read through DLPack (or copied to the host)
+    xp = pytest.importorskip("array_api_strict")
+    X, y = data
+    device = xp.Device("device1")
+    reference = _train("numpy", _mlp, X, y, "sparse_categorical_crossentropy")
+    with backend.namespace("array_api_strict", device=device):
+        Xd, yd = xp.asarray(X, device=device), xp.asarray(y, device=device)
+        with pytest.raises(RuntimeError):
+            np.asarray(Xd)  # what a plain conversion does with an array off the CPU
+        model = Sequential(_mlp(), seed=3, dtype="float64")
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        model.fit(Xd, yd, epochs=2, batch_size=16, verbose=0)
+        np.testing.assert_allclose(model.predict(Xd), reference["predict"], rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(model.evaluate(Xd, yd), reference["evaluate"], rtol=1e-10)
+        # everything that reads arrays back to the host works off the CPU device too
+        w = xp.ones(X.shape[0], dtype=xp.float64, device=device)
+        model.fit(Xd, yd, epochs=1, verbose=0, validation_data=(Xd, yd, w), sample_weight=w)
+        assert "δ" in str(model.trace(Xd[:2, ...], yd[:2]))
+        assert glassnet.check_gradients(model, Xd[:4, ...], yd[:4]).passed()
+        assert model.diagnose(Xd, yd).layers

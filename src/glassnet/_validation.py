@@ -8,6 +8,16 @@ import numbers
 
 import numpy as np
 
+from .backend import to_numpy
+
+
+def on_host(X):
+    """``X`` as a NumPy array when it is another library's array (torch, CuPy,
+    array-api-strict), from whatever device it is on; anything else unchanged."""
+    if not isinstance(X, np.ndarray) and hasattr(X, "__dlpack__"):
+        return to_numpy(X)
+    return X
+
 
 def check_array(X, name="x", ndim=2, dtype=None, allow_empty=False, finite=True, allow_nd=False):
     """Convert ``X`` to a NumPy array and check its rank, size and values.
@@ -28,6 +38,7 @@ def check_array(X, name="x", ndim=2, dtype=None, allow_empty=False, finite=True,
         raise TypeError(f"{name} must be an array-like of numbers. Received: {name}=None")
     if isinstance(X, (str, bytes, dict)):
         raise TypeError(f"{name} must be an array-like of numbers. Received: {type(X).__name__}")
+    X = on_host(X)
     try:
         arr = np.asarray(X)
     except Exception as exc:  # ragged lists and the like

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import backend
+from ._validation import on_host
 
 __all__ = ["trace", "Trace", "LayerTrace", "format_table", "WORKED_EXAMPLE", "worked_example_model"]
 
@@ -334,10 +335,10 @@ def _plain(value):
 
 def _as_batch(x, y):
     """One example given as 1-D ``x`` becomes a batch of one."""
-    X = np.asarray(x)
+    X = np.asarray(on_host(x))
     if X.ndim == 1:
         X = X[None, :]
-        Y = np.asarray(y)
+        Y = np.asarray(on_host(y))
         y = Y.reshape(1) if Y.ndim == 0 else Y[None, ...]
     return X, y
 
@@ -518,7 +519,7 @@ def _layer_traces(model, forward, red, params, grads, update):
             index=i + 1, name=layer.name, kind=type(layer).__name__,
             activation=None if activation is None else activation.name,
             a_in=_np(a_in), z=_np(z), a=_np(a),
-            g_prime=g_prime, dJ_da=_np(dJ_da), delta=delta, delta_rule=rule,
+            g_prime=g_prime, dJ_da=_np(dJ_da), delta=_np(delta), delta_rule=rule,
             params=p, grads=gr, updates=up,
         ))
     return out

@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from .. import backend, kernels, losses, metrics as metrics_module, optimizers
-from .._validation import check_array, check_consistent_length, check_non_negative_int, check_positive_int
+from .._validation import check_array, check_consistent_length, check_non_negative_int, check_positive_int, on_host
 from ..backend import get_namespace, make_rng, seeded, standardize_dtype
 from ..layers import InputLayer, Layer
 from ..layers.base import assign_weights
@@ -370,6 +370,7 @@ class Sequential:
             self.build(X.shape[1:])
         if not self.metrics and self._metric_ids:
             self._resolve_metrics()
+        y = on_host(y)
         check_consistent_length(**{names[0]: X, names[1]: np.asarray(y) if y is not None else None})
         Y = self._check_y(y, X.shape[0], names[1])
         return X, Y, self._check_sample_weight(sample_weight, X.shape[0])

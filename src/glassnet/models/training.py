@@ -20,7 +20,7 @@ import warnings
 import numpy as np
 
 from .. import backend
-from .._validation import check_number, check_positive_int, check_non_negative_int
+from .._validation import check_number, check_positive_int, check_non_negative_int, on_host
 from . import callbacks as callbacks_module
 
 
@@ -33,12 +33,13 @@ def _split_validation(model, X, Y, w, validation_split, validation_data):
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
             raise ValueError("validation_data must be a tuple (x_val, y_val) or (x_val, y_val, sample_weight_val).")
         Xv = model._check_x(validation_data[0], "validation_data[0]")
-        if len(validation_data[1]) != Xv.shape[0]:
+        yv = on_host(validation_data[1])
+        if len(yv) != Xv.shape[0]:
             raise ValueError(
                 f"Inconsistent numbers of samples: validation_data[0] has {Xv.shape[0]}, "
-                f"validation_data[1] has {len(validation_data[1])}."
+                f"validation_data[1] has {len(yv)}."
             )
-        Yv = model._check_y(validation_data[1], Xv.shape[0], "validation_data[1]")
+        Yv = model._check_y(yv, Xv.shape[0], "validation_data[1]")
         wv = model._check_sample_weight(validation_data[2], Xv.shape[0]) if len(validation_data) == 3 else None
         return X, Y, w, (Xv, Yv, wv)
     if validation_split:

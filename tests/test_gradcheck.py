@@ -1,0 +1,42 @@
+"""glassnet.check_gradients: what it reports where finite differences reach their limit."""
+
+import numpy as np
+import pytest
+
+import glassnet
+from glassnet import gradcheck, initializers
+from glassnet.activations import Sigmoid
+from glassnet.layers import Dense
+from glassnet.models import Sequential
+
+
+def _saturated(activation="sigmoid", bias=14.0):
+    # σ'(14) ≈ 8e-7: the first layer's gradients are ~1e-6, as in a saturated network
+    model = Sequential([Dense(3, activation=activation, input_dim=3, bias_initializer=initializers.Constant(bias)),
+                        Dense(1)], seed=0, dtype="float64")
+    model.compile(loss="mse", optimizer="sgd")
+    return model
+
+
+def test_rounding_noise_is_not_reported_as_an_error(rng, monkeypatch):
+    X, y = rng.normal(size=(4, 3)), rng.normal(size=(4, 1))
+    result = glassnet.check_gradients(_saturated(), X, y)
+    assert result.passed(), str(result)
+    assert "dense/W" in result.within_noise
+    assert "rounding noise" in str(result)
+    # the analytic and numeric gradients still agree entry by entry, to the noise
+    np.testing.assert_allclose(result.analytic["dense/W"], result.numeric["dense/W"], atol=1e-9)
+    # without the noise allowance a correct network showed a "relative error" far above 1e-6
+    monkeypatch.setattr(gradcheck, "NOISE_FACTOR", 0)
+    assert glassnet.check_gradients(_saturated(), X, y).errors["dense/W"] > 1e-5
+
+
+def test_a_wrong_derivative_on_tiny_gradients_is_still_caught(rng):
+    class HalfSigmoid(Sigmoid):
+        def derivative(self, Z, A):
+            return 0.5 * A * (1 - A)  # half of σ' = σ(1 − σ)
+
+    X, y = rng.normal(size=(4, 3)), rng.normal(size=(4, 1))
+    result = glassnet.check_gradients(_saturated(HalfSigmoid(), bias=10.0), X, y)
+    assert result.errors["dense/W"] == pytest.approx(1 / 3, rel=1e-3)  # ‖g/2 − g‖ / (‖g/2‖ + ‖g‖)
+    assert result.errors["dense_1/W"] < 1e-6
