@@ -594,6 +594,8 @@ def test_train_with_another_namespace_saves_the_same_model(tmp_path, monkeypatch
     (["--device", "cuda"], "--device cuda: NumPy computes on the CPU only"),
     (["--namespace", "array_api_strict", "--device", "gpu9"], "--device gpu9: array_api_strict cannot create arrays"),
     (["--namespace", "array_api_strict", "--jit-compile"], "--jit-compile compiles NumPy loops"),
+    pytest.param(["--namespace", "cupy"], 'needs array_api_compat and what it wraps', marks=pytest.mark.skipif(
+        importlib.util.find_spec("cupy") is not None, reason="CuPy is installed here")),
 ])
 def test_train_namespace_and_device_mistakes_are_one_line_errors(args, message, tmp_path, monkeypatch, capsys):
     pytest.importorskip("array_api_strict")
