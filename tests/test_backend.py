@@ -378,3 +378,21 @@ def test_fit_and_predict_take_the_namespaces_own_arrays_from_any_device(data):
         assert "δ" in str(model.trace(Xd[:2, ...], yd[:2]))
         assert glassnet.check_gradients(model, Xd[:4, ...], yd[:4]).passed()
         assert model.diagnose(Xd, yd).layers
+
+
+def test_onnx_export_reads_the_weights_from_any_device(data, tmp_path):
+    xp = pytest.importorskip("array_api_strict")
+    pytest.importorskip("onnx")
+    ort = pytest.importorskip("onnxruntime")
+    X, y = data
+    device = xp.Device("device1")  # its arrays refuse a plain np.asarray
+    with backend.namespace("array_api_strict", device=device):
+        model = Sequential([layers.Dense(4, activation="relu", input_dim=5), layers.BatchNormalization(),
+                            layers.Dense(2, activation="softmax")], seed=0)
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+        model.fit(X, y, epochs=1, verbose=0)
+        glassnet.onnx.export(model, tmp_path / "m.onnx")
+        expected = model.predict(X)
+    session = ort.InferenceSession(str(tmp_path / "m.onnx"))
+    got = session.run(None, {session.get_inputs()[0].name: X.astype(np.float32)})[0]
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)

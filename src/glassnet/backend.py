@@ -232,6 +232,14 @@ def from_numpy(x, dtype=None):
     return xp.asarray(np.ascontiguousarray(x), dtype=None if dtype is None else xp.dtype(dtype))
 
 
+def to_namespace(*arrays):
+    """NumPy ``arrays`` as arrays of the active namespace, on its device: unchanged
+    on NumPy; ``None`` stays ``None``. Returns a tuple."""
+    if is_numpy():
+        return arrays
+    return tuple(None if a is None else from_numpy(a) for a in arrays)
+
+
 def astype(x, dtype):
     """``x`` converted to ``dtype`` (a name, a NumPy dtype or the namespace's own)."""
     if isinstance(x, np.ndarray):

@@ -325,9 +325,7 @@ def _prepare_probe(model, X, y, max_samples):
     if isinstance(max_samples, bool) or not isinstance(max_samples, int) or max_samples <= 0:
         raise ValueError(f"max_samples must be a positive integer. Received: max_samples={max_samples!r}")
     X, Y, w = model._prepare_xy(X, y)
-    X, Y = X[:max_samples], Y[:max_samples]
-    if not backend.is_numpy():  # the probe runs in the model's namespace
-        X, Y = backend.from_numpy(X), backend.from_numpy(Y)
+    X, Y = backend.to_namespace(X[:max_samples], Y[:max_samples])  # the probe runs in the model's namespace
     return X, Y, None
 
 

@@ -93,8 +93,7 @@ def check_gradients(model, X, y, epsilon=1e-6, sample_weight=None, atol=1e-8):
         model.build(X.shape[1:])
     net = _float64_copy(model)
     X, Y, w = net._prepare_xy(X, y, sample_weight)
-    if not backend.is_numpy():  # the check runs in the model's namespace
-        X, Y, w = backend.from_numpy(X), backend.from_numpy(Y), None if w is None else backend.from_numpy(w)
+    X, Y, w = backend.to_namespace(X, Y, w)  # the check runs in the model's namespace
 
     # One training forward pass draws the dropout masks; then freeze them.
     net.forward(X, training=True)

@@ -30,6 +30,7 @@ import os
 import numpy as np
 
 from . import activations as _activations
+from .backend import to_numpy
 from ._io import atomic_write_bytes
 from .layers import Activation, BatchNormalization, Dense, Dropout, Flatten
 
@@ -65,7 +66,7 @@ class _Graph:
         return f"{base}_{self._count}"
 
     def constant(self, value, base="const", dtype=None):
-        array = np.asarray(value, dtype=dtype or self.dtype)
+        array = np.asarray(to_numpy(value), dtype=dtype or self.dtype)  # weights of any namespace or device
         name = self.name(base)
         self.initializers.append(self.onnx.numpy_helper.from_array(array, name))
         return name

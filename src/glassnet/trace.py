@@ -446,9 +446,7 @@ def trace(model, X, y, apply=False, sample_weight=None):
     if not optimizer.built:
         optimizer.build(model._flat_params.shape[0], model._flat_params.dtype, model._slices)
     saved = None if apply else _save_side_effects(model)
-    Yx, wx = Y, w
-    if not backend.is_numpy():  # the step runs in the model's namespace; the trace holds NumPy copies
-        Yx, wx = backend.from_numpy(Y), None if w is None else backend.from_numpy(w)
+    Yx, wx = backend.to_namespace(Y, w)  # the step runs in the model's namespace; the trace holds NumPy copies
     try:
         forward, red, loss, A, learning_rate, before, grads, update, finite = _step(model, X, Yx, wx, apply)
     finally:

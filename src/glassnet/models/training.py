@@ -91,9 +91,7 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
         w = _class_weights(model, Y, class_weight)
 
     portable = not backend.is_numpy()
-    if portable:  # the training arrays move to the namespace (and device) once, not per batch
-        X, Y = backend.from_numpy(X), backend.from_numpy(Y)
-        w = None if w is None else backend.from_numpy(w)
+    X, Y, w = backend.to_namespace(X, Y, w)  # to the namespace (and device) once, not per batch
     n = X.shape[0]
     batch_size = min(batch_size, n)
     steps = math.ceil(n / batch_size)
@@ -208,9 +206,7 @@ def train_on_batch(model, x, y, sample_weight=None):
     _prepare_training(model)
     for m in model.metrics:
         m.reset_state()
-    if not backend.is_numpy():
-        X, Y = backend.from_numpy(X), backend.from_numpy(Y)
-        w = None if w is None else backend.from_numpy(w)
+    X, Y, w = backend.to_namespace(X, Y, w)
     snapshot = backend.copy(model._flat_params)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         loss = train_step(model, X, Y, w)
@@ -302,12 +298,9 @@ def evaluate_arrays(model, X, Y, w=None, batch_size=None):
         for start, stop in _batches(X.shape[0], batch_size):
             wb = None if w is None else w[start:stop]
             A = model.forward(X[start:stop], training=False)
-            if backend.is_numpy():
-                total += model.loss(Y[start:stop], A, wb) * (stop - start)
-            else:
-                Yx, wx = backend.from_numpy(Y[start:stop]), None if wb is None else backend.from_numpy(wb)
-                total += model.loss(Yx, A, wx) * (stop - start)
-                A = backend.to_numpy(A)
+            Yx, wx = backend.to_namespace(Y[start:stop], wb)
+            total += model.loss(Yx, A, wx) * (stop - start)
+            A = backend.to_numpy(A)  # metrics count on the host
             for m in metrics:
                 m.update_state(Y[start:stop], A, wb)
     model.release_caches()
