@@ -97,8 +97,9 @@ def cmd_info(args):
     model.summary()
     print(f"File: {args.model} ({Path(args.model).stat().st_size:,} bytes); dtype {model.dtype}; "
           f"input shape {model.input_shape}; task {model_task(model)}")
-    if model_classes(model) is not None:
-        print("Classes: " + ", ".join(f"{k}={c}" for k, c in enumerate(model_classes(model))))
+    classes = model_classes(model)
+    if classes is not None:
+        print("Classes: " + ", ".join(f"{k}={c}" for k, c in enumerate(classes)))
     if not model.compiled:
         print("Compile settings: none (the model was saved without them)")
         return 0

@@ -86,9 +86,7 @@ class Sequential:
             # as Keras: the new layer is built on the current output; the others keep their weights
             if layer.built:
                 raise ValueError(f"Layer {layer.name!r} is already built (it belongs to a model); add a new layer.")
-            layer.build(self.layers[-1].output_shape)
-            if getattr(layer, "rng", None) is not None and getattr(layer, "seed", 0) is None:
-                layer.rng = make_rng(None)
+            _build_layer(layer, self.layers[-1].output_shape)
             self.layers.append(layer)
             self._bind_flat_buffers()
             self._weights_reshaped()
@@ -116,10 +114,8 @@ class Sequential:
         shape = input_shape
         with seeded(self.seed):
             for layer in self.layers:
-                layer.build(shape)
+                _build_layer(layer, shape)
                 shape = layer.output_shape
-                if getattr(layer, "rng", None) is not None and getattr(layer, "seed", 0) is None:
-                    layer.rng = make_rng(None)
         self._bind_flat_buffers()
         self.built = True
 
@@ -480,8 +476,7 @@ class Sequential:
         X, Y, w = self._prepare_xy(x, y, sample_weight)
         self._flat_grads[...] = 0
         A = self.forward(X, training=training)
-        if not backend.is_numpy():
-            Y, w = backend.from_numpy(Y), None if w is None else backend.from_numpy(w)
+        Y, w = backend.to_namespace(Y, w)
         self.backward(Y, A, w)
         out = []
         for layer in self.layers:
@@ -592,6 +587,14 @@ class Sequential:
 
     def __repr__(self):
         return f"<Sequential name={self.name!r} layers={len(self.layers)} built={self.built}>"
+
+
+def _build_layer(layer, input_shape):
+    """Build ``layer``; a random layer without a seed of its own (dropout) gets a
+    generator drawn from the global one, as initializers are."""
+    layer.build(input_shape)
+    if getattr(layer, "rng", None) is not None and getattr(layer, "seed", 0) is None:
+        layer.rng = make_rng(None)
 
 
 def _where(namespace, device):
