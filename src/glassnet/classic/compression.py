@@ -7,9 +7,10 @@ hidden values are the compressed block, the second layer decompresses it:
 
     code = g(x W1 + b1),   x̂ = σ(code W2 + b2),   loss = mean (x − x̂)²
 
-Quality is the peak signal-to-noise ratio PSNR = 10·log10(1 / MSE) dB over
-the padded image (pixels in [0, 1]); the compression ratio is b²/k values
-per block.
+Quality is the peak signal-to-noise ratio PSNR = 10·log10(1 / MSE) dB of the
+returned reconstruction against the image (pixels in [0, 1]; the padding is
+not counted); the compression ratio is the image's pixels per code value,
+b²/k when the blocks tile the image exactly.
 """
 
 import numbers
@@ -77,10 +78,14 @@ class CompressionResult:
         Hidden units: values per compressed block.
     block_size : int
     ratio : float
-        b²/k, pixels per code value.
+        Pixels of the image(s) per code value: b²/k when the blocks tile the
+        image exactly, less when padding was needed (28×28 in 8×8 blocks with
+        k=16: 784 / 256 = 3.06).
     psnr : float
-        dB over the padded image, pixels in [0, 1].
+        dB of ``reconstruction`` against the image, pixels in [0, 1] (for
+        uint8 images: ``psnr(image, reconstruction, max_value=255)``).
     mse : float
+        Mean squared error of ``reconstruction``, pixels in [0, 1].
     reconstruction : ndarray
         Same shape (and, for uint8 input, dtype) as the input image(s).
     codes : ndarray, shape (n_blocks, k)
@@ -162,8 +167,10 @@ def compress_image(
                 f"[{pixels.min():g}, {pixels.max():g}]; divide by the maximum first."
             )
     b = check_positive_int(block_size, "block_size")
-    ks = [k] if isinstance(k, numbers.Integral) else list(k)
-    ks = [check_positive_int(v, "k") for v in ks]
+    single = isinstance(k, (numbers.Number, str)) or not hasattr(k, "__iter__")
+    ks = [check_positive_int(v, "k") for v in ([k] if single else list(k))]
+    if not ks:
+        raise ValueError("k must be a positive int or a non-empty sequence of them. Received: k=[]")
     if any(v > b * b for v in ks):
         raise ValueError(f"k must be at most block_size² = {b * b} to compress. Received: k={k!r}")
     epochs = check_positive_int(epochs, "epochs")
@@ -192,18 +199,20 @@ def compress_image(
         recon = padded[:, :H, :W].reshape(pixels.shape)
         if raw.dtype == np.uint8:
             recon = np.clip(np.rint(recon * 255.0), 0, 255).astype(np.uint8)
-        mse = float(np.mean((X - X_hat) ** 2))
+            shown = recon / 255.0  # the figures describe what is returned, rounding included
+        else:
+            shown = recon
         results.append(
             CompressionResult(
                 k=units,
                 block_size=b,
-                ratio=b * b / units,
-                psnr=psnr(X, X_hat),
-                mse=mse,
+                ratio=pixels.size / codes.size,
+                psnr=psnr(pixels, shown),
+                mse=float(np.mean((pixels - shown) ** 2)),
                 reconstruction=recon,
                 codes=codes,
                 model=model,
                 history=history,
             )
         )
-    return results[0] if isinstance(k, numbers.Integral) else results
+    return results[0] if single else results
