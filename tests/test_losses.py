@@ -37,6 +37,7 @@ CASES = [
     ("log_loss", "linear", "signs"),
     ("nll", "log_softmax", "onehot"),
     ("multiclass_hinge", "linear", "onehot"),
+    ("max_margin", "linear", "onehot"),
 ]
 
 
@@ -163,6 +164,58 @@ def test_loss_values_by_hand():
     assert losses.Huber(delta=1.0)(np.array([[0.0]]), np.array([[3.0]])) == pytest.approx(2.5)
     # Multiclass SVM loss of cs231n's example: scores (3.2, 5.1, -1.7), class 0 -> 2.9.
     assert losses.get("multiclass_hinge")(np.array([[1.0, 0, 0]]), np.array([[3.2, 5.1, -1.7]])) == pytest.approx(2.9)
+
+
+def test_seed004_max_margin_and_hinge_margin():
+    # Seed 004's MaxMargin [max_{k≠c}(x_k + m) − x_c]_+ counts the strongest wrong class only:
+    # scores (1, .5, .8), class 0: max(.5, .8) + 1 − 1 = 0.8 (the summed hinge gives .5 + .8 = 1.3).
+    Y, A = np.array([[1.0, 0, 0]]), np.array([[1.0, 0.5, 0.8]])
+    assert losses.get("max_margin")(Y, A) == pytest.approx(0.8)
+    assert losses.get("multiclass_hinge")(Y, A) == pytest.approx(1.3)
+    # ∂E/∂x_s = (δ_{s k*} − δ_{s c}) 1{E > 0}: k* = 2, c = 0
+    np.testing.assert_array_equal(losses.get("max_margin").gradient(Y, A), [[-1.0, 0.0, 1.0]])
+    # cs231n's scores (3.2, 5.1, -1.7): 5.1 + 1 − 3.2 = 2.9; both forms agree with one violator
+    assert losses.get("max_margin")(Y, np.array([[3.2, 5.1, -1.7]])) == pytest.approx(2.9)
+    # inside the margin: no loss, no gradient; the margin m is a parameter
+    assert losses.MaxMargin(margin=0.1)(Y, np.array([[1.0, 0.5, 0.8]])) == 0.0
+    assert not losses.MaxMargin(margin=0.1).gradient(Y, A).any()
+    # seed 004's hinge max(0, m − cx), dE/dx = −c 1{cx < m}
+    hinge = losses.Hinge(margin=2.0)
+    assert hinge(np.array([[1.0]]), np.array([[0.5]])) == pytest.approx(1.5)
+    assert hinge.gradient(np.array([[1.0]]), np.array([[0.5]]))[0, 0] == pytest.approx(-1.0)
+    assert hinge.gradient(np.array([[-1.0]]), np.array([[-2.5]]))[0, 0] == 0.0
+    assert losses.deserialize(losses.serialize(hinge)).margin == 2.0
+    assert losses.deserialize(losses.serialize(losses.MaxMargin(margin=0.5))).margin == 0.5
+    with pytest.raises(ValueError, match="margin"):
+        losses.Hinge(margin=-1)
+
+
+def test_direct_calls_check_shapes_instead_of_broadcasting():
+    mse = losses.get("mse")
+    # (4, 1) targets against (4,) outputs would broadcast to a (4, 4) table
+    with pytest.raises(ValueError, match=r"same shape.*\(4, 1\).*\(4,\)"):
+        mse(np.zeros((4, 1)), np.zeros(4))
+    with pytest.raises(ValueError, match="same shape"):
+        losses.get("binary_crossentropy").gradient(np.zeros((3, 1)), np.zeros((2, 1)))
+    with pytest.raises(ValueError, match="empty"):
+        losses.get("categorical_crossentropy")(np.zeros((0, 3)), np.zeros((0, 3)))
+    assert mse([[1.0], [0.0]], [[0.5], [0.5]]) == pytest.approx(0.25)  # lists are accepted
+
+
+def test_categorical_targets_must_be_distributions(rng):
+    # δ = a − y holds only for rows summing to 1; multi-hot rows would train on a wrong gradient
+    model = Sequential([Dense(3, activation="softmax", input_dim=2)], dtype="float64")
+    model.compile(loss="categorical_crossentropy", optimizer="sgd")
+    X = rng.normal(size=(2, 2))
+    with pytest.raises(ValueError, match="Row 0 sums to 2.*binary_crossentropy"):
+        model.fit(X, np.array([[1.0, 1.0, 0.0], [0.0, 1.0, 0.0]]), verbose=0)
+    with pytest.raises(ValueError, match="Row 1 sums to 0.5"):
+        glassnet.check_gradients(model, X, np.array([[1.0, 0.0, 0.0], [0.0, 0.5, 0.0]]))
+    soft = np.array([[0.9, 0.05, 0.05], [0.1, 0.8, 0.1]])  # label smoothing is fine, and exact
+    assert glassnet.check_gradients(model, X, soft).max_error < 1e-6
+    model.compile(loss="max_margin", optimizer="sgd")
+    with pytest.raises(ValueError, match="one-hot"):
+        model.fit(X, soft, verbose=0)
 
 
 def test_unknown_loss_lists_valid_names():

@@ -18,6 +18,7 @@ Names as Keras: ``"mean_squared_error"``/``"mse"``, ``"binary_crossentropy"``, .
 import numpy as np
 
 from ._registry import from_config, lookup, to_config
+from ._validation import check_number
 from .activations import LogSoftmax, Sigmoid, Softmax
 from .backend import astype, get_namespace
 
@@ -40,6 +41,7 @@ class Loss:
         raise NotImplementedError
 
     def __call__(self, Y, A, sample_weight=None):
+        Y, A = _pair(self, Y, A)
         xp = get_namespace(A)
         values = self.per_sample(Y, A)
         if sample_weight is not None:
@@ -47,6 +49,7 @@ class Loss:
         return float(xp.sum(values)) / values.shape[0]
 
     def gradient(self, Y, A, sample_weight=None):
+        Y, A = _pair(self, Y, A)
         dA = self.per_sample_gradient(Y, A)
         dA /= A.shape[0]
         if sample_weight is not None:
@@ -83,6 +86,26 @@ class Loss:
         return f"{type(self).__name__}()"
 
 
+def _pair(loss, Y, A):
+    """``(Y, A)`` as arrays of one shape with at least one row, or a ValueError.
+
+    Broadcasting would silently turn targets of shape (n,) against outputs
+    (n, 1) into an (n, n) table and a wrong loss; the training step only
+    pays for the shape comparison."""
+    if not hasattr(A, "shape"):
+        A = np.asarray(A, dtype=float)
+    if not hasattr(Y, "shape"):
+        Y = np.asarray(Y, dtype=A.dtype)
+    if Y.shape != A.shape:
+        raise ValueError(
+            f"Loss {loss.name!r}: targets and outputs must have the same shape (n_samples, n_outputs). "
+            f"Received targets {tuple(Y.shape)} and outputs {tuple(A.shape)}."
+        )
+    if len(A.shape) == 0 or A.shape[0] == 0:
+        raise ValueError(f"Loss {loss.name!r}: the batch is empty (outputs of shape {tuple(A.shape)}).")
+    return Y, A
+
+
 def _mean_last(values):
     return get_namespace(values).mean(values, axis=-1)
 
@@ -103,6 +126,7 @@ class MeanSquaredError(Loss):
         if sample_weight is not None or type(self).per_sample is not MeanSquaredError.per_sample:
             return super().__call__(Y, A, sample_weight)
         # Σ (a − y)² / (n K) as one dot product: a small network's step is mostly such calls
+        Y, A = _pair(self, Y, A)
         D = A - Y
         return float(get_namespace(A).vdot(D, D)) / (A.shape[0] * A.shape[-1])
 
@@ -193,10 +217,28 @@ class BinaryCrossentropy(Loss):
 
 
 class CategoricalCrossentropy(Loss):
-    """``J = -Σ_k y_k log ŷ_k`` (one-hot ``y``); through softmax ``δ = β (ŷ - y)``."""
+    """``J = -Σ_k y_k log ŷ_k`` (one-hot ``y``); through softmax ``δ = β (ŷ - y)``.
+
+    The short cut ``δ = ŷ - y`` holds because each target row sums to 1 (a one-hot
+    row, or soft labels); :meth:`prepare_targets` checks that, and points rows that
+    do not (several 1s: multi-label) to binary cross-entropy."""
 
     name = "categorical_crossentropy"
     target_range = (0, 1)
+
+    def prepare_targets(self, y, n_outputs, name="y"):
+        Y = super().prepare_targets(y, n_outputs, name)
+        if Y.size:
+            sums = Y.sum(axis=1)
+            bad = np.flatnonzero(np.abs(sums - 1) > 1e-3)
+            if bad.size:
+                raise ValueError(
+                    f"{name} must hold one probability distribution per row for loss {self.name!r} (one-hot "
+                    f"rows, or soft labels summing to 1). Row {bad[0]} sums to {sums[bad[0]]:g}. For several "
+                    "labels per sample use loss='binary_crossentropy' with sigmoid outputs; to leave a sample "
+                    "out, give it sample_weight 0."
+                )
+        return Y
 
     def per_sample(self, Y, A):
         xp = get_namespace(A)
@@ -211,6 +253,7 @@ class CategoricalCrossentropy(Loss):
         if sample_weight is not None or type(self).per_sample is not CategoricalCrossentropy.per_sample:
             return super().__call__(Y, A, sample_weight)
         # -Σ y log clip(a) / n, without per-sample temporaries (every training step computes it)
+        Y, A = _pair(self, Y, A)
         xp = get_namespace(A)
         P = xp.maximum(A, EPSILON)
         xp.minimum(P, 1 - EPSILON, out=P)
@@ -275,15 +318,25 @@ class _SignedLabelLoss(Loss):
 
 
 class Hinge(_SignedLabelLoss):
-    """Margin hinge ``J = mean_k max(0, 1 - y ŷ)`` with ``y ∈ {-1, 1}``."""
+    """Margin hinge ``J = mean_k max(0, m - y ŷ)`` with ``y ∈ {-1, 1}`` (seed 004's
+    ``max(0, m − cx)``; Keras's hinge is ``margin=1``); ``∂J/∂ŷ = -y·1{y ŷ < m} / K``."""
 
     name = "hinge"
 
+    def __init__(self, margin=1.0):
+        self.margin = check_number(margin, "margin", low=0)
+
     def per_sample(self, Y, A):
-        return _mean_last(get_namespace(A).maximum(1 - Y * A, 0))
+        return _mean_last(get_namespace(A).maximum(self.margin - Y * A, 0))
 
     def per_sample_gradient(self, Y, A):
-        return -Y * astype(1 - Y * A > 0, A.dtype) / A.shape[-1]
+        return -Y * astype(self.margin - Y * A > 0, A.dtype) / A.shape[-1]
+
+    def get_config(self):
+        return {"margin": self.margin}
+
+    def __repr__(self):
+        return f"Hinge(margin={self.margin:g})"
 
 
 class PerceptronLoss(_SignedLabelLoss):
@@ -333,7 +386,10 @@ class NegativeLogLikelihood(CategoricalCrossentropy):
 
 
 class MulticlassHinge(CategoricalCrossentropy):
-    """Multiclass max-margin (SVM) loss ``J = Σ_{j≠c} max(0, 1 + ŷ_j - ŷ_c)``."""
+    """Multiclass hinge summed over the wrong classes (Weston–Watkins SVM):
+    ``J = Σ_{j≠c} max(0, 1 + ŷ_j - ŷ_c)``. Seed 004's MaxMargin, which counts only
+    the strongest wrong class, is :class:`MaxMargin`; the two agree when at most
+    one wrong class is within the margin."""
 
     name = "multiclass_hinge"
 
@@ -354,6 +410,52 @@ class MulticlassHinge(CategoricalCrossentropy):
         return None
 
 
+class MaxMargin(CategoricalCrossentropy):
+    """Seed 004's MaxMargin ``J = [max_{k≠c} (ŷ_k + m) − ŷ_c]_+`` (one-hot ``y``
+    marks the class c) with gradient ``∂J/∂ŷ_s = (δ_{s k*} − δ_{s c}) 1{J > 0}``,
+    ``k*`` the strongest wrong class (the first of equal ones)."""
+
+    name = "max_margin"
+
+    def __init__(self, margin=1.0):
+        self.margin = check_number(margin, "margin", low=0)
+
+    def prepare_targets(self, y, n_outputs, name="y"):
+        Y = super().prepare_targets(y, n_outputs, name)
+        if n_outputs < 2:
+            raise ValueError(f"Loss {self.name!r} needs at least 2 output units (classes). Received {n_outputs}.")
+        if Y.size and not np.all((Y == 0) | (Y == 1)):
+            raise ValueError(f"{name} must be one-hot rows for loss {self.name!r} (exactly one 1 per row).")
+        return Y
+
+    def _parts(self, Y, A):
+        """``(J per row, one-hot of k*)``."""
+        xp = get_namespace(A)
+        correct = xp.sum(Y * A, axis=-1)
+        wrong = xp.where(Y > 0, -xp.inf, A)
+        k_star = xp.argmax(wrong, axis=-1)
+        strongest = xp.max(wrong, axis=-1)
+        J = xp.maximum(strongest + self.margin - correct, 0)
+        onehot = astype(xp.arange(A.shape[-1])[None, :] == k_star[:, None], A.dtype)
+        return J, onehot
+
+    def per_sample(self, Y, A):
+        return self._parts(Y, A)[0]
+
+    def per_sample_gradient(self, Y, A):
+        J, onehot = self._parts(Y, A)
+        return (onehot - Y) * astype(J > 0, A.dtype)[:, None]
+
+    def fused_delta(self, activation, Y, A, sample_weight=None):
+        return None
+
+    def get_config(self):
+        return {"margin": self.margin}
+
+    def __repr__(self):
+        return f"MaxMargin(margin={self.margin:g})"
+
+
 LOSSES = {
     "mean_squared_error": MeanSquaredError,
     "mse": MeanSquaredError,
@@ -371,6 +473,7 @@ LOSSES = {
     "nll": NegativeLogLikelihood,
     "negative_log_likelihood": NegativeLogLikelihood,
     "multiclass_hinge": MulticlassHinge,
+    "max_margin": MaxMargin,
 }
 
 CLASSES = {cls.__name__: cls for cls in set(LOSSES.values())}
