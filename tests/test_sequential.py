@@ -429,8 +429,9 @@ def test_model_weights_split_into_trainable_and_non_trainable():
     from glassnet.layers import BatchNormalization
 
     model = Sequential([Dense(4, input_dim=3), BatchNormalization(), Dense(2)], seed=0)
-    assert model.weights == [] and model.trainable_weights == []
-    model.build()
+    # the input size is declared, so the weights exist before any fit (as Keras)
+    assert len(model.weights) == 8 and model.built
+    assert Sequential([Dense(4), Dense(2)]).weights == []  # no input size yet: nothing to build
     shapes = [w.shape for w in model.weights]
     assert shapes == [w.shape for w in model.get_weights()]
     assert [w.shape for w in model.trainable_weights] == [(3, 4), (4,), (4,), (4,), (4, 2), (2,)]
@@ -552,3 +553,61 @@ def test_accuracy_follows_a_new_head_with_a_different_number_of_outputs():
     history = model.fit(X, y.astype(float), epochs=1, verbose=0, shuffle=False, batch_size=30).history
     assert type(model.metrics[0]).__name__ == "BinaryAccuracy"
     assert set(history) == {"loss", "accuracy"}
+
+
+def test_declared_input_builds_on_first_use_with_the_seeded_weights():
+    from glassnet.layers import Input
+
+    a = Sequential([Input(shape=(4,)), Dense(3)], seed=5)
+    a.summary(print_fn=lambda line: None)  # no fit, predict or build needed
+    assert a.count_params() == 15
+    a.set_weights([np.ones((4, 3)), np.zeros(3)])
+    np.testing.assert_array_equal(a.predict(np.ones((1, 4))), [[4.0, 4.0, 4.0]])
+    # the weights are those a later build would have drawn
+    b, c = Sequential([Dense(3, input_dim=4)], seed=5), Sequential([Dense(3)], seed=5)
+    c.build((4,))
+    np.testing.assert_array_equal(b.get_weights()[0], c.get_weights()[0])
+
+
+def test_frozen_layers_keep_their_weights_and_pass_gradients_on(tmp_path):
+    from glassnet.layers import BatchNormalization
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(64, 4)), rng.integers(0, 3, 64)
+    model = Sequential([Dense(8, activation="relu", input_dim=4), BatchNormalization(), Dense(8, activation="tanh"),
+                        Dense(3, activation="softmax")], seed=0)
+    model.layers[1].trainable = False  # a frozen batch norm runs in inference mode: statistics unchanged
+    model.layers[2].trainable = False
+    # weight decay and momentum would move frozen weights even with a zero gradient
+    model.compile(optimizer=glassnet.optimizers.AdamW(0.05, weight_decay=0.5), loss="sparse_categorical_crossentropy")
+    before = model.get_weights()
+    model.fit(X, y, epochs=3, batch_size=16, verbose=0)
+    after = model.get_weights()
+    frozen = [2, 3, 4, 5, 6, 7]  # gamma, beta, moving mean, moving variance; W, b of dense_1
+    for i, (a, b) in enumerate(zip(before, after)):
+        assert np.array_equal(a, b) == (i in frozen), i
+    # the layer below the frozen ones still learns: the gradient passes through them
+    assert not np.array_equal(before[0], after[0])
+    assert [w.shape for w in model.trainable_weights] == [(4, 8), (8,), (8, 3), (3,)]
+    lines = []
+    model.summary(print_fn=lines.append)
+    assert " Trainable params: 67 " in "\n".join(lines)
+    # the flag is saved, and model.trainable sets every layer
+    path = tmp_path / "frozen.gn"
+    model.save(path)
+    assert [l.trainable for l in glassnet.models.load_model(path).layers] == [True, False, False, True]
+    model.trainable = False
+    model.fit(X, y, epochs=1, verbose=0)
+    assert all(np.array_equal(a, b) for a, b in zip(after, model.get_weights()))
+    with pytest.raises(TypeError, match="trainable must be True or False"):
+        Dense(2, trainable="no")
+
+
+def test_training_mode_calls_return_their_own_arrays():
+    from glassnet.layers import Dropout
+
+    model = Sequential([Dense(16, input_dim=4), Dropout(0.5), Dense(1)], seed=0)
+    X = np.ones((3, 4))
+    samples = [model(X, training=True) for _ in range(5)]  # Monte-Carlo dropout
+    assert len({id(s) for s in samples}) == 5
+    assert np.std(np.stack(samples), axis=0).max() > 0

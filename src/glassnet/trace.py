@@ -491,6 +491,10 @@ def _step(model, X, Y, w, apply):
             optimizer.apply(after, g)  # on copies; then the optimizer is rewound
             optimizer.set_state(iterations, state)
             after = _np(after)
+        for part in model._frozen_parts():  # frozen layers (trainable=False) keep their weights
+            after[part] = before[part]
+            if apply and finite:
+                model._flat_params[part] = backend.from_numpy(before[part])
         update = after - before
     return forward, red, loss, A, learning_rate, before, grads, update, finite
 

@@ -47,7 +47,7 @@ class Layer:
     #: set by fit from ``compile(jit_compile=...)``: train with glassnet.kernels' compiled loops
     jit_compile = False
 
-    def __init__(self, name=None, input_shape=None, input_dim=None, dtype=None):
+    def __init__(self, name=None, input_shape=None, input_dim=None, dtype=None, trainable=True):
         if input_dim is not None:
             input_shape = (check_positive_int(input_dim, "input_dim"),)
         if input_shape is not None:
@@ -57,6 +57,11 @@ class Layer:
         self.input_shape = input_shape
         self.name = name
         self.dtype = None if dtype is None else standardize_dtype(dtype)
+        if not isinstance(trainable, (bool, np.bool_)):
+            raise TypeError(f"trainable must be True or False. Received: trainable={trainable!r}")
+        #: False freezes the layer, as Keras: training leaves its weights as they are (a frozen
+        #: BatchNormalization also runs in inference mode); it takes effect at the next fit
+        self.trainable = bool(trainable)
         self.params, self.grads, self.state = {}, {}, {}
         self._buffers = {}
         self.built = False
@@ -124,6 +129,8 @@ class Layer:
 
     def get_config(self):
         config = {"name": self.name}
+        if not self.trainable:
+            config["trainable"] = False
         if self.input_shape is not None and not self.built:
             config["input_shape"] = list(self.input_shape)
         return config

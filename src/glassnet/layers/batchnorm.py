@@ -41,6 +41,7 @@ class BatchNormalization(Layer):
 
     def forward(self, X, training=False):
         xp = get_namespace()
+        training = training and self.trainable  # frozen: inference mode, as Keras 3
         self.training = training
         if training:
             mean = xp.mean(X, axis=0)

@@ -54,6 +54,7 @@ class Sequential:
         self.stop_training = False
         self.stop_reason = None
         self.history = None
+        self._frozen = []  # (slice, weights) of frozen layers during training (training._prepare_training)
         self.seed = seed
         self.rng = make_rng(seed)
         for layer in layers or []:
@@ -177,7 +178,36 @@ class Sequential:
     def n_outputs(self):
         return int(np.prod(self.layers[-1].output_shape))
 
+    @property
+    def trainable(self):
+        """Whether training may change the weights: setting it sets every layer's ``trainable`` (as Keras)."""
+        return all(layer.trainable for layer in self.layers)
+
+    @trainable.setter
+    def trainable(self, value):
+        if not isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"trainable must be True or False. Received: trainable={value!r}")
+        for layer in self.layers:
+            layer.trainable = bool(value)
+
+    def _frozen_parts(self):
+        """Slices of the flat parameter vector that belong to frozen layers (``trainable=False``)."""
+        parts, offset = [], 0
+        for layer in self.layers:
+            size = layer.trainable_size
+            if size and not layer.trainable:
+                parts.append(slice(offset, offset + size))
+            offset += size
+        return parts
+
+    def _ensure_built(self):
+        """Build now when the input shape is known (declared with Input, input_dim or
+        input_shape), so that weights, summary and set_weights work before any fit, as Keras."""
+        if not self.built and self._input_shape is not None and self.layers:
+            self.build()
+
     def count_params(self):
+        self._ensure_built()
         self._require_built("count_params")
         return sum(math.prod(w.shape) for layer in self.layers for w in layer.weights)
 
@@ -416,19 +446,22 @@ class Sequential:
     @property
     def weights(self):
         """Every layer's live weight arrays, in :meth:`get_weights`'s order (as Keras's variables)."""
+        self._ensure_built()
         return [w for layer in self.layers for w in layer.weights]
 
     @property
     def trainable_weights(self):
-        """The live arrays that training updates (Dense W, b; batch-norm gamma, beta)."""
-        return [layer.params[k] for layer in self.layers if layer.built for k in layer.weight_names
-                if k in layer.params]
+        """The live arrays that training updates (Dense W, b; batch-norm gamma, beta of trainable layers)."""
+        self._ensure_built()
+        return [layer.params[k] for layer in self.layers if layer.built and layer.trainable
+                for k in layer.weight_names if k in layer.params]
 
     @property
     def non_trainable_weights(self):
-        """The live arrays that training does not step (batch-norm moving statistics)."""
-        return [layer.state[k] for layer in self.layers if layer.built for k in layer.weight_names
-                if k not in layer.params]
+        """The live arrays that training does not step (batch-norm moving statistics, frozen layers)."""
+        self._ensure_built()
+        return [layer.params[k] if k in layer.params else layer.state[k] for layer in self.layers if layer.built
+                for k in layer.weight_names if not layer.trainable or k not in layer.params]
 
     def get_layer(self, name=None, index=None):
         """The layer called ``name``, or at position ``index`` (as Keras)."""
@@ -460,11 +493,16 @@ class Sequential:
         return training.predict_arrays(self, X, batch_size)
 
     def __call__(self, x, training=False):
+        """Outputs for ``x`` as one batch; ``training=True`` runs the training-mode pass
+        (dropout active, batch statistics), as Keras's ``model(x, training=True)``."""
         self._check_namespace()
         X = self._check_x(x)
         if not self.built:
             self.build(X.shape[1:])
-        return self.forward(X, training=training)
+        A = self.forward(X, training=training)
+        # a training pass writes into the step's reused buffers: hand out a copy, so that
+        # each call (Monte-Carlo dropout) keeps its own result
+        return backend.copy(A) if training else A
 
     def gradients(self, x, y, sample_weight=None, training=True):
         """``∂J/∂w`` for every array of :meth:`get_weights`, in the same order
@@ -502,16 +540,19 @@ class Sequential:
     def get_weights(self):
         """Copies of every weight array, layer by layer, in Keras's order
         (Dense: W, b; BatchNormalization: gamma, beta, moving mean, moving variance)."""
+        self._ensure_built()
         return [w for layer in self.layers for w in layer.get_weights()]
 
     def set_weights(self, weights):
         """Set every weight array; shapes must match :meth:`get_weights`."""
+        self._ensure_built()
         self._require_built("set_weights")
         targets = self.weights
         assign_weights(targets, weights, [f"weights[{i}]" for i in range(len(targets))], "set_weights")
 
     def summary(self, print_fn=None):
         """Print the layers, their output shapes and parameter counts, with totals (as Keras)."""
+        self._ensure_built()
         self._require_built("summary")
         print_fn = print_fn or print
         rows = []
@@ -528,7 +569,7 @@ class Sequential:
             print_fn(r[0].ljust(widths[0]) + r[1].ljust(widths[1]) + r[2].rjust(widths[2]))
         print_fn(line)
         total = self.count_params()
-        trainable = self._flat_params.shape[0]
+        trainable = sum(layer.trainable_size for layer in self.layers if layer.trainable)
         itemsize = np.dtype(self.dtype).itemsize
         print_fn(f" Total params: {total:,} ({_human_bytes(total * itemsize)})")
         print_fn(f" Trainable params: {trainable:,} ({_human_bytes(trainable * itemsize)})")

@@ -195,6 +195,10 @@ def _prepare_training(model):
         layer.jit_compile = jit
     if not optimizer.built:
         optimizer.build(model._flat_params.shape[0], model._flat_params.dtype, model._slices)
+    # Frozen layers (trainable=False): their gradient is zero (so that clipping by the global
+    # norm sees the trainable weights only, as Keras) and their weights are put back after
+    # each update (weight decay and momentum would move them otherwise).
+    model._frozen = [(part, backend.copy(model._flat_params[part])) for part in model._frozen_parts()]
 
 
 def train_on_batch(model, x, y, sample_weight=None):
@@ -242,7 +246,12 @@ def train_step(model, Xb, Yb, wb=None):
             Yb, A, wb = backend.to_numpy(Yb), backend.to_numpy(A), None if wb is None else backend.to_numpy(wb)
         for m in model.metrics:
             m.update_state(Yb, A, wb)
+    frozen = model._frozen
+    for part, _ in frozen:
+        model._flat_grads[part] = 0
     model.optimizer.apply(model._flat_params, model._flat_grads)
+    for part, values in frozen:
+        model._flat_params[part] = values
     return loss
 
 
