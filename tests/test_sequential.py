@@ -492,7 +492,7 @@ def test_pop_then_add_a_new_head_on_a_trained_model():
     assert history["loss"][-1] < history["loss"][0]
     assert model.predict(X).shape == (60, 3)
     assert not np.array_equal(model.get_weights()[0], body[0])
-    with pytest.raises(ValueError, match="already built"):
+    with pytest.raises(ValueError, match="already in this model"):
         model.add(model.layers[0])
 
 
@@ -611,3 +611,30 @@ def test_training_mode_calls_return_their_own_arrays():
     samples = [model(X, training=True) for _ in range(5)]  # Monte-Carlo dropout
     assert len({id(s) for s in samples}) == 5
     assert np.std(np.stack(samples), axis=0).max() > 0
+
+
+def test_layers_reused_in_a_new_model_keep_and_share_their_weights():
+    from glassnet.layers import Input
+
+    rng = np.random.default_rng(3)
+    X, y = rng.normal(size=(80, 4)), rng.integers(0, 2, 80)
+    base = Sequential([Input(shape=(4,)), Dense(8, activation="tanh"), Dense(2, activation="softmax")], seed=0)
+    base.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    base.fit(X, y, epochs=3, verbose=0)
+    trained = base.get_weights()
+    # Keras's transfer-learning idiom: the trained body, a new head
+    new = Sequential([Input(shape=(4,))] + base.layers[:-1] + [Dense(3, activation="softmax")], seed=1)
+    new.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    np.testing.assert_array_equal(new.get_weights()[0], trained[0])  # not re-initialised
+    new.fit(X, rng.integers(0, 3, 80), epochs=2, verbose=0)
+    shared = new.layers[0].get_weights()[0]
+    assert not np.array_equal(shared, trained[0])
+    # one set of weights: the first model sees the new model's training ...
+    np.testing.assert_array_equal(base.get_weights()[0], shared)
+    # ... and its own training still changes what it predicts (its optimizer steps the shared arrays)
+    p0 = base.predict(X)
+    base.fit(X, y, epochs=1, verbose=0)
+    assert not np.array_equal(base.predict(X), p0)
+    np.testing.assert_array_equal(new.get_weights()[0], base.get_weights()[0])
+    with pytest.raises(ValueError, match="built for inputs of shape \\(4,\\)"):
+        Sequential([Input(shape=(5,)), base.layers[0]]).build()

@@ -19,7 +19,7 @@ from .._validation import check_positive_int
 from ..backend import from_numpy, get_namespace, numpy_copy, numpy_dtype, standardize_dtype
 
 
-_TRANSIENT = ("X", "Z", "A", "delta", "mask", "X_hat", "inv_std", "in_shape")
+_TRANSIENT = ("X", "Z", "A", "delta", "mask", "X_hat", "inv_std", "in_shape", "_owner")
 
 
 def assign_weights(targets, weights, names, owner):

@@ -9,6 +9,7 @@ so the optimizer updates the whole network with a few large array operations.
 
 import copy
 import math
+import weakref
 
 import numpy as np
 
@@ -83,10 +84,10 @@ class Sequential:
             layer.name = name
         if layer.dtype is None:
             layer.dtype = self.dtype
+        if any(layer is other for other in self.layers):
+            raise ValueError(f"Layer {layer.name!r} is already in this model; add a new layer.")
         if self.built:
             # as Keras: the new layer is built on the current output; the others keep their weights
-            if layer.built:
-                raise ValueError(f"Layer {layer.name!r} is already built (it belongs to a model); add a new layer.")
             _build_layer(layer, self.layers[-1].output_shape)
             self.layers.append(layer)
             self._bind_flat_buffers()
@@ -143,6 +144,16 @@ class Sequential:
             self.optimizer = type(self.optimizer).from_config(self.optimizer.get_config())
         self.metrics = []
 
+    def _claim_layers(self):
+        """Layers shared with another model (Keras's ``Sequential(base.layers[:-1] + [...])``)
+        hold views into the flat vectors of the model that bound them last. Before this
+        model computes, it takes them back, with their current weights, so that both
+        models see one set of weights and each one's optimizer steps the arrays its
+        layers use."""
+        if self.built and any(layer.params and getattr(layer, "_owner", lambda: None)() is not self
+                              for layer in self.layers):
+            self._bind_flat_buffers()
+
     def _bind_flat_buffers(self):
         """Move all parameters and gradients into two flat vectors; layers keep views."""
         xp = get_namespace()
@@ -161,6 +172,7 @@ class Sequential:
                 layer.grads[key] = xp.reshape(self._flat_grads[part], value.shape)
                 self._slices.append(part)
                 offset += count
+            layer._owner = weakref.ref(self)
         trainable = [i for i, l in enumerate(self.layers) if l.params]
         self._first_trainable = trainable[0] if trainable else len(self.layers)
         for i, layer in enumerate(self.layers):
@@ -367,7 +379,9 @@ class Sequential:
         return w
 
     def _check_namespace(self):
-        """A built model's arrays belong to the namespace it was built in (SPEC A12)."""
+        """A built model's arrays belong to the namespace it was built in (SPEC A12)
+        (and its layers to this model again, when another model shares them)."""
+        self._claim_layers()
         name, device = getattr(self, "_namespace", ("numpy", None))
         active = (backend.namespace_name(), backend.namespace_device())
         if self.built and (name, device) != active:
@@ -632,7 +646,15 @@ class Sequential:
 
 def _build_layer(layer, input_shape):
     """Build ``layer``; a random layer without a seed of its own (dropout) gets a
-    generator drawn from the global one, as initializers are."""
+    generator drawn from the global one, as initializers are. A layer built before
+    (taken from another model) keeps its weights, as Keras."""
+    if layer.built:
+        if tuple(layer.input_shape) != tuple(input_shape):
+            raise ValueError(
+                f"Layer {layer.name!r} was built for inputs of shape {tuple(layer.input_shape)}, but here it "
+                f"receives {tuple(input_shape)}. Use a new layer, or glassnet.models.clone_model for a copy."
+            )
+        return
     layer.build(input_shape)
     if getattr(layer, "rng", None) is not None and getattr(layer, "seed", 0) is None:
         layer.rng = make_rng(None)
