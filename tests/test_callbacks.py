@@ -227,3 +227,58 @@ def test_model_checkpoint_creates_its_folder(tmp_path, rng):
     model.fit(X, y, epochs=2, verbose=0, callbacks=[ModelCheckpoint(path)])
     assert sorted(p.name for p in (tmp_path / "runs" / "a").iterdir()) == ["model-1.gn", "model-2.gn"]
     assert load_model(tmp_path / "runs" / "a" / "model-2.gn").get_config() == model.get_config()
+
+
+class _Recorder(Callback):
+    def __init__(self):
+        super().__init__()
+        self.events = []
+
+    def on_train_begin(self, logs=None):
+        self.events.append(("begin", logs))
+
+    def on_batch_end(self, batch, logs=None):  # Keras's older name of on_train_batch_end
+        self.events.append(("batch", batch))
+
+    def on_train_end(self, logs=None):
+        self.events.append(("end", logs))
+
+
+def test_validation_monitors_without_validation_data_fail_before_training(rng):
+    X, y = _regression(rng)
+    for cb in (EarlyStopping(), ReduceLROnPlateau(), ModelCheckpoint("unused.gn", save_best_only=True)):
+        model = _model()
+        before = model.get_weights()
+        with pytest.raises(ValueError, match=f"{type(cb).__name__} monitors 'val_loss', but fit has no validation "
+                                             "data.*monitor='loss'"):
+            model.fit(X, y, epochs=2, verbose=0, callbacks=[cb])
+        assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))  # no epoch was spent
+    # with validation data, or on a training quantity, they run
+    _model().fit(X, y, epochs=2, verbose=0, validation_split=0.25, callbacks=[EarlyStopping()])
+    _model().fit(X, y, epochs=2, verbose=0, callbacks=[EarlyStopping(monitor="loss")])
+
+
+def test_checkpoint_filepath_with_an_unlogged_key_is_a_clear_error(tmp_path, rng):
+    X, y = _regression(rng)
+    cb = ModelCheckpoint(str(tmp_path / "m-{val_loss:.2f}.gn"))
+    with pytest.raises(ValueError, match=r"names \{val_loss\}, which is not among the logged values: epoch, loss"):
+        _model().fit(X, y, epochs=1, verbose=0, callbacks=[cb])
+
+
+def test_schedule_of_the_epoch_alone_and_keras_hook_aliases(rng):
+    X, y = _regression(rng, n=40)
+    model = _model()
+    recorder = _Recorder()
+    history = model.fit(X, y, epochs=3, batch_size=20, verbose=0,
+                        callbacks=[LearningRateScheduler(lambda epoch: 0.1 / (epoch + 1)), recorder])
+    assert history.history["learning_rate"] == pytest.approx([0.1, 0.05, 0.1 / 3])
+    assert recorder.events[0] == ("begin", {})
+    assert [e for e in recorder.events if e[0] == "batch"] == [("batch", 0), ("batch", 1)] * 3
+    kind, logs = recorder.events[-1]
+    assert kind == "end" and logs == {k: v[-1] for k, v in history.history.items()}
+    # a TypeError inside a two-argument schedule is the schedule's own, not hidden by a retry
+    def broken(epoch, lr):
+        raise TypeError("bug in my schedule")
+
+    with pytest.raises(TypeError, match="bug in my schedule"):
+        _model().fit(X, y, epochs=1, verbose=0, callbacks=[LearningRateScheduler(broken)])

@@ -9,6 +9,7 @@ training step pays nothing for the others.
 """
 
 import csv
+import inspect
 import math
 import os
 import sys
@@ -44,14 +45,43 @@ class Callback:
         pass
 
     def on_train_batch_begin(self, batch, logs=None):
-        pass
+        self.on_batch_begin(batch, logs=logs)  # as Keras: the older names still work
 
     def on_train_batch_end(self, batch, logs=None):
+        self.on_batch_end(batch, logs=logs)
+
+    def on_batch_begin(self, batch, logs=None):
         pass
+
+    def on_batch_end(self, batch, logs=None):
+        pass
+
+
+_ALIASES = {"on_train_batch_begin": "on_batch_begin", "on_train_batch_end": "on_batch_end"}
 
 
 def overrides(callback, hook):
-    return getattr(type(callback), hook) is not getattr(Callback, hook)
+    """Whether ``callback`` does something at ``hook`` (directly or through Keras's older alias)."""
+    hooks = (hook, _ALIASES[hook]) if hook in _ALIASES else (hook,)
+    return any(getattr(type(callback), h) is not getattr(Callback, h) for h in hooks)
+
+
+def _require_monitored(callback, monitor):
+    """Fail before the first epoch when ``monitor`` is a validation quantity and fit has no
+    validation data (Keras warns at every epoch and the callback silently does nothing)."""
+    if monitor.startswith("val_") and not callback.params.get("do_validation", True):
+        raise ValueError(
+            f"{type(callback).__name__} monitors {monitor!r}, but fit has no validation data: pass "
+            f"validation_split=... or validation_data=..., or monitor a training quantity such as "
+            f"monitor={monitor[4:]!r}."
+        )
+
+
+def _missing(callback, monitor, logs):
+    return ValueError(
+        f"{type(callback).__name__} monitors {monitor!r}, which is not among the logged values "
+        f"({', '.join(logs)})."
+    )
 
 
 class History(Callback):
@@ -180,6 +210,7 @@ class EarlyStopping(Callback):
         return _improved(self.mode, current, reference, self.min_delta)
 
     def on_train_begin(self, logs=None):
+        _require_monitored(self, self.monitor)
         self.wait = 0
         self.stopped_epoch = 0
         self.best = math.inf if self.mode == "min" else -math.inf
@@ -189,10 +220,7 @@ class EarlyStopping(Callback):
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
         if self.monitor not in logs:
-            raise ValueError(
-                f"EarlyStopping monitors {self.monitor!r}, which is not among the logged values "
-                f"({', '.join(logs)}). Pass validation data for 'val_*' quantities."
-            )
+            raise _missing(self, self.monitor, logs)
         current = logs[self.monitor]
         if epoch < self.start_from_epoch:
             return
@@ -236,13 +264,23 @@ class ModelCheckpoint(Callback):
         self.mode = _monitor_mode(monitor, mode)
         self.best = math.inf if self.mode == "min" else -math.inf
 
+    def on_train_begin(self, logs=None):
+        if self.save_best_only:
+            _require_monitored(self, self.monitor)
+
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
-        path = self.filepath.format(epoch=epoch + 1, **logs)
+        try:
+            path = self.filepath.format(epoch=epoch + 1, **logs)
+        except KeyError as exc:
+            raise ValueError(
+                f"ModelCheckpoint's filepath {self.filepath!r} names {{{exc.args[0]}}}, which is not among the "
+                f"logged values: epoch, {', '.join(logs)}."
+            ) from None
         if self.save_best_only:
             current = logs.get(self.monitor)
             if current is None:
-                raise ValueError(f"ModelCheckpoint monitors {self.monitor!r}, which is not logged ({', '.join(logs)}).")
+                raise _missing(self, self.monitor, logs)
             if not _improved(self.mode, current, self.best, 0.0):
                 return
             self.best = current
@@ -269,7 +307,8 @@ class TerminateOnNaN(Callback):
 
 
 class LearningRateScheduler(Callback):
-    """Set the learning rate at each epoch start to ``schedule(epoch, lr)``."""
+    """Set the learning rate at each epoch start to ``schedule(epoch, lr)`` (or
+    ``schedule(epoch)`` for a function of the epoch alone, as Keras accepts)."""
 
     def __init__(self, schedule, verbose=0):
         super().__init__()
@@ -277,9 +316,13 @@ class LearningRateScheduler(Callback):
             raise TypeError(f"schedule must be a callable (epoch, lr) -> lr. Received: {schedule!r}")
         self.schedule = schedule
         self.verbose = verbose
+        self._with_lr = _takes_two_arguments(schedule)
 
     def on_epoch_begin(self, epoch, logs=None):
-        lr = self.schedule(epoch, self.model.optimizer.learning_rate)
+        if self._with_lr:
+            lr = self.schedule(epoch, self.model.optimizer.learning_rate)
+        else:
+            lr = self.schedule(epoch)
         if not isinstance(lr, (float, int, np.floating, np.integer)) or not math.isfinite(lr):
             raise ValueError(f"The schedule must return a finite float. Received: {lr!r}")
         self.model.optimizer.learning_rate = float(lr)
@@ -289,6 +332,19 @@ class LearningRateScheduler(Callback):
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:
             logs["learning_rate"] = self.model.optimizer.learning_rate
+
+
+def _takes_two_arguments(fn):
+    """Whether ``fn`` can be called as ``fn(epoch, lr)`` (else it is called as ``fn(epoch)``)."""
+    try:
+        signature = inspect.signature(fn)
+    except (TypeError, ValueError):  # a builtin without a signature: try the Keras 3 form
+        return True
+    try:
+        signature.bind(0, 0.0)
+        return True
+    except TypeError:
+        return False
 
 
 class ReduceLROnPlateau(Callback):
@@ -315,6 +371,7 @@ class ReduceLROnPlateau(Callback):
         if isinstance(self.model.optimizer._learning_rate, schedules.LearningRateSchedule):
             raise TypeError("ReduceLROnPlateau cannot change a learning rate that a LearningRateSchedule sets; "
                             "compile with a float learning_rate.")
+        _require_monitored(self, self.monitor)
         self.wait = 0
         self.cooldown_counter = 0
         self.best = math.inf if self.mode == "min" else -math.inf
@@ -324,10 +381,7 @@ class ReduceLROnPlateau(Callback):
         optimizer = self.model.optimizer
         logs["learning_rate"] = float(optimizer.learning_rate)
         if self.monitor not in logs:
-            raise ValueError(
-                f"ReduceLROnPlateau monitors {self.monitor!r}, which is not among the logged values "
-                f"({', '.join(logs)}). Pass validation data for 'val_*' quantities."
-            )
+            raise _missing(self, self.monitor, logs)
         current = logs[self.monitor]
         if self.cooldown_counter > 0:
             self.cooldown_counter -= 1

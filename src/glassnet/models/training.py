@@ -107,7 +107,8 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
     if verbose:
         cbs.append(callbacks_module.ProgressBar(verbose=verbose))
     cbs.append(history)
-    params = {"epochs": epochs, "steps": steps, "verbose": verbose, "batch_size": batch_size}
+    params = {"epochs": epochs, "steps": steps, "verbose": verbose, "batch_size": batch_size,
+              "do_validation": val is not None}
     for cb in cbs:
         cb.set_model(model)
         cb.set_params(params)
@@ -121,7 +122,8 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
     Xb_buf = Yb_buf = None
 
     for cb in cbs:
-        cb.on_train_begin()
+        cb.on_train_begin({})
+    logs = {}
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         for epoch in range(initial_epoch, epochs):
             for cb in cbs:
@@ -159,9 +161,9 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
                 loss_sum += loss * (stop - start)
                 seen += stop - start
                 if batch_end:
-                    logs = {"loss": loss_sum / seen}
+                    batch_logs = {"loss": loss_sum / seen}
                     for cb in batch_end:
-                        cb.on_train_batch_end(step, logs)
+                        cb.on_train_batch_end(step, batch_logs)
                 if model.stop_training:
                     break
             if seen == 0:
@@ -180,7 +182,7 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
             if model.stop_training:
                 break
     for cb in cbs:
-        cb.on_train_end()
+        cb.on_train_end(logs)  # the last epoch's logs, as Keras
     history.stopped_reason = model.stop_reason
     return history
 
