@@ -268,3 +268,23 @@ def test_metadata_is_saved_as_json_and_nothing_else(tmp_path):
     model.metadata = ["not", "a", "dict"]
     with pytest.raises(TypeError, match="model.metadata must be a dict"):
         model.save(tmp_path / "bad.gn")
+
+
+def test_load_weights_fills_a_model_of_the_same_shapes(tmp_path, rng):
+    X, y = _data(rng)
+    trained = _model()
+    trained.fit(X, y, epochs=2, verbose=0)
+    path = tmp_path / "weights.gn"
+    trained.save_weights(path)
+    fresh = _model()  # built lazily, compiled: load_weights builds it from the file's input shape
+    fresh.load_weights(path)
+    for a, b in zip(fresh.get_weights(), trained.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(fresh.predict(X), trained.predict(X))
+    other = Sequential([Dense(3, input_dim=X.shape[1])])
+    before = other.get_weights()
+    with pytest.raises(ValueError, match="holds weights of shapes"):
+        other.load_weights(path)
+    assert all(np.array_equal(a, b) for a, b in zip(before, other.get_weights()))  # unchanged
+    with pytest.raises(FileNotFoundError):
+        fresh.load_weights(tmp_path / "missing.gn")

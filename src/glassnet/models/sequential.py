@@ -9,6 +9,7 @@ so the optimizer updates the whole network with a few large array operations.
 
 import copy
 import math
+import os
 import weakref
 
 import numpy as np
@@ -598,9 +599,30 @@ class Sequential:
         save_model(self, filepath)
 
     def save_weights(self, filepath):
+        """Save the model without its optimizer state (read back with :meth:`load_weights`
+        or :func:`~glassnet.models.load_model`). Atomic."""
         from .saving import save_model
 
         save_model(self, filepath, include_optimizer=False)
+
+    def load_weights(self, filepath):
+        """Copy the weights stored in ``filepath`` (written by :meth:`save_weights` or
+        :meth:`save`) into this model, whose layers must have the same weight shapes
+        (as Keras). The file is checked completely before any weight changes."""
+        from .saving import load_model
+
+        source = load_model(filepath, compile=False)
+        self._ensure_built()
+        if not self.built and source.built:
+            self.build(source.input_shape[1:])
+        weights = source.get_weights()
+        targets = self.weights
+        if [w.shape for w in weights] != [tuple(t.shape) for t in targets]:
+            raise ValueError(
+                f"load_weights: {os.fspath(filepath)!r} holds weights of shapes {[w.shape for w in weights]}, "
+                f"but this model's are {[tuple(t.shape) for t in targets]}."
+            )
+        self.set_weights(weights)
 
     def get_config(self):
         from ..layers import serialize
