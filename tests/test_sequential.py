@@ -638,3 +638,21 @@ def test_layers_reused_in_a_new_model_keep_and_share_their_weights():
     np.testing.assert_array_equal(new.get_weights()[0], base.get_weights()[0])
     with pytest.raises(ValueError, match="built for inputs of shape \\(4,\\)"):
         Sequential([Input(shape=(5,)), base.layers[0]]).build()
+
+
+def test_sample_weights_weigh_the_loss_and_weighted_metrics_only(tmp_path):
+    # As Keras 3: compile(metrics=...) are unweighted, compile(weighted_metrics=...) weighted.
+    model = Sequential([Dense(2, activation="softmax", input_dim=1)], dtype="float64")
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", metrics=["accuracy"],
+                  weighted_metrics=["accuracy"])
+    model.set_weights([np.array([[1.0, -1.0]]), np.zeros(2)])  # predicts class 0 for x > 0
+    X, y = np.array([[1.0], [2.0], [-1.0], [3.0]]), np.array([0, 0, 0, 1])  # right, right, wrong, wrong
+    w = np.array([1.0, 1.0, 0.0, 2.0])
+    logs = model.evaluate(X, y, sample_weight=w, return_dict=True)
+    assert logs["accuracy"] == pytest.approx(2 / 4)
+    assert logs["weighted_accuracy"] == pytest.approx((1 + 1) / (1 + 1 + 0 + 2))
+    history = model.fit(X, y, sample_weight=w, epochs=1, batch_size=4, shuffle=False, verbose=0).history
+    assert history["accuracy"] == [pytest.approx(0.5)] and history["weighted_accuracy"] == [pytest.approx(0.5)]
+    path = tmp_path / "m.gn"
+    model.save(path)
+    assert glassnet.models.load_model(path).metrics_names == ["loss", "accuracy", "weighted_accuracy"]

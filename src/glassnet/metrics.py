@@ -14,6 +14,9 @@ from ._registry import lookup
 
 class Metric:
     name = "metric"
+    #: whether a model's training and evaluation pass the sample weights to it
+    #: (compile's weighted_metrics; plain metrics are unweighted, as Keras)
+    weighted = False
 
     def __init__(self, name=None):
         if name is not None:

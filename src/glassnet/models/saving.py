@@ -71,16 +71,21 @@ def _compile_config(model):
         warnings.warn(f"The compile settings are not saved, only the architecture and weights: {exc} After "
                       "load_model, compile again.", UserWarning, stacklevel=4)
         return None
-    metric_names = []
-    for m in model._metric_ids:
-        name = saved_name(m)
-        if name is None:
-            shown = getattr(m, "name", None) or getattr(m, "__name__", None) or repr(m)
-            warnings.warn(f"The metric {shown!r} is not saved: a model file holds no code. After load_model, "
-                          "compile again with it to get it back.", UserWarning, stacklevel=4)
-            continue
-        metric_names.append(name)
-    return {"loss": loss, "optimizer": optimizer, "metrics": metric_names, "jit_compile": model.jit_compile}
+    config = {"loss": loss, "optimizer": optimizer}
+    for key, ids in (("metrics", model._metric_ids), ("weighted_metrics", getattr(model, "_weighted_metric_ids", []))):
+        names = []
+        for m in ids:
+            name = saved_name(m)
+            if name is None:
+                shown = getattr(m, "name", None) or getattr(m, "__name__", None) or repr(m)
+                warnings.warn(f"The metric {shown!r} is not saved: a model file holds no code. After load_model, "
+                              "compile again with it to get it back.", UserWarning, stacklevel=4)
+                continue
+            names.append(name)
+        if names or key == "metrics":
+            config[key] = names
+    config["jit_compile"] = model.jit_compile
+    return config
 
 
 def save_model(model, filepath, include_optimizer=True):
@@ -240,6 +245,7 @@ def _compile(model, config, zf, path):
         optimizer=optimizers.deserialize(spec["optimizer"]),
         loss=losses.deserialize(spec["loss"]),
         metrics=[str(m) for m in spec.get("metrics", [])],
+        weighted_metrics=[str(m) for m in spec.get("weighted_metrics", [])],
         # a model trained with jit_compile uses it again where numba is installed
         jit_compile="auto" if spec.get("jit_compile") is True else False,
     )

@@ -225,8 +225,12 @@ class Sequential:
         return sum(math.prod(w.shape) for layer in self.layers for w in layer.weights)
 
     # -- compile ---------------------------------------------------------------
-    def compile(self, optimizer="rmsprop", loss=None, metrics=None, jit_compile=False):
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None, weighted_metrics=None, jit_compile=False):
         """Choose the optimizer, the loss and the metrics (Keras's names or objects).
+
+        As Keras, ``sample_weight`` and ``class_weight`` weigh the loss and the
+        ``weighted_metrics``, not the ``metrics`` (a weighted metric whose name
+        an unweighted one already has is logged as ``weighted_<name>``).
 
         ``jit_compile=True`` trains with the compiled loops of
         :mod:`glassnet.kernels` (the SGD and Adam/AdamW steps, bias + ReLU and
@@ -249,36 +253,26 @@ class Sequential:
         self.jit_compile = use_kernels
         self.optimizer = optimizers.get(optimizer)
         self.loss = losses.get(loss)
-        if metrics is None:
-            metrics = []
-        elif isinstance(metrics, (str, metrics_module.Metric)) or callable(metrics):
-            metrics = [metrics]
-        elif not isinstance(metrics, (list, tuple)):
-            raise TypeError(
-                f"metrics must be a name, a Metric, a function fn(y_true, y_pred) or a list of them. "
-                f"Received: metrics={metrics!r}"
-            )
-        self._metric_ids = list(metrics)
-        for m in self._metric_ids:  # validate now; "accuracy" is resolved once the output size is known
-            if isinstance(m, str):
-                if m.lower() not in ("accuracy", "acc"):
-                    metrics_module.get(m)
-            elif not (isinstance(m, metrics_module.Metric) or callable(m)):
-                raise TypeError(f"metrics must be names, Metric objects or functions fn(y_true, y_pred). "
-                                f"Received: {m!r}")
+        self._metric_ids = _metric_list(metrics, "metrics")
+        self._weighted_metric_ids = _metric_list(weighted_metrics, "weighted_metrics")
         self.metrics = []
         self.compiled = True
 
     def _new_metrics(self, fresh=True):
-        """The compiled metrics; ``fresh``: a Metric object the user passed is
-        copied, so that evaluation never mixes its state with training's."""
+        """The compiled metrics, then the weighted ones (``metric.weighted``); ``fresh``:
+        a Metric object the user passed is copied, so that evaluation never mixes its
+        state with training's."""
         resolved = []
-        for m in self._metric_ids:
-            metric = metrics_module.get(m, loss=self.loss, n_outputs=self.n_outputs)
-            if fresh and metric is m:
-                metric = copy.deepcopy(m)
-                metric.reset_state()
-            resolved.append(metric)
+        for weighted, ids in ((False, self._metric_ids), (True, getattr(self, "_weighted_metric_ids", []))):
+            for m in ids:
+                metric = metrics_module.get(m, loss=self.loss, n_outputs=self.n_outputs)
+                if (fresh or weighted) and metric is m:
+                    metric = copy.deepcopy(m)
+                    metric.reset_state()
+                metric.weighted = weighted
+                if weighted and any(other.name == metric.name for other in resolved):
+                    metric.name = f"weighted_{metric.name}"
+                resolved.append(metric)
         return resolved
 
     def _resolve_metrics(self):
@@ -664,6 +658,28 @@ class Sequential:
 
     def __repr__(self):
         return f"<Sequential name={self.name!r} layers={len(self.layers)} built={self.built}>"
+
+
+def _metric_list(metrics, argument):
+    """``metrics``/``weighted_metrics`` of compile as a checked list; "accuracy" is
+    resolved later, once the output size is known."""
+    if metrics is None:
+        return []
+    if isinstance(metrics, (str, metrics_module.Metric)) or callable(metrics):
+        metrics = [metrics]
+    elif not isinstance(metrics, (list, tuple)):
+        raise TypeError(
+            f"{argument} must be a name, a Metric, a function fn(y_true, y_pred) or a list of them. "
+            f"Received: {argument}={metrics!r}"
+        )
+    for m in metrics:
+        if isinstance(m, str):
+            if m.lower() not in ("accuracy", "acc"):
+                metrics_module.get(m)
+        elif not (isinstance(m, metrics_module.Metric) or callable(m)):
+            raise TypeError(f"{argument} must be names, Metric objects or functions fn(y_true, y_pred). "
+                            f"Received: {m!r}")
+    return list(metrics)
 
 
 def _build_layer(layer, input_shape):

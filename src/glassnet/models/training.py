@@ -247,7 +247,7 @@ def train_step(model, Xb, Yb, wb=None):
         if not backend.is_numpy():  # metrics count on the host, in NumPy
             Yb, A, wb = backend.to_numpy(Yb), backend.to_numpy(A), None if wb is None else backend.to_numpy(wb)
         for m in model.metrics:
-            m.update_state(Yb, A, wb)
+            m.update_state(Yb, A, wb if m.weighted else None)  # as Keras: only weighted_metrics are weighted
     frozen = model._frozen
     for part, _ in frozen:
         model._flat_grads[part] = 0
@@ -313,7 +313,7 @@ def evaluate_arrays(model, X, Y, w=None, batch_size=None):
             total += model.loss(Yx, A, wx) * (stop - start)
             A = backend.to_numpy(A)  # metrics count on the host
             for m in metrics:
-                m.update_state(Y[start:stop], A, wb)
+                m.update_state(Y[start:stop], A, wb if m.weighted else None)
     model.release_caches()
     loss = total / X.shape[0]
     if model._has_regularizers:
