@@ -1,3 +1,5 @@
+import warnings
+
 import numpy as np
 import pytest
 
@@ -238,3 +240,54 @@ def test_dropout_mask_statistics_and_inference_identity(rng):
     other = Dropout(0.2, seed=1)
     other.build((1000,))
     np.testing.assert_array_equal(other.forward(X, training=True), Y)
+
+
+def test_cross_entropies_from_logits_and_with_label_smoothing(rng):
+    Z = rng.normal(size=(6, 3)) * 5
+    Y = np.eye(3)[rng.integers(0, 3, 6)]
+    P = np.exp(Z - Z.max(1, keepdims=True))
+    P /= P.sum(1, keepdims=True)
+    cce, logits = losses.CategoricalCrossentropy(), losses.CategoricalCrossentropy(from_logits=True)
+    assert logits(Y, Z) == pytest.approx(-np.mean(np.sum(Y * np.log(P), axis=1)), rel=1e-12)
+    np.testing.assert_allclose(logits.gradient(Y, Z), (P - Y) / 6, atol=1e-15)
+    # far outside [ε, 1 − ε] the logit form stays exact where probabilities would be clipped
+    zb, yb = np.array([[40.0], [-40.0]]), np.array([[0.0], [1.0]])
+    assert losses.BinaryCrossentropy(from_logits=True)(yb, zb) == pytest.approx(40.0, rel=1e-12)
+    # Keras's smoothing: y(1 − s) + s/K for categorical, y(1 − s) + s/2 for binary
+    smooth = losses.CategoricalCrossentropy(label_smoothing=0.3)
+    assert smooth(Y, P) == pytest.approx(cce(Y * 0.7 + 0.1, P), rel=1e-12)
+    yb, pb = np.array([[1.0], [0.0]]), np.array([[0.8], [0.3]])
+    assert losses.BinaryCrossentropy(label_smoothing=0.2)(yb, pb) == pytest.approx(
+        losses.BinaryCrossentropy()(np.array([[0.9], [0.1]]), pb), rel=1e-12)
+    restored = losses.deserialize(losses.serialize(smooth))
+    assert restored.label_smoothing == 0.3 and not restored.from_logits
+    with pytest.raises(TypeError, match="from_logits"):
+        losses.BinaryCrossentropy(from_logits="yes")
+    with pytest.raises(ValueError, match="label_smoothing"):
+        losses.CategoricalCrossentropy(label_smoothing=1.5)
+
+
+@pytest.mark.parametrize("loss, output, kind", [
+    (losses.CategoricalCrossentropy(from_logits=True), "linear", "onehot"),
+    (losses.CategoricalCrossentropy(label_smoothing=0.2), "softmax", "onehot"),  # fused, smoothed
+    (losses.SparseCategoricalCrossentropy(from_logits=True), "linear", "labels"),
+    (losses.BinaryCrossentropy(from_logits=True), "linear", "unit"),
+    (losses.BinaryCrossentropy(label_smoothing=0.1), "sigmoid", "unit"),
+])
+def test_logit_and_smoothed_losses_pass_the_gradient_check(loss, output, kind, rng):
+    model = Sequential([Dense(4, activation="tanh", input_dim=3), Dense(3, activation=output)], dtype="float64")
+    model.compile(loss=loss, optimizer="sgd")
+    result = glassnet.check_gradients(model, rng.normal(size=(6, 3)), _targets(kind, rng, 6, 3))
+    assert result.max_error < 1e-6, str(result)
+
+
+def test_cross_entropy_on_a_linear_output_warns_and_names_the_fix(rng):
+    X, y = rng.normal(size=(40, 3)), rng.integers(0, 2, 40)
+    model = Sequential([Dense(2, input_dim=3)])
+    model.compile(loss="sparse_categorical_crossentropy", optimizer="adam")
+    with pytest.warns(UserWarning, match="activation is 'linear'.*from_logits=True"):
+        model.fit(X, y, epochs=1, verbose=0)
+    model.compile(loss=losses.SparseCategoricalCrossentropy(from_logits=True), optimizer="adam")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.fit(X, y, epochs=1, verbose=0)

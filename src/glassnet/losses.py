@@ -188,9 +188,35 @@ def _check_range(y, low, high, loss_name, name):
         )
 
 
-class BinaryCrossentropy(Loss):
+class _Crossentropy(Loss):
+    """``from_logits`` and ``label_smoothing``, as Keras's cross-entropies."""
+
+    from_logits, label_smoothing = False, 0.0
+
+    def __init__(self, from_logits=False, label_smoothing=0.0):
+        if not isinstance(from_logits, (bool, np.bool_)):
+            raise TypeError(f"from_logits must be True or False. Received: from_logits={from_logits!r}")
+        self.from_logits = bool(from_logits)
+        self.label_smoothing = check_number(label_smoothing, "label_smoothing", low=0, high=1)
+
+    def _smooth(self, Y, share):
+        """Targets moved towards ``share``: ``y (1 − s) + s·share`` (Keras's label smoothing)."""
+        return Y if not self.label_smoothing else Y * (1 - self.label_smoothing) + self.label_smoothing * share
+
+    def get_config(self):
+        return {"from_logits": self.from_logits, "label_smoothing": self.label_smoothing}
+
+    def __repr__(self):
+        return f"{type(self).__name__}(from_logits={self.from_logits}, label_smoothing={self.label_smoothing:g})"
+
+
+class BinaryCrossentropy(_Crossentropy):
     """``J = -mean_k [y log ŷ + (1 - y) log(1 - ŷ)]`` with ŷ clipped to
-    ``[ε, 1 - ε]``; through a sigmoid output ``δ = λ (ŷ - y) / K``."""
+    ``[ε, 1 - ε]``; through a sigmoid output ``δ = λ (ŷ - y) / K``.
+
+    ``from_logits=True``: the outputs are logits ``z`` (a linear output layer) and
+    ``J = mean_k [max(z, 0) − z y + log(1 + e^{−|z|})]``, exact for any ``z``, with
+    ``∂J/∂z = (σ(z) − y) / K``. ``label_smoothing`` s: ``y → y (1 − s) + s/2``."""
 
     name = "binary_crossentropy"
     target_range = (0, 1)
@@ -198,16 +224,22 @@ class BinaryCrossentropy(Loss):
 
     def per_sample(self, Y, A):
         xp = get_namespace(A)
+        Y = self._smooth(Y, 0.5)
+        if self.from_logits:
+            return _mean_last(xp.maximum(A, 0) - A * Y + xp.log1p(xp.exp(-xp.abs(A))))
         P = xp.clip(A, EPSILON, 1 - EPSILON)
         return -_mean_last(Y * xp.log(P) + (1 - Y) * xp.log(1 - P))
 
     def per_sample_gradient(self, Y, A):
         xp = get_namespace(A)
+        Y = self._smooth(Y, 0.5)
+        if self.from_logits:
+            return (Sigmoid().forward(A) - Y) / A.shape[-1]
         P = xp.clip(A, EPSILON, 1 - EPSILON)
         return (P - Y) / (P * (1 - P)) / A.shape[-1]
 
     def fused_delta(self, activation, Y, A, sample_weight=None):
-        if type(activation) is not Sigmoid:
+        if type(activation) is not Sigmoid or self.from_logits or self.label_smoothing:
             return None
         dZ = (A - Y) * (activation.steepness / (A.shape[0] * A.shape[-1]))
         if sample_weight is not None:
@@ -216,7 +248,7 @@ class BinaryCrossentropy(Loss):
 
 
 
-class CategoricalCrossentropy(Loss):
+class CategoricalCrossentropy(_Crossentropy):
     """``J = -Σ_k y_k log ŷ_k`` (one-hot ``y``); through softmax ``δ = β (ŷ - y)``.
 
     The short cut ``δ = ŷ - y`` holds because each target row sums to 1 (a one-hot
@@ -242,15 +274,24 @@ class CategoricalCrossentropy(Loss):
 
     def per_sample(self, Y, A):
         xp = get_namespace(A)
+        Y = self._smooth(Y, 1 / A.shape[-1])
+        if self.from_logits:  # −Σ y log softmax(z) = Σ y · logsumexp(z) − Σ y z
+            m = xp.max(A, axis=-1, keepdims=True)
+            lse = m[..., 0] + xp.log(xp.sum(xp.exp(A - m), axis=-1))
+            return xp.sum(Y, axis=-1) * lse - xp.sum(Y * A, axis=-1)
         return -xp.sum(Y * xp.log(xp.clip(A, EPSILON, 1 - EPSILON)), axis=-1)
 
     def per_sample_gradient(self, Y, A):
         xp = get_namespace(A)
+        Y = self._smooth(Y, 1 / A.shape[-1])
+        if self.from_logits:  # softmax(z) Σ y − y
+            return Softmax().forward(A) * xp.sum(Y, axis=-1, keepdims=True) - Y
         P = xp.clip(A, EPSILON, 1 - EPSILON)
         return -Y / P
 
     def __call__(self, Y, A, sample_weight=None):
-        if sample_weight is not None or type(self).per_sample is not CategoricalCrossentropy.per_sample:
+        if (sample_weight is not None or self.from_logits or self.label_smoothing
+                or type(self).per_sample is not CategoricalCrossentropy.per_sample):
             return super().__call__(Y, A, sample_weight)
         # -Σ y log clip(a) / n, without per-sample temporaries (every training step computes it)
         Y, A = _pair(self, Y, A)
@@ -261,9 +302,9 @@ class CategoricalCrossentropy(Loss):
         return -float(xp.vdot(Y, P)) / A.shape[0]
 
     def fused_delta(self, activation, Y, A, sample_weight=None):
-        if type(activation) is not Softmax:
+        if type(activation) is not Softmax or self.from_logits:
             return None
-        dZ = A - Y
+        dZ = A - self._smooth(Y, 1 / A.shape[-1])
         dZ *= activation.beta / A.shape[0]
         if sample_weight is not None:
             dZ *= sample_weight[:, None]
@@ -279,6 +320,15 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
     """
 
     name = "sparse_categorical_crossentropy"
+
+    def __init__(self, from_logits=False):
+        super().__init__(from_logits=from_logits)
+
+    def get_config(self):
+        return {"from_logits": self.from_logits}
+
+    def __repr__(self):
+        return f"SparseCategoricalCrossentropy(from_logits={self.from_logits})"
 
     def prepare_targets(self, y, n_outputs, name="y"):
         y = np.asarray(y)
@@ -369,6 +419,15 @@ class NegativeLogLikelihood(CategoricalCrossentropy):
 
     name = "nll"
 
+    def __init__(self):  # the targets' checks of categorical cross-entropy, none of its options
+        pass
+
+    def get_config(self):
+        return {}
+
+    def __repr__(self):
+        return f"{type(self).__name__}()"
+
     def per_sample(self, Y, A):
         return -get_namespace(A).sum(Y * A, axis=-1)
 
@@ -392,6 +451,15 @@ class MulticlassHinge(CategoricalCrossentropy):
     one wrong class is within the margin."""
 
     name = "multiclass_hinge"
+
+    def __init__(self):  # the targets' checks of categorical cross-entropy, none of its options
+        pass
+
+    def get_config(self):
+        return {}
+
+    def __repr__(self):
+        return f"{type(self).__name__}()"
 
     def _margins(self, Y, A):
         xp = get_namespace(A)

@@ -187,9 +187,32 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
     return history
 
 
+def _warn_if_outputs_are_not_probabilities(model):
+    """Cross-entropy on a linear (or ReLU, tanh) output clips the outputs to [ε, 1 − ε]
+    and trains on a zero gradient wherever they fall outside: the loss sticks near
+    −log ε = 16.1. Keras trains on silently; this says why and what to change."""
+    from .. import activations, losses
+
+    loss = model.loss
+    if type(loss) not in (losses.CategoricalCrossentropy, losses.SparseCategoricalCrossentropy,
+                          losses.BinaryCrossentropy) or loss.from_logits:
+        return
+    activation = getattr(model.layers[-1], "activation", None)
+    if activation is None or isinstance(activation, (activations.Softmax, activations.Sigmoid)):
+        return
+    wanted = "'sigmoid'" if isinstance(loss, losses.BinaryCrossentropy) else "'softmax'"
+    warnings.warn(
+        f"The output layer's activation is {getattr(activation, 'name', type(activation).__name__)!r}, but loss {loss.name!r} expects "
+        f"probabilities: give the last layer activation={wanted}, or compile with "
+        f"loss=glassnet.losses.{type(loss).__name__}(from_logits=True) to train on the raw outputs.",
+        UserWarning, stacklevel=4,
+    )
+
+
 def _prepare_training(model):
     """Pass the model's jit_compile to its optimizer and layers (the compiled loops
     are numba's, on NumPy arrays only); build the optimizer's state."""
+    _warn_if_outputs_are_not_probabilities(model)
     optimizer = model.optimizer
     jit = model.jit_compile and backend.is_numpy()
     optimizer.jit_compile = jit
