@@ -138,6 +138,18 @@ def test_fit_before_compile():
     m = Sequential([Dense(1, input_dim=4)])
     with pytest.raises(ValueError, match=r"must call compile\(\) before fit\(\)"):
         m.fit(X, y, verbose=0)
+    for call in ("evaluate", "train_on_batch", "gradients"):
+        with pytest.raises(ValueError, match=rf"must call compile\(\) before {call}\(\)"):
+            getattr(m, call)(X, y)
+
+
+def test_a_column_of_sample_weights_counts_as_one_weight_per_sample():
+    m = Sequential([Dense(1, input_dim=4)], dtype="float64")
+    m.compile(loss="mse", optimizer="sgd")
+    w = np.linspace(0.5, 2.0, len(X))
+    assert m.evaluate(X, y, sample_weight=w[:, None]) == m.evaluate(X, y, sample_weight=w)
+    with pytest.raises(ValueError, match=r"sample_weight must be a 1-D array of shape \(n_samples,\)\. Received"):
+        m.evaluate(X, y, sample_weight=np.ones((len(X), 2)))
 
 
 def test_strings_in_x(model):

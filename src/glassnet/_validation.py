@@ -54,8 +54,9 @@ def check_array(X, name="x", ndim=2, dtype=None, allow_empty=False, finite=True,
             hint = ""
             if arr.ndim == 1 and ndim == 2:
                 hint = " Reshape your data with x.reshape(-1, 1) for one feature or x.reshape(1, -1) for one sample."
+            shape = {1: "(n_samples,)", 2: "(n_samples, n_features)"}.get(ndim)
             raise ValueError(
-                f"{name} must be {want} array of shape (n_samples, n_features). "
+                f"{name} must be {want} array{'' if shape is None or allow_nd else ' of shape ' + shape}. "
                 f"Received an array of shape {arr.shape}.{hint}"
             )
     if not allow_empty and arr.size == 0:

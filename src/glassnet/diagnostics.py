@@ -324,7 +324,7 @@ def _prepare_probe(model, X, y, max_samples):
         raise ValueError("diagnose() needs a compiled model: call model.compile(optimizer, loss) first.")
     if isinstance(max_samples, bool) or not isinstance(max_samples, int) or max_samples <= 0:
         raise ValueError(f"max_samples must be a positive integer. Received: max_samples={max_samples!r}")
-    X, Y, w = model._prepare_xy(X, y)
+    X, Y, w = model._prepare_xy(X, y, what="diagnose")
     X, Y = backend.to_namespace(X[:max_samples], Y[:max_samples])  # the probe runs in the model's namespace
     return X, Y, None
 

@@ -441,7 +441,7 @@ def trace(model, X, y, apply=False, sample_weight=None):
     if not isinstance(apply, (bool, np.bool_)):
         raise TypeError(f"apply must be True or False. Received: apply={apply!r}")
     X, y = _as_batch(X, y)
-    X, Y, w = model._prepare_xy(X, y, sample_weight)
+    X, Y, w = model._prepare_xy(X, y, sample_weight, what="trace")
     optimizer = model.optimizer
     if not optimizer.built:
         optimizer.build(model._flat_params.shape[0], model._flat_params.dtype, model._slices)

@@ -366,7 +366,10 @@ class Sequential:
     def _check_sample_weight(self, sample_weight, n):
         if sample_weight is None:
             return None
-        w = check_array(sample_weight, name="sample_weight", ndim=1, dtype=self.dtype)
+        w = on_host(sample_weight)
+        if getattr(w, "ndim", None) == 2 and w.shape[1] == 1:
+            w = w[:, 0]  # a column of weights, as Keras accepts
+        w = check_array(w, name="sample_weight", ndim=1, dtype=self.dtype)
         if w.shape[0] != n:
             raise ValueError(f"sample_weight must have one weight per sample ({n}). Received {w.shape[0]}.")
         if (w < 0).any():
@@ -395,8 +398,8 @@ class Sequential:
         if not self.compiled:
             raise ValueError(f"You must call compile() before {what}(): the model has no loss or optimizer yet.")
 
-    def _prepare_xy(self, x, y, sample_weight=None, names=("x", "y")):
-        self._require_compiled("fit" if names[0] == "x" else "evaluate")
+    def _prepare_xy(self, x, y, sample_weight=None, names=("x", "y"), what="fit"):
+        self._require_compiled(what)
         self._check_namespace()
         if not self.built and self._input_shape is not None:
             self.build()  # so that x is checked against the declared input size
@@ -433,7 +436,7 @@ class Sequential:
     def evaluate(self, x=None, y=None, batch_size=None, verbose=0, sample_weight=None, return_dict=False):
         """Loss (and metrics) on ``(x, y)`` in inference mode: the loss alone, or
         ``[loss, *metrics]`` when metrics were compiled (as Keras)."""
-        X, Y, w = self._prepare_xy(x, y, sample_weight)
+        X, Y, w = self._prepare_xy(x, y, sample_weight, what="evaluate")
         if batch_size is not None:
             check_positive_int(batch_size, "batch_size")
         logs = training.evaluate_arrays(self, X, Y, w, batch_size)
@@ -520,7 +523,7 @@ class Sequential:
         ``training=True`` computes them as a training step does (batch-norm
         batch statistics, dropout active).
         """
-        X, Y, w = self._prepare_xy(x, y, sample_weight)
+        X, Y, w = self._prepare_xy(x, y, sample_weight, what="gradients")
         self._flat_grads[...] = 0
         A = self.forward(X, training=training)
         Y, w = backend.to_namespace(Y, w)

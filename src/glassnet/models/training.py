@@ -231,7 +231,7 @@ def train_on_batch(model, x, y, sample_weight=None):
 
     A non-finite loss, or an update that leaves non-finite weights, keeps the
     weights from before the call and warns (:class:`DivergenceWarning`)."""
-    X, Y, w = model._prepare_xy(x, y, sample_weight)
+    X, Y, w = model._prepare_xy(x, y, sample_weight, what="train_on_batch")
     _prepare_training(model)
     for m in model.metrics:
         m.reset_state()
