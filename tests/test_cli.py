@@ -603,3 +603,65 @@ def test_train_namespace_and_device_mistakes_are_one_line_errors(args, message, 
     assert_one_line_error(result)
     assert message in result.stderr
     assert not (tmp_path / "model.gn").exists()
+
+
+def test_sparse_integer_labels_get_one_output_per_class(tmp_path, monkeypatch, capsys):
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(120, 2))
+    y = np.where(X[:, 0] > 0, 2000, 1000)  # used as output indices, these gave a softmax of 2001 units
+    np.savetxt(tmp_path / "codes.csv", np.column_stack([X, y]), delimiter=",", header="a,b,code", comments="",
+               fmt="%.6g")
+    result = call("train", "codes.csv", "--epochs", "30", "--layers", "4", "--seed", "0", "--quiet", "--out", "m.gn",
+                  cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    model = load_model(tmp_path / "m.gn")
+    assert model.n_outputs == 2 and model.metadata == {"classes": ["1000", "2000"]}
+    predicted = call("predict", "m.gn", "codes.csv", "--target", "code", cwd=tmp_path, monkeypatch=monkeypatch,
+                     capsys=capsys)
+    names = [row[0] for row in csv.reader(predicted.stdout.splitlines()[1:])]
+    expected = np.array(["1000", "2000"])[model.predict(X).argmax(axis=1)]
+    assert names == expected.tolist()
+    # one value in every row is one class, not classes 0..3
+    np.savetxt(tmp_path / "const.csv", np.column_stack([X, np.full(len(X), 3)]), delimiter=",", header="a,b,t",
+               comments="", fmt="%.6g")
+    result = call("train", "const.csv", "--quiet", "--out", "c.gn", cwd=tmp_path, monkeypatch=monkeypatch,
+                  capsys=capsys)
+    assert_one_line_error(result)
+    assert "class" in result.stderr
+
+
+def test_evaluate_a_regression_on_integer_targets_as_a_regression(tmp_path, monkeypatch, capsys):
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(300, 2))
+    y = np.clip(np.round(2 * X[:, 0] + X[:, 1]), -3, 3)  # integers -3..3: auto-detection reads classes
+    np.savetxt(tmp_path / "ints.csv", np.column_stack([X, y]), delimiter=",", header="a,b,t", comments="", fmt="%.6g")
+    result = call("train", "ints.csv", "--task", "regression", "--epochs", "40", "--seed", "0", "--quiet",
+                  "--out", "r.gn", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    P = load_model(tmp_path / "r.gn").predict(X)[:, 0]
+    evaluated = call("evaluate", "r.gn", "ints.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert evaluated.returncode == 0, evaluated.stderr
+    assert f"MSE: {float(np.mean((P - y) ** 2)):.6g}" in evaluated.stdout
+
+
+def test_output_paths_are_checked_before_training(tmp_path, monkeypatch, capsys):
+    (tmp_path / "folder.gn").mkdir()
+    result = call("train", "xor", "--out", "folder.gn", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert_one_line_error(result)
+    assert "--out: folder.gn is a folder" in result.stderr and "Data:" not in result.stdout
+
+
+def test_a_saved_sklearn_classifier_predicts_its_labels_in_the_cli(tmp_path, monkeypatch, capsys):
+    from glassnet.sklearn import MLPClassifier
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(150, 2))
+    labels = np.array(["a", "b", "c"])[np.digitize(X[:, 0], [-0.5, 0.5])]
+    est = MLPClassifier(hidden_layer_sizes=(8,), learning_rate_init=0.01, max_iter=300, random_state=0)
+    est.fit(X, labels).save(tmp_path / "est.gn")
+    np.savetxt(tmp_path / "x.csv", X, delimiter=",", header="a,b", comments="", fmt="%.9g")
+    predicted = call("predict", "est.gn", "x.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    names = [row[0] for row in csv.reader(predicted.stdout.splitlines()[1:])]
+    assert names == est.predict(X).tolist()  # the labels, not the output indices
+    info = call("info", "est.gn", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert "Classes: 0=a, 1=b, 2=c" in info.stdout

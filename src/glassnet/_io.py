@@ -27,7 +27,11 @@ def atomic_write(path, write, verify=None):
         raise IsADirectoryError(f"Cannot write {path!r}: it is a folder; give a file name.")
     tmp = os.path.join(folder, f".{os.path.basename(path)}.{secrets.token_hex(6)}.tmp")
     try:
-        with open(tmp, "xb") as fh:
+        try:
+            fh = open(tmp, "xb")
+        except OSError as exc:  # name the user's file, not the temporary one
+            raise type(exc)(exc.errno, f"Cannot write {path!r}: {exc.strerror}") from None
+        with fh:
             write(fh)
             fh.flush()
             os.fsync(fh.fileno())

@@ -1,5 +1,6 @@
 """What every command shares: the one-line user error, the data-set names and small helpers."""
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -58,7 +59,7 @@ def model_task(model):
     """``"classification"`` when the model's loss or output activation is a classifier's."""
     classifier_losses = {
         "categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy",
-        "hinge", "perceptron", "log_loss", "nll", "multiclass_hinge",
+        "hinge", "perceptron", "log_loss", "nll", "multiclass_hinge", "max_margin",
     }
     if model.loss is not None and getattr(model.loss, "name", None) in classifier_losses:
         return "classification"
@@ -129,9 +130,15 @@ def _library_plot(name):
 
 
 def _check_parent(path, option):
-    folder = Path(path).resolve().parent
+    """Fail before any work when ``path`` cannot be written (not after a long training)."""
+    target = Path(path).resolve()
+    folder = target.parent
     if not folder.is_dir():
         raise CommandError(f"{option}: the folder {folder} does not exist.")
+    if target.is_dir():
+        raise CommandError(f"{option}: {path} is a folder; give a file name.")
+    if not os.access(folder, os.W_OK | os.X_OK) or (target.exists() and not os.access(target, os.W_OK)):
+        raise CommandError(f"{option}: {path} cannot be written (no permission, or a read-only file system).")
 
 
 def _standardizer(X):

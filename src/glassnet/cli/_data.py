@@ -146,8 +146,10 @@ def _check_finite(values, rows, columns, names, path):
 def encode_labels(y, task):
     """Class indices and class labels, or float targets for regression.
 
-    Non-negative integer labels are their own class index (0..max); any other
-    labels (text, negative or fractional) are indexed in sorted order.
+    Integer labels 0..K−1 (a few may be missing, as in a subset of the digits)
+    are their own class index; any other labels (text, fractional, labels that
+    do not start at 0 or leave most indices unused, such as 1000 and 2000) are
+    indexed in sorted order. The saved class labels map either way back.
     """
     numeric = y.dtype.kind == "f"
     if task == "auto":
@@ -157,7 +159,7 @@ def encode_labels(y, task):
         if not numeric:
             raise CommandError("--task regression needs a numeric target column; this one holds text labels.")
         return y.astype(np.float64), None, task
-    if numeric and np.all(y == np.round(y)) and y.min() >= 0:
+    if numeric and np.all(y == np.round(y)) and y.min() == 0 and y.max() < 2 * len(np.unique(y)):
         idx = y.astype(np.int64)
         return idx, [str(k) for k in range(int(idx.max()) + 1)], task
     labels, idx = np.unique(y, return_inverse=True)

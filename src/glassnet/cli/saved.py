@@ -17,6 +17,8 @@ from ._data import load_dataset, read_csv
 
 def cmd_evaluate(args):
     model = _load_model(args.model)
+    if args.task == "auto":  # the model knows what it is: integer targets of a regression stay numbers
+        args.task = model_task(model)
     data = load_dataset(args.data, args, purpose="evaluate")
     X, y = data.x_test, data.y_test
     task = model_task(model)

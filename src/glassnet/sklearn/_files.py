@@ -42,6 +42,10 @@ def _save(est, path):
     if hasattr(est, "feature_names_in_"):
         meta["fitted"]["feature_names_in_"] = [str(s) for s in est.feature_names_in_]
     meta.update(est._extra_metadata())
+    lb = getattr(est, "_label_binarizer", None)
+    if lb is not None and lb.y_type_ in ("binary", "multiclass"):
+        # the class label of each output index, where `glassnet predict/evaluate/info` look for it
+        est.model_.metadata["classes"] = [str(c) for c in est.classes_]
     with tempfile.TemporaryDirectory(prefix="glassnet-") as folder:
         model_file = os.path.join(folder, "model.gn")
         est.model_.save(model_file)
