@@ -440,3 +440,21 @@ def test_jit_compile_is_checked():
     X, y = np.random.default_rng(0).random((20, 3)), np.arange(20) % 2
     with pytest.raises(ValueError, match="jit_compile must be True, False or 'auto'"):
         MLPClassifier(jit_compile="fast", max_iter=1).fit(X, y)
+
+
+def test_diverging_training_raises_as_scikit_learn_does():
+    from sklearn.neural_network import MLPRegressor as SkMLPRegressor
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(50, 3)) * 1e100, rng.normal(size=50)
+    params = dict(solver="sgd", learning_rate_init=1.0, max_iter=20, random_state=0)
+    with pytest.raises(ValueError, match="Solver produced non-finite parameter weights"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            SkMLPRegressor(**params).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the error alone, no DivergenceWarning before it
+        with pytest.raises(ValueError, match="Solver produced non-finite parameter weights"):
+            MLPRegressor(**params).fit(X, y)
+    with pytest.raises(ValueError, match="dtype must be None, 'float32' or 'float64'"):
+        MLPRegressor(dtype="float16").fit(X[:5] / 1e100, y[:5])

@@ -15,6 +15,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 
 from .. import optimizers
+from ..models.training import DivergenceWarning
 from ._epochs import _EpochEnd, _EpochEndBatchAlpha
 from ._objective import _BatchL2, _data_weights
 
@@ -79,12 +80,19 @@ def _fit_stochastic(est, X, Y, w, rs, incremental):
     est.n_iter_ = 0
     est._install_alpha(reg)
     try:
-        model.fit(
-            X, Y, batch_size=batch_size, epochs=1 if incremental else est.max_iter, verbose=0,
-            callbacks=[callback], shuffle=est.shuffle, sample_weight=v,
-        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DivergenceWarning)  # the ValueError below says it, as scikit-learn
+            model.fit(
+                X, Y, batch_size=batch_size, epochs=1 if incremental else est.max_iter, verbose=0,
+                callbacks=[callback], shuffle=est.shuffle, sample_weight=v,
+            )
     finally:
         est._install_alpha(None)
+    if (model.stop_reason or "").startswith("Training diverged"):
+        raise ValueError(
+            "Solver produced non-finite parameter weights. The input data may contain large values and need to "
+            f"be preprocessed (or lower learning_rate_init={est.learning_rate_init:g})."
+        )
     if not incremental and not callback.stopped and est.n_iter_ == est.max_iter:
         warnings.warn(
             f"Stochastic Optimizer: Maximum iterations ({est.max_iter}) reached and the "
