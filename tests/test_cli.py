@@ -311,8 +311,12 @@ def test_descend_several_variables_with_momentum(tmp_path, monkeypatch, capsys):
     assert result.returncode == 0, result.stderr
     rows = [line.split("\t") for line in result.stdout.splitlines() if "\t" in line]
     # v = −η∇f(1, 1) = (−0.2, −0.6) → x = (0.8, 0.4); then v = 0.5v − 0.1·(1.6, 2.4) = (−0.26, −0.54).
-    assert rows[1][4] == "[0.8 0.4]"
-    assert rows[2][3] == "[0.26 0.54]"
+    assert rows[0][3:5] == ["step Δ", "x − Δ"]  # not η·f'(x): the momentum step is another number
+    assert rows[1][4] == "(0.8, 0.4)"
+    assert rows[2][3] == "(0.26, 0.54)"
+    for bad in (["--optimizer", "adam", "--momentum", "0.5"], ["--steps", "100000000"]):
+        result = call("descend", "x**2", *bad, cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+        assert_one_line_error(result)
 
 
 def test_descend_refuses_code(tmp_path, monkeypatch, capsys):

@@ -220,3 +220,26 @@ def test_local_formulas_agree_with_model_optimizers(name, params, make):
 def test_optimizer_object_needs_learning_rate_none():
     with pytest.raises(ValueError, match="learning_rate=None"):
         gradient_descent(square, 2.0, 0.1, 3, dsquare, optimizer=optimizers.Adam())
+
+
+def test_one_step_gets_the_verdict_of_the_seed_table():
+    # one step has no second step length to compare: f decides (x² from 2)
+    verdicts = {eta: gradient_descent(square, 2.0, eta, steps=1, grad=dsquare).verdict
+                for eta in (0.2, 0.4, 0.5, 1.0, 1.05)}
+    assert verdicts == {0.2: "converges", 0.4: "converges", 0.5: "converges", 1.0: "oscillates", 1.05: "diverges"}
+
+
+def test_default_derivative_prints_the_seed_table_exactly():
+    # the two-point difference printed f'(0.4) = 0.7999999999 where the seed has 0.8
+    numeric = gradient_descent(square, 2.0, 0.4, steps=12).format_table()
+    assert numeric == gradient_descent(square, 2.0, 0.4, steps=12, grad=dsquare).format_table()
+    assert "\n0.4\t0.16\t0.8\t0.32\t0.08\t0.4" in numeric
+
+
+def test_bad_function_or_gradient_is_named():
+    with pytest.raises(ValueError, match="grad must return a number; grad\\(2.0\\) returned None"):
+        gradient_descent(square, 2.0, 0.1, grad=lambda x: None)
+    with pytest.raises(ValueError, match="grad must return 2 numbers"):
+        gradient_descent(lambda v: v @ v, [1.0, 1.0], 0.1, grad=lambda v: [1.0])
+    with pytest.raises(TypeError, match="f must return one number"):
+        gradient_descent(lambda x: [x, x], 2.0, 0.1)

@@ -4,6 +4,9 @@ import numpy as np
 
 from ._common import CommandError, _floats, _library_plot, _pyplot, _require_matplotlib
 
+#: the table has one line per step: more would print for minutes
+MAX_STEPS = 100_000
+
 
 def cmd_descend(args):
     from ..descent import gradient_descent
@@ -21,6 +24,10 @@ def cmd_descend(args):
     start = float(x0[0]) if n == 1 else x0
     params = {}
     optimizer = args.optimizer
+    if args.steps > MAX_STEPS:
+        raise CommandError(f"--steps: at most {MAX_STEPS:,} (the whole table is printed). Received {args.steps:,}.")
+    if (args.momentum is not None or args.nesterov) and optimizer not in ("gd", "momentum", "nesterov"):
+        raise CommandError(f"--momentum and --nesterov belong to plain descent; --optimizer {optimizer} has no momentum.")
     if args.momentum is not None:
         optimizer = "nesterov" if args.nesterov else (optimizer if optimizer in ("momentum", "nesterov") else "momentum")
         params["momentum"] = args.momentum
