@@ -4,7 +4,7 @@ import argparse
 
 from .. import __version__
 from ._common import GATES, PROG, TOY_SETS, CommandError
-from ._types import _fraction, _grid, _layer_sizes, _non_negative_int, _positive_float, _positive_int
+from ._types import _fraction, _grid, _layer_sizes, _noise, _non_negative_int, _positive_float, _positive_int
 from .classic import cmd_hopfield, cmd_perceptron, cmd_som
 from .bench import cmd_bench
 from .descend import cmd_descend
@@ -39,7 +39,7 @@ def _command(subparsers, name, func, summary, description, examples):
     return parser
 
 
-def _add_data_options(parser, csv_training=False):
+def _add_data_options(parser, csv_training=False, standardize=True):
     group = parser.add_argument_group("data options")
     group.add_argument("--target", metavar="COLUMN",
                        help="CSV target column, by header name or 0-based index (default: the last column)")
@@ -48,15 +48,19 @@ def _add_data_options(parser, csv_training=False):
                             "values are classes)")
     group.add_argument("--samples", type=_positive_int, default=500, metavar="N",
                        help="points in a toy set (default 500)")
-    group.add_argument("--noise", type=float, default=0.0, help="toy-set noise, 0 to 0.5 (default 0)")
+    group.add_argument("--noise", type=_noise, default=0.0, help="toy-set noise, 0 to 0.5 (default 0)")
     group.add_argument("--data-seed", type=_non_negative_int, default=0, metavar="SEED",
                        help="seed of the toy-set generator (default 0; use the same in train and evaluate)")
     if csv_training:
         group.add_argument("--test-split", type=_fraction, default=0.2, metavar="FRACTION",
                            help="CSV: fraction held out as the test set (default 0.2)")
-    group.add_argument("--no-standardize", action="store_true",
-                       help="do not standardize CSV/toy features (default: train on z-scores)")
+    if standardize:  # evaluate needs none: a trained model takes raw features (the scaling is in its weights)
+        group.add_argument("--no-standardize", action="store_true",
+                           help="do not standardize CSV/toy features (default: train on z-scores)")
+    else:
+        parser.set_defaults(no_standardize=False)
     return group
+
 
 
 DATA_HELP = (
@@ -141,7 +145,7 @@ def build_parser():
     evaluate.add_argument("model", metavar="MODEL", help="a model file saved by glassnet (.gn)")
     evaluate.add_argument("data", metavar="DATA", help="mnist, digits, a toy set or a CSV file")
     evaluate.add_argument("--confusion", action="store_true", help="also print the confusion matrix")
-    _add_data_options(evaluate)
+    _add_data_options(evaluate, standardize=False)
 
     # -- predict
     predict = _command(

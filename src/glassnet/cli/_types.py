@@ -24,6 +24,7 @@ _positive_int = _checked(int, lambda v: v > 0, "a positive integer", "positive_i
 _positive_float = _checked(float, lambda v: v > 0 and math.isfinite(v), "a positive number", "positive_float")
 _fraction = _checked(float, lambda v: 0 <= v < 1, "a number in [0, 1)", "fraction")
 _non_negative_int = _checked(int, lambda v: v >= 0, "a non-negative integer", "non_negative_int")
+_noise = _checked(float, lambda v: 0 <= v <= 0.5, "a number from 0 to 0.5", "noise")
 
 
 def _grid(text):
