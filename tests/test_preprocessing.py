@@ -291,3 +291,16 @@ def test_to_categorical_is_also_in_utils_as_keras_has_it():
 
     assert utils.to_categorical is preprocessing.to_categorical
     np.testing.assert_array_equal(utils.to_categorical([0, 2], num_classes=3), [[1, 0, 0], [0, 0, 1]])
+
+
+def test_a_constant_column_is_only_centred_despite_rounding():
+    # 0.1 in every row has a rounding-noise σ of 1.4e-17; dividing by it gave 1.0 instead of 0
+    from glassnet.preprocessing import standardize
+
+    for dtype in (np.float64, np.float32):
+        X = np.column_stack([np.full(10, 0.1), np.arange(10.0)]).astype(dtype)
+        Z = standardize(X)
+        assert np.abs(Z[:, 0]).max() < 1e-6
+        np.testing.assert_allclose(Z[:, 1], (X[:, 1] - 4.5) / np.std(X[:, 1]), rtol=1e-6)
+    # a tiny but real spread is still scaled
+    np.testing.assert_allclose(standardize(np.array([[1e-10], [2e-10], [3e-10]]))[:, 0], [-1.224744871, 0, 1.224744871])

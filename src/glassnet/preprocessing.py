@@ -75,7 +75,12 @@ class StandardScaler(_Scaler):
         X = _float_array(X)
         self.mean_ = X.mean(axis=0) if self.with_mean else np.zeros(X.shape[1:], X.dtype)
         sigma = X.std(axis=0) if self.with_std else np.ones(X.shape[1:], X.dtype)
-        self.scale_ = np.where(sigma > 0, sigma, 1).astype(X.dtype)
+        # A constant column has σ = 0 up to rounding (0.1 in every row gives 1.4e-17): the
+        # bound on that rounding is scikit-learn's, n·u·σ² + (n·u·mean)²
+        n, u = X.shape[0], np.finfo(X.dtype).eps if np.issubdtype(X.dtype, np.floating) else np.finfo(float).eps
+        mean = X.mean(axis=0)
+        constant = sigma**2 <= n * u * sigma**2 + (n * u * mean) ** 2
+        self.scale_ = np.where(constant, 1, sigma).astype(X.dtype)
         return self
 
     def transform(self, X):
