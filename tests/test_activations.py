@@ -129,3 +129,16 @@ def test_every_activation_passes_the_gradient_check(name, rng):
     y = rng.normal(size=(5, 2))
     result = glassnet.check_gradients(model, X, y)
     assert result.max_error < 1e-6, str(result)
+
+
+def test_activation_and_initializer_parameters_are_checked_when_given():
+    from glassnet import activations, initializers
+
+    with pytest.raises(ValueError, match="beta must be finite"):
+        activations.Softmax(beta=float("inf"))  # returned NaN
+    with pytest.raises(TypeError, match="steepness must be a number"):
+        activations.Sigmoid(steepness="2")
+    with pytest.raises(ValueError, match="stddev must be >= 0"):
+        initializers.RandomNormal(0.0, -1.0)  # failed later, inside NumPy, as "scale < 0"
+    with pytest.raises(ValueError, match="maxval must be >= minval"):
+        initializers.RandomUniform(1.0, -1.0)

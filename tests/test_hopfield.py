@@ -197,3 +197,13 @@ def test_bad_recall_arguments():
         Hopfield(order="backwards").fit([[1, -1]])
     with pytest.raises(ValueError, match="fraction"):
         flip_bits([1, -1], 1.5)
+
+
+def test_flip_bits_needs_bipolar_patterns():
+    from glassnet.classic.hopfield import flip_bits
+
+    with pytest.raises(ValueError, match="pattern must be bipolar.*2\\*x - 1"):
+        flip_bits([0, 1, 0], 0.5)  # a 0 cannot flip: [0, -1, 0] came back silently
+    with pytest.raises(ValueError, match="empty"):
+        flip_bits([], 0.5)
+    assert int(np.sum(flip_bits([1, -1, 1, 1], 0.5, random_state=0) != [1, -1, 1, 1])) == 2

@@ -16,6 +16,7 @@ non-differentiable unless it has a ``derivative`` attribute).
 import numpy as np
 
 from ._registry import from_config, lookup, to_config
+from ._validation import check_number
 from .backend import astype, get_namespace
 
 
@@ -98,7 +99,7 @@ class Sigmoid(Activation):
     output_range = (0.0, 1.0)
 
     def __init__(self, steepness=1.0):
-        self.steepness = float(steepness)
+        self.steepness = check_number(steepness, "steepness")
 
     def forward(self, Z, out=None):
         xp = get_namespace(Z)
@@ -121,7 +122,7 @@ class BipolarSigmoid(Activation):
     output_range = (-1.0, 1.0)
 
     def __init__(self, steepness=1.0):
-        self.steepness = float(steepness)
+        self.steepness = check_number(steepness, "steepness")
 
     def forward(self, Z, out=None):
         # 2σ(λz) - 1 = tanh(λz/2): the same function, without overflow.
@@ -169,7 +170,7 @@ class LeakyReLU(Activation):
     name = "leaky_relu"
 
     def __init__(self, negative_slope=0.01):
-        self.negative_slope = float(negative_slope)
+        self.negative_slope = check_number(negative_slope, "negative_slope")
 
     def forward(self, Z, out=None):
         xp = get_namespace(Z)
@@ -218,7 +219,7 @@ class ELU(Activation):
     name = "elu"
 
     def __init__(self, alpha=1.0):
-        self.alpha = float(alpha)
+        self.alpha = check_number(alpha, "alpha")
         self.output_range = (-self.alpha, float("inf"))
 
     def forward(self, Z, out=None):
@@ -253,7 +254,7 @@ class Softmax(Activation):
     output_range = (0.0, 1.0)
 
     def __init__(self, beta=1.0):
-        self.beta = float(beta)
+        self.beta = check_number(beta, "beta")
 
     def forward(self, Z, out=None):
         xp = get_namespace(Z)

@@ -14,6 +14,7 @@ import math
 import numpy as np
 
 from ._registry import from_config, lookup, to_config
+from ._validation import check_number
 from .backend import make_rng, standardize_dtype
 
 
@@ -59,7 +60,7 @@ class Ones(Zeros):
 class Constant(Initializer):
     def __init__(self, value=0.0):
         super().__init__(None)
-        self.value = float(value)
+        self.value = check_number(value, "value")
 
     def sample(self, rng, shape):
         return np.full(shape, self.value)
@@ -73,7 +74,9 @@ class RandomUniform(Initializer):
 
     def __init__(self, minval=-0.05, maxval=0.05, seed=None):
         super().__init__(seed)
-        self.minval, self.maxval = float(minval), float(maxval)
+        self.minval, self.maxval = check_number(minval, "minval"), check_number(maxval, "maxval")
+        if self.maxval < self.minval:
+            raise ValueError(f"maxval must be >= minval. Received: minval={minval!r}, maxval={maxval!r}")
 
     def sample(self, rng, shape):
         return rng.uniform(self.minval, self.maxval, size=shape)
@@ -87,7 +90,7 @@ class RandomNormal(Initializer):
 
     def __init__(self, mean=0.0, stddev=0.05, seed=None):
         super().__init__(seed)
-        self.mean, self.stddev = float(mean), float(stddev)
+        self.mean, self.stddev = check_number(mean, "mean"), check_number(stddev, "stddev", low=0)
 
     def sample(self, rng, shape):
         return rng.normal(self.mean, self.stddev, size=shape)

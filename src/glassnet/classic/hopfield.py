@@ -51,6 +51,9 @@ def flip_bits(pattern, fraction, random_state=None):
     """
     fraction = check_number(fraction, "fraction", low=0, high=1)
     P = np.array(pattern, copy=True)  # contiguous, so the reshape below is a view
+    if P.size == 0:
+        raise ValueError("pattern is empty; give at least one bipolar bit.")
+    _check_bipolar(P, "pattern")  # a 0 cannot be flipped: 0/1 data would come back silently wrong
     rng = make_rng(random_state)
     rows = P.reshape(len(P), -1) if P.ndim > 1 else P.reshape(1, -1)
     n_flip = int(round(fraction * rows.shape[1]))
