@@ -458,3 +458,15 @@ def test_diverging_training_raises_as_scikit_learn_does():
             MLPRegressor(**params).fit(X, y)
     with pytest.raises(ValueError, match="dtype must be None, 'float32' or 'float64'"):
         MLPRegressor(dtype="float16").fit(X[:5] / 1e100, y[:5])
+
+
+@pytest.mark.parametrize("params", [{"shuffle": "yes"}, {"activation": 5}, {"hidden_layer_sizes": "10"},
+                                    {"verbose": "x"}, {"solver": "bar"}])
+def test_bad_parameters_are_caught_as_value_errors_like_scikit_learns(params):
+    from sklearn.neural_network import MLPClassifier as SkMLPClassifier
+
+    X, y = np.random.default_rng(0).random((20, 2)), np.arange(20) % 2
+    for cls in (SkMLPClassifier, MLPClassifier):
+        with pytest.raises(ValueError) as info:  # scikit-learn's error is a ValueError and a TypeError
+            cls(**params).fit(X, y)
+        assert isinstance(info.value, TypeError)

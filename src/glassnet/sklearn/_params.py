@@ -3,6 +3,7 @@
 import numbers
 
 import numpy as np
+from sklearn.utils._param_validation import InvalidParameterError
 
 from .. import activations, optimizers
 from .._validation import check_array, check_choice, check_number, check_positive_int
@@ -50,7 +51,18 @@ def _is_logistic(name):
 
 
 def _check_hyperparameters(est):
-    """Validate every hyperparameter of ``est``; return the hidden layer sizes."""
+    """Validate every hyperparameter of ``est``; return the hidden layer sizes.
+
+    A bad value raises scikit-learn's ``InvalidParameterError``, which is both a
+    ``ValueError`` and a ``TypeError`` as scikit-learn's own estimators raise, so
+    ``except ValueError`` catches a wrong type too."""
+    try:
+        return _check_all(est)
+    except (TypeError, ValueError) as exc:
+        raise InvalidParameterError(str(exc)) from None
+
+
+def _check_all(est):
     hidden = _hidden_sizes(est.hidden_layer_sizes)
     _hidden_activations(est.activation, len(hidden))
     check_choice(est.solver, "solver", _SOLVERS)
@@ -72,6 +84,9 @@ def _check_hyperparameters(est):
     if est.n_iter_no_change != np.inf:
         check_positive_int(est.n_iter_no_change, "n_iter_no_change")
     check_positive_int(est.max_fun, "max_fun")
+    if isinstance(est.verbose, bool) or not isinstance(est.verbose, numbers.Integral) or est.verbose < 0:
+        if not isinstance(est.verbose, bool):
+            raise ValueError(f"verbose must be True, False or a non-negative int. Received: verbose={est.verbose!r}")
     rate = check_number(est.dropout, "dropout", low=0, high=1, high_open=True)
     if rate and est.solver == "lbfgs":
         raise ValueError(
