@@ -669,3 +669,31 @@ def test_a_saved_sklearn_classifier_predicts_its_labels_in_the_cli(tmp_path, mon
     assert names == est.predict(X).tolist()  # the labels, not the output indices
     info = call("info", "est.gn", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
     assert "Classes: 0=a, 1=b, 2=c" in info.stdout
+
+
+def test_small_mistakes_get_plain_one_line_errors(work, monkeypatch, capsys):
+    (work / "one_class.csv").write_text("a,b,t\n1,2,0\n3,4,0\n5,6,0\n")
+    x64 = ",".join(["0.5"] * 64)
+    cases = [
+        (["perceptron", "one_class.csv"], "only 1 class: 0."),  # not np.int64(0)
+        (["hopfield", "--store", ""], "--store: name at least one pattern"),
+        (["explain", "--model", "model.gn", "--x", x64, "--y", "1.5"], "--y: class indices 0..9"),
+        (["explain", "--model", "model.gn", "--x", x64, "--y", "1", "--activation", "relu"], "a --model has its own"),
+    ]
+    for args, message in cases:
+        result = call(*args, cwd=work, monkeypatch=monkeypatch, capsys=capsys)
+        assert_one_line_error(result)
+        assert message in result.stderr, result.stderr
+
+
+def test_som_names_text_classes(tmp_path, monkeypatch, capsys):
+    rng = np.random.default_rng(0)
+    X = np.vstack([rng.normal(0, 0.1, (20, 2)), rng.normal(3, 0.1, (20, 2))])
+    with open(tmp_path / "two.csv", "w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["a", "b", "kind"])
+        writer.writerows([[*row, "near" if i < 20 else "far"] for i, row in enumerate(X)])
+    result = call("som", "two.csv", "--target", "kind", "--grid", "2x2", "--epochs", "3", cwd=tmp_path,
+                  monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    assert "Classes: 0=far, 1=near" in result.stdout

@@ -206,6 +206,6 @@ def check_classification_y(y, estimator_name, n_samples):
     if len(classes) < 2:
         raise ValueError(
             f"{estimator_name} needs samples of at least 2 classes in the data, but the data "
-            f"contains only 1 class: {classes[0]!r}."
+            f"contains only 1 class: {classes[0].item() if hasattr(classes[0], 'item') else classes[0]!r}."
         )
     return classes, y_idx

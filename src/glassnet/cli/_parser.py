@@ -180,7 +180,7 @@ def build_parser():
     explain.add_argument("--x", metavar="VALUES", help="the input, comma-separated (default 0.05,0.10)")
     explain.add_argument("--y", metavar="VALUES", help="the target (a class index for a classifier; default 0.01)")
     explain.add_argument("--lr", type=_positive_float, metavar="RATE", help="learning rate η (default 0.5)")
-    explain.add_argument("--activation", default="sigmoid", metavar="NAME",
+    explain.add_argument("--activation", default=None, metavar="NAME",
                          help="activation of the built-in 2-2-1 network (default sigmoid)")
     fmt = explain.add_mutually_exclusive_group()
     fmt.add_argument("--markdown", action="store_true", help="print Markdown tables")

@@ -64,6 +64,8 @@ def cmd_hopfield(args):
     from ..classic import Hopfield, flip_bits, load_bitmaps, show_bitmap
 
     names = args.store if args.store in ("letters", "digits") else [c for c in args.store if c not in ", "]
+    if not names:
+        raise CommandError("--store: name at least one pattern (letters, digits, or names such as HTX).")
     images, names = load_bitmaps(names)
     recall = args.recall or names[0]
     if recall not in names:
@@ -127,6 +129,9 @@ def cmd_som(args):
         np.add.at(counts, (winners, labels), 1)
         symbols = "0123456789abcdefghijklmnopqrstuvwxyz"
         grid = np.where(counts.sum(axis=1) > 0, counts.argmax(axis=1), -1).reshape(rows, cols)
+        names = data.classes or [str(k) for k in range(data.n_classes)]
+        if names != list(symbols[: len(names)]):  # e.g. text labels: say which symbol is which class
+            print("Classes: " + ", ".join(f"{symbols[k]}={name}" for k, name in enumerate(names)))
         print("Most common class per neuron (· = wins no sample):")
         for row in grid:
             print("  " + " ".join(symbols[v] if v >= 0 else "·" for v in row))

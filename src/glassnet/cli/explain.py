@@ -18,8 +18,10 @@ def cmd_explain(args):
             raise CommandError("--x and --y are required with --model (the example to trace).")
         if args.lr is not None:
             model.optimizer.learning_rate = args.lr
+        if args.activation is not None:
+            raise CommandError("--activation chooses the worked example's activation; a --model has its own.")
     else:
-        model = worked_example_model(args.activation, WORKED_EXAMPLE["learning_rate"] if args.lr is None else args.lr)
+        model = worked_example_model(args.activation or "sigmoid", WORKED_EXAMPLE["learning_rate"] if args.lr is None else args.lr)
     x = _floats(args.x, "--x") if args.x is not None else np.array(WORKED_EXAMPLE["x"])
     y = _floats(args.y, "--y") if args.y is not None else np.array([WORKED_EXAMPLE["y"]])
     n_in = int(np.prod(model._input_shape))
@@ -27,6 +29,9 @@ def cmd_explain(args):
         raise CommandError(f"--x: the model takes {n_in} inputs per example; received {x.size} number(s).")
     X = x.reshape(-1, n_in)
     if model_task(model) == "classification" and model.n_outputs > 1 and y.size == len(X):
+        if np.any(y != np.round(y)) or y.min() < 0 or y.max() >= model.n_outputs:
+            raise CommandError(f"--y: class indices 0..{model.n_outputs - 1} for this classifier; received "
+                               f"{', '.join(f'{v:g}' for v in y)}.")
         y = _targets_for(model, y.astype(np.int64), model.n_outputs)
     else:
         y = y.reshape(len(X), -1)
