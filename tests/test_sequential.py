@@ -656,3 +656,30 @@ def test_sample_weights_weigh_the_loss_and_weighted_metrics_only(tmp_path):
     path = tmp_path / "m.gn"
     model.save(path)
     assert glassnet.models.load_model(path).metrics_names == ["loss", "accuracy", "weighted_accuracy"]
+
+
+def test_precision_recall_and_f1_count_as_keras_does():
+    from glassnet import metrics
+
+    # 3 rows, softmax-like outputs; Keras thresholds every output at 0.5 for precision/recall
+    Y = np.array([[1.0, 0, 0], [0, 1, 0], [0, 0, 1]])
+    A = np.array([[0.6, 0.3, 0.1], [0.5, 0.4, 0.1], [0.2, 0.2, 0.6]])
+    p, r = metrics.Precision(), metrics.Recall()
+    p.update_state(Y, A)
+    r.update_state(Y, A)
+    # predicted positives: (0,0) TP, (2,2) TP; nothing else exceeds 0.5 -> precision 2/2, recall 2/3
+    assert p.result() == 1.0 and r.result() == pytest.approx(2 / 3)
+    one = metrics.Precision(thresholds=0.35, class_id=1)
+    one.update_state(Y, A)  # column 1: only row 1 (0.4) exceeds 0.35, and it is a positive
+    assert one.result() == 1.0
+    # F1 on the argmax: row 1 is predicted class 0 -> class 0: TP 1, FP 1; class 1: FN 1; class 2: TP 1
+    f1 = metrics.F1Score(average=None)
+    f1.update_state(Y, A)
+    np.testing.assert_allclose(f1.result(), [2 / 3, 0.0, 1.0])
+    macro = metrics.F1Score()
+    macro.update_state(Y, A)
+    assert macro.result() == pytest.approx((2 / 3 + 1) / 3)
+    # weighted: a row of weight 0 counts nowhere
+    wp = metrics.Precision(thresholds=0.45)
+    wp.update_state(Y, A, np.array([1.0, 0.0, 1.0]))
+    assert wp.result() == 1.0  # the false positive (row 1, 0.5) has weight 0

@@ -7,9 +7,12 @@ Plain functions :func:`accuracy_score` and :func:`confusion_matrix` work on
 label arrays.
 """
 
+import numbers
+
 import numpy as np
 
 from ._registry import lookup
+from ._validation import check_number
 
 
 class Metric:
@@ -97,61 +100,96 @@ def _safe_divide(a, b):
 
 
 class Precision(Metric):
-    """``TP / (TP + FP)``. One output unit: positive when ``A > threshold``.
-    Several units: the predicted class is the argmax and the score is the
-    macro average over classes."""
+    """``TP / (TP + FP)`` over every output, as ``keras.metrics.Precision``: an
+    output is a predicted positive when it exceeds ``thresholds`` (0.5), a true
+    positive when its target is nonzero as well. With several outputs (one-hot or
+    multi-label targets) the counts run over all of them (micro average);
+    ``class_id`` restricts them to one output unit. Sample weights weigh a row's
+    counts (compile's ``weighted_metrics``)."""
 
     name = "precision"
 
-    def __init__(self, name=None, threshold=0.5):
-        self.threshold = threshold
+    def __init__(self, thresholds=None, class_id=None, name=None, threshold=None):
+        value = thresholds if thresholds is not None else threshold  # `threshold`: glassnet's older name
+        self.thresholds = 0.5 if value is None else check_number(value, "thresholds", low=0, high=1)
+        if class_id is not None and (isinstance(class_id, bool) or not isinstance(class_id, numbers.Integral)
+                                     or class_id < 0):
+            raise ValueError(f"class_id must be a non-negative int or None. Received: class_id={class_id!r}")
+        self.class_id = class_id
         super().__init__(name)
 
     def reset_state(self):
-        self.tp = self.pred_pos = self.true_pos = 0.0
-        self.binary = True
+        self.true_positives = self.false_positives = self.false_negatives = 0.0
 
     def update_state(self, Y, A, sample_weight=None):
-        self.binary = A.shape[-1] == 1
-        if self.binary:
-            y, p, k = (Y[:, 0] > self.threshold).astype(int), (A[:, 0] > self.threshold).astype(int), 2
-        else:
-            y, p, k = np.argmax(Y, axis=-1), np.argmax(A, axis=-1), A.shape[-1]
-        w = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
-        true_1h, pred_1h = np.eye(k)[y] * w[:, None], np.eye(k)[p]
-        self.tp = self.tp + (true_1h * pred_1h).sum(axis=0)
-        self.pred_pos = self.pred_pos + (pred_1h * w[:, None]).sum(axis=0)
-        self.true_pos = self.true_pos + true_1h.sum(axis=0)
-
-    def per_class(self):
-        """Per-class precision and recall arrays (class 1 only for one unit)."""
-        tp, pp, ap = (np.atleast_1d(np.asarray(v, dtype=float)) for v in (self.tp, self.pred_pos, self.true_pos))
-        precision, recall = _safe_divide(tp, pp), _safe_divide(tp, ap)
-        if self.binary:
-            return precision[1:], recall[1:]
-        return precision, recall
+        if self.class_id is not None:
+            if self.class_id >= A.shape[-1]:
+                raise ValueError(f"class_id={self.class_id} but the model has {A.shape[-1]} output unit(s).")
+            Y, A = Y[:, self.class_id : self.class_id + 1], A[:, self.class_id : self.class_id + 1]
+        predicted, actual = A > self.thresholds, Y != 0
+        w = np.ones((A.shape[0], 1)) if sample_weight is None else np.asarray(sample_weight, dtype=float)[:, None]
+        self.true_positives += float(np.sum((predicted & actual) * w))
+        self.false_positives += float(np.sum((predicted & ~actual) * w))
+        self.false_negatives += float(np.sum((~predicted & actual) * w))
 
     def result(self):
-        return float(np.mean(self.per_class()[0]))
+        found = self.true_positives + self.false_positives
+        return self.true_positives / found if found else 0.0
 
 
 class Recall(Precision):
-    """``TP / (TP + FN)``, averaged like :class:`Precision`."""
+    """``TP / (TP + FN)``, counted as :class:`Precision` (``keras.metrics.Recall``)."""
 
     name = "recall"
 
     def result(self):
-        return float(np.mean(self.per_class()[1]))
+        relevant = self.true_positives + self.false_negatives
+        return self.true_positives / relevant if relevant else 0.0
 
 
-class F1Score(Precision):
-    """Harmonic mean ``2PR / (P + R)`` per class, averaged like :class:`Precision`."""
+class F1Score(Metric):
+    """Harmonic mean ``2PR / (P + R)`` per class, as ``keras.metrics.F1Score``:
+    with ``threshold=None`` each row's largest output is its predicted class
+    (one unit: ``> 0.5``), else every output above ``threshold`` is predicted.
+    ``average``: ``"macro"`` (glassnet's default: the mean over classes, one
+    number for the logs), ``"micro"``, ``"weighted"`` (by support), or ``None``
+    for the per-class array (Keras's default)."""
 
     name = "f1_score"
 
+    def __init__(self, average="macro", threshold=None, name=None):
+        if average not in (None, "macro", "micro", "weighted"):
+            raise ValueError(f"average must be None, 'macro', 'micro' or 'weighted'. Received: average={average!r}")
+        self.average = average
+        self.threshold = None if threshold is None else check_number(threshold, "threshold", low=0, high=1)
+        super().__init__(name)
+
+    def reset_state(self):
+        self.tp = self.fp = self.fn = 0.0
+
+    def update_state(self, Y, A, sample_weight=None):
+        if self.threshold is not None or A.shape[-1] == 1:
+            predicted = A > (0.5 if self.threshold is None else self.threshold)
+        else:
+            predicted = A == A.max(axis=-1, keepdims=True)
+            predicted &= np.cumsum(predicted, axis=-1) == 1  # the first of equal maxima
+        actual = Y > 0.5
+        w = np.ones((A.shape[0], 1)) if sample_weight is None else np.asarray(sample_weight, dtype=float)[:, None]
+        self.tp = self.tp + np.sum((predicted & actual) * w, axis=0)
+        self.fp = self.fp + np.sum((predicted & ~actual) * w, axis=0)
+        self.fn = self.fn + np.sum((~predicted & actual) * w, axis=0)
+
     def result(self):
-        p, r = self.per_class()
-        return float(np.mean(_safe_divide(2 * p * r, p + r)))
+        tp, fp, fn = (np.atleast_1d(np.asarray(v, dtype=float)) for v in (self.tp, self.fp, self.fn))
+        if self.average == "micro":
+            tp, fp, fn = tp.sum(keepdims=True), fp.sum(keepdims=True), fn.sum(keepdims=True)
+        f1 = _safe_divide(2 * tp, 2 * tp + fp + fn)
+        if self.average is None:
+            return f1
+        if self.average == "weighted":
+            support = tp + fn
+            return float(np.sum(f1 * support) / support.sum()) if support.sum() else 0.0
+        return float(np.mean(f1))
 
 
 class MeanMetricWrapper(Metric):
