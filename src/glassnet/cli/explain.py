@@ -21,7 +21,8 @@ def cmd_explain(args):
         if args.activation is not None:
             raise CommandError("--activation chooses the worked example's activation; a --model has its own.")
     else:
-        model = worked_example_model(args.activation or "sigmoid", WORKED_EXAMPLE["learning_rate"] if args.lr is None else args.lr)
+        rate = WORKED_EXAMPLE["learning_rate"] if args.lr is None else args.lr
+        model = worked_example_model(args.activation or "sigmoid", rate)
     x = _floats(args.x, "--x") if args.x is not None else np.array(WORKED_EXAMPLE["x"])
     y = _floats(args.y, "--y") if args.y is not None else np.array([WORKED_EXAMPLE["y"]])
     n_in = int(np.prod(model._input_shape))

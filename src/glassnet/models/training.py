@@ -201,8 +201,9 @@ def _warn_if_outputs_are_not_probabilities(model):
     if activation is None or isinstance(activation, (activations.Softmax, activations.Sigmoid)):
         return
     wanted = "'sigmoid'" if isinstance(loss, losses.BinaryCrossentropy) else "'softmax'"
+    shown = getattr(activation, "name", type(activation).__name__)
     warnings.warn(
-        f"The output layer's activation is {getattr(activation, 'name', type(activation).__name__)!r}, but loss {loss.name!r} expects "
+        f"The output layer's activation is {shown!r}, but loss {loss.name!r} expects "
         f"probabilities: give the last layer activation={wanted}, or compile with "
         f"loss=glassnet.losses.{type(loss).__name__}(from_logits=True) to train on the raw outputs.",
         UserWarning, stacklevel=4,
