@@ -282,3 +282,10 @@ def test_schedule_of_the_epoch_alone_and_keras_hook_aliases(rng):
 
     with pytest.raises(TypeError, match="bug in my schedule"):
         _model().fit(X, y, epochs=1, verbose=0, callbacks=[LearningRateScheduler(broken)])
+
+
+def test_validation_monitors_wait_for_the_validated_epochs(rng):
+    X, y = _regression(rng)
+    history = _model().fit(X, y, epochs=6, verbose=0, validation_split=0.25, validation_freq=3,
+                           callbacks=[EarlyStopping(patience=5), ReduceLROnPlateau(patience=5)])
+    assert len(history.history["loss"]) == 6 and len(history.history["val_loss"]) == 2

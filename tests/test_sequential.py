@@ -683,3 +683,18 @@ def test_precision_recall_and_f1_count_as_keras_does():
     wp = metrics.Precision(thresholds=0.45)
     wp.update_state(Y, A, np.array([1.0, 0.0, 1.0]))
     assert wp.result() == 1.0  # the false positive (row 1, 0.5) has weight 0
+
+
+def test_validation_every_nth_epoch_and_in_chunks():
+    rng = np.random.default_rng(4)
+    X, y = rng.normal(size=(90, 3)), rng.integers(0, 2, 90)
+    runs = []
+    for kwargs in ({}, {"validation_batch_size": 7}):
+        model = Sequential([Dense(4, activation="tanh", input_dim=3), Dense(2, activation="softmax")], seed=0)
+        model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+        runs.append(model.fit(X, y, epochs=5, validation_split=0.3, validation_freq=2, verbose=0, **kwargs).history)
+    # as Keras: validated after epochs 2 and 4 only; chunking changes no figure
+    assert len(runs[0]["loss"]) == 5 and len(runs[0]["val_loss"]) == 2
+    np.testing.assert_allclose(runs[1]["val_loss"], runs[0]["val_loss"], rtol=1e-6)
+    with pytest.raises(ValueError, match="validation_freq"):
+        model.fit(X, y, validation_freq=0, verbose=0)

@@ -77,6 +77,11 @@ def _require_monitored(callback, monitor):
         )
 
 
+def _skipped_validation(callback, monitor):
+    """A val_* quantity missing from an epoch that fit did not validate (validation_freq > 1)."""
+    return monitor.startswith("val_") and callback.params.get("do_validation", False)
+
+
 def _missing(callback, monitor, logs):
     return ValueError(
         f"{type(callback).__name__} monitors {monitor!r}, which is not among the logged values "
@@ -220,6 +225,8 @@ class EarlyStopping(Callback):
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
         if self.monitor not in logs:
+            if _skipped_validation(self, self.monitor):
+                return
             raise _missing(self, self.monitor, logs)
         current = logs[self.monitor]
         if epoch < self.start_from_epoch:
@@ -280,6 +287,8 @@ class ModelCheckpoint(Callback):
         if self.save_best_only:
             current = logs.get(self.monitor)
             if current is None:
+                if _skipped_validation(self, self.monitor):
+                    return
                 raise _missing(self, self.monitor, logs)
             if not _improved(self.mode, current, self.best, 0.0):
                 return
@@ -381,6 +390,8 @@ class ReduceLROnPlateau(Callback):
         optimizer = self.model.optimizer
         logs["learning_rate"] = float(optimizer.learning_rate)
         if self.monitor not in logs:
+            if _skipped_validation(self, self.monitor):
+                return
             raise _missing(self, self.monitor, logs)
         current = logs[self.monitor]
         if self.cooldown_counter > 0:

@@ -74,9 +74,13 @@ def _class_weights(model, Y, class_weight):
 
 
 def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
-        validation_data=None, shuffle=True, initial_epoch=0, sample_weight=None, class_weight=None):
+        validation_data=None, shuffle=True, initial_epoch=0, sample_weight=None, class_weight=None,
+        validation_batch_size=None, validation_freq=1):
     """Train ``model`` (see :meth:`Sequential.fit`)."""
     epochs = check_positive_int(epochs, "epochs")
+    validation_freq = check_positive_int(validation_freq, "validation_freq")
+    if validation_batch_size is not None:
+        validation_batch_size = check_positive_int(validation_batch_size, "validation_batch_size")
     initial_epoch = check_non_negative_int(initial_epoch, "initial_epoch")
     batch_size = 32 if batch_size is None else check_positive_int(batch_size, "batch_size")
     if verbose == "auto":
@@ -174,8 +178,8 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
             logs = {"loss": loss_sum / seen}
             for m in model.metrics:
                 logs[m.name] = float(m.result())
-            if val is not None:
-                val_logs = evaluate_arrays(model, *val, batch_size=None)
+            if val is not None and (epoch + 1) % validation_freq == 0:  # as Keras: epochs n, 2n, ...
+                val_logs = evaluate_arrays(model, *val, batch_size=validation_batch_size)
                 logs.update({f"val_{k}": v for k, v in val_logs.items()})
             for cb in cbs:
                 cb.on_epoch_end(epoch, logs)
