@@ -697,3 +697,17 @@ def test_som_names_text_classes(tmp_path, monkeypatch, capsys):
                   monkeypatch=monkeypatch, capsys=capsys)
     assert result.returncode == 0, result.stderr
     assert "Classes: 0=far, 1=near" in result.stdout
+
+
+def test_long_integer_labels_stay_distinct(tmp_path, monkeypatch, capsys):
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(90, 2))
+    y = np.digitize(X[:, 0], [-0.4, 0.4]) + 1000001  # ":g" printed all three as 1e+06
+    np.savetxt(tmp_path / "ids.csv", np.column_stack([X, y]), delimiter=",", header="a,b,id", comments="", fmt="%.9g")
+    result = call("train", "ids.csv", "--epochs", "5", "--seed", "0", "--quiet", "--out", "m.gn", cwd=tmp_path,
+                  monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    assert load_model(tmp_path / "m.gn").metadata == {"classes": ["1000001", "1000002", "1000003"]}
+    note = call("evaluate", "m.gn", "ids.csv", "--no-standardize", cwd=tmp_path, monkeypatch=monkeypatch,
+                capsys=capsys)
+    assert note.returncode == 0 and "ignored" in note.stderr

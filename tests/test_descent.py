@@ -234,6 +234,9 @@ def test_default_derivative_prints_the_seed_table_exactly():
     numeric = gradient_descent(square, 2.0, 0.4, steps=12).format_table()
     assert numeric == gradient_descent(square, 2.0, 0.4, steps=12, grad=dsquare).format_table()
     assert "\n0.4\t0.16\t0.8\t0.32\t0.08\t0.4" in numeric
+    # the step follows x: near a domain edge (log at 0) the points stay inside it
+    assert numerical_gradient(lambda x: x * np.log(x), 0.001) == pytest.approx(np.log(0.001) + 1, rel=1e-9)
+    assert numerical_gradient(lambda x: np.sin(1000 * x), 0.0) == pytest.approx(1000.0, rel=1e-6)
 
 
 def test_bad_function_or_gradient_is_named():

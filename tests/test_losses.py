@@ -291,3 +291,13 @@ def test_cross_entropy_on_a_linear_output_warns_and_names_the_fix(rng):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         model.fit(X, y, epochs=1, verbose=0)
+
+
+def test_sparse_loss_called_directly_takes_integer_labels():
+    P = np.array([[0.7, 0.2, 0.1], [0.1, 0.8, 0.1]])
+    sparse = losses.SparseCategoricalCrossentropy()
+    assert sparse(np.array([0, 1]), P) == pytest.approx(-(np.log(0.7) + np.log(0.8)) / 2)
+    np.testing.assert_allclose(sparse.gradient(np.array([0, 1]), P),
+                               losses.CategoricalCrossentropy().gradient(np.eye(3)[[0, 1]], P))
+    with pytest.raises(ValueError, match="integer class labels in \\[0, 2\\]"):
+        sparse(np.array([0, 5]), P)

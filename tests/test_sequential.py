@@ -698,3 +698,41 @@ def test_validation_every_nth_epoch_and_in_chunks():
     np.testing.assert_allclose(runs[1]["val_loss"], runs[0]["val_loss"], rtol=1e-6)
     with pytest.raises(ValueError, match="validation_freq"):
         model.fit(X, y, validation_freq=0, verbose=0)
+
+
+def test_a_shared_layer_keeps_training_when_the_other_model_runs_inside_fit():
+    from glassnet.callbacks import Callback
+    from glassnet.layers import Input
+
+    rng = np.random.default_rng(5)
+    X, y = rng.normal(size=(60, 4)), rng.integers(0, 3, 60)
+
+    def losses_with(callbacks):
+        base = Sequential([Input(shape=(4,)), Dense(6, activation="tanh"), Dense(3, activation="softmax")], seed=0)
+        head = Sequential([Input(shape=(4,))] + base.layers[:-1] + [Dense(2, activation="softmax")], seed=1)
+        head.build()
+
+        class PeekAtHead(Callback):
+            def on_epoch_end(self, epoch, logs=None):
+                head.predict(X)  # binds the shared layer to head's vectors
+
+        base.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+        cbs = [PeekAtHead()] if callbacks else []
+        return base.fit(X, y, epochs=5, shuffle=False, verbose=0, callbacks=cbs).history["loss"]
+
+    np.testing.assert_allclose(losses_with(True), losses_with(False), rtol=1e-6)
+
+
+def test_trace_steps_like_train_on_batch_with_a_frozen_layer_and_clipping():
+    rng = np.random.default_rng(6)
+    X, y = rng.normal(size=(8, 4)), rng.integers(0, 3, 8)
+    models = []
+    for _ in range(2):
+        m = Sequential([Dense(5, activation="tanh", input_dim=4), Dense(3, activation="softmax")], seed=0)
+        m.compile(optimizer=glassnet.optimizers.SGD(0.5, global_clipnorm=0.05), loss="sparse_categorical_crossentropy")
+        m.layers[0].trainable = False  # its gradient must not count in the clipping norm
+        models.append(m)
+    models[0].trace(X, y, apply=True)
+    models[1].train_on_batch(X, y)
+    for a, b in zip(models[0].get_weights(), models[1].get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)

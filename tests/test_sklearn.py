@@ -470,3 +470,18 @@ def test_bad_parameters_are_caught_as_value_errors_like_scikit_learns(params):
         with pytest.raises(ValueError) as info:  # scikit-learn's error is a ValueError and a TypeError
             cls(**params).fit(X, y)
         assert isinstance(info.value, TypeError)
+
+
+def test_lbfgs_leaves_a_frozen_layer_alone():
+    rng = np.random.default_rng(1)
+    X, y = rng.normal(size=(60, 3)), rng.integers(0, 2, 60)
+    clf = MLPClassifier(hidden_layer_sizes=(5,), solver="lbfgs", warm_start=True, max_iter=20, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf.fit(X, y)
+        frozen = clf.coefs_[0].copy()
+        clf.model_.layers[0].trainable = False
+        last = clf.coefs_[1].copy()
+        clf.fit(X, y)
+    np.testing.assert_array_equal(clf.coefs_[0], frozen)
+    assert not np.array_equal(clf.coefs_[1], last)

@@ -20,7 +20,7 @@ import numpy as np
 from ._registry import from_config, lookup, to_config
 from ._validation import check_number
 from .activations import LogSoftmax, Sigmoid, Softmax
-from .backend import astype, get_namespace
+from .backend import astype, get_namespace, to_numpy
 
 EPSILON = 1e-7  # Keras's backend epsilon, used to clip probabilities
 
@@ -87,7 +87,8 @@ class Loss:
 
 
 def _pair(loss, Y, A):
-    """``(Y, A)`` as arrays of one shape with at least one row, or a ValueError.
+    """``(Y, A)`` as arrays of one shape with at least one row, or a ValueError
+    (integer labels of a sparse loss become one-hot rows, as Keras takes them).
 
     Broadcasting would silently turn targets of shape (n,) against outputs
     (n, 1) into an (n, n) table and a wrong loss; the training step only
@@ -96,6 +97,8 @@ def _pair(loss, Y, A):
         A = np.asarray(A, dtype=float)
     if not hasattr(Y, "shape"):
         Y = np.asarray(Y, dtype=A.dtype)
+    if Y.shape != A.shape and isinstance(loss, SparseCategoricalCrossentropy) and len(A.shape) == 2:
+        Y = get_namespace(A).asarray(loss.prepare_targets(to_numpy(Y), A.shape[1]), dtype=A.dtype)
     if Y.shape != A.shape:
         raise ValueError(
             f"Loss {loss.name!r}: targets and outputs must have the same shape (n_samples, n_outputs). "

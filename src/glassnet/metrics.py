@@ -150,7 +150,10 @@ class Recall(Precision):
 class F1Score(Metric):
     """Harmonic mean ``2PR / (P + R)`` per class, as ``keras.metrics.F1Score``:
     with ``threshold=None`` each row's largest output is its predicted class
-    (one unit: ``> 0.5``), else every output above ``threshold`` is predicted.
+    (equal maxima all count), else every output above ``threshold`` is
+    predicted. One difference: for a single output unit and ``threshold=None``
+    glassnet predicts ``> 0.5``, where Keras's argmax over one column predicts
+    every row positive.
     ``average``: ``"macro"`` (glassnet's default: the mean over classes, one
     number for the logs), ``"micro"``, ``"weighted"`` (by support), or ``None``
     for the per-class array (Keras's default)."""
@@ -171,8 +174,7 @@ class F1Score(Metric):
         if self.threshold is not None or A.shape[-1] == 1:
             predicted = A > (0.5 if self.threshold is None else self.threshold)
         else:
-            predicted = A == A.max(axis=-1, keepdims=True)
-            predicted &= np.cumsum(predicted, axis=-1) == 1  # the first of equal maxima
+            predicted = A == A.max(axis=-1, keepdims=True)  # equal maxima all count, as Keras
         actual = Y > 0.5
         w = np.ones((A.shape[0], 1)) if sample_weight is None else np.asarray(sample_weight, dtype=float)[:, None]
         self.tp = self.tp + np.sum((predicted & actual) * w, axis=0)

@@ -480,6 +480,8 @@ def _step(model, X, Y, w, apply):
         finite = math.isfinite(loss) and math.isfinite(float(np.dot(grads, grads)))
         learning_rate = optimizer.learning_rate
         before = _np(model._flat_params)
+        for part in model._frozen_parts():  # as train_step: frozen layers' gradients do not count (clipping)
+            model._flat_grads[part] = 0
         if not finite:
             after = before
         elif apply:

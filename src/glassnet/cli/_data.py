@@ -167,7 +167,11 @@ def encode_labels(y, task):
 
 
 def _label(value):
-    return f"{value:g}" if isinstance(value, (float, np.floating)) else str(value)
+    """A class label as text: 1000001 stays "1000001" (``:g`` gave "1e+06" to 1000001,
+    1000002 and 1000003 alike), 0.5 is "0.5"."""
+    if isinstance(value, (float, np.floating)):
+        return str(int(value)) if float(value).is_integer() else repr(float(value))
+    return str(value)
 
 
 def _find_mnist(download):

@@ -57,8 +57,8 @@ def _add_data_options(parser, csv_training=False, standardize=True):
     if standardize:  # evaluate needs none: a trained model takes raw features (the scaling is in its weights)
         group.add_argument("--no-standardize", action="store_true",
                            help="do not standardize CSV/toy features (default: train on z-scores)")
-    else:
-        parser.set_defaults(no_standardize=False)
+    else:  # accepted so that train's options can be passed on, but it changes nothing
+        group.add_argument("--no-standardize", action="store_true", help=argparse.SUPPRESS)
     return group
 
 

@@ -16,6 +16,9 @@ from ._data import load_dataset, read_csv
 
 
 def cmd_evaluate(args):
+    if args.no_standardize:
+        print("note: --no-standardize is ignored by evaluate: the model takes raw features (the scaling of "
+              "training is folded into its weights).", file=sys.stderr)
     model = _load_model(args.model)
     if args.task == "auto":  # the model knows what it is: integer targets of a regression stay numbers
         args.task = model_task(model)

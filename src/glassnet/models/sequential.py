@@ -22,6 +22,10 @@ from ..layers.base import assign_weights
 from . import training
 
 
+#: how many times any model has bound its layers to flat vectors (see Sequential._claim_if_rebound)
+_BINDS = [0]
+
+
 class Sequential:
     """A linear stack of layers.
 
@@ -154,9 +158,19 @@ class Sequential:
         if self.built and any(layer.params and getattr(layer, "_owner", lambda: None)() is not self
                               for layer in self.layers):
             self._bind_flat_buffers()
+        self._binds_seen = _BINDS[0]
+
+    def _claim_if_rebound(self):
+        """:meth:`_claim_layers` when any model has bound layers since this one last
+        looked (one integer comparison per training step): another model that shares
+        layers may run inside a callback of this model's fit."""
+        if getattr(self, "_binds_seen", None) != _BINDS[0]:
+            self._claim_layers()
 
     def _bind_flat_buffers(self):
         """Move all parameters and gradients into two flat vectors; layers keep views."""
+        _BINDS[0] += 1
+        self._binds_seen = _BINDS[0]
         xp = get_namespace()
         self._namespace = (backend.namespace_name(), backend.namespace_device())
         size = sum(l.trainable_size for l in self.layers)

@@ -266,6 +266,7 @@ def train_step(model, Xb, Yb, wb=None):
     restores the weights. Checking the gradient vector at every step instead
     cost 3 % of a small network's step.
     """
+    model._claim_if_rebound()
     A = model.forward(Xb, training=True)
     loss = model.compute_loss(Yb, A, wb)
     if not math.isfinite(loss):

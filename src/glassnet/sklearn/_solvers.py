@@ -129,12 +129,16 @@ def _fit_lbfgs(est, X, Y, w):
     reg = _BatchL2(0.5 * est.alpha / (n * mean_w)) if est.alpha > 0 else None
     flat = model._flat_params
 
+    frozen = model._frozen_parts()  # layers with trainable=False: a zero gradient keeps L-BFGS off them
+
     def loss_and_gradient(theta):
         flat[...] = theta
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
             A = model.forward(X, training=True)
             J = model.compute_loss(Y, A, v)
             model.backward(Y, A, v)
+        for part in frozen:
+            model._flat_grads[part] = 0
         return J, model._flat_grads.astype(np.float64)
 
     curve = []
