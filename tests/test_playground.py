@@ -7,6 +7,7 @@ import shutil
 import socket
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -201,6 +202,22 @@ def test_bad_requests_to_a_session(client):
     assert client.post("/api/sessions/nope/step", json={}).status_code == 404
 
 
+def test_overflowing_numbers_and_hostile_bodies_get_answers_not_500(client):
+    # a diverging descent: rounding 1e300 to 10 decimals overflowed to inf and the JSON encoder failed
+    response = client.post("/api/descend", json={"function": "x**2", "x0": 2, "learning_rate": 5, "steps": 200})
+    assert response.status_code == 200 and response.json()["verdict"] == "diverges"
+    nested = b"[" * 50000 + b"]" * 50000
+    for path in ("/api/sessions", "/api/descend"):
+        response = client.post(path, content=nested, headers={"content-type": "application/json"})
+        assert response.status_code == 400
+    # the name /api/options lists for no penalty is accepted
+    assert "none" in client.get("/api/options").json()["regularizations"]
+    assert client.post("/api/sessions", json={"regularization": "none"}).status_code == 200
+    # a huge bad value is not echoed back whole
+    response = client.post("/api/sessions", json={"layers": [1] * 100000})
+    assert response.status_code == 400 and len(response.content) < 1000
+
+
 def test_old_sessions_are_dropped(client):
     from glassnet.playground import app
 
@@ -296,6 +313,49 @@ def test_the_page_trains_and_draws_in_a_headless_browser(server):
         page.wait_for_function("document.querySelectorAll('.node.neuron').length === 8")
     assert errors == []
     assert math.isfinite(first_loss)
+
+
+def test_toggling_a_feature_while_stepping_draws_no_stale_state(server):
+    # step() used to post to the old session and draw its state with the new settings
+    errors = []
+    with _browser_page(errors) as page:
+        page.goto(server)
+        page.wait_for_function("document.getElementById('test_loss').textContent !== '–'")
+        for _ in range(5):
+            page.evaluate("""() => {
+                document.querySelector(".feature[data-feature='x1x2']").click();
+                document.getElementById('step').click();
+            }""")
+            page.wait_for_function("Number(document.getElementById('epoch').textContent) === 0")
+            page.wait_for_timeout(200)
+        # the output neuron of a classifier is drawn as a probability, as the surface (0.5 white)
+        page.click("#step")
+        page.wait_for_function("Number(document.getElementById('epoch').textContent) === 1")
+    assert errors == []
+
+
+def test_a_late_reply_does_not_overwrite_newer_demo_settings(server):
+    # The demo pages send a request per change of a setting; a slow reply for old settings
+    # (a 20×20 map of 100 epochs) arriving after the reply for the new ones must be dropped.
+    errors = []
+    with _browser_page(errors) as page:
+        page.goto(server + "som")
+        page.wait_for_function("document.getElementById('te').textContent !== ''")
+        got = page.evaluate("""async () => {
+            const delays = [400, 20];
+            let k = 0;
+            api = (method, path, body) => new Promise((resolve) => setTimeout(() => resolve(body), delays[k++]));
+            const call = latest();
+            const got = [];
+            call("POST", "/api/som", "old settings").then((r) => got.push(r));
+            call("POST", "/api/som", "new settings").then((r) => got.push(r));
+            await new Promise((resolve) => setTimeout(resolve, 700));
+            return got;
+        }""")
+    assert errors == []
+    assert got == ["new settings"]
+    demos = (Path(__file__).parents[1] / "src/glassnet/playground/static/demos.js").read_text()
+    assert 'await api("POST"' not in demos and demos.count("const call = latest();") == 5
 
 
 # --- the lecture demos: gradient descent, one backpropagation step, the perceptron rule ----------

@@ -96,49 +96,49 @@ def check_positive_int(value, name, allow_none=False):
     if value is None and allow_none:
         return None
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be a positive integer. Received: {name}={value!r}")
+        raise TypeError(f"{name} must be a positive integer. Received: {name}={value!r:.100}")
     if value <= 0:
-        raise ValueError(f"{name} must be a positive integer. Received: {name}={value!r}")
+        raise ValueError(f"{name} must be a positive integer. Received: {name}={value!r:.100}")
     return int(value)
 
 
 def check_non_negative_int(value, name):
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be a non-negative integer. Received: {name}={value!r}")
+        raise TypeError(f"{name} must be a non-negative integer. Received: {name}={value!r:.100}")
     if value < 0:
-        raise ValueError(f"{name} must be a non-negative integer. Received: {name}={value!r}")
+        raise ValueError(f"{name} must be a non-negative integer. Received: {name}={value!r:.100}")
     return int(value)
 
 
 def check_number(value, name, low=None, high=None, low_open=False, high_open=False):
     """Return ``value`` as float if it is a real number within the bounds."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number. Received: {name}={value!r}")
+        raise TypeError(f"{name} must be a number. Received: {name}={value!r:.100}")
     value = float(value)
     if not np.isfinite(value):
-        raise ValueError(f"{name} must be finite. Received: {name}={value!r}")
+        raise ValueError(f"{name} must be finite. Received: {name}={value!r:.100}")
     if low is not None and (value < low or (low_open and value == low)):
         op = ">" if low_open else ">="
-        raise ValueError(f"{name} must be {op} {low}. Received: {name}={value!r}")
+        raise ValueError(f"{name} must be {op} {low}. Received: {name}={value!r:.100}")
     if high is not None and (value > high or (high_open and value == high)):
         op = "<" if high_open else "<="
-        raise ValueError(f"{name} must be {op} {high}. Received: {name}={value!r}")
+        raise ValueError(f"{name} must be {op} {high}. Received: {name}={value!r:.100}")
     return value
 
 
 def check_int(value, name, low=None, high=None):
     """Return ``value`` as int if it is an integer within ``[low, high]``; else raise."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer. Received: {name}={value!r}")
+        raise TypeError(f"{name} must be an integer. Received: {name}={value!r:.100}")
     if (low is not None and value < low) or (high is not None and value > high):
         span = f"between {low} and {high}" if low is not None and high is not None else \
             (f">= {low}" if low is not None else f"<= {high}")
-        raise ValueError(f"{name} must be {span}. Received: {name}={value!r}")
+        raise ValueError(f"{name} must be {span}. Received: {name}={value!r:.100}")
     return int(value)
 
 
 def check_choice(value, name, choices):
     """Return ``value`` if it is one of ``choices``; else a ValueError listing them."""
     if value not in choices:
-        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}. Received: {name}={value!r}")
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}. Received: {name}={value!r:.100}")
     return value

@@ -222,6 +222,11 @@ def _verdict(X, F, G, rtol=1e-6):
     return "oscillates" if reversals.mean() > 0.5 else "diverges"
 
 
+def _verdict_quietly(X, F, G):
+    with np.errstate(over="ignore", invalid="ignore"):  # a diverging path's steps overflow: still "diverges"
+        return _verdict(X, F, G)
+
+
 def _model_optimizer_update(optimizer, learning_rate, params):
     """Wrap a :mod:`glassnet.optimizers` object (``apply(w, g)`` in place on a flat vector)."""
     if learning_rate is not None or params:
@@ -330,7 +335,7 @@ def gradient_descent(f, x0, learning_rate, steps=12, grad=None, *, optimizer="gd
         step=np.array(S),
         learning_rate=eta,
         optimizer=name,
-        verdict=_verdict(X if not scalar else X[:, None], F, G),
+        verdict=_verdict_quietly(X if not scalar else X[:, None], F, G),
     )
 
 

@@ -108,7 +108,7 @@ def create_app():
     async def body(request):
         try:
             data = await request.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than the parser goes
             return None
         return data
 

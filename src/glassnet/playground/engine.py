@@ -112,10 +112,12 @@ def check_config(config):
     c["features"] = [f for f in FEATURES if f in features]  # the page's order, no repeats
     layers = c["layers"]
     if not isinstance(layers, list) or len(layers) > MAX_LAYERS:
-        raise ValueError(f"layers must be a list of at most {MAX_LAYERS} hidden-layer sizes. Received: {layers!r}")
+        raise ValueError(f"layers must be a list of at most {MAX_LAYERS} hidden-layer sizes. Received: {layers!r:.100}")
     c["layers"] = [check_int(n, "layers[i]", 1, MAX_NEURONS) for n in layers]
     check_choice(c["activation"], "activation", ACTIVATIONS)
     c["learning_rate"] = check_number(c["learning_rate"], "learning_rate", low=1e-6, high=10.0)
+    if c["regularization"] == "none":  # the name /api/options lists for "no penalty"
+        c["regularization"] = None
     check_choice(c["regularization"], "regularization", REGULARIZATIONS)
     c["regularization_rate"] = check_number(c["regularization_rate"], "regularization_rate", low=0.0, high=10.0)
     c["batch_size"] = check_int(c["batch_size"], "batch_size", 1, 5000)
@@ -235,7 +237,9 @@ class Session:
 def _rounded(a, decimals=4):
     """Nested lists of floats rounded to ``decimals``; NaN and inf become None (JSON has neither)."""
     a = np.asarray(a, dtype=np.float64)
-    out = np.asarray(np.round(a, decimals), dtype=object)
+    with np.errstate(over="ignore", invalid="ignore"):
+        r = np.round(a, decimals)  # near the float limit rounding itself overflows (1e300 -> inf)
+    out = np.asarray(np.where(np.isfinite(r), r, a), dtype=object)
     out[~np.isfinite(a)] = None
     return out.tolist()
 

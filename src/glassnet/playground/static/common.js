@@ -14,3 +14,20 @@ async function api(method, path, body) {
   if (!response.ok) throw new Error(data.error || response.statusText);
   return data;
 }
+
+// Calls of the returned function supersede one another: only the latest request's reply
+// (or error) reaches the page. A slow earlier reply that arrives later is dropped, so the
+// page never shows a result for settings that are no longer on screen.
+function latest() {
+  let generation = 0;
+  return async (method, path, body) => {
+    const mine = ++generation;
+    try {
+      const data = await api(method, path, body);
+      if (mine === generation) return data;
+    } catch (e) {
+      if (mine === generation) throw e;
+    }
+    return new Promise(() => {});  // superseded: never settles
+  };
+}

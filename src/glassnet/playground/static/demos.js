@@ -36,13 +36,14 @@ function player(count, show, delay) {
 
 // --- gradient descent --------------------------------------------------------------------------
 function descentPage() {
+  const call = latest();  // the latest settings' answer wins
   const read = () => ({
     function: $("function").value, x0: Number($("x0").value), learning_rate: Number($("learning_rate").value),
     steps: Number($("steps").value), optimizer: $("optimizer").value,
   });
   async function run() {
     try {
-      const r = await api("POST", "/api/descend", read());
+      const r = await call("POST", "/api/descend", read());
       say("");
       $("verdict").textContent = `${r.verdict} (η = ${r.learning_rate})`;
       table($("table"), ["step", "x", "f(x)", "f'(x)", "η·f'(x)", "x − η·f'(x)"], r.rows.map((row, k) => [String(k + 1), ...row]));
@@ -87,6 +88,7 @@ function descentPage() {
 
 // --- one step of backpropagation -----------------------------------------------------------------
 function backpropPage() {
+  const call = latest();  // the latest settings' answer wins
   let weights = null, step = 1, last = null;  // null: the server's worked-example weights
   const read = () => ({
     x: $("x").value.split(/[ ,;]+/).filter((s) => s).map(Number), y: Number($("y").value),
@@ -94,7 +96,7 @@ function backpropPage() {
   });
   async function run() {
     try {
-      last = await api("POST", "/api/backprop", read());
+      last = await call("POST", "/api/backprop", read());
       say("");
       const t = last.trace;
       $("stepno").textContent = step;
@@ -165,6 +167,7 @@ function backpropPage() {
 
 // --- the perceptron rule --------------------------------------------------------------------------
 function perceptronPage() {
+  const call = latest();  // the latest settings' answer wins
   let r = null;
   const play = player(() => (r ? r.steps.length : 0), (k) => draw(k), 120);
   const read = () => ({
@@ -173,7 +176,7 @@ function perceptronPage() {
   });
   async function reset() {
     try {
-      r = await api("POST", "/api/perceptron", read());
+      r = await call("POST", "/api/perceptron", read());
       say(r.separable ? "" : "XOR is not linearly separable: the line never stops moving.");
       $("nsteps").textContent = r.steps.length - 1;
       $("mistakes").textContent = r.mistakes_per_epoch.slice(1).join(", ");
@@ -238,13 +241,14 @@ function drawBitmap(canvas, bits, shape) {
 }
 
 function hopfieldPage() {
+  const call = latest();  // the latest settings' answer wins
   let r = null;
   const play = player(() => (r ? r.frames.length : 0), (k) => show(k), 60);
   const read = () => ({ store: $("store").value, recall: $("recall").value, noise: Number($("noise").value) / 100,
     mode: $("mode").value, seed: Number($("seed").value) });
   async function run() {
     try {
-      r = await api("POST", "/api/hopfield", read());
+      r = await call("POST", "/api/hopfield", read());
       say(r.notes.join(" "));
       const box = $("stored");
       box.innerHTML = "";
@@ -283,13 +287,14 @@ function hopfieldPage() {
 
 // --- the self-organizing map ---------------------------------------------------------------------------
 function somPage() {
+  const call = latest();  // the latest settings' answer wins
   let r = null;
   const play = player(() => (r ? r.frames.length : 0), (k) => show(k), 150);
   const read = () => ({ dataset: $("dataset").value, rows: Number($("rows").value), cols: Number($("cols").value),
     topology: $("topology").value, epochs: Number($("epochs").value), mode: $("mode").value, init: $("init").value,
     seed: Number($("seed").value) });
   async function run() {
-    try { r = await api("POST", "/api/som", read()); say(""); $("te").textContent = num(r.topographic_error, 3); play.restart(); }
+    try { r = await call("POST", "/api/som", read()); say(""); $("te").textContent = num(r.topographic_error, 3); play.restart(); }
     catch (e) { say(e.message); }
   }
   function show(k) {

@@ -7,6 +7,7 @@
 const ORANGE = [245, 147, 34], WHITE = [255, 255, 255], BLUE = [8, 119, 189];
 let opts = null, settings = null, session = null, points = null, state = null;
 let playing = false, busy = false, generation = 0;
+let sessionGeneration = 0;  // the generation whose session `session` is
 
 // t in [-1, 1] -> orange ... white ... blue
 function colour(t) {
@@ -85,7 +86,7 @@ function drawLoss() {
 function fmt(v) { return v === null || v === undefined ? "–" : Number(v).toFixed(3); }
 
 // --- the network diagram: feature column, hidden layers, output -----------------------------
-function node(kind, mapValues, label, onClick) {
+function node(kind, mapValues, label, onClick, probability = false) {
   const div = document.createElement("div");
   div.className = `node ${kind}`;
   const canvas = document.createElement("canvas");
@@ -97,7 +98,7 @@ function node(kind, mapValues, label, onClick) {
     span.textContent = label;
     div.insertBefore(span, canvas);
   }
-  if (mapValues) drawMap(canvas, mapValues, session.neuron_grid, false, false);
+  if (mapValues) drawMap(canvas, mapValues, session.neuron_grid, probability, false);
   if (onClick) div.addEventListener("click", onClick);
   return div;
 }
@@ -138,7 +139,9 @@ function drawNetwork() {
       }));
     }
     column.appendChild(title);
-    const nodes = maps.map((m) => node(isOutput ? "output" : "neuron", m, null, null));
+    // a classifier's output is a probability: drawn on the surface's scale (0.5 white), not stretched
+    const probability = isOutput && settings.problem === "classification";
+    const nodes = maps.map((m) => node(isOutput ? "output" : "neuron", m, null, null, probability));
     nodes.forEach((n) => column.appendChild(n));
     root.appendChild(column);
     columns.push(nodes);
@@ -209,6 +212,7 @@ async function newSession() {
     const created = await api("POST", "/api/sessions", settings);
     if (mine !== generation) return;  // a newer change won
     session = created;
+    sessionGeneration = mine;
     points = created.points;
     state = created.state;
     render();
@@ -218,7 +222,8 @@ async function newSession() {
 }
 
 async function step() {
-  if (!session || busy) return;
+  // while a newer session is being created, the current one belongs to old settings: wait
+  if (!session || busy || sessionGeneration !== generation) return;
   busy = true;
   const mine = generation;
   try {
