@@ -186,3 +186,27 @@ def test_missing_matplotlib_gives_install_hint(monkeypatch, circle_model):
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
     with pytest.raises(ImportError, match=r"pip install glassnet\[plots\]"):
         plots.plot_history(circle_model[3])
+
+
+def test_confusion_matrix_takes_signed_and_text_labels(tmp_path):
+    from glassnet import plots
+
+    fig = plots.plot_confusion_matrix([-1, 1, 1], [-1, 1, -1])  # the perceptron's ±1
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["-1", "1"]
+    fig = plots.plot_confusion_matrix(["cat", "dog", "dog"], ["cat", "cat", "dog"])
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["cat", "dog"]
+    with pytest.raises(ValueError, match="labels names 2 classes, but the data has 3"):
+        plots.plot_confusion_matrix([0, 1, 2], [0, 1, 2], labels=["a", "b"])
+    with pytest.raises(ValueError, match="y_pred contains NaN"):
+        plots.plot_confusion_matrix([0, 1], [0.0, np.nan])
+
+
+def test_plot_mistakes_are_named():
+    from glassnet import plots
+
+    assert plots.plot_history({"val_loss": [1.0, 0.5]}) is not None  # only validation curves
+    P = np.ones((4, 16))
+    with pytest.raises(ValueError, match="labels must name each of the 4 pattern"):
+        plots.plot_hopfield_recall(P, P, P, labels=["H"])
+    with pytest.raises(ValueError, match="holds 25 pixels, but stored has N=12"):
+        plots.plot_hopfield_recall(np.ones((1, 12)), np.ones((1, 12)), np.ones((1, 12)), shape=(5, 5))

@@ -84,11 +84,14 @@ def plot_history(history, metrics=None, path=None):
         raise ValueError(f"history must be a History or a non-empty dict of lists. Received: {type(history).__name__}")
     if metrics is None:
         metrics = [k for k in logs if not k.startswith("val_") and "/" not in k]
+        if not metrics:  # only validation curves: draw those
+            metrics = [k[4:] for k in logs if k.startswith("val_") and "/" not in k]
     elif isinstance(metrics, str):
         metrics = [metrics]
     panels = []
     for name in metrics:
-        keys = [k for k in (name, f"val_{name}") if k in logs] or [k for k in logs if k.startswith(f"{name}/")]
+        keys = ([k for k in (name, f"val_{name}") if k in logs] or [k for k in logs if k.startswith(f"{name}/")]
+                or [k for k in logs if k.startswith(f"val_{name}/")])
         if not keys:
             raise ValueError(f"history has no {name!r}. Available: {', '.join(logs)}")
         panels.append((name, keys))
@@ -106,6 +109,18 @@ def plot_history(history, metrics=None, path=None):
         ax.grid(alpha=0.3)
         ax.legend(fontsize="small")
     return _finish(fig, path)
+
+
+def _class_values(y, name):
+    """Class labels from labels (numbers or text), one-hot rows or probabilities; NaN is an error."""
+    y = np.asarray(y)
+    if y.dtype.kind in "fc" and not np.isfinite(y).all():
+        raise ValueError(f"{name} contains NaN or infinite values; a class cannot be read from them.")
+    if y.dtype.kind in "US":
+        return y.reshape(-1)
+    if y.dtype == object:
+        return y.reshape(-1).astype(str)
+    return _labels(y)
 
 
 def _labels(y):
@@ -158,6 +173,9 @@ def plot_decision_boundary(model, X, y=None, resolution=200, ax=None, title=None
     lo, hi = X.min(0) - pad, X.max(0) + pad
     g1, g2 = np.meshgrid(np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution))
     P = _probabilities(model, np.column_stack([g1.ravel(), g2.ravel()]))
+    if not np.isfinite(P).all():
+        raise ValueError("The model's outputs over the plane are NaN or infinite (did its training diverge?); "
+                         "there is no boundary to draw.")
     fig = _new_figure((5, 4.5)) if ax is None else ax.figure
     ax = ax if ax is not None else fig.add_subplot()
     if P.shape[1] <= 2:
@@ -200,12 +218,25 @@ def plot_confusion_matrix(y_true, y_pred, labels=None, normalize=False, path=Non
     """
     from .metrics import confusion_matrix
 
-    t, p = _labels(y_true), _labels(y_pred)
+    t, p = _class_values(y_true, "y_true"), _class_values(y_pred, "y_pred")
+    if len(t) != len(p):
+        raise ValueError(f"y_true and y_pred must have the same length. Received {len(t)} and {len(p)}.")
+    if t.dtype.kind in "iu" and p.dtype.kind in "iu" and min(t.min(initial=0), p.min(initial=0)) >= 0:
+        classes = None  # class indices 0..k-1: the matrix is indexed by them
+        t_idx, p_idx = t, p
+    else:  # ±1, other integers or text labels: their sorted values are the classes
+        classes = np.unique(np.concatenate([t, p]))
+        t_idx, p_idx = np.searchsorted(classes, t), np.searchsorted(classes, p)
     if labels is not None:
         labels = [str(v) for v in labels]
     k = len(labels) if labels is not None else None
-    C = confusion_matrix(t, p, num_classes=k)
+    found = int(max(t_idx.max(initial=-1), p_idx.max(initial=-1))) + 1
+    if k is not None and found > k:
+        raise ValueError(f"labels names {k} classes, but the data has {found}. Give one name per class.")
+    C = confusion_matrix(t_idx, p_idx, num_classes=k)
     k = C.shape[0]
+    if labels is None and classes is not None:
+        labels = [str(c) for c in classes]
     shown = C / np.maximum(C.sum(axis=1, keepdims=True), 1) if normalize else C
     fig = _new_figure((1.0 + 0.55 * k, 0.8 + 0.5 * k) if k > 6 else (4.5, 4))
     ax = fig.add_subplot()
@@ -345,6 +376,9 @@ def _images(patterns, shape, name):
         if side * side != P.shape[1]:
             raise ValueError(f"Cannot infer a square image shape from N={P.shape[1]}; pass shape=(height, width).")
         shape = (side, side)
+    if math.prod(shape) != P.shape[1]:
+        raise ValueError(f"shape={tuple(shape)} holds {math.prod(shape)} pixels, but {name} has N={P.shape[1]} "
+                         "per pattern.")
     return P.reshape(len(P), *shape)
 
 
@@ -369,6 +403,8 @@ def plot_hopfield_recall(stored, noisy, recalled, shape=None, labels=None, trace
         raise ValueError(f"stored, noisy and recalled must hold the same number of equal-shaped patterns. "
                          f"Received shapes {S.shape}, {N_.shape}, {R.shape}.")
     p = len(S)
+    if labels is not None and len(labels) != p:
+        raise ValueError(f"labels must name each of the {p} pattern(s). Received {len(labels)}: {list(labels)!r:.100}")
     extra = 1 if trace is not None else 0
     fig = _new_figure((2.0 * (3 + 2 * extra), 1.9 * p + 0.4))
     grid = fig.add_gridspec(p, 3 + extra, width_ratios=[1, 1, 1] + [2] * extra)
