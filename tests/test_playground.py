@@ -510,3 +510,10 @@ def test_demo_pages_work_in_a_headless_browser(server):
         page.click("#play")
         page.wait_for_function("document.getElementById('epoch').textContent === '20'", timeout=30000)
     assert errors == []
+
+
+def test_hopfield_demo_stores_the_named_sets():
+    from glassnet.playground.demos import hopfield
+
+    assert hopfield({"store": "letters", "recall": "H"})["names"] == list("ACEHLTXO")
+    assert hopfield({"store": "digits", "recall": "3"})["names"] == list("0123456789")

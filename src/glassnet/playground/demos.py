@@ -169,7 +169,9 @@ def hopfield(config=None):
     c = complete_settings(config, HOPFIELD_DEFAULTS, "Hopfield")
     if not isinstance(c["store"], str) or not 1 <= len(c["store"].replace(" ", "")) <= 26:
         raise ValueError(f"store must be 1 to 26 bitmap names such as 'HTXO'. Received: {c['store']!r}")
-    names = list(dict.fromkeys(c["store"].replace(" ", "").upper()))
+    store = c["store"].replace(" ", "")
+    # "letters" and "digits" name the sets, as load_bitmaps's message says; anything else is letter by letter
+    names = store.lower() if store.lower() in ("letters", "digits") else list(dict.fromkeys(store.upper()))
     images, names = load_bitmaps(names)
     recall = c["recall"].upper() if isinstance(c["recall"], str) else c["recall"]
     if recall not in names:
