@@ -304,3 +304,13 @@ def test_a_constant_column_is_only_centred_despite_rounding():
         np.testing.assert_allclose(Z[:, 1], (X[:, 1] - 4.5) / np.std(X[:, 1]), rtol=1e-6)
     # a tiny but real spread is still scaled
     np.testing.assert_allclose(standardize(np.array([[1e-10], [2e-10], [3e-10]]))[:, 0], [-1.224744871, 0, 1.224744871])
+
+
+def test_large_float32_columns_far_from_zero_are_still_scaled():
+    # with float32's epsilon in the constant-column bound, heights around 170 ± 10 over 10⁶ rows
+    # counted as constant and came out with std 10
+    from glassnet.preprocessing import standardize
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(170, 10, (1_000_000, 1)).astype(np.float32)
+    assert standardize(X).std() == pytest.approx(1.0, rel=1e-4)

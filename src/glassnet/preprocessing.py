@@ -74,13 +74,17 @@ class StandardScaler(_Scaler):
     def fit(self, X):
         X = _float_array(X)
         self.mean_ = X.mean(axis=0) if self.with_mean else np.zeros(X.shape[1:], X.dtype)
-        sigma = X.std(axis=0) if self.with_std else np.ones(X.shape[1:], X.dtype)
-        # A constant column has σ = 0 up to rounding (0.1 in every row gives 1.4e-17): the
-        # bound on that rounding is scikit-learn's, n·u·σ² + (n·u·mean)²
-        n, u = X.shape[0], np.finfo(X.dtype).eps if np.issubdtype(X.dtype, np.floating) else np.finfo(float).eps
-        mean = X.mean(axis=0)
-        constant = sigma**2 <= n * u * sigma**2 + (n * u * mean) ** 2
-        self.scale_ = np.where(constant, 1, sigma).astype(X.dtype)
+        if not self.with_std:
+            self.scale_ = np.ones(X.shape[1:], X.dtype)
+            return self
+        # Statistics accumulated in float64 (as scikit-learn), whatever X's dtype. A constant
+        # column has σ = 0 up to rounding (0.1 in every row gives 1.4e-17), and dividing by
+        # that would blow it up to ±1: scikit-learn's bound on the rounding, n·u·σ² + (n·u·mean)²
+        mean = X.mean(axis=0, dtype=np.float64)
+        var = X.var(axis=0, dtype=np.float64)
+        n, u = X.shape[0], np.finfo(np.float64).eps
+        constant = var <= n * u * var + (n * u * mean) ** 2
+        self.scale_ = np.where(constant, 1.0, np.sqrt(var)).astype(X.dtype)
         return self
 
     def transform(self, X):
