@@ -288,3 +288,16 @@ def test_load_weights_fills_a_model_of_the_same_shapes(tmp_path, rng):
     assert all(np.array_equal(a, b) for a, b in zip(before, other.get_weights()))  # unchanged
     with pytest.raises(FileNotFoundError):
         fresh.load_weights(tmp_path / "missing.gn")
+
+
+@pytest.mark.parametrize("units", [20000, 10**12])
+def test_an_architecture_bigger_than_the_file_is_refused_before_allocating(saved, tmp_path, units):
+    # a 3 kB file declaring Dense(20000) on 20000 inputs used 4.7 GB before its shape error;
+    # Dense(10**12) asked NumPy for 29 TiB
+    def grow(config):
+        config["model"]["input_shape"] = [20000]
+        config["model"]["layers"][0]["config"]["units"] = units
+
+    hostile = _rewrite(saved, tmp_path / "hostile.gn", edit_config=grow)
+    with pytest.raises(ValueError, match="more than the file stores"):
+        load_model(hostile)

@@ -82,6 +82,11 @@ class Layer:
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
 
+    def count_weights(self, input_shape):
+        """How many numbers :meth:`build` would create for ``input_shape`` (without creating
+        them: a model file's size is checked against it before anything is allocated)."""
+        return 0
+
     def forward(self, X, training=False):
         raise NotImplementedError
 

@@ -26,6 +26,9 @@ class BatchNormalization(Layer):
         self.momentum = check_number(momentum, "momentum", low=0, high=1)
         self.epsilon = check_number(epsilon, "epsilon", low=0, low_open=True)
 
+    def count_weights(self, input_shape):
+        return 4 * int(input_shape[-1])  # gamma, beta, moving mean, moving variance
+
     def build(self, input_shape):
         if len(input_shape) != 1:
             raise ValueError(f"BatchNormalization expects 1-D samples; received input shape {tuple(input_shape)}.")

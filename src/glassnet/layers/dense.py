@@ -58,6 +58,9 @@ class Dense(Layer):
     def compute_output_shape(self, input_shape):
         return (self.units,)
 
+    def count_weights(self, input_shape):
+        return int(input_shape[-1]) * self.units + (self.units if self.use_bias else 0)
+
     def build(self, input_shape):
         if len(input_shape) != 1:
             raise ValueError(

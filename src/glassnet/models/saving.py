@@ -24,7 +24,7 @@ import numpy as np
 
 from .. import __version__, losses, optimizers
 from .._io import atomic_write
-from ..backend import numpy_dtype
+from ..backend import numpy_dtype, standardize_dtype
 from ..metrics import saved_name
 
 FORMAT = "glassnet-model"
@@ -198,6 +198,7 @@ def load_model(filepath, compile=True):
             _fail(path, f"format version {config.get('format_version')!r} is not supported "
                         f"(this glassnet reads {FORMAT_VERSION}).")
         try:
+            _check_size(config, zf, path)
             model = _build(config, Sequential, path)
             table = config["weights"]
             targets = [w for layer in model.layers for w in layer.weights]
@@ -219,6 +220,32 @@ def load_model(filepath, compile=True):
         except (KeyError, TypeError, AttributeError) as exc:
             _fail(path, f"{CONFIG_NAME} is malformed ({type(exc).__name__}: {exc}).")
     return model
+
+
+#: the most a deflated zip member expands (deflate's limit is about 1032:1)
+MAX_EXPANSION = 1100
+
+
+def _check_size(config, zf, path):
+    """Refuse an architecture whose weights the file cannot hold, before building it:
+    a 3 kB file that declares Dense(10**12) must not allocate terabytes first."""
+    from ..layers import deserialize
+
+    spec = config["model"]
+    dtype = np.dtype(standardize_dtype(spec.get("dtype")))
+    shape = spec.get("input_shape")
+    if not isinstance(shape, list) or not isinstance(spec.get("layers"), list):
+        return  # _build reports these
+    shape, needed = tuple(shape), 0
+    for layer_config in spec["layers"]:
+        layer = deserialize(layer_config)
+        needed += layer.count_weights(shape)
+        shape = tuple(layer.compute_output_shape(shape))
+    stored = sum(info.file_size for info in zf.infolist() if info.filename.startswith("weights/"))
+    budget = min(stored, MAX_EXPANSION * os.path.getsize(path))
+    if needed * dtype.itemsize > budget:
+        _fail(path, f"its architecture needs {needed:,} weights ({needed * dtype.itemsize:,} bytes), more than "
+                    f"the file stores ({budget:,} bytes).")
 
 
 def _build(config, Sequential, path):
