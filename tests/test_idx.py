@@ -124,3 +124,30 @@ def test_huge_declared_size_fails_without_allocating_it(tmp_path):
 def test_missing_file_is_file_not_found(tmp_path):
     with pytest.raises(FileNotFoundError):
         read_idx(tmp_path / "nope.idx")
+
+
+def test_a_gzip_header_claiming_more_than_its_data_allocates_only_what_arrives(tmp_path):
+    import tracemalloc
+
+    # 1 MB of incompressible data behind a header that claims 1000 MB
+    payload = np.random.default_rng(0).integers(0, 256, 1 << 20, dtype=np.uint8).tobytes()
+    path = tmp_path / "liar.gz"
+    path.write_bytes(gzip.compress(idx_bytes(0x08, (1000, 1 << 20), payload)))
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match="truncated IDX file"):
+            read_idx(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 64 << 20  # it allocated the whole claim (1 GB) before
+
+
+def test_dimension_limits_are_named(tmp_path):
+    path = tmp_path / "many.idx"
+    path.write_bytes(idx_bytes(0x08, (1,) * 70, bytes(1)))
+    with pytest.raises(ValueError, match="many.idx: the header declares 70 dimensions"):
+        read_idx(path)
+    wide = np.lib.stride_tricks.as_strided(np.zeros(1, np.uint8), shape=(2**32,), strides=(0,))
+    with pytest.raises(ValueError, match="below 2\\*\\*32"):
+        write_idx(tmp_path / "wide.idx", wide)

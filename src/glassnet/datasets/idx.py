@@ -108,14 +108,15 @@ def _parse(stream, path, digest):
             f"{len(dims_bytes)} of their {4 * ndim} bytes are present."
         )
     dims = struct.unpack(f">{ndim}I", dims_bytes)
+    if ndim > 64:
+        raise ValueError(f"{path}: the header declares {ndim} dimensions; NumPy arrays have at most 64.")
     dtype = IDX_DTYPES[code]
     nbytes = math.prod(dims) * dtype.itemsize  # Python ints: no overflow
     if digest is not None:
         digest.update(header)
         digest.update(dims_bytes)
 
-    # One buffer of the declared size, filled in place: no growing copies. A
-    # size the file cannot hold (deflate expands at most ~1032:1) is refused
+    # A size the file cannot hold (deflate expands at most ~1032:1) is refused
     # before anything is allocated.
     limit = os.path.getsize(path) * (1100 if isinstance(stream, gzip.GzipFile) else 1)
     if nbytes > limit:
@@ -124,11 +125,18 @@ def _parse(stream, path, digest):
             f"{path}: truncated IDX file: header declares shape {dims} of {dtype.name} "
             f"({nbytes} data bytes) but only {len(have)} are present."
         )
-    buf = bytearray(nbytes)
+    # Compressed, the declared size is only a claim until the bytes decompress: the buffer
+    # starts at 16 MB and doubles as data arrives (a 1 MB file claiming 1 GB allocated 1 GB).
+    # Uncompressed, the file's size was checked above: one buffer of the declared size.
+    buf = bytearray(min(nbytes, 1 << 24) if isinstance(stream, gzip.GzipFile) else nbytes)
     view = memoryview(buf)
     filled = 0
     while filled < nbytes:
-        got = stream.readinto(view[filled : filled + _CHUNK])
+        if filled == len(buf):
+            view.release()
+            buf.extend(bytes(min(len(buf), nbytes - len(buf))))
+            view = memoryview(buf)
+        got = stream.readinto(view[filled : min(filled + _CHUNK, len(buf))])
         if not got:
             break
         if digest is not None:
@@ -176,6 +184,9 @@ def write_idx(path, array, compress=None):
         raise ValueError(f"array must have one of the IDX dtypes {valid}. Received dtype {array.dtype}.")
     if array.ndim == 0 or array.ndim > 255:
         raise ValueError(f"array must have 1 to 255 dimensions. Received shape {array.shape}.")
+    if max(array.shape) >= 2**32:
+        raise ValueError(f"IDX stores each dimension in 32 bits: every size must be below 2**32. "
+                         f"Received shape {array.shape}.")
     path = Path(path)
     if compress is None:
         compress = path.suffix == ".gz"
