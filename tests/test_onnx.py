@@ -218,3 +218,20 @@ def test_missing_onnx_gives_install_hint(monkeypatch):
     model.build((2,))
     with pytest.raises(ImportError, match=r"pip install glassnet\[onnx\]"):
         to_onnx(model)
+
+
+def test_float64_batchnorm_keeps_float64_precision(rng, tmp_path):
+    # ONNX's epsilon attribute is a float32; a tiny variance exposed the rounding of 1e-3 (2.4e-8)
+    model = Sequential([Dense(3, input_dim=4), BatchNormalization()], dtype="float64")
+    model.build()
+    bn = model.layers[1]
+    bn.state["moving_variance"][...] = 1e-6
+    bn.state["moving_mean"][...] = 0.3
+    x = rng.normal(size=(5, 4))
+    np.testing.assert_allclose(run_onnx(export(model, tmp_path / "bn.onnx"), x), model.predict(x), rtol=1e-13)
+
+
+def test_a_declared_input_size_is_enough_to_export(tmp_path):
+    model = Sequential([Dense(2, input_shape=(3,))])  # not yet built, as for summary()
+    x = np.ones((1, 3), dtype=np.float32)
+    np.testing.assert_allclose(run_onnx(export(model, tmp_path / "m.onnx"), x), model.predict(x), rtol=1e-6)

@@ -162,11 +162,12 @@ def _dense(g, X, layer):
 
 
 def _batch_norm(g, X, layer):
-    inputs = [X] + [
-        g.constant(layer.weights[i], f"{layer.name}_{key}")
-        for i, key in enumerate(layer.weight_names)
-    ]
-    return g.node("BatchNormalization", inputs, base=layer.name, epsilon=float(layer.epsilon))
+    values = dict(zip(layer.weight_names, (to_numpy(w) for w in layer.weights)))
+    # ONNX's epsilon attribute is a float32: 1e-3 would become 1.0000000475e-3 and cost a
+    # float64 model ~1e-8. The variance carries ε instead, in the model's precision.
+    values["moving_variance"] = values["moving_variance"] + values["moving_variance"].dtype.type(layer.epsilon)
+    inputs = [X] + [g.constant(values[key], f"{layer.name}_{key}") for key in layer.weight_names]
+    return g.node("BatchNormalization", inputs, base=layer.name, epsilon=0.0)
 
 
 _ONNX_LAYERS = {
@@ -193,6 +194,7 @@ def to_onnx(model):
 
     if not isinstance(model, Sequential):
         raise TypeError(f"model must be a glassnet Sequential model. Received: {type(model).__name__}")
+    model._ensure_built()  # a declared input size is enough, as for summary() and save()
     if not model.built:
         raise ValueError("export() needs a built model: call fit(), predict() or build(input_shape) first.")
     for layer in model.layers:

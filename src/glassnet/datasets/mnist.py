@@ -199,6 +199,7 @@ def _download(stem, target, progress):
     """Fetch ``stem.gz`` from the mirrors into ``target``; return ``(file, errors)``."""
     size, sha256 = MNIST_FILES[stem]
     errors = []
+    created = [p for p in (target, *target.parents) if not p.exists()]
     try:
         target.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -219,6 +220,11 @@ def _download(stem, target, progress):
             return final, []
         except (OSError, ValueError, EOFError, zlib.error) as exc:
             errors.append(f"{url}: {exc}")
+    for folder in created:  # offline: leave no empty folders behind
+        try:
+            folder.rmdir()
+        except OSError:
+            break
     return None, errors
 
 

@@ -90,6 +90,7 @@ def _compile_config(model):
 
 def save_model(model, filepath, include_optimizer=True):
     """Write ``model`` to ``filepath`` atomically (see the module docstring)."""
+    model._ensure_built()
     model._require_built("save")
     filepath = os.fspath(filepath)
     weights = model.get_weights()
