@@ -396,3 +396,16 @@ def test_onnx_export_reads_the_weights_from_any_device(data, tmp_path):
     session = ort.InferenceSession(str(tmp_path / "m.onnx"))
     got = session.run(None, {session.get_inputs()[0].name: X.astype(np.float32)})[0]
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_unshuffled_batches_train_in_the_namespace(namespace):
+    # X[a:b] on a 2-D array is not in the standard (array-api-strict refused it): fit slices X[a:b, ...]
+    rng = np.random.default_rng(9)
+    X, y = rng.normal(size=(20, 3)), rng.integers(0, 2, (20, 1)).astype(float)
+
+    def build():
+        return [layers.Dense(1, input_dim=3, activation="sigmoid")]
+
+    reference = _train("numpy", build, X, y, "binary_crossentropy", shuffle=False, sample_weight=np.linspace(0, 1, 20))
+    _same(reference, _train(namespace, build, X, y, "binary_crossentropy", shuffle=False,
+                            sample_weight=np.linspace(0, 1, 20)))

@@ -736,3 +736,22 @@ def test_trace_steps_like_train_on_batch_with_a_frozen_layer_and_clipping():
     models[1].train_on_batch(X, y)
     for a, b in zip(models[0].get_weights(), models[1].get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+
+
+def test_one_optimizer_object_cannot_train_two_models():
+    rng = np.random.default_rng(8)
+    X, y = rng.normal(size=(20, 3)), rng.normal(size=(20, 1))
+    opt = glassnet.optimizers.Adam(0.01)
+    a = Sequential([Dense(4, input_dim=3), Dense(1)], seed=0)
+    a.compile(optimizer=opt, loss="mse")
+    a.fit(X, y, epochs=2, verbose=0)
+    b = Sequential([Dense(5, input_dim=3), Dense(1)], seed=0)  # its state would not even fit
+    b.compile(optimizer=opt, loss="mse")
+    with pytest.raises(ValueError, match="already trains another model"):
+        b.fit(X, y, verbose=0)
+    a.compile(optimizer=opt, loss="mse")  # the same model again keeps its optimizer
+    a.fit(X, y, verbose=0)
+    import copy
+
+    copy.deepcopy(a).fit(X, y, verbose=0)  # a copy's optimizer is the copy's
+    assert glassnet.regularizers.l2(0.01).l2 == 0.01 and glassnet.regularizers.l1(0.5).l1 == 0.5

@@ -98,6 +98,12 @@ class Optimizer:
     def _initial_state(self, name):
         return 0.0
 
+    def __getstate__(self):
+        # a pickled or copied optimizer belongs to the pickled or copied model, not to this one
+        state = dict(self.__dict__)
+        state.pop("_model", None)
+        return state
+
     def get_state(self):
         """``(iterations, {name: copy of state vector})``: everything a resumed run needs."""
         return self.iterations, {k: numpy_copy(v) for k, v in self.state.items()}

@@ -83,6 +83,10 @@ def l1_l2(l1=0.01, l2=0.01):
     return L1L2(l1=l1, l2=l2)
 
 
+# Keras's lowercase aliases: regularizers.l2(0.01) is regularizers.L2(0.01)
+l1, l2 = L1, L2
+
+
 REGULARIZERS = {"l1": L1, "l2": L2, "l1_l2": l1_l2}
 CLASSES = {"L1": L1, "L2": L2, "L1L2": L1L2}
 

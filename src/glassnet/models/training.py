@@ -16,6 +16,7 @@ are gathered with ``np.take`` into a reused buffer; unshuffled batches are views
 
 import math
 import warnings
+import weakref
 
 import numpy as np
 
@@ -155,7 +156,8 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
                     Yb = np.take(Y, idx, axis=0, out=Yb_buf[: stop - start], mode="clip")
                     wb = w[idx] if weighted else None
                 else:
-                    Xb, Yb, wb = X[start:stop], Y[start:stop], (w[start:stop] if weighted else None)
+                    # `, ...`: the standard indexes every axis (array-api-strict refuses X[a:b] on 2-D)
+                    Xb, Yb, wb = X[start:stop, ...], Y[start:stop, ...], (w[start:stop] if weighted else None)
                 for cb in batch_begin:
                     cb.on_train_batch_begin(step)
                 loss = train_step(model, Xb, Yb, wb)
@@ -219,6 +221,14 @@ def _prepare_training(model):
     are numba's, on NumPy arrays only); build the optimizer's state."""
     _warn_if_outputs_are_not_probabilities(model)
     optimizer = model.optimizer
+    owner = getattr(optimizer, "_model", None)
+    if optimizer.built and owner is not None and owner() not in (model, None):
+        raise ValueError(
+            f"This {type(optimizer).__name__} object already trains another model (its state describes that "
+            "model's weights). Compile each model with an optimizer of its own, e.g. "
+            f"optimizer=type(opt).from_config(opt.get_config()), as Keras requires."
+        )
+    optimizer._model = weakref.ref(model)
     jit = model.jit_compile and backend.is_numpy()
     optimizer.jit_compile = jit
     for layer in model.layers:
