@@ -231,6 +231,17 @@ def per_epoch_seconds(result):
     return statistics.median(seconds[1:5] if len(seconds) > 1 else seconds)
 
 
+#: epochs 2-5 of one run whose slowest is this many times its fastest were disturbed (another
+#: process took the CPUs for a while): the row says so, whatever the rounds agree on
+UNEVEN_EPOCHS = 1.5
+
+
+def epoch_spread(result):
+    """max / min of epochs 2-5 of one run (1.0 when there are fewer than two)."""
+    seconds = result["epoch_seconds"][1:5]
+    return max(seconds) / min(seconds) if len(seconds) > 1 and min(seconds) > 0 else 1.0
+
+
 def seconds_to_target(result, target=TARGET_ACCURACY):
     """Training seconds until the test accuracy first reaches ``target``, or None."""
     elapsed = 0.0
@@ -256,6 +267,7 @@ def summarize(runs):
         "data_rss_mb": runs[0].get("data_rss_mb"),
         "epochs": runs[0]["epochs"],
         "notes": runs[0].get("notes", ""),
+        "uneven": max((epoch_spread(r) for r in runs), default=1.0) if clocked else 1.0,
         "acc_last": min(r["final_accuracy"] for r in runs),
         # each seed counts once, however many rounds repeated it
         "acc_mean": statistics.fmean(
@@ -338,10 +350,14 @@ def markdown_table(table, variant, configs, libs):
             if row["runs"] > 1 and low is not None and high > 1.05 * low:
                 per_epoch += f" ({low:.2f}–{high:.2f})"
             total = row["total"] if row["per_epoch"] else row["fit"]
+            notes = row["notes"]
+            if row.get("uneven", 1.0) > UNEVEN_EPOCHS:
+                notes = (notes + "; " if notes else "") + (f"uneven epochs within a run (slowest/fastest of "
+                                                           f"epochs 2–5: {row['uneven']:.1f}×): timing disturbed")
             lines.append(
                 f"| {config} | {LABELS[lib]} | {per_epoch} | {total:.2f} | "
                 f"{_fmt(row['acc5'] and 100 * row['acc5'], '.2f')} | {last} | {to_target} | "
-                f"{row['peak_rss_mb']:.0f} | " + " | ".join(ratios) + f" | {row['notes']} |")
+                f"{row['peak_rss_mb']:.0f} | " + " | ".join(ratios) + f" | {notes} |")
     return "\n".join(lines)
 
 
@@ -528,6 +544,10 @@ def run_sklearn_m2(args):
         command = [sys.executable, str(SKLEARN_M2), "--threads", str(args.threads)]
         if args.data is not None:
             command += ["--data", args.data]
+        if args.quick or args.limit is not None:  # a smoke run: one fit per library, on the same samples
+            command += ["--repeats", "1", "--alpha", "0"]
+            if args.limit is not None:
+                command += ["--limit", str(args.limit)]
         proc = subprocess.run(command, env=worker_env(variant, args.threads),
                               capture_output=True, text=True, timeout=args.timeout, cwd=str(REPO))
     except subprocess.TimeoutExpired:

@@ -92,6 +92,18 @@ def test_table_shows_the_spread_of_the_runs_and_the_ratio_of_medians(run_module)
     assert "| 4.000 |" in torch_row and "| 0.5× |" in torch_row  # within 5%: no range shown
 
 
+def test_a_run_with_uneven_epochs_is_flagged_in_its_row(run_module):
+    # one bout of contention inside a run (3.0, 2.2, 5.3, 4.2 s for a steady 0.02 s/epoch) must not pass unmarked
+    def run(times):
+        return {"seed": 0, "epochs": 5, "epoch_seconds": [9, *times], "train_seconds": 9 + sum(times),
+                "fit_seconds": 20, "peak_rss_mb": 300, "test_accuracy": [0.98] * 5, "final_accuracy": 0.98}
+    table = {("unset", "M2", "glassnet"): run_module.summarize([run([1.0, 1.02, 0.99, 1.0])]),
+             ("unset", "M2", "torch"): run_module.summarize([run([3.0, 2.15, 5.32, 4.15])])}
+    glassnet_row, torch_row = run_module.markdown_table(table, "unset", ["M2"], ["glassnet", "torch"]).splitlines()[2:]
+    assert "uneven epochs" not in glassnet_row
+    assert "uneven epochs within a run (slowest/fastest of epochs 2–5: 2.5×)" in torch_row
+
+
 def test_probe_times_the_matrix_products_and_the_report_warns_when_the_host_slowed(run_module):
     args = run_module.parse_args(["--probe-steps", "20", "--threads", "1"])
     ms = run_module.probe("unset", args)
