@@ -470,6 +470,8 @@ def test_abbreviated_options_are_refused(work, monkeypatch, capsys):
     result = call("train", "digits", "--output", "m.gn", cwd=work, monkeypatch=monkeypatch, capsys=capsys)
     assert_one_line_error(result)
     assert "unrecognized arguments: --output" in result.stderr
+    # reported by the command, pointing at its own --help
+    assert result.stderr.startswith("glassnet train: error:") and "see 'glassnet train --help'" in result.stderr
 
 
 def test_every_command_has_three_bad_invocations():

@@ -56,7 +56,10 @@ def main(argv=None):
     warnings.showwarning = _show_warning
     try:
         try:
-            args = parser.parse_args(argv)
+            args, extra = parser.parse_known_args(argv)
+            if extra:  # reported by the command they were given to, with its --help
+                sub = parser.subparsers.choices.get(args.command) if args.command else None
+                (sub or parser).error(f"unrecognized arguments: {' '.join(extra)}")
         except SystemExit as exit_:  # --help and --version
             return int(exit_.code or 0)
         if args.command is None:

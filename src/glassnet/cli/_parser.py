@@ -84,6 +84,7 @@ def build_parser():
     parser.add_argument("--version", action="version", version=f"glassnet {__version__}")
     parser.add_argument("--debug", action="store_true", help="show the full traceback on errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+    parser.subparsers = sub  # main() reports a command's unknown options under its own name
 
     # -- train
     train = _command(
