@@ -97,7 +97,10 @@ function backpropPage() {
   async function run() {
     try {
       last = await call("POST", "/api/backprop", read());
-      say("");
+      // JSON has no inf or NaN: the server sends null, shown as "—"; say why
+      say(last.trace.loss === null || last.loss_after === null
+        ? "The loss overflowed (NaN or infinite): η is too large and the steps diverge. Lower η and restart."
+        : "");
       const t = last.trace;
       $("stepno").textContent = step;
       $("loss").textContent = num(t.loss, 9);
