@@ -289,3 +289,9 @@ def test_validation_monitors_wait_for_the_validated_epochs(rng):
     history = _model().fit(X, y, epochs=6, verbose=0, validation_split=0.25, validation_freq=3,
                            callbacks=[EarlyStopping(patience=5), ReduceLROnPlateau(patience=5)])
     assert len(history.history["loss"]) == 6 and len(history.history["val_loss"]) == 2
+
+
+def test_a_misspelt_validation_monitor_is_still_an_error(rng):
+    X, y = _regression(rng)
+    with pytest.raises(ValueError, match="monitors 'val_los', which is not among the logged values"):
+        _model().fit(X, y, epochs=2, verbose=0, validation_split=0.25, callbacks=[EarlyStopping(monitor="val_los")])

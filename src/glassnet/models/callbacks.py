@@ -77,9 +77,11 @@ def _require_monitored(callback, monitor):
         )
 
 
-def _skipped_validation(callback, monitor):
-    """A val_* quantity missing from an epoch that fit did not validate (validation_freq > 1)."""
-    return monitor.startswith("val_") and callback.params.get("do_validation", False)
+def _skipped_validation(callback, monitor, logs):
+    """A val_* quantity missing from an epoch that fit did not validate (validation_freq > 1):
+    no val_* key at all this epoch. A misspelt name is still an error at a validated epoch."""
+    return (monitor.startswith("val_") and callback.params.get("do_validation", False)
+            and not any(key.startswith("val_") for key in logs))
 
 
 def _missing(callback, monitor, logs):
@@ -225,7 +227,7 @@ class EarlyStopping(Callback):
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
         if self.monitor not in logs:
-            if _skipped_validation(self, self.monitor):
+            if _skipped_validation(self, self.monitor, logs):
                 return
             raise _missing(self, self.monitor, logs)
         current = logs[self.monitor]
@@ -287,7 +289,7 @@ class ModelCheckpoint(Callback):
         if self.save_best_only:
             current = logs.get(self.monitor)
             if current is None:
-                if _skipped_validation(self, self.monitor):
+                if _skipped_validation(self, self.monitor, logs):
                     return
                 raise _missing(self, self.monitor, logs)
             if not _improved(self.mode, current, self.best, 0.0):
@@ -390,7 +392,7 @@ class ReduceLROnPlateau(Callback):
         optimizer = self.model.optimizer
         logs["learning_rate"] = float(optimizer.learning_rate)
         if self.monitor not in logs:
-            if _skipped_validation(self, self.monitor):
+            if _skipped_validation(self, self.monitor, logs):
                 return
             raise _missing(self, self.monitor, logs)
         current = logs[self.monitor]
