@@ -485,3 +485,15 @@ def test_lbfgs_leaves_a_frozen_layer_alone():
         clf.fit(X, y)
     np.testing.assert_array_equal(clf.coefs_[0], frozen)
     assert not np.array_equal(clf.coefs_[1], last)
+
+
+def test_output_precision_follows_scikit_learns_for_float64_input():
+    from sklearn.neural_network import MLPClassifier as SkMLPClassifier
+
+    X, y = np.random.default_rng(2).random((40, 3)).astype(np.float32), np.arange(40) % 2
+    for cls in (SkMLPClassifier, MLPClassifier):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            est = cls(max_iter=5, random_state=0).fit(X, y)  # float32 weights
+        assert est.predict_proba(X.astype(np.float64)).dtype == np.float64
+        assert est.predict_proba(X).dtype == np.float32

@@ -226,7 +226,9 @@ class _BaseMLP(BaseEstimator):
         check_is_fitted(self, "model_")
         X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
         with backend.namespace("numpy"):
-            return self.model_.predict(X)
+            A = self.model_.predict(X)
+        # as scikit-learn's float64 X @ float32 coefs_: outputs in the wider of the two precisions
+        return A.astype(np.result_type(X.dtype, A.dtype), copy=False)
 
     # -- pickling and files ---------------------------------------------------------------
     def __getstate__(self):
