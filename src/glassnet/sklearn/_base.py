@@ -227,6 +227,8 @@ class _BaseMLP(BaseEstimator):
         X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
         with backend.namespace("numpy"):
             A = self.model_.predict(X)
+        if self.dtype is not None:  # glassnet's dtype= extra: the network's precision, outputs included
+            return A
         # as scikit-learn's float64 X @ float32 coefs_: outputs in the wider of the two precisions
         return A.astype(np.result_type(X.dtype, A.dtype), copy=False)
 
