@@ -334,6 +334,28 @@ def test_toggling_a_feature_while_stepping_draws_no_stale_state(server):
     assert errors == []
 
 
+def test_play_recovers_when_creating_a_session_failed_once(server):
+    errors = []
+    with _browser_page(errors) as page:
+        page.goto(server)
+        page.wait_for_function("document.getElementById('test_loss').textContent !== '–'")
+
+        def away(route):
+            if route.request.method == "POST":
+                route.fulfill(status=503, content_type="application/json", body='{"error": "server away"}')
+            else:
+                route.continue_()
+
+        page.route("**/api/sessions", away)
+        page.select_option("#activation", "relu")  # a new session is needed, and fails
+        page.wait_for_function("document.getElementById('message').textContent.includes('server away')")
+        page.unroute("**/api/sessions")
+        page.click("#play")  # used to show Pause and never step: the stale session was refused for good
+        page.wait_for_function("Number(document.getElementById('epoch').textContent) >= 3", timeout=30000)
+        page.click("#play")
+    assert [e for e in errors if "503" not in e] == []
+
+
 def test_a_late_reply_does_not_overwrite_newer_demo_settings(server):
     # The demo pages send a request per change of a setting; a slow reply for old settings
     # (a 20×20 map of 100 epochs) arriving after the reply for the new ones must be dropped.

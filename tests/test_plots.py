@@ -210,3 +210,10 @@ def test_plot_mistakes_are_named():
         plots.plot_hopfield_recall(P, P, P, labels=["H"])
     with pytest.raises(ValueError, match="holds 25 pixels, but stored has N=12"):
         plots.plot_hopfield_recall(np.ones((1, 12)), np.ones((1, 12)), np.ones((1, 12)), shape=(5, 5))
+
+
+def test_confusion_matrix_refuses_mixed_kinds_of_labels():
+    with pytest.raises(ValueError, match="same kind of labels: received text and numbers"):
+        plots.plot_confusion_matrix(["cat", "dog"], [0.2, 0.9])
+    with pytest.raises(ValueError, match="signed labels"):
+        plots.plot_confusion_matrix([-1, 1, 1], [-0.8, 0.3, 0.9])  # tanh outputs, not labels

@@ -314,3 +314,16 @@ def test_large_float32_columns_far_from_zero_are_still_scaled():
     rng = np.random.default_rng(0)
     X = rng.normal(170, 10, (1_000_000, 1)).astype(np.float32)
     assert standardize(X).std() == pytest.approx(1.0, rel=1e-4)
+
+
+def test_float32_statistics_accumulate_in_float64():
+    # float32 sums over 10⁶ rows drifted: a column constant at 170.1 read mean 170.84 and came out −0.741
+    from glassnet.preprocessing import StandardScaler
+
+    rng = np.random.default_rng(1)
+    X = np.column_stack([rng.normal(170, 10, 10**6), np.full(10**6, 170.1)]).astype(np.float32)
+    scaler = StandardScaler().fit(X)
+    reference = X.astype(np.float64)
+    np.testing.assert_allclose(scaler.mean_, reference.mean(axis=0), rtol=1e-7)
+    np.testing.assert_allclose(scaler.scale_[0], reference[:, 0].std(), rtol=1e-6)
+    assert scaler.scale_[1] == 1.0 and not scaler.transform(X[:5])[:, 1].any()

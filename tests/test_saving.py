@@ -301,3 +301,12 @@ def test_an_architecture_bigger_than_the_file_is_refused_before_allocating(saved
     hostile = _rewrite(saved, tmp_path / "hostile.gn", edit_config=grow)
     with pytest.raises(ValueError, match="more than the file stores"):
         load_model(hostile)
+
+
+@pytest.mark.parametrize("shape", [[], ["a"], [0]])
+def test_a_malformed_input_shape_is_named_before_any_size_check(saved, tmp_path, shape):
+    def edit(config):
+        config["model"]["input_shape"] = shape
+
+    with pytest.raises(ValueError, match="input shape .* is not a list of positive integers"):
+        load_model(_rewrite(saved, tmp_path / "bad_shape.gn", edit_config=edit))

@@ -676,6 +676,9 @@ def test_precision_recall_and_f1_count_as_keras_does():
     f1 = metrics.F1Score(average=None)
     f1.update_state(Y, A)
     np.testing.assert_allclose(f1.result(), [2 / 3, 0.0, 1.0])
+    zero = metrics.F1Score(average=None)  # an all-zero row predicts no class (Keras: |y_pred| > 1e-9)
+    zero.update_state(np.array([[1.0, 0, 0], [0, 1, 0]]), np.array([[0.0, 0, 0], [0.2, 0.7, 0.1]]))
+    np.testing.assert_allclose(zero.result(), [0.0, 1.0, 0.0])
     macro = metrics.F1Score()
     macro.update_state(Y, A)
     assert macro.result() == pytest.approx((2 / 3 + 1) / 3)
@@ -750,6 +753,18 @@ def test_one_optimizer_object_cannot_train_two_models():
     with pytest.raises(ValueError, match="already trains another model"):
         b.fit(X, y, verbose=0)
     a.compile(optimizer=opt, loss="mse")  # the same model again keeps its optimizer
+    a.fit(X, y, verbose=0)
+    # a first model that is gone still left its state in the optimizer (this passed after gc.collect())
+    import gc
+
+    del a
+    gc.collect()
+    c = Sequential([Dense(4, input_dim=3), Dense(1)], seed=0)
+    c.compile(optimizer=opt, loss="mse")
+    with pytest.raises(ValueError, match="already trains another model"):
+        c.fit(X, y, verbose=0)
+    a = Sequential([Dense(4, input_dim=3), Dense(1)], seed=0)
+    a.compile(optimizer=glassnet.optimizers.Adam(0.01), loss="mse")
     a.fit(X, y, verbose=0)
     import copy
 

@@ -174,7 +174,8 @@ class F1Score(Metric):
         if self.threshold is not None or A.shape[-1] == 1:
             predicted = A > (0.5 if self.threshold is None else self.threshold)
         else:
-            predicted = A == A.max(axis=-1, keepdims=True)  # equal maxima all count, as Keras
+            # equal maxima all count, and an all-zero row predicts nothing, as Keras
+            predicted = (A == A.max(axis=-1, keepdims=True)) & (np.abs(A) > 1e-9)
         actual = Y > 0.5
         w = np.ones((A.shape[0], 1)) if sample_weight is None else np.asarray(sample_weight, dtype=float)[:, None]
         self.tp = self.tp + np.sum((predicted & actual) * w, axis=0)

@@ -221,6 +221,13 @@ def plot_confusion_matrix(y_true, y_pred, labels=None, normalize=False, path=Non
     t, p = _class_values(y_true, "y_true"), _class_values(y_pred, "y_pred")
     if len(t) != len(p):
         raise ValueError(f"y_true and y_pred must have the same length. Received {len(t)} and {len(p)}.")
+    kinds = ["text" if a.dtype.kind in "US" else "numbers" for a in (t, p)]
+    if kinds[0] != kinds[1]:
+        raise ValueError(f"y_true and y_pred must be the same kind of labels: received {kinds[0]} and {kinds[1]}. "
+                         "Map the predictions to the class names first.")
+    if t.dtype.kind in "iu" and p.dtype.kind in "iu" and t.size and t.min() < 0 <= p.min() and not np.isin(p, t).all():
+        raise ValueError("y_true holds signed labels (such as ±1) but y_pred other values (probabilities are read as "
+                         "0/1 at 0.5): pass predicted labels, e.g. np.sign(outputs).")
     if t.dtype.kind in "iu" and p.dtype.kind in "iu" and min(t.min(initial=0), p.min(initial=0)) >= 0:
         classes = None  # class indices 0..k-1: the matrix is indexed by them
         t_idx, p_idx = t, p

@@ -46,6 +46,18 @@ class _Scaler:
         return X
 
 
+def _column_moments(X, rows=1 << 14):
+    """Mean and variance (ddof 0) of each column, accumulated in float64 (as scikit-learn)
+    a block of rows at a time: float32 sums over 10⁶ rows drift by tenths of a percent,
+    and a float64 copy of the whole array would be large and slow."""
+    mean = X.mean(axis=0, dtype=np.float64)
+    var = np.zeros(X.shape[1:], dtype=np.float64)
+    for start in range(0, X.shape[0], rows):
+        d = X[start : start + rows].astype(np.float64) - mean
+        var += np.einsum("i...,i...->...", d, d)
+    return mean, var / max(X.shape[0], 1)
+
+
 class StandardScaler(_Scaler):
     """Standardize features: ``x' = (x - μ) / σ`` with μ, σ of the training data.
 
@@ -73,17 +85,16 @@ class StandardScaler(_Scaler):
 
     def fit(self, X):
         X = _float_array(X)
-        self.mean_ = X.mean(axis=0) if self.with_mean else np.zeros(X.shape[1:], X.dtype)
+        mean, var = _column_moments(X)
+        self.mean_ = mean.astype(X.dtype) if self.with_mean else np.zeros(X.shape[1:], X.dtype)
         if not self.with_std:
             self.scale_ = np.ones(X.shape[1:], X.dtype)
             return self
-        # Statistics accumulated in float64 (as scikit-learn), whatever X's dtype. A constant
-        # column has σ = 0 up to rounding (0.1 in every row gives 1.4e-17), and dividing by
-        # that would blow it up to ±1: scikit-learn's bound on the rounding, n·u·σ² + (n·u·mean)²
-        mean = X.mean(axis=0, dtype=np.float64)
-        var = X.var(axis=0, dtype=np.float64)
+        # A constant column has σ = 0 up to rounding (0.1 in every row gives 1.4e-17), and
+        # dividing by that would blow it up to ±1: equal extremes, or scikit-learn's bound on
+        # the rounding, n·u·σ² + (n·u·mean)², mark it
         n, u = X.shape[0], np.finfo(np.float64).eps
-        constant = var <= n * u * var + (n * u * mean) ** 2
+        constant = (X.max(axis=0) == X.min(axis=0)) | (var <= n * u * var + (n * u * mean) ** 2)
         self.scale_ = np.where(constant, 1.0, np.sqrt(var)).astype(X.dtype)
         return self
 

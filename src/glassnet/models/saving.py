@@ -235,7 +235,8 @@ def _check_size(config, zf, path):
     spec = config["model"]
     dtype = np.dtype(standardize_dtype(spec.get("dtype")))
     shape = spec.get("input_shape")
-    if not isinstance(shape, list) or not isinstance(spec.get("layers"), list):
+    if (not isinstance(shape, list) or not shape or not all(isinstance(d, int) and d > 0 for d in shape)
+            or not isinstance(spec.get("layers"), list)):
         return  # _build reports these
     shape, needed = tuple(shape), 0
     for layer_config in spec["layers"]:
@@ -254,7 +255,8 @@ def _build(config, Sequential, path):
     if not isinstance(spec, dict) or not isinstance(spec.get("layers"), list) or not spec["layers"]:
         _fail(path, "it lists no layers.")
     input_shape = spec.get("input_shape")
-    if not isinstance(input_shape, list) or not all(isinstance(d, int) and d > 0 for d in input_shape):
+    if (not isinstance(input_shape, list) or not input_shape
+            or not all(isinstance(d, int) and d > 0 for d in input_shape)):
         _fail(path, f"its input shape {input_shape!r} is not a list of positive integers.")
     return Sequential.from_config({**spec, "name": str(spec.get("name", "sequential"))})
 

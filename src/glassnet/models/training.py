@@ -222,7 +222,8 @@ def _prepare_training(model):
     _warn_if_outputs_are_not_probabilities(model)
     optimizer = model.optimizer
     owner = getattr(optimizer, "_model", None)
-    if optimizer.built and owner is not None and owner() not in (model, None):
+    # built for another model, alive or not: its state describes that model's weights
+    if optimizer.built and owner is not None and owner() is not model:
         raise ValueError(
             f"This {type(optimizer).__name__} object already trains another model (its state describes that "
             "model's weights). Compile each model with an optimizer of its own, e.g. "

@@ -118,7 +118,8 @@ def check_config(config):
     c["learning_rate"] = check_number(c["learning_rate"], "learning_rate", low=1e-6, high=10.0)
     if c["regularization"] == "none":  # the name /api/options lists for "no penalty"
         c["regularization"] = None
-    check_choice(c["regularization"], "regularization", REGULARIZATIONS)
+    if c["regularization"] not in REGULARIZATIONS:
+        raise ValueError(f"regularization must be one of 'none', 'l1', 'l2'. Received: {c['regularization']!r:.100}")
     c["regularization_rate"] = check_number(c["regularization_rate"], "regularization_rate", low=0.0, high=10.0)
     c["batch_size"] = check_int(c["batch_size"], "batch_size", 1, 5000)
     c["seed"] = check_int(c["seed"], "seed", 0, 2**32 - 1)  # the data and its split

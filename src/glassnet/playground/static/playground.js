@@ -8,6 +8,7 @@ const ORANGE = [245, 147, 34], WHITE = [255, 255, 255], BLUE = [8, 119, 189];
 let opts = null, settings = null, session = null, points = null, state = null;
 let playing = false, busy = false, generation = 0;
 let sessionGeneration = 0;  // the generation whose session `session` is
+let creating = false;       // a new session is on its way
 
 // t in [-1, 1] -> orange ... white ... blue
 function colour(t) {
@@ -204,10 +205,11 @@ function readControls() {
   $("batch_size_value").textContent = $("batch_size").value;
 }
 
-async function newSession() {
+async function newSession(keepPlaying = false) {
   const mine = ++generation;
-  setPlaying(false);
+  if (!keepPlaying) setPlaying(false);
   say("");
+  creating = true;
   try {
     const created = await api("POST", "/api/sessions", settings);
     if (mine !== generation) return;  // a newer change won
@@ -217,12 +219,16 @@ async function newSession() {
     state = created.state;
     render();
   } catch (e) {
-    say(e.message);
+    if (mine === generation) { say(e.message); setPlaying(false); }
+  } finally {
+    if (mine === generation) creating = false;
   }
 }
 
 async function step() {
-  // while a newer session is being created, the current one belongs to old settings: wait
+  // The current session belongs to older settings while a newer one is being created: wait.
+  // If creating it failed (the server was away), try again rather than stall.
+  if (session && sessionGeneration !== generation && !creating) { await newSession(true); return; }
   if (!session || busy || sessionGeneration !== generation) return;
   busy = true;
   const mine = generation;
