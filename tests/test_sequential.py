@@ -770,3 +770,28 @@ def test_one_optimizer_object_cannot_train_two_models():
 
     copy.deepcopy(a).fit(X, y, verbose=0)  # a copy's optimizer is the copy's
     assert glassnet.regularizers.l2(0.01).l2 == 0.01 and glassnet.regularizers.l1(0.5).l1 == 0.5
+
+
+def test_steps_per_epoch_continues_through_the_data_as_keras():
+    rng = np.random.default_rng(10)
+    X, y = rng.normal(size=(40, 3)), rng.normal(size=(40, 1))
+
+    def trained(**kwargs):
+        model = Sequential([Dense(4, activation="tanh", input_dim=3), Dense(1)], seed=0)
+        model.compile(optimizer="sgd", loss="mse")
+        history = model.fit(X, y, batch_size=10, verbose=0, **kwargs)
+        return model.get_weights(), history.history["loss"]
+
+    # two epochs of 2 batches are one pass of 4 batches (the same shuffle), logged twice
+    whole, whole_loss = trained(epochs=1)
+    halves, halves_loss = trained(epochs=2, steps_per_epoch=2)
+    for a, b in zip(whole, halves):
+        np.testing.assert_array_equal(a, b)
+    assert len(halves_loss) == 2 and len(whole_loss) == 1
+    # an epoch also ends with its pass: 3 + 1 batches, then a new pass
+    _, uneven = trained(epochs=3, steps_per_epoch=3)
+    assert len(uneven) == 3
+    with pytest.warns(UserWarning, match="more than one pass over the data"):
+        trained(epochs=1, steps_per_epoch=9)
+    with pytest.raises(ValueError, match="steps_per_epoch"):
+        trained(epochs=1, steps_per_epoch=0)

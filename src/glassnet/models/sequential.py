@@ -430,7 +430,7 @@ class Sequential:
     # -- Keras API -----------------------------------------------------------------
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, initial_epoch=0, sample_weight=None,
-            class_weight=None, validation_batch_size=None, validation_freq=1):
+            class_weight=None, validation_batch_size=None, validation_freq=1, steps_per_epoch=None):
         """Train for ``epochs`` passes over ``(x, y)``; returns a :class:`History`.
 
         ``batch_size`` defaults to 32 (Keras); ``batch_size=len(x)`` is full-batch
@@ -441,13 +441,16 @@ class Sequential:
         ({class index: weight}) weighs each training sample by its class (as Keras;
         not together with ``sample_weight``). ``validation_freq=n`` validates after
         every n-th epoch only; ``validation_batch_size`` is the evaluation's chunk
-        size (it changes the speed, not the figures).
+        size (it changes the speed, not the figures). ``steps_per_epoch=k``: an
+        epoch is the next k batches, continuing through the data (as Keras's
+        epoch iterator; a new pass and shuffle start where one ends).
         """
         return training.fit(
             self, x, y, batch_size=batch_size, epochs=epochs, verbose=verbose, callbacks=callbacks,
             validation_split=validation_split, validation_data=validation_data, shuffle=shuffle,
             initial_epoch=initial_epoch, sample_weight=sample_weight, class_weight=class_weight,
             validation_batch_size=validation_batch_size, validation_freq=validation_freq,
+            steps_per_epoch=steps_per_epoch,
         )
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose=0, sample_weight=None, return_dict=False):

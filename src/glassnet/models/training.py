@@ -76,9 +76,11 @@ def _class_weights(model, Y, class_weight):
 
 def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
         validation_data=None, shuffle=True, initial_epoch=0, sample_weight=None, class_weight=None,
-        validation_batch_size=None, validation_freq=1):
+        validation_batch_size=None, validation_freq=1, steps_per_epoch=None):
     """Train ``model`` (see :meth:`Sequential.fit`)."""
     epochs = check_positive_int(epochs, "epochs")
+    if steps_per_epoch is not None:
+        steps_per_epoch = check_positive_int(steps_per_epoch, "steps_per_epoch")
     validation_freq = check_positive_int(validation_freq, "validation_freq")
     if validation_batch_size is not None:
         validation_batch_size = check_positive_int(validation_batch_size, "validation_batch_size")
@@ -99,7 +101,10 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
     X, Y, w = backend.to_namespace(X, Y, w)  # to the namespace (and device) once, not per batch
     n = X.shape[0]
     batch_size = min(batch_size, n)
-    steps = math.ceil(n / batch_size)
+    steps = math.ceil(n / batch_size)  # batches in one pass over the data
+    if steps_per_epoch is not None and steps_per_epoch > steps:
+        warnings.warn(f"steps_per_epoch={steps_per_epoch} is more than one pass over the data ({steps} batches of "
+                      f"{batch_size}); each epoch ends with its pass, as Keras interrupts it.", UserWarning, stacklevel=3)
     _prepare_training(model)
 
     history = callbacks_module.History()
@@ -112,7 +117,8 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
     if verbose:
         cbs.append(callbacks_module.ProgressBar(verbose=verbose))
     cbs.append(history)
-    params = {"epochs": epochs, "steps": steps, "verbose": verbose, "batch_size": batch_size,
+    params = {"epochs": epochs, "steps": min(steps_per_epoch or steps, steps), "verbose": verbose,
+              "batch_size": batch_size,
               "do_validation": val is not None}
     for cb in cbs:
         cb.set_model(model)
@@ -125,24 +131,32 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
     model.history = history
     weighted = w is not None
     Xb_buf = Yb_buf = None
+    # With steps_per_epoch, epochs run on through a pass, as Keras's epoch iterator: an epoch
+    # takes the next steps_per_epoch batches, and a new pass (a new shuffle) starts when one ends.
+    cursor, order = 0, None
 
     for cb in cbs:
         cb.on_train_begin({})
     logs = {}
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         for epoch in range(initial_epoch, epochs):
+            first = cursor
+            count = steps - first if steps_per_epoch is None else min(steps_per_epoch, steps - first)
+            params["steps"] = count  # the progress bar's total (an epoch may end with its pass)
             for cb in cbs:
                 cb.on_epoch_begin(epoch)
             for m in model.metrics:
                 m.reset_state()
-            order = model.rng.permutation(n) if shuffle else None
+            if cursor == 0:
+                order = model.rng.permutation(n) if shuffle else None
             if shuffle and Xb_buf is None and not portable:
                 Xb_buf = np.empty((batch_size, *X.shape[1:]), dtype=X.dtype)
                 Yb_buf = np.empty((batch_size, Y.shape[1]), dtype=Y.dtype)
             loss_sum, seen = 0.0, 0
             snapshot = backend.copy(model._flat_params)
-            for step in range(steps):
-                start, stop = step * batch_size, min((step + 1) * batch_size, n)
+            for step in range(count):
+                batch = first + step
+                start, stop = batch * batch_size, min((batch + 1) * batch_size, n)
                 if shuffle and portable:
                     idx = backend.from_numpy(order[start:stop])
                     xp = backend.get_namespace()
@@ -174,8 +188,9 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
                     break
             if seen == 0:
                 break
+            cursor = (first + count) % steps
             if not model.stop_training and not _all_finite(model._flat_params):
-                _stop_diverged(model, epoch, steps - 1, snapshot)  # the epoch's last update overflowed
+                _stop_diverged(model, epoch, count - 1, snapshot)  # the epoch's last update overflowed
                 break
             logs = {"loss": loss_sum / seen}
             for m in model.metrics:
