@@ -417,12 +417,11 @@ class LogLoss(_SignedLabelLoss):
         return -Y * Sigmoid().forward(-Y * A) / A.shape[-1]
 
 
-class NegativeLogLikelihood(CategoricalCrossentropy):
-    """NLL on log-probabilities (a ``log_softmax`` output): ``J = -Σ_k y_k ŷ_k``."""
+class _CategoricalTargets(CategoricalCrossentropy):
+    """Losses on categorical targets: categorical cross-entropy's checks of the
+    targets (one distribution per row), none of its options."""
 
-    name = "nll"
-
-    def __init__(self):  # the targets' checks of categorical cross-entropy, none of its options
+    def __init__(self):
         pass
 
     def get_config(self):
@@ -430,6 +429,12 @@ class NegativeLogLikelihood(CategoricalCrossentropy):
 
     def __repr__(self):
         return f"{type(self).__name__}()"
+
+
+class NegativeLogLikelihood(_CategoricalTargets):
+    """NLL on log-probabilities (a ``log_softmax`` output): ``J = -Σ_k y_k ŷ_k``."""
+
+    name = "nll"
 
     def per_sample(self, Y, A):
         return -get_namespace(A).sum(Y * A, axis=-1)
@@ -447,22 +452,13 @@ class NegativeLogLikelihood(CategoricalCrossentropy):
         return dZ
 
 
-class MulticlassHinge(CategoricalCrossentropy):
+class MulticlassHinge(_CategoricalTargets):
     """Multiclass hinge summed over the wrong classes (Weston–Watkins SVM):
     ``J = Σ_{j≠c} max(0, 1 + ŷ_j - ŷ_c)``. Seed 004's MaxMargin, which counts only
     the strongest wrong class, is :class:`MaxMargin`; the two agree when at most
     one wrong class is within the margin."""
 
     name = "multiclass_hinge"
-
-    def __init__(self):  # the targets' checks of categorical cross-entropy, none of its options
-        pass
-
-    def get_config(self):
-        return {}
-
-    def __repr__(self):
-        return f"{type(self).__name__}()"
 
     def _margins(self, Y, A):
         xp = get_namespace(A)
