@@ -59,6 +59,11 @@ class Loss:
     def fused_delta(self, activation, Y, A, sample_weight=None):
         return None
 
+    def _targets_like(self, Y, A):
+        """Targets of another shape than the outputs, in the outputs' shape where the loss
+        reads them so (integer labels of a sparse loss); else unchanged (then refused)."""
+        return Y
+
     def prepare_targets(self, y, n_outputs, name="y"):
         """Return ``y`` as a float array of shape ``(n, n_outputs)``."""
         y = np.asarray(y)
@@ -97,8 +102,8 @@ def _pair(loss, Y, A):
         A = np.asarray(A, dtype=float)
     if not hasattr(Y, "shape"):
         Y = np.asarray(Y, dtype=A.dtype)
-    if Y.shape != A.shape and isinstance(loss, SparseCategoricalCrossentropy) and len(A.shape) == 2:
-        Y = get_namespace(A).asarray(loss.prepare_targets(to_numpy(Y), A.shape[1]), dtype=A.dtype)
+    if Y.shape != A.shape:
+        Y = loss._targets_like(Y, A)
     if Y.shape != A.shape:
         raise ValueError(
             f"Loss {loss.name!r}: targets and outputs must have the same shape (n_samples, n_outputs). "
@@ -332,6 +337,11 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
 
     def __repr__(self):
         return f"SparseCategoricalCrossentropy(from_logits={self.from_logits})"
+
+    def _targets_like(self, Y, A):
+        if len(A.shape) != 2:
+            return Y
+        return get_namespace(A).asarray(self.prepare_targets(to_numpy(Y), A.shape[1]), dtype=A.dtype)
 
     def prepare_targets(self, y, n_outputs, name="y"):
         y = np.asarray(y)
