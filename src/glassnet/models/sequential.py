@@ -393,7 +393,7 @@ class Sequential:
     def _check_namespace(self):
         """A built model's arrays belong to the namespace it was built in (SPEC A12)
         (and its layers to this model again, when another model shares them)."""
-        self._claim_layers()
+        self._claim_if_rebound()
         name, device = getattr(self, "_namespace", ("numpy", None))
         active = (backend.namespace_name(), backend.namespace_device())
         if self.built and (name, device) != active:
@@ -415,8 +415,7 @@ class Sequential:
     def _prepare_xy(self, x, y, sample_weight=None, names=("x", "y"), what="fit"):
         self._require_compiled(what)
         self._check_namespace()
-        if not self.built and self._input_shape is not None:
-            self.build()  # so that x is checked against the declared input size
+        self._ensure_built()  # so that x is checked against the declared input size
         X = self._check_x(x, names[0])
         if not self.built:
             self.build(X.shape[1:])
@@ -515,8 +514,7 @@ class Sequential:
     def predict(self, x, batch_size=None, verbose=0):
         """Outputs ``a^(L)`` for inputs ``x`` (inference mode), shape ``(n, n_outputs)``."""
         self._check_namespace()
-        if not self.built and self._input_shape is not None:
-            self.build()
+        self._ensure_built()
         X = self._check_x(x)
         if not self.built:
             self.build(X.shape[1:])
