@@ -11,8 +11,33 @@ import numbers
 
 import numpy as np
 
-from ._registry import lookup
+from ._registry import from_config, lookup, to_config
 from ._validation import check_number
+
+
+def _align(Y, A, sample_weight, labels=False):
+    """``Y`` and ``A`` as ``(n, k)`` arrays of one shape, ``sample_weight`` as ``(n,)``
+    or None; a 1-D array is one column, as Keras lines up ranks. ``labels``: ``Y``
+    may instead hold one integer label per row (sparse categorical accuracy)."""
+    Y, A = np.asarray(Y), np.asarray(A)
+    shapes = f"{Y.shape} and {A.shape}"
+    if A.ndim == 1:
+        A = A[:, None]
+    if Y.ndim == 1:
+        Y = Y[:, None]
+    if Y.ndim != 2 or A.ndim != 2 or Y.shape[0] != A.shape[0]:
+        raise ValueError(f"y_true and y_pred must have one row per sample. Received shapes {shapes}.")
+    if Y.shape != A.shape and not (labels and Y.shape[1] == 1):
+        hint = " For integer labels use SparseCategoricalAccuracy." if Y.shape[1] == 1 else ""
+        raise ValueError(f"y_true and y_pred must have the same shape. Received {shapes}.{hint}")
+    if sample_weight is not None:
+        sample_weight = np.asarray(sample_weight, dtype=np.float64)
+        if sample_weight.ndim == 2 and sample_weight.shape[1] == 1:
+            sample_weight = sample_weight[:, 0]
+        if sample_weight.shape != (A.shape[0],):
+            raise ValueError(f"sample_weight must hold one weight per sample ({A.shape[0]},). "
+                             f"Received shape {sample_weight.shape}.")
+    return Y, A, sample_weight
 
 
 class Metric:
@@ -34,6 +59,7 @@ class Metric:
         raise NotImplementedError
 
     def update_state(self, Y, A, sample_weight=None):
+        Y, A, sample_weight = _align(Y, A, sample_weight)
         v = self.values(Y, A)
         if sample_weight is None:
             self.total += float(v.sum())
@@ -45,8 +71,13 @@ class Metric:
     def result(self):
         return self.total / self.count if self.count else 0.0
 
+    def get_config(self):
+        """The constructor's arguments (a model file stores them with the class name)."""
+        return {"name": self.name}
+
     def __repr__(self):
-        return f"{type(self).__name__}(name={self.name!r})"
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"
 
 
 class BinaryAccuracy(Metric):
@@ -55,8 +86,11 @@ class BinaryAccuracy(Metric):
     name = "binary_accuracy"
 
     def __init__(self, name=None, threshold=0.5):
-        self.threshold = threshold
+        self.threshold = check_number(threshold, "threshold", low=0, high=1)
         super().__init__(name)
+
+    def get_config(self):
+        return {**super().get_config(), "threshold": self.threshold}
 
     def values(self, Y, A):
         return np.mean((A > self.threshold) == (Y > self.threshold), axis=-1)
@@ -73,12 +107,31 @@ class CategoricalAccuracy(Metric):
     def update_state(self, Y, A, sample_weight=None):
         if sample_weight is not None:
             return super().update_state(Y, A, sample_weight)
+        Y, A, _ = _align(Y, A, None)
         self.total += np.count_nonzero(A.argmax(axis=-1) == Y.argmax(axis=-1))
         self.count += A.shape[0]
 
 
-class SparseCategoricalAccuracy(CategoricalAccuracy):
+class SparseCategoricalAccuracy(Metric):
+    """Share of rows whose largest output is the integer label ``y_true`` (shape
+    ``(n,)`` or ``(n, 1)``); inside ``fit``, where the loss has one-hot encoded
+    the labels, the one-hot targets' class."""
+
     name = "sparse_categorical_accuracy"
+
+    def update_state(self, Y, A, sample_weight=None):
+        Y, A, sample_weight = _align(Y, A, sample_weight, labels=True)
+        predicted = A.argmax(axis=-1)
+        if Y.shape == A.shape and A.shape[1] > 1:  # one-hot, as fit passes the targets
+            hit = predicted == Y.argmax(axis=-1)
+        else:
+            hit = predicted == Y[:, 0]
+        if sample_weight is None:
+            self.total += np.count_nonzero(hit)
+            self.count += A.shape[0]
+        else:
+            self.total += float(np.dot(hit, sample_weight))
+            self.count += float(np.sum(sample_weight))
 
 
 class MeanSquaredError(Metric):
@@ -121,7 +174,11 @@ class Precision(Metric):
     def reset_state(self):
         self.true_positives = self.false_positives = self.false_negatives = 0.0
 
+    def get_config(self):
+        return {**super().get_config(), "thresholds": self.thresholds, "class_id": self.class_id}
+
     def update_state(self, Y, A, sample_weight=None):
+        Y, A, sample_weight = _align(Y, A, sample_weight)
         if self.class_id is not None:
             if self.class_id >= A.shape[-1]:
                 raise ValueError(f"class_id={self.class_id} but the model has {A.shape[-1]} output unit(s).")
@@ -167,10 +224,14 @@ class F1Score(Metric):
         self.threshold = None if threshold is None else check_number(threshold, "threshold", low=0, high=1)
         super().__init__(name)
 
+    def get_config(self):
+        return {**super().get_config(), "average": self.average, "threshold": self.threshold}
+
     def reset_state(self):
         self.tp = self.fp = self.fn = 0.0
 
     def update_state(self, Y, A, sample_weight=None):
+        Y, A, sample_weight = _align(Y, A, sample_weight)
         if self.threshold is not None or A.shape[-1] == 1:
             predicted = A > (0.5 if self.threshold is None else self.threshold)
         else:
@@ -253,15 +314,24 @@ def get(identifier, loss=None, n_outputs=None):
     return lookup(identifier, METRICS, "metric", instance_of=Metric)
 
 
-def saved_name(identifier):
-    """The name a model file stores for a compiled metric, or None when only the
-    user's code can rebuild it (a function, or a metric under a name of its own)."""
-    if isinstance(identifier, str):
-        return identifier
-    if isinstance(identifier, Metric) and not isinstance(identifier, MeanMetricWrapper) \
-            and identifier.name.lower() in METRICS:
-        return identifier.name
-    return None
+CLASSES = {cls.__name__: cls for cls in (BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
+                                         MeanSquaredError, MeanAbsoluteError, Precision, Recall, F1Score)}
+
+
+def serialize(metric):
+    """A compiled metric as a model file stores it: a name stays a name, a built-in
+    Metric object becomes ``{"class_name", "config"}`` with its settings; a function
+    or a custom Metric class raises ``ValueError`` (a file holds no code)."""
+    if isinstance(metric, str):
+        return metric
+    return to_config(metric, CLASSES, "metric")
+
+
+def deserialize(config):
+    """The inverse of :func:`serialize`; only built-in metrics can be created."""
+    if isinstance(config, str):
+        return config
+    return from_config(config, CLASSES, "metric")
 
 
 def accuracy_score(y_true, y_pred):

@@ -22,10 +22,9 @@ import zipfile
 
 import numpy as np
 
-from .. import __version__, losses, optimizers
+from .. import __version__, losses, metrics, optimizers
 from .._io import atomic_write
 from ..backend import numpy_dtype, standardize_dtype
-from ..metrics import saved_name
 
 FORMAT = "glassnet-model"
 FORMAT_VERSION = 1
@@ -75,13 +74,12 @@ def _compile_config(model):
     for key, ids in (("metrics", model._metric_ids), ("weighted_metrics", getattr(model, "_weighted_metric_ids", []))):
         names = []
         for m in ids:
-            name = saved_name(m)
-            if name is None:
+            try:
+                names.append(metrics.serialize(m))
+            except ValueError:
                 shown = getattr(m, "name", None) or getattr(m, "__name__", None) or repr(m)
                 warnings.warn(f"The metric {shown!r} is not saved: a model file holds no code. After load_model, "
                               "compile again with it to get it back.", UserWarning, stacklevel=4)
-                continue
-            names.append(name)
         if names or key == "metrics":
             config[key] = names
     config["jit_compile"] = model.jit_compile
@@ -261,6 +259,17 @@ def _build(config, Sequential, path):
     return Sequential.from_config({**spec, "name": str(spec.get("name", "sequential"))})
 
 
+def _saved_metrics(spec, key, path):
+    """compile's metrics from the file: names (any file) or built-in Metric configs."""
+    saved = spec.get(key, [])
+    if not isinstance(saved, list):
+        _fail(path, f"its compile {key!r} is not a list.")
+    try:
+        return [metrics.deserialize(m) for m in saved]
+    except ValueError as exc:
+        _fail(path, str(exc))
+
+
 def _restore_rngs(model, rng, path):
     if "model" in rng:
         _set_rng_state(model.rng, rng["model"], path)
@@ -274,8 +283,8 @@ def _compile(model, config, zf, path):
     model.compile(
         optimizer=optimizers.deserialize(spec["optimizer"]),
         loss=losses.deserialize(spec["loss"]),
-        metrics=[str(m) for m in spec.get("metrics", [])],
-        weighted_metrics=[str(m) for m in spec.get("weighted_metrics", [])],
+        metrics=_saved_metrics(spec, "metrics", path),
+        weighted_metrics=_saved_metrics(spec, "weighted_metrics", path),
         # a model trained with jit_compile uses it again where numba is installed
         jit_compile="auto" if spec.get("jit_compile") is True else False,
     )

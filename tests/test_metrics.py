@@ -1,0 +1,96 @@
+"""Metric objects used directly (as ``keras.metrics``) and kept in model files."""
+
+import json
+import zipfile
+
+import numpy as np
+import pytest
+
+from glassnet import layers, metrics, models
+
+
+def test_metric_settings_survive_save_and_load(tmp_path):
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(20, 4)), rng.integers(0, 2, (20, 3))
+    model = models.Sequential([layers.Input(shape=(4,)), layers.Dense(3, activation="sigmoid")], seed=0)
+    model.compile(loss="binary_crossentropy", optimizer="adam",
+                  metrics=[metrics.Precision(thresholds=0.7, class_id=1), metrics.BinaryAccuracy(threshold=0.2),
+                           metrics.F1Score(average="micro", threshold=0.3), "mae"],
+                  weighted_metrics=[metrics.Recall(name="rec")])
+    model.save(tmp_path / "m.gn")
+    loaded = models.load_model(tmp_path / "m.gn")
+    before = model.evaluate(x, y, return_dict=True, verbose=0)
+    after = loaded.evaluate(x, y, return_dict=True, verbose=0)
+    assert after == before
+    # the settings matter here: default thresholds give other numbers
+    plain = models.Sequential([layers.Input(shape=(4,)), layers.Dense(3, activation="sigmoid")], seed=0)
+    plain.compile(loss="binary_crossentropy", optimizer="adam", metrics=["precision", "binary_accuracy"])
+    defaults = plain.evaluate(x, y, return_dict=True, verbose=0)
+    assert defaults["binary_accuracy"] != before["binary_accuracy"]
+    assert defaults["precision"] != before["precision"]
+    with zipfile.ZipFile(tmp_path / "m.gn") as zf:
+        saved = json.loads(zf.read("model.json"))["compile"]
+    assert saved["metrics"][0] == {"class_name": "Precision",
+                                   "config": {"name": "precision", "thresholds": 0.7, "class_id": 1}}
+    assert saved["metrics"][3] == "mae"
+
+
+def test_a_file_cannot_name_an_arbitrary_metric_class(tmp_path):
+    model = models.Sequential([layers.Input(shape=(2,)), layers.Dense(1, activation="sigmoid")])
+    model.compile(loss="binary_crossentropy", optimizer="sgd", metrics=[metrics.BinaryAccuracy(threshold=0.3)])
+    model.save(tmp_path / "m.gn")
+    with zipfile.ZipFile(tmp_path / "m.gn") as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    config = json.loads(members["model.json"])
+    config["compile"]["metrics"] = [{"class_name": "MeanMetricWrapper", "config": {"fn": "print"}}]
+    members["model.json"] = json.dumps(config).encode()
+    with zipfile.ZipFile(tmp_path / "bad.gn", "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    with pytest.raises(ValueError, match="Unknown metric 'MeanMetricWrapper'"):
+        models.load_model(tmp_path / "bad.gn")
+
+
+def test_one_dimensional_targets_line_up_with_a_column_of_outputs():
+    # keras.metrics gives 0.0 and 1.0 here: a (4,) y_true is the (4, 1) column
+    mse = metrics.MeanSquaredError()
+    mse.update_state(np.arange(4.0), np.arange(4.0).reshape(4, 1))
+    assert mse.result() == 0.0
+    acc = metrics.BinaryAccuracy()
+    acc.update_state(np.array([1.0, 0, 1, 1]), np.array([[0.9], [0.2], [0.8], [0.7]]))
+    assert acc.result() == 1.0
+
+
+def test_sparse_categorical_accuracy_takes_integer_labels():
+    labels = np.array([0, 2, 1, 2])
+    probs = np.array([[0.8, 0.1, 0.1], [0.1, 0.2, 0.7], [0.2, 0.5, 0.3], [0.6, 0.3, 0.1]])
+    for y in (labels, labels.reshape(-1, 1), np.eye(3)[labels]):  # the last: as fit passes them, one-hot
+        m = metrics.SparseCategoricalAccuracy()
+        m.update_state(y, probs)
+        assert m.result() == 0.75
+    weighted = metrics.SparseCategoricalAccuracy()
+    weighted.update_state(labels, probs, sample_weight=[1, 1, 1, 3])
+    assert weighted.result() == pytest.approx(3 / 6)
+
+
+def test_a_column_of_sample_weights_is_one_weight_per_sample():
+    m = metrics.MeanSquaredError()
+    m.update_state(np.zeros((4, 1)), np.array([[1.0], [2.0], [0.0], [0.0]]), np.array([[1.0], [0.0], [1.0], [2.0]]))
+    assert m.result() == pytest.approx(1 / 4)
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: metrics.MeanSquaredError().update_state(np.zeros(3), np.zeros(4)), "one row per sample"),
+    (lambda: metrics.MeanSquaredError().update_state(np.zeros(4), np.zeros(4), np.ones(3)), "sample_weight"),
+    (lambda: metrics.CategoricalAccuracy().update_state(np.array([0, 1]), np.eye(2)), "SparseCategoricalAccuracy"),
+    (lambda: metrics.Precision().update_state(np.zeros((2, 3)), np.zeros((2, 2))), "same shape"),
+    (lambda: metrics.BinaryAccuracy(threshold=1.5), "threshold"),
+])
+def test_mismatched_inputs_are_refused_by_name(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def test_binary_accuracy_threshold_must_be_a_number():
+    with pytest.raises(TypeError, match="threshold"):
+        metrics.BinaryAccuracy(threshold="a")
