@@ -301,3 +301,38 @@ def test_sparse_loss_called_directly_takes_integer_labels():
                                losses.CategoricalCrossentropy().gradient(np.eye(3)[[0, 1]], P))
     with pytest.raises(ValueError, match="integer class labels in \\[0, 2\\]"):
         sparse(np.array([0, 5]), P)
+
+
+def test_sample_weights_as_a_column_a_list_or_a_number_are_one_weight_per_sample():
+    rng = np.random.default_rng(0)
+    Y, A, w = rng.normal(size=(5, 1)), rng.normal(size=(5, 1)), rng.uniform(0, 2, 5)
+    mse = losses.MeanSquaredError()
+    expected = float(np.sum(w * (A - Y)[:, 0] ** 2) / 5)  # Keras: 0.2168784
+    for weights in (w, w.reshape(-1, 1), list(w)):
+        assert mse(Y, A, weights) == pytest.approx(expected)
+        np.testing.assert_allclose(mse.gradient(Y, A, weights), 2 * w[:, None] * (A - Y) / 5)
+    assert mse(Y, A, 2.0) == pytest.approx(2 * mse(Y, A))
+    with pytest.raises(ValueError, match=r"sample_weight must hold one weight per sample \(5,\)"):
+        mse.gradient(Y, A, w[:3])
+
+
+def test_cross_entropy_gradients_vanish_where_the_clipped_loss_is_flat():
+    # outputs outside (0, 1): the clipped loss does not change there, so finite differences give 0
+    cases = [(losses.BinaryCrossentropy(), np.array([[1.0], [0.0], [1.0]]), np.array([[-0.3], [1.2], [0.6]])),
+             (losses.CategoricalCrossentropy(), np.array([[0.0, 1.0, 0.0]]), np.array([[0.1, 1.3, -0.2]]))]
+    for loss, Y, A in cases:
+        numeric = np.zeros_like(A)
+        for i in np.ndindex(A.shape):
+            up, down = A.copy(), A.copy()
+            up[i] += 1e-6
+            down[i] -= 1e-6
+            numeric[i] = (loss(Y, up) - loss(Y, down)) / 2e-6
+        np.testing.assert_allclose(loss.gradient(Y, A), numeric, atol=1e-6)
+    assert losses.BinaryCrossentropy().gradient(cases[0][1], cases[0][2])[2, 0] == pytest.approx(-1 / 0.6 / 3)
+
+
+def test_huber_delta_is_checked_and_shown():
+    assert repr(losses.Huber(0.3)) == "Huber(delta=0.3)"
+    for bad, error in ((-1, ValueError), (float("nan"), ValueError), ("a", TypeError)):
+        with pytest.raises(error, match="delta"):
+            losses.Huber(bad)

@@ -42,6 +42,7 @@ class Loss:
 
     def __call__(self, Y, A, sample_weight=None):
         Y, A = _pair(self, Y, A)
+        sample_weight = _sample_weights(sample_weight, A.shape[0])
         xp = get_namespace(A)
         values = self.per_sample(Y, A)
         if sample_weight is not None:
@@ -50,6 +51,7 @@ class Loss:
 
     def gradient(self, Y, A, sample_weight=None):
         Y, A = _pair(self, Y, A)
+        sample_weight = _sample_weights(sample_weight, A.shape[0])
         dA = self.per_sample_gradient(Y, A)
         dA /= A.shape[0]
         if sample_weight is not None:
@@ -88,7 +90,7 @@ class Loss:
         return {}
 
     def __repr__(self):
-        return f"{type(self).__name__}()"
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.get_config().items())})"
 
 
 def _pair(loss, Y, A):
@@ -112,6 +114,30 @@ def _pair(loss, Y, A):
     if len(A.shape) == 0 or A.shape[0] == 0:
         raise ValueError(f"Loss {loss.name!r}: the batch is empty (outputs of shape {tuple(A.shape)}).")
     return Y, A
+
+
+def _sample_weights(sample_weight, n):
+    """``sample_weight`` as ``(n,)`` weights (a number or an ``(n, 1)`` column too),
+    or None; anything else is refused by name."""
+    if sample_weight is None:
+        return None
+    if not hasattr(sample_weight, "shape"):
+        sample_weight = np.asarray(sample_weight, dtype=float)
+    if len(sample_weight.shape) == 2 and sample_weight.shape[1] == 1:
+        sample_weight = sample_weight.reshape(-1)
+    if len(sample_weight.shape) == 0:
+        sample_weight = np.full(n, float(sample_weight))
+    if tuple(sample_weight.shape) != (n,):
+        raise ValueError(f"sample_weight must hold one weight per sample ({n},). "
+                         f"Received shape {tuple(sample_weight.shape)}.")
+    return sample_weight
+
+
+def _inside_clip(dA, A):
+    """``dA`` with zeros where ``A`` lies outside ``[EPSILON, 1 − EPSILON]``: there the
+    clipped loss is flat, so its derivative is 0 (as Keras's)."""
+    dA *= astype((A >= EPSILON) & (A <= 1 - EPSILON), dA.dtype)
+    return dA
 
 
 def _mean_last(values):
@@ -173,7 +199,7 @@ class Huber(Loss):
     targets_in_output_range = True
 
     def __init__(self, delta=1.0):
-        self.delta = float(delta)
+        self.delta = check_number(delta, "delta", low=0)
 
     def per_sample(self, Y, A):
         xp = get_namespace(A)
@@ -244,7 +270,7 @@ class BinaryCrossentropy(_Crossentropy):
         if self.from_logits:
             return (Sigmoid().forward(A) - Y) / A.shape[-1]
         P = xp.clip(A, EPSILON, 1 - EPSILON)
-        return (P - Y) / (P * (1 - P)) / A.shape[-1]
+        return _inside_clip((P - Y) / (P * (1 - P)) / A.shape[-1], A)
 
     def fused_delta(self, activation, Y, A, sample_weight=None):
         if type(activation) is not Sigmoid or self.from_logits or self.label_smoothing:
@@ -295,7 +321,7 @@ class CategoricalCrossentropy(_Crossentropy):
         if self.from_logits:  # softmax(z) Σ y − y
             return Softmax().forward(A) * xp.sum(Y, axis=-1, keepdims=True) - Y
         P = xp.clip(A, EPSILON, 1 - EPSILON)
-        return -Y / P
+        return _inside_clip(-Y / P, A)
 
     def __call__(self, Y, A, sample_weight=None):
         if (sample_weight is not None or self.from_logits or self.label_smoothing
