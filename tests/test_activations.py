@@ -142,3 +142,5 @@ def test_activation_and_initializer_parameters_are_checked_when_given():
         initializers.RandomNormal(0.0, -1.0)  # failed later, inside NumPy, as "scale < 0"
     with pytest.raises(ValueError, match="maxval must be >= minval"):
         initializers.RandomUniform(1.0, -1.0)
+    with pytest.raises(ValueError, match="scale must be > 0"):
+        initializers.VarianceScaling(scale=-1)  # "math domain error" at the first draw

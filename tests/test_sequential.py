@@ -270,6 +270,29 @@ def test_from_config_and_clone_model_rebuild_the_architecture_with_fresh_weights
             np.testing.assert_array_equal(a, b)
 
 
+def test_clone_model_draws_from_the_original_initializers_and_keeps_custom_objects(tmp_path):
+    from glassnet import initializers
+    from glassnet.layers import Input
+    from glassnet.models import clone_model, load_model
+
+    model = Sequential([Input(shape=(4,)), Dense(3, kernel_initializer=initializers.Constant(0.3),
+                                                 bias_initializer=initializers.Constant(0.7))])
+    copy = clone_model(model)  # re-initialised with glorot_uniform / zeros before
+    np.testing.assert_array_equal(copy.get_weights()[0], np.full((4, 3), 0.3, np.float32))
+    np.testing.assert_array_equal(copy.get_weights()[1], np.full(3, 0.7, np.float32))
+    # custom callables cannot go into a file, but a clone keeps them (Keras's clone_model does)
+    custom = Sequential([Input(shape=(4,)), Dense(3, activation=lambda z: 2 * z,
+                                                  kernel_initializer=lambda shape, dtype=None: np.full(shape, 0.5))])
+    twin = clone_model(custom)
+    np.testing.assert_array_equal(twin.predict(np.ones((1, 4))), [[4.0, 4.0, 4.0]])
+    # a file keeps built-in initializers; a custom one is left out, its weights are saved
+    model.save(tmp_path / "m.gn")
+    assert load_model(tmp_path / "m.gn").layers[0].kernel_initializer.value == 0.3
+    plain = Sequential([Input(shape=(4,)), Dense(3, kernel_initializer=lambda shape, dtype=None: np.full(shape, 0.5))])
+    plain.save(tmp_path / "p.gn")
+    np.testing.assert_array_equal(load_model(tmp_path / "p.gn").get_weights()[0], np.full((4, 3), 0.5))
+
+
 def test_clone_of_a_model_without_input_shape_builds_on_first_fit():
     from glassnet.models import clone_model
 

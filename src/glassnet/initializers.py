@@ -131,7 +131,8 @@ class VarianceScaling(Initializer):
                 "distribution must be 'uniform', 'truncated_normal' or 'untruncated_normal'. "
                 f"Received: distribution={distribution!r}"
             )
-        self.scale, self.mode, self.distribution = float(scale), mode, distribution
+        self.scale = check_number(scale, "scale", low=0, low_open=True)
+        self.mode, self.distribution = mode, distribution
 
     def sample(self, rng, shape):
         fan_in, fan_out = _fans(shape)

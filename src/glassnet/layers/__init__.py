@@ -1,6 +1,7 @@
 """Layers, named as ``keras.layers``."""
 
 from .. import activations as _activations
+from .. import initializers as _initializers
 from .. import regularizers as _regularizers
 from .._registry import from_config
 from .activation import Activation
@@ -20,15 +21,17 @@ def serialize(layer):
 
 
 def deserialize(config):
-    """Create a built-in layer from its saved config (nested activations and
-    regularizers are created from their own registries, nothing else)."""
+    """Create a built-in layer from its saved config (nested activations,
+    initializers and regularizers are created from their own registries, nothing
+    else)."""
     if isinstance(config, dict) and isinstance(config.get("config"), dict):
         inner = dict(config["config"])
         if isinstance(inner.get("activation"), dict):
             inner["activation"] = _activations.deserialize(inner["activation"])
-        for key in ("kernel_regularizer", "bias_regularizer"):
+        for key, registry in (("kernel_regularizer", _regularizers), ("bias_regularizer", _regularizers),
+                              ("kernel_initializer", _initializers), ("bias_initializer", _initializers)):
             if isinstance(inner.get(key), dict):
-                inner[key] = _regularizers.deserialize(inner[key])
+                inner[key] = registry.deserialize(inner[key])
         config = {"class_name": config.get("class_name"), "config": inner}
     return from_config(config, LAYERS, "layer")
 

@@ -1,7 +1,7 @@
 """A layer that only applies an activation ``A = g(Z)``."""
 
 from .. import activations
-from .base import Layer
+from .base import Layer, config_entry
 
 
 class Activation(Layer):
@@ -24,5 +24,5 @@ class Activation(Layer):
 
     def get_config(self):
         config = super().get_config()
-        config["activation"] = activations.serialize(self.activation)
+        config["activation"] = config_entry(self.activation, activations.serialize)
         return config

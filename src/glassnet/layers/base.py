@@ -11,12 +11,48 @@ flat buffer and puts views back in the dicts, so a layer must update its
 arrays in place (``out=``, ``[...] =``) and never rebind them.
 """
 
+import contextlib
+import contextvars
+import json
 import math
 
 import numpy as np
 
 from .._validation import check_positive_int
 from ..backend import from_numpy, get_namespace, numpy_copy, numpy_dtype, standardize_dtype
+
+
+#: set by :func:`in_memory_configs`: get_config keeps objects instead of serializing them
+_IN_MEMORY = contextvars.ContextVar("glassnet_in_memory_configs", default=False)
+
+
+@contextlib.contextmanager
+def in_memory_configs():
+    """Within this block a layer's ``get_config`` holds its activation, initializers
+    and regularizers as the objects themselves, custom ones included (what
+    ``clone_model`` rebuilds from); outside it, their JSON configs for a file."""
+    token = _IN_MEMORY.set(True)
+    try:
+        yield
+    finally:
+        _IN_MEMORY.reset(token)
+
+
+def config_entry(obj, serialize, optional=False):
+    """``obj`` as a layer config holds it: None, the object itself inside
+    :func:`in_memory_configs`, else ``serialize(obj)``. ``optional``: an object that
+    cannot be stored as JSON (a custom initializer, whose drawn weights are saved
+    anyway) gives None instead of an error."""
+    if obj is None or _IN_MEMORY.get():
+        return obj
+    if not optional:
+        return serialize(obj)
+    try:
+        config = serialize(obj)
+        json.dumps(config, allow_nan=False)
+    except (TypeError, ValueError):
+        return None
+    return config
 
 
 _TRANSIENT = ("X", "Z", "A", "delta", "mask", "X_hat", "inv_std", "in_shape", "_owner")

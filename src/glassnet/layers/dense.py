@@ -3,7 +3,7 @@
 from .. import activations, initializers, kernels, regularizers
 from .._validation import check_positive_int
 from ..backend import get_namespace
-from .base import Layer
+from .base import Layer, config_entry
 
 
 class Dense(Layer):
@@ -143,9 +143,14 @@ class Dense(Layer):
         config = super().get_config()
         config.update(
             units=self.units,
-            activation=activations.serialize(self.activation),
+            activation=config_entry(self.activation, activations.serialize),
             use_bias=self.use_bias,
-            kernel_regularizer=None if self.kernel_regularizer is None else regularizers.serialize(self.kernel_regularizer),
-            bias_regularizer=None if self.bias_regularizer is None else regularizers.serialize(self.bias_regularizer),
+            kernel_regularizer=config_entry(self.kernel_regularizer, regularizers.serialize),
+            bias_regularizer=config_entry(self.bias_regularizer, regularizers.serialize),
         )
+        # a custom initializer is left out of a file: the weights it drew are saved
+        for key in ("kernel_initializer", "bias_initializer"):
+            entry = config_entry(getattr(self, key), initializers.serialize, optional=True)
+            if entry is not None:
+                config[key] = entry
         return config
