@@ -442,10 +442,24 @@ def test_class_weight_with_one_sigmoid_output_and_bad_values():
         a.fit(X, y, verbose=0, class_weight={1: 2.0}, sample_weight=np.ones(12))
     with pytest.raises(TypeError, match="class_weight must be a dict"):
         a.fit(X, y, verbose=0, class_weight=[1.0, 2.0])
-    with pytest.raises(ValueError, match=r"class indices 0..1. Received key 2"):
-        a.fit(X, y, verbose=0, class_weight={2: 1.0})
+    with pytest.raises(ValueError, match=r"keys must be integers \(the rounded target values\). Received key '1'"):
+        a.fit(X, y, verbose=0, class_weight={"1": 1.0})
     with pytest.raises(ValueError, match=r"class_weight\[1\]"):
         a.fit(X, y, verbose=0, class_weight={1: -1.0})
+
+
+def test_class_weight_with_one_output_weighs_each_rounded_target_value_as_keras():
+    # targets 0..3 on one linear output: Keras weighs the rows whose rounded target is a key;
+    # glassnet clipped 2 and 3 to class 1 (and refused key 3)
+    X = np.random.default_rng(0).normal(size=(40, 4))
+    y = (np.arange(40) % 4).astype(float)
+    model = Sequential([Dense(1, input_dim=4)], seed=0, dtype="float64")
+    model.compile(optimizer=glassnet.optimizers.SGD(0.0), loss="mse")
+    errors = (model.predict(X)[:, 0] - y) ** 2
+    for class_weight in ({1: 10.0}, {3: 10.0, 0: 0.5}):
+        w = np.array([class_weight.get(int(t), 1.0) for t in y])
+        loss = model.fit(X, y, epochs=1, verbose=0, shuffle=False, class_weight=class_weight).history["loss"][0]
+        assert loss == pytest.approx(np.sum(w * errors) / 40)
 
 
 def test_model_weights_split_into_trainable_and_non_trainable():

@@ -1,8 +1,11 @@
 """Bad input: one test per case, each a clear ValueError/TypeError naming the argument."""
 
+import warnings
+
 import numpy as np
 import pytest
 
+import glassnet
 from glassnet.layers import Dense, Dropout
 from glassnet.models import Sequential
 
@@ -160,8 +163,8 @@ def test_strings_in_x(model):
 def test_bad_dropout_rate_and_validation_split(model):
     with pytest.raises(ValueError, match="rate must be < 1"):
         Dropout(1.0)
-    with pytest.raises(ValueError, match="validation_split=0.01 leaves 0 of 6"):
-        model.fit(X, y, validation_split=0.01, verbose=0)
+    with pytest.raises(ValueError, match="validation_split=0.9 leaves 6 of 6"):  # nothing left to train on
+        model.fit(X, y, validation_split=0.9, verbose=0)
 
 
 def test_bad_dtype():
@@ -238,3 +241,65 @@ def test_set_namespace_refuses_what_is_not_a_namespace_and_names_missing_package
     assert backend.get_namespace() is np
     model = Sequential([Dense(2, input_dim=3)], seed=0)
     assert model.predict(np.ones((1, 3), np.float32)).shape == (1, 2)
+
+
+def test_complex_sparse_and_out_of_range_inputs_are_refused_by_name(model):
+    import scipy.sparse
+
+    X = np.random.default_rng(0).normal(size=(4, 4))
+    with pytest.raises(ValueError, match="x holds complex numbers"):  # the imaginary part was dropped
+        model.predict(X + 1j * X)
+    with pytest.raises(TypeError, match=r"Sparse data was passed for x.*toarray"):  # said "dtype object"
+        model.predict(scipy.sparse.csr_matrix(X))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # and no overflow warning from the cast
+        with pytest.raises(ValueError, match="beyond the range of float32"):  # said "contains inf"
+            model.predict(np.full((2, 4), 1e39))
+
+
+def test_scalar_targets_and_missing_validation_targets_are_named(model):
+    X = np.ones((4, 4))
+    with pytest.raises(ValueError, match="y must be an array with one entry per sample"):
+        model.fit(X, np.array(1), verbose=0)
+    with pytest.raises(TypeError, match=r"validation_data\[1\] must hold the validation targets"):
+        model.fit(X, np.arange(4) % 2, validation_data=(X, None), verbose=0)
+
+
+@pytest.mark.parametrize("n, split, n_val", [(53, 0.3, 16), (99, 0.1, 10), (101, 0.2, 21), (5, 0.1, 1)])
+def test_validation_split_holds_out_as_many_samples_as_keras(n, split, n_val):
+    # Keras: train on x[:floor(n (1 - split))], validate on the rest
+    seen = {}
+    m = Sequential([Dense(1, input_dim=2)])
+    m.compile(optimizer="sgd", loss="mse")
+
+    class Steps(glassnet.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            seen["train"] = self.params["steps"]
+
+    m.fit(np.ones((n, 2)), np.ones(n), batch_size=1, epochs=1, verbose=0, validation_split=split, callbacks=[Steps()])
+    assert seen["train"] == n - n_val
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"verbose": 7}, ValueError, "verbose must be 0, 1, 2 or 'auto'"),
+    ({"return_dict": "yes"}, TypeError, "return_dict must be True or False"),
+])
+def test_evaluate_options_are_checked(model, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        model.evaluate(np.ones((4, 4)), np.arange(4) % 2, **kwargs)
+
+
+def test_fit_shuffle_must_be_a_bool(model):
+    with pytest.raises(TypeError, match="shuffle must be True or False"):
+        model.fit(np.ones((4, 4)), np.arange(4) % 2, shuffle="batch", verbose=0)
+
+
+def test_evaluate_and_predict_report_with_verbose(model, capsys):
+    X, y = np.ones((40, 4)), np.arange(40) % 2
+    result = model.evaluate(X, y, batch_size=10, verbose=1)
+    line = capsys.readouterr().out.strip()
+    assert line.startswith("4/4 - ") and f"loss: {result:.4f}" in line
+    model.predict(X, verbose=2)
+    assert capsys.readouterr().out.startswith("1/1 - ")
+    model.predict(X)
+    assert capsys.readouterr().out == ""

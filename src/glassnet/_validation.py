@@ -38,11 +38,16 @@ def check_array(X, name="x", ndim=2, dtype=None, allow_empty=False, finite=True,
         raise TypeError(f"{name} must be an array-like of numbers. Received: {name}=None")
     if isinstance(X, (str, bytes, dict)):
         raise TypeError(f"{name} must be an array-like of numbers. Received: {type(X).__name__}")
+    if type(X).__module__.startswith("scipy.sparse"):
+        raise TypeError(f"Sparse data was passed for {name}, but dense data is required. Use {name}.toarray() "
+                        "to convert to a dense NumPy array.")
     X = on_host(X)
     try:
         arr = np.asarray(X)
     except Exception as exc:  # ragged lists and the like
         raise ValueError(f"{name} could not be converted to an array: {exc}") from None
+    if np.iscomplexobj(arr):
+        raise ValueError(f"{name} holds complex numbers; glassnet models need real ones. Received dtype {arr.dtype}.")
     if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
         raise TypeError(
             f"{name} must contain numbers. Received an array of dtype {arr.dtype}"
@@ -61,9 +66,14 @@ def check_array(X, name="x", ndim=2, dtype=None, allow_empty=False, finite=True,
             )
     if not allow_empty and arr.size == 0:
         raise ValueError(f"{name} is empty (shape {arr.shape}); at least one sample is required.")
+    given = arr
     if dtype is not None:
-        arr = arr.astype(dtype, copy=False)
+        with np.errstate(over="ignore"):  # values beyond the dtype's range are reported below
+            arr = arr.astype(dtype, copy=False)
     if finite and np.issubdtype(arr.dtype, np.floating) and not _all_finite(arr):
+        if arr is not given and (given.dtype.kind in "iub" or _all_finite(given)):
+            raise ValueError(f"{name} holds values beyond the range of {arr.dtype} (largest "
+                             f"{np.finfo(arr.dtype).max:.3g}); rescale them, or use dtype='float64'.")
         kind = "NaN" if np.isnan(arr).any() else "inf"
         raise ValueError(f"{name} contains {kind} values; remove or impute them first.")
     return arr
@@ -85,7 +95,13 @@ def _all_finite(arr, block=1 << 20):
 
 def check_consistent_length(**arrays):
     """Raise if the named arrays do not share their first dimension."""
-    lengths = {k: len(v) for k, v in arrays.items() if v is not None}
+    lengths = {}
+    for k, v in arrays.items():
+        if v is None:
+            continue
+        if np.ndim(v) == 0:
+            raise ValueError(f"{k} must be an array with one entry per sample. Received a single value: {v!r:.100}")
+        lengths[k] = len(v)
     if len(set(lengths.values())) > 1:
         desc = ", ".join(f"{k} has {n}" for k, n in lengths.items())
         raise ValueError(f"Inconsistent numbers of samples: {desc}.")

@@ -10,6 +10,7 @@ so the optimizer updates the whole network with a few large array operations.
 import copy
 import math
 import os
+import time
 import weakref
 
 import numpy as np
@@ -455,10 +456,14 @@ class Sequential:
     def evaluate(self, x=None, y=None, batch_size=None, verbose=0, sample_weight=None, return_dict=False):
         """Loss (and metrics) on ``(x, y)`` in inference mode: the loss alone, or
         ``[loss, *metrics]`` when metrics were compiled (as Keras)."""
+        verbose = training.check_verbose(verbose)
         X, Y, w = self._prepare_xy(x, y, sample_weight, what="evaluate")
         if batch_size is not None:
             check_positive_int(batch_size, "batch_size")
+        start = time.perf_counter()
         logs = training.evaluate_arrays(self, X, Y, w, batch_size)
+        if verbose:
+            training.report(math.ceil(X.shape[0] / (batch_size or 1024)), time.perf_counter() - start, logs)
         return _logs_result(logs, return_dict)
 
     def train_on_batch(self, x, y, sample_weight=None, return_dict=False):
@@ -518,9 +523,14 @@ class Sequential:
         X = self._check_x(x)
         if not self.built:
             self.build(X.shape[1:])
+        verbose = training.check_verbose(verbose)
         if batch_size is not None:
             check_positive_int(batch_size, "batch_size")
-        return training.predict_arrays(self, X, batch_size)
+        start = time.perf_counter()
+        out = training.predict_arrays(self, X, batch_size)
+        if verbose:
+            training.report(math.ceil(X.shape[0] / (batch_size or 1024)), time.perf_counter() - start)
+        return out
 
     def __call__(self, x, training=False):
         """Outputs for ``x`` as one batch; ``training=True`` runs the training-mode pass
@@ -725,6 +735,8 @@ def _where(namespace, device):
 
 def _logs_result(logs, return_dict):
     """Keras's shape of a result: the dict, or the loss alone, or ``[loss, *metrics]``."""
+    if not isinstance(return_dict, (bool, np.bool_)):
+        raise TypeError(f"return_dict must be True or False. Received: return_dict={return_dict!r}")
     if return_dict:
         return logs
     values = list(logs.values())

@@ -35,6 +35,9 @@ def _split_validation(model, X, Y, w, validation_split, validation_data):
             raise ValueError("validation_data must be a tuple (x_val, y_val) or (x_val, y_val, sample_weight_val).")
         Xv = model._check_x(validation_data[0], "validation_data[0]")
         yv = on_host(validation_data[1])
+        if yv is None or np.ndim(yv) == 0:
+            raise TypeError(f"validation_data[1] must hold the validation targets, one per sample. "
+                            f"Received: {yv!r:.100}")
         if len(yv) != Xv.shape[0]:
             raise ValueError(
                 f"Inconsistent numbers of samples: validation_data[0] has {Xv.shape[0]}, "
@@ -45,33 +48,52 @@ def _split_validation(model, X, Y, w, validation_split, validation_data):
         return X, Y, w, (Xv, Yv, wv)
     if validation_split:
         split = check_number(validation_split, "validation_split", low=0, high=1, high_open=True)
-        n_val = int(math.floor(X.shape[0] * split))
-        if n_val == 0 or n_val == X.shape[0]:
+        # As Keras: the last samples from floor(n (1 − split)) on, taken before any shuffling.
+        cut = int(math.floor(X.shape[0] * (1.0 - split)))
+        if cut == 0 or cut == X.shape[0]:
             raise ValueError(
-                f"validation_split={validation_split} leaves {n_val} of {X.shape[0]} samples for validation; "
-                "choose a split that leaves samples on both sides."
+                f"validation_split={validation_split} leaves {X.shape[0] - cut} of {X.shape[0]} samples for "
+                "validation; choose a split that leaves samples on both sides."
             )
-        # As Keras: the last samples, taken before any shuffling.
-        cut = X.shape[0] - n_val
         val = (X[cut:], Y[cut:], None if w is None else w[cut:])
         return X[:cut], Y[:cut], None if w is None else w[:cut], val
     return X, Y, w, None
 
 
+def check_verbose(verbose):
+    """``verbose`` of fit/evaluate/predict as 0, 1 or 2 (``"auto"`` is 1, as Keras)."""
+    if isinstance(verbose, str) and verbose == "auto":
+        return 1
+    if isinstance(verbose, bool) or verbose not in (0, 1, 2):
+        raise ValueError(f"verbose must be 0, 1, 2 or 'auto'. Received: verbose={verbose!r}")
+    return int(verbose)
+
+
+def report(n_batches, seconds, logs=None, file=None):
+    """The line Keras prints after evaluate/predict with ``verbose``: steps, time, logs."""
+    parts = [f"{n_batches}/{n_batches}", f"{seconds:.1f}s", f"{1000 * seconds / max(n_batches, 1):.0f}ms/step"]
+    parts += [f"{k}: {v:.4f}" for k, v in (logs or {}).items()]
+    print(" - ".join(parts), file=file)
+
+
 def _class_weights(model, Y, class_weight):
     """Per-sample weights from ``class_weight`` ({class index: weight}), as Keras:
-    the class of a row is its argmax (its rounded value for one output); classes
-    the dict leaves out weigh 1."""
+    the class of a row is its argmax (its rounded value for one output, any
+    integer); classes the dict leaves out weigh 1."""
     if not isinstance(class_weight, dict):
         raise TypeError(f"class_weight must be a dict {{class index: weight}}. Received: {class_weight!r}")
-    n_classes = max(Y.shape[1], 2)
-    table = np.ones(n_classes, dtype=model.dtype)
+    one_output = Y.shape[1] == 1
     for key, value in class_weight.items():
-        if isinstance(key, bool) or not isinstance(key, (int, np.integer)) or not 0 <= key < n_classes:
-            raise ValueError(f"class_weight keys must be class indices 0..{n_classes - 1}. Received key {key!r}.")
-        table[key] = check_number(value, f"class_weight[{key}]", low=0)
-    classes = np.rint(Y[:, 0]).astype(np.intp) if Y.shape[1] == 1 else Y.argmax(axis=1)
-    return table[np.clip(classes, 0, n_classes - 1)]
+        if isinstance(key, bool) or not isinstance(key, (int, np.integer)) or not (
+                one_output or 0 <= key < Y.shape[1]):
+            valid = "integers (the rounded target values)" if one_output else f"class indices 0..{Y.shape[1] - 1}"
+            raise ValueError(f"class_weight keys must be {valid}. Received key {key!r}.")
+        check_number(value, f"class_weight[{key}]", low=0)
+    classes = np.rint(Y[:, 0]) if one_output else Y.argmax(axis=1)
+    weights = np.ones(Y.shape[0], dtype=model.dtype)
+    for key, value in class_weight.items():
+        weights[classes == key] = value
+    return weights
 
 
 def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
@@ -86,10 +108,9 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
         validation_batch_size = check_positive_int(validation_batch_size, "validation_batch_size")
     initial_epoch = check_non_negative_int(initial_epoch, "initial_epoch")
     batch_size = 32 if batch_size is None else check_positive_int(batch_size, "batch_size")
-    if verbose == "auto":
-        verbose = 1
-    if verbose not in (0, 1, 2):
-        raise ValueError(f"verbose must be 0, 1, 2 or 'auto'. Received: verbose={verbose!r}")
+    verbose = check_verbose(verbose)
+    if not isinstance(shuffle, (bool, np.bool_)):
+        raise TypeError(f"shuffle must be True or False. Received: shuffle={shuffle!r}")
     if class_weight is not None and sample_weight is not None:
         raise ValueError("fit() takes class_weight or sample_weight, not both (as Keras).")
     X, Y, w = model._prepare_xy(x, y, sample_weight)
@@ -144,7 +165,7 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
             count = steps - first if steps_per_epoch is None else min(steps_per_epoch, steps - first)
             params["steps"] = count  # the progress bar's total (an epoch may end with its pass)
             for cb in cbs:
-                cb.on_epoch_begin(epoch)
+                cb.on_epoch_begin(epoch, {})
             for m in model.metrics:
                 m.reset_state()
             if cursor == 0:
@@ -173,15 +194,17 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
                     # `, ...`: the standard indexes every axis (array-api-strict refuses X[a:b] on 2-D)
                     Xb, Yb, wb = X[start:stop, ...], Y[start:stop, ...], (w[start:stop] if weighted else None)
                 for cb in batch_begin:
-                    cb.on_train_batch_begin(step)
+                    cb.on_train_batch_begin(step, {})
                 loss = train_step(model, Xb, Yb, wb)
                 if loss is None:
                     _stop_diverged(model, epoch, step, snapshot)
                     break
                 loss_sum += loss * (stop - start)
                 seen += stop - start
-                if batch_end:
+                if batch_end:  # the running loss and metrics, as Keras
                     batch_logs = {"loss": loss_sum / seen}
+                    for m in model.metrics:
+                        batch_logs[m.name] = float(m.result())
                     for cb in batch_end:
                         cb.on_train_batch_end(step, batch_logs)
                 if model.stop_training:
