@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from glassnet.callbacks import (
-    Callback, CSVLogger, EarlyStopping, LearningRateScheduler, ModelCheckpoint, ProgressBar, ReduceLROnPlateau,
+    Callback, CSVLogger, EarlyStopping, LambdaCallback, LearningRateScheduler, ModelCheckpoint, ProgressBar,
+    ReduceLROnPlateau,
     TerminateOnNaN,
 )
 from glassnet.layers import Dense
@@ -295,3 +296,50 @@ def test_a_misspelt_validation_monitor_is_still_an_error(rng):
     X, y = _regression(rng)
     with pytest.raises(ValueError, match="monitors 'val_los', which is not among the logged values"):
         _model().fit(X, y, epochs=2, verbose=0, validation_split=0.25, callbacks=[EarlyStopping(monitor="val_los")])
+
+
+def test_hooks_set_on_a_callback_object_and_lambda_callback_are_called(rng):
+    X, y = _regression(rng, n=40)
+    calls = {"batch": 0, "old": 0}
+    plain = Callback()
+    plain.on_train_batch_end = lambda batch, logs=None: calls.__setitem__("batch", calls["batch"] + 1)
+    older = Callback()
+    older.on_batch_end = lambda batch, logs=None: calls.__setitem__("old", calls["old"] + 1)
+    seen = []
+    lam = LambdaCallback(on_train_batch_end=lambda batch, logs: seen.append(dict(logs)),
+                         on_epoch_begin=lambda epoch, logs: seen.append(logs))
+    model = _model()
+    model.compile(loss="mse", optimizer=SGD(0.05), metrics=["mae"])
+    model.fit(X, y, batch_size=10, epochs=2, verbose=0, callbacks=[plain, older, lam])
+    assert calls == {"batch": 8, "old": 8}  # Keras: 8 and 8; glassnet called neither
+    assert seen[0] == {} and sorted(seen[-1]) == ["loss", "mae"]  # begin hooks get {}, batch logs the metrics
+    with pytest.raises(TypeError, match="on_epoch_end must be a function"):
+        LambdaCallback(on_epoch_end=3)
+
+
+def test_csv_logger_keeps_validation_columns_when_the_first_epoch_is_not_validated(rng, tmp_path):
+    X, y = _regression(rng)
+    path = tmp_path / "log.csv"
+    _model().fit(X, y, epochs=3, verbose=0, validation_split=0.25, validation_freq=2, callbacks=[CSVLogger(path)])
+    rows = list(csv.reader(open(path)))
+    assert rows[0] == ["epoch", "loss", "val_loss"]
+    assert rows[1][2] == "NA" and rows[2][2] != "NA" and rows[3][2] == "NA"
+
+
+def test_auto_mode_refuses_a_quantity_whose_direction_it_cannot_tell(rng):
+    X, y = _regression(rng)
+    model = _model()
+    model.compile(loss="mse", optimizer=SGD(0.05), metrics=[lambda a, b: np.ones(len(a))])
+    with pytest.raises(ValueError, match="cannot tell whether '<lambda>' should be minimized or maximized"):
+        model.fit(X, y, epochs=1, verbose=0, callbacks=[EarlyStopping(monitor="<lambda>")])
+    history = model.fit(X, y, epochs=2, verbose=0, callbacks=[EarlyStopping(monitor="<lambda>", mode="max")])
+    assert len(history.history["loss"]) == 2
+
+
+@pytest.mark.parametrize("kwargs, error", [
+    ({"patience": "a"}, TypeError), ({"patience": 2.7}, TypeError), ({"min_delta": "x"}, TypeError),
+    ({"monitor": None}, TypeError), ({"baseline": "x"}, TypeError), ({"start_from_epoch": -1}, ValueError),
+])
+def test_early_stopping_arguments_are_checked(kwargs, error):
+    with pytest.raises(error, match=next(iter(kwargs))):
+        EarlyStopping(**kwargs)

@@ -5,6 +5,7 @@ from .models.callbacks import (
     Callback,
     EarlyStopping,
     History,
+    LambdaCallback,
     LearningRateScheduler,
     ModelCheckpoint,
     ProgressBar,
@@ -14,5 +15,5 @@ from .models.callbacks import (
 
 __all__ = [
     "Callback", "History", "ProgressBar", "EarlyStopping", "ModelCheckpoint",
-    "TerminateOnNaN", "LearningRateScheduler", "ReduceLROnPlateau", "CSVLogger",
+    "TerminateOnNaN", "LearningRateScheduler", "ReduceLROnPlateau", "CSVLogger", "LambdaCallback",
 ]

@@ -61,14 +61,48 @@ _ALIASES = {"on_train_batch_begin": "on_batch_begin", "on_train_batch_end": "on_
 
 
 def overrides(callback, hook):
-    """Whether ``callback`` does something at ``hook`` (directly or through Keras's older alias)."""
+    """Whether ``callback`` does something at ``hook`` (directly or through Keras's older
+    alias), in its class or as a function set on the object itself."""
     hooks = (hook, _ALIASES[hook]) if hook in _ALIASES else (hook,)
-    return any(getattr(type(callback), h) is not getattr(Callback, h) for h in hooks)
+    return any(h in vars(callback) or getattr(type(callback), h) is not getattr(Callback, h) for h in hooks)
+
+
+class LambdaCallback(Callback):
+    """A callback made of functions, as ``keras.callbacks.LambdaCallback``:
+    ``on_epoch_begin(epoch, logs)``, ``on_epoch_end(epoch, logs)``,
+    ``on_train_begin(logs)``, ``on_train_end(logs)``,
+    ``on_train_batch_begin(batch, logs)``, ``on_train_batch_end(batch, logs)``."""
+
+    HOOKS = ("on_epoch_begin", "on_epoch_end", "on_train_begin", "on_train_end",
+             "on_train_batch_begin", "on_train_batch_end")
+
+    def __init__(self, on_epoch_begin=None, on_epoch_end=None, on_train_begin=None, on_train_end=None,
+                 on_train_batch_begin=None, on_train_batch_end=None):
+        super().__init__()
+        given = dict(zip(self.HOOKS, (on_epoch_begin, on_epoch_end, on_train_begin, on_train_end,
+                                      on_train_batch_begin, on_train_batch_end)))
+        for hook, fn in given.items():
+            if fn is None:
+                continue
+            if not callable(fn):
+                raise TypeError(f"{hook} must be a function or None. Received: {hook}={fn!r}")
+            setattr(self, hook, fn)
 
 
 def _require_monitored(callback, monitor):
     """Fail before the first epoch when ``monitor`` is a validation quantity and fit has no
-    validation data (Keras warns at every epoch and the callback silently does nothing)."""
+    validation data (Keras warns at every epoch and the callback silently does nothing),
+    or when ``mode="auto"`` cannot tell which way ``monitor`` improves (as Keras)."""
+    if callback.mode == "auto":
+        names = ["loss", *(m.name for m in getattr(callback.model, "metrics", []))]
+        if (monitor[4:] if monitor.startswith("val_") else monitor) not in names:
+            logged = names + [f"val_{n}" for n in names] if callback.params.get("do_validation") else names
+            raise _missing(callback, monitor, logged)
+        raise ValueError(
+            f"{type(callback).__name__} cannot tell whether {monitor!r} should be minimized or maximized "
+            "(mode='auto' knows losses, errors, accuracy, precision, recall, f1, auc and r2): "
+            "pass mode='min' or mode='max'."
+        )
     if monitor.startswith("val_") and not callback.params.get("do_validation", True):
         raise ValueError(
             f"{type(callback).__name__} monitors {monitor!r}, but fit has no validation data: pass "
@@ -184,10 +218,20 @@ class ProgressBar(Callback):
 def _monitor_mode(monitor, mode):
     if mode not in ("auto", "min", "max"):
         raise ValueError(f"mode must be 'auto', 'min' or 'max'. Received: mode={mode!r}")
-    if mode == "auto":
-        higher = any(word in monitor for word in ("acc", "precision", "recall", "f1", "auc"))
-        mode = "max" if higher else "min"
+    if mode == "auto":  # stays "auto" (refused at train begin) for a name it cannot read
+        name = monitor[4:] if monitor.startswith("val_") else monitor
+        if any(word in name for word in ("acc", "precision", "recall", "f1", "auc", "r2")):
+            mode = "max"
+        elif name.endswith("loss") or name in ("mse", "mae") or "error" in name or "crossentropy" in name \
+                or "hinge" in name:
+            mode = "min"
     return mode
+
+
+def _check_monitor(monitor):
+    if not isinstance(monitor, str):
+        raise TypeError(f"monitor must be the name of a logged quantity, such as 'val_loss'. Received: {monitor!r}")
+    return monitor
 
 
 def _improved(mode, current, reference, min_delta):
@@ -204,14 +248,14 @@ class EarlyStopping(Callback):
     def __init__(self, monitor="val_loss", min_delta=0.0, patience=0, verbose=0, mode="auto",
                  baseline=None, restore_best_weights=False, start_from_epoch=0):
         super().__init__()
-        self.monitor = monitor
-        self.min_delta = abs(float(min_delta))
-        self.patience = int(patience)
+        self.monitor = _check_monitor(monitor)
+        self.min_delta = abs(check_number(min_delta, "min_delta"))
+        self.patience = check_non_negative_int(patience, "patience")
         self.verbose = verbose
         self.mode = _monitor_mode(monitor, mode)
-        self.baseline = baseline
-        self.restore_best_weights = restore_best_weights
-        self.start_from_epoch = int(start_from_epoch)
+        self.baseline = None if baseline is None else check_number(baseline, "baseline")
+        self.restore_best_weights = bool(restore_best_weights)
+        self.start_from_epoch = check_non_negative_int(start_from_epoch, "start_from_epoch")
 
     def _improved(self, current, reference):
         return _improved(self.mode, current, reference, self.min_delta)
@@ -266,7 +310,7 @@ class ModelCheckpoint(Callback):
                  save_weights_only=False, mode="auto"):
         super().__init__()
         self.filepath = os.fspath(filepath)
-        self.monitor = monitor
+        self.monitor = _check_monitor(monitor)
         self.verbose = verbose
         self.save_best_only = save_best_only
         self.save_weights_only = save_weights_only
@@ -370,7 +414,7 @@ class ReduceLROnPlateau(Callback):
         self.factor = check_number(factor, "factor", low=0, low_open=True)
         if self.factor >= 1.0:
             raise ValueError(f"ReduceLROnPlateau needs factor < 1.0 (it reduces). Received: factor={factor!r}")
-        self.monitor = monitor
+        self.monitor = _check_monitor(monitor)
         self.patience = check_non_negative_int(patience, "patience")
         self.cooldown = check_non_negative_int(cooldown, "cooldown")
         self.min_delta = abs(check_number(min_delta, "min_delta"))
@@ -434,7 +478,10 @@ class CSVLogger(Callback):
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
         if self._writer is None:
-            self._keys = list(logs)
+            # sorted, as Keras; with validation_freq > 1 the first epoch has no val_* values yet
+            self._keys = sorted(logs)
+            if self.params.get("do_validation") and not any(k.startswith("val_") for k in self._keys):
+                self._keys += [f"val_{k}" for k in self._keys if k != "learning_rate"]
             self._writer = csv.DictWriter(self._file, fieldnames=["epoch", *self._keys], delimiter=self.separator)
             if not self._header_written:
                 self._writer.writeheader()
