@@ -246,3 +246,18 @@ def test_from_config_rebuilds_every_optimizer_with_fresh_state(name):
     assert copy.iterations == 0 and not copy.built
     with pytest.raises(TypeError, match="config must be a dict"):
         cls.from_config("adam")
+
+
+@pytest.mark.parametrize("make", [lambda: optimizers.Adam(epsilon=0.0), lambda: optimizers.RMSprop(epsilon=0.0),
+                                  lambda: optimizers.Adagrad(epsilon=0.0, initial_accumulator_value=0.0)])
+def test_clearing_tiny_state_never_changes_a_run_without_epsilon(make, monkeypatch):
+    # with ε = 0 a moment of 1e-31 is not negligible: clearing v but not m made Adam's steps 30x too large
+    def run():
+        opt, w = make(), np.zeros(3)
+        for _ in range(130):
+            opt.apply(w, np.full(3, 1e-16))
+        return w
+
+    flushed = run()
+    monkeypatch.setattr(optimizers, "FLUSH_EVERY", 10**9)
+    np.testing.assert_array_equal(flushed, run())

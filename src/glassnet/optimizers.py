@@ -164,14 +164,19 @@ class Optimizer:
         Adam's step time doubled within a few epochs. Entries below 1e-30
         cannot change an update (it is divided by at least ε = 1e-7), so
         clearing them every 64 steps, before they can reach the subnormal
-        range (< 1.2e-38, 170 steps of β₁ = 0.9 away), changes no result.
+        range (< 1.2e-38, 170 steps of β₁ = 0.9 away), changes no result. For a
+        smaller ε the bound is (ε·1e-8)²; with ε = 0 nothing is cleared.
         """
         xp = get_namespace()
+        # with a smaller ε the bound shrinks with it (ε = 0: nothing is ever cleared)
+        bound = min(TINY, (getattr(self, "epsilon", 1.0) * 1e-8) ** 2)
+        if bound == 0:
+            return
         for value in self.state.values():
             n = value.shape[0]
             for start in range(0, n, BLOCK):
                 part = value[start : min(start + BLOCK, n)]
-                tiny = xp.less(xp.abs(part, out=self._tmp[: part.shape[0]]), TINY)
+                tiny = xp.less(xp.abs(part, out=self._tmp[: part.shape[0]]), bound)
                 part[tiny] = 0
 
     def compiled_update(self, w, g, lr):
