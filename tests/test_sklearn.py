@@ -500,3 +500,156 @@ def test_output_precision_follows_scikit_learns_for_float64_input():
             est = cls(max_iter=5, random_state=0).fit(X, y)  # float32 weights
         assert est.predict_proba(X.astype(np.float64)).dtype == np.float64
         assert est.predict_proba(X).dtype == np.float32
+
+
+# -- load-time checks of sklearn.json: a malformed file fails at load, naming what is wrong ------------
+_LOAD_FITS = {}
+
+
+def _fitted_for_load(kind):
+    """Small fitted estimators (cached: the tamper cases share them) for the load checks."""
+    if kind not in _LOAD_FITS:
+        names = [f"f{i}" for i in range(6)]
+        if kind == "regressor":
+            X, y = DATA["regression"]
+            est = MLPRegressor(hidden_layer_sizes=(5,), max_iter=3, random_state=0)
+        elif kind == "regressor2-lbfgs":
+            X, y = DATA["regression2"]
+            est = MLPRegressor(hidden_layer_sizes=(5,), solver="lbfgs", max_iter=5, random_state=0)
+        elif kind == "binary":
+            X, y = DATA["binary"]
+            est = MLPClassifier(hidden_layer_sizes=(5,), max_iter=3, random_state=0)
+        elif kind == "multilabel":
+            X, y = DATA["multilabel"]
+            est = MLPClassifier(hidden_layer_sizes=(5,), max_iter=3, random_state=0)
+        elif kind == "multiclass-early-stopping":
+            X, y = DATA["multiclass"]
+            est = MLPClassifier(hidden_layer_sizes=(5,), early_stopping=True, max_iter=3, random_state=0)
+        else:  # "multiclass": string labels
+            X, y = DATA["multiclass"]
+            y = np.array(["cat", "dog", "eel"])[y]
+            est = MLPClassifier(solver="sgd", hidden_layer_sizes=(5, 4), max_iter=3, random_state=0)
+        if kind in ("multiclass", "regressor"):  # fitted with feature names
+            pd = pytest.importorskip("pandas")
+            X = pd.DataFrame(X, columns=names)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            est.fit(X, y)
+        _LOAD_FITS[kind] = (X, y, est)
+    return _LOAD_FITS[kind]
+
+
+def _rewrite_sklearn_json(src, dst, edit):
+    """Copy the estimator file ``src`` to ``dst`` with ``edit(meta)`` applied to its sklearn.json."""
+    import json
+
+    with zipfile.ZipFile(src) as zf:
+        members = {name: zf.read(name) for name in zf.namelist()}
+    meta = json.loads(members["sklearn.json"])
+    edit(meta)
+    members["sklearn.json"] = json.dumps(meta).encode()
+    with zipfile.ZipFile(dst, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+
+
+def _setter(*keys, value):
+    def edit(meta):
+        *parents, last = keys
+        for key in parents:
+            meta = meta[key]
+        meta[last] = value
+    return edit
+
+
+# (id, estimator, edit of sklearn.json, the field the error must name)
+_TAMPERED = [
+    # the reported cases
+    ("fitted-empty", "multiclass", _setter("fitted", value={}), "n_outputs_"),
+    ("lb-classes-empty", "binary", _setter("label_binarizer", "classes", "values", value=[]), "label_binarizer classes"),
+    ("feature-names-null", "multiclass", _setter("fitted", "feature_names_in_", value=None), "feature_names_in_"),
+    ("loss-curve-int", "multiclass", _setter("fitted", "loss_curve_", value=-1), "loss_curve_"),
+    ("t-string", "multiclass", _setter("fitted", "t_", value="x"), "t_"),
+    ("solver-null", "multiclass", _setter("params", "solver", value=None), "solver"),
+    # more fitted attributes: type and range
+    ("n-iter-negative", "binary", _setter("fitted", "n_iter_", value=-1), "n_iter_"),
+    ("n-iter-bool", "binary", _setter("fitted", "n_iter_", value=True), "n_iter_"),
+    ("t-float", "regressor", _setter("fitted", "t_", value=1.5), "t_"),
+    ("loss-nan", "regressor", _setter("fitted", "loss_", value=float("nan")), "loss_"),
+    ("loss-negative", "binary", _setter("fitted", "loss_", value=-0.5), "loss_"),
+    ("loss-curve-inf", "binary", _setter("fitted", "loss_curve_", value=[0.5, float("inf")]), "loss_curve_"),
+    ("best-loss-string", "binary", _setter("fitted", "best_loss_", value="x"), "best_loss_"),
+    ("no-improvement-float", "regressor", _setter("fitted", "_no_improvement_count", value=0.5), "_no_improvement_count"),
+    ("validation-scores-dict", "multiclass-early-stopping", _setter("fitted", "validation_scores_", value={}),
+     "validation_scores_"),
+    ("best-validation-null", "multiclass-early-stopping", _setter("fitted", "best_validation_score_", value=None),
+     "best_validation_score_"),
+    ("validation-loss-short", "multiclass-early-stopping", _setter("fitted", "validation_loss_curve_", value=[]),
+     "validation_loss_curve_"),
+    ("unknown-fitted", "binary", _setter("fitted", "__class__", value=1), "__class__"),
+    ("feature-names-length", "multiclass", _setter("fitted", "feature_names_in_", value=["a"]), "feature_names_in_"),
+    ("feature-names-ints", "regressor", _setter("fitted", "feature_names_in_", value=list(range(6))),
+     "feature_names_in_"),
+    ("out-activation-unknown", "binary", _setter("fitted", "out_activation_", value="relu"), "out_activation_"),
+    ("out-activation-wrong", "multiclass", _setter("fitted", "out_activation_", value="logistic"), "out_activation_"),
+    ("regressor-softmax", "regressor", _setter("fitted", "out_activation_", value="softmax"), "out_activation_"),
+    # the network must be the one the attributes describe
+    ("n-features-vs-network", "binary", _setter("fitted", "n_features_in_", value=7), "n_features_in_"),
+    ("n-outputs-vs-network", "regressor2-lbfgs", _setter("fitted", "n_outputs_", value=3), "n_outputs_"),
+    ("n-layers-vs-network", "multiclass", _setter("fitted", "n_layers_", value=3), "n_layers_"),
+    # class labels
+    ("classes-empty", "multiclass", _setter("classes", "values", value=[]), "classes"),
+    ("classes-unsorted", "multiclass", _setter("classes", "values", value=["dog", "cat", "eel"]), "classes"),
+    ("classes-vs-binarizer", "multiclass", _setter("classes", "values", value=["ant", "cat", "dog"]), "classes"),
+    ("lb-classes-vs-outputs", "multiclass", _setter("label_binarizer", "classes", "values", value=["cat", "dog"]),
+     "n_outputs_"),
+    ("binary-with-3-classes", "binary", _setter("label_binarizer", "classes", "values", value=[0, 1, 2]),
+     "n_outputs_"),
+    ("multilabel-vs-outputs", "multilabel", _setter("label_binarizer", "classes", "values", value=[0, 1]),
+     "n_outputs_"),
+    ("classes-dtype-null", "binary", _setter("classes", "dtype", value=None), "class labels"),
+    # hyperparameters: fit's own checks, at load time
+    ("hidden-layer-sizes-negative", "binary", _setter("params", "hidden_layer_sizes", value=[-1]), "hidden_layer_sizes"),
+    ("learning-rate-init-negative", "regressor", _setter("params", "learning_rate_init", value=-1),
+     "learning_rate_init"),
+    ("alpha-past-float-range", "binary", _setter("params", "alpha", value=10**400), "alpha"),
+    ("activation-unknown", "binary", _setter("params", "activation", value="nope"), "activation"),
+    ("batch-size-list", "binary", _setter("params", "batch_size", value=[1]), "batch_size"),
+    ("random-state-string", "binary", _setter("params", "random_state", value="x"), "random_state"),
+    ("regressor-loss-null", "regressor", _setter("params", "loss", value=None), "loss"),
+]
+
+
+@pytest.mark.parametrize("kind, edit, field", [case[1:] for case in _TAMPERED], ids=[case[0] for case in _TAMPERED])
+def test_load_rejects_a_malformed_sklearn_json_naming_the_field(tmp_path, kind, edit, field):
+    _, _, est = _fitted_for_load(kind)
+    good, bad = tmp_path / "good.gn", tmp_path / "bad.gn"
+    est.save(good)
+    _rewrite_sklearn_json(good, bad, edit)
+    with pytest.raises(ValueError, match=rf"Cannot load estimator file .*bad\.gn.*(?<!\w){re.escape(field)}(?!\w)"):
+        type(est).load(bad)
+
+
+@pytest.mark.parametrize(
+    "kind", ["binary", "multiclass", "multilabel", "multiclass-early-stopping", "regressor", "regressor2-lbfgs"]
+)
+def test_untampered_files_still_load_and_predict_identically(tmp_path, kind):
+    X, y, est = _fitted_for_load(kind)
+    path, copy = tmp_path / "est.gn", tmp_path / "copy.gn"
+    est.save(path)
+    _rewrite_sklearn_json(path, copy, lambda meta: None)  # a JSON round trip of the member changes nothing
+    for file in (path, copy):
+        back = type(est).load(file)
+        assert back.get_params() == est.get_params()
+        np.testing.assert_array_equal(back.predict(X), est.predict(X))
+        for name in ("n_features_in_", "n_iter_", "t_", "n_layers_", "n_outputs_", "out_activation_", "loss_",
+                     "loss_curve_", "best_loss_", "validation_scores_", "best_validation_score_",
+                     "validation_loss_curve_", "_no_improvement_count"):
+            assert getattr(back, name) == getattr(est, name), name
+        if hasattr(est, "feature_names_in_"):
+            np.testing.assert_array_equal(back.feature_names_in_, est.feature_names_in_)
+        else:
+            assert not hasattr(back, "feature_names_in_")
+        if hasattr(est, "classes_"):
+            np.testing.assert_array_equal(back.classes_, est.classes_)
+            np.testing.assert_array_equal(back.predict_proba(X), est.predict_proba(X))

@@ -8,14 +8,17 @@ attributes as plain JSON, so loading runs no code from the file.
 import io
 import json
 import os
+import sys
 import tempfile
 import zipfile
 
 import numpy as np
+from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
+from .. import activations, losses
 from .._io import atomic_write_bytes
-from ..models import load_model
+from ..models import Sequential, load_model
 
 _META_NAME = "sklearn.json"
 _META_FORMAT = "glassnet-sklearn"
@@ -89,20 +92,181 @@ def _load(cls, path):
         if isinstance(params.get(key), list):
             params[key] = tuple(params[key])
     est = cls(**params)
-    for key in _FITTED:
-        if key in fitted:
-            setattr(est, key, fitted[key])
-    if "feature_names_in_" in fitted:
-        est.feature_names_in_ = np.asarray(fitted["feature_names_in_"], dtype=object)
+    _check_params(est, path)
+    fitted = _check_fitted(fitted, path)
+    for key, value in fitted.items():
+        setattr(est, key, value)
     key = meta.get("optimizer_key")
     if isinstance(key, list) and len(key) == 2:  # written before jit_compile existed
         key = [*key, False]
     # (solver, optimizer, jit_compile): the optimizer state in the file belongs to these settings
     est._optimizer_key = tuple(key) if isinstance(key, list) and len(key) == 3 else None
     est._restore_extra(meta, path)
+    _check_classes(est, path)
+    _check_network(est, model, path)
     est.model_ = model
     est._sync_views()
     return est
+
+
+# -- checks of sklearn.json at load time: a malformed file fails here, not at first use --------
+def _check_params(est, path):
+    """The hyperparameters pass the checks ``fit`` makes (TypeError/ValueError)."""
+    for name, value in est.get_params(deep=False).items():
+        if isinstance(value, int) and abs(value) > sys.float_info.max:  # fit's checks compare as floats
+            raise _load_error(path, f"{name} in {_META_NAME} is an integer past float range.")
+    try:
+        est._check_hyperparameters()
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise _load_error(path, f"{_META_NAME} has an invalid parameter: {exc}") from None
+    try:
+        check_random_state(est.random_state)
+    except (TypeError, ValueError):
+        raise _load_error(
+            path, f"random_state in {_META_NAME} must be null or an int seed; it is {est.random_state!r:.100}."
+        ) from None
+
+
+def _is_int(value, low):
+    """A JSON integer (not a bool) in ``[low, 2**63)``."""
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value < 2**63
+
+
+def _is_float(value, allow=(), low=None):
+    """A JSON number (not a bool) that is finite and >= ``low``, or one of the non-finite values in ``allow``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        value = float(value)
+    except OverflowError:  # a JSON integer past float range
+        return False
+    if np.isfinite(value):
+        return low is None or value >= low
+    return any(np.isnan(value) if a == "nan" else value == a for a in allow)
+
+
+def _is_float_list(value, allow=(), low=None):
+    return isinstance(value, list) and all(_is_float(v, allow, low) for v in value)
+
+
+def _is_loss(value):
+    return _is_float(value, low=0)
+
+
+def _is_loss_list(value, allow=()):
+    return _is_float_list(value, allow, low=0)
+
+
+#: (check, what it must be) of each fitted attribute; a value that passes is kept as it is.
+#: Losses (cross-entropy, squared error, L2 penalty) are never negative.
+_FITTED_CHECKS = {
+    "n_features_in_": (lambda v: _is_int(v, 1), "a 64-bit int >= 1"),
+    "n_iter_": (lambda v: _is_int(v, 0), "a 64-bit int >= 0"),
+    "t_": (lambda v: _is_int(v, 0), "a 64-bit int >= 0"),
+    "n_layers_": (lambda v: _is_int(v, 2), "a 64-bit int >= 2"),
+    "n_outputs_": (lambda v: _is_int(v, 1), "a 64-bit int >= 1"),
+    "out_activation_": (lambda v: v in ("softmax", "logistic", "identity"), "'softmax', 'logistic' or 'identity'"),
+    "loss_": (_is_loss, "a finite number >= 0"),
+    "loss_curve_": (lambda v: v is None or _is_loss_list(v), "a list of finite numbers >= 0 or null"),
+    # +inf before the first epoch; None for 'lbfgs' and early stopping
+    "best_loss_": (lambda v: v is None or _is_float(v, (np.inf,), low=0), "a number >= 0 (or +inf) or null"),
+    # a score is NaN (and its loss too) when the network's outputs are not finite
+    "validation_scores_": (lambda v: v is None or _is_float_list(v, ("nan",)), "a list of numbers or null"),
+    "best_validation_score_": (lambda v: v is None or _is_float(v, (-np.inf,)), "a number (or -inf) or null"),
+    "validation_loss_curve_": (lambda v: v is None or _is_loss_list(v, ("nan",)), "a list of numbers >= 0 or null"),
+    "_no_improvement_count": (lambda v: _is_int(v, 0), "a 64-bit int >= 0"),
+}
+
+
+def _check_fitted(fitted, path):
+    """The fitted attributes of ``sklearn.json``, each present and of its type and range."""
+    missing = [k for k in _FITTED if k not in fitted]
+    if missing:
+        raise _load_error(path, f"{_META_NAME} lacks the fitted attributes {missing}.")
+    unknown = set(fitted) - set(_FITTED) - {"feature_names_in_"}
+    if unknown:
+        raise _load_error(path, f"{_META_NAME} has unknown fitted attributes {sorted(unknown)}.")
+    for key in _FITTED:
+        check, what = _FITTED_CHECKS[key]
+        if not check(fitted[key]):
+            raise _load_error(path, f"{key} in {_META_NAME} must be {what}; it is {fitted[key]!r:.100}.")
+    out = {k: fitted[k] for k in _FITTED}
+    for a, b in (("validation_scores_", "best_validation_score_"), ("validation_scores_", "validation_loss_curve_")):
+        if (out[a] is None) != (out[b] is None):
+            raise _load_error(path, f"{a} and {b} in {_META_NAME} must both be null or both be set.")
+    if out["validation_scores_"] is not None and len(out["validation_scores_"]) != len(out["validation_loss_curve_"]):
+        raise _load_error(path, f"validation_scores_ and validation_loss_curve_ in {_META_NAME} differ in length.")
+    if "feature_names_in_" in fitted:
+        names = fitted["feature_names_in_"]
+        if not isinstance(names, list) or not all(isinstance(s, str) for s in names):
+            raise _load_error(path, f"feature_names_in_ in {_META_NAME} must be a list of strings.")
+        if len(names) != out["n_features_in_"]:
+            raise _load_error(
+                path, f"feature_names_in_ in {_META_NAME} has {len(names)} names for n_features_in_={out['n_features_in_']}."
+            )
+        out["feature_names_in_"] = np.asarray(names, dtype=object)
+    return out
+
+
+def _sorted_unique(classes):
+    if classes.ndim != 1 or classes.size == 0:
+        return False
+    if classes.dtype.kind in "fc" and not np.isfinite(classes).all():
+        return False
+    return np.array_equal(np.unique(classes), classes)
+
+
+def _check_classes(est, path):
+    """A classifier's labels: non-empty, sorted, unique, one per output (two for one logistic unit)."""
+    lb = getattr(est, "_label_binarizer", None)
+    if lb is None:
+        return
+    for name, classes in (("classes", est.classes_), ("label_binarizer classes", lb.classes_)):
+        if not _sorted_unique(classes):
+            raise _load_error(path, f"the {name} in {_META_NAME} must be non-empty, sorted, unique and finite.")
+    n, n_outputs = len(lb.classes_), est.n_outputs_
+    if lb.y_type_ == "binary":
+        ok = n in (1, 2) and n_outputs == 1
+    elif lb.y_type_ == "multiclass":
+        ok = n >= 3 and n_outputs == n
+    else:
+        ok = n_outputs == n
+    if not ok:
+        raise _load_error(
+            path, f"the {n} label_binarizer classes ({lb.y_type_}) in {_META_NAME} do not fit n_outputs_={n_outputs}."
+        )
+    if lb.y_type_ != "multilabel-indicator" and not np.array_equal(est.classes_, lb.classes_):
+        raise _load_error(path, f"the classes and the label_binarizer classes in {_META_NAME} differ.")
+
+
+def _check_network(est, model, path):
+    """The network in the file is the one the fitted attributes describe."""
+    from ._base import _LOSSES, _OUTPUT_ACTIVATIONS  # _base imports this module
+
+    out = est._output_activation()
+    if est.out_activation_ != out:
+        raise _load_error(path, f"out_activation_={est.out_activation_!r} in {_META_NAME}; this estimator needs {out!r}.")
+    dense = est._dense_layers(model) if isinstance(model, Sequential) else []
+    if not dense or model.layers[-1] is not dense[-1]:
+        raise _load_error(path, "its network is not a Sequential model ending in a Dense layer.")
+    if len(dense) + 1 != est.n_layers_:
+        raise _load_error(path, f"n_layers_={est.n_layers_} in {_META_NAME}, but the network has {len(dense)} Dense layers.")
+    if tuple(model.input_shape or ()) != (None, est.n_features_in_):
+        raise _load_error(
+            path, f"n_features_in_={est.n_features_in_} in {_META_NAME}, but the network's input shape is {model.input_shape}."
+        )
+    if tuple(model.output_shape or ()) != (None, est.n_outputs_):
+        raise _load_error(
+            path, f"n_outputs_={est.n_outputs_} in {_META_NAME}, but the network's output shape is {model.output_shape}."
+        )
+    expected = activations.serialize(activations.get(_OUTPUT_ACTIVATIONS[out]))
+    if activations.serialize(dense[-1].activation) != expected:
+        raise _load_error(path, f"the network's output activation does not match out_activation_={out!r}.")
+    expected = losses.serialize(losses.get(_LOSSES[out]))
+    if model.loss is None or losses.serialize(model.loss) != expected:
+        raise _load_error(path, f"the network's loss does not match out_activation_={out!r}.")
+    if not np.isfinite(model._flat_params).all():
+        raise _load_error(path, "the network's weights are not all finite.")
 
 
 def _load_error(path, message):
@@ -132,11 +296,13 @@ def _classes_to_json(classes):
 
 def _classes_from_json(spec, path):
     try:
+        if not isinstance(spec["dtype"], str):
+            raise ValueError
         dtype = np.dtype(spec["dtype"])
-        if dtype.kind not in "biufUO" or not isinstance(spec["values"], list):
+        if dtype.kind not in "biufUO" or dtype.itemsize > 2**18 or not isinstance(spec["values"], list):
             raise ValueError
         if dtype.kind == "O" and not all(isinstance(c, str) for c in spec["values"]):
             raise ValueError
         return np.asarray(spec["values"], dtype=dtype)
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, OverflowError):
         raise _load_error(path, "the class labels are malformed.") from None
