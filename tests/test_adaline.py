@@ -84,3 +84,10 @@ def test_bad_parameters(separable):
         Adaline(learning_rate="fast").fit(X, y)
     with pytest.raises(ValueError, match="max_epochs"):
         Adaline(max_epochs=0).fit(X, y)
+
+
+def test_auto_learning_rate_refuses_overflowing_inputs(separable):
+    X, y = separable
+    # ‖x‖² overflows: the automatic rate was 1/inf = 0, blamed on learning_rate
+    with pytest.raises(ValueError, match=r"X holds values too large for learning_rate=\"auto\".*StandardScaler"):
+        Adaline().fit(X * 1e160, y)

@@ -246,3 +246,40 @@ def test_bad_function_or_gradient_is_named():
         gradient_descent(lambda v: v @ v, [1.0, 1.0], 0.1, grad=lambda v: [1.0])
     with pytest.raises(TypeError, match="f must return one number"):
         gradient_descent(lambda x: [x, x], 2.0, 0.1)
+
+
+@pytest.mark.parametrize(
+    "optimizer, params, exc, match",
+    [
+        ("rmsprop", {"rho": 7}, ValueError, "rho must be <= 1. Received: rho=7"),
+        ("adam", {"beta_1": 5}, ValueError, "beta_1 must be < 1"),
+        ("adam", {"beta_2": 1.0}, ValueError, "beta_2 must be < 1"),
+        ("adam", {"epsilon": -1}, ValueError, "epsilon must be >= 0"),
+        ("adam", {"beta_1": "x"}, TypeError, "beta_1 must be a number"),
+        ("momentum", {"momentum": -0.5}, ValueError, "momentum must be >= 0"),
+        ("momentum", {"nesterov": "yes"}, TypeError, "nesterov must be True or False"),
+        ("adagrad", {"initial_accumulator_value": -1}, ValueError, "initial_accumulator_value must be >= 0"),
+    ],
+)
+def test_optimizer_hyperparameters_are_checked(optimizer, params, exc, match):
+    with pytest.raises(exc, match=match):
+        gradient_descent(lambda x: x**2, 2.0, 0.1, optimizer=optimizer, **params)
+
+
+def test_compare_optimizers_accepts_names_and_rejects_other_types():
+    f = lambda x: x**2  # noqa: E731
+    traces = compare_optimizers(f, 2.0, optimizers=["adam", "gd"])
+    assert list(traces) == ["adam", "gd"]
+    assert traces["adam"].learning_rate == compare_optimizers(f, 2.0)["adam"].learning_rate
+    with pytest.raises(TypeError, match="optimizers must be a dict"):
+        compare_optimizers(f, 2.0, optimizers=5)
+    with pytest.raises(ValueError, match="optimizers must list names among .*Received: 'foo'"):
+        compare_optimizers(f, 2.0, optimizers=["foo"])
+    with pytest.raises(TypeError, match=r"optimizers\['a'\] must be a tuple"):
+        compare_optimizers(f, 2.0, optimizers={"a": "adam"})
+
+
+@pytest.mark.parametrize("eps", [0, -1.0])
+def test_numerical_gradient_needs_a_positive_step(eps):
+    with pytest.raises(ValueError, match="eps must be > 0"):
+        numerical_gradient(lambda x: x**2, 2.0, eps=eps)

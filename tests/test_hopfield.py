@@ -207,3 +207,29 @@ def test_flip_bits_needs_bipolar_patterns():
     with pytest.raises(ValueError, match="empty"):
         flip_bits([], 0.5)
     assert int(np.sum(flip_bits([1, -1, 1, 1], 0.5, random_state=0) != [1, -1, 1, 1])) == 2
+
+
+@pytest.mark.parametrize(
+    "names, exc, match",
+    [
+        ("", ValueError, "names must select at least one bitmap. Received: names=''"),
+        ([], ValueError, r"names must select at least one bitmap. Received: names=\[\]"),
+        (123, TypeError, "names must be a string, an iterable of names or None. Received: names=123"),
+        ([["A"]], ValueError, "Unknown bitmap name"),
+    ],
+)
+def test_load_bitmaps_names_are_checked(names, exc, match):
+    with pytest.raises(exc, match=match):
+        load_bitmaps(names)
+
+
+def test_show_bitmap_checks_pattern_and_shape():
+    assert show_bitmap([1, -1, -1, 1], shape=(2, 2)) == "#.\n.#"
+    with pytest.raises(ValueError, match=r"pattern has 12 values but shape=\(10, 10\) needs 100"):
+        show_bitmap(np.ones(12))
+    with pytest.raises(ValueError, match="pattern contains NaN"):
+        show_bitmap(np.full(100, np.nan))
+    with pytest.raises(TypeError, match=r"shape must be a pair \(rows, cols\). Received: shape=5"):
+        show_bitmap(np.ones(100), shape=5)
+    with pytest.raises(ValueError, match="shape must be a positive integer"):
+        show_bitmap(np.ones(100), shape=(0, 100))

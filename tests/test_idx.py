@@ -151,3 +151,11 @@ def test_dimension_limits_are_named(tmp_path):
     wide = np.lib.stride_tricks.as_strided(np.zeros(1, np.uint8), shape=(2**32,), strides=(0,))
     with pytest.raises(ValueError, match="below 2\\*\\*32"):
         write_idx(tmp_path / "wide.idx", wide)
+
+
+def test_compress_must_be_a_bool_or_none(tmp_path):
+    with pytest.raises(TypeError, match="compress must be True, False or None.*Received: compress='no'"):
+        write_idx(tmp_path / "a.idx", np.arange(3, dtype=np.uint8), compress="no")
+    assert not (tmp_path / "a.idx").exists()
+    write_idx(tmp_path / "b.idx", np.arange(3, dtype=np.uint8), compress=np.bool_(True))
+    assert (tmp_path / "b.idx").read_bytes()[:2] == b"\x1f\x8b"

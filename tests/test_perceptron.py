@@ -193,3 +193,18 @@ def test_perceptron_bad_input():
         Perceptron().fit(GATE_X, [0.5, 0.1, 0.2, 0.3])
     with pytest.raises(ValueError, match="expecting 2 features"):
         Perceptron().fit(GATE_X, [0, 0, 0, 1]).predict([[1, 2, 3]])
+
+
+def test_huge_inputs_raise_instead_of_hiding_mistakes():
+    # ⟨w, x⟩ of 1e200s overflows to NaN, which used to count as "no mistake"
+    with pytest.raises(ValueError, match=r"X holds values too large .*largest \|x\| = 1e\+200.*StandardScaler"):
+        Perceptron().fit(GATE_X * 1e200, [0, 0, 0, 1])
+    np.testing.assert_array_equal(Perceptron().fit(GATE_X, [0, 0, 0, 1]).predict(GATE_X), [0, 0, 0, 1])
+
+
+@pytest.mark.parametrize("rule", [delta_rule, perceptron_rule])
+def test_rules_report_divergence(rule):
+    with pytest.raises(ValueError, match=r"rule diverged with learning_rate=100.*smaller learning_rate"):
+        rule(GATE_X * 10, [0, 0, 0, 1], activation="linear", learning_rate=100, epochs=100)
+    with pytest.raises(ValueError, match="diverged"):  # batch mode too
+        rule(GATE_X * 10, [0, 0, 0, 1], activation="linear", learning_rate=100, epochs=100, mode="batch")

@@ -217,3 +217,22 @@ def test_confusion_matrix_refuses_mixed_kinds_of_labels():
         plots.plot_confusion_matrix(["cat", "dog"], [0.2, 0.9])
     with pytest.raises(ValueError, match="signed labels"):
         plots.plot_confusion_matrix([-1, 1, 1], [-0.8, 0.3, 0.9])  # tanh outputs, not labels
+
+
+def test_decision_boundary_text_labels_resolution_cap_and_save_check(tmp_path):
+    X = np.random.default_rng(0).normal(size=(20, 2))
+
+    class Threshold:  # an estimator with classes_ ["a", "b"]: P("b") = 1 when x1 > 0
+        def predict_proba(self, Z):
+            p = (Z[:, 0] > 0).astype(float)
+            return np.column_stack([1 - p, p])
+
+    y = np.array(["a", "b"] * 10)
+    fig = plots.plot_decision_boundary(Threshold(), X, y, resolution=20)
+    points = fig.get_axes()[0].collections[-1]
+    np.testing.assert_array_equal(points.get_array(), [0, 1] * 10)  # sorted names: "a" -> 0, "b" -> 1
+    with pytest.raises(ValueError, match="resolution must be at most 2000 .*Received: resolution=1000000"):
+        plots.plot_decision_boundary(Threshold(), X, resolution=10**6)
+    with pytest.raises(TypeError, match="fig must be a matplotlib Figure. Received: fig=3"):
+        plots.save_figure(3, tmp_path / "x.png")
+    assert not (tmp_path / "x.png").exists()

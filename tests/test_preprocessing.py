@@ -100,6 +100,23 @@ def test_scaler_errors():
         standardize([[1.0], [np.nan]])
 
 
+@pytest.mark.parametrize("factor", [1e160, 1e-320, 1e300])
+def test_standard_scaler_huge_and_tiny_values(factor):
+    # σ² of 1e160 overflows and of 1e-320 underflows: the result must not depend on the unit
+    X = np.array([[1.0], [3.0], [5.0]]) * factor
+    np.testing.assert_allclose(StandardScaler().fit_transform(X).ravel(), [-1.2247449, 0, 1.2247449], atol=1e-3)
+
+
+def test_min_max_scaler_huge_and_tiny_values():
+    X = np.array([[-1e308], [0.0], [1e308]])  # max - min overflows
+    np.testing.assert_allclose(MinMaxScaler().fit_transform(X).ravel(), [0, 0.5, 1])
+    big32 = np.array([[-3e38], [3e38]], dtype=np.float32)
+    np.testing.assert_allclose(MinMaxScaler().fit_transform(big32).ravel(), [0, 1])
+    # 1 / 4e-320 overflows: treated as a constant feature (maps to a), never NaN
+    tiny = MinMaxScaler((2.0, 3.0)).fit_transform(np.array([[1.0], [3.0], [5.0]]) * 1e-320)
+    np.testing.assert_allclose(tiny.ravel(), [2, 2, 2])
+
+
 # ----------------------------------------------------------------- one-hot
 
 
@@ -123,6 +140,17 @@ def test_to_categorical_errors():
         to_categorical([0, 1.5])
     with pytest.raises(ValueError, match="num_classes must be a positive integer"):
         to_categorical([0], num_classes=0)
+
+
+def test_to_categorical_refuses_huge_arrays_and_reports_real_labels():
+    with pytest.raises(ValueError, match=r"y holds 1 label\(s\), the largest 1000000000000: with num_classes=1000000000001"):
+        to_categorical([10**12])
+    with pytest.raises(ValueError, match="num_classes=3000000000 the one-hot array would need 3000000000 values"):
+        to_categorical([0], num_classes=3 * 10**9)
+    with pytest.raises(ValueError, match="label 9223372036854775808 but num_classes=10"):
+        to_categorical(np.array([2**63], dtype=np.uint64), num_classes=10)
+    with pytest.raises(ValueError, match="the largest 9223372036854775808"):
+        to_categorical(np.array([2**63], dtype=np.uint64))
 
 
 def test_from_categorical_round_trip(rng):

@@ -173,3 +173,13 @@ def test_feature_count_checked(colours):
     som = SOM(grid=(3, 3), epochs=1).fit(colours)
     with pytest.raises(ValueError, match="3 features"):
         som.predict(colours[:, :2])
+
+
+@pytest.mark.parametrize("mode", ["online", "batch"])
+def test_huge_inputs_raise_instead_of_nan_errors(mode):
+    X = np.array([[0.0, 0], [0, 1], [1, 0], [1, 1]]) * 1e200  # squared distances overflow
+    with pytest.raises(ValueError, match=r"X holds values too large for the map.*StandardScaler"):
+        SOM(grid=(2, 2), epochs=2, mode=mode, random_state=0).fit(X)
+    som = SOM(grid=(2, 2), epochs=2, mode=mode, random_state=0).fit(X / 1e200)
+    with pytest.raises(ValueError, match="X holds values too large"):
+        som.transform(X)

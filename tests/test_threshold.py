@@ -1,5 +1,7 @@
 """Hand-wired threshold units: seed 001's tables and seed 003's XOR network (SPEC C3)."""
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -76,3 +78,27 @@ def test_bad_input():
         ThresholdUnit([1, 1], threshold="two")
     with pytest.raises(ValueError, match="layers\\[1\\]"):
         ThresholdNetwork([(np.ones((2, 2)), np.zeros(2)), (np.ones((3, 1)), np.zeros(1))])
+
+
+@pytest.mark.parametrize(
+    "layers, exc, match",
+    [
+        ([], ValueError, r"layers must be a non-empty list of \(W, b\) pairs. Received: layers=\[\]"),
+        (5, TypeError, r"layers must be a non-empty list of \(W, b\) pairs. Received: layers=5"),
+        ([(np.ones((2, 2)),)], ValueError, r"layers\[0\] must be a pair \(W, b\)"),
+    ],
+)
+def test_network_layers_are_checked(layers, exc, match):
+    with pytest.raises(exc, match=match):
+        ThresholdNetwork(layers)
+
+
+def test_truth_tables_keep_counting_order_and_are_capped():
+    X = ThresholdUnit(np.ones(5), activation="sign").truth_table().inputs
+    np.testing.assert_array_equal(X, list(itertools.product((-1, 1), repeat=5)))
+    np.testing.assert_array_equal(xor_network().truth_table().inputs, [[-1, -1], [-1, 1], [1, -1], [1, 1]])
+    with pytest.raises(ValueError, match=r"2\*\*22 rows; at most 20 inputs.*weights"):
+        ThresholdUnit(np.ones(22)).truth_table()
+    wide = ThresholdNetwork([(np.ones((21, 1)), np.zeros(1))])
+    with pytest.raises(ValueError, match=r"at most 20 inputs.*layers\[0\] weights"):
+        wide.truth_table()

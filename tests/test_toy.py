@@ -1,5 +1,7 @@
 """Toy data sets against the lectures' truth tables and playground.tensorflow.org's rules."""
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -212,3 +214,12 @@ def test_make_playground_by_name():
     np.testing.assert_array_equal(make_playground("spiral", seed=5)[0], make_spiral(seed=5)[0])
     with pytest.raises(ValueError, match="Unknown playground data set 'moons'.*circle.*spiral"):
         make_playground("moons")
+
+
+def test_gate_tables_are_capped_and_in_counting_order():
+    X, y = logic_gate("and", n_inputs=4)
+    np.testing.assert_array_equal(X, list(itertools.product((0, 1), repeat=4)))
+    np.testing.assert_array_equal(y, X.all(axis=1))
+    assert y.dtype == np.int64
+    with pytest.raises(ValueError, match="n_inputs must be at most 20.*Received: n_inputs=30"):
+        logic_gate("and", n_inputs=30)

@@ -10,7 +10,7 @@ import pytest
 from glassnet import activations, optimizers
 from glassnet.layers import BatchNormalization, Dense, Dropout
 from glassnet.models import Sequential
-from glassnet.trace import Trace, trace
+from glassnet.trace import Trace, format_table, trace
 
 
 def sigmoid(z):
@@ -308,3 +308,13 @@ def test_bad_input():
         trace(model, [[1, 2]], [1], apply="yes")
     with pytest.raises(ValueError, match="2 features, got 3"):
         trace(model, [[1, 2, 3]], [1])
+
+
+@pytest.mark.parametrize("markdown", [False, True])
+def test_format_table_needs_one_value_per_header(markdown):
+    with pytest.raises(ValueError, match=r"rows\[1\] must hold one value per header column \(2\). Received 3 value\(s\)"):
+        format_table(["a", "b"], [[1, 2], [1, 2, 3]], markdown=markdown)
+    with pytest.raises(ValueError, match=r"rows\[0\] must hold one value per header column \(2\). Received 1 value\(s\)"):
+        format_table(["a", "b"], [[1]], markdown=markdown)
+    with pytest.raises(ValueError, match=r"rows\[0\] must hold one value .*Received 5"):
+        format_table(["a", "b"], [5], markdown=markdown)

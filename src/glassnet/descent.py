@@ -37,6 +37,7 @@ def numerical_gradient(f, x, eps=1e-4):
     x, so x·log x near 0.001 stays inside its domain. A descent whose iterates
     shrink geometrically magnifies that rounding relative to x; for tables exact
     to the last digit pass the derivative (``grad=``), as ``glassnet descend`` does."""
+    eps = check_number(eps, "eps", low=0, low_open=True)
     x = np.asarray(x, dtype=np.float64)
     h = eps * np.maximum(np.abs(x), 0.01).reshape(-1)
     E = (h[:, None] * np.eye(x.size)).reshape((x.size,) + x.shape)
@@ -103,6 +104,30 @@ def _adam(g, state, eta, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
     state.update(t=t, m=m, v=v)
     alpha = eta * np.sqrt(1 - beta_2**t) / (1 - beta_1**t)
     return alpha * m / (np.sqrt(v) + epsilon)
+
+
+# The bounds glassnet.optimizers checks (SGD, RMSprop, Adam, Adagrad)
+_PARAM_BOUNDS = {
+    "momentum": dict(low=0, high=1),
+    "rho": dict(low=0, high=1),
+    "beta_1": dict(low=0, high=1, high_open=True),
+    "beta_2": dict(low=0, high=1, high_open=True),
+    "epsilon": dict(low=0),
+    "initial_accumulator_value": dict(low=0),
+}
+
+
+def _check_optimizer_params(params):
+    """Each hyperparameter within the bounds its glassnet.optimizers class allows."""
+    checked = {}
+    for key, value in params.items():
+        if key == "nesterov":
+            if not isinstance(value, (bool, np.bool_)):
+                raise TypeError(f"nesterov must be True or False. Received: nesterov={value!r:.100}")
+            checked[key] = bool(value)
+        else:
+            checked[key] = check_number(value, key, **_PARAM_BOUNDS[key])
+    return checked
 
 
 _OPTIMIZERS = {
@@ -297,6 +322,7 @@ def gradient_descent(f, x0, learning_rate, steps=12, grad=None, *, optimizer="gd
                 f"Unknown parameter(s) {', '.join(unknown)} for optimizer {optimizer!r}. "
                 f"Valid parameters: {', '.join(valid) or 'none'}."
             )
+        optimizer_params = _check_optimizer_params(optimizer_params)
     x = np.asarray(x0, dtype=np.float64)
     if x.ndim > 1 or x.size == 0 or not np.isfinite(x).all():
         raise ValueError(f"x0 must be a finite number or 1-D array. Received: x0={x0!r}")
@@ -339,15 +365,26 @@ def gradient_descent(f, x0, learning_rate, steps=12, grad=None, *, optimizer="gd
     )
 
 
+_COMPARED = {  # learning rates suited to f(x) = x² from x0 = 2
+    "gd": ("gd", 0.1, {}),
+    "momentum": ("momentum", 0.1, {"momentum": 0.5}),
+    "nesterov": ("nesterov", 0.1, {"momentum": 0.5}),
+    "adagrad": ("adagrad", 1.0, {}),
+    "rmsprop": ("rmsprop", 0.1, {}),
+    "adam": ("adam", 0.3, {}),
+}
+
+
 def compare_optimizers(f, x0, steps=50, grad=None, optimizers=None):
     """Run several optimizers on the same function from the same start.
 
     Parameters
     ----------
-    optimizers : dict or None
-        ``{label: (name, learning_rate, params_dict)}``; None compares
-        plain descent, momentum, Nesterov, Adagrad, RMSprop and Adam with
-        learning rates suited to f(x) = x² from x0 = 2.
+    optimizers : dict, list of str or None
+        ``{label: (name, learning_rate, params_dict)}``; a list of names
+        (e.g. ``["gd", "adam"]``) or None (all of plain descent, momentum,
+        Nesterov, Adagrad, RMSprop and Adam) uses learning rates suited to
+        f(x) = x² from x0 = 2.
 
     Returns
     -------
@@ -355,14 +392,25 @@ def compare_optimizers(f, x0, steps=50, grad=None, optimizers=None):
         ``{label: DescentTrace}``.
     """
     if optimizers is None:
-        optimizers = {
-            "gd": ("gd", 0.1, {}),
-            "momentum": ("momentum", 0.1, {"momentum": 0.5}),
-            "nesterov": ("nesterov", 0.1, {"momentum": 0.5}),
-            "adagrad": ("adagrad", 1.0, {}),
-            "rmsprop": ("rmsprop", 0.1, {}),
-            "adam": ("adam", 0.3, {}),
-        }
+        optimizers = _COMPARED
+    elif isinstance(optimizers, (list, tuple)):
+        for name in optimizers:
+            if not isinstance(name, str) or name.lower() not in _COMPARED:
+                raise ValueError(
+                    f"optimizers must list names among {', '.join(_COMPARED)}. Received: {name!r:.100} "
+                    "(for other settings pass a dict {label: (name, learning_rate, params)})."
+                )
+        optimizers = {name: _COMPARED[name.lower()] for name in optimizers}
+    elif not isinstance(optimizers, dict):
+        raise TypeError(
+            f"optimizers must be a dict {{label: (name, learning_rate, params)}}, a list of names or None. "
+            f"Received: optimizers={optimizers!r:.100}"
+        )
+    for label, spec in optimizers.items():
+        if not (isinstance(spec, (tuple, list)) and len(spec) == 3 and isinstance(spec[2], dict)):
+            raise TypeError(
+                f"optimizers[{label!r}] must be a tuple (name, learning_rate, params_dict). Received: {spec!r:.100}"
+            )
     return {
         label: gradient_descent(f, x0, lr, steps, grad, optimizer=name, **params)
         for label, (name, lr, params) in optimizers.items()

@@ -33,6 +33,7 @@ __all__ = [
 ]
 
 _FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
+MAX_RESOLUTION = 2000  # grid points per axis: 4 million predictions
 
 
 def _new_figure(figsize):
@@ -50,6 +51,12 @@ def _new_figure(figsize):
 def save_figure(fig, path, dpi=100):
     """Save ``fig`` to ``path`` atomically; the format follows the extension
     (``.png``, ``.svg``, ``.pdf``)."""
+    try:
+        from matplotlib.figure import Figure
+    except ImportError:  # then fig cannot be a Figure either
+        Figure = ()
+    if not isinstance(fig, Figure):
+        raise TypeError(f"fig must be a matplotlib Figure. Received: fig={fig!r:.100}")
     path = os.fspath(path)
     ext = os.path.splitext(path)[1].lower()
     if ext not in _FORMATS:
@@ -156,9 +163,10 @@ def plot_decision_boundary(model, X, y=None, resolution=200, ax=None, title=None
         or ``predict(X)`` returning scores (a glassnet ``Sequential``).
     X : array-like, shape (n, 2)
     y : array-like, optional
-        Labels (0/1, ±1, integers or one-hot rows) to colour the points.
+        Labels (0/1, ±1, integers, text or one-hot rows) to colour the points;
+        text labels are numbered in sorted order, as an estimator's ``classes_``.
     resolution : int
-        Grid points per axis.
+        Grid points per axis, at most 2000.
     ax : matplotlib Axes, optional
         Draw into an existing Axes instead of a new Figure.
 
@@ -169,6 +177,11 @@ def plot_decision_boundary(model, X, y=None, resolution=200, ax=None, title=None
     if X.shape[1] != 2:
         raise ValueError(f"X must have 2 features for a decision-boundary plot. Received shape {X.shape}.")
     resolution = check_positive_int(resolution, "resolution")
+    if resolution > MAX_RESOLUTION:
+        raise ValueError(
+            f"resolution must be at most {MAX_RESOLUTION} (the grid has resolution² points). "
+            f"Received: resolution={resolution}"
+        )
     pad = 0.1 * (X.max(0) - X.min(0)) + 1e-9
     lo, hi = X.min(0) - pad, X.max(0) + pad
     g1, g2 = np.meshgrid(np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution))
@@ -193,7 +206,9 @@ def plot_decision_boundary(model, X, y=None, resolution=200, ax=None, title=None
         ax.contourf(g1, g2, cls, levels=np.arange(k + 1) - 0.5, cmap="tab10", vmin=-0.5, vmax=9.5, alpha=0.45)
         cmap = "tab10"
     if y is not None:
-        labels = _labels(y)
+        labels = _class_values(y, "y")
+        if labels.dtype.kind in "US":  # text: the index among the sorted names, as classes_
+            labels = np.unique(labels, return_inverse=True)[1].reshape(-1)
         if len(labels) != len(X):
             raise ValueError(f"X and y must have the same number of samples. Received {len(X)} and {len(labels)}.")
         if P.shape[1] <= 2:

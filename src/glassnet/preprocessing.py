@@ -58,6 +58,19 @@ def _column_moments(X, rows=1 << 14):
     return mean, var / max(X.shape[0], 1)
 
 
+def _column_unit(high, low):
+    """A power of two per column near its largest ``|x|`` (from the column maxima
+    ``high`` and minima ``low``) where that is huge or tiny, else 1.
+
+    Squares of 1e160 overflow and of 1e-170 underflow; the statistics of ``X / unit``
+    do not, and dividing by a power of two is exact, so ``mean(X / unit) * unit`` is
+    ``mean(X)`` to the last bit."""
+    peak = np.maximum(high, -low).astype(np.float64)
+    ordinary = (peak == 0) | ((peak > 2.0**-500) & (peak < 2.0**500))
+    with np.errstate(divide="ignore"):
+        return np.where(ordinary, 1.0, np.exp2(np.floor(np.log2(peak))))
+
+
 class StandardScaler(_Scaler):
     """Standardize features: ``x' = (x - μ) / σ`` with μ, σ of the training data.
 
@@ -85,8 +98,10 @@ class StandardScaler(_Scaler):
 
     def fit(self, X):
         X = _float_array(X)
-        mean, var = _column_moments(X)
-        self.mean_ = mean.astype(X.dtype) if self.with_mean else np.zeros(X.shape[1:], X.dtype)
+        high, low = X.max(axis=0), X.min(axis=0)
+        unit = _column_unit(high, low)
+        mean, var = _column_moments(X if (unit == 1).all() else X / unit)  # of X / unit
+        self.mean_ = (mean * unit).astype(X.dtype) if self.with_mean else np.zeros(X.shape[1:], X.dtype)
         if not self.with_std:
             self.scale_ = np.ones(X.shape[1:], X.dtype)
             return self
@@ -94,8 +109,8 @@ class StandardScaler(_Scaler):
         # dividing by that would blow it up to ±1: equal extremes, or scikit-learn's bound on
         # the rounding, n·u·σ² + (n·u·mean)², mark it
         n, u = X.shape[0], np.finfo(np.float64).eps
-        constant = (X.max(axis=0) == X.min(axis=0)) | (var <= n * u * var + (n * u * mean) ** 2)
-        self.scale_ = np.where(constant, 1.0, np.sqrt(var)).astype(X.dtype)
+        constant = (high == low) | (var <= n * u * var + (n * u * mean) ** 2)
+        self.scale_ = np.where(constant, 1.0, np.sqrt(var) * unit).astype(X.dtype)
         return self
 
     def transform(self, X):
@@ -112,7 +127,8 @@ class MinMaxScaler(_Scaler):
     """Scale each feature to ``feature_range = (a, b)``:
     ``x' = a + (x - min) · (b - a) / (max - min)``, min and max of the training data.
 
-    A constant feature (max = min) maps to ``a``.
+    A constant feature (max = min) maps to ``a``, and so does one whose range is
+    too small for a finite scale (``(b - a) / (max - min)`` above 1.8e308).
 
     Attributes
     ----------
@@ -129,8 +145,11 @@ class MinMaxScaler(_Scaler):
         X = _float_array(X)
         self.data_min_ = X.min(axis=0)
         self.data_max_ = X.max(axis=0)
-        span = self.data_max_ - self.data_min_
-        self.scale_ = ((b - a) / np.where(span > 0, span, 1)).astype(X.dtype)
+        # Halves, because max - min overflows for -1e308 .. 1e308 (and halving is exact)
+        half_span = self.data_max_ / 2 - self.data_min_ / 2
+        with np.errstate(divide="ignore", over="ignore"):
+            scale = (b - a) / 2 / half_span
+        self.scale_ = np.where((half_span > 0) & np.isfinite(scale), scale, 1).astype(X.dtype)
         self.min_ = (a - self.data_min_ * self.scale_).astype(X.dtype)
         return self
 
@@ -176,6 +195,9 @@ def min_max_scale(X, feature_range=(0.0, 1.0)):
 # ------------------------------------------------------------------- one-hot
 
 
+_MAX_ONE_HOT = 2**31  # values in a one-hot array: 8 GiB of float32
+
+
 def to_categorical(y, num_classes=None, dtype=None):
     """One-hot encode integer labels, as ``keras.utils.to_categorical``.
 
@@ -204,16 +226,24 @@ def to_categorical(y, num_classes=None, dtype=None):
             raise ValueError(
                 f"y must hold integer class labels 0, 1, 2, ... Received the value {y[fractional][0]!r}."
             )
-    labels = y.astype(np.int64)
-    if labels.min() < 0:
-        raise ValueError(f"y must hold non-negative class labels. Received a label {labels.min()}.")
+    # Checked before the cast to int64, which wraps 2**63 (uint64) and 1e20 around
+    low, high = int(y.min()), int(y.max())
+    if low < 0:
+        raise ValueError(f"y must hold non-negative class labels. Received a label {low}.")
     if num_classes is None:
-        num_classes = int(labels.max()) + 1
+        num_classes = high + 1
     num_classes = check_positive_int(num_classes, "num_classes")
-    if labels.max() >= num_classes:
+    if high >= num_classes:
         raise ValueError(
-            f"y holds the label {labels.max()} but num_classes={num_classes} allows only 0..{num_classes - 1}."
+            f"y holds the label {high} but num_classes={num_classes} allows only 0..{num_classes - 1}."
         )
+    if y.size * num_classes > _MAX_ONE_HOT:
+        raise ValueError(
+            f"y holds {y.size} label(s), the largest {high}: with num_classes={num_classes} the one-hot "
+            f"array would need {y.size * num_classes} values (at most 2**31 allowed); "
+            f"y must hold class labels 0, 1, 2, ..."
+        )
+    labels = y.astype(np.int64)
     Y = np.zeros(labels.shape + (num_classes,), dtype=dtype or floatx())
     np.put_along_axis(Y, labels[..., None], 1, axis=-1)
     return Y

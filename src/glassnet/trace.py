@@ -298,6 +298,10 @@ def _inline(value):
 def format_table(header, rows, markdown=False):
     """Lay out ``rows`` (lists of str or arrays) under ``header`` as an aligned
     text table (matrices span several lines) or as a Markdown table."""
+    for i, row in enumerate(rows):
+        if isinstance(row, str) or not hasattr(row, "__len__") or len(row) != len(header):
+            got = f"{len(row)} value(s)" if hasattr(row, "__len__") and not isinstance(row, str) else repr(row)
+            raise ValueError(f"rows[{i}] must hold one value per header column ({len(header)}). Received {got:.100}.")
     if markdown:
         esc = lambda s: s.replace("|", "\\|")
         out = ["| " + " | ".join(esc(h) for h in header) + " |", "|" + "---|" * len(header)]

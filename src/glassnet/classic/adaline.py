@@ -9,7 +9,7 @@ import numpy as np
 
 from .._estimator import BaseEstimator, ClassifierMixin, check_classification_y, check_is_fitted, check_X
 from .._validation import check_number, check_positive_int
-from .perceptron import encode_bipolar_targets, train_neuron
+from .perceptron import encode_bipolar_targets, too_large_error, train_neuron
 
 __all__ = ["Adaline"]
 
@@ -57,25 +57,22 @@ class Adaline(ClassifierMixin, BaseEstimator):
             raise ValueError(f"mode must be 'online' or 'batch'. Received: mode={self.mode!r}")
         X = check_X(X, "Adaline")
         if isinstance(self.learning_rate, str) and self.learning_rate == "auto":
-            sq_norms = 1.0 + (X * X).sum(axis=1)  # ‖(1, x)‖²
+            with np.errstate(over="ignore"):
+                sq_norms = 1.0 + (X * X).sum(axis=1)  # ‖(1, x)‖²
+            if not np.isfinite(sq_norms).all():
+                raise too_large_error(X, 'learning_rate="auto": the squared norms ‖x‖²')
             self.learning_rate_ = 1.0 / (sq_norms.max() if self.mode == "online" else sq_norms.sum())
         else:
             self.learning_rate_ = check_number(self.learning_rate, "learning_rate", low=0, low_open=True)
         self.classes_, y_idx = check_classification_y(y, "Adaline", len(X))
         self.n_features_in_ = X.shape[1]
         T = encode_bipolar_targets(y_idx, len(self.classes_))
-        with np.errstate(over="ignore", invalid="ignore"):
-            history = train_neuron(
-                X, T, rule="delta", activation="linear", learning_rate=self.learning_rate_,
-                epochs=self.max_epochs, mode=self.mode, shuffle=self.shuffle,
-                random_state=self.random_state,
-            )
+        history = train_neuron(  # raises if the weights diverge
+            X, T, rule="delta", activation="linear", learning_rate=self.learning_rate_,
+            epochs=self.max_epochs, mode=self.mode, shuffle=self.shuffle,
+            random_state=self.random_state,
+        )
         W = history.weights[-1]
-        if not np.isfinite(W).all():
-            raise ValueError(
-                f"Adaline diverged with learning_rate={self.learning_rate_:g}: the weights grew without "
-                "bound. Use a smaller learning_rate or standardize X."
-            )
         self.weights_history_ = history.weights if W.shape[1] > 1 else history.weights[..., 0]
         self.errors_ = history.errors
         self.weights_ = W[:, 0].copy() if W.shape[1] == 1 else W.copy()

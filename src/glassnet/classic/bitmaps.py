@@ -7,6 +7,8 @@ as a bipolar array, the encoding a Hopfield network stores.
 
 import numpy as np
 
+from .._validation import check_array, check_positive_int
+
 _LETTERS = {
     "A": """
 ....##....
@@ -253,15 +255,18 @@ def load_bitmaps(names=None):
         +1 for ``#`` (on), −1 for ``.`` (off).
     names : list of str
     """
+    given = names
     if names is None:
         names = list(BITMAPS)
-    elif names == "letters":
-        names = list(_LETTERS)
-    elif names == "digits":
-        names = list(_DIGITS)
-    else:
+    elif isinstance(names, str) and names in ("letters", "digits"):
+        names = list(_LETTERS if names == "letters" else _DIGITS)
+    elif hasattr(names, "__iter__"):  # a string of one-letter names, or a list
         names = list(names)
-    unknown = [n for n in names if n not in BITMAPS]
+    else:
+        raise TypeError(f"names must be a string, an iterable of names or None. Received: names={given!r:.100}")
+    if not names:
+        raise ValueError(f"names must select at least one bitmap. Received: names={given!r:.100}")
+    unknown = [n for n in names if not isinstance(n, str) or n not in BITMAPS]
     if unknown:
         raise ValueError(
             f"Unknown bitmap name(s) {unknown}. Valid names: {''.join(BITMAPS)}, 'letters', 'digits'."
@@ -271,5 +276,11 @@ def load_bitmaps(names=None):
 
 def show_bitmap(pattern, shape=(10, 10)):
     """Render a bipolar (or 0/1) pattern as ``#``/``.`` text, one row per line."""
-    P = np.asarray(pattern).reshape(shape)
+    P = check_array(pattern, "pattern", ndim=None)
+    if not isinstance(shape, (tuple, list)) or len(shape) != 2:
+        raise TypeError(f"shape must be a pair (rows, cols). Received: shape={shape!r:.100}")
+    rows, cols = (check_positive_int(n, "shape") for n in shape)
+    if P.size != rows * cols:
+        raise ValueError(f"pattern has {P.size} values but shape={tuple(shape)} needs {rows * cols}.")
+    P = P.reshape(rows, cols)
     return "\n".join("".join("#" if v > 0 else "." for v in row) for row in P)

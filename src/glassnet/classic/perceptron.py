@@ -35,6 +35,14 @@ def add_bias_column(X):
     return np.hstack([np.ones((len(X), 1)), X])
 
 
+def too_large_error(X, what):
+    """The ValueError for an X whose ``what`` overflows float64 (values near 1e154 and up)."""
+    return ValueError(
+        f"X holds values too large for {what}, which overflow (largest |x| = {np.abs(X).max():.3g}). "
+        "Rescale X, e.g. with glassnet.preprocessing.StandardScaler."
+    )
+
+
 # ---------------------------------------------------------------------------
 # Learning rules for one neuron (or one layer of independent neurons)
 # ---------------------------------------------------------------------------
@@ -140,21 +148,27 @@ def train_neuron(
     E, m = evaluate(W)
     errors.append(E)
     mistakes.append(m)
-    for _ in range(epochs):
-        if mode == "online":
-            order = rng.permutation(len(X)) if shuffle else range(len(X))
-            # The online rule is sequential by definition: each update sees the last.
-            for i in order:
-                x = Xb[i]
-                W += eta * np.outer(x, delta(x @ W, T2[i]))
-                if steps is not None:
-                    steps.append(W.copy())
-        else:
-            W += eta * Xb.T @ delta(Xb @ W, T2)
-        history_W.append(W.copy())
-        E, m = evaluate(W)
-        errors.append(E)
-        mistakes.append(m)
+    with np.errstate(over="ignore", invalid="ignore"):  # divergence is checked below
+        for _ in range(epochs):
+            if mode == "online":
+                order = rng.permutation(len(X)) if shuffle else range(len(X))
+                # The online rule is sequential by definition: each update sees the last.
+                for i in order:
+                    x = Xb[i]
+                    W += eta * np.outer(x, delta(x @ W, T2[i]))
+                    if steps is not None:
+                        steps.append(W.copy())
+            else:
+                W += eta * Xb.T @ delta(Xb @ W, T2)
+            history_W.append(W.copy())
+            E, m = evaluate(W)
+            errors.append(E)
+            mistakes.append(m)
+    if not (np.isfinite(W).all() and np.isfinite(errors).all()):
+        raise ValueError(
+            f"The {rule} rule diverged with learning_rate={eta:g}: the weights or the error grew without "
+            "bound. Use a smaller learning_rate or standardize X."
+        )
     shape = (lambda A: A[..., 0]) if single else (lambda A: A)
     return RuleHistory(
         weights=shape(np.array(history_W)),
@@ -244,28 +258,33 @@ class Perceptron(ClassifierMixin, BaseEstimator):
         seen = {W.tobytes(): 0}
         self.mistakes_, self.weights_history_ = [], [W.copy()]
         self.converged_, self.separable_ = False, None
-        for epoch in range(1, max_epochs + 1):
-            order = rng.permutation(len(X)) if self.shuffle else range(len(X))
-            mistakes = 0
-            # Rosenblatt's rule is sequential by definition; the k one-vs-rest
-            # perceptrons are updated together.
-            for i in order:
-                wrong = Y[i] * (Xb[i] @ W) <= 0
-                if wrong.any():
-                    W[:, wrong] += eta * np.outer(Xb[i], Y[i, wrong])
-                    mistakes += 1
-            self.mistakes_.append(mistakes)
-            self.weights_history_.append(W.copy())
-            if mistakes == 0:
-                self.converged_ = self.separable_ = True
-                break
-            key = W.tobytes()
-            if not self.shuffle and key in seen:
-                self.separable_ = False
-                break
-            seen[key] = epoch
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow is checked below
+            for epoch in range(1, max_epochs + 1):
+                order = rng.permutation(len(X)) if self.shuffle else range(len(X))
+                mistakes = 0
+                # Rosenblatt's rule is sequential by definition; the k one-vs-rest
+                # perceptrons are updated together.
+                for i in order:
+                    wrong = ~(Y[i] * (Xb[i] @ W) > 0)  # a NaN (overflow) is a mistake too
+                    if wrong.any():
+                        W[:, wrong] += eta * np.outer(Xb[i], Y[i, wrong])
+                        mistakes += 1
+                self.mistakes_.append(mistakes)
+                self.weights_history_.append(W.copy())
+                if mistakes == 0:
+                    self.converged_ = self.separable_ = True
+                    break
+                key = W.tobytes()
+                if not self.shuffle and key in seen:
+                    self.separable_ = False
+                    break
+                seen[key] = epoch
         self.n_iter_ = epoch
         self._set_weights(W)
+        with np.errstate(over="ignore", invalid="ignore"):
+            overflow = not self.converged_ and not np.isfinite(Xb @ W).all()
+        if overflow:
+            raise too_large_error(X, "the perceptron: the products ⟨w, x⟩")
         if not self.converged_:
             if self.separable_ is False:
                 why = (

@@ -18,6 +18,7 @@ import numpy as np
 from .._estimator import BaseEstimator, TransformerMixin, check_is_fitted, check_X
 from .._validation import check_array, check_choice, check_number, check_positive_int
 from ..backend import make_rng
+from .perceptron import too_large_error
 
 __all__ = ["SOM"]
 
@@ -57,8 +58,11 @@ def _sq_distances(X, W):
     unchanged: the expansion cancels catastrophically when the data lie far from
     the origin (points near 10⁶ apart by 10⁻²), and near the neurons it does not."""
     center = W.mean(axis=0)
-    X, W = X - center, W - center
-    D = (X * X).sum(1)[:, None] - 2 * X @ W.T + (W * W).sum(1)[None, :]
+    with np.errstate(over="ignore", invalid="ignore"):
+        Xc, Wc = X - center, W - center
+        D = (Xc * Xc).sum(1)[:, None] - 2 * Xc @ Wc.T + (Wc * Wc).sum(1)[None, :]
+    if not np.isfinite(D).all():
+        raise too_large_error(X, "the map: the squared distances ‖x − w‖²")
     return np.maximum(D, 0.0)
 
 

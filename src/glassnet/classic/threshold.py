@@ -12,7 +12,6 @@ with z = −2, −1, −1, 0. No single unit computes XOR; :func:`xor_network`
 wires seed 003's two-layer network of sign units that does.
 """
 
-import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -26,6 +25,22 @@ _ACTIVATIONS = {
     "step": (lambda Z: (Z >= 0).astype(np.float64), (0, 1)),
     "sign": (lambda Z: np.where(Z >= 0, 1.0, -1.0), (-1, 1)),
 }
+
+
+MAX_TABLE_INPUTS = 20  # a truth table of 2**20 rows (a million) at most
+
+
+def _all_inputs(levels, n, name):
+    """All 2**n combinations of the two levels, in counting order (the first input slowest).
+
+    ``name`` is the argument that fixed n, for the message when the table would be too large."""
+    if n > MAX_TABLE_INPUTS:
+        raise ValueError(
+            f"A truth table of {n} inputs has 2**{n} rows; at most {MAX_TABLE_INPUTS} inputs are supported. "
+            f"Received {name} for {n} inputs."
+        )
+    bits = (np.arange(2**n)[:, None] >> np.arange(n - 1, -1, -1)) & 1
+    return np.where(bits == 1, levels[1], levels[0]).astype(np.float64)
 
 
 def _activation(name):
@@ -128,7 +143,7 @@ class ThresholdUnit:
 
     def truth_table(self):
         """z and y for every combination of the inputs' two levels (0/1 for step, ±1 for sign)."""
-        X = np.array(list(itertools.product(self.levels, repeat=len(self.weights))), dtype=np.float64)
+        X = _all_inputs(self.levels, len(self.weights), "weights")
         Z = X @ self.weights + self.bias
         return TruthTable(X, Z, self.h(Z))
 
@@ -150,8 +165,15 @@ class ThresholdNetwork:
         self.h, self.levels = _activation(activation)
         self.activation = activation
         self.layers = []
+        if not isinstance(layers, (list, tuple)) or len(layers) == 0:
+            raise (TypeError if not isinstance(layers, (list, tuple)) else ValueError)(
+                f"layers must be a non-empty list of (W, b) pairs. Received: layers={layers!r:.100}"
+            )
         n_in = None
-        for k, (W, b) in enumerate(layers):
+        for k, layer in enumerate(layers):
+            if not isinstance(layer, (list, tuple)) or len(layer) != 2:
+                raise ValueError(f"layers[{k}] must be a pair (W, b). Received: {layer!r:.100}")
+            W, b = layer
             W = check_array(W, f"layers[{k}] weights", ndim=2, dtype=np.float64)
             b = check_array(b, f"layers[{k}] bias", ndim=1, dtype=np.float64)
             if b.shape != (W.shape[1],) or (n_in is not None and W.shape[0] != n_in):
@@ -185,8 +207,7 @@ class ThresholdNetwork:
 
     def truth_table(self):
         """Outputs, with every hidden layer's z and y, for all input combinations."""
-        n = self.layers[0][0].shape[0]
-        X = np.array(list(itertools.product(self.levels, repeat=n)), dtype=np.float64)
+        X = _all_inputs(self.levels, self.layers[0][0].shape[0], "layers[0] weights")
         layers = self.forward(X)
         Z, Y = layers[-1]
         squeeze = (lambda M: M[:, 0]) if Z.shape[1] == 1 else (lambda M: M)

@@ -187,6 +187,8 @@ def write_idx(path, array, compress=None):
     if max(array.shape) >= 2**32:
         raise ValueError(f"IDX stores each dimension in 32 bits: every size must be below 2**32. "
                          f"Received shape {array.shape}.")
+    if compress is not None and not isinstance(compress, (bool, np.bool_)):
+        raise TypeError(f"compress must be True, False or None (from the file name). Received: compress={compress!r:.100}")
     path = Path(path)
     if compress is None:
         compress = path.suffix == ".gz"

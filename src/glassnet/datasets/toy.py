@@ -43,6 +43,9 @@ _GATES = {
 }
 
 
+MAX_GATE_INPUTS = 20  # 2**20 rows, a million
+
+
 def logic_gate(name, encoding="binary", n_inputs=2, dtype=None):
     """The truth table of a logic gate as a data set.
 
@@ -64,6 +67,7 @@ def logic_gate(name, encoding="binary", n_inputs=2, dtype=None):
         XOR of more than two inputs is their parity.
     encoding : {"binary", "bipolar"}
     n_inputs : int
+        1 to 20.
     dtype : dtype, optional
         Of ``X``; default ``floatx()``.
 
@@ -77,7 +81,12 @@ def logic_gate(name, encoding="binary", n_inputs=2, dtype=None):
     else:
         raise TypeError(f"name must be a gate name such as 'xor'. Received: name={name!r}")
     n_inputs = check_positive_int(n_inputs, "n_inputs")
-    bits = np.array(list(itertools.product((0, 1), repeat=n_inputs)), dtype=np.int64)
+    if n_inputs > MAX_GATE_INPUTS:
+        raise ValueError(
+            f"n_inputs must be at most {MAX_GATE_INPUTS} (the table has 2**n_inputs rows). Received: n_inputs={n_inputs}"
+        )
+    # Counting order, the first input slowest: bit k of the row number, most significant first
+    bits = (np.arange(2**n_inputs)[:, None] >> np.arange(n_inputs - 1, -1, -1)) & 1
     return _encode(bits, gate(bits.astype(bool)), encoding, dtype, encode_inputs=True)
 
 
