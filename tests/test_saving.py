@@ -310,3 +310,12 @@ def test_a_malformed_input_shape_is_named_before_any_size_check(saved, tmp_path,
 
     with pytest.raises(ValueError, match="input shape .* is not a list of positive integers"):
         load_model(_rewrite(saved, tmp_path / "bad_shape.gn", edit_config=edit))
+
+
+@pytest.mark.parametrize("value", [-1, 1e308, 2**200])
+def test_an_out_of_range_generator_state_is_a_malformed_file(saved, tmp_path, value):
+    def edit(config):
+        config["rng"]["model"]["state"]["state"] = value  # OverflowError inside NumPy before
+
+    with pytest.raises(ValueError, match="random-generator state is malformed"):
+        load_model(_rewrite(saved, tmp_path / "bad.gn", edit_config=edit))

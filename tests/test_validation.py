@@ -303,3 +303,20 @@ def test_evaluate_and_predict_report_with_verbose(model, capsys):
     assert capsys.readouterr().out.startswith("1/1 - ")
     model.predict(X)
     assert capsys.readouterr().out == ""
+
+
+def test_a_layer_dtype_other_than_the_models_is_refused():
+    # the float64 request was ignored, then the saved file could not be loaded
+    from glassnet.layers import BatchNormalization, Input
+
+    with pytest.raises(ValueError, match="has dtype 'float64' but the model computes in 'float32'"):
+        Sequential([Input(shape=(3,)), Dense(4, dtype="float64"), Dense(1)])
+    with pytest.raises(ValueError, match="one dtype"):
+        Sequential([Input(shape=(3,)), Dense(4), BatchNormalization(dtype="float64")])
+    model = Sequential([Input(shape=(3,)), Dense(4, dtype="float64"), Dense(1)], dtype="float64")
+    assert model.predict(np.ones((1, 3))).dtype == np.float64
+
+
+def test_a_single_layer_instead_of_a_list_is_named():
+    with pytest.raises(TypeError, match=r"write Sequential\(\[Dense\(...\)\]\)"):
+        Sequential(Dense(2))

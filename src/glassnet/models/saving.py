@@ -166,7 +166,7 @@ def _set_rng_state(rng, state, path):
         _fail(path, "a random-generator state is malformed.")
     try:
         rng.bit_generator.state = state
-    except (TypeError, ValueError, KeyError) as exc:
+    except (TypeError, ValueError, KeyError, OverflowError) as exc:
         _fail(path, f"a random-generator state is malformed ({exc}).")
 
 

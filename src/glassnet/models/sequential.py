@@ -64,6 +64,10 @@ class Sequential:
         self._frozen = []  # (slice, weights) of frozen layers during training (training._prepare_training)
         self.seed = seed
         self.rng = make_rng(seed)
+        if layers is not None and not isinstance(layers, (list, tuple)):
+            raise TypeError(f"layers must be a list of glassnet layers. Received: {layers!r:.100} of type "
+                            f"{type(layers).__name__}" + (f"; write Sequential([{type(layers).__name__}(...)])"
+                                                          if isinstance(layers, Layer) else ""))
         for layer in layers or []:
             self.add(layer)
 
@@ -90,6 +94,12 @@ class Sequential:
             layer.name = name
         if layer.dtype is None:
             layer.dtype = self.dtype
+        elif standardize_dtype(layer.dtype) != self.dtype:
+            raise ValueError(
+                f"Layer {layer.name!r} has dtype {standardize_dtype(layer.dtype)!r} but the model computes in "
+                f"{self.dtype!r}: a glassnet model keeps all its weights in one dtype. Pass dtype="
+                f"{standardize_dtype(layer.dtype)!r} to the model instead of the layer."
+            )
         if any(layer is other for other in self.layers):
             raise ValueError(f"Layer {layer.name!r} is already in this model; add a new layer.")
         if self.built:
