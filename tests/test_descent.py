@@ -283,3 +283,10 @@ def test_compare_optimizers_accepts_names_and_rejects_other_types():
 def test_numerical_gradient_needs_a_positive_step(eps):
     with pytest.raises(ValueError, match="eps must be > 0"):
         numerical_gradient(lambda x: x**2, 2.0, eps=eps)
+
+
+@pytest.mark.parametrize("lr, verdict", [(0.1, "converges"), (1.5, "converges"), (2.0, "diverges")])
+def test_momentum_paths_are_judged_from_their_longest_step(lr, verdict):
+    # heavy ball on x² converges for η < 1 + β = 1.9; its steps first grow, which read "diverges"
+    trace = gradient_descent(lambda x: x**2, 2.0, lr, steps=10, optimizer="momentum", momentum=0.9)
+    assert trace.verdict == verdict

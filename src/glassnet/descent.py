@@ -212,7 +212,8 @@ class DescentTrace:
 def _verdict(X, F, G, rtol=1e-6):
     """Classify a path by its step lengths s_k = ‖x_{k+1} − x_k‖.
 
-    Steps that shrink (geometric mean ratio below 1) or vanish: converges;
+    Steps that shrink (geometric mean ratio below 1, counted from the longest
+    step: with momentum they first grow) or vanish: converges;
     steps that grow: diverges; steps of constant length that reverse
     direction: oscillates; constant steps in one direction: diverges (the
     iterate drifts away without bound). A single step has no second length to
@@ -237,6 +238,10 @@ def _verdict(X, F, G, rtol=1e-6):
         reversed_ = float(np.dot(np.ravel(G[0]), np.ravel(G[1]))) < 0
         return "oscillates" if reversed_ else "diverges"
     if s[0] == 0:
+        return "converges"
+    # from the longest step on: momentum's steps first grow, then shrink as the path spirals in
+    peak = int(np.argmax(s))
+    if peak < len(s) - 1 and (s[-1] / s[peak]) ** (1.0 / (len(s) - 1 - peak)) < 1 - rtol:
         return "converges"
     ratio = (s[-1] / s[0]) ** (1.0 / (len(s) - 1))
     if ratio < 1 - rtol:
