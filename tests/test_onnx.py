@@ -235,3 +235,13 @@ def test_a_declared_input_size_is_enough_to_export(tmp_path):
     model = Sequential([Dense(2, input_shape=(3,))])  # not yet built, as for summary()
     x = np.ones((1, 3), dtype=np.float32)
     np.testing.assert_allclose(run_onnx(export(model, tmp_path / "m.onnx"), x), model.predict(x), rtol=1e-6)
+
+
+@pytest.mark.parametrize("center, scale", [(False, True), (True, False), (False, False)])
+def test_batchnorm_without_center_or_scale_exports(center, scale, rng, tmp_path):
+    model = Sequential([Dense(4, input_dim=3), BatchNormalization(center=center, scale=scale), Dense(2)],
+                       dtype="float64", seed=0)
+    x = rng.normal(size=(16, 3))
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(x, rng.normal(size=(16, 2)), epochs=2, verbose=0)
+    np.testing.assert_allclose(run_onnx(export(model, tmp_path / "m.onnx"), x), model.predict(x), atol=1e-12)

@@ -832,3 +832,31 @@ def test_steps_per_epoch_continues_through_the_data_as_keras():
         trained(epochs=1, steps_per_epoch=9)
     with pytest.raises(ValueError, match="steps_per_epoch"):
         trained(epochs=1, steps_per_epoch=0)
+
+
+@pytest.mark.parametrize("center, scale, names", [
+    (False, True, ["gamma", "moving_mean", "moving_variance"]),
+    (True, False, ["beta", "moving_mean", "moving_variance"]),
+    (False, False, ["moving_mean", "moving_variance"]),
+])
+def test_batch_normalization_center_and_scale_as_keras(center, scale, names, tmp_path):
+    import glassnet
+    from glassnet.layers import BatchNormalization, Input
+    from glassnet.models import load_model
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(16, 3)), rng.normal(size=(16, 2))
+    model = Sequential([Input(shape=(3,)), Dense(4), BatchNormalization(center=center, scale=scale), Dense(2)],
+                       dtype="float64", seed=0)
+    model.build()
+    bn = model.layers[1]
+    assert list(bn.weight_names) == names  # Keras's weights, in Keras's order
+    assert [w.shape for w in bn.get_weights()] == [(4,)] * len(names)
+    assert model.count_params() == 3 * 4 + 4 + 4 * len(names) + 4 * 2 + 2
+    model.compile(optimizer="sgd", loss="mse")
+    assert glassnet.check_gradients(model, X, y).passed()
+    model.fit(X, y, epochs=2, verbose=0)
+    model.save(tmp_path / "m.gn")
+    np.testing.assert_array_equal(load_model(tmp_path / "m.gn").predict(X), model.predict(X))
+    with pytest.raises(TypeError, match="center must be True or False"):
+        BatchNormalization(center="no")

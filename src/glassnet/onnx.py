@@ -166,7 +166,10 @@ def _batch_norm(g, X, layer):
     # ONNX's epsilon attribute is a float32: 1e-3 would become 1.0000000475e-3 and cost a
     # float64 model ~1e-8. The variance carries ε instead, in the model's precision.
     values["moving_variance"] = values["moving_variance"] + values["moving_variance"].dtype.type(layer.epsilon)
-    inputs = [X] + [g.constant(values[key], f"{layer.name}_{key}") for key in layer.weight_names]
+    values.setdefault("gamma", np.ones_like(values["moving_mean"]))  # scale=False
+    values.setdefault("beta", np.zeros_like(values["moving_mean"]))  # center=False
+    keys = ("gamma", "beta", "moving_mean", "moving_variance")
+    inputs = [X] + [g.constant(values[key], f"{layer.name}_{key}") for key in keys]
     return g.node("BatchNormalization", inputs, base=layer.name, epsilon=0.0)
 
 

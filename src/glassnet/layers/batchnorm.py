@@ -17,25 +17,36 @@ class BatchNormalization(Layer):
     Backward (training): with ``g = dY ⊙ γ``,
     ``dX = (g − mean(g) − x̂ · mean(g ⊙ x̂)) / sqrt(σ² + ε)``,
     ``∂J/∂γ = Σ dY ⊙ x̂``, ``∂J/∂β = Σ dY``.
+
+    ``center=False`` leaves out β, ``scale=False`` leaves out γ (as Keras: for a
+    following linear or ReLU layer, which can do the scaling itself).
     """
 
     weight_names = ("gamma", "beta", "moving_mean", "moving_variance")
 
-    def __init__(self, momentum=0.99, epsilon=1e-3, **kwargs):
+    def __init__(self, momentum=0.99, epsilon=1e-3, center=True, scale=True, **kwargs):
         super().__init__(**kwargs)
         self.momentum = check_number(momentum, "momentum", low=0, high=1)
         self.epsilon = check_number(epsilon, "epsilon", low=0, low_open=True)
+        for name, value in (("center", center), ("scale", scale)):
+            if not isinstance(value, bool):
+                raise TypeError(f"{name} must be True or False. Received: {name}={value!r}")
+        self.center, self.scale = center, scale
+        self.weight_names = (("gamma",) if scale else ()) + (("beta",) if center else ()) + (
+            "moving_mean", "moving_variance")
 
     def count_weights(self, input_shape):
-        return 4 * int(input_shape[-1])  # gamma, beta, moving mean, moving variance
+        return len(self.weight_names) * int(input_shape[-1])  # [gamma], [beta], moving mean, moving variance
 
     def build(self, input_shape):
         if len(input_shape) != 1:
             raise ValueError(f"BatchNormalization expects 1-D samples; received input shape {tuple(input_shape)}.")
         xp = get_namespace()
         n = input_shape[0]
-        self.params["gamma"] = xp.asarray(initializers.Ones()((n,), dtype=self.dtype))
-        self.params["beta"] = xp.zeros(n, dtype=self.dtype)
+        if self.scale:
+            self.params["gamma"] = xp.asarray(initializers.Ones()((n,), dtype=self.dtype))
+        if self.center:
+            self.params["beta"] = xp.zeros(n, dtype=self.dtype)
         self.state["moving_mean"] = xp.zeros(n, dtype=self.dtype)
         self.state["moving_variance"] = xp.ones(n, dtype=self.dtype)
         for key, value in self.params.items():
@@ -57,15 +68,20 @@ class BatchNormalization(Layer):
             mean, var = self.state["moving_mean"], self.state["moving_variance"]
         self.inv_std = 1.0 / xp.sqrt(var + self.epsilon)
         self.X_hat = (X - mean) * self.inv_std
-        return self.X_hat * self.params["gamma"] + self.params["beta"]
+        Y = self.X_hat * self.params["gamma"] if self.scale else xp.asarray(self.X_hat, copy=True)
+        if self.center:
+            Y += self.params["beta"]
+        return Y
 
     def backward(self, dY):
         xp = get_namespace()
-        xp.sum(dY * self.X_hat, axis=0, out=self.grads["gamma"])
-        xp.sum(dY, axis=0, out=self.grads["beta"])
+        if self.scale:
+            xp.sum(dY * self.X_hat, axis=0, out=self.grads["gamma"])
+        if self.center:
+            xp.sum(dY, axis=0, out=self.grads["beta"])
         if not self.needs_input_gradient:
             return None
-        g = dY * self.params["gamma"]
+        g = dY * self.params["gamma"] if self.scale else dY
         if not self.training:
             return g * self.inv_std
         return (g - xp.mean(g, axis=0) - self.X_hat * xp.mean(g * self.X_hat, axis=0)) * self.inv_std
@@ -73,4 +89,6 @@ class BatchNormalization(Layer):
     def get_config(self):
         config = super().get_config()
         config.update(momentum=self.momentum, epsilon=self.epsilon)
+        if not (self.center and self.scale):  # older files: both
+            config.update(center=self.center, scale=self.scale)
         return config
