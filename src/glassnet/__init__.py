@@ -24,6 +24,7 @@ from . import (  # noqa: E402
 )
 from . import diagnostics, plots, trace  # noqa: E402  (matplotlib loads only when a plot is drawn)
 from .gradcheck import check_gradients  # noqa: E402
+from .models import DivergenceWarning  # noqa: E402  (fit's warning when the loss becomes NaN or infinite)
 
 #: Subpackages loaded on first use (``glassnet.datasets.load_mnist(...)`` works
 #: after a bare ``import glassnet``): the data loaders, the classic networks and
@@ -45,5 +46,5 @@ def __dir__():
 __all__ = [
     "activations", "backend", "callbacks", "config", "initializers", "layers", "losses",
     "metrics", "models", "optimizers", "regularizers", "schedules", "utils", "check_gradients",
-    "trace", "diagnostics", "plots",
+    "trace", "diagnostics", "plots", "DivergenceWarning",
 ]

@@ -5,6 +5,7 @@ import copy
 from ..layers.base import in_memory_configs
 from .saving import load_model
 from .sequential import Sequential
+from .training import DivergenceWarning
 
 
 def clone_model(model):
@@ -19,4 +20,4 @@ def clone_model(model):
     return Sequential.from_config(config)
 
 
-__all__ = ["Sequential", "load_model", "clone_model"]
+__all__ = ["Sequential", "load_model", "clone_model", "DivergenceWarning"]
