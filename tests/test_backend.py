@@ -346,6 +346,12 @@ def test_arrays_live_on_the_device_given_to_set_namespace(data):
     with backend.namespace("array_api_strict"):  # the same namespace on its default device
         with pytest.raises(ValueError, match="built with the array namespace array_api_strict on device"):
             model.predict(X)
+    # every entry point checks it first (these raised unrelated TypeError/AttributeError)
+    with pytest.raises(ValueError, match="built with the array namespace array_api_strict"):
+        model.set_weights(model.get_weights())
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    with pytest.raises(ValueError, match="built with the array namespace array_api_strict"):
+        glassnet.check_gradients(model, X[:3], y[:3])
 
 
 def test_a_device_the_namespace_cannot_use_is_refused():

@@ -275,6 +275,12 @@ def test_explain_a_saved_classifier(work, monkeypatch, capsys):
     assert [layer["type"] for layer in trace["layers"]] == ["Dense", "Dropout", "Dense", "Dropout", "Dense"]
 
 
+def test_explain_names_targets_that_do_not_fit_the_examples(work, monkeypatch, capsys):
+    result = call("explain", "--x", "1,2,3,4", "--y", "1,2,3", cwd=work, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 1  # numpy's "cannot reshape array of size 3" before
+    assert "--y: 2 example(s) need the same number of targets each; received 3 number(s)" in result.stderr
+
+
 SEED_TABLE_ETA_105 = [  # seed 000, f(x) = x², x0 = 2, η = 1.05 (decimal commas as dots)
     ["2", "4", "4", "4.2", "-2.2"],
     ["-2.2", "4.84", "-4.4", "-4.62", "2.42"],

@@ -154,3 +154,16 @@ def test_bad_input(circle):
         diagnose(relu_net(0.1), X, y, max_samples=0)
     with pytest.raises(ValueError, match="features"):
         relu_net(0.1).fit(X, y, epochs=1, verbose=0, callbacks=[Diagnostics(X[:, :1], y)])
+
+
+def test_a_probe_loss_that_is_not_finite_is_a_divergence():
+    from glassnet.layers import Dense
+    from glassnet.models import Sequential
+
+    model = Sequential([Dense(2, input_dim=4), Dense(1)], seed=0)
+    model.compile(optimizer="sgd", loss="mse")
+    model.set_weights([np.full((4, 2), 1e30), np.zeros(2), np.full((2, 1), 1e30), np.zeros(1)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = diagnose(model, np.ones((8, 4)), np.ones(8))
+    assert [kind for kind, _ in result.problems] == ["diverged"]  # said "No problems found"

@@ -136,3 +136,13 @@ def test_wrong_number_of_values():
 def test_non_string_is_a_type_error():
     with pytest.raises(TypeError, match="must be a string"):
         parse(3)
+
+
+def test_every_accepted_expression_can_be_evaluated():
+    # nested 990 deep, "-"*990 + "x" passed the check and then hit the recursion limit in f(x)
+    with pytest.raises(ValueError, match="nested too deeply"):
+        parse("-" * 991 + "x")
+    assert parse("-" * 90 + "x")(2.0) == 2.0
+    with pytest.raises(ValueError, match="beyond float64's range"):  # OverflowError in f(x) before
+        parse("9" * 400 + "*x")
+    assert parse("10**10**10*x")(1.0) == math.inf

@@ -197,7 +197,8 @@ def test_bad_requests_to_a_session(client):
     response = client.post(f"/api/sessions/{sid}/step", json={"epochs": 1000})
     assert response.status_code == 400 and "epochs must be between 1 and 100" in response.json()["error"]
     response = client.post(f"/api/sessions/{sid}/step", content=b"not json", headers={"content-type": "application/json"})
-    assert response.status_code == 200 and response.json()["epoch"] == 1  # an unreadable body means one epoch
+    assert response.status_code == 400 and "JSON object" in response.json()["error"]  # as every endpoint
+    assert client.post(f"/api/sessions/{sid}/step").json()["epoch"] == 1  # no body at all: one epoch
     assert client.post("/api/sessions", content=b"{", headers={"content-type": "application/json"}).status_code == 400
     assert client.post("/api/sessions/nope/step", json={}).status_code == 404
 
@@ -539,3 +540,21 @@ def test_hopfield_demo_stores_the_named_sets():
 
     assert hopfield({"store": "letters", "recall": "H"})["names"] == list("ACEHLTXO")
     assert hopfield({"store": "digits", "recall": "3"})["names"] == list("0123456789")
+
+
+def test_numbers_past_float_range_and_formulas_too_deep_answer_400(client):
+    big = "1" + "0" * 400  # a JSON integer that float() cannot hold
+    for path, key in [("/api/sessions", "learning_rate"), ("/api/sessions", "noise"), ("/api/descend", "x0"),
+                      ("/api/backprop", "learning_rate"), ("/api/perceptron", "learning_rate")]:
+        response = client.post(path, content='{"%s": %s}' % (key, big), headers={"content-type": "application/json"})
+        assert response.status_code == 400 and key in response.json()["error"], (path, response.text)
+    for function in ("-" * 991 + "x", "9" * 400 + "*x"):  # accepted by the parser, then a 500 when evaluated
+        assert client.post("/api/descend", json={"function": function}).status_code == 400
+
+
+def test_the_som_demo_caps_online_work():
+    from glassnet.playground.demos import som
+
+    with pytest.raises(ValueError, match="n_samples × epochs must be at most 50000 in online mode"):
+        som({"n_samples": 2000, "epochs": 100})
+    assert len(som({"n_samples": 2000, "epochs": 100, "mode": "batch", "rows": 3, "cols": 3})["frames"]) == 101

@@ -318,3 +318,16 @@ def test_format_table_needs_one_value_per_header(markdown):
         format_table(["a", "b"], [[1]], markdown=markdown)
     with pytest.raises(ValueError, match=r"rows\[0\] must hold one value .*Received 5"):
         format_table(["a", "b"], [5], markdown=markdown)
+
+
+@pytest.mark.parametrize("output", ["softmax", "log_softmax"])
+def test_a_softmax_layer_without_the_fused_loss_shows_its_jacobian_rule(output):
+    # the rule read "∂J/∂a ⊙ g'(z)" with g' the Jacobian's diagonal, which does not give the δ shown
+    model = Sequential([Dense(3, output, input_dim=2)], dtype="float64", seed=0)
+    model.compile(optimizer="sgd", loss="mse")
+    y = np.array([1.0, 0.0, 0.0]) if output == "softmax" else np.array([-0.1, -2.0, -3.0])
+    layer = trace(model, np.array([0.5, -0.2]), y).layers[0]
+    assert layer.delta_rule == f"J_{output}(z^(2))ᵀ ∂J/∂a^(2)" and layer.g_prime is None
+    a = layer.a[0]
+    jacobian = np.diag(a) - np.outer(a, a) if output == "softmax" else np.eye(3) - np.exp(a)[None, :]
+    np.testing.assert_allclose(layer.delta[0], jacobian.T @ layer.dJ_da[0], rtol=1e-12)

@@ -320,3 +320,10 @@ def test_a_layer_dtype_other_than_the_models_is_refused():
 def test_a_single_layer_instead_of_a_list_is_named():
     with pytest.raises(TypeError, match=r"write Sequential\(\[Dense\(...\)\]\)"):
         Sequential(Dense(2))
+
+
+def test_check_number_names_an_integer_past_float_range():
+    from glassnet._validation import check_number
+
+    with pytest.raises(ValueError, match="learning_rate must be finite"):  # OverflowError before
+        check_number(10**400, "learning_rate")

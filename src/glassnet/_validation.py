@@ -130,7 +130,10 @@ def check_number(value, name, low=None, high=None, low_open=False, high_open=Fal
     """Return ``value`` as float if it is a real number within the bounds."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a number. Received: {name}={value!r:.100}")
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:  # an int past the float range (a JSON 1e400 written out in digits)
+        raise ValueError(f"{name} must be finite. Received an integer of {len(str(value))} digits.") from None
     if not np.isfinite(value):
         raise ValueError(f"{name} must be finite. Received: {name}={value!r:.100}")
     if low is not None and (value < low or (low_open and value == low)):

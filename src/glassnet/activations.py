@@ -25,6 +25,9 @@ class Activation:
 
     name = "activation"
     output_range = (-float("inf"), float("inf"))
+    #: each output depends on its own input only, so ``backward`` is ``dA ⊙ g'(z)``;
+    #: softmax's outputs depend on the whole row (``backward`` is its Jacobian product)
+    elementwise = True
 
     def forward(self, Z, out=None):
         raise NotImplementedError
@@ -251,6 +254,7 @@ class Softmax(Activation):
     """
 
     name = "softmax"
+    elementwise = False
     output_range = (0.0, 1.0)
 
     def __init__(self, beta=1.0):
@@ -294,6 +298,7 @@ class LogSoftmax(Activation):
     ``dZ = dA - softmax(z) Σ_j dA_j``."""
 
     name = "log_softmax"
+    elementwise = False
     output_range = (-float("inf"), 0.0)
 
     def forward(self, Z, out=None):

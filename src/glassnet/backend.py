@@ -207,6 +207,8 @@ def to_numpy(x):
     """A NumPy array with the values of ``x`` (an array of any namespace; no copy where none is needed)."""
     if isinstance(x, np.ndarray):
         return x
+    if getattr(x, "requires_grad", False):  # a torch tensor in an autograd graph: its values only
+        x = x.detach()
     if hasattr(x, "__dlpack__"):
         try:
             return np.from_dlpack(x)

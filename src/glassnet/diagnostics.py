@@ -311,6 +311,8 @@ def diagnose(model, X, y, losses=None, warn=True, max_samples=1024):
         stop_reason = getattr(history, "stopped_reason", None) if history is not None else None
         if stop_reason and "diverged" not in stop_reason:
             stop_reason = None  # early stopping is not a problem
+    if not math.isfinite(loss):  # weights that already overflow, whatever the history says
+        stop_reason = "the probe batch's loss is not finite"
     problems = _problems(layers, losses, stop_reason)
     if warn:
         _emit(problems, stacklevel=3)
@@ -381,7 +383,7 @@ class Diagnostics(Callback):
                 if l.grad_norm is not None:
                     logs[f"grad_norm/{l.name}"] = l.grad_norm
                     logs[f"weight_norm/{l.name}"] = l.weight_norm
-        found = _problems(layers, self._losses)
+        found = _problems(layers, self._losses, None if math.isfinite(loss) else "the probe loss is not finite")
         self.last = Diagnosis(layers=layers, loss=loss, losses=list(self._losses),
                               problems=[(k, m) for k, _, m in found])
         new = [(kind, where, message) for kind, where, message in found if (kind, where) not in self._reported]

@@ -29,6 +29,8 @@ import numpy as np
 __all__ = ["Expression", "parse", "FUNCTIONS", "CONSTANTS"]
 
 MAX_LENGTH = 1000
+#: nodes deep: every accepted tree can be evaluated (recursively) from any caller's stack
+MAX_DEPTH = 100
 _VARIABLE = re.compile(r"x([1-9][0-9]?)?\Z")
 
 # name -> (f(v), f'(v)); the chain rule multiplies f'(v) by the argument's gradient.
@@ -55,14 +57,21 @@ def _refuse(text, what):
     raise ValueError(f"Cannot use {what} in the expression {text!r}: only {_ALLOWED} are allowed.")
 
 
-def _check(node, text, names):
+def _check(node, text, names, depth=0):
     """Walk the tree; refuse every node type that is not whitelisted."""
+    if depth > MAX_DEPTH:
+        raise ValueError(f"The expression {text!r} is nested too deeply (more than {MAX_DEPTH} levels).")
+    depth += 1
     if isinstance(node, ast.Expression):
-        return _check(node.body, text, names)
+        return _check(node.body, text, names, depth)
     if isinstance(node, ast.Constant):
         value = node.value
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             _refuse(text, f"the literal {value!r}")
+        try:
+            float(value)
+        except OverflowError:
+            raise ValueError(f"The number {str(value)[:20]}... in the expression is beyond float64's range.") from None
         return
     if isinstance(node, ast.Name):
         if node.id in CONSTANTS:
@@ -73,17 +82,17 @@ def _check(node, text, names):
         names.add(node.id)
         return
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-        return _check(node.operand, text, names)
+        return _check(node.operand, text, names, depth)
     if isinstance(node, ast.BinOp) and isinstance(node.op, _BINARY):
-        _check(node.left, text, names)
-        return _check(node.right, text, names)
+        _check(node.left, text, names, depth)
+        return _check(node.right, text, names, depth)
     if isinstance(node, ast.Call):
         func = node.func.id if isinstance(node.func, ast.Name) else None
         if func not in FUNCTIONS:
             _refuse(text, f"a call of {ast.unparse(node.func)!r}")
         if node.keywords or len(node.args) != 1 or isinstance(node.args[0], ast.Starred):
             raise ValueError(f"{func}() takes exactly one argument in the expression {text!r}.")
-        return _check(node.args[0], text, names)
+        return _check(node.args[0], text, names, depth)
     _refuse(text, f"{type(node).__name__} ({ast.unparse(node)!r})")
 
 

@@ -88,6 +88,7 @@ def check_gradients(model, X, y, epsilon=1e-6, sample_weight=None, atol=1e-8):
     """
     if not model.compiled:
         raise ValueError("check_gradients needs a compiled model (it uses the model's loss).")
+    model._check_namespace()
     X = np.asarray(on_host(X), dtype=np.float64)
     if not model.built:
         model.build(X.shape[1:])

@@ -385,14 +385,23 @@ def _red_path(model, Y, A, w):
     else:
         dA = model.loss.gradient(Y, A, w)
         d = last.backward(dA)
-        seen[len(layers) - 1] = (dA, _delta_of(last, d), f"∂J/∂a^({L}) ⊙ g'(z^({L}))")
+        seen[len(layers) - 1] = (dA, _delta_of(last, d), _through_activation(last, f"∂J/∂a^({L})", L))
     for i in range(len(layers) - 2, model._first_trainable - 1, -1):
         dA = d
         d = layers[i].backward(dA)
         nxt = layers[i + 1]
         through = f"δ^({i + 3}) W^({i + 2})ᵀ" if "W" in nxt.params else f"∂J/∂a^({i + 2})"
-        seen[i] = (dA, _delta_of(layers[i], d), f"({through}) ⊙ g'(z^({i + 2}))")
+        seen[i] = (dA, _delta_of(layers[i], d), _through_activation(layers[i], f"({through})", i + 2))
     return seen
+
+
+def _through_activation(layer, dJ_da, level):
+    """The rule from ``∂J/∂a`` to ``δ``: ``⊙ g'(z)`` for an elementwise activation, the
+    Jacobian product for softmax (each output depends on the whole row)."""
+    activation = getattr(layer, "activation", None)
+    if activation is not None and not activation.elementwise:
+        return f"J_{activation.name}(z^({level}))ᵀ {dJ_da}"
+    return f"{dJ_da} ⊙ g'(z^({level}))"
 
 
 def _np(x):
@@ -512,7 +521,7 @@ def _layer_traces(model, forward, red, params, grads, update):
         activation = getattr(layer, "activation", None)
         z = getattr(layer, "Z", None) if activation is not None else None
         g_prime = None
-        if z is not None:
+        if z is not None and activation.elementwise:  # softmax: no g' column, δ takes its Jacobian
             with np.errstate(over="ignore", invalid="ignore"):
                 g_prime = _np(activation.derivative(z, a))
         dJ_da, delta, rule = red.get(i, (None, None, ""))

@@ -35,6 +35,9 @@ def cmd_explain(args):
                                f"{', '.join(f'{v:g}' for v in y)}.")
         y = _targets_for(model, y.astype(np.int64), model.n_outputs)
     else:
+        if y.size % len(X):
+            raise CommandError(f"--y: {len(X)} example(s) need the same number of targets each; received "
+                               f"{y.size} number(s).")
         y = y.reshape(len(X), -1)
     result = trace(model, X, y)
     if args.json:

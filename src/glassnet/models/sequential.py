@@ -595,6 +595,7 @@ class Sequential:
 
     def set_weights(self, weights):
         """Set every weight array; shapes must match :meth:`get_weights`."""
+        self._check_namespace()
         self._ensure_built()
         self._require_built("set_weights")
         targets = self.weights

@@ -28,6 +28,8 @@ from .engine import Session, options
 
 STATIC = Path(__file__).with_name("static")
 MAX_SESSIONS = 32
+#: what a bad setting raises: a 400 naming it (an int past float range, a formula nested too deep)
+BAD_SETTINGS = (TypeError, ValueError, OverflowError, RecursionError)
 
 #: The pages, in the navigation bar's order: path -> (body file, title, lead, script, menu label).
 PAGES = {
@@ -129,7 +131,7 @@ def create_app():
             return error(400, "the request body must be a JSON object of settings")
         try:
             session = await run_in_threadpool(Session, settings)
-        except (TypeError, ValueError) as exc:
+        except BAD_SETTINGS as exc:
             return error(400, str(exc))
         session_id = secrets.token_hex(8)
         with registry_lock:
@@ -144,17 +146,17 @@ def create_app():
         entry = lookup(request.path_params["session_id"])
         if entry is None:
             return error(404, "no such session (it may have expired): start a new one")
-        data = await body(request)
-        if data is not None and not isinstance(data, dict):
+        data = await body(request) if (await request.body()).strip() else {}  # no body: one epoch
+        if not isinstance(data, dict):  # None: not JSON
             return error(400, "the request body must be a JSON object such as {\"epochs\": 1}")
         session, lock = entry
         def locked_step():
             with lock:
-                return session.step((data or {}).get("epochs", 1))
+                return session.step(data.get("epochs", 1))
 
         try:
             state = await run_in_threadpool(locked_step)  # training never blocks the event loop
-        except (TypeError, ValueError) as exc:
+        except BAD_SETTINGS as exc:
             return error(400, str(exc))
         return JSONResponse(state)
 
@@ -177,7 +179,7 @@ def create_app():
                 return error(400, "the request body must be a JSON object of settings")
             try:
                 result = await run_in_threadpool(function, settings)
-            except (TypeError, ValueError) as exc:
+            except BAD_SETTINGS as exc:
                 return error(400, str(exc))
             return JSONResponse(result)
         return endpoint

@@ -208,6 +208,8 @@ def hopfield(config=None):
 # --- a self-organizing map unfolding over 2-D data (SPEC C5) ------------------------------------
 
 SOM_SETS = ("square", "circle", "gaussians", "xor", "spiral")
+#: one sample at a time, the online rule runs a Python step per update: ~5 s at this many
+SOM_ONLINE_UPDATES = 50_000
 SOM_DEFAULTS = {"dataset": "square", "n_samples": 500, "rows": 8, "cols": 8, "topology": "rectangular",
                 "epochs": 20, "mode": "online", "init": "random", "seed": 0}
 
@@ -231,6 +233,9 @@ def som(config=None):
     mode = check_choice(c["mode"], "mode", ("online", "batch"))
     init = check_choice(c["init"], "init", ("random", "pca"))
     seed = check_int(c["seed"], "seed", 0, 2**32 - 1)
+    if mode == "online" and n * epochs > SOM_ONLINE_UPDATES:
+        raise ValueError(f"n_samples × epochs must be at most {SOM_ONLINE_UPDATES} in online mode (the page trains "
+                         f"in one request; received {n} × {epochs}): lower either, or use mode 'batch'.")
     if dataset == "square":
         X = np.random.default_rng(seed).uniform(-5, 5, (n, 2))
     else:
