@@ -336,3 +336,14 @@ def test_huber_delta_is_checked_and_shown():
     for bad, error in ((-1, ValueError), (float("nan"), ValueError), ("a", TypeError)):
         with pytest.raises(error, match="delta"):
             losses.Huber(bad)
+
+
+def test_the_clip_epsilon_is_a_setting_kept_in_the_config():
+    loss = losses.CategoricalCrossentropy(epsilon=1e-12)
+    assert losses.deserialize(losses.serialize(loss)).epsilon == 1e-12
+    assert "epsilon" not in losses.CategoricalCrossentropy().get_config()  # default files unchanged
+    Y, A = np.array([[1.0, 0.0]]), np.array([[0.0, 1.0]])
+    assert loss(Y, A) == pytest.approx(-np.log(1e-12))
+    assert losses.CategoricalCrossentropy()(Y, A) == pytest.approx(-np.log(1e-7))
+    with pytest.raises(ValueError, match="epsilon"):
+        losses.BinaryCrossentropy(epsilon=0.7)

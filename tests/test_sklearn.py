@@ -653,3 +653,69 @@ def test_untampered_files_still_load_and_predict_identically(tmp_path, kind):
         if hasattr(est, "classes_"):
             np.testing.assert_array_equal(back.classes_, est.classes_)
             np.testing.assert_array_equal(back.predict_proba(X), est.predict_proba(X))
+
+
+def test_log_loss_clips_at_machine_epsilon_as_scikit_learn():
+    # with Keras's 1e-7 the first epoch's loss on unscaled digits read 9.55 (scikit-learn: 10.95)
+    from sklearn.neural_network import MLPClassifier as SK
+
+    X, y = load_digits(return_X_y=True)
+    X, y = X[:300], y[:300]
+    kw = dict(hidden_layer_sizes=(30,), random_state=0, shuffle=False, max_iter=5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ours, theirs = MLPClassifier(**kw).fit(X, y), SK(**kw).fit(X, y)
+    np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=1e-12)
+
+
+def test_early_stopping_keeps_the_best_weights_when_training_diverges():
+    from sklearn.datasets import make_regression
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPRegressor as SK
+
+    X, y = make_regression(200, 5, random_state=0)
+    kw = dict(hidden_layer_sizes=(20,), solver="sgd", learning_rate_init=0.1, random_state=0, shuffle=False,
+              max_iter=20, early_stopping=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = SK(**kw).fit(X, y)
+    with pytest.warns(ConvergenceWarning, match="diverged"):  # raised "non-finite weights" before
+        ours = MLPRegressor(**kw).fit(X, y)
+    assert ours.best_validation_score_ == pytest.approx(theirs.best_validation_score_, rel=1e-10)
+    assert ours.score(X, y) == pytest.approx(theirs.score(X, y), rel=1e-10)
+
+
+def test_lbfgs_on_several_outputs_takes_scikit_learns_steps():
+    from sklearn.datasets import make_regression
+    from sklearn.neural_network import MLPRegressor as SK
+
+    X, Y = make_regression(200, 8, n_targets=3, noise=5, random_state=0)
+    kw = dict(hidden_layer_sizes=(15,), random_state=0, solver="lbfgs", max_iter=30)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ours, theirs = MLPRegressor(**kw).fit(X, Y / 100), SK(**kw).fit(X, Y / 100)
+    for a, b in zip(ours.coefs_, theirs.coefs_):  # 0.05 apart after 5 iterations before
+        np.testing.assert_allclose(a, b, atol=1e-10)
+    assert ours.loss_ == pytest.approx(theirs.loss_, rel=1e-10)
+
+
+def test_a_new_activation_acts_on_warm_start_as_in_scikit_learn():
+    from sklearn.neural_network import MLPClassifier as SK
+
+    X, y = load_digits(return_X_y=True)
+    kw = dict(hidden_layer_sizes=(20,), warm_start=True, max_iter=3, random_state=0, shuffle=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ours, theirs = MLPClassifier(**kw).fit(X / 16, y), SK(**kw).fit(X / 16, y)
+        for est in (ours, theirs):
+            est.set_params(activation="tanh").fit(X / 16, y)
+    assert ours.loss_ == pytest.approx(theirs.loss_, rel=1e-12)
+
+
+@pytest.mark.parametrize("est", [MLPRegressor(loss="x"), MLPRegressor(loss=None), MLPClassifier(random_state="x"),
+                                 MLPClassifier(random_state=-1)])
+def test_bad_loss_and_random_state_raise_invalid_parameter_error(est):
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    with pytest.raises(InvalidParameterError):
+        est.fit(np.ones((4, 2)), [0.0, 1.0, 0.0, 1.0])

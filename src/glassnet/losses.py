@@ -133,10 +133,10 @@ def _sample_weights(sample_weight, n):
     return sample_weight
 
 
-def _inside_clip(dA, A):
-    """``dA`` with zeros where ``A`` lies outside ``[EPSILON, 1 − EPSILON]``: there the
-    clipped loss is flat, so its derivative is 0 (as Keras's)."""
-    dA *= astype((A >= EPSILON) & (A <= 1 - EPSILON), dA.dtype)
+def _inside_clip(dA, A, epsilon):
+    """``dA`` with zeros where ``A`` lies outside ``[ε, 1 − ε]``: there the clipped
+    loss is flat, so its derivative is 0 (as Keras's)."""
+    dA *= astype((A >= epsilon) & (A <= 1 - epsilon), dA.dtype)
     return dA
 
 
@@ -223,25 +223,34 @@ def _check_range(y, low, high, loss_name, name):
 
 
 class _Crossentropy(Loss):
-    """``from_logits`` and ``label_smoothing``, as Keras's cross-entropies."""
+    """``from_logits`` and ``label_smoothing``, as Keras's cross-entropies, and the
+    clip ``epsilon``: probabilities are clipped to ``[ε, 1 − ε]`` before the log
+    (Keras's backend epsilon 1e-7 by default; ``glassnet.sklearn`` uses the dtype's
+    machine epsilon, as scikit-learn's log-loss)."""
 
-    from_logits, label_smoothing = False, 0.0
+    from_logits, label_smoothing, epsilon = False, 0.0, EPSILON
 
-    def __init__(self, from_logits=False, label_smoothing=0.0):
+    def __init__(self, from_logits=False, label_smoothing=0.0, epsilon=EPSILON):
         if not isinstance(from_logits, (bool, np.bool_)):
             raise TypeError(f"from_logits must be True or False. Received: from_logits={from_logits!r}")
         self.from_logits = bool(from_logits)
         self.label_smoothing = check_number(label_smoothing, "label_smoothing", low=0, high=1)
+        self.epsilon = check_number(epsilon, "epsilon", low=0, high=0.5, high_open=True)
 
     def _smooth(self, Y, share):
         """Targets moved towards ``share``: ``y (1 − s) + s·share`` (Keras's label smoothing)."""
         return Y if not self.label_smoothing else Y * (1 - self.label_smoothing) + self.label_smoothing * share
 
     def get_config(self):
-        return {"from_logits": self.from_logits, "label_smoothing": self.label_smoothing}
+        config = {"from_logits": self.from_logits, "label_smoothing": self.label_smoothing}
+        if self.epsilon != EPSILON:  # files of the default loss stay as they were
+            config["epsilon"] = self.epsilon
+        return config
 
     def __repr__(self):
-        return f"{type(self).__name__}(from_logits={self.from_logits}, label_smoothing={self.label_smoothing:g})"
+        extra = f", epsilon={self.epsilon:g}" if self.epsilon != EPSILON else ""
+        return (f"{type(self).__name__}(from_logits={self.from_logits}, "
+                f"label_smoothing={self.label_smoothing:g}{extra})")
 
 
 class BinaryCrossentropy(_Crossentropy):
@@ -261,7 +270,7 @@ class BinaryCrossentropy(_Crossentropy):
         Y = self._smooth(Y, 0.5)
         if self.from_logits:
             return _mean_last(xp.maximum(A, 0) - A * Y + xp.log1p(xp.exp(-xp.abs(A))))
-        P = xp.clip(A, EPSILON, 1 - EPSILON)
+        P = xp.clip(A, self.epsilon, 1 - self.epsilon)
         return -_mean_last(Y * xp.log(P) + (1 - Y) * xp.log(1 - P))
 
     def per_sample_gradient(self, Y, A):
@@ -269,8 +278,8 @@ class BinaryCrossentropy(_Crossentropy):
         Y = self._smooth(Y, 0.5)
         if self.from_logits:
             return (Sigmoid().forward(A) - Y) / A.shape[-1]
-        P = xp.clip(A, EPSILON, 1 - EPSILON)
-        return _inside_clip((P - Y) / (P * (1 - P)) / A.shape[-1], A)
+        P = xp.clip(A, self.epsilon, 1 - self.epsilon)
+        return _inside_clip((P - Y) / (P * (1 - P)) / A.shape[-1], A, self.epsilon)
 
     def fused_delta(self, activation, Y, A, sample_weight=None):
         if type(activation) is not Sigmoid or self.from_logits or self.label_smoothing:
@@ -313,15 +322,15 @@ class CategoricalCrossentropy(_Crossentropy):
             m = xp.max(A, axis=-1, keepdims=True)
             lse = m[..., 0] + xp.log(xp.sum(xp.exp(A - m), axis=-1))
             return xp.sum(Y, axis=-1) * lse - xp.sum(Y * A, axis=-1)
-        return -xp.sum(Y * xp.log(xp.clip(A, EPSILON, 1 - EPSILON)), axis=-1)
+        return -xp.sum(Y * xp.log(xp.clip(A, self.epsilon, 1 - self.epsilon)), axis=-1)
 
     def per_sample_gradient(self, Y, A):
         xp = get_namespace(A)
         Y = self._smooth(Y, 1 / A.shape[-1])
         if self.from_logits:  # softmax(z) Σ y − y
             return Softmax().forward(A) * xp.sum(Y, axis=-1, keepdims=True) - Y
-        P = xp.clip(A, EPSILON, 1 - EPSILON)
-        return _inside_clip(-Y / P, A)
+        P = xp.clip(A, self.epsilon, 1 - self.epsilon)
+        return _inside_clip(-Y / P, A, self.epsilon)
 
     def __call__(self, Y, A, sample_weight=None):
         if (sample_weight is not None or self.from_logits or self.label_smoothing
@@ -330,8 +339,8 @@ class CategoricalCrossentropy(_Crossentropy):
         # -Σ y log clip(a) / n, without per-sample temporaries (every training step computes it)
         Y, A = _pair(self, Y, A)
         xp = get_namespace(A)
-        P = xp.maximum(A, EPSILON)
-        xp.minimum(P, 1 - EPSILON, out=P)
+        P = xp.maximum(A, self.epsilon)
+        xp.minimum(P, 1 - self.epsilon, out=P)
         xp.log(P, out=P)
         return -float(xp.vdot(Y, P)) / A.shape[0]
 

@@ -12,7 +12,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._estimator import BaseEstimator
-from .. import backend
+from .. import activations, backend, losses
 from ..backend import standardize_dtype
 from ..layers import Activation, BatchNormalization, Dense, Dropout
 from ..models import Sequential
@@ -23,6 +23,16 @@ from ._solvers import _fit_lbfgs, _fit_stochastic
 #: scikit-learn's output activation names -> glassnet's
 _OUTPUT_ACTIVATIONS = {"softmax": "softmax", "logistic": "sigmoid", "identity": "linear"}
 _LOSSES = {"softmax": "categorical_crossentropy", "logistic": "binary_crossentropy", "identity": "squared_error"}
+
+
+def _loss_for(out_activation, dtype):
+    """The network's loss: scikit-learn's log-loss clips probabilities at the dtype's
+    machine epsilon (2.2e-16 in float64), not at Keras's 1e-7, which capped a sample's
+    loss near 16 and shifted loss_curve_ and lbfgs's line search."""
+    loss = losses.get(_LOSSES[out_activation])
+    if hasattr(loss, "epsilon"):
+        loss.epsilon = float(np.finfo(dtype).eps)
+    return loss
 
 
 class _BaseMLP(BaseEstimator):
@@ -94,6 +104,18 @@ class _BaseMLP(BaseEstimator):
         """Validate every hyperparameter (at fit time, as scikit-learn does)."""
         return _check_hyperparameters(self)
 
+    def _apply_activation(self):
+        """Give the hidden layers the current ``activation``: scikit-learn reads it at every
+        forward pass, so ``set_params(activation=...)`` acts on ``warm_start``/``partial_fit``."""
+        carriers = [layer for layer in self.model_.layers[:-1]
+                    if isinstance(layer, Activation) or isinstance(layer, Dense) and not self.batch_norm]
+        for layer, name in zip(carriers, _hidden_activations(self.activation, len(carriers))):
+            if layer.activation.name != activations.get(name).name:
+                layer.activation = activations.get(name)
+
+    def _check_own_hyperparameters(self):
+        """The checks of a subclass's own parameters (MLPRegressor's ``loss``)."""
+
     # -- building the network --------------------------------------------------------
     def _initialize(self, n_features, n_outputs, hidden, rs, dtype):
         """Create ``model_``: Dense layers initialised from ``rs`` as scikit-learn's."""
@@ -133,7 +155,7 @@ class _BaseMLP(BaseEstimator):
         for layer, (W, b) in zip(self._dense_layers(model), init):
             layer.params["W"][...] = W
             layer.params["b"][...] = b
-        model.compile(optimizer="sgd", loss=_LOSSES[self.out_activation_])
+        model.compile(optimizer="sgd", loss=_loss_for(self.out_activation_, model.dtype))
         self.model_ = model
         self._optimizer_key = None
 
@@ -182,6 +204,8 @@ class _BaseMLP(BaseEstimator):
             self._initialize(n_features, Y.shape[1], hidden, rs, dtype)
         elif Y.shape[1] != self.n_outputs_:
             raise ValueError(f"y has {Y.shape[1]} outputs, but the fitted network has {self.n_outputs_}.")
+        else:
+            self._apply_activation()
         self._sync_views()
         dtype = self.model_.dtype
         X, Y = X.astype(dtype, copy=False), Y.astype(dtype, copy=False)

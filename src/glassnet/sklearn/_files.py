@@ -16,7 +16,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from .. import activations, losses
+from .. import activations
 from .._io import atomic_write_bytes
 from ..models import Sequential, load_model
 
@@ -241,7 +241,7 @@ def _check_classes(est, path):
 
 def _check_network(est, model, path):
     """The network in the file is the one the fitted attributes describe."""
-    from ._base import _LOSSES, _OUTPUT_ACTIVATIONS  # _base imports this module
+    from ._base import _OUTPUT_ACTIVATIONS, _loss_for  # _base imports this module
 
     out = est._output_activation()
     if est.out_activation_ != out:
@@ -262,9 +262,11 @@ def _check_network(est, model, path):
     expected = activations.serialize(activations.get(_OUTPUT_ACTIVATIONS[out]))
     if activations.serialize(dense[-1].activation) != expected:
         raise _load_error(path, f"the network's output activation does not match out_activation_={out!r}.")
-    expected = losses.serialize(losses.get(_LOSSES[out]))
-    if model.loss is None or losses.serialize(model.loss) != expected:
+    expected = _loss_for(out, model.dtype)
+    if model.loss is None or type(model.loss) is not type(expected) or getattr(model.loss, "from_logits", False) \
+            or getattr(model.loss, "label_smoothing", 0.0):
         raise _load_error(path, f"the network's loss does not match out_activation_={out!r}.")
+    model.loss = expected  # files from before the clip followed scikit-learn's hold Keras's epsilon
     if not np.isfinite(model._flat_params).all():
         raise _load_error(path, "the network's weights are not all finite.")
 

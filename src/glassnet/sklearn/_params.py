@@ -57,6 +57,7 @@ def _check_hyperparameters(est):
     ``ValueError`` and a ``TypeError`` as scikit-learn's own estimators raise, so
     ``except ValueError`` catches a wrong type too."""
     try:
+        est._check_own_hyperparameters()
         return _check_all(est)
     except (TypeError, ValueError) as exc:
         raise InvalidParameterError(str(exc)) from None
@@ -84,6 +85,11 @@ def _check_all(est):
     if est.n_iter_no_change != np.inf:
         check_positive_int(est.n_iter_no_change, "n_iter_no_change")
     check_positive_int(est.max_fun, "max_fun")
+    if not (est.random_state is None or isinstance(est.random_state, np.random.RandomState)
+            or isinstance(est.random_state, numbers.Integral) and not isinstance(est.random_state, bool)
+            and 0 <= est.random_state < 2**32):
+        raise ValueError(f"random_state must be None, an int in [0, 2**32) or a numpy RandomState. "
+                         f"Received: random_state={est.random_state!r}")
     if isinstance(est.verbose, bool) or not isinstance(est.verbose, numbers.Integral) or est.verbose < 0:
         if not isinstance(est.verbose, bool):
             raise ValueError(f"verbose must be True, False or a non-negative int. Received: verbose={est.verbose!r}")

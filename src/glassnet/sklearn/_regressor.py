@@ -72,14 +72,13 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         tags.target_tags.multi_output = True
         return tags
 
-    def _check_hyperparameters(self):
-        if self.loss == "poisson":
+    def _check_own_hyperparameters(self):
+        if isinstance(self.loss, str) and self.loss == "poisson":
             raise ValueError(
                 "loss='poisson' is not supported yet: glassnet has no exponential output activation "
                 "and Poisson loss. Use loss='squared_error'."
             )
         check_choice(self.loss, "loss", ("squared_error",))
-        return super()._check_hyperparameters()
 
     def _output_activation(self):
         return "identity"

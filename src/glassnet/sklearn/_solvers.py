@@ -88,19 +88,27 @@ def _fit_stochastic(est, X, Y, w, rs, incremental):
             )
     finally:
         est._install_alpha(None)
-    if (model.stop_reason or "").startswith("Training diverged"):
+    diverged = (model.stop_reason or "").startswith("Training diverged")
+    best = getattr(est, "_best_weights", None) if est.early_stopping else None
+    if diverged and best is None:
         raise ValueError(
             "Solver produced non-finite parameter weights. The input data may contain large values and need to "
             f"be preprocessed (or lower learning_rate_init={est.learning_rate_init:g})."
         )
-    if not incremental and not callback.stopped and est.n_iter_ == est.max_iter:
+    if diverged:  # as scikit-learn: early stopping returns the best validated weights, which are finite
+        warnings.warn(
+            f"Training diverged after {est.n_iter_} epoch(s) (lower learning_rate_init="
+            f"{est.learning_rate_init:g}); the weights of the best validation score are kept.",
+            ConvergenceWarning,
+        )
+    elif not incremental and not callback.stopped and est.n_iter_ == est.max_iter:
         warnings.warn(
             f"Stochastic Optimizer: Maximum iterations ({est.max_iter}) reached and the "
             "optimization hasn't converged yet.",
             ConvergenceWarning,
         )
-    if est.early_stopping and getattr(est, "_best_weights", None) is not None:
-        model.set_weights(est._best_weights)
+    if best is not None:
+        model.set_weights(best)
         del est._best_weights
 
 
@@ -130,12 +138,18 @@ def _fit_lbfgs(est, X, Y, w):
     flat = model._flat_params
 
     frozen = model._frozen_parts()  # layers with trainable=False: a zero gradient keeps L-BFGS off them
+    # scikit-learn's line search sees ½ mean_k of the squared error of K outputs, with the
+    # gradient of ½ Σ_k: the value is scaled as its, so that L-BFGS takes its steps
+    outputs = Y.shape[1] if est.out_activation_ == "identity" else 1
 
     def loss_and_gradient(theta):
         flat[...] = theta
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
             A = model.forward(X, training=True)
             J = model.compute_loss(Y, A, v)
+            if outputs > 1:
+                data = model.loss(Y, A, v)
+                J += data / outputs - data
             model.backward(Y, A, v)
         for part in frozen:
             model._flat_grads[part] = 0
