@@ -719,3 +719,260 @@ def test_long_integer_labels_stay_distinct(tmp_path, monkeypatch, capsys):
     note = call("evaluate", "m.gn", "ids.csv", "--no-standardize", cwd=tmp_path, monkeypatch=monkeypatch,
                 capsys=capsys)
     assert note.returncode == 0 and "ignored" in note.stderr
+
+
+# --- CSV reading: targets, headers, quotes -------------------------------------------------------
+
+def write_rows(path, rows, header=None):
+    with open(path, "w", newline="") as fh:
+        writer = csv.writer(fh)
+        if header:
+            writer.writerow(header)
+        writer.writerows(rows)
+
+
+def two_blobs(n=40, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 2))
+    return X, (X[:, 0] > 0).astype(int)
+
+
+def test_an_empty_target_cell_is_a_missing_value(tmp_path, monkeypatch, capsys):
+    X, t = two_blobs()
+    y = [f"{v:.4f}" for v in X[:, 0] * 3 + X[:, 1]]
+    y[5] = ""  # read as text, this made 40 classes, one of them ''
+    write_rows(tmp_path / "reg.csv", [[*x, v] for x, v in zip(X, y)], ["a", "b", "y"])
+    labels = [str(v) for v in t]
+    labels[3] = ""
+    write_rows(tmp_path / "cls.csv", [[*x, v] for x, v in zip(X, labels)], ["a", "b", "label"])
+    for name, line, column in (("reg.csv", 7, "y"), ("cls.csv", 5, "label")):
+        result = call("train", name, "--epochs", "1", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+        assert_one_line_error(result)
+        assert f"{name} line {line}, column '{column}': missing value; remove or fill it first." in result.stderr
+    result = call("train", "reg.csv", "--task", "regression", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert "line 7, column 'y': missing value" in result.stderr
+
+
+def test_a_trailing_comma_on_every_line_adds_no_column(tmp_path, monkeypatch, capsys):
+    X, t = two_blobs()
+    (tmp_path / "excel.csv").write_text("a,b,label,\n" + "".join(f"{a:.4f},{b:.4f},{c},\n" for (a, b), c in zip(X, t)))
+    result = call("train", "excel.csv", "--epochs", "1", "--quiet", "--seed", "0", "--out", "m.gn", cwd=tmp_path,
+                  monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    assert "2 features (a, b)" in result.stdout and load_model(tmp_path / "m.gn").n_outputs == 2
+
+
+def test_a_header_less_file_keeps_its_first_row(tmp_path, monkeypatch, capsys):
+    X, t = two_blobs(60)
+    # text labels in every row: row 1 is data, not a header
+    write_rows(tmp_path / "iris.csv", [[f"{a:.4f}", f"{b:.4f}", ["setosa", "virginica"][c]] for (a, b), c in zip(X, t)])
+    result = call("train", "iris.csv", "--epochs", "1", "--quiet", "--out", "m.gn", cwd=tmp_path,
+                  monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    assert "48 train / 12 test rows" in result.stdout
+    predicted = call("predict", "m.gn", "iris.csv", "--target", "2", cwd=tmp_path, monkeypatch=monkeypatch,
+                     capsys=capsys)
+    assert len(predicted.stdout.splitlines()) == 1 + 60  # the header line and one line per row
+    # an empty cell in row 1 is a missing value, not a header
+    (tmp_path / "holes.csv").write_text("1,,0\n2,3,1\n4,5,0\n")
+    result = call("train", "holes.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert_one_line_error(result)
+    assert "holes.csv line 1, column 'column_1': missing value" in result.stderr
+    # a header over numbers is still a header, even with a number-like name among its cells
+    (tmp_path / "years.csv").write_text("id,2019,label\n1,2,0\n3,4,1\n")
+    X_, _, names = read_csv_(tmp_path / "years.csv")
+    assert names == ["id", "2019"] and len(X_) == 2
+
+
+def read_csv_(path, **kwargs):
+    from glassnet.cli import read_csv
+
+    return read_csv(str(path), **kwargs)
+
+
+def test_an_unterminated_quote_is_reported(tmp_path, monkeypatch, capsys):
+    (tmp_path / "quote.csv").write_text('a,b,label\n1,2,0\n3,"4,1\n5,6,0\n7,8,1\n')
+    result = call("train", "quote.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert_one_line_error(result)
+    assert "quote.csv line 3 is not valid CSV" in result.stderr and "never closed" in result.stderr
+
+
+def test_large_integer_labels_stay_exact(tmp_path, monkeypatch, capsys):
+    X, t = two_blobs()
+    write_rows(tmp_path / "big.csv", [[*x, 2**53 + c] for x, c in zip(X, t)], ["a", "b", "id"])
+    result = call("train", "big.csv", "--epochs", "1", "--quiet", "--out", "big.gn", cwd=tmp_path,
+                  monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr  # float64 made one class of 2**53 and 2**53 + 1
+    assert load_model(tmp_path / "big.gn").metadata == {"classes": ["9007199254740992", "9007199254740993"]}
+    write_rows(tmp_path / "big2.csv", [[*x, [5, 123456789012345678][c]] for x, c in zip(X, t)], ["a", "b", "id"])
+    result = call("train", "big2.csv", "--epochs", "1", "--quiet", "--out", "big2.gn", cwd=tmp_path,
+                  monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    predicted = call("predict", "big2.gn", "big2.csv", "--target", "id", cwd=tmp_path, monkeypatch=monkeypatch,
+                     capsys=capsys)
+    assert {row.split(",")[0] for row in predicted.stdout.splitlines()[1:]} <= {"5", "123456789012345678"}
+
+
+def test_labels_are_compared_the_same_way_in_train_evaluate_and_predict(tmp_path, monkeypatch, capsys):
+    X, t = two_blobs(60)
+    grades = np.array(["1.0", "2.0", "other"])[t + (X[:, 1] > 1)]
+    write_rows(tmp_path / "mixed.csv", [[*x, g] for x, g in zip(X, grades)], ["a", "b", "grade"])
+    result = call("train", "mixed.csv", "--epochs", "1", "--quiet", "--out", "m.gn", cwd=tmp_path,
+                  monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    assert load_model(tmp_path / "m.gn").metadata == {"classes": ["1", "2", "other"]}
+    write_rows(tmp_path / "ints.csv", [[*x, c + 1] for x, c in zip(X, t)], ["a", "b", "grade"])
+    result = call("evaluate", "m.gn", "ints.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr  # 1 is the class 1.0 of training
+    # numbers with a leading zero are codes, kept as written
+    write_rows(tmp_path / "codes.csv", [[*x, ["007", "010"][c]] for x, c in zip(X, t)], ["a", "b", "code"])
+    result = call("train", "codes.csv", "--epochs", "1", "--quiet", "--out", "c.gn", cwd=tmp_path,
+                  monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    predicted = call("predict", "c.gn", "codes.csv", "--target", "code", cwd=tmp_path, monkeypatch=monkeypatch,
+                     capsys=capsys)
+    assert {row.split(",")[0] for row in predicted.stdout.splitlines()[1:]} <= {"007", "010"}
+
+
+def test_small_csv_mistakes_name_their_cause(tmp_path, monkeypatch, capsys):
+    (tmp_path / "dup.csv").write_text("a,a,label\n1,2,0\n3,4,1\n")
+    (tmp_path / "semi.csv").write_text("a;b;label\n1;2;0\n3;4;1\n")
+    for args, message in [
+        (["train", "dup.csv", "--target", "a"], "--target 'a': dup.csv has 2 columns of that name"),
+        (["train", "semi.csv"], "this file seems to use ';'"),
+    ]:
+        result = call(*args, cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+        assert_one_line_error(result)
+        assert message in result.stderr
+
+
+# --- models and the tasks they are for ----------------------------------------------------------
+
+def test_a_model_without_saved_labels_takes_integer_labels_as_indices(tmp_path, monkeypatch, capsys):
+    X, t = two_blobs(80)
+    y = np.where(t == 1, 5, 3)  # only labels 3 and 5 of a model with 6 outputs
+    write_rows(tmp_path / "d35.csv", [[*x, c] for x, c in zip(X, y)])
+    write_rows(tmp_path / "all.csv", [[*x, c] for x, c in zip(X, np.arange(len(X)) % 6)])
+    result = call("train", "all.csv", "--epochs", "1", "--quiet", "--out", "m.gn", cwd=tmp_path,
+                  monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    model = load_model(tmp_path / "m.gn")
+    model.metadata.clear()  # as saved from the Python API
+    model.save(tmp_path / "api.gn")
+    hits = int((model.predict(X).argmax(axis=1) == y).sum())
+    result = call("evaluate", "api.gn", "d35.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    assert f"Accuracy: {hits / len(y):.4f} ({hits}/{len(y)})" in result.stdout  # not 3, 5 renumbered 0, 1
+
+
+def test_a_classifier_trained_with_mse_stays_a_classifier(tmp_path, monkeypatch, capsys):
+    X, t = two_blobs(60)
+    write_rows(tmp_path / "bin.csv", [[*x, c] for x, c in zip(X, t)], ["a", "b", "label"])
+    result = call("train", "bin.csv", "--loss", "mse", "--output-activation", "sigmoid", "--epochs", "2", "--quiet",
+                  "--out", "m.gn", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0 and "Test accuracy" in result.stdout, result.stderr
+    info = call("info", "m.gn", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert "task classification" in info.stdout
+    evaluated = call("evaluate", "m.gn", "bin.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert "Accuracy:" in evaluated.stdout and "MSE" not in evaluated.stdout
+    predicted = call("predict", "m.gn", "bin.csv", "--target", "label", cwd=tmp_path, monkeypatch=monkeypatch,
+                     capsys=capsys)
+    assert predicted.stdout.startswith("class,p1\n")
+
+
+def test_evaluate_refuses_a_task_that_contradicts_the_model(tmp_path, monkeypatch, capsys):
+    X, _ = two_blobs(60)
+    write_rows(tmp_path / "reg.csv", [[*x, f"{x[0] * 2 + 0.5:.3f}"] for x in X], ["a", "b", "y"])
+    result = call("train", "reg.csv", "--epochs", "1", "--quiet", "--out", "r.gn", cwd=tmp_path,
+                  monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    result = call("evaluate", "r.gn", "reg.csv", "--task", "classification", cwd=tmp_path, monkeypatch=monkeypatch,
+                  capsys=capsys)
+    assert_one_line_error(result)
+    assert "--task classification: r.gn is a regression model" in result.stderr and "MSE" not in result.stdout
+
+
+def test_float32_folding_warns_when_a_feature_is_far_from_zero(tmp_path, monkeypatch, capsys):
+    rng = np.random.default_rng(0)
+    stamps = 1.6e9 + rng.uniform(0, 1000, 80)  # mean / std ≈ 5e6
+    rows = [[f"{s:.3f}", f"{v:.4f}", int(s > 1.6e9 + 500)] for s, v in zip(stamps, rng.normal(size=80))]
+    write_rows(tmp_path / "ts.csv", rows, ["t", "x", "label"])
+    for dtype, warned in (("float32", True), ("float64", False)):
+        result = call("train", "ts.csv", "--epochs", "1", "--quiet", "--dtype", dtype, "--out", "m.gn",
+                      cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+        assert result.returncode == 0
+        assert ("use --dtype float64" in result.stderr) is warned, result.stderr
+
+
+# --- outputs -------------------------------------------------------------------------------------
+
+def test_an_output_never_replaces_an_input_or_another_output(work, tmp_path, monkeypatch, capsys):
+    X, t = two_blobs()
+    write_rows(tmp_path / "victim.csv", [[*x, c] for x, c in zip(X, t)], ["a", "b", "label"])
+    before = (tmp_path / "victim.csv").read_bytes()
+    (tmp_path / "m.gn").write_bytes((work / "model.gn").read_bytes())
+    model = (tmp_path / "m.gn").read_bytes()
+    cases = [
+        (["train", "victim.csv", "--out", "victim.csv", "--epochs", "1"], "--out: victim.csv is the input file"),
+        (["train", "victim.csv", "--out", "./sub/../victim.csv"], "is the input file"),
+        (["predict", "m.gn", "inputs.csv", "--out", "m.gn"], "--out: m.gn is the input file"),
+        (["predict", "m.gn", "victim.csv", "--out", "victim.csv"], "--out: victim.csv is the input file"),
+        (["export", "m.gn", "--onnx", "m.gn"], "--onnx: m.gn is the input file"),
+        (["train", "xor", "--out", "same.png", "--plot", "same.png"], "--plot: same.png is also the file of --out"),
+    ]
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "inputs.csv").write_bytes((work / "inputs.csv").read_bytes())
+    for args, message in cases:
+        result = call(*args, cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+        assert_one_line_error(result)
+        assert message in result.stderr and result.stdout == ""
+    assert (tmp_path / "victim.csv").read_bytes() == before and (tmp_path / "m.gn").read_bytes() == model
+    assert not (tmp_path / "same.png").exists()
+
+
+def test_picture_formats_are_checked_before_the_work(tmp_path, monkeypatch, capsys):
+    pytest.importorskip("matplotlib")
+    for args, path in [(["train", "xor", "--epochs", "1", "--plot", "loss"], "loss"),
+                       (["som", "xor", "--out", "umat.jpg"], "umat.jpg"),
+                       (["descend", "x**2", "--plot", "path.txt"], "path.txt")]:
+        result = call(*args, cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+        assert_one_line_error(result)
+        assert f"{path} must end with .png, .svg, .pdf" in result.stderr and result.stdout == ""
+    assert not (tmp_path / "model.gn").exists()
+
+
+def test_long_output_names(tmp_path, monkeypatch, capsys):
+    name = "m" * 245 + ".gn"  # 248 characters: the old temporary ".{name}.{hex}.tmp" was too long
+    result = call("train", "xor", "--epochs", "1", "--quiet", "--out", name, cwd=tmp_path, monkeypatch=monkeypatch,
+                  capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / name).is_file() and [p.name for p in tmp_path.iterdir()] == [name]
+    result = call("train", "xor", "--epochs", "1", "--out", "m" * 300, cwd=tmp_path, monkeypatch=monkeypatch,
+                  capsys=capsys)
+    assert_one_line_error(result)
+    assert "--out: the file name is too long (300 bytes" in result.stderr and result.stdout == ""
+
+
+def test_descend_plots_a_diverging_path_and_checks_dimensions_first(tmp_path, monkeypatch, capsys):
+    pytest.importorskip("matplotlib")
+    result = call("descend", "x**2", "--lr", "3", "--steps", "600", "--plot", "d.png", cwd=tmp_path,
+                  monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr  # f overflows to inf, then x: they are left out of the picture
+    assert (tmp_path / "d.png").stat().st_size > 1000
+    result = call("descend", "x1**2+x2**2+x3**2", "--x0", "1", "--plot", "p3.png", cwd=tmp_path,
+                  monkeypatch=monkeypatch, capsys=capsys)
+    assert_one_line_error(result)
+    assert "--plot draws functions of 1 or 2 variables" in result.stderr and result.stdout == ""
+    assert "1 or 2 variables" in " ".join(help_text("descend").split())
+
+
+def test_small_mistakes_in_the_demos(tmp_path, monkeypatch, capsys):
+    (tmp_path / "five.csv").write_text("a,b,t\n1,2,5\n3,4,5\n")
+    for args, message, status in [
+        (["hopfield", "--store", "HH"], "--store: H named twice", 1),
+        (["perceptron", "five.csv"], "only 1 class: 5.", 1),
+        (["playground", "--port", "70000"], "expected a port number from 1 to 65535", 2),
+    ]:
+        result = call(*args, cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+        assert_one_line_error(result)
+        assert message in result.stderr and result.returncode == status

@@ -130,6 +130,18 @@ def test_descent_paths(tmp_path):
     assert_not_blank(tmp_path / "descent2.png")
 
 
+
+def test_descent_path_that_overflows_is_drawn_up_to_where_it_leaves_the_scale(tmp_path):
+    with np.errstate(over="ignore", invalid="ignore"):
+        trace = gradient_descent(lambda x: x**2, 2.0, 3.0, steps=600, grad=lambda x: 2 * x)
+        assert not np.isfinite(trace.fx[-1])  # f overflows first, then x
+        fig = plots.plot_descent(trace, f=lambda x: x**2, path=tmp_path / "diverged.png")
+    assert_not_blank(tmp_path / "diverged.png")
+    points = fig.get_axes()[0].get_lines()[0]
+    drawn = np.abs(points.get_ydata())
+    assert 0 < len(drawn) < len(trace.x) and drawn.max() <= plots.LARGEST_DRAWN
+    np.testing.assert_allclose(points.get_xdata()[:3], trace.x[:3])
+
 def test_hopfield_recall(tmp_path):
     images, names = load_bitmaps("HTX")
     net = Hopfield(random_state=0).fit(images)

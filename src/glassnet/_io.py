@@ -25,23 +25,34 @@ def atomic_write(path, write, verify=None):
         raise FileNotFoundError(f"Cannot write {path!r}: the folder {folder!r} does not exist.")
     if os.path.isdir(path):
         raise IsADirectoryError(f"Cannot write {path!r}: it is a folder; give a file name.")
-    tmp = os.path.join(folder, f".{os.path.basename(path)}.{secrets.token_hex(6)}.tmp")
+    # short, so that any name the folder takes leaves room for it (".{name}.tmp" did not)
+    tmp = os.path.join(folder, f".glassnet-{secrets.token_hex(6)}.tmp")
     try:
         try:
             fh = open(tmp, "xb")
-        except OSError as exc:  # name the user's file, not the temporary one
-            raise type(exc)(exc.errno, f"Cannot write {path!r}: {exc.strerror}") from None
+        except OSError as exc:
+            raise _naming(exc, tmp, path) from None
         with fh:
             write(fh)
             fh.flush()
             os.fsync(fh.fileno())
         if verify is not None:
             verify(tmp)
-        os.replace(tmp, path)
+        try:
+            os.replace(tmp, path)
+        except OSError as exc:  # e.g. a name too long for the folder
+            raise _naming(exc, tmp, path) from None
     except BaseException:
         if os.path.exists(tmp):
             os.remove(tmp)
         raise
+
+
+def _naming(exc, tmp, path):
+    """``exc`` about the user's ``path`` rather than the temporary file (whose name means nothing to them)."""
+    if exc.filename != tmp:
+        return exc
+    return type(exc)(exc.errno, exc.strerror, path)
 
 
 def atomic_write_bytes(path, data):

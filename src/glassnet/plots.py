@@ -328,6 +328,25 @@ def plot_weights(weights, shape=None, max_units=64, path=None):
 
 # --- classic demos ---------------------------------------------------------------------
 
+#: beyond this a diverging path is off any readable scale (and its padding and f overflow)
+LARGEST_DRAWN = 1e100
+
+
+def _drawn_values(values):
+    """Values as floats, with nan (not drawn) for non-finite or off-scale ones."""
+    values = np.asarray(values, dtype=float)
+    return np.where(np.abs(values) <= LARGEST_DRAWN, values, np.nan)
+
+
+def _drawable(trace):
+    """The iterates (x_k, f(x_k)) of ``trace`` that can be drawn: a diverging path leaves
+    the finite numbers (and any readable scale) after a few dozen steps."""
+    x = np.asarray(trace.x, float).reshape(len(trace.x), -1)
+    fx = _drawn_values(trace.fx).reshape(len(x))
+    keep = ~np.isnan(fx) & ~np.isnan(_drawn_values(x)).any(axis=1)
+    return x[keep], fx[keep]
+
+
 def plot_descent(trace, f=None, path=None):
     """Gradient descent's path on ``f`` (seed 000's tables as a picture).
 
@@ -349,33 +368,36 @@ def plot_descent(trace, f=None, path=None):
     dims = {1 if t.x.ndim == 1 else t.x.shape[1] for t in traces.values()}
     if len(dims) != 1 or dims.pop() not in (1, 2):
         raise ValueError("plot_descent draws paths in 1-D or 2-D only, all of the same dimension.")
+    paths = {label: _drawable(t) for label, t in traces.items()}
+    points = np.concatenate([x for x, _ in paths.values()])
+    if len(points) == 0:
+        raise ValueError(f"plot_descent: no iterate is finite and within ±{LARGEST_DRAWN:g}; nothing to draw.")
     fig = _new_figure((6, 4.5))
     ax = fig.add_subplot()
-    finite = np.concatenate([np.asarray(t.x, float).reshape(len(t.x), -1) for t in traces.values()])
-    finite = finite[np.isfinite(finite).all(axis=1)]
-    lo, hi = finite.min(0), finite.max(0)
+    lo, hi = points.min(0), points.max(0)
     pad = 0.15 * (hi - lo) + 0.5
     for n, (label, t) in enumerate(traces.items()):
         color = f"C{n}"
         name = label or f"η = {t.learning_rate:g} ({t.verdict})"
+        x, fx = paths[label]
         if first.x.ndim == 1:
-            ax.plot(t.x, t.fx, "o", color=color, ms=4, label=name, zorder=3)
-            for k in range(len(t.x) - 1):
-                ax.annotate("", (t.x[k + 1], t.fx[k + 1]), (t.x[k], t.fx[k]),
+            ax.plot(x[:, 0], fx, "o", color=color, ms=4, label=name, zorder=3)
+            for k in range(len(x) - 1):
+                ax.annotate("", (x[k + 1, 0], fx[k + 1]), (x[k, 0], fx[k]),
                             arrowprops=dict(arrowstyle="->", color=color, lw=1), zorder=2)
         else:
-            ax.plot(t.x[:, 0], t.x[:, 1], "o-", color=color, ms=3, lw=1, label=name, zorder=3)
+            ax.plot(x[:, 0], x[:, 1], "o-", color=color, ms=3, lw=1, label=name, zorder=3)
     if first.x.ndim == 1:
         if f is not None:
             grid = np.linspace(lo[0] - pad[0], hi[0] + pad[0], 400)
-            ax.plot(grid, [float(f(v)) for v in grid], "k-", lw=1, label="f(x)", zorder=1)
+            ax.plot(grid, _drawn_values([f(v) for v in grid]), "k-", lw=1, label="f(x)", zorder=1)
         ax.set_xlabel("x")
         ax.set_ylabel("f(x)")
     else:
         if f is not None:
             g1, g2 = np.meshgrid(np.linspace(lo[0] - pad[0], hi[0] + pad[0], 120),
                                  np.linspace(lo[1] - pad[1], hi[1] + pad[1], 120))
-            F = np.array([float(f(np.array([a, b]))) for a, b in zip(g1.ravel(), g2.ravel())]).reshape(g1.shape)
+            F = _drawn_values([f(np.array([a, b])) for a, b in zip(g1.ravel(), g2.ravel())]).reshape(g1.shape)
             ax.contour(g1, g2, F, levels=20, cmap="viridis", linewidths=0.8, zorder=1)
         ax.set_xlabel("x1")
         ax.set_ylabel("x2")

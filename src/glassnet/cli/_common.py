@@ -8,6 +8,7 @@ import numpy as np
 PROG = "glassnet"
 TOY_SETS = ("xor", "circle", "spiral", "gaussians")
 GATES = ("and", "or", "xor", "nand", "nor", "xnor")
+PICTURES = (".png", ".svg", ".pdf")
 
 
 class CommandError(Exception):
@@ -56,7 +57,10 @@ def _output_activation(model):
 
 
 def model_task(model):
-    """``"classification"`` when the model's loss or output activation is a classifier's."""
+    """``"classification"`` when the model has saved class labels, or its loss or output
+    activation is a classifier's (``--loss mse --output-activation sigmoid`` on labels is one too)."""
+    if model_classes(model) is not None:
+        return "classification"
     classifier_losses = {
         "categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy",
         "hinge", "perceptron", "log_loss", "nll", "multiclass_hinge", "max_margin",
@@ -79,17 +83,25 @@ def model_classes(model):
 
 
 def class_indices_for(model, data):
-    """``data``'s labels as the model's class indices: through the labels saved at
-    training when there are some (a file's own order of labels need not match)."""
+    """``data``'s labels as the model's class indices: through the labels saved at training
+    when there are some (a file's own order of labels need not match), compared as
+    ``label_text`` writes them (1.0 and 1 are one class). A model without saved labels
+    takes integer labels as its output indices (labels 3 and 5 are outputs 3 and 5)."""
+    from ._data import label_text
+
     classes = model_classes(model)
-    if classes is None or data.classes is None:
+    if data.classes is None:
         return data.y_test
-    index = {c: i for i, c in enumerate(classes)}
-    unknown = [c for c in data.classes if c not in index]
+    if classes is None:
+        if all(c.isdecimal() for c in data.classes):
+            return np.array([int(c) for c in data.classes], dtype=np.int64)[data.y_test]
+        return data.y_test
+    index = {label_text(c): i for i, c in enumerate(classes)}
+    unknown = [c for c in data.classes if label_text(c) not in index]
     if unknown:
         raise CommandError(f"label(s) {', '.join(map(repr, unknown[:5]))} of {data.name} are not among the "
                            f"classes the model was trained on ({', '.join(classes)}).")
-    return np.array([index[c] for c in data.classes], dtype=np.int64)[data.y_test]
+    return np.array([index[label_text(c)] for c in data.classes], dtype=np.int64)[data.y_test]
 
 
 def _targets_for(model, y, n_classes):
@@ -105,6 +117,8 @@ def _targets_for(model, y, n_classes):
 def _require_matplotlib(path, option):
     """Fail before any work is done when a picture was asked for but cannot be drawn."""
     _check_parent(path, option)
+    if Path(path).suffix.lower() not in PICTURES:
+        raise CommandError(f"{option}: {path} must end with {', '.join(PICTURES)} (the picture's format).")
     try:
         import matplotlib  # noqa: F401
     except ImportError:
@@ -135,10 +149,49 @@ def _check_parent(path, option):
     folder = target.parent
     if not folder.is_dir():
         raise CommandError(f"{option}: the folder {folder} does not exist.")
+    longest = _longest_name(folder)
+    if len(os.fsencode(target.name)) > longest:
+        raise CommandError(f"{option}: the file name is too long ({len(os.fsencode(target.name))} bytes; "
+                           f"at most {longest} here).")
     if target.is_dir():
         raise CommandError(f"{option}: {path} is a folder; give a file name.")
     if not os.access(folder, os.W_OK | os.X_OK) or (target.exists() and not os.access(target, os.W_OK)):
         raise CommandError(f"{option}: {path} cannot be written (no permission, or a read-only file system).")
+
+
+def _longest_name(folder):
+    try:
+        return os.pathconf(folder, "PC_NAME_MAX")
+    except (AttributeError, OSError, ValueError):  # no pathconf (Windows) or no limit known
+        return 255
+
+
+def _same_file(a, b):
+    if Path(a).exists() and Path(b).exists():
+        return os.path.samefile(a, b)
+    return Path(a).resolve() == Path(b).resolve()
+
+
+def _check_outputs(outputs, inputs=()):
+    """Fail before any work when an output cannot be written or would replace a file the
+    command reads (``inputs``) or another of its outputs.
+
+    Parameters
+    ----------
+    outputs : dict of {option: path or None}
+    inputs : sequence of str
+        Paths the command reads; names that are not files (``digits``) are skipped.
+    """
+    taken = [(p, "the input file") for p in inputs if Path(p).is_file()]
+    for option, path in outputs.items():
+        if path is None:
+            continue
+        _check_parent(path, option)
+        for other, what in taken:
+            if _same_file(path, other):
+                raise CommandError(f"{option}: {path} is {what}; writing it would destroy that file. "
+                                   "Give another file name.")
+        taken.append((path, f"also the file of {option}"))
 
 
 def _standardizer(X):

@@ -1,6 +1,7 @@
 """Data for the commands: CSV files read with messages that name the place, and the named data sets."""
 
 import csv
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +39,73 @@ def _is_number(text):
     return True
 
 
+def _is_text(cell):
+    """A cell that can only be a name: not a number, and not empty (an empty cell is a missing value)."""
+    return cell != "" and not _is_number(cell)
+
+
+def _is_header(rows):
+    """Row 1 names the columns when none of its cells is a number, or when one of its text
+    cells heads a column of numbers (a header-less file may hold text labels in every row)."""
+    first = rows[0][1]
+    if not any(_is_number(c) for c in first):  # (a blank row is no row)
+        return True
+    return any(_is_text(cell) and _numbers_below(rows, k) for k, cell in enumerate(first))
+
+
+def _numbers_below(rows, k):
+    """Whether column ``k`` holds numbers below row 1 (at least one; empty cells aside)."""
+    below = [c[k] for _, c in rows[1:] if k < len(c) and c[k] != ""]
+    return bool(below) and all(_is_number(c) for c in below)
+
+
+#: a number written with a leading zero (007, -01) is a code: a label kept as written
+_LEADING_ZERO = re.compile(r"[+-]?0\d")
+
+
+def label_text(cell):
+    """The class a label cell names, the same in train, evaluate and predict: a number by its
+    value (1, 1.0 and 1e0 are class "1"; 0.50 is "0.5"), anything else as written ("007", "cat")."""
+    cell = str(cell).strip()
+    if _LEADING_ZERO.match(cell):
+        return cell
+    try:
+        return str(int(cell))  # exact, however long
+    except ValueError:
+        pass
+    return _label(float(cell)) if _is_number(cell) else cell
+
+
+def _target_values(cells):
+    """A target column: int64 where every cell is an integer (exact: 2**53 + 1 stays itself),
+    float64 where every cell is a number, else class labels as text (``label_text``)."""
+    if not any(_LEADING_ZERO.match(c) for c in cells):
+        try:
+            return np.array([int(c) for c in cells], dtype=np.int64)
+        except OverflowError:  # integers beyond int64 stay exact as text
+            return np.array([label_text(c) for c in cells])
+        except ValueError:
+            pass
+        if all(_is_number(c) for c in cells):
+            return np.array(cells).astype(np.float64)
+    return np.array([label_text(c) for c in cells])
+
+
+def _rows(fh, path):
+    """The non-blank rows of a CSV file as (line, stripped cells); line is where the row starts."""
+    reader = csv.reader(fh, strict=True)  # strict: an unclosed quote is an error, not the rest of the file
+    rows, line = [], 1
+    try:
+        for row in reader:
+            if any(c.strip() for c in row):
+                rows.append((line, [c.strip() for c in row]))
+            line = reader.line_num + 1
+    except csv.Error as exc:
+        hint = " (a quote opened there is never closed)" if "end of data" in str(exc) else ""
+        raise CommandError(f"{path} line {line} is not valid CSV: {exc}{hint}.") from None
+    return rows
+
+
 def read_csv(path, target=None, require_target=True):
     """Read a numeric CSV file (an optional header row; one target column).
 
@@ -52,7 +120,8 @@ def read_csv(path, target=None, require_target=True):
     Returns
     -------
     X : ndarray of float64, shape (n, d)
-    y : ndarray (float64, or str labels) of shape (n,), or None
+    y : ndarray of shape (n,) or None
+        int64 (integer targets, exact), float64, or str labels (``label_text``).
     names : list of str
         The feature names (``column_k`` without a header).
     """
@@ -61,15 +130,13 @@ def read_csv(path, target=None, require_target=True):
         raise CommandError(f"no such file: {path}" if not file.exists() else f"not a file: {path}")
     try:
         with open(file, newline="", encoding="utf-8-sig") as fh:
-            rows = [(i, [c.strip() for c in row]) for i, row in enumerate(csv.reader(fh), 1) if any(c.strip() for c in row)]
+            rows = _rows(fh, path)
     except UnicodeDecodeError:
         raise CommandError(f"{path} is not a UTF-8 text CSV file.") from None
-    except csv.Error as exc:
-        raise CommandError(f"{path} is not a valid CSV file: {exc}.") from None
     if not rows:
         raise CommandError(f"{path} is empty.")
     header = None
-    if not all(_is_number(c) for c in rows[0][1]):
+    if _is_header(rows):
         header = rows[0][1]
         rows = rows[1:]
         if not rows:
@@ -78,22 +145,29 @@ def read_csv(path, target=None, require_target=True):
     for line, cells in rows:
         if len(cells) != width:
             raise CommandError(f"{path} line {line}: expected {width} fields, found {len(cells)}.")
+    # a spreadsheet's trailing comma on every line: an empty column, not data
+    while width > 1 and (header is None or header[-1] == "") and all(c[-1] == "" for _, c in rows):
+        width -= 1
+        header = header[:-1] if header is not None else None
+        rows = [(line, c[:-1]) for line, c in rows]
     names = header or [f"column_{k}" for k in range(width)]
     col = _target_index(target, names, header is not None, path) if (target is not None or require_target) else None
     if col is not None and width < 2:
-        raise CommandError(f"{path} has a single column: there is no feature besides the target.")
+        sep = next((c for c in (";", "\t", "|") if c in rows[0][1][0]), None)
+        hint = f" (columns must be separated by commas; this file seems to use {sep!r})" if sep else ""
+        raise CommandError(f"{path} has a single column: there is no feature besides the target{hint}.")
     features = [k for k in range(width) if k != col]
     cells = np.array([c for _, c in rows], dtype=object)
     # without a target, a text column is most likely the labels: say how to leave it out
     X = _numeric(cells[:, features], rows, features, names, path, suggest_target=col is None)
     y = None
     if col is not None:
-        raw = cells[:, col].astype(str)
-        try:
-            y = raw.astype(np.float64)
-        except ValueError:
-            y = raw  # class labels given as text
-        else:
+        raw = [str(c) for c in cells[:, col]]
+        if "" in raw:
+            line = rows[raw.index("")][0]
+            raise CommandError(f"{path} line {line}, column {names[col]!r}: missing value; remove or fill it first.")
+        y = _target_values(raw)
+        if y.dtype.kind == "f":
             _check_finite(y, rows, [col], names, path)
     return X, y, [names[k] for k in features]
 
@@ -102,6 +176,9 @@ def _target_index(target, names, has_header, path):
     if target is None:
         return len(names) - 1
     if has_header and target in names:
+        if names.count(target) > 1:
+            raise CommandError(f"--target {target!r}: {path} has {names.count(target)} columns of that name; "
+                               "give the column's 0-based index instead.")
         return names.index(target)
     try:
         k = int(target)
@@ -151,15 +228,20 @@ def encode_labels(y, task):
     do not start at 0 or leave most indices unused, such as 1000 and 2000) are
     indexed in sorted order. The saved class labels map either way back.
     """
-    numeric = y.dtype.kind == "f"
+    numeric = y.dtype.kind in "if"  # else text labels (``label_text``)
+    integral = y.dtype.kind == "i" or (numeric and np.all(y == np.round(y)))
     if task == "auto":
-        discrete = not numeric or (np.all(y == np.round(y)) and len(np.unique(y)) <= 50)
+        discrete = not numeric or (integral and len(np.unique(y)) <= 50)
         task = "classification" if discrete else "regression"
     if task == "regression":
-        if not numeric:
-            raise CommandError("--task regression needs a numeric target column; this one holds text labels.")
-        return y.astype(np.float64), None, task
-    if numeric and np.all(y == np.round(y)) and y.min() == 0 and y.max() < 2 * len(np.unique(y)):
+        try:  # labels kept as text, such as 007, are numbers all the same
+            values = y.astype(np.float64)
+        except ValueError:
+            raise CommandError("--task regression needs a numeric target column; this one holds text labels.") from None
+        if not np.isfinite(values).all():
+            raise CommandError("--task regression needs finite targets; the target column holds inf or nan.")
+        return values, None, task
+    if integral and y.min() == 0 and y.max() < 2 * len(np.unique(y)):
         idx = y.astype(np.int64)
         return idx, [str(k) for k in range(int(idx.max()) + 1)], task
     labels, idx = np.unique(y, return_inverse=True)

@@ -4,7 +4,7 @@ import argparse
 
 from .. import __version__
 from ._common import GATES, PROG, TOY_SETS, CommandError
-from ._types import _fraction, _grid, _layer_sizes, _noise, _non_negative_int, _positive_float, _positive_int
+from ._types import _fraction, _grid, _layer_sizes, _noise, _non_negative_int, _port, _positive_float, _positive_int
 from .classic import cmd_hopfield, cmd_perceptron, cmd_som
 from .bench import cmd_bench
 from .descend import cmd_descend
@@ -131,7 +131,7 @@ def build_parser():
                        help="where --namespace keeps its arrays, e.g. cuda for torch (default: the library's default)")
     out = train.add_argument_group("output")
     out.add_argument("--out", default="model.gn", metavar="PATH", help="where to save the model (default model.gn)")
-    out.add_argument("--plot", metavar="PNG", help="save the loss curve as a PNG (needs matplotlib)")
+    out.add_argument("--plot", metavar="PNG", help="save the loss curve as a PNG, SVG or PDF (needs matplotlib)")
     out.add_argument("--quiet", action="store_true", help="no progress or per-epoch lines, only the results")
     _add_data_options(train, csv_training=True)
 
@@ -207,7 +207,8 @@ def build_parser():
     descend.add_argument("--optimizer", default="gd", choices=("gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"),
                          help="the update rule (default gd: x ← x − η∇f(x))")
     descend.add_argument("--digits", type=_positive_int, default=13, metavar="N", help="significant digits (default 13)")
-    descend.add_argument("--plot", metavar="PNG", help="save the path on f as a PNG (needs matplotlib)")
+    descend.add_argument("--plot", metavar="PNG",
+                         help="save the path on f as a PNG, SVG or PDF (functions of 1 or 2 variables; needs matplotlib)")
 
     # -- perceptron
     perceptron = _command(
@@ -255,7 +256,7 @@ def build_parser():
     som.add_argument("--epochs", type=_positive_int, default=10, metavar="N", help="passes over the data (default 10)")
     som.add_argument("--mode", choices=("online", "batch"), default="online", help="Kohonen's online or batch rule")
     som.add_argument("--seed", type=_non_negative_int, default=0, help="random seed (default 0)")
-    som.add_argument("--out", metavar="PNG", help="save the U-matrix as a PNG (needs matplotlib)")
+    som.add_argument("--out", metavar="PNG", help="save the U-matrix as a PNG, SVG or PDF (needs matplotlib)")
     _add_data_options(som)
 
     # -- export
@@ -299,6 +300,6 @@ def build_parser():
         ["glassnet playground", "glassnet playground --port 9000 --no-browser"],
     )
     playground.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
-    playground.add_argument("--port", type=_positive_int, default=8765, help="port (default 8765)")
+    playground.add_argument("--port", type=_port, default=8765, help="port (default 8765)")
     playground.add_argument("--no-browser", action="store_true", help="do not open a browser")
     return parser

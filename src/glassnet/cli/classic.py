@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._common import GATES, CommandError, _library_plot, _pyplot, _require_matplotlib, _standardizer
+from ._common import GATES, CommandError, _check_outputs, _library_plot, _pyplot, _require_matplotlib, _standardizer
 from ._data import encode_labels, load_dataset, read_csv
 
 
@@ -21,7 +21,10 @@ def cmd_perceptron(args):
         if not Path(args.data).exists() and not key.endswith((".csv", ".txt")):
             raise CommandError(f"unknown data {args.data!r}: use a gate ({', '.join(GATES)}) or the path of a CSV file.")
         X, y_raw, _ = read_csv(args.data, args.target)
-        y, _, _ = encode_labels(y_raw, "classification")
+        y, classes, _ = encode_labels(y_raw, "classification")
+        if len(np.unique(y)) < 2:
+            raise CommandError(f"the target of {args.data} holds only 1 class: {classes[y[0]]}. "
+                               "A perceptron separates two or more.")
         title = f"{args.data} ({len(X)} rows, {X.shape[1]} features)"
     model = Perceptron(learning_rate=args.lr, max_epochs=args.max_epochs, shuffle=args.shuffle,
                        random_state=args.seed)
@@ -66,6 +69,9 @@ def cmd_hopfield(args):
     names = args.store if args.store in ("letters", "digits") else [c for c in args.store if c not in ", "]
     if not names:
         raise CommandError("--store: name at least one pattern (letters, digits, or names such as HTX).")
+    if isinstance(names, list) and len(set(names)) < len(names):
+        twice = sorted({n for n in names if names.count(n) > 1})
+        raise CommandError(f"--store: {', '.join(twice)} named twice; each pattern is stored once.")
     images, names = load_bitmaps(names)
     recall = args.recall or names[0]
     if recall not in names:
@@ -101,6 +107,7 @@ def cmd_hopfield(args):
 def cmd_som(args):
     from ..classic import SOM
 
+    _check_outputs({"--out": args.out}, inputs=[args.data])
     if args.out:
         _require_matplotlib(args.out, "--out")
     data = load_dataset(args.data, args, purpose="som")

@@ -15,6 +15,9 @@ def cmd_descend(args):
     f = parse(args.expr)
     if args.plot:
         _require_matplotlib(args.plot, "--plot")
+        if f.n_inputs > 2:
+            raise CommandError(f"--plot draws functions of 1 or 2 variables; f({', '.join(f.variables)}) has "
+                               f"{f.n_inputs}.")
     x0 = _floats(args.x0, "--x0")
     n = f.n_inputs
     if x0.size == 1 and n > 1:

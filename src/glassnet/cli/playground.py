@@ -7,8 +7,6 @@ from ._common import CommandError
 
 def _check_address(host, port):
     """Fail with one line, before the server starts, when ``host:port`` cannot be served."""
-    if not 1 <= port <= 65535:
-        raise CommandError(f"--port must be between 1 and 65535. Received: {port}")
     try:
         family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
     except socket.gaierror as exc:

@@ -9,7 +9,7 @@ import numpy as np
 
 from .._io import atomic_write_text
 from ._common import (
-    CommandError, _check_parent, _load_model, _targets_for, class_indices_for, model_classes, model_task,
+    CommandError, _check_outputs, _load_model, _targets_for, class_indices_for, model_classes, model_task,
     predicted_classes,
 )
 from ._data import load_dataset, read_csv
@@ -20,15 +20,16 @@ def cmd_evaluate(args):
         print("note: --no-standardize is ignored by evaluate: the model takes raw features (the scaling of "
               "training is folded into its weights).", file=sys.stderr)
     model = _load_model(args.model)
-    if args.task == "auto":  # the model knows what it is: integer targets of a regression stay numbers
-        args.task = model_task(model)
+    task = model_task(model)
+    if args.task not in ("auto", task):  # a regression's targets read as classes would give a wrong MSE
+        raise CommandError(f"--task {args.task}: {args.model} is a {task} model; leave --task out.")
+    args.task = task  # the model knows what it is: integer targets of a regression stay numbers
     data = load_dataset(args.data, args, purpose="evaluate")
     X, y = data.x_test, data.y_test
-    task = model_task(model)
     if task == "classification" and data.task == "classification":
         y = class_indices_for(model, data)
     P = model.predict(X)
-    print(f"Model: {args.model} ({model_task(model)}, {model.count_params():,} parameters)")
+    print(f"Model: {args.model} ({task}, {model.count_params():,} parameters)")
     print(f"Data: {data.description}; evaluating on {len(X)} samples")
     if task == "classification":
         if data.task != "classification":
@@ -67,6 +68,7 @@ def _print_confusion(C):
 
 
 def cmd_predict(args):
+    _check_outputs({"--out": args.out}, inputs=[args.model, args.csv])
     model = _load_model(args.model)
     X, _, _ = read_csv(args.csv, args.target, require_target=False)
     n_in = int(np.prod(model._input_shape))
@@ -87,7 +89,6 @@ def cmd_predict(args):
         writer.writerow(["y"] if P.shape[1] == 1 else [f"y{k}" for k in range(P.shape[1])])
         writer.writerows([[f"{v:.8g}" for v in row] for row in P])
     if args.out:
-        _check_parent(args.out, "--out")
         atomic_write_text(args.out, buffer.getvalue())
         print(f"Wrote {len(P)} predictions to {args.out}")
     else:
@@ -121,8 +122,8 @@ def cmd_info(args):
 def cmd_export(args):
     from ..onnx import OPSET, export
 
+    _check_outputs({"--onnx": args.onnx}, inputs=[args.model])
     model = _load_model(args.model)
-    _check_parent(args.onnx, "--onnx")
     export(model, args.onnx)
     shape = lambda dims: "(" + ", ".join(["N", *(str(d) for d in dims[1:])]) + ")"  # noqa: E731
     print(f"Wrote {args.onnx}: ONNX opset {OPSET}, input 'input' {shape(model.input_shape)} {model.dtype} → "

@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 
 from ._common import (
-    TOY_SETS, CommandError, _check_parent, _compile, _info, _library_plot, _pyplot, _require_matplotlib, _standardizer,
+    TOY_SETS, CommandError, _check_outputs, _compile, _info, _library_plot, _pyplot, _require_matplotlib, _standardizer,
     _targets_for, predicted_classes,
 )
 from ._data import load_dataset
@@ -29,6 +29,10 @@ TRAIN_DEFAULTS = {
 }
 
 
+#: |mean/std| of a feature above which float32 weights that take raw features lose precision
+FOLD_RATIO_LIMIT = 1e4
+
+
 def _defaults_for(data):
     if data.name in TRAIN_DEFAULTS:
         return TRAIN_DEFAULTS[data.name]
@@ -43,6 +47,20 @@ def _fold_input_scaling(model, mu, sigma):
     layer = model.layers[0]  # a Dense layer with bias: build_model makes it so
     W, b = (w.astype(np.float64) for w in layer.get_weights())
     layer.set_weights([W / sigma[:, None], b - (mu / sigma) @ W])
+
+
+def _warn_folding_precision(scaler, dtype):
+    """Warn when folding the scaling into float32 weights loses what tells the samples apart.
+
+    A feature far from 0 compared with its spread (a timestamp: mean 1.6e9, std 300) gives
+    terms x·w/σ about |μ/σ| times larger than their differences; float32 keeps ~7 digits.
+    """
+    mu, sigma = scaler
+    ratio = float(np.max(np.abs(mu / sigma)))
+    if dtype == "float32" and ratio > FOLD_RATIO_LIMIT:
+        print(f"warning: a feature's mean is {ratio:.2g} times its standard deviation; the saved float32 model "
+              "takes raw features and loses precision on it: use --dtype float64 (or centre that feature).",
+              file=sys.stderr)
 
 
 def _fold_output_scaling(model, mean, scale):
@@ -88,7 +106,7 @@ def _train(args):
     from .. import optimizers
     from ..utils import set_random_seed
 
-    _check_parent(args.out, "--out")
+    _check_outputs({"--out": args.out, "--plot": args.plot}, inputs=[args.dataset])
     if args.plot:
         _require_matplotlib(args.plot, "--plot")
     data = load_dataset(args.dataset, args)
@@ -133,6 +151,7 @@ def _train(args):
                 f"{'' if args.namespace == 'numpy' else f'; computed with {args.namespace}'}"
                 f"{'' if args.device is None else f' on {args.device}'}")
     if scaler is not None:
+        _warn_folding_precision(scaler, args.dtype)
         _info(args, "Features are standardized for training; the scaling is folded into the first layer, "
                     "so the saved model takes raw features.")
     verbose = 0 if args.quiet else (1 if sys.stdout.isatty() else 2)
