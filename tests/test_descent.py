@@ -290,3 +290,17 @@ def test_momentum_paths_are_judged_from_their_longest_step(lr, verdict):
     # heavy ball on x² converges for η < 1 + β = 1.9; its steps first grow, which read "diverges"
     trace = gradient_descent(lambda x: x**2, 2.0, lr, steps=10, optimizer="momentum", momentum=0.9)
     assert trace.verdict == verdict
+
+
+def test_n_dimensional_paths_are_judged_by_their_worst_coordinate():
+    # f = x² + 10 y²: with η = 0.1, y flips between ±1 for ever while x settles; with η = 0.105
+    # y's swing grows ×1.1 per step. Both read "converges" from the steps' overall length.
+    def f(v):
+        return v[0] ** 2 + 10 * v[1] ** 2
+
+    def grad(v):
+        return np.array([2 * v[0], 20 * v[1]])
+
+    assert gradient_descent(f, [2.0, 1.0], 0.1, steps=200, grad=grad).verdict == "oscillates"
+    assert gradient_descent(f, [2.0, 0.001], 0.105, steps=20, grad=grad).verdict == "diverges"
+    assert gradient_descent(f, [2.0, 1.0], 0.04, steps=50, grad=grad).verdict == "converges"

@@ -210,13 +210,15 @@ class DescentTrace:
 
 
 def _verdict(X, F, G, rtol=1e-6):
-    """Classify a path by its step lengths s_k = ‖x_{k+1} − x_k‖.
+    """Classify a path by its steps x_{k+1} − x_k, coordinate by coordinate.
 
     Steps that shrink (geometric mean ratio below 1, counted from the longest
     step: with momentum they first grow) or vanish: converges;
     steps that grow: diverges; steps of constant length that reverse
     direction: oscillates; constant steps in one direction: diverges (the
-    iterate drifts away without bound). A single step has no second length to
+    iterate drifts away without bound). In n-D the worst coordinate decides
+    (diverges, then oscillates, then converges): one coordinate can settle
+    while another still swings. A single step has no second length to
     compare: it is judged by f (lower: converges; higher: diverges; the same
     with the gradient reversed, as x² from 2 with η = 1: oscillates).
     """
@@ -224,11 +226,10 @@ def _verdict(X, F, G, rtol=1e-6):
     if not np.isfinite(X).all():
         return "diverges"
     D = np.diff(X, axis=0)
-    s = np.linalg.norm(D, axis=1)
     scale = max(1.0, float(np.abs(X).max()))
-    if s[-1] <= 1e-12 * scale:
+    if np.linalg.norm(D[-1]) <= 1e-12 * scale:
         return "converges"
-    if len(s) == 1:
+    if len(D) == 1:
         f0, f1 = F[0], F[1]
         tolerance = rtol * max(abs(f0), abs(f1), 1e-300)
         if f1 < f0 - tolerance:
@@ -237,18 +238,27 @@ def _verdict(X, F, G, rtol=1e-6):
             return "diverges"
         reversed_ = float(np.dot(np.ravel(G[0]), np.ravel(G[1]))) < 0
         return "oscillates" if reversed_ else "diverges"
-    if s[0] == 0:
+    verdicts = {_steps_verdict(D[:, j], scale, rtol) for j in range(D.shape[1])}
+    return next(v for v in ("diverges", "oscillates", "converges") if v in verdicts)
+
+
+def _steps_verdict(d, scale, rtol):
+    """The verdict on one coordinate's steps ``d`` (see :func:`_verdict`)."""
+    s = np.abs(d)
+    moved = np.flatnonzero(s)
+    if s[-1] <= 1e-12 * scale or len(moved) == 0:
         return "converges"
+    first = moved[0]
     # from the longest step on: momentum's steps first grow, then shrink as the path spirals in
     peak = int(np.argmax(s))
     if peak < len(s) - 1 and (s[-1] / s[peak]) ** (1.0 / (len(s) - 1 - peak)) < 1 - rtol:
         return "converges"
-    ratio = (s[-1] / s[0]) ** (1.0 / (len(s) - 1))
+    ratio = (s[-1] / s[first]) ** (1.0 / max(len(s) - 1 - first, 1))
     if ratio < 1 - rtol:
         return "converges"
     if ratio > 1 + rtol:
         return "diverges"
-    reversals = np.einsum("ij,ij->i", D[1:], D[:-1]) < 0
+    reversals = d[1:] * d[:-1] < 0
     return "oscillates" if reversals.mean() > 0.5 else "diverges"
 
 

@@ -46,7 +46,8 @@ def cmd_descend(args):
         "converges": "the steps shrink: x approaches a minimum.",
         "oscillates": "the iterate jumps back and forth with steps that neither shrink nor grow: "
                       "η is at the edge of stability.",
-        "diverges": "the steps grow: η is too large, each step overshoots the minimum further.",
+        "diverges": "the steps do not shrink: η is too large (each step overshoots the minimum further), "
+                    "or f keeps falling in that direction (no minimum there).",
     }
     print(f"verdict: {result.verdict} — {advice.get(result.verdict, '')}")
     if args.plot:
