@@ -208,3 +208,13 @@ def test_rules_report_divergence(rule):
         rule(GATE_X * 10, [0, 0, 0, 1], activation="linear", learning_rate=100, epochs=100)
     with pytest.raises(ValueError, match="diverged"):  # batch mode too
         rule(GATE_X * 10, [0, 0, 0, 1], activation="linear", learning_rate=100, epochs=100, mode="batch")
+
+
+def test_delta_rule_without_bias_is_seed_004s_neuron():
+    # seed 004: z = wx (no bias), Δw = α x (y_t − φ(wx)) φ(wx)(1 − φ(wx)); x = (1, 2), y = (1, 0),
+    # α = 0.5, w = 0.3; by hand w = 0.20387322639994768 after the two updates (a learnt bias gave 0.20406)
+    history = delta_rule(np.array([[1.0], [2.0]]), np.array([1.0, 0.0]), activation="sigmoid", learning_rate=0.5,
+                         epochs=1, weights=[0.3], use_bias=False, record_steps=True)
+    assert history.steps[-1][0] == pytest.approx(0.20387322639994768, rel=1e-15)
+    with pytest.raises(TypeError, match="use_bias must be True or False"):
+        delta_rule(np.ones((2, 1)), np.ones(2), use_bias="no")

@@ -32,8 +32,8 @@ def numerical_gradient(f, x, eps=1e-4):
     ∂f/∂x_i ≈ (−f(x + 2h e_i) + 8 f(x + h e_i) − 8 f(x − h e_i) + f(x − 2h e_i)) / 12h.
 
     The stencil is exact for polynomials up to degree 4 apart from rounding
-    (~1e-12 of f'; the two-point difference with ε = 1e-6 left ~1e-10, and the
-    seed's table printed f'(0.4) = 0.7999999999). The step follows the scale of
+    (~1e-12 of f'; the two-point difference with ε = 1e-6 left ~1e-10, which printed
+    f'(0.4) as 0.7999999999 where the seed's table shows 0,8). The step follows the scale of
     x, so x·log x near 0.001 stays inside its domain. A descent whose iterates
     shrink geometrically magnifies that rounding relative to x; for tables exact
     to the last digit pass the derivative (``grad=``), as ``glassnet descend`` does."""

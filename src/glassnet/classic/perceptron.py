@@ -86,6 +86,7 @@ def train_neuron(
     shuffle=False,
     random_state=None,
     record_steps=False,
+    use_bias=True,
 ):
     """Train one neuron (or k independent ones) with the perceptron or delta rule.
 
@@ -101,11 +102,14 @@ def train_neuron(
     mode : {"online", "batch"}
         Update after each sample, or once per epoch with Δw summed over samples.
     weights : array-like, shape (d + 1,) or (d + 1, k), or None
-        Initial w = (w0, w1, ..., wd); zeros by default.
+        Initial w = (w0, w1, ..., wd); zeros by default. Without a bias: (w1, ..., wd).
     shuffle, random_state
         Visit samples in a fresh random order each epoch (online).
     record_steps : bool
         Keep the weights after every online update.
+    use_bias : bool
+        Learn a bias w0 on a constant input 1 (default), or not: seed 004's
+        neuron ``z = wx`` has none.
 
     Returns
     -------
@@ -125,7 +129,9 @@ def train_neuron(
     f = activations.get(activation)
     single = T.ndim == 1
     T2 = T[:, None] if single else T
-    Xb = add_bias_column(X)
+    if not isinstance(use_bias, (bool, np.bool_)):
+        raise TypeError(f"use_bias must be True or False. Received: use_bias={use_bias!r}")
+    Xb = add_bias_column(X) if use_bias else X
     W = np.zeros((Xb.shape[1], T2.shape[1]))
     if weights is not None:
         W0 = check_array(weights, "weights", ndim=None, dtype=np.float64)
