@@ -45,6 +45,12 @@ def test_stratified_train_test_split():
     assert len(rows) == len(X)
 
 
+def test_seed_without_test_is_refused():
+    # It used to be ignored: load_digits(seed=3) returned the unshuffled set
+    with pytest.raises(ValueError, match="seed only seeds the split that test= asks for.*Received: seed=3 without test"):
+        load_digits(seed=3)
+
+
 def test_equals_scikit_learns_copy():
     datasets = pytest.importorskip("sklearn.datasets")
     reference = datasets.load_digits()

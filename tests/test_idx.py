@@ -76,9 +76,20 @@ def test_write_produces_the_hand_packed_bytes(tmp_path):
 
 
 def test_write_rejects_dtypes_idx_cannot_hold(tmp_path):
-    with pytest.raises(ValueError, match="IDX dtypes.*int64"):
+    with pytest.raises(ValueError, match=r"IDX dtypes.*int64; convert it first \(e.g. array.astype\(np.int32\)"):
         write_idx(tmp_path / "a.idx", np.arange(3, dtype=np.int64))
+    with pytest.raises(ValueError, match="IDX dtypes.*Received dtype int64"):
+        write_idx(tmp_path / "a.idx", [0, 2**31])  # does not fit in int32
     assert not list(tmp_path.iterdir())
+
+
+def test_write_accepts_a_list_of_python_ints(tmp_path):
+    write_idx(tmp_path / "a.idx", [[1, 2, 3], [-4, 5, 2**31 - 1]])
+    back = read_idx(tmp_path / "a.idx")
+    assert back.dtype == np.int32
+    np.testing.assert_array_equal(back, [[1, 2, 3], [-4, 5, 2**31 - 1]])
+    write_idx(tmp_path / "b.idx", [0.5, 1.5])  # Python floats: float64, as before
+    assert read_idx(tmp_path / "b.idx").dtype == np.float64
 
 
 def malformed_cases():

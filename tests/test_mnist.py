@@ -1,13 +1,17 @@
 """MNIST loading: the genuine files, the search order, the download path and the offline error.
 
 No test touches the network: downloads are served from ``file://`` mirrors
-in a temporary folder, and the cache folder is redirected there too.
+in a temporary folder or from a server on 127.0.0.1, and the cache folder is
+redirected there too.
 """
 
 import gzip
 import hashlib
 import re
+import socketserver
 import struct
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -196,9 +200,105 @@ def test_malformed_local_file_is_a_value_error_naming_it(tmp_path):
 def test_bad_kind():
     with pytest.raises(ValueError, match="kind must be None, 'train' or 'test'. Received: kind='validation'"):
         load_mnist(kind="validation")
+    with pytest.raises(TypeError, match=r"kind must be None, 'train' or 'test'. Received: kind=\['train'\]"):
+        load_mnist(kind=["train"])
 
 
 def test_cache_dir_respects_xdg_cache_home(tmp_path, monkeypatch):
     assert mnist.cache_dir() == tmp_path / "cache" / "glassnet" / "mnist"
     monkeypatch.delenv("XDG_CACHE_HOME")
     assert mnist.cache_dir() == Path.home() / ".cache" / "glassnet" / "mnist"
+
+
+def test_tilde_is_expanded_in_path_glassnet_data_and_xdg_cache_home(tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(tmp_path)
+    craft_set(home / "mn")
+    assert len(load_mnist("~/mn", kind="test", verify=False, download=False)[1]) == 5
+    monkeypatch.setenv("GLASSNET_DATA", "~/mn")
+    assert len(load_mnist(kind="test", verify=False, download=False)[1]) == 5
+    monkeypatch.setenv("XDG_CACHE_HOME", "~/cache")
+    assert mnist.cache_dir() == home / "cache" / "glassnet" / "mnist"
+    # A download goes to the expanded folder, not to a literal ./~ one.
+    table = craft_set(tmp_path / "mirror")
+    monkeypatch.setattr(mnist, "MNIST_FILES", {**mnist.MNIST_FILES, **table})
+    monkeypatch.setattr(mnist, "MIRRORS", [(tmp_path / "mirror").as_uri() + "/"])
+    monkeypatch.setenv("GLASSNET_DATA", "~/fresh")
+    load_mnist(kind="test", progress=False)
+    assert (home / "fresh" / "mnist" / "t10k-images-idx3-ubyte.gz").is_file()
+    assert not (tmp_path / "~").exists()
+
+
+# ------------------------------------------------ a local HTTP mirror that misbehaves
+
+
+@pytest.fixture
+def bad_mirror(monkeypatch):
+    """A server on 127.0.0.1 that answers every request with ``server.reply`` (bytes),
+    or never answers when that is None; ``server.url`` is its mirror URL."""
+
+    class Handler(socketserver.BaseRequestHandler):
+        def handle(self):
+            server.connections += 1
+            self.request.recv(65536)
+            if server.reply is None:
+                server.release.wait(5)
+            else:
+                self.request.sendall(server.reply)
+
+    for name in ("http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    server.connections, server.reply, server.release = 0, b"", threading.Event()
+    server.url = f"http://127.0.0.1:{server.server_address[1]}/"
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server
+    server.release.set()
+    server.shutdown()
+    server.server_close()
+
+
+MALFORMED_HTTP = {
+    "not HTTP (BadStatusLine)": b"SSH-2.0-OpenSSH\r\n\r\n",
+    "chunk cut short (IncompleteRead)": b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1000\r\n\x1f\x8b" + b"x" * 100,
+    "body cut short (IncompleteRead)": b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n\x1f\x8b" + b"x" * 100,
+    "no answer (RemoteDisconnected)": b"",
+}
+
+
+@pytest.mark.parametrize("reply", MALFORMED_HTTP.values(), ids=MALFORMED_HTTP.keys())
+def test_malformed_http_answer_tries_the_next_mirror_and_leaves_no_folder(tmp_path, monkeypatch, bad_mirror, reply):
+    bad_mirror.reply = reply
+    monkeypatch.setattr(mnist, "MIRRORS", [bad_mirror.url])
+    with pytest.raises(MNISTNotFoundError, match=r"(?s)Downloading failed:.*127\.0\.0\.1.*GLASSNET_DATA"):
+        load_mnist(kind="test", progress=False)
+    assert not (tmp_path / "cache").exists()  # not even the empty folders
+    table = craft_set(tmp_path / "mirror")
+    monkeypatch.setattr(mnist, "MNIST_FILES", {**mnist.MNIST_FILES, **table})
+    monkeypatch.setattr(mnist, "MIRRORS", [bad_mirror.url, (tmp_path / "mirror").as_uri() + "/"])
+    x, _ = load_mnist(kind="test", progress=False)
+    assert x.shape == (5, 784)
+
+
+def test_a_timeout_ends_the_download_without_waiting_on_every_mirror(tmp_path, monkeypatch, bad_mirror):
+    bad_mirror.reply = None  # a firewall that drops packets: nothing ever comes back
+    monkeypatch.setattr(mnist, "_TIMEOUT", 0.5)
+    monkeypatch.setattr(mnist, "MIRRORS", [bad_mirror.url + "a/", bad_mirror.url + "b/", bad_mirror.url + "c/"])
+    start = time.monotonic()
+    with pytest.raises(MNISTNotFoundError, match=r"(?s)a/train-images.*timed out.*no further mirror.*GLASSNET_DATA"):
+        load_mnist(progress=False)
+    assert time.monotonic() - start < 3
+    assert bad_mirror.connections == 1
+    assert not (tmp_path / "cache").exists()
+
+
+def test_an_interrupted_download_leaves_no_folder(tmp_path, monkeypatch):
+    def interrupted(url, out, progress, label):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(mnist, "_fetch", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        load_mnist(kind="test")
+    assert not (tmp_path / "cache").exists()

@@ -52,6 +52,31 @@ def test_dtypes():
     assert standardize(np.ones((3, 2), dtype=np.float32)).dtype == np.float32
 
 
+def test_large_integers_are_scaled_in_float64():
+    # Unix times: float32 rounds 1700000060 to 1700000000, which made the first two rows equal
+    X = np.array([[1700000000], [1700000060], [1700000120]])
+    z = standardize(X)
+    assert z.dtype == np.float32
+    np.testing.assert_allclose(z.ravel(), [-1.2247449, 0, 1.2247449], rtol=1e-6)
+    np.testing.assert_array_equal(min_max_scale(X).ravel(), [0, 0.5, 1])
+    np.testing.assert_array_equal(zero_center(X).ravel(), [-60, 0, 60])
+    scaler = StandardScaler().fit(X)
+    assert scaler.mean_.dtype == np.float64 and scaler.mean_[0] == 1700000060
+    np.testing.assert_allclose(scaler.inverse_transform(np.float64(z)).ravel(), X.ravel(), rtol=1e-9)
+    extremes = np.array([[np.iinfo(np.int64).min], [np.iinfo(np.int64).max]])  # -min wraps in int64
+    np.testing.assert_array_equal(standardize(extremes).ravel(), [-1, 1])
+    np.testing.assert_array_equal(standardize(np.array([[True], [False]])).ravel(), [1, -1])
+
+
+def test_result_dtype_is_x_own_float_dtype_or_floatx():
+    fitted64 = StandardScaler().fit(np.array([[1.0], [3.0]]))
+    assert fitted64.transform(np.ones((2, 1), np.float32)).dtype == np.float32
+    assert fitted64.transform(np.ones((2, 1), np.int64)).dtype == np.float32
+    fitted32 = MinMaxScaler().fit(np.array([[1.0], [3.0]], np.float32))
+    assert fitted32.transform(np.ones((2, 1), np.float64)).dtype == np.float64
+    assert fitted32.inverse_transform(np.ones((2, 1), np.uint8)).dtype == np.float32
+
+
 def test_standard_scaler_uses_training_statistics(rng):
     X_train, X_test = rng.normal(2, 3, (40, 3)), rng.normal(0, 1, (10, 3))
     scaler = StandardScaler().fit(X_train)
@@ -98,6 +123,10 @@ def test_scaler_errors():
         standardize([1.0, 2.0])
     with pytest.raises(ValueError, match="X contains NaN"):
         standardize([[1.0], [np.nan]])
+    with pytest.raises(ValueError, match=r"X has no features \(shape \(3, 0\)\); at least one feature"):
+        standardize(np.zeros((3, 0)))
+    with pytest.raises(ValueError, match=r"X is empty \(shape \(0, 3\)\); at least one sample"):
+        min_max_scale(np.zeros((0, 3)))
 
 
 @pytest.mark.parametrize("factor", [1e160, 1e-320, 1e300])
@@ -140,6 +169,8 @@ def test_to_categorical_errors():
         to_categorical([0, 1.5])
     with pytest.raises(ValueError, match="num_classes must be a positive integer"):
         to_categorical([0], num_classes=0)
+    with pytest.raises(TypeError, match="dtype must be a NumPy dtype such as 'float32'. Received: dtype='nope'"):
+        to_categorical([0, 1], dtype="nope")
 
 
 def test_to_categorical_refuses_huge_arrays_and_reports_real_labels():
@@ -159,6 +190,12 @@ def test_from_categorical_round_trip(rng):
     np.testing.assert_array_equal(decoded, y)
     assert decoded.dtype == np.int64
     np.testing.assert_array_equal(from_categorical([[0.1, 0.7, 0.2], [0.5, 0.3, 0.2]]), [1, 0])
+
+
+def test_from_categorical_thresholds_a_single_column_at_one_half():
+    # One sigmoid output per sample, as Keras' binary models give
+    np.testing.assert_array_equal(from_categorical(np.array([[0.9], [0.1], [0.5], [1.0]])), [1, 0, 0, 1])
+    np.testing.assert_array_equal(from_categorical(np.array([[0.2, 0.7]]), axis=0), [0, 1])
 
 
 # ------------------------------------------------------------------ splits
@@ -257,6 +294,10 @@ def test_split_errors():
         split(X, np.zeros(10), test=0.2, stratify=True, shuffle=False)
     with pytest.raises(ValueError, match="X is empty"):
         split(np.zeros((0, 2)))
+    with pytest.raises(TypeError, match="X must be an array of samples. Received: X=None"):
+        split(None)
+    with pytest.raises(ValueError, match=r"stratify must hold one label per sample \(X has 10\). Received 9 labels"):
+        split(X, test=0.2, stratify=np.zeros(9))
 
 
 # ------------------------------------------------------------------ k-fold
@@ -310,7 +351,7 @@ def test_kfold_errors():
         kfold(5.0, 2)
     with pytest.raises(TypeError, match="stratify must be an array of n labels"):
         kfold(5, 2, stratify=True)
-    with pytest.raises(ValueError, match="Inconsistent numbers of samples"):
+    with pytest.raises(ValueError, match=r"stratify must hold one label per sample \(n=5\). Received 3 labels"):
         kfold(5, 2, stratify=[0, 1, 0])
 
 
@@ -355,3 +396,13 @@ def test_float32_statistics_accumulate_in_float64():
     np.testing.assert_allclose(scaler.mean_, reference.mean(axis=0), rtol=1e-7)
     np.testing.assert_allclose(scaler.scale_[0], reference[:, 0].std(), rtol=1e-6)
     assert scaler.scale_[1] == 1.0 and not scaler.transform(X[:5])[:, 1].any()
+
+
+def test_star_import_gives_only_the_public_names():
+    namespace = {}
+    exec("from glassnet.preprocessing import *", namespace)
+    public = sorted(k for k in namespace if not k.startswith("__"))
+    assert public == [
+        "MinMaxScaler", "Split", "StandardScaler", "from_categorical", "kfold",
+        "min_max_scale", "split", "standardize", "to_categorical", "zero_center",
+    ]

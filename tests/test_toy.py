@@ -58,6 +58,22 @@ def test_three_input_gates():
 
 def test_gate_dtype_option():
     assert logic_gate("or", dtype="float64")[0].dtype == np.float64
+    X, _ = logic_gate("xor", dtype=np.uint8)  # 0/1 inputs fit
+    assert X.dtype == np.uint8 and X.max() == 1
+    X, _ = logic_gate("xor", encoding="bipolar", dtype=np.int8)
+    assert X.dtype == np.int8 and X.min() == -1
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, "uint16", bool])
+def test_bipolar_gate_refuses_dtypes_that_cannot_hold_minus_one(dtype):
+    # uint8 silently turned the -1 inputs into 255
+    with pytest.raises(ValueError, match="dtype must be signed or float to hold the inputs -1 of encoding='bipolar'"):
+        logic_gate("xor", encoding="bipolar", dtype=dtype)
+
+
+def test_two_d_sets_refuse_unsigned_dtypes_for_negative_coordinates():
+    with pytest.raises(ValueError, match="dtype must be signed or float to hold negative coordinates. Received: dtype=uint8"):
+        make_circle(dtype=np.uint8)
 
 
 def test_bad_gate_arguments():
@@ -69,6 +85,8 @@ def test_bad_gate_arguments():
         logic_gate("xor", encoding="signed")
     with pytest.raises(ValueError, match="n_inputs must be a positive integer"):
         logic_gate("and", n_inputs=0)
+    with pytest.raises(TypeError, match="dtype must be a NumPy dtype such as 'float32'. Received: dtype='nope'"):
+        logic_gate("xor", dtype="nope")
 
 
 # ---------------------------------------------------------- cheese festival
@@ -97,6 +115,10 @@ def test_cheese_festival_custom_weights_and_errors():
         cheese_festival("beer")
     with pytest.raises(ValueError, match="weights must be three finite numbers"):
         cheese_festival(weights=(1, 1))
+    with pytest.raises(TypeError, match=r"rule must be a rule name \(any_two, thirst\). Received: rule=\['any_two'\]"):
+        cheese_festival(["any_two"])
+    with pytest.raises(TypeError, match="weights must be numbers. Received: weights='abc'"):
+        cheese_festival(weights="abc")
 
 
 # ------------------------------------------------------------- 2-D sets
@@ -204,6 +226,8 @@ def test_plane_separation_margin_and_labels():
 def test_plane_separation_errors():
     with pytest.raises(ValueError, match="weights must be two finite numbers, not both zero"):
         make_plane_separation(weights=(0, 0))
+    with pytest.raises(TypeError, match="weights must be numbers. Received: weights='ab'"):
+        make_plane_separation(weights="ab")
     with pytest.raises(ValueError, match="margin=20.0 leaves .*no room"):
         make_plane_separation(margin=20.0, seed=0)
     with pytest.raises(ValueError, match="margin must be >= 0.0"):
@@ -214,6 +238,8 @@ def test_make_playground_by_name():
     np.testing.assert_array_equal(make_playground("spiral", seed=5)[0], make_spiral(seed=5)[0])
     with pytest.raises(ValueError, match="Unknown playground data set 'moons'.*circle.*spiral"):
         make_playground("moons")
+    with pytest.raises(TypeError, match=r"name must be a data set name \(circle, .*plane\). Received: name=None"):
+        make_playground(None)
 
 
 def test_gate_tables_are_capped_and_in_counting_order():

@@ -170,6 +170,8 @@ def write_idx(path, array, compress=None):
     path : str or os.PathLike
     array : array-like
         Of dtype uint8, int8, int16, int32, float32 or float64, at least 1-D.
+        A list of Python ints (int64 to NumPy) is stored as int32 when its
+        values fit; convert an int64 array yourself, e.g. ``a.astype(np.int32)``.
     compress : bool or None
         gzip the file; ``None`` compresses when the name ends with ``.gz``.
 
@@ -177,11 +179,19 @@ def write_idx(path, array, compress=None):
     fsynced and then renamed over ``path`` (``os.replace``), so a reader never
     sees a half-written file.
     """
-    array = np.asarray(array)
+    given, array = array, np.asarray(array)
+    if not isinstance(given, np.ndarray) and array.dtype.kind == "i" and array.dtype.itemsize > 4:
+        # IDX's widest integer is int32; a list of small ints should not need a cast
+        low, high = np.iinfo(np.int32).min, np.iinfo(np.int32).max
+        if array.size == 0 or (low <= array.min() and array.max() <= high):
+            array = array.astype(np.int32)
     native = array.dtype.newbyteorder("=")
     if native not in _CODES:
         valid = ", ".join(sorted(d.name for d in _CODES))
-        raise ValueError(f"array must have one of the IDX dtypes {valid}. Received dtype {array.dtype}.")
+        raise ValueError(
+            f"array must have one of the IDX dtypes {valid}. Received dtype {array.dtype}; "
+            f"convert it first (e.g. array.astype(np.int32) when its values fit)."
+        )
     if array.ndim == 0 or array.ndim > 255:
         raise ValueError(f"array must have 1 to 255 dimensions. Received shape {array.shape}.")
     if max(array.shape) >= 2**32:

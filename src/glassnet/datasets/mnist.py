@@ -10,10 +10,12 @@ Where :func:`load_mnist` looks for the four files (each may be ``.gz`` or not):
 Missing files are downloaded once into ``path``, else ``$GLASSNET_DATA/mnist``,
 else the cache folder, with a progress bar; the SHA-256 of each file's
 *uncompressed* content is checked and the file written atomically. Offline, a
-:class:`MNISTNotFoundError` says where to put the files.
+:class:`MNISTNotFoundError` says where to put the files; a mirror that times
+out (10 s) ends the attempt, as the others would most likely time out too.
 """
 
 import gzip
+import http.client
 import os
 import sys
 import urllib.request
@@ -53,19 +55,20 @@ class MNISTNotFoundError(FileNotFoundError):
 
 def cache_dir():
     """The download folder: ``$XDG_CACHE_HOME/glassnet/mnist`` or ``~/.cache/glassnet/mnist``."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "glassnet" / "mnist"
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join("~", ".cache")
+    return Path(base).expanduser() / "glassnet" / "mnist"
 
 
 def _search_dirs(path):
     """Folders to look in, and the one a download goes to."""
     if path is not None:
-        return [Path(path)], Path(path)
+        return [Path(path).expanduser()], Path(path).expanduser()
     dirs, target = [], cache_dir()
     data_root = os.environ.get("GLASSNET_DATA")
     if data_root:
-        dirs += [Path(data_root) / "mnist", Path(data_root)]
-        target = Path(data_root) / "mnist"
+        data_root = Path(data_root).expanduser()  # "~/data" from a config file, unexpanded by a shell
+        dirs += [data_root / "mnist", data_root]
+        target = data_root / "mnist"
     return dirs + [cache_dir()], target
 
 
@@ -93,6 +96,7 @@ def load_mnist(
     path : str or os.PathLike, optional
         Folder holding the four IDX files (``.gz`` or not). Default: search
         ``$GLASSNET_DATA`` and the cache folder (see the module docstring).
+        A leading ``~`` is expanded here and in both variables.
     kind : {None, "train", "test"}
         ``None`` returns both sets; ``"train"`` or ``"test"`` (alias
         ``"t10k"``) returns only that one and only needs its two files.
@@ -124,6 +128,8 @@ def load_mnist(
     ValueError
         When a file is malformed or its checksum does not match.
     """
+    if kind is not None and not isinstance(kind, str):
+        raise TypeError(f"kind must be None, 'train' or 'test'. Received: kind={kind!r:.100}")
     if kind is not None and kind not in _KINDS:
         raise ValueError(f"kind must be None, 'train' or 'test'. Received: kind={kind!r}")
     kinds = ("train", "test") if kind is None else (kind,)
@@ -195,41 +201,65 @@ def _not_found(dirs, target, missing, reason):
     )
 
 
+# Seconds a mirror may take to connect or to send the next bytes. A timeout means,
+# far more often than a dead mirror, that a firewall drops our packets: every mirror
+# would time out in turn, so the first timeout ends the download (see _download).
+_TIMEOUT = 10
+
+# What a failed mirror raises: network and file errors (OSError, urllib's URLError
+# included), malformed HTTP (BadStatusLine, IncompleteRead: not OSErrors), bad gzip
+# data or a checksum mismatch (ValueError, EOFError, zlib.error).
+_MIRROR_ERRORS = (OSError, http.client.HTTPException, ValueError, EOFError, zlib.error)
+
+
 def _download(stem, target, progress):
     """Fetch ``stem.gz`` from the mirrors into ``target``; return ``(file, errors)``."""
     size, sha256 = MNIST_FILES[stem]
     errors = []
     created = [p for p in (target, *target.parents) if not p.exists()]
-    try:
-        target.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        return None, [f"cannot create {target}: {exc}"]
     final = target / (stem + ".gz")
-    for mirror in MIRRORS:
-        url = mirror + stem + ".gz"
-        def verify(tmp):
-            got_size, got_sha = _content_digest(tmp)
-            if (got_size, got_sha) != (size, sha256):
-                raise ValueError(
-                    f"checksum mismatch: content has {got_size} bytes, SHA-256 {got_sha}; "
-                    f"expected {size} bytes, {sha256}"
-                )
 
+    def verify(tmp):
+        got_size, got_sha = _content_digest(tmp)
+        if (got_size, got_sha) != (size, sha256):
+            raise ValueError(
+                f"checksum mismatch: content has {got_size} bytes, SHA-256 {got_sha}; "
+                f"expected {size} bytes, {sha256}"
+            )
+
+    try:
         try:
-            atomic_write(final, lambda f, url=url: _fetch(url, f, progress, stem + ".gz"), verify=verify)
-            return final, []
-        except (OSError, ValueError, EOFError, zlib.error) as exc:
-            errors.append(f"{url}: {exc}")
-    for folder in created:  # offline: leave no empty folders behind
-        try:
-            folder.rmdir()
-        except OSError:
-            break
-    return None, errors
+            target.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            return None, [f"cannot create {target}: {exc}"]
+        for mirror in MIRRORS:
+            url = mirror + stem + ".gz"
+            try:
+                atomic_write(final, lambda f, url=url: _fetch(url, f, progress, stem + ".gz"), verify=verify)
+                return final, []
+            except _MIRROR_ERRORS as exc:
+                errors.append(f"{url}: {exc}")
+                if _timed_out(exc):
+                    errors.append("no further mirror tried: a timeout usually means no network access")
+                    break
+        return None, errors
+    finally:
+        # Whatever happened (offline, an error not caught above, Ctrl-C), leave no
+        # empty folders behind; rmdir refuses a folder that holds anything.
+        for folder in created:
+            try:
+                folder.rmdir()
+            except OSError:
+                break
+
+
+def _timed_out(exc):
+    """Whether a mirror timed out: raised as is, or wrapped by urllib in a URLError."""
+    return isinstance(exc, TimeoutError) or isinstance(getattr(exc, "reason", None), TimeoutError)
 
 
 def _fetch(url, out, progress, label):
-    with urllib.request.urlopen(url, timeout=30) as response:
+    with urllib.request.urlopen(url, timeout=_TIMEOUT) as response:
         total = int(response.headers.get("Content-Length") or 0) or None
         bar = _progress_bar(total, label) if progress else None
         try:
@@ -307,13 +337,18 @@ def load_digits(*, flatten=True, as_uint8=False, test=None, seed=None):
         :func:`glassnet.preprocessing.split`, and return
         ``((x_train, y_train), (x_test, y_test))``.
     seed : int, optional
-        Seed of that split.
+        Seed of that split; only with ``test`` (the full set is never shuffled).
 
     Returns
     -------
     (x, y), or ((x_train, y_train), (x_test, y_test)) when ``test`` is given
         ``y`` int64 digits 0..9.
     """
+    if test is None and seed is not None:
+        raise ValueError(
+            f"seed only seeds the split that test= asks for; load_digits() without test returns "
+            f"the set in its file order. Received: seed={seed!r:.100} without test."
+        )
     table = np.loadtxt(_DIGITS_FILE, delimiter=",", dtype=np.uint8)
     x, y = table[:, :-1], table[:, -1].astype(np.int64)
     if not flatten:

@@ -22,13 +22,20 @@ _ENCODINGS = ("binary", "bipolar")
 def _encode(X, y, encoding, dtype, encode_inputs=False):
     """Cast ``X`` and map 0/1 labels (and, for gates, inputs) to the encoding."""
     if encoding not in _ENCODINGS:
-        raise ValueError(f"encoding must be 'binary' or 'bipolar'. Received: encoding={encoding!r}")
+        raise ValueError(f"encoding must be 'binary' or 'bipolar'. Received: encoding={encoding!r:.100}")
+    try:
+        dtype = np.dtype(dtype or floatx())
+    except (TypeError, ValueError):
+        raise TypeError(f"dtype must be a NumPy dtype such as 'float32'. Received: dtype={dtype!r:.100}") from None
     y = np.asarray(y, dtype=np.int64)
     if encoding == "bipolar":
         y = 2 * y - 1
         if encode_inputs:
             X = 2 * X - 1
-    return np.asarray(X, dtype=dtype or floatx()), y
+    if dtype.kind in "ub" and (X < 0).any():  # the cast would wrap -1 to 255 (or make it True)
+        what = "the inputs -1 of encoding='bipolar'" if encode_inputs else "negative coordinates"
+        raise ValueError(f"dtype must be signed or float to hold {what}. Received: dtype={dtype.name}")
+    return np.asarray(X, dtype=dtype), y
 
 
 # --------------------------------------------------------------------------- gates
@@ -121,17 +128,27 @@ def cheese_festival(rule="any_two", weights=None, threshold=None, dtype=None):
     X : ndarray of shape (8, 3), rows in counting order (x1, x2, x3)
     y : ndarray of shape (8,), int64
     """
+    if not isinstance(rule, str):
+        raise TypeError(f"rule must be a rule name ({', '.join(CHEESE_FESTIVAL_RULES)}). Received: rule={rule!r:.100}")
     if rule not in CHEESE_FESTIVAL_RULES:
         raise ValueError(
             f"Unknown cheese-festival rule {rule!r}. Valid names: {', '.join(CHEESE_FESTIVAL_RULES)}."
         )
     default_w, default_t = CHEESE_FESTIVAL_RULES[rule]
-    w = np.asarray(default_w if weights is None else weights, dtype=np.float64)
+    w = _numbers(default_w if weights is None else weights, "weights")
     if w.shape != (3,) or not np.isfinite(w).all():
-        raise ValueError(f"weights must be three finite numbers. Received: weights={weights!r}")
+        raise ValueError(f"weights must be three finite numbers. Received: weights={weights!r:.100}")
     t = default_t if threshold is None else check_number(threshold, "threshold")
     X = np.array(list(itertools.product((0, 1), repeat=3)), dtype=np.int64)
     return _encode(X, X @ w >= t, "binary", dtype)
+
+
+def _numbers(values, name):
+    """``values`` as a float64 array, or a TypeError naming the argument (``"abc"``, ``[1, None]``)."""
+    try:
+        return np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be numbers. Received: {name}={values!r:.100}") from None
 
 
 # ------------------------------------------------------------- playground 2-D sets
@@ -279,7 +296,7 @@ def make_plane_separation(
     noise = _check_noise(noise)
     margin = check_number(margin, "margin", low=0.0)
     bias = check_number(bias, "bias")
-    w = np.asarray(weights, dtype=np.float64)
+    w = _numbers(weights, "weights")
     if w.shape != (2,) or not np.isfinite(w).all() or not w.any():
         raise ValueError(f"weights must be two finite numbers, not both zero. Received: weights={weights!r}")
     rng = make_rng(seed)
@@ -315,5 +332,7 @@ PLAYGROUND = {
 
 def make_playground(name, **kwargs):
     """Make one of :data:`PLAYGROUND`'s sets by name, e.g. ``make_playground("spiral", noise=0.1)``."""
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a data set name ({', '.join(PLAYGROUND)}). Received: name={name!r:.100}")
     maker = lookup(name, {k: (lambda f=f: f) for k, f in PLAYGROUND.items()}, "playground data set")
     return maker(**kwargs)
