@@ -121,6 +121,25 @@ def test_divergence_is_reported_and_the_state_stays_valid_json():
     assert all(np.isfinite(w).all() for w in s.model.get_weights())
 
 
+def test_a_divergence_names_the_epoch_the_page_shows():
+    # Each request is a new fit(): its epochs used to count from 1 again ("diverged at epoch 1" at epoch 7).
+    config = {"problem": "regression", "dataset": "gaussians", "features": list(FEATURES), "layers": [8, 8],
+              "activation": "relu", "learning_rate": 3.0, "batch_size": 10, "seed": 0}
+    s = Session(config)
+    with pytest.warns(UserWarning, match="diverged"):
+        while s.diverged is None and s.epoch < 20:
+            before = s.epoch
+            state = s.step(1)
+    assert before >= 3 and f"diverged at epoch {before + 1}," in state["diverged"]
+    # Numbering the epochs from the session's count changes nothing else: k steps of 1 epoch train as one of k.
+    a, b = Session({"seed": 5}), Session({"seed": 5})
+    for _ in range(3):
+        a.step(1)
+    assert b.step(3)["epoch"] == a.epoch == 3
+    for wa, wb in zip(a.model.get_weights(), b.model.get_weights()):
+        np.testing.assert_array_equal(wa, wb)
+
+
 def test_state_numbers_are_json_with_none_for_nan_and_inf():
     from glassnet.playground.engine import _rounded
 
@@ -354,6 +373,77 @@ def test_play_recovers_when_creating_a_session_failed_once(server):
         page.click("#play")  # used to show Pause and never step: the stale session was refused for good
         page.wait_for_function("Number(document.getElementById('epoch').textContent) >= 3", timeout=30000)
         page.click("#play")
+    assert [e for e in errors if "503" not in e] == []
+
+
+def test_the_page_recovers_a_forgotten_session_and_frees_the_ones_it_replaces(server):
+    # A server restart, or 32 newer sessions, used to leave every Step with 404 "no such session" for good.
+    errors = []
+    with _browser_page(errors) as page:
+        page.goto(server)
+        page.wait_for_function("document.getElementById('test_loss').textContent !== '–'")
+        page.click("#step")
+        page.wait_for_function("Number(document.getElementById('epoch').textContent) === 1")
+        assert page.evaluate("fetch('/api/sessions/' + session.id, {method: 'DELETE'}).then((r) => r.status)") == 200
+        page.click("#step")  # 404: a new session from the same settings and seeds, and the step taken there
+        page.wait_for_function("document.getElementById('message').textContent.includes('forgotten')")
+        page.wait_for_function("Number(document.getElementById('epoch').textContent) === 1")
+        assert page.evaluate("[settings.seed, settings.weights_seed]") == [0, 0]
+        # Replacing a session deletes the old one on the server.
+        old = page.evaluate("session.id")
+        page.click("#regenerate")
+        page.wait_for_function(f"session.id !== '{old}'")
+        page.wait_for_function("Number(document.getElementById('epoch').textContent) === 0")
+        page.wait_for_timeout(200)
+        assert page.evaluate(f"fetch('/api/sessions/{old}/step', {{method: 'POST'}}).then((r) => r.status)") == 404
+        # The feature squares and the neuron buttons are buttons a keyboard and a screen reader reach.
+        assert page.get_attribute("button.feature[data-feature='x1']", "aria-pressed") == "true"
+        assert page.get_attribute("button.feature[data-feature='x1x2']", "aria-pressed") == "false"
+        page.focus("button.feature[data-feature='x1x2']")
+        page.keyboard.press("Enter")
+        page.wait_for_function("document.querySelector(\"[data-feature='x1x2']\").getAttribute('aria-pressed') === 'true'")
+        assert page.evaluate("document.activeElement.dataset.feature") == "x1x2"  # focus survives the redraw
+        assert page.locator("button[aria-label='add a neuron to layer 1']").count() == 1
+        assert page.get_attribute("#datasets button.selected", "aria-pressed") == "true"
+        # A diverging loss is shown in exponent form, not as 300 digits.
+        assert page.evaluate("[fmt(1.8282184870382735e+288), fmt(0.5), fmt(null)]") == ["1.828e+288", "0.500", "–"]
+    assert [e for e in errors if "404" not in e] == []
+
+
+def test_demo_pages_guard_double_clicks_and_dim_results_after_errors(server):
+    errors = []
+    with _browser_page(errors) as page:
+        page.goto(server + "backprop")
+        page.wait_for_function("document.getElementById('loss').textContent === '0.274811083'")
+        assert "0.35891648" in page.text_content("#tables")  # the lecture's w5 after the update: θ (after)
+        page.dblclick("#next")  # one step, not two: the second click waits for the first answer
+        page.wait_for_function("document.getElementById('stepno').textContent === '2'")
+        page.wait_for_timeout(300)
+        assert page.text_content("#stepno") == "2" and page.text_content("#loss") == "0.258014896"
+        # A failed request neither advances the step nor keeps the old numbers looking current.
+        page.route("**/api/backprop", lambda route: route.fulfill(status=503, content_type="application/json",
+                                                                    body='{"error": "server away"}'))
+        page.click("#next")
+        page.wait_for_function("document.getElementById('message').textContent === 'server away'")
+        assert page.text_content("#stepno") == "2" and "stale" in page.get_attribute(".results", "class")
+        page.unroute("**/api/backprop")
+        page.click("#next")
+        page.wait_for_function("document.getElementById('stepno').textContent === '3'")
+        assert page.text_content("#loss") == "0.240478358" and "stale" not in page.get_attribute(".results", "class")
+
+        page.goto(server + "descent")
+        page.wait_for_function("document.getElementById('verdict').textContent.startsWith('converges')")
+        page.fill("#x0", "")
+        page.press("#x0", "Tab")  # used to be sent as x0 = 0
+        page.wait_for_function("document.getElementById('message').textContent.includes('x0 is missing')")
+        assert page.text_content("#verdict") == "" and "stale" in page.get_attribute(".results", "class")
+
+        # A narrow window: no page-wide horizontal scrolling, the navigation wraps inside the header.
+        page.set_viewport_size({"width": 400, "height": 800})
+        for path in ("", "backprop"):
+            page.goto(server + path)
+            page.wait_for_timeout(300)
+            assert page.evaluate("document.documentElement.scrollWidth") <= 400, path
     assert [e for e in errors if "503" not in e] == []
 
 

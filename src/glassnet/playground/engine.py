@@ -185,8 +185,10 @@ class Session:
         if updates > MAX_UPDATES_PER_STEP:
             raise ValueError(f"epochs={epochs} would make {updates} SGD updates in one request (at most "
                              f"{MAX_UPDATES_PER_STEP}); ask for fewer epochs at a time.")
+        # Epochs numbered from the session's own count, so a divergence message names the epoch the
+        # page shows (each request is a new fit(); the shuffles and updates are the same either way).
         history = self.model.fit(self.features(self.X_train), self.y_train, batch_size=self.config["batch_size"],
-                                 epochs=epochs, shuffle=True, verbose=0)
+                                 initial_epoch=self.epoch, epochs=self.epoch + epochs, shuffle=True, verbose=0)
         if self.model.stop_training and self.model.stop_reason and "diverged" in self.model.stop_reason:
             self.diverged = self.model.stop_reason
         self.epoch += len(history.history.get("loss", []))

@@ -11,7 +11,7 @@ async function api(method, path, body) {
   if (body !== undefined) init.body = JSON.stringify(body);
   const response = await fetch(path, init);
   const data = await response.json();
-  if (!response.ok) throw new Error(data.error || response.statusText);
+  if (!response.ok) throw Object.assign(new Error(data.error || response.statusText), { status: response.status });
   return data;
 }
 

@@ -5,7 +5,23 @@
 const ORANGE = "rgb(245,147,34)", BLUE = "rgb(8,119,189)", RED = "rgb(200,40,40)";
 
 function num(v, digits = 6) { return v === null || v === undefined ? "—" : Number(v).toPrecision(digits).replace(/\.?0+(e|$)/, "$1"); }
-function cell(v) { return Array.isArray(v) ? "[" + v.map(cell).join(", ") + "]" : num(v); }
+function cell(v, digits = 6) { return Array.isArray(v) ? "[" + v.map((u) => cell(u, digits)).join(", ") + "]" : num(v, digits); }
+
+// A number field's value; an empty one (or text that is no number) is an error, not 0 (Number("") === 0).
+function number(id) {
+  const text = $(id).value.trim();
+  if (text === "" || !Number.isFinite(Number(text))) throw new Error(`${id} is missing or not a number`);
+  return Number(text);
+}
+
+// After an error the results on screen belong to other settings: dim them (.results panel),
+// empty the one-line verdicts named by `ids`, and say why. A successful answer undims them.
+function failed(e, ...ids) {
+  say(e.message);
+  document.querySelector(".results").classList.add("stale");
+  for (const id of ids) $(id).textContent = "";
+}
+function fresh() { document.querySelector(".results").classList.remove("stale"); }
 
 function table(element, header, rows) {
   element.innerHTML = "";
@@ -38,17 +54,17 @@ function player(count, show, delay) {
 function descentPage() {
   const call = latest();  // the latest settings' answer wins
   const read = () => ({
-    function: $("function").value, x0: Number($("x0").value), learning_rate: Number($("learning_rate").value),
-    steps: Number($("steps").value), optimizer: $("optimizer").value,
+    function: $("function").value, x0: number("x0"), learning_rate: number("learning_rate"),
+    steps: number("steps"), optimizer: $("optimizer").value,
   });
   async function run() {
     try {
       const r = await call("POST", "/api/descend", read());
-      say("");
+      say(""); fresh();
       $("verdict").textContent = `${r.verdict} (η = ${r.learning_rate})`;
       table($("table"), ["step", "x", "f(x)", "f'(x)", "η·f'(x)", "x − η·f'(x)"], r.rows.map((row, k) => [String(k + 1), ...row]));
       plot(r);
-    } catch (e) { say(e.message); }
+    } catch (e) { failed(e, "verdict"); }
   }
   function plot(r) {
     const c = $("plot"), ctx = c.getContext("2d");
@@ -89,14 +105,19 @@ function descentPage() {
 // --- one step of backpropagation -----------------------------------------------------------------
 function backpropPage() {
   const call = latest();  // the latest settings' answer wins
-  let weights = null, step = 1, last = null;  // null: the server's worked-example weights
-  const read = () => ({
-    x: $("x").value.split(/[ ,;]+/).filter((s) => s).map(Number), y: Number($("y").value),
-    learning_rate: Number($("learning_rate").value), activation: $("activation").value, ...(weights ? { weights } : {}),
+  let step = 1, last = null;  // the step shown, and the server's answer for it
+  const read = (w) => ({
+    x: $("x").value.split(/[ ,;]+/).filter((s) => s).map(Number), y: number("y"),
+    learning_rate: number("learning_rate"), activation: $("activation").value, ...(w ? { weights: w } : {}),
   });
-  async function run() {
+  // Shows step `n` from weights `w` (null: the lecture's). `last` and `step` change only when the
+  // server answers, and "Apply the update" waits for the answer (a double click is one step).
+  async function run(w, n) {
+    $("next").disabled = true;
     try {
-      last = await call("POST", "/api/backprop", read());
+      const answer = await call("POST", "/api/backprop", read(w));
+      last = answer; step = n;
+      fresh();
       // JSON has no inf or NaN: the server sends null, shown as "—"; say why
       say(last.trace.loss === null || last.loss_after === null
         ? "The loss overflowed (NaN or infinite): η is too large and the steps diverge. Lower η and restart."
@@ -107,7 +128,11 @@ function backpropPage() {
       $("loss_after").textContent = num(last.loss_after, 9);
       draw(t);
       tables(t);
-    } catch (e) { say(e.message); }
+    } catch (e) {
+      failed(e, "loss", "loss_after");
+    } finally {
+      $("next").disabled = false;
+    }
   }
   function tables(t) {
     const box = $("tables");
@@ -123,11 +148,13 @@ function backpropPage() {
     add("Backward pass (red path)", ["l", "layer", "∂J/∂a^(l+1)", "g'(z^(l+1))", "rule", "δ^(l+1)"],
       t.backward_order.map((i) => t.layers.find((l) => l.index === i)).map((l) => [String(l.index), l.name,
         l.dJ_da === null ? "" : one(l.dJ_da), one(l.g_prime), l.delta_rule, one(l.delta)]));
-    const rows = [];
+    const rows = [];  // θ (after) to 9 digits: the lecture's w5 → 0.35891648 is W^(2)[0][0]
     for (const l of t.layers) for (const k of Object.keys(l.params)) {
-      rows.push([String(l.index), `${k}^(${l.index})`, l.params[k], l.grads[k], l.updates[k]]);
+      rows.push([String(l.index), `${k}^(${l.index})`, l.params[k], l.grads[k], l.updates[k],
+        cell(last.next_weights[`${k}${l.index}`], 9)]);
     }
-    add(`Gradients and the update of one ${t.optimizer} step (η = ${t.learning_rate})`, ["l", "θ", "θ (before)", "∂J/∂θ", "Δθ = −η ∂J/∂θ"], rows);
+    add(`Gradients and the update of one ${t.optimizer} step (η = ${t.learning_rate})`,
+      ["l", "θ", "θ (before)", "∂J/∂θ", "Δθ = −η ∂J/∂θ", "θ (after)"], rows);
   }
   function draw(t) {
     const c = $("diagram"), ctx = c.getContext("2d");
@@ -158,14 +185,11 @@ function backpropPage() {
     ctx.fillStyle = "#000";
     ctx.fillText(`t = ${num(t.y[0][0], 4)},  J = ${num(t.loss, 6)}`, 470, 250);
   }
-  $("next").addEventListener("click", () => {
-    if (!last) return;
-    weights = last.next_weights; step += 1; run();
-  });
-  const restart = () => { weights = null; step = 1; run(); };
+  $("next").addEventListener("click", () => { if (last) run(last.next_weights, step + 1); });
+  const restart = () => run(null, 1);
   $("restart").addEventListener("click", restart);
   for (const id of ["x", "y", "learning_rate", "activation"]) $(id).addEventListener("change", restart);
-  run();
+  restart();
 }
 
 // --- the perceptron rule --------------------------------------------------------------------------
@@ -174,17 +198,18 @@ function perceptronPage() {
   let r = null;
   const play = player(() => (r ? r.steps.length : 0), (k) => draw(k), 120);
   const read = () => ({
-    dataset: $("dataset").value, n_samples: Number($("n_samples").value), learning_rate: Number($("learning_rate").value),
-    epochs: Number($("epochs").value),
+    dataset: $("dataset").value, n_samples: number("n_samples"), learning_rate: number("learning_rate"),
+    epochs: number("epochs"),
   });
   async function reset() {
     try {
       r = await call("POST", "/api/perceptron", read());
+      fresh();
       say(r.separable ? "" : "XOR is not linearly separable: the line never stops moving.");
       $("nsteps").textContent = r.steps.length - 1;
       $("mistakes").textContent = r.mistakes_per_epoch.slice(1).join(", ");
       play.restart();
-    } catch (e) { say(e.message); }
+    } catch (e) { r = null; failed(e, "update", "mistakes"); }
   }
   function draw(k) {
     const c = $("plane"), ctx = c.getContext("2d"), n = r.points.length;
@@ -248,10 +273,12 @@ function hopfieldPage() {
   let r = null;
   const play = player(() => (r ? r.frames.length : 0), (k) => show(k), 60);
   const read = () => ({ store: $("store").value, recall: $("recall").value, noise: Number($("noise").value) / 100,
-    mode: $("mode").value, seed: Number($("seed").value) });
+    mode: $("mode").value, seed: number("seed") });
   async function run() {
     try {
-      r = await call("POST", "/api/hopfield", read());
+      const settings = read();
+      r = { ...(await call("POST", "/api/hopfield", settings)), mode: settings.mode };
+      fresh();
       say(r.notes.join(" "));
       const box = $("stored");
       box.innerHTML = "";
@@ -264,7 +291,7 @@ function hopfieldPage() {
       drawBitmap($("noisy"), r.noisy, r.shape);
       $("nframes").textContent = r.frames.length - 1;
       play.restart();
-    } catch (e) { say(e.message); }
+    } catch (e) { r = null; failed(e, "outcome"); }
   }
   function show(k) {
     $("frame").textContent = k;
@@ -280,7 +307,7 @@ function hopfieldPage() {
     ctx.stroke();
     ctx.fillText(`E = ${num(E[k], 5)}`, 5, c.height - 5);
     $("outcome").textContent = k === r.frames.length - 1
-      ? `${r.outcome}: ${r.wrong_bits} bit(s) differ after ${r.sweeps} ${read().mode === "async" ? "sweep" : "step"}(s)` : "";
+      ? `${r.outcome}: ${r.wrong_bits} bit(s) differ after ${r.sweeps} ${r.mode === "async" ? "sweep" : "step"}(s)` : "";
   }
   $("noise").addEventListener("input", () => { $("noise_value").textContent = $("noise").value; });
   for (const id of ["store", "recall", "noise", "mode", "seed"]) $(id).addEventListener("change", run);
@@ -293,12 +320,16 @@ function somPage() {
   const call = latest();  // the latest settings' answer wins
   let r = null;
   const play = player(() => (r ? r.frames.length : 0), (k) => show(k), 150);
-  const read = () => ({ dataset: $("dataset").value, rows: Number($("rows").value), cols: Number($("cols").value),
-    topology: $("topology").value, epochs: Number($("epochs").value), mode: $("mode").value, init: $("init").value,
-    seed: Number($("seed").value) });
+  const read = () => ({ dataset: $("dataset").value, rows: number("rows"), cols: number("cols"),
+    topology: $("topology").value, epochs: number("epochs"), mode: $("mode").value, init: $("init").value,
+    seed: number("seed") });
   async function run() {
-    try { r = await call("POST", "/api/som", read()); say(""); $("te").textContent = num(r.topographic_error, 3); play.restart(); }
-    catch (e) { say(e.message); }
+    try {
+      r = await call("POST", "/api/som", read());
+      say(""); fresh();
+      $("te").textContent = num(r.topographic_error, 3);
+      play.restart();
+    } catch (e) { r = null; failed(e, "qe", "te"); }
   }
   function show(k) {
     const c = $("plane"), ctx = c.getContext("2d");

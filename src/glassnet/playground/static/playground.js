@@ -84,12 +84,18 @@ function drawLoss() {
   }
 }
 
-function fmt(v) { return v === null || v === undefined ? "–" : Number(v).toFixed(3); }
+// A loss: 3 decimals, or 3 significant digits in exponent form once it is large (a diverging run's 1e288)
+function fmt(v) {
+  if (v === null || v === undefined) return "–";
+  return Math.abs(v) >= 1e4 ? Number(v).toExponential(3) : Number(v).toFixed(3);
+}
 
 // --- the network diagram: feature column, hidden layers, output -----------------------------
+// A square that can be clicked is a <button>, so the keyboard and screen readers reach it too.
 function node(kind, mapValues, label, onClick, probability = false) {
-  const div = document.createElement("div");
+  const div = document.createElement(onClick ? "button" : "div");
   div.className = `node ${kind}`;
+  if (onClick) div.type = "button";
   const canvas = document.createElement("canvas");
   canvas.width = canvas.height = session.neuron_grid;
   div.appendChild(canvas);
@@ -106,6 +112,8 @@ function node(kind, mapValues, label, onClick, probability = false) {
 
 function drawNetwork() {
   const root = $("network");
+  // The diagram is redrawn every epoch: keep the keyboard focus on the button that had it.
+  const focused = root.contains(document.activeElement) ? document.activeElement.dataset.key : undefined;
   root.innerHTML = "";
   const columns = [];
   // Features: every one is shown; the unused ones are dimmed. Click toggles.
@@ -115,8 +123,12 @@ function drawNetwork() {
   const active = settings.features;
   const featureNodes = {};
   opts.features.forEach((f) => {
-    const el = node(`feature ${active.includes(f) ? "" : "off"}`, session.feature_maps[f], f, () => toggleFeature(f));
+    const on = active.includes(f);
+    const el = node(`feature ${on ? "" : "off"}`, session.feature_maps[f], f, () => toggleFeature(f));
     el.dataset.feature = f;
+    el.dataset.key = `feature ${f}`;
+    el.setAttribute("aria-pressed", String(on));
+    el.setAttribute("aria-label", `feature ${f}`);
     featureNodes[f] = el;
     features.appendChild(el);
   });
@@ -133,8 +145,11 @@ function drawNetwork() {
     if (isOutput) {
       title.textContent = "output";
     } else {
-      title.innerHTML = `<div class="buttons"><button data-layer="${l}" data-delta="1">+</button>`
-        + `<button data-layer="${l}" data-delta="-1">−</button></div>${maps.length} neurons`;
+      const add = `add a neuron to layer ${l + 1}`, remove = `remove a neuron from layer ${l + 1}`;
+      title.innerHTML = `<div class="buttons">`
+        + `<button data-layer="${l}" data-delta="1" data-key="+${l}" aria-label="${add}" title="${add}">+</button>`
+        + `<button data-layer="${l}" data-delta="-1" data-key="-${l}" aria-label="${remove}" title="${remove}">−</button>`
+        + `</div>${maps.length} neurons`;
       title.querySelectorAll("button").forEach((b) => b.addEventListener("click", () => {
         changeNeurons(Number(b.dataset.layer), Number(b.dataset.delta));
       }));
@@ -148,6 +163,7 @@ function drawNetwork() {
     columns.push(nodes);
   });
   $("layer-count").textContent = hidden.length;
+  if (focused) [...root.querySelectorAll("button")].find((b) => b.dataset.key === focused)?.focus();
   requestAnimationFrame(() => drawWeights(columns));
 }
 
@@ -205,6 +221,11 @@ function readControls() {
   $("batch_size_value").textContent = $("batch_size").value;
 }
 
+// The server keeps few sessions: free the one being replaced (best effort; it may be gone already).
+function forget(old) {
+  if (old && !old.gone) api("DELETE", `/api/sessions/${old.id}`).catch(() => {});
+}
+
 async function newSession(keepPlaying = false) {
   const mine = ++generation;
   if (!keepPlaying) setPlaying(false);
@@ -212,7 +233,8 @@ async function newSession(keepPlaying = false) {
   creating = true;
   try {
     const created = await api("POST", "/api/sessions", settings);
-    if (mine !== generation) return;  // a newer change won
+    if (mine !== generation) { forget(created); return; }  // a newer change won
+    if (session && session.id !== created.id) forget(session);
     session = created;
     sessionGeneration = mine;
     points = created.points;
@@ -225,21 +247,32 @@ async function newSession(keepPlaying = false) {
   }
 }
 
-async function step() {
+async function step(retry = true) {
   // The current session belongs to older settings while a newer one is being created: wait.
   // If creating it failed (the server was away), try again rather than stall.
   if (session && sessionGeneration !== generation && !creating) { await newSession(true); return; }
   if (!session || busy || sessionGeneration !== generation) return;
   busy = true;
   const mine = generation;
+  let lost = false;
   try {
     const next = await api("POST", `/api/sessions/${session.id}/step`, { epochs: 1 });
     if (mine === generation) { state = next; render(); }
   } catch (e) {
-    say(e.message);
-    setPlaying(false);
+    lost = e.status === 404 && retry;
+    if (!lost) { say(e.message); setPlaying(false); }
   } finally {
     busy = false;
+  }
+  // The server forgot the session (it restarted, or dropped it for newer ones): start it again
+  // from the same settings and seeds, and take the step there.
+  if (lost && mine === generation) {
+    session.gone = true;
+    await newSession(true);
+    if (sessionGeneration === generation) {
+      say("The server had forgotten this session: training started again from epoch 0.");
+      await step(false);
+    }
   }
 }
 
@@ -273,6 +306,7 @@ function changeNeurons(layer, delta) {
 
 function datasetButtons() {
   const box = $("datasets");
+  const focused = box.contains(document.activeElement);  // rebuilt: keep the keyboard focus on the choice
   box.innerHTML = "";
   const names = settings.problem === "classification" ? opts.classification_sets : opts.regression_sets;
   if (!names.includes(settings.dataset)) settings.dataset = names[0];
@@ -280,8 +314,10 @@ function datasetButtons() {
     const b = document.createElement("button");
     b.textContent = name;
     b.className = name === settings.dataset ? "selected" : "";
+    b.setAttribute("aria-pressed", String(name === settings.dataset));
     b.addEventListener("click", () => { settings.dataset = name; datasetButtons(); newSession(); });
     box.appendChild(b);
+    if (focused && name === settings.dataset) b.focus();
   }
 }
 
