@@ -860,3 +860,59 @@ def test_batch_normalization_center_and_scale_as_keras(center, scale, names, tmp
     np.testing.assert_array_equal(load_model(tmp_path / "m.gn").predict(X), model.predict(X))
     with pytest.raises(TypeError, match="center must be True or False"):
         BatchNormalization(center="no")
+
+
+def test_layer_names_are_unique_and_inputs_are_set_once():
+    from glassnet.layers import Input
+
+    with pytest.raises(ValueError, match="unique names.*'dense' is already the name"):  # get_layer found the first
+        Sequential([Input(shape=(4,)), Dense(3), Dense(2, name="dense")])
+    with pytest.raises(ValueError, match=r"second Input of shape \(5,\)"):  # the second silently won
+        Sequential([Input(shape=(3,)), Input(shape=(5,)), Dense(1)])
+    model = Sequential([Dense(2)])
+    model.build((None, 3))
+    model.build((None, 3))  # the same shape again: nothing to do
+    with pytest.raises(ValueError, match=r"built for inputs of shape \(3,\)"):  # silently ignored before
+        model.build((None, 7))
+
+
+def test_the_layers_list_is_a_copy_and_output_shape_builds_the_model():
+    from glassnet.layers import Input
+
+    X = np.ones((2, 4), np.float32)
+    model = Sequential([Input(shape=(4,)), Dense(3), Dense(2)])
+    assert model.output_shape == (None, 2)  # None until something else built it
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(X, np.zeros((2, 2)), verbose=0)
+    model.layers.append(Dense(5))  # as Keras: the model is unchanged (a KeyError at predict before)
+    model.layers.pop()
+    assert model.predict(X).shape == (2, 2) and len(model.layers) == 2
+    assert model.get_layer(index=-1) is model.layers[1]
+
+
+def test_json_round_trip_reset_metrics_and_keras_arguments():
+    from glassnet.layers import Dropout, Input
+    from glassnet.models import model_from_json
+
+    X = np.ones((4, 4), np.float32)
+    model = Sequential([Input(shape=(4,)), Dense(3, activation="relu"), Dense(2, activation="softmax")])
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", metrics=["accuracy"], run_eagerly=True,
+                  steps_per_execution=1)
+    assert model_from_json(model.to_json()).get_config() == model.get_config()
+    model.evaluate(X, np.array([0, 1, 0, 1]), verbose=0)
+    model.train_on_batch(X, np.array([0, 1, 0, 1]))
+    model.reset_metrics()
+    assert all(m.result() == 0 for m in model.metrics)
+    lines = []
+    model.summary(100, print_fn=lines.append)  # Keras's first argument is line_length
+    assert "Total params" in "\n".join(lines)
+    weighted = model.train_on_batch(X, np.array([0, 1, 0, 1]), class_weight={0: 3.0}, return_dict=True)
+    assert set(weighted) == {"loss", "accuracy"}
+    for call, match in ((lambda: model.compile(optimizer="sgd", loss="mse", loss_weights=[1.0]), "loss_weights"),
+                        (lambda: model.compile(optimizer="sgd", loss="mse", steps_per_execution=4), "steps_per"),
+                        (lambda: model.predict(X, steps=2), "steps is for Keras datasets"),
+                        (lambda: model.fit(X, np.zeros(4), validation_steps=1, verbose=0), "validation_steps")):
+        with pytest.raises(ValueError, match=match):
+            call()
+    identity = Sequential([Input(shape=(4,)), Dropout(0.5)])
+    assert identity(X) is not X  # the caller's own array came back

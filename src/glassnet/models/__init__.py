@@ -20,4 +20,18 @@ def clone_model(model):
     return Sequential.from_config(config)
 
 
-__all__ = ["Sequential", "load_model", "clone_model", "DivergenceWarning"]
+def model_from_json(json_string):
+    """A new :class:`Sequential` from :meth:`Sequential.to_json`'s text (as Keras): the
+    architecture with fresh weights; only glassnet's built-in layers can be named."""
+    import json
+
+    try:
+        spec = json.loads(json_string)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"json_string must be the text of Sequential.to_json(): {exc}") from None
+    if not isinstance(spec, dict) or spec.get("class_name") != "Sequential" or not isinstance(spec.get("config"), dict):
+        raise ValueError('json_string must hold {"class_name": "Sequential", "config": {...}} as to_json() writes it.')
+    return Sequential.from_config(spec["config"])
+
+
+__all__ = ["Sequential", "load_model", "clone_model", "model_from_json", "DivergenceWarning"]

@@ -16,7 +16,7 @@ import weakref
 import numpy as np
 
 from .. import backend, kernels, losses, metrics as metrics_module, optimizers
-from .._validation import check_array, check_consistent_length, check_non_negative_int, check_positive_int, on_host
+from .._validation import check_array, check_consistent_length, check_positive_int, on_host
 from ..backend import get_namespace, make_rng, seeded, standardize_dtype
 from ..layers import InputLayer, Layer
 from ..layers.base import assign_weights
@@ -47,7 +47,7 @@ class Sequential:
     def __init__(self, layers=None, name=None, dtype=None, seed=None):
         self.name = name or "sequential"
         self.dtype = standardize_dtype(dtype)
-        self.layers = []
+        self._layers = []
         self._input_shape = None
         self.built = False
         self.compiled = False
@@ -72,21 +72,30 @@ class Sequential:
             self.add(layer)
 
     # -- structure -----------------------------------------------------------
+    @property
+    def layers(self):
+        """The layers, as a new list (as Keras): changing the list leaves the model alone;
+        :meth:`add` and :meth:`pop` change the model."""
+        return list(self._layers)
+
     def add(self, layer):
         """Append a layer (or an ``Input``) to the stack."""
         if isinstance(layer, InputLayer):
-            if self.layers:
+            if self._layers:
                 raise ValueError("Input must come first in a Sequential model.")
+            if self._input_shape is not None and tuple(self._input_shape) != tuple(layer.input_shape):
+                raise ValueError(f"The model already takes inputs of shape {tuple(self._input_shape)}; it cannot "
+                                 f"take a second Input of shape {tuple(layer.input_shape)}.")
             self._input_shape = layer.input_shape
             return
         if not isinstance(layer, Layer):
             raise TypeError(f"add() expects a glassnet.layers.Layer. Received: {layer!r} of type {type(layer).__name__}")
-        if not self.layers and layer.input_shape is not None and self._input_shape is None:
+        if not self._layers and layer.input_shape is not None and self._input_shape is None:
             self._input_shape = layer.input_shape
         if layer.name is None:
             base = type(layer).__name__.lower()
             base = {"batchnormalization": "batch_normalization"}.get(base, base)
-            taken = {l.name for l in self.layers}
+            taken = {l.name for l in self._layers}
             name, k = base, 0
             while name in taken:
                 k += 1
@@ -100,21 +109,33 @@ class Sequential:
                 f"{self.dtype!r}: a glassnet model keeps all its weights in one dtype. Pass dtype="
                 f"{standardize_dtype(layer.dtype)!r} to the model instead of the layer."
             )
-        if any(layer is other for other in self.layers):
+        if any(layer is other for other in self._layers):
             raise ValueError(f"Layer {layer.name!r} is already in this model; add a new layer.")
+        if any(layer.name == other.name for other in self._layers):
+            raise ValueError(
+                f"All layers added to a Sequential model should have unique names (as Keras). Name {layer.name!r} "
+                "is already the name of a layer in this model: give the layer another name=... (a layer shared "
+                "with another model keeps its name in both; glassnet.models.clone_model makes new layers)."
+            )
         if self.built:
             # as Keras: the new layer is built on the current output; the others keep their weights
-            _build_layer(layer, self.layers[-1].output_shape)
-            self.layers.append(layer)
+            _build_layer(layer, self._layers[-1].output_shape)
+            self._layers.append(layer)
             self._bind_flat_buffers()
             self._weights_reshaped()
             return
-        self.layers.append(layer)
+        self._layers.append(layer)
 
     def build(self, input_shape=None):
         """Create every layer's weights for samples of shape ``input_shape``
         (``(n_features,)``; a leading batch dimension ``None`` is dropped)."""
         if self.built:
+            if input_shape is not None:
+                shape = tuple(input_shape)
+                shape = shape[1:] if len(shape) > 1 and shape[0] is None else shape
+                if shape != tuple(self._input_shape):
+                    raise ValueError(f"The model is built for inputs of shape {tuple(self._input_shape)}; it cannot "
+                                     f"be built again for {shape} (glassnet.models.clone_model makes a new one).")
             return
         if input_shape is None:
             input_shape = self._input_shape
@@ -123,7 +144,7 @@ class Sequential:
                 "The model has no input shape yet: give the first layer input_dim=... or "
                 "input_shape=..., start with layers.Input(shape=...), or call fit/predict first."
             )
-        if not self.layers:
+        if not self._layers:
             raise ValueError("The model has no layers; add some with model.add(...).")
         input_shape = tuple(input_shape)
         if len(input_shape) > 1 and input_shape[0] is None:
@@ -131,7 +152,7 @@ class Sequential:
         self._input_shape = input_shape
         shape = input_shape
         with seeded(self.seed):
-            for layer in self.layers:
+            for layer in self._layers:
                 _build_layer(layer, shape)
                 shape = layer.output_shape
         self._bind_flat_buffers()
@@ -141,11 +162,11 @@ class Sequential:
         """Remove the last layer and return it (as Keras). A built model keeps the
         other layers' weights; a compiled one keeps its loss and metrics, and its
         optimizer starts afresh (its state described the removed weights too)."""
-        if not self.layers:
+        if not self._layers:
             raise ValueError("There are no layers in the model to pop.")
-        layer = self.layers.pop()
+        layer = self._layers.pop()
         if self.built:
-            if self.layers:
+            if self._layers:
                 self._bind_flat_buffers()
             else:
                 self.built = False
@@ -167,7 +188,7 @@ class Sequential:
         models see one set of weights and each one's optimizer steps the arrays its
         layers use."""
         if self.built and any(layer.params and getattr(layer, "_owner", lambda: None)() is not self
-                              for layer in self.layers):
+                              for layer in self._layers):
             self._bind_flat_buffers()
         self._binds_seen = _BINDS[0]
 
@@ -184,12 +205,12 @@ class Sequential:
         self._binds_seen = _BINDS[0]
         xp = get_namespace()
         self._namespace = (backend.namespace_name(), backend.namespace_device())
-        size = sum(l.trainable_size for l in self.layers)
+        size = sum(l.trainable_size for l in self._layers)
         self._flat_params = xp.zeros(size, dtype=self.dtype)
         self._flat_grads = xp.zeros(size, dtype=self.dtype)
         self._slices = []
         offset = 0
-        for layer in self.layers:
+        for layer in self._layers:
             for key, value in layer.params.items():
                 count = math.prod(value.shape)
                 part = slice(offset, offset + count)
@@ -199,9 +220,9 @@ class Sequential:
                 self._slices.append(part)
                 offset += count
             layer._owner = weakref.ref(self)
-        trainable = [i for i, l in enumerate(self.layers) if l.params]
-        self._first_trainable = trainable[0] if trainable else len(self.layers)
-        for i, layer in enumerate(self.layers):
+        trainable = [i for i, l in enumerate(self._layers) if l.params]
+        self._first_trainable = trainable[0] if trainable else len(self._layers)
+        for i, layer in enumerate(self._layers):
             layer.needs_input_gradient = i > self._first_trainable
 
     @property
@@ -210,28 +231,29 @@ class Sequential:
 
     @property
     def output_shape(self):
-        return (None, *self.layers[-1].output_shape) if self.built else None
+        self._ensure_built()
+        return (None, *self._layers[-1].output_shape) if self.built else None
 
     @property
     def n_outputs(self):
-        return int(np.prod(self.layers[-1].output_shape))
+        return int(np.prod(self._layers[-1].output_shape))
 
     @property
     def trainable(self):
         """Whether training may change the weights: setting it sets every layer's ``trainable`` (as Keras)."""
-        return all(layer.trainable for layer in self.layers)
+        return all(layer.trainable for layer in self._layers)
 
     @trainable.setter
     def trainable(self, value):
         if not isinstance(value, (bool, np.bool_)):
             raise TypeError(f"trainable must be True or False. Received: trainable={value!r}")
-        for layer in self.layers:
+        for layer in self._layers:
             layer.trainable = bool(value)
 
     def _frozen_parts(self):
         """Slices of the flat parameter vector that belong to frozen layers (``trainable=False``)."""
         parts, offset = [], 0
-        for layer in self.layers:
+        for layer in self._layers:
             size = layer.trainable_size
             if size and not layer.trainable:
                 parts.append(slice(offset, offset + size))
@@ -241,16 +263,17 @@ class Sequential:
     def _ensure_built(self):
         """Build now when the input shape is known (declared with Input, input_dim or
         input_shape), so that weights, summary and set_weights work before any fit, as Keras."""
-        if not self.built and self._input_shape is not None and self.layers:
+        if not self.built and self._input_shape is not None and self._layers:
             self.build()
 
     def count_params(self):
         self._ensure_built()
         self._require_built("count_params")
-        return sum(math.prod(w.shape) for layer in self.layers for w in layer.weights)
+        return sum(math.prod(w.shape) for layer in self._layers for w in layer.weights)
 
     # -- compile ---------------------------------------------------------------
-    def compile(self, optimizer="rmsprop", loss=None, metrics=None, weighted_metrics=None, jit_compile=False):
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None, weighted_metrics=None, jit_compile=False,
+                loss_weights=None, run_eagerly=False, steps_per_execution=1, auto_scale_loss=True):
         """Choose the optimizer, the loss and the metrics (Keras's names or objects).
 
         As Keras, ``sample_weight`` and ``class_weight`` weigh the loss and the
@@ -263,7 +286,21 @@ class Sequential:
         the same weights as the NumPy code; ``"auto"`` does so when numba is
         installed. The default is plain NumPy, which needs nothing else and
         ~130 MB less memory.
+
+        Keras's ``run_eagerly`` and ``auto_scale_loss`` change nothing here (glassnet
+        always runs eagerly, in one precision); ``steps_per_execution`` must be 1 and
+        ``loss_weights`` None or one weight (one output: it scales the loss, as Keras).
         """
+        for name, value in (("run_eagerly", run_eagerly), ("auto_scale_loss", auto_scale_loss)):
+            if not isinstance(value, (bool, np.bool_)):
+                raise TypeError(f"{name} must be True or False. Received: {name}={value!r}")
+        if steps_per_execution != 1:
+            raise ValueError("glassnet runs one step per execution: steps_per_execution must be 1. "
+                             f"Received: steps_per_execution={steps_per_execution!r}")
+        if loss_weights is not None:
+            raise ValueError("glassnet models have one output, whose loss is weighted by sample_weight or "
+                             "class_weight: loss_weights must be None. Received: "
+                             f"loss_weights={loss_weights!r}")
         if isinstance(jit_compile, str):
             if jit_compile != "auto":
                 raise ValueError(f"jit_compile must be True, False or 'auto'. Received: jit_compile={jit_compile!r}")
@@ -316,13 +353,13 @@ class Sequential:
         A = X
         if isinstance(X, np.ndarray) and not backend.is_numpy():
             A = backend.from_numpy(X)  # user data enters the namespace (and its device) here
-        for layer in self.layers:
+        for layer in self._layers:
             A = layer.forward(A, training=training)
         return A
 
     def backward(self, Y, A, sample_weight=None):
         """Fill the flat gradient vector with ``∂J/∂w`` (the red path)."""
-        last = self.layers[-1]
+        last = self._layers[-1]
         dZ = None
         if hasattr(last, "backward_preactivation"):
             dZ = self.loss.fused_delta(last.activation, Y, A, sample_weight)
@@ -331,14 +368,14 @@ class Sequential:
         else:
             d = last.backward(self.loss.gradient(Y, A, sample_weight))
         # Layers below the first trainable one need no gradient at all.
-        for i in range(len(self.layers) - 2, self._first_trainable - 1, -1):
-            d = self.layers[i].backward(d)
+        for i in range(len(self._layers) - 2, self._first_trainable - 1, -1):
+            d = self._layers[i].backward(d)
 
     def release_caches(self, buffers=False):
         """Forget the activations kept for a backward pass (after inference on
         many samples they can be tens of MB) and, with ``buffers``, the training
         step's scratch arrays; the next pass recreates what it needs."""
-        for layer in self.layers:
+        for layer in self._layers:
             for name in ("X", "Z", "A", "delta", "mask", "X_hat", "inv_std"):
                 if getattr(layer, name, None) is not None:
                     setattr(layer, name, None)
@@ -346,7 +383,7 @@ class Sequential:
                 layer._buffers.clear()
 
     def regularization_penalty(self):
-        return sum(layer.regularization_penalty() for layer in self.layers)
+        return sum(layer.regularization_penalty() for layer in self._layers)
 
     def compute_loss(self, Y, A, sample_weight=None):
         """The loss the optimizer minimises: data loss plus weight penalties."""
@@ -359,12 +396,12 @@ class Sequential:
     def _has_regularizers(self):
         return any(
             getattr(l, "kernel_regularizer", None) is not None or getattr(l, "bias_regularizer", None) is not None
-            for l in self.layers
+            for l in self._layers
         )
 
     # -- checked inputs ----------------------------------------------------------
     def _check_x(self, x, name="x"):
-        allow_nd = bool(self.layers) and self.layers[0].__class__.__name__ == "Flatten"
+        allow_nd = bool(self._layers) and self._layers[0].__class__.__name__ == "Flatten"
         X = check_array(x, name=name, ndim=2, dtype=self.dtype, allow_nd=allow_nd)
         if self.built and tuple(X.shape[1:]) != tuple(self._input_shape):
             want = self._input_shape[0] if len(self._input_shape) == 1 else self._input_shape
@@ -378,12 +415,12 @@ class Sequential:
         if Y.ndim == 0 or Y.ndim > 2:
             raise ValueError(f"{name} must be 1-D or 2-D. Received an array of shape {Y.shape}.")
         Y = self.loss.prepare_targets(Y, self.n_outputs, name=name)
-        activation = getattr(self.layers[-1], "activation", None)
+        activation = getattr(self._layers[-1], "activation", None)
         low, high = activation.output_range if activation is not None else (-math.inf, math.inf)
         if self.loss.targets_in_output_range and Y.size and (Y.min() < low or Y.max() > high):
             raise ValueError(
                 f"{name} has values from {Y.min()} to {Y.max()}, but the output activation "
-                f"{type(self.layers[-1].activation).__name__} only produces values in [{low}, {high}]. "
+                f"{type(self._layers[-1].activation).__name__} only produces values in [{low}, {high}]. "
                 "Use a matching output activation or rescale/encode the targets."
             )
         return Y.astype(self.dtype, copy=False)
@@ -440,7 +477,8 @@ class Sequential:
     # -- Keras API -----------------------------------------------------------------
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, initial_epoch=0, sample_weight=None,
-            class_weight=None, validation_batch_size=None, validation_freq=1, steps_per_epoch=None):
+            class_weight=None, validation_batch_size=None, validation_freq=1, steps_per_epoch=None,
+            validation_steps=None):
         """Train for ``epochs`` passes over ``(x, y)``; returns a :class:`History`.
 
         ``batch_size`` defaults to 32 (Keras); ``batch_size=len(x)`` is full-batch
@@ -453,8 +491,10 @@ class Sequential:
         every n-th epoch only; ``validation_batch_size`` is the evaluation's chunk
         size (it changes the speed, not the figures). ``steps_per_epoch=k``: an
         epoch is the next k batches, continuing through the data (as Keras's
-        epoch iterator; a new pass and shuffle start where one ends).
+        epoch iterator; a new pass and shuffle start where one ends). Keras's
+        ``validation_steps`` (for datasets) must be None.
         """
+        _only_none(validation_steps=validation_steps)
         return training.fit(
             self, x, y, batch_size=batch_size, epochs=epochs, verbose=verbose, callbacks=callbacks,
             validation_split=validation_split, validation_data=validation_data, shuffle=shuffle,
@@ -463,9 +503,12 @@ class Sequential:
             steps_per_epoch=steps_per_epoch,
         )
 
-    def evaluate(self, x=None, y=None, batch_size=None, verbose=0, sample_weight=None, return_dict=False):
+    def evaluate(self, x=None, y=None, batch_size=None, verbose=0, sample_weight=None, return_dict=False,
+                 steps=None, callbacks=None):
         """Loss (and metrics) on ``(x, y)`` in inference mode: the loss alone, or
-        ``[loss, *metrics]`` when metrics were compiled (as Keras)."""
+        ``[loss, *metrics]`` when metrics were compiled (as Keras). Keras's ``steps``
+        and ``callbacks`` (for datasets and test hooks) must be None."""
+        _only_none(steps=steps, callbacks=callbacks)
         verbose = training.check_verbose(verbose)
         X, Y, w = self._prepare_xy(x, y, sample_weight, what="evaluate")
         if batch_size is not None:
@@ -476,10 +519,28 @@ class Sequential:
             training.report(math.ceil(X.shape[0] / (batch_size or 1024)), time.perf_counter() - start, logs)
         return _logs_result(logs, return_dict)
 
-    def train_on_batch(self, x, y, sample_weight=None, return_dict=False):
+    def train_on_batch(self, x, y, sample_weight=None, class_weight=None, return_dict=False):
         """One optimizer step on ``(x, y)`` as one batch; returns that batch's loss
-        (before the step) and metrics, shaped as :meth:`evaluate`'s result (as Keras)."""
+        (before the step) and metrics, shaped as :meth:`evaluate`'s result (as Keras).
+        ``class_weight`` weighs the samples by class, as in :meth:`fit`."""
+        if class_weight is not None:
+            if sample_weight is not None:
+                raise ValueError("train_on_batch() takes class_weight or sample_weight, not both (as Keras).")
+            _, Y, _ = self._prepare_xy(x, y, None, what="train_on_batch")
+            sample_weight = training._class_weights(self, backend.to_numpy(Y), class_weight)
         return _logs_result(training.train_on_batch(self, x, y, sample_weight), return_dict)
+
+    def reset_metrics(self):
+        """Reset the state of every compiled metric (as Keras)."""
+        for m in self.metrics:
+            m.reset_state()
+
+    def to_json(self, **kwargs):
+        """The architecture as JSON text (as Keras; ``kwargs`` go to ``json.dumps``):
+        ``glassnet.models.model_from_json`` rebuilds it with fresh weights."""
+        import json
+
+        return json.dumps({"class_name": "Sequential", "config": self.get_config()}, **kwargs)
 
     def test_on_batch(self, x, y, sample_weight=None, return_dict=False):
         """Loss (and metrics) on ``(x, y)`` as one batch, in inference mode (as Keras)."""
@@ -493,20 +554,20 @@ class Sequential:
     def weights(self):
         """Every layer's live weight arrays, in :meth:`get_weights`'s order (as Keras's variables)."""
         self._ensure_built()
-        return [w for layer in self.layers for w in layer.weights]
+        return [w for layer in self._layers for w in layer.weights]
 
     @property
     def trainable_weights(self):
         """The live arrays that training updates (Dense W, b; batch-norm gamma, beta of trainable layers)."""
         self._ensure_built()
-        return [layer.params[k] for layer in self.layers if layer.built and layer.trainable
+        return [layer.params[k] for layer in self._layers if layer.built and layer.trainable
                 for k in layer.weight_names if k in layer.params]
 
     @property
     def non_trainable_weights(self):
         """The live arrays that training does not step (batch-norm moving statistics, frozen layers)."""
         self._ensure_built()
-        return [layer.params[k] if k in layer.params else layer.state[k] for layer in self.layers if layer.built
+        return [layer.params[k] if k in layer.params else layer.state[k] for layer in self._layers if layer.built
                 for k in layer.weight_names if not layer.trainable or k not in layer.params]
 
     def get_layer(self, name=None, index=None):
@@ -514,20 +575,23 @@ class Sequential:
         if name is not None and index is not None:
             raise ValueError(f"Provide only a layer name or a layer index. Received: index={index}, name={name!r}.")
         if index is not None:
-            check_non_negative_int(index, "index")
-            if index >= len(self.layers):
+            if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
+                raise TypeError(f"index must be an integer. Received: index={index!r}")
+            if not -len(self._layers) <= index < len(self._layers):
                 raise ValueError(f"Was asked to retrieve layer at index {index} but model only has "
-                                 f"{len(self.layers)} layers.")
-            return self.layers[index]
+                                 f"{len(self._layers)} layers.")
+            return self._layers[index]
         if name is None:
             raise ValueError("Provide either a layer name or layer index at get_layer().")
-        for layer in self.layers:
+        for layer in self._layers:
             if layer.name == name:
                 return layer
-        raise ValueError(f"No such layer: {name!r}. Existing layers are: {[layer.name for layer in self.layers]}.")
+        raise ValueError(f"No such layer: {name!r}. Existing layers are: {[layer.name for layer in self._layers]}.")
 
-    def predict(self, x, batch_size=None, verbose=0):
-        """Outputs ``a^(L)`` for inputs ``x`` (inference mode), shape ``(n, n_outputs)``."""
+    def predict(self, x, batch_size=None, verbose=0, steps=None, callbacks=None):
+        """Outputs ``a^(L)`` for inputs ``x`` (inference mode), shape ``(n, n_outputs)``.
+        Keras's ``steps`` and ``callbacks`` must be None."""
+        _only_none(steps=steps, callbacks=callbacks)
         self._check_namespace()
         self._ensure_built()
         X = self._check_x(x)
@@ -551,8 +615,9 @@ class Sequential:
             self.build(X.shape[1:])
         A = self.forward(X, training=training)
         # a training pass writes into the step's reused buffers: hand out a copy, so that
-        # each call (Monte-Carlo dropout) keeps its own result
-        return backend.copy(A) if training else A
+        # each call (Monte-Carlo dropout) keeps its own result; so does a model of
+        # identity layers, whose output is the caller's own array
+        return backend.copy(A) if training or A is X else A
 
     def gradients(self, x, y, sample_weight=None, training=True):
         """``∂J/∂w`` for every array of :meth:`get_weights`, in the same order
@@ -567,7 +632,7 @@ class Sequential:
         Y, w = backend.to_namespace(Y, w)
         self.backward(Y, A, w)
         out = []
-        for layer in self.layers:
+        for layer in self._layers:
             for key in layer.weight_names:
                 out.append(backend.numpy_copy(layer.grads[key]) if key in layer.grads
                            else np.zeros(layer.state[key].shape, dtype=backend.numpy_dtype(layer.state[key])))
@@ -591,7 +656,7 @@ class Sequential:
         """Copies of every weight array, layer by layer, in Keras's order
         (Dense: W, b; BatchNormalization: gamma, beta, moving mean, moving variance)."""
         self._ensure_built()
-        return [w for layer in self.layers for w in layer.get_weights()]
+        return [w for layer in self._layers for w in layer.get_weights()]
 
     def set_weights(self, weights):
         """Set every weight array; shapes must match :meth:`get_weights`."""
@@ -601,13 +666,20 @@ class Sequential:
         targets = self.weights
         assign_weights(targets, weights, [f"weights[{i}]" for i in range(len(targets))], "set_weights")
 
-    def summary(self, print_fn=None):
-        """Print the layers, their output shapes and parameter counts, with totals (as Keras)."""
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False, show_trainable=False,
+                layer_range=None):
+        """Print the layers, their output shapes and parameter counts, with totals (as Keras).
+        Keras's layout arguments (``line_length``, ``positions``, ``expand_nested``,
+        ``show_trainable``, ``layer_range``) are accepted; the table fits its contents."""
+        if print_fn is not None and not callable(print_fn):
+            raise TypeError(f"print_fn must be a function such as print. Received: print_fn={print_fn!r}")
+        if line_length is not None and callable(line_length) and print_fn is None:
+            line_length, print_fn = None, line_length  # summary(print): glassnet's older first argument
         self._ensure_built()
         self._require_built("summary")
         print_fn = print_fn or print
         rows = []
-        for layer in self.layers:
+        for layer in self._layers:
             n = sum(math.prod(w.shape) for w in layer.weights)
             rows.append((f"{layer.name} ({type(layer).__name__})", str((None, *layer.output_shape)), f"{n:,}"))
         widths = [max(len(h), *(len(r[i]) for r in rows)) + 2 for i, h in enumerate(("Layer (type)", "Output Shape", "Param #"))]
@@ -620,7 +692,7 @@ class Sequential:
             print_fn(r[0].ljust(widths[0]) + r[1].ljust(widths[1]) + r[2].rjust(widths[2]))
         print_fn(line)
         total = self.count_params()
-        trainable = sum(layer.trainable_size for layer in self.layers if layer.trainable)
+        trainable = sum(layer.trainable_size for layer in self._layers if layer.trainable)
         itemsize = np.dtype(self.dtype).itemsize
         print_fn(f" Total params: {total:,} ({_human_bytes(total * itemsize)})")
         print_fn(f" Trainable params: {trainable:,} ({_human_bytes(trainable * itemsize)})")
@@ -667,7 +739,7 @@ class Sequential:
             "name": self.name,
             "dtype": self.dtype,
             "input_shape": None if self._input_shape is None else list(self._input_shape),
-            "layers": [serialize(layer) for layer in self.layers],
+            "layers": [serialize(layer) for layer in self._layers],
         }
 
     @classmethod
@@ -694,12 +766,23 @@ class Sequential:
     def __setstate__(self, state):
         # Unpickled layer arrays are separate copies: gather them into one flat
         # vector again so that the optimizer updates the layers' weights.
+        if "layers" in state:  # pickled before `layers` became a read-only view
+            state = dict(state)
+            state["_layers"] = state.pop("layers")
         self.__dict__.update(state)
         if self.built:
             self._bind_flat_buffers()
 
     def __repr__(self):
-        return f"<Sequential name={self.name!r} layers={len(self.layers)} built={self.built}>"
+        return f"<Sequential name={self.name!r} layers={len(self._layers)} built={self.built}>"
+
+
+def _only_none(**arguments):
+    """Keras arguments for datasets and generators, which glassnet's arrays do not need."""
+    for name, value in arguments.items():
+        if value is not None:
+            raise ValueError(f"{name} is for Keras datasets and generators; glassnet takes arrays: pass "
+                             f"{name}=None. Received: {name}={value!r}")
 
 
 def _metric_list(metrics, argument):
