@@ -385,6 +385,9 @@ def get(identifier):
         return Linear()
     if isinstance(identifier, Activation):
         return identifier
+    if hasattr(identifier, "weight_names"):  # a glassnet layer (callable too): not a function of z
+        raise TypeError(f"activation must be a name, an Activation or a function. Received the layer "
+                        f"{identifier!r}: add it to the model as a layer of its own.")
     if callable(identifier) and not isinstance(identifier, type):
         return FunctionActivation(identifier)
     return lookup(identifier, ACTIVATIONS, "activation", instance_of=Activation)

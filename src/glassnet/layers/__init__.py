@@ -1,11 +1,8 @@
 """Layers, named as ``keras.layers``."""
 
-from .. import activations as _activations
-from .. import initializers as _initializers
-from .. import regularizers as _regularizers
 from .._registry import from_config
 from .activation import Activation
-from .base import Input, InputLayer, Layer
+from .base import Input, InputLayer, Layer, deserialize_nested
 from .batchnorm import BatchNormalization
 from .dense import Dense
 from .dropout import Dropout
@@ -25,14 +22,7 @@ def deserialize(config):
     initializers and regularizers are created from their own registries, nothing
     else)."""
     if isinstance(config, dict) and isinstance(config.get("config"), dict):
-        inner = dict(config["config"])
-        if isinstance(inner.get("activation"), dict):
-            inner["activation"] = _activations.deserialize(inner["activation"])
-        for key, registry in (("kernel_regularizer", _regularizers), ("bias_regularizer", _regularizers),
-                              ("kernel_initializer", _initializers), ("bias_initializer", _initializers)):
-            if isinstance(inner.get(key), dict):
-                inner[key] = registry.deserialize(inner[key])
-        config = {"class_name": config.get("class_name"), "config": inner}
+        config = {"class_name": config.get("class_name"), "config": deserialize_nested(config["config"])}
     return from_config(config, LAYERS, "layer")
 
 

@@ -13,13 +13,17 @@ arrays in place (``out=``, ``[...] =``) and never rebind them.
 
 import contextlib
 import contextvars
+import difflib
+import inspect
 import json
 import math
 
 import numpy as np
 
-from .._validation import check_positive_int
-from ..backend import from_numpy, get_namespace, numpy_copy, numpy_dtype, standardize_dtype
+from .. import activations, initializers, regularizers
+from .._validation import check_array, check_positive_int
+from ..backend import (copy, from_numpy, get_namespace, is_numpy, make_rng, numpy_copy, numpy_dtype,
+                       standardize_dtype)
 
 
 #: set by :func:`in_memory_configs`: get_config keeps objects instead of serializing them
@@ -57,6 +61,65 @@ def config_entry(obj, serialize, optional=False):
 
 _TRANSIENT = ("X", "Z", "A", "delta", "mask", "X_hat", "inv_std", "in_shape", "_owner")
 
+#: what forward leaves behind for backward (and for diagnostics): ``Layer.__call__`` puts them back
+_PASS_CACHES = ("X", "Z", "A", "delta", "mask", "X_hat", "inv_std", "in_shape", "training")
+
+#: objects nested in a layer config, each created from its saved dict by its own registry
+_NESTED = (("activation", activations), ("kernel_regularizer", regularizers), ("bias_regularizer", regularizers),
+           ("kernel_initializer", initializers), ("bias_initializer", initializers))
+
+
+def deserialize_nested(config):
+    """A copy of the layer config ``config`` with its nested activation, initializer and
+    regularizer dicts created from their own registries (nothing else is created)."""
+    config = dict(config)
+    for key, registry in _NESTED:
+        if isinstance(config.get(key), dict):
+            config[key] = registry.deserialize(config[key])
+    return config
+
+
+def build_layer(layer, input_shape):
+    """Build ``layer`` for samples of shape ``input_shape``; a random layer without a
+    seed of its own (dropout) gets a generator drawn from the global one, as
+    initializers are. A layer built before keeps its weights, as Keras, and must
+    have been built for this shape."""
+    input_shape = tuple(input_shape)
+    if layer.built:
+        if tuple(layer.input_shape) != input_shape:
+            raise ValueError(
+                f"Layer {layer.name!r} ({type(layer).__name__}) was built for inputs of shape "
+                f"{tuple(layer.input_shape)}, but here it receives {input_shape}. Use a new layer, or "
+                "glassnet.models.clone_model for a copy."
+            )
+        return
+    layer.build(input_shape)
+    if getattr(layer, "rng", None) is not None and getattr(layer, "seed", 0) is None:
+        layer.rng = make_rng(None)
+
+
+def _check_extra_kwargs(cls, kwargs):
+    """Keyword arguments no ``__init__`` of ``cls`` took: Keras's arguments that mean nothing
+    here (``cls.keras_unused``) pass when None, their Keras default; anything else is refused."""
+    for key, value in kwargs.items():
+        if key in cls.keras_unused:
+            if value is not None:
+                raise ValueError(
+                    f"glassnet's {cls.__name__} has no {key} (received {key}={value!r:.80}); "
+                    f"only {key}=None, Keras's default, is accepted."
+                )
+            continue
+        accepted = set(cls.keras_unused)
+        for klass in cls.__mro__:
+            if "__init__" in vars(klass):
+                accepted.update(n for n, p in inspect.signature(klass.__init__).parameters.items()
+                                if n != "self" and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL))
+            if klass is Layer:
+                break
+        close = difflib.get_close_matches(key, sorted(accepted), n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise TypeError(f"{cls.__name__}.__init__() got an unexpected keyword argument {key!r}.{hint}")
+
 
 def assign_weights(targets, weights, names, owner):
     """Copy ``weights`` into the live arrays ``targets`` (called ``names`` in
@@ -82,8 +145,12 @@ class Layer:
     weight_names = ()
     #: set by fit from ``compile(jit_compile=...)``: train with glassnet.kernels' compiled loops
     jit_compile = False
+    #: Keras arguments of this layer that mean nothing in glassnet: accepted when None (Keras's
+    #: default), refused otherwise, since a value would make Keras compute something else
+    keras_unused = ()
 
-    def __init__(self, name=None, input_shape=None, input_dim=None, dtype=None, trainable=True):
+    def __init__(self, name=None, input_shape=None, input_dim=None, dtype=None, trainable=True, **kwargs):
+        _check_extra_kwargs(type(self), kwargs)
         if input_dim is not None:
             input_shape = (check_positive_int(input_dim, "input_dim"),)
         if input_shape is not None:
@@ -108,6 +175,89 @@ class Layer:
     @property
     def trainable_size(self):
         return sum(math.prod(v.shape) for v in self.params.values())
+
+    def __call__(self, x, training=False):
+        """The layer's outputs for the batch ``x`` (samples along the first axis) as a new
+        array, as Keras's ``layer(x)``; ``training=True`` runs the training-mode pass
+        (dropout active; batch normalization normalizes with the batch statistics and
+        updates its moving ones, unless frozen).
+
+        An unbuilt layer is first built for ``x.shape[1:]``, in its ``dtype`` (by default
+        ``glassnet.config.floatx()``, as Keras); ``x`` is cast to the layer's dtype. A built
+        layer refuses inputs of another shape. A layer of a model can be called too: its
+        weights are used as they are, and the activations the model's last pass left for
+        backward and the training step's reused arrays are kept untouched."""
+        if training is None:  # Keras's "not in fit": inference
+            training = False
+        if not isinstance(training, (bool, np.bool_)):
+            raise TypeError(f"training must be True, False or None. Received: training={training!r}")
+        weights = self.weights
+        dtype = numpy_dtype(weights[0]) if weights else standardize_dtype(self.dtype)
+        label = self._label()
+        X = check_array(x, name=f"the input of {label}", ndim=2, allow_nd=True, dtype=dtype, finite=False)
+        if self.built and tuple(X.shape[1:]) != tuple(self.input_shape):
+            raise ValueError(
+                f"{label} was built for inputs of shape (None, {', '.join(map(str, self.input_shape))}), "
+                f"but it was called on an input of shape {X.shape}."
+            )
+        if not self.built:
+            given = self.dtype
+            self.dtype = standardize_dtype(given)  # the weights' dtype
+            build_layer(self, X.shape[1:])
+            if not self.weights:
+                self.dtype = given  # a layer without weights can still join a model of any dtype
+        if not is_numpy():
+            X = from_numpy(X)  # into the active namespace (and onto its device)
+        caches = {k: self.__dict__[k] for k in _PASS_CACHES if k in self.__dict__}
+        buffers, self._buffers = self._buffers, {}  # a training pass must not overwrite the step's arrays
+        try:
+            Y = self.forward(X, training=bool(training))
+        finally:
+            self._buffers = buffers
+            for k in _PASS_CACHES:
+                self.__dict__.pop(k, None)
+            self.__dict__.update(caches)
+        # forward may hand back its input, a view of it, or (on another namespace) an array
+        # that is not known to be new: the caller gets an array of its own
+        if is_numpy() and not np.may_share_memory(Y, X):
+            return Y
+        return copy(Y)
+
+    def count_params(self):
+        """How many numbers the layer's weights hold (trainable or not), as Keras."""
+        if not self.built:
+            raise ValueError(
+                f"You tried to call count_params on {self._label()}, but the layer isn't built. Build it with "
+                "layer.build(input_shape), call it on a batch, or build its model first."
+            )
+        return sum(math.prod(w.shape) for w in self.weights)
+
+    @property
+    def trainable_weights(self):
+        """The live arrays training updates, in Keras's order: the layer's parameters
+        (not batch-norm moving statistics); none when the layer is frozen, as Keras."""
+        if not (self.built and self.trainable):
+            return []
+        return [self.params[k] for k in self.weight_names if k in self.params]
+
+    @property
+    def non_trainable_weights(self):
+        """The live arrays training does not step (batch-norm moving statistics), in
+        Keras's order; all the weights when the layer is frozen, as Keras."""
+        if not self.built:
+            return []
+        return [self.params[k] if k in self.params else self.state[k] for k in self.weight_names
+                if not self.trainable or k not in self.params]
+
+    @classmethod
+    def from_config(cls, config):
+        """The layer :meth:`get_config` described (``cls(**config)``), with nested
+        activation, initializer and regularizer configs created from their own
+        registries, as ``glassnet.layers.deserialize`` does."""
+        if not isinstance(config, dict):
+            raise TypeError(f"{cls.__name__}.from_config expects a dict (a get_config() result). "
+                            f"Received: {config!r:.100}")
+        return cls(**deserialize_nested(config))
 
     def build(self, input_shape):
         """Create the weights for inputs of shape ``(None, *input_shape)``."""
@@ -175,6 +325,10 @@ class Layer:
         if self.input_shape is not None and not self.built:
             config["input_shape"] = list(self.input_shape)
         return config
+
+    def _label(self):
+        """``Layer 'dense' (Dense)``, or ``Layer Dense`` before a model names it, for messages."""
+        return f"Layer {self.name!r} ({type(self).__name__})" if self.name else f"Layer {type(self).__name__}"
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name!r}>"

@@ -29,9 +29,13 @@ class Dense(Layer):
     kernel_regularizer, bias_regularizer : str or Regularizer, optional
     input_dim, input_shape : optional
         Declare the input size on the first layer.
+    kernel_constraint, bias_constraint, activity_regularizer : None
+        Keras's arguments, accepted only as None (their default): glassnet's
+        Dense has no constraints and no activity regularizer.
     """
 
     weight_names = ("W", "b")
+    keras_unused = ("kernel_constraint", "bias_constraint", "activity_regularizer")
 
     def __init__(
         self,

@@ -24,7 +24,12 @@ class Dropout(Layer):
 
     ``fixed_mask`` (an array of 0 and the scale) replaces the random mask,
     which is how gradient checks make the layer deterministic.
+
+    ``noise_shape`` (Keras's) is accepted only as None, its default: the mask
+    always has the input's shape.
     """
+
+    keras_unused = ("noise_shape",)
 
     def __init__(self, rate, seed=None, **kwargs):
         super().__init__(**kwargs)

@@ -19,7 +19,7 @@ from .. import backend, kernels, losses, metrics as metrics_module, optimizers
 from .._validation import check_array, check_consistent_length, check_positive_int, on_host
 from ..backend import get_namespace, make_rng, seeded, standardize_dtype
 from ..layers import InputLayer, Layer
-from ..layers.base import assign_weights
+from ..layers.base import assign_weights, build_layer
 from . import training
 
 
@@ -119,7 +119,7 @@ class Sequential:
             )
         if self.built:
             # as Keras: the new layer is built on the current output; the others keep their weights
-            _build_layer(layer, self._layers[-1].output_shape)
+            build_layer(layer, self._layers[-1].output_shape)
             self._layers.append(layer)
             self._bind_flat_buffers()
             self._weights_reshaped()
@@ -153,7 +153,7 @@ class Sequential:
         shape = input_shape
         with seeded(self.seed):
             for layer in self._layers:
-                _build_layer(layer, shape)
+                build_layer(layer, shape)
                 shape = layer.output_shape
         self._bind_flat_buffers()
         self.built = True
@@ -805,22 +805,6 @@ def _metric_list(metrics, argument):
             raise TypeError(f"{argument} must be names, Metric objects or functions fn(y_true, y_pred). "
                             f"Received: {m!r}")
     return list(metrics)
-
-
-def _build_layer(layer, input_shape):
-    """Build ``layer``; a random layer without a seed of its own (dropout) gets a
-    generator drawn from the global one, as initializers are. A layer built before
-    (taken from another model) keeps its weights, as Keras."""
-    if layer.built:
-        if tuple(layer.input_shape) != tuple(input_shape):
-            raise ValueError(
-                f"Layer {layer.name!r} was built for inputs of shape {tuple(layer.input_shape)}, but here it "
-                f"receives {tuple(input_shape)}. Use a new layer, or glassnet.models.clone_model for a copy."
-            )
-        return
-    layer.build(input_shape)
-    if getattr(layer, "rng", None) is not None and getattr(layer, "seed", 0) is None:
-        layer.rng = make_rng(None)
 
 
 def _where(namespace, device):

@@ -1,0 +1,345 @@
+"""Keras's per-layer API: ``layer(x)``, ``Layer.from_config``, ``count_params``,
+``trainable_weights``/``non_trainable_weights`` and the handling of unknown or
+Keras-only keyword arguments. Expected values are worked out by hand; the Keras 3
+behaviour each test mirrors is noted next to it (Keras itself is not needed)."""
+
+import numpy as np
+import pytest
+
+import glassnet
+from glassnet import activations, initializers, layers, regularizers
+from glassnet.layers import Activation, BatchNormalization, Dense, Dropout, Flatten
+from glassnet.models import Sequential
+
+X = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+W = np.arange(6.0).reshape(3, 2) / 10
+B = np.array([0.5, -1.0])
+
+
+def dense_with_weights(dtype=None, **kwargs):
+    layer = Dense(2, dtype=dtype, **kwargs)
+    layer(X)  # builds on X.shape[1:] = (3,)
+    layer.set_weights([W, B])
+    return layer
+
+
+# -- layer(x) --------------------------------------------------------------------------
+
+def test_call_builds_on_the_sample_shape_and_computes_x_w_plus_b():
+    layer = Dense(2)
+    assert not layer.built
+    layer(X)
+    assert layer.built and layer.input_shape == (3,) and layer.output_shape == (2,)
+    assert layer.params["W"].shape == (3, 2) and layer.params["b"].shape == (2,)
+    layer.set_weights([W, B])
+    # X @ W + b by hand: row 1: [1·0 + 2·.2 + 3·.4, 1·.1 + 2·.3 + 3·.5] + b = [1.6 + .5, 2.2 − 1]
+    expected = np.array([[2.1, 1.2], [3.9, 3.9]])
+    np.testing.assert_allclose(layer(X), expected, rtol=1e-6)
+    np.testing.assert_allclose(expected, X @ W + B)
+
+
+def test_call_computes_in_the_layer_dtype_as_keras():
+    # Keras 3: a Dense given no dtype computes in floatx (float32) whatever the input's dtype
+    layer = dense_with_weights()
+    Y = layer(X)  # float64 input
+    assert layer.dtype == "float32" and layer.params["W"].dtype == np.float32 and Y.dtype == np.float32
+    assert layer(X.astype(np.int64)).dtype == np.float32
+    exact = dense_with_weights(dtype="float64")
+    Y64 = exact(X.astype(np.float32))
+    assert Y64.dtype == np.float64
+    np.testing.assert_allclose(Y64, X.astype(np.float32).astype(np.float64) @ W + B, rtol=1e-15)
+    glassnet.config.set_floatx("float64")
+    assert Dense(2)(X).dtype == np.float64
+
+
+def test_call_with_an_activation_and_lists():
+    layer = dense_with_weights(activation="relu")
+    # relu([1·0 − 2·.2 + .5, 1·.1 − 2·.3 − 1]) = relu([.1, −1.5])
+    np.testing.assert_allclose(layer([[1.0, -2.0, 0.0]]), [[0.1, 0.0]], rtol=1e-6)
+    np.testing.assert_allclose(layer([[1.0, 0.0, 0.0]]), [[0.5, 0.0]], rtol=1e-6)  # relu([0 + .5, .1 − 1])
+
+
+def test_weightless_layers_keep_no_dtype_so_they_can_join_any_model():
+    drop = Dropout(0.5)
+    assert drop(X).dtype == np.float32  # Keras: inputs are cast to floatx
+    assert drop.dtype is None
+    model = Sequential([layers.Input(shape=(3,)), drop, Dense(1)], dtype="float64")
+    model.build()
+    assert model.predict(X).dtype == np.float64
+
+
+def test_call_returns_a_new_array():
+    # forward may return its input (inference dropout), a view of it (Flatten) or a reused buffer
+    X32 = X.astype(np.float32)
+    for layer in (Dropout(0.5), Flatten(), Activation("linear"), Dropout(0.0)):
+        Y = layer(X32)
+        np.testing.assert_array_equal(Y, X32)
+        assert not np.shares_memory(Y, X32)
+        Y[...] = 7
+        assert X32[0, 0] == 1.0
+    drop = Dropout(0.5, seed=3)
+    first = drop(np.ones((4, 50), np.float32), training=True)
+    second = drop(np.ones((4, 50), np.float32), training=True)
+    assert not np.shares_memory(first, second)
+    assert set(np.unique(first)) <= {0.0, 2.0} and not np.array_equal(first, second)
+    dense = dense_with_weights()
+    a, b = dense(X, training=True), dense(X + 1, training=True)
+    assert not np.shares_memory(a, b)
+    np.testing.assert_allclose(a, X @ W + B, rtol=1e-6)
+
+
+def test_flatten_call_builds_on_any_sample_shape():
+    layer = Flatten()
+    Y = layer(np.arange(12.0).reshape(2, 2, 3))
+    assert Y.shape == (2, 6) and layer.input_shape == (2, 3) and layer.output_shape == (6,)
+    np.testing.assert_array_equal(Y[1], np.arange(6.0, 12.0))
+
+
+def test_batchnorm_call_training_uses_batch_statistics_and_updates_moving_ones():
+    # Keras 3, momentum 0.5, x = [[0, 2], [2, 6]]: batch mean [1, 4], variance [1, 4];
+    # output (x − μ)/sqrt(σ² + 1e-3); moving mean 0.5·0 + 0.5·μ = [0.5, 2], variance 0.5·1 + 0.5·σ² = [1, 2.5]
+    x = np.array([[0.0, 2.0], [2.0, 6.0]])
+    bn = BatchNormalization(momentum=0.5, dtype="float64")
+    Y = bn(x, training=True)
+    np.testing.assert_allclose(Y, [[-1 / np.sqrt(1.001), -2 / np.sqrt(4.001)], [1 / np.sqrt(1.001), 2 / np.sqrt(4.001)]])
+    np.testing.assert_allclose(bn.state["moving_mean"], [0.5, 2.0])
+    np.testing.assert_allclose(bn.state["moving_variance"], [1.0, 2.5])
+    # inference: the moving statistics
+    np.testing.assert_allclose(bn(x), (x - [0.5, 2.0]) / np.sqrt(np.array([1.0, 2.5]) + 1e-3))
+    # frozen: inference mode even with training=True, statistics unchanged (Keras 3)
+    bn.trainable = False
+    np.testing.assert_allclose(bn(x, training=True), (x - [0.5, 2.0]) / np.sqrt(np.array([1.0, 2.5]) + 1e-3))
+    np.testing.assert_allclose(bn.state["moving_mean"], [0.5, 2.0])
+
+
+def test_call_refuses_another_sample_shape_naming_the_layer():
+    layer = dense_with_weights()
+    with pytest.raises(ValueError, match=r"Layer Dense was built for inputs of shape \(None, 3\), but it was "
+                                         r"called on an input of shape \(2, 4\)"):
+        layer(np.ones((2, 4)))
+    layer.name = "hidden"
+    with pytest.raises(ValueError, match=r"Layer 'hidden' \(Dense\) was built"):
+        layer(np.ones((2, 4)))
+    with pytest.raises(ValueError, match=r"Layer 'hidden' \(Dense\) must be an at least 2-D array"):
+        layer(np.ones(3))  # samples along the first axis, as Keras (min_ndim=2)
+    with pytest.raises(ValueError, match="Dense expects 1-D samples"):
+        Dense(2)(np.ones((2, 3, 4)))
+    with pytest.raises(TypeError, match="training must be True, False or None"):
+        layer(X, training="yes")
+    np.testing.assert_allclose(layer(X, training=None), layer(X))
+
+
+def test_call_on_a_model_layer_leaves_the_model_untouched():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(16, 3)).astype(np.float32)
+    y = rng.normal(size=(16, 1)).astype(np.float32)
+    model = Sequential([layers.Input(shape=(3,)), Dense(4, activation="tanh"), BatchNormalization(), Dense(1)],
+                       seed=1)
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(x, y, epochs=1, batch_size=8, verbose=0)
+    dense, bn, out = model.layers
+    flat = model._flat_params.copy()
+
+    # the model's layer computes with the model's weights
+    W1, b1 = dense.get_weights()
+    np.testing.assert_allclose(dense(x), np.tanh(x @ W1 + b1), rtol=1e-5, atol=1e-6)
+
+    # a training pass of the model, then direct calls of its layers (same batch size: same buffer keys)
+    A = model.forward(x, training=True)
+    A_before = A.copy()
+    caches = [{k: v for k, v in vars(layer).items() if k in ("X", "Z", "A", "X_hat", "inv_std", "training")}
+              for layer in model.layers]
+    moving = [s.copy() for s in bn.get_weights()[2:]]
+    z = rng.normal(size=(16, 3)).astype(np.float32)
+    h = dense(z, training=True)
+    h = bn(h, training=False)
+    out(h, training=True)
+    np.testing.assert_array_equal(A, A_before)
+    for layer, cache in zip(model.layers, caches):
+        for k, v in cache.items():
+            assert getattr(layer, k) is v, (layer.name, k)
+    for before, after in zip(moving, bn.get_weights()[2:]):
+        np.testing.assert_array_equal(before, after)
+    np.testing.assert_array_equal(model._flat_params, flat)
+    for layer in model.layers:
+        for value in layer.params.values():
+            assert np.shares_memory(value, model._flat_params)
+
+    # the backward pass after the calls gives the gradients of an undisturbed pass
+    model.backward(y, A)
+    grads = model._flat_grads.copy()
+    model.backward(y, model.forward(x, training=True))
+    np.testing.assert_allclose(grads, model._flat_grads, rtol=1e-6)
+    np.testing.assert_array_equal(model._flat_params, flat)
+    # and training goes on
+    model.fit(x, y, epochs=1, batch_size=8, verbose=0)
+    assert not np.array_equal(model._flat_params, flat)
+
+
+def test_call_on_a_model_layer_with_another_shape_is_refused():
+    model = Sequential([layers.Input(shape=(3,)), Dense(2, name="hidden"), Dense(1)])
+    model.build()
+    with pytest.raises(ValueError, match=r"Layer 'hidden' \(Dense\) was built for inputs of shape \(None, 3\)"):
+        model.layers[0](np.ones((1, 5)))
+
+
+def test_a_called_layer_keeps_its_weights_in_a_model():
+    layer = dense_with_weights()
+    model = Sequential([layers.Input(shape=(3,)), layer])
+    np.testing.assert_allclose(model.predict(X), X @ W + B, rtol=1e-6)
+    with pytest.raises(ValueError, match="dtype 'float32' but the model computes in 'float64'"):
+        Sequential([layers.Input(shape=(3,)), dense_with_weights()], dtype="float64")
+
+
+# -- count_params, trainable_weights, non_trainable_weights ------------------------------
+
+def test_count_params():
+    assert dense_with_weights().count_params() == 8  # 3·2 + 2, as Keras
+    layer = Dense(2, use_bias=False)
+    layer(X)
+    assert layer.count_params() == 6
+    bn = BatchNormalization()
+    bn(X)
+    assert bn.count_params() == 12  # gamma, beta, moving mean, moving variance: 4·3, as Keras
+    drop = Dropout(0.1)
+    drop(X)
+    assert drop.count_params() == 0
+    with pytest.raises(ValueError, match=r"count_params on Layer Dense, but the layer isn't built"):
+        Dense(2).count_params()
+    with pytest.raises(ValueError, match=r"count_params on Layer 'd' \(Dense\), but the layer isn't built"):
+        Dense(2, name="d").count_params()
+
+
+def test_dense_trainable_and_frozen_weights():
+    layer = Dense(2)
+    assert layer.trainable_weights == [] and layer.non_trainable_weights == []  # unbuilt, as Keras
+    layer(X)
+    W_live, b_live = layer.trainable_weights
+    assert W_live is layer.params["W"] and b_live is layer.params["b"]  # live arrays, Keras's order
+    assert layer.non_trainable_weights == []
+    layer.trainable = False  # Keras 3: a frozen layer lists every weight as non-trainable
+    assert layer.trainable_weights == []
+    assert [w is p for w, p in zip(layer.non_trainable_weights, (layer.params["W"], layer.params["b"]))] == [True] * 2
+
+
+def test_batchnorm_trainable_split():
+    bn = BatchNormalization()
+    bn(X)
+    gamma, beta = bn.trainable_weights
+    mean, var = bn.non_trainable_weights
+    assert gamma is bn.params["gamma"] and beta is bn.params["beta"]
+    assert mean is bn.state["moving_mean"] and var is bn.state["moving_variance"]
+    bn.trainable = False
+    assert bn.trainable_weights == []
+    assert [id(w) for w in bn.non_trainable_weights] == [id(w) for w in (gamma, beta, mean, var)]
+    no_center = BatchNormalization(center=False)
+    no_center(X)
+    assert [w is no_center.params["gamma"] for w in no_center.trainable_weights] == [True]
+    assert len(no_center.non_trainable_weights) == 2
+
+
+def test_layer_weights_match_the_model_split():
+    model = Sequential([layers.Input(shape=(3,)), Dense(2), BatchNormalization(), Dense(1, trainable=False)])
+    model.build()
+    ids = lambda arrays: [id(a) for a in arrays]  # noqa: E731
+    assert ids(model.trainable_weights) == ids(w for l in model.layers for w in l.trainable_weights)
+    assert ids(model.non_trainable_weights) == ids(w for l in model.layers for w in l.non_trainable_weights)
+    assert model.count_params() == sum(l.count_params() for l in model.layers) == 8 + 8 + 3
+
+
+# -- from_config ---------------------------------------------------------------------------
+
+def test_from_config_round_trips_nested_activation_initializer_and_regularizer():
+    layer = Dense(3, activation=activations.LeakyReLU(0.25), kernel_initializer=initializers.RandomNormal(stddev=0.5),
+                  bias_initializer=initializers.Constant(0.1), kernel_regularizer=regularizers.L2(0.01), name="d")
+    config = layer.get_config()
+    assert isinstance(config["activation"], dict) and isinstance(config["kernel_initializer"], dict)
+    clone = Dense.from_config(config)
+    assert type(clone) is Dense and clone.get_config() == config
+    assert isinstance(clone.activation, activations.LeakyReLU)
+    assert isinstance(clone.kernel_initializer, initializers.RandomNormal)
+    assert isinstance(clone.kernel_regularizer, regularizers.L2)
+    clone(np.array([[1.0, 0.0]]))
+    np.testing.assert_allclose(clone.params["b"], [0.1] * 3, rtol=1e-6)
+    # the nested activation works: leaky slope 0.25 below zero
+    clone.set_weights([np.array([[1.0, -2.0, 0.0], [0.0, 0.0, 0.0]]), np.zeros(3)])
+    np.testing.assert_allclose(clone(np.array([[1.0, 0.0]])), [[1.0, -0.5, 0.0]])
+    # the same result as layers.deserialize
+    assert layers.deserialize(layers.serialize(layer)).get_config() == config
+    assert config == layer.get_config()  # from_config did not change the dict it was given
+
+
+@pytest.mark.parametrize("layer", [
+    Dense(2, activation="sigmoid", use_bias=False, trainable=False, input_dim=4),
+    Dropout(0.3, seed=5),
+    BatchNormalization(momentum=0.9, epsilon=1e-5, center=False),
+    Activation("softmax", name="probs"),
+    Flatten(input_shape=(2, 3)),
+], ids=lambda layer: type(layer).__name__)
+def test_from_config_round_trips_every_layer(layer):
+    config = layer.get_config()
+    clone = type(layer).from_config(config)
+    assert type(clone) is type(layer) and clone.get_config() == config
+
+
+def test_from_config_accepts_keras_none_arguments_and_refuses_unknown_ones():
+    config = {"units": 2, "kernel_constraint": None, "bias_constraint": None, "activity_regularizer": None}
+    assert Dense.from_config(config).units == 2
+    with pytest.raises(TypeError, match="Dense.__init__\\(\\) got an unexpected keyword argument 'lora_rank'"):
+        Dense.from_config({"units": 2, "lora_rank": None})
+    with pytest.raises(TypeError, match="Dense.from_config expects a dict"):
+        Dense.from_config("dense")
+
+
+# -- keyword arguments ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("make, name", [
+    (lambda: Dense(2, foo=1), "Dense"),
+    (lambda: Dropout(0.5, foo=1), "Dropout"),
+    (lambda: BatchNormalization(foo=1), "BatchNormalization"),
+    (lambda: Activation("relu", foo=1), "Activation"),
+    (lambda: Flatten(foo=1), "Flatten"),
+])
+def test_unknown_keyword_names_the_layer_class(make, name):
+    with pytest.raises(TypeError, match=rf"^{name}\.__init__\(\) got an unexpected keyword argument 'foo'\.$"):
+        make()
+
+
+def test_unknown_keyword_suggests_a_close_name():
+    with pytest.raises(TypeError, match=r"Dense.__init__\(\) got an unexpected keyword argument 'unit'\. "
+                                        r"Did you mean 'units'\?"):
+        Dense(2, unit=3)
+    with pytest.raises(TypeError, match=r"Dropout.__init__\(\) got an unexpected keyword argument 'rates'\. "
+                                        r"Did you mean 'rate'\?"):
+        Dropout(0.5, rates=0.2)
+
+
+def test_keras_arguments_that_mean_nothing_here_are_accepted_as_none():
+    layer = Dense(2, kernel_constraint=None, bias_constraint=None, activity_regularizer=None)
+    assert "kernel_constraint" not in layer.get_config()
+    assert Dropout(0.2, noise_shape=None).rate == 0.2
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: Dense(2, kernel_constraint="max_norm"), "glassnet's Dense has no kernel_constraint"),
+    (lambda: Dense(2, bias_constraint="non_neg"), "glassnet's Dense has no bias_constraint"),
+    (lambda: Dense(2, activity_regularizer="l2"), "glassnet's Dense has no activity_regularizer"),
+    (lambda: Dropout(0.5, noise_shape=(None, 1)), "glassnet's Dropout has no noise_shape"),
+])
+def test_keras_arguments_with_a_value_are_refused(make, message):
+    with pytest.raises(ValueError, match=message + r" \(received .*\); only .*=None, Keras's default, is accepted"):
+        make()
+
+
+def test_keras_arguments_of_one_layer_are_unknown_to_another():
+    with pytest.raises(TypeError, match="Dropout.__init__\\(\\) got an unexpected keyword argument 'kernel_constraint'"):
+        Dropout(0.5, kernel_constraint=None)
+    with pytest.raises(TypeError, match="Dense.__init__\\(\\) got an unexpected keyword argument 'noise_shape'"):
+        Dense(2, noise_shape=None)
+
+
+def test_a_layer_is_not_an_activation_function():
+    from glassnet.layers import Activation, Dense
+
+    with pytest.raises(TypeError, match="add it to the model as a layer of its own"):
+        Dense(2, activation=Activation("relu"))
