@@ -45,8 +45,9 @@ SETTINGS = dict(
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", default=str(REPO.parent / "shared" / "data" / "mnist"),
-                        help="folder with the MNIST IDX files")
+    parser.add_argument("--data", default=None,
+                        help="folder with the MNIST IDX files (default: ../shared/data/mnist when it holds "
+                             "them, else where glassnet.datasets.load_mnist looks: $GLASSNET_DATA, the cache)")
     parser.add_argument("--repeats", type=int, default=3, help="fit each library this many times (alternating)")
     parser.add_argument("--alpha", type=float, nargs="+", default=[0.0, 1e-4],
                         help="L2 penalties to time (the first one is judged against the target)")
@@ -81,7 +82,11 @@ def main(argv=None):
     from glassnet.datasets import load_mnist
     from glassnet.sklearn import MLPClassifier as GlassnetMLP
 
-    (x_train, y_train), (x_test, y_test) = load_mnist(args.data, download=False, progress=False)
+    data = args.data
+    shared = REPO.parent / "shared" / "data" / "mnist"
+    if data is None and (shared / "train-images-idx3-ubyte.gz").exists():
+        data = shared  # as the workers: the shared folder first, then load_mnist's own search
+    (x_train, y_train), (x_test, y_test) = load_mnist(data, download=False, progress=False)
     if args.limit is not None:
         x_train, y_train = x_train[: args.limit], y_train[: args.limit]
     print(f"MNIST {x_train.shape} {x_train.dtype}; glassnet {glassnet.__version__}, "

@@ -1,5 +1,6 @@
-"""MNIST with the 784-512-512-10 network of the benchmarks (about 1 s per epoch
-on a 2-core laptop). Needs the four MNIST files: see docs/data.md."""
+"""MNIST with the 784-512-512-10 network of the benchmarks (about 2 s per epoch
+on a 2-core laptop; benchmarks/RESULTS.md). Needs the four MNIST files: see
+docs/data.md. Saves the trained model as mnist_mlp.gn in the current folder."""
 
 import sys
 

@@ -88,7 +88,7 @@ def test_table_shows_the_spread_of_the_runs_and_the_ratio_of_medians(run_module)
              ("unset", "M1", "torch"): run_module.summarize(runs([4.0, 4.1, 4.0]))}
     text = run_module.markdown_table(table, "unset", ["M1"], ["glassnet", "torch"])
     glassnet_row, torch_row = text.splitlines()[2:]
-    assert "| 2.000 (1.00–4.00) |" in glassnet_row
+    assert "| 2.000 (1.000–4.000) |" in glassnet_row
     assert "| 4.000 |" in torch_row and "| 0.5× |" in torch_row  # within 5%: no range shown
 
 
@@ -147,3 +147,11 @@ def test_peer_workers_load_mnist_with_glassnets_loader_without_importing_glassne
     assert proc.returncode == 0, proc.stderr
     # The first ten test labels are 7 2 1 0 4 1 4 9 5 9 (sum 42).
     assert proc.stdout.split() == ["(10000,", "784)", "float32", "1.0", "(10000,)", "42", "False"]
+
+
+def test_the_ten_epoch_target_reads_epoch_ten_when_runs_train_longer(run_module):
+    # with --epochs 15 the "after 10" line judged the 15-epoch accuracy against the 10-epoch limit
+    run = {"epoch_seconds": [1.0] * 15, "test_accuracy": [0.97] * 9 + [0.981] + [0.99] * 5, "seed": 0,
+           "train_seconds": 15.0, "fit_seconds": 15.0, "peak_rss_mb": 300, "epochs": 15, "final_accuracy": 0.99}
+    row = run_module.summarize([run])
+    assert row["acc10"] == 0.981 and row["acc_last"] == 0.99

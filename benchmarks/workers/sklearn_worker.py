@@ -58,7 +58,8 @@ def main():
         fit_seconds = time.perf_counter() - t
         accuracy = np.mean(model.predict(X) == y.ravel())
         report("sklearn", args, versions, fit_seconds, final_accuracy=accuracy,
-               notes="logistic output with log-loss (no MSE in MLPClassifier)")
+               notes="logistic output with log-loss (no MSE in MLPClassifier); its own initial weights, "
+                     "so its accuracy is not comparable")
         return
     x_train, y_train, x_test, y_test = load_data(args)
     data_rss = peak_rss_mb()
