@@ -976,3 +976,15 @@ def test_small_mistakes_in_the_demos(tmp_path, monkeypatch, capsys):
         result = call(*args, cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
         assert_one_line_error(result)
         assert message in result.stderr and result.returncode == status
+
+
+def test_a_header_over_a_column_of_text_labels_is_a_header(tmp_path):
+    from glassnet.cli._data import read_csv
+
+    header = tmp_path / "h.csv"
+    header.write_text("0,1,label\n0.5,1.2,cat\n0.1,0.3,dog\n0.9,1.1,cat\n0.2,0.2,dog\n")
+    X, y, names = read_csv(header)
+    assert X.shape == (4, 2) and list(y) == ["cat", "dog", "cat", "dog"] and names == ["0", "1"]
+    plain = tmp_path / "p.csv"  # no header: the first row's label recurs below
+    plain.write_text("0.1,0.2,virginica\n0.5,1.2,cat\n0.1,0.3,virginica\n0.9,1.1,cat\n")
+    assert read_csv(plain)[0].shape == (4, 2)

@@ -59,9 +59,11 @@ def test_backpropagation_equals_finite_differences_for_any_network(net, seed):
 @given(net=networks(), with_extras=st.booleans(), seed=st.integers(0, 10**6))
 def test_save_and_load_preserve_predictions(tmp_path_factory, net, with_extras, seed):
     model, n_in = net
-    if with_extras:
-        model.layers.insert(1, BatchNormalization(name="bn"))
-        model.layers.insert(2, Dropout(0.3, name="drop"))
+    if with_extras:  # model.layers is a copy (as Keras): a new model with the extra layers
+        layers = model.layers
+        model = Sequential(layers[:1] + [BatchNormalization(name="bn"), Dropout(0.3, name="drop")] + layers[1:],
+                           dtype="float64", seed=model.seed)
+        assert [type(layer).__name__ for layer in model.layers[1:3]] == ["BatchNormalization", "Dropout"]
     model.compile(loss="mse", optimizer="adam")
     rng = np.random.default_rng(seed)
     X, y = rng.normal(size=(16, n_in)), rng.normal(size=(16, 1)).repeat(model.layers[-1].units, axis=1)

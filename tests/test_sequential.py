@@ -917,3 +917,53 @@ def test_json_round_trip_reset_metrics_and_keras_arguments():
             call()
     identity = Sequential([Input(shape=(4,)), Dropout(0.5)])
     assert identity(X) is not X  # the caller's own array came back
+
+
+def test_review_regressions_stay_fixed(tmp_path):
+    import pickle
+
+    from glassnet import callbacks, metrics
+    from glassnet.layers import BatchNormalization, Input
+
+    X, y = np.random.default_rng(0).normal(size=(20, 3)), np.arange(20) % 2
+    model = Sequential([Input(shape=(3,)), Dense(4), BatchNormalization(), Dense(1, activation="sigmoid")], seed=0)
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    # verbose=False/True, as Keras takes them (refused for a while)
+    model.fit(X, y, verbose=False)
+    model.evaluate(X, y, verbose=False)
+    model.predict(X, verbose=False)
+    # a BatchNormalization pickled before center/scale existed
+    bn = model.layers[1]
+    state = pickle.loads(pickle.dumps(model)).__dict__
+    old_bn = state["_layers"][1]
+    del old_bn.__dict__["center"], old_bn.__dict__["scale"]
+    np.testing.assert_array_equal(old_bn(np.ones((2, 4), np.float32)), bn(np.ones((2, 4), np.float32)))
+    # a NumPy integer class_id goes into the file
+    model.compile(optimizer="adam", loss="binary_crossentropy", metrics=[metrics.Recall(class_id=np.int64(0))])
+    model.save(tmp_path / "m.gn")
+    # the older LambdaCallback hook names
+    calls = []
+    model.fit(X, y, batch_size=10, verbose=0, callbacks=[callbacks.LambdaCallback(on_batch_end=lambda b, logs: calls.append(b))])
+    assert calls == [0, 1]
+
+
+def test_a_file_with_repeated_layer_names_still_loads(tmp_path):
+    import json
+    import zipfile
+
+    from glassnet.models import load_model
+
+    model = Sequential([Dense(4, name="hidden", input_dim=3), Dense(4, name="other"), Dense(1)], seed=0)
+    model.save(tmp_path / "m.gn")
+    with zipfile.ZipFile(tmp_path / "m.gn") as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    config = json.loads(members["model.json"])
+    config["model"]["layers"][1]["config"]["name"] = "hidden"  # as older versions could write
+    members["model.json"] = json.dumps(config).encode()
+    with zipfile.ZipFile(tmp_path / "old.gn", "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    with pytest.warns(UserWarning, match="renamed 'hidden_1'"):
+        loaded = load_model(tmp_path / "old.gn")
+    assert [layer.name for layer in loaded.layers] == ["hidden", "hidden_1", "dense"]
+    np.testing.assert_array_equal(loaded.predict(np.ones((2, 3))), model.predict(np.ones((2, 3))))

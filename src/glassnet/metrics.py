@@ -171,7 +171,7 @@ class Precision(Metric):
         if class_id is not None and (isinstance(class_id, bool) or not isinstance(class_id, numbers.Integral)
                                      or class_id < 0):
             raise ValueError(f"class_id must be a non-negative int or None. Received: class_id={class_id!r}")
-        self.class_id = class_id
+        self.class_id = None if class_id is None else int(class_id)  # a NumPy int would not go into JSON
         super().__init__(name)
 
     def reset_state(self):

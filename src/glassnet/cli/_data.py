@@ -46,11 +46,21 @@ def _is_text(cell):
 
 def _is_header(rows):
     """Row 1 names the columns when none of its cells is a number, or when one of its text
-    cells heads a column of numbers (a header-less file may hold text labels in every row)."""
+    cells heads a column of numbers or of recurring labels it is not one of (a header-less
+    file may hold text labels in every row)."""
     first = rows[0][1]
     if not any(_is_number(c) for c in first):  # (a blank row is no row)
         return True
-    return any(_is_text(cell) and _numbers_below(rows, k) for k, cell in enumerate(first))
+    return any(_is_text(cell) and (_numbers_below(rows, k) or _names_labels(rows, k, cell))
+               for k, cell in enumerate(first))
+
+
+def _names_labels(rows, k, cell):
+    """Whether ``cell`` (row 1, column ``k``) names a column of text labels: the labels below
+    recur (each class has several samples), the name appears nowhere among them."""
+    below = [c[k] for _, c in rows[1:] if k < len(c)]
+    return (bool(below) and all(_is_text(c) for c in below) and cell not in below
+            and len(set(below)) < len(below))
 
 
 def _numbers_below(rows, k):

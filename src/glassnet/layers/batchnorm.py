@@ -23,6 +23,7 @@ class BatchNormalization(Layer):
     """
 
     weight_names = ("gamma", "beta", "moving_mean", "moving_variance")
+    center = scale = True  # what layers pickled before the options existed hold
 
     def __init__(self, momentum=0.99, epsilon=1e-3, center=True, scale=True, **kwargs):
         super().__init__(**kwargs)

@@ -71,16 +71,17 @@ class LambdaCallback(Callback):
     """A callback made of functions, as ``keras.callbacks.LambdaCallback``:
     ``on_epoch_begin(epoch, logs)``, ``on_epoch_end(epoch, logs)``,
     ``on_train_begin(logs)``, ``on_train_end(logs)``,
-    ``on_train_batch_begin(batch, logs)``, ``on_train_batch_end(batch, logs)``."""
+    ``on_train_batch_begin(batch, logs)``, ``on_train_batch_end(batch, logs)`` (or Keras's
+    older ``on_batch_begin``/``on_batch_end``)."""
 
     HOOKS = ("on_epoch_begin", "on_epoch_end", "on_train_begin", "on_train_end",
-             "on_train_batch_begin", "on_train_batch_end")
+             "on_train_batch_begin", "on_train_batch_end", "on_batch_begin", "on_batch_end")
 
     def __init__(self, on_epoch_begin=None, on_epoch_end=None, on_train_begin=None, on_train_end=None,
-                 on_train_batch_begin=None, on_train_batch_end=None):
+                 on_train_batch_begin=None, on_train_batch_end=None, on_batch_begin=None, on_batch_end=None):
         super().__init__()
         given = dict(zip(self.HOOKS, (on_epoch_begin, on_epoch_end, on_train_begin, on_train_end,
-                                      on_train_batch_begin, on_train_batch_end)))
+                                      on_train_batch_begin, on_train_batch_end, on_batch_begin, on_batch_end)))
         for hook, fn in given.items():
             if fn is None:
                 continue

@@ -11,6 +11,7 @@ import copy
 import math
 import os
 import time
+import warnings
 import weakref
 
 import numpy as np
@@ -757,7 +758,8 @@ class Sequential:
                 "config must have a 'layers' list, as Sequential.get_config() returns. "
                 f"Received keys: {sorted(config)}"
             )
-        model = cls([deserialize(c) for c in layer_configs], name=config.get("name"), dtype=config.get("dtype"))
+        model = cls([deserialize(c) for c in _unique_names(layer_configs)], name=config.get("name"),
+                    dtype=config.get("dtype"))
         input_shape = config.get("input_shape")
         if input_shape is not None:
             model.build(tuple(input_shape))
@@ -775,6 +777,28 @@ class Sequential:
 
     def __repr__(self):
         return f"<Sequential name={self.name!r} layers={len(self._layers)} built={self.built}>"
+
+
+def _unique_names(layer_configs):
+    """Layer configs with repeated names renamed ``name_1``, ... with a warning: model files
+    written before names had to be unique still load."""
+    taken = {c["config"].get("name") for c in layer_configs if isinstance(c, dict) and isinstance(c.get("config"), dict)}
+    seen, out = set(), []
+    for c in layer_configs:
+        name = c["config"].get("name") if isinstance(c, dict) and isinstance(c.get("config"), dict) else None
+        if name is not None and name in seen:
+            k = 1
+            while f"{name}_{k}" in taken:
+                k += 1
+            new = f"{name}_{k}"
+            taken.add(new)
+            warnings.warn(f"Two layers are named {name!r}; the second one is renamed {new!r} (layer names "
+                          "are unique in a model, as in Keras).", UserWarning, stacklevel=4)
+            c = {**c, "config": {**c["config"], "name": new}}
+            name = new
+        seen.add(name)
+        out.append(c)
+    return out
 
 
 def _only_none(**arguments):
