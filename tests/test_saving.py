@@ -1,4 +1,5 @@
 import io
+import os
 import json
 import pickle
 import zipfile
@@ -266,7 +267,7 @@ def test_metadata_is_saved_as_json_and_nothing_else(tmp_path):
         model.save(tmp_path / "bad.gn")
     assert not (tmp_path / "bad.gn").exists()
     model.metadata = ["not", "a", "dict"]
-    with pytest.raises(TypeError, match="model.metadata must be a dict"):
+    with pytest.raises(ValueError, match="model.metadata must be a dict"):  # as the docs say
         model.save(tmp_path / "bad.gn")
 
 
@@ -319,3 +320,66 @@ def test_an_out_of_range_generator_state_is_a_malformed_file(saved, tmp_path, va
 
     with pytest.raises(ValueError, match="random-generator state is malformed"):
         load_model(_rewrite(saved, tmp_path / "bad.gn", edit_config=edit))
+
+
+def test_numpy_numbers_in_settings_are_saved_as_plain_numbers(tmp_path):
+    from glassnet import initializers, layers, metrics, optimizers
+
+    rng = np.random.default_rng(0)
+    model = Sequential([layers.Input(shape=(4,)), layers.Dense(3, kernel_initializer=initializers.GlorotUniform(
+        seed=np.int64(7))), layers.Dropout(0.2, seed=rng.integers(100)), layers.Dense(1)])
+    model.compile(optimizer=optimizers.Adam(learning_rate=np.float32(1e-3)), loss="mse",
+                  metrics=[metrics.MeanAbsoluteError, metrics.Recall(class_id=np.int64(0))])
+    model.save(tmp_path / "m.gn")  # TypeError: int64 is not JSON serializable (and ModelCheckpoint stopped fit)
+    loaded = load_model(tmp_path / "m.gn")
+    assert loaded.layers[0].kernel_initializer.seed == 7
+    assert [m if isinstance(m, str) else type(m).__name__ for m in loaded._metric_ids] == ["MeanAbsoluteError",
+                                                                                            "Recall"]
+
+
+def test_metadata_must_load_back_as_saved(tmp_path):
+    model = _model()
+    model.metadata = {"classes": {0: "neg", 1: "pos"}}  # keys would come back as "0", "1"
+    with pytest.raises(ValueError, match="dict keys must be str"):
+        model.save(tmp_path / "m.gn")
+    model.metadata = ["a"]
+    with pytest.raises(ValueError, match="model.metadata must be a dict"):
+        model.save(tmp_path / "m.gn")
+
+
+@pytest.mark.parametrize("edit, match", [
+    (lambda c: c.update(model="[" * 5000 + "]" * 5000), "malformed|not valid"),
+    (lambda c: c["model"]["layers"].__setitem__(0, {"class_name": "Conv2D", "config": {}}), "Unknown layer 'Conv2D'"),
+    (lambda c: c["optimizer_state"].__setitem__("iterations", 10**30), "iteration count"),
+    (lambda c: c["compile"].__setitem__("optimizer", {"class_name": "SGD", "config": {"learning_rate": {
+        "class_name": "PiecewiseConstantDecay", "config": {"boundaries": [1e400], "values": [0.1, 0.01]}}}}),
+     "Malformed|malformed"),
+])
+def test_malformed_settings_name_the_file(saved, tmp_path, edit, match):
+    with pytest.raises(ValueError, match=f"Cannot load model file .*({match})"):
+        load_model(_rewrite(saved, tmp_path / "bad.gn", edit_config=edit))
+
+
+def test_deeply_nested_json_and_forged_array_headers_are_refused(saved, tmp_path):
+    deep = _rewrite(saved, tmp_path / "deep.gn", replace={"model.json": b"[" * 100000 + b"]" * 100000})
+    with pytest.raises(ValueError, match="Cannot load model file .*not valid JSON"):  # RecursionError before
+        load_model(deep)
+    header = np.lib.format.header_data_from_array_1_0(np.zeros(1, np.float32))
+    header["shape"] = (4_000_000_000,)
+    buf = io.BytesIO()
+    np.lib.format.write_array_header_1_0(buf, header)
+    forged = _rewrite(saved, tmp_path / "forged.gn", replace={"weights/0000.npy": buf.getvalue()})
+    with pytest.raises(ValueError, match=r"has shape \(4000000000,\)"):  # np.load allocated 16 GB first
+        load_model(forged)
+
+
+def test_saving_through_a_link_replaces_its_target_and_keeps_permissions(tmp_path):
+    model = _model()
+    target = tmp_path / "target.gn"
+    model.save(target)
+    os.chmod(target, 0o600)
+    link = tmp_path / "link.gn"
+    link.symlink_to(target)
+    model.save(link)
+    assert link.is_symlink() and (os.stat(target).st_mode & 0o777) == 0o600
+    load_model(link)

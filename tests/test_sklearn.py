@@ -719,3 +719,20 @@ def test_bad_loss_and_random_state_raise_invalid_parameter_error(est):
 
     with pytest.raises(InvalidParameterError):
         est.fit(np.ones((4, 2)), [0.0, 1.0, 0.0, 1.0])
+
+
+def test_a_damaged_estimator_file_is_a_load_error(tmp_path):
+    import zipfile
+
+    X, y = load_digits(return_X_y=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est = MLPClassifier(hidden_layer_sizes=(5,), max_iter=2, random_state=0).fit(X[:100], y[:100])
+    est.save(tmp_path / "e.gn")
+    with zipfile.ZipFile(tmp_path / "e.gn") as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    with zipfile.ZipFile(tmp_path / "deep.gn", "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, b"[" * 100000 + b"]" * 100000 if name == "sklearn.json" else data)
+    with pytest.raises(ValueError, match="Cannot load estimator file .*sklearn.json is not valid JSON"):
+        MLPClassifier.load(tmp_path / "deep.gn")

@@ -4,12 +4,14 @@ The content goes to a new temporary file in the target's folder (so the final
 rename stays on one file system), is flushed and fsynced, then moved over the
 target with ``os.replace``. Readers see the old file or the new one, never a
 half-written one; a failure leaves the old file and no temporary behind. The
-temporary is created with ``open(..., "xb")``, so the result gets the usual
-permissions (umask), not the private mode of ``mkstemp``.
+temporary is created with ``open(..., "xb")``, so a new file gets the usual
+permissions (umask), not the private mode of ``mkstemp``; a replaced file keeps its
+own. A symbolic link is followed: the file it points to is replaced.
 """
 
 import os
 import secrets
+import stat
 
 
 def atomic_write(path, write, verify=None):
@@ -19,7 +21,8 @@ def atomic_write(path, write, verify=None):
     the replace; if it raises, ``path`` is left untouched.
     """
     path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
+    target = os.path.realpath(path)  # through a symbolic link: replace the file it points to, not the link
+    folder = os.path.dirname(target)
     if not os.path.isdir(folder):
         # Say which folder is missing, not which temporary file could not be made.
         raise FileNotFoundError(f"Cannot write {path!r}: the folder {folder!r} does not exist.")
@@ -38,8 +41,10 @@ def atomic_write(path, write, verify=None):
             os.fsync(fh.fileno())
         if verify is not None:
             verify(tmp)
+        if os.path.exists(target):  # the new file keeps the old one's permissions (a private 0600 stays so)
+            os.chmod(tmp, stat.S_IMODE(os.stat(target).st_mode))
         try:
-            os.replace(tmp, path)
+            os.replace(tmp, target)
         except OSError as exc:  # e.g. a name too long for the folder
             raise _naming(exc, tmp, path) from None
     except BaseException:

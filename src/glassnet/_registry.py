@@ -65,7 +65,7 @@ def from_config(config, classes, kind):
         raise ValueError(f"Malformed {kind} config: {config!r}")
     try:
         return classes[config["class_name"]](**kwargs)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:
         raise ValueError(f"Malformed {kind} config {config!r}: {exc}") from None
 
 

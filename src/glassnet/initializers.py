@@ -20,7 +20,7 @@ from .backend import make_rng, standardize_dtype
 
 class Initializer:
     def __init__(self, seed=None):
-        self.seed = seed
+        self.seed = int(seed) if isinstance(seed, np.integer) else seed  # a NumPy int: a plain one, for files
 
     def __call__(self, shape, dtype=None):
         # A fresh generator per call: the same seeded initializer gives the

@@ -327,6 +327,8 @@ def serialize(metric):
     or a custom Metric class raises ``ValueError`` (a file holds no code)."""
     if isinstance(metric, str):
         return metric
+    if isinstance(metric, type) and CLASSES.get(metric.__name__) is metric:  # compile(metrics=[Recall])
+        metric = metric()
     return to_config(metric, CLASSES, "metric")
 
 

@@ -48,7 +48,7 @@ class Optimizer:
         if isinstance(learning_rate, dict):
             learning_rate = schedules.deserialize(learning_rate)
         if not isinstance(learning_rate, schedules.LearningRateSchedule) and not callable(learning_rate):
-            check_number(learning_rate, "learning_rate", low=0)
+            learning_rate = check_number(learning_rate, "learning_rate", low=0)  # a float (np.float32 too)
         self._learning_rate = learning_rate
         self.weight_decay = None if weight_decay is None else check_number(weight_decay, "weight_decay", low=0)
         clips = (("clipnorm", clipnorm), ("clipvalue", clipvalue), ("global_clipnorm", global_clipnorm))

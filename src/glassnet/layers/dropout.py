@@ -34,7 +34,7 @@ class Dropout(Layer):
     def __init__(self, rate, seed=None, **kwargs):
         super().__init__(**kwargs)
         self.rate = check_number(rate, "rate", low=0, high=1, high_open=True)
-        self.seed = seed
+        self.seed = int(seed) if isinstance(seed, np.integer) else seed  # a NumPy int: a plain one, for files
         self.rng = make_rng(seed)
         self.fixed_mask = None
         self.mask = None

@@ -19,6 +19,7 @@ import json
 import os
 import warnings
 import zipfile
+import zlib
 
 import numpy as np
 
@@ -48,13 +49,24 @@ def _metadata(model):
     """``model.metadata``, checked to be a dict of JSON values (a file holds no Python objects)."""
     metadata = getattr(model, "metadata", None) or {}
     if not isinstance(metadata, dict):
-        raise TypeError(f"model.metadata must be a dict. Received: {type(metadata).__name__}")
+        raise ValueError(f"model.metadata must be a dict. Received: {type(metadata).__name__}")
     try:
-        json.dumps(metadata, allow_nan=False)
+        text = json.dumps(metadata, allow_nan=False)
+        # json.dumps writes the key 1 as "1" (and keeps one of 1 and "1"): what loads must be what was saved
+        if json.loads(text) != metadata:
+            raise ValueError("it would not load back as saved (dict keys must be str)")
     except (TypeError, ValueError) as exc:
         raise ValueError(f"model.metadata must hold JSON values (str, finite numbers, bool, None, lists, dicts "
                          f"with str keys): {exc}") from None
     return metadata
+
+
+def _plain(value):
+    """``json.dumps``'s fallback: a NumPy number in a setting (a seed drawn with ``rng.integers``,
+    a ``np.float32`` learning rate) is written as the Python number it is."""
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
 def _compile_config(model):
@@ -115,9 +127,14 @@ def save_model(model, filepath, include_optimizer=True):
             for name, value in state.items():
                 members[f"optimizer/{name}.npy"] = _npy_bytes(value)
 
+    try:  # before anything is written
+        text = json.dumps(config, indent=1, default=_plain, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"Cannot save the model: a setting is not a plain number or name ({exc}).") from None
+
     def write(fh):
         with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-            zf.writestr(CONFIG_NAME, json.dumps(config, indent=1))
+            zf.writestr(CONFIG_NAME, text)
             for name, data in members.items():
                 zf.writestr(name, data)
 
@@ -139,8 +156,9 @@ def _read_member(zf, name, limit, path):
     try:
         with zf.open(info) as fh:
             data = fh.read(limit + 1)
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
-        _fail(path, f"the member {name!r} is corrupt ({exc}).")
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError, RuntimeError, zlib.error) as exc:
+        # NotImplementedError: a compression zipfile lacks (Deflate64); RuntimeError: encrypted
+        _fail(path, f"the member {name!r} is corrupt or cannot be read ({type(exc).__name__}: {exc}).")
     if len(data) > limit:
         _fail(path, f"the member {name!r} is larger than the {limit} bytes expected.")
     return data
@@ -149,6 +167,16 @@ def _read_member(zf, name, limit, path):
 def _read_array(zf, name, shape, dtype, path):
     nbytes = int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize
     data = _read_member(zf, name, nbytes + NPY_HEADER_SLACK, path)
+    header = io.BytesIO(data)
+    try:  # the header first: a forged shape must not make np.load allocate it
+        version = np.lib.format.read_magic(header)
+        read = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}[version]
+        declared, _, declared_dtype = read(header)
+    except Exception as exc:  # a bad magic, version or header
+        _fail(path, f"the member {name!r} is not a valid .npy array ({type(exc).__name__}: {exc}).")
+    if tuple(declared) != tuple(shape) or declared_dtype != np.dtype(dtype):
+        _fail(path, f"the array {name!r} has shape {tuple(declared)} and dtype {declared_dtype}; the architecture "
+                    f"needs {tuple(shape)} {dtype}.")
     try:
         array = np.load(io.BytesIO(data), allow_pickle=False)
     except ValueError as exc:
@@ -189,8 +217,8 @@ def load_model(filepath, compile=True):
     with zf:
         try:
             config = json.loads(_read_member(zf, CONFIG_NAME, MAX_CONFIG_BYTES, path).decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            _fail(path, f"{CONFIG_NAME} is not valid JSON ({exc}).")
+        except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # ValueError: also JSONDecodeError
+            _fail(path, f"{CONFIG_NAME} is not valid JSON ({type(exc).__name__}: {str(exc)[:200]}).")
         if not isinstance(config, dict) or config.get("format") != FORMAT:
             _fail(path, f"{CONFIG_NAME} does not describe a glassnet model.")
         if config.get("format_version") != FORMAT_VERSION:
@@ -216,8 +244,12 @@ def load_model(filepath, compile=True):
             model.metadata = metadata
             if compile and config.get("compile"):
                 _compile(model, config, zf, path)
-        except (KeyError, TypeError, AttributeError) as exc:
-            _fail(path, f"{CONFIG_NAME} is malformed ({type(exc).__name__}: {exc}).")
+        except (KeyError, TypeError, AttributeError, OverflowError) as exc:
+            _fail(path, f"{CONFIG_NAME} is malformed ({type(exc).__name__}: {str(exc)[:300]}).")
+        except ValueError as exc:
+            if str(exc).startswith("Cannot load model file"):
+                raise
+            _fail(path, str(exc)[:500])  # an unknown class, a bad setting: said of this file
     return model
 
 
@@ -231,6 +263,8 @@ def _check_size(config, zf, path):
     from ..layers import deserialize
 
     spec = config["model"]
+    if isinstance(spec, dict) and isinstance(spec.get("layers"), list) and len(spec["layers"]) > MAX_LAYERS:
+        _fail(path, f"it describes {len(spec['layers'])} layers; at most {MAX_LAYERS} are read.")
     dtype = np.dtype(standardize_dtype(spec.get("dtype")))
     shape = spec.get("input_shape")
     if (not isinstance(shape, list) or not shape or not all(isinstance(d, int) and d > 0 for d in shape)
@@ -246,6 +280,10 @@ def _check_size(config, zf, path):
     if needed * dtype.itemsize > budget:
         _fail(path, f"its architecture needs {needed:,} weights ({needed * dtype.itemsize:,} bytes), more than "
                     f"the file stores ({budget:,} bytes).")
+
+
+#: more layers than any network glassnet trains (building is linear in them, checking names too)
+MAX_LAYERS = 10_000
 
 
 def _build(config, Sequential, path):
@@ -301,6 +339,6 @@ def _compile(model, config, zf, path):
             for name in names
         }
         iterations = state_spec["iterations"]
-        if not isinstance(iterations, int) or iterations < 0:
+        if not isinstance(iterations, int) or isinstance(iterations, bool) or not 0 <= iterations < 2**63:
             _fail(path, f"its optimizer iteration count {iterations!r} is not a non-negative integer.")
         opt.set_state(iterations, state)

@@ -11,6 +11,7 @@ import os
 import sys
 import tempfile
 import zipfile
+import zlib
 
 import numpy as np
 from sklearn.utils import check_random_state
@@ -72,12 +73,15 @@ def _load(cls, path):
             ) from None
         if info.file_size > _MAX_META_BYTES:
             raise _load_error(path, f"{_META_NAME} is larger than {_MAX_META_BYTES} bytes.")
-        with zf.open(info) as fh:
-            raw = fh.read(_MAX_META_BYTES + 1)
+        try:
+            with zf.open(info) as fh:
+                raw = fh.read(_MAX_META_BYTES + 1)
+        except (zipfile.BadZipFile, EOFError, OSError, zlib.error, NotImplementedError, RuntimeError) as exc:
+            raise _load_error(path, f"{_META_NAME} is corrupt ({type(exc).__name__}: {exc}).") from None
     try:
         meta = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise _load_error(path, f"{_META_NAME} is not valid JSON ({exc}).") from None
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise _load_error(path, f"{_META_NAME} is not valid JSON ({type(exc).__name__}: {str(exc)[:200]}).") from None
     if not isinstance(meta, dict) or meta.get("format") != _META_FORMAT or meta.get("format_version") != 1:
         raise _load_error(path, f"{_META_NAME} is not glassnet estimator metadata (version 1).")
     if meta.get("estimator") != cls.__name__:
