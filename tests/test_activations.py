@@ -144,3 +144,12 @@ def test_activation_and_initializer_parameters_are_checked_when_given():
         initializers.RandomUniform(1.0, -1.0)
     with pytest.raises(ValueError, match="scale must be > 0"):
         initializers.VarianceScaling(scale=-1)  # "math domain error" at the first draw
+
+
+def test_float16_softmax_does_not_overflow():
+    from glassnet.activations import Softmax
+
+    out = Softmax().forward(np.array([[12.0, 11, 0]], np.float16))  # NaN: e^12 overflows float16
+    np.testing.assert_allclose(out, [[0.731, 0.269, 4.5e-6]], atol=1e-3)
+    assert out.dtype == np.float16
+    assert np.isfinite(Softmax(100.0).forward(np.array([[710.0, 709, 0]], np.float16))).all()

@@ -347,3 +347,19 @@ def test_the_clip_epsilon_is_a_setting_kept_in_the_config():
     assert losses.CategoricalCrossentropy()(Y, A) == pytest.approx(-np.log(1e-7))
     with pytest.raises(ValueError, match="epsilon"):
         losses.BinaryCrossentropy(epsilon=0.7)
+
+
+def test_float16_losses_neither_overflow_nor_take_log_zero():
+    Y, A = np.zeros((32, 1), np.float16), np.full((32, 1), 46, np.float16)
+    assert losses.MeanSquaredError()(Y, A) == pytest.approx(2116.0)  # inf: a float16 sum of squares
+    n = 8192
+    Yc = np.zeros((n, 2), np.float16)
+    Yc[:, 0] = 1
+    Ac = np.zeros((n, 2), np.float16)
+    Ac[:, 0], Ac[:, 1] = 1e-4, 1 - 1e-4
+    assert losses.CategoricalCrossentropy()(Yc, Ac) == pytest.approx(-np.log(np.float16(1e-4)), rel=1e-3)
+    bce = losses.BinaryCrossentropy()(np.array([[1.0, 0, 1, 0]], np.float16), np.array([[0.0, 1, 1, 0]], np.float16))
+    assert np.isfinite(bce)  # NaN: 1 − 1e-7 is 1 in float16
+    grad = losses.CategoricalCrossentropy().gradient(np.array([[1.0, 0, 0]], np.float16),
+                                                     np.array([[0.0, 1, 0]], np.float16))
+    assert np.isfinite(grad).all()

@@ -94,3 +94,12 @@ def test_mismatched_inputs_are_refused_by_name(call, match):
 def test_binary_accuracy_threshold_must_be_a_number():
     with pytest.raises(TypeError, match="threshold"):
         metrics.BinaryAccuracy(threshold="a")
+
+
+def test_confusion_matrix_and_accuracy_refuse_what_they_would_misread():
+    with pytest.raises(ValueError, match="integer class labels"):  # 1.7 was counted as class 1
+        metrics.confusion_matrix([0, 1.7, 2], [0, 1, 2])
+    with pytest.raises(ValueError, match="num_classes=3"):  # a raw IndexError before
+        metrics.confusion_matrix([5], [0], num_classes=3)
+    with pytest.raises(ValueError, match="empty"):  # NaN with two RuntimeWarnings
+        metrics.accuracy_score([], [])

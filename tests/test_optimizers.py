@@ -261,3 +261,31 @@ def test_clearing_tiny_state_never_changes_a_run_without_epsilon(make, monkeypat
     flushed = run()
     monkeypatch.setattr(optimizers, "FLUSH_EVERY", 10**9)
     np.testing.assert_array_equal(flushed, run())
+
+
+def test_float16_parameters_keep_float32_moments():
+    # in float16 (1 − β₂) g² is 0 for |g| < 8e-3: Adam stepped -5.5 where float32 steps -0.003
+    steps = {}
+    for dtype in (np.float16, np.float32):
+        opt, w = optimizers.Adam(0.001), np.zeros(1, dtype)
+        for _ in range(3):
+            opt.apply(w, np.array([5e-3], dtype))
+        steps[dtype] = float(w[0])
+        assert opt.state["v"].dtype == np.float32
+    assert steps[np.float16] == pytest.approx(steps[np.float32], rel=1e-3)
+
+
+def test_clipping_by_a_norm_that_overflows_the_dtype():
+    # ‖(300, 400)‖² overflows float16 (and ‖1e20‖² float32): the gradient was clipped to 0
+    opt, w = optimizers.SGD(1.0, clipnorm=1.0), np.zeros(2, np.float16)
+    opt.apply(w, np.array([300.0, 400.0], np.float16))
+    np.testing.assert_allclose(w, [-0.6, -0.8], atol=1e-3)
+    opt, w = optimizers.SGD(1.0, global_clipnorm=1.0), np.zeros(2, np.float32)
+    opt.apply(w, np.array([1e20, 1e20], np.float32))
+    np.testing.assert_allclose(w, [-0.70710677, -0.70710677], rtol=1e-6)
+
+
+def test_a_callable_learning_rate_must_return_a_non_negative_number():
+    opt = optimizers.SGD(lambda: -0.1)
+    with pytest.raises(ValueError, match="learning rate the callable returned must be >= 0"):
+        opt.apply(np.zeros(2), np.ones(2))

@@ -967,3 +967,13 @@ def test_a_file_with_repeated_layer_names_still_loads(tmp_path):
         loaded = load_model(tmp_path / "old.gn")
     assert [layer.name for layer in loaded.layers] == ["hidden", "hidden_1", "dense"]
     np.testing.assert_array_equal(loaded.predict(np.ones((2, 3))), model.predict(np.ones((2, 3))))
+
+
+def test_float16_batch_normalization_statistics_do_not_overflow():
+    from glassnet.layers import BatchNormalization
+
+    X = np.random.default_rng(0).normal(size=(64, 2)) * 40  # Σx² overflows float16's 65504
+    model = Sequential([BatchNormalization(input_shape=(2,)), Dense(1, activation="sigmoid")], dtype="float16", seed=0)
+    model.compile(optimizer="adam", loss="mse")
+    assert model(X, training=True).std() > 0.01  # 0.0 before
+    assert np.isfinite(model.layers[0].state["moving_variance"]).all()  # inf before

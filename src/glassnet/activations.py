@@ -262,6 +262,13 @@ class Softmax(Activation):
 
     def forward(self, Z, out=None):
         xp = get_namespace(Z)
+        if isinstance(Z, np.ndarray) and Z.dtype == np.float16:
+            # e^z overflows float16 above z = 11 (and β z sooner): computed in float32
+            A = self.forward(Z.astype(np.float32)).astype(np.float16)
+            if out is None:
+                return A
+            out[...] = A
+            return out
         if self.beta != 1.0:
             Z = Z * self.beta
         # NumPy's array methods: np.min(Z) adds ~1 µs of dispatch per call, a few %

@@ -133,6 +133,12 @@ def _sample_weights(sample_weight, n):
     return sample_weight
 
 
+def _clip_epsilon(epsilon, A):
+    """The clip ε, at least the dtype's resolution: in float16 1 − 1e-7 is 1 (log 0 = −inf)."""
+    return max(epsilon, float(np.finfo(A.dtype).eps)) if isinstance(A, np.ndarray) and A.dtype == np.float16 \
+        else epsilon
+
+
 def _inside_clip(dA, A, epsilon):
     """``dA`` with zeros where ``A`` lies outside ``[ε, 1 − ε]``: there the clipped
     loss is flat, so its derivative is 0 (as Keras's)."""
@@ -162,6 +168,8 @@ class MeanSquaredError(Loss):
         # Σ (a − y)² / (n K) as one dot product: a small network's step is mostly such calls
         Y, A = _pair(self, Y, A)
         D = A - Y
+        if isinstance(D, np.ndarray) and D.dtype == np.float16:  # a float16 sum of squares overflows at 65504
+            D = D.astype(np.float32)
         return float(get_namespace(A).vdot(D, D)) / (A.shape[0] * A.shape[-1])
 
 
@@ -270,7 +278,8 @@ class BinaryCrossentropy(_Crossentropy):
         Y = self._smooth(Y, 0.5)
         if self.from_logits:
             return _mean_last(xp.maximum(A, 0) - A * Y + xp.log1p(xp.exp(-xp.abs(A))))
-        P = xp.clip(A, self.epsilon, 1 - self.epsilon)
+        eps = _clip_epsilon(self.epsilon, A)
+        P = xp.clip(A, eps, 1 - eps)
         return -_mean_last(Y * xp.log(P) + (1 - Y) * xp.log(1 - P))
 
     def per_sample_gradient(self, Y, A):
@@ -278,8 +287,9 @@ class BinaryCrossentropy(_Crossentropy):
         Y = self._smooth(Y, 0.5)
         if self.from_logits:
             return (Sigmoid().forward(A) - Y) / A.shape[-1]
-        P = xp.clip(A, self.epsilon, 1 - self.epsilon)
-        return _inside_clip((P - Y) / (P * (1 - P)) / A.shape[-1], A, self.epsilon)
+        eps = _clip_epsilon(self.epsilon, A)
+        P = xp.clip(A, eps, 1 - eps)
+        return _inside_clip((P - Y) / (P * (1 - P)) / A.shape[-1], A, eps)
 
     def fused_delta(self, activation, Y, A, sample_weight=None):
         if type(activation) is not Sigmoid or self.from_logits or self.label_smoothing:
@@ -322,15 +332,17 @@ class CategoricalCrossentropy(_Crossentropy):
             m = xp.max(A, axis=-1, keepdims=True)
             lse = m[..., 0] + xp.log(xp.sum(xp.exp(A - m), axis=-1))
             return xp.sum(Y, axis=-1) * lse - xp.sum(Y * A, axis=-1)
-        return -xp.sum(Y * xp.log(xp.clip(A, self.epsilon, 1 - self.epsilon)), axis=-1)
+        eps = _clip_epsilon(self.epsilon, A)
+        return -xp.sum(Y * xp.log(xp.clip(A, eps, 1 - eps)), axis=-1)
 
     def per_sample_gradient(self, Y, A):
         xp = get_namespace(A)
         Y = self._smooth(Y, 1 / A.shape[-1])
         if self.from_logits:  # softmax(z) Σ y − y
             return Softmax().forward(A) * xp.sum(Y, axis=-1, keepdims=True) - Y
-        P = xp.clip(A, self.epsilon, 1 - self.epsilon)
-        return _inside_clip(-Y / P, A, self.epsilon)
+        eps = _clip_epsilon(self.epsilon, A)
+        P = xp.clip(A, eps, 1 - eps)
+        return _inside_clip(-Y / P, A, eps)
 
     def __call__(self, Y, A, sample_weight=None):
         if (sample_weight is not None or self.from_logits or self.label_smoothing
@@ -339,6 +351,8 @@ class CategoricalCrossentropy(_Crossentropy):
         # -Σ y log clip(a) / n, without per-sample temporaries (every training step computes it)
         Y, A = _pair(self, Y, A)
         xp = get_namespace(A)
+        if isinstance(A, np.ndarray) and A.dtype == np.float16:  # sums of float16 overflow at 65504
+            return super().__call__(Y.astype(np.float32), A.astype(np.float32), sample_weight)
         P = xp.maximum(A, self.epsilon)
         xp.minimum(P, 1 - self.epsilon, out=P)
         xp.log(P, out=P)

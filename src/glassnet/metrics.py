@@ -12,7 +12,7 @@ import numbers
 import numpy as np
 
 from ._registry import from_config, lookup, to_config
-from ._validation import check_number
+from ._validation import check_number, check_positive_int
 
 
 def _align(Y, A, sample_weight, labels=False):
@@ -344,16 +344,25 @@ def accuracy_score(y_true, y_pred):
     y_true, y_pred = np.asarray(y_true).ravel(), np.asarray(y_pred).ravel()
     if y_true.shape != y_pred.shape:
         raise ValueError(f"y_true and y_pred must have the same length. Received {y_true.shape[0]} and {y_pred.shape[0]}.")
+    if y_true.size == 0:
+        raise ValueError("y_true and y_pred are empty: accuracy needs at least one sample.")
     return float(np.mean(y_true == y_pred))
 
 
 def confusion_matrix(y_true, y_pred, num_classes=None):
     """``C[i, j]`` = number of samples of class ``i`` predicted as ``j``."""
-    y_true, y_pred = np.asarray(y_true).ravel().astype(np.int64), np.asarray(y_pred).ravel().astype(np.int64)
+    y_true, y_pred = np.asarray(y_true).ravel(), np.asarray(y_pred).ravel()
     if y_true.shape != y_pred.shape:
         raise ValueError(f"y_true and y_pred must have the same length. Received {y_true.shape[0]} and {y_pred.shape[0]}.")
-    if (y_true < 0).any() or (y_pred < 0).any():
-        raise ValueError("y_true and y_pred must be non-negative integer class labels.")
+    for name, labels in (("y_true", y_true), ("y_pred", y_pred)):
+        numeric = labels.dtype.kind in "biuf"
+        if not numeric or (labels.dtype.kind == "f" and not np.all(labels == np.round(labels))) or (labels < 0).any():
+            raise ValueError(f"{name} must hold non-negative integer class labels (1.7 is not one).")
+    y_true, y_pred = y_true.astype(np.int64), y_pred.astype(np.int64)
+    if num_classes is not None:
+        num_classes = check_positive_int(num_classes, "num_classes")
+        if max(y_true.max(initial=0), y_pred.max(initial=0)) >= num_classes:
+            raise ValueError(f"The labels go up to {max(y_true.max(), y_pred.max())}, but num_classes={num_classes}.")
     k = num_classes or int(max(y_true.max(initial=0), y_pred.max(initial=0)) + 1)
     C = np.zeros((k, k), dtype=np.int64)
     np.add.at(C, (y_true, y_pred), 1)

@@ -34,6 +34,17 @@ from .backend import from_numpy, get_namespace, numpy_copy
 #: cache (M1's Adam step: 1.22 ms with 2^15, 1.15 ms with 2^16, slower again with 2^17)
 BLOCK = 1 << 16
 
+def _norm(g):
+    """‖g‖ without overflow: g·g in float32 overflows at |g| ~ 1e19 (float16 at 256), and
+    clipping by an infinite norm would zero the gradient."""
+    xp = get_namespace(g)
+    scale = float(xp.max(xp.abs(g))) if g.shape[0] else 0.0
+    if scale == 0.0 or not math.isfinite(scale):
+        return scale
+    gs = g / scale
+    return scale * math.sqrt(float(xp.sum(gs * gs)))
+
+
 #: every FLUSH_EVERY steps, state entries smaller than TINY are set to 0
 FLUSH_EVERY, TINY = 64, 1e-30
 
@@ -74,7 +85,7 @@ class Optimizer:
         if isinstance(lr, schedules.LearningRateSchedule):
             return float(lr(self.iterations))
         if callable(lr):
-            return float(lr())
+            return check_number(lr(), "the learning rate the callable returned", low=0)
         return float(lr)
 
     @learning_rate.setter
@@ -91,6 +102,10 @@ class Optimizer:
         """Allocate the state vectors for ``size`` parameters."""
         xp = get_namespace()
         self.slices = list(slices) if slices is not None else [slice(0, size)]
+        # float16 moments underflow ((1 − β₂) g² is 0 for |g| < 8e-3, and Adam's steps grew ~1800×):
+        # the state is kept in float32, as mixed-precision training does
+        if str(dtype) == "float16":
+            dtype = "float32"
         self.state = {name: xp.full(size, self._initial_state(name), dtype=dtype) for name in self.state_names}
         self._tmp = xp.empty(min(size, BLOCK), dtype=dtype)
         self.built = True
@@ -145,11 +160,11 @@ class Optimizer:
         if self.clipnorm:
             for part in self.slices:
                 gi = g[part]
-                norm = math.sqrt(float(xp.dot(gi, gi)))
+                norm = _norm(gi)
                 if norm > self.clipnorm:
                     gi *= self.clipnorm / norm
         elif self.global_clipnorm:
-            norm = math.sqrt(float(xp.dot(g, g)))
+            norm = _norm(g)
             if norm > self.global_clipnorm:
                 g *= self.global_clipnorm / norm
         elif self.clipvalue:

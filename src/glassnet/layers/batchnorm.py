@@ -1,5 +1,7 @@
 """Batch normalization (Ioffe & Szegedy), with Keras's defaults."""
 
+import numpy as np
+
 from .. import initializers
 from .._validation import check_number
 from ..backend import get_namespace
@@ -59,8 +61,12 @@ class BatchNormalization(Layer):
         training = training and self.trainable  # frozen: inference mode, as Keras 3
         self.training = training
         if training:
-            mean = xp.mean(X, axis=0)
-            var = xp.var(X, axis=0)
+            if isinstance(X, np.ndarray) and X.dtype == np.float16:  # float16 sums of squares overflow at 65504
+                mean = np.mean(X, axis=0, dtype=np.float32).astype(np.float16)
+                var = np.var(X, axis=0, dtype=np.float32).astype(np.float16)
+            else:
+                mean = xp.mean(X, axis=0)
+                var = xp.var(X, axis=0)
             self.state["moving_mean"] *= self.momentum
             self.state["moving_mean"] += (1 - self.momentum) * mean
             self.state["moving_variance"] *= self.momentum

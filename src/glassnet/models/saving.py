@@ -316,6 +316,17 @@ def _restore_rngs(model, rng, path):
             _set_rng_state(layer.rng, rng["layers"][layer.name], path)
 
 
+def _read_state(zf, name, target, model, path):
+    """One optimizer state vector; a float16 model's is float32 (files from before that: float16)."""
+    member, dtype = f"optimizer/{name}.npy", numpy_dtype(target)
+    try:
+        return _read_array(zf, member, target.shape, dtype, path)
+    except ValueError:
+        if numpy_dtype(model._flat_params) != np.float16 or dtype == np.float16:
+            raise
+        return _read_array(zf, member, target.shape, np.float16, path).astype(dtype)
+
+
 def _compile(model, config, zf, path):
     spec = config["compile"]
     model.compile(
@@ -334,10 +345,7 @@ def _compile(model, config, zf, path):
         names = state_spec["names"]
         if sorted(names) != sorted(opt.state_names):
             _fail(path, f"its optimizer state {names} does not match {type(opt).__name__}'s {list(opt.state_names)}.")
-        state = {
-            name: _read_array(zf, f"optimizer/{name}.npy", opt.state[name].shape, numpy_dtype(opt.state[name]), path)
-            for name in names
-        }
+        state = {name: _read_state(zf, name, opt.state[name], model, path) for name in names}
         iterations = state_spec["iterations"]
         if not isinstance(iterations, int) or isinstance(iterations, bool) or not 0 <= iterations < 2**63:
             _fail(path, f"its optimizer iteration count {iterations!r} is not a non-negative integer.")
