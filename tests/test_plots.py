@@ -248,3 +248,176 @@ def test_decision_boundary_text_labels_resolution_cap_and_save_check(tmp_path):
     with pytest.raises(TypeError, match="fig must be a matplotlib Figure. Received: fig=3"):
         plots.save_figure(3, tmp_path / "x.png")
     assert not (tmp_path / "x.png").exists()
+
+
+# --- audit fixes ----------------------------------------------------------------------
+
+def three_clusters(labels):
+    rng = np.random.default_rng(0)
+    idx = np.repeat([0, 1, 2], 20)
+    X = np.array([[0, 0], [4, 0], [0, 4]])[idx] + rng.normal(0, 0.5, (60, 2))
+    return X, np.asarray(labels)[idx], idx
+
+
+def legend_names(ax):
+    return [t.get_text() for t in ax.get_legend().get_texts()]
+
+
+@pytest.mark.parametrize("names", [[0, 1, 2], ["setosa", "versicolor", "virginica"]])
+def test_decision_boundary_multiclass_perceptron_reads_its_decision_function(names):
+    from glassnet.classic import Perceptron
+
+    X, y, idx = three_clusters(names)
+    model = Perceptron(max_epochs=200).fit(X, y)
+    fig = plots.plot_decision_boundary(model, X, y, resolution=40)
+    assert len(fig.axes) == 1  # class regions, no "output" colour bar
+    ax = fig.axes[0]
+    np.testing.assert_array_equal(ax.collections[0].levels, [-0.5, 0.5, 1.5, 2.5])
+    np.testing.assert_array_equal(ax.collections[-1].get_array(), idx)
+    assert legend_names(ax) == [str(n) for n in names]
+
+
+def test_decision_boundary_colours_points_by_the_class_index_not_the_label_value():
+    X, y, idx = three_clusters([1, 2, 3])
+
+    class Nearest:  # an estimator with classes_ [1, 2, 3]
+        classes_ = np.array([1, 2, 3])
+
+        def predict_proba(self, Z):
+            centres = np.array([[0, 0], [4, 0], [0, 4]])
+            return np.eye(3)[np.argmin(((Z[:, None] - centres) ** 2).sum(-1), axis=1)]
+
+    ax = plots.plot_decision_boundary(Nearest(), X, y, resolution=30).axes[0]
+    np.testing.assert_array_equal(ax.collections[-1].get_array(), idx)  # class 1 has region 0's colour
+    assert legend_names(ax) == ["1", "2", "3"]
+    three = Sequential([Dense(3, "softmax", input_dim=2)], seed=1)  # no classes_: sorted values
+    ax = plots.plot_decision_boundary(three, X, y, resolution=30).axes[0]
+    np.testing.assert_array_equal(ax.collections[-1].get_array(), idx)
+    assert legend_names(ax) == ["1", "2", "3"]
+
+
+def test_decision_boundary_of_tanh_outputs_is_at_zero_on_a_centred_scale(rng):
+    from matplotlib.colors import TwoSlopeNorm
+
+    X = rng.normal(size=(50, 2))
+    y = np.where(X[:, 0] > 0, 1, -1)
+    model = Sequential([Dense(1, "tanh", input_dim=2)], seed=0)  # zero bias: the boundary crosses the origin
+    fig = plots.plot_decision_boundary(model, X, y, resolution=30)
+    mesh, boundary, points = fig.axes[0].collections
+    np.testing.assert_array_equal(boundary.levels, [0.0])
+    assert isinstance(mesh.norm, TwoSlopeNorm) and mesh.norm.vcenter == 0
+    np.testing.assert_array_equal(points.get_array(), (y > 0).astype(int))
+
+
+def test_decision_boundary_of_a_regressor_draws_its_output_surface(rng):
+    import warnings
+
+    from glassnet.sklearn import MLPRegressor
+
+    X = rng.uniform(-2, 2, (40, 2))
+    y = 3 * X[:, 0] + X[:, 1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # not converged: fine for a picture
+        regressor = MLPRegressor(hidden_layer_sizes=(4,), max_iter=20, random_state=0).fit(X, y)
+    for model in (regressor, Sequential([Dense(1, input_dim=2)], seed=0)):  # a linear output, no classes
+        fig = plots.plot_decision_boundary(model, X, y, resolution=30)
+        ax = fig.axes[0]
+        mesh, points = ax.collections  # no 0.5 "boundary"
+        assert ax.get_title() == "model output (a regression)"
+        np.testing.assert_allclose(points.get_array(), y)  # coloured by y, on the surface's scale
+        assert (points.norm.vmin, points.norm.vmax) == pytest.approx((mesh.levels[0], mesh.levels[-1]))
+        assert mesh.levels[0] <= y.min() and mesh.levels[-1] >= y.max()
+
+
+def test_confusion_matrix_labels_of_text_classes_set_their_order():
+    y_true = ["virginica", "setosa", "versicolor", "setosa", "setosa"]
+    y_pred = ["virginica", "setosa", "setosa", "setosa", "versicolor"]
+    order = ["virginica", "versicolor", "setosa"]
+    ax = plots.plot_confusion_matrix(y_true, y_pred, labels=order).axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == order
+    np.testing.assert_array_equal(ax.images[0].get_array(), [[1, 0, 0], [0, 0, 1], [0, 1, 2]])
+    with pytest.raises(ValueError, match="labels must list every class of the data; it lacks"):
+        plots.plot_confusion_matrix(y_true, y_pred, labels=["a", "b", "c"])
+
+
+def test_confusion_matrix_of_labels_from_one_has_no_class_zero():
+    ax = plots.plot_confusion_matrix([1, 2, 3, 3], [1, 2, 3, 2]).axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["1", "2", "3"]
+    np.testing.assert_array_equal(ax.images[0].get_array(), [[1, 0, 0], [0, 1, 0], [0, 1, 1]])
+    ax = plots.plot_confusion_matrix([1, 2, 3, 3], [1, 2, 3, 2], labels=["one", "two", "three"]).axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["one", "two", "three"]
+    np.testing.assert_array_equal(ax.images[0].get_array(), [[1, 0, 0], [0, 1, 0], [0, 1, 1]])
+    ax = plots.plot_confusion_matrix([1, 1, 2], [1, 2, 2], labels=["a", "b", "c"]).axes[0]  # labels cover 0..2
+    assert ax.images[0].get_array().shape == (3, 3)
+
+
+def test_confusion_matrix_rotates_long_class_names():
+    names = [f"digit_{i}_long" for i in range(10)]
+    ax = plots.plot_confusion_matrix(np.arange(10), np.arange(10), labels=names).axes[0]
+    assert {(t.get_rotation(), t.get_horizontalalignment()) for t in ax.get_xticklabels()} == {(45, "right")}
+    ax = plots.plot_confusion_matrix(["cat", "dog"], ["cat", "dog"]).axes[0]
+    assert {t.get_rotation() for t in ax.get_xticklabels()} == {0}
+
+
+def test_descent_in_one_dimension_from_an_array_of_one():
+    trace = gradient_descent(lambda v: float(v[0] ** 2), np.array([2.0]), 0.1, steps=5)
+    assert trace.x.shape == (6, 1)
+    ax = plots.plot_descent(trace, f=lambda v: float(v[0] ** 2)).axes[0]
+    points, curve = ax.get_lines()
+    np.testing.assert_allclose(points.get_xdata(), trace.x[:, 0])
+    np.testing.assert_allclose(curve.get_ydata(), curve.get_xdata() ** 2)
+    assert ax.get_xlabel() == "x"
+
+
+def test_descent_title_names_the_optimizer():
+    plain = gradient_descent(lambda x: x**2, 2.0, 0.1, steps=5)
+    momentum = gradient_descent(lambda x: x**2, 2.0, 0.1, steps=5, optimizer="momentum", momentum=0.9)
+    assert plots.plot_descent(plain).axes[0].get_title() == "gradient descent: x ← x − η·∇f(x)"
+    assert plots.plot_descent(momentum).axes[0].get_title().startswith("momentum: x ← x − Δ")
+
+
+def test_weights_of_one_unit_and_of_an_estimator(rng):
+    import warnings
+
+    from glassnet.sklearn import MLPClassifier
+
+    one = Sequential([Dense(1, "sigmoid", input_dim=16)], seed=0)
+    one.build()
+    assert plots.plot_weights(one).get_size_inches()[0] >= 4  # room for the title
+    X = rng.normal(size=(30, 16))
+    clf = MLPClassifier(hidden_layer_sizes=(4,), max_iter=5, random_state=0)
+    with pytest.raises(ValueError, match="fit it first, or pass a weight array such as estimator.coefs_"):
+        plots.plot_weights(clf)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf.fit(X, (X[:, 0] > 0).astype(int))
+    images = [ax.images[0].get_array() for ax in plots.plot_weights(clf).axes if ax.images]
+    assert len(images) == 4
+    np.testing.assert_array_equal(images[1], clf.coefs_[0][:, 1].reshape(4, 4))
+
+
+def test_history_marks_divergence_and_counts_whole_epochs():
+    ax = plots.plot_history({"loss": [1.0, 0.5, np.nan, np.inf]}).axes[0]
+    marks = [line for line in ax.get_lines() if line.get_linestyle() == ":"]
+    assert len(marks) == 1 and list(marks[0].get_xdata()) == [3, 3]
+    assert [t.get_text().strip() for t in ax.texts] == ["diverged"]
+    ax = plots.plot_history({"loss": [1.0, 0.5]}).axes[0]
+    assert not [line for line in ax.get_lines() if line.get_linestyle() == ":"]
+    ticks = ax.get_xticks()
+    np.testing.assert_array_equal(ticks, np.round(ticks))
+
+
+def test_decision_boundary_drawn_twice_into_an_axes_keeps_one_colour_bar(rng):
+    X = rng.normal(size=(20, 2))
+
+    class Threshold:  # classes_ ["neg", "pos"]: P("pos") = 1 when x1 > 0
+        classes_ = np.array(["neg", "pos"])
+
+        def predict_proba(self, Z):
+            p = (Z[:, 0] > 0).astype(float)
+            return np.column_stack([1 - p, p])
+
+    fig = plots.plot_decision_boundary(Threshold(), X, resolution=20)
+    plots.plot_decision_boundary(Threshold(), X, resolution=20, ax=fig.axes[0])
+    assert len(fig.axes) == 2
+    assert fig.axes[1].get_ylabel() == "P(pos)"

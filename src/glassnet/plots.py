@@ -85,7 +85,13 @@ def plot_history(history, metrics=None, path=None):
         that has no ``/``). A name that prefixes ``/``-keys, such as
         ``"grad_norm"`` or ``"dead_relu"`` from the Diagnostics callback,
         draws all its layers in one panel (gradient norms on a log scale).
+
+    Epochs are whole numbers on the x axis. A curve that turns NaN or
+    infinite (diverged training) leaves a gap; its first such epoch is
+    marked with a dotted line and "diverged".
     """
+    from matplotlib.ticker import MaxNLocator
+
     logs = getattr(history, "history", history)
     if not isinstance(logs, dict) or not logs:
         raise ValueError(f"history must be a History or a non-empty dict of lists. Received: {type(history).__name__}")
@@ -105,10 +111,17 @@ def plot_history(history, metrics=None, path=None):
     fig = _new_figure((4.5 * len(panels), 3.4))
     axes = fig.subplots(1, len(panels), squeeze=False)[0]
     for ax, (name, keys) in zip(axes, panels):
+        diverged = []
         for key in keys:
             values = np.asarray(logs[key], dtype=float)
             label = "validation" if key.startswith("val_") else ("training" if "/" not in key else key.split("/", 1)[1])
             ax.plot(np.arange(1, len(values) + 1), values, marker="o" if len(values) < 30 else None, ms=3, label=label)
+            diverged += [np.argmin(np.isfinite(values)) + 1] if not np.isfinite(values).all() else []
+        if diverged:
+            ax.axvline(min(diverged), color="tab:red", ls=":", lw=1.5)
+            ax.text(min(diverged), 0.95, " diverged", color="tab:red", va="top",
+                    transform=ax.get_xaxis_transform())
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
         if name.endswith("norm"):
             ax.set_yscale("log")
         ax.set_title(name)
@@ -141,16 +154,70 @@ def _labels(y):
     return y.astype(int)
 
 
-def _probabilities(model, X):
-    """``(n, k)`` scores of a glassnet model (``predict``) or of an estimator
-    with ``predict_proba``; for one output, the probability of class 1."""
+def _is_regressor(model):
+    try:
+        return model.__sklearn_tags__().estimator_type == "regressor"
+    except Exception:  # not a scikit-learn estimator (or an old one)
+        return getattr(model, "_estimator_type", None) == "regressor"
+
+
+def _scores(model, X):
+    """The model's scores over ``X``: ``(S, threshold, name)``.
+
+    ``S`` has shape (n, k); with one or two columns, ``threshold`` is the
+    decision value of the last column (0.5 for probabilities, 0 for decision
+    values and outputs that can be negative, None for a regressor's output)
+    and ``name`` labels the colour bar."""
+    classes = getattr(model, "classes_", None)
+    positive = f"P({classes[-1]})" if classes is not None and len(classes) == 2 else "P(class 1)"
     if hasattr(model, "predict_proba"):
-        P = np.asarray(model.predict_proba(X), dtype=float)
-    elif hasattr(model, "predict"):
-        P = np.asarray(model.predict(X), dtype=float)
-    else:
-        raise TypeError(f"model must have predict_proba(X) or predict(X). Received: {type(model).__name__}")
-    return P.reshape(len(X), -1)
+        return np.asarray(model.predict_proba(X), dtype=float).reshape(len(X), -1), 0.5, positive
+    if hasattr(model, "decision_function"):  # classic Perceptron, Adaline, linear SVMs: the boundary is net = 0
+        return np.asarray(model.decision_function(X), dtype=float).reshape(len(X), -1), 0.0, "decision value"
+    if not hasattr(model, "predict"):
+        raise TypeError(f"model must have predict_proba(X), decision_function(X) or predict(X). "
+                        f"Received: {type(model).__name__}")
+    out = np.asarray(model.predict(X))
+    if classes is not None:  # predicted labels: one-hot rows of their index in classes_
+        return np.eye(len(classes))[_indices(out.reshape(-1), classes, "predict(X)")], 0.5, f"predicts {classes[-1]}"
+    S = out.astype(float).reshape(len(X), -1)
+    if _is_regressor(model):
+        return S, None, "output"
+    layers = getattr(model, "layers", None) or [None]
+    low, high = getattr(getattr(layers[-1], "activation", None), "output_range", (S.min(), S.max()))
+    if getattr(getattr(model, "loss", None), "from_logits", False):
+        return S, 0.0, "logit"
+    if low >= 0 and high <= 1:
+        return S, 0.5, positive
+    if low >= -1 and high <= 1:  # tanh, sign, bipolar sigmoid: ±1 targets, the boundary is 0
+        return S, 0.0, "output"
+    return S, (None if S.shape[1] == 1 else 0.0), "output"  # one unbounded (linear) output: a regression
+
+
+def _indices(labels, classes, name):
+    """The index of each label in ``classes``; a label not among them is an error."""
+    text = labels.dtype.kind in "US"
+    lookup = {(str(c) if text else c): i for i, c in enumerate(np.asarray(classes).tolist())}
+    unknown = sorted({v for v in labels.tolist() if v not in lookup}, key=str)
+    if unknown:
+        raise ValueError(f"{name} holds labels that are not among the classes {list(lookup)!r:.200}: "
+                         f"{unknown[:5]!r:.200}")
+    return np.array([lookup[v] for v in labels.tolist()], dtype=int)
+
+
+def _point_classes(y, classes, k):
+    """Class indices 0..k-1 of ``y`` and the class names (None: the indices)."""
+    labels = _class_values(y, "y")
+    if np.ndim(y) == 2 and np.shape(y)[1] > 1:  # one-hot rows or probabilities: already indices
+        return labels, classes
+    if classes is not None:  # an estimator's classes_ number the classes (and the regions)
+        return _indices(labels, classes, "y"), classes
+    if labels.dtype.kind in "iu" and k <= 2 and np.isin(labels, [-1, 0, 1]).all():
+        return (labels > 0).astype(int), None  # 0/1 and −1/+1 alike
+    if labels.dtype.kind in "iu" and labels.min(initial=0) >= 0 and labels.max(initial=0) < k:
+        return labels, None
+    names, idx = np.unique(labels, return_inverse=True)  # text or other numbers: sorted, as classes_
+    return idx.reshape(-1), names
 
 
 def plot_decision_boundary(model, X, y=None, resolution=200, ax=None, title=None, path=None):
@@ -159,20 +226,34 @@ def plot_decision_boundary(model, X, y=None, resolution=200, ax=None, title=None
     Parameters
     ----------
     model : glassnet model or estimator
-        Anything with ``predict_proba(X)`` (scikit-learn, glassnet.sklearn)
-        or ``predict(X)`` returning scores (a glassnet ``Sequential``).
+        Anything with ``predict_proba(X)`` (scikit-learn, glassnet.sklearn),
+        ``decision_function(X)`` (the classic Perceptron and Adaline) or
+        ``predict(X)`` (a glassnet ``Sequential``'s scores, or the labels of
+        an estimator with ``classes_``).
     X : array-like, shape (n, 2)
     y : array-like, optional
-        Labels (0/1, ±1, integers, text or one-hot rows) to colour the points;
-        text labels are numbered in sorted order, as an estimator's ``classes_``.
+        Labels (0/1, ±1, integers, text or one-hot rows) to colour the points.
+        With the model's ``classes_`` a label is coloured as its class;
+        without, text and integers other than 0..k-1 are numbered in sorted order.
     resolution : int
         Grid points per axis, at most 2000.
     ax : matplotlib Axes, optional
-        Draw into an existing Axes instead of a new Figure.
+        Draw into an existing Axes instead of a new Figure (drawing again
+        into it replaces the colour bar).
 
     Two classes: the colour is P(class 1) with the 0.5 contour as the
-    boundary; more classes: the colour of the most likely class.
+    boundary; for decision values and outputs that can be negative (tanh,
+    ±1 targets, logits) the boundary is the 0 contour, and the colour scale
+    is centred on the boundary. More classes: the colour of the most likely
+    class, named in a legend. A regressor (a scikit-learn-style regressor,
+    or a glassnet model whose single output is unbounded, such as a linear
+    one) has no boundary: its output surface is drawn without a contour and
+    the points are coloured by ``y`` on the same scale.
     """
+    from matplotlib import colormaps
+    from matplotlib.colors import Normalize, TwoSlopeNorm
+    from matplotlib.lines import Line2D
+
     X = check_array(X, "X", ndim=2)
     if X.shape[1] != 2:
         raise ValueError(f"X must have 2 features for a decision-boundary plot. Received shape {X.shape}.")
@@ -185,42 +266,66 @@ def plot_decision_boundary(model, X, y=None, resolution=200, ax=None, title=None
     pad = 0.1 * (X.max(0) - X.min(0)) + 1e-9
     lo, hi = X.min(0) - pad, X.max(0) + pad
     g1, g2 = np.meshgrid(np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution))
-    P = _probabilities(model, np.column_stack([g1.ravel(), g2.ravel()]))
+    P, threshold, name = _scores(model, np.column_stack([g1.ravel(), g2.ravel()]))
     if not np.isfinite(P).all():
         raise ValueError("The model's outputs over the plane are NaN or infinite (did its training diverge?); "
                          "there is no boundary to draw.")
     fig = _new_figure((5, 4.5)) if ax is None else ax.figure
     ax = ax if ax is not None else fig.add_subplot()
-    if P.shape[1] <= 2:
-        p = (P[:, -1] if P.shape[1] == 2 else P[:, 0]).reshape(g1.shape)
-        probability = np.nanmin(p) >= 0 and np.nanmax(p) <= 1
-        levels = np.linspace(0, 1, 21) if probability else np.linspace(np.nanmin(p), np.nanmax(p) + 1e-12, 21)
-        mesh = ax.contourf(g1, g2, p, levels=levels, cmap="RdBu_r", alpha=0.8)
-        if np.nanmin(p) < 0.5 < np.nanmax(p):
-            ax.contour(g1, g2, p, levels=[0.5], colors="k", linewidths=1.5)
-        fig.colorbar(mesh, ax=ax, label="P(class 1)" if probability else "output", ticks=levels[::4])
-        cmap = "RdBu_r"
+    for old in ax.collections:  # drawn into before: one colour bar, not two
+        if getattr(old, "colorbar", None) is not None:
+            old.colorbar.remove()
+    classes = getattr(model, "classes_", None)
+    if threshold is None:  # a regression: the output surface, the points' y on its scale
+        if P.shape[1] > 1:
+            raise ValueError(f"The regressor has {P.shape[1]} outputs; plot_decision_boundary draws one output surface.")
+        p = P[:, 0].reshape(g1.shape)
+        values = p if y is None else np.asarray(y, dtype=float).reshape(-1)
+        if y is not None and len(values) != len(X):
+            raise ValueError(f"X and y must have the same number of samples. Received {len(X)} and {len(values)}.")
+        levels = np.linspace(min(p.min(), values.min()), max(p.max(), values.max()) + 1e-12, 21)
+        mesh = ax.contourf(g1, g2, p, levels=levels, cmap="viridis", alpha=0.8)
+        fig.colorbar(mesh, ax=ax, label=name, ticks=levels[::4])
+        if y is not None:
+            ax.scatter(X[:, 0], X[:, 1], c=values, cmap="viridis", norm=Normalize(levels[0], levels[-1]),
+                       edgecolors="k", s=18)
+    elif P.shape[1] <= 2:
+        p = P[:, -1].reshape(g1.shape)
+        if threshold == 0.5:  # probabilities
+            vmin, vmax = 0.0, 1.0
+        else:  # decision values: the colour scale is centred on 0, the boundary
+            margin = 1e-9 * (1 + np.abs(p).max())
+            vmin, vmax = min(p.min(), -margin), max(p.max(), margin)
+        levels = np.concatenate([np.linspace(vmin, threshold, 11), np.linspace(threshold, vmax, 11)[1:]])
+        norm = TwoSlopeNorm(threshold, vmin, vmax)
+        mesh = ax.contourf(g1, g2, p, levels=levels, cmap="RdBu_r", norm=norm, alpha=0.8)
+        if p.min() < threshold < p.max():
+            ax.contour(g1, g2, p, levels=[threshold], colors="k", linewidths=1.5)
+        fig.colorbar(mesh, ax=ax, label=name, ticks=levels[::5])
+        if y is not None:
+            labels, _ = _point_classes(y, classes, 2)
+            if len(labels) != len(X):
+                raise ValueError(f"X and y must have the same number of samples. Received {len(X)} and {len(labels)}.")
+            ax.scatter(X[:, 0], X[:, 1], c=labels, cmap="RdBu_r", vmin=-0.25, vmax=1.25, edgecolors="k", s=18)
     else:
         k = P.shape[1]
         cls = np.argmax(P, axis=1).reshape(g1.shape)
         ax.contourf(g1, g2, cls, levels=np.arange(k + 1) - 0.5, cmap="tab10", vmin=-0.5, vmax=9.5, alpha=0.45)
-        cmap = "tab10"
-    if y is not None:
-        labels = _class_values(y, "y")
-        if labels.dtype.kind in "US":  # text: the index among the sorted names, as classes_
-            labels = np.unique(labels, return_inverse=True)[1].reshape(-1)
-        if len(labels) != len(X):
-            raise ValueError(f"X and y must have the same number of samples. Received {len(X)} and {len(labels)}.")
-        if P.shape[1] <= 2:
-            labels = (labels > 0).astype(int)  # 0/1 and −1/+1 alike
-            ax.scatter(X[:, 0], X[:, 1], c=labels, cmap=cmap, vmin=-0.25, vmax=1.25, edgecolors="k", s=18)
-        else:
-            ax.scatter(X[:, 0], X[:, 1], c=labels, cmap=cmap, vmin=-0.5, vmax=9.5, edgecolors="k", s=18)
+        names = classes
+        if y is not None:
+            labels, names = _point_classes(y, classes, k)
+            if len(labels) != len(X):
+                raise ValueError(f"X and y must have the same number of samples. Received {len(X)} and {len(labels)}.")
+            ax.scatter(X[:, 0], X[:, 1], c=labels, cmap="tab10", vmin=-0.5, vmax=9.5, edgecolors="k", s=18)
+        names = [str(c) for c in names] if names is not None and len(names) == k else [str(i) for i in range(k)]
+        tab10 = colormaps["tab10"]
+        ax.legend(handles=[Line2D([], [], ls="", marker="o", color=tab10(i % 10), mec="k", label=c)
+                           for i, c in enumerate(names)], fontsize="small", title="class")
     ax.set_xlim(lo[0], hi[0])
     ax.set_ylim(lo[1], hi[1])
     ax.set_xlabel("x1")
     ax.set_ylabel("x2")
-    ax.set_title(title or "decision boundary")
+    ax.set_title(title or ("model output (a regression)" if threshold is None else "decision boundary"))
     return _finish(fig, path)
 
 
@@ -230,42 +335,61 @@ def plot_confusion_matrix(y_true, y_pred, labels=None, normalize=False, path=Non
     ``y_true`` and ``y_pred`` may be labels, one-hot rows or probabilities
     (the largest column, or ≥ 0.5 for one column, is the class).
     ``normalize=True`` shows each row as fractions of its true class.
+
+    labels : sequence, optional
+        Class indices (one-hot rows, probabilities, integer labels whose
+        smallest is 0, or that ``labels`` covers as 0..k-1): a name for each
+        index, in index order. Other labels (text, ±1, 1..k): labels of the
+        same kind are the classes in the order to show, as scikit-learn's
+        ``labels=`` (every label of the data must be among them); text names
+        for numeric labels name their sorted values.
     """
     from .metrics import confusion_matrix
 
     t, p = _class_values(y_true, "y_true"), _class_values(y_pred, "y_pred")
     if len(t) != len(p):
         raise ValueError(f"y_true and y_pred must have the same length. Received {len(t)} and {len(p)}.")
-    kinds = ["text" if a.dtype.kind in "US" else "numbers" for a in (t, p)]
-    if kinds[0] != kinds[1]:
+    text = [a.dtype.kind in "US" for a in (t, p)]
+    if text[0] != text[1]:
+        kinds = ["text" if is_text else "numbers" for is_text in text]
         raise ValueError(f"y_true and y_pred must be the same kind of labels: received {kinds[0]} and {kinds[1]}. "
                          "Map the predictions to the class names first.")
     if t.dtype.kind in "iu" and p.dtype.kind in "iu" and t.size and t.min() < 0 <= p.min() and not np.isin(p, t).all():
         raise ValueError("y_true holds signed labels (such as ±1) but y_pred other values (probabilities are read as "
                          "0/1 at 0.5): pass predicted labels, e.g. np.sign(outputs).")
-    if t.dtype.kind in "iu" and p.dtype.kind in "iu" and min(t.min(initial=0), p.min(initial=0)) >= 0:
-        classes = None  # class indices 0..k-1: the matrix is indexed by them
+    data = np.concatenate([t, p])
+    given = None if labels is None else np.asarray(list(labels))
+    if not text[0] and (data.size == 0 or data.min() == 0
+                        or (given is not None and data.min() >= 0 and data.max() < len(given))):
+        classes = None  # class indices 0..k-1: the matrix is indexed by them, labels name them
         t_idx, p_idx = t, p
-    else:  # ±1, other integers or text labels: their sorted values are the classes
-        classes = np.unique(np.concatenate([t, p]))
-        t_idx, p_idx = np.searchsorted(classes, t), np.searchsorted(classes, p)
+    else:
+        if given is not None and (given.dtype.kind in "US") == text[0]:  # the classes, in the order to show
+            classes = given.astype(str) if text[0] else given
+            missing = np.setdiff1d(data, classes)
+            if missing.size:
+                raise ValueError(f"labels must list every class of the data; it lacks {missing[:5].tolist()!r:.200}.")
+        else:  # sorted values: ±1, other integers or text
+            classes = np.unique(data)
+        t_idx, p_idx = _indices(t, classes, "y_true"), _indices(p, classes, "y_pred")
+        if given is None or (given.dtype.kind in "US") == text[0]:
+            labels = classes
     if labels is not None:
         labels = [str(v) for v in labels]
     k = len(labels) if labels is not None else None
-    found = int(max(t_idx.max(initial=-1), p_idx.max(initial=-1))) + 1
-    if k is not None and found > k:
+    found = int(max(t_idx.max(initial=-1), p_idx.max(initial=-1))) + 1 if classes is None else len(classes)
+    if k is not None and (found > k or (classes is not None and found != k)):
         raise ValueError(f"labels names {k} classes, but the data has {found}. Give one name per class.")
     C = confusion_matrix(t_idx, p_idx, num_classes=k)
     k = C.shape[0]
-    if labels is None and classes is not None:
-        labels = [str(c) for c in classes]
     shown = C / np.maximum(C.sum(axis=1, keepdims=True), 1) if normalize else C
     fig = _new_figure((1.0 + 0.55 * k, 0.8 + 0.5 * k) if k > 6 else (4.5, 4))
     ax = fig.add_subplot()
     im = ax.imshow(shown, cmap="Blues", vmin=0)
     fig.colorbar(im, ax=ax)
     names = labels or [str(i) for i in range(k)]
-    ax.set_xticks(range(k), names)
+    long = k * max(map(len, names), default=0) > 24  # the names would overlap side by side
+    ax.set_xticks(range(k), names, rotation=45 if long else 0, ha="right" if long else "center")
     ax.set_yticks(range(k), names)
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
@@ -284,8 +408,9 @@ def plot_weights(weights, shape=None, max_units=64, path=None):
 
     Parameters
     ----------
-    weights : Sequential or array of shape (n_inputs, units)
-        A model (its first layer with weights ``W``) or ``W`` itself.
+    weights : Sequential, glassnet.sklearn estimator or array of shape (n_inputs, units)
+        A model (its first layer with weights ``W``; an estimator's ``model_``)
+        or ``W`` itself (such as ``estimator.coefs_[0]``).
     shape : tuple (height, width), optional
         Image shape of one column of ``W`` (default: square, √n_inputs).
     max_units : int
@@ -294,7 +419,10 @@ def plot_weights(weights, shape=None, max_units=64, path=None):
     Each image is drawn on a diverging scale symmetric about 0: red
     pixels excite the neuron, blue ones inhibit it.
     """
-    W = weights
+    W = weights = getattr(weights, "model_", weights)  # a glassnet.sklearn estimator's network
+    if hasattr(weights, "fit") and not hasattr(weights, "layers"):
+        raise ValueError(f"{type(weights).__name__} has no network yet: fit it first, or pass a weight array "
+                         "such as estimator.coefs_[0].")
     if hasattr(weights, "layers"):
         layer = next((l for l in weights.layers if "W" in getattr(l, "params", {})), None)
         if layer is None:
@@ -312,7 +440,7 @@ def plot_weights(weights, shape=None, max_units=64, path=None):
     units = min(units, check_positive_int(max_units, "max_units"))
     cols = math.ceil(math.sqrt(units))
     rows = math.ceil(units / cols)
-    fig = _new_figure((1.3 * cols + 0.8, 1.3 * rows + 0.4))
+    fig = _new_figure((max(1.3 * cols + 0.8, 4.5), 1.3 * rows + 0.4))  # wide enough for the title
     axes = fig.subplots(rows, cols, squeeze=False)
     scale = float(np.abs(W[:, :units]).max()) or 1.0
     im = None
@@ -365,9 +493,10 @@ def plot_descent(trace, f=None, path=None):
     first = next(iter(traces.values()), None)
     if first is None or not hasattr(first, "x") or not hasattr(first, "fx"):
         raise TypeError(f"trace must be a DescentTrace or a dict of them. Received: {type(trace).__name__}")
-    dims = {1 if t.x.ndim == 1 else t.x.shape[1] for t in traces.values()}
-    if len(dims) != 1 or dims.pop() not in (1, 2):
+    dims = {np.reshape(t.x, (len(t.x), -1)).shape[1] for t in traces.values()}
+    if len(dims) != 1 or next(iter(dims)) not in (1, 2):
         raise ValueError("plot_descent draws paths in 1-D or 2-D only, all of the same dimension.")
+    one_d = dims == {1}
     paths = {label: _drawable(t) for label, t in traces.items()}
     points = np.concatenate([x for x, _ in paths.values()])
     if len(points) == 0:
@@ -380,17 +509,19 @@ def plot_descent(trace, f=None, path=None):
         color = f"C{n}"
         name = label or f"η = {t.learning_rate:g} ({t.verdict})"
         x, fx = paths[label]
-        if first.x.ndim == 1:
+        if one_d:
             ax.plot(x[:, 0], fx, "o", color=color, ms=4, label=name, zorder=3)
             for k in range(len(x) - 1):
                 ax.annotate("", (x[k + 1, 0], fx[k + 1]), (x[k, 0], fx[k]),
                             arrowprops=dict(arrowstyle="->", color=color, lw=1), zorder=2)
         else:
             ax.plot(x[:, 0], x[:, 1], "o-", color=color, ms=3, lw=1, label=name, zorder=3)
-    if first.x.ndim == 1:
-        if f is not None:
+    if one_d:
+        if f is not None:  # f gets x as the trace holds it: a number, or an array of one
             grid = np.linspace(lo[0] - pad[0], hi[0] + pad[0], 400)
-            ax.plot(grid, _drawn_values([f(v) for v in grid]), "k-", lw=1, label="f(x)", zorder=1)
+            point = (lambda v: v) if np.ndim(first.x) == 1 else (lambda v: np.array([v]))
+            fx = _drawn_values([f(point(v)) for v in grid]).reshape(len(grid))
+            ax.plot(grid, fx, "k-", lw=1, label="f(x)", zorder=1)
         ax.set_xlabel("x")
         ax.set_ylabel("f(x)")
     else:
@@ -401,7 +532,9 @@ def plot_descent(trace, f=None, path=None):
             ax.contour(g1, g2, F, levels=20, cmap="viridis", linewidths=0.8, zorder=1)
         ax.set_xlabel("x1")
         ax.set_ylabel("x2")
-    ax.set_title("gradient descent: x ← x − η·∇f(x)")
+    optimizers = sorted({getattr(t, "optimizer", "gd") for t in traces.values()} - {"gd", "sgd"})
+    ax.set_title(f"{', '.join(optimizers)}: x ← x − Δ (the optimizer's step)" if optimizers
+                 else "gradient descent: x ← x − η·∇f(x)")
     ax.grid(alpha=0.3)
     ax.legend(fontsize="small")
     return _finish(fig, path)
