@@ -153,3 +153,24 @@ def test_float16_softmax_does_not_overflow():
     np.testing.assert_allclose(out, [[0.731, 0.269, 4.5e-6]], atol=1e-3)
     assert out.dtype == np.float16
     assert np.isfinite(Softmax(100.0).forward(np.array([[710.0, 709, 0]], np.float16))).all()
+
+
+def test_sigmoid_tanh_relu_and_ramp_follow_the_lectures_formulas():
+    # seeds 001–004: S(x) = 1/(1 + e^−x), S' = S(1 − S); tanh = (e^{2x} − 1)/(e^{2x} + 1),
+    # tanh' = 1 − tanh²; ReLU' = 1 for x > 0; ramp (−1 below −1, x between, 1 above), ramp' = 1 inside
+    from glassnet import activations
+
+    x = np.array([[-3.0, -1.5, -0.5, 0.25, 0.75, 2.0]])
+    S = 1 / (1 + np.exp(-x))
+    sigmoid = activations.get("sigmoid")
+    np.testing.assert_allclose(sigmoid(x), S, rtol=1e-15)
+    np.testing.assert_allclose(sigmoid.derivative(x, S), S * (1 - S), rtol=1e-15)
+    T = (np.exp(2 * x) - 1) / (np.exp(2 * x) + 1)
+    tanh = activations.get("tanh")
+    np.testing.assert_allclose(tanh(x), T, rtol=1e-14)
+    np.testing.assert_allclose(tanh.derivative(x, T), 1 - T**2, rtol=1e-13)
+    relu = activations.get("relu")
+    np.testing.assert_array_equal(relu.derivative(x, relu(x)), (x > 0).astype(float))
+    ramp = activations.get("ramp")
+    np.testing.assert_array_equal(ramp(x), np.clip(x, -1, 1))
+    np.testing.assert_array_equal(ramp.derivative(x, ramp(x)), ((x > -1) & (x < 1)).astype(float))

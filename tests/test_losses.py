@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import glassnet
-from glassnet import losses
+from glassnet import activations, losses
 from glassnet.layers import BatchNormalization, Dense, Dropout
 from glassnet.models import Sequential
 
@@ -363,3 +363,23 @@ def test_float16_losses_neither_overflow_nor_take_log_zero():
     grad = losses.CategoricalCrossentropy().gradient(np.array([[1.0, 0, 0]], np.float16),
                                                      np.array([[0.0, 1, 0]], np.float16))
     assert np.isfinite(grad).all()
+
+
+def test_seed_002_cost_and_output_delta_with_several_outputs():
+    # seed 002: J = −(1/m) Σ_i Σ_k [y log h + (1 − y) log(1 − h)] and δ = a − y. glassnet's
+    # binary_crossentropy is Keras's: the mean over the K outputs, so J is the seed's J / K and
+    # the δ it trains on is (a − y) / K per example (the same direction, a K-times smaller step)
+    Y = np.array([[1.0, 0.0, 1.0, 0.0], [0.0, 0.0, 1.0, 1.0]])
+    A = np.array([[0.9, 0.2, 0.6, 0.3], [0.1, 0.4, 0.8, 0.7]])
+    m, K = Y.shape
+    seed_J = -np.sum(Y * np.log(A) + (1 - Y) * np.log(1 - A)) / m
+    bce = losses.BinaryCrossentropy()
+    assert bce(Y, A) == pytest.approx(seed_J / K)
+    np.testing.assert_allclose(bce.fused_delta(activations.Sigmoid(), Y, A), (A - Y) / (m * K))
+    # categorical cross-entropy (seed 003, with the minus sign the slide omits): −Σ y log ŷ
+    assert losses.CategoricalCrossentropy()(np.array([[0.0, 1, 0]]), np.array([[0.2, 0.7, 0.1]])) == \
+        pytest.approx(-np.log(0.7))
+    # seed 003's hinge max{−y ŷ, 0} is "perceptron"; "hinge" is Keras's, with margin 1
+    y, yhat = np.array([[1.0], [1.0], [-1.0]]), np.array([[0.3], [-0.3], [0.5]])
+    assert losses.get("perceptron")(y, yhat) == pytest.approx(np.mean(np.maximum(-y * yhat, 0)))
+    assert losses.get("hinge")(y, yhat) == pytest.approx(np.mean(np.maximum(1 - y * yhat, 0)))
