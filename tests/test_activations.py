@@ -48,7 +48,8 @@ def test_softmax_fast_and_shifted_paths_agree_with_float64_reference(dtype):
 
 
 def test_argmax_splits_ties():
-    # Seed 000: argmax(4, 3, 2, 4) = (0.5, 0, 0, 0.5); all equal -> 1/n each.
+    # Seed 000: argmax(4, 8, 11) = (0, 0, 1); argmax(4, 3, 2, 4) = (0.5, 0, 0, 0.5); all equal -> 1/n each.
+    np.testing.assert_array_equal(activations.get("argmax")(np.array([4.0, 8, 11])), [0, 0, 1])
     np.testing.assert_array_equal(activations.get("argmax")(np.array([4.0, 3, 2, 4])), [0.5, 0, 0, 0.5])
     np.testing.assert_array_equal(activations.get("argmax")(np.array([[1.0, 1, 1, 1]])), [[0.25] * 4])
 

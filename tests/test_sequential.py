@@ -140,6 +140,17 @@ def test_full_batch_mini_batch_and_online_modes(rng):
         return model.optimizer.iterations
 
     assert (steps(12), steps(5), steps(1)) == (2, 6, 24)
+    # seed 001: a mini-batch step is w − η/m Σ_{i∈M} ∇C_i, the mean gradient of its m samples
+    model = Sequential([Dense(1, input_dim=2, kernel_initializer="zeros")], dtype="float64")
+    model.compile(loss="mse", optimizer=SGD(0.1))
+    model.fit(X, y, batch_size=5, epochs=1, shuffle=False, verbose=0)
+    w, b = np.zeros(2), 0.0
+    for start in range(0, 12, 5):
+        Xb, yb = X[start:start + 5], y[start:start + 5]
+        err = Xb @ w + b - yb
+        w, b = w - 0.1 * 2 * Xb.T @ err / len(Xb), b - 0.1 * 2 * err.mean()
+    np.testing.assert_allclose(model.get_weights()[0][:, 0], w, rtol=1e-12)
+    np.testing.assert_allclose(model.get_weights()[1][0], b, rtol=1e-12)
 
 
 def test_full_batch_gradient_descent_matches_a_numpy_loop(rng):
@@ -977,3 +988,12 @@ def test_float16_batch_normalization_statistics_do_not_overflow():
     model.compile(optimizer="adam", loss="mse")
     assert model(X, training=True).std() > 0.01  # 0.0 before
     assert np.isfinite(model.layers[0].state["moving_variance"]).all()  # inf before
+
+
+def test_symmetry_breaking_draws_are_uniform_in_minus_epsilon_epsilon():
+    # seed 002: Θ uniform in [−ε, ε]
+    from glassnet import initializers
+
+    W = initializers.RandomUniform(minval=-0.12, maxval=0.12, seed=0)((200, 50))
+    assert -0.12 <= W.min() < -0.11 and 0.11 < W.max() <= 0.12
+    assert abs(W.mean()) < 0.005 and W.std() == pytest.approx(0.24 / np.sqrt(12), rel=0.02)
