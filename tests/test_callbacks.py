@@ -343,3 +343,12 @@ def test_auto_mode_refuses_a_quantity_whose_direction_it_cannot_tell(rng):
 def test_early_stopping_arguments_are_checked(kwargs, error):
     with pytest.raises(error, match=next(iter(kwargs))):
         EarlyStopping(**kwargs)
+
+
+def test_after_a_divergence_the_model_gives_finite_losses(rng):
+    # the weights the diverging batch met were finite (~1e19) but gave it an infinite loss
+    X, y = _regression(rng)
+    model = _model(lr=1e6)
+    with pytest.warns(DivergenceWarning, match="restored to the start of this epoch"):
+        model.fit(X, y, epochs=3, batch_size=8, verbose=0)
+    assert np.isfinite(model.evaluate(X, y, verbose=0))
