@@ -13,6 +13,12 @@ correct tensor whose gradients are tiny (a saturated sigmoid's bias, ‖g‖ ≈
 both norms are below ``atol`` (a gradient that is exactly zero, such as a bias
 feeding batch normalization). Dropout masks are frozen during the check and
 batch normalization runs in training mode, exactly as in a training step.
+
+One known mismatch: a sigmoid or softmax output trained with cross-entropy uses
+the fused ``δ = a − y``, while the loss clips probabilities to ``[ε, 1 − ε]``
+(Keras's). Where an output saturates (|z| beyond ~16 in float64) the clipped loss
+is flat and the check reports a large error although training is right; the
+exact check there uses a linear output with ``from_logits=True``.
 """
 
 import copy
