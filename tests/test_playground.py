@@ -95,7 +95,7 @@ def test_the_circle_is_learned_with_squared_features():
     s = Session({"dataset": "circle", "features": ["x1^2", "x2^2"], "layers": [2], "learning_rate": 0.1, "seed": 1})
     first = s.state()["test_loss"][0]
     state = s.step(60)
-    assert state["epoch"] == 60 and len(state["test_loss"]) == 2
+    assert state["epoch"] == 60 and len(state["test_loss"]) == 61  # one point per epoch (2 before)
     assert state["test_loss"][-1] < 0.3 * first
     P = s.model.predict(s.features(s.X_test))[:, 0]
     assert np.mean((P > 0.5) == (s.y_test == 1)) >= 0.95
@@ -108,7 +108,8 @@ def test_regression_with_an_l2_penalty_fits_the_plane():
     for _ in range(4):
         state = s.step(10)
     assert state["epoch"] == 40 and state["train_loss"][-1] < 0.1 * start
-    assert s.model.layers[0].kernel_regularizer.l2 == 0.001
+    # the playground's L2 rate r is r·½w² (gradient r·w); glassnet's L2(l) is l·w²
+    assert s.model.layers[0].kernel_regularizer.l2 == 0.0005
 
 
 def test_divergence_is_reported_and_the_state_stays_valid_json():
@@ -194,7 +195,7 @@ def test_a_session_trains_through_the_api(client):
     assert len(body["points"]["train"]) == 250 and len(body["points"]["test"]) == 250
     assert set(body["feature_maps"]) == set(FEATURES)
     state = client.post(f"/api/sessions/{body['id']}/step", json={"epochs": 5}).json()
-    assert state["epoch"] == 5 and len(state["train_loss"]) == 2
+    assert state["epoch"] == 5 and len(state["train_loss"]) == 6  # the start, then one point per epoch
     state = client.post(f"/api/sessions/{body['id']}/step").json()  # no body: one epoch
     assert state["epoch"] == 6
     assert client.delete(f"/api/sessions/{body['id']}").json() == {"deleted": True}
@@ -648,3 +649,29 @@ def test_the_som_demo_caps_online_work():
     with pytest.raises(ValueError, match="n_samples × epochs must be at most 50000 in online mode"):
         som({"n_samples": 2000, "epochs": 100})
     assert len(som({"n_samples": 2000, "epochs": 100, "mode": "batch", "rows": 3, "cols": 3})["frames"]) == 101
+
+
+def test_regression_sets_follow_the_tensorflow_playground():
+    # regressGaussian: cones sign·clamp(1 − d/2, 0, 1) at (±4|0, ±2.5), +1 at (−4, 2.5); the signs were reversed
+    s = Session({"problem": "regression", "dataset": "gaussians", "noise": 0.0, "n_samples": 500})
+    X, y = np.vstack([s.X_train, s.X_test]), np.concatenate([s.y_train, s.y_test])
+    for center, sign in (((-4, 2.5), 1), ((0, 2.5), -1), ((4, -2.5), -1)):
+        d = np.sqrt(((X - center) ** 2).sum(axis=1))
+        near = d < 1
+        np.testing.assert_allclose(y[near], sign * (1 - d[near] / 2))
+    # regressPlane: y = (x1 + x2) / 10 (it was / 12)
+    p = Session({"problem": "regression", "dataset": "plane", "noise": 0.0})
+    np.testing.assert_allclose(p.y_train, (p.X_train[:, 0] + p.X_train[:, 1]) / 10)
+    # the split floors, as the playground's
+    assert len(Session({"train_fraction": 0.3, "n_samples": 25}).y_train) == 7
+
+
+def test_a_diverged_session_stops_and_counts_finished_epochs_only():
+    s = Session({"learning_rate": 10, "activation": "linear", "layers": [8] * 6,
+                 "features": ["x1^2", "x2^2", "x1x2"], "batch_size": 500})
+    with pytest.warns(UserWarning, match="diverged"):
+        while s.diverged is None and s.epoch < 30:
+            state = s.step(1)
+    assert len(state["train_loss"]) == state["epoch"] + 1
+    again = s.step(1)  # kept adding None losses without moving the epoch
+    assert again["epoch"] == state["epoch"] and len(again["train_loss"]) == len(state["train_loss"])

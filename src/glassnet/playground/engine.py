@@ -16,6 +16,7 @@ import math
 import numpy as np
 
 from .. import regularizers
+from ..callbacks import Callback
 from .._validation import check_choice, check_int, check_number
 from ..datasets import PLAYGROUND
 from ..layers import Dense
@@ -64,20 +65,41 @@ MAX_UPDATES_PER_STEP = 50_000
 
 
 def _regression_plane(n, noise, rng):
-    """Playground "plane" for regression: ``y = (x1 + x2) / 10`` on U(-6, 6)², noise on y."""
+    """Playground "plane" for regression (``regressPlane``): ``y = (x1 + x2) / 10`` on U(-6, 6)²,
+    the label read at the point moved by the noise ``U(-6, 6)² · noise``, as the playground does."""
     X = rng.uniform(-DOMAIN, DOMAIN, (n, 2))
-    y = (X[:, 0] + X[:, 1]) / (2 * DOMAIN) + rng.uniform(-1, 1, n) * noise
-    return X, y
+    moved = X + rng.uniform(-DOMAIN, DOMAIN, (n, 2)) * noise
+    return X, (moved[:, 0] + moved[:, 1]) / 10
 
 
 def _regression_gaussians(n, noise, rng):
-    """Playground "multi gaussian" for regression: a sum of signed bumps, noise on y."""
+    """Playground "multi gaussian" for regression (``regressGaussian``): six signed cones
+    ``sign · clamp(1 − d/2, 0, 1)``, the one largest in size gives the label, read at the
+    point moved by the noise ``U(-6, 6)² · noise``."""
     centers = np.array([[-4, 2.5], [0, 2.5], [4, 2.5], [-4, -2.5], [0, -2.5], [4, -2.5]], dtype=np.float64)
-    signs = np.array([-1, 1, -1, 1, -1, 1], dtype=np.float64)
+    signs = np.array([1, -1, 1, -1, 1, -1], dtype=np.float64)
     X = rng.uniform(-DOMAIN, DOMAIN, (n, 2))
-    d2 = ((X[:, None, :] - centers[None]) ** 2).sum(axis=2)
-    y = (signs * np.exp(-d2 / 2)).sum(axis=1) + rng.uniform(-1, 1, n) * noise
-    return X, y
+    moved = X + rng.uniform(-DOMAIN, DOMAIN, (n, 2)) * noise
+    d = np.sqrt(((moved[:, None, :] - centers[None]) ** 2).sum(axis=2))
+    cones = signs * np.clip(1 - d / 2, 0, 1)
+    return X, cones[np.arange(n), np.abs(cones).argmax(axis=1)]
+
+
+class _Curves(Callback):
+    """The session's epoch count and loss curves, one point per finished epoch (an epoch
+    that diverged is not finished: fit restored the weights of its start)."""
+
+    def __init__(self, session):
+        super().__init__()
+        self.session = session
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.model.stop_training and "diverged" in (self.model.stop_reason or ""):
+            return
+        s = self.session
+        s.epoch += 1
+        s.train_loss.append(s._loss(s.X_train, s.y_train))
+        s.test_loss.append(s._loss(s.X_test, s.y_test))
 
 
 def complete_settings(config, defaults, what):
@@ -115,7 +137,7 @@ def check_config(config):
         raise ValueError(f"layers must be a list of at most {MAX_LAYERS} hidden-layer sizes. Received: {layers!r:.100}")
     c["layers"] = [check_int(n, "layers[i]", 1, MAX_NEURONS) for n in layers]
     check_choice(c["activation"], "activation", ACTIVATIONS)
-    c["learning_rate"] = check_number(c["learning_rate"], "learning_rate", low=1e-6, high=10.0)
+    c["learning_rate"] = check_number(c["learning_rate"], "learning_rate", low=1e-5, high=10.0)
     if c["regularization"] == "none":  # the name /api/options lists for "no penalty"
         c["regularization"] = None
     if c["regularization"] not in REGULARIZATIONS:
@@ -139,15 +161,16 @@ class Session:
         else:
             maker = _regression_plane if c["dataset"] == "plane" else _regression_gaussians
             X, y = maker(c["n_samples"], c["noise"], rng)
-        n_train = max(1, min(len(y) - 1, round(c["train_fraction"] * len(y))))
+        n_train = max(1, min(len(y) - 1, math.floor(c["train_fraction"] * len(y))))  # as the playground
         order = rng.permutation(len(y))
         self.X_train, self.y_train = X[order[:n_train]], y[order[:n_train]]
         self.X_test, self.y_test = X[order[n_train:]], y[order[n_train:]]
 
         regularizer = None
         if c["regularization"] and c["regularization_rate"] > 0:
-            kind = regularizers.L1 if c["regularization"] == "l1" else regularizers.L2
-            regularizer = kind(c["regularization_rate"])
+            # the playground's L2 is r·½w² (its gradient r·w); glassnet's L2(l) is l·w²
+            rate = c["regularization_rate"]
+            regularizer = regularizers.L1(rate) if c["regularization"] == "l1" else regularizers.L2(rate / 2)
         n_in = len(c["features"])
         layers = [Dense(units, activation=c["activation"], kernel_regularizer=regularizer,
                         **({"input_dim": n_in} if i == 0 else {})) for i, units in enumerate(c["layers"])]
@@ -179,21 +202,22 @@ class Session:
             return float(self.model.loss(self.model._check_y(y, len(y)), P))
 
     def step(self, epochs=1):
-        """Train ``epochs`` more passes over the training points (SGD, shuffled mini-batches)."""
+        """Train ``epochs`` more passes over the training points (SGD, shuffled mini-batches),
+        recording both losses after each epoch. After a divergence it trains no more."""
         epochs = check_int(epochs, "epochs", 1, MAX_EPOCHS_PER_STEP)
         updates = epochs * math.ceil(len(self.y_train) / self.config["batch_size"])
         if updates > MAX_UPDATES_PER_STEP:
             raise ValueError(f"epochs={epochs} would make {updates} SGD updates in one request (at most "
                              f"{MAX_UPDATES_PER_STEP}); ask for fewer epochs at a time.")
-        # Epochs numbered from the session's own count, so a divergence message names the epoch the
-        # page shows (each request is a new fit(); the shuffles and updates are the same either way).
-        history = self.model.fit(self.features(self.X_train), self.y_train, batch_size=self.config["batch_size"],
-                                 initial_epoch=self.epoch, epochs=self.epoch + epochs, shuffle=True, verbose=0)
+        if self.diverged:
+            return self.state()
+        # Epochs numbered from the session's own count, so a divergence message names the epoch
+        # in progress (each request is a new fit(); the shuffles and updates are the same either way).
+        self.model.fit(self.features(self.X_train), self.y_train, batch_size=self.config["batch_size"],
+                       initial_epoch=self.epoch, epochs=self.epoch + epochs, shuffle=True, verbose=0,
+                       callbacks=[_Curves(self)])
         if self.model.stop_training and self.model.stop_reason and "diverged" in self.model.stop_reason:
             self.diverged = self.model.stop_reason
-        self.epoch += len(history.history.get("loss", []))
-        self.train_loss.append(self._loss(self.X_train, self.y_train))
-        self.test_loss.append(self._loss(self.X_test, self.y_test))
         return self.state()
 
     def _neuron_maps(self):
