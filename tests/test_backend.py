@@ -415,3 +415,62 @@ def test_unshuffled_batches_train_in_the_namespace(namespace):
     reference = _train("numpy", build, X, y, "binary_crossentropy", shuffle=False, sample_weight=np.linspace(0, 1, 20))
     _same(reference, _train(namespace, build, X, y, "binary_crossentropy", shuffle=False,
                             sample_weight=np.linspace(0, 1, 20)))
+
+
+def test_a_namespace_block_and_a_seeded_build_hold_for_their_own_thread():
+    import threading
+
+    pytest.importorskip("array_api_strict")
+    inside, entered, leave = {}, threading.Event(), threading.Event()
+
+    def worker():
+        with backend.namespace("numpy"):
+            entered.set()
+            leave.wait(5)
+            inside["worker"] = backend.namespace_name()
+
+    backend.set_namespace("array_api_strict")
+    try:
+        thread = threading.Thread(target=worker)
+        thread.start()
+        entered.wait(5)
+        inside["main"] = backend.namespace_name()  # the worker's block switched the whole process before
+        leave.set()
+        thread.join()
+        after = backend.namespace_name()
+    finally:
+        backend.set_namespace("numpy")
+    assert inside == {"worker": "numpy", "main": "array_api_strict"} and after == "array_api_strict"
+
+    # a seeded draw in one thread is not another thread's
+    go, done = threading.Event(), threading.Event()
+    blocking = {"on": False}
+
+    def pausing(shape, dtype=None):
+        if blocking["on"]:
+            go.set()
+            done.wait(5)
+        return np.zeros(shape, dtype)
+
+    def seeded_model():
+        model = Sequential([layers.Input(shape=(4,)), layers.Dense(3, kernel_initializer=pausing), layers.Dense(3)],
+                           seed=0)
+        model.build()
+        return model.get_weights()[2]
+
+    reference = seeded_model()
+    blocking["on"] = True
+    out = {}
+
+    def other():
+        go.wait(5)
+        Sequential([layers.Input(shape=(4,)), layers.Dense(50)]).build()  # unseeded: draws from the global generator
+        done.set()
+
+    a = threading.Thread(target=lambda: out.setdefault("a", seeded_model()))
+    b = threading.Thread(target=other)
+    a.start()
+    b.start()
+    a.join()
+    b.join()
+    np.testing.assert_array_equal(out["a"], reference)

@@ -16,11 +16,21 @@ NumPy's generators, so a seed gives the same model on every namespace.
 """
 
 import contextlib
+import contextvars
 import importlib
 
 import numpy as np
 
 _state = {"xp": np, "floatx": "float32", "rng": np.random.default_rng()}
+#: what a ``namespace(...)`` or ``seeded(...)`` block sets: it holds for that block's own thread
+#: (or task) only, so an estimator fitting in a thread of GridSearchCV leaves the others alone
+_XP = contextvars.ContextVar("glassnet_namespace", default=None)
+_RNG = contextvars.ContextVar("glassnet_rng", default=None)
+
+
+def _xp():
+    xp = _XP.get()
+    return _state["xp"] if xp is None else xp
 
 _FLOAT_DTYPES = ("float16", "float32", "float64")
 
@@ -129,7 +139,7 @@ def get_namespace(array=None):
     a NumPy ``array``: activations, losses and regularizers follow their input, so
     code that computes with NumPy (the classic networks, a user's own) works
     whatever namespace is active."""
-    xp = _state["xp"]
+    xp = _xp()
     if xp is not np and isinstance(array, np.ndarray):
         return np
     return xp
@@ -137,17 +147,18 @@ def get_namespace(array=None):
 
 def is_numpy():
     """Whether glassnet computes with NumPy (the default), not another namespace."""
-    return _state["xp"] is np
+    return _xp() is np
 
 
 def namespace_name():
     """The active namespace's module name: ``"numpy"``, ``"array_api_strict"``, ``"array_api_compat.torch"``..."""
-    return _state["xp"].__name__
+    return _xp().__name__
 
 
 def namespace_device():
     """The device given to :func:`set_namespace` (``None``: the namespace's default)."""
-    return getattr(_state["xp"], "device", None) if _state["xp"] is not np else None
+    xp = _xp()
+    return getattr(xp, "device", None) if xp is not np else None
 
 
 def set_namespace(xp, device=None):
@@ -162,6 +173,11 @@ def set_namespace(xp, device=None):
     ``fit``/``predict``/``get_weights`` stay NumPy arrays; the weights,
     activations and gradients live in ``xp``, on ``device``.
     """
+    _state["xp"] = _resolve_namespace(xp, device)
+
+
+def _resolve_namespace(xp, device):
+    """The namespace object for ``xp`` on ``device`` (NumPy itself, or a checked wrapper)."""
     if isinstance(xp, str):
         module = _NAMESPACES.get(xp)
         if module is None:
@@ -177,8 +193,7 @@ def set_namespace(xp, device=None):
     if xp is np or getattr(xp, "__name__", None) == "numpy" or getattr(xp, "__name__", "").endswith("compat.numpy"):
         if device not in (None, "cpu"):
             raise ValueError(f"NumPy computes on the CPU only. Received: device={device!r}")
-        _state["xp"] = np
-        return
+        return np
     missing = [name for name in ("matmul", "asarray", "take", "float32", "reshape", "sum") if not hasattr(xp, name)]
     if missing:
         name = getattr(xp, "__name__", None) or type(xp).__name__
@@ -188,19 +203,20 @@ def set_namespace(xp, device=None):
             xp.empty(0, device=device)
         except Exception as error:  # each library raises its own type for an unknown device
             raise ValueError(f"{xp.__name__} cannot create arrays on device={device!r}: {error}") from None
-    _state["xp"] = PortableNamespace(xp, device)
+    return PortableNamespace(xp, device)
 
 
 @contextlib.contextmanager
 def namespace(xp, device=None):
     """Within the block, compute with ``xp`` on ``device`` (see :func:`set_namespace`);
-    the previous namespace is restored after."""
-    saved = _state["xp"]
-    set_namespace(xp, device)
+    the previous namespace is restored after. The block holds for its own thread only;
+    :func:`set_namespace` sets the namespace of the whole process."""
+    chosen = _resolve_namespace(xp, device)
+    token = _XP.set(chosen)
     try:
-        yield get_namespace()
+        yield chosen
     finally:
-        _state["xp"] = saved
+        _XP.reset(token)
 
 
 def to_numpy(x):
@@ -288,7 +304,8 @@ def standardize_dtype(dtype):
 
 def global_rng():
     """The generator behind every random component that was given no seed."""
-    return _state["rng"]
+    rng = _RNG.get()
+    return _state["rng"] if rng is None else rng
 
 
 def set_global_seed(seed):
@@ -302,12 +319,11 @@ def seeded(seed):
     if seed is None:
         yield
         return
-    saved = _state["rng"]
-    _state["rng"] = make_rng(seed)
+    token = _RNG.set(make_rng(seed))  # this thread's draws only: another thread's stay its own
     try:
         yield
     finally:
-        _state["rng"] = saved
+        _RNG.reset(token)
 
 
 def make_rng(seed=None):
