@@ -997,3 +997,39 @@ def test_symmetry_breaking_draws_are_uniform_in_minus_epsilon_epsilon():
     W = initializers.RandomUniform(minval=-0.12, maxval=0.12, seed=0)((200, 50))
     assert -0.12 <= W.min() < -0.11 and 0.11 < W.max() <= 0.12
     assert abs(W.mean()) < 0.005 and W.std() == pytest.approx(0.24 / np.sqrt(12), rel=0.02)
+
+
+def test_seeded_models_seed_added_layers_and_gradients_change_nothing():
+    from glassnet.layers import BatchNormalization, Input
+
+    def grown(global_seed):
+        glassnet.utils.set_random_seed(global_seed)
+        model = Sequential([Input(shape=(4,)), Dense(3)], seed=0)
+        model.build()
+        model.add(Dense(2))  # built outside the model's seed before: it followed the global one
+        return model.get_weights()
+
+    for a, b in zip(grown(1), grown(2)):
+        np.testing.assert_array_equal(a, b)
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(40, 4)), rng.normal(size=(40, 1))
+    model = Sequential([Input(shape=(4,)), Dense(6), BatchNormalization(), Dropout(0.5), Dense(1)], seed=3)
+    model.compile(optimizer="sgd", loss="mse")
+    before = model.predict(X)
+    model.gradients(X, y)  # updated the batch-norm statistics and advanced dropout's generator
+    np.testing.assert_array_equal(model.predict(X), before)
+    twin = Sequential([Input(shape=(4,)), Dense(6), BatchNormalization(), Dropout(0.5), Dense(1)], seed=3)
+    twin.compile(optimizer="sgd", loss="mse")
+    model.fit(X, y, epochs=1, verbose=0)
+    twin.fit(X, y, epochs=1, verbose=0)
+    for a, b in zip(model.get_weights(), twin.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_seed_and_floatx_arguments_are_checked_at_once():
+    from glassnet import backend, initializers
+
+    with pytest.raises(ValueError, match="seed must be a non-negative integer"):  # refused only at build before
+        initializers.RandomNormal(seed=-1)
+    with pytest.raises(ValueError, match="set_floatx needs"):  # a silent no-op before
+        backend.set_floatx(None)

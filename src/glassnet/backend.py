@@ -284,6 +284,8 @@ def floatx():
 
 def set_floatx(value):
     """Set the default float dtype: ``"float16"``, ``"float32"`` or ``"float64"``."""
+    if value is None:  # standardize_dtype reads None as "the current one": a silent no-op
+        raise ValueError('set_floatx needs "float16", "float32" or "float64". Received: None')
     _state["floatx"] = standardize_dtype(value)
 
 

@@ -20,6 +20,8 @@ from .backend import make_rng, standardize_dtype
 
 class Initializer:
     def __init__(self, seed=None):
+        if seed is not None:
+            make_rng(seed)  # refuses what no generator takes (-1, 1.5, "a", True), at construction
         self.seed = int(seed) if isinstance(seed, np.integer) else seed  # a NumPy int: a plain one, for files
 
     def __call__(self, shape, dtype=None):

@@ -119,8 +119,10 @@ class Sequential:
                 "with another model keeps its name in both; glassnet.models.clone_model makes new layers)."
             )
         if self.built:
-            # as Keras: the new layer is built on the current output; the others keep their weights
-            build_layer(layer, self._layers[-1].output_shape)
+            # as Keras: the new layer is built on the current output; the others keep their weights.
+            # A seeded model seeds it too (by its position, so pop-then-add draws the same weights).
+            with seeded(None if self.seed is None else self.seed + 7919 * (len(self._layers) + 1)):
+                build_layer(layer, self._layers[-1].output_shape)
             self._layers.append(layer)
             self._bind_flat_buffers()
             self._weights_reshaped()
@@ -625,13 +627,20 @@ class Sequential:
         (zeros for non-trainable statistics), on the batch ``(x, y)``.
 
         ``training=True`` computes them as a training step does (batch-norm
-        batch statistics, dropout active).
+        batch statistics, dropout active). Like :meth:`trace`, it changes nothing:
+        batch-norm moving statistics and dropout generators are put back after.
         """
+        from ..trace import _restore_side_effects, _save_side_effects
+
         X, Y, w = self._prepare_xy(x, y, sample_weight, what="gradients")
-        self._flat_grads[...] = 0
-        A = self.forward(X, training=training)
-        Y, w = backend.to_namespace(Y, w)
-        self.backward(Y, A, w)
+        saved = _save_side_effects(self)
+        try:
+            self._flat_grads[...] = 0
+            A = self.forward(X, training=training)
+            Y, w = backend.to_namespace(Y, w)
+            self.backward(Y, A, w)
+        finally:
+            _restore_side_effects(saved)
         out = []
         for layer in self._layers:
             for key in layer.weight_names:
