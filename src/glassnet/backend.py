@@ -139,7 +139,7 @@ def get_namespace(array=None):
     a NumPy ``array``: activations, losses and regularizers follow their input, so
     code that computes with NumPy (the classic networks, a user's own) works
     whatever namespace is active."""
-    xp = _xp()
+    xp = _XP.get() or _state["xp"]  # inline: called a dozen times per training step
     if xp is not np and isinstance(array, np.ndarray):
         return np
     return xp
@@ -147,7 +147,7 @@ def get_namespace(array=None):
 
 def is_numpy():
     """Whether glassnet computes with NumPy (the default), not another namespace."""
-    return _xp() is np
+    return (_XP.get() or _state["xp"]) is np
 
 
 def namespace_name():
