@@ -383,3 +383,14 @@ def test_saving_through_a_link_replaces_its_target_and_keeps_permissions(tmp_pat
     model.save(link)
     assert link.is_symlink() and (os.stat(target).st_mode & 0o777) == 0o600
     load_model(link)
+
+
+def test_loading_leaves_the_global_random_generator_alone(saved):
+    from glassnet.utils import set_random_seed
+
+    set_random_seed(1)
+    expected = glassnet.backend.global_rng().random(3)
+    set_random_seed(1)
+    loaded = load_model(saved)  # building the model drew from it before
+    np.testing.assert_array_equal(glassnet.backend.global_rng().random(3), expected)
+    np.testing.assert_array_equal(loaded.get_weights()[0], load_model(saved).get_weights()[0])

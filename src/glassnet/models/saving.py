@@ -25,7 +25,7 @@ import numpy as np
 
 from .. import __version__, losses, metrics, optimizers
 from .._io import atomic_write
-from ..backend import numpy_dtype, standardize_dtype
+from ..backend import numpy_dtype, seeded, standardize_dtype
 
 FORMAT = "glassnet-model"
 FORMAT_VERSION = 1
@@ -224,32 +224,40 @@ def load_model(filepath, compile=True):
         if config.get("format_version") != FORMAT_VERSION:
             _fail(path, f"format version {config.get('format_version')!r} is not supported "
                         f"(this glassnet reads {FORMAT_VERSION}).")
-        try:
-            _check_size(config, zf, path)
-            model = _build(config, Sequential, path)
-            table = config["weights"]
-            targets = [w for layer in model.layers for w in layer.weights]
-            if not isinstance(table, list) or len(table) != len(targets):
-                listed = len(table) if isinstance(table, list) else "?"
-                _fail(path, f"it lists {listed} arrays; the architecture has {len(targets)}.")
-            weights = [
-                _read_array(zf, f"weights/{i:04d}.npy", target.shape, numpy_dtype(target), path)
-                for i, target in enumerate(targets)
-            ]
-            model.set_weights(weights)
-            _restore_rngs(model, config.get("rng") or {}, path)
-            metadata = config.get("metadata") or {}
-            if not isinstance(metadata, dict):
-                _fail(path, "its metadata is not a JSON object.")
-            model.metadata = metadata
-            if compile and config.get("compile"):
-                _compile(model, config, zf, path)
-        except (KeyError, TypeError, AttributeError, OverflowError) as exc:
-            _fail(path, f"{CONFIG_NAME} is malformed ({type(exc).__name__}: {str(exc)[:300]}).")
-        except ValueError as exc:
-            if str(exc).startswith("Cannot load model file"):
-                raise
-            _fail(path, str(exc)[:500])  # an unknown class, a bad setting: said of this file
+        # the weights and the generators' states come from the file: building the layers
+        # (and checking their sizes) must not draw from the user's global generator
+        with seeded(0):
+            return _read_model(config, zf, path, compile, Sequential)
+
+
+def _read_model(config, zf, path, compile, Sequential):
+    """The model of a checked ``config`` with the file's weights, generators and settings."""
+    try:
+        _check_size(config, zf, path)
+        model = _build(config, Sequential, path)
+        table = config["weights"]
+        targets = [w for layer in model.layers for w in layer.weights]
+        if not isinstance(table, list) or len(table) != len(targets):
+            listed = len(table) if isinstance(table, list) else "?"
+            _fail(path, f"it lists {listed} arrays; the architecture has {len(targets)}.")
+        weights = [
+            _read_array(zf, f"weights/{i:04d}.npy", target.shape, numpy_dtype(target), path)
+            for i, target in enumerate(targets)
+        ]
+        model.set_weights(weights)
+        _restore_rngs(model, config.get("rng") or {}, path)
+        metadata = config.get("metadata") or {}
+        if not isinstance(metadata, dict):
+            _fail(path, "its metadata is not a JSON object.")
+        model.metadata = metadata
+        if compile and config.get("compile"):
+            _compile(model, config, zf, path)
+    except (KeyError, TypeError, AttributeError, OverflowError) as exc:
+        _fail(path, f"{CONFIG_NAME} is malformed ({type(exc).__name__}: {str(exc)[:300]}).")
+    except ValueError as exc:
+        if str(exc).startswith("Cannot load model file"):
+            raise
+        _fail(path, str(exc)[:500])  # an unknown class, a bad setting: said of this file
     return model
 
 
