@@ -161,3 +161,20 @@ def check_choice(value, name, choices):
     if value not in choices:
         raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}. Received: {name}={value!r:.100}")
     return value
+
+
+def per_sample_weights(sample_weight, n):
+    """``sample_weight`` as ``(n,)`` weights (a number or an ``(n, 1)`` column too),
+    or None; anything else is refused by name."""
+    if sample_weight is None:
+        return None
+    if not hasattr(sample_weight, "shape"):
+        sample_weight = np.asarray(sample_weight, dtype=float)
+    if len(sample_weight.shape) == 2 and sample_weight.shape[1] == 1:
+        sample_weight = sample_weight.reshape(-1)
+    if len(sample_weight.shape) == 0:
+        sample_weight = np.full(n, float(sample_weight))
+    if tuple(sample_weight.shape) != (n,):
+        raise ValueError(f"sample_weight must hold one weight per sample ({n},). "
+                         f"Received shape {tuple(sample_weight.shape)}.")
+    return sample_weight

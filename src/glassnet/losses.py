@@ -18,7 +18,7 @@ Names as Keras: ``"mean_squared_error"``/``"mse"``, ``"binary_crossentropy"``, .
 import numpy as np
 
 from ._registry import from_config, lookup, to_config
-from ._validation import check_number
+from ._validation import check_number, per_sample_weights
 from .activations import LogSoftmax, Sigmoid, Softmax
 from .backend import astype, get_namespace, to_numpy
 
@@ -42,7 +42,7 @@ class Loss:
 
     def __call__(self, Y, A, sample_weight=None):
         Y, A = _pair(self, Y, A)
-        sample_weight = _sample_weights(sample_weight, A.shape[0])
+        sample_weight = per_sample_weights(sample_weight, A.shape[0])
         xp = get_namespace(A)
         values = self.per_sample(Y, A)
         if sample_weight is not None:
@@ -51,7 +51,7 @@ class Loss:
 
     def gradient(self, Y, A, sample_weight=None):
         Y, A = _pair(self, Y, A)
-        sample_weight = _sample_weights(sample_weight, A.shape[0])
+        sample_weight = per_sample_weights(sample_weight, A.shape[0])
         dA = self.per_sample_gradient(Y, A)
         dA /= A.shape[0]
         if sample_weight is not None:
@@ -114,23 +114,6 @@ def _pair(loss, Y, A):
     if len(A.shape) == 0 or A.shape[0] == 0:
         raise ValueError(f"Loss {loss.name!r}: the batch is empty (outputs of shape {tuple(A.shape)}).")
     return Y, A
-
-
-def _sample_weights(sample_weight, n):
-    """``sample_weight`` as ``(n,)`` weights (a number or an ``(n, 1)`` column too),
-    or None; anything else is refused by name."""
-    if sample_weight is None:
-        return None
-    if not hasattr(sample_weight, "shape"):
-        sample_weight = np.asarray(sample_weight, dtype=float)
-    if len(sample_weight.shape) == 2 and sample_weight.shape[1] == 1:
-        sample_weight = sample_weight.reshape(-1)
-    if len(sample_weight.shape) == 0:
-        sample_weight = np.full(n, float(sample_weight))
-    if tuple(sample_weight.shape) != (n,):
-        raise ValueError(f"sample_weight must hold one weight per sample ({n},). "
-                         f"Received shape {tuple(sample_weight.shape)}.")
-    return sample_weight
 
 
 def _clip_epsilon(epsilon, A):

@@ -12,7 +12,7 @@ import numbers
 import numpy as np
 
 from ._registry import from_config, lookup, to_config
-from ._validation import check_number, check_positive_int
+from ._validation import check_number, check_positive_int, per_sample_weights
 
 
 def _align(Y, A, sample_weight, labels=False):
@@ -33,14 +33,7 @@ def _align(Y, A, sample_weight, labels=False):
     if Y.shape != A.shape and not (labels and Y.shape[1] == 1):
         hint = " For integer labels use SparseCategoricalAccuracy." if Y.shape[1] == 1 else ""
         raise ValueError(f"y_true and y_pred must have the same shape. Received {shapes}.{hint}")
-    if sample_weight is not None:
-        sample_weight = np.asarray(sample_weight, dtype=np.float64)
-        if sample_weight.ndim == 2 and sample_weight.shape[1] == 1:
-            sample_weight = sample_weight[:, 0]
-        if sample_weight.shape != (A.shape[0],):
-            raise ValueError(f"sample_weight must hold one weight per sample ({A.shape[0]},). "
-                             f"Received shape {sample_weight.shape}.")
-    return Y, A, sample_weight
+    return Y, A, per_sample_weights(sample_weight, A.shape[0])
 
 
 class Metric:
