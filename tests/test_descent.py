@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from glassnet import optimizers
-from glassnet.descent import COLUMNS, compare_optimizers, gradient_descent, numerical_gradient
+from glassnet.descent import COLUMNS, compare_optimizers, decimal_text, gradient_descent, numerical_gradient
+from glassnet.expr import parse
 
 
 def square(x):
@@ -75,6 +76,68 @@ def test_seed_table_row_by_row(eta):
     # 1e-12 relative; the slides round f(x) to 15 decimal places, hence atol 1e-15.
     np.testing.assert_allclose(rows, np.array(SEED_TABLES[eta], dtype=float), rtol=1e-12, atol=1e-15)
     assert trace.verdict == VERDICTS[eta]
+
+
+# The slides' cells as printed (decimal commas as points), where they differ from
+# SEED_TABLES' floats: the spreadsheet shows 15 significant digits.
+SEED_TEXT_ETA_105_FX = ["4", "4.84", "5.8564", "7.086244", "8.57435524", "10.3749698404", "12.553713506884",
+                        "15.1899933433296", "18.3798919454289", "22.2396692539689", "26.9099997973024",
+                        "32.5610997547359"]
+
+
+@pytest.mark.parametrize("eta", sorted(SEED_TABLES))
+def test_expression_tables_print_the_slides_digit_for_digit(eta):
+    f = parse("x**2")
+    trace = gradient_descent(f, 2.0, eta, steps=12, grad=f.gradient)
+    assert trace.exact is not None
+    rows = [line.split("\t") for line in trace.format_table().splitlines()[1:]]
+    for k, (row, seed) in enumerate(zip(rows, SEED_TABLES[eta])):
+        for column, (text, number) in enumerate(zip(row, seed)):
+            if eta == 0.2 and column == 1 and k >= 8:
+                # the slide cuts these four f(x) cells at 15 decimal places: 0.001128443962982 for
+                # 0.03359232² = 0.0011284439629824; the rest of the cell agrees
+                assert text.startswith(f"{number:.15f}"[:-1]), (k, text, number)
+            else:
+                assert text == decimal_text(number, 15), (k, column)  # the typed cell, to 15 digits
+    if eta == 0.4:
+        assert rows[-1][:5] == ["0.00000004096", "0.0000000000000016777216", "0.00000008192", "0.000000032768",
+                                "0.000000008192"]
+    if eta == 1.05:
+        assert [row[1] for row in rows] == SEED_TEXT_ETA_105_FX
+        assert [row[5] for row in rows] == ["1.05"] * 12
+    # the float64 table agrees to 12 digits; from the 15th on its rounding shows (-7.79486840000001)
+    assert trace.format_table(digits=12) == gradient_descent(square, 2.0, eta, 12, dsquare).format_table(digits=12)
+
+
+def test_decimal_text_rounds_to_significant_digits_in_plain_decimals():
+    from fractions import Fraction
+    assert decimal_text(Fraction(16777216, 10**22)) == "0.0000000000000016777216"
+    assert decimal_text(Fraction(1518999334332964, 10**14)) == "15.1899933433296"  # ...2964 rounds down
+    assert decimal_text(Fraction(1, 3), 4) == "0.3333" and decimal_text(Fraction(-2, 3), 4) == "-0.6667"
+    assert decimal_text(Fraction(5, 2), 1) == "2"  # half to even
+    assert decimal_text(-2.0) == "-2" and decimal_text(0.0) == "0" and decimal_text(1200.0) == "1200"
+    assert decimal_text(0.1 + 0.2, 15) == "0.3" and decimal_text(0.1 + 0.2, 17) == "0.30000000000000004"
+    assert decimal_text(1e20, 3) == "1.00e20" and decimal_text(-3e-40, 2) == "-3.0e-40"
+    assert decimal_text(float("inf")) == "inf" and decimal_text(float("nan")) == "nan"
+    with pytest.raises(ValueError, match="digits"):
+        gradient_descent(square, 2.0, 0.2, 2, dsquare).format_table(digits=0)
+
+
+def test_exact_rows_only_for_rational_expressions_and_rules():
+    assert gradient_descent(parse("sin(x) + x**2"), 1.0, 0.1, 3).exact is None  # no fractions for sin
+    assert gradient_descent(parse("x**2"), 2.0, 0.2, 3, optimizer="adam").exact is None  # √ in the update
+    assert gradient_descent(square, 2.0, 0.2, 3, dsquare).exact is None  # a plain callable: floats
+    # a long diverging path outgrows the fractions' size limit: the float64 rows are printed
+    long = gradient_descent(parse("x**2"), 2.0, 1.05, steps=20000)
+    assert long.exact is None and "\t" in long.format_table()
+    # momentum in two variables: exact rows equal the floats, and print as decimals
+    f = parse("x1**2 + 3*x2**2")
+    trace = gradient_descent(f, [1.0, 1.0], 0.1, 4, f.gradient, optimizer="momentum", momentum=0.5)
+    assert trace.exact is not None
+    for exact, floats in zip(trace.exact, trace.table()):
+        for e, v in zip(exact, floats):
+            np.testing.assert_allclose(np.array(e, dtype=float), v, rtol=1e-14)
+    assert trace.format_table().splitlines()[2].split("\t")[3] == "(0.26, 0.54)"
 
 
 def test_iterates_start_with_x0_and_match_first_column():
@@ -231,8 +294,8 @@ def test_one_step_gets_the_verdict_of_the_seed_table():
 
 def test_default_derivative_prints_the_seed_table_exactly():
     # the two-point difference printed f'(0.4) = 0.7999999999 where the seed has 0.8
-    numeric = gradient_descent(square, 2.0, 0.4, steps=12).format_table()
-    assert numeric == gradient_descent(square, 2.0, 0.4, steps=12, grad=dsquare).format_table()
+    numeric = gradient_descent(square, 2.0, 0.4, steps=12).format_table(digits=10)
+    assert numeric == gradient_descent(square, 2.0, 0.4, steps=12, grad=dsquare).format_table(digits=10)
     assert "\n0.4\t0.16\t0.8\t0.32\t0.08\t0.4" in numeric
     # the step follows x: near a domain edge (log at 0) the points stay inside it
     assert numerical_gradient(lambda x: x * np.log(x), 0.001) == pytest.approx(np.log(0.001) + 1, rel=1e-9)

@@ -146,3 +146,20 @@ def test_every_accepted_expression_can_be_evaluated():
     with pytest.raises(ValueError, match="beyond float64's range"):  # OverflowError in f(x) before
         parse("9" * 400 + "*x")
     assert parse("10**10**10*x")(1.0) == math.inf
+
+
+def test_exact_values_and_gradients_of_rational_expressions():
+    from fractions import Fraction as F
+
+    f = parse("x1**2 + 3*x2**2/x1 - 0.5*x2")  # at (1, 2): 1 + 12 - 1; ∂₁ = 2 − 3·4 = −10, ∂₂ = 6·2 − 0.5
+    assert f.exact_value_and_gradient([F(1), F(2)]) == (F(12), [F(-10), F(23, 2)])
+    value, (grad,) = parse("x**2").exact_value_and_gradient([F("3.8974342")])
+    assert value == F("15.18999334332964") and grad == F("7.7948684")
+    assert parse("x**-2").exact_value_and_gradient([F(2)]) == (F(1, 4), [F(-1, 4)])
+    assert parse("0.2*x").exact_value_and_gradient([F(1)]) == (F(1, 5), [F(1, 5)])  # 0.2 as written, not its float
+    # not rational, or not here: None (the float64 path takes over)
+    for text, x in (("sin(x)", 1), ("pi*x", 1), ("x**0.5", 4), ("2**x", 1), ("1/x", 0), ("x**-1", 0), ("x**100", 2)):
+        assert parse(text).exact_value_and_gradient([F(x)]) is None, text
+    assert parse("x**64").exact_value_and_gradient([F(10) ** 40]) is None  # beyond MAX_EXACT_BITS
+    with pytest.raises(ValueError, match="1 value"):
+        parse("x**2").exact_value_and_gradient([F(1), F(2)])

@@ -16,13 +16,16 @@ their paths (:func:`compare_optimizers`).
 """
 
 import inspect
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
+from decimal import Decimal, ROUND_HALF_EVEN, localcontext
+from fractions import Fraction
 
 import numpy as np
 
 from ._validation import check_number, check_positive_int
 
-__all__ = ["gradient_descent", "compare_optimizers", "DescentTrace", "numerical_gradient"]
+__all__ = ["gradient_descent", "compare_optimizers", "DescentTrace", "numerical_gradient", "decimal_text"]
 
 COLUMNS = ("x", "f(x)", "f'(x)", "η·f'(x)", "x − η·f'(x)")
 
@@ -160,6 +163,11 @@ class DescentTrace:
     optimizer : str
     verdict : str
         ``"converges"``, ``"oscillates"`` or ``"diverges"``.
+    exact : list of tuple or None
+        The table's rows in exact fractions (:class:`fractions.Fraction`),
+        when f is a rational :class:`glassnet.expr.Expression` and the rule
+        plain descent or momentum (see :func:`gradient_descent`); ``None``
+        otherwise. :meth:`format_table` prints these.
     """
 
     x: np.ndarray
@@ -169,6 +177,7 @@ class DescentTrace:
     learning_rate: float
     optimizer: str
     verdict: str
+    exact: list = field(default=None, repr=False)
 
     def table(self):
         """The seed's rows, one per step: (x, f(x), f'(x), η·f'(x), x − η·f'(x)).
@@ -187,26 +196,93 @@ class DescentTrace:
             for k in range(len(self.step))
         ]
 
-    def format_table(self, digits=10):
+    def format_table(self, digits=None):
         """The table as text, laid out as on the lecture slides (vectors as ``(a, b)``).
+
+        Numbers are rounded to ``digits`` significant digits and written as
+        plain decimals (``0.0000000000000016777216``), or in scientific
+        notation beyond 10¹⁶ and below 10⁻³⁰. The exact rows (:attr:`exact`)
+        are printed when there are some, with 15 digits by default, as the
+        seed's spreadsheet shows them: the seed's tables come out digit for
+        digit. Float64 rows are printed with 13 digits by default, since the
+        iterates' rounding (2 − 0.4·4 is 0.3999999999999999) shows from the
+        15th digit on.
 
         For plain descent the fourth column is η·f'(x); with another optimizer it
         is the step Δ that optimizer took, and the heading says so."""
+        if digits is None:
+            digits = 15 if self.exact is not None else 13
+        digits = check_positive_int(digits, "digits")
         columns = COLUMNS if self.optimizer in ("gd", "sgd") else COLUMNS[:3] + ("step Δ", "x − Δ")
 
         def fmt(v):
-            if np.ndim(v):
-                return "(" + ", ".join(f"{float(e):.{digits}g}" for e in np.ravel(v)) + ")"
-            return f"{v:.{digits}g}"
+            if isinstance(v, (list, tuple)) or np.ndim(v):
+                return "(" + ", ".join(decimal_text(e, digits) for e in np.ravel(np.asarray(v, dtype=object))) + ")"
+            return decimal_text(v, digits)
 
         head = "\t".join(columns + ("Eta",))
+        rows = self.exact if self.exact is not None else self.table()
         lines = [head] + [
-            "\t".join(fmt(v) for v in row) + f"\t{self.learning_rate:g}" for row in self.table()
+            "\t".join(fmt(v) for v in row) + f"\t{decimal_text(self.learning_rate, digits)}" for row in rows
         ]
         return "\n".join(lines)
 
     def __str__(self):
         return f"{self.format_table()}\nverdict: {self.verdict}"
+
+
+def decimal_text(value, digits=15):
+    """``value`` (a float or a :class:`fractions.Fraction`) rounded to ``digits``
+    significant digits (half to even), as a plain decimal without trailing zeros:
+    ``0.0000000000000016777216``, ``12.553713506884``, ``-2``. Magnitudes from
+    10¹⁶ up and below 10⁻³⁰ are written in scientific notation."""
+    with localcontext() as context:
+        context.prec = digits
+        context.rounding = ROUND_HALF_EVEN
+        if isinstance(value, Fraction):
+            number = Decimal(value.numerator) / Decimal(value.denominator)  # rounded once, to `digits`
+        else:
+            value = float(value)
+            if not math.isfinite(value):
+                return str(value)
+            number = +Decimal(value)  # the float's exact binary value, rounded to `digits`
+    if number == 0:
+        return "0"
+    if not Decimal("1e-30") <= abs(number) < Decimal("1e16"):
+        return f"{number:.{digits - 1}e}".replace("e+", "e").rstrip()
+    text = f"{number:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _exact_rows(f, x0, eta, steps, name, params):
+    """The table in fractions (``None`` where f or the rule leaves rational arithmetic):
+    x0 and η are read as the decimals they print as (0.2 is 1/5, not its binary float)."""
+    exact_value = getattr(f, "exact_value_and_gradient", None)
+    if exact_value is None or name not in ("gd", "sgd", "momentum", "nesterov"):
+        return None
+    scalar = np.ndim(x0) == 0
+    x = [Fraction(repr(float(v))) for v in np.ravel(x0)]
+    eta = Fraction(repr(float(eta)))
+    momentum = Fraction(repr(float(params.get("momentum", 0.9))))
+    nesterov = name == "nesterov" or bool(params.get("nesterov", False))
+    velocity = [Fraction(0)] * len(x)
+    rows = []
+    for _ in range(steps):
+        result = exact_value(x)
+        if result is None:
+            return None
+        value, g = result
+        if name in ("gd", "sgd"):
+            delta = [eta * gi for gi in g]
+        else:  # v ← α·v − η·g;  Δ = −v, or −(α·v − η·g) with Nesterov
+            velocity = [momentum * v - eta * gi for v, gi in zip(velocity, g)]
+            delta = [-(momentum * v - eta * gi) if nesterov else -v for v, gi in zip(velocity, g)]
+        x_next = [xi - di for xi, di in zip(x, delta)]
+        if max(abs(v.numerator).bit_length() + v.denominator.bit_length() for v in x_next + velocity) > 4096:
+            return None  # the fractions outgrow any table (a long or diverging path): float64 it is
+        rows.append((x[0], value, g[0], delta[0], x_next[0]) if scalar else (x, value, g, delta, x_next))
+        x = x_next
+    return rows
 
 
 def _verdict(X, F, G, rtol=1e-6):
@@ -342,6 +418,7 @@ def gradient_descent(f, x0, learning_rate, steps=12, grad=None, *, optimizer="gd
     if x.ndim > 1 or x.size == 0 or not np.isfinite(x).all():
         raise ValueError(f"x0 must be a finite number or 1-D array. Received: x0={x0!r}")
     scalar = x.ndim == 0
+    start = x
 
     def grad_at(x):
         raw = grad(x) if grad is not None else numerical_gradient(f, x, eps)
@@ -369,6 +446,9 @@ def gradient_descent(f, x0, learning_rate, steps=12, grad=None, *, optimizer="gd
         F.append(_value(f, x))
         G.append(grad_at(x))
     X = np.array(X)
+    exact = None
+    if grad is None or grad == getattr(f, "gradient", None):  # an Expression's own derivative
+        exact = _exact_rows(f, start, eta, steps, name, optimizer_params)
     return DescentTrace(
         x=X,
         fx=np.array(F),
@@ -377,6 +457,7 @@ def gradient_descent(f, x0, learning_rate, steps=12, grad=None, *, optimizer="gd
         learning_rate=eta,
         optimizer=name,
         verdict=_verdict_quietly(X if not scalar else X[:, None], F, G),
+        exact=exact,
     )
 
 

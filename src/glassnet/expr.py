@@ -17,12 +17,18 @@ against a whitelist *before* anything is computed; nothing is ever passed to
 Anything else (names, attributes, subscripts, keyword arguments, strings,
 comparisons, lambdas, ``__import__('os')``, ...) raises a ``ValueError``.
 All arithmetic is float64, so ``9**9**9`` is ``inf``, never a huge integer.
+
+A rational function (numbers, ``+ - * /`` and integer powers, no functions or
+constants) can also be evaluated exactly, in fractions
+(:meth:`Expression.exact_value_and_gradient`): ``glassnet descend`` prints the
+seed's tables from it digit for digit.
 """
 
 import ast
 import math
 import re
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 
@@ -162,8 +168,77 @@ class Expression:
         """∇f(x) (f'(x) for one variable), exact up to float64 rounding."""
         return self.value_and_gradient(x)[1]
 
+    def exact_value_and_gradient(self, point):
+        """``(f(x), [∂f/∂x_i])`` in exact fractions, or ``None`` when f is not rational.
+
+        ``point`` holds one :class:`fractions.Fraction` (or int) per variable.
+        f is rational when it is built from numbers (each read as the decimal
+        written, ``0.2`` as 1/5), the variables, ``+ - * /`` and powers with an
+        integer exponent; functions, ``pi``, ``e``, a division by zero or a
+        number beyond ``MAX_EXACT_BITS`` give ``None`` (use the float64 path)."""
+        if len(point) != self.n_inputs:
+            raise ValueError(f"f({', '.join(self.variables)}) takes {self.n_inputs} value(s); received {len(point)}.")
+        n = self.n_inputs
+        env = {}
+        for i, name in enumerate(self.variables):
+            grad = [Fraction(0)] * n
+            grad[i] = Fraction(1)
+            env[name] = (Fraction(point[i]), grad)
+        try:
+            value, grad = _evaluate_exact(self.tree.body, env, n)
+        except _NotExact:
+            return None
+        return value, grad
+
     def __str__(self):
         return self.text
+
+
+#: exact evaluation gives up (returns None) on numerators or denominators longer than this
+MAX_EXACT_BITS = 4096
+
+
+class _NotExact(Exception):
+    """The expression (or this point) leaves exact rational arithmetic."""
+
+
+def _exact(value):
+    if value.numerator.bit_length() > MAX_EXACT_BITS or value.denominator.bit_length() > MAX_EXACT_BITS:
+        raise _NotExact
+    return value
+
+
+def _evaluate_exact(node, env, n):
+    """:func:`_evaluate` in fractions: ``(value, [gradient entries])``."""
+    if isinstance(node, ast.Constant):
+        return Fraction(repr(node.value)), [Fraction(0)] * n  # the decimal as written: 0.2 is 1/5
+    if isinstance(node, ast.Name):
+        if node.id in CONSTANTS:
+            raise _NotExact
+        return env[node.id]
+    if isinstance(node, ast.UnaryOp):
+        v, g = _evaluate_exact(node.operand, env, n)
+        return (-v, [-e for e in g]) if isinstance(node.op, ast.USub) else (v, g)
+    if isinstance(node, ast.Call):
+        raise _NotExact
+    a, ga = _evaluate_exact(node.left, env, n)
+    b, gb = _evaluate_exact(node.right, env, n)
+    op = node.op
+    if isinstance(op, ast.Add):
+        return _exact(a + b), [x + y for x, y in zip(ga, gb)]
+    if isinstance(op, ast.Sub):
+        return _exact(a - b), [x - y for x, y in zip(ga, gb)]
+    if isinstance(op, ast.Mult):
+        return _exact(a * b), [_exact(x * b + a * y) for x, y in zip(ga, gb)]
+    if isinstance(op, ast.Div):
+        if b == 0:
+            raise _NotExact
+        return _exact(a / b), [_exact((x * b - a * y) / (b * b)) for x, y in zip(ga, gb)]
+    # a ** k with a constant integer k (and a ≠ 0 when k < 1): k a^(k-1) a'
+    if not _is_constant(node.right) or b.denominator != 1 or abs(b) > 64 or (a == 0 and b < 1):
+        raise _NotExact
+    k = int(b)
+    return _exact(a ** k), [_exact(k * a ** (k - 1) * x) for x in ga]
 
 
 def _is_constant(node):

@@ -206,7 +206,9 @@ def build_parser():
     descend.add_argument("--nesterov", action="store_true", help="Nesterov momentum (default α 0.9)")
     descend.add_argument("--optimizer", default="gd", choices=("gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"),
                          help="the update rule (default gd: x ← x − η∇f(x))")
-    descend.add_argument("--digits", type=_positive_int, default=13, metavar="N", help="significant digits (default 13)")
+    descend.add_argument("--digits", type=_positive_int, default=None, metavar="N",
+                         help="significant digits (default 15 when f is rational and the rule gd or momentum, "
+                              "whose tables are computed in exact fractions, as the seed's; else 13)")
     descend.add_argument("--plot", metavar="PNG",
                          help="save the path on f as a PNG, SVG or PDF (functions of 1 or 2 variables; needs matplotlib)")
 
