@@ -33,6 +33,38 @@ def test_one_epoch_by_hand():
     np.testing.assert_array_equal(p.decision_function(X), [3.5, -1.0, -2.5])
 
 
+# seed 004, "Perceptron": x0 = 1 (the bias input), x1, x2 -> y_t = x1
+SEED_004_X = np.array([[0, 0], [1, 1], [0, 1], [1, 0]], dtype=float)
+SEED_004_Y = np.array([0, 1, 0, 1])
+
+
+def test_seed_004_table_by_hand():
+    # bipolar y = (−1, 1, −1, 1), x̃ = (1, x1, x2), η = 1, w = 0; a mistake is y⟨w, x̃⟩ ≤ 0:
+    # epoch 1: all four are mistakes: (−1,0,0), (0,1,1), (−1,1,0), (0,2,0);
+    # epoch 2: (1,0,0) has net 0 -> (−1,2,0); the other three agree; epoch 3: none.
+    p = Perceptron().fit(SEED_004_X, SEED_004_Y)
+    np.testing.assert_array_equal(p.weights_, [-1, 2, 0])
+    assert p.mistakes_ == [4, 1, 0] and p.converged_
+    np.testing.assert_array_equal(p.predict(SEED_004_X), SEED_004_Y)
+
+
+def test_perceptron_loss_with_sgd_is_rosenblatts_rule():
+    # seed 003: gradient descent on max(0, −y ŷ) online gives w + η y x on each mistake,
+    # also at y ŷ = 0 (from w = 0), so a linear Dense unit retraces the perceptron's weights
+    from glassnet.layers import Dense
+    from glassnet.models import Sequential
+    from glassnet.optimizers import SGD
+
+    X1 = np.hstack([np.ones((4, 1)), SEED_004_X])
+    y = np.where(SEED_004_Y == 1, 1.0, -1.0)
+    model = Sequential([Dense(1, use_bias=False, kernel_initializer="zeros", input_dim=3)], dtype="float64")
+    model.compile(optimizer=SGD(1.0), loss="perceptron")
+    expected = Perceptron().fit(SEED_004_X, SEED_004_Y).weights_history_
+    for epoch in (1, 2, 3):
+        model.fit(X1, y, batch_size=1, epochs=1, shuffle=False, verbose=0)
+        np.testing.assert_array_equal(model.get_weights()[0][:, 0], np.ravel(expected[epoch]))
+
+
 @pytest.mark.parametrize("gate, y", [("AND", [0, 0, 0, 1]), ("OR", [0, 1, 1, 1])])
 def test_converges_on_and_or(gate, y):
     with warnings.catch_warnings():

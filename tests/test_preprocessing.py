@@ -160,6 +160,13 @@ def test_to_categorical_hand_worked():
     assert to_categorical([1], dtype="int64").dtype == np.int64
 
 
+def test_seed_001_xor_one_hot_table():
+    # seed 001, "Concept: One-Hot Encoding": x1 x2 -> y1 y2 = 0 1, 1 0, 1 0, 0 1 (class 1 in the first column)
+    xor = [0, 1, 1, 0]
+    np.testing.assert_array_equal(to_categorical(xor)[:, ::-1], [[0, 1], [1, 0], [1, 0], [0, 1]])
+    np.testing.assert_array_equal(from_categorical(to_categorical(xor)), xor)
+
+
 def test_to_categorical_errors():
     with pytest.raises(ValueError, match="label 3 but num_classes=3 allows only 0..2"):
         to_categorical([0, 3], num_classes=3)

@@ -222,11 +222,30 @@ def _run_example(path, seed=0):
 
 
 def test_seed_001_keras_xor_models_run_unchanged_but_imports():
-    out = _run_example(REPO / "examples" / "seeds" / "seed001_keras_xor.py")
-    accuracies = [float(line.split()[-1]) for line in out.splitlines() if line.startswith("Accuracy")]
-    assert len(accuracies) == 3 and all(a in (0.5, 0.75, 1.0) for a in accuracies)
-    probs = [line.split("[")[1].rstrip("]").split() for line in out.splitlines() if line.startswith("Pred prob")]
-    assert len(probs) == 3 and all(0 < float(p) < 1 for row in probs for p in row)
+    # The slides' run is random (np.random unseeded) and shows Accuracy 0.75 for model 1 (two
+    # sigmoid units) and 1.0 for models 2 and 3 (relu): the lesson is that the sigmoid pair
+    # stays stuck and relu units get out, which the seeds show here as counts.
+    # Ten seeds in one process, seeding NumPy's global generator.
+    path = REPO / "examples" / "seeds" / "seed001_keras_xor.py"
+    code = ("import contextlib, io, runpy, glassnet\n"
+            "for seed in range(10):\n"
+            "    glassnet.utils.set_random_seed(seed)\n"
+            "    out = io.StringIO()\n"
+            "    with contextlib.redirect_stdout(out):\n"
+            f"        runpy.run_path({str(path)!r}, run_name='__main__')\n"
+            "    print(repr(out.getvalue()))\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    runs = [eval(line) for line in result.stdout.splitlines()]  # noqa: S307 - our own repr() lines
+    assert len(runs) == 10
+    accuracies = np.array([[float(line.split()[-1]) for line in out.splitlines() if line.startswith("Accuracy")]
+                           for out in runs])
+    assert accuracies.shape == (10, 3) and np.isin(accuracies, (0.25, 0.5, 0.75, 1.0)).all()
+    solved = (accuracies == 1.0).sum(axis=0)  # seeds 0-9: 0, 5 and 9 runs of 10
+    assert solved[0] <= 2 and solved[1] >= 4 and solved[2] >= 7, accuracies
+    for out in runs:
+        probs = [line.split("[")[1].rstrip("]").split() for line in out.splitlines() if line.startswith("Pred prob")]
+        assert len(probs) == 3 and all(0 < float(p) < 1 for row in probs for p in row)
 
 
 def test_seed_004_three_layer_xor_runs():

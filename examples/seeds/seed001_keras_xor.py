@@ -1,11 +1,14 @@
 # Seed 001, "Keras training XOR function": the lecture's code with only the
 # import lines changed (keras -> glassnet). Models 1-3 as on the slides.
+# The run is random, as on the slides (np.random is not seeded): the slides show
+# Accuracy 0.75, 1.0, 1.0. Over NumPy seeds 0-9 model 1 (two sigmoid units)
+# never solves XOR, model 2 (two relu units) does in 5 runs, model 3 (three) in 9.
 import numpy as np
 
 from sklearn.metrics import accuracy_score
 
 from glassnet.models import Sequential
-from glassnet.layers import Dense, Dropout, Activation
+from glassnet.layers.core import Dense, Dropout, Activation
 from glassnet.optimizers import SGD
 
 X = np.array( [[0,0],[0,1],[1,0],[1,1]] )

@@ -435,7 +435,12 @@ class Hinge(_SignedLabelLoss):
 
 
 class PerceptronLoss(_SignedLabelLoss):
-    """The perceptron criterion ``J = mean_k max(0, -y ŷ)``."""
+    """The perceptron criterion ``J = mean_k max(0, -y ŷ)``.
+
+    Its (sub)gradient is ``-y / K`` where ``y ŷ ≤ 0``, else 0: at ``y ŷ = 0``
+    (zero weights, say) the point counts as a mistake, as in the perceptron
+    algorithm of seed 003 (``y_i⟨w, x_i⟩ ≤ 0``), so gradient descent from
+    ``w = 0`` makes the rule's first update ``w + η y x`` instead of standing still."""
 
     name = "perceptron"
 
@@ -443,7 +448,7 @@ class PerceptronLoss(_SignedLabelLoss):
         return _mean_last(get_namespace(A).maximum(-Y * A, 0))
 
     def per_sample_gradient(self, Y, A):
-        return -Y * astype(-Y * A > 0, A.dtype) / A.shape[-1]
+        return -Y * astype(-Y * A >= 0, A.dtype) / A.shape[-1]
 
 
 class LogLoss(_SignedLabelLoss):

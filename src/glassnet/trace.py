@@ -40,7 +40,7 @@ from ._validation import on_host
 
 __all__ = ["trace", "Trace", "LayerTrace", "format_table", "WORKED_EXAMPLE", "worked_example_model"]
 
-#: The lectures' worked backpropagation example: a 2-2-1 network, one example
+#: The classic worked backpropagation example (Matt Mazur's; not in the seeds): a 2-2-1 network, one example
 #: x = (0.05, 0.10) with target t = 0.01, E = ½(t − y)², one SGD step of η = 0.5.
 #: Weights as glassnet stores them: W^(1) (2, 2), b^(1), W^(2) (2, 1), b^(2).
 WORKED_EXAMPLE = {

@@ -170,7 +170,7 @@ def build_parser():
     # -- explain
     explain = _command(
         sub, "explain", cmd_explain, "show one training step in the lectures' notation",
-        "Without --model: the lectures' 2-2-1 sigmoid network (W^(1) = [[0.15, 0.25], [0.20, 0.30]],\n"
+        "Without --model: the classic 2-2-1 sigmoid worked example (W^(1) = [[0.15, 0.25], [0.20, 0.30]],\n"
         "b^(1) = 0.35, W^(2) = [0.40, 0.45]ᵀ, b^(2) = 0.60), x = (0.05, 0.10), t = 0.01, squared error,\n"
         "one gradient-descent step with η = 0.5. Prints the forward pass (a, z), the backward pass (δ)\n"
         "and the gradients and updates ΔW of every layer. Nothing is saved.",

@@ -40,7 +40,7 @@ PAGES = {
                  "Seed 000's tables: minimise f from x0 with learning rate η, one step x ← x − η·f'(x) at a time.",
                  "demos.js", "Gradient descent"),
     "/backprop": ("backprop", "glassnet — one step of backpropagation",
-                  "The lecture's 2-2-1 network on one example: the blue path forward, the red path back, and the "
+                  "The classic 2-2-1 worked example: the blue path forward, the red path back, and the "
                   "update ΔW = −η ∂J/∂W.", "demos.js", "Backpropagation step"),
     "/perceptron": ("perceptron", "glassnet — the perceptron rule",
                     "Δw = η [t − sgn(w·x)] x for one sample at a time: the line w0 + w1 x1 + w2 x2 = 0 moves only on "

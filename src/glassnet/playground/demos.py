@@ -18,7 +18,7 @@ from .engine import _rounded, complete_settings
 
 DESCENT_OPTIMIZERS = ("gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
 
-#: The lecture's worked example (:data:`glassnet.trace.WORKED_EXAMPLE`, as ``glassnet explain``).
+#: The classic 2-2-1 worked example (:data:`glassnet.trace.WORKED_EXAMPLE`, as ``glassnet explain``).
 BACKPROP_DEFAULTS = {**WORKED_EXAMPLE, "activation": "sigmoid"}
 BACKPROP_SHAPES = {"W1": (2, 2), "b1": (2,), "W2": (2, 1), "b2": (1,)}
 
