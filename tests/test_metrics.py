@@ -103,3 +103,54 @@ def test_confusion_matrix_and_accuracy_refuse_what_they_would_misread():
         metrics.confusion_matrix([5], [0], num_classes=3)
     with pytest.raises(ValueError, match="empty"):  # NaN with two RuntimeWarnings
         metrics.accuracy_score([], [])
+
+
+def test_metrics_see_the_targets_as_given_not_as_the_loss_encodes_them():
+    # hinge trains on 0/1 labels as −1/+1, sparse categorical cross-entropy on labels as one-hot
+    # rows; Keras's metrics see the caller's targets (0/1, integer labels), and so do glassnet's
+    from glassnet.layers import Dense
+    from glassnet.models import Sequential
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 4))
+    y01 = (X[:, 0] > 0).astype(float)
+    seen = []
+
+    def mean_true(y_true, y_pred):
+        seen.append(np.unique(y_true))
+        return np.mean(y_true)
+
+    model = Sequential([Dense(1, input_dim=4)], seed=0, dtype="float64")
+    model.compile(optimizer="sgd", loss="hinge", metrics=["mse", "mae", mean_true])
+    model.fit(X, y01, epochs=1, batch_size=20, verbose=0)
+    logs = model.evaluate(X, y01, verbose=0, return_dict=True)
+    P = model.predict(X, verbose=0)[:, 0]
+    assert logs["mse"] == pytest.approx(np.mean((y01 - P) ** 2), rel=1e-12)
+    assert logs["mae"] == pytest.approx(np.mean(np.abs(y01 - P)), rel=1e-12)
+    assert logs["mean_true"] == pytest.approx(y01.mean()) and all(set(u) <= {0.0, 1.0} for u in seen)
+    # labels already in {−1, 1} are what the metrics see
+    assert model.evaluate(X, 2 * y01 - 1, verbose=0, return_dict=True)["mean_true"] == pytest.approx(
+        np.mean(2 * y01 - 1))
+
+    class TruePositives(metrics.Metric):  # keras.io's CategoricalTruePositives, in NumPy
+        name = "true_positives"
+
+        def update_state(self, y_true, y_pred, sample_weight=None):
+            self.total += float(np.sum(np.argmax(y_pred, axis=1) == np.ravel(y_true)))
+            self.count = 1
+
+    y = rng.integers(0, 3, size=60)
+
+    def true_class_probability(y_true, y_pred):  # indexes by the label, as such metrics do
+        return y_pred[np.arange(len(y_true)), y_true.astype(int).ravel()]
+
+    model = Sequential([Dense(3, "softmax", input_dim=4)], seed=0, dtype="float64")
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy", true_class_probability, TruePositives()])
+    model.fit(X, y, epochs=2, batch_size=20, verbose=0)
+    for labels in (y, y[:, None]):
+        logs = model.evaluate(X, labels, verbose=0, return_dict=True)
+        P = model.predict(X, verbose=0)
+        assert logs["accuracy"] == pytest.approx(np.mean(P.argmax(1) == y))
+        assert logs["true_class_probability"] == pytest.approx(P[np.arange(60), y].mean(), rel=1e-12)
+        assert logs["true_positives"] == np.sum(P.argmax(1) == y)

@@ -47,6 +47,13 @@ class Metric:
             self.name = name
         self.reset_state()
 
+    @property
+    def builtin(self):
+        """Whether this is one of glassnet's own metrics, which read integer labels that
+        ``sparse_categorical_crossentropy`` has one-hot encoded as one-hot rows; a
+        subclass or function of the user's gets the labels, as in Keras."""
+        return type(self).__module__ == __name__ and type(self) is not MeanMetricWrapper
+
     def reset_state(self):
         self.total, self.count = 0.0, 0.0
 
@@ -56,7 +63,9 @@ class Metric:
 
     def update_state(self, Y, A, sample_weight=None):
         Y, A, sample_weight = _align(Y, A, sample_weight)
-        v = self.values(Y, A)
+        self._accumulate(self.values(Y, A), sample_weight)
+
+    def _accumulate(self, v, sample_weight):
         if sample_weight is None:
             self.total += float(v.sum())
             self.count += v.shape[0]
@@ -256,14 +265,25 @@ class MeanMetricWrapper(Metric):
     """A function ``fn(y_true, y_pred)`` as a metric (as Keras): the mean of its
     values over the epoch. ``fn`` returns one value per sample (shape ``(n,)``,
     or ``(n, k)``, averaged over the last axis) or one number for the batch
-    (weighted by the batch size). ``y_true`` arrives as the model trains on it:
-    integer labels one-hot encoded for ``sparse_categorical_crossentropy``."""
+    (weighted by the batch size). ``y_true`` arrives as the caller gave it to
+    ``fit``/``evaluate`` (as Keras): integer labels stay labels under
+    ``sparse_categorical_crossentropy``, 0/1 labels stay 0/1 under ``hinge``.
+    Called directly, it gets what it is given."""
 
     def __init__(self, fn, name=None):
         if not callable(fn):
             raise TypeError(f"fn must be a callable fn(y_true, y_pred). Received: {fn!r}")
         self.fn = fn
         super().__init__(name or getattr(fn, "__name__", None) or type(fn).__name__)
+
+    def update_state(self, Y, A, sample_weight=None):
+        """``fn`` gets ``y_true`` in the shape it was given (integer labels against
+        ``(n, k)`` outputs too); only the number of rows must agree."""
+        Y, A = np.asarray(Y), np.asarray(A)
+        if Y.ndim == 0 or A.ndim == 0 or Y.shape[0] != A.shape[0]:
+            raise ValueError(f"y_true and y_pred must have one row per sample. Received shapes {Y.shape} and "
+                             f"{A.shape}.")
+        self._accumulate(self.values(Y, A), per_sample_weights(sample_weight, A.shape[0]))
 
     def values(self, Y, A):
         v = np.asarray(self.fn(Y, A), dtype=np.float64)

@@ -28,6 +28,18 @@ from . import training
 _BINDS = [0]
 
 
+
+def _target_encoding(loss, given, prepared):
+    """How ``loss.prepare_targets`` re-encoded the caller's targets ``given`` (see
+    :meth:`Sequential._metric_targets`): None, ``"binary"`` (0/1 trained as −1/+1),
+    ``"labels"``/``"label_column"`` (integer labels of shape (n,)/(n, 1) trained as one-hot)."""
+    if isinstance(loss, losses.SparseCategoricalCrossentropy):
+        return "labels" if given.ndim == 1 else "label_column"
+    if (isinstance(loss, losses._SignedLabelLoss) and prepared.size
+            and not np.array_equal(np.reshape(given, prepared.shape), prepared)):
+        return "binary"
+    return None
+
 class Sequential:
     """A linear stack of layers.
 
@@ -417,7 +429,10 @@ class Sequential:
         Y = check_array(y, name=name, ndim=None, finite=True)
         if Y.ndim == 0 or Y.ndim > 2:
             raise ValueError(f"{name} must be 1-D or 2-D. Received an array of shape {Y.shape}.")
+        given = Y
         Y = self.loss.prepare_targets(Y, self.n_outputs, name=name)
+        if name == "y":  # what the metrics see of the targets of this fit/evaluate (validation ones follow them)
+            self._target_encoding = _target_encoding(self.loss, given, Y)
         activation = getattr(self._layers[-1], "activation", None)
         low, high = activation.output_range if activation is not None else (-math.inf, math.inf)
         if self.loss.targets_in_output_range and Y.size and (Y.min() < low or Y.max() > high):
@@ -427,6 +442,23 @@ class Sequential:
                 "Use a matching output activation or rescale/encode the targets."
             )
         return Y.astype(self.dtype, copy=False)
+
+    def _metric_targets(self, Y):
+        """The targets as the caller gave them, for the metrics (as Keras's metrics see
+        them): ``(for glassnet's own metrics, for the others)``.
+
+        The loss may train on an encoding of them: 0/1 labels as −1/+1 for the hinge-type
+        losses (every metric gets the 0/1 labels back), integer labels as one-hot rows for
+        ``sparse_categorical_crossentropy`` (glassnet's metrics read the one-hot rows, a
+        function or ``Metric`` subclass of the user's gets the labels)."""
+        encoding = getattr(self, "_target_encoding", None)
+        if encoding is None:
+            return Y, Y
+        if encoding == "binary":
+            Y = (Y + 1) * 0.5
+            return Y, Y
+        labels = Y.argmax(axis=-1)
+        return Y, labels if encoding == "labels" else labels[:, None]
 
     def _check_sample_weight(self, sample_weight, n):
         if sample_weight is None:

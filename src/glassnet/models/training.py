@@ -324,8 +324,7 @@ def train_step(model, Xb, Yb, wb=None):
     if model.metrics:
         if not backend.is_numpy():  # metrics count on the host, in NumPy
             Yb, A, wb = backend.to_numpy(Yb), backend.to_numpy(A), None if wb is None else backend.to_numpy(wb)
-        for m in model.metrics:
-            m.update_state(Yb, A, wb if m.weighted else None)  # as Keras: only weighted_metrics are weighted
+        _update_metrics(model, model.metrics, Yb, A, wb)
     frozen = model._frozen
     for part, _ in frozen:
         model._flat_grads[part] = 0
@@ -333,6 +332,14 @@ def train_step(model, Xb, Yb, wb=None):
     for part, values in frozen:
         model._flat_params[part] = values
     return loss
+
+
+def _update_metrics(model, metrics, Y, A, w):
+    """Each metric on the targets as the caller gave them (:meth:`Sequential._metric_targets`);
+    as Keras, only ``weighted_metrics`` see the sample weights."""
+    own, theirs = model._metric_targets(Y)
+    for m in metrics:
+        m.update_state(own if m.builtin else theirs, A, w if m.weighted else None)
 
 
 def _all_finite(x):
@@ -389,8 +396,7 @@ def evaluate_arrays(model, X, Y, w=None, batch_size=None):
             Yx, wx = backend.to_namespace(Y[start:stop], wb)
             total += model.loss(Yx, A, wx) * (stop - start)
             A = backend.to_numpy(A)  # metrics count on the host
-            for m in metrics:
-                m.update_state(Y[start:stop], A, wb if m.weighted else None)
+            _update_metrics(model, metrics, Y[start:stop], A, wb)
     model.release_caches()
     loss = total / X.shape[0]
     if model._has_regularizers:
