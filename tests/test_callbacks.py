@@ -12,6 +12,7 @@ from glassnet.callbacks import (
     ReduceLROnPlateau,
     TerminateOnNaN,
 )
+from glassnet import callbacks
 from glassnet.layers import Dense
 from glassnet.models import Sequential, load_model
 from glassnet.models.training import DivergenceWarning
@@ -352,3 +353,79 @@ def test_after_a_divergence_the_model_gives_finite_losses(rng):
     with pytest.warns(DivergenceWarning, match="restored to the start of this epoch"):
         model.fit(X, y, epochs=3, batch_size=8, verbose=0)
     assert np.isfinite(model.evaluate(X, y, verbose=0))
+
+
+def test_test_and_predict_hooks_as_keras():
+    # fit's validation, evaluate and predict call the test/predict hooks, in Keras's order
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(50, 3)), rng.normal(size=(50, 1))
+    calls = []
+
+    class Recorder(callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            calls.append(("epoch_end", epoch, sorted(logs)))
+
+        def on_test_begin(self, logs=None):
+            calls.append(("test_begin",))
+
+        def on_test_batch_end(self, batch, logs=None):
+            calls.append(("test_batch_end", batch, sorted(logs)))
+
+        def on_test_end(self, logs=None):
+            super().on_test_end(logs)  # the base class has every hook
+            calls.append(("test_end", sorted(logs)))
+
+        def on_predict_batch_end(self, batch, logs=None):
+            calls.append(("predict_batch_end", batch, logs["outputs"].shape))
+
+        def on_predict_end(self, logs=None):
+            calls.append(("predict_end",))
+
+    model = Sequential([Dense(1, input_dim=3)], seed=0)
+    model.compile(optimizer="sgd", loss="mse", metrics=["mae"])
+    model.fit(X, y, epochs=2, verbose=0, validation_split=0.2, validation_freq=[2], callbacks=Recorder())
+    assert calls == [("epoch_end", 0, ["loss", "mae"]), ("test_begin",), ("test_batch_end", 0, ["loss", "mae"]),
+                     ("test_end", ["loss", "mae"]), ("epoch_end", 1, ["loss", "mae", "val_loss", "val_mae"])]
+    calls.clear()
+    logs = model.evaluate(X, y, batch_size=20, verbose=0, return_dict=True, callbacks=[Recorder()])
+    assert calls[0] == ("test_begin",) and [c[1] for c in calls[1:4]] == [0, 1, 2] and calls[-1] == ("test_end", ["loss", "mae"])
+    calls.clear()
+    model.predict(X, batch_size=20, callbacks=[Recorder()])
+    assert calls == [("predict_batch_end", 0, (20, 1)), ("predict_batch_end", 1, (20, 1)),
+                     ("predict_batch_end", 2, (10, 1)), ("predict_end",)]
+    seen = []
+    model.evaluate(X, y, verbose=0, callbacks=[callbacks.LambdaCallback(on_test_end=lambda logs: seen.append(logs))])
+    assert seen[0]["loss"] == pytest.approx(logs["loss"])
+    with pytest.raises(TypeError, match="no hook on_tset_end"):
+        callbacks.LambdaCallback(on_tset_end=print)
+
+
+def test_an_interrupted_fit_closes_the_csv_file_and_returns_the_given_history(tmp_path):
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(40, 3)), rng.normal(size=(40, 1))
+    model = Sequential([Dense(1, input_dim=3)], seed=0)
+    model.compile(optimizer="sgd", loss="mse")
+    logger = callbacks.CSVLogger(tmp_path / "log.csv")
+
+    class Interrupt(callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 1:
+                raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        model.fit(X, y, epochs=5, verbose=0, callbacks=[logger, Interrupt()])
+    assert logger._file is None  # closed: the rows written so far are on disk
+    assert (tmp_path / "log.csv").read_text().count("\n") == 3  # header + 2 epochs
+    history = callbacks.History()
+    assert model.fit(X, y, epochs=2, verbose=0, callbacks=[history]) is history and len(history.history["loss"]) == 2
+
+
+def test_class_weight_keys_may_be_whole_floats():
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(30, 2)), (rng.random(30) > 0.5).astype(float)
+    histories = []
+    for weights in ({0: 1.0, 1: 3.0}, dict(zip(np.unique(y), (1.0, 3.0)))):
+        model = Sequential([Dense(1, "sigmoid", input_dim=2)], seed=0)
+        model.compile(optimizer="sgd", loss="binary_crossentropy")
+        histories.append(model.fit(X, y, epochs=2, verbose=0, shuffle=False, class_weight=weights).history["loss"])
+    assert histories[0] == histories[1]

@@ -394,3 +394,39 @@ def test_loading_leaves_the_global_random_generator_alone(saved):
     loaded = load_model(saved)  # building the model drew from it before
     np.testing.assert_array_equal(glassnet.backend.global_rng().random(3), expected)
     np.testing.assert_array_equal(loaded.get_weights()[0], load_model(saved).get_weights()[0])
+
+
+def test_save_refuses_unnamed_and_write_protected_targets(tmp_path, monkeypatch):
+    model = Sequential([Dense(2, input_dim=3)], seed=0)
+    model.build()
+    for bad in ("", str(tmp_path / "newdir") + os.sep):
+        with pytest.raises(ValueError, match="give a file name"):
+            model.save(bad)
+    assert not (tmp_path / "newdir").exists()
+    target = tmp_path / "kept.gn"
+    model.save(target)
+    before = target.read_bytes()
+    target.chmod(0o444)
+    real_access = os.access
+    # root may write anything; the check is the one a normal user meets: os.access says no
+    monkeypatch.setattr(os, "access", lambda p, mode, **kw: False if os.fspath(p) == str(target) else real_access(p, mode))
+    with pytest.raises(PermissionError, match="write-protected"):
+        model.save(target)
+    assert target.read_bytes() == before
+
+
+def test_custom_regularizer_without_get_config_is_refused_by_save_with_its_name(tmp_path):
+    class MyPenalty(glassnet.regularizers.Regularizer):  # as docs/api.md describes one
+        def __call__(self, W):
+            return float(np.sum(W**4))
+
+        def gradient(self, W):
+            return 4 * W**3
+
+    assert repr(MyPenalty()) == "MyPenalty()"
+    model = Sequential([Dense(2, input_dim=3, kernel_regularizer=MyPenalty())], seed=0)
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(np.ones((4, 3)), np.ones((4, 2)), verbose=0)
+    with pytest.raises(ValueError, match="MyPenalty"):
+        model.save(tmp_path / "m.gn")
+    assert list(tmp_path.iterdir()) == []

@@ -21,6 +21,8 @@ def atomic_write(path, write, verify=None):
     the replace; if it raises, ``path`` is left untouched.
     """
     path = os.fspath(path)
+    if not path or path.endswith(os.sep) or (os.altsep and path.endswith(os.altsep)):
+        raise ValueError(f"Cannot write {path!r}: give a file name (the path is empty or ends with a separator).")
     target = os.path.realpath(path)  # through a symbolic link: replace the file it points to, not the link
     folder = os.path.dirname(target)
     if not os.path.isdir(folder):
@@ -28,6 +30,9 @@ def atomic_write(path, write, verify=None):
         raise FileNotFoundError(f"Cannot write {path!r}: the folder {folder!r} does not exist.")
     if os.path.isdir(path):
         raise IsADirectoryError(f"Cannot write {path!r}: it is a folder; give a file name.")
+    if os.path.exists(target) and not os.access(target, os.W_OK):
+        # replacing works through the folder's permission, but a write-protected file says "keep me"
+        raise PermissionError(f"Cannot write {path!r}: the file is write-protected (chmod u+w to replace it).")
     # short, so that any name the folder takes leaves room for it (".{name}.tmp" did not)
     tmp = os.path.join(folder, f".glassnet-{secrets.token_hex(6)}.tmp")
     try:

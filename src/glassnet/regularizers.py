@@ -24,6 +24,10 @@ class Regularizer:
         more than the arithmetic)."""
         G += self.gradient(W)
 
+    def get_config(self):
+        """The constructor's arguments (none here; the built-in penalties list theirs)."""
+        return {}
+
     def __repr__(self):
         return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.get_config().items())})"
 

@@ -56,6 +56,35 @@ class Callback:
     def on_batch_end(self, batch, logs=None):
         pass
 
+    # evaluate (and fit's validation) and predict, as Keras
+    def on_test_begin(self, logs=None):
+        pass
+
+    def on_test_end(self, logs=None):
+        pass
+
+    def on_test_batch_begin(self, batch, logs=None):
+        pass
+
+    def on_test_batch_end(self, batch, logs=None):
+        pass
+
+    def on_predict_begin(self, logs=None):
+        pass
+
+    def on_predict_end(self, logs=None):
+        pass
+
+    def on_predict_batch_begin(self, batch, logs=None):
+        pass
+
+    def on_predict_batch_end(self, batch, logs=None):
+        pass
+
+    def _release(self):
+        """Let go of what the callback holds open (a progress bar, a file) when training
+        stops on an exception (Ctrl-C), where ``on_train_end`` is not called (as Keras)."""
+
 
 _ALIASES = {"on_train_batch_begin": "on_batch_begin", "on_train_batch_end": "on_batch_end"}
 
@@ -72,16 +101,24 @@ class LambdaCallback(Callback):
     ``on_epoch_begin(epoch, logs)``, ``on_epoch_end(epoch, logs)``,
     ``on_train_begin(logs)``, ``on_train_end(logs)``,
     ``on_train_batch_begin(batch, logs)``, ``on_train_batch_end(batch, logs)`` (or Keras's
-    older ``on_batch_begin``/``on_batch_end``)."""
+    older ``on_batch_begin``/``on_batch_end``), and by keyword any other hook
+    (``on_test_end=...``, ``on_predict_batch_end=...``)."""
 
     HOOKS = ("on_epoch_begin", "on_epoch_end", "on_train_begin", "on_train_end",
-             "on_train_batch_begin", "on_train_batch_end", "on_batch_begin", "on_batch_end")
+             "on_train_batch_begin", "on_train_batch_end", "on_batch_begin", "on_batch_end",
+             "on_test_begin", "on_test_end", "on_test_batch_begin", "on_test_batch_end",
+             "on_predict_begin", "on_predict_end", "on_predict_batch_begin", "on_predict_batch_end")
 
     def __init__(self, on_epoch_begin=None, on_epoch_end=None, on_train_begin=None, on_train_end=None,
-                 on_train_batch_begin=None, on_train_batch_end=None, on_batch_begin=None, on_batch_end=None):
+                 on_train_batch_begin=None, on_train_batch_end=None, on_batch_begin=None, on_batch_end=None,
+                 **hooks):
         super().__init__()
+        unknown = sorted(set(hooks) - set(self.HOOKS))
+        if unknown:
+            raise TypeError(f"LambdaCallback has no hook {', '.join(unknown)}. Hooks: {', '.join(self.HOOKS)}.")
         given = dict(zip(self.HOOKS, (on_epoch_begin, on_epoch_end, on_train_begin, on_train_end,
                                       on_train_batch_begin, on_train_batch_end, on_batch_begin, on_batch_end)))
+        given.update(hooks)
         for hook, fn in given.items():
             if fn is None:
                 continue
@@ -211,6 +248,9 @@ class ProgressBar(Callback):
         )
 
     def on_train_end(self, logs=None):
+        self._release()
+
+    def _release(self):
         if self._bar is not None:
             self._bar.close()
             self._bar = None
@@ -490,6 +530,9 @@ class CSVLogger(Callback):
         self._file.flush()
 
     def on_train_end(self, logs=None):
+        self._release()
+
+    def _release(self):
         if self._file is not None:
             self._file.close()
             self._file = None

@@ -541,15 +541,23 @@ class Sequential:
     def evaluate(self, x=None, y=None, batch_size=None, verbose=0, sample_weight=None, return_dict=False,
                  steps=None, callbacks=None):
         """Loss (and metrics) on ``(x, y)`` in inference mode: the loss alone, or
-        ``[loss, *metrics]`` when metrics were compiled (as Keras). Keras's ``steps``
-        and ``callbacks`` (for datasets and test hooks) must be None."""
-        _only_none(steps=steps, callbacks=callbacks)
+        ``[loss, *metrics]`` when metrics were compiled (as Keras). ``callbacks`` get
+        the test hooks (``on_test_begin``, ``on_test_batch_begin/end`` per chunk of
+        ``batch_size`` rows, 1024 by default, ``on_test_end``). Keras's ``steps`` (for
+        datasets) must be None."""
+        _only_none(steps=steps)
+        cbs = training._callback_list(callbacks)
         verbose = training.check_verbose(verbose)
         X, Y, w = self._prepare_xy(x, y, sample_weight, what="evaluate")
         if batch_size is not None:
             check_positive_int(batch_size, "batch_size")
         start = time.perf_counter()
-        logs = training.evaluate_arrays(self, X, Y, w, batch_size)
+        for cb in cbs:
+            cb.set_model(self)
+            cb.on_test_begin({})
+        logs = training.evaluate_arrays(self, X, Y, w, batch_size, callbacks=cbs)
+        for cb in cbs:
+            cb.on_test_end(dict(logs))
         if verbose:
             training.report(math.ceil(X.shape[0] / (batch_size or 1024)), time.perf_counter() - start, logs)
         return _logs_result(logs, return_dict)
@@ -625,8 +633,11 @@ class Sequential:
 
     def predict(self, x, batch_size=None, verbose=0, steps=None, callbacks=None):
         """Outputs ``a^(L)`` for inputs ``x`` (inference mode), shape ``(n, n_outputs)``.
-        Keras's ``steps`` and ``callbacks`` must be None."""
-        _only_none(steps=steps, callbacks=callbacks)
+        ``callbacks`` get the predict hooks (``on_predict_begin``,
+        ``on_predict_batch_begin/end`` per chunk with ``{"outputs": ...}``,
+        ``on_predict_end``). Keras's ``steps`` (for datasets) must be None."""
+        _only_none(steps=steps)
+        cbs = training._callback_list(callbacks)
         self._check_namespace()
         self._ensure_built()
         X = self._check_x(x)
@@ -636,7 +647,12 @@ class Sequential:
         if batch_size is not None:
             check_positive_int(batch_size, "batch_size")
         start = time.perf_counter()
-        out = training.predict_arrays(self, X, batch_size)
+        for cb in cbs:
+            cb.set_model(self)
+            cb.on_predict_begin({})
+        out = training.predict_arrays(self, X, batch_size, callbacks=cbs)
+        for cb in cbs:
+            cb.on_predict_end({})
         if verbose:
             training.report(math.ceil(X.shape[0] / (batch_size or 1024)), time.perf_counter() - start)
         return out

@@ -83,6 +83,9 @@ def _class_weights(model, Y, class_weight):
     if not isinstance(class_weight, dict):
         raise TypeError(f"class_weight must be a dict {{class index: weight}}. Received: {class_weight!r}")
     one_output = Y.shape[1] == 1
+    # whole-number float keys (dict(zip(np.unique(y), w)) on float labels) are the integers, as Keras
+    class_weight = {int(k) if isinstance(k, (float, np.floating)) and float(k).is_integer() else k: v
+                    for k, v in class_weight.items()}
     for key, value in class_weight.items():
         if isinstance(key, bool) or not isinstance(key, (int, np.integer)) or not (
                 one_output or 0 <= key < Y.shape[1]):
@@ -103,6 +106,10 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
     epochs = check_positive_int(epochs, "epochs")
     if steps_per_epoch is not None:
         steps_per_epoch = check_positive_int(steps_per_epoch, "steps_per_epoch")
+    validation_epochs = None
+    if isinstance(validation_freq, (list, tuple, set, range)):  # Keras: the (1-based) epochs to validate after
+        validation_epochs = {check_positive_int(e, "validation_freq entries") for e in validation_freq}
+        validation_freq = 1
     validation_freq = check_positive_int(validation_freq, "validation_freq")
     if validation_batch_size is not None:
         validation_batch_size = check_positive_int(validation_batch_size, "validation_batch_size")
@@ -129,15 +136,13 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
     _prepare_training(model)
 
     history = callbacks_module.History()
-    if callbacks is not None and not isinstance(callbacks, (list, tuple)):
-        raise TypeError(f"callbacks must be a list of glassnet.callbacks.Callback objects. Received: {callbacks!r}")
-    cbs = list(callbacks or [])
-    for cb in cbs:
-        if not isinstance(cb, callbacks_module.Callback):
-            raise TypeError(f"callbacks must be glassnet.callbacks.Callback objects. Received: {cb!r}")
+    cbs = _callback_list(callbacks)
+    # as Keras: a History among the callbacks is the one filled and returned
+    history = next((cb for cb in cbs if type(cb) is callbacks_module.History), history)
     if verbose:
         cbs.append(callbacks_module.ProgressBar(verbose=verbose))
-    cbs.append(history)
+    if history not in cbs:
+        cbs.append(history)
     params = {"epochs": epochs, "steps": min(steps_per_epoch or steps, steps), "verbose": verbose,
               "batch_size": batch_size,
               "do_validation": val is not None}
@@ -146,89 +151,115 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
         cb.set_params(params)
     batch_begin = [cb for cb in cbs if callbacks_module.overrides(cb, "on_train_batch_begin")]
     batch_end = [cb for cb in cbs if callbacks_module.overrides(cb, "on_train_batch_end")]
+    test_cbs = [cb for cb in cbs if any(callbacks_module.overrides(cb, hook) for hook in _TEST_HOOKS)]
 
     model.stop_training = False
     model.stop_reason = None
     model.history = history
-    weighted = w is not None
-    Xb_buf = Yb_buf = None
-    # With steps_per_epoch, epochs run on through a pass, as Keras's epoch iterator: an epoch
-    # takes the next steps_per_epoch batches, and a new pass (a new shuffle) starts when one ends.
-    cursor, order = 0, None
-
-    for cb in cbs:
-        cb.on_train_begin({})
-    logs = {}
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-        for epoch in range(initial_epoch, epochs):
-            first = cursor
-            count = steps - first if steps_per_epoch is None else min(steps_per_epoch, steps - first)
-            params["steps"] = count  # the progress bar's total (an epoch may end with its pass)
-            for cb in cbs:
-                cb.on_epoch_begin(epoch, {})
-            for m in model.metrics:
-                m.reset_state()
-            if cursor == 0:
-                order = model.rng.permutation(n) if shuffle else None
-            if shuffle and Xb_buf is None and not portable:
-                Xb_buf = np.empty((batch_size, *X.shape[1:]), dtype=X.dtype)
-                Yb_buf = np.empty((batch_size, Y.shape[1]), dtype=Y.dtype)
-            loss_sum, seen = 0.0, 0
-            snapshot = backend.copy(model._flat_params)
-            for step in range(count):
-                batch = first + step
-                start, stop = batch * batch_size, min((batch + 1) * batch_size, n)
-                if shuffle and portable:
-                    idx = backend.from_numpy(order[start:stop])
-                    xp = backend.get_namespace()
-                    Xb, Yb = xp.take(X, idx, axis=0), xp.take(Y, idx, axis=0)
-                    wb = xp.take(w, idx, axis=0) if weighted else None
-                elif shuffle:
-                    idx = order[start:stop]
-                    # mode="clip": the indices are a permutation, so always valid, and
-                    # np.take then writes straight into `out` (mode="raise" buffers).
-                    Xb = np.take(X, idx, axis=0, out=Xb_buf[: stop - start], mode="clip")
-                    Yb = np.take(Y, idx, axis=0, out=Yb_buf[: stop - start], mode="clip")
-                    wb = w[idx] if weighted else None
-                else:
-                    # `, ...`: the standard indexes every axis (array-api-strict refuses X[a:b] on 2-D)
-                    Xb, Yb, wb = X[start:stop, ...], Y[start:stop, ...], (w[start:stop] if weighted else None)
-                for cb in batch_begin:
-                    cb.on_train_batch_begin(step, {})
-                loss = train_step(model, Xb, Yb, wb)
-                if loss is None:
-                    _stop_diverged(model, epoch, step, snapshot)
+    try:
+        weighted = w is not None
+        Xb_buf = Yb_buf = None
+        # With steps_per_epoch, epochs run on through a pass, as Keras's epoch iterator: an epoch
+        # takes the next steps_per_epoch batches, and a new pass (a new shuffle) starts when one ends.
+        cursor, order = 0, None
+        for cb in cbs:
+            cb.on_train_begin({})
+        logs = {}
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            for epoch in range(initial_epoch, epochs):
+                first = cursor
+                count = steps - first if steps_per_epoch is None else min(steps_per_epoch, steps - first)
+                params["steps"] = count  # the progress bar's total (an epoch may end with its pass)
+                for cb in cbs:
+                    cb.on_epoch_begin(epoch, {})
+                for m in model.metrics:
+                    m.reset_state()
+                if cursor == 0:
+                    order = model.rng.permutation(n) if shuffle else None
+                if shuffle and Xb_buf is None and not portable:
+                    Xb_buf = np.empty((batch_size, *X.shape[1:]), dtype=X.dtype)
+                    Yb_buf = np.empty((batch_size, Y.shape[1]), dtype=Y.dtype)
+                loss_sum, seen = 0.0, 0
+                snapshot = backend.copy(model._flat_params)
+                for step in range(count):
+                    batch = first + step
+                    start, stop = batch * batch_size, min((batch + 1) * batch_size, n)
+                    if shuffle and portable:
+                        idx = backend.from_numpy(order[start:stop])
+                        xp = backend.get_namespace()
+                        Xb, Yb = xp.take(X, idx, axis=0), xp.take(Y, idx, axis=0)
+                        wb = xp.take(w, idx, axis=0) if weighted else None
+                    elif shuffle:
+                        idx = order[start:stop]
+                        # mode="clip": the indices are a permutation, so always valid, and
+                        # np.take then writes straight into `out` (mode="raise" buffers).
+                        Xb = np.take(X, idx, axis=0, out=Xb_buf[: stop - start], mode="clip")
+                        Yb = np.take(Y, idx, axis=0, out=Yb_buf[: stop - start], mode="clip")
+                        wb = w[idx] if weighted else None
+                    else:
+                        # `, ...`: the standard indexes every axis (array-api-strict refuses X[a:b] on 2-D)
+                        Xb, Yb, wb = X[start:stop, ...], Y[start:stop, ...], (w[start:stop] if weighted else None)
+                    for cb in batch_begin:
+                        cb.on_train_batch_begin(step, {})
+                    loss = train_step(model, Xb, Yb, wb)
+                    if loss is None:
+                        _stop_diverged(model, epoch, step, snapshot)
+                        break
+                    loss_sum += loss * (stop - start)
+                    seen += stop - start
+                    if batch_end:  # the running loss and metrics, as Keras
+                        batch_logs = {"loss": loss_sum / seen}
+                        for m in model.metrics:
+                            batch_logs[m.name] = float(m.result())
+                        for cb in batch_end:
+                            cb.on_train_batch_end(step, batch_logs)
+                    if model.stop_training:
+                        break
+                if seen == 0:
                     break
-                loss_sum += loss * (stop - start)
-                seen += stop - start
-                if batch_end:  # the running loss and metrics, as Keras
-                    batch_logs = {"loss": loss_sum / seen}
-                    for m in model.metrics:
-                        batch_logs[m.name] = float(m.result())
-                    for cb in batch_end:
-                        cb.on_train_batch_end(step, batch_logs)
+                cursor = (first + count) % steps
+                if not model.stop_training and not _all_finite(model._flat_params):
+                    _stop_diverged(model, epoch, count - 1, snapshot)  # the epoch's last update overflowed
+                    break
+                logs = {"loss": loss_sum / seen}
+                for m in model.metrics:
+                    logs[m.name] = float(m.result())
+                due = epoch + 1 in validation_epochs if validation_epochs is not None else (epoch + 1) % validation_freq == 0
+                if val is not None and due:  # as Keras: epochs n, 2n, ... (or the listed ones)
+                    for cb in test_cbs:
+                        cb.on_test_begin({})
+                    val_logs = evaluate_arrays(model, *val, batch_size=validation_batch_size, callbacks=test_cbs)
+                    for cb in test_cbs:
+                        cb.on_test_end(dict(val_logs))
+                    logs.update({f"val_{k}": v for k, v in val_logs.items()})
+                for cb in cbs:
+                    cb.on_epoch_end(epoch, logs)
                 if model.stop_training:
                     break
-            if seen == 0:
-                break
-            cursor = (first + count) % steps
-            if not model.stop_training and not _all_finite(model._flat_params):
-                _stop_diverged(model, epoch, count - 1, snapshot)  # the epoch's last update overflowed
-                break
-            logs = {"loss": loss_sum / seen}
-            for m in model.metrics:
-                logs[m.name] = float(m.result())
-            if val is not None and (epoch + 1) % validation_freq == 0:  # as Keras: epochs n, 2n, ...
-                val_logs = evaluate_arrays(model, *val, batch_size=validation_batch_size)
-                logs.update({f"val_{k}": v for k, v in val_logs.items()})
-            for cb in cbs:
-                cb.on_epoch_end(epoch, logs)
-            if model.stop_training:
-                break
+    except BaseException:
+        for cb in cbs:  # Ctrl-C or an error: close the progress bar's line and the CSV file
+            cb._release()
+        raise
     for cb in cbs:
         cb.on_train_end(logs)  # the last epoch's logs, as Keras
     history.stopped_reason = model.stop_reason
     return history
+
+
+_TEST_HOOKS = ("on_test_begin", "on_test_end", "on_test_batch_begin", "on_test_batch_end")
+
+
+def _callback_list(callbacks):
+    """``callbacks`` as a checked list (one callback alone is a list of one, as Keras)."""
+    if isinstance(callbacks, callbacks_module.Callback):
+        callbacks = [callbacks]
+    if callbacks is not None and not isinstance(callbacks, (list, tuple)):
+        raise TypeError(f"callbacks must be a list of glassnet.callbacks.Callback objects. Received: {callbacks!r}")
+    cbs = list(callbacks or [])
+    for cb in cbs:
+        if not isinstance(cb, callbacks_module.Callback):
+            raise TypeError(f"callbacks must be glassnet.callbacks.Callback objects. Received: {cb!r}")
+    return cbs
 
 
 def _warn_if_outputs_are_not_probabilities(model):
@@ -373,11 +404,16 @@ def _batches(n, batch_size):
         yield start, min(start + batch_size, n)
 
 
-def predict_arrays(model, X, batch_size=None):
-    """Inference-mode outputs, computed in large chunks (results do not depend on the chunking)."""
+def predict_arrays(model, X, batch_size=None, callbacks=()):
+    """Inference-mode outputs, computed in large chunks (results do not depend on the chunking);
+    ``callbacks`` get ``on_predict_batch_begin/end`` around each chunk (``{"outputs": ...}``)."""
     out = None
-    for start, stop in _batches(X.shape[0], batch_size):
+    for batch, (start, stop) in enumerate(_batches(X.shape[0], batch_size)):
+        for cb in callbacks:
+            cb.on_predict_batch_begin(batch, {})
         A = backend.to_numpy(model.forward(X[start:stop], training=False))
+        for cb in callbacks:
+            cb.on_predict_batch_end(batch, {"outputs": A})
         if out is None:
             out = np.empty((X.shape[0], *A.shape[1:]), dtype=A.dtype)
         out[start:stop] = A
@@ -385,18 +421,25 @@ def predict_arrays(model, X, batch_size=None):
     return out
 
 
-def evaluate_arrays(model, X, Y, w=None, batch_size=None):
-    """``{"loss": ..., metric: ...}`` over the whole set, in inference mode."""
+def evaluate_arrays(model, X, Y, w=None, batch_size=None, callbacks=()):
+    """``{"loss": ..., metric: ...}`` over the whole set, in inference mode; ``callbacks``
+    get ``on_test_batch_begin/end`` around each chunk (with the running loss)."""
     metrics = model._new_metrics()
     total = 0.0
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-        for start, stop in _batches(X.shape[0], batch_size):
+        for batch, (start, stop) in enumerate(_batches(X.shape[0], batch_size)):
+            for cb in callbacks:
+                cb.on_test_batch_begin(batch, {})
             wb = None if w is None else w[start:stop]
             A = model.forward(X[start:stop], training=False)
             Yx, wx = backend.to_namespace(Y[start:stop], wb)
             total += model.loss(Yx, A, wx) * (stop - start)
             A = backend.to_numpy(A)  # metrics count on the host
             _update_metrics(model, metrics, Y[start:stop], A, wb)
+            if callbacks:
+                batch_logs = {"loss": total / stop, **{m.name: float(m.result()) for m in metrics}}
+                for cb in callbacks:
+                    cb.on_test_batch_end(batch, batch_logs)
     model.release_caches()
     loss = total / X.shape[0]
     if model._has_regularizers:
