@@ -1052,3 +1052,30 @@ def test_seed_and_floatx_arguments_are_checked_at_once():
         initializers.RandomNormal(seed=-1)
     with pytest.raises(ValueError, match="set_floatx needs"):  # a silent no-op before
         backend.set_floatx(None)
+
+
+def test_scipy_sparse_input_trains_like_its_dense_rows():
+    # SciPy sparse x (CSR, CSC, COO) is kept sparse; each batch is made dense as it is drawn:
+    # the same weights, losses and predictions as the dense array, bit for bit
+    sp = pytest.importorskip("scipy.sparse")
+    rng = np.random.default_rng(0)
+    dense = rng.normal(size=(120, 20)) * (rng.random((120, 20)) < 0.2)
+    y = (dense.sum(axis=1) > 0).astype(int)
+    results = []
+    for X in (dense, sp.csr_matrix(dense), sp.csc_matrix(dense), sp.coo_array(dense)):
+        model = Sequential([Dense(8, "relu", input_dim=20), Dense(2, "softmax")], seed=0)
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        history = model.fit(X, y, epochs=2, batch_size=16, verbose=0, validation_data=(X[:30], y[:30]))
+        unshuffled = model.fit(X, y, epochs=1, batch_size=50, verbose=0, shuffle=False)
+        results.append((history.history, unshuffled.history, model.evaluate(X, y, verbose=0),
+                        model.predict(X, batch_size=7), model(X[:3]), model.get_weights()))
+    for other in results[1:]:
+        assert other[:3] == results[0][:3]
+        for a, b in zip(other[3:5] + tuple(other[5]), results[0][3:5] + tuple(results[0][5])):
+            np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match="NaN"):
+        bad = sp.csr_matrix(dense)
+        bad.data[0] = np.nan
+        model.predict(bad)
+    with pytest.raises(ValueError, match="expected 20 features"):
+        model.predict(sp.csr_matrix(dense[:, :5]))

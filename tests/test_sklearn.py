@@ -736,3 +736,38 @@ def test_a_damaged_estimator_file_is_a_load_error(tmp_path):
             zf.writestr(name, b"[" * 100000 + b"]" * 100000 if name == "sklearn.json" else data)
     with pytest.raises(ValueError, match="Cannot load estimator file .*sklearn.json is not valid JSON"):
         MLPClassifier.load(tmp_path / "deep.gn")
+
+
+@pytest.mark.parametrize("solver", ["adam", "sgd", "lbfgs"])
+def test_sparse_input_as_scikit_learn_takes_it(solver):
+    # scikit-learn's MLP takes CSR/CSC/COO; glassnet's gives the dense rows' results, bit for bit
+    sp = pytest.importorskip("scipy.sparse")
+    X, y = load_digits(return_X_y=True)
+    X = X[:400] / 16
+    y = y[:400]
+    settings = dict(hidden_layer_sizes=(16,), max_iter=15, random_state=0, solver=solver)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        dense = MLPClassifier(**settings).fit(X, y)
+        sparse = MLPClassifier(**settings).fit(sp.csr_matrix(X), y)
+        early = MLPClassifier(**settings, early_stopping=True).fit(sp.csc_matrix(X), y) if solver != "lbfgs" else None
+    np.testing.assert_array_equal(sparse.predict_proba(sp.coo_array(X)), dense.predict_proba(X))
+    assert sparse.loss_curve_ == dense.loss_curve_ if solver != "lbfgs" else sparse.loss_ == dense.loss_
+    assert early is None or early.validation_scores_
+    assert MLPClassifier().__sklearn_tags__().input_tags.sparse
+
+
+def test_tfidf_pipeline_as_scikit_learn():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.neural_network import MLPClassifier as SkMLP
+
+    docs = ["good movie", "bad movie", "great film", "awful film", "good film", "bad film"] * 5
+    y = [1, 0, 1, 0, 1, 0] * 5
+    ours, theirs = (make_pipeline(TfidfVectorizer(), cls(hidden_layer_sizes=(8,), max_iter=300, random_state=0))
+                    for cls in (MLPClassifier, SkMLP))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours.fit(docs, y)
+        theirs.fit(docs, y)
+    assert ours[-1].loss_ == pytest.approx(theirs[-1].loss_, rel=1e-9)
+    np.testing.assert_allclose(ours.predict_proba(docs), theirs.predict_proba(docs), rtol=1e-9)

@@ -19,6 +19,34 @@ def on_host(X):
     return X
 
 
+def is_sparse(X):
+    """Whether ``X`` is a SciPy sparse matrix or array (without importing SciPy)."""
+    return type(X).__module__.startswith("scipy.sparse")
+
+
+def check_sparse(X, name="x", dtype=None):
+    """A SciPy sparse ``X`` as a 2-D CSR matrix of ``dtype`` with finite real values (its rows
+    are made dense a batch at a time by fit, evaluate and predict)."""
+    X = X.tocsr()
+    if X.ndim != 2 or X.shape[0] == 0:
+        raise ValueError(f"{name} must be a non-empty 2-D sparse matrix. Received shape {X.shape}.")
+    if np.iscomplexobj(X.data) or not (np.issubdtype(X.dtype, np.number) or X.dtype == bool):
+        raise TypeError(f"{name} must hold real numbers. Received a sparse matrix of dtype {X.dtype}.")
+    if dtype is not None and X.dtype != dtype:
+        X = X.astype(dtype)
+    if np.issubdtype(X.dtype, np.floating) and not _all_finite(X.data):
+        kind = "NaN" if np.isnan(X.data).any() else "inf"
+        raise ValueError(f"{name} contains {kind} values; remove or impute them first.")
+    return X
+
+
+def dense_rows(X, start, stop, out=None):
+    """Rows ``start:stop`` of ``X`` as a dense array (a view when ``X`` is dense)."""
+    if is_sparse(X):
+        return X[start:stop].toarray(out=out)
+    return X[start:stop]
+
+
 def check_array(X, name="x", ndim=2, dtype=None, allow_empty=False, finite=True, allow_nd=False):
     """Convert ``X`` to a NumPy array and check its rank, size and values.
 
@@ -38,7 +66,7 @@ def check_array(X, name="x", ndim=2, dtype=None, allow_empty=False, finite=True,
         raise TypeError(f"{name} must be an array-like of numbers. Received: {name}=None")
     if isinstance(X, (str, bytes, dict)):
         raise TypeError(f"{name} must be an array-like of numbers. Received: {type(X).__name__}")
-    if type(X).__module__.startswith("scipy.sparse"):
+    if is_sparse(X):
         raise TypeError(f"Sparse data was passed for {name}, but dense data is required. Use {name}.toarray() "
                         "to convert to a dense NumPy array.")
     X = on_host(X)

@@ -17,7 +17,8 @@ import weakref
 import numpy as np
 
 from .. import backend, kernels, losses, metrics as metrics_module, optimizers
-from .._validation import check_array, check_consistent_length, check_positive_int, on_host
+from .._validation import (check_array, check_consistent_length, check_positive_int, check_sparse, is_sparse,
+                           on_host)
 from ..backend import get_namespace, make_rng, seeded, standardize_dtype
 from ..layers import InputLayer, Layer
 from ..layers.base import assign_weights, build_layer
@@ -415,9 +416,17 @@ class Sequential:
         )
 
     # -- checked inputs ----------------------------------------------------------
-    def _check_x(self, x, name="x"):
+    def _check_x(self, x, name="x", sparse=False):
+        """``x`` checked against the model's input; a SciPy sparse matrix stays sparse (CSR)
+        where the caller makes its batches dense (``sparse=True``: fit, evaluate, predict),
+        else it is made dense here."""
         allow_nd = bool(self._layers) and self._layers[0].__class__.__name__ == "Flatten"
-        X = check_array(x, name=name, ndim=2, dtype=self.dtype, allow_nd=allow_nd)
+        if is_sparse(x):
+            X = check_sparse(x, name=name, dtype=self.dtype)
+            if not sparse or not backend.is_numpy():
+                X = X.toarray()
+        else:
+            X = check_array(x, name=name, ndim=2, dtype=self.dtype, allow_nd=allow_nd)
         if self.built and tuple(X.shape[1:]) != tuple(self._input_shape):
             want = self._input_shape[0] if len(self._input_shape) == 1 else self._input_shape
             got = X.shape[1] if X.ndim == 2 else X.shape[1:]
@@ -499,13 +508,14 @@ class Sequential:
         self._require_compiled(what)
         self._check_namespace()
         self._ensure_built()  # so that x is checked against the declared input size
-        X = self._check_x(x, names[0])
+        X = self._check_x(x, names[0], sparse=what in ("fit", "evaluate"))
         if not self.built:
             self.build(X.shape[1:])
         if not self.metrics and self._metric_ids:
             self._resolve_metrics()
         y = on_host(y)
-        check_consistent_length(**{names[0]: X, names[1]: np.asarray(y) if y is not None else None})
+        check_consistent_length(**{names[0]: X if not is_sparse(X) else np.empty(X.shape[0]),
+                                   names[1]: np.asarray(y) if y is not None else None})
         Y = self._check_y(y, X.shape[0], names[1])
         return X, Y, self._check_sample_weight(sample_weight, X.shape[0])
 
@@ -640,7 +650,7 @@ class Sequential:
         cbs = training._callback_list(callbacks)
         self._check_namespace()
         self._ensure_built()
-        X = self._check_x(x)
+        X = self._check_x(x, sparse=True)
         if not self.built:
             self.build(X.shape[1:])
         verbose = training.check_verbose(verbose)

@@ -21,7 +21,7 @@ import weakref
 import numpy as np
 
 from .. import backend
-from .._validation import check_number, check_positive_int, check_non_negative_int, on_host
+from .._validation import check_number, check_positive_int, check_non_negative_int, dense_rows, is_sparse, on_host
 from . import callbacks as callbacks_module
 
 
@@ -33,7 +33,7 @@ def _split_validation(model, X, Y, w, validation_split, validation_data):
     if validation_data is not None:
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
             raise ValueError("validation_data must be a tuple (x_val, y_val) or (x_val, y_val, sample_weight_val).")
-        Xv = model._check_x(validation_data[0], "validation_data[0]")
+        Xv = model._check_x(validation_data[0], "validation_data[0]", sparse=True)
         yv = on_host(validation_data[1])
         if yv is None or np.ndim(yv) == 0:
             raise TypeError(f"validation_data[1] must hold the validation targets, one per sample. "
@@ -126,6 +126,7 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
         w = _class_weights(model, Y, class_weight)
 
     portable = not backend.is_numpy()
+    sparse = is_sparse(X)  # SciPy sparse rows (CSR): each batch is made dense as it is drawn
     X, Y, w = backend.to_namespace(X, Y, w)  # to the namespace (and device) once, not per batch
     n = X.shape[0]
     batch_size = min(batch_size, n)
@@ -193,12 +194,16 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
                         idx = order[start:stop]
                         # mode="clip": the indices are a permutation, so always valid, and
                         # np.take then writes straight into `out` (mode="raise" buffers).
-                        Xb = np.take(X, idx, axis=0, out=Xb_buf[: stop - start], mode="clip")
+                        if sparse:  # the batch's rows, made dense in the reused buffer
+                            Xb = X[idx].toarray(out=Xb_buf[: stop - start])
+                        else:
+                            Xb = np.take(X, idx, axis=0, out=Xb_buf[: stop - start], mode="clip")
                         Yb = np.take(Y, idx, axis=0, out=Yb_buf[: stop - start], mode="clip")
                         wb = w[idx] if weighted else None
                     else:
                         # `, ...`: the standard indexes every axis (array-api-strict refuses X[a:b] on 2-D)
-                        Xb, Yb, wb = X[start:stop, ...], Y[start:stop, ...], (w[start:stop] if weighted else None)
+                        Xb = dense_rows(X, start, stop) if sparse else X[start:stop, ...]
+                        Yb, wb = Y[start:stop, ...], (w[start:stop] if weighted else None)
                     for cb in batch_begin:
                         cb.on_train_batch_begin(step, {})
                     loss = train_step(model, Xb, Yb, wb)
@@ -411,7 +416,7 @@ def predict_arrays(model, X, batch_size=None, callbacks=()):
     for batch, (start, stop) in enumerate(_batches(X.shape[0], batch_size)):
         for cb in callbacks:
             cb.on_predict_batch_begin(batch, {})
-        A = backend.to_numpy(model.forward(X[start:stop], training=False))
+        A = backend.to_numpy(model.forward(dense_rows(X, start, stop), training=False))
         for cb in callbacks:
             cb.on_predict_batch_end(batch, {"outputs": A})
         if out is None:
@@ -431,7 +436,7 @@ def evaluate_arrays(model, X, Y, w=None, batch_size=None, callbacks=()):
             for cb in callbacks:
                 cb.on_test_batch_begin(batch, {})
             wb = None if w is None else w[start:stop]
-            A = model.forward(X[start:stop], training=False)
+            A = model.forward(dense_rows(X, start, stop), training=False)
             Yx, wx = backend.to_namespace(Y[start:stop], wb)
             total += model.loss(Yx, A, wx) * (stop - start)
             A = backend.to_numpy(A)  # metrics count on the host

@@ -20,6 +20,9 @@ from ._files import _load, _save
 from ._params import _check_hyperparameters, _check_sample_weight, _hidden_activations, _is_logistic
 from ._solvers import _fit_lbfgs, _fit_stochastic
 
+#: sparse X is taken as CSR rows, made dense a batch at a time (lbfgs: the whole set at once)
+_SPARSE = ("csr", "csc", "coo")
+
 #: scikit-learn's output activation names -> glassnet's
 _OUTPUT_ACTIVATIONS = {"softmax": "softmax", "logistic": "sigmoid", "identity": "linear"}
 _LOSSES = {"softmax": "categorical_crossentropy", "logistic": "binary_crossentropy", "identity": "squared_error"}
@@ -37,6 +40,11 @@ def _loss_for(out_activation, dtype):
 
 class _BaseMLP(BaseEstimator):
     """What MLPClassifier and MLPRegressor share (not for direct use)."""
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True  # as scikit-learn's MLP: sparse X (CSR, CSC, COO)
+        return tags
 
     def __init__(
         self,
@@ -248,7 +256,7 @@ class _BaseMLP(BaseEstimator):
     def _forward(self, X):
         """``a^(L)`` for ``X`` in inference mode, shape (n_samples, n_outputs_)."""
         check_is_fitted(self, "model_")
-        X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
+        X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32), accept_sparse=_SPARSE)
         with backend.namespace("numpy"):
             A = self.model_.predict(X)
         if self.dtype is not None:  # glassnet's dtype= extra: the network's precision, outputs included

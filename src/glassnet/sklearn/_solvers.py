@@ -133,6 +133,8 @@ def _fit_lbfgs(est, X, Y, w):
 
     model = est.model_
     n = X.shape[0]
+    if hasattr(X, "toarray"):  # sparse: L-BFGS's full-batch passes need the rows dense, all at once
+        X = X.toarray()
     v, mean_w = _data_weights(est, w, n)
     reg = _BatchL2(0.5 * est.alpha / (n * mean_w)) if est.alpha > 0 else None
     flat = model._flat_params
