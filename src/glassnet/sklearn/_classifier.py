@@ -68,6 +68,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     """
 
     _is_classifier = True  # __init__ is _BaseMLP's: scikit-learn's MLPClassifier parameters and defaults
+    #: the loss minimised, as scikit-learn's ``MLPClassifier.loss`` (an attribute, not a parameter)
+    loss = "log_loss"
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

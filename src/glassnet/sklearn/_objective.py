@@ -10,7 +10,7 @@ full batches, see ``docs/sklearn.md``) and the penalty is an L2
 
 import numpy as np
 
-from .. import regularizers
+from .. import losses, regularizers
 
 
 class _BatchL2(regularizers.L2):
@@ -42,3 +42,30 @@ def _data_weights(est, w, n):
     if v is not None and np.all(v == 1.0):
         v = None
     return v, mean_w
+
+
+class _ScikitSquaredError(losses.SquaredError):
+    """scikit-learn's squared error for K outputs: it descends ``½ Σ_k (y_k − ŷ_k)²`` but
+    reports (in ``loss_``, ``loss_curve_``, the ``tol`` rule and lbfgs's line search)
+    ``½ mean_k``. Installed only while the estimator trains (:func:`_scikit_loss`), so a
+    saved network holds the plain squared error."""
+
+    def per_sample(self, Y, A):
+        return super().per_sample(Y, A) / A.shape[-1]
+
+
+class _scikit_loss:
+    """``with _scikit_loss(est):`` trains ``est.model_`` on scikit-learn's multi-output
+    squared error (:class:`_ScikitSquaredError`) when the output is identity with K > 1."""
+
+    def __init__(self, est):
+        self.model = est.model_
+        self.swap = est.out_activation_ == "identity" and est.n_outputs_ > 1
+
+    def __enter__(self):
+        if self.swap:
+            self.saved, self.model.loss = self.model.loss, _ScikitSquaredError()
+
+    def __exit__(self, *exc):
+        if self.swap:
+            self.model.loss = self.saved

@@ -17,7 +17,7 @@ from sklearn.model_selection import train_test_split
 from .. import optimizers
 from ..models.training import DivergenceWarning
 from ._epochs import _EpochEnd, _EpochEndBatchAlpha
-from ._objective import _BatchL2, _data_weights
+from ._objective import _BatchL2, _data_weights, _scikit_loss
 
 
 def _new_optimizer(est):
@@ -80,7 +80,7 @@ def _fit_stochastic(est, X, Y, w, rs, incremental):
     est.n_iter_ = 0
     est._install_alpha(reg)
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), _scikit_loss(est):
             warnings.simplefilter("ignore", DivergenceWarning)  # the ValueError below says it, as scikit-learn
             model.fit(
                 X, Y, batch_size=batch_size, epochs=1 if incremental else est.max_iter, verbose=0,
@@ -140,18 +140,12 @@ def _fit_lbfgs(est, X, Y, w):
     flat = model._flat_params
 
     frozen = model._frozen_parts()  # layers with trainable=False: a zero gradient keeps L-BFGS off them
-    # scikit-learn's line search sees ½ mean_k of the squared error of K outputs, with the
-    # gradient of ½ Σ_k: the value is scaled as its, so that L-BFGS takes its steps
-    outputs = Y.shape[1] if est.out_activation_ == "identity" else 1
 
     def loss_and_gradient(theta):
         flat[...] = theta
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
             A = model.forward(X, training=True)
             J = model.compute_loss(Y, A, v)
-            if outputs > 1:
-                data = model.loss(Y, A, v)
-                J += data / outputs - data
             model.backward(Y, A, v)
         for part in frozen:
             model._flat_grads[part] = 0
@@ -164,14 +158,15 @@ def _fit_lbfgs(est, X, Y, w):
 
     est._install_alpha(reg)
     try:
-        result = scipy.optimize.minimize(
-            loss_and_gradient,
-            flat.astype(np.float64),
-            method="L-BFGS-B",
-            jac=True,
-            options={"maxfun": est.max_fun, "maxiter": est.max_iter, "gtol": est.tol},
-            callback=record,
-        )
+        with _scikit_loss(est):  # its line search reads scikit-learn's values: ½ mean_k for K outputs
+            result = scipy.optimize.minimize(
+                loss_and_gradient,
+                flat.astype(np.float64),
+                method="L-BFGS-B",
+                jac=True,
+                options={"maxfun": est.max_fun, "maxiter": est.max_iter, "gtol": est.tol},
+                callback=record,
+            )
     finally:
         est._install_alpha(None)
     flat[...] = result.x
