@@ -429,3 +429,21 @@ def test_class_weight_keys_may_be_whole_floats():
         model.compile(optimizer="sgd", loss="binary_crossentropy")
         histories.append(model.fit(X, y, epochs=2, verbose=0, shuffle=False, class_weight=weights).history["loss"])
     assert histories[0] == histories[1]
+
+
+def test_model_checkpoint_save_freq_in_batches_and_initial_value_threshold(tmp_path):
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(40, 3)), rng.normal(size=(40, 1))
+    model = Sequential([Dense(1, input_dim=3)], seed=0)
+    model.compile(optimizer="sgd", loss="mse")
+    # 4 batches of 10 per epoch, 2 epochs: every 3 batches, counted across the epochs -> batches 3, 6 (= epoch 2, batch 2)
+    saver = ModelCheckpoint(tmp_path / "w-{epoch}-{batch}.weights.npz", save_freq=3, save_weights_only=True)
+    model.fit(X, y, batch_size=10, epochs=2, verbose=0, shuffle=False, callbacks=[saver])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["w-1-3.weights.npz", "w-2-2.weights.npz"]
+    # a threshold the loss never beats: nothing is saved
+    never = ModelCheckpoint(tmp_path / "best.gn", monitor="loss", save_best_only=True, initial_value_threshold=1e-9)
+    model.fit(X, y, epochs=2, verbose=0, callbacks=[never])
+    assert not (tmp_path / "best.gn").exists()
+    for bad in (0, "batch"):
+        with pytest.raises((ValueError, TypeError), match="save_freq"):
+            ModelCheckpoint(tmp_path / "m.gn", save_freq=bad)

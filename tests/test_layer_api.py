@@ -343,3 +343,50 @@ def test_a_layer_is_not_an_activation_function():
 
     with pytest.raises(TypeError, match="add it to the model as a layer of its own"):
         Dense(2, activation=Activation("relu"))
+
+
+def test_keras_names_kernel_bias_activation_functions_and_input_shape():
+    import glassnet
+    from glassnet import activations
+    from glassnet.layers import Dense, InputLayer
+    from glassnet.models import Sequential
+
+    model = Sequential([InputLayer(input_shape=(4,)), Dense(3, activation=activations.relu),
+                        Dense(2, activation=activations.softmax, use_bias=False)], seed=0)
+    model.build()
+    first, last = model.layers
+    assert first.kernel.shape == (4, 3) and first.bias.shape == (3,) and last.bias is None
+    assert np.shares_memory(first.kernel, model._flat_params)  # the live weights, as Keras's variables
+    # activations.relu is a function of arrays, and a layer's activation with its derivative
+    np.testing.assert_array_equal(activations.relu(np.array([-1.0, 2.0])), [0.0, 2.0])
+    np.testing.assert_allclose(activations.softmax(np.array([[0.0, np.log(3.0)]])), [[0.25, 0.75]])
+    assert type(first.activation) is activations.ReLU and first.activation is not activations.relu
+    model.compile(optimizer="sgd", loss="categorical_crossentropy")
+    model.fit(np.ones((4, 4)), np.eye(2)[[0, 1, 0, 1]], verbose=0)  # trains: the derivative is there
+    with pytest.raises(ValueError, match="once the layer is built"):
+        Dense(2).kernel
+    with pytest.raises(ValueError, match="not both"):
+        InputLayer(shape=(4,), input_shape=(4,))
+    assert glassnet.layers.core.Dense is Dense  # keras.layers.core's path (seed 001's import)
+
+
+def test_save_and_load_take_keras_arguments(tmp_path):
+    from glassnet.layers import Dense
+    from glassnet.models import Sequential, load_model
+
+    model = Sequential([Dense(2, input_dim=3)], seed=0)
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(np.ones((4, 3)), np.ones((4, 2)), verbose=0)
+    path = tmp_path / "m.gn"
+    model.save(path, overwrite=True, zipped=True)
+    with pytest.raises(FileExistsError, match="overwrite=False"):
+        model.save(path, overwrite=False)
+    with pytest.raises(FileExistsError, match="overwrite=False"):
+        model.save_weights(path, overwrite=False)
+    with pytest.raises(ValueError, match="zip"):
+        model.save(tmp_path / "other.gn", zipped=False)
+    model.save(tmp_path / "light.gn", include_optimizer=False)
+    assert load_model(tmp_path / "light.gn").optimizer.iterations == 0 < load_model(path, safe_mode=True).optimizer.iterations
+    with pytest.raises(ValueError, match="no custom_objects.*compile=False"):
+        load_model(path, custom_objects={"swish": lambda x: x})
+    assert load_model(path, custom_objects={}).built

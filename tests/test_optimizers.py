@@ -289,3 +289,19 @@ def test_a_callable_learning_rate_must_return_a_non_negative_number():
     opt = optimizers.SGD(lambda: -0.1)
     with pytest.raises(ValueError, match="learning rate the callable returned must be >= 0"):
         opt.apply(np.zeros(2), np.ones(2))
+
+
+def test_cosine_decay_with_warmup_and_schedule_names_as_keras():
+    from glassnet import schedules
+
+    s = schedules.CosineDecay(0.1, 100, warmup_target=0.5, warmup_steps=20, name="warm")
+    # warm-up 0.1 -> 0.5 over 20 steps, then cosine from 0.5 over 100 steps (alpha 0)
+    assert s(0) == pytest.approx(0.1) and s(10) == pytest.approx(0.3) and s(20) == pytest.approx(0.5)
+    assert s(70) == pytest.approx(0.25) and s(120) == pytest.approx(0.0, abs=1e-12) and s(500) == s(120)
+    assert schedules.CosineDecay(0.1, 100, warmup_target=0.5)(0) == pytest.approx(0.5)  # no warm-up steps
+    again = schedules.deserialize(schedules.serialize(s))
+    assert again.get_config() == s.get_config() and again.name == "warm"
+    assert "name" not in schedules.ExponentialDecay(0.1, 10, 0.9).get_config()  # files stay as they were
+    assert schedules.PiecewiseConstantDecay([5], [1.0, 0.5], name="p").name == "p"
+    with pytest.raises(TypeError, match="name"):
+        schedules.StepDecay(0.1, 5, name=3)

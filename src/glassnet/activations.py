@@ -382,6 +382,19 @@ ACTIVATIONS = {
 
 CLASSES = {cls.__name__: cls for cls in set(ACTIVATIONS.values())}
 
+# Keras's functions (keras.activations.relu(x), Dense(activation=keras.activations.relu)):
+# here instances, which compute on arrays when called and carry their derivative.
+linear = Linear()
+sigmoid = Sigmoid()
+tanh = Tanh()
+relu = ReLU()
+leaky_relu = LeakyReLU()
+softplus = Softplus()
+elu = ELU()
+softmax = Softmax()
+log_softmax = LogSoftmax()
+_FUNCTIONS = (linear, sigmoid, tanh, relu, leaky_relu, softplus, elu, softmax, log_softmax)
+
 
 def get(identifier):
     """Return an :class:`Activation` from a name, an object or a callable.
@@ -390,6 +403,8 @@ def get(identifier):
     """
     if identifier is None:
         return Linear()
+    if any(identifier is f for f in _FUNCTIONS):  # a layer of its own, not the shared module object
+        return type(identifier)()
     if isinstance(identifier, Activation):
         return identifier
     if hasattr(identifier, "weight_names"):  # a glassnet layer (callable too): not a function of z

@@ -7,12 +7,23 @@ first step), as in Keras.
 import math
 
 from ._registry import from_config, to_config
-from ._validation import check_number, check_positive_int
+from ._validation import check_non_negative_int, check_number, check_positive_int
 
 
 class LearningRateSchedule:
+    #: Keras's ``name=`` argument (kept in the config when given)
+    name = None
+
     def __call__(self, step):
         raise NotImplementedError
+
+    def _set_name(self, name):
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"name must be a string or None. Received: name={name!r}")
+        self.name = name
+
+    def _with_name(self, config):
+        return config if self.name is None else {**config, "name": self.name}
 
     def __repr__(self):
         return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.get_config().items())})"
@@ -21,7 +32,8 @@ class LearningRateSchedule:
 class _TimeDecay(LearningRateSchedule):
     """Shared settings of the schedules that decay with ``step / decay_steps``."""
 
-    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False):
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name=None):
+        self._set_name(name)
         self.initial_learning_rate = check_number(initial_learning_rate, "initial_learning_rate", low=0)
         self.decay_steps = check_positive_int(decay_steps, "decay_steps")
         self.decay_rate = check_number(decay_rate, "decay_rate", low=0)
@@ -32,12 +44,12 @@ class _TimeDecay(LearningRateSchedule):
         return math.floor(p) if self.staircase else p
 
     def get_config(self):
-        return {
+        return self._with_name({
             "initial_learning_rate": self.initial_learning_rate,
             "decay_steps": self.decay_steps,
             "decay_rate": self.decay_rate,
             "staircase": self.staircase,
-        }
+        })
 
 
 class ExponentialDecay(_TimeDecay):
@@ -50,7 +62,8 @@ class ExponentialDecay(_TimeDecay):
 class PiecewiseConstantDecay(LearningRateSchedule):
     """Step schedule: ``values[i]`` while ``boundaries[i-1] < step <= boundaries[i]``."""
 
-    def __init__(self, boundaries, values):
+    def __init__(self, boundaries, values, name=None):
+        self._set_name(name)
         boundaries, values = list(boundaries), list(values)
         if len(values) != len(boundaries) + 1:
             raise ValueError(
@@ -69,13 +82,14 @@ class PiecewiseConstantDecay(LearningRateSchedule):
         return self.values[-1]
 
     def get_config(self):
-        return {"boundaries": self.boundaries, "values": self.values}
+        return self._with_name({"boundaries": self.boundaries, "values": self.values})
 
 
 class StepDecay(LearningRateSchedule):
     """``lr = initial · drop^floor(step / step_size)``: divide every ``step_size`` steps."""
 
-    def __init__(self, initial_learning_rate, step_size, drop=0.5):
+    def __init__(self, initial_learning_rate, step_size, drop=0.5, name=None):
+        self._set_name(name)
         self.initial_learning_rate = check_number(initial_learning_rate, "initial_learning_rate", low=0)
         self.step_size = check_positive_int(step_size, "step_size")
         self.drop = check_number(drop, "drop", low=0)
@@ -84,24 +98,43 @@ class StepDecay(LearningRateSchedule):
         return self.initial_learning_rate * self.drop ** (step // self.step_size)
 
     def get_config(self):
-        return {"initial_learning_rate": self.initial_learning_rate, "step_size": self.step_size, "drop": self.drop}
+        return self._with_name({"initial_learning_rate": self.initial_learning_rate, "step_size": self.step_size,
+                                "drop": self.drop})
 
 
 class CosineDecay(LearningRateSchedule):
-    """``lr = initial · ((1 - α) · ½(1 + cos(π · min(step, T) / T)) + α)``."""
+    """``lr = initial · ((1 - α) · ½(1 + cos(π · min(step, T) / T)) + α)``.
 
-    def __init__(self, initial_learning_rate, decay_steps, alpha=0.0):
+    With ``warmup_target`` (as Keras): the rate first rises linearly from
+    ``initial_learning_rate`` to ``warmup_target`` over ``warmup_steps`` steps,
+    then decays from ``warmup_target`` as above over the next ``decay_steps``."""
+
+    def __init__(self, initial_learning_rate, decay_steps, alpha=0.0, name=None, warmup_target=None, warmup_steps=0):
+        self._set_name(name)
         self.initial_learning_rate = check_number(initial_learning_rate, "initial_learning_rate", low=0)
         self.decay_steps = check_positive_int(decay_steps, "decay_steps")
         self.alpha = check_number(alpha, "alpha", low=0, high=1)
+        self.warmup_target = None if warmup_target is None else check_number(warmup_target, "warmup_target", low=0)
+        self.warmup_steps = check_non_negative_int(warmup_steps, "warmup_steps")
 
     def __call__(self, step):
+        start, warmup = self.initial_learning_rate, 0
+        if self.warmup_target is not None:
+            warmup = self.warmup_steps
+            step = min(step, self.decay_steps + warmup)
+            if step < warmup:
+                return (self.warmup_target - start) * (step / warmup) + start
+            start, step = self.warmup_target, step - warmup
         fraction = min(step, self.decay_steps) / self.decay_steps
         cosine = 0.5 * (1 + math.cos(math.pi * fraction))
-        return self.initial_learning_rate * ((1 - self.alpha) * cosine + self.alpha)
+        return start * ((1 - self.alpha) * cosine + self.alpha)
 
     def get_config(self):
-        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps, "alpha": self.alpha}
+        config = {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
+                  "alpha": self.alpha}
+        if self.warmup_target is not None:
+            config.update(warmup_target=self.warmup_target, warmup_steps=self.warmup_steps)
+        return self._with_name(config)
 
 
 class InverseTimeDecay(_TimeDecay):

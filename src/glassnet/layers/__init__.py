@@ -26,4 +26,6 @@ def deserialize(config):
     return from_config(config, LAYERS, "layer")
 
 
+X
+
 __all__ = ["Layer", "Input", "InputLayer", "Dense", "Activation", "Dropout", "BatchNormalization", "Flatten"]

@@ -337,7 +337,11 @@ class Layer:
 class InputLayer(Layer):
     """Declares the input shape (``layers.Input(shape=(784,))``); computes nothing."""
 
-    def __init__(self, shape=None, name=None, batch_size=None, dtype=None):
+    def __init__(self, shape=None, name=None, batch_size=None, dtype=None, input_shape=None):
+        if input_shape is not None:  # Keras's older name, still accepted by Keras 3
+            if shape is not None:
+                raise ValueError("Give InputLayer shape= or input_shape=, not both.")
+            shape = input_shape
         if shape is None:
             raise ValueError("Input requires shape=(n_features,). Received: shape=None")
         super().__init__(name=name, input_shape=shape, dtype=dtype)

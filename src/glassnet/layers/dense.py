@@ -59,6 +59,22 @@ class Dense(Layer):
         if not self.use_bias:
             self.weight_names = ("W",)
 
+    @property
+    def kernel(self):
+        """``W``, shape ``(n_in, units)`` (Keras's name; the layer's live array)."""
+        self._require_weights("kernel")
+        return self.params["W"]
+
+    @property
+    def bias(self):
+        """``b``, shape ``(units,)``, or None without ``use_bias`` (Keras's name)."""
+        self._require_weights("bias")
+        return self.params.get("b")
+
+    def _require_weights(self, what):
+        if "W" not in self.params:
+            raise ValueError(f"Dense.{what} exists once the layer is built (fit, predict or build first).")
+
     def compute_output_shape(self, input_shape):
         return (self.units,)
 

@@ -18,7 +18,7 @@ import time
 import numpy as np
 
 from .. import schedules
-from .._validation import check_non_negative_int, check_number
+from .._validation import check_non_negative_int, check_number, check_positive_int
 
 
 class Callback:
@@ -345,10 +345,15 @@ class EarlyStopping(Callback):
 class ModelCheckpoint(Callback):
     """Save the model (atomically) after each epoch, or only when ``monitor``
     improves with ``save_best_only``. ``filepath`` may hold ``{epoch:02d}`` and
-    log keys such as ``{val_loss:.3f}``."""
+    log keys such as ``{val_loss:.3f}`` (and ``{batch}`` with ``save_freq=n``).
+
+    As Keras: ``save_freq="epoch"`` saves at each epoch's end, an integer ``n``
+    after every n batches (counted across epochs; ``save_best_only`` then
+    compares the running batch logs, which hold no ``val_*`` values);
+    ``initial_value_threshold`` is the value ``monitor`` must beat first."""
 
     def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False,
-                 save_weights_only=False, mode="auto"):
+                 save_weights_only=False, mode="auto", save_freq="epoch", initial_value_threshold=None):
         super().__init__()
         self.filepath = os.fspath(filepath)
         self.monitor = _check_monitor(monitor)
@@ -356,26 +361,50 @@ class ModelCheckpoint(Callback):
         self.save_best_only = save_best_only
         self.save_weights_only = save_weights_only
         self.mode = _monitor_mode(monitor, mode)
-        self.best = math.inf if self.mode == "min" else -math.inf
+        if save_freq != "epoch":
+            save_freq = check_positive_int(save_freq, "save_freq (an integer number of batches, or 'epoch')")
+        self.save_freq = save_freq
+        if initial_value_threshold is not None:
+            initial_value_threshold = check_number(initial_value_threshold, "initial_value_threshold")
+        self.best = initial_value_threshold if initial_value_threshold is not None else (
+            math.inf if self.mode == "min" else -math.inf)
+        self._epoch, self._last_batch, self._since_saving = 0, -1, 0
 
     def on_train_begin(self, logs=None):
-        if self.save_best_only:
+        if self.save_best_only and self.save_freq == "epoch":
             _require_monitored(self, self.monitor)
 
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.save_freq == "epoch":
+            return
+        # batches since the last save, across epochs (the batch index restarts with each epoch)
+        self._since_saving += batch + 1 if batch <= self._last_batch else batch - self._last_batch
+        self._last_batch = batch
+        if self._since_saving >= self.save_freq:
+            self._since_saving = 0
+            self._save(self._epoch, batch, logs or {})
+
     def on_epoch_end(self, epoch, logs=None):
-        logs = logs or {}
+        if self.save_freq == "epoch":
+            self._save(epoch, None, logs or {})
+
+    def _save(self, epoch, batch, logs):
+        fields = {"epoch": epoch + 1, **({} if batch is None else {"batch": batch + 1}), **logs}
         try:
-            path = self.filepath.format(epoch=epoch + 1, **logs)
+            path = self.filepath.format(**fields)
         except KeyError as exc:
             raise ValueError(
                 f"ModelCheckpoint's filepath {self.filepath!r} names {{{exc.args[0]}}}, which is not among the "
-                f"logged values: epoch, {', '.join(logs)}."
+                f"logged values: {', '.join(fields)}."
             ) from None
         if self.save_best_only:
             current = logs.get(self.monitor)
             if current is None:
-                if _skipped_validation(self, self.monitor, logs):
-                    return
+                if batch is not None or _skipped_validation(self, self.monitor, logs):
+                    return  # batch logs hold no val_* values (Keras warns and skips too)
                 raise _missing(self, self.monitor, logs)
             if not _improved(self.mode, current, self.best, 0.0):
                 return
@@ -388,7 +417,8 @@ class ModelCheckpoint(Callback):
         else:
             self.model.save(path)
         if self.verbose:
-            print(f"Epoch {epoch + 1}: saved model to {path}")
+            where = f"Epoch {epoch + 1}" + ("" if batch is None else f", batch {batch + 1}")
+            print(f"{where}: saved model to {path}")
 
 
 class TerminateOnNaN(Callback):

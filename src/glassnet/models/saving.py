@@ -198,15 +198,29 @@ def _set_rng_state(rng, state, path):
         _fail(path, f"a random-generator state is malformed ({exc}).")
 
 
-def load_model(filepath, compile=True):
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     """Load a model saved by :meth:`Sequential.save`.
 
     Raises ``ValueError`` for a file that is not a glassnet model, is
     truncated, names unknown layers, holds arrays of the wrong shape or size,
     or anything that would need unpickling.
+
+    Keras's ``custom_objects`` must be None or empty: a glassnet file holds
+    built-in objects only (custom ones are left out when saving, with a
+    warning), so there is nothing to resolve; load with ``compile=False`` and
+    compile again with your own loss or metrics. ``safe_mode`` may be given but
+    changes nothing: loading never runs code from the file.
     """
     from .sequential import Sequential
 
+    if custom_objects:
+        raise ValueError(
+            "load_model takes no custom_objects: glassnet model files hold only built-in layers, activations, "
+            "losses and metrics (custom ones are left out when saving, with a warning), so there is nothing to "
+            "resolve. Load with compile=False and compile the model again with your own objects."
+        )
+    if not isinstance(safe_mode, (bool, np.bool_)):
+        raise TypeError(f"safe_mode must be True or False. Received: safe_mode={safe_mode!r}")
     path = os.fspath(filepath)
     if not os.path.exists(path):
         raise FileNotFoundError(f"No model file at {path!r}.")

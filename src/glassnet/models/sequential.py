@@ -767,18 +767,28 @@ class Sequential:
         print_fn(f" Non-trainable params: {total - trainable:,} ({_human_bytes((total - trainable) * itemsize)})")
 
     # -- files -------------------------------------------------------------------------
-    def save(self, filepath):
+    def save(self, filepath, overwrite=True, zipped=None, include_optimizer=True):
         """Save architecture, weights, optimizer state and compile settings to one
-        ``.gn`` file (a zip of JSON and ``.npy``; see docs/file-format.md). Atomic."""
+        ``.gn`` file (a zip of JSON and ``.npy``; see docs/file-format.md). Atomic.
+
+        As Keras: ``overwrite=False`` refuses an existing file (Keras asks on the
+        terminal); ``zipped`` must be None or True (the file is always a zip);
+        ``include_optimizer=False`` (tf.keras's) leaves the optimizer state out."""
         from .saving import save_model
 
-        save_model(self, filepath)
+        if zipped not in (None, True):
+            raise ValueError(f"glassnet model files are always zip archives: pass zipped=None or True. "
+                             f"Received: zipped={zipped!r}")
+        _check_overwrite(filepath, overwrite)
+        save_model(self, filepath, include_optimizer=bool(include_optimizer))
 
-    def save_weights(self, filepath):
+    def save_weights(self, filepath, overwrite=True):
         """Save the model without its optimizer state (read back with :meth:`load_weights`
-        or :func:`~glassnet.models.load_model`). Atomic."""
+        or :func:`~glassnet.models.load_model`). Atomic; ``overwrite=False`` refuses an
+        existing file."""
         from .saving import save_model
 
+        _check_overwrite(filepath, overwrite)
         save_model(self, filepath, include_optimizer=False)
 
     def load_weights(self, filepath):
@@ -866,6 +876,13 @@ def _unique_names(layer_configs):
         seen.add(name)
         out.append(c)
     return out
+
+
+def _check_overwrite(filepath, overwrite):
+    if not isinstance(overwrite, (bool, np.bool_)):
+        raise TypeError(f"overwrite must be True or False. Received: overwrite={overwrite!r}")
+    if not overwrite and os.path.exists(os.fspath(filepath)):
+        raise FileExistsError(f"{os.fspath(filepath)!r} exists and overwrite=False: it was left as it is.")
 
 
 def _only_none(**arguments):
