@@ -26,6 +26,6 @@ def deserialize(config):
     return from_config(config, LAYERS, "layer")
 
 
-X
+from . import core as core  # noqa: E402  (keras.layers.core's path, as seed 001 imports it)
 
 __all__ = ["Layer", "Input", "InputLayer", "Dense", "Activation", "Dropout", "BatchNormalization", "Flatten"]
