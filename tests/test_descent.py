@@ -367,3 +367,13 @@ def test_n_dimensional_paths_are_judged_by_their_worst_coordinate():
     assert gradient_descent(f, [2.0, 1.0], 0.1, steps=200, grad=grad).verdict == "oscillates"
     assert gradient_descent(f, [2.0, 0.001], 0.105, steps=20, grad=grad).verdict == "diverges"
     assert gradient_descent(f, [2.0, 1.0], 0.04, steps=50, grad=grad).verdict == "converges"
+
+
+def test_a_path_that_settles_into_a_two_point_cycle_oscillates():
+    # f = x⁴/4 − x²/2, η = 1.1 from 0.5: the steps first shrink, then x swings 0.8146 ↔ 1.1161 forever
+    f = parse("x**4/4 - x**2/2")
+    trace = gradient_descent(f, 0.5, 1.1, steps=60, grad=f.gradient)
+    np.testing.assert_allclose(trace.x[-4:], [0.81455163, 1.11606297] * 2, rtol=1e-7)
+    assert trace.verdict == "oscillates"
+    # a damped swing (x² with η = 0.9: x → −0.8x) still converges
+    assert gradient_descent(square, 2.0, 0.9, steps=30, grad=dsquare).verdict == "converges"

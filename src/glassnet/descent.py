@@ -291,7 +291,9 @@ def _verdict(X, F, G, rtol=1e-6):
     Steps that shrink (geometric mean ratio below 1, counted from the longest
     step: with momentum they first grow) or vanish: converges;
     steps that grow: diverges; steps of constant length that reverse
-    direction: oscillates; constant steps in one direction: diverges (the
+    direction: oscillates (so does a path whose last four steps swing with one
+    length: it settled into a two-point cycle, after however long a transient);
+    constant steps in one direction: diverges (the
     iterate drifts away without bound). In n-D the worst coordinate decides
     (diverges, then oscillates, then converges): one coordinate can settle
     while another still swings. A single step has no second length to
@@ -325,6 +327,10 @@ def _steps_verdict(d, scale, rtol):
     if s[-1] <= 1e-12 * scale or len(moved) == 0:
         return "converges"
     first = moved[0]
+    # settled into a cycle (x ↔ y): the last steps keep their length and reverse, whatever came before
+    tail = d[-4:]
+    if len(tail) == 4 and np.all(tail[1:] * tail[:-1] < 0) and np.ptp(np.abs(tail)) <= rtol * np.abs(tail).max():
+        return "oscillates"
     # from the longest step on: momentum's steps first grow, then shrink as the path spirals in
     peak = int(np.argmax(s))
     if peak < len(s) - 1 and (s[-1] / s[peak]) ** (1.0 / (len(s) - 1 - peak)) < 1 - rtol:
