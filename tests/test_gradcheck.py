@@ -40,3 +40,40 @@ def test_a_wrong_derivative_on_tiny_gradients_is_still_caught(rng):
     result = glassnet.check_gradients(_saturated(HalfSigmoid(), bias=10.0), X, y)
     assert result.errors["dense/W"] == pytest.approx(1 / 3, rel=1e-3)  # ‖g/2 − g‖ / (‖g/2‖ + ‖g‖)
     assert result.errors["dense_1/W"] < 1e-6
+
+
+def test_cancellation_inside_the_loss_is_not_reported_as_an_error():
+    # J computed with cancellation rounds far above u·|J|: a confident softmax (1 − p with p = 1 − 6.6e-7)
+    # and batch normalization after an offset of 100 on inputs of 1e-4 (x − μ). Both gradients are right:
+    # with bias 0 and bias 100 batch norm gives the same ∂J/∂W, and the check must pass on both.
+    from glassnet.layers import BatchNormalization, Input
+
+    softmax = Sequential([Dense(2, activation="softmax", use_bias=False, input_dim=1)], dtype="float64")
+    softmax.compile(optimizer="sgd", loss="categorical_crossentropy")
+    softmax.build()
+    softmax.set_weights([np.array([[0.189, -0.523]])])
+    assert glassnet.check_gradients(softmax, [[20.0]], [[1.0, 0.0]]).passed()
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(0, 1e-4, (4, 2)), rng.normal(0, 1, (4, 1))
+    analytic = []
+    for bias in (0.0, 100.0):
+        model = Sequential([Input(shape=(2,)), Dense(2), BatchNormalization(), Dense(1)], dtype="float64", seed=0)
+        model.compile(optimizer="sgd", loss="mse")
+        weights = model.get_weights()
+        weights[1][:] = bias
+        model.set_weights(weights)
+        result = glassnet.check_gradients(model, X, y)
+        assert result.passed(), (bias, str(result))
+        analytic.append(result.analytic["dense/W"])
+    np.testing.assert_allclose(analytic[1], analytic[0], rtol=1e-9)
+    # a wrong derivative in the same regime is still caught
+    class HalfSoftmax(glassnet.activations.Softmax):
+        def backward(self, Z, A, dA, out=None):
+            return 0.5 * super().backward(Z, A, dA, out=out)
+
+    wrong = Sequential([Dense(2, activation=HalfSoftmax(), use_bias=False, input_dim=1)], dtype="float64")
+    wrong.compile(optimizer="sgd", loss="mse")
+    wrong.build()
+    wrong.set_weights([np.array([[0.189, -0.523]])])
+    assert glassnet.check_gradients(wrong, [[2.0]], [[1.0, 0.0]]).max_error == pytest.approx(1 / 3, rel=1e-3)

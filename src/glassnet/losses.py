@@ -104,6 +104,8 @@ def _pair(loss, Y, A):
         A = np.asarray(A, dtype=float)
     if not hasattr(Y, "shape"):
         Y = np.asarray(Y, dtype=A.dtype)
+    elif isinstance(Y, np.ndarray) and Y.dtype.kind in "iub" and isinstance(A, np.ndarray):
+        Y = Y.astype(A.dtype)  # integer one-hot rows: the gradient is computed in place, in A's dtype
     if Y.shape != A.shape:
         Y = loss._targets_like(Y, A)
     if Y.shape != A.shape:
@@ -408,8 +410,23 @@ def _to_bipolar(y, loss_name, name):
 
 
 class _SignedLabelLoss(Loss):
+    """Losses on labels in {−1, 1}: 0/1 labels are read as −1/+1, as Keras's hinge does
+    (in fit once, in :meth:`prepare_targets`; called directly or as a metric, at each call)."""
+
     def prepare_targets(self, y, n_outputs, name="y"):
         return _to_bipolar(super().prepare_targets(y, n_outputs, name), self.name, name)
+
+    @staticmethod
+    def _signed(Y):
+        if isinstance(Y, np.ndarray) and Y.size and bool(((Y == 0) | (Y == 1)).all()):
+            return 2.0 * Y - 1.0
+        return Y
+
+    def __call__(self, Y, A, sample_weight=None):
+        return super().__call__(self._signed(Y), A, sample_weight)
+
+    def gradient(self, Y, A, sample_weight=None):
+        return super().gradient(self._signed(Y), A, sample_weight)
 
 
 class Hinge(_SignedLabelLoss):
