@@ -390,3 +390,16 @@ def test_seed_002_cost_and_output_delta_with_several_outputs():
     y, yhat = np.array([[1.0], [1.0], [-1.0]]), np.array([[0.3], [-0.3], [0.5]])
     assert losses.get("perceptron")(y, yhat) == pytest.approx(np.mean(np.maximum(-y * yhat, 0)))
     assert losses.get("hinge")(y, yhat) == pytest.approx(np.mean(np.maximum(1 - y * yhat, 0)))
+
+
+def test_hinge_type_losses_read_01_labels_when_called_directly_and_integer_targets():
+    from glassnet import losses
+
+    y01, a = np.array([[0.0], [1.0]]), np.array([[0.3], [-0.2]])
+    for loss in (losses.Hinge(), losses.PerceptronLoss(), losses.LogLoss()):
+        assert loss(y01, a) == pytest.approx(loss(2 * y01 - 1, a))
+        np.testing.assert_array_equal(loss.gradient(y01, a), loss.gradient(2 * y01 - 1, a))
+    assert losses.Hinge()(y01, a) == pytest.approx(1.25)  # Keras: mean(max(0, 1 − y a)) with y = −1, +1
+    # integer one-hot targets: the gradient is computed in the outputs' dtype (it raised a casting error)
+    A = np.log(np.array([[0.2, 0.3, 0.5]]))
+    np.testing.assert_array_equal(losses.NegativeLogLikelihood().gradient(np.array([[0, 0, 1]]), A), [[0, 0, -1]])
