@@ -233,3 +233,27 @@ def test_show_bitmap_checks_pattern_and_shape():
         show_bitmap(np.ones(100), shape=5)
     with pytest.raises(ValueError, match="shape must be a positive integer"):
         show_bitmap(np.ones(100), shape=(0, 100))
+
+
+def test_a_field_of_exactly_zero_keeps_the_state():
+    # N = 1000 (even): many fields Σ_j w_ij s_j are exactly 0, where sgn keeps s_i. Computed as
+    # (Σ ξξᵀ / N) s they came out ±2e-16 and rounding chose the sign; the exact integer dynamics decide.
+    rng = np.random.default_rng(1)
+    P = np.where(rng.random((100, 1000)) < 0.5, -1, 1)  # 100 patterns, above capacity
+    start = flip_bits(P[:20], 0.1, random_state=2)
+    hebb = P.T @ P
+    np.fill_diagonal(hebb, 0)
+    assert (start @ hebb == 0).sum() > 0  # the case occurs
+
+    def sgn_keep(h, s):
+        return np.where(h > 0, 1, np.where(h < 0, -1, s))
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CapacityWarning)
+        net = Hopfield(order="sequential").fit(P)
+    expected = sgn_keep(start @ hebb, start)  # one synchronous step, in integers
+    np.testing.assert_array_equal(net.recall(start, mode="sync", max_iter=1), expected)
+    S = start.copy()
+    for i in range(1000):  # one sequential asynchronous sweep, in integers
+        S[:, i] = sgn_keep(S @ hebb[:, i], S[:, i])
+    np.testing.assert_array_equal(net.recall(start, mode="async", max_iter=1), S)

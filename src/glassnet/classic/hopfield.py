@@ -143,8 +143,11 @@ class Hopfield:
         p, N = X.shape
         self.n_features_in_ = N
         self.patterns_ = X.astype(np.int8)
-        self.W_ = X.T @ X / N
-        np.fill_diagonal(self.W_, 0.0)
+        # Σ ξξᵀ holds integers, exact in float64: recall takes the signs of its fields, so a
+        # field that is exactly 0 stays 0 (W's fields k/N came out ±2e-16 and decided h = 0)
+        self._hebb = X.T @ X
+        np.fill_diagonal(self._hebb, 0.0)
+        self.W_ = self._hebb / N
         self.capacity_ = CAPACITY_RATIO * N
         if p > 1 and p > self.capacity_:  # one pattern is always a fixed point
             warnings.warn(
@@ -283,6 +286,14 @@ class Hopfield:
         trace = HopfieldTrace(states.astype(np.int8), energies, converged, cycle.astype(int) * 2, sweeps, kinds)
         return final, trace
 
+    def _field_matrix(self):
+        """The matrix whose fields' signs recall takes: N·W_ in integers as stored by fit
+        (``W_ = Σ ξξᵀ / N``: the same signs, and exact zeros), or ``W_`` if it was replaced."""
+        hebb = getattr(self, "_hebb", None)
+        if hebb is not None and self.W_.shape == hebb.shape and np.array_equal(self.W_, hebb / self.n_features_in_):
+            return hebb
+        return self.W_
+
     @staticmethod
     def _sgn_keep(H, S):
         """sgn(h) with sgn(0) keeping the current state."""
@@ -293,13 +304,14 @@ class Hopfield:
         converged = np.zeros(len(S), dtype=bool)
         history = [S.copy()] if record else None
         sweeps = 0
+        W = self._field_matrix()
         for sweeps in range(1, max_iter + 1):
             order = self._rng.permutation(N) if self.order == "random" else range(N)
             changed = np.zeros(len(S), dtype=bool)
             # Asynchronous dynamics are sequential over neurons by definition;
             # each update is vectorised over the n states.
             for i in order:
-                h = S @ self.W_[:, i]
+                h = S @ W[:, i]
                 new = self._sgn_keep(h, S[:, i])
                 changed |= new != S[:, i]
                 S[:, i] = new
@@ -316,9 +328,10 @@ class Hopfield:
         previous = np.full_like(S, np.nan)
         history = [S.copy()] if record else None
         sweeps = 0
+        W = self._field_matrix()
         for sweeps in range(1, max_iter + 1):
             active = ~(converged | cycle)
-            new = self._sgn_keep(S @ self.W_, S)
+            new = self._sgn_keep(S @ W, S)
             new[~active] = S[~active]
             converged |= active & (new == S).all(axis=1)
             cycle |= active & ~converged & (new == previous).all(axis=1)
