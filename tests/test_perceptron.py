@@ -250,3 +250,21 @@ def test_delta_rule_without_bias_is_seed_004s_neuron():
     assert history.steps[-1][0] == pytest.approx(0.20387322639994768, rel=1e-15)
     with pytest.raises(TypeError, match="use_bias must be True or False"):
         delta_rule(np.ones((2, 1)), np.ones(2), use_bias="no")
+
+
+def test_fit_copies_float32_data_once(rng):
+    # the float64 copy with the bias column is the only copy of X (the cast and the bias column
+    # were two full copies: twice the memory for MNIST-sized data)
+    import tracemalloc
+
+    X = rng.normal(size=(3000, 400)).astype(np.float32)
+    y = (X[:, 0] > 0).astype(int)
+    tracemalloc.start()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", NotSeparableWarning)
+            Perceptron(max_epochs=1).fit(X, y)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1.3 * X.shape[0] * (X.shape[1] + 1) * 8, peak

@@ -254,7 +254,9 @@ class Perceptron(ClassifierMixin, BaseEstimator):
         """Run the perceptron algorithm on X (n, d) with labels y (n,)."""
         eta = check_number(self.learning_rate, "learning_rate", low=0, low_open=True)
         max_epochs = check_positive_int(self.max_epochs, "max_epochs")
-        X = check_X(X, "Perceptron")
+        # X keeps its dtype here: the bias column's copy below makes it float64 (one copy of the
+        # data instead of two: 377 MB less for MNIST's 60k images in float32)
+        X = check_X(X, "Perceptron", dtype=None)
         self.classes_, y_idx = check_classification_y(y, "Perceptron", len(X))
         self.n_features_in_ = X.shape[1]
         Y = encode_bipolar_targets(y_idx, len(self.classes_))
