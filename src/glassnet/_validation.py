@@ -41,10 +41,11 @@ def check_sparse(X, name="x", dtype=None):
 
 
 def dense_rows(X, start, stop, out=None):
-    """Rows ``start:stop`` of ``X`` as a dense array (a view when ``X`` is dense)."""
+    """Rows ``start:stop`` of ``X`` as a dense array (a view when ``X`` is dense; ``, ...``
+    because the Array API standard indexes every axis: array-api-strict refuses X[a:b] on 2-D)."""
     if is_sparse(X):
         return X[start:stop].toarray(out=out)
-    return X[start:stop]
+    return X[start:stop, ...]
 
 
 def check_array(X, name="x", ndim=2, dtype=None, allow_empty=False, finite=True, allow_nd=False):
@@ -126,6 +127,9 @@ def check_consistent_length(**arrays):
     lengths = {}
     for k, v in arrays.items():
         if v is None:
+            continue
+        if is_sparse(v):  # no len() on a sparse matrix
+            lengths[k] = v.shape[0]
             continue
         if np.ndim(v) == 0:
             raise ValueError(f"{k} must be an array with one entry per sample. Received a single value: {v!r:.100}")

@@ -514,8 +514,7 @@ class Sequential:
         if not self.metrics and self._metric_ids:
             self._resolve_metrics()
         y = on_host(y)
-        check_consistent_length(**{names[0]: X if not is_sparse(X) else np.empty(X.shape[0]),
-                                   names[1]: np.asarray(y) if y is not None else None})
+        check_consistent_length(**{names[0]: X, names[1]: np.asarray(y) if y is not None else None})
         Y = self._check_y(y, X.shape[0], names[1])
         return X, Y, self._check_sample_weight(sample_weight, X.shape[0])
 
@@ -564,10 +563,7 @@ class Sequential:
         start = time.perf_counter()
         for cb in cbs:
             cb.set_model(self)
-            cb.on_test_begin({})
         logs = training.evaluate_arrays(self, X, Y, w, batch_size, callbacks=cbs)
-        for cb in cbs:
-            cb.on_test_end(dict(logs))
         if verbose:
             training.report(math.ceil(X.shape[0] / (batch_size or 1024)), time.perf_counter() - start, logs)
         return _logs_result(logs, return_dict)
@@ -659,10 +655,7 @@ class Sequential:
         start = time.perf_counter()
         for cb in cbs:
             cb.set_model(self)
-            cb.on_predict_begin({})
         out = training.predict_arrays(self, X, batch_size, callbacks=cbs)
-        for cb in cbs:
-            cb.on_predict_end({})
         if verbose:
             training.report(math.ceil(X.shape[0] / (batch_size or 1024)), time.perf_counter() - start)
         return out

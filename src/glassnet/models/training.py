@@ -202,8 +202,7 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
                         wb = w[idx] if weighted else None
                     else:
                         # `, ...`: the standard indexes every axis (array-api-strict refuses X[a:b] on 2-D)
-                        Xb = dense_rows(X, start, stop) if sparse else X[start:stop, ...]
-                        Yb, wb = Y[start:stop, ...], (w[start:stop] if weighted else None)
+                        Xb, Yb, wb = dense_rows(X, start, stop), Y[start:stop, ...], (w[start:stop] if weighted else None)
                     for cb in batch_begin:
                         cb.on_train_batch_begin(step, {})
                     loss = train_step(model, Xb, Yb, wb)
@@ -231,11 +230,7 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
                     logs[m.name] = float(m.result())
                 due = epoch + 1 in validation_epochs if validation_epochs is not None else (epoch + 1) % validation_freq == 0
                 if val is not None and due:  # as Keras: epochs n, 2n, ... (or the listed ones)
-                    for cb in test_cbs:
-                        cb.on_test_begin({})
                     val_logs = evaluate_arrays(model, *val, batch_size=validation_batch_size, callbacks=test_cbs)
-                    for cb in test_cbs:
-                        cb.on_test_end(dict(val_logs))
                     logs.update({f"val_{k}": v for k, v in val_logs.items()})
                 for cb in cbs:
                     cb.on_epoch_end(epoch, logs)
@@ -411,7 +406,10 @@ def _batches(n, batch_size):
 
 def predict_arrays(model, X, batch_size=None, callbacks=()):
     """Inference-mode outputs, computed in large chunks (results do not depend on the chunking);
-    ``callbacks`` get ``on_predict_batch_begin/end`` around each chunk (``{"outputs": ...}``)."""
+    ``callbacks`` get Keras's predict hooks: ``on_predict_begin/end`` around the whole and
+    ``on_predict_batch_begin/end`` around each chunk (``{"outputs": ...}``)."""
+    for cb in callbacks:
+        cb.on_predict_begin({})
     out = None
     for batch, (start, stop) in enumerate(_batches(X.shape[0], batch_size)):
         for cb in callbacks:
@@ -423,12 +421,17 @@ def predict_arrays(model, X, batch_size=None, callbacks=()):
             out = np.empty((X.shape[0], *A.shape[1:]), dtype=A.dtype)
         out[start:stop] = A
     model.release_caches()
+    for cb in callbacks:
+        cb.on_predict_end({})
     return out
 
 
 def evaluate_arrays(model, X, Y, w=None, batch_size=None, callbacks=()):
-    """``{"loss": ..., metric: ...}`` over the whole set, in inference mode; ``callbacks``
-    get ``on_test_batch_begin/end`` around each chunk (with the running loss)."""
+    """``{"loss": ..., metric: ...}`` over the whole set, in inference mode; ``callbacks`` get
+    Keras's test hooks: ``on_test_begin/end`` around the whole (the end with the logs) and
+    ``on_test_batch_begin/end`` around each chunk (with the running loss and metrics)."""
+    for cb in callbacks:
+        cb.on_test_begin({})
     metrics = model._new_metrics()
     total = 0.0
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
@@ -452,6 +455,8 @@ def evaluate_arrays(model, X, Y, w=None, batch_size=None, callbacks=()):
     logs = {"loss": loss}
     for m in metrics:
         logs[m.name] = float(m.result())
+    for cb in callbacks:
+        cb.on_test_end(dict(logs))
     return logs
 
 

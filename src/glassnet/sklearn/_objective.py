@@ -8,6 +8,8 @@ full batches, see ``docs/sklearn.md``) and the penalty is an L2
 ``α / (2 n_b · mean(w))``.
 """
 
+import contextlib
+
 import numpy as np
 
 from .. import losses, regularizers
@@ -54,18 +56,16 @@ class _ScikitSquaredError(losses.SquaredError):
         return super().per_sample(Y, A) / A.shape[-1]
 
 
-class _scikit_loss:
+@contextlib.contextmanager
+def _scikit_loss(est):
     """``with _scikit_loss(est):`` trains ``est.model_`` on scikit-learn's multi-output
     squared error (:class:`_ScikitSquaredError`) when the output is identity with K > 1."""
-
-    def __init__(self, est):
-        self.model = est.model_
-        self.swap = est.out_activation_ == "identity" and est.n_outputs_ > 1
-
-    def __enter__(self):
-        if self.swap:
-            self.saved, self.model.loss = self.model.loss, _ScikitSquaredError()
-
-    def __exit__(self, *exc):
-        if self.swap:
-            self.model.loss = self.saved
+    model = est.model_
+    if est.out_activation_ != "identity" or est.n_outputs_ == 1:
+        yield
+        return
+    saved, model.loss = model.loss, _ScikitSquaredError()
+    try:
+        yield
+    finally:
+        model.loss = saved

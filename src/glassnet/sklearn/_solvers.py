@@ -15,6 +15,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 
 from .. import optimizers
+from .._validation import is_sparse
 from ..models.training import DivergenceWarning
 from ._epochs import _EpochEnd, _EpochEndBatchAlpha
 from ._objective import _BatchL2, _data_weights, _scikit_loss
@@ -133,7 +134,7 @@ def _fit_lbfgs(est, X, Y, w):
 
     model = est.model_
     n = X.shape[0]
-    if hasattr(X, "toarray"):  # sparse: L-BFGS's full-batch passes need the rows dense, all at once
+    if is_sparse(X):  # L-BFGS's full-batch passes need the rows dense, all at once
         X = X.toarray()
     v, mean_w = _data_weights(est, w, n)
     reg = _BatchL2(0.5 * est.alpha / (n * mean_w)) if est.alpha > 0 else None
