@@ -1079,3 +1079,24 @@ def test_scipy_sparse_input_trains_like_its_dense_rows():
         model.predict(bad)
     with pytest.raises(ValueError, match="expected 20 features"):
         model.predict(sp.csr_matrix(dense[:, :5]))
+
+
+def test_predict_from_several_threads_gives_the_sequential_results():
+    """predict releases each layer's caches when it ends: a layer must not read back an
+    attribute that another thread's predict has just set to None (BatchNormalization did:
+    TypeError in ~3% of 4-thread calls)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    model = Sequential([Input(shape=(6,)), Dense(16, activation="relu"), BatchNormalization(),
+                        Activation("tanh"), Dense(3)], seed=0)
+    X = np.random.default_rng(0).normal(size=(64, 6)).astype(np.float32)
+    expected = model.predict(X, verbose=0)
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible, to meet the race
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            results = list(pool.map(lambda _: model.predict(X, verbose=0), range(400)))
+    finally:
+        sys.setswitchinterval(interval)
+    for result in results:
+        np.testing.assert_array_equal(result, expected)

@@ -13,8 +13,8 @@ class Activation(Layer):
 
     def forward(self, X, training=False):
         self.Z = X
-        self.A = self.activation.forward(X, out=self.buffer("A", X.shape, X.dtype) if training else None)
-        return self.A
+        A = self.A = self.activation.forward(X, out=self.buffer("A", X.shape, X.dtype) if training else None)
+        return A  # a local: another thread's predict may release self.A meanwhile
 
     def backward(self, dA):
         return self.activation.backward(self.Z, self.A, dA, out=self.buffer("dZ", dA.shape, dA.dtype))

@@ -73,9 +73,11 @@ class BatchNormalization(Layer):
             self.state["moving_variance"] += (1 - self.momentum) * var
         else:
             mean, var = self.state["moving_mean"], self.state["moving_variance"]
-        self.inv_std = 1.0 / xp.sqrt(var + self.epsilon)
-        self.X_hat = (X - mean) * self.inv_std
-        Y = self.X_hat * self.params["gamma"] if self.scale else xp.asarray(self.X_hat, copy=True)
+        # locals first: another thread's predict may release self.X_hat meanwhile (release_caches)
+        inv_std = 1.0 / xp.sqrt(var + self.epsilon)
+        X_hat = (X - mean) * inv_std
+        self.inv_std, self.X_hat = inv_std, X_hat
+        Y = X_hat * self.params["gamma"] if self.scale else xp.asarray(X_hat, copy=True)
         if self.center:
             Y += self.params["beta"]
         return Y

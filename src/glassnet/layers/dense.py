@@ -108,15 +108,16 @@ class Dense(Layer):
         Z = xp.matmul(X, self.params["W"], out=self.buffer("Z", shape, X.dtype) if training else None)
         if training and self._compiled_relu(Z):
             # the two passes below as one compiled loop (glassnet.kernels)
-            self.A = self.buffer("A", shape, X.dtype)
-            kernels.get("bias_relu")(Z, self.params["b"], self.A)
+            A = self.A = self.buffer("A", shape, X.dtype)
+            kernels.get("bias_relu")(Z, self.params["b"], A)
             self.Z = Z
-            return self.A
+            return A
         if self.use_bias:
             Z += self.params["b"]
         self.Z = Z
-        self.A = self.activation.forward(Z, out=self.buffer("A", shape, X.dtype) if training else None)
-        return self.A
+        # returned from a local: another thread's predict may release self.A meanwhile (release_caches)
+        A = self.A = self.activation.forward(Z, out=self.buffer("A", shape, X.dtype) if training else None)
+        return A
 
     def _compiled_relu(self, array):
         return (self.jit_compile and self.use_bias and type(self.activation) is activations.ReLU
