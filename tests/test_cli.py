@@ -521,12 +521,12 @@ def test_missing_optional_packages_fail_fast_with_the_install_hint(tmp_path, mon
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     result = call("train", "xor", "--plot", "loss.png", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
     assert_one_line_error(result)
-    assert "--plot requires matplotlib: pip install glassnet[plots]" in result.stderr
+    assert '--plot requires matplotlib: pip install "glassnet[plots]"' in result.stderr
     assert not (tmp_path / "model.gn").exists()  # nothing was trained
     monkeypatch.setitem(sys.modules, "onnx", None)
     result = call("export", "model.gn", "--onnx", "m.onnx", cwd=work, monkeypatch=monkeypatch, capsys=capsys)
     assert_one_line_error(result)
-    assert "pip install glassnet[onnx]" in result.stderr
+    assert 'pip install "glassnet[onnx]"' in result.stderr
 
 
 @pytest.mark.skipif(importlib.util.find_spec("numba") is None, reason="numba is not installed (pip install glassnet[jit])")
@@ -555,6 +555,7 @@ def test_jit_compile_without_numba_is_a_one_line_error(tmp_path, monkeypatch, ca
         result = call(*command, "--jit-compile", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
         assert_one_line_error(result)
         assert 'pip install "glassnet[jit]"' in result.stderr
+        assert result.stdout == ""  # refused before any data was loaded or anything printed
 
 
 def test_text_labels_keep_their_classes_from_training_to_evaluate_and_predict(tmp_path, monkeypatch, capsys):

@@ -216,7 +216,7 @@ def test_missing_onnx_gives_install_hint(monkeypatch):
     monkeypatch.setitem(__import__("sys").modules, "onnx", None)
     model = Sequential([Dense(2, input_dim=2)])
     model.build((2,))
-    with pytest.raises(ImportError, match=r"pip install glassnet\[onnx\]"):
+    with pytest.raises(ImportError, match=r'pip install "glassnet\[onnx\]"'):
         to_onnx(model)
 
 

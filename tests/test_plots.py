@@ -196,7 +196,7 @@ def test_saving_is_atomic_and_checked(circle_model, tmp_path):
 
 def test_missing_matplotlib_gives_install_hint(monkeypatch, circle_model):
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
-    with pytest.raises(ImportError, match=r"pip install glassnet\[plots\]"):
+    with pytest.raises(ImportError, match=r'pip install "glassnet\[plots\]"'):
         plots.plot_history(circle_model[3])
 
 

@@ -327,3 +327,43 @@ def test_check_number_names_an_integer_past_float_range():
 
     with pytest.raises(ValueError, match="learning_rate must be finite"):  # OverflowError before
         check_number(10**400, "learning_rate")
+
+
+def test_every_plot_without_matplotlib_names_the_extra(monkeypatch):
+    import sys
+
+    from glassnet import plots
+    from glassnet.classic import Perceptron
+
+    # as when matplotlib is not installed (another test may have imported it)
+    for name in [m for m in sys.modules if m.split(".")[0] in ("matplotlib", "mpl_toolkits")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    X, y = np.array([[0.0, 0], [0, 1], [1, 0], [1, 1]]), np.array([0, 0, 0, 1])
+    calls = {
+        "plot_history": lambda: plots.plot_history({"loss": [1.0, 0.5]}),
+        "plot_decision_boundary": lambda: plots.plot_decision_boundary(Perceptron().fit(X, y), X, y),
+        "plot_confusion_matrix": lambda: plots.plot_confusion_matrix(y, y),
+        "plot_weights": lambda: plots.plot_weights(np.ones((4, 2)), shape=(2, 2)),
+    }
+    for name, call in calls.items():
+        with pytest.raises(ImportError, match=r'glassnet.plots requires matplotlib: pip install "glassnet\[plots\]"'):
+            call()
+
+
+def test_the_package_lists_no_submodule_it_cannot_import(monkeypatch):
+    import inspect
+    import sys
+
+    # as when scikit-learn is not installed (and glassnet.sklearn was never imported)
+    for name in [m for m in sys.modules if m.split(".")[0] == "sklearn" or m.startswith("glassnet.sklearn")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "sklearn", None)
+    if "sklearn" in vars(glassnet):
+        monkeypatch.delattr(glassnet, "sklearn")
+    assert "sklearn" not in dir(glassnet)
+    assert "datasets" in dir(glassnet) and "onnx" in dir(glassnet)
+    names = dict(inspect.getmembers(glassnet))  # what help(glassnet) and pydoc walk
+    assert "models" in names and "sklearn" not in names
+    with pytest.raises(ImportError, match=r'pip install "glassnet\[sklearn\]"'):
+        glassnet.sklearn  # noqa: B018

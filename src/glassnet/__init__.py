@@ -41,7 +41,12 @@ def __getattr__(name):
 
 
 def __dir__():
-    return sorted(set(globals()) | set(_LAZY))
+    # glassnet.sklearn cannot be imported without scikit-learn: listing it would make
+    # help(glassnet), pydoc and inspect.getmembers fail on its ImportError
+    import importlib.util
+
+    lazy = [name for name in _LAZY if name != "sklearn" or importlib.util.find_spec("sklearn") is not None]
+    return sorted(set(globals()) | set(lazy))
 
 __all__ = [
     "activations", "backend", "callbacks", "config", "initializers", "layers", "losses",

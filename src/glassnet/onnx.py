@@ -22,7 +22,7 @@ Every built-in activation has an exact ONNX form: ``relu``, ``tanh``,
 
 The batch dimension is symbolic (``"N"``); input ``"input"``, output ``"output"``,
 in the model's dtype (float32 or float64). ``onnx`` is an optional extra
-(``pip install glassnet[onnx]``); the file is written atomically.
+(``pip install "glassnet[onnx]"``); the file is written atomically.
 """
 
 import os
@@ -45,7 +45,7 @@ def _require_onnx():
         import onnx
     except ImportError:
         raise ImportError(
-            "ONNX export requires the onnx package: pip install glassnet[onnx] (or pip install onnx)."
+            "ONNX export requires the onnx package: pip install \"glassnet[onnx]\" (or pip install onnx)."
         ) from None
     return onnx
 

@@ -9,7 +9,7 @@ figures are built without ``pyplot``, so they work with any backend
 (including ``Agg`` on a server) and never pop up windows; in Jupyter a
 returned Figure displays itself.
 
-matplotlib is an optional extra (``pip install glassnet[plots]``), imported
+matplotlib is an optional extra (``pip install "glassnet[plots]"``), imported
 only when a plot is made.
 """
 
@@ -36,13 +36,26 @@ _FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 MAX_RESOLUTION = 2000  # grid points per axis: 4 million predictions
 
 
+_NO_MATPLOTLIB = 'glassnet.plots requires matplotlib: pip install "glassnet[plots]"'
+
+
+def _require_matplotlib():
+    """Import matplotlib, or raise an ImportError that says how to install it
+    (called first by every plot, before its own matplotlib imports)."""
+    try:
+        import matplotlib
+    except ImportError:
+        raise ImportError(_NO_MATPLOTLIB) from None
+    return matplotlib
+
+
 def _new_figure(figsize):
     """A Figure with an Agg canvas, independent of pyplot's state."""
     try:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
     except ImportError:
-        raise ImportError("glassnet.plots requires matplotlib: pip install glassnet[plots]") from None
+        raise ImportError(_NO_MATPLOTLIB) from None
     fig = Figure(figsize=figsize, layout="constrained")
     FigureCanvasAgg(fig)
     return fig
@@ -90,6 +103,7 @@ def plot_history(history, metrics=None, path=None):
     infinite (diverged training) leaves a gap; its first such epoch is
     marked with a dotted line and "diverged".
     """
+    _require_matplotlib()
     from matplotlib.ticker import MaxNLocator
 
     logs = getattr(history, "history", history)
@@ -250,6 +264,7 @@ def plot_decision_boundary(model, X, y=None, resolution=200, ax=None, title=None
     one) has no boundary: its output surface is drawn without a contour and
     the points are coloured by ``y`` on the same scale.
     """
+    _require_matplotlib()
     from matplotlib import colormaps
     from matplotlib.colors import Normalize, TwoSlopeNorm
     from matplotlib.lines import Line2D

@@ -25,12 +25,23 @@ def _info(args, message):
         print(message)
 
 
+_NO_NUMBA = "--jit-compile needs numba: pip install \"glassnet[jit]\""
+
+
+def _require_numba(jit_compile):
+    """Refuse --jit-compile without numba before any data is loaded."""
+    from .. import kernels
+
+    if jit_compile and not kernels.available():
+        raise CommandError(_NO_NUMBA)
+
+
 def _compile(model, jit_compile=False, **kwargs):
     """``model.compile(...)``; --jit-compile without numba is a one-line error."""
     try:
         model.compile(jit_compile=jit_compile, **kwargs)
     except ImportError:
-        raise CommandError("--jit-compile needs numba: pip install \"glassnet[jit]\"") from None
+        raise CommandError(_NO_NUMBA) from None
 
 
 def _floats(text, name):
@@ -122,7 +133,7 @@ def _require_matplotlib(path, option):
     try:
         import matplotlib  # noqa: F401
     except ImportError:
-        raise CommandError(f"{option} requires matplotlib: pip install glassnet[plots]") from None
+        raise CommandError(f"{option} requires matplotlib: pip install \"glassnet[plots]\"") from None
 
 
 def _pyplot():

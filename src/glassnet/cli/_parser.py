@@ -265,7 +265,7 @@ def build_parser():
     export = _command(
         sub, "export", cmd_export, "export a saved model to ONNX",
         "Dense, Activation, Dropout (identity), BatchNormalization (running statistics) and Flatten layers\n"
-        "with any built-in activation. Needs the onnx package (pip install glassnet[onnx]).",
+        "with any built-in activation. Needs the onnx package (pip install \"glassnet[onnx]\").",
         ["glassnet export model.gn --onnx model.onnx"],
     )
     export.add_argument("model", metavar="MODEL", help="a model file saved by glassnet (.gn)")
@@ -298,7 +298,7 @@ def build_parser():
         "Starts a local web server and opens the page: pick a 2-D data set, noise, the train/test split, input\n"
         "features, hidden layers and neurons, activation, learning rate, L1/L2 penalty and batch size; press\n"
         "play and watch the decision surface, each neuron's output, the weights and the loss curves as glassnet\n"
-        "trains. Needs starlette and uvicorn (pip install glassnet[playground]). Ctrl+C stops the server.",
+        "trains. Needs starlette and uvicorn (pip install \"glassnet[playground]\"). Ctrl+C stops the server.",
         ["glassnet playground", "glassnet playground --port 9000 --no-browser"],
     )
     playground.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")

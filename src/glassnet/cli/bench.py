@@ -16,7 +16,7 @@ import time
 import numpy as np
 
 from ..callbacks import Callback
-from ._common import CommandError, _compile, _info
+from ._common import CommandError, _compile, _info, _require_numba
 
 #: The networks of benchmarks/workers/_common.py, with fewer default epochs (a quick check).
 BENCH_CONFIGS = {
@@ -136,6 +136,7 @@ def cmd_bench(args):
     unknown = [c for c in configs if c not in BENCH_CONFIGS]
     if unknown:
         raise CommandError(f"unknown configuration {unknown[0]!r}; choose from {', '.join(BENCH_CONFIGS)}.")
+    _require_numba(args.jit_compile)
     limits = None
     if args.threads is not None:
         try:

@@ -8,7 +8,8 @@ import warnings
 import numpy as np
 
 from ._common import (
-    TOY_SETS, CommandError, _check_outputs, _compile, _info, _library_plot, _pyplot, _require_matplotlib, _standardizer,
+    TOY_SETS, CommandError, _check_outputs, _compile, _info, _library_plot, _pyplot, _require_matplotlib, _require_numba,
+    _standardizer,
     _targets_for, predicted_classes,
 )
 from ._data import load_dataset
@@ -92,6 +93,7 @@ def cmd_train(args):
         raise CommandError(f"--device {args.device}: NumPy computes on the CPU only; choose --namespace torch or cupy.")
     if args.jit_compile and args.namespace != "numpy":
         raise CommandError("--jit-compile compiles NumPy loops (numba); it works with --namespace numpy only.")
+    _require_numba(args.jit_compile)
     with contextlib.ExitStack() as stack:
         try:
             stack.enter_context(backend.namespace(args.namespace, device=args.device))

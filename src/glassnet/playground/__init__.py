@@ -18,14 +18,14 @@ __all__ = ["DEFAULTS", "FEATURES", "Session", "check_config", "options", "create
 
 
 def create_app():
-    """The Starlette application (needs ``pip install glassnet[playground]``)."""
+    """The Starlette application (needs ``pip install "glassnet[playground]"``)."""
     from .app import create_app as _create
 
     return _create()
 
 
 def serve(host="127.0.0.1", port=8765, open_browser=True):
-    """Serve the playground until interrupted (needs ``pip install glassnet[playground]``)."""
+    """Serve the playground until interrupted (needs ``pip install "glassnet[playground]"``)."""
     from .app import serve as _serve
 
     return _serve(host=host, port=port, open_browser=open_browser)

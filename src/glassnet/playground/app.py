@@ -90,7 +90,7 @@ def _require():
         import starlette  # noqa: F401
         import uvicorn  # noqa: F401
     except ImportError:
-        raise ImportError("the playground needs starlette and uvicorn: pip install glassnet[playground]") from None
+        raise ImportError("the playground needs starlette and uvicorn: pip install \"glassnet[playground]\"") from None
 
 
 def create_app():

@@ -40,7 +40,7 @@ try:  # every scikit-learn name the package uses exists from 1.6 on (validate_da
     from sklearn.utils.validation import validate_data  # noqa: F401
 except ImportError as exc:  # pragma: no cover - depends on the environment
     raise ImportError(
-        "glassnet.sklearn requires scikit-learn >= 1.6: pip install glassnet[sklearn]"
+        "glassnet.sklearn requires scikit-learn >= 1.6: pip install \"glassnet[sklearn]\""
     ) from exc
 
 from ._classifier import MLPClassifier
