@@ -331,6 +331,13 @@ def test_descend_several_variables_with_momentum(tmp_path, monkeypatch, capsys):
         assert_one_line_error(result)
 
 
+def test_descend_from_outside_the_domain_is_a_one_line_error(tmp_path, monkeypatch, capsys):
+    result = call("descend", "log(x)", "--x0", "-1", "--steps", "2", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert_one_line_error(result)
+    assert "f must have a finite value and gradient at x0: f(-1.0) = nan" in result.stderr
+    assert "verdict" not in result.stdout
+
+
 def test_descend_refuses_code(tmp_path, monkeypatch, capsys):
     result = run("descend", "__import__('os')", cwd=tmp_path)
     assert_one_line_error(result)

@@ -377,3 +377,33 @@ def test_a_path_that_settles_into_a_two_point_cycle_oscillates():
     assert trace.verdict == "oscillates"
     # a damped swing (x² with η = 0.9: x → −0.8x) still converges
     assert gradient_descent(square, 2.0, 0.9, steps=30, grad=dsquare).verdict == "converges"
+
+
+@pytest.mark.parametrize("formula, x0, shown", [
+    ("log(x)", -1.0, "f(-1.0) = nan"),   # outside the domain
+    ("1/x", 0.0, "f(0.0) = inf"),        # a pole
+    ("sqrt(x)", 0.0, "f'(0.0) = inf"),   # defined, but no finite slope
+])
+def test_a_start_where_f_is_undefined_is_refused_not_called_a_divergence(formula, x0, shown):
+    # It gave NaN/inf rows and the verdict "diverges", which blames the learning rate.
+    f = parse(formula)
+    with pytest.raises(ValueError, match="finite value and gradient at x0") as info:
+        gradient_descent(f, x0, 0.2, steps=3, grad=f.gradient)
+    assert shown in str(info.value)
+    with pytest.raises(ValueError, match="finite value and gradient at x0"):
+        gradient_descent(np.log, -1.0, 0.2, steps=3)  # a NumPy function, numerical gradient
+
+
+def test_f_and_its_gradient_are_called_once_per_row():
+    calls = {"f": 0, "grad": 0}
+
+    def f(x):
+        calls["f"] += 1
+        return x * x
+
+    def grad(x):
+        calls["grad"] += 1
+        return 2 * x
+
+    trace = gradient_descent(f, 2.0, 0.2, steps=4, grad=grad)
+    assert calls == {"f": 5, "grad": 5} and len(trace.x) == 5

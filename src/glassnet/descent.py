@@ -437,20 +437,30 @@ def gradient_descent(f, x0, learning_rate, steps=12, grad=None, *, optimizer="gd
             raise ValueError(f"grad must return {shown}; grad({x.tolist()!r}) returned {raw!r:.80}.")
         return g.reshape(x.shape)
 
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        f0, g0 = _value(f, x), grad_at(x)
+    if not (math.isfinite(f0) and np.isfinite(g0).all()):
+        # NaN/inf rows and a verdict blaming η would follow: the start is outside f's domain
+        at = x.tolist()
+        raise ValueError(
+            f"f must have a finite value and gradient at x0: f({at!r}) = {f0!r}, f'({at!r}) = {g0.tolist()!r}. "
+            "Start where f is defined and differentiable."
+        )
     X, F, G, S = [x], [], [], []
     state = {}
+    fx, g = f0, g0
     with np.errstate(over="ignore", invalid="ignore"):
         for _ in range(steps):
-            F.append(_value(f, x))
-            g = grad_at(x)
+            F.append(fx)
             state["x"] = x
             delta = update(g, state, eta, **optimizer_params)
             x = x - delta
             G.append(g)
             S.append(delta)
             X.append(x)
-        F.append(_value(f, x))
-        G.append(grad_at(x))
+            fx, g = _value(f, x), grad_at(x)
+        F.append(fx)
+        G.append(g)
     X = np.array(X)
     exact = None
     if grad is None or grad == getattr(f, "gradient", None):  # an Expression's own derivative
