@@ -183,3 +183,11 @@ def test_huge_inputs_raise_instead_of_nan_errors(mode):
     som = SOM(grid=(2, 2), epochs=2, mode=mode, random_state=0).fit(X / 1e200)
     with pytest.raises(ValueError, match="X holds values too large"):
         som.transform(X)
+
+
+def test_grid_may_be_a_numpy_pair():
+    X = np.random.default_rng(0).random((30, 3))
+    a = SOM(grid=np.array([2, 3]), epochs=2, random_state=0).fit(X)
+    b = SOM(grid=(2, 3), epochs=2, random_state=0).fit(X)
+    np.testing.assert_array_equal(a.weights_, b.weights_)
+    assert a.u_matrix().shape == (2, 3)

@@ -202,7 +202,14 @@ def check_classification_y(y, estimator_name, n_samples):
             )
     elif y.dtype.kind not in "biuUSO":
         raise ValueError(f"Unknown label type: y has dtype {y.dtype}.")
-    classes, y_idx = np.unique(y, return_inverse=True)
+    try:
+        classes, y_idx = np.unique(y, return_inverse=True)
+    except TypeError:  # objects that cannot be ordered: None among strings, str and int mixed
+        kinds = sorted({type(v).__name__ for v in y.ravel()})
+        raise TypeError(
+            f"y must hold class labels of one kind that can be sorted (all numbers or all strings). "
+            f"Received labels of types {', '.join(kinds)}."
+        ) from None
     if len(classes) < 2:
         raise ValueError(
             f"{estimator_name} needs samples of at least 2 classes in the data, but the data "

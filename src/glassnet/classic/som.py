@@ -137,6 +137,8 @@ class SOM(TransformerMixin, BaseEstimator):
     # ---- checks --------------------------------------------------------------
     def _check_params(self):
         grid = self.grid
+        if isinstance(grid, np.ndarray) and grid.ndim == 1:
+            grid = tuple(grid)  # np.array([3, 3]) is a pair too
         if not isinstance(grid, (tuple, list)) or len(grid) != 2:
             raise ValueError(f"grid must be a pair (rows, cols). Received: grid={grid!r}")
         rows, cols = (check_positive_int(g, "grid") for g in grid)
