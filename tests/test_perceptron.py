@@ -206,6 +206,9 @@ def test_rules_with_several_output_neurons(rng):
         ({"learning_rate": -1.0}, ValueError, "learning_rate"),
         ({"epochs": 0}, ValueError, "epochs"),
         ({"weights": [1.0, 2.0]}, ValueError, "weights"),
+        ({"weights": [[0.0, 1.0, 2.0]]}, ValueError, r"weights must have shape \(3,\)"),  # 3 values, wrong shape
+        ({"shuffle": "yes"}, TypeError, "shuffle must be True or False"),
+        ({"record_steps": 1}, TypeError, "record_steps must be True or False"),
         ({"t": [1, 0]}, ValueError, "Inconsistent"),
     ],
 )
@@ -216,7 +219,15 @@ def test_rule_bad_input(kwargs, exc, match):
         train_neuron(**args)
 
 
+def test_labels_that_cannot_be_sorted_are_a_clear_error():
+    for y in (np.array([None, "a"] * 2, dtype=object), np.array([1, "a"] * 2, dtype=object)):
+        with pytest.raises(TypeError, match="y must hold class labels of one kind"):
+            Perceptron().fit(GATE_X, y)
+
+
 def test_perceptron_bad_input():
+    with pytest.raises(TypeError, match="shuffle must be True or False"):
+        Perceptron(shuffle="yes").fit(GATE_X, [0, 0, 0, 1])
     with pytest.raises(ValueError, match="learning_rate"):
         Perceptron(learning_rate=0).fit(GATE_X, [0, 0, 0, 1])
     with pytest.raises(ValueError, match="1 class"):
@@ -252,19 +263,69 @@ def test_delta_rule_without_bias_is_seed_004s_neuron():
         delta_rule(np.ones((2, 1)), np.ones(2), use_bias="no")
 
 
-def test_fit_copies_float32_data_once(rng):
-    # the float64 copy with the bias column is the only copy of X (the cast and the bias column
-    # were two full copies: twice the memory for MNIST-sized data)
+def _peak_bytes(fit):
     import tracemalloc
 
-    X = rng.normal(size=(3000, 400)).astype(np.float32)
-    y = (X[:, 0] > 0).astype(int)
     tracemalloc.start()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", NotSeparableWarning)
-            Perceptron(max_epochs=1).fit(X, y)
-        peak = tracemalloc.get_traced_memory()[1]
+            fit()
+        return tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert peak < 1.3 * X.shape[0] * (X.shape[1] + 1) * 8, peak
+
+
+def test_fit_does_not_copy_the_data(rng):
+    # The perceptron multiplies blocks of rows in float64 and keeps the bias apart: no copy of X
+    # (there were two float64 copies, 754 MB for MNIST's 60k images, then one)
+    X = rng.normal(size=(40000, 50)).astype(np.float32)
+    y = (X[:, 0] > 0).astype(int)
+    y[::7] = 1 - y[::7]  # long runs of right samples between mistakes: blocks of up to 4096 rows
+    assert _peak_bytes(lambda: Perceptron(max_epochs=2).fit(X, y)) < 0.25 * X.nbytes * 2  # a float64 copy / 4
+
+
+def test_adaline_holds_one_float64_copy_of_the_data(rng):
+    from glassnet.classic import Adaline
+
+    X = rng.normal(size=(3000, 400)).astype(np.float32)
+    y = rng.integers(0, 3, size=3000)
+    one_copy = X.shape[0] * (X.shape[1] + 1) * 8  # the bias column's float64 copy
+    for mode in ("batch", "online"):
+        # were four (the cast, the squares for "auto", the bias column, eta * X.T in batch mode)
+        fit = lambda: Adaline(mode=mode, max_epochs=1, learning_rate="auto").fit(X, y)  # noqa: E731
+        assert _peak_bytes(fit) < 1.3 * one_copy, mode
+
+
+def _sequential_perceptron(X, y_pm, epochs, eta, orders):
+    """Rosenblatt's rule one sample at a time, as seed 003 writes it (k one-vs-rest columns)."""
+    W = np.zeros((X.shape[1] + 1, y_pm.shape[1]))
+    mistakes = []
+    for epoch in range(epochs):
+        count = 0
+        for i in orders[epoch]:
+            x = np.concatenate([[1.0], X[i]])
+            wrong = ~(y_pm[i] * (x @ W) > 0)
+            if wrong.any():
+                W[:, wrong] += eta * np.outer(x, y_pm[i, wrong])
+                count += 1
+        mistakes.append(count)
+    return W, mistakes
+
+
+@pytest.mark.parametrize("n_classes, shuffle", [(2, False), (10, False), (4, True)])
+def test_fit_is_the_sample_by_sample_rule(rng, n_classes, shuffle):
+    # fit judges the samples up to the next mistake in blocks: the result must be the sequential rule's
+    X = rng.normal(size=(700, 12)).astype(np.float32)
+    y = rng.integers(0, n_classes, size=700)
+    y[(X[:, 0] > 1.0) & (n_classes > 2)] = 1  # some structure: runs of correct samples between mistakes
+    p = Perceptron(learning_rate=0.3, max_epochs=4, shuffle=shuffle, random_state=5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NotSeparableWarning)
+        p.fit(X, y)
+    gen = np.random.default_rng(5)
+    orders = [gen.permutation(700) if shuffle else np.arange(700) for _ in range(p.n_iter_)]
+    y_pm = np.where(y == 1, 1.0, -1.0)[:, None] if n_classes == 2 else np.where(np.arange(n_classes) == y[:, None], 1.0, -1.0)
+    W, mistakes = _sequential_perceptron(X.astype(np.float64), y_pm, p.n_iter_, 0.3, orders)
+    assert p.mistakes_ == mistakes
+    np.testing.assert_allclose(p.weights_.reshape(W.shape), W, rtol=1e-12, atol=1e-12)

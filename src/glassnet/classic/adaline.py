@@ -55,10 +55,13 @@ class Adaline(ClassifierMixin, BaseEstimator):
         check_positive_int(self.max_epochs, "max_epochs")
         if self.mode not in ("online", "batch"):
             raise ValueError(f"mode must be 'online' or 'batch'. Received: mode={self.mode!r}")
-        X = check_X(X, "Adaline")
+        # X keeps its dtype: train_neuron's bias column is the one float64 copy of the data
+        X = check_X(X, "Adaline", dtype=None)
         if isinstance(self.learning_rate, str) and self.learning_rate == "auto":
-            with np.errstate(over="ignore"):
-                sq_norms = 1.0 + (X * X).sum(axis=1)  # ‖(1, x)‖²
+            with np.errstate(over="ignore"):  # ‖(1, x)‖², in float64 blocks (no copy of X)
+                sq_norms = 1.0 + np.concatenate(
+                    [np.square(X[i : i + 8192], dtype=np.float64).sum(axis=1) for i in range(0, len(X), 8192)]
+                )
             if not np.isfinite(sq_norms).all():
                 raise too_large_error(X, 'learning_rate="auto": the squared norms ‖x‖²')
             self.learning_rate_ = 1.0 / (sq_norms.max() if self.mode == "online" else sq_norms.sum())
