@@ -108,6 +108,7 @@ def test_psnr_by_hand():
     [
         ({"image": np.full((8, 8), 2.0)}, ValueError, "\\[0, 1\\]"),
         ({"image": np.zeros(8)}, ValueError, "shape"),
+        ({"image": np.zeros((30, 20, 3))}, ValueError, "looks like one colour image"),  # was 30 images 20x3
         ({"k": 0}, ValueError, "k"),
         ({"k": 65}, ValueError, "block_size"),
         ({"k": 16.0}, TypeError, "k must be a positive integer"),

@@ -157,6 +157,13 @@ def compress_image(
     raw = check_array(image, "image", ndim=None)
     if raw.ndim not in (2, 3):
         raise ValueError(f"image must have shape (H, W) or (n, H, W). Received shape {raw.shape}.")
+    if raw.ndim == 3 and raw.shape[2] in (3, 4) and raw.shape[0] > 4 and raw.shape[1] > 4:
+        # (H, W, 3) would be read as H grayscale images 3 pixels wide: garbage, silently
+        raise ValueError(
+            f"image of shape {raw.shape} looks like one colour image (H, W, channels); compress_image "
+            "takes grayscale images, shape (H, W) or (n, H, W). Convert it first, e.g. image.mean(axis=2), "
+            "or compress the channels as a stack: np.moveaxis(image, 2, 0)."
+        )
     if raw.dtype == np.uint8:
         pixels = raw.astype(np.float64) / 255.0
     else:
