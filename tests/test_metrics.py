@@ -154,3 +154,41 @@ def test_metrics_see_the_targets_as_given_not_as_the_loss_encodes_them():
         assert logs["accuracy"] == pytest.approx(np.mean(P.argmax(1) == y))
         assert logs["true_class_probability"] == pytest.approx(P[np.arange(60), y].mean(), rel=1e-12)
         assert logs["true_positives"] == np.sum(P.argmax(1) == y)
+
+
+def test_top_k_accuracy_by_hand_with_ties_and_nan():
+    # rank = 1 + outputs strictly above the label's (Keras's in_top_k): a tie shares the better
+    # rank, a NaN at the label ranks last
+    A = np.array([[0.1, 0.5, 0.4], [0.3, 0.3, 0.4], [0.2, 0.7, 0.1], [np.nan, 0.2, 0.3]])
+    labels = np.array([2, 0, 2, 0])  # ranks 2, 2, 3, 3
+    for k, expected in ((1, 0.0), (2, 0.5), (3, 1.0)):
+        sparse = metrics.SparseTopKCategoricalAccuracy(k=k)
+        sparse.update_state(labels, A)
+        dense = metrics.TopKCategoricalAccuracy(k=k)
+        dense.update_state(np.eye(3)[labels], A)
+        assert sparse.result() == dense.result() == expected
+    weighted = metrics.SparseTopKCategoricalAccuracy(k=2)
+    weighted.update_state(labels, A, sample_weight=[1, 2, 3, 4])
+    assert weighted.result() == pytest.approx(0.3)
+    assert metrics.TopKCategoricalAccuracy().k == 5  # Keras's default
+    with pytest.raises(ValueError, match="integer labels 0..2"):
+        metrics.SparseTopKCategoricalAccuracy(k=1).update_state([3, 0, 0, 0], A)
+
+
+def test_top_k_accuracy_in_fit_and_in_a_saved_model(tmp_path):
+    from glassnet.layers import Dense
+    from glassnet.models import Sequential, load_model
+
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(90, 5)).astype(np.float32), np.arange(90) % 6
+    model = Sequential([Dense(6, activation="softmax", input_dim=5)], seed=0)
+    model.compile("adam", "sparse_categorical_crossentropy",
+                  metrics=["sparse_top_k_categorical_accuracy", metrics.SparseTopKCategoricalAccuracy(k=2, name="top2")])
+    history = model.fit(x, y, epochs=2, verbose=0)
+    p = model.predict(x, verbose=0)
+    ranks = 1 + (p > p[np.arange(90), y][:, None]).sum(axis=1)
+    _, top5, top2 = model.evaluate(x, y, verbose=0)
+    assert top5 == np.mean(ranks <= 5) and top2 == np.mean(ranks <= 2)
+    assert set(history.history) == {"loss", "sparse_top_k_categorical_accuracy", "top2"}
+    model.save(tmp_path / "m.gn")
+    assert load_model(tmp_path / "m.gn").evaluate(x, y, verbose=0)[2] == top2  # k=2 kept

@@ -139,6 +139,46 @@ class SparseCategoricalAccuracy(Metric):
             self.count += float(np.sum(sample_weight))
 
 
+def _in_top_k(labels, A, k):
+    """Whether each row's label is among its ``k`` largest outputs, as Keras's ``in_top_k``:
+    rank = 1 + the number of outputs strictly above the label's (ties share the better
+    rank; a NaN output at the label counts as the lowest)."""
+    at_label = np.take_along_axis(A, labels.astype(np.intp)[:, None], axis=1)
+    at_label = np.where(np.isnan(at_label), -np.inf, at_label)
+    return (1 + np.count_nonzero(A > at_label, axis=1)) <= k
+
+
+class TopKCategoricalAccuracy(Metric):
+    """Share of rows whose one-hot target's class is among the ``k`` largest outputs (Keras's)."""
+
+    name = "top_k_categorical_accuracy"
+
+    def __init__(self, k=5, name=None):
+        self.k = check_positive_int(k, "k")
+        super().__init__(name)
+
+    def get_config(self):
+        return {**super().get_config(), "k": self.k}
+
+    def values(self, Y, A):
+        return _in_top_k(Y.argmax(axis=-1), A, self.k).astype(np.float64)
+
+
+class SparseTopKCategoricalAccuracy(TopKCategoricalAccuracy):
+    """Share of rows whose integer label ``y_true`` is among the ``k`` largest outputs
+    (Keras's); inside ``fit``, where the loss has one-hot encoded the labels, the
+    one-hot targets' class."""
+
+    name = "sparse_top_k_categorical_accuracy"
+
+    def update_state(self, Y, A, sample_weight=None):
+        Y, A, sample_weight = _align(Y, A, sample_weight, labels=True)
+        labels = Y.argmax(axis=-1) if Y.shape == A.shape and A.shape[1] > 1 else Y[:, 0]
+        if not np.all((labels >= 0) & (labels < A.shape[1]) & (labels == np.round(labels))):
+            raise ValueError(f"y_true must hold integer labels 0..{A.shape[1] - 1} for {A.shape[1]} outputs.")
+        self._accumulate(_in_top_k(labels, A, self.k).astype(np.float64), sample_weight)
+
+
 class MeanSquaredError(Metric):
     name = "mean_squared_error"
 
@@ -319,6 +359,8 @@ METRICS = {
     "precision": Precision,
     "recall": Recall,
     "f1_score": F1Score,
+    "top_k_categorical_accuracy": TopKCategoricalAccuracy,
+    "sparse_top_k_categorical_accuracy": SparseTopKCategoricalAccuracy,
 }
 
 
@@ -343,7 +385,8 @@ def get(identifier, loss=None, n_outputs=None):
 
 
 CLASSES = {cls.__name__: cls for cls in (BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
-                                         MeanSquaredError, MeanAbsoluteError, Precision, Recall, F1Score)}
+                                         MeanSquaredError, MeanAbsoluteError, Precision, Recall, F1Score,
+                                         TopKCategoricalAccuracy, SparseTopKCategoricalAccuracy)}
 
 
 def serialize(metric):
