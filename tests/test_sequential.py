@@ -856,9 +856,15 @@ def test_steps_per_epoch_continues_through_the_data_as_keras():
     for a, b in zip(whole, halves):
         np.testing.assert_array_equal(a, b)
     assert len(halves_loss) == 2 and len(whole_loss) == 1
-    # an epoch also ends with its pass: 3 + 1 batches, then a new pass
-    _, uneven = trained(epochs=3, steps_per_epoch=3)
+    # an epoch also ends with its pass: 3 + 1 batches, then a new pass; params keep steps_per_epoch,
+    # as Keras's, and the short epoch is announced (Keras: "Your input ran out of data")
+    with pytest.warns(UserWarning, match="epoch 2 ends with its pass over the data after 1 of steps_per_epoch=3"):
+        _, uneven = trained(epochs=3, steps_per_epoch=3)
     assert len(uneven) == 3
+    model = Sequential([Dense(1, input_dim=3)], seed=0)
+    model.compile(optimizer="sgd", loss="mse")
+    with pytest.warns(UserWarning, match="ran out of data"):
+        assert model.fit(X, y, batch_size=10, epochs=2, steps_per_epoch=3, verbose=0).params["steps"] == 3
     with pytest.warns(UserWarning, match="more than one pass over the data"):
         trained(epochs=1, steps_per_epoch=9)
     with pytest.raises(ValueError, match="steps_per_epoch"):
@@ -1100,3 +1106,31 @@ def test_predict_from_several_threads_gives_the_sequential_results():
         sys.setswitchinterval(interval)
     for result in results:
         np.testing.assert_array_equal(result, expected)
+
+
+def test_a_per_class_metric_is_logged_as_an_array_as_keras(tmp_path):
+    # F1Score(average=None) made fit, evaluate and train_on_batch fail (float() of its array)
+    from glassnet.callbacks import CSVLogger, EarlyStopping
+    from glassnet.metrics import F1Score
+
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(64, 4)).astype(np.float32), np.arange(64) % 3
+    model = Sequential([Input(shape=(4,)), Dense(3, activation="softmax")], seed=0)
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=[F1Score(average=None)])
+    out = io.StringIO()
+    with redirect_stdout(out):
+        history = model.fit(x, y, epochs=2, verbose=2, validation_split=0.25,
+                            callbacks=[CSVLogger(str(tmp_path / "log.csv"))])
+    per_class = history.history["f1_score"]
+    assert len(per_class) == 2 and all(v.shape == (3,) for v in per_class)
+    assert history.history["val_f1_score"][0].shape == (3,)
+    assert "f1_score: [" in out.getvalue()
+    assert '"[' in (tmp_path / "log.csv").read_text()  # Keras writes "[a, b, c]" in one cell
+    expected = F1Score(average=None)
+    expected.update_state(np.eye(3)[y], model.predict(x, verbose=0))  # one-hot, as Keras
+    loss, f1 = model.evaluate(x, y, verbose=0)
+    np.testing.assert_allclose(f1, expected.result())
+    assert model.evaluate(x, y, verbose=0, return_dict=True)["f1_score"].shape == (3,)
+    assert model.train_on_batch(x, y)[1].shape == (3,)
+    with pytest.raises(ValueError, match="logs one value per class"):
+        model.fit(x, y, epochs=1, verbose=0, validation_split=0.25, callbacks=[EarlyStopping(monitor="val_f1_score")])

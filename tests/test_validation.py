@@ -109,11 +109,22 @@ def test_non_integer_units():
         Dense(2.5)
 
 
-@pytest.mark.parametrize("argument", ["epochs", "batch_size"])
-@pytest.mark.parametrize("value", [0, -1])
-def test_non_positive_epochs_and_batch_size(model, argument, value):
-    with pytest.raises(ValueError, match=f"{argument} must be a positive integer. Received: {argument}={value}"):
+@pytest.mark.parametrize("argument, value, must", [
+    ("batch_size", 0, "a positive integer"), ("batch_size", -1, "a positive integer"),
+    ("epochs", -1, "a non-negative integer"),
+])
+def test_non_positive_epochs_and_batch_size(model, argument, value, must):
+    with pytest.raises(ValueError, match=f"{argument} must be {must}. Received: {argument}={value}"):
         model.fit(X, y, verbose=0, **{argument: value})
+
+
+def test_zero_epochs_train_nothing_and_return_an_empty_history(model):
+    before = [w.copy() for w in model.get_weights()] if model.built else None
+    history = model.fit(X, y, epochs=0, verbose=1)  # as Keras 3: no error, no epoch
+    assert history.history == {} and history.epoch == []
+    if before is not None:
+        for a, b in zip(before, model.get_weights()):
+            np.testing.assert_array_equal(a, b)
 
 
 @pytest.mark.parametrize(

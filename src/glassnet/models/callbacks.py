@@ -187,11 +187,18 @@ class History(Callback):
 def _shown(logs):
     """The values a progress line shows: loss and metrics, not per-layer
     diagnostics (keys such as ``grad_norm/dense``)."""
-    return {k: v for k, v in (logs or {}).items() if "/" not in k and isinstance(v, (int, float))}
+    return {k: v for k, v in (logs or {}).items() if "/" not in k and isinstance(v, (int, float, np.ndarray))}
+
+
+def format_value(value):
+    """A logged value with 4 decimals; a per-class array (F1Score(average=None)) as ``[a, b, c]``."""
+    if isinstance(value, np.ndarray) and value.ndim:
+        return "[" + ", ".join(f"{v:.4f}" for v in value.ravel()) + "]"
+    return f"{value:.4f}"
 
 
 def _format_logs(logs):
-    return " - ".join(f"{k}: {v:.4f}" for k, v in _shown(logs).items())
+    return " - ".join(f"{k}: {format_value(v)}" for k, v in _shown(logs).items())
 
 
 class ProgressBar(Callback):
@@ -203,12 +210,14 @@ class ProgressBar(Callback):
         self.verbose = verbose
         self.stream = stream
         self._bar = None
+        self._batches = 0
 
     def _out(self):
         return self.stream if self.stream is not None else sys.stdout
 
     def on_epoch_begin(self, epoch, logs=None):
         self._t0 = time.perf_counter()
+        self._batches = 0
         epochs = self.params.get("epochs")
         if self.verbose == 1:
             try:
@@ -229,6 +238,7 @@ class ProgressBar(Callback):
         print(f"Epoch {epoch + 1}/{epochs}", file=self._out())
 
     def on_train_batch_end(self, batch, logs=None):
+        self._batches += 1
         if self._bar is not None:
             self._bar.update(1)
             if logs:
@@ -237,13 +247,14 @@ class ProgressBar(Callback):
     def on_epoch_end(self, epoch, logs=None):
         elapsed = time.perf_counter() - self._t0
         if self._bar is not None:
-            self._bar.set_postfix({k: f"{v:.4f}" for k, v in _shown(logs).items()}, refresh=False)
+            self._bar.set_postfix({k: format_value(v) for k, v in _shown(logs).items()}, refresh=False)
             self._bar.close()
             self._bar = None
             return
         steps = self.params.get("steps") or 1
+        done = self._batches or steps  # fewer when the epoch ended with its pass over the data
         print(
-            f"{steps}/{steps} - {elapsed:.1f}s - {1000 * elapsed / steps:.0f}ms/step - {_format_logs(logs or {})}",
+            f"{done}/{steps} - {elapsed:.1f}s - {1000 * elapsed / done:.0f}ms/step - {_format_logs(logs or {})}",
             file=self._out(),
         )
 
@@ -273,6 +284,17 @@ def _check_monitor(monitor):
     if not isinstance(monitor, str):
         raise TypeError(f"monitor must be the name of a logged quantity, such as 'val_loss'. Received: {monitor!r}")
     return monitor
+
+
+def _scalar(callback, value):
+    """The monitored value as a float; a per-class array cannot be compared across epochs."""
+    if isinstance(value, np.ndarray) and value.ndim:
+        raise ValueError(
+            f"{type(callback).__name__} monitors {callback.monitor!r}, which logs one value per class "
+            f"(shape {value.shape}, e.g. F1Score(average=None)); monitor a single number such as 'val_loss' "
+            "or an averaged metric."
+        )
+    return value
 
 
 def _improved(mode, current, reference, min_delta):
@@ -315,7 +337,7 @@ class EarlyStopping(Callback):
             if _skipped_validation(self, self.monitor, logs):
                 return
             raise _missing(self, self.monitor, logs)
-        current = logs[self.monitor]
+        current = _scalar(self, logs[self.monitor])
         if epoch < self.start_from_epoch:
             return
         if self.restore_best_weights and self.best_weights is None:
@@ -406,6 +428,7 @@ class ModelCheckpoint(Callback):
                 if batch is not None or _skipped_validation(self, self.monitor, logs):
                     return  # batch logs hold no val_* values (Keras warns and skips too)
                 raise _missing(self, self.monitor, logs)
+            current = _scalar(self, current)
             if not _improved(self.mode, current, self.best, 0.0):
                 return
             self.best = current
@@ -510,7 +533,7 @@ class ReduceLROnPlateau(Callback):
             if _skipped_validation(self, self.monitor, logs):
                 return
             raise _missing(self, self.monitor, logs)
-        current = logs[self.monitor]
+        current = _scalar(self, logs[self.monitor])
         if self.cooldown_counter > 0:
             self.cooldown_counter -= 1
             self.wait = 0
@@ -556,7 +579,11 @@ class CSVLogger(Callback):
             self._writer = csv.DictWriter(self._file, fieldnames=["epoch", *self._keys], delimiter=self.separator)
             if not self._header_written:
                 self._writer.writeheader()
-        self._writer.writerow({"epoch": epoch, **{k: logs.get(k, "NA") for k in self._keys}})
+        row = {k: logs.get(k, "NA") for k in self._keys}
+        for k, v in row.items():
+            if isinstance(v, np.ndarray) and v.ndim:  # one value per class, as Keras writes it
+                row[k] = f"[{', '.join(map(str, v.tolist()))}]"
+        self._writer.writerow({"epoch": epoch, **row})
         self._file.flush()
 
     def on_train_end(self, logs=None):

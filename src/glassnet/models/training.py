@@ -69,10 +69,17 @@ def check_verbose(verbose):
     return int(verbose)
 
 
+def _result(metric):
+    """A metric's value for the logs: a float, or (F1Score(average=None), one value per
+    class) a NumPy array, as Keras logs it."""
+    value = np.asarray(backend.to_numpy(metric.result()))
+    return float(value) if value.ndim == 0 else value.astype(np.float64)
+
+
 def report(n_batches, seconds, logs=None, file=None):
     """The line Keras prints after evaluate/predict with ``verbose``: steps, time, logs."""
     parts = [f"{n_batches}/{n_batches}", f"{seconds:.1f}s", f"{1000 * seconds / max(n_batches, 1):.0f}ms/step"]
-    parts += [f"{k}: {v:.4f}" for k, v in (logs or {}).items()]
+    parts += [f"{k}: {callbacks_module.format_value(v)}" for k, v in (logs or {}).items()]
     print(" - ".join(parts), file=file)
 
 
@@ -103,7 +110,7 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
         validation_data=None, shuffle=True, initial_epoch=0, sample_weight=None, class_weight=None,
         validation_batch_size=None, validation_freq=1, steps_per_epoch=None):
     """Train ``model`` (see :meth:`Sequential.fit`)."""
-    epochs = check_positive_int(epochs, "epochs")
+    epochs = check_non_negative_int(epochs, "epochs")  # 0: nothing to train, an empty History (as Keras)
     if steps_per_epoch is not None:
         steps_per_epoch = check_positive_int(steps_per_epoch, "steps_per_epoch")
     validation_epochs = None
@@ -162,7 +169,7 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
         Xb_buf = Yb_buf = None
         # With steps_per_epoch, epochs run on through a pass, as Keras's epoch iterator: an epoch
         # takes the next steps_per_epoch batches, and a new pass (a new shuffle) starts when one ends.
-        cursor, order = 0, None
+        cursor, order, short_epoch_warned = 0, None, steps_per_epoch is not None and steps_per_epoch > steps
         for cb in cbs:
             cb.on_train_begin({})
         logs = {}
@@ -170,7 +177,14 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
             for epoch in range(initial_epoch, epochs):
                 first = cursor
                 count = steps - first if steps_per_epoch is None else min(steps_per_epoch, steps - first)
-                params["steps"] = count  # the progress bar's total (an epoch may end with its pass)
+                if count < params["steps"] and not short_epoch_warned:  # params keep steps_per_epoch, as Keras
+                    short_epoch_warned = True
+                    warnings.warn(
+                        f"Your input ran out of data: epoch {epoch + 1} ends with its pass over the data after "
+                        f"{count} of steps_per_epoch={steps_per_epoch} batches, and the next epoch starts a new pass. "
+                        f"A steps_per_epoch that divides {steps} (the batches in one pass) gives equal epochs.",
+                        UserWarning, stacklevel=3,
+                    )
                 for cb in cbs:
                     cb.on_epoch_begin(epoch, {})
                 for m in model.metrics:
@@ -214,7 +228,7 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
                     if batch_end:  # the running loss and metrics, as Keras
                         batch_logs = {"loss": loss_sum / seen}
                         for m in model.metrics:
-                            batch_logs[m.name] = float(m.result())
+                            batch_logs[m.name] = _result(m)
                         for cb in batch_end:
                             cb.on_train_batch_end(step, batch_logs)
                     if model.stop_training:
@@ -227,7 +241,7 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
                     break
                 logs = {"loss": loss_sum / seen}
                 for m in model.metrics:
-                    logs[m.name] = float(m.result())
+                    logs[m.name] = _result(m)
                 due = epoch + 1 in validation_epochs if validation_epochs is not None else (epoch + 1) % validation_freq == 0
                 if val is not None and due:  # as Keras: epochs n, 2n, ... (or the listed ones)
                     val_logs = evaluate_arrays(model, *val, batch_size=validation_batch_size, callbacks=test_cbs)
@@ -332,7 +346,7 @@ def train_on_batch(model, x, y, sample_weight=None):
         loss = math.nan
     logs = {"loss": loss}
     for m in model.metrics:
-        logs[m.name] = float(m.result())
+        logs[m.name] = _result(m)
     return logs
 
 
@@ -445,7 +459,7 @@ def evaluate_arrays(model, X, Y, w=None, batch_size=None, callbacks=()):
             A = backend.to_numpy(A)  # metrics count on the host
             _update_metrics(model, metrics, Y[start:stop], A, wb)
             if callbacks:
-                batch_logs = {"loss": total / stop, **{m.name: float(m.result()) for m in metrics}}
+                batch_logs = {"loss": total / stop, **{m.name: _result(m) for m in metrics}}
                 for cb in callbacks:
                     cb.on_test_batch_end(batch, batch_logs)
     model.release_caches()
@@ -454,7 +468,7 @@ def evaluate_arrays(model, X, Y, w=None, batch_size=None, callbacks=()):
         loss += model.regularization_penalty()
     logs = {"loss": loss}
     for m in metrics:
-        logs[m.name] = float(m.result())
+        logs[m.name] = _result(m)
     for cb in callbacks:
         cb.on_test_end(dict(logs))
     return logs
