@@ -192,3 +192,61 @@ def test_top_k_accuracy_in_fit_and_in_a_saved_model(tmp_path):
     assert set(history.history) == {"loss", "sparse_top_k_categorical_accuracy", "top2"}
     model.save(tmp_path / "m.gn")
     assert load_model(tmp_path / "m.gn").evaluate(x, y, verbose=0)[2] == top2  # k=2 kept
+
+
+def test_auc_by_hand_and_against_the_rank_statistic():
+    # y = 0, 0, 1, 1 scored 0.1, 0.4, 0.35, 0.8: 3 of the 4 (positive, negative) pairs are ordered
+    auc = metrics.AUC()
+    auc.update_state([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
+    assert auc.result() == pytest.approx(0.75, abs=1e-12)
+    lower, upper = metrics.AUC(summation_method="minoring"), metrics.AUC(summation_method="majoring")
+    for m in (lower, upper):
+        m.update_state([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
+    assert lower.result() <= 0.75 <= upper.result()
+    # many scores: the Riemann sum approaches the Mann-Whitney statistic P(s+ > s-) + P(s+ = s-) / 2
+    rng = np.random.default_rng(1)
+    y = rng.random(2000) < 0.3
+    s = np.clip(0.25 * y + 0.75 * rng.random(2000), 0, 1)
+    pos, neg = s[y], s[~y]
+    exact = np.mean(pos[:, None] > neg[None, :]) + 0.5 * np.mean(pos[:, None] == neg[None, :])
+    auc = metrics.AUC(num_thresholds=5000)
+    auc.update_state(y[:1000], s[:1000])  # counts add up over batches
+    auc.update_state(y[1000:], s[1000:])
+    assert auc.result() == pytest.approx(exact, abs=1e-3)
+    # per-output curves and their mean; logits through the sigmoid; sample weights as repetitions
+    multi = metrics.AUC(multi_label=True)
+    Y, S = np.stack([y, ~y], axis=1), np.stack([s, 1 - s], axis=1)
+    multi.update_state(Y, S)
+    single = [metrics.AUC() for _ in range(2)]
+    for j in range(2):
+        single[j].update_state(Y[:, j], S[:, j])
+    assert multi.result() == pytest.approx(np.mean([m.result() for m in single]))
+    logits = metrics.AUC(from_logits=True)
+    logits.update_state(y, np.log(s + 1e-9) - np.log1p(-s + 1e-9))
+    assert logits.result() == pytest.approx(exact, abs=5e-3)
+    weighted, repeated = metrics.AUC(), metrics.AUC()
+    weighted.update_state(y[:50], s[:50], sample_weight=np.full(50, 2.0))
+    repeated.update_state(np.r_[y[:50], y[:50]], np.r_[s[:50], s[:50]])
+    assert weighted.result() == pytest.approx(repeated.result())
+    with pytest.raises(ValueError, match="curve must be 'ROC' or 'PR'"):
+        metrics.AUC(curve="PRGAIN")
+
+
+def test_auc_in_fit_and_in_a_saved_model(tmp_path):
+    from glassnet.layers import Dense
+    from glassnet.models import Sequential, load_model
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(200, 3)).astype(np.float32)
+    y = (x[:, 0] + 0.5 * rng.normal(size=200) > 0).astype(int)
+    model = Sequential([Dense(1, activation="sigmoid", input_dim=3)], seed=0)
+    model.compile("adam", "binary_crossentropy", metrics=["AUC", metrics.AUC(curve="PR", name="pr_auc")])
+    history = model.fit(x, y, epochs=2, verbose=0)
+    assert set(history.history) == {"loss", "auc", "pr_auc"}
+    p = model.predict(x, verbose=0)[:, 0]
+    expected = metrics.AUC()
+    expected.update_state(y, p)
+    _, roc, pr = model.evaluate(x, y, verbose=0)
+    assert roc == pytest.approx(expected.result()) and 0 < roc < 1 and 0 < pr < 1
+    model.save(tmp_path / "m.gn")
+    assert load_model(tmp_path / "m.gn").evaluate(x, y, verbose=0) == pytest.approx([_, roc, pr])

@@ -313,6 +313,107 @@ class F1Score(Metric):
         return float(np.mean(f1))
 
 
+class AUC(Metric):
+    """Area under the ROC or precision-recall curve, as ``keras.metrics.AUC``.
+
+    Predictions are counted at ``num_thresholds`` thresholds spread evenly over
+    [0, 1] (the first just below 0, the last just above 1), or at the given
+    ``thresholds``: an output above a threshold is a predicted positive, a
+    nonzero target a positive. The area is the Riemann sum over the thresholds
+    of the curve's points: the trapezoid rule for ``summation_method=
+    "interpolation"`` on the ROC curve (``"minoring"``/``"majoring"``: the lower
+    or upper of each pair), Davis & Goadrich's interpolation on the PR curve.
+    Outputs are pooled (one curve) unless ``multi_label=True`` (one curve per
+    output, then their mean). ``from_logits`` applies the sigmoid first.
+    """
+
+    name = "auc"
+    _CURVES = ("ROC", "PR")
+    _SUMMATIONS = ("interpolation", "minoring", "majoring")
+
+    def __init__(self, num_thresholds=200, curve="ROC", summation_method="interpolation", name=None,
+                 thresholds=None, multi_label=False, from_logits=False):
+        if str(curve).upper() not in self._CURVES:
+            raise ValueError(f"curve must be 'ROC' or 'PR'. Received: curve={curve!r}")
+        if str(summation_method).lower() not in self._SUMMATIONS:
+            raise ValueError("summation_method must be 'interpolation', 'minoring' or 'majoring'. "
+                             f"Received: summation_method={summation_method!r}")
+        self.curve, self.summation_method = str(curve).upper(), str(summation_method).lower()
+        self.multi_label, self.from_logits = bool(multi_label), bool(from_logits)
+        if thresholds is not None:
+            values = sorted(check_number(t, "thresholds", low=0, high=1) for t in np.ravel(thresholds))
+            self._given, inner = values, values
+        else:
+            n = check_positive_int(num_thresholds, "num_thresholds")
+            if n < 2:
+                raise ValueError(f"num_thresholds must be an integer > 1. Received: num_thresholds={num_thresholds!r}")
+            self._given, inner = None, [(i + 1) / (n - 1) for i in range(n - 2)]
+        eps = 1e-7  # Keras's backend.epsilon()
+        self._thresholds = np.array([0.0 - eps, *inner, 1.0 + eps])
+        self.num_thresholds = len(self._thresholds)
+        super().__init__(name)
+
+    def reset_state(self):
+        self._counts = None  # (tp, fp, tn, fn), each (num_thresholds,) or (num_thresholds, outputs)
+
+    def update_state(self, Y, A, sample_weight=None):
+        Y, A, sample_weight = _align(Y, A, sample_weight)
+        if self.from_logits:
+            with np.errstate(over="ignore"):
+                A = 1.0 / (1.0 + np.exp(-A))
+        w = np.ones(A.shape[0]) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+        positive = Y != 0
+        # a prediction is positive at the thresholds below it: how many there are, then counts
+        # per number by weight, summed from the top (no (thresholds × predictions) table)
+        above = np.searchsorted(self._thresholds, A, side="left")
+        T = self.num_thresholds
+        columns = range(A.shape[1]) if self.multi_label else [slice(None)]
+        counts = []
+        for col in columns:
+            a, p = above[:, col].ravel(), positive[:, col].ravel()
+            ww = np.broadcast_to(w[:, None], A.shape)[:, col].ravel()
+            pos = np.bincount(a[p], ww[p], minlength=T + 1)
+            neg = np.bincount(a[~p], ww[~p], minlength=T + 1)
+            tp = np.cumsum(pos[::-1])[::-1][1:]  # weight of positives above threshold j
+            fp = np.cumsum(neg[::-1])[::-1][1:]
+            counts.append(np.stack([tp, fp, neg.sum() - fp, pos.sum() - tp]))
+        new = np.stack(counts, axis=-1) if self.multi_label else counts[0]
+        self._counts = new if self._counts is None else self._counts + new
+
+    def result(self):
+        if self._counts is None:
+            return 0.0
+        tp, fp, tn, fn = self._counts
+        if self.curve == "PR" and self.summation_method == "interpolation":
+            dtp = tp[:-1] - tp[1:]
+            p = tp + fp
+            slope = _safe_divide(dtp, np.maximum(p[:-1] - p[1:], 0))
+            intercept = tp[1:] - slope * p[1:]
+            ratio = np.where((p[:-1] > 0) & (p[1:] > 0), _safe_divide(p[:-1], np.maximum(p[1:], 0)), 1.0)
+            terms = _safe_divide(slope * (dtp + intercept * np.log(ratio)), np.maximum(tp[1:] + fn[1:], 0))
+        else:
+            recall = _safe_divide(tp, tp + fn)
+            if self.curve == "ROC":
+                x, y = _safe_divide(fp, fp + tn), recall
+            else:
+                x, y = recall, _safe_divide(tp, tp + fp)
+            pair = (y[:-1], y[1:])
+            heights = {"interpolation": (pair[0] + pair[1]) / 2, "minoring": np.minimum(*pair),
+                       "majoring": np.maximum(*pair)}[self.summation_method]
+            terms = (x[:-1] - x[1:]) * heights
+        by_output = terms.sum(axis=0)
+        return float(np.mean(by_output)) if self.multi_label else float(by_output)
+
+    def get_config(self):
+        config = {**super().get_config(), "curve": self.curve, "summation_method": self.summation_method,
+                  "multi_label": self.multi_label, "from_logits": self.from_logits}
+        if self._given is not None:
+            config["thresholds"] = list(self._given)
+        else:
+            config["num_thresholds"] = self.num_thresholds
+        return config
+
+
 class MeanMetricWrapper(Metric):
     """A function ``fn(y_true, y_pred)`` as a metric (as Keras): the mean of its
     values over the epoch. ``fn`` returns one value per sample (shape ``(n,)``,
@@ -361,6 +462,7 @@ METRICS = {
     "f1_score": F1Score,
     "top_k_categorical_accuracy": TopKCategoricalAccuracy,
     "sparse_top_k_categorical_accuracy": SparseTopKCategoricalAccuracy,
+    "auc": AUC,
 }
 
 
@@ -386,7 +488,7 @@ def get(identifier, loss=None, n_outputs=None):
 
 CLASSES = {cls.__name__: cls for cls in (BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
                                          MeanSquaredError, MeanAbsoluteError, Precision, Recall, F1Score,
-                                         TopKCategoricalAccuracy, SparseTopKCategoricalAccuracy)}
+                                         TopKCategoricalAccuracy, SparseTopKCategoricalAccuracy, AUC)}
 
 
 def serialize(metric):
