@@ -250,3 +250,47 @@ def test_auc_in_fit_and_in_a_saved_model(tmp_path):
     assert roc == pytest.approx(expected.result()) and 0 < roc < 1 and 0 < pr < 1
     model.save(tmp_path / "m.gn")
     assert load_model(tmp_path / "m.gn").evaluate(x, y, verbose=0) == pytest.approx([_, roc, pr])
+
+
+def test_precision_and_recall_with_top_k_and_several_thresholds_by_hand():
+    Y = np.array([[1, 0, 1], [0, 1, 0]])
+    A = np.array([[0.9, 0.8, 0.3], [0.6, 0.6, 0.1]])
+    # top_k=1 keeps each row's largest output (a tie: the lower index, as Keras): (0, 0) and (1, 0)
+    top1 = metrics.Precision(top_k=1)
+    top1.update_state(Y, A)
+    assert top1.result() == 0.5  # (0, 0) right, (1, 0) wrong
+    recall_top1 = metrics.Recall(top_k=1)
+    recall_top1.update_state(Y, A)
+    assert recall_top1.result() == pytest.approx(1 / 3)  # 1 of the 3 positives
+    # thresholds 0.2 / 0.7: predicted positives {all but (1, 2)} / {(0, 0), (0, 1)}
+    several = metrics.Precision(thresholds=[0.2, 0.7])
+    several.update_state(Y, A, sample_weight=[1.0, 1.0])
+    np.testing.assert_allclose(several.result(), [3 / 5, 1 / 2])
+    recalls = metrics.Recall(thresholds=[0.2, 0.7])
+    recalls.update_state(Y, A)
+    np.testing.assert_allclose(recalls.result(), [1.0, 1 / 3])
+    one = metrics.Precision(thresholds=[0.7])  # a list of one gives a number, as Keras
+    one.update_state(Y, A)
+    assert one.result() == 0.5
+    with pytest.raises(ValueError, match="thresholds"):
+        metrics.Precision(thresholds=[])
+    with pytest.raises(ValueError, match="top_k"):
+        metrics.Recall(top_k=0)
+
+
+def test_per_threshold_precision_in_fit_and_in_a_saved_model(tmp_path):
+    from glassnet.layers import Dense
+    from glassnet.models import Sequential, load_model
+
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(60, 3)).astype(np.float32), (np.arange(60) % 2)
+    model = Sequential([Dense(1, activation="sigmoid", input_dim=3)], seed=0)
+    model.compile("adam", "binary_crossentropy", metrics=[metrics.Precision(thresholds=[0.3, 0.7]),
+                                                           metrics.Recall(top_k=1, name="r1")])
+    history = model.fit(x, y, epochs=2, verbose=0)
+    assert history.history["precision"][0].shape == (2,)
+    result = model.evaluate(x, y, verbose=0)
+    model.save(tmp_path / "m.gn")
+    again = load_model(tmp_path / "m.gn").evaluate(x, y, verbose=0)
+    np.testing.assert_allclose(again[1], result[1])
+    assert again[2] == result[2]

@@ -202,47 +202,84 @@ class Precision(Metric):
     output is a predicted positive when it exceeds ``thresholds`` (0.5), a true
     positive when its target is nonzero as well. With several outputs (one-hot or
     multi-label targets) the counts run over all of them (micro average);
-    ``class_id`` restricts them to one output unit. Sample weights weigh a row's
-    counts (compile's ``weighted_metrics``)."""
+    ``class_id`` restricts them to one output unit; ``top_k`` counts only each
+    row's k largest outputs (then the threshold defaults to none: they are the
+    predicted positives). A list of ``thresholds`` gives one value per threshold.
+    Sample weights weigh a row's counts (compile's ``weighted_metrics``)."""
 
     name = "precision"
 
-    def __init__(self, thresholds=None, class_id=None, name=None, threshold=None):
+    def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, threshold=None):
         value = thresholds if thresholds is not None else threshold  # `threshold`: glassnet's older name
-        self.thresholds = 0.5 if value is None else check_number(value, "thresholds", low=0, high=1)
+        if value is None:
+            value = 0.5 if top_k is None else None
+        if isinstance(value, (list, tuple, np.ndarray)):
+            if len(value) == 0:
+                raise ValueError("thresholds must be a number in [0, 1] or a non-empty list of them.")
+            value = [check_number(t, "thresholds", low=0, high=1) for t in value]
+        elif value is not None:
+            value = check_number(value, "thresholds", low=0, high=1)
+        self.thresholds = value
+        self.top_k = None if top_k is None else check_positive_int(top_k, "top_k")
         if class_id is not None and (isinstance(class_id, bool) or not isinstance(class_id, numbers.Integral)
                                      or class_id < 0):
             raise ValueError(f"class_id must be a non-negative int or None. Received: class_id={class_id!r}")
         self.class_id = None if class_id is None else int(class_id)  # a NumPy int would not go into JSON
         super().__init__(name)
 
+    def _threshold_array(self):
+        """The thresholds as a column ``(T, 1, 1)``; none (top_k alone): −inf."""
+        t = -np.inf if self.thresholds is None else self.thresholds
+        return np.reshape(np.asarray(t, dtype=np.float64), (-1, 1, 1))
+
     def reset_state(self):
         self.true_positives = self.false_positives = self.false_negatives = 0.0
 
     def get_config(self):
-        return {**super().get_config(), "thresholds": self.thresholds, "class_id": self.class_id}
+        config = {**super().get_config(), "thresholds": self.thresholds, "class_id": self.class_id}
+        if self.top_k is not None:
+            config["top_k"] = self.top_k
+        return config
 
     def update_state(self, Y, A, sample_weight=None):
         Y, A, sample_weight = _align(Y, A, sample_weight)
+        if self.top_k is not None:  # as Keras: the other outputs become −inf, before class_id
+            order = np.argsort(-A, axis=1, kind="stable")[:, : self.top_k]  # ties: the lower index first
+            top = np.full(A.shape, -np.inf)
+            np.put_along_axis(top, order, np.take_along_axis(A, order, axis=1), axis=1)
+            A = top
         if self.class_id is not None:
             if self.class_id >= A.shape[-1]:
                 raise ValueError(f"class_id={self.class_id} but the model has {A.shape[-1]} output unit(s).")
             Y, A = Y[:, self.class_id : self.class_id + 1], A[:, self.class_id : self.class_id + 1]
-        predicted, actual = A > self.thresholds, Y != 0
-        if sample_weight is None:  # counts of boolean arrays: no weight temporaries (3x faster per batch)
+        actual = Y != 0
+        if isinstance(self.thresholds, float) and sample_weight is None:
+            # one threshold, no weights (what fit passes): counts of boolean arrays, no temporaries
+            predicted = A > self.thresholds
             tp = np.count_nonzero(predicted & actual)
             self.true_positives += tp
             self.false_positives += np.count_nonzero(predicted) - tp
             self.false_negatives += np.count_nonzero(actual) - tp
             return
-        w = np.asarray(sample_weight, dtype=float)[:, None]
-        self.true_positives += float(np.sum((predicted & actual) * w))
-        self.false_positives += float(np.sum((predicted & ~actual) * w))
-        self.false_negatives += float(np.sum((~predicted & actual) * w))
+        predicted = A[None] > self._threshold_array()  # (thresholds, rows, outputs)
+        w = np.ones((A.shape[0], 1)) if sample_weight is None else np.asarray(sample_weight, dtype=float)[:, None]
+        tp = np.sum((predicted & actual) * w, axis=(1, 2))
+        fp = np.sum((predicted & ~actual) * w, axis=(1, 2))
+        fn = np.sum((~predicted & actual) * w, axis=(1, 2))
+        if not isinstance(self.thresholds, list):
+            tp, fp, fn = float(tp[0]), float(fp[0]), float(fn[0])
+        self.true_positives = self.true_positives + tp
+        self.false_positives = self.false_positives + fp
+        self.false_negatives = self.false_negatives + fn
+
+    def _value(self, hits, total):
+        value = _safe_divide(np.asarray(hits, dtype=np.float64), np.asarray(total, dtype=np.float64))
+        if isinstance(self.thresholds, list) and len(self.thresholds) > 1:
+            return value  # one value per threshold, as Keras
+        return float(np.ravel(value)[0])
 
     def result(self):
-        found = self.true_positives + self.false_positives
-        return self.true_positives / found if found else 0.0
+        return self._value(self.true_positives, self.true_positives + self.false_positives)
 
 
 class Recall(Precision):
@@ -251,8 +288,7 @@ class Recall(Precision):
     name = "recall"
 
     def result(self):
-        relevant = self.true_positives + self.false_negatives
-        return self.true_positives / relevant if relevant else 0.0
+        return self._value(self.true_positives, self.true_positives + self.false_negatives)
 
 
 class F1Score(Metric):
