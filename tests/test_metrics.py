@@ -230,6 +230,12 @@ def test_auc_by_hand_and_against_the_rank_statistic():
     assert weighted.result() == pytest.approx(repeated.result())
     with pytest.raises(ValueError, match="curve must be 'ROC' or 'PR'"):
         metrics.AUC(curve="PRGAIN")
+    # a NaN output is above no threshold (NaN > t is false), like a score below the first one:
+    # the positive scored NaN is never found, so the curve tops out at TPR 0.5
+    nan_score, low_score = metrics.AUC(), metrics.AUC()
+    nan_score.update_state([0, 1, 1], [0.5, np.nan, 0.8])
+    low_score.update_state([0, 1, 1], [0.5, -1.0, 0.8])
+    assert nan_score.result() == low_score.result() == pytest.approx(0.5)
 
 
 def test_auc_in_fit_and_in_a_saved_model(tmp_path):

@@ -402,6 +402,7 @@ class AUC(Metric):
         # a prediction is positive at the thresholds below it: how many there are, then counts
         # per number by weight, summed from the top (no (thresholds × predictions) table)
         above = np.searchsorted(self._thresholds, A, side="left")
+        above[np.isnan(A)] = 0  # NaN > t is false at every threshold (searchsorted puts it last)
         T = self.num_thresholds
         columns = range(A.shape[1]) if self.multi_label else [slice(None)]
         counts = []
