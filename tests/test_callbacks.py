@@ -447,3 +447,43 @@ def test_model_checkpoint_save_freq_in_batches_and_initial_value_threshold(tmp_p
     for bad in (0, "batch"):
         with pytest.raises((ValueError, TypeError), match="save_freq"):
             ModelCheckpoint(tmp_path / "m.gn", save_freq=bad)
+
+
+def _early_stopping_run(values, **kwargs):
+    """Feed ``values`` to EarlyStopping epoch by epoch; (stopped_epoch, best)."""
+    model = _model()
+    model.stop_training = False
+    callback = EarlyStopping(**kwargs)
+    callback.set_model(model)
+    callback.on_train_begin()
+    for epoch, value in enumerate(values):
+        callback.on_epoch_end(epoch, {kwargs.get("monitor", "val_loss"): value})
+        if model.stop_training:
+            break
+    return callback.stopped_epoch, callback.best
+
+
+def test_early_stopping_min_delta_and_baseline_as_keras():
+    # expected values from keras 3.15's EarlyStopping fed the same logs
+    # max mode: an improvement must exceed the best by min_delta (0.55 does not beat 0.5 + 0.1)
+    assert _early_stopping_run([0.5, 0.55, 0.7, 0.75], monitor="val_accuracy", mode="max", min_delta=0.1,
+                               patience=1) == (1, 0.5)
+    assert _early_stopping_run([0.5, 0.65, 0.7, 0.9, 0.95], monitor="val_accuracy", mode="max", min_delta=0.1,
+                               patience=1) == (2, 0.65)
+    assert _early_stopping_run([1.0, 0.9, 0.85, 0.84, 0.83], min_delta=0.05, patience=1) == (2, 0.9)
+    # a baseline never beaten: improvements over the best do not reset the patience
+    assert _early_stopping_run([0.5, 0.6, 0.6, 0.6, 0.6], monitor="val_accuracy", mode="max", baseline=0.9,
+                               patience=2) == (2, 0.6)
+    assert _early_stopping_run([0.5, 0.6, 0.6, 0.6, 0.6], monitor="val_accuracy", mode="max", patience=2) == (3, 0.6)
+    assert _early_stopping_run([1.0, 0.9, 0.8, 0.7, 0.6, 0.6, 0.6], baseline=0.3, patience=2) == (5, 0.6)
+
+
+def test_model_checkpoint_save_best_only_skips_an_equal_value(tmp_path):
+    model = _model()
+    model.build((3,))
+    callback = ModelCheckpoint(tmp_path / "m-{epoch}.gn", monitor="val_loss", save_best_only=True)
+    callback.set_model(model)
+    callback.on_train_begin()
+    for epoch, value in enumerate([1.0, 1.0, 0.5, 0.5]):
+        callback.on_epoch_end(epoch, {"val_loss": value})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m-1.gn", "m-3.gn"]  # strictly better only, as Keras

@@ -390,3 +390,15 @@ def test_save_and_load_take_keras_arguments(tmp_path):
     with pytest.raises(ValueError, match="no custom_objects.*compile=False"):
         load_model(path, custom_objects={"swish": lambda x: x})
     assert load_model(path, custom_objects={}).built
+
+
+def test_batchnorm_moving_statistics_follow_keras_momentum():
+    # Keras: moving = momentum · moving + (1 − momentum) · batch statistic (starting at 0 and 1)
+    X = np.array([[1.0, 2.0], [3.0, 6.0], [5.0, 1.0]])
+    bn = BatchNormalization(momentum=0.9, dtype="float64")
+    bn.build((2,))
+    bn.forward(X, training=True)
+    np.testing.assert_allclose(bn.state["moving_mean"], 0.1 * X.mean(axis=0))
+    np.testing.assert_allclose(bn.state["moving_variance"], 0.9 + 0.1 * X.var(axis=0))
+    bn.forward(X, training=True)
+    np.testing.assert_allclose(bn.state["moving_mean"], (0.9 * 0.1 + 0.1) * X.mean(axis=0))

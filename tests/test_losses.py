@@ -403,3 +403,59 @@ def test_hinge_type_losses_read_01_labels_when_called_directly_and_integer_targe
     # integer one-hot targets: the gradient is computed in the outputs' dtype (it raised a casting error)
     A = np.log(np.array([[0.2, 0.3, 0.5]]))
     np.testing.assert_array_equal(losses.NegativeLogLikelihood().gradient(np.array([[0, 0, 1]]), A), [[0, 0, -1]])
+
+
+@pytest.mark.parametrize("output, loss", [
+    (activations.Sigmoid(steepness=2.0), "binary_crossentropy"),  # the fused δ carries λ
+    (activations.Softmax(beta=2.0), "mse"),                      # softmax's backward carries β
+    (activations.ELU(alpha=0.5), "mse"),                          # ELU's derivative carries α
+], ids=["sigmoid-steepness", "softmax-beta", "elu-alpha"])
+def test_parameterised_activations_pass_the_gradient_check(output, loss, rng, request):
+    name = request.node.callspec.id
+    model = Sequential([Dense(4, activation="tanh", input_dim=3), Dense(3, activation=output)], dtype="float64")
+    model.compile(loss=loss, optimizer="sgd")
+    X = rng.normal(size=(6, 3))
+    Y = {"sigmoid-steepness": rng.integers(0, 2, size=(6, 3)).astype(float),  # targets the output can reach
+         "softmax-beta": rng.dirichlet(np.ones(3), size=6),
+         "elu-alpha": rng.uniform(-0.4, 1.0, size=(6, 3))}[name]
+    result = glassnet.check_gradients(model, X, Y)
+    assert result.max_error < 1e-6, str(result)
+
+
+def test_layers_below_a_frozen_batchnorm_get_the_right_gradient(rng):
+    # inference mode: dX = dY · γ / sqrt(moving variance + ε), with moving statistics far from (0, 1)
+    model = Sequential([Dense(4, activation="tanh", input_dim=3), BatchNormalization(), Dense(1)], dtype="float64")
+    model.compile(loss="mse", optimizer="sgd")
+    model.build((3,))
+    bn = model.layers[1]
+    bn.state["moving_mean"][...] = rng.normal(size=4)
+    bn.state["moving_variance"][...] = rng.uniform(0.05, 4.0, size=4)
+    bn.params["gamma"][...] = rng.uniform(0.5, 1.5, size=4)
+    bn.trainable = False
+    result = glassnet.check_gradients(model, rng.normal(size=(7, 3)), rng.normal(size=(7, 1)))
+    assert result.max_error < 1e-6, str(result)
+
+
+def test_the_bias_regularizer_enters_the_gradient(rng):
+    # biases away from 0, where an L2 or L1 bias penalty has a gradient to add
+    for regularizer in ("l2", "l1"):
+        model = Sequential([Dense(4, activation="tanh", input_dim=3, bias_initializer="random_normal",
+                                  bias_regularizer=glassnet.regularizers.get(regularizer)), Dense(1)], dtype="float64")
+        model.compile(loss="mse", optimizer="sgd")
+        model.build((3,))
+        model.layers[0].params["b"][...] = rng.normal(size=4)
+        result = glassnet.check_gradients(model, rng.normal(size=(5, 3)), rng.normal(size=(5, 1)))
+        assert result.max_error < 1e-6, (regularizer, str(result))
+
+
+def test_evaluate_adds_the_weight_penalty_as_fit_does(rng):
+    model = Sequential([Dense(3, activation="tanh", input_dim=2, kernel_regularizer=glassnet.regularizers.L2(0.1)),
+                        Dense(1)], dtype="float64")
+    model.compile(loss="mse", optimizer=glassnet.optimizers.SGD(0.0))
+    X, y = rng.normal(size=(10, 2)), rng.normal(size=(10, 1))
+    model.build((2,))
+    W = model.layers[0].params["W"]
+    by_hand = float(np.mean((model.predict(X) - y) ** 2)) + 0.1 * float(np.sum(W * W))
+    assert model.evaluate(X, y) == pytest.approx(by_hand, rel=1e-12)
+    logged = model.fit(X, y, epochs=1, batch_size=10, verbose=0).history["loss"][0]  # lr 0: nothing moves
+    assert logged == pytest.approx(by_hand, rel=1e-12)

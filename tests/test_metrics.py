@@ -300,3 +300,37 @@ def test_per_threshold_precision_in_fit_and_in_a_saved_model(tmp_path):
     again = load_model(tmp_path / "m.gn").evaluate(x, y, verbose=0)
     np.testing.assert_allclose(again[1], result[1])
     assert again[2] == result[2]
+
+
+def test_f1_precision_and_recall_against_scikit_learn_on_unbalanced_classes():
+    sk = pytest.importorskip("sklearn.metrics", reason="the reference values come from scikit-learn")
+    rng = np.random.default_rng(4)
+    y = rng.choice(4, size=300, p=[0.55, 0.25, 0.15, 0.05])
+    A = rng.dirichlet(np.ones(4), size=300) + 0.6 * np.eye(4)[y] * (rng.random(300) < 0.6)[:, None]
+    pred = A.argmax(axis=1)
+    Y = np.eye(4)[y]
+    for average in ("macro", "micro", "weighted"):
+        f1 = metrics.F1Score(average=average)
+        f1.update_state(Y, A)
+        assert f1.result() == pytest.approx(sk.f1_score(y, pred, average=average), abs=1e-12), average
+    # binary precision/recall with unequal sample weights (they weigh every count, FN included)
+    t, p = (rng.random(200) < 0.4).astype(int), rng.random(200)
+    w = rng.uniform(0.1, 3.0, size=200)
+    for cls, reference in ((metrics.Precision, sk.precision_score), (metrics.Recall, sk.recall_score)):
+        m = cls()
+        m.update_state(t, p, sample_weight=w)
+        assert m.result() == pytest.approx(reference(t, p > 0.5, sample_weight=w), abs=1e-12), cls.__name__
+
+
+def test_auc_with_tied_scores_is_the_rank_statistic():
+    # ties count one half: pairs (0.5, 0.5) 1/2, (0.5, 0.2) 1, (0.8, 0.5) 1, (0.8, 0.2) 1 -> 3.5 / 4
+    auc = metrics.AUC()
+    auc.update_state([0, 1, 1, 0], [0.5, 0.5, 0.8, 0.2])
+    assert auc.result() == pytest.approx(0.875, abs=1e-12)
+
+
+def test_binary_accuracy_counts_an_output_at_the_threshold_as_negative():
+    # Keras: y_pred > threshold is a predicted 1; exactly 0.5 is a 0
+    acc = metrics.BinaryAccuracy()
+    acc.update_state([[0], [0], [1]], [[0.5], [0.2], [0.51]])
+    assert acc.result() == 1.0

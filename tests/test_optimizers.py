@@ -104,10 +104,10 @@ def test_adadelta():
     np.testing.assert_allclose(run(optimizers.Adadelta(learning_rate=lr)), expected, atol=1e-10)
 
 
-def _adam_reference(lr, b1, b2, eps, weight_decay=None, amsgrad=False):
+def _adam_reference(lr, b1, b2, eps, weight_decay=None, amsgrad=False, grads=GRADS):
     expected = []
     w, m, v, vhat = list(W0), [0.0, 0.0], [0.0, 0.0], [0.0, 0.0]
-    for t, g in enumerate(GRADS, start=1):
+    for t, g in enumerate(grads, start=1):
         for i in range(2):
             if weight_decay:
                 w[i] = w[i] - w[i] * weight_decay * lr
@@ -305,3 +305,21 @@ def test_cosine_decay_with_warmup_and_schedule_names_as_keras():
     assert schedules.PiecewiseConstantDecay([5], [1.0, 0.5], name="p").name == "p"
     with pytest.raises(TypeError, match="name"):
         schedules.StepDecay(0.1, 5, name=3)
+
+
+def test_amsgrad_keeps_the_largest_second_moment():
+    # a large gradient, then small ones: v falls, v̂ keeps its maximum (with GRADS v only grew)
+    grads = [[3.0, -3.0], [0.01, 0.01], [0.01, -0.02], [0.02, 0.01]]
+    expected = _adam_reference(0.01, 0.9, 0.999, 1e-7, amsgrad=True, grads=grads)
+    plain = _adam_reference(0.01, 0.9, 0.999, 1e-7, grads=grads)
+    out = run(optimizers.Adam(0.01, amsgrad=True), grads=grads)
+    np.testing.assert_allclose(out, expected, atol=1e-12)
+    assert np.abs(np.array(expected) - np.array(plain)).max() > 1e-6  # the two rules part here
+
+
+def test_inverse_time_decay_with_decay_steps_and_staircase():
+    # Keras: lr / (1 + rate · step / decay_steps), the quotient floored with staircase
+    smooth = schedules.InverseTimeDecay(1.0, 2, 0.5)
+    stairs = schedules.InverseTimeDecay(1.0, 2, 0.5, staircase=True)
+    assert [smooth(s) for s in range(4)] == pytest.approx([1.0, 1 / 1.25, 1 / 1.5, 1 / 1.75])
+    assert [stairs(s) for s in range(4)] == pytest.approx([1.0, 1.0, 1 / 1.5, 1 / 1.5])
