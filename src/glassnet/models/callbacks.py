@@ -242,7 +242,8 @@ class ProgressBar(Callback):
         if self._bar is not None:
             self._bar.update(1)
             if logs:
-                self._bar.set_postfix(_shown(logs), refresh=False)
+                shown = {k: format_value(v) if isinstance(v, np.ndarray) else v for k, v in _shown(logs).items()}
+                self._bar.set_postfix(shown, refresh=False)
 
     def on_epoch_end(self, epoch, logs=None):
         elapsed = time.perf_counter() - self._t0
