@@ -163,6 +163,25 @@ def _missing(callback, monitor, logs):
     )
 
 
+def _monitored(callback, logs, in_batch=False):
+    """The value of ``callback.monitor`` in ``logs``; None where there is none to judge (an
+    epoch that fit did not validate, or batch logs, which hold no val_* values: Keras skips
+    them too). A name that is not logged, or a per-class array, is a clear error."""
+    monitor = callback.monitor
+    if monitor not in logs:
+        if in_batch or _skipped_validation(callback, monitor, logs):
+            return None
+        raise _missing(callback, monitor, logs)
+    value = logs[monitor]
+    if isinstance(value, np.ndarray) and value.ndim:
+        raise ValueError(
+            f"{type(callback).__name__} monitors {monitor!r}, which logs one value per class "
+            f"(shape {value.shape}, e.g. F1Score(average=None)); monitor a single number such as 'val_loss' "
+            "or an averaged metric."
+        )
+    return value
+
+
 class History(Callback):
     """Records every log value per epoch: ``history.history["loss"]`` etc.
 
@@ -287,17 +306,6 @@ def _check_monitor(monitor):
     return monitor
 
 
-def _scalar(callback, value):
-    """The monitored value as a float; a per-class array cannot be compared across epochs."""
-    if isinstance(value, np.ndarray) and value.ndim:
-        raise ValueError(
-            f"{type(callback).__name__} monitors {callback.monitor!r}, which logs one value per class "
-            f"(shape {value.shape}, e.g. F1Score(average=None)); monitor a single number such as 'val_loss' "
-            "or an averaged metric."
-        )
-    return value
-
-
 def _improved(mode, current, reference, min_delta):
     """Whether ``current`` beats ``reference`` by more than ``min_delta`` in ``mode``."""
     if mode == "min":
@@ -333,12 +341,9 @@ class EarlyStopping(Callback):
         self.best_epoch = 0
 
     def on_epoch_end(self, epoch, logs=None):
-        logs = logs or {}
-        if self.monitor not in logs:
-            if _skipped_validation(self, self.monitor, logs):
-                return
-            raise _missing(self, self.monitor, logs)
-        current = _scalar(self, logs[self.monitor])
+        current = _monitored(self, logs or {})
+        if current is None:
+            return
         if epoch < self.start_from_epoch:
             return
         if self.restore_best_weights and self.best_weights is None:
@@ -424,12 +429,9 @@ class ModelCheckpoint(Callback):
                 f"logged values: {', '.join(fields)}."
             ) from None
         if self.save_best_only:
-            current = logs.get(self.monitor)
+            current = _monitored(self, logs, in_batch=batch is not None)
             if current is None:
-                if batch is not None or _skipped_validation(self, self.monitor, logs):
-                    return  # batch logs hold no val_* values (Keras warns and skips too)
-                raise _missing(self, self.monitor, logs)
-            current = _scalar(self, current)
+                return
             if not _improved(self.mode, current, self.best, 0.0):
                 return
             self.best = current
@@ -530,11 +532,9 @@ class ReduceLROnPlateau(Callback):
         logs = {} if logs is None else logs
         optimizer = self.model.optimizer
         logs["learning_rate"] = float(optimizer.learning_rate)
-        if self.monitor not in logs:
-            if _skipped_validation(self, self.monitor, logs):
-                return
-            raise _missing(self, self.monitor, logs)
-        current = _scalar(self, logs[self.monitor])
+        current = _monitored(self, logs)
+        if current is None:
+            return
         if self.cooldown_counter > 0:
             self.cooldown_counter -= 1
             self.wait = 0

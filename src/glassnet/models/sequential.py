@@ -29,7 +29,6 @@ from . import training
 _BINDS = [0]
 
 
-
 def _target_encoding(loss, given, prepared):
     """How ``loss.prepare_targets`` re-encoded the caller's targets ``given`` (see
     :meth:`Sequential._metric_targets`): None, ``"binary"`` (0/1 trained as −1/+1),
@@ -40,6 +39,7 @@ def _target_encoding(loss, given, prepared):
             and not np.array_equal(np.reshape(given, prepared.shape), prepared)):
         return "binary"
     return None
+
 
 class Sequential:
     """A linear stack of layers.
