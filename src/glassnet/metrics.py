@@ -197,6 +197,18 @@ def _safe_divide(a, b):
     return np.where(b > 0, a / np.where(b > 0, b, 1), 0.0)
 
 
+def _confusion_counts(predicted, actual, sample_weight, axis):
+    """``(tp, fp, fn)`` of boolean ``predicted``/``actual`` summed over ``axis`` (None: all of
+    them; rows on the second-last axis), each row counting its sample weight; unweighted, as
+    counts of the boolean arrays (no weight temporaries: ~3x faster per batch)."""
+    if sample_weight is None:
+        tp = np.count_nonzero(predicted & actual, axis=axis)
+        return tp, np.count_nonzero(predicted, axis=axis) - tp, np.count_nonzero(actual, axis=axis) - tp
+    w = np.asarray(sample_weight, dtype=float)[:, None]
+    return (np.sum((predicted & actual) * w, axis=axis), np.sum((predicted & ~actual) * w, axis=axis),
+            np.sum((~predicted & actual) * w, axis=axis))
+
+
 class Precision(Metric):
     """``TP / (TP + FP)`` over every output, as ``keras.metrics.Precision``: an
     output is a predicted positive when it exceeds ``thresholds`` (0.5), a true
@@ -228,9 +240,8 @@ class Precision(Metric):
         super().__init__(name)
 
     def _threshold_array(self):
-        """The thresholds as a column ``(T, 1, 1)``; none (top_k alone): −inf."""
-        t = -np.inf if self.thresholds is None else self.thresholds
-        return np.reshape(np.asarray(t, dtype=np.float64), (-1, 1, 1))
+        """The list of thresholds as a column ``(T, 1, 1)``."""
+        return np.reshape(np.asarray(self.thresholds, dtype=np.float64), (-1, 1, 1))
 
     def reset_state(self):
         self.true_positives = self.false_positives = self.false_negatives = 0.0
@@ -252,22 +263,13 @@ class Precision(Metric):
             if self.class_id >= A.shape[-1]:
                 raise ValueError(f"class_id={self.class_id} but the model has {A.shape[-1]} output unit(s).")
             Y, A = Y[:, self.class_id : self.class_id + 1], A[:, self.class_id : self.class_id + 1]
-        actual = Y != 0
-        if isinstance(self.thresholds, float) and sample_weight is None:
-            # one threshold, no weights (what fit passes): counts of boolean arrays, no temporaries
-            predicted = A > self.thresholds
-            tp = np.count_nonzero(predicted & actual)
-            self.true_positives += tp
-            self.false_positives += np.count_nonzero(predicted) - tp
-            self.false_negatives += np.count_nonzero(actual) - tp
-            return
-        predicted = A[None] > self._threshold_array()  # (thresholds, rows, outputs)
-        w = np.ones((A.shape[0], 1)) if sample_weight is None else np.asarray(sample_weight, dtype=float)[:, None]
-        tp = np.sum((predicted & actual) * w, axis=(1, 2))
-        fp = np.sum((predicted & ~actual) * w, axis=(1, 2))
-        fn = np.sum((~predicted & actual) * w, axis=(1, 2))
-        if not isinstance(self.thresholds, list):
-            tp, fp, fn = float(tp[0]), float(fp[0]), float(fn[0])
+        if isinstance(self.thresholds, list):  # one count per threshold: (thresholds, rows, outputs)
+            predicted = A[None] > self._threshold_array()
+            tp, fp, fn = _confusion_counts(predicted, np.broadcast_to(Y != 0, predicted.shape), sample_weight,
+                                           axis=(1, 2))
+        else:  # one threshold (none with top_k alone): totals, the fast counts fit needs each batch
+            predicted = A > (-np.inf if self.thresholds is None else self.thresholds)
+            tp, fp, fn = _confusion_counts(predicted, Y != 0, sample_weight, axis=None)
         self.true_positives = self.true_positives + tp
         self.false_positives = self.false_positives + fp
         self.false_negatives = self.false_negatives + fn
@@ -276,7 +278,7 @@ class Precision(Metric):
         value = _safe_divide(np.asarray(hits, dtype=np.float64), np.asarray(total, dtype=np.float64))
         if isinstance(self.thresholds, list) and len(self.thresholds) > 1:
             return value  # one value per threshold, as Keras
-        return float(np.ravel(value)[0])
+        return float(np.ravel(value)[0])  # one threshold (or none yet counted): a number
 
     def result(self):
         return self._value(self.true_positives, self.true_positives + self.false_positives)
@@ -324,17 +326,8 @@ class F1Score(Metric):
         else:
             # equal maxima all count, and an all-zero row predicts nothing, as Keras
             predicted = (A == A.max(axis=-1, keepdims=True)) & (np.abs(A) > 1e-9)
-        actual = Y > 0.5
-        if sample_weight is None:  # per-class counts of boolean arrays, without weight temporaries
-            tp = np.count_nonzero(predicted & actual, axis=0)
-            self.tp = self.tp + tp
-            self.fp = self.fp + (np.count_nonzero(predicted, axis=0) - tp)
-            self.fn = self.fn + (np.count_nonzero(actual, axis=0) - tp)
-            return
-        w = np.asarray(sample_weight, dtype=float)[:, None]
-        self.tp = self.tp + np.sum((predicted & actual) * w, axis=0)
-        self.fp = self.fp + np.sum((predicted & ~actual) * w, axis=0)
-        self.fn = self.fn + np.sum((~predicted & actual) * w, axis=0)
+        tp, fp, fn = _confusion_counts(predicted, Y > 0.5, sample_weight, axis=0)  # per class
+        self.tp, self.fp, self.fn = self.tp + tp, self.fp + fp, self.fn + fn
 
     def result(self):
         tp, fp, fn = (np.atleast_1d(np.asarray(v, dtype=float)) for v in (self.tp, self.fp, self.fn))
