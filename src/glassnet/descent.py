@@ -24,6 +24,7 @@ from fractions import Fraction
 import numpy as np
 
 from ._validation import check_number, check_positive_int
+from .expr import MAX_EXACT_BITS
 
 __all__ = ["gradient_descent", "compare_optimizers", "DescentTrace", "numerical_gradient", "decimal_text"]
 
@@ -278,7 +279,8 @@ def _exact_rows(f, x0, eta, steps, name, params):
             velocity = [momentum * v - eta * gi for v, gi in zip(velocity, g)]
             delta = [-(momentum * v - eta * gi) if nesterov else -v for v, gi in zip(velocity, g)]
         x_next = [xi - di for xi, di in zip(x, delta)]
-        if max(abs(v.numerator).bit_length() + v.denominator.bit_length() for v in x_next + velocity) > 4096:
+        if max(max(abs(v.numerator).bit_length(), v.denominator.bit_length()) for v in x_next + velocity) \
+                > MAX_EXACT_BITS:
             return None  # the fractions outgrow any table (a long or diverging path): float64 it is
         rows.append((x[0], value, g[0], delta[0], x_next[0]) if scalar else (x, value, g, delta, x_next))
         x = x_next
