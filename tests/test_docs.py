@@ -1,0 +1,72 @@
+"""Every Python example in docs/*.md runs as printed.
+
+A page's ```python blocks run in order in one fresh interpreter (a later block may use what an
+earlier one defined), in an empty folder, with MNIST from ../shared when it is there. A block
+preceded by ``<!-- docs-test: needs MODULE -->`` runs only where MODULE is installed; one preceded
+by ``<!-- docs-test: skip: REASON -->`` is not run (README.md's blocks are checked, against their
+printed output, by test_readme.py).
+"""
+
+import importlib.util
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
+BLOCK = re.compile(r"(?:<!-- docs-test: (?P<marker>[^>]*?) -->\n)?```python\n(?P<code>.*?)```", re.S)
+PAGES = sorted(path.name for path in DOCS.glob("*.md") if "```python" in path.read_text())
+
+
+def python_blocks(text):
+    """(marker or None, code, line) for each ```python block of a Markdown text."""
+    return [(match["marker"], match["code"], text.count("\n", 0, match.start("code")) + 1)
+            for match in BLOCK.finditer(text)]
+
+
+def runnable(blocks):
+    """The blocks to run: skip markers drop theirs, needs markers keep theirs where the module is installed."""
+    kept = []
+    for marker, code, line in blocks:
+        if marker is None:
+            kept.append((code, line))
+        elif marker.startswith("needs "):
+            if importlib.util.find_spec(marker.removeprefix("needs ").strip()) is not None:
+                kept.append((code, line))
+        elif not marker.startswith("skip: "):
+            raise ValueError(f"unknown docs-test marker {marker!r} at line {line}")
+    return kept
+
+
+def test_markers_are_read():
+    text = ("```python\na = 1\n```\n<!-- docs-test: skip: no server -->\n```python\nb\n```\n"
+            "<!-- docs-test: needs os -->\n```python\nc = a\n```\n"
+            "<!-- docs-test: needs no_such_module_here -->\n```python\nd\n```\n")
+    blocks = python_blocks(text)
+    assert [marker for marker, _, _ in blocks] == [None, "skip: no server", "needs os", "needs no_such_module_here"]
+    assert runnable(blocks) == [("a = 1\n", 2), ("c = a\n", 10)]
+    with pytest.raises(ValueError, match="unknown docs-test marker"):
+        runnable(python_blocks("<!-- docs-test: maybe -->\n```python\nx\n```\n"))
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_python_example_of_the_page_runs(page, tmp_path):
+    if page == "data.md" and not MNIST.is_dir():
+        pytest.skip(f"docs/data.md reads MNIST; {MNIST} is absent")
+    blocks = runnable(python_blocks((DOCS / page).read_text()))
+    assert blocks, f"docs/{page} has no example to run"
+    # The script keeps every block on its line of the page, so a traceback's line number points into it.
+    lines = []
+    for code, line in blocks:
+        lines.extend([""] * (line - 1 - len(lines)))
+        lines.extend(code.splitlines())
+    script = tmp_path / f"{page}.py"
+    script.write_text("\n".join(lines) + "\n")
+    env = {**os.environ, "MPLBACKEND": "Agg", "GLASSNET_DATA": str(MNIST)}
+    result = subprocess.run([sys.executable, script.name], cwd=tmp_path, env=env, capture_output=True, text=True,
+                            timeout=600)
+    assert result.returncode == 0, f"docs/{page}:\n{result.stderr[-3000:]}"
