@@ -12,9 +12,10 @@ from glassnet.callbacks import (
     ReduceLROnPlateau,
     TerminateOnNaN,
 )
-from glassnet import callbacks
+from glassnet import callbacks, losses
 from glassnet.layers import Dense
 from glassnet.models import Sequential, load_model
+from glassnet.models.callbacks import overrides
 from glassnet.models.training import DivergenceWarning
 from glassnet.optimizers import SGD
 
@@ -487,3 +488,178 @@ def test_model_checkpoint_save_best_only_skips_an_equal_value(tmp_path):
     for epoch, value in enumerate([1.0, 1.0, 0.5, 0.5]):
         callback.on_epoch_end(epoch, {"val_loss": value})
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m-1.gn", "m-3.gn"]  # strictly better only, as Keras
+
+
+# -- BackupAndRestore ---------------------------------------------------------------------
+def _dropout_classifier(loss="sparse_categorical_crossentropy", lr=1e-3):
+    from glassnet.layers import Dropout
+    from glassnet.optimizers import Adam
+
+    m = Sequential([Dense(8, activation="relu", input_dim=5), Dropout(0.3), Dense(2, activation="softmax")], seed=1)
+    m.compile(optimizer=Adam(lr), loss=loss, metrics=["accuracy"])
+    return m
+
+
+def _classes(n=200):
+    X = np.random.default_rng(0).normal(size=(n, 5)).astype("float32")
+    return X, (X[:, 0] > 0).astype(int)
+
+
+class _Interrupt(Callback):
+    """Raise at the start of an epoch, or after a batch of it (a crash in the middle of fit)."""
+
+    def __init__(self, epoch, batch=None):
+        super().__init__()
+        self.epoch, self.batch, self._current = epoch, batch, None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._current = epoch
+        if epoch == self.epoch and self.batch is None:
+            raise RuntimeError("Interrupting!")
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self._current == self.epoch and batch == self.batch:
+            raise RuntimeError("Interrupting!")
+
+
+def test_backup_and_restore_resumes_an_interrupted_fit_bit_for_bit(tmp_path):
+    # keras.callbacks.BackupAndRestore's own example: interrupted at (zero-based) epoch 4 of 10,
+    # the second fit runs the 6 epochs left; here also with the same shuffles and dropout masks
+    X, y = _classes()
+    straight = _dropout_classifier()
+    expected = straight.fit(X, y, epochs=10, batch_size=16, verbose=0).history
+    backup = tmp_path / "backup"
+    model = _dropout_classifier()
+    with pytest.raises(RuntimeError, match="Interrupting"):
+        model.fit(X, y, epochs=10, batch_size=16, verbose=0,
+                  callbacks=[callbacks.BackupAndRestore(backup), _Interrupt(epoch=4)])
+    assert sorted(p.name for p in backup.iterdir()) == ["latest.gn"]
+    assert load_model(backup / "latest.gn").optimizer.iterations == 4 * 13  # an ordinary model file
+
+    model = _dropout_classifier()  # a new process would build it again
+    history = model.fit(X, y, epochs=10, batch_size=16, verbose=0, callbacks=[callbacks.BackupAndRestore(backup)])
+    assert history.epoch == [4, 5, 6, 7, 8, 9]
+    assert history.history["loss"] == expected["loss"][4:]
+    assert history.history["accuracy"] == expected["accuracy"][4:]
+    for a, b in zip(straight.get_weights(), model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert model.optimizer.iterations == straight.optimizer.iterations
+    assert not backup.exists()  # fit ended: the backup is deleted
+
+
+def test_backup_every_n_batches_repeats_the_interrupted_epoch(tmp_path):
+    X, y = _classes()  # 13 batches of 16 per epoch
+    backup = tmp_path / "b"
+    model = _dropout_classifier()
+    with pytest.raises(RuntimeError):
+        model.fit(X, y, epochs=6, batch_size=16, verbose=0,
+                  callbacks=[callbacks.BackupAndRestore(backup, save_freq=5), _Interrupt(epoch=2, batch=7)])
+    # backups after batches 5, 10, ..., 30 (counted across epochs): the last in epoch 2, before the crash
+    saved = load_model(backup / "latest.gn")
+    assert saved.optimizer.iterations == 30
+    restart = _dropout_classifier()
+    seen = []
+    history = restart.fit(X, y, epochs=6, batch_size=16, verbose=0,
+                          callbacks=[callbacks.BackupAndRestore(backup, save_freq=5, delete_checkpoint=False),
+                                     LambdaCallback(on_train_begin=lambda logs: seen.append(
+                                         (restart.optimizer.iterations, restart.get_weights())))])
+    assert history.epoch == [2, 3, 4, 5]  # epoch 2 again, from its first batch, as Keras
+    assert seen[0][0] == 30
+    for a, b in zip(seen[0][1], saved.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert restart.optimizer.iterations == 30 + 4 * 13
+    # kept (delete_checkpoint=False); as Keras, save_freq=n backs up after batches only: 5, 10, ..., 50 of these 52
+    assert load_model(backup / "latest.gn").optimizer.iterations == 30 + 50
+
+
+def test_backup_keeps_a_reduced_learning_rate_and_a_custom_loss_state(tmp_path):
+    X, y = _classes()
+    Y = np.eye(2, dtype="float32")[y]
+
+    class MyLoss(losses.MeanSquaredError):  # not saved in a model file: the backup still holds the optimizer state
+        pass
+
+    with pytest.warns(UserWarning, match="compile settings are not saved"):
+        _dropout_classifier(loss=MyLoss()).save(tmp_path / "plain.gn")
+
+    def slow_down(model):  # as ReduceLROnPlateau would, after the second epoch
+        return LambdaCallback(on_epoch_end=lambda epoch, logs: epoch == 1 and setattr(model.optimizer,
+                                                                                   "learning_rate", 1e-4))
+
+    straight = _dropout_classifier(loss=MyLoss())
+    straight.fit(X, Y, epochs=4, batch_size=16, verbose=0, callbacks=[slow_down(straight)])
+    model = _dropout_classifier(loss=MyLoss())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no warning per backup
+        with pytest.raises(RuntimeError):
+            model.fit(X, Y, epochs=4, batch_size=16, verbose=0,
+                      callbacks=[slow_down(model), callbacks.BackupAndRestore(tmp_path / "b"), _Interrupt(epoch=3)])
+    restart = _dropout_classifier(loss=MyLoss())
+    history = restart.fit(X, Y, epochs=4, batch_size=16, verbose=0, callbacks=[callbacks.BackupAndRestore(tmp_path / "b")])
+    assert history.epoch == [3]
+    assert restart.optimizer.learning_rate == pytest.approx(1e-4)
+    for a, b in zip(straight.get_weights() + list(straight.optimizer.get_state()[1].values()),
+                    restart.get_weights() + list(restart.optimizer.get_state()[1].values())):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_double_checkpoint_falls_back_to_the_previous_backup(tmp_path):
+    X, y = _classes()
+    backup = tmp_path / "b"
+    model = _dropout_classifier()
+    with pytest.raises(RuntimeError):
+        model.fit(X, y, epochs=5, batch_size=16, verbose=0,
+                  callbacks=[callbacks.BackupAndRestore(backup, double_checkpoint=True), _Interrupt(epoch=3)])
+    assert sorted(p.name for p in backup.iterdir()) == ["latest.gn", "previous.gn"]
+    (backup / "latest.gn").write_bytes((backup / "latest.gn").read_bytes()[:1000])  # a torn disk write
+    restart = _dropout_classifier()
+    with pytest.warns(UserWarning, match="previous.gn: the newer backup cannot be read"):
+        history = restart.fit(X, y, epochs=5, batch_size=16, verbose=0,
+                              callbacks=[callbacks.BackupAndRestore(backup, double_checkpoint=True)])
+    assert history.epoch == [2, 3, 4]  # previous.gn was written after epoch 2
+    # without double_checkpoint the damaged backup is an error, and nothing is trained
+    model = _dropout_classifier()
+    with pytest.raises(RuntimeError):
+        model.fit(X, y, epochs=5, batch_size=16, verbose=0,
+                  callbacks=[callbacks.BackupAndRestore(backup), _Interrupt(epoch=3)])
+    (backup / "latest.gn").write_bytes(b"not a zip")
+    with pytest.raises(ValueError, match="latest.gn"):
+        _dropout_classifier().fit(X, y, epochs=5, verbose=0, callbacks=[callbacks.BackupAndRestore(backup)])
+
+
+def test_a_backup_of_another_model_is_refused_before_anything_changes(tmp_path):
+    X, y = _classes()
+    backup = tmp_path / "b"
+    with pytest.raises(RuntimeError):
+        _dropout_classifier().fit(X, y, epochs=3, verbose=0,
+                                  callbacks=[callbacks.BackupAndRestore(backup), _Interrupt(epoch=1)])
+    other = Sequential([Dense(4, activation="relu", input_dim=5), Dense(2, activation="softmax")], seed=2)
+    other.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    before = other.get_weights()
+    with pytest.raises(ValueError, match="backup of another model"):
+        other.fit(X, y, epochs=3, verbose=0, callbacks=[callbacks.BackupAndRestore(backup)])
+    for a, b in zip(before, other.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    sgd = _dropout_classifier()
+    sgd.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    with pytest.raises(ValueError, match="training with 'Adam', not SGD"):
+        sgd.fit(X, y, epochs=3, verbose=0, callbacks=[callbacks.BackupAndRestore(backup)])
+    model = _dropout_classifier()
+    model.save(backup / "latest.gn")  # a model file, not a backup
+    with pytest.raises(ValueError, match="not a backup"):
+        model.fit(X, y, epochs=3, verbose=0, callbacks=[callbacks.BackupAndRestore(backup)])
+
+
+def test_backup_deletes_only_its_own_files_and_checks_its_arguments(tmp_path):
+    X, y = _classes(48)
+    (tmp_path / "notes.txt").write_text("mine")
+    _dropout_classifier().fit(X, y, epochs=2, verbose=0, callbacks=[callbacks.BackupAndRestore(tmp_path)])
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+    assert not overrides(callbacks.BackupAndRestore(tmp_path), "on_train_batch_end")  # no cost per batch
+    assert overrides(callbacks.BackupAndRestore(tmp_path, save_freq=3), "on_train_batch_end")
+    with pytest.raises(ValueError, match="backup_dir"):
+        callbacks.BackupAndRestore("")
+    with pytest.raises(ValueError, match="save_freq"):
+        callbacks.BackupAndRestore(tmp_path, save_freq=0)
+    with pytest.raises(TypeError, match="double_checkpoint"):
+        callbacks.BackupAndRestore(tmp_path, double_checkpoint="yes")

@@ -1,6 +1,7 @@
 """Callbacks, named as ``keras.callbacks`` (defined in :mod:`glassnet.models.callbacks`)."""
 
 from .models.callbacks import (
+    BackupAndRestore,
     CSVLogger,
     Callback,
     EarlyStopping,
@@ -16,4 +17,5 @@ from .models.callbacks import (
 __all__ = [
     "Callback", "History", "ProgressBar", "EarlyStopping", "ModelCheckpoint",
     "TerminateOnNaN", "LearningRateScheduler", "ReduceLROnPlateau", "CSVLogger", "LambdaCallback",
+    "BackupAndRestore",
 ]

@@ -14,6 +14,7 @@ import math
 import os
 import sys
 import time
+import warnings
 
 import numpy as np
 
@@ -370,6 +371,17 @@ class EarlyStopping(Callback):
             print(f"Epoch {self.stopped_epoch + 1}: early stopping")
 
 
+def _save_due(callback, batch):
+    """Whether ``callback`` (with ``save_freq``, ``_since_saving`` and ``_last_batch``) saves after
+    ``batch``: every ``save_freq`` batches, counted across epochs (the batch index restarts with each)."""
+    callback._since_saving += batch + 1 if batch <= callback._last_batch else batch - callback._last_batch
+    callback._last_batch = batch
+    if callback._since_saving < callback.save_freq:
+        return False
+    callback._since_saving = 0
+    return True
+
+
 class ModelCheckpoint(Callback):
     """Save the model (atomically) after each epoch, or only when ``monitor``
     improves with ``save_best_only``. ``filepath`` may hold ``{epoch:02d}`` and
@@ -406,13 +418,7 @@ class ModelCheckpoint(Callback):
         self._epoch = epoch
 
     def on_train_batch_end(self, batch, logs=None):
-        if self.save_freq == "epoch":
-            return
-        # batches since the last save, across epochs (the batch index restarts with each epoch)
-        self._since_saving += batch + 1 if batch <= self._last_batch else batch - self._last_batch
-        self._last_batch = batch
-        if self._since_saving >= self.save_freq:
-            self._since_saving = 0
+        if self.save_freq != "epoch" and _save_due(self, batch):
             self._save(self._epoch, batch, logs or {})
 
     def on_epoch_end(self, epoch, logs=None):
@@ -445,6 +451,104 @@ class ModelCheckpoint(Callback):
         if self.verbose:
             where = f"Epoch {epoch + 1}" + ("" if batch is None else f", batch {batch + 1}")
             print(f"{where}: saved model to {path}")
+
+
+class BackupAndRestore(Callback):
+    """Back up the training state after each epoch and, when ``fit`` runs again after an
+    interruption (a crash, a killed job, Ctrl-C), restore it and go on from the epoch it
+    had reached, as ``keras.callbacks.BackupAndRestore``.
+
+    The backup is a model file, ``backup_dir/latest.gn``, written atomically: the weights,
+    the optimizer's state, step count and learning rate, the random generators of shuffling
+    and dropout, and the number of epochs done (``load_model`` reads it as any model file).
+    Restored from an epoch's end, training goes on as if it had not stopped, bit for bit (the
+    same shuffles and dropout masks). ``save_freq=n`` backs up every n batches as well, and
+    a restart then repeats the interrupted epoch from its first batch with the weights of
+    the last backup, as Keras. ``double_checkpoint=True`` keeps the backup before as
+    ``previous.gn`` and restores it when ``latest.gn`` cannot be read. When ``fit`` ends
+    (not when it is interrupted), ``delete_checkpoint=True`` deletes the files this callback
+    wrote, and the folder if that leaves it empty.
+
+    The folder is the backup's alone, and a restart must train the same model with the same
+    optimizer (a backup of another model is a ``ValueError``, before anything changes).
+    What other callbacks keep (EarlyStopping's patience, the best ModelCheckpoint value)
+    is not part of the backup, as in Keras."""
+
+    def __init__(self, backup_dir, save_freq="epoch", double_checkpoint=False, delete_checkpoint=True):
+        super().__init__()
+        if not isinstance(backup_dir, (str, os.PathLike)) or not os.fspath(backup_dir):
+            raise ValueError(f"backup_dir must be the path of a folder for the backup. Received: {backup_dir!r}")
+        self.backup_dir = os.fspath(backup_dir)
+        if save_freq != "epoch":
+            save_freq = check_positive_int(save_freq, "save_freq (an integer number of batches, or 'epoch')")
+            self.on_train_batch_end = self._batch_end  # fit calls batch hooks only where one is set
+        self.save_freq = save_freq
+        for name, value in (("double_checkpoint", double_checkpoint), ("delete_checkpoint", delete_checkpoint)):
+            if not isinstance(value, (bool, np.bool_)):
+                raise TypeError(f"{name} must be True or False. Received: {name}={value!r}")
+        self.double_checkpoint = bool(double_checkpoint)
+        self.delete_checkpoint = bool(delete_checkpoint)
+        self._latest = os.path.join(self.backup_dir, "latest.gn")
+        self._previous = os.path.join(self.backup_dir, "previous.gn")
+        self._epochs_done, self._last_batch, self._since_saving = 0, -1, 0
+
+    def on_train_begin(self, logs=None):
+        from .saving import restore_backup
+
+        self._last_batch, self._since_saving = -1, 0
+        candidates = [p for p in (self._latest, self._previous if self.double_checkpoint else None)
+                      if p is not None and os.path.exists(p)]
+        first_error = None
+        for path in candidates:
+            try:
+                record = restore_backup(self.model, path)
+            except ValueError as exc:
+                first_error = first_error or exc
+                continue
+            if first_error is not None:
+                warnings.warn(f"BackupAndRestore restored {path}: the newer backup cannot be read ({first_error})",
+                              UserWarning, stacklevel=4)
+            epoch = record.get("epoch")
+            if not isinstance(epoch, int) or isinstance(epoch, bool) or epoch < 0:
+                raise ValueError(f"The backup {path!r} records {epoch!r} epochs done; expected a non-negative integer.")
+            self._epochs_done = epoch
+            self.model._initial_epoch = epoch  # fit starts there
+            return
+        if first_error is not None:
+            raise first_error
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._epochs_done = epoch + 1
+        if self.save_freq == "epoch":
+            self._save()
+
+    def _batch_end(self, batch, logs=None):
+        if _save_due(self, batch):
+            self._save(batch)
+
+    def _save(self, batch=None):
+        from .saving import save_model
+
+        os.makedirs(self.backup_dir, exist_ok=True)
+        if self.double_checkpoint and os.path.exists(self._latest):
+            os.replace(self._latest, self._previous)
+        opt = self.model.optimizer
+        record = {"epoch": self._epochs_done, "batch": None if batch is None else batch + 1,
+                  "optimizer": type(opt).__name__,
+                  # a schedule or a callable gives the rate from the step count, which the backup holds
+                  "learning_rate": None if callable(opt._learning_rate) else opt.learning_rate}
+        save_model(self.model, self._latest, backup=record)
+
+    def on_train_end(self, logs=None):
+        if not self.delete_checkpoint:
+            return
+        for path in (self._latest, self._previous):
+            if os.path.exists(path):
+                os.remove(path)
+        try:
+            os.rmdir(self.backup_dir)  # only when empty: the user's own files are never deleted
+        except OSError:
+            pass
 
 
 class TerminateOnNaN(Callback):

@@ -98,8 +98,12 @@ def _compile_config(model):
     return config
 
 
-def save_model(model, filepath, include_optimizer=True):
-    """Write ``model`` to ``filepath`` atomically (see the module docstring)."""
+def save_model(model, filepath, include_optimizer=True, backup=None):
+    """Write ``model`` to ``filepath`` atomically (see the module docstring).
+
+    ``backup`` (a dict of JSON values, from :class:`~glassnet.callbacks.BackupAndRestore`) is
+    kept as the file's "backup" record, and the optimizer's state is then written even when
+    the compile settings cannot be (a custom loss): :func:`restore_backup` reads it back."""
     model._ensure_built()
     model._require_built("save")
     filepath = os.fspath(filepath)
@@ -119,8 +123,14 @@ def save_model(model, filepath, include_optimizer=True):
         "metadata": _metadata(model),
     }
     members = {f"weights/{i:04d}.npy": _npy_bytes(w) for i, w in enumerate(weights)}
-    config["compile"] = _compile_config(model)
-    if config["compile"] is not None:
+    if backup is None:
+        config["compile"] = _compile_config(model)
+    else:
+        with warnings.catch_warnings():  # said once by fit's first backup is enough: what matters here is the state
+            warnings.simplefilter("ignore")
+            config["compile"] = _compile_config(model)
+        config["backup"] = backup
+    if config["compile"] is not None or backup is not None:
         if include_optimizer and model.optimizer.built:
             iterations, state = model.optimizer.get_state()
             config["optimizer_state"] = {"iterations": iterations, "names": sorted(state)}
@@ -374,3 +384,48 @@ def _compile(model, config, zf, path):
         if not isinstance(iterations, int) or isinstance(iterations, bool) or not 0 <= iterations < 2**63:
             _fail(path, f"its optimizer iteration count {iterations!r} is not a non-negative integer.")
         opt.set_state(iterations, state)
+
+
+# -- backups (BackupAndRestore) ------------------------------------------------------
+def restore_backup(model, filepath):
+    """Put the training state that ``save_model(..., backup=...)`` wrote into ``model``, a
+    compiled model with the same weight shapes and optimizer: weights, the optimizer's
+    state, step count and learning rate, the random generators. Returns the file's backup
+    record. Everything is read and checked before ``model`` changes."""
+    path = os.fspath(filepath)
+    source = load_model(path, compile=False)  # the whole file checked: arrays, sizes, generators
+    with zipfile.ZipFile(path, "r") as zf:
+        config = json.loads(_read_member(zf, CONFIG_NAME, MAX_CONFIG_BYTES, path).decode("utf-8"))
+        record = config.get("backup")
+        if not isinstance(record, dict):
+            _fail(path, "it is a model file, not a backup (it has no backup record).")
+        weights, targets = source.get_weights(), model.get_weights()
+        if [(w.shape, w.dtype) for w in weights] != [(t.shape, t.dtype) for t in targets]:
+            _fail(path, f"it is the backup of another model: weights {[w.shape for w in weights]}, but this "
+                        f"model's are {[t.shape for t in targets]}.")
+        opt = model.optimizer
+        if record.get("optimizer") != type(opt).__name__:
+            _fail(path, f"it is the backup of a training with {record.get('optimizer')!r}, not {type(opt).__name__}.")
+        if not opt.built:
+            opt.build(model._flat_params.shape[0], model._flat_params.dtype, model._slices)
+        spec = config.get("optimizer_state") or {}
+        if sorted(spec.get("names", [])) != sorted(opt.state_names):
+            _fail(path, f"its optimizer state {spec.get('names')} does not match {type(opt).__name__}'s "
+                        f"{list(opt.state_names)}.")
+        state = {name: _read_state(zf, name, opt.state[name], model, path) for name in opt.state_names}
+        iterations = spec.get("iterations")
+        if not isinstance(iterations, int) or isinstance(iterations, bool) or not 0 <= iterations < 2**63:
+            _fail(path, f"its optimizer iteration count {iterations!r} is not a non-negative integer.")
+        rate = record.get("learning_rate")
+        settable = not callable(opt._learning_rate)  # a schedule or callable follows iterations itself
+        if settable and (not isinstance(rate, (int, float)) or isinstance(rate, bool) or not rate >= 0):
+            _fail(path, f"its learning rate {rate!r} is not a non-negative number.")
+    model.set_weights(weights)
+    opt.set_state(iterations, state)
+    if settable:
+        opt.learning_rate = rate
+    model.rng.bit_generator.state = source.rng.bit_generator.state
+    for layer, saved in zip(model.layers, source.layers):
+        if hasattr(layer, "rng") and hasattr(saved, "rng"):
+            layer.rng.bit_generator.state = saved.rng.bit_generator.state
+    return record

@@ -170,8 +170,11 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
         # With steps_per_epoch, epochs run on through a pass, as Keras's epoch iterator: an epoch
         # takes the next steps_per_epoch batches, and a new pass (a new shuffle) starts when one ends.
         cursor, order, short_epoch_warned = 0, None, steps_per_epoch is not None and steps_per_epoch > steps
+        model._initial_epoch = None  # a callback may move the start (BackupAndRestore, as Keras)
         for cb in cbs:
             cb.on_train_begin({})
+        if model._initial_epoch is not None:
+            initial_epoch, model._initial_epoch = model._initial_epoch, None
         logs = {}
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
             for epoch in range(initial_epoch, epochs):
