@@ -152,7 +152,8 @@ def build_parser():
     predict = _command(
         sub, "predict", cmd_predict, "predict the rows of a CSV file with a saved model",
         "Writes one CSV row per input row: the class and the output of each unit (p0, p1, ...) for a\n"
-        "classifier, the predicted values (y or y0, y1, ...) for a regressor.",
+        "classifier (p1 alone for one sigmoid unit: the probability of class 1), the predicted values\n"
+        "(y or y0, y1, ...) for a regressor.",
         ["glassnet predict model.gn inputs.csv", "glassnet predict model.gn data.csv --target label --out predictions.csv"],
     )
     predict.add_argument("model", metavar="MODEL", help="a model file saved by glassnet (.gn)")
