@@ -13,9 +13,10 @@ from .models.callbacks import (
     ReduceLROnPlateau,
     TerminateOnNaN,
 )
+from .models.tensorboard import TensorBoard
 
 __all__ = [
     "Callback", "History", "ProgressBar", "EarlyStopping", "ModelCheckpoint",
     "TerminateOnNaN", "LearningRateScheduler", "ReduceLROnPlateau", "CSVLogger", "LambdaCallback",
-    "BackupAndRestore",
+    "BackupAndRestore", "TensorBoard",
 ]

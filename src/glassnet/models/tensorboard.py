@@ -1,0 +1,175 @@
+"""The ``TensorBoard`` callback: losses, metrics and weight histograms as TensorBoard event files.
+
+It writes what ``keras.callbacks.TensorBoard`` writes, under the same tags, so that
+``tensorboard --logdir logs`` shows a glassnet run beside a Keras one:
+
+    log_dir/train        epoch_loss, epoch_<metric>, epoch_learning_rate (step: the epoch),
+                         batch_loss, batch_<metric> with update_freq (step: the batch over the fit),
+                         <layer>/<weight>/histogram with histogram_freq, epoch_steps_per_second
+    log_dir/validation   epoch_loss, epoch_<metric> of the validation data (step: the epoch),
+                         evaluation_<name>_vs_iterations (step: the optimizer's step count)
+
+The files are written by the ``tensorboard`` package's own writer and summary functions
+(an optional extra: ``pip install "glassnet[tensorboard]"``), which need no TensorFlow.
+"""
+
+import os
+import time
+from types import SimpleNamespace
+
+import numpy as np
+
+from .._validation import check_non_negative_int, check_positive_int
+from .callbacks import Callback
+
+_NO_TENSORBOARD = 'The TensorBoard callback requires the tensorboard package: pip install "glassnet[tensorboard]"'
+
+
+def _require_tensorboard():
+    try:
+        from tensorboard.compat.proto import event_pb2, summary_pb2
+        from tensorboard.plugins.histogram import summary_v2 as histogram
+        from tensorboard.plugins.scalar import summary_v2 as scalar
+        from tensorboard.summary.writer.event_file_writer import EventFileWriter
+    except ImportError:
+        raise ImportError(f"{_NO_TENSORBOARD} (or pip install tensorboard).") from None
+    return SimpleNamespace(event_pb2=event_pb2, summary_pb2=summary_pb2, scalar=scalar, histogram=histogram,
+                           EventFileWriter=EventFileWriter)
+
+
+class TensorBoard(Callback):
+    """Write the training's losses and metrics for TensorBoard, as ``keras.callbacks.TensorBoard``
+    (the tags are in the module docstring); view them with ``tensorboard --logdir logs``.
+
+    ``update_freq``: ``"epoch"`` (default) writes once per epoch; ``"batch"`` or an integer n
+    also writes the running batch loss and metrics every n batches. ``histogram_freq=n``
+    writes a histogram of every weight array every n epochs (0: never).
+    ``write_steps_per_second`` adds the training speed. ``write_graph`` is accepted and
+    writes nothing (a Sequential model has no graph to show; ``model.summary()`` does).
+    Keras's profiler, weight images and embeddings are not provided: ``profile_batch``,
+    ``embeddings_freq`` must stay 0, ``write_images`` False. A metric that is an array per
+    class (``F1Score(average=None)``) is written as one scalar per class, ``<name>/<i>``."""
+
+    def __init__(self, log_dir="logs", histogram_freq=0, write_graph=True, write_images=False,
+                 write_steps_per_second=False, update_freq="epoch", profile_batch=0, embeddings_freq=0,
+                 embeddings_metadata=None):
+        super().__init__()
+        if not isinstance(log_dir, (str, os.PathLike)) or not os.fspath(log_dir):
+            raise ValueError(f"log_dir must be the path of a folder. Received: log_dir={log_dir!r}")
+        self.log_dir = os.fspath(log_dir)
+        self.histogram_freq = check_non_negative_int(histogram_freq, "histogram_freq")
+        for name, value in (("write_graph", write_graph), ("write_images", write_images),
+                            ("write_steps_per_second", write_steps_per_second)):
+            if not isinstance(value, (bool, np.bool_)):
+                raise TypeError(f"{name} must be True or False. Received: {name}={value!r}")
+        if write_images:
+            raise ValueError("write_images is not provided; glassnet.plots.plot_weights draws a layer's weights "
+                             "as images.")
+        if profile_batch not in (0, None) or embeddings_freq not in (0, None) or embeddings_metadata is not None:
+            raise ValueError("TensorBoard's profiler and embeddings are not provided: leave profile_batch and "
+                             "embeddings_freq at 0 and embeddings_metadata at None. Received: "
+                             f"profile_batch={profile_batch!r}, embeddings_freq={embeddings_freq!r}, "
+                             f"embeddings_metadata={embeddings_metadata!r}")
+        self.write_graph = bool(write_graph)
+        self.write_steps_per_second = bool(write_steps_per_second)
+        if update_freq == "batch":
+            update_freq = 1
+        elif update_freq != "epoch":
+            update_freq = check_positive_int(update_freq, "update_freq ('epoch', 'batch' or a number of batches)")
+        self.update_freq = update_freq
+        self._tb = _require_tensorboard()  # now, not after the first epoch
+        if update_freq != "epoch" or self.write_steps_per_second:
+            # fit calls batch hooks only where one is set: none per batch for once-per-epoch logs
+            self.on_train_batch_begin = self._batch_begin
+            self.on_train_batch_end = self._batch_end
+        self._writers = {}
+        self._global_batch = 0
+        self._epoch_start = self._epoch_batches = None
+
+    # -- writing -----------------------------------------------------------------------
+    def _writer(self, name):
+        if name not in self._writers:
+            self._writers[name] = self._tb.EventFileWriter(os.path.join(self.log_dir, name))
+        return self._writers[name]
+
+    def _scalars(self, writer, prefix, logs, step):
+        values = []
+        for name, value in logs.items():
+            array = np.asarray(value, dtype=np.float64)
+            if array.ndim == 0:
+                values.extend(self._tb.scalar.scalar_pb(prefix + name, array).value)
+            else:  # a per-class metric: one scalar per class
+                for i, v in enumerate(array.ravel()):
+                    values.extend(self._tb.scalar.scalar_pb(f"{prefix}{name}/{i}", v).value)
+        self._write(writer, values, step)
+
+    def _histograms(self, epoch):
+        values = []
+        for layer in self.model.layers:
+            for key, weight in zip(layer.weight_names, layer.get_weights()):
+                values.extend(self._tb.histogram.histogram_pb(f"{layer.name}/{key}/histogram", np.asarray(weight)).value)
+        self._write("train", values, epoch)
+
+    def _write(self, writer, values, step):
+        """One event of summary ``values`` at ``step`` into the ``writer`` folder's file."""
+        if values:
+            summary = self._tb.summary_pb2.Summary(value=values)
+            event = self._tb.event_pb2.Event(wall_time=time.time(), step=int(step), summary=summary)
+            self._writer(writer).add_event(event)
+
+    def _close(self):
+        for writer in self._writers.values():
+            writer.close()
+        self._writers = {}
+
+    # -- hooks -------------------------------------------------------------------------
+    def on_train_begin(self, logs=None):
+        self._global_batch = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch_start, self._epoch_batches = time.perf_counter(), 0
+
+    def _batch_begin(self, batch, logs=None):
+        self._global_batch += 1
+        self._epoch_batches += 1
+        if self.write_steps_per_second:
+            self._batch_start = time.perf_counter()
+
+    def _batch_end(self, batch, logs=None):
+        step = self._global_batch
+        if self.write_steps_per_second:
+            self._scalars("train", "batch_", {"steps_per_second": 1.0 / max(time.perf_counter() - self._batch_start,
+                                                                              1e-9)}, step)
+        if self.update_freq != "epoch" and step % self.update_freq == 0:
+            self._scalars("train", "batch_", logs or {}, step)
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        train = {k: v for k, v in logs.items() if not k.startswith("val_")}
+        optimizer = getattr(self.model, "optimizer", None)
+        if optimizer is not None:
+            train["learning_rate"] = optimizer.learning_rate
+        if self.write_steps_per_second and self._epoch_start is not None:
+            steps = self._epoch_batches or self.params.get("steps") or 0
+            train["steps_per_second"] = steps / max(time.perf_counter() - self._epoch_start, 1e-9)
+        self._scalars("train", "epoch_", train, epoch)
+        validation = {k[4:]: v for k, v in logs.items() if k.startswith("val_")}
+        if validation:
+            self._scalars("validation", "epoch_", validation, epoch)
+        if self.histogram_freq and epoch % self.histogram_freq == 0:
+            self._histograms(epoch)
+        for writer in self._writers.values():  # so that a running TensorBoard shows each epoch
+            writer.flush()
+
+    def on_test_end(self, logs=None):
+        optimizer = getattr(self.model, "optimizer", None)
+        if logs and optimizer is not None:
+            self._scalars("validation", "evaluation_", {f"{k}_vs_iterations": v for k, v in logs.items()},
+                          optimizer.iterations)
+            self._writer("validation").flush()
+
+    def on_train_end(self, logs=None):
+        self._close()
+
+    def _release(self):
+        self._close()
