@@ -6,7 +6,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from glassnet import layers, metrics, models
+from glassnet import layers, metrics, models, optimizers
 
 
 def test_metric_settings_survive_save_and_load(tmp_path):
@@ -334,3 +334,38 @@ def test_binary_accuracy_counts_an_output_at_the_threshold_as_negative():
     acc = metrics.BinaryAccuracy()
     acc.update_state([[0], [0], [1]], [[0.5], [0.2], [0.51]])
     assert acc.result() == 1.0
+
+
+def test_outputs_outside_0_1_are_clipped_where_keras_clips_them():
+    # Keras counts evenly spaced thresholds (AUC's default, or a Precision list 0, 1/(n-1), ..., 1)
+    # through buckets of the outputs clipped to [0, 1]; logits or a regression output then give these
+    y = np.array([0.0, 0.0, 1.0, 1.0, 0.0, 1.0])
+    scores = np.array([-2.0, 0.3, -0.5, 1.7, 1.2, 0.8])  # clipped: 0, .3, 0, 1, 1, .8
+    auc = metrics.AUC()
+    auc.update_state(y, scores)
+    # Mann-Whitney on the clipped scores, ties counting 1/2: (0.5 + 2.5 + 2) / 9 (Keras 3: 0.5555555555555556)
+    assert auc.result() == pytest.approx(5 / 9, abs=1e-12)
+    precision = metrics.Precision(thresholds=[0.0, 0.5, 1.0])
+    precision.update_state(y, scores)
+    np.testing.assert_allclose(precision.result(), [2 / 4, 2 / 3, 0.0])  # 1.7 and 1.2 are not above 1
+    # thresholds not evenly spaced: compared as they are, as Keras (1.7 and 1.2 exceed 0.9)
+    uneven = metrics.Precision(thresholds=[0.0, 0.9])
+    uneven.update_state(y, scores)
+    np.testing.assert_allclose(uneven.result(), [2 / 4, 1 / 2])
+    given = metrics.AUC(thresholds=[0.25, 0.5, 0.9])  # with 0 and 1 not evenly spaced: not clipped
+    given.update_state(y, scores)
+    assert not given._clip and auc._clip
+
+
+def test_weighted_metrics_alone_are_logged_in_training():
+    # compile(weighted_metrics=[...]) without metrics=: fit and train_on_batch log them (as Keras 3)
+    X = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [2.0, -1.0]])
+    y = np.array([0, 1, 1, 0])
+    w = np.array([1.0, 2.0, 3.0, 4.0])
+    model = models.Sequential([layers.Dense(2, activation="softmax", input_dim=2)], seed=0, dtype="float64")
+    model.compile(optimizer=optimizers.SGD(0.0), loss="sparse_categorical_crossentropy", weighted_metrics=["accuracy"])
+    hits = model.predict(X, verbose=0).argmax(axis=1) == y  # the weights never change (learning rate 0)
+    expected = np.sum(w * hits) / w.sum()
+    history = model.fit(X, y, sample_weight=w, epochs=2, batch_size=4, verbose=0)
+    assert history.history["accuracy"] == pytest.approx([expected, expected], abs=1e-12)
+    assert model.train_on_batch(X, y, sample_weight=w, return_dict=True)["accuracy"] == pytest.approx(expected)

@@ -197,6 +197,14 @@ def _safe_divide(a, b):
     return np.where(b > 0, a / np.where(b > 0, b, 1), 0.0)
 
 
+def _evenly_spaced(thresholds):
+    """Keras's ``is_evenly_distributed_thresholds``: at least 3 thresholds, ``i / (n − 1)`` to within
+    1e-7. Keras then counts through buckets, with the outputs clipped to [0, 1] first."""
+    thresholds = np.asarray(thresholds, dtype=np.float64)
+    n = len(thresholds)
+    return n >= 3 and bool(np.allclose(thresholds, np.arange(n) / (n - 1), atol=1e-7))
+
+
 def _confusion_counts(predicted, actual, sample_weight, axis):
     """``(tp, fp, fn)`` of boolean ``predicted``/``actual`` summed over ``axis`` (None: all of
     them; rows on the second-last axis), each row counting its sample weight; unweighted, as
@@ -264,6 +272,8 @@ class Precision(Metric):
                 raise ValueError(f"class_id={self.class_id} but the model has {A.shape[-1]} output unit(s).")
             Y, A = Y[:, self.class_id : self.class_id + 1], A[:, self.class_id : self.class_id + 1]
         if isinstance(self.thresholds, list):  # one count per threshold: (thresholds, rows, outputs)
+            if _evenly_spaced(self.thresholds):  # as Keras: an output above 1 is not above the threshold 1
+                A = np.clip(A, 0.0, 1.0)
             predicted = A[None] > self._threshold_array()
             tp, fp, fn = _confusion_counts(predicted, np.broadcast_to(Y != 0, predicted.shape), sample_weight,
                                            axis=(1, 2))
@@ -379,6 +389,8 @@ class AUC(Metric):
             self._given, inner = None, [(i + 1) / (n - 1) for i in range(n - 2)]
         eps = 1e-7  # Keras's backend.epsilon()
         self._thresholds = np.array([0.0 - eps, *inner, 1.0 + eps])
+        # as Keras: with evenly spaced thresholds (the default) outputs are clipped to [0, 1] before counting
+        self._clip = _evenly_spaced([0.0, *inner, 1.0])
         self.num_thresholds = len(self._thresholds)
         super().__init__(name)
 
@@ -390,6 +402,8 @@ class AUC(Metric):
         if self.from_logits:
             with np.errstate(over="ignore"):
                 A = 1.0 / (1.0 + np.exp(-A))
+        if self._clip:
+            A = np.clip(A, 0.0, 1.0)  # NaN stays NaN
         w = np.ones(A.shape[0]) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
         positive = Y != 0
         # a prediction is positive at the thresholds below it: how many there are, then counts

@@ -511,7 +511,7 @@ class Sequential:
         X = self._check_x(x, names[0], sparse=what in ("fit", "evaluate"))
         if not self.built:
             self.build(X.shape[1:])
-        if not self.metrics and self._metric_ids:
+        if not self.metrics and (self._metric_ids or getattr(self, "_weighted_metric_ids", None)):
             self._resolve_metrics()
         y = on_host(y)
         check_consistent_length(**{names[0]: X, names[1]: np.asarray(y) if y is not None else None})
