@@ -378,3 +378,59 @@ def test_the_package_lists_no_submodule_it_cannot_import(monkeypatch):
     assert "models" in names and "sklearn" not in names
     with pytest.raises(ImportError, match=r'pip install "glassnet\[sklearn\]"'):
         glassnet.sklearn  # noqa: B018
+
+
+def _fit_model():
+    m = Sequential([Dense(1, input_dim=2)])
+    m.compile(optimizer="sgd", loss="mse")
+    return m
+
+
+X2, y2 = np.ones((4, 2)), np.ones(4)
+
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda: _fit_model().fit(X2, [[1], [1, 2], [1], [1]], verbose=0), ValueError, "y could not be converted"),
+    (lambda: _fit_model().evaluate(X2, [[1], [1, 2], [1], [1]], verbose=0), ValueError, "y could not be converted"),
+    (lambda: _fit_model().fit(X2, y2, validation_data=(X2[:2], [[1], [1, 2]]), verbose=0), ValueError,
+     r"validation_data\[1\] could not be converted"),
+    (lambda: _fit_model().fit(X2, y2, validation_data=(X2[:2], y2[:2], [-1.0, 1.0]), verbose=0), ValueError,
+     r"validation_data\[2\] must be non-negative"),
+    (lambda: _fit_model().fit(X2, {"a": 1}, verbose=0), TypeError, "y must be an array-like of numbers"),
+    # a float32 model: 1e300 would become inf (evaluate returned inf, train_on_batch nan)
+    (lambda: _fit_model().evaluate(X2, np.full(4, 1e300), verbose=0), ValueError, "y holds values beyond the range"),
+    (lambda: _fit_model().train_on_batch(X2, np.full(4, 1e300)), ValueError, "y holds values beyond the range"),
+    (lambda: Sequential([Dense(1, input_dim=2)]).compile(optimizer=None, loss="mse"), ValueError,
+     "optimizer is required"),
+    (lambda: Dense(2, kernel_initializer=None), ValueError, "An initializer is required"),
+    (lambda: Dense(2, use_bias="False"), TypeError, "use_bias must be True or False"),
+    (lambda: glassnet.callbacks.EarlyStopping(restore_best_weights="yes"), TypeError, "restore_best_weights"),
+    (lambda: glassnet.callbacks.ModelCheckpoint("m.gn", save_best_only="no"), TypeError, "save_best_only"),
+    (lambda: glassnet.callbacks.CSVLogger("log.csv", append="no"), TypeError, "append must be True or False"),
+    (lambda: glassnet.callbacks.ProgressBar(stream="out.txt"), TypeError, "stream must be a text stream"),
+    (lambda: glassnet.preprocessing.StandardScaler(with_mean="no").fit(X2), TypeError, "with_mean"),
+    (lambda: glassnet.preprocessing.split(np.arange(10), shuffle="abc"), TypeError, "shuffle must be True or False"),
+    (lambda: glassnet.classic.SOM(grid=(2, 2), shuffle="no").fit(np.random.rand(8, 2)), TypeError, "shuffle"),
+    (lambda: glassnet.metrics.confusion_matrix([np.inf, 1], [0, 1]), ValueError, "y_true must hold non-negative integer"),
+    (lambda: glassnet.schedules.PiecewiseConstantDecay([float("nan")], [1.0, 2.0]), ValueError, "boundaries must be finite"),
+    (lambda: glassnet.schedules.PiecewiseConstantDecay(5, [1.0, 2.0]), TypeError, "boundaries must be a list"),
+    (lambda: glassnet.check_gradients(None, X2, y2), TypeError, "model must be a glassnet Sequential"),
+    (lambda: glassnet.models.model_from_json("[" * 100_000 + "]" * 100_000), ValueError, "json_string must be"),
+    (lambda: glassnet.layers.Input(shape=3.0), TypeError, "input_shape must be a tuple of positive integers"),
+    (lambda: Sequential([Dense(1)]).build({"a": 1}), TypeError, "input_shape must be a tuple"),
+    (lambda: _fit_model().set_weights(None), TypeError, "list of weight arrays"),
+], ids=lambda v: getattr(v, "__name__", str(v))[:40])
+def test_bad_values_found_by_a_fuzz_of_the_public_api_are_named(call, error, match, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(error, match=match):
+        call()
+
+
+def test_shapes_given_as_numpy_ints_and_growing_schedules():
+    assert Dense(2, input_shape=np.int64(3)).input_shape == (3,)
+    model = Sequential([Dense(1)])
+    model.build(3)  # one feature count, as input_dim
+    assert model.input_shape == (None, 3)
+    # a rate above 1 overflows to inf (the run then diverges, and says so) instead of raising OverflowError
+    assert glassnet.schedules.ExponentialDecay(0.1, 1, 2.0)(10**6) == np.inf
+    assert glassnet.schedules.ExponentialDecay(0.1, 10, 0.5)(20) == pytest.approx(0.025)

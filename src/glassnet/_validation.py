@@ -139,6 +139,22 @@ def check_consistent_length(**arrays):
         raise ValueError(f"Inconsistent numbers of samples: {desc}.")
 
 
+def check_bool(value, name):
+    """``value`` as a bool; anything but True/False (a string 'False', an array) is a TypeError."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False. Received: {name}={value!r:.100}")
+    return bool(value)
+
+
+def check_shape(value, name):
+    """A sample shape: a positive int ``n`` as ``(n,)``, or a tuple/list of them, as a tuple."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        value = (value,)
+    if not isinstance(value, (tuple, list)) or not value:
+        raise TypeError(f"{name} must be a tuple of positive integers, such as (784,). Received: {name}={value!r:.100}")
+    return tuple(check_positive_int(d, name) for d in value)
+
+
 def check_positive_int(value, name, allow_none=False):
     """Return ``value`` as int if it is a positive integer; else raise."""
     if value is None and allow_none:

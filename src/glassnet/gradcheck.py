@@ -99,6 +99,8 @@ def check_gradients(model, X, y, epsilon=1e-6, sample_weight=None, atol=1e-8):
     -------
     GradientCheckResult
     """
+    if not hasattr(model, "layers") or not hasattr(model, "_prepare_xy"):  # as trace() checks it
+        raise TypeError(f"model must be a glassnet Sequential model. Received: {type(model).__name__}")
     if not model.compiled:
         raise ValueError("check_gradients needs a compiled model (it uses the model's loss).")
     model._check_namespace()

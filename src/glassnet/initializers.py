@@ -223,6 +223,9 @@ CLASSES = {cls.__name__: cls for cls in set(INITIALIZERS.values())}
 
 def get(identifier):
     """Return an initializer from a name, an object or any ``f(shape, dtype=None)``."""
+    if identifier is None:  # a weight needs one: None would fail only when the layer is built
+        raise ValueError(f"An initializer is required: a name ({', '.join(sorted(INITIALIZERS))}), an Initializer "
+                         "or a function f(shape, dtype=None). Received: None")
     return lookup(identifier, INITIALIZERS, "initializer", instance_of=Initializer, allow_callable=True)
 
 

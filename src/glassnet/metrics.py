@@ -570,7 +570,8 @@ def confusion_matrix(y_true, y_pred, num_classes=None):
         raise ValueError(f"y_true and y_pred must have the same length. Received {y_true.shape[0]} and {y_pred.shape[0]}.")
     for name, labels in (("y_true", y_true), ("y_pred", y_pred)):
         numeric = labels.dtype.kind in "biuf"
-        if not numeric or (labels.dtype.kind == "f" and not np.all(labels == np.round(labels))) or (labels < 0).any():
+        if not numeric or (labels.dtype.kind == "f" and not np.all(np.isfinite(labels) & (labels == np.round(labels)))) \
+                or (labels < 0).any():
             raise ValueError(f"{name} must hold non-negative integer class labels (1.7 is not one).")
     y_true, y_pred = y_true.astype(np.int64), y_pred.astype(np.int64)
     if num_classes is not None:

@@ -462,6 +462,8 @@ CLASSES = {cls.__name__: cls for cls in (SGD, GradientDescent, Adagrad, RMSprop,
 
 def get(identifier):
     """Return an :class:`Optimizer` from a name (Keras's defaults) or an object."""
+    if identifier is None:  # compile(optimizer=None) would fail only at fit
+        raise ValueError(f"optimizer is required. Valid names: {', '.join(sorted(OPTIMIZERS))}; or an Optimizer object.")
     return lookup(identifier, OPTIMIZERS, "optimizer", instance_of=Optimizer)
 
 

@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validation import check_array, check_consistent_length, check_number, check_positive_int
+from ._validation import check_array, check_bool, check_consistent_length, check_number, check_positive_int
 from .backend import floatx, make_rng
 
 __all__ = [
@@ -123,6 +123,8 @@ class StandardScaler(_Scaler):
         self.with_std = with_std
 
     def fit(self, X):
+        check_bool(self.with_mean, "with_mean")
+        check_bool(self.with_std, "with_std")
         X, _ = _float_array(X)
         stats = _stats_dtype(X)
         high, low = X.max(axis=0), X.min(axis=0)
@@ -410,7 +412,7 @@ def split(X, y=None, *, validation=0.0, test=0.0, seed=None, stratify=False, shu
         raise ValueError(
             f"validation={validation!r} and test={test!r} leave no training samples out of {n}."
         )
-    rng = make_rng(seed) if shuffle else None
+    rng = make_rng(seed) if check_bool(shuffle, "shuffle") else None
     if stratify is not False and stratify is not None:
         if not shuffle:
             raise ValueError("stratify needs shuffle=True (a stratified split reorders the samples).")

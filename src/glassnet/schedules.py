@@ -6,6 +6,8 @@ first step), as in Keras.
 
 import math
 
+import numpy as np
+
 from ._registry import from_config, to_config
 from ._validation import check_non_negative_int, check_number, check_positive_int
 
@@ -56,7 +58,8 @@ class ExponentialDecay(_TimeDecay):
     """``lr = initial · rate^(step / decay_steps)`` (floored exponent when ``staircase``)."""
 
     def __call__(self, step):
-        return self.initial_learning_rate * self.decay_rate ** self._progress(step)
+        with np.errstate(over="ignore"):  # a growing rate overflows to inf (the run then diverges, and says so)
+            return float(self.initial_learning_rate * np.power(np.float64(self.decay_rate), self._progress(step)))
 
 
 class PiecewiseConstantDecay(LearningRateSchedule):
@@ -64,7 +67,11 @@ class PiecewiseConstantDecay(LearningRateSchedule):
 
     def __init__(self, boundaries, values, name=None):
         self._set_name(name)
-        boundaries, values = list(boundaries), list(values)
+        for arg, given in (("boundaries", boundaries), ("values", values)):
+            if not isinstance(given, (list, tuple, np.ndarray)):
+                raise TypeError(f"{arg} must be a list of numbers. Received: {arg}={given!r:.100}")
+        boundaries = [check_number(b, "boundaries") for b in np.ravel(boundaries)]
+        values = list(np.ravel(values))
         if len(values) != len(boundaries) + 1:
             raise ValueError(
                 "values must have exactly one more element than boundaries. "

@@ -16,7 +16,7 @@ over the neurons.
 import numpy as np
 
 from .._estimator import BaseEstimator, TransformerMixin, check_is_fitted, check_X
-from .._validation import check_array, check_choice, check_number, check_positive_int
+from .._validation import check_array, check_bool, check_choice, check_number, check_positive_int
 from ..backend import make_rng
 from .perceptron import too_large_error
 
@@ -155,6 +155,7 @@ class SOM(TransformerMixin, BaseEstimator):
                 f"Received: init={self.init!r}"
             )
         sigma = max(rows, cols) / 2 if self.sigma is None else self.sigma
+        check_bool(self.shuffle, "shuffle")
         return dict(
             rows=rows,
             cols=cols,

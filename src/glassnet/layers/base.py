@@ -21,7 +21,7 @@ import math
 import numpy as np
 
 from .. import activations, initializers, regularizers
-from .._validation import check_array, check_positive_int
+from .._validation import check_array, check_positive_int, check_shape
 from ..backend import (copy, from_numpy, get_namespace, is_numpy, make_rng, numpy_copy, numpy_dtype,
                        standardize_dtype)
 
@@ -125,6 +125,9 @@ def assign_weights(targets, weights, names, owner):
     """Copy ``weights`` into the live arrays ``targets`` (called ``names`` in
     messages) once every count, shape and value has been checked, so that a
     bad list changes nothing."""
+    if not isinstance(weights, (list, tuple)):
+        raise TypeError(f"{owner} takes a list of weight arrays (as get_weights() returns). "
+                        f"Received: {type(weights).__name__}")
     weights = list(weights)
     if len(weights) != len(targets):
         raise ValueError(f"{owner} expects a list of {len(targets)} weight arrays. Received {len(weights)}.")
@@ -154,9 +157,7 @@ class Layer:
         if input_dim is not None:
             input_shape = (check_positive_int(input_dim, "input_dim"),)
         if input_shape is not None:
-            if isinstance(input_shape, int):
-                input_shape = (input_shape,)
-            input_shape = tuple(check_positive_int(d, "input_shape") for d in input_shape)
+            input_shape = check_shape(input_shape, "input_shape")
         self.input_shape = input_shape
         self.name = name
         self.dtype = None if dtype is None else standardize_dtype(dtype)

@@ -1,7 +1,7 @@
 """Fully connected layer ``A = g(X W + b)`` with its backward pass."""
 
 from .. import activations, initializers, kernels, regularizers
-from .._validation import check_positive_int
+from .._validation import check_bool, check_positive_int
 from ..backend import get_namespace
 from .base import Layer, config_entry
 
@@ -51,7 +51,7 @@ class Dense(Layer):
         super().__init__(**kwargs)
         self.units = check_positive_int(units, "units")
         self.activation = activations.get(activation)
-        self.use_bias = bool(use_bias)
+        self.use_bias = check_bool(use_bias, "use_bias")
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)

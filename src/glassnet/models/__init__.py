@@ -27,7 +27,7 @@ def model_from_json(json_string):
 
     try:
         spec = json.loads(json_string)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, RecursionError) as exc:  # RecursionError: nesting deeper than any model
         raise ValueError(f"json_string must be the text of Sequential.to_json(): {exc}") from None
     if not isinstance(spec, dict) or spec.get("class_name") != "Sequential" or not isinstance(spec.get("config"), dict):
         raise ValueError('json_string must hold {"class_name": "Sequential", "config": {...}} as to_json() writes it.')

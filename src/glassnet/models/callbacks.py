@@ -19,7 +19,7 @@ import warnings
 import numpy as np
 
 from .. import schedules
-from .._validation import check_non_negative_int, check_number, check_positive_int
+from .._validation import check_bool, check_non_negative_int, check_number, check_positive_int
 
 
 class Callback:
@@ -228,6 +228,9 @@ class ProgressBar(Callback):
     def __init__(self, verbose=1, stream=None):
         super().__init__()
         self.verbose = verbose
+        if stream is not None and not callable(getattr(stream, "write", None)):
+            raise TypeError(f"stream must be a text stream with a write() method, such as sys.stderr or an open "
+                            f"file. Received: {type(stream).__name__}")
         self.stream = stream
         self._bar = None
         self._batches = 0
@@ -327,7 +330,7 @@ class EarlyStopping(Callback):
         self.verbose = verbose
         self.mode = _monitor_mode(monitor, mode)
         self.baseline = None if baseline is None else check_number(baseline, "baseline")
-        self.restore_best_weights = bool(restore_best_weights)
+        self.restore_best_weights = check_bool(restore_best_weights, "restore_best_weights")
         self.start_from_epoch = check_non_negative_int(start_from_epoch, "start_from_epoch")
 
     def _improved(self, current, reference):
@@ -398,8 +401,8 @@ class ModelCheckpoint(Callback):
         self.filepath = os.fspath(filepath)
         self.monitor = _check_monitor(monitor)
         self.verbose = verbose
-        self.save_best_only = save_best_only
-        self.save_weights_only = save_weights_only
+        self.save_best_only = check_bool(save_best_only, "save_best_only")
+        self.save_weights_only = check_bool(save_weights_only, "save_weights_only")
         self.mode = _monitor_mode(monitor, mode)
         if save_freq != "epoch":
             save_freq = check_positive_int(save_freq, "save_freq (an integer number of batches, or 'epoch')")
@@ -483,11 +486,8 @@ class BackupAndRestore(Callback):
             save_freq = check_positive_int(save_freq, "save_freq (an integer number of batches, or 'epoch')")
             self.on_train_batch_end = self._batch_end  # fit calls batch hooks only where one is set
         self.save_freq = save_freq
-        for name, value in (("double_checkpoint", double_checkpoint), ("delete_checkpoint", delete_checkpoint)):
-            if not isinstance(value, (bool, np.bool_)):
-                raise TypeError(f"{name} must be True or False. Received: {name}={value!r}")
-        self.double_checkpoint = bool(double_checkpoint)
-        self.delete_checkpoint = bool(delete_checkpoint)
+        self.double_checkpoint = check_bool(double_checkpoint, "double_checkpoint")
+        self.delete_checkpoint = check_bool(delete_checkpoint, "delete_checkpoint")
         self._latest = os.path.join(self.backup_dir, "latest.gn")
         self._previous = os.path.join(self.backup_dir, "previous.gn")
         self._epochs_done, self._last_batch, self._since_saving = 0, -1, 0
@@ -665,7 +665,7 @@ class CSVLogger(Callback):
         super().__init__()
         self.filename = os.fspath(filename)
         self.separator = separator
-        self.append = append
+        self.append = check_bool(append, "append")
         self._file = None
 
     def on_train_begin(self, logs=None):

@@ -17,7 +17,7 @@ import weakref
 import numpy as np
 
 from .. import backend, kernels, losses, metrics as metrics_module, optimizers
-from .._validation import (check_array, check_consistent_length, check_positive_int, check_sparse, is_sparse,
+from .._validation import (check_array, check_consistent_length, check_positive_int, check_shape, check_sparse, is_sparse,
                            on_host)
 from ..backend import get_namespace, make_rng, seeded, standardize_dtype
 from ..layers import InputLayer, Layer
@@ -162,9 +162,9 @@ class Sequential:
             )
         if not self._layers:
             raise ValueError("The model has no layers; add some with model.add(...).")
-        input_shape = tuple(input_shape)
-        if len(input_shape) > 1 and input_shape[0] is None:
-            input_shape = input_shape[1:]
+        if isinstance(input_shape, (tuple, list)) and len(input_shape) > 1 and input_shape[0] is None:
+            input_shape = input_shape[1:]  # Keras's leading batch dimension
+        input_shape = check_shape(input_shape, "input_shape")
         self._input_shape = input_shape
         shape = input_shape
         with seeded(self.seed):
@@ -450,7 +450,8 @@ class Sequential:
                 f"{type(self._layers[-1].activation).__name__} only produces values in [{low}, {high}]. "
                 "Use a matching output activation or rescale/encode the targets."
             )
-        return Y.astype(self.dtype, copy=False)
+        # in the model's dtype: a target beyond its range (1e300 in float32) is an error, not inf
+        return check_array(Y, name=name, ndim=None, dtype=self.dtype, allow_empty=True)
 
     def _metric_targets(self, Y):
         """The targets as the caller gave them, for the metrics (as Keras's metrics see
@@ -469,17 +470,17 @@ class Sequential:
         labels = Y.argmax(axis=-1)
         return Y, labels if encoding == "labels" else labels[:, None]
 
-    def _check_sample_weight(self, sample_weight, n):
+    def _check_sample_weight(self, sample_weight, n, name="sample_weight"):
         if sample_weight is None:
             return None
         w = on_host(sample_weight)
         if getattr(w, "ndim", None) == 2 and w.shape[1] == 1:
             w = w[:, 0]  # a column of weights, as Keras accepts
-        w = check_array(w, name="sample_weight", ndim=1, dtype=self.dtype)
+        w = check_array(w, name=name, ndim=1, dtype=self.dtype)
         if w.shape[0] != n:
-            raise ValueError(f"sample_weight must have one weight per sample ({n}). Received {w.shape[0]}.")
+            raise ValueError(f"{name} must have one weight per sample ({n}). Received {w.shape[0]}.")
         if (w < 0).any():
-            raise ValueError("sample_weight must be non-negative.")
+            raise ValueError(f"{name} must be non-negative.")
         return w
 
     def _check_namespace(self):
@@ -513,8 +514,9 @@ class Sequential:
             self.build(X.shape[1:])
         if not self.metrics and (self._metric_ids or getattr(self, "_weighted_metric_ids", None)):
             self._resolve_metrics()
-        y = on_host(y)
-        check_consistent_length(**{names[0]: X, names[1]: np.asarray(y) if y is not None else None})
+        # named errors for None, text, ragged lists (NaN and range are checked with the encoding, in _check_y)
+        y = check_array(on_host(y), names[1], ndim=None, finite=False, allow_empty=True)
+        check_consistent_length(**{names[0]: X, names[1]: y})
         Y = self._check_y(y, X.shape[0], names[1])
         return X, Y, self._check_sample_weight(sample_weight, X.shape[0])
 

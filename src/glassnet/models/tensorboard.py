@@ -19,7 +19,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from .._validation import check_non_negative_int, check_positive_int
+from .._validation import check_bool, check_non_negative_int, check_positive_int
 from .callbacks import Callback
 
 _NO_TENSORBOARD = 'The TensorBoard callback requires the tensorboard package: pip install "glassnet[tensorboard]"'
@@ -58,11 +58,9 @@ class TensorBoard(Callback):
             raise ValueError(f"log_dir must be the path of a folder. Received: log_dir={log_dir!r}")
         self.log_dir = os.fspath(log_dir)
         self.histogram_freq = check_non_negative_int(histogram_freq, "histogram_freq")
-        for name, value in (("write_graph", write_graph), ("write_images", write_images),
-                            ("write_steps_per_second", write_steps_per_second)):
-            if not isinstance(value, (bool, np.bool_)):
-                raise TypeError(f"{name} must be True or False. Received: {name}={value!r}")
-        if write_images:
+        self.write_graph = check_bool(write_graph, "write_graph")
+        self.write_steps_per_second = check_bool(write_steps_per_second, "write_steps_per_second")
+        if check_bool(write_images, "write_images"):
             raise ValueError("write_images is not provided; glassnet.plots.plot_weights draws a layer's weights "
                              "as images.")
         if profile_batch not in (0, None) or embeddings_freq not in (0, None) or embeddings_metadata is not None:
@@ -70,8 +68,6 @@ class TensorBoard(Callback):
                              "embeddings_freq at 0 and embeddings_metadata at None. Received: "
                              f"profile_batch={profile_batch!r}, embeddings_freq={embeddings_freq!r}, "
                              f"embeddings_metadata={embeddings_metadata!r}")
-        self.write_graph = bool(write_graph)
-        self.write_steps_per_second = bool(write_steps_per_second)
         if update_freq == "batch":
             update_freq = 1
         elif update_freq != "epoch":

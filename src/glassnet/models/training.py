@@ -21,7 +21,9 @@ import weakref
 import numpy as np
 
 from .. import backend
-from .._validation import check_number, check_positive_int, check_non_negative_int, dense_rows, is_sparse, on_host
+from .._validation import (
+    check_array, check_non_negative_int, check_number, check_positive_int, dense_rows, is_sparse, on_host,
+)
 from . import callbacks as callbacks_module
 
 
@@ -34,8 +36,10 @@ def _split_validation(model, X, Y, w, validation_split, validation_data):
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
             raise ValueError("validation_data must be a tuple (x_val, y_val) or (x_val, y_val, sample_weight_val).")
         Xv = model._check_x(validation_data[0], "validation_data[0]", sparse=True)
-        yv = on_host(validation_data[1])
-        if yv is None or np.ndim(yv) == 0:
+        yv = validation_data[1]
+        if yv is not None:  # named errors for text and ragged lists
+            yv = check_array(on_host(yv), "validation_data[1]", ndim=None, finite=False, allow_empty=True)
+        if yv is None or yv.ndim == 0:
             raise TypeError(f"validation_data[1] must hold the validation targets, one per sample. "
                             f"Received: {yv!r:.100}")
         if len(yv) != Xv.shape[0]:
@@ -44,7 +48,8 @@ def _split_validation(model, X, Y, w, validation_split, validation_data):
                 f"validation_data[1] has {len(yv)}."
             )
         Yv = model._check_y(yv, Xv.shape[0], "validation_data[1]")
-        wv = model._check_sample_weight(validation_data[2], Xv.shape[0]) if len(validation_data) == 3 else None
+        wv = (model._check_sample_weight(validation_data[2], Xv.shape[0], "validation_data[2]")
+              if len(validation_data) == 3 else None)
         return X, Y, w, (Xv, Yv, wv)
     if validation_split:
         split = check_number(validation_split, "validation_split", low=0, high=1, high_open=True)

@@ -6,17 +6,11 @@ import numpy as np
 from sklearn.utils._param_validation import InvalidParameterError
 
 from .. import activations, optimizers
-from .._validation import check_array, check_choice, check_number, check_positive_int
+from .._validation import check_array, check_bool, check_choice, check_number, check_positive_int
 from ..backend import standardize_dtype
 
 _SOLVERS = ("lbfgs", "sgd", "adam")
 _SCHEDULES = ("constant", "invscaling", "adaptive")
-
-
-def _check_bool(value, name):
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False. Received: {name}={value!r}")
-    return bool(value)
 
 
 def _hidden_sizes(hidden_layer_sizes):
@@ -75,7 +69,7 @@ def _check_all(est):
     check_number(est.power_t, "power_t", low=0)
     check_positive_int(est.max_iter, "max_iter")
     for name in ("shuffle", "warm_start", "nesterovs_momentum", "early_stopping", "batch_norm"):
-        _check_bool(getattr(est, name), name)
+        check_bool(getattr(est, name), name)
     check_number(est.tol, "tol", low=0)
     check_number(est.momentum, "momentum", low=0, high=1)
     check_number(est.validation_fraction, "validation_fraction", low=0, high=1, high_open=True)
