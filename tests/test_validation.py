@@ -419,6 +419,11 @@ X2, y2 = np.ones((4, 2)), np.ones(4)
     (lambda: glassnet.layers.Input(shape=3.0), TypeError, "input_shape must be a tuple of positive integers"),
     (lambda: Sequential([Dense(1)]).build({"a": 1}), TypeError, "input_shape must be a tuple"),
     (lambda: _fit_model().set_weights(None), TypeError, "list of weight arrays"),
+    # a loss or metric called directly: a negative or missing weight gave -0.5 or NaN
+    (lambda: glassnet.losses.MeanSquaredError()([[1.0], [0.0]], [[0.0], [0.0]], sample_weight=[-1.0, 1.0]), ValueError,
+     "sample_weight must hold finite, non-negative"),
+    (lambda: glassnet.metrics.BinaryAccuracy().update_state([[1.0]], [[0.9]], sample_weight=[np.nan]), ValueError,
+     "sample_weight must hold finite, non-negative"),
 ], ids=lambda v: getattr(v, "__name__", str(v))[:40])
 def test_bad_values_found_by_a_fuzz_of_the_public_api_are_named(call, error, match, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)

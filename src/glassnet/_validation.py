@@ -225,4 +225,9 @@ def per_sample_weights(sample_weight, n):
     if tuple(sample_weight.shape) != (n,):
         raise ValueError(f"sample_weight must hold one weight per sample ({n},). "
                          f"Received shape {tuple(sample_weight.shape)}.")
+    if isinstance(sample_weight, np.ndarray):  # (a namespace's array is checked by the model that made it)
+        if sample_weight.dtype == object or not np.issubdtype(sample_weight.dtype, np.number):
+            raise TypeError(f"sample_weight must hold numbers. Received dtype {sample_weight.dtype}.")
+        if not np.all(np.isfinite(sample_weight)) or (sample_weight < 0).any():
+            raise ValueError("sample_weight must hold finite, non-negative weights.")
     return sample_weight
