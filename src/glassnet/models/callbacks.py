@@ -465,8 +465,8 @@ class BackupAndRestore(Callback):
     the optimizer's state, step count and learning rate, the random generators of shuffling
     and dropout, and the number of epochs done (``load_model`` reads it as any model file).
     Restored from an epoch's end, training goes on as if it had not stopped, bit for bit (the
-    same shuffles and dropout masks). ``save_freq=n`` backs up every n batches as well, and
-    a restart then repeats the interrupted epoch from its first batch with the weights of
+    same shuffles and dropout masks). ``save_freq=n`` backs up every n batches instead
+    (counted across epochs), and a restart then repeats the interrupted epoch from its first batch with the weights of
     the last backup, as Keras. ``double_checkpoint=True`` keeps the backup before as
     ``previous.gn`` and restores it when ``latest.gn`` cannot be read. When ``fit`` ends
     (not when it is interrupted), ``delete_checkpoint=True`` deletes the files this callback
