@@ -663,3 +663,19 @@ def test_backup_deletes_only_its_own_files_and_checks_its_arguments(tmp_path):
         callbacks.BackupAndRestore(tmp_path, save_freq=0)
     with pytest.raises(TypeError, match="double_checkpoint"):
         callbacks.BackupAndRestore(tmp_path, double_checkpoint="yes")
+
+
+def test_a_batch_backup_records_the_epoch_it_is_in_when_fit_starts_later(tmp_path):
+    X, y = _classes()  # 13 batches of 16 per epoch
+    model = _dropout_classifier()
+    with pytest.raises(RuntimeError):
+        model.fit(X, y, epochs=6, initial_epoch=3, batch_size=16, verbose=0,
+                  callbacks=[callbacks.BackupAndRestore(tmp_path, save_freq=5), _Interrupt(epoch=3, batch=7)])
+    restart = _dropout_classifier()
+    history = restart.fit(X, y, epochs=6, batch_size=16, verbose=0, callbacks=[callbacks.BackupAndRestore(tmp_path)])
+    assert history.epoch == [3, 4, 5]  # epoch 3 again, not from 0
+
+
+def test_checkpoints_by_epoch_cost_nothing_per_batch(tmp_path):
+    assert not overrides(ModelCheckpoint(tmp_path / "m.gn"), "on_train_batch_end")
+    assert overrides(ModelCheckpoint(tmp_path / "m.gn", save_freq=2), "on_train_batch_end")

@@ -240,6 +240,8 @@ class Precision(Metric):
         elif value is not None:
             value = check_number(value, "thresholds", low=0, high=1)
         self.thresholds = value
+        # as Keras: with evenly spaced thresholds an output above 1 is not above the threshold 1
+        self._clip = isinstance(value, list) and _evenly_spaced(value)
         self.top_k = None if top_k is None else check_positive_int(top_k, "top_k")
         if class_id is not None and (isinstance(class_id, bool) or not isinstance(class_id, numbers.Integral)
                                      or class_id < 0):
@@ -272,7 +274,7 @@ class Precision(Metric):
                 raise ValueError(f"class_id={self.class_id} but the model has {A.shape[-1]} output unit(s).")
             Y, A = Y[:, self.class_id : self.class_id + 1], A[:, self.class_id : self.class_id + 1]
         if isinstance(self.thresholds, list):  # one count per threshold: (thresholds, rows, outputs)
-            if _evenly_spaced(self.thresholds):  # as Keras: an output above 1 is not above the threshold 1
+            if self._clip:
                 A = np.clip(A, 0.0, 1.0)
             predicted = A[None] > self._threshold_array()
             tp, fp, fn = _confusion_counts(predicted, np.broadcast_to(Y != 0, predicted.shape), sample_weight,

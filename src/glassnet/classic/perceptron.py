@@ -20,7 +20,7 @@ import numpy as np
 
 from .. import activations
 from .._estimator import BaseEstimator, ClassifierMixin, check_classification_y, check_is_fitted, check_X
-from .._validation import check_array, check_consistent_length, check_number, check_positive_int
+from .._validation import check_array, check_bool, check_consistent_length, check_number, check_positive_int
 from ..backend import make_rng
 
 __all__ = ["Perceptron", "NotSeparableWarning", "RuleHistory", "perceptron_rule", "delta_rule", "train_neuron"]
@@ -136,8 +136,7 @@ def train_neuron(
     single = T.ndim == 1
     T2 = T[:, None] if single else T
     for flag, value in (("use_bias", use_bias), ("shuffle", shuffle), ("record_steps", record_steps)):
-        if not isinstance(value, (bool, np.bool_)):
-            raise TypeError(f"{flag} must be True or False. Received: {flag}={value!r}")
+        check_bool(value, flag)
     Xb = add_bias_column(X) if use_bias else X.astype(np.float64, copy=False)
     W = np.zeros((Xb.shape[1], T2.shape[1]))
     if weights is not None:
@@ -296,8 +295,7 @@ class Perceptron(ClassifierMixin, BaseEstimator):
         """Run the perceptron algorithm on X (n, d) with labels y (n,)."""
         eta = check_number(self.learning_rate, "learning_rate", low=0, low_open=True)
         max_epochs = check_positive_int(self.max_epochs, "max_epochs")
-        if not isinstance(self.shuffle, (bool, np.bool_)):
-            raise TypeError(f"shuffle must be True or False. Received: shuffle={self.shuffle!r}")
+        check_bool(self.shuffle, "shuffle")
         # X keeps its dtype and is not copied (MNIST's 60k images: 188 MB in float32); each
         # block of rows is multiplied in float64
         X = check_X(X, "Perceptron", dtype=None)

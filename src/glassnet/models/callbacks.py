@@ -406,6 +406,7 @@ class ModelCheckpoint(Callback):
         self.mode = _monitor_mode(monitor, mode)
         if save_freq != "epoch":
             save_freq = check_positive_int(save_freq, "save_freq (an integer number of batches, or 'epoch')")
+            self.on_train_batch_end = self._batch_end  # fit calls batch hooks (and logs batches) only where set
         self.save_freq = save_freq
         if initial_value_threshold is not None:
             initial_value_threshold = check_number(initial_value_threshold, "initial_value_threshold")
@@ -420,8 +421,8 @@ class ModelCheckpoint(Callback):
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch
 
-    def on_train_batch_end(self, batch, logs=None):
-        if self.save_freq != "epoch" and _save_due(self, batch):
+    def _batch_end(self, batch, logs=None):
+        if _save_due(self, batch):
             self._save(self._epoch, batch, logs or {})
 
     def on_epoch_end(self, epoch, logs=None):
@@ -490,7 +491,7 @@ class BackupAndRestore(Callback):
         self.delete_checkpoint = check_bool(delete_checkpoint, "delete_checkpoint")
         self._latest = os.path.join(self.backup_dir, "latest.gn")
         self._previous = os.path.join(self.backup_dir, "previous.gn")
-        self._epochs_done, self._last_batch, self._since_saving = 0, -1, 0
+        self._epoch, self._last_batch, self._since_saving = 0, -1, 0
 
     def on_train_begin(self, logs=None):
         from .saving import restore_backup
@@ -511,29 +512,30 @@ class BackupAndRestore(Callback):
             epoch = record.get("epoch")
             if not isinstance(epoch, int) or isinstance(epoch, bool) or epoch < 0:
                 raise ValueError(f"The backup {path!r} records {epoch!r} epochs done; expected a non-negative integer.")
-            self._epochs_done = epoch
             self.model._initial_epoch = epoch  # fit starts there
             return
         if first_error is not None:
             raise first_error
 
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
     def on_epoch_end(self, epoch, logs=None):
-        self._epochs_done = epoch + 1
         if self.save_freq == "epoch":
-            self._save()
+            self._save(epoch + 1)
 
     def _batch_end(self, batch, logs=None):
         if _save_due(self, batch):
-            self._save(batch)
+            self._save(self._epoch, batch)  # epoch not done: a restart repeats it
 
-    def _save(self, batch=None):
+    def _save(self, epochs_done, batch=None):
         from .saving import save_model
 
         os.makedirs(self.backup_dir, exist_ok=True)
         if self.double_checkpoint and os.path.exists(self._latest):
             os.replace(self._latest, self._previous)
         opt = self.model.optimizer
-        record = {"epoch": self._epochs_done, "batch": None if batch is None else batch + 1,
+        record = {"epoch": epochs_done, "batch": None if batch is None else batch + 1,
                   "optimizer": type(opt).__name__,
                   # a schedule or a callable gives the rate from the step count, which the backup holds
                   "learning_rate": None if callable(opt._learning_rate) else opt.learning_rate}
