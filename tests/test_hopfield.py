@@ -5,6 +5,7 @@ import warnings
 import numpy as np
 import pytest
 
+from glassnet._estimator import NotFittedError
 from glassnet.classic import (
     CapacityWarning,
     Hopfield,
@@ -191,7 +192,7 @@ def test_bad_recall_arguments():
         net.recall([1, 1, 1])
     with pytest.raises(ValueError, match="bipolar"):
         net.recall([1, 0, 1, 1])
-    with pytest.raises(RuntimeError, match="fit"):
+    with pytest.raises(NotFittedError, match="fit"):  # as the estimators: a ValueError and an AttributeError
         Hopfield().recall([1, 1])
     with pytest.raises(ValueError, match="order"):
         Hopfield(order="backwards").fit([[1, -1]])

@@ -205,7 +205,7 @@ def test_failed_export_leaves_the_old_file(tmp_path, monkeypatch):
     def disk_full(fd):
         raise OSError("No space left on device")
 
-    monkeypatch.setattr("glassnet.onnx.os.fsync", disk_full)
+    monkeypatch.setattr("glassnet._io.os.fsync", disk_full)
     with pytest.raises(OSError, match="No space"):
         export(model, path)
     assert path.read_bytes() == b"old"

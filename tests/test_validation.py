@@ -439,3 +439,81 @@ def test_shapes_given_as_numpy_ints_and_growing_schedules():
     # a rate above 1 overflows to inf (the run then diverges, and says so) instead of raising OverflowError
     assert glassnet.schedules.ExponentialDecay(0.1, 1, 2.0)(10**6) == np.inf
     assert glassnet.schedules.ExponentialDecay(0.1, 10, 0.5)(20) == pytest.approx(0.025)
+
+
+# A second fuzz's findings: each raised a NumPy error that named nothing (MemoryError,
+# IndexError, UFuncTypeError), returned garbage (nan, inf, a wrong shape), hung, or
+# blamed the wrong argument.
+@pytest.mark.parametrize("call, error, match", [
+    # sizes no machine can allocate: NumPy's MemoryError / "Maximum allowed dimension exceeded"
+    (lambda: Sequential([glassnet.layers.Input((4,)), Dense(10**12)]).build(), ValueError,
+     r"Layer 'dense\w*' \(Dense, units=1000000000000\) for inputs of shape \(4,\) needs more memory"),
+    (lambda: Sequential([glassnet.layers.Input((4,)), Dense(10**30)]).build(), ValueError,
+     r"units=10{30}\) .* asks for an array too large"),
+    (lambda: glassnet.datasets.make_xor(n_samples=10**12), ValueError, "n_samples=1000000000000 needs more memory"),
+    (lambda: glassnet.datasets.make_spiral(n_samples=10**14), ValueError, "n_samples=100000000000000 needs more"),
+    (lambda: glassnet.classic.SOM(grid=(10**6, 10**6)).fit(np.random.rand(10, 2)), ValueError,
+     r"grid=\(1000000, 1000000\) with 10 samples needs more memory"),
+    (lambda: glassnet.preprocessing.kfold(10**13), ValueError, "n=10000000000000 needs more memory"),
+    (lambda: glassnet.metrics.confusion_matrix([0, 1], [1, 0], num_classes=10**9), ValueError,
+     "num_classes=1000000000 needs more memory"),
+    (lambda: glassnet.metrics.confusion_matrix([0, 10**10], [1, 0]), ValueError, "Labels up to 10000000000"),
+    # the public functions called on what is not an array of numbers (IndexError, UFuncTypeError)
+    (lambda: glassnet.activations.softmax(1.0), ValueError, "x must have at least one dimension"),
+    (lambda: glassnet.activations.relu("ab"), TypeError, "x must be an array-like of numbers"),
+    (lambda: glassnet.regularizers.L2(0.1)("ab"), TypeError, "x must be an array-like of numbers"),
+    (lambda: glassnet.metrics.MeanSquaredError().update_state(["a"], ["b"]), TypeError, "y_true must contain numbers"),
+    (lambda: glassnet.metrics.MeanSquaredError().update_state([[1.0]], [["x"]]), TypeError, "y_pred must contain"),
+    (lambda: glassnet.losses.MeanSquaredError()([[1.0]], [["b"]]), TypeError, "y_pred must contain numbers"),
+    (lambda: glassnet.preprocessing.from_categorical(np.eye(3), axis=5), ValueError, "axis must be between -2 and 1"),
+    (lambda: glassnet.preprocessing.split([[1, 2], [3]], test=0.5), ValueError, "X could not be converted"),
+    # a callable activation that changes the shape: predict returned (2,) for a 3-unit layer
+    (lambda: Sequential([Dense(3, input_dim=2, activation=lambda z: z.sum(axis=1))]).predict(np.ones((2, 2))),
+     ValueError, r"must return an array of its input's shape \(2, 3\)"),
+    # descent: x0 unnamed, x=None gave nan, digits=0 a decimal-module message, steps unbounded (hung)
+    (lambda: glassnet.descent.gradient_descent(lambda x: x * x, "abc", 0.1), TypeError, "x0 must be an array-like"),
+    (lambda: glassnet.descent.numerical_gradient(lambda x: x * x, None), TypeError, "x must be an array-like"),
+    (lambda: glassnet.descent.decimal_text(1.5, digits=0), ValueError, "digits must be between 1 and 1000"),
+    (lambda: glassnet.descent.gradient_descent(lambda x: x * x, 1.0, 0.1, steps=10**12), ValueError,
+     "steps must be at most 1,000,000"),
+    (lambda: glassnet.diagnostics.diagnose(_fit_model(), X2, y2, losses="ab"), TypeError, "losses must be an array"),
+    # a divergent SOM blamed X ("X holds values too large for the map")
+    (lambda: glassnet.classic.SOM(grid=(3, 3), learning_rate=1e12, random_state=0).fit(np.random.rand(10, 2)),
+     ValueError, r"weights diverged .* learning_rate=1000000000000.0 is too large"),
+    # a scaled value past float64's range was returned as inf
+    (lambda: glassnet.preprocessing.StandardScaler().fit([[0.0], [1.0]]).transform([[1e308]]), ValueError,
+     "X holds values that transform takes beyond the range of float64"),
+    (lambda: glassnet.preprocessing.MinMaxScaler().fit([[0.0], [1e-300]]).transform([[1e10]]), ValueError,
+     "beyond the range of float64"),
+    # paths: Python's "expected str, bytes or os.PathLike object, not NoneType"
+    (lambda: _fit_model().save(None), TypeError, "filepath must be a file path"),
+    (lambda: glassnet.models.load_model(None), TypeError, "filepath must be a file path"),
+    (lambda: glassnet.models.load_model(""), ValueError, "filepath is an empty path"),
+    (lambda: _fit_model().save_weights(3, overwrite=False), TypeError, "filepath must be a file path"),
+], ids=lambda v: getattr(v, "__name__", str(v))[:40])
+def test_bad_values_found_by_a_second_fuzz_are_named(call, error, match, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(error, match=match):
+        call()
+
+
+def test_the_checks_added_after_the_second_fuzz_keep_what_worked():
+    assert glassnet.activations.softmax([0.0, 0.0]).tolist() == [0.5, 0.5]  # 1-D: one row
+    assert glassnet.activations.relu([1, -2]).tolist() == [1, 0]
+    assert glassnet.regularizers.L2(0.5)([[1.0, 2.0]]) == 2.5
+    # NaN outputs (a diverged model) still give a metric and a loss, not an error
+    metric = glassnet.metrics.MeanSquaredError()
+    metric.update_state([[1.0]], [[np.nan]])
+    assert np.isnan(metric.result())
+    assert np.isnan(glassnet.losses.MeanSquaredError()([[1.0]], [[np.nan]]))
+    # a divergent descent still ends in a verdict, its gradients NaN, not an error
+    trace = glassnet.descent.gradient_descent(lambda x: x**4, 3.0, 10.0, steps=40)
+    assert "diverge" in trace.verdict
+    assert np.isnan(glassnet.descent.numerical_gradient(lambda x: float(x**2), np.nan))
+    assert np.isnan(glassnet.diagnostics.diagnose(_fit_model(), X2, y2, losses=[1.0, np.nan], warn=False).losses[1])
+    # split still cuts samples of any dtype, NaN included (impute after splitting, not before)
+    train, _, test = glassnet.preprocessing.split(np.array([[np.nan], [1.0], [2.0], [3.0]]), test=0.25, seed=0)
+    assert len(train[0]) == 3 and len(test[0]) == 1
+    assert len(glassnet.preprocessing.split(np.array(["a", "b", "c", "d"]), test=0.5)[2][0]) == 2
+    # SOM learning rates above 1 that still converge are not refused
+    glassnet.classic.SOM(grid=(3, 3), learning_rate=3.0, random_state=0).fit(np.random.rand(20, 2))

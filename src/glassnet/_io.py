@@ -13,6 +13,8 @@ import os
 import secrets
 import stat
 
+from ._validation import check_path
+
 
 def atomic_write(path, write, verify=None):
     """Call ``write(fileobj)`` on a binary temporary file, then replace ``path`` with it.
@@ -20,7 +22,7 @@ def atomic_write(path, write, verify=None):
     ``verify(tmp_path)``, if given, runs on the complete temporary file before
     the replace; if it raises, ``path`` is left untouched.
     """
-    path = os.fspath(path)
+    path = check_path(path, "path")
     if not path or path.endswith(os.sep) or (os.altsep and path.endswith(os.altsep)):
         raise ValueError(f"Cannot write {path!r}: give a file name (the path is empty or ends with a separator).")
     target = os.path.realpath(path)  # through a symbolic link: replace the file it points to, not the link

@@ -4,7 +4,11 @@ Every check raises ``TypeError``/``ValueError`` with a message that names the
 argument, what was expected and what was received.
 """
 
+import contextlib
+import functools
+import inspect
 import numbers
+import os
 
 import numpy as np
 
@@ -139,11 +143,57 @@ def check_consistent_length(**arrays):
         raise ValueError(f"Inconsistent numbers of samples: {desc}.")
 
 
+#: the starts of NumPy's messages for a shape too large to describe at all
+_TOO_BIG = ("Maximum allowed dimension exceeded", "array is too big")
+
+
+@contextlib.contextmanager
+def sized_by(what):
+    """Run the block; NumPy's MemoryError for an array too large for the machine (or its
+    ValueError for one too large to address) becomes a ValueError that says which
+    argument, ``what``, asked for it, as no NumPy message can."""
+    try:
+        yield
+    except MemoryError as exc:
+        raise ValueError(f"{what} needs more memory than this machine can allocate ({exc}).") from None
+    except ValueError as exc:
+        if str(exc).startswith(_TOO_BIG):
+            raise ValueError(f"{what} asks for an array too large to allocate ({exc}).") from None
+        raise
+
+
+def sized_by_arguments(*names):
+    """Decorator: :func:`sized_by` around the whole function, naming the arguments
+    ``names`` with the values given in the call."""
+    def decorate(func):
+        signature = inspect.signature(func)
+
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            bound = signature.bind_partial(*args, **kwargs)
+            bound.apply_defaults()
+            what = ", ".join(f"{n}={bound.arguments.get(n)!r:.100}" for n in names)
+            with sized_by(what):
+                return func(*args, **kwargs)
+        return wrapper
+    return decorate
+
+
 def check_bool(value, name):
     """``value`` as a bool; anything but True/False (a string 'False', an array) is a TypeError."""
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be True or False. Received: {name}={value!r:.100}")
     return bool(value)
+
+
+def check_path(value, name):
+    """``value`` as a path string: a ``str``, ``bytes`` or ``os.PathLike``, not empty."""
+    if not isinstance(value, (str, bytes, os.PathLike)):
+        raise TypeError(f"{name} must be a file path (a str or pathlib.Path). Received: {name}={value!r:.100}")
+    path = os.fspath(value)
+    if not path:
+        raise ValueError(f"{name} is an empty path: give a file name.")
+    return path
 
 
 def check_shape(value, name):

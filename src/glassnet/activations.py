@@ -16,7 +16,7 @@ non-differentiable unless it has a ``derivative`` attribute).
 import numpy as np
 
 from ._registry import from_config, lookup, to_config
-from ._validation import check_number
+from ._validation import check_array, check_number
 from .backend import astype, get_namespace
 
 
@@ -39,7 +39,12 @@ class Activation:
         return get_namespace(Z).multiply(dA, self.derivative(Z, A), out=out)
 
     def __call__(self, Z):
-        return self.forward(get_namespace(Z).asarray(Z))
+        xp = get_namespace(Z)
+        Z = check_array(Z, "x", ndim=None, allow_empty=True, finite=False) if xp is np else xp.asarray(Z)
+        if not self.elementwise and Z.ndim == 0:
+            raise ValueError(f"{self.name} normalises along the last axis: x must have at least one "
+                             f"dimension. Received the scalar {Z.item()!r}.")
+        return self.forward(Z)
 
     def get_config(self):
         return {}
@@ -347,7 +352,11 @@ class FunctionActivation(Activation):
         self.name = getattr(function, "__name__", "custom")
 
     def forward(self, Z, out=None):
-        return self.function(Z)
+        A = self.function(Z)
+        if getattr(A, "shape", None) != Z.shape:
+            raise ValueError(f"Activation {self.name!r} must return an array of its input's shape {tuple(Z.shape)}. "
+                             f"It returned {type(A).__name__} of shape {getattr(A, 'shape', None)}.")
+        return A
 
     def derivative(self, Z, A):
         deriv = getattr(self.function, "derivative", None)

@@ -23,10 +23,13 @@ from fractions import Fraction
 
 import numpy as np
 
-from ._validation import check_number, check_positive_int
+from ._validation import check_array, check_int, check_number, check_positive_int
 from .expr import MAX_EXACT_BITS
 
 __all__ = ["gradient_descent", "compare_optimizers", "DescentTrace", "numerical_gradient", "decimal_text"]
+
+#: the most updates :func:`gradient_descent` runs: its trace keeps every iterate
+MAX_STEPS = 1_000_000
 
 COLUMNS = ("x", "f(x)", "f'(x)", "η·f'(x)", "x − η·f'(x)")
 
@@ -42,7 +45,7 @@ def numerical_gradient(f, x, eps=1e-4):
     shrink geometrically magnifies that rounding relative to x; for tables exact
     to the last digit pass the derivative (``grad=``), as ``glassnet descend`` does."""
     eps = check_number(eps, "eps", low=0, low_open=True)
-    x = np.asarray(x, dtype=np.float64)
+    x = check_array(x, "x", ndim=None, dtype=np.float64, finite=False)  # NaN: a diverged path
     h = eps * np.maximum(np.abs(x), 0.01).reshape(-1)
     E = (h[:, None] * np.eye(x.size)).reshape((x.size,) + x.shape)
     return np.array([
@@ -237,6 +240,7 @@ def decimal_text(value, digits=15):
     significant digits (half to even), as a plain decimal without trailing zeros:
     ``0.0000000000000016777216``, ``12.553713506884``, ``-2``. Magnitudes from
     10¹⁶ up and below 10⁻³⁰ are written in scientific notation."""
+    digits = check_int(digits, "digits", low=1, high=1000)
     with localcontext() as context:
         context.prec = digits
         context.rounding = ROUND_HALF_EVEN
@@ -381,6 +385,7 @@ def gradient_descent(f, x0, learning_rate, steps=12, grad=None, *, optimizer="gd
         η > 0.
     steps : int
         Number of updates (rows of the table); ``x`` gets ``steps + 1`` entries.
+        At most :data:`MAX_STEPS` (a million).
     grad : callable or None
         ``grad(x)`` = f'(x) (or ∇f(x)); None uses :func:`numerical_gradient` with step ``eps``.
     optimizer : str or glassnet.optimizers.Optimizer
@@ -402,6 +407,9 @@ def gradient_descent(f, x0, learning_rate, steps=12, grad=None, *, optimizer="gd
     if grad is not None and not callable(grad):
         raise TypeError(f"grad must be a callable grad(x) or None. Received: grad={grad!r}")
     steps = check_positive_int(steps, "steps")
+    if steps > MAX_STEPS:
+        raise ValueError(f"steps must be at most {MAX_STEPS:,}: the trace keeps every iterate (a million "
+                         f"take about 20 s and 400 MB). Received: steps={steps}")
     eps = check_number(eps, "eps", low=0, low_open=True)
     if hasattr(optimizer, "apply") and not isinstance(optimizer, str):
         update, name, eta = _model_optimizer_update(optimizer, learning_rate, optimizer_params)
@@ -422,7 +430,7 @@ def gradient_descent(f, x0, learning_rate, steps=12, grad=None, *, optimizer="gd
                 f"Valid parameters: {', '.join(valid) or 'none'}."
             )
         optimizer_params = _check_optimizer_params(optimizer_params)
-    x = np.asarray(x0, dtype=np.float64)
+    x = check_array(x0, "x0", ndim=None, dtype=np.float64, allow_empty=True, finite=False)
     if x.ndim > 1 or x.size == 0 or not np.isfinite(x).all():
         raise ValueError(f"x0 must be a finite number or 1-D array. Received: x0={x0!r}")
     scalar = x.ndim == 0

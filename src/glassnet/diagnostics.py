@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import backend
+from ._validation import check_array
 from .models.callbacks import Callback
 from .trace import format_table
 
@@ -311,6 +312,8 @@ def diagnose(model, X, y, losses=None, warn=True, max_samples=1024):
         stop_reason = getattr(history, "stopped_reason", None) if history is not None else None
         if stop_reason and "diverged" not in stop_reason:
             stop_reason = None  # early stopping is not a problem
+    else:  # one loss per epoch (NaN and inf allowed: a diverged run's)
+        losses = check_array(losses, "losses", ndim=1, dtype=np.float64, allow_empty=True, finite=False).tolist()
     if not math.isfinite(loss):  # weights that already overflow, whatever the history says
         stop_reason = "the probe batch's loss is not finite"
     problems = _problems(layers, losses, stop_reason)

@@ -18,7 +18,7 @@ Names as Keras: ``"mean_squared_error"``/``"mse"``, ``"binary_crossentropy"``, .
 import numpy as np
 
 from ._registry import from_config, lookup, to_config
-from ._validation import check_number, per_sample_weights
+from ._validation import check_array, check_number, per_sample_weights
 from .activations import LogSoftmax, Sigmoid, Softmax
 from .backend import astype, get_namespace, to_numpy
 
@@ -100,10 +100,10 @@ def _pair(loss, Y, A):
     Broadcasting would silently turn targets of shape (n,) against outputs
     (n, 1) into an (n, n) table and a wrong loss; the training step only
     pays for the shape comparison."""
-    if not hasattr(A, "shape"):
-        A = np.asarray(A, dtype=float)
-    if not hasattr(Y, "shape"):
-        Y = np.asarray(Y, dtype=A.dtype)
+    if not hasattr(A, "shape") or (isinstance(A, np.ndarray) and A.dtype.kind not in "fiub"):
+        A = check_array(A, "y_pred", ndim=None, dtype=float, allow_empty=True, finite=False)
+    if not hasattr(Y, "shape") or (isinstance(Y, np.ndarray) and Y.dtype.kind not in "fiub"):
+        Y = check_array(Y, "y_true", ndim=None, dtype=A.dtype, allow_empty=True, finite=False)
     elif isinstance(Y, np.ndarray) and Y.dtype.kind in "iub" and isinstance(A, np.ndarray):
         Y = Y.astype(A.dtype)  # integer one-hot rows: the gradient is computed in place, in A's dtype
     if Y.shape != A.shape:

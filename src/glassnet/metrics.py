@@ -12,7 +12,12 @@ import numbers
 import numpy as np
 
 from ._registry import from_config, lookup, to_config
-from ._validation import check_number, check_positive_int, per_sample_weights
+from ._validation import check_array, check_number, check_positive_int, per_sample_weights, sized_by
+
+
+def _numbers(values, name):
+    """``values`` as a NumPy array of numbers (NaN allowed: a diverged model's outputs)."""
+    return check_array(values, name, ndim=None, allow_empty=True, finite=False)
 
 
 def _align(Y, A, sample_weight, labels=False):
@@ -22,7 +27,7 @@ def _align(Y, A, sample_weight, labels=False):
     if sample_weight is None and type(Y) is np.ndarray and type(A) is np.ndarray and Y.ndim == 2 \
             and Y.shape == A.shape:
         return Y, A, None  # what fit and evaluate pass, at every batch: nothing to line up
-    Y, A = np.asarray(Y), np.asarray(A)
+    Y, A = _numbers(Y, "y_true"), _numbers(A, "y_pred")
     shapes = f"{Y.shape} and {A.shape}"
     if A.ndim == 1:
         A = A[:, None]
@@ -478,7 +483,7 @@ class MeanMetricWrapper(Metric):
     def update_state(self, Y, A, sample_weight=None):
         """``fn`` gets ``y_true`` in the shape it was given (integer labels against
         ``(n, k)`` outputs too); only the number of rows must agree."""
-        Y, A = np.asarray(Y), np.asarray(A)
+        Y, A = _numbers(Y, "y_true"), _numbers(A, "y_pred")
         if Y.ndim == 0 or A.ndim == 0 or Y.shape[0] != A.shape[0]:
             raise ValueError(f"y_true and y_pred must have one row per sample. Received shapes {Y.shape} and "
                              f"{A.shape}.")
@@ -581,6 +586,7 @@ def confusion_matrix(y_true, y_pred, num_classes=None):
         if max(y_true.max(initial=0), y_pred.max(initial=0)) >= num_classes:
             raise ValueError(f"The labels go up to {max(y_true.max(), y_pred.max())}, but num_classes={num_classes}.")
     k = num_classes or int(max(y_true.max(initial=0), y_pred.max(initial=0)) + 1)
-    C = np.zeros((k, k), dtype=np.int64)
+    with sized_by(f"num_classes={k}" if num_classes else f"Labels up to {k - 1} (a {k}×{k} matrix)"):
+        C = np.zeros((k, k), dtype=np.int64)
     np.add.at(C, (y_true, y_pred), 1)
     return C

@@ -25,13 +25,13 @@ in the model's dtype (float32 or float64). ``onnx`` is an optional extra
 (``pip install "glassnet[onnx]"``); the file is written atomically.
 """
 
-import os
 
 import numpy as np
 
 from . import activations as _activations
 from .backend import to_numpy
 from ._io import atomic_write_bytes
+from ._validation import check_path
 from .layers import Activation, BatchNormalization, Dense, Dropout, Flatten
 
 __all__ = ["export", "to_onnx", "OPSET"]
@@ -254,6 +254,6 @@ def export(model, path):
         ``path``.
     """
     data = to_onnx(model).SerializeToString()
-    path = os.fspath(path)
+    path = check_path(path, "path")
     atomic_write_bytes(path, data)
     return path

@@ -19,7 +19,7 @@ import os
 import numpy as np
 
 from ._io import atomic_write
-from ._validation import check_array, check_positive_int
+from ._validation import check_array, check_path, check_positive_int
 
 __all__ = [
     "plot_history",
@@ -70,7 +70,7 @@ def save_figure(fig, path, dpi=100):
         Figure = ()
     if not isinstance(fig, Figure):
         raise TypeError(f"fig must be a matplotlib Figure. Received: fig={fig!r:.100}")
-    path = os.fspath(path)
+    path = check_path(path, "path")
     ext = os.path.splitext(path)[1].lower()
     if ext not in _FORMATS:
         raise ValueError(f"path must end with one of {', '.join(_FORMATS)}. Received: path={path!r}")

@@ -13,7 +13,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validation import check_array, check_bool, check_consistent_length, check_number, check_positive_int
+from ._validation import (_all_finite, check_array, check_bool, check_consistent_length, check_int, check_number,
+                          check_positive_int, sized_by_arguments)
 from .backend import floatx, make_rng
 
 __all__ = [
@@ -68,6 +69,17 @@ class _Scaler:
                 f"on {self.scale_.shape}."
             )
         return X, dtype
+
+    @staticmethod
+    def _result(Z, dtype, method):
+        """``Z`` as ``dtype``; a value the scaling took past the dtype's range (1e308 scaled
+        up, or a float64 result beyond float32) is refused instead of returned as inf."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            Z = Z.astype(dtype, copy=False)
+        if not _all_finite(Z):
+            raise ValueError(f"X holds values that {method} takes beyond the range of {Z.dtype} "
+                             f"(largest {np.finfo(Z.dtype).max:.3g}); they would become inf.")
+        return Z
 
 
 def _column_moments(X, rows=1 << 14):
@@ -144,15 +156,17 @@ class StandardScaler(_Scaler):
 
     def transform(self, X):
         X, dtype = self._check_fitted(X)
-        Z = X - self.mean_
-        Z /= self.scale_  # in place: one temporary of X's size instead of two (20% faster)
-        return Z.astype(dtype, copy=False)
+        with np.errstate(over="ignore"):  # checked in _result
+            Z = X - self.mean_
+            Z /= self.scale_  # in place: one temporary of X's size instead of two (20% faster)
+        return self._result(Z, dtype, "transform")
 
     def inverse_transform(self, X):
         X, dtype = self._check_fitted(X)
-        Z = X * self.scale_
-        Z += self.mean_
-        return Z.astype(dtype, copy=False)
+        with np.errstate(over="ignore"):
+            Z = X * self.scale_
+            Z += self.mean_
+        return self._result(Z, dtype, "inverse_transform")
 
 
 
@@ -190,15 +204,17 @@ class MinMaxScaler(_Scaler):
 
     def transform(self, X):
         X, dtype = self._check_fitted(X)
-        Z = X * self.scale_
-        Z += self.min_  # in place, as StandardScaler.transform
-        return Z.astype(dtype, copy=False)
+        with np.errstate(over="ignore"):
+            Z = X * self.scale_
+            Z += self.min_  # in place, as StandardScaler.transform
+        return self._result(Z, dtype, "transform")
 
     def inverse_transform(self, X):
         X, dtype = self._check_fitted(X)
-        Z = X - self.min_
-        Z /= self.scale_
-        return Z.astype(dtype, copy=False)
+        with np.errstate(over="ignore"):
+            Z = X - self.min_
+            Z /= self.scale_
+        return self._result(Z, dtype, "inverse_transform")
 
 
 
@@ -299,6 +315,7 @@ def from_categorical(Y, axis=-1):
     (Keras-style): it decodes to 1 where it is above 0.5, else 0.
     """
     Y = check_array(Y, name="Y", ndim=2, allow_nd=True)
+    axis = check_int(axis, "axis", low=-Y.ndim, high=Y.ndim - 1)
     if Y.shape[axis] == 1:  # argmax over one column would always say 0
         return (np.take(Y, 0, axis=axis) > 0.5).astype(np.int64)
     return np.argmax(Y, axis=axis).astype(np.int64)
@@ -313,6 +330,15 @@ class Split(NamedTuple):
     train: tuple
     validation: tuple
     test: tuple
+
+
+def _samples(values, name):
+    """``values`` as an array (of any dtype: split also cuts text or object samples);
+    ragged nested lists are refused by name."""
+    try:
+        return np.asarray(values)
+    except ValueError as exc:
+        raise ValueError(f"{name} could not be converted to an array: {exc}") from None
 
 
 def _count(value, n, name):
@@ -396,14 +422,14 @@ def split(X, y=None, *, validation=0.0, test=0.0, seed=None, stratify=False, shu
     """
     if X is None:
         raise TypeError("X must be an array of samples. Received: X=None")
-    X = np.asarray(X)
+    X = _samples(X, "X")
     if X.ndim == 0:
         raise ValueError(f"X must be an array of samples. Received a scalar X={X!r}.")
     n = len(X)
     if n == 0:
         raise ValueError("X is empty; at least one sample is required.")
     if y is not None:
-        y = np.asarray(y)
+        y = _samples(y, "y")
         check_consistent_length(X=X, y=y)
     n_test = _count(test, n, "test")
     n_val = _count(validation, n, "validation")
@@ -431,6 +457,7 @@ def split(X, y=None, *, validation=0.0, test=0.0, seed=None, stratify=False, shu
     return Split(*((X[idx], None if y is None else y[idx]) for idx in parts))
 
 
+@sized_by_arguments("n")
 def kfold(n, k=5, shuffle=True, seed=None, stratify=None):
     """Indices for k-fold cross-validation.
 

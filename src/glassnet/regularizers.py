@@ -5,8 +5,10 @@
 ``L1L2(l1, l2)``: both.
 """
 
+import numpy as np
+
 from ._registry import from_config, lookup, to_config
-from ._validation import check_number
+from ._validation import check_array, check_number
 from .backend import get_namespace
 
 
@@ -39,6 +41,8 @@ class L1L2(Regularizer):
 
     def __call__(self, W):
         xp = get_namespace(W)
+        if xp is np and not (isinstance(W, np.ndarray) and W.dtype.kind in "fiub"):  # a list, a string...
+            W = check_array(W, "x", ndim=None, allow_empty=True, finite=False)
         penalty = 0.0
         w = xp.reshape(W, (-1,))
         if self.l1:

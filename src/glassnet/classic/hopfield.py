@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._estimator import NotFittedError
 from .._validation import check_array, check_number, check_positive_int
 from ..backend import make_rng
 
@@ -162,7 +163,7 @@ class Hopfield:
     # ---- energy and states ---------------------------------------------------
     def _check_fitted(self):
         if not hasattr(self, "W_"):
-            raise RuntimeError("This Hopfield network stores no patterns yet; call fit(patterns) first.")
+            raise NotFittedError("This Hopfield network stores no patterns yet; call fit(patterns) first.")
 
     def _as_states(self, state, name="state"):
         """Return (S of shape (n, N) float64, output shape, whether one state was given)."""

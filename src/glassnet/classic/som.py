@@ -16,7 +16,7 @@ over the neurons.
 import numpy as np
 
 from .._estimator import BaseEstimator, TransformerMixin, check_is_fitted, check_X
-from .._validation import check_array, check_bool, check_choice, check_number, check_positive_int
+from .._validation import check_array, check_bool, check_choice, check_number, check_positive_int, sized_by
 from ..backend import make_rng
 from .perceptron import too_large_error
 
@@ -75,7 +75,9 @@ class SOM(TransformerMixin, BaseEstimator):
     topology : {"rectangular", "hexagonal"}
     neighborhood : {"gaussian", "bubble"}
     learning_rate, final_learning_rate : float
-        α at the start and at the end of training (online mode).
+        α at the start and at the end of training (online mode). With α ≤ 1 every
+        step moves a neuron towards the sample; a map whose weights diverge (α·h
+        above 2) is stopped with a ValueError that names the learning rate.
     sigma, final_sigma : float or None
         Neighbourhood radius σ at the start (None: max(rows, cols)/2) and end.
     schedule : {"exponential", "linear", "inverse"}
@@ -223,10 +225,17 @@ class SOM(TransformerMixin, BaseEstimator):
         X = self._check_X(X, reset=True)
         rng = make_rng(self.random_state)
         rows, cols, epochs = p["rows"], p["cols"], p["epochs"]
+        # (n_samples, rows·cols) distances are held at once
+        with sized_by(f"grid={self.grid!r} with {len(X)} samples"):
+            self._fit(X, rows, cols, epochs, p, rng, record_weights)
+        return self
+
+    def _fit(self, X, rows, cols, epochs, p, rng, record_weights):
         (a0, a1), (s0, s1) = p["alpha"], p["sigma"]
         self.coordinates_ = grid_coordinates(rows, cols, self.topology)
         C = self.coordinates_
         W = self._initial_weights(X, rows, cols, rng)
+        scale = max(np.abs(X).max(), np.abs(W).max(), 1.0)  # what the weights stay within while α·h <= 1
         self.quantization_errors_ = [self._qe(X, W)]
         history = [W.copy()] if record_weights else None
         n = len(X)
@@ -243,8 +252,10 @@ class SOM(TransformerMixin, BaseEstimator):
                 for x in X[order]:
                     c = np.argmin(((W - x) ** 2).sum(axis=1))
                     h = self._neighborhood(((C - C[c]) ** 2).sum(axis=1), sigmas[t])
-                    W += (alphas[t] * h)[:, None] * (x - W)
+                    with np.errstate(over="ignore", invalid="ignore"):  # checked after the epoch
+                        W += (alphas[t] * h)[:, None] * (x - W)
                     t += 1
+                self._check_diverged(W, scale, a0)
                 self.quantization_errors_.append(self._qe(X, W))
                 if record_weights:
                     history.append(W.copy())
@@ -264,6 +275,20 @@ class SOM(TransformerMixin, BaseEstimator):
         if record_weights:
             self.weights_history_ = np.array(history)
         return self
+
+    @staticmethod
+    def _check_diverged(W, scale, alpha):
+        """Online steps with α·h > 2 overshoot further each time: the weights grow past any
+        sample. Say so, naming the learning rate, before the distances overflow."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            w_max = np.abs(W).max()
+        if not w_max <= 1e6 * scale:  # (also NaN)
+            raise ValueError(
+                f"The map's weights diverged (largest |w| = {w_max:.3g}; the data and the initial "
+                f"weights lie within {scale:.3g}): learning_rate={alpha!r} is too large. Kohonen's rule "
+                "w ← w + α·h·(x − w) moves towards the sample only while α·h <= 1; use a "
+                "learning_rate in (0, 1]."
+            )
 
     @staticmethod
     def _qe(X, W):

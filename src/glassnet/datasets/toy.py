@@ -13,7 +13,7 @@ import itertools
 import numpy as np
 
 from .._registry import lookup
-from .._validation import check_number, check_positive_int
+from .._validation import check_number, check_positive_int, sized_by_arguments
 from ..backend import floatx, make_rng
 
 _ENCODINGS = ("binary", "bipolar")
@@ -53,6 +53,7 @@ _GATES = {
 MAX_GATE_INPUTS = 20  # 2**20 rows, a million
 
 
+@sized_by_arguments("n_inputs")
 def logic_gate(name, encoding="binary", n_inputs=2, dtype=None):
     """The truth table of a logic gate as a data set.
 
@@ -171,6 +172,7 @@ def _finish(X, y, rng, shuffle, encoding, dtype):
     return _encode(X, y, encoding, dtype)
 
 
+@sized_by_arguments("n_samples")
 def make_circle(n_samples=500, noise=0.0, seed=None, shuffle=True, encoding="binary", dtype=None):
     """Playground "circle": a disc of class 1 inside a ring of class 0.
 
@@ -207,6 +209,7 @@ def make_circle(n_samples=500, noise=0.0, seed=None, shuffle=True, encoding="bin
     return _finish(X, y, rng, shuffle, encoding, dtype)
 
 
+@sized_by_arguments("n_samples")
 def make_xor(n_samples=500, noise=0.0, seed=None, shuffle=True, encoding="binary", dtype=None):
     """Playground "exclusive or": the four quadrants, class 1 where ``x1·x2 ≥ 0``.
 
@@ -225,6 +228,7 @@ def make_xor(n_samples=500, noise=0.0, seed=None, shuffle=True, encoding="binary
     return _finish(X, y, rng, shuffle, encoding, dtype)
 
 
+@sized_by_arguments("n_samples")
 def make_gaussians(n_samples=500, noise=0.0, seed=None, shuffle=True, encoding="binary", dtype=None):
     """Playground "gaussian": two Gaussian blobs, class 1 at (2, 2), class 0 at (-2, -2).
 
@@ -242,6 +246,7 @@ def make_gaussians(n_samples=500, noise=0.0, seed=None, shuffle=True, encoding="
     return _finish(X, y, rng, shuffle, encoding, dtype)
 
 
+@sized_by_arguments("n_samples")
 def make_spiral(n_samples=500, noise=0.0, seed=None, shuffle=True, encoding="binary", dtype=None):
     """Playground "spiral": two interleaved spirals.
 
@@ -265,6 +270,7 @@ def make_spiral(n_samples=500, noise=0.0, seed=None, shuffle=True, encoding="bin
     return _finish(X, y, rng, shuffle, encoding, dtype)
 
 
+@sized_by_arguments("n_samples")
 def make_plane_separation(
     n_samples=100,
     noise=0.0,

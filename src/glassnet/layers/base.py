@@ -21,7 +21,7 @@ import math
 import numpy as np
 
 from .. import activations, initializers, regularizers
-from .._validation import check_array, check_positive_int, check_shape
+from .._validation import check_array, check_positive_int, check_shape, sized_by
 from ..backend import (copy, from_numpy, get_namespace, is_numpy, make_rng, numpy_copy, numpy_dtype,
                        standardize_dtype)
 
@@ -93,7 +93,9 @@ def build_layer(layer, input_shape):
                 "glassnet.models.clone_model for a copy."
             )
         return
-    layer.build(input_shape)
+    units = f", units={layer.units}" if hasattr(layer, "units") else ""
+    with sized_by(f"Layer {layer.name!r} ({type(layer).__name__}{units}) for inputs of shape {input_shape}"):
+        layer.build(input_shape)
     if getattr(layer, "rng", None) is not None and getattr(layer, "seed", 0) is None:
         layer.rng = make_rng(None)
 

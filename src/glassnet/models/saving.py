@@ -25,6 +25,7 @@ import numpy as np
 
 from .. import __version__, losses, metrics, optimizers
 from .._io import atomic_write
+from .._validation import check_path
 from ..backend import numpy_dtype, seeded, standardize_dtype
 
 FORMAT = "glassnet-model"
@@ -106,7 +107,7 @@ def save_model(model, filepath, include_optimizer=True, backup=None):
     the compile settings cannot be (a custom loss): :func:`restore_backup` reads it back."""
     model._ensure_built()
     model._require_built("save")
-    filepath = os.fspath(filepath)
+    filepath = check_path(filepath, "filepath")
     weights = model.get_weights()
     config = {
         "format": FORMAT,
@@ -233,7 +234,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         )
     if not isinstance(safe_mode, (bool, np.bool_)):
         raise TypeError(f"safe_mode must be True or False. Received: safe_mode={safe_mode!r}")
-    path = os.fspath(filepath)
+    path = check_path(filepath, "filepath")
     if not os.path.exists(path):
         raise FileNotFoundError(f"No model file at {path!r}.")
     try:
@@ -392,7 +393,7 @@ def restore_backup(model, filepath):
     compiled model with the same weight shapes and optimizer: weights, the optimizer's
     state, step count and learning rate, the random generators. Returns the file's backup
     record. Everything is read and checked before ``model`` changes."""
-    path = os.fspath(filepath)
+    path = check_path(filepath, "filepath")
     source = load_model(path, compile=False)  # the whole file checked: arrays, sizes, generators
     with zipfile.ZipFile(path, "r") as zf:
         config = json.loads(_read_member(zf, CONFIG_NAME, MAX_CONFIG_BYTES, path).decode("utf-8"))

@@ -18,7 +18,7 @@ import numpy as np
 
 from .. import backend, kernels, losses, metrics as metrics_module, optimizers
 from .._validation import (check_array, check_consistent_length, check_positive_int, check_shape, check_sparse, is_sparse,
-                           on_host)
+                           check_path, on_host, sized_by)
 from ..backend import get_namespace, make_rng, seeded, standardize_dtype
 from ..layers import InputLayer, Layer
 from ..layers.base import assign_weights, build_layer
@@ -222,8 +222,9 @@ class Sequential:
         xp = get_namespace()
         self._namespace = (backend.namespace_name(), backend.namespace_device())
         size = sum(l.trainable_size for l in self._layers)
-        self._flat_params = xp.zeros(size, dtype=self.dtype)
-        self._flat_grads = xp.zeros(size, dtype=self.dtype)
+        with sized_by(f"The model's {size:,} parameters (twice: weights and gradients)"):
+            self._flat_params = xp.zeros(size, dtype=self.dtype)
+            self._flat_grads = xp.zeros(size, dtype=self.dtype)
         self._slices = []
         offset = 0
         for layer in self._layers:
@@ -876,7 +877,7 @@ def _unique_names(layer_configs):
 def _check_overwrite(filepath, overwrite):
     if not isinstance(overwrite, (bool, np.bool_)):
         raise TypeError(f"overwrite must be True or False. Received: overwrite={overwrite!r}")
-    if not overwrite and os.path.exists(os.fspath(filepath)):
+    if not overwrite and os.path.exists(check_path(filepath, "filepath")):
         raise FileExistsError(f"{os.fspath(filepath)!r} exists and overwrite=False: it was left as it is.")
 
 

@@ -19,6 +19,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .. import activations
 from .._io import atomic_write_bytes
+from .._validation import check_path
 from ..models import Sequential, load_model
 
 _META_NAME = "sklearn.json"
@@ -62,7 +63,7 @@ def _save(est, path):
 
 def _load(cls, path):
     """An estimator of class ``cls`` from a file written by :func:`_save`."""
-    path = os.fspath(path)
+    path = check_path(path, "path")
     model = load_model(path)
     with zipfile.ZipFile(path) as zf:
         try:
