@@ -402,3 +402,42 @@ def test_batchnorm_moving_statistics_follow_keras_momentum():
     np.testing.assert_allclose(bn.state["moving_variance"], 0.9 + 0.1 * X.var(axis=0))
     bn.forward(X, training=True)
     np.testing.assert_allclose(bn.state["moving_mean"], (0.9 * 0.1 + 0.1) * X.mean(axis=0))
+
+
+def _one_float64_draw(init, shape):
+    """Reference: the whole array in one float64 draw, truncated normals redrawn as Keras's
+    (values[bad] = new draws until none is beyond 2σ), then cast to float32."""
+    rng = np.random.default_rng(init.seed)
+    fan_in, fan_out = shape
+    n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[init.mode]
+    variance = init.scale / n
+    if init.distribution == "uniform":
+        limit = np.sqrt(3 * variance)
+        return rng.uniform(-limit, limit, size=shape).astype(np.float32)
+    std = np.sqrt(variance) / 0.87962566103423978
+    values = rng.normal(0.0, std, size=shape)
+    bad = np.abs(values) > 2 * std
+    while bad.any():
+        values[bad] = rng.normal(0.0, std, size=int(bad.sum()))
+        bad = np.abs(values) > 2 * std
+    return values.astype(np.float32)
+
+
+@pytest.mark.parametrize("name", ["GlorotUniform", "HeNormal", "LecunNormal"])
+def test_initializers_draw_in_blocks_the_values_of_one_float64_draw(name):
+    # More values than one block (2**20): drawn a block at a time, cast as they come,
+    # they must still be the values of one float64 draw (a seed gives the same weights as before).
+    import tracemalloc
+
+    init = getattr(initializers, name)(seed=3)
+    shape = (4000, 2000)
+    expected = _one_float64_draw(init, shape)
+    tracemalloc.start()
+    got = init(shape, dtype="float32")
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    np.testing.assert_array_equal(got, expected)
+    assert got.dtype == np.float32
+    # the float32 result (32 MB) and a block's temporaries (8 MB each), not a float64 copy
+    # of the whole (64 MB more)
+    assert peak < got.nbytes + 24 * 2**20, peak

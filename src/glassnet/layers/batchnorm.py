@@ -53,7 +53,9 @@ class BatchNormalization(Layer):
         self.state["moving_mean"] = xp.zeros(n, dtype=self.dtype)
         self.state["moving_variance"] = xp.ones(n, dtype=self.dtype)
         for key, value in self.params.items():
-            self.grads[key] = xp.zeros_like(value)
+            # zeros, not zeros_like: NumPy's zeros leaves untouched pages to the OS (no memory
+            # until used), and a model replaces these with views of its flat gradient vector
+            self.grads[key] = xp.zeros(value.shape, dtype=value.dtype)
         super().build(input_shape)
 
     def forward(self, X, training=False):
