@@ -328,6 +328,27 @@ def test_dtype_follows_X_unless_given(X_dtype, dtype, expected):
     assert clf.predict_proba(X.astype(np.float64)).dtype == (expected if dtype else np.float64)
 
 
+@pytest.mark.parametrize("sparse", [False, True])
+def test_values_beyond_float32_are_named_for_a_float32_network(sparse):
+    # float64 data with 1e300 for a dtype="float32" network: the cast made inf, and fit said
+    # "x contains inf values" (lower-case x, for data the user never gave as inf)
+    import scipy.sparse
+
+    X = np.array([[1e300, 0.0], [0.0, 1.0], [1.0, 0.0], [0.0, 0.0]])
+    y = [0, 1, 0, 1]
+    as_given = scipy.sparse.csr_matrix if sparse else np.asarray
+    for est in (MLPClassifier(hidden_layer_sizes=(3,), dtype="float32", max_iter=2),
+                MLPRegressor(hidden_layer_sizes=(3,), dtype="float32", max_iter=2)):
+        with pytest.raises(ValueError, match="X holds values beyond the range of float32"):
+            est.fit(as_given(X), y)
+    clf = MLPClassifier(hidden_layer_sizes=(3,), dtype="float32", max_iter=2, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(as_given(X[1:]), y[1:])
+    with pytest.raises(ValueError, match="X holds values beyond the range of float32"):
+        clf.predict(as_given(X))
+
+
 @pytest.mark.parametrize("params, error, match", [
     (dict(solver="newton"), ValueError, "solver must be one of"),
     (dict(hidden_layer_sizes=(10, 0)), ValueError, r"hidden_layer_sizes\[1\]"),

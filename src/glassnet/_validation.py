@@ -36,9 +36,13 @@ def check_sparse(X, name="x", dtype=None):
         raise ValueError(f"{name} must be a non-empty 2-D sparse matrix. Received shape {X.shape}.")
     if np.iscomplexobj(X.data) or not (np.issubdtype(X.dtype, np.number) or X.dtype == bool):
         raise TypeError(f"{name} must hold real numbers. Received a sparse matrix of dtype {X.dtype}.")
+    given = X
     if dtype is not None and X.dtype != dtype:
-        X = X.astype(dtype)
+        with np.errstate(over="ignore"):  # values beyond the dtype's range are reported below
+            X = X.astype(dtype)
     if np.issubdtype(X.dtype, np.floating) and not _all_finite(X.data):
+        if X is not given and (given.dtype.kind in "iub" or _all_finite(given.data)):
+            raise _beyond_range(name, X.dtype)
         kind = "NaN" if np.isnan(X.data).any() else "inf"
         raise ValueError(f"{name} contains {kind} values; remove or impute them first.")
     return X
@@ -105,11 +109,15 @@ def check_array(X, name="x", ndim=2, dtype=None, allow_empty=False, finite=True,
             arr = arr.astype(dtype, copy=False)
     if finite and np.issubdtype(arr.dtype, np.floating) and not _all_finite(arr):
         if arr is not given and (given.dtype.kind in "iub" or _all_finite(given)):
-            raise ValueError(f"{name} holds values beyond the range of {arr.dtype} (largest "
-                             f"{np.finfo(arr.dtype).max:.3g}); rescale them, or use dtype='float64'.")
+            raise _beyond_range(name, arr.dtype)
         kind = "NaN" if np.isnan(arr).any() else "inf"
         raise ValueError(f"{name} contains {kind} values; remove or impute them first.")
     return arr
+
+
+def _beyond_range(name, dtype):
+    return ValueError(f"{name} holds values beyond the range of {dtype} (largest "
+                      f"{np.finfo(dtype).max:.3g}); rescale them, or use dtype='float64'.")
 
 
 def _all_finite(arr, block=1 << 20):

@@ -12,6 +12,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._estimator import BaseEstimator
+from .._validation import check_array, check_sparse, is_sparse
 from .. import activations, backend, losses
 from ..backend import standardize_dtype
 from ..layers import Activation, BatchNormalization, Dense, Dropout
@@ -26,6 +27,14 @@ _SPARSE = ("csr", "csc", "coo")
 #: scikit-learn's output activation names -> glassnet's
 _OUTPUT_ACTIVATIONS = {"softmax": "softmax", "logistic": "sigmoid", "identity": "linear"}
 _LOSSES = {"softmax": "categorical_crossentropy", "logistic": "binary_crossentropy", "identity": "squared_error"}
+
+
+def _in_dtype(X, dtype, name):
+    """``X`` (checked by scikit-learn: finite, float) in the network's ``dtype``; values beyond
+    that dtype's range (float64 data for a float32 network) are named, not turned into inf."""
+    if X.dtype == dtype:
+        return X
+    return check_sparse(X, name, dtype) if is_sparse(X) else check_array(X, name, ndim=2, dtype=dtype)
 
 
 def _loss_for(out_activation, dtype):
@@ -216,7 +225,7 @@ class _BaseMLP(BaseEstimator):
             self._apply_activation()
         self._sync_views()
         dtype = self.model_.dtype
-        X, Y = X.astype(dtype, copy=False), Y.astype(dtype, copy=False)
+        X, Y = _in_dtype(X, dtype, "X"), _in_dtype(Y, dtype, "y")
         if self.solver == "lbfgs":
             _fit_lbfgs(self, X, Y, w)
         else:
@@ -258,7 +267,7 @@ class _BaseMLP(BaseEstimator):
         check_is_fitted(self, "model_")
         X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32), accept_sparse=_SPARSE)
         with backend.namespace("numpy"):
-            A = self.model_.predict(X)
+            A = self.model_.predict(_in_dtype(X, self.model_.dtype, "X"))
         if self.dtype is not None:  # glassnet's dtype= extra: the network's precision, outputs included
             return A
         # as scikit-learn's float64 X @ float32 coefs_: outputs in the wider of the two precisions
