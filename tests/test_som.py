@@ -140,6 +140,24 @@ def test_pca_initialisation_spans_the_first_principal_axis():
     np.testing.assert_allclose(np.diff(W @ [0.6, 0.8]).std(), 0, atol=1e-6)
 
 
+@pytest.mark.parametrize("n, d", [(500, 6), (5, 12)])
+def test_principal_axes_equal_the_svds_with_a_fixed_sign(n, d):
+    # more samples than features: from the d × d scatter matrix (MNIST: 0.3 s, the SVD 13 s);
+    # fewer: the SVD itself. Either way the SVD's values and axes, each axis signed so that
+    # its largest component is positive (the SVD's own signs are LAPACK's choice).
+    from glassnet.classic.som import _principal_axes
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(n, d)) * np.linspace(3, 0.5, d)
+    Xc = X - X.mean(axis=0)
+    _, S, Vt = np.linalg.svd(Xc, full_matrices=False)
+    scale, axes = _principal_axes(Xc, 2)
+    np.testing.assert_allclose(scale, S[:2] / np.sqrt(n - 1), rtol=1e-10)
+    for got, want in zip(axes, Vt[:2]):
+        np.testing.assert_allclose(got, want * np.sign(want[np.argmax(np.abs(want))]), atol=1e-10)
+        assert got[np.argmax(np.abs(got))] > 0
+
+
 def test_reproducible_with_random_state(colours):
     a = SOM(grid=(5, 5), init="random", random_state=4, epochs=2).fit(colours).weights_
     b = SOM(grid=(5, 5), init="random", random_state=4, epochs=2).fit(colours).weights_

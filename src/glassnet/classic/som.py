@@ -66,6 +66,29 @@ def _sq_distances(X, W):
     return np.maximum(D, 0.0)
 
 
+def _principal_axes(Xc, k):
+    """The ``k`` largest standard deviations of centred ``Xc`` (n, d) along its principal axes,
+    and those axes as rows, each signed so that its largest component is positive.
+
+    With more samples than features, from the eigenvectors of the d × d scatter matrix
+    XcᵀXc (0.3 s for 60000 × 784 MNIST rows, where the SVD of Xc took 13 s and a
+    60000 × 784 U); otherwise from the SVD of Xc, which is then the smaller problem."""
+    n, d = Xc.shape
+    unit = max(Xc.max(initial=0.0), -Xc.min(initial=0.0))  # |Xc|'s largest, without an |Xc| copy
+    unit = unit if unit > 0 and not 1e-100 < unit < 1e100 else 1.0  # squares of 1e200 overflow
+    Xc = Xc / unit if unit != 1.0 else Xc
+    if n > d:
+        eigenvalues, V = np.linalg.eigh(Xc.T @ Xc)  # ascending
+        S = np.sqrt(np.maximum(eigenvalues[::-1], 0.0))
+        Vt = V[:, ::-1].T
+    else:
+        _, S, Vt = np.linalg.svd(Xc, full_matrices=False)
+    S, Vt = S[:k], Vt[:k]
+    rows = np.arange(len(Vt))
+    Vt = Vt * np.sign(Vt[rows, np.argmax(np.abs(Vt), axis=1)])[:, None]
+    return S * unit / np.sqrt(max(n - 1, 1)), Vt
+
+
 class SOM(TransformerMixin, BaseEstimator):
     """Self-organizing map on a rectangular or hexagonal grid.
 
@@ -201,8 +224,7 @@ class SOM(TransformerMixin, BaseEstimator):
         # PCA: spread the grid over ±√λ along the first two principal axes,
         # the longer grid side along the first one.
         mean = X.mean(axis=0)
-        _, S, Vt = np.linalg.svd(X - mean, full_matrices=False)
-        scale = S / np.sqrt(max(len(X) - 1, 1))
+        scale, Vt = _principal_axes(X - mean, 2)
         r, c = np.divmod(np.arange(rows * cols), cols)
         a = np.linspace(-1, 1, rows)[r] if rows > 1 else np.zeros(rows * cols)
         b = np.linspace(-1, 1, cols)[c] if cols > 1 else np.zeros(rows * cols)
