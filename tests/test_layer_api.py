@@ -441,3 +441,11 @@ def test_initializers_draw_in_blocks_the_values_of_one_float64_draw(name):
     # the float32 result (32 MB) and a block's temporaries (8 MB each), not a float64 copy
     # of the whole (64 MB more)
     assert peak < got.nbytes + 24 * 2**20, peak
+
+
+def test_a_subclass_overriding_sample_keeps_its_values():
+    class Halves(initializers.GlorotUniform):
+        def sample(self, rng, shape):
+            return np.full(shape, 0.5)
+
+    assert Halves(seed=0)((2, 3), dtype="float32").tolist() == [[0.5] * 3] * 2

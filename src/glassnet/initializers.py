@@ -28,7 +28,10 @@ class Initializer:
         # A fresh generator per call: the same seeded initializer gives the
         # same values every time, as in Keras.
         rng = make_rng(self.seed)
-        return self._sample(rng, tuple(shape), standardize_dtype(dtype))
+        shape, dtype = tuple(shape), standardize_dtype(dtype)
+        if type(self).sample.__module__ != __name__:  # a subclass's own sample(): its values
+            return self.sample(rng, shape).astype(dtype)
+        return self._sample(rng, shape, dtype)
 
     def sample(self, rng, shape):
         """The values, of ``shape``, as float64 (a subclass's own initializer overrides this)."""
