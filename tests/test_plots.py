@@ -421,3 +421,12 @@ def test_decision_boundary_drawn_twice_into_an_axes_keeps_one_colour_bar(rng):
     plots.plot_decision_boundary(Threshold(), X, resolution=20, ax=fig.axes[0])
     assert len(fig.axes) == 2
     assert fig.axes[1].get_ylabel() == "P(pos)"
+
+
+def test_a_confusion_matrix_of_many_classes_is_coloured_not_annotated():
+    # one stray label 200 made a 111-inch figure of 40,000 annotated cells (86 s to save)
+    fig = plots.plot_confusion_matrix([0, 200], [0, 0])
+    assert len(fig.axes[0].texts) == 0
+    assert max(fig.get_size_inches()) < 20
+    small = plots.plot_confusion_matrix(np.arange(plots.MAX_ANNOTATED_CLASSES), np.arange(plots.MAX_ANNOTATED_CLASSES))
+    assert len(small.axes[0].texts) == plots.MAX_ANNOTATED_CLASSES**2

@@ -209,3 +209,14 @@ def test_grid_may_be_a_numpy_pair():
     b = SOM(grid=(2, 3), epochs=2, random_state=0).fit(X)
     np.testing.assert_array_equal(a.weights_, b.weights_)
     assert a.u_matrix().shape == (2, 3)
+
+
+@pytest.mark.parametrize("mode", ["online", "batch"])
+def test_a_vanishing_sigma_updates_the_winner_alone(mode):
+    # σ = 1e-200 squared to 0: h = e^(0/0) was NaN at the winner (online: "diverged",
+    # batch: nothing updated, silently). As σ → 0, h is 1 at the winner and 0 elsewhere.
+    X = np.random.default_rng(0).random((50, 3))
+    tiny = SOM(grid=(3, 3), epochs=3, mode=mode, sigma=1e-200, final_sigma=1e-200, random_state=0).fit(X)
+    small = SOM(grid=(3, 3), epochs=3, mode=mode, sigma=0.1, final_sigma=0.1, random_state=0).fit(X)
+    np.testing.assert_allclose(tiny.weights_, small.weights_, atol=1e-12)  # e^(-1/0.02) is 2e-22
+    assert tiny.quantization_errors_[-1] < tiny.quantization_errors_[0]

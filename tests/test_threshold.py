@@ -102,3 +102,12 @@ def test_truth_tables_keep_counting_order_and_are_capped():
     wide = ThresholdNetwork([(np.ones((21, 1)), np.zeros(1))])
     with pytest.raises(ValueError, match=r"at most 20 inputs.*layers\[0\] weights"):
         wide.truth_table()
+
+
+def test_a_truth_table_of_several_outputs_names_each_column():
+    # the header said x_1 x_2 z y over six values a row
+    table = ThresholdNetwork([(np.eye(2), [0, 0])]).truth_table()
+    assert table.columns == ["x_1", "x_2", "z_1", "z_2", "y_1", "y_2"]
+    assert all(len(row) == 6 for row in table.rows())
+    assert str(table).splitlines()[0].split("\t") == table.columns
+    assert table.rows()[1] == (-1.0, 1.0, -1.0, 1.0, -1.0, 1.0)

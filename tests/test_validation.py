@@ -453,7 +453,7 @@ def test_shapes_given_as_numpy_ints_and_growing_schedules():
     (lambda: glassnet.datasets.make_xor(n_samples=10**12), ValueError, "n_samples=1000000000000 needs more memory"),
     (lambda: glassnet.datasets.make_spiral(n_samples=10**14), ValueError, "n_samples=100000000000000 needs more"),
     (lambda: glassnet.classic.SOM(grid=(10**6, 10**6)).fit(np.random.rand(10, 2)), ValueError,
-     r"grid=\(1000000, 1000000\) with 10 samples needs more memory"),
+     r"grid=\(1000000, 1000000\) and epochs=10 with 10 samples needs more memory"),
     (lambda: glassnet.preprocessing.kfold(10**13), ValueError, "n=10000000000000 needs more memory"),
     (lambda: glassnet.metrics.confusion_matrix([0, 1], [1, 0], num_classes=10**9), ValueError,
      "num_classes=1000000000 needs more memory"),
@@ -517,3 +517,99 @@ def test_the_checks_added_after_the_second_fuzz_keep_what_worked():
     assert len(glassnet.preprocessing.split(np.array(["a", "b", "c", "d"]), test=0.5)[2][0]) == 2
     # SOM learning rates above 1 that still converge are not refused
     glassnet.classic.SOM(grid=(3, 3), learning_rate=3.0, random_state=0).fit(np.random.rand(20, 2))
+
+
+def _hopfield():
+    return glassnet.classic.Hopfield().fit([[1, -1, 1, -1], [1, 1, -1, -1]])
+
+
+def _idx_with_a_zero_dimension(tmp_path):
+    import struct
+
+    path = tmp_path / "z.idx"  # 24 bytes: shape (0, 2³²−1, 2³²−1, 2³²−1), no data
+    path.write_bytes(struct.pack(">BBBB4I", 0, 0, 0x0E, 4, 0, 2**32 - 1, 2**32 - 1, 2**32 - 1))
+    return path
+
+
+# A third fuzz, of the classic networks, plots, expressions, gradient check, IDX and ONNX:
+# each case raised an unnamed error (IndexError, KeyError, ZeroDivisionError, "truth value
+# of an array is ambiguous", MemoryError) or returned a wrong or silent result.
+@pytest.mark.parametrize("call, error, match", [
+    # overflowing net inputs: ThresholdUnit said 1 where z = 1e400 − 2e400 < 0; Perceptron gave -inf
+    (lambda: glassnet.classic.ThresholdUnit([1e200, -1e200]).predict([[1e200, 2e200]]), ValueError,
+     "X holds values too large for the net input"),
+    (lambda: glassnet.classic.Perceptron().fit([[0, 1], [1, 0], [0, 0], [1, 1]], [0, 1, 0, 0])
+     .decision_function([[1e308, 1e308]]), ValueError, "X holds values too large for the net input"),
+    # choices given as arrays: "The truth value of an array ... is ambiguous"
+    (lambda: glassnet.classic.SOM(topology=np.array(["a", "b"])).fit(np.random.rand(8, 2)), ValueError,
+     "topology must be one of"),
+    (lambda: glassnet.classic.train_neuron(X2, y2, rule=np.array([1.0, 2.0])), ValueError, "rule must be one of"),
+    (lambda: glassnet.classic.Adaline(mode=np.array([1.0, 2.0])).fit(X2, [0, 1, 0, 1]), ValueError, "mode must be"),
+    (lambda: _hopfield().recall([1, 1, 1, 1], mode=np.array([1.0, 2.0])), ValueError, "mode must be one of"),
+    (lambda: _hopfield().recall([1, 1, 1, 1], return_trace="no"), TypeError, "return_trace must be True or False"),
+    (lambda: glassnet.classic.ThresholdUnit([1, 1], activation=[[1, 2], [3]]), ValueError, "activation must be"),
+    (lambda: glassnet.diagnostics.diagnose(_fit_model(), X2, y2, warn=np.array([1.0, 2.0])), TypeError, "warn"),
+    # Hopfield: names unchecked (IndexError, KeyError), booleans and ragged patterns, N² memory
+    (lambda: _hopfield().outcome(np.array([1, 1, -1, -1]), ["H"], "H"), ValueError, "names must hold one name"),
+    (lambda: _hopfield().outcome(np.array([1, 1, -1, -1]), {"a": 1}, "H"), ValueError, "names must hold"),
+    (lambda: glassnet.classic.flip_bits(np.array([True, True]), 1.0), TypeError, "not booleans"),
+    (lambda: glassnet.classic.flip_bits([[1, -1], [1]], 0.5), ValueError, "pattern could not be converted"),
+    (lambda: glassnet.classic.Hopfield().fit(np.ones((1, 10**6), dtype=np.int8)), ValueError,
+     r"Patterns of N=1000000 units \(an N × N weight matrix\) needs more memory"),
+    # a divergent SOM named learning_rate when final_learning_rate grew; epochs sized the arrays
+    (lambda: glassnet.classic.SOM(grid=(3, 3), epochs=3, learning_rate=0.5, final_learning_rate=50, random_state=0)
+     .fit(np.random.rand(50, 3)), ValueError, "final_learning_rate=50.0 is too large"),
+    (lambda: glassnet.classic.SOM(grid=(2, 2), epochs=10**12).fit(np.random.rand(50, 3)), ValueError,
+     "epochs=1000000000000 with 50 samples needs more memory"),
+    # the delta rule with f' = 0 returned the starting weights, silently
+    (lambda: glassnet.classic.delta_rule(X2, y2, activation="step"), ValueError, "f'\\(net\\), which is 0 for step"),
+    (lambda: glassnet.classic.delta_rule(X2, y2, activation="softmax"), ValueError, "softmax over a single output"),
+    # compression: a block larger than the image took seconds and GBs, or a bare MemoryError
+    (lambda: glassnet.classic.compress_image(np.random.rand(16, 16), k=2, block_size=3000), ValueError,
+     "block_size must be at most the image's larger side, 16"),
+    (lambda: glassnet.classic.compression.blocks_to_image(np.ones((3, 4)), (1, 4, 4), 0), ValueError, "block_size"),
+    (lambda: glassnet.classic.compression.image_to_blocks(np.ones(4), 2), ValueError, r"images must have shape"),
+    # expressions: 1e400 read as inf; None evaluated to nan; NumPy ints in exact points
+    (lambda: glassnet.expr.parse("1e400*x"), ValueError, "The number 1e400... in the expression is beyond"),
+    (lambda: glassnet.expr.parse("x**2")(None), TypeError, "x must be an array-like of numbers"),
+    (lambda: glassnet.expr.parse("x1**2+x2")([10**400, 1]), TypeError, "x must contain numbers"),
+    (lambda: glassnet.expr.parse("x**2")(10**400), ValueError, "x is beyond float64's range"),
+    (lambda: glassnet.expr.parse("x1**2+x2").exact_value_and_gradient([float("inf"), 0.2]), ValueError,
+     r"point\[0\] must be a finite number"),
+    (lambda: glassnet.expr.parse("x**2").exact_value_and_gradient(None), TypeError, "point must be a sequence"),
+    # check_gradients: epsilon=0 was a ZeroDivisionError, nan a nan error, 1e300 a bogus failure
+    (lambda: glassnet.check_gradients(_fit_model(), X2, y2, epsilon=0), ValueError, "epsilon must be > 0"),
+    (lambda: glassnet.check_gradients(_fit_model(), X2, y2, epsilon=1e300), ValueError, "epsilon must be <= 0.01"),
+    (lambda: glassnet.check_gradients(_fit_model(), X2, y2, atol=float("nan")), ValueError, "atol must be finite"),
+    (lambda: glassnet.check_gradients(_fit_model(), [["a", "b"]], [1]), TypeError, "X must contain numbers"),
+    # IDX: a zero dimension beside huge ones, and paths
+    (lambda: glassnet.datasets.read_idx(None), TypeError, "path must be a file path"),
+    (lambda: glassnet.datasets.write_idx("w.idx", [[1], [1, 2]]), ValueError, "array could not be converted"),
+    # plots: normalize as an array
+    (lambda: glassnet.plots.plot_confusion_matrix([0, 1], [0, 1], normalize=np.array([1, 2])), TypeError,
+     "normalize must be True or False"),
+], ids=lambda v: getattr(v, "__name__", str(v))[:40])
+def test_bad_values_found_by_a_third_fuzz_are_named(call, error, match, tmp_path, monkeypatch):
+    pytest.importorskip("matplotlib")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(error, match=match):
+        call()
+
+
+def test_an_idx_header_with_a_zero_dimension_beside_huge_ones_names_the_file(tmp_path):
+    path = _idx_with_a_zero_dimension(tmp_path)
+    with pytest.raises(ValueError, match=r"z.idx: the header's shape \(0, 4294967295"):
+        glassnet.datasets.read_idx(path)
+
+
+def test_onnx_refuses_a_model_past_protobufs_2_gib_by_name(monkeypatch):
+    pytest.importorskip("onnx")
+    import glassnet.onnx as gonnx
+
+    model = Sequential([Dense(3, input_dim=4)])
+    model.build()
+    monkeypatch.setattr(gonnx, "_PROTOBUF_LIMIT", 60)  # 15 float32 weights: 60 bytes
+    with pytest.raises(ValueError, match=r"an ONNX file holds at most 2 GiB"):
+        gonnx.to_onnx(model)
+    monkeypatch.setattr(gonnx, "_PROTOBUF_LIMIT", 61)
+    gonnx.to_onnx(model)

@@ -29,7 +29,7 @@ from .models import DivergenceWarning  # noqa: E402  (fit's warning when the los
 #: Subpackages loaded on first use (``glassnet.datasets.load_mnist(...)`` works
 #: after a bare ``import glassnet``): the data loaders, the classic networks and
 #: the front ends whose extras (scikit-learn, onnx) may be missing.
-_LAZY = ("classic", "datasets", "descent", "onnx", "playground", "preprocessing", "sklearn")
+_LAZY = ("classic", "datasets", "descent", "expr", "onnx", "playground", "preprocessing", "sklearn")
 
 
 def __getattr__(name):

@@ -198,7 +198,7 @@ def check_path(value, name):
     """``value`` as a path string: a ``str``, ``bytes`` or ``os.PathLike``, not empty."""
     if not isinstance(value, (str, bytes, os.PathLike)):
         raise TypeError(f"{name} must be a file path (a str or pathlib.Path). Received: {name}={value!r:.100}")
-    path = os.fspath(value)
+    path = os.fsdecode(value)  # bytes too, as str: callers test suffixes against str
     if not path:
         raise ValueError(f"{name} is an empty path: give a file name.")
     return path
@@ -264,7 +264,11 @@ def check_int(value, name, low=None, high=None):
 
 def check_choice(value, name, choices):
     """Return ``value`` if it is one of ``choices``; else a ValueError listing them."""
-    if value not in choices:
+    try:
+        known = value in choices  # an array compared with the choices has no single truth value
+    except (TypeError, ValueError):
+        known = False
+    if not known:
         raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}. Received: {name}={value!r:.100}")
     return value
 

@@ -28,6 +28,9 @@ class Activation:
     #: each output depends on its own input only, so ``backward`` is ``dA ⊙ g'(z)``;
     #: softmax's outputs depend on the whole row (``backward`` is its Jacobian product)
     elementwise = True
+    #: piecewise constant (step, sign, argmax): the derivative is 0 wherever it exists,
+    #: so gradient-based learning (the delta rule, backpropagation) cannot move the weights
+    piecewise_constant = False
 
     def forward(self, Z, out=None):
         raise NotImplementedError
@@ -72,6 +75,7 @@ class Linear(Activation):
 class Step(Activation):
     """Heaviside step: 1 for ``z >= 0``, else 0. Derivative 0 (almost everywhere)."""
 
+    piecewise_constant = True
     name = "step"
     output_range = (0.0, 1.0)
 
@@ -86,6 +90,7 @@ class Sign(Activation):
     """Signum ``sgn(z)``: +1 for ``z >= 0``, −1 otherwise (the perceptron's choice
     for z = 0 in seed 003). Derivative 0 (almost everywhere)."""
 
+    piecewise_constant = True
     name = "sign"
     output_range = (-1.0, 1.0)
 
@@ -331,6 +336,7 @@ class Argmax(Activation):
     """One-hot argmax that splits ties: ``argmax(4, 3, 2, 4) = (.5, 0, 0, .5)``
     (seed 000). Piecewise constant, so its derivative is 0."""
 
+    piecewise_constant = True
     name = "argmax"
     output_range = (0.0, 1.0)
 

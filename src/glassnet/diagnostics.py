@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import backend
-from ._validation import check_array
+from ._validation import check_array, check_bool
 from .models.callbacks import Callback
 from .trace import format_table
 
@@ -317,7 +317,7 @@ def diagnose(model, X, y, losses=None, warn=True, max_samples=1024):
     if not math.isfinite(loss):  # weights that already overflow, whatever the history says
         stop_reason = "the probe batch's loss is not finite"
     problems = _problems(layers, losses, stop_reason)
-    if warn:
+    if check_bool(warn, "warn"):
         _emit(problems, stacklevel=3)
     return Diagnosis(layers=layers, loss=loss, losses=list(losses), problems=[(k, m) for k, _, m in problems])
 
@@ -362,7 +362,7 @@ class Diagnostics(Callback):
     def __init__(self, x, y, warn=True, max_samples=256):
         super().__init__()
         self.x, self.y = x, y
-        self.warn = bool(warn)
+        self.warn = check_bool(warn, "warn")
         self.max_samples = max_samples
         self.problems = []
         self.last = None

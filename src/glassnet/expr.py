@@ -26,11 +26,14 @@ seed's tables from it digit for digit.
 
 import ast
 import math
+import numbers
 import re
 from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
+
+from ._validation import check_array
 
 __all__ = ["Expression", "parse", "FUNCTIONS", "CONSTANTS"]
 
@@ -75,9 +78,12 @@ def _check(node, text, names, depth=0):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             _refuse(text, f"the literal {value!r}")
         try:
-            float(value)
+            finite = math.isfinite(float(value))  # a float literal past the range reads as inf
         except OverflowError:
-            raise ValueError(f"The number {str(value)[:20]}... in the expression is beyond float64's range.") from None
+            finite = False
+        if not finite:
+            literal = ast.get_source_segment(text, node) or str(value)  # as written: 1e400, not inf
+            raise ValueError(f"The number {literal[:20]}... in the expression is beyond float64's range.")
         return
     if isinstance(node, ast.Name):
         if node.id in CONSTANTS:
@@ -138,7 +144,9 @@ class Expression:
         return len(self.variables)
 
     def _point(self, x):
-        x = np.asarray(x, dtype=np.float64)
+        if isinstance(x, numbers.Integral) and not isinstance(x, bool) and abs(x) > 2**1023:
+            raise ValueError(f"x is beyond float64's range. Received an integer of {len(str(abs(x)))} digits.")
+        x = check_array(x, "x", ndim=None, dtype=np.float64, finite=False)  # f(nan) is nan, as f(inf) may be
         if x.size != self.n_inputs or x.ndim > 1:
             raise ValueError(
                 f"f({', '.join(self.variables)}) = {self.text} takes {self.n_inputs} value(s). "
@@ -176,6 +184,8 @@ class Expression:
         written, ``0.2`` as 1/5), the variables, ``+ - * /`` and powers with an
         integer exponent; functions, ``pi``, ``e``, a division by zero or a
         number beyond ``MAX_EXACT_BITS`` give ``None`` (use the float64 path)."""
+        if isinstance(point, (str, bytes)) or not hasattr(point, "__len__"):
+            raise TypeError(f"point must be a sequence of one number per variable. Received: point={point!r:.100}")
         if len(point) != self.n_inputs:
             raise ValueError(f"f({', '.join(self.variables)}) takes {self.n_inputs} value(s); received {len(point)}.")
         n = self.n_inputs
@@ -183,7 +193,7 @@ class Expression:
         for i, name in enumerate(self.variables):
             grad = [Fraction(0)] * n
             grad[i] = Fraction(1)
-            env[name] = (Fraction(point[i]), grad)
+            env[name] = (_fraction(point[i], f"point[{i}]"), grad)
         try:
             value, grad = _evaluate_exact(self.tree.body, env, n)
         except _NotExact:
@@ -192,6 +202,18 @@ class Expression:
 
     def __str__(self):
         return self.text
+
+
+def _fraction(value, name):
+    """``value`` (a Fraction, an int of any kind or a finite float) as a Fraction of Python ints."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return Fraction(int(value))  # a NumPy int64 too: its Fraction would keep NumPy ints
+    if isinstance(value, Fraction):
+        return value
+    if isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value):
+        return Fraction(float(value))
+    raise (ValueError if isinstance(value, numbers.Real) and not isinstance(value, bool) else TypeError)(
+        f"{name} must be a finite number (a Fraction, an int or a float). Received: {name}={value!r:.100}")
 
 
 #: exact evaluation gives up (returns None) on numerators or denominators longer than this

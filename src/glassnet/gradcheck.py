@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import backend
-from ._validation import on_host
+from ._validation import check_array, check_number, on_host
 
 
 #: differences up to this many times the estimated rounding noise count as agreement
@@ -89,7 +89,7 @@ def check_gradients(model, X, y, epsilon=1e-6, sample_weight=None, atol=1e-8):
     X, y : array-like
         A small batch (every parameter costs two forward passes).
     epsilon : float
-        The finite-difference step (each entry is also differenced at ``2ε``,
+        The finite-difference step, in (0, 1e-2] (each entry is also differenced at ``2ε``,
         four forward passes per parameter, to measure the estimate's error).
     atol : float
         Tensors whose analytic and numeric gradient norms are both below this
@@ -104,7 +104,10 @@ def check_gradients(model, X, y, epsilon=1e-6, sample_weight=None, atol=1e-8):
     if not model.compiled:
         raise ValueError("check_gradients needs a compiled model (it uses the model's loss).")
     model._check_namespace()
-    X = np.asarray(on_host(X), dtype=np.float64)
+    # the step: above 1e-2 the difference quotient measures curvature, not the gradient
+    epsilon = check_number(epsilon, "epsilon", low=0, high=1e-2, low_open=True)
+    atol = check_number(atol, "atol", low=0)
+    X = check_array(on_host(X), "X", ndim=2, dtype=np.float64, allow_nd=True)
     if not model.built:
         model.build(X.shape[1:])
     net = _float64_copy(model)

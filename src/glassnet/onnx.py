@@ -182,6 +182,10 @@ _ONNX_LAYERS = {
 }
 
 
+#: the largest protobuf message, and so ONNX file without external data: 2 GiB
+_PROTOBUF_LIMIT = 2**31
+
+
 def to_onnx(model):
     """Return the ``onnx.ModelProto`` of a built Sequential model (inference graph).
 
@@ -206,6 +210,10 @@ def to_onnx(model):
                 f"Cannot export layer {layer.name!r} of type {type(layer).__name__} to ONNX: "
                 f"only {', '.join(cls.__name__ for cls in _ONNX_LAYERS)} are supported."
             )
+    size = model.count_params() * np.dtype(model.dtype).itemsize  # (get_weights would copy them)
+    if size >= _PROTOBUF_LIMIT:
+        raise ValueError(f"The model's weights take {size / 2**30:.2f} GiB; an ONNX file holds at most 2 GiB "
+                         "(protobuf's limit), and glassnet does not write ONNX's external data files.")
     onnx = _require_onnx()
     helper = onnx.helper
     dtype = np.dtype(model.dtype)

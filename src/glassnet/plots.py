@@ -19,7 +19,7 @@ import os
 import numpy as np
 
 from ._io import atomic_write
-from ._validation import check_array, check_path, check_positive_int
+from ._validation import check_array, check_bool, check_path, check_positive_int
 
 __all__ = [
     "plot_history",
@@ -344,8 +344,13 @@ def plot_decision_boundary(model, X, y=None, resolution=200, ax=None, title=None
     return _finish(fig, path)
 
 
+#: classes up to which the confusion matrix names every row and writes every count in its cell
+MAX_ANNOTATED_CLASSES = 30
+
+
 def plot_confusion_matrix(y_true, y_pred, labels=None, normalize=False, path=None):
-    """``C[i, j]``: samples of true class i predicted as j, annotated with the counts.
+    """``C[i, j]``: samples of true class i predicted as j, annotated with the counts
+    (up to :data:`MAX_ANNOTATED_CLASSES` classes; beyond, colours only).
 
     ``y_true`` and ``y_pred`` may be labels, one-hot rows or probabilities
     (the largest column, or ≥ 0.5 for one column, is the class).
@@ -397,20 +402,23 @@ def plot_confusion_matrix(y_true, y_pred, labels=None, normalize=False, path=Non
         raise ValueError(f"labels names {k} classes, but the data has {found}. Give one name per class.")
     C = confusion_matrix(t_idx, p_idx, num_classes=k)
     k = C.shape[0]
-    shown = C / np.maximum(C.sum(axis=1, keepdims=True), 1) if normalize else C
-    fig = _new_figure((1.0 + 0.55 * k, 0.8 + 0.5 * k) if k > 6 else (4.5, 4))
+    shown = C / np.maximum(C.sum(axis=1, keepdims=True), 1) if check_bool(normalize, "normalize") else C
+    annotated = k <= MAX_ANNOTATED_CLASSES
+    side = min(k, MAX_ANNOTATED_CLASSES)  # the figure stops growing where the annotations stop
+    fig = _new_figure((1.0 + 0.55 * side, 0.8 + 0.5 * side) if k > 6 else (4.5, 4))
     ax = fig.add_subplot()
     im = ax.imshow(shown, cmap="Blues", vmin=0)
     fig.colorbar(im, ax=ax)
-    names = labels or [str(i) for i in range(k)]
-    long = k * max(map(len, names), default=0) > 24  # the names would overlap side by side
-    ax.set_xticks(range(k), names, rotation=45 if long else 0, ha="right" if long else "center")
-    ax.set_yticks(range(k), names)
+    if annotated:  # (beyond, matplotlib's own ticks: a name per row would be unreadable)
+        names = labels or [str(i) for i in range(k)]
+        long = k * max(map(len, names), default=0) > 24  # the names would overlap side by side
+        ax.set_xticks(range(k), names, rotation=45 if long else 0, ha="right" if long else "center")
+        ax.set_yticks(range(k), names)
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
     ax.set_title(f"confusion matrix (accuracy {np.trace(C) / max(C.sum(), 1):.3f})")
     top = shown.max() if shown.size else 0
-    for i in range(k):
+    for i in range(k if annotated else 0):
         for j in range(k):
             text = f"{shown[i, j]:.2f}" if normalize else str(C[i, j])
             ax.text(j, i, text, ha="center", va="center", fontsize=8 if k > 6 else 10,

@@ -8,8 +8,8 @@ E = ½ Σ (t − net)². Targets are ±1 and the class is the sign of net.
 import numpy as np
 
 from .._estimator import BaseEstimator, ClassifierMixin, check_classification_y, check_is_fitted, check_X
-from .._validation import check_number, check_positive_int
-from .perceptron import encode_bipolar_targets, too_large_error, train_neuron
+from .._validation import check_choice, check_number, check_positive_int
+from .perceptron import encode_bipolar_targets, net_input, too_large_error, train_neuron
 
 __all__ = ["Adaline"]
 
@@ -53,8 +53,7 @@ class Adaline(ClassifierMixin, BaseEstimator):
     def fit(self, X, y):
         """Train on X (n, d) with class labels y (n,)."""
         check_positive_int(self.max_epochs, "max_epochs")
-        if self.mode not in ("online", "batch"):
-            raise ValueError(f"mode must be 'online' or 'batch'. Received: mode={self.mode!r}")
+        check_choice(self.mode, "mode", ("online", "batch"))
         # X keeps its dtype: train_neuron's bias column is the one float64 copy of the data
         X = check_X(X, "Adaline", dtype=None)
         if isinstance(self.learning_rate, str) and self.learning_rate == "auto":
@@ -87,7 +86,7 @@ class Adaline(ClassifierMixin, BaseEstimator):
         """net = ⟨w, (1, x)⟩: shape (n,) for two classes, (n, n_classes) otherwise."""
         check_is_fitted(self, "weights_")
         X = check_X(X, "Adaline", reset_features=self.n_features_in_)
-        net = X @ self.coef_.T + self.intercept_
+        net = net_input(X, self.coef_.T, self.intercept_)
         return net[:, 0] if net.shape[1] == 1 else net
 
     def predict(self, X):

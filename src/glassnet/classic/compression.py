@@ -51,7 +51,9 @@ def image_to_blocks(images, block_size=8):
         (n, H', W') after padding.
     """
     b = check_positive_int(block_size, "block_size")
-    I = np.asarray(images)
+    I = check_array(images, "images", ndim=None)
+    if I.ndim not in (2, 3):
+        raise ValueError(f"images must have shape (H, W) or (n, H, W). Received shape {I.shape}.")
     stack = I[None] if I.ndim == 2 else I
     n, H, W = stack.shape
     Hp, Wp = -(-H // b) * b, -(-W // b) * b
@@ -63,8 +65,14 @@ def image_to_blocks(images, block_size=8):
 
 def blocks_to_image(blocks, padded_shape, block_size=8):
     """Inverse of :func:`image_to_blocks`: shape ``padded_shape`` (n, H', W')."""
-    n, Hp, Wp = padded_shape
-    b = block_size
+    b = check_positive_int(block_size, "block_size")
+    if not isinstance(padded_shape, (tuple, list)) or len(padded_shape) != 3:
+        raise ValueError(f"padded_shape must be (n, H', W'). Received: padded_shape={padded_shape!r:.100}")
+    n, Hp, Wp = (check_positive_int(v, "padded_shape") for v in padded_shape)
+    blocks = check_array(blocks, "blocks", ndim=2)
+    if Hp % b or Wp % b or blocks.shape != (n * (Hp // b) * (Wp // b), b * b):
+        raise ValueError(f"blocks of shape {blocks.shape} do not tile padded_shape={tuple(padded_shape)} "
+                         f"with {b}×{b} blocks.")
     return blocks.reshape(n, Hp // b, Wp // b, b, b).transpose(0, 1, 3, 2, 4).reshape(n, Hp, Wp)
 
 
@@ -174,6 +182,9 @@ def compress_image(
                 f"[{pixels.min():g}, {pixels.max():g}]; divide by the maximum first."
             )
     b = check_positive_int(block_size, "block_size")
+    if b > max(pixels.shape[-2:]):
+        raise ValueError(f"block_size must be at most the image's larger side, {max(pixels.shape[-2:])}. "
+                         f"Received: block_size={b}")
     single = isinstance(k, (numbers.Number, str)) or not hasattr(k, "__iter__")
     ks = [check_positive_int(v, "k") for v in ([k] if single else list(k))]
     if not ks:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._estimator import NotFittedError
-from .._validation import check_array, check_number, check_positive_int
+from .._validation import check_array, check_bool, check_choice, check_number, check_positive_int, sized_by
 from ..backend import make_rng
 
 __all__ = ["Hopfield", "HopfieldTrace", "CapacityWarning", "RecallCycleWarning", "flip_bits"]
@@ -51,7 +51,9 @@ def flip_bits(pattern, fraction, random_state=None):
     its own randomly chosen positions.
     """
     fraction = check_number(fraction, "fraction", low=0, high=1)
-    P = np.array(pattern, copy=True)  # contiguous, so the reshape below is a view
+    P = check_array(pattern, "pattern", ndim=None, allow_empty=True).copy()  # contiguous: the reshape below is a view
+    if P.dtype == bool:
+        raise TypeError("pattern must hold bipolar bits -1/+1, not booleans; convert with np.where(pattern, 1, -1).")
     if P.size == 0:
         raise ValueError("pattern is empty; give at least one bipolar bit.")
     _check_bipolar(P, "pattern")  # a 0 cannot be flipped: 0/1 data would come back silently wrong
@@ -137,8 +139,7 @@ class Hopfield:
             )
         _check_bipolar(P, "patterns")
         check_positive_int(self.max_iter, "max_iter")
-        if self.order not in ("random", "sequential"):
-            raise ValueError(f"order must be 'random' or 'sequential'. Received: order={self.order!r}")
+        check_choice(self.order, "order", ("random", "sequential"))
         self.pattern_shape_ = P.shape[1:]
         X = P.reshape(len(P), -1).astype(np.float64)
         p, N = X.shape
@@ -146,7 +147,8 @@ class Hopfield:
         self.patterns_ = X.astype(np.int8)
         # Σ ξξᵀ holds integers, exact in float64: recall takes the signs of its fields, so a
         # field that is exactly 0 stays 0 (W's fields k/N came out ±2e-16 and decided h = 0)
-        self._hebb = X.T @ X
+        with sized_by(f"Patterns of N={N} units (an N × N weight matrix)"):
+            self._hebb = X.T @ X
         np.fill_diagonal(self._hebb, 0.0)
         self.W_ = self._hebb / N
         self.capacity_ = CAPACITY_RATIO * N
@@ -249,6 +251,11 @@ class Hopfield:
         """What a recall ended in, in words: ``"recalled 'H' correctly"``,
         ``"recalled 'T' instead of 'H'"``, ``"ended in an inverse state"`` or
         ``"ended in a spurious state"`` (the :meth:`classify` kinds). ``names`` name the stored patterns in order."""
+        self._check_fitted()
+        if isinstance(names, (str, bytes, dict)) or not hasattr(names, "__len__") \
+                or len(names) != len(self.patterns_):
+            raise ValueError(f"names must hold one name per stored pattern ({len(self.patterns_)}). "
+                             f"Received: names={names!r:.100}")
         index = self.stored_index(final)
         if index < 0:
             kind = self.classify(final)
@@ -279,8 +286,8 @@ class Hopfield:
         trace : HopfieldTrace, only when ``return_trace``
         """
         S, out_shape, single = self._as_states(state)
-        if mode not in ("async", "sync"):
-            raise ValueError(f"mode must be 'async' or 'sync'. Received: mode={mode!r}")
+        check_choice(mode, "mode", ("async", "sync"))
+        return_trace = check_bool(return_trace, "return_trace")
         max_iter = check_positive_int(self.max_iter if max_iter is None else max_iter, "max_iter")
         run = self._recall_async if mode == "async" else self._recall_sync
         S, history, converged, cycle, sweeps = run(S.copy(), max_iter, return_trace)

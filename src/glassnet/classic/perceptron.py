@@ -20,7 +20,8 @@ import numpy as np
 
 from .. import activations
 from .._estimator import BaseEstimator, ClassifierMixin, check_classification_y, check_is_fitted, check_X
-from .._validation import check_array, check_bool, check_consistent_length, check_number, check_positive_int
+from .._validation import (check_array, check_bool, check_choice, check_consistent_length, check_number,
+                           check_positive_int)
 from ..backend import make_rng
 
 __all__ = ["Perceptron", "NotSeparableWarning", "RuleHistory", "perceptron_rule", "delta_rule", "train_neuron"]
@@ -47,6 +48,16 @@ def too_large_error(X, what):
         f"X holds values too large for {what}, which overflow (largest |x| = {np.abs(X).max():.3g}). "
         "Rescale X, e.g. with glassnet.preprocessing.StandardScaler."
     )
+
+
+def net_input(X, W, b):
+    """``X W + b``; a value that overflowed (1e200·1e200 is inf, inf − inf NaN) is refused,
+    since the sign of the net input, and so the class, would be a guess."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        net = X @ W + b
+    if not np.isfinite(net).all():
+        raise too_large_error(X, "the net input x·w + b")
+    return net
 
 
 # ---------------------------------------------------------------------------
@@ -126,15 +137,20 @@ def train_neuron(
     if T.ndim not in (1, 2):
         raise ValueError(f"t must be 1-D or 2-D. Received an array of shape {T.shape}.")
     check_consistent_length(X=X, t=T)
-    if rule not in ("perceptron", "delta"):
-        raise ValueError(f"rule must be 'perceptron' or 'delta'. Received: rule={rule!r}")
-    if mode not in ("online", "batch"):
-        raise ValueError(f"mode must be 'online' or 'batch'. Received: mode={mode!r}")
+    check_choice(rule, "rule", ("perceptron", "delta"))
+    check_choice(mode, "mode", ("online", "batch"))
     eta = check_number(learning_rate, "learning_rate", low=0, low_open=True)
     epochs = check_positive_int(epochs, "epochs")
     f = activations.get(activation)
     single = T.ndim == 1
     T2 = T[:, None] if single else T
+    if rule == "delta" and f.piecewise_constant:
+        raise ValueError(f"The delta rule multiplies by f'(net), which is 0 for {f.name}: the weights would never "
+                         "change. Use rule='perceptron' (perceptron_rule) or a differentiable activation "
+                         "such as 'sigmoid'.")
+    if rule == "delta" and not f.elementwise and T2.shape[1] == 1:
+        raise ValueError(f"{f.name} over a single output is constant (1), so the delta rule cannot learn; give t "
+                         "one column per class (one-hot), or use 'sigmoid' for one output.")
     for flag, value in (("use_bias", use_bias), ("shuffle", shuffle), ("record_steps", record_steps)):
         check_bool(value, flag)
     Xb = add_bias_column(X) if use_bias else X.astype(np.float64, copy=False)
@@ -328,6 +344,9 @@ class Perceptron(ClassifierMixin, BaseEstimator):
                 np.isfinite(X[i : i + 4096] @ Wt[:, 1:].T + Wt[:, 0]).all() for i in range(0, len(X), 4096)
             )
         if overflow:
+            if np.abs(X).max() * eta > 1e150 and np.abs(X).max() < 1e150:  # the step η·x, not x, is huge
+                raise ValueError(f"learning_rate={eta!r} is too large: the weights w += η·t·x overflow float64. "
+                                 "The perceptron's result does not depend on η when w starts at 0; use 1.")
             raise too_large_error(X, "the perceptron: the products ⟨w, x⟩")
         if not self.converged_:
             if self.separable_ is False:
@@ -357,7 +376,7 @@ class Perceptron(ClassifierMixin, BaseEstimator):
         """net = ⟨w, (1, x)⟩: shape (n,) for two classes, (n, n_classes) otherwise."""
         check_is_fitted(self, "weights_")
         X = check_X(X, "Perceptron", reset_features=self.n_features_in_)
-        net = X @ self.coef_.T + self.intercept_
+        net = net_input(X, self.coef_.T, self.intercept_)
         return net[:, 0] if net.shape[1] == 1 else net
 
     def predict(self, X):

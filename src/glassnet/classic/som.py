@@ -207,7 +207,10 @@ class SOM(TransformerMixin, BaseEstimator):
     def _neighborhood(self, d2, sigma):
         """h = exp(−d²/2σ²) (Gaussian) or 1 where d ≤ σ (bubble)."""
         if self.neighborhood == "gaussian":
-            return np.exp(-d2 / (2.0 * sigma * sigma))
+            # (2σ² at least the smallest float: a σ of 1e-200 squares to 0, and 0/0 at the winner
+            # would make h NaN; this way it is 1 at the winner and 0 elsewhere, as σ → 0 does)
+            with np.errstate(over="ignore"):  # d²/tiny is inf away from the winner: h = e^-inf = 0
+                return np.exp(-d2 / max(2.0 * sigma * sigma, np.finfo(np.float64).tiny))
         return (d2 <= sigma * sigma + 1e-12).astype(np.float64)
 
     def _initial_weights(self, X, rows, cols, rng):
@@ -244,11 +247,12 @@ class SOM(TransformerMixin, BaseEstimator):
         (epochs + 1, rows·cols, n_features), e.g. to animate the map unfolding.
         """
         p = self._check_params()
+        record_weights = check_bool(record_weights, "record_weights")
         X = self._check_X(X, reset=True)
         rng = make_rng(self.random_state)
         rows, cols, epochs = p["rows"], p["cols"], p["epochs"]
         # (n_samples, rows·cols) distances are held at once
-        with sized_by(f"grid={self.grid!r} with {len(X)} samples"):
+        with sized_by(f"grid={self.grid!r} and epochs={epochs} with {len(X)} samples"):
             self._fit(X, rows, cols, epochs, p, rng, record_weights)
         return self
 
@@ -277,7 +281,7 @@ class SOM(TransformerMixin, BaseEstimator):
                     with np.errstate(over="ignore", invalid="ignore"):  # checked after the epoch
                         W += (alphas[t] * h)[:, None] * (x - W)
                     t += 1
-                self._check_diverged(W, scale, a0)
+                self._check_diverged(W, scale, a0, a1)
                 self.quantization_errors_.append(self._qe(X, W))
                 if record_weights:
                     history.append(W.copy())
@@ -299,17 +303,18 @@ class SOM(TransformerMixin, BaseEstimator):
         return self
 
     @staticmethod
-    def _check_diverged(W, scale, alpha):
+    def _check_diverged(W, scale, alpha, final_alpha):
         """Online steps with α·h > 2 overshoot further each time: the weights grow past any
         sample. Say so, naming the learning rate, before the distances overflow."""
         with np.errstate(over="ignore", invalid="ignore"):
             w_max = np.abs(W).max()
         if not w_max <= 1e6 * scale:  # (also NaN)
+            rate = f"learning_rate={alpha!r}" if alpha >= final_alpha else f"final_learning_rate={final_alpha!r}"
             raise ValueError(
                 f"The map's weights diverged (largest |w| = {w_max:.3g}; the data and the initial "
-                f"weights lie within {scale:.3g}): learning_rate={alpha!r} is too large. Kohonen's rule "
+                f"weights lie within {scale:.3g}): {rate} is too large. Kohonen's rule "
                 "w ← w + α·h·(x − w) moves towards the sample only while α·h <= 1; use a "
-                "learning_rate in (0, 1]."
+                "learning rate in (0, 1]."
             )
 
     @staticmethod

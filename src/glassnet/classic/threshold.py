@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._validation import check_array, check_number
+from .perceptron import net_input
 
 __all__ = ["ThresholdUnit", "ThresholdNetwork", "TruthTable", "xor_network"]
 
@@ -44,7 +45,7 @@ def _all_inputs(levels, n, name):
 
 
 def _activation(name):
-    if name not in _ACTIVATIONS:
+    if not isinstance(name, str) or name not in _ACTIVATIONS:
         raise ValueError(f"activation must be 'step' or 'sign'. Received: activation={name!r}")
     return _ACTIVATIONS[name]
 
@@ -76,6 +77,9 @@ class TruthTable:
         cols = [f"x_{i + 1}" for i in range(n)]
         for layer, (Zh, _) in enumerate(self.hidden, start=1):
             cols += [f"h{layer}_{j + 1}" for j in range(Zh.shape[1])]
+        if self.z.ndim == 2:  # several output units: z_1, z_2, ..., y_1, y_2, ...
+            units = range(1, self.z.shape[1] + 1)
+            return cols + [f"z_{j}" for j in units] + [f"y_{j}" for j in units]
         return cols + ["z", "y"]
 
     def rows(self):
@@ -133,7 +137,7 @@ class ThresholdUnit:
 
     def net_input(self, X):
         """z = x·w + b, shape (n_samples,)."""
-        return self._check_X(X) @ self.weights + self.bias
+        return net_input(self._check_X(X), self.weights, self.bias)
 
     def predict(self, X):
         """y = h(z), shape (n_samples,)."""
@@ -193,7 +197,7 @@ class ThresholdNetwork:
             )
         out = []
         for W, b in self.layers:
-            Z = A @ W + b
+            Z = net_input(A, W, b)
             A = self.h(Z)
             out.append((Z, A))
         return out

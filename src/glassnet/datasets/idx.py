@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from .._io import atomic_write_bytes
+from .._validation import check_path, sized_by
 
 #: IDX type code -> big-endian NumPy dtype.
 IDX_DTYPES = {
@@ -69,7 +70,9 @@ def read_idx(path):
 
 def _read_idx(path, sha256=False):
     """Return ``(array, hex digest of the uncompressed content or None)``."""
-    path = Path(path)
+    path = Path(check_path(path, "path"))
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a folder; give the path of an IDX file.")
     digest = hashlib.sha256() if sha256 else None
     with open(path, "rb") as raw:
         compressed = raw.read(2) == _GZIP_MAGIC
@@ -155,7 +158,8 @@ def _parse(stream, path, digest):
             f"{extra} more bytes than its header declares (shape {dims} of {dtype.name}, "
             f"{nbytes} data bytes)."
         )
-    array = np.frombuffer(buf, dtype=dtype).reshape(dims)
+    with sized_by(f"{path}: the header's shape {dims}"):  # (0, 2³²−1, 2³²−1): no data, no such array
+        array = np.frombuffer(buf, dtype=dtype).reshape(dims)
     if dtype.itemsize > 1:
         # Swap the bytes in place (the bytearray is ours) instead of copying.
         array = array.byteswap(inplace=True).view(dtype.newbyteorder("="))
@@ -179,7 +183,10 @@ def write_idx(path, array, compress=None):
     fsynced and then renamed over ``path`` (``os.replace``), so a reader never
     sees a half-written file.
     """
-    given, array = array, np.asarray(array)
+    try:
+        given, array = array, np.asarray(array)
+    except ValueError as exc:  # ragged nested lists
+        raise ValueError(f"array could not be converted to an array: {exc}") from None
     if not isinstance(given, np.ndarray) and array.dtype.kind == "i" and array.dtype.itemsize > 4:
         # IDX's widest integer is int32; a list of small ints should not need a cast
         low, high = np.iinfo(np.int32).min, np.iinfo(np.int32).max
