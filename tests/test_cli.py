@@ -1002,3 +1002,51 @@ def test_a_header_over_a_column_of_text_labels_is_a_header(tmp_path):
     plain = tmp_path / "p.csv"  # no header: the first row's label recurs below
     plain.write_text("0.1,0.2,virginica\n0.5,1.2,cat\n0.1,0.3,virginica\n0.9,1.1,cat\n")
     assert read_csv(plain)[0].shape == (4, 2)
+
+
+def test_values_and_expressions_that_start_with_a_minus_sign(tmp_path, monkeypatch, capsys):
+    # argparse took "-1,2" and "-cos(x)" for options: "--x0: expected one argument",
+    # "the following arguments are required: EXPR"
+    result = call("descend", "x1**2 + x2**2", "--x0", "-1,2", "--steps", "1", cwd=tmp_path,
+                  monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    assert "x0 = (-1, 2)" in result.stdout
+    result = call("descend", "-cos(x)", "--x0", "0.5", "--steps", "1", cwd=tmp_path, monkeypatch=monkeypatch,
+                  capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("f(x) = -cos(x);  x0 = 0.5")
+    result = call("descend", "x**2", "--x0=-1", "--steps", "1", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert "x0 = -1;" in result.stdout
+    # a negative value is still checked by its option, and an unknown option still refused
+    for args, match in [(("descend", "x**2", "--lr", "-1"), "--lr: expected a positive number"),
+                        (("train", "xor", "--epoch", "-3"), "unrecognized arguments: --epoch -3")]:
+        result = call(*args, cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+        assert result.returncode == 2 and match in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("args, match", [
+    # 10**12 epochs ran silently for ever (perceptron: its weight history grew every epoch)
+    (("perceptron", "xor", "--max-epochs", "1000000000000"), "--max-epochs: expected a positive integer up to 100,000"),
+    (("train", "xor", "--epochs", "1000000000000"), "--epochs: expected a positive integer up to 1,000,000"),
+    (("som", "xor", "--epochs", "1000000"), "--epochs: expected a positive integer up to 100,000"),
+    # --digits printed the header, then failed in the library
+    (("descend", "x**2", "--digits", "1000000000000"), "--digits: expected a positive integer up to 1,000"),
+])
+def test_counts_without_a_sensible_bound_are_usage_errors(args, match, tmp_path, monkeypatch, capsys):
+    result = call(*args, cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 2 and match in result.stderr, result.stderr
+    assert result.stdout == ""
+
+
+def test_paths_a_folder_an_empty_name_and_a_huge_learning_rate_are_named(tmp_path, monkeypatch, capsys):
+    (tmp_path / "adir").mkdir()
+    result = call("info", "adir", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert_one_line_error(result)
+    assert "adir is a folder, not a model file" in result.stderr  # was: "no such model file"
+    result = call("train", "xor", "--out", "", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert_one_line_error(result)
+    assert "--out: the file name is empty" in result.stderr  # was: "--out:  is a folder"
+    # it blamed X ("X holds values too large ... largest |x| = 1")
+    result = call("perceptron", "and", "--lr", "1e308", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert_one_line_error(result)
+    assert "learning_rate=1e+308 is too large" in result.stderr

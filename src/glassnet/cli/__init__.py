@@ -19,8 +19,10 @@ the commands live in ``train``, ``saved`` (evaluate, predict, info, export),
 module runs them and turns errors into one line.
 """
 
+import argparse
 import contextlib
 import os
+import re
 import sys
 import warnings
 
@@ -46,6 +48,41 @@ def _show_warning(message, category, filename, lineno, file=None, line=None):
     print(f"{PROG}: warning: {' '.join(str(message).split())}", file=sys.stderr)
 
 
+def _dash_values(argv, parser):
+    """``argv`` with the values that start with "-" made unambiguous for argparse, which
+    takes any such word for an option (it lets through only plain negative numbers):
+    ``--x0 -1,2`` becomes ``--x0=-1,2``, and descend's expression ``-cos(x)`` moves
+    behind a ``--``."""
+    sub = parser.subparsers.choices.get(argv[0]) if argv else None
+    if sub is None or "--" in argv:
+        return argv
+    takes_value = {o for a in sub._actions for o in a.option_strings if a.nargs is None and a.const is None
+                   and not isinstance(a, (argparse._StoreTrueAction, argparse._StoreFalseAction))}
+    known = {o for a in sub._actions for o in a.option_strings}
+    out, moved = [argv[0]], []
+    words = iter(argv[1:])
+    for word in words:
+        option = word.split("=", 1)[0]
+        if word in takes_value:
+            value = next(words, None)
+            if value is None:
+                out.append(word)
+            elif value.startswith("-") and value.split("=", 1)[0] not in known:
+                out.append(f"{word}={value}")
+            else:
+                out += [word, value]
+        elif argv[0] == "descend" and word.startswith("-") and not word.startswith("--") and option not in known \
+                and not _NUMBER.match(word):
+            moved.append(word)  # an expression such as -cos(x) or -x**2
+        else:
+            out.append(word)
+    return out + (["--"] + moved if moved else [])
+
+
+#: what argparse itself lets through as a value starting with "-"
+_NUMBER = re.compile(r"^-\d+$|^-\d*\.\d+$")
+
+
 def main(argv=None):
     """Run the command line; returns the exit status (0 on success)."""
     argv = sys.argv[1:] if argv is None else [str(a) for a in argv]
@@ -56,7 +93,7 @@ def main(argv=None):
     warnings.showwarning = _show_warning
     try:
         try:
-            args, extra = parser.parse_known_args(argv)
+            args, extra = parser.parse_known_args(_dash_values(argv, parser))
             if extra:  # reported by the command they were given to, with its --help
                 sub = parser.subparsers.choices.get(args.command) if args.command else None
                 (sub or parser).error(f"unrecognized arguments: {' '.join(extra)}")

@@ -58,6 +58,8 @@ def _floats(text, name):
 def _load_model(path):
     from ..models import load_model
 
+    if Path(path).is_dir():
+        raise CommandError(f"{path} is a folder, not a model file.")
     if not Path(path).is_file():
         raise CommandError(f"no such model file: {path}")
     return load_model(path)
@@ -156,6 +158,8 @@ def _library_plot(name):
 
 def _check_parent(path, option):
     """Fail before any work when ``path`` cannot be written (not after a long training)."""
+    if not path:
+        raise CommandError(f"{option}: the file name is empty.")
     target = Path(path).resolve()
     folder = target.parent
     if not folder.is_dir():

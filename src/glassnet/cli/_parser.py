@@ -4,7 +4,8 @@ import argparse
 
 from .. import __version__
 from ._common import GATES, PROG, TOY_SETS, CommandError
-from ._types import _fraction, _grid, _layer_sizes, _noise, _non_negative_int, _port, _positive_float, _positive_int
+from ._types import (_fraction, _grid, _layer_sizes, _noise, _non_negative_int, _port, _positive_float, _positive_int,
+                     _positive_int_up_to)
 from .classic import cmd_hopfield, cmd_perceptron, cmd_som
 from .bench import cmd_bench
 from .descend import cmd_descend
@@ -95,7 +96,7 @@ def build_parser():
         "  toy sets   2-16-16-2, tanh, adam 0.01, batch 16, 100 epochs (spiral: 2-64-64-2, relu, 300 epochs)\n"
         "  CSV        d-64-64-k, relu, adam 1e-3, batch 32, 50 epochs\n"
         "Classification uses a softmax output and categorical cross-entropy, regression a linear output\n"
-        "and mean squared error. Prints a progress bar (one line per epoch when not on a terminal), the\n"
+        "and mean squared error. Prints a progress bar (two lines per epoch when not on a terminal), the\n"
         "per-epoch metrics and the test accuracy, then saves the model in glassnet's safe file format.",
         ["glassnet train", "glassnet train digits --epochs 20 --out digits.gn --plot loss.png",
          "glassnet train xor --out xor.gn --plot loss.png",
@@ -115,11 +116,12 @@ def build_parser():
     group.add_argument("--optimizer", metavar="NAME", help="sgd, momentum, nesterov, adagrad, rmsprop, adadelta, adam, adamw")
     group.add_argument("--lr", type=_positive_float, metavar="RATE", help="learning rate η")
     group.add_argument("--batch-size", type=_positive_int, metavar="N", help="mini-batch size (1: online learning)")
-    group.add_argument("--epochs", type=_positive_int, metavar="N", help="passes over the training set")
+    group.add_argument("--epochs", type=_positive_int_up_to(10**6), metavar="N",
+                       help="passes over the training set (at most 1,000,000)")
     group.add_argument("--validation-split", type=_fraction, default=0.1, metavar="FRACTION",
                        help="fraction of the training set held out for per-epoch validation (default 0.1)")
     group.add_argument("--dropout", type=_fraction, metavar="RATE", help="dropout rate after each hidden layer")
-    group.add_argument("--seed", type=_non_negative_int, help="random seed (default: a random one, printed)")
+    group.add_argument("--seed", type=_non_negative_int, help="random seed (default: a random one, printed unless --quiet)")
     group.add_argument("--dtype", choices=("float32", "float64"), default="float32", help="precision (default float32)")
     group.add_argument("--jit-compile", action="store_true",
                        help="train with compiled loops for the optimizer step, ReLU and dropout (needs numba: "
@@ -207,8 +209,9 @@ def build_parser():
     descend.add_argument("--nesterov", action="store_true", help="Nesterov momentum (default α 0.9)")
     descend.add_argument("--optimizer", default="gd", choices=("gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"),
                          help="the update rule (default gd: x ← x − η∇f(x))")
-    descend.add_argument("--digits", type=_positive_int, default=None, metavar="N",
-                         help="significant digits (default 15 when f is rational and the rule gd or momentum, "
+    descend.add_argument("--digits", type=_positive_int_up_to(1000), default=None, metavar="N",
+                         help="significant digits, at most 1000 (default 15 when f is rational and the rule gd, "
+                              "momentum or nesterov, "
                               "whose tables are computed in exact fractions, as the seed's; else 13)")
     descend.add_argument("--plot", metavar="PNG",
                          help="save the path on f as a PNG, SVG or PDF (functions of 1 or 2 variables; needs matplotlib)")
@@ -223,7 +226,8 @@ def build_parser():
     )
     perceptron.add_argument("data", metavar="DATA", help="and, or, xor, nand, nor, xnor, or a CSV file")
     perceptron.add_argument("--lr", type=_positive_float, default=1.0, metavar="RATE", help="learning rate η (default 1)")
-    perceptron.add_argument("--max-epochs", type=_positive_int, default=20, metavar="N", help="at most N epochs (default 20)")
+    perceptron.add_argument("--max-epochs", type=_positive_int_up_to(10**5), default=20, metavar="N",
+                            help="at most N epochs (default 20; N up to 100,000)")
     perceptron.add_argument("--bipolar", action="store_true", help="gates with ±1 inputs (seed 003) instead of 0/1")
     perceptron.add_argument("--shuffle", action="store_true", help="visit the samples in a new random order each epoch")
     perceptron.add_argument("--seed", type=_non_negative_int, help="seed for --shuffle")
@@ -256,7 +260,8 @@ def build_parser():
     som.add_argument("data", metavar="DATA", help="a data set name or a CSV file")
     som.add_argument("--grid", type=_grid, default=(10, 10), metavar="ROWSxCOLS", help="map size (default 10x10)")
     som.add_argument("--topology", choices=("rectangular", "hexagonal"), default="rectangular")
-    som.add_argument("--epochs", type=_positive_int, default=10, metavar="N", help="passes over the data (default 10)")
+    som.add_argument("--epochs", type=_positive_int_up_to(10**5), default=10, metavar="N",
+                     help="passes over the data (default 10; at most 100,000)")
     som.add_argument("--mode", choices=("online", "batch"), default="online", help="Kohonen's online or batch rule")
     som.add_argument("--seed", type=_non_negative_int, default=0, help="random seed (default 0)")
     som.add_argument("--out", metavar="PNG", help="save the U-matrix as a PNG, SVG or PDF (needs matplotlib)")
@@ -284,7 +289,7 @@ def build_parser():
          "glassnet bench M0"],
     )
     bench.add_argument("configs", nargs="*", metavar="CONFIG", help="M0, M1 and/or M2 (default: M2 M0 M1)")
-    bench.add_argument("--epochs", type=_positive_int, metavar="N", help="epochs for M1 and M2 (default 3)")
+    bench.add_argument("--epochs", type=_positive_int_up_to(1000), metavar="N", help="epochs for M1 and M2 (default 3)")
     bench.add_argument("--data", metavar="FOLDER", help="folder with the MNIST IDX files")
     bench.add_argument("--jit-compile", action="store_true",
                        help="time with model.compile(jit_compile=True) (needs numba)")

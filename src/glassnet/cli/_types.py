@@ -21,6 +21,13 @@ def _checked(convert, accept, expected, name):
 
 
 _positive_int = _checked(int, lambda v: v > 0, "a positive integer", "positive_int")
+
+
+def _positive_int_up_to(limit):
+    """A positive integer of at most ``limit`` (an epoch count of 10¹² ran silently for ever)."""
+    return _checked(int, lambda v: 0 < v <= limit, f"a positive integer up to {limit:,}", "positive_int")
+
+
 _positive_float = _checked(float, lambda v: v > 0 and math.isfinite(v), "a positive number", "positive_float")
 _fraction = _checked(float, lambda v: 0 <= v < 1, "a number in [0, 1)", "fraction")
 _non_negative_int = _checked(int, lambda v: v >= 0, "a non-negative integer", "non_negative_int")
