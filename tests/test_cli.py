@@ -1050,3 +1050,15 @@ def test_paths_a_folder_an_empty_name_and_a_huge_learning_rate_are_named(tmp_pat
     result = call("perceptron", "and", "--lr", "1e308", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
     assert_one_line_error(result)
     assert "learning_rate=1e+308 is too large" in result.stderr
+
+
+def test_features_near_the_float64_limit_are_standardized(tmp_path, monkeypatch, capsys):
+    # the CLI's own np.std overflowed to inf, and x/σ made NaN: "x contains NaN values"
+    rng = np.random.default_rng(0)
+    X = rng.choice([-1e308, 1e308], size=(40, 2))
+    np.savetxt(tmp_path / "huge.csv", np.column_stack([X, rng.integers(0, 2, 40)]), delimiter=",",
+               header="a,b,label", comments="")
+    result = call("train", "huge.csv", "--epochs", "1", "--quiet", "--dtype", "float64", cwd=tmp_path,
+                  monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    assert "Test accuracy" in result.stdout

@@ -210,7 +210,9 @@ def _check_outputs(outputs, inputs=()):
 
 
 def _standardizer(X):
-    mu = X.mean(axis=0)
-    sigma = X.std(axis=0)
-    sigma[sigma == 0] = 1.0
-    return mu, sigma
+    """The features' (μ, σ), by the library's StandardScaler: a constant column gets σ = 1, and
+    values near ±1e308 (whose std overflowed to inf, and then x/σ to NaN) are handled."""
+    from ..preprocessing import StandardScaler
+
+    scaler = StandardScaler().fit(X)
+    return scaler.mean_, scaler.scale_
