@@ -71,7 +71,7 @@ def _principal_axes(Xc, k):
     and those axes as rows, each signed so that its largest component is positive.
 
     With more samples than features, from the eigenvectors of the d × d scatter matrix
-    XcᵀXc (0.3 s for 60000 × 784 MNIST rows, where the SVD of Xc took 13 s and a
+    XcᵀXc (1.9 s for 60000 × 784 float64 rows, where the SVD of Xc took 9.3 s and a
     60000 × 784 U); otherwise from the SVD of Xc, which is then the smaller problem."""
     n, d = Xc.shape
     unit = max(Xc.max(initial=0.0), -Xc.min(initial=0.0))  # |Xc|'s largest, without an |Xc| copy
@@ -261,7 +261,8 @@ class SOM(TransformerMixin, BaseEstimator):
         self.coordinates_ = grid_coordinates(rows, cols, self.topology)
         C = self.coordinates_
         W = self._initial_weights(X, rows, cols, rng)
-        scale = max(np.abs(X).max(), np.abs(W).max(), 1.0)  # what the weights stay within while α·h <= 1
+        # what the weights stay within while α·h <= 1 (largest |x|, |w| without |X| copies)
+        scale = max(X.max(), -X.min(), W.max(), -W.min(), 1.0)
         self.quantization_errors_ = [self._qe(X, W)]
         history = [W.copy()] if record_weights else None
         n = len(X)
