@@ -430,3 +430,44 @@ def test_a_confusion_matrix_of_many_classes_is_coloured_not_annotated():
     assert max(fig.get_size_inches()) < 20
     small = plots.plot_confusion_matrix(np.arange(plots.MAX_ANNOTATED_CLASSES), np.arange(plots.MAX_ANNOTATED_CLASSES))
     assert len(small.axes[0].texts) == plots.MAX_ANNOTATED_CLASSES**2
+
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda: plots.plot_history({"loss": None}), ValueError, "history must map names to lists"),
+    (lambda: plots.plot_history({1: [1, 2]}), ValueError, "history must map names to lists"),
+    (lambda: plots.plot_history({"loss": [1, 2]}, metrics=[]), ValueError, "metrics is empty"),
+    (lambda: plots.plot_history({"loss": [1, 2]}, metrics=True), TypeError, "metrics must be a list of names"),
+    (lambda: plots.plot_decision_boundary(_and_perceptron(), _AND_X, ax="x"), TypeError, "ax must be a matplotlib Axes"),
+    (lambda: plots.plot_decision_boundary(_and_perceptron(), _AND_X, resolution=1), ValueError, "at least 2"),
+    # the padded plane overflowed and the message said "X contains NaN values"
+    (lambda: plots.plot_decision_boundary(_and_perceptron(), [[-1e308, 0], [1e308, 1]]), ValueError,
+     "X spans too wide a range"),
+    (lambda: plots.save_figure(plots.plot_history({"loss": [1, 2]}), "h.png", dpi=True), TypeError,
+     "dpi must be a number"),
+    (lambda: plots.plot_weights(np.ones((4, 2)), shape="abc"), ValueError, r"shape must be \(height, width\)"),
+    (lambda: plots.plot_weights(np.ones((4, 2)), shape=(-2, -2)), ValueError, "shape must be a positive integer"),
+    (lambda: plots.plot_weights(np.full((4, 2), 1e308)), ValueError, "too large for a colour scale"),
+], ids=lambda v: getattr(v, "__name__", str(v))[:40])
+def test_plot_arguments_are_named(call, error, match, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(error, match=match):
+        call()
+
+
+_AND_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
+
+
+def _and_perceptron():
+    from glassnet.classic import Perceptron
+
+    return Perceptron().fit(_AND_X, [0, 0, 0, 1])
+
+
+def test_plot_weights_takes_a_classic_perceptron_and_an_unbuilt_model_with_a_declared_input():
+    # "Perceptron has no network yet: fit it first" for a fitted one; "is it built?" for Dense(input_dim=4)
+    from glassnet.layers import Dense
+    from glassnet.models import Sequential
+
+    fig = plots.plot_weights(_and_perceptron(), shape=(1, 2))
+    assert fig.axes[0].images[0].get_array().shape == (1, 2)
+    plots.plot_weights(Sequential([Dense(2, input_dim=4)]))

@@ -14,12 +14,13 @@ only when a plot is made.
 """
 
 import math
+import numbers
 import os
 
 import numpy as np
 
 from ._io import atomic_write
-from ._validation import check_array, check_bool, check_path, check_positive_int
+from ._validation import check_array, check_bool, check_number, check_path, check_positive_int
 
 __all__ = [
     "plot_history",
@@ -71,6 +72,7 @@ def save_figure(fig, path, dpi=100):
     if not isinstance(fig, Figure):
         raise TypeError(f"fig must be a matplotlib Figure. Received: fig={fig!r:.100}")
     path = check_path(path, "path")
+    dpi = check_number(dpi, "dpi", low=1, high=2000)
     ext = os.path.splitext(path)[1].lower()
     if ext not in _FORMATS:
         raise ValueError(f"path must end with one of {', '.join(_FORMATS)}. Received: path={path!r}")
@@ -109,12 +111,20 @@ def plot_history(history, metrics=None, path=None):
     logs = getattr(history, "history", history)
     if not isinstance(logs, dict) or not logs:
         raise ValueError(f"history must be a History or a non-empty dict of lists. Received: {type(history).__name__}")
+    for key, values in logs.items():
+        if not isinstance(key, str) or np.ndim(values) != 1:
+            raise ValueError(f"history must map names to lists of per-epoch values. Received {key!r}: {values!r:.80}")
     if metrics is None:
         metrics = [k for k in logs if not k.startswith("val_") and "/" not in k]
         if not metrics:  # only validation curves: draw those
             metrics = [k[4:] for k in logs if k.startswith("val_") and "/" not in k]
     elif isinstance(metrics, str):
         metrics = [metrics]
+    if isinstance(metrics, (bool, numbers.Number)) or not hasattr(metrics, "__iter__"):
+        raise TypeError(f"metrics must be a list of names. Received: metrics={metrics!r:.100}")
+    metrics = list(metrics)
+    if not metrics:
+        raise ValueError("metrics is empty: name at least one curve, or pass None for all of them.")
     panels = []
     for name in metrics:
         keys = ([k for k in (name, f"val_{name}") if k in logs] or [k for k in logs if k.startswith(f"{name}/")]
@@ -273,13 +283,21 @@ def plot_decision_boundary(model, X, y=None, resolution=200, ax=None, title=None
     if X.shape[1] != 2:
         raise ValueError(f"X must have 2 features for a decision-boundary plot. Received shape {X.shape}.")
     resolution = check_positive_int(resolution, "resolution")
+    if resolution < 2:
+        raise ValueError(f"resolution must be at least 2 (a grid to draw contours on). Received: resolution={resolution}")
+    if ax is not None and not hasattr(ax, "figure"):
+        raise TypeError(f"ax must be a matplotlib Axes. Received: ax={ax!r:.100}")
     if resolution > MAX_RESOLUTION:
         raise ValueError(
             f"resolution must be at most {MAX_RESOLUTION} (the grid has resolution² points). "
             f"Received: resolution={resolution}"
         )
-    pad = 0.1 * (X.max(0) - X.min(0)) + 1e-9
-    lo, hi = X.min(0) - pad, X.max(0) + pad
+    with np.errstate(over="ignore", invalid="ignore"):
+        pad = 0.1 * (X.max(0) - X.min(0)) + 1e-9
+        lo, hi = X.min(0) - pad, X.max(0) + pad
+    if not (np.isfinite(lo).all() and np.isfinite(hi).all()):
+        raise ValueError(f"X spans too wide a range for a plane to draw (largest |x| = {np.abs(X).max():.3g}); "
+                         "rescale it.")
     g1, g2 = np.meshgrid(np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution))
     P, threshold, name = _scores(model, np.column_stack([g1.ravel(), g2.ravel()]))
     if not np.isfinite(P).all():
@@ -444,15 +462,24 @@ def plot_weights(weights, shape=None, max_units=64, path=None):
     """
     W = weights = getattr(weights, "model_", weights)  # a glassnet.sklearn estimator's network
     if hasattr(weights, "fit") and not hasattr(weights, "layers"):
-        raise ValueError(f"{type(weights).__name__} has no network yet: fit it first, or pass a weight array "
-                         "such as estimator.coefs_[0].")
+        if hasattr(weights, "coef_"):  # the classic Perceptron, Adaline: one row of weights per neuron
+            W = np.asarray(weights.coef_).T
+        else:
+            raise ValueError(f"{type(weights).__name__} has no network yet: fit it first, or pass a weight array "
+                             "such as estimator.coefs_[0].")
     if hasattr(weights, "layers"):
+        if hasattr(weights, "_ensure_built"):
+            weights._ensure_built()  # a declared input size is enough, as for summary() and export()
         layer = next((l for l in weights.layers if "W" in getattr(l, "params", {})), None)
         if layer is None:
             raise ValueError("The model has no layer with weights W (is it built?).")
         W = layer.params["W"]
     W = check_array(W, "weights", ndim=2)
     n_in, units = W.shape
+    if shape is not None:
+        if not isinstance(shape, (tuple, list)) or len(shape) != 2:
+            raise ValueError(f"shape must be (height, width). Received: shape={shape!r:.100}")
+        shape = tuple(check_positive_int(v, "shape") for v in shape)
     if shape is None:
         side = math.isqrt(n_in)
         if side * side != n_in:
@@ -466,6 +493,8 @@ def plot_weights(weights, shape=None, max_units=64, path=None):
     fig = _new_figure((max(1.3 * cols + 0.8, 4.5), 1.3 * rows + 0.4))  # wide enough for the title
     axes = fig.subplots(rows, cols, squeeze=False)
     scale = float(np.abs(W[:, :units]).max()) or 1.0
+    if not np.isfinite(2 * scale):  # matplotlib's colour scale spans vmax − vmin = 2·scale
+        raise ValueError(f"weights holds values up to {scale:.3g}, too large for a colour scale; rescale them.")
     im = None
     for j, ax in enumerate(axes.ravel()):
         ax.set_axis_off()
