@@ -1,5 +1,6 @@
 """Bad input: one test per case, each a clear ValueError/TypeError naming the argument."""
 
+import importlib.util
 import warnings
 
 import numpy as np
@@ -389,7 +390,7 @@ def _fit_model():
 X2, y2 = np.ones((4, 2)), np.ones(4)
 
 
-@pytest.mark.parametrize("call, error, match", [
+_FIRST_FUZZ = [
     (lambda: _fit_model().fit(X2, [[1], [1, 2], [1], [1]], verbose=0), ValueError, "y could not be converted"),
     (lambda: _fit_model().evaluate(X2, [[1], [1, 2], [1], [1]], verbose=0), ValueError, "y could not be converted"),
     (lambda: _fit_model().fit(X2, y2, validation_data=(X2[:2], [[1], [1, 2]]), verbose=0), ValueError,
@@ -424,11 +425,7 @@ X2, y2 = np.ones((4, 2)), np.ones(4)
      "sample_weight must hold finite, non-negative"),
     (lambda: glassnet.metrics.BinaryAccuracy().update_state([[1.0]], [[0.9]], sample_weight=[np.nan]), ValueError,
      "sample_weight must hold finite, non-negative"),
-], ids=lambda v: getattr(v, "__name__", str(v))[:40])
-def test_bad_values_found_by_a_fuzz_of_the_public_api_are_named(call, error, match, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    with pytest.raises(error, match=match):
-        call()
+]
 
 
 def test_shapes_given_as_numpy_ints_and_growing_schedules():
@@ -444,7 +441,7 @@ def test_shapes_given_as_numpy_ints_and_growing_schedules():
 # A second fuzz's findings: each raised a NumPy error that named nothing (MemoryError,
 # IndexError, UFuncTypeError), returned garbage (nan, inf, a wrong shape), hung, or
 # blamed the wrong argument.
-@pytest.mark.parametrize("call, error, match", [
+_SECOND_FUZZ = [
     # sizes no machine can allocate: NumPy's MemoryError / "Maximum allowed dimension exceeded"
     (lambda: Sequential([glassnet.layers.Input((4,)), Dense(10**12)]).build(), ValueError,
      r"Layer 'dense\w*' \(Dense, units=1000000000000\) for inputs of shape \(4,\) needs more memory"),
@@ -490,11 +487,7 @@ def test_shapes_given_as_numpy_ints_and_growing_schedules():
     (lambda: glassnet.models.load_model(None), TypeError, "filepath must be a file path"),
     (lambda: glassnet.models.load_model(""), ValueError, "filepath is an empty path"),
     (lambda: _fit_model().save_weights(3, overwrite=False), TypeError, "filepath must be a file path"),
-], ids=lambda v: getattr(v, "__name__", str(v))[:40])
-def test_bad_values_found_by_a_second_fuzz_are_named(call, error, match, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    with pytest.raises(error, match=match):
-        call()
+]
 
 
 def test_the_checks_added_after_the_second_fuzz_keep_what_worked():
@@ -534,7 +527,7 @@ def _idx_with_a_zero_dimension(tmp_path):
 # A third fuzz, of the classic networks, plots, expressions, gradient check, IDX and ONNX:
 # each case raised an unnamed error (IndexError, KeyError, ZeroDivisionError, "truth value
 # of an array is ambiguous", MemoryError) or returned a wrong or silent result.
-@pytest.mark.parametrize("call, error, match", [
+_THIRD_FUZZ = [
     # overflowing net inputs: ThresholdUnit said 1 where z = 1e400 − 2e400 < 0; Perceptron gave -inf
     (lambda: glassnet.classic.ThresholdUnit([1e200, -1e200]).predict([[1e200, 2e200]]), ValueError,
      "X holds values too large for the net input"),
@@ -586,11 +579,16 @@ def _idx_with_a_zero_dimension(tmp_path):
     (lambda: glassnet.datasets.read_idx(None), TypeError, "path must be a file path"),
     (lambda: glassnet.datasets.write_idx("w.idx", [[1], [1, 2]]), ValueError, "array could not be converted"),
     # plots: normalize as an array
-    (lambda: glassnet.plots.plot_confusion_matrix([0, 1], [0, 1], normalize=np.array([1, 2])), TypeError,
-     "normalize must be True or False"),
-], ids=lambda v: getattr(v, "__name__", str(v))[:40])
-def test_bad_values_found_by_a_third_fuzz_are_named(call, error, match, tmp_path, monkeypatch):
-    pytest.importorskip("matplotlib")
+    pytest.param(lambda: glassnet.plots.plot_confusion_matrix([0, 1], [0, 1], normalize=np.array([1, 2])), TypeError,
+                 "normalize must be True or False",
+                 marks=pytest.mark.skipif(importlib.util.find_spec("matplotlib") is None, reason="needs matplotlib")),
+    (lambda: glassnet.metrics.AUC(multi_label="False"), TypeError, "multi_label must be True or False"),
+]
+
+
+@pytest.mark.parametrize("call, error, match", _FIRST_FUZZ + _SECOND_FUZZ + _THIRD_FUZZ,
+                         ids=lambda v: getattr(v, "__name__", str(v))[:40])
+def test_bad_values_found_by_fuzzing_the_public_api_are_named(call, error, match, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     with pytest.raises(error, match=match):
         call()

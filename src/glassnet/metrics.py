@@ -12,7 +12,7 @@ import numbers
 import numpy as np
 
 from ._registry import from_config, lookup, to_config
-from ._validation import check_array, check_number, check_positive_int, per_sample_weights, sized_by
+from ._validation import check_array, check_bool, check_number, check_positive_int, per_sample_weights, sized_by
 
 
 def _numbers(values, name):
@@ -385,7 +385,8 @@ class AUC(Metric):
             raise ValueError("summation_method must be 'interpolation', 'minoring' or 'majoring'. "
                              f"Received: summation_method={summation_method!r}")
         self.curve, self.summation_method = str(curve).upper(), str(summation_method).lower()
-        self.multi_label, self.from_logits = bool(multi_label), bool(from_logits)
+        self.multi_label = check_bool(multi_label, "multi_label")
+        self.from_logits = check_bool(from_logits, "from_logits")
         if thresholds is not None:
             values = sorted(check_number(t, "thresholds", low=0, high=1) for t in np.ravel(thresholds))
             self._given, inner = values, values

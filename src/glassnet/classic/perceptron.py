@@ -344,7 +344,8 @@ class Perceptron(ClassifierMixin, BaseEstimator):
                 np.isfinite(X[i : i + 4096] @ Wt[:, 1:].T + Wt[:, 0]).all() for i in range(0, len(X), 4096)
             )
         if overflow:
-            if np.abs(X).max() * eta > 1e150 and np.abs(X).max() < 1e150:  # the step η·x, not x, is huge
+            largest = max(X.max(), -X.min())  # |x|'s largest, without an |X| copy
+            if largest < 1e150 < largest * eta:  # the step η·x, not x, is huge
                 raise ValueError(f"learning_rate={eta!r} is too large: the weights w += η·t·x overflow float64. "
                                  "The perceptron's result does not depend on η when w starts at 0; use 1.")
             raise too_large_error(X, "the perceptron: the products ⟨w, x⟩")

@@ -19,7 +19,6 @@ the commands live in ``train``, ``saved`` (evaluate, predict, info, export),
 module runs them and turns errors into one line.
 """
 
-import argparse
 import contextlib
 import os
 import re
@@ -56,8 +55,7 @@ def _dash_values(argv, parser):
     sub = parser.subparsers.choices.get(argv[0]) if argv else None
     if sub is None or "--" in argv:
         return argv
-    takes_value = {o for a in sub._actions for o in a.option_strings if a.nargs is None and a.const is None
-                   and not isinstance(a, (argparse._StoreTrueAction, argparse._StoreFalseAction))}
+    takes_value = {o for a in sub._actions for o in a.option_strings if a.nargs is None}  # (flags: nargs=0)
     known = {o for a in sub._actions for o in a.option_strings}
     out, moved = [argv[0]], []
     words = iter(argv[1:])
