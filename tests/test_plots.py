@@ -447,6 +447,29 @@ def test_a_confusion_matrix_of_many_classes_is_coloured_not_annotated():
     (lambda: plots.plot_weights(np.ones((4, 2)), shape="abc"), ValueError, r"shape must be \(height, width\)"),
     (lambda: plots.plot_weights(np.ones((4, 2)), shape=(-2, -2)), ValueError, "shape must be a positive integer"),
     (lambda: plots.plot_weights(np.full((4, 2), 1e308)), ValueError, "too large for a colour scale"),
+    # Hopfield recall: TypeError "can't multiply sequence", AttributeError 'energies', matplotlib's own errors
+    (lambda: plots.plot_hopfield_recall(_P, _P, _P, shape="4x4"), ValueError, r"shape must be \(height, width\)"),
+    (lambda: plots.plot_hopfield_recall(_P, _P, _P, shape=(4.0, 4.0)), TypeError, "shape must be a positive integer"),
+    (lambda: plots.plot_hopfield_recall(_P, _P, _P, shape=(2, 2, 4)), ValueError, r"shape must be \(height, width\)"),
+    (lambda: plots.plot_hopfield_recall(_P, _P, _P, labels=3), TypeError, "labels must be a list of 3 names"),
+    (lambda: plots.plot_hopfield_recall(_P, _P, _P, labels="abc"), TypeError, "labels must be a list of 3 names"),
+    (lambda: plots.plot_hopfield_recall(_P, _P, _P, trace=5), TypeError, "trace must be the HopfieldTrace"),
+    (lambda: plots.plot_hopfield_recall(_P[:0], _P[:0], _P[:0]), ValueError, "stored is empty"),
+    (lambda: plots.plot_hopfield_recall([["a"] * 16] * 3, _P, _P), TypeError, "stored must contain numbers"),
+    (lambda: plots.plot_hopfield_recall(_P * np.nan, _P, _P), ValueError, "stored contains NaN"),
+    (lambda: plots.plot_hopfield_recall(_P.reshape(3, 4, 4), _P, _P, shape=(2, 8)), ValueError, "does not match"),
+    (lambda: plots.plot_hopfield_recall(*[np.ones((plots.MAX_RECALL_ROWS + 1, 4))] * 3), ValueError,
+     "at most 50 patterns"),
+    # SOM: "'int' object is not iterable"; a string was taken for a list of one-letter names
+    (lambda: plots.plot_som(_fitted_som(), feature_names=3), TypeError, "feature_names must be a list of 2 names"),
+    (lambda: plots.plot_som(_fitted_som(), feature_names="ab"), TypeError, "feature_names must be a list of 2"),
+    (lambda: plots.plot_som(_fitted_som(), feature_names=["a"]), ValueError, "must name each of the 2 features"),
+    (lambda: plots.plot_som(_fitted_som(), components="no"), TypeError, "components must be True or False"),
+    # descent: "cannot reshape array of size 800", "'str' object is not callable"; None drew nothing
+    (lambda: plots.plot_descent(_x_squared(), f=lambda x: np.array([x, x])), ValueError,
+     "f must return one real number for each x"),
+    (lambda: plots.plot_descent(_x_squared(), f=lambda x: None), ValueError, "it returned None"),
+    (lambda: plots.plot_descent(_x_squared(), f="x**2"), TypeError, "f must be a function of x"),
 ], ids=lambda v: getattr(v, "__name__", str(v))[:40])
 def test_plot_arguments_are_named(call, error, match, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
@@ -455,6 +478,15 @@ def test_plot_arguments_are_named(call, error, match, tmp_path, monkeypatch):
 
 
 _AND_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
+_P = np.where(np.arange(48).reshape(3, 16) % 3, 1.0, -1.0)
+
+
+def _fitted_som():
+    return SOM(grid=(2, 2), epochs=2, random_state=0).fit(np.random.default_rng(0).random((20, 2)))
+
+
+def _x_squared():
+    return gradient_descent(lambda x: x**2, 2.0, 0.2, steps=3)
 
 
 def _and_perceptron():
@@ -471,3 +503,16 @@ def test_plot_weights_takes_a_classic_perceptron_and_an_unbuilt_model_with_a_dec
     fig = plots.plot_weights(_and_perceptron(), shape=(1, 2))
     assert fig.axes[0].images[0].get_array().shape == (1, 2)
     plots.plot_weights(Sequential([Dense(2, input_dim=4)]))
+
+
+def test_decision_boundary_refuses_labels_of_more_classes_than_the_model_separates(rng):
+    # a third class of y was drawn on the two-class colour scale, in class 1's colour
+    X = rng.normal(size=(30, 2))
+    binary = Sequential([Dense(1, "sigmoid", input_dim=2)], seed=0)
+    three = Sequential([Dense(3, "softmax", input_dim=2)], seed=0)
+    for model, y, k in ((binary, np.arange(30) % 3, 3), (binary, np.eye(3)[np.arange(30) % 3], 3),
+                        (three, np.arange(30) % 4, 4), (three, np.eye(4)[np.arange(30) % 4], 4)):
+        with pytest.raises(ValueError, match=f"y holds {k} classes, but the model's output separates {k - 1}"):
+            plots.plot_decision_boundary(model, X, y)
+    plots.plot_decision_boundary(binary, X, np.where(np.arange(30) % 2, 1, -1))  # ±1 labels: two classes
+    plots.plot_decision_boundary(three, X, np.arange(30) % 3 + 5)  # any three labels

@@ -233,14 +233,20 @@ def _point_classes(y, classes, k):
     """Class indices 0..k-1 of ``y`` and the class names (None: the indices)."""
     labels = _class_values(y, "y")
     if np.ndim(y) == 2 and np.shape(y)[1] > 1:  # one-hot rows or probabilities: already indices
-        return labels, classes
-    if classes is not None:  # an estimator's classes_ number the classes (and the regions)
+        names, idx = classes, labels
+        found = np.shape(y)[1]
+    elif classes is not None:  # an estimator's classes_ number the classes (and the regions)
         return _indices(labels, classes, "y"), classes
-    if labels.dtype.kind in "iu" and k <= 2 and np.isin(labels, [-1, 0, 1]).all():
+    elif labels.dtype.kind in "iu" and k <= 2 and np.isin(labels, [-1, 0, 1]).all():
         return (labels > 0).astype(int), None  # 0/1 and −1/+1 alike
-    if labels.dtype.kind in "iu" and labels.min(initial=0) >= 0 and labels.max(initial=0) < k:
+    elif labels.dtype.kind in "iu" and labels.min(initial=0) >= 0 and labels.max(initial=0) < k:
         return labels, None
-    names, idx = np.unique(labels, return_inverse=True)  # text or other numbers: sorted, as classes_
+    else:
+        names, idx = np.unique(labels, return_inverse=True)  # text or other numbers: sorted, as classes_
+        found = len(names)
+    if found > k:  # a class the model has no region (and no colour) for
+        raise ValueError(f"y holds {found} classes, but the model's output separates {k}: "
+                         f"is y from another data set?")
     return idx.reshape(-1), names
 
 
@@ -444,6 +450,33 @@ def plot_confusion_matrix(y_true, y_pred, labels=None, normalize=False, path=Non
     return _finish(fig, path)
 
 
+def _image_shape(shape, n, holds):
+    """``shape`` checked as (height, width) of ``n`` pixels; None: square. ``holds`` says what has
+    the ``n`` values ("the weights have {n} inputs")."""
+    if shape is None:
+        side = math.isqrt(n)
+        if side * side != n:
+            raise ValueError(f"Cannot infer a square image shape: {holds.format(n=n)}; pass shape=(height, width).")
+        return side, side
+    if not isinstance(shape, (tuple, list)) or len(shape) != 2:
+        raise ValueError(f"shape must be (height, width). Received: shape={shape!r:.100}")
+    shape = tuple(check_positive_int(v, "shape") for v in shape)
+    if shape[0] * shape[1] != n:
+        raise ValueError(f"shape={shape} holds {shape[0] * shape[1]} pixels, but {holds.format(n=n)}.")
+    return shape
+
+
+def _names(values, n, name, what):
+    """``values`` as a list of ``n`` names, one per ``what`` (a list, tuple or array; a string is not a
+    list of names)."""
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__len__") or np.ndim(values) != 1:
+        raise TypeError(f"{name} must be a list of {n} names. Received: {name}={values!r:.100}")
+    if len(values) != n:
+        raise ValueError(f"{name} must name each of the {n} {what}. "
+                         f"Received {len(values)}: {list(values)!r:.100}")
+    return [str(v) for v in values]
+
+
 def plot_weights(weights, shape=None, max_units=64, path=None):
     """The first layer's weights as images: one image per neuron (MNIST: 28×28).
 
@@ -476,17 +509,7 @@ def plot_weights(weights, shape=None, max_units=64, path=None):
         W = layer.params["W"]
     W = check_array(W, "weights", ndim=2)
     n_in, units = W.shape
-    if shape is not None:
-        if not isinstance(shape, (tuple, list)) or len(shape) != 2:
-            raise ValueError(f"shape must be (height, width). Received: shape={shape!r:.100}")
-        shape = tuple(check_positive_int(v, "shape") for v in shape)
-    if shape is None:
-        side = math.isqrt(n_in)
-        if side * side != n_in:
-            raise ValueError(f"Cannot infer a square image shape from {n_in} inputs; pass shape=(height, width).")
-        shape = (side, side)
-    if int(np.prod(shape)) != n_in:
-        raise ValueError(f"shape={tuple(shape)} holds {int(np.prod(shape))} pixels, but the weights have {n_in} inputs.")
+    shape = _image_shape(shape, n_in, "the weights have {n} inputs")
     units = min(units, check_positive_int(max_units, "max_units"))
     cols = math.ceil(math.sqrt(units))
     rows = math.ceil(units / cols)
@@ -527,6 +550,22 @@ def _drawable(trace):
     return x[keep], fx[keep]
 
 
+def _values_of(f, points):
+    """f at each point, as floats: one real number per point, or a named error."""
+    values = []
+    for x in points:
+        y = f(x)
+        try:
+            if y is None or isinstance(y, (str, bytes)):
+                raise TypeError
+            values.append(float(np.asarray(y, dtype=float).reshape(())))
+        except (TypeError, ValueError):
+            at = np.ravel(x).tolist()
+            raise ValueError(f"f must return one real number for each x. At x={at[0] if len(at) == 1 else at} "
+                             f"it returned {y!r:.100}") from None
+    return values
+
+
 def plot_descent(trace, f=None, path=None):
     """Gradient descent's path on ``f`` (seed 000's tables as a picture).
 
@@ -541,6 +580,8 @@ def plot_descent(trace, f=None, path=None):
     1-D: the curve f(x) with the iterates (x_k, f(x_k)) joined by arrows;
     2-D: contour lines of f with the path of x_k.
     """
+    if f is not None and not callable(f):
+        raise TypeError(f"f must be a function of x (or None). Received: f={f!r:.100}")
     traces = trace if isinstance(trace, dict) else {None: trace}
     first = next(iter(traces.values()), None)
     if first is None or not hasattr(first, "x") or not hasattr(first, "fx"):
@@ -572,7 +613,7 @@ def plot_descent(trace, f=None, path=None):
         if f is not None:  # f gets x as the trace holds it: a number, or an array of one
             grid = np.linspace(lo[0] - pad[0], hi[0] + pad[0], 400)
             point = (lambda v: v) if np.ndim(first.x) == 1 else (lambda v: np.array([v]))
-            fx = _drawn_values([f(point(v)) for v in grid]).reshape(len(grid))
+            fx = _drawn_values(_values_of(f, (point(v) for v in grid)))
             ax.plot(grid, fx, "k-", lw=1, label="f(x)", zorder=1)
         ax.set_xlabel("x")
         ax.set_ylabel("f(x)")
@@ -580,7 +621,7 @@ def plot_descent(trace, f=None, path=None):
         if f is not None:
             g1, g2 = np.meshgrid(np.linspace(lo[0] - pad[0], hi[0] + pad[0], 120),
                                  np.linspace(lo[1] - pad[1], hi[1] + pad[1], 120))
-            F = _drawn_values([f(np.array([a, b])) for a, b in zip(g1.ravel(), g2.ravel())]).reshape(g1.shape)
+            F = _drawn_values(_values_of(f, (np.array([a, b]) for a, b in zip(g1.ravel(), g2.ravel())))).reshape(g1.shape)
             ax.contour(g1, g2, F, levels=20, cmap="viridis", linewidths=0.8, zorder=1)
         ax.set_xlabel("x1")
         ax.set_ylabel("x2")
@@ -593,22 +634,20 @@ def plot_descent(trace, f=None, path=None):
 
 
 def _images(patterns, shape, name):
-    P = np.asarray(patterns)
+    P = check_array(patterns, name, ndim=None)
     if P.ndim == 1:
         P = P[None, :]
     if P.ndim == 3:
+        if shape is not None and tuple(shape) != P.shape[1:]:
+            raise ValueError(f"shape={shape!r:.100} does not match {name}'s images of shape {P.shape[1:]}.")
         return P
     if P.ndim != 2:
         raise ValueError(f"{name} must have shape (p, N) or (p, height, width). Received shape {P.shape}.")
-    if shape is None:
-        side = math.isqrt(P.shape[1])
-        if side * side != P.shape[1]:
-            raise ValueError(f"Cannot infer a square image shape from N={P.shape[1]}; pass shape=(height, width).")
-        shape = (side, side)
-    if math.prod(shape) != P.shape[1]:
-        raise ValueError(f"shape={tuple(shape)} holds {math.prod(shape)} pixels, but {name} has N={P.shape[1]} "
-                         "per pattern.")
-    return P.reshape(len(P), *shape)
+    return P.reshape(len(P), *_image_shape(shape, P.shape[1], f"{name} has N={{n}} per pattern"))
+
+
+#: rows of plot_hopfield_recall's figure: three images each
+MAX_RECALL_ROWS = 50
 
 
 def plot_hopfield_recall(stored, noisy, recalled, shape=None, labels=None, trace=None, path=None):
@@ -618,7 +657,8 @@ def plot_hopfield_recall(stored, noisy, recalled, shape=None, labels=None, trace
     Parameters
     ----------
     stored, noisy, recalled : array-like, shape (p, N) or (p, height, width)
-        Bipolar patterns, row ``i`` of each belonging together.
+        Bipolar patterns, row ``i`` of each belonging together; at most
+        :data:`MAX_RECALL_ROWS` (50) rows: pass a slice of a larger set.
     shape : tuple, optional
         Image shape for flat patterns (default square).
     labels : list of str, optional
@@ -632,8 +672,14 @@ def plot_hopfield_recall(stored, noisy, recalled, shape=None, labels=None, trace
         raise ValueError(f"stored, noisy and recalled must hold the same number of equal-shaped patterns. "
                          f"Received shapes {S.shape}, {N_.shape}, {R.shape}.")
     p = len(S)
-    if labels is not None and len(labels) != p:
-        raise ValueError(f"labels must name each of the {p} pattern(s). Received {len(labels)}: {list(labels)!r:.100}")
+    if p > MAX_RECALL_ROWS:
+        raise ValueError(f"plot_hopfield_recall draws at most {MAX_RECALL_ROWS} patterns (one row each). "
+                         f"Received {p}: pass a slice, such as stored[:10], noisy[:10], recalled[:10].")
+    if labels is not None:
+        labels = _names(labels, p, "labels", "pattern(s)")
+    if trace is not None and not hasattr(trace, "energies"):
+        raise TypeError("trace must be the HopfieldTrace of recall(..., return_trace=True). "
+                        f"Received: {type(trace).__name__}")
     extra = 1 if trace is not None else 0
     fig = _new_figure((2.0 * (3 + 2 * extra), 1.9 * p + 0.4))
     grid = fig.add_gridspec(p, 3 + extra, width_ratios=[1, 1, 1] + [2] * extra)
@@ -711,9 +757,9 @@ def plot_som(som, feature_names=None, X=None, components=True, path=None):
         raise TypeError(f"som must be a fitted glassnet.classic.SOM. Received: {type(som).__name__}")
     W = som.weights_
     n_features = W.shape[1]
-    names = list(feature_names) if feature_names is not None else [f"x{k + 1}" for k in range(n_features)]
-    if len(names) != n_features:
-        raise ValueError(f"feature_names must have {n_features} names. Received {len(names)}.")
+    names = [f"x{k + 1}" for k in range(n_features)] if feature_names is None else \
+        _names(feature_names, n_features, "feature_names", "features")
+    components = check_bool(components, "components")
     panels = 1 + (n_features if components else 0)
     cols = min(panels, 4)
     rows = math.ceil(panels / cols)
