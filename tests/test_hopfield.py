@@ -122,6 +122,29 @@ def test_capacity_warning_fires_above_0138_n(rng):
         Hopfield().fit(rng.choice([-1, 1], size=(14, N)))
 
 
+def test_classify_finds_mixtures_a_block_at_a_time():
+    # all C(p, 3)·8 candidate mixtures were held at once: C(30, 3)·8·N float64 values (2.6 GB at N = 10 000)
+    import tracemalloc
+    import warnings
+
+    rng = np.random.default_rng(2)
+    N = 400
+    P = rng.choice([-1, 1], size=(30, N))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CapacityWarning)
+        net = Hopfield().fit(P)
+    last = np.sign(-P[27] + P[28] - P[29]).astype(int)  # the last triple, with mixed signs
+    first = np.sign(P[0] + P[1] + P[2]).astype(int)
+    tracemalloc.start()
+    try:
+        assert net.classify(last) == "mixture" and net.classify(first) == "mixture"
+        assert net.classify(rng.choice([-1, 1], size=N)) == "spurious"
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 30 * 2**20  # the float64 candidates alone were 104 MB here
+
+
 def test_spurious_and_mixture_states():
     rng = np.random.default_rng(1)
     P = rng.choice([-1, 1], size=(3, 200))
