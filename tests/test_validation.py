@@ -583,6 +583,15 @@ _THIRD_FUZZ = [
                  "normalize must be True or False",
                  marks=pytest.mark.skipif(importlib.util.find_spec("matplotlib") is None, reason="needs matplotlib")),
     (lambda: glassnet.metrics.AUC(multi_label="False"), TypeError, "multi_label must be True or False"),
+    # psnr of empty images was nan with NumPy's "Mean of empty slice"; text said "could not convert string"
+    (lambda: glassnet.classic.compression.psnr([], []), ValueError, "original is empty"),
+    (lambda: glassnet.classic.compression.psnr(["a"], ["b"]), TypeError, "original must contain numbers"),
+    (lambda: glassnet.classic.compression.psnr([1.0], [np.nan]), ValueError, "reconstruction contains NaN"),
+    (lambda: glassnet.classic.compression.psnr([1.0], [0.5], max_value=0), ValueError, "max_value must be > 0"),
+    # format_table's header of numbers: "object of type 'int' has no len()"
+    (lambda: glassnet.trace.format_table([1, 2], [["a", "b"]]), TypeError, "header must be a list of column names"),
+    (lambda: glassnet.trace.format_table("ab", [["a", "b"]]), TypeError, "header must be a list of column names"),
+    (lambda: glassnet.trace.format_table(["a"], 5), TypeError, "rows must be a list of rows"),
 ]
 
 

@@ -298,6 +298,11 @@ def _inline(value):
 def format_table(header, rows, markdown=False):
     """Lay out ``rows`` (lists of str or arrays) under ``header`` as an aligned
     text table (matrices span several lines) or as a Markdown table."""
+    if isinstance(header, str) or not isinstance(header, (list, tuple)) or \
+            not all(isinstance(h, str) for h in header):
+        raise TypeError(f"header must be a list of column names (str). Received: header={header!r:.100}")
+    if isinstance(rows, (str, bytes)) or not hasattr(rows, "__iter__"):
+        raise TypeError(f"rows must be a list of rows. Received: rows={rows!r:.100}")
     for i, row in enumerate(rows):
         if isinstance(row, str) or not hasattr(row, "__len__") or len(row) != len(header):
             got = f"{len(row)} value(s)" if hasattr(row, "__len__") and not isinstance(row, str) else repr(row)

@@ -26,8 +26,9 @@ __all__ = ["compress_image", "CompressionResult", "image_to_blocks", "blocks_to_
 
 def psnr(original, reconstruction, max_value=1.0):
     """Peak signal-to-noise ratio 10·log10(max² / MSE) in dB (inf when equal)."""
-    a = np.asarray(original, dtype=np.float64)
-    b = np.asarray(reconstruction, dtype=np.float64)
+    a = check_array(original, "original", ndim=None, dtype=np.float64)
+    b = check_array(reconstruction, "reconstruction", ndim=None, dtype=np.float64)
+    max_value = check_number(max_value, "max_value", low=0, low_open=True)
     if a.shape != b.shape:
         raise ValueError(f"original and reconstruction must have the same shape. Received {a.shape} and {b.shape}.")
     mse = float(np.mean((a - b) ** 2))

@@ -432,7 +432,7 @@ class Sequential:
             want = self._input_shape[0] if len(self._input_shape) == 1 else self._input_shape
             got = X.shape[1] if X.ndim == 2 else X.shape[1:]
             unit = " features" if len(self._input_shape) == 1 else ""
-            raise ValueError(f"{name}: the model expected {want}{unit}, got {got}{unit} (input shape {X.shape}).")
+            raise ValueError(f"{name}: the model expected {want}{unit}, got {got}{unit}.")
         return X
 
     def _check_y(self, y, n, name="y"):
