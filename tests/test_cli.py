@@ -1062,3 +1062,17 @@ def test_features_near_the_float64_limit_are_standardized(tmp_path, monkeypatch,
                   monkeypatch=monkeypatch, capsys=capsys)
     assert result.returncode == 0, result.stderr
     assert "Test accuracy" in result.stdout
+
+
+def test_evaluate_names_a_file_of_other_features_before_its_labels(tmp_path, monkeypatch, capsys):
+    # a CSV of 5 features and labels 5..8 for a 2-feature 0/1 model said its labels were unknown
+    X, t = two_blobs(60)
+    write_rows(tmp_path / "blobs.csv", [[*x, c] for x, c in zip(X, t)], ["a", "b", "label"])
+    result = call("train", "blobs.csv", "--epochs", "1", "--quiet", "--out", "b.gn", cwd=tmp_path,
+                  monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    rows = [[*(f"{v:.3f}" for v in np.arange(5) + i), 5 + i % 4] for i in range(20)]
+    write_rows(tmp_path / "other.csv", rows, ["a", "b", "c", "d", "e", "label"])
+    result = call("evaluate", "b.gn", "other.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert_one_line_error(result)
+    assert "expected 2 features, got 5 features" in result.stderr

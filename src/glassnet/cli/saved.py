@@ -26,9 +26,9 @@ def cmd_evaluate(args):
     args.task = task  # the model knows what it is: integer targets of a regression stay numbers
     data = load_dataset(args.data, args, purpose="evaluate")
     X, y = data.x_test, data.y_test
+    P = model.predict(X)  # first: a file of other features is named as such, not by its unknown labels
     if task == "classification" and data.task == "classification":
         y = class_indices_for(model, data)
-    P = model.predict(X)
     print(f"Model: {args.model} ({task}, {model.count_params():,} parameters)")
     print(f"Data: {data.description}; evaluating on {len(X)} samples")
     if task == "classification":
