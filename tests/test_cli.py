@@ -1076,3 +1076,16 @@ def test_evaluate_names_a_file_of_other_features_before_its_labels(tmp_path, mon
     result = call("evaluate", "b.gn", "other.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
     assert_one_line_error(result)
     assert "expected 2 features, got 5 features" in result.stderr
+
+
+def test_perceptron_refuses_a_continuous_target(tmp_path, monkeypatch, capsys):
+    # 120 targets such as 0.37 were taken for 120 classes, one perceptron each
+    rng = np.random.default_rng(0)
+    write_rows(tmp_path / "reg.csv", [[f"{a:.3f}", f"{a * 0.5:.4f}"] for a in rng.normal(size=120)], ["a", "y"])
+    result = call("perceptron", "reg.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert_one_line_error(result)
+    assert "looks continuous (numbers such as" in result.stderr and "--task regression" in result.stderr
+    write_rows(tmp_path / "many.csv", [[i, i % 60] for i in range(120)], ["a", "y"])
+    result = call("perceptron", "many.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert_one_line_error(result)
+    assert "(60 distinct integers)" in result.stderr

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 
 from ._common import GATES, CommandError, _check_outputs, _library_plot, _pyplot, _require_matplotlib, _standardizer
-from ._data import encode_labels, load_dataset, read_csv
+from ._data import _label, encode_labels, load_dataset, read_csv
 
 
 def cmd_perceptron(args):
@@ -21,6 +21,13 @@ def cmd_perceptron(args):
         if not Path(args.data).exists() and not key.endswith((".csv", ".txt")):
             raise CommandError(f"unknown data {args.data!r}: use a gate ({', '.join(GATES)}) or the path of a CSV file.")
         X, y_raw, _ = read_csv(args.data, args.target)
+        if encode_labels(y_raw, "auto")[2] == "regression":  # 120 targets such as 0.37 became 120 classes
+            values = np.unique(y_raw)
+            fractional = values[values != np.round(values)]
+            seen = f"numbers such as {_label(fractional[0])}" if len(fractional) else f"{len(values)} distinct integers"
+            raise CommandError(f"the target of {args.data} looks continuous ({seen}): a perceptron separates classes. "
+                               "Give class labels (integers or text, at most 50 classes), or fit a regression with: "
+                               f"glassnet train {args.data} --task regression")
         y, classes, _ = encode_labels(y_raw, "classification")
         if len(np.unique(y)) < 2:
             raise CommandError(f"the target of {args.data} holds only 1 class: {classes[y[0]]}. "
