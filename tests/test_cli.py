@@ -851,9 +851,20 @@ def test_labels_are_compared_the_same_way_in_train_evaluate_and_predict(tmp_path
 def test_small_csv_mistakes_name_their_cause(tmp_path, monkeypatch, capsys):
     (tmp_path / "dup.csv").write_text("a,a,label\n1,2,0\n3,4,1\n")
     (tmp_path / "semi.csv").write_text("a;b;label\n1;2;0\n3;4;1\n")
+    # a spreadsheet's export with decimal commas: ragged rows; without a target: "'0.1;0.2' is not a number"
+    (tmp_path / "decimal.csv").write_text("a;b;label\n0,1;0,2;0\n3;4;1\n")
+    (tmp_path / "inputs.csv").write_text("a;b\n0.1;0.2\n")
+    from glassnet.layers import Dense
+    from glassnet.models import Sequential
+
+    Sequential([Dense(1, "sigmoid", input_dim=2)]).save(tmp_path / "m.gn")
     for args, message in [
         (["train", "dup.csv", "--target", "a"], "--target 'a': dup.csv has 2 columns of that name"),
         (["train", "semi.csv"], "this file seems to use ';'"),
+        (["train", "decimal.csv"], "line 2: expected 1 field, found 3 (columns must be separated by commas; "
+                                   "this file seems to use ';')"),
+        (["predict", "m.gn", "inputs.csv"], "'0.1;0.2' is not a number (columns must be separated by commas; "
+                                            "this file seems to use ';')."),
     ]:
         result = call(*args, cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
         assert_one_line_error(result)

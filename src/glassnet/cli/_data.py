@@ -152,9 +152,13 @@ def read_csv(path, target=None, require_target=True):
         if not rows:
             raise CommandError(f"{path} has a header but no data rows.")
     width = len(header) if header is not None else len(rows[0][1])
+    # a spreadsheet's "a;b;c" export (decimal commas) reads as one column, or as ragged rows
+    first = header if header is not None else rows[0][1]
+    sep = next((c for c in (";", "\t", "|") if len(first) == 1 and c in first[0]), None)
+    hint = f" (columns must be separated by commas; this file seems to use {sep!r})" if sep else ""
     for line, cells in rows:
         if len(cells) != width:
-            raise CommandError(f"{path} line {line}: expected {width} fields, found {len(cells)}.")
+            raise CommandError(f"{path} line {line}: expected {width} field{'s' * (width != 1)}, found {len(cells)}{hint}.")
     # a spreadsheet's trailing comma on every line: an empty column, not data
     while width > 1 and (header is None or header[-1] == "") and all(c[-1] == "" for _, c in rows):
         width -= 1
@@ -163,13 +167,11 @@ def read_csv(path, target=None, require_target=True):
     names = header or [f"column_{k}" for k in range(width)]
     col = _target_index(target, names, header is not None, path) if (target is not None or require_target) else None
     if col is not None and width < 2:
-        sep = next((c for c in (";", "\t", "|") if c in rows[0][1][0]), None)
-        hint = f" (columns must be separated by commas; this file seems to use {sep!r})" if sep else ""
         raise CommandError(f"{path} has a single column: there is no feature besides the target{hint}.")
     features = [k for k in range(width) if k != col]
     cells = np.array([c for _, c in rows], dtype=object)
     # without a target, a text column is most likely the labels: say how to leave it out
-    X = _numeric(cells[:, features], rows, features, names, path, suggest_target=col is None)
+    X = _numeric(cells[:, features], rows, features, names, path, suggest_target=col is None and not sep, hint=hint)
     y = None
     if col is not None:
         raw = [str(c) for c in cells[:, col]]
@@ -200,7 +202,7 @@ def _target_index(target, names, has_header, path):
     return k % len(names)
 
 
-def _numeric(cells, rows, columns, names, path, suggest_target=False):
+def _numeric(cells, rows, columns, names, path, suggest_target=False, hint=""):
     try:
         X = cells.astype(np.float64)
     except ValueError:
@@ -211,9 +213,10 @@ def _numeric(cells, rows, columns, names, path, suggest_target=False):
                         f"{path} line {line}, column {names[k]!r}: missing value; remove or fill it first."
                     ) from None
                 if not _is_number(value):
-                    hint = f" If it holds the labels, leave it out with --target {names[k]}." if suggest_target else ""
+                    if suggest_target:
+                        hint = f". If it holds the labels, leave it out with --target {names[k]}"
                     raise CommandError(
-                        f"{path} line {line}, column {names[k]!r}: {value!r} is not a number.{hint}"
+                        f"{path} line {line}, column {names[k]!r}: {value!r} is not a number{hint}."
                     ) from None
         raise
     _check_finite(X, rows, columns, names, path)
