@@ -1100,3 +1100,12 @@ def test_perceptron_refuses_a_continuous_target(tmp_path, monkeypatch, capsys):
     result = call("perceptron", "many.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
     assert_one_line_error(result)
     assert "(60 distinct integers)" in result.stderr
+
+
+def test_a_validation_split_that_leaves_no_training_sample_is_named_as_the_option(tmp_path, monkeypatch, capsys):
+    # the library's message said "validation_split=0.999", a name the command line does not have
+    result = call("train", "xor", "--epochs", "1", "--validation-split", "0.999", "--out", "m.gn", cwd=tmp_path,
+                  monkeypatch=monkeypatch, capsys=capsys)
+    assert_one_line_error(result)
+    assert "--validation-split 0.999 leaves 400 of 400 samples for validation" in result.stderr
+    assert not (tmp_path / "m.gn").exists()

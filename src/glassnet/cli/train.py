@@ -157,7 +157,10 @@ def _train(args):
         _info(args, "Features are standardized for training; the scaling is folded into the first layer, "
                     "so the saved model takes raw features.")
     verbose = 0 if args.quiet else (1 if sys.stdout.isatty() else 2)
-    from ..models.training import DivergenceWarning
+    from ..models.training import DivergenceWarning, validation_cut
+
+    if args.validation_split:  # named as the option, before the library names its argument
+        validation_cut(len(x), args.validation_split, given=f"--validation-split {args.validation_split:g}")
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DivergenceWarning)  # reported below as "Stopped early"

@@ -31,6 +31,21 @@ class DivergenceWarning(UserWarning):
     """Training stopped because the loss or the gradients became NaN or infinite."""
 
 
+def validation_cut(n, validation_split, given=None):
+    """Where ``validation_split`` cuts ``n`` samples: as Keras, the last samples from
+    floor(n (1 − split)) on, taken before any shuffling. A split that leaves no sample
+    on one side is refused; ``given`` names the setting in that message (the command
+    line's ``--validation-split 0.999``)."""
+    split = check_number(validation_split, "validation_split", low=0, high=1, high_open=True)
+    cut = int(math.floor(n * (1.0 - split)))
+    if cut == 0 or cut == n:
+        raise ValueError(
+            f"{given or f'validation_split={validation_split}'} leaves {n - cut} of {n} samples for "
+            "validation; choose a split that leaves samples on both sides."
+        )
+    return cut
+
+
 def _split_validation(model, X, Y, w, validation_split, validation_data):
     if validation_data is not None:
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
@@ -52,14 +67,7 @@ def _split_validation(model, X, Y, w, validation_split, validation_data):
               if len(validation_data) == 3 else None)
         return X, Y, w, (Xv, Yv, wv)
     if validation_split:
-        split = check_number(validation_split, "validation_split", low=0, high=1, high_open=True)
-        # As Keras: the last samples from floor(n (1 − split)) on, taken before any shuffling.
-        cut = int(math.floor(X.shape[0] * (1.0 - split)))
-        if cut == 0 or cut == X.shape[0]:
-            raise ValueError(
-                f"validation_split={validation_split} leaves {X.shape[0] - cut} of {X.shape[0]} samples for "
-                "validation; choose a split that leaves samples on both sides."
-            )
+        cut = validation_cut(X.shape[0], validation_split)
         val = (X[cut:], Y[cut:], None if w is None else w[cut:])
         return X[:cut], Y[:cut], None if w is None else w[:cut], val
     return X, Y, w, None
