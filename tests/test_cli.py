@@ -1109,3 +1109,22 @@ def test_a_validation_split_that_leaves_no_training_sample_is_named_as_the_optio
     assert_one_line_error(result)
     assert "--validation-split 0.999 leaves 400 of 400 samples for validation" in result.stderr
     assert not (tmp_path / "m.gn").exists()
+
+
+def test_a_command_option_given_before_the_command_says_where_it_goes(tmp_path, monkeypatch, capsys):
+    # argparse said "argument COMMAND: invalid choice: '3'"
+    for args, given in ((["--epochs", "3", "train", "xor"], "--epochs 3"), (["--epochs=3", "train"], "--epochs=3"),
+                        (["--quiet", "train", "xor"], "--quiet")):
+        result = call(*args, cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+        assert_one_line_error(result)
+        assert result.returncode == 2
+        assert f"{args[0].split('=')[0]} is not an option of glassnet itself" in result.stderr
+        assert f"as in 'glassnet train {given} ...'" in result.stderr
+
+
+def test_an_output_that_cannot_encode_the_tables_symbols_gets_question_marks(tmp_path):
+    # a Windows code page or PYTHONIOENCODING=ascii ended the command: "'ascii' codec can't encode character 'η'"
+    result = run("perceptron", "and", cwd=tmp_path, env={"PYTHONIOENCODING": "ascii"})
+    assert result.returncode == 0, result.stderr
+    assert "Rosenblatt perceptron on AND gate" in result.stdout and ", ? = 1: w ? w + ?" in result.stdout
+    assert "Converged after" in result.stdout

@@ -81,6 +81,32 @@ def _dash_values(argv, parser):
 _NUMBER = re.compile(r"^-\d+$|^-\d*\.\d+$")
 
 
+def _no_command_options_first(argv, parser):
+    """``glassnet --epochs 3 train`` said "invalid choice: '3'": name the option and where it goes."""
+    own = {o for a in parser._actions for o in a.option_strings}
+    commands = parser.subparsers.choices
+    first = next((i for i, word in enumerate(argv) if word in commands), None)
+    if first is None:
+        return
+    at = next((i for i, w in enumerate(argv[:first]) if w.startswith("-") and w.split("=", 1)[0] not in own), None)
+    if at is not None:
+        option = argv[at].split("=", 1)[0]
+        given = " ".join(argv[at : at + (2 if "=" not in argv[at] and at + 1 < first else 1)])
+        parser.error(f"{option} is not an option of glassnet itself: put the options after the command, as in "
+                     f"'glassnet {argv[first]} {given} ...'")
+
+
+def _tolerate_narrow_output():
+    """Print what an output cannot encode as '?': the tables' η, ←, θ on a console or a file
+    whose encoding is not UTF-8 (a Windows code page, PYTHONIOENCODING=ascii) ended
+    the command with "'charmap' codec can't encode character"."""
+    for stream in (sys.stdout, sys.stderr):
+        if (getattr(stream, "encoding", None) or "utf-8").lower().replace("-", "") not in ("utf8", "utf8sig") \
+                and hasattr(stream, "reconfigure"):
+            with contextlib.suppress(Exception):
+                stream.reconfigure(errors="replace")
+
+
 def main(argv=None):
     """Run the command line; returns the exit status (0 on success)."""
     argv = sys.argv[1:] if argv is None else [str(a) for a in argv]
@@ -89,8 +115,10 @@ def main(argv=None):
     command = PROG
     previous = warnings.showwarning
     warnings.showwarning = _show_warning
+    _tolerate_narrow_output()
     try:
         try:
+            _no_command_options_first(argv, parser)
             args, extra = parser.parse_known_args(_dash_values(argv, parser))
             if extra:  # reported by the command they were given to, with its --help
                 sub = parser.subparsers.choices.get(args.command) if args.command else None
