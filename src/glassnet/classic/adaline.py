@@ -23,7 +23,12 @@ class Adaline(ClassifierMixin, BaseEstimator):
         η > 0. Online updates stay bounded for η < 2/max‖x̃‖² and batch updates
         (summed over the samples) for η < 2/λ_max(X̃ᵀX̃), x̃ = (1, x).
         ``"auto"`` takes 1/max‖x̃‖² (online) or 1/Σ‖x̃‖² (batch), safe for
-        any scale of X (the value used is ``learning_rate_``).
+        any scale of X (the value used is ``learning_rate_``). Safe is not
+        fast: on features far from zero mean and unit variance (values near
+        100, or scaled by 10⁶) the error surface is a long narrow valley and
+        50 epochs move the weights little along it (a 2-feature problem that
+        standardized reaches 98 % accuracy stays at 33–85 %). Standardize X
+        first (:class:`glassnet.preprocessing.StandardScaler`, seed 004).
     max_epochs : int
     mode : {"online", "batch"}
         Update after every sample, or once per epoch with the summed Δw.
