@@ -281,3 +281,18 @@ def test_a_field_of_exactly_zero_keeps_the_state():
     for i in range(1000):  # one sequential asynchronous sweep, in integers
         S[:, i] = sgn_keep(S @ hebb[:, i], S[:, i])
     np.testing.assert_array_equal(net.recall(start, mode="async", max_iter=1), S)
+
+
+def test_a_replaced_weight_matrix_is_checked():
+    # a (3, 3) W_ gave NumPy's matmul message, a str an AttributeError, a NaN W_ a recall of sgn(NaN)
+    P = np.where(np.arange(32).reshape(2, 16) % 3, 1, -1)
+    net = Hopfield(random_state=0).fit(P)
+    hebb = net.W_
+    for W, message in ((np.ones((3, 3)), r"W_ was replaced by an array of shape \(3, 3\).*a \(16, 16\) array"),
+                       ("x", "W_ was replaced by str"), (np.full((16, 16), np.nan), "NaN or infinite")):
+        net.W_ = W
+        with pytest.raises(ValueError, match=message):
+            net.recall(P[0])
+    net.W_ = 2 * hebb  # a replacement of the right kind is used as it is: the same signs, twice the energy
+    np.testing.assert_array_equal(net.recall(P[0]), P[0])
+    assert net.energy(P[0]) == pytest.approx(2 * Hopfield().fit(P).energy(P[0]))

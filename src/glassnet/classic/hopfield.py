@@ -166,6 +166,11 @@ class Hopfield:
     def _check_fitted(self):
         if not hasattr(self, "W_"):
             raise NotFittedError("This Hopfield network stores no patterns yet; call fit(patterns) first.")
+        W, N = self.W_, self.n_features_in_
+        if not isinstance(W, np.ndarray) or W.shape != (N, N) or W.dtype.kind not in "fiub":
+            got = f"an array of shape {W.shape} and dtype {W.dtype}" if isinstance(W, np.ndarray) else type(W).__name__
+            raise ValueError(f"W_ was replaced by {got}; it must be a ({N}, {N}) array of real numbers "
+                             f"(one weight per pair of the {N} neurons).")
 
     def _as_states(self, state, name="state"):
         """Return (S of shape (n, N) float64, output shape, whether one state was given)."""
@@ -317,6 +322,8 @@ class Hopfield:
         hebb = getattr(self, "_hebb", None)
         if hebb is not None and self.W_.shape == hebb.shape and np.array_equal(self.W_, hebb / self.n_features_in_):
             return hebb
+        if not np.isfinite(self.W_).all():  # replaced by the user: sgn(NaN) decides nothing
+            raise ValueError("W_ was replaced by weights with NaN or infinite values; recall needs finite ones.")
         return self.W_
 
     @staticmethod
