@@ -638,7 +638,7 @@ def _images(patterns, shape, name):
     if P.ndim == 1:
         P = P[None, :]
     if P.ndim == 3:
-        if shape is not None and tuple(shape) != P.shape[1:]:
+        if shape is not None and (not isinstance(shape, (tuple, list)) or tuple(shape) != P.shape[1:]):
             raise ValueError(f"shape={shape!r:.100} does not match {name}'s images of shape {P.shape[1:]}.")
         return P
     if P.ndim != 2:
