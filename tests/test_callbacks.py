@@ -679,3 +679,67 @@ def test_a_batch_backup_records_the_epoch_it_is_in_when_fit_starts_later(tmp_pat
 def test_checkpoints_by_epoch_cost_nothing_per_batch(tmp_path):
     assert not overrides(ModelCheckpoint(tmp_path / "m.gn"), "on_train_batch_end")
     assert overrides(ModelCheckpoint(tmp_path / "m.gn", save_freq=2), "on_train_batch_end")
+
+
+def _gap(y_true, y_pred):  # a metric whose direction mode="auto" cannot know
+    return np.abs(y_true - y_pred).mean(axis=-1)
+
+
+def test_batch_checkpoints_with_save_best_only_check_the_monitor_before_training(tmp_path):
+    # mode="auto" stayed "auto" and kept the batch with the *largest* error; a val_* monitor saved nothing, silently
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(40, 3)), rng.normal(size=(40, 1))
+
+    def fit(**kwargs):
+        model = Sequential([Dense(1, input_dim=3)], seed=0)
+        model.compile(optimizer="sgd", loss="mse", metrics=[_gap])
+        model.fit(X, y, batch_size=8, epochs=2, verbose=0, shuffle=False, validation_split=0.25,
+                  callbacks=[ModelCheckpoint(tmp_path / "m-{epoch}-{batch}.gn", save_best_only=True, save_freq=1,
+                                             save_weights_only=True, **kwargs)])
+
+    for kwargs, message in (({"monitor": "_gap"}, "cannot tell whether '_gap' should be minimized"),
+                            ({}, r"save_freq=1\) compares the batch logs, which hold no 'val_loss'"),
+                            ({"monitor": "val_loss"}, "monitor a training quantity such as monitor='loss'"),
+                            ({"monitor": "los", "mode": "min"}, "monitors 'los', which is not among the logged")):
+        with pytest.raises(ValueError, match=message):
+            fit(**kwargs)
+        assert not list(tmp_path.iterdir())  # refused before the first batch
+    seen = []
+    model = Sequential([Dense(1, input_dim=3)], seed=0)
+    model.compile(optimizer="sgd", loss="mse", metrics=[_gap])
+    saver = ModelCheckpoint(tmp_path / "m-{epoch}-{batch}.weights.npz", monitor="_gap", mode="min",
+                            save_best_only=True, save_freq=1, save_weights_only=True)
+    model.fit(X, y, batch_size=8, epochs=2, verbose=0, shuffle=False, callbacks=[
+        saver, LambdaCallback(on_train_batch_end=lambda batch, logs: seen.append(logs["_gap"]))])
+    assert saver.best == min(seen)
+    running_best = np.minimum.accumulate(seen)
+    saved = {f"m-{1 + i // 5}-{1 + i % 5}.weights.npz" for i in range(len(seen)) if i == 0 or seen[i] < running_best[i - 1]}
+    assert {p.name for p in tmp_path.iterdir()} == saved
+
+
+def test_terminate_on_nan_can_raise_as_keras():
+    X, y = _regression(np.random.default_rng(0))
+
+    class Poison(Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            if batch == 2:
+                logs["loss"] = float("nan")
+
+    model = _model()
+    with pytest.raises(RuntimeError, match="NaN or Inf loss encountered at batch 2"):
+        model.fit(X, y, epochs=5, batch_size=8, callbacks=[Poison(), TerminateOnNaN(raise_error=True)], verbose=0)
+    assert model.optimizer.iterations == 3
+    with pytest.raises(TypeError, match="raise_error must be True or False"):
+        TerminateOnNaN(raise_error="yes")
+
+
+@pytest.mark.parametrize("make, error, match", [
+    (lambda: ModelCheckpoint(None), TypeError, "filepath must be a file path"),
+    (lambda: ModelCheckpoint(""), ValueError, "filepath is an empty path"),  # it failed after the first epoch
+    (lambda: CSVLogger(None), TypeError, "filename must be a file path"),
+    (lambda: CSVLogger(""), ValueError, "filename is an empty path"),
+    (lambda: CSVLogger("log.csv", separator=";;"), ValueError, "separator must be one character"),
+])
+def test_callback_paths_are_checked_when_made(make, error, match):
+    with pytest.raises(error, match=match):
+        make()

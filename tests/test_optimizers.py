@@ -323,3 +323,25 @@ def test_inverse_time_decay_with_decay_steps_and_staircase():
     stairs = schedules.InverseTimeDecay(1.0, 2, 0.5, staircase=True)
     assert [smooth(s) for s in range(4)] == pytest.approx([1.0, 1 / 1.25, 1 / 1.5, 1 / 1.75])
     assert [stairs(s) for s in range(4)] == pytest.approx([1.0, 1.0, 1 / 1.5, 1 / 1.5])
+
+
+def test_repr_shows_a_callable_or_custom_schedule_learning_rate():
+    # repr went through get_config, which refuses what cannot be saved: print(model.optimizer) raised
+    class Warmup(schedules.LearningRateSchedule):
+        def __call__(self, step):
+            return 0.01
+
+    assert repr(Warmup()) == "Warmup()"
+    assert repr(optimizers.Adam(Warmup())).startswith("Adam(learning_rate=Warmup(), weight_decay=None")
+    assert repr(optimizers.SGD(lambda: 0.1)).startswith("SGD(learning_rate=<function")
+    assert repr(optimizers.SGD(0.1, momentum=0.9)) == ("SGD(learning_rate=0.1, weight_decay=None, clipnorm=None, "
+                                                       "clipvalue=None, global_clipnorm=None, momentum=0.9, "
+                                                       "nesterov=False)")
+    with pytest.raises(NotImplementedError, match="Warmup must define get_config"):
+        Warmup().get_config()
+
+
+def test_adamw_refuses_a_weight_decay_of_none():
+    # it was plain Adam, silently; Keras refuses it too
+    with pytest.raises(ValueError, match="AdamW's weight_decay must be a number"):
+        optimizers.AdamW(weight_decay=None)

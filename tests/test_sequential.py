@@ -1134,3 +1134,27 @@ def test_a_per_class_metric_is_logged_as_an_array_as_keras(tmp_path):
     assert model.train_on_batch(x, y)[1].shape == (3,)
     with pytest.raises(ValueError, match="logs one value per class"):
         model.fit(x, y, epochs=1, verbose=0, validation_split=0.25, callbacks=[EarlyStopping(monitor="val_f1_score")])
+
+
+def test_pop_and_add_keep_an_optimizer_whose_learning_rate_is_a_callable_or_a_custom_schedule():
+    # the fresh optimizer came from get_config(), which refuses both: the layer was popped (or added), the call
+    # raised, and the next fit failed on the old-size optimizer state ("operands could not be broadcast")
+    from glassnet import optimizers, schedules
+
+    class Warmup(schedules.LearningRateSchedule):  # no get_config, as a user's quick schedule
+        def __call__(self, step):
+            return 0.01 * min(1.0, (step + 1) / 10)
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(40, 3)), rng.normal(size=(40, 1))
+    for optimizer in (optimizers.SGD(learning_rate=lambda: 0.05, momentum=0.9), optimizers.Adam(Warmup())):
+        model = Sequential([Dense(4, "tanh", input_dim=3), Dense(1)], seed=0)
+        model.compile(optimizer, "mse")
+        model.fit(X, y, epochs=1, verbose=0)
+        model.pop()
+        model.add(Dense(2))
+        assert len(model.layers) == 2 and not model.optimizer.built and model.optimizer.iterations == 0
+        assert model.optimizer is not optimizer and model.optimizer._learning_rate is optimizer._learning_rate
+        model.fit(X, np.repeat(y, 2, axis=1), epochs=2, verbose=0)
+        assert model.optimizer.iterations == 4 and model.optimizer.state_names and all(
+            v.shape == (model.count_params(),) for v in model.optimizer.state.values())

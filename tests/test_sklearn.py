@@ -798,3 +798,14 @@ def test_tfidf_pipeline_as_scikit_learn():
         theirs.fit(docs, y)
     assert ours[-1].loss_ == pytest.approx(theirs[-1].loss_, rel=1e-9)
     np.testing.assert_allclose(ours.predict_proba(docs), theirs.predict_proba(docs), rtol=1e-9)
+
+
+def test_verbose_takes_a_numpy_bool_as_scikit_learn(capsys):
+    X = np.random.default_rng(0).normal(size=(20, 2))
+    y = (X[:, 0] > 0).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # max_iter=2 does not converge
+        MLPClassifier(verbose=np.True_, max_iter=2, random_state=0).fit(X, y)
+    assert "Iteration 2" in capsys.readouterr().out
+    with pytest.raises(ValueError, match="verbose must be True, False or a non-negative int"):
+        MLPClassifier(verbose=-1, max_iter=2).fit(X, y)

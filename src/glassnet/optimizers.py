@@ -22,6 +22,7 @@ instead (bit-for-bit the same result); the other rules, AMSGrad and float16
 keep the NumPy path.
 """
 
+import copy
 import math
 
 from . import kernels as _kernels
@@ -118,6 +119,16 @@ class Optimizer:
         state = dict(self.__dict__)
         state.pop("_model", None)
         return state
+
+    def _fresh(self):
+        """A copy with the same settings (the learning rate's schedule or callable too) and no
+        state: for a model whose weights changed shape (``pop``, ``add``). A round trip through
+        ``get_config`` failed for a callable learning rate or a schedule without a config."""
+        fresh = copy.copy(self)  # __getstate__: not bound to any model
+        fresh.state, fresh.built, fresh.iterations = {}, False, 0
+        for name in ("slices", "_tmp"):
+            fresh.__dict__.pop(name, None)
+        return fresh
 
     def get_state(self):
         """``(iterations, {name: copy of state vector})``: everything a resumed run needs."""
@@ -227,7 +238,12 @@ class Optimizer:
         return cls(**config)
 
     def __repr__(self):
-        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.get_config().items())})"
+        # the settings of get_config, with the learning rate as it is: a callable or a custom schedule
+        # cannot be saved (get_config refuses them), but it can be shown
+        shown = copy.copy(self)
+        shown._learning_rate = 0.0
+        config = {**shown.get_config(), "learning_rate": self._learning_rate}
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in config.items())})"
 
 
 class SGD(Optimizer):
@@ -441,6 +457,9 @@ class AdamW(Adam):
     """Adam with decoupled weight decay ``w ← w − η λ w`` before each step (Keras 3: λ = 0.004)."""
 
     def __init__(self, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False, **kwargs):
+        if weight_decay is None:  # it was plain Adam, silently (Keras refuses it too)
+            raise ValueError("AdamW's weight_decay must be a number >= 0 (0.004 by default; Adam is AdamW without "
+                             "decay). Received: weight_decay=None")
         super().__init__(learning_rate, beta_1, beta_2, epsilon, amsgrad, weight_decay=weight_decay, **kwargs)
 
 

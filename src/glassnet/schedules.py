@@ -27,8 +27,16 @@ class LearningRateSchedule:
     def _with_name(self, config):
         return config if self.name is None else {**config, "name": self.name}
 
+    def get_config(self):
+        raise NotImplementedError(f"The learning-rate schedule {type(self).__name__} must define get_config() "
+                                  "to be saved.")
+
     def __repr__(self):
-        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.get_config().items())})"
+        try:
+            config = self.get_config()
+        except NotImplementedError:  # a custom schedule without a config (as Keras's base class)
+            return f"{type(self).__name__}()"
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in config.items())})"
 
 
 class _TimeDecay(LearningRateSchedule):

@@ -19,7 +19,7 @@ import warnings
 import numpy as np
 
 from .. import schedules
-from .._validation import check_bool, check_non_negative_int, check_number, check_positive_int
+from .._validation import check_bool, check_non_negative_int, check_number, check_path, check_positive_int
 
 
 class Callback:
@@ -398,7 +398,7 @@ class ModelCheckpoint(Callback):
     def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False,
                  save_weights_only=False, mode="auto", save_freq="epoch", initial_value_threshold=None):
         super().__init__()
-        self.filepath = os.fspath(filepath)
+        self.filepath = check_path(filepath, "filepath")
         self.monitor = _check_monitor(monitor)
         self.verbose = verbose
         self.save_best_only = check_bool(save_best_only, "save_best_only")
@@ -415,8 +415,19 @@ class ModelCheckpoint(Callback):
         self._epoch, self._last_batch, self._since_saving = 0, -1, 0
 
     def on_train_begin(self, logs=None):
-        if self.save_best_only and self.save_freq == "epoch":
-            _require_monitored(self, self.monitor)
+        if not self.save_best_only:
+            return
+        if self.save_freq != "epoch":  # judged on batch logs: a val_* or unknown name would save nothing, silently
+            if self.monitor.startswith("val_"):
+                raise ValueError(
+                    f"ModelCheckpoint(save_best_only=True, save_freq={self.save_freq}) compares the batch logs, "
+                    f"which hold no {self.monitor!r} (validation runs at epoch ends): use save_freq='epoch', or "
+                    f"monitor a training quantity such as monitor={self.monitor[4:]!r}."
+                )
+            names = ["loss", *(m.name for m in getattr(self.model, "metrics", []))]
+            if self.monitor not in names:
+                raise _missing(self, self.monitor, names)
+        _require_monitored(self, self.monitor)  # and mode="auto" must know which way it improves
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch
@@ -554,11 +565,20 @@ class BackupAndRestore(Callback):
 
 
 class TerminateOnNaN(Callback):
-    """Stop as soon as a batch loss is NaN or infinite."""
+    """Stop as soon as a batch loss is NaN or infinite: gracefully (``fit`` returns, the
+    other callbacks' ``on_train_end`` run), or with ``raise_error=True`` by raising a
+    RuntimeError at once, as Keras 3 (a backup is then not cleaned up)."""
+
+    def __init__(self, raise_error=False):
+        super().__init__()
+        self.raise_error = check_bool(raise_error, "raise_error")
 
     def on_train_batch_end(self, batch, logs=None):
         loss = (logs or {}).get("loss")
         if loss is not None and not math.isfinite(loss):
+            if self.raise_error:
+                raise RuntimeError(f"NaN or Inf loss encountered at batch {batch}. Loss value: {loss}. "
+                                   "Terminating training immediately.")
             print(f"Batch {batch}: invalid loss, terminating training")
             self.model.stop_training = True
             self.model.stop_reason = "TerminateOnNaN"
@@ -665,7 +685,9 @@ class CSVLogger(Callback):
 
     def __init__(self, filename, separator=",", append=False):
         super().__init__()
-        self.filename = os.fspath(filename)
+        self.filename = check_path(filename, "filename")
+        if not isinstance(separator, str) or len(separator) != 1:
+            raise ValueError(f"separator must be one character, such as ','. Received: separator={separator!r:.50}")
         self.separator = separator
         self.append = check_bool(append, "append")
         self._file = None

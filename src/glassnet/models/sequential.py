@@ -194,7 +194,7 @@ class Sequential:
         with the same settings, and metrics resolved again for the new output
         ("accuracy" depends on the number of output units)."""
         if self.compiled and self.optimizer.built:
-            self.optimizer = type(self.optimizer).from_config(self.optimizer.get_config())
+            self.optimizer = self.optimizer._fresh()
         self.metrics = []
 
     def _claim_layers(self):

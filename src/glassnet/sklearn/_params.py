@@ -84,9 +84,9 @@ def _check_all(est):
             and 0 <= est.random_state < 2**32):
         raise ValueError(f"random_state must be None, an int in [0, 2**32) or a numpy RandomState. "
                          f"Received: random_state={est.random_state!r}")
-    if isinstance(est.verbose, bool) or not isinstance(est.verbose, numbers.Integral) or est.verbose < 0:
-        if not isinstance(est.verbose, bool):
-            raise ValueError(f"verbose must be True, False or a non-negative int. Received: verbose={est.verbose!r}")
+    if not isinstance(est.verbose, (bool, np.bool_)) and not (isinstance(est.verbose, numbers.Integral)
+                                                               and est.verbose >= 0):
+        raise ValueError(f"verbose must be True, False or a non-negative int. Received: verbose={est.verbose!r}")
     rate = check_number(est.dropout, "dropout", low=0, high=1, high_open=True)
     if rate and est.solver == "lbfgs":
         raise ValueError(
