@@ -449,3 +449,23 @@ def test_a_subclass_overriding_sample_keeps_its_values():
             return np.full(shape, 0.5)
 
     assert Halves(seed=0)((2, 3), dtype="float32").tolist() == [[0.5] * 3] * 2
+
+
+def test_a_layers_dtype_survives_its_config_and_build_takes_keras_shapes():
+    # get_config dropped dtype: Dense(2, dtype="float64") came back float32
+    for layer in (Dense(2, dtype="float64"), Dropout(0.1, dtype="float64"), BatchNormalization(dtype="float64"),
+                  Flatten(dtype="float64"), Activation("relu", dtype="float64")):
+        assert type(layer).from_config(layer.get_config()).dtype == "float64"
+    assert "dtype" not in Dense(2).get_config()  # a model's layers take its dtype
+    # Keras's build((None, 5)) with the batch axis, and a bare int: "Add a Flatten layer first", TypeErrors
+    dense = Dense(2)
+    dense.build((None, 5))
+    assert dense.params["W"].shape == (5, 2)
+    dense = Dense(2)
+    dense.build(5)
+    assert dense.params["W"].shape == (5, 2)
+    flat = Flatten()
+    flat.build((None, 3, 4))
+    assert flat.output_shape == (12,)
+    with pytest.raises(TypeError, match="input_shape must be a tuple of positive integers"):
+        Dense(2).build("x")

@@ -459,3 +459,42 @@ def test_evaluate_adds_the_weight_penalty_as_fit_does(rng):
     assert model.evaluate(X, y) == pytest.approx(by_hand, rel=1e-12)
     logged = model.fit(X, y, epochs=1, batch_size=10, verbose=0).history["loss"][0]  # lr 0: nothing moves
     assert logged == pytest.approx(by_hand, rel=1e-12)
+
+
+def test_losses_reduce_the_last_axis_and_average_the_rest_as_keras():
+    # the per-row reduction assumed (n, k): a vector gave MSE 1/9 (Keras 1/3) and an IndexError for MAE and BCE,
+    # (2, 3, 4) outputs a mean over the first axis only (MSE 3.0, Keras 1.0)
+    y, a = np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0, 4.0])
+    assert losses.MeanSquaredError()(y, a) == pytest.approx(1 / 3)
+    assert losses.MeanAbsoluteError()(y, a) == pytest.approx(1 / 3)
+    np.testing.assert_allclose(losses.MeanSquaredError().gradient(y, a), [0, 0, 2 / 3])
+    assert losses.BinaryCrossentropy()([1.0, 0.0, 1.0], [0.9, 0.2, 0.3]) == pytest.approx(
+        -(np.log(0.9) + np.log(0.8) + np.log(0.3)) / 3)
+    p = np.array([0.2, 0.7, 0.1])  # one distribution: one row
+    assert losses.CategoricalCrossentropy()([0.0, 1.0, 0.0], p) == pytest.approx(-np.log(0.7))
+    rng = np.random.default_rng(0)
+    Y3, A3 = rng.random((2, 3, 4)), rng.random((2, 3, 4))
+    rows = (Y3.reshape(6, 4), A3.reshape(6, 4))
+    for loss in (losses.MeanSquaredError(), losses.MeanAbsoluteError(), losses.Huber(), losses.BinaryCrossentropy()):
+        assert loss(Y3, A3) == pytest.approx(loss(*rows)), loss
+        np.testing.assert_allclose(loss.gradient(Y3, A3), loss.gradient(*rows).reshape(2, 3, 4))
+    # a weight per sample of the first axis, for each of its rows
+    assert losses.MeanSquaredError()(Y3, A3, sample_weight=[1.0, 0.0]) == pytest.approx(
+        losses.MeanSquaredError()(*rows, sample_weight=[1, 1, 1, 0, 0, 0]))
+    P3 = rng.dirichlet(np.ones(4), size=(2, 3))
+    T3 = np.eye(4)[rng.integers(0, 4, (2, 3))]
+    assert losses.CategoricalCrossentropy()(T3, P3) == pytest.approx(-np.mean(np.log((T3 * P3).sum(axis=-1))))
+
+
+def test_signed_label_losses_read_0_1_lists_as_arrays():
+    # a list of 0/1 labels skipped the 0 -> -1 mapping: hinge 0.9 for a list, 1.0 for the same array (Keras: 1.0)
+    y, a = [[0.0], [1.0], [1.0]], [[0.3], [0.8], [-0.5]]
+    for loss in (losses.Hinge(), losses.LogLoss(), losses.PerceptronLoss()):
+        assert loss(y, a) == pytest.approx(loss(np.array(y), np.array(a))), loss
+    assert losses.Hinge()(y, a) == pytest.approx(np.mean(np.maximum(0, 1 - np.array([-0.3, 0.8, -0.5]))))
+
+
+def test_losses_from_config_and_a_sample_weight_of_text():
+    assert losses.Huber.from_config(losses.Huber(2.0).get_config()).delta == 2.0
+    with pytest.raises(TypeError, match="sample_weight must hold numbers"):  # "could not convert string to float"
+        losses.MeanSquaredError()(np.ones((2, 1)), np.zeros((2, 1)), sample_weight=["a", "b"])

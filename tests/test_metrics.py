@@ -369,3 +369,30 @@ def test_weighted_metrics_alone_are_logged_in_training():
     history = model.fit(X, y, sample_weight=w, epochs=2, batch_size=4, verbose=0)
     assert history.history["accuracy"] == pytest.approx([expected, expected], abs=1e-12)
     assert model.train_on_batch(X, y, sample_weight=w, return_dict=True)["accuracy"] == pytest.approx(expected)
+
+
+def test_label_metrics_refuse_one_hot_rows_instead_of_flattening_them():
+    # np.eye(3) against a permutation was flattened into 9 labels: accuracy 0.556 (scikit-learn refuses it)
+    with pytest.raises(ValueError, match=r"y_true must be a vector of class labels. Received shape \(3, 3\)"):
+        metrics.accuracy_score(np.eye(3), np.eye(3)[[0, 2, 1]])
+    with pytest.raises(ValueError, match=r"argmax\(axis=1\)"):
+        metrics.confusion_matrix(np.eye(3), np.eye(3)[[0, 2, 1]])
+    assert metrics.accuracy_score([[0], [1], [2]], [0, 2, 2]) == pytest.approx(2 / 3)  # a column is labels
+
+
+def test_precision_and_recall_with_threshold_lists_give_one_value_per_threshold_from_the_start():
+    for cls in (metrics.Precision, metrics.Recall):
+        m = cls(thresholds=[0.3, 0.6])
+        assert np.shape(m.result()) == (2,) and not np.any(m.result())  # a 0-d array(0.) before
+        m.update_state([[1.0, 0.0]], [[0.9, 0.4]])
+        assert np.shape(m.result()) == (2,)
+        m.reset_state()
+        assert np.shape(m.result()) == (2,) and not np.any(m.result())
+    assert metrics.Precision().result() == 0.0
+
+
+def test_metrics_from_config():
+    again = metrics.Precision.from_config(metrics.Precision(thresholds=0.3, class_id=1).get_config())
+    assert (again.thresholds, again.class_id) == (0.3, 1)
+    with pytest.raises(TypeError, match="sample_weight must hold numbers"):
+        metrics.BinaryAccuracy().update_state(np.ones((2, 1)), np.zeros((2, 1)), sample_weight=["a", "b"])

@@ -413,3 +413,18 @@ def test_star_import_gives_only_the_public_names():
         "MinMaxScaler", "Split", "StandardScaler", "from_categorical", "kfold",
         "min_max_scale", "split", "standardize", "to_categorical", "zero_center",
     ]
+
+
+def test_min_max_scaler_takes_a_constant_features_range_as_1():
+    # scale_ was 1 whatever the feature_range: new data on a constant column came out (b - a) times too small
+    scaler = MinMaxScaler((-1, 1)).fit(np.array([[0.0, 5], [1, 5], [2, 5]]))
+    np.testing.assert_array_equal(scaler.scale_, [1.0, 2.0])  # scikit-learn's scale_
+    np.testing.assert_array_equal(scaler.transform([[1.0, 6.0], [2.0, 5.0]]), [[0.0, 1.0], [1.0, -1.0]])
+    np.testing.assert_array_equal(scaler.inverse_transform(scaler.transform([[1.0, 6.0]])), [[1.0, 6.0]])
+
+
+def test_kfold_checks_shuffle():
+    # shuffle="no" shuffled, shuffle=None did not: any truthy value was read as True
+    for bad in ("no", None, 1):
+        with pytest.raises(TypeError, match="shuffle must be True or False"):
+            kfold(6, 2, shuffle=bad)

@@ -279,7 +279,13 @@ def per_sample_weights(sample_weight, n):
     if sample_weight is None:
         return None
     if not hasattr(sample_weight, "shape"):
-        sample_weight = np.asarray(sample_weight, dtype=float)
+        try:
+            sample_weight = np.asarray(sample_weight)
+        except ValueError as exc:  # ragged lists
+            raise ValueError(f"sample_weight could not be converted to an array: {exc}") from None
+    if isinstance(sample_weight, np.ndarray) and (sample_weight.dtype == object or not (
+            np.issubdtype(sample_weight.dtype, np.number) or sample_weight.dtype == bool)):
+        raise TypeError(f"sample_weight must hold numbers. Received dtype {sample_weight.dtype}.")
     if len(sample_weight.shape) == 2 and sample_weight.shape[1] == 1:
         sample_weight = sample_weight.reshape(-1)
     if len(sample_weight.shape) == 0:
@@ -288,8 +294,6 @@ def per_sample_weights(sample_weight, n):
         raise ValueError(f"sample_weight must hold one weight per sample ({n},). "
                          f"Received shape {tuple(sample_weight.shape)}.")
     if isinstance(sample_weight, np.ndarray):  # (a namespace's array is checked by the model that made it)
-        if sample_weight.dtype == object or not np.issubdtype(sample_weight.dtype, np.number):
-            raise TypeError(f"sample_weight must hold numbers. Received dtype {sample_weight.dtype}.")
         if not np.all(np.isfinite(sample_weight)) or (sample_weight < 0).any():
             raise ValueError("sample_weight must hold finite, non-negative weights.")
     return sample_weight

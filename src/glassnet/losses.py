@@ -15,6 +15,8 @@ A loss object has
 Names as Keras: ``"mean_squared_error"``/``"mse"``, ``"binary_crossentropy"``, ...
 """
 
+import math
+
 import numpy as np
 
 from ._registry import from_config, lookup, to_config
@@ -42,7 +44,7 @@ class Loss:
 
     def __call__(self, Y, A, sample_weight=None):
         Y, A = _pair(self, Y, A)
-        sample_weight = per_sample_weights(sample_weight, A.shape[0])
+        Y, A, sample_weight = _rows(Y, A, sample_weight)
         xp = get_namespace(A)
         values = self.per_sample(Y, A)
         if sample_weight is not None:
@@ -51,12 +53,13 @@ class Loss:
 
     def gradient(self, Y, A, sample_weight=None):
         Y, A = _pair(self, Y, A)
-        sample_weight = per_sample_weights(sample_weight, A.shape[0])
+        shape = A.shape
+        Y, A, sample_weight = _rows(Y, A, sample_weight)
         dA = self.per_sample_gradient(Y, A)
         dA /= A.shape[0]
         if sample_weight is not None:
             dA *= sample_weight[:, None]
-        return dA
+        return dA if dA.shape == shape else dA.reshape(shape)
 
     def fused_delta(self, activation, Y, A, sample_weight=None):
         return None
@@ -89,6 +92,13 @@ class Loss:
     def get_config(self):
         return {}
 
+    @classmethod
+    def from_config(cls, config):
+        """A new loss with the arguments :meth:`get_config` returned, as Keras."""
+        if not isinstance(config, dict):
+            raise TypeError(f"config must be a dict from get_config(). Received: {type(config).__name__}")
+        return cls(**config)
+
     def __repr__(self):
         return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.get_config().items())})"
 
@@ -116,6 +126,22 @@ def _pair(loss, Y, A):
     if len(A.shape) == 0 or A.shape[0] == 0:
         raise ValueError(f"Loss {loss.name!r}: the batch is empty (outputs of shape {tuple(A.shape)}).")
     return Y, A
+
+
+def _rows(Y, A, sample_weight):
+    """``(Y, A, weights)`` with the outputs as rows (n, k), as the losses compute them. As Keras,
+    a loss is the mean over the last axis, averaged over the others: a 1-D vector is one row
+    (MSE of [1, 2, 3] and [1, 2, 4] is 1/3, and the per-row reduction made it 1/9 or an
+    IndexError), (n, m, k) outputs are n·m rows, each with its sample's weight."""
+    if len(A.shape) == 2:  # the model's batches: one shape comparison
+        return Y, A, per_sample_weights(sample_weight, A.shape[0])
+    k = A.shape[-1]
+    n = 1 if len(A.shape) == 1 else A.shape[0]
+    weights = per_sample_weights(sample_weight, n)
+    rows = A.reshape(-1, k).shape[0]
+    if weights is not None and rows != n:
+        weights = get_namespace(A).repeat(weights, rows // n)
+    return Y.reshape(-1, k), A.reshape(-1, k), weights
 
 
 def _clip_epsilon(epsilon, A):
@@ -155,7 +181,7 @@ class MeanSquaredError(Loss):
         D = A - Y
         if isinstance(D, np.ndarray) and D.dtype == np.float16:  # a float16 sum of squares overflows at 65504
             D = D.astype(np.float32)
-        return float(get_namespace(A).vdot(D, D)) / (A.shape[0] * A.shape[-1])
+        return float(get_namespace(A).vdot(D, D)) / math.prod(A.shape)  # (n, K); a vector or (n, m, K) too
 
 
 class SquaredError(Loss):
@@ -341,7 +367,7 @@ class CategoricalCrossentropy(_Crossentropy):
         P = xp.maximum(A, self.epsilon)
         xp.minimum(P, 1 - self.epsilon, out=P)
         xp.log(P, out=P)
-        return -float(xp.vdot(Y, P)) / A.shape[0]
+        return -float(xp.vdot(Y, P)) / math.prod(A.shape[:-1])  # rows: 1 for one vector, n·m for (n, m, K)
 
     def fused_delta(self, activation, Y, A, sample_weight=None):
         if type(activation) is not Softmax or self.from_logits:
@@ -418,6 +444,8 @@ class _SignedLabelLoss(Loss):
 
     @staticmethod
     def _signed(Y):
+        if not hasattr(Y, "shape"):  # a list of 0/1 labels was left as it was, and read as labels 0 and 1
+            Y = check_array(Y, "y_true", ndim=None, allow_empty=True, finite=False)
         if isinstance(Y, np.ndarray) and Y.size and bool(((Y == 0) | (Y == 1)).all()):
             return 2.0 * Y - 1.0
         return Y

@@ -85,6 +85,13 @@ class Metric:
         """The constructor's arguments (a model file stores them with the class name)."""
         return {"name": self.name}
 
+    @classmethod
+    def from_config(cls, config):
+        """A new metric with the arguments :meth:`get_config` returned, as Keras."""
+        if not isinstance(config, dict):
+            raise TypeError(f"config must be a dict from get_config(). Received: {type(config).__name__}")
+        return cls(**config)
+
     def __repr__(self):
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
         return f"{type(self).__name__}({args})"
@@ -259,7 +266,10 @@ class Precision(Metric):
         return np.reshape(np.asarray(self.thresholds, dtype=np.float64), (-1, 1, 1))
 
     def reset_state(self):
-        self.true_positives = self.false_positives = self.false_negatives = 0.0
+        # one count per threshold of a list (result() before any update was a 0-d array), else a number
+        several = isinstance(self.thresholds, list) and len(self.thresholds) > 1
+        self.true_positives, self.false_positives, self.false_negatives = (
+            np.zeros(len(self.thresholds)) if several else 0.0 for _ in range(3))
 
     def get_config(self):
         config = {**super().get_config(), "thresholds": self.thresholds, "class_id": self.class_id}
@@ -561,9 +571,23 @@ def deserialize(config):
     return from_config(config, CLASSES, "metric")
 
 
+def _label_vectors(y_true, y_pred):
+    """Two label vectors (a column (n, 1) too). Rows of several values (one-hot rows,
+    probabilities) were flattened into k·n labels, and counted wrong: they are refused,
+    as scikit-learn refuses them."""
+    vectors = []
+    for name, y in (("y_true", y_true), ("y_pred", y_pred)):
+        y = np.asarray(y)
+        if y.ndim > 2 or (y.ndim == 2 and y.shape[1] != 1):
+            raise ValueError(f"{name} must be a vector of class labels. Received shape {y.shape}: for one-hot rows "
+                             f"or probabilities pass {name}.argmax(axis=1).")
+        vectors.append(y.reshape(-1))
+    return vectors
+
+
 def accuracy_score(y_true, y_pred):
     """Share of equal labels."""
-    y_true, y_pred = np.asarray(y_true).ravel(), np.asarray(y_pred).ravel()
+    y_true, y_pred = _label_vectors(y_true, y_pred)
     if y_true.shape != y_pred.shape:
         raise ValueError(f"y_true and y_pred must have the same length. Received {y_true.shape[0]} and {y_pred.shape[0]}.")
     if y_true.size == 0:
@@ -573,7 +597,7 @@ def accuracy_score(y_true, y_pred):
 
 def confusion_matrix(y_true, y_pred, num_classes=None):
     """``C[i, j]`` = number of samples of class ``i`` predicted as ``j``."""
-    y_true, y_pred = np.asarray(y_true).ravel(), np.asarray(y_pred).ravel()
+    y_true, y_pred = _label_vectors(y_true, y_pred)
     if y_true.shape != y_pred.shape:
         raise ValueError(f"y_true and y_pred must have the same length. Received {y_true.shape[0]} and {y_pred.shape[0]}.")
     for name, labels in (("y_true", y_true), ("y_pred", y_pred)):

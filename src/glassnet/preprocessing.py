@@ -175,7 +175,9 @@ class MinMaxScaler(_Scaler):
     ``x' = a + (x - min) · (b - a) / (max - min)``, min and max of the training data.
 
     A constant feature (max = min) maps to ``a``, and so does one whose range is
-    too small for a finite scale (``(b - a) / (max - min)`` above 1.8e308).
+    too small for a finite scale (``(b - a) / (max - min)`` above 1.8e308); their
+    range is taken as 1, as scikit-learn's, so that a new value x maps to
+    ``a + (x - min)·(b - a)``.
     Result dtypes as :class:`StandardScaler`.
 
     Attributes
@@ -198,7 +200,8 @@ class MinMaxScaler(_Scaler):
         half_span = self.data_max_ / 2 - self.data_min_ / 2
         with np.errstate(divide="ignore", over="ignore"):
             scale = (b - a) / 2 / half_span
-        self.scale_ = np.where((half_span > 0) & np.isfinite(scale), scale, 1).astype(stats)
+        # a constant feature's range is taken as 1, as scikit-learn's: new values x map to a + (x − min)(b − a)
+        self.scale_ = np.where((half_span > 0) & np.isfinite(scale), scale, b - a).astype(stats)
         self.min_ = (a - self.data_min_ * self.scale_).astype(stats)
         return self
 
@@ -488,6 +491,7 @@ def kfold(n, k=5, shuffle=True, seed=None, stratify=None):
     k = check_positive_int(k, "k")
     if not 2 <= k <= n:
         raise ValueError(f"k must be between 2 and n={n}. Received: k={k}")
+    shuffle = check_bool(shuffle, "shuffle")  # "no" shuffled, as any truthy value did
     if stratify is not None:
         if isinstance(stratify, bool):
             raise TypeError(f"stratify must be an array of n labels. Received: stratify={stratify!r}")

@@ -79,6 +79,14 @@ def deserialize_nested(config):
     return config
 
 
+def sample_shape(input_shape):
+    """The shape of one sample, as a layer's ``build`` takes it: ``(784,)``; Keras's
+    ``(None, 784)`` with the batch axis, and a bare ``784``, are read the same way."""
+    if isinstance(input_shape, (tuple, list)) and len(input_shape) > 1 and input_shape[0] is None:
+        input_shape = input_shape[1:]
+    return check_shape(input_shape, "input_shape")
+
+
 def build_layer(layer, input_shape):
     """Build ``layer`` for samples of shape ``input_shape``; a random layer without a
     seed of its own (dropout) gets a generator drawn from the global one, as
@@ -163,6 +171,7 @@ class Layer:
         self.input_shape = input_shape
         self.name = name
         self.dtype = None if dtype is None else standardize_dtype(dtype)
+        self._dtype_given = self.dtype  # kept in get_config (a build sets self.dtype to the model's)
         if not isinstance(trainable, (bool, np.bool_)):
             raise TypeError(f"trainable must be True or False. Received: trainable={trainable!r}")
         #: False freezes the layer, as Keras: training leaves its weights as they are (a frozen
@@ -264,7 +273,7 @@ class Layer:
 
     def build(self, input_shape):
         """Create the weights for inputs of shape ``(None, *input_shape)``."""
-        self.input_shape = tuple(input_shape)
+        self.input_shape = sample_shape(input_shape)
         self.output_shape = self.compute_output_shape(self.input_shape)
         self.built = True
 
@@ -323,6 +332,8 @@ class Layer:
 
     def get_config(self):
         config = {"name": self.name}
+        if getattr(self, "_dtype_given", None) is not None:  # Dense(2, dtype="float64") stays float64 (as Keras)
+            config["dtype"] = self._dtype_given
         if not self.trainable:
             config["trainable"] = False
         if self.input_shape is not None and not self.built:

@@ -5,7 +5,7 @@ import numpy as np
 from .. import initializers
 from .._validation import check_number
 from ..backend import get_namespace
-from .base import Layer
+from .base import Layer, sample_shape
 
 
 class BatchNormalization(Layer):
@@ -42,6 +42,7 @@ class BatchNormalization(Layer):
         return len(self.weight_names) * int(input_shape[-1])  # [gamma], [beta], moving mean, moving variance
 
     def build(self, input_shape):
+        input_shape = sample_shape(input_shape)
         if len(input_shape) != 1:
             raise ValueError(f"BatchNormalization expects 1-D samples; received input shape {tuple(input_shape)}.")
         xp = get_namespace()

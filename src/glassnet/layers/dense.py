@@ -3,7 +3,7 @@
 from .. import activations, initializers, kernels, regularizers
 from .._validation import check_bool, check_positive_int
 from ..backend import get_namespace
-from .base import Layer, config_entry
+from .base import Layer, config_entry, sample_shape
 
 
 class Dense(Layer):
@@ -82,6 +82,7 @@ class Dense(Layer):
         return int(input_shape[-1]) * self.units + (self.units if self.use_bias else 0)
 
     def build(self, input_shape):
+        input_shape = sample_shape(input_shape)
         if len(input_shape) != 1:
             raise ValueError(
                 f"Dense expects 1-D samples (n_features,); received input shape {tuple(input_shape)}. "
