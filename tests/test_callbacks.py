@@ -491,11 +491,11 @@ def test_model_checkpoint_save_best_only_skips_an_equal_value(tmp_path):
 
 
 # -- BackupAndRestore ---------------------------------------------------------------------
-def _dropout_classifier(loss="sparse_categorical_crossentropy", lr=1e-3):
+def _dropout_classifier(loss="sparse_categorical_crossentropy", lr=1e-3, seed=1):
     from glassnet.layers import Dropout
     from glassnet.optimizers import Adam
 
-    m = Sequential([Dense(8, activation="relu", input_dim=5), Dropout(0.3), Dense(2, activation="softmax")], seed=1)
+    m = Sequential([Dense(8, activation="relu", input_dim=5), Dropout(0.3), Dense(2, activation="softmax")], seed=seed)
     m.compile(optimizer=Adam(lr), loss=loss, metrics=["accuracy"])
     return m
 
@@ -743,3 +743,34 @@ def test_terminate_on_nan_can_raise_as_keras():
 def test_callback_paths_are_checked_when_made(make, error, match):
     with pytest.raises(error, match=match):
         make()
+
+
+def test_weights_written_into_a_frozen_layer_during_fit_stay(tmp_path):
+    # fit kept a copy of the frozen layers from its start and wrote it back after every step: a callback's
+    # set_weights into a frozen layer was undone, and BackupAndRestore resumed a frozen layer at the new
+    # model's initial weights (off by up to 1.5 from an uninterrupted run)
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(40, 3)), rng.normal(size=(40, 1))
+    model = _model()
+    model.layers[0].trainable = False
+    new = [np.full_like(w, 0.5) for w in model.get_weights()]
+    model.fit(X, y, epochs=2, verbose=0, callbacks=[LambdaCallback(
+        on_epoch_end=lambda epoch, logs: epoch == 0 and model.set_weights(new))])
+    np.testing.assert_array_equal(model.get_weights()[0], new[0])  # frozen: as set, and kept
+    assert not np.array_equal(model.get_weights()[2], new[2])  # the trainable layer trained on
+
+    def frozen(seed):
+        m = _dropout_classifier(seed=seed)
+        m.layers[0].trainable = False
+        return m
+
+    X, y = _classes()
+    straight = frozen(0)
+    straight.fit(X, y, epochs=4, batch_size=16, verbose=0)
+    with pytest.raises(RuntimeError, match="Interrupting"):
+        frozen(0).fit(X, y, epochs=4, batch_size=16, verbose=0,
+                      callbacks=[callbacks.BackupAndRestore(tmp_path / "b"), _Interrupt(epoch=2)])
+    restart = frozen(1)  # other initial weights: the backup's must replace them, frozen layer included
+    restart.fit(X, y, epochs=4, batch_size=16, verbose=0, callbacks=[callbacks.BackupAndRestore(tmp_path / "b")])
+    for a, b in zip(straight.get_weights(), restart.get_weights()):
+        np.testing.assert_array_equal(a, b)

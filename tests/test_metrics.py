@@ -396,3 +396,14 @@ def test_metrics_from_config():
     assert (again.thresholds, again.class_id) == (0.3, 1)
     with pytest.raises(TypeError, match="sample_weight must hold numbers"):
         metrics.BinaryAccuracy().update_state(np.ones((2, 1)), np.zeros((2, 1)), sample_weight=["a", "b"])
+
+
+def test_binary_accuracy_compares_the_targets_as_given_as_keras():
+    # the targets were thresholded too: soft labels 0.8 and 1 against outputs 0.9 and 0.7 counted as hits (1.0);
+    # Keras's BinaryAccuracy thresholds the outputs only: 0.25 here
+    m = metrics.BinaryAccuracy()
+    m.update_state(np.array([[0.8], [0.2], [1.0], [-1.0]]), np.array([[0.9], [0.1], [0.7], [0.2]]))
+    assert m.result() == pytest.approx(0.25)
+    m.reset_state()
+    m.update_state(np.array([[1.0], [0.0], [1.0]]), np.array([[0.9], [0.1], [0.4]]))
+    assert m.result() == pytest.approx(2 / 3)

@@ -1158,3 +1158,83 @@ def test_pop_and_add_keep_an_optimizer_whose_learning_rate_is_a_callable_or_a_cu
         model.fit(X, np.repeat(y, 2, axis=1), epochs=2, verbose=0)
         assert model.optimizer.iterations == 4 and model.optimizer.state_names and all(
             v.shape == (model.count_params(),) for v in model.optimizer.state.values())
+
+
+def test_class_weight_names_the_labels_as_given_under_a_hinge_loss():
+    # hinge trains on 0/1 labels as -1/+1, and class_weight={0: 10} looked for the class 0 among them:
+    # the weights were silently ignored (Keras: the loss of sample_weight=[10, 1, 1, 10])
+    from glassnet.layers import Input
+
+    X = np.array([[0.0, 1], [1, 0], [1, 1], [0, 0]])
+    y = np.array([0.0, 1, 1, 0])
+
+    def model():
+        m = Sequential([Input((2,)), Dense(1, activation="tanh")], dtype="float64", seed=0)
+        m.compile(optimizer="sgd", loss="hinge")
+        return m
+
+    weighted = model().fit(X, y, class_weight={0: 10.0}, shuffle=False, verbose=0).history["loss"]
+    expected = model().fit(X, y, sample_weight=np.array([10.0, 1, 1, 10]), shuffle=False, verbose=0).history["loss"]
+    assert weighted == pytest.approx(expected) and weighted[0] > 2 * model().fit(X, y, verbose=0).history["loss"][0]
+    on_batch = model().train_on_batch(X, y, class_weight={0: 10.0}, return_dict=True)["loss"]
+    assert on_batch == pytest.approx(model().train_on_batch(X, y, sample_weight=np.array([10.0, 1, 1, 10]),
+                                                            return_dict=True)["loss"])
+    # -1/+1 labels given as such keep their own names
+    signed = model().fit(X, 2 * y - 1, class_weight={-1: 10.0}, shuffle=False, verbose=0).history["loss"]
+    assert signed == pytest.approx(expected)
+
+
+def test_an_optimizer_built_for_other_weights_is_refused_after_pop_and_add():
+    # compile(optimizer=opt) again with the old object: "operands could not be broadcast together with shapes (29,)"
+    from glassnet import optimizers
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(20, 3)), rng.normal(size=(20, 1))
+    model = Sequential([Dense(4, input_dim=3), Dense(1)], seed=0)
+    opt = optimizers.Adam(0.01)
+    model.compile(optimizer=opt, loss="mse")
+    model.fit(X, y, verbose=0)
+    model.pop()
+    model.add(Dense(2))
+    model.add(Dense(1))
+    model.compile(optimizer=opt, loss="mse")
+    for call in (lambda: model.fit(X, y, verbose=0), lambda: model.trace(X[:2], y[:2])):
+        with pytest.raises(ValueError, match="Adam object was built for 21 weights, but the model now has 29"):
+            call()
+    model.compile(optimizer=optimizers.Adam(0.01), loss="mse")
+    model.fit(X, y, verbose=0)
+
+
+def test_a_history_or_progress_bar_subclass_among_the_callbacks_is_the_one_used(capsys):
+    # type(cb) is History: a subclass was filled but not returned; a ProgressBar given printed every line twice
+    from glassnet.callbacks import History, ProgressBar
+
+    class MyHistory(History):
+        pass
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(20, 3)), rng.normal(size=(20, 1))
+    model = Sequential([Dense(1, input_dim=3)], seed=0)
+    model.compile(optimizer="sgd", loss="mse")
+    mine = MyHistory()
+    assert model.fit(X, y, epochs=2, verbose=0, callbacks=[mine]) is mine and len(mine.history["loss"]) == 2
+    capsys.readouterr()
+    model.fit(X, y, epochs=2, verbose=2, callbacks=[ProgressBar(verbose=2)])
+    assert capsys.readouterr().out.count("Epoch 2/2") == 1
+
+
+def test_validation_test_batch_hooks_see_the_fit_batches_as_keras():
+    # validation ran in 1024-row chunks: on_test_batch_end was called once for 10 rows (Keras: batches 0, 1, 2)
+    from glassnet.callbacks import LambdaCallback
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(10, 3)), rng.normal(size=(10, 1))
+    model = Sequential([Dense(1, input_dim=3)], seed=0)
+    model.compile(optimizer="sgd", loss="mse")
+    seen = []
+    hook = LambdaCallback(on_test_batch_end=lambda batch, logs: seen.append(batch))
+    model.fit(X, y, batch_size=4, verbose=0, validation_data=(X, y), callbacks=[hook])
+    assert seen == [0, 1, 2]
+    seen.clear()
+    model.fit(X, y, batch_size=4, verbose=0, validation_data=(X, y), validation_batch_size=5, callbacks=[hook])
+    assert seen == [0, 1]

@@ -110,7 +110,8 @@ class BinaryAccuracy(Metric):
         return {**super().get_config(), "threshold": self.threshold}
 
     def values(self, Y, A):
-        return np.mean((A > self.threshold) == (Y > self.threshold), axis=-1)
+        # as Keras: the outputs are thresholded, the targets compared as they are (a soft 0.8 matches nothing)
+        return np.mean((A > self.threshold) == Y, axis=-1)
 
 
 class CategoricalAccuracy(Metric):

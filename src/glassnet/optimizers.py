@@ -102,6 +102,7 @@ class Optimizer:
     def build(self, size, dtype, slices=None):
         """Allocate the state vectors for ``size`` parameters."""
         xp = get_namespace()
+        self._size = size  # a model that grew or shrank since (pop, add) is refused by fit
         self.slices = list(slices) if slices is not None else [slice(0, size)]
         # float16 moments underflow ((1 − β₂) g² is 0 for |g| < 8e-3, and Adam's steps grew ~1800×):
         # the state is kept in float32, as mixed-precision training does
@@ -126,7 +127,7 @@ class Optimizer:
         ``get_config`` failed for a callable learning rate or a schedule without a config."""
         fresh = copy.copy(self)  # __getstate__: not bound to any model
         fresh.state, fresh.built, fresh.iterations = {}, False, 0
-        for name in ("slices", "_tmp"):
+        for name in ("slices", "_tmp", "_size"):
             fresh.__dict__.pop(name, None)
         return fresh
 

@@ -461,6 +461,9 @@ def trace(model, X, y, apply=False, sample_weight=None):
     X, y = _as_batch(X, y)
     X, Y, w = model._prepare_xy(X, y, sample_weight, what="trace")
     optimizer = model.optimizer
+    from .models.training import check_optimizer_size
+
+    check_optimizer_size(model)
     if not optimizer.built:
         optimizer.build(model._flat_params.shape[0], model._flat_params.dtype, model._slices)
     saved = None if apply else _save_side_effects(model)

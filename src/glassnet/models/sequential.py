@@ -306,7 +306,8 @@ class Sequential:
 
         Keras's ``run_eagerly`` and ``auto_scale_loss`` change nothing here (glassnet
         always runs eagerly, in one precision); ``steps_per_execution`` must be 1 and
-        ``loss_weights`` None or one weight (one output: it scales the loss, as Keras).
+        ``loss_weights`` None (a model has one output: weigh its samples with
+        ``sample_weight`` or ``class_weight``).
         """
         for name, value in (("run_eagerly", run_eagerly), ("auto_scale_loss", auto_scale_loss)):
             if not isinstance(value, (bool, np.bool_)):

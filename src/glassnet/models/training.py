@@ -102,6 +102,10 @@ def _class_weights(model, Y, class_weight):
     integer); classes the dict leaves out weigh 1."""
     if not isinstance(class_weight, dict):
         raise TypeError(f"class_weight must be a dict {{class index: weight}}. Received: {class_weight!r}")
+    if getattr(model, "_target_encoding", None) == "binary":
+        # the hinge-type losses train on 0/1 labels as −1/+1: the classes are the labels as given ({0: 10} was
+        # the class −1, which no key named: the weights were ignored)
+        Y = model._metric_targets(Y)[0]
     one_output = Y.shape[1] == 1
     # whole-number float keys (dict(zip(np.unique(y), w)) on float labels) are the integers, as Keras
     class_weight = {int(k) if isinstance(k, (float, np.floating)) and float(k).is_integer() else k: v
@@ -158,9 +162,10 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
 
     history = callbacks_module.History()
     cbs = _callback_list(callbacks)
-    # as Keras: a History among the callbacks is the one filled and returned
-    history = next((cb for cb in cbs if type(cb) is callbacks_module.History), history)
-    if verbose:
+    # as Keras: a History (or a subclass) among the callbacks is the one filled and returned, and a
+    # ProgressBar among them replaces the default one (both printed every line before)
+    history = next((cb for cb in cbs if isinstance(cb, callbacks_module.History)), history)
+    if verbose and not any(isinstance(cb, callbacks_module.ProgressBar) for cb in cbs):
         cbs.append(callbacks_module.ProgressBar(verbose=verbose))
     if history not in cbs:
         cbs.append(history)
@@ -260,7 +265,10 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
                     logs[m.name] = _result(m)
                 due = epoch + 1 in validation_epochs if validation_epochs is not None else (epoch + 1) % validation_freq == 0
                 if val is not None and due:  # as Keras: epochs n, 2n, ... (or the listed ones)
-                    val_logs = evaluate_arrays(model, *val, batch_size=validation_batch_size, callbacks=test_cbs)
+                    # as Keras, the validation batches are fit's unless validation_batch_size says otherwise: the
+                    # test-batch hooks see those; without such hooks, 1024-row chunks (the same figures, faster)
+                    chunk = validation_batch_size or (batch_size if test_cbs else None)
+                    val_logs = evaluate_arrays(model, *val, batch_size=chunk, callbacks=test_cbs)
                     logs.update({f"val_{k}": v for k, v in val_logs.items()})
                 for cb in cbs:
                     cb.on_epoch_end(epoch, logs)
@@ -315,6 +323,18 @@ def _warn_if_outputs_are_not_probabilities(model):
     )
 
 
+def check_optimizer_size(model):
+    """Refuse an optimizer whose state was built for another number of weights: the model was
+    compiled again with it after ``pop()``/``add()`` (NumPy's broadcasting error before)."""
+    optimizer, size = model.optimizer, model._flat_params.shape[0]
+    if optimizer.built and getattr(optimizer, "_size", size) != size:
+        raise ValueError(
+            f"This {type(optimizer).__name__} object was built for {optimizer._size} weights, but the model now has "
+            f"{size} (a layer was added or removed): compile with a new optimizer, e.g. "
+            "optimizer=type(opt).from_config(opt.get_config()), as Keras requires."
+        )
+
+
 def _prepare_training(model):
     """Pass the model's jit_compile to its optimizer and layers (the compiled loops
     are numba's, on NumPy arrays only); build the optimizer's state."""
@@ -328,6 +348,7 @@ def _prepare_training(model):
             "model's weights). Compile each model with an optimizer of its own, e.g. "
             f"optimizer=type(opt).from_config(opt.get_config()), as Keras requires."
         )
+    check_optimizer_size(model)
     optimizer._model = weakref.ref(model)
     jit = model.jit_compile and backend.is_numpy()
     optimizer.jit_compile = jit
@@ -336,8 +357,8 @@ def _prepare_training(model):
     if not optimizer.built:
         optimizer.build(model._flat_params.shape[0], model._flat_params.dtype, model._slices)
     # Frozen layers (trainable=False): their gradient is zero (so that clipping by the global
-    # norm sees the trainable weights only, as Keras) and their weights are put back after
-    # each update (weight decay and momentum would move them otherwise).
+    # norm sees the trainable weights only, as Keras) and their weights, as they are before
+    # each update, are put back after it (weight decay and momentum would move them otherwise).
     model._frozen = [(part, backend.copy(model._flat_params[part])) for part in model._frozen_parts()]
 
 
@@ -387,8 +408,11 @@ def train_step(model, Xb, Yb, wb=None):
             Yb, A, wb = backend.to_numpy(Yb), backend.to_numpy(A), None if wb is None else backend.to_numpy(wb)
         _update_metrics(model, model.metrics, Yb, A, wb)
     frozen = model._frozen
-    for part, _ in frozen:
+    for part, values in frozen:
         model._flat_grads[part] = 0
+        # the weights as they are now, not as fit began: a callback (set_weights, BackupAndRestore's
+        # restore) may have written into a frozen layer since, and the write must stay, as in Keras
+        values[...] = model._flat_params[part]
     model.optimizer.apply(model._flat_params, model._flat_grads)
     for part, values in frozen:
         model._flat_params[part] = values
