@@ -155,3 +155,11 @@ def test_the_ten_epoch_target_reads_epoch_ten_when_runs_train_longer(run_module)
            "train_seconds": 15.0, "fit_seconds": 15.0, "peak_rss_mb": 300, "epochs": 15, "final_accuracy": 0.99}
     row = run_module.summarize([run])
     assert row["acc10"] == 0.981 and row["acc_last"] == 0.99
+
+
+def test_predict_benchmark_runs_and_prints_both_ratios():
+    pytest.importorskip("sklearn")
+    proc = subprocess.run([sys.executable, str(BENCHMARKS / "bench_predict.py"), "--repeats", "1"],
+                          capture_output=True, text=True, timeout=300, cwd=REPO)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.count("ratio") == 2 and "digits 1797 x 64" in proc.stdout

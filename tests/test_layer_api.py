@@ -469,3 +469,35 @@ def test_a_layers_dtype_survives_its_config_and_build_takes_keras_shapes():
     assert flat.output_shape == (12,)
     with pytest.raises(TypeError, match="input_shape must be a tuple of positive integers"):
         Dense(2).build("x")
+
+
+@pytest.mark.parametrize("activation", ["relu", "sigmoid", "tanh", "softmax", "elu", "linear"])
+def test_inference_activations_computed_in_place_give_the_same_outputs(activation):
+    # predict lets the built-in activations overwrite Z (half the time of a small network's predict_proba):
+    # the outputs must be those of the formula, and the pre-activation a model reads in backward untouched
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(50, 4))
+    layer = Dense(3, activation, input_dim=4, dtype="float64")
+    layer.build((4,))
+    Z = X @ layer.params["W"] + layer.params["b"]
+    expected = activations.get(activation).forward(Z.copy())
+    np.testing.assert_allclose(layer.forward(X, training=False), expected, rtol=1e-12)
+    np.testing.assert_allclose(layer.forward(X, training=True), expected, rtol=1e-12)
+    np.testing.assert_allclose(layer.Z, Z, rtol=1e-12)  # training keeps Z for the backward pass
+
+
+def test_a_custom_activation_is_never_given_its_input_as_out():
+    class Doubling(activations.Activation):
+        name = "doubling"
+
+        def forward(self, Z, out=None):
+            assert out is not Z
+            return 2 * Z
+
+        def derivative(self, Z, A):
+            return 2 * np.ones_like(Z)
+
+    layer = Dense(2, Doubling(), input_dim=3)
+    layer.build((3,))
+    X = np.ones((4, 3), dtype=np.float32)
+    np.testing.assert_allclose(layer.forward(X), 2 * (X @ layer.params["W"] + layer.params["b"]), rtol=1e-6)

@@ -6,6 +6,10 @@ from ..backend import get_namespace
 from .base import Layer, config_entry, sample_shape
 
 
+#: activations whose forward may write its result over its input (each step reads only what it wrote)
+_IN_PLACE = (activations.ReLU, activations.Sigmoid, activations.Tanh, activations.Softmax)
+
+
 class Dense(Layer):
     """Fully connected layer (batch-first, lecture notation in the comments).
 
@@ -118,8 +122,12 @@ class Dense(Layer):
         if self.use_bias:
             Z += self.params["b"]
         self.Z = Z
+        # Inference: the built-in elementwise activations and softmax overwrite Z (a fresh array here; their
+        # backward reads A only): a second array of the batch's size per layer cost a page-faulting allocation
+        # (a 1024 × 100 ReLU: 1.3 ms against 0.3 ms). Training: reused buffers.
+        out = self.buffer("A", shape, X.dtype) if training else (Z if type(self.activation) in _IN_PLACE else None)
         # returned from a local: another thread's predict may release self.A meanwhile (release_caches)
-        A = self.A = self.activation.forward(Z, out=self.buffer("A", shape, X.dtype) if training else None)
+        A = self.A = self.activation.forward(Z, out=out)
         return A
 
     def _compiled_relu(self, array):
