@@ -2,6 +2,7 @@ import io
 import os
 import json
 import pickle
+import warnings
 import zipfile
 
 import numpy as np
@@ -430,3 +431,32 @@ def test_custom_regularizer_without_get_config_is_refused_by_save_with_its_name(
     with pytest.raises(ValueError, match="MyPenalty"):
         model.save(tmp_path / "m.gn")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_member_named_twice_is_refused(tmp_path):
+    # zip readers differ on which copy they read; the loader took the last one, silently
+    path = tmp_path / "m.gn"
+    Sequential([Dense(3, input_shape=(4,))]).save(path)
+    buffer = io.BytesIO()
+    np.save(buffer, np.full((4, 3), 7, "float32"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # zipfile's own "Duplicate name"
+        with zipfile.ZipFile(path, "a") as zf:
+            zf.writestr("weights/0000.npy", buffer.getvalue())
+    with pytest.raises(ValueError, match="holds the member 'weights/0000.npy' more than once"):
+        load_model(path)
+
+
+def test_an_oversized_model_json_is_named_as_such_not_as_invalid_json(tmp_path):
+    # "model.json is not valid JSON (ValueError: Cannot load model file ...: the member 'model.json' declares ...)"
+    path = tmp_path / "m.gn"
+    Sequential([Dense(3, input_shape=(4,))]).save(path)
+    with zipfile.ZipFile(path) as zf:
+        members = {name: zf.read(name) for name in zf.namelist()}
+    members["model.json"] += b" " * (5 * 2**20)
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    with pytest.raises(ValueError) as info:
+        load_model(path)
+    assert "the member 'model.json' declares" in str(info.value) and "not valid JSON" not in str(info.value)

@@ -644,6 +644,9 @@ _TAMPERED = [
     ("batch-size-list", "binary", _setter("params", "batch_size", value=[1]), "batch_size"),
     ("random-state-string", "binary", _setter("params", "random_state", value="x"), "random_state"),
     ("regressor-loss-null", "regressor", _setter("params", "loss", value=None), "loss"),
+    # 8000 empty labels of dtype <U65536 (a 3 kB file) took 4 GB and 27 s before an unrelated error
+    ("classes-memory-bomb", "binary", _setter("classes", value={"dtype": "<U65536", "values": [""] * 8000}),
+     "class labels would take 2,097,152,000 bytes"),
 ]
 
 

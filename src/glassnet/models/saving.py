@@ -242,8 +242,13 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     except (zipfile.BadZipFile, OSError) as exc:
         _fail(path, f"it is not a glassnet model file (a zip archive): {exc}.")
     with zf:
+        names = zf.namelist()
+        repeated = sorted({n for n in names if names.count(n) > 1}) if len(set(names)) != len(names) else []
+        if repeated:  # zip readers differ on which copy they read: the file has no one meaning
+            _fail(path, f"it holds the member {repeated[0]!r} more than once.")
+        raw = _read_member(zf, CONFIG_NAME, MAX_CONFIG_BYTES, path)  # too large or corrupt: said as such
         try:
-            config = json.loads(_read_member(zf, CONFIG_NAME, MAX_CONFIG_BYTES, path).decode("utf-8"))
+            config = json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # ValueError: also JSONDecodeError
             _fail(path, f"{CONFIG_NAME} is not valid JSON ({type(exc).__name__}: {str(exc)[:200]}).")
         if not isinstance(config, dict) or config.get("format") != FORMAT:

@@ -25,6 +25,9 @@ from ..models import Sequential, load_model
 _META_NAME = "sklearn.json"
 _META_FORMAT = "glassnet-sklearn"
 _MAX_META_BYTES = 16 * 2**20
+#: the most memory the class labels of an estimator file may take as an array (10,000 labels of 1,000
+#: characters need 40 MB)
+_MAX_CLASS_BYTES = 64 * 2**20
 #: Fitted attributes saved in ``sklearn.json`` (coefs_/intercepts_ are views into the model).
 _FITTED = (
     "n_features_in_", "n_iter_", "t_", "n_layers_", "n_outputs_", "out_activation_", "loss_",
@@ -306,10 +309,18 @@ def _classes_from_json(spec, path):
         if not isinstance(spec["dtype"], str):
             raise ValueError
         dtype = np.dtype(spec["dtype"])
-        if dtype.kind not in "biufUO" or dtype.itemsize > 2**18 or not isinstance(spec["values"], list):
+        values = spec["values"]
+        if dtype.kind not in "biufUO" or dtype.itemsize > 2**18 or not isinstance(values, list):
             raise ValueError
-        if dtype.kind == "O" and not all(isinstance(c, str) for c in spec["values"]):
+        if dtype.kind == "O" and not all(isinstance(c, str) for c in values):
             raise ValueError
-        return np.asarray(spec["values"], dtype=dtype)
     except (KeyError, TypeError, ValueError, OverflowError):
+        raise _load_error(path, "the class labels are malformed.") from None
+    if len(values) * dtype.itemsize > _MAX_CLASS_BYTES:
+        # 8000 empty labels of dtype <U65536, a 3 kB file, took 4 GB and 27 s to be refused
+        raise _load_error(path, f"the class labels would take {len(values) * dtype.itemsize:,} bytes "
+                                f"(dtype {dtype.str}); at most {_MAX_CLASS_BYTES:,} are allowed.")
+    try:
+        return np.asarray(values, dtype=dtype)
+    except (TypeError, ValueError, OverflowError):
         raise _load_error(path, "the class labels are malformed.") from None
