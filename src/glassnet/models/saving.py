@@ -242,10 +242,11 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     except (zipfile.BadZipFile, OSError) as exc:
         _fail(path, f"it is not a glassnet model file (a zip archive): {exc}.")
     with zf:
-        names = zf.namelist()
-        repeated = sorted({n for n in names if names.count(n) > 1}) if len(set(names)) != len(names) else []
-        if repeated:  # zip readers differ on which copy they read: the file has no one meaning
-            _fail(path, f"it holds the member {repeated[0]!r} more than once.")
+        seen = set()
+        for name in zf.namelist():  # zip readers differ on which copy they read: the file has no one meaning
+            if name in seen:
+                _fail(path, f"it holds the member {name!r} more than once.")
+            seen.add(name)
         raw = _read_member(zf, CONFIG_NAME, MAX_CONFIG_BYTES, path)  # too large or corrupt: said as such
         try:
             config = json.loads(raw.decode("utf-8"))
