@@ -95,6 +95,16 @@ def test_flatten_call_builds_on_any_sample_shape():
     np.testing.assert_array_equal(Y[1], np.arange(6.0, 12.0))
 
 
+def test_compute_output_shape_takes_keras_batch_shapes_and_sample_shapes():
+    # Keras 3: Dense(5).compute_output_shape((None, 3)) == (None, 5) and
+    # Flatten().compute_output_shape((None, 2, 3)) == (None, 6); glassnet's own calls pass sample shapes
+    assert Dense(5).compute_output_shape((None, 3)) == (None, 5)
+    assert Dense(5).compute_output_shape((3,)) == (5,)
+    assert Flatten().compute_output_shape((None, 2, 3)) == (None, 6)
+    assert Flatten().compute_output_shape((2, 3)) == (6,)
+    assert Dropout(0.5).compute_output_shape((None, 4)) == (None, 4)
+
+
 def test_batchnorm_call_training_uses_batch_statistics_and_updates_moving_ones():
     # Keras 3, momentum 0.5, x = [[0, 2], [2, 6]]: batch mean [1, 4], variance [1, 4];
     # output (x − μ)/sqrt(σ² + 1e-3); moving mean 0.5·0 + 0.5·μ = [0.5, 2], variance 0.5·1 + 0.5·σ² = [1, 2.5]

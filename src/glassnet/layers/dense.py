@@ -80,7 +80,8 @@ class Dense(Layer):
             raise ValueError(f"Dense.{what} exists once the layer is built (fit, predict or build first).")
 
     def compute_output_shape(self, input_shape):
-        return (self.units,)
+        """``(784,)`` -> ``(units,)``; Keras's ``(None, 784)`` -> ``(None, units)``."""
+        return (*tuple(input_shape)[:-1], self.units)
 
     def count_weights(self, input_shape):
         return int(input_shape[-1]) * self.units + (self.units if self.use_bias else 0)
