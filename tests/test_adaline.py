@@ -91,3 +91,38 @@ def test_auto_learning_rate_refuses_overflowing_inputs(separable):
     # ‖x‖² overflows: the automatic rate was 1/inf = 0, blamed on learning_rate
     with pytest.raises(ValueError, match=r"X holds values too large for learning_rate=\"auto\".*StandardScaler"):
         Adaline().fit(X * 1e160, y)
+
+
+@pytest.mark.parametrize("use_bias", [True, False])
+@pytest.mark.parametrize("n, k", [(1, 1), (63, 1), (200, 3), (129, 10)])
+def test_online_lms_epochs_match_a_sample_by_sample_loop(n, k, use_bias):
+    # The linear delta rule runs a block of samples at a time (a triangular solve);
+    # the reference is the rule written out, one sample after the other.
+    from glassnet.classic import train_neuron
+
+    rng = np.random.default_rng(n + k)
+    X, T = rng.normal(size=(n, 5)), rng.normal(size=(n, k))
+    eta, epochs = 0.03, 4
+    h = train_neuron(X, T, rule="delta", activation="linear", learning_rate=eta, epochs=epochs,
+                     shuffle=True, random_state=7, use_bias=use_bias)
+    Xb = np.hstack([np.ones((n, 1)), X]) if use_bias else X
+    W, order_rng = np.zeros((Xb.shape[1], k)), np.random.default_rng(7)
+    for _ in range(epochs):
+        for i in order_rng.permutation(n):
+            W += eta * np.outer(Xb[i], T[i] - Xb[i] @ W)
+    np.testing.assert_allclose(h.weights[-1], W, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(h.errors[-1], 0.5 * ((T - Xb @ W) ** 2).sum(), rtol=1e-10)
+
+
+def test_online_lms_on_the_digits_matches_the_recorded_steps():
+    # record_steps keeps the sample-by-sample loop: both paths give one result
+    from glassnet.classic import train_neuron
+    from glassnet.datasets import load_digits
+
+    X, y = load_digits()
+    X = X.astype(np.float64)
+    X = (X - X.mean(axis=0)) / (X.std(axis=0) + 1e-9)
+    T = np.where(np.arange(10) == y[:, None], 1.0, -1.0)
+    kwargs = dict(rule="delta", activation="linear", learning_rate=1e-3, epochs=2)
+    fast, slow = train_neuron(X, T, **kwargs), train_neuron(X, T, record_steps=True, **kwargs)
+    np.testing.assert_allclose(fast.weights, slow.weights, rtol=1e-9, atol=1e-12)

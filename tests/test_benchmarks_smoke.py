@@ -6,6 +6,7 @@ The peers (PyTorch, Keras, scikit-learn) are never needed here.
 import importlib.util
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -163,3 +164,15 @@ def test_predict_benchmark_runs_and_prints_both_ratios():
                           capture_output=True, text=True, timeout=300, cwd=REPO)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.count("ratio") == 2 and "digits 1797 x 64" in proc.stdout
+
+
+def test_classic_benchmark_runs_and_both_libraries_agree():
+    pytest.importorskip("sklearn")
+    proc = subprocess.run([sys.executable, str(BENCHMARKS / "bench_classic.py"), "--repeats", "1", "--epochs", "3"],
+                          capture_output=True, text=True, timeout=300, cwd=REPO)
+    assert proc.returncode == 0, proc.stderr
+    lines = [line for line in proc.stdout.splitlines() if "ratio" in line]
+    assert [line.split(":")[0] for line in lines] == ["Adaline online", "Perceptron"]
+    for line in lines:  # the same rule on the same samples in the same order: the same training accuracy
+        ours, theirs = re.findall(r"accuracy ([0-9.]+)", line)
+        assert ours == theirs, line
