@@ -65,7 +65,7 @@ SEED_TABLES = {
         (-5.70623341222, 32.5610997547359, -11.41246682444, -11.983090165662, 6.276856753442),
     ],
 }
-VERDICTS = {0.2: "converges", 0.4: "converges", 0.5: "converges", 1.0: "oscillates", 1.05: "diverges"}
+VERDICTS = {0.2: "converges", 0.4: "converges", 0.5: "one-step", 1.0: "oscillates", 1.05: "diverges"}
 
 
 @pytest.mark.parametrize("eta", sorted(SEED_TABLES))
@@ -289,7 +289,7 @@ def test_one_step_gets_the_verdict_of_the_seed_table():
     # one step has no second step length to compare: f decides (x² from 2)
     verdicts = {eta: gradient_descent(square, 2.0, eta, steps=1, grad=dsquare).verdict
                 for eta in (0.2, 0.4, 0.5, 1.0, 1.05)}
-    assert verdicts == {0.2: "converges", 0.4: "converges", 0.5: "converges", 1.0: "oscillates", 1.05: "diverges"}
+    assert verdicts == {0.2: "converges", 0.4: "converges", 0.5: "one-step", 1.0: "oscillates", 1.05: "diverges"}
 
 
 def test_default_derivative_prints_the_seed_table_exactly():
@@ -407,3 +407,28 @@ def test_f_and_its_gradient_are_called_once_per_row():
 
     trace = gradient_descent(f, 2.0, 0.2, steps=4, grad=grad)
     assert calls == {"f": 5, "grad": 5} and len(trace.x) == 5
+
+
+def test_an_optimizer_object_traces_the_same_path_every_call():
+    # its momentum (or Adam's step count) from an earlier path, or from a model, must not carry over
+    opt = optimizers.SGD(learning_rate=0.1, momentum=0.9)
+    first = gradient_descent(square, 2.0, None, 3, dsquare, optimizer=opt)
+    second = gradient_descent(square, 2.0, None, 3, dsquare, optimizer=opt)
+    np.testing.assert_allclose(first.x, [2.0, 1.6, 0.92, 0.124], rtol=1e-12)  # v ← 0.9v − 0.1·2x, x ← x + v
+    np.testing.assert_array_equal(second.x, first.x)
+    # and another dimension after a 1-D path: no broadcasting error from its old slots
+    adam = optimizers.Adam(learning_rate=0.1)
+    gradient_descent(square, 2.0, None, 2, dsquare, optimizer=adam)
+    path = gradient_descent(lambda v: v @ v, [1.0, -1.0], None, 1, lambda v: 2 * v, optimizer=adam)
+    np.testing.assert_allclose(path.x[1], [0.9, -0.9], rtol=1e-6)  # Adam's first step: η·sign(g)
+
+
+def test_an_optimizer_object_with_momentum_is_not_tabled_as_plain_descent():
+    from glassnet.expr import parse
+
+    trace = gradient_descent(parse("x**2"), 2.0, None, 4, optimizer=optimizers.SGD(learning_rate=0.1, momentum=0.9))
+    np.testing.assert_allclose(trace.x, [2.0, 1.6, 0.92, 0.124, -0.6172], rtol=1e-12)
+    assert trace.exact is None  # the exact rows are plain descent's; this path has momentum
+    text = trace.format_table()
+    assert "step Δ" in text.splitlines()[0] and "η·f'(x)" not in text.splitlines()[0]
+    assert [float(line.split("\t")[0]) for line in text.splitlines()[1:]] == pytest.approx([2.0, 1.6, 0.92, 0.124])

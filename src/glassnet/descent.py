@@ -24,7 +24,7 @@ from fractions import Fraction
 import numpy as np
 
 from ._validation import check_array, check_int, check_number, check_positive_int
-from .expr import MAX_EXACT_BITS
+from .expr import MAX_EXACT_BITS, Expression
 
 __all__ = ["gradient_descent", "compare_optimizers", "DescentTrace", "numerical_gradient", "decimal_text"]
 
@@ -165,8 +165,10 @@ class DescentTrace:
         (for plain descent Δ = η·f'(x)).
     learning_rate : float
     optimizer : str
+        The rule's name (``"gd"``, ``"adam"``, ...), or an optimizer object's class name.
     verdict : str
-        ``"converges"``, ``"oscillates"`` or ``"diverges"``.
+        ``"converges"``, ``"one-step"`` (the first step lands on a stationary point and x
+        stays), ``"oscillates"`` or ``"diverges"``: seed 000's four outcomes.
     exact : list of tuple or None
         The table's rows in exact fractions (:class:`fractions.Fraction`),
         when f is a rational :class:`glassnet.expr.Expression` and the rule
@@ -294,7 +296,8 @@ def _exact_rows(f, x0, eta, steps, name, params):
 def _verdict(X, F, G, rtol=1e-6):
     """Classify a path by its steps x_{k+1} − x_k, coordinate by coordinate.
 
-    Steps that shrink (geometric mean ratio below 1, counted from the longest
+    A first step that lands where the gradient is 0, after which x stays: one-step
+    (the seed's x² from 2 with η = 0.5). Steps that shrink (geometric mean ratio below 1, counted from the longest
     step: with momentum they first grow) or vanish: converges;
     steps that grow: diverges; steps of constant length that reverse
     direction: oscillates (so does a path whose last four steps swing with one
@@ -311,7 +314,11 @@ def _verdict(X, F, G, rtol=1e-6):
         return "diverges"
     D = np.diff(X, axis=0)
     scale = max(1.0, float(np.abs(X).max()))
-    if np.linalg.norm(D[-1]) <= 1e-12 * scale:
+    lengths = np.linalg.norm(D, axis=1)
+    if (lengths[0] > 1e-12 * scale and np.all(lengths[1:] <= 1e-12 * scale)
+            and np.linalg.norm(np.ravel(G[1])) <= 1e-12 * max(1.0, float(np.linalg.norm(np.ravel(G[0]))))):
+        return "one-step"  # the first step lands where ∇f = 0 and x stays (x² from 2 with η = 0.5)
+    if lengths[-1] <= 1e-12 * scale:
         return "converges"
     if len(D) == 1:
         f0, f1 = F[0], F[1]
@@ -356,12 +363,20 @@ def _verdict_quietly(X, F, G):
 
 
 def _model_optimizer_update(optimizer, learning_rate, params):
-    """Wrap a :mod:`glassnet.optimizers` object (``apply(w, g)`` in place on a flat vector)."""
+    """Wrap a :mod:`glassnet.optimizers` object (``apply(w, g)`` in place on a flat vector).
+
+    The path runs on a fresh copy (its settings, no state): the object's momentum or
+    step count from a model or an earlier path would move this one, and its slots
+    may have another size. The label is the class name (``SGD``, ``Adam``): the
+    table heads its step column "step Δ", since the object may carry momentum,
+    clipping or weight decay that plain descent's η·f'(x) would misname."""
     if learning_rate is not None or params:
         raise ValueError(
             "With an optimizer object, set its learning rate and parameters on the object and "
             f"pass learning_rate=None. Received: learning_rate={learning_rate!r}, {params or ''}"
         )
+    if callable(getattr(optimizer, "_fresh", None)):
+        optimizer = optimizer._fresh()
 
     def update(g, state, eta):
         x = state["x"]  # the current iterate, set by gradient_descent
@@ -369,7 +384,7 @@ def _model_optimizer_update(optimizer, learning_rate, params):
         optimizer.apply(w, g.reshape(-1).copy())
         return (x.reshape(-1) - w).reshape(x.shape)
 
-    return update, type(optimizer).__name__.lower(), float(optimizer.learning_rate)
+    return update, type(optimizer).__name__, float(optimizer.learning_rate)
 
 
 def gradient_descent(f, x0, learning_rate, steps=12, grad=None, *, optimizer="gd", eps=1e-4, **optimizer_params):
@@ -387,7 +402,8 @@ def gradient_descent(f, x0, learning_rate, steps=12, grad=None, *, optimizer="gd
         Number of updates (rows of the table); ``x`` gets ``steps + 1`` entries.
         At most :data:`MAX_STEPS` (a million).
     grad : callable or None
-        ``grad(x)`` = f'(x) (or ∇f(x)); None uses :func:`numerical_gradient` with step ``eps``.
+        ``grad(x)`` = f'(x) (or ∇f(x)); None uses an :class:`~glassnet.expr.Expression`'s
+        own derivative, or :func:`numerical_gradient` with step ``eps`` for another f.
     optimizer : str or glassnet.optimizers.Optimizer
         ``"gd"`` (the lecture's rule, alias ``"sgd"``), ``"momentum"``,
         ``"nesterov"``, ``"adagrad"``, ``"rmsprop"`` or ``"adam"``: Keras 3's
@@ -406,6 +422,8 @@ def gradient_descent(f, x0, learning_rate, steps=12, grad=None, *, optimizer="gd
         raise TypeError(f"f must be a callable f(x) -> float. Received: f={f!r}")
     if grad is not None and not callable(grad):
         raise TypeError(f"grad must be a callable grad(x) or None. Received: grad={grad!r}")
+    if grad is None and isinstance(f, Expression):
+        grad = f.gradient  # its own derivative, not central differences
     steps = check_positive_int(steps, "steps")
     if steps > MAX_STEPS:
         raise ValueError(f"steps must be at most {MAX_STEPS:,}: the trace keeps every iterate (a million "

@@ -44,6 +44,7 @@ def cmd_descend(args):
     print(result.format_table(digits=args.digits))
     advice = {
         "converges": "the steps shrink: x approaches a minimum.",
+        "one-step": "the first step lands where f'(x) = 0 and x stays there (for a parabola, η = 1/f'').",
         "oscillates": "the iterate jumps back and forth with steps that neither shrink nor grow: "
                       "η is at the edge of stability.",
         "diverges": "the steps do not shrink: η is too large (each step overshoots the minimum further), "
