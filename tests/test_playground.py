@@ -162,8 +162,8 @@ def test_step_checks_its_epochs():
 
 # --- the JSON API -------------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def client():
+def test_client(local_only=True, base_url="http://127.0.0.1:8765"):
+    """Starlette's TestClient on the app (skips when the extra or its HTTP client is missing)."""
     pytest.importorskip("starlette", reason="the playground extra (starlette) is not installed")
     try:
         import httpx2  # noqa: F401  (Starlette >= 1's TestClient; older ones take httpx)
@@ -173,7 +173,15 @@ def client():
 
     from glassnet.playground import create_app
 
-    with TestClient(create_app()) as c:
+    return TestClient(create_app(local_only=local_only), base_url=base_url)
+
+
+test_client.__test__ = False  # a helper, not a test
+
+
+@pytest.fixture(scope="module")
+def client():
+    with test_client() as c:
         yield c
 
 
@@ -205,7 +213,7 @@ def test_a_session_trains_through_the_api(client):
 @pytest.mark.parametrize("payload, words", [
     ({"layers": [20]}, "layers[i] must be between 1 and 8"),
     ({"colour": "red"}, "unknown setting 'colour'"),
-    ([1, 2], "the playground settings must be a JSON object"),
+    ([1, 2], "must be a JSON object of settings"),
 ])
 def test_bad_settings_answer_400_with_the_reason(client, payload, words):
     response = client.post("/api/sessions", json=payload)
@@ -217,7 +225,7 @@ def test_bad_requests_to_a_session(client):
     response = client.post(f"/api/sessions/{sid}/step", json={"epochs": 1000})
     assert response.status_code == 400 and "epochs must be between 1 and 100" in response.json()["error"]
     response = client.post(f"/api/sessions/{sid}/step", content=b"not json", headers={"content-type": "application/json"})
-    assert response.status_code == 400 and "JSON object" in response.json()["error"]  # as every endpoint
+    assert response.status_code == 400 and "not valid JSON" in response.json()["error"]  # as every endpoint
     assert client.post(f"/api/sessions/{sid}/step").json()["epoch"] == 1  # no body at all: one epoch
     assert client.post("/api/sessions", content=b"{", headers={"content-type": "application/json"}).status_code == 400
     assert client.post("/api/sessions/nope/step", json={}).status_code == 404
@@ -227,7 +235,7 @@ def test_overflowing_numbers_and_hostile_bodies_get_answers_not_500(client):
     # a diverging descent: rounding 1e300 to 10 decimals overflowed to inf and the JSON encoder failed
     response = client.post("/api/descend", json={"function": "x**2", "x0": 2, "learning_rate": 5, "steps": 200})
     assert response.status_code == 200 and response.json()["verdict"] == "diverges"
-    nested = b"[" * 50000 + b"]" * 50000
+    nested = b"[" * 30000 + b"]" * 30000  # under the body limit, over the parser's depth
     for path in ("/api/sessions", "/api/descend"):
         response = client.post(path, content=nested, headers={"content-type": "application/json"})
         assert response.status_code == 400
@@ -235,8 +243,90 @@ def test_overflowing_numbers_and_hostile_bodies_get_answers_not_500(client):
     assert "none" in client.get("/api/options").json()["regularizations"]
     assert client.post("/api/sessions", json={"regularization": "none"}).status_code == 200
     # a huge bad value is not echoed back whole
-    response = client.post("/api/sessions", json={"layers": [1] * 100000})
+    response = client.post("/api/sessions", json={"layers": [1] * 20000})
     assert response.status_code == 400 and len(response.content) < 1000
+
+
+def test_other_sites_and_other_host_names_are_refused(client):
+    # DNS rebinding: a page of attacker.example resolved to 127.0.0.1 sends Host: attacker.example
+    response = client.get("/api/options", headers={"host": "attacker.example:8765"})
+    assert response.status_code == 403 and "this machine only" in response.json()["error"]
+    for host in ("localhost:8765", "127.0.0.1", "[::1]:8765"):
+        assert client.get("/api/options", headers={"host": host}).status_code == 200, host
+    # another site's page (a no-cors text/plain POST needs no preflight): Origin, then content type
+    for origin in ("http://evil.example", "http://localhost:9999.evil.example"):
+        response = client.post("/api/sessions", content=b"{}",
+                               headers={"origin": origin, "content-type": "application/json"})
+        assert response.status_code == 403, origin
+    assert client.get("/", headers={"host": "localhost:8765.evil.example"}).status_code == 403
+    assert client.post("/api/sessions", json={}, headers={"origin": "null"}).status_code == 403
+    assert client.post("/api/sessions", json={}, headers={"origin": "http://localhost:8765"}).status_code == 200
+    response = client.post("/api/som", content=b"{}", headers={"content-type": "text/plain"})
+    assert response.status_code == 415 and "application/json" in response.json()["error"]
+
+
+def test_a_server_for_the_network_takes_any_host_name():
+    with test_client(local_only=False, base_url="http://testserver") as c:
+        assert c.get("/api/options").status_code == 200
+
+
+def test_bodies_over_the_limit_get_413_before_they_are_read(client):
+    from glassnet.playground import app
+
+    big = b'{"features": [' + b'"x1", ' * 20000 + b'"x2"]}'
+    assert len(big) > app.MAX_BODY_BYTES
+    for path in ("/api/sessions", "/api/hopfield"):
+        response = client.post(path, content=big, headers={"content-type": "application/json"})
+        assert response.status_code == 413 and "bytes" in response.json()["error"]
+
+
+def test_unknown_routes_and_methods_answer_json():
+    with test_client(base_url="http://localhost") as c:
+        response = c.get("/api/nothing")
+        assert response.status_code == 404 and "/api/nothing" in response.json()["error"]
+        response = c.get("/api/sessions")
+        assert response.status_code == 405 and "GET /api/sessions" in response.json()["error"]
+
+
+def test_a_step_refuses_unknown_keys_and_sends_only_new_loss_points(client):
+    sid = client.post("/api/sessions", json={}).json()["id"]
+    response = client.post(f"/api/sessions/{sid}/step", json={"epoch": 50})  # a typo trained one epoch
+    assert response.status_code == 400 and "unknown setting 'epoch'" in response.json()["error"]
+    full = client.post(f"/api/sessions/{sid}/step", json={"epochs": 3}).json()
+    assert full["since"] == 0 and len(full["train_loss"]) == 4
+    new = client.post(f"/api/sessions/{sid}/step", json={"epochs": 2, "since": 4}).json()
+    assert new["epoch"] == 5 and new["since"] == 4 and len(new["train_loss"]) == len(new["test_loss"]) == 2
+    again = client.post(f"/api/sessions/{sid}/step", json={"epochs": 1, "since": 0}).json()
+    assert again["train_loss"][:6] == full["train_loss"] + new["train_loss"]
+    response = client.post(f"/api/sessions/{sid}/step", json={"since": 99})
+    assert response.status_code == 400 and "since" in response.json()["error"]
+
+
+def test_a_step_is_capped_by_its_layer_updates():
+    from glassnet.playground.engine import MAX_LAYER_UPDATES_PER_STEP, Session
+
+    deep = Session({"n_samples": 5000, "train_fraction": 0.9, "batch_size": 1, "layers": [8] * 6})
+    with pytest.raises(ValueError, match="7 layers"):  # 2 epochs: 2 · 4500 updates of 7 Dense layers
+        deep.step(2)
+    assert 4500 * 7 <= MAX_LAYER_UPDATES_PER_STEP  # one epoch of the largest network always fits
+    shallow = Session({"n_samples": 500, "batch_size": 1, "layers": []})
+    assert shallow.step(100)["epoch"] == 100  # 25000 updates of one layer
+
+
+def test_the_split_is_the_playgrounds_integer_one():
+    from glassnet.playground.engine import Session
+
+    # TensorFlow Playground: splitIndex = floor(n * percent / 100) = floor(350 * 70 / 100) = 245
+    s = Session({"n_samples": 350, "train_fraction": 0.7})
+    assert (len(s.y_train), len(s.y_test)) == (245, 105)
+
+
+def test_page_addresses_bracket_ipv6():
+    from glassnet.playground.app import is_loopback, url_of
+
+    assert url_of("::1", 8765) == "http://[::1]:8765/" and url_of("127.0.0.1", 80) == "http://127.0.0.1:80/"
+    assert is_loopback("::1") and is_loopback("[::1]") and is_loopback("127.0.0.2") and is_loopback("LocalHost")
+    assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.2") and not is_loopback("example.com")
 
 
 def test_old_sessions_are_dropped(client):
@@ -578,7 +668,7 @@ def test_demo_pages_and_apis_are_served(client):
         assert page.status_code == 200 and f'data-demo="{name}"' in page.text
     assert client.get("/static/demos.js").status_code == 200 and client.get("/static/common.js").status_code == 200
     r = client.post("/api/descend", json={"learning_rate": 0.5})
-    assert r.status_code == 200 and r.json()["verdict"] == "converges"  # one step to the minimum, then stays
+    assert r.status_code == 200 and r.json()["verdict"] == "one-step"  # one step to the minimum, then stays
     r = client.post("/api/descend", json={"function": "os.system('ls')"})
     assert r.status_code == 400 and "error" in r.json()
     assert client.post("/api/backprop", json={}).json()["trace"]["loss"] == pytest.approx(0.274811083, abs=1e-9)

@@ -17,11 +17,12 @@ from .engine import DEFAULTS, FEATURES, Session, check_config, options
 __all__ = ["DEFAULTS", "FEATURES", "Session", "check_config", "options", "create_app", "serve"]
 
 
-def create_app():
-    """The Starlette application (needs ``pip install "glassnet[playground]"``)."""
+def create_app(local_only=True):
+    """The Starlette application (needs ``pip install "glassnet[playground]"``). ``local_only``:
+    answer only this machine's pages (refuse other Host names and other sites' Origins)."""
     from .app import create_app as _create
 
-    return _create()
+    return _create(local_only=local_only)
 
 
 def serve(host="127.0.0.1", port=8765, open_browser=True):

@@ -6,28 +6,40 @@ Routes::
     GET  /static/...                   the scripts and the style sheet
     GET  /api/options                  the menus and the defaults
     POST /api/sessions                 {settings} -> {id, config, points, state}
-    POST /api/sessions/{id}/step       {"epochs": k} -> state after k more epochs
+    POST /api/sessions/{id}/step       {"epochs": k, "since": m} -> state after k more epochs
+                                       (its loss curves from epoch m on: the points the page lacks)
     DELETE /api/sessions/{id}
     GET  /descent, /backprop, /perceptron, /hopfield, /som    the lecture demos' pages
     POST /api/descend, /api/backprop, /api/perceptron, /api/hopfield, /api/som
                                        {settings} -> their results (:mod:`.demos`)
 
 Bad settings answer 400 with ``{"error": "..."}`` naming the setting; an unknown
-session answers 404. Sessions live in memory, at most :data:`MAX_SESSIONS`
-(the oldest is dropped), each behind a lock, so one page's requests never
-interleave. The server binds to 127.0.0.1 unless told otherwise.
+session answers 404, an unknown route 404 and a wrong method 405, in JSON too.
+Sessions live in memory, at most :data:`MAX_SESSIONS` (the oldest is dropped),
+each behind a lock, so one page's requests never interleave.
+
+The server binds to 127.0.0.1 unless told otherwise, and then answers this machine's
+pages only, as Jupyter does: a request whose ``Host`` is not a loopback name (a DNS
+rebinding attack) or whose ``Origin`` is another site's gets 403, and a POST must send
+``Content-Type: application/json`` (415 otherwise), which no other site's page can send
+without the browser asking first. Bodies over :data:`MAX_BODY_BYTES` get 413.
 """
 
 import collections
+import ipaddress
+import json
 import secrets
 import threading
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from . import demos
-from .engine import Session, options
+from .engine import Session, complete_settings, options
 
 STATIC = Path(__file__).with_name("static")
 MAX_SESSIONS = 32
+#: The largest request body read: the settings are under 1 kB.
+MAX_BODY_BYTES = 64 * 1024
 #: what a bad setting raises: a 400 naming it (an int past float range, a formula nested too deep)
 BAD_SETTINGS = (TypeError, ValueError, OverflowError, RecursionError)
 
@@ -85,6 +97,32 @@ def render_page(path):
     return SHELL.format(title=title, name=name, lead=lead, nav=nav, body=body.rstrip(), script=script)
 
 
+def is_loopback(host):
+    """Whether ``host`` (a name or an address, IPv6 with or without brackets) is this machine only."""
+    host = (host or "").strip("[]").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _host_of(header):
+    """The host name of a ``Host`` header: ``localhost:8765`` -> ``localhost``, ``[::1]:8765`` -> ``::1``."""
+    try:
+        parts = urlsplit(f"//{header}")
+        parts.port  # noqa: B018  (raises for a port that is not a number: localhost:1.evil.example)
+        return parts.hostname or ""
+    except ValueError:  # a malformed header: no host
+        return ""
+
+
+def url_of(host, port):
+    """The page's address: an IPv6 address is bracketed (``http://[::1]:8765/``)."""
+    return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
+
+
 def _require():
     try:
         import starlette  # noqa: F401
@@ -93,10 +131,18 @@ def _require():
         raise ImportError("the playground needs starlette and uvicorn: pip install \"glassnet[playground]\"") from None
 
 
-def create_app():
+class _BadRequest(Exception):
+    """A request refused before its settings are read: ``(status, message)``."""
+
+
+def create_app(local_only=True):
+    """The Starlette application. ``local_only`` (the default, for a server on a loopback
+    address): refuse requests from other machines' names and other sites' pages (see above)."""
     _require()
     from starlette.applications import Starlette
     from starlette.concurrency import run_in_threadpool
+    from starlette.exceptions import HTTPException
+    from starlette.middleware import Middleware
     from starlette.responses import HTMLResponse, JSONResponse
     from starlette.routing import Mount, Route
     from starlette.staticfiles import StaticFiles
@@ -107,11 +153,52 @@ def create_app():
     def error(status, message):
         return JSONResponse({"error": message}, status_code=status)
 
+    class LocalOnly:
+        """403 for a request that names another host or comes from another site's page."""
+
+        def __init__(self, app):
+            self.app = app
+
+        async def __call__(self, scope, receive, send):
+            if scope["type"] == "http":
+                headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+                host, origin = headers.get("host", ""), headers.get("origin")
+                if not is_loopback(_host_of(host)):
+                    response = error(403, f"this playground serves this machine only; the request was for "
+                                          f"{host[:100]!r}. Open it as http://127.0.0.1 or http://localhost, or "
+                                          "start it with --host 0.0.0.0 to serve the network.")
+                    return await response(scope, receive, send)
+                if origin is not None and not is_loopback(_host_of(urlsplit(origin).netloc)):  # "null" too
+                    response = error(403, f"requests from another site's page ({origin[:100]}) are refused.")
+                    return await response(scope, receive, send)
+            await self.app(scope, receive, send)
+
     async def body(request):
+        """The request's JSON value; raises :class:`_BadRequest` for another content type, a body
+        over :data:`MAX_BODY_BYTES` or one that is not JSON."""
+        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if kind != "application/json":
+            raise _BadRequest(415, f"the request body must be JSON, sent with Content-Type: application/json "
+                                   f"(received {kind[:60] or 'none'!r}).")
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+            raise _BadRequest(413, f"the request body has {int(declared)} bytes; settings take at most {MAX_BODY_BYTES}.")
+        raw = bytearray()
+        async for chunk in request.stream():
+            raw += chunk
+            if len(raw) > MAX_BODY_BYTES:
+                raise _BadRequest(413, f"the request body is over {MAX_BODY_BYTES} bytes; settings take less.")
         try:
-            data = await request.json()
-        except (ValueError, RecursionError):  # not JSON, or nested deeper than the parser goes
-            return None
+            return json.loads(raw)
+        except RecursionError:
+            raise _BadRequest(400, "the request body is JSON nested deeper than the parser goes.") from None
+        except ValueError as exc:  # not JSON or not UTF-8, or an integer of over 4300 digits
+            raise _BadRequest(400, f"the request body is not valid JSON: {str(exc)[:200]}") from None
+
+    async def settings_of(request):
+        data = await body(request)
+        if not isinstance(data, dict):
+            raise _BadRequest(400, "the request body must be a JSON object of settings.")
         return data
 
     def lookup(session_id):
@@ -126,11 +213,11 @@ def create_app():
         return JSONResponse(options())
 
     async def create(request):
-        settings = await body(request)
-        if settings is None:
-            return error(400, "the request body must be a JSON object of settings")
         try:
+            settings = await settings_of(request)
             session = await run_in_threadpool(Session, settings)
+        except _BadRequest as exc:
+            return error(*exc.args)
         except BAD_SETTINGS as exc:
             return error(400, str(exc))
         session_id = secrets.token_hex(8)
@@ -146,16 +233,19 @@ def create_app():
         entry = lookup(request.path_params["session_id"])
         if entry is None:
             return error(404, "no such session (it may have expired): start a new one")
-        data = await body(request) if (await request.body()).strip() else {}  # no body: one epoch
-        if not isinstance(data, dict):  # None: not JSON
-            return error(400, "the request body must be a JSON object such as {\"epochs\": 1}")
         session, lock = entry
-        def locked_step():
-            with lock:
-                return session.step(data.get("epochs", 1))
 
+        def locked_step(data):
+            settings = complete_settings(data, {"epochs": 1, "since": 0}, "step")
+            with lock:
+                return session.step(settings["epochs"], settings["since"])
+
+        empty = request.headers.get("content-length", "0") == "0" and "transfer-encoding" not in request.headers
         try:
-            state = await run_in_threadpool(locked_step)  # training never blocks the event loop
+            data = {} if empty else await settings_of(request)  # no body, or {}: one epoch
+            state = await run_in_threadpool(locked_step, data)  # training never blocks the event loop
+        except _BadRequest as exc:
+            return error(*exc.args)
         except BAD_SETTINGS as exc:
             return error(400, str(exc))
         return JSONResponse(state)
@@ -174,15 +264,18 @@ def create_app():
 
     def demo(function):
         async def endpoint(request):
-            settings = await body(request)
-            if settings is None:
-                return error(400, "the request body must be a JSON object of settings")
             try:
+                settings = await settings_of(request)
                 result = await run_in_threadpool(function, settings)
+            except _BadRequest as exc:
+                return error(*exc.args)
             except BAD_SETTINGS as exc:
                 return error(400, str(exc))
             return JSONResponse(result)
         return endpoint
+
+    async def http_error(request, exc):  # 404 and 405 in JSON too, so the page shows them as errors
+        return error(exc.status_code, f"{exc.detail}: {request.method} {request.url.path[:200]}")
 
     routes = [
         *(Route(path, page(path)) for path in PAGES),
@@ -197,18 +290,24 @@ def create_app():
         Route("/api/sessions/{session_id}", delete, methods=["DELETE"]),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
-    return Starlette(routes=routes)
+    return Starlette(routes=routes, exception_handlers={HTTPException: http_error},
+                     middleware=[Middleware(LocalOnly)] if local_only else [])
 
 
 def serve(host="127.0.0.1", port=8765, open_browser=True):
-    """Run the playground with uvicorn until Ctrl+C; opens the page in a browser."""
+    """Run the playground with uvicorn until Ctrl+C; opens the page in a browser. On a
+    loopback ``host`` it answers this machine's pages only (see the module's notes)."""
     _require()
     import uvicorn
 
-    url = f"http://{host}:{port}/"
+    local = is_loopback(host)
+    url = url_of("127.0.0.1" if host in ("0.0.0.0", "::") else host, port)
     if open_browser:
         import webbrowser
 
         threading.Timer(1.0, webbrowser.open, args=(url,)).start()
     print(f"glassnet playground at {url} (Ctrl+C stops it)")
-    uvicorn.run(create_app(), host=host, port=port, log_level="warning")
+    if not local:
+        print(f"Note: --host {host} serves every machine that can reach this one, without a password: "
+              "anyone there can start training here.")
+    uvicorn.run(create_app(local_only=local), host=host, port=port, log_level="warning")

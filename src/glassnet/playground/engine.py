@@ -60,8 +60,10 @@ DEFAULTS = {
 #: The plane that is drawn: [-DOMAIN, DOMAIN]², on GRID×GRID points (neurons: NEURON_GRID²).
 DOMAIN, GRID, NEURON_GRID = 6.0, 50, 24
 MAX_LAYERS, MAX_NEURONS, MAX_EPOCHS_PER_STEP = 6, 8, 100
-#: One request trains at most this many mini-batches (a few seconds), so no request can hold the server.
-MAX_UPDATES_PER_STEP = 50_000
+#: One request makes at most this many layer updates (mini-batches × Dense layers: a few
+#: seconds on a laptop, the time per update growing with the depth), so no request can hold
+#: the server. One epoch of the largest network on the most points (4500 × 7) always fits.
+MAX_LAYER_UPDATES_PER_STEP = 40_000
 
 
 def _regression_plane(n, noise, rng):
@@ -161,7 +163,9 @@ class Session:
         else:
             maker = _regression_plane if c["dataset"] == "plane" else _regression_gaussians
             X, y = maker(c["n_samples"], c["noise"], rng)
-        n_train = max(1, min(len(y) - 1, math.floor(c["train_fraction"] * len(y))))  # as the playground
+        # floor(fraction · n) as the playground's floor(n · percent / 100), which is exact: here
+        # 0.7 · 350 is 244.99999999999997, so a rounding error's worth is added before the floor
+        n_train = max(1, min(len(y) - 1, math.floor(c["train_fraction"] * len(y) + 1e-9)))
         order = rng.permutation(len(y))
         self.X_train, self.y_train = X[order[:n_train]], y[order[:n_train]]
         self.X_test, self.y_test = X[order[n_train:]], y[order[n_train:]]
@@ -201,16 +205,20 @@ class Session:
             P = self.model.predict(self.features(X))
             return float(self.model.loss(self.model._check_y(y, len(y)), P))
 
-    def step(self, epochs=1):
+    def step(self, epochs=1, since=0):
         """Train ``epochs`` more passes over the training points (SGD, shuffled mini-batches),
-        recording both losses after each epoch. After a divergence it trains no more."""
+        recording both losses after each epoch. After a divergence it trains no more.
+        ``since``: the answer's loss curves start at that epoch (the points a page already has)."""
         epochs = check_int(epochs, "epochs", 1, MAX_EPOCHS_PER_STEP)
+        since = check_int(since, "since", 0, len(self.train_loss))
+        dense = sum(1 for layer in self.model.layers if layer.params)
         updates = epochs * math.ceil(len(self.y_train) / self.config["batch_size"])
-        if updates > MAX_UPDATES_PER_STEP:
-            raise ValueError(f"epochs={epochs} would make {updates} SGD updates in one request (at most "
-                             f"{MAX_UPDATES_PER_STEP}); ask for fewer epochs at a time.")
+        if updates * dense > MAX_LAYER_UPDATES_PER_STEP:
+            raise ValueError(
+                f"epochs={epochs} would make {updates} SGD updates of {dense} layers in one request (at most "
+                f"{MAX_LAYER_UPDATES_PER_STEP} layer updates); ask for fewer epochs at a time.")
         if self.diverged:
-            return self.state()
+            return self.state(since)
         # Epochs numbered from the session's own count, so a divergence message names the epoch
         # in progress (each request is a new fit(); the shuffles and updates are the same either way).
         self.model.fit(self.features(self.X_train), self.y_train, batch_size=self.config["batch_size"],
@@ -218,7 +226,7 @@ class Session:
                        callbacks=[_Curves(self)])
         if self.model.stop_training and self.model.stop_reason and "diverged" in self.model.stop_reason:
             self.diverged = self.model.stop_reason
-        return self.state()
+        return self.state(since)
 
     def _neuron_maps(self):
         """Each input feature's and each neuron's output over the plane (NEURON_GRID² values)."""
@@ -231,16 +239,18 @@ class Session:
         self.model.release_caches()
         return maps
 
-    def state(self):
-        """Everything the page draws, as JSON-ready lists."""
+    def state(self, since=0):
+        """Everything the page draws, as JSON-ready lists; the loss curves from epoch ``since``
+        on (``since`` is in the answer: the page appends these points to those it has)."""
         with np.errstate(over="ignore", invalid="ignore"):
             surface = self.model.predict(self.features(self._grid))[:, 0]
             maps = self._neuron_maps()
         layers = [layer for layer in self.model.layers if layer.params]
         return {
             "epoch": self.epoch,
-            "train_loss": _rounded(self.train_loss, 6),
-            "test_loss": _rounded(self.test_loss, 6),
+            "since": since,
+            "train_loss": _rounded(self.train_loss[since:], 6),
+            "test_loss": _rounded(self.test_loss[since:], 6),
             "diverged": self.diverged,
             "surface": _rounded(surface),
             "neurons": [[_rounded(m) for m in layer_maps] for layer_maps in maps],

@@ -9,8 +9,13 @@ function say(text) { $("message").textContent = text || ""; }
 async function api(method, path, body) {
   const init = { method, headers: { "Content-Type": "application/json" } };
   if (body !== undefined) init.body = JSON.stringify(body);
-  const response = await fetch(path, init);
-  const data = await response.json();
+  let response;
+  try {
+    response = await fetch(path, init);
+  } catch (e) {  // the browser's own words ("Failed to fetch") do not say what happened
+    throw new Error("The glassnet server is not answering: is `glassnet playground` still running?");
+  }
+  const data = await response.json().catch(() => ({ error: `${response.status} ${response.statusText}` }));
   if (!response.ok) throw Object.assign(new Error(data.error || response.statusText), { status: response.status });
   return data;
 }

@@ -20,8 +20,11 @@ function colour(t) {
 }
 
 // Scale a map to [-1, 1]: the output of a classifier is a probability (0.5 is white);
-// anything else is divided by its largest magnitude.
+// a regression's output is drawn as it is, clamped to [-1, 1] (the targets' scale, as the
+// TensorFlow Playground's heat map), so an output too large shows as one; a neuron's map
+// is divided by its largest magnitude.
 function unitScale(values, probability) {
+  if (probability === "value") return values;
   if (probability) return values.map((v) => (v === null ? null : 2 * v - 1));
   let m = 0;
   for (const v of values) if (v !== null) m = Math.max(m, Math.abs(v));
@@ -44,17 +47,14 @@ function drawMap(canvas, values, n, probability, discretize) {
 
 function drawSurface() {
   const canvas = $("surface"), classification = settings.problem === "classification";
-  drawMap(canvas, state.surface, session.grid, classification, $("discretize").checked);
+  drawMap(canvas, state.surface, session.grid, classification || "value", $("discretize").checked);
   const ctx = canvas.getContext("2d"), d = session.domain;
   const px = (x) => ((x + d) / (2 * d)) * canvas.width, py = (y) => ((d - y) / (2 * d)) * canvas.height;
-  let scale = 0;  // regression: targets coloured on the scale of the largest one
-  if (!classification) for (const p of points.train) scale = Math.max(scale, Math.abs(p[2]));
-  scale = scale || 1;
   const sets = [["train", "#fff"]];
   if ($("show_test").checked) sets.push(["test", "#000"]);
   for (const [name, stroke] of sets) {
     for (const [x, y, label] of points[name]) {
-      const c = colour(classification ? 2 * label - 1 : label / scale);
+      const c = colour(classification ? 2 * label - 1 : label);  // regression: the surface's scale
       ctx.beginPath();
       ctx.arc(px(x), py(y), 3.5, 0, 2 * Math.PI);
       ctx.fillStyle = `rgb(${c})`;
@@ -256,8 +256,14 @@ async function step(retry = true) {
   const mine = generation;
   let lost = false;
   try {
-    const next = await api("POST", `/api/sessions/${session.id}/step`, { epochs: 1 });
-    if (mine === generation) { state = next; render(); }
+    // only the loss points after those the page has: the curves grow, the answers do not
+    const next = await api("POST", `/api/sessions/${session.id}/step`, { epochs: 1, since: state.train_loss.length });
+    if (mine === generation) {
+      next.train_loss = state.train_loss.slice(0, next.since).concat(next.train_loss);
+      next.test_loss = state.test_loss.slice(0, next.since).concat(next.test_loss);
+      state = next;
+      render();
+    }
   } catch (e) {
     lost = e.status === 404 && retry;
     if (!lost) { say(e.message); setPlaying(false); }
