@@ -16,6 +16,15 @@ def test_softmax_reproduces_seed_000_values():
     np.testing.assert_array_equal(cut(sm(np.array([0.4, 0.8, 1.1]))), cut(np.array([0.221947, 0.331106, 0.446946]) + 1e-12))
 
 
+def test_softmax_ratios_of_seed_000():
+    # "0.951747 / 0.047384 = 20.085" and "0.446946 / 0.331106 = 1.3498": the ratio of two softmax
+    # outputs is e^(x_i − x_j), e³ = 20.0855 and e^0.3 = 1.34986 (the slide cuts them)
+    sm = activations.get("softmax")
+    big, small = sm(np.array([4.0, 8, 11])), sm(np.array([0.4, 0.8, 1.1]))
+    assert np.floor(big[2] / big[1] * 1e3) / 1e3 == 20.085 and np.floor(small[2] / small[1] * 1e4) / 1e4 == 1.3498
+    np.testing.assert_allclose([big[2] / big[1], small[2] / small[1]], np.exp([3.0, 0.3]), rtol=1e-12)
+
+
 def test_softmax_beta_concentrates_and_tends_to_argmax():
     z = np.array([[4.0, 8.0, 11.0]])
     hot = activations.Softmax(beta=50.0)(z)
@@ -61,6 +70,15 @@ def test_logistic_with_steepness_and_derivative_from_output():
     expected = 1 / (1 + np.exp(-lam * z))
     np.testing.assert_allclose(f(z), expected, rtol=1e-12)
     np.testing.assert_allclose(f.derivative(z, f(z)), lam * expected * (1 - expected), rtol=1e-12)
+
+
+def test_standard_logistic_identities_of_seed_000():
+    # f(x) = 1/(1 + e^−x) = e^x/(e^x + 1) = ½ + ½ tanh(x/2), and f'(x) = f(x)(1 − f(x)) = f(x) f(−x)
+    x = np.linspace(-6, 6, 25)
+    f = activations.get("sigmoid")
+    np.testing.assert_allclose(f(x), np.exp(x) / (np.exp(x) + 1), rtol=1e-12)
+    np.testing.assert_allclose(f(x), 0.5 + 0.5 * np.tanh(x / 2), rtol=1e-12)
+    np.testing.assert_allclose(f.derivative(x, f(x)), f(x) * f(-x), rtol=1e-12)
 
 
 def test_logistic_never_overflows():

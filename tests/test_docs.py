@@ -3,8 +3,9 @@
 A page's ```python blocks run in order in one fresh interpreter (a later block may use what an
 earlier one defined), in an empty folder, with MNIST from ../shared when it is there. A block
 preceded by ``<!-- docs-test: needs MODULE -->`` runs only where MODULE is installed; one preceded
-by ``<!-- docs-test: skip: REASON -->`` is not run (README.md's blocks are checked, against their
-printed output, by test_readme.py).
+by ``<!-- docs-test: skip: REASON -->`` is not run, and one preceded by ``<!-- docs-test: own script -->``
+runs alone in an interpreter of its own, as the complete script it shows (a Dask example whose worker
+processes import it). README.md's blocks are checked, against their printed output, by test_readme.py.
 """
 
 import importlib.util
@@ -28,11 +29,17 @@ def python_blocks(text):
             for match in BLOCK.finditer(text)]
 
 
-def runnable(blocks):
-    """The blocks to run: skip markers drop theirs, needs markers keep theirs where the module is installed."""
+def runnable(blocks, alone=False):
+    """The blocks to run: skip markers drop theirs, needs markers keep theirs where the module is
+    installed; ``alone``: the own-script blocks instead, which the others leave out."""
     kept = []
     for marker, code, line in blocks:
-        if marker is None:
+        if marker == "own script":
+            if alone:
+                kept.append((code, line))
+        elif alone:
+            continue
+        elif marker is None:
             kept.append((code, line))
         elif marker.startswith("needs "):
             if importlib.util.find_spec(marker.removeprefix("needs ").strip()) is not None:
@@ -49,14 +56,14 @@ def test_markers_are_read():
     blocks = python_blocks(text)
     assert [marker for marker, _, _ in blocks] == [None, "skip: no server", "needs os", "needs no_such_module_here"]
     assert runnable(blocks) == [("a = 1\n", 2), ("c = a\n", 10)]
+    alone = python_blocks("```python\na = 1\n```\n<!-- docs-test: own script -->\n```python\nb = 2\n```\n")
+    assert runnable(alone) == [("a = 1\n", 2)] and runnable(alone, alone=True) == [("b = 2\n", 6)]
     with pytest.raises(ValueError, match="unknown docs-test marker"):
         runnable(python_blocks("<!-- docs-test: maybe -->\n```python\nx\n```\n"))
 
 
-@pytest.mark.parametrize("page", PAGES)
-def test_every_python_example_of_the_page_runs(page, tmp_path):
-    blocks = runnable(python_blocks((DOCS / page).read_text()))
-    assert blocks, f"docs/{page} has no example to run"
+def run_blocks(page, blocks, folder):
+    """Run ``blocks`` as one script in ``folder``; fails the test with the page's traceback."""
     calls_mnist = any("load_mnist(" in line.split("#")[0] for code, _ in blocks for line in code.splitlines())
     if calls_mnist and not MNIST.is_dir():
         pytest.skip(f"docs/{page} reads MNIST; {MNIST} is absent")
@@ -65,9 +72,19 @@ def test_every_python_example_of_the_page_runs(page, tmp_path):
     for code, line in blocks:
         lines.extend([""] * (line - 1 - len(lines)))
         lines.extend(code.splitlines())
-    script = tmp_path / f"{page}.py"
+    folder.mkdir(exist_ok=True)
+    script = folder / f"{page}.py"
     script.write_text("\n".join(lines) + "\n")
     env = {**os.environ, "MPLBACKEND": "Agg", "GLASSNET_DATA": str(MNIST)}
-    result = subprocess.run([sys.executable, script.name], cwd=tmp_path, env=env, capture_output=True, text=True,
+    result = subprocess.run([sys.executable, script.name], cwd=folder, env=env, capture_output=True, text=True,
                             timeout=600)
     assert result.returncode == 0, f"docs/{page}:\n{result.stderr[-3000:]}"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_python_example_of_the_page_runs(page, tmp_path):
+    blocks = python_blocks((DOCS / page).read_text())
+    assert runnable(blocks), f"docs/{page} has no example to run"
+    run_blocks(page, runnable(blocks), tmp_path)
+    for k, block in enumerate(runnable(blocks, alone=True)):
+        run_blocks(page, [block], tmp_path / f"own{k}")

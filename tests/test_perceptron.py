@@ -77,6 +77,17 @@ def test_converges_on_and_or(gate, y):
     assert margins.min() > 0
 
 
+def test_learns_seed_004s_table():
+    # seed 004's perceptron slide: inputs x0 = 1 (the bias), x1, x2 and the desired output y_t
+    # (rows 1 0 0 | 0, 1 1 1 | 1, 1 0 1 | 0, 1 1 0 | 1: y_t = x1, a separable function)
+    X, y = np.array([[0, 0], [1, 1], [0, 1], [1, 0]]), np.array([0, 1, 0, 1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", NotSeparableWarning)
+        p = Perceptron().fit(X, y)
+    assert p.converged_ and p.separable_ and p.mistakes_[-1] == 0
+    np.testing.assert_array_equal(p.predict(X), y)
+
+
 def test_converges_on_random_separable_set(rng):
     w_true = np.array([0.3, 1.0, -2.0])
     X = rng.uniform(-1, 1, size=(300, 2))
