@@ -95,3 +95,24 @@ def test_fallback_base_without_sklearn(monkeypatch):
     assert repr(Reg(c=1.5)) == "Reg(c=1.5)"
     with pytest.raises(base.NotFittedError, match="not fitted"):
         base.check_is_fitted(Reg(), "coef_")
+
+
+@pytest.mark.parametrize("make", [
+    lambda rs: Adaline(shuffle=True, max_epochs=3, random_state=rs),
+    lambda rs: Perceptron(shuffle=True, max_epochs=3, random_state=rs),
+    lambda rs: SOM(grid=(2, 2), epochs=2, init="random", random_state=rs),
+])
+def test_random_state_takes_scikit_learns_kinds(make):
+    # as sklearn.utils.check_random_state: None, an int, or a RandomState (and a Generator) instance
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, 2))
+    y = (X[:, 0] > 0).astype(int)
+
+    def weights(model):
+        return model.weights_ if hasattr(model, "weights_") else model.weights
+
+    first = weights(make(np.random.RandomState(3)).fit(X, y))
+    np.testing.assert_array_equal(weights(make(np.random.RandomState(3)).fit(X, y)), first)
+    make(np.random.default_rng(3)).fit(X, y)
+    with pytest.raises(ValueError, match="random_state must be None, a non-negative integer, or a np.random"):
+        make("seed").fit(X, y)

@@ -103,6 +103,18 @@ def test_psnr_by_hand():
     assert psnr(a * 255, b * 255, max_value=255) == pytest.approx(20.0)
 
 
+def test_psnr_reads_the_peak_from_integer_pixels_and_refuses_pixels_above_it():
+    # scikit-image's data_range: 255 for uint8. One pixel of 64 off by 10: MSE 100/64
+    a = np.full((8, 8), 200, dtype=np.uint8)
+    b = a.copy()
+    b[0, 0] = 190
+    expected = 10 * np.log10(255**2 / (100 / 64))
+    assert psnr(a, b) == pytest.approx(expected) == pytest.approx(46.19, abs=0.01)  # it was -1.94 dB
+    assert psnr(a, b, max_value=255) == pytest.approx(expected)
+    with pytest.raises(ValueError, match="original has values up to 200, above max_value=1"):
+        psnr(a.astype(float), b.astype(float))
+
+
 @pytest.mark.parametrize(
     "kwargs, exc, match",
     [

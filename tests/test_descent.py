@@ -432,3 +432,9 @@ def test_an_optimizer_object_with_momentum_is_not_tabled_as_plain_descent():
     text = trace.format_table()
     assert "step Δ" in text.splitlines()[0] and "η·f'(x)" not in text.splitlines()[0]
     assert [float(line.split("\t")[0]) for line in text.splitlines()[1:]] == pytest.approx([2.0, 1.6, 0.92, 0.124])
+
+
+def test_a_boolean_start_is_refused_as_learning_rate_and_steps_are():
+    for x0 in (True, [True, False], np.array([False])):
+        with pytest.raises(TypeError, match="x0 must be a number or a 1-D array of numbers, not booleans"):
+            gradient_descent(square, x0, 0.1, 3, dsquare)

@@ -152,6 +152,11 @@ def test_bad_input(circle):
         diagnose(Sequential([Dense(1, input_dim=2)]), X, y)
     with pytest.raises(ValueError, match="max_samples"):
         diagnose(relu_net(0.1), X, y, max_samples=0)
+    with pytest.raises(TypeError, match="max_samples must be a positive integer"):
+        diagnose(relu_net(0.1), X, y, max_samples="5")
+    assert diagnose(relu_net(0.1), X, y, warn=False, max_samples=np.int64(64)) is not None  # any integer type
+    with pytest.raises(ValueError, match="max_samples"):  # at construction, not when fit starts
+        Diagnostics(X, y, max_samples=0)
     with pytest.raises(ValueError, match="features"):
         relu_net(0.1).fit(X, y, epochs=1, verbose=0, callbacks=[Diagnostics(X[:, :1], y)])
 

@@ -163,6 +163,16 @@ def test_bad_arguments(maker):
         maker(noise=-0.1)
     with pytest.raises(ValueError, match="seed must be a non-negative integer"):
         maker(seed=-1)
+    with pytest.raises(TypeError, match="shuffle must be True or False"):  # "no" shuffled, an array raised NumPy's error
+        maker(shuffle="no")
+    with pytest.raises(TypeError, match=rf"^{maker.__name__}\(\) got an unexpected keyword argument 'n_sample'"):
+        maker(n_sample=10)
+
+
+def test_noise_that_overflows_the_dtype_is_refused():
+    with pytest.raises(ValueError, match="noise=1e\\+77 is too large: the points overflow float32"):
+        make_gaussians(10, noise=1e77, seed=0)
+    assert np.isfinite(make_gaussians(10, noise=1e77, seed=0, dtype="float64")[0]).all()
 
 
 def test_circle_radii_and_clean_labels():

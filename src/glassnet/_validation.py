@@ -178,7 +178,10 @@ def sized_by_arguments(*names):
 
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
-            bound = signature.bind_partial(*args, **kwargs)
+            try:
+                bound = signature.bind_partial(*args, **kwargs)
+            except TypeError as exc:  # as Python says it: "make_xor() got an unexpected keyword argument ..."
+                raise TypeError(f"{func.__name__}() {exc}") from None
             bound.apply_defaults()
             what = ", ".join(f"{n}={bound.arguments.get(n)!r:.100}" for n in names)
             with sized_by(what):

@@ -328,14 +328,30 @@ def seeded(seed):
         _RNG.reset(token)
 
 
-def make_rng(seed=None):
+def make_rng(seed=None, name="seed"):
     """A new generator: from ``seed`` if given, else drawn from the global one.
 
     Drawing child seeds from the global generator is what makes
     ``set_random_seed(s)`` reproduce every initializer, shuffle and dropout mask.
+    ``name``: the argument named in the error.
     """
     if seed is None:
         seed = int(global_rng().integers(0, 2**63 - 1))
     elif not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer or None. Received: seed={seed!r}")
+        raise ValueError(f"{name} must be a non-negative integer or None. Received: {name}={seed!r:.100}")
     return np.random.default_rng(int(seed))
+
+
+def random_state_rng(random_state):
+    """The generator of an estimator's ``random_state``, as scikit-learn's
+    ``check_random_state`` reads it: None, a seed, or a ``np.random.RandomState`` or
+    ``np.random.Generator`` instance, which is drawn from (and so advanced)."""
+    if isinstance(random_state, np.random.Generator):
+        return random_state
+    if isinstance(random_state, np.random.RandomState):
+        return np.random.default_rng(int(random_state.randint(0, 2**31 - 1)))
+    if random_state is not None and (isinstance(random_state, bool) or not isinstance(random_state, (int, np.integer))
+                                     or random_state < 0):
+        raise ValueError("random_state must be None, a non-negative integer, or a np.random.RandomState or "
+                         f"np.random.Generator instance. Received: random_state={random_state!r:.100}")
+    return make_rng(random_state)

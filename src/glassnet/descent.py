@@ -448,6 +448,8 @@ def gradient_descent(f, x0, learning_rate, steps=12, grad=None, *, optimizer="gd
                 f"Valid parameters: {', '.join(valid) or 'none'}."
             )
         optimizer_params = _check_optimizer_params(optimizer_params)
+    if isinstance(x0, (bool, np.bool_)) or (isinstance(x0, (list, tuple, np.ndarray)) and np.asarray(x0).dtype == bool):
+        raise TypeError(f"x0 must be a number or a 1-D array of numbers, not booleans. Received: x0={x0!r:.100}")
     x = check_array(x0, "x0", ndim=None, dtype=np.float64, allow_empty=True, finite=False)
     if x.ndim > 1 or x.size == 0 or not np.isfinite(x).all():
         raise ValueError(f"x0 must be a finite number or 1-D array. Received: x0={x0!r}")

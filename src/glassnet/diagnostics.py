@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import backend
-from ._validation import check_array, check_bool
+from ._validation import check_array, check_bool, check_positive_int
 from .models.callbacks import Callback
 from .trace import format_table
 
@@ -327,8 +327,7 @@ def _prepare_probe(model, X, y, max_samples):
         raise TypeError(f"model must be a glassnet Sequential model. Received: {type(model).__name__}")
     if not getattr(model, "compiled", False):
         raise ValueError("diagnose() needs a compiled model: call model.compile(optimizer, loss) first.")
-    if isinstance(max_samples, bool) or not isinstance(max_samples, int) or max_samples <= 0:
-        raise ValueError(f"max_samples must be a positive integer. Received: max_samples={max_samples!r}")
+    max_samples = check_positive_int(max_samples, "max_samples")
     X, Y, w = model._prepare_xy(X, y, what="diagnose")
     X, Y = backend.to_namespace(X[:max_samples], Y[:max_samples])  # the probe runs in the model's namespace
     return X, Y, None
@@ -363,7 +362,7 @@ class Diagnostics(Callback):
         super().__init__()
         self.x, self.y = x, y
         self.warn = check_bool(warn, "warn")
-        self.max_samples = max_samples
+        self.max_samples = check_positive_int(max_samples, "max_samples")  # at construction, not at fit
         self.problems = []
         self.last = None
 

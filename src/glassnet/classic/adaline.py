@@ -34,7 +34,7 @@ class Adaline(ClassifierMixin, BaseEstimator):
         Update after every sample, or once per epoch with the summed Δw.
     shuffle : bool
         New random sample order each epoch (online).
-    random_state : int or None
+    random_state : int, np.random.RandomState, np.random.Generator or None
 
     Attributes
     ----------

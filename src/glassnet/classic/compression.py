@@ -24,13 +24,26 @@ from ..backend import from_numpy, make_rng, to_numpy
 __all__ = ["compress_image", "CompressionResult", "image_to_blocks", "blocks_to_image", "psnr"]
 
 
-def psnr(original, reconstruction, max_value=1.0):
-    """Peak signal-to-noise ratio 10·log10(max² / MSE) in dB (inf when equal)."""
-    a = check_array(original, "original", ndim=None, dtype=np.float64)
-    b = check_array(reconstruction, "reconstruction", ndim=None, dtype=np.float64)
+def psnr(original, reconstruction, max_value=None):
+    """Peak signal-to-noise ratio 10·log10(max² / MSE) in dB (inf when equal).
+
+    ``max_value``, the largest possible pixel value, defaults as scikit-image's
+    ``data_range``: the integer dtype's maximum (255 for uint8 images), else 1.0
+    (pixels in [0, 1]). An ``original`` with values above it is refused: the
+    figure would be meaningless (uint8 pixels against a peak of 1 gave −1.9 dB).
+    """
+    a = check_array(original, "original", ndim=None)
+    b = check_array(reconstruction, "reconstruction", ndim=None)
+    if max_value is None:
+        integer = np.issubdtype(a.dtype, np.integer) and np.issubdtype(b.dtype, np.integer)
+        max_value = float(np.iinfo(a.dtype).max) if integer else 1.0
     max_value = check_number(max_value, "max_value", low=0, low_open=True)
+    a, b = a.astype(np.float64, copy=False), b.astype(np.float64, copy=False)
     if a.shape != b.shape:
         raise ValueError(f"original and reconstruction must have the same shape. Received {a.shape} and {b.shape}.")
+    if a.size and a.max() > max_value:
+        raise ValueError(f"original has values up to {a.max():g}, above max_value={max_value:g}: pass the images' "
+                         "peak value as max_value (255 for 8-bit pixels, 1 for pixels in [0, 1]).")
     mse = float(np.mean((a - b) ** 2))
     return float("inf") if mse == 0 else 10.0 * np.log10(max_value**2 / mse)
 

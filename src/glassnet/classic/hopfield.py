@@ -18,7 +18,7 @@ import numpy as np
 
 from .._estimator import NotFittedError
 from .._validation import check_array, check_bool, check_choice, check_number, check_positive_int, sized_by
-from ..backend import make_rng
+from ..backend import random_state_rng
 
 __all__ = ["Hopfield", "HopfieldTrace", "CapacityWarning", "RecallCycleWarning", "flip_bits"]
 
@@ -57,7 +57,7 @@ def flip_bits(pattern, fraction, random_state=None):
     if P.size == 0:
         raise ValueError("pattern is empty; give at least one bipolar bit.")
     _check_bipolar(P, "pattern")  # a 0 cannot be flipped: 0/1 data would come back silently wrong
-    rng = make_rng(random_state)
+    rng = random_state_rng(random_state)
     rows = P.reshape(len(P), -1) if P.ndim > 1 else P.reshape(1, -1)
     n_flip = int(round(fraction * rows.shape[1]))
     # The n_flip smallest of N uniform draws per row: distinct random positions per row.
@@ -105,7 +105,7 @@ class Hopfield:
     order : {"random", "sequential"}
         Order of the neurons in an asynchronous sweep: a fresh random
         permutation per sweep, or 0, 1, ..., N−1.
-    random_state : int or None
+    random_state : int, np.random.RandomState, np.random.Generator or None
         Seed for the random update order.
 
     Attributes
@@ -159,7 +159,7 @@ class Hopfield:
                 CapacityWarning,
                 stacklevel=2,
             )
-        self._rng = make_rng(self.random_state)
+        self._rng = random_state_rng(self.random_state)
         return self
 
     # ---- energy and states ---------------------------------------------------

@@ -22,7 +22,7 @@ from .. import activations
 from .._estimator import BaseEstimator, ClassifierMixin, check_classification_y, check_is_fitted, check_X
 from .._validation import (check_array, check_bool, check_choice, check_consistent_length, check_number,
                            check_positive_int)
-from ..backend import make_rng
+from ..backend import random_state_rng
 
 __all__ = ["Perceptron", "NotSeparableWarning", "RuleHistory", "perceptron_rule", "delta_rule", "train_neuron"]
 
@@ -160,7 +160,7 @@ def train_neuron(
         if W0.shape not in ({W.shape, (W.shape[0],)} if single else {W.shape}):
             raise ValueError(f"weights must have shape {(W.shape[0],) if single else W.shape}. Received shape {W0.shape}.")
         W = W0.reshape(W.shape).copy()
-    rng = make_rng(random_state)
+    rng = random_state_rng(random_state)
 
     def delta(net, T_):
         Y = f.forward(net)
@@ -314,7 +314,7 @@ class Perceptron(ClassifierMixin, BaseEstimator):
     shuffle : bool
         Visit samples in a new random order each epoch (the seed uses the
         given order).
-    random_state : int or None
+    random_state : int, np.random.RandomState, np.random.Generator or None
 
     Attributes
     ----------
@@ -355,7 +355,7 @@ class Perceptron(ClassifierMixin, BaseEstimator):
         self.n_features_in_ = X.shape[1]
         Y = encode_bipolar_targets(y_idx, len(self.classes_))
         Wt = np.zeros((Y.shape[1], X.shape[1] + 1))  # one perceptron per row: (w0, w1, ..., wd)
-        rng = make_rng(self.random_state)
+        rng = random_state_rng(self.random_state)
         seen = {Wt.tobytes(): 0}
         self.mistakes_, self.weights_history_ = [], [Wt.T.copy()]
         self.converged_, self.separable_ = False, None

@@ -17,7 +17,7 @@ import numpy as np
 
 from .._estimator import BaseEstimator, TransformerMixin, check_is_fitted, check_X
 from .._validation import check_array, check_bool, check_choice, check_number, check_positive_int, sized_by
-from ..backend import make_rng
+from ..backend import random_state_rng
 from .perceptron import too_large_error
 
 __all__ = ["SOM"]
@@ -114,7 +114,7 @@ class SOM(TransformerMixin, BaseEstimator):
         copies of randomly drawn samples, or the given weights.
     shuffle : bool
         Visit samples in a new random order each epoch (online mode).
-    random_state : int or None
+    random_state : int, np.random.RandomState, np.random.Generator or None
 
     Attributes
     ----------
@@ -249,7 +249,7 @@ class SOM(TransformerMixin, BaseEstimator):
         p = self._check_params()
         record_weights = check_bool(record_weights, "record_weights")
         X = self._check_X(X, reset=True)
-        rng = make_rng(self.random_state)
+        rng = random_state_rng(self.random_state)
         rows, cols, epochs = p["rows"], p["cols"], p["epochs"]
         # (n_samples, rows·cols) distances are held at once
         with sized_by(f"grid={self.grid!r} and epochs={epochs} with {len(X)} samples"):

@@ -13,7 +13,7 @@ import itertools
 import numpy as np
 
 from .._registry import lookup
-from .._validation import check_number, check_positive_int, sized_by_arguments
+from .._validation import check_bool, check_number, check_positive_int, sized_by_arguments
 from ..backend import floatx, make_rng
 
 _ENCODINGS = ("binary", "bipolar")
@@ -35,7 +35,8 @@ def _encode(X, y, encoding, dtype, encode_inputs=False):
     if dtype.kind in "ub" and (X < 0).any():  # the cast would wrap -1 to 255 (or make it True)
         what = "the inputs -1 of encoding='bipolar'" if encode_inputs else "negative coordinates"
         raise ValueError(f"dtype must be signed or float to hold {what}. Received: dtype={dtype.name}")
-    return np.asarray(X, dtype=dtype), y
+    with np.errstate(over="ignore"):  # a float32 overflow is reported by the caller, naming noise
+        return np.asarray(X, dtype=dtype), y
 
 
 # --------------------------------------------------------------------------- gates
@@ -165,11 +166,15 @@ def _check_noise(noise):
     return check_number(noise, "noise", low=0.0)
 
 
-def _finish(X, y, rng, shuffle, encoding, dtype):
+def _finish(X, y, rng, shuffle, encoding, dtype, noise=0.0):
+    check_bool(shuffle, "shuffle")
     if shuffle:
         order = rng.permutation(len(y))
         X, y = X[order], y[order]
-    return _encode(X, y, encoding, dtype)
+    X, y = _encode(X, y, encoding, dtype)
+    if np.issubdtype(X.dtype, np.floating) and not np.isfinite(X).all():
+        raise ValueError(f"noise={noise:g} is too large: the points overflow {X.dtype.name} to infinity.")
+    return X, y
 
 
 @sized_by_arguments("n_samples")
@@ -206,7 +211,7 @@ def make_circle(n_samples=500, noise=0.0, seed=None, shuffle=True, encoding="bin
     X = np.column_stack([r * np.sin(angle), r * np.cos(angle)])
     eps = rng.uniform(-radius, radius, X.shape) * noise
     y = np.hypot(*(X + eps).T) < radius * 0.5
-    return _finish(X, y, rng, shuffle, encoding, dtype)
+    return _finish(X, y, rng, shuffle, encoding, dtype, noise)
 
 
 @sized_by_arguments("n_samples")
@@ -225,7 +230,7 @@ def make_xor(n_samples=500, noise=0.0, seed=None, shuffle=True, encoding="binary
     eps = rng.uniform(-5, 5, X.shape) * noise
     P = X + eps
     y = P[:, 0] * P[:, 1] >= 0
-    return _finish(X, y, rng, shuffle, encoding, dtype)
+    return _finish(X, y, rng, shuffle, encoding, dtype, noise)
 
 
 @sized_by_arguments("n_samples")
@@ -243,7 +248,7 @@ def make_gaussians(n_samples=500, noise=0.0, seed=None, shuffle=True, encoding="
     centers = np.repeat([[2.0, 2.0], [-2.0, -2.0]], [n_pos, n_neg], axis=0)
     X = centers + sigma * rng.standard_normal(centers.shape)
     y = np.repeat([1, 0], [n_pos, n_neg])
-    return _finish(X, y, rng, shuffle, encoding, dtype)
+    return _finish(X, y, rng, shuffle, encoding, dtype, noise)
 
 
 @sized_by_arguments("n_samples")
@@ -267,7 +272,7 @@ def make_spiral(n_samples=500, noise=0.0, seed=None, shuffle=True, encoding="bin
     X = np.concatenate(parts)
     X += rng.uniform(-1, 1, X.shape) * noise
     y = np.repeat([1, 0], [n_pos, n_neg])
-    return _finish(X, y, rng, shuffle, encoding, dtype)
+    return _finish(X, y, rng, shuffle, encoding, dtype, noise)
 
 
 @sized_by_arguments("n_samples")
@@ -323,7 +328,7 @@ def make_plane_separation(
     X = np.concatenate(kept)[:n]
     eps = rng.uniform(-5, 5, X.shape) * noise
     y = (X + eps) @ w + bias >= 0
-    return _finish(X, y, rng, shuffle, encoding, dtype)
+    return _finish(X, y, rng, shuffle, encoding, dtype, noise)
 
 
 #: The playground's data sets by name (``glassnet train --dataset``, the playground page).
