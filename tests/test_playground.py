@@ -645,7 +645,7 @@ def test_hopfield_demo_recalls_and_its_energy_never_rises():
     assert all(b <= a + 1e-9 for a, b in zip(r["energies"], r["energies"][1:]))  # asynchronous: E never rises
     with pytest.raises(ValueError, match="recall must be one of the stored patterns HTXO"):
         demos.hopfield({"recall": "A"})
-    with pytest.raises(ValueError, match="Unknown bitmap name"):
+    with pytest.raises(ValueError, match="^store: Unknown bitmap name"):
         demos.hopfield({"store": "HQ", "recall": "H"})
 
 

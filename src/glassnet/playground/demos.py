@@ -172,7 +172,10 @@ def hopfield(config=None):
     store = c["store"].replace(" ", "")
     # "letters" and "digits" name the sets, as load_bitmaps's message says; anything else is letter by letter
     names = store.lower() if store.lower() in ("letters", "digits") else list(dict.fromkeys(store.upper()))
-    images, names = load_bitmaps(names)
+    try:
+        images, names = load_bitmaps(names)
+    except ValueError as exc:  # the page's setting is "store"
+        raise ValueError(f"store: {exc}") from None
     recall = c["recall"].upper() if isinstance(c["recall"], str) else c["recall"]
     if recall not in names:
         raise ValueError(f"recall must be one of the stored patterns {''.join(names)}. Received: recall={c['recall']!r}")
