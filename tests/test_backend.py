@@ -222,6 +222,48 @@ def test_a_model_stays_in_the_namespace_it_was_built_in(data):
         model.predict(X)
 
 
+@pytest.mark.parametrize("how", ["pickle", "deepcopy"])
+def test_an_unpickled_model_keeps_its_namespace_and_its_optimizer_state(data, how):
+    # unpickled while NumPy is active, its weights moved to NumPy and its Adam moments stayed behind
+    import copy
+
+    pytest.importorskip("array_api_strict")
+    X, y = data
+    with backend.namespace("array_api_strict"):
+        model = Sequential([layers.Dense(4, activation="relu", input_dim=5), layers.BatchNormalization(),
+                            layers.Dense(2, activation="softmax")], seed=0)
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+        model.fit(X, y, epochs=1, verbose=0)
+    again = pickle.loads(pickle.dumps(model)) if how == "pickle" else copy.deepcopy(model)
+    with pytest.raises(ValueError, match="array_api_strict.*set_namespace"):  # the usual message, not a TypeError
+        again.fit(X, y, epochs=1, verbose=0)
+    with backend.namespace("array_api_strict"):
+        np.testing.assert_array_equal(again.predict(X), model.predict(X))
+        again.fit(X, y, epochs=1, verbose=0)
+        model.fit(X, y, epochs=1, verbose=0)
+        for a, b in zip(again.get_weights(), model.get_weights()):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_a_namespace_with_immutable_arrays_is_refused_by_name():
+    jnp = pytest.importorskip("jax.numpy")
+    with pytest.raises(ValueError, match="glassnet writes its arrays in place, and jax.numpy's arrays are immutable"):
+        backend.set_namespace(jnp)
+    assert backend.namespace_name() == "numpy"
+
+
+def test_jit_compile_under_another_namespace_says_it_trains_without_the_loops(data):
+    pytest.importorskip("array_api_strict")
+    X, y = data
+    with backend.namespace("array_api_strict"):
+        model = Sequential([layers.Dense(2, activation="softmax", input_dim=5)], seed=0)
+        model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+        model.jit_compile = True  # as compile(jit_compile=True) sets it where numba is installed
+        with pytest.warns(UserWarning, match="jit_compile=True compiles NumPy loops; this model's arrays are "
+                                             "array_api_strict's"):
+            model.fit(X, y, epochs=1, verbose=0)
+
+
 def _small_model(seed=0):
     model = Sequential([layers.Dense(4, activation="sigmoid", input_dim=3), layers.BatchNormalization(),
                         layers.Dropout(0.3), layers.Dense(2, activation="softmax")], seed=seed, dtype="float64")

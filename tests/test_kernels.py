@@ -119,6 +119,42 @@ def test_jit_compile_without_numba_says_how_to_install_it(no_numba):
     assert model.jit_compile is False
 
 
+@pytest.fixture
+def broken_numba(monkeypatch):
+    """numba installed but failing to import, as a numba built for another NumPy does."""
+    import builtins
+
+    real_import = builtins.__import__
+
+    def refuse(name, *args, **kwargs):
+        if name == "numba" or name.startswith("numba."):
+            raise ImportError("Numba needs NumPy 2.3 or less. Got NumPy 9.9.")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", refuse)
+
+
+@needs_numba
+def test_a_numba_that_fails_to_import_is_not_available(broken_numba, tmp_path):
+    assert kernels.available() is False  # installed, but "auto" must not pick it
+    model = Sequential([Dense(2, input_dim=3)])
+    with pytest.raises(ImportError, match=r"failed to import \(Numba needs NumPy 2.3 or less"):
+        model.compile(optimizer="adam", loss="mse", jit_compile=True)
+    model.compile(optimizer="adam", loss="mse", jit_compile="auto")
+    assert model.jit_compile is False
+    # a model that asks for the kernels anyway fails before its first step changes a weight
+    model.compile(optimizer=optimizers.AdamW(0.1, weight_decay=0.5), loss="mse")
+    model.jit_compile = True
+    before = model.get_weights()
+    with pytest.raises(ImportError, match="failed to import"):
+        model.fit(np.ones((4, 3)), np.ones((4, 2)), epochs=1, verbose=0)
+    for a, b in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert model.optimizer.iterations == 0
+    model.save(tmp_path / "jit.gn")  # saved as a jit model: loading it here falls back to NumPy
+    assert load_model(tmp_path / "jit.gn").jit_compile is False
+
+
 @needs_numba
 def test_a_diverging_compiled_step_is_caught_and_the_weights_restored():
     X, y = _data()

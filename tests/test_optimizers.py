@@ -345,3 +345,21 @@ def test_adamw_refuses_a_weight_decay_of_none():
     # it was plain Adam, silently; Keras refuses it too
     with pytest.raises(ValueError, match="AdamW's weight_decay must be a number"):
         optimizers.AdamW(weight_decay=None)
+
+
+@pytest.mark.parametrize("momentum, nesterov", [(0.0, False), (0.9, False), (0.9, True)])
+def test_an_sgd_step_leaves_the_gradient_buffers_holding_the_gradient(momentum, nesterov):
+    # NumPy's SGD scaled them by η in place (the compiled step did not): a callback reading
+    # layer.grads after a step saw η·g with one path and g with the other
+    from glassnet.layers import Dense
+    from glassnet.models import Sequential
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(16, 3)), rng.normal(size=(16, 2))
+    model = Sequential([Dense(2, input_dim=3)], seed=0, dtype="float64")
+    model.compile(optimizer=optimizers.SGD(0.1, momentum=momentum, nesterov=nesterov), loss="mse")
+    expected = model.gradients(X, y)
+    model.train_on_batch(X, y)
+    layer = model.layers[0]
+    np.testing.assert_allclose(layer.grads["W"], expected[0], rtol=1e-12)
+    np.testing.assert_allclose(layer.grads["b"], expected[1], rtol=1e-12)

@@ -203,6 +203,12 @@ def _resolve_namespace(xp, device):
             xp.empty(0, device=device)
         except Exception as error:  # each library raises its own type for an unknown device
             raise ValueError(f"{xp.__name__} cannot create arrays on device={device!r}: {error}") from None
+    try:  # glassnet updates weights and buffers in place
+        probe = xp.zeros(1) if device is None else xp.zeros(1, device=device)
+        probe[0] = 1
+    except Exception:  # jax.numpy: "JAX arrays are immutable"
+        raise ValueError(f"glassnet writes its arrays in place, and {getattr(xp, '__name__', xp)!s:.100}'s arrays "
+                         "are immutable: use NumPy, array_api_strict, torch or cupy.") from None
     return PortableNamespace(xp, device)
 
 

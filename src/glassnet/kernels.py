@@ -14,7 +14,8 @@ weights (tested). ``error_model="numpy"`` lets a division by zero give inf or
 NaN as NumPy does, instead of raising; it also lets the loop vectorize.
 
 numba is an optional extra (``pip install "glassnet[jit]"``). It is imported
-by ``compile(jit_compile=True)``, and each loop compiled when a step first
+by ``compile(jit_compile=True)`` or ``"auto"`` (which falls back to NumPy when
+numba is missing or fails to import), and each loop compiled when a step first
 needs it (about half a second each, then cached on disk: loading them all
 again takes ~0.4 s of the first epoch). Importing numba and LLVM costs about 130 MB of memory.
 """
@@ -37,20 +38,32 @@ _lock = threading.Lock()
 
 
 def available():
-    """Whether numba is installed (without importing it)."""
-    return importlib.util.find_spec("numba") is not None
+    """Whether numba is installed and imports (a numba built for another NumPy refuses to:
+    then ``jit_compile="auto"`` falls back to NumPy)."""
+    if importlib.util.find_spec("numba") is None:
+        return False
+    try:
+        require()
+    except ImportError:
+        return False
+    return True
 
 
 def require():
-    """Import numba, or raise an ImportError that says how to install it."""
+    """Import numba, or raise an ImportError that says why and how to install it."""
     try:
         import numba
-    except ImportError as exc:
-        raise ImportError(
-            "jit_compile=True needs numba, which is not installed. Install it with "
-            "pip install \"glassnet[jit]\" (or pip install numba), or compile with jit_compile=False."
-        ) from exc
-    return numba
+
+        return numba
+    except ImportError as error:
+        exc = error
+    missing = isinstance(exc, ModuleNotFoundError) and exc.name == "numba" or "No module named 'numba'" in str(exc)
+    why = "which is not installed" if missing else f"which failed to import ({str(exc)[:300]})"
+    raise ImportError(
+        f"jit_compile=True needs numba, {why}. Install it with pip install \"glassnet[jit]\" (or pip install "
+        "numba), or set model.jit_compile = False (compile(..., jit_compile=False) also works, with a fresh "
+        "optimizer)."
+    ) from exc
 
 
 def get(name):

@@ -269,18 +269,19 @@ class SGD(Optimizer):
         return True
 
     def update(self, w, g, lr, state, tmp):
+        # η·g goes to tmp: the gradient buffer keeps the gradient (a callback may read layer.grads)
+        xp = get_namespace()
+        xp.multiply(g, lr, out=tmp)
         if not self.momentum:
-            g *= lr
-            w -= g
+            w -= tmp
             return
         m = state["momentum"]
-        g *= lr
         m *= self.momentum
-        m -= g
+        m -= tmp
         if self.nesterov:
-            get_namespace().multiply(m, self.momentum, out=tmp)
-            tmp -= g
-            w += tmp
+            step = xp.multiply(m, self.momentum)
+            step -= tmp
+            w += step
         else:
             w += m
 

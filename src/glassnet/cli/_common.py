@@ -33,7 +33,17 @@ def _require_numba(jit_compile):
     from .. import kernels
 
     if jit_compile and not kernels.available():
-        raise CommandError(_NO_NUMBA)
+        raise CommandError(_numba_problem())
+
+
+def _numba_problem():
+    """Why --jit-compile cannot run: numba missing, or installed and failing to import."""
+    try:
+        import numba  # noqa: F401
+    except ImportError as exc:
+        if "No module named" not in str(exc):
+            return f"--jit-compile: numba is installed but fails to import ({str(exc)[:200]}); {_NO_NUMBA}"
+    return _NO_NUMBA
 
 
 def _compile(model, jit_compile=False, **kwargs):
@@ -41,7 +51,7 @@ def _compile(model, jit_compile=False, **kwargs):
     try:
         model.compile(jit_compile=jit_compile, **kwargs)
     except ImportError:
-        raise CommandError(_NO_NUMBA) from None
+        raise CommandError(_numba_problem()) from None
 
 
 def _floats(text, name):

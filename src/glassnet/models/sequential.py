@@ -8,6 +8,7 @@ so the optimizer updates the whole network with a few large array operations.
 """
 
 import copy
+import importlib
 import math
 import os
 import time
@@ -846,8 +847,17 @@ class Sequential:
             state = dict(state)
             state["_layers"] = state.pop("layers")
         self.__dict__.update(state)
-        if self.built:
-            self._bind_flat_buffers()
+        if self.built:  # in the namespace it was built in, wherever it is unpickled (its optimizer's is that one)
+            name, device = getattr(self, "_namespace", ("numpy", None))
+            if name == "numpy":
+                self._bind_flat_buffers()
+                return
+            try:
+                module = importlib.import_module(name)
+            except ImportError as exc:
+                raise ImportError(f"This model's arrays are {name}'s, which does not import here ({exc}).") from None
+            with backend.namespace(module, device):
+                self._bind_flat_buffers()
 
     def __repr__(self):
         return f"<Sequential name={self.name!r} layers={len(self._layers)} built={self.built}>"

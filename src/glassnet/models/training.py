@@ -20,7 +20,7 @@ import weakref
 
 import numpy as np
 
-from .. import backend
+from .. import backend, kernels
 from .._validation import (
     check_array, check_non_negative_int, check_number, check_positive_int, dense_rows, is_sparse, on_host,
 )
@@ -351,6 +351,12 @@ def _prepare_training(model):
     check_optimizer_size(model)
     optimizer._model = weakref.ref(model)
     jit = model.jit_compile and backend.is_numpy()
+    if model.jit_compile and not jit and not getattr(model, "_warned_jit_namespace", False):
+        model._warned_jit_namespace = True  # once per model, as Keras warns when it turns jit_compile off
+        warnings.warn(f"jit_compile=True compiles NumPy loops; this model's arrays are {backend.namespace_name()}'s, "
+                      "so it trains without them.", UserWarning, stacklevel=4)
+    if jit:
+        kernels.require()  # before a step: an import error must not leave a half-applied update
     optimizer.jit_compile = jit
     for layer in model.layers:
         layer.jit_compile = jit
