@@ -169,6 +169,15 @@ def test_progress_bar_verbose_1_shows_a_bar_with_loss(rng):
     assert "Epoch 1/1" in text and "10/10" in text and "loss=" in text
 
 
+def test_progress_bar_verbose_1_writes_epoch_lines_into_a_redirected_stdout(rng, capsys):
+    # python train.py > log: Keras prints each epoch's end there, not a bar redrawn 10 times a second
+    pytest.importorskip("tqdm")
+    X, y = _regression(rng)
+    _model().fit(X, y, epochs=2, batch_size=8, verbose=1)
+    out = capsys.readouterr().out
+    assert "\r" not in out and out.count("Epoch ") == 2 and out.count("10/10 - ") == 2
+
+
 def test_healthy_training_emits_no_warning(rng):
     X, y = _regression(rng)
     with warnings.catch_warnings():

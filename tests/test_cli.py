@@ -412,8 +412,9 @@ def test_train_csv_regression_folds_the_scaling_into_the_model(tmp_path, monkeyp
     # A learning rate far too large: training stops with the lectures' advice, no warning noise.
     result = call("train", "reg.csv", "--target", "y", "--optimizer", "sgd", "--lr", "1000", "--seed", "0", "--quiet",
                   "--out", "bad.gn", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
-    assert result.returncode == 0 and result.stderr == ""
+    assert result.returncode == 1 and result.stderr.count("\n") == 1 and "the model was not saved" in result.stderr
     assert "Stopped early: Training diverged" in result.stdout and "Try a lower learning rate" in result.stdout
+    assert not (tmp_path / "bad.gn").exists()
 
 
 @pytest.mark.skipif(not SHARED_MNIST.is_dir(), reason=f"the MNIST files are not in {SHARED_MNIST}")
@@ -676,6 +677,62 @@ def test_output_paths_are_checked_before_training(tmp_path, monkeypatch, capsys)
     result = call("train", "xor", "--out", "folder.gn", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
     assert_one_line_error(result)
     assert "--out: folder.gn is a folder" in result.stderr and "Data:" not in result.stdout
+
+
+def test_out_never_replaces_a_file_that_is_not_a_model(tmp_path, monkeypatch, capsys):
+    (tmp_path / "data.csv").write_text("a,b\n1,2\n")
+    result = call("train", "xor", "--epochs", "1", "--out", "data.csv", cwd=tmp_path, monkeypatch=monkeypatch,
+                  capsys=capsys)
+    assert_one_line_error(result)
+    assert "data.csv exists and is not a glassnet model file" in result.stderr and "Data:" not in result.stdout
+    assert (tmp_path / "data.csv").read_text() == "a,b\n1,2\n"
+    for _ in range(2):  # a model file is replaced, as a retraining does
+        result = call("train", "xor", "--epochs", "1", "--quiet", "--out", "m.gn", cwd=tmp_path,
+                      monkeypatch=monkeypatch, capsys=capsys)
+        assert result.returncode == 0, result.stderr
+
+
+def test_an_output_folder_that_refuses_a_file_is_found_before_training(tmp_path, monkeypatch, capsys):
+    # os.access says yes to root on /proc; the save's own temporary file is what must work
+    import tempfile
+
+    def refuse(*args, **kwargs):
+        raise FileNotFoundError(2, "No such file or directory")
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    result = call("train", "xor", "--out", "m.gn", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert_one_line_error(result)
+    assert "--out: m.gn cannot be written: No such file or directory" in result.stderr and "Data:" not in result.stdout
+
+
+def test_a_diverged_training_fails_and_keeps_the_earlier_model(tmp_path, monkeypatch, capsys):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 3))
+    np.savetxt(tmp_path / "reg.csv", np.column_stack([X, X @ [1.0, 2.0, 3.0]]), delimiter=",",
+               header="a,b,c,y", comments="", fmt="%.6f")
+    good = call("train", "reg.csv", "--epochs", "2", "--quiet", "--out", "m.gn", cwd=tmp_path,
+                monkeypatch=monkeypatch, capsys=capsys)
+    assert good.returncode == 0, good.stderr
+    before = (tmp_path / "m.gn").read_bytes()
+    bad = call("train", "reg.csv", "--lr", "1e6", "--optimizer", "sgd", "--epochs", "3", "--out", "m.gn",
+               cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert bad.returncode != 0 and "training diverged, so the model was not saved to m.gn" in bad.stderr
+    assert (tmp_path / "m.gn").read_bytes() == before
+
+
+@pytest.mark.parametrize("data, option, words", [
+    ("digits", ["--test-split", "0.5"], "--test-split does not apply to digits: its test part is fixed"),
+    ("digits", ["--samples", "10"], "--samples does not apply to digits: only a toy set is generated"),
+    ("xor", ["--test-split", "0"], "--test-split does not apply to xor: a toy set's test part is a fixed 20 %"),
+    ("xor", ["--target", "1"], "--target does not apply to xor: only a CSV file has columns to choose"),
+    ("data.csv", ["--noise", "0.3"], "--noise does not apply to data.csv: only a toy set is generated"),
+])
+def test_a_data_option_for_another_kind_of_data_is_an_error(tmp_path, monkeypatch, capsys, data, option, words):
+    # argparse users expect an error, not an option silently unused (the split of digits is fixed)
+    (tmp_path / "data.csv").write_text("a,b,t\n1,2,0\n3,4,1\n5,6,0\n7,8,1\n")
+    result = call("train", data, *option, "--epochs", "1", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert_one_line_error(result)
+    assert words in result.stderr
 
 
 def test_a_saved_sklearn_classifier_predicts_its_labels_in_the_cli(tmp_path, monkeypatch, capsys):

@@ -116,6 +116,7 @@ def main(argv=None):
     previous = warnings.showwarning
     warnings.showwarning = _show_warning
     _tolerate_narrow_output()
+    args = None
     try:
         try:
             _no_command_options_first(argv, parser)
@@ -132,7 +133,13 @@ def main(argv=None):
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # results show inf/nan themselves
             return int(args.func(args) or 0)
     except KeyboardInterrupt:
-        print(f"{command}: interrupted", file=sys.stderr)
+        with contextlib.suppress(OSError, ValueError):
+            sys.stdout.flush()
+        note = ""
+        if getattr(args, "command", None) == "train" and not getattr(args, "saved", False):
+            note = f": the model was not saved to {args.out}"
+        # on a line of its own: a progress bar or an epoch line may have been cut mid-line
+        print(f"\n{command}: interrupted{note}", file=sys.stderr)
         return 130
     except BrokenPipeError:
         # The reader (e.g. `head`) went away: stop quietly.

@@ -1,6 +1,7 @@
 """What every command shares: the one-line user error, the data-set names and small helpers."""
 
 import os
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -182,6 +183,12 @@ def _check_parent(path, option):
         raise CommandError(f"{option}: {path} is a folder; give a file name.")
     if not os.access(folder, os.W_OK | os.X_OK) or (target.exists() and not os.access(target, os.W_OK)):
         raise CommandError(f"{option}: {path} cannot be written (no permission, or a read-only file system).")
+    try:  # as the save will: a file of its own in the folder (os.access says yes to root on /proc)
+        handle, probe = tempfile.mkstemp(dir=folder, prefix=".glassnet-probe-")
+        os.close(handle)
+        os.unlink(probe)
+    except OSError as exc:
+        raise CommandError(f"{option}: {path} cannot be written: {exc.strerror or exc} in {folder}.") from None
 
 
 def _longest_name(folder):
@@ -217,6 +224,25 @@ def _check_outputs(outputs, inputs=()):
                 raise CommandError(f"{option}: {path} is {what}; writing it would destroy that file. "
                                    "Give another file name.")
         taken.append((path, f"also the file of {option}"))
+
+
+def _refuse_replacing_other_files(path, option):
+    """Saving a model replaces ``path``: only an empty file or a model file (a zip archive with
+    ``model.json``) may be replaced, so a typo cannot overwrite data (Keras refuses any name
+    but ``.keras``)."""
+    import zipfile
+
+    target = Path(path)
+    if not target.is_file() or target.stat().st_size == 0:
+        return
+    try:
+        with zipfile.ZipFile(target) as archive:
+            if "model.json" in archive.namelist():
+                return
+    except (zipfile.BadZipFile, OSError):
+        pass
+    raise CommandError(f"{option}: {path} exists and is not a glassnet model file; saving the model there would "
+                       "destroy it. Give another file name (e.g. model.gn), or delete that file first.")
 
 
 def _standardizer(X):

@@ -287,7 +287,35 @@ def _find_mnist(download):
     return None
 
 
-def load_dataset(name, args, purpose="train"):
+#: the data options, each with its default and the data sets it applies to
+_DATA_OPTIONS = {"samples": (500, "toy"), "noise": (0.0, "toy"), "data_seed": (0, "toy"),
+                 "test_split": (0.2, "csv"), "target": (None, "csv"), "task": ("auto", "csv")}
+_WHY_NOT = {  # why an option does not apply to a kind of data set
+    "samples": "only a toy set is generated", "noise": "only a toy set is generated",
+    "data_seed": "only a toy set is generated",
+    "test_split": {"fixed": "its test part is fixed (MNIST's own 10 000 test images, 20 % of the digits) so that "
+                            "evaluate agrees with train",
+                   "toy": "a toy set's test part is a fixed 20 % (--samples sets its size)"},
+    "target": "only a CSV file has columns to choose", "task": "only a CSV file's target needs telling apart",
+}
+
+
+def _settle_data_options(args, kind, name):
+    """Refuse a data option given for a data set it does not apply to (argparse users expect an
+    error, not an option silently unused: --test-split with digits), then fill in the defaults."""
+    given = [option for option, (default, _) in _DATA_OPTIONS.items()
+             if getattr(args, option, None) not in (None, "auto")]
+    unused = [option for option in given if _DATA_OPTIONS[option][1] != kind]
+    if unused:
+        option = unused[0]
+        why = _WHY_NOT[option] if isinstance(_WHY_NOT[option], str) else _WHY_NOT[option][kind]
+        raise CommandError(f"--{option.replace('_', '-')} does not apply to {name}: {why}.")
+    for option, (default, _) in _DATA_OPTIONS.items():
+        if hasattr(args, option) and getattr(args, option) is None:
+            setattr(args, option, default)
+
+
+def load_dataset(name, args, purpose="train", task=None):
     """Load DATA for train/evaluate/som: a data set name or a CSV file.
 
     The test part of each named set is fixed so that ``train`` and
@@ -298,6 +326,8 @@ def load_dataset(name, args, purpose="train"):
     from ..preprocessing import split
 
     key = name.lower()
+    kind = "fixed" if key in ("auto", "mnist", "digits") else "toy" if key in TOY_SETS else "csv"
+    _settle_data_options(args, kind, name)
     if key in ("auto", "mnist"):
         found = _find_mnist(download=key == "mnist")
         if found is not None:
@@ -327,7 +357,7 @@ def load_dataset(name, args, purpose="train"):
     if unlabelled:  # a map needs no target: every column is a feature
         return Data(Path(name).name, f"{name}: {len(X)} rows, {X.shape[1]} features", X, None, X, None,
                     "unlabelled", standardize=True)
-    y, classes, task = encode_labels(y_raw, getattr(args, "task", "auto"))
+    y, classes, task = encode_labels(y_raw, task or getattr(args, "task", "auto"))
     if purpose != "train":
         return Data(Path(name).name, f"{name}: {len(X)} rows, {X.shape[1]} features", X, y, X, y, task, classes,
                     standardize=True)

@@ -47,13 +47,14 @@ def _add_data_options(parser, csv_training=False, standardize=True):
     group.add_argument("--task", choices=("auto", "classification", "regression"), default="auto",
                        help="CSV: what the target is (default auto: integer or text labels with at most 50 "
                             "values are classes)")
-    group.add_argument("--samples", type=_positive_int, default=500, metavar="N",
+    # None: not given (a data option for a data set it does not apply to is an error, see load_dataset)
+    group.add_argument("--samples", type=_positive_int, metavar="N",
                        help="points in a toy set (default 500)")
-    group.add_argument("--noise", type=_noise, default=0.0, help="toy-set noise, 0 to 0.5 (default 0)")
-    group.add_argument("--data-seed", type=_non_negative_int, default=0, metavar="SEED",
+    group.add_argument("--noise", type=_noise, help="toy-set noise, 0 to 0.5 (default 0)")
+    group.add_argument("--data-seed", type=_non_negative_int, metavar="SEED",
                        help="seed of the toy-set generator (default 0; use the same in train and evaluate)")
     if csv_training:
-        group.add_argument("--test-split", type=_fraction, default=0.2, metavar="FRACTION",
+        group.add_argument("--test-split", type=_fraction, metavar="FRACTION",
                            help="CSV: fraction held out as the test set (default 0.2)")
     if standardize:  # evaluate needs none: a trained model takes raw features (the scaling is in its weights)
         group.add_argument("--no-standardize", action="store_true",

@@ -23,8 +23,8 @@ def cmd_evaluate(args):
     task = model_task(model)
     if args.task not in ("auto", task):  # a regression's targets read as classes would give a wrong MSE
         raise CommandError(f"--task {args.task}: {args.model} is a {task} model; leave --task out.")
-    args.task = task  # the model knows what it is: integer targets of a regression stay numbers
-    data = load_dataset(args.data, args, purpose="evaluate")
+    # the model knows what it is: integer targets of a regression stay numbers
+    data = load_dataset(args.data, args, purpose="evaluate", task=task)
     X, y = data.x_test, data.y_test
     P = model.predict(X)  # first: a file of other features is named as such, not by its unknown labels
     if task == "classification" and data.task == "classification":

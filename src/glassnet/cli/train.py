@@ -9,7 +9,7 @@ import numpy as np
 
 from ._common import (
     TOY_SETS, CommandError, _check_outputs, _compile, _info, _library_plot, _pyplot, _require_matplotlib, _require_numba,
-    _standardizer,
+    _refuse_replacing_other_files, _standardizer,
     _targets_for, predicted_classes,
 )
 from ._data import load_dataset
@@ -109,6 +109,7 @@ def _train(args):
     from ..utils import set_random_seed
 
     _check_outputs({"--out": args.out, "--plot": args.plot}, inputs=[args.dataset])
+    _refuse_replacing_other_files(args.out, "--out")
     if args.plot:
         _require_matplotlib(args.plot, "--plot")
     data = load_dataset(args.dataset, args)
@@ -170,6 +171,7 @@ def _train(args):
         _fold_input_scaling(model, *scaler)
     if y_scale is not None:
         _fold_output_scaling(model, *y_scale)
+    diverged = bool(model.stop_reason) and "diverged" in model.stop_reason
     if model.stop_reason:
         print(f"Stopped early: {model.stop_reason}")
     if len(xt):
@@ -180,9 +182,13 @@ def _train(args):
         else:
             err = P - data.y_test.reshape(len(xt), -1)
             print(f"Test MSE: {float(np.mean(err ** 2)):.6g}  MAE: {float(np.mean(np.abs(err))):.6g} ({len(xt)} rows)")
+    if diverged:  # a model file from an earlier, good run must not be replaced by this one
+        raise CommandError(f"training diverged, so the model was not saved to {args.out}: lower --lr "
+                           f"(it was {optimizer.learning_rate:g}).")
     if classification and data.classes is not None:
         model.metadata["classes"] = list(data.classes)  # evaluate and predict map labels as training did
     model.save(args.out)
+    args.saved = True  # an interruption from here on loses only the plot
     print(f"Saved the model to {args.out} (see it with: glassnet info {args.out})")
     if data.classes is not None and data.classes != [str(k) for k in range(data.n_classes)]:
         print("Classes: " + ", ".join(f"{k}={c}" for k, c in enumerate(data.classes)))

@@ -223,7 +223,11 @@ def _format_logs(logs):
 
 class ProgressBar(Callback):
     """Progress per epoch: a bar with loss/metrics and ETA (``verbose=1``, tqdm
-    when installed), or one line per epoch (``verbose=2``, or no tqdm)."""
+    when installed), or one line per epoch (``verbose=2``, or no tqdm). Standard
+    output that is not a terminal or a notebook (``python train.py > log``) gets
+    the epoch lines, as Keras's progress bar prints only each epoch's end there,
+    instead of a bar redrawn ten times a second into the file; a ``stream``
+    given explicitly gets what ``verbose`` asks for."""
 
     def __init__(self, verbose=1, stream=None):
         super().__init__()
@@ -242,7 +246,7 @@ class ProgressBar(Callback):
         self._t0 = time.perf_counter()
         self._batches = 0
         epochs = self.params.get("epochs")
-        if self.verbose == 1:
+        if self.verbose == 1 and (self.stream is not None or _interactive(sys.stdout)):
             try:
                 from tqdm.auto import tqdm
             except ImportError:
@@ -289,6 +293,16 @@ class ProgressBar(Callback):
         if self._bar is not None:
             self._bar.close()
             self._bar = None
+
+
+def _interactive(stream):
+    """Whether ``stream`` shows a redrawn line: a terminal, or a notebook's output."""
+    try:
+        if stream.isatty():
+            return True
+    except (AttributeError, ValueError, OSError):  # no isatty, or a closed stream
+        pass
+    return "ipykernel" in sys.modules
 
 
 def _monitor_mode(monitor, mode):
