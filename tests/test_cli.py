@@ -582,7 +582,7 @@ def test_text_labels_keep_their_classes_from_training_to_evaluate_and_predict(tm
     result = call("train", "d.csv", "--target", "label", "--epochs", "60", "--layers", "8", "--seed", "0",
                   "--quiet", "--out", "m.gn", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
     assert result.returncode == 0, result.stderr
-    assert load_model(tmp_path / "m.gn").metadata == {"classes": ["neg", "pos"]}
+    assert load_model(tmp_path / "m.gn").metadata["classes"] == ["neg", "pos"]
     predicted = call("predict", "m.gn", "pos.csv", "--target", "label", cwd=tmp_path, monkeypatch=monkeypatch,
                      capsys=capsys)
     names = [row[0] for row in csv.reader(predicted.stdout.splitlines()[1:])]
@@ -597,9 +597,10 @@ def test_text_labels_keep_their_classes_from_training_to_evaluate_and_predict(tm
                   capsys=capsys)
     assert_one_line_error(result)
     assert "'maybe' of odd.csv are not among the classes the model was trained on (neg, pos)" in result.stderr
-    result = call("predict", "m.gn", "d.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
-    assert_one_line_error(result)
-    assert "leave it out with --target label" in result.stderr
+    # the model knows its target column by name: predict leaves it out, as --target label does
+    auto = call("predict", "m.gn", "d.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    given = call("predict", "m.gn", "d.csv", "--target", "label", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert auto.returncode == 0 and auto.stdout == given.stdout
 
 
 @pytest.mark.skipif(importlib.util.find_spec("array_api_strict") is None, reason="array-api-strict is not installed")
@@ -643,7 +644,7 @@ def test_sparse_integer_labels_get_one_output_per_class(tmp_path, monkeypatch, c
                   cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
     assert result.returncode == 0, result.stderr
     model = load_model(tmp_path / "m.gn")
-    assert model.n_outputs == 2 and model.metadata == {"classes": ["1000", "2000"]}
+    assert model.n_outputs == 2 and model.metadata["classes"] == ["1000", "2000"]
     predicted = call("predict", "m.gn", "codes.csv", "--target", "code", cwd=tmp_path, monkeypatch=monkeypatch,
                      capsys=capsys)
     names = [row[0] for row in csv.reader(predicted.stdout.splitlines()[1:])]
@@ -735,6 +736,48 @@ def test_a_data_option_for_another_kind_of_data_is_an_error(tmp_path, monkeypatc
     assert words in result.stderr
 
 
+def test_predict_and_evaluate_find_the_trained_columns_by_name(tmp_path, monkeypatch, capsys):
+    # the same rows with the columns reversed gave other predictions, and any 4 columns were taken
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 3))
+    labels = np.array(["lo", "hi"])[(X[:, 0] + 0.3 * X[:, 1] > 0).astype(int)]
+    names = ["alpha", "beta", "gamma"]
+
+    def write(path, order, with_label=False, rows=200):
+        head = (["kind"] if with_label else []) + [names[k] for k in order]
+        lines = [",".join(head)] + [",".join(([labels[i]] if with_label else []) + [f"{X[i, k]:.6f}" for k in order])
+                                    for i in range(rows)]
+        (tmp_path / path).write_text("\n".join(lines) + "\n")
+
+    write("train.csv", [0, 1, 2])
+    lines = (tmp_path / "train.csv").read_text().splitlines()
+    (tmp_path / "train.csv").write_text("\n".join([lines[0] + ",kind"] + [f"{line},{labels[i]}" for i, line in
+                                                                          enumerate(lines[1:])]) + "\n")
+    trained = call("train", "train.csv", "--epochs", "5", "--seed", "0", "--quiet", "--out", "m.gn", cwd=tmp_path,
+                   monkeypatch=monkeypatch, capsys=capsys)
+    assert trained.returncode == 0, trained.stderr
+    write("same.csv", [0, 1, 2], rows=20)
+    write("reversed.csv", [2, 1, 0], rows=20)
+    write("labelled.csv", [1, 0, 2], with_label=True, rows=20)
+    outputs = {}
+    for path in ("same.csv", "reversed.csv", "labelled.csv"):
+        result = call("predict", "m.gn", path, cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+        assert result.returncode == 0, result.stderr
+        outputs[path] = result.stdout
+    assert outputs["reversed.csv"] == outputs["same.csv"] == outputs["labelled.csv"]  # reordered; kind left out
+    assert "another order; they are taken by name" in call("predict", "m.gn", "reversed.csv", cwd=tmp_path,
+                                                           monkeypatch=monkeypatch, capsys=capsys).stderr
+    # evaluate reads the trained target column by its name, wherever it is
+    result = call("evaluate", "m.gn", "labelled.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0 and "(20 samples)" not in result.stderr and "Accuracy:" in result.stdout
+    (tmp_path / "other.csv").write_text("foo,beta,gamma\n1,2,3\n")
+    result = call("predict", "m.gn", "other.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert_one_line_error(result)
+    assert "missing alpha; not the model's: foo" in result.stderr and "the model takes alpha, beta, gamma" in result.stderr
+    (tmp_path / "plain.csv").write_text("9,2,3\n")  # no header: taken as it is, as before
+    assert call("predict", "m.gn", "plain.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys).returncode == 0
+
+
 def test_a_saved_sklearn_classifier_predicts_its_labels_in_the_cli(tmp_path, monkeypatch, capsys):
     from glassnet.sklearn import MLPClassifier
 
@@ -787,7 +830,7 @@ def test_long_integer_labels_stay_distinct(tmp_path, monkeypatch, capsys):
     result = call("train", "ids.csv", "--epochs", "5", "--seed", "0", "--quiet", "--out", "m.gn", cwd=tmp_path,
                   monkeypatch=monkeypatch, capsys=capsys)
     assert result.returncode == 0, result.stderr
-    assert load_model(tmp_path / "m.gn").metadata == {"classes": ["1000001", "1000002", "1000003"]}
+    assert load_model(tmp_path / "m.gn").metadata["classes"] == ["1000001", "1000002", "1000003"]
     note = call("evaluate", "m.gn", "ids.csv", "--no-standardize", cwd=tmp_path, monkeypatch=monkeypatch,
                 capsys=capsys)
     assert note.returncode == 0 and "ignored" in note.stderr
@@ -875,7 +918,7 @@ def test_large_integer_labels_stay_exact(tmp_path, monkeypatch, capsys):
     result = call("train", "big.csv", "--epochs", "1", "--quiet", "--out", "big.gn", cwd=tmp_path,
                   monkeypatch=monkeypatch, capsys=capsys)
     assert result.returncode == 0, result.stderr  # float64 made one class of 2**53 and 2**53 + 1
-    assert load_model(tmp_path / "big.gn").metadata == {"classes": ["9007199254740992", "9007199254740993"]}
+    assert load_model(tmp_path / "big.gn").metadata["classes"] == ["9007199254740992", "9007199254740993"]
     write_rows(tmp_path / "big2.csv", [[*x, [5, 123456789012345678][c]] for x, c in zip(X, t)], ["a", "b", "id"])
     result = call("train", "big2.csv", "--epochs", "1", "--quiet", "--out", "big2.gn", cwd=tmp_path,
                   monkeypatch=monkeypatch, capsys=capsys)
@@ -892,7 +935,7 @@ def test_labels_are_compared_the_same_way_in_train_evaluate_and_predict(tmp_path
     result = call("train", "mixed.csv", "--epochs", "1", "--quiet", "--out", "m.gn", cwd=tmp_path,
                   monkeypatch=monkeypatch, capsys=capsys)
     assert result.returncode == 0, result.stderr
-    assert load_model(tmp_path / "m.gn").metadata == {"classes": ["1", "2", "other"]}
+    assert load_model(tmp_path / "m.gn").metadata["classes"] == ["1", "2", "other"]
     write_rows(tmp_path / "ints.csv", [[*x, c + 1] for x, c in zip(X, t)], ["a", "b", "grade"])
     result = call("evaluate", "m.gn", "ints.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
     assert result.returncode == 0, result.stderr  # 1 is the class 1.0 of training
@@ -1144,7 +1187,7 @@ def test_evaluate_names_a_file_of_other_features_before_its_labels(tmp_path, mon
     write_rows(tmp_path / "other.csv", rows, ["a", "b", "c", "d", "e", "label"])
     result = call("evaluate", "b.gn", "other.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
     assert_one_line_error(result)
-    assert "expected 2 features, got 5 features" in result.stderr
+    assert "not the model's: c, d, e); the model takes a, b" in result.stderr  # its columns, not its labels
 
 
 def test_perceptron_refuses_a_continuous_target(tmp_path, monkeypatch, capsys):

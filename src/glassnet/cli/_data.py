@@ -2,6 +2,7 @@
 
 import csv
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,10 +26,20 @@ class Data:
     task: str  # "classification" or "regression"
     classes: list = None  # the label of each class index (classification)
     standardize: bool = False  # features on their own scale: train on z-scores
+    columns: list = None  # a CSV file's feature columns (:class:`Columns`), in the order of x's
 
     @property
     def n_classes(self):
         return len(self.classes) if self.classes is not None else 0
+
+
+class Columns(list):
+    """A CSV file's feature column names, with whether a header named them (else they are
+    ``column_k``) and the target column's name (None without a header or a target)."""
+
+    def __init__(self, names, header=False, target=None):
+        super().__init__(names)
+        self.header, self.target = header, target
 
 
 def _is_number(text):
@@ -181,7 +192,39 @@ def read_csv(path, target=None, require_target=True):
         y = _target_values(raw)
         if y.dtype.kind == "f":
             _check_finite(y, rows, [col], names, path)
-    return X, y, [names[k] for k in features]
+    return X, y, Columns([names[k] for k in features], header=header is not None,
+                         target=names[col] if col is not None and header is not None else None)
+
+
+def header_cells(path):
+    """The cells of a CSV file's first non-blank row (stripped), without reading the rest;
+    [] when the file cannot be read as UTF-8 CSV (read_csv then says why)."""
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            for row in csv.reader(fh):
+                if any(c.strip() for c in row):
+                    return [c.strip() for c in row]
+    except (OSError, UnicodeDecodeError, csv.Error):
+        pass
+    return []
+
+
+def align_columns(X, columns, features, path):
+    """``X``'s columns in the order of ``features`` (the names a model was trained on), found
+    by the header names ``columns``; the same names in another order are reordered (with a
+    note), other names are an error. Without a header or saved names, X is taken as it is."""
+    if not features or columns is None or not columns.header or list(columns) == list(features):
+        return X
+    if sorted(columns) == sorted(features) and len(set(columns)) == len(columns):
+        print(f"note: {path} has the model's columns in another order; they are taken by name.", file=sys.stderr)
+        return X[:, [columns.index(name) for name in features]]
+    missing = [name for name in features if name not in columns]
+    unexpected = [name for name in columns if name not in features]
+    parts = ([f"missing {', '.join(missing)}"] if missing else []) + (
+        [f"not the model's: {', '.join(unexpected)}"] if unexpected else [])
+    hint = " (--target NAME leaves a column out)" if unexpected and not missing else ""
+    raise CommandError(f"{path}'s columns are not those the model was trained on ({'; '.join(parts)}); the "
+                       f"model takes {', '.join(features)}{hint}.")
 
 
 def _target_index(target, names, has_header, path):
@@ -315,7 +358,7 @@ def _settle_data_options(args, kind, name):
             setattr(args, option, default)
 
 
-def load_dataset(name, args, purpose="train", task=None):
+def load_dataset(name, args, purpose="train", task=None, target=None):
     """Load DATA for train/evaluate/som: a data set name or a CSV file.
 
     The test part of each named set is fixed so that ``train`` and
@@ -353,14 +396,15 @@ def load_dataset(name, args, purpose="train", task=None):
             f"unknown data set {name!r}: use auto, mnist, digits, {', '.join(TOY_SETS)} or the path of a CSV file."
         )
     unlabelled = purpose == "som" and getattr(args, "target", None) is None
-    X, y_raw, names = read_csv(name, getattr(args, "target", None), require_target=not unlabelled)
+    X, y_raw, names = read_csv(name, target if target is not None else getattr(args, "target", None),
+                               require_target=not unlabelled)
     if unlabelled:  # a map needs no target: every column is a feature
         return Data(Path(name).name, f"{name}: {len(X)} rows, {X.shape[1]} features", X, None, X, None,
                     "unlabelled", standardize=True)
     y, classes, task = encode_labels(y_raw, task or getattr(args, "task", "auto"))
     if purpose != "train":
         return Data(Path(name).name, f"{name}: {len(X)} rows, {X.shape[1]} features", X, y, X, y, task, classes,
-                    standardize=True)
+                    standardize=True, columns=names)
     test = args.test_split
     if test > 0:
         (x, y_tr), _, (xt, yt) = split(X, y, test=test, seed=0, stratify=task == "classification")
@@ -368,4 +412,4 @@ def load_dataset(name, args, purpose="train", task=None):
         x, y_tr, xt, yt = X, y, X[:0], y[:0]
     return Data(Path(name).name, f"{name}: {len(x)} train / {len(xt)} test rows, {X.shape[1]} features "
                                  f"({', '.join(names[:6])}{', ...' if len(names) > 6 else ''})",
-                x, y_tr, xt, yt, task, classes, standardize=True)
+                x, y_tr, xt, yt, task, classes, standardize=True, columns=names)

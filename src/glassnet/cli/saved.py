@@ -12,7 +12,7 @@ from ._common import (
     CommandError, _check_outputs, _load_model, _targets_for, class_indices_for, model_classes, model_task,
     predicted_classes,
 )
-from ._data import load_dataset, read_csv
+from ._data import align_columns, header_cells, load_dataset, read_csv
 
 
 def cmd_evaluate(args):
@@ -24,8 +24,8 @@ def cmd_evaluate(args):
     if args.task not in ("auto", task):  # a regression's targets read as classes would give a wrong MSE
         raise CommandError(f"--task {args.task}: {args.model} is a {task} model; leave --task out.")
     # the model knows what it is: integer targets of a regression stay numbers
-    data = load_dataset(args.data, args, purpose="evaluate", task=task)
-    X, y = data.x_test, data.y_test
+    data = load_dataset(args.data, args, purpose="evaluate", task=task, target=_saved_target(args, model))
+    X, y = align_columns(data.x_test, data.columns, model.metadata.get("features"), args.data), data.y_test
     P = model.predict(X)  # first: a file of other features is named as such, not by its unknown labels
     if task == "classification" and data.task == "classification":
         y = class_indices_for(model, data)
@@ -67,10 +67,21 @@ def _print_confusion(C):
         print(f"{i:>5} " + "".join(f"{v:>{width}}" for v in row))
 
 
+def _saved_target(args, model, option="data"):
+    """The target column the model was trained on, when --target is not given and the CSV
+    file's header has it (predict then leaves it out, evaluate reads it); else None."""
+    name = model.metadata.get("target")
+    path = getattr(args, option)
+    if args.target is not None or name is None or not str(path).lower().endswith((".csv", ".txt")):
+        return None
+    return name if name in header_cells(path) else None
+
+
 def cmd_predict(args):
     _check_outputs({"--out": args.out}, inputs=[args.model, args.csv])
     model = _load_model(args.model)
-    X, _, _ = read_csv(args.csv, args.target, require_target=False)
+    X, _, columns = read_csv(args.csv, args.target or _saved_target(args, model, "csv"), require_target=False)
+    X = align_columns(X, columns, model.metadata.get("features"), args.csv)
     n_in = int(np.prod(model._input_shape))
     if X.shape[1] != n_in:
         hint = " Drop the target column with --target NAME." if X.shape[1] == n_in + 1 and args.target is None else ""

@@ -187,6 +187,10 @@ def _train(args):
                            f"(it was {optimizer.learning_rate:g}).")
     if classification and data.classes is not None:
         model.metadata["classes"] = list(data.classes)  # evaluate and predict map labels as training did
+    if data.columns is not None and data.columns.header:  # evaluate and predict find the columns by name
+        model.metadata["features"] = list(data.columns)
+        if data.columns.target is not None:
+            model.metadata["target"] = data.columns.target
     model.save(args.out)
     args.saved = True  # an interruption from here on loses only the plot
     print(f"Saved the model to {args.out} (see it with: glassnet info {args.out})")
