@@ -498,3 +498,24 @@ def test_losses_from_config_and_a_sample_weight_of_text():
     assert losses.Huber.from_config(losses.Huber(2.0).get_config()).delta == 2.0
     with pytest.raises(TypeError, match="sample_weight must hold numbers"):  # "could not convert string to float"
         losses.MeanSquaredError()(np.ones((2, 1)), np.zeros((2, 1)), sample_weight=["a", "b"])
+
+
+def test_categorical_crossentropy_reads_outputs_as_keras_does_divided_by_their_sum():
+    # Keras 3: output / sum(output) before the clip. Sigmoid rows (0.9, 0.8, 0.7), class 1:
+    # J = −log(0.8 / 2.4) = log 3 = 1.0986123 (keras.losses.categorical_crossentropy gives 1.0986123)
+    loss = losses.get("categorical_crossentropy")
+    Y = np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]])
+    A = np.array([[0.9, 0.8, 0.7], [0.2, 0.3, 0.5]])  # the second row sums to 1: unchanged
+    np.testing.assert_allclose(loss.per_sample(Y, A), [np.log(3), -np.log(0.2)], rtol=1e-12)
+    assert loss(Y, A) == pytest.approx((np.log(3) - np.log(0.2)) / 2, rel=1e-12)  # the fast path agrees
+    # the gradient against central differences: it lowers the other outputs instead of raising all
+    G = loss.per_sample_gradient(Y, A)
+    h = 1e-6
+    for i in range(2):
+        for j in range(3):
+            up, down = A.copy(), A.copy()
+            up[i, j] += h
+            down[i, j] -= h
+            numeric = (loss.per_sample(Y, up)[i] - loss.per_sample(Y, down)[i]) / (2 * h)
+            assert G[i, j] == pytest.approx(numeric, rel=1e-6, abs=1e-8)
+    assert G[0, 0] > 0 and G[0, 2] > 0 and G[0, 1] < 0

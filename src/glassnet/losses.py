@@ -157,6 +157,13 @@ def _inside_clip(dA, A, epsilon):
     return dA
 
 
+def _normalized(A, eps):
+    """``(A / S, S)`` with ``S`` each row's sum (at least ``eps``: an all-zero row stays zeros)."""
+    xp = get_namespace(A)
+    S = xp.maximum(xp.sum(A, axis=-1, keepdims=True), eps)
+    return A / S, S
+
+
 def _mean_last(values):
     return get_namespace(values).mean(values, axis=-1)
 
@@ -317,7 +324,12 @@ class CategoricalCrossentropy(_Crossentropy):
 
     The short cut ``δ = ŷ - y`` holds because each target row sums to 1 (a one-hot
     row, or soft labels); :meth:`prepare_targets` checks that, and points rows that
-    do not (several 1s: multi-label) to binary cross-entropy."""
+    do not (several 1s: multi-label) to binary cross-entropy.
+
+    As Keras's, each output row is divided by its sum before the clip (a softmax
+    row is unchanged), so outputs that do not sum to 1 (sigmoid units) are read
+    as the distribution they are proportional to, and training cannot raise every
+    output at once."""
 
     name = "categorical_crossentropy"
     target_range = (0, 1)
@@ -344,7 +356,8 @@ class CategoricalCrossentropy(_Crossentropy):
             lse = m[..., 0] + xp.log(xp.sum(xp.exp(A - m), axis=-1))
             return xp.sum(Y, axis=-1) * lse - xp.sum(Y * A, axis=-1)
         eps = _clip_epsilon(self.epsilon, A)
-        return -xp.sum(Y * xp.log(xp.clip(A, eps, 1 - eps)), axis=-1)
+        P, _ = _normalized(A, eps)
+        return -xp.sum(Y * xp.log(xp.clip(P, eps, 1 - eps)), axis=-1)
 
     def per_sample_gradient(self, Y, A):
         xp = get_namespace(A)
@@ -352,8 +365,9 @@ class CategoricalCrossentropy(_Crossentropy):
         if self.from_logits:  # softmax(z) Σ y − y
             return Softmax().forward(A) * xp.sum(Y, axis=-1, keepdims=True) - Y
         eps = _clip_epsilon(self.epsilon, A)
-        P = xp.clip(A, eps, 1 - eps)
-        return _inside_clip(-Y / P, A, eps)
+        P, S = _normalized(A, eps)  # p = a / S: ∂J/∂a_j = (g_j − Σ_k g_k p_k) / S with g = ∂J/∂p
+        G = _inside_clip(-Y / xp.clip(P, eps, 1 - eps), P, eps)
+        return (G - xp.sum(G * P, axis=-1, keepdims=True)) / S
 
     def __call__(self, Y, A, sample_weight=None):
         if (sample_weight is not None or self.from_logits or self.label_smoothing
@@ -364,7 +378,10 @@ class CategoricalCrossentropy(_Crossentropy):
         xp = get_namespace(A)
         if isinstance(A, np.ndarray) and A.dtype == np.float16:  # sums of float16 overflow at 65504
             return super().__call__(Y.astype(np.float32), A.astype(np.float32), sample_weight)
-        P = xp.maximum(A, self.epsilon)
+        P = xp.sum(A, axis=-1, keepdims=True)  # each row divided by its sum, as Keras (softmax: by 1)
+        xp.maximum(P, self.epsilon, out=P)
+        P = xp.divide(A, P)
+        xp.maximum(P, self.epsilon, out=P)
         xp.minimum(P, 1 - self.epsilon, out=P)
         xp.log(P, out=P)
         return -float(xp.vdot(Y, P)) / math.prod(A.shape[:-1])  # rows: 1 for one vector, n·m for (n, m, K)
