@@ -778,6 +778,27 @@ def test_predict_and_evaluate_find_the_trained_columns_by_name(tmp_path, monkeyp
     assert call("predict", "m.gn", "plain.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys).returncode == 0
 
 
+def test_an_address_of_another_machine_is_named_as_such(tmp_path, monkeypatch, capsys):
+    # 192.0.2.1 (TEST-NET-1, never this machine's): the bind fails with EADDRNOTAVAIL, not a busy port
+    result = call("playground", "--host", "192.0.2.1", "--no-browser", cwd=tmp_path, monkeypatch=monkeypatch,
+                  capsys=capsys)
+    assert_one_line_error(result)
+    assert "--host '192.0.2.1' is not an address of this machine" in result.stderr and "--port" not in result.stderr
+
+
+def test_offline_mnist_advice_speaks_the_command_line(tmp_path, monkeypatch, capsys):
+    from glassnet.datasets import mnist
+
+    monkeypatch.setenv("GLASSNET_DATA", str(tmp_path / "none"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr("glassnet.cli._data.SHARED_MNIST", tmp_path / "absent")
+    monkeypatch.setattr(mnist, "MIRRORS", ["http://127.0.0.1:9/"])  # refused at once: no network needed
+    result = call("train", "mnist", "--epochs", "1", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert_one_line_error(result)
+    assert "GLASSNET_DATA" in result.stderr and "load_mnist(path=" not in result.stderr
+    assert "'glassnet train digits' needs no download" in result.stderr
+
+
 def test_a_saved_sklearn_classifier_predicts_its_labels_in_the_cli(tmp_path, monkeypatch, capsys):
     from glassnet.sklearn import MLPClassifier
 

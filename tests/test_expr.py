@@ -111,6 +111,7 @@ def test_huge_powers_are_float_not_integer():
         ("sin(x=1)", "exactly one argument"),
         ("x; 1", "Cannot parse"),
         ("x +", "Cannot parse"),
+        ("x^2 - 3x", r"Cannot parse.*write multiplication with \* \(3\*x, not 3x\)"),  # "invalid decimal literal"
         ("", "empty"),
         ("2 + 3", "no variable"),
         ("x + x1", "mixes x"),

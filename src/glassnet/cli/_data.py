@@ -293,7 +293,8 @@ def encode_labels(y, task):
         try:  # labels kept as text, such as 007, are numbers all the same
             values = y.astype(np.float64)
         except ValueError:
-            raise CommandError("--task regression needs a numeric target column; this one holds text labels.") from None
+            raise CommandError("the target column holds text labels, and a regression (--task regression, or a "
+                               "regression model) needs numbers.") from None
         if not np.isfinite(values).all():
             raise CommandError("--task regression needs finite targets; the target column holds inf or nan.")
         return values, None, task
@@ -326,7 +327,12 @@ def _find_mnist(download):
         except MNISTNotFoundError:
             pass
     if download:
-        return load_mnist(), "downloaded once to the cache"
+        try:
+            return load_mnist(), "downloaded once to the cache"
+        except MNISTNotFoundError as exc:  # the library's advice, in the command line's words
+            text = " ".join(str(exc).replace(", or pass load_mnist(path='folder')", "").split())
+            raise CommandError(text.replace("glassnet.datasets.load_digits() needs no download.",
+                                            "'glassnet train digits' needs no download.")) from None
     return None
 
 

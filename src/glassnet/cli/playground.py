@@ -1,5 +1,6 @@
 """``glassnet playground``: serve the browser playground (:mod:`glassnet.playground`)."""
 
+import errno
 import socket
 
 from ._common import CommandError
@@ -16,8 +17,10 @@ def _check_address(host, port):
         try:
             probe.bind(address)
         except OSError as exc:
-            raise CommandError(f"cannot serve on {host}:{port}: {exc.strerror or exc} "
-                               "(another program may use the port: try --port N).") from None
+            if exc.errno == errno.EADDRNOTAVAIL:  # a well-formed address of another machine
+                raise CommandError(f"--host {host!r} is not an address of this machine ({exc.strerror}).") from None
+            hint = " (another program may use the port: try --port N)" if exc.errno == errno.EADDRINUSE else ""
+            raise CommandError(f"cannot serve on {host}:{port}: {exc.strerror or exc}{hint}.") from None
 
 
 def cmd_playground(args):
