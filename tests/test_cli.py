@@ -873,6 +873,18 @@ def two_blobs(n=40, seed=0):
     return X, (X[:, 0] > 0).astype(int)
 
 
+def test_na_cells_are_named_missing_values_and_latin1_files_get_advice(tmp_path, monkeypatch, capsys):
+    # pandas reads NA, N/A, NULL... as missing: say "missing value", not "'NA' is not a number"
+    (tmp_path / "na.csv").write_text("a,b,t\n1,NA,0\n2,3,1\n")
+    result = call("train", "na.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert_one_line_error(result)
+    assert "na.csv line 2, column 'b': missing value ('NA'); remove or fill it first." in result.stderr
+    (tmp_path / "l1.csv").write_bytes(b"a,b,t\n1,\xe9,0\n")
+    result = call("train", "l1.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert_one_line_error(result)
+    assert "not a UTF-8 text CSV file (save it as UTF-8, e.g. with iconv" in result.stderr
+
+
 def test_an_empty_target_cell_is_a_missing_value(tmp_path, monkeypatch, capsys):
     X, t = two_blobs()
     y = [f"{v:.4f}" for v in X[:, 0] * 3 + X[:, 1]]

@@ -153,7 +153,8 @@ def read_csv(path, target=None, require_target=True):
         with open(file, newline="", encoding="utf-8-sig") as fh:
             rows = _rows(fh, path)
     except UnicodeDecodeError:
-        raise CommandError(f"{path} is not a UTF-8 text CSV file.") from None
+        raise CommandError(f"{path} is not a UTF-8 text CSV file (save it as UTF-8, e.g. with "
+                           f"iconv -f latin1 -t utf-8 {path} > utf8.csv).") from None
     if not rows:
         raise CommandError(f"{path} is empty.")
     header = None
@@ -245,15 +246,20 @@ def _target_index(target, names, has_header, path):
     return k % len(names)
 
 
+#: cells that spreadsheets and pandas write for a missing value (besides an empty cell)
+MISSING = {"NA", "N/A", "#N/A", "NULL", "NONE", "-", "?"}
+
+
 def _numeric(cells, rows, columns, names, path, suggest_target=False, hint=""):
     try:
         X = cells.astype(np.float64)
     except ValueError:
         for (line, _), row in zip(rows, cells):  # only to name the first bad cell
             for k, value in zip(columns, row):
-                if value == "":
+                if value == "" or value.upper() in MISSING:
+                    shown = "" if value == "" else f" ({value!r})"
                     raise CommandError(
-                        f"{path} line {line}, column {names[k]!r}: missing value; remove or fill it first."
+                        f"{path} line {line}, column {names[k]!r}: missing value{shown}; remove or fill it first."
                     ) from None
                 if not _is_number(value):
                     if suggest_target:

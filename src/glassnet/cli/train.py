@@ -147,7 +147,7 @@ def _train(args):
     _compile(model, args.jit_compile, optimizer=optimizer, loss=loss, metrics=["accuracy"] if classification else ["mae"])
     targets = _targets_for(model, y, data.n_classes) if classification else y
     sizes = "-".join(str(v) for v in (x.shape[1], *hidden, n_out))
-    _info(args, f"Model: {sizes}, {activation} hidden, {out_act} output"
+    _info(args, f"Model: {sizes}, {f'{activation} hidden' if hidden else 'no hidden layer'}, {out_act} output"
                 f"{f', dropout {dropout:g}' if dropout and hidden else ''}; loss {model.loss.name}; "
                 f"{type(optimizer).__name__} lr={optimizer.learning_rate:g}; batch {batch_size}; "
                 f"{epochs} epoch(s); {args.dtype}; seed {seed}{'; jit_compile (numba loops)' if model.jit_compile else ''}"
