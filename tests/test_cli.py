@@ -1262,3 +1262,16 @@ def test_an_output_that_cannot_encode_the_tables_symbols_gets_question_marks(tmp
     assert result.returncode == 0, result.stderr
     assert "Rosenblatt perceptron on AND gate" in result.stdout and ", ? = 1: w ? w + ?" in result.stdout
     assert "Converged after" in result.stdout
+
+
+def test_integer_targets_read_as_a_regression_are_said_to_be(tmp_path, monkeypatch, capsys):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 2))
+    write_rows(tmp_path / "int.csv", [[*x, int(v)] for x, v in zip(X, rng.integers(0, 80, 120))], ["a", "b", "y"])
+    result = call("train", "int.csv", "--epochs", "1", "--quiet", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    assert "distinct integer targets are read as a regression (--task classification makes them classes)" in \
+        result.stdout
+    result = call("train", "int.csv", "--epochs", "1", "--quiet", "--task", "regression", cwd=tmp_path,
+                  monkeypatch=monkeypatch, capsys=capsys)
+    assert "read as a regression" not in result.stdout  # asked for: nothing to explain

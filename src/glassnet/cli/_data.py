@@ -413,7 +413,8 @@ def load_dataset(name, args, purpose="train", task=None, target=None):
     if unlabelled:  # a map needs no target: every column is a feature
         return Data(Path(name).name, f"{name}: {len(X)} rows, {X.shape[1]} features", X, None, X, None,
                     "unlabelled", standardize=True)
-    y, classes, task = encode_labels(y_raw, task or getattr(args, "task", "auto"))
+    requested = task or getattr(args, "task", "auto")
+    y, classes, task = encode_labels(y_raw, requested)
     if purpose != "train":
         return Data(Path(name).name, f"{name}: {len(X)} rows, {X.shape[1]} features", X, y, X, y, task, classes,
                     standardize=True, columns=names)
@@ -422,6 +423,11 @@ def load_dataset(name, args, purpose="train", task=None, target=None):
         (x, y_tr), _, (xt, yt) = split(X, y, test=test, seed=0, stratify=task == "classification")
     else:
         x, y_tr, xt, yt = X, y, X[:0], y[:0]
+    why = ""  # integers read as a regression: say why, and how to get classes
+    if requested == "auto" and task == "regression" and y_raw.dtype.kind in "iuf" \
+            and np.all(np.mod(y_raw.astype(np.float64), 1) == 0):
+        why = (f"; its {len(np.unique(y_raw))} distinct integer targets are read as a regression "
+               "(--task classification makes them classes)")
     return Data(Path(name).name, f"{name}: {len(x)} train / {len(xt)} test rows, {X.shape[1]} features "
-                                 f"({', '.join(names[:6])}{', ...' if len(names) > 6 else ''})",
+                                 f"({', '.join(names[:6])}{', ...' if len(names) > 6 else ''}){why}",
                 x, y_tr, xt, yt, task, classes, standardize=True, columns=names)
