@@ -272,15 +272,21 @@ class SOM(TransformerMixin, BaseEstimator):
             alphas = decay(a0, a1, u, self.schedule)
             sigmas = decay(s0, s1, u, self.schedule)
             t = 0
+            step = np.empty_like(W)  # one buffer for (w − x)², then α·h·(x − w): no (M, d) array per sample
             for _ in range(epochs):
                 order = rng.permutation(n) if self.shuffle else np.arange(n)
                 # Online Kohonen learning is sequential over samples by definition;
                 # each step is vectorised over all neurons.
-                for x in X[order]:
-                    c = np.argmin(((W - x) ** 2).sum(axis=1))
-                    h = self._neighborhood(((C - C[c]) ** 2).sum(axis=1), sigmas[t])
+                for i in order:
+                    x = X[i]
                     with np.errstate(over="ignore", invalid="ignore"):  # checked after the epoch
-                        W += (alphas[t] * h)[:, None] * (x - W)
+                        np.subtract(W, x, out=step)
+                        np.square(step, out=step)
+                        c = np.argmin(step.sum(axis=1))
+                        h = self._neighborhood(((C - C[c]) ** 2).sum(axis=1), sigmas[t])
+                        np.subtract(x, W, out=step)
+                        step *= (alphas[t] * h)[:, None]
+                        W += step
                     t += 1
                 self._check_diverged(W, scale, a0, a1)
                 self.quantization_errors_.append(self._qe(X, W))
