@@ -209,12 +209,18 @@ def test_a_dtype_the_namespace_lacks_is_refused_by_name(data):
             model.fit(X, y, epochs=1, verbose=0)
 
 
+def _softmax_classifier():
+    """A compiled 5-2 softmax classifier, in the namespace active when it is called."""
+    model = Sequential([layers.Dense(2, activation="softmax", input_dim=5)], seed=0)
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    return model
+
+
 def test_a_model_stays_in_the_namespace_it_was_built_in(data):
     pytest.importorskip("array_api_strict")
     X, y = data
     with backend.namespace("array_api_strict"):
-        model = Sequential([layers.Dense(2, activation="softmax", input_dim=5)], seed=0)
-        model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+        model = _softmax_classifier()
         model.fit(X, y, epochs=1, verbose=0)
     with pytest.raises(ValueError, match="array_api_strict.*set_namespace"):
         model.fit(X, y, epochs=1, verbose=0)
@@ -256,8 +262,7 @@ def test_jit_compile_under_another_namespace_says_it_trains_without_the_loops(da
     pytest.importorskip("array_api_strict")
     X, y = data
     with backend.namespace("array_api_strict"):
-        model = Sequential([layers.Dense(2, activation="softmax", input_dim=5)], seed=0)
-        model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+        model = _softmax_classifier()
         model.jit_compile = True  # as compile(jit_compile=True) sets it where numba is installed
         with pytest.warns(UserWarning, match="jit_compile=True compiles NumPy loops; this model's arrays are "
                                              "array_api_strict's"):
