@@ -156,6 +156,10 @@ def test_bench_m2_on_part_of_mnist(tmp_path, monkeypatch, capsys):
     per_epoch, total, accuracy = map(float, row.groups())
     assert 0 < per_epoch <= total
     assert accuracy > 80.0  # 2 epochs of SGD on 6,000 images (84 % here; chance is 10 %)
+    assert "(with one epoch" not in result.stdout
+    one = call("bench", "M2", "--epochs", "1", "--limit", "2000", "--data", SHARED_MNIST, "--quiet",
+               cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert "(with one epoch: that epoch, first-touch page faults included)" in one.stdout  # no "epochs after"
 
 
 def _free_port():

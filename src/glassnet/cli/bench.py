@@ -176,6 +176,8 @@ def cmd_bench(args):
         print(f"{name:6}  {cfg['network']:32}  {epochs:>6}  {shown:>8}  {total:>8.2f}  {100 * accuracy:>7.2f}%")
     if rss is not None:
         print(f"peak memory of this process: {rss:.0f} MB")
-    print("s/epoch: median over the epochs after the first; M0: the whole fit. "
+    single = any(name != "M0" and epochs == 1 for name, _, epochs, *_ in rows)
+    print("s/epoch: median over the epochs after the first" + (" (with one epoch: that epoch, first-touch page "
+          "faults included)" if single else "") + "; M0: the whole fit. "
           "benchmarks/run.py compares with PyTorch, Keras and scikit-learn.")
     return 0
