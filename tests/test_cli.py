@@ -819,6 +819,21 @@ def test_a_saved_sklearn_classifier_predicts_its_labels_in_the_cli(tmp_path, mon
     assert "Classes: 0=a, 1=b, 2=c" in info.stdout
 
 
+def test_a_saved_sklearn_estimator_fitted_on_a_dataframe_takes_csv_columns_by_name(tmp_path, monkeypatch, capsys):
+    pd = pytest.importorskip("pandas")
+    from glassnet.sklearn import MLPClassifier
+
+    rng = np.random.default_rng(4)
+    frame = pd.DataFrame(rng.normal(size=(120, 3)), columns=["u", "v", "w"])
+    labels = np.where(frame["u"] - frame["w"] > 0, "up", "down")
+    MLPClassifier(hidden_layer_sizes=(6,), max_iter=50, random_state=0).fit(frame, labels).save(tmp_path / "e.gn")
+    frame[["u", "v", "w"]].head(10).to_csv(tmp_path / "same.csv", index=False)
+    frame[["w", "u", "v"]].head(10).to_csv(tmp_path / "moved.csv", index=False)
+    same = call("predict", "e.gn", "same.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    moved = call("predict", "e.gn", "moved.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert same.returncode == 0 and moved.stdout == same.stdout and "taken by name" in moved.stderr
+
+
 def test_small_mistakes_get_plain_one_line_errors(work, monkeypatch, capsys):
     (work / "one_class.csv").write_text("a,b,t\n1,2,0\n3,4,0\n5,6,0\n")
     x64 = ",".join(["0.5"] * 64)

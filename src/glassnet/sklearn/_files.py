@@ -49,6 +49,8 @@ def _save(est, path):
     }
     if hasattr(est, "feature_names_in_"):
         meta["fitted"]["feature_names_in_"] = [str(s) for s in est.feature_names_in_]
+        # where `glassnet predict/evaluate` look for them, to take a CSV file's columns by name
+        est.model_.metadata["features"] = [str(s) for s in est.feature_names_in_]
     meta.update(est._extra_metadata())
     lb = getattr(est, "_label_binarizer", None)
     if lb is not None and lb.y_type_ in ("binary", "multiclass"):
