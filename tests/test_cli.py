@@ -454,7 +454,7 @@ BAD = {
     "perceptron": [["nand", "--lr", "-1"], ["no_such_gate"], ["ragged.csv"]],
     "hopfield": [["--store", "HZ"], ["--recall", "A"], ["--noise", "2"]],
     "som": [["no_such.csv"], ["digits", "--grid", "0x3"], ["holes.csv"]],
-    "export": [["model.gn"], ["no_such.gn", "--onnx", "m.onnx"], ["model.gn", "--onnx", "no_dir/m.onnx"]],
+    "export": [[], ["no_such.gn", "--onnx", "m.onnx"], ["model.gn", "--onnx", "no_dir/m.onnx"]],
     "bench": [["M9"], ["M2", "--epochs", "0"], ["M1", "--data", "no_such_dir"]],
     "playground": [["--port", "0"], ["--port", "70000"], ["--host", "999.1.1.1", "--no-browser"]],
 }
@@ -1294,3 +1294,14 @@ def test_integer_targets_read_as_a_regression_are_said_to_be(tmp_path, monkeypat
     result = call("train", "int.csv", "--epochs", "1", "--quiet", "--task", "regression", cwd=tmp_path,
                   monkeypatch=monkeypatch, capsys=capsys)
     assert "read as a regression" not in result.stdout  # asked for: nothing to explain
+
+
+
+def test_export_names_the_onnx_file_after_the_model_by_default(tmp_path, monkeypatch, capsys):
+    pytest.importorskip("onnx")
+    trained = call("train", "xor", "--epochs", "1", "--quiet", "--out", "xor.gn", cwd=tmp_path,
+                   monkeypatch=monkeypatch, capsys=capsys)
+    assert trained.returncode == 0, trained.stderr
+    result = call("export", "xor.gn", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Wrote xor.onnx: ONNX opset") and (tmp_path / "xor.onnx").stat().st_size > 0

@@ -273,10 +273,11 @@ def build_parser():
         sub, "export", cmd_export, "export a saved model to ONNX",
         "Dense, Activation, Dropout (identity), BatchNormalization (running statistics) and Flatten layers\n"
         "with any built-in activation. Needs the onnx package (pip install \"glassnet[onnx]\").",
-        ["glassnet export model.gn --onnx model.onnx"],
+        ["glassnet export model.gn --onnx model.onnx", "glassnet export model.gn   (writes model.onnx)"],
     )
     export.add_argument("model", metavar="MODEL", help="a model file saved by glassnet (.gn)")
-    export.add_argument("--onnx", required=True, metavar="PATH", help="the ONNX file to write")
+    export.add_argument("--onnx", metavar="PATH",
+                        help="the ONNX file to write (default: MODEL with the suffix .onnx, e.g. model.onnx)")
 
     # -- bench
     bench = _command(

@@ -133,6 +133,8 @@ def cmd_info(args):
 def cmd_export(args):
     from ..onnx import OPSET, export
 
+    if args.onnx is None:
+        args.onnx = str(Path(args.model).with_suffix(".onnx"))
     _check_outputs({"--onnx": args.onnx}, inputs=[args.model])
     model = _load_model(args.model)
     export(model, args.onnx)
