@@ -1305,3 +1305,20 @@ def test_export_names_the_onnx_file_after_the_model_by_default(tmp_path, monkeyp
     result = call("export", "xor.gn", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("Wrote xor.onnx: ONNX opset") and (tmp_path / "xor.onnx").stat().st_size > 0
+
+
+def test_explain_takes_the_class_by_its_label(tmp_path, monkeypatch, capsys):
+    X, t = two_blobs(60)
+    write_rows(tmp_path / "pets.csv", [[*x, ["cat", "dog"][c]] for x, c in zip(X, t)], ["a", "b", "pet"])
+    trained = call("train", "pets.csv", "--epochs", "2", "--quiet", "--out", "p.gn", cwd=tmp_path,
+                   monkeypatch=monkeypatch, capsys=capsys)
+    assert trained.returncode == 0, trained.stderr
+    by_label = call("explain", "--model", "p.gn", "--x", "0.5,-1", "--y", "dog", cwd=tmp_path,
+                    monkeypatch=monkeypatch, capsys=capsys)
+    by_index = call("explain", "--model", "p.gn", "--x", "0.5,-1", "--y", "1", cwd=tmp_path,
+                    monkeypatch=monkeypatch, capsys=capsys)
+    assert by_label.returncode == 0 and by_label.stdout == by_index.stdout
+    wrong = call("explain", "--model", "p.gn", "--x", "0.5,-1", "--y", "rose", cwd=tmp_path,
+                 monkeypatch=monkeypatch, capsys=capsys)
+    assert_one_line_error(wrong)
+    assert "'rose' is not a class of this model; its classes are cat, dog (or their indices 0..1)" in wrong.stderr

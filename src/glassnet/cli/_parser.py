@@ -183,7 +183,8 @@ def build_parser():
     )
     explain.add_argument("--model", metavar="MODEL", help="trace this saved (compiled) model instead")
     explain.add_argument("--x", metavar="VALUES", help="the input, comma-separated (default 0.05,0.10)")
-    explain.add_argument("--y", metavar="VALUES", help="the target (a class index for a classifier; default 0.01)")
+    explain.add_argument("--y", metavar="VALUES", help="the target (a classifier's class, by the label it was trained with or "
+                              "its index; default 0.01)")
     explain.add_argument("--lr", type=_positive_float, metavar="RATE", help="learning rate η (default 0.5)")
     explain.add_argument("--activation", default=None, metavar="NAME",
                          help="activation of the built-in 2-2-1 network (default sigmoid)")

@@ -4,7 +4,27 @@ import json
 
 import numpy as np
 
-from ._common import CommandError, _floats, _load_model, _targets_for, model_task
+from ._common import CommandError, _floats, _load_model, _targets_for, model_classes, model_task
+
+
+def _class_labels(text, model):
+    """``--y`` as class indices when it names classes the model saved (``setosa``, as predict prints
+    them); None otherwise (then it is read as numbers: indices, or a regression's targets)."""
+    from ._data import _is_number, label_text
+
+    classes = model_classes(model)
+    if classes is None:
+        return None
+    index = {label_text(c): i for i, c in enumerate(classes)}
+    names = [label_text(part) for part in str(text).replace(";", ",").split(",") if part.strip()]
+    if not names or not all(name in index for name in names):
+        unknown = [name for name in names if name not in index]
+        if any(not _is_number(name) for name in unknown):
+            raise CommandError(f"--y: {unknown[0]!r} is not a class of this model; its classes are "
+                               f"{', '.join(classes[:20])}{', ...' if len(classes) > 20 else ''} (or their indices "
+                               f"0..{len(classes) - 1}).")
+        return None
+    return np.array([index[name] for name in names], dtype=np.float64)
 
 
 def cmd_explain(args):
@@ -24,7 +44,9 @@ def cmd_explain(args):
         rate = WORKED_EXAMPLE["learning_rate"] if args.lr is None else args.lr
         model = worked_example_model(args.activation or "sigmoid", rate)
     x = _floats(args.x, "--x") if args.x is not None else np.array(WORKED_EXAMPLE["x"])
-    y = _floats(args.y, "--y") if args.y is not None else np.array([WORKED_EXAMPLE["y"]])
+    y = _class_labels(args.y, model) if args.model and args.y is not None else None
+    if y is None:
+        y = _floats(args.y, "--y") if args.y is not None else np.array([WORKED_EXAMPLE["y"]])
     n_in = int(np.prod(model._input_shape))
     if x.size % n_in:
         raise CommandError(f"--x: the model takes {n_in} inputs per example; received {x.size} number(s).")
