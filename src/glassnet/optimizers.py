@@ -127,7 +127,7 @@ class Optimizer:
         ``get_config`` failed for a callable learning rate or a schedule without a config."""
         fresh = copy.copy(self)  # __getstate__: not bound to any model
         fresh.state, fresh.built, fresh.iterations = {}, False, 0
-        for name in ("slices", "_tmp", "_size"):
+        for name in ("slices", "_tmp", "_step", "_size"):
             fresh.__dict__.pop(name, None)
         return fresh
 
@@ -278,8 +278,12 @@ class SGD(Optimizer):
         m = state["momentum"]
         m *= self.momentum
         m -= tmp
-        if self.nesterov:
-            step = xp.multiply(m, self.momentum)
+        if self.nesterov:  # α·m − η·g in a second buffer, made once (not an array per step)
+            step = getattr(self, "_step", None)
+            if step is None or step.shape[0] < tmp.shape[0]:
+                step = self._step = xp.empty_like(self._tmp)
+            step = step[: tmp.shape[0]]
+            xp.multiply(m, self.momentum, out=step)
             step -= tmp
             w += step
         else:
