@@ -232,12 +232,14 @@ def _refuse_replacing_other_files(path, option):
     but ``.keras``)."""
     import zipfile
 
+    from ..models.saving import CONFIG_NAME
+
     target = Path(path)
     if not target.is_file() or target.stat().st_size == 0:
         return
     try:
         with zipfile.ZipFile(target) as archive:
-            if "model.json" in archive.namelist():
+            if CONFIG_NAME in archive.namelist():
                 return
     except (zipfile.BadZipFile, OSError):
         pass

@@ -282,6 +282,11 @@ def _check_finite(values, rows, columns, names, path):
         )
 
 
+def _integral(y):
+    """Whether the target values ``y`` are whole numbers (int64, or floats such as 3.0)."""
+    return y.dtype.kind in "iu" or (y.dtype.kind == "f" and bool(np.all(y == np.round(y))))
+
+
 def encode_labels(y, task):
     """Class indices and class labels, or float targets for regression.
 
@@ -291,7 +296,7 @@ def encode_labels(y, task):
     indexed in sorted order. The saved class labels map either way back.
     """
     numeric = y.dtype.kind in "if"  # else text labels (``label_text``)
-    integral = y.dtype.kind == "i" or (numeric and np.all(y == np.round(y)))
+    integral = _integral(y)
     if task == "auto":
         discrete = not numeric or (integral and len(np.unique(y)) <= 50)
         task = "classification" if discrete else "regression"
@@ -424,8 +429,7 @@ def load_dataset(name, args, purpose="train", task=None, target=None):
     else:
         x, y_tr, xt, yt = X, y, X[:0], y[:0]
     why = ""  # integers read as a regression: say why, and how to get classes
-    if requested == "auto" and task == "regression" and y_raw.dtype.kind in "iuf" \
-            and np.all(np.mod(y_raw.astype(np.float64), 1) == 0):
+    if requested == "auto" and task == "regression" and _integral(y_raw):
         why = (f"; its {len(np.unique(y_raw))} distinct integer targets are read as a regression "
                "(--task classification makes them classes)")
     return Data(Path(name).name, f"{name}: {len(x)} train / {len(xt)} test rows, {X.shape[1]} features "
