@@ -356,8 +356,8 @@ def random_state_rng(random_state):
         return random_state
     if isinstance(random_state, np.random.RandomState):
         return np.random.default_rng(int(random_state.randint(0, 2**31 - 1)))
-    if random_state is not None and (isinstance(random_state, bool) or not isinstance(random_state, (int, np.integer))
-                                     or random_state < 0):
+    try:
+        return make_rng(random_state, name="random_state")
+    except ValueError:  # the same refusal, naming the instances accepted here
         raise ValueError("random_state must be None, a non-negative integer, or a np.random.RandomState or "
-                         f"np.random.Generator instance. Received: random_state={random_state!r:.100}")
-    return make_rng(random_state)
+                         f"np.random.Generator instance. Received: random_state={random_state!r:.100}") from None

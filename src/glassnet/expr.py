@@ -325,7 +325,7 @@ def parse(text):
         tree = ast.parse(source, mode="eval")
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         reason = getattr(exc, "msg", None) or str(exc) or type(exc).__name__
-        if re.search(r"\d[A-Za-z_(]", source):  # 3x, 2(x + 1): Python's "invalid decimal literal" and the like
+        if re.search(r"\d[A-Za-z_]", source):  # 3x: Python's "invalid decimal literal"
             reason += "; write multiplication with * (3*x, not 3x)"
         raise ValueError(f"Cannot parse the expression {text!r}: {reason}.") from None
     names = set()
