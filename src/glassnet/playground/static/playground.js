@@ -23,18 +23,19 @@ function colour(t) {
 // a regression's output is drawn as it is, clamped to [-1, 1] (the targets' scale, as the
 // TensorFlow Playground's heat map), so an output too large shows as one; a neuron's map
 // is divided by its largest magnitude.
-function unitScale(values, probability) {
-  if (probability === "value") return values;
-  if (probability) return values.map((v) => (v === null ? null : 2 * v - 1));
+// `scale`: "probability", "value" or "max" (the three cases above).
+function unitScale(values, scale) {
+  if (scale === "value") return values;
+  if (scale === "probability") return values.map((v) => (v === null ? null : 2 * v - 1));
   let m = 0;
   for (const v of values) if (v !== null) m = Math.max(m, Math.abs(v));
   return values.map((v) => (v === null ? null : m > 0 ? v / m : 0));
 }
 
-function drawMap(canvas, values, n, probability, discretize) {
+function drawMap(canvas, values, n, scale, discretize) {
   const ctx = canvas.getContext("2d");
   const image = ctx.createImageData(n, n);
-  unitScale(values, probability).forEach((t, k) => {
+  unitScale(values, scale).forEach((t, k) => {
     const c = colour(discretize && t !== null ? Math.sign(t) : t);
     image.data.set([c[0], c[1], c[2], 255], 4 * k);
   });
@@ -47,7 +48,7 @@ function drawMap(canvas, values, n, probability, discretize) {
 
 function drawSurface() {
   const canvas = $("surface"), classification = settings.problem === "classification";
-  drawMap(canvas, state.surface, session.grid, classification || "value", $("discretize").checked);
+  drawMap(canvas, state.surface, session.grid, classification ? "probability" : "value", $("discretize").checked);
   const ctx = canvas.getContext("2d"), d = session.domain;
   const px = (x) => ((x + d) / (2 * d)) * canvas.width, py = (y) => ((d - y) / (2 * d)) * canvas.height;
   const sets = [["train", "#fff"]];
@@ -105,7 +106,7 @@ function node(kind, mapValues, label, onClick, probability = false) {
     span.textContent = label;
     div.insertBefore(span, canvas);
   }
-  if (mapValues) drawMap(canvas, mapValues, session.neuron_grid, probability, false);
+  if (mapValues) drawMap(canvas, mapValues, session.neuron_grid, probability ? "probability" : "max", false);
   if (onClick) div.addEventListener("click", onClick);
   return div;
 }
