@@ -957,6 +957,78 @@ def read_csv_(path, **kwargs):
     return read_csv(str(path), **kwargs)
 
 
+def _long_csv(kind, n=1500, seed=0):
+    """The text of a CSV file longer than the reader's head rows, of one ``kind``."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 3)) * 10.0 ** rng.integers(-3, 4, size=(n, 3))
+    t = (X[:, 0] > 0).astype(int)
+    cells = [[repr(float(v)) for v in x] for x in X]
+    if kind == "labels":  # text labels in the middle, a header, the target by name
+        rows = [[a, ["setosa", "virginica"][c], b, d] for (a, b, d), c in zip(cells, t)]
+        return "a,species,b,c\n" + "".join(",".join(r) + "\n" for r in rows)
+    if kind == "plain":  # no header; quoted cells, CRLF, blank lines, spaces around numbers
+        lines = [f' {a} ,"{b}",{d},{c}' for (a, b, d), c in zip(cells, t)]
+        lines[700:700] = ["", ""]
+        return "\r\n".join(lines) + "\r\n\r\n"
+    if kind == "regression":  # integers and exponents, a float target
+        return "x,y,z,target\n" + "".join(f"{int(a * 100)},{b:.6e},{d},{a * 0.5:.17g}\n"
+                                          for (a, b, d) in X)
+    lines = ["a,b,c,label"] + [f"{a},{b},{d},{c}" for (a, b, d), c in zip(cells, t)]
+    bad = {"text": "1,two,3,0", "na": "1,NA,3,0", "ragged": "1,2,3,0,5", "blank-ish": "  ,  ,,",
+           "inf-target": "1,2,3,inf", "empty-target": "1,2,3,", "spaced": "1,2 3,3,0",
+           "quote-after-space": '1, "2",3,0'}
+    if kind in bad:
+        lines[1400] = bad[kind]  # line 1401: past the head rows
+    if kind == "trailing-comma":
+        lines = [line + "," for line in lines]
+    if kind == "late-comma":  # the head rows end with a comma, later rows do not
+        lines = [line + "," for line in lines[:1200]] + lines[1200:]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("parser", ["pandas", "numpy"])
+@pytest.mark.parametrize("kind, target, fast", [
+    ("labels", "species", True), ("plain", None, True), ("regression", None, True), ("regression", "none", True),
+    ("clean", "0", True), ("text", None, False), ("na", None, False), ("ragged", None, False),
+    ("blank-ish", None, False), ("inf-target", None, False), ("empty-target", None, False),
+    ("spaced", None, False), ("quote-after-space", None, False), ("trailing-comma", None, False), ("late-comma", None, False)])
+def test_a_long_file_is_read_in_c_with_the_careful_readers_results(tmp_path, monkeypatch, parser, kind, target,
+                                                                     fast):
+    from glassnet.cli import _data
+    from glassnet.cli._common import CommandError
+
+    if parser == "pandas":
+        pytest.importorskip("pandas")
+    else:
+        monkeypatch.setitem(sys.modules, "pandas", None)  # `import pandas` fails: NumPy's loadtxt reads
+    path = tmp_path / f"{kind}.csv"
+    path.write_text(_long_csv(kind), newline="")
+    kwargs = {"require_target": False} if target == "none" else {"target": target}
+    limits = []  # of each reading by the csv module: the head rows', then (when needed) every row's
+    rows = _data._rows
+    monkeypatch.setattr(_data, "_rows", lambda fh, path, limit=None: limits.append(limit) or rows(fh, path, limit))
+
+    def outcome():
+        try:
+            X, y, columns = read_csv_(path, **kwargs)
+        except CommandError as exc:
+            return str(exc)
+        return X, y, (list(columns), columns.header, columns.target)
+
+    quick = outcome()
+    assert limits == ([_data.HEAD_ROWS + 1] if fast else [_data.HEAD_ROWS + 1, None])  # C's reading was kept, or not
+    monkeypatch.setattr(_data, "HEAD_ROWS", 10**9)  # every row read by the csv module, cell by cell
+    careful = outcome()
+    assert type(quick) is type(careful)
+    if isinstance(careful, str):  # the same message, naming the line
+        assert quick == careful and ("line 1401" in careful or "--target" in careful or "field" in careful)
+        return
+    assert np.array_equal(quick[0], careful[0]) and quick[0].dtype == careful[0].dtype == np.float64
+    assert (quick[1] is None and careful[1] is None) or (
+        quick[1].dtype == careful[1].dtype and np.array_equal(quick[1], careful[1]))
+    assert quick[2] == careful[2] and len(quick[0]) == 1500 - (kind == "blank-ish")  # a row of empty cells is none
+
+
 def test_an_unterminated_quote_is_reported(tmp_path, monkeypatch, capsys):
     (tmp_path / "quote.csv").write_text('a,b,label\n1,2,0\n3,"4,1\n5,6,0\n7,8,1\n')
     result = call("train", "quote.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)

@@ -1,6 +1,7 @@
 """Data for the commands: CSV files read with messages that name the place, and the named data sets."""
 
 import csv
+import io
 import re
 import sys
 from dataclasses import dataclass
@@ -112,19 +113,67 @@ def _target_values(cells):
     return np.array([label_text(c) for c in cells])
 
 
-def _rows(fh, path):
-    """The non-blank rows of a CSV file as (line, stripped cells); line is where the row starts."""
+def _rows(fh, path, limit=None):
+    """The non-blank rows of a CSV file as (line, stripped cells), line being where the row
+    starts, at most ``limit`` of them; and the offset in ``fh`` after the first one."""
     reader = csv.reader(fh, strict=True)  # strict: an unclosed quote is an error, not the rest of the file
-    rows, line = [], 1
+    rows, line, first_end = [], 1, 0
     try:
         for row in reader:
             if any(c.strip() for c in row):
                 rows.append((line, [c.strip() for c in row]))
+                if len(rows) == 1:
+                    first_end = fh.tell()
+                if len(rows) == limit:
+                    break
             line = reader.line_num + 1
     except csv.Error as exc:
         hint = " (a quote opened there is never closed)" if "end of data" in str(exc) else ""
         raise CommandError(f"{path} line {line} is not valid CSV: {exc}{hint}.") from None
-    return rows
+    return rows, first_end
+
+
+#: the rows that decide whether row 1 is a header; a longer file's body is read in C first
+HEAD_ROWS = 1000
+
+
+def _parse_clean(body, width, col):
+    """The feature values (float64) and stripped target cells of a CSV file's data rows,
+    read in C: by pandas's parser when pandas is installed, else by NumPy's ``loadtxt``.
+
+    None when a row needs :func:`_rows`'s careful reading: a cell that is not a finite
+    number (or an empty target), a row of another width, a blank-looking row. That reader
+    then names the line. Where this one succeeds, each value is what ``float(cell)`` gives.
+    """
+    try:
+        try:
+            import pandas as pd
+        except ImportError:
+            pd = None
+        if pd is not None:
+            # (no skipinitialspace: the csv module reads ` "7"` as the text '"7"', not as 7)
+            frame = pd.read_csv(io.StringIO(body), header=None, na_filter=False, engine="c",
+                                dtype={k: str if k == col else np.float64 for k in range(width)})
+            if frame.shape[1] != width:
+                return None
+            cells = frame[col].tolist() if col is not None else []
+            values = frame.drop(columns=[col] if col is not None else []).to_numpy(np.float64)
+        else:
+            cells = []  # the target column's cells, in row order, read as text
+            keep = {col: lambda cell: cells.append(cell) or 0.0} if col is not None else None
+            values = np.loadtxt(io.StringIO(body), delimiter=",", quotechar='"', comments=None, ndmin=2,
+                                dtype=np.float64, converters=keep)
+            if values.shape[1] != width:
+                return None
+            values = np.delete(values, col, axis=1) if col is not None else values
+    except Exception:  # noqa: BLE001 -- whatever the C parsers dislike, the careful reader explains
+        return None
+    if not all(isinstance(c, str) for c in cells):
+        return None
+    cells = [c.strip() for c in cells]
+    if "" in cells or not np.isfinite(values).all():
+        return None
+    return values, cells
 
 
 def read_csv(path, target=None, require_target=True):
@@ -151,14 +200,28 @@ def read_csv(path, target=None, require_target=True):
         raise CommandError(f"no such file: {path}" if not file.exists() else f"not a file: {path}")
     try:
         with open(file, newline="", encoding="utf-8-sig") as fh:
-            rows = _rows(fh, path)
+            text = fh.read()
     except UnicodeDecodeError:
         raise CommandError(f"{path} is not a UTF-8 text CSV file (save it as UTF-8, e.g. with "
                            f"iconv -f latin1 -t utf-8 {path} > utf8.csv).") from None
-    if not rows:
+    head, first_end = _rows(io.StringIO(text, newline=""), path, limit=HEAD_ROWS + 1)
+    if not head:
         raise CommandError(f"{path} is empty.")
+    has_header = _is_header(head)  # judged on the first rows (all of a short file)
+    if len(head) > HEAD_ROWS:  # a long file: its body is read in C when every cell is a clean number
+        table = _table(head, has_header, target, require_target, path, body=text[first_end if has_header else 0:])
+        if table is not None:
+            return table
+        head, _ = _rows(io.StringIO(text, newline=""), path)
+    return _table(head, has_header, target, require_target, path)
+
+
+def _table(rows, has_header, target, require_target, path, body=None):
+    """:func:`read_csv`'s result from the file's non-blank ``rows``. With ``body`` (the text
+    after the header), ``rows`` are only the first ones: they settle the columns, and the body
+    is read by :func:`_parse_clean`; None when it needs the careful reading of every row."""
     header = None
-    if _is_header(rows):
+    if has_header:
         header = rows[0][1]
         rows = rows[1:]
         if not rows:
@@ -173,6 +236,8 @@ def read_csv(path, target=None, require_target=True):
             raise CommandError(f"{path} line {line}: expected {width} field{'s' * (width != 1)}, found {len(cells)}{hint}.")
     # a spreadsheet's trailing comma on every line: an empty column, not data
     while width > 1 and (header is None or header[-1] == "") and all(c[-1] == "" for _, c in rows):
+        if body is not None:
+            return None  # whether every row has it: the careful reading tells
         width -= 1
         header = header[:-1] if header is not None else None
         rows = [(line, c[:-1]) for line, c in rows]
@@ -181,6 +246,15 @@ def read_csv(path, target=None, require_target=True):
     if col is not None and width < 2:
         raise CommandError(f"{path} has a single column: there is no feature besides the target{hint}.")
     features = [k for k in range(width) if k != col]
+    columns = Columns([names[k] for k in features], header=header is not None,
+                      target=names[col] if col is not None and header is not None else None)
+    if body is not None:
+        parsed = _parse_clean(body, width, col)
+        if parsed is None:
+            return None
+        X, raw = parsed
+        y = _target_values(raw) if col is not None else None
+        return None if y is not None and y.dtype.kind == "f" and not np.isfinite(y).all() else (X, y, columns)
     cells = np.array([c for _, c in rows], dtype=object)
     # without a target, a text column is most likely the labels: say how to leave it out
     X = _numeric(cells[:, features], rows, features, names, path, suggest_target=col is None and not sep, hint=hint)
@@ -193,8 +267,7 @@ def read_csv(path, target=None, require_target=True):
         y = _target_values(raw)
         if y.dtype.kind == "f":
             _check_finite(y, rows, [col], names, path)
-    return X, y, Columns([names[k] for k in features], header=header is not None,
-                         target=names[col] if col is not None and header is not None else None)
+    return X, y, columns
 
 
 def header_cells(path):
