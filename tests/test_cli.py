@@ -777,7 +777,22 @@ def test_predict_and_evaluate_find_the_trained_columns_by_name(tmp_path, monkeyp
     (tmp_path / "other.csv").write_text("foo,beta,gamma\n1,2,3\n")
     result = call("predict", "m.gn", "other.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
     assert_one_line_error(result)
-    assert "missing alpha; not the model's: foo" in result.stderr and "the model takes alpha, beta, gamma" in result.stderr
+    assert "other.csv has no column alpha, which the model was trained on; the model takes alpha, beta, gamma." in \
+        result.stderr
+    # columns besides the model's (an id) are left out, with a note; repeated names cannot be matched
+    write("id.csv", [2, 1, 0], rows=20)
+    lines = (tmp_path / "id.csv").read_text().splitlines()
+    (tmp_path / "id.csv").write_text("\n".join(f"{'id' if i == 0 else i},{line}" for i, line in enumerate(lines)) + "\n")
+    result = call("predict", "m.gn", "id.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.stdout == outputs["same.csv"] and "id.csv's column id is not the model's; left out." in result.stderr
+    (tmp_path / "twice.csv").write_text("gamma,alpha,beta,alpha\n1,2,3,4\n")
+    result = call("predict", "m.gn", "twice.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert_one_line_error(result)
+    assert "the names alpha repeat, so they cannot be matched by name" in result.stderr
+    # evaluate of a file without the trained target column: the last feature was taken for it
+    result = call("evaluate", "m.gn", "reversed.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert_one_line_error(result)
+    assert "reversed.csv has no column 'kind', the target the model was trained on" in result.stderr
     (tmp_path / "plain.csv").write_text("9,2,3\n")  # no header: taken as it is, as before
     assert call("predict", "m.gn", "plain.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys).returncode == 0
 
@@ -1027,6 +1042,113 @@ def test_a_long_file_is_read_in_c_with_the_careful_readers_results(tmp_path, mon
     assert (quick[1] is None and careful[1] is None) or (
         quick[1].dtype == careful[1].dtype and np.array_equal(quick[1], careful[1]))
     assert quick[2] == careful[2] and len(quick[0]) == 1500 - (kind == "blank-ish")  # a row of empty cells is none
+
+
+def test_missing_value_marks_in_the_target_are_missing_values_not_classes(tmp_path, monkeypatch, capsys):
+    # y = NA made a 500-class model of a regression file, and class "NA" of iris
+    X, t = two_blobs()
+    y = [f"{v:.4f}" for v in X[:, 0] * 3 + X[:, 1]]
+    y[5] = "NA"
+    write_rows(tmp_path / "reg.csv", [[*x, v] for x, v in zip(X, y)], ["a", "b", "y"])
+    result = call("train", "reg.csv", "--epochs", "1", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert_one_line_error(result)
+    assert "reg.csv line 7, column 'y': missing value ('NA'); remove or fill it first." in result.stderr
+    # row 1 with NA among numbers is data with a missing value, not a header
+    (tmp_path / "na1.csv").write_text("5.1,NA,1.4,0\n4.9,3.0,1.4,0\n6.3,3.3,6.0,1\n")
+    result = call("train", "na1.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert_one_line_error(result)
+    assert "na1.csv line 1, column 'column_1': missing value ('NA')" in result.stderr
+
+
+def test_predict_leaves_the_target_column_out_whatever_it_holds(tmp_path, monkeypatch, capsys):
+    X, t = two_blobs()
+    write_rows(tmp_path / "cls.csv", [[*x, ["lo", "hi"][c]] for x, c in zip(X, t)], ["a", "b", "label"])
+    assert call("train", "cls.csv", "--epochs", "1", "--quiet", "--out", "m.gn", cwd=tmp_path,
+                monkeypatch=monkeypatch, capsys=capsys).returncode == 0
+    write_rows(tmp_path / "new.csv", [[*x, ""] for x in X[:5]], ["a", "b", "label"])  # rows to label
+    result = call("predict", "m.gn", "new.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    expected = call("predict", "m.gn", "cls.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.stdout.splitlines() == expected.stdout.splitlines()[:6]
+
+
+def test_predicted_values_of_a_regression_read_back_exactly(tmp_path, monkeypatch, capsys):
+    # 8 significant digits printed 1.6e+09 for every row of a float64 model
+    from glassnet.cli._data import read_csv
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 2))
+    y = 1.6e9 + 10 * X[:, 0] + 5 * X[:, 1]
+    write_rows(tmp_path / "ts.csv", [[f"{a:.6f}", f"{b:.6f}", f"{v:.6f}"] for (a, b), v in zip(X, y)], ["a", "b", "y"])
+    result = call("train", "ts.csv", "--dtype", "float64", "--epochs", "20", "--seed", "0", "--quiet", "--out",
+                  "m.gn", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    assert call("predict", "m.gn", "ts.csv", "--out", "p.csv", cwd=tmp_path, monkeypatch=monkeypatch,
+                capsys=capsys).returncode == 0
+    X_, _, _ = read_csv(str(tmp_path / "ts.csv"), "y")
+    printed = np.loadtxt(tmp_path / "p.csv", skiprows=1)
+    assert np.array_equal(printed, load_model(tmp_path / "m.gn").predict(X_)[:, 0])
+    assert len(np.unique(printed)) == 300
+    # float32 cannot keep such a target's last digits: train says so
+    result = call("train", "ts.csv", "--epochs", "1", "--quiet", "--out", "m32.gn", cwd=tmp_path,
+                  monkeypatch=monkeypatch, capsys=capsys)
+    assert "warning: a target's mean is" in result.stderr and "--dtype float64" in result.stderr
+
+
+def test_export_and_predict_never_replace_data_or_a_model(tmp_path, monkeypatch, capsys):
+    X, t = two_blobs()
+    write_rows(tmp_path / "cls.csv", [[*x, c] for x, c in zip(X, t)], ["a", "b", "label"])
+    assert call("train", "cls.csv", "--epochs", "1", "--quiet", "--out", "m.gn", cwd=tmp_path,
+                monkeypatch=monkeypatch, capsys=capsys).returncode == 0
+    (tmp_path / "other.gn").write_bytes((tmp_path / "m.gn").read_bytes())
+    data = (tmp_path / "cls.csv").read_text()
+    (tmp_path / "victim.csv").write_text(data)
+    for command, option, path in (("export", "--onnx", "victim.csv"), ("export", "--onnx", "other.gn"),
+                                  ("predict", "--out", "victim.csv"), ("predict", "--out", "other.gn")):
+        args = ["m.gn", "cls.csv"] if command == "predict" else ["m.gn"]
+        result = call(command, *args, option, path, cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+        assert_one_line_error(result)
+        assert f"{option}: {path} exists and is not" in result.stderr and "would destroy it" in result.stderr
+    assert (tmp_path / "victim.csv").read_text() == data
+    assert load_model(tmp_path / "other.gn").count_params() == load_model(tmp_path / "m.gn").count_params()
+    # their own earlier outputs are replaced, as before
+    pytest.importorskip("onnx")
+    for command, args in (("predict", ["m.gn", "cls.csv", "--out", "p.csv"]), ("export", ["m.gn", "--onnx", "m.onnx"])):
+        for _ in range(2):
+            result = call(command, *args, cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+            assert result.returncode == 0, result.stderr
+
+
+def test_two_integer_classes_other_than_0_and_1_are_a_binary_problem(tmp_path, monkeypatch, capsys):
+    # labels 0 and 2 made three outputs, one never used, and --output-activation sigmoid a softmax-like model
+    X, t = two_blobs(80)
+    write_rows(tmp_path / "b02.csv", [[*x, 2 * c] for x, c in zip(X, t)], ["a", "b", "label"])
+    result = call("train", "b02.csv", "--output-activation", "sigmoid", "--epochs", "1", "--quiet", "--out", "m.gn",
+                  cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    model = load_model(tmp_path / "m.gn")
+    assert model.n_outputs == 1 and model.loss.name == "binary_crossentropy"
+    assert model.metadata["classes"] == ["0", "2"]
+    predicted = call("predict", "m.gn", "b02.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert {row.split(",")[0] for row in predicted.stdout.splitlines()[1:]} <= {"0", "2"}
+
+
+def test_row_1_with_a_unique_label_among_fractional_numbers_is_data(tmp_path, monkeypatch, capsys):
+    # a header-less file sorted by class, whose first row alone is a "hybrid", lost that row as a header
+    X, t = two_blobs(60)
+    rows = [[f"{a:.2f}", f"{b:.2f}", ["setosa", "virginica"][c]] for (a, b), c in zip(X, t)]
+    rows[0][2] = "hybrid"
+    write_rows(tmp_path / "rare.csv", rows)
+    X_, y, names = read_csv_(tmp_path / "rare.csv")
+    assert len(X_) == 60 and not names.header and y[0] == "hybrid"
+    # whole-number names over a text label column (pandas's to_csv of an array) are a header, with a note
+    write_rows(tmp_path / "pd.csv", [[f"{a:.2f}", f"{b:.2f}", ["setosa", "virginica"][c]] for (a, b), c in zip(X, t)],
+               ["0", "1", "species"])
+    result = call("train", "pd.csv", "--epochs", "1", "--quiet", "--out", "m.gn", cwd=tmp_path,
+                  monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    assert "note: row 1 of pd.csv is read as its header (0, 1, species)" in result.stderr
+    assert load_model(tmp_path / "m.gn").metadata["features"] == ["0", "1"]
 
 
 def test_an_unterminated_quote_is_reported(tmp_path, monkeypatch, capsys):
@@ -1310,8 +1432,9 @@ def test_evaluate_names_a_file_of_other_features_before_its_labels(tmp_path, mon
     rows = [[*(f"{v:.3f}" for v in np.arange(5) + i), 5 + i % 4] for i in range(20)]
     write_rows(tmp_path / "other.csv", rows, ["a", "b", "c", "d", "e", "label"])
     result = call("evaluate", "b.gn", "other.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
-    assert_one_line_error(result)
-    assert "not the model's: c, d, e); the model takes a, b" in result.stderr  # its columns, not its labels
+    assert result.returncode == 1  # its other columns are named first, then its labels
+    note, error = result.stderr.splitlines()
+    assert "other.csv's columns c, d, e are not the model's; left out." in note and "label(s) '5'" in error
 
 
 def test_perceptron_refuses_a_continuous_target(tmp_path, monkeypatch, capsys):

@@ -1,6 +1,7 @@
 """What every command shares: the one-line user error, the data-set names and small helpers."""
 
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -226,25 +227,49 @@ def _check_outputs(outputs, inputs=()):
         taken.append((path, f"also the file of {option}"))
 
 
-def _refuse_replacing_other_files(path, option):
-    """Saving a model replaces ``path``: only an empty file or a model file (a zip archive with
-    ``model.json``) may be replaced, so a typo cannot overwrite data (Keras refuses any name
-    but ``.keras``)."""
+def _is_model_file(path):
+    """A glassnet model file: a zip archive with ``model.json``."""
     import zipfile
 
     from ..models.saving import CONFIG_NAME
 
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return CONFIG_NAME in archive.namelist()
+    except (zipfile.BadZipFile, OSError):
+        return False
+
+
+def _is_predictions_file(path):
+    """A file ``glassnet predict`` wrote: its first line is ``class,p0,…`` or ``y`` / ``y0,…``."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            first = fh.readline().strip()
+    except (OSError, UnicodeDecodeError):
+        return False
+    return re.fullmatch(r"class(,p\d+)+|y|y\d+(,y\d+)*", first) is not None
+
+
+#: what each kind of output may replace (besides an empty file), and its name in the message
+_REPLACEABLE = {
+    "model": (_is_model_file, "a glassnet model file", "model.gn"),
+    "onnx": (lambda path: Path(path).suffix.lower() == ".onnx" and not _is_model_file(path), "an ONNX model file",
+             "model.onnx"),
+    "predictions": (_is_predictions_file, "a predictions file of glassnet predict", "predictions.csv"),
+}
+
+
+def _refuse_replacing_other_files(path, option, kind="model"):
+    """Writing a ``kind`` of output replaces ``path``: only an empty file or a file of the same
+    kind may be replaced, so a typo cannot overwrite data or a model (Keras refuses any name
+    but ``.keras``)."""
     target = Path(path)
     if not target.is_file() or target.stat().st_size == 0:
         return
-    try:
-        with zipfile.ZipFile(target) as archive:
-            if CONFIG_NAME in archive.namelist():
-                return
-    except (zipfile.BadZipFile, OSError):
-        pass
-    raise CommandError(f"{option}: {path} exists and is not a glassnet model file; saving the model there would "
-                       "destroy it. Give another file name (e.g. model.gn), or delete that file first.")
+    same_kind, name, example = _REPLACEABLE[kind]
+    if not same_kind(target):
+        raise CommandError(f"{option}: {path} exists and is not {name}; writing there would destroy it. Give "
+                           f"another file name (e.g. {example}), or delete that file first.")
 
 
 def _standardizer(X):

@@ -51,20 +51,31 @@ def _is_number(text):
     return True
 
 
+#: cells that spreadsheets and pandas write for a missing value (besides an empty cell)
+MISSING = {"NA", "N/A", "#N/A", "NULL", "NONE", "-", "?"}
+
+
 def _is_text(cell):
-    """A cell that can only be a name: not a number, and not empty (an empty cell is a missing value)."""
-    return cell != "" and not _is_number(cell)
+    """A cell that can only be a name: not a number, not empty and not a missing-value mark
+    such as NA (those are missing values)."""
+    return cell != "" and cell.upper() not in MISSING and not _is_number(cell)
 
 
-def _is_header(rows):
-    """Row 1 names the columns when none of its cells is a number, or when one of its text
-    cells heads a column of numbers or of recurring labels it is not one of (a header-less
-    file may hold text labels in every row)."""
+def _header_reason(rows):
+    """Why row 1 names the columns, or None when it is data: "names" when none of its cells
+    is a number, or when one of its text cells heads a column of numbers; "labels" when its
+    numbers are whole (pandas names a NumPy array's columns 0, 1, 2...) and one of its text
+    cells heads a column of recurring labels it is not one of (a header-less file may hold
+    text labels in every row; its first row usually has fractional numbers)."""
     first = rows[0][1]
     if not any(_is_number(c) for c in first):  # (a blank row is no row)
-        return True
-    return any(_is_text(cell) and (_numbers_below(rows, k) or _names_labels(rows, k, cell))
-               for k, cell in enumerate(first))
+        return "names"
+    if any(_is_text(cell) and _numbers_below(rows, k) for k, cell in enumerate(first)):
+        return "names"
+    if all(re.fullmatch(r"[+-]?\d+", c) for c in first if _is_number(c)) and any(
+            _is_text(cell) and _names_labels(rows, k, cell) for k, cell in enumerate(first)):
+        return "labels"
+    return None
 
 
 def _names_labels(rows, k, cell):
@@ -141,8 +152,8 @@ def _parse_clean(body, width, col):
     """The feature values (float64) and stripped target cells of a CSV file's data rows,
     read in C: by pandas's parser when pandas is installed, else by NumPy's ``loadtxt``.
 
-    None when a row needs :func:`_rows`'s careful reading: a cell that is not a finite
-    number (or an empty target), a row of another width, a blank-looking row. That reader
+    None when a row needs :func:`_rows`'s careful reading: a feature cell that is not a
+    finite number, a row of another width, a blank-looking row. That reader
     then names the line. Where this one succeeds, each value is what ``float(cell)`` gives.
     """
     try:
@@ -170,13 +181,12 @@ def _parse_clean(body, width, col):
         return None
     if not all(isinstance(c, str) for c in cells):
         return None
-    cells = [c.strip() for c in cells]
-    if "" in cells or not np.isfinite(values).all():
+    if not np.isfinite(values).all():
         return None
-    return values, cells
+    return values, [c.strip() for c in cells]
 
 
-def read_csv(path, target=None, require_target=True):
+def read_csv(path, target=None, require_target=True, read_target=True):
     """Read a numeric CSV file (an optional header row; one target column).
 
     Parameters
@@ -186,6 +196,9 @@ def read_csv(path, target=None, require_target=True):
         The target column, by header name or 0-based index (negative counts
         from the end); None: the last column when ``require_target``, else
         no target (every column is a feature).
+    read_target : bool
+        False: the target column is only left out of the features (``predict``), and may
+        hold anything, empty cells too; y is then None.
 
     Returns
     -------
@@ -207,16 +220,21 @@ def read_csv(path, target=None, require_target=True):
     head, first_end = _rows(io.StringIO(text, newline=""), path, limit=HEAD_ROWS + 1)
     if not head:
         raise CommandError(f"{path} is empty.")
-    has_header = _is_header(head)  # judged on the first rows (all of a short file)
+    reason = _header_reason(head)  # judged on the first rows (all of a short file)
+    has_header = reason is not None
+    if reason == "labels":
+        print(f"note: row 1 of {path} is read as its header ({', '.join(head[0][1])}): its whole numbers are "
+              "taken as column names, its text as the name of the labels' column.", file=sys.stderr)
     if len(head) > HEAD_ROWS:  # a long file: its body is read in C when every cell is a clean number
-        table = _table(head, has_header, target, require_target, path, body=text[first_end if has_header else 0:])
+        table = _table(head, has_header, target, require_target, read_target, path,
+                       body=text[first_end if has_header else 0:])
         if table is not None:
             return table
         head, _ = _rows(io.StringIO(text, newline=""), path)
-    return _table(head, has_header, target, require_target, path)
+    return _table(head, has_header, target, require_target, read_target, path)
 
 
-def _table(rows, has_header, target, require_target, path, body=None):
+def _table(rows, has_header, target, require_target, read_target, path, body=None):
     """:func:`read_csv`'s result from the file's non-blank ``rows``. With ``body`` (the text
     after the header), ``rows`` are only the first ones: they settle the columns, and the body
     is read by :func:`_parse_clean`; None when it needs the careful reading of every row."""
@@ -253,17 +271,21 @@ def _table(rows, has_header, target, require_target, path, body=None):
         if parsed is None:
             return None
         X, raw = parsed
-        y = _target_values(raw) if col is not None else None
-        return None if y is not None and y.dtype.kind == "f" and not np.isfinite(y).all() else (X, y, columns)
+        if col is None or not read_target:
+            return X, None, columns
+        y = None if _first_missing(raw) is not None else _target_values(raw)
+        return None if y is None or (y.dtype.kind == "f" and not np.isfinite(y).all()) else (X, y, columns)
     cells = np.array([c for _, c in rows], dtype=object)
     # without a target, a text column is most likely the labels: say how to leave it out
     X = _numeric(cells[:, features], rows, features, names, path, suggest_target=col is None and not sep, hint=hint)
     y = None
-    if col is not None:
+    if col is not None and read_target:
         raw = [str(c) for c in cells[:, col]]
-        if "" in raw:
-            line = rows[raw.index("")][0]
-            raise CommandError(f"{path} line {line}, column {names[col]!r}: missing value; remove or fill it first.")
+        missing = _first_missing(raw)
+        if missing is not None:  # NA and its kin are no class
+            shown = f" ({raw[missing]!r})" if raw[missing] else ""
+            raise CommandError(f"{path} line {rows[missing][0]}, column {names[col]!r}: missing value{shown}; "
+                               "remove or fill it first.")
         y = _target_values(raw)
         if y.dtype.kind == "f":
             _check_finite(y, rows, [col], names, path)
@@ -285,20 +307,28 @@ def header_cells(path):
 
 def align_columns(X, columns, features, path):
     """``X``'s columns in the order of ``features`` (the names a model was trained on), found
-    by the header names ``columns``; the same names in another order are reordered (with a
-    note), other names are an error. Without a header or saved names, X is taken as it is."""
+    by the header names ``columns``. The same names in another order are reordered, other
+    columns besides the model's are left out (each with a note); a missing one is an error.
+    Without a header or saved names, X is taken as it is."""
     if not features or columns is None or not columns.header or list(columns) == list(features):
         return X
-    if sorted(columns) == sorted(features) and len(set(columns)) == len(columns):
-        print(f"note: {path} has the model's columns in another order; they are taken by name.", file=sys.stderr)
-        return X[:, [columns.index(name) for name in features]]
     missing = [name for name in features if name not in columns]
-    unexpected = [name for name in columns if name not in features]
-    parts = ([f"missing {', '.join(missing)}"] if missing else []) + (
-        [f"not the model's: {', '.join(unexpected)}"] if unexpected else [])
-    hint = " (--target NAME leaves a column out)" if unexpected and not missing else ""
-    raise CommandError(f"{path}'s columns are not those the model was trained on ({'; '.join(parts)}); the "
-                       f"model takes {', '.join(features)}{hint}.")
+    if missing:
+        raise CommandError(f"{path} has no column {', '.join(missing)}, which the model was trained on; the model "
+                           f"takes {', '.join(features)}.")
+    repeated = sorted({name for name in columns if columns.count(name) > 1 and name in features})
+    if repeated or len(set(features)) != len(features):
+        raise CommandError(f"{path}'s columns are not the model's ({', '.join(features)}) in its order, and the names "
+                           f"{', '.join(repeated or sorted(set(features)))} repeat, so they cannot be matched by name; "
+                           "write the columns in the model's order.")
+    extra = [name for name in columns if name not in features]
+    if extra:
+        print(f"note: {path}'s column{'s' * (len(extra) > 1)} {', '.join(extra)} {'are' if len(extra) > 1 else 'is'} "
+              "not the model's; left out.", file=sys.stderr)
+    kept = [name for name in columns if name in features]
+    if kept != list(features):
+        print(f"note: {path} has the model's columns in another order; they are taken by name.", file=sys.stderr)
+    return X[:, [columns.index(name) for name in features]]
 
 
 def _target_index(target, names, has_header, path):
@@ -317,10 +347,6 @@ def _target_index(target, names, has_header, path):
     if not -len(names) <= k < len(names):
         raise CommandError(f"--target {k} is out of range: {path} has {len(names)} columns (0 to {len(names) - 1}).")
     return k % len(names)
-
-
-#: cells that spreadsheets and pandas write for a missing value (besides an empty cell)
-MISSING = {"NA", "N/A", "#N/A", "NULL", "NONE", "-", "?"}
 
 
 def _numeric(cells, rows, columns, names, path, suggest_target=False, hint=""):
@@ -345,6 +371,11 @@ def _numeric(cells, rows, columns, names, path, suggest_target=False, hint=""):
     return X
 
 
+def _first_missing(cells):
+    """The index of the first empty or missing-value cell (``MISSING``: NA, NULL...), else None."""
+    return next((i for i, c in enumerate(cells) if c == "" or c.upper() in MISSING), None)
+
+
 def _check_finite(values, rows, columns, names, path):
     bad = ~np.isfinite(values)
     if bad.any():
@@ -363,10 +394,10 @@ def _integral(y):
 def encode_labels(y, task):
     """Class indices and class labels, or float targets for regression.
 
-    Integer labels 0..K−1 (a few may be missing, as in a subset of the digits)
-    are their own class index; any other labels (text, fractional, labels that
-    do not start at 0 or leave most indices unused, such as 1000 and 2000) are
-    indexed in sorted order. The saved class labels map either way back.
+    Integer labels 0..K−1 (a few may be missing, as in a subset of the digits,
+    but two classes are 0 and 1) are their own class index; any other labels
+    (text, fractional, labels that do not start at 0 or leave most indices
+    unused, such as 1000 and 2000; 0 and 2) are indexed in sorted order. The saved class labels map either way back.
     """
     numeric = y.dtype.kind in "if"  # else text labels (``label_text``)
     integral = _integral(y)
@@ -382,7 +413,8 @@ def encode_labels(y, task):
         if not np.isfinite(values).all():
             raise CommandError("--task regression needs finite targets; the target column holds inf or nan.")
         return values, None, task
-    if integral and y.min() == 0 and y.max() < 2 * len(np.unique(y)):
+    k = len(np.unique(y))  # two classes are 0 and 1 (0 and 2 would leave output 1 unused)
+    if integral and y.min() == 0 and y.max() < 2 * k and (k > 2 or y.max() == 1):
         idx = y.astype(np.int64)
         return idx, [str(k) for k in range(int(idx.max()) + 1)], task
     labels, idx = np.unique(y, return_inverse=True)

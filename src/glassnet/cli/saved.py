@@ -9,8 +9,8 @@ import numpy as np
 
 from .._io import atomic_write_text
 from ._common import (
-    CommandError, _check_outputs, _load_model, _targets_for, class_indices_for, model_classes, model_task,
-    predicted_classes,
+    CommandError, _check_outputs, _load_model, _refuse_replacing_other_files, _targets_for, class_indices_for,
+    model_classes, model_task, predicted_classes,
 )
 from ._data import align_columns, header_cells, load_dataset, read_csv
 
@@ -69,18 +69,29 @@ def _print_confusion(C):
 
 def _saved_target(args, model, option="data"):
     """The target column the model was trained on, when --target is not given and the CSV
-    file's header has it (predict then leaves it out, evaluate reads it); else None."""
+    file's header has it (predict then leaves it out, evaluate reads it); else None. For
+    evaluate, a header with the model's features but without its target is an error (the
+    last column, the default target, is one of the features)."""
     name = model.metadata.get("target")
     path = getattr(args, option)
     if args.target is not None or name is None or not str(path).lower().endswith((".csv", ".txt")):
         return None
-    return name if name in header_cells(path) else None
+    cells = header_cells(path)
+    if name in cells:
+        return name
+    if option == "data" and set(model.metadata.get("features") or [None]) <= set(cells):
+        raise CommandError(f"{path} has no column {name!r}, the target the model was trained on; name the target "
+                           "column with --target.")
+    return None
 
 
 def cmd_predict(args):
     _check_outputs({"--out": args.out}, inputs=[args.model, args.csv])
+    if args.out:
+        _refuse_replacing_other_files(args.out, "--out", "predictions")
     model = _load_model(args.model)
-    X, _, columns = read_csv(args.csv, args.target or _saved_target(args, model, "csv"), require_target=False)
+    X, _, columns = read_csv(args.csv, args.target or _saved_target(args, model, "csv"), require_target=False,
+                             read_target=False)
     X = align_columns(X, columns, model.metadata.get("features"), args.csv)
     n_in = int(np.prod(model._input_shape))
     if X.shape[1] != n_in:
@@ -98,7 +109,7 @@ def cmd_predict(args):
             writer.writerow([label, *(f"{v:.6g}" for v in row)])
     else:
         writer.writerow(["y"] if P.shape[1] == 1 else [f"y{k}" for k in range(P.shape[1])])
-        writer.writerows([[f"{v:.8g}" for v in row] for row in P])
+        writer.writerows([[str(v) for v in row] for row in P])  # NumPy's shortest text that reads back exactly
     if args.out:
         atomic_write_text(args.out, buffer.getvalue())
         print(f"Wrote {len(P)} predictions to {args.out}")
@@ -136,6 +147,7 @@ def cmd_export(args):
     if args.onnx is None:
         args.onnx = str(Path(args.model).with_suffix(".onnx"))
     _check_outputs({"--onnx": args.onnx}, inputs=[args.model])
+    _refuse_replacing_other_files(args.onnx, "--onnx", "onnx")
     model = _load_model(args.model)
     export(model, args.onnx)
     shape = lambda dims: "(" + ", ".join(["N", *(str(d) for d in dims[1:])]) + ")"  # noqa: E731

@@ -50,18 +50,20 @@ def _fold_input_scaling(model, mu, sigma):
     layer.set_weights([W / sigma[:, None], b - (mu / sigma) @ W])
 
 
-def _warn_folding_precision(scaler, dtype):
+def _warn_folding_precision(scaler, dtype, what="feature"):
     """Warn when folding the scaling into float32 weights loses what tells the samples apart.
 
     A feature far from 0 compared with its spread (a timestamp: mean 1.6e9, std 300) gives
     terms x·w/σ about |μ/σ| times larger than their differences; float32 keeps ~7 digits.
+    A target so far from 0 is given back as ``out·σ + μ`` in float32: its last digits are lost.
     """
     mu, sigma = scaler
     ratio = float(np.max(np.abs(mu / sigma)))
     if dtype == "float32" and ratio > FOLD_RATIO_LIMIT:
-        print(f"warning: a feature's mean is {ratio:.2g} times its standard deviation; the saved float32 model "
-              "takes raw features and loses precision on it: use --dtype float64 (or centre that feature).",
-              file=sys.stderr)
+        effect = ("takes raw features and loses precision on it" if what == "feature" else
+                  "gives raw targets and loses precision on them")
+        print(f"warning: a {what}'s mean is {ratio:.2g} times its standard deviation; the saved float32 model "
+              f"{effect}: use --dtype float64 (or centre that {what}).", file=sys.stderr)
 
 
 def _fold_output_scaling(model, mean, scale):
@@ -141,6 +143,7 @@ def _train(args):
         if out_act in ("linear", "identity"):
             y_scale = _standardizer(y)
             y = (y - y_scale[0]) / y_scale[1]
+            _warn_folding_precision(y_scale, args.dtype, "target")
     model = build_model(x.shape[1], n_out, hidden, activation, out_act, dropout, args.dtype, seed)
     optimizer = optimizers.get(args.optimizer or d["optimizer"])
     optimizer.learning_rate = args.lr if args.lr is not None else d["lr"]
