@@ -985,6 +985,9 @@ def _long_csv(kind, n=1500, seed=0):
         lines = [f' {a} ,"{b}",{d},{c}' for (a, b, d), c in zip(cells, t)]
         lines[700:700] = ["", ""]
         return "\r\n".join(lines) + "\r\n\r\n"
+    if kind == "ids":  # a text id column, left out with --ignore
+        return "id,a,b,c,label\n" + "".join(f"A{i:05d},{a},{b},{d},{c}\n" for i, ((a, b, d), c) in
+                                           enumerate(zip(cells, t)))
     if kind == "regression":  # integers and exponents, a float target
         return "x,y,z,target\n" + "".join(f"{int(a * 100)},{b:.6e},{d},{a * 0.5:.17g}\n"
                                           for (a, b, d) in X)
@@ -1003,7 +1006,8 @@ def _long_csv(kind, n=1500, seed=0):
 
 @pytest.mark.parametrize("parser", ["pandas", "numpy"])
 @pytest.mark.parametrize("kind, target, fast", [
-    ("labels", "species", True), ("plain", None, True), ("regression", None, True), ("regression", "none", True),
+    ("labels", "species", True), ("plain", None, True), ("ids", None, True), ("regression", None, True),
+    ("regression", "none", True),
     ("clean", "0", True), ("text", None, False), ("na", None, False), ("ragged", None, False),
     ("blank-ish", None, False), ("inf-target", None, False), ("empty-target", None, False),
     ("spaced", None, False), ("quote-after-space", None, False), ("trailing-comma", None, False), ("late-comma", None, False)])
@@ -1019,6 +1023,8 @@ def test_a_long_file_is_read_in_c_with_the_careful_readers_results(tmp_path, mon
     path = tmp_path / f"{kind}.csv"
     path.write_text(_long_csv(kind), newline="")
     kwargs = {"require_target": False} if target == "none" else {"target": target}
+    if kind == "ids":
+        kwargs["ignore"] = ("id",)
     limits = []  # of each reading by the csv module: the head rows', then (when needed) every row's
     rows = _data._rows
     monkeypatch.setattr(_data, "_rows", lambda fh, path, limit=None: limits.append(limit) or rows(fh, path, limit))
@@ -1149,6 +1155,38 @@ def test_row_1_with_a_unique_label_among_fractional_numbers_is_data(tmp_path, mo
     assert result.returncode == 0, result.stderr
     assert "note: row 1 of pd.csv is read as its header (0, 1, species)" in result.stderr
     assert load_model(tmp_path / "m.gn").metadata["features"] == ["0", "1"]
+
+
+def test_ignore_leaves_an_id_column_out_and_predict_leaves_it_out_by_name(tmp_path, monkeypatch, capsys):
+    X, t = two_blobs(80)
+    write_rows(tmp_path / "id.csv", [[f"A{i}", *x, c] for i, (x, c) in enumerate(zip(X, t))], ["id", "a", "b", "label"])
+    result = call("train", "id.csv", "--epochs", "1", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert_one_line_error(result)
+    assert "column 'id': 'A0' is not a number. If it is no feature (an id), leave it out with --ignore id." in \
+        result.stderr
+    for ignore in ("id", "0"):
+        result = call("train", "id.csv", "--ignore", ignore, "--epochs", "2", "--seed", "0", "--quiet", "--out",
+                      "m.gn", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+        assert result.returncode == 0 and "2 features (a, b)" in result.stdout, result.stderr
+    write_rows(tmp_path / "plain.csv", [[*x, c] for x, c in zip(X, t)], ["a", "b", "label"])
+    expected = call("predict", "m.gn", "plain.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys).stdout
+    result = call("predict", "m.gn", "id.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.stdout == expected and "id.csv's column id is not the model's; left out." in result.stderr
+    plain = call("evaluate", "m.gn", "plain.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys).stdout
+    result = call("evaluate", "m.gn", "id.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0 and result.stdout.split("Loss")[1] == plain.split("Loss")[1], result.stderr
+    # a header-less file: --ignore by index, in predict too
+    write_rows(tmp_path / "bare.csv", [[f"A{i}", *x] for i, x in enumerate(X)])
+    result = call("predict", "m.gn", "bare.csv", "--ignore", "0", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.stdout == expected, result.stderr
+    for args, message in ((["id.csv", "--ignore", "label"], "--ignore: column 'label' is the target"),
+                          (["id.csv", "--ignore", "id,a,b"], "--ignore leaves no feature column of id.csv"),
+                          (["id.csv", "--ignore", "9"], "--ignore 9 is out of range: id.csv has 4 columns"),
+                          (["id.csv", "--ignore", "id,"], "expected comma-separated column names or indices"),
+                          (["xor", "--ignore", "id"], "--ignore does not apply to xor")):
+        result = call("train", *args, cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+        assert_one_line_error(result)
+        assert message in result.stderr
 
 
 def test_an_unterminated_quote_is_reported(tmp_path, monkeypatch, capsys):

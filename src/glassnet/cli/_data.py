@@ -148,9 +148,10 @@ def _rows(fh, path, limit=None):
 HEAD_ROWS = 1000
 
 
-def _parse_clean(body, width, col):
+def _parse_clean(body, width, col, skip=()):
     """The feature values (float64) and stripped target cells of a CSV file's data rows,
     read in C: by pandas's parser when pandas is installed, else by NumPy's ``loadtxt``.
+    The columns ``skip`` (``--ignore``) are read as text and left out.
 
     None when a row needs :func:`_rows`'s careful reading: a feature cell that is not a
     finite number, a row of another width, a blank-looking row. That reader
@@ -164,19 +165,21 @@ def _parse_clean(body, width, col):
         if pd is not None:
             # (no skipinitialspace: the csv module reads ` "7"` as the text '"7"', not as 7)
             frame = pd.read_csv(io.StringIO(body), header=None, na_filter=False, engine="c",
-                                dtype={k: str if k == col else np.float64 for k in range(width)})
+                                dtype={k: str if k == col or k in skip else np.float64 for k in range(width)})
             if frame.shape[1] != width:
                 return None
             cells = frame[col].tolist() if col is not None else []
-            values = frame.drop(columns=[col] if col is not None else []).to_numpy(np.float64)
+            values = frame.drop(columns=[k for k in range(width) if k == col or k in skip]).to_numpy(np.float64)
         else:
             cells = []  # the target column's cells, in row order, read as text
-            keep = {col: lambda cell: cells.append(cell) or 0.0} if col is not None else None
+            text = {k: lambda cell: 0.0 for k in skip}  # read, not converted
+            if col is not None:
+                text[col] = lambda cell: cells.append(cell) or 0.0
             values = np.loadtxt(io.StringIO(body), delimiter=",", quotechar='"', comments=None, ndmin=2,
-                                dtype=np.float64, converters=keep)
+                                dtype=np.float64, converters=text or None)
             if values.shape[1] != width:
                 return None
-            values = np.delete(values, col, axis=1) if col is not None else values
+            values = np.delete(values, [k for k in range(width) if k == col or k in skip], axis=1)
     except Exception:  # noqa: BLE001 -- whatever the C parsers dislike, the careful reader explains
         return None
     if not all(isinstance(c, str) for c in cells):
@@ -186,7 +189,7 @@ def _parse_clean(body, width, col):
     return values, [c.strip() for c in cells]
 
 
-def read_csv(path, target=None, require_target=True, read_target=True):
+def read_csv(path, target=None, require_target=True, read_target=True, ignore=()):
     """Read a numeric CSV file (an optional header row; one target column).
 
     Parameters
@@ -199,6 +202,9 @@ def read_csv(path, target=None, require_target=True, read_target=True):
     read_target : bool
         False: the target column is only left out of the features (``predict``), and may
         hold anything, empty cells too; y is then None.
+    ignore : sequence of str
+        Columns left out of the features (an id), by header name or index; they may
+        hold anything.
 
     Returns
     -------
@@ -226,15 +232,15 @@ def read_csv(path, target=None, require_target=True, read_target=True):
         print(f"note: row 1 of {path} is read as its header ({', '.join(head[0][1])}): its whole numbers are "
               "taken as column names, its text as the name of the labels' column.", file=sys.stderr)
     if len(head) > HEAD_ROWS:  # a long file: its body is read in C when every cell is a clean number
-        table = _table(head, has_header, target, require_target, read_target, path,
+        table = _table(head, has_header, target, require_target, read_target, ignore, path,
                        body=text[first_end if has_header else 0:])
         if table is not None:
             return table
         head, _ = _rows(io.StringIO(text, newline=""), path)
-    return _table(head, has_header, target, require_target, read_target, path)
+    return _table(head, has_header, target, require_target, read_target, ignore, path)
 
 
-def _table(rows, has_header, target, require_target, read_target, path, body=None):
+def _table(rows, has_header, target, require_target, read_target, ignore, path, body=None):
     """:func:`read_csv`'s result from the file's non-blank ``rows``. With ``body`` (the text
     after the header), ``rows`` are only the first ones: they settle the columns, and the body
     is read by :func:`_parse_clean`; None when it needs the careful reading of every row."""
@@ -263,11 +269,16 @@ def _table(rows, has_header, target, require_target, read_target, path, body=Non
     col = _target_index(target, names, header is not None, path) if (target is not None or require_target) else None
     if col is not None and width < 2:
         raise CommandError(f"{path} has a single column: there is no feature besides the target{hint}.")
-    features = [k for k in range(width) if k != col]
+    left_out = {_target_index(c, names, header is not None, path, "--ignore") for c in ignore}
+    if col is not None and col in left_out:
+        raise CommandError(f"--ignore: column {names[col]!r} is the target; it is never a feature.")
+    features = [k for k in range(width) if k != col and k not in left_out]
+    if not features:
+        raise CommandError(f"--ignore leaves no feature column of {path}.")
     columns = Columns([names[k] for k in features], header=header is not None,
                       target=names[col] if col is not None and header is not None else None)
     if body is not None:
-        parsed = _parse_clean(body, width, col)
+        parsed = _parse_clean(body, width, col, left_out)
         if parsed is None:
             return None
         X, raw = parsed
@@ -277,7 +288,7 @@ def _table(rows, has_header, target, require_target, read_target, path, body=Non
         return None if y is None or (y.dtype.kind == "f" and not np.isfinite(y).all()) else (X, y, columns)
     cells = np.array([c for _, c in rows], dtype=object)
     # without a target, a text column is most likely the labels: say how to leave it out
-    X = _numeric(cells[:, features], rows, features, names, path, suggest_target=col is None and not sep, hint=hint)
+    X = _numeric(cells[:, features], rows, features, names, path, has_target=col is not None, hint=hint)
     y = None
     if col is not None and read_target:
         raw = [str(c) for c in cells[:, col]]
@@ -307,9 +318,8 @@ def header_cells(path):
 
 def align_columns(X, columns, features, path):
     """``X``'s columns in the order of ``features`` (the names a model was trained on), found
-    by the header names ``columns``. The same names in another order are reordered, other
-    columns besides the model's are left out (each with a note); a missing one is an error.
-    Without a header or saved names, X is taken as it is."""
+    by the header names ``columns``: the same names in another order are reordered (with a
+    note), a missing one is an error. Without a header or saved names, X is taken as it is."""
     if not features or columns is None or not columns.header or list(columns) == list(features):
         return X
     missing = [name for name in features if name not in columns]
@@ -321,35 +331,34 @@ def align_columns(X, columns, features, path):
         raise CommandError(f"{path}'s columns are not the model's ({', '.join(features)}) in its order, and the names "
                            f"{', '.join(repeated or sorted(set(features)))} repeat, so they cannot be matched by name; "
                            "write the columns in the model's order.")
-    extra = [name for name in columns if name not in features]
-    if extra:
-        print(f"note: {path}'s column{'s' * (len(extra) > 1)} {', '.join(extra)} {'are' if len(extra) > 1 else 'is'} "
-              "not the model's; left out.", file=sys.stderr)
-    kept = [name for name in columns if name in features]
-    if kept != list(features):
-        print(f"note: {path} has the model's columns in another order; they are taken by name.", file=sys.stderr)
+    if len(columns) != len(features):  # (columns besides the model's are left out by the caller)
+        extra = ", ".join(name for name in columns if name not in features)
+        raise CommandError(f"{path} has columns besides the model's ({extra}); leave them out with --ignore.")
+    print(f"note: {path} has the model's columns in another order; they are taken by name.", file=sys.stderr)
     return X[:, [columns.index(name) for name in features]]
 
 
-def _target_index(target, names, has_header, path):
+def _target_index(target, names, has_header, path, option="--target"):
+    """The index of the column ``target`` names (a header name or a 0-based index, negative
+    from the end; None: the last column), or the one-line error of ``option``."""
     if target is None:
         return len(names) - 1
     if has_header and target in names:
         if names.count(target) > 1:
-            raise CommandError(f"--target {target!r}: {path} has {names.count(target)} columns of that name; "
+            raise CommandError(f"{option} {target!r}: {path} has {names.count(target)} columns of that name; "
                                "give the column's 0-based index instead.")
         return names.index(target)
     try:
         k = int(target)
     except ValueError:
         valid = f" Columns: {', '.join(names)}." if has_header else " The file has no header: give a column index."
-        raise CommandError(f"--target {target!r} is not a column of {path}.{valid}") from None
+        raise CommandError(f"{option} {target!r} is not a column of {path}.{valid}") from None
     if not -len(names) <= k < len(names):
-        raise CommandError(f"--target {k} is out of range: {path} has {len(names)} columns (0 to {len(names) - 1}).")
+        raise CommandError(f"{option} {k} is out of range: {path} has {len(names)} columns (0 to {len(names) - 1}).")
     return k % len(names)
 
 
-def _numeric(cells, rows, columns, names, path, suggest_target=False, hint=""):
+def _numeric(cells, rows, columns, names, path, has_target=True, hint=""):
     try:
         X = cells.astype(np.float64)
     except ValueError:
@@ -361,8 +370,9 @@ def _numeric(cells, rows, columns, names, path, suggest_target=False, hint=""):
                         f"{path} line {line}, column {names[k]!r}: missing value{shown}; remove or fill it first."
                     ) from None
                 if not _is_number(value):
-                    if suggest_target:
-                        hint = f". If it holds the labels, leave it out with --target {names[k]}"
+                    if not hint:  # a text column: labels (without a target) or an id
+                        hint = (f". If it is no feature (an id), leave it out with --ignore {names[k]}" if has_target
+                                else f". If it holds the labels, leave it out with --target {names[k]}")
                     raise CommandError(
                         f"{path} line {line}, column {names[k]!r}: {value!r} is not a number{hint}."
                     ) from None
@@ -454,7 +464,7 @@ def _find_mnist(download):
 
 #: the data options, each with its default and the data sets it applies to
 _DATA_OPTIONS = {"samples": (500, "toy"), "noise": (0.0, "toy"), "data_seed": (0, "toy"),
-                 "test_split": (0.2, "csv"), "target": (None, "csv"), "task": ("auto", "csv")}
+                 "test_split": (0.2, "csv"), "target": (None, "csv"), "task": ("auto", "csv"), "ignore": ((), "csv")}
 _WHY_NOT = {  # why an option does not apply to a kind of data set
     "samples": "only a toy set is generated", "noise": "only a toy set is generated",
     "data_seed": "only a toy set is generated",
@@ -462,6 +472,7 @@ _WHY_NOT = {  # why an option does not apply to a kind of data set
                             "evaluate agrees with train",
                    "toy": "a toy set's test part is a fixed 20 % (--samples sets its size)"},
     "target": "only a CSV file has columns to choose", "task": "only a CSV file's target needs telling apart",
+    "ignore": "only a CSV file has columns to leave out",
 }
 
 
@@ -519,7 +530,7 @@ def load_dataset(name, args, purpose="train", task=None, target=None):
         )
     unlabelled = purpose == "som" and getattr(args, "target", None) is None
     X, y_raw, names = read_csv(name, target if target is not None else getattr(args, "target", None),
-                               require_target=not unlabelled)
+                               require_target=not unlabelled, ignore=getattr(args, "ignore", ()))
     if unlabelled:  # a map needs no target: every column is a feature
         return Data(Path(name).name, f"{name}: {len(X)} rows, {X.shape[1]} features", X, None, X, None,
                     "unlabelled", standardize=True)

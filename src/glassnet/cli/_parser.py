@@ -4,7 +4,7 @@ import argparse
 
 from .. import __version__
 from ._common import GATES, PROG, TOY_SETS, CommandError
-from ._types import (_fraction, _grid, _layer_sizes, _noise, _non_negative_int, _port, _positive_float, _positive_int,
+from ._types import (_columns, _fraction, _grid, _layer_sizes, _noise, _non_negative_int, _port, _positive_float, _positive_int,
                      _positive_int_up_to)
 from .classic import cmd_hopfield, cmd_perceptron, cmd_som
 from .bench import cmd_bench
@@ -44,6 +44,8 @@ def _add_data_options(parser, csv_training=False, standardize=True):
     group = parser.add_argument_group("data options")
     group.add_argument("--target", metavar="COLUMN",
                        help="CSV target column, by header name or 0-based index (default: the last column)")
+    group.add_argument("--ignore", type=_columns, metavar="COLUMNS",
+                       help="CSV columns that are no features (an id), by header name or index, comma-separated")
     group.add_argument("--task", choices=("auto", "classification", "regression"), default="auto",
                        help="CSV: what the target is (default auto: integer or text labels with at most 50 "
                             "values are classes)")
@@ -162,6 +164,9 @@ def build_parser():
     predict.add_argument("model", metavar="MODEL", help="a model file saved by glassnet (.gn)")
     predict.add_argument("csv", metavar="CSV", help="numeric features, one row per sample (optional header)")
     predict.add_argument("--target", metavar="COLUMN", help="a column to ignore (e.g. the labels), by name or index")
+    predict.add_argument("--ignore", type=_columns, metavar="COLUMNS", default=(),
+                         help="other columns to leave out, by name or index, comma-separated (the model's own "
+                              "columns are taken by name when the file and the model have a header)")
     predict.add_argument("--out", metavar="PATH", help="write the predictions here (default: standard output)")
 
     # -- info

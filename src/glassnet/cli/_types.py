@@ -46,6 +46,15 @@ def _grid(text):
     return rows, cols
 
 
+def _columns(text):
+    """Comma-separated column names or indices (``id,name`` or ``0``), as written."""
+    names = tuple(part.strip() for part in text.split(","))
+    if not all(names):
+        raise argparse.ArgumentTypeError(f"expected comma-separated column names or indices such as id,name. "
+                                         f"Received: {text!r}")
+    return names
+
+
 def _layer_sizes(text):
     if text.strip().lower() in ("", "none", "0"):
         return ()

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 import sys
 from pathlib import Path
 
@@ -24,7 +25,11 @@ def cmd_evaluate(args):
     if args.task not in ("auto", task):  # a regression's targets read as classes would give a wrong MSE
         raise CommandError(f"--task {args.task}: {args.model} is a {task} model; leave --task out.")
     # the model knows what it is: integer targets of a regression stay numbers
-    data = load_dataset(args.data, args, purpose="evaluate", task=task, target=_saved_target(args, model))
+    target = _saved_target(args, model)
+    others = _other_columns(args.data, model, args.target or target or -1)
+    if others:  # (None stays None: --ignore given for a data set without columns is an error)
+        args.ignore = (args.ignore or ()) + others
+    data = load_dataset(args.data, args, purpose="evaluate", task=task, target=target)
     X, y = align_columns(data.x_test, data.columns, model.metadata.get("features"), args.data), data.y_test
     P = model.predict(X)  # first: a file of other features is named as such, not by its unknown labels
     if task == "classification" and data.task == "classification":
@@ -85,13 +90,33 @@ def _saved_target(args, model, option="data"):
     return None
 
 
+def _other_columns(path, model, target):
+    """The 0-based indices of the columns of a CSV file whose header has the model's feature
+    names, which are neither those nor the ``target`` column (an id): they are left out, with
+    a note. Empty without a header or saved names."""
+    features = model.metadata.get("features")
+    cells = header_cells(path) if features and str(path).lower().endswith((".csv", ".txt")) else []
+    if not cells or not set(features) <= set(cells):
+        return ()
+    if target is not None and target not in cells and re.fullmatch(r"-?\d+", str(target)) \
+            and -len(cells) <= int(target) < len(cells):
+        target = cells[int(target)]
+    others = [k for k, name in enumerate(cells) if name not in features and name != target]
+    if others:
+        names = ", ".join(cells[k] for k in others)
+        print(f"note: {path}'s column{'s' * (len(others) > 1)} {names} {'are' if len(others) > 1 else 'is'} not the "
+              "model's; left out.", file=sys.stderr)
+    return tuple(str(k) for k in others)
+
+
 def cmd_predict(args):
     _check_outputs({"--out": args.out}, inputs=[args.model, args.csv])
     if args.out:
         _refuse_replacing_other_files(args.out, "--out", "predictions")
     model = _load_model(args.model)
-    X, _, columns = read_csv(args.csv, args.target or _saved_target(args, model, "csv"), require_target=False,
-                             read_target=False)
+    target = args.target or _saved_target(args, model, "csv")
+    X, _, columns = read_csv(args.csv, target, require_target=False, read_target=False,
+                             ignore=args.ignore + _other_columns(args.csv, model, target))
     X = align_columns(X, columns, model.metadata.get("features"), args.csv)
     n_in = int(np.prod(model._input_shape))
     if X.shape[1] != n_in:
