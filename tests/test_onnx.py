@@ -245,3 +245,26 @@ def test_batchnorm_without_center_or_scale_exports(center, scale, rng, tmp_path)
     model.compile(optimizer="sgd", loss="mse")
     model.fit(x, rng.normal(size=(16, 2)), epochs=2, verbose=0)
     np.testing.assert_allclose(run_onnx(export(model, tmp_path / "m.onnx"), x), model.predict(x), atol=1e-12)
+
+
+@pytest.mark.parametrize("labels, units", [(["lo", "hi"], 2), (["lo", "hi"], 1), (["a", "b", "c"], 3)])
+def test_a_classifier_with_class_labels_has_a_label_output_as_predict(labels, units, rng, tmp_path):
+    # the class column of glassnet predict: argmax through the saved labels (p > 0.5 for one unit)
+    from glassnet.cli._common import predicted_classes
+
+    x = rng.normal(size=(200, 4)).astype(np.float32)
+    out = "sigmoid" if units == 1 else "softmax"
+    model = Sequential([Dense(8, "tanh", input_dim=4), Dense(units, out)], seed=0)
+    model.metadata["classes"] = labels
+    path = export(model, tmp_path / "m.onnx")
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    probabilities, label = session.run(None, {"input": x})
+    assert [o.name for o in session.get_outputs()] == ["output", "label"]
+    P = model.predict(x)
+    np.testing.assert_allclose(probabilities, P, rtol=1e-5, atol=1e-6)
+    assert list(label) == [labels[k] for k in predicted_classes(P)]
+    assert len(set(label)) == len(labels)  # every class occurs: the test sees each branch
+    # without labels (a model of the Python API) there is one output, as before
+    del model.metadata["classes"]
+    session = ort.InferenceSession(str(export(model, tmp_path / "plain.onnx")), providers=["CPUExecutionProvider"])
+    assert [o.name for o in session.get_outputs()] == ["output"]

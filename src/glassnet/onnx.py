@@ -21,7 +21,9 @@ Every built-in activation has an exact ONNX form: ``relu``, ``tanh``,
 ``argmax``. A user callable cannot be translated and raises ``ValueError``.
 
 The batch dimension is symbolic (``"N"``); input ``"input"``, output ``"output"``,
-in the model's dtype (float32 or float64). ``onnx`` is an optional extra
+in the model's dtype (float32 or float64). A classifier trained by ``glassnet train``
+(its class labels in ``model.metadata["classes"]``) has a second output, ``"label"``:
+the class label of each row as text, as ``glassnet predict`` prints it. ``onnx`` is an optional extra
 (``pip install "glassnet[onnx]"``); the file is written atomically.
 """
 
@@ -182,6 +184,30 @@ _ONNX_LAYERS = {
 }
 
 
+def _class_labels(model):
+    """The class labels ``glassnet train`` saved in a classifier's metadata (one per output, or
+    two for one sigmoid unit), else None."""
+    classes = getattr(model, "metadata", {}).get("classes")
+    n_out = int(np.prod(model.layers[-1].output_shape))
+    if not isinstance(classes, list) or len(model.layers[-1].output_shape) != 1:
+        return None
+    return [str(c) for c in classes] if len(classes) == (2 if n_out == 1 else n_out) else None
+
+
+def _label(g, P, classes):
+    """The class label of each row of outputs ``P``, as ``glassnet predict``'s class column:
+    ``classes[argmax]`` (the first of tied maxima, as NumPy), ``classes[p > 0.5]`` for one
+    sigmoid unit."""
+    if len(classes) == 2 and g.out_units == 1:
+        index = g.node("Cast", [g.node("Greater", [P, g.constant(0.5)])], to=g.onnx.TensorProto.INT64)
+        index = g.node("Squeeze", [index, g.constant([1], dtype=np.int64)])
+    else:
+        index = g.node("ArgMax", [P], axis=1, keepdims=0)
+    table = g.name("classes")
+    g.initializers.append(g.onnx.numpy_helper.from_array(np.array(classes, dtype=object), table))
+    return g.node("Gather", [table, index], axis=0)
+
+
 #: the largest protobuf message, and so ONNX file without external data: 2 GiB
 _PROTOBUF_LIMIT = 2**31
 
@@ -219,15 +245,21 @@ def to_onnx(model):
     dtype = np.dtype(model.dtype)
     elem = helper.np_dtype_to_tensor_dtype(dtype)
     g = _Graph(onnx, dtype)
+    g.out_units = int(np.prod(model.layers[-1].output_shape))
     A = "input"
     for layer in model.layers:
         A = _ONNX_LAYERS[type(layer)](g, A, layer)
     g.nodes.append(helper.make_node("Identity", [A], ["output"], name="output"))
+    outputs = [helper.make_tensor_value_info("output", elem, ["N", *model.layers[-1].output_shape])]
+    classes = _class_labels(model)
+    if classes is not None:
+        g.nodes.append(helper.make_node("Identity", [_label(g, A, classes)], ["label"], name="label"))
+        outputs.append(helper.make_tensor_value_info("label", onnx.TensorProto.STRING, ["N"]))
     graph = helper.make_graph(
         g.nodes,
         model.name,
         [helper.make_tensor_value_info("input", elem, ["N", *model._input_shape])],
-        [helper.make_tensor_value_info("output", elem, ["N", *model.layers[-1].output_shape])],
+        outputs,
         initializer=g.initializers,
     )
     from . import __version__

@@ -167,7 +167,7 @@ def cmd_info(args):
 
 
 def cmd_export(args):
-    from ..onnx import OPSET, export
+    from ..onnx import OPSET, _class_labels, export
 
     if args.onnx is None:
         args.onnx = str(Path(args.model).with_suffix(".onnx"))
@@ -176,6 +176,7 @@ def cmd_export(args):
     model = _load_model(args.model)
     export(model, args.onnx)
     shape = lambda dims: "(" + ", ".join(["N", *(str(d) for d in dims[1:])]) + ")"  # noqa: E731
+    label = ", 'label' (N) class labels" if _class_labels(model) is not None else ""
     print(f"Wrote {args.onnx}: ONNX opset {OPSET}, input 'input' {shape(model.input_shape)} {model.dtype} → "
-          f"output 'output' {shape(model.output_shape)}")
+          f"output 'output' {shape(model.output_shape)}{label}")
     return 0
