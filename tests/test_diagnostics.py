@@ -106,6 +106,39 @@ def test_saturated_sigmoid_units(rng):
     assert ("saturated" in [k for k, _ in diagnosis.problems]) and "Standardize the inputs" in str(diagnosis)
 
 
+def test_a_solved_classifier_s_confident_sigmoid_output_is_not_saturation():
+    # Seed 004's XOR net: with binary cross-entropy the output delta is a − y, so outputs
+    # at 0 or 1 are right answers; the measurement stays in the History all the same.
+    X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
+    y = np.array([0, 1, 1, 0])
+    model = Sequential([Dense(8, "tanh", input_dim=2), Dense(1, "sigmoid")], seed=1)
+    model.compile(Adam(0.05), "binary_crossentropy", ["accuracy"])
+    callback = Diagnostics(X, y, warn=False)
+    history = model.fit(X, y, epochs=500, batch_size=4, verbose=0, callbacks=[callback])
+    A = model.predict(X, verbose=0).ravel()
+    assert history.history["accuracy"][-1] == 1.0
+    assert np.all((A < 0.01) | (A > 0.99))  # every output saturated
+    assert history.history["saturated/dense_1"][-1] == 1.0
+    assert callback.problems == []
+    assert diagnose(model, X, y, warn=False).healthy
+
+
+def test_a_saturated_output_is_reported_under_the_squared_error(rng):
+    X = rng.normal(size=(32, 2))
+    W = np.array([[40.0], [0.0]])  # σ(40 x_1): every output within 1% of 0 or 1 but for |x_1| < 0.115
+    kept = np.abs(X[:, 0]) > 0.2
+    X, y = X[kept], (X[kept, 0] > 0).astype(float)
+    kinds = {}
+    for loss in ("mse", "binary_crossentropy"):
+        model = Sequential([Dense(1, "sigmoid", input_dim=2)], seed=0)
+        model.compile("sgd", loss)
+        model.set_weights([W, np.zeros(1)])
+        diagnosis = diagnose(model, X, y, warn=False)
+        assert diagnosis.layers[0].saturated_fraction == 1.0
+        kinds[loss] = [k for k, _ in diagnosis.problems]
+    assert kinds == {"mse": ["saturated"], "binary_crossentropy": []}
+
+
 # Seed 000's f(x) = x² tables, read as loss curves.
 F_ETA_105 = [4, 4.84, 5.8564, 7.086244, 8.57435524, 10.3749698404, 12.553713506884]
 F_ETA_02 = [4, 1.44, 0.5184, 0.186624, 0.06718464, 0.0241864704]

@@ -10,7 +10,11 @@ The lectures name the usual failures and their cures:
   function, the σ(x) values tend to respond very less to changes in x"): a
   unit is **saturated** when, for every probe sample, its output lies within
   1% of the activation's range from one of its bounds (sigmoid: a < 0.01 or
-  a > 0.99, where g'(z) < 0.0099; tanh: |a| > 0.98), so g'(z) ≈ 0;
+  a > 0.99, where g'(z) < 0.0099; tanh: |a| > 0.98), so g'(z) ≈ 0. A sigmoid
+  output layer trained with binary cross-entropy is measured but not reported:
+  that loss's ∂J/∂a cancels g'(z), the output delta is a − y, so outputs at
+  0 or 1 are a classifier's confident answers, not units that stopped learning
+  (the same output under the squared error is reported);
 * vanishing or exploding gradients (seed 004: ``∂E/∂w ∝ φ'(net_0)·φ'(net_1)·
   φ'(net_2)``, "the weights farthest away from the output can have very
   large, or very small, updates"): measured as the RMS gradient of each Dense
@@ -59,6 +63,10 @@ LOSS_WINDOW = 10
 """The loss-curve checks look at this many most recent epochs."""
 
 _SATURATING = ("sigmoid", "tanh", "bipolar_sigmoid")
+#: Output activation -> the losses whose gradient cancels its g'(z) (output delta a − y), so
+#: that a saturated output still learns. Softmax pairs with the categorical cross-entropies
+#: the same way, but its saturation is never measured.
+_DELTA_A_MINUS_Y = {"sigmoid": ("binary_crossentropy",)}
 
 ADVICE = {
     "dead_relu": (
@@ -224,8 +232,20 @@ def _layer_stats(model, grads):
     return out
 
 
-def _problems(layers, losses, stop_reason=None):
-    """``[(kind, layer name or None, message)]`` for the measurements and the loss curve."""
+def _learning_output(model):
+    """The name of the output layer when its loss cancels the activation's g'(z) (sigmoid with
+    binary cross-entropy: δ = a − y), so that its saturation is no problem; else None."""
+    last, loss = model.layers[-1], getattr(model, "loss", None)
+    activation = getattr(last, "activation", None)
+    if activation is None or loss is None or getattr(loss, "from_logits", False):
+        return None
+    return last.name if loss.name in _DELTA_A_MINUS_Y.get(activation.name, ()) else None
+
+
+def _problems(layers, losses, stop_reason=None, learning_output=None):
+    """``[(kind, layer name or None, message)]`` for the measurements and the loss curve;
+    the saturation of the layer named ``learning_output`` (see :func:`_learning_output`) is
+    not reported."""
     found = []
     for l in layers:
         if l.dead_fraction is not None and l.dead_fraction >= DEAD_FRACTION:
@@ -233,7 +253,8 @@ def _problems(layers, losses, stop_reason=None):
                 f"{100 * l.dead_fraction:.0f}% of the ReLU units of layer {l.name!r} are dead (output 0 for "
                 f"every probe sample, so they no longer learn). {ADVICE['dead_relu']}"
             )))
-        if l.saturated_fraction is not None and l.saturated_fraction >= SATURATED_FRACTION:
+        if (l.saturated_fraction is not None and l.saturated_fraction >= SATURATED_FRACTION
+                and l.name != learning_output):
             found.append(("saturated", l.name, (
                 f"{100 * l.saturated_fraction:.0f}% of the {l.activation} units of layer {l.name!r} are saturated "
                 f"(output at the ends of its range for every probe sample, g'(z) ≈ 0). {ADVICE['saturated']}"
@@ -316,7 +337,7 @@ def diagnose(model, X, y, losses=None, warn=True, max_samples=1024):
         losses = check_array(losses, "losses", ndim=1, dtype=np.float64, allow_empty=True, finite=False).tolist()
     if not math.isfinite(loss):  # weights that already overflow, whatever the history says
         stop_reason = "the probe batch's loss is not finite"
-    problems = _problems(layers, losses, stop_reason)
+    problems = _problems(layers, losses, stop_reason, _learning_output(model))
     if check_bool(warn, "warn"):
         _emit(problems, stacklevel=3)
     return Diagnosis(layers=layers, loss=loss, losses=list(losses), problems=[(k, m) for k, _, m in problems])
@@ -385,7 +406,8 @@ class Diagnostics(Callback):
                 if l.grad_norm is not None:
                     logs[f"grad_norm/{l.name}"] = l.grad_norm
                     logs[f"weight_norm/{l.name}"] = l.weight_norm
-        found = _problems(layers, self._losses, None if math.isfinite(loss) else "the probe loss is not finite")
+        found = _problems(layers, self._losses, None if math.isfinite(loss) else "the probe loss is not finite",
+                          _learning_output(self.model))
         self.last = Diagnosis(layers=layers, loss=loss, losses=list(self._losses),
                               problems=[(k, m) for k, _, m in found])
         new = [(kind, where, message) for kind, where, message in found if (kind, where) not in self._reported]
