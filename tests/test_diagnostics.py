@@ -165,6 +165,22 @@ def test_divergence_is_reported(rng):
     assert "lower it" in diagnosis.warnings[-1]
 
 
+def test_the_callback_reports_a_divergence_that_stopped_fit(rng):
+    # fit rolls the diverging batch back, so the logged loss and the weights are finite:
+    # only the stop reason tells, and the callback reads it as diagnose does.
+    X = rng.normal(size=(64, 3))
+    y = X @ np.array([1.0, 2.0, 3.0])
+    model = Sequential([Dense(8, "relu", input_shape=(3,)), Dense(1)], seed=0)
+    model.compile(SGD(5.0), "mse")
+    callback = Diagnostics(X, y)
+    with pytest.warns(DivergenceWarning), pytest.warns(DiagnosticWarning, match="diverged"):
+        history = model.fit(X, y, epochs=20, batch_size=16, verbose=0, callbacks=[callback])
+    assert model.stop_reason.startswith("Training diverged at epoch 1")
+    assert all(np.isfinite(history.history["loss"])) and len(history.history["loss"]) <= 1
+    assert [(epoch, kind) for epoch, kind, _ in callback.problems] == [(0, "diverged")]
+    assert [k for k, _ in diagnose(model, X, y, warn=False).problems] == ["diverged"]
+
+
 def test_probe_changes_nothing(circle):
     X, y = circle
     model = relu_net(0.1)

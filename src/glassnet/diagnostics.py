@@ -330,9 +330,7 @@ def diagnose(model, X, y, losses=None, warn=True, max_samples=1024):
     if losses is None:
         history = getattr(model, "history", None)
         losses = list(history.history.get("loss", [])) if history is not None else []
-        stop_reason = getattr(history, "stopped_reason", None) if history is not None else None
-        if stop_reason and "diverged" not in stop_reason:
-            stop_reason = None  # early stopping is not a problem
+        stop_reason = _divergence(getattr(history, "stopped_reason", None) if history is not None else None)
     else:  # one loss per epoch (NaN and inf allowed: a diverged run's)
         losses = check_array(losses, "losses", ndim=1, dtype=np.float64, allow_empty=True, finite=False).tolist()
     if not math.isfinite(loss):  # weights that already overflow, whatever the history says
@@ -341,6 +339,11 @@ def diagnose(model, X, y, losses=None, warn=True, max_samples=1024):
     if check_bool(warn, "warn"):
         _emit(problems, stacklevel=3)
     return Diagnosis(layers=layers, loss=loss, losses=list(losses), problems=[(k, m) for k, _, m in problems])
+
+
+def _divergence(stop_reason):
+    """``stop_reason`` when it says that training diverged, else None (early stopping is no problem)."""
+    return stop_reason if stop_reason and "diverged" in stop_reason else None
 
 
 def _prepare_probe(model, X, y, max_samples):
@@ -391,7 +394,11 @@ class Diagnostics(Callback):
         self._probe = _prepare_probe(self.model, self.x, self.y, self.max_samples)
         self._losses = []
         self._reported = set()
+        self._epoch = 0
         self.problems = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
 
     def on_epoch_end(self, epoch, logs=None):
         X, Y, w = self._probe
@@ -410,9 +417,21 @@ class Diagnostics(Callback):
                           _learning_output(self.model))
         self.last = Diagnosis(layers=layers, loss=loss, losses=list(self._losses),
                               problems=[(k, m) for k, _, m in found])
+        self._report(epoch, found)
+
+    def on_train_end(self, logs=None):
+        # fit stops at a divergence with the diverging batch rolled back: the logged losses
+        # and the weights are finite, and only the model's stop reason tells (as diagnose reads it)
+        found = _loss_problems([], _divergence(getattr(self.model, "stop_reason", None)))
+        if found and self.last is not None and ("diverged", None) not in self._reported:
+            self.last.problems += [(k, m) for k, _, m in found]
+        self._report(self._epoch, found)
+
+    def _report(self, epoch, found):
+        """Collect (and warn about) the problems not reported before."""
         new = [(kind, where, message) for kind, where, message in found if (kind, where) not in self._reported]
         for kind, where, message in new:
             self._reported.add((kind, where))
             self.problems.append((epoch, kind, message))
         if self.warn:
-            _emit(new, stacklevel=4)
+            _emit(new, stacklevel=6)
