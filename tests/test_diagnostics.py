@@ -151,6 +151,11 @@ def test_loss_curves_like_the_seed_tables():
     assert kinds([1.0, 1.6, 0.95, 1.7, 1.0, 1.6]) == ["loss_oscillates"]
     assert kinds([0.6931, 0.6930, 0.6932, 0.6930, 0.6931]) == []  # a flat, noisy loss is no oscillation
     assert kinds([1.0, float("nan")]) == ["diverged"]
+    # A 2-cycle is an oscillation whichever phase the 10-epoch window starts in (the
+    # window of [1, .5] * 5 + [1] starts at .5, and its lows never fall below it) ...
+    assert kinds([1.0, 0.5] * 5) == kinds([1.0, 0.5] * 5 + [1.0]) == kinds([0.5, 1.0] * 5) == ["loss_oscillates"]
+    # ... and a loss that zigzags down (lows 0.8 then 0.5) is still learning.
+    assert kinds([1.0, 0.9, 0.95, 0.8, 0.85, 0.7, 0.75, 0.6, 0.65, 0.5]) == []
     assert "η = 1.05" in _loss_problems(F_ETA_105)[0][2]
 
 

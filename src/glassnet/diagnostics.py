@@ -27,7 +27,9 @@ The lectures name the usual failures and their cures:
   NaN/inf, **grows** (over the last 10 epochs it rose in at least 60% of
   them and ends more than 10% above where it started) or **oscillates**
   (it changes direction in at least 80% of the epochs, by 5% of its level
-  on average, without falling below 90% of where it started).
+  on average, and the lowest loss of the window's last half is not below 90%
+  of the lowest of its first half: a 2-cycle in either phase, not a noisy
+  loss that still falls).
 
 :func:`diagnose` measures a model once; the :class:`Diagnostics` callback
 measures it after every epoch and stores the numbers in the History
@@ -291,7 +293,10 @@ def _loss_problems(losses, stop_reason=None):
     table = ", ".join(f"{v:.3g}" for v in L[-6:])
     turns = np.sign(d[1:]) * np.sign(d[:-1]) < 0
     swing = np.mean(np.abs(d)) / max(np.mean(L), 1e-12)
-    if len(turns) >= 2 and np.mean(turns) >= 0.8 and swing >= 0.05 and L.min() > 0.9 * L[0]:
+    # lows against lows, not the first epoch: where the window starts in a cycle does not matter
+    half = len(L) // 2
+    stuck = L[-half:].min() >= 0.9 * L[:half].min()
+    if len(turns) >= 2 and np.mean(turns) >= 0.8 and swing >= 0.05 and stuck:
         return [("loss_oscillates", None, f"The training loss oscillates ({table}). {ADVICE['loss_oscillates']}")]
     if np.mean(d > 0) >= 0.6 and L[-1] > 1.1 * L[0]:
         return [("loss_grows", None, f"The training loss grows ({table}). {ADVICE['loss_grows']}")]
