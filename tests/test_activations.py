@@ -193,3 +193,22 @@ def test_sigmoid_tanh_relu_and_ramp_follow_the_lectures_formulas():
     ramp = activations.get("ramp")
     np.testing.assert_array_equal(ramp(x), np.clip(x, -1, 1))
     np.testing.assert_array_equal(ramp.derivative(x, ramp(x)), ((x > -1) & (x < 1)).astype(float))
+
+
+def test_integer_and_boolean_inputs_are_computed_in_floatx():
+    # log softmax(3, 1) = (−log(1 + e^−2), −2 − log(1 + e^−2)) = (−0.1269, −2.1269), torch's values;
+    # in uint32 it was (−inf, −inf), and softmax of integers could not store e^z
+    expected = -np.log1p(np.exp(-2.0)) - np.array([[0.0, 2.0]])
+    np.testing.assert_allclose(activations.log_softmax(np.array([[3, 1]], np.uint32)), expected, rtol=1e-6)
+    np.testing.assert_allclose(activations.softmax(np.array([[1000, 0]])), [[1, 0]])
+    np.testing.assert_allclose(activations.softmax(np.array([[100, 0]], np.uint8)), [[1, 0]], atol=1e-40)
+    np.testing.assert_allclose(activations.log_softmax(np.array([[True, False]])),
+                               -np.log1p(np.exp(-1.0)) - np.array([[0.0, 1.0]]), rtol=1e-6)
+    for name in ("tanh", "softmax", "softplus", "elu", "log_softmax", "relu", "step", "sign"):
+        f = activations.get(name)
+        for dtype in (bool, np.int8, np.uint8, np.int64):
+            A = f(np.array([[1, 0]], dtype))
+            assert A.dtype == np.float32, (name, dtype)  # was float16 for the small ones
+            np.testing.assert_allclose(A, f(np.array([[1.0, 0.0]])), rtol=1e-6)
+        for dtype in (np.float16, np.float64):  # floating inputs keep their dtype
+            assert f(np.array([[1, 0]], dtype)).dtype == dtype

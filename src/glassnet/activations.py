@@ -17,7 +17,7 @@ import numpy as np
 
 from ._registry import from_config, lookup, to_config
 from ._validation import check_array, check_number
-from .backend import astype, get_namespace
+from .backend import astype, floatx, get_namespace
 
 
 class Activation:
@@ -42,8 +42,14 @@ class Activation:
         return get_namespace(Z).multiply(dA, self.derivative(Z, A), out=out)
 
     def __call__(self, Z):
+        """``g(Z)`` for any array-like ``Z``. Integers and booleans are computed in
+        ``floatx()`` (float32), as Keras: in their own dtype ``e^z`` cannot be stored
+        (softmax raised), small ones reach float16 (log-softmax of uint8 gave -inf)
+        and bool has no ``-``; floating inputs keep their dtype."""
         xp = get_namespace(Z)
         Z = check_array(Z, "x", ndim=None, allow_empty=True, finite=False) if xp is np else xp.asarray(Z)
+        if not (Z.dtype.kind == "f" if xp is np else xp.isdtype(Z.dtype, "real floating")):
+            Z = astype(Z, floatx())
         if not self.elementwise and Z.ndim == 0:
             raise ValueError(f"{self.name} normalises along the last axis: x must have at least one "
                              f"dimension. Received the scalar {Z.item()!r}.")
