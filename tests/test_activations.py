@@ -212,3 +212,11 @@ def test_integer_and_boolean_inputs_are_computed_in_floatx():
             np.testing.assert_allclose(A, f(np.array([[1.0, 0.0]])), rtol=1e-6)
         for dtype in (np.float16, np.float64):  # floating inputs keep their dtype
             assert f(np.array([[1, 0]], dtype)).dtype == dtype
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax", "argmax"])
+@pytest.mark.parametrize("shape", [(2, 0), (2, 0, 3), (2, 3, 0), (0, 4)])
+def test_row_wise_activations_of_empty_arrays_are_empty(name, shape):
+    # torch.softmax(torch.zeros(2, 0), -1) is a (2, 0) tensor; NumPy's max of no values raised
+    A = activations.get(name)(np.zeros(shape))
+    assert A.shape == shape and A.dtype == np.float64

@@ -290,8 +290,8 @@ class Softmax(Activation):
         # NumPy's array methods: np.min(Z) adds ~1 µs of dispatch per call, a few %
         # of a small network's step; other namespaces have the functions only
         numpy = isinstance(Z, np.ndarray)
-        safe = False
-        if Z.shape[0] and Z.shape[-1]:
+        safe = True  # an empty array has nothing to overflow (and no maximum)
+        if 0 not in Z.shape:
             low, high = (Z.min(), Z.max()) if numpy else (xp.min(Z), xp.max(Z))
             safe = -SOFTMAX_SAFE <= float(low) and float(high) <= SOFTMAX_SAFE
         if safe:
@@ -326,6 +326,8 @@ class LogSoftmax(Activation):
 
     def forward(self, Z, out=None):
         xp = get_namespace(Z)
+        if Z.shape[-1] == 0:  # rows without logits have no maximum: an empty result, as torch
+            return xp.zeros_like(Z)
         shifted = Z - xp.max(Z, axis=-1, keepdims=True)
         return shifted - xp.log(xp.sum(xp.exp(shifted), axis=-1, keepdims=True))
 
@@ -348,6 +350,8 @@ class Argmax(Activation):
 
     def forward(self, Z, out=None):
         xp = get_namespace(Z)
+        if Z.shape[-1] == 0:  # rows without logits have no maximum: an empty result
+            return xp.zeros_like(Z)
         hits = astype(Z == xp.max(Z, axis=-1, keepdims=True), Z.dtype)
         return hits / xp.sum(hits, axis=-1, keepdims=True)
 
