@@ -220,3 +220,11 @@ def test_row_wise_activations_of_empty_arrays_are_empty(name, shape):
     # torch.softmax(torch.zeros(2, 0), -1) is a (2, 0) tensor; NumPy's max of no values raised
     A = activations.get(name)(np.zeros(shape))
     assert A.shape == shape and A.dtype == np.float64
+
+
+def test_step_and_sign_propagate_nan():
+    # as np.heaviside(z, 1) and torch.sign (np.sign, but for its 0 at z = 0): NaN is no class
+    z = np.array([np.nan, -np.inf, -2.0, -0.0, 0.0, 3.0, np.inf])
+    np.testing.assert_array_equal(activations.get("step")(z), np.heaviside(z, 1.0))
+    np.testing.assert_array_equal(activations.get("sign")(z), np.where(z == 0, 1.0, np.sign(z)))
+    assert np.isnan(activations.get("step")(np.float32(np.nan))) and activations.get("sign")(z).dtype == np.float64

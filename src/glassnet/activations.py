@@ -79,14 +79,17 @@ class Linear(Activation):
 
 
 class Step(Activation):
-    """Heaviside step: 1 for ``z >= 0``, else 0. Derivative 0 (almost everywhere)."""
+    """Heaviside step: 1 for ``z >= 0``, else 0; NaN stays NaN (as ``np.heaviside``).
+    Derivative 0 (almost everywhere)."""
 
     piecewise_constant = True
     name = "step"
     output_range = (0.0, 1.0)
 
     def forward(self, Z, out=None):
-        return astype(Z >= 0, Z.dtype)
+        xp = get_namespace(Z)
+        # NaN >= 0 is False: without the where, a diverged net's NaN would read as class 0
+        return xp.where(xp.isnan(Z), Z, astype(Z >= 0, Z.dtype))
 
     def derivative(self, Z, A):
         return get_namespace(Z).zeros_like(Z)
@@ -94,7 +97,8 @@ class Step(Activation):
 
 class Sign(Activation):
     """Signum ``sgn(z)``: +1 for ``z >= 0``, −1 otherwise (the perceptron's choice
-    for z = 0 in seed 003). Derivative 0 (almost everywhere)."""
+    for z = 0 in seed 003); NaN stays NaN (as ``np.sign``). Derivative 0 (almost
+    everywhere)."""
 
     piecewise_constant = True
     name = "sign"
@@ -102,7 +106,8 @@ class Sign(Activation):
 
     def forward(self, Z, out=None):
         xp = get_namespace(Z)
-        return xp.where(Z >= 0, xp.ones_like(Z), -xp.ones_like(Z))
+        one = xp.ones_like(Z)
+        return xp.where(Z >= 0, one, xp.where(Z < 0, -one, Z))  # NaN is neither: it stays NaN
 
     def derivative(self, Z, A):
         return get_namespace(Z).zeros_like(Z)
