@@ -620,3 +620,22 @@ def test_onnx_refuses_a_model_past_protobufs_2_gib_by_name(monkeypatch):
         gonnx.to_onnx(model)
     monkeypatch.setattr(gonnx, "_PROTOBUF_LIMIT", 61)
     gonnx.to_onnx(model)
+
+
+def test_sample_weights_of_any_host_type_get_the_same_checks():
+    # A pandas Series has a .shape, so it skipped the checks: negative and NaN weights passed,
+    # strings raised NumPy's own error; complex weights passed with only a ComplexWarning.
+    pd = pytest.importorskip("pandas")
+    loss, metric = glassnet.losses.MeanSquaredError(), glassnet.metrics.BinaryAccuracy()
+    Y, A = [[1.0], [0.0]], [[0.0], [0.0]]
+    assert loss(Y, A, sample_weight=pd.Series([3.0, 1.0])) == loss(Y, A, sample_weight=np.array([3.0, 1.0])) == 1.5
+    for bad in (pd.Series([-1.0, 1.0]), pd.Series([np.nan, 1.0])):
+        with pytest.raises(ValueError, match="sample_weight must hold finite, non-negative"):
+            loss(Y, A, sample_weight=bad)
+        with pytest.raises(ValueError, match="sample_weight must hold finite, non-negative"):
+            metric.update_state(Y, A, sample_weight=bad)
+    with pytest.raises(TypeError, match="sample_weight must hold numbers. Received dtype object"):
+        loss(Y, A, sample_weight=pd.Series(["a", "b"]))
+    for complex_weights in (np.array([1 + 1j, 1.0]), pd.Series([1 + 0j, 1.0])):
+        with pytest.raises(TypeError, match="sample_weight must hold real numbers. Received dtype complex128"):
+            loss(Y, A, sample_weight=complex_weights)

@@ -281,14 +281,19 @@ def per_sample_weights(sample_weight, n):
     or None; anything else is refused by name."""
     if sample_weight is None:
         return None
-    if not hasattr(sample_weight, "shape"):
+    # Anything on the host (a list, a pandas Series: it has a shape too) becomes an ndarray and
+    # is checked below; only a namespace's array (torch, CuPy: __dlpack__) is left as it is.
+    if not isinstance(sample_weight, np.ndarray) and not hasattr(sample_weight, "__dlpack__"):
         try:
             sample_weight = np.asarray(sample_weight)
-        except ValueError as exc:  # ragged lists
+        except (TypeError, ValueError) as exc:  # ragged lists
             raise ValueError(f"sample_weight could not be converted to an array: {exc}") from None
-    if isinstance(sample_weight, np.ndarray) and (sample_weight.dtype == object or not (
-            np.issubdtype(sample_weight.dtype, np.number) or sample_weight.dtype == bool)):
-        raise TypeError(f"sample_weight must hold numbers. Received dtype {sample_weight.dtype}.")
+    if isinstance(sample_weight, np.ndarray):
+        if np.iscomplexobj(sample_weight):  # the loss would drop the imaginary part with a ComplexWarning
+            raise TypeError(f"sample_weight must hold real numbers. Received dtype {sample_weight.dtype}.")
+        if sample_weight.dtype == object or not (
+                np.issubdtype(sample_weight.dtype, np.number) or sample_weight.dtype == bool):
+            raise TypeError(f"sample_weight must hold numbers. Received dtype {sample_weight.dtype}.")
     if len(sample_weight.shape) == 2 and sample_weight.shape[1] == 1:
         sample_weight = sample_weight.reshape(-1)
     if len(sample_weight.shape) == 0:
