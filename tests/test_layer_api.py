@@ -511,3 +511,29 @@ def test_a_custom_activation_is_never_given_its_input_as_out():
     layer.build((3,))
     X = np.ones((4, 3), dtype=np.float32)
     np.testing.assert_allclose(layer.forward(X), 2 * (X @ layer.params["W"] + layer.params["b"]), rtol=1e-6)
+
+
+def test_a_class_given_to_get_stands_for_its_default_instance_as_in_keras():
+    # initializers.get(GlorotUniform) returned the class, which build then called as a
+    # function of (shape, dtype): a confusing TypeError. Keras's get instantiates classes for
+    # initializers, regularizers and losses (not optimizers or activations).
+    from glassnet import losses, optimizers
+
+    assert isinstance(initializers.get(initializers.GlorotUniform), initializers.GlorotUniform)
+    assert regularizers.get(regularizers.L2).get_config() == {"l2": 0.01}  # Keras's L2() default
+    assert isinstance(losses.get(losses.MeanSquaredError), losses.MeanSquaredError)
+    with pytest.raises(ValueError, match="Could not interpret initializer identifier: <class 'int'>"):
+        initializers.get(int)  # a class that is neither an initializer nor makes one
+    with pytest.raises(ValueError, match="Could not interpret optimizer identifier"):
+        optimizers.get(optimizers.Adam)  # as keras.optimizers.get
+
+    def weights(kernel_initializer, kernel_regularizer):
+        model = Sequential([Dense(3, input_dim=4, kernel_initializer=kernel_initializer,
+                                  kernel_regularizer=kernel_regularizer)], seed=0)
+        model.compile("sgd", losses.MeanSquaredError)
+        return model.get_weights()[0], model.evaluate(np.ones((2, 4)), np.zeros((2, 3)), verbose=0)
+
+    W, loss = weights(initializers.GlorotUniform, regularizers.L2)
+    W_by_name, loss_by_name = weights("glorot_uniform", "l2")
+    np.testing.assert_array_equal(W, W_by_name)
+    assert np.abs(W).max() <= np.sqrt(6 / (4 + 3)) and loss == loss_by_name

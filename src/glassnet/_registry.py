@@ -6,7 +6,7 @@ names, as STYLE.md asks.
 """
 
 
-def lookup(identifier, table, kind, instance_of=None, allow_callable=False):
+def lookup(identifier, table, kind, instance_of=None, allow_callable=False, instantiate=False):
     """Resolve ``identifier`` (None, a name, or an object) against ``table``.
 
     Parameters
@@ -19,9 +19,19 @@ def lookup(identifier, table, kind, instance_of=None, allow_callable=False):
         ``{name: factory}``.
     kind : str
         What is being looked up, for the error message ("activation", ...).
+    instantiate : bool
+        A class (a subclass of ``instance_of``; any class when ``allow_callable``)
+        stands for its default instance, as in Keras's ``get`` of initializers,
+        regularizers and losses: ``get(GlorotUniform)`` is ``GlorotUniform()``.
+        Returned as is, the class was taken for a function and failed later.
     """
     if identifier is None:
         return None
+    if instantiate and isinstance(identifier, type) and (
+            allow_callable or (instance_of is not None and issubclass(identifier, instance_of))):
+        instance = identifier()
+        if (instance_of is not None and isinstance(instance, instance_of)) or (allow_callable and callable(instance)):
+            return instance
     if isinstance(identifier, str):
         key = identifier.lower()
         if key not in table:
@@ -32,7 +42,7 @@ def lookup(identifier, table, kind, instance_of=None, allow_callable=False):
         return table[key]()
     if instance_of is not None and isinstance(identifier, instance_of):
         return identifier
-    if allow_callable and callable(identifier):
+    if allow_callable and callable(identifier) and not isinstance(identifier, type):
         return identifier
     raise ValueError(
         f"Could not interpret {kind} identifier: {identifier!r}. "

@@ -270,7 +270,8 @@ def get(identifier):
     if identifier is None:  # a weight needs one: None would fail only when the layer is built
         raise ValueError(f"An initializer is required: a name ({', '.join(sorted(INITIALIZERS))}), an Initializer "
                          "or a function f(shape, dtype=None). Received: None")
-    return lookup(identifier, INITIALIZERS, "initializer", instance_of=Initializer, allow_callable=True)
+    return lookup(identifier, INITIALIZERS, "initializer", instance_of=Initializer, allow_callable=True,
+                  instantiate=True)
 
 
 def serialize(initializer):

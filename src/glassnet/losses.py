@@ -664,7 +664,7 @@ def get(identifier):
             "per_sample(Y, A) and per_sample_gradient(Y, A) (= dJ_i/dA), and verify it with "
             "glassnet.check_gradients."
         )
-    return lookup(identifier, LOSSES, "loss", instance_of=Loss)
+    return lookup(identifier, LOSSES, "loss", instance_of=Loss, instantiate=True)
 
 
 def serialize(loss):

@@ -100,7 +100,7 @@ CLASSES = {"L1": L1, "L2": L2, "L1L2": L1L2}
 
 
 def get(identifier):
-    return lookup(identifier, REGULARIZERS, "regularizer", instance_of=Regularizer)
+    return lookup(identifier, REGULARIZERS, "regularizer", instance_of=Regularizer, instantiate=True)
 
 
 def serialize(regularizer):
