@@ -115,6 +115,20 @@ def test_the_l2_penalty_of_many_float32_weights_is_summed_accurately(rng):
     np.testing.assert_array_equal(glassnet.regularizers.L2(0.25).gradient(W), 0.5 * W)  # unchanged
 
 
+def test_l1_l2_is_keras_3_s_l1l2_with_no_default_penalty():
+    # keras/src/regularizers/regularizers.py: @keras_export(["keras.regularizers.L1L2",
+    # "keras.regularizers.l1_l2"]), __init__(self, l1=0.0, l2=0.0); tf.keras's function gave 0.01 each
+    regularizers = glassnet.regularizers
+    assert regularizers.l1_l2 is regularizers.L1L2
+    assert regularizers.l1_l2().get_config() == {"l1": 0.0, "l2": 0.0}
+    only_l2 = regularizers.l1_l2(l2=0.1)
+    assert only_l2(np.array([1.0, -2.0])) == pytest.approx(0.1 * 5)  # no l1 penalty
+    assert regularizers.get("l1_l2").get_config() == {"l1": 0.01, "l2": 0.01}  # the name, as Keras documents it
+    config = regularizers.serialize(only_l2)
+    assert config == {"class_name": "L1L2", "config": {"l1": 0.0, "l2": 0.1}}
+    assert regularizers.deserialize(config).get_config() == only_l2.get_config()
+
+
 def test_batchnorm_in_training_mode_passes_the_gradient_check(rng):
     model = Sequential(
         [Dense(4, input_dim=3, bias_initializer="random_normal"), BatchNormalization(), Dense(2, activation="tanh"),

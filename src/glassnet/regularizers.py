@@ -106,15 +106,18 @@ class L2(L1L2):
         return {"l2": self.l2}
 
 
-def l1_l2(l1=0.01, l2=0.01):
-    return L1L2(l1=l1, l2=l2)
+# Keras 3's lowercase aliases: regularizers.l2(0.01) is regularizers.L2(0.01), and l1_l2 is
+# L1L2, whose penalties are 0 unless given (tf.keras's l1_l2 function defaulted to 0.01 each)
+l1, l2, l1_l2 = L1, L2, L1L2
 
 
-# Keras's lowercase aliases: regularizers.l2(0.01) is regularizers.L2(0.01)
-l1, l2 = L1, L2
+def _l1_l2_by_name():
+    """``kernel_regularizer="l1_l2"``: 0.01 each, as Keras documents the name (a name
+    that penalised nothing would be a silent no-op)."""
+    return L1L2(l1=0.01, l2=0.01)
 
 
-REGULARIZERS = {"l1": L1, "l2": L2, "l1_l2": l1_l2}
+REGULARIZERS = {"l1": L1, "l2": L2, "l1_l2": _l1_l2_by_name}
 CLASSES = {"L1": L1, "L2": L2, "L1L2": L1L2}
 
 
