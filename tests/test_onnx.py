@@ -268,3 +268,13 @@ def test_a_classifier_with_class_labels_has_a_label_output_as_predict(labels, un
     del model.metadata["classes"]
     session = ort.InferenceSession(str(export(model, tmp_path / "plain.onnx")), providers=["CPUExecutionProvider"])
     assert [o.name for o in session.get_outputs()] == ["output"]
+
+
+@pytest.mark.parametrize("name", ["step", "sign"])
+def test_step_and_sign_keep_nan_in_onnx_as_in_glassnet(name, tmp_path):
+    # predict refuses NaN inputs, but a diverged net computes NaN logits: onnxruntime read them as 0 / -1
+    model = Sequential([Activation(name, input_shape=(4,))], dtype="float32")
+    z = np.array([[np.nan, -2.0, 0.0, 3.0]], dtype=np.float32)
+    out = run_onnx(export(model, tmp_path / "m.onnx"), z)
+    np.testing.assert_array_equal(out, activations.get(name)(z))
+    assert np.isnan(out[0, 0])

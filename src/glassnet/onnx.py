@@ -117,9 +117,20 @@ def _elu(g, Z, a):
     return g.node("Where", [g.node("Greater", [Z, g.constant(0.0, "zero")]), Z, negative])
 
 
+def _nan_kept(g, Z, A):
+    """``A`` where ``Z`` is a number, NaN where ``Z`` is NaN (as step and sign keep it)."""
+    return g.node("Where", [g.node("IsNaN", [Z]), Z, A])
+
+
+def _step(g, Z):
+    step = g.node("Cast", [g.node("GreaterOrEqual", [Z, g.constant(0.0, "zero")])],
+                  to=g.helper.np_dtype_to_tensor_dtype(g.dtype))
+    return _nan_kept(g, Z, step)
+
+
 def _sign(g, Z):
     positive = g.node("GreaterOrEqual", [Z, g.constant(0.0, "zero")])
-    return g.node("Where", [positive, g.constant(1.0, "one"), g.constant(-1.0, "minus_one")])
+    return _nan_kept(g, Z, g.node("Where", [positive, g.constant(1.0, "one"), g.constant(-1.0, "minus_one")]))
 
 
 _ONNX_ACTIVATIONS = {
@@ -134,10 +145,7 @@ _ONNX_ACTIVATIONS = {
     _activations.ELU: _elu,
     _activations.Softplus: _softplus,
     _activations.Ramp: lambda g, Z, a: g.node("Clip", [Z, g.constant(-1.0, "low"), g.constant(1.0, "high")]),
-    _activations.Step: lambda g, Z, a: g.node(
-        "Cast", [g.node("GreaterOrEqual", [Z, g.constant(0.0, "zero")])],
-        to=g.helper.np_dtype_to_tensor_dtype(g.dtype),
-    ),
+    _activations.Step: lambda g, Z, a: _step(g, Z),
     _activations.Sign: lambda g, Z, a: _sign(g, Z),
     _activations.Argmax: lambda g, Z, a: _argmax(g, Z),
 }
