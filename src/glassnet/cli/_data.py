@@ -287,7 +287,7 @@ def _table(rows, has_header, target, require_target, read_target, ignore, path, 
         y = None if _first_missing(raw) is not None else _target_values(raw)
         return None if y is None or (y.dtype.kind == "f" and not np.isfinite(y).all()) else (X, y, columns)
     cells = np.array([c for _, c in rows], dtype=object)
-    # without a target, a text column is most likely the labels: say how to leave it out
+    # a text column is the labels (without a target) or an id: _numeric says how to leave it out
     X = _numeric(cells[:, features], rows, features, names, path, has_target=col is not None, hint=hint)
     y = None
     if col is not None and read_target:
