@@ -112,7 +112,8 @@ def test_divergence_stops_within_one_batch_and_keeps_finite_weights(rng):
     with pytest.warns(DivergenceWarning, match=r"diverged.*Try a lower learning rate \(currently 1e\+06\)"):
         hist = model.fit(X, y, epochs=50, batch_size=8, callbacks=[Count()], verbose=0)
     assert all(np.isfinite(w).all() for w in model.get_weights())
-    assert all(math.isfinite(v) for v in seen)
+    # every batch's loss is finite but the diverging one's, which callbacks see last (as Keras)
+    assert all(math.isfinite(v) for v in seen[:-1]) and not math.isfinite(seen[-1])
     assert len(seen) < 50 * 10
     assert "diverged" in hist.stopped_reason
     # The model still predicts finite numbers.
@@ -148,6 +149,26 @@ def test_terminate_on_nan_stops_training(rng):
         model.fit(X, y, epochs=5, batch_size=8, callbacks=[Poison(), TerminateOnNaN()], verbose=0)
     assert model.stop_reason == "TerminateOnNaN"
     assert model.optimizer.iterations == 3
+
+
+def test_terminate_on_nan_sees_a_real_divergence(rng):
+    # fit stopped at the diverging batch before any callback saw its loss: raise_error never raised
+    X, y = _regression(rng)
+    for raise_error in (True, False):
+        model = _model()
+        model.compile(optimizer=SGD(1e20), loss="mse")
+        buf = io.StringIO()
+        with pytest.warns(DivergenceWarning), redirect_stdout(buf):
+            if raise_error:
+                with pytest.raises(RuntimeError, match="NaN or Inf loss encountered at batch"):
+                    model.fit(X * 1e10, y * 1e10, epochs=3, batch_size=8, verbose=0,
+                              callbacks=[TerminateOnNaN(raise_error=True)])
+            else:
+                model.fit(X * 1e10, y * 1e10, epochs=3, batch_size=8, verbose=0, callbacks=[TerminateOnNaN()])
+        assert all(np.isfinite(w).all() for w in model.get_weights())  # restored before the callback ran
+        if not raise_error:
+            assert "invalid loss, terminating training" in buf.getvalue()
+            assert model.stop_reason.startswith("Training diverged")  # fit's reason, not the callback's name
 
 
 def test_progress_bar_verbose_2_prints_one_line_per_epoch(rng):

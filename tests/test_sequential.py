@@ -635,6 +635,12 @@ def test_declared_input_builds_on_first_use_with_the_seeded_weights():
     b, c = Sequential([Dense(3, input_dim=4)], seed=5), Sequential([Dense(3)], seed=5)
     c.build((4,))
     np.testing.assert_array_equal(b.get_weights()[0], c.get_weights()[0])
+    # build with another shape is refused before the first use too (it took 5 features silently)
+    for declared in (Sequential([Input(shape=(4,)), Dense(3)]), Sequential([Dense(3, input_dim=4)])):
+        with pytest.raises(ValueError, match=r"takes inputs of shape \(4,\) \(declared by"):
+            declared.build((None, 5))
+        declared.build((None, 4))  # the declared shape, with Keras's batch dimension
+        assert declared.input_shape == (None, 4)
 
 
 def test_frozen_layers_keep_their_weights_and_pass_gradients_on(tmp_path):

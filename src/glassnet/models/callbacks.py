@@ -581,7 +581,9 @@ class BackupAndRestore(Callback):
 class TerminateOnNaN(Callback):
     """Stop as soon as a batch loss is NaN or infinite: gracefully (``fit`` returns, the
     other callbacks' ``on_train_end`` run), or with ``raise_error=True`` by raising a
-    RuntimeError at once, as Keras 3 (a backup is then not cleaned up)."""
+    RuntimeError at once, as Keras 3 (a backup is then not cleaned up). ``fit`` itself
+    stops at such a batch and restores the weights of the epoch's start (a
+    :class:`DivergenceWarning`) before its callbacks see the batch's loss."""
 
     def __init__(self, raise_error=False):
         super().__init__()
@@ -595,7 +597,8 @@ class TerminateOnNaN(Callback):
                                    "Terminating training immediately.")
             print(f"Batch {batch}: invalid loss, terminating training")
             self.model.stop_training = True
-            self.model.stop_reason = "TerminateOnNaN"
+            # fit's own reason (divergence: the weights were restored) says more
+            self.model.stop_reason = self.model.stop_reason or "TerminateOnNaN"
 
 
 class LearningRateScheduler(Callback):

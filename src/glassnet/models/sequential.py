@@ -166,6 +166,10 @@ class Sequential:
         if isinstance(input_shape, (tuple, list)) and len(input_shape) > 1 and input_shape[0] is None:
             input_shape = input_shape[1:]  # Keras's leading batch dimension
         input_shape = check_shape(input_shape, "input_shape")
+        if self._input_shape is not None and tuple(input_shape) != tuple(self._input_shape):
+            # (Keras's Input and input_dim fix the shape: predict would then take other features)
+            raise ValueError(f"The model takes inputs of shape {tuple(self._input_shape)} (declared by input_dim, "
+                             f"input_shape or Input); it cannot be built for {tuple(input_shape)}.")
         self._input_shape = input_shape
         shape = input_shape
         with seeded(self.seed):

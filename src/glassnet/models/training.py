@@ -241,8 +241,10 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
                     for cb in batch_begin:
                         cb.on_train_batch_begin(step, {})
                     loss = train_step(model, Xb, Yb, wb)
-                    if loss is None:
+                    if not math.isfinite(loss):
                         _stop_diverged(model, epoch, step, snapshot)
+                        for cb in batch_end:  # as Keras, the batch's logs show the loss (TerminateOnNaN reads it)
+                            cb.on_train_batch_end(step, {"loss": loss})
                         break
                     loss_sum += loss * (stop - start)
                     seen += stop - start
@@ -381,7 +383,7 @@ def train_on_batch(model, x, y, sample_weight=None):
     snapshot = backend.copy(model._flat_params)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         loss = train_step(model, X, Y, w)
-    if loss is None or not _all_finite(model._flat_params):
+    if not math.isfinite(loss) or not _all_finite(model._flat_params):
         model._flat_params[...] = snapshot
         lr = model.optimizer.learning_rate
         warnings.warn(f"train_on_batch: the loss or its gradient became NaN or infinite; the weights were left as "
@@ -394,8 +396,8 @@ def train_on_batch(model, x, y, sample_weight=None):
 
 
 def train_step(model, Xb, Yb, wb=None):
-    """One optimizer step on a batch; returns the batch loss, or ``None`` (and
-    leaves the weights untouched) when the loss is not finite.
+    """One optimizer step on a batch; returns the batch loss. When it is not finite
+    (NaN or inf), the weights are left untouched.
 
     A step whose finite loss still yields non-finite weights (an overflowing
     gradient or update) shows as a non-finite loss at the next step, or in
@@ -407,7 +409,7 @@ def train_step(model, Xb, Yb, wb=None):
     A = model.forward(Xb, training=True)
     loss = model.compute_loss(Yb, A, wb)
     if not math.isfinite(loss):
-        return None
+        return loss
     model.backward(Yb, A, wb)
     if model.metrics:
         if not backend.is_numpy():  # metrics count on the host, in NumPy
