@@ -54,8 +54,8 @@ def _metadata(model):
     try:
         text = json.dumps(metadata, allow_nan=False)
         # json.dumps writes the key 1 as "1" (and keeps one of 1 and "1"): what loads must be what was saved
-        if json.loads(text) != metadata:
-            raise ValueError("it would not load back as saved (dict keys must be str)")
+        if json.loads(text) != metadata:  # (a tuple loads as a list, a key 1 as "1")
+            raise ValueError("it would not load back as saved (tuples load as lists; dict keys must be str)")
     except (TypeError, ValueError) as exc:
         raise ValueError(f"model.metadata must hold JSON values (str, finite numbers, bool, None, lists, dicts "
                          f"with str keys): {exc}") from None
