@@ -355,6 +355,19 @@ def test_momentum_paths_are_judged_from_their_longest_step(lr, verdict):
     assert trace.verdict == verdict
 
 
+@pytest.mark.parametrize("text, x0, lr, steps, verdict", [
+    # f keeps falling: the steps shrink, but as (k + k0)^-p with p <= 1, whose sum is infinite
+    ("1/x", 1.0, 0.2, 12, "diverges"), ("1/x", 1.0, 0.1, 50, "diverges"), ("exp(-x)", 0.0, 0.2, 12, "diverges"),
+    ("-log(x)", 1.0, 0.5, 20, "diverges"), ("-x/(1+abs(x))", 0.0, 0.5, 30, "diverges"),
+    # minima: geometric steps, however slowly (x², η = 0.001), or p > 1 at a flat minimum
+    ("x**2", 2.0, 0.001, 12, "converges"), ("x**2", 2.0, 0.2, 12, "converges"), ("x**4", 2.0, 0.01, 12, "converges"),
+    ("x**4", 2.0, 0.01, 100, "converges"), ("x**6", 1.0, 0.05, 40, "converges"), ("log(1+x**2)", 3.0, 0.5, 30,
+                                                                                    "converges")])
+def test_steps_that_shrink_too_slowly_to_add_up_are_a_drift(text, x0, lr, steps, verdict):
+    # descent on 1/x from 1 walks off to infinity with ever smaller steps; it read "converges"
+    assert gradient_descent(parse(text), x0, lr, steps=steps).verdict == verdict
+
+
 def test_n_dimensional_paths_are_judged_by_their_worst_coordinate():
     # f = x² + 10 y²: with η = 0.1, y flips between ±1 for ever while x settles; with η = 0.105
     # y's swing grows ×1.1 per step. Both read "converges" from the steps' overall length.

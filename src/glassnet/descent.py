@@ -299,7 +299,9 @@ def _verdict(X, F, G, rtol=1e-6):
     A first step that lands where the gradient is 0, after which x stays: one-step
     (the seed's x² from 2 with η = 0.5). Steps that shrink (geometric mean ratio below 1, counted from the longest
     step: with momentum they first grow) or vanish: converges;
-    steps that grow: diverges; steps of constant length that reverse
+    steps that grow: diverges; so do steps in one direction that shrink too slowly
+    to add up to a finite distance (f keeps falling: 1/x towards ∞, see
+    :func:`_drifts`); steps of constant length that reverse
     direction: oscillates (so does a path whose last four steps swing with one
     length: it settled into a two-point cycle, after however long a transient);
     constant steps in one direction: diverges (the
@@ -347,14 +349,38 @@ def _steps_verdict(d, scale, rtol):
     # from the longest step on: momentum's steps first grow, then shrink as the path spirals in
     peak = int(np.argmax(s))
     if peak < len(s) - 1 and (s[-1] / s[peak]) ** (1.0 / (len(s) - 1 - peak)) < 1 - rtol:
-        return "converges"
+        return "diverges" if _drifts(d) else "converges"
     ratio = (s[-1] / s[first]) ** (1.0 / max(len(s) - 1 - first, 1))
     if ratio < 1 - rtol:
-        return "converges"
+        return "diverges" if _drifts(d) else "converges"
     if ratio > 1 + rtol:
         return "diverges"
     reversals = d[1:] * d[:-1] < 0
     return "oscillates" if reversals.mean() > 0.5 else "diverges"
+
+
+#: the growth per step of 1/(1 − ratio) above which shrinking steps are judged to add up to ∞
+DRIFT_SLOPE = 0.95
+
+
+def _drifts(d):
+    """Whether the last half of the steps ``d`` (one coordinate; at least 6 of them) go one way
+    and shrink too slowly to add up to a finite distance: x drifts off where f keeps falling.
+
+    Steps ``s_k ≈ C (k + k₀)^−p`` have ratios ``s_{k+1}/s_k ≈ 1 − p/(k + k₀)``, so ``1/(1 − ratio)``
+    grows by ``1/p`` per step; their sum is finite only for ``p > 1``. Descent on 1/x drifts
+    with p = 2/3 (growth 1.5), on e^−x with p = 1; at a minimum the ratios are constant
+    (growth 0: x², however small η) or p > 1 (x⁴: p = 3/2, growth 2/3; x⁶: 0.8).
+    """
+    tail = d[len(d) // 2:]
+    if len(tail) < 6 or not (np.all(tail > 0) or np.all(tail < 0)):
+        return False
+    s = np.abs(tail)
+    ratio = s[1:] / s[:-1]
+    if not np.all(ratio < 1):
+        return False
+    growth = np.polyfit(np.arange(len(ratio)), 1.0 / (1.0 - ratio), 1)[0]
+    return bool(growth > DRIFT_SLOPE)
 
 
 def _verdict_quietly(X, F, G):

@@ -47,8 +47,8 @@ def cmd_descend(args):
         "one-step": "the first step lands where f'(x) = 0 and x stays there (for a parabola, η = 1/f'').",
         "oscillates": "the iterate jumps back and forth with steps that neither shrink nor grow: "
                       "η is at the edge of stability.",
-        "diverges": "the steps do not shrink: η is too large (each step overshoots the minimum further), "
-                    "or f keeps falling in that direction (no minimum there).",
+        "diverges": "the steps do not shrink (or shrink too slowly to add up): η is too large (each step "
+                    "overshoots the minimum further), or f keeps falling in that direction (no minimum there).",
     }
     print(f"verdict: {result.verdict} — {advice.get(result.verdict, '')}")
     if args.plot:
