@@ -9,6 +9,7 @@ import math
 import numpy as np
 import pytest
 
+import glassnet
 from glassnet import optimizers, schedules
 
 W0 = [1.0, -2.0]
@@ -363,3 +364,26 @@ def test_an_sgd_step_leaves_the_gradient_buffers_holding_the_gradient(momentum, 
     layer = model.layers[0]
     np.testing.assert_allclose(layer.grads["W"], expected[0], rtol=1e-12)
     np.testing.assert_allclose(layer.grads["b"], expected[1], rtol=1e-12)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: glassnet.schedules.ExponentialDecay(0.1, 100, 0.9, staircase=True),
+    lambda: glassnet.schedules.PiecewiseConstantDecay([10, 20], [0.1, 0.01, 0.001]),
+    lambda: glassnet.schedules.CosineDecay(0.1, 100, alpha=0.1),
+    lambda: glassnet.schedules.InverseTimeDecay(0.1, 10, 0.5),
+    lambda: glassnet.initializers.GlorotUniform(seed=3), lambda: glassnet.initializers.Constant(0.5),
+    lambda: glassnet.regularizers.L1L2(0.1, 0.2), lambda: glassnet.regularizers.L2(0.3)])
+def test_schedules_initializers_and_regularizers_come_back_from_their_config(make):
+    # Keras's cls.from_config(obj.get_config()); the schedules had no from_config (an AttributeError)
+    obj = make()
+    new = type(obj).from_config(obj.get_config())
+    assert type(new) is type(obj) and new.get_config() == obj.get_config()
+    if isinstance(obj, glassnet.schedules.LearningRateSchedule):
+        assert [new(step) for step in range(0, 40, 3)] == [obj(step) for step in range(0, 40, 3)]
+    elif isinstance(obj, glassnet.initializers.Initializer):
+        np.testing.assert_array_equal(new((4, 3)), obj((4, 3)))
+    else:
+        w = np.linspace(-1, 1, 12).reshape(4, 3)
+        assert new(w) == obj(w)
+    with pytest.raises(TypeError, match="config must be a dict"):
+        type(obj).from_config([obj.get_config()])

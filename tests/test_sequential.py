@@ -643,6 +643,48 @@ def test_declared_input_builds_on_first_use_with_the_seeded_weights():
         assert declared.input_shape == (None, 4)
 
 
+@pytest.mark.parametrize("make", [lambda: glassnet.optimizers.SGD(0.05, momentum=0.9), lambda: glassnet.optimizers.Adam(0.01),
+                                  lambda: glassnet.optimizers.RMSprop(0.01, momentum=0.5, centered=True)])
+def test_a_frozen_layer_keeps_its_optimizer_state_as_in_keras(make):
+    # its momentum (Adam's m and v) decayed while frozen, so training after unfreezing took other steps
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(64, 5)), rng.integers(0, 3, 64)
+    model = Sequential([Dense(8, activation="relu", input_dim=5), Dense(3, activation="softmax")], seed=0)
+    optimizer = make()
+    model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy")
+    model.fit(X, y, batch_size=16, epochs=1, verbose=0)
+    first = slice(0, model.layers[0].trainable_size)
+    before = {name: slot.copy() for name, slot in optimizer.state.items()}
+    model.layers[0].trainable = False
+    model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy")
+    model.fit(X, y, batch_size=16, epochs=1, verbose=0)
+    for name, slot in optimizer.state.items():
+        np.testing.assert_array_equal(slot[first], before[name][first], err_msg=name)  # as it was
+        assert not np.array_equal(slot[first.stop:], before[name][first.stop:]), name  # the rest trained on
+
+
+def test_two_metrics_of_one_class_are_named_as_keras_names_them():
+    # AUC() and AUC(curve="PR") were refused ("metrics must have distinct names"); Keras logs auc and auc_1
+    from glassnet.metrics import AUC
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(64, 3))
+    y = (X[:, 0] + 0.5 * rng.normal(size=64) > 0).astype(float)
+    model = Sequential([Dense(1, "sigmoid", input_dim=3)], seed=0)
+    model.compile("adam", "binary_crossentropy", metrics=[AUC(), AUC(curve="PR"), "accuracy", "accuracy"])
+    history = model.fit(X, y, epochs=1, verbose=0, validation_split=0.25)
+    assert {"auc", "auc_1", "accuracy", "accuracy_1", "val_auc_1"} <= set(history.history)
+    result = model.evaluate(X, y, return_dict=True, verbose=0)
+    P = model.predict(X, verbose=0)
+    for name, metric in (("auc", AUC()), ("auc_1", AUC(curve="PR"))):
+        metric.update_state(y, P)
+        assert result[name] == pytest.approx(metric.result(), abs=1e-12)
+    assert result["auc"] != result["auc_1"] and result["accuracy"] == result["accuracy_1"]
+    # and Keras's list of one loss per output, for the one output
+    model.compile("adam", ["binary_crossentropy"])
+    assert model.loss.name == "binary_crossentropy"
+
+
 def test_frozen_layers_keep_their_weights_and_pass_gradients_on(tmp_path):
     from glassnet.layers import BatchNormalization
 

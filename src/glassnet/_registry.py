@@ -88,3 +88,15 @@ def to_config(obj, classes, kind):
             f"can be stored ({', '.join(sorted(classes))})."
         )
     return {"class_name": name, "config": obj.get_config()}
+
+
+class Configurable:
+    """Keras's ``cls.from_config(obj.get_config())``: a new object with the same settings (and,
+    for an optimizer, no state), for the bases of initializers, regularizers, optimizers and
+    learning-rate schedules."""
+
+    @classmethod
+    def from_config(cls, config):
+        if not isinstance(config, dict):
+            raise TypeError(f"config must be a dict from get_config(). Received: {type(config).__name__}")
+        return cls(**config)

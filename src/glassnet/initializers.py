@@ -13,12 +13,12 @@ import math
 
 import numpy as np
 
-from ._registry import from_config, lookup, to_config
+from ._registry import Configurable, from_config, lookup, to_config
 from ._validation import check_number
 from .backend import make_rng, standardize_dtype
 
 
-class Initializer:
+class Initializer(Configurable):
     def __init__(self, seed=None):
         if seed is not None:
             make_rng(seed)  # refuses what no generator takes (-1, 1.5, "a", True), at construction

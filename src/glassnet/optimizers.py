@@ -27,7 +27,7 @@ import math
 
 from . import kernels as _kernels
 from . import schedules  # also public, as keras.optimizers.schedules
-from ._registry import from_config, lookup, to_config
+from ._registry import Configurable, from_config, lookup, to_config
 from ._validation import check_number
 from .backend import from_numpy, get_namespace, numpy_copy
 
@@ -50,7 +50,7 @@ def _norm(g):
 FLUSH_EVERY, TINY = 64, 1e-30
 
 
-class Optimizer:
+class Optimizer(Configurable):
     """Base class: learning rate (a float or a schedule), clipping, weight decay."""
 
     #: names of the per-parameter state vectors and their initial values
@@ -230,13 +230,6 @@ class Optimizer:
             "clipvalue": self.clipvalue,
             "global_clipnorm": self.global_clipnorm,
         }
-
-    @classmethod
-    def from_config(cls, config):
-        """A new optimizer (no state, step 0) with the settings of :meth:`get_config`, as Keras."""
-        if not isinstance(config, dict):
-            raise TypeError(f"config must be a dict from get_config(). Received: {type(config).__name__}")
-        return cls(**config)
 
     def __repr__(self):
         # the settings of get_config, with the learning rate as it is: a callable or a custom schedule

@@ -7,7 +7,7 @@
 
 import numpy as np
 
-from ._registry import from_config, lookup, to_config
+from ._registry import Configurable, from_config, lookup, to_config
 from ._validation import check_array, check_number
 from .backend import get_namespace, to_numpy
 
@@ -31,7 +31,7 @@ def _sum_of_squares(w):
     return float(np.sum(to_numpy(row_sums), dtype=np.float64)) + float(xp.matmul(tail, tail))
 
 
-class Regularizer:
+class Regularizer(Configurable):
     def __call__(self, W):
         raise NotImplementedError
 

@@ -8,11 +8,11 @@ import math
 
 import numpy as np
 
-from ._registry import from_config, to_config
+from ._registry import Configurable, from_config, to_config
 from ._validation import check_non_negative_int, check_number, check_positive_int
 
 
-class LearningRateSchedule:
+class LearningRateSchedule(Configurable):
     #: Keras's ``name=`` argument (kept in the config when given)
     name = None
 

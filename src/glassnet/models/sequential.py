@@ -337,6 +337,8 @@ class Sequential:
         # fit passes it on to the optimizer and the layers
         self.jit_compile = use_kernels
         self.optimizer = optimizers.get(optimizer)
+        if isinstance(loss, (list, tuple)) and len(loss) == 1:  # Keras's one loss per output, of one output
+            loss = loss[0]
         self.loss = losses.get(loss)
         self._metric_ids = _metric_list(metrics, "metrics")
         self._weighted_metric_ids = _metric_list(weighted_metrics, "weighted_metrics")
@@ -355,16 +357,19 @@ class Sequential:
                     metric = copy.deepcopy(m)
                     metric.reset_state()
                 metric.weighted = weighted
-                if weighted and any(other.name == metric.name for other in resolved):
+                names = {other.name for other in resolved}
+                if weighted and metric.name in names:
                     metric.name = f"weighted_{metric.name}"
+                if metric.name in names:  # two AUC(): auc and auc_1, as Keras names them
+                    base, k = metric.name, 1
+                    while f"{base}_{k}" in names:
+                        k += 1
+                    metric.name = f"{base}_{k}"
                 resolved.append(metric)
         return resolved
 
     def _resolve_metrics(self):
         self.metrics = self._new_metrics(fresh=False)
-        names = [m.name for m in self.metrics]
-        if len(set(names)) != len(names):
-            raise ValueError(f"metrics must have distinct names. Received: {names}")
 
     @property
     def metrics_names(self):

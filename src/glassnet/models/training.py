@@ -365,9 +365,13 @@ def _prepare_training(model):
     if not optimizer.built:
         optimizer.build(model._flat_params.shape[0], model._flat_params.dtype, model._slices)
     # Frozen layers (trainable=False): their gradient is zero (so that clipping by the global
-    # norm sees the trainable weights only, as Keras) and their weights, as they are before
-    # each update, are put back after it (weight decay and momentum would move them otherwise).
-    model._frozen = [(part, backend.copy(model._flat_params[part])) for part in model._frozen_parts()]
+    # norm sees the trainable weights only, as Keras) and their weights and optimizer state
+    # (momentum, Adam's m and v), as they are before each update, are put back after it: weight
+    # decay and momentum would move the weights, and the state would decay, which Keras and
+    # PyTorch never do to a variable they do not train (it shows once the layer is unfrozen).
+    model._frozen = [(part, backend.copy(model._flat_params[part]),
+                      {name: backend.copy(slot[part]) for name, slot in optimizer.state.items()})
+                     for part in model._frozen_parts()]
 
 
 def train_on_batch(model, x, y, sample_weight=None):
@@ -415,15 +419,19 @@ def train_step(model, Xb, Yb, wb=None):
         if not backend.is_numpy():  # metrics count on the host, in NumPy
             Yb, A, wb = backend.to_numpy(Yb), backend.to_numpy(A), None if wb is None else backend.to_numpy(wb)
         _update_metrics(model, model.metrics, Yb, A, wb)
-    frozen = model._frozen
-    for part, values in frozen:
+    frozen, state = model._frozen, model.optimizer.state
+    for part, values, slots in frozen:
         model._flat_grads[part] = 0
         # the weights as they are now, not as fit began: a callback (set_weights, BackupAndRestore's
         # restore) may have written into a frozen layer since, and the write must stay, as in Keras
         values[...] = model._flat_params[part]
+        for name, slot in slots.items():
+            slot[...] = state[name][part]
     model.optimizer.apply(model._flat_params, model._flat_grads)
-    for part, values in frozen:
+    for part, values, slots in frozen:
         model._flat_params[part] = values
+        for name, slot in slots.items():
+            state[name][part] = slot
     return loss
 
 
