@@ -1187,6 +1187,14 @@ def test_ignore_leaves_an_id_column_out_and_predict_leaves_it_out_by_name(tmp_pa
         result = call("train", *args, cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
         assert_one_line_error(result)
         assert message in result.stderr
+    # the perceptron, whose error gave the same advice, takes --ignore too (and a gate refuses it)
+    result = call("perceptron", "id.csv", "--ignore", "id", "--max-epochs", "2", cwd=tmp_path,
+                  monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0 and "id.csv (80 rows, 2 features)" in result.stdout, result.stderr
+    for option in ("--ignore", "--target"):
+        result = call("perceptron", "and", option, "1", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+        assert_one_line_error(result)
+        assert f"{option} does not apply to the and gate" in result.stderr
 
 
 def test_an_unterminated_quote_is_reported(tmp_path, monkeypatch, capsys):

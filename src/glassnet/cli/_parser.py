@@ -239,6 +239,8 @@ def build_parser():
     perceptron.add_argument("--shuffle", action="store_true", help="visit the samples in a new random order each epoch")
     perceptron.add_argument("--seed", type=_non_negative_int, help="seed for --shuffle")
     perceptron.add_argument("--target", metavar="COLUMN", help="CSV label column (default: the last)")
+    perceptron.add_argument("--ignore", type=_columns, metavar="COLUMNS", default=(),
+                            help="CSV columns that are no features (an id), by header name or index, comma-separated")
 
     # -- hopfield
     hopfield = _command(

@@ -15,12 +15,15 @@ def cmd_perceptron(args):
 
     key = args.data.lower()
     if key in GATES:
+        given = [option for option, value in (("--target", args.target), ("--ignore", args.ignore)) if value]
+        if given:  # (a data option silently unused is an error, as in train)
+            raise CommandError(f"{given[0]} does not apply to the {key} gate: only a CSV file has columns to choose.")
         X, y = logic_gate(key, encoding="bipolar" if args.bipolar else "binary", dtype="float64")
         title = f"{key.upper()} gate ({'bipolar ±1' if args.bipolar else 'binary 0/1'} inputs)"
     else:
         if not Path(args.data).exists() and not key.endswith((".csv", ".txt")):
             raise CommandError(f"unknown data {args.data!r}: use a gate ({', '.join(GATES)}) or the path of a CSV file.")
-        X, y_raw, _ = read_csv(args.data, args.target)
+        X, y_raw, _ = read_csv(args.data, args.target, ignore=args.ignore)
         if encode_labels(y_raw, "auto")[2] == "regression":  # 120 targets such as 0.37 became 120 classes
             values = np.unique(y_raw)
             fractional = values[values != np.round(values)]

@@ -120,7 +120,8 @@ def cmd_predict(args):
     X = align_columns(X, columns, model.metadata.get("features"), args.csv)
     n_in = int(np.prod(model._input_shape))
     if X.shape[1] != n_in:
-        hint = " Drop the target column with --target NAME." if X.shape[1] == n_in + 1 and args.target is None else ""
+        hint = (" Leave the target (or an id) column out with --target NAME (or --ignore NAME)."
+                if X.shape[1] > n_in and args.target is None else "")
         raise CommandError(f"the model expects {n_in} features; {args.csv} has {X.shape[1]} feature columns.{hint}")
     P = model.predict(X.reshape(len(X), *model._input_shape))
     buffer = io.StringIO()
