@@ -154,9 +154,12 @@ def _parse_clean(body, width, col, skip=()):
     The columns ``skip`` (``--ignore``) are read as text and left out.
 
     None when a row needs :func:`_rows`'s careful reading: a feature cell that is not a
-    finite number, a row of another width, a blank-looking row. That reader
+    finite number, a row of another width, a blank-looking row, any quote (the csv
+    module's strict quoting, which names an unclosed quote, is the rule). That reader
     then names the line. Where this one succeeds, each value is what ``float(cell)`` gives.
     """
+    if '"' in body:  # quoting as the csv module reads it (strictly) is the careful reader's
+        return None
     try:
         try:
             import pandas as pd
@@ -167,6 +170,10 @@ def _parse_clean(body, width, col, skip=()):
             frame = pd.read_csv(io.StringIO(body), header=None, na_filter=False, engine="c",
                                 dtype={k: str if k == col or k in skip else np.float64 for k in range(width)})
             if frame.shape[1] != width:
+                return None
+            # pandas pads a short row (an error for the csv module) with "" in text columns: without
+            # quotes, every row of the right width has width − 1 commas (a long row raises)
+            if body.count(",") != (width - 1) * len(frame):
                 return None
             cells = frame[col].tolist() if col is not None else []
             values = frame.drop(columns=[k for k in range(width) if k == col or k in skip]).to_numpy(np.float64)
@@ -189,7 +196,7 @@ def _parse_clean(body, width, col, skip=()):
     return values, [c.strip() for c in cells]
 
 
-def read_csv(path, target=None, require_target=True, read_target=True, ignore=()):
+def read_csv(path, target=None, require_target=True, read_target=True, ignore=(), header=None):
     """Read a numeric CSV file (an optional header row; one target column).
 
     Parameters
@@ -202,9 +209,12 @@ def read_csv(path, target=None, require_target=True, read_target=True, ignore=()
     read_target : bool
         False: the target column is only left out of the features (``predict``), and may
         hold anything, empty cells too; y is then None.
-    ignore : sequence of str
-        Columns left out of the features (an id), by header name or index; they may
-        hold anything.
+    ignore : sequence of str or int
+        Columns left out of the features (an id), by header name or index (an int is
+        always an index); they may hold anything.
+    header : True or None
+        True: row 1 is the header (the caller knows: it holds a model's column names);
+        None: decided from the first rows (:func:`_header_reason`).
 
     Returns
     -------
@@ -226,7 +236,7 @@ def read_csv(path, target=None, require_target=True, read_target=True, ignore=()
     head, first_end = _rows(io.StringIO(text, newline=""), path, limit=HEAD_ROWS + 1)
     if not head:
         raise CommandError(f"{path} is empty.")
-    reason = _header_reason(head)  # judged on the first rows (all of a short file)
+    reason = "given" if header else _header_reason(head)  # judged on the first rows (all of a short file)
     has_header = reason is not None
     if reason == "labels":
         print(f"note: row 1 of {path} is read as its header ({', '.join(head[0][1])}): its whole numbers are "
@@ -491,7 +501,7 @@ def _settle_data_options(args, kind, name):
             setattr(args, option, default)
 
 
-def load_dataset(name, args, purpose="train", task=None, target=None):
+def load_dataset(name, args, purpose="train", task=None, target=None, header=None):
     """Load DATA for train/evaluate/som: a data set name or a CSV file.
 
     The test part of each named set is fixed so that ``train`` and
@@ -530,7 +540,7 @@ def load_dataset(name, args, purpose="train", task=None, target=None):
         )
     unlabelled = purpose == "som" and getattr(args, "target", None) is None
     X, y_raw, names = read_csv(name, target if target is not None else getattr(args, "target", None),
-                               require_target=not unlabelled, ignore=getattr(args, "ignore", ()))
+                               require_target=not unlabelled, ignore=getattr(args, "ignore", None) or (), header=header)
     if unlabelled:  # a map needs no target: every column is a feature
         return Data(Path(name).name, f"{name}: {len(X)} rows, {X.shape[1]} features", X, None, X, None,
                     "unlabelled", standardize=True)

@@ -44,7 +44,7 @@ def _add_data_options(parser, csv_training=False, standardize=True):
     group = parser.add_argument_group("data options")
     group.add_argument("--target", metavar="COLUMN",
                        help="CSV target column, by header name or 0-based index (default: the last column)")
-    group.add_argument("--ignore", type=_columns, metavar="COLUMNS",
+    group.add_argument("--ignore", type=_columns, action="extend", metavar="COLUMNS",
                        help="CSV columns that are no features (an id), by header name or index, comma-separated")
     group.add_argument("--task", choices=("auto", "classification", "regression"), default="auto",
                        help="CSV: what the target is (default auto: integer or text labels with at most 50 "
@@ -164,7 +164,7 @@ def build_parser():
     predict.add_argument("model", metavar="MODEL", help="a model file saved by glassnet (.gn)")
     predict.add_argument("csv", metavar="CSV", help="numeric features, one row per sample (optional header)")
     predict.add_argument("--target", metavar="COLUMN", help="a column to ignore (e.g. the labels), by name or index")
-    predict.add_argument("--ignore", type=_columns, metavar="COLUMNS", default=(),
+    predict.add_argument("--ignore", type=_columns, action="extend", metavar="COLUMNS",
                          help="other columns to leave out, by name or index, comma-separated (the model's own "
                               "columns are taken by name when the file and the model have a header)")
     predict.add_argument("--out", metavar="PATH", help="write the predictions here (default: standard output)")
@@ -239,7 +239,7 @@ def build_parser():
     perceptron.add_argument("--shuffle", action="store_true", help="visit the samples in a new random order each epoch")
     perceptron.add_argument("--seed", type=_non_negative_int, help="seed for --shuffle")
     perceptron.add_argument("--target", metavar="COLUMN", help="CSV label column (default: the last)")
-    perceptron.add_argument("--ignore", type=_columns, metavar="COLUMNS", default=(),
+    perceptron.add_argument("--ignore", type=_columns, action="extend", metavar="COLUMNS",
                             help="CSV columns that are no features (an id), by header name or index, comma-separated")
 
     # -- hopfield

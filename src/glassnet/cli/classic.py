@@ -23,7 +23,7 @@ def cmd_perceptron(args):
     else:
         if not Path(args.data).exists() and not key.endswith((".csv", ".txt")):
             raise CommandError(f"unknown data {args.data!r}: use a gate ({', '.join(GATES)}) or the path of a CSV file.")
-        X, y_raw, _ = read_csv(args.data, args.target, ignore=args.ignore)
+        X, y_raw, _ = read_csv(args.data, args.target, ignore=args.ignore or ())
         if encode_labels(y_raw, "auto")[2] == "regression":  # 120 targets such as 0.37 became 120 classes
             values = np.unique(y_raw)
             fractional = values[values != np.round(values)]

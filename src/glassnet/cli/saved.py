@@ -13,7 +13,7 @@ from ._common import (
     CommandError, _check_outputs, _load_model, _refuse_replacing_other_files, _targets_for, class_indices_for,
     model_classes, model_task, predicted_classes,
 )
-from ._data import align_columns, header_cells, load_dataset, read_csv
+from ._data import _is_text, align_columns, header_cells, load_dataset, read_csv
 
 
 def cmd_evaluate(args):
@@ -26,10 +26,10 @@ def cmd_evaluate(args):
         raise CommandError(f"--task {args.task}: {args.model} is a {task} model; leave --task out.")
     # the model knows what it is: integer targets of a regression stay numbers
     target = _saved_target(args, model)
-    others = _other_columns(args.data, model, args.target or target or -1)
+    others, header = _model_header(args.data, model, args.target or target or -1)
     if others:  # (None stays None: --ignore given for a data set without columns is an error)
-        args.ignore = (args.ignore or ()) + others
-    data = load_dataset(args.data, args, purpose="evaluate", task=task, target=target)
+        args.ignore = tuple(args.ignore or ()) + others
+    data = load_dataset(args.data, args, purpose="evaluate", task=task, target=target, header=header)
     X, y = align_columns(data.x_test, data.columns, model.metadata.get("features"), args.data), data.y_test
     P = model.predict(X)  # first: a file of other features is named as such, not by its unknown labels
     if task == "classification" and data.task == "classification":
@@ -90,23 +90,24 @@ def _saved_target(args, model, option="data"):
     return None
 
 
-def _other_columns(path, model, target):
-    """The 0-based indices of the columns of a CSV file whose header has the model's feature
-    names, which are neither those nor the ``target`` column (an id): they are left out, with
-    a note. Empty without a header or saved names."""
+def _model_header(path, model, target):
+    """How a CSV file meets a model trained on named columns: when row 1 holds every one of the
+    model's feature names and some text (so it is the header, whatever its numbers look like),
+    the indices of its other columns but the ``target`` (left out, with a note) and True; else
+    ((), None): the file's header is judged as usual."""
     features = model.metadata.get("features")
     cells = header_cells(path) if features and str(path).lower().endswith((".csv", ".txt")) else []
-    if not cells or not set(features) <= set(cells):
-        return ()
+    if not cells or not set(features) <= set(cells) or not any(_is_text(cell) for cell in cells):
+        return (), None
     if target is not None and target not in cells and re.fullmatch(r"-?\d+", str(target)) \
             and -len(cells) <= int(target) < len(cells):
         target = cells[int(target)]
-    others = [k for k, name in enumerate(cells) if name not in features and name != target]
+    others = tuple(k for k, name in enumerate(cells) if name not in features and name != target)
     if others:
         names = ", ".join(cells[k] for k in others)
         print(f"note: {path}'s column{'s' * (len(others) > 1)} {names} {'are' if len(others) > 1 else 'is'} not the "
               "model's; left out.", file=sys.stderr)
-    return tuple(str(k) for k in others)
+    return others, True  # (int indices: a column may be named "0")
 
 
 def cmd_predict(args):
@@ -115,8 +116,9 @@ def cmd_predict(args):
         _refuse_replacing_other_files(args.out, "--out", "predictions")
     model = _load_model(args.model)
     target = args.target or _saved_target(args, model, "csv")
+    others, header = _model_header(args.csv, model, target)
     X, _, columns = read_csv(args.csv, target, require_target=False, read_target=False,
-                             ignore=args.ignore + _other_columns(args.csv, model, target))
+                             ignore=tuple(args.ignore or ()) + others, header=header)
     X = align_columns(X, columns, model.metadata.get("features"), args.csv)
     n_in = int(np.prod(model._input_shape))
     if X.shape[1] != n_in:
