@@ -166,7 +166,6 @@ def _parse_clean(body, width, col, skip=()):
         except ImportError:
             pd = None
         if pd is not None:
-            # (no skipinitialspace: the csv module reads ` "7"` as the text '"7"', not as 7)
             frame = pd.read_csv(io.StringIO(body), header=None, na_filter=False, engine="c",
                                 dtype={k: str if k == col or k in skip else np.float64 for k in range(width)})
             if frame.shape[1] != width:
@@ -182,7 +181,7 @@ def _parse_clean(body, width, col, skip=()):
             text = {k: lambda cell: 0.0 for k in skip}  # read, not converted
             if col is not None:
                 text[col] = lambda cell: cells.append(cell) or 0.0
-            values = np.loadtxt(io.StringIO(body), delimiter=",", quotechar='"', comments=None, ndmin=2,
+            values = np.loadtxt(io.StringIO(body), delimiter=",", comments=None, ndmin=2,
                                 dtype=np.float64, converters=text or None)
             if values.shape[1] != width:
                 return None
