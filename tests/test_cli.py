@@ -1584,3 +1584,15 @@ def test_explain_takes_the_class_by_its_label(tmp_path, monkeypatch, capsys):
                  monkeypatch=monkeypatch, capsys=capsys)
     assert_one_line_error(wrong)
     assert "'rose' is not a class of this model; its classes are cat, dog (or their indices 0..1)" in wrong.stderr
+
+
+def test_hopfield_cycles_are_named_as_such_and_full_noise_gives_the_inverse(tmp_path, monkeypatch, capsys):
+    # a sync 2-cycle read "ended in a spurious state" and advised mode='async' (the option is --mode async)
+    result = call("hopfield", "--store", "A", "--noise", "0.5", "--mode", "sync", cwd=tmp_path,
+                  monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    assert "use --mode async." in result.stdout and "Result: fell into a 2-cycle" in result.stdout
+    # --noise 1 flips every bit (flip_bits accepts it): the inverse pattern, as stable as the pattern
+    result = call("hopfield", "--store", "HTX", "--recall", "T", "--noise", "1", cwd=tmp_path,
+                  monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0 and "Result: ended in an inverse state; 100 bit(s) differ" in result.stdout

@@ -296,3 +296,17 @@ def test_a_replaced_weight_matrix_is_checked():
     net.W_ = 2 * hebb  # a replacement of the right kind is used as it is: the same signs, twice the energy
     np.testing.assert_array_equal(net.recall(P[0]), P[0])
     assert net.energy(P[0]) == pytest.approx(2 * Hopfield().fit(P).energy(P[0]))
+
+
+def test_is_stable_agrees_with_recall_on_fields_of_exactly_zero():
+    # s·Σξξᵀ = (−4, 4, 0, 0, 4): the zero fields keep their neurons, so recall returns s unchanged;
+    # is_stable judged W_ = Σξξᵀ/5, whose zeros came out as ±5.6e-17, and said False
+    with pytest.warns(CapacityWarning):
+        net = Hopfield().fit([[1, -1, -1, 1, -1], [1, -1, 1, -1, -1], [-1, 1, 1, -1, 1]])
+    s = np.array([-1, 1, -1, 1, 1])
+    hebb = sum(np.outer(x, x) for x in np.array([[1, -1, -1, 1, -1], [1, -1, 1, -1, -1], [-1, 1, 1, -1, 1]]))
+    np.fill_diagonal(hebb, 0)
+    np.testing.assert_array_equal(s @ hebb, [-4, 4, 0, 0, 4])
+    assert net.is_stable(s)
+    np.testing.assert_array_equal(net.recall(s), s)
+    np.testing.assert_array_equal(net.recall(s, mode="sync"), s)

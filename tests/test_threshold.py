@@ -111,3 +111,14 @@ def test_a_truth_table_of_several_outputs_names_each_column():
     assert all(len(row) == 6 for row in table.rows())
     assert str(table).splitlines()[0].split("\t") == table.columns
     assert table.rows()[1] == (-1.0, 1.0, -1.0, 1.0, -1.0, 1.0)
+
+
+def test_decimal_weights_fire_at_the_threshold_as_the_seed_rule_says():
+    # seed 001: fire when x·w >= threshold; 0.3 + 0.6 - 0.9 is -1.1e-16 in binary floating point
+    unit = ThresholdUnit([0.3, 0.6], threshold=0.9)
+    table = unit.truth_table()
+    assert table.z[-1] == 0.0 and table.y[-1] == 1.0
+    np.testing.assert_array_equal(unit.predict([[1, 1], [1, 0], [0, 1]]), [1, 0, 0])
+    assert ThresholdUnit([0.1, 0.2], bias=-0.3).net_input([[1, 1]])[0] == 0.0  # was 5.6e-17
+    # just below the threshold stays below (a real gap is no rounding)
+    assert ThresholdUnit([0.3, 0.6], threshold=0.9 + 1e-12).predict([[1, 1]])[0] == 0.0

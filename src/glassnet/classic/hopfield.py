@@ -211,9 +211,11 @@ class Hopfield:
         return E
 
     def is_stable(self, state):
-        """True where every neuron agrees with its field: sgn(W s) = s."""
+        """True where every neuron agrees with its field: sgn(W s) = s, a field of 0 keeping
+        the neuron (as recall does). The fields are recall's exact integer ones: W_'s floats
+        turned a field of 0 into ±5.6e-17, and a fixed point of recall into an unstable state."""
         S, _, single = self._as_states(state)
-        H = S @ self.W_
+        H = S @ self._field_matrix()
         stable = (((H * S) > 0) | (H == 0)).all(axis=1)
         return bool(stable[0]) if single else stable
 

@@ -21,6 +21,15 @@ from .perceptron import net_input
 
 __all__ = ["ThresholdUnit", "ThresholdNetwork", "TruthTable", "xor_network"]
 
+
+def _net(X, W, b):
+    """z = x·w + b, a z within the rounding of its terms of 0 being 0: the unit fires at
+    x·w = θ (seed 001's ≥), which decimal weights miss in binary floating point
+    (0.3 + 0.6 − 0.9 = −1.1e-16 said "does not fire")."""
+    Z = net_input(X, W, b)
+    rounding = 16 * np.finfo(np.float64).eps * (np.abs(X) @ np.abs(W) + np.abs(b))
+    return np.where(np.abs(Z) <= rounding, 0.0, Z)
+
 _ACTIVATIONS = {
     # h(0) = 1: the seed's "≥ threshold" decides "Yes" at equality.
     "step": (lambda Z: (Z >= 0).astype(np.float64), (0, 1)),
@@ -137,7 +146,7 @@ class ThresholdUnit:
 
     def net_input(self, X):
         """z = x·w + b, shape (n_samples,)."""
-        return net_input(self._check_X(X), self.weights, self.bias)
+        return _net(self._check_X(X), self.weights, self.bias)
 
     def predict(self, X):
         """y = h(z), shape (n_samples,)."""
@@ -148,7 +157,7 @@ class ThresholdUnit:
     def truth_table(self):
         """z and y for every combination of the inputs' two levels (0/1 for step, ±1 for sign)."""
         X = _all_inputs(self.levels, len(self.weights), "weights")
-        Z = X @ self.weights + self.bias
+        Z = _net(X, self.weights, self.bias)
         return TruthTable(X, Z, self.h(Z))
 
     def __repr__(self):
@@ -197,7 +206,7 @@ class ThresholdNetwork:
             )
         out = []
         for W, b in self.layers:
-            Z = net_input(A, W, b)
+            Z = _net(A, W, b)
             A = self.h(Z)
             out.append((Z, A))
         return out

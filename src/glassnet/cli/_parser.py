@@ -4,8 +4,8 @@ import argparse
 
 from .. import __version__
 from ._common import GATES, PROG, TOY_SETS, CommandError
-from ._types import (_columns, _fraction, _grid, _layer_sizes, _noise, _non_negative_int, _port, _positive_float, _positive_int,
-                     _positive_int_up_to)
+from ._types import (_columns, _fraction, _grid, _layer_sizes, _noise, _non_negative_int, _port,
+                     _positive_float, _positive_int, _positive_int_up_to, _share)
 from .classic import cmd_hopfield, cmd_perceptron, cmd_som
 from .bench import cmd_bench
 from .descend import cmd_descend
@@ -252,7 +252,7 @@ def build_parser():
     hopfield.add_argument("--store", default="HTX", metavar="NAMES",
                           help="bitmaps to store, e.g. HTX, 'A,7', letters or digits (default HTX)")
     hopfield.add_argument("--recall", metavar="NAME", help="the stored bitmap to corrupt and recall (default: the first)")
-    hopfield.add_argument("--noise", type=_fraction, default=0.2, metavar="FRACTION",
+    hopfield.add_argument("--noise", type=_share, default=0.2, metavar="FRACTION",
                           help="fraction of bits to flip (default 0.2)")
     hopfield.add_argument("--mode", choices=("async", "sync"), default="async", help="update rule (default async)")
     hopfield.add_argument("--max-iter", type=_positive_int, default=100, metavar="N", help="most sweeps (default 100)")

@@ -30,6 +30,7 @@ def _positive_int_up_to(limit):
 
 _positive_float = _checked(float, lambda v: v > 0 and math.isfinite(v), "a positive number", "positive_float")
 _fraction = _checked(float, lambda v: 0 <= v < 1, "a number in [0, 1)", "fraction")
+_share = _checked(float, lambda v: 0 <= v <= 1, "a number in [0, 1]", "share")
 _non_negative_int = _checked(int, lambda v: v >= 0, "a non-negative integer", "non_negative_int")
 _port = _checked(int, lambda v: 1 <= v <= 65535, "a port number from 1 to 65535", "port")
 _noise = _checked(float, lambda v: 0 <= v <= 0.5, "a number from 0 to 0.5", "noise")

@@ -95,8 +95,9 @@ def cmd_hopfield(args):
         clean = patterns[names.index(recall)]
         noisy = flip_bits(clean, args.noise, random_state=args.seed)
         final, info = net.recall(noisy, mode=args.mode, return_trace=True)
-    for w in caught:
-        print(f"note: {w.message}")
+    for w in caught:  # (the library's advice names the argument; here it is the option)
+        note = str(w.message).replace("mode='async'", "--mode async")
+        print(f"note: {note}")
     print(f"Hopfield network of {patterns.shape[1]} neurons storing {len(names)} pattern(s) "
           f"{''.join(names)} by Hebb's rule; recalling {recall!r} with {args.noise:.0%} of its bits flipped "
           f"({args.mode} updates)")
@@ -108,6 +109,9 @@ def cmd_hopfield(args):
         print("   ".join(lines))
     energies = info.energies[:, 0]
     outcome = net.outcome(final, names, recall)
+    if info.cycle_length[0]:  # the last state is one of two that alternate: recall never settled
+        outcome = "fell into a 2-cycle (two states alternating) and never settled"
+
     wrong = int((final != clean).sum())
     print(f"Result: {outcome}; {wrong} bit(s) differ from {recall!r}; energy {energies[0]:.4g} → {energies[-1]:.4g} "
           f"in {info.n_sweeps} {'sweep' if args.mode == 'async' else 'step'}(s)")
