@@ -1596,3 +1596,16 @@ def test_hopfield_cycles_are_named_as_such_and_full_noise_gives_the_inverse(tmp_
     result = call("hopfield", "--store", "HTX", "--recall", "T", "--noise", "1", cwd=tmp_path,
                   monkeypatch=monkeypatch, capsys=capsys)
     assert result.returncode == 0 and "Result: ended in an inverse state; 100 bit(s) differ" in result.stdout
+
+
+def test_perceptron_on_a_csv_names_its_classes(tmp_path, monkeypatch, capsys):
+    # the weights were printed one column per class, or as one perceptron, without saying which class is which
+    rng = np.random.default_rng(0)
+    t = np.repeat([0, 1, 2], 30)
+    X = rng.normal(size=(90, 2)) + np.array([[0, 0], [5, 0], [0, 5]])[t]
+    write_rows(tmp_path / "three.csv", [[*x, ["cat", "dog", "eel"][c]] for x, c in zip(X, t)], ["a", "b", "kind"])
+    write_rows(tmp_path / "two.csv", [[*x, ["neg", "pos"][c % 2]] for x, c in zip(X, t)], ["a", "b", "kind"])
+    result = call("perceptron", "three.csv", "--max-epochs", "2", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert "final weights (rows w0..wd, one column per class: cat, dog, eel):" in result.stdout
+    result = call("perceptron", "two.csv", "--max-epochs", "2", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert "classes: +1 = 'pos', −1 = 'neg'" in result.stdout

@@ -19,6 +19,7 @@ def cmd_perceptron(args):
         if given:  # (a data option silently unused is an error, as in train)
             raise CommandError(f"{given[0]} does not apply to the {key} gate: only a CSV file has columns to choose.")
         X, y = logic_gate(key, encoding="bipolar" if args.bipolar else "binary", dtype="float64")
+        classes = None
         title = f"{key.upper()} gate ({'bipolar ±1' if args.bipolar else 'binary 0/1'} inputs)"
     else:
         if not Path(args.data).exists() and not key.endswith((".csv", ".txt")):
@@ -42,6 +43,9 @@ def cmd_perceptron(args):
         warnings.simplefilter("always", NotSeparableWarning)
         model.fit(X, y)
     print(f"Rosenblatt perceptron on {title}, η = {args.lr:g}: w ← w + η·y·x on each mistake (y⟨w, x⟩ ≤ 0)")
+    labels = [classes[int(c)] for c in model.classes_] if classes is not None else None
+    if labels is not None and len(labels) == 2:  # which label the one perceptron's +1 is
+        print(f"classes: +1 = {labels[1]!r}, −1 = {labels[0]!r}")
     W = np.array(model.weights_history_)
     if W.ndim == 3 and W.shape[2] == 1:  # two classes: one perceptron
         W = W[:, :, 0]
@@ -52,7 +56,8 @@ def cmd_perceptron(args):
         _print_table(header, rows)
     else:
         _print_table(["epoch", "mistakes"], [[str(e + 1), str(m)] for e, m in enumerate(model.mistakes_)])
-        print("final weights (rows w0..wd, one column per class):")
+        named = f": {', '.join(labels)}" if labels is not None else ""
+        print(f"final weights (rows w0..wd, one column per class{named}):")
         print(np.array2string(model.weights_, precision=4))
     if model.converged_:
         print(f"Converged after {model.n_iter_} epoch(s): the data is linearly separable.")
