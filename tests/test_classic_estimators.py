@@ -116,3 +116,20 @@ def test_random_state_takes_scikit_learns_kinds(make):
     make(np.random.default_rng(3)).fit(X, y)
     with pytest.raises(ValueError, match="random_state must be None, a non-negative integer, or a np.random"):
         make("seed").fit(X, y)
+
+
+def test_a_data_frame_s_column_names_are_feature_names_in_as_scikit_learn_sets_them():
+    # scikit-learn's Perceptron keeps feature_names_in_; glassnet's classic estimators did not
+    pd = pytest.importorskip("pandas")
+    from sklearn.linear_model import Perceptron as SkPerceptron
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(40, 3)), columns=["a", "b", "c"])
+    y = (X["a"] > 0).astype(int)
+    reference = SkPerceptron().fit(X, y).feature_names_in_
+    for estimator, args in ((Perceptron(), (X, y)), (Adaline(), (X, y)), (SOM(), (X,))):
+        estimator.fit(*args)
+        np.testing.assert_array_equal(estimator.feature_names_in_, reference)
+        assert estimator.feature_names_in_.dtype == reference.dtype
+        estimator.fit(*[a.to_numpy() for a in args])  # an array after a frame: the names are gone, as sklearn
+        assert not hasattr(estimator, "feature_names_in_")

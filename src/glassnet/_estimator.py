@@ -129,7 +129,7 @@ def check_is_fitted(estimator, attribute):
         )
 
 
-def check_X(X, estimator_name, reset_features=None, dtype=np.float64):
+def check_X(X, estimator_name, reset_features=None, dtype=np.float64, fitted=None):
     """Validate an estimator's ``X``: 2-D, numeric, finite, dense and real.
 
     Parameters
@@ -139,7 +139,17 @@ def check_X(X, estimator_name, reset_features=None, dtype=np.float64):
     reset_features : int or None
         When given (the ``n_features_in_`` seen in ``fit``), X must have that
         many columns.
+    fitted : estimator or None
+        In ``fit``: the estimator, given ``feature_names_in_`` when X is a data frame
+        whose column names are all strings (scikit-learn's rule), else none.
     """
+    if fitted is not None:
+        columns = getattr(X, "columns", None)
+        names = None if columns is None else np.asarray(list(columns), dtype=object)
+        if names is not None and len(names) and all(isinstance(n, str) for n in names):
+            fitted.feature_names_in_ = names
+        elif hasattr(fitted, "feature_names_in_"):
+            del fitted.feature_names_in_  # from an earlier fit
     if hasattr(X, "toarray") or type(X).__module__.startswith("scipy.sparse"):
         raise TypeError(
             f"{estimator_name} does not accept sparse input; convert it with X.toarray(). "

@@ -60,7 +60,7 @@ class Adaline(ClassifierMixin, BaseEstimator):
         check_positive_int(self.max_epochs, "max_epochs")
         check_choice(self.mode, "mode", ("online", "batch"))
         # X keeps its dtype: train_neuron's bias column is the one float64 copy of the data
-        X = check_X(X, "Adaline", dtype=None)
+        X = check_X(X, "Adaline", dtype=None, fitted=self)
         if isinstance(self.learning_rate, str) and self.learning_rate == "auto":
             with np.errstate(over="ignore"):  # ‖(1, x)‖², in float64 blocks (no copy of X)
                 sq_norms = 1.0 + np.concatenate(

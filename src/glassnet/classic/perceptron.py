@@ -350,7 +350,7 @@ class Perceptron(ClassifierMixin, BaseEstimator):
         check_bool(self.shuffle, "shuffle")
         # X keeps its dtype and is not copied (MNIST's 60k images: 188 MB in float32); each
         # block of rows is multiplied in float64
-        X = check_X(X, "Perceptron", dtype=None)
+        X = check_X(X, "Perceptron", dtype=None, fitted=self)
         self.classes_, y_idx = check_classification_y(y, "Perceptron", len(X))
         self.n_features_in_ = X.shape[1]
         Y = encode_bipolar_targets(y_idx, len(self.classes_))

@@ -197,7 +197,7 @@ class SOM(TransformerMixin, BaseEstimator):
 
     def _check_X(self, X, reset=False):
         if reset:
-            X = check_X(X, "SOM")
+            X = check_X(X, "SOM", fitted=self)
             self.n_features_in_ = X.shape[1]
             return X
         check_is_fitted(self, "weights_")
