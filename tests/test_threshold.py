@@ -122,3 +122,10 @@ def test_decimal_weights_fire_at_the_threshold_as_the_seed_rule_says():
     assert ThresholdUnit([0.1, 0.2], bias=-0.3).net_input([[1, 1]])[0] == 0.0  # was 5.6e-17
     # just below the threshold stays below (a real gap is no rounding)
     assert ThresholdUnit([0.3, 0.6], threshold=0.9 + 1e-12).predict([[1, 1]])[0] == 0.0
+
+
+@pytest.mark.parametrize("weights", [[[1, 2]], [], 3.0])
+def test_weights_of_the_wrong_shape_are_named_as_weights(weights):
+    # the messages spoke of "(n_samples,)" and "at least one sample"
+    with pytest.raises(ValueError, match=r"weights must be a 1-D list of one weight per input, such as \[1, 1\]"):
+        ThresholdUnit(weights)

@@ -118,7 +118,10 @@ class ThresholdUnit:
     """
 
     def __init__(self, weights, threshold=None, bias=None, activation="step"):
-        w = check_array(weights, "weights", ndim=1, dtype=np.float64)
+        w = check_array(weights, "weights", ndim=None, dtype=np.float64, allow_empty=True)
+        if w.ndim != 1 or len(w) == 0:  # (check_array's message speaks of samples)
+            raise ValueError(f"weights must be a 1-D list of one weight per input, such as [1, 1]. "
+                             f"Received an array of shape {w.shape}.")
         if threshold is not None and bias is not None:
             raise ValueError(
                 f"Give threshold or bias, not both (bias = −threshold). "
