@@ -202,11 +202,11 @@ def _class_labels(model):
     return [str(c) for c in classes] if len(classes) == (2 if n_out == 1 else n_out) else None
 
 
-def _label(g, P, classes):
+def _label(g, P, classes, one_unit):
     """The class label of each row of outputs ``P``, as ``glassnet predict``'s class column:
     ``classes[argmax]`` (the first of tied maxima, as NumPy), ``classes[p > 0.5]`` for one
-    sigmoid unit."""
-    if len(classes) == 2 and g.out_units == 1:
+    sigmoid unit (``one_unit``)."""
+    if one_unit:
         index = g.node("Cast", [g.node("Greater", [P, g.constant(0.5)])], to=g.onnx.TensorProto.INT64)
         index = g.node("Squeeze", [index, g.constant([1], dtype=np.int64)])
     else:
@@ -253,7 +253,6 @@ def to_onnx(model):
     dtype = np.dtype(model.dtype)
     elem = helper.np_dtype_to_tensor_dtype(dtype)
     g = _Graph(onnx, dtype)
-    g.out_units = int(np.prod(model.layers[-1].output_shape))
     A = "input"
     for layer in model.layers:
         A = _ONNX_LAYERS[type(layer)](g, A, layer)
@@ -261,7 +260,8 @@ def to_onnx(model):
     outputs = [helper.make_tensor_value_info("output", elem, ["N", *model.layers[-1].output_shape])]
     classes = _class_labels(model)
     if classes is not None:
-        g.nodes.append(helper.make_node("Identity", [_label(g, A, classes)], ["label"], name="label"))
+        one_unit = model.layers[-1].output_shape == (1,)
+        g.nodes.append(helper.make_node("Identity", [_label(g, A, classes, one_unit)], ["label"], name="label"))
         outputs.append(helper.make_tensor_value_info("label", onnx.TensorProto.STRING, ["N"]))
     graph = helper.make_graph(
         g.nodes,
