@@ -148,31 +148,34 @@ def _rows(fh, path, limit=None):
 HEAD_ROWS = 1000
 
 
-def _parse_clean(body, width, col, skip=()):
-    """The feature values (float64) and stripped target cells of a CSV file's data rows,
-    read in C: by pandas's parser when pandas is installed, else by NumPy's ``loadtxt``.
-    The columns ``skip`` (``--ignore``) are read as text and left out.
+def _parse_clean(text, start, width, col, skip=()):
+    """The feature values (float64) and stripped target cells of a CSV file's data rows
+    (``text`` from offset ``start``: no copy of a large file's text), read in C: by pandas's
+    parser when pandas is installed, else by NumPy's ``loadtxt``. The columns ``skip``
+    (``--ignore``) are read as text and left out.
 
     None when a row needs :func:`_rows`'s careful reading: a feature cell that is not a
     finite number, a row of another width, a blank-looking row, any quote (the csv
     module's strict quoting, which names an unclosed quote, is the rule). That reader
     then names the line. Where this one succeeds, each value is what ``float(cell)`` gives.
     """
-    if '"' in body:  # quoting as the csv module reads it (strictly) is the careful reader's
+    if text.find('"', start) >= 0:  # quoting as the csv module reads it (strictly) is the careful reader's
         return None
+    body = io.StringIO(text)
+    body.seek(start)
     try:
         try:
             import pandas as pd
         except ImportError:
             pd = None
         if pd is not None:
-            frame = pd.read_csv(io.StringIO(body), header=None, na_filter=False, engine="c",
+            frame = pd.read_csv(body, header=None, na_filter=False, engine="c",
                                 dtype={k: str if k == col or k in skip else np.float64 for k in range(width)})
             if frame.shape[1] != width:
                 return None
             # pandas pads a short row (an error for the csv module) with "" in text columns: without
             # quotes, every row of the right width has width − 1 commas (a long row raises)
-            if body.count(",") != (width - 1) * len(frame):
+            if text.count(",", start) != (width - 1) * len(frame):
                 return None
             cells = frame[col].tolist() if col is not None else []
             values = frame.drop(columns=[k for k in range(width) if k == col or k in skip]).to_numpy(np.float64)
@@ -181,7 +184,7 @@ def _parse_clean(body, width, col, skip=()):
             text = {k: lambda cell: 0.0 for k in skip}  # read, not converted
             if col is not None:
                 text[col] = lambda cell: cells.append(cell) or 0.0
-            values = np.loadtxt(io.StringIO(body), delimiter=",", comments=None, ndmin=2,
+            values = np.loadtxt(body, delimiter=",", comments=None, ndmin=2,
                                 dtype=np.float64, converters=text or None)
             if values.shape[1] != width:
                 return None
@@ -242,7 +245,7 @@ def read_csv(path, target=None, require_target=True, read_target=True, ignore=()
               "taken as column names, its text as the name of the labels' column.", file=sys.stderr)
     if len(head) > HEAD_ROWS:  # a long file: its body is read in C when every cell is a clean number
         table = _table(head, has_header, target, require_target, read_target, ignore, path,
-                       body=text[first_end if has_header else 0:])
+                       body=(text, first_end if has_header else 0))
         if table is not None:
             return table
         head, _ = _rows(io.StringIO(text, newline=""), path)
@@ -250,8 +253,8 @@ def read_csv(path, target=None, require_target=True, read_target=True, ignore=()
 
 
 def _table(rows, has_header, target, require_target, read_target, ignore, path, body=None):
-    """:func:`read_csv`'s result from the file's non-blank ``rows``. With ``body`` (the text
-    after the header), ``rows`` are only the first ones: they settle the columns, and the body
+    """:func:`read_csv`'s result from the file's non-blank ``rows``. With ``body`` (the file's
+    text and the offset after the header), ``rows`` are only the first ones: they settle the columns, and the body
     is read by :func:`_parse_clean`; None when it needs the careful reading of every row."""
     header = None
     if has_header:
@@ -287,7 +290,7 @@ def _table(rows, has_header, target, require_target, read_target, ignore, path, 
     columns = Columns([names[k] for k in features], header=header is not None,
                       target=names[col] if col is not None and header is not None else None)
     if body is not None:
-        parsed = _parse_clean(body, width, col, left_out)
+        parsed = _parse_clean(*body, width, col, left_out)
         if parsed is None:
             return None
         X, raw = parsed
