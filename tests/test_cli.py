@@ -1146,6 +1146,32 @@ def test_two_integer_classes_other_than_0_and_1_are_a_binary_problem(tmp_path, m
     assert {row.split(",")[0] for row in predicted.stdout.splitlines()[1:]} <= {"0", "2"}
 
 
+def test_predict_heads_each_probability_column_with_its_class(tmp_path, monkeypatch, capsys):
+    # the columns were p0, p1, p2 whatever the labels: class 3's probability stood under p0
+    X = np.random.default_rng(0).normal(size=(90, 2))
+    t = np.digitize(X[:, 0], [-0.4, 0.4])
+    for name, labels, heads in (("num", ["3", "5", "7"], ["p3", "p5", "p7"]),
+                                ("text", ["cat", "dog", "e, f"], ["p(cat)", "p(dog)", "p(e, f)"]),
+                                ("bin", ["no", "yes"], ["p(yes)"])):
+        classes = np.array(labels)[np.minimum(t, len(labels) - 1)]
+        write_rows(tmp_path / f"{name}.csv", [[*x, c] for x, c in zip(X, classes)], ["a", "b", "label"])
+        extra = ["--output-activation", "sigmoid"] if name == "bin" else []
+        result = call("train", f"{name}.csv", *extra, "--epochs", "30", "--seed", "0", "--quiet", "--out", "m.gn",
+                      cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+        assert result.returncode == 0, result.stderr
+        for _ in range(2):  # the second run replaces the first one's file: it is recognised as predict's
+            result = call("predict", "m.gn", f"{name}.csv", "--out", "p.csv", cwd=tmp_path,
+                          monkeypatch=monkeypatch, capsys=capsys)
+            assert result.returncode == 0, result.stderr
+        rows = list(csv.reader((tmp_path / "p.csv").read_text().splitlines()))
+        assert rows[0] == ["class", *heads]
+        P = np.array([[float(v) for v in row[1:]] for row in rows[1:]])
+        if name == "bin":
+            assert all(row[0] == ("yes" if p > 0.5 else "no") for row, p in zip(rows[1:], P[:, 0]))
+        else:  # each row's class is the label over its largest probability
+            assert [row[0] for row in rows[1:]] == [heads[k].strip("p()") for k in P.argmax(axis=1)]
+
+
 def test_row_1_with_a_unique_label_among_fractional_numbers_is_data(tmp_path, monkeypatch, capsys):
     # a header-less file sorted by class, whose first row alone is a "hybrid", lost that row as a header
     X, t = two_blobs(60)

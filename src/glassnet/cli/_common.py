@@ -1,5 +1,6 @@
 """What every command shares: the one-line user error, the data-set names and small helpers."""
 
+import csv
 import os
 import re
 import tempfile
@@ -240,14 +241,28 @@ def _is_model_file(path):
         return False
 
 
+def probability_columns(classes, n_outputs):
+    """The heads of ``predict``'s probability columns: ``p`` and the class label (``p0``…``p9``
+    for digits, ``p3``, ``p5`` for labels 3 and 5), a label that is not a whole number in
+    brackets (``p(cat)``); the output index without saved labels. One sigmoid unit gives the
+    probability of the second class alone."""
+    labels = classes if classes is not None and len(classes) >= max(n_outputs, 2) else \
+        [str(k) for k in range(max(n_outputs, 2))]
+    heads = [f"p{c}" if c.isdecimal() else f"p({c})" for c in labels]
+    return heads if n_outputs > 1 else heads[1:2]
+
+
 def _is_predictions_file(path):
-    """A file ``glassnet predict`` wrote: its first line is ``class,p0,…`` or ``y`` / ``y0,…``."""
+    """A file ``glassnet predict`` wrote: its first line is ``class,p0,…`` (``class,p(cat),…``)
+    or ``y`` / ``y0,…``."""
     try:
-        with open(path, encoding="utf-8") as fh:
-            first = fh.readline().strip()
-    except (OSError, UnicodeDecodeError):
+        with open(path, encoding="utf-8", newline="") as fh:
+            first = next(csv.reader([fh.readline()]), [])
+    except (OSError, UnicodeDecodeError, csv.Error):
         return False
-    return re.fullmatch(r"class(,p\d+)+|y|y\d+(,y\d+)*", first) is not None
+    if first[:1] == ["class"] and len(first) > 1:
+        return all(re.fullmatch(r"p(\d+|\(.*\))", head, flags=re.S) for head in first[1:])
+    return re.fullmatch(r"y|y\d+(,y\d+)*", ",".join(first)) is not None
 
 
 #: what each kind of output may replace (besides an empty file), and its name in the message

@@ -156,8 +156,9 @@ def build_parser():
     # -- predict
     predict = _command(
         sub, "predict", cmd_predict, "predict the rows of a CSV file with a saved model",
-        "Writes one CSV row per input row: the class and the output of each unit (p0, p1, ...) for a\n"
-        "classifier (p1 alone for one sigmoid unit: the probability of class 1), the predicted values\n"
+        "Writes one CSV row per input row: the class and the probability of each class for a\n"
+        "classifier, headed p and the class label (p0, p1, ...; p(cat) for a label that is not a\n"
+        "whole number; one sigmoid unit gives the second class's alone), the predicted values\n"
         "(y or y0, y1, ...) for a regressor.",
         ["glassnet predict model.gn inputs.csv", "glassnet predict model.gn data.csv --target label --out predictions.csv"],
     )

@@ -11,7 +11,7 @@ import numpy as np
 from .._io import atomic_write_text
 from ._common import (
     CommandError, _check_outputs, _load_model, _refuse_replacing_other_files, _targets_for, class_indices_for,
-    model_classes, model_task, predicted_classes,
+    model_classes, model_task, predicted_classes, probability_columns,
 )
 from ._data import _is_text, align_columns, header_cells, load_dataset, read_csv
 
@@ -129,9 +129,8 @@ def cmd_predict(args):
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     if model_task(model) == "classification":
-        probs = [f"p{k}" for k in range(P.shape[1])] if P.shape[1] > 1 else ["p1"]
-        writer.writerow(["class", *probs])
         classes = model_classes(model)
+        writer.writerow(["class", *probability_columns(classes, P.shape[1])])
         for c, row in zip(predicted_classes(P), P):
             label = classes[c] if classes is not None and c < len(classes) else int(c)
             writer.writerow([label, *(f"{v:.6g}" for v in row)])
