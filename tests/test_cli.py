@@ -384,11 +384,24 @@ def test_som_example_and_png(work, monkeypatch, capsys):
     assert result.returncode == 0, result.stderr
     assert re.search(r"Quantization error: [\d.]+\s+topographic error: [\d.]+", result.stdout)
     assert "Most common class per neuron" in result.stdout
+    # the example's grid is hexagonal (6×6): odd rows sit half a neuron (one character) to the right
+    lines = result.stdout.splitlines()
+    u_rows = lines[lines.index(next(l for l in lines if l.startswith("U-matrix"))) + 1:][:6]
+    assert [len(r) for r in u_rows] == [2 + 12, 3 + 12] * 3  # two characters a neuron, blank for the lowest
+    classes = lines[lines.index("Most common class per neuron (· = wins no sample):") + 1:][:6]
+    assert [len(r) - len(r.lstrip(" ")) for r in classes] == [2, 3] * 3
     pytest.importorskip("matplotlib", reason="the U-matrix PNG needs matplotlib")
+    from glassnet import plots
+
+    figures = []
+    plot_som = plots.plot_som
+    monkeypatch.setattr(plots, "plot_som", lambda *a, **k: figures.append(plot_som(*a, **k)) or figures[-1])
     png = call("som", "labelled.csv", "--target", "label", "--grid", "4x4", "--epochs", "2", "--out", "u.png",
                cwd=work, monkeypatch=monkeypatch, capsys=capsys)
     assert png.returncode == 0, png.stderr
     assert (work / "u.png").read_bytes()[:4] == b"\x89PNG"
+    # the file says what it shows (the title was lost when the library's plot took over)
+    assert figures[0].get_axes()[0].get_title() == "U-matrix 4×4 (rectangular) of labelled.csv"
 
 
 def test_export_example_runs_in_onnxruntime(work):

@@ -735,7 +735,7 @@ def _draw_map(ax, som, values, title, cmap):
     ax.figure.colorbar(mappable, ax=ax, shrink=0.8)
 
 
-def plot_som(som, feature_names=None, X=None, components=True, path=None):
+def plot_som(som, feature_names=None, X=None, components=True, title=None, path=None):
     """A trained self-organizing map: its U-matrix and its component planes.
 
     Parameters
@@ -749,6 +749,8 @@ def plot_som(som, feature_names=None, X=None, components=True, path=None):
         grows with the number of samples a neuron wins).
     components : bool
         Also draw one plane per input feature: weight k of every neuron.
+    title : str, optional
+        The U-matrix panel's title (default "U-matrix").
 
     The U-matrix shows each neuron's mean distance to its grid neighbours:
     light valleys are clusters, dark ridges the borders between them.
@@ -765,7 +767,7 @@ def plot_som(som, feature_names=None, X=None, components=True, path=None):
     rows = math.ceil(panels / cols)
     fig = _new_figure((3.3 * cols, 3.0 * rows))
     axes = fig.subplots(rows, cols, squeeze=False).ravel()
-    _draw_map(axes[0], som, som.u_matrix(), "U-matrix", "bone_r")
+    _draw_map(axes[0], som, som.u_matrix(), title or "U-matrix", "bone_r")
     if X is not None:
         hits = som.winner_map(X).ravel()
         C = som.coordinates_ if som.topology == "hexagonal" else np.column_stack(np.divmod(np.arange(len(hits)), som.grid[1]))

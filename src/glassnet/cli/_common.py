@@ -151,24 +151,6 @@ def _require_matplotlib(path, option):
         raise CommandError(f"{option} requires matplotlib: pip install \"glassnet[plots]\"") from None
 
 
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def _library_plot(name):
-    """``glassnet.plots.<name>`` when that module provides it, else None."""
-    try:
-        from .. import plots
-    except ImportError:
-        return None
-    return getattr(plots, name, None)
-
-
 def _check_parent(path, option):
     """Fail before any work when ``path`` cannot be written (not after a long training)."""
     if not path:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._common import GATES, CommandError, _check_outputs, _library_plot, _pyplot, _require_matplotlib, _standardizer
+from ._common import GATES, CommandError, _check_outputs, _require_matplotlib, _standardizer
 from ._data import _label, encode_labels, load_dataset, read_csv
 
 
@@ -147,8 +147,10 @@ def cmd_som(args):
     print("U-matrix (mean distance to the grid neighbours; dense characters = far apart, a cluster border):")
     shades = " .:-=+*#%@"
     scaled = (U - U.min()) / max(float(np.ptp(U)), 1e-12)
-    for row in scaled:
-        print("  " + "".join(shades[int(round(v * (len(shades) - 1)))] * 2 for v in row))
+    # two characters a neuron; a hexagonal grid's odd rows sit half a neuron to the right
+    shift = (lambda r: " " * (r % 2)) if args.topology == "hexagonal" else (lambda r: "")
+    for r, row in enumerate(scaled):
+        print("  " + shift(r) + "".join(shades[int(round(v * (len(shades) - 1)))] * 2 for v in row))
     if labels is not None and data.n_classes <= 36:
         winners = som.predict(X)
         counts = np.zeros((rows * cols, data.n_classes), dtype=np.int64)
@@ -159,24 +161,15 @@ def cmd_som(args):
         if names != list(symbols[: len(names)]):  # e.g. text labels: say which symbol is which class
             print("Classes: " + ", ".join(f"{symbols[k]}={name}" for k, name in enumerate(names)))
         print("Most common class per neuron (· = wins no sample):")
-        for row in grid:
-            print("  " + " ".join(symbols[v] if v >= 0 else "·" for v in row))
+        for r, row in enumerate(grid):
+            print("  " + shift(r) + " ".join(symbols[v] if v >= 0 else "·" for v in row))
     if args.out:
-        _plot_u_matrix(som, X, args.out, f"U-matrix {rows}×{cols}")
+        _plot_u_matrix(som, X, args.out, f"U-matrix {rows}×{cols} ({args.topology}) of {data.name}")
         print(f"Saved the U-matrix to {args.out}")
     return 0
 
 
 def _plot_u_matrix(som, X, path, title):
-    plot = _library_plot("plot_som")
-    if plot is not None:
-        plot(som, X=X, components=False, path=path)
-        return
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(5, 4.5))
-    image = ax.imshow(som.u_matrix(), cmap="bone_r", interpolation="nearest")
-    fig.colorbar(image, ax=ax, label="mean distance to neighbours")
-    ax.set_title(title)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    from ..plots import plot_som
+
+    plot_som(som, X=X, components=False, title=title, path=path)

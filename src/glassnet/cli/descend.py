@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ._common import CommandError, _floats, _library_plot, _pyplot, _require_matplotlib
+from ._common import CommandError, _floats, _require_matplotlib
 
 #: the table has one line per step: more would print for minutes
 MAX_STEPS = 100_000
@@ -58,26 +58,6 @@ def cmd_descend(args):
 
 
 def _plot_descent(f, result, path):
-    plot = _library_plot("plot_descent")
-    if plot is not None:
-        plot(result, f=f, path=path)
-        return
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(6, 4))
-    if result.x.ndim == 1:
-        xs = result.x[np.isfinite(result.x)]
-        span = max(float(np.abs(xs).max()), 1.0) * 1.1
-        grid = np.linspace(-span, span, 400)
-        ax.plot(grid, [f(v) for v in grid], color="0.6", label=f"f(x) = {f.text}")
-        ax.plot(result.x, result.fx, "o-", color="C3", label="gradient descent")
-        ax.set_xlabel("x")
-        ax.set_ylabel("f(x)")
-    else:
-        ax.plot(result.x[:, 0], result.x[:, 1], "o-", color="C3", label="path (first two coordinates)")
-        ax.set_xlabel(f.variables[0])
-        ax.set_ylabel(f.variables[1])
-    ax.set_title(f"η = {result.learning_rate:g}: {result.verdict}")
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    from ..plots import plot_descent
+
+    plot_descent(result, f=f, path=path)

@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 
 from ._common import (
-    TOY_SETS, CommandError, _check_outputs, _compile, _info, _library_plot, _pyplot, _require_matplotlib, _require_numba,
+    TOY_SETS, CommandError, _check_outputs, _compile, _info, _require_matplotlib, _require_numba,
     _refuse_replacing_other_files, _standardizer,
     _targets_for, predicted_classes,
 )
@@ -206,21 +206,6 @@ def _train(args):
 
 
 def _plot_history(history, path):
-    plot = _library_plot("plot_history")
-    if plot is not None:
-        plot(history, path=path)
-        return
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(6, 4))
-    epochs = np.arange(1, len(history.get("loss", [])) + 1)
-    for key in ("loss", "val_loss"):
-        if key in history:
-            ax.plot(epochs, history[key], marker="o", label="train" if key == "loss" else "validation")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("loss")
-    ax.set_title("Training loss")
-    ax.grid(alpha=0.3)
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    from ..plots import plot_history
+
+    plot_history(history, path=path)
