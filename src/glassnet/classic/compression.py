@@ -23,24 +23,34 @@ from ..backend import from_numpy, make_rng, to_numpy
 
 __all__ = ["compress_image", "CompressionResult", "image_to_blocks", "blocks_to_image", "psnr"]
 
+#: compress_image's default training: at least this many epochs and this many Adam steps
+DEFAULT_EPOCHS, DEFAULT_STEPS = 20, 5000
+
 
 def psnr(original, reconstruction, max_value=None):
     """Peak signal-to-noise ratio 10·log10(max² / MSE) in dB (inf when equal).
 
-    ``max_value``, the largest possible pixel value, defaults as scikit-image's
-    ``data_range``: the integer dtype's maximum (255 for uint8 images), else 1.0
-    (pixels in [0, 1]). An ``original`` with values above it is refused: the
-    figure would be meaningless (uint8 pixels against a peak of 1 gave −1.9 dB).
+    ``max_value``, the range of the pixel values, defaults as scikit-image's
+    ``data_range``, from ``original``'s dtype: the integer dtype's maximum (255
+    for uint8 images), else 1.0 (pixels in [0, 1]); when ``original`` has
+    negative values, the dtype's whole range (255 for int8, 2.0 for floats in
+    [−1, 1]). An ``original`` with values outside that range, or above a given
+    ``max_value``, is refused: the figure would be meaningless (uint8 pixels
+    against a peak of 1 gave −1.9 dB).
     """
     a = check_array(original, "original", ndim=None)
     b = check_array(reconstruction, "reconstruction", ndim=None)
-    if max_value is None:
-        integer = np.issubdtype(a.dtype, np.integer) and np.issubdtype(b.dtype, np.integer)
-        max_value = float(np.iinfo(a.dtype).max) if integer else 1.0
-    max_value = check_number(max_value, "max_value", low=0, low_open=True)
-    a, b = a.astype(np.float64, copy=False), b.astype(np.float64, copy=False)
     if a.shape != b.shape:
         raise ValueError(f"original and reconstruction must have the same shape. Received {a.shape} and {b.shape}.")
+    if max_value is None:
+        low, high = ((float(np.iinfo(a.dtype).min), float(np.iinfo(a.dtype).max))
+                     if np.issubdtype(a.dtype, np.integer) else (-1.0, 1.0))
+        if a.size and a.min() < low:
+            raise ValueError(f"original has values down to {a.min():g}, below {low:g}, the lowest a {a.dtype} image "
+                             "may hold: pass the range of its pixel values as max_value.")
+        max_value = high if not a.size or a.min() >= 0 else high - low
+    max_value = check_number(max_value, "max_value", low=0, low_open=True)
+    a, b = a.astype(np.float64, copy=False), b.astype(np.float64, copy=False)
     if a.size and a.max() > max_value:
         raise ValueError(f"original has values up to {a.max():g}, above max_value={max_value:g}: pass the images' "
                          "peak value as max_value (255 for 8-bit pixels, 1 for pixels in [0, 1]).")
@@ -141,7 +151,7 @@ def compress_image(
     block_size=8,
     *,
     hidden_activation="linear",
-    epochs=20,
+    epochs=None,
     batch_size=64,
     learning_rate=3e-3,
     seed=None,
@@ -161,7 +171,12 @@ def compress_image(
         Activation of the code layer: ``"linear"`` (default; with the sigmoid
         output it beats PCA's k-component code on MNIST) or ``"sigmoid"`` as
         in the lecture's demo. The output layer is always sigmoid.
-    epochs, batch_size, learning_rate : training with Adam on the MSE.
+    epochs : int or None
+        Passes over the blocks. None (default): 20, or more when the image has
+        few blocks, so that training takes at least 5000 Adam steps — one
+        128×128 image is 256 blocks, 4 steps an epoch, and 20 epochs left its
+        codec at 17 dB where PCA reaches 44.
+    batch_size, learning_rate : training with Adam on the MSE.
     seed : int or None
         Seeds the weights and shuffling (same seed ⇒ same result).
     verbose : int
@@ -205,11 +220,14 @@ def compress_image(
         raise ValueError("k must be a positive int or a non-empty sequence of them. Received: k=[]")
     if any(v > b * b for v in ks):
         raise ValueError(f"k must be at most block_size² = {b * b} to compress. Received: k={k!r}")
-    epochs = check_positive_int(epochs, "epochs")
+    epochs = None if epochs is None else check_positive_int(epochs, "epochs")
     batch_size = check_positive_int(batch_size, "batch_size")
     learning_rate = check_number(learning_rate, "learning_rate", low=0, low_open=True)
 
     X, padded_shape = image_to_blocks(pixels, b)
+    if epochs is None:
+        steps_per_epoch = -(-len(X) // batch_size)
+        epochs = max(DEFAULT_EPOCHS, -(-DEFAULT_STEPS // steps_per_epoch))
     # Sequential's seed drives the shuffling; the initializers get their own seeds.
     s_init1, s_init2, s_shuffle = (int(v) for v in make_rng(seed).integers(0, 2**31, size=3))
     results = []
