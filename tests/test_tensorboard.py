@@ -85,8 +85,10 @@ def test_batch_logs_every_n_batches_and_per_class_metrics(tmp_path):
 
 
 def test_arguments_are_checked_and_a_missing_package_is_named(tmp_path, monkeypatch):
-    with pytest.raises(ValueError, match="update_freq"):
-        TensorBoard(tmp_path, update_freq=0)
+    for bad, error in ((0, ValueError), ("foo", TypeError), (2.5, TypeError)):
+        with pytest.raises(error, match=r"^update_freq must be 'epoch', 'batch' or a positive number of batches\. "
+                                        rf"Received: update_freq={bad!r}$"):
+            TensorBoard(tmp_path, update_freq=bad)
     with pytest.raises(ValueError, match="histogram_freq"):
         TensorBoard(tmp_path, histogram_freq=-1)
     with pytest.raises(ValueError, match="profiler and embeddings are not provided"):
@@ -116,3 +118,15 @@ def test_an_interrupted_fit_closes_its_event_files(tmp_path):
         model.fit(X, y, epochs=3, verbose=0, callbacks=[board, LambdaCallback(on_epoch_end=stop)])
     assert board._writers == {}
     assert [step for step, _ in _read(tmp_path / "train")["epoch_loss"]] == [0, 1]
+
+
+def test_a_log_dir_that_cannot_be_written_fails_before_the_first_epoch(tmp_path):
+    # it failed in os.makedirs after the first epoch had trained
+    X, y = _data()
+    (tmp_path / "a_file").write_text("data")
+    for log_dir, error in ((tmp_path / "a_file", NotADirectoryError), (tmp_path / "a_file" / "sub", NotADirectoryError)):
+        model = _model()
+        with pytest.raises(error, match="log_dir: cannot create the folder .* for TensorBoard's logs"):
+            model.fit(X, y, epochs=2, verbose=0, callbacks=[TensorBoard(log_dir)])
+        assert model.optimizer.iterations == 0
+    assert (tmp_path / "a_file").read_text() == "data"

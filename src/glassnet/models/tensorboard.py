@@ -13,6 +13,7 @@ The files are written by the ``tensorboard`` package's own writer and summary fu
 (an optional extra: ``pip install "glassnet[tensorboard]"``), which need no TensorFlow.
 """
 
+import errno
 import os
 import time
 from types import SimpleNamespace
@@ -68,10 +69,14 @@ class TensorBoard(Callback):
                              "embeddings_freq at 0 and embeddings_metadata at None. Received: "
                              f"profile_batch={profile_batch!r}, embeddings_freq={embeddings_freq!r}, "
                              f"embeddings_metadata={embeddings_metadata!r}")
-        if update_freq == "batch":
-            update_freq = 1
-        elif update_freq != "epoch":
-            update_freq = check_positive_int(update_freq, "update_freq ('epoch', 'batch' or a number of batches)")
+        if isinstance(update_freq, str) and update_freq in ("epoch", "batch"):
+            update_freq = 1 if update_freq == "batch" else update_freq
+        else:
+            try:
+                update_freq = check_positive_int(update_freq, "update_freq")
+            except (TypeError, ValueError) as error:
+                raise type(error)("update_freq must be 'epoch', 'batch' or a positive number of batches. "
+                                  f"Received: update_freq={update_freq!r}") from None
         self.update_freq = update_freq
         self._tb = _require_tensorboard()  # now, not after the first epoch
         if update_freq != "epoch" or self.write_steps_per_second:
@@ -121,6 +126,15 @@ class TensorBoard(Callback):
     # -- hooks -------------------------------------------------------------------------
     def on_train_begin(self, logs=None):
         self._global_batch = 0
+        # the training logs' folder now, so that a log_dir that cannot be written fails before the first epoch
+        path = os.path.join(self.log_dir, "train")
+        try:
+            os.makedirs(path, exist_ok=True)
+        except OSError as error:
+            raise type(error)(error.errno, f"log_dir: cannot create the folder {path!r} for TensorBoard's logs "
+                                           f"({error.strerror})") from None
+        if not os.access(path, os.W_OK):
+            raise PermissionError(errno.EACCES, f"log_dir: the folder {path!r} is not writable")
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch_start, self._epoch_batches = time.perf_counter(), 0
