@@ -1,6 +1,7 @@
 """One training step traced in the lectures' notation (SPEC A10)."""
 
 import copy
+import re
 import json
 import math
 
@@ -266,6 +267,9 @@ def test_dropout_and_batchnorm_trace_matches_fit(rng):
     assert "γ^(2)" in str(t_)
     # Dropout zeroed some units in the traced step, as the training step does.
     assert (t_.layers[2].a == 0).sum() > (t_.layers[2].a_in == 0).sum()
+    # a zeroed negative value (BatchNormalization's outputs are) prints 0, not -0
+    assert np.signbit(t_.layers[2].a[t_.layers[2].a == 0]).any()
+    assert not re.search(r"(?<![\d.e])-0(?![\d.])", str(t_))
 
     model.fit(X, Y, epochs=1, batch_size=10, shuffle=False, verbose=0)
     moved = [after - b for after, b in zip(model.get_weights(), snapshot)]

@@ -276,7 +276,7 @@ class Trace:
 # --- formatting -----------------------------------------------------------------------
 
 def _fmt(value):
-    return f"{float(value):.6g}"
+    return f"{float(value) + 0.0:.6g}"  # + 0.0: a dropped or clipped negative value prints 0, not -0
 
 
 def _lines(value):
