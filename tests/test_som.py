@@ -51,6 +51,24 @@ def test_one_batch_epoch_by_hand():
     np.testing.assert_allclose(som.u_matrix(), [u], rtol=1e-12)
 
 
+@pytest.mark.parametrize("topology", ["rectangular", "hexagonal"])
+@pytest.mark.parametrize("neighborhood", ["gaussian", "bubble"])
+def test_batch_epochs_follow_the_rule_sample_by_sample(colours, topology, neighborhood):
+    # w_j = Σ_i h(c_i, j)·x_i / Σ_i h(c_i, j) with one h per sample, as the rule is written;
+    # the map sums the samples neuron by neuron first (a 60000 x 100 matrix product less)
+    som = SOM(grid=(4, 6), topology=topology, neighborhood=neighborhood, sigma=2.0, final_sigma=0.5, epochs=4,
+              mode="batch", random_state=0, init="random").fit(colours, record_weights=True)
+    C = grid_coordinates(4, 6, topology)
+    for e, sigma in enumerate(decay(2.0, 0.5, np.arange(4) / 3, "exponential")):
+        W = som.weights_history_[e]
+        c = np.argmin(((colours[:, None, :] - W[None]) ** 2).sum(axis=2), axis=1)
+        d2 = ((C[c][:, None, :] - C[None]) ** 2).sum(axis=2)  # (n, M) grid distances to each winner
+        H = np.exp(-d2 / (2 * sigma**2)) if neighborhood == "gaussian" else (d2 <= sigma**2 + 1e-9).astype(float)
+        mass = H.sum(axis=0)
+        expected = np.where(mass[:, None] > 0, H.T @ colours / np.maximum(mass, 1e-300)[:, None], W)
+        np.testing.assert_allclose(som.weights_history_[e + 1], expected, rtol=1e-12, atol=1e-14)
+
+
 def test_bubble_neighbourhood_moves_only_neurons_within_sigma():
     som = SOM(grid=(1, 5), init=np.zeros((5, 1)), neighborhood="bubble", sigma=1.0, final_sigma=1.0,
               learning_rate=0.5, final_learning_rate=0.5, epochs=1, shuffle=False)

@@ -66,6 +66,11 @@ def _sq_distances(X, W):
     return np.maximum(D, 0.0)
 
 
+def _mean_min_distance(D):
+    """The quantization error from squared distances D (n, M): the mean distance to the winner."""
+    return float(np.sqrt(D.min(axis=1)).mean())
+
+
 def _principal_axes(Xc, k):
     """The ``k`` largest standard deviations of centred ``Xc`` (n, d) along its principal axes,
     and those axes as rows, each signed so that its largest component is positive.
@@ -263,10 +268,12 @@ class SOM(TransformerMixin, BaseEstimator):
         W = self._initial_weights(X, rows, cols, rng)
         # what the weights stay within while α·h <= 1 (largest |x|, |w| without |X| copies)
         scale = max(X.max(), -X.min(), W.max(), -W.min(), 1.0)
-        self.quantization_errors_ = [self._qe(X, W)]
+        D = _sq_distances(X, W)  # (n, M) squared distances to the neurons
+        self.quantization_errors_ = [_mean_min_distance(D)]
         history = [W.copy()] if record_weights else None
         n = len(X)
         if self.mode == "online":
+            del D  # recomputed after each epoch; the (n, M) array need not be held meanwhile
             T = epochs * n
             u = np.arange(T) / max(T - 1, 1)
             alphas = decay(a0, a1, u, self.schedule)
@@ -295,13 +302,21 @@ class SOM(TransformerMixin, BaseEstimator):
         else:
             u = np.arange(epochs) / max(epochs - 1, 1)
             sigmas = decay(s0, s1, u, self.schedule)
+            grid_d2 = _sq_distances(C, C)
             for e in range(epochs):
-                c = np.argmin(_sq_distances(X, W), axis=1)
-                H = self._neighborhood(_sq_distances(C[c], C), sigmas[e])  # (n, M)
-                mass = H.sum(axis=0)
+                # w_j ← Σ_i h(c_i, j)·x_i / Σ_i h(c_i, j), summed neuron by neuron: with S_k the sum
+                # of the samples neuron k wins and n_k their count, Σ_i h(c_i, j)·x_i = Σ_k h(k, j)·S_k
+                c = np.argmin(D, axis=1)
+                counts = np.bincount(c, minlength=len(W)).astype(np.float64)
+                S = np.zeros_like(W)
+                for k in np.flatnonzero(counts):
+                    S[k] = X[c == k].sum(axis=0)
+                H = self._neighborhood(grid_d2, sigmas[e])  # (M, M): h between neurons k and j
+                mass = H.T @ counts
                 hit = mass > 0
-                W[hit] = (H.T @ X)[hit] / mass[hit, None]
-                self.quantization_errors_.append(self._qe(X, W))
+                W[hit] = (H.T @ S)[hit] / mass[hit, None]
+                D = _sq_distances(X, W)  # the error now, and the next epoch's winners
+                self.quantization_errors_.append(_mean_min_distance(D))
                 if record_weights:
                     history.append(W.copy())
         self.weights_ = W
@@ -326,7 +341,7 @@ class SOM(TransformerMixin, BaseEstimator):
 
     @staticmethod
     def _qe(X, W):
-        return float(np.sqrt(_sq_distances(X, W).min(axis=1)).mean())
+        return _mean_min_distance(_sq_distances(X, W))
 
     # ---- using the map -------------------------------------------------------
     def _fitted(self):
@@ -339,7 +354,8 @@ class SOM(TransformerMixin, BaseEstimator):
 
     def predict(self, X):
         """Index of the winning neuron (BMU) for each sample; ``divmod(index, cols)`` gives (row, col)."""
-        return np.argmin(self.transform(X), axis=1)
+        self._fitted()
+        return np.argmin(_sq_distances(self._check_X(X), self.weights_), axis=1)
 
     def winner_coordinates(self, X):
         """Grid position (row, col) of each sample's winner, shape (n_samples, 2)."""
