@@ -407,3 +407,18 @@ def test_binary_accuracy_compares_the_targets_as_given_as_keras():
     m.reset_state()
     m.update_state(np.array([[1.0], [0.0], [1.0]]), np.array([[0.9], [0.1], [0.4]]))
     assert m.result() == pytest.approx(2 / 3)
+
+
+@pytest.mark.parametrize("Y, A, error, match", [
+    (np.array([["0"], ["0"]]), np.array([[0.9], [0.8]]), TypeError, "y_true must contain numbers"),  # Precision 1.0
+    (np.full((2, 3), np.nan), np.full((2, 3), np.nan), ValueError, "y_true contains NaN"),  # accuracy 1.0
+    (np.array([[1 + 5j]]), np.array([[0.9 + 0j]]), ValueError, "y_true holds complex"),  # 0.0
+    (np.array([[1.0]]), np.array([[0.9 + 0j]]), ValueError, "y_pred holds complex"),
+])
+def test_two_arrays_of_one_shape_are_checked_as_any_other_input(Y, A, error, match):
+    # two 2-D arrays of one shape took the fast path fit uses and skipped every check
+    for cls in (metrics.Precision, metrics.CategoricalAccuracy, metrics.BinaryAccuracy):
+        with pytest.raises(error, match=match):
+            cls().update_state(Y, A)
+    with pytest.raises(ValueError, match="y_true contains NaN"):  # the slow path too
+        metrics.BinaryAccuracy().update_state([[np.nan]], [[0.9]])

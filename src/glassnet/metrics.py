@@ -20,14 +20,23 @@ def _numbers(values, name):
     return check_array(values, name, ndim=None, allow_empty=True, finite=False)
 
 
+def _no_nan(Y):
+    """A NaN target matched anything (CategoricalAccuracy of NaN rows was 1.0): refused.
+    (NaN outputs stay allowed: a diverged model's.)"""
+    if Y.dtype.kind == "f" and np.isnan(Y).any():
+        raise ValueError("y_true contains NaN values; remove or impute them first.")
+
+
 def _align(Y, A, sample_weight, labels=False):
     """``Y`` and ``A`` as ``(n, k)`` arrays of one shape, ``sample_weight`` as ``(n,)``
     or None; a 1-D array is one column, as Keras lines up ranks. ``labels``: ``Y``
     may instead hold one integer label per row (sparse categorical accuracy)."""
     if sample_weight is None and type(Y) is np.ndarray and type(A) is np.ndarray and Y.ndim == 2 \
-            and Y.shape == A.shape:
+            and Y.shape == A.shape and Y.dtype.kind in "fiub" and A.dtype.kind in "fiub":
+        _no_nan(Y)
         return Y, A, None  # what fit and evaluate pass, at every batch: nothing to line up
     Y, A = _numbers(Y, "y_true"), _numbers(A, "y_pred")
+    _no_nan(Y)
     shapes = f"{Y.shape} and {A.shape}"
     if A.ndim == 1:
         A = A[:, None]
