@@ -422,3 +422,29 @@ def test_two_arrays_of_one_shape_are_checked_as_any_other_input(Y, A, error, mat
             cls().update_state(Y, A)
     with pytest.raises(ValueError, match="y_true contains NaN"):  # the slow path too
         metrics.BinaryAccuracy().update_state([[np.nan]], [[0.9]])
+
+
+@pytest.mark.parametrize("y_true, y_pred, error, match", [
+    (None, None, TypeError, "y_true must be an array-like of class labels"),  # 1.0
+    ("ab", "ab", TypeError, "y_true must be an array-like"),  # 1.0
+    (1, 1, TypeError, "y_true must be an array-like"),  # 1.0
+    ([0.2, 0.9], [0, 1], ValueError, r"y_true must hold integer class labels .*\(0.2 is not a label\)"),  # 0.0
+    ([0, 1], [np.nan, 1], ValueError, r"y_pred .*\(nan is not a label\)"),
+    ([0, 1], ["0", "1"], TypeError, "both be numbers or both text"),  # 0.0
+    ([[0, 1], [1]], [0, 1], ValueError, "y_true could not be converted"),
+    ([None, None], [None, None], TypeError, "y_true must hold class labels"),
+])
+def test_accuracy_score_takes_label_vectors_only(y_true, y_pred, error, match):
+    with pytest.raises(error, match=match):
+        metrics.accuracy_score(y_true, y_pred)
+    assert metrics.accuracy_score(np.array(["a", "b"], dtype=object), ["a", "c"]) == 0.5  # text, as scikit-learn
+    assert metrics.accuracy_score([1.0, 2.0], [1, 1]) == 0.5  # whole floats are labels
+
+
+def test_confusion_matrix_names_the_offending_label_and_refuses_empty_input():
+    with pytest.raises(ValueError, match=r"y_true must hold non-negative integer class labels \(-1 is not one\)"):
+        metrics.confusion_matrix([-1, 0], [0, 1])  # the message said "(1.7 is not one)" for any label
+    with pytest.raises(ValueError, match=r"y_true .*\('a' is not one\)"):
+        metrics.confusion_matrix(["a"], ["a"])
+    with pytest.raises(ValueError, match="empty"):  # [[0]]
+        metrics.confusion_matrix([], [])

@@ -582,39 +582,56 @@ def deserialize(config):
 
 
 def _label_vectors(y_true, y_pred):
-    """Two label vectors (a column (n, 1) too). Rows of several values (one-hot rows,
-    probabilities) were flattened into k·n labels, and counted wrong: they are refused,
-    as scikit-learn refuses them."""
+    """Two label vectors of one length, not empty (a column (n, 1) too), as scikit-learn
+    checks them: numbers or text, not both. Rows of several values (one-hot rows,
+    probabilities) were flattened into k·n labels and counted wrong; continuous values
+    (probabilities, regression outputs) matched no label: both are refused."""
     vectors = []
     for name, y in (("y_true", y_true), ("y_pred", y_pred)):
-        y = np.asarray(y)
+        try:
+            given, y = y, np.asarray(y)
+        except ValueError as exc:  # ragged lists
+            raise ValueError(f"{name} could not be converted to an array: {exc}") from None
+        if y.ndim == 0:  # None, a number, a string, a dict
+            raise TypeError(f"{name} must be an array-like of class labels. Received: {name}={given!r:.100}")
         if y.ndim > 2 or (y.ndim == 2 and y.shape[1] != 1):
             raise ValueError(f"{name} must be a vector of class labels. Received shape {y.shape}: for one-hot rows "
                              f"or probabilities pass {name}.argmax(axis=1).")
-        vectors.append(y.reshape(-1))
-    return vectors
+        y = y.reshape(-1)
+        if y.dtype == object and all(isinstance(v, str) for v in y):  # text from pandas
+            y = y.astype(str)
+        if y.dtype.kind not in "biufU":
+            raise TypeError(f"{name} must hold class labels (integers or text). Received an array of dtype {y.dtype}.")
+        if y.dtype.kind == "f":
+            bad = y[~(np.isfinite(y) & (y == np.round(y)))]
+            if bad.size:
+                raise ValueError(f"{name} must hold integer class labels or text, not continuous values "
+                                 f"({bad[0].item()!r} is not a label); for probabilities p pass (p > 0.5).astype(int).")
+        vectors.append(y)
+    y_true, y_pred = vectors
+    if (y_true.dtype.kind == "U") != (y_pred.dtype.kind == "U"):
+        raise TypeError(f"y_true and y_pred must both be numbers or both text. Received dtypes {y_true.dtype} and "
+                        f"{y_pred.dtype}.")
+    if y_true.shape != y_pred.shape:
+        raise ValueError(f"y_true and y_pred must have the same length. Received {y_true.shape[0]} and {y_pred.shape[0]}.")
+    if y_true.size == 0:
+        raise ValueError("y_true and y_pred are empty: at least one sample is required.")
+    return y_true, y_pred
 
 
 def accuracy_score(y_true, y_pred):
     """Share of equal labels."""
     y_true, y_pred = _label_vectors(y_true, y_pred)
-    if y_true.shape != y_pred.shape:
-        raise ValueError(f"y_true and y_pred must have the same length. Received {y_true.shape[0]} and {y_pred.shape[0]}.")
-    if y_true.size == 0:
-        raise ValueError("y_true and y_pred are empty: accuracy needs at least one sample.")
     return float(np.mean(y_true == y_pred))
 
 
 def confusion_matrix(y_true, y_pred, num_classes=None):
     """``C[i, j]`` = number of samples of class ``i`` predicted as ``j``."""
     y_true, y_pred = _label_vectors(y_true, y_pred)
-    if y_true.shape != y_pred.shape:
-        raise ValueError(f"y_true and y_pred must have the same length. Received {y_true.shape[0]} and {y_pred.shape[0]}.")
     for name, labels in (("y_true", y_true), ("y_pred", y_pred)):
-        numeric = labels.dtype.kind in "biuf"
-        if not numeric or (labels.dtype.kind == "f" and not np.all(np.isfinite(labels) & (labels == np.round(labels)))) \
-                or (labels < 0).any():
-            raise ValueError(f"{name} must hold non-negative integer class labels (1.7 is not one).")
+        bad = labels if labels.dtype.kind == "U" else labels[labels < 0]
+        if bad.size:
+            raise ValueError(f"{name} must hold non-negative integer class labels ({bad[0].item()!r:.30} is not one).")
     y_true, y_pred = y_true.astype(np.int64), y_pred.astype(np.int64)
     if num_classes is not None:
         num_classes = check_positive_int(num_classes, "num_classes")
