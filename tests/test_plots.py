@@ -518,3 +518,17 @@ def test_decision_boundary_refuses_labels_of_more_classes_than_the_model_separat
             plots.plot_decision_boundary(model, X, y)
     plots.plot_decision_boundary(binary, X, np.where(np.arange(30) % 2, 1, -1))  # ±1 labels: two classes
     plots.plot_decision_boundary(three, X, np.arange(30) % 3 + 5)  # any three labels
+
+
+@pytest.mark.parametrize("y_true, y_pred, error, match", [
+    (None, None, TypeError, "y_true must be an array-like of class labels"),  # drew [[1]], a class "None"
+    ([], [], ValueError, "y_true is empty"),  # drew [[0]]
+    ([3.7, -2.0, 10.5, 0.2], [0.1, 7.0, 2.0, 0.3], ValueError,
+     r"y_true holds continuous values outside \[0, 1\] \(such as 3.7\)"),  # thresholded at 0.5: [[1, 1], [1, 1]]
+    ([0, 1], [3.7, 0.2], ValueError, "y_pred holds continuous values"),
+])
+def test_confusion_matrix_refuses_nothing_and_regression_outputs(y_true, y_pred, error, match):
+    with pytest.raises(error, match=match):
+        plots.plot_confusion_matrix(y_true, y_pred)
+    # probabilities of one column are still read at 0.5
+    assert plots.plot_confusion_matrix([0, 1], [0.2, 0.9]).axes[0].images[0].get_array().tolist() == [[1, 0], [0, 1]]

@@ -156,10 +156,21 @@ def plot_history(history, metrics=None, path=None):
 
 
 def _class_values(y, name):
-    """Class labels from labels (numbers or text), one-hot rows or probabilities; NaN is an error."""
+    """Class labels from labels (numbers or text), one-hot rows or probabilities; NaN,
+    nothing (None, []) and continuous values that are not probabilities are errors."""
     y = np.asarray(y)
+    if y.ndim == 0:  # None became the class "None"
+        raise TypeError(f"{name} must be an array-like of class labels, one-hot rows or probabilities. "
+                        f"Received: {name}={y.item()!r:.100}")
+    if y.size == 0:
+        raise ValueError(f"{name} is empty; at least one sample is required.")
     if y.dtype.kind in "fc" and not np.isfinite(y).all():
         raise ValueError(f"{name} contains NaN or infinite values; a class cannot be read from them.")
+    if y.dtype.kind == "f" and (y.ndim == 1 or y.shape[1] == 1) and (y != np.round(y)).any() \
+            and ((y < 0) | (y > 1)).any():  # regression outputs were read as 0/1 at 0.5
+        bad = y[(y < 0) | (y > 1)].flat[0]
+        raise ValueError(f"{name} holds continuous values outside [0, 1] (such as {bad:.4g}): neither class labels "
+                         "nor probabilities. Pass predicted labels, e.g. np.sign(outputs) for signed labels.")
     if y.dtype.kind in "US":
         return y.reshape(-1)
     if y.dtype == object:
