@@ -68,3 +68,9 @@ def test_works_without_scikit_learn():
         "raise SystemExit(0 if X.shape == (1797, 64) and 'sklearn' not in loaded else 1)\n"
     )
     assert subprocess.run([sys.executable, "-c", code], timeout=60).returncode == 0
+
+
+@pytest.mark.parametrize("option", ["flatten", "as_uint8"])
+def test_boolean_options_take_true_or_false_only(option):
+    with pytest.raises(TypeError, match=f"{option} must be True or False. Received: {option}='yes'"):
+        load_digits(**{option: "yes"})  # any truthy value was True, 'no' too

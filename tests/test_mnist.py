@@ -320,3 +320,9 @@ def test_seed_001_mnist_network_as_drawn(mnist_dir):
     model.fit(X, to_categorical(y[:10000]), batch_size=32, epochs=2, verbose=0)
     accuracy = model.evaluate(Xt, to_categorical(yt[:2000]), verbose=0)[1]
     assert accuracy > 0.85
+
+
+@pytest.mark.parametrize("option", ["flatten", "as_uint8", "download", "verify", "progress"])
+def test_boolean_options_take_true_or_false_only(option, tmp_path):
+    with pytest.raises(TypeError, match=f"{option} must be True or False. Received: {option}='no'"):
+        load_mnist(tmp_path, **{option: "no"})  # 'no' was True

@@ -387,3 +387,33 @@ def test_schedules_initializers_and_regularizers_come_back_from_their_config(mak
         assert new(w) == obj(w)
     with pytest.raises(TypeError, match="config must be a dict"):
         type(obj).from_config([obj.get_config()])
+
+
+@pytest.mark.parametrize("make, name", [
+    (lambda: optimizers.Adam(amsgrad="False"), "amsgrad"),  # turned AMSGrad on
+    (lambda: optimizers.AdamW(amsgrad=1), "amsgrad"),
+    (lambda: optimizers.SGD(momentum=0.9, nesterov="no"), "nesterov"),  # turned Nesterov on
+    (lambda: optimizers.SGD(nesterov=None), "nesterov"),
+    (lambda: optimizers.RMSprop(centered="yes"), "centered"),
+    (lambda: schedules.ExponentialDecay(0.1, 10, 0.9, staircase="yes"), "staircase"),
+    (lambda: schedules.InverseTimeDecay(0.1, 10, 0.9, staircase="no"), "staircase"),
+])
+def test_boolean_options_take_true_or_false_only(make, name):
+    with pytest.raises(TypeError, match=f"{name} must be True or False. Received: {name}="):
+        make()
+
+
+def test_boolean_options_survive_config_and_a_model_file(tmp_path):
+    from glassnet.layers import Dense
+    from glassnet.models import Sequential, load_model
+
+    for opt in (optimizers.Adam(amsgrad=np.bool_(True)), optimizers.SGD(0.1, momentum=0.9, nesterov=True),
+                optimizers.RMSprop(centered=True)):
+        assert type(opt).from_config(opt.get_config()).get_config() == opt.get_config()
+        model = Sequential([Dense(1, input_dim=2)], seed=0)
+        model.compile(optimizer=opt, loss="mse")
+        model.fit(np.ones((4, 2)), np.ones(4), epochs=1, verbose=0)
+        model.save(tmp_path / "m.gn", overwrite=True)
+        assert load_model(tmp_path / "m.gn").optimizer.get_config() == model.optimizer.get_config()
+    stairs = schedules.ExponentialDecay(0.1, 10, 0.9, staircase=True)
+    assert schedules.deserialize(schedules.serialize(stairs)).staircase is True

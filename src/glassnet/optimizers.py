@@ -28,7 +28,7 @@ import math
 from . import kernels as _kernels
 from . import schedules  # also public, as keras.optimizers.schedules
 from ._registry import Configurable, from_config, lookup, to_config
-from ._validation import check_number
+from ._validation import check_bool, check_number
 from .backend import from_numpy, get_namespace, numpy_copy
 
 #: parameters per block of the update: 5 float32 arrays of it (1.3 MB) stay in a 2 MB L2
@@ -250,7 +250,7 @@ class SGD(Optimizer):
     def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, **kwargs):
         super().__init__(learning_rate, **kwargs)
         self.momentum = check_number(momentum, "momentum", low=0, high=1)
-        self.nesterov = bool(nesterov)
+        self.nesterov = check_bool(nesterov, "nesterov")
         self.state_names = ("momentum",) if self.momentum else ()
 
     def compiled_update(self, w, g, lr):
@@ -335,7 +335,7 @@ class RMSprop(Optimizer):
         self.rho = check_number(rho, "rho", low=0, high=1)
         self.momentum = check_number(momentum, "momentum", low=0, high=1)
         self.epsilon = check_number(epsilon, "epsilon", low=0)
-        self.centered = bool(centered)
+        self.centered = check_bool(centered, "centered")
         self.state_names = (
             ("velocity",) + (("momentum",) if self.momentum else ()) + (("average_gradient",) if self.centered else ())
         )
@@ -411,7 +411,7 @@ class Adam(Optimizer):
         self.beta_1 = check_number(beta_1, "beta_1", low=0, high=1, high_open=True)
         self.beta_2 = check_number(beta_2, "beta_2", low=0, high=1, high_open=True)
         self.epsilon = check_number(epsilon, "epsilon", low=0)
-        self.amsgrad = bool(amsgrad)
+        self.amsgrad = check_bool(amsgrad, "amsgrad")
         self.state_names = ("m", "v") + (("v_hat",) if self.amsgrad else ())
 
     def _alpha(self, lr):

@@ -9,7 +9,7 @@ import math
 import numpy as np
 
 from ._registry import Configurable, from_config, to_config
-from ._validation import check_non_negative_int, check_number, check_positive_int
+from ._validation import check_bool, check_non_negative_int, check_number, check_positive_int
 
 
 class LearningRateSchedule(Configurable):
@@ -47,7 +47,7 @@ class _TimeDecay(LearningRateSchedule):
         self.initial_learning_rate = check_number(initial_learning_rate, "initial_learning_rate", low=0)
         self.decay_steps = check_positive_int(decay_steps, "decay_steps")
         self.decay_rate = check_number(decay_rate, "decay_rate", low=0)
-        self.staircase = bool(staircase)
+        self.staircase = check_bool(staircase, "staircase")
 
     def _progress(self, step):
         p = step / self.decay_steps

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from .._io import atomic_write
+from .._validation import check_bool
 from .idx import _read_idx
 
 #: The four MNIST files: name -> (uncompressed bytes, SHA-256 of the uncompressed content).
@@ -132,6 +133,9 @@ def load_mnist(
         raise TypeError(f"kind must be None, 'train' or 'test'. Received: kind={kind!r:.100}")
     if kind is not None and kind not in _KINDS:
         raise ValueError(f"kind must be None, 'train' or 'test'. Received: kind={kind!r}")
+    flatten, as_uint8 = check_bool(flatten, "flatten"), check_bool(as_uint8, "as_uint8")
+    download, verify = check_bool(download, "download"), check_bool(verify, "verify")
+    progress = check_bool(progress, "progress")
     kinds = ("train", "test") if kind is None else (kind,)
     stems = [stem for k in kinds for stem in _KINDS[k]]
     files = _locate(path, stems, download, progress)
@@ -349,6 +353,7 @@ def load_digits(*, flatten=True, as_uint8=False, test=None, seed=None):
             f"seed only seeds the split that test= asks for; load_digits() without test returns "
             f"the set in its file order. Received: seed={seed!r:.100} without test."
         )
+    flatten, as_uint8 = check_bool(flatten, "flatten"), check_bool(as_uint8, "as_uint8")
     table = np.loadtxt(_DIGITS_FILE, delimiter=",", dtype=np.uint8)
     x, y = table[:, :-1], table[:, -1].astype(np.int64)
     if not flatten:
