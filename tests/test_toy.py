@@ -71,9 +71,13 @@ def test_bipolar_gate_refuses_dtypes_that_cannot_hold_minus_one(dtype):
         logic_gate("xor", encoding="bipolar", dtype=dtype)
 
 
-def test_two_d_sets_refuse_unsigned_dtypes_for_negative_coordinates():
-    with pytest.raises(ValueError, match="dtype must be signed or float to hold negative coordinates. Received: dtype=uint8"):
-        make_circle(dtype=np.uint8)
+@pytest.mark.parametrize("make", [make_circle, make_xor, make_gaussians, make_spiral, make_plane_separation])
+@pytest.mark.parametrize("dtype", [np.uint8, "int32", "complex64", bool])
+def test_two_d_sets_take_float_dtypes_only(make, dtype):
+    # int32 truncated the coordinates (make_circle: [[0, 0], [-1, 0], ...]), complex64 was accepted
+    with pytest.raises(ValueError, match="dtype must be one of float16, float32, float64. Received: dtype="):
+        make(n_samples=4, seed=0, dtype=dtype)
+    assert make(n_samples=4, seed=0, dtype="float16")[0].dtype == np.float16
 
 
 def test_bad_gate_arguments():

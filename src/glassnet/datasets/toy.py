@@ -14,7 +14,7 @@ import numpy as np
 
 from .._registry import lookup
 from .._validation import check_bool, check_number, check_positive_int, sized_by_arguments
-from ..backend import floatx, make_rng
+from ..backend import floatx, make_rng, standardize_dtype
 
 _ENCODINGS = ("binary", "bipolar")
 
@@ -33,8 +33,8 @@ def _encode(X, y, encoding, dtype, encode_inputs=False):
         if encode_inputs:
             X = 2 * X - 1
     if dtype.kind in "ub" and (X < 0).any():  # the cast would wrap -1 to 255 (or make it True)
-        what = "the inputs -1 of encoding='bipolar'" if encode_inputs else "negative coordinates"
-        raise ValueError(f"dtype must be signed or float to hold {what}. Received: dtype={dtype.name}")
+        raise ValueError(f"dtype must be signed or float to hold the inputs -1 of encoding='bipolar'. "
+                         f"Received: dtype={dtype.name}")
     with np.errstate(over="ignore"):  # a float32 overflow is reported by the caller, naming noise
         return np.asarray(X, dtype=dtype), y
 
@@ -167,6 +167,7 @@ def _check_noise(noise):
 
 
 def _finish(X, y, rng, shuffle, encoding, dtype, noise=0.0):
+    dtype = standardize_dtype(dtype)  # coordinates: an integer dtype truncated them
     check_bool(shuffle, "shuffle")
     if shuffle:
         order = rng.permutation(len(y))
@@ -195,7 +196,8 @@ def make_circle(n_samples=500, noise=0.0, seed=None, shuffle=True, encoding="bin
     shuffle : bool
         Shuffle the rows (else class 1 comes first).
     encoding : {"binary", "bipolar"}
-    dtype : dtype, optional
+    dtype : {"float16", "float32", "float64"}, optional
+        Of ``X``; default ``floatx()``.
 
     Returns
     -------
