@@ -263,3 +263,12 @@ def test_gate_tables_are_capped_and_in_counting_order():
     assert y.dtype == np.int64
     with pytest.raises(ValueError, match="n_inputs must be at most 20.*Received: n_inputs=30"):
         logic_gate("and", n_inputs=30)
+
+
+@pytest.mark.parametrize("make", [make_circle, make_xor, make_gaussians, make_spiral, make_plane_separation])
+@pytest.mark.parametrize("n", [10**19, 10**30])
+def test_a_huge_n_samples_is_named_as_too_large_to_allocate(make, n):
+    # make_gaussians: OverflowError / "negative dimensions are not allowed"; make_spiral:
+    # "Maximum allowed size exceeded"; the others named n_samples already
+    with pytest.raises(ValueError, match=f"n_samples={n} asks for an array too large to allocate"):
+        make(n_samples=n)

@@ -151,8 +151,8 @@ def check_consistent_length(**arrays):
         raise ValueError(f"Inconsistent numbers of samples: {desc}.")
 
 
-#: the starts of NumPy's messages for a shape too large to describe at all
-_TOO_BIG = ("Maximum allowed dimension exceeded", "array is too big")
+#: the starts of NumPy's messages for a shape too large to describe at all (np.arange says "size")
+_TOO_BIG = ("Maximum allowed dimension exceeded", "Maximum allowed size exceeded", "array is too big")
 
 
 @contextlib.contextmanager

@@ -247,8 +247,9 @@ def make_gaussians(n_samples=500, noise=0.0, seed=None, shuffle=True, encoding="
     noise = _check_noise(noise)
     rng = make_rng(seed)
     sigma = np.sqrt(0.5 + 7.0 * noise)
-    centers = np.repeat([[2.0, 2.0], [-2.0, -2.0]], [n_pos, n_neg], axis=0)
-    X = centers + sigma * rng.standard_normal(centers.shape)
+    X = sigma * rng.standard_normal((n_pos + n_neg, 2))  # first: np.repeat's errors for a huge n say nothing
+    X[:n_pos] += 2.0
+    X[n_pos:] -= 2.0
     y = np.repeat([1, 0], [n_pos, n_neg])
     return _finish(X, y, rng, shuffle, encoding, dtype, noise)
 
