@@ -448,3 +448,16 @@ def test_confusion_matrix_names_the_offending_label_and_refuses_empty_input():
         metrics.confusion_matrix(["a"], ["a"])
     with pytest.raises(ValueError, match="empty"):  # [[0]]
         metrics.confusion_matrix([], [])
+
+
+def test_auc_refuses_too_many_thresholds_at_once_and_keeps_keras_thresholds():
+    # 10**9 hung, building a Python list of a billion thresholds
+    with pytest.raises(ValueError, match="num_thresholds must be between 2 and 1000000"):
+        metrics.AUC(num_thresholds=10**6 + 1)
+    with pytest.raises(ValueError, match=r"num_thresholds must be between 2 and 1000000. Received: num_thresholds=10{9}"):
+        metrics.AUC(num_thresholds=10**9)
+    with pytest.raises(TypeError, match="num_thresholds must be an integer"):
+        metrics.AUC(num_thresholds="200")
+    for n in (2, 3, 200, 12345):  # Keras's (i + 1) / (n - 1), to the bit
+        keras = [0.0 - 1e-7, *[(i + 1) / (n - 1) for i in range(n - 2)], 1.0 + 1e-7]
+        assert metrics.AUC(num_thresholds=n)._thresholds.tolist() == keras

@@ -12,7 +12,7 @@ import numbers
 import numpy as np
 
 from ._registry import from_config, lookup, to_config
-from ._validation import check_array, check_bool, check_number, check_positive_int, per_sample_weights, sized_by
+from ._validation import check_array, check_bool, check_int, check_number, check_positive_int, per_sample_weights, sized_by
 
 
 def _numbers(values, name):
@@ -379,11 +379,15 @@ class F1Score(Metric):
         return float(np.mean(f1))
 
 
+#: the most thresholds AUC counts at (each update counts at every one; 10**9 hung building the list)
+MAX_THRESHOLDS = 10**6
+
+
 class AUC(Metric):
     """Area under the ROC or precision-recall curve, as ``keras.metrics.AUC``.
 
-    Predictions are counted at ``num_thresholds`` thresholds spread evenly over
-    [0, 1] (the first just below 0, the last just above 1), or at the given
+    Predictions are counted at ``num_thresholds`` thresholds (2 to :data:`MAX_THRESHOLDS`)
+    spread evenly over [0, 1] (the first just below 0, the last just above 1), or at the given
     ``thresholds``: an output above a threshold is a predicted positive, a
     nonzero target a positive. The area is the Riemann sum over the thresholds
     of the curve's points: the trapezoid rule for ``summation_method=
@@ -411,14 +415,12 @@ class AUC(Metric):
             values = sorted(check_number(t, "thresholds", low=0, high=1) for t in np.ravel(thresholds))
             self._given, inner = values, values
         else:
-            n = check_positive_int(num_thresholds, "num_thresholds")
-            if n < 2:
-                raise ValueError(f"num_thresholds must be an integer > 1. Received: num_thresholds={num_thresholds!r}")
-            self._given, inner = None, [(i + 1) / (n - 1) for i in range(n - 2)]
+            n = check_int(num_thresholds, "num_thresholds", low=2, high=MAX_THRESHOLDS)
+            self._given, inner = None, np.arange(1, n - 1) / (n - 1)  # Keras's (i + 1) / (n − 1), to the bit
         eps = 1e-7  # Keras's backend.epsilon()
-        self._thresholds = np.array([0.0 - eps, *inner, 1.0 + eps])
+        self._thresholds = np.concatenate([[0.0 - eps], inner, [1.0 + eps]])
         # as Keras: with evenly spaced thresholds (the default) outputs are clipped to [0, 1] before counting
-        self._clip = _evenly_spaced([0.0, *inner, 1.0])
+        self._clip = _evenly_spaced(np.concatenate([[0.0], inner, [1.0]]))
         self.num_thresholds = len(self._thresholds)
         super().__init__(name)
 
