@@ -228,3 +228,21 @@ def test_step_and_sign_propagate_nan():
     np.testing.assert_array_equal(activations.get("step")(z), np.heaviside(z, 1.0))
     np.testing.assert_array_equal(activations.get("sign")(z), np.where(z == 0, 1.0, np.sign(z)))
     assert np.isnan(activations.get("step")(np.float32(np.nan))) and activations.get("sign")(z).dtype == np.float64
+
+
+@pytest.mark.parametrize("x", [1.5, np.float64(1.5), np.array(1.5), 2])
+def test_elementwise_activations_take_a_scalar(x):
+    # sigmoid raised "TypeError: return arrays must be of ArrayType" (its out= buffers need an array)
+    expected = 1 / (1 + np.exp(-float(x)))
+    assert float(activations.sigmoid(x)) == pytest.approx(expected, rel=1e-6)
+    assert float(activations.Sigmoid()(x)) == pytest.approx(expected, rel=1e-6)
+    for name in ("relu", "tanh", "elu", "softplus", "step", "sign", "linear", "bipolar_sigmoid"):
+        value = activations.get(name)(x)
+        assert np.ndim(value) == 0 and float(value) == pytest.approx(float(activations.get(name)([x])[0]))
+
+
+@pytest.mark.parametrize("name", ["argmax", "softmax", "log_softmax"])
+def test_row_wise_activations_refuse_a_scalar_by_name(name):
+    # Argmax()(1.5) raised IndexError: tuple index out of range
+    with pytest.raises(ValueError, match=f"{name} normalises along the last axis: x must have at least one dimension"):
+        activations.get(name)(1.5)

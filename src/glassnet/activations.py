@@ -31,6 +31,8 @@ class Activation:
     #: piecewise constant (step, sign, argmax): the derivative is 0 wherever it exists,
     #: so gradient-based learning (the delta rule, backpropagation) cannot move the weights
     piecewise_constant = False
+    #: normalises along the last axis (softmax, log-softmax, argmax): a scalar has none
+    along_last_axis = False
 
     def forward(self, Z, out=None):
         raise NotImplementedError
@@ -50,9 +52,11 @@ class Activation:
         Z = check_array(Z, "x", ndim=None, allow_empty=True, finite=False) if xp is np else xp.asarray(Z)
         if not (Z.dtype.kind == "f" if xp is np else xp.isdtype(Z.dtype, "real floating")):
             Z = astype(Z, floatx())
-        if not self.elementwise and Z.ndim == 0:
-            raise ValueError(f"{self.name} normalises along the last axis: x must have at least one "
-                             f"dimension. Received the scalar {Z.item()!r}.")
+        if Z.ndim == 0:
+            if self.along_last_axis:
+                raise ValueError(f"{self.name} normalises along the last axis: x must have at least one "
+                                 f"dimension. Received the scalar {Z.item()!r}.")
+            return self.forward(Z[None])[0]  # as one element: forward's out= buffers need an array
         return self.forward(Z)
 
     def get_config(self):
@@ -276,6 +280,7 @@ class Softmax(Activation):
 
     name = "softmax"
     elementwise = False
+    along_last_axis = True
     output_range = (0.0, 1.0)
 
     def __init__(self, beta=1.0):
@@ -327,6 +332,7 @@ class LogSoftmax(Activation):
 
     name = "log_softmax"
     elementwise = False
+    along_last_axis = True
     output_range = (-float("inf"), 0.0)
 
     def forward(self, Z, out=None):
@@ -350,6 +356,7 @@ class Argmax(Activation):
     (seed 000). Piecewise constant, so its derivative is 0."""
 
     piecewise_constant = True
+    along_last_axis = True
     name = "argmax"
     output_range = (0.0, 1.0)
 
