@@ -537,3 +537,21 @@ def test_a_class_given_to_get_stands_for_its_default_instance_as_in_keras():
     W_by_name, loss_by_name = weights("glorot_uniform", "l2")
     np.testing.assert_array_equal(W, W_by_name)
     assert np.abs(W).max() <= np.sqrt(6 / (4 + 3)) and loss == loss_by_name
+
+
+@pytest.mark.parametrize("make", [initializers.GlorotUniform, initializers.Zeros, initializers.Ones,
+                                  initializers.RandomNormal, initializers.HeNormal])
+def test_an_initializer_checks_its_shape_by_name(make):
+    init = make()
+    # raw TypeErrors before: 'NoneType' object is not iterable, 'float' object cannot be interpreted as an integer
+    for shape in (None, (2.5, 3), "ab", (True, 3)):
+        with pytest.raises(TypeError, match="shape must be a"):
+            init(shape)
+    with pytest.raises(ValueError, match="shape must be a positive integer. Received: shape=-1"):
+        init((-1, 3))
+    # a MemoryError before; a layer's build still names its units (the outer sized_by)
+    with pytest.raises(ValueError, match=r"shape=\(1000000, 1000000\) needs more memory"):
+        init((10**6, 10**6))
+    with pytest.raises(ValueError, match=r"shape=\(10{30},\) asks for an array too large"):
+        init((10**30,))
+    assert init(5).shape == (5,) and init([2, 3]).shape == (2, 3) and init(()).shape == ()  # an int is (n,)

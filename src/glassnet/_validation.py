@@ -5,6 +5,7 @@ argument, what was expected and what was received.
 """
 
 import contextlib
+import contextvars
 import functools
 import inspect
 import numbers
@@ -155,11 +156,20 @@ def check_consistent_length(**arrays):
 _TOO_BIG = ("Maximum allowed dimension exceeded", "Maximum allowed size exceeded", "array is too big")
 
 
+#: whether a sized_by block is running: a nested one leaves the errors to it
+_SIZING = contextvars.ContextVar("sizing", default=False)
+
+
 @contextlib.contextmanager
 def sized_by(what):
     """Run the block; NumPy's MemoryError for an array too large for the machine (or its
     ValueError for one too large to address) becomes a ValueError that says which
-    argument, ``what``, asked for it, as no NumPy message can."""
+    argument, ``what``, asked for it, as no NumPy message can. Nested, the outermost
+    block names it (a layer's units, not the shape it asked its initializer for)."""
+    if _SIZING.get():
+        yield
+        return
+    token = _SIZING.set(True)
     try:
         yield
     except MemoryError as exc:
@@ -168,6 +178,8 @@ def sized_by(what):
         if str(exc).startswith(_TOO_BIG):
             raise ValueError(f"{what} asks for an array too large to allocate ({exc}).") from None
         raise
+    finally:
+        _SIZING.reset(token)
 
 
 def sized_by_arguments(*names):

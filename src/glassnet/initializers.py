@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 from ._registry import Configurable, from_config, lookup, to_config
-from ._validation import check_number
+from ._validation import check_number, check_shape, sized_by
 from .backend import make_rng, standardize_dtype
 
 
@@ -28,10 +28,12 @@ class Initializer(Configurable):
         # A fresh generator per call: the same seeded initializer gives the
         # same values every time, as in Keras.
         rng = make_rng(self.seed)
-        shape, dtype = tuple(shape), standardize_dtype(dtype)
-        if type(self).sample.__module__ != __name__:  # a subclass's own sample(): its values
-            return self.sample(rng, shape).astype(dtype)
-        return self._sample(rng, shape, dtype)
+        shape = () if isinstance(shape, tuple) and not shape else check_shape(shape, "shape")  # (): a scalar
+        dtype = standardize_dtype(dtype)
+        with sized_by(f"shape={shape}"):
+            if type(self).sample.__module__ != __name__:  # a subclass's own sample(): its values
+                return self.sample(rng, shape).astype(dtype)
+            return self._sample(rng, shape, dtype)
 
     def sample(self, rng, shape):
         """The values, of ``shape``, as float64 (a subclass's own initializer overrides this)."""
