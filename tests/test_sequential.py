@@ -1286,3 +1286,17 @@ def test_validation_test_batch_hooks_see_the_fit_batches_as_keras():
     seen.clear()
     model.fit(X, y, batch_size=4, verbose=0, validation_data=(X, y), validation_batch_size=5, callbacks=[hook])
     assert seen == [0, 1]
+
+
+@pytest.mark.parametrize("split, error", [({}, TypeError), (np.array([0.1, 0.2]), TypeError), ("0.2", TypeError),
+                                          (1.0, ValueError)])
+def test_validation_split_is_checked_before_its_truth_is_taken(split, error):
+    # {} trained without validation, silently; an array raised NumPy's "truth value ... is ambiguous"
+    model = Sequential([Dense(1, input_dim=2)], seed=0)
+    model.compile(loss="mse")
+    with pytest.raises(error, match="validation_split must be"):
+        model.fit(np.ones((4, 2)), np.ones(4), validation_split=split, verbose=0)
+    with pytest.raises(error, match="validation_split must be"):  # also beside validation_data, which it yields to
+        model.fit(np.ones((4, 2)), np.ones(4), validation_split=split, validation_data=(np.ones((2, 2)), np.ones(2)),
+                  verbose=0)
+    assert "val_loss" not in model.fit(np.ones((4, 2)), np.ones(4), validation_split=None, verbose=0).history  # Keras's

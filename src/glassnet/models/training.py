@@ -47,6 +47,9 @@ def validation_cut(n, validation_split, given=None):
 
 
 def _split_validation(model, X, Y, w, validation_split, validation_data):
+    # checked before its truth is taken: {} trained without validation, an array raised NumPy's error
+    if validation_split is not None:  # (None: no split, as Keras takes it)
+        validation_split = check_number(validation_split, "validation_split", low=0, high=1, high_open=True)
     if validation_data is not None:
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
             raise ValueError("validation_data must be a tuple (x_val, y_val) or (x_val, y_val, sample_weight_val).")
