@@ -451,3 +451,16 @@ def test_a_boolean_start_is_refused_as_learning_rate_and_steps_are():
     for x0 in (True, [True, False], np.array([False])):
         with pytest.raises(TypeError, match="x0 must be a number or a 1-D array of numbers, not booleans"):
             gradient_descent(square, x0, 0.1, 3, dsquare)
+
+
+@pytest.mark.parametrize("value", [None, [1], 1j, "0.1", True])
+def test_decimal_text_names_what_is_not_a_real_number(value):
+    # raw errors before: float() argument must be ... not 'NoneType', can't convert complex to float
+    with pytest.raises(TypeError, match="value must be a real number"):
+        decimal_text(value)
+
+
+def test_decimal_text_writes_an_int_exactly_however_large():
+    assert decimal_text(10**400, 3) == "1.00e400"  # OverflowError: int too large to convert to float
+    assert decimal_text(123456789012345678901, 21) == "1.23456789012345678901e20"
+    assert decimal_text(np.int64(-7)) == "-7"

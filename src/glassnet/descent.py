@@ -17,6 +17,7 @@ their paths (:func:`compare_optimizers`).
 
 import inspect
 import math
+import numbers
 from dataclasses import dataclass, field
 from decimal import Decimal, ROUND_HALF_EVEN, localcontext
 from fractions import Fraction
@@ -238,16 +239,20 @@ class DescentTrace:
 
 
 def decimal_text(value, digits=15):
-    """``value`` (a float or a :class:`fractions.Fraction`) rounded to ``digits``
+    """``value`` (a float, an int or a :class:`fractions.Fraction`) rounded to ``digits``
     significant digits (half to even), as a plain decimal without trailing zeros:
     ``0.0000000000000016777216``, ``12.553713506884``, ``-2``. Magnitudes from
     10¹⁶ up and below 10⁻³⁰ are written in scientific notation."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"value must be a real number (a float, int or Fraction). Received: value={value!r:.100}")
     digits = check_int(digits, "digits", low=1, high=1000)
     with localcontext() as context:
         context.prec = digits
         context.rounding = ROUND_HALF_EVEN
         if isinstance(value, Fraction):
             number = Decimal(value.numerator) / Decimal(value.denominator)  # rounded once, to `digits`
+        elif isinstance(value, numbers.Integral):
+            number = +Decimal(int(value))  # exactly: 10**400 has no float
         else:
             value = float(value)
             if not math.isfinite(value):
