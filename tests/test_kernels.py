@@ -272,3 +272,10 @@ def test_switching_jit_compile_off_after_compile_reaches_the_optimizer_and_layer
     model.jit_compile = False
     model.fit(X, y, batch_size=16, epochs=1, verbose=0)
     assert used == [] and not model.optimizer.jit_compile
+
+
+@pytest.mark.parametrize("name", ["nope", None, 3])
+def test_an_unknown_kernel_is_a_value_error_listing_the_names(name):
+    # a bare KeyError: 'nope' before (with or without numba: the name is checked first)
+    with pytest.raises(ValueError, match=r"Unknown kernel .*Valid names: adam, bias_relu, .*sgd_momentum"):
+        kernels.get(name)

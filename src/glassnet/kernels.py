@@ -70,6 +70,8 @@ def get(name):
     """The compiled kernel ``name`` (compiled on first use)."""
     kernel = _compiled.get(name)
     if kernel is None:
+        if not isinstance(name, str) or name not in _KERNELS:  # a bare KeyError before
+            raise ValueError(f"Unknown kernel {name!r:.100}. Valid names: {', '.join(sorted(_KERNELS))}.")
         with _lock:
             kernel = _compiled.get(name)
             if kernel is None:
