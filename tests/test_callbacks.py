@@ -804,3 +804,12 @@ def test_weights_written_into_a_frozen_layer_during_fit_stay(tmp_path):
     restart.fit(X, y, epochs=4, batch_size=16, verbose=0, callbacks=[callbacks.BackupAndRestore(tmp_path / "b")])
     for a, b in zip(straight.get_weights(), restart.get_weights()):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("filepath", ["m_{epoch:s}.gn", "m_{}.gn", "m_{epoch.gn", "m_{val_loss:d}.gn"])
+def test_a_checkpoint_template_that_cannot_be_formatted_is_refused_at_once(filepath, tmp_path):
+    # "Unknown format code 's'" came at the end of the first epoch, after its training
+    with pytest.raises(ValueError, match="filepath .* is not a valid template"):
+        ModelCheckpoint(str(tmp_path / filepath))
+    for good in ("m_{epoch:02d}-{val_loss:.2f}.gn", "m_{epoch}-{batch}.gn", "m_{accuracy:.3f}.gn", "m.gn"):
+        assert ModelCheckpoint(str(tmp_path / good)).filepath.endswith(good)  # any log key, as Keras

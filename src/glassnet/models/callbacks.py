@@ -12,6 +12,8 @@ import csv
 import inspect
 import math
 import os
+import re
+import string
 import sys
 import time
 import warnings
@@ -399,6 +401,19 @@ def _save_due(callback, batch):
     return True
 
 
+def _check_template(filepath):
+    """``filepath`` formatted once with a dummy epoch, batch and logs, so that a bad field
+    (``{epoch:s}``) is refused here, not after the first epoch's training; any other name
+    is a log key, as Keras allows (``{val_loss:.2f}``)."""
+    try:
+        names = {re.split(r"[.\[]", name)[0] for _, name, _, _ in string.Formatter().parse(filepath) if name}
+        filepath.format(**{**dict.fromkeys(names, 0.0), "epoch": 1, "batch": 1})
+    except (ValueError, IndexError, KeyError, AttributeError, TypeError) as exc:
+        raise ValueError(f"filepath {filepath!r} is not a valid template ({type(exc).__name__}: {exc}); "
+                         "name fields such as {epoch:02d} and {val_loss:.2f}.") from None
+    return filepath
+
+
 class ModelCheckpoint(Callback):
     """Save the model (atomically) after each epoch, or only when ``monitor``
     improves with ``save_best_only``. ``filepath`` may hold ``{epoch:02d}`` and
@@ -412,7 +427,7 @@ class ModelCheckpoint(Callback):
     def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False,
                  save_weights_only=False, mode="auto", save_freq="epoch", initial_value_threshold=None):
         super().__init__()
-        self.filepath = check_path(filepath, "filepath")
+        self.filepath = _check_template(check_path(filepath, "filepath"))
         self.monitor = _check_monitor(monitor)
         self.verbose = verbose
         self.save_best_only = check_bool(save_best_only, "save_best_only")
