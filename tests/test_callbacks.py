@@ -813,3 +813,17 @@ def test_a_checkpoint_template_that_cannot_be_formatted_is_refused_at_once(filep
         ModelCheckpoint(str(tmp_path / filepath))
     for good in ("m_{epoch:02d}-{val_loss:.2f}.gn", "m_{epoch}-{batch}.gn", "m_{accuracy:.3f}.gn", "m.gn"):
         assert ModelCheckpoint(str(tmp_path / good)).filepath.endswith(good)  # any log key, as Keras
+
+
+@pytest.mark.parametrize("make, allowed", [
+    (lambda v: EarlyStopping(verbose=v), (0, 1, 2)),
+    (lambda v: ReduceLROnPlateau(verbose=v), (0, 1, 2)),
+    (lambda v: ModelCheckpoint("m.gn", verbose=v), (0, 1, 2)),
+    (lambda v: LearningRateScheduler(lambda epoch: 0.1, verbose=v), (0, 1, 2)),
+    (lambda v: ProgressBar(verbose=v), (1, 2)),  # 0 printed the epoch lines of 2
+])
+def test_callback_verbose_is_checked(make, allowed):
+    for bad in ("yes", 1.5, None, 3, -1) + ((0,) if 0 not in allowed else ()):
+        with pytest.raises(ValueError, match=f"verbose must be one of {', '.join(map(str, allowed))}. Received"):
+            make(bad)  # 'yes' was taken as verbose, 'no' too
+    assert [make(v).verbose for v in allowed] == list(allowed) and make(True).verbose == 1

@@ -21,7 +21,8 @@ import warnings
 import numpy as np
 
 from .. import schedules
-from .._validation import check_bool, check_non_negative_int, check_number, check_path, check_positive_int
+from .._validation import (check_bool, check_choice, check_non_negative_int, check_number, check_path,
+                           check_positive_int)
 
 
 class Callback:
@@ -233,7 +234,7 @@ class ProgressBar(Callback):
 
     def __init__(self, verbose=1, stream=None):
         super().__init__()
-        self.verbose = verbose
+        self.verbose = int(check_choice(verbose, "verbose", (1, 2)))
         if stream is not None and not callable(getattr(stream, "write", None)):
             raise TypeError(f"stream must be a text stream with a write() method, such as sys.stderr or an open "
                             f"file. Received: {type(stream).__name__}")
@@ -343,7 +344,7 @@ class EarlyStopping(Callback):
         self.monitor = _check_monitor(monitor)
         self.min_delta = abs(check_number(min_delta, "min_delta"))
         self.patience = check_non_negative_int(patience, "patience")
-        self.verbose = verbose
+        self.verbose = int(check_choice(verbose, "verbose", (0, 1, 2)))  # 2 prints as 1, as Keras
         self.mode = _monitor_mode(monitor, mode)
         self.baseline = None if baseline is None else check_number(baseline, "baseline")
         self.restore_best_weights = check_bool(restore_best_weights, "restore_best_weights")
@@ -429,7 +430,7 @@ class ModelCheckpoint(Callback):
         super().__init__()
         self.filepath = _check_template(check_path(filepath, "filepath"))
         self.monitor = _check_monitor(monitor)
-        self.verbose = verbose
+        self.verbose = int(check_choice(verbose, "verbose", (0, 1, 2)))  # 2 prints as 1, as Keras
         self.save_best_only = check_bool(save_best_only, "save_best_only")
         self.save_weights_only = check_bool(save_weights_only, "save_weights_only")
         self.mode = _monitor_mode(monitor, mode)
@@ -625,7 +626,7 @@ class LearningRateScheduler(Callback):
         if not callable(schedule):
             raise TypeError(f"schedule must be a callable (epoch, lr) -> lr. Received: {schedule!r}")
         self.schedule = schedule
-        self.verbose = verbose
+        self.verbose = int(check_choice(verbose, "verbose", (0, 1, 2)))  # 2 prints as 1, as Keras
         self._with_lr = _takes_two_arguments(schedule)
 
     def on_epoch_begin(self, epoch, logs=None):
@@ -674,7 +675,7 @@ class ReduceLROnPlateau(Callback):
         self.cooldown = check_non_negative_int(cooldown, "cooldown")
         self.min_delta = abs(check_number(min_delta, "min_delta"))
         self.min_lr = check_number(min_lr, "min_lr", low=0)
-        self.verbose = verbose
+        self.verbose = int(check_choice(verbose, "verbose", (0, 1, 2)))  # 2 prints as 1, as Keras
         self.mode = _monitor_mode(monitor, mode)
 
     def on_train_begin(self, logs=None):
