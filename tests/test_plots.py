@@ -532,3 +532,13 @@ def test_confusion_matrix_refuses_nothing_and_regression_outputs(y_true, y_pred,
         plots.plot_confusion_matrix(y_true, y_pred)
     # probabilities of one column are still read at 0.5
     assert plots.plot_confusion_matrix([0, 1], [0.2, 0.9]).axes[0].images[0].get_array().tolist() == [[1, 0], [0, 1]]
+
+
+def test_labels_and_history_values_of_the_wrong_type_are_named():
+    # raw errors before: 'int' object is not iterable, could not convert string to float: 'a'
+    for labels in (3, True, 2.5):
+        with pytest.raises(TypeError, match=r"labels must be a sequence of class names.*Received: labels="):
+            plots.plot_confusion_matrix([0, 1, 2], [0, 1, 1], labels=labels)
+    assert plots.plot_confusion_matrix([0, 1, 2], [0, 1, 1], labels="abc") is not None  # one name per letter
+    with pytest.raises(TypeError, match=r"history must map names to lists of per-epoch numbers. Received 'loss'"):
+        plots.plot_history({"loss": ["a", "b"]})

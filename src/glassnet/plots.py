@@ -112,6 +112,11 @@ def plot_history(history, metrics=None, path=None):
     if not isinstance(logs, dict) or not logs:
         raise ValueError(f"history must be a History or a non-empty dict of lists. Received: {type(history).__name__}")
     for key, values in logs.items():
+        try:
+            np.asarray(values, dtype=float)
+        except (TypeError, ValueError):  # text, None: "could not convert string to float" from the drawing
+            raise TypeError(f"history must map names to lists of per-epoch numbers. Received {key!r}: "
+                            f"{values!r:.80}") from None
         if not isinstance(key, str) or np.ndim(values) != 1:
             raise ValueError(f"history must map names to lists of per-epoch values. Received {key!r}: {values!r:.80}")
     if metrics is None:
@@ -413,6 +418,9 @@ def plot_confusion_matrix(y_true, y_pred, labels=None, normalize=False, path=Non
         raise ValueError("y_true holds signed labels (such as ±1) but y_pred other values (probabilities are read as "
                          "0/1 at 0.5): pass predicted labels, e.g. np.sign(outputs).")
     data = np.concatenate([t, p])
+    if isinstance(labels, numbers.Number) or (labels is not None and not hasattr(labels, "__iter__")):
+        raise TypeError(f"labels must be a sequence of class names, such as ['cat', 'dog']. Received: "
+                        f"labels={labels!r:.100}")
     given = None if labels is None else np.asarray(list(labels))
     if not text[0] and (data.size == 0 or data.min() == 0
                         or (given is not None and data.min() >= 0 and data.max() < len(given))):
