@@ -555,3 +555,12 @@ def test_an_initializer_checks_its_shape_by_name(make):
     with pytest.raises(ValueError, match=r"shape=\(10{30},\) asks for an array too large"):
         init((10**30,))
     assert init(5).shape == (5,) and init([2, 3]).shape == (2, 3) and init(()).shape == ()  # an int is (n,)
+
+
+@pytest.mark.parametrize("batch_size, error", [("a", TypeError), (2.5, TypeError), (True, TypeError),
+                                               (-1, ValueError), (0, ValueError)])
+def test_input_checks_its_batch_size(batch_size, error):
+    # accepted as given before, and kept in nothing
+    with pytest.raises(error, match=f"batch_size must be a positive integer. Received: batch_size={batch_size!r}"):
+        layers.Input(shape=(3,), batch_size=batch_size)
+    assert layers.Input(shape=(3,), batch_size=32).input_shape == (3,)

@@ -358,6 +358,7 @@ class InputLayer(Layer):
             shape = input_shape
         if shape is None:
             raise ValueError("Input requires shape=(n_features,). Received: shape=None")
+        check_positive_int(batch_size, "batch_size", allow_none=True)  # unused (fit sets the batches), but checked
         super().__init__(name=name, input_shape=shape, dtype=dtype)
 
 
