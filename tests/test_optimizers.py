@@ -417,3 +417,18 @@ def test_boolean_options_survive_config_and_a_model_file(tmp_path):
         assert load_model(tmp_path / "m.gn").optimizer.get_config() == model.optimizer.get_config()
     stairs = schedules.ExponentialDecay(0.1, 10, 0.9, staircase=True)
     assert schedules.deserialize(schedules.serialize(stairs)).staircase is True
+
+
+@pytest.mark.parametrize("make", [
+    lambda: schedules.ExponentialDecay(0.1, 10, 0.9), lambda: schedules.InverseTimeDecay(0.1, 10, 0.5),
+    lambda: schedules.PiecewiseConstantDecay([10, 20], [0.1, 0.01, 0.001]), lambda: schedules.StepDecay(0.1, 10),
+    lambda: schedules.CosineDecay(0.1, 100, warmup_target=0.2, warmup_steps=5)])
+def test_a_schedule_called_directly_checks_its_step(make):
+    # None: a raw TypeError; an array: NumPy's truth-value error; inf: nan
+    schedule = make()
+    for step, error, match in ((None, TypeError, "step must be a number"),
+                               (np.array([1, 2]), TypeError, "step must be a number"),
+                               (np.inf, ValueError, "step must be finite"), (-1, ValueError, "step must be >= 0")):
+        with pytest.raises(error, match=match):
+            schedule(step)
+    assert schedule(np.int64(7)) == schedule(7) == schedule(7.0)

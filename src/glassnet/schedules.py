@@ -12,6 +12,14 @@ from ._registry import Configurable, from_config, to_config
 from ._validation import check_bool, check_non_negative_int, check_number, check_positive_int
 
 
+def _step(step):
+    """``step`` checked as a non-negative number (None, an array or inf gave raw errors or NaN);
+    the optimizer's int count passes at the cost of one type test."""
+    if type(step) is int and step >= 0:
+        return step
+    return check_number(step, "step", low=0)
+
+
 class LearningRateSchedule(Configurable):
     #: Keras's ``name=`` argument (kept in the config when given)
     name = None
@@ -50,7 +58,7 @@ class _TimeDecay(LearningRateSchedule):
         self.staircase = check_bool(staircase, "staircase")
 
     def _progress(self, step):
-        p = step / self.decay_steps
+        p = _step(step) / self.decay_steps
         return math.floor(p) if self.staircase else p
 
     def get_config(self):
@@ -91,6 +99,7 @@ class PiecewiseConstantDecay(LearningRateSchedule):
         self.values = [check_number(v, "values", low=0) for v in values]
 
     def __call__(self, step):
+        step = _step(step)
         for boundary, value in zip(self.boundaries, self.values):
             if step <= boundary:
                 return value
@@ -110,7 +119,7 @@ class StepDecay(LearningRateSchedule):
         self.drop = check_number(drop, "drop", low=0)
 
     def __call__(self, step):
-        return self.initial_learning_rate * self.drop ** (step // self.step_size)
+        return self.initial_learning_rate * self.drop ** (_step(step) // self.step_size)
 
     def get_config(self):
         return self._with_name({"initial_learning_rate": self.initial_learning_rate, "step_size": self.step_size,
@@ -133,7 +142,7 @@ class CosineDecay(LearningRateSchedule):
         self.warmup_steps = check_non_negative_int(warmup_steps, "warmup_steps")
 
     def __call__(self, step):
-        start, warmup = self.initial_learning_rate, 0
+        step, start, warmup = _step(step), self.initial_learning_rate, 0
         if self.warmup_target is not None:
             warmup = self.warmup_steps
             step = min(step, self.decay_steps + warmup)
