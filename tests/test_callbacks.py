@@ -187,7 +187,22 @@ def test_progress_bar_verbose_1_shows_a_bar_with_loss(rng):
     buf = io.StringIO()
     _model().fit(X, y, epochs=1, batch_size=8, verbose=0, callbacks=[ProgressBar(verbose=1, stream=buf)])
     text = buf.getvalue()
-    assert "Epoch 1/1" in text and "10/10" in text and "loss=" in text
+    assert "Epoch 1/1:   0%|" in text and "0/10 [" in text  # the bar, drawn while the epoch runs
+    assert text.endswith("\rEpoch 1/1\n10/10 - " + text.split("10/10 - ")[-1]) and "loss: " in text
+
+
+def test_progress_bar_verbose_1_ends_each_epoch_with_its_whole_line(rng):
+    # the bar's postfix is cut at the terminal's width: on 80 columns val_loss was never seen
+    pytest.importorskip("tqdm")
+    X, y = _regression(rng)
+    buf = io.StringIO()
+    _model().fit(X, y, epochs=2, batch_size=8, validation_split=0.2, verbose=0,
+                 callbacks=[ProgressBar(verbose=1, stream=buf)])
+    lines = [line.split("\r")[-1] for line in buf.getvalue().split("\n")]  # what stays on the screen
+    shown = [line for line in lines if line.strip()]
+    assert shown[0] == "Epoch 1/2" and shown[2] == "Epoch 2/2"
+    assert all(line.startswith("8/8 - ") and "loss: " in line and "val_loss: " in line for line in shown[1::2])
+    assert len(shown) == 4
 
 
 def test_progress_bar_verbose_1_writes_epoch_lines_into_a_redirected_stdout(rng, capsys):

@@ -225,8 +225,9 @@ def _format_logs(logs):
 
 
 class ProgressBar(Callback):
-    """Progress per epoch: a bar with loss/metrics and ETA (``verbose=1``, tqdm
-    when installed), or one line per epoch (``verbose=2``, or no tqdm). Standard
+    """Progress per epoch: a bar with loss/metrics and ETA while the epoch runs
+    (``verbose=1``, tqdm when installed), replaced at its end by the epoch's line
+    with every metric; one line per epoch only (``verbose=2``, or no tqdm). Standard
     output that is not a terminal or a notebook (``python train.py > log``) gets
     the epoch lines, as Keras's progress bar prints only each epoch's end there,
     instead of a bar redrawn ten times a second into the file; a ``stream``
@@ -260,7 +261,7 @@ class ProgressBar(Callback):
                     desc=f"Epoch {epoch + 1}/{epochs}",
                     unit="step",
                     file=self._out(),
-                    leave=True,
+                    leave=False,  # replaced at the epoch's end by its line, every metric on it
                     dynamic_ncols=True,
                     mininterval=0.1,
                 )
@@ -278,10 +279,10 @@ class ProgressBar(Callback):
     def on_epoch_end(self, epoch, logs=None):
         elapsed = time.perf_counter() - self._t0
         if self._bar is not None:
-            self._bar.set_postfix({k: format_value(v) for k, v in _shown(logs).items()}, refresh=False)
+            # the bar's postfix is cut at the terminal's width (val_ metrics lost on 80 columns)
             self._bar.close()
             self._bar = None
-            return
+            print(f"Epoch {epoch + 1}/{self.params.get('epochs')}", file=self._out())
         steps = self.params.get("steps") or 1
         done = self._batches or steps  # fewer when the epoch ended with its pass over the data
         print(
