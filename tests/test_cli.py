@@ -1374,6 +1374,18 @@ def test_evaluate_refuses_a_task_that_contradicts_the_model(tmp_path, monkeypatc
     assert "--task classification: r.gn is a regression model" in result.stderr and "MSE" not in result.stdout
 
 
+def test_train_says_when_it_replaces_an_earlier_model(tmp_path, monkeypatch, capsys):
+    # following the docs' examples in order, each train wrote model.gn over the last without a word
+    said = []
+    for _ in range(2):
+        result = call("train", "xor", "--epochs", "1", "--out", "m.gn", cwd=tmp_path, monkeypatch=monkeypatch,
+                      capsys=capsys)
+        assert result.returncode == 0, result.stderr
+        said.append([line for line in result.stdout.splitlines() if line.startswith("Saved the model")][0])
+    assert said == ["Saved the model to m.gn (see it with: glassnet info m.gn)",
+                    "Saved the model to m.gn, replacing the earlier one (see it with: glassnet info m.gn)"]
+
+
 def test_float32_folding_warns_when_a_feature_is_far_from_zero(tmp_path, monkeypatch, capsys):
     rng = np.random.default_rng(0)
     stamps = 1.6e9 + rng.uniform(0, 1000, 80)  # mean / std ≈ 5e6
@@ -1384,6 +1396,7 @@ def test_float32_folding_warns_when_a_feature_is_far_from_zero(tmp_path, monkeyp
                       cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
         assert result.returncode == 0
         assert ("use --dtype float64" in result.stderr) is warned, result.stderr
+        assert ("times its standard deviation (t);" in result.stderr) is warned  # the column it is
 
 
 # --- outputs -------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ import contextlib
 import os
 import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 
@@ -50,7 +51,7 @@ def _fold_input_scaling(model, mu, sigma):
     layer.set_weights([W / sigma[:, None], b - (mu / sigma) @ W])
 
 
-def _warn_folding_precision(scaler, dtype, what="feature"):
+def _warn_folding_precision(scaler, dtype, what="feature", names=None):
     """Warn when folding the scaling into float32 weights loses what tells the samples apart.
 
     A feature far from 0 compared with its spread (a timestamp: mean 1.6e9, std 300) gives
@@ -58,12 +59,15 @@ def _warn_folding_precision(scaler, dtype, what="feature"):
     A target so far from 0 is given back as ``out·σ + μ`` in float32: its last digits are lost.
     """
     mu, sigma = scaler
-    ratio = float(np.max(np.abs(mu / sigma)))
+    ratios = np.abs(np.asarray(mu) / np.asarray(sigma)).reshape(-1)
+    ratio = float(np.max(ratios))
     if dtype == "float32" and ratio > FOLD_RATIO_LIMIT:
         effect = ("takes raw features and loses precision on it" if what == "feature" else
                   "gives raw targets and loses precision on them")
-        print(f"warning: a {what}'s mean is {ratio:.2g} times its standard deviation; the saved float32 model "
-              f"{effect}: use --dtype float64 (or centre that {what}).", file=sys.stderr)
+        far = [str(names[k]) for k in np.flatnonzero(ratios > FOLD_RATIO_LIMIT)] if names is not None else []
+        which = f" ({', '.join(far[:5])}{', …' if len(far) > 5 else ''})" if far else ""
+        print(f"warning: a {what}'s mean is {ratio:.2g} times its standard deviation{which}; the saved float32 "
+              f"model {effect}: use --dtype float64 (or centre that {what}).", file=sys.stderr)
 
 
 def _fold_output_scaling(model, mean, scale):
@@ -157,7 +161,7 @@ def _train(args):
                 f"{'' if args.namespace == 'numpy' else f'; computed with {args.namespace}'}"
                 f"{'' if args.device is None else f' on {args.device}'}")
     if scaler is not None:
-        _warn_folding_precision(scaler, args.dtype)
+        _warn_folding_precision(scaler, args.dtype, names=data.columns)
         _info(args, "Features are standardized for training; the scaling is folded into the first layer, "
                     "so the saved model takes raw features.")
     verbose = 0 if args.quiet else (1 if sys.stdout.isatty() else 2)
@@ -194,9 +198,11 @@ def _train(args):
         model.metadata["features"] = list(data.columns)
         if data.columns.target is not None:
             model.metadata["target"] = data.columns.target
+    replaced = Path(args.out).is_file() and Path(args.out).stat().st_size > 0  # another run's model (checked before)
     model.save(args.out)
     args.saved = True  # an interruption from here on loses only the plot
-    print(f"Saved the model to {args.out} (see it with: glassnet info {args.out})")
+    print(f"Saved the model to {args.out}{', replacing the earlier one' if replaced else ''} "
+          f"(see it with: glassnet info {args.out})")
     if data.classes is not None and data.classes != [str(k) for k in range(data.n_classes)]:
         print("Classes: " + ", ".join(f"{k}={c}" for k, c in enumerate(data.classes)))
     if args.plot:
