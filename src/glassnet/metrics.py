@@ -434,24 +434,23 @@ class AUC(Metric):
                 A = 1.0 / (1.0 + np.exp(-A))
         if self._clip:
             A = np.clip(A, 0.0, 1.0)  # NaN stays NaN
-        w = np.ones(A.shape[0]) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
         positive = Y != 0
         # a prediction is positive at the thresholds below it: how many there are, then counts
         # per number by weight, summed from the top (no (thresholds × predictions) table)
         above = np.searchsorted(self._thresholds, A, side="left")
         above[np.isnan(A)] = 0  # NaN > t is false at every threshold (searchsorted puts it last)
         T = self.num_thresholds
-        columns = range(A.shape[1]) if self.multi_label else [slice(None)]
-        counts = []
-        for col in columns:
-            a, p = above[:, col].ravel(), positive[:, col].ravel()
-            ww = np.broadcast_to(w[:, None], A.shape)[:, col].ravel()
-            pos = np.bincount(a[p], ww[p], minlength=T + 1)
-            neg = np.bincount(a[~p], ww[~p], minlength=T + 1)
-            tp = np.cumsum(pos[::-1])[::-1][1:]  # weight of positives above threshold j
-            fp = np.cumsum(neg[::-1])[::-1][1:]
-            counts.append(np.stack([tp, fp, neg.sum() - fp, pos.sum() - tp]))
-        new = np.stack(counts, axis=-1) if self.multi_label else counts[0]
+        K = A.shape[1] if self.multi_label else 1
+        if self.multi_label:  # one bincount for all outputs: output k counts in bins k·(T+1) ...
+            above += np.arange(K) * (T + 1)
+        w = None if sample_weight is None else \
+            np.broadcast_to(np.asarray(sample_weight, dtype=np.float64)[:, None], A.shape)
+        pos, neg = (np.bincount(above[side], None if w is None else w[side], minlength=K * (T + 1))
+                    .astype(np.float64).reshape(K, T + 1) for side in (positive, ~positive))
+        tp = np.cumsum(pos[:, ::-1], axis=1)[:, ::-1][:, 1:].T  # (T, K): weight of positives above threshold j
+        fp = np.cumsum(neg[:, ::-1], axis=1)[:, ::-1][:, 1:].T
+        new = np.stack([tp, fp, neg.sum(axis=1) - fp, pos.sum(axis=1) - tp])
+        new = new if self.multi_label else new[..., 0]
         self._counts = new if self._counts is None else self._counts + new
 
     def result(self):
