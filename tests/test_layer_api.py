@@ -396,6 +396,8 @@ def test_save_and_load_take_keras_arguments(tmp_path):
     with pytest.raises(ValueError, match="zip"):
         model.save(tmp_path / "other.gn", zipped=False)
     model.save(tmp_path / "light.gn", include_optimizer=False)
+    with pytest.raises(TypeError, match="include_optimizer must be True or False"):
+        model.save(tmp_path / "x.gn", include_optimizer="False")  # bool() saved the state it was told not to
     assert load_model(tmp_path / "light.gn").optimizer.iterations == 0 < load_model(path, safe_mode=True).optimizer.iterations
     with pytest.raises(ValueError, match="no custom_objects.*compile=False"):
         load_model(path, custom_objects={"swish": lambda x: x})

@@ -18,8 +18,8 @@ import weakref
 import numpy as np
 
 from .. import backend, kernels, losses, metrics as metrics_module, optimizers
-from .._validation import (check_array, check_consistent_length, check_positive_int, check_shape, check_sparse, is_sparse,
-                           check_path, on_host, sized_by)
+from .._validation import (check_array, check_bool, check_consistent_length, check_path, check_positive_int, check_shape,
+                           check_sparse, is_sparse, on_host, sized_by)
 from ..backend import get_namespace, make_rng, seeded, standardize_dtype
 from ..layers import InputLayer, Layer
 from ..layers.base import assign_weights, build_layer
@@ -787,7 +787,7 @@ class Sequential:
             raise ValueError(f"glassnet model files are always zip archives: pass zipped=None or True. "
                              f"Received: zipped={zipped!r}")
         _check_overwrite(filepath, overwrite)
-        save_model(self, filepath, include_optimizer=bool(include_optimizer))
+        save_model(self, filepath, include_optimizer=check_bool(include_optimizer, "include_optimizer"))
 
     def save_weights(self, filepath, overwrite=True):
         """Save the model without its optimizer state (read back with :meth:`load_weights`
