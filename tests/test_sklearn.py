@@ -261,6 +261,18 @@ def test_multilabel_outputs():
     assert clf.score(X, Y) > 0.5  # subset accuracy
 
 
+def test_a_sparse_multilabel_target_predicts_sparse_rows_after_save_and_load(tmp_path):
+    sp = pytest.importorskip("scipy.sparse")
+    X, Y = DATA["multilabel"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = MLPClassifier(hidden_layer_sizes=(8,), max_iter=5, random_state=0).fit(X, sp.csr_matrix(Y))
+    clf.save(tmp_path / "m.gn")
+    back = MLPClassifier.load(tmp_path / "m.gn")
+    assert sp.issparse(clf.predict(X)) and sp.issparse(back.predict(X))  # the file gave a dense array
+    np.testing.assert_array_equal(back.predict(X).toarray(), clf.predict(X).toarray())
+
+
 def test_feature_names_are_recorded():
     pd = pytest.importorskip("pandas")
     X, y = DATA["binary"]

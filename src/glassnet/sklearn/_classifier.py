@@ -160,7 +160,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         lb = self._label_binarizer
         return {
             "classes": _classes_to_json(self.classes_),
-            "label_binarizer": {"y_type": lb.y_type_, "classes": _classes_to_json(lb.classes_)},
+            "label_binarizer": {"y_type": lb.y_type_, "classes": _classes_to_json(lb.classes_),
+                                "sparse_input": bool(lb.sparse_input_)},  # a sparse y: sparse predictions
         }
 
     def _restore_extra(self, meta, path):
@@ -171,5 +172,5 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         lb = LabelBinarizer()
         lb.classes_ = _classes_from_json(spec.get("classes"), path)
         lb.y_type_ = spec["y_type"]
-        lb.sparse_input_ = False
+        lb.sparse_input_ = spec.get("sparse_input", False) is True  # (absent from files before 2026-12-02)
         self._label_binarizer = lb
