@@ -19,7 +19,7 @@ pytest.importorskip("scipy")
 
 from sklearn import neural_network as sk_nn  # noqa: E402
 from sklearn.datasets import (  # noqa: E402
-    load_digits, make_classification, make_multilabel_classification, make_regression,
+    load_digits, load_iris, make_classification, make_multilabel_classification, make_regression,
 )
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from sklearn.metrics import log_loss  # noqa: E402
@@ -824,3 +824,26 @@ def test_verbose_takes_a_numpy_bool_as_scikit_learn(capsys):
     assert "Iteration 2" in capsys.readouterr().out
     with pytest.raises(ValueError, match="verbose must be True, False or a non-negative int"):
         MLPClassifier(verbose=-1, max_iter=2).fit(X, y)
+
+
+def test_assigning_coefs_and_intercepts_sets_the_networks_weights():
+    # the scikit-learn idiom of copying weights in: glassnet's predict ignored it silently
+    X, y = load_iris(return_X_y=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        source = sk_nn.MLPClassifier(hidden_layer_sizes=(6,), max_iter=50, random_state=1).fit(X, y)
+        clf = MLPClassifier(hidden_layer_sizes=(6,), max_iter=5, random_state=2).fit(X, y)
+    clf.coefs_ = [W.copy() for W in source.coefs_]
+    clf.intercepts_ = [b.copy() for b in source.intercepts_]
+    np.testing.assert_allclose(clf.predict_proba(X), source.predict_proba(X), rtol=1e-12)
+    clf.coefs_[1] = np.zeros((6, 3))  # one array of the list
+    np.testing.assert_array_equal(clf.model_.layers[-1].get_weights()[0], 0)
+    with pytest.raises(ValueError, match=r"coefs_\[0\] must have shape \(4, 6\), the network's .* Received shape \(4, 7\)"):
+        clf.coefs_[0] = np.zeros((4, 7))
+    with pytest.raises(ValueError, match="intercepts_ must be a list of 2 arrays"):
+        clf.intercepts_ = [np.zeros(6)]
+    with pytest.raises(AttributeError):
+        MLPClassifier().coefs_  # noqa: B018 -- before fit, as scikit-learn
+    clf.out_activation_ = "identity"  # scikit-learn then gives logits; glassnet says it cannot
+    with pytest.raises(ValueError, match="out_activation_ was set to 'identity', but the network computes 'softmax'"):
+        clf.predict(X)

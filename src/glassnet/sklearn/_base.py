@@ -4,7 +4,8 @@
 :class:`~glassnet.models.Sequential` of Dense layers initialised as
 scikit-learn's, uniform in ``±sqrt(6 / (fan_in + fan_out))``, ``±sqrt(2 / ...)``
 for 'logistic', from the same ``random_state`` stream) and hands it to a solver
-(:mod:`._solvers`). ``coefs_``/``intercepts_`` are views into its weights.
+(:mod:`._solvers`). ``coefs_``/``intercepts_`` are views into its weights; assigning them
+copies into the network.
 """
 
 import numpy as np
@@ -27,6 +28,33 @@ _SPARSE = ("csr", "csc", "coo")
 #: scikit-learn's output activation names -> glassnet's
 _OUTPUT_ACTIVATIONS = {"softmax": "softmax", "logistic": "sigmoid", "identity": "linear"}
 _LOSSES = {"softmax": "categorical_crossentropy", "logistic": "binary_crossentropy", "identity": "squared_error"}
+
+
+class _LayerArrays(list):
+    """``coefs_`` or ``intercepts_``: views of the network's weights. Assigning an item (or
+    the whole list) copies the values into the network, checked for the shape it has."""
+
+    def __init__(self, views, name):
+        super().__init__(views)
+        self._name = name
+
+    def __setitem__(self, index, value):
+        if isinstance(index, slice):
+            targets = list(range(len(self)))[index]
+            values = list(value) if not isinstance(value, np.ndarray) else [value]
+            if len(values) != len(targets):
+                raise ValueError(f"{self._name} must be a list of {len(targets)} arrays, one per layer (the "
+                                 f"network's architecture is fixed at fit). Received {len(values)}.")
+            for i, v in zip(targets, values):
+                self[i] = v
+            return
+        view = self[index]
+        name = f"{self._name}[{index}]"
+        array = check_array(value, name, ndim=view.ndim, dtype=np.float64)
+        if array.shape != view.shape:
+            raise ValueError(f"{name} must have shape {view.shape}, the network's (its architecture is fixed at "
+                             f"fit). Received shape {array.shape}.")
+        view[...] = array
 
 
 def _in_dtype(X, dtype, name):
@@ -187,11 +215,29 @@ class _BaseMLP(BaseEstimator):
     def _dense_layers(model):
         return [layer for layer in model.layers if isinstance(layer, Dense)]
 
-    def _sync_views(self):
-        """``coefs_``/``intercepts_`` are views into the model's flat parameters."""
-        dense = self._dense_layers(self.model_)
-        self.coefs_ = [layer.params["W"] for layer in dense]
-        self.intercepts_ = [layer.params["b"] for layer in dense]
+    # ``coefs_``/``intercepts_`` are views into the model's flat parameters, which predict reads:
+    # assigning them (the list, or one of its arrays) copies the values into the network, so that
+    # the scikit-learn idiom ``clf.coefs_ = other.coefs_`` is not silently ignored.
+    @property
+    def coefs_(self):
+        return self._layer_arrays("W", "coefs_")
+
+    @coefs_.setter
+    def coefs_(self, values):
+        self._layer_arrays("W", "coefs_")[:] = values
+
+    @property
+    def intercepts_(self):
+        return self._layer_arrays("b", "intercepts_")
+
+    @intercepts_.setter
+    def intercepts_(self, values):
+        self._layer_arrays("b", "intercepts_")[:] = values
+
+    def _layer_arrays(self, key, name):
+        if "model_" not in vars(self):  # unfitted: hasattr() is False, as scikit-learn's
+            raise AttributeError(f"{type(self).__name__} has no attribute {name!r} before fit.")
+        return _LayerArrays([layer.params[key] for layer in self._dense_layers(self.model_)], name)
 
     def _install_alpha(self, reg):
         """Put one shared L2 regularizer on every Dense kernel (None removes it)."""
@@ -223,7 +269,6 @@ class _BaseMLP(BaseEstimator):
             raise ValueError(f"y has {Y.shape[1]} outputs, but the fitted network has {self.n_outputs_}.")
         else:
             self._apply_activation()
-        self._sync_views()
         dtype = self.model_.dtype
         X, Y = _in_dtype(X, dtype, "X"), _in_dtype(Y, dtype, "y")
         if self.solver == "lbfgs":
@@ -265,6 +310,11 @@ class _BaseMLP(BaseEstimator):
     def _forward(self, X):
         """``a^(L)`` for ``X`` in inference mode, shape (n_samples, n_outputs_)."""
         check_is_fitted(self, "model_")
+        computed = self._dense_layers(self.model_)[-1].activation.name
+        if _OUTPUT_ACTIVATIONS.get(self.out_activation_) != computed:  # scikit-learn would compute with it
+            raise ValueError(f"out_activation_ was set to {self.out_activation_!r}, but the network computes "
+                             f"{computed!r}: glassnet's estimators predict with model_, whose output activation "
+                             "is fixed at fit.")
         X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32), accept_sparse=_SPARSE)
         with backend.namespace("numpy"):
             A = self.model_.predict(_in_dtype(X, self.model_.dtype, "X"))
@@ -287,7 +337,6 @@ class _BaseMLP(BaseEstimator):
         if "model_" in vars(self):
             # Unpickled layer arrays are copies: put them back into one flat vector.
             self.model_._bind_flat_buffers()
-            self._sync_views()
 
     def save(self, path):
         """Save the fitted estimator to one file in glassnet's safe model format.

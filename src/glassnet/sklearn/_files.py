@@ -115,7 +115,6 @@ def _load(cls, path):
     _check_classes(est, path)
     _check_network(est, model, path)
     est.model_ = model
-    est._sync_views()
     return est
 
 
