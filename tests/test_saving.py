@@ -460,3 +460,26 @@ def test_an_oversized_model_json_is_named_as_such_not_as_invalid_json(tmp_path):
     with pytest.raises(ValueError) as info:
         load_model(path)
     assert "the member 'model.json' declares" in str(info.value) and "not valid JSON" not in str(info.value)
+
+
+def test_loading_draws_no_initial_weights(tmp_path, monkeypatch):
+    # the file supplies every weight: drawing random ones first took half of load_model's time
+    from glassnet import initializers
+    from glassnet.models import Sequential, load_model
+
+    model = Sequential([Dense(16, "relu", input_dim=8), BatchNormalization(), Dense(3, "softmax",
+                        kernel_initializer="he_normal")], seed=0)
+    model.compile(optimizer="adam", loss="categorical_crossentropy")
+    model.fit(np.random.default_rng(0).random((32, 8)), np.eye(3)[np.arange(32) % 3], epochs=1, verbose=0)
+    model.save(tmp_path / "m.gn")
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("an initial weight was drawn")
+
+    monkeypatch.setattr(initializers, "_draw", refuse)
+    loaded = load_model(tmp_path / "m.gn")
+    for a, b in zip(loaded.get_weights(), model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert loaded.layers[2].kernel_initializer.get_config() == model.layers[2].kernel_initializer.get_config()
+    with pytest.raises(AssertionError, match="drawn"):  # outside load_model, initializers draw as before
+        Dense(4, input_dim=2).build((2,))

@@ -9,6 +9,8 @@ no seed they draw from glassnet's global generator, so
 (inputs × units).
 """
 
+import contextlib
+import contextvars
 import math
 
 import numpy as np
@@ -16,6 +18,21 @@ import numpy as np
 from ._registry import Configurable, from_config, lookup, to_config
 from ._validation import check_number, check_shape, sized_by
 from .backend import make_rng, standardize_dtype
+
+
+#: set while a model file is read (:func:`_drawing_nothing`)
+_FROM_FILE = contextvars.ContextVar("initializers_from_file", default=False)
+
+
+@contextlib.contextmanager
+def _drawing_nothing():
+    """Initializers return zeros inside the block: a model file being read supplies every
+    weight, and drawing M1's 670 000 random values first took half of ``load_model``."""
+    token = _FROM_FILE.set(True)
+    try:
+        yield
+    finally:
+        _FROM_FILE.reset(token)
 
 
 class Initializer(Configurable):
@@ -31,6 +48,8 @@ class Initializer(Configurable):
         shape = () if isinstance(shape, tuple) and not shape else check_shape(shape, "shape")  # (): a scalar
         dtype = standardize_dtype(dtype)
         with sized_by(f"shape={shape}"):
+            if _FROM_FILE.get():  # a model file's weights replace these at once: nothing to draw
+                return np.zeros(shape, dtype=dtype)
             if type(self).sample.__module__ != __name__:  # a subclass's own sample(): its values
                 return self.sample(rng, shape).astype(dtype)
             return self._sample(rng, shape, dtype)

@@ -23,7 +23,7 @@ import zlib
 
 import numpy as np
 
-from .. import __version__, losses, metrics, optimizers
+from .. import __version__, initializers, losses, metrics, optimizers
 from .._io import atomic_write
 from .._validation import check_path
 from ..backend import numpy_dtype, seeded, standardize_dtype
@@ -267,7 +267,8 @@ def _read_model(config, zf, path, compile, Sequential):
     """The model of a checked ``config`` with the file's weights, generators and settings."""
     try:
         _check_size(config, zf, path)
-        model = _build(config, Sequential, path)
+        with initializers._drawing_nothing():  # the file's weights replace the first ones
+            model = _build(config, Sequential, path)
         table = config["weights"]
         targets = [w for layer in model.layers for w in layer.weights]
         if not isinstance(table, list) or len(table) != len(targets):
