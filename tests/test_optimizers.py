@@ -422,13 +422,17 @@ def test_boolean_options_survive_config_and_a_model_file(tmp_path):
 @pytest.mark.parametrize("make", [
     lambda: schedules.ExponentialDecay(0.1, 10, 0.9), lambda: schedules.InverseTimeDecay(0.1, 10, 0.5),
     lambda: schedules.PiecewiseConstantDecay([10, 20], [0.1, 0.01, 0.001]), lambda: schedules.StepDecay(0.1, 10),
-    lambda: schedules.CosineDecay(0.1, 100, warmup_target=0.2, warmup_steps=5)])
+    lambda: schedules.CosineDecay(0.1, 100, warmup_target=0.2, warmup_steps=5),
+    lambda: schedules.InverseTimeDecay(0.1, 10, 0.5, staircase=True)])
 def test_a_schedule_called_directly_checks_its_step(make):
     # None: a raw TypeError; an array: NumPy's truth-value error; inf: nan
     schedule = make()
     for step, error, match in ((None, TypeError, "step must be a number"),
-                               (np.array([1, 2]), TypeError, "step must be a number"),
+                               (np.array([1, -2]), ValueError, r"step must be >= 0. Received: step=-2.0"),
                                (np.inf, ValueError, "step must be finite"), (-1, ValueError, "step must be >= 0")):
         with pytest.raises(error, match=match):
             schedule(step)
-    assert schedule(np.int64(7)) == schedule(7) == schedule(7.0)
+    assert schedule(np.int64(7)) == schedule(7) == schedule(7.0) == schedule(np.array(7))
+    # an array of steps gives the curve, as Keras (to plot it); each value is the schedule's at that step
+    steps = np.arange(0, 40, 3)
+    np.testing.assert_allclose(schedule(steps), [schedule(int(s)) for s in steps], rtol=1e-15)

@@ -9,15 +9,29 @@ import math
 import numpy as np
 
 from ._registry import Configurable, from_config, to_config
-from ._validation import check_bool, check_non_negative_int, check_number, check_positive_int
+from ._validation import check_array, check_bool, check_non_negative_int, check_number, check_positive_int
 
 
 def _step(step):
-    """``step`` checked as a non-negative number (None, an array or inf gave raw errors or NaN);
-    the optimizer's int count passes at the cost of one type test."""
+    """``step`` checked as a non-negative number (None or inf gave raw errors or NaN), or an
+    array of them (``schedule(np.arange(1000))``, as Keras, to draw the curve); the
+    optimizer's int count passes at the cost of one type test."""
     if type(step) is int and step >= 0:
         return step
+    if isinstance(step, np.ndarray):
+        if step.ndim == 0:
+            step = step.item()
+        else:
+            steps = check_array(step, "step", ndim=None).astype(np.float64)
+            if (steps < 0).any():
+                raise ValueError(f"step must be >= 0. Received: step={steps[steps < 0][0].item()!r}")
+            return steps
     return check_number(step, "step", low=0)
+
+
+def _each(schedule, steps):
+    """A schedule written for one step, at each of an array of ``steps``."""
+    return np.array([schedule(float(s)) for s in steps.ravel()]).reshape(steps.shape)
 
 
 class LearningRateSchedule(Configurable):
@@ -59,7 +73,9 @@ class _TimeDecay(LearningRateSchedule):
 
     def _progress(self, step):
         p = _step(step) / self.decay_steps
-        return math.floor(p) if self.staircase else p
+        if not self.staircase:
+            return p
+        return np.floor(p) if isinstance(p, np.ndarray) else math.floor(p)
 
     def get_config(self):
         return self._with_name({
@@ -75,7 +91,8 @@ class ExponentialDecay(_TimeDecay):
 
     def __call__(self, step):
         with np.errstate(over="ignore"):  # a growing rate overflows to inf (the run then diverges, and says so)
-            return float(self.initial_learning_rate * np.power(np.float64(self.decay_rate), self._progress(step)))
+            lr = self.initial_learning_rate * np.power(np.float64(self.decay_rate), self._progress(step))
+        return lr if isinstance(lr, np.ndarray) and lr.ndim else float(lr)
 
 
 class PiecewiseConstantDecay(LearningRateSchedule):
@@ -100,6 +117,8 @@ class PiecewiseConstantDecay(LearningRateSchedule):
 
     def __call__(self, step):
         step = _step(step)
+        if isinstance(step, np.ndarray):
+            return _each(self, step)
         for boundary, value in zip(self.boundaries, self.values):
             if step <= boundary:
                 return value
@@ -143,6 +162,8 @@ class CosineDecay(LearningRateSchedule):
 
     def __call__(self, step):
         step, start, warmup = _step(step), self.initial_learning_rate, 0
+        if isinstance(step, np.ndarray):
+            return _each(self, step)
         if self.warmup_target is not None:
             warmup = self.warmup_steps
             step = min(step, self.decay_steps + warmup)
