@@ -246,3 +246,15 @@ def test_row_wise_activations_refuse_a_scalar_by_name(name):
     # Argmax()(1.5) raised IndexError: tuple index out of range
     with pytest.raises(ValueError, match=f"{name} normalises along the last axis: x must have at least one dimension"):
         activations.get(name)(1.5)
+
+
+def test_a_users_row_wise_activation_refuses_a_scalar_too():
+    class Normalize(activations.Activation):
+        name = "normalize"
+        elementwise = False
+
+        def forward(self, Z, out=None):
+            return Z / Z.sum(axis=-1, keepdims=True)
+
+    with pytest.raises(ValueError, match="normalize normalises along the last axis"):
+        Normalize()(3.0)

@@ -1185,6 +1185,30 @@ def test_predict_heads_each_probability_column_with_its_class(tmp_path, monkeypa
             assert [row[0] for row in rows[1:]] == [heads[k].strip("p()") for k in P.argmax(axis=1)]
 
 
+def test_predict_out_tells_its_own_files_from_data_with_a_like_header(tmp_path, monkeypatch, capsys):
+    from glassnet.cli._common import _is_predictions_file, probability_columns
+
+    X, t = two_blobs(40)
+    write_rows(tmp_path / "in.csv", [[*x, ["a\nb", "c"][c]] for x, c in zip(X, t)], ["u", "v", "label"])
+    assert call("train", "in.csv", "--epochs", "2", "--quiet", "--out", "m.gn", cwd=tmp_path,
+                monkeypatch=monkeypatch, capsys=capsys).returncode == 0
+    for _ in range(2):  # a label with a line break heads a quoted two-line cell: still predict's own file
+        result = call("predict", "m.gn", "in.csv", "--out", "p.csv", cwd=tmp_path, monkeypatch=monkeypatch,
+                      capsys=capsys)
+        assert result.returncode == 0, result.stderr
+    # a data file whose header looks like predict's (partial pressures) is not replaced
+    data = "class,p(O2),p(CO2)\nA,0.21,0.0004\nB,0.2,0.001\n"
+    (tmp_path / "gas.csv").write_text(data)
+    result = call("predict", "m.gn", "in.csv", "--out", "gas.csv", cwd=tmp_path, monkeypatch=monkeypatch,
+                  capsys=capsys)
+    assert_one_line_error(result)
+    assert (tmp_path / "gas.csv").read_text() == data
+    (tmp_path / "y.csv").write_text("y\nabc\n")
+    assert not _is_predictions_file(tmp_path / "y.csv") and _is_predictions_file(tmp_path / "p.csv")
+    # saved labels that do not match the outputs in number: the output indices, one head a column
+    assert probability_columns(["cat", "dog", "bird"], 2) == ["p0", "p1"]
+
+
 def test_row_1_with_a_unique_label_among_fractional_numbers_is_data(tmp_path, monkeypatch, capsys):
     # a header-less file sorted by class, whose first row alone is a "hybrid", lost that row as a header
     X, t = two_blobs(60)

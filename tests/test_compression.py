@@ -123,6 +123,8 @@ def test_psnr_reads_the_peak_from_integer_pixels_and_refuses_pixels_above_it():
     assert psnr(i8.clip(0), i8.clip(0) + np.int8(2)) == pytest.approx(10 * np.log10(127.0**2 / 4))
     with pytest.raises(ValueError, match="original has values down to -5, below -1"):
         psnr(np.full((2, 2), -5.0), np.zeros((2, 2)))  # was -10.97 dB
+    with pytest.raises(ValueError, match="original has values up to 1.5, above 1"):  # not a range of 2
+        psnr(np.array([[-0.01, 1.5], [0.3, 0.9]]), np.zeros((2, 2)))
 
 
 def test_the_default_training_is_long_enough_for_one_small_image():

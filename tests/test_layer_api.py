@@ -549,7 +549,7 @@ def test_an_initializer_checks_its_shape_by_name(make):
     for shape in (None, (2.5, 3), "ab", (True, 3)):
         with pytest.raises(TypeError, match="shape must be a"):
             init(shape)
-    with pytest.raises(ValueError, match="shape must be a positive integer. Received: shape=-1"):
+    with pytest.raises(ValueError, match=r"shape must not hold negative sizes. Received: shape=\(-1, 3\)"):
         init((-1, 3))
     # a MemoryError before; a layer's build still names its units (the outer sized_by)
     with pytest.raises(ValueError, match=r"shape=\(1000000, 1000000\) needs more memory"):
@@ -557,6 +557,8 @@ def test_an_initializer_checks_its_shape_by_name(make):
     with pytest.raises(ValueError, match=r"shape=\(10{30},\) asks for an array too large"):
         init((10**30,))
     assert init(5).shape == (5,) and init([2, 3]).shape == (2, 3) and init(()).shape == ()  # an int is (n,)
+    # as Keras: a zero size is an empty array, a NumPy array of sizes a shape
+    assert init((0, 5)).shape == (0, 5) and init(np.array([3, 4])).shape == (3, 4)
 
 
 @pytest.mark.parametrize("batch_size, error", [("a", TypeError), (2.5, TypeError), (True, TypeError),

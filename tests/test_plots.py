@@ -173,6 +173,8 @@ def test_som_u_matrix_and_component_planes(topology, rng, tmp_path):
     first = fig.get_axes()[0]
     values = first.images[0].get_array() if topology == "rectangular" else first.collections[0].get_array()
     np.testing.assert_allclose(np.asarray(values).ravel(), som.u_matrix().ravel())
+    plots.plot_som(som, ["a", "b", "c"], data, False, tmp_path / "positional.png")  # path stays 5th
+    assert_not_blank(tmp_path / "positional.png")
     titled = plots.plot_som(som, components=False, title="my map")
     assert [ax.get_title() for ax in titled.get_axes() if ax.get_title()] == ["my map"]
     with pytest.raises(TypeError, match="fitted"):

@@ -844,6 +844,8 @@ def test_assigning_coefs_and_intercepts_sets_the_networks_weights():
         clf.intercepts_ = [np.zeros(6)]
     with pytest.raises(AttributeError):
         MLPClassifier().coefs_  # noqa: B018 -- before fit, as scikit-learn
+    with pytest.raises(AttributeError, match="coefs_ can be set once the estimator is fitted"):
+        MLPClassifier().coefs_ = source.coefs_
     clf.out_activation_ = "identity"  # scikit-learn then gives logits; glassnet says it cannot
     with pytest.raises(ValueError, match="out_activation_ was set to 'identity', but the network computes 'softmax'"):
         clf.predict(X)

@@ -53,7 +53,7 @@ class Activation:
         if not (Z.dtype.kind == "f" if xp is np else xp.isdtype(Z.dtype, "real floating")):
             Z = astype(Z, floatx())
         if Z.ndim == 0:
-            if self.along_last_axis:
+            if self.along_last_axis or not self.elementwise:
                 raise ValueError(f"{self.name} normalises along the last axis: x must have at least one "
                                  f"dimension. Received the scalar {Z.item()!r}.")
             return self.forward(Z[None])[0]  # as one element: forward's out= buffers need an array

@@ -12,11 +12,12 @@ no seed they draw from glassnet's global generator, so
 import contextlib
 import contextvars
 import math
+import numbers
 
 import numpy as np
 
 from ._registry import Configurable, from_config, lookup, to_config
-from ._validation import check_number, check_shape, sized_by
+from ._validation import check_number, sized_by
 from .backend import make_rng, standardize_dtype
 
 
@@ -35,6 +36,21 @@ def _drawing_nothing():
         _FROM_FILE.reset(token)
 
 
+def _weight_shape(shape):
+    """``shape`` as a tuple of ints >= 0, as Keras takes it: an int n is (n,), () a scalar,
+    a NumPy array of sizes its list; a zero size gives an empty array."""
+    if isinstance(shape, np.ndarray):
+        shape = shape.tolist()
+    if isinstance(shape, numbers.Integral) and not isinstance(shape, bool):
+        shape = (shape,)
+    if not isinstance(shape, (tuple, list)) or \
+            not all(isinstance(d, numbers.Integral) and not isinstance(d, bool) for d in shape):
+        raise TypeError(f"shape must be a tuple of integers, such as (784, 512). Received: shape={shape!r:.100}")
+    if any(d < 0 for d in shape):
+        raise ValueError(f"shape must not hold negative sizes. Received: shape={tuple(shape)!r}")
+    return tuple(int(d) for d in shape)
+
+
 class Initializer(Configurable):
     def __init__(self, seed=None):
         if seed is not None:
@@ -45,7 +61,7 @@ class Initializer(Configurable):
         # A fresh generator per call: the same seeded initializer gives the
         # same values every time, as in Keras.
         rng = make_rng(self.seed)
-        shape = () if isinstance(shape, tuple) and not shape else check_shape(shape, "shape")  # (): a scalar
+        shape = _weight_shape(shape)
         dtype = standardize_dtype(dtype)
         with sized_by(f"shape={shape}"):
             if _FROM_FILE.get():  # a model file's weights replace these at once: nothing to draw

@@ -754,7 +754,7 @@ def _draw_map(ax, som, values, title, cmap):
     ax.figure.colorbar(mappable, ax=ax, shrink=0.8)
 
 
-def plot_som(som, feature_names=None, X=None, components=True, title=None, path=None):
+def plot_som(som, feature_names=None, X=None, components=True, path=None, *, title=None):
     """A trained self-organizing map: its U-matrix and its component planes.
 
     Parameters

@@ -48,6 +48,9 @@ def psnr(original, reconstruction, max_value=None):
         if a.size and a.min() < low:
             raise ValueError(f"original has values down to {a.min():g}, below {low:g}, the lowest a {a.dtype} image "
                              "may hold: pass the range of its pixel values as max_value.")
+        if a.size and a.min() < 0 and a.max() > high:  # (without negatives: the message below)
+            raise ValueError(f"original has values up to {a.max():g}, above {high:g}, the highest a {a.dtype} image "
+                             "may hold: pass the range of its pixel values as max_value.")
         max_value = high if not a.size or a.min() >= 0 else high - low
     max_value = check_number(max_value, "max_value", low=0, low_open=True)
     a, b = a.astype(np.float64, copy=False), b.astype(np.float64, copy=False)

@@ -1,6 +1,7 @@
 """What every command shares: the one-line user error, the data-set names and small helpers."""
 
 import csv
+import itertools
 import os
 import re
 import tempfile
@@ -228,7 +229,7 @@ def probability_columns(classes, n_outputs):
     for digits, ``p3``, ``p5`` for labels 3 and 5), a label that is not a whole number in
     brackets (``p(cat)``); the output index without saved labels. One sigmoid unit gives the
     probability of the second class alone."""
-    labels = classes if classes is not None and len(classes) >= max(n_outputs, 2) else \
+    labels = classes if classes is not None and len(classes) == max(n_outputs, 2) else \
         [str(k) for k in range(max(n_outputs, 2))]
     heads = [f"p{c}" if c.isdecimal() else f"p({c})" for c in labels]
     return heads if n_outputs > 1 else heads[1:2]
@@ -236,15 +237,30 @@ def probability_columns(classes, n_outputs):
 
 def _is_predictions_file(path):
     """A file ``glassnet predict`` wrote: its first line is ``class,p0,…`` (``class,p(cat),…``)
-    or ``y`` / ``y0,…``."""
+    or ``y`` / ``y0,…``, and its first rows hold what predict writes there: probabilities
+    (summing to 1 over several columns) or numbers. A data file with a header of that look
+    (``class,p(O2),p(CO2)``) is not one."""
     try:
         with open(path, encoding="utf-8", newline="") as fh:
-            first = next(csv.reader([fh.readline()]), [])
+            rows = list(itertools.islice(csv.reader(fh), 6))
     except (OSError, UnicodeDecodeError, csv.Error):
         return False
-    if first[:1] == ["class"] and len(first) > 1:
-        return all(re.fullmatch(r"p(\d+|\(.*\))", head, flags=re.S) for head in first[1:])
-    return re.fullmatch(r"y|y\d+(,y\d+)*", ",".join(first)) is not None
+    if not rows:
+        return False
+    head, body = rows[0], rows[1:]
+    classes = head[:1] == ["class"] and len(head) > 1 and \
+        all(re.fullmatch(r"p(\d+|\(.*\))", cell, flags=re.S) for cell in head[1:])
+    if not classes and re.fullmatch(r"y|y\d+(,y\d+)*", ",".join(head)) is None:
+        return False
+    for row in body:
+        try:
+            values = [float(v) for v in (row[1:] if classes else row)]
+        except ValueError:
+            return False
+        if len(row) != len(head) or (classes and not (all(0 <= v <= 1 for v in values)
+                                                        and (len(values) == 1 or abs(sum(values) - 1) < 1e-3))):
+            return False
+    return True
 
 
 #: what each kind of output may replace (besides an empty file), and its name in the message

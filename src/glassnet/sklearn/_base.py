@@ -224,7 +224,7 @@ class _BaseMLP(BaseEstimator):
 
     @coefs_.setter
     def coefs_(self, values):
-        self._layer_arrays("W", "coefs_")[:] = values
+        self._layer_arrays("W", "coefs_", setting=True)[:] = values
 
     @property
     def intercepts_(self):
@@ -232,10 +232,13 @@ class _BaseMLP(BaseEstimator):
 
     @intercepts_.setter
     def intercepts_(self, values):
-        self._layer_arrays("b", "intercepts_")[:] = values
+        self._layer_arrays("b", "intercepts_", setting=True)[:] = values
 
-    def _layer_arrays(self, key, name):
+    def _layer_arrays(self, key, name, setting=False):
         if "model_" not in vars(self):  # unfitted: hasattr() is False, as scikit-learn's
+            if setting:
+                raise AttributeError(f"{name} can be set once the estimator is fitted: the network it sets the "
+                                     "weights of is built by fit (fit with max_iter=1 first).")
             raise AttributeError(f"{type(self).__name__} has no attribute {name!r} before fit.")
         return _LayerArrays([layer.params[key] for layer in self._dense_layers(self.model_)], name)
 
