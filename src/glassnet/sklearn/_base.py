@@ -57,6 +57,17 @@ class _LayerArrays(list):
         view[...] = array
 
 
+def _weights_property(key, name):
+    """``coefs_`` (key "W") or ``intercepts_`` ("b") of the Dense layers, as :class:`_LayerArrays`."""
+    def get(self):
+        return self._layer_arrays(key, name)
+
+    def set(self, values):
+        self._layer_arrays(key, name, setting=True)[:] = values
+
+    return property(get, set)
+
+
 def _in_dtype(X, dtype, name):
     """``X`` (checked by scikit-learn: finite, float) in the network's ``dtype``; values beyond
     that dtype's range (float64 data for a float32 network) are named, not turned into inf."""
@@ -218,21 +229,8 @@ class _BaseMLP(BaseEstimator):
     # ``coefs_``/``intercepts_`` are views into the model's flat parameters, which predict reads:
     # assigning them (the list, or one of its arrays) copies the values into the network, so that
     # the scikit-learn idiom ``clf.coefs_ = other.coefs_`` is not silently ignored.
-    @property
-    def coefs_(self):
-        return self._layer_arrays("W", "coefs_")
-
-    @coefs_.setter
-    def coefs_(self, values):
-        self._layer_arrays("W", "coefs_", setting=True)[:] = values
-
-    @property
-    def intercepts_(self):
-        return self._layer_arrays("b", "intercepts_")
-
-    @intercepts_.setter
-    def intercepts_(self, values):
-        self._layer_arrays("b", "intercepts_", setting=True)[:] = values
+    coefs_ = _weights_property("W", "coefs_")
+    intercepts_ = _weights_property("b", "intercepts_")
 
     def _layer_arrays(self, key, name, setting=False):
         if "model_" not in vars(self):  # unfitted: hasattr() is False, as scikit-learn's
@@ -329,8 +327,6 @@ class _BaseMLP(BaseEstimator):
     # -- pickling and files ---------------------------------------------------------------
     def __getstate__(self):
         state = dict(super().__getstate__())
-        state.pop("coefs_", None)
-        state.pop("intercepts_", None)
         if "model_" in state:
             state["model_"].release_caches(buffers=True)
         return state
