@@ -11,6 +11,7 @@ from .models.callbacks import (
     ModelCheckpoint,
     ProgressBar,
     ReduceLROnPlateau,
+    SwapEMAWeights,
     TerminateOnNaN,
 )
 from .models.tensorboard import TensorBoard
@@ -18,5 +19,5 @@ from .models.tensorboard import TensorBoard
 __all__ = [
     "Callback", "History", "ProgressBar", "EarlyStopping", "ModelCheckpoint",
     "TerminateOnNaN", "LearningRateScheduler", "ReduceLROnPlateau", "CSVLogger", "LambdaCallback",
-    "BackupAndRestore", "TensorBoard",
+    "BackupAndRestore", "SwapEMAWeights", "TensorBoard",
 ]

@@ -24,11 +24,13 @@ keep the NumPy path.
 
 import copy
 import math
+import re
 
 from . import kernels as _kernels
 from . import schedules  # also public, as keras.optimizers.schedules
 from ._registry import Configurable, from_config, lookup, to_config
-from ._validation import check_bool, check_number
+from ._validation import check_bool, check_number, check_positive_int
+from .backend import copy as backend_copy
 from .backend import from_numpy, get_namespace, numpy_copy
 
 #: parameters per block of the update: 5 float32 arrays of it (1.3 MB) stay in a 2 MB L2
@@ -55,8 +57,12 @@ class Optimizer(Configurable):
 
     #: names of the per-parameter state vectors and their initial values
     state_names = ()
+    #: Keras's moving average of the weights (set in __init__; here for objects pickled before it existed)
+    use_ema, ema_momentum, ema_overwrite_frequency, gradient_accumulation_steps = False, 0.99, None, None
 
-    def __init__(self, learning_rate=0.001, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None):
+    def __init__(self, learning_rate=0.001, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
+                 use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None, loss_scale_factor=None,
+                 gradient_accumulation_steps=None, name=None):
         if isinstance(learning_rate, dict):
             learning_rate = schedules.deserialize(learning_rate)
         if not isinstance(learning_rate, schedules.LearningRateSchedule) and not callable(learning_rate):
@@ -72,11 +78,40 @@ class Optimizer(Configurable):
         self.global_clipnorm = (
             None if global_clipnorm is None else check_number(global_clipnorm, "global_clipnorm", low=0, low_open=True)
         )
-        self.iterations = 0
+        # Keras's moving average of the weights: fit ends with the average as the weights
+        self.use_ema = check_bool(use_ema, "use_ema")
+        self.ema_momentum = check_number(ema_momentum, "ema_momentum", low=0, high=1)
+        self.ema_overwrite_frequency = check_positive_int(ema_overwrite_frequency, "ema_overwrite_frequency",
+                                                          allow_none=True)
+        if loss_scale_factor is not None:
+            raise ValueError("glassnet trains in one precision and does not scale the loss: loss_scale_factor must "
+                             f"be None. Received: loss_scale_factor={loss_scale_factor!r:.100}")
+        # Keras's: add up the gradients of n steps and apply their mean at every n-th (the others
+        # change no weight); `iterations` then counts the updates, as Keras's
+        self.gradient_accumulation_steps = check_positive_int(gradient_accumulation_steps,
+                                                              "gradient_accumulation_steps", allow_none=True)
+        if self.gradient_accumulation_steps == 1:
+            raise ValueError("gradient_accumulation_steps must be an integer >= 2 (or None: apply every step). "
+                             "Received: gradient_accumulation_steps=1")
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"name must be a str. Received: name={name!r:.100}")
+        self.name = name or self._default_name()
+        self._iterations = 0  # every step, as Keras's `_iterations`
         self.state = {}
         self.built = False
         #: run the rule as a compiled loop where one exists (glassnet.kernels); fit sets it from the model
         self.jit_compile = False
+
+    @property
+    def iterations(self):
+        """The steps taken; with ``gradient_accumulation_steps`` n, the updates made (every
+        n-th step), as Keras: a schedule and Adam's bias corrections read this count."""
+        n = self.gradient_accumulation_steps
+        return self._iterations // n if n else self._iterations
+
+    @iterations.setter
+    def iterations(self, value):
+        self._iterations = int(value) * (self.gradient_accumulation_steps or 1)
 
     # -- learning rate ---------------------------------------------------
     @property
@@ -108,9 +143,21 @@ class Optimizer(Configurable):
         # the state is kept in float32, as mixed-precision training does
         if str(dtype) == "float16":
             dtype = "float32"
-        self.state = {name: xp.full(size, self._initial_state(name), dtype=dtype) for name in self.state_names}
+        self.state = {name: xp.full(size, self._initial_state(name), dtype=dtype) for name in self.slot_names}
         self._tmp = xp.empty(min(size, BLOCK), dtype=dtype)
         self.built = True
+
+    @classmethod
+    def _default_name(cls):
+        """Keras's: the class name in snake case ("adam", "sgd")."""
+        return re.sub(r"([a-z])([A-Z])", r"\1_\2", re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", cls.__name__)).lower()
+
+    @property
+    def slot_names(self):
+        """The state vectors this optimizer keeps: its rule's (``state_names``) and, with
+        ``use_ema``, ``"average"``, the weights' moving average."""
+        return (*self.state_names, *(("average",) if self.use_ema else ()),
+                *(("gradient_accumulator",) if self.gradient_accumulation_steps else ()))
 
     def _initial_state(self, name):
         return 0.0
@@ -120,6 +167,13 @@ class Optimizer(Configurable):
         state = dict(self.__dict__)
         state.pop("_model", None)
         return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        if "iterations" in state:  # pickled before `iterations` became a property of `_iterations`
+            state["_iterations"] = state.pop("iterations")
+        self.__dict__.update(state)
+        self.__dict__.setdefault("name", self._default_name())  # pickled before optimizers had names
 
     def _fresh(self):
         """A copy with the same settings (the learning rate's schedule or callable too) and no
@@ -132,40 +186,78 @@ class Optimizer(Configurable):
         return fresh
 
     def get_state(self):
-        """``(iterations, {name: copy of state vector})``: everything a resumed run needs."""
-        return self.iterations, {k: numpy_copy(v) for k, v in self.state.items()}
+        """``(steps, {name: copy of state vector})``: everything a resumed run needs (the steps
+        taken, which is ``iterations`` unless gradients are accumulated)."""
+        return self._iterations, {k: numpy_copy(v) for k, v in self.state.items()}
 
     def set_state(self, iterations, state):
-        for name in self.state_names:
+        for name in self.slot_names:
             if name not in state or state[name].shape != self.state[name].shape:
                 raise ValueError(f"Optimizer state {name!r} is missing or has the wrong shape.")
             self.state[name][...] = from_numpy(state[name])
-        self.iterations = int(iterations)
+        self._iterations = int(iterations)
 
     # -- one step ----------------------------------------------------------
     def apply(self, w, g):
-        """One step on the flat parameters ``w`` with gradient ``g`` (both modified in place)."""
+        """One step on the flat parameters ``w`` with gradient ``g`` (both modified in place),
+        then, with ``use_ema``, the moving average's (:meth:`track_average`)."""
+        self._apply_rule(w, g)
+        if self.use_ema and self.track_average(w):
+            w[...] = self.state["average"]
+
+    def track_average(self, w):
+        """Keras's ``use_ema``: ``average ← μ·average + (1 − μ)·w`` after a step (after the
+        first, ``average = w``), μ = ``ema_momentum``. Returns whether this step is one
+        after which ``ema_overwrite_frequency`` puts the average into the weights (the
+        caller does it: ``fit`` leaves frozen layers' weights alone)."""
+        xp = get_namespace()
+        average, n = self.state.get("average"), w.shape[0]
+        # Keras's test, on the count before this step: the average is the weights until the first update
+        before = (self._iterations - 1) // (self.gradient_accumulation_steps or 1)
+        if average is None or before == 0:  # (None: use_ema set on a built optimizer)
+            self.state["average"] = backend_copy(w) if average is None else average
+            self.state["average"][...] = w
+        else:
+            for start in range(0, n, BLOCK):
+                part = slice(start, min(start + BLOCK, n))
+                tmp = self._tmp[: part.stop - start]
+                xp.multiply(w[part], 1 - self.ema_momentum, out=tmp)
+                average[part] *= self.ema_momentum
+                average[part] += tmp
+        return bool(self.ema_overwrite_frequency) and (before + 1) % self.ema_overwrite_frequency == 0
+
+    def _apply_rule(self, w, g):
+        """The rule's step (clipping, weight decay, the update), counted in ``iterations``."""
         if not self.built:
             self.build(w.shape[0], w.dtype)
+        if self._iterations % FLUSH_EVERY == FLUSH_EVERY - 1:
+            self._flush_tiny()
+        if self.gradient_accumulation_steps:
+            accumulator = self.state["gradient_accumulator"]
+            if (self._iterations + 1) % self.gradient_accumulation_steps:
+                accumulator += g  # no update at this step
+                self._iterations += 1
+                return
+            g += accumulator  # the mean of the n gradients, as Keras: (g + accumulated) / n
+            g /= self.gradient_accumulation_steps
+            accumulator[...] = 0
         lr = self.learning_rate
         self._clip(g)
         if self.weight_decay:
             w *= 1.0 - lr * self.weight_decay
-        if self.iterations % FLUSH_EVERY == FLUSH_EVERY - 1:
-            self._flush_tiny()
         if self.jit_compile and w.dtype in _kernels.DTYPES and self.compiled_update(w, g, lr):
-            self.iterations += 1
+            self._iterations += 1
             return
         n = w.shape[0]
         if n <= BLOCK:
             self.update(w, g, lr, self.state, self._tmp)
-            self.iterations += 1
+            self._iterations += 1
             return
         for start in range(0, n, BLOCK):
             part = slice(start, min(start + BLOCK, n))
             state = {name: value[part] for name, value in self.state.items()}
             self.update(w[part], g[part], lr, state, self._tmp[: part.stop - start])
-        self.iterations += 1
+        self._iterations += 1
 
     def _clip(self, g):
         xp = get_namespace()
@@ -199,7 +291,9 @@ class Optimizer(Configurable):
         bound = min(TINY, (getattr(self, "epsilon", 1.0) * 1e-8) ** 2)
         if bound == 0:
             return
-        for value in self.state.values():
+        for name, value in self.state.items():
+            if name in ("average", "gradient_accumulator"):  # weights and sums, not decaying moments
+                continue
             n = value.shape[0]
             for start in range(0, n, BLOCK):
                 part = value[start : min(start + BLOCK, n)]
@@ -223,13 +317,21 @@ class Optimizer(Configurable):
             lr = schedules.serialize(lr)
         elif callable(lr):
             raise ValueError("Cannot save an optimizer whose learning_rate is a plain callable; use a schedule.")
-        return {
+        config = {
             "learning_rate": lr,
             "weight_decay": self.weight_decay,
             "clipnorm": self.clipnorm,
             "clipvalue": self.clipvalue,
             "global_clipnorm": self.global_clipnorm,
         }
+        if self.name != self._default_name():  # left out otherwise, as the EMA settings: files and repr
+            config["name"] = self.name        # stay as they were
+        if self.use_ema:
+            config.update(use_ema=True, ema_momentum=self.ema_momentum,
+                          ema_overwrite_frequency=self.ema_overwrite_frequency)
+        if self.gradient_accumulation_steps:
+            config["gradient_accumulation_steps"] = self.gradient_accumulation_steps
+        return config
 
     def __repr__(self):
         # the settings of get_config, with the learning rate as it is: a callable or a custom schedule

@@ -20,7 +20,7 @@ import warnings
 
 import numpy as np
 
-from .. import schedules
+from .. import backend, schedules
 from .._validation import (check_bool, check_choice, check_non_negative_int, check_number, check_path,
                            check_positive_int)
 
@@ -616,6 +616,61 @@ class TerminateOnNaN(Callback):
             self.model.stop_training = True
             # fit's own reason (divergence: the weights were restored) says more
             self.model.stop_reason = self.model.stop_reason or "TerminateOnNaN"
+
+
+class SwapEMAWeights(Callback):
+    """Keras's: evaluate with the moving average of the weights that an optimizer with
+    ``use_ema=True`` keeps. Before fit's validation (and ``evaluate``/``predict`` given this
+    callback) the average goes into the model and the trained weights into the optimizer's
+    ``average`` slot; afterwards they are swapped back. With ``swap_on_epoch=True`` the
+    average is in the model from each epoch's end to the next one's start, so that the
+    callbacks after this one (``ModelCheckpoint``) see and save it. ``fit`` still ends with
+    the average as the weights, as without this callback. Frozen layers keep theirs."""
+
+    def __init__(self, swap_on_epoch=False):
+        super().__init__()
+        self.swap_on_epoch = check_bool(swap_on_epoch, "swap_on_epoch")
+
+    def _in_model(self):
+        return getattr(self.model.optimizer, "_average_in_model", False)
+
+    def _swap(self):
+        model = self.model
+        optimizer = getattr(model, "optimizer", None)
+        if not getattr(optimizer, "use_ema", False):
+            raise ValueError("SwapEMAWeights needs an optimizer with use_ema=True, which keeps the moving average "
+                             f"of the weights. Received: {optimizer!r}")
+        if "average" not in optimizer.state or not optimizer._iterations:
+            raise ValueError("SwapEMAWeights: the optimizer has no moving average yet (it is made by the first "
+                             "training step). Train before evaluating with it.")
+        weights, average = model._flat_params, optimizer.state["average"]
+        frozen = [(part, backend.copy(weights[part]), backend.copy(average[part])) for part in model._frozen_parts()]
+        trained = backend.copy(weights)
+        weights[...] = average
+        average[...] = trained
+        for part, kept, kept_average in frozen:  # frozen layers are not averaged (Keras)
+            weights[part], average[part] = kept, kept_average
+        optimizer._average_in_model = not self._in_model()
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if self.swap_on_epoch and self._in_model():
+            self._swap()
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.swap_on_epoch and not self._in_model():
+            self._swap()
+
+    def on_test_begin(self, logs=None):
+        if not self._in_model():
+            self._swap()
+            self._swapped_for_test = True
+
+    def on_test_end(self, logs=None):
+        if getattr(self, "_swapped_for_test", False):
+            self._swapped_for_test = False
+            self._swap()
+
+    on_predict_begin, on_predict_end = on_test_begin, on_test_end
 
 
 class LearningRateScheduler(Callback):

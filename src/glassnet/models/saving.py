@@ -385,8 +385,8 @@ def _compile(model, config, zf, path):
         opt = model.optimizer
         opt.build(model._flat_params.shape[0], model._flat_params.dtype, model._slices)
         names = state_spec["names"]
-        if sorted(names) != sorted(opt.state_names):
-            _fail(path, f"its optimizer state {names} does not match {type(opt).__name__}'s {list(opt.state_names)}.")
+        if sorted(names) != sorted(opt.slot_names):
+            _fail(path, f"its optimizer state {names} does not match {type(opt).__name__}'s {list(opt.slot_names)}.")
         state = {name: _read_state(zf, name, opt.state[name], model, path) for name in names}
         iterations = state_spec["iterations"]
         if not isinstance(iterations, int) or isinstance(iterations, bool) or not 0 <= iterations < 2**63:
@@ -417,10 +417,10 @@ def restore_backup(model, filepath):
         if not opt.built:
             opt.build(model._flat_params.shape[0], model._flat_params.dtype, model._slices)
         spec = config.get("optimizer_state") or {}
-        if sorted(spec.get("names", [])) != sorted(opt.state_names):
+        if sorted(spec.get("names", [])) != sorted(opt.slot_names):
             _fail(path, f"its optimizer state {spec.get('names')} does not match {type(opt).__name__}'s "
-                        f"{list(opt.state_names)}.")
-        state = {name: _read_state(zf, name, opt.state[name], model, path) for name in opt.state_names}
+                        f"{list(opt.slot_names)}.")
+        state = {name: _read_state(zf, name, opt.state[name], model, path) for name in opt.slot_names}
         iterations = spec.get("iterations")
         if not isinstance(iterations, int) or isinstance(iterations, bool) or not 0 <= iterations < 2**63:
             _fail(path, f"its optimizer iteration count {iterations!r} is not a non-negative integer.")

@@ -184,7 +184,9 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
 
     model.stop_training = False
     model.stop_reason = None
+    model._diverged = False
     model.history = history
+    start_iterations = model.optimizer._iterations  # steps, accumulated ones too
     try:
         weighted = w is not None
         Xb_buf = Yb_buf = None
@@ -282,7 +284,9 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
     except BaseException:
         for cb in cbs:  # Ctrl-C or an error: close the progress bar's line and the CSV file
             cb._release()
+        _finalize_average(model, start_iterations)
         raise
+    _finalize_average(model, start_iterations)  # before on_train_end, as Keras (EarlyStopping's best weights come after)
     for cb in cbs:
         cb.on_train_end(logs)  # the last epoch's logs, as Keras
     history.stopped_reason = model.stop_reason
@@ -372,8 +376,9 @@ def _prepare_training(model):
     # (momentum, Adam's m and v), as they are before each update, are put back after it: weight
     # decay and momentum would move the weights, and the state would decay, which Keras and
     # PyTorch never do to a variable they do not train (it shows once the layer is unfrozen).
+    # (The weights' moving average, use_ema, is not put back: it follows the restored weights.)
     model._frozen = [(part, backend.copy(model._flat_params[part]),
-                      {name: backend.copy(slot[part]) for name, slot in optimizer.state.items()})
+                      {name: backend.copy(slot[part]) for name, slot in optimizer.state.items() if name != "average"})
                      for part in model._frozen_parts()]
 
 
@@ -422,7 +427,8 @@ def train_step(model, Xb, Yb, wb=None):
         if not backend.is_numpy():  # metrics count on the host, in NumPy
             Yb, A, wb = backend.to_numpy(Yb), backend.to_numpy(A), None if wb is None else backend.to_numpy(wb)
         _update_metrics(model, model.metrics, Yb, A, wb)
-    frozen, state = model._frozen, model.optimizer.state
+    optimizer = model.optimizer
+    frozen, state = model._frozen, optimizer.state
     for part, values, slots in frozen:
         model._flat_grads[part] = 0
         # the weights as they are now, not as fit began: a callback (set_weights, BackupAndRestore's
@@ -430,12 +436,39 @@ def train_step(model, Xb, Yb, wb=None):
         values[...] = model._flat_params[part]
         for name, slot in slots.items():
             slot[...] = state[name][part]
-    model.optimizer.apply(model._flat_params, model._flat_grads)
+    optimizer._apply_rule(model._flat_params, model._flat_grads)
     for part, values, slots in frozen:
         model._flat_params[part] = values
         for name, slot in slots.items():
             state[name][part] = slot
+    if optimizer.use_ema and optimizer.track_average(model._flat_params):
+        _use_average(model)  # ema_overwrite_frequency
     return loss
+
+
+def _use_average(model):
+    """Put the optimizer's moving average (``use_ema``) into the weights, as Keras's
+    ``finalize_variable_values``; frozen layers keep theirs (Keras averages only the
+    trainable variables)."""
+    keep = [(part, backend.copy(model._flat_params[part])) for part in model._frozen_parts()]
+    model._flat_params[...] = model.optimizer.state["average"]
+    for part, values in keep:
+        model._flat_params[part] = values
+
+
+def _finalize_average(model, start_iterations):
+    """The end of a fit with ``use_ema``: the weights become their moving average, as Keras
+    does however fit ends (Ctrl-C and errors too), here only when this fit made a step. A
+    run that diverged keeps the weights fit restored (the last finite ones, with their
+    warning): the average has followed the weights towards the divergence."""
+    optimizer = model.optimizer
+    if getattr(optimizer, "_average_in_model", False):  # SwapEMAWeights left the average in the model
+        optimizer._average_in_model = False
+        optimizer.state["average"][...] = model._flat_params  # as Keras's swap_on_epoch at the last epoch
+        return
+    if (optimizer.use_ema and optimizer._iterations > start_iterations and "average" in optimizer.state
+            and not getattr(model, "_diverged", False) and _all_finite(optimizer.state["average"])):
+        _use_average(model)
 
 
 def _update_metrics(model, metrics, Y, A, w):
@@ -458,6 +491,7 @@ def _stop_diverged(model, epoch, step, snapshot):
     finite but already give it an infinite loss (1e19 after an SGD step of 1e6), so keeping
     them left a model whose evaluate read inf."""
     model._flat_params[...] = snapshot
+    model._diverged = True
     lr = model.optimizer.learning_rate
     message = (
         f"Training diverged at epoch {epoch + 1}, batch {step + 1}: the loss or its gradient became NaN or "
