@@ -326,3 +326,52 @@ def test_seed_001_mnist_network_as_drawn(mnist_dir):
 def test_boolean_options_take_true_or_false_only(option, tmp_path):
     with pytest.raises(TypeError, match=f"{option} must be True or False. Received: {option}='no'"):
         load_mnist(tmp_path, **{option: "no"})  # 'no' was True
+
+
+# ------------------------------------------------------------- keras.datasets.mnist.load_data
+
+
+@needs_mnist
+def test_load_data_returns_what_keras_returns(monkeypatch):
+    monkeypatch.setenv("GLASSNET_DATA", str(MNIST_DIR))
+    (x_train, y_train), (x_test, y_test) = mnist.load_data()
+    # Keras 3.15's mnist.load_data(): uint8 (60000, 28, 28) / (60000,), (10000, 28, 28) / (10000,)
+    assert (x_train.shape, y_train.shape, x_test.shape, y_test.shape) == ((60000, 28, 28), (60000,),
+                                                                          (10000, 28, 28), (10000,))
+    assert {a.dtype for a in (x_train, y_train, x_test, y_test)} == {np.dtype(np.uint8)}
+    assert list(y_train[:5]) == [5, 0, 4, 1, 9] and x_train.max() == 255
+    (x, y), _ = load_mnist(MNIST_DIR)
+    np.testing.assert_array_equal(x_train.reshape(-1, 784) / np.float32(255), x)
+    np.testing.assert_array_equal(y_train, y)
+    (again, _), _ = mnist.load_data("mnist.npz")  # Keras's default argument searches the same places
+    np.testing.assert_array_equal(again, x_train)
+
+
+@needs_mnist
+def test_load_data_reads_keras_own_npz_and_falls_back_to_it(tmp_path, monkeypatch):
+    (x_train, y_train), (x_test, y_test) = load_mnist(MNIST_DIR, flatten=False, as_uint8=True)
+    home = tmp_path / "home"
+    (home / ".keras" / "datasets").mkdir(parents=True)
+    keras_file = home / ".keras" / "datasets" / "mnist.npz"
+    np.savez(keras_file, x_train=x_train, y_train=y_train.astype(np.uint8), x_test=x_test,
+             y_test=y_test.astype(np.uint8))
+    (a, b), (c, d) = mnist.load_data(keras_file)
+    np.testing.assert_array_equal(a, x_train)
+    np.testing.assert_array_equal(d, y_test)
+    # no IDX files anywhere and no network: Keras's earlier download is used, nothing is fetched
+    monkeypatch.setenv("HOME", str(home))
+    (a, b), _ = mnist.load_data()
+    np.testing.assert_array_equal(b, y_train)
+
+
+def test_load_data_errors_name_the_file(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.keras/datasets/mnist.npz of this machine's
+    with pytest.raises(TypeError, match="path must be None, a folder of IDX files or a .npz file"):
+        mnist.load_data(3)
+    with pytest.raises(MNISTNotFoundError, match="does not exist"):
+        mnist.load_data(tmp_path / "nothing.npz")
+    np.savez(tmp_path / "other.npz", x_train=np.zeros((3, 28, 28), np.uint8))
+    with pytest.raises(ValueError, match="is not Keras's mnist.npz"):
+        mnist.load_data(tmp_path / "other.npz")
+    with pytest.raises(MNISTNotFoundError, match="MNIST files not found"):  # offline, nothing cached
+        mnist.load_data()

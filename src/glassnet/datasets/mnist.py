@@ -19,6 +19,7 @@ import http.client
 import os
 import sys
 import urllib.request
+import zipfile
 import zlib
 from pathlib import Path
 
@@ -155,6 +156,53 @@ def load_mnist(
             x = np.divide(x, np.float32(255), dtype=np.float32)
         sets.append((x, y.astype(np.int64)))
     return sets[0] if kind is not None else tuple(sets)
+
+
+def load_data(path=None):
+    """``keras.datasets.mnist.load_data()``: ``(x_train, y_train), (x_test, y_test)`` as Keras
+    returns them, uint8 images of shape ``(n, 28, 28)`` with values 0..255 and uint8 labels,
+    so that Keras tutorials run with only their import changed (scale with ``x / 255`` and
+    ``reshape(-1, 784)`` as they do; :func:`load_mnist` gives float32 rows at once).
+
+    ``path``: ``None`` (or Keras's default ``"mnist.npz"``) looks for the IDX files as
+    :func:`load_mnist` does and falls back to Keras's own download, ``~/.keras/datasets/mnist.npz``;
+    a folder of IDX files; or a ``.npz`` file with Keras's four arrays (read without pickle).
+    """
+    if path is not None and not isinstance(path, (str, bytes, os.PathLike)):
+        raise TypeError(f"path must be None, a folder of IDX files or a .npz file. Received: path={path!r:.100}")
+    given = None if path is None else Path(os.fsdecode(path)).expanduser()
+    keras_file = Path("~/.keras/datasets/mnist.npz").expanduser()
+    if given is not None and given.suffix == ".npz":
+        if given.is_file():
+            return _keras_npz(given)
+        if given.name == "mnist.npz" and given.parent == Path("."):  # Keras's default name: search as for None
+            given = None
+        else:
+            raise MNISTNotFoundError(f"{given} does not exist: give Keras's mnist.npz file, a folder of the IDX "
+                                     "files, or None to search the usual places.")
+    try:
+        (x_train, y_train), (x_test, y_test) = load_mnist(given, flatten=False, as_uint8=True,
+                                                          download=not keras_file.is_file() or given is not None)
+    except MNISTNotFoundError:
+        if given is None and keras_file.is_file():
+            return _keras_npz(keras_file)
+        raise
+    return (x_train, y_train.astype(np.uint8)), (x_test, y_test.astype(np.uint8))
+
+
+def _keras_npz(file):
+    """Keras's ``mnist.npz``: x_train, y_train, x_test, y_test, checked for shapes and dtypes."""
+    try:
+        with np.load(file, allow_pickle=False) as data:
+            arrays = [data[k] for k in ("x_train", "y_train", "x_test", "y_test")]
+    except (KeyError, ValueError, OSError, zipfile.BadZipFile, EOFError) as exc:
+        raise ValueError(f"{file} is not Keras's mnist.npz (arrays x_train, y_train, x_test, y_test): {exc}") from None
+    x_train, y_train, x_test, y_test = arrays
+    for x, y, n in ((x_train, y_train, 60000), (x_test, y_test, 10000)):
+        if x.shape != (n, 28, 28) or y.shape != (n,) or x.dtype != np.uint8 or y.dtype.kind not in "iu":
+            raise ValueError(f"{file} is not Keras's mnist.npz: arrays of shapes {x.shape}, {y.shape} and dtypes "
+                             f"{x.dtype}, {y.dtype}; expected ({n}, 28, 28) uint8 images and ({n},) labels.")
+    return (x_train, y_train.astype(np.uint8)), (x_test, y_test.astype(np.uint8))
 
 
 def _load_file(file, stem, verify):
