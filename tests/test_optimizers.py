@@ -436,3 +436,22 @@ def test_a_schedule_called_directly_checks_its_step(make):
     # an array of steps gives the curve, as Keras (to plot it); each value is the schedule's at that step
     steps = np.arange(0, 40, 3)
     np.testing.assert_allclose(schedule(steps), [schedule(int(s)) for s in steps], rtol=1e-15)
+
+
+def test_schedules_take_a_fractional_number_of_steps_as_keras():
+    # Keras 3.15's values (float32): decay_steps = len(x) / batch_size is a common way to write it
+    cases = [
+        (schedules.InverseTimeDecay(0.1, 1.0, 0.5), 4, 0.03333333507180214),
+        (schedules.ExponentialDecay(0.1, decay_steps=60000 / 128, decay_rate=0.9), 1000, 0.0798700600862503),
+        (schedules.CosineDecay(0.0, 1000, warmup_target=0.1, warmup_steps=10.0), 5, 0.05000000074505806),
+        (schedules.CosineDecay(0.1, 2.5), 1, 0.06545084714889526),
+        (schedules.ExponentialDecay(0.1, 2.5, 0.5, staircase=True), 6, 0.02500000037252903),
+    ]
+    for schedule, step, expected in cases:
+        assert schedule(step) == pytest.approx(expected, rel=1e-6)
+    assert schedules.ExponentialDecay(0.1, 100, 0.9).get_config()["decay_steps"] == 100  # ints stay ints
+    for bad, error in ((0.0, ValueError), (-1.5, ValueError), ("1", TypeError), (float("nan"), ValueError)):
+        with pytest.raises(error, match="decay_steps"):
+            schedules.ExponentialDecay(0.1, bad, 0.9)
+    with pytest.raises(ValueError, match="warmup_steps must be >= 0"):
+        schedules.CosineDecay(0.0, 10, warmup_target=0.1, warmup_steps=-0.5)

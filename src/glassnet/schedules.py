@@ -5,6 +5,7 @@ first step), as in Keras.
 """
 
 import math
+import numbers
 
 import numpy as np
 
@@ -32,6 +33,14 @@ def _step(step):
 def _each(schedule, steps):
     """A schedule written for one step, at each of an array of ``steps``."""
     return np.array([schedule(float(s)) for s in steps.ravel()]).reshape(steps.shape)
+
+
+def _steps(value, name, positive):
+    """A number of steps: an int stays an int; a real number is taken too, as Keras
+    (``decay_steps = len(x) / batch_size``)."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return check_positive_int(value, name) if positive else check_non_negative_int(value, name)
+    return check_number(value, name, low=0, low_open=positive)
 
 
 class LearningRateSchedule(Configurable):
@@ -67,7 +76,7 @@ class _TimeDecay(LearningRateSchedule):
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name=None):
         self._set_name(name)
         self.initial_learning_rate = check_number(initial_learning_rate, "initial_learning_rate", low=0)
-        self.decay_steps = check_positive_int(decay_steps, "decay_steps")
+        self.decay_steps = _steps(decay_steps, "decay_steps", positive=True)
         self.decay_rate = check_number(decay_rate, "decay_rate", low=0)
         self.staircase = check_bool(staircase, "staircase")
 
@@ -155,10 +164,10 @@ class CosineDecay(LearningRateSchedule):
     def __init__(self, initial_learning_rate, decay_steps, alpha=0.0, name=None, warmup_target=None, warmup_steps=0):
         self._set_name(name)
         self.initial_learning_rate = check_number(initial_learning_rate, "initial_learning_rate", low=0)
-        self.decay_steps = check_positive_int(decay_steps, "decay_steps")
+        self.decay_steps = _steps(decay_steps, "decay_steps", positive=True)
         self.alpha = check_number(alpha, "alpha", low=0, high=1)
         self.warmup_target = None if warmup_target is None else check_number(warmup_target, "warmup_target", low=0)
-        self.warmup_steps = check_non_negative_int(warmup_steps, "warmup_steps")
+        self.warmup_steps = _steps(warmup_steps, "warmup_steps", positive=False)
 
     def __call__(self, step):
         step, start, warmup = _step(step), self.initial_learning_rate, 0
