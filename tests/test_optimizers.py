@@ -455,3 +455,17 @@ def test_schedules_take_a_fractional_number_of_steps_as_keras():
             schedules.ExponentialDecay(0.1, bad, 0.9)
     with pytest.raises(ValueError, match="warmup_steps must be >= 0"):
         schedules.CosineDecay(0.0, 10, warmup_target=0.1, warmup_steps=-0.5)
+
+
+def test_tf_keras_argument_names_get_a_message_that_says_what_to_write():
+    with pytest.raises(TypeError, match="lr is called learning_rate"):
+        optimizers.SGD(lr=0.01, momentum=0.9)
+    with pytest.raises(TypeError, match=r"decay .*InverseTimeDecay\(lr, decay_steps=1, decay_rate=1e-06\)"):
+        optimizers.Adam(learning_rate=1e-3, decay=1e-6)
+    with pytest.raises(TypeError, match="AdamW got unexpected argument.s. foo"):
+        optimizers.AdamW(foo=1)
+    with pytest.raises(TypeError, match=r"without momentum: use SGD\(momentum=...\)"):
+        optimizers.GradientDescent(0.1, momentum=0.9)
+    # the schedule the message names is tf.keras 2's decay: lr / (1 + decay * iterations)
+    schedule = schedules.InverseTimeDecay(0.1, decay_steps=1, decay_rate=1e-2)
+    assert schedule(50) == pytest.approx(0.1 / (1 + 1e-2 * 50))

@@ -52,6 +52,19 @@ def _norm(g):
 FLUSH_EVERY, TINY = 64, 1e-30
 
 
+def _unknown_arguments(name, kwargs):
+    """The error for constructor arguments no optimizer takes, with tf.keras's old names explained."""
+    hints = []
+    if "lr" in kwargs:
+        hints.append("lr is called learning_rate (since tf.keras 2.3)")
+    if "decay" in kwargs:
+        hints.append("decay (tf.keras 2's lr / (1 + decay·iterations)) was removed in Keras 3, which ignores it "
+                     f"with a warning; for that schedule pass learning_rate=glassnet.optimizers.schedules."
+                     f"InverseTimeDecay(lr, decay_steps=1, decay_rate={kwargs['decay']!r:.30})")
+    return TypeError(f"{name} got unexpected argument(s) {', '.join(sorted(kwargs))}"
+                     + (": " + "; ".join(hints) + "." if hints else "."))
+
+
 class Optimizer(Configurable):
     """Base class: learning rate (a float or a schedule), clipping, weight decay."""
 
@@ -62,7 +75,9 @@ class Optimizer(Configurable):
 
     def __init__(self, learning_rate=0.001, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
                  use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None, loss_scale_factor=None,
-                 gradient_accumulation_steps=None, name=None):
+                 gradient_accumulation_steps=None, name=None, **kwargs):
+        if kwargs:
+            raise _unknown_arguments(type(self).__name__, kwargs)
         if isinstance(learning_rate, dict):
             learning_rate = schedules.deserialize(learning_rate)
         if not isinstance(learning_rate, schedules.LearningRateSchedule) and not callable(learning_rate):
@@ -392,6 +407,10 @@ class GradientDescent(SGD):
     """The lectures' plain gradient descent ``w ← w − η ∂J/∂w`` (SGD without momentum)."""
 
     def __init__(self, learning_rate=0.01, **kwargs):
+        for name in ("momentum", "nesterov"):
+            if name in kwargs:
+                raise TypeError(f"GradientDescent is plain gradient descent, without {name}: use "
+                                f"SGD({name}=...). Received: {name}={kwargs[name]!r:.100}")
         super().__init__(learning_rate, momentum=0.0, nesterov=False, **kwargs)
 
     def get_config(self):
