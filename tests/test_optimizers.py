@@ -469,3 +469,19 @@ def test_tf_keras_argument_names_get_a_message_that_says_what_to_write():
     # the schedule the message names is tf.keras 2's decay: lr / (1 + decay * iterations)
     schedule = schedules.InverseTimeDecay(0.1, decay_steps=1, decay_rate=1e-2)
     assert schedule(50) == pytest.approx(0.1 / (1 + 1e-2 * 50))
+
+
+def test_learning_rate_has_keras_variable_methods():
+    import pickle
+
+    opt = optimizers.Adam(1e-3)
+    assert opt.learning_rate == 1e-3 and isinstance(opt.learning_rate, float)
+    opt.learning_rate.assign(1e-4)  # Keras 3: optimizer.learning_rate.assign(...)
+    assert opt.learning_rate == 1e-4
+    assert opt.learning_rate.numpy() == np.float32(1e-4) and opt.learning_rate.numpy().dtype == np.float32
+    assert type(pickle.loads(pickle.dumps(opt.learning_rate))) is float  # a copy is the number, not the optimizer
+    scheduled = optimizers.SGD(schedules.ExponentialDecay(0.1, 10, 0.5))
+    with pytest.raises(TypeError, match="LearningRateSchedule"):
+        scheduled.learning_rate.assign(0.5)
+    with pytest.raises(ValueError, match="learning_rate must be >= 0"):
+        opt.learning_rate.assign(-1.0)

@@ -26,6 +26,8 @@ import copy
 import math
 import re
 
+import numpy as np
+
 from . import kernels as _kernels
 from . import schedules  # also public, as keras.optimizers.schedules
 from ._registry import Configurable, from_config, lookup, to_config
@@ -50,6 +52,27 @@ def _norm(g):
 
 #: every FLUSH_EVERY steps, state entries smaller than TINY are set to 0
 FLUSH_EVERY, TINY = 64, 1e-30
+
+
+class _LearningRate(float):
+    """An optimizer's learning rate as Keras 3 shows it, a variable: here a float with
+    ``assign(value)`` (sets the optimizer's rate) and ``numpy()``. Copied or pickled, it is
+    the plain number."""
+
+    def __new__(cls, value, optimizer):
+        self = super().__new__(cls, value)
+        self._optimizer = optimizer
+        return self
+
+    def assign(self, value):
+        self._optimizer.learning_rate = value
+        return _LearningRate(self._optimizer._rate(), self._optimizer)
+
+    def numpy(self):
+        return np.float32(self)
+
+    def __reduce__(self):
+        return float, (float(self),)
 
 
 def _unknown_arguments(name, kwargs):
@@ -131,7 +154,12 @@ class Optimizer(Configurable):
     # -- learning rate ---------------------------------------------------
     @property
     def learning_rate(self):
-        """The learning rate of the next step (a schedule is evaluated at ``iterations``)."""
+        """The learning rate of the next step (a schedule is evaluated at ``iterations``): a
+        float that also has Keras 3's variable methods, ``learning_rate.assign(1e-4)`` and
+        ``.numpy()``."""
+        return _LearningRate(self._rate(), self)
+
+    def _rate(self):
         lr = self._learning_rate
         if isinstance(lr, schedules.LearningRateSchedule):
             return float(lr(self.iterations))
@@ -256,7 +284,7 @@ class Optimizer(Configurable):
             g += accumulator  # the mean of the n gradients, as Keras: (g + accumulated) / n
             g /= self.gradient_accumulation_steps
             accumulator[...] = 0
-        lr = self.learning_rate
+        lr = self._rate()
         self._clip(g)
         if self.weight_decay:
             w *= 1.0 - lr * self.weight_decay
