@@ -8,6 +8,7 @@ import contextlib
 import contextvars
 import functools
 import inspect
+import collections.abc
 import numbers
 import os
 
@@ -57,6 +58,15 @@ def dense_rows(X, start, stop, out=None):
     return X[start:stop, ...]
 
 
+def _is_stream(X):
+    """A generator, an iterator, or a data pipeline (tf.data, torch's DataLoader, Keras's PyDataset)."""
+    if isinstance(X, collections.abc.Iterator):
+        return True
+    return (not isinstance(X, (np.ndarray, list, tuple)) and hasattr(X, "__iter__") and not hasattr(X, "__array__")
+            and (hasattr(X, "element_spec") or type(X).__name__ in ("DataLoader", "PyDataset", "Sequence",
+                                                                     "Dataset", "IterableDataset")))
+
+
 def check_array(X, name="x", ndim=2, dtype=None, allow_empty=False, finite=True, allow_nd=False):
     """Convert ``X`` to a NumPy array and check its rank, size and values.
 
@@ -79,6 +89,11 @@ def check_array(X, name="x", ndim=2, dtype=None, allow_empty=False, finite=True,
     if is_sparse(X):
         raise TypeError(f"Sparse data was passed for {name}, but dense data is required. Use {name}.toarray() "
                         "to convert to a dense NumPy array.")
+    if _is_stream(X):
+        raise TypeError(
+            f"{name} must be an array of numbers (NumPy, a list of rows, a pandas DataFrame): glassnet trains on "
+            f"arrays in memory, not on generators, iterators or datasets. Received: {type(X).__name__}. Collect "
+            "the batches first, e.g. x = np.concatenate([xb for xb, yb in batches]) and y likewise.")
     X = on_host(X)
     try:
         arr = np.asarray(X)
