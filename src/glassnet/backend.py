@@ -361,3 +361,10 @@ def random_state_rng(random_state):
     except ValueError:  # the same refusal, naming the instances accepted here
         raise ValueError("random_state must be None, a non-negative integer, or a np.random.RandomState or "
                          f"np.random.Generator instance. Received: random_state={random_state!r:.100}") from None
+
+
+def clear_session(free_memory=True):
+    """``keras.backend.clear_session`` (see :func:`glassnet.utils.clear_session`)."""
+    from .utils import clear_session as clear
+
+    clear(free_memory)

@@ -1,9 +1,11 @@
 """Utilities named as in ``keras.utils``."""
 
+import gc
 import random
 
 import numpy as np
 
+from ._validation import check_array, check_bool, check_int
 from .backend import set_global_seed
 from .preprocessing import to_categorical  # keras.utils.to_categorical
 
@@ -19,4 +21,26 @@ def set_random_seed(seed):
     set_global_seed(int(seed))
 
 
-__all__ = ["set_random_seed", "to_categorical"]
+def normalize(x, axis=-1, order=2):
+    """``keras.utils.normalize``: ``x`` divided by its ``order``-norm along ``axis`` (rows by
+    default); an all-zero slice stays zero. Returns a new float array."""
+    x = check_array(x, "x", ndim=None, allow_empty=True, finite=False)
+    if x.ndim == 0:
+        raise ValueError("x must have at least one axis. Received a scalar.")
+    axis = check_int(axis, "axis", low=-x.ndim, high=x.ndim - 1)
+    if isinstance(order, bool) or not isinstance(order, (int, float, np.integer, np.floating)):
+        raise TypeError(f"order must be a number (2 for the L2 norm, 1, np.inf, ...). Received: order={order!r:.100}")
+    norm = np.atleast_1d(np.linalg.norm(x, order, axis))
+    norm[norm == 0] = 1
+    return x / np.expand_dims(norm, axis)
+
+
+def clear_session(free_memory=True):
+    """``keras.backend.clear_session``: glassnet keeps no global graph and no layer-name
+    counters, so there is nothing to reset; ``free_memory`` runs Python's garbage collector,
+    as Keras does. For a fresh random stream use :func:`set_random_seed`."""
+    if check_bool(free_memory, "free_memory"):
+        gc.collect()
+
+
+__all__ = ["clear_session", "normalize", "set_random_seed", "to_categorical"]

@@ -1,0 +1,37 @@
+"""``glassnet.utils``, named as ``keras.utils``: normalize and clear_session (to_categorical and
+set_random_seed are tested with preprocessing and the backend)."""
+
+import numpy as np
+import pytest
+
+import glassnet
+from glassnet import utils
+
+
+def test_normalize_divides_by_the_norm_as_keras():
+    x = np.array([[3.0, 4.0], [0.0, 0.0], [1.0, 1.0]], dtype=np.float32)
+    # keras.utils.normalize (Keras 3.15) gives these, float32; an all-zero row stays zero
+    np.testing.assert_allclose(utils.normalize(x), [[0.6, 0.8], [0.0, 0.0], [0.70710677, 0.70710677]], rtol=1e-6)
+    np.testing.assert_allclose(utils.normalize(x, order=1), [[3 / 7, 4 / 7], [0, 0], [0.5, 0.5]], rtol=1e-6)
+    assert utils.normalize(x).dtype == np.float32
+    # along the columns (Keras's NumPy branch turns axis=0 into -1 and fails here): each column's norm is 1
+    np.testing.assert_allclose(np.linalg.norm(utils.normalize(x, axis=0), axis=0), [1.0, 1.0], rtol=1e-6)
+    np.testing.assert_allclose(utils.normalize([[3, 4]]), [[0.6, 0.8]])
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"x": "abc"}, TypeError, "x must be an array-like of numbers"),
+    ({"x": np.ones((2, 2)), "axis": 2}, ValueError, "axis must be between -2 and 1"),
+    ({"x": np.ones((2, 2)), "order": "l2"}, TypeError, "order must be a number"),
+    ({"x": np.float32(3.0)}, ValueError, "at least one axis"),
+])
+def test_normalize_bad_arguments(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        utils.normalize(**kwargs)
+
+
+def test_clear_session_exists_where_keras_has_it():
+    assert utils.clear_session() is None
+    assert glassnet.backend.clear_session(free_memory=False) is None
+    with pytest.raises(TypeError, match="free_memory must be True or False"):
+        utils.clear_session(free_memory="yes")
