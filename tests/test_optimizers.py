@@ -485,3 +485,77 @@ def test_learning_rate_has_keras_variable_methods():
         scheduled.learning_rate.assign(0.5)
     with pytest.raises(ValueError, match="learning_rate must be >= 0"):
         opt.learning_rate.assign(-1.0)
+
+
+# Keras 3.15.1 (JAX): Sequential([Input((4,)), Dense(3, "tanh"), Dense(2)]) with the weights of
+# tests/test_ema.py's _data(), mse, fit(X, Y, batch_size=4, shuffle=False); get_weights() after fit.
+KERAS_RULES = {
+    "adamax": (lambda: optimizers.Adamax(0.05), 10, [
+        [0.11411078, 1.3929573, 0.20024145, -0.34193248, 0.1613271, 0.44632226, -0.40840393, -0.1376585,
+         -0.01883222, 0.05624796, 0.40279976, -0.2826074],
+        [0.10235259, 0.30980185, 0.16235584],
+        [0.43266422, -0.3048231, 0.22307736, -0.36157078, -0.1119181, -0.5544261],
+        [-0.02599034, -0.2546427],
+    ]),
+    "nadam": (lambda: optimizers.Nadam(0.05), 10, [
+        [0.39000478, 1.3874011, 0.1646742, -0.35099572, 0.02804616, 0.53582925, -0.5000021, -0.2554582,
+         -0.03782941, 0.14061786, 0.51837176, -0.27143094],
+        [-0.10479937, 0.34746435, 0.03744738],
+        [0.6257967, -0.38653195, 0.42301664, -0.40562147, -0.06449828, -0.50722235],
+        [-0.04336482, -0.26622453],
+    ]),
+    "nadam_wd": (lambda: optimizers.Nadam(0.02, beta_1=0.8, weight_decay=0.1, clipnorm=0.5), 5, [
+        [-0.11743481, 1.1278442, 0.29693556, -0.5253297, 0.11174048, 0.31392935, -0.23630658, 0.16382086,
+         0.00262051, 0.16624257, 0.5479627, -0.3529578],
+        [0.16745275, 0.1767722, 0.16247234],
+        [0.1594676, -0.23231769, 0.09509725, -0.42920178, -0.2354067, -0.2484097],
+        [-0.0085537, -0.14547403],
+    ]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(KERAS_RULES))
+def test_adamax_and_nadam_train_as_keras(case):
+    from glassnet.layers import Dense
+    from glassnet.models import Sequential
+
+    rng = np.random.default_rng(7)
+    X = rng.standard_normal((8, 4)).astype(np.float32)
+    Y = rng.standard_normal((8, 2)).astype(np.float32)
+    W = [rng.standard_normal((4, 3)).astype(np.float32) * 0.5, np.zeros(3, np.float32) + 0.1,
+         rng.standard_normal((3, 2)).astype(np.float32) * 0.5, np.zeros(2, np.float32)]
+    make, epochs, expected = KERAS_RULES[case]
+    model = Sequential([Dense(3, activation="tanh", input_dim=4), Dense(2)])
+    model.compile(optimizer=make(), loss="mse")
+    model.set_weights(W)
+    model.fit(X, Y, batch_size=4, epochs=epochs, shuffle=False, verbose=0)
+    for got, want in zip(model.get_weights(), expected):
+        np.testing.assert_allclose(got.ravel(), want, rtol=2e-5, atol=2e-6)
+
+
+def test_adamax_and_nadam_by_hand_first_step():
+    # one parameter, g = 0.5, η = 0.1, β₁ = 0.9, β₂ = 0.999, ε = 0 (float64)
+    w = run(optimizers.Adamax(0.1, epsilon=0.0), w0=[1.0], grads=[[0.5]])
+    # m = 0.05, u = 0.5: w = 1 − 0.1·0.05 / ((1 − 0.9)·0.5) = 0.9
+    np.testing.assert_allclose(w, [[0.9]], atol=1e-12)
+    w = run(optimizers.Nadam(0.1, epsilon=0.0), w0=[1.0], grads=[[0.5]])
+    mu1, mu2 = 0.9 * (1 - 0.5 * 0.96), 0.9 * (1 - 0.5 * 0.96**2)
+    m, v = 0.05, 0.00025
+    m_hat = mu2 * m / (1 - mu1 * mu2) + (1 - mu1) * 0.5 / (1 - mu1)
+    np.testing.assert_allclose(w, [[1 - 0.1 * m_hat / np.sqrt(v / (1 - 0.999))]], atol=1e-12)
+
+
+def test_nadam_resumes_its_momentum_schedule_after_a_restore():
+    a, b = optimizers.Nadam(0.01), optimizers.Nadam(0.01)
+    grads = [[0.3, -0.2], [0.1, 0.4], [-0.5, 0.2], [0.2, 0.2]]
+    whole = run(a, grads=grads)
+    run(b, grads=grads[:2])
+    iterations, state = b.get_state()
+    c = optimizers.Nadam(0.01)
+    w = whole[1].copy()
+    c.build(2, w.dtype)
+    c.set_state(iterations, state)
+    for g in grads[2:]:
+        c.apply(w, np.array(g))
+    np.testing.assert_array_equal(w, whole[-1])
+    assert optimizers.get("nadam").name == "nadam" and optimizers.get("adamax").name == "adamax"

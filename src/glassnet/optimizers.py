@@ -224,7 +224,7 @@ class Optimizer(Configurable):
         ``get_config`` failed for a callable learning rate or a schedule without a config."""
         fresh = copy.copy(self)  # __getstate__: not bound to any model
         fresh.state, fresh.built, fresh.iterations = {}, False, 0
-        for name in ("slices", "_tmp", "_step", "_size"):
+        for name in ("slices", "_tmp", "_tmp2", "_step", "_size"):
             fresh.__dict__.pop(name, None)
         return fresh
 
@@ -611,6 +611,92 @@ class AdamW(Adam):
         super().__init__(learning_rate, beta_1, beta_2, epsilon, amsgrad, weight_decay=weight_decay, **kwargs)
 
 
+class Adamax(Optimizer):
+    """Keras 3's Adamax (Adam with the infinity norm): ``m ← m + (1−β₁)(g − m)``,
+    ``u ← max(β₂u, |g|)``, ``w ← w − η m / ((1 − β₁^t)(u + ε))``."""
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        self.beta_1 = check_number(beta_1, "beta_1", low=0, high=1, high_open=True)
+        self.beta_2 = check_number(beta_2, "beta_2", low=0, high=1, high_open=True)
+        self.epsilon = check_number(epsilon, "epsilon", low=0)
+        self.state_names = ("m", "u")
+
+    def update(self, w, g, lr, state, tmp):
+        xp = get_namespace()
+        m, u = state["m"], state["u"]
+        xp.subtract(g, m, out=tmp)
+        tmp *= 1 - self.beta_1
+        m += tmp
+        u *= self.beta_2
+        xp.maximum(u, xp.abs(g, out=tmp), out=u)
+        xp.add(u, self.epsilon, out=tmp)
+        tmp *= 1 - self.beta_1 ** (self.iterations + 1)
+        xp.divide(m, tmp, out=tmp)
+        tmp *= lr
+        w -= tmp
+
+    def get_config(self):
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
+
+
+class Nadam(Optimizer):
+    """Keras 3's Nadam (Adam with Nesterov momentum, Dozat 2016): with the momentum schedule
+    ``μ_t = β₁(1 − ½·0.96^t)`` and ``Π_t = μ_1⋯μ_t``, ``m ← m + (1−β₁)(g − m)``,
+    ``v ← v + (1−β₂)(g² − v)``, ``m̂ = μ_{t+1} m / (1 − Π_{t+1}) + (1 − μ_t) g / (1 − Π_t)``,
+    ``w ← w − η m̂ / (sqrt(v / (1 − β₂^t)) + ε)``."""
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        self.beta_1 = check_number(beta_1, "beta_1", low=0, high=1, high_open=True)
+        self.beta_2 = check_number(beta_2, "beta_2", low=0, high=1, high_open=True)
+        self.epsilon = check_number(epsilon, "epsilon", low=0)
+        self.state_names = ("momentum", "velocity")
+        self._products = (0, 1.0)  # (t, Π_t), so that a step costs one product, not t
+
+    def _mu(self, t):
+        return self.beta_1 * (1 - 0.5 * 0.96**t)
+
+    def _product(self, t):
+        """``Π_t``, from the last one computed (after a restore, from the start)."""
+        done, product = self._products if self._products[0] <= t else (0, 1.0)
+        for k in range(done + 1, t + 1):
+            product *= self._mu(k)
+        self._products = (t, product)
+        return product
+
+    def update(self, w, g, lr, state, tmp):
+        xp = get_namespace()
+        t = self.iterations + 1
+        product = self._product(t)
+        mu, mu_next = self._mu(t), self._mu(t + 1)
+        a, b = mu_next / (1 - product * mu_next), (1 - mu) / (1 - product)
+        m, v = state["momentum"], state["velocity"]
+        xp.subtract(g, m, out=tmp)
+        tmp *= 1 - self.beta_1
+        m += tmp
+        xp.multiply(g, g, out=tmp)
+        tmp -= v
+        tmp *= 1 - self.beta_2
+        v += tmp
+        xp.divide(v, 1 - self.beta_2**t, out=tmp)
+        xp.sqrt(tmp, out=tmp)
+        tmp += self.epsilon
+        xp.divide(lr, tmp, out=tmp)  # q = η / (sqrt(v̂) + ε); then w ← w − q·a·m − q·b·g
+        if getattr(self, "_tmp2", None) is None or self._tmp2.shape != self._tmp.shape:
+            self._tmp2 = xp.empty_like(self._tmp)
+        step = self._tmp2[: tmp.shape[0]]
+        xp.multiply(m, a, out=step)
+        step *= tmp
+        w -= step
+        xp.multiply(g, b, out=step)
+        step *= tmp
+        w -= step
+
+    def get_config(self):
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
+
+
 OPTIMIZERS = {
     "sgd": SGD,
     "gd": GradientDescent,
@@ -622,9 +708,12 @@ OPTIMIZERS = {
     "adadelta": Adadelta,
     "adam": Adam,
     "adamw": AdamW,
+    "adamax": Adamax,
+    "nadam": Nadam,
 }
 
-CLASSES = {cls.__name__: cls for cls in (SGD, GradientDescent, Adagrad, RMSprop, Adadelta, Adam, AdamW)}
+CLASSES = {cls.__name__: cls for cls in (SGD, GradientDescent, Adagrad, RMSprop, Adadelta, Adam, AdamW, Adamax,
+                                           Nadam)}
 
 
 def get(identifier):
