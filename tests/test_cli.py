@@ -1689,3 +1689,17 @@ def test_perceptron_on_a_csv_names_its_classes(tmp_path, monkeypatch, capsys):
     assert "final weights (rows w0..wd, one column per class: cat, dog, eel):" in result.stdout
     result = call("perceptron", "two.csv", "--max-epochs", "2", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
     assert "classes: +1 = 'pos', −1 = 'neg'" in result.stdout
+
+
+def test_info_counts_steps_and_updates_of_an_accumulating_optimizer(tmp_path, monkeypatch, capsys):
+    from glassnet import optimizers
+    from glassnet.layers import Dense
+    from glassnet.models import Sequential
+
+    model = Sequential([Dense(2, input_dim=3)])
+    model.compile(optimizer=optimizers.SGD(0.1, gradient_accumulation_steps=4), loss="mse")
+    model.fit(np.ones((10, 3), np.float32), np.zeros((10, 2), np.float32), batch_size=1, verbose=0)
+    model.save(tmp_path / "m.gn")
+    result = call("info", "m.gn", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    assert "; 10 steps taken (2 updates)" in result.stdout

@@ -381,3 +381,108 @@ def test_accumulation_resumes_from_a_file_mid_way(tmp_path):
     resumed.fit(X, Y, batch_size=4, epochs=2, shuffle=False, verbose=0)
     for got, expected in zip(resumed.get_weights(), whole.get_weights()):
         np.testing.assert_array_equal(got, expected)
+
+
+# -- found by review: accumulation's start, schedules, resuming, interrupted swaps ----------------
+def test_adagrad_accumulation_starts_from_zero_gradients():
+    opt = optimizers.Adagrad(learning_rate=0.1, gradient_accumulation_steps=3)
+    w = np.array([1.0, 2.0], np.float32)
+    for _ in range(3):
+        opt.apply(w, np.array([0.1, 0.2], np.float32))
+    # keras.optimizers.Adagrad (3.15), the same three calls; the accumulator was 0.1 too high before
+    np.testing.assert_allclose(w, [0.9698489, 1.9465477], rtol=1e-6)
+    np.testing.assert_array_equal(opt.state["accumulator"], np.float32([0.11, 0.14]))
+
+
+def test_a_schedule_reads_every_step_while_gradients_accumulate():
+    from glassnet import schedules
+
+    opt = optimizers.SGD(schedules.ExponentialDecay(0.1, 1, 0.5), gradient_accumulation_steps=2)
+    w, seen = np.array([0.0]), []
+    for _ in range(4):
+        seen.append((float(opt.learning_rate), None))
+        opt.apply(w, np.array([1.0]))
+        seen[-1] = (seen[-1][0], w[0])
+    # Keras 3.15: the rate at steps 1-4 is 0.05·0.5^k read at _iterations; updates at steps 2 and 4
+    np.testing.assert_allclose(seen, [(0.1, 0.0), (0.05, -0.05), (0.025, -0.05), (0.0125, -0.0625)])
+
+
+def _backup_model():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((12, 4)).astype(np.float32)
+    Y = rng.standard_normal((12, 2)).astype(np.float32)
+    model = Sequential([Dense(3, activation="tanh", input_dim=4), Dense(2)])
+    model.compile(optimizer=optimizers.Adam(0.05, use_ema=True, ema_momentum=0.8), loss="mse")
+    model.set_weights([np.full(w.shape, 0.1 * (i + 1), np.float32) for i, w in enumerate(model.get_weights())])
+    return model, X, Y
+
+
+def _flat(model):
+    return np.concatenate([w.ravel() for w in model.get_weights()])
+
+
+def test_a_resumed_run_ends_with_the_average_as_an_uninterrupted_one(tmp_path):
+    from glassnet.callbacks import BackupAndRestore
+
+    class CtrlCAtLastEpochEnd(Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 2:
+                raise KeyboardInterrupt
+
+    reference, X, Y = _backup_model()
+    reference.fit(X, Y, batch_size=4, epochs=3, shuffle=False, verbose=0)
+    model, _, _ = _backup_model()
+    with pytest.raises(KeyboardInterrupt):
+        model.fit(X, Y, batch_size=4, epochs=3, shuffle=False, verbose=0,
+                  callbacks=[CtrlCAtLastEpochEnd(), BackupAndRestore(tmp_path / "b")])
+    model.fit(X, Y, batch_size=4, epochs=3, shuffle=False, verbose=0, callbacks=[BackupAndRestore(tmp_path / "b")])
+    np.testing.assert_array_equal(_flat(model), _flat(reference))
+
+
+def test_swap_on_epoch_backups_resume_bit_for_bit(tmp_path):
+    from glassnet.callbacks import BackupAndRestore, SwapEMAWeights
+
+    class Crash(Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            if epoch == 2:
+                raise RuntimeError("crash")
+
+    def callbacks(folder):
+        return [SwapEMAWeights(swap_on_epoch=True), BackupAndRestore(folder)]
+
+    reference, X, Y = _backup_model()
+    reference.fit(X, Y, batch_size=4, epochs=4, shuffle=False, verbose=0, callbacks=callbacks(tmp_path / "r"))
+    crashed, _, _ = _backup_model()
+    with pytest.raises(RuntimeError, match="crash"):
+        crashed.fit(X, Y, batch_size=4, epochs=4, shuffle=False, verbose=0, callbacks=[Crash(), *callbacks(tmp_path / "b")])
+    resumed, _, _ = _backup_model()  # as in a new process
+    resumed.fit(X, Y, batch_size=4, epochs=4, shuffle=False, verbose=0, callbacks=callbacks(tmp_path / "b"))
+    np.testing.assert_array_equal(_flat(resumed), _flat(reference))
+
+
+def test_an_interrupted_predict_puts_the_trained_weights_back():
+    from glassnet.callbacks import SwapEMAWeights
+
+    class CtrlC(Callback):
+        def on_predict_batch_end(self, batch, logs=None):
+            raise KeyboardInterrupt
+
+        on_test_batch_end = on_predict_batch_end
+
+    a, X, Y = _backup_model()
+    b, _, _ = _backup_model()
+    for model in (a, b):
+        model.fit(X, Y, batch_size=4, epochs=2, shuffle=False, verbose=0)
+    b.optimizer.state["average"][...] += 0.25  # make the swap visible
+    a.optimizer.state["average"][...] += 0.25
+    before = _flat(b)
+    with pytest.raises(KeyboardInterrupt):
+        b.predict(X, callbacks=[SwapEMAWeights(), CtrlC()])
+    np.testing.assert_array_equal(_flat(b), before)
+    with pytest.raises(KeyboardInterrupt):
+        b.evaluate(X, Y, callbacks=[SwapEMAWeights(), CtrlC()])
+    np.testing.assert_array_equal(_flat(b), before)
+    for model in (a, b):  # and later fits end as they would have
+        model.fit(X, Y, batch_size=4, epochs=2, shuffle=False, verbose=0)
+    np.testing.assert_array_equal(_flat(a), _flat(b))
+    np.testing.assert_array_equal(_flat(b), b.optimizer.state["average"])

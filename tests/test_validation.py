@@ -132,7 +132,7 @@ def test_zero_epochs_train_nothing_and_return_an_empty_history(model):
     "kwargs, match",
     [
         ({"loss": "cross_entropy"}, "Unknown loss 'cross_entropy'. Valid names: .*binary_crossentropy"),
-        ({"loss": "mse", "optimizer": "adamax"}, "Unknown optimizer 'adamax'. Valid names: .*adam"),
+        ({"loss": "mse", "optimizer": "adamaxx"}, "Unknown optimizer 'adamaxx'. Valid names: .*adam"),
         ({"loss": "mse", "metrics": ["acuracy"]}, "Unknown metric 'acuracy'. Valid names: .*accuracy"),
     ],
 )

@@ -125,7 +125,7 @@ class Optimizer(Configurable):
             raise ValueError("glassnet trains in one precision and does not scale the loss: loss_scale_factor must "
                              f"be None. Received: loss_scale_factor={loss_scale_factor!r:.100}")
         # Keras's: add up the gradients of n steps and apply their mean at every n-th (the others
-        # change no weight); `iterations` then counts the updates, as Keras's
+        # change no weight); `iterations` then counts the updates, as Keras's (a schedule still reads every step)
         self.gradient_accumulation_steps = check_positive_int(gradient_accumulation_steps,
                                                               "gradient_accumulation_steps", allow_none=True)
         if self.gradient_accumulation_steps == 1:
@@ -143,7 +143,8 @@ class Optimizer(Configurable):
     @property
     def iterations(self):
         """The steps taken; with ``gradient_accumulation_steps`` n, the updates made (every
-        n-th step), as Keras: a schedule and Adam's bias corrections read this count."""
+        n-th step), as Keras: Adam's bias corrections read this count (a schedule reads the
+        steps, as Keras)."""
         n = self.gradient_accumulation_steps
         return self._iterations // n if n else self._iterations
 
@@ -154,15 +155,15 @@ class Optimizer(Configurable):
     # -- learning rate ---------------------------------------------------
     @property
     def learning_rate(self):
-        """The learning rate of the next step (a schedule is evaluated at ``iterations``): a
+        """The learning rate of the next step (a schedule is evaluated at the steps taken): a
         float that also has Keras 3's variable methods, ``learning_rate.assign(1e-4)`` and
         ``.numpy()``."""
         return _LearningRate(self._rate(), self)
 
     def _rate(self):
         lr = self._learning_rate
-        if isinstance(lr, schedules.LearningRateSchedule):
-            return float(lr(self.iterations))
+        if isinstance(lr, schedules.LearningRateSchedule):  # at every step, accumulated ones too (Keras)
+            return float(lr(self._iterations))
         if callable(lr):
             return check_number(lr(), "the learning rate the callable returned", low=0)
         return float(lr)
@@ -186,7 +187,10 @@ class Optimizer(Configurable):
         # the state is kept in float32, as mixed-precision training does
         if str(dtype) == "float16":
             dtype = "float32"
-        self.state = {name: xp.full(size, self._initial_state(name), dtype=dtype) for name in self.slot_names}
+        # the rule's vectors start at its value (Adagrad's initial_accumulator_value); the average and the
+        # gradient accumulator at 0
+        self.state = {name: xp.full(size, self._initial_state(name) if name in self.state_names else 0.0,
+                                    dtype=dtype) for name in self.slot_names}
         self._tmp = xp.empty(min(size, BLOCK), dtype=dtype)
         self.built = True
 

@@ -161,7 +161,9 @@ def cmd_info(args):
     opt = optimizers.serialize(model.optimizer)
     settings = ", ".join(f"{k}={v}" for k, v in opt["config"].items() if v is not None)
     print(f"Loss: {model.loss.name} ({losses.serialize(model.loss)['class_name']})")
-    print(f"Optimizer: {opt['class_name']}({settings}); {model.optimizer.iterations} steps taken")
+    steps, updates = model.optimizer._iterations, model.optimizer.iterations
+    taken = f"{steps} steps taken" + (f" ({updates} updates)" if updates != steps else "")
+    print(f"Optimizer: {opt['class_name']}({settings}); {taken}")
     print(f"Metrics: {', '.join(str(m) for m in model._metric_ids) or 'none'}")
     # a file saved with jit_compile loads with it only where numba is installed
     print(f"jit_compile: {model.jit_compile}" + (" (numba loops)" if model.jit_compile else ""))

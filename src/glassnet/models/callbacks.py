@@ -20,7 +20,7 @@ import warnings
 
 import numpy as np
 
-from .. import backend, schedules
+from .. import schedules
 from .._validation import (check_bool, check_choice, check_non_negative_int, check_number, check_path,
                            check_positive_int)
 
@@ -576,12 +576,23 @@ class BackupAndRestore(Callback):
         os.makedirs(self.backup_dir, exist_ok=True)
         if self.double_checkpoint and os.path.exists(self._latest):
             os.replace(self._latest, self._previous)
+        from .training import swap_average
+
         opt = self.model.optimizer
         record = {"epoch": epochs_done, "batch": None if batch is None else batch + 1,
                   "optimizer": type(opt).__name__,
                   # a schedule or a callable gives the rate from the step count, which the backup holds
-                  "learning_rate": None if callable(opt._learning_rate) else opt.learning_rate}
-        save_model(self.model, self._latest, backup=record)
+                  "learning_rate": None if callable(opt._learning_rate) else float(opt.learning_rate)}
+        # SwapEMAWeights(swap_on_epoch=True) may have the moving average in the model: the backup
+        # holds the training's own state, the trained weights as weights and the average as average
+        swapped = getattr(opt, "_average_in_model", False)
+        if swapped:
+            swap_average(self.model)
+        try:
+            save_model(self.model, self._latest, backup=record)
+        finally:
+            if swapped:
+                swap_average(self.model)
 
     def on_train_end(self, logs=None):
         if not self.delete_checkpoint:
@@ -635,22 +646,16 @@ class SwapEMAWeights(Callback):
         return getattr(self.model.optimizer, "_average_in_model", False)
 
     def _swap(self):
-        model = self.model
-        optimizer = getattr(model, "optimizer", None)
+        from .training import swap_average
+
+        optimizer = getattr(self.model, "optimizer", None)
         if not getattr(optimizer, "use_ema", False):
             raise ValueError("SwapEMAWeights needs an optimizer with use_ema=True, which keeps the moving average "
                              f"of the weights. Received: {optimizer!r}")
         if "average" not in optimizer.state or not optimizer._iterations:
             raise ValueError("SwapEMAWeights: the optimizer has no moving average yet (it is made by the first "
                              "training step). Train before evaluating with it.")
-        weights, average = model._flat_params, optimizer.state["average"]
-        frozen = [(part, backend.copy(weights[part]), backend.copy(average[part])) for part in model._frozen_parts()]
-        trained = backend.copy(weights)
-        weights[...] = average
-        average[...] = trained
-        for part, kept, kept_average in frozen:  # frozen layers are not averaged (Keras)
-            weights[part], average[part] = kept, kept_average
-        optimizer._average_in_model = not self._in_model()
+        swap_average(self.model)
 
     def on_epoch_begin(self, epoch, logs=None):
         if self.swap_on_epoch and self._in_model():
@@ -671,6 +676,9 @@ class SwapEMAWeights(Callback):
             self._swap()
 
     on_predict_begin, on_predict_end = on_test_begin, on_test_end
+
+    def _release(self):  # evaluate or predict stopped by an error or Ctrl-C: the trained weights go back
+        self.on_test_end()
 
 
 class LearningRateScheduler(Callback):

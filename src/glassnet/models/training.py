@@ -196,6 +196,7 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
         model._initial_epoch = None  # a callback may move the start (BackupAndRestore, as Keras)
         for cb in cbs:
             cb.on_train_begin({})
+        start_iterations = model.optimizer._iterations  # after BackupAndRestore may have rewound it
         if model._initial_epoch is not None:
             initial_epoch, model._initial_epoch = model._initial_epoch, None
         logs = {}
@@ -446,6 +447,21 @@ def train_step(model, Xb, Yb, wb=None):
     return loss
 
 
+def swap_average(model):
+    """Exchange the weights and the optimizer's moving average (``use_ema``), frozen layers
+    left alone (Keras averages only the trainable variables); ``optimizer._average_in_model``
+    says which way round they are. Used by :class:`~glassnet.callbacks.SwapEMAWeights`."""
+    optimizer = model.optimizer
+    weights, average = model._flat_params, optimizer.state["average"]
+    frozen = [(part, backend.copy(weights[part]), backend.copy(average[part])) for part in model._frozen_parts()]
+    trained = backend.copy(weights)
+    weights[...] = average
+    average[...] = trained
+    for part, kept, kept_average in frozen:
+        weights[part], average[part] = kept, kept_average
+    optimizer._average_in_model = not getattr(optimizer, "_average_in_model", False)
+
+
 def _use_average(model):
     """Put the optimizer's moving average (``use_ema``) into the weights, as Keras's
     ``finalize_variable_values``; frozen layers keep theirs (Keras averages only the
@@ -515,18 +531,23 @@ def predict_arrays(model, X, batch_size=None, callbacks=()):
     """Inference-mode outputs, computed in large chunks (results do not depend on the chunking);
     ``callbacks`` get Keras's predict hooks: ``on_predict_begin/end`` around the whole and
     ``on_predict_batch_begin/end`` around each chunk (``{"outputs": ...}``)."""
-    for cb in callbacks:
-        cb.on_predict_begin({})
     out = None
-    for batch, (start, stop) in enumerate(_batches(X.shape[0], batch_size)):
+    try:
         for cb in callbacks:
-            cb.on_predict_batch_begin(batch, {})
-        A = backend.to_numpy(model.forward(dense_rows(X, start, stop), training=False))
-        for cb in callbacks:
-            cb.on_predict_batch_end(batch, {"outputs": A})
-        if out is None:
-            out = np.empty((X.shape[0], *A.shape[1:]), dtype=A.dtype)
-        out[start:stop] = A
+            cb.on_predict_begin({})
+        for batch, (start, stop) in enumerate(_batches(X.shape[0], batch_size)):
+            for cb in callbacks:
+                cb.on_predict_batch_begin(batch, {})
+            A = backend.to_numpy(model.forward(dense_rows(X, start, stop), training=False))
+            for cb in callbacks:
+                cb.on_predict_batch_end(batch, {"outputs": A})
+            if out is None:
+                out = np.empty((X.shape[0], *A.shape[1:]), dtype=A.dtype)
+            out[start:stop] = A
+    except BaseException:
+        for cb in callbacks:  # Ctrl-C or an error: SwapEMAWeights puts the weights back, a bar closes
+            cb._release()
+        raise
     model.release_caches()
     for cb in callbacks:
         cb.on_predict_end({})
@@ -537,24 +558,29 @@ def evaluate_arrays(model, X, Y, w=None, batch_size=None, callbacks=()):
     """``{"loss": ..., metric: ...}`` over the whole set, in inference mode; ``callbacks`` get
     Keras's test hooks: ``on_test_begin/end`` around the whole (the end with the logs) and
     ``on_test_batch_begin/end`` around each chunk (with the running loss and metrics)."""
-    for cb in callbacks:
-        cb.on_test_begin({})
     metrics = model._new_metrics()
     total = 0.0
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-        for batch, (start, stop) in enumerate(_batches(X.shape[0], batch_size)):
-            for cb in callbacks:
-                cb.on_test_batch_begin(batch, {})
-            wb = None if w is None else w[start:stop]
-            A = model.forward(dense_rows(X, start, stop), training=False)
-            Yx, wx = backend.to_namespace(Y[start:stop], wb)
-            total += model.loss(Yx, A, wx) * (stop - start)
-            A = backend.to_numpy(A)  # metrics count on the host
-            _update_metrics(model, metrics, Y[start:stop], A, wb)
-            if callbacks:
-                batch_logs = {"loss": total / stop, **{m.name: _result(m) for m in metrics}}
+    try:
+        for cb in callbacks:
+            cb.on_test_begin({})
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            for batch, (start, stop) in enumerate(_batches(X.shape[0], batch_size)):
                 for cb in callbacks:
-                    cb.on_test_batch_end(batch, batch_logs)
+                    cb.on_test_batch_begin(batch, {})
+                wb = None if w is None else w[start:stop]
+                A = model.forward(dense_rows(X, start, stop), training=False)
+                Yx, wx = backend.to_namespace(Y[start:stop], wb)
+                total += model.loss(Yx, A, wx) * (stop - start)
+                A = backend.to_numpy(A)  # metrics count on the host
+                _update_metrics(model, metrics, Y[start:stop], A, wb)
+                if callbacks:
+                    batch_logs = {"loss": total / stop, **{m.name: _result(m) for m in metrics}}
+                    for cb in callbacks:
+                        cb.on_test_batch_end(batch, batch_logs)
+    except BaseException:
+        for cb in callbacks:  # Ctrl-C or an error: SwapEMAWeights puts the weights back, a bar closes
+            cb._release()
+        raise
     model.release_caches()
     loss = total / X.shape[0]
     if model._has_regularizers:
