@@ -24,6 +24,8 @@ from . import (  # noqa: E402
 )
 from . import diagnostics, plots, trace  # noqa: E402  (matplotlib loads only when a plot is drawn)
 from .gradcheck import check_gradients  # noqa: E402
+from .layers import Input, InputLayer  # noqa: E402  (keras.Input; InputLayer beside it)
+from .models import Sequential  # noqa: E402  (keras.Sequential)
 from .models import DivergenceWarning  # noqa: E402  (fit's warning when the loss becomes NaN or infinite)
 
 #: Subpackages loaded on first use (``glassnet.datasets.load_mnist(...)`` works
@@ -51,5 +53,5 @@ def __dir__():
 __all__ = [
     "activations", "backend", "callbacks", "config", "initializers", "layers", "losses",
     "metrics", "models", "optimizers", "regularizers", "schedules", "utils", "check_gradients",
-    "trace", "diagnostics", "plots", "DivergenceWarning",
+    "trace", "diagnostics", "plots", "DivergenceWarning", "Sequential", "Input", "InputLayer",
 ]
