@@ -16,3 +16,53 @@ def test_sequential_input_and_input_layer_are_top_level_names_as_in_keras():
     assert keras.Input is layers.Input and keras.InputLayer is layers.InputLayer
     for name in ("Sequential", "Input", "InputLayer"):
         assert name in glassnet.__all__ and name in dir(glassnet)
+
+
+def test_input_takes_keras_arguments_that_mean_what_glassnet_does():
+    for made in (layers.Input(batch_shape=(None, 8)), layers.Input(batch_shape=(32, 8), batch_size=32),
+                 layers.Input(shape=(8,), batch_size=None, dtype="float32", sparse=False, ragged=False, name="x"),
+                 layers.InputLayer(shape=(8,), sparse=None), layers.Input((8,), 32)):  # Keras's order: batch_size second
+        assert made.input_shape == (8,)
+    assert layers.Input(batch_shape=(None, 28, 28)).input_shape == (28, 28)
+    assert keras.Sequential([layers.Input(batch_shape=(None, 8)), layers.Dense(3)]).output_shape == (None, 3)
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    (dict(shape=(8,), sparse=True), ValueError, "no sparse inputs.*sparse must be None or False. Received: sparse=True"),
+    (dict(shape=(8,), ragged=True), ValueError, "ragged must be None or False"),
+    (dict(shape=(8,), tensor=np.ones((2, 8))), ValueError, "no functional API.*input_tensor=None"),
+    (dict(shape=(8,), optional=True), ValueError, "optional must be False"),
+    (dict(shape=(8,), batch_shape=(None, 8)), ValueError, "shape= or batch_shape=, not both"),
+    (dict(batch_shape=(8,)), TypeError, r"batch_shape must be a tuple \(batch_size or None, \*shape\)"),
+    (dict(batch_shape=(32, 8), batch_size=16), ValueError, "batch_shape\\[0\\]=32 and batch_size=16 disagree"),
+    (dict(batch_shape=(0, 8)), ValueError, "batch_shape\\[0\\] must be a positive integer"),
+])
+def test_input_refuses_keras_arguments_glassnet_cannot_honour(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        layers.Input(**kwargs)
+
+
+def test_flatten_takes_keras_data_format_first():
+    flat = layers.Flatten("channels_last")  # Keras's first parameter, not the name
+    assert flat.name is None and flat.data_format == "channels_last"
+    assert layers.Flatten(data_format=None).data_format is None
+    assert layers.Flatten.from_config(flat.get_config()).data_format == "channels_last"
+    model = keras.Sequential([layers.Input((2, 3)), layers.Flatten(data_format="channels_last"), layers.Dense(2)])
+    assert model.predict(np.ones((4, 2, 3))).shape == (4, 2)
+    with pytest.raises(ValueError, match="channels_first.*np.moveaxis"):
+        layers.Flatten(data_format="channels_first")
+    with pytest.raises(ValueError, match="data_format must be None or 'channels_last'. Received: data_format='nhwc'"):
+        layers.Flatten("nhwc")
+
+
+def test_batchnorm_takes_keras_axis_first():
+    assert layers.BatchNormalization(-1).momentum == 0.99  # -1 is the axis, not the momentum
+    assert layers.BatchNormalization(-1, 0.9).momentum == 0.9
+    for axis in (-1, 1, [-1]):
+        layers.BatchNormalization(axis=axis)
+    assert layers.BatchNormalization.from_config(layers.BatchNormalization(axis=1).get_config()).axis == 1
+    for axis in (0, 2, -2):
+        with pytest.raises(ValueError, match=f"axis must be -1 .*Received: axis={axis}"):
+            layers.BatchNormalization(axis=axis)
+    with pytest.raises(TypeError, match="axis must be an integer"):
+        layers.BatchNormalization(axis=0.5)

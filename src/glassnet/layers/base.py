@@ -349,19 +349,48 @@ class Layer:
 
 
 class InputLayer(Layer):
-    """Declares the input shape (``layers.Input(shape=(784,))``); computes nothing."""
+    """Declares the input shape (``layers.Input(shape=(784,))``); computes nothing.
 
-    def __init__(self, shape=None, name=None, batch_size=None, dtype=None, input_shape=None):
+    Keras's arguments, in Keras's order. ``batch_shape=(None, 784)`` (or with a
+    batch size first) is the same as ``shape=(784,)``; ``batch_size`` is checked and
+    unused (``fit`` sets the batches); ``sparse`` and ``ragged`` must be None or False,
+    ``input_tensor`` None and ``optional`` False (glassnet has no such inputs)."""
+
+    def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, ragged=None, batch_shape=None,
+                 input_tensor=None, optional=False, name=None, input_shape=None):
+        for key, value, meaning in (("sparse", sparse, "sparse inputs (a SciPy sparse x works in fit without it)"),
+                                    ("ragged", ragged, "ragged inputs")):
+            if value not in (None, False):
+                raise ValueError(f"glassnet's Input has no {meaning}: {key} must be None or False. "
+                                 f"Received: {key}={value!r:.80}")
+        if input_tensor is not None:
+            raise ValueError("glassnet has no functional API, so Input takes no tensor: pass input_tensor=None. "
+                             f"Received: input_tensor={input_tensor!r:.80}")
+        if optional is not False:
+            raise ValueError(f"glassnet's inputs cannot be None: optional must be False. Received: optional={optional!r}")
+        check_positive_int(batch_size, "batch_size", allow_none=True)  # unused (fit sets the batches), but checked
         if input_shape is not None:  # Keras's older name, still accepted by Keras 3
             if shape is not None:
                 raise ValueError("Give InputLayer shape= or input_shape=, not both.")
             shape = input_shape
+        if batch_shape is not None:
+            if shape is not None:
+                raise ValueError("Give Input shape= or batch_shape=, not both (batch_shape is (batch_size, *shape)).")
+            if not isinstance(batch_shape, (tuple, list)) or len(batch_shape) < 2:
+                raise TypeError("batch_shape must be a tuple (batch_size or None, *shape), such as (None, 784). "
+                                f"Received: batch_shape={batch_shape!r:.100}")
+            size = check_positive_int(batch_shape[0], "batch_shape[0]", allow_none=True)
+            if size is not None and batch_size is not None and size != batch_size:
+                raise ValueError(f"batch_shape[0]={size} and batch_size={batch_size} disagree.")
+            shape = tuple(batch_shape[1:])
         if shape is None:
             raise ValueError("Input requires shape=(n_features,). Received: shape=None")
-        check_positive_int(batch_size, "batch_size", allow_none=True)  # unused (fit sets the batches), but checked
         super().__init__(name=name, input_shape=shape, dtype=dtype)
 
 
-def Input(shape=None, name=None, batch_size=None, dtype=None):
-    """``keras.Input``: the input shape of a :class:`~glassnet.models.Sequential` model."""
-    return InputLayer(shape=shape, name=name, batch_size=batch_size, dtype=dtype)
+def Input(shape=None, batch_size=None, dtype=None, sparse=None, ragged=None, batch_shape=None, name=None,
+          tensor=None, optional=False):
+    """``keras.Input`` (its arguments, in its order): the input shape of a
+    :class:`~glassnet.models.Sequential` model (see :class:`InputLayer`)."""
+    return InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, sparse=sparse, ragged=ragged,
+                      batch_shape=batch_shape, input_tensor=tensor, optional=optional, name=name)

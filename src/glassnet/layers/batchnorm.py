@@ -1,5 +1,7 @@
 """Batch normalization (Ioffe & Szegedy), with Keras's defaults."""
 
+import numbers
+
 import numpy as np
 
 from .. import initializers
@@ -22,13 +24,26 @@ class BatchNormalization(Layer):
 
     ``center=False`` leaves out β, ``scale=False`` leaves out γ (as Keras: for a
     following linear or ReLU layer, which can do the scaling itself).
+
+    The arguments come in Keras's order: ``axis`` first, which must be the
+    feature axis, ``-1`` (Keras's default) or ``1`` (the same axis of a batch of
+    1-D samples); glassnet normalizes 1-D samples only.
     """
 
     weight_names = ("gamma", "beta", "moving_mean", "moving_variance")
     center = scale = True  # what layers pickled before the options existed hold
+    axis = -1
 
-    def __init__(self, momentum=0.99, epsilon=1e-3, center=True, scale=True, **kwargs):
+    def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True, **kwargs):
         super().__init__(**kwargs)
+        if isinstance(axis, (list, tuple)) and len(axis) == 1:  # Keras also takes a list of axes
+            axis = axis[0]
+        if isinstance(axis, bool) or not isinstance(axis, numbers.Integral):
+            raise TypeError(f"axis must be an integer, -1 (the features). Received: axis={axis!r:.80}")
+        if axis not in (-1, 1):
+            raise ValueError("glassnet's BatchNormalization normalizes each feature of 1-D samples: axis must be -1 "
+                             f"(Keras's default) or 1, the same axis of a batch (n, features). Received: axis={axis}")
+        self.axis = int(axis)
         self.momentum = check_number(momentum, "momentum", low=0, high=1)
         self.epsilon = check_number(epsilon, "epsilon", low=0, low_open=True)
         for name, value in (("center", center), ("scale", scale)):
@@ -101,6 +116,8 @@ class BatchNormalization(Layer):
     def get_config(self):
         config = super().get_config()
         config.update(momentum=self.momentum, epsilon=self.epsilon)
+        if self.axis != -1:  # left out otherwise: files stay readable by older glassnet
+            config["axis"] = self.axis
         if not (self.center and self.scale):  # older files: both
             config.update(center=self.center, scale=self.scale)
         return config
