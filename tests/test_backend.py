@@ -202,11 +202,20 @@ def test_set_namespace_accepts_names_and_modules_and_refuses_the_rest():
 def test_a_dtype_the_namespace_lacks_is_refused_by_name(data):
     pytest.importorskip("array_api_strict")
     X, y = data
+    message = "dtype float16 is not available in the array namespace array_api_strict"
     with backend.namespace("array_api_strict"):
-        model = Sequential([layers.Dense(2, activation="softmax", input_dim=5)], seed=0, dtype="float16")
+        with pytest.raises(ValueError, match=message):  # a declared input size builds the model at once
+            Sequential([layers.Dense(2, activation="softmax", input_dim=5)], seed=0, dtype="float16")
+        model = Sequential([layers.Dense(2, activation="softmax")], seed=0, dtype="float16")
         model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
-        with pytest.raises(ValueError, match="dtype float16 is not available in the array namespace array_api_strict"):
+        with pytest.raises(ValueError, match=message):
             model.fit(X, y, epochs=1, verbose=0)
+    declared = Sequential([layers.Dense(2, activation="softmax", input_dim=5)], seed=0, dtype="float16")
+    declared.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    with backend.namespace("array_api_strict"):  # built with NumPy, first used here: moved, and refused
+        with pytest.raises(ValueError, match=message):
+            declared.fit(X, y, epochs=1, verbose=0)
+    declared.fit(X, y, epochs=1, verbose=0)  # left as it was: it still trains with NumPy
 
 
 def _softmax_classifier():

@@ -403,13 +403,13 @@ def test_get_layer_by_name_or_index():
 
 
 def test_layer_weights_get_weights_and_set_weights_as_keras():
-    model = _batch_model()
-    layer = model.layers[0]
-    assert layer.weights == [] and layer.get_weights() == []  # not built yet
+    unbuilt = Dense(5)
+    assert unbuilt.weights == [] and unbuilt.get_weights() == []  # not built yet
     with pytest.raises(ValueError, match="not built"):
-        layer.set_weights([np.zeros((3, 5)), np.zeros(5)])
+        unbuilt.set_weights([np.zeros((3, 5)), np.zeros(5)])
+    model = _batch_model()  # its input_dim builds it, as Keras
+    layer = model.layers[0]
     X, y = np.random.default_rng(0).normal(size=(8, 3)), np.array([0, 1] * 4)
-    model.build()
     copies = layer.get_weights()
     assert [w.shape for w in copies] == [(3, 5), (5,)]
     model.fit(X, y, epochs=2, verbose=0)
@@ -957,7 +957,7 @@ def test_layer_names_are_unique_and_inputs_are_set_once():
     model = Sequential([Dense(2)])
     model.build((None, 3))
     model.build((None, 3))  # the same shape again: nothing to do
-    with pytest.raises(ValueError, match=r"built for inputs of shape \(3,\)"):  # silently ignored before
+    with pytest.raises(ValueError, match=r"takes inputs of shape \(3,\)"):  # silently ignored before
         model.build((None, 7))
 
 
@@ -1300,3 +1300,104 @@ def test_validation_split_is_checked_before_its_truth_is_taken(split, error):
         model.fit(np.ones((4, 2)), np.ones(4), validation_split=split, validation_data=(np.ones((2, 2)), np.ones(2)),
                   verbose=0)
     assert "val_loss" not in model.fit(np.ones((4, 2)), np.ones(4), validation_split=None, verbose=0).history  # Keras's
+
+
+def test_a_declared_input_shape_builds_the_model_at_once_as_keras():
+    from glassnet.layers import Flatten, Input
+
+    for model in (Sequential([Input(shape=(8,)), Dense(3)]), Sequential([Dense(3, input_dim=8)])):
+        layer = model.layers[0]
+        assert model.built and layer.built
+        assert [w.shape for w in layer.get_weights()] == [(8, 3), (3,)] and len(layer.weights) == 2
+        assert layer.kernel.shape == (8, 3) and layer.count_params() == 27
+        layer.set_weights([np.ones((8, 3)), np.zeros(3)])
+        np.testing.assert_array_equal(model.predict(np.ones((1, 8))), [[8.0, 8.0, 8.0]])
+    model = Sequential()
+    model.add(Input(shape=(2, 3)))
+    assert not model.built  # no layers yet, as Keras
+    model.add(Flatten())
+    model.add(Dense(4))  # a layer added later is built on the stack's output
+    assert model.built and model.layers[1].kernel.shape == (6, 4)
+    model.add(Dense(2))
+    assert model.pop().built and model.built and model.output_shape == (None, 4)
+    model.pop(), model.pop()
+    assert not model.built and model.layers == []
+    model.add(Flatten())
+    model.add(Dense(5))
+    assert model.built and model.output_shape == (None, 5)
+    with pytest.raises(ValueError, match="Dense expects 1-D samples"):  # refused where it is declared
+        Sequential([Input(shape=(2, 3)), Dense(4)])
+    model = Sequential([Input(shape=(2, 3))])
+    with pytest.raises(ValueError, match="Dense expects 1-D samples"):
+        model.add(Dense(3))
+    assert model.layers == [] and not model.built  # the refused layer is not in the model
+    model.add(Flatten())
+    assert model.built
+
+
+def _fit_digest(model, x, y):
+    """A fingerprint of the float64 weights after two epochs of Adam: equal fingerprints, equal bits."""
+    import hashlib
+
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    model.fit(x, y, epochs=2, batch_size=4, verbose=0)
+    flat = np.concatenate([w.ravel() for w in model.get_weights()])
+    return hashlib.sha256(flat.astype(np.float64).tobytes()).hexdigest()[:16]
+
+
+def _grown(seed, first=None, build_first=False, extra=False):
+    from glassnet.layers import BatchNormalization, Input
+
+    model = Sequential(seed=seed, dtype="float64")
+    if first is None:
+        model.add(Input(shape=(3,)))
+        model.add(Dense(4, activation="relu"))
+    else:
+        model.add(first)
+    if extra:
+        model.add(Dense(9))
+        model.pop()
+    if build_first:
+        model.predict(np.ones((1, 3)))  # used: a layer added from here draws weights of its own
+    for layer in (BatchNormalization(), Dropout(0.5), Dense(2, activation="softmax")):
+        model.add(layer)
+    return model
+
+
+def _seeded_globally(seed):
+    from glassnet.layers import BatchNormalization, Input
+
+    glassnet.utils.set_random_seed(seed)
+    return Sequential([Input(shape=(3,)), Dense(4, activation="relu"), BatchNormalization(), Dropout(0.5),
+                       Dense(2, activation="softmax")], dtype="float64")
+
+
+# the fingerprints glassnet gave before a declared input shape built the model at once
+# (weights drawn at fit, all layers together): building earlier must not change them
+@pytest.mark.parametrize("make, digest", [
+    (lambda: _grown(7), "dfa2fc303efdd740"),
+    (lambda: _grown(7, first=Dense(4, activation="relu", input_dim=3)), "dfa2fc303efdd740"),
+    (lambda: _grown(7, extra=True), "dfa2fc303efdd740"),  # pop-then-add draws what the final stack draws
+    (lambda: _grown(7, build_first=True), "b072903ed83d8acc"),
+    (lambda: _seeded_globally(3), "9ea0fc542df22984"),  # no seed: the global generator's draws
+])
+def test_a_seed_gives_the_same_weights_as_before_models_were_built_when_declared(make, digest):
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(12, 3)), rng.integers(0, 2, size=12)
+    model = make()
+    model.layers[0].get_weights()  # looking at a layer draws nothing more
+    assert _fit_digest(model, x, y) == digest
+
+
+def test_a_model_built_when_declared_moves_to_the_namespace_it_is_first_used_in():
+    pytest.importorskip("array_api_strict")
+    from glassnet import backend
+
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(12, 3)), rng.integers(0, 2, size=12)
+    model = _grown(7)  # built with NumPy's arrays
+    with backend.namespace("array_api_strict"):
+        assert _fit_digest(model, x, y) == "dfa2fc303efdd740"  # as when it was built at fit, in this namespace
+        assert backend.namespace_name() in type(model.weights[0]).__module__
+    with pytest.raises(ValueError, match="array_api_strict.*set_namespace"):  # from then on, as any built model
+        model.predict(x)

@@ -7,6 +7,7 @@ one flat parameter vector (and every gradient into one flat gradient vector),
 so the optimizer updates the whole network with a few large array operations.
 """
 
+import contextlib
 import copy
 import importlib
 import math
@@ -42,13 +43,60 @@ def _target_encoding(loss, given, prepared):
     return None
 
 
+@contextlib.contextmanager
+def _drawing_from(rng):
+    """Within the block, draws without a seed come from ``rng`` (the global generator
+    when None), as within ``backend.seeded`` but continuing one generator across blocks."""
+    if rng is None:
+        yield
+        return
+    token = backend._RNG.set(rng)
+    try:
+        yield
+    finally:
+        backend._RNG.reset(token)
+
+
+class _DeclaredBuild:
+    """The draws of a model's one build, spread over the ``add`` calls that declare its
+    layers once its input shape is known (as Keras builds a model then).
+
+    A model used to be built on first use, all its layers at once from one generator
+    seeded with the model's seed; building each layer as it is added, from that same
+    generator continued, gives bit-for-bit the same weights. ``pop`` rewinds it, so that
+    pop-then-add draws what the layers finally declared would have drawn."""
+
+    def __init__(self, seed):
+        self.rng = None if seed is None else make_rng(seed)  # None: the global generator, as before
+        self.states = []  # the generator's state before each layer's build, to rewind on pop
+
+    def build(self, layer, input_shape):
+        state = None if self.rng is None else self.rng.bit_generator.state
+        try:
+            with _drawing_from(self.rng):
+                build_layer(layer, input_shape)
+        except BaseException:
+            self._rewind(state)  # a layer refused (a wrong shape) leaves the draws as they were
+            raise
+        self.states.append(state)
+
+    def forget_last(self):
+        self._rewind(self.states.pop())
+
+    def _rewind(self, state):
+        if state is not None:
+            self.rng.bit_generator.state = state
+
+
 class Sequential:
     """A linear stack of layers.
 
     Parameters
     ----------
     layers : list of Layer, optional
-        May start with ``glassnet.layers.Input(shape=...)``.
+        May start with ``glassnet.layers.Input(shape=...)``. Once the input shape is
+        known (``Input``, ``input_dim``, ``input_shape``), the model is built, as Keras
+        builds it: every layer has its weights, here and after each ``add``.
     name : str, optional
     dtype : {"float32", "float64"}, optional
         Precision of the weights and the math; defaults to
@@ -58,6 +106,9 @@ class Sequential:
         and dropout masks of layers given no seed of their own. Without it they
         draw from the global generator (see ``glassnet.utils.set_random_seed``).
     """
+
+    #: a build from the declared input shape, open until the model is first used (see _first_use)
+    _declared = None
 
     def __init__(self, layers=None, name=None, dtype=None, seed=None):
         self.name = name or "sequential"
@@ -84,7 +135,12 @@ class Sequential:
                             f"{type(layers).__name__}" + (f"; write Sequential([{type(layers).__name__}(...)])"
                                                           if isinstance(layers, Layer) else ""))
         for layer in layers or []:
-            self.add(layer)
+            self._add(layer, build=False)
+        if self._input_shape is not None and self._layers:  # one build, then one binding of the flat vectors
+            declared, self._layers = self._layers, []
+            for layer in declared:
+                self._build_declared_layer(layer, bind=False)
+            self._bind_flat_buffers()
 
     # -- structure -----------------------------------------------------------
     @property
@@ -94,7 +150,11 @@ class Sequential:
         return list(self._layers)
 
     def add(self, layer):
-        """Append a layer (or an ``Input``) to the stack."""
+        """Append a layer (or an ``Input``) to the stack; once the input shape is known,
+        the layer is built on the stack's output (as Keras)."""
+        self._add(layer)
+
+    def _add(self, layer, build=True):
         if isinstance(layer, InputLayer):
             if self._layers:
                 raise ValueError("Input must come first in a Sequential model.")
@@ -105,8 +165,6 @@ class Sequential:
             return
         if not isinstance(layer, Layer):
             raise TypeError(f"add() expects a glassnet.layers.Layer. Received: {layer!r} of type {type(layer).__name__}")
-        if not self._layers and layer.input_shape is not None and self._input_shape is None:
-            self._input_shape = layer.input_shape
         if layer.name is None:
             base = type(layer).__name__.lower()
             base = {"batchnormalization": "batch_normalization"}.get(base, base)
@@ -132,7 +190,7 @@ class Sequential:
                 "is already the name of a layer in this model: give the layer another name=... (a layer shared "
                 "with another model keeps its name in both; glassnet.models.clone_model makes new layers)."
             )
-        if self.built:
+        if self.built and self._declared is None:  # built by use (fit, predict, build, weights...)
             # as Keras: the new layer is built on the current output; the others keep their weights.
             # A seeded model seeds it too (by its position, so pop-then-add draws the same weights).
             with seeded(None if self.seed is None else self.seed + 7919 * (len(self._layers) + 1)):
@@ -141,18 +199,61 @@ class Sequential:
             self._bind_flat_buffers()
             self._weights_reshaped()
             return
+        declares = not self._layers and layer.input_shape is not None and self._input_shape is None
+        if build and (declares or self._input_shape is not None):
+            self._build_declared_layer(layer, input_shape=layer.input_shape if declares else None)
+            return
+        if declares:
+            self._input_shape = layer.input_shape
         self._layers.append(layer)
+
+    def _build_declared_layer(self, layer, bind=True, input_shape=None):
+        """Build ``layer`` on the stack's output as part of the model's one build from its
+        declared input shape (see :class:`_DeclaredBuild`), and append it; ``input_shape``:
+        the one the first layer declares (kept only when it builds)."""
+        if self._declared is None:
+            self._declared = _DeclaredBuild(self.seed)
+        shape = self._layers[-1].output_shape if self._layers else input_shape or self._input_shape
+        self._declared.build(layer, shape)
+        if input_shape is not None:
+            self._input_shape = input_shape
+        self._layers.append(layer)
+        self.built = True
+        if bind:
+            self._bind_flat_buffers()
+
+    def _first_use(self):
+        """The first use of a model built from its declared input shape (fit, predict,
+        build, its weights...), where it used to be built: from here on it is a model built
+        by use (a layer added later draws its own weights), in the array namespace now
+        active, as it would have been built in it."""
+        if self._declared is None:
+            return
+        if self.built and getattr(self, "_namespace", None) != (backend.namespace_name(), backend.namespace_device()):
+            # the same values: every initializer draws with NumPy, whatever the namespace. All
+            # converted before any is replaced: a dtype the namespace lacks changes nothing
+            moved = [[{key: backend.from_numpy(backend.numpy_copy(value), dtype=self.dtype)
+                       for key, value in arrays.items()} for arrays in (layer.params, layer.state)]
+                     for layer in self._layers]
+            for layer, (params, state) in zip(self._layers, moved):
+                layer.params.update(params)
+                layer.state.update(state)
+                layer._buffers.clear()
+            self._bind_flat_buffers()
+        self._declared = None
 
     def build(self, input_shape=None):
         """Create every layer's weights for samples of shape ``input_shape``
         (``(n_features,)``; a leading batch dimension ``None`` is dropped)."""
+        self._first_use()
         if self.built:
             if input_shape is not None:
                 shape = tuple(input_shape)
                 shape = shape[1:] if len(shape) > 1 and shape[0] is None else shape
                 if shape != tuple(self._input_shape):
-                    raise ValueError(f"The model is built for inputs of shape {tuple(self._input_shape)}; it cannot "
-                                     f"be built again for {shape} (glassnet.models.clone_model makes a new one).")
+                    raise ValueError(f"The model takes inputs of shape {tuple(self._input_shape)} (declared by "
+                                     f"input_dim, input_shape or Input, or by its first build); it cannot be built "
+                                     f"again for {shape} (glassnet.models.clone_model makes a new one).")
             return
         if input_shape is None:
             input_shape = self._input_shape
@@ -187,6 +288,8 @@ class Sequential:
             raise ValueError("There are no layers in the model to pop.")
         layer = self._layers.pop()
         if self.built:
+            if self._declared is not None:
+                self._declared.forget_last()
             if self._layers:
                 self._bind_flat_buffers()
             else:
@@ -285,6 +388,7 @@ class Sequential:
     def _ensure_built(self):
         """Build now when the input shape is known (declared with Input, input_dim or
         input_shape), so that weights, summary and set_weights work before any fit, as Keras."""
+        self._first_use()
         if not self.built and self._input_shape is not None and self._layers:
             self.build()
 
@@ -498,6 +602,7 @@ class Sequential:
     def _check_namespace(self):
         """A built model's arrays belong to the namespace it was built in (SPEC A12)
         (and its layers to this model again, when another model shares them)."""
+        self._first_use()
         self._claim_if_rebound()
         name, device = getattr(self, "_namespace", ("numpy", None))
         active = (backend.namespace_name(), backend.namespace_device())
