@@ -66,3 +66,47 @@ def test_batchnorm_takes_keras_axis_first():
             layers.BatchNormalization(axis=axis)
     with pytest.raises(TypeError, match="axis must be an integer"):
         layers.BatchNormalization(axis=0.5)
+
+
+def test_calling_a_layer_or_a_model_on_an_input_says_there_is_no_functional_api():
+    # it said "the input of Layer Dense must contain numbers"
+    with pytest.raises(TypeError, match="Layer Dense was called on an Input: glassnet has no functional API. "
+                                        r"Use Sequential\(\[Input"):
+        layers.Dense(3)(layers.Input(shape=(8,)))
+    model = keras.Sequential([layers.Dense(2, input_dim=8)])
+    with pytest.raises(TypeError, match="Model 'sequential' was called on an Input: glassnet has no functional API"):
+        model(keras.Input(shape=(8,)))
+
+
+@pytest.mark.parametrize("module, name, match", [
+    (glassnet.models, "Model", r"glassnet.models has no Model. .*use glassnet.models.Sequential"),
+    (glassnet, "Model", r"glassnet has no Model .*glassnet.Sequential"),
+    (layers, "Conv2D", "glassnet.layers has no Conv2D .*Dense.*Flatten the pixels"),
+    (layers, "LSTM", "no recurrent layers"),
+    (layers, "Embedding", "to_categorical"),
+    (layers, "LeakyReLU", r"Activation\(glassnet.activations.LeakyReLU\(0.2\)\)"),
+])
+def test_well_known_keras_names_glassnet_lacks_say_what_to_use(module, name, match):
+    with pytest.raises(AttributeError, match=match):
+        getattr(module, name)
+    assert not hasattr(module, name)
+
+
+def test_other_missing_names_give_the_plain_error_and_probing_still_works():
+    import copy
+    import pickle
+
+    for module in (layers, glassnet.models, glassnet):
+        with pytest.raises(AttributeError, match=f"module '{module.__name__}' has no attribute '__wrapped__'"):
+            module.__wrapped__
+        with pytest.raises(AttributeError, match="has no attribute 'NoSuchLayer'"):
+            module.NoSuchLayer
+    model = keras.Sequential([layers.Dense(2, input_dim=3)])
+    for name in ("input", "inputs", "output", "outputs"):
+        with pytest.raises(AttributeError, match=f"no symbolic {name} .*model.input_shape and model.output_shape"):
+            getattr(model, name)
+        assert not hasattr(model, name)
+    assert copy.deepcopy(model).built and pickle.loads(pickle.dumps(model)).built
+    with pytest.raises(AttributeError, match="'Sequential' object has no attribute 'nothing'"):
+        model.nothing
+

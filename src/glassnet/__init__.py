@@ -39,6 +39,9 @@ def __getattr__(name):
         import importlib
 
         return importlib.import_module(f"{__name__}.{name}")
+    if name == "Model":
+        raise AttributeError("glassnet has no Model (no functional API or Model subclassing): use "
+                             "glassnet.Sequential([...]).")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

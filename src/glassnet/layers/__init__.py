@@ -28,4 +28,33 @@ def deserialize(config):
 
 from . import core as core  # noqa: E402  (keras.layers.core's path, as seed 001 imports it)
 
+_OFFERED = "glassnet builds fully connected networks: Input, Dense, Activation, Dropout, BatchNormalization, Flatten"
+
+#: well-known Keras layers glassnet does not have, with what to use instead
+_KERAS_ONLY = {
+    **dict.fromkeys(("Conv1D", "Conv2D", "Conv3D", "Conv2DTranspose", "SeparableConv2D", "DepthwiseConv2D",
+                     "MaxPooling1D", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D",
+                     "GlobalMaxPooling2D", "UpSampling2D", "ZeroPadding2D"),
+                    "For images, Flatten the pixels and use Dense layers."),
+    **dict.fromkeys(("LSTM", "GRU", "SimpleRNN", "Bidirectional", "TimeDistributed", "RNN"),
+                    "It has no recurrent layers: Flatten a fixed-length sequence and use Dense layers."),
+    "Embedding": "One-hot encode the integer ids (glassnet.utils.to_categorical) and use a Dense layer.",
+    **dict.fromkeys(("ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax"),
+                    "Use Activation(glassnet.activations.LeakyReLU(0.2)) (or ReLU, ELU, Softmax), or "
+                    "Dense(..., activation='leaky_relu')."),
+    **dict.fromkeys(("Concatenate", "Add", "Multiply", "Lambda", "MultiHeadAttention", "Attention"),
+                    "glassnet has no functional API: a model is a Sequential stack."),
+    **dict.fromkeys(("Reshape", "Permute", "RepeatVector", "Rescaling", "Normalization"),
+                    "Prepare the arrays with NumPy (glassnet.preprocessing scales them) before fit."),
+    **dict.fromkeys(("LayerNormalization", "GroupNormalization", "GaussianNoise", "SpatialDropout1D",
+                     "SpatialDropout2D", "AlphaDropout"), "Use BatchNormalization or Dropout."),
+}
+
+
+def __getattr__(name):
+    advice = _KERAS_ONLY.get(name)
+    if advice is not None:
+        raise AttributeError(f"glassnet.layers has no {name} ({_OFFERED}). {advice}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 __all__ = ["Layer", "Input", "InputLayer", "Dense", "Activation", "Dropout", "BatchNormalization", "Flatten"]

@@ -154,6 +154,14 @@ def assign_weights(targets, weights, names, owner):
         target[...] = from_numpy(value)
 
 
+def refuse_symbolic_input(x, what):
+    """Keras's functional API calls a layer on ``Input(...)``: glassnet has none, and says so
+    (the input was refused as "not numbers")."""
+    if isinstance(x, InputLayer):
+        raise TypeError(f"{what} was called on an Input: glassnet has no functional API. Use "
+                        "Sequential([Input(shape=...), Dense(...), ...]), and call a layer or a model on arrays.")
+
+
 class Layer:
     weight_names = ()
     #: set by fit from ``compile(jit_compile=...)``: train with glassnet.kernels' compiled loops
@@ -199,6 +207,7 @@ class Layer:
         layer refuses inputs of another shape. A layer of a model can be called too: its
         weights are used as they are, and the activations the model's last pass left for
         backward and the training step's reused arrays are kept untouched."""
+        refuse_symbolic_input(x, self._label())
         if training is None:  # Keras's "not in fit": inference
             training = False
         if not isinstance(training, (bool, np.bool_)):

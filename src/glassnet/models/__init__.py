@@ -34,4 +34,19 @@ def model_from_json(json_string):
     return Sequential.from_config(spec["config"])
 
 
+#: Keras names glassnet does not have, with what to use instead
+_KERAS_ONLY = {
+    "Model": "glassnet has no functional API or Model subclassing: use glassnet.models.Sequential([...]).",
+    "Functional": "glassnet has no functional API: use glassnet.models.Sequential([...]).",
+    "save_model": "Use model.save(filepath).",
+}
+
+
+def __getattr__(name):
+    advice = _KERAS_ONLY.get(name)
+    if advice is not None:
+        raise AttributeError(f"glassnet.models has no {name}. {advice}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = ["Sequential", "load_model", "clone_model", "model_from_json", "DivergenceWarning"]

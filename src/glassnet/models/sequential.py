@@ -23,7 +23,7 @@ from .._validation import (check_array, check_bool, check_consistent_length, che
                            check_sparse, is_sparse, on_host, sized_by)
 from ..backend import get_namespace, make_rng, seeded, standardize_dtype
 from ..layers import InputLayer, Layer
-from ..layers.base import assign_weights, build_layer
+from ..layers.base import assign_weights, build_layer, refuse_symbolic_input
 from . import training
 
 
@@ -86,6 +86,15 @@ class _DeclaredBuild:
     def _rewind(self, state):
         if state is not None:
             self.rng.bit_generator.state = state
+
+
+def _no_symbolic(name):
+    """Keras's symbolic ``model.<name>``, which a model of arrays has not: a property whose
+    AttributeError says what to use (``hasattr`` reads False, as before)."""
+    def refuse(self):
+        raise AttributeError(f"A glassnet Sequential has no symbolic {name} (glassnet has no functional API): "
+                             "model.input_shape and model.output_shape give the shapes.")
+    return property(refuse)
 
 
 class Sequential:
@@ -782,6 +791,7 @@ class Sequential:
     def __call__(self, x, training=False):
         """Outputs for ``x`` as one batch; ``training=True`` runs the training-mode pass
         (dropout active, batch statistics), as Keras's ``model(x, training=True)``."""
+        refuse_symbolic_input(x, f"Model {self.name!r}")
         self._check_namespace()
         X = self._check_x(x)
         if not self.built:
@@ -975,6 +985,8 @@ class Sequential:
 
     def __repr__(self):
         return f"<Sequential name={self.name!r} layers={len(self._layers)} built={self.built}>"
+
+    input, inputs, output, outputs = (_no_symbolic(name) for name in ("input", "inputs", "output", "outputs"))
 
 
 def _unique_names(layer_configs):
