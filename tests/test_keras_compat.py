@@ -110,3 +110,24 @@ def test_other_missing_names_give_the_plain_error_and_probing_still_works():
     with pytest.raises(AttributeError, match="'Sequential' object has no attribute 'nothing'"):
         model.nothing
 
+
+def test_sequential_takes_keras_trainable():
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(8, 3)), rng.normal(size=(8, 1))
+    model = keras.Sequential([keras.Input(shape=(3,)), layers.Dense(4)], trainable=False)
+    assert not model.trainable and not model.layers[0].trainable
+    model.add(layers.Dense(1))  # the model's flag freezes a layer added later, as Keras's does
+    assert not model.layers[1].trainable and model.trainable_weights == []
+    model.compile(optimizer="sgd", loss="mse")
+    before = model.get_weights()
+    model.fit(x, y, epochs=1, verbose=0)
+    for a, b in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    empty = keras.Sequential(trainable=False)
+    assert not empty.trainable
+    model.trainable = True
+    assert model.trainable and all(layer.trainable for layer in model.layers)
+    with pytest.raises(TypeError, match="trainable must be True or False. Received: trainable=1"):
+        keras.Sequential(trainable=1)
+    with pytest.raises(TypeError, match="second argument is trainable, as in Keras: pass the name as name='net'"):
+        keras.Sequential([], "net")

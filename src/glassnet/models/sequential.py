@@ -106,6 +106,8 @@ class Sequential:
         May start with ``glassnet.layers.Input(shape=...)``. Once the input shape is
         known (``Input``, ``input_dim``, ``input_shape``), the model is built, as Keras
         builds it: every layer has its weights, here and after each ``add``.
+    trainable : bool
+        False freezes every layer, those added later too (Keras's argument).
     name : str, optional
     dtype : {"float32", "float64"}, optional
         Precision of the weights and the math; defaults to
@@ -116,10 +118,17 @@ class Sequential:
         draw from the global generator (see ``glassnet.utils.set_random_seed``).
     """
 
+    #: the model's own flag, from ``trainable=`` or ``model.trainable = ...``: False freezes added layers too
+    _trainable = True
     #: a build from the declared input shape, open until the model is first used (see _first_use)
     _declared = None
 
-    def __init__(self, layers=None, name=None, dtype=None, seed=None):
+    def __init__(self, layers=None, trainable=True, name=None, dtype=None, seed=None):
+        if isinstance(trainable, str):  # Sequential(layers, "name"): glassnet's older order
+            raise TypeError("Sequential's second argument is trainable, as in Keras: pass the name as "
+                            f"name={trainable!r}.")
+        if not isinstance(trainable, (bool, np.bool_)):
+            raise TypeError(f"trainable must be True or False. Received: trainable={trainable!r}")
         self.name = name or "sequential"
         self.dtype = standardize_dtype(dtype)
         self._layers = []
@@ -145,6 +154,8 @@ class Sequential:
                                                           if isinstance(layers, Layer) else ""))
         for layer in layers or []:
             self._add(layer, build=False)
+        if not trainable:
+            self.trainable = False
         if self._input_shape is not None and self._layers:  # one build, then one binding of the flat vectors
             declared, self._layers = self._layers, []
             for layer in declared:
@@ -199,6 +210,8 @@ class Sequential:
                 "is already the name of a layer in this model: give the layer another name=... (a layer shared "
                 "with another model keeps its name in both; glassnet.models.clone_model makes new layers)."
             )
+        if not self._trainable:
+            layer.trainable = False
         if self.built and self._declared is None:  # built by use (fit, predict, build, weights...)
             # as Keras: the new layer is built on the current output; the others keep their weights.
             # A seeded model seeds it too (by its position, so pop-then-add draws the same weights).
@@ -374,13 +387,15 @@ class Sequential:
 
     @property
     def trainable(self):
-        """Whether training may change the weights: setting it sets every layer's ``trainable`` (as Keras)."""
-        return all(layer.trainable for layer in self._layers)
+        """Whether training may change the weights: setting it sets every layer's ``trainable``, and
+        that of layers added later (as Keras)."""
+        return self._trainable and all(layer.trainable for layer in self._layers)
 
     @trainable.setter
     def trainable(self, value):
         if not isinstance(value, (bool, np.bool_)):
             raise TypeError(f"trainable must be True or False. Received: trainable={value!r}")
+        self._trainable = bool(value)
         for layer in self._layers:
             layer.trainable = bool(value)
 
