@@ -131,3 +131,28 @@ def test_sequential_takes_keras_trainable():
         keras.Sequential(trainable=1)
     with pytest.raises(TypeError, match="second argument is trainable, as in Keras: pass the name as name='net'"):
         keras.Sequential([], "net")
+
+
+def test_save_format_is_refused_as_keras_3_refuses_it(tmp_path):
+    from glassnet.layers import Dense
+    from glassnet.models import Sequential
+
+    model = Sequential([Dense(2, input_dim=3)])
+    with pytest.raises(ValueError, match="save_format was removed in Keras 3"):
+        model.save(tmp_path / "m.h5", save_format="h5")
+    assert not (tmp_path / "m.h5").exists()
+
+
+def test_metrics_given_per_output_for_the_one_output():
+    from glassnet.layers import Dense
+    from glassnet.models import Sequential
+
+    x = np.random.default_rng(0).standard_normal((20, 3)).astype(np.float32)
+    y = (x[:, 0] > 0).astype(np.float32)
+    model = Sequential([Dense(1, activation="sigmoid", input_dim=3, name="out")], seed=0)
+    for metrics in ([["accuracy"]], {"out": ["accuracy"]}, {"out": "accuracy"}):
+        model.compile(optimizer="sgd", loss="binary_crossentropy", metrics=metrics)
+        history = model.fit(x, y, epochs=1, verbose=0)
+        assert "accuracy" in history.history
+    with pytest.raises(ValueError, match="must name this model's one output, its last layer 'out'"):
+        model.compile(optimizer="sgd", loss="binary_crossentropy", metrics={"dense": ["accuracy"]})

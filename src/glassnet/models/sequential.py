@@ -468,10 +468,25 @@ class Sequential:
         if isinstance(loss, (list, tuple)) and len(loss) == 1:  # Keras's one loss per output, of one output
             loss = loss[0]
         self.loss = losses.get(loss)
-        self._metric_ids = _metric_list(metrics, "metrics")
-        self._weighted_metric_ids = _metric_list(weighted_metrics, "weighted_metrics")
+        self._metric_ids = _metric_list(self._one_output(metrics, "metrics"), "metrics")
+        self._weighted_metric_ids = _metric_list(self._one_output(weighted_metrics, "weighted_metrics"),
+                                                 "weighted_metrics")
         self.metrics = []
         self.compiled = True
+
+    def _one_output(self, metrics, argument):
+        """Keras's per-output forms for a model of one output: ``[["accuracy"]]`` (a list per
+        output) and ``{"output_name": ...}`` (by the output layer's name) are its metrics."""
+        if isinstance(metrics, (list, tuple)) and len(metrics) == 1 and isinstance(metrics[0], (list, tuple)):
+            return metrics[0]
+        if isinstance(metrics, dict):
+            output = self._layers[-1].name if self._layers else None
+            if len(metrics) != 1 or next(iter(metrics)) != output:
+                raise ValueError(f"{argument} given per output must name this model's one output, its last layer "
+                                 f"{output!r}: {{{output!r}: [...]}}, or be a plain list. Received: "
+                                 f"{argument}={metrics!r:.200}")
+            return next(iter(metrics.values()))
+        return metrics
 
     def _new_metrics(self, fresh=True):
         """The compiled metrics, then the weighted ones (``metric.weighted``); ``fresh``:
@@ -904,15 +919,20 @@ class Sequential:
         print_fn(f" Non-trainable params: {total - trainable:,} ({_human_bytes((total - trainable) * itemsize)})")
 
     # -- files -------------------------------------------------------------------------
-    def save(self, filepath, overwrite=True, zipped=None, include_optimizer=True):
+    def save(self, filepath, overwrite=True, zipped=None, include_optimizer=True, save_format=None):
         """Save architecture, weights, optimizer state and compile settings to one
         ``.gn`` file (a zip of JSON and ``.npy``; see docs/file-format.md). Atomic.
 
         As Keras: ``overwrite=False`` refuses an existing file (Keras asks on the
         terminal); ``zipped`` must be None or True (the file is always a zip);
-        ``include_optimizer=False`` (tf.keras's) leaves the optimizer state out."""
+        ``include_optimizer=False`` (tf.keras's) leaves the optimizer state out;
+        tf.keras's ``save_format`` is refused, as Keras 3 refuses it."""
         from .saving import save_model
 
+        if save_format is not None:
+            raise ValueError(f"save_format was removed in Keras 3, and glassnet writes one format, its own safe "
+                             f"model file, whatever the file's suffix (docs/file-format.md): remove "
+                             f"save_format={save_format!r:.40}.")
         if zipped not in (None, True):
             raise ValueError(f"glassnet model files are always zip archives: pass zipped=None or True. "
                              f"Received: zipped={zipped!r}")
