@@ -13,7 +13,9 @@ def lookup(identifier, table, kind, instance_of=None, allow_callable=False, inst
     ----------
     identifier : None, str or object
         ``None`` returns ``None``; a string is looked up (case-insensitive) and
-        the entry is called with no arguments; an instance of ``instance_of``
+        the entry is called with no arguments: a name of ``table``, or the class
+        name of one of its classes, as Keras's ``get("MeanSquaredError")``
+        (a name wins over a class name; nothing else is guessed); an instance of ``instance_of``
         (or any callable when ``allow_callable``) is returned as is.
     table : dict
         ``{name: factory}``.
@@ -34,12 +36,13 @@ def lookup(identifier, table, kind, instance_of=None, allow_callable=False, inst
             return instance
     if isinstance(identifier, str):
         key = identifier.lower()
-        if key not in table:
+        factory = table.get(key) or _class_named(key, table, instance_of)
+        if factory is None:
             valid = ", ".join(sorted(table))
-            raise ValueError(
-                f"Unknown {kind} {identifier!r}. Valid names: {valid}."
-            )
-        return table[key]()
+            classes = sorted(cls.__name__ for cls in _classes(table, instance_of))
+            also = f" (or a class name, such as {classes[0]!r})" if classes else ""
+            raise ValueError(f"Unknown {kind} {identifier!r}. Valid names: {valid}{also}.")
+        return factory()
     if instance_of is not None and isinstance(identifier, instance_of):
         return identifier
     if allow_callable and callable(identifier) and not isinstance(identifier, type):
@@ -49,6 +52,34 @@ def lookup(identifier, table, kind, instance_of=None, allow_callable=False, inst
         f"Expected a name (one of {', '.join(sorted(table))}) or a "
         f"{instance_of.__name__ if instance_of else 'callable'} object."
     )
+
+
+def _classes(table, instance_of=None):
+    """The public classes a name may stand for: those of ``table``, then the subclasses of
+    ``instance_of`` defined beside it (``L1L2``, which the table reaches through a factory)."""
+    found = [f for f in table.values() if isinstance(f, type)]
+    if instance_of is not None:
+        stack = list(instance_of.__subclasses__())
+        while stack:
+            cls = stack.pop()
+            stack.extend(cls.__subclasses__())
+            if cls.__module__ == instance_of.__module__:
+                found.append(cls)
+    return [cls for cls in dict.fromkeys(found) if cls.__name__[0] != "_"]
+
+
+def _class_named(key, table, instance_of=None):
+    """The public class whose name, in lower case, is ``key`` (see :func:`_classes`), or None."""
+    for cls in _classes(table, instance_of):
+        if cls.__name__.lower() == key:
+            return cls
+    return None
+
+
+def has_name(identifier, table, instance_of=None):
+    """Whether the string ``identifier`` names an entry of ``table`` (a name or a class name)."""
+    key = identifier.lower()
+    return key in table or _class_named(key, table, instance_of) is not None
 
 
 def name_of(obj, table):

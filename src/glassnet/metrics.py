@@ -11,7 +11,7 @@ import numbers
 
 import numpy as np
 
-from ._registry import from_config, lookup, to_config
+from ._registry import from_config, has_name, lookup, to_config
 from ._validation import check_array, check_bool, check_int, check_number, check_positive_int, per_sample_weights, sized_by
 
 
@@ -549,9 +549,10 @@ def get(identifier, loss=None, n_outputs=None):
         if n_outputs == 1:
             return BinaryAccuracy(name=name)
         return CategoricalAccuracy(name=name)
-    valid = dict(METRICS, accuracy=None, acc=None)
-    if isinstance(identifier, str) and identifier.lower() not in METRICS:
-        raise ValueError(f"Unknown metric {identifier!r}. Valid names: {', '.join(sorted(valid))}.")
+    if isinstance(identifier, str) and not has_name(identifier, METRICS, Metric):
+        valid = dict(METRICS, accuracy=None, acc=None)
+        raise ValueError(f"Unknown metric {identifier!r}. Valid names: {', '.join(sorted(valid))} (or a class name, "
+                         "such as 'SparseCategoricalAccuracy').")
     if isinstance(identifier, type) and issubclass(identifier, Metric):
         return identifier()
     if callable(identifier) and not isinstance(identifier, (Metric, type)):
