@@ -2,6 +2,7 @@
 arguments, the function forms, keyword calls and custom Loss/Metric subclasses. Keras's
 numbers are recorded here (computed with Keras 3.15 on JAX); no test imports Keras."""
 
+import numpy as np
 import pytest
 
 from glassnet import activations, initializers, losses, metrics, optimizers, regularizers
@@ -29,3 +30,88 @@ def test_every_registry_takes_class_names_as_keras_get_does(get, name, cls):
 def test_only_exact_class_names_are_read_and_the_error_says_class_names_work(get, name):
     with pytest.raises(ValueError, match=f"Unknown .*{name!r}.*Valid names: .*or a class name, such as"):
         get(name)
+
+
+# -- Loss constructors: Keras's arguments ----------------------------------------------------
+
+@pytest.mark.parametrize("make", [
+    lambda **kw: losses.MeanSquaredError(**kw), lambda **kw: losses.MeanAbsoluteError(**kw),
+    lambda **kw: losses.Huber(**kw), lambda **kw: losses.Hinge(**kw),
+    lambda **kw: losses.BinaryCrossentropy(**kw), lambda **kw: losses.CategoricalCrossentropy(**kw),
+    lambda **kw: losses.SparseCategoricalCrossentropy(**kw), lambda **kw: losses.NegativeLogLikelihood(**kw),
+    lambda **kw: losses.MaxMargin(**kw),
+])
+def test_losses_take_keras_s_default_arguments_and_refuse_the_others_by_name(make):
+    loss = make(reduction="sum_over_batch_size", name="my_loss", dtype=None)
+    assert loss.name == "my_loss"
+    assert losses.deserialize(losses.serialize(loss)).name == "my_loss"  # kept in a model file
+    assert "name" not in make().get_config()  # files of the default losses stay as they were
+    with pytest.raises(ValueError, match=r"mean over the batch .*'sum_over_batch_size'.*Received: reduction='sum'"):
+        make(reduction="sum")
+    with pytest.raises(ValueError, match="reduction='none'"):
+        make(reduction="none")
+    with pytest.raises(ValueError, match="dtype must be None. Received: dtype='float32'"):
+        make(dtype="float32")
+    with pytest.raises(TypeError, match="name must be a string"):
+        make(name=3)
+
+
+def test_cross_entropies_take_axis_minus_1_and_no_ignore_class():
+    assert losses.CategoricalCrossentropy(axis=-1).from_logits is False
+    assert losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=None, axis=-1).from_logits
+    assert losses.MeanSquaredError("sum_over_batch_size", "m").name == "m"  # Keras's positional order
+    assert losses.CategoricalCrossentropy(True, 0.1, -1).label_smoothing == 0.1
+    for make in (losses.CategoricalCrossentropy, losses.BinaryCrossentropy, losses.SparseCategoricalCrossentropy):
+        with pytest.raises(ValueError, match="reduce the last axis: axis must be -1. Received: axis=1"):
+            make(axis=1)
+    with pytest.raises(ValueError, match="ignore_class must be None .*sample_weight 0. Received: ignore_class=0"):
+        losses.SparseCategoricalCrossentropy(ignore_class=0)
+    assert losses.CategoricalCrossentropy(epsilon=1e-12).epsilon == 1e-12  # glassnet's own clip, by keyword
+
+
+class CustomMSE(losses.Loss):
+    """keras.io's "Custom losses" example, with NumPy for keras.ops."""
+
+    def __init__(self, regularization_factor=0.1, name="custom_mse"):
+        super().__init__(name=name)
+        self.regularization_factor = regularization_factor
+
+    def call(self, y_true, y_pred):
+        mse = np.mean(np.square(y_true - y_pred), axis=-1)
+        reg = np.mean(np.square(0.5 - y_pred), axis=-1)
+        return mse + self.regularization_factor * reg
+
+
+class CustomMSEWithGradient(CustomMSE):
+    def per_sample_gradient(self, Y, A):
+        return (2 * (A - Y) + self.regularization_factor * 2 * (A - 0.5)) / A.shape[-1]
+
+
+def test_a_loss_written_for_keras_computes_and_is_told_at_compile_what_training_needs(rng):
+    from glassnet import check_gradients
+    from glassnet.layers import Dense
+    from glassnet.models import Sequential
+
+    Y, A = rng.normal(size=(5, 3)), rng.normal(size=(5, 3))
+    loss = CustomMSE()
+    assert loss.name == "custom_mse"
+    by_hand = np.mean(np.mean((Y - A) ** 2, axis=-1) + 0.1 * np.mean((0.5 - A) ** 2, axis=-1))
+    assert loss(Y, A) == pytest.approx(by_hand, rel=1e-12)
+    assert loss(y_true=Y, y_pred=A) == pytest.approx(by_hand, rel=1e-12)
+    model = Sequential([Dense(3, input_dim=2)], dtype="float64")
+    with pytest.raises(TypeError, match=r"CustomMSE defines Keras's call\(y_true, y_pred\) but not its gradient: "
+                                        r"glassnet backpropagates by hand.*per_sample_gradient\(Y, A\)"):
+        model.compile(optimizer="sgd", loss=CustomMSE())
+
+    class NoGradient(losses.Loss):
+        def per_sample(self, Y, A):
+            return np.sum(A - Y, axis=-1)
+
+    with pytest.raises(TypeError, match=r"NoGradient has no per_sample_gradient.*Subclass glassnet.losses.Loss"):
+        model.compile(optimizer="sgd", loss=NoGradient)
+    with pytest.raises(NotImplementedError, match="must define per_sample"):
+        losses.Loss()(Y, A)
+    model.compile(optimizer="sgd", loss=CustomMSEWithGradient())  # call + its gradient: trains
+    X = rng.normal(size=(5, 2))
+    assert check_gradients(model, X, Y).max_error < 1e-6
+    assert model.evaluate(X, Y) == pytest.approx(CustomMSE()(Y, model.predict(X)), rel=1e-12)

@@ -25,9 +25,42 @@ from .activations import LogSoftmax, Sigmoid, Softmax
 from .backend import astype, get_namespace, to_numpy
 
 EPSILON = 1e-7  # Keras's backend epsilon, used to clip probabilities
+#: Keras's default reduction, the only one glassnet has: the mean of the per-sample losses over the batch
+REDUCTION = "sum_over_batch_size"
+
+_NEEDS_GRADIENT = "glassnet backpropagates by hand, so a loss needs its gradient too."
+_HOW_TO_SUBCLASS = ("Subclass glassnet.losses.Loss with per_sample(Y, A) and per_sample_gradient(Y, A) "
+                    "(= dJ_i/dA), and verify it with glassnet.check_gradients.")
+
+
+def _keras_arguments(loss, name, reduction, dtype, axis=-1, ignore_class=None):
+    """Keras's loss arguments: ``name`` is kept, the others are taken at their defaults
+    only (a ValueError names what glassnet does instead)."""
+    if name is not None:
+        if not isinstance(name, str):
+            raise TypeError(f"name must be a string. Received: name={name!r}")
+        loss.name = name
+    if not (isinstance(reduction, str) and reduction == REDUCTION):
+        raise ValueError(f"glassnet's losses take the mean over the batch (Keras's reduction={REDUCTION!r}, the "
+                         f"only one here; weigh samples with sample_weight). Received: reduction={reduction!r}")
+    if dtype is not None:
+        raise ValueError("A glassnet loss computes in the dtype of the model's outputs (set it with "
+                         f"Sequential(dtype=...)): dtype must be None. Received: dtype={dtype!r}")
+    if isinstance(axis, bool) or axis != -1:
+        raise ValueError(f"glassnet's losses reduce the last axis: axis must be -1. Received: axis={axis!r}")
+    if ignore_class is not None:
+        raise ValueError("ignore_class must be None in glassnet: to leave samples out, give them sample_weight 0. "
+                         f"Received: ignore_class={ignore_class!r}")
 
 
 class Loss:
+    """The base of every loss (see the module docstring). ``name``, ``reduction`` and
+    ``dtype`` as Keras's ``Loss``; ``reduction`` and ``dtype`` only at their defaults.
+
+    A subclass written for Keras, with ``call(y_true, y_pred)`` returning the per-sample
+    losses, computes with ``call`` as :meth:`per_sample`; to train it needs
+    :meth:`per_sample_gradient` too (``compile`` says so)."""
+
     name = "loss"
     #: the targets are compared with the outputs directly, so they must lie in
     #: the output activation's range (regression losses, binary cross-entropy)
@@ -35,15 +68,28 @@ class Loss:
     #: the interval the targets themselves must lie in (probabilities), if any
     target_range = None
 
+    def __init__(self, name=None, reduction=REDUCTION, dtype=None):
+        _keras_arguments(self, name, reduction, dtype)
+
     def per_sample(self, Y, A):
-        raise NotImplementedError
+        """``J_i`` for each row, shape ``(n,)``."""
+        if type(self).call is not Loss.call:  # written for Keras: call gives the per-sample losses
+            return self.call(Y, A)
+        raise NotImplementedError(f"{type(self).__name__} must define per_sample(Y, A) (or Keras's call(y_true, "
+                                  f"y_pred)) and per_sample_gradient(Y, A). {_NEEDS_GRADIENT}")
+
+    def call(self, y_true, y_pred):
+        """Keras's name for the per-sample losses: :meth:`per_sample` of the prepared arrays."""
+        return self.per_sample(y_true, y_pred)
 
     def per_sample_gradient(self, Y, A):
         """``∂J_i/∂A`` for each row (before the 1/n of the batch mean)."""
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must define per_sample_gradient(Y, A) (= dJ_i/dA). "
+                                  f"{_NEEDS_GRADIENT}")
 
-    def __call__(self, Y, A, sample_weight=None):
-        Y, A = _pair(self, Y, A)
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        """``Σ_i w_i J_i / n`` for targets ``y_true`` and outputs ``y_pred`` (Keras's names)."""
+        Y, A = _pair(self, y_true, y_pred)
         Y, A, sample_weight = _rows(Y, A, sample_weight)
         xp = get_namespace(A)
         values = self.per_sample(Y, A)
@@ -90,7 +136,10 @@ class Loss:
         return y
 
     def get_config(self):
-        return {}
+        """The constructor's arguments: ``name`` where it is not the class's (files of the
+        default losses stay as they were)."""
+        name = self.__dict__.get("name")
+        return {} if name is None or name == type(self).name else {"name": name}
 
     @classmethod
     def from_config(cls, config):
@@ -174,17 +223,20 @@ class MeanSquaredError(Loss):
     name = "mean_squared_error"
     targets_in_output_range = True
 
+    def __init__(self, reduction=REDUCTION, name=None, dtype=None):  # Keras's order
+        super().__init__(name, reduction, dtype)
+
     def per_sample(self, Y, A):
         return _mean_last((A - Y) ** 2)
 
     def per_sample_gradient(self, Y, A):
         return (A - Y) * (2.0 / A.shape[-1])
 
-    def __call__(self, Y, A, sample_weight=None):
+    def __call__(self, y_true, y_pred, sample_weight=None):
         if sample_weight is not None or type(self).per_sample is not MeanSquaredError.per_sample:
-            return super().__call__(Y, A, sample_weight)
+            return super().__call__(y_true, y_pred, sample_weight)
         # Σ (a − y)² / (n K) as one dot product: a small network's step is mostly such calls
-        Y, A = _pair(self, Y, A)
+        Y, A = _pair(self, y_true, y_pred)
         D = A - Y
         if isinstance(D, np.ndarray) and D.dtype == np.float16:  # a float16 sum of squares overflows at 65504
             D = D.astype(np.float32)
@@ -210,6 +262,9 @@ class MeanAbsoluteError(Loss):
     name = "mean_absolute_error"
     targets_in_output_range = True
 
+    def __init__(self, reduction=REDUCTION, name=None, dtype=None):  # Keras's order
+        super().__init__(name, reduction, dtype)
+
     def per_sample(self, Y, A):
         return _mean_last(get_namespace(A).abs(A - Y))
 
@@ -224,7 +279,8 @@ class Huber(Loss):
     name = "huber"
     targets_in_output_range = True
 
-    def __init__(self, delta=1.0):
+    def __init__(self, delta=1.0, reduction=REDUCTION, name=None, dtype=None):
+        super().__init__(name, reduction, dtype)
         self.delta = check_number(delta, "delta", low=0)
 
     def per_sample(self, Y, A):
@@ -237,7 +293,7 @@ class Huber(Loss):
         return get_namespace(A).clip(A - Y, -self.delta, self.delta) / A.shape[-1]
 
     def get_config(self):
-        return {"delta": self.delta}
+        return {**super().get_config(), "delta": self.delta}
 
 
 def _check_range(y, low, high, loss_name, name):
@@ -256,7 +312,9 @@ class _Crossentropy(Loss):
 
     from_logits, label_smoothing, epsilon = False, 0.0, EPSILON
 
-    def __init__(self, from_logits=False, label_smoothing=0.0, epsilon=EPSILON):
+    def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1, reduction=REDUCTION, name=None, dtype=None,
+                 *, epsilon=EPSILON):
+        _keras_arguments(self, name, reduction, dtype, axis)
         if not isinstance(from_logits, (bool, np.bool_)):
             raise TypeError(f"from_logits must be True or False. Received: from_logits={from_logits!r}")
         self.from_logits = bool(from_logits)
@@ -268,13 +326,15 @@ class _Crossentropy(Loss):
         return Y if not self.label_smoothing else Y * (1 - self.label_smoothing) + self.label_smoothing * share
 
     def get_config(self):
-        config = {"from_logits": self.from_logits, "label_smoothing": self.label_smoothing}
+        config = {**super().get_config(), "from_logits": self.from_logits, "label_smoothing": self.label_smoothing}
         if self.epsilon != EPSILON:  # files of the default loss stay as they were
             config["epsilon"] = self.epsilon
         return config
 
     def __repr__(self):
         extra = f", epsilon={self.epsilon:g}" if self.epsilon != EPSILON else ""
+        if "name" in self.get_config():
+            extra += f", name={self.name!r}"
         return (f"{type(self).__name__}(from_logits={self.from_logits}, "
                 f"label_smoothing={self.label_smoothing:g}{extra})")
 
@@ -369,12 +429,12 @@ class CategoricalCrossentropy(_Crossentropy):
         G = _inside_clip(-Y / xp.clip(P, eps, 1 - eps), P, eps)
         return (G - xp.sum(G * P, axis=-1, keepdims=True)) / S
 
-    def __call__(self, Y, A, sample_weight=None):
+    def __call__(self, y_true, y_pred, sample_weight=None):
         if (sample_weight is not None or self.from_logits or self.label_smoothing
                 or type(self).per_sample is not CategoricalCrossentropy.per_sample):
-            return super().__call__(Y, A, sample_weight)
+            return super().__call__(y_true, y_pred, sample_weight)
         # -Σ y log clip(a) / n, without per-sample temporaries (every training step computes it)
-        Y, A = _pair(self, Y, A)
+        Y, A = _pair(self, y_true, y_pred)
         xp = get_namespace(A)
         if isinstance(A, np.ndarray) and A.dtype == np.float16:  # sums of float16 overflow at 65504
             return super().__call__(Y.astype(np.float32), A.astype(np.float32), sample_weight)
@@ -404,14 +464,17 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
 
     name = "sparse_categorical_crossentropy"
 
-    def __init__(self, from_logits=False):
-        super().__init__(from_logits=from_logits)
+    def __init__(self, from_logits=False, ignore_class=None, reduction=REDUCTION, axis=-1, name=None, dtype=None):
+        _keras_arguments(self, name, reduction, dtype, axis, ignore_class)  # Keras's order
+        super().__init__(from_logits=from_logits, name=name)
 
     def get_config(self):
-        return {"from_logits": self.from_logits}
+        config = {"from_logits": self.from_logits}
+        return {**config, "name": self.name} if "name" in Loss.get_config(self) else config
 
     def __repr__(self):
-        return f"SparseCategoricalCrossentropy(from_logits={self.from_logits})"
+        named = f", name={self.name!r}" if "name" in self.get_config() else ""
+        return f"SparseCategoricalCrossentropy(from_logits={self.from_logits}{named})"
 
     def _targets_like(self, Y, A):
         if len(A.shape) != 2:
@@ -465,8 +528,8 @@ class _SignedLabelLoss(Loss):
             return 2.0 * Y - 1.0
         return Y
 
-    def __call__(self, Y, A, sample_weight=None):
-        return super().__call__(self._signed(Y), A, sample_weight)
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        return super().__call__(self._signed(y_true), y_pred, sample_weight)
 
     def gradient(self, Y, A, sample_weight=None):
         return super().gradient(self._signed(Y), A, sample_weight)
@@ -478,7 +541,8 @@ class Hinge(_SignedLabelLoss):
 
     name = "hinge"
 
-    def __init__(self, margin=1.0):
+    def __init__(self, margin=1.0, reduction=REDUCTION, name=None, dtype=None):
+        super().__init__(name, reduction, dtype)
         self.margin = check_number(margin, "margin", low=0)
 
     def per_sample(self, Y, A):
@@ -488,10 +552,11 @@ class Hinge(_SignedLabelLoss):
         return -Y * astype(self.margin - Y * A > 0, A.dtype) / A.shape[-1]
 
     def get_config(self):
-        return {"margin": self.margin}
+        return {**super().get_config(), "margin": self.margin}
 
     def __repr__(self):
-        return f"Hinge(margin={self.margin:g})"
+        named = f", name={self.name!r}" if "name" in self.get_config() else ""
+        return f"Hinge(margin={self.margin:g}{named})"
 
 
 class PerceptronLoss(_SignedLabelLoss):
@@ -528,14 +593,14 @@ class _CategoricalTargets(CategoricalCrossentropy):
     """Losses on categorical targets: categorical cross-entropy's checks of the
     targets (one distribution per row), none of its options."""
 
-    def __init__(self):
-        pass
+    def __init__(self, reduction=REDUCTION, name=None, dtype=None):
+        Loss.__init__(self, name, reduction, dtype)
 
     def get_config(self):
-        return {}
+        return Loss.get_config(self)
 
     def __repr__(self):
-        return f"{type(self).__name__}()"
+        return Loss.__repr__(self)
 
 
 class NegativeLogLikelihood(_CategoricalTargets):
@@ -591,7 +656,8 @@ class MaxMargin(CategoricalCrossentropy):
 
     name = "max_margin"
 
-    def __init__(self, margin=1.0):
+    def __init__(self, margin=1.0, reduction=REDUCTION, name=None, dtype=None):
+        Loss.__init__(self, name, reduction, dtype)
         self.margin = check_number(margin, "margin", low=0)
 
     def prepare_targets(self, y, n_outputs, name="y"):
@@ -624,10 +690,11 @@ class MaxMargin(CategoricalCrossentropy):
         return None
 
     def get_config(self):
-        return {"margin": self.margin}
+        return {**Loss.get_config(self), "margin": self.margin}
 
     def __repr__(self):
-        return f"MaxMargin(margin={self.margin:g})"
+        named = f", name={self.name!r}" if "name" in self.get_config() else ""
+        return f"MaxMargin(margin={self.margin:g}{named})"
 
 
 LOSSES = {
@@ -658,13 +725,25 @@ def get(identifier):
     if identifier is None:
         raise ValueError(f"loss is required. Valid names: {', '.join(sorted(LOSSES))}.")
     if callable(identifier) and not isinstance(identifier, (Loss, type)):
-        raise TypeError(
-            f"loss must be a name or a glassnet.losses.Loss. Received the function {identifier!r}: glassnet "
-            "backpropagates by hand, so a loss needs its gradient too. Subclass glassnet.losses.Loss with "
-            "per_sample(Y, A) and per_sample_gradient(Y, A) (= dJ_i/dA), and verify it with "
-            "glassnet.check_gradients."
-        )
-    return lookup(identifier, LOSSES, "loss", instance_of=Loss, instantiate=True)
+        raise TypeError(f"loss must be a name or a glassnet.losses.Loss. Received the function {identifier!r}: "
+                        f"{_NEEDS_GRADIENT} {_HOW_TO_SUBCLASS}")
+    loss = lookup(identifier, LOSSES, "loss", instance_of=Loss, instantiate=True)
+    _check_trainable(loss)
+    return loss
+
+
+def _check_trainable(loss):
+    """A Loss subclass without its gradient is refused at compile (it failed at fit, with a bare
+    NotImplementedError); one written for Keras (``call`` alone) is told what to add."""
+    cls = type(loss)
+    if cls.per_sample_gradient is not Loss.per_sample_gradient:
+        return
+    if cls.call is not Loss.call:
+        raise TypeError(f"The loss {cls.__name__} defines Keras's call(y_true, y_pred) but not its gradient: "
+                        f"{_NEEDS_GRADIENT} Add per_sample_gradient(Y, A) (= dJ_i/dA of call's per-sample "
+                        "values; call serves as per_sample), and verify it with glassnet.check_gradients.")
+    raise TypeError(f"The loss {cls.__name__} has no per_sample_gradient(Y, A): {_NEEDS_GRADIENT} "
+                    f"{_HOW_TO_SUBCLASS}")
 
 
 def serialize(loss):
