@@ -115,3 +115,88 @@ def test_a_loss_written_for_keras_computes_and_is_told_at_compile_what_training_
     X = rng.normal(size=(5, 2))
     assert check_gradients(model, X, Y).max_error < 1e-6
     assert model.evaluate(X, Y) == pytest.approx(CustomMSE()(Y, model.predict(X)), rel=1e-12)
+
+
+# -- keyword calls and Metric.__call__ -------------------------------------------------------
+
+def test_losses_and_metrics_take_keras_s_keyword_names_and_metric_call_returns_the_result():
+    yt, yp = np.array([[0.0, 1.0], [1.0, 0.0]]), np.array([[0.2, 0.8], [0.6, 0.4]])
+    by_hand = -np.mean(np.log([0.8, 0.6]))
+    assert losses.CategoricalCrossentropy()(y_true=yt, y_pred=yp) == pytest.approx(by_hand, rel=1e-12)
+    assert losses.MeanSquaredError()(y_true=yt, y_pred=yp, sample_weight=[1, 0]) == pytest.approx(0.04 / 2)
+    assert losses.Hinge()(y_true=yt, y_pred=yp) == pytest.approx(losses.Hinge()(yt, yp))
+    for m in (metrics.CategoricalAccuracy(), metrics.MeanSquaredError(), metrics.Precision(), metrics.AUC(),
+              metrics.F1Score(), metrics.SparseTopKCategoricalAccuracy(k=1), metrics.get(lambda y, p: p - y)):
+        m.update_state(y_true=yt, y_pred=yp, sample_weight=[1.0, 1.0])
+    acc = metrics.CategoricalAccuracy()
+    assert acc(yt, yp) == 1.0 and acc(yt, yp[:, ::-1], sample_weight=[1, 3]) == pytest.approx(2 / 6)  # streams
+    assert metrics.SparseCategoricalAccuracy()(y_true=[1, 1], y_pred=yp) == 0.5
+
+
+# -- a Metric subclass written for Keras -----------------------------------------------------
+
+class CategoricalTruePositives(metrics.Metric):
+    """keras.io's "Writing your own metrics" example, with NumPy for keras.ops."""
+
+    def __init__(self, name="categorical_true_positives", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.true_positives = self.add_variable(shape=(), name="ctp", initializer="zeros")
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        y_pred = np.reshape(np.argmax(y_pred, axis=1), (-1, 1))
+        values = np.asarray(y_true).astype("int32") == y_pred.astype("int32")
+        values = values.astype("float32")
+        if sample_weight is not None:
+            values = values * np.asarray(sample_weight, "float32")[:, None]
+        self.true_positives.assign_add(np.sum(values))
+
+    def result(self):
+        return self.true_positives
+
+    def reset_state(self):
+        self.true_positives.assign(0.0)
+
+
+class MeanError(metrics.Metric):
+    """Two variables from Keras's older add_weight, the base's reset_state, a quotient as result."""
+
+    def __init__(self, name="mean_error", dtype=None):
+        super().__init__(name=name, dtype=dtype)
+        self.total_error = self.add_weight(name="total_error", initializer="zeros")
+        self.samples = self.add_weight(name="samples", initializer="zeros")
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        self.total_error.assign_add(np.sum(np.asarray(y_pred)[:, 0] - np.ravel(y_true)))
+        self.samples.assign_add(len(y_pred))
+
+    def result(self):
+        return self.total_error / self.samples
+
+
+def test_a_metric_written_for_keras_works_alone_in_fit_and_evaluate_and_is_not_saved(rng, tmp_path):
+    from glassnet.layers import Dense
+    from glassnet.models import Sequential
+
+    ctp = CategoricalTruePositives(dtype="float32")
+    assert ctp.dtype == "float32" and ctp.true_positives.dtype == np.float32 and ctp.variables == [ctp.true_positives]
+    assert float(ctp([[0], [1]], [[0.9, 0.1], [0.8, 0.2]])) == 1.0
+    assert float(ctp([[1]], [[0.1, 0.9]], sample_weight=[2.0])) == 3.0
+    ctp.reset_state()
+    assert float(ctp.result()) == 0.0 and ctp.true_positives.numpy() == 0.0
+    assert f"{ctp.true_positives + 1:.1f}" == "1.0" and 2 * ctp.true_positives == 0.0
+    with pytest.raises(ValueError, match="dtype must be a float dtype"):
+        CategoricalTruePositives(dtype="int32")
+
+    X, y = rng.normal(size=(60, 4)), rng.integers(0, 3, size=(60, 1))
+    model = Sequential([Dense(3, "softmax", input_dim=4)], seed=0, dtype="float64")
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+                  metrics=[CategoricalTruePositives(), MeanError()])
+    history = model.fit(X, y, epochs=2, batch_size=20, verbose=0)
+    assert all(0 <= v <= 60 for v in history.history["categorical_true_positives"])  # reset each epoch
+    logs = model.evaluate(X, y, batch_size=20, return_dict=True)
+    P = model.predict(X)
+    assert logs["categorical_true_positives"] == np.sum(P.argmax(axis=1) == y[:, 0])
+    assert logs["mean_error"] == pytest.approx(np.mean(P[:, 0] - y[:, 0]), rel=1e-12)
+    with pytest.warns(UserWarning, match="is not saved: a model file holds no code") as caught:
+        model.save(tmp_path / "m.gn")
+    assert {"categorical_true_positives", "mean_error"} <= {str(w.message).split("'")[1] for w in caught}

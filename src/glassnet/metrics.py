@@ -1,8 +1,10 @@
 """Metrics (SPEC A8), streamed over batches as Keras does.
 
-A metric has ``update_state(Y, A, sample_weight=None)``, ``result()`` and
-``reset_state()``; the model resets it each epoch. ``Y`` and ``A`` are the
-prepared targets and the outputs, both ``(n, n_outputs)``.
+A metric has ``update_state(y_true, y_pred, sample_weight=None)``, ``result()``
+and ``reset_state()``; the model resets it each epoch; ``metric(y_true, y_pred)``
+updates it and returns the result, as Keras. Inside, ``Y`` and ``A`` are the
+prepared targets and the outputs, both ``(n, n_outputs)``. A subclass may keep its
+state in variables from :meth:`Metric.add_variable`, as Keras's do.
 Plain functions :func:`accuracy_score` and :func:`confusion_matrix` work on
 label arrays.
 """
@@ -50,16 +52,150 @@ def _align(Y, A, sample_weight, labels=False):
     return Y, A, per_sample_weights(sample_weight, A.shape[0])
 
 
-class Metric:
+class Variable:
+    """A metric's state as Keras's ``add_variable`` makes it: a NumPy array that
+    ``assign``, ``assign_add`` and ``assign_sub`` change in place; arithmetic,
+    ``float()`` and NumPy read its value (``result()`` may return it, or
+    ``self.tp / self.count``)."""
+
+    def __init__(self, value, name=None):
+        self._value = value
+        self.name = name
+
+    @property
+    def value(self):
+        return self._value
+
+    @property
+    def shape(self):
+        return self._value.shape
+
+    @property
+    def dtype(self):
+        return self._value.dtype
+
+    def assign(self, value):
+        self._value[...] = np.asarray(value)
+        return self
+
+    def assign_add(self, value):
+        return self.assign(self._value + np.asarray(value))
+
+    def assign_sub(self, value):
+        return self.assign(self._value - np.asarray(value))
+
+    def numpy(self):
+        return self._value.copy()
+
+    def __array__(self, dtype=None, copy=None):
+        return np.array(self._value, dtype=dtype, copy=True)
+
+    def __float__(self):
+        return float(self._value)
+
+    def __int__(self):
+        return int(self._value)
+
+    def __bool__(self):
+        return bool(self._value)
+
+    def __format__(self, spec):
+        return format(self._value.item() if self._value.ndim == 0 else self._value, spec)
+
+    def __getitem__(self, key):
+        return self._value[key]
+
+    def __repr__(self):
+        return f"<Variable {self.name!r} shape={self.shape} dtype={self.dtype} value={self._value}>"
+
+
+def _arithmetic(op, reflected=False):
+    if reflected:
+        return lambda self, other: op(np.asarray(other), self._value)
+    return lambda self, other: op(self._value, np.asarray(other))
+
+
+for _name, _op in (("add", np.add), ("sub", np.subtract), ("mul", np.multiply), ("truediv", np.true_divide),
+                   ("floordiv", np.floor_divide), ("mod", np.mod), ("pow", np.power), ("matmul", np.matmul)):
+    setattr(Variable, f"__{_name}__", _arithmetic(_op))
+    setattr(Variable, f"__r{_name}__", _arithmetic(_op, reflected=True))
+for _name, _op in (("lt", np.less), ("le", np.less_equal), ("gt", np.greater), ("ge", np.greater_equal)):
+    setattr(Variable, f"__{_name}__", _arithmetic(_op))
+Variable.__neg__ = lambda self: -self._value
+Variable.__pos__ = lambda self: +self._value
+Variable.__abs__ = lambda self: np.abs(self._value)
+
+_AGGREGATIONS = ("sum", "mean", "only_first_replica", "none", None)
+
+
+class _ResetAfterInit(type):
+    """Metric's metaclass: ``reset_state()`` runs once the whole ``__init__`` has, so a
+    subclass may create its state after ``super().__init__()``, as in Keras (its
+    ``reset_state`` would otherwise meet variables that do not exist yet)."""
+
+    def __call__(cls, *args, **kwargs):
+        metric = super().__call__(*args, **kwargs)
+        metric.reset_state()
+        return metric
+
+
+class Metric(metaclass=_ResetAfterInit):
+    """The base of every metric (see the module docstring). ``name`` and ``dtype`` as
+    Keras's ``Metric`` (``dtype``: a float dtype, the default of :meth:`add_variable`;
+    glassnet's own metrics count in float64)."""
+
     name = "metric"
     #: whether a model's training and evaluation pass the sample weights to it
     #: (compile's weighted_metrics; plain metrics are unweighted, as Keras)
     weighted = False
+    dtype = None
 
-    def __init__(self, name=None):
+    def __init__(self, name=None, dtype=None):
         if name is not None:
+            if not isinstance(name, str):
+                raise TypeError(f"name must be a string. Received: name={name!r}")
             self.name = name
-        self.reset_state()
+        if dtype is not None:
+            try:
+                kind = np.dtype(dtype).kind
+            except TypeError:
+                kind = None
+            if kind != "f":
+                raise ValueError(f"dtype must be a float dtype ('float32', 'float64') or None. Received: dtype={dtype!r}")
+            self.dtype = np.dtype(dtype).name
+        self._variables = []
+        Metric.reset_state(self)  # the mean's total and count; reset_state() itself runs after __init__
+
+    def add_variable(self, shape, initializer, dtype=None, aggregation="sum", name=None):
+        """A :class:`Variable` of ``shape`` for the metric's state, as Keras's: ``initializer``
+        a name ("zeros"), an Initializer or ``f(shape, dtype)``; ``dtype`` the metric's
+        (float64 by default); ``aggregation`` is accepted (one device: nothing to aggregate).
+        The base :meth:`reset_state` sets every variable to zeros, as Keras's."""
+        from . import initializers  # metrics are imported before the layers' initializers need them
+
+        if aggregation not in _AGGREGATIONS:
+            raise ValueError(f"aggregation must be one of {_AGGREGATIONS}. Received: aggregation={aggregation!r}")
+        dtype = np.dtype(dtype or self.dtype or "float64")
+        value = initializers.get("zeros" if initializer is None else initializer)(shape, dtype=dtype.name)
+        variable = Variable(np.array(value, dtype=dtype), name=name)
+        if "_variables" not in self.__dict__:
+            raise RuntimeError(f"{type(self).__name__}: call super().__init__() before add_variable.")
+        self._variables.append(variable)
+        return variable
+
+    def add_weight(self, shape=(), initializer=None, dtype=None, name=None):
+        """Keras's older name of :meth:`add_variable` (zeros by default)."""
+        return self.add_variable(shape, initializer, dtype=dtype, name=name)
+
+    @property
+    def variables(self):
+        """The variables of :meth:`add_variable`, in their order."""
+        return list(self.__dict__.get("_variables", ()))
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        """``update_state`` with this batch, then the ``result()``, as Keras's ``metric(y_true, y_pred)``."""
+        self.update_state(y_true, y_pred, sample_weight=sample_weight)
+        return self.result()
 
     @property
     def builtin(self):
@@ -69,14 +205,18 @@ class Metric:
         return type(self).__module__ == __name__ and type(self) is not MeanMetricWrapper
 
     def reset_state(self):
+        """Start again: the mean's total and count 0, every variable zeros (Keras's)."""
         self.total, self.count = 0.0, 0.0
+        for variable in self.__dict__.get("_variables", ()):
+            variable.assign(0)
 
     def values(self, Y, A):
         """Per-sample values, shape ``(n,)``."""
         raise NotImplementedError
 
-    def update_state(self, Y, A, sample_weight=None):
-        Y, A, sample_weight = _align(Y, A, sample_weight)
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        """Add a batch: targets ``y_true`` and outputs ``y_pred`` (Keras's names)."""
+        Y, A, sample_weight = _align(y_true, y_pred, sample_weight)
         self._accumulate(self.values(Y, A), sample_weight)
 
     def _accumulate(self, v, sample_weight):
@@ -92,7 +232,7 @@ class Metric:
 
     def get_config(self):
         """The constructor's arguments (a model file stores them with the class name)."""
-        return {"name": self.name}
+        return {"name": self.name} if self.dtype is None else {"name": self.name, "dtype": self.dtype}
 
     @classmethod
     def from_config(cls, config):
@@ -131,10 +271,10 @@ class CategoricalAccuracy(Metric):
     def values(self, Y, A):
         return (A.argmax(axis=-1) == Y.argmax(axis=-1)).astype(np.float64)
 
-    def update_state(self, Y, A, sample_weight=None):
+    def update_state(self, y_true, y_pred, sample_weight=None):
         if sample_weight is not None:
-            return super().update_state(Y, A, sample_weight)
-        Y, A, _ = _align(Y, A, None)
+            return super().update_state(y_true, y_pred, sample_weight)
+        Y, A, _ = _align(y_true, y_pred, None)
         self.total += np.count_nonzero(A.argmax(axis=-1) == Y.argmax(axis=-1))
         self.count += A.shape[0]
 
@@ -146,8 +286,8 @@ class SparseCategoricalAccuracy(Metric):
 
     name = "sparse_categorical_accuracy"
 
-    def update_state(self, Y, A, sample_weight=None):
-        Y, A, sample_weight = _align(Y, A, sample_weight, labels=True)
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        Y, A, sample_weight = _align(y_true, y_pred, sample_weight, labels=True)
         predicted = A.argmax(axis=-1)
         if Y.shape == A.shape and A.shape[1] > 1:  # one-hot, as fit passes the targets
             hit = predicted == Y.argmax(axis=-1)
@@ -193,8 +333,8 @@ class SparseTopKCategoricalAccuracy(TopKCategoricalAccuracy):
 
     name = "sparse_top_k_categorical_accuracy"
 
-    def update_state(self, Y, A, sample_weight=None):
-        Y, A, sample_weight = _align(Y, A, sample_weight, labels=True)
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        Y, A, sample_weight = _align(y_true, y_pred, sample_weight, labels=True)
         labels = Y.argmax(axis=-1) if Y.shape == A.shape and A.shape[1] > 1 else Y[:, 0]
         if not np.all((labels >= 0) & (labels < A.shape[1]) & (labels == np.round(labels))):
             raise ValueError(f"y_true must hold integer labels 0..{A.shape[1] - 1} for {A.shape[1]} outputs.")
@@ -287,8 +427,8 @@ class Precision(Metric):
             config["top_k"] = self.top_k
         return config
 
-    def update_state(self, Y, A, sample_weight=None):
-        Y, A, sample_weight = _align(Y, A, sample_weight)
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        Y, A, sample_weight = _align(y_true, y_pred, sample_weight)
         if self.top_k is not None:  # as Keras: the other outputs become −inf, before class_id
             order = np.argsort(-A, axis=1, kind="stable")[:, : self.top_k]  # ties: the lower index first
             top = np.full(A.shape, -np.inf)
@@ -356,8 +496,8 @@ class F1Score(Metric):
     def reset_state(self):
         self.tp = self.fp = self.fn = 0.0
 
-    def update_state(self, Y, A, sample_weight=None):
-        Y, A, sample_weight = _align(Y, A, sample_weight)
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        Y, A, sample_weight = _align(y_true, y_pred, sample_weight)
         if self.threshold is not None or A.shape[-1] == 1:
             predicted = A > (0.5 if self.threshold is None else self.threshold)
         else:
@@ -427,8 +567,8 @@ class AUC(Metric):
     def reset_state(self):
         self._counts = None  # (tp, fp, tn, fn), each (num_thresholds,) or (num_thresholds, outputs)
 
-    def update_state(self, Y, A, sample_weight=None):
-        Y, A, sample_weight = _align(Y, A, sample_weight)
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        Y, A, sample_weight = _align(y_true, y_pred, sample_weight)
         if self.from_logits:
             with np.errstate(over="ignore"):
                 A = 1.0 / (1.0 + np.exp(-A))
@@ -502,10 +642,10 @@ class MeanMetricWrapper(Metric):
         self.fn = fn
         super().__init__(name or getattr(fn, "__name__", None) or type(fn).__name__)
 
-    def update_state(self, Y, A, sample_weight=None):
+    def update_state(self, y_true, y_pred, sample_weight=None):
         """``fn`` gets ``y_true`` in the shape it was given (integer labels against
         ``(n, k)`` outputs too); only the number of rows must agree."""
-        Y, A = _numbers(Y, "y_true"), _numbers(A, "y_pred")
+        Y, A = _numbers(y_true, "y_true"), _numbers(y_pred, "y_pred")
         if Y.ndim == 0 or A.ndim == 0 or Y.shape[0] != A.shape[0]:
             raise ValueError(f"y_true and y_pred must have one row per sample. Received shapes {Y.shape} and "
                              f"{A.shape}.")
