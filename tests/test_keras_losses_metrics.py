@@ -200,3 +200,124 @@ def test_a_metric_written_for_keras_works_alone_in_fit_and_evaluate_and_is_not_s
     with pytest.warns(UserWarning, match="is not saved: a model file holds no code") as caught:
         model.save(tmp_path / "m.gn")
     assert {"categorical_true_positives", "mean_error"} <= {str(w.message).split("'")[1] for w in caught}
+
+
+# -- mape, msle, root_mean_squared_error, r2_score, loss names as metrics ----------------------
+# The data of the Keras numbers below: np.random.default_rng(7), drawn in this order.
+
+def _data():
+    rng = np.random.default_rng(7)
+    Yr, Ar = rng.normal(size=(6, 3)), rng.normal(size=(6, 3))
+    Yp, Ap = rng.uniform(0, 2, size=(6, 3)), rng.uniform(-0.2, 2, size=(6, 3))
+    w = np.array([1.0, 0.5, 2.0, 0.0, 1.0, 3.0])
+    P, Z = rng.dirichlet(np.ones(3), size=6), rng.normal(size=(6, 3))
+    labels = rng.integers(0, 3, 6)
+    Yb, Pb = rng.integers(0, 2, size=(6, 3)).astype(float), rng.uniform(0.01, 0.99, size=(6, 3))
+    return dict(Yr=Yr, Ar=Ar, Yp=Yp, Ap=Ap, w=w, P=P, Z=Z, labels=labels, onehot=np.eye(3)[labels], Yb=Yb, Pb=Pb)
+
+
+def _streamed(metric, Y, A, w=None):
+    """Two batches, as fit feeds a metric."""
+    metric.update_state(Y[:4], A[:4], None if w is None else w[:4])
+    metric.update_state(Y[4:], A[4:], None if w is None else w[4:])
+    return metric.result()
+
+
+def test_mape_and_msle_losses_equal_keras():
+    d = _data()
+    # keras.losses.mean_absolute_percentage_error / mean_squared_logarithmic_error (Keras 3.15, JAX)
+    keras_mape = [51918.389892578125, 126.57303810119629, 228.63259315490723, 63.77754807472229,
+                  1615.1187896728516, 157.23923444747925]
+    keras_msle = [0.021092889830470085, 0.1687580943107605, 0.2193765491247177, 0.13223445415496826,
+                  0.5239778757095337, 0.26573464274406433]
+    for name in ("mape", "mean_absolute_percentage_error", "MeanAbsolutePercentageError"):
+        assert losses.get(name).per_sample(d["Yr"], d["Ar"]) == pytest.approx(keras_mape, rel=1e-6)
+    for name in ("msle", "mean_squared_logarithmic_error", "MeanSquaredLogarithmicError"):
+        assert losses.get(name).per_sample(d["Yp"], d["Ap"]) == pytest.approx(keras_msle, rel=1e-6)
+    # keras.losses.MeanAbsolutePercentageError()(..., sample_weight=w), and MSLE's
+    assert losses.get("mape")(d["Yr"], d["Ar"], sample_weight=d["w"]) == pytest.approx(9087.629681825638, rel=1e-6)
+    assert losses.get("msle")(d["Yp"], d["Ap"], sample_weight=d["w"]) == pytest.approx(0.3109011398628354, rel=1e-6)
+
+
+def test_regression_metrics_equal_keras_streamed_over_batches():
+    d = _data()
+    Yr, Ar, w = d["Yr"], d["Ar"], d["w"]
+    # Keras 3.15 (JAX): the same two batches into keras.metrics.<Class>()
+    assert _streamed(metrics.get("root_mean_squared_error"), Yr, Ar) == pytest.approx(1.2916667001542221, rel=1e-6)
+    assert _streamed(metrics.RootMeanSquaredError(), Yr, Ar, w) == pytest.approx(1.5071980016464974, rel=1e-6)
+    assert _streamed(metrics.get("mape"), Yr, Ar, w) == pytest.approx(7270.10374546051, rel=1e-6)
+    assert _streamed(metrics.get("msle"), d["Yp"], d["Ap"], w) == pytest.approx(0.24872091189026832, rel=1e-6)
+    assert metrics.get("mape").name == "mape" and metrics.get("MeanSquaredLogarithmicError").name == \
+        "mean_squared_logarithmic_error"
+
+
+def test_r2_score_is_keras_s_and_scikit_learn_s_over_the_whole_set():
+    from sklearn.metrics import r2_score
+
+    d = _data()
+    Yr, Ar, w = d["Yr"], d["Ar"], d["w"]
+    keras_r2 = {  # keras.metrics.R2Score(class_aggregation=...): unweighted, weighted (Keras 3.15, JAX)
+        "uniform_average": (-4.610784530639648, -15.102865219116211),
+        "variance_weighted_average": (-2.9540085533209877, -3.5751087007340026),
+        None: ([-4.60509855495668, -1.3853476494365586, -7.841906525549312],
+               [-8.509243922507274, -1.6621289928378165, -35.137221843438105]),
+    }
+    for aggregation, (plain, weighted) in keras_r2.items():
+        assert _streamed(metrics.R2Score(aggregation), Yr, Ar) == pytest.approx(plain, rel=1e-6)
+        assert _streamed(metrics.R2Score(aggregation), Yr, Ar, w) == pytest.approx(weighted, rel=1e-6)
+    assert _streamed(metrics.R2Score(num_regressors=2), Yr, Ar) == pytest.approx(-5.358889134724935, rel=1e-6)
+    assert _streamed(metrics.get("r2_score"), Yr, Ar) == pytest.approx(r2_score(Yr, Ar), rel=1e-12)
+    assert _streamed(metrics.R2Score(), Yr, Ar, w) == pytest.approx(r2_score(Yr, Ar, sample_weight=w), rel=1e-12)
+    assert _streamed(metrics.R2Score("variance_weighted_average"), Yr, Ar) == pytest.approx(
+        r2_score(Yr, Ar, multioutput="variance_weighted"), rel=1e-12)
+    with pytest.warns(UserWarning, match="More independent predictors than data points"):
+        assert _streamed(metrics.R2Score(num_regressors=30), Yr, Ar) == pytest.approx(r2_score(Yr, Ar))
+    with pytest.raises(ValueError, match="class_aggregation must be one of"):
+        metrics.R2Score("mean")
+    r2 = metrics.R2Score()
+    r2.update_state(Yr, Ar)
+    with pytest.raises(ValueError, match="R2Score has seen 3 output"):
+        r2.update_state(Yr[:, :2], Ar[:, :2])
+
+
+def test_loss_names_are_metrics_as_in_keras():
+    d = _data()
+    w = d["w"]
+    # keras.metrics.BinaryCrossentropy() and (from_logits=True, label_smoothing=0.1) weighted; likewise the others
+    assert _streamed(metrics.get("binary_crossentropy"), d["Yb"], d["Pb"]) == pytest.approx(0.8180753986040751,
+                                                                                            rel=1e-6)
+    assert _streamed(metrics.BinaryCrossentropy(from_logits=True, label_smoothing=0.1), d["Yb"], d["Z"], w) == \
+        pytest.approx(1.0063700954119363, rel=1e-6)
+    assert _streamed(metrics.get("categorical_crossentropy"), d["onehot"], d["P"]) == pytest.approx(
+        2.03138381945199, rel=1e-6)
+    assert _streamed(metrics.CategoricalCrossentropy(from_logits=True, label_smoothing=0.2), d["onehot"], d["Z"], w) \
+        == pytest.approx(1.1795624871669181, rel=1e-6)
+    assert _streamed(metrics.get("sparse_categorical_crossentropy"), d["labels"], d["P"]) == pytest.approx(
+        2.03138381945199, rel=1e-6)
+    assert _streamed(metrics.SparseCategoricalCrossentropy(from_logits=True), d["labels"], d["Z"], w) == \
+        pytest.approx(1.1321026882795928, rel=1e-6)
+    with pytest.raises(ValueError, match="integer labels 0..2"):
+        metrics.SparseCategoricalCrossentropy()([3, 0], d["P"][:2])
+    with pytest.raises(ValueError, match="axis must be -1"):
+        metrics.CategoricalCrossentropy(axis=0)
+
+
+def test_new_metrics_in_fit_evaluate_and_a_model_file(rng, tmp_path):
+    from glassnet.layers import Dense
+    from glassnet.models import Sequential, load_model
+
+    X = rng.normal(size=(40, 3))
+    y = X @ np.array([[1.0, -1.0], [0.5, 2.0], [0.0, 1.0]]) + 3.0
+    model = Sequential([Dense(2, input_dim=3)], seed=0, dtype="float64")
+    model.compile(optimizer="adam", loss="msle", metrics=["RootMeanSquaredError", "r2_score", "mape", "msle"])
+    model.fit(X, y, epochs=2, batch_size=8, verbose=0)
+    logs = model.evaluate(X, y, batch_size=8, return_dict=True)
+    P = model.predict(X)
+    assert logs["root_mean_squared_error"] == pytest.approx(np.sqrt(np.mean((y - P) ** 2)), rel=1e-12)
+    assert logs["r2_score"] == pytest.approx(np.mean(1 - ((y - P) ** 2).sum(0) / ((y - y.mean(0)) ** 2).sum(0)),
+                                             rel=1e-12)
+    assert logs["mape"] == pytest.approx(100 * np.mean(np.abs((y - P) / y)), rel=1e-12)
+    assert logs["loss"] == pytest.approx(logs["msle"], rel=1e-12)
+    model.save(tmp_path / "m.gn")
+    assert load_model(tmp_path / "m.gn").evaluate(X, y, batch_size=8, return_dict=True) == pytest.approx(logs)
+

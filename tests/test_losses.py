@@ -29,6 +29,9 @@ CASES = [
     ("squared_error", "linear", "real"),
     ("mean_absolute_error", "linear", "real"),
     ("huber", "linear", "real"),
+    ("mean_absolute_percentage_error", "linear", "real"),
+    ("mean_squared_logarithmic_error", "softplus", "unit"),
+    ("mean_squared_logarithmic_error", "linear", "unit"),  # outputs below 1e-7: the clipped, flat part
     ("binary_crossentropy", "sigmoid", "unit"),        # fused: delta = a - y
     ("binary_crossentropy", "softmax", "unit"),        # the unfused gradient
     ("categorical_crossentropy", "softmax", "onehot"),  # fused: delta = a - y

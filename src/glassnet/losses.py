@@ -272,6 +272,51 @@ class MeanAbsoluteError(Loss):
         return get_namespace(A).sign(A - Y) / A.shape[-1]
 
 
+class MeanAbsolutePercentageError(Loss):
+    """Keras's ``J = 100 · mean_k |y_k − ŷ_k| / max(|y_k|, ε)`` (ε = 1e-7);
+    ``∂J/∂ŷ = 100 · sign(ŷ − y) / (K · max(|y|, ε))``."""
+
+    name = "mean_absolute_percentage_error"
+    targets_in_output_range = True
+
+    def __init__(self, reduction=REDUCTION, name=None, dtype=None):  # Keras's order
+        super().__init__(name, reduction, dtype)
+
+    def per_sample(self, Y, A):
+        xp = get_namespace(A)
+        return 100.0 * _mean_last(xp.abs(A - Y) / xp.maximum(xp.abs(Y), EPSILON))
+
+    def per_sample_gradient(self, Y, A):
+        xp = get_namespace(A)
+        return xp.sign(A - Y) * (100.0 / A.shape[-1]) / xp.maximum(xp.abs(Y), EPSILON)
+
+
+class MeanSquaredLogarithmicError(Loss):
+    """Keras's ``J = mean_k (log(1 + max(ŷ_k, ε)) − log(1 + max(y_k, ε)))²`` (ε = 1e-7);
+    ``∂J/∂ŷ = 2 d / (K (1 + ŷ))`` with ``d`` the difference of the logs, 0 where ``ŷ < ε``
+    (there the clipped loss is flat)."""
+
+    name = "mean_squared_logarithmic_error"
+    targets_in_output_range = True
+
+    def __init__(self, reduction=REDUCTION, name=None, dtype=None):  # Keras's order
+        super().__init__(name, reduction, dtype)
+
+    @staticmethod
+    def _parts(Y, A):
+        xp = get_namespace(A)
+        P = xp.maximum(A, EPSILON)
+        return P, xp.log1p(P) - xp.log1p(xp.maximum(Y, EPSILON))
+
+    def per_sample(self, Y, A):
+        D = self._parts(Y, A)[1]
+        return _mean_last(D * D)
+
+    def per_sample_gradient(self, Y, A):
+        P, D = self._parts(Y, A)
+        return D * (2.0 / A.shape[-1]) / (1 + P) * astype(A > EPSILON, A.dtype)
+
+
 class Huber(Loss):
     """``½e²`` for ``|e| <= δ``, else ``δ(|e| - ½δ)``, averaged over outputs;
     ``∂J/∂ŷ = clip(e, -δ, δ) / K`` with ``e = ŷ - y``."""
@@ -704,6 +749,10 @@ LOSSES = {
     "sum_squared_error": SquaredError,
     "mean_absolute_error": MeanAbsoluteError,
     "mae": MeanAbsoluteError,
+    "mean_absolute_percentage_error": MeanAbsolutePercentageError,
+    "mape": MeanAbsolutePercentageError,
+    "mean_squared_logarithmic_error": MeanSquaredLogarithmicError,
+    "msle": MeanSquaredLogarithmicError,
     "huber": Huber,
     "binary_crossentropy": BinaryCrossentropy,
     "categorical_crossentropy": CategoricalCrossentropy,
@@ -718,6 +767,7 @@ LOSSES = {
 }
 
 CLASSES = {cls.__name__: cls for cls in set(LOSSES.values())}
+
 
 
 def get(identifier):

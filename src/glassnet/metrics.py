@@ -10,9 +10,11 @@ label arrays.
 """
 
 import numbers
+import warnings
 
 import numpy as np
 
+from . import losses as _losses
 from ._registry import from_config, has_name, lookup, to_config
 from ._validation import check_array, check_bool, check_int, check_number, check_positive_int, per_sample_weights, sized_by
 
@@ -355,6 +357,175 @@ class MeanAbsoluteError(Metric):
         return np.mean(np.abs(A - Y), axis=-1)
 
 
+class RootMeanSquaredError(MeanSquaredError):
+    """``sqrt`` of the mean squared error over the epoch (Keras's: the root of the mean, not a
+    mean of roots)."""
+
+    name = "root_mean_squared_error"
+
+    def __init__(self, name=None, dtype=None):
+        super().__init__(name, dtype)
+
+    def result(self):
+        return float(np.sqrt(super().result()))
+
+
+class _LossMean(Metric):
+    """The mean over the epoch of a loss's per-sample values, as Keras's metrics of the
+    losses' names (``metrics=["binary_crossentropy"]``)."""
+
+    def _loss(self):
+        raise NotImplementedError
+
+    def values(self, Y, A):
+        return np.asarray(self._loss().per_sample(Y, A), dtype=np.float64)
+
+
+class MeanAbsolutePercentageError(_LossMean):
+    """Keras's ``100 · mean |y − ŷ| / max(|y|, 1e-7)`` (:class:`glassnet.losses.MeanAbsolutePercentageError`)."""
+
+    name = "mean_absolute_percentage_error"
+
+    def __init__(self, name=None, dtype=None):
+        super().__init__(name, dtype)
+
+    def _loss(self):
+        return _losses.MeanAbsolutePercentageError()
+
+
+class MeanSquaredLogarithmicError(_LossMean):
+    """Keras's ``mean (log(1 + ŷ) − log(1 + y))²`` (:class:`glassnet.losses.MeanSquaredLogarithmicError`)."""
+
+    name = "mean_squared_logarithmic_error"
+
+    def __init__(self, name=None, dtype=None):
+        super().__init__(name, dtype)
+
+    def _loss(self):
+        return _losses.MeanSquaredLogarithmicError()
+
+
+class BinaryCrossentropy(_LossMean):
+    """The binary cross-entropy of :class:`glassnet.losses.BinaryCrossentropy`, averaged over the epoch."""
+
+    name = "binary_crossentropy"
+
+    def __init__(self, name=None, dtype=None, from_logits=False, label_smoothing=0):  # Keras's order
+        self.from_logits = check_bool(from_logits, "from_logits")
+        self.label_smoothing = check_number(label_smoothing, "label_smoothing", low=0, high=1)
+        super().__init__(name, dtype)
+
+    def _loss(self):
+        return _losses.BinaryCrossentropy(self.from_logits, self.label_smoothing)
+
+    def get_config(self):
+        return {**super().get_config(), "from_logits": self.from_logits, "label_smoothing": self.label_smoothing}
+
+
+class CategoricalCrossentropy(BinaryCrossentropy):
+    """The categorical cross-entropy of :class:`glassnet.losses.CategoricalCrossentropy` (one-hot
+    targets), averaged over the epoch."""
+
+    name = "categorical_crossentropy"
+
+    def __init__(self, name=None, dtype=None, from_logits=False, label_smoothing=0, axis=-1):  # Keras's order
+        _losses.CategoricalCrossentropy(axis=axis)  # refuses any other axis, by name
+        super().__init__(name, dtype, from_logits, label_smoothing)
+
+    def _loss(self):
+        return _losses.CategoricalCrossentropy(self.from_logits, self.label_smoothing)
+
+
+class SparseCategoricalCrossentropy(_LossMean):
+    """The categorical cross-entropy of integer labels ``y_true`` (shape ``(n,)`` or ``(n, 1)``),
+    averaged over the epoch; inside ``fit``, where the loss has one-hot encoded the labels, of
+    the one-hot targets."""
+
+    name = "sparse_categorical_crossentropy"
+
+    def __init__(self, name=None, dtype=None, from_logits=False, ignore_class=None, axis=-1):  # Keras's order
+        self.from_logits = _losses.SparseCategoricalCrossentropy(from_logits, ignore_class, axis=axis).from_logits
+        super().__init__(name, dtype)
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        Y, A, sample_weight = _align(y_true, y_pred, sample_weight, labels=True)
+        if not (Y.shape == A.shape and A.shape[1] > 1):  # integer labels, not fit's one-hot rows
+            labels = Y[:, 0]
+            if not np.all((labels >= 0) & (labels < A.shape[1]) & (labels == np.round(labels))):
+                raise ValueError(f"y_true must hold integer labels 0..{A.shape[1] - 1} for {A.shape[1]} outputs.")
+            Y = np.eye(A.shape[1])[labels.astype(np.intp)]
+        loss = _losses.CategoricalCrossentropy(self.from_logits)
+        self._accumulate(np.asarray(loss.per_sample(Y, A), dtype=np.float64), sample_weight)
+
+    def get_config(self):
+        return {**super().get_config(), "from_logits": self.from_logits}
+
+
+class R2Score(Metric):
+    """The coefficient of determination ``R² = 1 − Σ w (y − ŷ)² / Σ w (y − ȳ)²`` per output,
+    streamed over batches as ``keras.metrics.R2Score`` (per-output sums of ``w y``, ``w y²``,
+    ``w (y − ŷ)²`` and ``w``): over a whole data set it equals scikit-learn's ``r2_score``.
+    ``class_aggregation``: ``"uniform_average"`` (the mean over outputs),
+    ``"variance_weighted_average"`` (weighted by each output's variance) or ``None`` (one
+    value per output). ``num_regressors`` p > 0 gives the adjusted
+    ``1 − (1 − R²)(N − 1)/(N − p − 1)``, N counting every target value, as Keras does. As
+    Keras, an output whose targets are constant scores 0 (NaN if it is predicted exactly)."""
+
+    name = "r2_score"
+    _AGGREGATIONS = (None, "uniform_average", "variance_weighted_average")
+
+    def __init__(self, class_aggregation="uniform_average", num_regressors=0, name=None, dtype=None):
+        if class_aggregation not in self._AGGREGATIONS:
+            raise ValueError(f"class_aggregation must be one of {self._AGGREGATIONS}. "
+                             f"Received: class_aggregation={class_aggregation!r}")
+        self.class_aggregation = class_aggregation
+        self.num_regressors = check_int(num_regressors, "num_regressors", low=0)
+        super().__init__(name, dtype)
+
+    def reset_state(self):
+        self._sums = None  # (Σ w y, Σ w y², Σ w (y − ŷ)², Σ w), each (outputs,), once a batch is seen
+        self._num_samples = 0
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        Y, A, sample_weight = _align(y_true, y_pred, sample_weight)
+        W = np.ones_like(A, dtype=np.float64) if sample_weight is None else \
+            np.broadcast_to(np.asarray(sample_weight, dtype=np.float64)[:, None], A.shape)
+        WY = W * Y
+        new = np.stack([WY.sum(axis=0), (WY * Y).sum(axis=0), (W * (Y - A) ** 2).sum(axis=0), W.sum(axis=0)])
+        if self._sums is not None and self._sums.shape != new.shape:
+            raise ValueError(f"R2Score has seen {self._sums.shape[1]} output(s); this batch has {A.shape[1]}.")
+        self._sums = new if self._sums is None else self._sums + new
+        self._num_samples += Y.size
+
+    def result(self):
+        if self._sums is None:
+            return 0.0
+        total_y, total_y2, residual, count = self._sums
+        with np.errstate(divide="ignore", invalid="ignore"):
+            total = total_y2 - total_y * (total_y / count)
+            raw = 1 - residual / total
+        raw = np.where(np.isinf(raw), 0.0, raw)
+        if self.class_aggregation == "uniform_average":
+            r2 = float(np.mean(raw))
+        elif self.class_aggregation == "variance_weighted_average":
+            r2 = float(np.sum(total * raw) / np.sum(total))
+        else:
+            r2 = raw
+        if self.num_regressors:
+            n, p = self._num_samples, self.num_regressors
+            if p >= n - 1:
+                warnings.warn("More independent predictors than data points in adjusted R2 score. Falling back to "
+                              "standard R2 score." if p > n - 1 else "Division by zero in adjusted R2 score. "
+                              "Falling back to standard R2 score.", UserWarning, stacklevel=2)
+            else:
+                r2 = 1 - (1 - r2) * (n - 1) / (n - p - 1)
+        return r2
+
+    def get_config(self):
+        return {**super().get_config(), "class_aggregation": self.class_aggregation,
+                "num_regressors": self.num_regressors}
+
+
 def _safe_divide(a, b):
     return np.where(b > 0, a / np.where(b > 0, b, 1), 0.0)
 
@@ -670,6 +841,15 @@ METRICS = {
     "mse": lambda: MeanSquaredError(name="mse"),
     "mean_absolute_error": MeanAbsoluteError,
     "mae": lambda: MeanAbsoluteError(name="mae"),
+    "mean_absolute_percentage_error": MeanAbsolutePercentageError,
+    "mape": lambda: MeanAbsolutePercentageError(name="mape"),
+    "mean_squared_logarithmic_error": MeanSquaredLogarithmicError,
+    "msle": lambda: MeanSquaredLogarithmicError(name="msle"),
+    "root_mean_squared_error": RootMeanSquaredError,
+    "r2_score": R2Score,
+    "binary_crossentropy": BinaryCrossentropy,
+    "categorical_crossentropy": CategoricalCrossentropy,
+    "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
     "precision": Precision,
     "recall": Recall,
     "f1_score": F1Score,
@@ -702,7 +882,10 @@ def get(identifier, loss=None, n_outputs=None):
 
 CLASSES = {cls.__name__: cls for cls in (BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
                                          MeanSquaredError, MeanAbsoluteError, Precision, Recall, F1Score,
-                                         TopKCategoricalAccuracy, SparseTopKCategoricalAccuracy, AUC)}
+                                         TopKCategoricalAccuracy, SparseTopKCategoricalAccuracy, AUC,
+                                         RootMeanSquaredError, MeanAbsolutePercentageError,
+                                         MeanSquaredLogarithmicError, R2Score, BinaryCrossentropy,
+                                         CategoricalCrossentropy, SparseCategoricalCrossentropy)}
 
 
 def serialize(metric):
