@@ -321,3 +321,90 @@ def test_new_metrics_in_fit_evaluate_and_a_model_file(rng, tmp_path):
     model.save(tmp_path / "m.gn")
     assert load_model(tmp_path / "m.gn").evaluate(X, y, batch_size=8, return_dict=True) == pytest.approx(logs)
 
+
+# -- Keras's function forms ----------------------------------------------------------------
+
+def test_loss_and_metric_functions_give_keras_s_per_sample_values():
+    d = _data()
+    onehot, P, Z, labels, Yb, Pb, Yr, Ar = (d[k] for k in ("onehot", "P", "Z", "labels", "Yb", "Pb", "Yr", "Ar"))
+    # keras.losses.<function>(...) (Keras 3.15, JAX), the same arrays
+    cce = [1.9923523345996297, 1.5355048787515309, 2.283275655644537, 0.449358041887807, 1.626613676888126,
+           4.301198328940311]
+    assert losses.categorical_crossentropy(onehot, P) == pytest.approx(cce, rel=1e-6)
+    assert losses.categorical_crossentropy(onehot, Z, from_logits=True, label_smoothing=0.1) == pytest.approx(
+        [1.5874691969307544, 1.682255809970948, 0.403938620461517, 1.1606726510198198, 3.0985649826255455,
+         0.7779016941532029], rel=1e-6)
+    assert losses.sparse_categorical_crossentropy(labels, P) == pytest.approx(cce, rel=1e-6)
+    assert losses.sparse_categorical_crossentropy(labels[:, None], P) == pytest.approx(cce, rel=1e-6)
+    assert losses.sparse_categorical_crossentropy(labels, Z, from_logits=True) == pytest.approx(
+        [1.6316017473868782, 1.7371327377693015, 0.28152337177995407, 1.1426742974380137, 3.2343068421262933,
+         0.7310828200464056], rel=1e-6)
+    assert losses.binary_crossentropy(Yb, Pb) == pytest.approx(
+        [0.9115900993347168, 0.2731107473373413, 1.2469208240509033, 0.34736520051956177, 1.6533513069152832,
+         0.4761142134666443], rel=1e-6)
+    assert losses.binary_crossentropy(Yb, Z, from_logits=True, label_smoothing=0.2) == pytest.approx(
+        [0.7632595896720886, 0.6880545020103455, 1.221064805984497, 1.0707423686981201, 1.2872662544250488,
+         0.8424336314201355], rel=1e-6)
+    mse = [2.8664441108703613, 0.8950765132904053, 2.1467747688293457, 0.11861058324575424, 1.2603609561920166,
+           2.7231502532958984]
+    assert losses.mean_squared_error(Yr, Ar) == pytest.approx(mse, rel=1e-6)
+    assert losses.mse(Yr, Ar) == pytest.approx(mse, rel=1e-6) and metrics.mean_squared_error is losses.mse
+    assert losses.mae(Yr, Ar) == pytest.approx(
+        [1.6861112117767334, 0.9103958010673523, 1.2161023616790771, 0.28790101408958435, 1.0125106573104858,
+         1.4197242259979248], rel=1e-6)
+    assert losses.huber(Yr, Ar, delta=0.5) == pytest.approx(
+        [0.7180556058883667, 0.33019790053367615, 0.5101720690727234, 0.05906025692820549, 0.38162800669670105,
+         0.588616132736206], rel=1e-6)
+    assert losses.hinge(Yb, Z) == pytest.approx(  # 0/1 labels read as -1/+1, as Keras
+        [1.1175516843795776, 0.8593276739120483, 1.8774726390838623, 1.4799593687057495, 1.970808982849121,
+         1.3038510084152222], rel=1e-6)
+    assert float(losses.mse(np.array([1.0, 2, 3]), np.array([1.0, 2, 4]))) == pytest.approx(1 / 3)  # one row
+    # keras.metrics.<function>: per sample; binary_accuracy element by element (Keras 3)
+    assert metrics.categorical_accuracy(onehot, P).tolist() == [0.0, 0.0, 0.0, 1.0, 0.0, 0.0]
+    assert metrics.sparse_categorical_accuracy(labels, P).tolist() == [0.0, 0.0, 0.0, 1.0, 0.0, 0.0]
+    assert metrics.sparse_categorical_accuracy(labels[:, None], P).tolist() == [0.0, 0.0, 0.0, 1.0, 0.0, 0.0]
+    assert metrics.binary_accuracy(Yb, Pb).tolist() == [[1, 0, 0], [1, 1, 1], [0, 0, 0], [1, 1, 1], [0, 0, 0],
+                                                         [1, 1, 0]]
+    assert metrics.binary_accuracy(Yb, Pb, threshold=0.7).tolist() == [[0, 0, 1], [1, 1, 1], [0, 0, 0], [1, 0, 1],
+                                                                        [0, 0, 0], [1, 0, 1]]
+    assert metrics.top_k_categorical_accuracy(onehot, P, k=2).tolist() == \
+        metrics.sparse_top_k_categorical_accuracy(labels, P, k=2).tolist()
+    with pytest.raises(ValueError, match="ignore_class must be None"):
+        losses.sparse_categorical_crossentropy(labels, P, ignore_class=0)
+    with pytest.raises(ValueError, match="axis must be -1"):
+        losses.categorical_crossentropy(onehot, P, axis=0)
+
+
+def test_compiling_the_functions_trains_as_the_names_and_saves_their_names(rng, tmp_path):
+    import json
+    import zipfile
+
+    from glassnet.layers import Dense
+    from glassnet.models import Sequential, load_model
+
+    X, y = rng.normal(size=(48, 4)), rng.integers(0, 3, size=48)
+    Y = np.eye(3)[y]
+    runs = []
+    for loss, metric in ((losses.categorical_crossentropy, metrics.categorical_accuracy),
+                         ("categorical_crossentropy", "categorical_accuracy")):
+        model = Sequential([Dense(5, "relu", input_dim=4), Dense(3, "softmax")], seed=1, dtype="float64")
+        model.compile(optimizer="adam", loss=loss, metrics=[metric, losses.mean_squared_error])
+        runs.append((model, model.fit(X, Y, epochs=3, batch_size=16, verbose=0).history))
+    (by_function, history), (by_name, expected) = runs
+    assert history == expected  # exactly the same training: the registered loss, with its gradient
+    assert np.array_equal(by_function.get_weights()[0], by_name.get_weights()[0])
+    assert set(history) == {"loss", "categorical_accuracy", "mean_squared_error"}
+    by_function.save(tmp_path / "m.gn")
+    with zipfile.ZipFile(tmp_path / "m.gn") as zf:
+        saved = json.loads(zf.read("model.json"))["compile"]
+    assert saved["loss"]["class_name"] == "CategoricalCrossentropy"
+    assert saved["metrics"] == ["categorical_accuracy", "mean_squared_error"]  # names, which get reads back
+    loaded = load_model(tmp_path / "m.gn")
+    assert loaded.evaluate(X, Y, return_dict=True) == pytest.approx(by_function.evaluate(X, Y, return_dict=True))
+    assert losses.serialize(losses.sparse_categorical_crossentropy)["class_name"] == "SparseCategoricalCrossentropy"
+    assert metrics.serialize(metrics.sparse_categorical_accuracy) == "sparse_categorical_accuracy"
+    sparse = Sequential([Dense(3, "softmax", input_dim=4)], seed=1)
+    sparse.compile(optimizer="sgd", loss=losses.sparse_categorical_crossentropy,
+                   metrics=[metrics.sparse_categorical_accuracy])
+    logs = sparse.evaluate(X, y, return_dict=True)
+    assert logs["sparse_categorical_accuracy"] == pytest.approx(np.mean(sparse.predict(X).argmax(1) == y))

@@ -16,6 +16,7 @@ Names as Keras: ``"mean_squared_error"``/``"mse"``, ``"binary_crossentropy"``, .
 """
 
 import math
+import types
 
 import numpy as np
 
@@ -769,11 +770,85 @@ LOSSES = {
 CLASSES = {cls.__name__: cls for cls in set(LOSSES.values())}
 
 
+# Keras's functions fn(y_true, y_pred) -> the per-sample losses. Called, they compute; given to
+# compile (loss=losses.categorical_crossentropy), they stand for the loss of their name, which
+# carries the gradient training needs.
+def _per_sample(loss, y_true, y_pred):
+    """``loss``'s values, one per sample (a vector gives one number): Keras's mean over the last axis."""
+    if isinstance(loss, _SignedLabelLoss):
+        y_true = loss._signed(y_true)
+    Y, A = _pair(loss, y_true, y_pred)
+    Y, A, _ = _rows(Y, A, None)
+    return loss.per_sample(Y, A).reshape(tuple(y_pred.shape[:-1]) if hasattr(y_pred, "shape") else
+                                         np.shape(y_pred)[:-1])
+
+
+def mean_squared_error(y_true, y_pred):
+    """``mean_k (y − ŷ)²`` per sample, as ``keras.losses.mean_squared_error``."""
+    return _per_sample(MeanSquaredError(), y_true, y_pred)
+
+
+def mean_absolute_error(y_true, y_pred):
+    """``mean_k |y − ŷ|`` per sample, as ``keras.losses.mean_absolute_error``."""
+    return _per_sample(MeanAbsoluteError(), y_true, y_pred)
+
+
+def mean_absolute_percentage_error(y_true, y_pred):
+    """``100 · mean_k |y − ŷ| / max(|y|, 1e-7)`` per sample, as Keras's."""
+    return _per_sample(MeanAbsolutePercentageError(), y_true, y_pred)
+
+
+def mean_squared_logarithmic_error(y_true, y_pred):
+    """``mean_k (log(1 + ŷ) − log(1 + y))²`` per sample (both clipped at 1e-7 first), as Keras's."""
+    return _per_sample(MeanSquaredLogarithmicError(), y_true, y_pred)
+
+
+def huber(y_true, y_pred, delta=1.0):
+    """The Huber loss per sample, as ``keras.losses.huber``."""
+    return _per_sample(Huber(delta), y_true, y_pred)
+
+
+def hinge(y_true, y_pred):
+    """``mean_k max(0, 1 − y ŷ)`` per sample, 0/1 labels read as −1/+1, as ``keras.losses.hinge``."""
+    return _per_sample(Hinge(), y_true, y_pred)
+
+
+def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
+    """The binary cross-entropy per sample (the mean over the last axis), as Keras's."""
+    return _per_sample(BinaryCrossentropy(from_logits, label_smoothing, axis), y_true, y_pred)
+
+
+def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
+    """``−Σ_k y_k log ŷ_k`` per sample (one-hot ``y_true``), as Keras's."""
+    return _per_sample(CategoricalCrossentropy(from_logits, label_smoothing, axis), y_true, y_pred)
+
+
+def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_class=None, axis=-1):
+    """``−log ŷ_c`` per sample for integer labels ``c`` (shape ``(n,)`` or ``(n, 1)``), as Keras's."""
+    return _per_sample(SparseCategoricalCrossentropy(from_logits, ignore_class, axis=axis), y_true, y_pred)
+
+
+# tf.keras's short names (Keras 3 keeps them as strings: loss="mse")
+mse, mae, mape, msle = mean_squared_error, mean_absolute_error, mean_absolute_percentage_error, \
+    mean_squared_logarithmic_error
+
+#: each function -> the name of its loss (and of the metric of that name)
+FUNCTIONS = {fn: fn.__name__ for fn in (mean_squared_error, mean_absolute_error, mean_absolute_percentage_error,
+                                        mean_squared_logarithmic_error, huber, hinge, binary_crossentropy,
+                                        categorical_crossentropy, sparse_categorical_crossentropy)}
+
+
+def function_name(identifier):
+    """The loss name of one of the functions above, else None (any other object)."""
+    return FUNCTIONS.get(identifier) if isinstance(identifier, types.FunctionType) else None
+
 
 def get(identifier):
     """Return a :class:`Loss` from a name or an object."""
     if identifier is None:
         raise ValueError(f"loss is required. Valid names: {', '.join(sorted(LOSSES))}.")
+    if function_name(identifier):  # compile(loss=losses.categorical_crossentropy): the loss of that name
+        return LOSSES[function_name(identifier)]()
     if callable(identifier) and not isinstance(identifier, (Loss, type)):
         raise TypeError(f"loss must be a name or a glassnet.losses.Loss. Received the function {identifier!r}: "
                         f"{_NEEDS_GRADIENT} {_HOW_TO_SUBCLASS}")
@@ -797,7 +872,8 @@ def _check_trainable(loss):
 
 
 def serialize(loss):
-    return to_config(loss, CLASSES, "loss")
+    """``{"class_name", "config"}`` of a built-in loss (one of the functions: of its loss)."""
+    return to_config(get(loss) if function_name(loss) else loss, CLASSES, "loss")
 
 
 def deserialize(config):

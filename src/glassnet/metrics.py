@@ -10,11 +10,23 @@ label arrays.
 """
 
 import numbers
+import types
 import warnings
 
 import numpy as np
 
 from . import losses as _losses
+from .losses import (  # Keras's losses functions are its metrics functions too
+    binary_crossentropy,
+    categorical_crossentropy,
+    hinge,  # noqa: F401  (keras.metrics.hinge: a MeanMetricWrapper when compiled)
+    huber,  # noqa: F401  (keras.metrics.huber)
+    mean_absolute_error,
+    mean_absolute_percentage_error,
+    mean_squared_error,
+    mean_squared_logarithmic_error,
+    sparse_categorical_crossentropy,
+)
 from ._registry import from_config, has_name, lookup, to_config
 from ._validation import check_array, check_bool, check_int, check_number, check_positive_int, per_sample_weights, sized_by
 
@@ -859,6 +871,62 @@ METRICS = {
 }
 
 
+# Keras's functions fn(y_true, y_pred) -> one value per sample. Called, they compute; given to compile
+# (metrics=[metrics.categorical_accuracy]), they stand for the metric of their name, as do the
+# losses' functions imported above.
+def binary_accuracy(y_true, y_pred, threshold=0.5):
+    """1.0 where ``y_pred > threshold`` equals ``y_true``, element by element (Keras 3's
+    ``keras.metrics.binary_accuracy``; its metric averages them)."""
+    Y, A = _same_rank(_numbers(y_true, "y_true"), _numbers(y_pred, "y_pred"))
+    return ((A > check_number(threshold, "threshold", low=0, high=1)) == Y).astype(np.float64)
+
+
+def categorical_accuracy(y_true, y_pred):
+    """1.0 per sample whose largest output is the one-hot target's class (Keras's)."""
+    Y, A = _numbers(y_true, "y_true"), _numbers(y_pred, "y_pred")
+    return (A.argmax(axis=-1) == Y.argmax(axis=-1)).astype(np.float64)
+
+
+def sparse_categorical_accuracy(y_true, y_pred):
+    """1.0 per sample whose largest output is its integer label (shape ``(n,)`` or ``(n, 1)``; Keras's)."""
+    Y, A = _numbers(y_true, "y_true"), _numbers(y_pred, "y_pred")
+    if Y.ndim == A.ndim and Y.shape[-1] == 1:
+        Y = Y[..., 0]
+    return (A.argmax(axis=-1) == Y).astype(np.float64)
+
+
+def top_k_categorical_accuracy(y_true, y_pred, k=5):
+    """1.0 per sample whose one-hot target's class is among its ``k`` largest outputs (Keras's)."""
+    Y, A = _numbers(y_true, "y_true"), _numbers(y_pred, "y_pred")
+    return _in_top_k(Y.argmax(axis=-1), A, check_positive_int(k, "k")).astype(np.float64)
+
+
+def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5):
+    """1.0 per sample whose integer label is among its ``k`` largest outputs (Keras's)."""
+    Y, A = _numbers(y_true, "y_true"), _numbers(y_pred, "y_pred")
+    return _in_top_k(np.ravel(Y), A, check_positive_int(k, "k")).astype(np.float64)
+
+
+def _same_rank(Y, A):
+    """Keras's ``squeeze_or_expand_to_same_rank``: a trailing axis of 1 dropped from the longer."""
+    if Y.ndim == A.ndim + 1 and Y.shape[-1] == 1:
+        return Y[..., 0], A
+    if A.ndim == Y.ndim + 1 and A.shape[-1] == 1:
+        return Y, A[..., 0]
+    return Y, A
+
+
+#: each function -> the name of its metric
+FUNCTIONS = {fn: fn.__name__ for fn in (
+    binary_accuracy, categorical_accuracy, sparse_categorical_accuracy, top_k_categorical_accuracy,
+    sparse_top_k_categorical_accuracy, mean_squared_error, mean_absolute_error, mean_absolute_percentage_error,
+    mean_squared_logarithmic_error, binary_crossentropy, categorical_crossentropy, sparse_categorical_crossentropy)}
+
+
+def _function_name(identifier):
+    return FUNCTIONS.get(identifier) if isinstance(identifier, types.FunctionType) else None
+
+
 def get(identifier, loss=None, n_outputs=None):
     """Return a :class:`Metric`. ``"accuracy"``/``"acc"`` is resolved as Keras
     does from the output shape and the loss: one output unit → binary accuracy,
@@ -875,6 +943,8 @@ def get(identifier, loss=None, n_outputs=None):
                          "such as 'SparseCategoricalAccuracy').")
     if isinstance(identifier, type) and issubclass(identifier, Metric):
         return identifier()
+    if _function_name(identifier):  # metrics=[metrics.categorical_accuracy]: the metric of that name
+        return METRICS[_function_name(identifier)]()
     if callable(identifier) and not isinstance(identifier, (Metric, type)):
         return MeanMetricWrapper(identifier)
     return lookup(identifier, METRICS, "metric", instance_of=Metric)
@@ -894,6 +964,8 @@ def serialize(metric):
     or a custom Metric class raises ``ValueError`` (a file holds no code)."""
     if isinstance(metric, str):
         return metric
+    if _function_name(metric):  # one of Keras's functions: its name, which get reads back
+        return _function_name(metric)
     if isinstance(metric, type) and CLASSES.get(metric.__name__) is metric:  # compile(metrics=[Recall])
         metric = metric()
     return to_config(metric, CLASSES, "metric")
