@@ -408,3 +408,16 @@ def test_compiling_the_functions_trains_as_the_names_and_saves_their_names(rng, 
                    metrics=[metrics.sparse_categorical_accuracy])
     logs = sparse.evaluate(X, y, return_dict=True)
     assert logs["sparse_categorical_accuracy"] == pytest.approx(np.mean(sparse.predict(X).argmax(1) == y))
+
+
+@pytest.mark.parametrize("cls", [
+    metrics.BinaryAccuracy, metrics.CategoricalAccuracy, metrics.TopKCategoricalAccuracy,
+    metrics.Precision, metrics.Recall, metrics.F1Score, metrics.AUC, metrics.MeanSquaredError,
+    metrics.RootMeanSquaredError, metrics.R2Score, metrics.CategoricalCrossentropy,
+])
+def test_built_in_metrics_take_keras_s_dtype_and_keep_it_in_their_config(cls):
+    metric = cls(name="m", dtype="float32")
+    assert metric.dtype == "float32" and cls.from_config(metric.get_config()).dtype == "float32"
+    assert "dtype" not in cls().get_config()  # files of metrics without it stay as they were
+    with pytest.raises(ValueError, match="dtype must be a float dtype"):
+        cls(dtype="int8")

@@ -265,9 +265,9 @@ class BinaryAccuracy(Metric):
 
     name = "binary_accuracy"
 
-    def __init__(self, name=None, threshold=0.5):
+    def __init__(self, name=None, threshold=0.5, dtype=None):
         self.threshold = check_number(threshold, "threshold", low=0, high=1)
-        super().__init__(name)
+        super().__init__(name, dtype)
 
     def get_config(self):
         return {**super().get_config(), "threshold": self.threshold}
@@ -329,9 +329,9 @@ class TopKCategoricalAccuracy(Metric):
 
     name = "top_k_categorical_accuracy"
 
-    def __init__(self, k=5, name=None):
+    def __init__(self, k=5, name=None, dtype=None):
         self.k = check_positive_int(k, "k")
-        super().__init__(name)
+        super().__init__(name, dtype)
 
     def get_config(self):
         return {**super().get_config(), "k": self.k}
@@ -574,7 +574,7 @@ class Precision(Metric):
 
     name = "precision"
 
-    def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, threshold=None):
+    def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, threshold=None, dtype=None):
         value = thresholds if thresholds is not None else threshold  # `threshold`: glassnet's older name
         if value is None:
             value = 0.5 if top_k is None else None
@@ -592,7 +592,7 @@ class Precision(Metric):
                                      or class_id < 0):
             raise ValueError(f"class_id must be a non-negative int or None. Received: class_id={class_id!r}")
         self.class_id = None if class_id is None else int(class_id)  # a NumPy int would not go into JSON
-        super().__init__(name)
+        super().__init__(name, dtype)
 
     def _threshold_array(self):
         """The list of thresholds as a column ``(T, 1, 1)``."""
@@ -666,12 +666,12 @@ class F1Score(Metric):
 
     name = "f1_score"
 
-    def __init__(self, average="macro", threshold=None, name=None):
+    def __init__(self, average="macro", threshold=None, name=None, dtype=None):
         if average not in (None, "macro", "micro", "weighted"):
             raise ValueError(f"average must be None, 'macro', 'micro' or 'weighted'. Received: average={average!r}")
         self.average = average
         self.threshold = None if threshold is None else check_number(threshold, "threshold", low=0, high=1)
-        super().__init__(name)
+        super().__init__(name, dtype)
 
     def get_config(self):
         return {**super().get_config(), "average": self.average, "threshold": self.threshold}
@@ -725,7 +725,7 @@ class AUC(Metric):
     _SUMMATIONS = ("interpolation", "minoring", "majoring")
 
     def __init__(self, num_thresholds=200, curve="ROC", summation_method="interpolation", name=None,
-                 thresholds=None, multi_label=False, from_logits=False):
+                 thresholds=None, multi_label=False, from_logits=False, dtype=None):
         if str(curve).upper() not in self._CURVES:
             raise ValueError(f"curve must be 'ROC' or 'PR'. Received: curve={curve!r}")
         if str(summation_method).lower() not in self._SUMMATIONS:
@@ -745,7 +745,7 @@ class AUC(Metric):
         # as Keras: with evenly spaced thresholds (the default) outputs are clipped to [0, 1] before counting
         self._clip = _evenly_spaced(np.concatenate([[0.0], inner, [1.0]]))
         self.num_thresholds = len(self._thresholds)
-        super().__init__(name)
+        super().__init__(name, dtype)
 
     def reset_state(self):
         self._counts = None  # (tp, fp, tn, fn), each (num_thresholds,) or (num_thresholds, outputs)
@@ -819,11 +819,11 @@ class MeanMetricWrapper(Metric):
     ``sparse_categorical_crossentropy``, 0/1 labels stay 0/1 under ``hinge``.
     Called directly, it gets what it is given."""
 
-    def __init__(self, fn, name=None):
+    def __init__(self, fn, name=None, dtype=None):
         if not callable(fn):
             raise TypeError(f"fn must be a callable fn(y_true, y_pred). Received: {fn!r}")
         self.fn = fn
-        super().__init__(name or getattr(fn, "__name__", None) or type(fn).__name__)
+        super().__init__(name or getattr(fn, "__name__", None) or type(fn).__name__, dtype)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         """``fn`` gets ``y_true`` in the shape it was given (integer labels against
