@@ -842,3 +842,11 @@ def test_callback_verbose_is_checked(make, allowed):
         with pytest.raises(ValueError, match=f"verbose must be one of {', '.join(map(str, allowed))}. Received"):
             make(bad)  # 'yes' was taken as verbose, 'no' too
     assert [make(v).verbose for v in allowed] == list(allowed) and make(True).verbose == 1
+
+
+def test_auto_mode_minimizes_the_percentage_and_log_errors():
+    from glassnet.models.callbacks import _monitor_mode
+
+    for name in ("mape", "val_mape", "msle", "val_msle", "root_mean_squared_error", "val_mean_absolute_percentage_error"):
+        assert _monitor_mode(name, "auto") == "min", name
+    assert _monitor_mode("val_r2_score", "auto") == "max"

@@ -316,8 +316,8 @@ def _monitor_mode(monitor, mode):
         name = monitor[4:] if monitor.startswith("val_") else monitor
         if any(word in name for word in ("acc", "precision", "recall", "f1", "auc", "r2")):
             mode = "max"
-        elif name.endswith("loss") or name in ("mse", "mae") or "error" in name or "crossentropy" in name \
-                or "hinge" in name:
+        elif name.endswith("loss") or name in ("mse", "mae", "mape", "msle") or "error" in name \
+                or "crossentropy" in name or "hinge" in name:
             mode = "min"
     return mode
 
