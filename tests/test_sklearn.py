@@ -372,7 +372,7 @@ def test_values_beyond_float32_are_named_for_a_float32_network(sparse):
     (dict(momentum=1.5), ValueError, "momentum must be <= 1"),
     (dict(shuffle="yes"), TypeError, "shuffle must be True or False"),
     (dict(dropout=0.5, solver="lbfgs"), ValueError, "dropout needs a stochastic solver"),
-    (dict(optimizer="nadam"), ValueError, "Unknown optimizer 'nadam'"),
+    (dict(optimizer="nadamx"), ValueError, "Unknown optimizer 'nadamx'"),
     (dict(dtype="int8"), ValueError, "dtype must be one of"),
 ])
 def test_bad_hyperparameters_are_named(params, error, match):
