@@ -128,12 +128,14 @@ def test_plain_callable_is_accepted():
     assert dense.activation(np.array([0.5]))[0] == pytest.approx(np.tanh(0.5))
 
 
-DIFFERENTIABLE = ["linear", "sigmoid", "bipolar_sigmoid", "tanh", "relu", "leaky_relu", "ramp", "softplus", "elu",
-                  "softmax", "log_softmax"]
-PIECEWISE_CONSTANT = ["step", "sign", "argmax"]
+# every registered name, and the activations with arguments a name cannot give
+WITH_ARGUMENTS = [activations.GELU(approximate=True), activations.GeneralReLU(negative_slope=0.1),
+                  activations.GeneralReLU(max_value=1.0), activations.GeneralReLU(threshold=0.5),
+                  activations.GeneralReLU(negative_slope=0.2, max_value=1.5, threshold=-0.5),
+                  activations.LeakyReLU(0.3), activations.ELU(0.5), activations.Softmax(beta=2.0)]
 
 
-@pytest.mark.parametrize("name", DIFFERENTIABLE + PIECEWISE_CONSTANT)
+@pytest.mark.parametrize("name", sorted(activations.ACTIVATIONS) + WITH_ARGUMENTS, ids=str)
 def test_every_activation_passes_the_gradient_check(name, rng):
     # Dense(linear) -> Activation(name) -> Dense(linear): the check covers the
     # activation's backward (Jacobian product for softmax) inside a network.
@@ -258,3 +260,213 @@ def test_a_users_row_wise_activation_refuses_a_scalar_too():
 
     with pytest.raises(ValueError, match="normalize normalises along the last axis"):
         Normalize()(3.0)
+
+
+# ---- Keras's other activations, checked against Keras's own numbers --------------------------
+# The expected values were computed with Keras 3.15.1 on JAX (jax_enable_x64, float64 inputs):
+#     keras.activations.<name>(keras.ops.convert_to_tensor(X, dtype="float64"))
+# and are written here to 12 significant digits.
+KERAS_X = np.array([-1e4, -40.0, -12.0, -5.0, -3.0, -1.5, -0.75, -1e-3, 0.0, 1e-3, 0.5, 1.0, 2.5, 3.0, 7.0, 40.0, 1e4])
+KERAS_VALUES = {
+    "selu": [-1.75809934085, -1.75809934085, -1.75808853871, -1.74625336067, -1.67056872877, -1.36581435337,
+             -0.927632015835, -0.00175722058412, 0, 0.00105070098736, 0.525350493678, 1.05070098736, 2.62675246839,
+             3.15210296207, 7.35490691149, 42.0280394942, 10507.0098736],
+    "gelu": [-0.0, -0.0, -2.13177853449e-32, -1.4332578594e-06, -0.00404969409489, -0.100210801903, -0.169970514283,
+             -0.000499601057786, 0, 0.000500398942214, 0.345731230637, 0.841344746069, 2.48447583669, 2.99595030591,
+             6.99999999999, 40, 10000],
+    "silu": [-0.0, -1.69934170212e-16, -7.37300952266e-05, -0.0334642546214, -0.142277619533, -0.27363828571,
+             -0.240615975618, -0.000499750000021, 0, 0.000500249999979, 0.311229665601, 0.73105857863, 2.31035454995,
+             2.85772238047, 6.99362264164, 40, 10000],
+    "mish": [-0.0, -1.69934170212e-16, -7.37303217319e-05, -0.0335762377302, -0.145647461276, -0.298099742167,
+             -0.276494714505, -0.000599679984046, 0, 0.000600319983954, 0.375245211305, 0.865098388267, 2.47139230456,
+             2.98653500497, 6.99998837981, 40, 10000],
+    "relu6": [0, 0, 0, 0, 0, 0, 0, 0, 0, 0.001, 0.5, 1, 2.5, 3, 6, 6, 6],
+    "hard_sigmoid": [0, 0, 0, 0, 0, 0.25, 0.375, 0.499833333333, 0.5, 0.500166666667, 0.583333333333, 0.666666666667,
+                     0.916666666667, 1, 1, 1, 1],
+    "hard_silu": [-0.0, -0.0, -0.0, -0.0, -0.0, -0.375, -0.28125, -0.000499833333333, 0, 0.000500166666667,
+                  0.291666666667, 0.666666666667, 2.29166666667, 3, 7, 40, 10000],
+    "softsign": [-0.999900009999, -0.975609756098, -0.923076923077, -0.833333333333, -0.75, -0.6, -0.428571428571,
+                 -0.000999000999001, 0, 0.000999000999001, 0.333333333333, 0.5, 0.714285714286, 0.75, 0.875,
+                 0.975609756098, 0.999900009999],
+}
+KERAS_VALUES["swish"] = KERAS_VALUES["silu"]  # Keras's alias
+KERAS_VALUES["hard_swish"] = KERAS_VALUES["hard_silu"]
+# keras.activations.gelu(x, approximate=True)
+KERAS_GELU_TANH = [-0.0, -0.0, -0.0, -2.29179619449e-07, -0.00363739208177, -0.10042842302, -0.170039444834,
+                   -0.000499601057786, 0, 0.000500398942214, 0.345714009825, 0.841191990608, 2.48491573391,
+                   2.99636260792, 7, 40, 10000]
+
+
+@pytest.mark.parametrize("name", sorted(KERAS_VALUES))
+@pytest.mark.parametrize("dtype, rtol", [(np.float64, 1e-10), (np.float32, 1e-6)])
+def test_keras_activations_equal_keras_values(name, dtype, rtol):
+    with np.errstate(over="raise", invalid="raise", divide="raise"):  # |x| = 1e4 neither overflows nor warns
+        for f in (activations.get(name), getattr(activations, name)):  # by name and as Keras's function
+            A = f(KERAS_X.astype(dtype))
+            assert A.dtype == dtype
+            np.testing.assert_allclose(A, KERAS_VALUES[name], rtol=rtol, atol=1e-300)
+
+
+@pytest.mark.parametrize("dtype, rtol", [(np.float64, 1e-10), (np.float32, 1e-6)])
+def test_gelu_tanh_approximation_equals_keras(dtype, rtol):
+    # 1 + tanh(u) of Keras's formula cancels for negative z: Keras's -2.291796e-07 at z = -5 is right to 9
+    # digits, and at z = -12 it gives 0 for -1.6e-61; glassnet's z σ(2u) is the same function without it
+    np.testing.assert_allclose(activations.gelu(KERAS_X.astype(dtype), approximate=True), KERAS_GELU_TANH,
+                               rtol=1e-8 if dtype == np.float64 else rtol, atol=1e-60)
+    assert activations.GELU(approximate=True).get_config() == {"approximate": True}
+
+
+def test_exponential_equals_keras_and_overflows_quietly():
+    x = np.array([-1e4, -40.0, -1.5, 0.0, 1e-3, 1.0, 7.0, 40.0, 700.0])
+    keras = [0, 4.24835425529e-18, 0.223130160148, 1, 1.00100050017, 2.71828182846, 1096.63315843,
+             2.35385266837e+17, 1.01423205474e+304]  # keras.activations.exponential, as above
+    np.testing.assert_allclose(activations.exponential(x), keras, rtol=1e-10, atol=0)
+    with np.errstate(over="raise"):
+        assert activations.exponential(np.array([1000.0]))[0] == np.inf  # as Keras, without a warning
+
+
+def test_erfc_is_accurate_relative_to_its_value():
+    import math
+
+    x = np.concatenate([np.linspace(-6, 27, 3301), [-30.0, -1e300, 1e300, 0.0]])
+    expected = np.array([math.erfc(v) for v in x])
+    normal = expected > np.finfo(np.float64).tiny
+    np.testing.assert_allclose(activations.erfc(x)[normal], expected[normal], rtol=5e-13)
+    assert (activations.erfc(x)[~normal] < 1e-300).all()
+    x32 = x[np.abs(x) < 9].astype(np.float32)  # erfc(9) ≈ 4e-37: float32's normal range
+    np.testing.assert_allclose(activations.erfc(x32), [math.erfc(v) for v in x32.astype(float)], rtol=2e-5, atol=4e-7)
+    assert np.isnan(activations.erfc(np.array([np.nan])))[0]
+
+
+NEW_DIFFERENTIABLE = ["selu", "gelu", "silu", "mish", "relu6", "hard_sigmoid", "hard_silu", "exponential", "softsign"]
+
+
+@pytest.mark.parametrize("f", [activations.get(n) for n in NEW_DIFFERENTIABLE] + WITH_ARGUMENTS[:5], ids=repr)
+def test_derivatives_equal_central_differences_for_small_and_large_z(f):
+    z = np.concatenate([np.linspace(-30, 30, 6001), [-1e3, -200.0, 200.0, 1e3, 1e-9, -1e-9]])
+    if isinstance(f, activations.Exponential):
+        z = z[z < 200]
+    h = 1e-6
+    kinks = np.isin(np.round(z, 6), [-3.0, -0.5, 0.0, 0.5, 1.0, 1.5, 3.0, 6.0])  # (none is within h of another grid point)
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        derivative = f.derivative(z, f(z))
+    central = (f(z + h) - f(z - h)) / (2 * h)
+    np.testing.assert_allclose(derivative[~kinks], central[~kinks], rtol=1e-6, atol=2e-6)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("f", [activations.get(n) for n in NEW_DIFFERENTIABLE if n != "exponential"]
+                         + [activations.GELU(approximate=True)], ids=repr)
+def test_new_activations_stay_finite_and_quiet_at_the_dtype_limits(f, dtype):
+    big = np.finfo(dtype).max / 2
+    z = np.array([-big, -50, -4.5, -1, 0, 1, 4.5, 5, 50, big], dtype)
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        A = f(z)
+        dA = f.derivative(z, A)
+    assert A.dtype == dtype and dA.dtype == dtype
+    assert np.isfinite(A).all() and np.isfinite(dA).all()
+    np.testing.assert_allclose(A[1:-1].astype(float), f(z[1:-1].astype(float)), rtol=2e-3, atol=1e-3)
+
+
+# keras.activations.relu(R, **kwargs) on Keras 3.15.1 / JAX in float64, as above
+RELU_X = np.array([-10.0, -5.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0, 5.0, 6.0, 10.0])
+KERAS_RELU = [
+    (dict(negative_slope=0.1), [-1, -0.5, -0.1, -0.05, 0, 0.5, 1, 2, 5, 6, 10]),
+    (dict(max_value=6.0), [0, 0, 0, 0, 0, 0.5, 1, 2, 5, 6, 6]),
+    (dict(threshold=1.0), [0, 0, 0, 0, 0, 0, 0, 2, 5, 6, 10]),
+    (dict(threshold=-1.0), [0, 0, 0, -0.5, 0, 0.5, 1, 2, 5, 6, 10]),  # Keras passes z through above the threshold
+    (dict(negative_slope=0.5, max_value=10.0), [-5, -2.5, -0.5, -0.25, 0, 0.5, 1, 2, 5, 6, 10]),
+    (dict(negative_slope=0.2, max_value=5.0, threshold=1.0), [-2.2, -1.2, -0.4, -0.3, -0.2, -0.1, 0, 2, 5, 5, 5]),
+    (dict(negative_slope=0.3, threshold=-2.0), [-2.4, -0.9, -1, -0.5, 0, 0.5, 1, 2, 5, 6, 10]),
+    (dict(max_value=4.0, threshold=-0.75), [0, 0, 0, 0, 0, 0.5, 1, 2, 4, 4, 4]),
+]
+
+
+@pytest.mark.parametrize("kwargs, keras", KERAS_RELU, ids=str)
+def test_relu_takes_kerass_arguments(kwargs, keras):
+    # relu(z, negative_slope=0.1) was "TypeError: Activation.__call__() got an unexpected keyword argument"
+    np.testing.assert_allclose(activations.relu(RELU_X, **kwargs), keras, rtol=1e-12)
+    np.testing.assert_allclose(activations.relu(x=RELU_X, **kwargs), keras, rtol=1e-12)
+    positional = [kwargs.get("negative_slope", 0.0), kwargs.get("max_value"), kwargs.get("threshold", 0.0)]
+    np.testing.assert_allclose(activations.relu(RELU_X, *positional), keras, rtol=1e-12)  # Keras's order
+    np.testing.assert_allclose(activations.GeneralReLU(**kwargs)(RELU_X), keras, rtol=1e-12)
+    assert activations.relu.with_options(**kwargs).get_config() == {"negative_slope": 0.0, "max_value": None,
+                                                                     "threshold": 0.0, **kwargs}
+
+
+def test_relu_with_kerass_defaults_is_the_plain_relu():
+    assert activations.relu.with_options(negative_slope=0.0, max_value=None, threshold=0) is activations.relu
+    np.testing.assert_array_equal(activations.relu(x=np.array([-1.0, 2.0])), [0.0, 2.0])  # keyword x, as Keras
+    np.testing.assert_array_equal(activations.relu6(RELU_X), activations.relu(RELU_X, max_value=6.0))
+
+
+def test_other_activations_take_kerass_arguments():
+    # keras.activations.leaky_relu(RELU_X, negative_slope=0.2) and elu(RELU_X, alpha=0.5), as above
+    np.testing.assert_allclose(activations.leaky_relu(RELU_X, negative_slope=0.2),
+                               [-2, -1, -0.2, -0.1, 0, 0.5, 1, 2, 5, 6, 10], rtol=1e-12)
+    np.testing.assert_allclose(activations.leaky_relu(RELU_X, 0.2), activations.leaky_relu(RELU_X, negative_slope=0.2))
+    np.testing.assert_allclose(activations.elu(RELU_X, alpha=0.5),
+                               [-0.499977300035, -0.4966310265, -0.316060279414, -0.196734670144, 0, 0.5, 1, 2, 5, 6, 10],
+                               rtol=1e-10)
+    z = np.array([[1.0, 2.0, 3.0], [4.0, 0.0, -1.0]])
+    # keras.activations.softmax(z, axis=0) and log_softmax(z, axis=0)
+    np.testing.assert_allclose(activations.softmax(z, axis=0), [[0.0474258731776, 0.880797077978, 0.982013790038],
+                                                                [0.952574126822, 0.119202922022, 0.0179862099621]],
+                               rtol=1e-10)
+    np.testing.assert_allclose(activations.log_softmax(z, axis=0), [[-3.04858735157, -0.126928011043, -0.0181499279178],
+                                                                    [-0.0485873515737, -2.12692801104, -4.01814992792]],
+                               rtol=1e-10)
+    for axis in (-1, 1):
+        np.testing.assert_array_equal(activations.softmax(z, axis=axis), activations.softmax(z))
+    np.testing.assert_array_equal(activations.softmax(z, 0), activations.softmax(z, axis=0))
+    np.testing.assert_array_equal(activations.gelu(z, True), activations.gelu(z, approximate=True))
+    # glassnet's own arguments by keyword, as the classes take them
+    np.testing.assert_allclose(activations.softmax(z, beta=2.0), activations.Softmax(2.0)(z))
+    np.testing.assert_allclose(activations.sigmoid(z, steepness=2.0), activations.Sigmoid(2.0)(z))
+
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda z: activations.relu(z, slope=0.1), TypeError,
+     r"relu\(\) got an unexpected keyword argument 'slope'; it takes x, negative_slope, max_value, threshold"),
+    (lambda z: activations.tanh(z, alpha=1.0), TypeError, r"tanh\(\) got an unexpected keyword argument 'alpha'; it takes x\."),
+    (lambda z: activations.relu(z, 0.1, 6.0, 0.0, 1.0), TypeError, r"relu\(\) takes \(x, negative_slope, max_value, threshold\)"),
+    (lambda z: activations.relu(z, 0.1, negative_slope=0.2), TypeError, "multiple values for argument 'negative_slope'"),
+    (lambda z: activations.relu(z, max_value="6"), TypeError, "max_value must be a number"),
+    (lambda z: activations.elu(z, alpha=float("nan")), ValueError, "alpha must be finite"),
+    (lambda z: activations.gelu(z, approximate="tanh"), TypeError, "approximate must be True or False"),
+    (lambda z: activations.softmax(z, axis=(0, 1)), TypeError, "axis must be one integer"),
+    (lambda z: activations.softmax(z, axis=2), ValueError, r"axis must be in \[-2, 2\) for x of 2 dimensions"),
+    (lambda z: activations.relu(z, axis=0), TypeError, "unexpected keyword argument 'axis'"),
+])
+def test_wrong_keras_arguments_are_named(call, error, match):
+    with pytest.raises(error, match=match):
+        call(np.ones((2, 3)))
+
+
+def test_keras_functions_with_arguments_train_as_objects_and_lambdas_say_how():
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(32, 3)), rng.normal(size=(32, 1))
+    model = Sequential([Dense(4, activation=activations.GeneralReLU(max_value=6.0), input_dim=3),
+                        Dense(4, activation=activations.gelu), Dense(1)], seed=0)
+    model.compile(loss="mse", optimizer="sgd")
+    loss = model.fit(X, y, epochs=5, verbose=0).history["loss"]
+    assert loss[-1] < loss[0]
+    assert type(model.layers[1].activation) is activations.GELU and model.layers[1].activation is not activations.gelu
+    keras_style = Sequential([Dense(4, activation=lambda x: activations.relu(x, max_value=6.0), input_dim=3), Dense(1)])
+    keras_style.compile(loss="mse", optimizer="sgd")
+    np.testing.assert_array_equal(keras_style.predict(X).shape, (32, 1))  # predicting needs no derivative
+    with pytest.raises(ValueError, match=r"plain callable without a derivative.*GeneralReLU\(max_value=6.0\)"):
+        keras_style.fit(X, y, epochs=1, verbose=0)
+
+
+def test_new_activations_are_saved_with_their_arguments(tmp_path):
+    from glassnet.models import load_model
+
+    model = Sequential([Dense(3, activation=activations.GeneralReLU(0.1, 2.0, 0.5), input_dim=2),
+                        Dense(3, activation=activations.GELU(approximate=True)), Dense(2, activation="mish")], seed=0)
+    model.save(tmp_path / "m.glassnet")
+    loaded = load_model(tmp_path / "m.glassnet")
+    assert [repr(layer.activation) for layer in loaded.layers] == \
+        ["GeneralReLU(negative_slope=0.1, max_value=2.0, threshold=0.5)", "GELU(approximate=True)", "Mish()"]
+    x = np.random.default_rng(1).normal(size=(5, 2))
+    np.testing.assert_array_equal(loaded.predict(x), model.predict(x))

@@ -364,7 +364,7 @@ def test_values_beyond_float32_are_named_for_a_float32_network(sparse):
 @pytest.mark.parametrize("params, error, match", [
     (dict(solver="newton"), ValueError, "solver must be one of"),
     (dict(hidden_layer_sizes=(10, 0)), ValueError, r"hidden_layer_sizes\[1\]"),
-    (dict(activation="swish"), ValueError, "Unknown activation 'swish'"),
+    (dict(activation="swishy"), ValueError, "Unknown activation 'swishy'"),
     (dict(activation=("relu",), hidden_layer_sizes=(3, 3)), ValueError, "one name per hidden layer"),
     (dict(alpha=-1.0), ValueError, "alpha must be >= 0"),
     (dict(batch_size=0), ValueError, "batch_size must be a positive integer"),

@@ -17,7 +17,24 @@ import numpy as np
 
 from ._registry import from_config, lookup, to_config
 from ._validation import check_array, check_number
-from .backend import astype, floatx, get_namespace
+from .backend import astype, floatx, get_namespace, numpy_dtype
+
+
+def _check_options(activation, options, accepted):
+    """A TypeError naming the first of ``options`` that ``activation`` does not take."""
+    for key in options:
+        if key not in accepted:
+            takes = ", ".join(["x", *accepted, *(["axis"] if activation.along_last_axis else [])])
+            raise TypeError(f"{activation.name}() got an unexpected keyword argument {key!r}; it takes {takes}.")
+
+
+def _check_axis(axis, ndim):
+    """``axis`` of an array of ``ndim`` dimensions as a non-negative int."""
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"axis must be one integer (glassnet normalises along one axis). Received: axis={axis!r:.100}")
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"axis must be in [{-ndim}, {ndim}) for x of {ndim} dimensions. Received: axis={axis}")
+    return int(axis) % ndim
 
 
 class Activation:
@@ -43,21 +60,49 @@ class Activation:
     def backward(self, Z, A, dA, out=None):
         return get_namespace(Z).multiply(dA, self.derivative(Z, A), out=out)
 
-    def __call__(self, Z):
-        """``g(Z)`` for any array-like ``Z``. Integers and booleans are computed in
-        ``floatx()`` (float32), as Keras: in their own dtype ``e^z`` cannot be stored
-        (softmax raised), small ones reach float16 (log-softmax of uint8 gave -inf)
-        and bool has no ``-``; floating inputs keep their dtype."""
-        xp = get_namespace(Z)
-        Z = check_array(Z, "x", ndim=None, allow_empty=True, finite=False) if xp is np else xp.asarray(Z)
+    #: Keras's optional arguments of this function, in its order (``relu(x, 0.1)``); by
+    #: keyword, any name of :meth:`get_config` (and ``axis`` for softmax) is taken too
+    keras_arguments = ()
+
+    def __call__(self, x, *args, **options):
+        """``g(x)`` for any array-like ``x``, as Keras's function ``keras.activations.relu(x)``.
+
+        Keras's arguments compute with those settings: ``relu(x, max_value=6.0)``,
+        ``elu(x, alpha=0.5)``, ``gelu(x, approximate=True)``, ``softmax(x, axis=0)``.
+        Integers and booleans are computed in ``floatx()`` (float32), as Keras: in their
+        own dtype ``e^z`` cannot be stored (softmax raised), small ones reach float16
+        (log-softmax of uint8 gave -inf) and bool has no ``-``; floating inputs keep
+        their dtype."""
+        if args:
+            if len(args) > len(self.keras_arguments):
+                takes = ", ".join(("x", *self.keras_arguments))
+                raise TypeError(f"{self.name}() takes ({takes}): {1 + len(args)} positional arguments were given.")
+            for key, value in zip(self.keras_arguments, args):
+                if key in options:
+                    raise TypeError(f"{self.name}() got multiple values for argument {key!r}.")
+                options[key] = value
+        axis = options.pop("axis", -1) if self.along_last_axis else -1
+        g = self.with_options(**options) if options else self
+        xp = get_namespace(x)
+        Z = check_array(x, "x", ndim=None, allow_empty=True, finite=False) if xp is np else xp.asarray(x)
         if not (Z.dtype.kind == "f" if xp is np else xp.isdtype(Z.dtype, "real floating")):
             Z = astype(Z, floatx())
         if Z.ndim == 0:
             if self.along_last_axis or not self.elementwise:
                 raise ValueError(f"{self.name} normalises along the last axis: x must have at least one "
                                  f"dimension. Received the scalar {Z.item()!r}.")
-            return self.forward(Z[None])[0]  # as one element: forward's out= buffers need an array
-        return self.forward(Z)
+            return g.forward(Z[None])[0]  # as one element: forward's out= buffers need an array
+        axis = _check_axis(axis, Z.ndim)
+        if axis != Z.ndim - 1:  # softmax(x, axis=0): along the last axis of the moved array
+            return xp.moveaxis(g.forward(xp.moveaxis(Z, axis, -1)), -1, axis)
+        return g.forward(Z)
+
+    def with_options(self, **options):
+        """A new activation like this one with Keras's arguments ``options`` changed
+        (what ``elu(x, alpha=0.5)`` computes with). Unknown names are a TypeError."""
+        config = self.get_config()
+        _check_options(self, options, config)
+        return type(self)(**{**config, **options})
 
     def get_config(self):
         return {}
@@ -177,10 +222,20 @@ class Tanh(Activation):
 
 
 class ReLU(Activation):
-    """``max(0, z)``; derivative 1 for ``z > 0``, else 0."""
+    """``max(0, z)``; derivative 1 for ``z > 0``, else 0.
+
+    Keras's ``relu(x, negative_slope, max_value, threshold)`` with other than its
+    defaults computes with a :class:`GeneralReLU` (this class stays the plain,
+    fast ReLU that the training loop special-cases)."""
 
     name = "relu"
     output_range = (0.0, float("inf"))
+    keras_arguments = ("negative_slope", "max_value", "threshold")
+
+    def with_options(self, **options):
+        _check_options(self, options, self.keras_arguments)
+        general = GeneralReLU(**options)
+        return self if general.get_config() == GeneralReLU().get_config() else general
 
     def forward(self, Z, out=None):
         return get_namespace(Z).maximum(Z, 0, out=out)
@@ -196,6 +251,7 @@ class LeakyReLU(Activation):
     """``z`` for ``z >= 0``, ``α z`` otherwise (seed 001: α = 0.01, parameterised)."""
 
     name = "leaky_relu"
+    keras_arguments = ("negative_slope",)
 
     def __init__(self, negative_slope=0.01):
         self.negative_slope = check_number(negative_slope, "negative_slope")
@@ -245,6 +301,7 @@ class ELU(Activation):
     """``z`` for ``z > 0``, ``α(e^z - 1)`` otherwise; derivative ``1`` or ``A + α``."""
 
     name = "elu"
+    keras_arguments = ("alpha",)
 
     def __init__(self, alpha=1.0):
         self.alpha = check_number(alpha, "alpha")
@@ -260,6 +317,278 @@ class ELU(Activation):
 
     def get_config(self):
         return {"alpha": self.alpha}
+
+
+class GeneralReLU(Activation):
+    """Keras's ReLU with its three arguments (``keras.activations.relu``, ``layers.ReLU``):
+
+    ``g(z) = min(z, max_value)`` for ``z > threshold``, else 0 (an output ``max_value``
+    caps is also at least 0), minus ``negative_slope · (threshold - z)`` below the
+    threshold. ``GeneralReLU()`` is ``max(0, z)``, ``GeneralReLU(max_value=6.0)`` is
+    ReLU6, ``GeneralReLU(negative_slope=0.1)`` leaky ReLU.
+
+    Derivative: 1 where ``z > threshold`` (and, with ``max_value``, ``0 < z < max_value``),
+    ``negative_slope`` where ``z < threshold``, 0 elsewhere.
+    """
+
+    name = "relu"
+
+    def __init__(self, negative_slope=0.0, max_value=None, threshold=0.0):
+        self.negative_slope = check_number(negative_slope, "negative_slope")
+        self.max_value = None if max_value is None else check_number(max_value, "max_value")
+        self.threshold = check_number(threshold, "threshold")
+
+    def forward(self, Z, out=None):
+        xp = get_namespace(Z)
+        zero = xp.zeros_like(Z)
+        A = xp.where(Z > self.threshold, Z, zero)
+        if self.max_value is not None:
+            A = xp.clip(A, 0.0, self.max_value)
+        if self.negative_slope:
+            A = A - self.negative_slope * xp.maximum(self.threshold - Z, zero)
+        return A
+
+    def derivative(self, Z, A):
+        passed = Z > self.threshold
+        if self.max_value is not None:
+            passed = passed & (Z > 0) & (Z < self.max_value)
+        dA = astype(passed, Z.dtype)
+        if self.negative_slope:
+            dA = dA + self.negative_slope * astype(Z < self.threshold, Z.dtype)
+        return dA
+
+    def get_config(self):
+        return {"negative_slope": self.negative_slope, "max_value": self.max_value, "threshold": self.threshold}
+
+
+class ReLU6(Activation):
+    """``min(max(0, z), 6)`` (Keras's ``relu6``); derivative 1 where ``0 < A < 6``, else 0."""
+
+    name = "relu6"
+    output_range = (0.0, 6.0)
+
+    def forward(self, Z, out=None):
+        return get_namespace(Z).clip(Z, 0.0, 6.0)
+
+    def derivative(self, Z, A):
+        return astype((A > 0) & (A < 6), Z.dtype)
+
+
+#: SELU's constants α and λ (Klambauer et al. 2017), as Keras and JAX write them
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+
+
+class SELU(Activation):
+    """Scaled ELU ``λ z`` for ``z > 0``, ``λ α (e^z - 1)`` otherwise, with the fixed
+    :data:`SELU_ALPHA` and :data:`SELU_SCALE`; derivative ``λ`` or ``A + λ α``."""
+
+    name = "selu"
+    output_range = (-SELU_SCALE * SELU_ALPHA, float("inf"))
+
+    def forward(self, Z, out=None):
+        xp = get_namespace(Z)
+        return SELU_SCALE * xp.where(Z > 0, Z, SELU_ALPHA * xp.expm1(xp.minimum(Z, xp.zeros_like(Z))))
+
+    def derivative(self, Z, A):
+        xp = get_namespace(Z)
+        return xp.where(Z > 0, xp.full_like(Z, SELU_SCALE), A + SELU_SCALE * SELU_ALPHA)
+
+
+#: Chebyshev coefficients of erfc (Numerical Recipes, 3rd ed., §6.2.2, ``Erf::erfccheb``):
+#: relative error below 2e-14 wherever erfc is a normal float64
+_ERFC_COEFFICIENTS = (
+    -1.3026537197817094, 6.4196979235649026e-1, 1.9476473204185836e-2, -9.561514786808631e-3,
+    -9.46595344482036e-4, 3.66839497852761e-4, 4.2523324806907e-5, -2.0278578112534e-5,
+    -1.624290004647e-6, 1.303655835580e-6, 1.5626441722e-8, -8.5238095915e-8, 6.529054439e-9,
+    5.059343495e-9, -9.91364156e-10, -2.27365122e-10, 9.6467911e-11, 2.394038e-12, -6.886027e-12,
+    8.94487e-13, 3.13092e-13, -1.12708e-13, 3.81e-16, 7.106e-15, -1.523e-15, -9.4e-17, 1.21e-16, -2.8e-17)
+
+#: float32 and float16 need the first ones only (relative error below 1e-9)
+_ERFC_TERMS_SHORT = 16
+
+
+def erfc(X):
+    """The complementary error function ``erfc(x) = 1 - erf(x)`` of an array, elementwise.
+
+    NumPy has none (``math.erfc`` takes one number; SciPy is an optional extra): the
+    Chebyshev fit ``erfc(y) = t·exp(-y² + P(4t - 2))``, ``t = 2/(2 + y)`` for ``y = |x|``,
+    and ``erfc(-y) = 2 - erfc(y)``. Accurate relative to the value, so the tail
+    ``erfc(10) ≈ 2e-45`` keeps its digits (``1 - erf(x)`` would round it to 0).
+    """
+    xp = get_namespace(X)
+    Y = xp.minimum(xp.abs(X), xp.full_like(X, 30.0))  # erfc(27) is already below every normal float64
+    t = 2.0 / (2.0 + Y)
+    ty = 4.0 * t - 2.0
+    coefficients = _ERFC_COEFFICIENTS if numpy_dtype(X) == np.float64 else _ERFC_COEFFICIENTS[:_ERFC_TERMS_SHORT]
+    # Clenshaw's recurrence d <- ty·d - dd + c, in three reused arrays (a fresh one per term cost 40%)
+    d, dd, scratch = xp.full_like(X, coefficients[-1]), xp.zeros_like(X), xp.empty_like(X)
+    for c in coefficients[-2:0:-1]:
+        xp.multiply(ty, d, out=scratch)
+        scratch -= dd
+        scratch += c
+        d, dd, scratch = scratch, d, dd
+    E = t * xp.exp(-Y * Y + 0.5 * (coefficients[0] + ty * d) - dd)
+    return xp.where(X >= 0, E, 2.0 - E)
+
+
+_SQRT_HALF = 0.7071067811865476  # 1/√2
+_INV_SQRT_2PI = 0.3989422804014327  # 1/√(2π)
+_SQRT_2_OVER_PI = 0.7978845608028654  # √(2/π)
+
+
+def _logistic(Z):
+    """``σ(z) = 1 / (1 + e^{-z})`` from ``e^{-|z|}``, which never overflows: ``1/(1 + e^{-z})``
+    for ``z >= 0``, ``e^z/(1 + e^z)`` below (accurate relative to the value there too)."""
+    xp = get_namespace(Z)
+    E = xp.exp(-xp.abs(Z))
+    R = 1.0 / (1.0 + E)
+    return xp.where(Z >= 0, R, E * R)
+
+
+class GELU(Activation):
+    """Gaussian error linear unit ``g(z) = z Φ(z)``, ``Φ`` the standard normal CDF
+    ``Φ(z) = ½ erfc(-z/√2)`` (Keras's default, ``approximate=False``).
+
+    Derivative ``g'(z) = Φ(z) + z φ(z)`` with ``φ(z) = e^{-z²/2}/√(2π)``, and
+    ``Φ(z) = A / z`` from the output (½ at ``z = 0``).
+
+    ``approximate=True``: ``g(z) = ½ z (1 + tanh u)`` with
+    ``u = √(2/π) (z + 0.044715 z³)``, computed as ``z σ(2u)`` (the same number, without
+    the cancellation of ``1 + tanh u`` for negative z); ``g' = σ + 2 z σ(1 - σ) u'``.
+    """
+
+    name = "gelu"
+    keras_arguments = ("approximate",)
+
+    def __init__(self, approximate=False):
+        if not isinstance(approximate, (bool, np.bool_)):
+            raise TypeError(f"approximate must be True or False. Received: approximate={approximate!r:.100}")
+        self.approximate = bool(approximate)
+        self.output_range = (-0.17, float("inf"))  # the minimum, g(-0.75) = -0.17
+
+    def _u(self, Z):
+        """``2u`` and ``du/dz`` of the tanh form; |z| > 50 saturates σ(2u) in float64 (and z³ stays finite)."""
+        xp = get_namespace(Z)
+        C = xp.clip(Z, -50.0, 50.0)
+        return 2.0 * _SQRT_2_OVER_PI * (C + 0.044715 * C * C * C), _SQRT_2_OVER_PI * (1.0 + 3 * 0.044715 * C * C)
+
+    def forward(self, Z, out=None):
+        if self.approximate:
+            return Z * _logistic(self._u(Z)[0])
+        return Z * (0.5 * erfc(-_SQRT_HALF * Z))
+
+    def derivative(self, Z, A):
+        xp = get_namespace(Z)
+        if self.approximate:
+            two_u, du = self._u(Z)
+            S = _logistic(two_u)
+            return S + Z * (S * (1.0 - S)) * (2.0 * du)  # S(1 - S) is 0 before Z can overflow the product
+        zero = Z == 0
+        Phi = xp.where(zero, xp.full_like(Z, 0.5), A / xp.where(zero, xp.ones_like(Z), Z))
+        C = xp.clip(Z, -40.0, 40.0)  # φ(40) is 0 in float64: z² cannot overflow
+        return Phi + Z * (_INV_SQRT_2PI * xp.exp(-0.5 * C * C))
+
+    def get_config(self):
+        return {"approximate": self.approximate}
+
+
+class SiLU(Activation):
+    """Sigmoid linear unit, or swish: ``g(z) = z σ(z)``; ``g' = σ(z) + A (1 - σ(z))``."""
+
+    name = "silu"
+    output_range = (-0.28, float("inf"))  # the minimum, g(-1.28) = -0.278
+
+    def forward(self, Z, out=None):
+        return Z * _logistic(Z)
+
+    def derivative(self, Z, A):
+        S = _logistic(Z)
+        return S + A * (1.0 - S)
+
+
+class Mish(Activation):
+    """``g(z) = z tanh(softplus(z))``; ``g' = T + z (1 - T²) σ(z)`` with ``T = tanh(softplus(z))``.
+
+    With ``e = e^z``: ``T = n / (n + 2)`` for ``n = e (e + 2)``, ``1 - T² = 2 (1 + T) / (n + 2)``
+    and ``σ(z) = e / (1 + e)``: one exponential, no cancellation. Above z = 20, T is 1 to
+    float64's precision, so ``e`` is taken at ``min(z, 20)`` and never overflows (float16:
+    ``min(z, 5)``, where ``e²`` still fits and T is 1 to its precision).
+    """
+
+    name = "mish"
+    output_range = (-0.31, float("inf"))  # the minimum, g(-1.19) = -0.309
+
+    @staticmethod
+    def _parts(Z):
+        xp = get_namespace(Z)
+        E = xp.exp(xp.minimum(Z, xp.full_like(Z, 20.0 if numpy_dtype(Z).itemsize > 2 else 5.0)))
+        N = E * (E + 2.0)
+        return E, N, N / (N + 2.0)
+
+    def forward(self, Z, out=None):
+        return Z * self._parts(Z)[2]
+
+    def derivative(self, Z, A):
+        E, N, T = self._parts(Z)
+        return T + Z * (2.0 * (1.0 + T) / (N + 2.0)) * (E / (1.0 + E))
+
+
+class HardSigmoid(Activation):
+    """Keras 3's piecewise-linear sigmoid ``relu6(z + 3) / 6``: 0 below -3, 1 above 3,
+    ``z/6 + ½`` between; derivative ``1/6`` where ``0 < A < 1``, else 0."""
+
+    name = "hard_sigmoid"
+    output_range = (0.0, 1.0)
+
+    def forward(self, Z, out=None):
+        return get_namespace(Z).clip(Z + 3.0, 0.0, 6.0) / 6.0
+
+    def derivative(self, Z, A):
+        return astype((A > 0) & (A < 1), Z.dtype) / 6.0
+
+
+class HardSiLU(Activation):
+    """Hard swish ``g(z) = z · hard_sigmoid(z)``; ``g' = hard_sigmoid(z) + z/6`` on (-3, 3)."""
+
+    name = "hard_silu"
+    output_range = (-0.375, float("inf"))  # the minimum, g(-1.5) = -3/8
+
+    def forward(self, Z, out=None):
+        return Z * (get_namespace(Z).clip(Z + 3.0, 0.0, 6.0) / 6.0)
+
+    def derivative(self, Z, A):
+        inside = astype((Z > -3) & (Z < 3), Z.dtype)
+        return get_namespace(Z).clip(Z + 3.0, 0.0, 6.0) / 6.0 + Z * inside / 6.0
+
+
+class Exponential(Activation):
+    """``e^z``; its derivative is itself, ``A``. Overflows to inf above z ≈ 709 (88 in
+    float32), as Keras's."""
+
+    name = "exponential"
+    output_range = (0.0, float("inf"))
+
+    def forward(self, Z, out=None):
+        with np.errstate(over="ignore"):  # e^1000 is inf, as in Keras, without a warning
+            return get_namespace(Z).exp(Z)
+
+    def derivative(self, Z, A):
+        return A
+
+
+class Softsign(Activation):
+    """``z / (1 + |z|)``; derivative ``1 / (1 + |z|)² = (1 - |A|)²``."""
+
+    name = "softsign"
+    output_range = (-1.0, 1.0)
+
+    def forward(self, Z, out=None):
+        return Z / (1.0 + get_namespace(Z).abs(Z))
+
+    def derivative(self, Z, A):
+        B = 1.0 - get_namespace(Z).abs(A)
+        return B * B
 
 
 #: Softmax skips the shift by the row maximum when every logit lies in
@@ -281,6 +610,7 @@ class Softmax(Activation):
     name = "softmax"
     elementwise = False
     along_last_axis = True
+    keras_arguments = ("axis",)
     output_range = (0.0, 1.0)
 
     def __init__(self, beta=1.0):
@@ -333,6 +663,7 @@ class LogSoftmax(Activation):
     name = "log_softmax"
     elementwise = False
     along_last_axis = True
+    keras_arguments = ("axis",)
     output_range = (-float("inf"), 0.0)
 
     def forward(self, Z, out=None):
@@ -390,8 +721,12 @@ class FunctionActivation(Activation):
         deriv = getattr(self.function, "derivative", None)
         if deriv is None:
             raise ValueError(
-                f"Activation {self.name!r} is a plain callable without a derivative; "
-                "give it a `derivative(Z, A)` attribute or subclass glassnet.activations.Activation."
+                f"Activation {self.name!r} is a plain callable without a derivative (glassnet does not "
+                "differentiate code); give it a `derivative(Z, A)` attribute or subclass "
+                "glassnet.activations.Activation. Keras's functions with arguments are objects that carry "
+                "theirs: for `lambda x: relu(x, max_value=6.0)` write activation=activations.GeneralReLU("
+                "max_value=6.0), or activations.LeakyReLU(0.2), ELU(alpha=0.5), GELU(approximate=True), "
+                "or the layers ReLU, LeakyReLU, ELU."
             )
         return deriv(Z, A)
 
@@ -412,12 +747,24 @@ ACTIVATIONS = {
     "ramp": Ramp,
     "softplus": Softplus,
     "elu": ELU,
+    "selu": SELU,
+    "gelu": GELU,
+    "silu": SiLU,
+    "swish": SiLU,
+    "mish": Mish,
+    "relu6": ReLU6,
+    "hard_sigmoid": HardSigmoid,
+    "hard_silu": HardSiLU,
+    "hard_swish": HardSiLU,
+    "exponential": Exponential,
+    "softsign": Softsign,
     "softmax": Softmax,
     "log_softmax": LogSoftmax,
     "argmax": Argmax,
 }
 
-CLASSES = {cls.__name__: cls for cls in set(ACTIVATIONS.values())}
+#: what a model file may name: the registry's classes and Keras's relu with arguments
+CLASSES = {cls.__name__: cls for cls in (*ACTIVATIONS.values(), GeneralReLU)}
 
 # Keras's functions (keras.activations.relu(x), Dense(activation=keras.activations.relu)):
 # here instances, which compute on arrays when called and carry their derivative.
@@ -430,7 +777,17 @@ softplus = Softplus()
 elu = ELU()
 softmax = Softmax()
 log_softmax = LogSoftmax()
-_FUNCTIONS = (linear, sigmoid, tanh, relu, leaky_relu, softplus, elu, softmax, log_softmax)
+selu = SELU()
+gelu = GELU()
+silu = swish = SiLU()
+mish = Mish()
+relu6 = ReLU6()
+hard_sigmoid = HardSigmoid()
+hard_silu = hard_swish = HardSiLU()
+exponential = Exponential()
+softsign = Softsign()
+_FUNCTIONS = (linear, sigmoid, tanh, relu, leaky_relu, softplus, elu, softmax, log_softmax, selu, gelu, silu, mish,
+              relu6, hard_sigmoid, hard_silu, exponential, softsign)
 
 
 def get(identifier):
