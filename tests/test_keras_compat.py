@@ -84,7 +84,7 @@ def test_calling_a_layer_or_a_model_on_an_input_says_there_is_no_functional_api(
     (layers, "Conv2D", "glassnet.layers has no Conv2D .*Dense.*Flatten the pixels"),
     (layers, "LSTM", "no recurrent layers"),
     (layers, "Embedding", "to_categorical"),
-    (layers, "LeakyReLU", r"Activation\(glassnet.activations.LeakyReLU\(0.2\)\)"),
+    (layers, "PReLU", r"Use LeakyReLU\(negative_slope=...\)"),
 ])
 def test_well_known_keras_names_glassnet_lacks_say_what_to_use(module, name, match):
     with pytest.raises(AttributeError, match=match):

@@ -1,14 +1,15 @@
 """Layers, named as ``keras.layers``."""
 
 from .._registry import from_config
-from .activation import Activation
+from .activation import ELU, Activation, LeakyReLU, ReLU, Softmax
 from .base import Input, InputLayer, Layer, deserialize_nested
 from .batchnorm import BatchNormalization
 from .dense import Dense
 from .dropout import Dropout
 from .flatten import Flatten
 
-LAYERS = {cls.__name__: cls for cls in (Dense, Activation, Dropout, BatchNormalization, Flatten)}
+LAYERS = {cls.__name__: cls for cls in (Dense, Activation, Dropout, BatchNormalization, Flatten,
+                                        ReLU, LeakyReLU, ELU, Softmax)}
 
 
 def serialize(layer):
@@ -28,7 +29,8 @@ def deserialize(config):
 
 from . import core as core  # noqa: E402  (keras.layers.core's path, as seed 001 imports it)
 
-_OFFERED = "glassnet builds fully connected networks: Input, Dense, Activation, Dropout, BatchNormalization, Flatten"
+_OFFERED = ("glassnet builds fully connected networks: Input, Dense, Activation (and ReLU, LeakyReLU, ELU, Softmax), "
+            "Dropout, BatchNormalization, Flatten")
 
 #: well-known Keras layers glassnet does not have, with what to use instead
 _KERAS_ONLY = {
@@ -39,9 +41,7 @@ _KERAS_ONLY = {
     **dict.fromkeys(("LSTM", "GRU", "SimpleRNN", "Bidirectional", "TimeDistributed", "RNN"),
                     "It has no recurrent layers: Flatten a fixed-length sequence and use Dense layers."),
     "Embedding": "One-hot encode the integer ids (glassnet.utils.to_categorical) and use a Dense layer.",
-    **dict.fromkeys(("ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax"),
-                    "Use Activation(glassnet.activations.LeakyReLU(0.2)) (or ReLU, ELU, Softmax), or "
-                    "Dense(..., activation='leaky_relu')."),
+    "PReLU": "Use LeakyReLU(negative_slope=...) (a fixed slope), or Dense(..., activation='leaky_relu').",
     **dict.fromkeys(("Concatenate", "Add", "Multiply", "Lambda", "MultiHeadAttention", "Attention"),
                     "glassnet has no functional API: a model is a Sequential stack."),
     **dict.fromkeys(("Reshape", "Permute", "RepeatVector", "Rescaling", "Normalization"),
@@ -57,4 +57,6 @@ def __getattr__(name):
         raise AttributeError(f"glassnet.layers has no {name} ({_OFFERED}). {advice}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
-__all__ = ["Layer", "Input", "InputLayer", "Dense", "Activation", "Dropout", "BatchNormalization", "Flatten"]
+
+__all__ = ["Layer", "Input", "InputLayer", "Dense", "Activation", "Dropout", "BatchNormalization", "Flatten",
+           "ReLU", "LeakyReLU", "ELU", "Softmax"]

@@ -1,0 +1,106 @@
+"""Keras's activation layers: ReLU, LeakyReLU, ELU, Softmax (glassnet/layers/activation.py)."""
+
+import numpy as np
+import pytest
+
+import glassnet
+from glassnet import activations, layers
+from glassnet.models import Sequential, load_model
+
+X = np.array([[-10.0, -5.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0, 5.0, 6.0, 10.0]], np.float32)
+
+
+# The expected rows were computed with Keras 3.15.1 on JAX from float32 inputs:
+#     keras.layers.<Layer>(...)(X)
+@pytest.mark.parametrize("layer, keras", [
+    (lambda: layers.LeakyReLU(), [-3.0, -1.5, -0.3, -0.15, 0, 0.5, 1, 2, 5, 6, 10]),  # Keras 3's default slope 0.3
+    (lambda: layers.ReLU(max_value=6.0, negative_slope=0.1, threshold=1.0),
+     [-1.1, -0.6, -0.2, -0.15, -0.1, -0.05, 0, 2, 5, 6, 6]),
+    (lambda: layers.ReLU(), [0, 0, 0, 0, 0, 0.5, 1, 2, 5, 6, 10]),
+    (lambda: layers.ELU(alpha=0.5), [-0.49997729063, -0.496631026268, -0.316060274839, -0.196734666824, 0, 0.5, 1, 2, 5, 6,
+                                     10]),
+    (lambda: layers.Softmax(), None),
+])
+def test_activation_layers_compute_what_keras_computes(layer, keras):
+    layer = layer()
+    out = layer(X)
+    if keras is None:  # Softmax: the softmax of the row
+        keras = activations.softmax(X.astype(np.float64))[0]
+    np.testing.assert_allclose(out[0], keras, rtol=1e-6, atol=1e-7)
+    assert out.dtype == np.float32
+
+
+def test_relu_layer_with_defaults_is_the_plain_relu():
+    # the training loop's fast paths (in-place ReLU, compiled bias + ReLU) see the plain ReLU class
+    assert type(layers.ReLU().activation) is activations.ReLU
+    assert type(layers.ReLU(max_value=6.0).activation) is activations.GeneralReLU
+
+
+@pytest.mark.parametrize("make, error, match", [
+    (lambda: layers.ReLU(max_value=-1.0), ValueError, r"max_value must be >= 0. Received: max_value=-1.0"),
+    (lambda: layers.ReLU(negative_slope=-0.1), ValueError, "negative_slope must be >= 0"),
+    (lambda: layers.ReLU(threshold=None), TypeError, "threshold must be a number"),
+    (lambda: layers.LeakyReLU(negative_slope=-1), ValueError, "negative_slope must be >= 0"),
+    (lambda: layers.ELU(alpha="1"), TypeError, "alpha must be a number"),
+    (lambda: layers.Softmax(axis=(0, 1)), TypeError, "axis must be an integer"),
+    (lambda: layers.ReLU(max_vlue=6), TypeError, "unexpected keyword argument 'max_vlue'. Did you mean 'max_value'"),
+])
+def test_activation_layer_arguments_are_checked(make, error, match):
+    with pytest.raises(error, match=match):
+        make()
+
+
+def test_softmax_layer_normalises_along_the_last_axis_only():
+    assert layers.Softmax(axis=1)(np.zeros((2, 4))).tolist() == [[0.25] * 4] * 2  # (None, 4): axis 1 is the last
+    assert layers.Softmax(axis=[-1])(np.zeros((1, 2))).tolist() == [[0.5, 0.5]]  # Keras takes a list of one axis
+    with pytest.raises(ValueError, match=r"last axis only \(axis=-1 or 2 for inputs of shape \(None, 3, 4\)\). "
+                                         r"Received: axis=1"):
+        layers.Softmax(axis=1)(np.zeros((2, 3, 4)))
+
+
+def test_leaky_relu_layer_takes_tf_kerass_alpha_with_a_warning():
+    with pytest.warns(UserWarning, match="`alpha` is deprecated"):
+        layer = layers.LeakyReLU(alpha=0.1)
+    assert layer.negative_slope == 0.1 and layer.get_config()["negative_slope"] == 0.1
+
+
+def model_with_activation_layers(dtype="float32"):
+    return Sequential([layers.Dense(5, input_dim=3, bias_initializer="random_normal"),
+                       layers.ReLU(max_value=1.0, negative_slope=0.1, threshold=0.2), layers.Dense(5),
+                       layers.LeakyReLU(), layers.Dense(4), layers.ELU(0.7), layers.Dense(3), layers.Softmax()],
+                      dtype=dtype, seed=1)
+
+
+def test_activation_layers_pass_the_gradient_check():
+    rng = np.random.default_rng(0)
+    model = model_with_activation_layers("float64")
+    model.compile(loss="mse", optimizer="sgd")
+    result = glassnet.check_gradients(model, rng.normal(size=(16, 3)), rng.dirichlet(np.ones(3), size=16))
+    assert result.max_error < 1e-6, str(result)
+
+
+def test_activation_layers_are_saved_and_loaded_with_their_arguments(tmp_path):
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(32, 3)), np.eye(3)[rng.integers(0, 3, 32)]
+    model = model_with_activation_layers()
+    model.compile(loss="categorical_crossentropy", optimizer="adam")
+    model.fit(x, y, epochs=2, verbose=0)
+    model.save(tmp_path / "m.gn")
+    loaded = load_model(tmp_path / "m.gn")
+    assert [type(layer).__name__ for layer in loaded.layers] == \
+        ["Dense", "ReLU", "Dense", "LeakyReLU", "Dense", "ELU", "Dense", "Softmax"]
+    assert loaded.layers[1].get_config() == {"name": "relu", "max_value": 1.0, "negative_slope": 0.1, "threshold": 0.2}
+    assert loaded.layers[3].get_config()["negative_slope"] == 0.3 and loaded.layers[5].get_config()["alpha"] == 0.7
+    np.testing.assert_array_equal(loaded.predict(x), model.predict(x))
+    for layer in model.layers[1::2]:
+        assert repr(type(layer).from_config(layer.get_config()).activation) == repr(layer.activation)
+
+
+def test_onnx_export_names_an_activation_layer_it_cannot_translate(tmp_path):
+    pytest.importorskip("onnx")
+    from glassnet.onnx import export
+
+    model = model_with_activation_layers()
+    model.build((3,))
+    with pytest.raises(ValueError, match="Cannot export layer 'relu' of type ReLU to ONNX"):
+        export(model, tmp_path / "m.onnx")
