@@ -153,6 +153,72 @@ class RandomNormal(Initializer):
         return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
 
 
+class TruncatedNormal(Initializer):
+    """Normal ``N(mean, stddev²)`` with every value farther than ``2·stddev`` from the mean
+    drawn again, as Keras's: all values lie in ``mean ± 2·stddev``, and their standard
+    deviation is ``0.88·stddev`` (the spread of the truncated bell)."""
+
+    def __init__(self, mean=0.0, stddev=0.05, seed=None):
+        super().__init__(seed)
+        self.mean, self.stddev = check_number(mean, "mean"), check_number(stddev, "stddev", low=0)
+
+    def sample(self, rng, shape):
+        return self._sample(rng, shape, np.float64)
+
+    def _sample(self, rng, shape, dtype):
+        return _truncated_normal(rng, self.stddev, shape, dtype, mean=self.mean)
+
+    def get_config(self):
+        return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
+
+
+class Orthogonal(Initializer):
+    """A random orthogonal matrix times ``gain`` (Saxe et al. 2014), as Keras's: the QR
+    factorisation ``Q R`` of a normal matrix, each column of ``Q`` signed by ``R``'s
+    diagonal (so that ``Q`` is uniform over the orthogonal matrices).
+
+    A shape ``(..., n)`` is read as the matrix ``(rows, n)``, ``rows`` the product of the
+    other sizes: its columns are orthonormal (``WᵀW = gain² I``) when ``rows >= n``, its
+    rows (``W Wᵀ = gain² I``) otherwise.
+    """
+
+    def __init__(self, gain=1.0, seed=None):
+        super().__init__(seed)
+        self.gain = check_number(gain, "gain")
+
+    def sample(self, rng, shape):
+        if len(shape) < 2:
+            raise ValueError(f"Orthogonal initializes a matrix: shape must have at least two dimensions. "
+                             f"Received: shape={shape}")
+        rows, columns = math.prod(shape[:-1]), shape[-1]
+        if rows == 0 or columns == 0:
+            return np.zeros(shape)
+        Q, R = np.linalg.qr(rng.normal(size=(max(rows, columns), min(rows, columns))))
+        Q *= np.sign(np.diag(R))
+        if rows < columns:
+            Q = Q.T
+        return self.gain * Q.reshape(shape)
+
+    def get_config(self):
+        return {"gain": self.gain, "seed": self.seed}
+
+
+class Identity(Initializer):
+    """``gain`` times the identity matrix (ones on the diagonal of a 2-D shape, rectangular too)."""
+
+    def __init__(self, gain=1.0):
+        super().__init__(None)
+        self.gain = check_number(gain, "gain")
+
+    def sample(self, rng, shape):
+        if len(shape) != 2:
+            raise ValueError(f"Identity initializes a matrix: shape must have two dimensions. Received: shape={shape}")
+        return self.gain * np.eye(*shape)
+
+    def get_config(self):
+        return {"gain": self.gain}
+
+
 #: values drawn at a time (8 MB of float64)
 _BLOCK = 1 << 20
 
@@ -192,10 +258,11 @@ def _fans(shape):
     return shape[-2] * receptive, shape[-1] * receptive
 
 
-def _truncated_normal(rng, stddev, shape, dtype):
+def _truncated_normal(rng, stddev, shape, dtype, mean=0.0):
     """Normal truncated at two standard deviations (resampled), as Keras's."""
-    return _draw(lambda size: rng.normal(0.0, stddev, size=size), shape, dtype,
-                 keep=lambda values: np.abs(values) <= 2 * stddev)
+    low, high = mean - 2 * stddev, mean + 2 * stddev
+    return _draw(lambda size: rng.normal(mean, stddev, size=size), shape, dtype,
+                 keep=lambda values: (values >= low) & (values <= high))  # masks only: no float temporaries
 
 
 class VarianceScaling(Initializer):
@@ -274,8 +341,20 @@ class HeNormal(VarianceScaling):
 
 
 class LecunNormal(VarianceScaling):
+    """LeCun normal: std ``sqrt(1 / fan_in)`` (truncated), for SELU layers."""
+
     def __init__(self, seed=None):
         super().__init__(1.0, "fan_in", "truncated_normal", seed)
+
+    def get_config(self):
+        return {"seed": self.seed}
+
+
+class LecunUniform(VarianceScaling):
+    """LeCun uniform: ``U(±sqrt(3 / fan_in))``."""
+
+    def __init__(self, seed=None):
+        super().__init__(1.0, "fan_in", "uniform", seed)
 
     def get_config(self):
         return {"seed": self.seed}
@@ -296,10 +375,23 @@ INITIALIZERS = {
     "he_uniform": HeUniform,
     "he_normal": HeNormal,
     "lecun_normal": LecunNormal,
+    "lecun_uniform": LecunUniform,
+    "truncated_normal": TruncatedNormal,
+    "orthogonal": Orthogonal,
+    "identity": Identity,
     "variance_scaling": VarianceScaling,
 }
 
 CLASSES = {cls.__name__: cls for cls in set(INITIALIZERS.values())}
+
+# Keras's function-style names, which are its classes too (initializers.glorot_uniform(seed=1)),
+# and Keras 3's longer class names
+zeros, ones, constant = Zeros, Ones, Constant
+random_uniform, random_normal, truncated_normal = RandomUniform, RandomNormal, TruncatedNormal
+glorot_uniform, glorot_normal, he_uniform, he_normal = GlorotUniform, GlorotNormal, HeUniform, HeNormal
+lecun_uniform, lecun_normal, variance_scaling = LecunUniform, LecunNormal, VarianceScaling
+orthogonal, identity = Orthogonal, Identity
+OrthogonalInitializer, IdentityInitializer = Orthogonal, Identity
 
 
 def get(identifier):

@@ -1,0 +1,120 @@
+"""Keras's other initializers: LecunUniform, TruncatedNormal, Orthogonal, Identity and the
+function-style names (glassnet/initializers.py). Random streams differ from Keras's, so the
+distributions are checked: Keras 3.15.1 (JAX) drew, for the same calls,
+    TruncatedNormal(mean=1.0, stddev=0.5, seed=0)((1000, 1000)): mean 1.00012, std 0.43947 (0.8789·stddev),
+        min 1.5e-05, max 1.99997;
+    LecunUniform(seed=0)((1000, 400)): min -0.054772, max 0.054772 (sqrt(3/1000) = 0.0547723), std 0.031599;
+    Orthogonal(gain=2.0, seed=0)((64, 32)): |WᵀW - 4I| <= 1.9e-6 (float32); ((32, 64)): |WWᵀ - I| <= 4.8e-7;
+    Identity(gain=2.0)((2, 3)): [[2, 0, 0], [0, 2, 0]].
+"""
+
+import numpy as np
+import pytest
+
+from glassnet import initializers
+from glassnet.layers import Dense
+from glassnet.models import Sequential, load_model
+from glassnet.utils import set_random_seed
+
+
+def test_truncated_normal_resamples_beyond_two_standard_deviations():
+    W = initializers.TruncatedNormal(mean=1.0, stddev=0.5, seed=0)((1000, 1000), dtype="float64")
+    assert 0.0 <= W.min() and W.max() <= 2.0  # mean ± 2·stddev
+    assert W.min() < 0.01 and W.max() > 1.99  # drawn up to the bounds, not clipped onto them
+    assert np.count_nonzero(W == 0.0) + np.count_nonzero(W == 2.0) == 0
+    # the truncated bell's std is 0.87962566·stddev; 10^6 draws pin mean and std to ~1e-3
+    assert abs(W.mean() - 1.0) < 2e-3 and abs(W.std() / 0.5 - 0.87962566) < 2e-3
+    assert initializers.TruncatedNormal().get_config() == {"mean": 0.0, "stddev": 0.05, "seed": None}  # as Keras
+
+
+def test_lecun_uniform_has_variance_one_over_fan_in():
+    W = initializers.LecunUniform(seed=0)((1000, 400), dtype="float64")
+    limit = np.sqrt(3 / 1000)
+    assert -limit <= W.min() < -0.999 * limit and 0.999 * limit < W.max() <= limit
+    assert abs(W.std() / np.sqrt(1 / 1000) - 1) < 5e-3
+    N = initializers.LecunNormal(seed=0)((1000, 400), dtype="float64")
+    assert abs(N.std() / np.sqrt(1 / 1000) - 1) < 5e-3
+
+
+@pytest.mark.parametrize("shape", [(64, 32), (32, 64), (3, 4, 5), (7, 7)])
+@pytest.mark.parametrize("dtype, atol", [("float32", 5e-6), ("float64", 1e-13)])
+def test_orthogonal_gives_orthonormal_columns_or_rows_times_the_gain(shape, dtype, atol):
+    W = initializers.Orthogonal(gain=2.0, seed=0)(shape, dtype=dtype)
+    assert W.shape == shape and W.dtype == dtype
+    M = W.reshape(-1, shape[-1]).astype(np.float64)  # (rows, columns) as Keras flattens it
+    gram = M.T @ M if M.shape[0] >= M.shape[1] else M @ M.T
+    np.testing.assert_allclose(gram, 4.0 * np.eye(min(M.shape)), atol=atol * 4)
+
+
+def test_orthogonal_is_uniform_over_orthogonal_matrices():
+    # Q's columns signed by R's diagonal: an entry of a random 2x2 rotation/reflection is cos θ for
+    # θ uniform, so its mean is 0 (without the signs, Q[0, 0] of NumPy's QR is always <= 0)
+    entries = np.array([initializers.Orthogonal(seed=s)((2, 2), dtype="float64")[0, 0] for s in range(2000)])
+    assert abs(entries.mean()) < 0.05 and abs(np.mean(entries**2) - 0.5) < 0.03
+
+
+def test_identity_initializer():
+    assert initializers.Identity(gain=2.0)((2, 3)).tolist() == [[2, 0, 0], [0, 2, 0]]
+    assert initializers.get("identity")((2, 2), dtype="float64").dtype == np.float64
+
+
+@pytest.mark.parametrize("make, shape, match", [
+    (initializers.Orthogonal, (5,), r"Orthogonal initializes a matrix: shape must have at least two dimensions. "
+                                    r"Received: shape=\(5,\)"),
+    (initializers.Identity, (2, 2, 2), r"Identity initializes a matrix: shape must have two dimensions"),
+])
+def test_matrix_initializers_refuse_other_shapes(make, shape, match):
+    with pytest.raises(ValueError, match=match):
+        make()(shape)
+
+
+@pytest.mark.parametrize("make, error, match", [
+    (lambda: initializers.TruncatedNormal(stddev=-1.0), ValueError, "stddev must be >= 0"),
+    (lambda: initializers.TruncatedNormal(seed=1.5), ValueError, "seed must be a non-negative integer or None"),
+    (lambda: initializers.Orthogonal(gain="2"), TypeError, "gain must be a number"),
+    (lambda: initializers.Identity(gain=float("inf")), ValueError, "gain must be finite"),
+])
+def test_initializer_arguments_are_checked(make, error, match):
+    with pytest.raises(error, match=match):
+        make()
+
+
+@pytest.mark.parametrize("name", ["lecun_uniform", "truncated_normal", "orthogonal"])
+def test_seed_behaves_as_for_the_other_initializers(name):
+    init = initializers.get(name)
+    seeded = type(init)(seed=5)
+    assert np.array_equal(seeded((6, 4)), seeded((6, 4)))  # the same values at every call, as Keras
+    assert not np.array_equal(seeded((6, 4)), type(init)(seed=6)((6, 4)))
+    set_random_seed(1)
+    first = init((6, 4))
+    assert not np.array_equal(first, init((6, 4)))  # unseeded: the global generator moves on
+    set_random_seed(1)
+    assert np.array_equal(first, init((6, 4)))
+
+
+def test_kerass_function_style_names_are_its_classes():
+    # keras.initializers.glorot_uniform is keras.initializers.GlorotUniform (Keras 3.15)
+    pairs = {"zeros": "Zeros", "ones": "Ones", "constant": "Constant", "random_uniform": "RandomUniform",
+             "random_normal": "RandomNormal", "truncated_normal": "TruncatedNormal", "glorot_uniform": "GlorotUniform",
+             "glorot_normal": "GlorotNormal", "he_uniform": "HeUniform", "he_normal": "HeNormal",
+             "lecun_uniform": "LecunUniform", "lecun_normal": "LecunNormal", "orthogonal": "Orthogonal",
+             "identity": "Identity", "variance_scaling": "VarianceScaling", "OrthogonalInitializer": "Orthogonal",
+             "IdentityInitializer": "Identity"}
+    for alias, name in pairs.items():
+        assert getattr(initializers, alias) is getattr(initializers, name)
+        if alias.islower():
+            assert type(initializers.get(alias)) is getattr(initializers, name)
+    W = Dense(3, kernel_initializer=initializers.orthogonal(seed=2))(np.ones((1, 5)))
+    assert W.shape == (1, 3)
+
+
+def test_new_initializers_are_saved_with_their_arguments(tmp_path):
+    model = Sequential([Dense(4, input_dim=4, kernel_initializer=initializers.Orthogonal(gain=0.5, seed=3),
+                              bias_initializer=initializers.TruncatedNormal(mean=0.1, stddev=0.01, seed=4)),
+                        Dense(2, kernel_initializer="lecun_uniform")], seed=0)
+    model.save(tmp_path / "m.gn")
+    loaded = load_model(tmp_path / "m.gn")
+    assert repr(loaded.layers[0].kernel_initializer) == "Orthogonal(gain=0.5, seed=3)"
+    assert repr(loaded.layers[0].bias_initializer) == "TruncatedNormal(mean=0.1, stddev=0.01, seed=4)"
+    np.testing.assert_array_equal(loaded.get_weights()[0], model.get_weights()[0])
+    np.testing.assert_allclose(model.get_weights()[0].T @ model.get_weights()[0], 0.25 * np.eye(4), atol=1e-6)
