@@ -32,7 +32,8 @@ def _sum_of_squares(w):
 
 
 class Regularizer(Configurable):
-    def __call__(self, W):
+    def __call__(self, x):
+        """The penalty of the weights ``x`` (Keras's argument name; glassnet passes them by position)."""
         raise NotImplementedError
 
     def gradient(self, W):
@@ -58,7 +59,8 @@ class L1L2(Regularizer):
         self.l1 = check_number(l1, "l1", low=0)
         self.l2 = check_number(l2, "l2", low=0)
 
-    def __call__(self, W):
+    def __call__(self, x):
+        W = x  # Keras's argument name outside, the lectures' W inside
         xp = get_namespace(W)
         if xp is np and not (isinstance(W, np.ndarray) and W.dtype.kind in "fiub"):  # a list, a string...
             W = check_array(W, "x", ndim=None, allow_empty=True, finite=False)

@@ -1,0 +1,29 @@
+"""Weight penalties called as Keras calls them (glassnet/regularizers.py)."""
+
+import numpy as np
+import pytest
+
+from glassnet import regularizers
+
+W = np.array([[1.0, -2.0], [3.0, 0.5]])
+
+
+@pytest.mark.parametrize("regularizer, keras", [
+    # keras.regularizers.<...>(x=W) on Keras 3.15.1 / JAX (float32): 0.35, 0.065, 0.1425, 0.0
+    (regularizers.L1L2(l1=0.01, l2=0.02), 0.35),
+    (regularizers.L1(), 0.065),
+    (regularizers.L2(), 0.1425),
+    (regularizers.L1L2(), 0.0),
+])
+def test_penalty_takes_kerass_keyword_x(regularizer, keras):
+    # regularizer(x=W) was "TypeError: L1L2.__call__() got an unexpected keyword argument 'x'"
+    assert regularizer(x=W) == pytest.approx(keras, rel=1e-12, abs=1e-15)
+    assert regularizer(W) == regularizer(x=W)
+
+
+def test_keras_class_names_and_defaults():
+    # Keras 3: L1().get_config() == {"l1": 0.01}, L2() {"l2": 0.01}, L1L2() {"l1": 0.0, "l2": 0.0}
+    assert regularizers.L1().get_config() == {"l1": 0.01}
+    assert regularizers.L2().get_config() == {"l2": 0.01}
+    assert regularizers.L1L2().get_config() == {"l1": 0.0, "l2": 0.0}
+    assert regularizers.l1 is regularizers.L1 and regularizers.l2 is regularizers.L2 and regularizers.l1_l2 is regularizers.L1L2
