@@ -470,3 +470,12 @@ def test_new_activations_are_saved_with_their_arguments(tmp_path):
         ["GeneralReLU(negative_slope=0.1, max_value=2.0, threshold=0.5)", "GELU(approximate=True)", "Mish()"]
     x = np.random.default_rng(1).normal(size=(5, 2))
     np.testing.assert_array_equal(loaded.predict(x), model.predict(x))
+
+
+@pytest.mark.parametrize("f", [activations.get(n) for n in sorted(activations.ACTIVATIONS)] + WITH_ARGUMENTS
+                         + [activations.GeneralReLU(max_value=2.0), activations.GeneralReLU(threshold=-1.0)], ids=repr)
+def test_outputs_lie_in_the_declared_output_range(f):
+    # fit refuses targets outside output_range: a range narrower than the outputs would refuse good targets
+    A = f(np.linspace(-50, 50, 200004).reshape(-1, 4))
+    low, high = f.output_range
+    assert low <= A.min() and A.max() <= high

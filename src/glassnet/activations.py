@@ -337,6 +337,10 @@ class GeneralReLU(Activation):
         self.negative_slope = check_number(negative_slope, "negative_slope")
         self.max_value = None if max_value is None else check_number(max_value, "max_value")
         self.threshold = check_number(threshold, "threshold")
+        # no output below 0 without a slope and threshold >= 0; none above max_value with a slope >= 0
+        low = 0.0 if self.negative_slope == 0 and self.threshold >= 0 else -float("inf")
+        capped = self.max_value is not None and self.max_value >= 0 and self.negative_slope >= 0
+        self.output_range = (low, self.max_value if capped else float("inf"))
 
     def forward(self, Z, out=None):
         xp = get_namespace(Z)
@@ -465,7 +469,8 @@ class GELU(Activation):
         if not isinstance(approximate, (bool, np.bool_)):
             raise TypeError(f"approximate must be True or False. Received: approximate={approximate!r:.100}")
         self.approximate = bool(approximate)
-        self.output_range = (-0.17, float("inf"))  # the minimum, g(-0.75) = -0.17
+        # (just below) the minimum near z = -0.75: -0.169971 (erf form), -0.170041 (tanh form)
+        self.output_range = (-0.17005 if self.approximate else -0.16998, float("inf"))
 
     def _u(self, Z):
         """``2u`` and ``du/dz`` of the tanh form; |z| > 50 saturates σ(2u) in float64 (and z³ stays finite)."""
