@@ -8,7 +8,7 @@ import pytest
 from glassnet import activations
 from glassnet.layers import Activation, BatchNormalization, Dense, Dropout, Flatten, Layer
 from glassnet.models import Sequential
-from glassnet.onnx import _ONNX_ACTIVATIONS, export, to_onnx
+from glassnet.onnx import export, to_onnx
 from glassnet.utils import set_random_seed
 
 onnx = pytest.importorskip("onnx", reason="ONNX export tests need onnx: pip install glassnet[onnx]")
@@ -118,12 +118,10 @@ def test_batchnorm_statistics_are_the_running_ones(rng, tmp_path):
     np.testing.assert_allclose(single, model.predict(x[:1]), rtol=1e-5, atol=1e-6)
 
 
-#: the registered activations that glassnet.onnx translates (selu, gelu, ... have no ONNX form there yet)
-EXPORTABLE = sorted(name for name, cls in activations.ACTIVATIONS.items() if cls in _ONNX_ACTIVATIONS)
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("name", EXPORTABLE)
+@pytest.mark.parametrize("name", sorted(set(activations.ACTIVATIONS)))
 def test_every_builtin_activation_exports(name, dtype, rng, tmp_path):
     set_random_seed(3)
     model = Sequential([Dense(7, "linear", input_dim=3), Dense(4, name)], dtype=dtype)
@@ -178,12 +176,15 @@ def test_custom_activation_is_refused():
         to_onnx(model)
 
 
-@pytest.mark.parametrize("name", sorted(set(activations.ACTIVATIONS) - set(EXPORTABLE)))
-def test_an_activation_without_an_onnx_form_is_named(name):
-    model = Sequential([Dense(2, name, input_dim=2)])
-    model.build((2,))
-    with pytest.raises(ValueError, match=rf"Cannot export the activation {type(activations.get(name)).__name__}\("):
-        to_onnx(model)
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("activation", [activations.GeneralReLU(0.1), activations.GeneralReLU(max_value=1.0),
+                                        activations.GeneralReLU(0.2, 1.5, 0.5), activations.GELU(approximate=True)],
+                         ids=repr)
+def test_activations_with_arguments_export(activation, dtype, rng, tmp_path):
+    model = Sequential([Dense(7, "linear", input_dim=3), Dense(4, activation)], dtype=dtype)
+    model.build((3,))
+    x = rng.normal(scale=3.0, size=(40, 3)).astype(dtype)
+    np.testing.assert_allclose(run_onnx(export(model, tmp_path / "m.onnx"), x), model.predict(x), rtol=1e-5, atol=1e-6)
 
 
 def test_custom_layer_is_refused():

@@ -335,3 +335,14 @@ def test_a_softmax_layer_without_the_fused_loss_shows_its_jacobian_rule(output):
     a = layer.a[0]
     jacobian = np.diag(a) - np.outer(a, a) if output == "softmax" else np.eye(3) - np.exp(a)[None, :]
     np.testing.assert_allclose(layer.delta[0], jacobian.T @ layer.dJ_da[0], rtol=1e-12)
+
+
+def test_keras_activation_layers_show_their_delta():
+    from glassnet.layers import Dense, LeakyReLU
+    from glassnet.models import Sequential
+
+    model = Sequential([Dense(3, input_dim=2), LeakyReLU(), Dense(1, activation="sigmoid")], seed=0)
+    model.compile(optimizer="sgd", loss="mse")
+    layers = trace(model, np.array([[1.0, 2.0]]), np.array([[1.0]])).to_dict()["layers"]
+    assert [layer["type"] for layer in layers] == ["Dense", "LeakyReLU", "Dense"]
+    assert layers[1]["delta"] is not None  # as an Activation("leaky_relu") layer's

@@ -18,7 +18,9 @@ Every built-in activation has an exact ONNX form: ``relu``, ``tanh``,
 (``2σ(λz) − 1 = tanh(λz/2)``), ``softmax`` (β: ``Softmax(βz)``),
 ``log_softmax``, ``leaky_relu``, ``elu``, ``softplus``, ``linear``, ``ramp``
 (``Clip``), ``step`` and ``sign`` (comparisons) and the tie-splitting
-``argmax``. A user callable cannot be translated and raises ``ValueError``.
+``argmax``, Keras's ``selu``, ``gelu`` (float64: its erf in float32, onnxruntime having no other),
+``silu``, ``mish``, ``relu6``, ``hard_sigmoid``, ``hard_silu``, ``exponential``, ``softsign`` and
+relu with arguments (``GeneralReLU``). A user callable cannot be translated and raises ``ValueError``.
 
 The batch dimension is symbolic (``"N"``); input ``"input"``, output ``"output"``,
 in the model's dtype (float32 or float64). A classifier trained by ``glassnet train``
@@ -34,7 +36,7 @@ from . import activations as _activations
 from .backend import to_numpy
 from ._io import atomic_write_bytes
 from ._validation import check_path
-from .layers import Activation, BatchNormalization, Dense, Dropout, Flatten
+from .layers import ELU, Activation, BatchNormalization, Dense, Dropout, Flatten, LeakyReLU, ReLU, Softmax
 
 __all__ = ["export", "to_onnx", "OPSET"]
 
@@ -133,7 +135,56 @@ def _sign(g, Z):
     return _nan_kept(g, Z, g.node("Where", [positive, g.constant(1.0, "one"), g.constant(-1.0, "minus_one")]))
 
 
+def _general_relu(g, Z, a):
+    # Keras's relu(z, negative_slope, max_value, threshold), step by step as GeneralReLU computes it
+    zero = g.constant(0.0, "zero")
+    A = g.node("Where", [g.node("Greater", [Z, g.constant(a.threshold, "threshold")]), Z, zero])
+    if a.max_value is not None:
+        A = g.node("Clip", [A, zero, g.constant(a.max_value, "max_value")])
+    if a.negative_slope:
+        below = g.node("Relu", [g.node("Sub", [g.constant(a.threshold, "threshold"), Z])])
+        A = g.node("Sub", [A, g.node("Mul", [below, g.constant(a.negative_slope, "slope")])])
+    return A
+
+
+def _selu(g, Z):
+    # λ z for z > 0, λ α (e^{min(z, 0)} − 1) otherwise (no float64 Selu in onnxruntime; exact constants)
+    negative = g.node("Sub", [g.node("Exp", [g.node("Min", [Z, g.constant(0.0, "zero")])]), g.constant(1.0, "one")])
+    negative = g.node("Mul", [negative, g.constant(_activations.SELU_ALPHA, "alpha")])
+    A = g.node("Where", [g.node("Greater", [Z, g.constant(0.0, "zero")]), Z, negative])
+    return g.node("Mul", [A, g.constant(_activations.SELU_SCALE, "scale")])
+
+
+def _gelu(g, Z, a):
+    if a.approximate:  # z σ(2u), u = √(2/π)(z + 0.044715 z³)
+        cube = g.node("Mul", [g.node("Mul", [Z, Z]), Z])
+        inner = g.node("Add", [Z, g.node("Mul", [cube, g.constant(0.044715, "c")])])
+        return g.node("Mul", [Z, g.node("Sigmoid", [_scaled(g, inner, 2 * 0.7978845608028654)])])
+    # z · ½ (1 + erf(z/√2)); onnxruntime has Erf in float32 only: a float64 model computes it there (to 1e-7)
+    erf = g.node("Erf", [_scaled(g, Z, 0.7071067811865476)]) if g.dtype == np.float32 else g.node(
+        "Cast", [g.node("Erf", [g.node("Cast", [_scaled(g, Z, 0.7071067811865476)], to=g.helper.np_dtype_to_tensor_dtype(
+            np.dtype(np.float32)))])], to=g.helper.np_dtype_to_tensor_dtype(g.dtype))
+    half = g.node("Mul", [g.node("Add", [erf, g.constant(1.0, "one")]), g.constant(0.5, "half")])
+    return g.node("Mul", [Z, half])
+
+
+def _hard_sigmoid(g, Z):
+    shifted = g.node("Add", [Z, g.constant(3.0, "three")])
+    clipped = g.node("Clip", [shifted, g.constant(0.0, "zero"), g.constant(6.0, "six")])
+    return g.node("Div", [clipped, g.constant(6.0, "six")])
+
+
 _ONNX_ACTIVATIONS = {
+    _activations.GeneralReLU: _general_relu,
+    _activations.ReLU6: lambda g, Z, a: g.node("Clip", [Z, g.constant(0.0, "zero"), g.constant(6.0, "six")]),
+    _activations.SELU: lambda g, Z, a: _selu(g, Z),
+    _activations.GELU: _gelu,
+    _activations.SiLU: lambda g, Z, a: g.node("Mul", [Z, g.node("Sigmoid", [Z])]),
+    _activations.Mish: lambda g, Z, a: g.node("Mul", [Z, g.node("Tanh", [_softplus(g, Z, a)])]),
+    _activations.HardSigmoid: lambda g, Z, a: _hard_sigmoid(g, Z),
+    _activations.HardSiLU: lambda g, Z, a: g.node("Mul", [Z, _hard_sigmoid(g, Z)]),
+    _activations.Exponential: lambda g, Z, a: g.node("Exp", [Z]),
+    _activations.Softsign: lambda g, Z, a: g.node("Div", [Z, g.node("Add", [g.node("Abs", [Z]), g.constant(1.0, "one")])]),
     _activations.Linear: lambda g, Z, a: Z,
     _activations.ReLU: lambda g, Z, a: g.node("Relu", [Z]),
     _activations.Tanh: lambda g, Z, a: g.node("Tanh", [Z]),
@@ -186,6 +237,8 @@ def _batch_norm(g, X, layer):
 _ONNX_LAYERS = {
     Dense: _dense,
     Activation: lambda g, X, layer: _activation(g, X, layer.activation, f"layer {layer.name!r}"),
+    **{cls: lambda g, X, layer: _activation(g, X, layer.activation, f"layer {layer.name!r}")
+       for cls in (ReLU, LeakyReLU, ELU, Softmax)},  # Keras's activation layers are Activation layers
     Dropout: lambda g, X, layer: X,
     BatchNormalization: _batch_norm,
     Flatten: lambda g, X, layer: g.node("Flatten", [X], base=layer.name, axis=1),

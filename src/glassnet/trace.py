@@ -419,7 +419,9 @@ def _delta_of(layer, dX):
     Activation layer returns it as its input gradient."""
     if hasattr(layer, "delta") and "W" in layer.params:
         return _np(layer.delta)
-    if type(layer).__name__ == "Activation":
+    from .layers import Activation  # and Keras's ReLU, LeakyReLU, ELU, Softmax layers, which are Activations
+
+    if isinstance(layer, Activation):
         return _np(dX)
     return None
 
