@@ -153,23 +153,13 @@ class RandomNormal(Initializer):
         return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
 
 
-class TruncatedNormal(Initializer):
+class TruncatedNormal(RandomNormal):
     """Normal ``N(mean, stddev²)`` with every value farther than ``2·stddev`` from the mean
     drawn again, as Keras's: all values lie in ``mean ± 2·stddev``, and their standard
     deviation is ``0.88·stddev`` (the spread of the truncated bell)."""
 
-    def __init__(self, mean=0.0, stddev=0.05, seed=None):
-        super().__init__(seed)
-        self.mean, self.stddev = check_number(mean, "mean"), check_number(stddev, "stddev", low=0)
-
-    def sample(self, rng, shape):
-        return self._sample(rng, shape, np.float64)
-
     def _sample(self, rng, shape, dtype):
         return _truncated_normal(rng, self.stddev, shape, dtype, mean=self.mean)
-
-    def get_config(self):
-        return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
 
 
 class Orthogonal(Initializer):

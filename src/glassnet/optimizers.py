@@ -615,16 +615,24 @@ class AdamW(Adam):
         super().__init__(learning_rate, beta_1, beta_2, epsilon, amsgrad, weight_decay=weight_decay, **kwargs)
 
 
-class Adamax(Optimizer):
-    """Keras 3's Adamax (Adam with the infinity norm): ``m ← m + (1−β₁)(g − m)``,
-    ``u ← max(β₂u, |g|)``, ``w ← w − η m / ((1 − β₁^t)(u + ε))``."""
+class _TwoMoments(Optimizer):
+    """The settings Adamax and Nadam share with Adam: ``beta_1``, ``beta_2``, ``epsilon``."""
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **kwargs):
         super().__init__(learning_rate, **kwargs)
         self.beta_1 = check_number(beta_1, "beta_1", low=0, high=1, high_open=True)
         self.beta_2 = check_number(beta_2, "beta_2", low=0, high=1, high_open=True)
         self.epsilon = check_number(epsilon, "epsilon", low=0)
-        self.state_names = ("m", "u")
+
+    def get_config(self):
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
+
+
+class Adamax(_TwoMoments):
+    """Keras 3's Adamax (Adam with the infinity norm): ``m ← m + (1−β₁)(g − m)``,
+    ``u ← max(β₂u, |g|)``, ``w ← w − η m / ((1 − β₁^t)(u + ε))``."""
+
+    state_names = ("m", "u")
 
     def update(self, w, g, lr, state, tmp):
         xp = get_namespace()
@@ -640,22 +648,17 @@ class Adamax(Optimizer):
         tmp *= lr
         w -= tmp
 
-    def get_config(self):
-        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
 
-
-class Nadam(Optimizer):
+class Nadam(_TwoMoments):
     """Keras 3's Nadam (Adam with Nesterov momentum, Dozat 2016): with the momentum schedule
     ``μ_t = β₁(1 − ½·0.96^t)`` and ``Π_t = μ_1⋯μ_t``, ``m ← m + (1−β₁)(g − m)``,
     ``v ← v + (1−β₂)(g² − v)``, ``m̂ = μ_{t+1} m / (1 − Π_{t+1}) + (1 − μ_t) g / (1 − Π_t)``,
     ``w ← w − η m̂ / (sqrt(v / (1 − β₂^t)) + ε)``."""
 
+    state_names = ("momentum", "velocity")
+
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **kwargs):
-        super().__init__(learning_rate, **kwargs)
-        self.beta_1 = check_number(beta_1, "beta_1", low=0, high=1, high_open=True)
-        self.beta_2 = check_number(beta_2, "beta_2", low=0, high=1, high_open=True)
-        self.epsilon = check_number(epsilon, "epsilon", low=0)
-        self.state_names = ("momentum", "velocity")
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, **kwargs)
         self._products = (0, 1.0)  # (t, Π_t), so that a step costs one product, not t
 
     def _mu(self, t):
@@ -696,9 +699,6 @@ class Nadam(Optimizer):
         xp.multiply(g, b, out=step)
         step *= tmp
         w -= step
-
-    def get_config(self):
-        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
 
 
 OPTIMIZERS = {
