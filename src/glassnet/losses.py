@@ -511,8 +511,9 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
     name = "sparse_categorical_crossentropy"
 
     def __init__(self, from_logits=False, ignore_class=None, reduction=REDUCTION, axis=-1, name=None, dtype=None):
-        _keras_arguments(self, name, reduction, dtype, axis, ignore_class)  # Keras's order
-        super().__init__(from_logits=from_logits, name=name)
+        if ignore_class is not None:  # the rest is checked by the base, in Keras's order here
+            _keras_arguments(self, name, reduction, dtype, axis, ignore_class)
+        super().__init__(from_logits=from_logits, axis=axis, reduction=reduction, name=name, dtype=dtype)
 
     def get_config(self):
         config = {"from_logits": self.from_logits}

@@ -398,9 +398,6 @@ class MeanAbsolutePercentageError(_LossMean):
 
     name = "mean_absolute_percentage_error"
 
-    def __init__(self, name=None, dtype=None):
-        super().__init__(name, dtype)
-
     def _loss(self):
         return _losses.MeanAbsolutePercentageError()
 
@@ -409,9 +406,6 @@ class MeanSquaredLogarithmicError(_LossMean):
     """Keras's ``mean (log(1 + ŷ) − log(1 + y))²`` (:class:`glassnet.losses.MeanSquaredLogarithmicError`)."""
 
     name = "mean_squared_logarithmic_error"
-
-    def __init__(self, name=None, dtype=None):
-        super().__init__(name, dtype)
 
     def _loss(self):
         return _losses.MeanSquaredLogarithmicError()
