@@ -176,3 +176,47 @@ def test_classic_benchmark_runs_and_both_libraries_agree():
     for line in lines:  # the same rule on the same samples in the same order: the same training accuracy
         ours, theirs = re.findall(r"accuracy ([0-9.]+)", line)
         assert ours == theirs, line
+
+
+def _m2_run(seed, accuracy, seconds=1.0, **extra):
+    return {"seed": seed, "epochs": 5, "epoch_seconds": [9, seconds, seconds, seconds, seconds],
+            "train_seconds": 9 + 4 * seconds, "fit_seconds": 20, "peak_rss_mb": 300,
+            "test_accuracy": [0.9] * 4 + [accuracy], "final_accuracy": accuracy, "status": "ok",
+            "variant": "unset", "config": "M2", **extra}
+
+
+def test_accuracy_seeds_count_in_the_m2_accuracy_targets_only(run_module):
+    # three rounds put glassnet 0.4 points below PyTorch; ten more seeds put it 0.1 below: both lines
+    # are reported, each with its own verdict, and the untimed runs leave the speed columns alone
+    rounds = [_m2_run(s, 0.960, library="glassnet") for s in range(3)] + \
+        [_m2_run(s, 0.964, seconds=4.0, library="torch") for s in range(3)]
+    extra = [_m2_run(s, 0.965, seconds=50.0, library="glassnet", accuracy_only=True) for s in range(3, 13)] + \
+        [_m2_run(s, 0.962, seconds=50.0, library="torch", accuracy_only=True) for s in range(3, 13)]
+    table = run_module.aggregate(rounds + extra, [("unset", "")], ["M2"], ["glassnet", "torch"])
+    mine = table["unset", "M2", "glassnet"]
+    assert mine["per_epoch"] == 1.0 and mine["runs"] == 3 and mine["seeds"] == [0, 1, 2]
+    assert mine["acc_mean"] == pytest.approx(0.960)
+    assert mine["acc_mean_all"] == pytest.approx((3 * 0.960 + 10 * 0.965) / 13)
+    assert mine["seeds_all"] == list(range(13))
+    lines = run_module.targets(table, "unset", ["M2"]).splitlines()
+    assert "0.25× (limit 0.35×) ✓" in lines[0]
+    assert "(means over seeds [0, 1, 2]): -0.40 points (not more than 0.3 below) ✗" in lines[1]
+    gap = 100 * ((3 * 0.960 + 10 * 0.965) - (3 * 0.964 + 10 * 0.962)) / 13
+    assert f"(means over 13 seeds (0–12), with --accuracy-seeds): {gap:+.2f} points" in lines[2]
+    assert lines[2].endswith("✓")
+    # without extra runs, the line is not printed
+    table = run_module.aggregate(rounds, [("unset", "")], ["M2"], ["glassnet", "torch"])
+    assert len(run_module.targets(table, "unset", ["M2"]).splitlines()) == 2
+
+
+def test_accuracy_seeds_follow_the_rounds_seeds_and_default_to_ten(run_module):
+    args = run_module.parse_args([])
+    assert args.accuracy_seeds == 10 and run_module.extra_seeds(args) == list(range(3, 13))
+    assert run_module.parse_args(["--quick"]).accuracy_seeds == 0
+    assert run_module.parse_args(["--quick", "--accuracy-seeds", "2"]).accuracy_seeds == 2
+    assert run_module.extra_seeds(run_module.parse_args(["--seeds", "5,1", "--accuracy-seeds", "3"])) == [6, 7, 8]
+    with pytest.raises(SystemExit):
+        run_module.parse_args(["--accuracy-seeds", "-1"])
+    # M2 not chosen, or no extra seeds: no runs at all
+    args = run_module.parse_args(["--configs", "M1"])
+    assert run_module.accuracy_runs(args, [("unset", "")], {"glassnet": True}) == []
