@@ -49,10 +49,40 @@ def test_flatten_takes_keras_data_format_first():
     assert layers.Flatten.from_config(flat.get_config()).data_format == "channels_last"
     model = keras.Sequential([layers.Input((2, 3)), layers.Flatten(data_format="channels_last"), layers.Dense(2)])
     assert model.predict(np.ones((4, 2, 3))).shape == (4, 2)
-    with pytest.raises(ValueError, match="channels_first.*np.moveaxis"):
-        layers.Flatten(data_format="channels_first")
-    with pytest.raises(ValueError, match="data_format must be None or 'channels_last'. Received: data_format='nhwc'"):
+    with pytest.raises(ValueError, match="data_format must be None, 'channels_last' or 'channels_first'. "
+                       "Received: data_format='nhwc'"):
         layers.Flatten("nhwc")
+
+
+def test_flatten_channels_first_moves_the_channels_last_as_keras():
+    # Keras 3.15: Flatten(data_format="channels_first") of arange(24).reshape(1, 2, 3, 4), and of (1, 2, 3)
+    flat = layers.Flatten(data_format="channels_first")
+    x = np.arange(24.0).reshape(1, 2, 3, 4)
+    assert flat.forward(x).tolist() == [[0, 12, 1, 13, 2, 14, 3, 15, 4, 16, 5, 17, 6, 18, 7, 19, 8, 20, 9, 21,
+                                         10, 22, 11, 23]]
+    assert flat.forward(np.arange(6.0).reshape(1, 2, 3)).tolist() == [[0, 3, 1, 4, 2, 5]]
+    assert flat.forward(np.arange(3.0).reshape(1, 3)).tolist() == [[0, 1, 2]]  # one axis: unchanged
+    # backward undoes forward: dX[n, c, h, w] is the row entry that x[n, c, h, w] went to
+    flat.forward(x)
+    np.testing.assert_array_equal(flat.backward(flat.forward(x)), x)
+    assert layers.Flatten.from_config(flat.get_config()).data_format == "channels_first"
+
+
+def test_flatten_channels_first_trains_with_exact_gradients():
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(6, 2, 3, 2)), rng.normal(size=(6, 2))
+    model = keras.Sequential([layers.Input((2, 3, 2)), layers.Flatten("channels_first"), layers.Dense(3, "tanh"),
+                              layers.Dense(2)], seed=0, dtype="float64")
+    model.compile(optimizer="sgd", loss="mse")
+    report = glassnet.check_gradients(model, X, y)
+    assert report.max_error < 1e-7, report
+    # the same network on channels-last input, with the same weights, computes the same outputs
+    last = keras.Sequential([layers.Input((3, 2, 2)), layers.Flatten(), layers.Dense(3, "tanh"), layers.Dense(2)],
+                            dtype="float64")
+    last.build()
+    last.set_weights(model.get_weights())
+    np.testing.assert_allclose(model.predict(X, verbose=0), last.predict(np.moveaxis(X, 1, -1), verbose=0),
+                               rtol=1e-12)
 
 
 def test_batchnorm_takes_keras_axis_first():

@@ -61,6 +61,13 @@ def shape_flatten_regression(rng):
     return trained(model, x, y, "mse"), x
 
 
+def shape_flatten_channels_first(rng):
+    x = rng.normal(size=(64, 3, 4, 5)).astype(np.float32)  # (n, C, H, W): a Transpose before the Flatten
+    y = rng.normal(size=(64, 2))
+    model = Sequential([Flatten("channels_first", input_shape=(3, 4, 5)), Dense(6, "tanh"), Dense(2)])
+    return trained(model, x, y, "mse"), x
+
+
 def shape_batchnorm_first_with_activation_layers(rng):
     x = (5 * rng.normal(size=(80, 6)) - 2).astype(np.float32)
     y = rng.integers(0, 4, 80)
@@ -91,6 +98,7 @@ SHAPES = [
     shape_softmax_classifier,
     shape_sigmoid_with_batchnorm,
     shape_flatten_regression,
+    shape_flatten_channels_first,
     shape_batchnorm_first_with_activation_layers,
     shape_deep_tanh_float64,
 ]

@@ -1401,3 +1401,34 @@ def test_a_model_built_when_declared_moves_to_the_namespace_it_is_first_used_in(
         assert backend.namespace_name() in type(model.weights[0]).__module__
     with pytest.raises(ValueError, match="array_api_strict.*set_namespace"):  # from then on, as any built model
         model.predict(x)
+
+
+def test_shuffle_batch_permutes_within_each_batch_only():
+    # Keras's shuffle="batch": the batches in order, each one's samples permuted
+    from glassnet.models import training
+
+    order = training._order(np.random.default_rng(0), 1000, 64, "batch")
+    for start in range(0, 1000, 64):
+        chunk = order[start:start + 64]
+        assert sorted(chunk) == list(range(start, min(start + 64, 1000)))
+    assert (order != np.arange(1000)).mean() > 0.9  # permuted within (a fixed point is 1 in 64)
+    full = training._order(np.random.default_rng(0), 1000, 64, True)
+    assert (full[:64] >= 64).mean() > 0.5  # True mixes across batches
+
+
+def test_shuffle_batch_trains_as_the_unshuffled_batches_without_dropout():
+    # a batch's gradient is a mean over its samples: their order changes only the rounding
+    rng = np.random.default_rng(1)
+    X, y = rng.normal(size=(100, 5)), rng.integers(0, 3, 100)
+
+    def trained(shuffle):
+        model = Sequential([Dense(8, activation="tanh", input_dim=5), Dense(3, activation="softmax")], seed=0,
+                           dtype="float64")
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+        model.fit(X, y, batch_size=16, epochs=3, shuffle=shuffle, verbose=0)
+        return model.get_weights()
+
+    batch, unshuffled, shuffled = trained("batch"), trained(False), trained(True)
+    for a, b in zip(batch, unshuffled):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+    assert not np.allclose(shuffled[0], unshuffled[0], atol=1e-6)

@@ -301,9 +301,11 @@ def test_evaluate_options_are_checked(model, kwargs, error, match):
         model.evaluate(np.ones((4, 4)), np.arange(4) % 2, **kwargs)
 
 
-def test_fit_shuffle_must_be_a_bool(model):
-    with pytest.raises(TypeError, match="shuffle must be True or False"):
-        model.fit(np.ones((4, 4)), np.arange(4) % 2, shuffle="batch", verbose=0)
+@pytest.mark.parametrize("shuffle, error", [("yes", ValueError), ("Batch", ValueError), (1.5, TypeError),
+                                            (None, TypeError)])
+def test_fit_shuffle_must_be_a_bool_or_batch(model, shuffle, error):
+    with pytest.raises(error, match="shuffle must be True, False or 'batch'"):
+        model.fit(np.ones((4, 4)), np.arange(4) % 2, shuffle=shuffle, verbose=0)
 
 
 def test_evaluate_and_predict_report_with_verbose(model, capsys):

@@ -11,7 +11,8 @@ The graph computes what :meth:`Sequential.predict` computes (inference mode):
 * ``Activation``: the activation alone;
 * ``Dropout``: nothing (dropout is the identity at inference);
 * ``BatchNormalization``: ONNX ``BatchNormalization`` with the running statistics;
-* ``Flatten``: ``Flatten(axis=1)``.
+* ``Flatten``: ``Flatten(axis=1)`` (after a ``Transpose`` that moves the channels last for
+  ``data_format="channels_first"``).
 
 Every built-in activation has an exact ONNX form: ``relu``, ``tanh``,
 ``sigmoid`` (steepness λ: ``Sigmoid(λz)``), ``bipolar_sigmoid``
@@ -234,6 +235,13 @@ def _batch_norm(g, X, layer):
     return g.node("BatchNormalization", inputs, base=layer.name, epsilon=0.0)
 
 
+def _flatten(g, X, layer):
+    if layer._channels_moved(1 + len(layer.input_shape)):  # channels_first: (n, C, H, W) read as (n, H, W, C)
+        X = g.node("Transpose", [X], base=f"{layer.name}_channels_last",
+                   perm=[0, *range(2, 1 + len(layer.input_shape)), 1])
+    return g.node("Flatten", [X], base=layer.name, axis=1)
+
+
 _ONNX_LAYERS = {
     Dense: _dense,
     Activation: lambda g, X, layer: _activation(g, X, layer.activation, f"layer {layer.name!r}"),
@@ -241,7 +249,7 @@ _ONNX_LAYERS = {
        for cls in (ReLU, LeakyReLU, ELU, Softmax)},  # Keras's activation layers are Activation layers
     Dropout: lambda g, X, layer: X,
     BatchNormalization: _batch_norm,
-    Flatten: lambda g, X, layer: g.node("Flatten", [X], base=layer.name, axis=1),
+    Flatten: _flatten,
 }
 
 

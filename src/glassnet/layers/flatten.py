@@ -10,19 +10,17 @@ class Flatten(Layer):
     """Flatten each sample to one row, keeping its axes in their order.
 
     ``data_format`` is Keras's first argument: None or ``"channels_last"`` (the same
-    here). ``"channels_first"``, where Keras moves the channel axis last before
-    flattening, is refused: move it yourself (``np.moveaxis(x, 1, -1)``)."""
+    here), or ``"channels_first"``: samples of shape ``(C, H, W)`` are read as
+    ``(H, W, C)`` first, as Keras does (the channel axis moved last), so the row
+    lists each pixel's channels together; 1-D samples are kept as they are."""
 
     data_format = None  # what layers pickled before the argument existed hold
 
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
-        if data_format == "channels_first":
-            raise ValueError("glassnet's Flatten keeps each sample's axes in their order (channels_last); "
-                             "data_format='channels_first' is not supported: move the channel axis last with "
-                             "np.moveaxis(x, 1, -1) and use data_format='channels_last'.")
-        if data_format not in (None, "channels_last"):
-            raise ValueError(f"data_format must be None or 'channels_last'. Received: data_format={data_format!r:.80}")
+        if data_format not in (None, "channels_last", "channels_first"):
+            raise ValueError("data_format must be None, 'channels_last' or 'channels_first'. "
+                             f"Received: data_format={data_format!r:.80}")
         self.data_format = data_format
 
     def compute_output_shape(self, input_shape):
@@ -32,12 +30,23 @@ class Flatten(Layer):
             return (None, math.prod(input_shape[1:]))
         return (math.prod(input_shape),)
 
+    def _channels_moved(self, ndim):
+        """Whether the channel axis (1) moves last before flattening: channels_first samples of 2+ axes."""
+        return self.data_format == "channels_first" and ndim > 2
+
     def forward(self, X, training=False):
         self.in_shape = X.shape
-        return get_namespace().reshape(X, (X.shape[0], -1))
+        xp = get_namespace()
+        if self._channels_moved(X.ndim):
+            X = xp.moveaxis(X, 1, -1)
+        return xp.reshape(X, (X.shape[0], -1))
 
     def backward(self, dY):
-        return get_namespace().reshape(dY, self.in_shape)
+        xp = get_namespace()
+        if self._channels_moved(len(self.in_shape)):
+            n, c, *rest = self.in_shape
+            return xp.moveaxis(xp.reshape(dY, (n, *rest, c)), -1, 1)
+        return xp.reshape(dY, self.in_shape)
 
     def get_config(self):
         config = super().get_config()

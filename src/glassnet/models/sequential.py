@@ -694,7 +694,8 @@ class Sequential:
         size (it changes the speed, not the figures). ``steps_per_epoch=k``: an
         epoch is the next k batches, continuing through the data (as Keras's
         epoch iterator; a new pass and shuffle start where one ends). Keras's
-        ``validation_steps`` (for datasets) must be None.
+        ``shuffle="batch"`` keeps the batches in order and permutes the samples
+        within each. Keras's ``validation_steps`` (for datasets) must be None.
         """
         _only_none(validation_steps=validation_steps)
         return training.fit(

@@ -143,8 +143,11 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
     initial_epoch = check_non_negative_int(initial_epoch, "initial_epoch")
     batch_size = 32 if batch_size is None else check_positive_int(batch_size, "batch_size")
     verbose = check_verbose(verbose)
-    if not isinstance(shuffle, (bool, np.bool_)):
-        raise TypeError(f"shuffle must be True or False. Received: shuffle={shuffle!r}")
+    if isinstance(shuffle, str):
+        if shuffle != "batch":
+            raise ValueError(f"shuffle must be True, False or 'batch'. Received: shuffle={shuffle!r:.100}")
+    elif not isinstance(shuffle, (bool, np.bool_)):
+        raise TypeError(f"shuffle must be True, False or 'batch'. Received: shuffle={shuffle!r:.100}")
     if class_weight is not None and sample_weight is not None:
         raise ValueError("fit() takes class_weight or sample_weight, not both (as Keras).")
     X, Y, w = model._prepare_xy(x, y, sample_weight)
@@ -217,7 +220,7 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
                 for m in model.metrics:
                     m.reset_state()
                 if cursor == 0:
-                    order = model.rng.permutation(n) if shuffle else None
+                    order = _order(model.rng, n, batch_size, shuffle) if shuffle else None
                 if shuffle and Xb_buf is None and not portable:
                     Xb_buf = np.empty((batch_size, *X.shape[1:]), dtype=X.dtype)
                     Yb_buf = np.empty((batch_size, Y.shape[1]), dtype=Y.dtype)
@@ -406,6 +409,14 @@ def train_on_batch(model, x, y, sample_weight=None):
     for m in model.metrics:
         logs[m.name] = _result(m)
     return logs
+
+
+def _order(rng, n, batch_size, shuffle):
+    """A pass's sample order: a permutation of all ``n`` (``shuffle=True``), or with
+    ``"batch"`` (Keras's) the batches in their order, each one's samples permuted."""
+    if shuffle == "batch":
+        return np.lexsort((rng.random(n), np.arange(n) // batch_size))
+    return rng.permutation(n)
 
 
 def train_step(model, Xb, Yb, wb=None):
