@@ -461,3 +461,51 @@ def test_auc_refuses_too_many_thresholds_at_once_and_keeps_keras_thresholds():
     for n in (2, 3, 200, 12345):  # Keras's (i + 1) / (n - 1), to the bit
         keras = [0.0 - 1e-7, *[(i + 1) / (n - 1) for i in range(n - 2)], 1.0 + 1e-7]
         assert metrics.AUC(num_thresholds=n)._thresholds.tolist() == keras
+
+
+# Keras 3.15's AUC on these 12 rows of 3 outputs (the numbers below are its results)
+_AUC_Y = np.array([[1, 0, 0], [0, 1, 1], [1, 1, 1], [1, 1, 0], [1, 0, 1], [0, 1, 1], [0, 0, 0], [0, 1, 1],
+                   [1, 0, 1], [1, 1, 1], [1, 0, 0], [1, 1, 0]], dtype=np.float32)
+_AUC_P = np.array([[0.49, 0.89, 0.93], [0.36, 0.57, 0.32], [0.59, 0.34, 0.39], [0.89, 0.23, 0.62],
+                   [0.08, 0.83, 0.79], [0.24, 0.88, 0.06], [0.34, 0.15, 0.45], [0.8, 0.23, 0.05],
+                   [0.4, 0.2, 0.09], [0.58, 0.3, 0.67], [0.2, 0.94, 0.37], [0.11, 0.63, 0.93]], dtype=np.float32)
+_AUC_W = np.array([1.16, 1.93, 1.25, 1.14, 1.43, 1.99, 1.92, 1.19, 1.64, 1.25, 1.29, 1.68], dtype=np.float32)
+
+
+@pytest.mark.parametrize("kwargs, plain, weighted", [
+    (dict(multi_label=True), 0.3761904835700989, 0.39977210760116577),
+    (dict(multi_label=True, num_labels=3), 0.3761904835700989, 0.39977210760116577),
+    (dict(multi_label=True, label_weights=[1, 2, 0.5]), 0.41632652282714844, 0.4651639759540558),
+    (dict(multi_label=True, num_labels=3, label_weights=[1, 2, 0.5], curve="PR"), 0.5468208193778992,
+     0.5595842003822327),
+    (dict(label_weights=[1, 2, 0.5]), 0.36779558658599854, 0.43189969658851624),
+    (dict(label_weights=[1, 2, 0.5], curve="PR"), 0.4980677664279938, 0.5154584050178528),
+    (dict(multi_label=True, label_weights=[0, 0, 0]), 0.0, 0.0),
+])
+def test_auc_label_weights_and_num_labels_equal_keras(kwargs, plain, weighted):
+    auc = metrics.AUC(**kwargs)
+    auc.update_state(_AUC_Y, _AUC_P)
+    assert auc.result() == pytest.approx(plain, abs=2e-6)
+    auc = metrics.AUC(**kwargs)
+    auc.update_state(_AUC_Y, _AUC_P, sample_weight=_AUC_W)
+    assert auc.result() == pytest.approx(weighted, abs=2e-6)
+    again = metrics.AUC.from_config(auc.get_config())
+    again.update_state(_AUC_Y, _AUC_P, sample_weight=_AUC_W)
+    assert again.result() == auc.result()
+
+
+def test_auc_arguments_follow_keras_order_and_are_checked():
+    auc = metrics.AUC(200, "ROC", "interpolation", "my_auc", None, None, True, 3)  # Keras's positional order
+    assert (auc.name, auc.multi_label, auc.num_labels) == ("my_auc", True, 3)
+    with pytest.raises(ValueError, match="num_labels is needed only when multi_label is True"):
+        metrics.AUC(num_labels=3)
+    with pytest.raises(ValueError, match="num_labels must be"):
+        metrics.AUC(multi_label=True, num_labels=0)
+    with pytest.raises(ValueError, match="label_weights must be non-negative"):
+        metrics.AUC(multi_label=True, label_weights=[1, -1, 1])
+    with pytest.raises(ValueError, match="label_weights must have num_labels=3 entries"):
+        metrics.AUC(multi_label=True, num_labels=3, label_weights=[1, 2])
+    for auc, given in [(metrics.AUC(multi_label=True, num_labels=4), "num_labels=4"),
+                       (metrics.AUC(label_weights=[1, 2]), "2 label_weights")]:
+        with pytest.raises(ValueError, match=f"made for .* outputs \\({given}\\), but y_pred has 3"):
+            auc.update_state(_AUC_Y, _AUC_P)

@@ -712,14 +712,20 @@ class AUC(Metric):
     or upper of each pair), Davis & Goadrich's interpolation on the PR curve.
     Outputs are pooled (one curve) unless ``multi_label=True`` (one curve per
     output, then their mean). ``from_logits`` applies the sigmoid first.
+
+    ``label_weights`` (one non-negative weight per output), as Keras: with
+    ``multi_label=True`` the result is the weighted mean of the outputs' areas
+    ``Σ_k w_k AUC_k / Σ_k w_k`` (0 when every weight is 0); pooled, each output's
+    predictions count with its weight (times the sample's weight). ``num_labels``
+    (only with ``multi_label=True``) is the number of outputs the metric expects.
     """
 
     name = "auc"
     _CURVES = ("ROC", "PR")
     _SUMMATIONS = ("interpolation", "minoring", "majoring")
 
-    def __init__(self, num_thresholds=200, curve="ROC", summation_method="interpolation", name=None,
-                 thresholds=None, multi_label=False, from_logits=False, dtype=None):
+    def __init__(self, num_thresholds=200, curve="ROC", summation_method="interpolation", name=None, dtype=None,
+                 thresholds=None, multi_label=False, num_labels=None, label_weights=None, from_logits=False):
         if str(curve).upper() not in self._CURVES:
             raise ValueError(f"curve must be 'ROC' or 'PR'. Received: curve={curve!r}")
         if str(summation_method).lower() not in self._SUMMATIONS:
@@ -728,6 +734,18 @@ class AUC(Metric):
         self.curve, self.summation_method = str(curve).upper(), str(summation_method).lower()
         self.multi_label = check_bool(multi_label, "multi_label")
         self.from_logits = check_bool(from_logits, "from_logits")
+        self.num_labels = None if num_labels is None else check_positive_int(num_labels, "num_labels")
+        if self.num_labels is not None and not self.multi_label:
+            raise ValueError(f"num_labels is needed only when multi_label is True (as Keras): pooled outputs make "
+                             f"one curve whatever their number. Received: num_labels={num_labels!r}")
+        self.label_weights = None
+        if label_weights is not None:
+            self.label_weights = check_array(label_weights, "label_weights", ndim=1, dtype=np.float64)
+            if (self.label_weights < 0).any():
+                raise ValueError(f"label_weights must be non-negative. Received: {self.label_weights.tolist()!r:.200}")
+            if self.num_labels is not None and len(self.label_weights) != self.num_labels:
+                raise ValueError(f"label_weights must have num_labels={self.num_labels} entries, one per output. "
+                                 f"Received {len(self.label_weights)}.")
         if thresholds is not None:
             values = sorted(check_number(t, "thresholds", low=0, high=1) for t in np.ravel(thresholds))
             self._given, inner = values, values
@@ -751,6 +769,11 @@ class AUC(Metric):
                 A = 1.0 / (1.0 + np.exp(-A))
         if self._clip:
             A = np.clip(A, 0.0, 1.0)  # NaN stays NaN
+        expected = self.num_labels or (None if self.label_weights is None else len(self.label_weights))
+        if expected is not None and A.shape[1] != expected:
+            given = f"num_labels={self.num_labels}" if self.num_labels else f"{expected} label_weights"
+            raise ValueError(f"AUC was made for {expected} outputs ({given}), but y_pred has {A.shape[1]} "
+                             f"(shape {A.shape}).")
         positive = Y != 0
         # a prediction is positive at the thresholds below it: how many there are, then counts
         # per number by weight, summed from the top (no (thresholds × predictions) table)
@@ -762,6 +785,8 @@ class AUC(Metric):
             above += np.arange(K) * (T + 1)
         w = None if sample_weight is None else \
             np.broadcast_to(np.asarray(sample_weight, dtype=np.float64)[:, None], A.shape)
+        if self.label_weights is not None and not self.multi_label:  # multi_label weighs the areas instead
+            w = np.broadcast_to(self.label_weights, A.shape) if w is None else w * self.label_weights
         pos, neg = (np.bincount(above[side], None if w is None else w[side], minlength=K * (T + 1))
                     .astype(np.float64).reshape(K, T + 1) for side in (positive, ~positive))
         tp = np.cumsum(pos[:, ::-1], axis=1)[:, ::-1][:, 1:].T  # (T, K): weight of positives above threshold j
@@ -792,11 +817,19 @@ class AUC(Metric):
                        "majoring": np.maximum(*pair)}[self.summation_method]
             terms = (x[:-1] - x[1:]) * heights
         by_output = terms.sum(axis=0)
-        return float(np.mean(by_output)) if self.multi_label else float(by_output)
+        if not self.multi_label:
+            return float(by_output)
+        if self.label_weights is None:
+            return float(np.mean(by_output))
+        return float(_safe_divide(by_output @ self.label_weights, self.label_weights.sum()))
 
     def get_config(self):
         config = {**super().get_config(), "curve": self.curve, "summation_method": self.summation_method,
                   "multi_label": self.multi_label, "from_logits": self.from_logits}
+        if self.num_labels is not None:
+            config["num_labels"] = self.num_labels
+        if self.label_weights is not None:
+            config["label_weights"] = self.label_weights.tolist()
         if self._given is not None:
             config["thresholds"] = list(self._given)
         else:
