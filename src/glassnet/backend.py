@@ -253,7 +253,8 @@ def from_numpy(x, dtype=None):
     xp = get_namespace()
     if xp is np:
         return np.asarray(x, dtype=dtype)
-    return xp.asarray(np.ascontiguousarray(x), dtype=None if dtype is None else xp.dtype(dtype))
+    # (np.asarray with order="C", not np.ascontiguousarray, which makes a 0-d array 1-d)
+    return xp.asarray(np.asarray(x, order="C"), dtype=None if dtype is None else xp.dtype(dtype))
 
 
 def to_namespace(*arrays):

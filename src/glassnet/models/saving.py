@@ -38,7 +38,7 @@ NPY_HEADER_SLACK = 4096  # an .npy header is at most a few hundred bytes
 # -- saving ---------------------------------------------------------------------
 def _npy_bytes(array):
     buffer = io.BytesIO()
-    np.save(buffer, np.ascontiguousarray(array), allow_pickle=False)
+    np.save(buffer, np.asarray(array, order="C"), allow_pickle=False)  # (ascontiguousarray makes a 0-d array 1-d)
     return buffer.getvalue()
 
 
