@@ -4,14 +4,14 @@ import numpy as np
 
 from .. import kernels
 from .._validation import check_number
-from ..backend import get_namespace, make_rng
-from .base import Layer
+from ..backend import get_namespace
+from .noise import TrainingNoise
 
 #: the mask is drawn as 16-bit random integers: 4 per 64-bit random word
 _LEVELS = 1 << 16
 
 
-class Dropout(Layer):
+class Dropout(TrainingNoise):
     """Zero each input with probability ``rate`` during training and scale the
     survivors by ``1 / (1 - rate)`` so the expected activation is unchanged;
     identity at inference. Backward: ``dX = dY ⊙ mask``.
@@ -23,7 +23,8 @@ class Dropout(Layer):
     the exact inverse of the keep probability, so ``E[mask] = 1`` exactly.
 
     ``fixed_mask`` (an array of 0 and the scale) replaces the random mask,
-    which is how gradient checks make the layer deterministic.
+    which is how gradient checks make the layer deterministic (see
+    :class:`~glassnet.layers.noise.TrainingNoise`, which the noise layers share).
 
     ``noise_shape`` (Keras's) is accepted only as None, its default: the mask
     always has the input's shape.
@@ -32,14 +33,14 @@ class Dropout(Layer):
     keras_unused = ("noise_shape",)
 
     def __init__(self, rate, seed=None, **kwargs):
-        super().__init__(**kwargs)
+        super().__init__(seed=seed, **kwargs)
         self.rate = check_number(rate, "rate", low=0, high=1, high_open=True)
-        self.seed = int(seed) if isinstance(seed, np.integer) else seed  # a NumPy int: a plain one, for files
-        self.rng = make_rng(seed)
-        self.fixed_mask = None
-        self.mask = None
         self._threshold = min(round(self.rate * _LEVELS), _LEVELS - 1)
         self.scale = _LEVELS / (_LEVELS - self._threshold)
+
+    @property
+    def active(self):
+        return self._threshold != 0
 
     def _draw_keep(self, shape):
         n = int(np.prod(shape))
@@ -48,15 +49,16 @@ class Dropout(Layer):
         keep = self.buffer("keep", shape, np.dtype(bool)) if get_namespace() is np else None
         return np.greater_equal(bits, self._threshold, out=keep)
 
-    def forward(self, X, training=False):
-        if not training or self._threshold == 0:
-            self.mask = None
-            return X
+    def draw(self, X):
+        keep = self._draw_keep(X.shape)
         xp = get_namespace()
-        if self.fixed_mask is not None:
-            self.mask = self.fixed_mask
-        elif self.jit_compile and kernels.use_for(X):
-            # _draw_keep and the two products below as one compiled loop (glassnet.kernels)
+        if xp is not np:  # another namespace: the same NumPy draw, then moved to its device
+            return xp.asarray(np.multiply(keep, np.dtype(self.dtype).type(self.scale)))
+        return xp.multiply(keep, X.dtype.type(self.scale), out=self.buffer("mask", X.shape, X.dtype))
+
+    def forward(self, X, training=False):
+        if training and self.active and self.fixed_mask is None and self.jit_compile and kernels.use_for(X):
+            # draw and the two products of TrainingNoise.forward as one compiled loop (glassnet.kernels)
             n = X.size
             bits = self.rng.bit_generator.random_raw((n + 3) // 4).view(np.uint16)[:n]
             self.mask = self.buffer("mask", X.shape, X.dtype)
@@ -64,18 +66,7 @@ class Dropout(Layer):
             kernels.get("dropout")(X.reshape(-1), bits, np.uint16(self._threshold), X.dtype.type(self.scale),
                                    self.mask.reshape(-1), Y.reshape(-1))
             return Y
-        elif xp is not np:  # another namespace: the same NumPy draw, then moved to its device
-            keep = self._draw_keep(X.shape)
-            self.mask = xp.asarray(np.multiply(keep, np.dtype(self.dtype).type(self.scale)))
-        else:
-            keep = self._draw_keep(X.shape)
-            self.mask = xp.multiply(keep, X.dtype.type(self.scale), out=self.buffer("mask", X.shape, X.dtype))
-        return xp.multiply(X, self.mask, out=self.buffer("Y", X.shape, X.dtype))
-
-    def backward(self, dY):
-        if self.mask is None:
-            return dY
-        return get_namespace().multiply(dY, self.mask, out=self.buffer("dX", dY.shape, dY.dtype))
+        return super().forward(X, training)
 
     def get_config(self):
         config = super().get_config()
