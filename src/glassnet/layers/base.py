@@ -66,7 +66,8 @@ _PASS_CACHES = ("X", "Z", "A", "delta", "mask", "X_hat", "inv_std", "in_shape", 
 
 #: objects nested in a layer config, each created from its saved dict by its own registry
 _NESTED = (("activation", activations), ("kernel_regularizer", regularizers), ("bias_regularizer", regularizers),
-           ("kernel_initializer", initializers), ("bias_initializer", initializers))
+           ("kernel_initializer", initializers), ("bias_initializer", initializers),
+           ("beta_initializer", initializers), ("gamma_initializer", initializers))
 
 
 def deserialize_nested(config):

@@ -1,4 +1,5 @@
-"""Batch normalization (Ioffe & Szegedy), with Keras's defaults."""
+"""Batch normalization (Ioffe & Szegedy), with Keras's defaults, and the scale and
+shift that it shares with layer normalization."""
 
 import numbers
 
@@ -10,7 +11,93 @@ from ..backend import get_namespace
 from .base import Layer, sample_shape
 
 
-class BatchNormalization(Layer):
+def feature_axis(axis, allow_none=False):
+    """Keras's ``axis`` argument (an integer, or a list of one, which Keras also takes)
+    as an integer; its value is checked by each layer."""
+    if isinstance(axis, (list, tuple)) and len(axis) == 1:
+        axis = axis[0]
+    if axis is None and allow_none:
+        return None
+    if isinstance(axis, bool) or not isinstance(axis, numbers.Integral):
+        also = " or None (one mean and variance for all)" if allow_none else ""
+        raise TypeError(f"axis must be an integer, -1 (the features){also}. Received: axis={axis!r:.80}")
+    return int(axis)
+
+
+def moments(X, axis, keepdims=False):
+    """The mean and (population) variance of ``X`` along ``axis``."""
+    if isinstance(X, np.ndarray) and X.dtype == np.float16:  # float16 sums of squares overflow at 65504
+        mean = np.mean(X, axis=axis, dtype=np.float32, keepdims=keepdims).astype(np.float16)
+        return mean, np.var(X, axis=axis, dtype=np.float32, keepdims=keepdims).astype(np.float16)
+    xp = get_namespace()
+    return xp.mean(X, axis=axis, keepdims=keepdims), xp.var(X, axis=axis, keepdims=keepdims)
+
+
+class ScaledNormalization(Layer):
+    """What batch and layer normalization share: ``x̂ = (x − μ)/sqrt(σ² + ε)``,
+    ``y = γ ⊙ x̂ + β`` with one ``γ`` and ``β`` per feature, and the backward pass
+    through them, the statistics being taken along ``stats_axis``.
+
+    Backward, with ``g = dY ⊙ γ`` and means along the axis of the statistics:
+    ``dX = (g − mean(g) − x̂ ⊙ mean(g ⊙ x̂)) / sqrt(σ² + ε)`` (``g / sqrt(σ² + ε)`` for
+    fixed statistics), ``∂J/∂γ = Σ dY ⊙ x̂``, ``∂J/∂β = Σ dY`` (summed over the samples).
+    ``center=False`` leaves out β, ``scale=False`` leaves out γ.
+    """
+
+    center = scale = True  # what layers pickled before the options existed hold
+
+    def _check_options(self, epsilon, center, scale):
+        self.epsilon = check_number(epsilon, "epsilon", low=0, low_open=True)
+        for name, value in (("center", center), ("scale", scale)):
+            if not isinstance(value, bool):
+                raise TypeError(f"{name} must be True or False. Received: {name}={value!r}")
+        self.center, self.scale = center, scale
+
+    def _build_gamma_beta(self, n, gamma_initializer, beta_initializer):
+        xp = get_namespace()
+        if self.scale:
+            self.params["gamma"] = xp.asarray(gamma_initializer((n,), dtype=self.dtype), dtype=self.dtype)
+        if self.center:
+            self.params["beta"] = xp.asarray(beta_initializer((n,), dtype=self.dtype), dtype=self.dtype)
+        for key, value in self.params.items():
+            if tuple(value.shape) != (n,):
+                raise ValueError(f"{key}_initializer returned shape {tuple(value.shape)}; expected {(n,)}.")
+            # zeros, not zeros_like: NumPy's zeros leaves untouched pages to the OS (no memory
+            # until used), and a model replaces these with views of its flat gradient vector
+            self.grads[key] = xp.zeros(value.shape, dtype=value.dtype)
+
+    def _scale_shift(self, X, mean, var):
+        """``γ ⊙ (X − μ)/sqrt(σ² + ε) + β``, keeping ``x̂`` and ``1/sqrt(σ² + ε)`` for backward."""
+        xp = get_namespace()
+        # locals first: another thread's predict may release self.X_hat meanwhile (release_caches)
+        inv_std = 1.0 / xp.sqrt(var + self.epsilon)
+        X_hat = (X - mean) * inv_std
+        self.inv_std, self.X_hat = inv_std, X_hat
+        Y = X_hat * self.params["gamma"] if self.scale else xp.asarray(X_hat, copy=True)
+        if self.center:
+            Y += self.params["beta"]
+        return Y
+
+    def _scale_shift_backward(self, dY, stats_axis):
+        """Fill ``∂J/∂γ``, ``∂J/∂β`` and return ``dX``; ``stats_axis``: the axis the
+        statistics were taken along, None for fixed ones (batch norm at inference)."""
+        xp = get_namespace()
+        samples = tuple(range(dY.ndim - 1))  # every axis but the features'
+        if self.scale:
+            xp.sum(dY * self.X_hat, axis=samples, out=self.grads["gamma"])
+        if self.center:
+            xp.sum(dY, axis=samples, out=self.grads["beta"])
+        if not self.needs_input_gradient:
+            return None
+        g = dY * self.params["gamma"] if self.scale else dY
+        if stats_axis is None:
+            return g * self.inv_std
+        mean_g = xp.mean(g, axis=stats_axis, keepdims=True)
+        mean_g_x_hat = xp.mean(g * self.X_hat, axis=stats_axis, keepdims=True)
+        return (g - mean_g - self.X_hat * mean_g_x_hat) * self.inv_std
+
+
+class BatchNormalization(ScaledNormalization):
     """Normalize each feature over the batch, then scale and shift.
 
     Training: ``μ, σ²`` of the batch, ``x̂ = (x − μ)/sqrt(σ² + ε)``,
@@ -18,9 +105,9 @@ class BatchNormalization(Layer):
     ``m ← momentum·m + (1 − momentum)·μ`` (and the same for σ²).
     Inference: the running statistics replace ``μ, σ²``.
 
-    Backward (training): with ``g = dY ⊙ γ``,
+    Backward (training): with ``g = dY ⊙ γ`` and means over the batch,
     ``dX = (g − mean(g) − x̂ · mean(g ⊙ x̂)) / sqrt(σ² + ε)``,
-    ``∂J/∂γ = Σ dY ⊙ x̂``, ``∂J/∂β = Σ dY``.
+    ``∂J/∂γ = Σ dY ⊙ x̂``, ``∂J/∂β = Σ dY`` (:class:`ScaledNormalization`).
 
     ``center=False`` leaves out β, ``scale=False`` leaves out γ (as Keras: for a
     following linear or ReLU layer, which can do the scaling itself).
@@ -31,25 +118,17 @@ class BatchNormalization(Layer):
     """
 
     weight_names = ("gamma", "beta", "moving_mean", "moving_variance")
-    center = scale = True  # what layers pickled before the options existed hold
     axis = -1
 
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(axis, (list, tuple)) and len(axis) == 1:  # Keras also takes a list of axes
-            axis = axis[0]
-        if isinstance(axis, bool) or not isinstance(axis, numbers.Integral):
-            raise TypeError(f"axis must be an integer, -1 (the features). Received: axis={axis!r:.80}")
+        axis = feature_axis(axis)
         if axis not in (-1, 1):
             raise ValueError("glassnet's BatchNormalization normalizes each feature of 1-D samples: axis must be -1 "
                              f"(Keras's default) or 1, the same axis of a batch (n, features). Received: axis={axis}")
-        self.axis = int(axis)
+        self.axis = axis
         self.momentum = check_number(momentum, "momentum", low=0, high=1)
-        self.epsilon = check_number(epsilon, "epsilon", low=0, low_open=True)
-        for name, value in (("center", center), ("scale", scale)):
-            if not isinstance(value, bool):
-                raise TypeError(f"{name} must be True or False. Received: {name}={value!r}")
-        self.center, self.scale = center, scale
+        self._check_options(epsilon, center, scale)
         self.weight_names = (("gamma",) if scale else ()) + (("beta",) if center else ()) + (
             "moving_mean", "moving_variance")
 
@@ -62,56 +141,28 @@ class BatchNormalization(Layer):
             raise ValueError(f"BatchNormalization expects 1-D samples; received input shape {tuple(input_shape)}.")
         xp = get_namespace()
         n = input_shape[0]
-        if self.scale:
-            self.params["gamma"] = xp.asarray(initializers.Ones()((n,), dtype=self.dtype))
-        if self.center:
-            self.params["beta"] = xp.zeros(n, dtype=self.dtype)
+        # β from NumPy's zeros: an initializer draws its generator from the global one, which would
+        # change the weights that seeded layers after this one draw
+        self._build_gamma_beta(n, initializers.Ones(), np.zeros)
         self.state["moving_mean"] = xp.zeros(n, dtype=self.dtype)
         self.state["moving_variance"] = xp.ones(n, dtype=self.dtype)
-        for key, value in self.params.items():
-            # zeros, not zeros_like: NumPy's zeros leaves untouched pages to the OS (no memory
-            # until used), and a model replaces these with views of its flat gradient vector
-            self.grads[key] = xp.zeros(value.shape, dtype=value.dtype)
         super().build(input_shape)
 
     def forward(self, X, training=False):
-        xp = get_namespace()
         training = training and self.trainable  # frozen: inference mode, as Keras 3
         self.training = training
         if training:
-            if isinstance(X, np.ndarray) and X.dtype == np.float16:  # float16 sums of squares overflow at 65504
-                mean = np.mean(X, axis=0, dtype=np.float32).astype(np.float16)
-                var = np.var(X, axis=0, dtype=np.float32).astype(np.float16)
-            else:
-                mean = xp.mean(X, axis=0)
-                var = xp.var(X, axis=0)
+            mean, var = moments(X, axis=0)
             self.state["moving_mean"] *= self.momentum
             self.state["moving_mean"] += (1 - self.momentum) * mean
             self.state["moving_variance"] *= self.momentum
             self.state["moving_variance"] += (1 - self.momentum) * var
         else:
             mean, var = self.state["moving_mean"], self.state["moving_variance"]
-        # locals first: another thread's predict may release self.X_hat meanwhile (release_caches)
-        inv_std = 1.0 / xp.sqrt(var + self.epsilon)
-        X_hat = (X - mean) * inv_std
-        self.inv_std, self.X_hat = inv_std, X_hat
-        Y = X_hat * self.params["gamma"] if self.scale else xp.asarray(X_hat, copy=True)
-        if self.center:
-            Y += self.params["beta"]
-        return Y
+        return self._scale_shift(X, mean, var)
 
     def backward(self, dY):
-        xp = get_namespace()
-        if self.scale:
-            xp.sum(dY * self.X_hat, axis=0, out=self.grads["gamma"])
-        if self.center:
-            xp.sum(dY, axis=0, out=self.grads["beta"])
-        if not self.needs_input_gradient:
-            return None
-        g = dY * self.params["gamma"] if self.scale else dY
-        if not self.training:
-            return g * self.inv_std
-        return (g - xp.mean(g, axis=0) - self.X_hat * xp.mean(g * self.X_hat, axis=0)) * self.inv_std
+        return self._scale_shift_backward(dY, 0 if self.training else None)
 
     def get_config(self):
         config = super().get_config()

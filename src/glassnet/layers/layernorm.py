@@ -1,0 +1,85 @@
+"""Layer normalization (Ba, Kiros & Hinton), with Keras's defaults."""
+
+from .. import initializers
+from .batchnorm import ScaledNormalization, feature_axis, moments
+from .base import config_entry, sample_shape
+
+
+class LayerNormalization(ScaledNormalization):
+    """Normalize each sample over its features, then scale and shift.
+
+    For each sample (row) ``x``: ``μ = mean(x)``, ``σ² = var(x)`` over its features,
+    ``x̂ = (x − μ)/sqrt(σ² + ε)``, ``y = γ ⊙ x̂ + β`` with one ``γ`` and ``β`` per
+    feature. The same in training and at inference: there are no running statistics,
+    so the output of a sample does not depend on the rest of the batch.
+
+    Backward, with ``g = dY ⊙ γ`` and means over each row's features:
+    ``dX = (g − mean(g) − x̂ ⊙ mean(g ⊙ x̂)) / sqrt(σ² + ε)``,
+    ``∂J/∂γ = Σ_rows dY ⊙ x̂``, ``∂J/∂β = Σ_rows dY`` (batch normalization's
+    backward with the means taken along the other axis:
+    :class:`~glassnet.layers.batchnorm.ScaledNormalization`).
+
+    Parameters
+    ----------
+    axis : int
+        The axis normalized over: the features, ``-1`` (Keras's default), or its
+        index counted with the batch axis (``1`` for 1-D samples). glassnet
+        normalizes over the last axis only.
+    epsilon : float
+        ``ε > 0``, added to the variance.
+    center, scale : bool
+        ``False`` leaves out ``β`` or ``γ``.
+    beta_initializer, gamma_initializer : str or callable
+        Keras's ``"zeros"`` and ``"ones"``.
+    beta_regularizer, gamma_regularizer, beta_constraint, gamma_constraint : None
+        Keras's arguments, accepted only as None (their default).
+    """
+
+    keras_unused = ("beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint")
+
+    def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
+                 gamma_initializer="ones", beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
+                 gamma_constraint=None, **kwargs):
+        if kwargs.pop("rms_scaling", False):  # in Keras's configs, as False
+            raise ValueError("glassnet's LayerNormalization has no rms_scaling (deprecated in Keras 3, which "
+                             "points to RMSNormalization): leave it False.")
+        # the four Keras arguments glassnet lacks: the base accepts them as None only (keras_unused)
+        super().__init__(beta_regularizer=beta_regularizer, gamma_regularizer=gamma_regularizer,
+                         beta_constraint=beta_constraint, gamma_constraint=gamma_constraint, **kwargs)
+        self.axis = feature_axis(axis)
+        if self.axis == 0 or self.axis < -1:
+            raise ValueError(f"glassnet's LayerNormalization normalizes each sample over its last axis: axis must "
+                             f"be -1 (Keras's default) or the last axis's index. Received: axis={self.axis}")
+        self._check_options(epsilon, center, scale)
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.weight_names = (("gamma",) if scale else ()) + (("beta",) if center else ())
+
+    def count_weights(self, input_shape):
+        return len(self.weight_names) * int(input_shape[-1])
+
+    def build(self, input_shape):
+        input_shape = sample_shape(input_shape)
+        if self.axis not in (-1, len(input_shape)):
+            raise ValueError(f"glassnet's LayerNormalization normalizes over the last axis: for inputs of shape "
+                             f"(None, {', '.join(map(str, input_shape))}) axis must be -1 or {len(input_shape)}. "
+                             f"Received: axis={self.axis}")
+        self._build_gamma_beta(input_shape[-1], self.gamma_initializer, self.beta_initializer)
+        super().build(input_shape)
+
+    def forward(self, X, training=False):
+        mean, var = moments(X, axis=-1, keepdims=True)
+        return self._scale_shift(X, mean, var)
+
+    def backward(self, dY):
+        return self._scale_shift_backward(dY, -1)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(axis=self.axis, epsilon=self.epsilon, center=self.center, scale=self.scale)
+        # a custom initializer is left out of a file: the weights it drew are saved
+        for key in ("beta_initializer", "gamma_initializer"):
+            entry = config_entry(getattr(self, key), initializers.serialize, optional=True)
+            if entry is not None:
+                config[key] = entry
+        return config
