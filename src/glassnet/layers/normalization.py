@@ -1,0 +1,175 @@
+"""Feature standardization as a layer (Keras's preprocessing ``Normalization``)."""
+
+import numbers
+
+import numpy as np
+
+from .._validation import check_array
+from ..backend import from_numpy, get_namespace, numpy_copy, standardize_dtype
+from .base import Layer, sample_shape
+from .batchnorm import feature_axis
+
+#: Keras's ``backend.epsilon()``: the smallest standard deviation divided by
+EPSILON = 1e-7
+
+
+class Normalization(Layer):
+    """Standardize each feature with a mean and variance computed beforehand:
+    ``Y = (X − mean) / max(sqrt(variance), ε)`` with ``ε = 1e-7`` (Keras's), in
+    training and at inference; ``invert=True`` undoes it,
+    ``Y = mean + X · max(sqrt(variance), ε)``. Backward: ``dX = dY / max(sqrt(variance), ε)``
+    (``· max(...)`` inverted).
+
+    The statistics come from :meth:`adapt` (the mean and population variance of
+    each feature of a data set, as ``StandardScaler``, seed 004's
+    ``X -= np.mean(X, axis=0); X /= np.std(X, axis=0)``), or are given as ``mean``
+    and ``variance``. Adapted ones are the layer's non-trainable weights ``mean``,
+    ``variance`` and ``count`` (Keras's: one number per feature each, and one
+    count; saved with the model); given ones are settings, not weights (as Keras).
+
+    Parameters
+    ----------
+    axis : int or None
+        ``-1`` (Keras's default): one mean and variance per feature (the last axis;
+        its index counted with the batch axis is accepted too). ``None``: one mean
+        and variance for all the inputs.
+    mean, variance : number or array-like, optional
+        Both or neither: one value, or one per feature.
+    invert : bool
+        Map standardized values back to the original scale.
+    """
+
+    def __init__(self, axis=-1, mean=None, variance=None, invert=False, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = feature_axis(axis, allow_none=True)
+        if self.axis is not None and (self.axis == 0 or self.axis < -1):
+            raise ValueError("glassnet's Normalization keeps one mean and variance per feature (axis=-1, Keras's "
+                             f"default, or the last axis's index) or one for all (axis=None). Received: axis={axis}")
+        if (mean is None) != (variance is None):
+            raise ValueError("When setting values directly, both `mean` and `variance` must be set (as Keras "
+                             f"requires). Received: mean={mean!r:.80} and variance={variance!r:.80}")
+        self.input_mean = self.input_variance = None
+        if mean is not None:
+            self.input_mean = _statistic(mean, "mean")
+            self.input_variance = _statistic(variance, "variance")
+            if self.input_mean.shape != self.input_variance.shape:
+                raise ValueError(f"mean and variance must have the same shape. Received: mean of shape "
+                                 f"{self.input_mean.shape} and variance of shape {self.input_variance.shape}")
+            if np.any(self.input_variance < 0):
+                raise ValueError(f"variance must be >= 0. Received: variance={variance!r:.80}")
+            if self.axis is None and self.input_mean.shape != ():
+                raise ValueError(f"axis=None takes one mean and one variance (numbers). Received: mean of shape "
+                                 f"{self.input_mean.shape}")
+        if not isinstance(invert, bool):
+            raise TypeError(f"invert must be True or False. Received: invert={invert!r}")
+        self.invert = invert
+        self.weight_names = () if mean is not None else ("mean", "variance", "count")
+
+    def _statistics_shape(self, input_shape):
+        return () if self.axis is None else (int(input_shape[-1]),)
+
+    def count_weights(self, input_shape):
+        return 0 if self.input_mean is not None else 2 * int(np.prod(self._statistics_shape(input_shape))) + 1
+
+    def build(self, input_shape):
+        input_shape = sample_shape(input_shape)
+        if self.axis not in (None, -1, len(input_shape)):
+            raise ValueError(f"glassnet's Normalization keeps one mean and variance per feature of the last axis: "
+                             f"for inputs of shape (None, {', '.join(map(str, input_shape))}) axis must be -1, "
+                             f"{len(input_shape)} or None. Received: axis={self.axis}")
+        shape = self._statistics_shape(input_shape)
+        if self.input_mean is None:
+            mean, variance = np.zeros(shape), np.ones(shape)
+        else:
+            if self.input_mean.shape not in ((), shape):
+                raise ValueError(f"mean and variance have shape {self.input_mean.shape}; for inputs of shape "
+                                 f"(None, {', '.join(map(str, input_shape))}) they must be numbers or of shape {shape}.")
+            mean = np.broadcast_to(self.input_mean, shape).copy()  # (broadcast_to gives a read-only view)
+            variance = np.broadcast_to(self.input_variance, shape).copy()
+        dtype = standardize_dtype(self.dtype)
+        self.state["mean"] = from_numpy(mean, dtype=dtype)
+        self.state["variance"] = from_numpy(variance, dtype=dtype)
+        if self.input_mean is None:
+            # how many samples adapt() read (0: never adapted; Keras 3 keeps it for older files, always 0)
+            self.state["count"] = from_numpy(np.zeros(()), dtype=dtype)
+        super().build(input_shape)
+
+    @property
+    def mean(self):
+        """The mean subtracted, as Keras holds it: shaped to broadcast against a batch,
+        ``(1, n_features)`` (None before the layer is built)."""
+        return self._broadcast("mean")
+
+    @property
+    def variance(self):
+        """The variance, shaped as :attr:`mean`."""
+        return self._broadcast("variance")
+
+    def _broadcast(self, key):
+        if not self.built:
+            return None
+        value = numpy_copy(self.state[key])
+        return value.reshape((1,) * (1 + len(self.input_shape))) if value.ndim == 0 else value.reshape(
+            (1,) * len(self.input_shape) + value.shape)
+
+    def adapt(self, data):
+        """Compute the mean and population variance of each feature of ``data``
+        (``(n_samples, n_features)``, or ``(n_samples,)`` for one feature), as Keras's
+        ``adapt``, and keep them as the layer's weights. Builds the layer for
+        ``data``'s samples; a built layer must receive samples of its shape."""
+        if self.input_mean is not None:
+            raise ValueError("This Normalization was given its mean and variance; adapt() would replace them. "
+                             "Create it without mean= and variance= to compute them from data.")
+        X = check_array(data, name="adapt's data", ndim=1, allow_nd=True, dtype=np.float64)
+        if X.ndim == 1:
+            X = X.reshape(-1, 1)
+        if self.input_shape is not None and tuple(X.shape[1:]) != tuple(self.input_shape):
+            raise ValueError(f"{self._label()} takes samples of shape {tuple(self.input_shape)}, but adapt() "
+                             f"received data of shape {X.shape}: samples of shape {X.shape[1:]}.")
+        if not self.built:
+            self.dtype = standardize_dtype(self.dtype)  # the weights' dtype: the model's, or floatx()
+            self.build(X.shape[1:])
+        axes = tuple(range(X.ndim)) if self.axis is None else tuple(range(X.ndim - 1))
+        for key, value in (("mean", X.mean(axis=axes)), ("variance", X.var(axis=axes)),
+                           ("count", np.prod([X.shape[a] for a in axes]))):
+            self.state[key][...] = from_numpy(np.asarray(value), dtype=standardize_dtype(self.dtype))
+
+    def _statistics(self):
+        """``max(sqrt(variance), ε)``, and the mean; refused while neither was set."""
+        if self.input_mean is None and not float(self.state["count"]) and self._untouched():
+            raise ValueError(f"{self._label()} has no mean and variance yet: call its adapt(data) with the training "
+                             "data first (as the Keras regression tutorial does), or give it mean= and variance=.")
+        xp = get_namespace()
+        variance = self.state["variance"]
+        return self.state["mean"], xp.maximum(xp.sqrt(variance), xp.full_like(variance, EPSILON))
+
+    def _untouched(self):
+        """The statistics ``build`` set (mean 0, variance 1): neither adapted nor set_weights'ed."""
+        xp = get_namespace()
+        return not bool(xp.any(self.state["mean"] != 0)) and bool(xp.all(self.state["variance"] == 1))
+
+    def forward(self, X, training=False):
+        mean, std = self._statistics()
+        return X * std + mean if self.invert else (X - mean) / std
+
+    def backward(self, dY):
+        _, std = self._statistics()
+        return dY * std if self.invert else dY / std
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(axis=self.axis, invert=self.invert,
+                      mean=None if self.input_mean is None else self.input_mean.tolist(),
+                      variance=None if self.input_variance is None else self.input_variance.tolist())
+        return config
+
+
+def _statistic(value, name):
+    """A given mean or variance as a float64 array of finite numbers (a number or one per feature)."""
+    if isinstance(value, numbers.Number) and not isinstance(value, bool):
+        value = [value]
+        scalar = True
+    else:
+        scalar = False
+    array = check_array(value, name=name, ndim=1, dtype=np.float64)
+    return array.reshape(()) if scalar else array
