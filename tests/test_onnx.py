@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from glassnet import activations
-from glassnet.layers import Activation, BatchNormalization, Dense, Dropout, Flatten, Layer
+from glassnet.layers import (Activation, BatchNormalization, Dense, Dropout, Flatten, GaussianDropout, GaussianNoise,
+                             Layer, LayerNormalization, Normalization, Rescaling)
 from glassnet.models import Sequential
 from glassnet.onnx import export, to_onnx
 from glassnet.utils import set_random_seed
@@ -94,6 +95,32 @@ def shape_deep_tanh_float64(rng):
     return trained(model, x, y, "mse"), x
 
 
+def shape_normalization_noise_and_layernorm(rng):
+    x = rng.normal(loc=[5.0, -2.0, 0.0, 30.0, 1.0, 0.5], scale=[2.0, 0.1, 1.0, 10.0, 3.0, 0.5],
+                   size=(96, 6)).astype(np.float32)
+    y = rng.integers(0, 3, 96)
+    normalizer = Normalization()
+    normalizer.adapt(x)
+    model = Sequential([
+        normalizer, GaussianNoise(0.2),
+        Dense(16, "relu"), LayerNormalization(), GaussianDropout(0.3),
+        Dense(8, "tanh"), Rescaling(0.5, offset=0.25), LayerNormalization(center=False, epsilon=1e-5),
+        Dense(3, "softmax"),
+    ])
+    return trained(model, x, y, "sparse_categorical_crossentropy"), x
+
+
+def shape_inverted_normalization_and_layernorm_float64(rng):
+    x = rng.normal(size=(64, 5))
+    y = rng.normal(size=(64, 2))
+    model = Sequential([
+        Rescaling(2.0, input_shape=(5,)), Dense(7, "elu"), LayerNormalization(scale=False), GaussianNoise(0.1),
+        Dense(4), Normalization(mean=[1.0, -2.0, 0.5, 0.0], variance=[4.0, 0.25, 0.0, 1.0], invert=True),
+        Normalization(axis=None, mean=0.5, variance=2.0), Dense(2),
+    ], dtype="float64")
+    return trained(model, x, y, "mse"), x
+
+
 SHAPES = [
     shape_softmax_classifier,
     shape_sigmoid_with_batchnorm,
@@ -101,6 +128,8 @@ SHAPES = [
     shape_flatten_channels_first,
     shape_batchnorm_first_with_activation_layers,
     shape_deep_tanh_float64,
+    shape_normalization_noise_and_layernorm,
+    shape_inverted_normalization_and_layernorm_float64,
 ]
 
 

@@ -12,7 +12,13 @@ The graph computes what :meth:`Sequential.predict` computes (inference mode):
 * ``Dropout``: nothing (dropout is the identity at inference);
 * ``BatchNormalization``: ONNX ``BatchNormalization`` with the running statistics;
 * ``Flatten``: ``Flatten(axis=1)`` (after a ``Transpose`` that moves the channels last for
-  ``data_format="channels_first"``).
+  ``data_format="channels_first"``);
+* ``GaussianNoise``, ``GaussianDropout``: nothing (identity at inference);
+* ``LayerNormalization``: ONNX ``LayerNormalization`` (opset 17) in float32; in float64 its
+  steps (``ReduceMean``, ``Sub``, ``Mul``, ``Sqrt``, ``Div``, ``Add``), since ONNX's epsilon
+  attribute is a float32;
+* ``Rescaling``: ``Mul`` and ``Add``; ``Normalization``: ``Sub`` and ``Div`` by
+  ``max(sqrt(variance), ε)`` (``Mul`` and ``Add`` with ``invert=True``).
 
 Every built-in activation has an exact ONNX form: ``relu``, ``tanh``,
 ``sigmoid`` (steepness λ: ``Sigmoid(λz)``), ``bipolar_sigmoid``
@@ -37,7 +43,8 @@ from . import activations as _activations
 from .backend import to_numpy
 from ._io import atomic_write_bytes
 from ._validation import check_path
-from .layers import ELU, Activation, BatchNormalization, Dense, Dropout, Flatten, LeakyReLU, ReLU, Softmax
+from .layers import (ELU, Activation, BatchNormalization, Dense, Dropout, Flatten, GaussianDropout, GaussianNoise,
+                     LayerNormalization, LeakyReLU, Normalization, ReLU, Rescaling, Softmax)
 
 __all__ = ["export", "to_onnx", "OPSET"]
 
@@ -242,6 +249,35 @@ def _flatten(g, X, layer):
     return g.node("Flatten", [X], base=layer.name, axis=1)
 
 
+def _layer_norm(g, X, layer):
+    n = layer.input_shape[-1]
+    gamma = layer.params["gamma"] if layer.scale else np.ones(n)
+    if g.dtype == np.float32:
+        inputs = [X, g.constant(gamma, f"{layer.name}_gamma")]
+        if layer.center:
+            inputs.append(g.constant(layer.params["beta"], f"{layer.name}_beta"))
+        return g.node("LayerNormalization", inputs, base=layer.name, axis=-1, epsilon=layer.epsilon)
+    # float64: x̂ = (x − μ)/sqrt(σ² + ε) step by step, ε in the model's precision
+    centered = g.node("Sub", [X, g.node("ReduceMean", [X], axes=[-1], keepdims=1)])
+    var = g.node("ReduceMean", [g.node("Mul", [centered, centered])], axes=[-1], keepdims=1)
+    std = g.node("Sqrt", [g.node("Add", [var, g.constant(layer.epsilon, "epsilon")])])
+    Y = g.node("Mul", [g.node("Div", [centered, std]), g.constant(gamma, f"{layer.name}_gamma")])
+    return g.node("Add", [Y, g.constant(layer.params["beta"], f"{layer.name}_beta")]) if layer.center else Y
+
+
+def _rescaling(g, X, layer):
+    Y = g.node("Mul", [X, g.constant(layer.scale, f"{layer.name}_scale")], base=layer.name)
+    return g.node("Add", [Y, g.constant(layer.offset, f"{layer.name}_offset")]) if layer.offset else Y
+
+
+def _normalization(g, X, layer):
+    mean, std = (to_numpy(v) for v in layer._statistics())
+    mean, std = g.constant(mean, f"{layer.name}_mean"), g.constant(std, f"{layer.name}_std")
+    if layer.invert:
+        return g.node("Add", [g.node("Mul", [X, std]), mean], base=layer.name)
+    return g.node("Div", [g.node("Sub", [X, mean]), std], base=layer.name)
+
+
 _ONNX_LAYERS = {
     Dense: _dense,
     Activation: lambda g, X, layer: _activation(g, X, layer.activation, f"layer {layer.name!r}"),
@@ -250,6 +286,11 @@ _ONNX_LAYERS = {
     Dropout: lambda g, X, layer: X,
     BatchNormalization: _batch_norm,
     Flatten: _flatten,
+    GaussianNoise: lambda g, X, layer: X,
+    GaussianDropout: lambda g, X, layer: X,
+    LayerNormalization: _layer_norm,
+    Rescaling: _rescaling,
+    Normalization: _normalization,
 }
 
 
@@ -287,8 +328,8 @@ def to_onnx(model):
     Raises
     ------
     ValueError
-        For an unbuilt model, a layer other than Dense, Activation, Dropout,
-        BatchNormalization and Flatten, or a custom activation.
+        For an unbuilt model, a layer without an ONNX form (a custom one), a
+        custom activation, or a Normalization that was never adapted.
     ImportError
         When onnx is not installed.
     """
@@ -351,8 +392,8 @@ def export(model, path):
     Parameters
     ----------
     model : Sequential
-        A built model of Dense, Activation, Dropout, BatchNormalization and
-        Flatten layers.
+        A built model of glassnet's layers (Dense, Activation, Dropout,
+        BatchNormalization, Flatten, the noise and normalization layers).
     path : str or os.PathLike
         The ``.onnx`` file; an existing file is replaced only once the new
         one is completely written.

@@ -7,9 +7,14 @@ from .batchnorm import BatchNormalization
 from .dense import Dense
 from .dropout import Dropout
 from .flatten import Flatten
+from .layernorm import LayerNormalization
+from .noise import GaussianDropout, GaussianNoise
+from .normalization import Normalization
+from .rescaling import Rescaling
 
 LAYERS = {cls.__name__: cls for cls in (Dense, Activation, Dropout, BatchNormalization, Flatten,
-                                        ReLU, LeakyReLU, ELU, Softmax)}
+                                        ReLU, LeakyReLU, ELU, Softmax, LayerNormalization,
+                                        GaussianNoise, GaussianDropout, Rescaling, Normalization)}
 
 
 def serialize(layer):
@@ -30,7 +35,8 @@ def deserialize(config):
 from . import core as core  # noqa: E402  (keras.layers.core's path, as seed 001 imports it)
 
 _OFFERED = ("glassnet builds fully connected networks: Input, Dense, Activation (and ReLU, LeakyReLU, ELU, Softmax), "
-            "Dropout, BatchNormalization, Flatten")
+            "Dropout, GaussianDropout, GaussianNoise, BatchNormalization, LayerNormalization, Rescaling, "
+            "Normalization, Flatten")
 
 #: well-known Keras layers glassnet does not have, with what to use instead
 _KERAS_ONLY = {
@@ -44,10 +50,10 @@ _KERAS_ONLY = {
     "PReLU": "Use LeakyReLU(negative_slope=...) (a fixed slope), or Dense(..., activation='leaky_relu').",
     **dict.fromkeys(("Concatenate", "Add", "Multiply", "Lambda", "MultiHeadAttention", "Attention"),
                     "glassnet has no functional API: a model is a Sequential stack."),
-    **dict.fromkeys(("Reshape", "Permute", "RepeatVector", "Rescaling", "Normalization"),
-                    "Prepare the arrays with NumPy (glassnet.preprocessing scales them) before fit."),
-    **dict.fromkeys(("LayerNormalization", "GroupNormalization", "GaussianNoise", "SpatialDropout1D",
-                     "SpatialDropout2D", "AlphaDropout"), "Use BatchNormalization or Dropout."),
+    **dict.fromkeys(("Reshape", "Permute", "RepeatVector"),
+                    "Reshape the arrays with NumPy before fit (a Flatten layer flattens each sample)."),
+    **dict.fromkeys(("GroupNormalization", "SpatialDropout1D", "SpatialDropout2D", "AlphaDropout"),
+                    "Use BatchNormalization, LayerNormalization, Dropout or GaussianDropout."),
 }
 
 
@@ -59,4 +65,5 @@ def __getattr__(name):
 
 
 __all__ = ["Layer", "Input", "InputLayer", "Dense", "Activation", "Dropout", "BatchNormalization", "Flatten",
-           "ReLU", "LeakyReLU", "ELU", "Softmax"]
+           "ReLU", "LeakyReLU", "ELU", "Softmax", "LayerNormalization", "GaussianNoise", "GaussianDropout",
+           "Rescaling", "Normalization"]

@@ -187,7 +187,8 @@ class Sequential:
             raise TypeError(f"add() expects a glassnet.layers.Layer. Received: {layer!r} of type {type(layer).__name__}")
         if layer.name is None:
             base = type(layer).__name__.lower()
-            base = {"batchnormalization": "batch_normalization"}.get(base, base)
+            base = {"batchnormalization": "batch_normalization", "layernormalization": "layer_normalization",
+                    "gaussiannoise": "gaussian_noise", "gaussiandropout": "gaussian_dropout"}.get(base, base)
             taken = {l.name for l in self._layers}
             name, k = base, 0
             while name in taken:
@@ -575,7 +576,10 @@ class Sequential:
         """``x`` checked against the model's input; a SciPy sparse matrix stays sparse (CSR)
         where the caller makes its batches dense (``sparse=True``: fit, evaluate, predict),
         else it is made dense here."""
-        allow_nd = bool(self._layers) and self._layers[0].__class__.__name__ == "Flatten"
+        # samples of several axes: for a model that flattens them (Flatten first, or after layers that keep
+        # the sample's shape, such as Rescaling or Normalization), or whose declared input has several axes
+        allow_nd = (any(type(layer).__name__ == "Flatten" for layer in self._layers)
+                    or (self._input_shape is not None and len(self._input_shape) > 1))
         if is_sparse(x):
             X = check_sparse(x, name=name, dtype=self.dtype)
             if not sparse or not backend.is_numpy():

@@ -1,0 +1,525 @@
+"""Keras's normalization, noise and preprocessing layers: GaussianNoise, GaussianDropout,
+LayerNormalization, Rescaling and Normalization.
+
+The reference numbers were computed once with Keras 3.15.1 (JAX backend, float32, the
+default) on the inputs written here, and are kept as literals: these tests import no peer.
+"""
+
+import importlib.util
+import inspect
+import math
+
+import numpy as np
+import pytest
+
+import glassnet
+from glassnet import layers, optimizers
+from glassnet.layers import (Dense, Dropout, GaussianDropout, GaussianNoise, Input, LayerNormalization,
+                             Normalization, Rescaling)
+from glassnet.models import Sequential, load_model
+
+#: rows of features for layer normalization (each row well conditioned, so float32 rounding stays ~1e-7)
+X_LN = np.array([[1.0, 2.0, 4.0, -1.0], [-3.0, 0.5, 0.25, 2.0], [0.5, -1.5, 2.5, 0.0]])
+GAMMA, BETA = np.array([1.5, 0.5, -1.0, 2.0]), np.array([0.1, -0.2, 0.3, 0.0])
+
+#: keras.layers.LayerNormalization()(X_LN)
+KERAS_LN = [[-0.27730745, 0.2773074, 1.3865371, -1.3865371],
+            [-1.610897, 0.30846962, 0.17137201, 1.1310554],
+            [0.08734906, -1.3102362, 1.4849341, -0.26204723]]
+#: LayerNormalization(epsilon=1e-5) with the weights [GAMMA, BETA]
+KERAS_LN_GAMMA_BETA = [[-0.31602454, -0.061325133, -1.0867484, -2.7734966],
+                       [-2.3167052, -0.04574223, 0.12860249, 2.2624474],
+                       [0.23105529, -0.85527647, -1.1852932, -0.5242212]]
+#: Sequential([Input((4,)), LayerNormalization(), Dense(2)]) with weights [GAMMA, BETA, W, b], compiled with
+#: SGD(learning_rate=0.1) and "mse", after fit(X_LN, Y_LN, batch_size=3, epochs=1, shuffle=False)
+W_LN, B_LN = np.array([[0.2, -0.3], [0.4, 0.1], [-0.5, 0.6], [0.7, -0.8]]), np.array([0.05, -0.05])
+Y_LN = np.array([[1.0, 0.0], [0.0, 1.0], [0.5, -0.5]])
+KERAS_SGD_STEP = [[1.5367348, 0.49612656, -1.1034997, 1.7668391],
+                  [0.10762014, -0.17347811, 0.27853218, 0.03069964],
+                  [[0.26232862, -0.44466174], [0.38184968, 0.10019043], [-0.61342436, 0.6672452],
+                   [0.3837653, -0.49380338]],
+                  [0.112275586, -0.033883415]]
+
+#: Normalization: the data adapted to, and inputs
+D_NORM = np.array([[0., 7., 4., 1.], [2., 9., 6., -1.], [0., 7., 4., 3.], [2., 9., 6.5, 10.], [1.5, -2., 0., 0.]])
+Q_NORM = np.array([[0., 7., 4., 1.], [1., 1., 1., 1.]])
+#: Normalization(axis=-1).adapt(D_NORM): its mean and variance weights, and its outputs on Q_NORM
+KERAS_MEAN, KERAS_VARIANCE = [1.1, 6., 4.1, 2.6], [0.84, 16.8, 5.24, 15.44]
+KERAS_NORMALIZED = [[-1.2001984, 0.24397503, -0.043685164, -0.40718925],
+                    [-0.10910898, -1.2198751, -1.3542414, -0.40718925]]
+#: the same with invert=True
+KERAS_INVERTED = [[1.1, 34.69146, 13.256418, 6.5293765], [2.0165153, 10.09878, 6.3891044, 6.5293765]]
+#: axis=None: one mean 3.45 and variance 12.8725, and the outputs
+KERAS_AXIS_NONE = [[-0.9615849, 0.9894569, 0.15329613, -0.68286467], [-0.68286467] * 4]
+#: Normalization(mean=[1, 2, 3, 4], variance=[4, 0, 1e-16, 2.25]) on Q_NORM: a standard deviation below
+#: Keras's epsilon (1e-7) divides by 1e-7
+GIVEN_MEAN, GIVEN_VARIANCE = [1., 2., 3., 4.], [4., 0., 1e-16, 2.25]
+KERAS_GIVEN = [[-0.5, 5e7, 1e7, -2.0], [0.0, -1e7, -2e7, -2.0]]
+KERAS_GIVEN_INVERTED = [[1.0, 2.0000007, 3.0000005, 5.5], [3.0, 2.0, 3.0, 5.5]]
+#: Rescaling on the pixels [0, 128, 255]
+KERAS_RESCALED = [0.0, 0.5019608, 1.0]  # Rescaling(1./255)
+KERAS_RESCALED_OFFSET = [-1.0, 0.003921628, 1.0]  # Rescaling(1./127.5, offset=-1)
+
+#: Keras 3.15's constructor arguments (after self, before **kwargs) and their defaults
+KERAS_SIGNATURES = {
+    GaussianNoise: [("stddev", None), ("seed", None)],
+    GaussianDropout: [("rate", None), ("seed", None)],
+    LayerNormalization: [("axis", -1), ("epsilon", 0.001), ("center", True), ("scale", True),
+                         ("beta_initializer", "zeros"), ("gamma_initializer", "ones"), ("beta_regularizer", None),
+                         ("gamma_regularizer", None), ("beta_constraint", None), ("gamma_constraint", None)],
+    Rescaling: [("scale", None), ("offset", 0.0)],
+    Normalization: [("axis", -1), ("mean", None), ("variance", None), ("invert", False)],
+}
+
+
+def _adapted(data=D_NORM, **kwargs):
+    layer = Normalization(**kwargs)
+    layer.adapt(data)
+    return layer
+
+
+# -- signatures ---------------------------------------------------------------------------
+@pytest.mark.parametrize("cls", list(KERAS_SIGNATURES), ids=lambda c: c.__name__)
+def test_constructors_take_keras_arguments_in_keras_order(cls):
+    parameters = [p for name, p in inspect.signature(cls.__init__).parameters.items()
+                  if name != "self" and p.kind is not p.VAR_KEYWORD]
+    assert [(p.name, None if p.default is p.empty else p.default) for p in parameters] == KERAS_SIGNATURES[cls]
+    assert "kwargs" in inspect.signature(cls.__init__).parameters  # name, input_shape, dtype
+
+
+def test_the_new_layers_are_glassnet_layers_by_name():
+    for cls in KERAS_SIGNATURES:
+        assert getattr(glassnet.layers, cls.__name__) is cls
+        assert glassnet.layers.LAYERS[cls.__name__] is cls and cls.__name__ in glassnet.layers.__all__
+    with pytest.raises(AttributeError, match="glassnet.layers has no AlphaDropout .*LayerNormalization"):
+        glassnet.layers.AlphaDropout  # noqa: B018
+
+
+# -- LayerNormalization -------------------------------------------------------------------
+def test_layer_normalization_equals_keras_in_float32():
+    np.testing.assert_allclose(LayerNormalization()(X_LN), KERAS_LN, rtol=1e-6, atol=3e-7)
+    layer = LayerNormalization(epsilon=1e-5)
+    layer.build((4,))
+    layer.set_weights([GAMMA, BETA])
+    out = layer(X_LN)
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out, KERAS_LN_GAMMA_BETA, rtol=1e-6, atol=3e-7)
+
+
+def test_layer_normalization_is_the_formula_in_float64_per_sample():
+    layer = LayerNormalization(epsilon=1e-5, dtype="float64")
+    layer.build((4,))
+    layer.set_weights([GAMMA, BETA])
+    mean = X_LN.mean(axis=1, keepdims=True)
+    std = np.sqrt(((X_LN - mean) ** 2).mean(axis=1, keepdims=True) + 1e-5)
+    np.testing.assert_allclose(layer(X_LN), GAMMA * (X_LN - mean) / std + BETA, rtol=1e-14, atol=1e-15)
+    # each sample alone: the others in the batch change nothing, in training or not
+    np.testing.assert_array_equal(layer(X_LN[1:2], training=True), layer(X_LN)[1:2])
+
+
+def test_layer_normalization_one_sgd_step_equals_keras():
+    for dtype, atol in (("float32", 2e-7), ("float64", 1e-7)):
+        model = Sequential([Input((4,)), LayerNormalization(), Dense(2)], dtype=dtype)
+        model.set_weights([GAMMA, BETA, W_LN, B_LN])
+        model.compile(optimizer=optimizers.SGD(learning_rate=0.1), loss="mse")
+        model.fit(X_LN, Y_LN, batch_size=3, epochs=1, shuffle=False, verbose=0)
+        for trained, keras in zip(model.get_weights(), KERAS_SGD_STEP):
+            np.testing.assert_allclose(trained, keras, rtol=1e-6, atol=atol)
+
+
+def test_layer_normalization_options_and_weights():
+    layer = LayerNormalization(center=False, gamma_initializer="zeros")
+    layer.build((None, 3))  # Keras's batch shape
+    assert [w.tolist() for w in layer.get_weights()] == [[0, 0, 0]]
+    assert LayerNormalization(scale=False).count_weights((3,)) == 3
+    model = Sequential([Input((5,)), Dense(4), LayerNormalization(), Dense(1)])
+    assert [w.shape for w in model.layers[1].get_weights()] == [(4,), (4,)]  # gamma, beta, as Keras
+    assert model.count_params() == 24 + 8 + 5
+    # samples with more axes are normalized over the last one, as Keras's axis=-1
+    x = np.arange(24.0).reshape(2, 3, 4) ** 1.5
+    out = LayerNormalization(axis=2, dtype="float64")(x)
+    np.testing.assert_allclose(out.mean(axis=-1), 0, atol=1e-12)
+    np.testing.assert_allclose(out.var(axis=-1), x.var(axis=-1) / (x.var(axis=-1) + 1e-3), rtol=1e-12)
+
+
+# -- Normalization ------------------------------------------------------------------------
+def test_normalization_adapt_and_outputs_equal_keras():
+    layer = _adapted()
+    mean, variance, count = layer.get_weights()  # Keras's weights, in Keras's order
+    np.testing.assert_allclose(mean, KERAS_MEAN, rtol=1e-7)
+    np.testing.assert_allclose(variance, KERAS_VARIANCE, rtol=1e-7)
+    assert count.shape == () and count == len(D_NORM)  # Keras 3 leaves its count at 0
+    assert layer.mean.shape == layer.variance.shape == (1, 4)  # as Keras's layer.mean
+    np.testing.assert_allclose(layer(Q_NORM), KERAS_NORMALIZED, rtol=1e-6)
+    np.testing.assert_allclose(_adapted(invert=True)(Q_NORM), KERAS_INVERTED, rtol=1e-6)
+    single = _adapted(axis=None)
+    assert [w.shape for w in single.get_weights()] == [(), (), ()]
+    np.testing.assert_allclose(single.get_weights()[:2], [3.45, 12.8725], rtol=1e-7)
+    np.testing.assert_allclose(single(Q_NORM), KERAS_AXIS_NONE, rtol=1e-6)
+
+
+def test_normalization_is_seed_004s_standardization_in_float64():
+    layer = _adapted(dtype="float64")
+    expected = (Q_NORM - D_NORM.mean(axis=0)) / D_NORM.std(axis=0)  # seed 004's two lines
+    np.testing.assert_allclose(layer(Q_NORM), expected, rtol=1e-14)
+    np.testing.assert_allclose(_adapted(dtype="float64", invert=True)(expected), Q_NORM, atol=1e-14)
+
+
+def test_normalization_with_given_mean_and_variance_equals_keras():
+    given = Normalization(mean=GIVEN_MEAN, variance=GIVEN_VARIANCE)
+    np.testing.assert_allclose(given(Q_NORM), KERAS_GIVEN, rtol=1e-6)
+    inverted = Normalization(mean=GIVEN_MEAN, variance=GIVEN_VARIANCE, invert=True)
+    np.testing.assert_allclose(inverted(Q_NORM), KERAS_GIVEN_INVERTED, rtol=1e-7)
+    assert given.get_weights() == [] and given.count_weights((4,)) == 0  # settings, not weights (as Keras)
+    scalar = Normalization(mean=3.0, variance=2.0, dtype="float64")  # Keras's docstring example
+    np.testing.assert_allclose(scalar(np.array([[1.0], [2.0], [3.0]])).ravel(), [-2 ** 0.5, -0.5 ** 0.5, 0])
+
+
+def test_normalization_weights_are_counted_as_keras_counts_them():
+    normalizer = _adapted(np.random.default_rng(0).normal(size=(20, 9)))
+    model = Sequential([normalizer, Dense(64, activation="relu"), Dense(1)])
+    lines = []
+    model.summary(print_fn=lines.append)
+    row = next(line for line in lines if line.startswith("normalization (Normalization)"))
+    assert row.split()[-1] == "19"  # Keras 3's summary: mean (9), variance (9), count (1)
+    assert model.count_params() == 19 + 640 + 65
+    assert " Non-trainable params: 19 (76.00 B)" in lines
+    assert [w.shape for w in model.get_weights()[:3]] == [(9,), (9,), ()]
+    assert len(normalizer.non_trainable_weights) == 3 and normalizer.trainable_weights == []
+
+
+def test_keras_regression_tutorial_runs_and_the_model_round_trips(tmp_path, rng):
+    # TensorFlow's "basic regression" tutorial: adapt, then the normalizer is the model's first layer
+    x = rng.normal(loc=[100.0, 5.0, 2000.0], scale=[30.0, 1.0, 500.0], size=(200, 3))
+    y = x @ np.array([0.1, -2.0, 0.001]) + rng.normal(scale=0.1, size=200)
+    normalizer = layers.Normalization(axis=-1)
+    normalizer.adapt(np.array(x))
+    np.testing.assert_allclose(normalizer.mean[0], x.mean(axis=0), rtol=1e-6)
+    model = Sequential([normalizer, layers.Dense(64, activation="relu"), layers.Dense(64, activation="relu"),
+                        layers.Dense(1)], seed=1)
+    model.compile(loss="mean_absolute_error", optimizer=optimizers.Adam(0.001))
+    history = model.fit(x, y, validation_split=0.2, epochs=20, verbose=0)
+    assert history.history["loss"][-1] < 0.5 * history.history["loss"][0]
+    model.save(tmp_path / "dnn.gn")
+    loaded = load_model(tmp_path / "dnn.gn")
+    np.testing.assert_array_equal(loaded.predict(x), model.predict(x))
+    for a, b in zip(loaded.layers[0].get_weights(), normalizer.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    # set_weights: Keras's order, mean, variance, count
+    model.layers[0].set_weights([np.zeros(3), np.full(3, 4.0), np.array(0.0)])
+    np.testing.assert_allclose(model.layers[0](x[:2]), x[:2] / 2, rtol=1e-6)
+
+
+def test_normalization_adapt_rebuilds_nothing_and_updates_a_models_layer(rng):
+    layer = Normalization(input_shape=(2,))
+    model = Sequential([layer, Dense(1)])
+    data = rng.normal(loc=[3.0, -1.0], size=(100, 2))
+    layer.adapt(data)  # after the model was built: the layer's arrays change in place
+    np.testing.assert_allclose(model.layers[0](data).mean(axis=0), 0, atol=1e-6)
+    column = _adapted(np.array([1.0, 2.0, 3.0, 4.0, 5.0]), axis=None)  # a 1-D array: one feature
+    np.testing.assert_allclose(column(np.array([[1.0], [2.0], [3.0]])).ravel(), [-2 ** 0.5, -0.5 ** 0.5, 0],
+                               rtol=1e-6)
+
+
+def test_a_normalization_never_adapted_says_so():
+    model = Sequential([Input((3,)), Normalization(), Dense(1)])
+    model.summary(print_fn=lambda line: None)  # building needs no statistics
+    message = r"Layer 'normalization' \(Normalization\) has no mean and variance yet: call its adapt\(data\)"
+    with pytest.raises(ValueError, match=message):
+        model.predict(np.ones((2, 3)))
+    model.compile(loss="mse", optimizer="sgd")
+    with pytest.raises(ValueError, match=message):
+        model.fit(np.ones((2, 3)), np.ones(2), verbose=0)
+    with pytest.raises(ValueError, match="has no mean and variance yet"):
+        Normalization()(np.ones((2, 3)))
+
+
+# -- Rescaling ----------------------------------------------------------------------------
+def test_rescaling_equals_keras():
+    pixels = np.array([[0.0, 128.0, 255.0]])
+    out = Rescaling(1.0 / 255)(pixels)
+    assert out.dtype == np.float32
+    np.testing.assert_array_equal(out[0], np.float32(KERAS_RESCALED))
+    np.testing.assert_array_equal(Rescaling(1.0 / 127.5, offset=-1)(pixels)[0], np.float32(KERAS_RESCALED_OFFSET))
+    np.testing.assert_allclose(Rescaling(1.0 / 127.5, offset=-1, dtype="float64")(pixels)[0],
+                               [-1.0, 1.0 / 255, 1.0], rtol=1e-15, atol=1e-16)
+
+
+def test_keras_mnist_mlp_with_rescaling_trains(rng):
+    images = rng.integers(0, 256, size=(64, 28, 28)).astype(np.uint8)
+    labels = (images[:, 14, :14].mean(axis=1) > images[:, 14, 14:].mean(axis=1)).astype(int)
+    model = Sequential([Input((28, 28)), layers.Rescaling(1.0 / 255), layers.Flatten(),
+                        Dense(32, activation="relu"), layers.Dropout(0.2), Dense(2, activation="softmax")], seed=0)
+    assert model.count_params() == 784 * 32 + 32 + 66
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(images, labels, epochs=2, verbose=0)
+    np.testing.assert_allclose(model.layers[0](images[:2]), images[:2] / 255.0, rtol=1e-6)
+
+
+# -- GaussianNoise and GaussianDropout ------------------------------------------------------
+N_DRAWS = 1_000_000
+
+
+def _within(value, expected, standard_error):
+    """``value`` within 5 standard errors of ``expected`` (a 1-in-1.7-million miss for a right layer)."""
+    assert abs(value - expected) < 5 * standard_error, (value, expected, standard_error)
+
+
+@pytest.mark.parametrize("stddev", [0.05, 0.3, 1.0])
+def test_gaussian_noise_adds_n_0_stddev2_in_training_only(stddev):
+    x = np.full((1000, N_DRAWS // 1000), 2.0)
+    layer = GaussianNoise(stddev, seed=7)
+    noise = layer(x, training=True).astype(np.float64) - 2.0
+    _within(noise.mean(), 0.0, stddev / math.sqrt(N_DRAWS))
+    _within(noise.std(), stddev, stddev / math.sqrt(2 * N_DRAWS))
+    np.testing.assert_array_equal(layer(x), x)  # inference: the identity
+    np.testing.assert_array_equal(GaussianNoise(0.0)(x, training=True), x)
+
+
+@pytest.mark.parametrize("rate", [0.1, 0.2, 0.5, 0.75])
+def test_gaussian_dropout_multiplies_by_n_1_rate_over_1_minus_rate(rate):
+    # Keras: stddev = sqrt(rate / (1 - rate)); its own draws for 0.2, 0.5, 0.75 gave 0.49988, 0.99976, 1.7316
+    stddev = math.sqrt(rate / (1 - rate))
+    assert GaussianDropout(rate).noise_stddev == pytest.approx(stddev, rel=1e-15)
+    x = np.full((1000, N_DRAWS // 1000), 3.0)
+    layer = GaussianDropout(rate, seed=11)
+    factor = layer(x, training=True).astype(np.float64) / 3.0
+    _within(factor.mean(), 1.0, stddev / math.sqrt(N_DRAWS))
+    _within(factor.std(), stddev, stddev / math.sqrt(2 * N_DRAWS))
+    np.testing.assert_array_equal(layer(x), x)
+    np.testing.assert_array_equal(GaussianDropout(0.0)(x, training=True), x)
+
+
+@pytest.mark.parametrize("make", [lambda: GaussianNoise(0.4), lambda: GaussianDropout(0.3)],
+                         ids=["GaussianNoise", "GaussianDropout"])
+def test_noise_layers_are_reproducible_from_seeds_and_predict_without_noise(make, rng):
+    x = rng.normal(size=(64, 6))
+    y = x[:, :2].sum(axis=1)
+
+    def run(seed):
+        model = Sequential([Input((6,)), Dense(8, activation="tanh"), make(), Dense(1)], seed=seed)
+        model.compile(loss="mse", optimizer="sgd")
+        model.fit(x, y, epochs=2, batch_size=16, verbose=0)
+        return model
+
+    first, again, other = run(3), run(3), run(4)
+    for a, b in zip(first.get_weights(), again.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(first.get_weights()[0], other.get_weights()[0])
+    # predict skips the noise layer: the same as the two Dense layers alone
+    dense, _, out = first.layers
+    np.testing.assert_allclose(first.predict(x), out(dense(x)), rtol=1e-6)
+    # its own seed makes a layer's noise repeat, model or not
+    seeded = [type(make())(0.5, seed=9)(x, training=True) for _ in range(2)]
+    np.testing.assert_array_equal(*seeded)
+
+
+def test_noise_layers_draw_float64_noise_in_float64_models():
+    x = np.ones((4, 3))
+    assert GaussianNoise(0.5, seed=1, dtype="float64")(x, training=True).dtype == np.float64
+    assert GaussianDropout(0.5, seed=1)(x, training=True).dtype == np.float32
+
+
+# -- gradient checks ------------------------------------------------------------------------
+def _gradient_check_layers():
+    rng = np.random.default_rng(5)
+    return {
+        "LayerNormalization": lambda: LayerNormalization(),
+        "LayerNormalization(center=False, epsilon=1e-5)": lambda: LayerNormalization(center=False, epsilon=1e-5),
+        "LayerNormalization(scale=False)": lambda: LayerNormalization(scale=False),
+        "Rescaling": lambda: Rescaling(0.5, offset=1.0),
+        "Normalization(adapted)": lambda: _adapted(rng.normal(2.0, 3.0, size=(20, 5)), dtype="float64"),
+        "Normalization(given, invert)": lambda: Normalization(mean=[1.0, 2, 3, 4, 5], variance=[1.0, 4, 0.5, 2, 3],
+                                                              invert=True),
+        "GaussianNoise": lambda: GaussianNoise(0.5, seed=1),
+        "GaussianDropout": lambda: GaussianDropout(0.4, seed=2),
+    }
+
+
+@pytest.mark.parametrize("name", list(_gradient_check_layers()))
+def test_every_new_layer_passes_the_gradient_check_in_float64(name, rng):
+    # a Dense layer before the new one: its gradients check the new layer's input gradient too
+    layer = _gradient_check_layers()[name]()
+    model = Sequential([Input((4,)), Dense(5, activation="tanh"), layer, Dense(2)], dtype="float64")
+    model.compile(loss="mse", optimizer="sgd")
+    result = glassnet.check_gradients(model, rng.normal(size=(7, 4)), rng.normal(size=(7, 2)))
+    assert result.max_error < 1e-6, str(result)
+    assert any(key.startswith("dense/") for key in result.errors)
+    if name.startswith("LayerNormalization"):
+        assert {k.split("/")[1] for k in result.errors if k.startswith("layer_normalization/")} == set(layer.params)
+
+
+def test_the_gradient_check_freezes_the_noise_and_would_catch_a_wrong_backward(rng):
+    class Forgetful(GaussianDropout):  # passes dY through as if there were no noise
+        def backward(self, dY):
+            return dY
+
+    model = Sequential([Input((4,)), Dense(5, activation="tanh"), Forgetful(0.4, seed=2), Dense(2)], dtype="float64")
+    model.compile(loss="mse", optimizer="sgd")
+    result = glassnet.check_gradients(model, rng.normal(size=(7, 4)), rng.normal(size=(7, 2)))
+    assert result.errors["dense/W"] > 1e-2 and result.errors["dense_1/W"] == 0.0
+
+
+# -- saving, configs, summary, trace ---------------------------------------------------------
+def _every_new_layer_model(rng, dtype="float32"):
+    normalizer = Normalization(dtype=dtype)
+    normalizer.adapt(rng.normal(loc=2.0, scale=3.0, size=(50, 6)))
+    return Sequential([normalizer, GaussianNoise(0.1, seed=1), Dense(8, activation="relu"),
+                       LayerNormalization(epsilon=1e-4, center=False), GaussianDropout(0.2), Rescaling(2.0, offset=0.5),
+                       Normalization(mean=0.5, variance=4.0, invert=True), Dense(2)], seed=5, dtype=dtype)
+
+
+def test_save_and_load_round_trip_every_new_layer(tmp_path, rng):
+    x, y = rng.normal(loc=2.0, scale=3.0, size=(40, 6)), rng.normal(size=(40, 2))
+    model = _every_new_layer_model(rng)
+    model.compile(loss="mse", optimizer="adam")
+    model.fit(x, y, epochs=2, batch_size=8, verbose=0)
+    model.save(tmp_path / "m.gn")
+    loaded = load_model(tmp_path / "m.gn")
+    assert [type(l).__name__ for l in loaded.layers] == [type(l).__name__ for l in model.layers]
+    assert [l.get_config() for l in loaded.layers] == [l.get_config() for l in model.layers]
+    for a, b in zip(loaded.get_weights(), model.get_weights()):
+        assert a.shape == b.shape and a.dtype == b.dtype
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(loaded.predict(x), model.predict(x))
+    # the noise layers' generators are saved too: training goes on as it would have
+    model.fit(x, y, epochs=1, batch_size=8, verbose=0)
+    loaded.fit(x, y, epochs=1, batch_size=8, verbose=0)
+    for a, b in zip(loaded.get_weights(), model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("layer", [GaussianNoise(0.2, seed=3), GaussianDropout(0.3), LayerNormalization(
+    axis=[-1], epsilon=1e-5, scale=False, beta_initializer="ones"), Rescaling(0.5, 2.0),
+    Normalization(axis=None, invert=True), Normalization(mean=[1.0, 2.0], variance=[3.0, 4.0])],
+    ids=lambda layer: type(layer).__name__)
+def test_configs_round_trip_as_json(layer):
+    import json
+
+    config = json.loads(json.dumps(glassnet.layers.serialize(layer)))
+    again = glassnet.layers.deserialize(config)
+    assert type(again) is type(layer) and again.get_config() == layer.get_config()
+    assert type(layer).from_config(layer.get_config()).get_config() == layer.get_config()
+
+
+def test_layer_names_follow_keras():
+    model = Sequential([Input((3,)), GaussianNoise(0.1), GaussianDropout(0.1), LayerNormalization(),
+                        Rescaling(2.0), Normalization(mean=0.0, variance=1.0), GaussianNoise(0.1)])
+    assert [l.name for l in model.layers] == ["gaussian_noise", "gaussian_dropout", "layer_normalization",
+                                              "rescaling", "normalization", "gaussian_noise_1"]
+
+
+def test_summary_and_trace_show_the_new_layers(rng):
+    model = _every_new_layer_model(rng, dtype="float64")
+    lines = []
+    model.summary(print_fn=lines.append)
+    rows = {line.split()[0]: line.split()[-1] for line in lines[4:-4]}
+    assert rows == {"normalization": "13", "gaussian_noise": "0", "dense": "56", "layer_normalization": "8",
+                    "gaussian_dropout": "0", "rescaling": "0", "normalization_1": "0", "dense_1": "18"}
+    model.compile(loss="mse", optimizer="sgd")
+    x, y = rng.normal(size=(3, 6)), rng.normal(size=(3, 2))
+    before = model.get_weights()
+    trace = model.trace(x, y)
+    assert [t.kind for t in trace.layers] == [type(l).__name__ for l in model.layers]
+    assert set(trace.layers[3].grads) == {"gamma"}
+    for a, b in zip(model.get_weights(), before):  # a trace changes nothing
+        np.testing.assert_array_equal(a, b)
+    gradients = dict(zip(("gamma",), model.gradients(x, y)[5:6]))
+    np.testing.assert_allclose(trace.layers[3].grads["gamma"], gradients["gamma"], rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_onnx_export_uses_layer_normalization_in_float32_and_its_steps_in_float64(dtype, rng, tmp_path):
+    pytest.importorskip("onnx", reason="ONNX export needs onnx")
+    from glassnet.onnx import export, to_onnx
+
+    model = _every_new_layer_model(rng, dtype=dtype)
+    ops = [node.op_type for node in to_onnx(model).graph.node]
+    assert ("LayerNormalization" in ops) == (dtype == "float32")
+    assert ops.count("Div") >= 1 and "RandomNormal" not in ops  # noise layers: identity at inference
+    unadapted = Sequential([Input((3,)), Normalization(), Dense(1)])
+    with pytest.raises(ValueError, match="has no mean and variance yet"):
+        export(unadapted, tmp_path / "m.onnx")
+
+
+def test_dropout_keeps_its_masks_on_the_shared_noise_base():
+    layer = Dropout(0.5, seed=1)
+    out = layer(np.ones((4, 1000)), training=True)
+    assert np.unique(out).tolist() == [0.0, 2.0] and abs(out.mean() - 1) < 0.1
+    np.testing.assert_array_equal(layer(np.ones((2, 1000))), np.ones((2, 1000)))
+
+
+@pytest.mark.skipif(importlib.util.find_spec("array_api_strict") is None, reason="array-api-strict is not installed")
+def test_the_new_layers_train_in_another_namespace_as_on_numpy(rng):
+    x, y = rng.normal(loc=2.0, scale=3.0, size=(32, 6)), rng.normal(size=(32, 2))
+
+    def run(name):
+        with glassnet.backend.namespace(name):
+            model = _every_new_layer_model(np.random.default_rng(1), dtype="float64")
+            model.compile(loss="mse", optimizer="adam")
+            model.fit(x, y, epochs=2, batch_size=8, verbose=0)
+            return model.get_weights(), model.predict(x)
+
+    (weights, predicted), (other_weights, other_predicted) = run("numpy"), run("array_api_strict")
+    for a, b in zip(weights, other_weights):
+        np.testing.assert_allclose(b, a, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(other_predicted, predicted, rtol=1e-10, atol=1e-12)
+
+
+# -- arguments ----------------------------------------------------------------------------
+@pytest.mark.parametrize("make, error, message", [
+    (lambda: GaussianNoise(-0.1), ValueError, r"stddev must be >= 0\. Received: stddev=-0\.1"),
+    (lambda: GaussianNoise(1.5), ValueError, r"stddev must be <= 1"),  # Keras 3 refuses it too
+    (lambda: GaussianNoise("0.1"), TypeError, r"stddev must be a number"),
+    (lambda: GaussianNoise(0.1, seed=-1), ValueError, r"seed must be a non-negative integer"),
+    (lambda: GaussianDropout(1.0), ValueError, r"rate must be < 1\. Received: rate=1\.0"),
+    (lambda: GaussianDropout(-0.2), ValueError, r"rate must be >= 0"),
+    (lambda: GaussianDropout(0.2, noise_shape=None), TypeError, r"unexpected keyword argument 'noise_shape'"),
+    (lambda: LayerNormalization(epsilon=0), ValueError, r"epsilon must be > 0\. Received: epsilon=0"),
+    (lambda: LayerNormalization(epsilon=-1e-3), ValueError, r"epsilon must be > 0"),
+    (lambda: LayerNormalization(axis=0), ValueError, r"axis must be -1 .*Received: axis=0"),
+    (lambda: LayerNormalization(axis=-2), ValueError, r"axis must be -1"),
+    (lambda: LayerNormalization(axis=0.5), TypeError, r"axis must be an integer"),
+    (lambda: LayerNormalization(axis=[1, 2]), TypeError, r"axis must be an integer"),
+    (lambda: LayerNormalization(center="yes"), TypeError, r"center must be True or False"),
+    (lambda: LayerNormalization(gamma_regularizer="l2"), ValueError, r"has no gamma_regularizer .*only "
+                                                                     r"gamma_regularizer=None"),
+    (lambda: LayerNormalization(beta_constraint="non_neg"), ValueError, r"has no beta_constraint"),
+    (lambda: LayerNormalization(rms_scaling=True), ValueError, r"has no rms_scaling"),
+    (lambda: LayerNormalization(gamma_initializer="onez"), ValueError, r"onez"),
+    (lambda: Rescaling("1/255"), TypeError, r"scale must be a number\. Received: scale='1/255'"),
+    (lambda: Rescaling(1.0, offset=float("nan")), ValueError, r"offset must be finite"),
+    (lambda: Normalization(mean=[1.0, 2.0]), ValueError, r"both `mean` and `variance` must be set"),
+    (lambda: Normalization(variance=[1.0]), ValueError, r"both `mean` and `variance` must be set"),
+    (lambda: Normalization(mean=[1.0, 2.0], variance=[1.0, 2.0, 3.0]), ValueError,
+     r"mean and variance must have the same shape\. Received: mean of shape \(2,\) and variance of shape \(3,\)"),
+    (lambda: Normalization(mean=[1.0], variance=[-1.0]), ValueError, r"variance must be >= 0"),
+    (lambda: Normalization(mean=["a"], variance=[1.0]), TypeError, r"mean must contain numbers"),
+    (lambda: Normalization(mean=[float("inf")], variance=[1.0]), ValueError, r"mean contains inf"),
+    (lambda: Normalization(axis=None, mean=[1.0, 2.0], variance=[1.0, 2.0]), ValueError,
+     r"axis=None takes one mean and one variance"),
+    (lambda: Normalization(axis=0), ValueError, r"axis=-1.*Received: axis=0"),
+    (lambda: Normalization(axis="features"), TypeError, r"axis must be an integer"),
+    (lambda: Normalization(invert=1), TypeError, r"invert must be True or False"),
+])
+def test_bad_arguments_are_refused_by_name(make, error, message):
+    with pytest.raises(error, match=message):
+        make()
+
+
+def test_shapes_that_do_not_fit_are_refused_by_name():
+    layer = _adapted()
+    with pytest.raises(ValueError, match=r"takes samples of shape \(4,\), but adapt\(\) received data of shape "
+                                         r"\(2, 3\)"):
+        layer.adapt(np.ones((2, 3)))
+    with pytest.raises(ValueError, match=r"takes samples of shape \(5,\)"):
+        Normalization(input_shape=(5,)).adapt(np.ones((2, 3)))
+    with pytest.raises(ValueError, match=r"adapt's data contains NaN"):
+        Normalization().adapt(np.array([[1.0, np.nan]]))
+    with pytest.raises(ValueError, match=r"was given its mean and variance; adapt\(\) would replace them"):
+        Normalization(mean=0.0, variance=1.0).adapt(np.ones((2, 3)))
+    with pytest.raises(ValueError, match=r"mean and variance have shape \(2,\); for inputs of shape \(None, 3\) "
+                                         r"they must be numbers or of shape \(3,\)"):
+        Sequential([Input((3,)), Normalization(mean=[1.0, 2.0], variance=[1.0, 1.0])])
+    with pytest.raises(ValueError, match=r"for inputs of shape \(None, 2, 3\) axis must be -1 or 2"):
+        LayerNormalization(axis=1)(np.ones((4, 2, 3)))
