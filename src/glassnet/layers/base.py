@@ -59,6 +59,13 @@ def config_entry(obj, serialize, optional=False):
     return config
 
 
+def initializer_entries(layer, keys):
+    """The initializers ``keys`` of ``layer`` as its config holds them (see :func:`config_entry`);
+    a custom one is left out of a file: the weights it drew are saved."""
+    entries = {key: config_entry(getattr(layer, key), initializers.serialize, optional=True) for key in keys}
+    return {key: entry for key, entry in entries.items() if entry is not None}
+
+
 _TRANSIENT = ("X", "Z", "A", "delta", "mask", "X_hat", "inv_std", "in_shape", "_owner")
 
 #: what forward leaves behind for backward (and for diagnostics): ``Layer.__call__`` puts them back

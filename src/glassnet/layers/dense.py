@@ -3,7 +3,7 @@
 from .. import activations, initializers, kernels, regularizers
 from .._validation import check_bool, check_positive_int
 from ..backend import get_namespace
-from .base import Layer, config_entry, sample_shape
+from .base import Layer, config_entry, initializer_entries, sample_shape
 
 
 #: activations whose forward may write its result over its input (each step reads only what it wrote)
@@ -181,9 +181,5 @@ class Dense(Layer):
             kernel_regularizer=config_entry(self.kernel_regularizer, regularizers.serialize),
             bias_regularizer=config_entry(self.bias_regularizer, regularizers.serialize),
         )
-        # a custom initializer is left out of a file: the weights it drew are saved
-        for key in ("kernel_initializer", "bias_initializer"):
-            entry = config_entry(getattr(self, key), initializers.serialize, optional=True)
-            if entry is not None:
-                config[key] = entry
+        config.update(initializer_entries(self, ("kernel_initializer", "bias_initializer")))
         return config

@@ -2,7 +2,7 @@
 
 from .. import initializers
 from .batchnorm import ScaledNormalization, feature_axis, moments
-from .base import config_entry, sample_shape
+from .base import initializer_entries, sample_shape
 
 
 class LayerNormalization(ScaledNormalization):
@@ -77,9 +77,5 @@ class LayerNormalization(ScaledNormalization):
     def get_config(self):
         config = super().get_config()
         config.update(axis=self.axis, epsilon=self.epsilon, center=self.center, scale=self.scale)
-        # a custom initializer is left out of a file: the weights it drew are saved
-        for key in ("beta_initializer", "gamma_initializer"):
-            entry = config_entry(getattr(self, key), initializers.serialize, optional=True)
-            if entry is not None:
-                config[key] = entry
+        config.update(initializer_entries(self, ("beta_initializer", "gamma_initializer")))
         return config
