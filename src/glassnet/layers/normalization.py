@@ -1,7 +1,5 @@
 """Feature standardization as a layer (Keras's preprocessing ``Normalization``)."""
 
-import numbers
-
 import numpy as np
 
 from .._validation import check_array
@@ -90,7 +88,8 @@ class Normalization(Layer):
         self.state["mean"] = from_numpy(mean, dtype=dtype)
         self.state["variance"] = from_numpy(variance, dtype=dtype)
         if self.input_mean is None:
-            # how many samples adapt() read (0: never adapted; Keras 3 keeps it for older files, always 0)
+            # how many values each statistic was computed from: 0 until adapt() (Keras 3 keeps this
+            # weight for older files and leaves it at 0)
             self.state["count"] = from_numpy(np.zeros(()), dtype=dtype)
         super().build(input_shape)
 
@@ -108,9 +107,8 @@ class Normalization(Layer):
     def _broadcast(self, key):
         if not self.built:
             return None
-        value = numpy_copy(self.state[key])
-        return value.reshape((1,) * (1 + len(self.input_shape))) if value.ndim == 0 else value.reshape(
-            (1,) * len(self.input_shape) + value.shape)
+        value = numpy_copy(self.state[key])  # () or (n_features,), before the batch and other axes
+        return value.reshape((1,) * (1 + len(self.input_shape) - value.ndim) + value.shape)
 
     def adapt(self, data):
         """Compute the mean and population variance of each feature of ``data``
@@ -135,7 +133,7 @@ class Normalization(Layer):
             self.state[key][...] = from_numpy(np.asarray(value), dtype=standardize_dtype(self.dtype))
 
     def _statistics(self):
-        """``max(sqrt(variance), ε)``, and the mean; refused while neither was set."""
+        """The mean and ``max(sqrt(variance), ε)``; refused while neither was set."""
         if self.input_mean is None and not float(self.state["count"]) and self._untouched():
             raise ValueError(f"{self._label()} has no mean and variance yet: call its adapt(data) with the training "
                              "data first (as the Keras regression tutorial does), or give it mean= and variance=.")
@@ -166,10 +164,6 @@ class Normalization(Layer):
 
 def _statistic(value, name):
     """A given mean or variance as a float64 array of finite numbers (a number or one per feature)."""
-    if isinstance(value, numbers.Number) and not isinstance(value, bool):
-        value = [value]
-        scalar = True
-    else:
-        scalar = False
-    array = check_array(value, name=name, ndim=1, dtype=np.float64)
+    scalar = np.ndim(value) == 0
+    array = check_array([value] if scalar else value, name=name, ndim=1, dtype=np.float64)
     return array.reshape(()) if scalar else array
