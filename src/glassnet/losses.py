@@ -3,9 +3,12 @@
 A loss object has
 
 * ``per_sample(Y, A) -> (n,)``: the loss of each example;
-* ``__call__(Y, A, sample_weight=None)``: the batch loss, ``Σ_i w_i J_i / n``
-  (Keras's "sum over batch size" reduction);
-* ``gradient(Y, A, sample_weight=None) -> dA``: ``∂J/∂A`` of that batch loss;
+* ``__call__(Y, A, sample_weight=None)``: the batch loss ``Σ_i w_i J_i / d``, with
+  ``d`` set by Keras's ``reduction``: ``n`` (``"sum_over_batch_size"``, the default,
+  and ``"mean"``), ``1`` (``"sum"``), ``Σ_i w_i`` (``"mean_with_sample_weight"``);
+  ``reduction=None`` (or ``"none"``) returns the weighted ``w_i J_i`` themselves;
+* ``gradient(Y, A, sample_weight=None) -> dA``: ``∂J/∂A`` of that batch loss,
+  ``w_i (∂J_i/∂A) / d``;
 * ``fused_delta(activation, Y, A, sample_weight=None) -> dZ or None``: the
   short cut through the output activation where the lectures give one
   (softmax + cross-entropy: ``δ = a − y``; sigmoid + binary cross-entropy);
@@ -26,37 +29,48 @@ from .activations import LogSoftmax, Sigmoid, Softmax
 from .backend import astype, get_namespace, to_numpy
 
 EPSILON = 1e-7  # Keras's backend epsilon, used to clip probabilities
-#: Keras's default reduction, the only one glassnet has: the mean of the per-sample losses over the batch
+#: Keras's default reduction: the mean of the (weighted) per-sample losses over the batch
 REDUCTION = "sum_over_batch_size"
+#: Keras's reductions (see the module docstring); None and "none" leave the per-sample losses
+REDUCTIONS = ("sum_over_batch_size", "mean", "sum", "mean_with_sample_weight", "none", None)
+_BATCH_MEAN = ("sum_over_batch_size", "mean")  # Σ w_i J_i / n
+_MEAN_UNWEIGHTED = (*_BATCH_MEAN, "mean_with_sample_weight")  # without weights, all three are Σ J_i / n
+_UNREDUCED = ("none", None)
 
 _NEEDS_GRADIENT = "glassnet backpropagates by hand, so a loss needs its gradient too."
 _HOW_TO_SUBCLASS = ("Subclass glassnet.losses.Loss with per_sample(Y, A) and per_sample_gradient(Y, A) "
                     "(= dJ_i/dA), and verify it with glassnet.check_gradients.")
 
 
-def _keras_arguments(loss, name, reduction, dtype, axis=-1, ignore_class=None):
-    """Keras's loss arguments: ``name`` is kept, the others are taken at their defaults
-    only (a ValueError names what glassnet does instead)."""
+def _keras_arguments(loss, name, reduction, dtype, axis=-1):
+    """Keras's loss arguments: ``name`` and ``reduction`` are kept, ``dtype`` and ``axis``
+    are taken at their defaults only (a ValueError names what glassnet does instead)."""
     if name is not None:
         if not isinstance(name, str):
             raise TypeError(f"name must be a string. Received: name={name!r}")
         loss.name = name
-    if not (isinstance(reduction, str) and reduction == REDUCTION):
-        raise ValueError(f"glassnet's losses take the mean over the batch (Keras's reduction={REDUCTION!r}, the "
-                         f"only one here; weigh samples with sample_weight). Received: reduction={reduction!r}")
+    if not (reduction is None or isinstance(reduction, str) and reduction in REDUCTIONS):
+        raise ValueError("Invalid value for argument `reduction`. Expected one of "
+                         f"{', '.join(map(repr, REDUCTIONS))}. Received: reduction={reduction!r}")
+    loss.reduction = reduction
     if dtype is not None:
         raise ValueError("A glassnet loss computes in the dtype of the model's outputs (set it with "
                          f"Sequential(dtype=...)): dtype must be None. Received: dtype={dtype!r}")
     if isinstance(axis, bool) or axis != -1:
         raise ValueError(f"glassnet's losses reduce the last axis: axis must be -1. Received: axis={axis!r}")
-    if ignore_class is not None:
-        raise ValueError("ignore_class must be None in glassnet: to leave samples out, give them sample_weight 0. "
-                         f"Received: ignore_class={ignore_class!r}")
+
+
+def _check_reduces(loss):
+    """A training loss must be one number: reduction None is for calling the loss alone."""
+    if loss.reduction in _UNREDUCED:
+        raise ValueError(f"A training loss must reduce the batch to one number, but {type(loss).__name__} has "
+                         f"reduction={loss.reduction!r}, which is for calling the loss on its own to get the "
+                         f"per-sample losses. Train with one of {', '.join(map(repr, REDUCTIONS[:4]))}.")
 
 
 class Loss:
     """The base of every loss (see the module docstring). ``name``, ``reduction`` and
-    ``dtype`` as Keras's ``Loss``; ``reduction`` and ``dtype`` only at their defaults.
+    ``dtype`` as Keras's ``Loss``; ``dtype`` only at its default.
 
     A subclass written for Keras, with ``call(y_true, y_pred)`` returning the per-sample
     losses, computes with ``call`` as :meth:`per_sample`; to train it needs
@@ -68,6 +82,7 @@ class Loss:
     targets_in_output_range = False
     #: the interval the targets themselves must lie in (probabilities), if any
     target_range = None
+    reduction = REDUCTION
 
     def __init__(self, name=None, reduction=REDUCTION, dtype=None):
         _keras_arguments(self, name, reduction, dtype)
@@ -84,29 +99,60 @@ class Loss:
         return self.per_sample(y_true, y_pred)
 
     def per_sample_gradient(self, Y, A):
-        """``∂J_i/∂A`` for each row (before the 1/n of the batch mean)."""
+        """``∂J_i/∂A`` for each row (before the weights and the 1/d of the reduction)."""
         raise NotImplementedError(f"{type(self).__name__} must define per_sample_gradient(Y, A) (= dJ_i/dA). "
                                   f"{_NEEDS_GRADIENT}")
 
     def __call__(self, y_true, y_pred, sample_weight=None):
-        """``Σ_i w_i J_i / n`` for targets ``y_true`` and outputs ``y_pred`` (Keras's names)."""
+        """The batch loss ``Σ_i w_i J_i / d`` (``d`` from the reduction: :meth:`_divisor`) for
+        targets ``y_true`` and outputs ``y_pred`` (Keras's names); with ``reduction=None``
+        the ``w_i J_i`` themselves, in the batch's shape (``(n, m)`` for outputs ``(n, m, k)``)."""
         Y, A = _pair(self, y_true, y_pred)
-        Y, A, sample_weight = _rows(Y, A, sample_weight)
+        batch_shape = A.shape[:-1]
+        Y, A, weights = _rows(Y, A, sample_weight)
         xp = get_namespace(A)
         values = self.per_sample(Y, A)
-        if sample_weight is not None:
-            values = values * sample_weight
-        return float(xp.sum(values)) / values.shape[0]
+        if weights is not None:
+            values = values * weights
+        if self.reduction in _UNREDUCED:
+            return xp.reshape(values, batch_shape)
+        return float(xp.sum(values)) / self._divisor(values.shape[0], sample_weight)
 
     def gradient(self, Y, A, sample_weight=None):
+        """``∂J/∂A`` of the batch loss: ``w_i (∂J_i/∂A) / d``, in the outputs' shape."""
         Y, A = _pair(self, Y, A)
         shape = A.shape
-        Y, A, sample_weight = _rows(Y, A, sample_weight)
+        Y, A, weights = _rows(Y, A, sample_weight)
         dA = self.per_sample_gradient(Y, A)
-        dA /= A.shape[0]
-        if sample_weight is not None:
-            dA *= sample_weight[:, None]
+        dA /= self._divisor(A.shape[0], sample_weight)
+        if weights is not None:
+            dA *= weights[:, None]
         return dA if dA.shape == shape else dA.reshape(shape)
+
+    def _divisor(self, n, sample_weight):
+        """``d`` of the batch loss ``Σ_i w_i J_i / d`` over ``n`` rows, as Keras's reductions:
+        ``n`` for ``"sum_over_batch_size"`` and ``"mean"``, 1 for ``"sum"``, and for
+        ``"mean_with_sample_weight"`` the sum of ``sample_weight`` as given (``n`` without
+        one; Keras sums the array it is given, so one number ``w`` counts once, and weights
+        ``(n,)`` of outputs ``(n, m, k)`` count once per sample, not per row). A zero sum
+        makes the loss and its gradient 0 (``d = ∞``), as Keras's ``divide_no_nan``.
+        The value and every gradient (:meth:`gradient`, :meth:`fused_delta`) divide by it."""
+        if self.reduction in _BATCH_MEAN:  # the default: one comparison per step
+            return n
+        if self.reduction == "sum":
+            return 1
+        _check_reduces(self)
+        if sample_weight is None:
+            return n
+        w = sample_weight if hasattr(sample_weight, "shape") else np.asarray(sample_weight, dtype=float)
+        total = float(get_namespace(w).sum(w))
+        return total if total else math.inf
+
+    def _depends_on_batching(self):
+        """Whether the batch-size-weighted mean of the batches' losses (what fit logs and
+        evaluate reports, as Keras) changes with the batch size: true for every reduction
+        but the batch mean, whose weighted mean is the mean over all samples."""
+        return self.reduction not in _BATCH_MEAN
 
     def fused_delta(self, activation, Y, A, sample_weight=None):
         return None
@@ -137,10 +183,15 @@ class Loss:
         return y
 
     def get_config(self):
-        """The constructor's arguments: ``name`` where it is not the class's (files of the
-        default losses stay as they were)."""
+        """The constructor's arguments: ``name`` where it is not the class's, ``reduction``
+        where it is not the default (files of the default losses stay as they were)."""
+        config = {}
         name = self.__dict__.get("name")
-        return {} if name is None or name == type(self).name else {"name": name}
+        if name is not None and name != type(self).name:
+            config["name"] = name
+        if self.reduction != REDUCTION:
+            config["reduction"] = self.reduction
+        return config
 
     @classmethod
     def from_config(cls, config):
@@ -151,6 +202,10 @@ class Loss:
 
     def __repr__(self):
         return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.get_config().items())})"
+
+    def _keras_repr(self):
+        """``", name=..., reduction=..."`` for those of Keras's arguments that are not the defaults."""
+        return "".join(f", {k}={v!r}" for k, v in Loss.get_config(self).items())
 
 
 def _pair(loss, Y, A):
@@ -234,7 +289,8 @@ class MeanSquaredError(Loss):
         return (A - Y) * (2.0 / A.shape[-1])
 
     def __call__(self, y_true, y_pred, sample_weight=None):
-        if sample_weight is not None or type(self).per_sample is not MeanSquaredError.per_sample:
+        if (sample_weight is not None or self.reduction not in _MEAN_UNWEIGHTED
+                or type(self).per_sample is not MeanSquaredError.per_sample):
             return super().__call__(y_true, y_pred, sample_weight)
         # Σ (a − y)² / (n K) as one dot product: a small network's step is mostly such calls
         Y, A = _pair(self, y_true, y_pred)
@@ -378,9 +434,7 @@ class _Crossentropy(Loss):
         return config
 
     def __repr__(self):
-        extra = f", epsilon={self.epsilon:g}" if self.epsilon != EPSILON else ""
-        if "name" in self.get_config():
-            extra += f", name={self.name!r}"
+        extra = (f", epsilon={self.epsilon:g}" if self.epsilon != EPSILON else "") + self._keras_repr()
         return (f"{type(self).__name__}(from_logits={self.from_logits}, "
                 f"label_smoothing={self.label_smoothing:g}{extra})")
 
@@ -418,7 +472,7 @@ class BinaryCrossentropy(_Crossentropy):
     def fused_delta(self, activation, Y, A, sample_weight=None):
         if type(activation) is not Sigmoid or self.from_logits or self.label_smoothing:
             return None
-        dZ = (A - Y) * (activation.steepness / (A.shape[0] * A.shape[-1]))
+        dZ = (A - Y) * (activation.steepness / (self._divisor(A.shape[0], sample_weight) * A.shape[-1]))
         if sample_weight is not None:
             dZ *= sample_weight[:, None]
         return dZ
@@ -476,8 +530,8 @@ class CategoricalCrossentropy(_Crossentropy):
         return (G - xp.sum(G * P, axis=-1, keepdims=True)) / S
 
     def __call__(self, y_true, y_pred, sample_weight=None):
-        if (sample_weight is not None or self.from_logits or self.label_smoothing
-                or type(self).per_sample is not CategoricalCrossentropy.per_sample):
+        if (sample_weight is not None or self.reduction not in _MEAN_UNWEIGHTED or self.from_logits
+                or self.label_smoothing or type(self).per_sample is not CategoricalCrossentropy.per_sample):
             return super().__call__(y_true, y_pred, sample_weight)
         # -Σ y log clip(a) / n, without per-sample temporaries (every training step computes it)
         Y, A = _pair(self, y_true, y_pred)
@@ -494,7 +548,7 @@ class CategoricalCrossentropy(_Crossentropy):
         if type(activation) is not Softmax or self.from_logits:
             return None
         dZ = A - self._smooth(Y, 1 / A.shape[-1])
-        dZ *= activation.beta / A.shape[0]
+        dZ *= activation.beta / self._divisor(A.shape[0], sample_weight)
         if sample_weight is not None:
             dZ *= sample_weight[:, None]
         return dZ
@@ -511,17 +565,16 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
     name = "sparse_categorical_crossentropy"
 
     def __init__(self, from_logits=False, ignore_class=None, reduction=REDUCTION, axis=-1, name=None, dtype=None):
-        if ignore_class is not None:  # the rest is checked by the base, in Keras's order here
-            _keras_arguments(self, name, reduction, dtype, axis, ignore_class)
         super().__init__(from_logits=from_logits, axis=axis, reduction=reduction, name=name, dtype=dtype)
+        if ignore_class is not None:
+            raise ValueError("ignore_class must be None in glassnet: to leave samples out, give them sample_weight 0. "
+                             f"Received: ignore_class={ignore_class!r}")
 
     def get_config(self):
-        config = {"from_logits": self.from_logits}
-        return {**config, "name": self.name} if "name" in Loss.get_config(self) else config
+        return {**Loss.get_config(self), "from_logits": self.from_logits}
 
     def __repr__(self):
-        named = f", name={self.name!r}" if "name" in self.get_config() else ""
-        return f"SparseCategoricalCrossentropy(from_logits={self.from_logits}{named})"
+        return f"SparseCategoricalCrossentropy(from_logits={self.from_logits}{self._keras_repr()})"
 
     def _targets_like(self, Y, A):
         if len(A.shape) != 2:
@@ -602,8 +655,7 @@ class Hinge(_SignedLabelLoss):
         return {**super().get_config(), "margin": self.margin}
 
     def __repr__(self):
-        named = f", name={self.name!r}" if "name" in self.get_config() else ""
-        return f"Hinge(margin={self.margin:g}{named})"
+        return f"Hinge(margin={self.margin:g}{self._keras_repr()})"
 
 
 class PerceptronLoss(_SignedLabelLoss):
@@ -665,7 +717,7 @@ class NegativeLogLikelihood(_CategoricalTargets):
         if type(activation) is not LogSoftmax:
             return None
         dZ = get_namespace(A).exp(A) - Y
-        dZ /= A.shape[0]
+        dZ /= self._divisor(A.shape[0], sample_weight)
         if sample_weight is not None:
             dZ *= sample_weight[:, None]
         return dZ
@@ -740,8 +792,7 @@ class MaxMargin(CategoricalCrossentropy):
         return {**Loss.get_config(self), "margin": self.margin}
 
     def __repr__(self):
-        named = f", name={self.name!r}" if "name" in self.get_config() else ""
-        return f"MaxMargin(margin={self.margin:g}{named})"
+        return f"MaxMargin(margin={self.margin:g}{self._keras_repr()})"
 
 
 LOSSES = {
@@ -771,62 +822,53 @@ LOSSES = {
 CLASSES = {cls.__name__: cls for cls in set(LOSSES.values())}
 
 
-# Keras's functions fn(y_true, y_pred) -> the per-sample losses. Called, they compute; given to
+# Keras's functions fn(y_true, y_pred) -> the per-sample losses (the loss with reduction=None: one
+# value per sample, in the batch's shape; a vector gives one number). Called, they compute; given to
 # compile (loss=losses.categorical_crossentropy), they stand for the loss of their name, which
 # carries the gradient training needs.
-def _per_sample(loss, y_true, y_pred):
-    """``loss``'s values, one per sample (a vector gives one number): Keras's mean over the last axis."""
-    if isinstance(loss, _SignedLabelLoss):
-        y_true = loss._signed(y_true)
-    Y, A = _pair(loss, y_true, y_pred)
-    Y, A, _ = _rows(Y, A, None)
-    return loss.per_sample(Y, A).reshape(tuple(y_pred.shape[:-1]) if hasattr(y_pred, "shape") else
-                                         np.shape(y_pred)[:-1])
-
-
 def mean_squared_error(y_true, y_pred):
     """``mean_k (y − ŷ)²`` per sample, as ``keras.losses.mean_squared_error``."""
-    return _per_sample(MeanSquaredError(), y_true, y_pred)
+    return MeanSquaredError(reduction=None)(y_true, y_pred)
 
 
 def mean_absolute_error(y_true, y_pred):
     """``mean_k |y − ŷ|`` per sample, as ``keras.losses.mean_absolute_error``."""
-    return _per_sample(MeanAbsoluteError(), y_true, y_pred)
+    return MeanAbsoluteError(reduction=None)(y_true, y_pred)
 
 
 def mean_absolute_percentage_error(y_true, y_pred):
     """``100 · mean_k |y − ŷ| / max(|y|, 1e-7)`` per sample, as Keras's."""
-    return _per_sample(MeanAbsolutePercentageError(), y_true, y_pred)
+    return MeanAbsolutePercentageError(reduction=None)(y_true, y_pred)
 
 
 def mean_squared_logarithmic_error(y_true, y_pred):
     """``mean_k (log(1 + ŷ) − log(1 + y))²`` per sample (both clipped at 1e-7 first), as Keras's."""
-    return _per_sample(MeanSquaredLogarithmicError(), y_true, y_pred)
+    return MeanSquaredLogarithmicError(reduction=None)(y_true, y_pred)
 
 
 def huber(y_true, y_pred, delta=1.0):
     """The Huber loss per sample, as ``keras.losses.huber``."""
-    return _per_sample(Huber(delta), y_true, y_pred)
+    return Huber(delta, reduction=None)(y_true, y_pred)
 
 
 def hinge(y_true, y_pred):
     """``mean_k max(0, 1 − y ŷ)`` per sample, 0/1 labels read as −1/+1, as ``keras.losses.hinge``."""
-    return _per_sample(Hinge(), y_true, y_pred)
+    return Hinge(reduction=None)(y_true, y_pred)
 
 
 def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
     """The binary cross-entropy per sample (the mean over the last axis), as Keras's."""
-    return _per_sample(BinaryCrossentropy(from_logits, label_smoothing, axis), y_true, y_pred)
+    return BinaryCrossentropy(from_logits, label_smoothing, axis, reduction=None)(y_true, y_pred)
 
 
 def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
     """``−Σ_k y_k log ŷ_k`` per sample (one-hot ``y_true``), as Keras's."""
-    return _per_sample(CategoricalCrossentropy(from_logits, label_smoothing, axis), y_true, y_pred)
+    return CategoricalCrossentropy(from_logits, label_smoothing, axis, reduction=None)(y_true, y_pred)
 
 
 def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_class=None, axis=-1):
     """``−log ŷ_c`` per sample for integer labels ``c`` (shape ``(n,)`` or ``(n, 1)``), as Keras's."""
-    return _per_sample(SparseCategoricalCrossentropy(from_logits, ignore_class, axis=axis), y_true, y_pred)
+    return SparseCategoricalCrossentropy(from_logits, ignore_class, reduction=None, axis=axis)(y_true, y_pred)
 
 
 # tf.keras's short names (Keras 3 keeps them as strings: loss="mse")
@@ -860,7 +902,9 @@ def get(identifier):
 
 def _check_trainable(loss):
     """A Loss subclass without its gradient is refused at compile (it failed at fit, with a bare
-    NotImplementedError); one written for Keras (``call`` alone) is told what to add."""
+    NotImplementedError); one written for Keras (``call`` alone) is told what to add. So is a
+    loss with ``reduction=None``, which gives no single number to minimise."""
+    _check_reduces(loss)
     cls = type(loss)
     if cls.per_sample_gradient is not Loss.per_sample_gradient:
         return

@@ -1,0 +1,261 @@
+"""Keras's ``reduction`` of the losses.
+
+The reference numbers were computed with Keras 3.15.1 on JAX 0.10.2 (float32) from the
+same arrays; the comments give the Keras code. No test imports Keras."""
+
+import json
+import zipfile
+
+import numpy as np
+import pytest
+
+from glassnet import check_gradients, losses
+from glassnet.layers import Dense
+from glassnet.models import Sequential, load_model
+from glassnet.optimizers import SGD
+
+
+def f32(values):
+    return np.array(values, dtype=np.float32)
+
+
+# -- the arrays of the direct calls --------------------------------------------------------------
+
+Y2 = f32([[0, 1], [1, 0], [0.5, 0.5]])
+A2 = f32([[0.1, 0.8], [0.7, 0.2], [0.3, 0.9]])
+W2 = f32([0.5, 2.0, 1.5])
+Y3 = f32([[[0, 1], [1, 0], [0.5, 0.5]], [[1, 1], [0, 0], [0.2, 0.4]]])  # (n, m, k) = (2, 3, 2)
+A3 = f32([[[0.1, 0.8], [0.7, 0.2], [0.3, 0.9]], [[0.6, 0.5], [0.1, 0.3], [0.0, 0.8]]])
+W3 = f32([0.5, 2.0])
+
+# keras.losses.MeanSquaredError(reduction=r)(y, p, sample_weight=w); Keras refuses weights (n,) for
+# (n, m, k) outputs, so its 3-D weighted numbers are those of sample_weight=W3[:, None], which is
+# what glassnet reads W3 as (each sample's weight for its m rows). "mean" is the default
+# "sum_over_batch_size" (the same numbers, which glassnet computed before it took reduction).
+MSE_2D = {"mean": (0.063333333, 0.097499996), "sum": (0.189999998, 0.292499989),
+          "mean_with_sample_weight": (0.063333333, 0.073124997)}
+MSE_3D = {"mean": (0.090833336, 0.134166673), "sum": (0.545000017, 0.805000067),
+          "mean_with_sample_weight": (0.090833336, 0.322000027)}
+
+
+@pytest.mark.parametrize("reduction", list(MSE_2D))
+def test_the_reductions_of_a_direct_call_are_keras_s(reduction):
+    loss = losses.MeanSquaredError(reduction=reduction)
+    assert loss(Y2, A2) == pytest.approx(MSE_2D[reduction][0], rel=1e-6)
+    assert loss(Y2, A2, sample_weight=W2) == pytest.approx(MSE_2D[reduction][1], rel=1e-6)
+    assert loss(Y3, A3) == pytest.approx(MSE_3D[reduction][0], rel=1e-6)
+    assert loss(Y3, A3, sample_weight=W3) == pytest.approx(MSE_3D[reduction][1], rel=1e-6)
+    assert loss(Y3, A3, sample_weight=W3[:, None]) == pytest.approx(MSE_3D[reduction][1], rel=1e-6)
+
+
+def test_mean_with_sample_weight_divides_by_the_weights_as_given():
+    loss = losses.MeanSquaredError(reduction="mean_with_sample_weight")
+    # Σ w_i J_i / Σ w_i, by hand: J = [0.025, 0.065, 0.1]
+    assert loss(Y2, A2, sample_weight=W2) == pytest.approx((0.5 * 0.025 + 2 * 0.065 + 1.5 * 0.1) / 4, rel=1e-6)
+    # weights that sum to 0: the loss is 0 (Keras's divide_no_nan), and so is its gradient
+    assert loss(Y2, A2, sample_weight=np.zeros(3)) == 0.0
+    assert not np.any(loss.gradient(Y2, A2, sample_weight=np.zeros(3)))
+    # Keras sums the weights it is given: one number counts once (0.19 is the "sum" 0.38 over 2)
+    assert loss(Y2, A2, sample_weight=2.0) == pytest.approx(0.19, rel=1e-6)
+    assert losses.MeanSquaredError(reduction="sum")(Y2, A2, sample_weight=2.0) == pytest.approx(0.38, rel=1e-6)
+
+
+@pytest.mark.parametrize("reduction", [None, "none"])
+def test_reduction_none_returns_the_weighted_per_sample_losses_in_the_batch_s_shape(reduction):
+    loss = losses.MeanSquaredError(reduction=reduction)
+    np.testing.assert_allclose(loss(Y2, A2), [0.024999999, 0.065000005, 0.099999987], rtol=1e-6)
+    np.testing.assert_allclose(loss(Y2, A2, sample_weight=W2), [0.012499999, 0.13000001, 0.149999976], rtol=1e-6)
+    np.testing.assert_allclose(loss(Y3, A3), [[0.024999999, 0.065000005, 0.099999987],
+                                              [0.204999983, 0.050000001, 0.100000009]], rtol=1e-6)
+    np.testing.assert_allclose(loss(Y3, A3, sample_weight=W3), [[0.0125, 0.0325, 0.05], [0.41, 0.1, 0.2]], rtol=1e-6)
+    assert isinstance(loss(Y2, A2), np.ndarray)
+    assert loss(f32([1, 2, 3]), f32([1, 2, 4])).shape == ()  # one vector: one sample, as Keras
+    # the function forms are these values unweighted
+    np.testing.assert_array_equal(loss(Y3, A3), losses.mean_squared_error(Y3, A3))
+
+
+@pytest.mark.parametrize("cls", sorted(losses.CLASSES.values(), key=lambda cls: cls.__name__))
+def test_every_loss_takes_keras_s_reductions_and_names_the_valid_ones(cls):
+    for reduction in losses.REDUCTIONS:
+        loss = cls(reduction=reduction)
+        assert loss.reduction == reduction
+        assert type(loss).from_config(loss.get_config()).reduction == reduction
+        assert losses.deserialize(losses.serialize(loss)).reduction == reduction  # kept in a model file
+    assert "reduction" not in cls().get_config()  # files of the default losses stay as they were
+    for bad in ("total", "SUM", 0, ["sum"]):
+        with pytest.raises(ValueError, match=r"Invalid value for argument `reduction`. Expected one of "
+                                             r"'sum_over_batch_size', 'mean', 'sum', 'mean_with_sample_weight', "
+                                             r"'none', None. Received: reduction="):
+            cls(reduction=bad)
+
+
+def test_a_user_loss_gets_the_reductions_from_the_base():
+    class Cubic(losses.Loss):
+        def per_sample(self, Y, A):
+            return np.mean((A - Y) ** 3, axis=-1)
+
+        def per_sample_gradient(self, Y, A):
+            return 3 * (A - Y) ** 2 / A.shape[-1]
+
+    values = np.mean((A2 - Y2) ** 3, axis=-1)
+    assert Cubic()(Y2, A2) == pytest.approx(values.mean())
+    assert Cubic(reduction="sum")(Y2, A2, sample_weight=W2) == pytest.approx(np.dot(values, W2))
+    np.testing.assert_allclose(Cubic(reduction="sum").gradient(Y2, A2, W2), W2[:, None] * 3 * (A2 - Y2) ** 2 / 2)
+    assert repr(Cubic(reduction="sum")) == "Cubic(reduction='sum')"
+
+
+# -- training: the weights, History's loss and evaluate, as Keras ------------------------------------
+
+X = f32([[0.5, -1.0, 2.0], [1.5, 0.2, -0.3], [-0.7, 0.9, 0.4], [0.1, -0.4, -1.2], [2.0, 1.0, 0.5], [-1.1, 0.3, 0.8]])
+W = f32([0.5, 2.0, 1.0, 0.0, 1.5, 3.0])
+TARGETS = {
+    "real": f32([[1.0, 0.0], [0.5, -0.5], [0.0, 2.0], [-1.0, 0.3], [0.7, 0.7], [0.2, -0.8]]),
+    "onehot": f32([[1, 0], [0, 1], [0, 1], [1, 0], [1, 0], [0, 1]]),
+    "multilabel": f32([[1, 0], [1, 1], [0, 1], [0, 0], [1, 0], [0, 1]]),
+    "labels": np.array([0, 2, -1, 1, -1, 2]),
+    "labels255": np.array([0, 2, 255, 1, 255, 2]),
+    "labels_in": np.array([0, 2, 1, 2, 0, 1]),
+}
+START = {2: [f32([[0.2, -0.3], [0.4, 0.1], [-0.5, 0.6]]), f32([0.1, -0.2])],
+         3: [f32([[0.2, -0.3, 0.1], [0.4, 0.1, -0.2], [-0.5, 0.6, 0.3]]), f32([0.1, -0.2, 0.05])]}
+
+
+def _model(loss, activation, units):
+    model = Sequential([Dense(units, activation=activation, input_dim=3)])
+    model.set_weights(START[units])
+    model.compile(optimizer=SGD(learning_rate=0.1), loss=loss)
+    return model
+
+
+# m = keras.Sequential([keras.Input((3,)), keras.layers.Dense(units, activation=activation)]);
+# m.set_weights(START[units]); m.compile(optimizer=keras.optimizers.SGD(learning_rate=0.1), loss=loss);
+# h = m.fit(X, y, sample_weight=W or None, batch_size=4, epochs=1, shuffle=False) (two steps: 4 rows, 2 rows);
+# then (History's loss, m.evaluate(X, y, sample_weight, batch_size=4), m.evaluate(...) at its default 32,
+# the kernel, the bias)
+KERAS_FITS = {
+    ("MeanSquaredError", "sum", None, "real", True): (
+        3.61882329, 2.7176168, 4.11030531,
+        [[0.070810758, 0.466202796], [0.302836627, 0.266134262], [-0.181804895, 0.221855491]],
+        [0.287826985, -0.402747512]),
+    ("MeanSquaredError", "sum", None, "real", False): (
+        4.76413631, 1.82644761, 3.07814813,
+        [[0.201432094, -0.016280293], [0.205311731, 0.327736914], [0.127643704, 0.269400865]],
+        [0.129513979, -0.015781993]),
+    ("MeanSquaredError", "mean_with_sample_weight", None, "real", True): (
+        0.889452934, 0.716221154, 0.69093293,
+        [[0.168172106, -0.132864907], [0.375592798, 0.160456136], [-0.406789213, 0.528184474]],
+        [0.157687426, -0.212920487]),
+    ("MeanSquaredError", "mean_with_sample_weight", None, "real", False): (  # = "sum_over_batch_size"
+        1.33410466, 0.999473631, 0.999473631,
+        [[0.189591512, -0.134422556], [0.362913966, 0.175892115], [-0.324319541, 0.505137622]],
+        [0.132939249, -0.158347756]),
+    ("MeanAbsoluteError", "sum", None, "real", True): (
+        2.67708325, 2.06445813, 4.03174973,
+        [[0.082500003, 0.117500007], [0.430000007, 0.219999999], [-0.282499999, 0.457500011]],
+        [0.200000003, -0.150000006]),
+    ("MeanAbsoluteError", "mean_with_sample_weight", None, "real", True): (
+        0.683809519, 0.608169734, 0.663779795,
+        [[0.167380959, -0.200714275], [0.400952399, 0.132380947], [-0.447857141, 0.564523876]],
+        [0.114285722, -0.180952385]),
+    ("CategoricalCrossentropy", "sum", "softmax", "onehot", True): (  # the fused softmax + cross-entropy
+        4.03763533, 3.26436925, 5.45911837,
+        [[0.271820992, -0.371821016], [0.336963922, 0.163036063], [-0.41445601, 0.514455974]],
+        [-0.073126942, -0.026873082]),
+    ("CategoricalCrossentropy", "mean_with_sample_weight", "softmax", "onehot", True): (
+        1.05552912, 0.979177952, 0.748878717,
+        [[0.187882125, -0.287882119], [0.372347355, 0.12765266], [-0.475274295, 0.575274348]],
+        [0.046391286, -0.146391287]),
+    ("BinaryCrossentropy", "sum", "sigmoid", "multilabel", True): (  # the fused sigmoid + cross-entropy
+        2.64614749, 2.41109204, 4.53223896,
+        [[0.390386164, -0.34741354], [0.369532287, 0.130562872], [-0.517559588, 0.578614891]],
+        [0.092420116, -0.108787946]),
+    ("BinaryCrossentropy", "mean_with_sample_weight", "sigmoid", "multilabel", True): (
+        0.709037125, 0.691466808, 0.609780192,
+        [[0.248598129, -0.303649515], [0.391254365, 0.110640317], [-0.502851546, 0.592518866]],
+        [0.100147679, -0.174535334]),
+}
+
+
+def _fit_and_compare(loss, activation, targets, weighted, expected):
+    y = TARGETS[targets]
+    units = 3 if targets.startswith("labels") else 2
+    sample_weight = W if weighted else None
+    model = _model(loss, activation, units)
+    history = model.fit(X, y, sample_weight=sample_weight, batch_size=4, epochs=1, shuffle=False, verbose=0)
+    logged, evaluated_by_4, evaluated, kernel, bias = expected
+    assert history.history["loss"][0] == pytest.approx(logged, rel=1e-5)
+    assert model.evaluate(X, y, sample_weight=sample_weight, batch_size=4) == pytest.approx(evaluated_by_4, rel=1e-5)
+    assert model.evaluate(X, y, sample_weight=sample_weight) == pytest.approx(evaluated, rel=1e-5)
+    np.testing.assert_allclose(model.get_weights()[0], kernel, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(model.get_weights()[1], bias, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("case", list(KERAS_FITS), ids=lambda case: "-".join(str(part) for part in case))
+def test_fit_with_a_reduction_trains_and_logs_as_keras(case):
+    name, reduction, activation, targets, weighted = case
+    loss = getattr(losses, name)(reduction=reduction)
+    _fit_and_compare(loss, activation, targets, weighted, KERAS_FITS[case])
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_mean_trains_bit_for_bit_as_the_default(weighted):
+    sample_weight = W if weighted else None
+    weights = []
+    for reduction in ("sum_over_batch_size", "mean"):
+        model = _model(losses.CategoricalCrossentropy(reduction=reduction), "softmax", 2)
+        history = model.fit(X, TARGETS["onehot"], sample_weight=sample_weight, batch_size=4, epochs=2,
+                            shuffle=False, verbose=0)
+        weights.append((history.history["loss"], *model.get_weights()))
+    assert weights[0][0] == weights[1][0]
+    for default, mean in zip(weights[0][1:], weights[1][1:]):
+        np.testing.assert_array_equal(default, mean)
+
+
+@pytest.mark.parametrize("reduction", ["sum", "mean_with_sample_weight"])
+@pytest.mark.parametrize("loss, activation, targets", [
+    (losses.MeanSquaredError, None, "real"),
+    (losses.CategoricalCrossentropy, "softmax", "onehot"),  # fused: δ = (a − y) w_i / d
+    (losses.BinaryCrossentropy, "sigmoid", "multilabel"),  # fused
+    (losses.Huber, None, "real"),
+])
+def test_the_reduced_gradient_matches_finite_differences(reduction, loss, activation, targets):
+    model = Sequential([Dense(4, activation="tanh", input_dim=3), Dense(2, activation=activation)], seed=0)
+    model.compile(optimizer="sgd", loss=loss(reduction=reduction))
+    for sample_weight in (None, W):
+        result = check_gradients(model, X, TARGETS[targets], sample_weight=sample_weight)
+        assert result.passed(1e-6), str(result)
+        scale = 1.0 if reduction == "sum" else (len(X) if sample_weight is None else W.sum())
+        default = Sequential([Dense(4, activation="tanh", input_dim=3), Dense(2, activation=activation)], seed=0)
+        default.compile(optimizer="sgd", loss=loss())
+        expected = check_gradients(default, X, TARGETS[targets], sample_weight=sample_weight)
+        for name, gradient in result.analytic.items():  # not 0 = 0: the default's gradient, scaled
+            np.testing.assert_allclose(gradient * scale, expected.analytic[name] * len(X), rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("reduction", [None, "none"])
+def test_reduction_none_cannot_train_and_says_so(reduction):
+    model = Sequential([Dense(2, input_dim=3)])
+    with pytest.raises(ValueError, match=r"A training loss must reduce the batch to one number, but "
+                                         r"MeanSquaredError has reduction=.*for calling the loss on its own"):
+        model.compile(optimizer="sgd", loss=losses.MeanSquaredError(reduction=reduction))
+    with pytest.raises(ValueError, match="A training loss must reduce the batch to one number"):
+        losses.MeanSquaredError(reduction=reduction).gradient(Y2, A2)
+
+
+def test_a_model_file_keeps_the_reduction_and_old_files_load(tmp_path):
+    model = _model(losses.MeanSquaredError(reduction="sum"), None, 2)
+    model.save(tmp_path / "sum.keras")
+    loaded = load_model(tmp_path / "sum.keras")
+    assert loaded.loss.reduction == "sum"
+    for trained in (model, loaded):
+        trained.fit(X, TARGETS["real"], batch_size=4, shuffle=False, verbose=0)
+    np.testing.assert_array_equal(model.get_weights()[0], loaded.get_weights()[0])
+    # a file written before reduction was stored: its loss config has no "reduction"
+    plain = _model(losses.MeanSquaredError(), None, 2)
+    plain.save(tmp_path / "plain.keras")
+    with zipfile.ZipFile(tmp_path / "plain.keras") as archive:
+        assert "reduction" not in archive.read("model.json").decode()
+    assert load_model(tmp_path / "plain.keras").loss.reduction == "sum_over_batch_size"
+    assert losses.deserialize({"class_name": "MeanSquaredError", "config": {}}).reduction == "sum_over_batch_size"
+    assert json.loads(json.dumps(losses.serialize(losses.Huber(2.0, reduction=None)))) == \
+        {"class_name": "Huber", "config": {"reduction": None, "delta": 2.0}}
