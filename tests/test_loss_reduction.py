@@ -211,6 +211,25 @@ def test_mean_trains_bit_for_bit_as_the_default(weighted):
         np.testing.assert_array_equal(default, mean)
 
 
+def test_evaluate_and_validation_use_keras_s_batches_when_the_loss_depends_on_them():
+    rng = np.random.default_rng(0)
+    X40 = np.round(rng.standard_normal((40, 3)), 2).astype(np.float32)
+    Y40 = np.round(rng.standard_normal((40, 2)), 2).astype(np.float32)
+    model = _model(losses.MeanSquaredError(reduction="sum"), None, 2)
+    # m.evaluate(X40, Y40): Keras's batches of 32 (32 rows, then 8), weighted by their sizes
+    assert model.evaluate(X40, Y40) == pytest.approx(31.4081726, rel=1e-5)
+    assert model.evaluate(X40, Y40, batch_size=40) == pytest.approx(45.2950783, rel=1e-5)
+    # m.fit(X, y, batch_size=4, validation_data=(X40, Y40)): validated in fit's batches (or validation_batch_size)
+    y = TARGETS["real"]
+    history = model.fit(X, y, batch_size=4, shuffle=False, verbose=0, validation_data=(X40, Y40))
+    assert history.history["val_loss"][0] == pytest.approx(3.92100787, rel=1e-5)
+    model.set_weights(START[2])
+    history = model.fit(X, y, batch_size=4, shuffle=False, verbose=0, validation_data=(X40, Y40),
+                        validation_batch_size=10)
+    assert history.history["val_loss"][0] == pytest.approx(9.80251884, rel=1e-5)
+    assert model.test_on_batch(X40, Y40) == pytest.approx(39.2100792, rel=1e-5)  # one batch
+
+
 @pytest.mark.parametrize("reduction", ["sum", "mean_with_sample_weight"])
 @pytest.mark.parametrize("loss, activation, targets", [
     (losses.MeanSquaredError, None, "real"),
@@ -238,6 +257,10 @@ def test_reduction_none_cannot_train_and_says_so(reduction):
     with pytest.raises(ValueError, match=r"A training loss must reduce the batch to one number, but "
                                          r"MeanSquaredError has reduction=.*for calling the loss on its own"):
         model.compile(optimizer="sgd", loss=losses.MeanSquaredError(reduction=reduction))
+    model.compile(optimizer="sgd", loss=losses.MeanSquaredError())
+    model.loss.reduction = reduction  # set after compile: fit refuses it
+    with pytest.raises(ValueError, match="A training loss must reduce the batch to one number"):
+        model.fit(X, TARGETS["real"], verbose=0)
     with pytest.raises(ValueError, match="A training loss must reduce the batch to one number"):
         losses.MeanSquaredError(reduction=reduction).gradient(Y2, A2)
 

@@ -715,14 +715,21 @@ class Sequential:
         """Loss (and metrics) on ``(x, y)`` in inference mode: the loss alone, or
         ``[loss, *metrics]`` when metrics were compiled (as Keras). ``callbacks`` get
         the test hooks (``on_test_begin``, ``on_test_batch_begin/end`` per chunk of
-        ``batch_size`` rows, 1024 by default, ``on_test_end``). Keras's ``steps`` (for
-        datasets) must be None."""
+        ``batch_size`` rows, ``on_test_end``). Keras's ``steps`` (for datasets) must be None.
+
+        As Keras, the loss is the mean of the batches' losses weighted by their sizes. For
+        the default reduction that is the mean over all samples, whatever the batches, and
+        ``batch_size=None`` computes it in chunks of 1024 rows; for the others (``"sum"``,
+        ``"mean_with_sample_weight"``, an ``ignore_class``) it depends on the batches, and
+        ``batch_size=None`` means Keras's 32."""
         _only_none(steps=steps)
         cbs = training._callback_list(callbacks)
         verbose = training.check_verbose(verbose)
         X, Y, w = self._prepare_xy(x, y, sample_weight, what="evaluate")
         if batch_size is not None:
             check_positive_int(batch_size, "batch_size")
+        elif self.loss._depends_on_batching():
+            batch_size = 32
         start = time.perf_counter()
         for cb in cbs:
             cb.set_model(self)
@@ -756,7 +763,8 @@ class Sequential:
 
     def test_on_batch(self, x, y, sample_weight=None, return_dict=False):
         """Loss (and metrics) on ``(x, y)`` as one batch, in inference mode (as Keras)."""
-        return self.evaluate(x, y, batch_size=None, sample_weight=sample_weight, return_dict=return_dict)
+        X, Y, w = self._prepare_xy(x, y, sample_weight, what="evaluate")
+        return _logs_result(training.evaluate_arrays(self, X, Y, w, batch_size=max(X.shape[0], 1)), return_dict)
 
     def predict_on_batch(self, x):
         """Outputs for ``x`` as one batch, in inference mode (as Keras)."""

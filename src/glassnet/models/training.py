@@ -20,7 +20,7 @@ import weakref
 
 import numpy as np
 
-from .. import backend, kernels
+from .. import backend, kernels, losses
 from .._validation import (
     check_array, check_non_negative_int, check_number, check_positive_int, dense_rows, is_sparse, on_host,
 )
@@ -277,8 +277,10 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
                 due = epoch + 1 in validation_epochs if validation_epochs is not None else (epoch + 1) % validation_freq == 0
                 if val is not None and due:  # as Keras: epochs n, 2n, ... (or the listed ones)
                     # as Keras, the validation batches are fit's unless validation_batch_size says otherwise: the
-                    # test-batch hooks see those; without such hooks, 1024-row chunks (the same figures, faster)
-                    chunk = validation_batch_size or (batch_size if test_cbs else None)
+                    # test-batch hooks see those, and so does a loss whose value depends on the batches ("sum");
+                    # else 1024-row chunks (the same figures, faster)
+                    chunk = validation_batch_size or (
+                        batch_size if test_cbs or model.loss._depends_on_batching() else None)
                     val_logs = evaluate_arrays(model, *val, batch_size=chunk, callbacks=test_cbs)
                     logs.update({f"val_{k}": v for k, v in val_logs.items()})
                 for cb in cbs:
@@ -352,6 +354,7 @@ def _prepare_training(model):
     """Pass the model's jit_compile to its optimizer and layers (the compiled loops
     are numba's, on NumPy arrays only); build the optimizer's state."""
     _warn_if_outputs_are_not_probabilities(model)
+    losses._check_reduces(model.loss)  # compile checked it; the loss's reduction may have been set since
     optimizer = model.optimizer
     owner = getattr(optimizer, "_model", None)
     # built for another model, alive or not: its state describes that model's weights
