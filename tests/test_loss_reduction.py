@@ -1,4 +1,4 @@
-"""Keras's ``reduction`` of the losses.
+"""Keras's ``reduction`` of the losses and ``SparseCategoricalCrossentropy(ignore_class=...)``.
 
 The reference numbers were computed with Keras 3.15.1 on JAX 0.10.2 (float32) from the
 same arrays; the comments give the Keras code. No test imports Keras."""
@@ -9,7 +9,8 @@ import zipfile
 import numpy as np
 import pytest
 
-from glassnet import check_gradients, losses
+from glassnet import check_gradients, losses, metrics
+from glassnet.activations import Softmax
 from glassnet.layers import Dense
 from glassnet.models import Sequential, load_model
 from glassnet.optimizers import SGD
@@ -282,3 +283,166 @@ def test_a_model_file_keeps_the_reduction_and_old_files_load(tmp_path):
     assert losses.deserialize({"class_name": "MeanSquaredError", "config": {}}).reduction == "sum_over_batch_size"
     assert json.loads(json.dumps(losses.serialize(losses.Huber(2.0, reduction=None)))) == \
         {"class_name": "Huber", "config": {"reduction": None, "delta": 2.0}}
+
+
+# -- SparseCategoricalCrossentropy(ignore_class=...) --------------------------------------------------
+
+P = f32([[0.7, 0.2, 0.1], [0.1, 0.3, 0.6], [0.2, 0.5, 0.3], [0.25, 0.5, 0.25], [0.05, 0.05, 0.9]])
+WP = f32([1.0, 0.5, 2.0, 3.0, 1.5])
+# keras.losses.SparseCategoricalCrossentropy(ignore_class=c, reduction=r)(labels, P, sample_weight=None / WP):
+# the ignored samples weigh 0, and the batch means are over the kept samples
+IGNORED = {
+    (-1, (0, 2, -1, 1, -1)): {"sum_over_batch_size": (0.520215869, 0.897176445), "sum": (1.560647726, 2.691529274),
+                              "mean_with_sample_weight": (0.520215929, 0.59811759)},
+    (255, (0, 2, 255, 1, 255)): {"sum_over_batch_size": (0.520215869, 0.897176445),
+                                 "sum": (1.560647726, 2.691529274),
+                                 "mean_with_sample_weight": (0.520215929, 0.59811759)},
+    (2, (0, 2, 1, 2, 0)): {"sum_over_batch_size": (1.348518133, 2.078855991), "sum": (4.045554161, 6.236567497),
+                           "mean_with_sample_weight": (1.348518014, 1.385903835)},
+}
+IGNORED_NONE = {-1: ([0.356674969, 0.510825574, 0.0, 0.693147182, 0.0],
+                     [0.356674969, 0.255412787, 0.0, 2.079441547, 0.0]),
+                2: ([0.356674969, 0.0, 0.693147182, 0.0, 2.995732307],
+                    [0.356674969, 0.0, 1.386294365, 0.0, 4.493598461])}
+
+
+@pytest.mark.parametrize("ignored, labels", list(IGNORED))
+def test_ignore_class_weighs_its_samples_0_as_keras(ignored, labels):
+    for reduction, (plain, weighted) in IGNORED[ignored, labels].items():
+        loss = losses.SparseCategoricalCrossentropy(ignore_class=ignored, reduction=reduction)
+        assert loss(np.array(labels), P) == pytest.approx(plain, rel=1e-6)
+        assert loss(np.array(labels), P, sample_weight=WP) == pytest.approx(weighted, rel=1e-6)
+    plain, weighted = IGNORED_NONE[-1 if ignored == 255 else ignored]
+    loss = losses.SparseCategoricalCrossentropy(ignore_class=ignored, reduction=None)
+    np.testing.assert_allclose(loss(np.array(labels), P), plain, rtol=1e-6)
+    np.testing.assert_allclose(loss(np.array(labels), P, sample_weight=WP), weighted, rtol=1e-6)
+    # keras.losses.sparse_categorical_crossentropy(labels, P, ignore_class=c)
+    np.testing.assert_allclose(losses.sparse_categorical_crossentropy(np.array(labels), P, ignore_class=ignored),
+                               plain, rtol=1e-6)
+
+
+def test_ignore_class_by_hand_from_logits_and_when_every_sample_is_ignored():
+    labels = np.array([0, 2, -1, 1, -1])
+    J = -np.log([0.7, 0.6, 0.5])  # the three kept samples
+    assert losses.SparseCategoricalCrossentropy(ignore_class=-1)(labels, P) == pytest.approx(J.mean(), rel=1e-6)
+    logits = np.log(P) + 0.3
+    assert losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=-1)(labels, logits) == \
+        pytest.approx(0.520215929, rel=1e-6)
+    for reduction in ("sum_over_batch_size", "sum", "mean_with_sample_weight"):
+        loss = losses.SparseCategoricalCrossentropy(ignore_class=-1, reduction=reduction)
+        assert loss(np.full(5, -1), P) == 0.0
+        assert not np.any(loss.gradient(np.full(5, -1), P))
+
+
+# (reduction, ignore_class, labels, weighted) -> as KERAS_FITS, with a softmax layer of 3 units and
+# keras.losses.SparseCategoricalCrossentropy(ignore_class=..., reduction=...)
+KERAS_IGNORED_FITS = {
+    ("sum_over_batch_size", -1, "labels", False): (
+        1.73988485, 1.58691514, 1.66040933,
+        [[0.207778186, -0.255154967, 0.047376778], [0.367076427, 0.086757496, -0.153833941],
+         [-0.42382288, 0.496934414, 0.326888502]],
+        [0.07307975, -0.240391076, 0.117311336]),
+    ("sum_over_batch_size", -1, "labels", True): (
+        2.05329752, 1.47778559, 1.42192686,
+        [[0.216448158, -0.146942481, -0.069505669], [0.359551609, 0.059183329, -0.118734933],
+         [-0.504161954, 0.464679092, 0.439482868]],
+        [0.020644501, -0.370312423, 0.299667925]),
+    ("sum", -1, "labels", False): (
+        4.43042898, 3.53489518, 5.83308029,
+        [[0.183781758, -0.278692424, 0.094910651], [0.312016457, 0.091152698, -0.103169158],
+         [-0.242702976, 0.373150557, 0.269552469]],
+        [0.055196337, -0.218239129, 0.113042794]),
+    ("sum", -1, "labels", True): (
+        3.79060936, 2.76366806, 5.18588543,
+        [[0.130120039, -0.180369705, 0.050249621], [0.311170548, 0.070152439, -0.081322946],
+         [-0.425777227, 0.440977186, 0.384800106]],
+        [-0.029680688, -0.402262419, 0.381943107]),
+    ("mean_with_sample_weight", -1, "labels", True): (
+        1.39949024, 1.2454896, 1.17238498,
+        [[0.164605126, -0.263456494, 0.098851375], [0.366498083, 0.091145143, -0.157643244],
+         [-0.464897871, 0.544615328, 0.320282578]],
+        [0.054893993, -0.270624429, 0.165730432]),
+    ("sum_over_batch_size", 255, "labels255", False): (  # = ignore_class=-1
+        1.73988485, 1.58691514, 1.66040933,
+        [[0.207778186, -0.255154967, 0.047376778], [0.367076427, 0.086757496, -0.153833941],
+         [-0.42382288, 0.496934414, 0.326888502]],
+        [0.07307975, -0.240391076, 0.117311336]),
+    ("sum_over_batch_size", 2, "labels_in", False): (  # a class of the model ignored
+        1.43860376, 1.2369355, 1.06677902,
+        [[0.291745424, -0.374404699, 0.082659267], [0.358804673, 0.147041798, -0.205846474],
+         [-0.408644468, 0.58310324, 0.225541279]],
+        [0.144381821, -0.176896825, -0.017484993]),
+}
+
+
+@pytest.mark.parametrize("case", list(KERAS_IGNORED_FITS), ids=lambda case: "-".join(str(part) for part in case))
+def test_fit_with_ignore_class_trains_and_logs_as_keras(case):
+    reduction, ignored, targets, weighted = case
+    loss = losses.SparseCategoricalCrossentropy(ignore_class=ignored, reduction=reduction)
+    _fit_and_compare(loss, "softmax", targets, weighted, KERAS_IGNORED_FITS[case])
+
+
+def test_fit_with_ignore_class_on_logits_trains_as_keras():
+    loss = losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=-1)
+    _fit_and_compare(loss, None, "labels", False, (
+        1.73988485, 1.58691537, 1.66040957,
+        [[0.207778186, -0.255154967, 0.047376771], [0.367076427, 0.086757496, -0.153833941],
+         [-0.42382288, 0.496934414, 0.326888502]],
+        [0.07307975, -0.240391076, 0.117311336]))
+
+
+@pytest.mark.parametrize("reduction", ["sum_over_batch_size", "sum", "mean_with_sample_weight"])
+def test_the_gradient_with_ignore_class_matches_finite_differences(reduction):
+    for ignored, labels in ((-1, "labels"), (2, "labels_in")):
+        model = Sequential([Dense(4, activation="tanh", input_dim=3), Dense(3, activation="softmax")], seed=0)
+        model.compile(optimizer="sgd", loss=losses.SparseCategoricalCrossentropy(ignore_class=ignored,
+                                                                                 reduction=reduction))
+        for sample_weight in (None, W):
+            result = check_gradients(model, X, TARGETS[labels], sample_weight=sample_weight)
+            assert result.passed(1e-6), str(result)
+            assert np.linalg.norm(result.analytic["dense_1/W"]) > 1e-3  # not 0 = 0
+
+
+def test_the_ignored_samples_give_no_gradient():
+    loss = losses.SparseCategoricalCrossentropy(ignore_class=-1)
+    labels = np.array([0, 2, -1, 1, -1])
+    Y = loss.prepare_targets(labels, 3)
+    assert not np.any(Y[[2, 4]])  # labels outside the classes: zero rows
+    for dA in (loss.gradient(Y, P), loss.fused_delta(Softmax(), Y, P)):
+        assert not np.any(dA[[2, 4]]) and np.all(np.any(dA[[0, 1, 3]], axis=1))
+
+
+def test_ignore_class_is_checked_and_kept():
+    loss = losses.SparseCategoricalCrossentropy(ignore_class=np.int64(255), reduction="sum")
+    assert loss.ignore_class == 255 and type(loss.ignore_class) is int
+    assert loss.get_config() == {"reduction": "sum", "from_logits": False, "ignore_class": 255}
+    assert repr(loss) == "SparseCategoricalCrossentropy(from_logits=False, ignore_class=255, reduction='sum')"
+    assert losses.deserialize(losses.serialize(loss)).ignore_class == 255
+    assert "ignore_class" not in losses.SparseCategoricalCrossentropy().get_config()
+    for bad in (True, 1.0, "0"):
+        with pytest.raises(TypeError, match=r"ignore_class must be an integer .*Received: ignore_class="):
+            losses.SparseCategoricalCrossentropy(ignore_class=bad)
+    # the targets: ignore_class may lie outside the classes; no other label may
+    with pytest.raises(ValueError, match=r"integer class labels in \[0, 2\] \(or ignore_class=255\) .* from -1 to 2"):
+        loss.prepare_targets(np.array([0, 2, -1]), 3)
+    with pytest.raises(ValueError, match=r"integer class labels in \[0, 2\] for the model's 3 output units"):
+        losses.SparseCategoricalCrossentropy().prepare_targets(np.array([0, 2, 255]), 3)
+
+
+def test_a_user_metric_in_fit_sees_the_ignored_labels_as_given():
+    seen = []
+
+    def recorded(y_true, y_pred):
+        seen.append(np.asarray(y_true).ravel().copy())
+        return np.zeros(len(y_true))
+
+    model = _model(losses.SparseCategoricalCrossentropy(ignore_class=-1), "softmax", 3)
+    model.compile(optimizer=SGD(learning_rate=0.1), loss=model.loss, metrics=[recorded])
+    model.fit(X, TARGETS["labels"], batch_size=6, shuffle=False, verbose=0)
+    np.testing.assert_array_equal(seen[0], TARGETS["labels"])
+
+
+def test_the_sparse_cross_entropy_metric_still_refuses_ignore_class():
+    with pytest.raises(ValueError, match=r"counts every sample in glassnet: ignore_class must be None .*"
+                                         r"Received: ignore_class=-1"):
+        metrics.SparseCategoricalCrossentropy(ignore_class=-1)

@@ -560,21 +560,69 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
 
     Targets are converted to one-hot once, in :meth:`prepare_targets`, so the
     training step is the same as for :class:`CategoricalCrossentropy`.
+
+    ``ignore_class`` (Keras's): the samples labelled so (a "void" class, which may lie
+    outside the classes: -1 or 255) count with weight 0, as Keras's mask. For the batch
+    means (``"sum_over_batch_size"``, ``"mean"``) the mean is over the kept samples:
+    ``Σ_kept w_i J_i / n_kept`` (0 when none is kept); ``"mean_with_sample_weight"``
+    divides by ``Σ_kept w_i``. Their labels are one-hot rows of their class, or zero rows
+    outside the classes, and :meth:`_kept` finds them again from those rows.
     """
 
     name = "sparse_categorical_crossentropy"
+    ignore_class = None
 
     def __init__(self, from_logits=False, ignore_class=None, reduction=REDUCTION, axis=-1, name=None, dtype=None):
         super().__init__(from_logits=from_logits, axis=axis, reduction=reduction, name=name, dtype=dtype)
         if ignore_class is not None:
-            raise ValueError("ignore_class must be None in glassnet: to leave samples out, give them sample_weight 0. "
-                             f"Received: ignore_class={ignore_class!r}")
+            if isinstance(ignore_class, (bool, np.bool_)) or not isinstance(ignore_class, (int, np.integer)):
+                raise TypeError("ignore_class must be an integer (the label of the samples to leave out) or None. "
+                                f"Received: ignore_class={ignore_class!r}")
+            self.ignore_class = int(ignore_class)
 
     def get_config(self):
-        return {**Loss.get_config(self), "from_logits": self.from_logits}
+        config = {**Loss.get_config(self), "from_logits": self.from_logits}
+        if self.ignore_class is not None:
+            config["ignore_class"] = self.ignore_class
+        return config
 
     def __repr__(self):
-        return f"SparseCategoricalCrossentropy(from_logits={self.from_logits}{self._keras_repr()})"
+        ignored = "" if self.ignore_class is None else f", ignore_class={self.ignore_class}"
+        return f"SparseCategoricalCrossentropy(from_logits={self.from_logits}{ignored}{self._keras_repr()})"
+
+    def _kept(self, Y):
+        """``m_i``: 1 for the one-hot rows of ``Y`` whose class is not ``ignore_class``, 0 for the
+        others (that class's rows, or zero rows where it lies outside the classes)."""
+        xp, c = get_namespace(Y), self.ignore_class
+        kept = Y[:, c] == 0 if 0 <= c < Y.shape[-1] else xp.any(Y != 0, axis=-1)
+        return astype(kept, Y.dtype)
+
+    def _masked(self, Y, A, sample_weight):
+        """``(Y, A, weights)`` with Keras's mask of ``ignore_class`` folded into the weights:
+        ``w_i m_i``, times ``n / Σ m`` for the batch means (0 when nothing is kept), so that
+        their ``/ n`` becomes the mean over the kept samples. Unchanged without ``ignore_class``."""
+        if self.ignore_class is None:
+            return Y, A, sample_weight
+        Y, A = _pair(self, Y, A)
+        weights = self._kept(Y)
+        if self.reduction in _BATCH_MEAN:
+            kept = float(get_namespace(weights).sum(weights))
+            weights = weights * (weights.shape[0] / kept if kept else 0.0)
+        if sample_weight is not None:
+            weights = weights * per_sample_weights(sample_weight, weights.shape[0])
+        return Y, A, weights
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        return super().__call__(*self._masked(y_true, y_pred, sample_weight))
+
+    def gradient(self, Y, A, sample_weight=None):
+        return super().gradient(*self._masked(Y, A, sample_weight))
+
+    def fused_delta(self, activation, Y, A, sample_weight=None):
+        return super().fused_delta(activation, *self._masked(Y, A, sample_weight))
+
+    def _depends_on_batching(self):
+        return super()._depends_on_batching() or self.ignore_class is not None
 
     def _targets_like(self, Y, A):
         if len(A.shape) != 2:
@@ -582,6 +630,8 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
         return get_namespace(A).asarray(self.prepare_targets(to_numpy(Y), A.shape[1]), dtype=A.dtype)
 
     def prepare_targets(self, y, n_outputs, name="y"):
+        """One-hot rows of the integer labels ``y`` (shape ``(n,)`` or ``(n, 1)``); a label
+        ``ignore_class`` outside ``[0, n_outputs)`` becomes a row of zeros."""
         y = np.asarray(y)
         if y.ndim == 2 and y.shape[1] == 1:
             y = y[:, 0]
@@ -590,13 +640,16 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
                 f"{name} must be a 1-D array of integer class labels for loss {self.name!r}. "
                 f"Received shape {y.shape}."
             )
-        if y.size and (not np.all(np.mod(y, 1) == 0) or y.min() < 0 or y.max() >= n_outputs):
+        inside = (y >= 0) & (y < n_outputs)
+        allowed = inside if self.ignore_class is None else inside | (y == self.ignore_class)
+        if y.size and (not np.all(np.mod(y, 1) == 0) or not np.all(allowed)):
+            ignored = "" if self.ignore_class is None else f" (or ignore_class={self.ignore_class})"
             raise ValueError(
-                f"{name} must hold integer class labels in [0, {n_outputs - 1}] for the model's "
+                f"{name} must hold integer class labels in [0, {n_outputs - 1}]{ignored} for the model's "
                 f"{n_outputs} output units. Received values from {y.min()} to {y.max()}."
             )
         onehot = np.zeros((y.shape[0], n_outputs))
-        onehot[np.arange(y.shape[0]), y.astype(np.int64)] = 1
+        onehot[np.flatnonzero(inside), y[inside].astype(np.int64)] = 1
         return onehot
 
 

@@ -450,7 +450,11 @@ class SparseCategoricalCrossentropy(_LossMean):
     name = "sparse_categorical_crossentropy"
 
     def __init__(self, name=None, dtype=None, from_logits=False, ignore_class=None, axis=-1):  # Keras's order
-        self.from_logits = _losses.SparseCategoricalCrossentropy(from_logits, ignore_class, axis=axis).from_logits
+        if ignore_class is not None:  # the loss takes it; this metric would count those samples all the same
+            raise ValueError("The SparseCategoricalCrossentropy metric counts every sample in glassnet: ignore_class "
+                             "must be None (to leave samples out, give them sample_weight 0 and list the metric in "
+                             f"weighted_metrics). Received: ignore_class={ignore_class!r}")
+        self.from_logits = _losses.SparseCategoricalCrossentropy(from_logits, axis=axis).from_logits
         super().__init__(name, dtype)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
