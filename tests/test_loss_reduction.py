@@ -9,7 +9,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from glassnet import check_gradients, losses, metrics
+from glassnet import check_gradients, losses, metrics, regularizers
 from glassnet.activations import Softmax
 from glassnet.layers import Dense
 from glassnet.models import Sequential, load_model
@@ -196,6 +196,27 @@ def test_fit_with_a_reduction_trains_and_logs_as_keras(case):
     name, reduction, activation, targets, weighted = case
     loss = getattr(losses, name)(reduction=reduction)
     _fit_and_compare(loss, activation, targets, weighted, KERAS_FITS[case])
+
+
+def test_class_weight_and_a_regularizer_with_a_reduction_train_as_keras():
+    # class_weight={0: 1, 1: 3} is sample_weight for "mean_with_sample_weight"; the L2 penalty is added
+    # to the reduced loss, unscaled (Keras 3.15, JAX: two epochs of the two steps above)
+    for loss, reg, class_weight, (logged, evaluated, kernel) in (
+        ("mean_with_sample_weight", None, {0: 1.0, 1: 3.0}, (
+            [0.85659957, 0.81937724], 0.81190234,
+            [[0.216829807, -0.316829801], [0.339921504, 0.160078496], [-0.478903711, 0.578903675]])),
+        ("sum", regularizers.L2(0.01), None, (
+            [3.27732491, 2.75577545], 2.34869742,
+            [[0.298807502, -0.398009896], [0.160092607, 0.335919410], [-0.222340494, 0.321543008]])),
+    ):
+        model = Sequential([Dense(2, activation="softmax", kernel_regularizer=reg, input_dim=3)])
+        model.set_weights(START[2])
+        model.compile(optimizer=SGD(learning_rate=0.1), loss=losses.CategoricalCrossentropy(reduction=loss))
+        history = model.fit(X, TARGETS["onehot"], class_weight=class_weight, batch_size=4, epochs=2, shuffle=False,
+                            verbose=0)
+        assert history.history["loss"] == pytest.approx(logged, rel=1e-5)
+        assert model.evaluate(X, TARGETS["onehot"], batch_size=4) == pytest.approx(evaluated, rel=1e-5)
+        np.testing.assert_allclose(model.get_weights()[0], kernel, rtol=1e-5)
 
 
 @pytest.mark.parametrize("weighted", [False, True])
