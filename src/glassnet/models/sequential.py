@@ -627,7 +627,7 @@ class Sequential:
             Y = (Y + 1) * 0.5
             return Y, Y
         labels = Y.argmax(axis=-1)
-        ignored = self.loss.ignore_class
+        ignored = getattr(self.loss, "ignore_class", None)
         if ignored is not None and not 0 <= ignored < Y.shape[-1]:  # the zero rows of the ignored labels
             labels = np.where(Y.any(axis=-1), labels, ignored)
         return Y, labels if encoding == "labels" else labels[:, None]
