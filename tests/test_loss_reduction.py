@@ -467,3 +467,17 @@ def test_the_sparse_cross_entropy_metric_still_refuses_ignore_class():
     with pytest.raises(ValueError, match=r"counts every sample in glassnet: ignore_class must be None .*"
                                          r"Received: ignore_class=-1"):
         metrics.SparseCategoricalCrossentropy(ignore_class=-1)
+
+
+@pytest.mark.parametrize("reduction, text", [
+    ("sum_over_batch_size", "δ includes the 1/n of the mean loss"),
+    ("sum", "δ of the summed loss, without 1/n"),
+    ("mean_with_sample_weight", "δ includes the 1/Σw of the weighted mean loss"),
+])
+def test_trace_says_what_delta_is_divided_by(reduction, text):
+    # it said "1/n of the mean loss" whatever the reduction; the numbers were right
+    model = Sequential([Dense(2, "tanh", input_dim=2), Dense(1)], seed=0)
+    model.compile("sgd", losses.MeanSquaredError(reduction=reduction))
+    trace = model.trace(np.ones((3, 2)), np.ones(3))
+    assert trace.reduction == reduction
+    assert f"a batch of 3 examples (rows; {text})" in str(trace).splitlines()[0]

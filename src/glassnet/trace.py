@@ -144,6 +144,8 @@ class Trace:
         no update is made and ``updates`` hold zeros.
     applied : bool
         Whether the update was applied to the model (``apply=True``).
+    reduction : str
+        The loss's reduction (Keras's): the batch loss is ``Σ_i w_i J_i / d``.
     """
 
     x: np.ndarray
@@ -157,6 +159,8 @@ class Trace:
     learning_rate: float
     finite: bool
     applied: bool
+    #: the loss's Keras reduction: what δ is divided by (n, 1 for "sum", Σw for "mean_with_sample_weight")
+    reduction: str = "sum_over_batch_size"
 
     @property
     def n_samples(self):
@@ -246,7 +250,10 @@ class Trace:
 
     def _summary_lines(self):
         n = self.n_samples
-        batch = "1 example" if n == 1 else f"a batch of {n} examples (rows; δ includes the 1/n of the mean loss)"
+        divisor = {"sum": "δ of the summed loss, without 1/n",
+                   "mean_with_sample_weight": "δ includes the 1/Σw of the weighted mean loss"}.get(
+            self.reduction, "δ includes the 1/n of the mean loss")
+        batch = "1 example" if n == 1 else f"a batch of {n} examples (rows; {divisor})"
         L = len(self.layers) + 1
         state = "applied to the model" if self.applied else "not applied (trace(..., apply=True) applies it)"
         if not self.finite:
@@ -480,6 +487,7 @@ def trace(model, X, y, apply=False, sample_weight=None):
         x=X.copy(), y=Y.copy(), output=_np(A), loss=float(loss), layers=layers,
         loss_name=model.loss.name, optimizer=type(optimizer).__name__, model_name=model.name,
         learning_rate=learning_rate, finite=finite, applied=bool(apply) and finite,
+        reduction=getattr(model.loss, "reduction", "sum_over_batch_size"),
     )
 
 

@@ -281,8 +281,9 @@ def build_parser():
     # -- export
     export = _command(
         sub, "export", cmd_export, "export a saved model to ONNX",
-        "Dense, Activation, Dropout (identity), BatchNormalization (running statistics) and Flatten layers\n"
-        "with any built-in activation. Needs the onnx package (pip install \"glassnet[onnx]\").",
+        "Dense, Activation and the activation layers, Dropout and the noise layers (identity),\n"
+        "BatchNormalization (running statistics), LayerNormalization, Rescaling, Normalization and Flatten\n"
+        "layers with any built-in activation. Needs the onnx package (pip install \"glassnet[onnx]\").",
         ["glassnet export model.gn --onnx model.onnx", "glassnet export model.gn   (writes model.onnx)"],
     )
     export.add_argument("model", metavar="MODEL", help="a model file saved by glassnet (.gn)")
