@@ -509,3 +509,26 @@ def test_auc_arguments_follow_keras_order_and_are_checked():
                        (metrics.AUC(label_weights=[1, 2]), "2 label_weights")]:
         with pytest.raises(ValueError, match=f"made for .* outputs \\({given}\\), but y_pred has 3"):
             auc.update_state(_AUC_Y, _AUC_P)
+
+
+def test_sparse_top_k_from_sorted_ids_equals_keras():
+    # Keras 3.15: y_pred holds each row's class ids, best first
+    ids = np.array([[3, 1, 0, 2], [0, 2, 3, 1], [1, 1, 2, 0], [2, 0, 1, 3]])
+    y = np.array([1, 3, 1, 0])
+    got = metrics.sparse_top_k_categorical_accuracy(y, ids, k=2, from_sorted_ids=True)
+    assert got.tolist() == [1.0, 0.0, 1.0, 1.0]
+    metric = metrics.SparseTopKCategoricalAccuracy(k=2, from_sorted_ids=True)
+    metric.update_state(y, ids, sample_weight=[1, 2, 3, 4])
+    assert metric.result() == pytest.approx(0.8)  # Keras: 0.800000011920929
+    metric = metrics.SparseTopKCategoricalAccuracy.from_config(
+        metrics.SparseTopKCategoricalAccuracy(k=3, from_sorted_ids=True).get_config())
+    metric.update_state(y, ids)
+    assert (metric.k, metric.from_sorted_ids, metric.result()) == (3, True, 1.0)
+    with pytest.raises(ValueError, match="one row of sorted class ids per label"):
+        metrics.SparseTopKCategoricalAccuracy(from_sorted_ids=True).update_state(y, ids[:3])
+    with pytest.raises(TypeError, match="from_sorted_ids must be True or False"):
+        metrics.SparseTopKCategoricalAccuracy(from_sorted_ids="yes")
+
+
+def test_binary_accuracy_takes_keras_positional_order():
+    assert metrics.BinaryAccuracy("acc", None, 0.7).threshold == 0.7  # Keras: (name, dtype, threshold)

@@ -265,7 +265,7 @@ class BinaryAccuracy(Metric):
 
     name = "binary_accuracy"
 
-    def __init__(self, name=None, threshold=0.5, dtype=None):
+    def __init__(self, name=None, dtype=None, threshold=0.5):  # Keras's order
         self.threshold = check_number(threshold, "threshold", low=0, high=1)
         super().__init__(name, dtype)
 
@@ -340,14 +340,38 @@ class TopKCategoricalAccuracy(Metric):
         return _in_top_k(Y.argmax(axis=-1), A, self.k).astype(np.float64)
 
 
+def _in_sorted_ids(labels, ids, k):
+    """Keras's ``from_sorted_ids``: whether each label is among the first ``k`` of its row
+    of ids (the classes already sorted by score, best first)."""
+    return np.any(np.ravel(labels)[:, None] == ids.reshape(-1, ids.shape[-1])[:, :k], axis=1)
+
+
 class SparseTopKCategoricalAccuracy(TopKCategoricalAccuracy):
     """Share of rows whose integer label ``y_true`` is among the ``k`` largest outputs
     (Keras's); inside ``fit``, where the loss has one-hot encoded the labels, the
-    one-hot targets' class."""
+    one-hot targets' class. ``from_sorted_ids=True`` (Keras's): ``y_pred`` holds each
+    row's class ids sorted by score, best first (at least ``k`` of them), instead of
+    the scores; a row counts when its label is among its first ``k`` ids."""
 
     name = "sparse_top_k_categorical_accuracy"
 
+    def __init__(self, k=5, name=None, dtype=None, from_sorted_ids=False):
+        self.from_sorted_ids = check_bool(from_sorted_ids, "from_sorted_ids")
+        super().__init__(k, name, dtype)
+
+    def get_config(self):
+        config = super().get_config()
+        return {**config, "from_sorted_ids": True} if self.from_sorted_ids else config
+
     def update_state(self, y_true, y_pred, sample_weight=None):
+        if self.from_sorted_ids:
+            labels, ids = _numbers(y_true, "y_true"), _numbers(y_pred, "y_pred")
+            if ids.ndim != 2 or labels.size != ids.shape[0]:
+                raise ValueError("With from_sorted_ids=True, y_pred must hold one row of sorted class ids per "
+                                 f"label of y_true. Received shapes {labels.shape} and {ids.shape}.")
+            self._accumulate(_in_sorted_ids(labels, ids, self.k).astype(np.float64),
+                             per_sample_weights(sample_weight, ids.shape[0]))
+            return
         Y, A, sample_weight = _align(y_true, y_pred, sample_weight, labels=True)
         labels = Y.argmax(axis=-1) if Y.shape == A.shape and A.shape[1] > 1 else Y[:, 0]
         if not np.all((labels >= 0) & (labels < A.shape[1]) & (labels == np.round(labels))):
@@ -932,10 +956,14 @@ def top_k_categorical_accuracy(y_true, y_pred, k=5):
     return _in_top_k(Y.argmax(axis=-1), A, check_positive_int(k, "k")).astype(np.float64)
 
 
-def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5):
-    """1.0 per sample whose integer label is among its ``k`` largest outputs (Keras's)."""
+def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5, from_sorted_ids=False):
+    """1.0 per sample whose integer label is among its ``k`` largest outputs (Keras's); with
+    ``from_sorted_ids=True``, among the first ``k`` of its row of sorted class ids."""
     Y, A = _numbers(y_true, "y_true"), _numbers(y_pred, "y_pred")
-    return _in_top_k(np.ravel(Y), A, check_positive_int(k, "k")).astype(np.float64)
+    k = check_positive_int(k, "k")
+    if check_bool(from_sorted_ids, "from_sorted_ids"):
+        return _in_sorted_ids(Y, A, k).astype(np.float64)
+    return _in_top_k(np.ravel(Y), A, k).astype(np.float64)
 
 
 def _same_rank(Y, A):
