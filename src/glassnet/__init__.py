@@ -12,6 +12,7 @@ from . import (  # noqa: E402
     backend,
     callbacks,
     config,
+    constraints,
     initializers,
     layers,
     losses,
@@ -54,7 +55,7 @@ def __dir__():
     return sorted(set(globals()) | set(lazy))
 
 __all__ = [
-    "activations", "backend", "callbacks", "config", "initializers", "layers", "losses",
+    "activations", "backend", "callbacks", "config", "constraints", "initializers", "layers", "losses",
     "metrics", "models", "optimizers", "regularizers", "schedules", "utils", "check_gradients",
     "trace", "diagnostics", "plots", "DivergenceWarning", "Sequential", "Input", "InputLayer",
 ]

@@ -1,0 +1,163 @@
+"""Weight constraints, applied after each optimizer update, as Keras defines them.
+
+Training makes ``W ← constraint(W)`` after every step (Keras's ``optimizer.apply``),
+with ``‖w‖`` the Euclidean norm of each slice along ``axis`` (``axis=0``: the
+weights into each unit of a Dense layer, a column of ``W``) and ``ε = 1e-7``:
+
+``MaxNorm(max_value)``: ``w ← w · min(‖w‖, max_value) / (ε + ‖w‖)`` (max-norm, used with
+dropout by Srivastava et al., 2014);
+``MinMaxNorm(min_value, max_value, rate)``: ``w ← w · (rate · clip(‖w‖, min, max) + (1 − rate) · ‖w‖) / (ε + ‖w‖)``;
+``UnitNorm()``: ``w ← w / (ε + ‖w‖)``;
+``NonNeg()``: ``w ← max(w, 0)``.
+"""
+
+import numbers
+
+import numpy as np
+
+from ._registry import Configurable, from_config, lookup, to_config
+from ._validation import check_array, check_number
+from .backend import copy, get_namespace
+
+#: Keras's ``backend.epsilon()``, added to the norms before dividing by them
+EPSILON = 1e-7
+
+
+def _check_axis(axis):
+    """An int or a tuple of ints (Keras also takes a list: ``[0, 1, 2]`` for a Conv2D kernel)."""
+    if isinstance(axis, (list, tuple)) and axis and all(isinstance(a, numbers.Integral) for a in axis):
+        return tuple(int(a) for a in axis)
+    if isinstance(axis, numbers.Integral) and not isinstance(axis, bool):
+        return int(axis)
+    raise TypeError(f"axis must be an integer or a list of integers. Received: axis={axis!r:.100}")
+
+
+def _norms(W, axis):
+    """``‖w‖`` of each slice of ``W`` along ``axis``, kept as an axis of length 1 (broadcasts against ``W``)."""
+    xp = get_namespace(W)
+    return xp.sqrt(xp.sum(xp.square(W), axis=axis, keepdims=True))
+
+
+class Constraint(Configurable):
+    """The base class: ``__call__(w)`` returns the projected weights (here ``w`` unchanged);
+    a subclass overrides it, as in Keras."""
+
+    def __call__(self, w):
+        return w
+
+    def apply_in_place(self, W):
+        """``W ← self(W)``, written into ``W`` (a view of the model's flat weights)."""
+        W[...] = self(W)
+
+    def get_config(self):
+        """The constructor's arguments (none here; the built-in constraints list theirs)."""
+        return {}
+
+    def __repr__(self):
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.get_config().items())})"
+
+
+class _InPlace(Constraint):
+    """A built-in constraint: its arithmetic is :meth:`apply_in_place`, in the weights' dtype,
+    and calling it projects a copy."""
+
+    def __call__(self, w):
+        W = w  # Keras's argument name outside, the lectures' W inside
+        if get_namespace(W) is np and not (isinstance(W, np.ndarray) and W.dtype.kind == "f"):  # a list, ints...
+            W = check_array(W, "w", ndim=None, dtype="float32", allow_empty=True, finite=False)
+        W = copy(W)
+        self.apply_in_place(W)
+        return W
+
+
+class MaxNorm(_InPlace):
+    """``w ← w · min(‖w‖, max_value) / (ε + ‖w‖)`` for each slice along ``axis``."""
+
+    def __init__(self, max_value=2, axis=0):
+        self.max_value = check_number(max_value, "max_value", low=0)
+        self.axis = _check_axis(axis)
+
+    def apply_in_place(self, W):
+        xp = get_namespace(W)
+        norms = _norms(W, self.axis)
+        W *= xp.clip(norms, 0, self.max_value) / (EPSILON + norms)
+
+    def get_config(self):
+        return {"max_value": self.max_value, "axis": _axis_config(self.axis)}
+
+
+class MinMaxNorm(_InPlace):
+    """``w ← w · (rate · clip(‖w‖, min_value, max_value) + (1 − rate) · ‖w‖) / (ε + ‖w‖)``:
+    ``rate=1`` enforces the bounds at once, a smaller rate moves the norms towards them."""
+
+    def __init__(self, min_value=0.0, max_value=1.0, rate=1.0, axis=0):
+        self.min_value = check_number(min_value, "min_value", low=0)
+        self.max_value = check_number(max_value, "max_value", low=self.min_value)
+        self.rate = check_number(rate, "rate", low=0, high=1)
+        self.axis = _check_axis(axis)
+
+    def apply_in_place(self, W):
+        xp = get_namespace(W)
+        norms = _norms(W, self.axis)
+        desired = self.rate * xp.clip(norms, self.min_value, self.max_value) + (1 - self.rate) * norms
+        W *= desired / (EPSILON + norms)
+
+    def get_config(self):
+        return {"min_value": self.min_value, "max_value": self.max_value, "rate": self.rate,
+                "axis": _axis_config(self.axis)}
+
+
+class NonNeg(_InPlace):
+    """``w ← max(w, 0)``."""
+
+    def apply_in_place(self, W):
+        get_namespace(W).maximum(W, 0, out=W)
+
+
+class UnitNorm(_InPlace):
+    """``w ← w / (ε + ‖w‖)`` for each slice along ``axis``."""
+
+    def __init__(self, axis=0):
+        self.axis = _check_axis(axis)
+
+    def apply_in_place(self, W):
+        W /= EPSILON + _norms(W, self.axis)
+
+    def get_config(self):
+        return {"axis": _axis_config(self.axis)}
+
+
+def _axis_config(axis):
+    """``axis`` as JSON holds it (a tuple is written as a list)."""
+    return list(axis) if isinstance(axis, tuple) else axis
+
+
+# Keras 3's lowercase aliases: constraints.max_norm(3) is constraints.MaxNorm(3)
+max_norm, min_max_norm, non_neg, unit_norm = MaxNorm, MinMaxNorm, NonNeg, UnitNorm
+
+CONSTRAINTS = {"max_norm": MaxNorm, "min_max_norm": MinMaxNorm, "non_neg": NonNeg, "unit_norm": UnitNorm}
+CLASSES = {cls.__name__: cls for cls in CONSTRAINTS.values()}
+
+
+def get(identifier, argument="constraint"):
+    """None, a name (``"max_norm"`` or ``"MaxNorm"``: the defaults), a :class:`Constraint`, or any
+    callable ``f(w) -> w``, as Keras; ``argument`` names what was passed in an error
+    (``"kernel_constraint"``)."""
+    return lookup(identifier, CONSTRAINTS, argument, instance_of=Constraint, allow_callable=True, instantiate=True)
+
+
+def apply_in_place(constraint, W):
+    """``W ← constraint(W)`` written into ``W``: a :class:`Constraint` computes in place; a
+    function's result is copied in (cast to ``W``'s dtype)."""
+    if isinstance(constraint, Constraint):
+        constraint.apply_in_place(W)
+    else:
+        W[...] = constraint(W)
+
+
+def serialize(constraint):
+    return to_config(constraint, CLASSES, "constraint")
+
+
+def deserialize(config):
+    return from_config(config, CLASSES, "constraint")
