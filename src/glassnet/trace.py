@@ -100,7 +100,8 @@ class LayerTrace:
         How ``δ^(l+1)`` was obtained, in the lectures' notation.
     params, grads, updates : dict of str -> ndarray
         The layer's trainable arrays before the step, ``∂J/∂θ`` and the
-        update ``Δθ`` one optimizer step makes, under the same keys
+        update ``Δθ`` one optimizer step makes (the layer's constraints, such as
+        ``kernel_constraint``, applied after it, as in ``fit``), under the same keys
         (``"W"``, ``"b"``; ``"gamma"``, ``"beta"`` for batch normalization).
     """
 
@@ -493,6 +494,8 @@ def trace(model, X, y, apply=False, sample_weight=None):
 
 def _step(model, X, Y, w, apply):
     """The training step of ``training.train_step``, keeping every intermediate."""
+    from .models.training import apply_constraints, constrained_parts
+
     optimizer = model.optimizer
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         # Blue path: a^(1) = x, then every layer in order.
@@ -517,11 +520,13 @@ def _step(model, X, Y, w, apply):
             after = before
         elif apply:
             optimizer.apply(model._flat_params, model._flat_grads)
+            apply_constraints(model._flat_params, constrained_parts(model))  # as train_step
             after = _np(model._flat_params)
         else:
             iterations, state = optimizer.get_state()
             after, g = backend.copy(model._flat_params), backend.copy(model._flat_grads)
             optimizer.apply(after, g)  # on copies; then the optimizer is rewound
+            apply_constraints(after, constrained_parts(model))
             optimizer.set_state(iterations, state)
             after = _np(after)
         for part in model._frozen_parts():  # frozen layers (trainable=False) keep their weights

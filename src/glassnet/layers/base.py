@@ -17,10 +17,11 @@ import difflib
 import inspect
 import json
 import math
+import warnings
 
 import numpy as np
 
-from .. import activations, initializers, regularizers
+from .. import activations, constraints, initializers, regularizers
 from .._validation import check_array, check_positive_int, check_shape, sized_by
 from ..backend import (copy, from_numpy, get_namespace, is_numpy, make_rng, numpy_copy, numpy_dtype,
                        standardize_dtype)
@@ -66,6 +67,22 @@ def initializer_entries(layer, keys):
     return {key: entry for key, entry in entries.items() if entry is not None}
 
 
+def constraint_entries(layer, keys):
+    """The constraints ``keys`` of ``layer`` as its config holds them (see :func:`config_entry`),
+    the unset ones left out; a custom one is left out of a file with a warning (a file holds no
+    code): a model loaded from it trains without that constraint."""
+    entries = {}
+    for key in keys:
+        obj = getattr(layer, key)
+        entry = config_entry(obj, constraints.serialize, optional=True)
+        if entry is not None:
+            entries[key] = entry
+        elif obj is not None:
+            warnings.warn(f"The {key} {obj!r:.80} of layer {layer.name!r} is not saved: a model file holds no "
+                          f"code. After load_model, set layer.{key} again to keep it.", UserWarning, stacklevel=3)
+    return entries
+
+
 _TRANSIENT = ("X", "Z", "A", "delta", "mask", "X_hat", "inv_std", "in_shape", "_owner")
 
 #: what forward leaves behind for backward (and for diagnostics): ``Layer.__call__`` puts them back
@@ -74,7 +91,8 @@ _PASS_CACHES = ("X", "Z", "A", "delta", "mask", "X_hat", "inv_std", "in_shape", 
 #: objects nested in a layer config, each created from its saved dict by its own registry
 _NESTED = (("activation", activations), ("kernel_regularizer", regularizers), ("bias_regularizer", regularizers),
            ("kernel_initializer", initializers), ("bias_initializer", initializers),
-           ("beta_initializer", initializers), ("gamma_initializer", initializers))
+           ("beta_initializer", initializers), ("gamma_initializer", initializers),
+           ("kernel_constraint", constraints), ("bias_constraint", constraints))
 
 
 def deserialize_nested(config):
@@ -346,6 +364,11 @@ class Layer:
 
     def regularization_penalty(self):
         return 0.0
+
+    def parameter_constraints(self):
+        """``{key of params: constraint}``: training makes ``params[key] ← constraint(params[key])``
+        after each update (Keras's ``kernel_constraint``); none here."""
+        return {}
 
     def get_config(self):
         config = {"name": self.name}

@@ -1,9 +1,9 @@
 """Fully connected layer ``A = g(X W + b)`` with its backward pass."""
 
-from .. import activations, initializers, kernels, regularizers
+from .. import activations, constraints, initializers, kernels, regularizers
 from .._validation import check_bool, check_positive_int
 from ..backend import get_namespace
-from .base import Layer, config_entry, initializer_entries, sample_shape
+from .base import Layer, config_entry, constraint_entries, initializer_entries, sample_shape
 
 
 #: activations whose forward may write its result over its input (each step reads only what it wrote)
@@ -31,15 +31,18 @@ class Dense(Layer):
         Keras's defaults: ``"glorot_uniform"`` and ``"zeros"``; any
         ``f(shape, dtype=None)`` works.
     kernel_regularizer, bias_regularizer : str or Regularizer, optional
+    kernel_constraint, bias_constraint : str, Constraint or callable, optional
+        ``W ← constraint(W)`` (``b`` likewise) after each update, as Keras
+        (``kernel_constraint=constraints.MaxNorm(3)``); any ``f(w) -> w`` works.
     input_dim, input_shape : optional
         Declare the input size on the first layer.
-    kernel_constraint, bias_constraint, activity_regularizer : None
-        Keras's arguments, accepted only as None (their default): glassnet's
-        Dense has no constraints and no activity regularizer.
+    activity_regularizer : None
+        Keras's argument, accepted only as None (its default): glassnet's
+        Dense has no activity regularizer.
     """
 
     weight_names = ("W", "b")
-    keras_unused = ("kernel_constraint", "bias_constraint", "activity_regularizer")
+    keras_unused = ("activity_regularizer",)
 
     def __init__(
         self,
@@ -50,6 +53,8 @@ class Dense(Layer):
         bias_initializer="zeros",
         kernel_regularizer=None,
         bias_regularizer=None,
+        kernel_constraint=None,
+        bias_constraint=None,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -60,6 +65,8 @@ class Dense(Layer):
         self.bias_initializer = initializers.get(bias_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint, "kernel_constraint")
+        self.bias_constraint = constraints.get(bias_constraint, "bias_constraint")
         if not self.use_bias:
             self.weight_names = ("W",)
 
@@ -172,6 +179,10 @@ class Dense(Layer):
             penalty += self.bias_regularizer(self.params["b"])
         return penalty
 
+    def parameter_constraints(self):
+        found = {"W": self.kernel_constraint, "b": self.bias_constraint if self.use_bias else None}
+        return {key: constraint for key, constraint in found.items() if constraint is not None}
+
     def get_config(self):
         config = super().get_config()
         config.update(
@@ -182,4 +193,5 @@ class Dense(Layer):
             bias_regularizer=config_entry(self.bias_regularizer, regularizers.serialize),
         )
         config.update(initializer_entries(self, ("kernel_initializer", "bias_initializer")))
+        config.update(constraint_entries(self, ("kernel_constraint", "bias_constraint")))
         return config

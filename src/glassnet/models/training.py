@@ -20,7 +20,7 @@ import weakref
 
 import numpy as np
 
-from .. import backend, kernels, losses
+from .. import backend, constraints, kernels, losses
 from .._validation import (
     check_array, check_non_negative_int, check_number, check_positive_int, dense_rows, is_sparse, on_host,
 )
@@ -387,6 +387,30 @@ def _prepare_training(model):
     model._frozen = [(part, backend.copy(model._flat_params[part]),
                       {name: backend.copy(slot[part]) for name, slot in optimizer.state.items() if name != "average"})
                      for part in model._frozen_parts()]
+    model._constraints = constrained_parts(model)
+
+
+def constrained_parts(model):
+    """``(slice, shape, constraint)`` for each parameter array of a trainable layer that has a
+    constraint (``Dense(kernel_constraint=...)``): its place in the flat parameter vector.
+    Frozen layers have none, as Keras constrains only the variables it trains."""
+    parts, offset = [], 0
+    for layer in model.layers:
+        found = layer.parameter_constraints() if layer.trainable else {}
+        for key, value in layer.params.items():
+            size = math.prod(value.shape)
+            if key in found:
+                parts.append((slice(offset, offset + size), tuple(value.shape), found[key]))
+            offset += size
+    return parts
+
+
+def apply_constraints(w, parts):
+    """``W ← constraint(W)`` in place for each array of ``parts`` (:func:`constrained_parts`)
+    in the flat parameter vector ``w``, after an update."""
+    xp = backend.get_namespace(w)
+    for part, shape, constraint in parts:
+        constraints.apply_in_place(constraint, xp.reshape(w[part], shape))
 
 
 def train_on_batch(model, x, y, sample_weight=None):
@@ -458,6 +482,10 @@ def train_step(model, Xb, Yb, wb=None):
             state[name][part] = slot
     if optimizer.use_ema and optimizer.track_average(model._flat_params):
         _use_average(model)  # ema_overwrite_frequency
+    if model._constraints:
+        # after the update and the moving average (which follows the unconstrained weights), at
+        # every step, gradients accumulated or not: Keras's order in optimizer.apply
+        apply_constraints(model._flat_params, model._constraints)
     return loss
 
 
