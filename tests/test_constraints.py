@@ -1,0 +1,205 @@
+"""Weight constraints as Keras applies them (glassnet/constraints.py; Dense's kernel_constraint
+and bias_constraint, applied after each step by models/training.py).
+
+The expected numbers were computed with Keras 3.15.1 on JAX (float32): ``constraint(W)``
+for each constraint below, and ``get_weights()`` of the same two-layer model trained from the
+same weights (``set_weights``, ``shuffle=False``, batches of 4, ``SGD(0.1)``, loss "mse").
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+from glassnet import constraints
+from glassnet.layers import Dense
+from glassnet.models import load_model
+from glassnet.optimizers import SGD
+
+W = np.array([[0.5, -1.2, 2.0, 0.1], [1.5, 0.3, -0.4, 0.2], [-0.7, 2.2, 1.0, -0.3]], dtype="float32")
+
+KERAS = {
+    "MaxNorm(2)": [[0.49999997, -0.950914681, 1.76090181, 0.0999999791], [1.49999988, 0.23772867, -0.352180362, 0.199999958], [-0.699999928, 1.74334347, 0.880450904, -0.299999952]],  # noqa: E501
+    "MaxNorm(1.5, axis=1)": [[0.314140409, -0.753937006, 1.25656164, 0.0628280863], [1.41177547, 0.2823551, -0.376473457, 0.188236728], [-0.414401919, 1.30240607, 0.592002749, -0.177600831]],  # noqa: E501
+    "MaxNorm(2, axis=[0, 1])": [[0.261175841, -0.626822054, 1.04470336, 0.0522351675], [0.783527493, 0.156705514, -0.20894067, 0.104470335], [-0.365646183, 1.14917374, 0.522351682, -0.156705514]],  # noqa: E501
+    "MinMaxNorm(0.5, 1.5, 0.7)": [[0.453615308, -0.85923022, 1.52447343, 0.123541392], [1.36084592, 0.214807555, -0.304894686, 0.247082785], [-0.635061443, 1.57525539, 0.762236714, -0.370624185]],  # noqa: E501
+    "MinMaxNorm(axis=1)": [[0.209426939, -0.502624691, 0.837707758, 0.0418853872], [0.941183686, 0.188236743, -0.250982314, 0.125491157], [-0.276267946, 0.868270695, 0.39466849, -0.118400551]],  # noqa: E501
+    "NonNeg()": [[0.5, 0, 2, 0.100000001], [1.5, 0.300000012, 0, 0.200000003], [0, 2.20000005, 1, 0]],
+    "UnitNorm()": [[0.28915745, -0.47545734, 0.880450904, 0.267261147], [0.867472351, 0.118864335, -0.176090181, 0.534522295], [-0.404820412, 0.871671736, 0.440225452, -0.801783502]],  # noqa: E501
+    "UnitNorm(axis=1)": [[0.209426939, -0.502624691, 0.837707758, 0.0418853872], [0.941183686, 0.188236743, -0.250982314, 0.125491157], [-0.276267946, 0.868270695, 0.39466849, -0.118400551]],  # noqa: E501
+}
+
+
+@pytest.mark.parametrize("expression", sorted(KERAS))
+def test_each_constraint_matches_keras(expression):
+    constraint = eval(expression, vars(constraints))
+    projected = constraint(W)
+    np.testing.assert_allclose(projected, KERAS[expression], rtol=1e-6, atol=1e-7)
+    assert projected.dtype == np.float32
+    assert W[0, 1] == np.float32(-1.2)  # called, a constraint projects a copy
+
+
+def test_in_place_keeps_the_dtype_and_writes_into_the_array():
+    W64 = W.astype("float64")
+    view = W64[:]
+    constraints.apply_in_place(constraints.MaxNorm(2), view)
+    assert W64.dtype == np.float64
+    np.testing.assert_allclose(W64, KERAS["MaxNorm(2)"], rtol=1e-6)
+    assert np.sqrt((W64 ** 2).sum(axis=0)).max() <= 2
+    constraints.apply_in_place(lambda w: np.abs(w), view)  # a function's result is copied in
+    assert (W64 >= 0).all() and W64.dtype == np.float64
+
+
+def test_keras_defaults_names_and_configs():
+    assert constraints.MaxNorm().get_config() == {"max_value": 2.0, "axis": 0}
+    assert constraints.MinMaxNorm().get_config() == {"min_value": 0.0, "max_value": 1.0, "rate": 1.0, "axis": 0}
+    assert constraints.UnitNorm().get_config() == {"axis": 0}
+    assert constraints.NonNeg().get_config() == {}
+    for name, cls in [("max_norm", constraints.MaxNorm), ("min_max_norm", constraints.MinMaxNorm),
+                      ("non_neg", constraints.NonNeg), ("unit_norm", constraints.UnitNorm)]:
+        assert type(constraints.get(name)) is cls and type(constraints.get(cls.__name__)) is cls
+        assert type(constraints.get(cls)) is cls
+        assert getattr(constraints, name) is cls
+    c = constraints.MinMaxNorm(0.5, 1.5, rate=0.7, axis=[0, 1])
+    assert constraints.deserialize(constraints.serialize(c)).get_config() == c.get_config()
+    assert type(c).from_config(c.get_config()).get_config() == c.get_config()
+    f = lambda w: w  # noqa: E731
+    assert constraints.get(f) is f and constraints.get(None) is None
+    assert constraints.Constraint()(W) is W
+
+
+@pytest.mark.parametrize("make, error, match", [
+    (lambda: constraints.MaxNorm(-1), ValueError, r"max_value must be >= 0"),
+    (lambda: constraints.MinMaxNorm(min_value=-0.5), ValueError, r"min_value must be >= 0"),
+    (lambda: constraints.MinMaxNorm(min_value=2, max_value=1), ValueError, r"max_value must be >= 2"),
+    (lambda: constraints.MinMaxNorm(rate=1.5), ValueError, r"rate must be <= 1"),
+    (lambda: constraints.MaxNorm("3"), TypeError, r"max_value must be a number"),
+    (lambda: constraints.UnitNorm(axis="rows"), TypeError, r"axis must be an integer or a list of integers"),
+    (lambda: Dense(2, kernel_constraint=5), ValueError, r"Could not interpret kernel_constraint identifier: 5"),
+    (lambda: Dense(2, bias_constraint="maxnorm2"),
+     ValueError, r"Unknown bias_constraint 'maxnorm2'\. Valid names: max_norm, min_max_norm, non_neg, unit_norm"),
+    (lambda: constraints.deserialize({"class_name": "Os", "config": {}}), ValueError, r"Unknown constraint 'Os'"),
+])
+def test_bad_arguments_are_refused_with_their_name(make, error, match):
+    with pytest.raises(error, match=match):
+        make()
+
+
+X = np.array([[0.2, -0.1, 0.4], [1.0, 0.5, -0.3], [-0.6, 0.8, 0.1], [0.3, 0.3, 0.9],
+              [0.7, -0.9, 0.2], [-0.2, 0.4, -0.5], [0.9, 0.1, 0.6], [0.0, -0.7, 0.3]], dtype="float32")
+Y = np.array([[1.0, 0.0], [0.5, -0.5], [0.2, 0.8], [-0.3, 0.4], [0.6, 0.1], [0.0, -1.0], [0.9, 0.3], [-0.4, 0.2]],
+             dtype="float32")
+INITIAL = [W, np.array([-0.1, 0.2, -0.3, 0.05], "float32"),
+           np.array([[0.3, -0.6], [0.9, 0.4], [-0.5, 0.7], [0.2, 0.1]], "float32"), np.array([0.1, -0.2], "float32")]
+
+KERAS_TRAINED = {
+    # fit(X, Y, batch_size=4, epochs=1, shuffle=False): 2 steps
+    "fit": [[[0.469039977, -0.703472912, 1.27668321, 0.105067149], [1.29121149, 0.171934098, -0.253872812, 0.196074039], [-0.60230732, 1.31360734, 0.646153688, -0.299745888]], [0.0208643284, 0.149066389, 0, 0.0444940329], [[0.292697161, -0.605091512], [0.78965646, 0.372571021], [-0.432743162, 0.620824695], [0.198285788, 0.0972397923]], [0.0931031704, -0.257442206]],  # noqa: E501
+    # gradient_accumulation_steps=2, one train_on_batch(X[:4]): no update, yet the constraints are applied
+    "accumulated 1": [[[0.433736175, -0.713185966, 1.32067645, 0.0999999791], [1.3012085, 0.178296492, -0.264135301, 0.199999958], [-0.607230663, 1.30750751, 0.660338223, -0.299999952]], [0, 0.200000003, 0, 0.0500000007], [[0.300000012, -0.600000024], [0.899999976, 0.400000006], [-0.5, 0.699999988], [0.200000003, 0.100000001]], [0.100000001, -0.200000003]],  # noqa: E501
+    # ... then train_on_batch(X[4:]): the update
+    "accumulated 2": [[[0.453507334, -0.703333914, 1.29280889, 0.102566957], [1.2955488, 0.16934669, -0.259022862, 0.197970167], [-0.604883552, 1.29092515, 0.651869118, -0.299789399]], [0.00371874287, 0.170779735, 0, 0.047079999], [[0.295187742, -0.602898121], [0.844057202, 0.384817004], [-0.471881598, 0.656260014], [0.198936582, 0.0985428393]], [0.0906707421, -0.232400343]],  # noqa: E501
+    # use_ema=True, ema_momentum=0.5, ema_overwrite_frequency=2, fit as above: the average follows the
+    # weights before the constraints (and fit ends with the average: a negative bias)
+    "ema": [[[0.496791542, -0.951307774, 1.63105011, 0.104818091], [1.39010715, 0.22006315, -0.328879654, 0.196572304], [-0.654458404, 1.73668361, 0.823776484, -0.300368726]], [-0.0466665849, 0.143409446, -0.183440477, 0.0457395166], [[0.292618454, -0.600656509], [0.787703454, 0.374314249], [-0.476851344, 0.639233828], [0.199292392, 0.0984093994]], [0.0715640858, -0.240046114]],  # noqa: E501
+}
+
+
+def _model(optimizer, **first):
+    first = {"kernel_constraint": constraints.MaxNorm(1.5), "bias_constraint": constraints.NonNeg(), **first}
+    model = gn.Sequential([gn.Input(shape=(3,)), Dense(4, activation="relu", **first), Dense(2)])
+    model.compile(optimizer=optimizer, loss="mse")
+    model.set_weights(INITIAL)
+    return model
+
+
+def _assert_weights(model, expected):
+    for got, want in zip(model.get_weights(), expected, strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
+
+
+def test_two_sgd_steps_match_keras():
+    model = _model(SGD(0.1))
+    model.fit(X, Y, batch_size=4, epochs=1, shuffle=False, verbose=0)
+    _assert_weights(model, KERAS_TRAINED["fit"])
+
+
+def test_names_work_in_dense_as_in_keras():
+    model = _model(SGD(0.1), kernel_constraint=constraints.MaxNorm(1.5), bias_constraint="non_neg")
+    model.fit(X, Y, batch_size=4, epochs=1, shuffle=False, verbose=0)
+    _assert_weights(model, KERAS_TRAINED["fit"])
+
+
+def test_constraints_apply_at_every_step_of_gradient_accumulation_as_keras():
+    model = _model(SGD(0.1, gradient_accumulation_steps=2))
+    model.train_on_batch(X[:4], Y[:4])
+    _assert_weights(model, KERAS_TRAINED["accumulated 1"])
+    model.train_on_batch(X[4:], Y[4:])
+    _assert_weights(model, KERAS_TRAINED["accumulated 2"])
+
+
+def test_the_moving_average_follows_the_weights_before_the_constraints_as_keras():
+    model = _model(SGD(0.1, use_ema=True, ema_momentum=0.5, ema_overwrite_frequency=2))
+    model.fit(X, Y, batch_size=4, epochs=1, shuffle=False, verbose=0)
+    _assert_weights(model, KERAS_TRAINED["ema"])
+
+
+def test_a_frozen_layer_is_not_constrained():
+    model = _model(SGD(0.1), kernel_constraint=constraints.MaxNorm(0.1), trainable=False)
+    model.fit(X, Y, batch_size=4, epochs=2, verbose=0)
+    np.testing.assert_array_equal(model.layers[0].get_weights()[0], W)
+    np.testing.assert_array_equal(model.layers[0].get_weights()[1], INITIAL[1])
+    model.layers[0].trainable = True  # takes effect at the next fit
+    model.fit(X, Y, batch_size=4, epochs=1, verbose=0)
+    assert np.sqrt((model.layers[0].kernel ** 2).sum(axis=0)).max() <= 0.1
+
+
+def test_a_function_constrains_the_weights():
+    model = _model(SGD(1.0), kernel_constraint=lambda w: np.clip(w, -0.25, 0.25), bias_constraint=None)
+    model.fit(X, Y, batch_size=4, epochs=3, verbose=0)
+    assert np.abs(model.layers[0].kernel).max() <= 0.25
+    assert model.layers[0].bias.min() < 0  # no bias constraint
+
+
+def test_trace_shows_the_update_with_the_constraints():
+    model = _model(SGD(0.1))
+    step = model.trace(X[:4], Y[:4])
+    model.train_on_batch(X[:4], Y[:4])
+    first = step.layers[0]
+    np.testing.assert_allclose(first.params["W"] + first.updates["W"], model.layers[0].kernel, atol=1e-7)
+    np.testing.assert_allclose(first.params["b"] + first.updates["b"], model.layers[0].bias, atol=1e-7)
+    assert model.layers[0].bias.min() == 0
+
+
+def test_save_and_load_keep_the_constraints(tmp_path):
+    model = _model(SGD(0.1))
+    model.fit(X, Y, batch_size=4, epochs=1, shuffle=False, verbose=0)
+    model.save(tmp_path / "m.glassnet")
+    loaded = load_model(tmp_path / "m.glassnet")
+    dense = loaded.layers[0]
+    assert repr(dense.kernel_constraint) == "MaxNorm(max_value=1.5, axis=0)"
+    assert type(dense.bias_constraint) is constraints.NonNeg
+    assert dense.get_config() == model.layers[0].get_config()
+    loaded.compile(optimizer=SGD(5.0), loss="mse")  # a large step: the norms would grow past 1.5
+    loaded.fit(X, Y * 10, batch_size=4, epochs=2, verbose=0)
+    assert np.sqrt((dense.kernel ** 2).sum(axis=0)).max() <= 1.5
+    assert dense.bias.min() >= 0
+
+
+def test_a_custom_function_is_left_out_of_a_file_with_a_warning(tmp_path):
+    model = _model(SGD(0.1), kernel_constraint=lambda w: w)
+    with pytest.warns(UserWarning, match="kernel_constraint .* is not saved: a model file holds no code"):
+        model.save(tmp_path / "m.glassnet")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        dense = load_model(tmp_path / "m.glassnet").layers[0]
+    assert dense.kernel_constraint is None and type(dense.bias_constraint) is constraints.NonNeg
+
+
+def test_clone_model_keeps_a_custom_function():
+    def clip(w):
+        return np.clip(w, -1, 1)
+
+    clone = gn.models.clone_model(_model(SGD(0.1), kernel_constraint=clip))
+    assert clone.layers[0].kernel_constraint is clip
