@@ -16,8 +16,8 @@ import numbers
 import numpy as np
 
 from ._registry import Configurable, from_config, lookup, to_config
-from ._validation import check_array, check_number
-from .backend import copy, get_namespace
+from ._validation import check_number
+from .backend import get_namespace
 
 #: Keras's ``backend.epsilon()``, added to the norms before dividing by them
 EPSILON = 1e-7
@@ -63,9 +63,12 @@ class _InPlace(Constraint):
 
     def __call__(self, w):
         W = w  # Keras's argument name outside, the lectures' W inside
-        if get_namespace(W) is np and not (isinstance(W, np.ndarray) and W.dtype.kind == "f"):  # a list, ints...
-            W = check_array(W, "w", ndim=None, dtype="float32", allow_empty=True, finite=False)
-        W = copy(W)
+        xp = get_namespace(W)  # NumPy for a NumPy array, whatever namespace is active (as regularizers)
+        if xp is np:
+            # a list or integers become float32, as in Keras; a float array keeps its dtype
+            W = np.array(W, dtype=W.dtype if isinstance(W, np.ndarray) and W.dtype.kind == "f" else "float32")
+        else:
+            W = xp.asarray(W, copy=True)
         self.apply_in_place(W)
         return W
 
