@@ -146,6 +146,7 @@ class Sequential:
         self.stop_reason = None
         self.history = None
         self._frozen = []  # (slice, weights) of frozen layers during training (training._prepare_training)
+        self._constraints = []  # (slice, shape, constraint) applied after each step (training._prepare_training)
         self.seed = seed
         self.rng = make_rng(seed)
         if layers is not None and not isinstance(layers, (list, tuple)):
