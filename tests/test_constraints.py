@@ -14,7 +14,7 @@ import pytest
 import glassnet as gn
 from glassnet import constraints
 from glassnet.layers import Dense
-from glassnet.models import load_model
+from glassnet.models import Sequential, load_model
 from glassnet.optimizers import SGD
 
 W = np.array([[0.5, -1.2, 2.0, 0.1], [1.5, 0.3, -0.4, 0.2], [-0.7, 2.2, 1.0, -0.3]], dtype="float32")
@@ -203,3 +203,46 @@ def test_clone_model_keeps_a_custom_function():
 
     clone = gn.models.clone_model(_model(SGD(0.1), kernel_constraint=clip))
     assert clone.layers[0].kernel_constraint is clip
+
+
+# Keras 3.15: Dense(3) -> {Layer,Batch}Normalization(gamma_constraint=NonNeg(), beta_constraint=MaxNorm(0.05))
+# -> Dense(2), mse, SGD(0.5), 2 full-batch steps from these weights; gamma, beta and Dense's first row after fit
+_NORM_X = np.array([[0.5, -1.0, 2.0], [1.5, 0.2, -0.3], [-0.7, 1.1, 0.4], [0.9, -0.4, -1.2]], np.float32)
+_NORM_Y = np.array([[1.0, -2.0], [0.5, 1.5], [-1.0, 0.3], [2.0, 0.0]], np.float32)
+_NORM_W = np.array([[0.3, -0.2, 0.5], [0.1, 0.4, -0.6], [-0.5, 0.2, 0.3]], np.float32)
+_NORM_W2 = np.array([[0.7, -0.3], [0.2, 0.9], [-0.4, 0.5]], np.float32)
+_KERAS_NORM = {
+    "LayerNormalization": ([1.1121819019317627, 0.026617588475346565, 0.35757532715797424],
+                           [0.04170208424329758, 0.026711221784353256, 0.006888061296194792],
+                           [0.41536498069763184, -0.5198936462402344, 0.7045287489891052]),
+    "BatchNormalization": ([0.8201501369476318, 0.0, 0.2704640328884125],
+                           [0.02288227342069149, -0.036332711577415466, 0.02561887726187706],
+                           [0.9404826760292053, -0.24696233868598938, 0.7663856744766235]),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(_KERAS_NORM))
+def test_normalization_gamma_and_beta_constraints_train_as_keras(kind, tmp_path):
+    import glassnet.layers
+
+    def model():
+        norm = getattr(glassnet.layers, kind)(gamma_constraint=constraints.NonNeg(), beta_constraint=constraints.MaxNorm(0.05))
+        m = Sequential([Dense(3, input_dim=3), norm, Dense(2)])
+        m.compile(optimizer=SGD(0.5), loss="mse")
+        return m
+
+    m = model()
+    weights = m.get_weights()
+    weights[:4] = [_NORM_W, np.zeros(3, np.float32), np.array([1.5, -0.2, 0.8], np.float32),
+                   np.array([0.3, -0.2, 0.1], np.float32)]
+    weights[-2:] = [_NORM_W2, np.zeros(2, np.float32)]
+    m.set_weights(weights)
+    m.fit(_NORM_X, _NORM_Y, batch_size=4, epochs=2, shuffle=False, verbose=0)
+    gamma, beta, first_row = _KERAS_NORM[kind]
+    out = m.get_weights()
+    np.testing.assert_allclose(out[2], gamma, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(out[3], beta, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(out[0][0], first_row, rtol=1e-5)
+    m.save(tmp_path / "norm.gn")
+    layer = load_model(tmp_path / "norm.gn").layers[1]
+    assert repr(layer.gamma_constraint) == "NonNeg()" and repr(layer.beta_constraint) == "MaxNorm(max_value=0.05, axis=0)"

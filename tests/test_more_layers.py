@@ -484,7 +484,7 @@ def test_the_new_layers_train_in_another_namespace_as_on_numpy(rng):
     (lambda: LayerNormalization(center="yes"), TypeError, r"center must be True or False"),
     (lambda: LayerNormalization(gamma_regularizer="l2"), ValueError, r"has no gamma_regularizer .*only "
                                                                      r"gamma_regularizer=None"),
-    (lambda: LayerNormalization(beta_constraint="non_neg"), ValueError, r"has no beta_constraint"),
+    (lambda: LayerNormalization(beta_constraint="non_negative"), ValueError, r"Unknown beta_constraint"),
     (lambda: LayerNormalization(rms_scaling=True), ValueError, r"has no rms_scaling"),
     (lambda: LayerNormalization(gamma_initializer="onez"), ValueError, r"onez"),
     (lambda: Rescaling("1/255"), TypeError, r"scale must be a number\. Received: scale='1/255'"),

@@ -5,10 +5,10 @@ import numbers
 
 import numpy as np
 
-from .. import initializers
+from .. import constraints, initializers
 from .._validation import check_number
 from ..backend import get_namespace
-from .base import Layer, sample_shape
+from .base import Layer, constraint_entries, sample_shape
 
 
 def feature_axis(axis, allow_none=False):
@@ -41,10 +41,24 @@ class ScaledNormalization(Layer):
     Backward, with ``g = dY ⊙ γ`` and means along the axis of the statistics:
     ``dX = (g − mean(g) − x̂ ⊙ mean(g ⊙ x̂)) / sqrt(σ² + ε)`` (``g / sqrt(σ² + ε)`` for
     fixed statistics), ``∂J/∂γ = Σ dY ⊙ x̂``, ``∂J/∂β = Σ dY`` (summed over the samples).
-    ``center=False`` leaves out β, ``scale=False`` leaves out γ.
+    ``center=False`` leaves out β, ``scale=False`` leaves out γ. ``beta_constraint`` and
+    ``gamma_constraint`` (Keras's) project β and γ after each update (:mod:`glassnet.constraints`).
     """
 
     center = scale = True  # what layers pickled before the options existed hold
+    beta_constraint = gamma_constraint = None
+
+    def _set_constraints(self, beta_constraint, gamma_constraint):
+        self.beta_constraint = constraints.get(beta_constraint, "beta_constraint")
+        self.gamma_constraint = constraints.get(gamma_constraint, "gamma_constraint")
+
+    def parameter_constraints(self):
+        found = {"gamma": self.gamma_constraint if self.scale else None,
+                 "beta": self.beta_constraint if self.center else None}
+        return {key: constraint for key, constraint in found.items() if constraint is not None}
+
+    def _constraint_config(self):
+        return constraint_entries(self, ("beta_constraint", "gamma_constraint"))
 
     def _check_options(self, epsilon, center, scale):
         self.epsilon = check_number(epsilon, "epsilon", low=0, low_open=True)
@@ -120,8 +134,10 @@ class BatchNormalization(ScaledNormalization):
     weight_names = ("gamma", "beta", "moving_mean", "moving_variance")
     axis = -1
 
-    def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True, **kwargs):
+    def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True, *, beta_constraint=None,
+                 gamma_constraint=None, **kwargs):
         super().__init__(**kwargs)
+        self._set_constraints(beta_constraint, gamma_constraint)
         axis = feature_axis(axis)
         if axis not in (-1, 1):
             raise ValueError("glassnet's BatchNormalization normalizes each feature of 1-D samples: axis must be -1 "
@@ -171,4 +187,5 @@ class BatchNormalization(ScaledNormalization):
             config["axis"] = self.axis
         if not (self.center and self.scale):  # older files: both
             config.update(center=self.center, scale=self.scale)
+        config.update(self._constraint_config())
         return config
