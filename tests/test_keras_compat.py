@@ -186,3 +186,34 @@ def test_metrics_given_per_output_for_the_one_output():
         assert "accuracy" in history.history
     with pytest.raises(ValueError, match="must name this model's one output, its last layer 'out'"):
         model.compile(optimizer="sgd", loss="binary_crossentropy", metrics={"dense": ["accuracy"]})
+
+
+# Keras 3.15's serialize() of HeNormal(seed=2), L1L2(0.001, 0.01), MaxNorm(3) and Huber(delta=2.0)
+KERAS_SERIALIZED = {
+    "initializer": {"module": "keras.initializers", "class_name": "HeNormal",
+                    "config": {"seed": 2, "input_axes": None, "output_axes": None}, "registered_name": None},
+    "regularizer": {"module": "keras.regularizers", "class_name": "L1L2", "config": {"l1": 0.001, "l2": 0.01},
+                    "registered_name": None},
+    "constraint": {"module": "keras.constraints", "class_name": "MaxNorm", "config": {"max_value": 3, "axis": 0},
+                   "registered_name": None},
+    "loss": {"module": "keras.losses", "class_name": "Huber",
+             "config": {"name": "huber_loss", "reduction": "sum_over_batch_size"}, "registered_name": None},
+}
+
+
+def test_registries_take_keras_serialized_dicts_as_keras_get_does():
+    assert repr(keras.initializers.get(KERAS_SERIALIZED["initializer"])) == "HeNormal(seed=2)"
+    regularizer = keras.regularizers.get(KERAS_SERIALIZED["regularizer"])
+    assert (type(regularizer).__name__, regularizer.l1, regularizer.l2) == ("L1L2", 0.001, 0.01)
+    assert repr(keras.constraints.get(KERAS_SERIALIZED["constraint"])) == "MaxNorm(max_value=3.0, axis=0)"
+    assert type(keras.losses.get(KERAS_SERIALIZED["loss"])).__name__ == "Huber"
+    dense = layers.Dense(4, kernel_initializer=KERAS_SERIALIZED["initializer"],
+                         kernel_regularizer=KERAS_SERIALIZED["regularizer"],
+                         kernel_constraint=KERAS_SERIALIZED["constraint"])
+    assert repr(dense.kernel_constraint) == "MaxNorm(max_value=3.0, axis=0)"
+    # only the registry's own classes: a dict names no other code
+    with pytest.raises(ValueError, match="Unknown constraint 'os.system'.*Valid: MaxNorm"):
+        keras.constraints.get({"class_name": "os.system", "config": {}})
+    with pytest.raises(ValueError, match="input_axes must be None"):
+        keras.initializers.HeNormal(input_axes=[0, 1])
+    assert keras.initializers.GlorotUniform(7, None, None).seed == 7  # Keras's (seed, input_axes, output_axes)

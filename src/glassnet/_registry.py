@@ -26,9 +26,15 @@ def lookup(identifier, table, kind, instance_of=None, allow_callable=False, inst
         stands for its default instance, as in Keras's ``get`` of initializers,
         regularizers and losses: ``get(GlorotUniform)`` is ``GlorotUniform()``.
         Returned as is, the class was taken for a function and failed later.
+
+    A dict ``{"class_name": ..., "config": {...}}`` (Keras's serialized form, its ``module``
+    and ``registered_name`` ignored) creates that class with that config, as Keras's ``get``;
+    only the classes ``table`` stands for (:func:`from_config`: no imports, no other code).
     """
     if identifier is None:
         return None
+    if isinstance(identifier, dict) and "class_name" in identifier:
+        return from_config(identifier, {cls.__name__: cls for cls in _classes(table, instance_of)}, kind)
     if instantiate and isinstance(identifier, type) and (
             allow_callable or (instance_of is not None and issubclass(identifier, instance_of))):
         instance = identifier()

@@ -259,8 +259,13 @@ class VarianceScaling(Initializer):
     """Keras's variance scaling: variance ``scale / n`` with ``n`` the fan-in,
     fan-out or their mean; uniform in ``±sqrt(3·scale/n)`` or truncated normal."""
 
-    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None):
+    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None, input_axes=None,
+                 output_axes=None):
         super().__init__(seed)
+        for name, value in (("input_axes", input_axes), ("output_axes", output_axes)):
+            if value is not None:  # Keras 3.15's, for kernels of more than two axes (einsum layers)
+                raise ValueError(f"glassnet's initializers compute the fans of 2-D kernels (fan_in = rows, "
+                                 f"fan_out = columns): {name} must be None, Keras's default. Received: {name}={value!r}")
         if mode not in ("fan_in", "fan_out", "fan_avg"):
             raise ValueError(f"mode must be 'fan_in', 'fan_out' or 'fan_avg'. Received: mode={mode!r}")
         if distribution not in ("uniform", "truncated_normal", "untruncated_normal"):
@@ -293,8 +298,8 @@ class VarianceScaling(Initializer):
 class GlorotUniform(VarianceScaling):
     """Glorot/Xavier uniform: ``U(±sqrt(6 / (fan_in + fan_out)))`` (Keras's default kernel)."""
 
-    def __init__(self, seed=None):
-        super().__init__(1.0, "fan_avg", "uniform", seed)
+    def __init__(self, seed=None, input_axes=None, output_axes=None):
+        super().__init__(1.0, "fan_avg", "uniform", seed, input_axes, output_axes)
 
     def get_config(self):
         return {"seed": self.seed}
@@ -303,8 +308,8 @@ class GlorotUniform(VarianceScaling):
 class GlorotNormal(VarianceScaling):
     """Glorot/Xavier normal: std ``sqrt(2 / (fan_in + fan_out))`` (truncated)."""
 
-    def __init__(self, seed=None):
-        super().__init__(1.0, "fan_avg", "truncated_normal", seed)
+    def __init__(self, seed=None, input_axes=None, output_axes=None):
+        super().__init__(1.0, "fan_avg", "truncated_normal", seed, input_axes, output_axes)
 
     def get_config(self):
         return {"seed": self.seed}
@@ -313,8 +318,8 @@ class GlorotNormal(VarianceScaling):
 class HeUniform(VarianceScaling):
     """He uniform: ``U(±sqrt(6 / fan_in))``, for ReLU layers."""
 
-    def __init__(self, seed=None):
-        super().__init__(2.0, "fan_in", "uniform", seed)
+    def __init__(self, seed=None, input_axes=None, output_axes=None):
+        super().__init__(2.0, "fan_in", "uniform", seed, input_axes, output_axes)
 
     def get_config(self):
         return {"seed": self.seed}
@@ -323,8 +328,8 @@ class HeUniform(VarianceScaling):
 class HeNormal(VarianceScaling):
     """He normal: std ``sqrt(2 / fan_in)`` (truncated)."""
 
-    def __init__(self, seed=None):
-        super().__init__(2.0, "fan_in", "truncated_normal", seed)
+    def __init__(self, seed=None, input_axes=None, output_axes=None):
+        super().__init__(2.0, "fan_in", "truncated_normal", seed, input_axes, output_axes)
 
     def get_config(self):
         return {"seed": self.seed}
@@ -333,8 +338,8 @@ class HeNormal(VarianceScaling):
 class LecunNormal(VarianceScaling):
     """LeCun normal: std ``sqrt(1 / fan_in)`` (truncated), for SELU layers."""
 
-    def __init__(self, seed=None):
-        super().__init__(1.0, "fan_in", "truncated_normal", seed)
+    def __init__(self, seed=None, input_axes=None, output_axes=None):
+        super().__init__(1.0, "fan_in", "truncated_normal", seed, input_axes, output_axes)
 
     def get_config(self):
         return {"seed": self.seed}
@@ -343,8 +348,8 @@ class LecunNormal(VarianceScaling):
 class LecunUniform(VarianceScaling):
     """LeCun uniform: ``U(±sqrt(3 / fan_in))``."""
 
-    def __init__(self, seed=None):
-        super().__init__(1.0, "fan_in", "uniform", seed)
+    def __init__(self, seed=None, input_axes=None, output_axes=None):
+        super().__init__(1.0, "fan_in", "uniform", seed, input_axes, output_axes)
 
     def get_config(self):
         return {"seed": self.seed}
