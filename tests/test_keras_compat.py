@@ -217,3 +217,24 @@ def test_registries_take_keras_serialized_dicts_as_keras_get_does():
     with pytest.raises(ValueError, match="input_axes must be None"):
         keras.initializers.HeNormal(input_axes=[0, 1])
     assert keras.initializers.GlorotUniform(7, None, None).seed == 7  # Keras's (seed, input_axes, output_axes)
+
+
+def test_dense_from_a_keras_layer_config():
+    # Keras 3.15's Dense(4, activation="relu", kernel_initializer=HeNormal(2), kernel_constraint=MaxNorm(3)).get_config()
+    config = {"name": "dense", "trainable": True, "dtype": {"module": "keras", "class_name": "DTypePolicy",
+                                                            "config": {"name": "float32"}, "registered_name": None},
+              "units": 4, "activation": "relu", "use_bias": True,
+              "kernel_initializer": KERAS_SERIALIZED["initializer"],
+              "bias_initializer": {"module": "keras.initializers", "class_name": "Zeros", "config": {},
+                                   "registered_name": None},
+              "kernel_regularizer": None, "bias_regularizer": None,
+              "kernel_constraint": KERAS_SERIALIZED["constraint"], "bias_constraint": None,
+              "quantization_config": None}
+    dense = layers.Dense.from_config(config)
+    assert (dense.units, repr(dense.activation), repr(dense.kernel_initializer), dense.dtype) == (
+        4, "ReLU()", "HeNormal(seed=2)", "float32")
+    assert repr(dense.kernel_constraint) == "MaxNorm(max_value=3.0, axis=0)"
+    with pytest.raises(ValueError, match="dtype must be one of float16, float32, float64. Received: dtype='mixed_float16'"):
+        layers.Dense(2, dtype={"class_name": "DTypePolicy", "config": {"name": "mixed_float16"}})
+    with pytest.raises(ValueError, match="has no lora_rank"):
+        layers.Dense(2, lora_rank=4)

@@ -297,9 +297,12 @@ def set_floatx(value):
 
 
 def standardize_dtype(dtype):
-    """Return a dtype name from a string, NumPy dtype or None (-> floatx())."""
+    """Return a dtype name from a string, NumPy dtype or None (-> floatx()); Keras 3's serialized
+    ``DTypePolicy`` (``{"class_name": "DTypePolicy", "config": {"name": "float32"}}``) gives its name."""
     if dtype is None:
         return floatx()
+    if isinstance(dtype, dict) and dtype.get("class_name") == "DTypePolicy" and isinstance(dtype.get("config"), dict):
+        dtype = dtype["config"].get("name")
     try:
         name = np.dtype(dtype).name
     except TypeError:

@@ -42,7 +42,7 @@ class Dense(Layer):
     """
 
     weight_names = ("W", "b")
-    keras_unused = ("activity_regularizer",)
+    keras_unused = ("activity_regularizer", "lora_rank", "lora_alpha", "quantization_config")
 
     def __init__(
         self,
