@@ -295,64 +295,53 @@ class VarianceScaling(Initializer):
         return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution, "seed": self.seed}
 
 
-class GlorotUniform(VarianceScaling):
+class _Preset(VarianceScaling):
+    """A named variance scaling: ``settings`` = (scale, mode, distribution) are fixed,
+    ``seed`` alone is the caller's (Keras's ``GlorotUniform(seed=None)``, ...)."""
+
+    settings = None
+
+    def __init__(self, seed=None, input_axes=None, output_axes=None):
+        super().__init__(*self.settings, seed, input_axes, output_axes)
+
+    def get_config(self):
+        return {"seed": self.seed}
+
+
+class GlorotUniform(_Preset):
     """Glorot/Xavier uniform: ``U(±sqrt(6 / (fan_in + fan_out)))`` (Keras's default kernel)."""
 
-    def __init__(self, seed=None, input_axes=None, output_axes=None):
-        super().__init__(1.0, "fan_avg", "uniform", seed, input_axes, output_axes)
-
-    def get_config(self):
-        return {"seed": self.seed}
+    settings = (1.0, "fan_avg", "uniform")
 
 
-class GlorotNormal(VarianceScaling):
+class GlorotNormal(_Preset):
     """Glorot/Xavier normal: std ``sqrt(2 / (fan_in + fan_out))`` (truncated)."""
 
-    def __init__(self, seed=None, input_axes=None, output_axes=None):
-        super().__init__(1.0, "fan_avg", "truncated_normal", seed, input_axes, output_axes)
-
-    def get_config(self):
-        return {"seed": self.seed}
+    settings = (1.0, "fan_avg", "truncated_normal")
 
 
-class HeUniform(VarianceScaling):
+class HeUniform(_Preset):
     """He uniform: ``U(±sqrt(6 / fan_in))``, for ReLU layers."""
 
-    def __init__(self, seed=None, input_axes=None, output_axes=None):
-        super().__init__(2.0, "fan_in", "uniform", seed, input_axes, output_axes)
-
-    def get_config(self):
-        return {"seed": self.seed}
+    settings = (2.0, "fan_in", "uniform")
 
 
-class HeNormal(VarianceScaling):
+class HeNormal(_Preset):
     """He normal: std ``sqrt(2 / fan_in)`` (truncated)."""
 
-    def __init__(self, seed=None, input_axes=None, output_axes=None):
-        super().__init__(2.0, "fan_in", "truncated_normal", seed, input_axes, output_axes)
-
-    def get_config(self):
-        return {"seed": self.seed}
+    settings = (2.0, "fan_in", "truncated_normal")
 
 
-class LecunNormal(VarianceScaling):
+class LecunNormal(_Preset):
     """LeCun normal: std ``sqrt(1 / fan_in)`` (truncated), for SELU layers."""
 
-    def __init__(self, seed=None, input_axes=None, output_axes=None):
-        super().__init__(1.0, "fan_in", "truncated_normal", seed, input_axes, output_axes)
-
-    def get_config(self):
-        return {"seed": self.seed}
+    settings = (1.0, "fan_in", "truncated_normal")
 
 
-class LecunUniform(VarianceScaling):
+class LecunUniform(_Preset):
     """LeCun uniform: ``U(±sqrt(3 / fan_in))``."""
 
-    def __init__(self, seed=None, input_axes=None, output_axes=None):
-        super().__init__(1.0, "fan_in", "uniform", seed, input_axes, output_axes)
-
-    def get_config(self):
-        return {"seed": self.seed}
+    settings = (1.0, "fan_in", "uniform")
 
 
 INITIALIZERS = {
