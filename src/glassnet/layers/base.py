@@ -67,19 +67,22 @@ def initializer_entries(layer, keys):
     return {key: entry for key, entry in entries.items() if entry is not None}
 
 
-def constraint_entries(layer, keys):
-    """The constraints ``keys`` of ``layer`` as its config holds them (see :func:`config_entry`),
-    the unset ones left out; a custom one is left out of a file with a warning (a file holds no
-    code): a model loaded from it trains without that constraint."""
+def training_entries(layer, keys, module, keep_unset=False):
+    """The regularizers or constraints ``keys`` of ``layer`` (their registry ``module``) as its
+    config holds them (see :func:`config_entry`). They shape further training only, so a custom
+    one is left out of a file with a warning (a file holds no code; the weights are saved, and a
+    ModelCheckpoint keeps working): a model loaded from it trains without it. ``keep_unset``:
+    unset and left-out ones appear as None (Dense's regularizers, as Keras lists them), else
+    they are left out."""
     entries = {}
     for key in keys:
         obj = getattr(layer, key)
-        entry = config_entry(obj, constraints.serialize, optional=True)
-        if entry is not None:
-            entries[key] = entry
-        elif obj is not None:
+        entry = config_entry(obj, module.serialize, optional=True)
+        if entry is None and obj is not None:
             warnings.warn(f"The {key} {obj!r:.80} of layer {layer.name!r} is not saved: a model file holds no "
                           f"code. After load_model, set layer.{key} again to keep it.", UserWarning, stacklevel=3)
+        if entry is not None or keep_unset:
+            entries[key] = entry
     return entries
 
 

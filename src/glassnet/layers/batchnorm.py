@@ -8,7 +8,7 @@ import numpy as np
 from .. import constraints, initializers
 from .._validation import check_number
 from ..backend import get_namespace
-from .base import Layer, constraint_entries, sample_shape
+from .base import Layer, sample_shape, training_entries
 
 
 def feature_axis(axis, allow_none=False):
@@ -58,7 +58,7 @@ class ScaledNormalization(Layer):
         return {key: constraint for key, constraint in found.items() if constraint is not None}
 
     def _constraint_config(self):
-        return constraint_entries(self, ("beta_constraint", "gamma_constraint"))
+        return training_entries(self, ("beta_constraint", "gamma_constraint"), constraints)
 
     def _check_options(self, epsilon, center, scale):
         self.epsilon = check_number(epsilon, "epsilon", low=0, low_open=True)

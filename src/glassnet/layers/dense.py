@@ -3,7 +3,7 @@
 from .. import activations, constraints, initializers, kernels, regularizers
 from .._validation import check_bool, check_positive_int
 from ..backend import get_namespace
-from .base import Layer, config_entry, constraint_entries, initializer_entries, sample_shape
+from .base import Layer, config_entry, initializer_entries, sample_shape, training_entries
 
 
 #: activations whose forward may write its result over its input (each step reads only what it wrote)
@@ -189,9 +189,8 @@ class Dense(Layer):
             units=self.units,
             activation=config_entry(self.activation, activations.serialize),
             use_bias=self.use_bias,
-            kernel_regularizer=config_entry(self.kernel_regularizer, regularizers.serialize),
-            bias_regularizer=config_entry(self.bias_regularizer, regularizers.serialize),
         )
+        config.update(training_entries(self, ("kernel_regularizer", "bias_regularizer"), regularizers, keep_unset=True))
         config.update(initializer_entries(self, ("kernel_initializer", "bias_initializer")))
-        config.update(constraint_entries(self, ("kernel_constraint", "bias_constraint")))
+        config.update(training_entries(self, ("kernel_constraint", "bias_constraint"), constraints))
         return config
