@@ -463,6 +463,30 @@ def test_a_user_metric_in_fit_sees_the_ignored_labels_as_given():
     np.testing.assert_array_equal(seen[0], TARGETS["labels"])
 
 
+# Keras 3.15 on JAX: Dense(3, softmax, kernel zeros, bias [0, 0, 1]) on any 8 inputs predicts class 2
+# (then 0 and 1, tied); labels [0, 1, 2, c, c, 0, 1, c] with SparseCategoricalCrossentropy(ignore_class=c=5),
+# metrics "accuracy", SparseTopKCategoricalAccuracy(k=1) and (k=2): the ignored samples count as misses
+_KERAS_IGNORED_METRICS = {"loss": 1.3514447212219238, "accuracy": 0.125, "top1": 0.125, "top2": 0.625}
+
+
+@pytest.mark.parametrize("ignored", [5, -1])  # -1 too: JAX's take_along_axis wraps it to the last class
+def test_the_accuracies_count_the_ignored_samples_as_misses_as_keras(ignored):
+    # "accuracy" under sparse cross-entropy read a label outside the classes (a row of zeros
+    # after the one-hot encoding) as class 0, a hit whenever class 0 was predicted
+    model = Sequential([Dense(3, activation="softmax", input_shape=(3,))])
+    model.set_weights([np.zeros((3, 3)), np.array([0.0, 0.0, 1.0])])
+    model.compile(optimizer="sgd", loss=losses.SparseCategoricalCrossentropy(ignore_class=ignored),
+                  metrics=["accuracy", metrics.SparseTopKCategoricalAccuracy(k=1, name="top1"),
+                           metrics.SparseTopKCategoricalAccuracy(k=2, name="top2")])
+    labels = np.array([0, 1, 2, ignored, ignored, 0, 1, ignored])
+    x = np.random.default_rng(0).random((8, 3)).astype(np.float32)
+    logs = model.evaluate(x, labels, verbose=0, return_dict=True)
+    assert logs == pytest.approx(_KERAS_IGNORED_METRICS, abs=1e-6)
+    assert type(model.metrics[-3]) is metrics.SparseCategoricalAccuracy  # Keras's choice under this loss
+    history = model.fit(x, labels, batch_size=3, epochs=1, verbose=0)  # the per-batch path of fit
+    assert history.history["accuracy"] == [pytest.approx(0.125)]
+
+
 def test_the_sparse_cross_entropy_metric_still_refuses_ignore_class():
     with pytest.raises(ValueError, match=r"counts every sample in glassnet: ignore_class must be None .*"
                                          r"Received: ignore_class=-1"):

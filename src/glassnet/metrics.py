@@ -304,7 +304,9 @@ class SparseCategoricalAccuracy(Metric):
         Y, A, sample_weight = _align(y_true, y_pred, sample_weight, labels=True)
         predicted = A.argmax(axis=-1)
         if Y.shape == A.shape and A.shape[1] > 1:  # one-hot, as fit passes the targets
-            hit = predicted == Y.argmax(axis=-1)
+            # a row of zeros holds a label outside the classes that the loss's ignore_class leaves
+            # out (−1, 255): a miss, as Keras counts it (argmax would read it as class 0)
+            hit = (predicted == Y.argmax(axis=-1)) & Y.any(axis=-1)
         else:
             hit = predicted == Y[:, 0]
         if sample_weight is None:
@@ -373,10 +375,14 @@ class SparseTopKCategoricalAccuracy(TopKCategoricalAccuracy):
                              per_sample_weights(sample_weight, ids.shape[0]))
             return
         Y, A, sample_weight = _align(y_true, y_pred, sample_weight, labels=True)
-        labels = Y.argmax(axis=-1) if Y.shape == A.shape and A.shape[1] > 1 else Y[:, 0]
-        if not np.all((labels >= 0) & (labels < A.shape[1]) & (labels == np.round(labels))):
-            raise ValueError(f"y_true must hold integer labels 0..{A.shape[1] - 1} for {A.shape[1]} outputs.")
-        self._accumulate(_in_top_k(labels, A, self.k).astype(np.float64), sample_weight)
+        if Y.shape == A.shape and A.shape[1] > 1:  # one-hot, as fit passes the targets
+            hit = _in_top_k(Y.argmax(axis=-1), A, self.k) & Y.any(axis=-1)  # a row of zeros: see SparseCategoricalAccuracy
+        else:
+            labels = Y[:, 0]
+            if not np.all((labels >= 0) & (labels < A.shape[1]) & (labels == np.round(labels))):
+                raise ValueError(f"y_true must hold integer labels 0..{A.shape[1] - 1} for {A.shape[1]} outputs.")
+            hit = _in_top_k(labels, A, self.k)
+        self._accumulate(hit.astype(np.float64), sample_weight)
 
 
 class MeanSquaredError(Metric):
@@ -989,12 +995,14 @@ def _function_name(identifier):
 def get(identifier, loss=None, n_outputs=None):
     """Return a :class:`Metric`. ``"accuracy"``/``"acc"`` is resolved as Keras
     does from the output shape and the loss: one output unit → binary accuracy,
-    several → categorical accuracy (also for integer labels, which the loss
-    has already one-hot encoded)."""
+    several → sparse categorical accuracy under ``sparse_categorical_crossentropy``
+    (integer labels, which the loss one-hot encodes), else categorical accuracy."""
     if isinstance(identifier, str) and identifier.lower() in ("accuracy", "acc"):
         name = identifier.lower()
         if n_outputs == 1:
             return BinaryAccuracy(name=name)
+        if isinstance(loss, _losses.SparseCategoricalCrossentropy):
+            return SparseCategoricalAccuracy(name=name)
         return CategoricalAccuracy(name=name)
     if isinstance(identifier, str) and not has_name(identifier, METRICS, Metric):
         valid = dict(METRICS, accuracy=None, acc=None)
