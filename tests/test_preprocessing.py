@@ -181,7 +181,7 @@ def test_to_categorical_errors():
 
 
 def test_to_categorical_refuses_huge_arrays_and_reports_real_labels():
-    with pytest.raises(ValueError, match=r"y holds 1 label\(s\), the largest 1000000000000: with num_classes=1000000000001"):
+    with pytest.raises(ValueError, match=r"x holds 1 label\(s\), the largest 1000000000000: with num_classes=1000000000001"):
         to_categorical([10**12])
     with pytest.raises(ValueError, match="num_classes=3000000000 the one-hot array would need 3000000000 values"):
         to_categorical([0], num_classes=3 * 10**9)
@@ -189,6 +189,18 @@ def test_to_categorical_refuses_huge_arrays_and_reports_real_labels():
         to_categorical(np.array([2**63], dtype=np.uint64), num_classes=10)
     with pytest.raises(ValueError, match="the largest 9223372036854775808"):
         to_categorical(np.array([2**63], dtype=np.uint64))
+
+
+def test_to_categorical_takes_keras_3_s_x_and_tf_keras_s_y():
+    expected = np.array([[0, 1, 0], [0, 0, 1]], dtype=np.float32)  # keras.utils.to_categorical([1, 2], 3)
+    np.testing.assert_array_equal(to_categorical(x=[1, 2], num_classes=3), expected)
+    np.testing.assert_array_equal(to_categorical(y=[1, 2], num_classes=3), expected)
+    with pytest.raises(ValueError, match="y must hold non-negative class labels"):  # named as the caller named it
+        to_categorical(y=[-1])
+    with pytest.raises(TypeError, match=r"labels once: as x .* Received both x and y"):
+        to_categorical([1], y=[1])
+    with pytest.raises(TypeError, match="Received neither x nor y"):
+        to_categorical()
 
 
 def test_from_categorical_round_trip(rng):

@@ -256,7 +256,7 @@ def min_max_scale(X, feature_range=(0.0, 1.0)):
 _MAX_ONE_HOT = 2**31  # values in a one-hot array: 8 GiB of float32
 
 
-def to_categorical(y, num_classes=None, dtype=None):
+def to_categorical(x=None, num_classes=None, dtype=None, *, y=None):
     """One-hot encode integer labels, as ``keras.utils.to_categorical``.
 
     ``Y[i, y[i]] = 1``, all else 0. A trailing axis of length 1 (labels as a
@@ -264,8 +264,9 @@ def to_categorical(y, num_classes=None, dtype=None):
 
     Parameters
     ----------
-    y : array-like of int
-        Class indices 0 .. num_classes-1.
+    x : array-like of int
+        Class indices 0 .. num_classes-1 (Keras 3's name; tf.keras's keyword
+        ``y=`` is accepted instead).
     num_classes : int, optional
         Default ``max(y) + 1``.
     dtype : dtype, optional
@@ -275,35 +276,40 @@ def to_categorical(y, num_classes=None, dtype=None):
     -------
     ndarray of shape y.shape + (num_classes,)
     """
+    if (x is None) == (y is None):
+        given = "both x and y" if x is not None else "neither x nor y"
+        raise TypeError(f"to_categorical takes the labels once: as x (Keras 3's name) or as y= (tf.keras's). "
+                        f"Received {given}.")
+    name = "x" if y is None else "y"
     try:
         dtype = np.dtype(dtype or floatx())
     except (TypeError, ValueError):
         raise TypeError(f"dtype must be a NumPy dtype such as 'float32'. Received: dtype={dtype!r:.100}") from None
-    y = check_array(y, name="y", ndim=None)
+    y = check_array(x if y is None else y, name=name, ndim=None)
     if y.ndim > 1 and y.shape[-1] == 1:
         y = y[..., 0]
     if np.issubdtype(y.dtype, np.floating):
         fractional = y != np.round(y)
         if fractional.any():
             raise ValueError(
-                f"y must hold integer class labels 0, 1, 2, ... Received the value {y[fractional][0]!r}."
+                f"{name} must hold integer class labels 0, 1, 2, ... Received the value {y[fractional][0]!r}."
             )
     # Checked before the cast to int64, which wraps 2**63 (uint64) and 1e20 around
     low, high = int(y.min()), int(y.max())
     if low < 0:
-        raise ValueError(f"y must hold non-negative class labels. Received a label {low}.")
+        raise ValueError(f"{name} must hold non-negative class labels. Received a label {low}.")
     if num_classes is None:
         num_classes = high + 1
     num_classes = check_positive_int(num_classes, "num_classes")
     if high >= num_classes:
         raise ValueError(
-            f"y holds the label {high} but num_classes={num_classes} allows only 0..{num_classes - 1}."
+            f"{name} holds the label {high} but num_classes={num_classes} allows only 0..{num_classes - 1}."
         )
     if y.size * num_classes > _MAX_ONE_HOT:
         raise ValueError(
-            f"y holds {y.size} label(s), the largest {high}: with num_classes={num_classes} the one-hot "
+            f"{name} holds {y.size} label(s), the largest {high}: with num_classes={num_classes} the one-hot "
             f"array would need {y.size * num_classes} values (at most 2**31 allowed); "
-            f"y must hold class labels 0, 1, 2, ..."
+            f"{name} must hold class labels 0, 1, 2, ..."
         )
     labels = y.astype(np.int64)
     Y = np.zeros(labels.shape + (num_classes,), dtype=dtype)
