@@ -401,6 +401,42 @@ def _verdict_quietly(X, F, G):
         return _verdict(X, F, G)
 
 
+#: how far :func:`_falls_without_end` looks, in units of max(1, |x|)
+PROBE_REACH = 1e6
+
+
+def _falls_without_end(f, x, fx, step):
+    """Whether ``f`` keeps falling along ``step`` (the path's last step) from ``x`` (where
+    f is ``fx``), as far as
+    :data:`PROBE_REACH` · max(1, |x|): probes at doubling distances from the step's length.
+
+    A path whose steps shrink is heading for a minimum only if one lies ahead, where f rises
+    again; a path that no minimum stops drifts off, its steps shrinking as the slope flattens.
+    Descent on −σ(x) from 0 is one: its steps shrink like 1/k, too slowly to add up, but
+    :func:`_drifts` sees that only after some hundred steps, when the tail is that of e^−x.
+    Near a minimum f rises within a few step lengths, so a converging path stays "converges";
+    a probe where f is undefined (an error, NaN) cannot tell, and the verdict stands.
+    """
+    length = float(np.linalg.norm(step))
+    if not (length > 0 and math.isfinite(length)):
+        return False
+    direction = step / length
+    reach = PROBE_REACH * max(1.0, float(np.abs(x).max()))
+    try:
+        with np.errstate(all="ignore"):
+            previous, distance = fx, length
+            while distance <= reach:
+                value = _value(f, x + distance * direction)
+                if not (math.isfinite(value) and math.isfinite(previous)):
+                    return False
+                if value > previous + 1e-9 * max(abs(previous), 1e-300):
+                    return False  # f rises again: a minimum lies ahead
+                previous, distance = value, 2 * distance
+    except (ArithmeticError, ValueError, TypeError):
+        return False
+    return True
+
+
 def _model_optimizer_update(optimizer, learning_rate, params):
     """Wrap a :mod:`glassnet.optimizers` object (``apply(w, g)`` in place on a flat vector).
 
@@ -455,7 +491,9 @@ def gradient_descent(f, x0, learning_rate, steps=12, grad=None, *, optimizer="gd
     Returns
     -------
     DescentTrace
-        ``.x`` (iterates, x0 first), ``.table()`` and ``.verdict``.
+        ``.x`` (iterates, x0 first), ``.table()`` and ``.verdict``. When the steps shrink,
+        f is also called at a few points beyond the last iterate, along its step, to check
+        that a minimum lies ahead (see :func:`_falls_without_end`).
     """
     if not callable(f):
         raise TypeError(f"f must be a callable f(x) -> float. Received: f={f!r}")
@@ -531,6 +569,9 @@ def gradient_descent(f, x0, learning_rate, steps=12, grad=None, *, optimizer="gd
         F.append(fx)
         G.append(g)
     X = np.array(X)
+    verdict = _verdict_quietly(X if not scalar else X[:, None], F, G)
+    if verdict == "converges" and _falls_without_end(f, x, F[-1], -S[-1]):
+        verdict = "diverges"  # the steps shrink, but no minimum lies ahead: x drifts off
     exact = None
     if grad is None or grad == getattr(f, "gradient", None):  # an Expression's own derivative
         exact = _exact_rows(f, start, eta, steps, name, optimizer_params)
@@ -541,7 +582,7 @@ def gradient_descent(f, x0, learning_rate, steps=12, grad=None, *, optimizer="gd
         step=np.array(S),
         learning_rate=eta,
         optimizer=name,
-        verdict=_verdict_quietly(X if not scalar else X[:, None], F, G),
+        verdict=verdict,
         exact=exact,
     )
 
