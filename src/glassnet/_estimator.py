@@ -129,7 +129,52 @@ def check_is_fitted(estimator, attribute):
         )
 
 
-def check_X(X, estimator_name, reset_features=None, dtype=np.float64, fitted=None):
+def _feature_names(X):
+    """A data frame's column names when all are strings (scikit-learn's rule), else None."""
+    columns = getattr(X, "columns", None)
+    names = None if columns is None else np.asarray(list(columns), dtype=object)
+    if names is not None and len(names) and all(isinstance(n, str) for n in names):
+        return names
+    return None
+
+
+def _list_names(names):
+    """``- name`` lines, at most five, as scikit-learn lists them."""
+    lines = [f"- {name}\n" for name in names[:5]]
+    return "".join(lines) + ("- ...\n" if len(names) > 5 else "")
+
+
+def _check_feature_names(estimator, X, estimator_name):
+    """After fit, X's column names must be ``feature_names_in_`` in the same order
+    (scikit-learn's rule and messages): a data frame with its columns reordered,
+    renamed or missing would otherwise be read column by column, silently wrong."""
+    seen = getattr(estimator, "feature_names_in_", None)
+    names = _feature_names(X)
+    if seen is None and names is None:
+        return
+    if seen is None:
+        warnings.warn(f"X has feature names, but {estimator_name} was fitted without feature names",
+                      UserWarning, stacklevel=4)
+        return
+    if names is None:
+        warnings.warn(f"X does not have valid feature names, but {estimator_name} was fitted with feature names",
+                      UserWarning, stacklevel=4)
+        return
+    if len(names) == len(seen) and (names == seen).all():
+        return
+    message = "The feature names should match those that were passed during fit.\n"
+    unseen = sorted(set(names) - set(seen))
+    missing = sorted(set(seen) - set(names))
+    if unseen:
+        message += "Feature names unseen at fit time:\n" + _list_names(unseen)
+    if missing:
+        message += "Feature names seen at fit time, yet now missing:\n" + _list_names(missing)
+    if not unseen and not missing:
+        message += "Feature names must be in the same order as they were in fit.\n"
+    raise ValueError(message)
+
+
+def check_X(X, estimator_name, reset_features=None, dtype=np.float64, fitted=None, estimator=None):
     """Validate an estimator's ``X``: 2-D, numeric, finite, dense and real.
 
     Parameters
@@ -142,14 +187,19 @@ def check_X(X, estimator_name, reset_features=None, dtype=np.float64, fitted=Non
     fitted : estimator or None
         In ``fit``: the estimator, given ``feature_names_in_`` when X is a data frame
         whose column names are all strings (scikit-learn's rule), else none.
+    estimator : estimator or None
+        After ``fit``: the fitted estimator, whose ``feature_names_in_`` a data
+        frame's columns must equal, in order (a ValueError otherwise; a warning when
+        only one of the two has names), as scikit-learn checks them.
     """
     if fitted is not None:
-        columns = getattr(X, "columns", None)
-        names = None if columns is None else np.asarray(list(columns), dtype=object)
-        if names is not None and len(names) and all(isinstance(n, str) for n in names):
+        names = _feature_names(X)
+        if names is not None:
             fitted.feature_names_in_ = names
         elif hasattr(fitted, "feature_names_in_"):
             del fitted.feature_names_in_  # from an earlier fit
+    if estimator is not None:
+        _check_feature_names(estimator, X, estimator_name)
     if hasattr(X, "toarray") or type(X).__module__.startswith("scipy.sparse"):
         raise TypeError(
             f"{estimator_name} does not accept sparse input; convert it with X.toarray(). "

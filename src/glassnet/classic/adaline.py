@@ -90,7 +90,7 @@ class Adaline(ClassifierMixin, BaseEstimator):
     def decision_function(self, X):
         """net = ⟨w, (1, x)⟩: shape (n,) for two classes, (n, n_classes) otherwise."""
         check_is_fitted(self, "weights_")
-        X = check_X(X, "Adaline", reset_features=self.n_features_in_)
+        X = check_X(X, "Adaline", reset_features=self.n_features_in_, estimator=self)
         net = net_input(X, self.coef_.T, self.intercept_)
         return net[:, 0] if net.shape[1] == 1 else net
 

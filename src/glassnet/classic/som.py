@@ -206,7 +206,7 @@ class SOM(TransformerMixin, BaseEstimator):
             self.n_features_in_ = X.shape[1]
             return X
         check_is_fitted(self, "weights_")
-        return check_X(X, "SOM", reset_features=self.n_features_in_)
+        return check_X(X, "SOM", reset_features=self.n_features_in_, estimator=self)
 
     # ---- training ------------------------------------------------------------
     def _neighborhood(self, d2, sigma):
