@@ -165,3 +165,32 @@ def test_predict_checks_a_data_frame_s_columns_against_feature_names_in_(make):
         estimator.fit(X.to_numpy(), (X["a"] > 0).astype(int))
     with pytest.warns(UserWarning, match="X has feature names, but .* was fitted without feature names"):
         estimator.predict(X)
+
+
+@pytest.mark.filterwarnings("ignore:X does not have valid feature names")  # the checks mix frames and arrays
+def test_som_names_its_distances_so_set_output_works_in_a_pipeline():
+    # Without get_feature_names_out scikit-learn gave SOM no set_output, and
+    # Pipeline.set_output(transform="pandas") refused any pipeline holding a SOM.
+    pd = pytest.importorskip("pandas")
+    from sklearn.utils.estimator_checks import (
+        check_global_output_transform_pandas,
+        check_set_output_transform,
+        check_set_output_transform_pandas,
+        check_transformer_get_feature_names_out,
+        check_transformer_get_feature_names_out_pandas,
+    )
+
+    som = SOM(grid=(2, 3), epochs=2, random_state=0)
+    for check in (check_transformer_get_feature_names_out, check_transformer_get_feature_names_out_pandas,
+                  check_set_output_transform, check_set_output_transform_pandas,
+                  check_global_output_transform_pandas):
+        check("SOM", som)
+    X = pd.DataFrame(np.random.default_rng(0).normal(size=(20, 2)), columns=["a", "b"])
+    pipe = make_pipeline(StandardScaler(), som).set_output(transform="pandas").fit(X)
+    out = pipe.transform(X)
+    assert list(out.columns) == ["som0", "som1", "som2", "som3", "som4", "som5"]
+    np.testing.assert_allclose(out.to_numpy(), pipe[-1].transform(pipe[0].transform(X)).to_numpy())
+    with pytest.raises(ValueError, match="input_features is not equal to feature_names_in_"):
+        pipe[-1].get_feature_names_out(["x", "y"])
+    with pytest.raises(ValueError, match=r"input_features should have length equal to number of features \(2\), got 3"):
+        pipe[-1].get_feature_names_out(["a", "b", "c"])

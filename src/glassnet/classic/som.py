@@ -352,6 +352,22 @@ class SOM(TransformerMixin, BaseEstimator):
         self._fitted()
         return np.sqrt(_sq_distances(self._check_X(X), self.weights_))
 
+    def get_feature_names_out(self, input_features=None):
+        """Names of :meth:`transform`'s columns, one distance per neuron: ``som0`` …
+        ``som{rows·cols − 1}`` (scikit-learn's class-name prefix, as KMeans's ``kmeans0``).
+        With it, ``set_output(transform="pandas")`` works on the map and on a Pipeline
+        holding it."""
+        self._fitted()
+        if input_features is not None:
+            input_features = np.asarray(input_features, dtype=object)
+            if input_features.shape != (self.n_features_in_,):
+                raise ValueError(f"input_features should have length equal to number of features "
+                                 f"({self.n_features_in_}), got {len(input_features)}")
+            names = getattr(self, "feature_names_in_", None)
+            if names is not None and not np.array_equal(input_features, names):
+                raise ValueError("input_features is not equal to feature_names_in_")
+        return np.asarray([f"som{j}" for j in range(len(self.weights_))], dtype=object)
+
     def predict(self, X):
         """Index of the winning neuron (BMU) for each sample; ``divmod(index, cols)`` gives (row, col)."""
         self._fitted()
