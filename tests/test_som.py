@@ -238,3 +238,13 @@ def test_a_vanishing_sigma_updates_the_winner_alone(mode):
     small = SOM(grid=(3, 3), epochs=3, mode=mode, sigma=0.1, final_sigma=0.1, random_state=0).fit(X)
     np.testing.assert_allclose(tiny.weights_, small.weights_, atol=1e-12)  # e^(-1/0.02) is 2e-22
     assert tiny.quantization_errors_[-1] < tiny.quantization_errors_[0]
+
+
+@pytest.mark.parametrize("grid, error, message", [
+    ((3, 0), ValueError, r"grid\[1\] must be a positive integer. Received: grid\[1\]=0"),
+    ((2.5, 3), TypeError, r"grid\[0\] must be a positive integer. Received: grid\[0\]=2.5"),
+])
+def test_a_bad_grid_side_is_named_by_its_index(grid, error, message):
+    # "Received: grid=0" for grid=(3, 0) named a value the user never gave
+    with pytest.raises(error, match=message):
+        SOM(grid=grid).fit(np.ones((4, 2)))

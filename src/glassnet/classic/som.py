@@ -171,7 +171,7 @@ class SOM(TransformerMixin, BaseEstimator):
             grid = tuple(grid)  # np.array([3, 3]) is a pair too
         if not isinstance(grid, (tuple, list)) or len(grid) != 2:
             raise ValueError(f"grid must be a pair (rows, cols). Received: grid={grid!r}")
-        rows, cols = (check_positive_int(g, "grid") for g in grid)
+        rows, cols = (check_positive_int(g, f"grid[{i}]") for i, g in enumerate(grid))
         for name, value, valid in [
             ("topology", self.topology, _TOPOLOGIES),
             ("neighborhood", self.neighborhood, _NEIGHBORHOODS),
