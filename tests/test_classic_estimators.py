@@ -194,3 +194,16 @@ def test_som_names_its_distances_so_set_output_works_in_a_pipeline():
         pipe[-1].get_feature_names_out(["x", "y"])
     with pytest.raises(ValueError, match=r"input_features should have length equal to number of features \(2\), got 3"):
         pipe[-1].get_feature_names_out(["a", "b", "c"])
+
+
+@pytest.mark.parametrize("make", [Perceptron, Adaline, lambda: SOM(grid=(2, 2), epochs=1)])
+def test_a_missing_value_of_a_nullable_frame_is_named_as_missing(make):
+    # A Float64 column with pd.NA answered "TypeError: X must contain numbers (float() argument
+    # must be a string or a real number, not 'NAType')"; scikit-learn says the input has NaN.
+    pd = pytest.importorskip("pandas")
+    X = pd.DataFrame({"a": [0.0, 1.0, 2.0, 3.0], "b": [1.0, 0.0, 1.0, 0.0]}).astype("Float64")
+    X.iloc[1, 0] = pd.NA
+    with pytest.raises(ValueError, match=r"X contains missing values \(pd.NA\); remove or impute them first"):
+        make().fit(X, [0, 1, 0, 1])
+    X.iloc[1, 0] = 1.0  # a nullable frame without gaps is numbers, as scikit-learn reads it
+    assert make().fit(X, [0, 1, 0, 1]).n_features_in_ == 2

@@ -215,6 +215,8 @@ def check_X(X, estimator_name, reset_features=None, dtype=np.float64, fitted=Non
         try:  # numbers stored as objects are fine; anything else is not
             X = arr.astype(np.float64)
         except (TypeError, ValueError) as exc:
+            if any(type(v).__name__ == "NAType" for v in arr.ravel()):  # a nullable pandas column's gap
+                raise ValueError("X contains missing values (pd.NA); remove or impute them first.") from None
             raise TypeError(f"X must contain numbers ({exc}).") from None
     X = check_array(X, "X", ndim=2, dtype=dtype, allow_empty=True)
     if X.shape[0] == 0:
