@@ -5,6 +5,8 @@ becomes the LMS rule Δw = η (t − net) x, gradient descent on
 E = ½ Σ (t − net)². Targets are ±1 and the class is the sign of net.
 """
 
+import warnings
+
 import numpy as np
 
 from .._estimator import BaseEstimator, ClassifierMixin, check_classification_y, check_is_fitted, check_X
@@ -74,6 +76,13 @@ class Adaline(ClassifierMixin, BaseEstimator):
         self.classes_, y_idx = check_classification_y(y, "Adaline", len(X))
         self.n_features_in_ = X.shape[1]
         T = encode_bipolar_targets(y_idx, len(self.classes_))
+        if self.mode == "online" and not self.shuffle and len(y_idx) >= 10 and \
+                np.count_nonzero(y_idx[1:] != y_idx[:-1]) == len(self.classes_) - 1:
+            warnings.warn(
+                "y is sorted by class and shuffle=False: online updates then see one class after another, "
+                "and each epoch ends tuned to the last class (standardized iris: accuracy 0.34, against 0.84 "
+                "with shuffle=True). Pass shuffle=True, shuffle the samples, or use mode='batch'.",
+                UserWarning, stacklevel=2)
         history = train_neuron(  # raises if the weights diverge
             X, T, rule="delta", activation="linear", learning_rate=self.learning_rate_,
             epochs=self.max_epochs, mode=self.mode, shuffle=self.shuffle,
