@@ -59,6 +59,27 @@ KERAS_GIVEN_INVERTED = [[1.0, 2.0000007, 3.0000005, 5.5], [3.0, 2.0, 3.0, 5.5]]
 #: Rescaling on the pixels [0, 128, 255]
 KERAS_RESCALED = [0.0, 0.5019608, 1.0]  # Rescaling(1./255)
 KERAS_RESCALED_OFFSET = [-1.0, 0.003921628, 1.0]  # Rescaling(1./127.5, offset=-1)
+#: per-channel Rescaling: the ImageNet mean and standard deviation of each colour channel, on (1, 2, 2, 3) pixels
+PIXELS_RGB = np.array([[[[0., 128., 255.], [10., 200., 33.]], [[255., 0., 64.], [1., 2., 3.]]]])
+RGB_SCALE = [1 / (0.229 * 255), 1 / (0.224 * 255), 1 / (0.225 * 255)]
+RGB_OFFSET = [-0.485 / 0.229, -0.456 / 0.224, -0.406 / 0.225]
+#: keras.layers.Rescaling(RGB_SCALE, offset=RGB_OFFSET)(PIXELS_RGB)
+KERAS_RESCALED_RGB = [[[[-2.1179039478302, 0.20518207550048828, 2.6399998664855957],
+                        [-1.9466564655303955, 1.465686321258545, -1.2292810678482056]],
+                       [[2.248908281326294, -2.0357143878936768, -0.6889760494232178],
+                        [-2.1007792949676514, -2.0007004737854004, -1.7521568536758423]]]]
+#: Rescaling(tuple(RGB_SCALE)) and Rescaling(np.array(RGB_SCALE), offset=-1.0) on PIXELS_RGB[0, 0]
+KERAS_RESCALED_TUPLE = [[0.0, 2.240896463394165, 4.444444179534912],
+                        [0.17124754190444946, 3.5014007091522217, 0.5751633644104004]]
+KERAS_RESCALED_ARRAY = [[-1.0, 1.240896463394165, 3.444444179534912],
+                        [-0.8287524580955505, 2.5014007091522217, -0.4248366355895996]]
+#: Keras 3.15's get_config() of Rescaling(np.array(RGB_SCALE), offset=-1.0): the array serialized as __numpy__
+KERAS_RESCALING_CONFIG = {
+    "name": "rescaling_3", "trainable": True,
+    "dtype": {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}, "registered_name": None},
+    "scale": {"class_name": "__numpy__", "config": {"value": [0.017124753831663668, 0.01750700280112045,
+                                                              0.017429193899782137], "dtype": "float64"}},
+    "offset": -1.0}
 
 #: Keras 3.15's constructor arguments (after self, before **kwargs) and their defaults
 KERAS_SIGNATURES = {
@@ -245,6 +266,50 @@ def test_rescaling_equals_keras():
                                [-1.0, 1.0 / 255, 1.0], rtol=1e-15, atol=1e-16)
 
 
+def test_rescaling_per_channel_equals_keras():
+    out = Rescaling(RGB_SCALE, offset=RGB_OFFSET)(PIXELS_RGB)  # each colour channel (the last axis) its own
+    assert out.dtype == np.float32
+    np.testing.assert_array_equal(out, np.float32(KERAS_RESCALED_RGB))
+    np.testing.assert_array_equal(Rescaling(tuple(RGB_SCALE))(PIXELS_RGB[0, 0]), np.float32(KERAS_RESCALED_TUPLE))
+    np.testing.assert_array_equal(Rescaling(np.array(RGB_SCALE), offset=-1.0)(PIXELS_RGB[0, 0]),
+                                  np.float32(KERAS_RESCALED_ARRAY))
+    # one value in a list broadcasts as the number does; float64 computes the formula in float64
+    np.testing.assert_array_equal(Rescaling([0.5], offset=[2.0])(PIXELS_RGB), Rescaling(0.5, offset=2.0)(PIXELS_RGB))
+    np.testing.assert_allclose(Rescaling(RGB_SCALE, offset=RGB_OFFSET, dtype="float64")(PIXELS_RGB),
+                               PIXELS_RGB * RGB_SCALE + RGB_OFFSET, rtol=1e-15)
+
+
+def test_rescaling_per_channel_config_is_json_and_reads_keras_numpy_arrays(tmp_path):
+    import json
+
+    layer = Rescaling(np.array(RGB_SCALE), offset=(0.0, -1.0, 0.5))
+    assert layer.get_config() == {"name": None, "scale": RGB_SCALE, "offset": [0.0, -1.0, 0.5]}
+    assert Rescaling.from_config(json.loads(json.dumps(layer.get_config()))).get_config() == layer.get_config()
+    from_keras = Rescaling.from_config(KERAS_RESCALING_CONFIG)
+    assert from_keras.scale == KERAS_RESCALING_CONFIG["scale"]["config"]["value"] and from_keras.offset == -1.0
+    np.testing.assert_array_equal(from_keras(PIXELS_RGB[0, 0]), np.float32(KERAS_RESCALED_ARRAY))
+    # in a model file, trained and loaded back
+    model = Sequential([Input((2, 2, 3)), Rescaling(RGB_SCALE, offset=RGB_OFFSET), layers.Flatten(), Dense(2)], seed=0)
+    model.compile(loss="mse", optimizer="adam")
+    model.fit(np.repeat(PIXELS_RGB, 4, axis=0), np.ones((4, 2)), epochs=2, verbose=0)
+    model.save(tmp_path / "m.gn")
+    loaded = load_model(tmp_path / "m.gn")
+    assert loaded.layers[0].get_config() == model.layers[0].get_config()
+    np.testing.assert_array_equal(loaded.predict(PIXELS_RGB), model.predict(PIXELS_RGB))
+    lines = []
+    loaded.summary(print_fn=lines.append)
+    assert any(line.split()[:3] == ["rescaling", "(Rescaling)", "(None,"] and line.split()[-1] == "0"
+               for line in lines)
+
+
+def test_rescaling_per_channel_must_fit_the_last_axis():
+    with pytest.raises(ValueError, match=r"scale has 2 values, one per channel, but its inputs of shape "
+                                         r"\(None, 2, 2, 3\) have 3 channels"):
+        Rescaling([1.0, 2.0])(PIXELS_RGB)
+    with pytest.raises(ValueError, match=r"offset has 3 values, one per channel, but its inputs of shape \(None, 4\)"):
+        Sequential([Input((4,)), Rescaling(1.0, offset=[1.0, 2.0, 3.0]), Dense(1)])
+
+
 def test_keras_mnist_mlp_with_rescaling_trains(rng):
     images = rng.integers(0, 256, size=(64, 28, 28)).astype(np.uint8)
     labels = (images[:, 14, :14].mean(axis=1) > images[:, 14, 14:].mean(axis=1)).astype(int)
@@ -328,6 +393,7 @@ def _gradient_check_layers():
         "LayerNormalization(center=False, epsilon=1e-5)": lambda: LayerNormalization(center=False, epsilon=1e-5),
         "LayerNormalization(scale=False)": lambda: LayerNormalization(scale=False),
         "Rescaling": lambda: Rescaling(0.5, offset=1.0),
+        "Rescaling(per channel)": lambda: Rescaling([0.5, -2.0, 1.5, 3.0, 0.25], offset=[1.0, 0.0, -1.0, 2.0, 0.5]),
         "Normalization(adapted)": lambda: _adapted(rng.normal(2.0, 3.0, size=(20, 5)), dtype="float64"),
         "Normalization(given, invert)": lambda: Normalization(mean=[1.0, 2, 3, 4, 5], variance=[1.0, 4, 0.5, 2, 3],
                                                               invert=True),
@@ -466,6 +532,22 @@ def test_the_new_layers_train_in_another_namespace_as_on_numpy(rng):
     np.testing.assert_allclose(other_predicted, predicted, rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.skipif(importlib.util.find_spec("array_api_strict") is None, reason="array-api-strict is not installed")
+def test_per_channel_rescaling_trains_in_another_namespace_as_on_numpy(rng):
+    x, y = rng.normal(size=(16, 3)), rng.normal(size=(16, 1))
+
+    def run(name):
+        with glassnet.backend.namespace(name):
+            model = Sequential([Input((3,)), Dense(4, activation="tanh"), Rescaling([0.5, 2.0, -1.0, 1.5], offset=[
+                1.0, 0.0, 3.0, -2.0]), Dense(1)], seed=1, dtype="float64")
+            model.compile(loss="mse", optimizer="adam")
+            model.fit(x, y, epochs=2, batch_size=4, verbose=0)
+            return model.get_weights()
+
+    for a, b in zip(run("numpy"), run("array_api_strict")):
+        np.testing.assert_allclose(b, a, rtol=1e-12, atol=1e-14)
+
+
 # -- arguments ----------------------------------------------------------------------------
 @pytest.mark.parametrize("make, error, message", [
     (lambda: GaussianNoise(-0.1), ValueError, r"stddev must be >= 0\. Received: stddev=-0\.1"),
@@ -489,6 +571,14 @@ def test_the_new_layers_train_in_another_namespace_as_on_numpy(rng):
     (lambda: LayerNormalization(gamma_initializer="onez"), ValueError, r"onez"),
     (lambda: Rescaling("1/255"), TypeError, r"scale must be a number\. Received: scale='1/255'"),
     (lambda: Rescaling(1.0, offset=float("nan")), ValueError, r"offset must be finite"),
+    (lambda: Rescaling(None), TypeError, r"scale must be a number\. Received: scale=None"),
+    (lambda: Rescaling([0.5, "2"]), TypeError, r"scale\[1\] must be a number\. Received: scale\[1\]='2'"),
+    (lambda: Rescaling([0.5, True]), TypeError, r"scale\[1\] must be a number"),
+    (lambda: Rescaling(1.0, offset=[0.0, float("inf")]), ValueError, r"offset\[1\] must be finite"),
+    (lambda: Rescaling([]), ValueError, r"scale must be a number or a non-empty list of numbers, one per channel"),
+    (lambda: Rescaling([[1.0, 2.0]]), ValueError, r"scale must be a number or a non-empty list.*Received: "
+                                                  r"scale=\[\[1\.0, 2\.0\]\]"),
+    (lambda: Rescaling(1.0, offset=np.ones((2, 3))), ValueError, r"offset must be a number or a non-empty list"),
     (lambda: Normalization(mean=[1.0, 2.0]), ValueError, r"both `mean` and `variance` must be set"),
     (lambda: Normalization(variance=[1.0]), ValueError, r"both `mean` and `variance` must be set"),
     (lambda: Normalization(mean=[1.0, 2.0], variance=[1.0, 2.0, 3.0]), ValueError,

@@ -121,6 +121,16 @@ def shape_inverted_normalization_and_layernorm_float64(rng):
     return trained(model, x, y, "mse"), x
 
 
+def shape_per_channel_rescaling_of_images(rng):
+    x = rng.integers(0, 256, size=(48, 4, 5, 3)).astype(np.float32)  # (n, H, W, RGB) pixels
+    y = rng.normal(size=(48, 2))
+    model = Sequential([
+        Rescaling([1 / 58.4, 1 / 57.1, 1 / 57.4], offset=[-2.12, -2.04, -1.80], input_shape=(4, 5, 3)),
+        Flatten(), Dense(6, "tanh"), Rescaling([2.0] * 3 + [0.5] * 3), Dense(2),
+    ])
+    return trained(model, x, y, "mse"), x
+
+
 SHAPES = [
     shape_softmax_classifier,
     shape_sigmoid_with_batchnorm,
@@ -130,6 +140,7 @@ SHAPES = [
     shape_deep_tanh_float64,
     shape_normalization_noise_and_layernorm,
     shape_inverted_normalization_and_layernorm_float64,
+    shape_per_channel_rescaling_of_images,
 ]
 
 

@@ -17,7 +17,7 @@ The graph computes what :meth:`Sequential.predict` computes (inference mode):
 * ``LayerNormalization``: ONNX ``LayerNormalization`` (opset 17) in float32; in float64 its
   steps (``ReduceMean``, ``Sub``, ``Mul``, ``Sqrt``, ``Div``, ``Add``), since ONNX's epsilon
   attribute is a float32;
-* ``Rescaling``: ``Mul`` and ``Add``; ``Normalization``: ``Sub`` and ``Div`` by
+* ``Rescaling``: ``Mul`` and ``Add`` (by a number, or per channel by a 1-D constant); ``Normalization``: ``Sub`` and ``Div`` by
   ``max(sqrt(variance), ε)`` (``Mul`` and ``Add`` with ``invert=True``).
 
 Every built-in activation has an exact ONNX form: ``relu``, ``tanh``,
@@ -266,8 +266,9 @@ def _layer_norm(g, X, layer):
 
 
 def _rescaling(g, X, layer):
+    # a per-channel scale or offset is a 1-D constant, broadcast against the last axis as in NumPy
     Y = g.node("Mul", [X, g.constant(layer.scale, f"{layer.name}_scale")], base=layer.name)
-    return g.node("Add", [Y, g.constant(layer.offset, f"{layer.name}_offset")]) if layer.offset else Y
+    return g.node("Add", [Y, g.constant(layer.offset, f"{layer.name}_offset")]) if np.any(layer.offset) else Y
 
 
 def _normalization(g, X, layer):

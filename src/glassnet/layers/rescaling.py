@@ -1,8 +1,10 @@
 """Rescaling: ``y = x · scale + offset``, e.g. pixels from [0, 255] to [0, 1]."""
 
+import numpy as np
+
 from .._validation import check_number
-from ..backend import get_namespace
-from .base import Layer
+from ..backend import from_numpy, get_namespace
+from .base import Layer, sample_shape
 
 
 class Rescaling(Layer):
@@ -11,26 +13,82 @@ class Rescaling(Layer):
 
     ``Rescaling(1./255)`` maps pixels in ``[0, 255]`` to ``[0, 1]`` (Keras's MNIST
     MLP); ``Rescaling(1./127.5, offset=-1)`` to ``[-1, 1]``. ``scale`` and ``offset``
-    are numbers (Keras also takes per-channel arrays; glassnet does not), used in the
-    model's dtype, as Keras casts them.
+    are each a number or, as in Keras, a list (tuple, 1-D array) of one number per
+    channel, the inputs' last axis: ``Rescaling([1/255, 1/127.5, 0.5])`` on samples
+    ``(height, width, 3)`` scales each colour channel by its own factor (broadcast
+    against the inputs as NumPy does, so a list of one number acts as that number).
+    They are used in the model's dtype, as Keras casts them.
     """
 
     def __init__(self, scale, offset=0.0, **kwargs):
         super().__init__(**kwargs)
-        self.scale = check_number(scale, "scale")
-        self.offset = check_number(offset, "offset")
+        self.scale = _factor(scale, "scale")
+        self.offset = _factor(offset, "offset")
+
+    def build(self, input_shape):
+        channels = sample_shape(input_shape)[-1]
+        for name in ("scale", "offset"):
+            value = getattr(self, name)
+            if isinstance(value, list) and len(value) not in (1, channels):
+                raise ValueError(
+                    f"{self._label()}: {name} has {len(value)} values, one per channel, but its inputs of shape "
+                    f"(None, {', '.join(map(str, sample_shape(input_shape)))}) have {channels} channels (the "
+                    f"last axis). Give {channels} values, or one number. Received: {name}={value!r:.100}")
+        super().build(input_shape)
+
+    def _cast(self, value, dtype):
+        """A number as it is (NumPy computes a Python float in the array's dtype), one per channel
+        as an array of ``dtype`` in the active namespace (Keras casts them to the compute dtype)."""
+        return value if not isinstance(value, list) else from_numpy(np.asarray(value), dtype=dtype)
 
     def forward(self, X, training=False):
+        xp = get_namespace()
         # a Python number takes the array's dtype: float32 inputs are scaled in float32, as Keras does
-        Y = get_namespace().multiply(X, self.scale, out=self.buffer("Y", X.shape, X.dtype) if training else None)
-        if self.offset:
-            Y += self.offset
+        Y = xp.multiply(X, self._cast(self.scale, X.dtype),
+                        out=self.buffer("Y", X.shape, X.dtype) if training else None)
+        if np.any(self.offset):
+            Y += self._cast(self.offset, X.dtype)
         return Y
 
     def backward(self, dY):
-        return get_namespace().multiply(dY, self.scale, out=self.buffer("dX", dY.shape, dY.dtype))
+        return get_namespace().multiply(dY, self._cast(self.scale, dY.dtype),
+                                        out=self.buffer("dX", dY.shape, dY.dtype))
 
     def get_config(self):
         config = super().get_config()
         config.update(scale=self.scale, offset=self.offset)
         return config
+
+    @classmethod
+    def from_config(cls, config):
+        """As :meth:`Layer.from_config`; a per-channel ``scale`` or ``offset`` that Keras 3
+        saved from a NumPy array (``{"class_name": "__numpy__", "config": {"value": [...]}}``)
+        is read as its list of values."""
+        if isinstance(config, dict):
+            config = {key: _keras_numpy_value(value) if key in ("scale", "offset") else value
+                      for key, value in config.items()}
+        return super().from_config(config)
+
+
+def _factor(value, name):
+    """``scale`` or ``offset`` checked: a float, or a list of floats (one per channel)."""
+    if not isinstance(value, (list, tuple)) and not hasattr(value, "__array__"):
+        return check_number(value, name)  # a number, or a TypeError that names the argument
+    try:
+        values = np.asarray(value, dtype=object)  # each value as given, checked one by one below
+    except ValueError:  # ragged nested lists
+        values = None
+    if values is not None and values.ndim == 0:  # a NumPy number or 0-d array
+        return check_number(values.item(), name)
+    if values is None or values.ndim != 1 or values.size == 0:
+        raise ValueError(f"{name} must be a number or a non-empty list of numbers, one per channel (the inputs' "
+                         f"last axis). Received: {name}={value!r:.100}")
+    return [check_number(v, f"{name}[{i}]") for i, v in enumerate(values.tolist())]
+
+
+def _keras_numpy_value(value):
+    """The values of Keras 3's serialized NumPy array; anything else unchanged."""
+    if (isinstance(value, dict) and value.get("class_name") == "__numpy__" and isinstance(value.get("config"), dict)
+            and "value" in value["config"]):
+        return value["config"]["value"]
+    return value
