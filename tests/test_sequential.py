@@ -1432,3 +1432,25 @@ def test_shuffle_batch_trains_as_the_unshuffled_batches_without_dropout():
     for a, b in zip(batch, unshuffled):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
     assert not np.allclose(shuffled[0], unshuffled[0], atol=1e-6)
+
+
+def test_a_model_of_one_feature_reads_a_1d_x_as_keras_3():
+    # the TensorFlow regression tutorial: horsepower_model.fit(train_features["Horsepower"], ...)
+    # Keras 3.15: Sequential([Input((1,)), Dense(1)]) with W = [[0.5]], b = [0.1], SGD(0.1), mse
+    x, y = np.array([1.0, 2.0, 3.0, 4.0]), np.array([2.0, 4.0, 6.0, 8.0])
+    model = Sequential([Input((1,)), Dense(1)])
+    model.set_weights([np.array([[0.5]]), np.array([0.1])])
+    np.testing.assert_allclose(model.predict(x), [[0.6], [1.1], [1.6], [2.1]], rtol=1e-6)
+    np.testing.assert_array_equal(model(x), model.predict(x.reshape(-1, 1)))
+    model.compile(optimizer=SGD(0.1), loss="mse")
+    history = model.fit(x, y, batch_size=4, epochs=1, shuffle=False, verbose=0, validation_data=(x[:2], y[:2]))
+    np.testing.assert_allclose(history.history["loss"], [16.135000228881836], rtol=1e-6)
+    np.testing.assert_allclose(history.history["val_loss"], [3.65690016746521], rtol=1e-6)
+    np.testing.assert_allclose(model.get_weights()[0], [[2.700000047683716]], rtol=1e-6)
+    np.testing.assert_allclose(model.get_weights()[1], [0.8300000429153442], rtol=1e-6)
+    np.testing.assert_allclose(model.evaluate(x, y), 7.268900394439697, rtol=1e-6)
+    # a model of several features still refuses a 1-D x, and says how to reshape it
+    with pytest.raises(ValueError, match=r"x must be a 2-D array .*Received an array of shape \(4,\)\. Reshape"):
+        Sequential([Input((2,)), Dense(1)]).predict(x)
+    with pytest.raises(ValueError, match=r"the model expected 1 features, got \(1, 4\)"):
+        model.predict(x.reshape(1, 1, 4))

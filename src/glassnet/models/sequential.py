@@ -581,10 +581,16 @@ class Sequential:
         # the sample's shape, such as Rescaling or Normalization), or whose declared input has several axes
         allow_nd = (any(type(layer).__name__ == "Flatten" for layer in self._layers)
                     or (self._input_shape is not None and len(self._input_shape) > 1))
+        # a model that takes one feature reads a 1-D x as one value per sample, as Keras 3 does (the
+        # TensorFlow regression tutorial fits its horsepower model on train_features["Horsepower"])
+        one_feature = self._input_shape is not None and tuple(self._input_shape) == (1,)
         if is_sparse(x):
             X = check_sparse(x, name=name, dtype=self.dtype)
             if not sparse or not backend.is_numpy():
                 X = X.toarray()
+        elif one_feature:
+            X = check_array(x, name=name, ndim=1, dtype=self.dtype, allow_nd=True)
+            X = X.reshape(-1, 1) if X.ndim == 1 else X
         else:
             X = check_array(x, name=name, ndim=2, dtype=self.dtype, allow_nd=allow_nd)
         if self.built and tuple(X.shape[1:]) != tuple(self._input_shape):
