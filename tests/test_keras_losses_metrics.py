@@ -413,7 +413,8 @@ def test_compiling_the_functions_trains_as_the_names_and_saves_their_names(rng, 
 @pytest.mark.parametrize("cls", [
     metrics.BinaryAccuracy, metrics.CategoricalAccuracy, metrics.TopKCategoricalAccuracy,
     metrics.Precision, metrics.Recall, metrics.F1Score, metrics.AUC, metrics.MeanSquaredError,
-    metrics.RootMeanSquaredError, metrics.R2Score, metrics.CategoricalCrossentropy,
+    metrics.RootMeanSquaredError, metrics.R2Score, metrics.CategoricalCrossentropy, metrics.TruePositives,
+    metrics.FalseNegatives,
 ])
 def test_built_in_metrics_take_keras_s_dtype_and_keep_it_in_their_config(cls):
     metric = cls(name="m", dtype="float32")
@@ -421,3 +422,74 @@ def test_built_in_metrics_take_keras_s_dtype_and_keep_it_in_their_config(cls):
     assert "dtype" not in cls().get_config()  # files of metrics without it stay as they were
     with pytest.raises(ValueError, match="dtype must be a float dtype"):
         cls(dtype="int8")
+
+
+# -- TruePositives, FalsePositives, TrueNegatives, FalseNegatives ------------------------------
+
+CONFUSION_TRUE = np.array([0, 1, 1, 0, 1, 0, 0, 1])
+CONFUSION_PRED = np.array([0.6, 0.4, 0.9, 0.1, 0.5, 0.51, 0.2, 1.2])
+CONFUSION_WEIGHTS = np.array([1.0, 2.0, 0.5, 1.0, 3.0, 0.0, 2.0, 1.0])
+#: keras.metrics.<cls>() on those: plain, with the sample weights, thresholds=[0.0, 0.5, 1.0] (evenly
+#: spaced: the output 1.2 is clipped to 1), thresholds=[0.3, 0.55], and thresholds=0.45 on the rows reshaped (4, 2)
+KERAS_CONFUSION = {
+    "TruePositives": ("true_positives", 2.0, 1.5, [4.0, 2.0, 0.0], [4.0, 2.0], 3.0),
+    "FalsePositives": ("false_positives", 2.0, 1.0, [4.0, 2.0, 0.0], [2.0, 1.0], 2.0),
+    "TrueNegatives": ("true_negatives", 2.0, 3.0, [0.0, 2.0, 4.0], [2.0, 3.0], 2.0),
+    "FalseNegatives": ("false_negatives", 2.0, 5.0, [0.0, 2.0, 4.0], [0.0, 2.0], 1.0),
+}
+
+
+@pytest.mark.parametrize("name", list(KERAS_CONFUSION))
+def test_confusion_counts_equal_keras(name):
+    cls = getattr(metrics, name)
+    default_name, plain, weighted, even, two, wide = KERAS_CONFUSION[name]
+    metric = cls()
+    assert metric.name == default_name and metrics.get(name).name == default_name
+    assert metric(CONFUSION_TRUE, CONFUSION_PRED) == plain
+    metric.update_state(CONFUSION_TRUE, CONFUSION_PRED)  # streamed: the counts add up
+    assert metric.result() == 2 * plain
+    metric.reset_state()
+    assert metric.result() == 0.0
+    assert cls()(CONFUSION_TRUE, CONFUSION_PRED, sample_weight=CONFUSION_WEIGHTS) == weighted
+    assert cls(thresholds=[0.0, 0.5, 1.0])(CONFUSION_TRUE, CONFUSION_PRED).tolist() == even
+    assert cls(thresholds=(0.3, 0.55))(CONFUSION_TRUE, CONFUSION_PRED).tolist() == two
+    assert cls(thresholds=[0.45])(CONFUSION_TRUE, CONFUSION_PRED) == cls(0.45)(CONFUSION_TRUE, CONFUSION_PRED)
+    assert cls(thresholds=0.45)(CONFUSION_TRUE.reshape(4, 2), CONFUSION_PRED.reshape(4, 2)) == wide
+    config = cls(thresholds=[0.3, 0.55], name="c").get_config()
+    assert config == {"name": "c", "thresholds": [0.3, 0.55]}
+    assert cls.from_config(config).get_config() == config
+    with pytest.raises(ValueError, match=r"thresholds must be <= 1\. Received: thresholds=1\.5"):
+        cls(thresholds=1.5)
+    with pytest.raises(ValueError, match=r"thresholds must be a number in \[0, 1\] or a non-empty list"):
+        cls(thresholds=[])
+
+
+def test_the_imbalanced_data_tutorial_s_metrics_in_fit_with_class_weight_equal_keras(tmp_path):
+    # TensorFlow's "Classification on imbalanced data": tp/fp/tn/fn, precision, recall, AUC (ROC and PR)
+    # under class_weight. Keras 3.15: Sequential([Input((3,)), Dense(1, "sigmoid")]) with the weights below,
+    # SGD(0.1), fit(batch_size=4, epochs=2, shuffle=False, class_weight={0: 0.6, 1: 3.0}, validation_data=(X[:6], y[:6]))
+    from glassnet.layers import Dense, Input
+    from glassnet.models import Sequential, load_model
+
+    X = np.round(np.random.default_rng(3).normal(size=(12, 3)), 2)
+    y = np.array([0, 0, 1, 0, 0, 0, 1, 0, 0, 1, 0, 0])
+    model = Sequential([Input((3,)), Dense(1, activation="sigmoid")])
+    model.set_weights([np.array([[0.5], [-0.3], [0.8]]), np.array([-1.0])])
+    model.compile(optimizer=optimizers.SGD(0.1), loss="binary_crossentropy", metrics=[
+        metrics.TruePositives(name="tp"), metrics.FalsePositives(name="fp"), metrics.TrueNegatives(name="tn"),
+        metrics.FalseNegatives(name="fn"), metrics.Precision(name="precision"), metrics.Recall(name="recall"),
+        metrics.AUC(name="auc"), metrics.AUC(name="prc", curve="PR"), "FalsePositives"])
+    history = model.fit(X, y, batch_size=4, epochs=2, shuffle=False, verbose=0, class_weight={0: 0.6, 1: 3.0},
+                        validation_data=(X[:6], y[:6])).history
+    keras = {"loss": [1.388566, 1.265234], "tp": [0.0, 0.0], "fp": [3.0, 2.0], "tn": [6.0, 7.0], "fn": [3.0, 3.0],
+             "auc": [0.37037, 0.407407], "prc": [0.194366, 0.211738], "val_loss": [0.814035, 0.725282],
+             "val_tp": [0.0, 0.0], "val_fp": [1.0, 1.0], "val_tn": [4.0, 4.0], "val_fn": [1.0, 1.0]}
+    for key, values in keras.items():
+        np.testing.assert_allclose(history[key], values, rtol=2e-6, atol=1e-6, err_msg=key)
+    assert history["false_positives"] == history["fp"]
+    np.testing.assert_allclose(model.get_weights()[0].ravel(), [0.19880099594593048, -0.3251020014286041,
+                                                                 0.7181379795074463], rtol=1e-6)
+    logs = model.evaluate(X, y, return_dict=True)
+    assert (logs["tp"], logs["fp"], logs["tn"], logs["fn"]) == (0.0, 2.0, 7.0, 3.0)
+    model.save(tmp_path / "m.gn")
+    assert load_model(tmp_path / "m.gn").evaluate(X, y, return_dict=True) == pytest.approx(logs)

@@ -578,6 +578,16 @@ def _evenly_spaced(thresholds):
     return n >= 3 and bool(np.allclose(thresholds, np.arange(n) / (n - 1), atol=1e-7))
 
 
+def _check_thresholds(value):
+    """``thresholds`` as the confusion-count metrics take them: None, a number in [0, 1]
+    (a float) or a non-empty list of them."""
+    if isinstance(value, (list, tuple, np.ndarray)):
+        if len(value) == 0:
+            raise ValueError("thresholds must be a number in [0, 1] or a non-empty list of them.")
+        return [check_number(t, "thresholds", low=0, high=1) for t in value]
+    return None if value is None else check_number(value, "thresholds", low=0, high=1)
+
+
 def _confusion_counts(predicted, actual, sample_weight, axis):
     """``(tp, fp, fn)`` of boolean ``predicted``/``actual`` summed over ``axis`` (None: all of
     them; rows on the second-last axis), each row counting its sample weight; unweighted, as
@@ -606,13 +616,7 @@ class Precision(Metric):
         value = thresholds if thresholds is not None else threshold  # `threshold`: glassnet's older name
         if value is None:
             value = 0.5 if top_k is None else None
-        if isinstance(value, (list, tuple, np.ndarray)):
-            if len(value) == 0:
-                raise ValueError("thresholds must be a number in [0, 1] or a non-empty list of them.")
-            value = [check_number(t, "thresholds", low=0, high=1) for t in value]
-        elif value is not None:
-            value = check_number(value, "thresholds", low=0, high=1)
-        self.thresholds = value
+        self.thresholds = value = _check_thresholds(value)
         # as Keras: with evenly spaced thresholds an output above 1 is not above the threshold 1
         self._clip = isinstance(value, list) and _evenly_spaced(value)
         self.top_k = None if top_k is None else check_positive_int(top_k, "top_k")
@@ -679,6 +683,76 @@ class Recall(Precision):
 
     def result(self):
         return self._value(self.true_positives, self.true_positives + self.false_negatives)
+
+
+class _ConfusionCount(Metric):
+    """How many outputs fall in one cell of the confusion matrix, as Keras's
+    ``TruePositives``, ``FalsePositives``, ``TrueNegatives`` and ``FalseNegatives``
+    (the imbalanced-classification tutorials' metrics): an output is a predicted
+    positive when it exceeds ``thresholds`` (0.5), an actual positive when its target
+    is nonzero; every output of every row counts (several output units too). A list of
+    ``thresholds`` gives one count per threshold (evenly spaced ones see the outputs
+    clipped to [0, 1] first, as Keras). Sample weights weigh a row's counts."""
+
+    #: which cell: (predicted positive, actual positive)
+    cell = (True, True)
+
+    def __init__(self, thresholds=None, name=None, dtype=None):
+        self.thresholds = _check_thresholds(0.5 if thresholds is None else thresholds)
+        self._clip = isinstance(self.thresholds, list) and _evenly_spaced(self.thresholds)
+        super().__init__(name, dtype)
+
+    def reset_state(self):
+        several = isinstance(self.thresholds, list) and len(self.thresholds) > 1
+        self.accumulator = np.zeros(len(self.thresholds)) if several else 0.0
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        Y, A, sample_weight = _align(y_true, y_pred, sample_weight)
+        if self._clip:
+            A = np.clip(A, 0.0, 1.0)
+        # (thresholds, rows, outputs): each output against each threshold
+        predicted = A[None] > np.reshape(np.asarray(self.thresholds, dtype=np.float64), (-1, 1, 1))
+        actual = np.broadcast_to(Y != 0, predicted.shape)
+        hits = (predicted if self.cell[0] else ~predicted) & (actual if self.cell[1] else ~actual)
+        if sample_weight is None:
+            counts = np.count_nonzero(hits, axis=(1, 2))
+        else:
+            counts = np.sum(hits * np.asarray(sample_weight, dtype=float)[:, None], axis=(1, 2))
+        self.accumulator = self.accumulator + (counts if np.ndim(self.accumulator) else float(counts[0]))
+
+    def result(self):
+        return self.accumulator.copy() if np.ndim(self.accumulator) else float(self.accumulator)
+
+    def get_config(self):
+        return {**super().get_config(), "thresholds": self.thresholds}
+
+
+class TruePositives(_ConfusionCount):
+    """Outputs above the threshold whose target is positive (``keras.metrics.TruePositives``)."""
+
+    name = "true_positives"
+    cell = (True, True)
+
+
+class FalsePositives(_ConfusionCount):
+    """Outputs above the threshold whose target is 0 (``keras.metrics.FalsePositives``)."""
+
+    name = "false_positives"
+    cell = (True, False)
+
+
+class TrueNegatives(_ConfusionCount):
+    """Outputs at or below the threshold whose target is 0 (``keras.metrics.TrueNegatives``)."""
+
+    name = "true_negatives"
+    cell = (False, False)
+
+
+class FalseNegatives(_ConfusionCount):
+    """Outputs at or below the threshold whose target is positive (``keras.metrics.FalseNegatives``)."""
+
+    name = "false_negatives"
+    cell = (False, True)
 
 
 class F1Score(Metric):
@@ -1022,7 +1096,8 @@ CLASSES = {cls.__name__: cls for cls in (BinaryAccuracy, CategoricalAccuracy, Sp
                                          TopKCategoricalAccuracy, SparseTopKCategoricalAccuracy, AUC,
                                          RootMeanSquaredError, MeanAbsolutePercentageError,
                                          MeanSquaredLogarithmicError, R2Score, BinaryCrossentropy,
-                                         CategoricalCrossentropy, SparseCategoricalCrossentropy)}
+                                         CategoricalCrossentropy, SparseCategoricalCrossentropy, TruePositives,
+                                         FalsePositives, TrueNegatives, FalseNegatives)}
 
 
 def serialize(metric):
