@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from glassnet import initializers
-from glassnet.layers import Dense
+from glassnet.layers import Dense, LayerNormalization
 from glassnet.models import Sequential, load_model
 from glassnet.utils import set_random_seed
 
@@ -118,3 +118,36 @@ def test_new_initializers_are_saved_with_their_arguments(tmp_path):
     assert repr(loaded.layers[0].bias_initializer) == "TruncatedNormal(mean=0.1, stddev=0.01, seed=4)"
     np.testing.assert_array_equal(loaded.get_weights()[0], model.get_weights()[0])
     np.testing.assert_allclose(model.get_weights()[0].T @ model.get_weights()[0], 0.25 * np.eye(4), atol=1e-6)
+
+
+def test_constant_takes_an_array_that_broadcasts_to_the_weights_as_keras(tmp_path):
+    # TensorFlow's imbalanced-data tutorial: Dense(1, "sigmoid", bias_initializer=Constant(np.log([pos / neg])))
+    # Keras 3.15: Constant(np.log([0.05]))((1,)) == [-2.9957323]; Constant([1., 2.])((3, 2)) repeats the row
+    bias = initializers.Constant(np.log([0.05]))
+    np.testing.assert_allclose(bias((1,)), [-2.9957323], rtol=1e-7)
+    assert bias.get_config() == {"value": [np.log(0.05)]}
+    np.testing.assert_array_equal(initializers.Constant([1.0, 2.0])((3, 2)), [[1.0, 2.0]] * 3)
+    assert initializers.Constant(np.array(0.5)).get_config() == {"value": 0.5}
+    model = Sequential([Dense(1, activation="sigmoid", input_dim=3, bias_initializer=bias)], seed=0)
+    np.testing.assert_allclose(model.get_weights()[1], [np.log(0.05)], rtol=1e-7)
+    model.save(tmp_path / "m.gn")
+    assert load_model(tmp_path / "m.gn").layers[0].bias_initializer.get_config() == bias.get_config()
+    with pytest.raises(ValueError, match=r"Constant's value of shape \(2,\) does not broadcast to the weights' "
+                                         r"shape \(3,\)"):
+        initializers.Constant([1.0, 2.0])((3,))  # Keras: "incompatible shapes for broadcasting"
+    with pytest.raises(TypeError, match=r"value must contain numbers"):
+        initializers.Constant(["a"])
+    with pytest.raises(TypeError, match=r"value must be a number or an array of numbers"):
+        initializers.Constant([True])
+    with pytest.raises(ValueError, match=r"value contains NaN"):
+        initializers.Constant([0.0, float("nan")])
+
+
+def test_an_initializer_given_as_none_is_refused_naming_the_argument():
+    # Keras 3 draws such weights with glorot_uniform (a bias too); glassnet asks for a name
+    with pytest.raises(ValueError, match=r"An initializer is required for bias_initializer: .*Received: "
+                                         r"bias_initializer=None \(Keras 3 then draws the weights with "
+                                         r"'glorot_uniform'"):
+        Dense(1, bias_initializer=None)
+    with pytest.raises(ValueError, match=r"required for gamma_initializer"):
+        LayerNormalization(gamma_initializer=None)

@@ -17,7 +17,7 @@ import numbers
 import numpy as np
 
 from ._registry import Configurable, from_config, lookup, to_config
-from ._validation import check_number, sized_by
+from ._validation import check_array, check_number, sized_by
 from .backend import make_rng, standardize_dtype
 
 
@@ -106,12 +106,28 @@ class Ones(Zeros):
 
 
 class Constant(Initializer):
+    """Every weight ``value``: a number or, as Keras, an array that broadcasts to the
+    weights' shape (the TensorFlow imbalanced-data tutorial gives a sigmoid unit's bias
+    ``Constant(np.log([pos / neg]))``). An array is kept as a (nested) list, for files."""
+
     def __init__(self, value=0.0):
         super().__init__(None)
-        self.value = check_number(value, "value")
+        if isinstance(value, (list, tuple)) or hasattr(value, "__array__"):
+            if np.asarray(value).dtype == bool:  # as check_number refuses True
+                raise TypeError(f"value must be a number or an array of numbers. Received: value={value!r:.100}")
+            array = check_array(value, name="value", ndim=None, dtype=np.float64)
+            self.value = float(array) if array.ndim == 0 else array.tolist()
+        else:
+            self.value = check_number(value, "value")
 
     def sample(self, rng, shape):
-        return np.full(shape, self.value)
+        if not isinstance(self.value, list):
+            return np.full(shape, self.value)
+        try:
+            return np.broadcast_to(np.asarray(self.value, dtype=np.float64), shape).copy()
+        except ValueError:
+            raise ValueError(f"Constant's value of shape {np.shape(self.value)} does not broadcast to the weights' "
+                             f"shape {shape}. Received: value={self.value!r:.100}") from None
 
     def get_config(self):
         return {"value": self.value}
@@ -378,11 +394,17 @@ orthogonal, identity = Orthogonal, Identity
 OrthogonalInitializer, IdentityInitializer = Orthogonal, Identity
 
 
-def get(identifier):
-    """Return an initializer from a name, an object or any ``f(shape, dtype=None)``."""
+def get(identifier, name=None):
+    """Return an initializer from a name, an object or any ``f(shape, dtype=None)``;
+    ``name``: the argument it was given as, for the message that refuses None."""
     if identifier is None:  # a weight needs one: None would fail only when the layer is built
-        raise ValueError(f"An initializer is required: a name ({', '.join(sorted(INITIALIZERS))}), an Initializer "
-                         "or a function f(shape, dtype=None). Received: None")
+        # (Keras 3 takes None and then draws the weights with glorot_uniform, even a bias)
+        argument = f" for {name}" if name else ""
+        received = f"{name}=None" if name else "None"
+        raise ValueError(f"An initializer is required{argument}: a name ({', '.join(sorted(INITIALIZERS))}), an "
+                         f"Initializer or a function f(shape, dtype=None). Received: {received} (Keras 3 then draws "
+                         "the weights with 'glorot_uniform', a bias too; give that name for Keras's weights, or "
+                         "'zeros').")
     return lookup(identifier, INITIALIZERS, "initializer", instance_of=Initializer, allow_callable=True,
                   instantiate=True)
 

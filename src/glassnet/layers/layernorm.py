@@ -53,8 +53,8 @@ class LayerNormalization(ScaledNormalization):
             raise ValueError(f"glassnet's LayerNormalization normalizes each sample over its last axis: axis must "
                              f"be -1 (Keras's default) or the last axis's index. Received: axis={self.axis}")
         self._check_options(epsilon, center, scale)
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.beta_initializer = initializers.get(beta_initializer, "beta_initializer")
+        self.gamma_initializer = initializers.get(gamma_initializer, "gamma_initializer")
         self.weight_names = (("gamma",) if scale else ()) + (("beta",) if center else ())
 
     def count_weights(self, input_shape):
