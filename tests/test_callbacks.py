@@ -181,6 +181,21 @@ def test_progress_bar_verbose_2_prints_one_line_per_epoch(rng):
     assert "loss:" in lines[1] and "ms/step" in lines[1]
 
 
+def test_progress_line_writes_values_up_to_1e_3_in_keras_s_scientific_form(capsys):
+    # Keras 3.15, the same model and data: "1/1 - 0s - 280ms/step - loss: 1.0000e-04 - learning_rate: 2.5000e-04";
+    # with 4 decimals the loss read 0.0001 and the learning rate 0.0003
+    model = Sequential([Dense(1, input_dim=2)])
+    model.compile(optimizer=SGD(0.00025), loss="mse")
+    model.fit(np.zeros((4, 2)), np.full(4, 0.01), epochs=1, verbose=2,
+              callbacks=[callbacks.ReduceLROnPlateau(monitor="loss")])
+    line = capsys.readouterr().out.splitlines()[1]
+    assert line.startswith("1/1 - ") and line.endswith(" - loss: 1.0000e-04 - learning_rate: 2.5000e-04")
+    from glassnet.models.callbacks import format_value
+
+    assert format_value(0.0015) == "0.0015" and format_value(-0.5) == "-0.5000"
+    assert format_value(np.array([0.5, 1e-5])) == "[0.5000, 1.0000e-05]"
+
+
 def test_progress_bar_verbose_1_shows_a_bar_with_loss(rng):
     pytest.importorskip("tqdm")
     X, y = _regression(rng)

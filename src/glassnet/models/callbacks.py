@@ -214,10 +214,12 @@ def _shown(logs):
 
 
 def format_value(value):
-    """A logged value with 4 decimals; a per-class array (F1Score(average=None)) as ``[a, b, c]``."""
+    """A logged value with 4 decimals, or as ``2.5000e-04`` when it is at most 1e-3 in size, as
+    Keras's progress bar writes it (a small loss or learning rate would read 0.0000 or 0.0003); a
+    per-class array (F1Score(average=None)) as ``[a, b, c]``."""
     if isinstance(value, np.ndarray) and value.ndim:
-        return "[" + ", ".join(f"{v:.4f}" for v in value.ravel()) + "]"
-    return f"{value:.4f}"
+        return "[" + ", ".join(format_value(v) for v in value.ravel()) + "]"
+    return f"{value:.4f}" if abs(value) > 1e-3 else f"{value:.4e}"
 
 
 def _format_logs(logs):
