@@ -5,6 +5,8 @@ import sys
 from contextlib import redirect_stdout
 from pathlib import Path
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -1454,3 +1456,21 @@ def test_a_model_of_one_feature_reads_a_1d_x_as_keras_3():
         Sequential([Input((2,)), Dense(1)]).predict(x)
     with pytest.raises(ValueError, match=r"the model expected 1 features, got \(1, 4\)"):
         model.predict(x.reshape(1, 1, 4))
+
+
+@pytest.mark.parametrize("activation", ["step", "sign", "argmax"])
+def test_fit_warns_when_a_piecewise_constant_activation_stops_every_gradient(activation):
+    # their derivative is 0: the layers up to them never change, and fit said nothing
+    X = np.random.default_rng(0).random((16, 2))
+    y = (X.sum(axis=1) > 1).astype(int)
+    model = Sequential([Dense(3, activation=activation, input_dim=2), Dense(1, activation="sigmoid")], seed=0)
+    model.compile(optimizer="sgd", loss="binary_crossentropy")
+    before = model.layers[0].kernel.copy()
+    with pytest.warns(UserWarning, match=rf"Layer 'dense' has activation '{activation}', whose derivative is 0: "
+                                         r"backpropagation passes no gradient through it, so 'dense' will not learn"):
+        model.fit(X, y, epochs=2, verbose=0)
+    np.testing.assert_array_equal(model.layers[0].kernel, before)  # what the warning says
+    model.layers[0].trainable = False  # nothing left to stop: no warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.fit(X, y, epochs=1, verbose=0)

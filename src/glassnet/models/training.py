@@ -338,6 +338,25 @@ def _warn_if_outputs_are_not_probabilities(model):
     )
 
 
+def _warn_if_gradient_stops(model):
+    """A piecewise-constant activation (step, sign, argmax) has derivative 0: no gradient
+    passes it, so no layer up to it learns by backpropagation, silently (Keras trains on
+    just the same). This names the layers and what to use instead."""
+    for index, layer in enumerate(model.layers):
+        activation = getattr(layer, "activation", None)
+        if not getattr(activation, "piecewise_constant", False):
+            continue
+        stuck = [other.name for other in model.layers[:index + 1] if other.trainable and other.params]
+        if stuck:
+            shown = getattr(activation, "name", type(activation).__name__)
+            warnings.warn(
+                f"Layer {layer.name!r} has activation {shown!r}, whose derivative is 0: backpropagation passes no "
+                f"gradient through it, so {', '.join(map(repr, stuck))} will not learn. Use a smooth activation "
+                "('sigmoid', 'tanh'), or train threshold units with the perceptron rule "
+                "(glassnet.classic.Perceptron).", UserWarning, stacklevel=5)
+            return
+
+
 def check_optimizer_size(model):
     """Refuse an optimizer whose state was built for another number of weights: the model was
     compiled again with it after ``pop()``/``add()`` (NumPy's broadcasting error before)."""
@@ -354,6 +373,7 @@ def _prepare_training(model):
     """Pass the model's jit_compile to its optimizer and layers (the compiled loops
     are numba's, on NumPy arrays only); build the optimizer's state."""
     _warn_if_outputs_are_not_probabilities(model)
+    _warn_if_gradient_stops(model)
     losses._check_reduces(model.loss)  # compile checked it; the loss's reduction may have been set since
     optimizer = model.optimizer
     owner = getattr(optimizer, "_model", None)
