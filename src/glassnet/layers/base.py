@@ -95,6 +95,7 @@ _PASS_CACHES = ("X", "Z", "A", "delta", "mask", "X_hat", "inv_std", "in_shape", 
 _NESTED = (("activation", activations), ("kernel_regularizer", regularizers), ("bias_regularizer", regularizers),
            ("kernel_initializer", initializers), ("bias_initializer", initializers),
            ("beta_initializer", initializers), ("gamma_initializer", initializers),
+           ("moving_mean_initializer", initializers), ("moving_variance_initializer", initializers),
            ("kernel_constraint", constraints), ("bias_constraint", constraints),
            ("beta_constraint", constraints), ("gamma_constraint", constraints))
 
@@ -138,15 +139,30 @@ def build_layer(layer, input_shape):
         layer.rng = make_rng(None)
 
 
+def _keras_defaults(cls):
+    """``cls.keras_unused`` as ``{argument: Keras's default}``: a tuple names arguments whose
+    default is None, a dict gives the defaults (BatchNormalization's ``renorm=False``)."""
+    unused = cls.keras_unused
+    return dict(unused) if isinstance(unused, dict) else dict.fromkeys(unused)
+
+
+def _is_default(value, default):
+    if default is None or isinstance(default, bool):
+        return value is default or (isinstance(value, np.bool_) and bool(value) is default)
+    return type(value) is type(default) and value == default
+
+
 def _check_extra_kwargs(cls, kwargs):
     """Keyword arguments no ``__init__`` of ``cls`` took: Keras's arguments that mean nothing
-    here (``cls.keras_unused``) pass when None, their Keras default; anything else is refused."""
+    here (``cls.keras_unused``) pass at their Keras default (None unless the dict says
+    otherwise); anything else is refused."""
+    defaults = _keras_defaults(cls)
     for key, value in kwargs.items():
-        if key in cls.keras_unused:
-            if value is not None:
+        if key in defaults:
+            if not _is_default(value, defaults[key]):
                 raise ValueError(
                     f"glassnet's {cls.__name__} has no {key} (received {key}={value!r:.80}); "
-                    f"only {key}=None, Keras's default, is accepted."
+                    f"only {key}={defaults[key]!r}, Keras's default, is accepted."
                 )
             continue
         accepted = set(cls.keras_unused)
@@ -196,8 +212,9 @@ class Layer:
     weight_names = ()
     #: set by fit from ``compile(jit_compile=...)``: train with glassnet.kernels' compiled loops
     jit_compile = False
-    #: Keras arguments of this layer that mean nothing in glassnet: accepted when None (Keras's
-    #: default), refused otherwise, since a value would make Keras compute something else
+    #: Keras arguments of this layer that glassnet lacks: accepted at Keras's default (None, or
+    #: the value a dict ``{argument: default}`` gives), refused otherwise, since another value
+    #: would make Keras compute something else
     keras_unused = ()
 
     def __init__(self, name=None, input_shape=None, input_dim=None, dtype=None, trainable=True, **kwargs):

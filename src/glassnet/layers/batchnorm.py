@@ -8,7 +8,7 @@ import numpy as np
 from .. import constraints, initializers
 from .._validation import check_number
 from ..backend import get_namespace
-from .base import Layer, sample_shape, training_entries
+from .base import Layer, initializer_entries, sample_shape, training_entries
 
 
 def feature_axis(axis, allow_none=False):
@@ -111,6 +111,24 @@ class ScaledNormalization(Layer):
         return (g - mean_g - self.X_hat * mean_g_x_hat) * self.inv_std
 
 
+#: BatchNormalization's initializers and the classes of Keras's defaults
+_INITIALIZERS = {"beta_initializer": initializers.Zeros, "gamma_initializer": initializers.Ones,
+                 "moving_mean_initializer": initializers.Zeros, "moving_variance_initializer": initializers.Ones}
+
+
+def _drawing_no_generator(initializer):
+    """NumPy's zeros or ones for an exact ``Zeros`` or ``Ones`` initializer, else ``initializer``.
+
+    Calling an initializer draws a generator from the global one (even Zeros), and β and the
+    moving statistics never drew: the seeded weights of the layers built after this one stay
+    what they were. (γ's default Ones has always been called, and still is.)"""
+    if type(initializer) is initializers.Zeros:
+        return np.zeros
+    if type(initializer) is initializers.Ones:
+        return np.ones
+    return initializer
+
+
 class BatchNormalization(ScaledNormalization):
     """Normalize each feature over the batch, then scale and shift.
 
@@ -128,15 +146,32 @@ class BatchNormalization(ScaledNormalization):
 
     The arguments come in Keras's order: ``axis`` first, which must be the
     feature axis, ``-1`` (Keras's default) or ``1`` (the same axis of a batch of
-    1-D samples); glassnet normalizes 1-D samples only.
+    1-D samples); glassnet normalizes 1-D samples only. ``beta_initializer``,
+    ``gamma_initializer``, ``moving_mean_initializer`` and ``moving_variance_initializer``
+    give the first β, γ, m and σ² (Keras's zeros, ones, zeros, ones). Keras's
+    ``beta_regularizer``, ``gamma_regularizer``, ``renorm``, ``renorm_clipping``,
+    ``renorm_momentum`` and ``synchronized`` are accepted at their defaults only
+    (None, None, False, None, 0.99, False), as Keras's configs hold them.
     """
 
     weight_names = ("gamma", "beta", "moving_mean", "moving_variance")
     axis = -1
+    # what layers pickled before the initializers existed hold (Keras's defaults)
+    beta_initializer = moving_mean_initializer = initializers.Zeros()
+    gamma_initializer = moving_variance_initializer = initializers.Ones()
+    #: Keras's arguments glassnet lacks, accepted at Keras's defaults only (renormalization
+    #: and synchronized statistics compute something else)
+    keras_unused = {"beta_regularizer": None, "gamma_regularizer": None, "renorm": False, "renorm_clipping": None,
+                    "renorm_momentum": 0.99, "synchronized": False}
 
-    def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True, *, beta_constraint=None,
-                 gamma_constraint=None, **kwargs):
-        super().__init__(**kwargs)
+    def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
+                 gamma_initializer="ones", moving_mean_initializer="zeros", moving_variance_initializer="ones",
+                 beta_regularizer=None, gamma_regularizer=None, beta_constraint=None, gamma_constraint=None,
+                 renorm=False, renorm_clipping=None, renorm_momentum=0.99, synchronized=False, **kwargs):
+        # the Keras arguments glassnet lacks: the base accepts them at Keras's defaults only (keras_unused)
+        super().__init__(beta_regularizer=beta_regularizer, gamma_regularizer=gamma_regularizer, renorm=renorm,
+                         renorm_clipping=renorm_clipping, renorm_momentum=renorm_momentum,
+                         synchronized=synchronized, **kwargs)
         self._set_constraints(beta_constraint, gamma_constraint)
         axis = feature_axis(axis)
         if axis not in (-1, 1):
@@ -145,6 +180,11 @@ class BatchNormalization(ScaledNormalization):
         self.axis = axis
         self.momentum = check_number(momentum, "momentum", low=0, high=1)
         self._check_options(epsilon, center, scale)
+        given = {"beta_initializer": beta_initializer, "gamma_initializer": gamma_initializer,
+                 "moving_mean_initializer": moving_mean_initializer,
+                 "moving_variance_initializer": moving_variance_initializer}
+        for key, value in given.items():
+            setattr(self, key, initializers.get(value, key))
         self.weight_names = (("gamma",) if scale else ()) + (("beta",) if center else ()) + (
             "moving_mean", "moving_variance")
 
@@ -157,11 +197,13 @@ class BatchNormalization(ScaledNormalization):
             raise ValueError(f"BatchNormalization expects 1-D samples; received input shape {tuple(input_shape)}.")
         xp = get_namespace()
         n = input_shape[0]
-        # β from NumPy's zeros: an initializer draws its generator from the global one, which would
-        # change the weights that seeded layers after this one draw
-        self._build_gamma_beta(n, initializers.Ones(), np.zeros)
-        self.state["moving_mean"] = xp.zeros(n, dtype=self.dtype)
-        self.state["moving_variance"] = xp.ones(n, dtype=self.dtype)
+        self._build_gamma_beta(n, self.gamma_initializer, _drawing_no_generator(self.beta_initializer))
+        for key in ("moving_mean", "moving_variance"):
+            initializer = _drawing_no_generator(getattr(self, f"{key}_initializer"))
+            value = xp.asarray(initializer((n,), dtype=self.dtype), dtype=self.dtype)
+            if tuple(value.shape) != (n,):
+                raise ValueError(f"{key}_initializer returned shape {tuple(value.shape)}; expected {(n,)}.")
+            self.state[key] = value
         super().build(input_shape)
 
     def forward(self, X, training=False):
@@ -187,5 +229,9 @@ class BatchNormalization(ScaledNormalization):
             config["axis"] = self.axis
         if not (self.center and self.scale):  # older files: both
             config.update(center=self.center, scale=self.scale)
+        # Keras's defaults are left out, as above
+        config.update(initializer_entries(self, [key for key, default in _INITIALIZERS.items()
+                                                 if type(getattr(self, key)) is not default]))
         config.update(self._constraint_config())
         return config
+
