@@ -2,6 +2,9 @@
 ``get_config``) and ``.keras`` files. The fixtures under ``tests/data/keras`` were
 written by Keras itself (``make_fixtures.py``); these tests read them without Keras."""
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -76,3 +79,67 @@ def test_batchnorm_refuses_keras_arguments_away_from_their_defaults(key, value, 
 def test_batchnorm_refuses_an_unknown_initializer_by_name():
     with pytest.raises(ValueError, match="Unknown initializer 'nope'"):
         layers.BatchNormalization(moving_mean_initializer="nope")
+
+
+# -- Sequential configurations from Keras (no h5py needed) ------------------------------
+DATA = Path(__file__).resolve().parent / "data" / "keras"
+
+
+def keras_json(name):
+    return (DATA / f"{name}.json").read_text()
+
+
+def keras_config(name):
+    return json.loads(keras_json(name))["config"]
+
+
+def test_model_from_json_reads_keras_to_json():
+    model = glassnet.models.model_from_json(keras_json("classifier"))
+    assert model.built and model.input_shape == (None, 4) and model.output_shape == (None, 3)
+    assert [type(layer).__name__ for layer in model.layers] == ["Dense", "BatchNormalization", "Dropout", "Dense"]
+    assert [w.shape for w in model.get_weights()] == [(4, 8), (8,), (8,), (8,), (8,), (8,), (8, 3), (3,)]
+    assert model.layers[2].rate == 0.25 and model.layers[3].activation.__class__.__name__ == "Softmax"
+
+
+def test_sequential_from_config_reads_keras_get_config():
+    model = Sequential.from_config(keras_config("regression"))
+    assert model.input_shape == (None, 3)
+    assert [type(layer).__name__ for layer in model.layers] == [
+        "Normalization", "Dense", "BatchNormalization", "LayerNormalization", "Dense"]
+    assert model.layers[1].use_bias is False and model.layers[2].center is False and model.layers[2].momentum == 0.5
+
+
+def test_from_config_reads_tf_keras_batch_input_shape_and_build_input_shape():
+    config = keras_config("classifier")
+    first, rest = config["layers"][0], config["layers"][1:]
+    tf_keras_input = {"class_name": "InputLayer", "config": {"batch_input_shape": [None, 4], "dtype": "float32",
+                                                             "sparse": False, "ragged": False, "name": "dense_input"}}
+    on_first_layer = {**rest[0], "config": {**rest[0]["config"], "batch_input_shape": [None, 4]}}
+    assert first["class_name"] == "InputLayer"
+    for layers_, extra in (([tf_keras_input, *rest], {}), ([on_first_layer, *rest[1:]], {}),
+                           (rest, {"build_input_shape": [None, 4]})):
+        model = Sequential.from_config({**config, "layers": layers_, **extra})
+        assert model.built and model.input_shape == (None, 4) and len(model.layers) == 4
+    unbuilt = {key: value for key, value in config.items() if key != "build_input_shape"}
+    assert not Sequential.from_config({**unbuilt, "layers": rest}).built  # no shape anywhere: not built, as Keras
+
+
+def test_from_config_refuses_an_input_layer_after_the_first():
+    config = keras_config("classifier")
+    layers_ = config["layers"]
+    with pytest.raises(ValueError, match="InputLayer can only be the first layer"):
+        Sequential.from_config({**config, "layers": [layers_[0], layers_[1], layers_[0], *layers_[2:]]})
+    with pytest.raises(ValueError, match="input_shape \\(5,\\) and its InputLayer's shape \\(4,\\) disagree"):
+        Sequential.from_config({**config, "input_shape": [5]})
+
+
+def test_an_unknown_keras_layer_is_named_with_glassnets_layers():
+    with pytest.raises(ValueError, match="Unknown layer 'Conv2D'.*Valid: Activation, BatchNormalization, Dense.*"
+                                         "Flatten the pixels and use Dense layers"):
+        glassnet.models.model_from_json(keras_json("conv"))
+
+
+def test_a_keras_functional_model_is_refused_by_name():
+    with pytest.raises(ValueError, match="Keras Functional model: glassnet reads Sequential models only"):
+        glassnet.models.model_from_json(keras_json("functional"))
+

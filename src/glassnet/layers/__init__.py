@@ -29,7 +29,14 @@ def deserialize(config):
     else)."""
     if isinstance(config, dict) and isinstance(config.get("config"), dict):
         config = {"class_name": config.get("class_name"), "config": deserialize_nested(config["config"])}
-    return from_config(config, LAYERS, "layer")
+    try:
+        return from_config(config, LAYERS, "layer")
+    except ValueError as exc:  # a Keras layer glassnet lacks (a Keras model's config): what to use instead
+        name = config.get("class_name") if isinstance(config, dict) else None
+        advice = _KERAS_ONLY.get(name) if isinstance(name, str) else None
+        if advice is None:
+            raise
+        raise ValueError(f"{exc} {advice}") from None
 
 
 from . import core as core  # noqa: E402  (keras.layers.core's path, as seed 001 imports it)

@@ -1015,9 +1015,9 @@ class Sequential:
                 "config must have a 'layers' list, as Sequential.get_config() returns. "
                 f"Received keys: {sorted(config)}"
             )
+        input_shape, layer_configs = _input_and_layers(config, layer_configs)
         model = cls([deserialize(c) for c in _unique_names(layer_configs)], name=config.get("name"),
                     dtype=config.get("dtype"))
-        input_shape = config.get("input_shape")
         if input_shape is not None:
             model.build(tuple(input_shape))
         return model
@@ -1045,6 +1045,50 @@ class Sequential:
         return f"<Sequential name={self.name!r} layers={len(self._layers)} built={self.built}>"
 
     input, inputs, output, outputs = (_no_symbolic(name) for name in ("input", "inputs", "output", "outputs"))
+
+
+def _input_and_layers(config, layer_configs):
+    """The input shape (None: unknown) and the layer configs of a Sequential configuration,
+    glassnet's or Keras's. glassnet's has ``input_shape``; as Keras's ``Sequential.from_config``,
+    a Keras one may start with an ``InputLayer`` (Keras 3: ``batch_shape``; tf.keras 2:
+    ``batch_input_shape``), whose shape is the model's, or give ``build_input_shape`` (a model
+    built without an Input); a tf.keras 2 first layer may hold ``batch_input_shape`` itself."""
+    input_shape = config.get("input_shape")
+    first = layer_configs[0] if layer_configs else None
+    first_config = first.get("config") if isinstance(first, dict) else None
+    if isinstance(first, dict) and first.get("class_name") == "InputLayer":
+        if not isinstance(first_config, dict):
+            raise ValueError(f"Malformed InputLayer config: {first!r:.200}")
+        kwargs = dict(first_config)
+        if "batch_input_shape" in kwargs:  # tf.keras 2's name of batch_shape
+            kwargs["batch_shape"] = kwargs.pop("batch_input_shape")
+        try:
+            shape = InputLayer(**kwargs).input_shape
+        except TypeError as exc:
+            raise ValueError(f"Malformed InputLayer config {first_config!r:.200}: {exc}") from None
+        if input_shape is not None and tuple(input_shape) != tuple(shape):
+            raise ValueError(f"The configuration's input_shape {tuple(input_shape)} and its InputLayer's shape "
+                             f"{tuple(shape)} disagree.")
+        input_shape, layer_configs = shape, layer_configs[1:]
+    elif isinstance(first_config, dict) and first_config.get("batch_input_shape") is not None:
+        input_shape = _without_batch_axis(first_config["batch_input_shape"], "batch_input_shape")
+        layer_configs = [{**first, "config": {k: v for k, v in first_config.items() if k != "batch_input_shape"}},
+                         *layer_configs[1:]]
+    elif input_shape is None and config.get("build_input_shape") is not None:
+        input_shape = _without_batch_axis(config["build_input_shape"], "build_input_shape")
+    for c in layer_configs:
+        if isinstance(c, dict) and c.get("class_name") == "InputLayer":
+            raise ValueError("An InputLayer can only be the first layer of a Sequential configuration (glassnet has "
+                             "no functional API).")
+    return input_shape, layer_configs
+
+
+def _without_batch_axis(batch_shape, name):
+    """A Keras shape with its batch axis, ``[null, 784]``, as glassnet's ``(784,)``."""
+    if not isinstance(batch_shape, (list, tuple)) or len(batch_shape) < 2:
+        raise ValueError(f"{name} must be a list (batch size or null, *shape), such as [null, 784]. "
+                         f"Received: {name}={batch_shape!r:.100}")
+    return check_shape(tuple(batch_shape[1:]), name)
 
 
 def _unique_names(layer_configs):

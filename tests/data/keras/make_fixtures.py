@@ -1,0 +1,94 @@
+"""Write the Keras fixtures that tests/test_keras_files.py reads (the tests never import Keras).
+
+Run with Keras 3 (written with 3.15.1 and JAX) from this folder's parent's parent::
+
+    KERAS_BACKEND=jax python tests/data/keras/make_fixtures.py
+
+It writes, next to itself:
+
+* ``classifier.keras``: Input(4) -> Dense(8, relu) -> BatchNormalization -> Dropout(0.25)
+  -> Dense(3, softmax), compiled with Adam, sparse categorical cross-entropy and accuracy,
+  fitted 3 epochs of 4 steps; ``classifier.json``: its ``to_json()`` text.
+* ``regression.keras``: Input(3) -> Normalization (adapted) -> Dense(6, tanh, no bias)
+  -> BatchNormalization(center=False, momentum=0.5) -> LayerNormalization -> Dense(1), compiled with
+  SGD(0.05, momentum=0.9), mse and mae, fitted 2 epochs; ``regression.json``.
+* ``conv.json``: a Sequential with a Conv2D (a layer glassnet lacks);
+  ``functional.json``: a functional model (which glassnet cannot read).
+* ``predictions.npz``: fixed inputs and what Keras's ``predict`` gave for them
+  (``classifier_x``, ``classifier_y``, ``regression_x``, ``regression_y``), float32.
+"""
+
+import os
+from pathlib import Path
+
+os.environ.setdefault("KERAS_BACKEND", "jax")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+
+
+def classifier():
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([
+        keras.Input((4,)),
+        keras.layers.Dense(8, activation="relu"),
+        keras.layers.BatchNormalization(),
+        keras.layers.Dropout(0.25),
+        keras.layers.Dense(3, activation="softmax"),
+    ])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(64, 4)).astype("float32")
+    y = (x[:, 0] > 0).astype(int) + (x[:, 1] > 0.5).astype(int)
+    model.fit(x, y, epochs=3, batch_size=16, verbose=0)
+    return model
+
+
+def regression_inputs(rng, n):
+    """Three features of different scales (what Normalization is for)."""
+    return (rng.normal(size=(n, 3)) * [1.0, 10.0, 0.1] + [0.0, 5.0, -1.0]).astype("float32")
+
+
+def regression():
+    keras.utils.set_random_seed(0)
+    x = regression_inputs(np.random.default_rng(2), 48)
+    y = (x @ np.array([[1.0], [0.2], [-3.0]]) + 0.5).astype("float32")
+    norm = keras.layers.Normalization()
+    norm.adapt(x)
+    model = keras.Sequential([
+        keras.Input((3,)),
+        norm,
+        keras.layers.Dense(6, activation="tanh", use_bias=False),
+        keras.layers.BatchNormalization(center=False, momentum=0.5),
+        keras.layers.LayerNormalization(),
+        keras.layers.Dense(1),
+    ])
+    model.compile(optimizer=keras.optimizers.SGD(0.05, momentum=0.9), loss="mse", metrics=["mae"])
+    model.fit(x, y, epochs=2, batch_size=16, verbose=0)
+    return model
+
+
+def main():
+    rng = np.random.default_rng(3)
+    arrays = {}
+    inputs = {"classifier": rng.normal(size=(6, 4)).astype("float32"), "regression": regression_inputs(rng, 6)}
+    for name, model in (("classifier", classifier()), ("regression", regression())):
+        model.save(HERE / f"{name}.keras")
+        (HERE / f"{name}.json").write_text(model.to_json())
+        x = inputs[name]
+        arrays[f"{name}_x"] = x
+        arrays[f"{name}_y"] = np.asarray(model.predict(x, verbose=0), dtype="float32")
+    np.savez(HERE / "predictions.npz", **arrays)
+
+    conv = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(2, 3), keras.layers.Flatten(),
+                             keras.layers.Dense(2)])
+    (HERE / "conv.json").write_text(conv.to_json())
+    inputs = keras.Input((3,))
+    functional = keras.Model(inputs, keras.layers.Dense(2)(inputs))
+    (HERE / "functional.json").write_text(functional.to_json())
+
+
+if __name__ == "__main__":
+    main()
