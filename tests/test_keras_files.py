@@ -2,7 +2,11 @@
 ``get_config``) and ``.keras`` files. The fixtures under ``tests/data/keras`` were
 written by Keras itself (``make_fixtures.py``); these tests read them without Keras."""
 
+import io
 import json
+import shutil
+import sys
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -143,3 +147,168 @@ def test_a_keras_functional_model_is_refused_by_name():
     with pytest.raises(ValueError, match="Keras Functional model: glassnet reads Sequential models only"):
         glassnet.models.model_from_json(keras_json("functional"))
 
+
+# -- .keras files ---------------------------------------------------------------------
+@pytest.fixture
+def h5py():
+    return pytest.importorskip("h5py", reason="reading .keras files needs h5py (the keras-files extra)")
+
+
+def rewritten(source, target, **members):
+    """A copy of the zip ``source`` at ``target`` with ``members`` replaced (None: left out)."""
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w") as zout:
+        for name in zin.namelist():
+            key = name.replace(".", "_")
+            if key not in members:
+                zout.writestr(name, zin.read(name))
+            elif members[key] is not None:
+                zout.writestr(name, members[key])
+    return target
+
+
+def edited_config(name, edit):
+    config = json.loads(zipfile.ZipFile(DATA / f"{name}.keras").read("config.json"))
+    edit(config)
+    return json.dumps(config)
+
+
+@pytest.mark.parametrize("name", ["classifier", "regression"])
+def test_load_model_predicts_as_keras_did(name, h5py):
+    expected = np.load(DATA / "predictions.npz")
+    model = glassnet.models.load_model(DATA / f"{name}.keras")
+    predicted = model.predict(expected[f"{name}_x"], verbose=0)
+    assert predicted.dtype == np.float32
+    np.testing.assert_allclose(predicted, expected[f"{name}_y"], rtol=0, atol=1e-6)
+
+
+def test_load_model_reads_the_weights_in_keras_order(h5py):
+    model = glassnet.models.load_model(DATA / "classifier.keras")
+    with zipfile.ZipFile(DATA / "classifier.keras") as zf, h5py.File(io.BytesIO(zf.read("model.weights.h5"))) as h5:
+        stored = [h5[f"layers/{group}/vars/{i}"][()] for group, n in
+                  (("dense", 2), ("batch_normalization", 4), ("dense_1", 2)) for i in range(n)]
+    for got, want in zip(model.get_weights(), stored, strict=True):
+        np.testing.assert_array_equal(got, want)
+    assert not np.allclose(stored[4], 0) and not np.allclose(stored[5], 1)  # trained moving statistics
+
+
+def test_load_model_compiles_with_keras_settings_and_a_fresh_optimizer(h5py):
+    model = glassnet.models.load_model(DATA / "classifier.keras")
+    assert model.compiled and type(model.optimizer).__name__ == "Adam"
+    assert model.optimizer.learning_rate == pytest.approx(1e-3) and model.optimizer.iterations == 0
+    assert type(model.loss).__name__ == "SparseCategoricalCrossentropy" and model.metrics_names == ["loss", "accuracy"]
+    x = np.load(DATA / "predictions.npz")["classifier_x"]
+    history = model.fit(x, np.array([0, 1, 2, 0, 1, 2]), epochs=1, verbose=0)
+    assert np.isfinite(history.history["loss"][0])
+    regression = glassnet.models.load_model(DATA / "regression.keras")
+    assert type(regression.optimizer).__name__ == "SGD" and regression.optimizer.momentum == pytest.approx(0.9)
+    assert regression.metrics_names == ["loss", "mae"]
+    assert not glassnet.models.load_model(DATA / "regression.keras", compile=False).compiled
+
+
+def test_keras_compile_settings_glassnet_lacks_leave_the_model_uncompiled(tmp_path, h5py):
+    def custom_loss(config):
+        config["compile_config"]["loss"] = {"module": "builtins", "class_name": "FocalThing", "config": {},
+                                            "registered_name": "Custom>FocalThing"}
+    path = rewritten(DATA / "classifier.keras", tmp_path / "custom.keras",
+                     config_json=edited_config("classifier", custom_loss))
+    with pytest.warns(UserWarning, match="loaded uncompiled.*Unknown loss 'FocalThing'.*model.compile"):
+        model = glassnet.models.load_model(path)
+    assert not model.compiled
+    expected = np.load(DATA / "predictions.npz")
+    np.testing.assert_allclose(model.predict(expected["classifier_x"], verbose=0), expected["classifier_y"], atol=1e-6)
+
+
+def test_keras_file_round_trips_through_glassnets_format(tmp_path, h5py):
+    model = glassnet.models.load_model(DATA / "regression.keras")
+    model.save(tmp_path / "regression.gn")
+    again = glassnet.models.load_model(tmp_path / "regression.gn")
+    for got, want in zip(again.get_weights(), model.get_weights(), strict=True):
+        np.testing.assert_array_equal(got, want)
+    assert again.compiled and type(again.optimizer).__name__ == "SGD"
+    expected = np.load(DATA / "predictions.npz")
+    np.testing.assert_allclose(again.predict(expected["regression_x"], verbose=0), expected["regression_y"], atol=1e-6)
+
+
+def test_load_model_tells_the_formats_apart_by_their_members(tmp_path, h5py):
+    keras_file = tmp_path / "model.gn"
+    shutil.copyfile(DATA / "classifier.keras", keras_file)
+    assert [type(layer).__name__ for layer in glassnet.models.load_model(keras_file).layers][-1] == "Dense"
+    glassnet.models.load_model(DATA / "classifier.keras").save(tmp_path / "own.keras")
+    assert "model.json" in zipfile.ZipFile(tmp_path / "own.keras").namelist()
+    assert glassnet.models.load_model(tmp_path / "own.keras").output_shape == (None, 3)
+
+
+def _wider_first_dense(config):
+    config["config"]["layers"][1]["config"]["units"] = 9
+
+
+def _conv_layer(config):
+    config["config"]["layers"][3] = {"module": "keras.layers", "class_name": "Conv2D", "config": {"filters": 2}}
+
+
+def _functional(config):
+    config["class_name"] = "Functional"
+
+
+def _huge_dense(config):
+    config["config"]["layers"][1]["config"]["units"] = 10**9
+
+
+@pytest.mark.parametrize("members, match", [
+    ({"model_weights_h5": None}, "the member 'model.weights.h5' \\(the weights\\) is missing"),
+    ({"config_json": lambda: edited_config("classifier", _wider_first_dense)},
+     "layers/dense/vars/0 \\(layer 'dense' \\(Dense\\)'s W\\) has shape \\(4, 8\\); the architecture needs "
+     "\\(4, 9\\)"),
+    ({"config_json": lambda: edited_config("classifier", _conv_layer)},
+     "Unknown layer 'Conv2D' in saved config. Valid: Activation, BatchNormalization"),
+    ({"config_json": lambda: edited_config("classifier", _functional)},
+     "a Keras 'Functional' model; glassnet reads Keras Sequential models only"),
+    ({"config_json": lambda: edited_config("classifier", _huge_dense)},
+     "architecture needs 12,000,000,003 weights, more than its model.weights.h5"),
+    ({"config_json": "{not json"}, "config.json is not valid JSON"),
+    ({"model_weights_h5": b"not an HDF5 file" * 100}, "model.weights.h5 is not a readable HDF5 file"),
+    ({"model_weights_h5": lambda: zipfile.ZipFile(DATA / "classifier.keras").read("model.weights.h5")[:12000]},
+     "model.weights.h5 is not a readable HDF5 file"),
+])
+def test_malformed_keras_files_are_refused_clearly(members, match, tmp_path, h5py):
+    members = {key: value() if callable(value) else value for key, value in members.items()}
+    path = rewritten(DATA / "classifier.keras", tmp_path / "bad.keras", **members)
+    with pytest.raises(ValueError, match=f"Cannot load model file .*bad.keras'.*{match}"):
+        glassnet.models.load_model(path)
+
+
+def test_keras_file_missing_a_layers_weights_is_refused(tmp_path, h5py):
+    data = zipfile.ZipFile(DATA / "classifier.keras").read("model.weights.h5")
+    buffer = io.BytesIO(data)
+    with h5py.File(buffer, "r+") as h5:
+        del h5["layers/batch_normalization/vars/3"]
+    path = rewritten(DATA / "classifier.keras", tmp_path / "bad.keras", model_weights_h5=buffer.getvalue())
+    with pytest.raises(ValueError, match="holds 3 arrays under layers/batch_normalization/vars for layer "
+                                         "'batch_normalization' \\(BatchNormalization\\), which has 4 weights "
+                                         "\\(gamma, beta, moving_mean, moving_variance\\)"):
+        glassnet.models.load_model(path)
+    with h5py.File(buffer, "r+") as h5:
+        h5["layers/conv2d/vars/0"] = np.zeros((3, 3, 1, 2), dtype="float32")
+        h5["layers/batch_normalization/vars/3"] = np.ones(8, dtype="float32")
+    path = rewritten(DATA / "classifier.keras", tmp_path / "extra.keras", model_weights_h5=buffer.getvalue())
+    with pytest.raises(ValueError, match="holds weights for layers/conv2d, which the architecture does not have"):
+        glassnet.models.load_model(path)
+
+
+def test_truncated_keras_file_is_refused(tmp_path):
+    data = (DATA / "classifier.keras").read_bytes()
+    (tmp_path / "cut.keras").write_bytes(data[: len(data) // 2])
+    with pytest.raises(ValueError, match="Cannot load model file .*cut.keras.*not a glassnet model file"):
+        glassnet.models.load_model(tmp_path / "cut.keras")
+
+
+def test_a_keras_2_hdf5_file_is_refused_with_what_to_do(tmp_path):
+    (tmp_path / "model.h5").write_bytes(b"\x89HDF\r\n\x1a\n" + bytes(200))
+    with pytest.raises(ValueError, match="Keras HDF5 \\(.h5\\) file.*save it again as a .keras file"):
+        glassnet.models.load_model(tmp_path / "model.h5")
+
+
+def test_reading_a_keras_file_without_h5py_names_the_extra(monkeypatch):
+    monkeypatch.setitem(sys.modules, "h5py", None)  # import h5py now fails, as where it is not installed
+    with pytest.raises(ImportError, match='needs h5py.*pip install "glassnet\\[keras-files\\]"'):
+        glassnet.models.load_model(DATA / "classifier.keras")

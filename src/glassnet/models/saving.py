@@ -211,8 +211,24 @@ def _set_rng_state(rng, state, path):
         _fail(path, f"a random-generator state is malformed ({exc}).")
 
 
+#: the first bytes of an HDF5 file (Keras 2's model.h5)
+HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+#: what marks a Keras 3 .keras archive (glassnet's own hold model.json)
+KERAS_CONFIG_NAME = "config.json"
+
+
+def _starts_with(path, signature):
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(len(signature)) == signature
+    except OSError:
+        return False
+
+
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
-    """Load a model saved by :meth:`Sequential.save`.
+    """Load a model saved by :meth:`Sequential.save`, or a Keras 3 ``.keras`` file of a
+    Sequential model (told apart by their members, not by the suffix; reading Keras files
+    needs h5py, the ``keras-files`` extra; see ``docs/file-format.md``).
 
     Raises ``ValueError`` for a file that is not a glassnet model, is
     truncated, names unknown layers, holds arrays of the wrong shape or size,
@@ -240,6 +256,9 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     try:
         zf = zipfile.ZipFile(path, "r")
     except (zipfile.BadZipFile, OSError) as exc:
+        if _starts_with(path, HDF5_SIGNATURE):
+            _fail(path, "it is a Keras HDF5 (.h5) file, which glassnet does not read: in Keras, load it and save it "
+                        "again as a .keras file (model.save('model.keras')), which glassnet reads.")
         _fail(path, f"it is not a glassnet model file (a zip archive): {exc}.")
     with zf:
         seen = set()
@@ -247,6 +266,10 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
             if name in seen:
                 _fail(path, f"it holds the member {name!r} more than once.")
             seen.add(name)
+        if CONFIG_NAME not in seen and KERAS_CONFIG_NAME in seen:  # a Keras 3 .keras file, whatever its suffix
+            from .keras_files import load_keras_file
+
+            return load_keras_file(zf, path, compile)
         raw = _read_member(zf, CONFIG_NAME, MAX_CONFIG_BYTES, path)  # too large or corrupt: said as such
         try:
             config = json.loads(raw.decode("utf-8"))
