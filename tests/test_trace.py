@@ -346,3 +346,42 @@ def test_keras_activation_layers_show_their_delta():
     layers = trace(model, np.array([[1.0, 2.0]]), np.array([[1.0]])).to_dict()["layers"]
     assert [layer["type"] for layer in layers] == ["Dense", "LeakyReLU", "Dense"]
     assert layers[1]["delta"] is not None  # as an Activation("leaky_relu") layer's
+
+
+def test_weight_penalties_and_constraints_are_shown_by_hand():
+    # The update table says ∂J/∂W = a^(l)ᵀ δ^(l+1); with a regularizer the gradient also holds
+    # ∂R/∂W, and with a constraint Δθ is not the optimizer's step. The trace said neither.
+    # By hand: x = (1, 2), W = (0.5, −0.25)ᵀ, b = 0.5, y = 1, J = (a − y)² + 0.1 ΣW² + 0.2 |b|.
+    from glassnet import constraints, regularizers
+
+    model = Sequential([Dense(1, input_dim=2, kernel_regularizer=regularizers.L2(0.1),
+                              bias_regularizer=regularizers.L1(0.2),
+                              kernel_constraint=constraints.MaxNorm(0.5))], dtype="float64")
+    model.compile(optimizer=optimizers.SGD(learning_rate=0.1), loss="mse")
+    model.build()
+    model.set_weights([np.array([[0.5], [-0.25]]), np.array([0.5])])
+    step = trace(model, [1.0, 2.0], [1.0])
+    a, delta = 0.5, 2 * (0.5 - 1.0)  # z = 0.5 − 0.5 + 0.5
+    R = 0.1 * (0.25 + 0.0625) + 0.2 * 0.5  # 0.13125
+    assert step.penalty == pytest.approx(R, abs=1e-15)
+    assert step.loss == pytest.approx((a - 1.0) ** 2 + R, abs=1e-15)  # 0.38125
+    layer = step.layers[0]
+    np.testing.assert_allclose(layer.penalty_grads["W"], [[0.1], [-0.05]], atol=1e-15)  # 2 λ W
+    np.testing.assert_allclose(layer.penalty_grads["b"], [0.2], atol=1e-15)  # λ sign(b)
+    np.testing.assert_allclose(layer.grads["W"], [[delta + 0.1], [2 * delta - 0.05]], atol=1e-15)
+    np.testing.assert_allclose(layer.grads["b"], [delta + 0.2], atol=1e-15)
+    stepped = np.array([0.5 + 0.1 * 0.9, -0.25 + 0.1 * 2.05])  # W − η ∂J/∂W = (0.59, −0.045)
+    projected = stepped * 0.5 / (1e-7 + np.linalg.norm(stepped))  # MaxNorm(0.5), Keras's ε
+    np.testing.assert_allclose(layer.params["W"][:, 0] + layer.updates["W"][:, 0], projected, rtol=1e-12)
+    assert layer.constraints == {"W": model.layers[0].kernel_constraint}
+    text = str(step)
+    assert "J = 0.38125 = 0.25 + 0.13125 (weight penalties Σ R(θ))" in text
+    assert "W^(1): ∂J/∂W^(1) = a^(1)ᵀ δ^(2) + ∂R/∂W^(1), R = L2(l2=0.1); R = 0.03125, ∂R/∂W^(1) = [[0.1], [-0.05]]" in text
+    assert "b^(1): ∂J/∂b^(1) = Σ δ^(2) + ∂R/∂b^(1), R = L1(l1=0.2); R = 0.1, ∂R/∂b^(1) = [0.2]" in text
+    assert "W^(1): ΔW^(1) includes the constraint MaxNorm(max_value=0.5, axis=0)" in text
+    assert "* W^(1): ΔW^(1) includes the constraint" in step.to_markdown()
+    plain = step.to_dict()
+    assert plain["penalty"] == pytest.approx(R) and plain["layers"][0]["penalty_grads"]["b"] == [pytest.approx(0.2)]
+    assert json.loads(json.dumps(plain))["layers"][0]["constraints"] == {"W": "MaxNorm(max_value=0.5, axis=0)"}
+    # Without penalties and constraints, nothing extra is printed.
+    assert step.notes() and not trace(hand_model(), [x1, x2], [t]).notes()

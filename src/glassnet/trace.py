@@ -103,6 +103,13 @@ class LayerTrace:
         update ``Δθ`` one optimizer step makes (the layer's constraints, such as
         ``kernel_constraint``, applied after it, as in ``fit``), under the same keys
         (``"W"``, ``"b"``; ``"gamma"``, ``"beta"`` for batch normalization).
+    regularizers, penalty_grads : dict of str -> object, ndarray
+        For each array with a weight penalty ``R`` (``kernel_regularizer``,
+        ``bias_regularizer``): ``R`` and ``∂R/∂θ``, which ``grads`` includes
+        (``∂J/∂W^(l) = a^(l)ᵀ δ^(l+1) + ∂R/∂W^(l)``).
+    constraints : dict of str -> object
+        For each array with a constraint: the projection applied after the update,
+        which ``updates`` includes.
     """
 
     index: int
@@ -119,6 +126,9 @@ class LayerTrace:
     params: dict = field(default_factory=dict)
     grads: dict = field(default_factory=dict)
     updates: dict = field(default_factory=dict)
+    regularizers: dict = field(default_factory=dict)
+    penalty_grads: dict = field(default_factory=dict)
+    constraints: dict = field(default_factory=dict)
 
     def symbol(self, key):
         """``"W^(2)"`` for key ``"W"`` of layer 2."""
@@ -135,6 +145,8 @@ class Trace:
         The batch, its targets (in the loss's form) and ``a^(L)``.
     loss : float
         ``J`` on the batch (with weight penalties, as the optimizer sees it).
+    penalty : float
+        The weight penalties ``Σ R(θ)`` that ``loss`` includes (0 without regularizers).
     layers : list of LayerTrace
         In forward order; the backward pass visits them in reverse.
     loss_name, optimizer, model_name : str
@@ -162,6 +174,7 @@ class Trace:
     applied: bool
     #: the loss's Keras reduction: what δ is divided by (n, 1 for "sum", Σw for "mean_with_sample_weight")
     reduction: str = "sum_over_batch_size"
+    penalty: float = 0.0
 
     @property
     def n_samples(self):
@@ -182,6 +195,7 @@ class Trace:
             "y": _plain(self.y),
             "output": _plain(self.output),
             "loss": _plain(self.loss),
+            "penalty": _plain(self.penalty),
             "finite": self.finite,
             "applied": self.applied,
             "forward_order": [layer.index for layer in self.layers],
@@ -202,6 +216,9 @@ class Trace:
                     "params": {k: _plain(v) for k, v in layer.params.items()},
                     "grads": {k: _plain(v) for k, v in layer.grads.items()},
                     "updates": {k: _plain(v) for k, v in layer.updates.items()},
+                    "regularizers": {k: repr(v) for k, v in layer.regularizers.items()},
+                    "penalty_grads": {k: _plain(v) for k, v in layer.penalty_grads.items()},
+                    "constraints": {k: repr(v) for k, v in layer.constraints.items()},
                 }
                 for layer in self.layers
             ],
@@ -243,6 +260,22 @@ class Trace:
             ),
         ]
 
+    def notes(self):
+        """Lines under the update table for the arrays whose ``∂J/∂θ`` is not only
+        ``a^(l)ᵀ δ^(l+1)`` (a weight penalty) or whose ``Δθ`` is not only the
+        optimizer's step (a constraint)."""
+        out = []
+        for l in self.layers:
+            for k, R in l.regularizers.items():
+                theta = l.symbol(k)
+                part = f"a^({l.index})ᵀ δ^({l.index + 1})" if k == "W" else f"Σ δ^({l.index + 1})"
+                out.append(f"{theta}: ∂J/∂{theta} = {part} + ∂R/∂{theta}, R = {R!r}; "
+                           f"R = {_fmt(R(l.params[k]))}, ∂R/∂{theta} = {_inline(l.penalty_grads[k])}")
+            for k, c in l.constraints.items():
+                theta = l.symbol(k)
+                out.append(f"{theta}: Δ{theta} includes the constraint {c!r}, applied to {theta} after the step")
+        return out
+
     def _batch_cell(self, value):
         """A per-example array as a table cell: for one example, its vector."""
         if value is None:
@@ -259,9 +292,12 @@ class Trace:
         state = "applied to the model" if self.applied else "not applied (trace(..., apply=True) applies it)"
         if not self.finite:
             state = "not made: the loss or a gradient is NaN/inf (as fit, the weights are kept)"
+        J = _fmt(self.loss)
+        if self.penalty:
+            J += f" = {_fmt(self.loss - self.penalty)} + {_fmt(self.penalty)} (weight penalties Σ R(θ))"
         return [
             f"Trace of one training step of {self.model_name!r} on {batch}",
-            f"loss: {self.loss_name}, J = {_fmt(self.loss)}; optimizer: {self.optimizer}, η = {_fmt(self.learning_rate)}",
+            f"loss: {self.loss_name}, J = {J}; optimizer: {self.optimizer}, η = {_fmt(self.learning_rate)}",
             f"a^(1) = x = {_inline(self._batch_cell(self.x))};  ŷ = a^({L}) = {_inline(self._batch_cell(self.output))};"
             f"  y = {_inline(self._batch_cell(self.y))}",
             f"update: {state}",
@@ -272,12 +308,18 @@ class Trace:
         parts = ["\n\n".join(self._summary_lines())]
         for title, header, rows in self.tables():
             parts.append(f"**{title}**\n\n" + format_table(header, rows, markdown=True))
+        notes = self.notes()
+        if notes:
+            parts.append("\n".join(f"* {line}" for line in notes))
         return "\n\n".join(parts) + "\n"
 
     def __str__(self):
         parts = ["\n".join(self._summary_lines())]
         for title, header, rows in self.tables():
             parts.append(f"{title}\n" + format_table(header, rows))
+        notes = self.notes()
+        if notes:
+            parts[-1] += "\n" + "\n".join(notes)
         return "\n\n".join(parts)
 
 
@@ -479,7 +521,7 @@ def trace(model, X, y, apply=False, sample_weight=None):
     saved = None if apply else _save_side_effects(model)
     Yx, wx = backend.to_namespace(Y, w)  # the step runs in the model's namespace; the trace holds NumPy copies
     try:
-        forward, red, loss, A, learning_rate, before, grads, update, finite = _step(model, X, Yx, wx, apply)
+        forward, red, loss, penalty, A, learning_rate, before, grads, update, finite = _step(model, X, Yx, wx, apply)
     finally:
         if saved is not None:
             _restore_side_effects(saved)
@@ -488,7 +530,7 @@ def trace(model, X, y, apply=False, sample_weight=None):
         x=X.copy(), y=Y.copy(), output=_np(A), loss=float(loss), layers=layers,
         loss_name=model.loss.name, optimizer=type(optimizer).__name__, model_name=model.name,
         learning_rate=learning_rate, finite=finite, applied=bool(apply) and finite,
-        reduction=getattr(model.loss, "reduction", "sum_over_batch_size"),
+        reduction=getattr(model.loss, "reduction", "sum_over_batch_size"), penalty=penalty,
     )
 
 
@@ -506,6 +548,7 @@ def _step(model, X, Y, w, apply):
             A = layer.forward(a_in, training=True)
             forward.append((a_in, A))
         loss = model.compute_loss(Y, A, w)
+        penalty = float(model.regularization_penalty()) if model._has_regularizers else 0.0
         # Red path: from the loss back to the first trainable layer.
         red = _red_path(model, Y, A, w)
         grads = _np(model._flat_grads)
@@ -534,7 +577,7 @@ def _step(model, X, Y, w, apply):
             if apply and finite:
                 model._flat_params[part] = backend.from_numpy(before[part])
         update = after - before
-    return forward, red, loss, A, learning_rate, before, grads, update, finite
+    return forward, red, loss, penalty, A, learning_rate, before, grads, update, finite
 
 
 def _layer_traces(model, forward, red, params, grads, update):
@@ -555,11 +598,23 @@ def _layer_traces(model, forward, red, params, grads, update):
             gr[key] = grads[part].reshape(value.shape).copy()
             up[key] = update[part].reshape(value.shape).copy()
             k += 1
+        regs = {key: r for key, r in _regularizers_of(layer).items() if key in p}
+        found = layer.parameter_constraints() if layer.trainable else {}  # as training.constrained_parts
+        cons = {key: c for key, c in found.items() if key in p}
         out.append(LayerTrace(
             index=i + 1, name=layer.name, kind=type(layer).__name__,
             activation=None if activation is None else activation.name,
             a_in=_np(a_in), z=_np(z), a=_np(a),
             g_prime=g_prime, dJ_da=_np(dJ_da), delta=_np(delta), delta_rule=rule,
             params=p, grads=gr, updates=up,
+            regularizers=regs, penalty_grads={key: np.asarray(r.gradient(p[key])) for key, r in regs.items()},
+            constraints=cons,
         ))
     return out
+
+
+def _regularizers_of(layer):
+    """``{key of params: regularizer}``: the weight penalties whose gradient the layer's
+    backward adds to ``grads`` (Dense's ``kernel_regularizer`` and ``bias_regularizer``)."""
+    found = {"W": getattr(layer, "kernel_regularizer", None), "b": getattr(layer, "bias_regularizer", None)}
+    return {key: r for key, r in found.items() if r is not None}
