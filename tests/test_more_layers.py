@@ -242,6 +242,27 @@ def test_normalization_adapt_rebuilds_nothing_and_updates_a_models_layer(rng):
                                rtol=1e-6)
 
 
+def test_a_normalization_adapted_before_a_float64_model_says_how_to_fix_it(rng):
+    # Keras's tutorial order (adapt, then the model) took floatx() for the layer, and the model's
+    # error told the user to "pass dtype='float32' to the model instead of the layer": they had
+    # passed no dtype to the layer at all.
+    data = rng.normal(loc=[3.0, -1.0], size=(50, 2))
+    layer = Normalization()
+    layer.adapt(data)
+    with pytest.raises(ValueError, match=r"Layer 'normalization' has dtype 'float32' but the model computes in "
+                                         r"'float64'.* adapt\(\) stored its statistics in 'float32': create it with "
+                                         r"dtype='float64', or adapt it after adding it to the model\."):
+        Sequential([layer, Dense(1)], dtype="float64")
+    with pytest.raises(ValueError, match=r"Pass dtype='float32' to the model instead of the layer\."):
+        Sequential([Normalization(dtype="float32"), Dense(1)], dtype="float64")  # the user's own dtype
+    after = Normalization()  # the advice works: adapt after adding, in the model's dtype
+    model = Sequential([after, Dense(1)], dtype="float64")
+    after.adapt(data)
+    model.build((None, 2))
+    np.testing.assert_allclose(after.mean.ravel(), data.mean(axis=0), rtol=1e-15)
+    assert model.predict(data).dtype == np.float64
+
+
 def test_a_normalization_never_adapted_says_so():
     model = Sequential([Input((3,)), Normalization(), Dense(1)])
     model.summary(print_fn=lambda line: None)  # building needs no statistics

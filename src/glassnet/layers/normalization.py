@@ -125,6 +125,8 @@ class Normalization(Layer):
             raise ValueError(f"{self._label()} takes samples of shape {tuple(self.input_shape)}, but adapt() "
                              f"received data of shape {X.shape}: samples of shape {X.shape[1:]}.")
         if not self.built:
+            if self.dtype is None:
+                self._dtype_from_adapt = True  # so that a model of another dtype can say where it came from
             self.dtype = standardize_dtype(self.dtype)  # the weights' dtype: the model's, or floatx()
             self.build(X.shape[1:])
         axes = tuple(range(X.ndim)) if self.axis is None else tuple(range(X.ndim - 1))

@@ -199,10 +199,16 @@ class Sequential:
         if layer.dtype is None:
             layer.dtype = self.dtype
         elif standardize_dtype(layer.dtype) != self.dtype:
+            given = standardize_dtype(layer.dtype)
+            if getattr(layer, "_dtype_from_adapt", False):
+                # the user gave the layer no dtype: adapt() before the model took floatx()
+                advice = (f"It was adapted before joining the model, so adapt() stored its statistics in {given!r}: "
+                          f"create it with dtype={self.dtype!r}, or adapt it after adding it to the model.")
+            else:
+                advice = f"Pass dtype={given!r} to the model instead of the layer."
             raise ValueError(
-                f"Layer {layer.name!r} has dtype {standardize_dtype(layer.dtype)!r} but the model computes in "
-                f"{self.dtype!r}: a glassnet model keeps all its weights in one dtype. Pass dtype="
-                f"{standardize_dtype(layer.dtype)!r} to the model instead of the layer."
+                f"Layer {layer.name!r} has dtype {given!r} but the model computes in "
+                f"{self.dtype!r}: a glassnet model keeps all its weights in one dtype. {advice}"
             )
         if any(layer is other for other in self._layers):
             raise ValueError(f"Layer {layer.name!r} is already in this model; add a new layer.")
