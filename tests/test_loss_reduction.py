@@ -505,3 +505,23 @@ def test_trace_says_what_delta_is_divided_by(reduction, text):
     trace = model.trace(np.ones((3, 2)), np.ones(3))
     assert trace.reduction == reduction
     assert f"a batch of 3 examples (rows; {text})" in str(trace).splitlines()[0]
+
+
+@pytest.mark.parametrize("reduction, text, divisor", [
+    ("sum_over_batch_size", "δ includes the w_i/n of the weighted mean loss Σ w_i J_i / n", 2.0),
+    ("sum", "δ of the weighted summed loss Σ w_i J_i: row i times w_i, without 1/n", 1.0),
+    ("mean_with_sample_weight", "δ includes the w_i/Σw of the weighted mean loss", 4.0),
+])
+def test_trace_with_sample_weights_says_delta_carries_them(reduction, text, divisor):
+    # With sample weights every row of δ is w_i ∂J_i/∂z / d, but the trace's first line said
+    # only "δ includes the 1/n of the mean loss". By hand: ŷ = 0, y = (1, 2), w = (1, 3),
+    # J_i = (ŷ − y_i)², ∂J_i/∂z = 2(ŷ − y_i) = (−2, −4).
+    model = Sequential([Dense(1, input_dim=2, kernel_initializer="zeros")], dtype="float64")
+    model.compile(SGD(0.1), losses.MeanSquaredError(reduction=reduction))
+    step = model.trace(np.eye(2), np.array([1.0, 2.0]), sample_weight=np.array([1.0, 3.0]))
+    np.testing.assert_allclose(step.layers[0].delta.ravel(), np.array([-2.0 * 1, -4.0 * 3]) / divisor, rtol=1e-15)
+    assert f"a batch of 2 examples (rows; {text})" in str(step).splitlines()[0]
+    assert step.to_dict()["sample_weight"] == [1.0, 3.0]
+    one = model.trace(np.array([1.0, 0.0]), np.array(1.0), sample_weight=np.array([3.0]))
+    assert "on 1 example (weight 3; δ includes it)" in str(one).splitlines()[0]
+    assert model.trace(np.eye(2), np.array([1.0, 2.0])).to_dict()["sample_weight"] is None

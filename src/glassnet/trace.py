@@ -175,6 +175,12 @@ class Trace:
     #: the loss's Keras reduction: what δ is divided by (n, 1 for "sum", Σw for "mean_with_sample_weight")
     reduction: str = "sum_over_batch_size"
     penalty: float = 0.0
+    #: the examples' weights w_i, or None (then each row of δ carries its w_i)
+    sample_weight: np.ndarray | None = None
+
+    @property
+    def weighted(self):
+        return self.sample_weight is not None
 
     @property
     def n_samples(self):
@@ -196,6 +202,7 @@ class Trace:
             "output": _plain(self.output),
             "loss": _plain(self.loss),
             "penalty": _plain(self.penalty),
+            "sample_weight": _plain(self.sample_weight),
             "finite": self.finite,
             "applied": self.applied,
             "forward_order": [layer.index for layer in self.layers],
@@ -284,10 +291,17 @@ class Trace:
 
     def _summary_lines(self):
         n = self.n_samples
-        divisor = {"sum": "δ of the summed loss, without 1/n",
-                   "mean_with_sample_weight": "δ includes the 1/Σw of the weighted mean loss"}.get(
-            self.reduction, "δ includes the 1/n of the mean loss")
-        batch = "1 example" if n == 1 else f"a batch of {n} examples (rows; {divisor})"
+        if self.weighted:  # each row of δ is also multiplied by its example's weight w_i
+            divisor = {"sum": "δ of the weighted summed loss Σ w_i J_i: row i times w_i, without 1/n",
+                       "mean_with_sample_weight": "δ includes the w_i/Σw of the weighted mean loss"}.get(
+                self.reduction, "δ includes the w_i/n of the weighted mean loss Σ w_i J_i / n")
+        else:
+            divisor = {"sum": "δ of the summed loss, without 1/n",
+                       "mean_with_sample_weight": "δ includes the 1/Σw of the weighted mean loss"}.get(
+                self.reduction, "δ includes the 1/n of the mean loss")
+        batch = f"a batch of {n} examples (rows; {divisor})"
+        if n == 1:
+            batch = f"1 example (weight {_fmt(self.sample_weight[0])}; δ includes it)" if self.weighted else "1 example"
         L = len(self.layers) + 1
         state = "applied to the model" if self.applied else "not applied (trace(..., apply=True) applies it)"
         if not self.finite:
@@ -531,6 +545,7 @@ def trace(model, X, y, apply=False, sample_weight=None):
         loss_name=model.loss.name, optimizer=type(optimizer).__name__, model_name=model.name,
         learning_rate=learning_rate, finite=finite, applied=bool(apply) and finite,
         reduction=getattr(model.loss, "reduction", "sum_over_batch_size"), penalty=penalty,
+        sample_weight=None if w is None else np.array(w, dtype=np.float64).reshape(-1),
     )
 
 
