@@ -531,3 +531,27 @@ def test_a_namespace_block_and_a_seeded_build_hold_for_their_own_thread():
     a.join()
     b.join()
     np.testing.assert_array_equal(out["a"], reference)
+
+
+@pytest.mark.parametrize("name, formula", [
+    ("hinge", lambda s, a: np.maximum(1 - s * a, 0)),
+    ("perceptron", lambda s, a: np.maximum(-s * a, 0)),
+    ("log_loss", lambda s, a: np.log1p(np.exp(-s * a))),
+])
+def test_hinge_type_losses_read_01_labels_of_the_namespace_as_minus_1_and_1(namespace, name, formula):
+    # called directly on the namespace's arrays, 0/1 labels were left as they were (hinge 0.79, Keras 1.11)
+    from glassnet import losses
+
+    rng = np.random.default_rng(6)
+    y01, a = np.eye(2)[rng.integers(0, 2, size=6)], rng.normal(size=(6, 2))
+    w = np.array([1.0, 2.0, 0.0, 1.0, 3.0, 1.0])
+    expected = formula(2 * y01 - 1, a).mean(axis=1)  # NumPy float64, labels −1/+1
+    with backend.namespace(namespace):
+        loss = losses.get(name)
+        Y, A, W = backend.from_numpy(y01), backend.from_numpy(a), backend.from_numpy(w)
+        assert float(loss(Y, A)) == pytest.approx(expected.mean(), rel=1e-12)
+        assert float(loss(Y, A, sample_weight=W)) == pytest.approx((expected * w).mean(), rel=1e-12)
+        assert float(type(loss)(reduction="sum")(Y, A)) == pytest.approx(expected.sum(), rel=1e-12)
+        gradient = backend.to_numpy(loss.gradient(Y, A))
+    np.testing.assert_allclose(gradient, loss.gradient(2 * y01 - 1, a), rtol=1e-12)
+
