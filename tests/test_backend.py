@@ -555,3 +555,23 @@ def test_hinge_type_losses_read_01_labels_of_the_namespace_as_minus_1_and_1(name
         gradient = backend.to_numpy(loss.gradient(Y, A))
     np.testing.assert_allclose(gradient, loss.gradient(2 * y01 - 1, a), rtol=1e-12)
 
+
+def test_metrics_take_the_namespace_s_sample_weights(namespace):
+    # metrics count with NumPy; a torch sample_weight raised "sum() got an unexpected keyword argument 'axis'"
+    from glassnet import metrics
+
+    rng = np.random.default_rng(8)
+    labels, P = rng.integers(0, 3, size=7), rng.random((7, 3))
+    Y, w = np.eye(3)[labels], np.array([1.0, 2.0, 0.0, 1.0, 3.0, 1.0, 0.5])
+    hit = (P.argmax(axis=1) == labels).astype(float)
+    expected = {"categorical_accuracy": (hit * w).sum() / w.sum(),
+                "mse": (((Y - P) ** 2).mean(axis=1) * w).sum() / w.sum(),
+                "root_mean_squared_error": np.sqrt((((Y - P) ** 2).mean(axis=1) * w).sum() / w.sum())}
+    with backend.namespace(namespace):
+        for name, value in expected.items():
+            metric = metrics.get(name)
+            metric.update_state(backend.from_numpy(Y), backend.from_numpy(P), sample_weight=backend.from_numpy(w))
+            assert float(metric.result()) == pytest.approx(value, rel=1e-12), name
+        metric = metrics.get("sparse_categorical_accuracy")
+        metric.update_state(backend.from_numpy(labels), backend.from_numpy(P), sample_weight=backend.from_numpy(w))
+        assert float(metric.result()) == pytest.approx(expected["categorical_accuracy"], rel=1e-12)

@@ -29,11 +29,20 @@ from .losses import (  # Keras's losses functions are its metrics functions too
 )
 from ._registry import from_config, has_name, lookup, to_config
 from ._validation import check_array, check_bool, check_int, check_number, check_positive_int, per_sample_weights, sized_by
+from .backend import to_numpy
 
 
 def _numbers(values, name):
     """``values`` as a NumPy array of numbers (NaN allowed: a diverged model's outputs)."""
     return check_array(values, name, ndim=None, allow_empty=True, finite=False)
+
+
+def _weights(sample_weight, n):
+    """``sample_weight`` as ``(n,)`` NumPy weights, or None: metrics count with NumPy, so a
+    namespace's array (torch, array-api-strict) is brought over first (np.sum refused a torch one)."""
+    if sample_weight is not None and not isinstance(sample_weight, np.ndarray) and hasattr(sample_weight, "__dlpack__"):
+        sample_weight = to_numpy(sample_weight)
+    return per_sample_weights(sample_weight, n)
 
 
 def _no_nan(Y):
@@ -63,7 +72,7 @@ def _align(Y, A, sample_weight, labels=False):
     if Y.shape != A.shape and not (labels and Y.shape[1] == 1):
         hint = " For integer labels use SparseCategoricalAccuracy." if Y.shape[1] == 1 else ""
         raise ValueError(f"y_true and y_pred must have the same shape. Received {shapes}.{hint}")
-    return Y, A, per_sample_weights(sample_weight, A.shape[0])
+    return Y, A, _weights(sample_weight, A.shape[0])
 
 
 class Variable:
@@ -372,7 +381,7 @@ class SparseTopKCategoricalAccuracy(TopKCategoricalAccuracy):
                 raise ValueError("With from_sorted_ids=True, y_pred must hold one row of sorted class ids per "
                                  f"label of y_true. Received shapes {labels.shape} and {ids.shape}.")
             self._accumulate(_in_sorted_ids(labels, ids, self.k).astype(np.float64),
-                             per_sample_weights(sample_weight, ids.shape[0]))
+                             _weights(sample_weight, ids.shape[0]))
             return
         Y, A, sample_weight = _align(y_true, y_pred, sample_weight, labels=True)
         if Y.shape == A.shape and A.shape[1] > 1:  # one-hot, as fit passes the targets
@@ -967,7 +976,7 @@ class MeanMetricWrapper(Metric):
         if Y.ndim == 0 or A.ndim == 0 or Y.shape[0] != A.shape[0]:
             raise ValueError(f"y_true and y_pred must have one row per sample. Received shapes {Y.shape} and "
                              f"{A.shape}.")
-        self._accumulate(self.values(Y, A), per_sample_weights(sample_weight, A.shape[0]))
+        self._accumulate(self.values(Y, A), _weights(sample_weight, A.shape[0]))
 
     def values(self, Y, A):
         v = np.asarray(self.fn(Y, A), dtype=np.float64)
