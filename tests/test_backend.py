@@ -575,3 +575,25 @@ def test_metrics_take_the_namespace_s_sample_weights(namespace):
         metric = metrics.get("sparse_categorical_accuracy")
         metric.update_state(backend.from_numpy(labels), backend.from_numpy(P), sample_weight=backend.from_numpy(w))
         assert float(metric.result()) == pytest.approx(expected["categorical_accuracy"], rel=1e-12)
+
+
+@pytest.mark.parametrize("shape", [(6,), (4, 3, 2)])
+@pytest.mark.parametrize("reduction", ["sum", None])
+def test_losses_of_1d_and_3d_arrays_of_the_namespace_are_numpy_s(namespace, shape, reduction):
+    # a vector is one row, (n, m, k) outputs n·m rows (Keras); on array-api-strict the
+    # reshape to rows raised AttributeError ('Array' object has no attribute 'reshape')
+    from glassnet import losses
+
+    rng = np.random.default_rng(9)
+    Y, A = rng.normal(size=shape), rng.normal(size=shape)
+    per_row = ((Y - A) ** 2).mean(axis=-1)  # NumPy float64
+    loss = losses.MeanSquaredError(reduction=reduction)
+    with backend.namespace(namespace):
+        value = loss(backend.from_numpy(Y), backend.from_numpy(A))
+        gradient = None if reduction is None else backend.to_numpy(loss.gradient(backend.from_numpy(Y),
+                                                                                 backend.from_numpy(A)))
+    if reduction is None:
+        np.testing.assert_allclose(backend.to_numpy(value), per_row, rtol=1e-12)
+    else:
+        assert float(value) == pytest.approx(per_row.sum(), rel=1e-12)
+        np.testing.assert_allclose(gradient, 2 * (A - Y) / shape[-1], rtol=1e-12)

@@ -127,7 +127,7 @@ class Loss:
         dA /= self._divisor(A.shape[0], sample_weight)
         if weights is not None:
             dA *= weights[:, None]
-        return dA if dA.shape == shape else dA.reshape(shape)
+        return dA if dA.shape == shape else get_namespace(dA).reshape(dA, shape)
 
     def _divisor(self, n, sample_weight):
         """``d`` of the batch loss ``Σ_i w_i J_i / d`` over ``n`` rows, as Keras's reductions:
@@ -243,10 +243,11 @@ def _rows(Y, A, sample_weight):
     k = A.shape[-1]
     n = 1 if len(A.shape) == 1 else A.shape[0]
     weights = per_sample_weights(sample_weight, n)
-    rows = A.reshape(-1, k).shape[0]
-    if weights is not None and rows != n:
-        weights = get_namespace(A).repeat(weights, rows // n)
-    return Y.reshape(-1, k), A.reshape(-1, k), weights
+    xp = get_namespace(A)  # xp.reshape: array-api-strict's arrays have no reshape method
+    Y, A = xp.reshape(Y, (-1, k)), xp.reshape(A, (-1, k))
+    if weights is not None and A.shape[0] != n:
+        weights = xp.repeat(weights, A.shape[0] // n)
+    return Y, A, weights
 
 
 def _clip_epsilon(epsilon, A):
