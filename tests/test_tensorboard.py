@@ -130,3 +130,22 @@ def test_a_log_dir_that_cannot_be_written_fails_before_the_first_epoch(tmp_path)
             model.fit(X, y, epochs=2, verbose=0, callbacks=[TensorBoard(log_dir)])
         assert model.optimizer.iterations == 0
     assert (tmp_path / "a_file").read_text() == "data"
+
+
+def test_evaluate_alone_writes_its_evaluation_and_closes_the_file(tmp_path):
+    # each evaluate(callbacks=[TensorBoard(...)]) left its event writer's thread running and its file open
+    import threading
+
+    X, y = _data()
+    model = _model()
+    model.fit(X, y, epochs=1, verbose=0)
+    threads = threading.active_count()
+    for _ in range(3):
+        expected = model.evaluate(X, y, verbose=0, return_dict=True)
+        model.evaluate(X, y, verbose=0, callbacks=[TensorBoard(tmp_path)])
+    assert threading.active_count() == threads
+    logs = _read(tmp_path / "validation")
+    steps = model.optimizer.iterations
+    assert [step for step, _ in logs["evaluation_loss_vs_iterations"]] == [steps] * 3
+    assert float(logs["evaluation_loss_vs_iterations"][-1][1]) == pytest.approx(expected["loss"], rel=1e-6)
+    assert float(logs["evaluation_accuracy_vs_iterations"][-1][1]) == pytest.approx(expected["accuracy"], rel=1e-6)

@@ -84,6 +84,7 @@ class TensorBoard(Callback):
             self.on_train_batch_begin = self._batch_begin
             self.on_train_batch_end = self._batch_end
         self._writers = {}
+        self._in_fit = False  # evaluate() alone has no on_train_end to close the files
         self._global_batch = 0
         self._epoch_start = self._epoch_batches = None
 
@@ -126,6 +127,7 @@ class TensorBoard(Callback):
     # -- hooks -------------------------------------------------------------------------
     def on_train_begin(self, logs=None):
         self._global_batch = 0
+        self._in_fit = True
         # the training logs' folder now, so that a log_dir that cannot be written fails before the first epoch
         path = os.path.join(self.log_dir, "train")
         try:
@@ -177,9 +179,13 @@ class TensorBoard(Callback):
             self._scalars("validation", "evaluation_", {f"{k}_vs_iterations": v for k, v in logs.items()},
                           optimizer.iterations)
             self._writer("validation").flush()
+        if not self._in_fit:  # model.evaluate(callbacks=[board]): each call left a writer thread and file open
+            self._close()
 
     def on_train_end(self, logs=None):
+        self._in_fit = False
         self._close()
 
     def _release(self):
+        self._in_fit = False
         self._close()
