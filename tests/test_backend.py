@@ -597,3 +597,32 @@ def test_losses_of_1d_and_3d_arrays_of_the_namespace_are_numpy_s(namespace, shap
     else:
         assert float(value) == pytest.approx(per_row.sum(), rel=1e-12)
         np.testing.assert_allclose(gradient, 2 * (A - Y) / shape[-1], rtol=1e-12)
+
+
+@pytest.mark.parametrize("given", ["list", "numpy int", "namespace int", "namespace bool"])
+def test_a_loss_takes_targets_of_any_kind_against_the_namespace_s_outputs(namespace, given):
+    # Keras converts y_true to y_pred's dtype; a list or int64 labels against torch or
+    # array-api-strict outputs raised TypeErrors ("Cannot interpret 'torch.float64' as a data type")
+    from glassnet import losses
+
+    Y = np.array([[0, 1, 0], [1, 0, 0], [0, 0, 1], [0, 1, 0]])
+    P = np.array([[0.2, 0.7, 0.1], [0.6, 0.3, 0.1], [0.3, 0.3, 0.4], [0.5, 0.4, 0.1]])
+    expected = {  # NumPy float64, by the formulas
+        "categorical_crossentropy": -np.mean(np.sum(Y * np.log(P), axis=1)),
+        "mse": np.mean((Y - P) ** 2),
+        "hinge": np.mean(np.maximum(1 - (2 * Y - 1) * P, 0)),
+    }
+    with backend.namespace(namespace):
+        for dtype in ("float64", "float32"):
+            A = backend.from_numpy(P, dtype)
+            targets = {"list": Y.tolist(), "numpy int": Y, "namespace int": backend.from_numpy(Y),
+                       "namespace bool": backend.from_numpy(Y.astype(bool))}[given]
+            for name, value in expected.items():
+                loss = losses.get(name)
+                assert float(loss(targets, A)) == pytest.approx(value, rel=1e-12 if dtype == "float64" else 1e-6), name
+                assert backend.numpy_dtype(loss.gradient(targets, A)) == dtype
+            labels = Y.argmax(axis=1)
+            sparse = {"list": labels.tolist(), "numpy int": labels, "namespace int": backend.from_numpy(labels),
+                      "namespace bool": backend.from_numpy(labels)}[given]
+            assert float(losses.get("sparse_categorical_crossentropy")(sparse, A)) == pytest.approx(
+                expected["categorical_crossentropy"], rel=1e-12 if dtype == "float64" else 1e-6)

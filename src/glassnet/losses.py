@@ -26,7 +26,7 @@ import numpy as np
 from ._registry import from_config, lookup, to_config
 from ._validation import check_array, check_number, per_sample_weights
 from .activations import LogSoftmax, Sigmoid, Softmax
-from .backend import astype, get_namespace, to_numpy
+from .backend import astype, from_numpy, get_namespace, is_numpy, numpy_dtype, to_numpy
 
 EPSILON = 1e-7  # Keras's backend epsilon, used to clip probabilities
 #: Keras's default reduction: the mean of the (weighted) per-sample losses over the batch
@@ -208,6 +208,16 @@ class Loss:
         return "".join(f", {k}={v!r}" for k, v in Loss.get_config(self).items())
 
 
+def _like_outputs(Y, A):
+    """Targets ``Y`` (a list, a NumPy array, integer labels) as an array of the namespace and dtype
+    of the outputs ``A``, as Keras converts ``y_true``: a list or int64 labels against torch or
+    array-api-strict outputs raised TypeErrors from deep inside the loss."""
+    dtype = numpy_dtype(A)
+    if not hasattr(Y, "shape") or isinstance(Y, np.ndarray):
+        return from_numpy(check_array(Y, "y_true", ndim=None, dtype=dtype, allow_empty=True, finite=False), dtype)
+    return Y if Y.dtype == A.dtype else astype(Y, dtype)
+
+
 def _pair(loss, Y, A):
     """``(Y, A)`` as arrays of one shape with at least one row, or a ValueError
     (integer labels of a sparse loss become one-hot rows, as Keras takes them).
@@ -217,7 +227,9 @@ def _pair(loss, Y, A):
     pays for the shape comparison."""
     if not hasattr(A, "shape") or (isinstance(A, np.ndarray) and A.dtype.kind not in "fiub"):
         A = check_array(A, "y_pred", ndim=None, dtype=float, allow_empty=True, finite=False)
-    if not hasattr(Y, "shape") or (isinstance(Y, np.ndarray) and Y.dtype.kind not in "fiub"):
+    if not isinstance(A, np.ndarray) and not is_numpy():
+        Y = _like_outputs(Y, A)
+    elif not hasattr(Y, "shape") or (isinstance(Y, np.ndarray) and Y.dtype.kind not in "fiub"):
         Y = check_array(Y, "y_true", ndim=None, dtype=A.dtype, allow_empty=True, finite=False)
     elif isinstance(Y, np.ndarray) and Y.dtype.kind in "iub" and isinstance(A, np.ndarray):
         Y = Y.astype(A.dtype)  # integer one-hot rows: the gradient is computed in place, in A's dtype
@@ -675,8 +687,10 @@ class _SignedLabelLoss(Loss):
         return _to_bipolar(super().prepare_targets(y, n_outputs, name), self.name, name)
 
     @staticmethod
-    def _signed(Y):
-        if not hasattr(Y, "shape"):  # a list of 0/1 labels was left as it was, and read as labels 0 and 1
+    def _signed(Y, A):
+        if not isinstance(A, np.ndarray) and hasattr(A, "shape") and not is_numpy():
+            Y = _like_outputs(Y, A)  # in the outputs' namespace and dtype: 2·Y − 1 of int or bool labels
+        elif not hasattr(Y, "shape"):  # a list of 0/1 labels was left as it was, and read as labels 0 and 1
             Y = check_array(Y, "y_true", ndim=None, allow_empty=True, finite=False)
         # any namespace's array: a torch or array-api-strict one kept its 0s (hinge 0.79 for Keras's 1.11)
         xp = get_namespace(Y)
@@ -685,10 +699,10 @@ class _SignedLabelLoss(Loss):
         return Y
 
     def __call__(self, y_true, y_pred, sample_weight=None):
-        return super().__call__(self._signed(y_true), y_pred, sample_weight)
+        return super().__call__(self._signed(y_true, y_pred), y_pred, sample_weight)
 
     def gradient(self, Y, A, sample_weight=None):
-        return super().gradient(self._signed(Y), A, sample_weight)
+        return super().gradient(self._signed(Y, A), A, sample_weight)
 
 
 class Hinge(_SignedLabelLoss):
