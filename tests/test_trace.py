@@ -385,3 +385,17 @@ def test_weight_penalties_and_constraints_are_shown_by_hand():
     assert json.loads(json.dumps(plain))["layers"][0]["constraints"] == {"W": "MaxNorm(max_value=0.5, axis=0)"}
     # Without penalties and constraints, nothing extra is printed.
     assert step.notes() and not trace(hand_model(), [x1, x2], [t]).notes()
+
+
+def test_a_frozen_layer_is_named_as_such_under_the_update_table():
+    # its ∂J/∂θ is not 0 but its Δθ is: without a word the table read as a wrong update
+    model = Sequential([Dense(2, activation="tanh", input_dim=2), Dense(1, activation="sigmoid")], seed=0)
+    model.compile(optimizer="sgd", loss="binary_crossentropy")
+    model.layers[0].trainable = False
+    trace = model.trace(np.array([[1.0, 2.0]]), np.array([1]))
+    first, second = trace.layers
+    assert first.frozen and not second.frozen
+    assert np.abs(first.grads["W"]).max() > 0.1 and not first.updates["W"].any()
+    assert "layer 1 (dense) is frozen (trainable=False): its Δθ is 0" in str(trace)
+    assert "layer 2" not in "\n".join(trace.notes())
+    assert trace.to_dict()["layers"][0]["frozen"] is True

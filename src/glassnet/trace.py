@@ -110,6 +110,8 @@ class LayerTrace:
     constraints : dict of str -> object
         For each array with a constraint: the projection applied after the update,
         which ``updates`` includes.
+    frozen : bool
+        The layer has weights and ``trainable=False``: its ``Δθ`` is 0 whatever ``∂J/∂θ``.
     """
 
     index: int
@@ -129,6 +131,7 @@ class LayerTrace:
     regularizers: dict = field(default_factory=dict)
     penalty_grads: dict = field(default_factory=dict)
     constraints: dict = field(default_factory=dict)
+    frozen: bool = False
 
     def symbol(self, key):
         """``"W^(2)"`` for key ``"W"`` of layer 2."""
@@ -226,6 +229,7 @@ class Trace:
                     "regularizers": {k: repr(v) for k, v in layer.regularizers.items()},
                     "penalty_grads": {k: _plain(v) for k, v in layer.penalty_grads.items()},
                     "constraints": {k: repr(v) for k, v in layer.constraints.items()},
+                    "frozen": layer.frozen,
                 }
                 for layer in self.layers
             ],
@@ -273,6 +277,9 @@ class Trace:
         optimizer's step (a constraint)."""
         out = []
         for l in self.layers:
+            if l.frozen:
+                out.append(f"layer {l.index} ({l.name}) is frozen (trainable=False): its Δθ is 0; ∂J/∂θ shows "
+                           "what it would receive (it still passes δ back)")
             for k, R in l.regularizers.items():
                 theta = l.symbol(k)
                 part = f"a^({l.index})ᵀ δ^({l.index + 1})" if k == "W" else f"Σ δ^({l.index + 1})"
@@ -623,7 +630,7 @@ def _layer_traces(model, forward, red, params, grads, update):
             g_prime=g_prime, dJ_da=_np(dJ_da), delta=_np(delta), delta_rule=rule,
             params=p, grads=gr, updates=up,
             regularizers=regs, penalty_grads={key: np.asarray(r.gradient(p[key])) for key, r in regs.items()},
-            constraints=cons,
+            constraints=cons, frozen=bool(p) and not layer.trainable,
         ))
     return out
 
