@@ -151,3 +151,21 @@ def test_an_initializer_given_as_none_is_refused_naming_the_argument():
         Dense(1, bias_initializer=None)
     with pytest.raises(ValueError, match=r"required for gamma_initializer"):
         LayerNormalization(gamma_initializer=None)
+
+
+#: keras.saving.serialize_keras_object(Dense(1, bias_initializer=Constant(np.log([0.05])))) in Keras 3.15: the
+#: array argument serialized as __numpy__ (the TensorFlow imbalanced-data tutorial's output bias)
+KERAS_CONSTANT = {"module": "keras.initializers", "class_name": "Constant",
+                  "config": {"value": {"class_name": "__numpy__",
+                                       "config": {"value": [-2.995732273553991], "dtype": "float64"}}},
+                  "registered_name": None}
+
+
+def test_a_keras_constant_of_an_array_is_read_from_its_serialized_config():
+    # 'value must be a number' for the dict: a Keras model with such a bias could not be read
+    assert initializers.get(KERAS_CONSTANT).value == [-2.995732273553991]
+    assert initializers.Constant.from_config(KERAS_CONSTANT["config"]).value == [-2.995732273553991]
+    dense = Dense.from_config({"units": 1, "bias_initializer": KERAS_CONSTANT})
+    model = Sequential([Dense(2, input_dim=3), dense], seed=0)
+    model.build()
+    np.testing.assert_array_equal(dense.bias, np.float32([np.log(0.05)]))

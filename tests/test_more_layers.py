@@ -308,6 +308,9 @@ def test_rescaling_per_channel_config_is_json_and_reads_keras_numpy_arrays(tmp_p
     assert Rescaling.from_config(json.loads(json.dumps(layer.get_config()))).get_config() == layer.get_config()
     from_keras = Rescaling.from_config(KERAS_RESCALING_CONFIG)
     assert from_keras.scale == KERAS_RESCALING_CONFIG["scale"]["config"]["value"] and from_keras.offset == -1.0
+    # and by the registry, as a Keras model's configuration reaches it (model_from_json, .keras files)
+    from_registry = layers.deserialize({"class_name": "Rescaling", "config": KERAS_RESCALING_CONFIG})
+    assert from_registry.get_config() == from_keras.get_config()
     np.testing.assert_array_equal(from_keras(PIXELS_RGB[0, 0]), np.float32(KERAS_RESCALED_ARRAY))
     # in a model file, trained and loaded back
     model = Sequential([Input((2, 2, 3)), Rescaling(RGB_SCALE, offset=RGB_OFFSET), layers.Flatten(), Dense(2)], seed=0)

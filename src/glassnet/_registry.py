@@ -96,6 +96,20 @@ def name_of(obj, table):
     return None
 
 
+def keras_arrays(kwargs):
+    """``kwargs`` with each NumPy array that Keras 3 serialized (``{"class_name": "__numpy__",
+    "config": {"value": [...], "dtype": ...}}``, as ``keras.saving`` writes an array argument:
+    ``Constant(np.log([0.05]))``, a per-channel ``Rescaling``) replaced by its (nested) list of
+    values: data, never code."""
+    def plain(value):
+        if (isinstance(value, dict) and value.get("class_name") == "__numpy__"
+                and isinstance(value.get("config"), dict) and "value" in value["config"]):
+            return value["config"]["value"]
+        return value
+
+    return {key: plain(value) for key, value in kwargs.items()}
+
+
 def from_config(config, classes, kind):
     """Create an object from ``{"class_name": ..., "config": {...}}``.
 
@@ -111,7 +125,7 @@ def from_config(config, classes, kind):
     if not isinstance(kwargs, dict):
         raise ValueError(f"Malformed {kind} config: {config!r}")
     try:
-        return classes[config["class_name"]](**kwargs)
+        return classes[config["class_name"]](**keras_arrays(kwargs))
     except (TypeError, ValueError, OverflowError) as exc:
         raise ValueError(f"Malformed {kind} config {config!r}: {exc}") from None
 
@@ -136,4 +150,4 @@ class Configurable:
     def from_config(cls, config):
         if not isinstance(config, dict):
             raise TypeError(f"config must be a dict from get_config(). Received: {type(config).__name__}")
-        return cls(**config)
+        return cls(**keras_arrays(config))

@@ -22,6 +22,7 @@ import warnings
 import numpy as np
 
 from .. import activations, constraints, initializers, regularizers
+from .._registry import keras_arrays
 from .._validation import check_array, check_positive_int, check_shape, sized_by
 from ..backend import (copy, from_numpy, get_namespace, is_numpy, make_rng, numpy_copy, numpy_dtype,
                        standardize_dtype)
@@ -102,8 +103,9 @@ _NESTED = (("activation", activations), ("kernel_regularizer", regularizers), ("
 
 def deserialize_nested(config):
     """A copy of the layer config ``config`` with its nested activation, initializer and
-    regularizer dicts created from their own registries (nothing else is created)."""
-    config = dict(config)
+    regularizer dicts created from their own registries (nothing else is created), and Keras's
+    serialized NumPy arrays as lists (:func:`~glassnet._registry.keras_arrays`)."""
+    config = keras_arrays(config)
     for key, registry in _NESTED:
         if isinstance(config.get(key), dict):
             config[key] = registry.deserialize(config[key])

@@ -59,16 +59,6 @@ class Rescaling(Layer):
         config.update(scale=self.scale, offset=self.offset)
         return config
 
-    @classmethod
-    def from_config(cls, config):
-        """As :meth:`Layer.from_config`; a per-channel ``scale`` or ``offset`` that Keras 3
-        saved from a NumPy array (``{"class_name": "__numpy__", "config": {"value": [...]}}``)
-        is read as its list of values."""
-        if isinstance(config, dict):
-            config = {key: _keras_numpy_value(value) if key in ("scale", "offset") else value
-                      for key, value in config.items()}
-        return super().from_config(config)
-
 
 def _factor(value, name):
     """``scale`` or ``offset`` checked: a float, or a list of floats (one per channel)."""
@@ -84,11 +74,3 @@ def _factor(value, name):
         raise ValueError(f"{name} must be a number or a non-empty list of numbers, one per channel (the inputs' "
                          f"last axis). Received: {name}={value!r:.100}")
     return [check_number(v, f"{name}[{i}]") for i, v in enumerate(values.tolist())]
-
-
-def _keras_numpy_value(value):
-    """The values of Keras 3's serialized NumPy array; anything else unchanged."""
-    if (isinstance(value, dict) and value.get("class_name") == "__numpy__" and isinstance(value.get("config"), dict)
-            and "value" in value["config"]):
-        return value["config"]["value"]
-    return value
