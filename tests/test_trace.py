@@ -399,3 +399,16 @@ def test_a_frozen_layer_is_named_as_such_under_the_update_table():
     assert "layer 1 (dense) is frozen (trainable=False): its Δθ is 0" in str(trace)
     assert "layer 2" not in "\n".join(trace.notes())
     assert trace.to_dict()["layers"][0]["frozen"] is True
+
+
+def test_batch_normalization_traced_on_one_example_says_why_it_shows_nothing():
+    # glassnet explain traces one example: BN's x̂ is then 0, its output β and ∂J/∂γ = 0, silently
+    model = Sequential([Dense(2, activation="tanh", input_dim=2), BatchNormalization(),
+                        Dense(1, activation="sigmoid")], seed=0)
+    model.compile(optimizer="sgd", loss="binary_crossentropy")
+    one = model.trace(np.array([[1.0, 2.0]]), np.array([1]))
+    bn = one.layers[1]
+    np.testing.assert_array_equal(bn.a, bn.params["beta"][None])  # what the note says
+    assert not bn.grads["gamma"].any()
+    assert "layer 2 (batch_normalization) normalizes over the batch, here 1 example: x̂ = 0" in str(one)
+    assert model.trace(np.array([[1.0, 2.0], [0.0, 1.0]]), np.array([1, 0])).notes() == []

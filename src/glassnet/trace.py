@@ -277,6 +277,9 @@ class Trace:
         optimizer's step (a constraint)."""
         out = []
         for l in self.layers:
+            if l.kind == "BatchNormalization" and self.n_samples == 1 and not l.frozen:
+                out.append(f"layer {l.index} ({l.name}) normalizes over the batch, here 1 example: x̂ = 0, so its "
+                           "output is β and ∂J/∂γ = 0; trace a few examples to see it work")
             if l.frozen:
                 out.append(f"layer {l.index} ({l.name}) is frozen (trainable=False): its Δθ is 0; ∂J/∂θ shows "
                            "what it would receive (it still passes δ back)")
