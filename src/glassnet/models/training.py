@@ -414,14 +414,13 @@ def constrained_parts(model):
     """``(slice, shape, constraint)`` for each parameter array of a trainable layer that has a
     constraint (``Dense(kernel_constraint=...)``): its place in the flat parameter vector.
     Frozen layers have none, as Keras constrains only the variables it trains."""
-    parts, offset = [], 0
+    parts, slices = [], iter(model._slices)  # one slice per parameter array, in the layers' order
     for layer in model.layers:
         found = layer.parameter_constraints() if layer.trainable else {}
         for key, value in layer.params.items():
-            size = math.prod(value.shape)
+            part = next(slices)
             if key in found:
-                parts.append((slice(offset, offset + size), tuple(value.shape), found[key]))
-            offset += size
+                parts.append((part, tuple(value.shape), found[key]))
     return parts
 
 
