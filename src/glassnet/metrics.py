@@ -308,14 +308,18 @@ class SparseCategoricalAccuracy(Metric):
     the labels, the one-hot targets' class."""
 
     name = "sparse_categorical_accuracy"
+    #: set by a model whose loss's ``ignore_class`` lies outside the classes (−1, 255): its one-hot
+    #: targets then hold rows of zeros, the ignored samples, which count as misses, as Keras counts
+    #: them (argmax would read them as class 0); other models skip the check
+    _zero_rows = False
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         Y, A, sample_weight = _align(y_true, y_pred, sample_weight, labels=True)
         predicted = A.argmax(axis=-1)
         if Y.shape == A.shape and A.shape[1] > 1:  # one-hot, as fit passes the targets
-            # a row of zeros holds a label outside the classes that the loss's ignore_class leaves
-            # out (−1, 255): a miss, as Keras counts it (argmax would read it as class 0)
-            hit = (predicted == Y.argmax(axis=-1)) & Y.any(axis=-1)
+            hit = predicted == Y.argmax(axis=-1)
+            if self._zero_rows:
+                hit &= Y.any(axis=-1)
         else:
             hit = predicted == Y[:, 0]
         if sample_weight is None:
@@ -365,6 +369,7 @@ class SparseTopKCategoricalAccuracy(TopKCategoricalAccuracy):
     the scores; a row counts when its label is among its first ``k`` ids."""
 
     name = "sparse_top_k_categorical_accuracy"
+    _zero_rows = False  # as SparseCategoricalAccuracy's
 
     def __init__(self, k=5, name=None, dtype=None, from_sorted_ids=False):
         self.from_sorted_ids = check_bool(from_sorted_ids, "from_sorted_ids")
@@ -385,7 +390,9 @@ class SparseTopKCategoricalAccuracy(TopKCategoricalAccuracy):
             return
         Y, A, sample_weight = _align(y_true, y_pred, sample_weight, labels=True)
         if Y.shape == A.shape and A.shape[1] > 1:  # one-hot, as fit passes the targets
-            hit = _in_top_k(Y.argmax(axis=-1), A, self.k) & Y.any(axis=-1)  # a row of zeros: see SparseCategoricalAccuracy
+            hit = _in_top_k(Y.argmax(axis=-1), A, self.k)
+            if self._zero_rows:
+                hit &= Y.any(axis=-1)
         else:
             labels = Y[:, 0]
             if not np.all((labels >= 0) & (labels < A.shape[1]) & (labels == np.round(labels))):

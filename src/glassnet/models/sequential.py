@@ -501,6 +501,9 @@ class Sequential:
         a Metric object the user passed is copied, so that evaluation never mixes its
         state with training's."""
         resolved = []
+        ignored = getattr(self.loss, "ignore_class", None)
+        zero_rows = ignored is not None and not 0 <= ignored < self.n_outputs  # see SparseCategoricalAccuracy
+        sparse = (metrics_module.SparseCategoricalAccuracy, metrics_module.SparseTopKCategoricalAccuracy)
         for weighted, ids in ((False, self._metric_ids), (True, getattr(self, "_weighted_metric_ids", []))):
             for m in ids:
                 metric = metrics_module.get(m, loss=self.loss, n_outputs=self.n_outputs)
@@ -508,6 +511,8 @@ class Sequential:
                     metric = copy.deepcopy(m)
                     metric.reset_state()
                 metric.weighted = weighted
+                if isinstance(metric, sparse):
+                    metric._zero_rows = zero_rows
                 names = {other.name for other in resolved}
                 if weighted and metric.name in names:
                     metric.name = f"weighted_{metric.name}"
