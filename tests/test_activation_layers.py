@@ -89,7 +89,7 @@ def test_activation_layers_are_saved_and_loaded_with_their_arguments(tmp_path):
     loaded = load_model(tmp_path / "m.gn")
     assert [type(layer).__name__ for layer in loaded.layers] == \
         ["Dense", "ReLU", "Dense", "LeakyReLU", "Dense", "ELU", "Dense", "Softmax"]
-    assert loaded.layers[1].get_config() == {"name": "relu", "max_value": 1.0, "negative_slope": 0.1, "threshold": 0.2}
+    assert loaded.layers[1].get_config() == {"name": "re_lu", "max_value": 1.0, "negative_slope": 0.1, "threshold": 0.2}
     assert loaded.layers[3].get_config()["negative_slope"] == 0.3 and loaded.layers[5].get_config()["alpha"] == 0.7
     np.testing.assert_array_equal(loaded.predict(x), model.predict(x))
     for layer in model.layers[1::2]:

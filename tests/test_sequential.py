@@ -1474,3 +1474,14 @@ def test_fit_warns_when_a_piecewise_constant_activation_stops_every_gradient(act
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         model.fit(X, y, epochs=1, verbose=0)
+
+
+def test_default_layer_names_are_keras_s_snake_case_of_the_class():
+    # Keras 3.15 in a fresh session names these dense, re_lu, leaky_re_lu, batch_normalization, re_lu_1,
+    # gaussian_noise, dense_1 (keras.src.utils.naming.to_snake_case); glassnet had relu and leakyrelu
+    from glassnet.layers import BatchNormalization, GaussianNoise, LeakyReLU, ReLU
+
+    model = Sequential([Dense(2, input_dim=2), ReLU(), LeakyReLU(), BatchNormalization(), ReLU(), GaussianNoise(0.1),
+                        Dense(1)])
+    assert [layer.name for layer in model.layers] == [
+        "dense", "re_lu", "leaky_re_lu", "batch_normalization", "re_lu_1", "gaussian_noise", "dense_1"]

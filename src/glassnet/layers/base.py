@@ -17,6 +17,7 @@ import difflib
 import inspect
 import json
 import math
+import re
 import warnings
 
 import numpy as np
@@ -110,6 +111,14 @@ def deserialize_nested(config):
         if isinstance(config.get(key), dict):
             config[key] = registry.deserialize(config[key])
     return config
+
+
+def snake_case(name):
+    """Keras's ``naming.to_snake_case``: ``BatchNormalization`` -> ``batch_normalization``, ``ReLU`` ->
+    ``re_lu``: a layer's default name, and its group in a Keras weights file."""
+    name = re.sub(r"\W+", "", name)
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 def sample_shape(input_shape):

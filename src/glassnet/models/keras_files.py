@@ -22,13 +22,13 @@ optimizer's state in the file is not read.
 import io
 import json
 import os
-import re
 import warnings
 
 import numpy as np
 
 from .. import initializers, losses, metrics as metrics_module, optimizers
 from ..backend import standardize_dtype
+from ..layers.base import snake_case
 from .saving import MAX_CONFIG_BYTES, MAX_EXPANSION, MAX_LAYERS, _fail, _read_member
 
 CONFIG = "config.json"
@@ -44,13 +44,6 @@ def _h5py():
         raise ImportError(f"Reading a Keras .keras file needs h5py, which is not installed: "
                           f'pip install "glassnet[{EXTRA}]" (or pip install h5py).') from None
     return h5py
-
-
-def snake_case(name):
-    """Keras's ``naming.to_snake_case``: ``BatchNormalization`` -> ``batch_normalization``."""
-    name = re.sub(r"\W+", "", name)
-    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 def weight_paths(model):

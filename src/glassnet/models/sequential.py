@@ -23,7 +23,7 @@ from .._validation import (check_array, check_bool, check_consistent_length, che
                            check_sparse, is_sparse, on_host, sized_by)
 from ..backend import get_namespace, make_rng, seeded, standardize_dtype
 from ..layers import InputLayer, Layer
-from ..layers.base import assign_weights, build_layer, refuse_symbolic_input
+from ..layers.base import assign_weights, build_layer, refuse_symbolic_input, snake_case
 from . import training
 
 
@@ -187,9 +187,7 @@ class Sequential:
         if not isinstance(layer, Layer):
             raise TypeError(f"add() expects a glassnet.layers.Layer. Received: {layer!r} of type {type(layer).__name__}")
         if layer.name is None:
-            base = type(layer).__name__.lower()
-            base = {"batchnormalization": "batch_normalization", "layernormalization": "layer_normalization",
-                    "gaussiannoise": "gaussian_noise", "gaussiandropout": "gaussian_dropout"}.get(base, base)
+            base = snake_case(type(layer).__name__)  # Keras's default names: dense, batch_normalization, re_lu
             taken = {l.name for l in self._layers}
             name, k = base, 0
             while name in taken:
