@@ -1137,6 +1137,52 @@ def test_scipy_sparse_input_trains_like_its_dense_rows():
         model.predict(sp.csr_matrix(dense[:, :5]))
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_integer_images_train_as_their_float_copy_without_one(dtype):
+    # Keras's image tutorials fit uint8 arrays through Rescaling(1/255): fit, evaluate and predict keep
+    # such an array as given and convert each batch, which gives the float copy's results bit for bit
+    # (every shuffle mode, validation, sample weights) without the float copy (4x the uint8 array)
+    import tracemalloc
+
+    from glassnet.layers import Flatten, Rescaling
+
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, size=(600, 8, 8), dtype=np.uint8)
+    y = rng.integers(0, 3, size=600)
+    weights = rng.random(600)
+    results = []
+    for X in (images, images.astype(dtype), images.astype(np.int64)):
+        model = Sequential([Input(shape=(8, 8)), Rescaling(1 / 255), Flatten(), Dense(8, "relu"),
+                            Dense(3, "softmax")], seed=0, dtype=dtype)
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        runs = [model.fit(X, y, epochs=2, batch_size=32, verbose=0, shuffle=shuffle, validation_split=0.2,
+                          sample_weight=weights).history for shuffle in (True, False, "batch")]
+        runs.append(model.fit(X, y, epochs=1, verbose=0, validation_data=(X[:50], y[:50])).history)
+        results.append((runs, model.evaluate(X, y, verbose=0), model.predict(X, batch_size=7),
+                        model.get_weights()))
+    for other in results[1:]:
+        assert other[:2] == results[0][:2]
+        for a, b in zip((other[2], *other[3]), (results[0][2], *results[0][3])):
+            np.testing.assert_array_equal(a, b)
+    assert results[0][2].dtype == dtype
+
+    big = rng.integers(0, 256, size=(20000, 64), dtype=np.uint8)  # 1.3 MB; its float32 copy 5.1 MB
+    labels = rng.integers(0, 3, size=20000)
+    model = Sequential([Input(shape=(64,)), Dense(4, "relu"), Dense(3, "softmax")], seed=0)
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    model.fit(big[:10], labels[:10], verbose=0)  # the optimizer's state and buffers, before the count starts
+    tracemalloc.start()
+    try:
+        for call in (lambda: model.fit(big, labels, epochs=1, batch_size=256, verbose=0),
+                     lambda: model.evaluate(big, labels, verbose=0, batch_size=256),
+                     lambda: model.predict(big, verbose=0, batch_size=256)):
+            tracemalloc.reset_peak()
+            call()
+            assert tracemalloc.get_traced_memory()[1] < big.nbytes  # never a float copy of the whole array
+    finally:
+        tracemalloc.stop()
+
+
 def test_predict_from_several_threads_gives_the_sequential_results():
     """predict releases each layer's caches when it ends: a layer must not read back an
     attribute that another thread's predict has just set to None (BatchNormalization did:

@@ -50,12 +50,22 @@ def check_sparse(X, name="x", dtype=None):
     return X
 
 
-def dense_rows(X, start, stop, out=None):
+def dense_rows(X, start, stop, out=None, dtype=None):
     """Rows ``start:stop`` of ``X`` as a dense array (a view when ``X`` is dense; ``, ...``
-    because the Array API standard indexes every axis: array-api-strict refuses X[a:b] on 2-D)."""
+    because the Array API standard indexes every axis: array-api-strict refuses X[a:b] on 2-D);
+    in ``dtype`` where ``X`` is a NumPy array of another one (integer images kept as given)."""
     if is_sparse(X):
         return X[start:stop].toarray(out=out)
+    if dtype is not None and isinstance(X, np.ndarray) and X.dtype != dtype:
+        return X[start:stop, ...].astype(dtype)
     return X[start:stop, ...]
+
+
+def is_compact(X, dtype):
+    """A NumPy array of integers or booleans for a model of floats in ``dtype``: fit, evaluate and
+    predict keep it as given and convert each batch, as Keras does (uint8 images take a quarter of
+    the memory of their float32 copy)."""
+    return (isinstance(X, np.ndarray) and X.dtype.kind in "biu" and np.dtype(dtype).kind == "f")
 
 
 def _is_stream(X):

@@ -20,7 +20,7 @@ import numpy as np
 
 from .. import backend, kernels, losses, metrics as metrics_module, optimizers
 from .._validation import (check_array, check_bool, check_consistent_length, check_path, check_positive_int, check_shape,
-                           check_sparse, is_sparse, on_host, sized_by)
+                           check_sparse, is_compact, is_sparse, on_host, sized_by)
 from ..backend import get_namespace, make_rng, seeded, standardize_dtype
 from ..layers import InputLayer, Layer
 from ..layers.base import assign_weights, build_layer, refuse_symbolic_input, snake_case
@@ -585,7 +585,8 @@ class Sequential:
     def _check_x(self, x, name="x", sparse=False):
         """``x`` checked against the model's input; a SciPy sparse matrix stays sparse (CSR)
         where the caller makes its batches dense (``sparse=True``: fit, evaluate, predict),
-        else it is made dense here."""
+        else it is made dense here; likewise a NumPy array of integers (uint8 images) stays as
+        given there, each batch converted to the model's dtype, else it is converted here."""
         # samples of several axes: for a model that flattens them (Flatten first, or after layers that keep
         # the sample's shape, such as Rescaling or Normalization), or whose declared input has several axes
         allow_nd = (any(type(layer).__name__ == "Flatten" for layer in self._layers)
@@ -593,15 +594,17 @@ class Sequential:
         # a model that takes one feature reads a 1-D x as one value per sample, as Keras 3 does (the
         # TensorFlow regression tutorial fits its horsepower model on train_features["Horsepower"])
         one_feature = self._input_shape is not None and tuple(self._input_shape) == (1,)
+        # integer images stay as given where the caller converts each batch (sparse=True)
+        dtype = None if sparse and backend.is_numpy() and is_compact(x, self.dtype) else self.dtype
         if is_sparse(x):
             X = check_sparse(x, name=name, dtype=self.dtype)
             if not sparse or not backend.is_numpy():
                 X = X.toarray()
         elif one_feature:
-            X = check_array(x, name=name, ndim=1, dtype=self.dtype, allow_nd=True)
+            X = check_array(x, name=name, ndim=1, dtype=dtype, allow_nd=True)
             X = X.reshape(-1, 1) if X.ndim == 1 else X
         else:
-            X = check_array(x, name=name, ndim=2, dtype=self.dtype, allow_nd=allow_nd)
+            X = check_array(x, name=name, ndim=2, dtype=dtype, allow_nd=allow_nd)
         if self.built and tuple(X.shape[1:]) != tuple(self._input_shape):
             want = self._input_shape[0] if len(self._input_shape) == 1 else self._input_shape
             got = X.shape[1] if X.ndim == 2 else X.shape[1:]

@@ -192,7 +192,7 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
     start_iterations = model.optimizer._iterations  # steps, accumulated ones too
     try:
         weighted = w is not None
-        Xb_buf = Yb_buf = None
+        Xb_buf = Yb_buf = Xf_buf = None
         # With steps_per_epoch, epochs run on through a pass, as Keras's epoch iterator: an epoch
         # takes the next steps_per_epoch batches, and a new pass (a new shuffle) starts when one ends.
         cursor, order, short_epoch_warned = 0, None, steps_per_epoch is not None and steps_per_epoch > steps
@@ -224,6 +224,8 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
                 if shuffle and Xb_buf is None and not portable:
                     Xb_buf = np.empty((batch_size, *X.shape[1:]), dtype=X.dtype)
                     Yb_buf = np.empty((batch_size, Y.shape[1]), dtype=Y.dtype)
+                    # integer images kept as given (is_compact): each batch converted into a buffer of floats
+                    Xf_buf = np.empty(Xb_buf.shape, dtype=model.dtype) if X.dtype != model.dtype and not sparse else None
                 loss_sum, seen = 0.0, 0
                 snapshot = backend.copy(model._flat_params)
                 for step in range(count):
@@ -242,11 +244,15 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
                             Xb = X[idx].toarray(out=Xb_buf[: stop - start])
                         else:
                             Xb = np.take(X, idx, axis=0, out=Xb_buf[: stop - start], mode="clip")
+                            if Xf_buf is not None:
+                                Xb = Xf_buf[: stop - start]
+                                np.copyto(Xb, Xb_buf[: stop - start], casting="unsafe")
                         Yb = np.take(Y, idx, axis=0, out=Yb_buf[: stop - start], mode="clip")
                         wb = w[idx] if weighted else None
                     else:
                         # `, ...`: the standard indexes every axis (array-api-strict refuses X[a:b] on 2-D)
-                        Xb, Yb, wb = dense_rows(X, start, stop), Y[start:stop, ...], (w[start:stop] if weighted else None)
+                        Xb, Yb = dense_rows(X, start, stop, dtype=model.dtype), Y[start:stop, ...]
+                        wb = w[start:stop] if weighted else None
                     for cb in batch_begin:
                         cb.on_train_batch_begin(step, {})
                     loss = train_step(model, Xb, Yb, wb)
@@ -599,7 +605,7 @@ def predict_arrays(model, X, batch_size=None, callbacks=()):
         for batch, (start, stop) in enumerate(_batches(X.shape[0], batch_size)):
             for cb in callbacks:
                 cb.on_predict_batch_begin(batch, {})
-            A = backend.to_numpy(model.forward(dense_rows(X, start, stop), training=False))
+            A = backend.to_numpy(model.forward(dense_rows(X, start, stop, dtype=model.dtype), training=False))
             for cb in callbacks:
                 cb.on_predict_batch_end(batch, {"outputs": A})
             if out is None:
@@ -629,7 +635,7 @@ def evaluate_arrays(model, X, Y, w=None, batch_size=None, callbacks=()):
                 for cb in callbacks:
                     cb.on_test_batch_begin(batch, {})
                 wb = None if w is None else w[start:stop]
-                A = model.forward(dense_rows(X, start, stop), training=False)
+                A = model.forward(dense_rows(X, start, stop, dtype=model.dtype), training=False)
                 Yx, wx = backend.to_namespace(Y[start:stop], wb)
                 total += model.loss(Yx, A, wx) * (stop - start)
                 A = backend.to_numpy(A)  # metrics count on the host
