@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from glassnet import activations
-from glassnet.layers import (Activation, BatchNormalization, Dense, Dropout, Flatten, GaussianDropout, GaussianNoise,
+from glassnet.layers import (Activation, BatchNormalization, Dense, Dropout, Flatten, GaussianDropout, GaussianNoise, Input,
                              Layer, LayerNormalization, Normalization, Rescaling)
 from glassnet.models import Sequential
 from glassnet.onnx import export, to_onnx
@@ -339,3 +339,23 @@ def test_step_and_sign_keep_nan_in_onnx_as_in_glassnet(name, tmp_path):
     out = run_onnx(export(model, tmp_path / "m.onnx"), z)
     np.testing.assert_array_equal(out, activations.get(name)(z))
     assert np.isnan(out[0, 0])
+
+
+def test_model_export_writes_onnx_as_keras_export_does(rng, tmp_path):
+    # Keras 3's model.export(path, format="onnx"): the same file as glassnet.onnx.export
+    model = Sequential([Input(shape=(4,)), Dense(5, activation="tanh"), Dense(3, activation="softmax")], seed=0)
+    x = rng.normal(size=(6, 4)).astype(np.float32)
+    path = model.export(tmp_path / "m.onnx", format="onnx")
+    session = ort.InferenceSession(os.fspath(path))
+    np.testing.assert_allclose(session.run(None, {session.get_inputs()[0].name: x})[0], model.predict(x), atol=1e-6)
+    assert open(path, "rb").read() == to_onnx(model).SerializeToString()
+    for fmt in ("tf_saved_model", "litert"):
+        with pytest.raises(ValueError, match=f"format='{fmt}' needs TensorFlow or OpenVINO.*format='onnx'"):
+            model.export(tmp_path / "x", format=fmt)
+    with pytest.raises(ValueError, match=r"format must be one of \['onnx'\]. Received: format='h5'"):
+        model.export(tmp_path / "x", format="h5")
+    with pytest.raises(ValueError, match="input_signature is for Keras"):
+        model.export(tmp_path / "x", input_signature=[1])
+    with pytest.raises(ValueError, match="export\\(\\) needs a built model"):
+        Sequential([Dense(2)]).export(tmp_path / "y.onnx")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.onnx"]  # nothing written by the refusals

@@ -974,6 +974,26 @@ class Sequential:
         _check_overwrite(filepath, overwrite)
         save_model(self, filepath, include_optimizer=check_bool(include_optimizer, "include_optimizer"))
 
+    def export(self, filepath, format="onnx", verbose=None, input_signature=None):
+        """Write the model for another runtime, as Keras 3's ``export``: ``format="onnx"`` an ONNX
+        file (glassnet.onnx.export; run it with onnxruntime). Keras's other formats
+        (``"tf_saved_model"``, ``"openvino"``, ``"litert"``) need TensorFlow or OpenVINO and are
+        refused; ``verbose`` and ``input_signature`` must be None (the input is the model's own).
+        Atomic; returns ``filepath``."""
+        _only_none(input_signature=input_signature)
+        if verbose is not None:
+            check_bool(verbose, "verbose")
+        formats = {"onnx"}
+        if format in ("tf_saved_model", "openvino", "litert", "tflite"):
+            raise ValueError(f"format={format!r} needs TensorFlow or OpenVINO, which glassnet does not use: "
+                             f"export with format='onnx' and run the file with onnxruntime.")
+        if not isinstance(format, str) or format not in formats:
+            raise ValueError(f"format must be one of {sorted(formats)}. Received: format={format!r:.60}")
+        self._require_built("export")
+        from .. import onnx as onnx_module
+
+        return onnx_module.export(self, filepath)
+
     def save_weights(self, filepath, overwrite=True):
         """Save the model without its optimizer state (read back with :meth:`load_weights`
         or :func:`~glassnet.models.load_model`). Atomic; ``overwrite=False`` refuses an
