@@ -19,14 +19,17 @@ file's before anything is built, and every array's shape before the model change
 optimizer's state in the file is not read.
 """
 
+import datetime
 import io
 import json
 import os
 import warnings
+import zipfile
 
 import numpy as np
 
-from .. import initializers, losses, metrics as metrics_module, optimizers
+from .. import activations, initializers, losses, metrics as metrics_module, optimizers
+from .._validation import check_path
 from ..backend import standardize_dtype
 from ..layers.base import snake_case
 from .saving import MAX_CONFIG_BYTES, MAX_EXPANSION, MAX_LAYERS, _fail, _read_member
@@ -80,6 +83,7 @@ def load_keras_file(zf, path, compile=True):
     if len(spec["layers"]) > MAX_LAYERS:
         _fail(path, f"it describes {len(spec['layers'])} layers; at most {MAX_LAYERS} are read.")
     try:
+        spec = {**spec, "layers": [_keras_activation(c) for c in spec["layers"]]}
         input_shape, layer_configs = _input_and_layers(spec, spec["layers"])
         if input_shape is None:
             _fail(path, "its model has no input shape (it was never built in Keras), so it holds no weights.")
@@ -103,6 +107,16 @@ def load_keras_file(zf, path, compile=True):
     if compile and config.get("compile_config"):
         _compile(model, config["compile_config"], path)
     return model
+
+
+def _keras_activation(layer_config):
+    """``layer_config`` with an activation that Keras names as glassnet does but computes
+    otherwise written out: Keras 3's ``"leaky_relu"`` has slope 0.2, glassnet's name 0.01."""
+    config = layer_config.get("config") if isinstance(layer_config, dict) else None
+    if not isinstance(config, dict) or config.get("activation") != "leaky_relu":
+        return layer_config
+    keras_leaky_relu = {"class_name": "LeakyReLU", "config": {"negative_slope": 0.2}}
+    return {**layer_config, "config": {**config, "activation": keras_leaky_relu}}
 
 
 def _read_json(zf, name, path):
@@ -194,3 +208,328 @@ def _compile(model, spec, path):
     model.compile(optimizer=optimizer, loss=loss, metrics=chosen["metrics"],
                   weighted_metrics=chosen["weighted_metrics"])
     model._resolve_metrics()
+
+
+# -- writing ---------------------------------------------------------------------------
+#: the Keras version the files are written as (the layout and configs are Keras 3.15's)
+KERAS_VERSION = "3.15.1"
+
+#: glassnet's activations that are Keras's functions of that name, with the settings each
+#: must have: a Keras config names a function without arguments, so a Sigmoid of steepness
+#: 2, or a LeakyReLU of slope 0.01 (Keras's leaky_relu has 0.2), has no Keras name
+_ACTIVATIONS = {
+    "Linear": ("linear", {}), "Sigmoid": ("sigmoid", {"steepness": 1.0}), "Tanh": ("tanh", {}),
+    "ReLU": ("relu", {}), "GeneralReLU": ("relu", {"negative_slope": 0.0, "max_value": None, "threshold": 0.0}),
+    "LeakyReLU": ("leaky_relu", {"negative_slope": 0.2}), "Softplus": ("softplus", {}),
+    "ELU": ("elu", {"alpha": 1.0}), "SELU": ("selu", {}), "GELU": ("gelu", {"approximate": False}),
+    "SiLU": ("silu", {}), "Mish": ("mish", {}), "ReLU6": ("relu6", {}), "HardSigmoid": ("hard_sigmoid", {}),
+    "HardSiLU": ("hard_silu", {}), "Exponential": ("exponential", {}), "Softsign": ("softsign", {}),
+    "Softmax": ("softmax", {"beta": 1.0}), "LogSoftmax": ("log_softmax", {}),
+}
+
+#: glassnet's losses that Keras has: their Keras name and the settings of glassnet's own
+#: that must keep their default (Keras's loss has no such setting)
+_LOSSES = {
+    "MeanSquaredError": ("mean_squared_error", {}), "MeanAbsoluteError": ("mean_absolute_error", {}),
+    "MeanAbsolutePercentageError": ("mean_absolute_percentage_error", {}),
+    "MeanSquaredLogarithmicError": ("mean_squared_logarithmic_error", {}),
+    "Huber": ("huber", {}), "Hinge": ("hinge", {"margin": 1.0}),
+    "BinaryCrossentropy": ("binary_crossentropy", {"epsilon": 1e-7}),
+    "CategoricalCrossentropy": ("categorical_crossentropy", {"epsilon": 1e-7}),
+    "SparseCategoricalCrossentropy": ("sparse_categorical_crossentropy", {"epsilon": 1e-7}),
+}
+
+#: metric names that Keras's compile takes as glassnet does (glassnet's others are its own)
+_METRIC_NAMES = {
+    "accuracy", "acc", "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
+    "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy", "mae", "mse", "mape", "msle",
+    "mean_absolute_error", "mean_squared_error", "mean_absolute_percentage_error", "mean_squared_logarithmic_error",
+    "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy",
+}
+
+#: glassnet's learning-rate schedules that Keras has (StepDecay is glassnet's own)
+_SCHEDULES = ("ExponentialDecay", "InverseTimeDecay", "PiecewiseConstantDecay", "CosineDecay")
+
+
+def save_keras(model, filepath):
+    """Write the built glassnet :class:`Sequential` ``model`` to ``filepath`` as a Keras 3
+    ``.keras`` file, which ``keras.saving.load_model`` loads and predicts with as glassnet
+    does (and glassnet's ``load_model`` reads back).
+
+    The file holds the architecture (an ``InputLayer`` of the model's input shape, then each
+    layer's Keras config), the weights (``model.weights.h5``, laid out as Keras's ``saving_lib``
+    writes it) and, for a compiled model, the compile settings: loss, optimizer with its
+    hyperparameters, metrics. The optimizer's state (moments, iteration count) is not
+    written: Keras starts it afresh, as glassnet does when it reads a Keras file.
+
+    What Keras cannot represent is refused with a ValueError that names the layer (or the
+    compile setting) and the thing, before anything is written: glassnet's own activations
+    (step, sign, bipolar sigmoid, ramp, argmax), a sigmoid's steepness other than 1, settings
+    of an activation that Keras's function of that name lacks, custom callables (activations,
+    initializers, regularizers, constraints, losses, optimizers, metrics), glassnet's own
+    losses, optimizers' and schedules. Save such a model with glassnet's ``model.save`` (or
+    export it to ONNX) instead. An unbuilt model is a ValueError; without h5py, an ImportError.
+
+    The write is atomic: ``filepath`` is the old file or the complete new one, never half of one.
+    """
+    from .._io import atomic_write
+
+    h5py = _h5py()
+    filepath = check_path(filepath, "filepath")
+    model._ensure_built()
+    if not model.built:
+        raise ValueError("Cannot write a Keras file of an unbuilt model: its input shape, and so its weights, are "
+                         "unknown. Build it first (an Input layer, model.build(input_shape), or fit).")
+    config = keras_config(model)
+    text = json.dumps(config, allow_nan=False, default=_plain)
+    weights = _weights_file(model, h5py)
+    metadata = json.dumps({"keras_version": KERAS_VERSION,
+                           "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")})
+
+    def write(fh):
+        with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_STORED) as zf:  # stored, as Keras writes it
+            zf.writestr(METADATA, metadata)
+            zf.writestr(CONFIG, text)
+            zf.writestr(WEIGHTS, weights)
+
+    atomic_write(filepath, write)
+
+
+def keras_config(model):
+    """The ``config.json`` document of a Keras file of the built ``model``: Keras 3's
+    Sequential config and, when compiled, its ``compile_config``. Raises ValueError for
+    anything Keras cannot represent (see :func:`save_keras`)."""
+    shape = [None, *model.input_shape[1:]]
+    dtype = _dtype_policy(model.dtype)
+    input_layer = _keras_object("keras.layers", "InputLayer", {
+        "batch_shape": shape, "dtype": str(np.dtype(model.dtype)), "sparse": False, "ragged": False,
+        "name": "input_layer", "optional": False})
+    layer_configs, layer_shape = [input_layer], shape
+    for layer in model.layers:
+        layer_configs.append(_layer_config(layer, layer_shape))
+        layer_shape = list(layer.compute_output_shape(tuple(layer_shape)))
+    config = {
+        "module": "keras", "class_name": "Sequential", "registered_name": None,
+        "config": {"name": model.name, "trainable": True, "dtype": dtype, "layers": layer_configs,
+                   "build_input_shape": shape},
+        "build_config": {"input_shape": shape},
+    }
+    if model.compiled:
+        config["compile_config"] = _compile_config(model)
+    return config
+
+
+def _refuse(where, what):
+    raise ValueError(f"Cannot write a Keras file: {where} has {what}, which Keras 3 cannot represent. Save the "
+                     "model with glassnet's own model.save(path) (or export it to ONNX) instead.")
+
+
+def _keras_object(module, class_name, config):
+    return {"module": module, "class_name": class_name, "config": config, "registered_name": None}
+
+
+def _dtype_policy(dtype):
+    return _keras_object("keras", "DTypePolicy", {"name": str(np.dtype(dtype))})
+
+
+def _plain(value):
+    """``json.dumps``'s fallback: a NumPy number in a setting as the Python number it is."""
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def _builtin(obj, registry, where, what):
+    """Keras's ``{"module", "class_name", "config", ...}`` of the built-in glassnet object ``obj``
+    (an initializer, regularizer or constraint: the same classes and settings in Keras);
+    None stays None; anything else (a subclass, a callable) is refused."""
+    if obj is None:
+        return None
+    name = type(obj).__name__
+    if registry.CLASSES.get(name) is not type(obj):
+        _refuse(where, f"the custom {what} {obj!r:.80}")
+    return _keras_object(f"keras.{registry.__name__.rsplit('.', 1)[1]}", name, registry.serialize(obj)["config"])
+
+
+def _activation(activation, where):
+    """Keras's name of the glassnet ``activation``, or a refusal naming ``where``."""
+    name, required = _ACTIVATIONS.get(type(activation).__name__, (None, None))
+    if name is None or activations.CLASSES.get(type(activation).__name__) is not type(activation):
+        label = getattr(activation, "name", None) or repr(activation)
+        _refuse(where, f"the activation {label!r} (glassnet's own or a custom one)")
+    if activation.get_config() != required:
+        settings = ", ".join(f"{key}={value!r}" for key, value in required.items())
+        _refuse(where, f"the activation {activation!r} (Keras's {name!r} is {type(activation).__name__}({settings}); "
+                       "a Keras config cannot give it other settings)")
+    return name
+
+
+def _layer_config(layer, input_shape):
+    """Keras's serialized config of the glassnet ``layer``, built on inputs ``input_shape``
+    (with the batch axis)."""
+    kind = type(layer).__name__
+    where = f"layer {layer.name!r} ({kind})"
+    from .. import layers as layers_module
+
+    if layers_module.LAYERS.get(kind) is not type(layer):
+        _refuse(where, "a custom layer class")
+    config = {"name": layer.name, "trainable": bool(layer.trainable), "dtype": _dtype_policy(layer.dtype)}
+    config.update(_LAYER_SETTINGS[kind](layer, where))
+    serialized = _keras_object("keras.layers", kind, config)
+    serialized["build_config"] = {"input_shape": list(input_shape)}
+    return serialized
+
+
+def _initializer(layer, key, where):
+    return _builtin(getattr(layer, key), initializers, where, key)
+
+
+def _dense(layer, where):
+    from .. import constraints, regularizers
+
+    return {
+        "units": layer.units, "activation": _activation(layer.activation, where), "use_bias": layer.use_bias,
+        "kernel_initializer": _initializer(layer, "kernel_initializer", where),
+        "bias_initializer": _initializer(layer, "bias_initializer", where),
+        "kernel_regularizer": _builtin(layer.kernel_regularizer, regularizers, where, "kernel_regularizer"),
+        "bias_regularizer": _builtin(layer.bias_regularizer, regularizers, where, "bias_regularizer"),
+        "kernel_constraint": _builtin(layer.kernel_constraint, constraints, where, "kernel_constraint"),
+        "bias_constraint": _builtin(layer.bias_constraint, constraints, where, "bias_constraint"),
+        "quantization_config": None,
+    }
+
+
+def _scale_shift(layer, where):
+    """The settings BatchNormalization and LayerNormalization share."""
+    from .. import constraints
+
+    return {
+        "epsilon": layer.epsilon, "center": layer.center, "scale": layer.scale,
+        "beta_initializer": _initializer(layer, "beta_initializer", where),
+        "gamma_initializer": _initializer(layer, "gamma_initializer", where),
+        "beta_regularizer": None, "gamma_regularizer": None,
+        "beta_constraint": _builtin(layer.beta_constraint, constraints, where, "beta_constraint"),
+        "gamma_constraint": _builtin(layer.gamma_constraint, constraints, where, "gamma_constraint"),
+    }
+
+
+def _batch_normalization(layer, where):
+    return {"axis": layer.axis, "momentum": layer.momentum, **_scale_shift(layer, where),
+            "moving_mean_initializer": _initializer(layer, "moving_mean_initializer", where),
+            "moving_variance_initializer": _initializer(layer, "moving_variance_initializer", where),
+            "synchronized": False, "renorm": False, "renorm_clipping": None, "renorm_momentum": 0.99}
+
+
+def _normalization(layer, where):
+    if layer.axis is None:  # Keras writes axis=None as [] (glassnet's reader takes neither)
+        _refuse(where, "axis=None (one mean and variance for all inputs)")
+    given = layer.input_mean is not None
+    return {"axis": [layer.axis], "invert": layer.invert,
+            "mean": layer.input_mean.tolist() if given else None,
+            "variance": layer.input_variance.tolist() if given else None}
+
+
+def _flatten(layer, where):
+    return {"data_format": layer.data_format or "channels_last"}
+
+
+#: each glassnet layer's Keras settings (beyond name, trainable and dtype)
+_LAYER_SETTINGS = {
+    "Dense": _dense,
+    "Activation": lambda layer, where: {"activation": _activation(layer.activation, where)},
+    "ReLU": lambda layer, where: {"max_value": layer.max_value, "negative_slope": layer.negative_slope,
+                                  "threshold": layer.threshold},
+    "LeakyReLU": lambda layer, where: {"negative_slope": layer.negative_slope},
+    "ELU": lambda layer, where: {"alpha": layer.alpha},
+    "Softmax": lambda layer, where: {"axis": layer.axis},
+    "Dropout": lambda layer, where: {"rate": layer.rate, "seed": layer.seed, "noise_shape": None},
+    "GaussianNoise": lambda layer, where: {"stddev": layer.stddev, "seed": layer.seed},
+    "GaussianDropout": lambda layer, where: {"rate": layer.rate, "seed": layer.seed},
+    "BatchNormalization": _batch_normalization,
+    "LayerNormalization": lambda layer, where: {"axis": [layer.axis], **_scale_shift(layer, where),
+                                                "rms_scaling": False},
+    "Normalization": _normalization,
+    "Rescaling": lambda layer, where: {"scale": layer.scale, "offset": layer.offset},
+    "Flatten": _flatten,
+}
+
+
+def _compile_config(model):
+    """Keras's ``compile_config`` of the compiled ``model``, or a refusal naming the setting."""
+    return {
+        "optimizer": _optimizer(model.optimizer),
+        "loss": _loss(model.loss),
+        "loss_weights": None,
+        "metrics": _metrics(model._metric_ids, "metrics") or None,
+        "weighted_metrics": _metrics(getattr(model, "_weighted_metric_ids", []), "weighted_metrics") or None,
+        "run_eagerly": False, "steps_per_execution": 1,
+        "jit_compile": "auto",  # Keras's XLA choice, not glassnet's own compiled loops
+    }
+
+
+def _optimizer(optimizer):
+    kind = type(optimizer).__name__
+    where = f"the compiled optimizer ({kind})"
+    if optimizers.CLASSES.get(kind) is not type(optimizer):
+        _refuse("the model", f"the custom optimizer {optimizer!r:.80}")
+    config = optimizers.serialize(optimizer)["config"]
+    if kind == "GradientDescent":  # the lectures' plain gradient descent: Keras's SGD without momentum
+        kind, config = "SGD", {**config, "momentum": 0.0, "nesterov": False}
+    rate = config["learning_rate"]
+    if isinstance(rate, dict):
+        if rate.get("class_name") not in _SCHEDULES:
+            _refuse(where, f"the learning-rate schedule {rate.get('class_name')!r} (glassnet's own)")
+        config["learning_rate"] = _keras_object("keras.optimizers.schedules", rate["class_name"], rate["config"])
+    config.setdefault("name", snake_case(kind))
+    return _keras_object("keras.optimizers", kind, config)
+
+
+def _loss(loss):
+    kind = type(loss).__name__
+    name, required = _LOSSES.get(kind, (None, None))
+    if name is None or losses.CLASSES.get(kind) is not type(loss):
+        _refuse("the model", f"the loss {getattr(loss, 'name', loss)!r} ({kind}: glassnet's own or a custom one)")
+    config = loss.get_config()
+    for key, value in required.items():
+        if getattr(loss, key) != value:
+            _refuse("the model", f"the loss {kind} with {key}={getattr(loss, key)!r} (Keras's has no {key}; "
+                                 f"only {value!r})")
+    config = {key: value for key, value in config.items() if key not in required}
+    if config == type(loss)().get_config():  # Keras's loss of that name with its defaults, as compile(loss="mse")
+        return name
+    return _keras_object("keras.losses", kind, {"name": loss.name, "reduction": loss.reduction, **config})
+
+
+def _metrics(ids, key):
+    """Keras's list of the metrics ``ids`` (as compile was given them): names Keras knows as
+    they are, built-in metric objects as Keras's objects of the same class."""
+    written = []
+    for metric in ids:
+        if isinstance(metric, str):
+            if metric not in _METRIC_NAMES:
+                _refuse(f"the model's {key}", f"the metric {metric!r} (glassnet's own name)")
+            written.append(metric)
+            continue
+        kind = type(metric).__name__
+        if getattr(metrics_module, "CLASSES", {}).get(kind) is not type(metric):
+            label = getattr(metric, "name", None) or getattr(metric, "__name__", None) or repr(metric)
+            _refuse(f"the model's {key}", f"the custom metric {label!r}")
+        written.append(_keras_object("keras.metrics", kind, metrics_module.serialize(metric)["config"]))
+    return written
+
+
+def _weights_file(model, h5py):
+    """``model.weights.h5`` as bytes, laid out as Keras's ``saving_lib`` writes it: each layer's
+    variables under ``layers/<name>/vars/<i>`` (a group for a layer without any too)."""
+    buffer = io.BytesIO()
+    with h5py.File(buffer, "w") as h5:
+        h5.create_group("vars").attrs["name"] = model.name
+        for layer, path in zip(model.layers, weight_paths(model)):
+            group = h5.create_group(f"{path}/vars")
+            group.attrs["name"] = layer.name
+            for i, (name, weight) in enumerate(zip(layer.weight_names, layer.get_weights())):
+                value = np.asarray(weight)
+                if type(layer).__name__ == "Normalization" and name == "count":
+                    value = value.astype(np.int32)  # Keras's count is an int32 scalar
+                group.create_dataset(str(i), data=value)
+    return buffer.getvalue()
