@@ -312,3 +312,216 @@ def test_reading_a_keras_file_without_h5py_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "h5py", None)  # import h5py now fails, as where it is not installed
     with pytest.raises(ImportError, match='needs h5py.*pip install "glassnet\\[keras-files\\]"'):
         glassnet.models.load_model(DATA / "classifier.keras")
+
+
+# -- writing .keras files (save_keras) -------------------------------------------------
+def _written(path):
+    """The config.json document and {HDF5 path: shape or "group"} under layers/ of a .keras file."""
+    h5py = pytest.importorskip("h5py")
+    with zipfile.ZipFile(path) as zf:
+        config = json.loads(zf.read("config.json"))
+        data = zf.read("model.weights.h5")
+    layout = {}
+    with h5py.File(io.BytesIO(data), "r") as h5:
+        h5["layers"].visititems(lambda name, obj: layout.__setitem__(
+            name, tuple(obj.shape) if isinstance(obj, h5py.Dataset) else "group"))
+    return config, layout
+
+
+def _classifier():
+    model = Sequential([layers.Input((4,)), layers.Dense(8, activation="relu", kernel_regularizer="l2"),
+                        layers.BatchNormalization(), layers.Dropout(0.25), layers.Dense(3, activation="softmax")],
+                       seed=0)
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    x = np.random.default_rng(0).normal(size=(64, 4)).astype("float32")
+    model.fit(x, (x[:, 0] > 0).astype(int) + (x[:, 1] > 0.5), epochs=2, verbose=0)  # moving statistics move
+    return model, x[:6]
+
+
+def _regression():
+    x = (np.random.default_rng(1).normal(size=(48, 3)) * [1, 10, 0.1] + [0, 5, -1]).astype("float32")
+    norm = layers.Normalization()
+    norm.adapt(x)
+    model = Sequential([layers.Input((3,)), norm, layers.Dense(6, activation="tanh", use_bias=False),
+                        layers.BatchNormalization(center=False, momentum=0.5), layers.LayerNormalization(),
+                        layers.Rescaling(0.5, offset=0.1), layers.Dense(1)], seed=1)
+    model.compile(glassnet.optimizers.SGD(0.05, momentum=0.9), "mse", metrics=["mae"])
+    model.fit(x, x @ np.array([1.0, 0.2, -3.0]) + 0.5, epochs=2, verbose=0)
+    return model, x[:6]
+
+
+def _image():
+    model = Sequential([layers.Input((8, 8)), layers.Rescaling(1 / 255), layers.Flatten(),
+                        layers.Dense(16, activation="elu"), layers.Dense(10, activation="log_softmax")], seed=2)
+    return model, np.random.default_rng(2).integers(0, 256, size=(5, 8, 8)).astype("float32")
+
+
+def _activations():
+    names = ["relu", "sigmoid", "tanh", "softmax", "linear", "elu", "selu", "gelu", "softplus", "silu", "mish",
+             "relu6", "hard_sigmoid", "hard_silu", "exponential", "softsign", "log_softmax",
+             glassnet.activations.LeakyReLU(0.2)]  # Keras's leaky_relu: slope 0.2
+    model = Sequential([layers.Input((5,)), *(layers.Dense(5, activation=a) for a in names),
+                        layers.ReLU(max_value=6, negative_slope=0.1, threshold=0.5), layers.LeakyReLU(0.05),
+                        layers.ELU(0.7), layers.GaussianNoise(0.1), layers.GaussianDropout(0.2), layers.Softmax()],
+                       seed=3)
+    return model, np.random.default_rng(3).normal(size=(7, 5)).astype("float32")
+
+
+@pytest.mark.parametrize("make", [_classifier, _regression, _image, _activations])
+def test_save_keras_round_trips_through_load_model(make, tmp_path, h5py):
+    from glassnet.models.keras_files import save_keras
+
+    model, x = make()
+    save_keras(model, tmp_path / "model.keras")
+    again = glassnet.models.load_model(tmp_path / "model.keras")
+    assert [type(layer).__name__ for layer in again.layers] == [type(layer).__name__ for layer in model.layers]
+    for got, want in zip(again.get_weights(), model.get_weights(), strict=True):
+        np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(again.predict(x, verbose=0), model.predict(x, verbose=0))
+    assert again.compiled == model.compiled
+    if model.compiled:
+        assert type(again.optimizer) is type(model.optimizer) and type(again.loss) is type(model.loss)
+        assert again.optimizer.get_config() == model.optimizer.get_config()
+        assert again.metrics_names == model.metrics_names
+
+
+def _fixture_model(name):
+    """The architecture of tests/data/keras/<name>.keras built in glassnet, compiled as Keras's,
+    with the fixture's weights."""
+    if name == "classifier":
+        model = Sequential([layers.Input((4,)), layers.Dense(8, activation="relu"), layers.BatchNormalization(),
+                            layers.Dropout(0.25), layers.Dense(3, activation="softmax")])
+        model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    else:
+        model = Sequential([layers.Input((3,)), layers.Normalization(),
+                            layers.Dense(6, activation="tanh", use_bias=False),
+                            layers.BatchNormalization(center=False, momentum=0.5), layers.LayerNormalization(),
+                            layers.Dense(1)])
+        model.compile(glassnet.optimizers.SGD(0.05, momentum=0.9), "mse", metrics=["mae"])
+    model.set_weights(glassnet.models.load_model(DATA / f"{name}.keras").get_weights())
+    return model
+
+
+def _same_settings(got, want, where):
+    """Keras's layer settings ``want`` (a fixture's) and ``got`` agree, but for names and the
+    settings Keras 3.15 adds to an initializer that glassnet's lacks (``input_axes``, ...)."""
+    for key, value in want.items():
+        if key == "name":
+            continue
+        if key == "dtype" and isinstance(value, dict):  # (Keras's file adds a shared_object_id to each DTypePolicy)
+            assert (got[key]["class_name"], got[key]["config"]) == (value["class_name"], value["config"]), where
+        elif isinstance(value, dict) and value.get("module") == "keras.initializers":
+            assert got[key]["class_name"] == value["class_name"], f"{where}: {key}"
+            assert got[key]["config"] == {k: v for k, v in value["config"].items() if k in got[key]["config"]}, (
+                f"{where}: {key}")
+        else:
+            assert got[key] == value, f"{where}: {key} is {got[key]!r}, Keras wrote {value!r}"
+
+
+@pytest.mark.parametrize("name", ["classifier", "regression"])
+def test_save_keras_writes_what_keras_wrote_for_the_same_model(name, tmp_path, h5py):
+    from glassnet.models.keras_files import save_keras
+
+    save_keras(_fixture_model(name), tmp_path / "model.keras")
+    got, got_layout = _written(tmp_path / "model.keras")
+    want, want_layout = _written(DATA / f"{name}.keras")
+    assert got_layout == want_layout  # the same groups, datasets and shapes under layers/
+    assert (got["module"], got["class_name"]) == (want["module"], want["class_name"])
+    keys = ("dtype", "build_input_shape", "trainable")
+    _same_settings(got["config"], {key: want["config"][key] for key in keys}, "the Sequential")
+    assert len(got["config"]["layers"]) == len(want["config"]["layers"])
+    for mine, keras in zip(got["config"]["layers"], want["config"]["layers"]):
+        where = f"layer {keras['config']['name']!r} ({keras['class_name']})"
+        assert (mine["module"], mine["class_name"], mine["registered_name"]) == (
+            keras["module"], keras["class_name"], keras["registered_name"]), where
+        assert set(mine["config"]) == set(keras["config"]), where
+        _same_settings(mine["config"], keras["config"], where)
+        if "build_config" in keras:  # (Keras's adapted Normalization records adapt's batch size: not compared)
+            assert mine["build_config"]["input_shape"][1:] == keras["build_config"]["input_shape"][1:], where
+    mine, keras = got["compile_config"], want["compile_config"]
+    assert mine["optimizer"]["class_name"] == keras["optimizer"]["class_name"]
+    for key, value in mine["optimizer"]["config"].items():
+        assert value == pytest.approx(keras["optimizer"]["config"][key]), key  # (Keras's float32 learning rate)
+    assert type(glassnet.losses.get(mine["loss"])) is type(glassnet.losses.get(keras["loss"]))
+    assert (mine["metrics"], mine["loss_weights"], mine["weighted_metrics"]) == (
+        keras["metrics"], keras["loss_weights"], keras["weighted_metrics"])
+    expected = np.load(DATA / "predictions.npz")
+    again = glassnet.models.load_model(tmp_path / "model.keras")
+    np.testing.assert_allclose(again.predict(expected[f"{name}_x"], verbose=0), expected[f"{name}_y"], atol=1e-6)
+
+
+def _step_dense():
+    return Sequential([layers.Input((3,)), layers.Dense(2, activation="step", name="out")])
+
+
+def _steep_sigmoid():
+    return Sequential([layers.Input((3,)), layers.Dense(2, name="hidden",
+                                                        activation=glassnet.activations.Sigmoid(steepness=2.0))])
+
+
+def _glassnet_leaky_relu():
+    return Sequential([layers.Input((3,)), layers.Dense(2, activation="leaky_relu", name="hidden")])  # slope 0.01
+
+
+def _custom_activation():
+    def cube(z):
+        return z**3
+    return Sequential([layers.Input((3,)), layers.Activation(cube, name="cubed")])
+
+
+def _custom_loss():
+    class Halved(glassnet.losses.MeanSquaredError):
+        pass
+    model = Sequential([layers.Input((3,)), layers.Dense(1)])
+    model.compile("sgd", Halved())
+    return model
+
+
+def _glassnet_loss():
+    model = Sequential([layers.Input((3,)), layers.Dense(1)])
+    model.compile("sgd", "sum_squared_error")
+    return model
+
+
+def _unbuilt():
+    return Sequential([layers.Dense(2)])
+
+
+@pytest.mark.parametrize("make, match", [
+    (_step_dense, "layer 'out' \\(Dense\\) has the activation 'step'.*Keras 3 cannot represent.*model.save"),
+    (_steep_sigmoid, "layer 'hidden' \\(Dense\\) has the activation Sigmoid\\(steepness=2.0\\).*Keras's 'sigmoid' "
+                     "is Sigmoid\\(steepness=1.0\\)"),
+    (_glassnet_leaky_relu, "layer 'hidden' \\(Dense\\) has the activation LeakyReLU\\(negative_slope=0.01\\).*"
+                           "Keras's 'leaky_relu' is LeakyReLU\\(negative_slope=0.2\\)"),
+    (_custom_activation, "layer 'cubed' \\(Activation\\) has the activation 'cube'.*custom"),
+    (_custom_loss, "the model has the loss .*\\(Halved: glassnet's own or a custom one\\).*model.save"),
+    (_glassnet_loss, "the model has the loss 'squared_error' \\(SquaredError"),
+    (_unbuilt, "unbuilt model"),
+])
+def test_save_keras_refuses_what_keras_cannot_represent_before_writing(make, match, tmp_path, h5py):
+    from glassnet.models.keras_files import save_keras
+
+    path = tmp_path / "model.keras"
+    with pytest.raises(ValueError, match=f"Cannot write a Keras file.*{match}"):
+        save_keras(make(), path)
+    assert not path.exists() and list(tmp_path.iterdir()) == []  # nothing written, no temporary left
+
+
+def test_save_keras_leaves_an_existing_file_when_it_refuses(tmp_path, h5py):
+    from glassnet.models.keras_files import save_keras
+
+    path = tmp_path / "model.keras"
+    path.write_bytes(b"before")
+    with pytest.raises(ValueError, match="activation 'step'"):
+        save_keras(_step_dense(), path)
+    assert path.read_bytes() == b"before"
+
+
+def test_writing_a_keras_file_without_h5py_names_the_extra(monkeypatch, tmp_path):
+    from glassnet.models.keras_files import save_keras
+
+    model, _ = _image()
+    monkeypatch.setitem(sys.modules, "h5py", None)
+    with pytest.raises(ImportError, match='needs h5py.*pip install "glassnet\\[keras-files\\]"'):
+        save_keras(model, tmp_path / "model.keras")
+    assert not (tmp_path / "model.keras").exists()
