@@ -128,6 +128,24 @@ def test_from_config_reads_tf_keras_batch_input_shape_and_build_input_shape():
     assert not Sequential.from_config({**unbuilt, "layers": rest}).built  # no shape anywhere: not built, as Keras
 
 
+def test_keras_leaky_relu_is_read_with_keras_slope_in_every_reader(tmp_path, h5py):
+    # Keras 3's activation "leaky_relu" is leaky_relu(x, negative_slope=0.2) (Keras 3.15: Dense(1,
+    # "leaky_relu", kernel_initializer="ones") gives -0.2 at -1); glassnet's own name keeps its 0.01 (SPEC A1)
+    config = keras_config("classifier")
+    hidden = config["layers"][1]
+    assert hidden["class_name"] == "Dense"
+    config["layers"][1] = {**hidden, "config": {**hidden["config"], "activation": "leaky_relu"}}
+    keras_document = {"module": "keras", "class_name": "Sequential", "config": config}
+    for model in (Sequential.from_config(config), glassnet.models.model_from_json(json.dumps(keras_document)),
+                  Sequential.from_config({**config, "layers": config["layers"][1:], "build_input_shape": [None, 4]})):
+        assert model.layers[0].activation.negative_slope == 0.2
+    own = Sequential([layers.Input((4,)), layers.Dense(8, activation="leaky_relu")])
+    for model in (Sequential.from_config(own.get_config()), glassnet.models.model_from_json(own.to_json()),
+                  Sequential.from_config({"input_shape": [4], "layers": [
+                      {"class_name": "Dense", "config": {"units": 8, "activation": "leaky_relu"}}]})):
+        assert model.layers[0].activation.negative_slope == 0.01
+
+
 def test_from_config_refuses_an_input_layer_after_the_first():
     config = keras_config("classifier")
     layers_ = config["layers"]
@@ -525,3 +543,25 @@ def test_writing_a_keras_file_without_h5py_names_the_extra(monkeypatch, tmp_path
     with pytest.raises(ImportError, match='needs h5py.*pip install "glassnet\\[keras-files\\]"'):
         save_keras(model, tmp_path / "model.keras")
     assert not (tmp_path / "model.keras").exists()
+
+
+def test_model_export_keras_writes_the_keras_file_and_save_says_where_it_is(tmp_path, h5py):
+    # model.export(path, format="keras") is save_keras; model.save("m.keras") still writes glassnet's own
+    # format (its optimizer state kept) and warns that Keras cannot read it, naming export
+    from glassnet.models.keras_files import save_keras
+
+    model, x = _classifier()
+    assert model.export(tmp_path / "exported.keras", format="keras") == tmp_path / "exported.keras"
+    save_keras(model, tmp_path / "direct.keras")
+    for name in ("exported.keras", "direct.keras"):
+        with zipfile.ZipFile(tmp_path / name) as archive:
+            assert sorted(archive.namelist()) == ["config.json", "metadata.json", "model.weights.h5"]
+            config = json.loads(archive.read("config.json"))
+        assert config["class_name"] == "Sequential"
+    np.testing.assert_array_equal(glassnet.models.load_model(tmp_path / "exported.keras").predict(x),
+                                  model.predict(x))
+    with pytest.warns(UserWarning, match="glassnet's own format.*Keras cannot.*export\\(path, format='keras'\\)"):
+        model.save(tmp_path / "own.keras")
+    with zipfile.ZipFile(tmp_path / "own.keras") as archive:
+        assert "config.json" not in archive.namelist()  # glassnet's members, not Keras's
+    np.testing.assert_array_equal(glassnet.models.load_model(tmp_path / "own.keras").predict(x), model.predict(x))

@@ -289,18 +289,18 @@ def test_reduction_none_cannot_train_and_says_so(reduction):
 
 def test_a_model_file_keeps_the_reduction_and_old_files_load(tmp_path):
     model = _model(losses.MeanSquaredError(reduction="sum"), None, 2)
-    model.save(tmp_path / "sum.keras")
-    loaded = load_model(tmp_path / "sum.keras")
+    model.save(tmp_path / "sum.gn")
+    loaded = load_model(tmp_path / "sum.gn")
     assert loaded.loss.reduction == "sum"
     for trained in (model, loaded):
         trained.fit(X, TARGETS["real"], batch_size=4, shuffle=False, verbose=0)
     np.testing.assert_array_equal(model.get_weights()[0], loaded.get_weights()[0])
     # a file written before reduction was stored: its loss config has no "reduction"
     plain = _model(losses.MeanSquaredError(), None, 2)
-    plain.save(tmp_path / "plain.keras")
-    with zipfile.ZipFile(tmp_path / "plain.keras") as archive:
+    plain.save(tmp_path / "plain.gn")
+    with zipfile.ZipFile(tmp_path / "plain.gn") as archive:
         assert "reduction" not in archive.read("model.json").decode()
-    assert load_model(tmp_path / "plain.keras").loss.reduction == "sum_over_batch_size"
+    assert load_model(tmp_path / "plain.gn").loss.reduction == "sum_over_batch_size"
     assert losses.deserialize({"class_name": "MeanSquaredError", "config": {}}).reduction == "sum_over_batch_size"
     assert json.loads(json.dumps(losses.serialize(losses.Huber(2.0, reduction=None)))) == \
         {"class_name": "Huber", "config": {"reduction": None, "delta": 2.0}}

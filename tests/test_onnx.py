@@ -352,7 +352,7 @@ def test_model_export_writes_onnx_as_keras_export_does(rng, tmp_path):
     for fmt in ("tf_saved_model", "litert"):
         with pytest.raises(ValueError, match=f"format='{fmt}' needs TensorFlow or OpenVINO.*format='onnx'"):
             model.export(tmp_path / "x", format=fmt)
-    with pytest.raises(ValueError, match=r"format must be one of \['onnx'\]. Received: format='h5'"):
+    with pytest.raises(ValueError, match=r"format must be one of \['keras', 'onnx'\]. Received: format='h5'"):
         model.export(tmp_path / "x", format="h5")
     with pytest.raises(ValueError, match="input_signature is for Keras"):
         model.export(tmp_path / "x", input_signature=[1])

@@ -83,7 +83,6 @@ def load_keras_file(zf, path, compile=True):
     if len(spec["layers"]) > MAX_LAYERS:
         _fail(path, f"it describes {len(spec['layers'])} layers; at most {MAX_LAYERS} are read.")
     try:
-        spec = {**spec, "layers": [_keras_activation(c) for c in spec["layers"]]}
         input_shape, layer_configs = _input_and_layers(spec, spec["layers"])
         if input_shape is None:
             _fail(path, "its model has no input shape (it was never built in Keras), so it holds no weights.")
@@ -107,16 +106,6 @@ def load_keras_file(zf, path, compile=True):
     if compile and config.get("compile_config"):
         _compile(model, config["compile_config"], path)
     return model
-
-
-def _keras_activation(layer_config):
-    """``layer_config`` with an activation that Keras names as glassnet does but computes
-    otherwise written out: Keras 3's ``"leaky_relu"`` has slope 0.2, glassnet's name 0.01."""
-    config = layer_config.get("config") if isinstance(layer_config, dict) else None
-    if not isinstance(config, dict) or config.get("activation") != "leaky_relu":
-        return layer_config
-    keras_leaky_relu = {"class_name": "LeakyReLU", "config": {"negative_slope": 0.2}}
-    return {**layer_config, "config": {**config, "activation": keras_leaky_relu}}
 
 
 def _read_json(zf, name, path):

@@ -972,24 +972,35 @@ class Sequential:
             raise ValueError(f"glassnet model files are always zip archives: pass zipped=None or True. "
                              f"Received: zipped={zipped!r}")
         _check_overwrite(filepath, overwrite)
+        if os.fspath(filepath).lower().endswith(".keras"):
+            warnings.warn(f"{os.fspath(filepath)!r} is written in glassnet's own format (as every model.save), which "
+                          "glassnet's load_model reads and Keras cannot: model.export(path, format='keras') writes a "
+                          "file Keras reads (without the optimizer's state).", UserWarning, stacklevel=2)
         save_model(self, filepath, include_optimizer=check_bool(include_optimizer, "include_optimizer"))
 
     def export(self, filepath, format="onnx", verbose=None, input_signature=None):
         """Write the model for another runtime, as Keras 3's ``export``: ``format="onnx"`` an ONNX
-        file (glassnet.onnx.export; run it with onnxruntime). Keras's other formats
-        (``"tf_saved_model"``, ``"openvino"``, ``"litert"``) need TensorFlow or OpenVINO and are
-        refused; ``verbose`` and ``input_signature`` must be None (the input is the model's own).
-        Atomic; returns ``filepath``."""
+        file (glassnet.onnx.export; run it with onnxruntime); ``format="keras"`` a Keras 3 ``.keras``
+        file that ``keras.saving.load_model`` reads (architecture, weights and compile settings, not
+        the optimizer's state; what Keras cannot represent is refused: see
+        glassnet.models.keras_files.save_keras). Keras's other formats (``"tf_saved_model"``,
+        ``"openvino"``, ``"litert"``) need TensorFlow or OpenVINO and are refused; ``verbose`` and
+        ``input_signature`` must be None (the input is the model's own). Atomic; returns ``filepath``."""
         _only_none(input_signature=input_signature)
         if verbose is not None:
             check_bool(verbose, "verbose")
-        formats = {"onnx"}
+        formats = {"onnx", "keras"}
         if format in ("tf_saved_model", "openvino", "litert", "tflite"):
             raise ValueError(f"format={format!r} needs TensorFlow or OpenVINO, which glassnet does not use: "
                              f"export with format='onnx' and run the file with onnxruntime.")
         if not isinstance(format, str) or format not in formats:
             raise ValueError(f"format must be one of {sorted(formats)}. Received: format={format!r:.60}")
         self._require_built("export")
+        if format == "keras":
+            from .keras_files import save_keras
+
+            save_keras(self, filepath)
+            return filepath
         from .. import onnx as onnx_module
 
         return onnx_module.export(self, filepath)
@@ -1112,7 +1123,21 @@ def _input_and_layers(config, layer_configs):
         if isinstance(c, dict) and c.get("class_name") == "InputLayer":
             raise ValueError("An InputLayer can only be the first layer of a Sequential configuration (glassnet has "
                              "no functional API).")
-    return input_shape, layer_configs
+    # Keras's configuration (not glassnet's, which has input_shape): its names mean Keras's functions
+    keras = "input_shape" not in config and (
+        any(key in config for key in ("build_input_shape", "module")) or (first_config or {}).get("batch_input_shape")
+        or any(isinstance(c, dict) and ("module" in c or c.get("class_name") == "InputLayer") for c in (first, *layer_configs)))
+    return input_shape, [_keras_activation(c) for c in layer_configs] if keras else layer_configs
+
+
+def _keras_activation(layer_config):
+    """A Keras layer config with an activation that Keras names as glassnet does but computes
+    otherwise written out: Keras's ``"leaky_relu"`` has the slope 0.2, glassnet's 0.01 (SPEC A1)."""
+    config = layer_config.get("config") if isinstance(layer_config, dict) else None
+    if not isinstance(config, dict) or config.get("activation") != "leaky_relu":
+        return layer_config
+    keras_leaky_relu = {"class_name": "LeakyReLU", "config": {"negative_slope": 0.2}}
+    return {**layer_config, "config": {**config, "activation": keras_leaky_relu}}
 
 
 def _without_batch_axis(batch_shape, name):
