@@ -412,3 +412,177 @@ def test_batch_normalization_traced_on_one_example_says_why_it_shows_nothing():
     assert not bn.grads["gamma"].any()
     assert "layer 2 (batch_normalization) normalizes over the batch, here 1 example: x̂ = 0" in str(one)
     assert model.trace(np.array([[1.0, 2.0], [0.0, 1.0]]), np.array([1, 0])).notes() == []
+
+
+# --- 3. the layers that pass the gradient through: a backward row each -------------------
+def _passing_models():
+    """Models with every layer that has no W and g after the first Dense (whose red path
+    reaches them), float64, smooth activations (finite differences need no kinks)."""
+    from glassnet.layers import (Flatten, GaussianDropout, GaussianNoise, LayerNormalization, Normalization,
+                                 Rescaling)
+
+    train = Sequential([
+        Dense(4, "tanh", input_dim=3, bias_initializer="random_normal"), BatchNormalization(), Dropout(0.5),
+        GaussianDropout(0.3), GaussianNoise(0.2), Rescaling(0.5), Normalization(mean=[0.1, -0.2, 0.3, 0.0],
+                                                                                variance=[1.0, 4.0, 0.25, 2.0]),
+        LayerNormalization(), Flatten(), Dense(2, "sigmoid"),
+    ], dtype="float64", seed=4)
+    train.compile(optimizer="sgd", loss="binary_crossentropy")
+    # the other forms: a frozen (inference-mode) BN, per-channel Rescaling, inverted Normalization,
+    # BN without γ, and a pass-through layer last (its row starts from the loss's ∂J/∂a)
+    other = Sequential([
+        Dense(3, "tanh", input_dim=3, bias_initializer="random_normal"), BatchNormalization(name="frozen_bn"),
+        Rescaling([2.0, -1.0, 0.5], offset=0.25), Normalization(mean=0.5, variance=2.0, axis=None, invert=True),
+        BatchNormalization(scale=False), Dense(2, "tanh"), Dropout(0.25),
+    ], dtype="float64", seed=5)
+    other.compile(optimizer="sgd", loss="mse")
+    other.build()
+    frozen = other.layers[1]
+    frozen.state["moving_mean"][...] = [0.1, -0.3, 0.2]
+    frozen.state["moving_variance"][...] = [0.5, 2.0, 1.5]
+    frozen.params["gamma"][...] = [1.5, 0.5, -1.0]
+    frozen.trainable = False
+    return [train, other]
+
+
+def _loss_from(model, start, a, Y, noise):
+    """J of the batch as a function of ``a``, the input of layer ``start`` (from 0): the
+    rest of the trace's forward pass with its noise frozen (``noise``: {position: mask})."""
+    for i, mask in noise.items():
+        model.layers[i].fixed_mask = mask
+    try:
+        A = a
+        for layer in model.layers[start:]:
+            A = layer.forward(A, training=True)
+        return float(model.compute_loss(Y, A))
+    finally:
+        for i in noise:
+            model.layers[i].fixed_mask = None
+
+
+def _trace_noise(step, model):
+    """Each noise layer's draw in the traced step, read from the trace."""
+    from glassnet.layers import GaussianDropout, GaussianNoise
+
+    noise = {}
+    for i, (layer, row) in enumerate(zip(model.layers, step.layers)):
+        if isinstance(layer, Dropout):
+            noise[i] = row.backward_terms["m"] * layer.scale  # the mask m, scaled by 1/(1 − p) as drawn
+        elif isinstance(layer, GaussianDropout):
+            noise[i] = row.backward_terms["m"]
+        elif isinstance(layer, GaussianNoise):
+            noise[i] = row.a - row.a_in  # ε
+    return noise
+
+
+@pytest.mark.parametrize("which", [0, 1])
+def test_each_pass_through_row_equals_finite_differences(which, rng):
+    # ∂J/∂a^(l) of every row that is not a Dense or Activation row, against central differences of J
+    # in a^(l), the rest of the forward pass run again with the trace's own dropout and noise draws.
+    model = _passing_models()[which]
+    X = rng.normal(size=(5, 3))
+    y = rng.integers(0, 2, (5, 2)).astype(float) if which == 0 else rng.normal(size=(5, 2))
+    step = trace(model, X, y)
+    noise = _trace_noise(step, model)
+    rows = [(i, row) for i, row in enumerate(step.layers) if row.kind != "Dense"]
+    assert rows and all(row.dJ_da_in is not None and row.delta is None for _, row in rows)
+    h = 1e-4  # the five-point central difference: error O(h⁴) + rounding O(ε/h), ~1e-11 relative here
+    for i, row in rows:
+        a = row.a_in
+        fd = np.zeros_like(a)
+        for k in np.ndindex(a.shape):
+            def J(step_k):
+                moved = a.copy()
+                moved[k] += step_k
+                return _loss_from(model, i, moved, step.y, noise)
+
+            fd[k] = (8 * (J(h) - J(-h)) - (J(2 * h) - J(-2 * h))) / (12 * h)
+        error = np.abs(row.dJ_da_in - fd).max() / np.abs(fd).max()
+        assert error < 1e-8, (row.name, error)
+        # and the gradient that arrives is what the layer above passed on
+        above = step.layers[i + 1] if i + 1 < len(step.layers) else None
+        if above is not None:
+            np.testing.assert_array_equal(row.dJ_da, above.dJ_da_in if above.dJ_da_in is not None
+                                          else above.delta @ above.params["W"].T)
+
+
+def test_pass_through_rules_by_hand():
+    # Dropout: ∂J/∂a^(l) = m ⊙ ∂J/∂a^(l+1) / (1 − p); BN: (g − mean(g) − x̂ ⊙ mean(g ⊙ x̂)) / √(σ² + ε)
+    model = Sequential([Dense(3, "tanh", input_dim=2), BatchNormalization(), Dropout(0.5), Dense(1, "sigmoid")],
+                       dtype="float64", seed=0)
+    model.compile("sgd", "binary_crossentropy")
+    step = trace(model, np.array([[1.0, 2.0], [0.5, -1.0], [-1.0, 0.25]]), np.array([1, 0, 1]))
+    dense, bn, drop, out = step.layers
+    m = drop.backward_terms["m"]
+    assert set(np.unique(m)) <= {0.0, 1.0} and 0 < m.sum() < m.size
+    np.testing.assert_array_equal(drop.dJ_da_in, m * drop.dJ_da * 2.0)
+    assert drop.delta_rule == "∂J/∂a^(3) = m ⊙ ∂J/∂a^(4) / (1 − p), p = 0.5"
+    t = bn.backward_terms
+    assert list(t) == ["x̂", "γ", "σ² + ε", "mean(g)", "mean(g ⊙ x̂)"]
+    g = t["γ"] * bn.dJ_da
+    np.testing.assert_allclose(t["x̂"], (bn.a_in - bn.a_in.mean(0)) / np.sqrt(bn.a_in.var(0) + 1e-3), rtol=1e-12)
+    np.testing.assert_allclose(t["σ² + ε"], bn.a_in.var(0) + 1e-3, rtol=1e-12)
+    np.testing.assert_allclose(t["mean(g)"], g.mean(0), rtol=1e-12)
+    np.testing.assert_allclose(bn.dJ_da_in, (g - t["mean(g)"] - t["x̂"] * t["mean(g ⊙ x̂)"]) / np.sqrt(t["σ² + ε"]),
+                               rtol=1e-10, atol=1e-15)
+    np.testing.assert_array_equal(dense.dJ_da, bn.dJ_da_in)  # what the Dense row receives
+    data = json.loads(json.dumps(step.to_dict(), allow_nan=False))
+    assert data["backward_order"] == [4, 3, 2, 1]
+    assert data["layers"][2]["backward_terms"]["m"] == m.tolist()
+    assert data["layers"][1]["dJ_da_in"] == [pytest.approx(r, rel=1e-12) for r in bn.dJ_da_in.tolist()]
+    assert data["layers"][0]["dJ_da_in"] is None and data["layers"][0]["backward_terms"] == {}
+
+
+def test_the_backward_table_has_a_row_with_its_rule_for_every_layer():
+    for model in _passing_models():
+        step = trace(model, np.array([[1.0, 2.0, -0.5], [0.5, -1.0, 0.25]]), np.ones((2, 2)))
+        text, markdown = str(step), step.to_markdown()
+        red = text[text.index("Backward pass"):text.index("Gradients ∂J/∂W")]
+        assert "g'(z^(l+1)) or the rule's terms" in red and "δ^(l+1) = ∂J/∂z^(l+1) or ∂J/∂a^(l)" in red
+        for layer in step.layers:
+            label = f"{layer.name} ({layer.activation})" if layer.activation else layer.name
+            assert re.search(rf"^{layer.index}\s+{re.escape(label)}\s.*{re.escape(layer.delta_rule)}", red, re.M), \
+                layer.name
+            assert f"| {layer.index} | {label} | " in markdown and layer.delta_rule in markdown
+            if layer.kind != "Dense":
+                assert layer.delta_rule.startswith(f"∂J/∂a^({layer.index}) = ")
+        for symbol in ("m = ", "x̂ = ", "σ² + ε = ", "s = ", "σ = "):  # the rules' terms, in their column
+            assert symbol in red, symbol
+    rules = {layer.kind: layer.delta_rule for model in _passing_models()
+             for layer in trace(model, np.ones((2, 3)), np.zeros((2, 2))).layers}
+    assert "reshaped to a^(9)'s (n, 4)" in rules["Flatten"]
+    assert "passes unchanged" in rules["GaussianNoise"]
+    assert rules["Rescaling"].startswith("∂J/∂a^(3) = s ⊙ ∂J/∂a^(4)")  # the second model's per-channel one
+    assert "σ ⊙ ∂J/∂a^(5)" in rules["Normalization"]
+
+
+def test_layers_before_the_first_weights_are_named_under_the_backward_table():
+    from glassnet.layers import Flatten, Rescaling
+
+    model = Sequential([Rescaling(0.5, input_shape=(2,)), Flatten(), Dense(1, "sigmoid")], dtype="float64")
+    model.compile("sgd", "binary_crossentropy")
+    step = trace(model, np.array([[1.0, 2.0]]), np.array([1]))
+    assert [layer.in_red_path for layer in step.layers] == [False, False, True]
+    assert step.backward_notes() == ["layers 1 (rescaling), 2 (flatten) come before the first layer with weights "
+                                     "(layer 3): the red path stops there, no weight below it needs ∂J/∂a^(3)"]
+    text = str(step)
+    assert text.index("layers 1 (rescaling)") < text.index("Gradients ∂J/∂W")
+
+
+def test_a_model_of_dense_layers_prints_as_before():
+    # recorded before the pass-through rows existed (tests/data/trace_dense_only.json)
+    from pathlib import Path
+
+    from glassnet.trace import worked_example_model
+
+    expected = json.loads((Path(__file__).parent / "data" / "trace_dense_only.json").read_text(encoding="utf-8"))
+    model = Sequential([Dense(3, "tanh", input_dim=2), Dense(2, "relu"), Dense(3, "softmax")], dtype="float64")
+    model.compile(optimizer=optimizers.SGD(learning_rate=0.1, momentum=0.5), loss="categorical_crossentropy")
+    model.build()
+    model.set_weights([np.array([[0.5, -0.25, 0.125], [0.75, 0.5, -1.0]]), np.array([0.0, 0.25, -0.5]),
+                       np.array([[1.0, -0.5], [0.25, 0.5], [-0.75, 1.0]]), np.array([0.125, 0.0]),
+                       np.array([[0.5, -1.0, 0.25], [1.0, 0.5, -0.5]]), np.array([0.0, 0.125, -0.125])])
+    hand = trace(worked_example_model(), [0.05, 0.10], [0.01])
+    batch = trace(model, np.array([[1.0, -0.5], [0.25, 2.0]]), np.array([[0, 1, 0], [1, 0, 0]]))
+    assert str(hand) == expected["hand"] and hand.to_markdown() == expected["hand_md"]
+    assert str(batch) == expected["batch"] and batch.to_markdown() == expected["batch_md"]

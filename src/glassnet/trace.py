@@ -11,6 +11,10 @@ pass (the "red path") carries the error back, layer by layer::
     ∂J/∂W^(l) = a^(l)ᵀ δ^(l+1),             ∂J/∂b^(l) = Σ_rows δ^(l+1)
     ΔW^(l) = W^(l)_new − W^(l)               (plain SGD: ΔW = −η ∂J/∂W)
 
+A layer without ``W`` and ``g`` (Dropout, BatchNormalization, Rescaling, Flatten, ...)
+passes the gradient through by its own rule, ``∂J/∂a^(l)`` from ``∂J/∂a^(l+1)``
+(Dropout: ``m ⊙ ∂J/∂a^(l+1) / (1 − p)``); the backward table shows a row for it too.
+
 Layer ``l`` of the model (counting every layer, from 1) maps ``a^(l)`` to
 ``a^(l+1)``, so its weights are ``W^(l)`` as in the lectures (seed 002:
 ``z^(2) = Θ^(1) a^(1)``). Arrays are batch-first (one row per example, so
@@ -97,7 +101,20 @@ class LayerTrace:
     delta : ndarray or None
         ``δ^(l+1) = ∂J/∂z^(l+1)``.
     delta_rule : str
-        How ``δ^(l+1)`` was obtained, in the lectures' notation.
+        How ``δ^(l+1)`` was obtained, in the lectures' notation; for a layer that
+        passes the gradient through (below), how ``∂J/∂a^(l)`` was.
+    dJ_da_in : ndarray or None
+        ``∂J/∂a^(l)``, the gradient a layer without ``W`` and ``g`` (Dropout,
+        GaussianDropout, GaussianNoise, BatchNormalization, LayerNormalization,
+        Normalization, Rescaling, Flatten) passes back to its input, from ``dJ_da``
+        by ``delta_rule``. None for Dense and Activation layers (their row ends in
+        ``δ``) and for layers the red path does not reach (those before the first
+        layer with weights).
+    backward_terms : dict of str -> ndarray
+        The arrays ``delta_rule`` names, under their symbols: Dropout's keep mask
+        ``"m"``, GaussianDropout's noise ``"m"``, Rescaling's ``"s"``, Normalization's
+        ``"σ"``; for batch and layer normalization ``"x̂"``, ``"γ"``, ``"σ² + ε"``,
+        ``"mean(g)"`` and ``"mean(g ⊙ x̂)"`` with ``g = γ ⊙ ∂J/∂a^(l+1)``.
     params, grads, updates : dict of str -> ndarray
         The layer's trainable arrays before the step, ``∂J/∂θ`` and the
         update ``Δθ`` one optimizer step makes (the layer's constraints, such as
@@ -132,6 +149,13 @@ class LayerTrace:
     penalty_grads: dict = field(default_factory=dict)
     constraints: dict = field(default_factory=dict)
     frozen: bool = False
+    dJ_da_in: np.ndarray | None = None
+    backward_terms: dict = field(default_factory=dict)
+
+    @property
+    def in_red_path(self):
+        """Whether the backward table has a row for this layer."""
+        return self.delta is not None or self.dJ_da_in is not None
 
     def symbol(self, key):
         """``"W^(2)"`` for key ``"W"`` of layer 2."""
@@ -209,7 +233,7 @@ class Trace:
             "finite": self.finite,
             "applied": self.applied,
             "forward_order": [layer.index for layer in self.layers],
-            "backward_order": [layer.index for layer in reversed(self.layers) if layer.delta is not None],
+            "backward_order": [layer.index for layer in reversed(self.layers) if layer.in_red_path],
             "layers": [
                 {
                     "index": layer.index,
@@ -223,6 +247,8 @@ class Trace:
                     "dJ_da": _plain(layer.dJ_da),
                     "delta": _plain(layer.delta),
                     "delta_rule": layer.delta_rule,
+                    "dJ_da_in": _plain(layer.dJ_da_in),
+                    "backward_terms": {k: _plain(v) for k, v in layer.backward_terms.items()},
                     "params": {k: _plain(v) for k, v in layer.params.items()},
                     "grads": {k: _plain(v) for k, v in layer.grads.items()},
                     "updates": {k: _plain(v) for k, v in layer.updates.items()},
@@ -244,9 +270,13 @@ class Trace:
         forward = [[str(l.index), _layer_label(l), row(l.a_in), row(l.z), row(l.a)] for l in self.layers]
         backward = [
             [str(l.index), _layer_label(l), row(l.dJ_da), row(l.g_prime), l.delta_rule, row(l.delta)]
+            if l.delta is not None else
+            [str(l.index), _layer_label(l), row(l.dJ_da), self._terms_cell(l.backward_terms), l.delta_rule,
+             row(l.dJ_da_in)]
             for l in reversed(self.layers)
-            if l.delta is not None
+            if l.in_red_path
         ]
+        passing = any(l.dJ_da_in is not None for l in self.layers)  # rows that end in ∂J/∂a^(l), not δ
         update = [
             [str(l.index), l.name, l.symbol(k), l.params[k], l.grads[k], l.updates[k], l.params[k] + l.updates[k]]
             for l in self.layers
@@ -260,7 +290,8 @@ class Trace:
             ),
             (
                 f"Backward pass (red path), from the output a^({L}) back to the input",
-                ["l", "layer", "∂J/∂a^(l+1)", "g'(z^(l+1))", "rule", "δ^(l+1) = ∂J/∂z^(l+1)"],
+                ["l", "layer", "∂J/∂a^(l+1)", "g'(z^(l+1))" + (" or the rule's terms" if passing else ""), "rule",
+                 "δ^(l+1) = ∂J/∂z^(l+1)" + (" or ∂J/∂a^(l)" if passing else "")],
                 backward,
             ),
             (
@@ -270,6 +301,18 @@ class Trace:
                 update,
             ),
         ]
+
+    def backward_notes(self):
+        """Lines under the backward table: the layers the red path does not reach
+        (layers without weights before the first layer that has some)."""
+        first = next((l.index for l in self.layers if l.params), None)
+        skipped = [l for l in self.layers if first is not None and l.index < first]
+        if not skipped:
+            return []
+        names = ", ".join(f"{l.index} ({l.name})" for l in skipped)
+        return [f"layer{'s' if len(skipped) > 1 else ''} {names} come{'' if len(skipped) > 1 else 's'} before the "
+                f"first layer with weights (layer {first}): the red path stops there, no weight below it needs "
+                f"∂J/∂a^({first})"]
 
     def notes(self):
         """Lines under the update table for the arrays whose ``∂J/∂θ`` is not only
@@ -298,6 +341,16 @@ class Trace:
         if value is None:
             return ""
         return value[0] if self.n_samples == 1 else value
+
+    def _terms_cell(self, terms):
+        """A pass-through row's ``backward_terms`` as one cell, ``symbol = value`` each;
+        per-example arrays (batch-first, 2-D or more) as :meth:`_batch_cell` shows them."""
+        return _Terms((k, self._batch_cell(v) if np.ndim(v) >= 2 else v) for k, v in terms.items())
+
+    def _tables_with_notes(self):
+        """:meth:`tables`, each with the lines printed under it."""
+        notes = [[], self.backward_notes(), self.notes()]
+        return [(*table, lines) for table, lines in zip(self.tables(), notes, strict=True)]
 
     def _summary_lines(self):
         n = self.n_samples
@@ -330,20 +383,18 @@ class Trace:
     def to_markdown(self):
         """The trace as Markdown: a summary and the three tables."""
         parts = ["\n\n".join(self._summary_lines())]
-        for title, header, rows in self.tables():
+        for title, header, rows, notes in self._tables_with_notes():
             parts.append(f"**{title}**\n\n" + format_table(header, rows, markdown=True))
-        notes = self.notes()
-        if notes:
-            parts.append("\n".join(f"* {line}" for line in notes))
+            if notes:
+                parts.append("\n".join(f"* {line}" for line in notes))
         return "\n\n".join(parts) + "\n"
 
     def __str__(self):
         parts = ["\n".join(self._summary_lines())]
-        for title, header, rows in self.tables():
+        for title, header, rows, notes in self._tables_with_notes():
             parts.append(f"{title}\n" + format_table(header, rows))
-        notes = self.notes()
-        if notes:
-            parts[-1] += "\n" + "\n".join(notes)
+            if notes:
+                parts[-1] += "\n" + "\n".join(notes)
         return "\n\n".join(parts)
 
 
@@ -353,11 +404,23 @@ def _fmt(value):
     return f"{float(value) + 0.0:.6g}"  # + 0.0: a dropped or clipped negative value prints 0, not -0
 
 
+class _Terms(tuple):
+    """A cell of labelled arrays, ``((symbol, value), ...)``: printed ``symbol = value``
+    one under the other (in Markdown, on one line, separated by ``;``)."""
+
+
 def _lines(value):
     """A cell as lines of text: vectors on one line, matrices one row per line,
     large arrays summarized with '...'."""
     if isinstance(value, str):
         return [value]
+    if isinstance(value, _Terms):
+        out = []
+        for symbol, array in value:
+            prefix = f"{symbol} = "
+            first, *rest = _lines(array)
+            out += [prefix + first] + [" " * len(prefix) + line for line in rest]
+        return out or [""]
     text = np.array2string(
         np.asarray(value), separator=", ", threshold=48, edgeitems=3, max_line_width=10**6,
         formatter={"float_kind": _fmt, "int": str},
@@ -366,6 +429,8 @@ def _lines(value):
 
 
 def _inline(value):
+    if isinstance(value, _Terms):
+        return "; ".join(f"{symbol} = {_inline(array)}" for symbol, array in value)
     return " ".join(line.strip() for line in _lines(value))
 
 
@@ -450,7 +515,10 @@ def _red_path(model, Y, A, w):
     """The backward pass of :meth:`Sequential.backward`, layer by layer, keeping
     each layer's ``∂J/∂a`` and ``δ``; the layers fill the flat gradient.
 
-    Returns ``{position: (dJ_da, delta, rule)}`` for the layers it visits.
+    Returns ``{position: (dJ_da, delta, rule, dJ_da_in, terms)}`` for the layers it
+    visits: a layer with an activation has a ``delta``, a layer that passes the gradient
+    through (Dropout, BatchNormalization, ...) ``dJ_da_in = ∂J/∂a^(l)`` and the arrays
+    its rule names instead (:func:`_pass_through`).
     """
     layers, L = model.layers, len(model.layers) + 1
     seen = {}
@@ -460,18 +528,28 @@ def _red_path(model, Y, A, w):
         dZ = model.loss.fused_delta(last.activation, Y, A, w)
     if dZ is not None:
         d = last.backward_preactivation(dZ)
-        seen[len(layers) - 1] = (None, dZ, f"a^({L}) − y ({last.activation.name} + {model.loss.name})")
+        seen[len(layers) - 1] = (None, dZ, f"a^({L}) − y ({last.activation.name} + {model.loss.name})", None, {})
     else:
         dA = model.loss.gradient(Y, A, w)
         d = last.backward(dA)
-        seen[len(layers) - 1] = (dA, _delta_of(last, d), _through_activation(last, f"∂J/∂a^({L})", L))
+        seen[len(layers) - 1] = _row(last, dA, d, f"∂J/∂a^({L})", L - 1)
     for i in range(len(layers) - 2, model._first_trainable - 1, -1):
         dA = d
         d = layers[i].backward(dA)
         nxt = layers[i + 1]
         through = f"δ^({i + 3}) W^({i + 2})ᵀ" if "W" in nxt.params else f"∂J/∂a^({i + 2})"
-        seen[i] = (dA, _delta_of(layers[i], d), _through_activation(layers[i], f"({through})", i + 2))
+        seen[i] = _row(layers[i], dA, d, f"({through})", i + 1)
     return seen
+
+
+def _row(layer, dA, dX, dJ_da, index):
+    """One backward row of layer ``index`` (from 1), which received ``dA`` and returned
+    ``dX``: ``δ`` for a layer with an activation, else what it passes through."""
+    delta = _delta_of(layer, dX)
+    if delta is not None:
+        return dA, delta, _through_activation(layer, dJ_da, index + 1), None, {}
+    rule, terms = _pass_through(layer, _np(dA), index)
+    return dA, None, rule, _np(dX), terms
 
 
 def _through_activation(layer, dJ_da, level):
@@ -481,6 +559,65 @@ def _through_activation(layer, dJ_da, level):
     if activation is not None and not activation.elementwise:
         return f"J_{activation.name}(z^({level}))ᵀ {dJ_da}"
     return f"{dJ_da} ⊙ g'(z^({level}))"
+
+
+def _pass_through(layer, dY, l):
+    """``(rule, terms)`` of a layer without ``W`` and ``g``: how it turns ``dY = ∂J/∂a^(l+1)``
+    into ``∂J/∂a^(l)``, in the lectures' notation, and the arrays the rule names."""
+    from .layers import (Dropout, Flatten, GaussianDropout, GaussianNoise, LayerNormalization, Normalization,
+                         Rescaling)
+    from .layers.batchnorm import ScaledNormalization
+
+    out, come = f"∂J/∂a^({l})", f"∂J/∂a^({l + 1})"
+    if isinstance(layer, ScaledNormalization):
+        return _normalization_rule(layer, dY, out, come, isinstance(layer, LayerNormalization))
+    if isinstance(layer, (Dropout, GaussianDropout)) and getattr(layer, "mask", None) is None:
+        return f"{out} = {come} (rate 0: identity)", {}
+    if isinstance(layer, Dropout):
+        mask = _np(layer.mask)
+        if np.all((mask == 0) | (mask == mask.dtype.type(layer.scale))):  # the drawn mask, 0 or 1/(1 − p)
+            p = 1.0 - 1.0 / layer.scale  # the rate as drawn: a multiple of 2⁻¹⁶
+            return f"{out} = m ⊙ {come} / (1 − p), p = {_fmt(p)}", {"m": (mask != 0).astype(mask.dtype)}
+        return f"{out} = m ⊙ {come} (m: the layer's fixed_mask)", {"m": mask}
+    if isinstance(layer, GaussianDropout):
+        return f"{out} = m ⊙ {come}, m ~ N(1, p/(1 − p)), p = {_fmt(layer.rate)}", {"m": _np(layer.mask)}
+    if isinstance(layer, GaussianNoise):
+        return f"{out} = {come} (a^({l + 1}) = a^({l}) + ε: passes unchanged)", {}
+    if isinstance(layer, Rescaling):
+        if isinstance(layer.scale, list):
+            return f"{out} = s ⊙ {come} (one s per channel)", {"s": np.asarray(layer.scale, dtype=dY.dtype)}
+        return f"{out} = s · {come}, s = {_fmt(layer.scale)}", {"s": np.asarray(layer.scale, dtype=dY.dtype)}
+    if isinstance(layer, Normalization):
+        sigma = _np(layer._statistics()[1])
+        how = f"σ ⊙ {come}" if layer.invert else f"{come} / σ"
+        return f"{out} = {how}, σ = max(√variance, 1e-7) (fixed)", {"σ": sigma}
+    if isinstance(layer, Flatten):
+        shape = ", ".join(["n", *map(str, layer.in_shape[1:])])
+        moved = " (channels moved back to axis 1)" if layer._channels_moved(len(layer.in_shape)) else ""
+        return f"{out} = {come} reshaped to a^({l})'s ({shape}){moved}", {}
+    return f"{out} = {type(layer).__name__}.backward({come})", {}
+
+
+def _normalization_rule(layer, dY, out, come, per_example):
+    """Batch or layer normalization's backward rule: with ``g = γ ⊙ ∂J/∂a^(l+1)``,
+    ``(g − mean(g) − x̂ ⊙ mean(g ⊙ x̂)) / √(σ² + ε)``, or ``g / √(σ² + ε)`` with fixed
+    statistics (a frozen batch normalization runs in inference mode)."""
+    inv_std = _np(layer.inv_std)
+    terms = {"γ": _np(layer.params["gamma"])} if layer.scale else {}
+    g = dY * terms["γ"] if layer.scale else dY
+    g_is = f"g = γ ⊙ {come}" if layer.scale else f"g = {come}"
+    if not per_example and not layer.training:
+        terms["σ² + ε"] = 1.0 / inv_std**2
+        return f"{out} = g / √(σ² + ε), {g_is}, σ² the moving variance (fixed: inference mode)", terms
+    axis = -1 if per_example else 0
+    x_hat = _np(layer.X_hat)
+    terms = {"x̂": x_hat, **terms, "σ² + ε": 1.0 / inv_std**2,
+             "mean(g)": g.mean(axis=axis, keepdims=per_example),
+             "mean(g ⊙ x̂)": (g * x_hat).mean(axis=axis, keepdims=per_example)}
+    if not per_example:
+        terms["σ² + ε"] = terms["σ² + ε"].reshape(-1)
+    over = "each example's features" if per_example else "the batch"
+    return f"{out} = (g − mean(g) − x̂ ⊙ mean(g ⊙ x̂)) / √(σ² + ε), {g_is}, means over {over}", terms
 
 
 def _np(x):
@@ -615,7 +752,7 @@ def _layer_traces(model, forward, red, params, grads, update):
         if z is not None and activation.elementwise:  # softmax: no g' column, δ takes its Jacobian
             with np.errstate(over="ignore", invalid="ignore"):
                 g_prime = _np(activation.derivative(z, a))
-        dJ_da, delta, rule = red.get(i, (None, None, ""))
+        dJ_da, delta, rule, dJ_da_in, terms = red.get(i, (None, None, "", None, {}))
         p, gr, up = {}, {}, {}
         for key, value in layer.params.items():
             part = model._slices[k]
@@ -633,7 +770,7 @@ def _layer_traces(model, forward, red, params, grads, update):
             g_prime=g_prime, dJ_da=_np(dJ_da), delta=_np(delta), delta_rule=rule,
             params=p, grads=gr, updates=up,
             regularizers=regs, penalty_grads={key: np.asarray(r.gradient(p[key])) for key, r in regs.items()},
-            constraints=cons, frozen=bool(p) and not layer.trainable,
+            constraints=cons, frozen=bool(p) and not layer.trainable, dJ_da_in=dJ_da_in, backward_terms=terms,
         ))
     return out
 
