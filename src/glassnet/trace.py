@@ -325,7 +325,7 @@ class Trace:
                            "output is β and ∂J/∂γ = 0; trace a few examples to see it work")
             if l.frozen:
                 out.append(f"layer {l.index} ({l.name}) is frozen (trainable=False): its Δθ is 0; ∂J/∂θ shows "
-                           "what it would receive (it still passes δ back)")
+                           "what it would receive (it still passes the gradient back to the layers below)")
             for k, R in l.regularizers.items():
                 theta = l.symbol(k)
                 part = f"a^({l.index})ᵀ δ^({l.index + 1})" if k == "W" else f"Σ δ^({l.index + 1})"
