@@ -535,6 +535,16 @@ def test_save_keras_leaves_an_existing_file_when_it_refuses(tmp_path, h5py):
     assert path.read_bytes() == b"before"
 
 
+def test_save_keras_refuses_a_name_keras_would_not_load(tmp_path, h5py):
+    # keras.saving.load_model takes a zip for a Keras file only when its name ends in .keras (Keras 3.15's
+    # is_keras_zip), and Keras's own save refuses other names: so does save_keras, before writing
+    model, _ = _image()
+    for name in ("model.zip", "model", "model.KERAS.bak"):
+        with pytest.raises(ValueError, match="must end in .keras.*Received: filepath="):
+            model.export(tmp_path / name, format="keras")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_writing_a_keras_file_without_h5py_names_the_extra(monkeypatch, tmp_path):
     from glassnet.models.keras_files import save_keras
 

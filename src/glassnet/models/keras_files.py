@@ -265,6 +265,9 @@ def save_keras(model, filepath):
 
     h5py = _h5py()
     filepath = check_path(filepath, "filepath")
+    if not os.fspath(filepath).endswith(".keras"):  # Keras's load_model takes a zip as its own format by this suffix
+        raise ValueError(f"A Keras file's name must end in .keras: keras.saving.load_model reads no other (as Keras's "
+                         f"save refuses it). Received: filepath={os.fspath(filepath)!r:.200}")
     model._ensure_built()
     if not model.built:
         raise ValueError("Cannot write a Keras file of an unbuilt model: its input shape, and so its weights, are "
