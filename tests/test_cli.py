@@ -1703,3 +1703,31 @@ def test_info_counts_steps_and_updates_of_an_accumulating_optimizer(tmp_path, mo
     result = call("info", "m.gn", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
     assert result.returncode == 0, result.stderr
     assert "; 10 steps taken (2 updates)" in result.stdout
+
+
+def test_export_keras_writes_a_keras_file_and_refuses_what_it_cannot(tmp_path, monkeypatch, capsys):
+    pytest.importorskip("h5py")
+    trained = call("train", "xor", "--epochs", "1", "--quiet", "--out", "xor.gn", cwd=tmp_path,
+                   monkeypatch=monkeypatch, capsys=capsys)
+    assert trained.returncode == 0, trained.stderr
+    result = call("export", "xor.gn", "--keras", "xor.keras", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Wrote xor.keras: a Keras 3 file") and not (tmp_path / "xor.onnx").exists()
+    x = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float32)
+    np.testing.assert_array_equal(load_model(tmp_path / "xor.keras").predict(x), load_model(tmp_path / "xor.gn").predict(x))
+    again = call("export", "xor.gn", "--keras", "xor.keras", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert again.returncode == 0, again.stderr  # its own earlier output is replaced
+    (tmp_path / "data.keras").write_text("not a model")
+    (tmp_path / "own.keras").write_bytes((tmp_path / "xor.gn").read_bytes())  # glassnet's format, named .keras
+    signs = call("train", "xor", "--activation", "sign", "--epochs", "1", "--quiet", "--out", "sign.gn",
+                 cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert signs.returncode == 0, signs.stderr
+    for args, message in ((["xor.gn", "--keras", "xor.zip"], "--keras: xor.zip must end in .keras"),
+                          (["xor.gn", "--keras", "data.keras"], "--keras: data.keras exists and is not a Keras model"),
+                          (["xor.gn", "--keras", "own.keras"], "--keras: own.keras exists and is not a Keras model"),
+                          (["sign.gn", "--keras", "sign.keras"], "activation 'sign'.*Keras 3 cannot represent")):
+        result = call("export", *args, cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+        assert_one_line_error(result)
+        assert re.search(message, result.stderr), result.stderr
+    assert not (tmp_path / "sign.keras").exists() and not (tmp_path / "xor.zip").exists()
+    assert (tmp_path / "data.keras").read_text() == "not a model"

@@ -269,7 +269,19 @@ _REPLACEABLE = {
     "onnx": (lambda path: Path(path).suffix.lower() == ".onnx" and not _is_model_file(path), "an ONNX model file",
              "model.onnx"),
     "predictions": (_is_predictions_file, "a predictions file of glassnet predict", "predictions.csv"),
+    "keras": (lambda path: _is_keras_file(path) and not _is_model_file(path), "a Keras model file", "model.keras"),
 }
+
+
+def _is_keras_file(path):
+    """A Keras 3 ``.keras`` file: a zip of config.json and model.weights.h5."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return {"config.json", "model.weights.h5"} <= set(zf.namelist())
+    except (OSError, zipfile.BadZipFile):
+        return False
 
 
 def _refuse_replacing_other_files(path, option, kind="model"):

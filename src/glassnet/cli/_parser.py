@@ -280,15 +280,20 @@ def build_parser():
 
     # -- export
     export = _command(
-        sub, "export", cmd_export, "export a saved model to ONNX",
-        "Dense, Activation and the activation layers, Dropout and the noise layers (identity),\n"
+        sub, "export", cmd_export, "export a saved model to ONNX or to a Keras 3 file",
+        "ONNX: Dense, Activation and the activation layers, Dropout and the noise layers (identity),\n"
         "BatchNormalization (running statistics), LayerNormalization, Rescaling, Normalization and Flatten\n"
-        "layers with any built-in activation. Needs the onnx package (pip install \"glassnet[onnx]\").",
-        ["glassnet export model.gn --onnx model.onnx", "glassnet export model.gn   (writes model.onnx)"],
+        "layers with any built-in activation. Needs the onnx package (pip install \"glassnet[onnx]\").\n"
+        "Keras (--keras): the same layers with the activations Keras has, and the compile settings (not the\n"
+        "optimizer's state); needs h5py (pip install \"glassnet[keras-files]\").",
+        ["glassnet export model.gn --onnx model.onnx", "glassnet export model.gn   (writes model.onnx)",
+         "glassnet export model.gn --keras model.keras"],
     )
     export.add_argument("model", metavar="MODEL", help="a model file saved by glassnet (.gn)")
     export.add_argument("--onnx", metavar="PATH",
-                        help="the ONNX file to write (default: MODEL with the suffix .onnx, e.g. model.onnx)")
+                        help="the ONNX file to write (default, without --keras: MODEL with the suffix .onnx)")
+    export.add_argument("--keras", metavar="PATH.keras",
+                        help="a Keras 3 file to write, which keras.saving.load_model reads (its name ends in .keras)")
 
     # -- bench
     bench = _command(

@@ -171,16 +171,29 @@ def cmd_info(args):
 
 
 def cmd_export(args):
-    from ..onnx import OPSET, _class_labels, export
-
-    if args.onnx is None:
+    if args.onnx is None and args.keras is None:
         args.onnx = str(Path(args.model).with_suffix(".onnx"))
-    _check_outputs({"--onnx": args.onnx}, inputs=[args.model])
-    _refuse_replacing_other_files(args.onnx, "--onnx", "onnx")
+    _check_outputs({"--onnx": args.onnx, "--keras": args.keras}, inputs=[args.model])
+    if args.onnx is not None:
+        _refuse_replacing_other_files(args.onnx, "--onnx", "onnx")
+    if args.keras is not None:
+        if not args.keras.endswith(".keras"):
+            raise CommandError(f"--keras: {args.keras} must end in .keras, the only name Keras loads as its file.")
+        _refuse_replacing_other_files(args.keras, "--keras", "keras")
     model = _load_model(args.model)
-    export(model, args.onnx)
+    if args.keras is not None:  # first: it refuses what Keras cannot represent, and then nothing is written
+        from ..models.keras_files import save_keras
+
+        save_keras(model, args.keras)
     shape = lambda dims: "(" + ", ".join(["N", *(str(d) for d in dims[1:])]) + ")"  # noqa: E731
-    label = ", 'label' (N) class labels" if _class_labels(model) is not None else ""
-    print(f"Wrote {args.onnx}: ONNX opset {OPSET}, input 'input' {shape(model.input_shape)} {model.dtype} → "
-          f"output 'output' {shape(model.output_shape)}{label}")
+    if args.onnx is not None:
+        from ..onnx import OPSET, _class_labels, export
+
+        export(model, args.onnx)
+        label = ", 'label' (N) class labels" if _class_labels(model) is not None else ""
+        print(f"Wrote {args.onnx}: ONNX opset {OPSET}, input 'input' {shape(model.input_shape)} {model.dtype} → "
+              f"output 'output' {shape(model.output_shape)}{label}")
+    if args.keras is not None:
+        print(f"Wrote {args.keras}: a Keras 3 file (keras.saving.load_model), input {shape(model.input_shape)} "
+              f"{model.dtype} → output {shape(model.output_shape)}" + (", compiled" if model.compiled else ""))
     return 0
