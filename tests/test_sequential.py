@@ -1183,6 +1183,19 @@ def test_integer_images_train_as_their_float_copy_without_one(dtype):
         tracemalloc.stop()
 
 
+@pytest.mark.parametrize("call", ["fit", "evaluate", "predict"])
+def test_integers_beyond_a_float16_models_range_are_refused_as_their_float_copy(call):
+    # uint16 reaches 65535, past float16's largest 65504: kept as given, each batch became inf (a silent
+    # divergence, an inf loss, inf outputs) where the float copy is refused with the values named
+    model = Sequential([Input(shape=(2,)), Dense(1)], dtype="float16", seed=0)
+    model.compile(optimizer="sgd", loss="mse")
+    x, y = np.array([[65535, 1], [2, 3]], dtype=np.uint16), np.zeros(2)
+    args = (x,) if call == "predict" else (x, y)
+    with pytest.raises(ValueError, match="beyond the range of float16"):
+        getattr(model, call)(*args, verbose=0)
+    assert model.predict(x // 2, verbose=0).dtype == np.float16  # within the range, kept as given
+
+
 def test_predict_from_several_threads_gives_the_sequential_results():
     """predict releases each layer's caches when it ends: a layer must not read back an
     attribute that another thread's predict has just set to None (BatchNormalization did:

@@ -64,8 +64,14 @@ def dense_rows(X, start, stop, out=None, dtype=None):
 def is_compact(X, dtype):
     """A NumPy array of integers or booleans for a model of floats in ``dtype``: fit, evaluate and
     predict keep it as given and convert each batch, as Keras does (uint8 images take a quarter of
-    the memory of their float32 copy)."""
-    return (isinstance(X, np.ndarray) and X.dtype.kind in "biu" and np.dtype(dtype).kind == "f")
+    the memory of their float32 copy). Not where some value is beyond ``dtype``'s range (uint16 in
+    float16): converted up front, such an array is refused with the values named, not turned into inf."""
+    if not (isinstance(X, np.ndarray) and X.dtype.kind in "biu" and np.dtype(dtype).kind == "f"):
+        return False
+    if X.dtype.kind == "b" or X.size == 0 or np.iinfo(X.dtype).max <= float(np.finfo(dtype).max):
+        return True
+    with np.errstate(over="ignore"):
+        return bool(np.isfinite(np.array([X.min(), X.max()]).astype(dtype)).all())
 
 
 def _is_stream(X):
