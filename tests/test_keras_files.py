@@ -505,6 +505,14 @@ def _unbuilt():
     return Sequential([layers.Dense(2)])
 
 
+def _slash_in_layer_name():  # Keras's Operation refuses a name with "/": load_model failed on the file
+    return Sequential([layers.Input((3,)), layers.Dense(2, name="block/dense")])
+
+
+def _slash_in_model_name():
+    return Sequential([layers.Input((3,)), layers.Dense(2)], name="runs/best")
+
+
 @pytest.mark.parametrize("make, match", [
     (_step_dense, "layer 'out' \\(Dense\\) has the activation 'step'.*Keras 3 cannot represent.*model.save"),
     (_steep_sigmoid, "layer 'hidden' \\(Dense\\) has the activation Sigmoid\\(steepness=2.0\\).*Keras's 'sigmoid' "
@@ -515,6 +523,8 @@ def _unbuilt():
     (_custom_loss, "the model has the loss .*\\(Halved: glassnet's own or a custom one\\).*model.save"),
     (_glassnet_loss, "the model has the loss 'squared_error' \\(SquaredError"),
     (_unbuilt, "unbuilt model"),
+    (_slash_in_layer_name, "layer 'block/dense' \\(Dense\\) has the name 'block/dense'.*'/'"),
+    (_slash_in_model_name, "the model has the name 'runs/best'.*'/'"),
 ])
 def test_save_keras_refuses_what_keras_cannot_represent_before_writing(make, match, tmp_path, h5py):
     from glassnet.models.keras_files import save_keras

@@ -291,6 +291,7 @@ def keras_config(model):
     """The ``config.json`` document of a Keras file of the built ``model``: Keras 3's
     Sequential config and, when compiled, its ``compile_config``. Raises ValueError for
     anything Keras cannot represent (see :func:`save_keras`)."""
+    _check_name(model.name, "the model")
     shape = [None, *model.input_shape[1:]]
     dtype = _dtype_policy(model.dtype)
     input_layer = _keras_object("keras.layers", "InputLayer", {
@@ -314,6 +315,12 @@ def keras_config(model):
 def _refuse(where, what):
     raise ValueError(f"Cannot write a Keras file: {where} has {what}, which Keras 3 cannot represent. Save the "
                      "model with glassnet's own model.save(path) (or export it to ONNX) instead.")
+
+
+def _check_name(name, where):
+    """Keras's layers and models refuse a name with "/" (its separator of weight paths) when loaded."""
+    if "/" in name:
+        _refuse(where, f"the name {name!r}, whose '/' Keras refuses in a name")
 
 
 def _keras_object(module, class_name, config):
@@ -365,6 +372,7 @@ def _layer_config(layer, input_shape):
 
     if layers_module.LAYERS.get(kind) is not type(layer):
         _refuse(where, "a custom layer class")
+    _check_name(layer.name, where)
     config = {"name": layer.name, "trainable": bool(layer.trainable), "dtype": _dtype_policy(layer.dtype)}
     config.update(_LAYER_SETTINGS[kind](layer, where))
     serialized = _keras_object("keras.layers", kind, config)
