@@ -4,6 +4,7 @@ written by Keras itself (``make_fixtures.py``); these tests read them without Ke
 
 import io
 import json
+import os
 import shutil
 import sys
 import zipfile
@@ -549,7 +550,7 @@ def test_save_keras_refuses_a_name_keras_would_not_load(tmp_path, h5py):
     # keras.saving.load_model takes a zip for a Keras file only when its name ends in .keras (Keras 3.15's
     # is_keras_zip), and Keras's own save refuses other names: so does save_keras, before writing
     model, _ = _image()
-    for name in ("model.zip", "model", "model.KERAS.bak"):
+    for name in ("model.zip", "model", "model.KERAS.bak", "model.h5", "model.KERAS"):
         with pytest.raises(ValueError, match="must end in .keras.*Received: filepath="):
             model.export(tmp_path / name, format="keras")
     assert list(tmp_path.iterdir()) == []
@@ -585,3 +586,14 @@ def test_model_export_keras_writes_the_keras_file_and_save_says_where_it_is(tmp_
     with zipfile.ZipFile(tmp_path / "own.keras") as archive:
         assert "config.json" not in archive.namelist()  # glassnet's members, not Keras's
     np.testing.assert_array_equal(glassnet.models.load_model(tmp_path / "own.keras").predict(x), model.predict(x))
+
+
+def test_save_checks_the_path_before_its_keras_suffix(tmp_path, h5py):
+    # the suffix test ran before the path was checked: save(None) raised os.fspath's TypeError instead of
+    # naming filepath, and a bytes path ending in .keras a TypeError from bytes.endswith
+    model, x = _classifier()
+    with pytest.raises(TypeError, match="filepath must be a file path"):
+        model.save(None)
+    with pytest.warns(UserWarning, match="glassnet's own format"):
+        model.save(os.fsencode(tmp_path / "bytes.keras"))
+    np.testing.assert_array_equal(glassnet.models.load_model(tmp_path / "bytes.keras").predict(x), model.predict(x))

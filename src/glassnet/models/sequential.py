@@ -972,8 +972,8 @@ class Sequential:
             raise ValueError(f"glassnet model files are always zip archives: pass zipped=None or True. "
                              f"Received: zipped={zipped!r}")
         _check_overwrite(filepath, overwrite)
-        if os.fspath(check_path(filepath, "filepath")).lower().endswith(".keras"):
-            warnings.warn(f"{os.fspath(filepath)!r} is written in glassnet's own format (as every model.save), which "
+        if (path := check_path(filepath, "filepath")).lower().endswith(".keras"):
+            warnings.warn(f"{path!r} is written in glassnet's own format (as every model.save), which "
                           "glassnet's load_model reads and Keras cannot: model.export(path, format='keras') writes a "
                           "file Keras reads (without the optimizer's state).", UserWarning, stacklevel=2)
         save_model(self, filepath, include_optimizer=check_bool(include_optimizer, "include_optimizer"))
