@@ -21,7 +21,7 @@ from sklearn import neural_network as sk_nn  # noqa: E402
 from sklearn.datasets import (  # noqa: E402
     load_digits, load_iris, make_classification, make_multilabel_classification, make_regression,
 )
-from sklearn.exceptions import ConvergenceWarning  # noqa: E402
+from sklearn.exceptions import ConvergenceWarning, NotFittedError  # noqa: E402
 from sklearn.metrics import log_loss  # noqa: E402
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_score, train_test_split  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
@@ -150,6 +150,71 @@ def test_multioutput_regression_is_scikit_learns(solver):
         np.testing.assert_allclose(ours.loss_curve_, peer.loss_curve_, rtol=1e-6)
     # the network keeps the plain squared error: saved and loaded, it is glassnet's own
     assert type(ours.model_.loss) is losses.SquaredError
+
+
+# -- trace: the next step, with scikit-learn's objective --------------------------------------
+TRACE_CASES = [
+    ("multiclass", dict(solver="sgd", momentum=0.0, alpha=0.05), None),
+    ("multiclass", dict(solver="adam", alpha=0.05), "weights"),
+    ("multilabel", dict(solver="sgd", alpha=0.05), None),
+    ("regression2", dict(solver="adam", alpha=0.05), "weights"),
+]
+
+
+@pytest.mark.parametrize("name, params, weighted", TRACE_CASES)
+def test_trace_shows_scikit_learns_next_step(name, params, weighted):
+    """The loss (penalty included) and the update that trace shows are the ones scikit-learn's
+    own estimator computes for that batch from the same weights and solver state."""
+    X, y = DATA[name]
+    sw = DATA["weights"][:7] if weighted else None
+    params = dict(params, random_state=3, shuffle=False, max_iter=3, hidden_layer_sizes=(4,), batch_size=7,
+                  learning_rate_init=0.05)
+    peer = (sk_nn.MLPRegressor if name.startswith("regression") else sk_nn.MLPClassifier)(**params)
+    ours = (MLPRegressor if name.startswith("regression") else MLPClassifier)(**params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        peer.fit(X, y)
+        ours.fit(X, y)
+    Xb, yb = X[:7], y[:7]
+    weights = ours.model_.get_weights()
+    state = {k: v.copy() for k, v in ours.model_.optimizer.state.items()}
+    trace = ours.trace(Xb, yb, sample_weight=sw)
+    before = [a.copy() for a in peer.coefs_ + peer.intercepts_]
+    peer.partial_fit(Xb, yb, sample_weight=sw)
+    assert trace.loss == pytest.approx(peer.loss_, rel=1e-9)
+    assert trace.penalty == pytest.approx(0.5 * 0.05 * sum((W**2).sum() for W in before[:2]) / (sw.sum() if weighted
+                                                                                               else 7), rel=1e-9)
+    steps = [trace.layers[i].updates[k] for k in ("W", "b") for i in range(2)]
+    for step, b, a in zip(steps, before, peer.coefs_ + peer.intercepts_):
+        np.testing.assert_allclose(step, a - b, rtol=1e-7, atol=1e-12)
+    if params.get("momentum") == 0.0:  # plain SGD: the update is -η ∂J/∂θ, so the gradients are scikit-learn's too
+        for i, (b, a) in enumerate(zip(before[:2], peer.coefs_)):
+            np.testing.assert_allclose(trace.layers[i].grads["W"], (b - a) / 0.05, rtol=1e-7, atol=1e-12)
+    # and nothing changed: the weights, the solver's state, no penalty left installed
+    for a, b in zip(ours.model_.get_weights(), weights):
+        np.testing.assert_array_equal(a, b)
+    assert state.keys() == ours.model_.optimizer.state.keys()
+    for k, v in state.items():
+        np.testing.assert_array_equal(ours.model_.optimizer.state[k], v)
+    assert all(layer.kernel_regularizer is None for layer in ours.model_.layers)
+    assert "L2(l2 = α/(2 Σw) = " in str(trace)
+
+
+def test_trace_refuses_what_it_cannot_show():
+    X, y = DATA["multiclass"]
+    with pytest.raises(NotFittedError):
+        MLPClassifier().trace(X[:2], y[:2])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        lbfgs = MLPClassifier(solver="lbfgs", max_iter=5, random_state=0).fit(X, y)
+        sgd = MLPClassifier(solver="sgd", max_iter=2, random_state=0, warm_start=True).fit(X, y)
+    with pytest.raises(ValueError, match="solver='lbfgs'"):
+        lbfgs.trace(X[:2], y[:2])
+    with pytest.raises(ValueError, match="classes not in"):
+        sgd.trace(X[:2], [0, 7])
+    with pytest.raises(ValueError, match="features"):
+        sgd.trace(X[:2, :3], y[:2])
+    assert sgd.trace(X[:1], y[:1]).n_samples == 1  # one class of three, even with warm_start
 
 
 # -- seed 001's sample ------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from ..backend import standardize_dtype
 from ..layers import Activation, BatchNormalization, Dense, Dropout
 from ..models import Sequential
 from ._files import _load, _save
+from ._objective import _BatchL2, _data_weights, _scikit_loss
 from ._params import _check_hyperparameters, _check_sample_weight, _hidden_activations, _is_logistic
 from ._solvers import _fit_lbfgs, _fit_stochastic
 
@@ -323,6 +324,53 @@ class _BaseMLP(BaseEstimator):
             return A
         # as scikit-learn's float64 X @ float32 coefs_: outputs in the wider of the two precisions
         return A.astype(np.result_type(X.dtype, A.dtype), copy=False)
+
+    def trace(self, X, y, sample_weight=None):
+        """The solver's next step on the mini-batch ``(X, y)``, shown in the lectures' notation.
+
+        :func:`glassnet.trace.trace` on ``model_`` with scikit-learn's objective, as
+        ``fit`` trains on a mini-batch of these rows: the loss
+        ``Σ_i w_i L_i / Σ_i w_i`` plus the penalty ``α/(2 Σ_i w_i) Σ_l ||W^(l)||²``
+        (``w_i = 1`` without ``sample_weight``; the penalty's share is the batch's, so
+        it depends on ``len(X)``), every ``a``, ``z``, ``δ`` and gradient, and the
+        update the solver ('sgd' or 'adam', in its current state) would make.
+        Nothing changes: ``partial_fit(X, y)`` with ``batch_size=len(X)`` and
+        ``shuffle=False`` takes that step.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            A few rows (the tables print every one).
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Their labels (classifier: among ``classes_``) or targets.
+        sample_weight : array-like of shape (n_samples,), optional
+
+        Returns
+        -------
+        glassnet.trace.Trace
+            ``print(clf.trace(X, y))`` shows the tables.
+        """
+        check_is_fitted(self, "model_")
+        if self.solver == "lbfgs":
+            raise ValueError(
+                "trace shows one step of a stochastic solver ('sgd' or 'adam'); solver='lbfgs' moves every "
+                "weight at once, by a line search on the whole training set. Fit with solver='sgd' or 'adam' "
+                "to trace a step (model_.gradients(X, Y) gives the gradient).")
+        X, Y = self._validate_input(X, y, incremental=True, reset=False, subset=True)
+        if Y.shape[1] != self.n_outputs_:
+            raise ValueError(f"y has {Y.shape[1]} outputs, but the fitted network has {self.n_outputs_}.")
+        dtype = self.model_.dtype
+        X, Y = _in_dtype(X, dtype, "X"), _in_dtype(Y, dtype, "y")
+        if is_sparse(X):  # the trace holds every row's arrays densely anyway
+            X = X.toarray()
+        n = X.shape[0]
+        v, mean_w = _data_weights(self, _check_sample_weight(sample_weight, n), n)
+        self._install_alpha(_BatchL2(0.5 * self.alpha / (n * mean_w)) if self.alpha > 0 else None)
+        try:
+            with backend.namespace("numpy"), _scikit_loss(self):
+                return self.model_.trace(X, Y, sample_weight=v)
+        finally:
+            self._install_alpha(None)
 
     # -- pickling and files ---------------------------------------------------------------
     def __getstate__(self):

@@ -79,8 +79,9 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     def _output_activation(self):
         return "softmax" if self._label_binarizer.y_type_ == "multiclass" else "logistic"
 
-    def _validate_input(self, X, y, incremental, reset):
-        """scikit-learn's rules for classes under fit / warm_start / partial_fit."""
+    def _validate_input(self, X, y, incremental, reset, subset=False):
+        """scikit-learn's rules for classes under fit / warm_start / partial_fit; ``subset``:
+        the labels of a batch (:meth:`trace`), any of the fitted ``classes_``."""
         X, y = validate_data(self, X, y, multi_output=True, dtype=(np.float64, np.float32), reset=reset,
                              accept_sparse=_SPARSE)
         if y.ndim == 2 and y.shape[1] == 1:
@@ -91,7 +92,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
             self.classes_ = self._label_binarizer.classes_
         else:
             classes = unique_labels(y)
-            if self.warm_start:
+            if self.warm_start and not subset:
                 if set(classes) != set(self.classes_):
                     raise ValueError(
                         "warm_start can only be used where `y` has the same classes as in the previous "

@@ -20,6 +20,9 @@ class _BatchL2(regularizers.L2):
     to ``α / (2 n_b)``. Its own class so that it is installed only while
     training: saved models and pickles never hold it."""
 
+    def __repr__(self):  # what a trace of the estimator prints for R
+        return f"L2(l2 = α/(2 Σw) = {self.l2:.6g})"
+
 
 def _penalty(est, weight_sum):
     """``α/(2 Σw) Σ_l ||W^(l)||²`` (scikit-learn's penalty on a set of total weight Σw)."""

@@ -83,7 +83,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     def _output_activation(self):
         return "identity"
 
-    def _validate_input(self, X, y, incremental, reset):
+    def _validate_input(self, X, y, incremental, reset, subset=False):
         X, y = validate_data(self, X, y, multi_output=True, y_numeric=True, dtype=(np.float64, np.float32), reset=reset,
                              accept_sparse=_SPARSE)
         if y.ndim == 2 and y.shape[1] == 1:
