@@ -533,6 +533,17 @@ def test_pass_through_rules_by_hand():
     assert data["layers"][0]["dJ_da_in"] is None and data["layers"][0]["backward_terms"] == {}
 
 
+def test_dropout_row_names_the_rate_it_was_given_and_the_one_drawn():
+    """A rate off the 2⁻¹⁶ grid is drawn as its nearest multiple: the rule shows that p (what
+    the scale 1/(1 − p) uses) and the rate the user set."""
+    model = Sequential([Dense(4, "relu", input_dim=2), Dropout(0.4), Dense(1, "sigmoid")], dtype="float64", seed=0)
+    model.compile("sgd", "binary_crossentropy")
+    drop = trace(model, np.array([[1.0, 2.0], [0.5, -1.0]]), np.array([1, 0])).layers[1]
+    assert drop.delta_rule == "∂J/∂a^(2) = m ⊙ ∂J/∂a^(3) / (1 − p), p = 0.399994 (rate=0.4 on the 2⁻¹⁶ grid)"
+    assert drop.backward_terms["m"].any() and drop.dJ_da.all()
+    np.testing.assert_allclose(drop.dJ_da_in, drop.backward_terms["m"] * drop.dJ_da / (1 - 26214 / 65536), rtol=1e-15)
+
+
 def test_the_backward_table_has_a_row_with_its_rule_for_every_layer():
     for model in _passing_models():
         step = trace(model, np.array([[1.0, 2.0, -0.5], [0.5, -1.0, 0.25]]), np.ones((2, 2)))

@@ -577,7 +577,8 @@ def _pass_through(layer, dY, l):
         mask = _np(layer.mask)
         if np.all((mask == 0) | (mask == mask.dtype.type(layer.scale))):  # the drawn mask, 0 or 1/(1 − p)
             p = 1.0 - 1.0 / layer.scale  # the rate as drawn: a multiple of 2⁻¹⁶
-            return f"{out} = m ⊙ {come} / (1 − p), p = {_fmt(p)}", {"m": (mask != 0).astype(mask.dtype)}
+            grid = "" if _fmt(p) == _fmt(layer.rate) else f" (rate={_fmt(layer.rate)} on the 2⁻¹⁶ grid)"
+            return f"{out} = m ⊙ {come} / (1 − p), p = {_fmt(p)}{grid}", {"m": (mask != 0).astype(mask.dtype)}
         return f"{out} = m ⊙ {come} (m: the layer's fixed_mask)", {"m": mask}
     if isinstance(layer, GaussianDropout):
         return f"{out} = m ⊙ {come}, m ~ N(1, p/(1 − p)), p = {_fmt(layer.rate)}", {"m": _np(layer.mask)}
