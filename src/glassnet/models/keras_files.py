@@ -312,15 +312,18 @@ def keras_config(model):
     return config
 
 
-def _refuse(where, what):
-    raise ValueError(f"Cannot write a Keras file: {where} has {what}, which Keras 3 cannot represent. Save the "
+def _refuse(where, what, fix=None):
+    """``fix``: what to change so that the model can be written, where there is such a change."""
+    fix = f"{fix}, or save" if fix else "Save"
+    raise ValueError(f"Cannot write a Keras file: {where} has {what}, which Keras 3 cannot represent. {fix} the "
                      "model with glassnet's own model.save(path) (or export it to ONNX) instead.")
 
 
 def _check_name(name, where):
     """Keras's layers and models refuse a name with "/" (its separator of weight paths) when loaded."""
     if "/" in name:
-        _refuse(where, f"the name {name!r}, whose '/' Keras refuses in a name")
+        _refuse(where, f"the name {name!r}, whose '/' Keras refuses in a name",
+                f"Rename it without '/' (its name attribute, e.g. {name.replace('/', '_')!r})")
 
 
 def _keras_object(module, class_name, config):
