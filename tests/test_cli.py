@@ -1666,6 +1666,45 @@ def test_explain_takes_the_class_by_its_label(tmp_path, monkeypatch, capsys):
     assert "'rose' is not a class of this model; its classes are cat, dog (or their indices 0..1)" in wrong.stderr
 
 
+def test_explain_a_saved_estimator_uses_scikit_learns_objective(tmp_path, monkeypatch, capsys):
+    """An estimator's file (clf.save) is traced as clf.trace traces it: with the batch's alpha
+    penalty and the classes by their labels, not with the bare network's loss."""
+    pytest.importorskip("sklearn")
+    from glassnet.sklearn import MLPClassifier, MLPRegressor
+
+    X = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]] * 10) + np.linspace(0, 0.1, 40)[:, None]
+    labels = np.array(["no", "yes", "yes", "no"] * 10)
+    with pytest.warns(Warning):  # ConvergenceWarning: 5 epochs
+        clf = MLPClassifier(hidden_layer_sizes=(3,), solver="sgd", alpha=0.1, max_iter=5, random_state=0).fit(X, labels)
+        reg = MLPRegressor(hidden_layer_sizes=(3,), solver="adam", alpha=0.1, max_iter=5, random_state=0).fit(X, X.sum(1))
+    clf.save(tmp_path / "clf.gn")
+    reg.save(tmp_path / "reg.gn")
+    x = ",".join(map(repr, X[1].tolist()))  # the row as text, exactly
+    expected = clf.trace(X[1:2], ["yes"])
+    assert expected.penalty > 0
+    for y in ("yes", "1"):
+        result = call("explain", "--model", "clf.gn", "--x", x, "--y", y, "--json", cwd=tmp_path,
+                      monkeypatch=monkeypatch, capsys=capsys)
+        assert result.returncode == 0, result.stderr
+        shown = json.loads(result.stdout)
+        assert shown["loss"] == pytest.approx(expected.loss, rel=1e-12)
+        assert shown["penalty"] == pytest.approx(expected.penalty, rel=1e-12)
+    result = call("explain", "--model", "reg.gn", "--x", x, "--y", "1", "--lr", "0.5", "--json", cwd=tmp_path,
+                  monkeypatch=monkeypatch, capsys=capsys)
+    shown = json.loads(result.stdout)
+    assert shown["loss"] == pytest.approx(reg.trace(X[1:2], [1.0]).loss, rel=1e-12) and shown["learning_rate"] == 0.5
+    wrong = call("explain", "--model", "clf.gn", "--x", x, "--y", "0.5", cwd=tmp_path,
+                 monkeypatch=monkeypatch, capsys=capsys)
+    assert_one_line_error(wrong)
+    assert "--y: this classifier's classes are no, yes (or their indices 0..1)" in wrong.stderr
+    # without scikit-learn the network's own step is shown, and the note says what is left out
+    monkeypatch.setitem(sys.modules, "glassnet.sklearn._files", None)
+    bare = call("explain", "--model", "clf.gn", "--x", x, "--y", "yes", "--json", cwd=tmp_path,
+                monkeypatch=monkeypatch, capsys=capsys)
+    assert bare.returncode == 0 and json.loads(bare.stdout)["penalty"] == 0
+    assert "without the estimator's alpha penalty" in bare.stderr
+
+
 def test_hopfield_cycles_are_named_as_such_and_full_noise_gives_the_inverse(tmp_path, monkeypatch, capsys):
     # a sync 2-cycle read "ended in a spurious state" and advised mode='async' (the option is --mode async)
     result = call("hopfield", "--store", "A", "--noise", "0.5", "--mode", "sync", cwd=tmp_path,

@@ -1,6 +1,8 @@
 """``glassnet explain``: one training step in the lectures' notation (``glassnet.trace``)."""
 
 import json
+import sys
+import zipfile
 
 import numpy as np
 
@@ -25,6 +27,40 @@ def _class_labels(text, model):
                                f"0..{len(classes) - 1}).")
         return None
     return np.array([index[name] for name in names], dtype=np.float64)
+
+
+def _saved_estimator(path):
+    """The scikit-learn estimator of a file of ``clf.save`` (glassnet.sklearn), whose step is
+    traced with scikit-learn's objective; None for a plain model file."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            if "sklearn.json" not in zf.namelist():
+                return None
+    except (zipfile.BadZipFile, OSError):
+        return None
+    try:
+        from ..sklearn._files import load_estimator
+    except ImportError:
+        print(f"note: {path} is a scikit-learn estimator's file, but scikit-learn is not installed: the step "
+              "is traced with the network's own loss, without the estimator's alpha penalty "
+              "(pip install scikit-learn for scikit-learn's objective).", file=sys.stderr)
+        return None
+    return load_estimator(path)
+
+
+def _estimator_targets(estimator, model, Y):
+    """The targets ``Y`` as explain reads them for ``model`` (one-hot rows, 0/1 columns, values)
+    in the estimator's terms: its class labels (multiclass, binary), 0/1 rows (multilabel), values."""
+    if not hasattr(estimator, "classes_"):
+        return Y[:, 0] if Y.shape[1] == 1 else Y
+    if model_classes(model) is None:  # multilabel: one 0/1 column per label
+        return Y.astype(np.int64)
+    if Y.shape[1] > 1:
+        return estimator.classes_[Y.argmax(axis=1)]
+    if not np.isin(Y, (0, 1)).all():  # one logistic output: the class is its index
+        raise CommandError(f"--y: this classifier's classes are {', '.join(map(str, estimator.classes_))} "
+                           "(or their indices 0..1).")
+    return estimator.classes_[Y[:, 0].astype(np.int64)]
 
 
 def cmd_explain(args):
@@ -61,7 +97,13 @@ def cmd_explain(args):
             raise CommandError(f"--y: {len(X)} example(s) need the same number of targets each; received "
                                f"{y.size} number(s).")
         y = y.reshape(len(X), -1)
-    result = trace(model, X, y)
+    estimator = _saved_estimator(args.model) if args.model else None
+    if estimator is not None:  # scikit-learn's objective: its alpha penalty, its labels
+        if args.lr is not None:
+            estimator.model_.optimizer.learning_rate = args.lr
+        result = estimator.trace(X, _estimator_targets(estimator, model, y))
+    else:
+        result = trace(model, X, y)
     if args.json:
         print(json.dumps(result.to_dict(), indent=1))
     elif args.markdown:

@@ -66,30 +66,33 @@ def _save(est, path):
     atomic_write_bytes(path, buffer.getvalue())
 
 
+def is_estimator_file(path):
+    """Whether ``path`` is a zip file with an estimator's ``sklearn.json`` member (a file of
+    ``clf.save``), not a plain model file (``model.save``). Reads only the zip's directory."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return _META_NAME in zf.namelist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return False
+
+
+def load_estimator(path):
+    """The estimator saved in ``path``, an MLPClassifier or an MLPRegressor, as its file says."""
+    from . import MLPClassifier, MLPRegressor
+
+    path = check_path(path, "path")
+    kind = _read_meta(path).get("estimator")
+    classes = {cls.__name__: cls for cls in (MLPClassifier, MLPRegressor)}
+    if kind not in classes:
+        raise _load_error(path, f"it names the estimator {kind!r:.80}, neither MLPClassifier nor MLPRegressor.")
+    return _load(classes[kind], path)
+
+
 def _load(cls, path):
     """An estimator of class ``cls`` from a file written by :func:`_save`."""
     path = check_path(path, "path")
     model = load_model(path)
-    with zipfile.ZipFile(path) as zf:
-        try:
-            info = zf.getinfo(_META_NAME)
-        except KeyError:
-            raise _load_error(
-                path, "it is a glassnet model without estimator metadata; use glassnet.models.load_model."
-            ) from None
-        if info.file_size > _MAX_META_BYTES:
-            raise _load_error(path, f"{_META_NAME} is larger than {_MAX_META_BYTES} bytes.")
-        try:
-            with zf.open(info) as fh:
-                raw = fh.read(_MAX_META_BYTES + 1)
-        except (zipfile.BadZipFile, EOFError, OSError, zlib.error, NotImplementedError, RuntimeError) as exc:
-            raise _load_error(path, f"{_META_NAME} is corrupt ({type(exc).__name__}: {exc}).") from None
-    try:
-        meta = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise _load_error(path, f"{_META_NAME} is not valid JSON ({type(exc).__name__}: {str(exc)[:200]}).") from None
-    if not isinstance(meta, dict) or meta.get("format") != _META_FORMAT or meta.get("format_version") != 1:
-        raise _load_error(path, f"{_META_NAME} is not glassnet estimator metadata (version 1).")
+    meta = _read_meta(path)
     if meta.get("estimator") != cls.__name__:
         raise _load_error(path, f"it holds a {meta.get('estimator')!r}, not a {cls.__name__}.")
     params, fitted = meta.get("params"), meta.get("fitted")
@@ -116,6 +119,31 @@ def _load(cls, path):
     _check_network(est, model, path)
     est.model_ = model
     return est
+
+
+def _read_meta(path):
+    """The checked ``sklearn.json`` document of the estimator file ``path``."""
+    with zipfile.ZipFile(path) as zf:
+        try:
+            info = zf.getinfo(_META_NAME)
+        except KeyError:
+            raise _load_error(
+                path, "it is a glassnet model without estimator metadata; use glassnet.models.load_model."
+            ) from None
+        if info.file_size > _MAX_META_BYTES:
+            raise _load_error(path, f"{_META_NAME} is larger than {_MAX_META_BYTES} bytes.")
+        try:
+            with zf.open(info) as fh:
+                raw = fh.read(_MAX_META_BYTES + 1)
+        except (zipfile.BadZipFile, EOFError, OSError, zlib.error, NotImplementedError, RuntimeError) as exc:
+            raise _load_error(path, f"{_META_NAME} is corrupt ({type(exc).__name__}: {exc}).") from None
+    try:
+        meta = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise _load_error(path, f"{_META_NAME} is not valid JSON ({type(exc).__name__}: {str(exc)[:200]}).") from None
+    if not isinstance(meta, dict) or meta.get("format") != _META_FORMAT or meta.get("format_version") != 1:
+        raise _load_error(path, f"{_META_NAME} is not glassnet estimator metadata (version 1).")
+    return meta
 
 
 # -- checks of sklearn.json at load time: a malformed file fails here, not at first use --------
