@@ -1697,8 +1697,13 @@ def test_explain_a_saved_estimator_uses_scikit_learns_objective(tmp_path, monkey
                  monkeypatch=monkeypatch, capsys=capsys)
     assert_one_line_error(wrong)
     assert "--y: this classifier's classes are no, yes (or their indices 0..1)" in wrong.stderr
+    info = call("info", "reg.gn", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert (f"scikit-learn estimator: MLPRegressor(alpha=0.1, hidden_layer_sizes=(3,), max_iter=5, random_state=0); "
+            f"5 epochs, loss_ {reg.loss_:.6g}") in info.stdout
     # without scikit-learn the network's own step is shown, and the note says what is left out
     monkeypatch.setitem(sys.modules, "glassnet.sklearn._files", None)
+    assert "its settings are not shown" in call("info", "reg.gn", cwd=tmp_path, monkeypatch=monkeypatch,
+                                                capsys=capsys).stderr
     bare = call("explain", "--model", "clf.gn", "--x", x, "--y", "yes", "--json", cwd=tmp_path,
                 monkeypatch=monkeypatch, capsys=capsys)
     assert bare.returncode == 0 and json.loads(bare.stdout)["penalty"] == 0

@@ -4,7 +4,9 @@ import csv
 import itertools
 import os
 import re
+import sys
 import tempfile
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -77,6 +79,25 @@ def _load_model(path):
     if not Path(path).is_file():
         raise CommandError(f"no such model file: {path}")
     return load_model(path)
+
+
+def saved_estimator(path, without):
+    """The scikit-learn estimator of a file of ``clf.save`` (glassnet.sklearn); None for a plain
+    model file, or where scikit-learn is not installed (then a note says what the command does
+    ``without`` it)."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            if "sklearn.json" not in zf.namelist():
+                return None
+    except (zipfile.BadZipFile, OSError):
+        return None
+    try:
+        from ..sklearn._files import load_estimator
+    except ImportError:
+        print(f"note: {path} is a scikit-learn estimator's file, but scikit-learn is not installed: {without} "
+              "(pip install scikit-learn).", file=sys.stderr)
+        return None
+    return load_estimator(path)
 
 
 def _output_activation(model):

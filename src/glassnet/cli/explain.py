@@ -1,12 +1,10 @@
 """``glassnet explain``: one training step in the lectures' notation (``glassnet.trace``)."""
 
 import json
-import sys
-import zipfile
 
 import numpy as np
 
-from ._common import CommandError, _floats, _load_model, _targets_for, model_classes, model_task
+from ._common import CommandError, _floats, _load_model, _targets_for, model_classes, model_task, saved_estimator
 
 
 def _class_labels(text, model):
@@ -27,25 +25,6 @@ def _class_labels(text, model):
                                f"0..{len(classes) - 1}).")
         return None
     return np.array([index[name] for name in names], dtype=np.float64)
-
-
-def _saved_estimator(path):
-    """The scikit-learn estimator of a file of ``clf.save`` (glassnet.sklearn), whose step is
-    traced with scikit-learn's objective; None for a plain model file."""
-    try:
-        with zipfile.ZipFile(path) as zf:
-            if "sklearn.json" not in zf.namelist():
-                return None
-    except (zipfile.BadZipFile, OSError):
-        return None
-    try:
-        from ..sklearn._files import load_estimator
-    except ImportError:
-        print(f"note: {path} is a scikit-learn estimator's file, but scikit-learn is not installed: the step "
-              "is traced with the network's own loss, without the estimator's alpha penalty "
-              "(pip install scikit-learn for scikit-learn's objective).", file=sys.stderr)
-        return None
-    return load_estimator(path)
 
 
 def _estimator_targets(estimator, model, Y):
@@ -97,7 +76,8 @@ def cmd_explain(args):
             raise CommandError(f"--y: {len(X)} example(s) need the same number of targets each; received "
                                f"{y.size} number(s).")
         y = y.reshape(len(X), -1)
-    estimator = _saved_estimator(args.model) if args.model else None
+    estimator = saved_estimator(args.model, "the step is traced with the network's own loss, without the "
+                                "estimator's alpha penalty") if args.model else None
     if estimator is not None:  # scikit-learn's objective: its alpha penalty, its labels
         if args.lr is not None:
             estimator.model_.optimizer.learning_rate = args.lr

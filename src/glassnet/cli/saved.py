@@ -11,7 +11,7 @@ import numpy as np
 from .._io import atomic_write_text
 from ._common import (
     CommandError, _check_outputs, _load_model, _refuse_replacing_other_files, _targets_for, class_indices_for,
-    model_classes, model_task, predicted_classes, probability_columns,
+    model_classes, model_task, predicted_classes, probability_columns, saved_estimator,
 )
 from ._data import _is_text, align_columns, header_cells, load_dataset, read_csv
 
@@ -155,6 +155,10 @@ def cmd_info(args):
     classes = model_classes(model)
     if classes is not None:
         print("Classes: " + ", ".join(f"{k}={c}" for k, c in enumerate(classes)))
+    estimator = saved_estimator(args.model, "its settings are not shown")
+    if estimator is not None:
+        settings = " ".join(repr(estimator).split())  # scikit-learn's repr: the parameters set
+        print(f"scikit-learn estimator: {settings}; {estimator.n_iter_} epochs, loss_ {estimator.loss_:.6g}")
     if not model.compiled:
         print("Compile settings: none (the model was saved without them)")
         return 0
