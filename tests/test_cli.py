@@ -1708,6 +1708,16 @@ def test_explain_a_saved_estimator_uses_scikit_learns_objective(tmp_path, monkey
                 monkeypatch=monkeypatch, capsys=capsys)
     assert bare.returncode == 0 and json.loads(bare.stdout)["penalty"] == 0
     assert "without the estimator's alpha penalty" in bare.stderr
+    monkeypatch.delitem(sys.modules, "glassnet.sklearn._files")
+    # an estimator fitted on a DataFrame: --x gives the features in its order, without scikit-learn's warning
+    pd = pytest.importorskip("pandas")
+    frame = MLPClassifier(hidden_layer_sizes=(3,), max_iter=5, random_state=0)
+    with pytest.warns(Warning):
+        frame.fit(pd.DataFrame(X, columns=["left", "right"]), labels)
+    frame.save(tmp_path / "frame.gn")
+    named = call("explain", "--model", "frame.gn", "--x", x, "--y", "yes", "--json", cwd=tmp_path,
+                 monkeypatch=monkeypatch, capsys=capsys)
+    assert named.returncode == 0 and named.stderr == ""
 
 
 def test_hopfield_cycles_are_named_as_such_and_full_noise_gives_the_inverse(tmp_path, monkeypatch, capsys):

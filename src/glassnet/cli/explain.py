@@ -1,6 +1,7 @@
 """``glassnet explain``: one training step in the lectures' notation (``glassnet.trace``)."""
 
 import json
+import warnings
 
 import numpy as np
 
@@ -81,7 +82,9 @@ def cmd_explain(args):
     if estimator is not None:  # scikit-learn's objective: its alpha penalty, its labels
         if args.lr is not None:
             estimator.model_.optimizer.learning_rate = args.lr
-        result = estimator.trace(X, _estimator_targets(estimator, model, y))
+        with warnings.catch_warnings():  # --x lists the features in the fitted order, which is what counts
+            warnings.filterwarnings("ignore", "X does not have valid feature names", UserWarning)
+            result = estimator.trace(X, _estimator_targets(estimator, model, y))
     else:
         result = trace(model, X, y)
     if args.json:
