@@ -200,6 +200,37 @@ def test_trace_shows_scikit_learns_next_step(name, params, weighted):
     assert "L2(l2 = α/(2 Σw) = " in str(trace)
 
 
+@pytest.mark.parametrize("first, then", [
+    (dict(solver="sgd"), dict(activation="tanh")),
+    (dict(solver="lbfgs"), dict(solver="sgd")),  # partial_fit starts a new SGD (η = learning_rate_init)
+    (dict(solver="sgd"), dict(solver="adam")),
+    (dict(solver="adam"), dict(optimizer="rmsprop")),
+])
+def test_trace_is_the_step_partial_fit_takes_after_set_params(first, then):
+    """trace followed the network as fit left it: the old activation and optimizer (after 'lbfgs',
+    an SGD with η = 0.01 that no solver uses), where partial_fit takes the current ones."""
+    X, y = DATA["multiclass"]
+    params = dict(hidden_layer_sizes=(4,), random_state=0, shuffle=False, max_iter=3, batch_size=7,
+                  learning_rate_init=0.05, alpha=0.05)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est = MLPClassifier(**params, **first).fit(X, y)
+    est.set_params(**then)
+    optimizer = est.model_.optimizer
+    activations = [getattr(layer, "activation", None) for layer in est.model_.layers]
+    trace = est.trace(X[:7], y[:7])
+    assert est.model_.optimizer is optimizer  # nothing changed
+    assert [getattr(layer, "activation", None) for layer in est.model_.layers] == activations
+    before = [a.copy() for a in est.coefs_ + est.intercepts_]
+    est.partial_fit(X[:7], y[:7])
+    assert trace.loss == pytest.approx(est.loss_, rel=1e-12)
+    steps = [trace.layers[i].updates[k] for k in ("W", "b") for i in range(2)]
+    for step, b, a in zip(steps, before, est.coefs_ + est.intercepts_):
+        np.testing.assert_allclose(step, a - b, rtol=1e-9, atol=1e-15)
+    with pytest.raises(ValueError, match="alpha"):  # as partial_fit
+        est.set_params(alpha=-1).trace(X[:7], y[:7])
+
+
 def test_trace_refuses_what_it_cannot_show():
     X, y = DATA["multiclass"]
     with pytest.raises(NotFittedError):

@@ -21,7 +21,7 @@ from ..models import Sequential
 from ._files import _load, _save
 from ._objective import _BatchL2, _data_weights, _scikit_loss
 from ._params import _check_hyperparameters, _check_sample_weight, _hidden_activations, _is_logistic
-from ._solvers import _fit_lbfgs, _fit_stochastic
+from ._solvers import _fit_lbfgs, _fit_stochastic, _new_optimizer
 
 #: sparse X is taken as CSR rows, made dense a batch at a time (lbfgs: the whole set at once)
 _SPARSE = ("csr", "csc", "coo")
@@ -335,7 +335,9 @@ class _BaseMLP(BaseEstimator):
         it depends on ``len(X)``), every ``a``, ``z``, ``δ`` and gradient, and the
         update the solver ('sgd' or 'adam', in its current state) would make.
         Nothing changes: ``partial_fit(X, y)`` with ``batch_size=len(X)`` and
-        ``shuffle=False`` takes that step.
+        ``shuffle=False`` takes that step (as it, with the current ``activation``, and
+        with a new optimizer where ``solver``, ``optimizer`` or ``jit_compile`` changed
+        since the last fit).
 
         Parameters
         ----------
@@ -351,6 +353,7 @@ class _BaseMLP(BaseEstimator):
             ``print(clf.trace(X, y))`` shows the tables.
         """
         check_is_fitted(self, "model_")
+        self._check_hyperparameters()  # as partial_fit: set_params(alpha=-1) is refused, not traced
         if self.solver == "lbfgs":
             raise ValueError(
                 "trace shows one step of a stochastic solver ('sgd' or 'adam'); solver='lbfgs' moves every "
@@ -365,12 +368,23 @@ class _BaseMLP(BaseEstimator):
             X = X.toarray()
         n = X.shape[0]
         v, mean_w = _data_weights(self, _check_sample_weight(sample_weight, n), n)
-        self._install_alpha(_BatchL2(0.5 * self.alpha / (n * mean_w)) if self.alpha > 0 else None)
+        model = self.model_
+        # as partial_fit: the current activation (set_params), and a new optimizer where the solver's
+        # settings changed since the last fit (set_params, or after 'lbfgs'); both put back after
+        activations_before = [(layer, layer.activation) for layer in model.layers if hasattr(layer, "activation")]
+        optimizer_before = model.optimizer
         try:
+            self._apply_activation()
+            if self._optimizer_key != (self.solver, self.optimizer, self.jit_compile):
+                model.optimizer = _new_optimizer(self)
+            self._install_alpha(_BatchL2(0.5 * self.alpha / (n * mean_w)) if self.alpha > 0 else None)
             with backend.namespace("numpy"), _scikit_loss(self):
-                return self.model_.trace(X, Y, sample_weight=v)
+                return model.trace(X, Y, sample_weight=v)
         finally:
             self._install_alpha(None)
+            model.optimizer = optimizer_before
+            for layer, activation in activations_before:
+                layer.activation = activation
 
     # -- pickling and files ---------------------------------------------------------------
     def __getstate__(self):
