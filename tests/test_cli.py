@@ -1720,6 +1720,47 @@ def test_explain_a_saved_estimator_uses_scikit_learns_objective(tmp_path, monkey
     assert named.returncode == 0 and named.stderr == ""
 
 
+def test_explain_a_saved_estimator_refuses_targets_of_another_shape(tmp_path, monkeypatch, capsys):
+    """Two classes for one example ('yes,no') were read as a one-hot row and traced as the class of
+    its argmax, and a multilabel row's 0.5 as 0: each is refused, naming --y."""
+    pytest.importorskip("sklearn")
+    from glassnet.sklearn import MLPClassifier
+
+    X = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]] * 5)
+    with pytest.warns(Warning):  # ConvergenceWarning: 2 epochs
+        MLPClassifier(hidden_layer_sizes=(3,), solver="sgd", max_iter=2, random_state=0).fit(
+            X, np.array(["no", "yes", "yes", "no"] * 5)).save(tmp_path / "binary.gn")
+        MLPClassifier(hidden_layer_sizes=(3,), solver="sgd", max_iter=2, random_state=0).fit(
+            X, np.array(["a", "b", "c", "a"] * 5)).save(tmp_path / "three.gn")
+        MLPClassifier(hidden_layer_sizes=(3,), solver="sgd", max_iter=2, random_state=0).fit(
+            X, X.astype(int)).save(tmp_path / "labels.gn")
+    for model, y, message in [
+        ("binary.gn", "yes,no", "--y: this classifier's classes are no, yes (or their indices 0..1), one per example"),
+        ("binary.gn", "1,0", "one per example; received 2 number(s) for 1 example(s)"),
+        ("three.gn", "a,c", "--y: one class per example, by its label or index (this classifier's classes are a, b, c)"),
+        ("three.gn", "0.2,0.5,0.3", "or as a one-hot row of 3"),
+        ("labels.gn", "0.5,1", "--y: this multilabel classifier takes 0 or 1 for each of its 2 labels"),
+        ("labels.gn", "1,0,1", "received 3 number(s) for 1 example(s)"),
+    ]:
+        wrong = call("explain", "--model", model, "--x", "1,0", "--y", y, cwd=tmp_path, monkeypatch=monkeypatch,
+                     capsys=capsys)
+        assert_one_line_error(wrong)
+        assert message in wrong.stderr, (model, y, wrong.stderr)
+    for model, y, shown in [("three.gn", "0,0,1", [[0, 0, 1]]), ("labels.gn", "1,0", [[1, 0]]),
+                            ("binary.gn", "yes", [[1]])]:
+        result = call("explain", "--model", model, "--x", "1,0", "--y", y, "--json", cwd=tmp_path,
+                      monkeypatch=monkeypatch, capsys=capsys)
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout)["y"] == shown
+    # saved after set_params(solver='adam'): trace starts an Adam, as partial_fit, and --lr is its rate
+    switched = MLPClassifier.load(tmp_path / "binary.gn").set_params(solver="adam")
+    switched.save(tmp_path / "switched.gn")
+    result = call("explain", "--model", "switched.gn", "--x", "1,0", "--y", "yes", "--lr", "0.3", "--json",
+                  cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    shown = json.loads(result.stdout)
+    assert (shown["optimizer"], shown["learning_rate"]) == ("Adam", 0.3)
+
+
 def test_hopfield_cycles_are_named_as_such_and_full_noise_gives_the_inverse(tmp_path, monkeypatch, capsys):
     # a sync 2-cycle read "ended in a spurious state" and advised mode='async' (the option is --mode async)
     result = call("hopfield", "--store", "A", "--noise", "0.5", "--mode", "sync", cwd=tmp_path,

@@ -30,16 +30,26 @@ def _class_labels(text, model):
 
 def _estimator_targets(estimator, model, Y):
     """The targets ``Y`` as explain reads them for ``model`` (one-hot rows, 0/1 columns, values)
-    in the estimator's terms: its class labels (multiclass, binary), 0/1 rows (multilabel), values."""
+    in the estimator's terms: its class labels (multiclass, binary), 0/1 rows (multilabel), values.
+    A row of another width, or of other values, is refused (argmax read '1,0' as a class)."""
     if not hasattr(estimator, "classes_"):
         return Y[:, 0] if Y.shape[1] == 1 else Y
+    k, zero_one = estimator.n_outputs_, np.isin(Y, (0, 1)).all()
+    received = f"received {Y.size} number(s) for {len(Y)} example(s): {', '.join(f'{v:g}' for v in Y.ravel()[:12])}"
     if model_classes(model) is None:  # multilabel: one 0/1 column per label
+        if Y.shape[1] != k or not zero_one:
+            raise CommandError(f"--y: this multilabel classifier takes 0 or 1 for each of its {k} labels, per example "
+                               f"(e.g. {','.join(['1'] + ['0'] * (k - 1))}); {received}.")
         return Y.astype(np.int64)
-    if Y.shape[1] > 1:
+    classes = ", ".join(map(str, estimator.classes_[:20])) + (", ..." if len(estimator.classes_) > 20 else "")
+    if k > 1:  # softmax: one-hot rows
+        if Y.shape[1] != k or not zero_one or not (Y.sum(axis=1) == 1).all():
+            raise CommandError(f"--y: one class per example, by its label or index (this classifier's classes are "
+                               f"{classes}) or as a one-hot row of {k}; {received}.")
         return estimator.classes_[Y.argmax(axis=1)]
-    if not np.isin(Y, (0, 1)).all():  # one logistic output: the class is its index
-        raise CommandError(f"--y: this classifier's classes are {', '.join(map(str, estimator.classes_))} "
-                           "(or their indices 0..1).")
+    if Y.shape[1] != 1 or not zero_one:  # one logistic output: the class is its index
+        raise CommandError(f"--y: this classifier's classes are {classes} (or their indices 0..1), one per "
+                           f"example; {received}.")
     return estimator.classes_[Y[:, 0].astype(np.int64)]
 
 
@@ -80,8 +90,8 @@ def cmd_explain(args):
     estimator = saved_estimator(args.model, "the step is traced with the network's own loss, without the "
                                 "estimator's alpha penalty") if args.model else None
     if estimator is not None:  # scikit-learn's objective: its alpha penalty, its labels
-        if args.lr is not None:
-            estimator.model_.optimizer.learning_rate = args.lr
+        if args.lr is not None:  # its optimizer's, or the new one's where trace starts one (as partial_fit)
+            estimator.model_.optimizer.learning_rate = estimator.learning_rate_init = args.lr
         with warnings.catch_warnings():  # --x lists the features in the fitted order, which is what counts
             warnings.filterwarnings("ignore", "X does not have valid feature names", UserWarning)
             result = estimator.trace(X, _estimator_targets(estimator, model, y))
