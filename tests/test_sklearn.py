@@ -877,6 +877,35 @@ def test_a_damaged_estimator_file_is_a_load_error(tmp_path):
         MLPClassifier.load(tmp_path / "deep.gn")
 
 
+def test_load_estimator_reads_the_class_from_the_file_in_numpy(tmp_path):
+    """load_estimator built the network in the active namespace (torch tensors as coefs_, which
+    predict refused), where MLPClassifier.load builds it in NumPy; an estimator name that is
+    not a string was a TypeError ('unhashable type: list')."""
+    import json
+
+    from glassnet import backend
+    from glassnet.sklearn._files import load_estimator
+
+    X, y = DATA["multiclass"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        MLPClassifier(hidden_layer_sizes=(3,), max_iter=2, random_state=0).fit(X, y).save(tmp_path / "e.gn")
+    if importlib.util.find_spec("torch") is not None:
+        with backend.namespace("torch"):
+            est = load_estimator(tmp_path / "e.gn")
+        assert type(est) is MLPClassifier and isinstance(est.coefs_[0], np.ndarray)
+        np.testing.assert_array_equal(est.predict(X[:5]), MLPClassifier.load(tmp_path / "e.gn").predict(X[:5]))
+    with zipfile.ZipFile(tmp_path / "e.gn") as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    meta = json.loads(members["sklearn.json"])
+    for name in (["MLPClassifier"], {"a": 1}, None):
+        with zipfile.ZipFile(tmp_path / "bad.gn", "w") as zf:
+            for member, data in members.items():
+                zf.writestr(member, json.dumps(dict(meta, estimator=name)) if member == "sklearn.json" else data)
+        with pytest.raises(ValueError, match="neither MLPClassifier nor MLPRegressor"):
+            load_estimator(tmp_path / "bad.gn")
+
+
 @pytest.mark.parametrize("solver", ["adam", "sgd", "lbfgs"])
 def test_sparse_input_as_scikit_learn_takes_it(solver):
     # scikit-learn's MLP takes CSR/CSC/COO; glassnet's gives the dense rows' results, bit for bit

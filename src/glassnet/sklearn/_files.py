@@ -83,9 +83,9 @@ def load_estimator(path):
     path = check_path(path, "path")
     kind = _read_meta(path).get("estimator")
     classes = {cls.__name__: cls for cls in (MLPClassifier, MLPRegressor)}
-    if kind not in classes:
+    if not isinstance(kind, str) or kind not in classes:  # a list in the file: not a TypeError (unhashable)
         raise _load_error(path, f"it names the estimator {kind!r:.80}, neither MLPClassifier nor MLPRegressor.")
-    return _load(classes[kind], path)
+    return classes[kind].load(path)  # in NumPy, whatever namespace is active (as MLPClassifier.load)
 
 
 def _load(cls, path):
