@@ -1700,6 +1700,11 @@ def test_explain_a_saved_estimator_uses_scikit_learns_objective(tmp_path, monkey
     info = call("info", "reg.gn", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
     assert (f"scikit-learn estimator: MLPRegressor(alpha=0.1, hidden_layer_sizes=(3,), max_iter=5, random_state=0); "
             f"5 epochs, loss_ {reg.loss_:.6g}") in info.stdout
+    with pytest.warns(Warning):  # ConvergenceWarning: 2 iterations
+        MLPRegressor(hidden_layer_sizes=(3,), solver="lbfgs", max_iter=2, random_state=0).fit(X, X.sum(1)).save(
+            tmp_path / "lbfgs.gn")
+    info = call("info", "lbfgs.gn", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert "solver='lbfgs'); 2 iterations, loss_ " in info.stdout  # L-BFGS's iterations are not epochs
     # without scikit-learn the network's own step is shown, and the note says what is left out
     monkeypatch.setitem(sys.modules, "glassnet.sklearn._files", None)
     assert "its settings are not shown" in call("info", "reg.gn", cwd=tmp_path, monkeypatch=monkeypatch,

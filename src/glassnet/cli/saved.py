@@ -158,7 +158,8 @@ def cmd_info(args):
     estimator = saved_estimator(args.model, "its settings are not shown")
     if estimator is not None:
         settings = " ".join(repr(estimator).split())  # scikit-learn's repr: the parameters set
-        print(f"scikit-learn estimator: {settings}; {estimator.n_iter_} epochs, loss_ {estimator.loss_:.6g}")
+        steps = "iterations" if estimator.solver == "lbfgs" else "epochs"  # n_iter_: L-BFGS's iterations
+        print(f"scikit-learn estimator: {settings}; {estimator.n_iter_} {steps}, loss_ {estimator.loss_:.6g}")
     if not model.compiled:
         print("Compile settings: none (the model was saved without them)")
         return 0
