@@ -542,6 +542,11 @@ def test_dropout_row_names_the_rate_it_was_given_and_the_one_drawn():
     assert drop.delta_rule == "∂J/∂a^(2) = m ⊙ ∂J/∂a^(3) / (1 − p), p = 0.399994 (rate=0.4 on the 2⁻¹⁶ grid)"
     assert drop.backward_terms["m"].any() and drop.dJ_da.all()
     np.testing.assert_allclose(drop.dJ_da_in, drop.backward_terms["m"] * drop.dJ_da / (1 - 26214 / 65536), rtol=1e-15)
+    # a rate below 2⁻¹⁷ is drawn as 0: the row said "rate 0" of a layer given rate=1e-06
+    model = Sequential([Dense(4, "relu", input_dim=2), Dropout(1e-6), Dense(1, "sigmoid")], dtype="float64", seed=0)
+    model.compile("sgd", "binary_crossentropy")
+    drop = trace(model, np.array([[1.0, 2.0], [0.5, -1.0]]), np.array([1, 0])).layers[1]
+    assert drop.delta_rule == "∂J/∂a^(2) = ∂J/∂a^(3) (rate=1e-06 is 0 on the 2⁻¹⁶ grid: identity)"
 
 
 def test_the_backward_table_has_a_row_with_its_rule_for_every_layer():

@@ -572,6 +572,8 @@ def _pass_through(layer, dY, l):
     if isinstance(layer, ScaledNormalization):
         return _normalization_rule(layer, dY, out, come, isinstance(layer, LayerNormalization))
     if isinstance(layer, (Dropout, GaussianDropout)) and getattr(layer, "mask", None) is None:
+        if isinstance(layer, Dropout) and layer.rate:  # below 2⁻¹⁷: drawn as 0
+            return f"{out} = {come} (rate={_fmt(layer.rate)} is 0 on the 2⁻¹⁶ grid: identity)", {}
         return f"{out} = {come} (rate 0: identity)", {}
     if isinstance(layer, Dropout):
         mask = _np(layer.mask)
