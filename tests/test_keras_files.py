@@ -514,6 +514,12 @@ def _slash_in_model_name():
     return Sequential([layers.Input((3,)), layers.Dense(2)], name="runs/best")
 
 
+def _renamed_to_another_layers_name():  # the rename the '/' refusal suggests can take a name in use
+    model = Sequential([layers.Input((3,)), layers.Dense(2, name="block_dense"), layers.Dense(2)])
+    model.layers[1].name = "block_dense"
+    return model
+
+
 @pytest.mark.parametrize("make, match", [
     (_step_dense, "layer 'out' \\(Dense\\) has the activation 'step'.*Keras 3 cannot represent.*model.save"),
     (_steep_sigmoid, "layer 'hidden' \\(Dense\\) has the activation Sigmoid\\(steepness=2.0\\).*Keras's 'sigmoid' "
@@ -526,6 +532,7 @@ def _slash_in_model_name():
     (_unbuilt, "unbuilt model"),
     (_slash_in_layer_name, "layer 'block/dense' \\(Dense\\) has the name 'block/dense'.*'/'"),
     (_slash_in_model_name, "the model has the name 'runs/best'.*'/'.*e.g. 'runs_best'"),
+    (_renamed_to_another_layers_name, "layer 'block_dense' \\(Dense\\) has the name of another of its layers"),
 ])
 def test_save_keras_refuses_what_keras_cannot_represent_before_writing(make, match, tmp_path, h5py):
     from glassnet.models.keras_files import save_keras
