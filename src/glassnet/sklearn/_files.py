@@ -66,16 +66,6 @@ def _save(est, path):
     atomic_write_bytes(path, buffer.getvalue())
 
 
-def is_estimator_file(path):
-    """Whether ``path`` is a zip file with an estimator's ``sklearn.json`` member (a file of
-    ``clf.save``), not a plain model file (``model.save``). Reads only the zip's directory."""
-    try:
-        with zipfile.ZipFile(path) as zf:
-            return _META_NAME in zf.namelist()
-    except (zipfile.BadZipFile, OSError, ValueError):
-        return False
-
-
 def load_estimator(path):
     """The estimator saved in ``path``, an MLPClassifier or an MLPRegressor, as its file says."""
     from . import MLPClassifier, MLPRegressor
