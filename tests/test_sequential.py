@@ -1183,6 +1183,38 @@ def test_integer_images_train_as_their_float_copy_without_one(dtype):
         tracemalloc.stop()
 
 
+@pytest.mark.parametrize("dtype", ["float32", "uint8"])
+def test_a_memory_mapped_npy_file_trains_from_disk_as_the_array_in_memory(tmp_path, dtype):
+    # data larger than memory: np.load(path, mmap_mode="r") gives fit, evaluate and predict the file's
+    # rows batch by batch (no copy of the whole array), with the in-memory array's results bit for bit
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    X = (rng.random((20000, 256)) * (255 if dtype == "uint8" else 1)).astype(dtype)  # 5.1 / 20.5 MB
+    y = rng.integers(0, 3, size=20000)
+    np.save(tmp_path / "x.npy", X)
+    on_disk = np.load(tmp_path / "x.npy", mmap_mode="r")
+    results = []
+    for data in (X, on_disk):
+        model = Sequential([Input(shape=(256,)), Dense(4, "relu"), Dense(3, "softmax")], seed=0)
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+        model.fit(data[:10], y[:10], verbose=0)  # the optimizer's state and buffers, before the count starts
+        tracemalloc.start()
+        try:
+            history = model.fit(data, y, epochs=2, batch_size=256, verbose=0, validation_split=0.1,
+                                validation_batch_size=256).history
+            evaluated = model.evaluate(data, y, verbose=0, batch_size=256)
+            predicted = model.predict(data, verbose=0, batch_size=256)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        results.append((history, evaluated, predicted, model.get_weights()))
+    assert peak < on_disk.nbytes / 2  # the batches (and the labels), not the file's rows all at once
+    assert results[1][:2] == results[0][:2]
+    for a, b in zip((results[1][2], *results[1][3]), (results[0][2], *results[0][3])):
+        np.testing.assert_array_equal(a, b)
+
+
 @pytest.mark.parametrize("call", ["fit", "evaluate", "predict"])
 def test_integers_beyond_a_float16_models_range_are_refused_as_their_float_copy(call):
     # uint16 reaches 65535, past float16's largest 65504: kept as given, each batch became inf (a silent

@@ -109,7 +109,9 @@ def check_array(X, name="x", ndim=2, dtype=None, allow_empty=False, finite=True,
         raise TypeError(
             f"{name} must be an array of numbers (NumPy, a list of rows, a pandas DataFrame): glassnet trains on "
             f"arrays in memory, not on generators, iterators or datasets. Received: {type(X).__name__}. Collect "
-            "the batches first, e.g. x = np.concatenate([xb for xb, yb in batches]) and y likewise.")
+            "the batches first, e.g. x = np.concatenate([xb for xb, yb in batches]) and y likewise; for data "
+            "larger than memory, write it to a .npy file and pass np.load(path, mmap_mode='r'), which fit reads "
+            "a batch at a time (docs/data.md).")
     X = on_host(X)
     try:
         arr = np.asarray(X)
