@@ -416,6 +416,33 @@ def test_save_refuses_unnamed_and_write_protected_targets(tmp_path, monkeypatch)
     assert target.read_bytes() == before
 
 
+def test_a_layer_renamed_after_add_to_a_name_in_use_saves_and_resumes_as_uninterrupted(tmp_path):
+    # add() refuses a name in use, layer.name = ... afterwards is not checked (as Keras): the file
+    # kept the dropout generators by name, so one overwrote the other and a resumed fit differed
+    def make():
+        model = Sequential([Dense(8, input_dim=4), Dropout(0.5, name="d1"), Dense(8), Dropout(0.5, name="d2"),
+                            Dense(1)], seed=0)
+        model.layers[3].name = "d1"
+        model.compile(loss="mse", optimizer="sgd")
+        return model
+
+    x = np.random.default_rng(0).normal(size=(64, 4))
+    y = x.sum(axis=1)
+    model = make()
+    model.fit(x, y, epochs=1, verbose=0, shuffle=False)
+    with pytest.warns(UserWarning, match="Two layers are named 'd1'; the file names the second one 'd1_1'"):
+        model.save(tmp_path / "m.gn")
+    model.fit(x, y, epochs=1, verbose=0, shuffle=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the file's names are unique: no renaming on load
+        loaded = load_model(tmp_path / "m.gn")
+    assert [layer.name for layer in loaded.layers] == ["dense", "d1", "dense_1", "d1_1", "dense_2"]
+    loaded.fit(x, y, epochs=1, verbose=0, shuffle=False)
+    for a, b in zip(loaded.get_weights(), model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert [layer.name for layer in model.layers][3] == "d1"  # the model itself is left as it is
+
+
 def test_a_custom_regularizer_is_left_out_of_a_file_with_a_warning_naming_it(tmp_path):
     # it shapes further training only, as a constraint does: refusing the whole file stopped
     # a ModelCheckpoint in the middle of fit and lost the trained weights

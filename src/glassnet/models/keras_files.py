@@ -298,13 +298,13 @@ def keras_config(model):
         "batch_shape": shape, "dtype": str(np.dtype(model.dtype)), "sparse": False, "ragged": False,
         "name": "input_layer", "optional": False})
     layer_configs, layer_shape = [input_layer], shape
-    names = set()
+    repeated = model._repeated_name()
+    if repeated is not None:  # renamed after add (layer.name = ...): Keras's Sequential refuses the file
+        layer = model.layers[repeated[1]]
+        _refuse(f"layer {layer.name!r} ({type(layer).__name__})", "the name of another of its layers",
+                "Rename one of them (its name attribute)")
     for layer in model.layers:
         layer_configs.append(_layer_config(layer, layer_shape))
-        if layer.name in names:  # renamed after add (layer.name = ...): Keras's Sequential refuses the file
-            _refuse(f"layer {layer.name!r} ({type(layer).__name__})", "the name of another of its layers",
-                    "Rename one of them (its name attribute)")
-        names.add(layer.name)
         layer_shape = list(layer.compute_output_shape(tuple(layer_shape)))
     config = {
         "module": "keras", "class_name": "Sequential", "registered_name": None,

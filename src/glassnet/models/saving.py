@@ -109,15 +109,23 @@ def save_model(model, filepath, include_optimizer=True, backup=None):
     model._require_built("save")
     filepath = check_path(filepath, "filepath")
     weights = model.get_weights()
+    from .sequential import _unique_names
+
+    architecture = model.get_config()
+    # Two layers of one name (one renamed after add, layer.name = ...): the file names the second
+    # as loading would rename it, with a warning, so that each keeps its own dropout generator
+    architecture["layers"] = _unique_names(architecture["layers"], saving=True)
+    names = [layer_config["config"]["name"] for layer_config in architecture["layers"]]
     config = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "glassnet_version": __version__,
-        "model": model.get_config(),
+        "model": architecture,
         "weights": [{"shape": list(w.shape), "dtype": w.dtype.name} for w in weights],
         "rng": {
             "model": _rng_state(model.rng),
-            "layers": {layer.name: _rng_state(layer.rng) for layer in model.layers if hasattr(layer, "rng")},
+            "layers": {name: _rng_state(layer.rng) for name, layer in zip(names, model.layers)
+                       if hasattr(layer, "rng")},
         },
         "compile": None,
         "optimizer_state": None,

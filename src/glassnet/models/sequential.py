@@ -954,6 +954,17 @@ class Sequential:
         print_fn(f" Non-trainable params: {total - trainable:,} ({_human_bytes((total - trainable) * itemsize)})")
 
     # -- files -------------------------------------------------------------------------
+    def _repeated_name(self):
+        """``(i, j, name)`` for the first two layers that share a name, or None. ``add`` refuses a
+        name in use, but ``layer.name = ...`` afterwards is not checked (as in Keras); a file
+        tells the layers apart by name, so the writers refuse it."""
+        seen = {}
+        for index, layer in enumerate(self._layers):
+            if layer.name in seen:
+                return seen[layer.name], index, layer.name
+            seen[layer.name] = index
+        return None
+
     def save(self, filepath, overwrite=True, zipped=None, include_optimizer=True, save_format=None):
         """Save architecture, weights, optimizer state and compile settings to one
         ``.gn`` file (a zip of JSON and ``.npy``; see docs/file-format.md). Atomic.
@@ -1148,9 +1159,10 @@ def _without_batch_axis(batch_shape, name):
     return check_shape(tuple(batch_shape[1:]), name)
 
 
-def _unique_names(layer_configs):
+def _unique_names(layer_configs, saving=False):
     """Layer configs with repeated names renamed ``name_1``, ... with a warning: model files
-    written before names had to be unique still load."""
+    written before names had to be unique still load; ``saving``: a model whose layer was
+    renamed after ``add`` (``layer.name = ...``) is written with the names it will load with."""
     taken = {c["config"].get("name") for c in layer_configs if isinstance(c, dict) and isinstance(c.get("config"), dict)}
     seen, out = set(), []
     for c in layer_configs:
@@ -1161,8 +1173,9 @@ def _unique_names(layer_configs):
                 k += 1
             new = f"{name}_{k}"
             taken.add(new)
-            warnings.warn(f"Two layers are named {name!r}; the second one is renamed {new!r} (layer names "
-                          "are unique in a model, as in Keras).", UserWarning, stacklevel=4)
+            renamed = f"the file names the second one {new!r}" if saving else f"the second one is renamed {new!r}"
+            warnings.warn(f"Two layers are named {name!r}; {renamed} (layer names are unique in a model, as in "
+                          "Keras).", UserWarning, stacklevel=4)
             c = {**c, "config": {**c["config"], "name": new}}
             name = new
         seen.add(name)
