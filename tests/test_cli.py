@@ -1242,6 +1242,11 @@ def test_ignore_leaves_an_id_column_out_and_predict_leaves_it_out_by_name(tmp_pa
     expected = call("predict", "m.gn", "plain.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys).stdout
     result = call("predict", "m.gn", "id.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
     assert result.stdout == expected and "id.csv's column id is not the model's; left out." in result.stderr
+    for command in ("predict", "evaluate"):  # asked for: no note about it
+        for ignore in ("id", "0", "-4"):
+            asked = call(command, "m.gn", "id.csv", "--ignore", ignore, cwd=tmp_path, monkeypatch=monkeypatch,
+                         capsys=capsys)
+            assert asked.returncode == 0 and "not the model's" not in asked.stderr, (command, ignore, asked.stderr)
     plain = call("evaluate", "m.gn", "plain.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys).stdout
     result = call("evaluate", "m.gn", "id.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
     assert result.returncode == 0 and result.stdout.split("Loss")[1] == plain.split("Loss")[1], result.stderr

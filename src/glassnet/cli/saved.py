@@ -26,7 +26,7 @@ def cmd_evaluate(args):
         raise CommandError(f"--task {args.task}: {args.model} is a {task} model; leave --task out.")
     # the model knows what it is: integer targets of a regression stay numbers
     target = _saved_target(args, model)
-    others, header = _model_header(args.data, model, args.target or target or -1)
+    others, header = _model_header(args.data, model, args.target or target or -1, args.ignore)
     if others:  # (None stays None: --ignore given for a data set without columns is an error)
         args.ignore = tuple(args.ignore or ()) + others
     data = load_dataset(args.data, args, purpose="evaluate", task=task, target=target, header=header)
@@ -90,11 +90,11 @@ def _saved_target(args, model, option="data"):
     return None
 
 
-def _model_header(path, model, target):
+def _model_header(path, model, target, ignore=None):
     """How a CSV file meets a model trained on named columns: when row 1 holds every one of the
     model's feature names and some text (so it is the header, whatever its numbers look like),
-    the indices of its other columns but the ``target`` (left out, with a note) and True; else
-    ((), None): the file's header is judged as usual."""
+    the indices of its other columns but the ``target`` (left out, with a note unless ``--ignore``
+    names them, ``ignore``) and True; else ((), None): the file's header is judged as usual."""
     features = model.metadata.get("features")
     cells = header_cells(path) if features and str(path).lower().endswith((".csv", ".txt")) else []
     if not cells or not set(features) <= set(cells) or not any(_is_text(cell) for cell in cells):
@@ -103,10 +103,12 @@ def _model_header(path, model, target):
             and -len(cells) <= int(target) < len(cells):
         target = cells[int(target)]
     others = tuple(k for k, name in enumerate(cells) if name not in features and name != target)
-    if others:
-        names = ", ".join(cells[k] for k in others)
-        print(f"note: {path}'s column{'s' * (len(others) > 1)} {names} {'are' if len(others) > 1 else 'is'} not the "
-              "model's; left out.", file=sys.stderr)
+    asked = {str(column) for column in ignore or ()}  # by name or index (from the end too)
+    unasked = [k for k in others if not {cells[k], str(k), str(k - len(cells))} & asked]
+    if unasked:
+        names = ", ".join(cells[k] for k in unasked)
+        print(f"note: {path}'s column{'s' * (len(unasked) > 1)} {names} {'are' if len(unasked) > 1 else 'is'} not "
+              "the model's; left out.", file=sys.stderr)
     return others, True  # (int indices: a column may be named "0")
 
 
@@ -116,7 +118,7 @@ def cmd_predict(args):
         _refuse_replacing_other_files(args.out, "--out", "predictions")
     model = _load_model(args.model)
     target = args.target or _saved_target(args, model, "csv")
-    others, header = _model_header(args.csv, model, target)
+    others, header = _model_header(args.csv, model, target, args.ignore)
     X, _, columns = read_csv(args.csv, target, require_target=False, read_target=False,
                              ignore=tuple(args.ignore or ()) + others, header=header)
     X = align_columns(X, columns, model.metadata.get("features"), args.csv)
