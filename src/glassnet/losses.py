@@ -551,7 +551,11 @@ class CategoricalCrossentropy(_Crossentropy):
         xp = get_namespace(A)
         if isinstance(A, np.ndarray) and A.dtype == np.float16:  # sums of float16 overflow at 65504
             return super().__call__(Y.astype(np.float32), A.astype(np.float32), sample_weight)
-        P, _ = _normalized(A, self.epsilon)  # each row divided by its sum, as Keras (softmax: by 1)
+        if isinstance(A, np.ndarray):  # as _normalized, with NumPy's reduction called directly (~1 µs less)
+            S = np.add.reduce(A, axis=-1, keepdims=True)
+            P = np.divide(A, np.maximum(S, self.epsilon, out=S))
+        else:
+            P, _ = _normalized(A, self.epsilon)  # each row divided by its sum, as Keras (softmax: by 1)
         xp.maximum(P, self.epsilon, out=P)
         xp.minimum(P, 1 - self.epsilon, out=P)
         xp.log(P, out=P)
