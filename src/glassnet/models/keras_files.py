@@ -298,9 +298,8 @@ def keras_config(model):
         "batch_shape": shape, "dtype": str(np.dtype(model.dtype)), "sparse": False, "ragged": False,
         "name": "input_layer", "optional": False})
     layer_configs, layer_shape = [input_layer], shape
-    repeated = model._repeated_name()
-    if repeated is not None:  # renamed after add (layer.name = ...): Keras's Sequential refuses the file
-        layer = model.layers[repeated[1]]
+    layer = model._layer_with_repeated_name()
+    if layer is not None:  # renamed after add (layer.name = ...): Keras's Sequential refuses the file
         _refuse(f"layer {layer.name!r} ({type(layer).__name__})", "the name of another of its layers",
                 "Rename one of them (its name attribute)")
     for layer in model.layers:

@@ -105,12 +105,12 @@ def save_model(model, filepath, include_optimizer=True, backup=None):
     ``backup`` (a dict of JSON values, from :class:`~glassnet.callbacks.BackupAndRestore`) is
     kept as the file's "backup" record, and the optimizer's state is then written even when
     the compile settings cannot be (a custom loss): :func:`restore_backup` reads it back."""
+    from .sequential import _unique_names
+
     model._ensure_built()
     model._require_built("save")
     filepath = check_path(filepath, "filepath")
     weights = model.get_weights()
-    from .sequential import _unique_names
-
     architecture = model.get_config()
     # Two layers of one name (one renamed after add, layer.name = ...): the file names the second
     # as loading would rename it, with a warning, so that each keeps its own dropout generator

@@ -954,15 +954,15 @@ class Sequential:
         print_fn(f" Non-trainable params: {total - trainable:,} ({_human_bytes((total - trainable) * itemsize)})")
 
     # -- files -------------------------------------------------------------------------
-    def _repeated_name(self):
-        """``(i, j, name)`` for the first two layers that share a name, or None. ``add`` refuses a
-        name in use, but ``layer.name = ...`` afterwards is not checked (as in Keras); a file
-        tells the layers apart by name, so the writers refuse it."""
-        seen = {}
-        for index, layer in enumerate(self._layers):
+    def _layer_with_repeated_name(self):
+        """The first layer whose name an earlier layer has, or None. ``add`` refuses a name in
+        use, but ``layer.name = ...`` afterwards is not checked (as in Keras): ``save`` writes
+        such a layer renamed, and a Keras file refuses it (Keras's Sequential does)."""
+        seen = set()
+        for layer in self._layers:
             if layer.name in seen:
-                return seen[layer.name], index, layer.name
-            seen[layer.name] = index
+                return layer
+            seen.add(layer.name)
         return None
 
     def save(self, filepath, overwrite=True, zipped=None, include_optimizer=True, save_format=None):

@@ -19,9 +19,9 @@ from ..backend import standardize_dtype
 from ..layers import Activation, BatchNormalization, Dense, Dropout
 from ..models import Sequential
 from ._files import _load, _save
-from ._objective import _BatchL2, _data_weights, _scikit_loss
+from ._objective import _batch_l2, _data_weights, _scikit_loss
 from ._params import _check_hyperparameters, _check_sample_weight, _hidden_activations, _is_logistic
-from ._solvers import _fit_lbfgs, _fit_stochastic, _new_optimizer
+from ._solvers import _fit_lbfgs, _fit_stochastic, _new_optimizer, _solver_key
 
 #: sparse X is taken as CSR rows, made dense a batch at a time (lbfgs: the whole set at once)
 _SPARSE = ("csr", "csc", "coo")
@@ -375,9 +375,9 @@ class _BaseMLP(BaseEstimator):
         optimizer_before = model.optimizer
         try:
             self._apply_activation()
-            if self._optimizer_key != (self.solver, self.optimizer, self.jit_compile):
+            if self._optimizer_key != _solver_key(self):
                 model.optimizer = _new_optimizer(self)
-            self._install_alpha(_BatchL2(0.5 * self.alpha / (n * mean_w)) if self.alpha > 0 else None)
+            self._install_alpha(_batch_l2(self, n, mean_w))
             with backend.namespace("numpy"), _scikit_loss(self):
                 return model.trace(X, Y, sample_weight=v)
         finally:

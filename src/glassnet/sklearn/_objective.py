@@ -24,6 +24,12 @@ class _BatchL2(regularizers.L2):
         return f"L2(l2 = α/(2 Σw) = {self.l2:.6g})"
 
 
+def _batch_l2(est, n, mean_w):
+    """The penalty of a batch of ``n`` rows whose weights average ``mean_w``:
+    ``_BatchL2(α / (2 n mean_w))``, or None for ``alpha=0``."""
+    return _BatchL2(0.5 * est.alpha / (n * mean_w)) if est.alpha > 0 else None
+
+
 def _penalty(est, weight_sum):
     """``α/(2 Σw) Σ_l ||W^(l)||²`` (scikit-learn's penalty on a set of total weight Σw)."""
     if not est.alpha:

@@ -18,7 +18,7 @@ from .. import optimizers
 from .._validation import is_sparse
 from ..models.training import DivergenceWarning
 from ._epochs import _EpochEnd, _EpochEndBatchAlpha
-from ._objective import _BatchL2, _data_weights, _scikit_loss
+from ._objective import _batch_l2, _data_weights, _scikit_loss
 
 
 def _new_optimizer(est):
@@ -37,12 +37,17 @@ def _new_optimizer(est):
     )
 
 
+def _solver_key(est):
+    """What the optimizer state in ``model_`` belongs to: a change of any starts a new optimizer."""
+    return est.solver, est.optimizer, est.jit_compile
+
+
 def _fit_stochastic(est, X, Y, w, rs, incremental):
     """Train ``est.model_`` with 'sgd'/'adam' for ``max_iter`` epochs (one if ``incremental``)."""
     model = est.model_
     if est.early_stopping and incremental:
         raise ValueError("partial_fit does not support early_stopping=True")
-    key = (est.solver, est.optimizer, est.jit_compile)
+    key = _solver_key(est)
     if not incremental or est._optimizer_key != key:
         model.compile(optimizer=_new_optimizer(est), loss=model.loss, jit_compile=est.jit_compile)
         est._optimizer_key = key
@@ -69,12 +74,11 @@ def _fit_stochastic(est, X, Y, w, rs, incremental):
         batch_size = int(np.clip(est.batch_size, 1, n))
     v, mean_w = _data_weights(est, w, n)
 
-    reg = _BatchL2(0.5 * est.alpha / (batch_size * mean_w)) if est.alpha > 0 else None
+    reg = _batch_l2(est, batch_size, mean_w)
     last = n % batch_size
     if reg is not None and last:
-        callback = _EpochEndBatchAlpha(
-            est, n, validation, reg, reg.l2, 0.5 * est.alpha / (last * mean_w), n // batch_size
-        )
+        last_l2 = _batch_l2(est, last, mean_w).l2  # the short last batch's share
+        callback = _EpochEndBatchAlpha(est, n, validation, reg, reg.l2, last_l2, n // batch_size)
     else:
         callback = _EpochEnd(est, n, validation)
 
@@ -137,7 +141,7 @@ def _fit_lbfgs(est, X, Y, w):
     if is_sparse(X):  # L-BFGS's full-batch passes need the rows dense, all at once
         X = X.toarray()
     v, mean_w = _data_weights(est, w, n)
-    reg = _BatchL2(0.5 * est.alpha / (n * mean_w)) if est.alpha > 0 else None
+    reg = _batch_l2(est, n, mean_w)
     flat = model._flat_params
 
     frozen = model._frozen_parts()  # layers with trainable=False: a zero gradient keeps L-BFGS off them
