@@ -276,6 +276,90 @@ def test_a_normalization_never_adapted_says_so():
         Normalization()(np.ones((2, 3)))
 
 
+def test_normalization_adapts_a_memory_mapped_file_a_block_at_a_time(tmp_path, rng):
+    # the out-of-core route of docs/data.md: adapt read the file into a float64 copy (twice its size
+    # for float32) and computed the variance into another
+    x = rng.normal(loc=3.0, scale=2.0, size=(20_000, 200)).astype(np.float32)
+    np.save(tmp_path / "x.npy", x)
+    mapped = np.load(tmp_path / "x.npy", mmap_mode="r")
+    layer = Normalization(dtype="float64")
+    tracemalloc = pytest.importorskip("tracemalloc")
+    tracemalloc.start()
+    try:
+        layer.adapt(mapped)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < x.nbytes / 4, f"adapt allocated {peak / 2**20:.1f} MB for a {x.nbytes / 2**20:.1f} MB file"
+    mean, variance, count = layer.get_weights()
+    np.testing.assert_allclose(mean, x.astype(np.float64).mean(axis=0), rtol=1e-13)
+    np.testing.assert_allclose(variance, x.astype(np.float64).var(axis=0), rtol=1e-12)
+    assert count == 20_000
+    images = (x[:5000, :100] * 20).clip(0, 255).astype(np.uint8)  # a uint8 file (pixels) the same way
+    np.save(tmp_path / "u8.npy", images)
+    pixels = _adapted(np.load(tmp_path / "u8.npy", mmap_mode="r"), dtype="float64")
+    np.testing.assert_allclose(pixels.get_weights()[1], images.var(axis=0, dtype=np.float64), rtol=1e-13)
+
+
+def test_normalization_adapts_batches_from_an_iterator_as_from_the_whole_array(rng):
+    x = rng.normal(loc=[100.0, -5.0, 0.0, 2000.0], scale=[30.0, 1.0, 1e-3, 500.0], size=(1000, 4))
+    whole = _adapted(x, dtype="float64")
+    sizes = [1, 0, 333, 7, 600, 59]  # uneven, a one-row and an empty batch; 1000 rows in all
+    bounds = np.cumsum([0] + sizes)
+    batched = _adapted((x[a:b] for a, b in zip(bounds[:-1], bounds[1:])), dtype="float64")
+    for got, want in zip(batched.get_weights(), whole.get_weights()):
+        np.testing.assert_allclose(got, want, rtol=1e-13)
+    assert batched.get_weights()[2] == 1000
+    cubes = rng.normal(size=(90, 3, 4)) * [1.0, 2.0, 3.0, 4.0]  # samples of any shape; features on the last axis
+    for axis, mean, variance in ((-1, cubes.mean(axis=(0, 1)), cubes.var(axis=(0, 1))),
+                                 (None, cubes.mean(), cubes.var())):
+        layer = _adapted(iter(np.split(cubes, [10, 11, 50])), axis=axis, dtype="float64")
+        np.testing.assert_allclose(layer.get_weights()[0], mean, rtol=1e-13, atol=1e-15)
+        np.testing.assert_allclose(layer.get_weights()[1], variance, rtol=1e-13)
+        assert layer.input_shape == (3, 4)
+    float32 = _adapted(iter([x[:500].astype(np.float32), x[500:].astype(np.float32)]))  # floatx weights
+    np.testing.assert_allclose(float32.get_weights()[1], x.astype(np.float32).astype(np.float64).var(axis=0),
+                               rtol=1e-6)
+
+
+def test_normalization_adapt_refuses_batches_it_cannot_use():
+    x = np.ones((6, 3))
+    with pytest.raises(TypeError, match=r"yielded a tuple as batch 0.*not \(x, y\) pairs: pass \(x for x, y in "):
+        Normalization().adapt(iter([(x, x[:, 0])]))
+    with pytest.raises(ValueError, match=r"batch 2 has samples of shape \(4,\), but the batches before it had "
+                                         r"samples of shape \(3,\)"):
+        Normalization().adapt(iter([x, x, np.ones((2, 4))]))
+    with pytest.raises(ValueError, match="yielded no samples"):
+        Normalization().adapt(iter([np.ones((0, 3))]))
+    built = Normalization(input_shape=(3,))
+    with pytest.raises(ValueError, match=r"takes samples of shape \(3,\), but adapt\(\) received batch 1 of "
+                                         r"shape \(2, 5\)"):
+        built.adapt(iter([x, np.ones((2, 5))]))
+    with pytest.raises(ValueError, match="adapt's batch 0 contains NaN"):
+        Normalization().adapt(iter([np.full((2, 3), np.nan)]))
+
+
+def test_normalization_adapt_refuses_statistics_beyond_its_dtype(rng):
+    # the variance of values near 1e20 is 1e40, beyond float32: it was stored as inf (with only a cast
+    # warning) and the layer mapped every input to 0
+    x = rng.normal(size=(50, 2)) * 1e20
+    layer = Normalization()
+    with pytest.raises(ValueError, match=r"too large for the layer's float32 \(largest 3.4e\+38\): the mean of "
+                                         r"feature 0 is .* and the variance .*e\+39.*or use dtype='float64'"):
+        layer.adapt(x)
+    assert not layer.built  # nothing kept from the refused data
+    wide = _adapted(x, dtype="float64")  # the advice works
+    np.testing.assert_allclose(wide.get_weights()[1], x.var(axis=0), rtol=1e-13)
+    with pytest.raises(ValueError, match=r"float64 .*the variance beyond float64's range"):
+        Normalization(dtype="float64").adapt(x * 1e180)
+    # near float64's largest value a sum overflows (np.mean gives inf) but the statistics do not:
+    # they are taken of the values scaled by a power of two
+    huge = np.full((10, 2), 1.7e308)
+    with np.errstate(over="ignore"):
+        assert np.isinf(huge.mean(axis=0)).all()
+    np.testing.assert_array_equal(_adapted(huge, dtype="float64").get_weights()[:2], [[1.7e308] * 2, [0.0] * 2])
+
+
 # -- Rescaling ----------------------------------------------------------------------------
 def test_rescaling_equals_keras():
     pixels = np.array([[0.0, 128.0, 255.0]])

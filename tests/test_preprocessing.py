@@ -136,6 +136,27 @@ def test_standard_scaler_huge_and_tiny_values(factor):
     np.testing.assert_allclose(StandardScaler().fit_transform(X).ravel(), [-1.2247449, 0, 1.2247449], atol=1e-3)
 
 
+def test_scalers_fit_a_memory_mapped_file_a_block_at_a_time(tmp_path, rng):
+    # statistics in float64 a block of rows at a time: the block was 16,384 rows whatever their width
+    # (26 MB of float64 for 200 features), now about a megabyte
+    import tracemalloc
+
+    x = rng.normal(loc=-2.0, scale=3.0, size=(20_000, 200)).astype(np.float32)
+    np.save(tmp_path / "x.npy", x)
+    mapped = np.load(tmp_path / "x.npy", mmap_mode="r")
+    tracemalloc.start()
+    try:
+        standard = StandardScaler().fit(mapped)
+        minmax = MinMaxScaler().fit(mapped)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < x.nbytes / 4, f"fit allocated {peak / 2**20:.1f} MB for a {x.nbytes / 2**20:.1f} MB file"
+    np.testing.assert_allclose(standard.mean_, x.astype(np.float64).mean(axis=0), rtol=1e-6)
+    np.testing.assert_allclose(standard.scale_, x.astype(np.float64).std(axis=0), rtol=1e-6)
+    np.testing.assert_array_equal(minmax.data_min_, x.min(axis=0))
+
+
 def test_min_max_scaler_huge_and_tiny_values():
     X = np.array([[-1e308], [0.0], [1e308]])  # max - min overflows
     np.testing.assert_allclose(MinMaxScaler().fit_transform(X).ravel(), [0, 0.5, 1])

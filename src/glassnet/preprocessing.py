@@ -9,6 +9,7 @@ Statistics must come from the training data only; the scaler objects keep
 them (``fit`` on the training set, ``transform`` every set).
 """
 
+import math
 from typing import NamedTuple
 
 import numpy as np
@@ -82,16 +83,37 @@ class _Scaler:
         return Z
 
 
-def _column_moments(X, rows=1 << 14):
-    """Mean and variance (ddof 0) of each column, accumulated in float64 (as scikit-learn)
-    a block of rows at a time: float32 sums over 10⁶ rows drift by tenths of a percent,
-    and a float64 copy of the whole array would be large and slow."""
-    mean = X.mean(axis=0, dtype=np.float64)
+def _column_moments(X, unit=None, block=1 << 17):
+    """Mean and variance (ddof 0) of each column of ``X / unit``, accumulated in float64 (as
+    scikit-learn) over blocks of about ``block`` values: float32 sums over 10⁶ rows drift by
+    tenths of a percent, and a float64 copy of the whole array (of a memory-mapped file larger
+    than memory, say) would be large and slow. ``unit``: see :func:`_column_unit` (None: 1)."""
+    scaled = unit is not None and not (unit == 1).all()
+    rows = max(1, block // max(1, math.prod(X.shape[1:])))
+    blocks = [slice(start, start + rows) for start in range(0, X.shape[0], rows)]
+    if scaled:
+        mean = sum(np.sum(X[part].astype(np.float64) / unit, axis=0) for part in blocks) / X.shape[0]
+    else:
+        mean = X.mean(axis=0, dtype=np.float64)
     var = np.zeros(X.shape[1:], dtype=np.float64)
-    for start in range(0, X.shape[0], rows):
-        d = X[start : start + rows].astype(np.float64) - mean
+    for part in blocks:
+        d = X[part].astype(np.float64)
+        if scaled:
+            d /= unit
+        d -= mean
         var += np.einsum("i...,i...->...", d, d)
     return mean, var / max(X.shape[0], 1)
+
+
+def _merge_moments(first, second):
+    """The ``(count, mean, variance)`` of two sets of samples from those of each (ddof 0;
+    Chan, Golub and LeVeque's pairwise update): statistics over data that comes in batches."""
+    (n_a, mean_a, var_a), (n_b, mean_b, var_b) = first, second
+    n = n_a + n_b
+    delta = mean_b - mean_a
+    mean = mean_a + delta * (n_b / n)
+    var = (var_a * n_a + var_b * n_b + delta**2 * (n_a * n_b / n)) / n
+    return n, mean, var
 
 
 def _column_unit(high, low):
@@ -141,7 +163,7 @@ class StandardScaler(_Scaler):
         stats = _stats_dtype(X)
         high, low = X.max(axis=0), X.min(axis=0)
         unit = _column_unit(high, low)
-        mean, var = _column_moments(X if (unit == 1).all() else X / unit)  # of X / unit
+        mean, var = _column_moments(X, unit)  # of X / unit
         self.mean_ = (mean * unit).astype(stats) if self.with_mean else np.zeros(X.shape[1:], stats)
         if not self.with_std:
             self.scale_ = np.ones(X.shape[1:], stats)

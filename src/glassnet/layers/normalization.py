@@ -2,9 +2,10 @@
 
 import numpy as np
 
-from .._validation import check_array
+from .._validation import _is_stream, check_array
 from ..backend import from_numpy, get_namespace, numpy_copy, standardize_dtype
 from .base import Layer, sample_shape
+from ..preprocessing import _column_moments, _column_unit, _merge_moments
 from .batchnorm import feature_axis
 
 #: Keras's ``backend.epsilon()``: the smallest standard deviation divided by
@@ -111,28 +112,82 @@ class Normalization(Layer):
         return value.reshape((1,) * (1 + len(self.input_shape) - value.ndim) + value.shape)
 
     def adapt(self, data):
-        """Compute the mean and population variance of each feature of ``data``
-        (``(n_samples, n_features)``, or ``(n_samples,)`` for one feature), as Keras's
-        ``adapt``, and keep them as the layer's weights. Builds the layer for
-        ``data``'s samples; a built layer must receive samples of its shape."""
+        """Compute the mean and population variance of each feature of ``data`` and keep
+        them as the layer's weights, as Keras's ``adapt``. Builds the layer for ``data``'s
+        samples; a built layer must receive samples of its shape.
+
+        ``data``: an array ``(n_samples, n_features)`` (``(n_samples,)`` for one feature,
+        or samples of any shape whose last axis holds the features), read a block of rows
+        at a time, so a memory-mapped ``.npy`` file larger than memory
+        (``np.load(path, mmap_mode="r")``) adapts in little memory; or an iterator of
+        batches (a generator, a ``tf.data`` dataset of features: Keras's batched dataset),
+        each an array of samples, not an ``(x, y)`` pair. The statistics are computed in
+        float64 (batches merged exactly, Chan et al.'s update) whatever the data's dtype."""
         if self.input_mean is not None:
             raise ValueError("This Normalization was given its mean and variance; adapt() would replace them. "
                              "Create it without mean= and variance= to compute them from data.")
-        X = check_array(data, name="adapt's data", ndim=1, allow_nd=True, dtype=np.float64)
+        if _is_stream(data):
+            shape, moments = self._batch_moments(iter(data))
+        else:
+            X = self._samples(data, "data")
+            shape, moments = X.shape[1:], self._moments(X)
+        count, mean, variance = moments
+        if self.axis is None:
+            mean, variance = mean[0], variance[0]
+        dtype = np.dtype(standardize_dtype(self.dtype))  # the weights' dtype: the model's, or floatx()
+        _check_range(mean, variance, dtype, self.axis is None)
+        if not self.built:
+            if self.dtype is None:
+                self._dtype_from_adapt = True  # so that a model of another dtype can say where it came from
+            self.dtype = dtype.name
+            self.build(shape)
+        for key, value in (("mean", mean), ("variance", variance), ("count", count)):
+            self.state[key][...] = from_numpy(np.asarray(value), dtype=dtype)
+
+    def _samples(self, data, what):
+        """``data`` as an array of samples ``(n, ...)``, with samples of the layer's shape once it
+        is built. ``what``: "data", or "batch i" of an iterator."""
+        X = check_array(data, name=f"adapt's {what}", ndim=1, allow_nd=True, allow_empty=True)
         if X.ndim == 1:
             X = X.reshape(-1, 1)
         if self.input_shape is not None and tuple(X.shape[1:]) != tuple(self.input_shape):
             raise ValueError(f"{self._label()} takes samples of shape {tuple(self.input_shape)}, but adapt() "
-                             f"received data of shape {X.shape}: samples of shape {X.shape[1:]}.")
-        if not self.built:
-            if self.dtype is None:
-                self._dtype_from_adapt = True  # so that a model of another dtype can say where it came from
-            self.dtype = standardize_dtype(self.dtype)  # the weights' dtype: the model's, or floatx()
-            self.build(X.shape[1:])
-        axes = tuple(range(X.ndim)) if self.axis is None else tuple(range(X.ndim - 1))
-        for key, value in (("mean", X.mean(axis=axes)), ("variance", X.var(axis=axes)),
-                           ("count", np.prod([X.shape[a] for a in axes]))):
-            self.state[key][...] = from_numpy(np.asarray(value), dtype=standardize_dtype(self.dtype))
+                             f"received {what} of shape {X.shape}: samples of shape {X.shape[1:]}.")
+        if X.size == 0 and what == "data":
+            raise ValueError(f"adapt's data is empty (shape {X.shape}); at least one sample is required.")
+        return X
+
+    def _moments(self, X):
+        """``(count, mean, variance)`` of each feature of the samples ``X`` (float64, ddof 0): of the
+        last axis's columns, or (axis=None) of all the values as one column. Huge and tiny values
+        are scaled by a power of two first, so that their squares neither overflow nor vanish."""
+        rows = X.reshape(-1, 1 if self.axis is None else X.shape[-1])
+        unit = _column_unit(rows.max(axis=0), rows.min(axis=0))
+        mean, variance = _column_moments(rows, unit)
+        if (unit == 1).all():
+            return rows.shape[0], mean, variance
+        with np.errstate(over="ignore"):  # beyond float64: refused by adapt
+            return rows.shape[0], mean * unit, (np.sqrt(variance) * unit) ** 2
+
+    def _batch_moments(self, batches):
+        """The sample shape and ``(count, mean, variance)`` of the samples of all ``batches``."""
+        shape = moments = None
+        for i, batch in enumerate(batches):
+            if isinstance(batch, tuple):
+                raise TypeError(f"adapt's data yielded a tuple as batch {i}; adapt takes batches of samples "
+                                "only (Keras's adapt too), not (x, y) pairs: pass (x for x, y in batches).")
+            X = self._samples(batch, f"batch {i}")
+            if shape is None:
+                shape = X.shape[1:]
+            elif X.shape[1:] != shape:
+                raise ValueError(f"adapt's batch {i} has samples of shape {X.shape[1:]}, but the batches before "
+                                 f"it had samples of shape {shape}.")
+            if X.shape[0]:
+                here = self._moments(X)
+                moments = here if moments is None else _merge_moments(moments, here)
+        if moments is None:
+            raise ValueError("adapt's data yielded no samples; it must yield at least one batch with samples.")
+        return shape, moments
 
     def _statistics(self):
         """The mean and ``max(sqrt(variance), ε)``; refused while neither was set."""
@@ -169,3 +224,19 @@ def _statistic(value, name):
     scalar = np.ndim(value) == 0
     array = check_array([value] if scalar else value, name=name, ndim=1, dtype=np.float64)
     return array.reshape(()) if scalar else array
+
+
+def _check_range(mean, variance, dtype, single):
+    """Refuse statistics beyond ``dtype``'s range: stored as inf, they would turn every output into 0 or NaN."""
+    limit = np.finfo(dtype).max
+    too_large = np.atleast_1d(~(np.abs(mean) <= limit) | ~(variance <= limit))
+    if not too_large.any():
+        return
+    j = int(np.flatnonzero(too_large)[0])
+    m, v = (float(np.atleast_1d(value)[j]) for value in (mean, variance))
+    where = "" if single else f" of feature {j}"
+    v = f"{v:.3g}" if np.isfinite(v) else "beyond float64's range"
+    raise ValueError(f"adapt's data is too large for the layer's {dtype} (largest {limit:.3g}): the mean{where} is "
+                     f"{m:.3g} and the variance {v}; stored as inf, they would turn every output into 0 or NaN. Rescale "
+                     "the data first (divide it by a power of ten)"
+                     + (", or use dtype='float64'." if dtype != np.float64 else "."))
