@@ -162,9 +162,77 @@ def test_an_unknown_keras_layer_is_named_with_glassnets_layers():
         glassnet.models.model_from_json(keras_json("conv"))
 
 
-def test_a_keras_functional_model_is_refused_by_name():
-    with pytest.raises(ValueError, match="Keras Functional model: glassnet reads Sequential models only"):
-        glassnet.models.model_from_json(keras_json("functional"))
+def test_a_keras_functional_chain_reads_as_the_sequential_of_its_layers():
+    # keras.Model(inputs, Dense(2)(inputs)), and the functional API guide's MLP (Dense, Dropout,
+    # BatchNormalization, Dense called one on the other)
+    single = glassnet.models.model_from_json(keras_json("functional"))
+    assert type(single) is Sequential and single.name == "functional_3"
+    assert [(type(layer).__name__, layer.name) for layer in single.layers] == [("Dense", "dense_5")]
+    assert single.input_shape == (None, 3) and single.output_shape == (None, 2)
+    model = glassnet.models.model_from_json(keras_json("functional_chain"))
+    assert model.name == "mnist_model" and model.input_shape == (None, 6) and model.output_shape == (None, 3)
+    assert [type(layer).__name__ for layer in model.layers] == ["Dense", "Dropout", "BatchNormalization", "Dense"]
+    assert model.layers[1].rate == 0.2 and type(model.layers[3].activation).__name__ == "Softmax"
+
+
+def test_a_tf_keras_2_functional_chain_reads_too():
+    # tf.keras 2's to_json(): inbound nodes as [[layer, node, tensor, kwargs]], batch_input_shape
+    dense = {"class_name": "Dense", "config": {"name": "hidden", "trainable": True, "dtype": "float32", "units": 3,
+                                               "activation": "relu", "use_bias": True}}
+    out = {"class_name": "Dense", "config": {"name": "out", "units": 1, "activation": "sigmoid"}}
+    spec = {"class_name": "Functional", "keras_version": "2.15.0", "backend": "tensorflow", "config": {
+        "name": "model", "layers": [
+            {"class_name": "InputLayer", "config": {"batch_input_shape": [None, 4], "dtype": "float32",
+                                                    "name": "input_1"}, "name": "input_1", "inbound_nodes": []},
+            {**out, "name": "out", "inbound_nodes": [[["hidden", 0, 0, {}]]]},  # listed before its input
+            {**dense, "name": "hidden", "inbound_nodes": [[["input_1", 0, 0, {}]]]}],
+        "input_layers": [["input_1", 0, 0]], "output_layers": [["out", 0, 0]]}}
+    model = glassnet.models.model_from_json(json.dumps(spec))
+    assert [layer.name for layer in model.layers] == ["hidden", "out"] and model.input_shape == (None, 4)
+    assert model.output_shape == (None, 1) and model.count_params() == 4 * 3 + 3 + 3 + 1
+
+
+@pytest.mark.parametrize("name, match", [
+    ("branching", r"its layer 'add' takes 2 inputs \(a merge of branches\)"),
+    ("shared", r"its layer 'dense\w*' is called 2 times \(a shared layer\)"),
+    ("two_outputs", r"its model has 1 inputs and 2 outputs"),
+])
+def test_a_keras_functional_model_that_is_not_a_chain_is_refused_by_what_it_has(name, match):
+    with pytest.raises(ValueError, match="json_string describes a Keras Functional model that glassnet cannot read: "
+                                         f"{match}.*Rebuild the model as keras.Sequential"):
+        glassnet.models.model_from_json(keras_json(name))
+
+
+def _called_with_an_argument(config):
+    config["layers"][2]["inbound_nodes"][0]["kwargs"] = {"training": True, "rate": 0.5}  # (Keras's own: training)
+
+
+def _unused_branch(config):
+    extra = json.loads(json.dumps(config["layers"][1]))
+    extra["name"] = extra["config"]["name"] = "probe"
+    config["layers"].append(extra)  # a Dense on the input whose output nothing uses
+
+
+def _output_not_from_input(config):
+    del config["layers"][2]["inbound_nodes"][0]["args"][0]["config"]["keras_history"]
+
+
+@pytest.mark.parametrize("edit, match", [
+    (_called_with_an_argument, r"its layer 'dropout\w*' is called with \['rate'\]"),
+    (_unused_branch, r"its layer 'probe' is not on the path from the input to the output \(a branch\)"),
+    (_output_not_from_input, r"its layer 'dropout\w*' is called on something other than a layer's output"),
+])
+def test_edited_functional_chains_are_refused_by_what_breaks_the_chain(edit, match):
+    spec = json.loads(keras_json("functional_chain"))
+    edit(spec["config"])
+    with pytest.raises(ValueError, match=match):
+        glassnet.models.model_from_json(json.dumps(spec))
+
+
+def test_a_subclassed_keras_model_is_refused_by_name():
+    with pytest.raises(ValueError, match="describes a subclassed Keras Model: glassnet reads Sequential models and "
+                                         "functional models whose layers form one chain"):
+        glassnet.models.model_from_json(json.dumps({"class_name": "Model", "config": {}}))
 
 
 # -- .keras files ---------------------------------------------------------------------
@@ -189,6 +257,24 @@ def edited_config(name, edit):
     config = json.loads(zipfile.ZipFile(DATA / f"{name}.keras").read("config.json"))
     edit(config)
     return json.dumps(config)
+
+
+def test_a_keras_functional_chain_file_loads_and_predicts_as_keras_did(tmp_path, h5py):
+    model = glassnet.models.load_model(DATA / "functional_chain.keras")
+    expected = np.load(DATA / "functional_predictions.npz")
+    assert type(model) is Sequential and model.name == "mnist_model"
+    np.testing.assert_allclose(model.predict(expected["x"], verbose=0), expected["y"], rtol=0, atol=1e-6)
+    assert not np.allclose(model.layers[2].get_weights()[2], 0)  # BatchNormalization's trained moving mean
+    assert model.compiled and type(model.loss).__name__ == "SparseCategoricalCrossentropy"
+    assert model.metrics_names == ["loss", "accuracy"]
+    model.save(tmp_path / "chain.gn")  # glassnet's own file from here on
+    np.testing.assert_array_equal(glassnet.models.load_model(tmp_path / "chain.gn").predict(expected["x"]),
+                                  model.predict(expected["x"]))
+    branching = rewritten(DATA / "functional_chain.keras", tmp_path / "branching.keras",
+                          config_json=keras_json("branching"))
+    with pytest.raises(ValueError, match=r"Cannot load model file .*branching.keras'.*its layer 'add' takes 2 "
+                                         r"inputs.*Rebuild it as keras.Sequential"):
+        glassnet.models.load_model(branching)
 
 
 @pytest.mark.parametrize("name", ["classifier", "regression"])
@@ -281,7 +367,7 @@ def _huge_dense(config):
     ({"config_json": lambda: edited_config("classifier", _conv_layer)},
      "Unknown layer 'Conv2D' in saved config. Valid: Activation, BatchNormalization"),
     ({"config_json": lambda: edited_config("classifier", _functional)},
-     "a Keras 'Functional' model; glassnet reads Keras Sequential models only"),
+     "its Functional configuration has a layer without a name of its own"),
     ({"config_json": lambda: edited_config("classifier", _huge_dense)},
      "architecture needs 12,000,000,003 weights, more than its model.weights.h5"),
     ({"config_json": "{not json"}, "config.json is not valid JSON"),

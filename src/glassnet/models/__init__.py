@@ -24,16 +24,26 @@ def model_from_json(json_string):
     """A new :class:`Sequential` from :meth:`Sequential.to_json`'s text (as Keras): the
     architecture with fresh weights; only glassnet's built-in layers can be named. Keras 3's
     (and tf.keras's) ``Sequential.to_json()`` text is read too: its ``InputLayer`` gives the
-    input shape."""
+    input shape; and a Keras functional model's whose layers form one chain (input, each layer
+    on the one before it, output), as the Sequential of those layers."""
     import json
 
     try:
         spec = json.loads(json_string)
     except (TypeError, ValueError, RecursionError) as exc:  # RecursionError: nesting deeper than any model
         raise ValueError(f"json_string must be the text of Sequential.to_json(): {exc}") from None
-    if isinstance(spec, dict) and spec.get("class_name") in ("Functional", "Model"):
-        raise ValueError(f"json_string describes a Keras {spec['class_name']} model: glassnet reads Sequential models "
-                         "only (it has no functional API). Rebuild the model as keras.Sequential([...]).")
+    if isinstance(spec, dict) and spec.get("class_name") == "Functional":
+        from .keras_files import functional_chain
+
+        try:
+            return Sequential.from_config(functional_chain(spec.get("config")))
+        except ValueError as exc:
+            raise ValueError(f"json_string describes a Keras Functional model that glassnet cannot read: "
+                             f"{exc} Rebuild the model as keras.Sequential([...]).") from None
+    if isinstance(spec, dict) and spec.get("class_name") == "Model":
+        raise ValueError("json_string describes a subclassed Keras Model: glassnet reads Sequential models and "
+                         "functional models whose layers form one chain. Rebuild the model as "
+                         "keras.Sequential([...]).")
     if not isinstance(spec, dict) or spec.get("class_name") != "Sequential" or not isinstance(spec.get("config"), dict):
         raise ValueError('json_string must hold {"class_name": "Sequential", "config": {...}} as to_json() writes it.')
     return Sequential.from_config(spec["config"])

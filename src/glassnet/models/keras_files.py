@@ -1,4 +1,5 @@
-"""Keras 3 ``.keras`` files of Sequential models, read into glassnet (``load_model``).
+"""Keras 3 ``.keras`` files of Sequential models (and of functional models whose layers form
+one chain, read as the Sequential of those layers), read into glassnet (``load_model``).
 
 A ``.keras`` file is a zip archive::
 
@@ -74,10 +75,16 @@ def load_keras_file(zf, path, compile=True):
     if not isinstance(config, dict):
         _fail(path, f"its {CONFIG} is not a JSON object.")
     kind = config.get("class_name")
-    if kind != "Sequential":
-        _fail(path, f"it holds a Keras {kind!r} model; glassnet reads Keras Sequential models only (it has no "
-                    "functional API or subclassed models). Rebuild it as keras.Sequential([...]).")
     spec = config.get("config")
+    if kind == "Functional":
+        try:
+            spec = functional_chain(spec)
+        except ValueError as exc:
+            _fail(path, f"{exc} Rebuild it as keras.Sequential([...]).")
+    elif kind != "Sequential":
+        _fail(path, f"it holds a Keras {kind!r} model; glassnet reads Keras Sequential models and functional "
+                    "models whose layers form one chain (it has no subclassed models). Rebuild it as "
+                    "keras.Sequential([...]).")
     if not isinstance(spec, dict) or not isinstance(spec.get("layers"), list) or not spec["layers"]:
         _fail(path, f"its {CONFIG} lists no layers.")
     if len(spec["layers"]) > MAX_LAYERS:
@@ -106,6 +113,102 @@ def load_keras_file(zf, path, compile=True):
     if compile and config.get("compile_config"):
         _compile(model, config["compile_config"], path)
     return model
+
+
+def functional_chain(spec):
+    """The Sequential configuration of a Keras ``Functional`` model's configuration ``spec``
+    whose layers form one chain: one input, one output, and each layer called once, on the
+    layer before it, as in the functional API's MLP (``inputs = keras.Input((784,));
+    x = Dense(64, activation="relu")(inputs); ...; keras.Model(inputs, outputs)``). Such a
+    model computes what the Sequential of its layers in that order computes. Anything else
+    (branches, merges, several inputs or outputs, a layer called twice or with arguments) is
+    refused with a ValueError that names the layer."""
+    if not isinstance(spec, dict) or not isinstance(spec.get("layers"), list) or not spec["layers"]:
+        raise ValueError("its Functional configuration lists no layers.")
+    entries = {}
+    for entry in spec["layers"]:
+        name = entry.get("name") if isinstance(entry, dict) else None
+        if not isinstance(name, str) or name in entries:
+            raise ValueError(f"its Functional configuration has a layer without a name of its own: {entry!r:.200}")
+        entries[name] = entry
+    source = {}  # each layer's input: the layer whose output it is called on
+    for name, entry in entries.items():
+        nodes = entry.get("inbound_nodes")
+        if not nodes:
+            continue
+        if len(nodes) > 1:
+            raise ValueError(f"its layer {name!r} is called {len(nodes)} times (a shared layer); glassnet reads "
+                             "functional models whose layers form one chain, each layer called once.")
+        tensors, kwargs = _node_inputs(nodes[0], name)
+        # Keras records a call's defaults (Dropout's training=False, BatchNormalization's mask=None);
+        # fit and predict pass their own training flag over the recorded one
+        kwargs = {key: value for key, value in kwargs.items() if key != "training" and value is not None}
+        if kwargs:
+            raise ValueError(f"its layer {name!r} is called with {sorted(kwargs)}; glassnet reads functional "
+                             "models whose layers are called on one tensor (and Keras's training flag) only.")
+        if len(tensors) != 1:
+            raise ValueError(f"its layer {name!r} takes {len(tensors)} inputs (a merge of branches); glassnet reads "
+                             "functional models whose layers form one chain.")
+        source[name] = tensors[0]
+    inputs, outputs = (_endpoints(spec.get(key), key) for key in ("input_layers", "output_layers"))
+    if len(inputs) != 1 or len(outputs) != 1:
+        raise ValueError(f"its model has {len(inputs)} inputs and {len(outputs)} outputs; glassnet reads functional "
+                         "models with one input and one output whose layers form one chain.")
+    first, last = inputs[0], outputs[0]
+    if entries.get(first, {}).get("class_name") != "InputLayer" or first in source:
+        raise ValueError(f"its input {first!r} is not an InputLayer of the model.")
+    chain, name = [], last
+    while name != first:
+        if name not in source or len(chain) > len(entries):
+            raise ValueError(f"its output {last!r} is not computed from its input {first!r} through its layers.")
+        chain.append(name)
+        name = source[name]
+    off_chain = [name for name in entries if name != first and name not in chain]
+    if off_chain:
+        raise ValueError(f"its layer {off_chain[0]!r} is not on the path from the input to the output (a branch); "
+                         "glassnet reads functional models whose layers form one chain.")
+    layers = [{key: value for key, value in entries[name].items() if key not in ("name", "inbound_nodes")}
+              for name in (first, *reversed(chain))]
+    return {"name": spec.get("name"), "trainable": spec.get("trainable", True), "layers": layers}
+
+
+def _node_inputs(node, name):
+    """The names of the layers whose outputs a call ``node`` of layer ``name`` takes (each the
+    first output of that layer's first call), and the call's keyword arguments: Keras 3 writes
+    ``{"args": [{"class_name": "__keras_tensor__", "config": {"keras_history": [layer, 0, 0]}}],
+    "kwargs": {}}``, tf.keras 2 ``[[layer, 0, 0, {kwargs}], ...]``."""
+    if isinstance(node, dict):
+        args, kwargs = node.get("args"), node.get("kwargs") or {}
+        if isinstance(args, list) and len(args) == 1 and isinstance(args[0], list):
+            args = args[0]  # a layer called on a list of tensors
+        if not isinstance(args, list):
+            raise ValueError(f"its layer {name!r} has a malformed inbound node: {node!r:.200}")
+        histories = [arg.get("config", {}).get("keras_history") if isinstance(arg, dict) else None for arg in args]
+    elif isinstance(node, list):
+        histories = [item[:3] if isinstance(item, list) else None for item in node]
+        kwargs = {k: v for item in node if isinstance(item, list) and len(item) > 3 and isinstance(item[3], dict)
+                  for k, v in item[3].items()}
+    else:
+        raise ValueError(f"its layer {name!r} has a malformed inbound node: {node!r:.200}")
+    names = []
+    for history in histories:
+        if not (isinstance(history, list) and len(history) == 3 and isinstance(history[0], str)):
+            raise ValueError(f"its layer {name!r} is called on something other than a layer's output: {node!r:.200}")
+        if history[1:] != [0, 0]:
+            raise ValueError(f"its layer {name!r} takes output {history[2]} of call {history[1]} of {history[0]!r}; "
+                             "glassnet reads functional models whose layers form one chain, each called once.")
+        names.append(history[0])
+    return names, kwargs
+
+
+def _endpoints(value, key):
+    """The layer names of Keras's ``input_layers``/``output_layers``: ``[name, 0, 0]`` for one,
+    ``[[name, 0, 0], ...]`` for several."""
+    if isinstance(value, list) and len(value) == 3 and isinstance(value[0], str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, list) and v and isinstance(v[0], str) for v in value):
+        raise ValueError(f"its Functional configuration has a malformed {key}: {value!r:.200}")
+    return [v[0] for v in value]
 
 
 def _read_json(zf, name, path):

@@ -16,6 +16,16 @@ It writes, next to itself:
   ``functional.json``: a functional model (which glassnet cannot read).
 * ``predictions.npz``: fixed inputs and what Keras's ``predict`` gave for them
   (``classifier_x``, ``classifier_y``, ``regression_x``, ``regression_y``), float32.
+* ``functional_chain.keras`` / ``.json``: the functional API guide's MLP, smaller:
+  ``inputs = keras.Input((6,)); x = Dense(8, relu)(inputs); x = Dropout(0.2)(x);
+  x = BatchNormalization()(x); outputs = Dense(3, softmax)(x)``, named "mnist_model", compiled
+  with Adam, sparse categorical cross-entropy and accuracy, fitted 2 epochs;
+  ``functional_predictions.npz``: ``x`` and Keras's ``predict`` of it, ``y``.
+* ``branching.json`` (two Dense branches added), ``shared.json`` (one Dense called twice) and
+  ``two_outputs.json``: functional models that are not a chain (refused).
+
+``python tests/data/keras/make_fixtures.py functional`` writes only the functional fixtures
+(the others' bytes would change with the date Keras stamps on each file).
 """
 
 import os
@@ -38,11 +48,16 @@ def classifier():
         keras.layers.Dropout(0.25),
         keras.layers.Dense(3, activation="softmax"),
     ])
+    return fitted_classifier(model, seed=1, epochs=3)
+
+
+def fitted_classifier(model, seed, epochs):
+    """``model`` compiled with Adam, sparse categorical cross-entropy and accuracy, and fitted
+    ``epochs`` on 64 samples of three classes drawn with ``seed``."""
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    rng = np.random.default_rng(1)
-    x = rng.normal(size=(64, 4)).astype("float32")
+    x = np.random.default_rng(seed).normal(size=(64, model.input_shape[-1])).astype("float32")
     y = (x[:, 0] > 0).astype(int) + (x[:, 1] > 0.5).astype(int)
-    model.fit(x, y, epochs=3, batch_size=16, verbose=0)
+    model.fit(x, y, epochs=epochs, batch_size=16, verbose=0)
     return model
 
 
@@ -90,5 +105,40 @@ def main():
     (HERE / "functional.json").write_text(functional.to_json())
 
 
+def functional_chain():
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input(shape=(6,))
+    x = keras.layers.Dense(8, activation="relu")(inputs)
+    x = keras.layers.Dropout(0.2)(x)
+    x = keras.layers.BatchNormalization()(x)
+    outputs = keras.layers.Dense(3, activation="softmax")(x)
+    return fitted_classifier(keras.Model(inputs=inputs, outputs=outputs, name="mnist_model"), seed=4, epochs=2)
+
+
+def functional():
+    model = functional_chain()
+    model.save(HERE / "functional_chain.keras")
+    (HERE / "functional_chain.json").write_text(model.to_json())
+    x = np.random.default_rng(5).normal(size=(5, 6)).astype("float32")
+    np.savez(HERE / "functional_predictions.npz", x=x, y=np.asarray(model.predict(x, verbose=0), dtype="float32"))
+    inputs = keras.Input((3,))
+    branching = keras.Model(inputs, keras.layers.Add()([keras.layers.Dense(2)(inputs), keras.layers.Dense(2)(inputs)]))
+    (HERE / "branching.json").write_text(branching.to_json())
+    inputs = keras.Input((3,))
+    dense = keras.layers.Dense(3)
+    shared = keras.Model(inputs, dense(dense(inputs)))
+    (HERE / "shared.json").write_text(shared.to_json())
+    inputs = keras.Input((3,))
+    hidden = keras.layers.Dense(4)(inputs)
+    two = keras.Model(inputs, [keras.layers.Dense(1)(hidden), keras.layers.Dense(2)(hidden)])
+    (HERE / "two_outputs.json").write_text(two.to_json())
+
+
 if __name__ == "__main__":
-    main()
+    import sys
+
+    if sys.argv[1:] == ["functional"]:
+        functional()
+    else:
+        main()
+        functional()
