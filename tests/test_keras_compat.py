@@ -30,7 +30,7 @@ def test_input_takes_keras_arguments_that_mean_what_glassnet_does():
 @pytest.mark.parametrize("kwargs, error, match", [
     (dict(shape=(8,), sparse=True), ValueError, "no sparse inputs.*sparse must be None or False. Received: sparse=True"),
     (dict(shape=(8,), ragged=True), ValueError, "ragged must be None or False"),
-    (dict(shape=(8,), tensor=np.ones((2, 8))), ValueError, "no functional API.*input_tensor=None"),
+    (dict(shape=(8,), tensor=np.ones((2, 8))), ValueError, "Input takes no tensor.*input_tensor=None"),
     (dict(shape=(8,), optional=True), ValueError, "optional must be False"),
     (dict(shape=(8,), batch_shape=(None, 8)), ValueError, "shape= or batch_shape=, not both"),
     (dict(batch_shape=(8,)), TypeError, r"batch_shape must be a tuple \(batch_size or None, \*shape\)"),
@@ -98,19 +98,86 @@ def test_batchnorm_takes_keras_axis_first():
         layers.BatchNormalization(axis=0.5)
 
 
-def test_calling_a_layer_or_a_model_on_an_input_says_there_is_no_functional_api():
-    # it said "the input of Layer Dense must contain numbers"
-    with pytest.raises(TypeError, match="Layer Dense was called on an Input: glassnet has no functional API. "
-                                        r"Use Sequential\(\[Input"):
-        layers.Dense(3)(layers.Input(shape=(8,)))
+def test_the_functional_api_guides_mlp_is_the_sequential_of_its_layers():
+    # keras.io's "The Functional API" guide, first example, with only the import changed
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input(shape=(784,))
+    x = layers.Dense(64, activation="relu")(inputs)
+    x = layers.Dense(64, activation="relu")(x)
+    outputs = layers.Dense(10)(x)
+    assert inputs.input_shape == (784,) and x.shape == (None, 64) and outputs.shape == (None, 10)
+    model = keras.Model(inputs=inputs, outputs=outputs, name="mnist_model")
+    assert type(model) is keras.Sequential and model.name == "mnist_model"
+    assert isinstance(model, keras.Model) and isinstance(keras.Sequential(), keras.Model)  # as in Keras
+    assert issubclass(keras.Sequential, keras.Model) and keras.models.Model is keras.Model
+    assert model.input_shape == (None, 784) and [layer.units for layer in model.layers] == [64, 64, 10]
+    keras.utils.set_random_seed(0)
+    same = keras.Sequential([keras.Input(shape=(784,)), layers.Dense(64, activation="relu"),
+                             layers.Dense(64, activation="relu"), layers.Dense(10)])
+    for a, b in zip(model.get_weights(), same.get_weights(), strict=True):  # the same draws, in the same order
+        np.testing.assert_array_equal(a, b)
+    images = np.random.default_rng(0).random((200, 784), dtype=np.float32)
+    labels = np.arange(200) % 10
+    model.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  optimizer=keras.optimizers.RMSprop(), metrics=["accuracy"])
+    history = model.fit(images, labels, batch_size=64, epochs=2, validation_split=0.2, verbose=0)
+    assert set(history.history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    pixels = keras.Input(shape=(28, 28))  # images, flattened by the first layer; Dropout's training flag
+    hidden = layers.Dropout(0.2)(layers.Dense(8)(layers.Flatten()(pixels)), training=True)  # (fit's own wins)
+    assert keras.Model(pixels, hidden).output_shape == (None, 8)
+
+
+def test_functional_models_may_share_layers_as_an_encoder_and_its_autoencoder():
+    # the guide's autoencoder: the encoder is the first part of the autoencoder, and sees its training
+    images = np.random.default_rng(1).random((64, 20), dtype=np.float32)
+    encoder_input = keras.Input(shape=(20,), name="img")
+    code = layers.Dense(4, activation="relu")(encoder_input)
+    encoder = keras.Model(encoder_input, code, name="encoder")
+    autoencoder = keras.Model(encoder_input, layers.Dense(20, activation="sigmoid")(code), name="autoencoder")
+    assert encoder.layers[0] is autoencoder.layers[0]
+    autoencoder.compile(optimizer="adam", loss="mse")
+    before = encoder.predict(images, verbose=0)
+    autoencoder.fit(images, images, epochs=3, batch_size=16, verbose=0)
+    W, b = autoencoder.layers[0].get_weights()
+    after = encoder.predict(images, verbose=0)
+    assert not np.allclose(after, before)
+    np.testing.assert_allclose(after, np.maximum(images @ W + b, 0), rtol=1e-5, atol=1e-6)
+
+
+def test_functional_models_that_are_not_chains_are_refused_with_what_to_write():
+    inputs = keras.Input(shape=(8,))
+    dense = layers.Dense(8)
+    with pytest.raises(ValueError, match=r"Layer Dense is called twice in this model \(a shared layer\).*Create a "
+                                         "second layer"):
+        dense(dense(inputs))
+    with pytest.raises(ValueError, match="one input and one output; inputs has 2"):
+        keras.Model([inputs, keras.Input(shape=(8,))], dense(inputs))
+    with pytest.raises(ValueError, match="outputs is not computed from inputs"):
+        keras.Model(keras.Input(shape=(8,)), dense(inputs))
+    with pytest.raises(ValueError, match="outputs is an Input: the model would have no layers"):
+        keras.Model(inputs, inputs)
+    with pytest.raises(TypeError, match="outputs must be what the last layer returned"):
+        keras.Model(inputs, np.ones((2, 8)))
+    with pytest.raises(TypeError, match=r"Model takes inputs= .*glassnet has no Model subclassing"):
+        keras.Model()
+    with pytest.raises(TypeError, match="glassnet has no Model subclassing \\(MyModel subclasses Model\\)"):
+        class MyModel(keras.Model):
+            pass
+    built = layers.Dense(2)
+    keras.Sequential([keras.Input(shape=(3,)), built])
+    with pytest.raises(ValueError, match=r"was built for inputs of shape \(None, 3\), but it was called on an input "
+                                         r"of shape \(None, 8\)"):
+        built(inputs)
     model = keras.Sequential([layers.Dense(2, input_dim=8)])
-    with pytest.raises(TypeError, match="Model 'sequential' was called on an Input: glassnet has no functional API"):
+    with pytest.raises(TypeError, match="Model 'sequential' was called on an Input: glassnet's functional API chains "
+                                        r"layers, not models. Call the model's layers in turn"):
         model(keras.Input(shape=(8,)))
+    with pytest.raises(TypeError, match="chains layers, not models"):
+        model(layers.Dense(8)(inputs))
 
 
 @pytest.mark.parametrize("module, name, match", [
-    (glassnet.models, "Model", r"glassnet.models has no Model. .*use glassnet.models.Sequential"),
-    (glassnet, "Model", r"glassnet has no Model .*glassnet.Sequential"),
+    (glassnet.models, "Functional", r"glassnet.models has no Functional. .*Model\(inputs, outputs\) of a chain"),
     (layers, "Conv2D", "glassnet.layers has no Conv2D .*Dense.*Flatten the pixels"),
     (layers, "LSTM", "no recurrent layers"),
     (layers, "Embedding", "to_categorical"),

@@ -26,7 +26,7 @@ from . import (  # noqa: E402
 from . import diagnostics, plots, trace  # noqa: E402  (matplotlib loads only when a plot is drawn)
 from .gradcheck import check_gradients  # noqa: E402
 from .layers import Input, InputLayer  # noqa: E402  (keras.Input; InputLayer beside it)
-from .models import Sequential  # noqa: E402  (keras.Sequential)
+from .models import Model, Sequential  # noqa: E402  (keras.Model of a chain of layers, keras.Sequential)
 from .models import DivergenceWarning  # noqa: E402  (fit's warning when the loss becomes NaN or infinite)
 
 #: Subpackages loaded on first use (``glassnet.datasets.load_mnist(...)`` works
@@ -40,9 +40,6 @@ def __getattr__(name):
         import importlib
 
         return importlib.import_module(f"{__name__}.{name}")
-    if name == "Model":
-        raise AttributeError("glassnet has no Model (no functional API or Model subclassing): use "
-                             "glassnet.Sequential([...]).")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -57,5 +54,5 @@ def __dir__():
 __all__ = [
     "activations", "backend", "callbacks", "config", "constraints", "initializers", "layers", "losses",
     "metrics", "models", "optimizers", "regularizers", "schedules", "utils", "check_gradients",
-    "trace", "diagnostics", "plots", "DivergenceWarning", "Sequential", "Input", "InputLayer",
+    "trace", "diagnostics", "plots", "DivergenceWarning", "Model", "Sequential", "Input", "InputLayer",
 ]

@@ -56,7 +56,7 @@ _KERAS_ONLY = {
     "Embedding": "One-hot encode the integer ids (glassnet.utils.to_categorical) and use a Dense layer.",
     "PReLU": "Use LeakyReLU(negative_slope=...) (a fixed slope), or Dense(..., activation='leaky_relu').",
     **dict.fromkeys(("Concatenate", "Add", "Multiply", "Lambda", "MultiHeadAttention", "Attention"),
-                    "glassnet has no functional API: a model is a Sequential stack."),
+                    "glassnet has no merge layers: its models, functional ones too, are chains of layers."),
     **dict.fromkeys(("Reshape", "Permute", "RepeatVector"),
                     "Reshape the arrays with NumPy before fit (a Flatten layer flattens each sample)."),
     **dict.fromkeys(("GroupNormalization", "SpatialDropout1D", "SpatialDropout2D", "AlphaDropout"),

@@ -212,11 +212,47 @@ def assign_weights(targets, weights, names, owner):
 
 
 def refuse_symbolic_input(x, what):
-    """Keras's functional API calls a layer on ``Input(...)``: glassnet has none, and says so
-    (the input was refused as "not numbers")."""
-    if isinstance(x, InputLayer):
-        raise TypeError(f"{what} was called on an Input: glassnet has no functional API. Use "
-                        "Sequential([Input(shape=...), Dense(...), ...]), and call a layer or a model on arrays.")
+    """A model called on ``Input(...)`` or on a layer's symbolic output (Keras's functional API
+    with a model inside): glassnet's functional models chain layers only, and say so (the input
+    was refused as "not numbers")."""
+    if isinstance(x, (InputLayer, ChainTensor)):
+        raise TypeError(f"{what} was called on an Input: glassnet's functional API chains layers, not models. "
+                        "Call the model's layers in turn (for layer in model.layers: x = layer(x)), or use "
+                        "Sequential([Input(shape=...), Dense(...), ...]); call a model on arrays.")
+
+
+class ChainTensor:
+    """What a layer called on ``Input(...)`` (or on another ChainTensor) returns, as Keras's
+    functional API: the input and the layers applied to it so far, in order. ``shape`` is the
+    output's shape with the batch axis, ``(None, ...)``, as Keras's ``KerasTensor``.
+    ``glassnet.Model(inputs, outputs)`` is the :class:`~glassnet.models.Sequential` of those
+    layers: glassnet's functional models are chains (each layer called once, on the one before)."""
+
+    def __init__(self, input_layer, layers, sample_shape):
+        self.input = input_layer
+        self.layers = tuple(layers)
+        self.sample_shape = tuple(sample_shape)
+
+    @property
+    def shape(self):
+        return (None, *self.sample_shape)
+
+    def __repr__(self):
+        last = self.layers[-1].name or type(self.layers[-1]).__name__
+        return f"<ChainTensor shape={self.shape} of {last!r}>"
+
+
+def _chained(layer, x):
+    """``layer`` called on the symbolic ``x`` (an :class:`InputLayer` or a :class:`ChainTensor`)."""
+    source, layers = (x, ()) if isinstance(x, InputLayer) else (x.input, x.layers)
+    shape = tuple(x.input_shape if isinstance(x, InputLayer) else x.sample_shape)
+    if layer in layers:
+        raise ValueError(f"{layer._label()} is called twice in this model (a shared layer); glassnet's functional "
+                         "models are chains, each layer called once on the one before it. Create a second layer.")
+    if layer.built and tuple(layer.input_shape) != shape:
+        raise ValueError(f"{layer._label()} was built for inputs of shape (None, {', '.join(map(str, layer.input_shape))}), "
+                         f"but it was called on an input of shape {(None, *shape)}.")
+    return ChainTensor(source, (*layers, layer), layer.compute_output_shape(shape))
 
 
 class Layer:
@@ -265,7 +301,8 @@ class Layer:
         layer refuses inputs of another shape. A layer of a model can be called too: its
         weights are used as they are, and the activations the model's last pass left for
         backward and the training step's reused arrays are kept untouched."""
-        refuse_symbolic_input(x, self._label())
+        if isinstance(x, (InputLayer, ChainTensor)):  # Keras's functional API: a chain of layers
+            return _chained(self, x)
         if training is None:  # Keras's "not in fit": inference
             training = False
         if not isinstance(training, (bool, np.bool_)):
@@ -436,7 +473,8 @@ class InputLayer(Layer):
                 raise ValueError(f"glassnet's Input has no {meaning}: {key} must be None or False. "
                                  f"Received: {key}={value!r:.80}")
         if input_tensor is not None:
-            raise ValueError("glassnet has no functional API, so Input takes no tensor: pass input_tensor=None. "
+            raise ValueError("glassnet's Input takes no tensor (a functional model starts from Input(shape=...)): pass "
+                             "input_tensor=None. "
                              f"Received: input_tensor={input_tensor!r:.80}")
         if optional is not False:
             raise ValueError(f"glassnet's inputs cannot be None: optional must be False. Received: optional={optional!r}")
@@ -463,6 +501,7 @@ class InputLayer(Layer):
 def Input(shape=None, batch_size=None, dtype=None, sparse=None, ragged=None, batch_shape=None, name=None,
           tensor=None, optional=False):
     """``keras.Input`` (its arguments, in its order): the input shape of a
-    :class:`~glassnet.models.Sequential` model (see :class:`InputLayer`)."""
+    :class:`~glassnet.models.Sequential` model (see :class:`InputLayer`), or the start of a
+    functional chain (``Dense(64)(Input(shape=(784,)))``; see :class:`~glassnet.models.Model`)."""
     return InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, sparse=sparse, ragged=ragged,
                       batch_shape=batch_shape, input_tensor=tensor, optional=optional, name=name)

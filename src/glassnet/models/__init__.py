@@ -3,6 +3,7 @@
 import copy
 
 from ..layers.base import in_memory_configs
+from .functional import Model
 from .saving import load_model
 from .sequential import Sequential
 from .training import DivergenceWarning
@@ -51,8 +52,8 @@ def model_from_json(json_string):
 
 #: Keras names glassnet does not have, with what to use instead
 _KERAS_ONLY = {
-    "Model": "glassnet has no functional API or Model subclassing: use glassnet.models.Sequential([...]).",
-    "Functional": "glassnet has no functional API: use glassnet.models.Sequential([...]).",
+    "Functional": "glassnet's functional models are Sequential ones: use glassnet.models.Model(inputs, outputs) of "
+                  "a chain of layers, or glassnet.models.Sequential([...]).",
     "save_model": "Use model.save(filepath).",
 }
 
@@ -64,4 +65,4 @@ def __getattr__(name):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["Sequential", "load_model", "clone_model", "model_from_json", "DivergenceWarning"]
+__all__ = ["Model", "Sequential", "load_model", "clone_model", "model_from_json", "DivergenceWarning"]

@@ -92,7 +92,8 @@ def _no_symbolic(name):
     """Keras's symbolic ``model.<name>``, which a model of arrays has not: a property whose
     AttributeError says what to use (``hasattr`` reads False, as before)."""
     def refuse(self):
-        raise AttributeError(f"A glassnet Sequential has no symbolic {name} (glassnet has no functional API): "
+        raise AttributeError(f"A glassnet Sequential has no symbolic {name} (a functional Model(inputs, outputs) is a "
+                             "Sequential too): "
                              "model.input_shape and model.output_shape give the shapes.")
     return property(refuse)
 
@@ -1132,8 +1133,8 @@ def _input_and_layers(config, layer_configs):
         input_shape = _without_batch_axis(config["build_input_shape"], "build_input_shape")
     for c in layer_configs:
         if isinstance(c, dict) and c.get("class_name") == "InputLayer":
-            raise ValueError("An InputLayer can only be the first layer of a Sequential configuration (glassnet has "
-                             "no functional API).")
+            raise ValueError("An InputLayer can only be the first layer of a Sequential configuration (glassnet's "
+                             "models are chains of layers).")
     # Keras's configuration (not glassnet's, which has input_shape): its names mean Keras's functions
     keras = "input_shape" not in config and (
         any(key in config for key in ("build_input_shape", "module")) or (first_config or {}).get("batch_input_shape")

@@ -1,0 +1,72 @@
+"""Keras's ``Model(inputs, outputs)`` for functional models that are chains of layers.
+
+Keras's functional API writes a model as calls of layers on tensors::
+
+    inputs = keras.Input(shape=(784,))
+    x = layers.Dense(64, activation="relu")(inputs)
+    outputs = layers.Dense(10, activation="softmax")(x)
+    model = keras.Model(inputs=inputs, outputs=outputs, name="mnist_model")
+
+When each layer is called once, on the output of the layer before it, that model is the
+:class:`Sequential` of those layers, which is what ``Model`` returns here (glassnet has no
+other kind of model). Branches, merges and several inputs or outputs cannot be written
+(glassnet has no ``Add`` or ``Concatenate`` layers); a layer called twice in one chain and
+subclassing ``Model`` are refused with errors that say what to write instead.
+"""
+
+from ..layers.base import ChainTensor, InputLayer
+from .sequential import Sequential
+
+
+class _ModelType(type):
+    """Every glassnet model is a Sequential, so ``isinstance(model, Model)`` is true of each, as
+    Keras's Sequential is a Model."""
+
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, Sequential)
+
+    def __subclasscheck__(cls, subclass):
+        return isinstance(subclass, type) and issubclass(subclass, Sequential)
+
+
+class Model(metaclass=_ModelType):
+    """``Model(inputs, outputs, name=None, trainable=True)``: the :class:`Sequential` of the
+    layers that lead from ``inputs`` (an ``Input(...)``) to ``outputs`` (the last layer's
+    output), as Keras's functional ``keras.Model`` for a chain of layers."""
+
+    def __new__(cls, inputs=None, outputs=None, name=None, trainable=True, **kwargs):
+        if kwargs:
+            raise TypeError(f"Model got unexpected keyword arguments {sorted(kwargs)}; it takes inputs, outputs, "
+                            "name and trainable.")
+        if inputs is None or outputs is None:
+            raise TypeError("Model takes inputs= (an Input(...)) and outputs= (the last layer's output), as Keras's "
+                            "functional Model(inputs, outputs); glassnet has no Model subclassing: write the network "
+                            "as Sequential([...]).")
+        inputs, outputs = _one(inputs, "inputs"), _one(outputs, "outputs")
+        if not isinstance(inputs, InputLayer):
+            raise TypeError(f"inputs must be the Input(shape=...) the layers were called on. Received: "
+                            f"{type(inputs).__name__}")
+        if isinstance(outputs, InputLayer):
+            raise ValueError("outputs is an Input: the model would have no layers. Call layers on the Input and "
+                             "pass the last one's output.")
+        if not isinstance(outputs, ChainTensor):
+            raise TypeError(f"outputs must be what the last layer returned when called on the Input's chain. "
+                            f"Received: {type(outputs).__name__}")
+        if outputs.input is not inputs:
+            raise ValueError("outputs is not computed from inputs: its layers were called on another Input.")
+        return Sequential([inputs, *outputs.layers], name=name, trainable=trainable)
+
+    def __init_subclass__(cls, **kwargs):
+        raise TypeError(f"glassnet has no Model subclassing ({cls.__name__} subclasses Model): write the network as "
+                        "Sequential([...]), or as Model(inputs, outputs) of layers called one on another.")
+
+
+def _one(value, name):
+    """The single input or output of a model: Keras also takes a list (or dict) of one."""
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, (list, tuple)):
+        if len(value) != 1:
+            raise ValueError(f"glassnet's models have one input and one output; {name} has {len(value)}.")
+        value = value[0]
+    return value
