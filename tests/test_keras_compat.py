@@ -174,6 +174,8 @@ def test_functional_models_that_are_not_chains_are_refused_with_what_to_write():
         model(keras.Input(shape=(8,)))
     with pytest.raises(TypeError, match="chains layers, not models"):
         model(layers.Dense(8)(inputs))
+    with pytest.raises(ValueError, match=r"a ChainTensor holds no numbers.*layers.Activation\('relu'\)\(x\)"):
+        glassnet.activations.relu(layers.Dense(8)(inputs))  # it said "x must contain numbers"
 
 
 @pytest.mark.parametrize("module, name, match", [

@@ -241,6 +241,11 @@ class ChainTensor:
         last = self.layers[-1].name or type(self.layers[-1]).__name__
         return f"<ChainTensor shape={self.shape} of {last!r}>"
 
+    def __array__(self, dtype=None, copy=None):
+        raise TypeError("a ChainTensor holds no numbers: it stands for a layer's output in a functional model. "
+                        "Call layers on it (an activation as layers.Activation('relu')(x)), and Model(inputs, "
+                        "outputs) on arrays.")
+
 
 def _chained(layer, x):
     """``layer`` called on the symbolic ``x`` (an :class:`InputLayer` or a :class:`ChainTensor`)."""
