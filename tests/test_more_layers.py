@@ -418,6 +418,32 @@ def test_rescaling_per_channel_must_fit_the_last_axis():
         Sequential([Input((4,)), Rescaling(1.0, offset=[1.0, 2.0, 3.0]), Dense(1)])
 
 
+def test_rescaling_broadcasts_any_shape_as_numpy_does(tmp_path, rng):
+    # channels first: one scale and offset per channel of samples (3, h, w), as shape (3, 1, 1) (Keras
+    # multiplies by the array as given); it was refused as "not a list of numbers"
+    pixels = rng.integers(0, 256, size=(4, 3, 2, 2)).astype(np.float32)
+    scale, offset = [[[1 / 255]], [[2 / 255]], [[0.5]]], [[[-1.0]], [[0.0]], [[1.0]]]
+    layer = Rescaling(scale, offset=offset)
+    expected = pixels * np.float32(scale) + np.float32(offset)
+    np.testing.assert_array_equal(layer(pixels), expected)
+    assert layer.get_config()["scale"] == scale
+    model = Sequential([Input((3, 2, 2)), Rescaling(scale, offset=offset), layers.Flatten(), Dense(2)], seed=0)
+    model.save(tmp_path / "m.gn")
+    np.testing.assert_array_equal(load_model(tmp_path / "m.gn").predict(pixels), model.predict(pixels))
+    dense_first = Sequential([Input((4,)), Dense(4), Rescaling([[0.5, 1.0, 2.0, 4.0]]), Dense(1)], seed=0)
+    dense_first.compile(optimizer="sgd", loss="mse")
+    assert "s of shape (1, 4), broadcast" in str(dense_first.trace(np.ones((1, 4)), np.ones((1, 1))))
+    with pytest.raises(ValueError, match=r"scale of shape \(2, 1, 1\) does not broadcast against its inputs' samples "
+                                         r"of shape \(3, 2, 2\)"):
+        Sequential([Input((3, 2, 2)), Rescaling([[[1.0]], [[2.0]]])])
+    with pytest.raises(ValueError, match=r"offset of shape \(4, 1\) does not broadcast.*samples of shape \(4,\)"):
+        Sequential([Input((4,)), Rescaling(1.0, offset=[[1.0]] * 4)])  # more axes than a sample
+    with pytest.raises(ValueError, match="scale must be a number or a non-empty \\(nested\\) list of numbers"):
+        Rescaling([[1.0, [2.0]]])
+    with pytest.raises(TypeError, match=r"scale\[0, 1\] must be a number"):
+        Rescaling([[1.0, "a"]])
+
+
 def test_keras_mnist_mlp_with_rescaling_trains(rng):
     images = rng.integers(0, 256, size=(64, 28, 28)).astype(np.uint8)
     labels = (images[:, 14, :14].mean(axis=1) > images[:, 14, 14:].mean(axis=1)).astype(int)
@@ -683,10 +709,10 @@ def test_per_channel_rescaling_trains_in_another_namespace_as_on_numpy(rng):
     (lambda: Rescaling([0.5, "2"]), TypeError, r"scale\[1\] must be a number\. Received: scale\[1\]='2'"),
     (lambda: Rescaling([0.5, True]), TypeError, r"scale\[1\] must be a number"),
     (lambda: Rescaling(1.0, offset=[0.0, float("inf")]), ValueError, r"offset\[1\] must be finite"),
-    (lambda: Rescaling([]), ValueError, r"scale must be a number or a non-empty list of numbers, one per channel"),
-    (lambda: Rescaling([[1.0, 2.0]]), ValueError, r"scale must be a number or a non-empty list.*Received: "
-                                                  r"scale=\[\[1\.0, 2\.0\]\]"),
-    (lambda: Rescaling(1.0, offset=np.ones((2, 3))), ValueError, r"offset must be a number or a non-empty list"),
+    (lambda: Rescaling([]), ValueError, r"scale must be a number or a non-empty \(nested\) list of numbers"),
+    (lambda: Rescaling([[1.0, 2.0], [3.0]]), ValueError, r"scale must be a number or a non-empty \(nested\) "
+                                                         r"list.*Received: scale=\[\[1\.0, 2\.0\], \[3\.0\]\]"),
+    (lambda: Rescaling(1.0, offset=[[1.0, [2.0]]]), ValueError, r"offset must be a number or a non-empty"),
     (lambda: Normalization(mean=[1.0, 2.0]), ValueError, r"both `mean` and `variance` must be set"),
     (lambda: Normalization(variance=[1.0]), ValueError, r"both `mean` and `variance` must be set"),
     (lambda: Normalization(mean=[1.0, 2.0], variance=[1.0, 2.0, 3.0]), ValueError,

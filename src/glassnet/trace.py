@@ -588,7 +588,8 @@ def _pass_through(layer, dY, l):
         return f"{out} = {come} (a^({l + 1}) = a^({l}) + ε: passes unchanged)", {}
     if isinstance(layer, Rescaling):
         if isinstance(layer.scale, list):
-            return f"{out} = s ⊙ {come} (one s per channel)", {"s": np.asarray(layer.scale, dtype=dY.dtype)}
+            how = "one s per channel" if np.ndim(layer.scale) == 1 else f"s of shape {np.shape(layer.scale)}, broadcast"
+            return f"{out} = s ⊙ {come} ({how})", {"s": np.asarray(layer.scale, dtype=dY.dtype)}
         return f"{out} = s · {come}, s = {_fmt(layer.scale)}", {"s": np.asarray(layer.scale, dtype=dY.dtype)}
     if isinstance(layer, Normalization):
         sigma = _np(layer._statistics()[1])

@@ -13,11 +13,13 @@ class Rescaling(Layer):
 
     ``Rescaling(1./255)`` maps pixels in ``[0, 255]`` to ``[0, 1]`` (Keras's MNIST
     MLP); ``Rescaling(1./127.5, offset=-1)`` to ``[-1, 1]``. ``scale`` and ``offset``
-    are each a number or, as in Keras, a list (tuple, 1-D array) of one number per
+    are each a number or, as in Keras, a list (tuple, array) of one number per
     channel, the inputs' last axis: ``Rescaling([1/255, 1/127.5, 0.5])`` on samples
-    ``(height, width, 3)`` scales each colour channel by its own factor (broadcast
-    against the inputs as NumPy does, so a list of one number acts as that number).
-    They are used in the model's dtype, as Keras casts them.
+    ``(height, width, 3)`` scales each colour channel by its own factor; any array that
+    broadcasts against a sample as NumPy broadcasts works the same way (Keras multiplies
+    likewise), e.g. channels first: a scale of shape ``(3, 1, 1)`` on samples
+    ``(3, height, width)``; a list of one number acts as that number. They are used in
+    the model's dtype, as Keras casts them.
     """
 
     def __init__(self, scale, offset=0.0, **kwargs):
@@ -26,14 +28,25 @@ class Rescaling(Layer):
         self.offset = _factor(offset, "offset")
 
     def build(self, input_shape):
-        channels = sample_shape(input_shape)[-1]
+        shape = sample_shape(input_shape)
         for name in ("scale", "offset"):
             value = getattr(self, name)
-            if isinstance(value, list) and len(value) not in (1, channels):
+            if not isinstance(value, list):
+                continue
+            if np.ndim(value) == 1 and len(value) not in (1, shape[-1]):
                 raise ValueError(
                     f"{self._label()}: {name} has {len(value)} values, one per channel, but its inputs of shape "
-                    f"(None, {', '.join(map(str, sample_shape(input_shape)))}) have {channels} channels (the "
-                    f"last axis). Give {channels} values, or one number. Received: {name}={value!r:.100}")
+                    f"(None, {', '.join(map(str, shape))}) have {shape[-1]} channels (the "
+                    f"last axis). Give {shape[-1]} values, or one number. Received: {name}={value!r:.100}")
+            try:
+                fits = np.broadcast_shapes((1, *shape), np.shape(value)) == (1, *shape)  # with a batch of 1
+            except ValueError:
+                fits = False
+            if not fits:
+                raise ValueError(
+                    f"{self._label()}: {name} of shape {np.shape(value)} does not broadcast against its inputs' "
+                    f"samples of shape {shape} (NumPy's rule, with the batch axis first: aligned from the last "
+                    f"axis, each size equal or 1). Received: {name}={value!r:.100}")
         super().build(input_shape)
 
     def _cast(self, value, dtype):
@@ -61,7 +74,8 @@ class Rescaling(Layer):
 
 
 def _factor(value, name):
-    """``scale`` or ``offset`` checked: a float, or a list of floats (one per channel)."""
+    """``scale`` or ``offset`` checked: a float, or a (nested) list of floats that broadcasts
+    against a sample (one per channel of the last axis, for a 1-D one)."""
     if not isinstance(value, (list, tuple)) and not hasattr(value, "__array__"):
         return check_number(value, name)  # a number, or a TypeError that names the argument
     try:
@@ -70,7 +84,8 @@ def _factor(value, name):
         values = None
     if values is not None and values.ndim == 0:  # a NumPy number or 0-d array
         return check_number(values.item(), name)
-    if values is None or values.ndim != 1 or values.size == 0:
-        raise ValueError(f"{name} must be a number or a non-empty list of numbers, one per channel (the inputs' "
-                         f"last axis). Received: {name}={value!r:.100}")
-    return [check_number(v, f"{name}[{i}]") for i, v in enumerate(values.tolist())]
+    if values is None or values.size == 0 or any(isinstance(v, (list, tuple)) for v in values.flat):
+        raise ValueError(f"{name} must be a number or a non-empty (nested) list of numbers that broadcasts against "
+                         f"the inputs, such as one per channel (the inputs' last axis). Received: {name}={value!r:.100}")
+    checked = [check_number(v, f"{name}[{', '.join(map(str, i))}]") for i, v in np.ndenumerate(values)]
+    return np.reshape(np.array(checked, dtype=float), values.shape).tolist()
