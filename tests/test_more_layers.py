@@ -360,6 +360,16 @@ def test_normalization_adapt_refuses_statistics_beyond_its_dtype(rng):
     np.testing.assert_array_equal(_adapted(huge, dtype="float64").get_weights()[:2], [[1.7e308] * 2, [0.0] * 2])
 
 
+def test_normalization_adapt_refuses_a_batch_without_features():
+    # a batch of 5 samples of no features reached NumPy: "cannot reshape array of size 0 into shape (0)"
+    for axis in (-1, None):
+        with pytest.raises(ValueError, match=r"adapt's batch 0 has no features \(shape \(5, 0\)\)"):
+            Normalization(axis=axis).adapt(iter([np.ones((5, 0))]))
+    with pytest.raises(ValueError, match=r"adapt's data has no features \(shape \(5, 0\)\)"):
+        Normalization().adapt(np.ones((5, 0)))
+
+
+
 # -- Rescaling ----------------------------------------------------------------------------
 def test_rescaling_equals_keras():
     pixels = np.array([[0.0, 128.0, 255.0]])

@@ -153,6 +153,8 @@ class Normalization(Layer):
         if self.input_shape is not None and tuple(X.shape[1:]) != tuple(self.input_shape):
             raise ValueError(f"{self._label()} takes samples of shape {tuple(self.input_shape)}, but adapt() "
                              f"received {what} of shape {X.shape}: samples of shape {X.shape[1:]}.")
+        if X.size == 0 and X.shape[0]:
+            raise ValueError(f"adapt's {what} has no features (shape {X.shape}); at least one feature is required.")
         if X.size == 0 and what == "data":
             raise ValueError(f"adapt's data is empty (shape {X.shape}); at least one sample is required.")
         return X
