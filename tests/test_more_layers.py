@@ -8,6 +8,7 @@ default) on the inputs written here, and are kept as literals: these tests impor
 import importlib.util
 import inspect
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -368,6 +369,17 @@ def test_normalization_adapt_refuses_a_batch_without_features():
     with pytest.raises(ValueError, match=r"adapt's data has no features \(shape \(5, 0\)\)"):
         Normalization().adapt(np.ones((5, 0)))
 
+
+def test_normalization_adapts_huge_batches_as_the_whole_array(rng):
+    # the merge multiplied each batch's variance by its count: 10,000 values of variance 9e304
+    # overflowed to inf, and adapt refused an iterator whose array it takes
+    x = rng.normal(size=(20_000, 1)) * 3e152
+    whole = _adapted(x, dtype="float64")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow on the way
+        batched = _adapted(iter(np.array_split(x, 2)), dtype="float64")
+    np.testing.assert_allclose(batched.get_weights()[1], whole.get_weights()[1], rtol=1e-13)
+    assert np.isfinite(whole.get_weights()[1]).all()
 
 
 # -- Rescaling ----------------------------------------------------------------------------

@@ -112,7 +112,8 @@ def _merge_moments(first, second):
     n = n_a + n_b
     delta = mean_b - mean_a
     mean = mean_a + delta * (n_b / n)
-    var = (var_a * n_a + var_b * n_b + delta**2 * (n_a * n_b / n)) / n
+    # weighted by the shares of n, not multiplied by the counts: var * n overflows where var does not
+    var = var_a * (n_a / n) + var_b * (n_b / n) + (delta * (math.sqrt(n_a * n_b) / n)) ** 2
     return n, mean, var
 
 
