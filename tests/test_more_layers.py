@@ -302,6 +302,28 @@ def test_normalization_adapts_a_memory_mapped_file_a_block_at_a_time(tmp_path, r
     np.testing.assert_allclose(pixels.get_weights()[1], images.var(axis=0, dtype=np.float64), rtol=1e-13)
 
 
+def test_normalization_adapts_a_fortran_ordered_memory_mapped_file_a_block_at_a_time(tmp_path, rng):
+    # np.save of a DataFrame's to_numpy() writes a Fortran-ordered file: the finiteness check's and
+    # adapt's reshape each made a C-ordered copy of the whole file
+    x = np.asfortranarray(rng.normal(loc=3.0, scale=2.0, size=(2000, 10, 10, 20)).astype(np.float32))
+    np.save(tmp_path / "x.npy", x)
+    mapped = np.load(tmp_path / "x.npy", mmap_mode="r")
+    assert mapped.flags.f_contiguous
+    for axis in (-1, None):
+        layer = Normalization(axis=axis, dtype="float64")
+        tracemalloc = pytest.importorskip("tracemalloc")
+        tracemalloc.start()
+        try:
+            layer.adapt(mapped)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert peak < x.nbytes / 4, f"adapt allocated {peak / 2**20:.1f} MB for a {x.nbytes / 2**20:.1f} MB file"
+        reduced = (0, 1, 2) if axis == -1 else None
+        np.testing.assert_allclose(layer.get_weights()[0], x.mean(axis=reduced, dtype=np.float64), rtol=1e-12)
+        np.testing.assert_allclose(layer.get_weights()[1], x.astype(np.float64).var(axis=reduced), rtol=1e-12)
+
+
 def test_normalization_adapts_batches_from_an_iterator_as_from_the_whole_array(rng):
     x = rng.normal(loc=[100.0, -5.0, 0.0, 2000.0], scale=[30.0, 1.0, 1e-3, 500.0], size=(1000, 4))
     whole = _adapted(x, dtype="float64")

@@ -161,7 +161,7 @@ def _all_finite(arr, block=1 << 20):
     sum non-finite, so a finite sum proves every value finite. Only when the
     sum is not finite (a non-finite value, or an overflow of huge ones) are
     the values tested, in blocks."""
-    flat = arr.reshape(-1)
+    flat = arr.reshape(-1, order="A")  # a view of a Fortran-ordered array too (np.save of df.to_numpy())
     with np.errstate(over="ignore", invalid="ignore"):
         if np.isfinite(flat.sum()):
             return True

@@ -163,7 +163,7 @@ class Normalization(Layer):
         """``(count, mean, variance)`` of each feature of the samples ``X`` (float64, ddof 0): of the
         last axis's columns, or (axis=None) of all the values as one column. Huge and tiny values
         are scaled by a power of two first, so that their squares neither overflow nor vanish."""
-        rows = X.reshape(-1, 1 if self.axis is None else X.shape[-1])
+        rows = X.reshape(-1, 1 if self.axis is None else X.shape[-1], order="A")  # a view of a Fortran-ordered file too
         unit = _column_unit(rows.max(axis=0), rows.min(axis=0))
         mean, variance = _column_moments(rows, unit)
         if (unit == 1).all():
