@@ -177,7 +177,8 @@ class Normalization(Layer):
         for i, batch in enumerate(batches):
             if isinstance(batch, tuple):
                 raise TypeError(f"adapt's data yielded a tuple as batch {i}; adapt takes batches of samples "
-                                "only (Keras's adapt too), not (x, y) pairs: pass (x for x, y in batches).")
+                                "only, not (x, y) pairs (Keras 3.15 keeps the x of each and drops the rest): "
+                                "pass (x for x, y in batches).")
             X = self._samples(batch, f"batch {i}")
             if shape is None:
                 shape = X.shape[1:]
