@@ -217,10 +217,32 @@ def _output_not_from_input(config):
     del config["layers"][2]["inbound_nodes"][0]["args"][0]["config"]["keras_history"]
 
 
+# malformed parts reached Python as KeyError: 0, TypeError: object of type 'int' has no len() and
+# AttributeError: 'list' object has no attribute 'items' (or 'get') instead of a ValueError
+def _inbound_nodes_of_a_dict(config):
+    config["layers"][2]["inbound_nodes"] = {"0": config["layers"][2]["inbound_nodes"][0]}
+
+
+def _inbound_nodes_of_a_number(config):
+    config["layers"][2]["inbound_nodes"] = 1
+
+
+def _kwargs_of_a_list(config):
+    config["layers"][2]["inbound_nodes"][0]["kwargs"] = [True]
+
+
+def _tensor_config_of_a_list(config):
+    config["layers"][2]["inbound_nodes"][0]["args"][0]["config"] = ["dense", 0, 0]
+
+
 @pytest.mark.parametrize("edit, match", [
     (_called_with_an_argument, r"its layer 'dropout\w*' is called with \['rate'\]"),
     (_unused_branch, r"its layer 'probe' is not on the path from the input to the output \(a branch\)"),
     (_output_not_from_input, r"its layer 'dropout\w*' is called on something other than a layer's output"),
+    (_inbound_nodes_of_a_dict, r"its layer 'dropout\w*' has malformed inbound_nodes: \{'0'"),
+    (_inbound_nodes_of_a_number, r"its layer 'dropout\w*' has malformed inbound_nodes: 1"),
+    (_kwargs_of_a_list, r"its layer 'dropout\w*' has a malformed inbound node"),
+    (_tensor_config_of_a_list, r"its layer 'dropout\w*' is called on something other than a layer's output"),
 ])
 def test_edited_functional_chains_are_refused_by_what_breaks_the_chain(edit, match):
     spec = json.loads(keras_json("functional_chain"))

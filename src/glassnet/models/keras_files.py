@@ -136,6 +136,8 @@ def functional_chain(spec):
         nodes = entry.get("inbound_nodes")
         if not nodes:
             continue
+        if not isinstance(nodes, list):
+            raise ValueError(f"its layer {name!r} has malformed inbound_nodes: {nodes!r:.200}")
         if len(nodes) > 1:
             raise ValueError(f"its layer {name!r} is called {len(nodes)} times (a shared layer); glassnet reads "
                              "functional models whose layers form one chain, each layer called once.")
@@ -181,9 +183,10 @@ def _node_inputs(node, name):
         args, kwargs = node.get("args"), node.get("kwargs") or {}
         if isinstance(args, list) and len(args) == 1 and isinstance(args[0], list):
             args = args[0]  # a layer called on a list of tensors
-        if not isinstance(args, list):
+        if not isinstance(args, list) or not isinstance(kwargs, dict):
             raise ValueError(f"its layer {name!r} has a malformed inbound node: {node!r:.200}")
-        histories = [arg.get("config", {}).get("keras_history") if isinstance(arg, dict) else None for arg in args]
+        configs = [arg.get("config") if isinstance(arg, dict) else None for arg in args]
+        histories = [config.get("keras_history") if isinstance(config, dict) else None for config in configs]
     elif isinstance(node, list):
         histories = [item[:3] if isinstance(item, list) else None for item in node]
         kwargs = {k: v for item in node if isinstance(item, list) and len(item) > 3 and isinstance(item[3], dict)
