@@ -192,6 +192,33 @@ def test_a_tf_keras_2_functional_chain_reads_too():
     assert model.output_shape == (None, 1) and model.count_params() == 4 * 3 + 3 + 3 + 1
 
 
+
+def test_a_tf_keras_2_3_functional_chain_named_model_reads_too():
+    # tf.keras before 2.4 (and Keras 2) wrote a functional model's class as "Model": it was refused
+    # as "a subclassed Keras Model". TensorFlow 2.0's to_json() of Input(72) -> Dense(32, relu) -> Dense(10):
+    def dense(name, units, activation, source):
+        config = {"name": name, "trainable": True, "dtype": "float32", "units": units, "activation": activation,
+                  "use_bias": True, "kernel_initializer": {"class_name": "GlorotUniform", "config": {"seed": None}},
+                  "bias_initializer": {"class_name": "Zeros", "config": {}}, "kernel_regularizer": None,
+                  "bias_regularizer": None, "activity_regularizer": None, "kernel_constraint": None,
+                  "bias_constraint": None}
+        return {"name": name, "class_name": "Dense", "config": config, "inbound_nodes": [[[source, 0, 0, {}]]]}
+
+    spec = {"class_name": "Model", "config": {"name": "model_1", "layers": [
+        {"name": "input_2", "class_name": "InputLayer", "config": {"batch_input_shape": [None, 72], "dtype": "float32",
+                                                                   "sparse": False, "name": "input_2"},
+         "inbound_nodes": []},
+        dense("dense_5", 32, "relu", "input_2"), dense("dense_7", 10, "softmax", "dense_5")],
+        "input_layers": [["input_2", 0, 0]], "output_layers": [["dense_7", 0, 0]]},
+        "keras_version": "2.2.4-tf", "backend": "tensorflow"}
+    model = glassnet.models.model_from_json(json.dumps(spec))
+    assert [layer.name for layer in model.layers] == ["dense_5", "dense_7"] and model.input_shape == (None, 72)
+    assert model.output_shape == (None, 10) and model.name == "model_1"
+    spec["config"]["output_layers"] = [["dense_5", 0, 0]]  # and refused as a Functional model when not a chain
+    with pytest.raises(ValueError, match="describes a Keras Functional model that glassnet cannot read: its layer "
+                                         "'dense_7' is not on the path"):
+        glassnet.models.model_from_json(json.dumps(spec))
+
 @pytest.mark.parametrize("name, match", [
     ("branching", r"its layer 'add' takes 2 inputs \(a merge of branches\)"),
     ("shared", r"its layer 'dense\w*' is called 2 times \(a shared layer\)"),

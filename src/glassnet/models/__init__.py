@@ -33,7 +33,10 @@ def model_from_json(json_string):
         spec = json.loads(json_string)
     except (TypeError, ValueError, RecursionError) as exc:  # RecursionError: nesting deeper than any model
         raise ValueError(f"json_string must be the text of Sequential.to_json(): {exc}") from None
-    if isinstance(spec, dict) and spec.get("class_name") == "Functional":
+    kind = spec.get("class_name") if isinstance(spec, dict) else None
+    if kind == "Model" and isinstance(spec.get("config"), dict) and "input_layers" in spec["config"]:
+        kind = "Functional"  # Keras 2 and tf.keras before 2.4 name a functional model "Model"
+    if kind == "Functional":
         from .keras_files import functional_chain
 
         try:
@@ -41,7 +44,7 @@ def model_from_json(json_string):
         except ValueError as exc:
             raise ValueError(f"json_string describes a Keras Functional model that glassnet cannot read: "
                              f"{exc} Rebuild the model as keras.Sequential([...]).") from None
-    if isinstance(spec, dict) and spec.get("class_name") == "Model":
+    if kind == "Model":
         raise ValueError("json_string describes a subclassed Keras Model: glassnet reads Sequential models and "
                          "functional models whose layers form one chain. Rebuild the model as "
                          "keras.Sequential([...]).")
