@@ -262,7 +262,16 @@ def _tensor_config_of_a_list(config):
     config["layers"][2]["inbound_nodes"][0]["args"][0]["config"] = ["dense", 0, 0]
 
 
+
+def _dict_input(config):
+    # keras.Model({"input_layer": inputs}, outputs) writes {name: [layer, 0, 0]} (Keras 3.15),
+    # which was called "a malformed input_layers"
+    config["input_layers"] = {"input_layer": config["input_layers"]}
+
+
 @pytest.mark.parametrize("edit, match", [
+    (_dict_input, r"its model takes its inputs as a dict \(keys \['input_layer'\]\); glassnet reads functional "
+                  r"models whose one input and one output are tensors"),
     (_called_with_an_argument, r"its layer 'dropout\w*' is called with \['rate'\]"),
     (_unused_branch, r"its layer 'probe' is not on the path from the input to the output \(a branch\)"),
     (_output_not_from_input, r"its layer 'dropout\w*' is called on something other than a layer's output"),

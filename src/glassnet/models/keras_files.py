@@ -209,6 +209,10 @@ def _endpoints(value, key):
     ``[[name, 0, 0], ...]`` for several."""
     if isinstance(value, list) and len(value) == 3 and isinstance(value[0], str):
         value = [value]
+    if isinstance(value, dict) and all(isinstance(k, str) for k in value):  # keras.Model({"x": inputs}, ...)
+        what = "inputs" if key == "input_layers" else "outputs"
+        raise ValueError(f"its model takes its {what} as a dict (keys {sorted(value)}); glassnet reads functional "
+                         "models whose one input and one output are tensors, not dicts.")
     if not isinstance(value, list) or not all(isinstance(v, list) and v and isinstance(v[0], str) for v in value):
         raise ValueError(f"its Functional configuration has a malformed {key}: {value!r:.200}")
     return [v[0] for v in value]
