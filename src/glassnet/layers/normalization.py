@@ -120,8 +120,8 @@ class Normalization(Layer):
         or samples of any shape whose last axis holds the features), read a block of rows
         at a time, so a memory-mapped ``.npy`` file larger than memory
         (``np.load(path, mmap_mode="r")``) adapts in little memory; or an iterator of
-        batches (a generator, a ``tf.data`` dataset of features: Keras's batched dataset),
-        each an array of samples, not an ``(x, y)`` pair. The statistics are computed in
+        batches (a generator, a ``tf.data`` dataset: Keras's batched dataset), each an array of
+        samples or a tuple ``(x, y, ...)`` whose ``x`` is taken, as Keras does. The statistics are computed in
         float64 (batches merged exactly, Chan et al.'s update) whatever the data's dtype."""
         if self.input_mean is not None:
             raise ValueError("This Normalization was given its mean and variance; adapt() would replace them. "
@@ -175,10 +175,11 @@ class Normalization(Layer):
         """The sample shape and ``(count, mean, variance)`` of the samples of all ``batches``."""
         shape = moments = None
         for i, batch in enumerate(batches):
-            if isinstance(batch, tuple):
-                raise TypeError(f"adapt's data yielded a tuple as batch {i}; adapt takes batches of samples "
-                                "only, not (x, y) pairs (Keras 3.15 keeps the x of each and drops the rest): "
-                                "pass (x for x, y in batches).")
+            if isinstance(batch, tuple):  # (x, y) or (x, y, sample_weight): the x, as Keras's adapt takes it
+                if not batch:
+                    raise ValueError(f"adapt's data yielded an empty tuple as batch {i}; it must yield arrays of "
+                                     "samples or (x, y) pairs.")
+                batch = batch[0]
             X = self._samples(batch, f"batch {i}")
             if shape is None:
                 shape = X.shape[1:]
