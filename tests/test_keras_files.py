@@ -335,6 +335,30 @@ def test_a_keras_functional_chain_file_loads_and_predicts_as_keras_did(tmp_path,
         glassnet.models.load_model(branching)
 
 
+def _layers_in(dtype, count=None):
+    def edit(config):
+        policy = {"module": "keras", "class_name": "DTypePolicy", "config": {"name": dtype}, "registered_name": None}
+        for layer in config["config"]["layers"][1:][:count]:
+            layer["config"]["dtype"] = policy  # as Keras writes Dense(..., dtype=dtype) or after set_floatx
+    return edit
+
+
+def test_a_keras_model_whose_layers_compute_in_float64_loads_as_a_float64_model(tmp_path, h5py):
+    # Keras's Sequential keeps the float32 policy while its layers compute in theirs: the file was
+    # refused with "Pass dtype='float64' to the model instead of the layer", advice for code, not a file
+    path = rewritten(DATA / "classifier.keras", tmp_path / "f64.keras",
+                     config_json=edited_config("classifier", _layers_in("float64")))
+    model = glassnet.models.load_model(path)
+    assert model.dtype == "float64" and all(w.dtype == np.float64 for w in model.get_weights())
+    expected = np.load(DATA / "predictions.npz")
+    np.testing.assert_allclose(model.predict(expected["classifier_x"], verbose=0), expected["classifier_y"], atol=1e-6)
+    assert glassnet.models.model_from_json(edited_config("classifier", _layers_in("float64"))).dtype == "float64"
+    mixed = edited_config("classifier", _layers_in("float64", count=2))  # dense and batch_normalization only
+    with pytest.raises(ValueError, match=r"layers compute in different dtypes \(float32: dropout, dense_1; "
+                                         r"float64: dense, batch_normalization\); a glassnet model computes in one"):
+        glassnet.models.model_from_json(mixed)
+
+
 @pytest.mark.parametrize("name", ["classifier", "regression"])
 def test_load_model_predicts_as_keras_did(name, h5py):
     expected = np.load(DATA / "predictions.npz")

@@ -1072,7 +1072,7 @@ class Sequential:
             )
         input_shape, layer_configs = _input_and_layers(config, layer_configs)
         model = cls([deserialize(c) for c in _unique_names(layer_configs)], name=config.get("name"),
-                    dtype=config.get("dtype"))
+                    dtype=_model_dtype(config, layer_configs))
         if input_shape is not None:
             model.build(tuple(input_shape))
         return model
@@ -1140,6 +1140,25 @@ def _input_and_layers(config, layer_configs):
         any(key in config for key in ("build_input_shape", "module")) or (first_config or {}).get("batch_input_shape")
         or any(isinstance(c, dict) and ("module" in c or c.get("class_name") == "InputLayer") for c in (first, *layer_configs)))
     return input_shape, [_keras_activation(c) for c in layer_configs] if keras else layer_configs
+
+
+def _model_dtype(config, layer_configs):
+    """The dtype a model from ``config`` computes in: the configuration's, unless every layer names
+    one other dtype. Keras's Sequential keeps the default policy (float32) while its layers compute
+    in theirs (``Dense(4, dtype="float64")``, or all of them after ``set_floatx("float64")``): such a
+    model is a float64 one. Layers of different dtypes, which glassnet cannot hold, are refused."""
+    named = {}
+    for c in layer_configs:
+        dtype = c.get("config", {}).get("dtype") if isinstance(c, dict) and isinstance(c.get("config"), dict) else None
+        if dtype is not None:
+            named.setdefault(standardize_dtype(dtype), []).append(c["config"].get("name") or c.get("class_name"))
+    if len(named) > 1:
+        listed = "; ".join(f"{dtype}: {', '.join(map(str, names))}" for dtype, names in sorted(named.items()))
+        raise ValueError(f"The configuration's layers compute in different dtypes ({listed}); a glassnet model "
+                         "computes in one. Give every layer the same dtype.")
+    if len(named) == 1 and len(next(iter(named.values()))) == len(layer_configs):
+        return next(iter(named))
+    return config.get("dtype")
 
 
 def _keras_activation(layer_config):
