@@ -184,6 +184,8 @@ def test_functional_models_that_are_not_chains_are_refused_with_what_to_write():
     (layers, "LSTM", "no recurrent layers"),
     (layers, "Embedding", "to_categorical"),
     (layers, "PReLU", r"Use LeakyReLU\(negative_slope=...\)"),
+    (layers, "Lambda", r"For an elementwise function use Activation\(f\)"),  # it said "no merge layers"
+    (layers, "Add", "no merge layers: its models, functional ones too, are chains"),
 ])
 def test_well_known_keras_names_glassnet_lacks_say_what_to_use(module, name, match):
     with pytest.raises(AttributeError, match=match):

@@ -55,8 +55,12 @@ _KERAS_ONLY = {
                     "It has no recurrent layers: Flatten a fixed-length sequence and use Dense layers."),
     "Embedding": "One-hot encode the integer ids (glassnet.utils.to_categorical) and use a Dense layer.",
     "PReLU": "Use LeakyReLU(negative_slope=...) (a fixed slope), or Dense(..., activation='leaky_relu').",
-    **dict.fromkeys(("Concatenate", "Add", "Multiply", "Lambda", "MultiHeadAttention", "Attention"),
+    **dict.fromkeys(("Concatenate", "Add", "Multiply"),
                     "glassnet has no merge layers: its models, functional ones too, are chains of layers."),
+    "Lambda": "For an elementwise function use Activation(f) (training needs f.derivative(z, a)), or write a "
+              "Layer subclass with forward and backward.",
+    **dict.fromkeys(("MultiHeadAttention", "Attention"),
+                    "glassnet has no attention layers: its models are chains of Dense and elementwise layers."),
     **dict.fromkeys(("Reshape", "Permute", "RepeatVector"),
                     "Reshape the arrays with NumPy before fit (a Flatten layer flattens each sample)."),
     **dict.fromkeys(("GroupNormalization", "SpatialDropout1D", "SpatialDropout2D", "AlphaDropout"),
