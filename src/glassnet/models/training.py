@@ -238,16 +238,14 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
                         wb = xp.take(w, idx, axis=0) if weighted else None
                     elif shuffle:
                         idx = order[start:stop]
-                        # mode="clip": the indices are a permutation, so always valid, and
-                        # np.take then writes straight into `out` (mode="raise" buffers).
                         if sparse:  # the batch's rows, made dense in the reused buffer
                             Xb = X[idx].toarray(out=Xb_buf[: stop - start])
                         else:
-                            Xb = np.take(X, idx, axis=0, out=Xb_buf[: stop - start], mode="clip")
+                            Xb = _take_rows(X, idx, Xb_buf[: stop - start])
                             if Xf_buf is not None:
                                 Xb = Xf_buf[: stop - start]
                                 np.copyto(Xb, Xb_buf[: stop - start], casting="unsafe")
-                        Yb = np.take(Y, idx, axis=0, out=Yb_buf[: stop - start], mode="clip")
+                        Yb = _take_rows(Y, idx, Yb_buf[: stop - start])
                         wb = w[idx] if weighted else None
                     else:
                         # `, ...`: the standard indexes every axis (array-api-strict refuses X[a:b] on 2-D)
@@ -469,6 +467,19 @@ def _order(rng, n, batch_size, shuffle):
     if shuffle == "batch":
         return np.lexsort((rng.random(n), np.arange(n) // batch_size))
     return rng.permutation(n)
+
+
+
+def _take_rows(A, idx, out):
+    """The rows ``idx`` of ``A``, written into ``out``. ``np.take`` for a C-ordered ``A``
+    (mode="clip": the indices are a permutation, so always valid, and np.take then writes
+    straight into ``out``; mode="raise" buffers); indexing otherwise, since ``np.take`` first
+    copies a whole array that is not C-contiguous (a Fortran-ordered ``df.to_numpy()`` or
+    memory-mapped file) at every call: 100× slower epochs, and the file read into memory."""
+    if A.flags.c_contiguous:
+        return np.take(A, idx, axis=0, out=out, mode="clip")
+    out[...] = A[idx]
+    return out
 
 
 def train_step(model, Xb, Yb, wb=None):
