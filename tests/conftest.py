@@ -26,6 +26,23 @@ def _reset_global_state():
 
 
 @pytest.fixture
+def traced_peak():
+    """``traced_peak(f, *args)``: the most bytes NumPy and Python held at once (tracemalloc)
+    while ``f(*args)`` ran, beyond what they held before it."""
+    import tracemalloc
+
+    def peak(f, *args, **kwargs):
+        tracemalloc.start()
+        try:
+            f(*args, **kwargs)
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    return peak
+
+
+@pytest.fixture
 def mnist_dir():
     if not (MNIST_DIR / "train-images-idx3-ubyte.gz").exists():
         pytest.skip(f"genuine MNIST files not found in {MNIST_DIR} (../shared is absent)")

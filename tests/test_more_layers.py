@@ -277,20 +277,13 @@ def test_a_normalization_never_adapted_says_so():
         Normalization()(np.ones((2, 3)))
 
 
-def test_normalization_adapts_a_memory_mapped_file_a_block_at_a_time(tmp_path, rng):
+def test_normalization_adapts_a_memory_mapped_file_a_block_at_a_time(tmp_path, rng, traced_peak):
     # the out-of-core route of docs/data.md: adapt read the file into a float64 copy (twice its size
     # for float32) and computed the variance into another
     x = rng.normal(loc=3.0, scale=2.0, size=(20_000, 200)).astype(np.float32)
     np.save(tmp_path / "x.npy", x)
-    mapped = np.load(tmp_path / "x.npy", mmap_mode="r")
     layer = Normalization(dtype="float64")
-    tracemalloc = pytest.importorskip("tracemalloc")
-    tracemalloc.start()
-    try:
-        layer.adapt(mapped)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    peak = traced_peak(layer.adapt, np.load(tmp_path / "x.npy", mmap_mode="r"))
     assert peak < x.nbytes / 4, f"adapt allocated {peak / 2**20:.1f} MB for a {x.nbytes / 2**20:.1f} MB file"
     mean, variance, count = layer.get_weights()
     np.testing.assert_allclose(mean, x.astype(np.float64).mean(axis=0), rtol=1e-13)
@@ -302,7 +295,7 @@ def test_normalization_adapts_a_memory_mapped_file_a_block_at_a_time(tmp_path, r
     np.testing.assert_allclose(pixels.get_weights()[1], images.var(axis=0, dtype=np.float64), rtol=1e-13)
 
 
-def test_normalization_adapts_a_fortran_ordered_memory_mapped_file_a_block_at_a_time(tmp_path, rng):
+def test_normalization_adapts_a_fortran_ordered_memory_mapped_file_a_block_at_a_time(tmp_path, rng, traced_peak):
     # np.save of a DataFrame's to_numpy() writes a Fortran-ordered file: the finiteness check's and
     # adapt's reshape each made a C-ordered copy of the whole file
     x = np.asfortranarray(rng.normal(loc=3.0, scale=2.0, size=(2000, 10, 10, 20)).astype(np.float32))
@@ -311,13 +304,7 @@ def test_normalization_adapts_a_fortran_ordered_memory_mapped_file_a_block_at_a_
     assert mapped.flags.f_contiguous
     for axis in (-1, None):
         layer = Normalization(axis=axis, dtype="float64")
-        tracemalloc = pytest.importorskip("tracemalloc")
-        tracemalloc.start()
-        try:
-            layer.adapt(mapped)
-            peak = tracemalloc.get_traced_memory()[1]
-        finally:
-            tracemalloc.stop()
+        peak = traced_peak(layer.adapt, mapped)
         assert peak < x.nbytes / 4, f"adapt allocated {peak / 2**20:.1f} MB for a {x.nbytes / 2**20:.1f} MB file"
         reduced = (0, 1, 2) if axis == -1 else None
         np.testing.assert_allclose(layer.get_weights()[0], x.mean(axis=reduced, dtype=np.float64), rtol=1e-12)

@@ -136,44 +136,20 @@ def test_standard_scaler_huge_and_tiny_values(factor):
     np.testing.assert_allclose(StandardScaler().fit_transform(X).ravel(), [-1.2247449, 0, 1.2247449], atol=1e-3)
 
 
-def test_scalers_fit_a_memory_mapped_file_a_block_at_a_time(tmp_path, rng):
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_scalers_fit_a_memory_mapped_file_a_block_at_a_time(tmp_path, rng, traced_peak, order):
     # statistics in float64 a block of rows at a time: the block was 16,384 rows whatever their width
-    # (26 MB of float64 for 200 features), now about a megabyte
-    import tracemalloc
-
-    x = rng.normal(loc=-2.0, scale=3.0, size=(20_000, 200)).astype(np.float32)
+    # (26 MB of float64 for 200 features), now about a megabyte. np.save of a DataFrame's to_numpy()
+    # writes a Fortran-ordered file, which the finiteness check flattened into a C-ordered copy
+    x = np.asarray(rng.normal(loc=-2.0, scale=3.0, size=(20_000, 200)).astype(np.float32), order=order)
     np.save(tmp_path / "x.npy", x)
     mapped = np.load(tmp_path / "x.npy", mmap_mode="r")
-    tracemalloc.start()
-    try:
-        standard = StandardScaler().fit(mapped)
-        minmax = MinMaxScaler().fit(mapped)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    standard, minmax = StandardScaler(), MinMaxScaler()
+    peak = traced_peak(lambda: (standard.fit(mapped), minmax.fit(mapped)))
     assert peak < x.nbytes / 4, f"fit allocated {peak / 2**20:.1f} MB for a {x.nbytes / 2**20:.1f} MB file"
     np.testing.assert_allclose(standard.mean_, x.astype(np.float64).mean(axis=0), rtol=1e-6)
     np.testing.assert_allclose(standard.scale_, x.astype(np.float64).std(axis=0), rtol=1e-6)
     np.testing.assert_array_equal(minmax.data_min_, x.min(axis=0))
-
-
-def test_scalers_fit_a_fortran_ordered_memory_mapped_file_without_a_copy(tmp_path, rng):
-    # np.save of a DataFrame's to_numpy() writes a Fortran-ordered file: the finiteness check
-    # flattened it into a C-ordered copy of the whole file
-    import tracemalloc
-
-    x = np.asfortranarray(rng.normal(loc=-2.0, scale=3.0, size=(20_000, 200)).astype(np.float32))
-    np.save(tmp_path / "x.npy", x)
-    mapped = np.load(tmp_path / "x.npy", mmap_mode="r")
-    tracemalloc.start()
-    try:
-        standard = StandardScaler().fit(mapped)
-        MinMaxScaler().fit(mapped)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    assert peak < x.nbytes / 4, f"fit allocated {peak / 2**20:.1f} MB for a {x.nbytes / 2**20:.1f} MB file"
-    np.testing.assert_allclose(standard.scale_, x.astype(np.float64).std(axis=0), rtol=1e-6)
 
 
 def test_min_max_scaler_huge_and_tiny_values():

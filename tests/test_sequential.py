@@ -1216,11 +1216,9 @@ def test_a_memory_mapped_npy_file_trains_from_disk_as_the_array_in_memory(tmp_pa
 
 
 @pytest.mark.parametrize("on_disk", [False, True])
-def test_fortran_ordered_data_trains_a_batch_at_a_time_as_c_ordered_data(tmp_path, on_disk):
+def test_fortran_ordered_data_trains_a_batch_at_a_time_as_c_ordered_data(tmp_path, on_disk, traced_peak):
     # pandas' df.to_numpy() is Fortran-ordered, and so is a file np.save wrote from it: np.take copied
     # the whole array for every shuffled batch (an epoch of 60,000 x 100 took 21.7 s against 0.2 s)
-    import tracemalloc
-
     rng = np.random.default_rng(0)
     X = rng.random((20000, 200), dtype=np.float32)  # 16 MB
     y = rng.integers(0, 3, size=20000)
@@ -1234,12 +1232,7 @@ def test_fortran_ordered_data_trains_a_batch_at_a_time_as_c_ordered_data(tmp_pat
         model = Sequential([Input(shape=(200,)), Dense(4, "relu"), Dense(3, "softmax")], seed=0)
         model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
         model.fit(data[:10], y[:10], verbose=0)
-        tracemalloc.start()
-        try:
-            model.fit(data, y, epochs=1, batch_size=64, verbose=0)
-            peak = tracemalloc.get_traced_memory()[1]
-        finally:
-            tracemalloc.stop()
+        peak = traced_peak(model.fit, data, y, epochs=1, batch_size=64, verbose=0)
         assert peak < X.nbytes / 8, f"fit allocated {peak / 2**20:.1f} MB for {X.nbytes / 2**20:.1f} MB of data"
         weights.append(model.get_weights())
     for a, b in zip(*weights, strict=True):

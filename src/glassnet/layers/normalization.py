@@ -4,8 +4,8 @@ import numpy as np
 
 from .._validation import _is_stream, check_array
 from ..backend import from_numpy, get_namespace, numpy_copy, standardize_dtype
-from .base import Layer, sample_shape
 from ..preprocessing import _column_moments, _column_unit, _merge_moments
+from .base import Layer, sample_shape
 from .batchnorm import feature_axis
 
 #: Keras's ``backend.epsilon()``: the smallest standard deviation divided by

@@ -469,7 +469,6 @@ def _order(rng, n, batch_size, shuffle):
     return rng.permutation(n)
 
 
-
 def _take_rows(A, idx, out):
     """The rows ``idx`` of ``A``, written into ``out``. ``np.take`` for a C-ordered ``A``
     (mode="clip": the indices are a permutation, so always valid, and np.take then writes
