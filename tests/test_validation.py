@@ -641,29 +641,3 @@ def test_sample_weights_of_any_host_type_get_the_same_checks():
     for complex_weights in (np.array([1 + 1j, 1.0]), pd.Series([1 + 0j, 1.0])):
         with pytest.raises(TypeError, match="sample_weight must hold real numbers. Received dtype complex128"):
             loss(Y, A, sample_weight=complex_weights)
-
-
-def test_generators_and_data_pipelines_are_refused_with_what_to_do():
-    model = Sequential([Dense(2, input_dim=3)])
-    model.compile(optimizer="sgd", loss="mse")
-
-    def batches():
-        while True:
-            yield np.zeros((4, 3)), np.zeros((4, 2))
-
-    class DataLoader:  # torch.utils.data.DataLoader's shape: iterable, sized, not an array
-        def __iter__(self):
-            return batches()
-
-        def __len__(self):
-            return 2
-
-    expected = "not on generators, iterators or datasets"
-    with pytest.raises(TypeError, match=expected):
-        model.fit(batches(), steps_per_epoch=2, epochs=1, verbose=0)
-    with pytest.raises(TypeError, match=expected):
-        model.fit(DataLoader(), epochs=1, verbose=0)
-    with pytest.raises(TypeError, match=expected):
-        model.evaluate(batches())
-    with pytest.raises(TypeError, match=expected):
-        model.predict(iter([np.zeros((2, 3))]))

@@ -78,9 +78,11 @@ def _is_stream(X):
     """A generator, an iterator, or a data pipeline (tf.data, torch's DataLoader, Keras's PyDataset)."""
     if isinstance(X, collections.abc.Iterator):
         return True
+    # the class or a base of it (a subclass of Keras's PyDataset is named as its author likes)
     return (not isinstance(X, (np.ndarray, list, tuple)) and hasattr(X, "__iter__") and not hasattr(X, "__array__")
-            and (hasattr(X, "element_spec") or type(X).__name__ in ("DataLoader", "PyDataset", "Sequence",
-                                                                     "Dataset", "IterableDataset")))
+            and (hasattr(X, "element_spec") or any(
+                cls.__name__ in ("DataLoader", "PyDataset", "Sequence", "Dataset", "IterableDataset")
+                for cls in type(X).__mro__)))
 
 
 def check_array(X, name="x", ndim=2, dtype=None, allow_empty=False, finite=True, allow_nd=False):
@@ -107,11 +109,11 @@ def check_array(X, name="x", ndim=2, dtype=None, allow_empty=False, finite=True,
                         "to convert to a dense NumPy array.")
     if _is_stream(X):
         raise TypeError(
-            f"{name} must be an array of numbers (NumPy, a list of rows, a pandas DataFrame): glassnet trains on "
-            f"arrays in memory, not on generators, iterators or datasets. Received: {type(X).__name__}. Collect "
-            "the batches first, e.g. x = np.concatenate([xb for xb, yb in batches]) and y likewise; for data "
-            "larger than memory, write it to a .npy file and pass np.load(path, mmap_mode='r'), which fit reads "
-            "a batch at a time (docs/data.md).")
+            f"{name} must be an array of numbers (NumPy, a list of rows, a pandas DataFrame): this takes arrays in "
+            f"memory, not generators, iterators or datasets (a Keras-style model's fit, evaluate and predict do). "
+            f"Received: {type(X).__name__}. Collect the batches first, e.g. x = np.concatenate([xb for xb, yb in "
+            "batches]) and y likewise; for data larger than memory, write it to a .npy file and pass "
+            "np.load(path, mmap_mode='r'), which is read a batch at a time (docs/data.md).")
     X = on_host(X)
     try:
         arr = np.asarray(X)

@@ -7,6 +7,7 @@ import numpy as np
 
 from ._validation import check_array, check_bool, check_int
 from .backend import set_global_seed
+from .models.streams import PyDataset, Sequence  # keras.utils.PyDataset, Keras 2's Sequence
 from .preprocessing import to_categorical  # keras.utils.to_categorical
 
 
@@ -43,4 +44,4 @@ def clear_session(free_memory=True):
         gc.collect()
 
 
-__all__ = ["clear_session", "normalize", "set_random_seed", "to_categorical"]
+__all__ = ["PyDataset", "Sequence", "clear_session", "normalize", "set_random_seed", "to_categorical"]

@@ -285,8 +285,9 @@ class ProgressBar(Callback):
             self._bar.close()
             self._bar = None
             print(f"Epoch {epoch + 1}/{self.params.get('epochs')}", file=self._out())
-        steps = self.params.get("steps") or 1
-        done = self._batches or steps  # fewer when the epoch ended with its pass over the data
+        steps = self.params.get("steps")
+        done = self._batches or steps or 1  # fewer when the epoch ended with its pass over the data
+        steps = steps or done  # a generator's epochs are as long as they last
         print(
             f"{done}/{steps} - {elapsed:.1f}s - {1000 * elapsed / done:.0f}ms/step - {_format_logs(logs or {})}",
             file=self._out(),

@@ -24,7 +24,7 @@ from .._validation import (check_array, check_bool, check_consistent_length, che
 from ..backend import get_namespace, make_rng, seeded, standardize_dtype
 from ..layers import InputLayer, Layer
 from ..layers.base import assign_weights, build_layer, refuse_symbolic_input, snake_case
-from . import training
+from . import streams, training
 
 
 #: how many times any model has bound its layers to flat vectors (see Sequential._claim_if_rebound)
@@ -724,13 +724,12 @@ class Sequential:
         ``shuffle="batch"`` keeps the batches in order and permutes the samples
         within each. Keras's ``validation_steps`` (for datasets) must be None.
         """
-        _only_none(validation_steps=validation_steps)
         return training.fit(
             self, x, y, batch_size=batch_size, epochs=epochs, verbose=verbose, callbacks=callbacks,
             validation_split=validation_split, validation_data=validation_data, shuffle=shuffle,
             initial_epoch=initial_epoch, sample_weight=sample_weight, class_weight=class_weight,
             validation_batch_size=validation_batch_size, validation_freq=validation_freq,
-            steps_per_epoch=steps_per_epoch,
+            steps_per_epoch=steps_per_epoch, validation_steps=validation_steps,
         )
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose=0, sample_weight=None, return_dict=False,
@@ -745,9 +744,20 @@ class Sequential:
         ``batch_size=None`` computes it in chunks of 1024 rows; for the others (``"sum"``,
         ``"mean_with_sample_weight"``, an ``ignore_class``) it depends on the batches, and
         ``batch_size=None`` means Keras's 32."""
-        _only_none(steps=steps)
         cbs = training._callback_list(callbacks)
         verbose = training.check_verbose(verbose)
+        if streams.is_stream(x):
+            stream = self._stream(x, y, sample_weight, batch_size, steps)
+            self._require_compiled("evaluate")
+            self._check_namespace()
+            start = time.perf_counter()
+            for cb in cbs:
+                cb.set_model(self)
+            logs = training.evaluate_stream(self, stream, steps, callbacks=cbs)
+            if verbose:
+                training.report(stream.read, time.perf_counter() - start, logs)
+            return _logs_result(logs, return_dict)
+        _only_none(steps=steps)
         X, Y, w = self._prepare_xy(x, y, sample_weight, what="evaluate")
         if batch_size is not None:
             check_positive_int(batch_size, "batch_size")
@@ -760,6 +770,21 @@ class Sequential:
         if verbose:
             training.report(math.ceil(X.shape[0] / (batch_size or 1024)), time.perf_counter() - start, logs)
         return _logs_result(logs, return_dict)
+
+    def _stream(self, x, y, sample_weight, batch_size, steps):
+        """``x`` of evaluate/predict as a :class:`~glassnet.models.streams.Stream`, the arguments
+        that only arrays take refused (as Keras)."""
+        what = streams.kind(x)
+        for name, value, holds in (("y", y, "targets"), ("sample_weight", sample_weight, "sample weights"),
+                                   ("batch_size", batch_size, "batch size")):
+            if value is not None:
+                raise ValueError(f"x is {what}, whose batches give their {holds}: pass {name}=None (as Keras).")
+        if steps is not None:
+            check_positive_int(steps, "steps")
+        stream = streams.Stream(x, "x")
+        if stream.indexed and stream.length is None and steps is None:
+            raise ValueError("x is a PyDataset without end (num_batches is None): give steps, the batches to read.")
+        return stream
 
     def train_on_batch(self, x, y, sample_weight=None, class_weight=None, return_dict=False):
         """One optimizer step on ``(x, y)`` as one batch; returns that batch's loss
@@ -836,10 +861,20 @@ class Sequential:
         ``callbacks`` get the predict hooks (``on_predict_begin``,
         ``on_predict_batch_begin/end`` per chunk with ``{"outputs": ...}``,
         ``on_predict_end``). Keras's ``steps`` (for datasets) must be None."""
-        _only_none(steps=steps)
         cbs = training._callback_list(callbacks)
         self._check_namespace()
         self._ensure_built()
+        if streams.is_stream(x):
+            stream = self._stream(x, None, None, batch_size, steps)
+            verbose = training.check_verbose(verbose)
+            start = time.perf_counter()
+            for cb in cbs:
+                cb.set_model(self)
+            out = training.predict_stream(self, stream, steps, callbacks=cbs)
+            if verbose:
+                training.report(stream.read, time.perf_counter() - start)
+            return out
+        _only_none(steps=steps)
         X = self._check_x(x, sparse=True)
         if not self.built:
             self.build(X.shape[1:])

@@ -24,7 +24,7 @@ from .. import backend, constraints, kernels, losses
 from .._validation import (
     check_array, check_non_negative_int, check_number, check_positive_int, dense_rows, is_sparse, on_host,
 )
-from . import callbacks as callbacks_module
+from . import callbacks as callbacks_module, streams
 
 
 class DivergenceWarning(UserWarning):
@@ -46,34 +46,87 @@ def validation_cut(n, validation_split, given=None):
     return cut
 
 
-def _split_validation(model, X, Y, w, validation_split, validation_data):
+def _validation(model, validation_data, validation_steps):
+    """``validation_data`` checked, as a function ``(chunk, callbacks) -> logs``: arrays
+    ``(x_val, y_val)`` or ``(x_val, y_val, sample_weight_val)``, or a stream of batches
+    (a generator, a PyDataset), ``validation_steps`` batches of it (all: None)."""
+    if validation_steps is not None:
+        validation_steps = check_positive_int(validation_steps, "validation_steps")
+    if streams.is_stream(validation_data, "validation_data"):
+        stream = streams.Stream(validation_data, "validation_data")
+        return lambda chunk, callbacks: evaluate_stream(model, stream, validation_steps, callbacks, validation=True)
+    if validation_steps is not None:
+        raise ValueError("validation_steps is for validation_data given as a generator or a PyDataset; validation "
+                         f"arrays are read whole: pass validation_steps=None. Received: validation_steps={validation_steps}")
+    if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+        raise ValueError("validation_data must be a tuple (x_val, y_val) or (x_val, y_val, sample_weight_val), "
+                         "or a generator or PyDataset of such batches.")
+    Xv = model._check_x(validation_data[0], "validation_data[0]", sparse=True)
+    yv = validation_data[1]
+    if yv is not None:  # named errors for text and ragged lists
+        yv = check_array(on_host(yv), "validation_data[1]", ndim=None, finite=False, allow_empty=True)
+    if yv is None or yv.ndim == 0:
+        raise TypeError(f"validation_data[1] must hold the validation targets, one per sample. "
+                        f"Received: {yv!r:.100}")
+    if len(yv) != Xv.shape[0]:
+        raise ValueError(
+            f"Inconsistent numbers of samples: validation_data[0] has {Xv.shape[0]}, "
+            f"validation_data[1] has {len(yv)}."
+        )
+    Yv = model._check_y(yv, Xv.shape[0], "validation_data[1]")
+    wv = (model._check_sample_weight(validation_data[2], Xv.shape[0], "validation_data[2]")
+          if len(validation_data) == 3 else None)
+    return lambda chunk, callbacks: evaluate_arrays(model, Xv, Yv, wv, batch_size=chunk, callbacks=callbacks)
+
+
+def _split_validation(model, X, Y, w, validation_split, validation_data, validation_steps=None):
     # checked before its truth is taken: {} trained without validation, an array raised NumPy's error
     if validation_split is not None:  # (None: no split, as Keras takes it)
         validation_split = check_number(validation_split, "validation_split", low=0, high=1, high_open=True)
     if validation_data is not None:
-        if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
-            raise ValueError("validation_data must be a tuple (x_val, y_val) or (x_val, y_val, sample_weight_val).")
-        Xv = model._check_x(validation_data[0], "validation_data[0]", sparse=True)
-        yv = validation_data[1]
-        if yv is not None:  # named errors for text and ragged lists
-            yv = check_array(on_host(yv), "validation_data[1]", ndim=None, finite=False, allow_empty=True)
-        if yv is None or yv.ndim == 0:
-            raise TypeError(f"validation_data[1] must hold the validation targets, one per sample. "
-                            f"Received: {yv!r:.100}")
-        if len(yv) != Xv.shape[0]:
-            raise ValueError(
-                f"Inconsistent numbers of samples: validation_data[0] has {Xv.shape[0]}, "
-                f"validation_data[1] has {len(yv)}."
-            )
-        Yv = model._check_y(yv, Xv.shape[0], "validation_data[1]")
-        wv = (model._check_sample_weight(validation_data[2], Xv.shape[0], "validation_data[2]")
-              if len(validation_data) == 3 else None)
-        return X, Y, w, (Xv, Yv, wv)
+        return X, Y, w, _validation(model, validation_data, validation_steps)
+    if validation_steps is not None:
+        raise ValueError("validation_steps is for validation_data given as a generator or a PyDataset: pass "
+                         f"validation_steps=None. Received: validation_steps={validation_steps!r}")
     if validation_split:
         cut = validation_cut(X.shape[0], validation_split)
-        val = (X[cut:], Y[cut:], None if w is None else w[cut:])
-        return X[:cut], Y[:cut], None if w is None else w[:cut], val
+        Xv, Yv, wv = X[cut:], Y[cut:], None if w is None else w[cut:]
+        return (X[:cut], Y[:cut], None if w is None else w[:cut],
+                lambda chunk, callbacks: evaluate_arrays(model, Xv, Yv, wv, batch_size=chunk, callbacks=callbacks))
     return X, Y, w, None
+
+
+def _stream_source(model, x, y, sample_weight, class_weight, batch_size, shuffle, epochs, steps_per_epoch,
+                   validation_split, validation_data, validation_steps):
+    """fit's batches and validation when ``x`` is a stream (a generator, a PyDataset, a pipeline)."""
+    kind = streams.kind(x)
+    for name, value, what in (("y", y, "targets"), ("sample_weight", sample_weight, "sample weights")):
+        if value is not None:
+            raise ValueError(f"x is {kind}, whose batches hold the {what}: pass {name}=None and give batches "
+                             "(x, y) or (x, y, sample_weight), as Keras requires.")
+    if batch_size is not None:
+        raise ValueError(f"x is {kind}, which makes its own batches: pass batch_size=None (as Keras asks). "
+                         f"Received: batch_size={batch_size!r}")
+    if validation_split is not None and check_number(
+            validation_split, "validation_split", low=0, high=1, high_open=True):
+        raise ValueError(f"validation_split cuts arrays; x is {kind}: pass validation_data instead (arrays, or "
+                         "another generator or PyDataset).")
+    model._require_compiled("fit")
+    stream = streams.Stream(x, "x", shuffle=shuffle, rng=model.rng)
+    if stream.indexed and stream.length is None and steps_per_epoch is None:
+        raise ValueError("x is a PyDataset without end (num_batches is None): give steps_per_epoch, the batches "
+                         "that make an epoch.")
+    first = stream.peek()
+    if first is None:
+        raise ValueError(f"x is {kind} that gave no batches.")
+    streams.checked_xy(model, first, "batch 1 of x", class_weight=class_weight)  # builds the model
+    val = None
+    if validation_data is not None:
+        val = _validation(model, validation_data, validation_steps)
+    elif validation_steps is not None:
+        raise ValueError("validation_steps is for validation_data given as a generator or a PyDataset: pass "
+                         f"validation_steps=None. Received: validation_steps={validation_steps!r}")
+    return _StreamEpochs(model, stream, steps_per_epoch, class_weight, epochs), val
 
 
 def check_verbose(verbose):
@@ -128,7 +181,7 @@ def _class_weights(model, Y, class_weight):
 
 def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
         validation_data=None, shuffle=True, initial_epoch=0, sample_weight=None, class_weight=None,
-        validation_batch_size=None, validation_freq=1, steps_per_epoch=None):
+        validation_batch_size=None, validation_freq=1, steps_per_epoch=None, validation_steps=None):
     """Train ``model`` (see :meth:`Sequential.fit`)."""
     epochs = check_non_negative_int(epochs, "epochs")  # 0: nothing to train, an empty History (as Keras)
     if steps_per_epoch is not None:
@@ -141,7 +194,6 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
     if validation_batch_size is not None:
         validation_batch_size = check_positive_int(validation_batch_size, "validation_batch_size")
     initial_epoch = check_non_negative_int(initial_epoch, "initial_epoch")
-    batch_size = 32 if batch_size is None else check_positive_int(batch_size, "batch_size")
     verbose = check_verbose(verbose)
     if isinstance(shuffle, str):
         if shuffle != "batch":
@@ -150,20 +202,17 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
         raise TypeError(f"shuffle must be True, False or 'batch'. Received: shuffle={shuffle!r:.100}")
     if class_weight is not None and sample_weight is not None:
         raise ValueError("fit() takes class_weight or sample_weight, not both (as Keras).")
-    X, Y, w = model._prepare_xy(x, y, sample_weight)
-    X, Y, w, val = _split_validation(model, X, Y, w, validation_split, validation_data)
-    if class_weight is not None:  # the training part only: validation losses stay unweighted, as Keras
-        w = _class_weights(model, Y, class_weight)
-
-    portable = not backend.is_numpy()
-    sparse = is_sparse(X)  # SciPy sparse rows (CSR): each batch is made dense as it is drawn
-    X, Y, w = backend.to_namespace(X, Y, w)  # to the namespace (and device) once, not per batch
-    n = X.shape[0]
-    batch_size = min(batch_size, n)
-    steps = math.ceil(n / batch_size)  # batches in one pass over the data
-    if steps_per_epoch is not None and steps_per_epoch > steps:
-        warnings.warn(f"steps_per_epoch={steps_per_epoch} is more than one pass over the data ({steps} batches of "
-                      f"{batch_size}); each epoch ends with its pass, as Keras interrupts it.", UserWarning, stacklevel=3)
+    if streams.is_stream(x):
+        source, val = _stream_source(model, x, y, sample_weight, class_weight, batch_size, shuffle, epochs,
+                                     steps_per_epoch, validation_split, validation_data, validation_steps)
+    else:
+        batch_size = 32 if batch_size is None else check_positive_int(batch_size, "batch_size")
+        X, Y, w = model._prepare_xy(x, y, sample_weight)
+        X, Y, w, val = _split_validation(model, X, Y, w, validation_split, validation_data, validation_steps)
+        if class_weight is not None:  # the training part only: validation losses stay unweighted, as Keras
+            w = _class_weights(model, Y, class_weight)
+        X, Y, w = backend.to_namespace(X, Y, w)  # to the namespace (and device) once, not per batch
+        source = _ArrayEpochs(model, X, Y, w, batch_size, shuffle, steps_per_epoch)
     _prepare_training(model)
 
     history = callbacks_module.History()
@@ -175,8 +224,7 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
         cbs.append(callbacks_module.ProgressBar(verbose=verbose))
     if history not in cbs:
         cbs.append(history)
-    params = {"epochs": epochs, "steps": min(steps_per_epoch or steps, steps), "verbose": verbose,
-              "batch_size": batch_size,
+    params = {"epochs": epochs, "steps": source.steps, "verbose": verbose, "batch_size": source.batch_size,
               "do_validation": val is not None}
     for cb in cbs:
         cb.set_model(model)
@@ -191,11 +239,6 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
     model.history = history
     start_iterations = model.optimizer._iterations  # steps, accumulated ones too
     try:
-        weighted = w is not None
-        Xb_buf = Yb_buf = Xf_buf = None
-        # With steps_per_epoch, epochs run on through a pass, as Keras's epoch iterator: an epoch
-        # takes the next steps_per_epoch batches, and a new pass (a new shuffle) starts when one ends.
-        cursor, order, short_epoch_warned = 0, None, steps_per_epoch is not None and steps_per_epoch > steps
         model._initial_epoch = None  # a callback may move the start (BackupAndRestore, as Keras)
         for cb in cbs:
             cb.on_train_begin({})
@@ -205,52 +248,13 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
         logs = {}
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
             for epoch in range(initial_epoch, epochs):
-                first = cursor
-                count = steps - first if steps_per_epoch is None else min(steps_per_epoch, steps - first)
-                if count < params["steps"] and not short_epoch_warned:  # params keep steps_per_epoch, as Keras
-                    short_epoch_warned = True
-                    warnings.warn(
-                        f"Your input ran out of data: epoch {epoch + 1} ends with its pass over the data after "
-                        f"{count} of steps_per_epoch={steps_per_epoch} batches, and the next epoch starts a new pass. "
-                        f"A steps_per_epoch that divides {steps} (the batches in one pass) gives equal epochs.",
-                        UserWarning, stacklevel=3,
-                    )
                 for cb in cbs:
                     cb.on_epoch_begin(epoch, {})
                 for m in model.metrics:
                     m.reset_state()
-                if cursor == 0:
-                    order = _order(model.rng, n, batch_size, shuffle) if shuffle else None
-                if shuffle and Xb_buf is None and not portable:
-                    Xb_buf = np.empty((batch_size, *X.shape[1:]), dtype=X.dtype)
-                    Yb_buf = np.empty((batch_size, Y.shape[1]), dtype=Y.dtype)
-                    # integer images kept as given (is_compact): each batch converted into a buffer of floats
-                    Xf_buf = np.empty(Xb_buf.shape, dtype=model.dtype) if X.dtype != model.dtype and not sparse else None
-                loss_sum, seen = 0.0, 0
+                loss_sum, seen, step = 0.0, 0, -1
                 snapshot = backend.copy(model._flat_params)
-                for step in range(count):
-                    batch = first + step
-                    start, stop = batch * batch_size, min((batch + 1) * batch_size, n)
-                    if shuffle and portable:
-                        idx = backend.from_numpy(order[start:stop])
-                        xp = backend.get_namespace()
-                        Xb, Yb = xp.take(X, idx, axis=0), xp.take(Y, idx, axis=0)
-                        wb = xp.take(w, idx, axis=0) if weighted else None
-                    elif shuffle:
-                        idx = order[start:stop]
-                        if sparse:  # the batch's rows, made dense in the reused buffer
-                            Xb = X[idx].toarray(out=Xb_buf[: stop - start])
-                        else:
-                            Xb = _take_rows(X, idx, Xb_buf[: stop - start])
-                            if Xf_buf is not None:
-                                Xb = Xf_buf[: stop - start]
-                                np.copyto(Xb, Xb_buf[: stop - start], casting="unsafe")
-                        Yb = _take_rows(Y, idx, Yb_buf[: stop - start])
-                        wb = w[idx] if weighted else None
-                    else:
-                        # `, ...`: the standard indexes every axis (array-api-strict refuses X[a:b] on 2-D)
-                        Xb, Yb = dense_rows(X, start, stop, dtype=model.dtype), Y[start:stop, ...]
-                        wb = w[start:stop] if weighted else None
+                for step, (Xb, Yb, wb) in enumerate(source.epoch(epoch)):
                     for cb in batch_begin:
                         cb.on_train_batch_begin(step, {})
                     loss = train_step(model, Xb, Yb, wb)
@@ -259,8 +263,9 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
                         for cb in batch_end:  # as Keras, the batch's logs show the loss (TerminateOnNaN reads it)
                             cb.on_train_batch_end(step, {"loss": loss})
                         break
-                    loss_sum += loss * (stop - start)
-                    seen += stop - start
+                    rows = Xb.shape[0]
+                    loss_sum += loss * rows
+                    seen += rows
                     if batch_end:  # the running loss and metrics, as Keras
                         batch_logs = {"loss": loss_sum / seen}
                         for m in model.metrics:
@@ -271,9 +276,9 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
                         break
                 if seen == 0:
                     break
-                cursor = (first + count) % steps
+                source.end_epoch()
                 if not model.stop_training and not _all_finite(model._flat_params):
-                    _stop_diverged(model, epoch, count - 1, snapshot)  # the epoch's last update overflowed
+                    _stop_diverged(model, epoch, step, snapshot)  # the epoch's last update overflowed
                     break
                 logs = {"loss": loss_sum / seen}
                 for m in model.metrics:
@@ -284,8 +289,8 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
                     # test-batch hooks see those, and so does a loss whose value depends on the batches ("sum");
                     # else 1024-row chunks (the same figures, faster)
                     chunk = validation_batch_size or (
-                        batch_size if test_cbs or model.loss._depends_on_batching() else None)
-                    val_logs = evaluate_arrays(model, *val, batch_size=chunk, callbacks=test_cbs)
+                        source.batch_size if test_cbs or model.loss._depends_on_batching() else None)
+                    val_logs = val(chunk, test_cbs)
                     logs.update({f"val_{k}": v for k, v in val_logs.items()})
                 for cb in cbs:
                     cb.on_epoch_end(epoch, logs)
@@ -296,6 +301,8 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
             cb._release()
         _finalize_average(model, start_iterations)
         raise
+    finally:
+        source.close()  # a PyDataset's loading threads end with fit
     _finalize_average(model, start_iterations)  # before on_train_end, as Keras (EarlyStopping's best weights come after)
     for cb in cbs:
         cb.on_train_end(logs)  # the last epoch's logs, as Keras
@@ -481,6 +488,138 @@ def _take_rows(A, idx, out):
     return out
 
 
+class _ArrayEpochs:
+    """fit's batches from arrays: shuffled rows gathered into reused buffers (``np.take``),
+    unshuffled ones as views. With ``steps_per_epoch``, epochs run on through a pass, as
+    Keras's epoch iterator: an epoch takes the next steps_per_epoch batches, and a new pass
+    (a new shuffle) starts when one ends."""
+
+    def __init__(self, model, X, Y, w, batch_size, shuffle, steps_per_epoch):
+        self.model, self.X, self.Y, self.w = model, X, Y, w
+        self.shuffle, self.steps_per_epoch = shuffle, steps_per_epoch
+        self.portable = not backend.is_numpy()
+        self.sparse = is_sparse(X)  # SciPy sparse rows (CSR): each batch is made dense as it is drawn
+        n = self.n = X.shape[0]
+        self.batch_size = min(batch_size, n)
+        self.passes = math.ceil(n / self.batch_size)  # batches in one pass over the data
+        if steps_per_epoch is not None and steps_per_epoch > self.passes:
+            warnings.warn(f"steps_per_epoch={steps_per_epoch} is more than one pass over the data ({self.passes} "
+                          f"batches of {self.batch_size}); each epoch ends with its pass, as Keras interrupts it.",
+                          UserWarning, stacklevel=4)
+        self.steps = min(steps_per_epoch or self.passes, self.passes)
+        self.cursor, self.order, self.buffers = 0, None, None
+        self.short_epoch_warned = steps_per_epoch is not None and steps_per_epoch > self.passes
+
+    def epoch(self, epoch):
+        """The epoch's batches ``(X_b, Y_b, w_b)``."""
+        steps, first = self.passes, self.cursor
+        count = steps - first if self.steps_per_epoch is None else min(self.steps_per_epoch, steps - first)
+        if count < self.steps and not self.short_epoch_warned:  # params keep steps_per_epoch, as Keras
+            self.short_epoch_warned = True
+            warnings.warn(
+                f"Your input ran out of data: epoch {epoch + 1} ends with its pass over the data after {count} of "
+                f"steps_per_epoch={self.steps_per_epoch} batches, and the next epoch starts a new pass. A "
+                f"steps_per_epoch that divides {steps} (the batches in one pass) gives equal epochs.",
+                UserWarning, stacklevel=4,
+            )
+        self.cursor = (first + count) % steps
+        X, Y, n, batch_size, shuffle = self.X, self.Y, self.n, self.batch_size, self.shuffle
+        if first == 0:
+            self.order = _order(self.model.rng, n, batch_size, shuffle) if shuffle else None
+        if shuffle and self.buffers is None and not self.portable:
+            Xb_buf = np.empty((batch_size, *X.shape[1:]), dtype=X.dtype)
+            Yb_buf = np.empty((batch_size, Y.shape[1]), dtype=Y.dtype)
+            # integer images kept as given (is_compact): each batch converted into a buffer of floats
+            dtype = self.model.dtype
+            Xf_buf = np.empty(Xb_buf.shape, dtype=dtype) if X.dtype != dtype and not self.sparse else None
+            self.buffers = Xb_buf, Yb_buf, Xf_buf
+        return self._batches(first, count)
+
+    def _batches(self, first, count):
+        X, Y, w, n, batch_size, order = self.X, self.Y, self.w, self.n, self.batch_size, self.order
+        weighted = w is not None
+        Xb_buf, Yb_buf, Xf_buf = self.buffers or (None, None, None)
+        for batch in range(first, first + count):
+            start, stop = batch * batch_size, min((batch + 1) * batch_size, n)
+            if self.shuffle and self.portable:
+                idx = backend.from_numpy(order[start:stop])
+                xp = backend.get_namespace()
+                yield xp.take(X, idx, axis=0), xp.take(Y, idx, axis=0), xp.take(w, idx, axis=0) if weighted else None
+            elif self.shuffle:
+                idx = order[start:stop]
+                if self.sparse:  # the batch's rows, made dense in the reused buffer
+                    Xb = X[idx].toarray(out=Xb_buf[: stop - start])
+                else:
+                    Xb = _take_rows(X, idx, Xb_buf[: stop - start])
+                    if Xf_buf is not None:
+                        Xb = Xf_buf[: stop - start]
+                        np.copyto(Xb, Xb_buf[: stop - start], casting="unsafe")
+                yield Xb, _take_rows(Y, idx, Yb_buf[: stop - start]), w[idx] if weighted else None
+            else:
+                # `, ...`: the standard indexes every axis (array-api-strict refuses X[a:b] on 2-D)
+                yield (dense_rows(X, start, stop, dtype=self.model.dtype), Y[start:stop, ...],
+                       w[start:stop] if weighted else None)
+
+    def end_epoch(self):
+        pass
+
+    def close(self):
+        pass
+
+
+class _StreamEpochs:
+    """fit's batches from a stream (:mod:`~glassnet.models.streams`): each epoch one pass, or
+    with ``steps_per_epoch`` the next steps_per_epoch batches, a new pass starting where one
+    ends (an iterator has one pass: when it is spent, training stops, as Keras's)."""
+
+    def __init__(self, model, stream, steps_per_epoch, class_weight, epochs):
+        self.model, self.stream, self.epochs = model, stream, epochs
+        self.steps_per_epoch, self.class_weight = steps_per_epoch, class_weight
+        self.steps = streams.steps_of(stream, steps_per_epoch)
+        self.batch_size = None
+        self.fresh = True  # the open pass has not been read (fit peeked at its first batch)
+        self.short_epoch_warned = False
+
+    def epoch(self, epoch):
+        stream, limit = self.stream, self.steps_per_epoch
+        if not self.fresh and limit is None:
+            stream.new_pass()
+        self.fresh = False
+        stream.call("on_epoch_begin")
+        step, restarted = 0, limit is None
+        while limit is None or step < limit:
+            raw = stream.next()
+            if raw is None:
+                if step == 0 and not restarted and not stream.once:  # the last epoch ended with the pass
+                    stream.new_pass()
+                    restarted = True
+                    continue
+                stream.close()
+                self.fresh = False
+                break
+            yield streams.checked_xy(self.model, raw, f"batch {step + 1} of epoch {epoch + 1} of x",
+                                     class_weight=self.class_weight)
+            step += 1
+        if step == 0:
+            need = (f"a pass for each of its epochs={self.epochs}" if limit is None else
+                    f"steps_per_epoch × epochs = {limit} × {self.epochs} = {limit * self.epochs} batches")
+            warnings.warn(
+                f"Your input ran out of data; interrupting training at epoch {epoch + 1}. x must give {need}, and "
+                f"{streams.kind(stream.data)} is read once: give one without end and steps_per_epoch, or a "
+                "PyDataset, read anew each epoch.", UserWarning, stacklevel=4)
+        elif limit is not None and step < limit and not stream.once and not self.short_epoch_warned:
+            self.short_epoch_warned = True
+            warnings.warn(
+                f"Your input ran out of data: epoch {epoch + 1} ends with its pass over x after {step} of "
+                f"steps_per_epoch={limit} batches, and the next epoch starts a new pass.", UserWarning, stacklevel=4)
+
+    def end_epoch(self):
+        self.stream.call("on_epoch_end")
+
+    def close(self):
+        self.stream.close()
+
+
 def train_step(model, Xb, Yb, wb=None):
     """One optimizer step on a batch; returns the batch loss. When it is not finite
     (NaN or inf), the weights are left untouched.
@@ -608,19 +747,35 @@ def predict_arrays(model, X, batch_size=None, callbacks=()):
     """Inference-mode outputs, computed in large chunks (results do not depend on the chunking);
     ``callbacks`` get Keras's predict hooks: ``on_predict_begin/end`` around the whole and
     ``on_predict_batch_begin/end`` around each chunk (``{"outputs": ...}``)."""
-    out = None
+    chunks = (dense_rows(X, start, stop, dtype=model.dtype) for start, stop in _batches(X.shape[0], batch_size))
+    return _predict_batches(model, chunks, X.shape[0], callbacks)
+
+
+def predict_stream(model, stream, steps=None, callbacks=()):
+    """:func:`predict_arrays` for the batches of a stream (at most ``steps`` of them)."""
+    batches = streams.checked_batches(stream, lambda raw, where: streams.checked_x(model, raw, where), steps)
+    return _predict_batches(model, batches, None, callbacks)
+
+
+def _predict_batches(model, batches, n=None, callbacks=()):
+    """The outputs for each batch of inputs, in one array (of ``n`` rows, when known)."""
+    out, parts, done = None, [], 0
     try:
         for cb in callbacks:
             cb.on_predict_begin({})
-        for batch, (start, stop) in enumerate(_batches(X.shape[0], batch_size)):
+        for batch, Xb in enumerate(batches):
             for cb in callbacks:
                 cb.on_predict_batch_begin(batch, {})
-            A = backend.to_numpy(model.forward(dense_rows(X, start, stop, dtype=model.dtype), training=False))
+            A = backend.to_numpy(model.forward(Xb, training=False))
             for cb in callbacks:
                 cb.on_predict_batch_end(batch, {"outputs": A})
-            if out is None:
-                out = np.empty((X.shape[0], *A.shape[1:]), dtype=A.dtype)
-            out[start:stop] = A
+            if n is None:
+                parts.append(A.copy())  # (the model's output buffer is reused by the next batch)
+            else:
+                if out is None:
+                    out = np.empty((n, *A.shape[1:]), dtype=A.dtype)
+                out[done:done + A.shape[0]] = A
+            done += A.shape[0]
     except BaseException:
         for cb in callbacks:  # Ctrl-C or an error: SwapEMAWeights puts the weights back, a bar closes
             cb._release()
@@ -628,30 +783,49 @@ def predict_arrays(model, X, batch_size=None, callbacks=()):
     model.release_caches()
     for cb in callbacks:
         cb.on_predict_end({})
-    return out
+    return out if n is not None else np.concatenate(parts)
 
 
 def evaluate_arrays(model, X, Y, w=None, batch_size=None, callbacks=()):
     """``{"loss": ..., metric: ...}`` over the whole set, in inference mode; ``callbacks`` get
     Keras's test hooks: ``on_test_begin/end`` around the whole (the end with the logs) and
     ``on_test_batch_begin/end`` around each chunk (with the running loss and metrics)."""
+    chunks = ((dense_rows(X, start, stop, dtype=model.dtype), Y[start:stop], None if w is None else w[start:stop])
+              for start, stop in _batches(X.shape[0], batch_size))
+    return _evaluate_batches(model, chunks, callbacks)
+
+
+def evaluate_stream(model, stream, steps=None, callbacks=(), validation=False):
+    """:func:`evaluate_arrays` for the batches ``(x, y[, sample_weight])`` of a stream (at most
+    ``steps``); ``validation``: fit's validation data (its targets do not set what the
+    metrics see of the training targets)."""
+    names = ("x", "validation y") if validation else ("x", "y")
+    batches = streams.checked_batches(
+        stream, lambda raw, where: streams.checked_xy(model, raw, where, names=names), steps)
+    return _evaluate_batches(model, batches, callbacks)
+
+
+def _evaluate_batches(model, batches, callbacks=()):
+    """The loss (the mean over samples of the batches' losses, weighted by their sizes) and
+    metrics over the batches ``(X_b, Y_b, w_b)`` (``Y_b`` and ``w_b`` on the host)."""
     metrics = model._new_metrics()
-    total = 0.0
+    total, seen = 0.0, 0
     try:
         for cb in callbacks:
             cb.on_test_begin({})
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-            for batch, (start, stop) in enumerate(_batches(X.shape[0], batch_size)):
+            for batch, (Xb, Yb, wb) in enumerate(batches):
                 for cb in callbacks:
                     cb.on_test_batch_begin(batch, {})
-                wb = None if w is None else w[start:stop]
-                A = model.forward(dense_rows(X, start, stop, dtype=model.dtype), training=False)
-                Yx, wx = backend.to_namespace(Y[start:stop], wb)
-                total += model.loss(Yx, A, wx) * (stop - start)
+                A = model.forward(Xb, training=False)
+                Yx, wx = backend.to_namespace(Yb, wb)
+                rows = Yb.shape[0]
+                total += model.loss(Yx, A, wx) * rows
+                seen += rows
                 A = backend.to_numpy(A)  # metrics count on the host
-                _update_metrics(model, metrics, Y[start:stop], A, wb)
+                _update_metrics(model, metrics, Yb, A, wb)
                 if callbacks:
-                    batch_logs = {"loss": total / stop, **{m.name: _result(m) for m in metrics}}
+                    batch_logs = {"loss": total / seen, **{m.name: _result(m) for m in metrics}}
                     for cb in callbacks:
                         cb.on_test_batch_end(batch, batch_logs)
     except BaseException:
@@ -659,7 +833,7 @@ def evaluate_arrays(model, X, Y, w=None, batch_size=None, callbacks=()):
             cb._release()
         raise
     model.release_caches()
-    loss = total / X.shape[0]
+    loss = total / seen
     if model._has_regularizers:
         loss += model.regularization_penalty()
     logs = {"loss": loss}
@@ -670,4 +844,5 @@ def evaluate_arrays(model, X, Y, w=None, batch_size=None, callbacks=()):
     return logs
 
 
-__all__ = ["fit", "train_step", "train_on_batch", "evaluate_arrays", "predict_arrays", "DivergenceWarning"]
+__all__ = ["fit", "train_step", "train_on_batch", "evaluate_arrays", "evaluate_stream", "predict_arrays",
+           "predict_stream", "DivergenceWarning"]

@@ -1,0 +1,291 @@
+"""fit, evaluate and predict on streams of batches: generators, PyDatasets, data loaders.
+
+The reference is the same model trained or evaluated on the same rows given as arrays:
+a stream that gives the arrays' batches in their order must give the same weights, bit
+for bit, and the same figures."""
+
+import io
+import math
+import threading
+import warnings
+
+import numpy as np
+import pytest
+
+from glassnet.callbacks import Callback, ProgressBar
+from glassnet.layers import Dense, Input, Normalization
+from glassnet.models import Sequential
+from glassnet.utils import PyDataset, Sequence
+
+RNG = np.random.default_rng(7)
+X = RNG.normal(size=(120, 4)).astype(np.float32)
+Y = (X[:, 0] - X[:, 2] > 0).astype(np.int64)
+W = RNG.uniform(0.5, 2.0, size=120).astype(np.float32)
+
+
+def model(seed=0, metrics=("accuracy",)):
+    m = Sequential([Input((4,)), Dense(8, activation="tanh"), Dense(2, activation="softmax")], seed=seed)
+    m.compile("adam", "sparse_categorical_crossentropy", metrics=list(metrics))
+    return m
+
+
+def weights_equal(a, b):
+    return all(np.array_equal(p, q) for p, q in zip(a.get_weights(), b.get_weights()))
+
+
+class Batches(PyDataset):
+    """The arrays' batches of ``size`` rows, in order; records the indices asked for."""
+
+    def __init__(self, size=32, x=X, y=Y, w=None, **kwargs):
+        super().__init__(**kwargs)
+        self.size, self.x, self.y, self.w = size, x, y, w
+        self.asked, self.begins, self.ends = [], 0, 0
+
+    def __len__(self):
+        return math.ceil(len(self.x) / self.size)
+
+    def __getitem__(self, i):
+        self.asked.append(i)
+        rows = slice(i * self.size, (i + 1) * self.size)
+        return (self.x[rows], self.y[rows]) if self.w is None else (self.x[rows], self.y[rows], self.w[rows])
+
+    def on_epoch_begin(self):
+        self.begins += 1
+
+    def on_epoch_end(self):
+        self.ends += 1
+
+
+def generator(size=30, repeat=True, x=X, y=Y):
+    while True:
+        for start in range(0, len(x), size):
+            yield x[start:start + size], y[start:start + size]
+        if not repeat:
+            return
+
+
+class Loader:
+    """torch's DataLoader's shape: iterable anew, sized, not an array; yields lists."""
+
+    def __init__(self, size=40):
+        self.size, self.passes = size, 0
+
+    def __iter__(self):
+        self.passes += 1
+        return ([xb, yb] for xb, yb in generator(self.size, repeat=False))
+
+    def __len__(self):
+        return math.ceil(len(X) / self.size)
+
+
+Loader.__name__ = "DataLoader"
+
+
+def test_a_pydataset_in_order_trains_as_the_arrays_do_bit_for_bit():
+    arrays = model()
+    expected = arrays.fit(X, Y, batch_size=32, epochs=3, shuffle=False, verbose=0).history
+    data = Batches(32)
+    streamed = model()
+    history = streamed.fit(data, epochs=3, shuffle=False, verbose=0).history
+    assert weights_equal(arrays, streamed)
+    assert history == expected
+    assert data.begins == data.ends == 3  # Keras's hooks, once per epoch
+    assert data.asked == [0, 1, 2, 3] * 3  # each batch once a pass (the first builds the model, and trains)
+    assert Sequence is PyDataset  # Keras 2's name
+
+
+def test_shuffle_permutes_a_pydatasets_batches_each_epoch_from_the_models_seed():
+    def order(seed):
+        data = Batches(10)
+        model(seed).fit(data, epochs=3, verbose=0)
+        return [data.asked[12 * e: 12 * e + 12] for e in range(3)]
+
+    epochs = order(0)
+    assert all(sorted(e) == list(range(12)) for e in epochs)  # every batch once a pass
+    assert epochs[0] != epochs[1] and epochs[0] != list(range(12))
+    assert order(0) == epochs and order(1) != epochs
+
+
+def test_workers_load_ahead_in_threads_and_keep_the_order():
+    seen = set()
+
+    class Threaded(Batches):
+        def __getitem__(self, i):
+            seen.add(threading.current_thread().name)
+            return super().__getitem__(i)
+
+    one, many = model(), model()
+    one.fit(Batches(16), epochs=2, verbose=0)
+    many.fit(Threaded(16, workers=3, max_queue_size=4), epochs=2, verbose=0)
+    assert weights_equal(one, many)  # the same shuffled order, the same batches
+    assert any(name.startswith("glassnet-pydataset") for name in seen)
+    with pytest.raises(ValueError, match="use_multiprocessing=True is not supported"):
+        model().fit(Batches(use_multiprocessing=True), verbose=0)
+    with pytest.raises(ValueError, match="workers"):
+        Batches(workers=0)
+
+
+def test_steps_per_epoch_continues_a_generator_across_epochs():
+    whole = model()
+    whole.fit(X, Y, batch_size=30, epochs=1, shuffle=False, verbose=0)
+    halves = model()
+    history = halves.fit(generator(30), steps_per_epoch=2, epochs=2, verbose=0)
+    assert weights_equal(whole, halves)  # 2 epochs of 2 batches: the 4 batches of one pass, in order
+    assert len(history.history["loss"]) == 2 and history.params["steps"] == 2
+
+
+def test_a_spent_generator_stops_training_with_keras_warning():
+    m = model()
+    with pytest.warns(UserWarning, match=r"ran out of data; interrupting training at epoch 2.*a generator is read once"):
+        history = m.fit(generator(40, repeat=False), epochs=3, verbose=0)
+    assert len(history.history["loss"]) == 1  # the one pass, then nothing: stopped, as Keras
+    with pytest.warns(UserWarning, match=r"steps_per_epoch × epochs = 2 × 3 = 6 batches"):
+        history = model().fit(generator(30, repeat=False), steps_per_epoch=2, epochs=3, verbose=0)
+    assert len(history.history["loss"]) == 2
+
+
+def test_an_iterable_loader_is_read_anew_each_epoch_and_its_len_sizes_the_bar():
+    data, buf = Loader(40), io.StringIO()
+    arrays = model()
+    arrays.fit(X, Y, batch_size=40, epochs=2, shuffle=False, verbose=0)
+    streamed = model()
+    history = streamed.fit(data, epochs=2, verbose=0, callbacks=[ProgressBar(verbose=2, stream=buf)])
+    assert weights_equal(arrays, streamed) and data.passes == 2
+    assert history.params["steps"] == 3 and history.params["batch_size"] is None
+    assert buf.getvalue().count("3/3 - ") == 2
+
+
+def test_a_generators_epoch_line_counts_the_batches_it_gave():
+    buf = io.StringIO()
+    model().fit(generator(50, repeat=False), epochs=1, verbose=0, callbacks=[ProgressBar(verbose=2, stream=buf)])
+    assert "3/3 - " in buf.getvalue()  # 50 + 50 + 20 rows; the total was unknown until the end
+
+
+def test_validation_data_from_a_stream_and_evaluate_and_predict_on_streams_match_the_arrays():
+    m = model()
+    history = m.fit(Batches(32), epochs=2, verbose=0, validation_data=generator(20), validation_steps=3)
+    m2 = model()
+    m2.fit(Batches(32), epochs=1, verbose=0)
+    expected = m2.evaluate(X[:60], Y[:60], return_dict=True)  # the first validation: 3 batches of 20
+    assert history.history["val_loss"][0] == pytest.approx(expected["loss"], rel=1e-6)
+    assert history.history["val_accuracy"][0] == pytest.approx(expected["accuracy"])
+
+    loss, accuracy = m.evaluate(X, Y)
+    assert m.evaluate(Batches(25)) == pytest.approx([loss, accuracy], rel=1e-6)
+    assert m.evaluate(Loader(50), steps=2) == pytest.approx(m.evaluate(X[:100], Y[:100]), rel=1e-6)
+    np.testing.assert_allclose(m.predict(Batches(25)), m.predict(X), rtol=1e-6)
+    np.testing.assert_allclose(m.predict((xb for xb, _ in generator(50)), steps=2), m.predict(X[:100]), rtol=1e-6)
+    np.testing.assert_allclose(m.predict(iter([X[:7], (X[7:9],)])), m.predict(X[:9]), rtol=1e-6)
+
+
+def test_sample_and_class_weights_in_streams_weigh_as_with_arrays():
+    arrays = model()
+    arrays.fit(X, Y, sample_weight=W, batch_size=32, epochs=2, shuffle=False, verbose=0)
+    streamed = model()
+    streamed.fit(Batches(32, w=W), epochs=2, shuffle=False, verbose=0)
+    assert weights_equal(arrays, streamed)
+
+    arrays, streamed = model(), model()
+    arrays.fit(X, Y, class_weight={0: 1.0, 1: 3.0}, batch_size=30, epochs=2, shuffle=False, verbose=0)
+    streamed.fit(generator(30), class_weight={0: 1.0, 1: 3.0}, steps_per_epoch=4, epochs=2, verbose=0)
+    assert weights_equal(arrays, streamed)
+    with pytest.raises(ValueError, match="batch 1 of x has sample weights and fit\\(\\) was given class_weight"):
+        model().fit(Batches(w=W), class_weight={0: 2.0}, verbose=0)
+
+
+def test_integer_images_in_batches_train_as_their_floats():
+    pixels = RNG.integers(0, 256, size=(64, 4), dtype=np.uint8)
+    labels = Y[:64]
+    floats, ints = model(), model()
+    floats.fit(Batches(16, x=pixels.astype(np.float32), y=labels), epochs=1, shuffle=False, verbose=0)
+    ints.fit(Batches(16, x=pixels, y=labels), epochs=1, shuffle=False, verbose=0)
+    assert weights_equal(floats, ints)
+
+
+def test_callbacks_stop_a_stream_mid_epoch_and_the_loading_threads_end():
+    class StopAfter(Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            if batch == 2:
+                self.model.stop_training = True
+
+    data = Batches(8, workers=2, max_queue_size=3)
+    before = threading.active_count()
+    history = model().fit(data, epochs=5, verbose=0, callbacks=[StopAfter()])
+    assert len(history.history["loss"]) == 1
+    assert threading.active_count() == before
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda m: m.fit(Batches(), Y, verbose=0), "x is a PyDataset, whose batches hold the targets: pass y=None"),
+    (lambda m: m.fit(generator(), sample_weight=W, verbose=0), "x is a generator, whose batches hold the sample "
+                                                                "weights"),
+    (lambda m: m.fit(generator(), batch_size=16, verbose=0), "makes its own batches: pass batch_size=None"),
+    (lambda m: m.fit(Batches(), validation_split=0.2, verbose=0), "validation_split cuts arrays"),
+    (lambda m: m.fit(X, Y, validation_steps=2, verbose=0), "validation_steps is for validation_data given as"),
+    (lambda m: m.fit(X, Y, validation_data=(X, Y), validation_steps=2, verbose=0), "validation arrays are read whole"),
+    (lambda m: m.fit(iter([]), verbose=0), "x is an iterator that gave no batches"),
+    (lambda m: m.fit(iter([X[:4]]), verbose=0), "batch 1 of x has no targets"),
+    (lambda m: m.fit(iter([{"x": X, "y": Y}]), verbose=0), "batch 1 of x is a dict: glassnet models take one input"),
+    (lambda m: m.fit(iter([(X, Y, W, W)]), verbose=0), r"must be \(x,\), \(x, y\) or \(x, y, sample_weight\)"),
+    (lambda m: m.fit(iter([(X, Y), (X[:, :3], Y)]), verbose=0),
+     "batch 2 of epoch 1 of x: x: the model expected 4 features, got 3"),
+    (lambda m: m.fit(iter([(X, Y), (X, Y[:5])]), verbose=0), "batch 2 of epoch 1 of x: .*[Ii]nconsistent"),
+    (lambda m: m.evaluate(Batches(), Y), "pass y=None"),
+    (lambda m: m.predict(Batches(), batch_size=8), "pass batch_size=None"),
+    (lambda m: m.predict(X, steps=2), "steps is for Keras datasets and generators"),
+    (lambda m: m.predict(iter([])), "x gave no batches"),
+])
+def test_bad_streams_and_arguments_are_named(call, message):
+    m = model()
+    m.fit(X, Y, epochs=1, verbose=0)
+    with pytest.raises((ValueError, TypeError), match=message):
+        call(m)
+
+
+def test_endless_pydatasets_need_steps_and_a_spent_validation_generator_is_named():
+    class Endless(PyDataset):
+        num_batches = None
+
+        def __getitem__(self, i):
+            return X[:10], Y[:10]
+
+    with pytest.raises(ValueError, match="without end .* give steps_per_epoch"):
+        model().fit(Endless(), verbose=0)
+    history = model().fit(Endless(), steps_per_epoch=3, epochs=2, verbose=0)
+    assert len(history.history["loss"]) == 2
+    with pytest.raises(ValueError, match="give steps"):
+        model().predict(Endless())
+    assert model().predict(Endless(), steps=2).shape == (20, 2)
+
+    m = model()
+    with pytest.raises(ValueError, match="validation_data gave no batches: an iterator is read once"):
+        m.fit(Batches(), epochs=2, verbose=0, validation_data=generator(40, repeat=False))
+
+
+def test_a_torch_style_dataset_of_samples_is_refused_with_the_loader_to_use():
+    Dataset = type("Dataset", (), {"__getitem__": lambda self, i: (X[i], Y[i]), "__len__": lambda self: 120,
+                                   "__module__": "torch.utils.data.dataset"})
+    Samples = type("Samples", (Dataset,), {})
+    with pytest.raises(TypeError, match=r"gives one sample at a time: wrap it in torch.utils.data.DataLoader"):
+        model().fit(Samples(), verbose=0)
+
+
+def test_functions_of_arrays_still_refuse_generators_saying_what_to_do():
+    from glassnet.classic import Hopfield
+    from glassnet.preprocessing import StandardScaler
+
+    with pytest.raises(TypeError, match="X must be an array of numbers .* not generators, iterators or datasets"):
+        StandardScaler().fit(generator())
+    with pytest.raises(TypeError, match="not generators, iterators or datasets"):
+        Hopfield().fit(Batches())
+    with pytest.raises(TypeError, match="not generators, iterators or datasets"):
+        model().train_on_batch(generator(), Y)
+
+
+def test_normalization_adapts_on_a_pydataset():
+    layer = Normalization()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        layer.adapt(Batches(50))
+    np.testing.assert_allclose(layer.mean.ravel(), X.astype(np.float64).mean(axis=0), rtol=1e-5)
+    np.testing.assert_allclose(layer.variance.ravel(), X.astype(np.float64).var(axis=0), rtol=1e-5)
