@@ -641,3 +641,20 @@ def test_sample_weights_of_any_host_type_get_the_same_checks():
     for complex_weights in (np.array([1 + 1j, 1.0]), pd.Series([1 + 0j, 1.0])):
         with pytest.raises(TypeError, match="sample_weight must hold real numbers. Received dtype complex128"):
             loss(Y, A, sample_weight=complex_weights)
+
+
+@pytest.mark.parametrize("values, error, message", [
+    (np.array([[1, 2]], dtype="m8[s]"), TypeError, "x must contain numbers. Received an array of dtype timedelta64"),
+    (np.array([[1 + 2j]]), ValueError, "x holds complex numbers"),
+    (np.array([["a"]]), TypeError, "x must contain numbers. Received an array of dtype <U1"),
+    (np.array([[None]]), TypeError, "x must contain numbers. Received an array of dtype object"),
+])
+def test_arrays_of_other_kinds_than_numbers_are_refused_whether_numpy_arrays_or_lists(values, error, message):
+    # NumPy arrays take a shorter path than lists (one batch of a stream at a time): both say the same
+    model = Sequential([Dense(1, input_dim=2)])
+    model.compile(optimizer="sgd", loss="mse")
+    for given in (values, values.tolist()):
+        if given is not values and values.dtype.kind == "m":
+            continue  # a list of timedeltas is a list of Python objects
+        with pytest.raises(error, match=message):
+            model.predict(given)

@@ -100,6 +100,44 @@ def check_array(X, name="x", ndim=2, dtype=None, allow_empty=False, finite=True,
     allow_nd : bool
         Accept ``ndim`` or more dimensions (for models that start with Flatten).
     """
+    if type(X) is np.ndarray:  # the common case, without the checks for other kinds (a batch at a time)
+        arr = X
+    else:
+        arr = _as_array(X, name)
+    if arr.dtype.kind not in "biuf":
+        if arr.dtype.kind == "c":
+            raise ValueError(f"{name} holds complex numbers; glassnet models need real ones. "
+                             f"Received dtype {arr.dtype}.")
+        raise TypeError(f"{name} must contain numbers. Received an array of dtype {arr.dtype}")
+    if ndim is not None:
+        bad = arr.ndim < ndim if allow_nd else arr.ndim != ndim
+        if bad:
+            want = f"an at least {ndim}-D" if allow_nd else f"a {ndim}-D"
+            hint = ""
+            if arr.ndim == 1 and ndim == 2:
+                hint = " Reshape your data with x.reshape(-1, 1) for one feature or x.reshape(1, -1) for one sample."
+            shape = {1: "(n_samples,)", 2: "(n_samples, n_features)"}.get(ndim)
+            raise ValueError(
+                f"{name} must be {want} array{'' if shape is None or allow_nd else ' of shape ' + shape}. "
+                f"Received an array of shape {arr.shape}.{hint}"
+            )
+    if not allow_empty and arr.size == 0:
+        raise ValueError(f"{name} is empty (shape {arr.shape}); at least one sample is required.")
+    given = arr
+    if dtype is not None and arr.dtype != dtype:
+        with np.errstate(over="ignore"):  # values beyond the dtype's range are reported below
+            arr = arr.astype(dtype, copy=False)
+    if finite and arr.dtype.kind == "f" and not _all_finite(arr):
+        if arr is not given and (given.dtype.kind in "iub" or _all_finite(given)):
+            raise _beyond_range(name, arr.dtype)
+        kind = "NaN" if np.isnan(arr).any() else "inf"
+        raise ValueError(f"{name} contains {kind} values; remove or impute them first.")
+    return arr
+
+
+def _as_array(X, name):
+    """Anything but a NumPy array, as one: another library's array, a list, a DataFrame;
+    what cannot be one is refused, naming ``name``."""
     if X is None:
         raise TypeError(f"{name} must be an array-like of numbers. Received: {name}=None")
     if isinstance(X, (str, bytes, dict)):
@@ -116,39 +154,9 @@ def check_array(X, name="x", ndim=2, dtype=None, allow_empty=False, finite=True,
             "np.load(path, mmap_mode='r'), which is read a batch at a time (docs/data.md).")
     X = on_host(X)
     try:
-        arr = np.asarray(X)
+        return np.asarray(X)
     except Exception as exc:  # ragged lists and the like
         raise ValueError(f"{name} could not be converted to an array: {exc}") from None
-    if np.iscomplexobj(arr):
-        raise ValueError(f"{name} holds complex numbers; glassnet models need real ones. Received dtype {arr.dtype}.")
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
-        raise TypeError(
-            f"{name} must contain numbers. Received an array of dtype {arr.dtype}"
-        )
-    if ndim is not None:
-        bad = arr.ndim < ndim if allow_nd else arr.ndim != ndim
-        if bad:
-            want = f"an at least {ndim}-D" if allow_nd else f"a {ndim}-D"
-            hint = ""
-            if arr.ndim == 1 and ndim == 2:
-                hint = " Reshape your data with x.reshape(-1, 1) for one feature or x.reshape(1, -1) for one sample."
-            shape = {1: "(n_samples,)", 2: "(n_samples, n_features)"}.get(ndim)
-            raise ValueError(
-                f"{name} must be {want} array{'' if shape is None or allow_nd else ' of shape ' + shape}. "
-                f"Received an array of shape {arr.shape}.{hint}"
-            )
-    if not allow_empty and arr.size == 0:
-        raise ValueError(f"{name} is empty (shape {arr.shape}); at least one sample is required.")
-    given = arr
-    if dtype is not None:
-        with np.errstate(over="ignore"):  # values beyond the dtype's range are reported below
-            arr = arr.astype(dtype, copy=False)
-    if finite and np.issubdtype(arr.dtype, np.floating) and not _all_finite(arr):
-        if arr is not given and (given.dtype.kind in "iub" or _all_finite(given)):
-            raise _beyond_range(name, arr.dtype)
-        kind = "NaN" if np.isnan(arr).any() else "inf"
-        raise ValueError(f"{name} contains {kind} values; remove or impute them first.")
-    return arr
 
 
 def _beyond_range(name, dtype):

@@ -659,7 +659,8 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
             )
         inside = (y >= 0) & (y < n_outputs)
         allowed = inside if self.ignore_class is None else inside | (y == self.ignore_class)
-        if y.size and (not np.all(np.mod(y, 1) == 0) or not np.all(allowed)):
+        whole = y.dtype.kind in "biu" or np.all(np.mod(y, 1) == 0)
+        if y.size and (not whole or not allowed.all()):
             ignored = "" if self.ignore_class is None else f" (or ignore_class={self.ignore_class})"
             raise ValueError(
                 f"{name} must hold integer class labels in [0, {n_outputs - 1}]{ignored} for the model's "

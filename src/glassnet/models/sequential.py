@@ -390,7 +390,7 @@ class Sequential:
 
     @property
     def n_outputs(self):
-        return int(np.prod(self._layers[-1].output_shape))
+        return int(math.prod(self._layers[-1].output_shape))
 
     @property
     def trainable(self):
