@@ -373,6 +373,16 @@ def test_normalization_adapt_refuses_statistics_beyond_its_dtype(rng):
     np.testing.assert_array_equal(_adapted(huge, dtype="float64").get_weights()[:2], [[1.7e308] * 2, [0.0] * 2])
 
 
+def test_a_float16_normalizations_count_saturates_instead_of_becoming_inf(rng):
+    # the count is a weight of the layer's dtype: 70,000 rows stored inf in float16
+    x = rng.normal(size=(70_000, 2)).astype(np.float16)
+    layer = Normalization(dtype="float16")
+    layer.adapt(x)
+    count = layer.get_weights()[2]
+    assert count.dtype == np.float16 and count == np.finfo(np.float16).max
+    np.testing.assert_allclose(layer.get_weights()[0], x.astype(np.float64).mean(axis=0), atol=1e-3)
+
+
 def test_normalization_adapt_refuses_a_batch_without_features():
     # a batch of 5 samples of no features reached NumPy: "cannot reshape array of size 0 into shape (0)"
     for axis in (-1, None):

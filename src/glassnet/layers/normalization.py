@@ -141,6 +141,9 @@ class Normalization(Layer):
                 self._dtype_from_adapt = True  # so that a model of another dtype can say where it came from
             self.dtype = dtype.name
             self.build(shape)
+        # the count is a weight of the layer's dtype (Keras's is an int it never sets): float16 holds at
+        # most 65,504, and more rows stored inf, so it saturates there (it only says the layer was adapted)
+        count = min(count, float(np.finfo(dtype).max))
         for key, value in (("mean", mean), ("variance", variance), ("count", count)):
             self.state[key][...] = from_numpy(np.asarray(value), dtype=dtype)
 
