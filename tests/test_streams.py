@@ -273,6 +273,16 @@ def test_a_torch_style_dataset_of_samples_is_refused_with_the_loader_to_use():
 def test_functions_of_arrays_still_refuse_generators_saying_what_to_do():
     from glassnet.classic import Hopfield
     from glassnet.preprocessing import StandardScaler
+    from glassnet.sklearn import MLPClassifier, MLPRegressor
+
+    for estimator in (MLPClassifier(max_iter=5), MLPRegressor(max_iter=5)):
+        with pytest.raises(TypeError, match="X must be an array of numbers .* not generators"):
+            estimator.fit(generator(), Y)  # scikit-learn said "float() argument must be ..., not 'generator'"
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # (not converged)
+            estimator.fit(X, Y)
+        with pytest.raises(TypeError, match="X must be an array of numbers .* not generators"):
+            estimator.predict(Batches())
 
     with pytest.raises(TypeError, match="X must be an array of numbers .* not generators, iterators or datasets"):
         StandardScaler().fit(generator())

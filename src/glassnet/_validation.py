@@ -145,6 +145,16 @@ def _as_array(X, name):
     if is_sparse(X):
         raise TypeError(f"Sparse data was passed for {name}, but dense data is required. Use {name}.toarray() "
                         "to convert to a dense NumPy array.")
+    refuse_stream(X, name)
+    X = on_host(X)
+    try:
+        return np.asarray(X)
+    except Exception as exc:  # ragged lists and the like
+        raise ValueError(f"{name} could not be converted to an array: {exc}") from None
+
+
+def refuse_stream(X, name):
+    """A generator, iterator or dataset where arrays are needed: refused, saying what to do."""
     if _is_stream(X):
         raise TypeError(
             f"{name} must be an array of numbers (NumPy, a list of rows, a pandas DataFrame): this takes arrays in "
@@ -152,11 +162,6 @@ def _as_array(X, name):
             f"Received: {type(X).__name__}. Collect the batches first, e.g. x = np.concatenate([xb for xb, yb in "
             "batches]) and y likewise; for data larger than memory, write it to a .npy file and pass "
             "np.load(path, mmap_mode='r'), which is read a batch at a time (docs/data.md).")
-    X = on_host(X)
-    try:
-        return np.asarray(X)
-    except Exception as exc:  # ragged lists and the like
-        raise ValueError(f"{name} could not be converted to an array: {exc}") from None
 
 
 def _beyond_range(name, dtype):

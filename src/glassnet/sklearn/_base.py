@@ -13,7 +13,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._estimator import BaseEstimator
-from .._validation import check_array, check_sparse, is_sparse
+from .._validation import check_array, check_sparse, is_sparse, refuse_stream
 from .. import activations, backend, losses
 from ..backend import standardize_dtype
 from ..layers import Activation, BatchNormalization, Dense, Dropout
@@ -317,6 +317,7 @@ class _BaseMLP(BaseEstimator):
             raise ValueError(f"out_activation_ was set to {self.out_activation_!r}, but the network computes "
                              f"{computed!r}: glassnet's estimators predict with model_, whose output activation "
                              "is fixed at fit.")
+        refuse_stream(X, "X")  # (scikit-learn: "float() argument must be ... not 'generator'")
         X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32), accept_sparse=_SPARSE)
         with backend.namespace("numpy"):
             A = self.model_.predict(_in_dtype(X, self.model_.dtype, "X"))

@@ -8,6 +8,7 @@ from sklearn.utils.multiclass import type_of_target, unique_labels
 from sklearn.utils.validation import column_or_1d, validate_data
 
 from .._estimator import ClassifierMixin
+from .._validation import refuse_stream
 from ._base import _SPARSE, _BaseMLP
 from ._files import _classes_from_json, _classes_to_json, _load_error
 
@@ -82,6 +83,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     def _validate_input(self, X, y, incremental, reset, subset=False):
         """scikit-learn's rules for classes under fit / warm_start / partial_fit; ``subset``:
         the labels of a batch (:meth:`trace`), any of the fitted ``classes_``."""
+        refuse_stream(X, "X")  # (scikit-learn: "float() argument must be ... not 'generator'")
         X, y = validate_data(self, X, y, multi_output=True, dtype=(np.float64, np.float32), reset=reset,
                              accept_sparse=_SPARSE)
         if y.ndim == 2 and y.shape[1] == 1:

@@ -7,7 +7,7 @@ from sklearn.utils.validation import column_or_1d, validate_data
 
 from .._estimator import RegressorMixin
 from ._base import _SPARSE, _BaseMLP
-from .._validation import check_choice
+from .._validation import check_choice, refuse_stream
 
 
 class MLPRegressor(RegressorMixin, _BaseMLP):
@@ -84,6 +84,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         return "identity"
 
     def _validate_input(self, X, y, incremental, reset, subset=False):
+        refuse_stream(X, "X")  # (scikit-learn: "float() argument must be ... not 'generator'")
         X, y = validate_data(self, X, y, multi_output=True, y_numeric=True, dtype=(np.float64, np.float32), reset=reset,
                              accept_sparse=_SPARSE)
         if y.ndim == 2 and y.shape[1] == 1:
