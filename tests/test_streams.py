@@ -232,7 +232,7 @@ def test_callbacks_stop_a_stream_mid_epoch_and_the_loading_threads_end():
     (lambda m: m.fit(iter([(X, Y), (X, Y[:5])]), verbose=0), "batch 2 of epoch 1 of x: .*[Ii]nconsistent"),
     (lambda m: m.evaluate(Batches(), Y), "pass y=None"),
     (lambda m: m.predict(Batches(), batch_size=8), "pass batch_size=None"),
-    (lambda m: m.predict(X, steps=2), "steps is for Keras datasets and generators"),
+    (lambda m: m.predict(X, steps=2), "steps is for streams of batches .* x is an array, read whole: pass steps=None"),
     (lambda m: m.predict(iter([])), "x gave no batches"),
 ])
 def test_bad_streams_and_arguments_are_named(call, message):

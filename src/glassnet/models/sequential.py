@@ -722,7 +722,14 @@ class Sequential:
         epoch is the next k batches, continuing through the data (as Keras's
         epoch iterator; a new pass and shuffle start where one ends). Keras's
         ``shuffle="batch"`` keeps the batches in order and permutes the samples
-        within each. Keras's ``validation_steps`` (for datasets) must be None.
+        within each.
+
+        ``x`` may also be a stream of batches ``(x, y)`` or ``(x, y, sample_weight)``, as
+        in Keras: a generator (read once), a :class:`glassnet.utils.PyDataset` (Keras's
+        too; a pass per epoch, its batches shuffled), or an iterable such as torch's
+        ``DataLoader``; ``y``, ``sample_weight`` and ``batch_size`` are then the batches'
+        and ``validation_data`` arrays or a stream, ``validation_steps`` batches of it
+        at each validation (docs/data.md).
         """
         return training.fit(
             self, x, y, batch_size=batch_size, epochs=epochs, verbose=verbose, callbacks=callbacks,
@@ -743,7 +750,10 @@ class Sequential:
         the default reduction that is the mean over all samples, whatever the batches, and
         ``batch_size=None`` computes it in chunks of 1024 rows; for the others (``"sum"``,
         ``"mean_with_sample_weight"``, an ``ignore_class``) it depends on the batches, and
-        ``batch_size=None`` means Keras's 32."""
+        ``batch_size=None`` means Keras's 32.
+
+        ``x`` may be a stream of batches ``(x, y[, sample_weight])`` (a generator, a
+        PyDataset, a DataLoader), as in :meth:`fit`: ``steps`` batches of it, or all."""
         cbs = training._callback_list(callbacks)
         verbose = training.check_verbose(verbose)
         if streams.is_stream(x):
@@ -757,7 +767,7 @@ class Sequential:
             if verbose:
                 training.report(stream.read, time.perf_counter() - start, logs)
             return _logs_result(logs, return_dict)
-        _only_none(steps=steps)
+        _only_none("is for streams of batches (generators, PyDatasets); x is an array, read whole", steps=steps)
         X, Y, w = self._prepare_xy(x, y, sample_weight, what="evaluate")
         if batch_size is not None:
             check_positive_int(batch_size, "batch_size")
@@ -860,7 +870,8 @@ class Sequential:
         """Outputs ``a^(L)`` for inputs ``x`` (inference mode), shape ``(n, n_outputs)``.
         ``callbacks`` get the predict hooks (``on_predict_begin``,
         ``on_predict_batch_begin/end`` per chunk with ``{"outputs": ...}``,
-        ``on_predict_end``). Keras's ``steps`` (for datasets) must be None."""
+        ``on_predict_end``). ``x`` may be a stream of batches (a generator, a PyDataset,
+        a DataLoader; each ``x`` or ``(x, ...)``), as in :meth:`fit`: ``steps`` batches of it, or all."""
         cbs = training._callback_list(callbacks)
         self._check_namespace()
         self._ensure_built()
@@ -874,7 +885,7 @@ class Sequential:
             if verbose:
                 training.report(stream.read, time.perf_counter() - start)
             return out
-        _only_none(steps=steps)
+        _only_none("is for streams of batches (generators, PyDatasets); x is an array, read whole", steps=steps)
         X = self._check_x(x, sparse=True)
         if not self.built:
             self.build(X.shape[1:])
@@ -1033,7 +1044,8 @@ class Sequential:
         glassnet.models.keras_files.save_keras). Keras's other formats (``"tf_saved_model"``,
         ``"openvino"``, ``"litert"``) need TensorFlow or OpenVINO and are refused; ``verbose`` and
         ``input_signature`` must be None (the input is the model's own). Atomic; returns ``filepath``."""
-        _only_none(input_signature=input_signature)
+        _only_none("is for Keras's TensorFlow exports; the exported input is the model's own",
+                   input_signature=input_signature)
         if verbose is not None:
             check_bool(verbose, "verbose")
         formats = {"onnx", "keras"}
@@ -1245,12 +1257,11 @@ def _check_overwrite(filepath, overwrite):
         raise FileExistsError(f"{os.fspath(filepath)!r} exists and overwrite=False: it was left as it is.")
 
 
-def _only_none(**arguments):
-    """Keras arguments for datasets and generators, which glassnet's arrays do not need."""
+def _only_none(why, **arguments):
+    """Keras arguments that mean nothing here, refused unless None; ``why`` says so."""
     for name, value in arguments.items():
         if value is not None:
-            raise ValueError(f"{name} is for Keras datasets and generators; glassnet takes arrays: pass "
-                             f"{name}=None. Received: {name}={value!r}")
+            raise ValueError(f"{name} {why}: pass {name}=None. Received: {name}={value!r}")
 
 
 def _metric_list(metrics, argument):
