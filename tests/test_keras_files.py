@@ -317,6 +317,25 @@ def edited_config(name, edit):
     return json.dumps(config)
 
 
+def test_a_keras_mixed_float16_file_loads_as_float32_with_one_warning(monkeypatch, h5py):
+    # Keras's mixed precision computes in float16 on float32 weights; the policy in every layer's config
+    # was refused as a malformed layer config
+    monkeypatch.setattr(glassnet.backend, "_MIXED_SAID", set())
+    with pytest.warns(UserWarning, match=r"'mixed_float16' \(Keras's mixed precision: float16 computations on "
+                                         r"float32 weights\) is read as float32") as said:
+        model = glassnet.models.load_model(DATA / "mixed_float16.keras")
+    assert len([w for w in said if "mixed" in str(w.message)]) == 1  # not once per layer
+    expected = np.load(DATA / "mixed_predictions.npz")
+    assert model.dtype == "float32"
+    outputs = model.predict(expected["x"])
+    # Keras's hidden layer computed in float16 (3 significant digits); glassnet's in float32
+    np.testing.assert_allclose(outputs, expected["y"], rtol=0, atol=2e-3)
+    assert not np.array_equal(outputs, expected["y"])
+    with pytest.warns(UserWarning, match="'mixed_bfloat16' .* is read as float32"):
+        layer = glassnet.layers.Dense(2, dtype="mixed_bfloat16")  # the policy names work in code too
+    assert layer.dtype == "float32"
+
+
 def test_a_keras_functional_chain_file_loads_and_predicts_as_keras_did(tmp_path, h5py):
     model = glassnet.models.load_model(DATA / "functional_chain.keras")
     expected = np.load(DATA / "functional_predictions.npz")

@@ -18,6 +18,7 @@ NumPy's generators, so a seed gives the same model on every namespace.
 import contextlib
 import contextvars
 import importlib
+import warnings
 
 import numpy as np
 
@@ -296,6 +297,11 @@ def set_floatx(value):
     _state["floatx"] = standardize_dtype(value)
 
 
+#: Keras's mixed-precision policies, and the dtype each computes in
+_MIXED = {"mixed_float16": "float16", "mixed_bfloat16": "bfloat16"}
+_MIXED_SAID = set()  # the policies warned about, once a process
+
+
 def standardize_dtype(dtype):
     """Return a dtype name from a string, NumPy dtype or None (-> floatx()); Keras 3's serialized
     ``DTypePolicy`` (``{"class_name": "DTypePolicy", "config": {"name": "float32"}}``) gives its name."""
@@ -303,6 +309,16 @@ def standardize_dtype(dtype):
         return floatx()
     if isinstance(dtype, dict) and dtype.get("class_name") == "DTypePolicy" and isinstance(dtype.get("config"), dict):
         dtype = dtype["config"].get("name")
+    if isinstance(dtype, str) and dtype in _MIXED:
+        # Keras's mixed precision keeps float32 weights and computes in float16: a glassnet model computes in
+        # one dtype, and its weights' is the one that keeps a Keras file's values (said once: a file names
+        # the policy in every layer)
+        if dtype not in _MIXED_SAID:
+            _MIXED_SAID.add(dtype)
+            warnings.warn(f"dtype {dtype!r} (Keras's mixed precision: {_MIXED[dtype]} computations on float32 weights) "
+                          "is read as float32: a glassnet model computes in one dtype, here its weights'. Outputs "
+                          f"differ from Keras's by {_MIXED[dtype]}'s rounding.", UserWarning, stacklevel=3)
+        dtype = "float32"
     try:
         name = np.dtype(dtype).name
     except TypeError:

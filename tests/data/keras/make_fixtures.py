@@ -24,7 +24,11 @@ It writes, next to itself:
 * ``branching.json`` (two Dense branches added), ``shared.json`` (one Dense called twice) and
   ``two_outputs.json``: functional models that are not a chain (refused).
 
-``python tests/data/keras/make_fixtures.py functional`` writes only the functional fixtures
+* ``mixed_float16.keras``: Input(4) -> Dense(8, relu) -> Dense(3, softmax, dtype="float32") under
+  Keras's ``mixed_float16`` policy (its guide's recipe: the output layer in float32), fitted
+  2 epochs; ``mixed_predictions.npz``: ``x`` and Keras's ``predict`` of it, ``y``.
+
+``python tests/data/keras/make_fixtures.py functional`` (or ``mixed``) writes only those fixtures
 (the others' bytes would change with the date Keras stamps on each file).
 """
 
@@ -134,11 +138,28 @@ def functional():
     (HERE / "two_outputs.json").write_text(two.to_json())
 
 
+def mixed():
+    keras.utils.set_random_seed(0)
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    try:
+        model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, activation="relu"),
+                                  keras.layers.Dense(3, activation="softmax", dtype="float32")])
+        model = fitted_classifier(model, seed=6, epochs=2)
+        model.save(HERE / "mixed_float16.keras")
+        x = np.random.default_rng(7).normal(size=(5, 4)).astype("float32")
+        np.savez(HERE / "mixed_predictions.npz", x=x, y=np.asarray(model.predict(x, verbose=0), dtype="float32"))
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+
+
 if __name__ == "__main__":
     import sys
 
     if sys.argv[1:] == ["functional"]:
         functional()
+    elif sys.argv[1:] == ["mixed"]:
+        mixed()
     else:
         main()
         functional()
+        mixed()
