@@ -305,7 +305,12 @@ def test_dense_from_a_keras_layer_config():
     assert (dense.units, repr(dense.activation), repr(dense.kernel_initializer), dense.dtype) == (
         4, "ReLU()", "HeNormal(seed=2)", "float32")
     assert repr(dense.kernel_constraint) == "MaxNorm(max_value=3.0, axis=0)"
-    with pytest.raises(ValueError, match="dtype must be one of float16, float32, float64. Received: dtype='mixed_float16'"):
-        layers.Dense(2, dtype={"class_name": "DTypePolicy", "config": {"name": "mixed_float16"}})
+    with pytest.warns(UserWarning, match="'mixed_float16' .* is read as float32"):  # Keras's mixed precision
+        assert layers.Dense(2, dtype={"class_name": "DTypePolicy", "config": {"name": "mixed_float16"}}).dtype == "float32"
+    for older in ("FloatDTypePolicy", "Policy"):  # earlier Keras 3 files, tf.keras 2's
+        assert layers.Dense(2, dtype={"class_name": older, "config": {"name": "float64"}}).dtype == "float64"
+    with pytest.raises(ValueError, match="dtype must be one of float16, float32, float64. Received: "
+                                         "dtype={'class_name': 'QuantizedDTypePolicy'"):  # (was NumPy's message)
+        layers.Dense(2, dtype={"class_name": "QuantizedDTypePolicy", "config": {"name": "int8_from_float32"}})
     with pytest.raises(ValueError, match="has no lora_rank"):
         layers.Dense(2, lora_rank=4)

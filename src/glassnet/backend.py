@@ -304,10 +304,12 @@ _MIXED_SAID = set()  # the policies warned about, once a process
 
 def standardize_dtype(dtype):
     """Return a dtype name from a string, NumPy dtype or None (-> floatx()); Keras 3's serialized
-    ``DTypePolicy`` (``{"class_name": "DTypePolicy", "config": {"name": "float32"}}``) gives its name."""
+    ``DTypePolicy`` (``{"class_name": "DTypePolicy", "config": {"name": "float32"}}``; "FloatDTypePolicy"
+    in earlier Keras 3 files, "Policy" in tf.keras 2's) gives its name."""
     if dtype is None:
         return floatx()
-    if isinstance(dtype, dict) and dtype.get("class_name") == "DTypePolicy" and isinstance(dtype.get("config"), dict):
+    if (isinstance(dtype, dict) and dtype.get("class_name") in ("DTypePolicy", "FloatDTypePolicy", "Policy")
+            and isinstance(dtype.get("config"), dict)):
         dtype = dtype["config"].get("name")
     if isinstance(dtype, str) and dtype in _MIXED:
         # Keras's mixed precision keeps float32 weights and computes in float16: a glassnet model computes in
@@ -321,7 +323,7 @@ def standardize_dtype(dtype):
         dtype = "float32"
     try:
         name = np.dtype(dtype).name
-    except TypeError:
+    except (TypeError, ValueError):  # ValueError: a dict (np.dtype's "entry not a 2- or 3- tuple")
         name = None
     if name not in _FLOAT_DTYPES:
         raise ValueError(
