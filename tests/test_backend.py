@@ -626,3 +626,31 @@ def test_a_loss_takes_targets_of_any_kind_against_the_namespace_s_outputs(namesp
                       "namespace bool": backend.from_numpy(labels)}[given]
             assert float(losses.get("sparse_categorical_crossentropy")(sparse, A)) == pytest.approx(
                 expected["categorical_crossentropy"], rel=1e-12 if dtype == "float64" else 1e-6)
+
+
+def test_streams_of_numpy_batches_train_in_the_active_namespace(namespace):
+    # fit moved arrays to the namespace once, but a stream's batches came as NumPy arrays, which
+    # array-api-strict refused mid-step
+    rng = np.random.default_rng(4)
+    X, y = rng.normal(size=(48, 3)), rng.integers(0, 2, 48)
+
+    def batches(passes=1):
+        for _ in range(passes):
+            for start in range(0, 48, 16):
+                yield X[start:start + 16], y[start:start + 16]
+
+    def build():
+        return [layers.Input((3,)), layers.Dense(4, activation="tanh"), layers.Dense(2, activation="softmax")]
+
+    reference = _train("numpy", build, X, y, "sparse_categorical_crossentropy", shuffle=False)
+    with backend.namespace(namespace):
+        model = Sequential(build(), seed=3, dtype="float64")
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        history = model.fit(batches(2), steps_per_epoch=3, epochs=2, verbose=0)
+        evaluated = model.evaluate(batches())
+        predicted = model.predict(batches())
+    for u, v in zip(reference["weights"], model.get_weights()):
+        np.testing.assert_allclose(v, u, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(history.history["loss"], reference["history"]["loss"], rtol=1e-10)
+    np.testing.assert_allclose(evaluated, reference["evaluate"], rtol=1e-10)
+    np.testing.assert_allclose(predicted, reference["predict"], rtol=1e-10, atol=1e-12)

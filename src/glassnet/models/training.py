@@ -582,6 +582,7 @@ class _StreamEpochs:
 
     def epoch(self, epoch):
         stream, limit = self.stream, self.steps_per_epoch
+        portable = not backend.is_numpy()
         if not self.fresh and limit is None:
             stream.new_pass()
         self.fresh = False
@@ -597,8 +598,9 @@ class _StreamEpochs:
                 stream.close()
                 self.fresh = False
                 break
-            yield streams.checked_xy(self.model, raw, f"batch {step + 1} of epoch {epoch + 1} of x",
-                                     class_weight=self.class_weight)
+            batch = streams.checked_xy(self.model, raw, f"batch {step + 1} of epoch {epoch + 1} of x",
+                                       class_weight=self.class_weight)
+            yield backend.to_namespace(*batch) if portable else batch  # to the model's namespace
             step += 1
         if step == 0:
             need = (f"a pass for each of its epochs={self.epochs}" if limit is None else
