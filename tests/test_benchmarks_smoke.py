@@ -220,3 +220,14 @@ def test_accuracy_seeds_follow_the_rounds_seeds_and_default_to_ten(run_module):
     # M2 not chosen, or no extra seeds: no runs at all
     args = run_module.parse_args(["--configs", "M1"])
     assert run_module.accuracy_runs(args, [("unset", "")], {"glassnet": True}) == []
+
+
+def test_stream_benchmark_trains_the_same_weights_from_arrays_and_streams(mnist_dir):
+    # the script asserts that the PyDataset and the generator give the arrays' weights bit for bit
+    proc = subprocess.run([sys.executable, str(BENCHMARKS / "bench_streams.py"), "--epochs", "2", "--no-keras"],
+                          capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": str(REPO / "src"), "GLASSNET_DATA": str(mnist_dir)})
+    assert proc.returncode == 0, proc.stderr
+    rows = re.findall(r"glassnet from (\w+) +([\d.]+) s +([\d.]+)x arrays", proc.stdout)
+    assert [name for name, _, _ in rows] == ["arrays", "PyDataset", "generator"]
+    assert all(float(seconds) > 0 for _, seconds, _ in rows)
