@@ -1836,3 +1836,17 @@ def test_export_keras_writes_a_keras_file_and_refuses_what_it_cannot(tmp_path, m
         assert re.search(message, result.stderr), result.stderr
     assert not (tmp_path / "sign.keras").exists() and not (tmp_path / "xor.zip").exists()
     assert (tmp_path / "data.keras").read_text() == "not a model"
+
+
+def test_train_into_a_pipe_that_closes_fails_and_says_the_model_was_not_saved(tmp_path):
+    # `glassnet train | head -1` stopped training at the next line, saved nothing, and exited 0
+    environment = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")]))
+    process = subprocess.Popen([sys.executable, "-m", "glassnet", "train", "xor", "--epochs", "1000", "--out", "m.gn"],
+                               cwd=tmp_path, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert process.stdout.readline().startswith("Data: ")
+    process.stdout.close()  # as head does after its line
+    stderr = process.stderr.read()
+    assert process.wait(timeout=300) == 1
+    assert "Traceback" not in stderr and len(stderr.strip().splitlines()) == 1
+    assert "broken pipe), so training stopped and the model was not saved to m.gn" in stderr
+    assert not (tmp_path / "m.gn").exists()

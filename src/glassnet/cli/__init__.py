@@ -145,6 +145,12 @@ def main(argv=None):
         # The reader (e.g. `head`) went away: stop quietly.
         with contextlib.suppress(OSError):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        if getattr(args, "command", None) == "train" and not getattr(args, "saved", False):
+            # the training stopped at its next line of output: `train | head` must not pass for a success
+            print(f"{command}: error: its output was closed (broken pipe), so training stopped and the model was "
+                  f"not saved to {args.out}; send the output to a file, or to a reader that reads it all.",
+                  file=sys.stderr)
+            return 1
         return 0
     except Exception as exc:
         if debug:
