@@ -1850,3 +1850,15 @@ def test_train_into_a_pipe_that_closes_fails_and_says_the_model_was_not_saved(tm
     assert "Traceback" not in stderr and len(stderr.strip().splitlines()) == 1
     assert "broken pipe), so training stopped and the model was not saved to m.gn" in stderr
     assert not (tmp_path / "m.gn").exists()
+
+
+def test_hopfield_that_runs_out_of_max_iter_says_so(tmp_path, monkeypatch, capsys):
+    # one sync step from a noisy '0' among the digits read "ended in a spurious state": that state still
+    # changes (five steps end elsewhere), so it is no stable state; --max-iter ran out
+    result = call("hopfield", "--store", "digits", "--recall", "0", "--mode", "sync", "--max-iter", "1",
+                  cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    assert "Result: did not settle within --max-iter 1" in result.stdout and "spurious" not in result.stdout
+    # a state reached in the last sweep allowed is a fixed point, unchecked by the loop: named as such
+    result = call("hopfield", "--store", "HTX", "--max-iter", "1", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert "Result: recalled 'H' correctly" in result.stdout

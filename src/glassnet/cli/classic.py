@@ -116,6 +116,10 @@ def cmd_hopfield(args):
     outcome = net.outcome(final, names, recall)
     if info.cycle_length[0]:  # the last state is one of two that alternate: recall never settled
         outcome = "fell into a 2-cycle (two states alternating) and never settled"
+    elif not info.converged[0] and not net.recall(final, mode=args.mode, max_iter=1, return_trace=True)[1].converged[0]:
+        # --max-iter ran out while the state still changed: it is no stable (spurious) state yet.
+        # (one more update tells: the last one may have reached a fixed point unchecked)
+        outcome = f"did not settle within --max-iter {args.max_iter} (the state still changes; raise --max-iter)"
 
     wrong = int((final != clean).sum())
     print(f"Result: {outcome}; {wrong} bit(s) differ from {recall!r}; energy {energies[0]:.4g} → {energies[-1]:.4g} "
