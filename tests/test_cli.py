@@ -1862,3 +1862,13 @@ def test_hopfield_that_runs_out_of_max_iter_says_so(tmp_path, monkeypatch, capsy
     # a state reached in the last sweep allowed is a fixed point, unchecked by the loop: named as such
     result = call("hopfield", "--store", "HTX", "--max-iter", "1", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
     assert "Result: recalled 'H' correctly" in result.stdout
+
+
+def test_too_few_rows_for_the_test_part_name_the_option(tmp_path, monkeypatch, capsys):
+    # the library's "validation=0.0 and test=0.2 leave no training samples out of 1" named no option
+    write_rows(tmp_path / "one.csv", [[1, 2, 0]], ["a", "b", "label"])
+    for args, message in ((["one.csv"], "one.csv has 1 row(s): --test-split 0.2 holds them all out"),
+                          (["xor", "--samples", "1"], "--samples 1: the fixed 20 % test part leaves no point")):
+        result = call("train", *args, "--out", "m.gn", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+        assert_one_line_error(result)
+        assert message in result.stderr, result.stderr

@@ -503,6 +503,12 @@ def _settle_data_options(args, kind, name):
             setattr(args, option, default)
 
 
+def _no_training_rows(n, test):
+    """Whether ``split`` would hold out every one of ``n`` rows for testing (it rounds the test part
+    up); its own message names its arguments (``validation=0.0 and test=0.2``), not the options."""
+    return test > 0 and int(np.ceil(test * n)) >= n
+
+
 def load_dataset(name, args, purpose="train", task=None, target=None, header=None):
     """Load DATA for train/evaluate/som: a data set name or a CSV file.
 
@@ -532,6 +538,9 @@ def load_dataset(name, args, purpose="train", task=None, target=None, header=Non
     if key in TOY_SETS:
         maker = getattr(datasets, f"make_{key}")
         X, y = maker(n_samples=args.samples, noise=args.noise, seed=args.data_seed, dtype="float64")
+        if _no_training_rows(len(X), 0.2):
+            raise CommandError(f"--samples {args.samples}: the fixed 20 % test part leaves no point to train on; "
+                               "give more samples (e.g. --samples 50).")
         (x, y_), _, (xt, yt) = split(X, y, test=0.2, seed=0, stratify=True)
         return Data(key, f"playground '{key}': {len(x)} train / {len(xt)} test points "
                          f"(noise {args.noise:g}, data seed {args.data_seed})",
@@ -552,6 +561,9 @@ def load_dataset(name, args, purpose="train", task=None, target=None, header=Non
         return Data(Path(name).name, f"{name}: {len(X)} rows, {X.shape[1]} features", X, y, X, y, task, classes,
                     standardize=True, columns=names)
     test = args.test_split
+    if _no_training_rows(len(X), test):
+        raise CommandError(f"{name} has {len(X)} row(s): --test-split {test:g} holds them all out for testing and "
+                           "leaves none to train on; give more rows, or --test-split 0.")
     if test > 0:
         (x, y_tr), _, (xt, yt) = split(X, y, test=test, seed=0, stratify=task == "classification")
     else:
