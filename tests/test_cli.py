@@ -1872,3 +1872,16 @@ def test_too_few_rows_for_the_test_part_name_the_option(tmp_path, monkeypatch, c
         result = call("train", *args, "--out", "m.gn", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
         assert_one_line_error(result)
         assert message in result.stderr, result.stderr
+
+
+def test_evaluate_confusion_matrix_says_which_label_each_index_is(tmp_path, monkeypatch, capsys):
+    # the matrix was headed 0, 1 for a model trained on the labels cat and dog, with no key to them
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 2))
+    write_rows(tmp_path / "pets.csv", [[*x, "cat" if x[0] > 0 else "dog"] for x in X], ["a", "b", "kind"])
+    trained = call("train", "pets.csv", "--epochs", "2", "--quiet", "--out", "pets.gn", cwd=tmp_path,
+                   monkeypatch=monkeypatch, capsys=capsys)
+    assert trained.returncode == 0, trained.stderr
+    result = call("evaluate", "pets.gn", "pets.csv", "--confusion", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    assert "Classes: 0=cat, 1=dog\nConfusion matrix" in result.stdout

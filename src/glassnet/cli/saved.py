@@ -52,6 +52,10 @@ def cmd_evaluate(args):
         if args.confusion:
             from ..metrics import confusion_matrix
 
+            classes = model_classes(model)
+            if classes is not None and classes != [str(k) for k in range(len(classes))]:
+                # the matrix is headed by indices: say which label each is (0=cat), as train does
+                print("Classes: " + ", ".join(f"{k}={c}" for k, c in enumerate(classes)))
             _print_confusion(confusion_matrix(y, pred, num_classes=max(model.n_outputs, 2)))
     else:
         Y = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
