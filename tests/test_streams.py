@@ -299,3 +299,21 @@ def test_normalization_adapts_on_a_pydataset():
         layer.adapt(Batches(50))
     np.testing.assert_allclose(layer.mean.ravel(), X.astype(np.float64).mean(axis=0), rtol=1e-5)
     np.testing.assert_allclose(layer.variance.ravel(), X.astype(np.float64).var(axis=0), rtol=1e-5)
+
+
+def test_a_keras_2_sequence_without_num_batches_is_sized_by_its_len():
+    # Keras 2's Sequence has __len__ and __getitem__ only (num_batches came with Keras 3's PyDataset)
+    Keras2Sequence = type("Sequence", (), {"__module__": "keras.utils.data_utils"})
+
+    class Old(Keras2Sequence):
+        def __len__(self):
+            return 4
+
+        def __getitem__(self, i):
+            return X[i * 32:(i + 1) * 32], Y[i * 32:(i + 1) * 32]
+
+    arrays, streamed = model(), model()
+    arrays.fit(X, Y, batch_size=32, epochs=2, shuffle=False, verbose=0)
+    history = streamed.fit(Old(), epochs=2, shuffle=False, verbose=0)
+    assert weights_equal(arrays, streamed) and history.params["steps"] == 4
+    assert streamed.predict(Old()).shape == (120, 2)
