@@ -317,3 +317,25 @@ def test_a_keras_2_sequence_without_num_batches_is_sized_by_its_len():
     history = streamed.fit(Old(), epochs=2, shuffle=False, verbose=0)
     assert weights_equal(arrays, streamed) and history.params["steps"] == 4
     assert streamed.predict(Old()).shape == (120, 2)
+
+
+def test_on_epoch_begin_comes_before_the_epochs_first_batch_is_loaded():
+    # as Keras: a dataset that sets up its epoch in on_epoch_begin (a curriculum, an augmentation's strength)
+    # must see it before any batch of the epoch, the first one that fit peeks at to build the model too
+    for workers in (1, 2):
+        class Logged(Batches):
+            def __getitem__(self, i):
+                self.log.append(i)
+                return super().__getitem__(i)
+
+            def on_epoch_begin(self):
+                self.log.append("begin")
+
+            def on_epoch_end(self):
+                self.log.append("end")
+
+        data = Logged(40, workers=workers)
+        data.log = []
+        model().fit(data, epochs=2, shuffle=False, verbose=0)
+        assert data.log == ["begin", 0, 1, 2, "end"] * 2
+

@@ -116,6 +116,9 @@ def _stream_source(model, x, y, sample_weight, class_weight, batch_size, shuffle
     if stream.indexed and stream.length is None and steps_per_epoch is None:
         raise ValueError("x is a PyDataset without end (num_batches is None): give steps_per_epoch, the batches "
                          "that make an epoch.")
+    # the first epoch's on_epoch_begin comes before its first batch is loaded (fit peeks at it, to
+    # build the model), as Keras calls it: a dataset that sets up its epoch there sees every batch
+    stream.call("on_epoch_begin")
     first = stream.peek()
     if first is None:
         raise ValueError(f"x is {kind} that gave no batches.")
@@ -126,7 +129,7 @@ def _stream_source(model, x, y, sample_weight, class_weight, batch_size, shuffle
     elif validation_steps is not None:
         raise ValueError("validation_steps is for validation_data given as a generator or a PyDataset: pass "
                          f"validation_steps=None. Received: validation_steps={validation_steps!r}")
-    return _StreamEpochs(model, stream, steps_per_epoch, class_weight, epochs), val
+    return _StreamEpochs(model, stream, steps_per_epoch, class_weight, epochs, begun=True), val
 
 
 def check_verbose(verbose):
@@ -572,8 +575,9 @@ class _StreamEpochs:
     with ``steps_per_epoch`` the next steps_per_epoch batches, a new pass starting where one
     ends (an iterator has one pass: when it is spent, training stops, as Keras's)."""
 
-    def __init__(self, model, stream, steps_per_epoch, class_weight, epochs):
+    def __init__(self, model, stream, steps_per_epoch, class_weight, epochs, begun=False):
         self.model, self.stream, self.epochs = model, stream, epochs
+        self.begun = begun  # the first epoch's on_epoch_begin was called (before fit's peek)
         self.steps_per_epoch, self.class_weight = steps_per_epoch, class_weight
         self.steps = streams.steps_of(stream, steps_per_epoch)
         self.batch_size = None
@@ -586,7 +590,9 @@ class _StreamEpochs:
         if not self.fresh and limit is None:
             stream.new_pass()
         self.fresh = False
-        stream.call("on_epoch_begin")
+        if not self.begun:
+            stream.call("on_epoch_begin")
+        self.begun = False
         step, restarted = 0, limit is None
         while limit is None or step < limit:
             raw = stream.next()
