@@ -339,3 +339,20 @@ def test_on_epoch_begin_comes_before_the_epochs_first_batch_is_loaded():
         model().fit(data, epochs=2, shuffle=False, verbose=0)
         assert data.log == ["begin", 0, 1, 2, "end"] * 2
 
+
+def test_a_run_resumed_by_backup_and_restore_shuffles_a_pydataset_as_the_uninterrupted_one(tmp_path):
+    from glassnet.callbacks import BackupAndRestore
+
+    class Interrupt(Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            if epoch == 2:
+                raise KeyboardInterrupt
+
+    uninterrupted = model()
+    uninterrupted.fit(Batches(10), epochs=4, verbose=0)
+    with pytest.raises(KeyboardInterrupt):
+        model().fit(Batches(10), epochs=4, verbose=0, callbacks=[BackupAndRestore(tmp_path), Interrupt()])
+    data, resumed = Batches(10), model()
+    resumed.fit(data, epochs=4, verbose=0, callbacks=[BackupAndRestore(tmp_path)])
+    assert weights_equal(uninterrupted, resumed)  # the restored generator drew epochs 3 and 4's orders
+    assert len(data.asked) == 2 * 12 + 1  # the order drawn before the restore was dropped after its first batch

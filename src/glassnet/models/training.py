@@ -248,6 +248,7 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
         start_iterations = model.optimizer._iterations  # after BackupAndRestore may have rewound it
         if model._initial_epoch is not None:
             initial_epoch, model._initial_epoch = model._initial_epoch, None
+            source.restart()  # the random generator was restored: a shuffled order drawn before is not the one
         logs = {}
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
             for epoch in range(initial_epoch, epochs):
@@ -566,6 +567,9 @@ class _ArrayEpochs:
     def end_epoch(self):
         pass
 
+    def restart(self):
+        pass  # each pass's order is drawn as the pass starts
+
     def close(self):
         pass
 
@@ -623,6 +627,14 @@ class _StreamEpochs:
 
     def end_epoch(self):
         self.stream.call("on_epoch_end")
+
+    def restart(self):
+        """fit resumes (BackupAndRestore restored the model's random generator): a shuffled
+        PyDataset's first pass, whose order fit's peek drew before the restore, is drawn anew
+        from it, so that a resumed run shuffles as the uninterrupted one."""
+        if self.stream.shuffle:
+            self.stream.close()
+            self.fresh = False
 
     def close(self):
         self.stream.close()
