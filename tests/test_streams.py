@@ -301,6 +301,27 @@ def test_normalization_adapts_on_a_pydataset():
     np.testing.assert_allclose(layer.variance.ravel(), X.astype(np.float64).var(axis=0), rtol=1e-5)
 
 
+@pytest.mark.parametrize("batch", [lambda xb, yb: [xb, yb], lambda xb, yb: [xb]])
+def test_normalization_adapts_on_a_data_loaders_lists(batch):
+    # torch's DataLoader collates (x, y) samples into lists [x, y] ([x] from a TensorDataset of x alone), which
+    # fit reads as (x, y): adapt failed on [x, y], and took [x] for one sample of shape x.shape (160 rows:
+    # every batch of 32)
+    x = RNG.normal(size=(160, 4))
+
+    class Lists(Loader):
+        def __iter__(self):
+            return (batch(x[i:i + 32], Y[:32]) for i in range(0, 160, 32))
+
+    layer = Normalization()
+    layer.adapt(Lists())
+    assert layer.input_shape == (4,)
+    np.testing.assert_allclose(layer.mean.ravel(), x.mean(axis=0))
+    np.testing.assert_allclose(layer.variance.ravel(), x.var(axis=0))
+    layer = Normalization()
+    layer.adapt(iter([[[1.0, 2.0], [3.0, 4.0]]]))  # a generator's list is still a list of samples
+    np.testing.assert_allclose(layer.mean.ravel(), [2.0, 3.0])
+
+
 def test_a_keras_2_sequence_without_num_batches_is_sized_by_its_len():
     # Keras 2's Sequence has __len__ and __getitem__ only (num_batches came with Keras 3's PyDataset)
     Keras2Sequence = type("Sequence", (), {"__module__": "keras.utils.data_utils"})

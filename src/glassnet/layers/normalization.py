@@ -127,7 +127,13 @@ class Normalization(Layer):
             raise ValueError("This Normalization was given its mean and variance; adapt() would replace them. "
                              "Create it without mean= and variance= to compute them from data.")
         if _is_stream(data):
-            shape, moments = self._batch_moments(iter(data))
+            from ..models import streams
+
+            # a DataLoader collates (x, y) samples into lists [x, y]; fit reads a list from it, or from a
+            # PyDataset, as a tuple: so does adapt (its x alone became a batch of one sample of shape x.shape)
+            lists_are_tuples = streams.is_indexed(data) or any(
+                cls.__name__ == "DataLoader" for cls in type(data).__mro__)
+            shape, moments = self._batch_moments(iter(data), lists_are_tuples)
         else:
             X = self._samples(data, "data")
             shape, moments = X.shape[1:], self._moments(X)
@@ -174,11 +180,13 @@ class Normalization(Layer):
         with np.errstate(over="ignore"):  # beyond float64: refused by adapt
             return rows.shape[0], mean * unit, (np.sqrt(variance) * unit) ** 2
 
-    def _batch_moments(self, batches):
-        """The sample shape and ``(count, mean, variance)`` of the samples of all ``batches``."""
+    def _batch_moments(self, batches, lists_are_tuples=False):
+        """The sample shape and ``(count, mean, variance)`` of the samples of all ``batches``
+        (``lists_are_tuples``: a list is ``[x, y, ...]``, not a list of samples)."""
         shape = moments = None
         for i, batch in enumerate(batches):
-            if isinstance(batch, tuple):  # (x, y) or (x, y, sample_weight): the x, as Keras's adapt takes it
+            # (x, y) or (x, y, sample_weight): the x, as Keras's adapt takes it
+            if isinstance(batch, tuple) or (lists_are_tuples and isinstance(batch, list)):
                 if not batch:
                     raise ValueError(f"adapt's data yielded an empty tuple as batch {i}; it must yield arrays of "
                                      "samples or (x, y) pairs.")
