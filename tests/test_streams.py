@@ -377,3 +377,23 @@ def test_a_run_resumed_by_backup_and_restore_shuffles_a_pydataset_as_the_uninter
     resumed.fit(data, epochs=4, verbose=0, callbacks=[BackupAndRestore(tmp_path)])
     assert weights_equal(uninterrupted, resumed)  # the restored generator drew epochs 3 and 4's orders
     assert len(data.asked) == 2 * 12 + 1  # the order drawn before the restore was dropped after its first batch
+
+
+def test_a_collections_abc_sequence_of_rows_is_still_an_array():
+    import collections.abc
+
+    class Rows(collections.abc.Sequence):  # NumPy converts it as the list of its rows
+        def __init__(self, rows):
+            self.rows = rows
+
+        def __len__(self):
+            return len(self.rows)
+
+        def __getitem__(self, i):
+            return self.rows[i]
+
+    arrays, rows = model(), model()
+    arrays.fit(X, Y, epochs=1, shuffle=False, verbose=0)
+    rows.fit(Rows(X.tolist()), Y, epochs=1, shuffle=False, verbose=0)
+    assert weights_equal(arrays, rows)
+    np.testing.assert_array_equal(rows.predict(Rows(X.tolist())), rows.predict(X))

@@ -78,11 +78,12 @@ def _is_stream(X):
     """A generator, an iterator, or a data pipeline (tf.data, torch's DataLoader, Keras's PyDataset)."""
     if isinstance(X, collections.abc.Iterator):
         return True
-    # the class or a base of it (a subclass of Keras's PyDataset is named as its author likes)
+    # the class or a base of it (a subclass of Keras's PyDataset is named as its author likes), but not
+    # collections.abc.Sequence: a container of rows deriving from it is an array, as NumPy converts it
     return (not isinstance(X, (np.ndarray, list, tuple)) and hasattr(X, "__iter__") and not hasattr(X, "__array__")
             and (hasattr(X, "element_spec") or any(
                 cls.__name__ in ("DataLoader", "PyDataset", "Sequence", "Dataset", "IterableDataset")
-                for cls in type(X).__mro__)))
+                and cls.__module__ not in ("collections.abc", "typing") for cls in type(X).__mro__)))
 
 
 def check_array(X, name="x", ndim=2, dtype=None, allow_empty=False, finite=True, allow_nd=False):
