@@ -397,3 +397,23 @@ def test_a_collections_abc_sequence_of_rows_is_still_an_array():
     rows.fit(Rows(X.tolist()), Y, epochs=1, shuffle=False, verbose=0)
     assert weights_equal(arrays, rows)
     np.testing.assert_array_equal(rows.predict(Rows(X.tolist())), rows.predict(X))
+
+
+def test_validation_arrays_of_a_stream_fit_are_read_as_evaluate_reads_them():
+    # a stream's batches have no batch_size: validation arrays are read in Keras's 32 rows, which a loss
+    # whose value depends on the batches ("sum") and the test-batch hooks see (one 1024-row chunk before)
+    from glassnet.losses import SparseCategoricalCrossentropy
+
+    class Count(Callback):
+        def on_test_begin(self, logs=None):
+            self.batches = 0
+
+        def on_test_batch_end(self, batch, logs=None):
+            self.batches += 1
+
+    m = Sequential([Input((4,)), Dense(2, activation="softmax")], seed=0)
+    m.compile("sgd", SparseCategoricalCrossentropy(reduction="sum"))
+    count = Count()
+    history = m.fit(Batches(30), epochs=1, verbose=0, validation_data=(X, Y), callbacks=[count])
+    assert history.history["val_loss"][0] == pytest.approx(m.evaluate(X, Y), rel=1e-6)
+    assert count.batches == 4  # 120 rows in 32s

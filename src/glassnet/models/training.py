@@ -291,9 +291,10 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
                 if val is not None and due:  # as Keras: epochs n, 2n, ... (or the listed ones)
                     # as Keras, the validation batches are fit's unless validation_batch_size says otherwise: the
                     # test-batch hooks see those, and so does a loss whose value depends on the batches ("sum");
-                    # else 1024-row chunks (the same figures, faster)
+                    # else 1024-row chunks (the same figures, faster). A stream's batches have no set size: validation
+                    # arrays are then read in Keras's 32 rows, as evaluate reads them
                     chunk = validation_batch_size or (
-                        source.batch_size if test_cbs or model.loss._depends_on_batching() else None)
+                        source.batch_size or 32 if test_cbs or model.loss._depends_on_batching() else None)
                     val_logs = val(chunk, test_cbs)
                     logs.update({f"val_{k}": v for k, v in val_logs.items()})
                 for cb in cbs:
