@@ -417,3 +417,26 @@ def test_validation_arrays_of_a_stream_fit_are_read_as_evaluate_reads_them():
     history = m.fit(Batches(30), epochs=1, verbose=0, validation_data=(X, Y), callbacks=[count])
     assert history.history["val_loss"][0] == pytest.approx(m.evaluate(X, Y), rel=1e-6)
     assert count.batches == 4  # 120 rows in 32s
+
+
+@pytest.mark.parametrize("call", [
+    lambda m, data, cb: m.evaluate(data, callbacks=[cb]),
+    lambda m, data, cb: m.predict(data, callbacks=[cb]),
+    lambda m, data, cb: m.fit(X, Y, verbose=0, validation_data=data, callbacks=[cb]),
+])
+def test_an_error_in_evaluate_or_predict_ends_the_loading_threads_while_its_traceback_is_kept(call):
+    # a notebook keeps the last traceback (sys.last_traceback), and with it the frames that held the
+    # open pass: its threads and loaded batches stayed until the next error
+    class Boom(Callback):
+        def on_test_batch_end(self, batch, logs=None):
+            raise RuntimeError("boom")
+
+        on_predict_batch_end = on_test_batch_end
+
+    m = model()
+    m.fit(X, Y, verbose=0)
+    before = threading.active_count()
+    with pytest.raises(RuntimeError, match="boom") as kept:
+        call(m, Batches(10, workers=3, max_queue_size=6), Boom())
+    assert threading.active_count() == before
+    assert kept.value is not None

@@ -775,7 +775,10 @@ def predict_arrays(model, X, batch_size=None, callbacks=()):
 def predict_stream(model, stream, steps=None, callbacks=()):
     """:func:`predict_arrays` for the batches of a stream (at most ``steps`` of them)."""
     batches = streams.checked_batches(stream, lambda raw, where: streams.checked_x(model, raw, where), steps)
-    return _predict_batches(model, batches, None, callbacks)
+    try:
+        return _predict_batches(model, batches, None, callbacks)
+    finally:  # an error, Ctrl-C: a PyDataset's loading threads end now, not when its traceback is dropped
+        batches.close()
 
 
 def _predict_batches(model, batches, n=None, callbacks=()):
@@ -823,7 +826,10 @@ def evaluate_stream(model, stream, steps=None, callbacks=(), validation=False):
     names = ("x", "validation y") if validation else ("x", "y")
     batches = streams.checked_batches(
         stream, lambda raw, where: streams.checked_xy(model, raw, where, names=names), steps)
-    return _evaluate_batches(model, batches, callbacks)
+    try:
+        return _evaluate_batches(model, batches, callbacks)
+    finally:  # as in predict_stream
+        batches.close()
 
 
 def _evaluate_batches(model, batches, callbacks=()):
