@@ -440,3 +440,21 @@ def test_an_error_in_evaluate_or_predict_ends_the_loading_threads_while_its_trac
         call(m, Batches(10, workers=3, max_queue_size=6), Boom())
     assert threading.active_count() == before
     assert kept.value is not None
+
+
+@pytest.mark.parametrize("call", [
+    lambda data: model().fit(data, verbose=0, validation_data=(X, Y[:5])),
+    lambda data: model().fit(Batches(10, x=X[:, :3], workers=3), verbose=0),
+    lambda data: model().fit(data, verbose=0, callbacks="early_stopping"),
+])
+def test_fit_refusing_its_arguments_ends_the_threads_that_loaded_a_pydatasets_first_batch(call):
+    before = threading.active_count()
+    with pytest.raises((ValueError, TypeError)) as kept:
+        call(Batches(10, workers=3))
+    assert threading.active_count() == before and kept.value is not None
+    m, shared = model(), model()
+    m.fit(X, Y, verbose=0)
+    shared.compile(m.optimizer, "sparse_categorical_crossentropy")
+    with pytest.raises(ValueError, match="already trains another model") as kept:
+        shared.fit(Batches(10, workers=3), verbose=0)
+    assert threading.active_count() == before

@@ -120,15 +120,19 @@ def _stream_source(model, x, y, sample_weight, class_weight, batch_size, shuffle
     # build the model), as Keras calls it: a dataset that sets up its epoch there sees every batch
     stream.call("on_epoch_begin")
     first = stream.peek()
-    if first is None:
-        raise ValueError(f"x is {kind} that gave no batches.")
-    streams.checked_xy(model, first, "batch 1 of x", class_weight=class_weight)  # builds the model
-    val = None
-    if validation_data is not None:
-        val = _validation(model, validation_data, validation_steps)
-    elif validation_steps is not None:
-        raise ValueError("validation_steps is for validation_data given as a generator or a PyDataset: pass "
-                         f"validation_steps=None. Received: validation_steps={validation_steps!r}")
+    try:
+        if first is None:
+            raise ValueError(f"x is {kind} that gave no batches.")
+        streams.checked_xy(model, first, "batch 1 of x", class_weight=class_weight)  # builds the model
+        val = None
+        if validation_data is not None:
+            val = _validation(model, validation_data, validation_steps)
+        elif validation_steps is not None:
+            raise ValueError("validation_steps is for validation_data given as a generator or a PyDataset: pass "
+                             f"validation_steps=None. Received: validation_steps={validation_steps!r}")
+    except BaseException:  # a bad first batch or argument: the loading threads the peek started end now
+        stream.close()
+        raise
     return _StreamEpochs(model, stream, steps_per_epoch, class_weight, epochs, begun=True), val
 
 
@@ -205,6 +209,7 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
         raise TypeError(f"shuffle must be True, False or 'batch'. Received: shuffle={shuffle!r:.100}")
     if class_weight is not None and sample_weight is not None:
         raise ValueError("fit() takes class_weight or sample_weight, not both (as Keras).")
+    cbs = _callback_list(callbacks)  # checked before a stream's first batch is loaded
     if streams.is_stream(x):
         source, val = _stream_source(model, x, y, sample_weight, class_weight, batch_size, shuffle, epochs,
                                      steps_per_epoch, validation_split, validation_data, validation_steps)
@@ -216,10 +221,13 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
             w = _class_weights(model, Y, class_weight)
         X, Y, w = backend.to_namespace(X, Y, w)  # to the namespace (and device) once, not per batch
         source = _ArrayEpochs(model, X, Y, w, batch_size, shuffle, steps_per_epoch)
-    _prepare_training(model)
+    try:
+        _prepare_training(model)
+    except BaseException:
+        source.close()  # a PyDataset's loading threads, started by the peek at its first batch
+        raise
 
     history = callbacks_module.History()
-    cbs = _callback_list(callbacks)
     # as Keras: a History (or a subclass) among the callbacks is the one filled and returned, and a
     # ProgressBar among them replaces the default one (both printed every line before)
     history = next((cb for cb in cbs if isinstance(cb, callbacks_module.History)), history)
