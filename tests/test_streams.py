@@ -233,7 +233,7 @@ def test_callbacks_stop_a_stream_mid_epoch_and_the_loading_threads_end():
     (lambda m: m.evaluate(Batches(), Y), "pass y=None"),
     (lambda m: m.predict(Batches(), batch_size=8), "pass batch_size=None"),
     (lambda m: m.predict(X, steps=2), "steps is for streams of batches .* x is an array, read whole: pass steps=None"),
-    (lambda m: m.predict(iter([])), "x gave no batches"),
+    (lambda m: m.predict(iter([])), "x gave no batches: an iterator is read once; if this one was read before"),
 ])
 def test_bad_streams_and_arguments_are_named(call, message):
     m = model()

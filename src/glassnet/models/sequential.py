@@ -27,6 +27,9 @@ from ..layers.base import assign_weights, build_layer, refuse_symbolic_input, sn
 from . import streams, training
 
 
+#: the arrays a layer keeps from its last pass for the backward one
+_CACHES = ("X", "Z", "A", "delta", "mask", "X_hat", "inv_std")
+
 #: how many times any model has bound its layers to flat vectors (see Sequential._claim_if_rebound)
 _BINDS = [0]
 
@@ -559,11 +562,20 @@ class Sequential:
         many samples they can be tens of MB) and, with ``buffers``, the training
         step's scratch arrays; the next pass recreates what it needs."""
         for layer in self._layers:
-            for name in ("X", "Z", "A", "delta", "mask", "X_hat", "inv_std"):
+            for name in _CACHES:
                 if getattr(layer, name, None) is not None:
                     setattr(layer, name, None)
             if buffers:
                 layer._buffers.clear()
+
+    def _own_caches(self):
+        """Copy each activation kept for a backward pass that is a view of a larger NumPy array
+        (the last batch of fit's data): it kept that whole array alive."""
+        for layer in self._layers:
+            for name in _CACHES:
+                value = getattr(layer, name, None)
+                if isinstance(value, np.ndarray) and value.base is not None and value.base.nbytes > value.nbytes:
+                    setattr(layer, name, value.copy())
 
     def regularization_penalty(self):
         return sum(layer.regularization_penalty() for layer in self._layers)

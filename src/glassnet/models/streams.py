@@ -287,10 +287,14 @@ def checked_batches(stream, check, steps=None):
             batch = stream.next()
             if batch is None:
                 if step == 0:
-                    raise ValueError(f"{stream.name} gave no batches" + (
-                        ": an iterator is read once, and this one was read to its end before; pass a generator "
-                        "without end and steps, or a PyDataset, read anew each time."
-                        if stream.once and stream.read else "."))
+                    if stream.once and stream.read:
+                        why = (": an iterator is read once, and this one was read to its end before; pass a "
+                               "generator without end and steps, or a PyDataset, read anew each time.")
+                    elif stream.once:  # (a generator spent by an earlier call looks empty)
+                        why = ": an iterator is read once; if this one was read before, pass a new one."
+                    else:
+                        why = "."
+                    raise ValueError(f"{stream.name} gave no batches{why}")
                 return
             yield check(batch, f"batch {step + 1} of {stream.name}")
     finally:
