@@ -193,7 +193,7 @@ def check_consistent_length(**arrays):
         if is_sparse(v):  # no len() on a sparse matrix
             lengths[k] = v.shape[0]
             continue
-        if np.ndim(v) == 0:
+        if (v.ndim if isinstance(v, np.ndarray) else np.ndim(v)) == 0:
             raise ValueError(f"{k} must be an array with one entry per sample. Received a single value: {v!r:.100}")
         lengths[k] = len(v)
     if len(set(lengths.values())) > 1:

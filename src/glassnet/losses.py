@@ -667,7 +667,10 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
                 f"{n_outputs} output units. Received values from {y.min()} to {y.max()}."
             )
         onehot = np.zeros((y.shape[0], n_outputs))
-        onehot[np.flatnonzero(inside), y[inside].astype(np.int64)] = 1
+        if self.ignore_class is None:  # every label inside (checked above)
+            onehot[np.arange(y.shape[0]), y.astype(np.int64, copy=False)] = 1
+        else:
+            onehot[np.flatnonzero(inside), y[inside].astype(np.int64)] = 1
         return onehot
 
 

@@ -641,8 +641,10 @@ class Sequential:
                 f"{type(self._layers[-1].activation).__name__} only produces values in [{low}, {high}]. "
                 "Use a matching output activation or rescale/encode the targets."
             )
-        # in the model's dtype: a target beyond its range (1e300 in float32) is an error, not inf
-        return check_array(Y, name=name, ndim=None, dtype=self.dtype, allow_empty=True)
+        # in the model's dtype: a target beyond its range (1e300 in float32) is an error, not inf (integer
+        # targets, labels or one-hot rows of them, are within every float dtype's range but float16's)
+        finite = given.dtype.kind == "f" or np.dtype(self.dtype).itemsize < 4
+        return check_array(Y, name=name, ndim=None, dtype=self.dtype, allow_empty=True, finite=finite)
 
     def _metric_targets(self, Y):
         """The targets as the caller gave them, for the metrics (as Keras's metrics see
