@@ -1885,3 +1885,15 @@ def test_evaluate_confusion_matrix_says_which_label_each_index_is(tmp_path, monk
     result = call("evaluate", "pets.gn", "pets.csv", "--confusion", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
     assert result.returncode == 0, result.stderr
     assert "Classes: 0=cat, 1=dog\nConfusion matrix" in result.stdout
+
+
+def test_evaluate_on_a_data_set_of_another_size_names_both_sizes(tmp_path, monkeypatch, capsys):
+    # the model's own message named an argument the user never gave: "x: the model expected 2 features, got 64"
+    X, t = two_blobs(60)
+    write_rows(tmp_path / "blobs.csv", [[*x, c] for x, c in zip(X, t)], ["a", "b", "label"])
+    result = call("train", "blobs.csv", "--epochs", "1", "--quiet", "--out", "b.gn", cwd=tmp_path,
+                  monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    result = call("evaluate", "b.gn", "digits", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert_one_line_error(result)
+    assert "b.gn takes 2 features; digits has 64 per sample" in result.stderr

@@ -31,6 +31,10 @@ def cmd_evaluate(args):
         args.ignore = tuple(args.ignore or ()) + others
     data = load_dataset(args.data, args, purpose="evaluate", task=task, target=target, header=header)
     X, y = align_columns(data.x_test, data.columns, model.metadata.get("features"), args.data), data.y_test
+    n_in = int(np.prod(model._input_shape))
+    if int(np.prod(X.shape[1:])) != n_in:  # (the model's own message named its argument x)
+        raise CommandError(f"{args.model} takes {n_in} features; {data.name} has {int(np.prod(X.shape[1:]))} per "
+                           "sample: evaluate a model on data like its training data.")
     P = model.predict(X)  # first: a file of other features is named as such, not by its unknown labels
     if task == "classification" and data.task == "classification":
         y = class_indices_for(model, data)
