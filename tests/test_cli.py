@@ -1897,3 +1897,17 @@ def test_evaluate_on_a_data_set_of_another_size_names_both_sizes(tmp_path, monke
     result = call("evaluate", "b.gn", "digits", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
     assert_one_line_error(result)
     assert "b.gn takes 2 features; digits has 64 per sample" in result.stderr
+
+
+def test_perceptron_seed_is_for_shuffle_and_a_drawn_seed_repeats_the_run(tmp_path, monkeypatch, capsys):
+    # --seed without --shuffle was silently unused; --shuffle alone neither printed nor reproduced its seed
+    result = call("perceptron", "and", "--seed", "3", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert_one_line_error(result)
+    assert "--seed is for --shuffle" in result.stderr
+    first = call("perceptron", "xor", "--shuffle", "--max-epochs", "6", cwd=tmp_path, monkeypatch=monkeypatch,
+                 capsys=capsys)
+    assert first.returncode == 0, first.stderr
+    seed = re.search(r"samples shuffled each epoch \(seed (\d+)\)", first.stdout).group(1)
+    again = call("perceptron", "xor", "--shuffle", "--max-epochs", "6", "--seed", seed, cwd=tmp_path,
+                 monkeypatch=monkeypatch, capsys=capsys)
+    assert again.returncode == 0 and again.stdout == first.stdout

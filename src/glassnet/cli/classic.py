@@ -1,5 +1,6 @@
 """The classic networks' demos: ``perceptron``, ``hopfield`` and ``som`` (``glassnet.classic``)."""
 
+import os
 import warnings
 from pathlib import Path
 
@@ -37,12 +38,17 @@ def cmd_perceptron(args):
             raise CommandError(f"the target of {args.data} holds only 1 class: {classes[y[0]]}. "
                                "A perceptron separates two or more.")
         title = f"{args.data} ({len(X)} rows, {X.shape[1]} features)"
-    model = Perceptron(learning_rate=args.lr, max_epochs=args.max_epochs, shuffle=args.shuffle,
-                       random_state=args.seed)
+    if args.seed is not None and not args.shuffle:  # (an option silently unused is an error, as in train)
+        raise CommandError("--seed is for --shuffle: without it the samples are visited in their order and "
+                           "nothing is drawn.")
+    # --shuffle without --seed draws one and prints it, as train does, so that the run can be repeated
+    seed = args.seed if args.seed is not None or not args.shuffle else int.from_bytes(os.urandom(3), "little")
+    model = Perceptron(learning_rate=args.lr, max_epochs=args.max_epochs, shuffle=args.shuffle, random_state=seed)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", NotSeparableWarning)
         model.fit(X, y)
-    print(f"Rosenblatt perceptron on {title}, η = {args.lr:g}: w ← w + η·y·x on each mistake (y⟨w, x⟩ ≤ 0)")
+    order = f"; samples shuffled each epoch (seed {seed})" if args.shuffle else ""
+    print(f"Rosenblatt perceptron on {title}, η = {args.lr:g}: w ← w + η·y·x on each mistake (y⟨w, x⟩ ≤ 0){order}")
     labels = [classes[int(c)] for c in model.classes_] if classes is not None else None
     if labels is not None and len(labels) == 2:  # which label the one perceptron's +1 is
         print(f"classes: +1 = {labels[1]!r}, −1 = {labels[0]!r}")
