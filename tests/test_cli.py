@@ -1574,13 +1574,18 @@ def test_features_near_the_float64_limit_are_standardized(tmp_path, monkeypatch,
     assert "Test accuracy" in result.stdout
 
 
-def test_evaluate_names_a_file_of_other_features_before_its_labels(tmp_path, monkeypatch, capsys):
-    # a CSV of 5 features and labels 5..8 for a 2-feature 0/1 model said its labels were unknown
+def _trained_blobs(tmp_path, monkeypatch, capsys):
+    """b.gn in ``tmp_path``: a classifier trained one epoch on blobs.csv (features a, b; labels 0/1)."""
     X, t = two_blobs(60)
     write_rows(tmp_path / "blobs.csv", [[*x, c] for x, c in zip(X, t)], ["a", "b", "label"])
     result = call("train", "blobs.csv", "--epochs", "1", "--quiet", "--out", "b.gn", cwd=tmp_path,
                   monkeypatch=monkeypatch, capsys=capsys)
     assert result.returncode == 0, result.stderr
+
+
+def test_evaluate_names_a_file_of_other_features_before_its_labels(tmp_path, monkeypatch, capsys):
+    # a CSV of 5 features and labels 5..8 for a 2-feature 0/1 model said its labels were unknown
+    _trained_blobs(tmp_path, monkeypatch, capsys)  # b.gn: 2 features, labels 0/1
     rows = [[*(f"{v:.3f}" for v in np.arange(5) + i), 5 + i % 4] for i in range(20)]
     write_rows(tmp_path / "other.csv", rows, ["a", "b", "c", "d", "e", "label"])
     result = call("evaluate", "b.gn", "other.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
@@ -1889,11 +1894,7 @@ def test_evaluate_confusion_matrix_says_which_label_each_index_is(tmp_path, monk
 
 def test_evaluate_on_a_data_set_of_another_size_names_both_sizes(tmp_path, monkeypatch, capsys):
     # the model's own message named an argument the user never gave: "x: the model expected 2 features, got 64"
-    X, t = two_blobs(60)
-    write_rows(tmp_path / "blobs.csv", [[*x, c] for x, c in zip(X, t)], ["a", "b", "label"])
-    result = call("train", "blobs.csv", "--epochs", "1", "--quiet", "--out", "b.gn", cwd=tmp_path,
-                  monkeypatch=monkeypatch, capsys=capsys)
-    assert result.returncode == 0, result.stderr
+    _trained_blobs(tmp_path, monkeypatch, capsys)  # b.gn: 2 features, labels 0/1
     result = call("evaluate", "b.gn", "digits", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
     assert_one_line_error(result)
     assert "b.gn takes 2 features; digits has 64 per sample" in result.stderr

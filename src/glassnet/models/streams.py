@@ -24,7 +24,7 @@ import itertools
 
 import numpy as np
 
-from .._validation import _is_stream, dense_rows
+from .._validation import _is_stream, check_bool, check_positive_int, dense_rows
 
 
 class PyDataset:
@@ -55,8 +55,6 @@ class PyDataset:
     """
 
     def __init__(self, workers=1, use_multiprocessing=False, max_queue_size=10):
-        from .._validation import check_bool, check_positive_int
-
         self.workers = check_positive_int(workers, "workers")
         self.use_multiprocessing = check_bool(use_multiprocessing, "use_multiprocessing")
         self.max_queue_size = check_positive_int(max_queue_size, "max_queue_size")

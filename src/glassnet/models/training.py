@@ -49,15 +49,17 @@ def validation_cut(n, validation_split, given=None):
 def _validation(model, validation_data, validation_steps):
     """``validation_data`` checked, as a function ``(chunk, callbacks) -> logs``: arrays
     ``(x_val, y_val)`` or ``(x_val, y_val, sample_weight_val)``, or a stream of batches
-    (a generator, a PyDataset), ``validation_steps`` batches of it (all: None)."""
+    (a generator, a PyDataset), ``validation_steps`` batches of it (all: None); None without."""
     if validation_steps is not None:
         validation_steps = check_positive_int(validation_steps, "validation_steps")
-    if streams.is_stream(validation_data, "validation_data"):
+    if validation_data is not None and streams.is_stream(validation_data, "validation_data"):
         stream = streams.Stream(validation_data, "validation_data")
         return lambda chunk, callbacks: evaluate_stream(model, stream, validation_steps, callbacks, validation=True)
     if validation_steps is not None:
         raise ValueError("validation_steps is for validation_data given as a generator or a PyDataset; validation "
                          f"arrays are read whole: pass validation_steps=None. Received: validation_steps={validation_steps}")
+    if validation_data is None:
+        return None
     if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
         raise ValueError("validation_data must be a tuple (x_val, y_val) or (x_val, y_val, sample_weight_val), "
                          "or a generator or PyDataset of such batches.")
@@ -83,11 +85,8 @@ def _split_validation(model, X, Y, w, validation_split, validation_data, validat
     # checked before its truth is taken: {} trained without validation, an array raised NumPy's error
     if validation_split is not None:  # (None: no split, as Keras takes it)
         validation_split = check_number(validation_split, "validation_split", low=0, high=1, high_open=True)
-    if validation_data is not None:
+    if validation_data is not None or validation_steps is not None:
         return X, Y, w, _validation(model, validation_data, validation_steps)
-    if validation_steps is not None:
-        raise ValueError("validation_steps is for validation_data given as a generator or a PyDataset: pass "
-                         f"validation_steps=None. Received: validation_steps={validation_steps!r}")
     if validation_split:
         cut = validation_cut(X.shape[0], validation_split)
         Xv, Yv, wv = X[cut:], Y[cut:], None if w is None else w[cut:]
@@ -124,12 +123,7 @@ def _stream_source(model, x, y, sample_weight, class_weight, batch_size, shuffle
         if first is None:
             raise ValueError(f"x is {kind} that gave no batches.")
         streams.checked_xy(model, first, "batch 1 of x", class_weight=class_weight)  # builds the model
-        val = None
-        if validation_data is not None:
-            val = _validation(model, validation_data, validation_steps)
-        elif validation_steps is not None:
-            raise ValueError("validation_steps is for validation_data given as a generator or a PyDataset: pass "
-                             f"validation_steps=None. Received: validation_steps={validation_steps!r}")
+        val = _validation(model, validation_data, validation_steps)
     except BaseException:  # a bad first batch or argument: the loading threads the peek started end now
         stream.close()
         raise
