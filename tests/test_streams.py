@@ -257,9 +257,51 @@ def test_endless_pydatasets_need_steps_and_a_spent_validation_generator_is_named
         model().predict(Endless())
     assert model().predict(Endless(), steps=2).shape == (20, 2)
 
-    m = model()
-    with pytest.raises(ValueError, match="validation_data gave no batches: an iterator is read once"):
+    m = model()  # a generator read whole leaves nothing for a second validation: said before training
+    with pytest.raises(ValueError, match="validation_data is a generator, read once, and fit validates 2 times"):
         m.fit(Batches(), epochs=2, verbose=0, validation_data=generator(40, repeat=False))
+    assert m.optimizer.iterations == 0
+    # once is fine, and so are epochs that do not validate
+    m.fit(Batches(), epochs=3, validation_freq=[2], verbose=0, validation_data=generator(40, repeat=False))
+    assert [len(v) for v in m.history.history.values()] == [3, 3, 1, 1]
+
+
+def test_a_validation_generator_that_runs_out_stops_training_with_a_warning_and_keeps_the_history():
+    m = model()
+    with pytest.warns(UserWarning) as caught:
+        history = m.fit(X, Y, batch_size=30, epochs=5, verbose=0, validation_steps=2,
+                        validation_data=generator(40, repeat=False))  # 3 batches: 2, then 1, then none
+    messages = [str(w.message) for w in caught]
+    assert messages == [
+        "Your input ran out of data: validation_data gave 1 of validation_steps=2 batches.",
+        "validation_data ran out of data; interrupting training after epoch 3, whose logs have no val_ figures. It "
+        "is read once and must give validation_steps × validations = 2 × 5 batches: give one without end, or a "
+        "PyDataset or arrays, read anew at each validation.",
+    ]
+    assert all(w.filename == __file__ for w in caught)  # pointing at the user's call
+    assert len(history.history["loss"]) == 3 and len(history.history["val_loss"]) == 2
+    assert m.stop_reason == "validation_data ran out of data" and m.optimizer.iterations == 12
+    # the short second validation's figures are its one batch's (rows 80-119), after epoch 2's training
+    reference = model()
+    reference.fit(X, Y, batch_size=30, epochs=2, verbose=0)
+    np.testing.assert_allclose(history.history["val_loss"][1], reference.evaluate(X[80:], Y[80:], verbose=0)[0],
+                               rtol=1e-6)
+
+
+def test_steps_beyond_the_data_warn_as_keras_and_validation_batch_size_with_a_stream_is_said_to_be_ignored():
+    m = model()
+    m.fit(X, Y, epochs=1, verbose=0)
+    for call in (lambda: m.predict(generator(40, repeat=False), steps=5, verbose=0),
+                 lambda: m.evaluate(Batches(50), steps=5, verbose=0)):
+        with pytest.warns(UserWarning, match=r"Your input ran out of data: x gave 3 of steps=5 batches\.") as caught:
+            call()
+        assert caught[0].filename == __file__
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # as many as asked: no warning
+        assert m.predict(generator(40, repeat=False), steps=3, verbose=0).shape == (120, 2)
+        m.evaluate(Batches(40), steps=3, verbose=0)
+    with pytest.warns(UserWarning, match="validation_batch_size is ignored: validation_data gives its own batches"):
+        m.fit(X, Y, epochs=1, verbose=0, validation_data=Batches(40), validation_batch_size=8)
 
 
 def test_a_torch_style_dataset_of_samples_is_refused_with_the_loader_to_use():

@@ -21,6 +21,7 @@ DataLoader yields), or ``x`` alone (for predict); arrays of any library.
 import collections
 import collections.abc
 import itertools
+import warnings
 
 import numpy as np
 
@@ -133,6 +134,11 @@ def num_batches(data):
     except (TypeError, NotImplementedError, AttributeError):  # no len(): a generator, an unbatched pipeline
         return None
     return None if n is None else int(n)
+
+
+class SpentStream(ValueError):
+    """An iterator read to its end before was asked for more batches (fit's validation
+    stops training on it, with a warning)."""
 
 
 class Stream:
@@ -280,14 +286,18 @@ def checked_batches(stream, check, steps=None):
     generator without end at each validation, as Keras reads them)."""
     if not (stream.once and stream.started):
         stream.new_pass()
+    stream.short = None  # the batches read, when fewer than steps
     try:
         for step in itertools.count() if steps is None else range(steps):
             batch = stream.next()
             if batch is None:
+                if steps is not None:
+                    stream.short = step
                 if step == 0:
                     if stream.once and stream.read:
-                        why = (": an iterator is read once, and this one was read to its end before; pass a "
-                               "generator without end and steps, or a PyDataset, read anew each time.")
+                        raise SpentStream(
+                            f"{stream.name} gave no batches: an iterator is read once, and this one was read to its "
+                            "end before; pass a generator without end and steps, or a PyDataset, read anew each time.")
                     elif stream.once:  # (a generator spent by an earlier call looks empty)
                         why = ": an iterator is read once; if this one was read before, pass a new one."
                     else:
@@ -297,6 +307,13 @@ def checked_batches(stream, check, steps=None):
             yield check(batch, f"batch {step + 1} of {stream.name}")
     finally:
         stream.close()
+
+
+def warn_if_short(stream, steps, steps_name, stacklevel):
+    """Keras's warning when a stream gave fewer than the ``steps`` batches asked for."""
+    if stream.short is not None:
+        warnings.warn(f"Your input ran out of data: {stream.name} gave {stream.short} of {steps_name}={steps} "
+                      "batches.", UserWarning, stacklevel=stacklevel + 1)
 
 
 def steps_of(stream, steps):

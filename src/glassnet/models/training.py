@@ -46,14 +46,23 @@ def validation_cut(n, validation_split, given=None):
     return cut
 
 
-def _validation(model, validation_data, validation_steps):
+def _validation(model, validation_data, validation_steps, validations=1):
     """``validation_data`` checked, as a function ``(chunk, callbacks) -> logs``: arrays
     ``(x_val, y_val)`` or ``(x_val, y_val, sample_weight_val)``, or a stream of batches
-    (a generator, a PyDataset), ``validation_steps`` batches of it (all: None); None without."""
+    (a generator, a PyDataset), ``validation_steps`` batches of it (all: None); None without.
+    ``validations``: how many times fit means to validate (a generator read whole has one)."""
     if validation_steps is not None:
         validation_steps = check_positive_int(validation_steps, "validation_steps")
     if validation_data is not None and streams.is_stream(validation_data, "validation_data"):
         stream = streams.Stream(validation_data, "validation_data")
+        if stream.once and validation_steps is None and validations > 1:
+            # Keras validated the next epochs on nothing (a warning, and figures left from before); this
+            # fit would only fail at its second validation, after an epoch of training
+            raise ValueError(
+                f"validation_data is {streams.kind(validation_data)}, read once, and fit validates {validations} "
+                "times: without validation_steps the first validation reads it to its end and leaves nothing for "
+                "the next. Give a PyDataset or arrays (read anew at each validation), or a generator without end "
+                "and validation_steps (the batches of each validation).")
         return lambda chunk, callbacks: evaluate_stream(model, stream, validation_steps, callbacks, validation=True)
     if validation_steps is not None:
         raise ValueError("validation_steps is for validation_data given as a generator or a PyDataset; validation "
@@ -81,12 +90,12 @@ def _validation(model, validation_data, validation_steps):
     return lambda chunk, callbacks: evaluate_arrays(model, Xv, Yv, wv, batch_size=chunk, callbacks=callbacks)
 
 
-def _split_validation(model, X, Y, w, validation_split, validation_data, validation_steps=None):
+def _split_validation(model, X, Y, w, validation_split, validation_data, validation_steps=None, validations=1):
     # checked before its truth is taken: {} trained without validation, an array raised NumPy's error
     if validation_split is not None:  # (None: no split, as Keras takes it)
         validation_split = check_number(validation_split, "validation_split", low=0, high=1, high_open=True)
     if validation_data is not None or validation_steps is not None:
-        return X, Y, w, _validation(model, validation_data, validation_steps)
+        return X, Y, w, _validation(model, validation_data, validation_steps, validations)
     if validation_split:
         cut = validation_cut(X.shape[0], validation_split)
         Xv, Yv, wv = X[cut:], Y[cut:], None if w is None else w[cut:]
@@ -96,7 +105,7 @@ def _split_validation(model, X, Y, w, validation_split, validation_data, validat
 
 
 def _stream_source(model, x, y, sample_weight, class_weight, batch_size, shuffle, epochs, steps_per_epoch,
-                   validation_split, validation_data, validation_steps):
+                   validation_split, validation_data, validation_steps, validations):
     """fit's batches and validation when ``x`` is a stream (a generator, a PyDataset, a pipeline)."""
     kind = streams.kind(x)
     for name, value, what in (("y", y, "targets"), ("sample_weight", sample_weight, "sample weights")):
@@ -123,7 +132,7 @@ def _stream_source(model, x, y, sample_weight, class_weight, batch_size, shuffle
         if first is None:
             raise ValueError(f"x is {kind} that gave no batches.")
         streams.checked_xy(model, first, "batch 1 of x", class_weight=class_weight)  # builds the model
-        val = _validation(model, validation_data, validation_steps)
+        val = _validation(model, validation_data, validation_steps, validations)
     except BaseException:  # a bad first batch or argument: the loading threads the peek started end now
         stream.close()
         raise
@@ -204,13 +213,24 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
     if class_weight is not None and sample_weight is not None:
         raise ValueError("fit() takes class_weight or sample_weight, not both (as Keras).")
     cbs = _callback_list(callbacks)  # checked before a stream's first batch is loaded
+
+    def due(epoch):  # as Keras: validation after epochs n, 2n, ... (or the listed ones)
+        return epoch + 1 in validation_epochs if validation_epochs is not None else (epoch + 1) % validation_freq == 0
+
+    validations = sum(map(due, range(initial_epoch, epochs)))
+    if (validation_batch_size is not None and validation_data is not None
+            and streams.is_stream(validation_data, "validation_data")):  # Keras ignores it silently
+        warnings.warn("validation_batch_size is ignored: validation_data gives its own batches.", UserWarning,
+                      stacklevel=3)
     if streams.is_stream(x):
         source, val = _stream_source(model, x, y, sample_weight, class_weight, batch_size, shuffle, epochs,
-                                     steps_per_epoch, validation_split, validation_data, validation_steps)
+                                     steps_per_epoch, validation_split, validation_data, validation_steps,
+                                     validations)
     else:
         batch_size = 32 if batch_size is None else check_positive_int(batch_size, "batch_size")
         X, Y, w = model._prepare_xy(x, y, sample_weight)
-        X, Y, w, val = _split_validation(model, X, Y, w, validation_split, validation_data, validation_steps)
+        X, Y, w, val = _split_validation(model, X, Y, w, validation_split, validation_data, validation_steps,
+                                         validations)
         if class_weight is not None:  # the training part only: validation losses stay unweighted, as Keras
             w = _class_weights(model, Y, class_weight)
         X, Y, w = backend.to_namespace(X, Y, w)  # to the namespace (and device) once, not per batch
@@ -289,16 +309,23 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
                 logs = {"loss": loss_sum / seen}
                 for m in model.metrics:
                     logs[m.name] = _result(m)
-                due = epoch + 1 in validation_epochs if validation_epochs is not None else (epoch + 1) % validation_freq == 0
-                if val is not None and due:  # as Keras: epochs n, 2n, ... (or the listed ones)
+                if val is not None and due(epoch):
                     # as Keras, the validation batches are fit's unless validation_batch_size says otherwise: the
                     # test-batch hooks see those, and so does a loss whose value depends on the batches ("sum");
                     # else 1024-row chunks (the same figures, faster). A stream's batches have no set size: validation
                     # arrays are then read in Keras's 32 rows, as evaluate reads them
                     chunk = validation_batch_size or (
                         source.batch_size or 32 if test_cbs or model.loss._depends_on_batching() else None)
-                    val_logs = val(chunk, test_cbs)
-                    logs.update({f"val_{k}": v for k, v in val_logs.items()})
+                    try:
+                        logs.update({f"val_{k}": v for k, v in val(chunk, test_cbs).items()})
+                    except streams.SpentStream:  # the epoch's training stays, as with training data that ran out
+                        model.stop_training = True
+                        model.stop_reason = "validation_data ran out of data"
+                        warnings.warn(
+                            f"validation_data ran out of data; interrupting training after epoch {epoch + 1}, whose "
+                            f"logs have no val_ figures. It is read once and must give validation_steps × "
+                            f"validations = {validation_steps} × {validations} batches: give one without end, or a "
+                            "PyDataset or arrays, read anew at each validation.", UserWarning, stacklevel=3)
                 for cb in cbs:
                     cb.on_epoch_end(epoch, logs)
                 if model.stop_training:
@@ -782,9 +809,11 @@ def predict_stream(model, stream, steps=None, callbacks=()):
     """:func:`predict_arrays` for the batches of a stream (at most ``steps`` of them)."""
     batches = streams.checked_batches(stream, lambda raw, where: streams.checked_x(model, raw, where), steps)
     try:
-        return _predict_batches(model, batches, None, callbacks)
+        out = _predict_batches(model, batches, None, callbacks)
     finally:  # an error, Ctrl-C: a PyDataset's loading threads end now, not when its traceback is dropped
         batches.close()
+    streams.warn_if_short(stream, steps, "steps", stacklevel=3)
+    return out
 
 
 def _predict_batches(model, batches, n=None, callbacks=()):
@@ -833,9 +862,13 @@ def evaluate_stream(model, stream, steps=None, callbacks=(), validation=False):
     batches = streams.checked_batches(
         stream, lambda raw, where: streams.checked_xy(model, raw, where, names=names), steps)
     try:
-        return _evaluate_batches(model, batches, callbacks)
+        logs = _evaluate_batches(model, batches, callbacks)
     finally:  # as in predict_stream
         batches.close()
+    # (the user's call: evaluate's caller, or fit's, through fit's validation function)
+    streams.warn_if_short(stream, steps, "validation_steps" if validation else "steps",
+                          stacklevel=5 if validation else 3)
+    return logs
 
 
 def _evaluate_batches(model, batches, callbacks=()):
