@@ -503,6 +503,17 @@ def test_more_bad_invocations_in_process(args, work, monkeypatch, capsys):
     assert_one_line_error(call(*args, cwd=work, monkeypatch=monkeypatch, capsys=capsys))
 
 
+@pytest.mark.parametrize("option, kind", [("--activation", "activation"), ("--output-activation", "activation"),
+                                          ("--loss", "loss"), ("--optimizer", "optimizer")])
+def test_unknown_names_are_refused_as_the_options_are_read_before_any_data_loads(option, kind, work, monkeypatch,
+                                                                                 capsys):
+    # no_such.csv would be the error if the data loaded first (MNIST's load took seconds before the name was read)
+    result = call("train", "no_such.csv", option, "nope", cwd=work, monkeypatch=monkeypatch, capsys=capsys)
+    assert_one_line_error(result)
+    assert f"argument {option}: Unknown {kind} 'nope'. Valid names:" in result.stderr
+    assert "no_such.csv" not in result.stderr
+
+
 def test_abbreviated_options_are_refused(work, monkeypatch, capsys):
     # argparse would take --output for --output-activation (the model path is --out).
     result = call("train", "digits", "--output", "m.gn", cwd=work, monkeypatch=monkeypatch, capsys=capsys)
