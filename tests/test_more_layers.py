@@ -352,6 +352,21 @@ def test_normalization_adapt_refuses_batches_it_cannot_use():
         Normalization().adapt(iter([np.full((2, 3), np.nan)]))
 
 
+def test_normalization_adapt_on_1d_batches_says_how_it_reads_them(rng):
+    x = rng.normal(size=(40, 3)) * [1.0, 5.0, 10.0]
+    layer = Normalization()
+    with pytest.warns(UserWarning, match=r"adapt's batch 0 is 1-D \(shape \(3,\)\): each batch is taken as 3 samples "
+                                         r"of one feature. If it is one sample of 3 features \(a row\)") as caught:
+        layer.adapt(iter(x))  # x's rows: silently one feature's statistics before
+    assert caught[0].filename == __file__
+    np.testing.assert_allclose(layer.mean.ravel(), [x.mean()], rtol=1e-5)  # (as it says)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # 2-D batches, or rows of one feature: no doubt
+        Normalization().adapt(iter(np.array_split(x[:, :1], 4)))
+        Normalization().adapt(iter(x[:, :1]))
+        Normalization().adapt(iter(np.array_split(x, 4)))
+
+
 def test_normalization_adapt_refuses_statistics_beyond_its_dtype(rng):
     # the variance of values near 1e20 is 1e40, beyond float32: it was stored as inf (with only a cast
     # warning) and the layer mapped every input to 0

@@ -1,5 +1,7 @@
 """Feature standardization as a layer (Keras's preprocessing ``Normalization``)."""
 
+import warnings
+
 import numpy as np
 
 from .._validation import _is_stream, check_array
@@ -192,6 +194,11 @@ class Normalization(Layer):
                                      "samples or (x, y) pairs.")
                 batch = batch[0]
             X = self._samples(batch, f"batch {i}")
+            if i == 0 and np.ndim(batch) == 1 and X.shape[0] > 1:  # (iter(X) gives X's rows)
+                warnings.warn(
+                    f"adapt's batch 0 is 1-D (shape {np.shape(batch)}): each batch is taken as {X.shape[0]} samples "
+                    f"of one feature. If it is one sample of {X.shape[0]} features (a row), give batches of rows, "
+                    "2-D: adapt(x) or adapt(np.array_split(x, k)), not adapt(iter(x)).", UserWarning, stacklevel=3)
             if shape is None:
                 shape = X.shape[1:]
             elif X.shape[1:] != shape:
