@@ -514,6 +514,17 @@ def test_unknown_names_are_refused_as_the_options_are_read_before_any_data_loads
     assert "no_such.csv" not in result.stderr
 
 
+def test_a_network_too_large_for_the_memory_is_refused_before_it_is_built(work, monkeypatch, capsys):
+    # --layers 50000,50000 (37 GiB) allocated until the system killed the process (exit 137, no message);
+    # here the machine is said to have 4 GiB, for a 6 GiB network
+    monkeypatch.setattr(os, "sysconf", lambda name, real=os.sysconf: (4 * 2**30 // real("SC_PAGE_SIZE"))
+                        if name == "SC_PHYS_PAGES" else real(name))
+    result = call("train", "xor", "--layers", "20000,20000", cwd=work, monkeypatch=monkeypatch, capsys=capsys)
+    assert_one_line_error(result)
+    assert ("a 2-20000-20000-2 network has 400,120,002 parameters: its weights, gradients and optimizer state need "
+            "about 6 GiB, more than this machine's 4 GiB of memory. Choose smaller --layers.") in result.stderr
+
+
 def test_abbreviated_options_are_refused(work, monkeypatch, capsys):
     # argparse would take --output for --output-activation (the model path is --out).
     result = call("train", "digits", "--output", "m.gn", cwd=work, monkeypatch=monkeypatch, capsys=capsys)

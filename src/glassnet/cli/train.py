@@ -77,6 +77,21 @@ def _fold_output_scaling(model, mean, scale):
     layer.set_weights([W * scale, b * scale + mean])
 
 
+def _check_model_fits_in_memory(sizes, dtype):
+    """A model too large for this machine is an error before it is built: ``--layers 50000,50000``
+    went on allocating until the system killed the process (exit 137, no message)."""
+    counts = [a * b + b for a, b in zip(sizes, sizes[1:])]
+    need = sum(counts) * np.dtype(dtype).itemsize * 4  # weights, gradients and two optimizer slots (Adam)
+    try:
+        have = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):  # (Windows has no sysconf: not checked)
+        return
+    if need > have:
+        raise CommandError(f"a {'-'.join(map(str, sizes))} network has {sum(counts):,} parameters: its weights, "
+                           f"gradients and optimizer state need about {need / 2**30:.0f} GiB, more than this "
+                           f"machine's {have / 2**30:.0f} GiB of memory. Choose smaller --layers.")
+
+
 def build_model(n_in, n_out, hidden, activation, output_activation, dropout, dtype, seed):
     """The MLP ``n_in - hidden... - n_out`` with dropout after each hidden layer."""
     from ..layers import Dense, Dropout
@@ -148,6 +163,7 @@ def _train(args):
             y_scale = _standardizer(y)
             y = (y - y_scale[0]) / y_scale[1]
             _warn_folding_precision(y_scale, args.dtype, "target")
+    _check_model_fits_in_memory((x.shape[1], *hidden, n_out), args.dtype)
     model = build_model(x.shape[1], n_out, hidden, activation, out_act, dropout, args.dtype, seed)
     optimizer = optimizers.get(args.optimizer or d["optimizer"])
     optimizer.learning_rate = args.lr if args.lr is not None else d["lr"]
