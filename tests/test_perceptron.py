@@ -340,3 +340,11 @@ def test_fit_is_the_sample_by_sample_rule(rng, n_classes, shuffle):
     W, mistakes = _sequential_perceptron(X.astype(np.float64), y_pm, p.n_iter_, 0.3, orders)
     assert p.mistakes_ == mistakes
     np.testing.assert_allclose(p.weights_.reshape(W.shape), W, rtol=1e-12, atol=1e-12)
+
+
+def test_too_large_learning_rate_is_named_for_boolean_X():
+    # |x|'s largest was max(X.max(), -X.min()): bool has no unary minus, a raw NumPy TypeError
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NotSeparableWarning)
+        with pytest.raises(ValueError, match=r"learning_rate=1e\+308 is too large"):
+            Perceptron(learning_rate=1e308, shuffle=True, random_state=0).fit(GATE_X.astype(bool), [0, 1, 1, 0])

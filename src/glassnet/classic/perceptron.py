@@ -380,7 +380,7 @@ class Perceptron(ClassifierMixin, BaseEstimator):
                 np.isfinite(X[i : i + 4096] @ Wt[:, 1:].T + Wt[:, 0]).all() for i in range(0, len(X), 4096)
             )
         if overflow:
-            largest = max(X.max(), -X.min())  # |x|'s largest, without an |X| copy
+            largest = max(float(X.max()), -float(X.min()))  # |x|'s largest, without an |X| copy (float: bool has no −)
             if largest < 1e150 < largest * eta:  # the step η·x, not x, is huge
                 raise ValueError(f"learning_rate={eta!r} is too large: the weights w += η·t·x overflow float64. "
                                  "The perceptron's result does not depend on η when w starts at 0; use 1.")
