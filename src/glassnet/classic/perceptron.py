@@ -113,7 +113,8 @@ def train_neuron(
     t : array-like, shape (n,) or (n, k)
         Targets, in the activation's range (0/1 for step and sigmoid, ±1 for sign and tanh).
     rule : {"perceptron", "delta"}
-        Δw = η [t − f(net)] x, or Δw = η [t − f(net)] f'(net) x.
+        Δw = η [t − f(net)] x, or Δw = η [t − f(net)] f'(net) x (f'(net) is the
+        Jacobian for softmax, so that the step is still −η ∂E/∂w).
     activation : str or Activation
         Anything :func:`glassnet.activations.get` accepts.
     mode : {"online", "batch"}
@@ -165,7 +166,9 @@ def train_neuron(
     def delta(net, T_):
         Y = f.forward(net)
         err = T_ - Y
-        return err * f.derivative(net, Y) if rule == "delta" else err
+        # backward is [t − f(net)] ⊙ f'(net), or its product with softmax's Jacobian: f' of the
+        # diagonal alone is not the gradient of E when each output depends on the whole row
+        return f.backward(net, Y, err) if rule == "delta" else err
 
     def evaluate(W):
         Y = f.forward(Xb @ W)
