@@ -460,3 +460,17 @@ def test_a_probe_where_f_is_undefined_leaves_the_verdict_as_the_steps_give_it(be
         return -s * (1 - s)
 
     assert gradient_descent(f, 0.0, 0.5, 30, grad=grad).verdict == "converges"  # the steps' verdict, no error
+
+
+def test_eta_column_shows_the_rate_each_step_used_with_a_schedule():
+    # the column printed the first step's η on every row: 0.2, 0.2, 0.2 where the steps took 0.2, 0.1, 0.05
+    from glassnet.schedules import ExponentialDecay
+
+    schedule = ExponentialDecay(0.2, decay_steps=1, decay_rate=0.5)
+    trace = gradient_descent(lambda x: x**2, 2.0, None, 3, lambda x: 2 * x,
+                             optimizer=optimizers.SGD(learning_rate=schedule))
+    np.testing.assert_allclose(trace.x, [2.0, 1.2, 0.96, 0.864])
+    assert [line.split("\t")[-1] for line in trace.format_table().splitlines()[1:]] == ["0.2", "0.1", "0.05"]
+    np.testing.assert_allclose(trace.learning_rates, [0.2, 0.1, 0.05])
+    steady = gradient_descent(lambda x: x**2, 2.0, None, 3, lambda x: 2 * x, optimizer=optimizers.SGD(0.2))
+    assert steady.learning_rates is None and steady.format_table().splitlines()[-1].endswith("\t0.2")

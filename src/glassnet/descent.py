@@ -173,6 +173,7 @@ class DescentTrace:
         The step Δ taken from each iterate: ``x[k+1] = x[k] − step[k]``
         (for plain descent Δ = η·f'(x)).
     learning_rate : float
+        η (an optimizer object's at the first step).
     optimizer : str
         The rule's name (``"gd"``, ``"adam"``, ...), or an optimizer object's class name.
     verdict : str
@@ -183,6 +184,9 @@ class DescentTrace:
         when f is a rational :class:`glassnet.expr.Expression` and the rule
         plain descent or momentum (see :func:`gradient_descent`); ``None``
         otherwise. :meth:`format_table` prints these.
+    learning_rates : ndarray of shape (steps,) or None
+        The η of each step where it changes from step to step (an optimizer object
+        with a learning-rate schedule); ``None`` when every step used ``learning_rate``.
     """
 
     x: np.ndarray
@@ -193,6 +197,7 @@ class DescentTrace:
     optimizer: str
     verdict: str
     exact: list = field(default=None, repr=False)
+    learning_rates: np.ndarray = field(default=None, repr=False)
 
     def table(self):
         """The seed's rows, one per step: (x, f(x), f'(x), η·f'(x), x − η·f'(x)).
@@ -237,8 +242,9 @@ class DescentTrace:
 
         head = "\t".join(columns + ("Eta",))
         rows = self.exact if self.exact is not None else self.table()
+        etas = [self.learning_rate] * len(rows) if self.learning_rates is None else self.learning_rates
         lines = [head] + [
-            "\t".join(fmt(v) for v in row) + f"\t{decimal_text(self.learning_rate, digits)}" for row in rows
+            "\t".join(fmt(v) for v in row) + f"\t{decimal_text(eta, digits)}" for row, eta in zip(rows, etas)
         ]
         return "\n".join(lines)
 
@@ -455,6 +461,7 @@ def _model_optimizer_update(optimizer, learning_rate, params):
 
     def update(g, state, eta):
         x = state["x"]  # the current iterate, set by gradient_descent
+        state.setdefault("etas", []).append(float(optimizer.learning_rate))  # a schedule's changes
         w = x.reshape(-1).copy()
         optimizer.apply(w, g.reshape(-1).copy())
         return (x.reshape(-1) - w).reshape(x.shape)
@@ -572,6 +579,7 @@ def gradient_descent(f, x0, learning_rate, steps=12, grad=None, *, optimizer="gd
     verdict = _verdict_quietly(X if not scalar else X[:, None], F, G)
     if verdict == "converges" and _falls_without_end(f, x, F[-1], -S[-1]):
         verdict = "diverges"  # the steps shrink, but no minimum lies ahead: x drifts off
+    etas = np.array(state["etas"]) if "etas" in state else None
     exact = None
     if grad is None or grad == getattr(f, "gradient", None):  # an Expression's own derivative
         exact = _exact_rows(f, start, eta, steps, name, optimizer_params)
@@ -584,6 +592,7 @@ def gradient_descent(f, x0, learning_rate, steps=12, grad=None, *, optimizer="gd
         optimizer=name,
         verdict=verdict,
         exact=exact,
+        learning_rates=etas if etas is not None and np.ptp(etas) > 0 else None,
     )
 
 
