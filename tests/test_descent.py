@@ -474,3 +474,18 @@ def test_eta_column_shows_the_rate_each_step_used_with_a_schedule():
     np.testing.assert_allclose(trace.learning_rates, [0.2, 0.1, 0.05])
     steady = gradient_descent(lambda x: x**2, 2.0, None, 3, lambda x: 2 * x, optimizer=optimizers.SGD(0.2))
     assert steady.learning_rates is None and steady.format_table().splitlines()[-1].endswith("\t0.2")
+
+
+@pytest.mark.parametrize("optimizer, rate, steps", [
+    ("gd", 1e-7, 12),        # steps shrink by 2e-7 each: "constant steps in one direction"
+    ("gd", 1e-6, 12),        # rounding in the steps' ratios read as a drift
+    ("adagrad", 0.1, 12),    # steps shrinking like 1/√k
+    ("rmsprop", 0.01, 50),
+    ("adam", 1e-5, 300),     # steps of about η, one way
+    ("momentum", 1e-5, 50),  # steps still growing as the velocity builds up
+])
+def test_a_slow_one_way_descent_into_a_minimum_converges(optimizer, rate, steps):
+    # f(x) = x² from 2 falls at every step towards the minimum at 0: it read "diverges"
+    trace = gradient_descent(square, 2.0, rate, steps, dsquare, optimizer=optimizer)
+    assert np.all(np.diff(trace.fx) < 0) and np.all(np.diff(trace.x) < 0) and trace.x[-1] > 0
+    assert trace.verdict == "converges"

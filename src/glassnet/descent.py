@@ -402,19 +402,26 @@ def _drifts(d):
     return bool(growth > DRIFT_SLOPE)
 
 
+def _one_way_downhill(X, F):
+    """Whether f fell (or stayed) at every step and no coordinate ever turned back: a finite path
+    that neither overshoots nor swings (a growing swing reverses, however much f falls)."""
+    D = np.diff(np.reshape(X, (len(X), -1)), axis=0)
+    return bool(np.isfinite(D).all() and np.all(np.diff(F) <= 0) and np.all(D[1:] * D[:-1] >= 0))
+
+
 def _verdict_quietly(X, F, G):
     with np.errstate(over="ignore", invalid="ignore"):  # a diverging path's steps overflow: still "diverges"
         return _verdict(X, F, G)
 
 
-#: how far :func:`_falls_without_end` looks, in units of max(1, |x|)
+#: how far :func:`_ahead` looks, in units of max(1, |x|)
 PROBE_REACH = 1e6
 
 
-def _falls_without_end(f, x, fx, step):
-    """Whether ``f`` keeps falling along ``step`` (the path's last step) from ``x`` (where
-    f is ``fx``), as far as
-    :data:`PROBE_REACH` · max(1, |x|): probes at doubling distances from the step's length.
+def _ahead(f, x, fx, step):
+    """What ``f`` does along ``step`` (the path's last step) from ``x`` (where f is ``fx``):
+    ``"falls"`` as far as :data:`PROBE_REACH` · max(1, |x|), ``"rises"`` again (a minimum
+    lies ahead), or None (cannot tell); probes at doubling distances from the step's length.
 
     A path whose steps shrink is heading for a minimum only if one lies ahead, where f rises
     again; a path that no minimum stops drifts off, its steps shrinking as the slope flattens.
@@ -422,10 +429,12 @@ def _falls_without_end(f, x, fx, step):
     :func:`_drifts` sees that only after some hundred steps, when the tail is that of e^−x.
     Near a minimum f rises within a few step lengths, so a converging path stays "converges";
     a probe where f is undefined (an error, NaN) cannot tell, and the verdict stands.
+    Conversely, one-way steps that barely shrink (a tiny η, Adagrad's 1/√k) downhill
+    towards a minimum are a slow approach, not a drift.
     """
     length = float(np.linalg.norm(step))
     if not (length > 0 and math.isfinite(length)):
-        return False
+        return None
     direction = step / length
     reach = PROBE_REACH * max(1.0, float(np.abs(x).max()))
     try:
@@ -434,13 +443,13 @@ def _falls_without_end(f, x, fx, step):
             while distance <= reach:
                 value = _value(f, x + distance * direction)
                 if not (math.isfinite(value) and math.isfinite(previous)):
-                    return False
+                    return None
                 if value > previous + 1e-9 * max(abs(previous), 1e-300):
-                    return False  # f rises again: a minimum lies ahead
+                    return "rises"  # a minimum lies ahead
                 previous, distance = value, 2 * distance
     except (ArithmeticError, ValueError, TypeError):
-        return False
-    return True
+        return None
+    return "falls"
 
 
 def _model_optimizer_update(optimizer, learning_rate, params):
@@ -500,7 +509,8 @@ def gradient_descent(f, x0, learning_rate, steps=12, grad=None, *, optimizer="gd
     DescentTrace
         ``.x`` (iterates, x0 first), ``.table()`` and ``.verdict``. When the steps shrink,
         f is also called at a few points beyond the last iterate, along its step, to check
-        that a minimum lies ahead (see :func:`_falls_without_end`).
+        that a minimum lies ahead (see :func:`_ahead`); so it is when f fell at every step,
+        each coordinate one way, and the steps read "diverges".
     """
     if not callable(f):
         raise TypeError(f"f must be a callable f(x) -> float. Received: f={f!r}")
@@ -577,8 +587,10 @@ def gradient_descent(f, x0, learning_rate, steps=12, grad=None, *, optimizer="gd
         G.append(g)
     X = np.array(X)
     verdict = _verdict_quietly(X if not scalar else X[:, None], F, G)
-    if verdict == "converges" and _falls_without_end(f, x, F[-1], -S[-1]):
+    if verdict == "converges" and _ahead(f, x, F[-1], -S[-1]) == "falls":
         verdict = "diverges"  # the steps shrink, but no minimum lies ahead: x drifts off
+    elif verdict == "diverges" and _one_way_downhill(X, F) and _ahead(f, x, F[-1], -S[-1]) == "rises":
+        verdict = "converges"  # steps that barely shrink (η = 1e-7 on x²) on their way down to a minimum
     etas = np.array(state["etas"]) if "etas" in state else None
     exact = None
     if grad is None or grad == getattr(f, "gradient", None):  # an Expression's own derivative
