@@ -248,3 +248,16 @@ def test_a_bad_grid_side_is_named_by_its_index(grid, error, message):
     # "Received: grid=0" for grid=(3, 0) named a value the user never gave
     with pytest.raises(error, match=message):
         SOM(grid=grid).fit(np.ones((4, 2)))
+
+
+def test_the_fitted_map_keeps_its_grid_when_grid_is_set_again():
+    # winner_coordinates divided by the new grid's cols (silently wrong rows and columns);
+    # winner_map and u_matrix raised NumPy's "cannot reshape array of size 12 into shape (2,2)"
+    X = np.random.default_rng(0).random((50, 2))
+    som = SOM(grid=(3, 4), epochs=1, random_state=0).fit(X)
+    coords, hits, U = som.winner_coordinates(X), som.winner_map(X), som.u_matrix()
+    som.set_params(grid=(2, 2))
+    np.testing.assert_array_equal(som.winner_coordinates(X), coords)
+    np.testing.assert_array_equal(som.winner_map(X), hits)
+    np.testing.assert_array_equal(som.u_matrix(), U)
+    assert som.grid_shape_ == (3, 4) and hits.shape == (3, 4)

@@ -127,6 +127,8 @@ class SOM(TransformerMixin, BaseEstimator):
         Neuron j sits at grid position ``divmod(j, cols)``.
     coordinates_ : ndarray, shape (rows·cols, 2)
         Neuron positions on the grid (neighbours at distance 1).
+    grid_shape_ : tuple of int
+        (rows, cols) of the fitted map (``grid`` may be set to another value since).
     quantization_errors_ : list of float
         Quantization error on the training data after initialisation and after each epoch.
     weights_history_ : ndarray, shape (epochs + 1, rows·cols, n_features)
@@ -263,6 +265,7 @@ class SOM(TransformerMixin, BaseEstimator):
 
     def _fit(self, X, rows, cols, epochs, p, rng, record_weights):
         (a0, a1), (s0, s1) = p["alpha"], p["sigma"]
+        self.grid_shape_ = (rows, cols)
         self.coordinates_ = grid_coordinates(rows, cols, self.topology)
         C = self.coordinates_
         W = self._initial_weights(X, rows, cols, rng)
@@ -375,12 +378,12 @@ class SOM(TransformerMixin, BaseEstimator):
 
     def winner_coordinates(self, X):
         """Grid position (row, col) of each sample's winner, shape (n_samples, 2)."""
-        return np.column_stack(np.divmod(self.predict(X), self.grid[1]))
+        return np.column_stack(np.divmod(self.predict(X), self.grid_shape_[1]))
 
     def winner_map(self, X):
         """How many samples each neuron wins, shape (rows, cols)."""
         counts = np.bincount(self.predict(X), minlength=len(self.weights_))
-        return counts.reshape(tuple(self.grid))
+        return counts.reshape(self.grid_shape_)
 
     def quantization_error(self, X):
         """Mean distance from each sample to its winner's weights: (1/n) Σ ‖x_i − w_c(i)‖."""
@@ -412,7 +415,7 @@ class SOM(TransformerMixin, BaseEstimator):
         A = self.adjacency()
         D = np.sqrt(_sq_distances(self.weights_, self.weights_))
         U = (D * A).sum(axis=1) / np.maximum(A.sum(axis=1), 1)
-        return U.reshape(tuple(self.grid))
+        return U.reshape(self.grid_shape_)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
