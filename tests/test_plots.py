@@ -179,6 +179,11 @@ def test_som_u_matrix_and_component_planes(topology, rng, tmp_path):
     assert [ax.get_title() for ax in titled.get_axes() if ax.get_title()] == ["my map"]
     with pytest.raises(TypeError, match="fitted"):
         plots.plot_som(SOM())
+    # the fitted map is drawn, not the grid and topology set since (NumPy's reshape error, or squares for hexagons)
+    som.set_params(grid=(2, 2), topology="hexagonal" if topology == "rectangular" else "rectangular")
+    again = plots.plot_som(som, X=data, components=False).get_axes()[0]
+    values = again.images[0].get_array() if topology == "rectangular" else again.collections[0].get_array()
+    np.testing.assert_allclose(np.asarray(values).ravel(), som.u_matrix().ravel())
 
 
 def test_saving_is_atomic_and_checked(circle_model, tmp_path):

@@ -730,9 +730,9 @@ def plot_hopfield_recall(stored, noisy, recalled, shape=None, labels=None, trace
 
 def _draw_map(ax, som, values, title, cmap):
     """Values of a SOM's neurons on its grid: squares, or hexagons on a hexagonal grid."""
-    rows, cols = som.grid
+    rows, cols = som.grid_shape_  # the fitted map's (grid and topology may have been set to others since)
     V = np.asarray(values, dtype=float).reshape(rows, cols)
-    if som.topology == "hexagonal":
+    if som.topology_ == "hexagonal":
         from matplotlib.collections import PolyCollection
 
         C = som.coordinates_  # (row·√3/2, col + ½·(row odd))
@@ -789,8 +789,8 @@ def plot_som(som, feature_names=None, X=None, components=True, path=None, *, tit
     _draw_map(axes[0], som, som.u_matrix(), title or "U-matrix", "bone_r")
     if X is not None:
         hits = som.winner_map(X).ravel()
-        C = som.coordinates_ if som.topology == "hexagonal" else np.column_stack(np.divmod(np.arange(len(hits)), som.grid[1]))
-        xs, ys = (C[:, 1], -C[:, 0]) if som.topology == "hexagonal" else (C[:, 1], C[:, 0])
+        C = som.coordinates_
+        xs, ys = (C[:, 1], -C[:, 0]) if som.topology_ == "hexagonal" else (C[:, 1], C[:, 0])
         size = 60 * hits / max(hits.max(), 1)
         axes[0].scatter(xs[hits > 0], ys[hits > 0], s=size[hits > 0], c="tab:red", alpha=0.7)
     if components:

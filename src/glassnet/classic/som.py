@@ -129,6 +129,8 @@ class SOM(TransformerMixin, BaseEstimator):
         Neuron positions on the grid (neighbours at distance 1).
     grid_shape_ : tuple of int
         (rows, cols) of the fitted map (``grid`` may be set to another value since).
+    topology_ : str
+        The fitted map's ``topology``.
     quantization_errors_ : list of float
         Quantization error on the training data after initialisation and after each epoch.
     weights_history_ : ndarray, shape (epochs + 1, rows·cols, n_features)
@@ -265,7 +267,7 @@ class SOM(TransformerMixin, BaseEstimator):
 
     def _fit(self, X, rows, cols, epochs, p, rng, record_weights):
         (a0, a1), (s0, s1) = p["alpha"], p["sigma"]
-        self.grid_shape_ = (rows, cols)
+        self.grid_shape_, self.topology_ = (rows, cols), self.topology
         self.coordinates_ = grid_coordinates(rows, cols, self.topology)
         C = self.coordinates_
         W = self._initial_weights(X, rows, cols, rng)
