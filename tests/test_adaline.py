@@ -82,7 +82,8 @@ def test_bad_parameters(separable):
     X, y = separable
     with pytest.raises(ValueError, match="mode"):
         Adaline(mode="stochastic").fit(X, y)
-    with pytest.raises(TypeError, match="learning_rate"):
+    with pytest.raises(TypeError, match="learning_rate must be a positive number or 'auto'. Received: "
+                                        "learning_rate='fast'"):
         Adaline(learning_rate="fast").fit(X, y)
     with pytest.raises(ValueError, match="max_epochs"):
         Adaline(max_epochs=0).fit(X, y)

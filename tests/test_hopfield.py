@@ -219,6 +219,10 @@ def test_bad_recall_arguments():
         Hopfield().recall([1, 1])
     with pytest.raises(ValueError, match="order"):
         Hopfield(order="backwards").fit([[1, -1]])
+    net = Hopfield().fit([[1, -1, 1, -1]])
+    net.order = "backwards"  # set after fit: recall took it for "sequential"
+    with pytest.raises(ValueError, match="order must be one of 'random', 'sequential'. Received: order='backwards'"):
+        net.recall([1, -1, 1, 1])
     with pytest.raises(ValueError, match="fraction"):
         flip_bits([1, -1], 1.5)
 

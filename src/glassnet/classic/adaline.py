@@ -63,7 +63,10 @@ class Adaline(ClassifierMixin, BaseEstimator):
         check_choice(self.mode, "mode", ("online", "batch"))
         # X keeps its dtype: train_neuron's bias column is the one float64 copy of the data
         X = check_X(X, "Adaline", dtype=None, fitted=self)
-        if isinstance(self.learning_rate, str) and self.learning_rate == "auto":
+        if isinstance(self.learning_rate, str) and self.learning_rate != "auto":
+            raise TypeError(f"learning_rate must be a positive number or 'auto'. Received: "
+                             f"learning_rate={self.learning_rate!r:.100}")
+        if isinstance(self.learning_rate, str):
             with np.errstate(over="ignore"):  # ‖(1, x)‖², in float64 blocks (no copy of X)
                 sq_norms = 1.0 + np.concatenate(
                     [np.square(X[i : i + 8192], dtype=np.float64).sum(axis=1) for i in range(0, len(X), 8192)]

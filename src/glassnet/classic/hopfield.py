@@ -300,6 +300,8 @@ class Hopfield:
         check_choice(mode, "mode", ("async", "sync"))
         return_trace = check_bool(return_trace, "return_trace")
         max_iter = check_positive_int(self.max_iter if max_iter is None else max_iter, "max_iter")
+        if mode == "async":  # (an order set after fit, "backwards", recalled in sequential order)
+            check_choice(self.order, "order", ("random", "sequential"))
         run = self._recall_async if mode == "async" else self._recall_sync
         S, history, converged, cycle, sweeps = run(S.copy(), max_iter, return_trace)
         if mode == "sync" and cycle.any():
