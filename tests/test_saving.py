@@ -141,6 +141,23 @@ def test_truncated_zip_is_refused(saved, tmp_path):
         load_model(bad)
 
 
+@pytest.mark.parametrize("damage", ["version", "name"])
+def test_a_damaged_zip_directory_is_refused_with_a_clear_error(saved, tmp_path, damage):
+    # zipfile raises NotImplementedError ("zip file version 6.4") or UnicodeDecodeError
+    # (a name flagged UTF-8 that is not) from ZipFile() itself, not BadZipFile
+    raw = bytearray(saved.read_bytes())
+    pos = raw.find(b"PK\x01\x02")  # the first central-directory record
+    if damage == "version":
+        raw[pos + 6] = 64  # version needed to extract: 6.4, beyond zipfile's 6.3
+    else:
+        raw[pos + 9] |= 0x08  # the name is UTF-8 (flag bit 11) ...
+        raw[pos + 46] = 0xFF  # ... but its first byte is none
+    bad = tmp_path / "damaged.gn"
+    bad.write_bytes(bytes(raw))
+    with pytest.raises(ValueError, match="Cannot load model file .*damaged.gn"):
+        load_model(bad)
+
+
 def test_huge_declared_size_is_refused_before_reading(saved, tmp_path):
     # A member whose header claims 10 GB: rejected from the declared size alone.
     bad = _rewrite(saved, tmp_path / "huge.gn")

@@ -263,7 +263,8 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         raise FileNotFoundError(f"No model file at {path!r}.")
     try:
         zf = zipfile.ZipFile(path, "r")
-    except (zipfile.BadZipFile, OSError) as exc:
+    except (zipfile.BadZipFile, OSError, NotImplementedError, ValueError) as exc:
+        # NotImplementedError: a damaged directory's version field; ValueError: a member name not UTF-8
         if _starts_with(path, HDF5_SIGNATURE):
             _fail(path, "it is a Keras HDF5 (.h5) file, which glassnet does not read: in Keras, load it and save it "
                         "again as a .keras file (model.save('model.keras')), which glassnet reads.")
