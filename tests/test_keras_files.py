@@ -460,6 +460,13 @@ def _huge_dense(config):
     config["config"]["layers"][1]["config"]["units"] = 10**9
 
 
+def _damaged_btree(data):
+    """``data``, an HDF5 file, with the signature of its fifth B-tree node ("TREE", a layer's group)
+    overwritten: h5py raises RuntimeError, not OSError, when it reads that group."""
+    at = [i for i in range(len(data)) if data.startswith(b"TREE", i)][4]
+    return data[:at] + b"XXXX" + data[at + 4:]
+
+
 @pytest.mark.parametrize("members, match", [
     ({"model_weights_h5": None}, "the member 'model.weights.h5' \\(the weights\\) is missing"),
     ({"config_json": lambda: edited_config("classifier", _wider_first_dense)},
@@ -475,6 +482,8 @@ def _huge_dense(config):
     ({"model_weights_h5": b"not an HDF5 file" * 100}, "model.weights.h5 is not a readable HDF5 file"),
     ({"model_weights_h5": lambda: zipfile.ZipFile(DATA / "classifier.keras").read("model.weights.h5")[:12000]},
      "model.weights.h5 is not a readable HDF5 file"),
+    ({"model_weights_h5": lambda: _damaged_btree(zipfile.ZipFile(DATA / "classifier.keras").read("model.weights.h5"))},
+     "model.weights.h5 is not a readable HDF5 file.*wrong B-tree signature"),
 ])
 def test_malformed_keras_files_are_refused_clearly(members, match, tmp_path, h5py):
     members = {key: value() if callable(value) else value for key, value in members.items()}

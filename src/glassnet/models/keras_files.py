@@ -104,7 +104,8 @@ def load_keras_file(zf, path, compile=True):
         model.set_weights(weights)
     except (KeyError, TypeError, AttributeError, OverflowError) as exc:
         _fail(path, f"its {CONFIG} is malformed ({type(exc).__name__}: {str(exc)[:300]}).")
-    except OSError as exc:  # h5py: not an HDF5 file, truncated
+    except (OSError, RuntimeError) as exc:  # h5py: not an HDF5 file, truncated; RuntimeError: damaged inside
+        # (HDF5's errors h5py maps to no class of its own: "wrong B-tree signature", "bad local heap")
         _fail(path, f"its {WEIGHTS} is not a readable HDF5 file ({str(exc)[:200]}).")
     except ValueError as exc:
         if str(exc).startswith("Cannot load model file"):
