@@ -538,3 +538,27 @@ def test_loading_draws_no_initial_weights(tmp_path, monkeypatch):
     assert loaded.layers[2].kernel_initializer.get_config() == model.layers[2].kernel_initializer.get_config()
     with pytest.raises(AssertionError, match="drawn"):  # outside load_model, initializers draw as before
         Dense(4, input_dim=2).build((2,))
+
+
+def test_the_models_seed_is_saved_and_seeds_a_layer_added_after_loading(tmp_path):
+    # the file left Sequential(seed=...) out: the loaded model's seed was None, so a layer added to
+    # it (as after pop) drew different weights in every session instead of the seeded ones
+    model = Sequential([Dense(3, input_dim=2), Dense(2)], seed=7)
+    model.save(tmp_path / "m.gn")
+    loaded = load_model(tmp_path / "m.gn")
+    assert loaded.seed == 7
+    for m in (model, loaded):
+        m.pop()
+        m.add(Dense(4))
+    np.testing.assert_array_equal(loaded.layers[-1].kernel, model.layers[-1].kernel)
+    Sequential([Dense(3, input_dim=2)]).save(tmp_path / "unseeded.gn")
+    assert load_model(tmp_path / "unseeded.gn").seed is None
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, "7", True])
+def test_a_malformed_model_seed_names_the_file(saved, tmp_path, seed):
+    def edit(config):
+        config["model"]["seed"] = seed
+
+    with pytest.raises(ValueError, match="Cannot load model file .*bad.gn.*seed must be a non-negative integer"):
+        load_model(_rewrite(saved, tmp_path / "bad.gn", edit_config=edit))

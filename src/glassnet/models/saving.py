@@ -26,7 +26,7 @@ import numpy as np
 from .. import __version__, initializers, losses, metrics, optimizers
 from .._io import atomic_write
 from .._validation import check_path
-from ..backend import numpy_dtype, seeded, standardize_dtype
+from ..backend import make_rng, numpy_dtype, seeded, standardize_dtype
 
 FORMAT = "glassnet-model"
 FORMAT_VERSION = 1
@@ -112,6 +112,8 @@ def save_model(model, filepath, include_optimizer=True, backup=None):
     filepath = check_path(filepath, "filepath")
     weights = model.get_weights()
     architecture = model.get_config()
+    if model.seed is not None:  # Sequential(seed=...): seeds the layers added after loading too
+        architecture["seed"] = int(model.seed)
     # Two layers of one name (one renamed after add, layer.name = ...): the file names the second
     # as loading would rename it, with a warning, so that each keeps its own dropout generator
     architecture["layers"] = _unique_names(architecture["layers"], saving=True)
@@ -368,7 +370,12 @@ def _build(config, Sequential, path):
     if (not isinstance(input_shape, list) or not input_shape
             or not all(isinstance(d, int) and d > 0 for d in input_shape)):
         _fail(path, f"its input shape {input_shape!r} is not a list of positive integers.")
-    return Sequential.from_config({**spec, "name": str(spec.get("name", "sequential"))})
+    model = Sequential.from_config({**spec, "name": str(spec.get("name", "sequential"))})
+    seed = spec.get("seed")
+    if seed is not None:
+        make_rng(seed)  # checked as Sequential(seed=...) checks it
+        model.seed = seed
+    return model
 
 
 def _saved_metrics(spec, key, path):
