@@ -25,7 +25,7 @@ import numpy as np
 
 from .. import __version__, initializers, losses, metrics, optimizers
 from .._io import atomic_write
-from .._validation import check_path
+from .._validation import check_bool, check_path
 from ..backend import make_rng, numpy_dtype, seeded, standardize_dtype
 
 FORMAT = "glassnet-model"
@@ -114,6 +114,8 @@ def save_model(model, filepath, include_optimizer=True, backup=None):
     architecture = model.get_config()
     if model.seed is not None:  # Sequential(seed=...): seeds the layers added after loading too
         architecture["seed"] = int(model.seed)
+    if not model._trainable:  # model.trainable = False: freezes the layers added after loading too
+        architecture["trainable"] = False
     # Two layers of one name (one renamed after add, layer.name = ...): the file names the second
     # as loading would rename it, with a warning, so that each keeps its own dropout generator
     architecture["layers"] = _unique_names(architecture["layers"], saving=True)
@@ -375,6 +377,8 @@ def _build(config, Sequential, path):
     if seed is not None:
         make_rng(seed)  # checked as Sequential(seed=...) checks it
         model.seed = seed
+    # the model's own flag alone: each layer's is in its config (one may be trainable in a frozen model)
+    model._trainable = check_bool(spec.get("trainable", True), "trainable")
     return model
 
 
