@@ -800,3 +800,18 @@ def test_save_checks_the_path_before_its_keras_suffix(tmp_path, h5py):
     with pytest.warns(UserWarning, match="glassnet's own format"):
         model.save(os.fsencode(tmp_path / "bytes.keras"))
     np.testing.assert_array_equal(glassnet.models.load_model(tmp_path / "bytes.keras").predict(x), model.predict(x))
+
+
+def test_a_forged_input_size_cannot_make_a_normalization_build_gigabytes(tmp_path, h5py, monkeypatch):
+    # Normalization(mean=0.5, variance=2.0) has no weights, but builds one mean and one variance
+    # per feature: a 10 kB file declaring 5 * 10**7 features allocated 1.1 GB
+    model = Sequential([layers.Normalization(mean=0.5, variance=2.0, input_shape=(3,))])
+    model.export(tmp_path / "m.keras", format="keras")
+    config = zipfile.ZipFile(tmp_path / "m.keras").read("config.json").decode()
+    assert config.count("[null, 3]") > 0
+    path = rewritten(tmp_path / "m.keras", tmp_path / "bad.keras",
+                     config_json=config.replace("[null, 3]", f"[null, {5 * 10**7}]"))
+    monkeypatch.setattr(np, "broadcast_to", lambda *a, **k: pytest.fail("the statistics were built"))
+    with pytest.raises(ValueError, match="Cannot load model file .*'normalization' would spread its mean and "
+                                         "variance over 50,000,000 features"):
+        glassnet.models.load_model(path)

@@ -577,3 +577,22 @@ def test_a_frozen_models_own_flag_is_saved_and_freezes_a_layer_added_after_loadi
         m.add(Dense(4))
     assert loaded.layers[-1].trainable is model.layers[-1].trainable is False
     assert loaded.trainable is model.trainable is False
+
+
+def test_a_forged_input_size_cannot_make_a_normalization_build_gigabytes(tmp_path, monkeypatch):
+    # Normalization(mean=0.5, variance=2.0) has no weights in the file, but builds one mean and one
+    # variance per feature: a 700-byte file declaring 5 * 10**7 features allocated 1.1 GB
+    from glassnet.layers import Normalization
+
+    path = tmp_path / "m.gn"
+    Sequential([Normalization(mean=0.5, variance=2.0, input_shape=(3,))]).save(path)
+
+    def edit(config):
+        config["model"]["input_shape"] = [5 * 10**7]
+
+    monkeypatch.setattr(np, "broadcast_to", lambda *a, **k: pytest.fail("the statistics were built"))
+    with pytest.raises(ValueError, match="Cannot load model file .*'normalization' would spread its mean and "
+                                         "variance over 50,000,000 features"):
+        load_model(_rewrite(path, tmp_path / "bad.gn", edit_config=edit))
+    monkeypatch.undo()
+    np.testing.assert_array_equal(load_model(path).layers[0].state["mean"], [0.5] * 3)

@@ -33,7 +33,7 @@ from .. import activations, initializers, losses, metrics as metrics_module, opt
 from .._validation import check_path
 from ..backend import standardize_dtype
 from ..layers.base import snake_case
-from .saving import MAX_CONFIG_BYTES, MAX_EXPANSION, MAX_LAYERS, _fail, _read_member
+from .saving import MAX_CONFIG_BYTES, MAX_EXPANSION, MAX_LAYERS, _fail, _read_member, _check_derived_size
 
 CONFIG = "config.json"
 METADATA = "metadata.json"
@@ -240,6 +240,7 @@ def _check_size(zf, input_shape, layer_configs, dtype, path):
     for layer_config in layer_configs:
         layer = deserialize(layer_config)
         needed += layer.count_weights(shape)
+        _check_derived_size(layer, shape, path)
         shape = tuple(layer.compute_output_shape(shape))
     budget = min(info.file_size, MAX_EXPANSION * os.path.getsize(path))
     # Keras stores float32 weights (4 bytes) whatever glassnet's dtype: count them as such at least

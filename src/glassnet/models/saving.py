@@ -352,12 +352,31 @@ def _check_size(config, zf, path):
     for layer_config in spec["layers"]:
         layer = deserialize(layer_config)
         needed += layer.count_weights(shape)
+        _check_derived_size(layer, shape, path)
         shape = tuple(layer.compute_output_shape(shape))
     stored = sum(info.file_size for info in zf.infolist() if info.filename.startswith("weights/"))
     budget = min(stored, MAX_EXPANSION * os.path.getsize(path))
     if needed * dtype.itemsize > budget:
         _fail(path, f"its architecture needs {needed:,} weights ({needed * dtype.itemsize:,} bytes), more than "
                     f"the file stores ({budget:,} bytes).")
+
+
+#: the most bytes of arrays a layer may build from its settings rather than from the file's weights
+MAX_DERIVED_BYTES = 2**28
+
+
+def _check_derived_size(layer, input_shape, path):
+    """Refuse a layer whose settings spread over a forged input size: a ``Normalization``
+    given one mean and variance (no weights in the file) builds one of each per feature, and a
+    700-byte file declaring 10**9 features made it allocate 16 GB."""
+    from ..layers import Normalization
+
+    if isinstance(layer, Normalization) and layer.input_mean is not None:
+        values = 2 * int(np.prod(layer._statistics_shape(input_shape), dtype=object))
+        if values * 8 > MAX_DERIVED_BYTES:  # built in float64 first
+            _fail(path, f"its layer {layer.name!r} would spread its mean and variance over {values // 2:,} "
+                        f"features ({values * 8:,} bytes); at most {MAX_DERIVED_BYTES:,} bytes are built from "
+                        "settings.")
 
 
 #: more layers than any network glassnet trains (building is linear in them, checking names too)
