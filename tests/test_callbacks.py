@@ -550,6 +550,16 @@ def test_model_checkpoint_save_best_only_skips_an_equal_value(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m-1.gn", "m-3.gn"]  # strictly better only, as Keras
 
 
+def test_best_checkpoints_named_after_a_validation_value_skip_the_epochs_not_validated(rng, tmp_path):
+    X, y = _regression(rng)
+    checkpoint = ModelCheckpoint(tmp_path / "m-{epoch}-{val_loss:.3f}.gn", save_best_only=True)
+    history = _model().fit(X, y, epochs=4, verbose=0, validation_split=0.25, validation_freq=2,
+                           callbacks=[checkpoint])
+    saved = sorted(p.name for p in tmp_path.iterdir())
+    assert [name.split("-")[1] for name in saved] == ["2", "4"]  # epoch 1 has no {val_loss}: nothing to judge
+    assert saved[-1] == f"m-4-{history.history['val_loss'][-1]:.3f}.gn"
+
+
 # -- BackupAndRestore ---------------------------------------------------------------------
 def _dropout_classifier(loss="sparse_categorical_crossentropy", lr=1e-3, seed=1):
     from glassnet.layers import Dropout

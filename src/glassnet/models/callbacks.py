@@ -475,6 +475,12 @@ class ModelCheckpoint(Callback):
             self._save(epoch, None, logs or {})
 
     def _save(self, epoch, batch, logs):
+        if self.save_best_only:
+            # judged before the name is made: an epoch that fit did not validate (validation_freq > 1)
+            # has no {val_loss} to fill in, and saves nothing anyway
+            current = _monitored(self, logs, in_batch=batch is not None)
+            if current is None or not _improved(self.mode, current, self.best, 0.0):
+                return
         fields = {"epoch": epoch + 1, **({} if batch is None else {"batch": batch + 1}), **logs}
         try:
             path = self.filepath.format(**fields)
@@ -484,11 +490,6 @@ class ModelCheckpoint(Callback):
                 f"logged values: {', '.join(fields)}."
             ) from None
         if self.save_best_only:
-            current = _monitored(self, logs, in_batch=batch is not None)
-            if current is None:
-                return
-            if not _improved(self.mode, current, self.best, 0.0):
-                return
             self.best = current
         folder = os.path.dirname(path)
         if folder:  # as Keras: the checkpoint folder is created, not a reason to lose the epoch
