@@ -135,6 +135,18 @@ def test_an_overflowing_last_update_is_caught_at_the_end_of_the_epoch(rng):
         np.testing.assert_array_equal(w, w0)
 
 
+def test_an_overflowing_update_is_caught_when_a_callback_stops_at_its_batch(rng):
+    X, y = _regression(rng)
+    model = _model(lr=1e308)
+    model.build()
+    start = [w.copy() for w in model.get_weights()]
+    stop = LambdaCallback(on_train_batch_end=lambda batch, logs: setattr(model, "stop_training", True))
+    with pytest.warns(DivergenceWarning, match="restored to the start of this epoch"):
+        model.fit(X, y, epochs=3, batch_size=len(X), verbose=0, callbacks=[stop])
+    for w, w0 in zip(model.get_weights(), start):
+        np.testing.assert_array_equal(w, w0)
+
+
 def test_terminate_on_nan_stops_training(rng):
     X, y = _regression(rng)
 

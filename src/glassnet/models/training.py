@@ -303,7 +303,8 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
                 if seen == 0:
                     break
                 source.end_epoch()
-                if not model.stop_training and not _all_finite(model._flat_params):
+                # (a callback that stopped training at this batch does not vouch for its update)
+                if not model._diverged and not _all_finite(model._flat_params):
                     _stop_diverged(model, epoch, step, snapshot)  # the epoch's last update overflowed
                     break
                 logs = {"loss": loss_sum / seen}
