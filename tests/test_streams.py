@@ -267,10 +267,20 @@ def test_endless_pydatasets_need_steps_and_a_spent_validation_generator_is_named
 
 
 def test_a_validation_generator_that_runs_out_stops_training_with_a_warning_and_keeps_the_history():
-    m = model()
+    class Tests(Callback):
+        begun = ended = 0
+
+        def on_test_begin(self, logs=None):
+            self.begun += 1
+
+        def on_test_end(self, logs=None):
+            self.ended += 1
+
+    m, tests = model(), Tests()
     with pytest.warns(UserWarning) as caught:
-        history = m.fit(X, Y, batch_size=30, epochs=5, verbose=0, validation_steps=2,
+        history = m.fit(X, Y, batch_size=30, epochs=5, verbose=0, validation_steps=2, callbacks=[tests],
                         validation_data=generator(40, repeat=False))  # 3 batches: 2, then 1, then none
+    assert tests.begun == tests.ended == 2  # the spent third validation did not begin (TensorBoard's writers)
     messages = [str(w.message) for w in caught]
     assert messages == [
         "Your input ran out of data: validation_data gave 1 of validation_steps=2 batches.",

@@ -14,6 +14,7 @@ No per-sample Python loop: a batch is one matrix per layer. Shuffled batches
 are gathered with ``np.take`` into a reused buffer; unshuffled batches are views.
 """
 
+import itertools
 import math
 import warnings
 import weakref
@@ -863,7 +864,10 @@ def evaluate_stream(model, stream, steps=None, callbacks=(), validation=False):
     batches = streams.checked_batches(
         stream, lambda raw, where: streams.checked_xy(model, raw, where, names=names), steps)
     try:
-        logs = _evaluate_batches(model, batches, callbacks)
+        # the first batch before any test hook: a spent validation generator (fit then stops, with a
+        # warning) or a bad first batch is not an evaluation begun and broken off (TensorBoard's writers)
+        first = next(batches)
+        logs = _evaluate_batches(model, itertools.chain([first], batches), callbacks)
     finally:  # as in predict_stream
         batches.close()
     # (the user's call: evaluate's caller, or fit's, through fit's validation function)
