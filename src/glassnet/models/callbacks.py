@@ -512,7 +512,9 @@ class BackupAndRestore(Callback):
     the optimizer's state, step count and learning rate, the random generators of shuffling
     and dropout, and the number of epochs done (``load_model`` reads it as any model file).
     Restored from an epoch's end, training goes on as if it had not stopped, bit for bit (the
-    same shuffles and dropout masks). ``save_freq=n`` backs up every n batches instead
+    same shuffles and dropout masks), when each epoch is a whole pass over the data; with a
+    ``steps_per_epoch`` shorter than a pass, the resumed run starts a new pass (as Keras's),
+    where the uninterrupted one would have gone on through its pass. ``save_freq=n`` backs up every n batches instead
     (counted across epochs), and a restart then repeats the interrupted epoch from its first batch with the weights of
     the last backup, as Keras. ``double_checkpoint=True`` keeps the backup before as
     ``previous.gn`` and restores it when ``latest.gn`` cannot be read. When ``fit`` ends
