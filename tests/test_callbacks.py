@@ -100,6 +100,28 @@ def test_csv_logger_writes_one_row_per_epoch(tmp_path, rng):
     assert [float(r["val_loss"]) for r in rows] == pytest.approx(hist.history["val_loss"])
 
 
+def test_csv_logger_keeps_an_earlier_log_until_the_new_run_has_a_row(tmp_path, rng):
+    X, y = _regression(rng)
+    path = tmp_path / "log.csv"
+    _model().fit(X, y, epochs=2, callbacks=[CSVLogger(path)], verbose=0)
+    before = path.read_text()
+
+    class Stop(Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            raise KeyboardInterrupt
+
+    # another callback's mistake before training, or Ctrl-C within the first epoch: the old log stays
+    with pytest.raises(ValueError, match="monitor"):
+        _model().fit(X, y, epochs=2, callbacks=[CSVLogger(path), EarlyStopping(monitor="val_nope")], verbose=0)
+    with pytest.raises(KeyboardInterrupt):
+        _model().fit(X, y, epochs=2, callbacks=[CSVLogger(path), Stop()], verbose=0)
+    assert path.read_text() == before
+    _model().fit(X, y, epochs=1, callbacks=[CSVLogger(path)], verbose=0)  # replaced once a row comes
+    assert [r["epoch"] for r in csv.DictReader(open(path))] == ["0"]
+    _model().fit(X, y, epochs=1, callbacks=[CSVLogger(path, append=True)], verbose=0)
+    assert [r["epoch"] for r in csv.DictReader(open(path))] == ["0", "0"]
+
+
 def test_divergence_stops_within_one_batch_and_keeps_finite_weights(rng):
     X, y = _regression(rng)
     model = _model(lr=1e6)

@@ -797,13 +797,18 @@ class CSVLogger(Callback):
 
     def on_train_begin(self, logs=None):
         exists = self.append and os.path.exists(self.filename) and os.path.getsize(self.filename) > 0
-        self._file = open(self.filename, "a" if self.append else "w", newline="")
+        # opened now, so that a path that cannot be written fails before training; but a file of an
+        # earlier run is emptied only when the first row comes: a fit that fails to start (another
+        # callback's mistake) or is stopped within its first epoch leaves it as it was
+        self._file = open(self.filename, "a", newline="")
         self._writer = None
         self._header_written = exists
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
         if self._writer is None:
+            if not self.append:
+                self._file.truncate(0)  # ("a": the rows then go to the new end)
             # sorted, as Keras; with validation_freq > 1 the first epoch has no val_* values yet
             self._keys = sorted(logs)
             if self.params.get("do_validation") and not any(k.startswith("val_") for k in self._keys):
