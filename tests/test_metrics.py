@@ -532,3 +532,29 @@ def test_sparse_top_k_from_sorted_ids_equals_keras():
 
 def test_binary_accuracy_takes_keras_positional_order():
     assert metrics.BinaryAccuracy("acc", None, 0.7).threshold == 0.7  # Keras: (name, dtype, threshold)
+
+
+def test_top_k_functions_take_sequences_and_refuse_labels_they_cannot_rank():
+    # the by-hand rows of test_top_k_accuracy_by_hand_with_ties_and_nan (ranks 2, 2, 3, 3), as a
+    # batch of 2 sequences of 2 steps, as Keras's functions take them
+    A = np.array([[0.1, 0.5, 0.4], [0.3, 0.3, 0.4], [0.2, 0.7, 0.1], [np.nan, 0.2, 0.3]])
+    labels = np.array([2, 0, 2, 0])
+    expected = [[1.0, 1.0], [0.0, 0.0]]  # k = 2
+    A3, labels2 = A.reshape(2, 2, 3), labels.reshape(2, 2)
+    assert metrics.top_k_categorical_accuracy(np.eye(3)[labels2], A3, k=2).tolist() == expected
+    assert metrics.sparse_top_k_categorical_accuracy(labels2, A3, k=2).tolist() == expected
+    assert metrics.sparse_top_k_categorical_accuracy(labels2[..., None], A3, k=2).tolist() == expected
+    ids = np.argsort(-np.nan_to_num(A, nan=-1.0), axis=1, kind="stable").reshape(2, 2, 3)
+    assert metrics.sparse_top_k_categorical_accuracy(labels2, ids, k=2, from_sorted_ids=True).tolist() == expected
+    # a label outside the classes was read from the end (-1: the last class) or raised NumPy's IndexError
+    for bad in ([2, -1, 2, 0], [2, 3, 2, 0], [2, 0.5, 2, 0], [2, np.nan, 2, 0]):
+        with pytest.raises(ValueError, match="integer labels 0..2 for 3 outputs"):
+            metrics.sparse_top_k_categorical_accuracy(np.array(bad), A, k=2)
+    with pytest.raises(ValueError, match="one integer label per row of y_pred"):
+        metrics.sparse_top_k_categorical_accuracy(labels[:3], A, k=2)
+    with pytest.raises(ValueError, match="one integer label per row of y_pred"):
+        metrics.sparse_top_k_categorical_accuracy(labels, ids[0], k=2, from_sorted_ids=True)
+    with pytest.raises(ValueError, match="one-hot rows and scores of one shape"):
+        metrics.top_k_categorical_accuracy(labels, A, k=2)
+    with pytest.raises(ValueError, match="one-hot rows and scores of one shape"):
+        metrics.top_k_categorical_accuracy(np.eye(3)[labels][:3], A, k=2)

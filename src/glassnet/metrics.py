@@ -333,10 +333,12 @@ class SparseCategoricalAccuracy(Metric):
 def _in_top_k(labels, A, k):
     """Whether each row's label is among its ``k`` largest outputs, as Keras's ``in_top_k``:
     rank = 1 + the number of outputs strictly above the label's (ties share the better
-    rank; a NaN output at the label counts as the lowest)."""
-    at_label = np.take_along_axis(A, labels.astype(np.intp)[:, None], axis=1)
+    rank; a NaN output at the label counts as the lowest). ``A`` may have more axes than
+    two, as Keras's functions take them: the rows are its last axis, ``labels`` one per row."""
+    shape, A = A.shape[:-1], A.reshape(-1, A.shape[-1])
+    at_label = np.take_along_axis(A, labels.reshape(-1, 1).astype(np.intp), axis=1)
     at_label = np.where(np.isnan(at_label), -np.inf, at_label)
-    return (1 + np.count_nonzero(A > at_label, axis=1)) <= k
+    return ((1 + np.count_nonzero(A > at_label, axis=1)) <= k).reshape(shape)
 
 
 class TopKCategoricalAccuracy(Metric):
@@ -1049,6 +1051,9 @@ def sparse_categorical_accuracy(y_true, y_pred):
 def top_k_categorical_accuracy(y_true, y_pred, k=5):
     """1.0 per sample whose one-hot target's class is among its ``k`` largest outputs (Keras's)."""
     Y, A = _numbers(y_true, "y_true"), _numbers(y_pred, "y_pred")
+    if A.ndim < 2 or Y.shape != A.shape:
+        raise ValueError("y_true and y_pred must be one-hot rows and scores of one shape (n_samples, n_classes). "
+                         f"Received shapes {Y.shape} and {A.shape}.")
     return _in_top_k(Y.argmax(axis=-1), A, check_positive_int(k, "k")).astype(np.float64)
 
 
@@ -1057,9 +1062,16 @@ def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5, from_sorted_ids=False
     ``from_sorted_ids=True``, among the first ``k`` of its row of sorted class ids."""
     Y, A = _numbers(y_true, "y_true"), _numbers(y_pred, "y_pred")
     k = check_positive_int(k, "k")
+    if Y.ndim == A.ndim and Y.ndim and Y.shape[-1] == 1:  # labels (n, 1)
+        Y = Y[..., 0]
+    if A.ndim < 2 or Y.shape != A.shape[:-1]:
+        raise ValueError(f"y_true must hold one integer label per row of y_pred (shape {A.shape[:-1]} or "
+                         f"{(*A.shape[:-1], 1)}). Received shapes {Y.shape} and {A.shape}.")
     if check_bool(from_sorted_ids, "from_sorted_ids"):
-        return _in_sorted_ids(Y, A, k).astype(np.float64)
-    return _in_top_k(np.ravel(Y), A, k).astype(np.float64)
+        return _in_sorted_ids(Y, A, k).astype(np.float64).reshape(Y.shape)
+    if not np.all((Y >= 0) & (Y < A.shape[-1]) & (Y == np.round(Y))):
+        raise ValueError(f"y_true must hold integer labels 0..{A.shape[-1] - 1} for {A.shape[-1]} outputs.")
+    return _in_top_k(Y, A, k).astype(np.float64)
 
 
 def _same_rank(Y, A):
