@@ -558,3 +558,26 @@ def test_top_k_functions_take_sequences_and_refuse_labels_they_cannot_rank():
         metrics.top_k_categorical_accuracy(labels, A, k=2)
     with pytest.raises(ValueError, match="one-hot rows and scores of one shape"):
         metrics.top_k_categorical_accuracy(np.eye(3)[labels][:3], A, k=2)
+
+
+def test_accuracy_functions_refuse_targets_of_another_shape():
+    P = np.array([[0.7, 0.2, 0.1], [0.1, 0.3, 0.6]])
+    labels = np.array([0, 1])
+    assert metrics.categorical_accuracy(np.eye(3)[labels], P).tolist() == [1.0, 0.0]
+    assert metrics.sparse_categorical_accuracy(labels, P).tolist() == [1.0, 0.0]
+    # integer labels: their argmax (one number, 1) was compared with every row's, silently [0, 0] here
+    with pytest.raises(ValueError, match="For integer labels use sparse_categorical_accuracy"):
+        metrics.categorical_accuracy(labels, P)
+    with pytest.raises(ValueError, match=r"same shape. Received \(2, 2\) and \(2, 3\)"):
+        metrics.categorical_accuracy(np.eye(2), P)
+    # these gave NumPy's "operands could not be broadcast together"
+    with pytest.raises(ValueError, match="one integer label per row of y_pred"):
+        metrics.sparse_categorical_accuracy(np.eye(3)[labels], P)
+    with pytest.raises(ValueError, match="one integer label per row of y_pred"):
+        metrics.sparse_categorical_accuracy(np.array([0, 1, 2]), P)
+    with pytest.raises(ValueError, match=r"same shape. Received \(2, 2\) and \(2, 3\)"):
+        metrics.binary_accuracy(np.ones((2, 2)), P)
+    # a row of targets against a batch was broadcast into a table
+    with pytest.raises(ValueError, match=r"same shape. Received \(1, 3\) and \(2, 3\)"):
+        metrics.binary_accuracy(np.ones((1, 3)), P)
+    assert metrics.binary_accuracy(np.array([1, 0]), P[:, :1]).tolist() == [1.0, 1.0]  # (n,) against (n, 1)

@@ -1031,20 +1031,28 @@ def binary_accuracy(y_true, y_pred, threshold=0.5):
     """1.0 where ``y_pred > threshold`` equals ``y_true``, element by element (Keras 3's
     ``keras.metrics.binary_accuracy``; its metric averages them)."""
     Y, A = _same_rank(_numbers(y_true, "y_true"), _numbers(y_pred, "y_pred"))
+    if Y.shape != A.shape:  # broadcast, they were compared as a table (or NumPy's broadcast error)
+        raise ValueError(f"y_true and y_pred must have the same shape. Received {Y.shape} and {A.shape}.")
     return ((A > check_number(threshold, "threshold", low=0, high=1)) == Y).astype(np.float64)
 
 
 def categorical_accuracy(y_true, y_pred):
     """1.0 per sample whose largest output is the one-hot target's class (Keras's)."""
     Y, A = _numbers(y_true, "y_true"), _numbers(y_pred, "y_pred")
+    if A.ndim == 0 or Y.shape != A.shape:  # integer labels' argmax is one number, compared with every row
+        hint = " For integer labels use sparse_categorical_accuracy." if Y.shape == A.shape[:-1] else ""
+        raise ValueError(f"y_true and y_pred must have the same shape. Received {Y.shape} and {A.shape}.{hint}")
     return (A.argmax(axis=-1) == Y.argmax(axis=-1)).astype(np.float64)
 
 
 def sparse_categorical_accuracy(y_true, y_pred):
     """1.0 per sample whose largest output is its integer label (shape ``(n,)`` or ``(n, 1)``; Keras's)."""
     Y, A = _numbers(y_true, "y_true"), _numbers(y_pred, "y_pred")
-    if Y.ndim == A.ndim and Y.shape[-1] == 1:
+    if Y.ndim == A.ndim and Y.ndim and Y.shape[-1] == 1:
         Y = Y[..., 0]
+    if A.ndim == 0 or Y.shape != A.shape[:-1]:
+        raise ValueError(f"y_true must hold one integer label per row of y_pred (shape {A.shape[:-1]} or "
+                         f"{(*A.shape[:-1], 1)}). Received shapes {Y.shape} and {A.shape}.")
     return (A.argmax(axis=-1) == Y).astype(np.float64)
 
 
