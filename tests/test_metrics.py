@@ -581,3 +581,23 @@ def test_accuracy_functions_refuse_targets_of_another_shape():
     with pytest.raises(ValueError, match=r"same shape. Received \(1, 3\) and \(2, 3\)"):
         metrics.binary_accuracy(np.ones((1, 3)), P)
     assert metrics.binary_accuracy(np.array([1, 0]), P[:, :1]).tolist() == [1.0, 1.0]  # (n,) against (n, 1)
+
+
+def test_per_output_metrics_refuse_a_batch_with_another_number_of_outputs():
+    # one column was broadcast into every class's counts (F1 3 then 1 output: 0.397 for the 0.5 of the
+    # first batch) or the batch gave NumPy's broadcast error; R2Score already says so
+    Y, P = np.eye(2)[[0, 1, 1, 0]], np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4], [0.3, 0.7]])
+    f1 = metrics.F1Score(average=None)
+    f1.update_state(Y, P)
+    assert f1.result() == pytest.approx([0.5, 0.5])  # class 0: tp 1, fp 1, fn 1; class 1 the same
+    auc = metrics.AUC(multi_label=True)
+    auc.update_state(Y, P)
+    assert auc.result() == pytest.approx(0.75)  # per class: 3 of the 4 (positive, negative) pairs ranked right
+    for metric, name in ((f1, "F1Score"), (auc, "AUC")):
+        for columns in (1, 3):
+            with pytest.raises(ValueError, match=f"{name} has seen 2 output\\(s\\); this batch has {columns}"):
+                metric.update_state(np.ones((4, columns)), np.full((4, columns), 0.6))
+    assert f1.result() == pytest.approx([0.5, 0.5]) and auc.result() == pytest.approx(0.75)
+    f1.reset_state()
+    f1.update_state(Y[:, :1], P[:, :1])  # a fresh state takes any number
+    assert f1.result() == pytest.approx([0.5])  # > 0.5: rows 0, 2 predicted, rows 0, 3 positive

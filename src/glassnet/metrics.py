@@ -807,6 +807,8 @@ class F1Score(Metric):
             # equal maxima all count, and an all-zero row predicts nothing, as Keras
             predicted = (A == A.max(axis=-1, keepdims=True)) & (np.abs(A) > 1e-9)
         tp, fp, fn = _confusion_counts(predicted, Y > 0.5, sample_weight, axis=0)  # per class
+        if np.ndim(self.tp) and np.shape(self.tp) != np.shape(tp):  # one column was broadcast to every class
+            raise ValueError(f"F1Score has seen {np.shape(self.tp)[0]} output(s); this batch has {A.shape[1]}.")
         self.tp, self.fp, self.fn = self.tp + tp, self.fp + fp, self.fn + fn
 
     def result(self):
@@ -919,6 +921,8 @@ class AUC(Metric):
         fp = np.cumsum(neg[:, ::-1], axis=1)[:, ::-1][:, 1:].T
         new = np.stack([tp, fp, neg.sum(axis=1) - fp, pos.sum(axis=1) - tp])
         new = new if self.multi_label else new[..., 0]
+        if self._counts is not None and self._counts.shape != new.shape:  # multi_label: one count per output
+            raise ValueError(f"AUC has seen {self._counts.shape[-1]} output(s); this batch has {A.shape[1]}.")
         self._counts = new if self._counts is None else self._counts + new
 
     def result(self):
