@@ -357,6 +357,18 @@ def test_outputs_outside_0_1_are_clipped_where_keras_clips_them():
     assert not given._clip and auc._clip
 
 
+def test_auc_with_two_thresholds_clips_the_outputs_as_keras():
+    # num_thresholds=2 (-ε and 1 + ε, none inside): still Keras's evenly spaced default, so the outputs are
+    # clipped to [0, 1] and every row is positive at -ε, none at 1 + ε: the diagonal, 0.5 (Keras 3: 0.5 for
+    # ROC and PR). Unclipped, -2 and -0.5 fell below -ε and 1.7 rose above 1 + ε: 1/3 and 0.214
+    y = np.array([0.0, 0.0, 1.0, 1.0, 0.0, 1.0])
+    scores = np.array([-2.0, 0.3, -0.5, 1.7, 0.9, 0.8])
+    for curve in ("ROC", "PR"):
+        auc = metrics.AUC(num_thresholds=2, curve=curve)
+        auc.update_state(y, scores)
+        assert auc.result() == pytest.approx(0.5, abs=1e-12)
+
+
 def test_weighted_metrics_alone_are_logged_in_training():
     # compile(weighted_metrics=[...]) without metrics=: fit and train_on_batch log them (as Keras 3)
     X = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [2.0, -1.0]])

@@ -882,8 +882,9 @@ class AUC(Metric):
             self._given, inner = None, np.arange(1, n - 1) / (n - 1)  # Keras's (i + 1) / (n − 1), to the bit
         eps = 1e-7  # Keras's backend.epsilon()
         self._thresholds = np.concatenate([[0.0 - eps], inner, [1.0 + eps]])
-        # as Keras: with evenly spaced thresholds (the default) outputs are clipped to [0, 1] before counting
-        self._clip = _evenly_spaced(np.concatenate([[0.0], inner, [1.0]]))
+        # as Keras: with evenly spaced thresholds (the default, whatever num_thresholds: with 2 there are
+        # none inside to test the spacing) outputs are clipped to [0, 1] before counting
+        self._clip = thresholds is None or _evenly_spaced(np.concatenate([[0.0], inner, [1.0]]))
         self.num_thresholds = len(self._thresholds)
         super().__init__(name, dtype)
 
