@@ -340,6 +340,22 @@ def test_sparse_loss_called_directly_takes_integer_labels():
         sparse(np.array([0, 5]), P)
 
 
+def test_sparse_loss_takes_a_label_per_position_of_sequence_outputs_as_keras():
+    # outputs (n, m, k), labels (n, m) or (n, m, 1): refused before as "not the same shape"
+    rng = np.random.default_rng(0)
+    labels, P = rng.integers(0, 5, size=(4, 3)), rng.dirichlet(np.ones(5), size=(4, 3))
+    expected = -np.mean(np.log(np.take_along_axis(P, labels[..., None], axis=-1)))
+    sparse = losses.SparseCategoricalCrossentropy()
+    assert sparse(labels, P) == pytest.approx(expected, rel=1e-12)
+    assert sparse(labels[..., None], P) == pytest.approx(expected, rel=1e-12)
+    np.testing.assert_allclose(sparse.gradient(labels, P),
+                               losses.CategoricalCrossentropy().gradient(np.eye(5)[labels], P))
+    with pytest.raises(ValueError, match=r"targets \(4, 2\) and outputs \(4, 3, 5\)"):
+        sparse(labels[:, :2], P)
+    with pytest.raises(ValueError, match=r"ignore_class takes outputs of shape \(n_samples, n_classes\)"):
+        losses.SparseCategoricalCrossentropy(ignore_class=1)(labels, P)
+
+
 def test_sample_weights_as_a_column_a_list_or_a_number_are_one_weight_per_sample():
     rng = np.random.default_rng(0)
     Y, A, w = rng.normal(size=(5, 1)), rng.normal(size=(5, 1)), rng.uniform(0, 2, 5)

@@ -621,6 +621,9 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
         if self.ignore_class is None:
             return Y, A, sample_weight
         Y, A = _pair(self, Y, A)
+        if len(A.shape) != 2:
+            raise ValueError(f"Loss {self.name!r}: ignore_class takes outputs of shape (n_samples, n_classes). "
+                             f"Received outputs {tuple(A.shape)}.")
         weights = self._kept(Y)
         if self.reduction in _BATCH_MEAN:
             kept = float(get_namespace(weights).sum(weights))
@@ -642,8 +645,16 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
         return super()._depends_on_batching() or self.ignore_class is not None
 
     def _targets_like(self, Y, A):
-        if len(A.shape) != 2:
+        if len(A.shape) < 2:
             return Y
+        if len(A.shape) > 2:  # sequences, as Keras: labels (n, m) or (n, m, 1) for outputs (n, m, k)
+            labels = to_numpy(Y)
+            if labels.shape == tuple(A.shape[:-1]) + (1,):
+                labels = labels[..., 0]
+            if labels.shape != tuple(A.shape[:-1]):
+                return Y  # (refused, with both shapes)
+            onehot = self.prepare_targets(labels.reshape(-1), A.shape[-1])
+            return get_namespace(A).asarray(onehot.reshape(tuple(A.shape)), dtype=A.dtype)
         return get_namespace(A).asarray(self.prepare_targets(to_numpy(Y), A.shape[1]), dtype=A.dtype)
 
     def prepare_targets(self, y, n_outputs, name="y"):
