@@ -313,6 +313,21 @@ def test_stratify_on_one_hot_labels_and_given_array(rng):
     np.testing.assert_array_equal(b.test[0], c.test[0])
 
 
+def test_split_cuts_sparse_rows_as_scikit_learn_does():
+    sparse = pytest.importorskip("scipy.sparse")
+    X = np.arange(20.0).reshape(10, 2)
+    y = np.arange(10) % 2
+    # np.asarray made the matrix a 0-d object array: "X must be an array of samples. Received a scalar"
+    dense = split(X, y, validation=0.2, test=0.3, seed=0, stratify=True)
+    for make in (sparse.csr_matrix, sparse.coo_array):
+        parts = split(make(X), y, validation=0.2, test=0.3, seed=0, stratify=True)
+        for (X_part, y_part), (X_dense, y_dense) in zip(parts, dense):
+            assert sparse.issparse(X_part)
+            np.testing.assert_array_equal(X_part.toarray(), X_dense)
+            np.testing.assert_array_equal(y_part, y_dense)
+    with pytest.raises(ValueError, match="Inconsistent numbers of samples: X has 10, y has 9"):
+        split(sparse.csr_matrix(X), np.zeros(9))
+
 def test_split_errors():
     X = np.zeros((10, 2))
     with pytest.raises(ValueError, match="leave no training samples out of 10"):

@@ -15,7 +15,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ._validation import (_all_finite, check_array, check_bool, check_consistent_length, check_int, check_number,
-                          check_positive_int, sized_by_arguments)
+                          check_positive_int, is_sparse, sized_by_arguments)
 from .backend import floatx, make_rng
 
 __all__ = [
@@ -366,7 +366,10 @@ class Split(NamedTuple):
 
 def _samples(values, name):
     """``values`` as an array (of any dtype: split also cuts text or object samples);
-    ragged nested lists are refused by name."""
+    ragged nested lists are refused by name. A SciPy sparse matrix stays sparse, as CSR
+    (its rows can be indexed; ``np.asarray`` made it a 0-d object array, "a scalar")."""
+    if is_sparse(values):
+        return values.tocsr()
     try:
         return np.asarray(values)
     except ValueError as exc:
@@ -430,7 +433,7 @@ def split(X, y=None, *, validation=0.0, test=0.0, seed=None, stratify=False, shu
 
     Parameters
     ----------
-    X : array-like of shape (n_samples, ...)
+    X : array-like of shape (n_samples, ...), or a SciPy sparse matrix (its parts are CSR)
     y : array-like of shape (n_samples, ...), optional
     validation, test : float or int
         Fraction in [0, 1) (rounded up, as scikit-learn does for the test set)
@@ -457,7 +460,7 @@ def split(X, y=None, *, validation=0.0, test=0.0, seed=None, stratify=False, shu
     X = _samples(X, "X")
     if X.ndim == 0:
         raise ValueError(f"X must be an array of samples. Received a scalar X={X!r}.")
-    n = len(X)
+    n = X.shape[0]  # not len(): a sparse matrix has none
     if n == 0:
         raise ValueError("X is empty; at least one sample is required.")
     if y is not None:
