@@ -7,6 +7,7 @@ redirected there too.
 
 import gzip
 import hashlib
+import os
 import re
 import socketserver
 import struct
@@ -203,6 +204,23 @@ def test_bad_kind():
     with pytest.raises(TypeError, match=r"kind must be None, 'train' or 'test'. Received: kind=\['train'\]"):
         load_mnist(kind=["train"])
 
+
+def test_path_must_be_a_folder(tmp_path, monkeypatch):
+    # Path(3) raised "expected str, bytes or os.PathLike object, not int"; "" searched the current
+    # folder and downloaded into it; a file's name was taken as a folder to create
+    monkeypatch.chdir(tmp_path)
+    table = craft_set(tmp_path / "mirror")
+    monkeypatch.setattr(mnist, "MNIST_FILES", {**mnist.MNIST_FILES, **table})
+    monkeypatch.setattr(mnist, "MIRRORS", [(tmp_path / "mirror").as_uri() + "/"])
+    with pytest.raises(TypeError, match=r"path must be None or a folder \(a str or pathlib.Path\). Received: path=3"):
+        load_mnist(3, kind="test")
+    with pytest.raises(ValueError, match="path must be the folder holding the MNIST files.*Received: path=''"):
+        load_mnist("", kind="test", progress=False)
+    assert not (tmp_path / "t10k-images-idx3-ubyte.gz").exists()
+    file = tmp_path / "mirror" / "t10k-images-idx3-ubyte.gz"
+    with pytest.raises(ValueError, match=r"path must be the folder.*t10k-images-idx3-ubyte.gz', a file"):
+        load_mnist(file, kind="test", progress=False)
+    assert len(load_mnist(os.fsencode(tmp_path / "mirror"), kind="test", download=False)[1]) == 5  # bytes, as read_idx
 
 def test_cache_dir_respects_xdg_cache_home(tmp_path, monkeypatch):
     assert mnist.cache_dir() == tmp_path / "cache" / "glassnet" / "mnist"

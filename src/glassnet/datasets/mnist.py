@@ -64,7 +64,7 @@ def cache_dir():
 def _search_dirs(path):
     """Folders to look in, and the one a download goes to."""
     if path is not None:
-        return [Path(path).expanduser()], Path(path).expanduser()
+        return [path], path
     dirs, target = [], cache_dir()
     data_root = os.environ.get("GLASSNET_DATA")
     if data_root:
@@ -128,12 +128,22 @@ def load_mnist(
         (a ``FileNotFoundError``) when the files are absent and cannot be
         downloaded; the message says where to put them.
     ValueError
-        When a file is malformed or its checksum does not match.
+        When a file is malformed or its checksum does not match, or ``path`` is
+        empty or a file.
     """
     if kind is not None and not isinstance(kind, str):
         raise TypeError(f"kind must be None, 'train' or 'test'. Received: kind={kind!r:.100}")
     if kind is not None and kind not in _KINDS:
         raise ValueError(f"kind must be None, 'train' or 'test'. Received: kind={kind!r}")
+    if path is not None:
+        # Path() gave "expected str, bytes or os.PathLike object, not int", naming no argument;
+        # "" was the current folder, where a download then went; a file was "not found"
+        if not isinstance(path, (str, bytes, os.PathLike)):
+            raise TypeError(f"path must be None or a folder (a str or pathlib.Path). Received: path={path!r:.100}")
+        given, path = os.fsdecode(path), Path(os.fsdecode(path)).expanduser()
+        if not given or path.is_file():
+            raise ValueError(f"path must be the folder holding the MNIST files (None: search the usual places). "
+                             f"Received: path={given!r:.100}{', a file' if given else ''}")
     flatten, as_uint8 = check_bool(flatten, "flatten"), check_bool(as_uint8, "as_uint8")
     download, verify = check_bool(download, "download"), check_bool(verify, "verify")
     progress = check_bool(progress, "progress")
