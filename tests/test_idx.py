@@ -170,3 +170,17 @@ def test_compress_must_be_a_bool_or_none(tmp_path):
     assert not (tmp_path / "a.idx").exists()
     write_idx(tmp_path / "b.idx", np.arange(3, dtype=np.uint8), compress=np.bool_(True))
     assert (tmp_path / "b.idx").read_bytes()[:2] == b"\x1f\x8b"
+
+
+def test_write_checks_path_as_read_does(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    data = np.arange(3, dtype=np.uint8)
+    with pytest.raises(TypeError, match=r"path must be a file path .*Received: path=None"):
+        write_idx(None, data)  # was pathlib's "expected str, bytes or os.PathLike object, not NoneType"
+    # pathlib dropped the "/", so a file "out" was written for a folder name
+    with pytest.raises(ValueError, match="Cannot write 'out/': give a file name"):
+        write_idx("out/", data)
+    assert not (tmp_path / "out").exists()
+    written = write_idx(b"a.idx.gz", data)  # bytes, as read_idx takes them
+    assert written.name == "a.idx.gz" and (tmp_path / "a.idx.gz").read_bytes()[:2] == b"\x1f\x8b"
+    np.testing.assert_array_equal(read_idx(b"a.idx.gz"), data)

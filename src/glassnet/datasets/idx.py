@@ -206,15 +206,17 @@ def write_idx(path, array, compress=None):
                          f"Received shape {array.shape}.")
     if compress is not None and not isinstance(compress, (bool, np.bool_)):
         raise TypeError(f"compress must be True, False or None (from the file name). Received: compress={compress!r:.100}")
-    path = Path(path)
+    # checked as a string: Path() named no argument for None, refused bytes, and dropped the
+    # trailing "/" of "out/", so a file "out" was written where atomic_write refuses a folder name
+    path = check_path(path, "path")
     if compress is None:
-        compress = path.suffix == ".gz"
+        compress = Path(path).suffix == ".gz"
     header = struct.pack(f">BBBB{array.ndim}I", 0, 0, _CODES[native], array.ndim, *array.shape)
     data = np.ascontiguousarray(array, dtype=IDX_DTYPES[_CODES[native]]).tobytes()
     payload = header + data
     if compress:
         payload = gzip.compress(payload, mtime=0)
     atomic_write_bytes(path, payload)
-    return path
+    return Path(path)
 
 
