@@ -64,6 +64,14 @@ def test_gate_dtype_option():
     assert X.dtype == np.int8 and X.min() == -1
 
 
+@pytest.mark.parametrize("dtype", ["U1", "S1", "datetime64[s]", object, "complex64"])
+def test_gates_refuse_dtypes_that_are_no_real_numbers(dtype):
+    # 'U1' gave the text '0' and '1', 'datetime64[s]' dates in 1970, object and complex were accepted
+    with pytest.raises(ValueError, match=r"dtype must be a real number dtype \(float, int or bool\)"):
+        logic_gate("xor", dtype=dtype)
+    with pytest.raises(ValueError, match=r"dtype must be a real number dtype"):
+        cheese_festival(dtype=dtype)
+
 @pytest.mark.parametrize("dtype", [np.uint8, "uint16", bool])
 def test_bipolar_gate_refuses_dtypes_that_cannot_hold_minus_one(dtype):
     # uint8 silently turned the -1 inputs into 255

@@ -27,6 +27,9 @@ def _encode(X, y, encoding, dtype, encode_inputs=False):
         dtype = np.dtype(dtype or floatx())
     except (TypeError, ValueError):
         raise TypeError(f"dtype must be a NumPy dtype such as 'float32'. Received: dtype={dtype!r:.100}") from None
+    if dtype.kind not in "biuf":  # 'U1' gave the text '0'/'1', 'M8[s]' dates, complex and object the numbers wrapped
+        raise ValueError(f"dtype must be a real number dtype (float, int or bool) such as 'float32'. "
+                         f"Received: dtype={dtype.name}")
     y = np.asarray(y, dtype=np.int64)
     if encoding == "bipolar":
         y = 2 * y - 1
