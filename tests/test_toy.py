@@ -245,6 +245,17 @@ def test_plane_separation_margin_and_labels():
     assert np.abs(X).max() <= 5
 
 
+@pytest.mark.parametrize("scale", [1e-200, 1e200])
+def test_plane_separation_margin_holds_for_tiny_and_huge_weights(scale):
+    # |w| = sqrt(w·w) underflowed to 0 (every point kept: no margin, and a RuntimeWarning) or
+    # overflowed to inf ("margin=0.4 leaves (almost) no room"); the line is the same at any scale
+    w, b = np.array([2.0, -1.0]), 0.5
+    X, y = make_plane_separation(n_samples=500, weights=w, bias=b, margin=0.4, seed=0, dtype="float64")
+    X_scaled, y_scaled = make_plane_separation(n_samples=500, weights=w * scale, bias=b * scale, margin=0.4,
+                                               seed=0, dtype="float64")
+    np.testing.assert_array_equal(X_scaled, X)
+    np.testing.assert_array_equal(y_scaled, y)
+
 def test_plane_separation_errors():
     with pytest.raises(ValueError, match="weights must be two finite numbers, not both zero"):
         make_plane_separation(weights=(0, 0))

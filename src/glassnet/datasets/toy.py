@@ -317,7 +317,7 @@ def make_plane_separation(
     if w.shape != (2,) or not np.isfinite(w).all() or not w.any():
         raise ValueError(f"weights must be two finite numbers, not both zero. Received: weights={weights!r}")
     rng = make_rng(seed)
-    norm = np.linalg.norm(w)
+    norm = np.hypot(*w)  # sqrt(w·w) underflowed to 0 for weights of 1e-170 (no margin) and overflowed for 1e155
     kept, have = [], 0
     for _ in range(100):  # vectorised rejection sampling, a few rounds at most
         P = rng.uniform(-5, 5, (2 * n, 2))
