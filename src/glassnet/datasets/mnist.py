@@ -143,7 +143,7 @@ def load_mnist(
         given, path = os.fsdecode(path), Path(os.fsdecode(path)).expanduser()
         if not given or path.is_file():
             raise ValueError(f"path must be the folder holding the MNIST files (None: search the usual places). "
-                             f"Received: path={given!r:.100}{', a file' if given else ''}")
+                             f"Received: path={given!r:.400}{', a file' if given else ''}")
     flatten, as_uint8 = check_bool(flatten, "flatten"), check_bool(as_uint8, "as_uint8")
     download, verify = check_bool(download, "download"), check_bool(verify, "verify")
     progress = check_bool(progress, "progress")
