@@ -342,6 +342,9 @@ def test_split_errors():
         split(X, test=0.2, stratify=True)
     with pytest.raises(ValueError, match="stratify needs shuffle=True"):
         split(X, np.zeros(10), test=0.2, stratify=True, shuffle=False)
+    for call in (lambda: split(X, test=0.2, seed=0, shuffle=False), lambda: kfold(10, 3, shuffle=False, seed=0)):
+        with pytest.raises(ValueError, match="seed has no effect with shuffle=False: nothing is drawn"):
+            call()  # silently unused, as scikit-learn's KFold refuses it
     with pytest.raises(ValueError, match="X is empty"):
         split(np.zeros((0, 2)))
     with pytest.raises(TypeError, match="X must be an array of samples. Received: X=None"):

@@ -473,7 +473,7 @@ def split(X, y=None, *, validation=0.0, test=0.0, seed=None, stratify=False, shu
         raise ValueError(
             f"validation={validation!r} and test={test!r} leave no training samples out of {n}."
         )
-    rng = make_rng(seed) if check_bool(shuffle, "shuffle") else None
+    rng = make_rng(seed) if check_bool(shuffle, "shuffle") else _no_seed(seed)
     if stratify is not False and stratify is not None:
         if not shuffle:
             raise ValueError("stratify needs shuffle=True (a stratified split reorders the samples).")
@@ -493,6 +493,14 @@ def split(X, y=None, *, validation=0.0, test=0.0, seed=None, stratify=False, shu
 
 
 @sized_by_arguments("n")
+def _no_seed(seed):
+    """None, or the error for a seed given with ``shuffle=False``, where nothing is drawn (it
+    was silently unused; scikit-learn's KFold refuses it too)."""
+    if seed is not None:
+        raise ValueError(f"seed has no effect with shuffle=False: nothing is drawn. Pass shuffle=True to shuffle "
+                         f"with it, or leave seed out. Received: seed={seed!r:.100}")
+
+
 def kfold(n, k=5, shuffle=True, seed=None, stratify=None):
     """Indices for k-fold cross-validation.
 
@@ -524,6 +532,8 @@ def kfold(n, k=5, shuffle=True, seed=None, stratify=None):
     if not 2 <= k <= n:
         raise ValueError(f"k must be between 2 and n={n}. Received: k={k}")
     shuffle = check_bool(shuffle, "shuffle")  # "no" shuffled, as any truthy value did
+    if not shuffle:
+        _no_seed(seed)
     if stratify is not None:
         if isinstance(stratify, bool):
             raise TypeError(f"stratify must be an array of n labels. Received: stratify={stratify!r}")
