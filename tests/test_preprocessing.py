@@ -183,6 +183,13 @@ def test_seed_001_xor_one_hot_table():
     np.testing.assert_array_equal(from_categorical(to_categorical(xor)), xor)
 
 
+def test_to_categorical_of_no_labels_is_empty_rows_as_keras():
+    assert to_categorical([], num_classes=3).shape == (0, 3)  # Keras: (0, 3); refused as "x is empty" before
+    assert to_categorical(np.zeros((0, 1), dtype=int), num_classes=4, dtype="float64").dtype == np.float64
+    with pytest.raises(ValueError, match="x is empty: give num_classes"):
+        to_categorical([])  # (Keras: NumPy's "zero-size array to reduction operation maximum")
+
+
 def test_to_categorical_errors():
     with pytest.raises(ValueError, match="label 3 but num_classes=3 allows only 0..2"):
         to_categorical([0, 3], num_classes=3)

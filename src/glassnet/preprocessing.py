@@ -308,9 +308,13 @@ def to_categorical(x=None, num_classes=None, dtype=None, *, y=None):
         dtype = np.dtype(dtype or floatx())
     except (TypeError, ValueError):
         raise TypeError(f"dtype must be a NumPy dtype such as 'float32'. Received: dtype={dtype!r:.100}") from None
-    y = check_array(x if y is None else y, name=name, ndim=None)
+    y = check_array(x if y is None else y, name=name, ndim=None, allow_empty=True)
     if y.ndim > 1 and y.shape[-1] == 1:
         y = y[..., 0]
+    if y.size == 0:  # no labels: (0, num_classes), as Keras (an empty batch's targets)
+        if num_classes is None:
+            raise ValueError(f"{name} is empty: give num_classes, which no label can tell.")
+        return np.zeros(y.shape + (check_positive_int(num_classes, "num_classes"),), dtype=dtype)
     if np.issubdtype(y.dtype, np.floating):
         fractional = y != np.round(y)
         if fractional.any():
