@@ -421,6 +421,18 @@ def test_extras_build_the_network_they_name():
     assert clf.score(X, y) > 0.8
 
 
+
+def test_lbfgs_with_batch_norm_predicts_the_function_it_fitted():
+    """Each L-BFGS pass is one full batch: predict must normalize with those statistics, not with
+    moving averages of the line search's trial points (log-loss 2.0 for a training loss of 5e-6)."""
+    X, y = load_iris(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    clf = MLPClassifier(solver="lbfgs", batch_norm=True, alpha=0.0, max_iter=50, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+    assert log_loss(y, clf.predict_proba(X)) == pytest.approx(clf.loss_, rel=1e-6)
+
 @pytest.mark.parametrize("X_dtype, dtype, expected", [
     (np.float32, None, np.float32), (np.float64, None, np.float64), (np.float64, "float32", np.float32),
 ])

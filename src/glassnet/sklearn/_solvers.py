@@ -16,6 +16,7 @@ from sklearn.model_selection import train_test_split
 
 from .. import optimizers
 from .._validation import is_sparse
+from ..layers import BatchNormalization
 from ..models.training import DivergenceWarning
 from ._epochs import _EpochEnd, _EpochEndBatchAlpha
 from ._objective import _batch_l2, _data_weights, _scikit_loss
@@ -175,6 +176,7 @@ def _fit_lbfgs(est, X, Y, w):
     finally:
         est._install_alpha(None)
     flat[...] = result.x
+    _set_batch_statistics(model, X)
     est.n_iter_ = min(int(result.nit), est.max_iter)
     if result.status != 0:
         message = (
@@ -188,3 +190,22 @@ def _fit_lbfgs(est, X, Y, w):
     est.loss_curve_ = curve
     est.best_loss_ = None
     est.validation_scores_ = est.best_validation_score_ = est.validation_loss_curve_ = None
+
+
+def _set_batch_statistics(model, X):
+    """After L-BFGS, each BatchNormalization's running statistics become the whole set's at the
+    final weights: L-BFGS minimised the loss with those (every pass is one full batch), while the
+    moving averages trail its trial points, so ``predict`` computed another function than the one
+    fitted (training loss 5e-6, log-loss of predict_proba 2.0)."""
+    norms = [layer for layer in model.layers if isinstance(layer, BatchNormalization)]
+    if not norms:
+        return
+    momenta = [layer.momentum for layer in norms]
+    try:
+        for layer in norms:
+            layer.momentum = 0.0  # m ← 0·m + 1·μ: the statistics of this pass
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            model.forward(X, training=True)
+    finally:
+        for layer, momentum in zip(norms, momenta):
+            layer.momentum = momentum
