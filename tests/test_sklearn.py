@@ -863,6 +863,22 @@ def test_a_new_activation_acts_on_warm_start_as_in_scikit_learn():
     assert ours.loss_ == pytest.approx(theirs.loss_, rel=1e-12)
 
 
+
+@pytest.mark.parametrize("batch_norm", [False, True])
+def test_a_new_activation_goes_where_the_network_has_it_after_batch_norm_is_changed(batch_norm):
+    """The network is fixed at fit: set_params(batch_norm=...) must neither put an activation
+    before a BatchNormalization nor leave the new activation out of a network without one."""
+    X, y = DATA["multiclass"]
+    clf = MLPClassifier(hidden_layer_sizes=(5,), solver="sgd", batch_norm=batch_norm, random_state=0)
+    clf.partial_fit(X, y, classes=[0, 1, 2])
+    clf.set_params(batch_norm=not batch_norm, activation="tanh").partial_fit(X, y)
+    acts = [(type(layer).__name__, layer.activation.name) for layer in clf.model_.layers
+            if isinstance(layer, (layers.Dense, layers.Activation))]
+    if batch_norm:
+        assert acts == [("Dense", "linear"), ("Activation", "tanh"), ("Dense", "softmax")]
+    else:
+        assert acts == [("Dense", "tanh"), ("Dense", "softmax")]
+
 @pytest.mark.parametrize("est", [MLPRegressor(loss="x"), MLPRegressor(loss=None), MLPClassifier(random_state="x"),
                                  MLPClassifier(random_state=-1)])
 def test_bad_loss_and_random_state_raise_invalid_parameter_error(est):

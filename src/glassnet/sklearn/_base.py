@@ -163,9 +163,11 @@ class _BaseMLP(BaseEstimator):
 
     def _apply_activation(self):
         """Give the hidden layers the current ``activation``: scikit-learn reads it at every
-        forward pass, so ``set_params(activation=...)`` acts on ``warm_start``/``partial_fit``."""
+        forward pass, so ``set_params(activation=...)`` acts on ``warm_start``/``partial_fit``.
+        The layers that carry it are read from the network (fixed at fit), not from ``batch_norm``."""
+        normalized = any(isinstance(layer, BatchNormalization) for layer in self.model_.layers)
         carriers = [layer for layer in self.model_.layers[:-1]
-                    if isinstance(layer, Activation) or isinstance(layer, Dense) and not self.batch_norm]
+                    if isinstance(layer, Activation) or isinstance(layer, Dense) and not normalized]
         for layer, name in zip(carriers, _hidden_activations(self.activation, len(carriers))):
             if layer.activation.name != activations.get(name).name:
                 layer.activation = activations.get(name)
