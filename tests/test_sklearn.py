@@ -536,6 +536,19 @@ def test_save_and_load_round_trip_and_continue(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["clf.gn"]  # no temporary left behind
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.dtype("float32")])
+def test_a_numpy_dtype_is_saved_by_name(tmp_path, dtype):
+    X, y = DATA["binary"]
+    clf = MLPClassifier(hidden_layer_sizes=(4,), max_iter=2, dtype=dtype, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+    clf.save(tmp_path / "clf.gn")
+    loaded = MLPClassifier.load(tmp_path / "clf.gn")
+    assert loaded.dtype == "float32"
+    np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+
+
 def test_load_refuses_wrong_or_tampered_files(tmp_path):
     X, labels, clf = _fitted_string_classifier()
     path = tmp_path / "clf.gn"

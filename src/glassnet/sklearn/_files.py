@@ -20,6 +20,7 @@ from sklearn.utils.validation import check_is_fitted
 from .. import activations
 from .._io import atomic_write_bytes
 from .._validation import check_path
+from ..backend import standardize_dtype
 from ..models import Sequential, load_model
 
 _META_NAME = "sklearn.json"
@@ -39,11 +40,14 @@ _FITTED = (
 def _save(est, path):
     """Write the fitted ``est`` to ``path`` atomically (see ``_BaseMLP.save``)."""
     check_is_fitted(est, "model_")
+    params = est.get_params(deep=False)
+    if params["dtype"] is not None:  # fit takes np.float32 and np.dtype("float32") too: saved by name
+        params["dtype"] = standardize_dtype(params["dtype"])
     meta = {
         "format": _META_FORMAT,
         "format_version": 1,
         "estimator": type(est).__name__,
-        "params": {k: _to_json(v, k) for k, v in est.get_params(deep=False).items()},
+        "params": {k: _to_json(v, k) for k, v in params.items()},
         "fitted": {k: _to_json(getattr(est, k), k) for k in _FITTED if hasattr(est, k)},
         "optimizer_key": list(est._optimizer_key) if est._optimizer_key else None,
     }
