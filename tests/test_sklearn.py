@@ -549,6 +549,18 @@ def test_a_numpy_dtype_is_saved_by_name(tmp_path, dtype):
     np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
 
 
+def test_a_numpy_bool_jit_compile_is_saved(tmp_path):
+    X, y = DATA["binary"]
+    clf = MLPClassifier(hidden_layer_sizes=(4,), max_iter=2, jit_compile=np.False_, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+    clf.save(tmp_path / "clf.gn")
+    loaded = MLPClassifier.load(tmp_path / "clf.gn")
+    assert loaded._optimizer_key == ("adam", None, False)
+    np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+
+
 def test_load_refuses_wrong_or_tampered_files(tmp_path):
     X, labels, clf = _fitted_string_classifier()
     path = tmp_path / "clf.gn"

@@ -49,7 +49,8 @@ def _save(est, path):
         "estimator": type(est).__name__,
         "params": {k: _to_json(v, k) for k, v in params.items()},
         "fitted": {k: _to_json(getattr(est, k), k) for k in _FITTED if hasattr(est, k)},
-        "optimizer_key": list(est._optimizer_key) if est._optimizer_key else None,
+        # (jit_compile may be a NumPy bool, which fit takes and json cannot write)
+        "optimizer_key": _to_json(est._optimizer_key, "optimizer_key") if est._optimizer_key else None,
     }
     if hasattr(est, "feature_names_in_"):
         meta["fitted"]["feature_names_in_"] = [str(s) for s in est.feature_names_in_]
