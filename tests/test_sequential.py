@@ -1642,3 +1642,16 @@ def test_fit_keeps_no_view_of_its_converted_data_after_it_returns():
     assert kept < 1_000_000, kept
     assert model.evaluate(X[:100], y[:100]) >= 0  # the next pass recreates what it needs
     model.fit(X[:512], y[:512], epochs=1, verbose=0)
+
+
+def test_call_of_a_model_that_only_reshapes_returns_a_new_array():
+    # Flatten's forward returns a view of its input: model(x) handed out a view of the caller's x
+    from glassnet.layers import Flatten
+
+    x = np.arange(24, dtype=np.float32).reshape(2, 3, 4)
+    for model in (Sequential([Flatten()]), Sequential([Flatten(), Dropout(0.5)])):
+        out = model(x)
+        np.testing.assert_array_equal(out, x.reshape(2, -1))
+        assert not np.shares_memory(out, x)
+        out[...] = -1
+        assert x[0, 0, 0] == 0

@@ -925,8 +925,9 @@ class Sequential:
         A = self.forward(X, training=training)
         # a training pass writes into the step's reused buffers: hand out a copy, so that
         # each call (Monte-Carlo dropout) keeps its own result; so does a model of
-        # identity layers, whose output is the caller's own array
-        return backend.copy(A) if training or A is X else A
+        # identity layers, whose output is the caller's own array or a view of it (Flatten)
+        shared = A is X or (isinstance(A, np.ndarray) and isinstance(X, np.ndarray) and np.may_share_memory(A, X))
+        return backend.copy(A) if training or shared else A
 
     def gradients(self, x, y, sample_weight=None, training=True):
         """``∂J/∂w`` for every array of :meth:`get_weights`, in the same order
