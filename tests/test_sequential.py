@@ -1655,3 +1655,13 @@ def test_call_of_a_model_that_only_reshapes_returns_a_new_array():
         assert not np.shares_memory(out, x)
         out[...] = -1
         assert x[0, 0, 0] == 0
+
+
+def test_call_refuses_a_training_flag_that_is_not_a_bool():
+    # training="False" is truthy: the model ran its training pass (dropout active), as a layer refuses it
+    model = Sequential([Input(shape=(4,)), Dropout(0.5), Dense(1)], seed=0)
+    X = np.ones((3, 4))
+    with pytest.raises(TypeError, match="training must be True, False or None"):
+        model(X, training="False")
+    np.testing.assert_array_equal(model(X, training=None), model(X))
+    np.testing.assert_array_equal(model(X, training=np.False_), model(X))

@@ -918,6 +918,10 @@ class Sequential:
         """Outputs for ``x`` as one batch; ``training=True`` runs the training-mode pass
         (dropout active, batch statistics), as Keras's ``model(x, training=True)``."""
         refuse_symbolic_input(x, f"Model {self.name!r}")
+        if training is None:  # Keras's "not in fit": inference
+            training = False
+        if not isinstance(training, (bool, np.bool_)):
+            raise TypeError(f"training must be True, False or None. Received: training={training!r}")
         self._check_namespace()
         X = self._check_x(x)
         if not self.built:
