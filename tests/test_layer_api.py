@@ -567,3 +567,17 @@ def test_input_checks_its_batch_size(batch_size, error):
     with pytest.raises(error, match=f"batch_size must be a positive integer. Received: batch_size={batch_size!r}"):
         layers.Input(shape=(3,), batch_size=batch_size)
     assert layers.Input(shape=(3,), batch_size=32).input_shape == (3,)
+
+
+def test_a_layer_name_must_be_a_string(tmp_path):
+    # a tuple name was saved into a file that load_model then called malformed, an int one broke
+    # export(format="keras") with "argument of type 'int' is not iterable"; Keras refuses both
+    for name in (5, ("x",), ["a"]):
+        with pytest.raises(TypeError, match="name must be a string"):
+            Dense(2, name=name)
+        with pytest.raises(TypeError, match="name must be a string"):
+            layers.Input(shape=(3,), name=name)
+    model = Sequential([layers.Input(shape=(2,)), Dense(3, name="hidden"), Dense(1, name=None)])
+    assert [layer.name for layer in model.layers] == ["hidden", "dense"]
+    model.save(tmp_path / "m.gn")
+    assert [layer.name for layer in glassnet.models.load_model(tmp_path / "m.gn").layers] == ["hidden", "dense"]

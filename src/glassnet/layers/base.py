@@ -276,6 +276,8 @@ class Layer:
         if input_shape is not None:
             input_shape = check_shape(input_shape, "input_shape")
         self.input_shape = input_shape
+        if name is not None and not isinstance(name, str):  # as Keras: a name is text (files, get_layer, summary)
+            raise TypeError(f"name must be a string. Received: name={name!r:.100} of type {type(name).__name__}")
         self.name = name
         self.dtype = None if dtype is None else standardize_dtype(dtype)
         self._dtype_given = self.dtype  # kept in get_config (a build sets self.dtype to the model's)
