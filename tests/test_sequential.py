@@ -1665,3 +1665,13 @@ def test_call_refuses_a_training_flag_that_is_not_a_bool():
         model(X, training="False")
     np.testing.assert_array_equal(model(X, training=None), model(X))
     np.testing.assert_array_equal(model(X, training=np.False_), model(X))
+
+
+def test_a_model_name_must_be_a_string(tmp_path):
+    # a tuple name came back from a file as the text "['x']"; an int one broke export(format="keras")
+    for name in (5, ("x",)):
+        with pytest.raises(TypeError, match="name must be a string"):
+            Sequential([Input(shape=(2,)), Dense(1)], name=name)
+    model = Sequential([Input(shape=(2,)), Dense(1)], name="mlp")
+    model.save(tmp_path / "m.gn")
+    assert load_model(tmp_path / "m.gn").name == "mlp"

@@ -133,6 +133,8 @@ class Sequential:
                             f"name={trainable!r}.")
         if not isinstance(trainable, (bool, np.bool_)):
             raise TypeError(f"trainable must be True or False. Received: trainable={trainable!r}")
+        if name is not None and not isinstance(name, str):  # as Keras: a name is text (files, summary)
+            raise TypeError(f"name must be a string. Received: name={name!r:.100} of type {type(name).__name__}")
         self.name = name or "sequential"
         self.dtype = standardize_dtype(dtype)
         self._layers = []
