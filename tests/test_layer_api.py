@@ -581,3 +581,15 @@ def test_a_layer_name_must_be_a_string(tmp_path):
     assert [layer.name for layer in model.layers] == ["hidden", "dense"]
     model.save(tmp_path / "m.gn")
     assert [layer.name for layer in glassnet.models.load_model(tmp_path / "m.gn").layers] == ["hidden", "dense"]
+
+
+def test_dense_refuses_a_bias_initializer_of_another_shape():
+    # the bias of shape (1,) or () was kept: predict broadcast it over the units, and fit
+    # failed in the bias gradient with NumPy's "matmul: Output operand 0 has a mismatch"
+    for wrong in (np.zeros(1), np.float64(0.5), np.zeros((1, 3))):
+        with pytest.raises(ValueError, match=r"bias_initializer returned shape .*; expected \(3,\)"):
+            Dense(3, bias_initializer=lambda shape, dtype=None, wrong=wrong: wrong)(np.ones((2, 2)))
+        with pytest.raises(ValueError, match="bias_initializer returned shape"):
+            Sequential([layers.Input(shape=(2,)), Dense(3, bias_initializer=lambda shape, dtype=None, wrong=wrong: wrong)])
+    dense = Dense(3, bias_initializer=lambda shape, dtype=None: np.full(shape, 0.5))
+    np.testing.assert_allclose(dense(np.zeros((2, 2))), 0.5)

@@ -109,6 +109,10 @@ class Dense(Layer):
             )
         if self.use_bias:
             self.params["b"] = xp.asarray(self.bias_initializer((self.units,), dtype=self.dtype), dtype=self.dtype)
+            if tuple(self.params["b"].shape) != (self.units,):
+                raise ValueError(
+                    f"bias_initializer returned shape {tuple(self.params['b'].shape)}; expected {(self.units,)}."
+                )
         for key, value in self.params.items():
             # zeros, not zeros_like: NumPy's zeros leaves untouched pages to the OS (no memory
             # until used), and a model replaces these with views of its flat gradient vector
