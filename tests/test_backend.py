@@ -654,3 +654,14 @@ def test_streams_of_numpy_batches_train_in_the_active_namespace(namespace):
     np.testing.assert_allclose(history.history["loss"], reference["history"]["loss"], rtol=1e-10)
     np.testing.assert_allclose(evaluated, reference["evaluate"], rtol=1e-10)
     np.testing.assert_allclose(predicted, reference["predict"], rtol=1e-10, atol=1e-12)
+
+
+def test_a_dropout_layer_called_on_its_own_drops_in_the_namespace(namespace):
+    # a weightless layer called on its own keeps dtype None: its mask was drawn in np.dtype(None),
+    # float64, and multiplying the float32 inputs by it failed on array-api-strict ("mismatched dtypes")
+    X = np.ones((4, 50), dtype=np.float32)
+    with backend.namespace(namespace):
+        drop = layers.Dropout(0.5, seed=3)
+        Y = backend.to_numpy(drop(X, training=True))
+    assert Y.dtype == np.float32 and set(np.unique(Y)) == {0.0, 2.0}
+    np.testing.assert_array_equal(Y, layers.Dropout(0.5, seed=3)(X, training=True))  # NumPy's mask

@@ -4,7 +4,7 @@ import numpy as np
 
 from .. import kernels
 from .._validation import check_number
-from ..backend import get_namespace
+from ..backend import get_namespace, numpy_dtype
 from .noise import TrainingNoise
 
 #: the mask is drawn as 16-bit random integers: 4 per 64-bit random word
@@ -53,7 +53,8 @@ class Dropout(TrainingNoise):
         keep = self._draw_keep(X.shape)
         xp = get_namespace()
         if xp is not np:  # another namespace: the same NumPy draw, then moved to its device
-            return xp.asarray(np.multiply(keep, np.dtype(self.dtype).type(self.scale)))
+            # in X's dtype: a layer called on its own keeps dtype None (np.dtype(None) is float64)
+            return xp.asarray(np.multiply(keep, numpy_dtype(X).type(self.scale)))
         return xp.multiply(keep, X.dtype.type(self.scale), out=self.buffer("mask", X.shape, X.dtype))
 
     def forward(self, X, training=False):
