@@ -593,3 +593,15 @@ def test_dense_refuses_a_bias_initializer_of_another_shape():
             Sequential([layers.Input(shape=(2,)), Dense(3, bias_initializer=lambda shape, dtype=None, wrong=wrong: wrong)])
     dense = Dense(3, bias_initializer=lambda shape, dtype=None: np.full(shape, 0.5))
     np.testing.assert_allclose(dense(np.zeros((2, 2))), 0.5)
+
+
+def test_batchnorm_built_on_its_own_keeps_every_weight_in_floatx():
+    # layer.build((None, 4)) as Keras: beta and the moving statistics came from NumPy's zeros and ones
+    # in float64 beside a float32 gamma, and the layer's outputs were float64
+    layer = BatchNormalization()
+    layer.build((None, 4))
+    assert [w.dtype for w in layer.weights] == [np.float32] * 4
+    assert layer(np.ones((2, 4), np.float32)).dtype == np.float32
+    layer = BatchNormalization(center=False, dtype="float64")
+    layer.build((None, 4))
+    assert [w.dtype for w in layer.weights] == [np.float64] * 3

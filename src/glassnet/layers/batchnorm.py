@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import constraints, initializers
 from .._validation import check_number
-from ..backend import get_namespace
+from ..backend import get_namespace, standardize_dtype
 from .base import Layer, initializer_entries, sample_shape, training_entries
 
 
@@ -123,9 +123,9 @@ def _drawing_no_generator(initializer):
     moving statistics never drew: the seeded weights of the layers built after this one stay
     what they were. (γ's default Ones has always been called, and still is.)"""
     if type(initializer) is initializers.Zeros:
-        return np.zeros
+        return lambda shape, dtype=None: np.zeros(shape, dtype=standardize_dtype(dtype))  # None: floatx, as Zeros
     if type(initializer) is initializers.Ones:
-        return np.ones
+        return lambda shape, dtype=None: np.ones(shape, dtype=standardize_dtype(dtype))
     return initializer
 
 
