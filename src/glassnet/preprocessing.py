@@ -496,7 +496,6 @@ def split(X, y=None, *, validation=0.0, test=0.0, seed=None, stratify=False, shu
     return Split(*((X[idx], None if y is None else y[idx]) for idx in parts))
 
 
-@sized_by_arguments("n")
 def _no_seed(seed):
     """None, or the error for a seed given with ``shuffle=False``, where nothing is drawn (it
     was silently unused; scikit-learn's KFold refuses it too)."""
@@ -505,6 +504,7 @@ def _no_seed(seed):
                          f"with it, or leave seed out. Received: seed={seed!r:.100}")
 
 
+@sized_by_arguments("n")
 def kfold(n, k=5, shuffle=True, seed=None, stratify=None):
     """Indices for k-fold cross-validation.
 
