@@ -248,7 +248,7 @@ def test_auc_in_fit_and_in_a_saved_model(tmp_path):
     model = Sequential([Dense(1, activation="sigmoid", input_dim=3)], seed=0)
     model.compile("adam", "binary_crossentropy", metrics=["AUC", metrics.AUC(curve="PR", name="pr_auc")])
     history = model.fit(x, y, epochs=2, verbose=0)
-    assert set(history.history) == {"loss", "auc", "pr_auc"}
+    assert set(history.history) == {"loss", "AUC", "pr_auc"}  # "AUC" logged as given, as Keras
     p = model.predict(x, verbose=0)[:, 0]
     expected = metrics.AUC()
     expected.update_state(y, p)
@@ -256,6 +256,25 @@ def test_auc_in_fit_and_in_a_saved_model(tmp_path):
     assert roc == pytest.approx(expected.result()) and 0 < roc < 1 and 0 < pr < 1
     model.save(tmp_path / "m.gn")
     assert load_model(tmp_path / "m.gn").evaluate(x, y, verbose=0) == pytest.approx([_, roc, pr])
+
+
+def test_metrics_given_by_string_are_logged_under_that_string_as_keras_logs_them():
+    from glassnet.callbacks import EarlyStopping
+    from glassnet.layers import Dense
+    from glassnet.models import Sequential
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(40, 3)).astype(np.float32)
+    y = (x[:, 0] > 0).astype(int)
+    model = Sequential([Dense(1, activation="sigmoid", input_dim=3)], seed=0)
+    given = ["AUC", "Precision", "MeanSquaredError", "mse", "ACC", metrics.Recall()]
+    model.compile("adam", "binary_crossentropy", metrics=given)
+    # Keras 3.15: AUC, Precision, MeanSquaredError, mse, ACC and the object's own name, recall (was auc, precision, ...)
+    stop = EarlyStopping(monitor="val_AUC", patience=5)  # mode "auto" reads val_AUC as maximized
+    history = model.fit(x, y, epochs=2, validation_split=0.25, callbacks=[stop], verbose=0).history
+    assert list(history) == ["loss", "AUC", "Precision", "MeanSquaredError", "mse", "ACC", "recall", "val_loss",
+                             "val_AUC", "val_Precision", "val_MeanSquaredError", "val_mse", "val_ACC", "val_recall"]
+    assert stop.mode == "max" and model.metrics_names[1:] == list(history)[1:7]
 
 
 def test_precision_and_recall_with_top_k_and_several_thresholds_by_hand():

@@ -316,7 +316,7 @@ def _monitor_mode(monitor, mode):
     if mode not in ("auto", "min", "max"):
         raise ValueError(f"mode must be 'auto', 'min' or 'max'. Received: mode={mode!r}")
     if mode == "auto":  # stays "auto" (refused at train begin) for a name it cannot read
-        name = monitor[4:] if monitor.startswith("val_") else monitor
+        name = (monitor[4:] if monitor.startswith("val_") else monitor).lower()  # (val_AUC, val_Precision)
         if any(word in name for word in ("acc", "precision", "recall", "f1", "auc", "r2")):
             mode = "max"
         elif name.endswith("loss") or name in ("mse", "mae", "mape", "msle") or "error" in name \

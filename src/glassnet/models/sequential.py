@@ -511,6 +511,8 @@ class Sequential:
         for weighted, ids in ((False, self._metric_ids), (True, getattr(self, "_weighted_metric_ids", []))):
             for m in ids:
                 metric = metrics_module.get(m, loss=self.loss, n_outputs=self.n_outputs)
+                if isinstance(m, str):  # as Keras's compile: logged under the string given (val_AUC, not val_auc)
+                    metric.name = m
                 if (fresh or weighted) and metric is m:
                     metric = copy.deepcopy(m)
                     metric.reset_state()
