@@ -649,6 +649,46 @@ def test_hopfield_demo_recalls_and_its_energy_never_rises():
         demos.hopfield({"store": "HQ", "recall": "H"})
 
 
+def test_hopfield_notes_are_this_recalls_own_when_requests_run_in_threads(monkeypatch):
+    # The server runs each request in a thread; catch_warnings swaps the process's warning state,
+    # so two recalls at once traded their notes (the one over capacity lost its CapacityWarning to
+    # the other), and a warning of another thread (a training's DivergenceWarning) became a note.
+    import warnings
+
+    from glassnet.classic import Hopfield
+    from glassnet.playground import demos
+
+    fit, together = Hopfield.fit, threading.Barrier(2, timeout=1)
+
+    def overlapping_fit(self, X):
+        with contextlib.suppress(threading.BrokenBarrierError):  # both recalls inside catch_warnings at once
+            together.wait()
+        return fit(self, X)
+
+    monkeypatch.setattr(Hopfield, "fit", overlapping_fit)
+    results = {}
+
+    def run(store, recall):
+        results[store] = demos.hopfield({"store": store, "recall": recall})
+
+    threads = [threading.Thread(target=run, args=args) for args in (("ACEHLTXO0123456789", "A"), ("H", "H"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [n[:20] for n in results["ACEHLTXO0123456789"]["notes"]] == ["Storing p=18 pattern"]
+    assert results["H"]["notes"] == []
+
+    def fit_while_another_thread_warns(self, X):
+        other = threading.Thread(target=warnings.warn, args=("Training diverged at epoch 3",))
+        other.start()
+        other.join()
+        return fit(self, X)
+
+    monkeypatch.setattr(Hopfield, "fit", fit_while_another_thread_warns)
+    assert demos.hopfield({"store": "H", "recall": "H"})["notes"] == []
+
+
 def test_som_demo_unfolds_over_the_square():
     from glassnet.playground import demos
 

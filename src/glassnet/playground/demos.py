@@ -10,6 +10,8 @@ library's own code: :func:`glassnet.descent.gradient_descent` with
 ``TypeError`` naming the setting; the web application answers them with 400.
 """
 
+import threading
+
 import numpy as np
 
 from .._validation import check_choice, check_int, check_number
@@ -153,6 +155,9 @@ def perceptron(config=None):
 
 HOPFIELD_DEFAULTS = {"store": "HTXO", "recall": "H", "noise": 0.2, "mode": "async", "seed": 0}
 MAX_FRAMES = 120
+#: catch_warnings swaps the process's warning filters and hooks, not the thread's: the server
+#: runs requests in threads, so one recall catches its warnings at a time
+_CATCHING = threading.Lock()
 
 
 def hopfield(config=None):
@@ -164,7 +169,7 @@ def hopfield(config=None):
     """
     import warnings
 
-    from ..classic import Hopfield, flip_bits, load_bitmaps
+    from ..classic import CapacityWarning, Hopfield, RecallCycleWarning, flip_bits, load_bitmaps
 
     c = complete_settings(config, HOPFIELD_DEFAULTS, "Hopfield")
     if not isinstance(c["store"], str) or not 1 <= len(c["store"].replace(" ", "")) <= 26:
@@ -184,7 +189,7 @@ def hopfield(config=None):
     seed = check_int(c["seed"], "seed", 0, 2**32 - 1)
     patterns = images.reshape(len(images), -1)
     net = Hopfield(max_iter=30, random_state=seed)
-    with warnings.catch_warnings(record=True) as caught:
+    with _CATCHING, warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         net.fit(patterns)
         clean = patterns[names.index(recall)]
@@ -204,7 +209,8 @@ def hopfield(config=None):
         "outcome": net.outcome(final, names, recall),
         "wrong_bits": int((final != clean).sum()),
         "sweeps": int(info.n_sweeps),
-        "notes": [str(w.message) for w in caught],
+        # (a training in another thread may warn meanwhile: its DivergenceWarning is no note of this recall)
+        "notes": [str(w.message) for w in caught if issubclass(w.category, (CapacityWarning, RecallCycleWarning))],
     }
 
 
