@@ -580,6 +580,20 @@ def test_descent_demo_reproduces_seed_000s_tables():
     json.dumps(demos.descend({"function": "exp(x)", "x0": 1.0, "learning_rate": 50.0, "steps": 40}), allow_nan=False)
 
 
+def test_descent_demo_keeps_the_small_numbers_of_seed_000s_eta_04_table():
+    from glassnet.descent import gradient_descent
+    from glassnet.expr import parse
+    from glassnet.playground import demos
+
+    # η = 0.4 (one of the page's η buttons): f(x) falls to 0.0000000000000016777216 in the 12th row,
+    # which rounding to 10 decimals sent as 0 (and x = 0.00000004096 as 4.1e-08)
+    r = demos.descend({"learning_rate": 0.4})
+    assert r["rows"][-1] == pytest.approx([4.096e-08, 1.6777216e-15, 8.192e-08, 3.2768e-08, 8.192e-09], rel=1e-12, abs=0)
+    f = parse("x**2")
+    library = gradient_descent(f, 2.0, 0.4, steps=12, grad=f.gradient).table()
+    np.testing.assert_allclose(r["rows"], library, rtol=1e-12, atol=0)
+
+
 @pytest.mark.parametrize("settings, kind, words", [
     ({"function": "__import__('os')"}, ValueError, "__import__"),
     ({"function": "x1 + x2"}, ValueError, "functions of one variable"),

@@ -37,6 +37,13 @@ def _vector(value, name, shape):
     return a
 
 
+def _significant(rows, digits):
+    """A table's numbers to ``digits`` significant digits, as ``glassnet descend`` prints them (NaN and
+    inf as None): decimal places would cut seed 000's f(x) = 0.0000000000000016777216 (η = 0.4) to 0."""
+    a = np.asarray(rows, dtype=np.float64)
+    return [[float(f"{v:.{digits}g}") if np.isfinite(v) else None for v in row] for row in a]
+
+
 # --- gradient descent on f(x) (SPEC C7) --------------------------------------------------------
 
 DESCENT_DEFAULTS = {"function": "x**2", "x0": 2.0, "learning_rate": 0.2, "steps": 12, "optimizer": "gd"}
@@ -73,7 +80,7 @@ def descend(config=None):
         "function": f.text,
         "learning_rate": eta,
         "optimizer": optimizer,
-        "rows": _rounded(np.array(result.table(), dtype=np.float64), 10),
+        "rows": _significant(result.table(), 13),
         "verdict": result.verdict,
         "curve": {"x": _rounded(grid, 6), "y": _rounded(curve, 6)},
         "path": {"x": _rounded(result.x, 10), "y": _rounded(result.fx, 10)},
