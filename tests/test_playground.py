@@ -627,6 +627,25 @@ def test_backprop_demo_is_the_lectures_worked_example():
         demos.backprop({"z": 1})
 
 
+def test_backprop_demos_apply_the_update_follows_the_library_step_by_step():
+    from glassnet.playground import demos
+    from glassnet.trace import WORKED_EXAMPLE, trace, worked_example_model
+
+    # The page's "Apply the update" sends next_weights back; rounded to 12 decimals, a linear network's
+    # J parted from the library's after ten steps, and "J after" (loss_after) fell to 3 digits, then 1.
+    weights = [np.array(WORKED_EXAMPLE["weights"][k], dtype=np.float64).reshape(shape)
+               for k, shape in demos.BACKPROP_SHAPES.items()]
+    model = worked_example_model("linear", 0.5, weights)
+    x, y = np.array([WORKED_EXAMPLE["x"]]), np.array([[WORKED_EXAMPLE["y"]]])
+    settings = {"activation": "linear"}
+    for _ in range(15):
+        r = demos.backprop(settings)
+        assert r["trace"]["loss"] == trace(model, x, y, apply=True).loss
+        assert r["loss_after"] == float(model.loss(y, model.predict(x)))
+        settings["weights"] = r["next_weights"]
+    assert r["loss_after"] == pytest.approx(1.33646454e-12, rel=1e-8)
+
+
 def test_perceptron_demo_steps_through_the_rule():
     from glassnet.playground import demos
 

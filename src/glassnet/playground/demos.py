@@ -37,11 +37,12 @@ def _vector(value, name, shape):
     return a
 
 
-def _significant(rows, digits):
-    """A table's numbers to ``digits`` significant digits, as ``glassnet descend`` prints them (NaN and
-    inf as None): decimal places would cut seed 000's f(x) = 0.0000000000000016777216 (η = 0.4) to 0."""
-    a = np.asarray(rows, dtype=np.float64)
-    return [[float(f"{v:.{digits}g}") if np.isfinite(v) else None for v in row] for row in a]
+def _significant(a, digits):
+    """Nested lists of ``a``'s numbers to ``digits`` significant digits (17: exactly), NaN and inf as None:
+    decimal places would cut seed 000's f(x) = 0.0000000000000016777216 (η = 0.4) to 0."""
+    a = np.asarray(a, dtype=np.float64)
+    out = np.array([float(f"{v:.{digits}g}") if np.isfinite(v) else None for v in a.ravel()], dtype=object)
+    return out.reshape(a.shape).tolist()
 
 
 # --- gradient descent on f(x) (SPEC C7) --------------------------------------------------------
@@ -112,8 +113,10 @@ def backprop(config=None):
         loss_after = float(model.loss(y.reshape(1, 1), model.predict(x[None, :])))
     return {
         "trace": step.to_dict(),
-        "next_weights": {k: _rounded(a, 12) for k, a in zip(BACKPROP_SHAPES, after)},
-        "loss_after": _rounded(loss_after, 12),
+        # exactly: "Apply the update" steps from these, as the library's next step does (rounded to
+        # 12 decimals, the page's J parted from the library's after ten steps of a linear network)
+        "next_weights": {k: _significant(a, 17) for k, a in zip(BACKPROP_SHAPES, after)},
+        "loss_after": _significant(loss_after, 17),
     }
 
 
