@@ -1,5 +1,7 @@
 """Gradient descent on a function: seed 000's tables, verdicts, optimizers (SPEC C7)."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -489,3 +491,11 @@ def test_a_slow_one_way_descent_into_a_minimum_converges(optimizer, rate, steps)
     trace = gradient_descent(square, 2.0, rate, steps, dsquare, optimizer=optimizer)
     assert np.all(np.diff(trace.fx) < 0) and np.all(np.diff(trace.x) < 0) and trace.x[-1] > 0
     assert trace.verdict == "converges"
+
+
+def test_a_path_that_overflows_diverges_without_numpy_warnings():
+    # x² with η = 5 overflows to inf within 200 steps: the one-way check subtracted inf from inf
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for eta in (5, 1000):
+            assert gradient_descent(parse("x**2"), 2.0, eta, steps=200).verdict == "diverges"

@@ -405,8 +405,9 @@ def _drifts(d):
 def _one_way_downhill(X, F):
     """Whether f fell (or stayed) at every step and no coordinate ever turned back: a finite path
     that neither overshoots nor swings (a growing swing reverses, however much f falls)."""
-    D = np.diff(np.reshape(X, (len(X), -1)), axis=0)
-    return bool(np.isfinite(D).all() and np.all(np.diff(F) <= 0) and np.all(D[1:] * D[:-1] >= 0))
+    with np.errstate(over="ignore", invalid="ignore"):  # a path that overflowed: inf − inf (not one-way)
+        D = np.diff(np.reshape(X, (len(X), -1)), axis=0)
+        return bool(np.isfinite(D).all() and np.all(np.diff(F) <= 0) and np.all(D[1:] * D[:-1] >= 0))
 
 
 def _verdict_quietly(X, F, G):
