@@ -1052,13 +1052,19 @@ def categorical_accuracy(y_true, y_pred):
 
 def sparse_categorical_accuracy(y_true, y_pred):
     """1.0 per sample whose largest output is its integer label (shape ``(n,)`` or ``(n, 1)``; Keras's)."""
-    Y, A = _numbers(y_true, "y_true"), _numbers(y_pred, "y_pred")
+    Y, A = _labels_per_row(_numbers(y_true, "y_true"), _numbers(y_pred, "y_pred"))
+    return (A.argmax(axis=-1) == Y).astype(np.float64)
+
+
+def _labels_per_row(Y, A):
+    """``(Y, A)`` with one label per row of ``A`` (its last axis the classes): labels ``(n,)``
+    or ``(n, 1)`` (a trailing 1 dropped), or the ValueError naming both shapes."""
     if Y.ndim == A.ndim and Y.ndim and Y.shape[-1] == 1:
         Y = Y[..., 0]
     if A.ndim == 0 or Y.shape != A.shape[:-1]:
         raise ValueError(f"y_true must hold one integer label per row of y_pred (shape {A.shape[:-1]} or "
                          f"{(*A.shape[:-1], 1)}). Received shapes {Y.shape} and {A.shape}.")
-    return (A.argmax(axis=-1) == Y).astype(np.float64)
+    return Y, A
 
 
 def top_k_categorical_accuracy(y_true, y_pred, k=5):
@@ -1073,13 +1079,10 @@ def top_k_categorical_accuracy(y_true, y_pred, k=5):
 def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5, from_sorted_ids=False):
     """1.0 per sample whose integer label is among its ``k`` largest outputs (Keras's); with
     ``from_sorted_ids=True``, among the first ``k`` of its row of sorted class ids."""
-    Y, A = _numbers(y_true, "y_true"), _numbers(y_pred, "y_pred")
+    Y, A = _labels_per_row(_numbers(y_true, "y_true"), _numbers(y_pred, "y_pred"))
     k = check_positive_int(k, "k")
-    if Y.ndim == A.ndim and Y.ndim and Y.shape[-1] == 1:  # labels (n, 1)
-        Y = Y[..., 0]
-    if A.ndim < 2 or Y.shape != A.shape[:-1]:
-        raise ValueError(f"y_true must hold one integer label per row of y_pred (shape {A.shape[:-1]} or "
-                         f"{(*A.shape[:-1], 1)}). Received shapes {Y.shape} and {A.shape}.")
+    if A.ndim < 2:  # (one row of scores needs a label of shape (), which has no rows to rank)
+        raise ValueError(f"y_pred must hold rows of scores, shape (n_samples, n_classes). Received shape {A.shape}.")
     if check_bool(from_sorted_ids, "from_sorted_ids"):
         return _in_sorted_ids(Y, A, k).astype(np.float64).reshape(Y.shape)
     if not np.all((Y >= 0) & (Y < A.shape[-1]) & (Y == np.round(Y))):

@@ -111,14 +111,14 @@ def build_parser():
     group = train.add_argument_group("model and training")
     group.add_argument("--layers", type=_layer_sizes, metavar="SIZES",
                        help="hidden layer sizes, e.g. 512,512 ('none' for no hidden layer)")
-    group.add_argument("--activation", type=_registered("activation", "activations"), metavar="NAME",
+    group.add_argument("--activation", type=_registered("activations"), metavar="NAME",
                        help="hidden activation: relu, tanh, sigmoid, leaky_relu, elu, ...")
-    group.add_argument("--output-activation", type=_registered("activation", "activations"), metavar="NAME",
+    group.add_argument("--output-activation", type=_registered("activations"), metavar="NAME",
                        help="output activation (default: softmax for classification, linear for regression; "
                             "sigmoid for two classes gives one output unit)")
-    group.add_argument("--loss", type=_registered("loss", "losses"), metavar="NAME",
+    group.add_argument("--loss", type=_registered("losses"), metavar="NAME",
                        help="loss name, e.g. categorical_crossentropy, mse, hinge")
-    group.add_argument("--optimizer", type=_registered("optimizer", "optimizers"), metavar="NAME",
+    group.add_argument("--optimizer", type=_registered("optimizers"), metavar="NAME",
                        help="sgd, momentum, nesterov, adagrad, rmsprop, adadelta, adam, adamw, adamax, nadam")
     group.add_argument("--lr", type=_positive_float, metavar="RATE", help="learning rate η")
     group.add_argument("--batch-size", type=_positive_int, metavar="N", help="mini-batch size (1: online learning)")
@@ -195,7 +195,7 @@ def build_parser():
     explain.add_argument("--y", metavar="VALUES", help="the target (a classifier's class, by the label it was trained with or "
                               "its index; default 0.01)")
     explain.add_argument("--lr", type=_positive_float, metavar="RATE", help="learning rate η (default 0.5)")
-    explain.add_argument("--activation", type=_registered("activation", "activations"), default=None, metavar="NAME",
+    explain.add_argument("--activation", type=_registered("activations"), default=None, metavar="NAME",
                          help="activation of the built-in 2-2-1 network (default sigmoid)")
     fmt = explain.add_mutually_exclusive_group()
     fmt.add_argument("--markdown", action="store_true", help="print Markdown tables")

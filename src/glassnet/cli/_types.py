@@ -36,23 +36,21 @@ _port = _checked(int, lambda v: 1 <= v <= 65535, "a port number from 1 to 65535"
 _noise = _checked(float, lambda v: 0 <= v <= 0.5, "a number from 0 to 0.5", "noise")
 
 
-def _registered(kind, module):
-    """An argparse type for the name of a built-in ``kind`` ("activation", found in the module
-    ``glassnet.activations``; "loss", "optimizer"),
-    checked as the options are read: before the data set loads (MNIST takes seconds), and the
-    error names the option."""
+def _registered(module):
+    """An argparse type for a name the registry ``glassnet.<module>`` knows ("activations",
+    "losses", "optimizers"), checked as the options are read: before the data set loads (MNIST
+    takes seconds), and the error names the option."""
 
     def parse(text):
         import importlib
 
-        registry = importlib.import_module(f"glassnet.{module}")
         try:
-            registry.get(text)
+            importlib.import_module(f"glassnet.{module}").get(text)
         except (ValueError, TypeError) as error:
             raise argparse.ArgumentTypeError(str(error)) from None
         return text
 
-    parse.__name__ = f"{kind} name"
+    parse.__name__ = module
     return parse
 
 
