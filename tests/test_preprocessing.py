@@ -136,6 +136,18 @@ def test_standard_scaler_huge_and_tiny_values(factor):
     np.testing.assert_allclose(StandardScaler().fit_transform(X).ravel(), [-1.2247449, 0, 1.2247449], atol=1e-3)
 
 
+def test_standard_scaler_takes_a_spread_below_float32s_smallest_number_as_constant():
+    # σ of float32 values 1e-45 apart rounds to 0 in float32: the scaler divided by it and
+    # refused its own training data as "beyond the range of float32"
+    X = np.array([[1e-45, 1.0], [2e-45, 3.0], [3e-45, 5.0]], dtype=np.float32)
+    scaler = StandardScaler().fit(X)
+    assert scaler.scale_[0] == 1.0 and scaler.scale_.dtype == np.float32
+    Z = scaler.transform(X)
+    assert np.isfinite(Z).all() and np.abs(Z[:, 0]).max() < 1e-44
+    np.testing.assert_allclose(Z[:, 1], [-1.2247449, 0, 1.2247449], rtol=1e-6)
+    # float32 values 1e-40 apart keep their spread (a subnormal σ, but not 0)
+    tiny = np.array([[1e-40], [2e-40], [3e-40]], dtype=np.float32)
+    np.testing.assert_allclose(StandardScaler().fit_transform(tiny).ravel(), [-1.2247449, 0, 1.2247449], rtol=1e-4)
 @pytest.mark.parametrize("order", ["C", "F"])
 def test_scalers_fit_a_memory_mapped_file_a_block_at_a_time(tmp_path, rng, traced_peak, order):
     # statistics in float64 a block of rows at a time: the block was 16,384 rows whatever their width

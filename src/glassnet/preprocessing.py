@@ -174,7 +174,10 @@ class StandardScaler(_Scaler):
         # the rounding, n·u·σ² + (n·u·mean)², mark it
         n, u = X.shape[0], np.finfo(np.float64).eps
         constant = (high == low) | (var <= n * u * var + (n * u * mean) ** 2)
-        self.scale_ = np.where(constant, 1.0, np.sqrt(var) * unit).astype(stats)
+        scale = (np.sqrt(var) * unit).astype(stats)
+        # a spread that rounds to 0 in X's dtype (float32 values 1e-45 apart) is constant there too:
+        # dividing by it would give inf
+        self.scale_ = np.where(constant | (scale == 0), 1, scale).astype(stats)
         return self
 
     def transform(self, X):
