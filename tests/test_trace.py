@@ -401,6 +401,30 @@ def test_a_frozen_layer_is_named_as_such_under_the_update_table():
     assert trace.to_dict()["layers"][0]["frozen"] is True
 
 
+@pytest.mark.parametrize("opt", [
+    lambda: optimizers.SGD(0.1, momentum=0.9),
+    lambda: optimizers.Adam(0.01),
+    lambda: optimizers.SGD(0.1, momentum=0.9, use_ema=True, ema_overwrite_frequency=3),
+])
+def test_apply_true_keeps_a_frozen_layers_optimizer_state_as_fit_does(opt, rng):
+    # fit keeps a frozen layer's momentum (Adam's m, v) for when it is unfrozen; trace(apply=True)
+    # let it decay, so fine-tuning after a traced step took another step than after fit's
+    X, y = rng.normal(size=(6, 3)), (rng.random((6, 1)) > 0.5).astype(float)
+    model = Sequential([Dense(4, "tanh", input_dim=3), Dense(1, "sigmoid")], dtype="float64", seed=0)
+    model.compile(optimizer=opt(), loss="binary_crossentropy")
+    model.train_on_batch(X, y)
+    model.layers[0].trainable = False
+    twin = copy.deepcopy(model)
+    trace(model, X, y, apply=True)
+    twin.train_on_batch(X, y)
+    (n, state), (n_twin, state_twin) = model.optimizer.get_state(), twin.optimizer.get_state()
+    assert n == n_twin
+    for name in state_twin:
+        np.testing.assert_allclose(state[name], state_twin[name], rtol=1e-12, atol=1e-15, err_msg=name)
+    for a, b in zip(model.get_weights(), twin.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
+
+
 def test_batch_normalization_traced_on_one_example_says_why_it_shows_nothing():
     # glassnet explain traces one example: BN's x̂ is then 0, its output β and ∂J/∂γ = 0, silently
     model = Sequential([Dense(2, activation="tanh", input_dim=2), BatchNormalization(),

@@ -702,8 +702,6 @@ def trace(model, X, y, apply=False, sample_weight=None):
 
 def _step(model, X, Y, w, apply):
     """The training step of ``training.train_step``, keeping every intermediate."""
-    from .models.training import apply_constraints, constrained_parts
-
     optimizer = model.optimizer
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         # Blue path: a^(1) = x, then every layer in order.
@@ -728,22 +726,40 @@ def _step(model, X, Y, w, apply):
         if not finite:
             after = before
         elif apply:
-            optimizer.apply(model._flat_params, model._flat_grads)
-            apply_constraints(model._flat_params, constrained_parts(model))  # as train_step
+            _optimizer_step(model, model._flat_params, model._flat_grads)
             after = _np(model._flat_params)
         else:
             iterations, state = optimizer.get_state()
             after, g = backend.copy(model._flat_params), backend.copy(model._flat_grads)
-            optimizer.apply(after, g)  # on copies; then the optimizer is rewound
-            apply_constraints(after, constrained_parts(model))
+            _optimizer_step(model, after, g)  # on copies; then the optimizer is rewound
             optimizer.set_state(iterations, state)
             after = _np(after)
-        for part in model._frozen_parts():  # frozen layers (trainable=False) keep their weights
-            after[part] = before[part]
-            if apply and finite:
-                model._flat_params[part] = backend.from_numpy(before[part])
         update = after - before
     return forward, red, loss, penalty, A, learning_rate, before, grads, update, finite
+
+
+def _optimizer_step(model, w, g):
+    """The update of ``training.train_step`` on the flat weights ``w`` with gradient ``g``:
+    the optimizer's rule; frozen layers' weights and optimizer state (momentum, Adam's m and v)
+    put back, as fit keeps them for when the layer is unfrozen; the moving average
+    (``use_ema``); the constraints."""
+    from .models.training import apply_constraints, constrained_parts
+
+    optimizer, xp = model.optimizer, backend.get_namespace(w)
+    frozen = [(part, backend.copy(w[part]), {name: backend.copy(slot[part]) for name, slot in optimizer.state.items()
+                                             if name != "average"})
+              for part in model._frozen_parts()]
+    optimizer._apply_rule(w, g)
+    for part, values, slots in frozen:
+        w[part] = values
+        for name, slot in slots.items():
+            optimizer.state[name][part] = slot
+    if optimizer.use_ema and optimizer.track_average(w):  # as training._use_average: frozen layers keep theirs
+        kept = [(part, values) for part, values, _ in frozen]
+        w[...] = xp.asarray(optimizer.state["average"])
+        for part, values in kept:
+            w[part] = values
+    apply_constraints(w, constrained_parts(model))
 
 
 def _layer_traces(model, forward, red, params, grads, update):
