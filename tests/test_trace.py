@@ -314,6 +314,30 @@ def test_bad_input():
         trace(model, [[1, 2, 3]], [1])
 
 
+
+@pytest.mark.parametrize("x, y, error, message", [
+    ([[0.0, 1.0], [1.0]], [1.0, 2.0], ValueError, "x could not be converted to an array"),  # ragged
+    ([0.0, 1.0], [[1.0], [2.0, 3.0]], ValueError, "y could not be converted to an array"),
+    (None, [1.0], TypeError, "x must be an array-like of numbers. Received: x=None"),
+    ({"a": 1.0}, [1.0], TypeError, "x must be an array-like of numbers. Received: dict"),
+    ((row for row in [[0.0, 1.0]]), [1.0], TypeError, "not generators"),
+])
+def test_what_is_no_array_is_refused_naming_its_argument(x, y, error, message):
+    # x was read with a bare np.asarray: a ragged list raised NumPy's own 'setting an array
+    # element with a sequence', None or a generator 'x must contain numbers ... dtype object'
+    model = Sequential([Dense(1, input_dim=2)])
+    model.compile("sgd", "mse")
+    with pytest.raises(error, match=re.escape(message)):
+        trace(model, x, y)
+
+
+def test_sparse_x_is_refused_as_fit_refuses_it():
+    sparse = pytest.importorskip("scipy.sparse")
+    model = Sequential([Dense(1, input_dim=2)])
+    model.compile("sgd", "mse")
+    with pytest.raises(TypeError, match=re.escape("Use x.toarray()")):
+        trace(model, sparse.csr_matrix(np.ones((2, 2))), [1.0, 2.0])
+
 @pytest.mark.parametrize("markdown", [False, True])
 def test_format_table_needs_one_value_per_header(markdown):
     with pytest.raises(ValueError, match=r"rows\[1\] must hold one value per header column \(2\). Received 3 value\(s\)"):

@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import backend
-from ._validation import on_host
+from ._validation import _as_array
 
 __all__ = ["trace", "Trace", "LayerTrace", "format_table", "WORKED_EXAMPLE", "worked_example_model"]
 
@@ -482,11 +482,12 @@ def _plain(value):
 # --- the step -------------------------------------------------------------------------
 
 def _as_batch(x, y):
-    """One example given as 1-D ``x`` becomes a batch of one."""
-    X = np.asarray(on_host(x))
+    """One example given as 1-D ``x`` becomes a batch of one. What is no array (None, a ragged
+    list, sparse data, a generator) is refused naming its argument, as ``fit`` refuses it."""
+    X = _as_array(x, "x")
     if X.ndim == 1:
         X = X[None, :]
-        Y = np.asarray(on_host(y))
+        Y = _as_array(y, "y")
         y = Y.reshape(1) if Y.ndim == 0 else Y[None, ...]
     return X, y
 
