@@ -1698,6 +1698,27 @@ def test_explain_takes_the_class_by_its_label(tmp_path, monkeypatch, capsys):
     assert "'rose' is not a class of this model; its classes are cat, dog (or their indices 0..1)" in wrong.stderr
 
 
+def test_explain_a_saved_model_of_images_takes_x_in_their_shape(tmp_path, monkeypatch, capsys):
+    # --x was reshaped to (n, h·w), and a model built on Input(shape=(2, 2)) + Flatten refused it:
+    # "x: the model expected (2, 2), got 4" (predict reshapes to the input shape)
+    from glassnet.layers import Dense, Flatten, Input
+    from glassnet.models import Sequential
+
+    model = Sequential([Input(shape=(2, 2)), Flatten(), Dense(3, "tanh"), Dense(1)], seed=0)
+    model.compile(optimizer="sgd", loss="mse")
+    model.save(tmp_path / "img.gn")
+    result = call("explain", "--model", "img.gn", "--x", "1,2,3,4,0,0,0,1", "--y", "1,0", "--json", cwd=tmp_path,
+                  monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    step = json.loads(result.stdout)
+    assert step["x"] == [[[1, 2], [3, 4]], [[0, 0], [0, 1]]]
+    assert step["layers"][1]["a_in"] == [[1, 2, 3, 4], [0, 0, 0, 1]]
+    wrong = call("explain", "--model", "img.gn", "--x", "1,2,3", "--y", "1", cwd=tmp_path,
+                 monkeypatch=monkeypatch, capsys=capsys)
+    assert_one_line_error(wrong)
+    assert "--x: the model takes 4 inputs per example; received 3 number(s)" in wrong.stderr
+
+
 def test_explain_a_saved_estimator_uses_scikit_learns_objective(tmp_path, monkeypatch, capsys):
     """An estimator's file (clf.save) is traced as clf.trace traces it: with the batch's alpha
     penalty and the classes by their labels, not with the bare network's loss."""

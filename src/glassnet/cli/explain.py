@@ -76,7 +76,7 @@ def cmd_explain(args):
     n_in = int(np.prod(model._input_shape))
     if x.size % n_in:
         raise CommandError(f"--x: the model takes {n_in} inputs per example; received {x.size} number(s).")
-    X = x.reshape(-1, n_in)
+    X = x.reshape(-1, *model._input_shape)  # a model of images (Input(shape=(h, w)), Flatten) takes them so, as predict
     if model_task(model) == "classification" and model.n_outputs > 1 and y.size == len(X):
         if np.any(y != np.round(y)) or y.min() < 0 or y.max() >= model.n_outputs:
             raise CommandError(f"--y: class indices 0..{model.n_outputs - 1} for this classifier; received "
