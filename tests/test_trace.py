@@ -331,6 +331,22 @@ def test_what_is_no_array_is_refused_naming_its_argument(x, y, error, message):
         trace(model, x, y)
 
 
+@pytest.mark.parametrize("loss, y", [
+    ("categorical_crossentropy", [[0.0, 0.0, 1.0]]),
+    ("sparse_categorical_crossentropy", [[2]]),
+    ("mse", [[0.0, 0.0, 1.0]]),
+])
+def test_one_example_with_its_target_already_a_batch_of_one(loss, y):
+    # trace(model, X[0], Y[:1]): the 1-D x became a batch of one and so did the 2-D y, which was refused
+    # as "y must be 1-D or 2-D. Received an array of shape (1, 1, 3)", a shape the caller never made
+    model = Sequential([Dense(3, "softmax", input_dim=2)], dtype="float64", seed=0)
+    model.compile("sgd", loss)
+    step = trace(model, [1.0, 2.0], y)
+    np.testing.assert_array_equal(step.y, [[0.0, 0.0, 1.0]])
+    assert step.loss == trace(model, [[1.0, 2.0]], y).loss
+    with pytest.raises(ValueError, match="Inconsistent numbers of samples: x has 1, y has 2"):
+        trace(model, [1.0, 2.0], [y[0], y[0]])
+
 def test_sparse_x_is_refused_as_fit_refuses_it():
     sparse = pytest.importorskip("scipy.sparse")
     model = Sequential([Dense(1, input_dim=2)])

@@ -482,13 +482,15 @@ def _plain(value):
 # --- the step -------------------------------------------------------------------------
 
 def _as_batch(x, y):
-    """One example given as 1-D ``x`` becomes a batch of one. What is no array (None, a ragged
-    list, sparse data, a generator) is refused naming its argument, as ``fit`` refuses it."""
+    """One example given as 1-D ``x`` becomes a batch of one, and so does its target: a label
+    or a row of outputs (0-D or 1-D; a 1-D sample's outputs are a row). A 2-D ``y`` is already
+    a batch (``y[:1]``) and is kept. What is no array (None, a ragged list, sparse data, a
+    generator) is refused naming its argument, as ``fit`` refuses it."""
     X = _as_array(x, "x")
     if X.ndim == 1:
         X = X[None, :]
         Y = _as_array(y, "y")
-        y = Y.reshape(1) if Y.ndim == 0 else Y[None, ...]
+        y = Y.reshape(1) if Y.ndim == 0 else Y[None, :] if Y.ndim == 1 else Y
     return X, y
 
 
