@@ -77,6 +77,23 @@ def test_deep_sigmoid_network_is_flagged_for_vanishing_gradients(circle):
     assert rms[0] < rms[-1] / 100
 
 
+def test_a_layer_no_gradient_reaches_is_not_called_1e300_times_smaller(rng):
+    # the first layer's ReLUs are all dead, so its RMS gradient is exactly 0: the message divided
+    # by max(0, 1e-300) and said "1.49e+300× smaller in 'dense' than in 'dense_2'"
+    X, y = rng.normal(size=(8, 3)), rng.normal(size=(8, 1))
+    model = Sequential([Dense(4, "relu", input_dim=3), Dense(4, "relu"), Dense(1)], dtype="float64", seed=0)
+    model.compile("sgd", "mse")
+    model.build()
+    weights = model.get_weights()
+    weights[1][:], weights[3][:] = -100.0, 1.0  # layer 1 dead for every sample, layer 2 alive on its bias
+    model.set_weights(weights)
+    diagnosis = diagnose(model, X, y, warn=False)
+    assert [l.grad_rms for l in diagnosis.layers][:2] == [0.0, 0.0] and diagnosis.layers[2].grad_rms > 0
+    assert diagnosis.layers[0].dead_fraction == 1.0
+    message = dict(diagnosis.problems)["vanishing"]
+    assert "none at all in 'dense' (RMS 0)" in message and "e+" not in message
+
+
 def test_healthy_run_gets_no_warning(circle):
     X, y = circle
     model = Sequential([Dense(16, "relu", input_dim=2), Dense(16, "relu"), Dense(1, "sigmoid")], seed=0)

@@ -268,17 +268,25 @@ def _problems(layers, losses, stop_reason=None, learning_output=None):
         if g_last > 0 and g_first < g_last / VANISHING_RATIO:
             found.append(("vanishing", None, (
                 f"Vanishing gradients: the RMS gradient shrinks layer by layer from the output back to the "
-                f"input ({chain}), {g_last / max(g_first, 1e-300):.3g}× smaller in {first!r} than in {last!r}. "
+                f"input ({chain}), {_times(g_last, g_first, 'smaller', first, last)}. "
                 f"{ADVICE['vanishing']}"
             )))
         elif g_first > 0 and g_last < g_first / VANISHING_RATIO:
             found.append(("exploding", None, (
                 f"Exploding gradients: the RMS gradient grows layer by layer from the output back to the "
-                f"input ({chain}), {g_first / max(g_last, 1e-300):.3g}× larger in {first!r} than in {last!r}. "
+                f"input ({chain}), {_times(g_first, g_last, 'larger', first, last)}. "
                 f"{ADVICE['exploding']}"
             )))
     found += _loss_problems(losses, stop_reason)
     return found
+
+
+def _times(big, small, how, first, last):
+    """``"120× smaller in 'dense' than in 'dense_2'"``; where the small RMS gradient is exactly 0
+    (no gradient reaches the layer: dead ReLUs above it) a ratio would read 1e+300×."""
+    if small == 0:
+        return f"none at all in {(first if how == 'smaller' else last)!r} (RMS 0)"
+    return f"{big / small:.3g}× {how} in {first!r} than in {last!r}"
 
 
 def _loss_problems(losses, stop_reason=None):
