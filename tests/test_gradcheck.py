@@ -1,5 +1,7 @@
 """glassnet.check_gradients: what it reports where finite differences reach their limit."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -77,3 +79,19 @@ def test_cancellation_inside_the_loss_is_not_reported_as_an_error():
     wrong.build()
     wrong.set_weights([np.array([[0.189, -0.523]])])
     assert glassnet.check_gradients(wrong, [[2.0]], [[1.0, 0.0]]).max_error == pytest.approx(1 / 3, rel=1e-3)
+
+
+@pytest.mark.parametrize("tolerance, error, message", [
+    ("1e-6", TypeError, "tolerance must be a number. Received: tolerance='1e-6'"),
+    (-1.0, ValueError, "tolerance must be > 0"),
+    (float("nan"), ValueError, "tolerance must be finite"),
+])
+def test_passed_names_a_bad_tolerance(rng, tolerance, error, message):
+    # passed("1e-6") raised Python's "'<' not supported between instances of 'float' and 'str'",
+    # and passed(-1) or passed(nan) answered False for any network, however right its gradients
+    model = Sequential([Dense(2, "tanh", input_dim=3), Dense(1)], seed=0, dtype="float64")
+    model.compile(loss="mse", optimizer="sgd")
+    result = glassnet.check_gradients(model, rng.normal(size=(4, 3)), rng.normal(size=(4, 1)))
+    assert result.passed() and result.passed(1e-3)
+    with pytest.raises(error, match=re.escape(message)):
+        result.passed(tolerance)

@@ -56,7 +56,8 @@ class GradientCheckResult:
         return max(self.errors.values(), default=0.0)
 
     def passed(self, tolerance=1e-6):
-        return self.max_error < tolerance
+        """Whether every tensor's relative error is below ``tolerance`` (a positive number)."""
+        return self.max_error < check_number(tolerance, "tolerance", low=0, low_open=True)
 
     def __str__(self):
         lines = [f"{'tensor':30s} relative error"]
