@@ -465,6 +465,21 @@ def test_apply_true_keeps_a_frozen_layers_optimizer_state_as_fit_does(opt, rng):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
 
 
+def test_a_step_that_only_accumulates_the_gradient_says_so():
+    # with gradient_accumulation_steps=2 every other step has Δθ = 0 whatever ∂J/∂θ, and the
+    # table showed it without a word (as a frozen layer's did before its note)
+    model = Sequential([Dense(1, input_dim=2)], dtype="float64", seed=0)
+    model.compile(optimizers.SGD(0.1, gradient_accumulation_steps=2), "mse")
+    notes = []
+    for _ in range(3):
+        step = model.trace([[1.0, 1.0]], [[1.0]], apply=True)
+        moved = any(u.any() for u in step.layers[0].updates.values())
+        notes.append((step.accumulating, moved, "gradient_accumulation_steps=2" in str(step)))
+    assert notes == [(2, False, True), (0, True, False), (2, False, True)]
+    assert step.to_dict()["accumulating"] == 2
+    assert "makes no update (Δθ = 0); one step in 2 applies the mean of the last 2 gradients" in step.to_markdown()
+    assert trace(hand_model(), [x1, x2], [t]).accumulating == 0
+
 def test_batch_normalization_traced_on_one_example_says_why_it_shows_nothing():
     # glassnet explain traces one example: BN's x̂ is then 0, its output β and ∂J/∂γ = 0, silently
     model = Sequential([Dense(2, activation="tanh", input_dim=2), BatchNormalization(),

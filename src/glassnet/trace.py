@@ -186,6 +186,9 @@ class Trace:
         Whether the update was applied to the model (``apply=True``).
     reduction : str
         The loss's reduction (Keras's): the batch loss is ``Σ_i w_i J_i / d``.
+    accumulating : int
+        ``k`` when the optimizer accumulates gradients (``gradient_accumulation_steps=k``)
+        and this step only adds ``∂J/∂θ`` to their sum: its ``Δθ`` is 0. Else 0.
     """
 
     x: np.ndarray
@@ -204,6 +207,9 @@ class Trace:
     penalty: float = 0.0
     #: the examples' weights w_i, or None (then each row of δ carries its w_i)
     sample_weight: np.ndarray | None = None
+    #: the optimizer's gradient_accumulation_steps k when this step only adds ∂J/∂θ to its sum
+    #: (Δθ = 0; every k-th step applies the mean), else 0
+    accumulating: int = 0
 
     @property
     def weighted(self):
@@ -232,6 +238,7 @@ class Trace:
             "sample_weight": _plain(self.sample_weight),
             "finite": self.finite,
             "applied": self.applied,
+            "accumulating": self.accumulating,
             "forward_order": [layer.index for layer in self.layers],
             "backward_order": [layer.index for layer in reversed(self.layers) if layer.in_red_path],
             "layers": [
@@ -319,6 +326,11 @@ class Trace:
         ``a^(l)ᵀ δ^(l+1)`` (a weight penalty) or whose ``Δθ`` is not only the
         optimizer's step (a constraint)."""
         out = []
+        if self.accumulating and self.finite:
+            k = self.accumulating
+            out.append(f"the optimizer accumulates gradients (gradient_accumulation_steps={k}): this step adds "
+                       f"∂J/∂θ to their sum and makes no update (Δθ = 0); one step in {k} applies the mean of "
+                       f"the last {k} gradients")
         for l in self.layers:
             if l.kind == "BatchNormalization" and self.n_samples == 1 and not l.frozen:
                 out.append(f"layer {l.index} ({l.name}) normalizes over the batch, here 1 example: x̂ = 0, so its "
@@ -687,6 +699,8 @@ def trace(model, X, y, apply=False, sample_weight=None):
     if not optimizer.built:
         optimizer.build(model._flat_params.shape[0], model._flat_params.dtype, model._slices)
     saved = None if apply else _save_side_effects(model)
+    k = optimizer.gradient_accumulation_steps or 0  # as Optimizer._apply_rule: no update unless the k-th
+    accumulating = k if k and (optimizer._iterations + 1) % k else 0
     Yx, wx = backend.to_namespace(Y, w)  # the step runs in the model's namespace; the trace holds NumPy copies
     try:
         forward, red, loss, penalty, A, learning_rate, before, grads, update, finite = _step(model, X, Yx, wx, apply)
@@ -700,6 +714,7 @@ def trace(model, X, y, apply=False, sample_weight=None):
         learning_rate=learning_rate, finite=finite, applied=bool(apply) and finite,
         reduction=getattr(model.loss, "reduction", "sum_over_batch_size"), penalty=penalty,
         sample_weight=None if w is None else np.array(w, dtype=np.float64).reshape(-1),
+        accumulating=accumulating,
     )
 
 
