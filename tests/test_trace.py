@@ -354,6 +354,13 @@ def test_sparse_x_is_refused_as_fit_refuses_it():
     with pytest.raises(TypeError, match=re.escape("Use x.toarray()")):
         trace(model, sparse.csr_matrix(np.ones((2, 2))), [1.0, 2.0])
 
+def test_an_array_of_three_dimensions_on_one_line_has_single_spaces():
+    # NumPy prints the blocks of a 3-D array parted by a blank line, which became a double space
+    # ("[[[1, 2], [3, 4]],  [[0, 0], [0, 1]]]") in the summary and in Markdown cells
+    x = np.array([[[1.0, 2.0], [3.0, 4.0]], [[0.0, 0.0], [0.0, 1.0]]])
+    cell = format_table(["x"], [[x]], markdown=True).splitlines()[-1]
+    assert cell == "| [[[1, 2], [3, 4]], [[0, 0], [0, 1]]] |"
+
 @pytest.mark.parametrize("markdown", [False, True])
 def test_format_table_needs_one_value_per_header(markdown):
     with pytest.raises(ValueError, match=r"rows\[1\] must hold one value per header column \(2\). Received 3 value\(s\)"):

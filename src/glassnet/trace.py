@@ -443,7 +443,7 @@ def _lines(value):
 def _inline(value):
     if isinstance(value, _Terms):
         return "; ".join(f"{symbol} = {_inline(array)}" for symbol, array in value)
-    return " ".join(line.strip() for line in _lines(value))
+    return " ".join(line.strip() for line in _lines(value) if line.strip())  # NumPy parts 3-D blocks by blank lines
 
 
 def format_table(header, rows, markdown=False):
