@@ -287,6 +287,28 @@ def test_dropout_and_batchnorm_trace_matches_fit(rng):
     assert twin.optimizer.iterations == model.optimizer.iterations == 1
 
 
+def test_an_optimizer_that_trains_another_model_is_refused_as_fit_refuses_it():
+    # fit refuses it; trace used the other model's momentum for this one (and, with apply=True,
+    # changed it), although its update is meant to be the one fit would make
+    X, y = np.ones((2, 2)), np.ones((2, 1))
+    shared = optimizers.SGD(0.1, momentum=0.9)
+    first = Sequential([Dense(1, input_dim=2)], seed=0)
+    first.compile(shared, "mse")
+    first.fit(X, y, verbose=0)
+    first.trace(X, y)
+    other = Sequential([Dense(1, input_dim=2)], seed=1)
+    other.compile(shared, "mse")
+    for apply in (False, True):
+        with pytest.raises(ValueError, match="already trains another model"):
+            trace(other, X, y, apply=apply)
+    # a step applied by trace makes the optimizer this model's, as a fit step does
+    fresh = optimizers.SGD(0.1, momentum=0.9)
+    first.compile(fresh, "mse")
+    trace(first, X, y, apply=True)
+    other.compile(fresh, "mse")
+    with pytest.raises(ValueError, match="already trains another model"):
+        other.fit(X, y, verbose=0)
+
 def test_divergent_step_is_reported_and_not_applied():
     model = Sequential([Dense(1, input_dim=2)], dtype="float64")
     model.compile(optimizers.SGD(learning_rate=1.0), "squared_error")

@@ -35,6 +35,7 @@ Seed 000 writes the delta rule with the opposite sign,
 """
 
 import math
+import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -693,11 +694,14 @@ def trace(model, X, y, apply=False, sample_weight=None):
     X, y = _as_batch(X, y)
     X, Y, w = model._prepare_xy(X, y, sample_weight, what="trace")
     optimizer = model.optimizer
-    from .models.training import check_optimizer_size
+    from .models.training import check_optimizer_owner, check_optimizer_size
 
+    check_optimizer_owner(model)  # as fit: another model's momentum is not this one's
     check_optimizer_size(model)
     if not optimizer.built:
         optimizer.build(model._flat_params.shape[0], model._flat_params.dtype, model._slices)
+    if apply:  # its state now describes this model's weights, as after a fit step
+        optimizer._model = weakref.ref(model)
     saved = None if apply else _save_side_effects(model)
     k = optimizer.gradient_accumulation_steps or 0  # as Optimizer._apply_rule: no update unless the k-th
     accumulating = k if k and (optimizer._iterations + 1) % k else 0

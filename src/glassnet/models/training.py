@@ -420,6 +420,19 @@ def check_optimizer_size(model):
         )
 
 
+def check_optimizer_owner(model):
+    """Refuse an optimizer built for another model, alive or not: its state describes that
+    model's weights."""
+    optimizer = model.optimizer
+    owner = getattr(optimizer, "_model", None)
+    if optimizer.built and owner is not None and owner() is not model:
+        raise ValueError(
+            f"This {type(optimizer).__name__} object already trains another model (its state describes that "
+            "model's weights). Compile each model with an optimizer of its own, e.g. "
+            f"optimizer=type(opt).from_config(opt.get_config()), as Keras requires."
+        )
+
+
 def _prepare_training(model):
     """Pass the model's jit_compile to its optimizer and layers (the compiled loops
     are numba's, on NumPy arrays only); build the optimizer's state."""
@@ -427,14 +440,7 @@ def _prepare_training(model):
     _warn_if_gradient_stops(model)
     losses._check_reduces(model.loss)  # compile checked it; the loss's reduction may have been set since
     optimizer = model.optimizer
-    owner = getattr(optimizer, "_model", None)
-    # built for another model, alive or not: its state describes that model's weights
-    if optimizer.built and owner is not None and owner() is not model:
-        raise ValueError(
-            f"This {type(optimizer).__name__} object already trains another model (its state describes that "
-            "model's weights). Compile each model with an optimizer of its own, e.g. "
-            f"optimizer=type(opt).from_config(opt.get_config()), as Keras requires."
-        )
+    check_optimizer_owner(model)
     check_optimizer_size(model)
     optimizer._model = weakref.ref(model)
     jit = model.jit_compile and backend.is_numpy()
