@@ -95,3 +95,16 @@ def test_passed_names_a_bad_tolerance(rng, tolerance, error, message):
     assert result.passed() and result.passed(1e-3)
     with pytest.raises(error, match=re.escape(message)):
         result.passed(tolerance)
+
+
+@pytest.mark.parametrize("X, y, message", [
+    (np.ones((2, 2)), np.ones((2, 1)), "X: the model expected 3 features, got 2 features"),
+    (np.ones((2, 3)), np.ones((3, 1)), "Inconsistent numbers of samples: X has 2, y has 3"),
+    (np.ones((2, 3, 1)), np.ones((2, 1)), "X must be a 2-D array"),
+])
+def test_bad_input_is_named_as_the_argument_X(X, y, message):
+    # check_gradients(model, X, y) named its first argument X in some messages and x in others
+    model = Sequential([Dense(1, input_dim=3)])
+    model.compile(loss="mse", optimizer="sgd")
+    with pytest.raises(ValueError, match=re.escape(message)):
+        glassnet.check_gradients(model, X, y)
