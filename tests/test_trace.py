@@ -322,6 +322,23 @@ def test_divergent_step_is_reported_and_not_applied():
     json.dumps(t_.to_dict(), allow_nan=False)
 
 
+@pytest.mark.parametrize("apply", [False, True])
+def test_an_update_that_overflows_is_not_made(apply):
+    # loss and gradient finite, but η·g overflows float32: train_on_batch keeps the weights and
+    # warns, where trace(apply=True) wrote inf into every weight and called the step finite
+    X, y = np.ones((2, 2)), np.full((2, 1), 10.0)
+    model = Sequential([Dense(1, input_dim=2)], seed=0)
+    model.compile(optimizers.SGD(1e38, momentum=0.5), "mse")
+    model.build()
+    before = model.get_weights()
+    step = trace(model, X, y, apply=apply)
+    assert math.isfinite(step.loss) and not step.finite and not step.applied
+    assert all((u == 0).all() for layer in step.layers for u in layer.updates.values())
+    assert "not made: the loss, a gradient or the update is NaN/inf" in str(step)
+    for a, b in zip(model.get_weights(), before):
+        np.testing.assert_array_equal(a, b)
+    assert model.optimizer.iterations == 0 and not model.optimizer.get_state()[1]["momentum"].any()
+
 def test_bad_input():
     with pytest.raises(TypeError, match="Sequential"):
         trace("model", [[1, 2]], [1])

@@ -181,8 +181,9 @@ class Trace:
     learning_rate : float
         η of this step.
     finite : bool
-        False when the loss or a gradient was NaN/inf: then, as in ``fit``,
-        no update is made and ``updates`` hold zeros.
+        False when the loss, a gradient or the updated weights were NaN/inf: then, as
+        in ``fit``, no update is made (nor the optimizer's state changed) and ``updates``
+        hold zeros.
     applied : bool
         Whether the update was applied to the model (``apply=True``).
     reduction : str
@@ -381,7 +382,7 @@ class Trace:
         L = len(self.layers) + 1
         state = "applied to the model" if self.applied else "not applied (trace(..., apply=True) applies it)"
         if not self.finite:
-            state = "not made: the loss or a gradient is NaN/inf (as fit, the weights are kept)"
+            state = "not made: the loss, a gradient or the update is NaN/inf (as fit, the weights are kept)"
         J = _fmt(self.loss)
         if self.penalty:
             J += f" = {_fmt(self.loss - self.penalty)} + {_fmt(self.penalty)} (weight penalties Σ R(θ))"
@@ -747,15 +748,21 @@ def _step(model, X, Y, w, apply):
             model._flat_grads[part] = 0
         if not finite:
             after = before
-        elif apply:
-            _optimizer_step(model, model._flat_params, model._flat_grads)
-            after = _np(model._flat_params)
         else:
             iterations, state = optimizer.get_state()
-            after, g = backend.copy(model._flat_params), backend.copy(model._flat_grads)
-            _optimizer_step(model, after, g)  # on copies; then the optimizer is rewound
-            optimizer.set_state(iterations, state)
-            after = _np(after)
+            if apply:
+                _optimizer_step(model, model._flat_params, model._flat_grads)
+                after = _np(model._flat_params)
+            else:
+                after, g = backend.copy(model._flat_params), backend.copy(model._flat_grads)
+                _optimizer_step(model, after, g)  # on copies; then the optimizer is rewound
+                optimizer.set_state(iterations, state)
+                after = _np(after)
+            if not np.isfinite(after).all():  # an update that overflows is not kept, as train_on_batch
+                finite, after = False, before
+                if apply:
+                    model._flat_params[...] = backend.from_numpy(before)
+                    optimizer.set_state(iterations, state)
         update = after - before
     return forward, red, loss, penalty, A, learning_rate, before, grads, update, finite
 
