@@ -339,6 +339,27 @@ def test_an_update_that_overflows_is_not_made(apply):
         np.testing.assert_array_equal(a, b)
     assert model.optimizer.iterations == 0 and not model.optimizer.get_state()[1]["momentum"].any()
 
+
+def test_a_gradient_whose_square_overflows_float32_is_still_applied_as_train_on_batch():
+    # ∂J/∂b = 2e20 is finite in float32 but g·g is not: trace called the step non-finite and
+    # made no update, where train_on_batch makes it
+    x, y = np.array([[1e10]], np.float32), np.array([[0.0]], np.float32)
+
+    def model():
+        m = Sequential([Dense(1, input_dim=1, kernel_initializer="ones", bias_initializer="zeros")])
+        m.compile(optimizers.SGD(1e-30), "mse")
+        m.build()
+        return m
+
+    fitted, traced = model(), model()
+    fitted.train_on_batch(x, y)
+    step = trace(traced, x, y, apply=True)
+    assert step.finite and step.applied
+    for a, b in zip(traced.get_weights(), fitted.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert traced.get_weights()[1][0] == np.float32(-2e-20)
+
+
 def test_bad_input():
     with pytest.raises(TypeError, match="Sequential"):
         trace("model", [[1, 2]], [1])

@@ -741,7 +741,7 @@ def _step(model, X, Y, w, apply):
         grads = _np(model._flat_grads)
         # train_step tests only the loss (fit catches a bad update one step later); a
         # trace is a single step, so it also refuses to apply a non-finite gradient.
-        finite = math.isfinite(loss) and math.isfinite(float(np.dot(grads, grads)))
+        finite = math.isfinite(loss) and bool(np.isfinite(grads).all())  # (g·g overflows float32 at |g| ~ 1e19)
         learning_rate = optimizer.learning_rate
         before = _np(model._flat_params)
         for part in model._frozen_parts():  # as train_step: frozen layers' gradients do not count (clipping)
@@ -768,27 +768,10 @@ def _step(model, X, Y, w, apply):
 
 
 def _optimizer_step(model, w, g):
-    """The update of ``training.train_step`` on the flat weights ``w`` with gradient ``g``:
-    the optimizer's rule; frozen layers' weights and optimizer state (momentum, Adam's m and v)
-    put back, as fit keeps them for when the layer is unfrozen; the moving average
-    (``use_ema``); the constraints."""
-    from .models.training import apply_constraints, constrained_parts
+    """The update of ``training.train_step`` on the flat weights ``w`` with gradient ``g``."""
+    from .models.training import apply_update, constrained_parts, frozen_buffers
 
-    optimizer, xp = model.optimizer, backend.get_namespace(w)
-    frozen = [(part, backend.copy(w[part]), {name: backend.copy(slot[part]) for name, slot in optimizer.state.items()
-                                             if name != "average"})
-              for part in model._frozen_parts()]
-    optimizer._apply_rule(w, g)
-    for part, values, slots in frozen:
-        w[part] = values
-        for name, slot in slots.items():
-            optimizer.state[name][part] = slot
-    if optimizer.use_ema and optimizer.track_average(w):  # as training._use_average: frozen layers keep theirs
-        kept = [(part, values) for part, values, _ in frozen]
-        w[...] = xp.asarray(optimizer.state["average"])
-        for part, values in kept:
-            w[part] = values
-    apply_constraints(w, constrained_parts(model))
+    apply_update(model, w, g, frozen_buffers(model, w), constrained_parts(model))
 
 
 def _layer_traces(model, forward, red, params, grads, update):

@@ -461,10 +461,17 @@ def _prepare_training(model):
     # decay and momentum would move the weights, and the state would decay, which Keras and
     # PyTorch never do to a variable they do not train (it shows once the layer is unfrozen).
     # (The weights' moving average, use_ema, is not put back: it follows the restored weights.)
-    model._frozen = [(part, backend.copy(model._flat_params[part]),
-                      {name: backend.copy(slot[part]) for name, slot in optimizer.state.items() if name != "average"})
-                     for part in model._frozen_parts()]
+    model._frozen = frozen_buffers(model, model._flat_params)
     model._constraints = constrained_parts(model)
+
+
+def frozen_buffers(model, w):
+    """``(slice, weights, {state name: slot})`` for each frozen layer's part of the flat weights
+    ``w``: the buffers :func:`apply_update` keeps them in during an update."""
+    state = model.optimizer.state
+    return [(part, backend.copy(w[part]), {name: backend.copy(slot[part]) for name, slot in state.items()
+                                           if name != "average"})
+            for part in model._frozen_parts()]
 
 
 def constrained_parts(model):
@@ -702,27 +709,35 @@ def train_step(model, Xb, Yb, wb=None):
         if not backend.is_numpy():  # metrics count on the host, in NumPy
             Yb, A, wb = backend.to_numpy(Yb), backend.to_numpy(A), None if wb is None else backend.to_numpy(wb)
         _update_metrics(model, model.metrics, Yb, A, wb)
+    apply_update(model, model._flat_params, model._flat_grads, model._frozen, model._constraints)
+    return loss
+
+
+def apply_update(model, w, g, frozen, constraints):
+    """The update of a training step on the flat weights ``w`` with gradient ``g`` (the model's
+    own, or copies: ``trace``): the optimizer's rule, with frozen layers' weights and optimizer
+    state kept (``frozen``: :func:`frozen_buffers`), the moving average (``use_ema``), then
+    the ``constraints`` (:func:`constrained_parts`)."""
     optimizer = model.optimizer
-    frozen, state = model._frozen, optimizer.state
+    state = optimizer.state
     for part, values, slots in frozen:
-        model._flat_grads[part] = 0
+        g[part] = 0
         # the weights as they are now, not as fit began: a callback (set_weights, BackupAndRestore's
         # restore) may have written into a frozen layer since, and the write must stay, as in Keras
-        values[...] = model._flat_params[part]
+        values[...] = w[part]
         for name, slot in slots.items():
             slot[...] = state[name][part]
-    optimizer._apply_rule(model._flat_params, model._flat_grads)
+    optimizer._apply_rule(w, g)
     for part, values, slots in frozen:
-        model._flat_params[part] = values
+        w[part] = values
         for name, slot in slots.items():
             state[name][part] = slot
-    if optimizer.use_ema and optimizer.track_average(model._flat_params):
-        _use_average(model)  # ema_overwrite_frequency
-    if model._constraints:
+    if optimizer.use_ema and optimizer.track_average(w):
+        _use_average(model, w)  # ema_overwrite_frequency
+    if constraints:
         # after the update and the moving average (which follows the unconstrained weights), at
         # every step, gradients accumulated or not: Keras's order in optimizer.apply
-        apply_constraints(model._flat_params, model._constraints)
-    return loss
+        apply_constraints(w, constraints)
 
 
 def swap_average(model):
@@ -740,14 +755,15 @@ def swap_average(model):
     optimizer._average_in_model = not getattr(optimizer, "_average_in_model", False)
 
 
-def _use_average(model):
-    """Put the optimizer's moving average (``use_ema``) into the weights, as Keras's
-    ``finalize_variable_values``; frozen layers keep theirs (Keras averages only the
-    trainable variables)."""
-    keep = [(part, backend.copy(model._flat_params[part])) for part in model._frozen_parts()]
-    model._flat_params[...] = model.optimizer.state["average"]
+def _use_average(model, w=None):
+    """Put the optimizer's moving average (``use_ema``) into the weights (the model's, or the
+    flat vector ``w``), as Keras's ``finalize_variable_values``; frozen layers keep theirs
+    (Keras averages only the trainable variables)."""
+    w = model._flat_params if w is None else w
+    keep = [(part, backend.copy(w[part])) for part in model._frozen_parts()]
+    w[...] = model.optimizer.state["average"]
     for part, values in keep:
-        model._flat_params[part] = values
+        w[part] = values
 
 
 def _finalize_average(model, start_iterations):
