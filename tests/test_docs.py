@@ -5,7 +5,9 @@ earlier one defined), in an empty folder, with MNIST from ../shared when it is t
 preceded by ``<!-- docs-test: needs MODULE -->`` runs only where MODULE is installed; one preceded
 by ``<!-- docs-test: skip: REASON -->`` is not run, and one preceded by ``<!-- docs-test: own script -->``
 runs alone in an interpreter of its own, as the complete script it shows (a Dask example whose worker
-processes import it). README.md's blocks are checked, against their printed output, by test_readme.py.
+processes import it). What a page says an example prints (PRINTED) is compared with what it prints, and
+so is the output that docs/cli.md shows for its quick commands. README.md's blocks are checked, against
+their printed output, by test_readme.py.
 """
 
 import importlib.util
@@ -79,12 +81,66 @@ def run_blocks(page, blocks, folder):
     result = subprocess.run([sys.executable, script.name], cwd=folder, env=env, capture_output=True, text=True,
                             timeout=600)
     assert result.returncode == 0, f"docs/{page}:\n{result.stderr[-3000:]}"
+    return result.stdout
+
+
+# What a page says its examples print, word for word: each text must be on the page and in the output.
+PRINTED = {
+    "classic.md": ["8x8 blocks -> k=16: ratio 3.0625:1, PSNR 24.35 dB"],
+    "data.md": ["0.93"],
+    "lectures.md": ["J = 0.274811", "0.0826676"],
+    "sklearn.md": ["J = 1.62771 = 1.61254 + 0.0151731"],
+}
 
 
 @pytest.mark.parametrize("page", PAGES)
 def test_every_python_example_of_the_page_runs(page, tmp_path):
-    blocks = python_blocks((DOCS / page).read_text())
+    text = (DOCS / page).read_text()
+    blocks = python_blocks(text)
     assert runnable(blocks), f"docs/{page} has no example to run"
-    run_blocks(page, runnable(blocks), tmp_path)
+    out = run_blocks(page, runnable(blocks), tmp_path)
+    for shown in PRINTED.get(page, []):
+        assert shown in text, f"docs/{page} no longer shows {shown!r}: update PRINTED"
+        assert shown in out, f"docs/{page} shows {shown!r}; its examples printed:\n{out[-3000:]}"
     for k, block in enumerate(runnable(blocks, alone=True)):
         run_blocks(page, [block], tmp_path / f"own{k}")
+
+
+# The command lines of docs/cli.md whose shown output the test below compares (the quick ones; the
+# others train a network). A page's "$ glassnet ..." line and the indented lines under it are one example.
+CLI_EXAMPLE = re.compile(r"^    \$ glassnet (?P<args>.*)\n(?P<output>(?:    \S.*\n)*)", re.M)
+QUICK_COMMANDS = ("explain", "descend", "perceptron", "hopfield", "train data.csv")
+
+
+def cli_examples():
+    """(arguments, shown output lines) of each quick example of docs/cli.md."""
+    examples = []
+    for match in CLI_EXAMPLE.finditer((DOCS / "cli.md").read_text()):
+        if match["args"].startswith(QUICK_COMMANDS):
+            shown = [line[4:].rstrip() for line in match["output"].splitlines()]
+            examples.append((match["args"], [line for line in shown if line != "..."]))
+    return examples
+
+
+def test_the_cli_page_has_its_quick_examples():
+    assert [args.split()[0] for args, _ in cli_examples()] == ["train", "explain", "descend", "descend", "perceptron",
+                                                               "hopfield"]
+
+
+@pytest.mark.parametrize(("args", "shown"), cli_examples(), ids=lambda value: value if isinstance(value, str) else "")
+def test_cli_example_prints_what_the_page_shows(args, shown, tmp_path, monkeypatch, capsys):
+    import shlex
+
+    from glassnet.cli import main
+
+    # the page's malformed CSV file: column 'b' holds an 'x' on line 3
+    (tmp_path / "data.csv").write_text("a,b,label\n1,2,0\n3,x,1\n")
+    monkeypatch.chdir(tmp_path)
+    main(shlex.split(args))
+    out, err = capsys.readouterr()
+    printed = [line.rstrip() for line in (out + err).splitlines()]
+    # every shown line is printed, in the page's order (a "..." on the page stands for lines left out)
+    position = 0
+    for line in shown:
+        assert line in printed[position:], f"docs/cli.md shows {line!r} for 'glassnet {args}'; it printed:\n{out}{err}"
+        position = printed.index(line, position) + 1
