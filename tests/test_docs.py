@@ -13,11 +13,14 @@ their printed output, by test_readme.py.
 import importlib.util
 import os
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from glassnet.cli import main
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
@@ -129,10 +132,6 @@ def test_the_cli_page_has_its_quick_examples():
 
 @pytest.mark.parametrize(("args", "shown"), cli_examples(), ids=lambda value: value if isinstance(value, str) else "")
 def test_cli_example_prints_what_the_page_shows(args, shown, tmp_path, monkeypatch, capsys):
-    import shlex
-
-    from glassnet.cli import main
-
     # the page's malformed CSV file: column 'b' holds an 'x' on line 3
     (tmp_path / "data.csv").write_text("a,b,label\n1,2,0\n3,x,1\n")
     monkeypatch.chdir(tmp_path)
