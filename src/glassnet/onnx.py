@@ -21,7 +21,8 @@ The graph computes what :meth:`Sequential.predict` computes (inference mode):
   ``max(sqrt(variance), ε)`` (``Mul`` and ``Add`` with ``invert=True``).
 
 Every built-in activation has an exact ONNX form: ``relu``, ``tanh``,
-``sigmoid`` (steepness λ: ``Sigmoid(λz)``), ``bipolar_sigmoid``
+``sigmoid`` (steepness λ: ``1/(1 + e^{-λz})``, which keeps the tail onnxruntime's ``Sigmoid``
+loses), ``bipolar_sigmoid``
 (``2σ(λz) − 1 = tanh(λz/2)``), ``softmax`` (β: ``Softmax(βz)``),
 ``log_softmax``, ``leaky_relu``, ``elu``, ``softplus``, ``linear``, ``ramp``
 (``Clip``), ``step`` and ``sign`` (comparisons) and the tie-splitting
@@ -110,12 +111,31 @@ def _leaky_relu(g, Z, a):
     return g.node("PRelu", [Z, g.constant(a.negative_slope, "slope")])
 
 
+def _sigmoid(g, Z):
+    """``σ(z) = 1/(1 + e^{-z})``, accurate relative to the value down to the subnormals (where
+    ``e^{-z}`` overflows and gives 0). onnxruntime's Sigmoid is accurate to an ulp of 1 only: float32
+    σ(-17) came out twice too large and σ(-20) as 0; float64 (``½ tanh(z/2) + ½``) is off by 3e-8 at
+    z = -20 and gives 0 below z ≈ -40."""
+    return g.node("Reciprocal", [g.node("Add", [g.node("Exp", [g.node("Neg", [Z])]), g.constant(1.0, "one")])])
+
+
+def _log1p(g, T):
+    """``log(1 + t)`` without losing a small ``t`` to rounding (ONNX has no Log1p): with
+    ``u = 1 + t`` rounded, ``log(u) · t/(u − 1)`` (Goldberg's correction), and ``t`` where ``u`` is 1."""
+    one = g.constant(1.0, "one")
+    U = g.node("Add", [T, one])
+    D = g.node("Sub", [U, one])
+    corrected = g.node("Mul", [g.node("Log", [U]), g.node("Div", [T, D])])  # (inf, NaN where D = 0: not taken)
+    return g.node("Where", [g.node("Equal", [D, g.constant(0.0, "zero")]), T, corrected])
+
+
 def _softplus(g, Z, a):
     if g.dtype == np.float32:
         return g.node("Softplus", [Z])
-    # onnxruntime has no float64 Softplus: max(z, 0) + log(1 + e^{-|z|}), which never overflows.
+    # onnxruntime has no float64 Softplus: max(z, 0) + log1p(e^{-|z|}), which never overflows
+    # (and keeps softplus(-50) = 2e-22, which log(1 + 2e-22) rounds to 0).
     tail = g.node("Exp", [g.node("Neg", [g.node("Abs", [Z])])])
-    return g.node("Add", [g.node("Relu", [Z]), g.node("Log", [g.node("Add", [tail, g.constant(1.0, "one")])])])
+    return g.node("Add", [g.node("Relu", [Z]), _log1p(g, tail)])
 
 
 def _elu(g, Z, a):
@@ -167,7 +187,7 @@ def _gelu(g, Z, a):
     if a.approximate:  # z σ(2u), u = √(2/π)(z + 0.044715 z³)
         cube = g.node("Mul", [g.node("Mul", [Z, Z]), Z])
         inner = g.node("Add", [Z, g.node("Mul", [cube, g.constant(0.044715, "c")])])
-        return g.node("Mul", [Z, g.node("Sigmoid", [_scaled(g, inner, 2 * 0.7978845608028654)])])
+        return g.node("Mul", [Z, _sigmoid(g, _scaled(g, inner, 2 * 0.7978845608028654))])
     # z · ½ (1 + erf(z/√2)); onnxruntime has Erf in float32 only: a float64 model computes it there (to 1e-7)
     erf = g.node("Erf", [_scaled(g, Z, 0.7071067811865476)]) if g.dtype == np.float32 else g.node(
         "Cast", [g.node("Erf", [g.node("Cast", [_scaled(g, Z, 0.7071067811865476)], to=g.helper.np_dtype_to_tensor_dtype(
@@ -187,7 +207,7 @@ _ONNX_ACTIVATIONS = {
     _activations.ReLU6: lambda g, Z, a: g.node("Clip", [Z, g.constant(0.0, "zero"), g.constant(6.0, "six")]),
     _activations.SELU: lambda g, Z, a: _selu(g, Z),
     _activations.GELU: _gelu,
-    _activations.SiLU: lambda g, Z, a: g.node("Mul", [Z, g.node("Sigmoid", [Z])]),
+    _activations.SiLU: lambda g, Z, a: g.node("Mul", [Z, _sigmoid(g, Z)]),
     _activations.Mish: lambda g, Z, a: g.node("Mul", [Z, g.node("Tanh", [_softplus(g, Z, a)])]),
     _activations.HardSigmoid: lambda g, Z, a: _hard_sigmoid(g, Z),
     _activations.HardSiLU: lambda g, Z, a: g.node("Mul", [Z, _hard_sigmoid(g, Z)]),
@@ -196,7 +216,7 @@ _ONNX_ACTIVATIONS = {
     _activations.Linear: lambda g, Z, a: Z,
     _activations.ReLU: lambda g, Z, a: g.node("Relu", [Z]),
     _activations.Tanh: lambda g, Z, a: g.node("Tanh", [Z]),
-    _activations.Sigmoid: lambda g, Z, a: g.node("Sigmoid", [_scaled(g, Z, a.steepness)]),
+    _activations.Sigmoid: lambda g, Z, a: _sigmoid(g, _scaled(g, Z, a.steepness)),
     _activations.BipolarSigmoid: lambda g, Z, a: g.node("Tanh", [_scaled(g, Z, 0.5 * a.steepness)]),
     _activations.Softmax: lambda g, Z, a: g.node("Softmax", [_scaled(g, Z, a.beta)], axis=-1),
     _activations.LogSoftmax: lambda g, Z, a: g.node("LogSoftmax", [Z], axis=-1),
