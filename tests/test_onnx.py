@@ -384,3 +384,15 @@ def test_float32_sigmoid_matches_predict_relative_to_its_value(activation, tmp_p
     model = Sequential([Activation(activation, input_shape=(1,))], dtype="float32")
     tiny = np.finfo(np.float32).tiny  # (subnormal outputs aside)
     np.testing.assert_allclose(run_onnx(export(model, tmp_path / "m.onnx"), x), model.predict(x), rtol=1e-5, atol=tiny)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("activation", [activations.SELU(), activations.ELU(0.5)], ids=repr)
+def test_elu_and_selu_keep_small_negative_inputs(activation, dtype, tmp_path):
+    # α(e^z − 1) lost z's digits near 0 (e^{-1e-8} − 1 keeps half of them; float32 selu(-1e-8) was 0,
+    # and so was onnxruntime's float32 Elu of -3e-8); predict computes expm1
+    z = np.logspace(-12, np.log10(800), 200)
+    x = np.concatenate([-z[::-1], [0.0], z]).reshape(-1, 1).astype(dtype)
+    model = Sequential([Activation(activation, input_shape=(1,))], dtype=dtype)
+    rtol = 1e-12 if dtype == "float64" else 1e-6
+    np.testing.assert_allclose(run_onnx(export(model, tmp_path / "m.onnx"), x), model.predict(x), rtol=rtol, atol=0)
