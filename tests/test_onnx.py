@@ -220,7 +220,16 @@ def test_custom_activation_is_refused():
 
     model = Sequential([Dense(2, cube, input_dim=2)])
     model.build((2,))
-    with pytest.raises(ValueError, match="Cannot export the activation .*only the built-in"):
+    with pytest.raises(ValueError, match="Cannot export the function 'cube' of layer 'dense' .*only the built-in"):
+        to_onnx(model)
+
+    class Cube(activations.Activation):
+        def forward(self, Z, out=None):
+            return Z**3
+
+    model = Sequential([Dense(2, Cube(), input_dim=2)])
+    model.build((2,))
+    with pytest.raises(ValueError, match=r"Cannot export the activation Cube\(\) of layer 'dense' .*only the built-in"):
         to_onnx(model)
 
 

@@ -259,8 +259,11 @@ _ONNX_ACTIVATIONS = {
 def _activation(g, Z, activation, where):
     emit = _ONNX_ACTIVATIONS.get(type(activation))
     if emit is None:
+        # a plain callable's repr is FunctionActivation(): its name says which one it is
+        what = (f"the function {activation.name!r}" if isinstance(activation, _activations.FunctionActivation)
+                else f"the activation {activation!r}")
         raise ValueError(
-            f"Cannot export the activation {activation!r} of {where} to ONNX: only the built-in "
+            f"Cannot export {what} of {where} to ONNX: only the built-in "
             f"activations ({', '.join(sorted(_activations.ACTIVATIONS))}) have an ONNX form."
         )
     return emit(g, Z, activation)
