@@ -262,6 +262,17 @@ def test_unbuilt_model_and_wrong_type_are_refused():
         to_onnx("model.gn")
 
 
+def test_a_fitted_estimator_is_refused_pointing_to_its_network():
+    pytest.importorskip("sklearn")
+    from glassnet.sklearn import MLPRegressor
+
+    estimator = MLPRegressor(hidden_layer_sizes=(3,), max_iter=1, random_state=0)
+    estimator.fit(np.zeros((4, 2)), np.zeros(4))
+    with pytest.raises(TypeError, match=r"estimator's network is its model_\)\. Received: MLPRegressor"):
+        to_onnx(estimator)
+    assert to_onnx(estimator.model_).graph.input[0].name == "input"
+
+
 def test_failed_export_leaves_the_old_file(tmp_path, monkeypatch):
     path = tmp_path / "m.onnx"
     path.write_bytes(b"old")

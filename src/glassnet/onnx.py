@@ -31,7 +31,7 @@ Erf; float16: Erf in float32), ``silu``, ``mish``, ``relu6``, ``hard_sigmoid``, 
 relu with arguments (``GeneralReLU``). A user callable cannot be translated and raises ``ValueError``.
 
 The batch dimension is symbolic (``"N"``); input ``"input"``, output ``"output"``,
-in the model's dtype (float32 or float64). A classifier trained by ``glassnet train``
+in the model's dtype (float32, float64 or float16). A classifier trained by ``glassnet train``
 (its class labels in ``model.metadata["classes"]``) has a second output, ``"label"``:
 the class label of each row as text, as ``glassnet predict`` prints it. ``onnx`` is an optional extra
 (``pip install "glassnet[onnx]"``); the file is written atomically.
@@ -386,7 +386,10 @@ def to_onnx(model):
     from .models import Sequential
 
     if not isinstance(model, Sequential):
-        raise TypeError(f"model must be a glassnet Sequential model. Received: {type(model).__name__}")
+        # a glassnet.sklearn estimator holds its network in model_
+        hint = (" (a fitted glassnet.sklearn estimator's network is its model_)"
+                if isinstance(getattr(model, "model_", None), Sequential) else "")
+        raise TypeError(f"model must be a glassnet Sequential model{hint}. Received: {type(model).__name__}")
     model._ensure_built()  # a declared input size is enough, as for summary() and save()
     if not model.built:
         raise ValueError("export() needs a built model: call fit(), predict() or build(input_shape) first.")
@@ -443,7 +446,7 @@ def export(model, path):
     ----------
     model : Sequential
         A built model of glassnet's layers (Dense, Activation, Dropout,
-        BatchNormalization, Flatten, the noise and normalization layers).
+        BatchNormalization, Flatten, Rescaling, the noise and normalization layers).
     path : str or os.PathLike
         The ``.onnx`` file; an existing file is replaced only once the new
         one is completely written.

@@ -1065,8 +1065,9 @@ class Sequential:
         file that ``keras.saving.load_model`` reads (architecture, weights and compile settings, not
         the optimizer's state; what Keras cannot represent is refused: see
         glassnet.models.keras_files.save_keras). Keras's other formats (``"tf_saved_model"``,
-        ``"openvino"``, ``"litert"``) need TensorFlow or OpenVINO and are refused; ``verbose`` and
-        ``input_signature`` must be None (the input is the model's own). Atomic; returns ``filepath``."""
+        ``"openvino"``, ``"litert"``) need TensorFlow or OpenVINO and are refused; ``verbose`` (a bool)
+        prints nothing, and ``input_signature`` must be None (the input is the model's own). Atomic;
+        returns ``filepath``."""
         _only_none("is for Keras's TensorFlow exports; the exported input is the model's own",
                    input_signature=input_signature)
         if verbose is not None:
