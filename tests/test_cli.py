@@ -285,6 +285,20 @@ def test_explain_names_targets_that_do_not_fit_the_examples(work, monkeypatch, c
     assert "--y: 2 example(s) need the same number of targets each; received 3 number(s)" in result.stderr
 
 
+def test_explain_names_the_option_of_targets_the_model_refuses(tmp_path, monkeypatch, capsys):
+    # trace's own checks named the library's argument y, not the command's option --y
+    from glassnet.layers import Dense
+    from glassnet.models import Sequential
+
+    model = Sequential([Dense(1, "sigmoid", input_dim=3)])
+    model.compile("sgd", "binary_crossentropy")
+    model.save(tmp_path / "binary.gn")
+    result = call("explain", "--model", "binary.gn", "--x", "1,2,3", "--y", "2", cwd=tmp_path,
+                  monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 1
+    assert "error: --y must lie in [0, 1] for loss 'binary_crossentropy'" in result.stderr
+
+
 SEED_TABLE_ETA_105 = [  # seed 000, f(x) = x², x0 = 2, η = 1.05 (decimal commas as dots)
     ["2", "4", "4", "4.2", "-2.2"],
     ["-2.2", "4.84", "-4.4", "-4.62", "2.42"],

@@ -1,6 +1,7 @@
 """``glassnet explain``: one training step in the lectures' notation (``glassnet.trace``)."""
 
 import json
+import re
 import warnings
 
 import numpy as np
@@ -96,7 +97,10 @@ def cmd_explain(args):
             warnings.filterwarnings("ignore", "X does not have valid feature names", UserWarning)
             result = estimator.trace(X, _estimator_targets(estimator, model, y))
     else:
-        result = trace(model, X, y)
+        try:
+            result = trace(model, X, y)
+        except ValueError as exc:  # the library's 'y must lie in [0, 1]' is the command's --y
+            raise CommandError(re.sub(r"^([xXy])\b", lambda m: "--" + m[1].lower(), str(exc))) from None
     if args.json:
         print(json.dumps(result.to_dict(), indent=1))
     elif args.markdown:
