@@ -294,6 +294,7 @@ def test_validation_split_holds_out_as_many_samples_as_keras(n, split, n_val):
 
 @pytest.mark.parametrize("kwargs, error, match", [
     ({"verbose": 7}, ValueError, "verbose must be 0, 1, 2 or 'auto'"),
+    ({"verbose": np.array([0, 1])}, ValueError, "verbose must be 0, 1, 2 or 'auto'"),
     ({"return_dict": "yes"}, TypeError, "return_dict must be True or False"),
 ])
 def test_evaluate_options_are_checked(model, kwargs, error, match):

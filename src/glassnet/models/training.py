@@ -144,8 +144,12 @@ def check_verbose(verbose):
     """``verbose`` of fit/evaluate/predict as 0, 1 or 2 (``"auto"`` is 1, as Keras)."""
     if isinstance(verbose, str) and verbose == "auto":
         return 1
-    if isinstance(verbose, str) or verbose not in (0, 1, 2):  # True/False are 1/0, as Keras takes them
-        raise ValueError(f"verbose must be 0, 1, 2 or 'auto'. Received: verbose={verbose!r}")
+    try:  # an array compared with the choices has no single truth value
+        known = not isinstance(verbose, str) and verbose in (0, 1, 2)  # True/False are 1/0, as Keras takes them
+    except (TypeError, ValueError):
+        known = False
+    if not known:
+        raise ValueError(f"verbose must be 0, 1, 2 or 'auto'. Received: verbose={verbose!r:.100}")
     return int(verbose)
 
 
