@@ -85,6 +85,8 @@ def test_bad_parameters(separable):
     with pytest.raises(TypeError, match="learning_rate must be a positive number or 'auto'. Received: "
                                         "learning_rate='fast'"):
         Adaline(learning_rate="fast").fit(X, y)
+    with pytest.raises(TypeError, match="shuffle must be True or False"):
+        Adaline(shuffle=np.array([True, False])).fit(X, y)
     with pytest.raises(ValueError, match="max_epochs"):
         Adaline(max_epochs=0).fit(X, y)
 

@@ -10,7 +10,7 @@ import warnings
 import numpy as np
 
 from .._estimator import BaseEstimator, ClassifierMixin, check_classification_y, check_is_fitted, check_X
-from .._validation import check_choice, check_number, check_positive_int
+from .._validation import check_bool, check_choice, check_number, check_positive_int
 from .perceptron import encode_bipolar_targets, net_input, too_large_error, train_neuron
 
 __all__ = ["Adaline"]
@@ -61,6 +61,7 @@ class Adaline(ClassifierMixin, BaseEstimator):
         """Train on X (n, d) with class labels y (n,)."""
         check_positive_int(self.max_epochs, "max_epochs")
         check_choice(self.mode, "mode", ("online", "batch"))
+        check_bool(self.shuffle, "shuffle")  # before the sorted-labels warning tests it
         # X keeps its dtype: train_neuron's bias column is the one float64 copy of the data
         X = check_X(X, "Adaline", dtype=None, fitted=self)
         if isinstance(self.learning_rate, str) and self.learning_rate != "auto":
