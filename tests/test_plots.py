@@ -474,6 +474,11 @@ def test_a_confusion_matrix_of_many_classes_is_coloured_not_annotated():
     (lambda: plots.plot_som(_fitted_som(), feature_names="ab"), TypeError, "feature_names must be a list of 2"),
     (lambda: plots.plot_som(_fitted_som(), feature_names=["a"]), ValueError, "must name each of the 2 features"),
     (lambda: plots.plot_som(_fitted_som(), components="no"), TypeError, "components must be True or False"),
+    # "cannot reshape array of size 3 into shape (40000,newaxis)"
+    (lambda: plots.plot_decision_boundary(_Returns(np.zeros(3)), _AND_X), ValueError,
+     r"model.predict\(X\) must return one row per point: for 40000 points it returned an array of shape \(3,\)"),
+    (lambda: plots.plot_decision_boundary(_Returns(np.zeros((40001, 2)), "predict_proba"), _AND_X), ValueError,
+     r"model.predict_proba\(X\) must return one row per point"),
     # descent: "cannot reshape array of size 800", "'str' object is not callable"; None drew nothing
     (lambda: plots.plot_descent(_x_squared(), f=lambda x: np.array([x, x])), ValueError,
      "f must return one real number for each x"),
@@ -488,6 +493,13 @@ def test_plot_arguments_are_named(call, error, match, tmp_path, monkeypatch):
 
 _AND_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
 _P = np.where(np.arange(48).reshape(3, 16) % 3, 1.0, -1.0)
+
+
+class _Returns:
+    """A model whose ``method`` returns ``out`` whatever X is."""
+
+    def __init__(self, out, method="predict"):
+        setattr(self, method, lambda X: out)
 
 
 def _fitted_som():

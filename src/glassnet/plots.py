@@ -201,6 +201,19 @@ def _is_regressor(model):
         return getattr(model, "_estimator_type", None) == "regressor"
 
 
+def _per_point(out, n, what):
+    """``out``, a model's output for ``n`` points, as ``(n, k)`` floats; output of another
+    length (a model for another input, a predict that returns None) is refused, naming ``what``."""
+    try:
+        S = np.asarray(out, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"{what} must return numbers, one row per point. Received: {out!r:.100}") from None
+    if S.ndim == 0 or S.shape[0] != n:
+        raise ValueError(f"{what} must return one row per point: for {n} points it returned an array "
+                         f"of shape {S.shape}.")
+    return S.reshape(n, -1)
+
+
 def _scores(model, X):
     """The model's scores over ``X``: ``(S, threshold, name)``.
 
@@ -211,16 +224,19 @@ def _scores(model, X):
     classes = getattr(model, "classes_", None)
     positive = f"P({classes[-1]})" if classes is not None and len(classes) == 2 else "P(class 1)"
     if hasattr(model, "predict_proba"):
-        return np.asarray(model.predict_proba(X), dtype=float).reshape(len(X), -1), 0.5, positive
+        return _per_point(model.predict_proba(X), len(X), "model.predict_proba(X)"), 0.5, positive
     if hasattr(model, "decision_function"):  # classic Perceptron, Adaline, linear SVMs: the boundary is net = 0
-        return np.asarray(model.decision_function(X), dtype=float).reshape(len(X), -1), 0.0, "decision value"
+        return _per_point(model.decision_function(X), len(X), "model.decision_function(X)"), 0.0, "decision value"
     if not hasattr(model, "predict"):
         raise TypeError(f"model must have predict_proba(X), decision_function(X) or predict(X). "
                         f"Received: {type(model).__name__}")
     out = np.asarray(model.predict(X))
+    if out.ndim == 0 or out.shape[0] != len(X):
+        raise ValueError(f"model.predict(X) must return one row per point: for {len(X)} points it returned "
+                         f"an array of shape {out.shape}.")
     if classes is not None:  # predicted labels: one-hot rows of their index in classes_
         return np.eye(len(classes))[_indices(out.reshape(-1), classes, "predict(X)")], 0.5, f"predicts {classes[-1]}"
-    S = out.astype(float).reshape(len(X), -1)
+    S = _per_point(out, len(X), "model.predict(X)")
     if _is_regressor(model):
         return S, None, "output"
     layers = getattr(model, "layers", None) or [None]
