@@ -474,6 +474,10 @@ def test_a_confusion_matrix_of_many_classes_is_coloured_not_annotated():
     (lambda: plots.plot_som(_fitted_som(), feature_names="ab"), TypeError, "feature_names must be a list of 2"),
     (lambda: plots.plot_som(_fitted_som(), feature_names=["a"]), ValueError, "must name each of the 2 features"),
     (lambda: plots.plot_som(_fitted_som(), components="no"), TypeError, "components must be True or False"),
+    # "The truth value of an array with more than one element is ambiguous"
+    (lambda: plots.plot_som(_fitted_som(), title=np.ones(2)), TypeError, "title must be a string or None"),
+    (lambda: plots.plot_decision_boundary(_and_perceptron(), _AND_X, title=np.ones(2)), TypeError,
+     "title must be a string or None"),
     # "cannot reshape array of size 3 into shape (40000,newaxis)"
     (lambda: plots.plot_decision_boundary(_Returns(np.zeros(3)), _AND_X), ValueError,
      r"model.predict\(X\) must return one row per point: for 40000 points it returned an array of shape \(3,\)"),

@@ -201,6 +201,13 @@ def _is_regressor(model):
         return getattr(model, "_estimator_type", None) == "regressor"
 
 
+def _check_title(title):
+    """``title`` as given: None (the default title) or a string."""
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"title must be a string or None. Received: title={title!r:.100}")
+    return title
+
+
 def _per_point(out, n, what):
     """``out``, a model's output for ``n`` points, as ``(n, k)`` floats; output of another
     length (a model for another input, a predict that returns None) is refused, naming ``what``."""
@@ -318,6 +325,7 @@ def plot_decision_boundary(model, X, y=None, resolution=200, ax=None, title=None
     from matplotlib.lines import Line2D
 
     X = check_array(X, "X", ndim=2)
+    title = _check_title(title)
     if X.shape[1] != 2:
         raise ValueError(f"X must have 2 features for a decision-boundary plot. Received shape {X.shape}.")
     resolution = check_positive_int(resolution, "resolution")
@@ -797,6 +805,7 @@ def plot_som(som, feature_names=None, X=None, components=True, path=None, *, tit
     names = [f"x{k + 1}" for k in range(n_features)] if feature_names is None else \
         _names(feature_names, n_features, "feature_names", "features")
     components = check_bool(components, "components")
+    title = _check_title(title)
     panels = 1 + (n_features if components else 0)
     cols = min(panels, 4)
     rows = math.ceil(panels / cols)
