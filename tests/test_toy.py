@@ -95,6 +95,8 @@ def test_bad_gate_arguments():
         logic_gate(3)
     with pytest.raises(ValueError, match="encoding must be 'binary' or 'bipolar'.*'signed'"):
         logic_gate("xor", encoding="signed")
+    with pytest.raises(ValueError, match="encoding must be 'binary' or 'bipolar'. Received: encoding=array"):
+        make_circle(encoding=np.array(["binary", "bipolar"]))  # "The truth value of an array ... is ambiguous"
     with pytest.raises(ValueError, match="n_inputs must be a positive integer"):
         logic_gate("and", n_inputs=0)
     with pytest.raises(TypeError, match="dtype must be a NumPy dtype such as 'float32'. Received: dtype='nope'"):

@@ -21,7 +21,7 @@ _ENCODINGS = ("binary", "bipolar")
 
 def _encode(X, y, encoding, dtype, encode_inputs=False):
     """Cast ``X`` and map 0/1 labels (and, for gates, inputs) to the encoding."""
-    if encoding not in _ENCODINGS:
+    if not isinstance(encoding, str) or encoding not in _ENCODINGS:  # an array has no single truth value
         raise ValueError(f"encoding must be 'binary' or 'bipolar'. Received: encoding={encoding!r:.100}")
     try:
         dtype = np.dtype(dtype or floatx())
