@@ -73,6 +73,11 @@ def test_matrix_initializers_refuse_other_shapes(make, shape, match):
     (lambda: initializers.TruncatedNormal(seed=1.5), ValueError, "seed must be a non-negative integer or None"),
     (lambda: initializers.Orthogonal(gain="2"), TypeError, "gain must be a number"),
     (lambda: initializers.Identity(gain=float("inf")), ValueError, "gain must be finite"),
+    # "The truth value of an array with more than one element is ambiguous"
+    (lambda: initializers.VarianceScaling(mode=np.array(["fan_in", "fan_out"])), ValueError,
+     "mode must be 'fan_in', 'fan_out' or 'fan_avg'. Received: mode=array"),
+    (lambda: initializers.VarianceScaling(distribution=np.array(["uniform", "uniform"])), ValueError,
+     "distribution must be 'uniform', 'truncated_normal' or 'untruncated_normal'. Received: distribution=array"),
 ])
 def test_initializer_arguments_are_checked(make, error, match):
     with pytest.raises(error, match=match):

@@ -282,12 +282,14 @@ class VarianceScaling(Initializer):
             if value is not None:  # Keras 3.15's, for kernels of more than two axes (einsum layers)
                 raise ValueError(f"glassnet's initializers compute the fans of 2-D kernels (fan_in = rows, "
                                  f"fan_out = columns): {name} must be None, Keras's default. Received: {name}={value!r}")
-        if mode not in ("fan_in", "fan_out", "fan_avg"):
-            raise ValueError(f"mode must be 'fan_in', 'fan_out' or 'fan_avg'. Received: mode={mode!r}")
-        if distribution not in ("uniform", "truncated_normal", "untruncated_normal"):
+        # isinstance first: an array compared with the names has no single truth value
+        if not isinstance(mode, str) or mode not in ("fan_in", "fan_out", "fan_avg"):
+            raise ValueError(f"mode must be 'fan_in', 'fan_out' or 'fan_avg'. Received: mode={mode!r:.100}")
+        if not isinstance(distribution, str) or distribution not in ("uniform", "truncated_normal",
+                                                                      "untruncated_normal"):
             raise ValueError(
                 "distribution must be 'uniform', 'truncated_normal' or 'untruncated_normal'. "
-                f"Received: distribution={distribution!r}"
+                f"Received: distribution={distribution!r:.100}"
             )
         self.scale = check_number(scale, "scale", low=0, low_open=True)
         self.mode, self.distribution = mode, distribution
