@@ -80,6 +80,9 @@ def test_keras_defaults_names_and_configs():
     (lambda: Dense(2, bias_constraint="maxnorm2"),
      ValueError, r"Unknown bias_constraint 'maxnorm2'\. Valid names: max_norm, min_max_norm, non_neg, unit_norm"),
     (lambda: constraints.deserialize({"class_name": "Os", "config": {}}), ValueError, r"Unknown constraint 'Os'"),
+    # None projected to a NaN; complex weights: "float() argument must be a string or a real number"
+    (lambda: constraints.MaxNorm()(None), TypeError, r"w must be an array-like of numbers. Received: w=None"),
+    (lambda: constraints.UnitNorm()(np.ones(2, complex)), ValueError, r"w holds complex numbers"),
 ])
 def test_bad_arguments_are_refused_with_their_name(make, error, match):
     with pytest.raises(error, match=match):

@@ -16,7 +16,7 @@ import numbers
 import numpy as np
 
 from ._registry import Configurable, from_config, lookup, to_config
-from ._validation import check_number
+from ._validation import check_array, check_number
 from .backend import get_namespace
 
 #: Keras's ``backend.epsilon()``, added to the norms before dividing by them
@@ -65,8 +65,10 @@ class _InPlace(Constraint):
         W = w  # Keras's argument name outside, the lectures' W inside
         xp = get_namespace(W)  # NumPy for a NumPy array, whatever namespace is active (as regularizers)
         if xp is np:
-            # a list or integers become float32, as in Keras; a float array keeps its dtype
-            W = np.array(W, dtype=W.dtype if isinstance(W, np.ndarray) and W.dtype.kind == "f" else "float32")
+            # None, text or complex numbers are refused (None became a NaN); a list or integers
+            # become float32, as in Keras; a float array keeps its dtype
+            W = check_array(W, "w", ndim=None, allow_empty=True, finite=False)
+            W = np.array(W, dtype=W.dtype if W.dtype.kind == "f" else "float32")
         else:
             W = xp.asarray(W, copy=True)
         self.apply_in_place(W)
