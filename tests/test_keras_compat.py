@@ -52,6 +52,8 @@ def test_flatten_takes_keras_data_format_first():
     with pytest.raises(ValueError, match="data_format must be None, 'channels_last' or 'channels_first'. "
                        "Received: data_format='nhwc'"):
         layers.Flatten("nhwc")
+    with pytest.raises(ValueError, match="data_format must be None, 'channels_last' or 'channels_first'"):
+        layers.Flatten(np.array(["channels_last"] * 2))  # "The truth value of an array ... is ambiguous"
 
 
 def test_flatten_channels_first_moves_the_channels_last_as_keras():

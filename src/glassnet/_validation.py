@@ -326,13 +326,18 @@ def check_int(value, name, low=None, high=None):
     return int(value)
 
 
+def is_one_of(value, choices):
+    """Whether ``value`` is one of ``choices``, for an ``if not ...: raise``: an array, compared
+    with the choices, has no single truth value (NumPy's "ambiguous" error), so it is not one."""
+    try:
+        return bool(value in choices)
+    except (TypeError, ValueError):
+        return False
+
+
 def check_choice(value, name, choices):
     """Return ``value`` if it is one of ``choices``; else a ValueError listing them."""
-    try:
-        known = value in choices  # an array compared with the choices has no single truth value
-    except (TypeError, ValueError):
-        known = False
-    if not known:
+    if not is_one_of(value, choices):
         raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}. Received: {name}={value!r:.100}")
     return value
 

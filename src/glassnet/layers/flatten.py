@@ -2,6 +2,7 @@
 
 import math
 
+from .._validation import is_one_of
 from ..backend import get_namespace
 from .base import Layer
 
@@ -18,7 +19,7 @@ class Flatten(Layer):
 
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
-        if data_format not in (None, "channels_last", "channels_first"):
+        if not is_one_of(data_format, (None, "channels_last", "channels_first")):
             raise ValueError("data_format must be None, 'channels_last' or 'channels_first'. "
                              f"Received: data_format={data_format!r:.80}")
         self.data_format = data_format
