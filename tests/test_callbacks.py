@@ -889,6 +889,17 @@ def test_a_checkpoint_template_that_cannot_be_formatted_is_refused_at_once(filep
         assert ModelCheckpoint(str(tmp_path / good)).filepath.endswith(good)  # any log key, as Keras
 
 
+@pytest.mark.parametrize("make", [
+    lambda v: EarlyStopping(mode=v),
+    lambda v: ReduceLROnPlateau(mode=v),
+    lambda v: ModelCheckpoint("m.gn", mode=v),
+])
+def test_callback_mode_given_as_an_array_is_named(make):
+    # "The truth value of an array with more than one element is ambiguous"
+    with pytest.raises(ValueError, match="mode must be 'auto', 'min' or 'max'. Received: mode=array"):
+        make(np.array(["min", "max"]))
+
+
 @pytest.mark.parametrize("make, allowed", [
     (lambda v: EarlyStopping(verbose=v), (0, 1, 2)),
     (lambda v: ReduceLROnPlateau(verbose=v), (0, 1, 2)),

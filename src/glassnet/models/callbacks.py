@@ -22,7 +22,7 @@ import numpy as np
 
 from .. import schedules
 from .._validation import (check_bool, check_choice, check_non_negative_int, check_number, check_path,
-                           check_positive_int)
+                           check_positive_int, is_one_of)
 
 
 class Callback:
@@ -313,8 +313,8 @@ def _interactive(stream):
 
 
 def _monitor_mode(monitor, mode):
-    if mode not in ("auto", "min", "max"):
-        raise ValueError(f"mode must be 'auto', 'min' or 'max'. Received: mode={mode!r}")
+    if not is_one_of(mode, ("auto", "min", "max")):
+        raise ValueError(f"mode must be 'auto', 'min' or 'max'. Received: mode={mode!r:.100}")
     if mode == "auto":  # stays "auto" (refused at train begin) for a name it cannot read
         name = (monitor[4:] if monitor.startswith("val_") else monitor).lower()  # (val_AUC, val_Precision)
         if any(word in name for word in ("acc", "precision", "recall", "f1", "auc", "r2")):
