@@ -632,3 +632,9 @@ def test_per_output_metrics_refuse_a_batch_with_another_number_of_outputs():
     f1.reset_state()
     f1.update_state(Y[:, :1], P[:, :1])  # a fresh state takes any number
     assert f1.result() == pytest.approx([0.5])  # > 0.5: rows 0, 2 predicted, rows 0, 3 positive
+
+
+def test_f1_average_given_as_an_array_is_named():
+    # "The truth value of an array with more than one element is ambiguous"
+    with pytest.raises(ValueError, match="average must be None, 'macro', 'micro' or 'weighted'. Received: average=arr"):
+        metrics.F1Score(average=np.array(["macro", "micro"]))

@@ -28,7 +28,8 @@ from .losses import (  # Keras's losses functions are its metrics functions too
     sparse_categorical_crossentropy,
 )
 from ._registry import from_config, has_name, lookup, to_config
-from ._validation import check_array, check_bool, check_int, check_number, check_positive_int, per_sample_weights, sized_by
+from ._validation import (check_array, check_bool, check_int, check_number, check_positive_int, is_one_of,
+                          per_sample_weights, sized_by)
 from .backend import to_numpy
 
 
@@ -787,8 +788,8 @@ class F1Score(Metric):
     name = "f1_score"
 
     def __init__(self, average="macro", threshold=None, name=None, dtype=None):
-        if average not in (None, "macro", "micro", "weighted"):
-            raise ValueError(f"average must be None, 'macro', 'micro' or 'weighted'. Received: average={average!r}")
+        if not is_one_of(average, (None, "macro", "micro", "weighted")):
+            raise ValueError(f"average must be None, 'macro', 'micro' or 'weighted'. Received: average={average!r:.100}")
         self.average = average
         self.threshold = None if threshold is None else check_number(threshold, "threshold", low=0, high=1)
         super().__init__(name, dtype)
