@@ -30,6 +30,8 @@ def test_input_takes_keras_arguments_that_mean_what_glassnet_does():
 @pytest.mark.parametrize("kwargs, error, match", [
     (dict(shape=(8,), sparse=True), ValueError, "no sparse inputs.*sparse must be None or False. Received: sparse=True"),
     (dict(shape=(8,), ragged=True), ValueError, "ragged must be None or False"),
+    # "The truth value of an array with more than one element is ambiguous"
+    (dict(shape=(8,), sparse=np.zeros(2)), ValueError, "sparse must be None or False. Received: sparse=array"),
     (dict(shape=(8,), tensor=np.ones((2, 8))), ValueError, "Input takes no tensor.*input_tensor=None"),
     (dict(shape=(8,), optional=True), ValueError, "optional must be False"),
     (dict(shape=(8,), batch_shape=(None, 8)), ValueError, "shape= or batch_shape=, not both"),

@@ -24,7 +24,7 @@ import numpy as np
 
 from .. import activations, constraints, initializers, regularizers
 from .._registry import keras_arrays
-from .._validation import check_array, check_positive_int, check_shape, sized_by
+from .._validation import check_array, check_positive_int, check_shape, is_one_of, sized_by
 from ..backend import (copy, from_numpy, get_namespace, is_numpy, make_rng, numpy_copy, numpy_dtype,
                        standardize_dtype)
 
@@ -476,7 +476,7 @@ class InputLayer(Layer):
                  input_tensor=None, optional=False, name=None, input_shape=None):
         for key, value, meaning in (("sparse", sparse, "sparse inputs (a SciPy sparse x works in fit without it)"),
                                     ("ragged", ragged, "ragged inputs")):
-            if value not in (None, False):
+            if not is_one_of(value, (None, False)):
                 raise ValueError(f"glassnet's Input has no {meaning}: {key} must be None or False. "
                                  f"Received: {key}={value!r:.80}")
         if input_tensor is not None:
