@@ -394,6 +394,8 @@ def test_save_and_load_take_keras_arguments(tmp_path):
         model.save_weights(path, overwrite=False)
     with pytest.raises(ValueError, match="zip"):
         model.save(tmp_path / "other.gn", zipped=False)
+    with pytest.raises(ValueError, match="pass zipped=None or True. Received: zipped=array"):
+        model.save(tmp_path / "other.gn", zipped=np.ones(2))  # "The truth value of an array ... is ambiguous"
     model.save(tmp_path / "light.gn", include_optimizer=False)
     with pytest.raises(TypeError, match="include_optimizer must be True or False"):
         model.save(tmp_path / "x.gn", include_optimizer="False")  # bool() saved the state it was told not to

@@ -20,7 +20,7 @@ import numpy as np
 
 from .. import backend, kernels, losses, metrics as metrics_module, optimizers
 from .._validation import (check_array, check_bool, check_consistent_length, check_path, check_positive_int, check_shape,
-                           check_sparse, is_compact, is_sparse, on_host, sized_by)
+                           check_sparse, is_compact, is_one_of, is_sparse, on_host, sized_by)
 from ..backend import get_namespace, make_rng, seeded, standardize_dtype
 from ..layers import InputLayer, Layer
 from ..layers.base import assign_weights, build_layer, refuse_symbolic_input, snake_case
@@ -1049,9 +1049,9 @@ class Sequential:
             raise ValueError(f"save_format was removed in Keras 3, and glassnet writes one format, its own safe "
                              f"model file, whatever the file's suffix (docs/file-format.md): remove "
                              f"save_format={save_format!r:.40}.")
-        if zipped not in (None, True):
+        if not is_one_of(zipped, (None, True)):
             raise ValueError(f"glassnet model files are always zip archives: pass zipped=None or True. "
-                             f"Received: zipped={zipped!r}")
+                             f"Received: zipped={zipped!r:.100}")
         _check_overwrite(filepath, overwrite)
         if (path := check_path(filepath, "filepath")).lower().endswith(".keras"):
             warnings.warn(f"{path!r} is written in glassnet's own format (as every model.save), which "
