@@ -411,6 +411,13 @@ def test_arrays_live_on_the_device_given_to_set_namespace(data):
         glassnet.check_gradients(model, X[:3], y[:3])
 
 
+def test_numpy_refuses_a_device_given_as_an_array_by_name():
+    # "The truth value of an array with more than one element is ambiguous"
+    with pytest.raises(ValueError, match="NumPy computes on the CPU only. Received: device=array"):
+        backend.set_namespace("numpy", device=np.array(["cpu", "cpu"]))
+    assert backend.is_numpy()
+
+
 def test_a_device_the_namespace_cannot_use_is_refused():
     pytest.importorskip("array_api_strict")
     with pytest.raises(ValueError, match="array_api_strict cannot create arrays on device='gpu7'"):
