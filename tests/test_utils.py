@@ -24,6 +24,7 @@ def test_normalize_divides_by_the_norm_as_keras():
     ({"x": np.ones((2, 2)), "axis": 2}, ValueError, "axis must be between -2 and 1"),
     ({"x": np.ones((2, 2)), "order": "l2"}, TypeError, "order must be a number"),
     ({"x": np.float32(3.0)}, ValueError, "at least one axis"),
+    ({"x": np.ones((2, 2)), "order": float("nan")}, ValueError, "order must be a number, not NaN"),  # all NaN
 ])
 def test_normalize_bad_arguments(kwargs, error, match):
     with pytest.raises(error, match=match):

@@ -31,6 +31,8 @@ def normalize(x, axis=-1, order=2):
     axis = check_int(axis, "axis", low=-x.ndim, high=x.ndim - 1)
     if isinstance(order, bool) or not isinstance(order, (int, float, np.integer, np.floating)):
         raise TypeError(f"order must be a number (2 for the L2 norm, 1, np.inf, ...). Received: order={order!r:.100}")
+    if np.isnan(order):  # every norm, and so every result, was NaN
+        raise ValueError(f"order must be a number, not NaN (2 for the L2 norm, 1, np.inf, ...). Received: order={order!r}")
     norm = np.atleast_1d(np.linalg.norm(x, order, axis))
     norm[norm == 0] = 1
     return x / np.expand_dims(norm, axis)
