@@ -19,6 +19,15 @@ def test_normalize_divides_by_the_norm_as_keras():
     np.testing.assert_allclose(utils.normalize([[3, 4]]), [[0.6, 0.8]])
 
 
+def test_normalize_huge_tiny_and_float16_values():
+    # the squares overflowed (the row became [0, 0]) or underflowed (it was left as it was)
+    x = np.array([[3e200, 4e200], [3e-200, 4e-200], [3.0, 4.0]])
+    np.testing.assert_allclose(utils.normalize(x), [[0.6, 0.8]] * 3, rtol=1e-15)
+    np.testing.assert_allclose(utils.normalize(x, order=np.inf), [[0.75, 1.0]] * 3)
+    np.testing.assert_allclose(utils.normalize(np.array([[300, 400]], dtype=np.float16)), [[0.6, 0.8]], rtol=1e-3)
+    np.testing.assert_array_equal(utils.normalize([[3.0, 0.0]], order=0), [[3.0, 0.0]])  # a count: nothing scaled
+
+
 @pytest.mark.parametrize("kwargs, error, match", [
     ({"x": "abc"}, TypeError, "x must be an array-like of numbers"),
     ({"x": np.ones((2, 2)), "axis": 2}, ValueError, "axis must be between -2 and 1"),

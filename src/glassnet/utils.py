@@ -31,8 +31,16 @@ def normalize(x, axis=-1, order=2):
     axis = check_int(axis, "axis", low=-x.ndim, high=x.ndim - 1)
     if isinstance(order, bool) or not isinstance(order, (int, float, np.integer, np.floating)):
         raise TypeError(f"order must be a number (2 for the L2 norm, 1, np.inf, ...). Received: order={order!r:.100}")
-    if np.isnan(order):  # every norm, and so every result, was NaN
+    if order != order:  # NaN: every norm, and so every result, was NaN
         raise ValueError(f"order must be a number, not NaN (2 for the L2 norm, 1, np.inf, ...). Received: order={order!r}")
+    if order != 0 and x.dtype.kind == "f":
+        # The squares of 1e200 overflow (the row became 0) and of 1e-200 underflow (it stayed
+        # as it was): the norms of x divided by a power of two near each slice's largest |x|
+        # do not, and dividing by a power of two is exact. (order 0 counts, it scales nothing.)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            peak = np.max(np.abs(x), axis=axis, keepdims=True, initial=0)
+            unit = np.where(np.isfinite(peak) & (peak > 0), np.exp2(np.floor(np.log2(peak))), 1)
+        x = x / unit.astype(x.dtype)
     norm = np.atleast_1d(np.linalg.norm(x, order, axis))
     norm[norm == 0] = 1
     return x / np.expand_dims(norm, axis)
