@@ -258,6 +258,8 @@ def test_bad_input(kwargs, exc, match):
 def test_non_callable_f():
     with pytest.raises(TypeError, match="f must be a callable"):
         gradient_descent(3.0, 2.0, 0.1)
+    with pytest.raises(TypeError, match="f must be a callable f\\(x\\) -> float. Received: f='x\\*\\*2'"):
+        numerical_gradient("x**2", 1.0)  # "'str' object is not callable"
 
 
 @pytest.mark.parametrize(

@@ -45,6 +45,8 @@ def numerical_gradient(f, x, eps=1e-4):
     x, so x·log x near 0.001 stays inside its domain. A descent whose iterates
     shrink geometrically magnifies that rounding relative to x; for tables exact
     to the last digit pass the derivative (``grad=``), as ``glassnet descend`` does."""
+    if not callable(f):  # it failed at the first call, with "'str' object is not callable"
+        raise TypeError(f"f must be a callable f(x) -> float. Received: f={f!r:.100}")
     eps = check_number(eps, "eps", low=0, low_open=True)
     x = check_array(x, "x", ndim=None, dtype=np.float64, finite=False)  # NaN: a diverged path
     h = eps * np.maximum(np.abs(x), 0.01).reshape(-1)
