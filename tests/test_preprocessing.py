@@ -427,6 +427,16 @@ def test_kfold_errors():
         kfold(5, 2, stratify=[0, 1, 0])
 
 
+def test_stratify_labels_that_cannot_be_sorted_are_named():
+    # "'<' not supported between instances of 'NoneType' and 'str'" (a missing label among text ones)
+    y = np.array(["a", None, "b", "a", "b", "a"], dtype=object)
+    match = "The labels to stratify on .* must be all numbers or all text.* NoneType, str"
+    with pytest.raises(TypeError, match=match):
+        split(np.ones((6, 2)), y, stratify=True, test=0.5)
+    with pytest.raises(TypeError, match=match):
+        kfold(6, 2, stratify=y)
+
+
 def test_to_categorical_is_also_in_utils_as_keras_has_it():
     from glassnet import preprocessing, utils
 

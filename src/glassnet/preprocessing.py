@@ -396,7 +396,12 @@ def _count(value, n, name):
 def _by_class(labels, rng):
     """Shuffle, then group by class: ``(order, class of each, rank within its class, class sizes)``."""
     perm = rng.permutation(len(labels))
-    _, inverse, counts = np.unique(labels[perm], return_inverse=True, return_counts=True)
+    try:
+        _, inverse, counts = np.unique(labels[perm], return_inverse=True, return_counts=True)
+    except TypeError:  # object labels that cannot be sorted: "'<' not supported between 'NoneType' and 'str'"
+        kinds = sorted({type(v).__name__ for v in labels.tolist()})
+        raise TypeError(f"The labels to stratify on (y with stratify=True, or stratify=) must be all numbers or all "
+                        f"text, to be sorted into classes. Received labels of the types {', '.join(kinds)}.") from None
     inverse = inverse.reshape(-1)
     by_class = np.argsort(inverse, kind="stable")
     order = perm[by_class]
