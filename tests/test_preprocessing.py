@@ -213,6 +213,9 @@ def test_to_categorical_errors():
         to_categorical([0], num_classes=0)
     with pytest.raises(TypeError, match="dtype must be a NumPy dtype such as 'float32'. Received: dtype='nope'"):
         to_categorical([0, 1], dtype="nope")
+    for text_or_dates in ("U1", "M8[s]", "V8", "complex64", object):
+        with pytest.raises(ValueError, match="dtype must be a real number dtype .*Received: dtype="):
+            to_categorical([0, 1], dtype=text_or_dates)  # gave [['1', ''], ['', '1']], dates, or a bytes error
 
 
 def test_to_categorical_refuses_huge_arrays_and_reports_real_labels():

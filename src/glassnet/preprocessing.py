@@ -311,6 +311,9 @@ def to_categorical(x=None, num_classes=None, dtype=None, *, y=None):
         dtype = np.dtype(dtype or floatx())
     except (TypeError, ValueError):
         raise TypeError(f"dtype must be a NumPy dtype such as 'float32'. Received: dtype={dtype!r:.100}") from None
+    if dtype.kind not in "biuf":  # 'U1' gave the text '1' and '', 'M8[s]' dates, 'V8' a bytes error
+        raise ValueError(f"dtype must be a real number dtype (float, int or bool) such as 'float32'. "
+                         f"Received: dtype={dtype.name}")
     y = check_array(x if y is None else y, name=name, ndim=None, allow_empty=True)
     if y.ndim > 1 and y.shape[-1] == 1:
         y = y[..., 0]
