@@ -476,6 +476,9 @@ def test_values_beyond_float32_are_named_for_a_float32_network(sparse):
     (dict(activation=("relu",), hidden_layer_sizes=(3, 3)), ValueError, "one name per hidden layer"),
     (dict(alpha=-1.0), ValueError, "alpha must be >= 0"),
     (dict(batch_size=0), ValueError, "batch_size must be a positive integer"),
+    # these two were "The truth value of an array with more than one element is ambiguous"
+    (dict(batch_size=np.array([32, 64])), TypeError, "batch_size must be a positive integer. Received: batch_size=arr"),
+    (dict(n_iter_no_change=np.array([5, 10])), TypeError, "n_iter_no_change must be a positive integer"),
     (dict(learning_rate="cyclic"), ValueError, "learning_rate must be one of"),
     (dict(momentum=1.5), ValueError, "momentum must be <= 1"),
     (dict(shuffle="yes"), TypeError, "shuffle must be True or False"),

@@ -62,7 +62,7 @@ def _check_all(est):
     _hidden_activations(est.activation, len(hidden))
     check_choice(est.solver, "solver", _SOLVERS)
     check_number(est.alpha, "alpha", low=0)
-    if est.batch_size != "auto":
+    if not (isinstance(est.batch_size, str) and est.batch_size == "auto"):  # (an array: no single truth value)
         check_positive_int(est.batch_size, "batch_size")
     check_choice(est.learning_rate, "learning_rate", _SCHEDULES)
     check_number(est.learning_rate_init, "learning_rate_init", low=0, low_open=True)
@@ -76,7 +76,7 @@ def _check_all(est):
     check_number(est.beta_1, "beta_1", low=0, high=1, high_open=True)
     check_number(est.beta_2, "beta_2", low=0, high=1, high_open=True)
     check_number(est.epsilon, "epsilon", low=0, low_open=True)
-    if est.n_iter_no_change != np.inf:
+    if not (isinstance(est.n_iter_no_change, numbers.Real) and est.n_iter_no_change == np.inf):
         check_positive_int(est.n_iter_no_change, "n_iter_no_change")
     check_positive_int(est.max_fun, "max_fun")
     if not (est.random_state is None or isinstance(est.random_state, np.random.RandomState)
