@@ -300,6 +300,8 @@ def test_loss_names_are_metrics_as_in_keras():
         metrics.SparseCategoricalCrossentropy()([3, 0], d["P"][:2])
     with pytest.raises(ValueError, match="axis must be -1"):
         metrics.CategoricalCrossentropy(axis=0)
+    with pytest.raises(ValueError, match="axis must be -1. Received: axis=array"):
+        losses.BinaryCrossentropy(axis=np.array([-1, 0]))  # "The truth value of an array ... is ambiguous"
 
 
 def test_new_metrics_in_fit_evaluate_and_a_model_file(rng, tmp_path):

@@ -24,7 +24,7 @@ import types
 import numpy as np
 
 from ._registry import from_config, lookup, to_config
-from ._validation import check_array, check_number, per_sample_weights
+from ._validation import check_array, check_number, is_one_of, per_sample_weights
 from .activations import LogSoftmax, Sigmoid, Softmax
 from .backend import astype, from_numpy, get_namespace, is_numpy, numpy_dtype, to_numpy
 
@@ -56,8 +56,8 @@ def _keras_arguments(loss, name, reduction, dtype, axis=-1):
     if dtype is not None:
         raise ValueError("A glassnet loss computes in the dtype of the model's outputs (set it with "
                          f"Sequential(dtype=...)): dtype must be None. Received: dtype={dtype!r}")
-    if isinstance(axis, bool) or axis != -1:
-        raise ValueError(f"glassnet's losses reduce the last axis: axis must be -1. Received: axis={axis!r}")
+    if isinstance(axis, bool) or not is_one_of(axis, (-1,)):  # (an array: no single truth value)
+        raise ValueError(f"glassnet's losses reduce the last axis: axis must be -1. Received: axis={axis!r:.100}")
 
 
 def _check_reduces(loss):
