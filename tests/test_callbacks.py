@@ -539,9 +539,11 @@ def test_model_checkpoint_save_freq_in_batches_and_initial_value_threshold(tmp_p
     never = ModelCheckpoint(tmp_path / "best.gn", monitor="loss", save_best_only=True, initial_value_threshold=1e-9)
     model.fit(X, y, epochs=2, verbose=0, callbacks=[never])
     assert not (tmp_path / "best.gn").exists()
-    for bad in (0, "batch"):
+    for bad in (0, "batch", np.array([1, 2])):  # the array: "The truth value of an array ... is ambiguous"
         with pytest.raises((ValueError, TypeError), match="save_freq"):
             ModelCheckpoint(tmp_path / "m.gn", save_freq=bad)
+        with pytest.raises((ValueError, TypeError), match="save_freq"):
+            callbacks.BackupAndRestore(tmp_path / "backup", save_freq=bad)
 
 
 def _early_stopping_run(values, **kwargs):
