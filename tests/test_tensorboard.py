@@ -93,6 +93,10 @@ def test_arguments_are_checked_and_a_missing_package_is_named(tmp_path, monkeypa
         TensorBoard(tmp_path, histogram_freq=-1)
     with pytest.raises(ValueError, match="profiler and embeddings are not provided"):
         TensorBoard(tmp_path, profile_batch=5)
+    with pytest.raises(ValueError, match="profiler and embeddings are not provided"):
+        TensorBoard(tmp_path, profile_batch=np.array([1, 5]))  # "The truth value of an array ... is ambiguous"
+    with pytest.raises(ValueError, match="profiler and embeddings are not provided"):
+        TensorBoard(tmp_path, embeddings_freq=np.array([0, 1]))
     with pytest.raises(ValueError, match="plot_weights"):
         TensorBoard(tmp_path, write_images=True)
     with pytest.raises(ValueError, match="log_dir"):

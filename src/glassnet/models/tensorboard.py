@@ -20,7 +20,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from .._validation import check_bool, check_non_negative_int, check_positive_int
+from .._validation import check_bool, check_non_negative_int, check_positive_int, is_one_of
 from .callbacks import Callback
 
 _NO_TENSORBOARD = 'The TensorBoard callback requires the tensorboard package: pip install "glassnet[tensorboard]"'
@@ -64,11 +64,12 @@ class TensorBoard(Callback):
         if check_bool(write_images, "write_images"):
             raise ValueError("write_images is not provided; glassnet.plots.plot_weights draws a layer's weights "
                              "as images.")
-        if profile_batch not in (0, None) or embeddings_freq not in (0, None) or embeddings_metadata is not None:
+        if (not is_one_of(profile_batch, (0, None)) or not is_one_of(embeddings_freq, (0, None))
+                or embeddings_metadata is not None):
             raise ValueError("TensorBoard's profiler and embeddings are not provided: leave profile_batch and "
                              "embeddings_freq at 0 and embeddings_metadata at None. Received: "
-                             f"profile_batch={profile_batch!r}, embeddings_freq={embeddings_freq!r}, "
-                             f"embeddings_metadata={embeddings_metadata!r}")
+                             f"profile_batch={profile_batch!r:.100}, embeddings_freq={embeddings_freq!r:.100}, "
+                             f"embeddings_metadata={embeddings_metadata!r:.100}")
         if isinstance(update_freq, str) and update_freq in ("epoch", "batch"):
             update_freq = 1 if update_freq == "batch" else update_freq
         else:
