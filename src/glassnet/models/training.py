@@ -23,7 +23,8 @@ import numpy as np
 
 from .. import backend, constraints, kernels, losses
 from .._validation import (
-    check_array, check_non_negative_int, check_number, check_positive_int, dense_rows, is_sparse, on_host,
+    check_array, check_non_negative_int, check_number, check_positive_int, dense_rows, is_one_of, is_sparse,
+    on_host,
 )
 from . import callbacks as callbacks_module, streams
 
@@ -144,11 +145,7 @@ def check_verbose(verbose):
     """``verbose`` of fit/evaluate/predict as 0, 1 or 2 (``"auto"`` is 1, as Keras)."""
     if isinstance(verbose, str) and verbose == "auto":
         return 1
-    try:  # an array compared with the choices has no single truth value
-        known = not isinstance(verbose, str) and verbose in (0, 1, 2)  # True/False are 1/0, as Keras takes them
-    except (TypeError, ValueError):
-        known = False
-    if not known:
+    if isinstance(verbose, str) or not is_one_of(verbose, (0, 1, 2)):  # True/False are 1/0, as Keras takes them
         raise ValueError(f"verbose must be 0, 1, 2 or 'auto'. Received: verbose={verbose!r:.100}")
     return int(verbose)
 
