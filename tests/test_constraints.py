@@ -76,6 +76,8 @@ def test_keras_defaults_names_and_configs():
     (lambda: constraints.MinMaxNorm(rate=1.5), ValueError, r"rate must be <= 1"),
     (lambda: constraints.MaxNorm("3"), TypeError, r"max_value must be a number"),
     (lambda: constraints.UnitNorm(axis="rows"), TypeError, r"axis must be an integer or a list of integers"),
+    (lambda: constraints.MaxNorm(axis=10**30), ValueError, r"axis must name axes of the weights, between -64 and 63"),
+    (lambda: constraints.UnitNorm(axis=[0, -10**30]), ValueError, r"axis must name axes of the weights"),
     (lambda: Dense(2, kernel_constraint=5), ValueError, r"Could not interpret kernel_constraint identifier: 5"),
     (lambda: Dense(2, bias_constraint="maxnorm2"),
      ValueError, r"Unknown bias_constraint 'maxnorm2'\. Valid names: max_norm, min_max_norm, non_neg, unit_norm"),

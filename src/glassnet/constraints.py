@@ -22,14 +22,22 @@ from .backend import get_namespace
 #: Keras's ``backend.epsilon()``, added to the norms before dividing by them
 EPSILON = 1e-7
 
+#: NumPy's largest number of axes
+MAX_DIMS = 64
+
 
 def _check_axis(axis):
     """An int or a tuple of ints (Keras also takes a list: ``[0, 1, 2]`` for a Conv2D kernel)."""
     if isinstance(axis, (list, tuple)) and axis and all(isinstance(a, numbers.Integral) for a in axis):
-        return tuple(int(a) for a in axis)
-    if isinstance(axis, numbers.Integral) and not isinstance(axis, bool):
-        return int(axis)
-    raise TypeError(f"axis must be an integer or a list of integers. Received: axis={axis!r:.100}")
+        checked = tuple(int(a) for a in axis)
+    elif isinstance(axis, numbers.Integral) and not isinstance(axis, bool):
+        checked = int(axis)
+    else:
+        raise TypeError(f"axis must be an integer or a list of integers. Received: axis={axis!r:.100}")
+    if not all(-MAX_DIMS <= a < MAX_DIMS for a in np.atleast_1d(checked).tolist()):  # 10**30: a raw OverflowError
+        raise ValueError(f"axis must name axes of the weights, between -{MAX_DIMS} and {MAX_DIMS - 1}. "
+                         f"Received: axis={axis!r:.100}")
+    return checked
 
 
 def _norms(W, axis):
