@@ -92,6 +92,9 @@ def test_a_layer_no_gradient_reaches_is_not_called_1e300_times_smaller(rng):
     assert diagnosis.layers[0].dead_fraction == 1.0
     message = dict(diagnosis.problems)["vanishing"]
     assert "none at all in 'dense' (RMS 0)" in message and "e+" not in message
+    # the model already uses ReLU: the advice is about its dead units, not "Use ReLU"
+    assert "Use ReLU" not in message
+    assert "the dead ReLU units of 'dense' pass back no gradient: Lower the learning rate" in message
 
 
 def test_healthy_run_gets_no_warning(circle):

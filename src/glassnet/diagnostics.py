@@ -269,7 +269,7 @@ def _problems(layers, losses, stop_reason=None, learning_output=None):
             found.append(("vanishing", None, (
                 f"Vanishing gradients: the RMS gradient shrinks layer by layer from the output back to the "
                 f"input ({chain}), {_times(g_last, g_first, 'smaller', first, last)}. "
-                f"{ADVICE['vanishing']}"
+                f"{_vanishing_advice(found)}"
             )))
         elif g_first > 0 and g_last < g_first / VANISHING_RATIO:
             found.append(("exploding", None, (
@@ -279,6 +279,15 @@ def _problems(layers, losses, stop_reason=None, learning_output=None):
             )))
     found += _loss_problems(losses, stop_reason)
     return found
+
+
+def _vanishing_advice(found):
+    """Dead ReLU units stop the gradient too, and then "use ReLU" is no advice: name them."""
+    dead = [name for kind, name, _ in found if kind == "dead_relu"]
+    if dead:
+        return (f"Here the dead ReLU units of {', '.join(map(repr, dead))} pass back no gradient: "
+                f"{ADVICE['dead_relu']}")
+    return ADVICE["vanishing"]
 
 
 def _times(big, small, how, first, last):
