@@ -559,3 +559,28 @@ def test_nadam_resumes_its_momentum_schedule_after_a_restore():
         c.apply(w, np.array(g))
     np.testing.assert_array_equal(w, whole[-1])
     assert optimizers.get("nadam").name == "nadam" and optimizers.get("adamax").name == "adamax"
+
+
+def test_polynomial_decay_is_keras_s_with_and_without_cycle():
+    # Keras: (initial − end)·(1 − min(step, T)/T)^power + end; with cycle, T = decay_steps·ceil(step/decay_steps)
+    # (decay_steps at step 0), so the rate rises again after each cycle
+    plain = schedules.PolynomialDecay(1.0, 10, end_learning_rate=0.1, power=2.0)
+    assert [plain(s) for s in (0, 5, 10, 25)] == pytest.approx([1.0, 0.9 * 0.25 + 0.1, 0.1, 0.1])
+    cyclic = schedules.PolynomialDecay(1.0, 10, end_learning_rate=0.1, power=2.0, cycle=True)
+    # step 15: T = 20, (1 − 15/20)² = 1/16; step 20: T = 20, at the end; step 21: T = 30
+    assert [cyclic(s) for s in (0, 5, 10, 15, 20, 21)] == pytest.approx(
+        [1.0, 0.325, 0.1, 0.9 / 16 + 0.1, 0.1, 0.9 * (1 - 21 / 30) ** 2 + 0.1])
+    assert schedules.PolynomialDecay(0.1, 100)(50) == pytest.approx((0.1 - 1e-4) * 0.5 + 1e-4)  # Keras's defaults
+    np.testing.assert_allclose(cyclic(np.arange(25)), [cyclic(s) for s in range(25)], rtol=1e-15)
+    # a Keras config (with its default name) reads, and the optimizer's config round-trips it
+    config = {"initial_learning_rate": 0.1, "decay_steps": 7.5, "end_learning_rate": 0.0001, "power": 1.0,
+              "cycle": True, "name": "PolynomialDecay"}
+    assert schedules.PolynomialDecay.from_config(config).get_config() == config
+    opt = optimizers.SGD(schedules.PolynomialDecay(0.1, 10, cycle=True))
+    assert optimizers.SGD.from_config(opt.get_config())._learning_rate.get_config() == opt._learning_rate.get_config()
+    with pytest.raises(ValueError, match="decay_steps must be a positive"):
+        schedules.PolynomialDecay(0.1, 0)
+    with pytest.raises(ValueError, match="power must be >= 0"):
+        schedules.PolynomialDecay(0.1, 10, power=-1.0)
+    with pytest.raises(TypeError, match="cycle must be"):
+        schedules.PolynomialDecay(0.1, 10, cycle="yes")

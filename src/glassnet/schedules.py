@@ -198,9 +198,48 @@ class InverseTimeDecay(_TimeDecay):
         return self.initial_learning_rate / (1 + self.decay_rate * self._progress(step))
 
 
+class PolynomialDecay(LearningRateSchedule):
+    """``lr = (initial − end) · (1 − min(step, T) / T)^power + end``, ``T = decay_steps`` (Keras's).
+
+    With ``cycle`` (as Keras), ``T`` is instead the first multiple of ``decay_steps`` at or
+    above ``step`` (``decay_steps`` itself at step 0): after reaching ``end`` the rate jumps
+    up again and decays over a longer span each time."""
+
+    def __init__(self, initial_learning_rate, decay_steps, end_learning_rate=0.0001, power=1.0, cycle=False,
+                 name=None):
+        self._set_name(name)
+        self.initial_learning_rate = check_number(initial_learning_rate, "initial_learning_rate", low=0)
+        self.decay_steps = _steps(decay_steps, "decay_steps", positive=True)
+        self.end_learning_rate = check_number(end_learning_rate, "end_learning_rate", low=0)
+        self.power = check_number(power, "power", low=0)
+        self.cycle = check_bool(cycle, "cycle")
+
+    def __call__(self, step):
+        step = _step(step)
+        if isinstance(step, np.ndarray):
+            return _each(self, step)
+        T = self.decay_steps
+        if self.cycle:
+            T *= max(1, math.ceil(step / T))
+        else:
+            step = min(step, T)
+        start, end = self.initial_learning_rate, self.end_learning_rate
+        return (start - end) * (1 - step / T) ** self.power + end
+
+    def get_config(self):
+        return self._with_name({
+            "initial_learning_rate": self.initial_learning_rate,
+            "decay_steps": self.decay_steps,
+            "end_learning_rate": self.end_learning_rate,
+            "power": self.power,
+            "cycle": self.cycle,
+        })
+
+
 CLASSES = {
     cls.__name__: cls
-    for cls in (ExponentialDecay, PiecewiseConstantDecay, StepDecay, CosineDecay, InverseTimeDecay)
+    for cls in (ExponentialDecay, PiecewiseConstantDecay, StepDecay, CosineDecay, InverseTimeDecay,
+                PolynomialDecay)
 }
 
 
