@@ -241,6 +241,23 @@ def test_direct_calls_check_shapes_instead_of_broadcasting():
     assert mse([[1.0], [0.0]], [[0.5], [0.5]]) == pytest.approx(0.25)  # lists are accepted
 
 
+
+def test_labels_of_one_output_unit_may_be_a_vector_as_keras_reads_them():
+    # Keras squeezes (n, 1) outputs against (n,) labels: `loss(y, model(x))` in a custom loop;
+    # glassnet refused the pair. Reshaped to (n, 1), never broadcast to an (n, n) table.
+    y, a, w = np.array([1.0, 0.0, 1.0]), np.array([[0.5], [0.5], [2.0]]), np.array([1.0, 2.0, 3.0])
+    squared = np.array([0.25, 0.25, 1.0])
+    assert losses.MeanSquaredError()(y, a) == pytest.approx(squared.mean())
+    assert losses.MeanSquaredError()(y, a, sample_weight=w) == pytest.approx((w * squared).sum() / 3)
+    np.testing.assert_allclose(losses.MeanSquaredError(reduction="none")(y, a, sample_weight=w), w * squared)
+    p = np.array([[0.8], [0.4], [0.9]])
+    bce = -np.log([0.8, 0.6, 0.9])
+    assert losses.BinaryCrossentropy()(y, p) == pytest.approx(bce.mean())
+    np.testing.assert_allclose(losses.get("binary_crossentropy").gradient(y, p),
+                               losses.get("binary_crossentropy").gradient(y[:, None], p))
+    with pytest.raises(ValueError, match=r"same shape.*\(3,\).*\(3, 2\)"):  # more than one unit: still refused
+        losses.MeanSquaredError()(y, np.zeros((3, 2)))
+
 def test_categorical_targets_must_be_distributions(rng):
     # δ = a − y holds only for rows summing to 1; multi-hot rows would train on a wrong gradient
     model = Sequential([Dense(3, activation="softmax", input_dim=2)], dtype="float64")

@@ -223,8 +223,9 @@ def _pair(loss, Y, A):
     (integer labels of a sparse loss become one-hot rows, as Keras takes them).
 
     Broadcasting would silently turn targets of shape (n,) against outputs
-    (n, 1) into an (n, n) table and a wrong loss; the training step only
-    pays for the shape comparison."""
+    (n, 1) into an (n, n) table and a wrong loss: such targets are reshaped to
+    (n, 1), as Keras reads them, and other shapes refused; the training step
+    only pays for the shape comparison."""
     if not hasattr(A, "shape") or (isinstance(A, np.ndarray) and A.dtype.kind not in "fiub"):
         A = check_array(A, "y_pred", ndim=None, dtype=float, allow_empty=True, finite=False)
     if not isinstance(A, np.ndarray) and not is_numpy():
@@ -235,6 +236,10 @@ def _pair(loss, Y, A):
         Y = Y.astype(A.dtype)  # integer one-hot rows: the gradient is computed in place, in A's dtype
     if Y.shape != A.shape:
         Y = loss._targets_like(Y, A)
+    if Y.shape != A.shape and len(A.shape) >= 2 and A.shape[-1] == 1 and tuple(Y.shape) == tuple(A.shape[:-1]):
+        # labels (n,) for one output unit (n, 1), as Keras reads them (its squeeze_or_expand_to_same_rank):
+        # `loss(y, model(x))` in a custom loop; reshaped, never broadcast
+        Y = get_namespace(A).reshape(Y, tuple(A.shape))
     if Y.shape != A.shape:
         raise ValueError(
             f"Loss {loss.name!r}: targets and outputs must have the same shape (n_samples, n_outputs). "
