@@ -584,3 +584,28 @@ def test_polynomial_decay_is_keras_s_with_and_without_cycle():
         schedules.PolynomialDecay(0.1, 10, power=-1.0)
     with pytest.raises(TypeError, match="cycle must be"):
         schedules.PolynomialDecay(0.1, 10, cycle="yes")
+
+
+def test_cosine_decay_restarts_is_keras_s_sgdr():
+    # periods of 10, 20, 40 steps (t_mul 2), each starting m_mul times lower: Keras's
+    # initial·((1 − α)·m_mul^i·½(1 + cos(π f)) + α) at the fraction f of period i done
+    s = schedules.CosineDecayRestarts(1.0, 10, t_mul=2.0, m_mul=0.5, alpha=0.1)
+
+    def expected(i, f):
+        return 0.9 * 0.5**i * 0.5 * (1 + math.cos(math.pi * f)) + 0.1
+
+    steps = (0, 5, 9, 10, 20, 30, 40, 70)
+    want = [expected(0, 0), expected(0, 0.5), expected(0, 0.9), expected(1, 0), expected(1, 0.5),
+            expected(2, 0), expected(2, 0.25), expected(3, 0)]
+    assert [s(t) for t in steps] == pytest.approx(want)
+    flat = schedules.CosineDecayRestarts(0.1, 4, t_mul=1.0)  # equal periods
+    assert [flat(t) for t in (0, 2, 4, 6, 8)] == pytest.approx([0.1, 0.05, 0.1, 0.05, 0.1])
+    np.testing.assert_allclose(s(np.arange(50)), [s(t) for t in range(50)], rtol=1e-15)
+    config = {"initial_learning_rate": 0.1, "first_decay_steps": 7.5, "t_mul": 2.0, "m_mul": 1.0, "alpha": 0.0,
+              "name": "SGDRDecay"}  # Keras 3.15's config of CosineDecayRestarts(0.1, 7.5)
+    assert schedules.CosineDecayRestarts.from_config(config).get_config() == config
+    assert schedules.deserialize({"class_name": "CosineDecayRestarts", "config": config})(0) == pytest.approx(0.1)
+    with pytest.raises(ValueError, match="t_mul must be >= 1"):
+        schedules.CosineDecayRestarts(0.1, 10, t_mul=0.5)
+    with pytest.raises(ValueError, match="first_decay_steps must be a positive"):
+        schedules.CosineDecayRestarts(0.1, 0)

@@ -236,10 +236,52 @@ class PolynomialDecay(LearningRateSchedule):
         })
 
 
+class CosineDecayRestarts(LearningRateSchedule):
+    """Keras's cosine decay with warm restarts (SGDR, Loshchilov & Hutter 2017).
+
+    Period ``i`` lasts ``T_i = first_decay_steps · t_mul^i`` steps and starts at
+    ``initial · m_mul^i``; within it, at the fraction ``f`` of ``T_i`` done,
+    ``lr = initial · ((1 − α) · m_mul^i · ½(1 + cos(π f)) + α)``.
+    ``t_mul`` is at least 1 (a shrinking period ends after
+    ``first_decay_steps / (1 − t_mul)`` steps, where Keras's rate becomes NaN)."""
+
+    def __init__(self, initial_learning_rate, first_decay_steps, t_mul=2.0, m_mul=1.0, alpha=0.0, name=None):
+        self._set_name(name)
+        self.initial_learning_rate = check_number(initial_learning_rate, "initial_learning_rate", low=0)
+        self.first_decay_steps = _steps(first_decay_steps, "first_decay_steps", positive=True)
+        self.t_mul = check_number(t_mul, "t_mul", low=1)
+        self.m_mul = check_number(m_mul, "m_mul", low=0)
+        self.alpha = check_number(alpha, "alpha", low=0, high=1)
+
+    def __call__(self, step):
+        step = _step(step)
+        if isinstance(step, np.ndarray):
+            return _each(self, step)
+        fraction = step / self.first_decay_steps
+        if self.t_mul == 1.0:
+            restart = math.floor(fraction)
+            fraction -= restart
+        else:  # periods 1, t, t², ...: period i starts at (t^i − 1) / (t − 1) first periods
+            restart = math.floor(math.log(1 - fraction * (1 - self.t_mul)) / math.log(self.t_mul))
+            done = (1 - self.t_mul**restart) / (1 - self.t_mul)
+            fraction = (fraction - done) / self.t_mul**restart
+        cosine = 0.5 * self.m_mul**restart * (1 + math.cos(math.pi * fraction))
+        return self.initial_learning_rate * ((1 - self.alpha) * cosine + self.alpha)
+
+    def get_config(self):
+        return self._with_name({
+            "initial_learning_rate": self.initial_learning_rate,
+            "first_decay_steps": self.first_decay_steps,
+            "t_mul": self.t_mul,
+            "m_mul": self.m_mul,
+            "alpha": self.alpha,
+        })
+
+
 CLASSES = {
     cls.__name__: cls
     for cls in (ExponentialDecay, PiecewiseConstantDecay, StepDecay, CosineDecay, InverseTimeDecay,
-                PolynomialDecay)
+                PolynomialDecay, CosineDecayRestarts)
 }
 
 
