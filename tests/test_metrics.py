@@ -638,3 +638,24 @@ def test_f1_average_given_as_an_array_is_named():
     # "The truth value of an array with more than one element is ambiguous"
     with pytest.raises(ValueError, match="average must be None, 'macro', 'micro' or 'weighted'. Received: average=arr"):
         metrics.F1Score(average=np.array(["macro", "micro"]))
+
+
+def test_hinge_is_a_metric_by_name_and_class_as_in_keras(tmp_path):
+    # Keras's metrics=["hinge"] and keras.metrics.Hinge: mean_k max(0, 1 − y·ŷ), 0/1 labels read as −1/+1
+    y, a, w = np.array([[0.0], [1.0], [1.0]]), np.array([[0.5], [0.25], [2.0]]), np.array([1.0, 2.0, 3.0])
+    per_sample = np.array([1.5, 0.75, 0.0])  # labels −1, 1, 1
+    m = metrics.Hinge()
+    m.update_state(y, a, sample_weight=w)
+    assert m.result() == pytest.approx((w * per_sample).sum() / w.sum())
+    signed = metrics.get("hinge")
+    signed.update_state(np.array([[-1.0, 1.0]]), np.array([[0.5, 0.5]]))  # ±1 labels as given
+    assert signed.result() == pytest.approx((1.5 + 0.5) / 2)
+    assert metrics.get(metrics.hinge).name == "hinge" and metrics.get("Hinge").name == "hinge"
+    model = models.Sequential([layers.Dense(1, input_dim=2, kernel_initializer="ones")])
+    model.compile(optimizer="sgd", loss="hinge", metrics=["hinge"])
+    X = np.array([[0.25, 0.25], [0.125, 0.125], [1.0, 1.0]])
+    logs = model.evaluate(X, y.ravel(), return_dict=True)
+    assert logs["hinge"] == pytest.approx(per_sample.mean()) and logs["loss"] == pytest.approx(per_sample.mean())
+    model.save(tmp_path / "m.gn")
+    again = models.load_model(tmp_path / "m.gn")
+    assert again.evaluate(X, y.ravel(), return_dict=True)["hinge"] == pytest.approx(per_sample.mean())

@@ -19,7 +19,7 @@ from . import losses as _losses
 from .losses import (  # Keras's losses functions are its metrics functions too
     binary_crossentropy,
     categorical_crossentropy,
-    hinge,  # noqa: F401  (keras.metrics.hinge: a MeanMetricWrapper when compiled)
+    hinge,
     huber,  # noqa: F401  (keras.metrics.huber)
     mean_absolute_error,
     mean_absolute_percentage_error,
@@ -458,6 +458,19 @@ class MeanSquaredLogarithmicError(_LossMean):
 
     def _loss(self):
         return _losses.MeanSquaredLogarithmicError()
+
+
+class Hinge(_LossMean):
+    """Keras's hinge ``mean_k max(0, 1 − y ŷ)`` averaged over the epoch, 0/1 labels read as
+    −1/+1 in each batch, as Keras (:class:`glassnet.losses.Hinge`)."""
+
+    name = "hinge"
+
+    def _loss(self):
+        return _losses.Hinge()
+
+    def values(self, Y, A):
+        return super().values(_losses.Hinge._signed(Y, A), A)
 
 
 class BinaryCrossentropy(_LossMean):
@@ -1018,6 +1031,7 @@ METRICS = {
     "msle": lambda: MeanSquaredLogarithmicError(name="msle"),
     "root_mean_squared_error": RootMeanSquaredError,
     "r2_score": R2Score,
+    "hinge": Hinge,
     "binary_crossentropy": BinaryCrossentropy,
     "categorical_crossentropy": CategoricalCrossentropy,
     "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
@@ -1104,7 +1118,8 @@ def _same_rank(Y, A):
 FUNCTIONS = {fn: fn.__name__ for fn in (
     binary_accuracy, categorical_accuracy, sparse_categorical_accuracy, top_k_categorical_accuracy,
     sparse_top_k_categorical_accuracy, mean_squared_error, mean_absolute_error, mean_absolute_percentage_error,
-    mean_squared_logarithmic_error, binary_crossentropy, categorical_crossentropy, sparse_categorical_crossentropy)}
+    mean_squared_logarithmic_error, binary_crossentropy, categorical_crossentropy, sparse_categorical_crossentropy,
+    hinge)}
 
 
 def _function_name(identifier):
@@ -1142,7 +1157,7 @@ CLASSES = {cls.__name__: cls for cls in (BinaryAccuracy, CategoricalAccuracy, Sp
                                          RootMeanSquaredError, MeanAbsolutePercentageError,
                                          MeanSquaredLogarithmicError, R2Score, BinaryCrossentropy,
                                          CategoricalCrossentropy, SparseCategoricalCrossentropy, TruePositives,
-                                         FalsePositives, TrueNegatives, FalseNegatives)}
+                                         FalsePositives, TrueNegatives, FalseNegatives, Hinge)}
 
 
 def serialize(metric):
