@@ -659,3 +659,17 @@ def test_hinge_is_a_metric_by_name_and_class_as_in_keras(tmp_path):
     model.save(tmp_path / "m.gn")
     again = models.load_model(tmp_path / "m.gn")
     assert again.evaluate(X, y.ravel(), return_dict=True)["hinge"] == pytest.approx(per_sample.mean())
+
+
+def test_mean_metric_wrapper_passes_further_keyword_arguments_to_fn_as_keras():
+    # keras.metrics.MeanMetricWrapper(fn, name=None, dtype=None, **kwargs) calls fn(y_true, y_pred, **kwargs)
+    def power_error(y_true, y_pred, power=2.0):
+        return np.mean(np.abs(y_true - y_pred) ** power, axis=-1)
+
+    m = metrics.MeanMetricWrapper(power_error, name="cubed", power=3.0)
+    m.update_state(np.array([[0.0, 0.0], [1.0, 1.0]]), np.array([[1.0, 2.0], [1.0, 3.0]]), sample_weight=[1.0, 3.0])
+    assert m.name == "cubed" and m.result() == pytest.approx((1 * (1 + 8) / 2 + 3 * (0 + 8) / 2) / 4)
+    model = models.Sequential([layers.Dense(1, input_dim=1, kernel_initializer="ones")])
+    model.compile(optimizer="sgd", loss="mse", metrics=[metrics.MeanMetricWrapper(power_error, power=1.0)])
+    assert model.evaluate(np.array([[1.0], [2.0]]), np.array([0.0, 0.0]), return_dict=True)["power_error"] == \
+        pytest.approx(1.5)

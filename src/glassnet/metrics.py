@@ -989,12 +989,16 @@ class MeanMetricWrapper(Metric):
     (weighted by the batch size). ``y_true`` arrives as the caller gave it to
     ``fit``/``evaluate`` (as Keras): integer labels stay labels under
     ``sparse_categorical_crossentropy``, 0/1 labels stay 0/1 under ``hinge``.
-    Called directly, it gets what it is given."""
+    Called directly, it gets what it is given. Further keyword arguments are passed
+    to ``fn`` at each call, as Keras's ``MeanMetricWrapper(fn, name, dtype, **kwargs)``."""
 
-    def __init__(self, fn, name=None, dtype=None):
+    _fn_kwargs = {}  # (never changed in place; a metric pickled before it existed reads this one)
+
+    def __init__(self, fn, name=None, dtype=None, **kwargs):
         if not callable(fn):
             raise TypeError(f"fn must be a callable fn(y_true, y_pred). Received: {fn!r}")
         self.fn = fn
+        self._fn_kwargs = kwargs
         super().__init__(name or getattr(fn, "__name__", None) or type(fn).__name__, dtype)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
@@ -1007,7 +1011,7 @@ class MeanMetricWrapper(Metric):
         self._accumulate(self.values(Y, A), _weights(sample_weight, A.shape[0]))
 
     def values(self, Y, A):
-        v = np.asarray(self.fn(Y, A), dtype=np.float64)
+        v = np.asarray(self.fn(Y, A, **self._fn_kwargs), dtype=np.float64)
         n = Y.shape[0]
         if v.ndim == 0:
             return np.full(n, float(v))
