@@ -27,3 +27,22 @@ def test_keras_class_names_and_defaults():
     assert regularizers.L2().get_config() == {"l2": 0.01}
     assert regularizers.L1L2().get_config() == {"l1": 0.0, "l2": 0.0}
     assert regularizers.l1 is regularizers.L1 and regularizers.l2 is regularizers.L2 and regularizers.l1_l2 is regularizers.L1L2
+
+
+def test_a_frozen_layer_s_penalty_is_not_in_the_loss_as_keras():
+    # Keras adds the regularizers of trainable weights only: a frozen base's penalty is a constant
+    # that glassnet added to every reported loss (4.40 where Keras reported 1.70)
+    import glassnet
+    from glassnet import layers, models
+
+    model = models.Sequential([
+        layers.Dense(2, input_dim=2, kernel_initializer="ones", kernel_regularizer=regularizers.L2(0.5)),
+        layers.Dense(1, kernel_initializer="ones", kernel_regularizer=regularizers.L1(0.25))])
+    model.compile(optimizer="sgd", loss="mse")
+    X, y = np.array([[1.0, 0.0]]), np.array([[0.0]])
+    data_loss = 2.0**2  # the output is 1 + 1 = 2
+    assert model.evaluate(X, y) == pytest.approx(data_loss + 0.5 * 4 + 0.25 * 2)
+    model.layers[0].trainable = False
+    assert model.evaluate(X, y) == pytest.approx(data_loss + 0.25 * 2)
+    assert model.train_on_batch(X, y) == pytest.approx(data_loss + 0.25 * 2)
+    assert glassnet.check_gradients(model, X, y).passed()  # the frozen layer's ∂J/∂W leaves the penalty out too

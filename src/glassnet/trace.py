@@ -792,7 +792,8 @@ def _layer_traces(model, forward, red, params, grads, update):
             gr[key] = grads[part].reshape(value.shape).copy()
             up[key] = update[part].reshape(value.shape).copy()
             k += 1
-        regs = {key: r for key, r in _regularizers_of(layer).items() if key in p}
+        # a frozen layer's penalty is not in the loss (as Keras), nor in its ∂J/∂θ
+        regs = {key: r for key, r in _regularizers_of(layer).items() if key in p} if layer.trainable else {}
         found = layer.parameter_constraints() if layer.trainable else {}  # as training.constrained_parts
         cons = {key: c for key, c in found.items() if key in p}
         out.append(LayerTrace(

@@ -582,7 +582,9 @@ class Sequential:
                     setattr(layer, name, value.copy())
 
     def regularization_penalty(self):
-        return sum(layer.regularization_penalty() for layer in self._layers)
+        """The trainable layers' weight penalties: a frozen layer's weights are constants, and
+        Keras counts only trainable weights' regularizers in the loss."""
+        return sum(layer.regularization_penalty() for layer in self._layers if layer.trainable)
 
     def compute_loss(self, Y, A, sample_weight=None):
         """The loss the optimizer minimises: data loss plus weight penalties."""
