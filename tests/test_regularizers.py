@@ -46,3 +46,21 @@ def test_a_frozen_layer_s_penalty_is_not_in_the_loss_as_keras():
     assert model.evaluate(X, y) == pytest.approx(data_loss + 0.25 * 2)
     assert model.train_on_batch(X, y) == pytest.approx(data_loss + 0.25 * 2)
     assert glassnet.check_gradients(model, X, y).passed()  # the frozen layer's ∂J/∂W leaves the penalty out too
+
+
+def test_model_and_layer_losses_list_the_penalties_as_keras():
+    # Keras's model.losses: one penalty per regularized trainable weight, in the layers' order
+    from glassnet import layers, models
+
+    model = models.Sequential([
+        layers.Dense(2, input_dim=2, kernel_initializer="ones", bias_initializer="ones",
+                     kernel_regularizer=regularizers.L2(0.5), bias_regularizer=regularizers.L1(0.1)),
+        layers.Dense(1, kernel_initializer="ones"),
+        layers.Dense(1, kernel_initializer="ones", kernel_regularizer=regularizers.L1(0.25))])
+    assert model.losses == pytest.approx([0.5 * 4, 0.1 * 2, 0.25 * 1])
+    assert model.layers[0].losses == pytest.approx([2.0, 0.2]) and model.layers[1].losses == []
+    model.layers[0].trainable = False  # a frozen layer's penalties are not in the loss (as Keras)
+    assert model.losses == pytest.approx([0.25])
+    model.compile(optimizer="sgd", loss="mse")
+    X, y = np.array([[1.0, 0.0]]), np.array([[0.0]])
+    assert model.evaluate(X, y) == pytest.approx((2 * 2) ** 2 + sum(model.losses))  # output (1+1)+(1+1) = 4

@@ -364,6 +364,12 @@ class Layer:
         return [self.params[k] for k in self.weight_names if k in self.params]
 
     @property
+    def losses(self):
+        """The weight penalties the loss adds for this layer, as floats (Keras's ``layer.losses``:
+        the regularizers of its trainable weights; none when it is frozen or has none)."""
+        return []
+
+    @property
     def non_trainable_weights(self):
         """The live arrays training does not step (batch-norm moving statistics), in
         Keras's order; all the weights when the layer is frozen, as Keras."""

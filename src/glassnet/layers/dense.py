@@ -176,6 +176,13 @@ class Dense(Layer):
             return None
         return xp.matmul(dZ, self.params["W"].T, out=self.buffer("dX", self.X.shape, dZ.dtype))
 
+    @property
+    def losses(self):
+        if not (self.built and self.trainable):
+            return []
+        found = ((self.kernel_regularizer, "W"), (self.bias_regularizer if self.use_bias else None, "b"))
+        return [float(regularizer(self.params[key])) for regularizer, key in found if regularizer is not None]
+
     def regularization_penalty(self):
         penalty = 0.0
         if self.kernel_regularizer is not None:

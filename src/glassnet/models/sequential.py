@@ -862,6 +862,12 @@ class Sequential:
                 for k in layer.weight_names if k in layer.params]
 
     @property
+    def losses(self):
+        """The weight penalties the loss adds, one float per regularized trainable weight in the
+        layers' order (Keras's ``model.losses``; ``sum(model.losses)`` is the penalty in the loss)."""
+        return [penalty for layer in self._layers for penalty in layer.losses]
+
+    @property
     def non_trainable_weights(self):
         """The live arrays that training does not step (batch-norm moving statistics, frozen layers)."""
         self._ensure_built()
