@@ -261,3 +261,16 @@ def test_the_fitted_map_keeps_its_grid_when_grid_is_set_again():
     np.testing.assert_array_equal(som.winner_map(X), hits)
     np.testing.assert_array_equal(som.u_matrix(), U)
     assert som.grid_shape_ == (3, 4) and hits.shape == (3, 4)
+
+
+def test_quantization_error_of_samples_on_their_neurons():
+    # A batch map with σ → 0 leaves each neuron on the one sample it wins, so the error is 0;
+    # one more sample (3, 4)·1e-9 off neuron 0 adds 5e-9. From ‖x‖² − 2x·w + ‖w‖², which
+    # cancels where x ≈ w, the six samples on their neurons read 2.5e-9, not 0.
+    X = np.array([[0.1, 0.7], [0.9, 0.2], [0.4, 0.4], [0.8, 0.9], [0.3, 0.1], [0.6, 0.5]])
+    som = SOM(grid=(2, 3), mode="batch", init=X, sigma=1e-3, final_sigma=1e-3, epochs=2).fit(X)
+    np.testing.assert_array_equal(som.weights_, X)
+    assert som.quantization_errors_ == [0.0, 0.0, 0.0]
+    assert som.quantization_error(X) == 0.0
+    off = np.vstack([X, X[0] + [3e-9, 4e-9]])
+    assert som.quantization_error(off) == pytest.approx(5e-9 / 7, rel=1e-6)

@@ -66,9 +66,16 @@ def _sq_distances(X, W):
     return np.maximum(D, 0.0)
 
 
-def _mean_min_distance(D):
-    """The quantization error from squared distances D (n, M): the mean distance to the winner."""
-    return float(np.sqrt(D.min(axis=1)).mean())
+def _mean_min_distance(X, W, D):
+    """The quantization error (1/n) Σ ‖x_i − w_c(i)‖, the winners c taken from the squared
+    distances D (n, M). The winner's distance is computed again from x − w: the expansion in D
+    cancels where x ≈ w, so a sample on its neuron came out about 1e-8 away, not 0."""
+    c = D.argmin(axis=1)
+    total = 0.0
+    for start in range(0, len(X), 4096):  # blocks: no (n, d) copy of X at once
+        diff = X[start : start + 4096] - W[c[start : start + 4096]]
+        total += np.sqrt(np.einsum("ij,ij->i", diff, diff)).sum()
+    return float(total / len(X))
 
 
 def _principal_axes(Xc, k):
@@ -274,7 +281,7 @@ class SOM(TransformerMixin, BaseEstimator):
         # what the weights stay within while α·h <= 1 (largest |x|, |w| without |X| copies)
         scale = max(X.max(), -X.min(), W.max(), -W.min(), 1.0)
         D = _sq_distances(X, W)  # (n, M) squared distances to the neurons
-        self.quantization_errors_ = [_mean_min_distance(D)]
+        self.quantization_errors_ = [_mean_min_distance(X, W, D)]
         history = [W.copy()] if record_weights else None
         n = len(X)
         if self.mode == "online":
@@ -321,7 +328,7 @@ class SOM(TransformerMixin, BaseEstimator):
                 hit = mass > 0
                 W[hit] = (H.T @ S)[hit] / mass[hit, None]
                 D = _sq_distances(X, W)  # the error now, and the next epoch's winners
-                self.quantization_errors_.append(_mean_min_distance(D))
+                self.quantization_errors_.append(_mean_min_distance(X, W, D))
                 if record_weights:
                     history.append(W.copy())
         self.weights_ = W
@@ -346,7 +353,7 @@ class SOM(TransformerMixin, BaseEstimator):
 
     @staticmethod
     def _qe(X, W):
-        return _mean_min_distance(_sq_distances(X, W))
+        return _mean_min_distance(X, W, _sq_distances(X, W))
 
     # ---- using the map -------------------------------------------------------
     def _fitted(self):
