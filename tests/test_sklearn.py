@@ -334,6 +334,23 @@ def test_convergence_warning_when_max_iter_is_hit():
         MLPClassifier(solver="lbfgs", max_iter=3, random_state=0).fit(X, y)
 
 
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_losses_are_numpy_scalars_as_scikit_learns(solver, tmp_path):
+    # scikit-learn's loss_, best_loss_ and loss_curve_ items are np.float64: clf.loss_.round(4) works
+    X, y = DATA["binary"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        peer = sk_nn.MLPClassifier(solver=solver, max_iter=3, random_state=0).fit(X, y)
+        ours = MLPClassifier(solver=solver, max_iter=3, random_state=0).fit(X, y)
+    ours.save(tmp_path / "clf.gn")
+    for clf in (ours, MLPClassifier.load(tmp_path / "clf.gn")):
+        assert type(clf.loss_) is type(peer.loss_) is np.float64
+        assert clf.loss_.round(4) == round(float(clf.loss_), 4)
+        if solver != "lbfgs":
+            assert type(clf.best_loss_) is type(peer.best_loss_) is np.float64
+            assert {type(v) for v in clf.loss_curve_} == {type(v) for v in peer.loss_curve_} == {np.float64}
+
+
 # -- targets and outputs ---------------------------------------------------------------------------
 def test_string_labels_binary_and_probabilities():
     X, y = DATA["binary"]

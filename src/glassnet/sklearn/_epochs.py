@@ -28,7 +28,7 @@ class _EpochEnd(Callback):
     def on_epoch_end(self, epoch, logs=None):
         est = self.estimator
         est.n_iter_ += 1
-        est.loss_ = float(logs["loss"])
+        est.loss_ = np.float64(logs["loss"])  # a NumPy scalar, as scikit-learn's (loss_.round(4) works)
         est.t_ += self.n_train
         est.loss_curve_.append(est.loss_)
         if est.verbose:

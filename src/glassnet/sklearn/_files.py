@@ -223,6 +223,12 @@ def _check_fitted(fitted, path):
         if not check(fitted[key]):
             raise _load_error(path, f"{key} in {_META_NAME} must be {what}; it is {fitted[key]!r:.100}.")
     out = {k: fitted[k] for k in _FITTED}
+    # the training losses as NumPy scalars, as fit leaves them (and as scikit-learn's are)
+    out["loss_"] = np.float64(out["loss_"])
+    if out["best_loss_"] is not None:
+        out["best_loss_"] = np.float64(out["best_loss_"])
+    if out["loss_curve_"] is not None:
+        out["loss_curve_"] = [np.float64(v) for v in out["loss_curve_"]]
     for a, b in (("validation_scores_", "best_validation_score_"), ("validation_scores_", "validation_loss_curve_")):
         if (out[a] is None) != (out[b] is None):
             raise _load_error(path, f"{a} and {b} in {_META_NAME} must both be null or both be set.")

@@ -160,7 +160,7 @@ def _fit_lbfgs(est, X, Y, w):
     curve = []
 
     def record(intermediate_result):
-        curve.append(float(intermediate_result.fun))
+        curve.append(np.float64(intermediate_result.fun))
 
     est._install_alpha(reg)
     try:
@@ -186,7 +186,7 @@ def _fit_lbfgs(est, X, Y, w):
         if est.n_iter_ == est.max_iter:
             message += f"\nIncrease the number of iterations to improve the convergence (max_iter={est.max_iter})."
         warnings.warn(message, ConvergenceWarning)
-    est.loss_ = float(result.fun)
+    est.loss_ = np.float64(result.fun)  # a NumPy scalar, as scikit-learn's
     est.loss_curve_ = curve
     est.best_loss_ = None
     est.validation_scores_ = est.best_validation_score_ = est.validation_loss_curve_ = None
