@@ -1383,6 +1383,10 @@ def test_small_csv_mistakes_name_their_cause(tmp_path, monkeypatch, capsys):
     for args, message in [
         (["train", "dup.csv", "--target", "a"], "--target 'a': dup.csv has 2 columns of that name"),
         (["train", "semi.csv"], "this file seems to use ';'"),
+        # the header is one column 'a;b;label', so --target label named no column, without the cause
+        (["train", "semi.csv", "--target", "label"], "--target 'label' is not a column of semi.csv (columns must be "
+                                                     "separated by commas; this file seems to use ';')."),
+        (["train", "semi.csv", "--target", "2"], "(columns must be separated by commas; this file seems to use ';')."),
         (["train", "decimal.csv"], "line 2: expected 1 field, found 3 (columns must be separated by commas; "
                                    "this file seems to use ';')"),
         (["predict", "m.gn", "inputs.csv"], "'0.1;0.2' is not a number (columns must be separated by commas; "

@@ -278,10 +278,11 @@ def _table(rows, has_header, target, require_target, read_target, ignore, path, 
         header = header[:-1] if header is not None else None
         rows = [(line, c[:-1]) for line, c in rows]
     names = header or [f"column_{k}" for k in range(width)]
-    col = _target_index(target, names, header is not None, path) if (target is not None or require_target) else None
+    col = _target_index(target, names, header is not None, path, hint=hint) if (target is not None or require_target) \
+        else None
     if col is not None and width < 2:
         raise CommandError(f"{path} has a single column: there is no feature besides the target{hint}.")
-    left_out = {_target_index(c, names, header is not None, path, "--ignore") for c in ignore}
+    left_out = {_target_index(c, names, header is not None, path, "--ignore", hint) for c in ignore}
     if col is not None and col in left_out:
         raise CommandError(f"--ignore: column {names[col]!r} is the target; it is never a feature.")
     features = [k for k in range(width) if k != col and k not in left_out]
@@ -350,9 +351,10 @@ def align_columns(X, columns, features, path):
     return X[:, [columns.index(name) for name in features]]
 
 
-def _target_index(target, names, has_header, path, option="--target"):
+def _target_index(target, names, has_header, path, option="--target", hint=""):
     """The index of the column ``target`` names (a header name or a 0-based index, negative
-    from the end; None: the last column), or the one-line error of ``option``."""
+    from the end; None: the last column), or the one-line error of ``option`` (``hint``: a
+    file that seems to use another separator says so, since its header is one column)."""
     if target is None:
         return len(names) - 1
     if has_header and target in names:
@@ -364,9 +366,10 @@ def _target_index(target, names, has_header, path, option="--target"):
         k = int(target)
     except ValueError:
         valid = f" Columns: {', '.join(names)}." if has_header else " The file has no header: give a column index."
-        raise CommandError(f"{option} {target!r} is not a column of {path}.{valid}") from None
+        raise CommandError(f"{option} {target!r} is not a column of {path}{hint}.{valid}") from None
     if not -len(names) <= k < len(names):
-        raise CommandError(f"{option} {k} is out of range: {path} has {len(names)} columns (0 to {len(names) - 1}).")
+        raise CommandError(f"{option} {k} is out of range: {path} has {len(names)} columns (0 to {len(names) - 1})"
+                           f"{hint}.")
     return k % len(names)
 
 
