@@ -1596,6 +1596,13 @@ def test_paths_a_folder_an_empty_name_and_a_huge_learning_rate_are_named(tmp_pat
     result = call("train", "xor", "--out", "", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
     assert_one_line_error(result)
     assert "--out: the file name is empty" in result.stderr  # was: "--out:  is a folder"
+    # a folder name that does not exist yet passed the check: it trained, then failed to save
+    for option in ("--out", "--plot"):
+        result = call("train", "xor", "--epochs", "1", option, "new/", cwd=tmp_path, monkeypatch=monkeypatch,
+                      capsys=capsys)
+        assert_one_line_error(result)
+        assert f"{option}: new/ ends with a separator, so it names a folder" in result.stderr
+        assert result.stdout == ""  # refused before any work
     # it blamed X ("X holds values too large ... largest |x| = 1")
     result = call("perceptron", "and", "--lr", "1e308", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
     assert_one_line_error(result)

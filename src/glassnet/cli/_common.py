@@ -177,6 +177,8 @@ def _check_parent(path, option):
     """Fail before any work when ``path`` cannot be written (not after a long training)."""
     if not path:
         raise CommandError(f"{option}: the file name is empty.")
+    if str(path).endswith(tuple(filter(None, ("/", os.sep, os.altsep)))):  # Path("new/") is "new": it passed
+        raise CommandError(f"{option}: {path} ends with a separator, so it names a folder; give a file name.")
     target = Path(path).resolve()
     folder = target.parent
     if not folder.is_dir():
