@@ -438,6 +438,12 @@ def test_train_csv_regression_folds_the_scaling_into_the_model(tmp_path, monkeyp
                   cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
     assert result.returncode == 0, result.stderr
     assert "Test MSE" in result.stdout
+    # the epoch lines' mae (of the standardized target, ~0.01) beside the test MAE in the target's units
+    # (~1) looked like a bug or gross overfitting: the units are said
+    shown = call("train", "reg.csv", "--target", "y", "--epochs", "1", "--seed", "0", "--out", "reg1.gn",
+                 cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    unit = re.search(r"the epochs' mae is in standard deviations \(1 = ([\d.]+)\)", shown.stdout)
+    assert unit and abs(float(unit.group(1)) / y.std() - 1) < 0.2, shown.stdout  # (of the training part)
     P = load_model(tmp_path / "reg.gn").predict(X)
     assert float(np.sqrt(np.mean((P[:, 0] - y) ** 2))) < 0.1 * y.std()
     # A learning rate far too large: training stops with the lectures' advice, no warning noise.
