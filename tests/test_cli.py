@@ -871,6 +871,8 @@ def test_offline_mnist_advice_speaks_the_command_line(tmp_path, monkeypatch, cap
     assert_one_line_error(result)
     assert "GLASSNET_DATA" in result.stderr and "load_mnist(path=" not in result.stderr
     assert "'glassnet train digits' needs no download" in result.stderr
+    # it named only $GLASSNET_DATA and the cache, though the command had looked in ../shared/data/mnist too
+    assert f"{tmp_path / 'cache' / 'glassnet' / 'mnist'}, {tmp_path / 'absent'}). Downloading failed" in result.stderr
 
 
 def test_a_saved_sklearn_classifier_predicts_its_labels_in_the_cli(tmp_path, monkeypatch, capsys):

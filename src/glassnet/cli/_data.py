@@ -472,6 +472,8 @@ def _find_mnist(download):
             return load_mnist(), "downloaded once to the cache"
         except MNISTNotFoundError as exc:  # the library's advice, in the command line's words
             text = " ".join(str(exc).replace(", or pass load_mnist(path='folder')", "").split())
+            # the command looked in ../shared/data/mnist too, which the library's list leaves out
+            text = re.sub(r"\(looked in: ([^)]*)\)", lambda m: f"(looked in: {m.group(1)}, {SHARED_MNIST})", text, count=1)
             raise CommandError(text.replace("glassnet.datasets.load_digits() needs no download.",
                                             "'glassnet train digits' needs no download.")) from None
     return None
