@@ -472,6 +472,17 @@ def test_auto_falls_back_to_the_digits_without_mnist(tmp_path, monkeypatch, caps
     assert result.returncode == 0, result.stderr
     assert "MNIST was not found" in result.stdout and "embedded 8×8 digits" in result.stdout
     assert (tmp_path / "model.gn").is_file()
+    # a $GLASSNET_DATA the user set, but mistyped or half filled, is named with what is wrong with it
+    assert f"$GLASSNET_DATA={tmp_path / 'none'} is not a folder" in result.stdout, result.stdout
+    (tmp_path / "half").mkdir()
+    (tmp_path / "half" / "train-images-idx3-ubyte.gz").write_bytes(b"")
+    (tmp_path / "half" / "train-labels-idx1-ubyte").write_bytes(b"")
+    monkeypatch.setenv("GLASSNET_DATA", str(tmp_path / "half"))
+    result = call("train", "--epochs", "1", "--layers", "16", "--seed", "0", "--quiet", "--out", "half.gn",
+                  cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    assert (f"$GLASSNET_DATA={tmp_path / 'half'} lacks t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz); "
+            "using the embedded 8×8 digits") in result.stdout, result.stdout
 
 
 # --- bad invocations: exit status ≠ 0, one line on stderr, no traceback ------------------------

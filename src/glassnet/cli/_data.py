@@ -2,6 +2,7 @@
 
 import csv
 import io
+import os
 import re
 import sys
 from dataclasses import dataclass
@@ -454,6 +455,24 @@ def _label(value):
     return str(value)
 
 
+def _mnist_places():
+    """Where ``auto`` looked for MNIST, for its note; a ``$GLASSNET_DATA`` that is no folder, or lacks
+    some of the four files, says so: its user expects MNIST, and "not found" alone left them guessing."""
+    from ..datasets.mnist import MNIST_FILES
+
+    where = "$GLASSNET_DATA, the cache, ../shared/data/mnist"
+    root = os.environ.get("GLASSNET_DATA")
+    if not root:
+        return where
+    root = Path(root).expanduser()
+    if not root.is_dir():
+        return f"{where}; $GLASSNET_DATA={root} is not a folder"
+    missing = min(([stem + ".gz" for stem in MNIST_FILES if not ((folder / (stem + ".gz")).is_file()
+                                                                  or (folder / stem).is_file())]
+                   for folder in (root / "mnist", root)), key=len)
+    return f"{where}; $GLASSNET_DATA={root} lacks {', '.join(missing)}" if missing else where
+
+
 def _find_mnist(download):
     """MNIST from $GLASSNET_DATA or the cache, then ../shared/data/mnist; else download or None."""
     from ..datasets import MNISTNotFoundError, load_mnist
@@ -533,7 +552,7 @@ def load_dataset(name, args, purpose="train", task=None, target=None, header=Non
             ((x, y), (xt, yt)), where = found
             return Data("mnist", f"MNIST from {where}: {len(x)} train / {len(xt)} test images of 28×28",
                         x, y, xt, yt, "classification", [str(k) for k in range(10)])
-        print("MNIST was not found ($GLASSNET_DATA, the cache, ../shared/data/mnist); using the "
+        print(f"MNIST was not found ({_mnist_places()}); using the "
               "embedded 8×8 digits instead ('glassnet train mnist' downloads MNIST).")
         key = "digits"
     if key == "digits":
