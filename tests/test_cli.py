@@ -1389,6 +1389,29 @@ def test_labels_are_compared_the_same_way_in_train_evaluate_and_predict(tmp_path
     assert {row.split(",")[0] for row in predicted.stdout.splitlines()[1:]} <= {"007", "010"}
 
 
+def test_a_text_column_of_a_file_without_header_is_named_by_the_index_the_options_take(tmp_path, monkeypatch,
+                                                                                         capsys):
+    # the advice was "--target column_2" / "--ignore column_1", which a file without a header refuses
+    X, t = two_blobs(40)
+    with open(tmp_path / "nohead.csv", "w") as fh:
+        for (a, b), label in zip(X, t):
+            fh.write(f"{a:.3f},id{label},{b:.3f},{'cat' if label else 'dog'}\n")
+    result = call("train", "nohead.csv", "--epochs", "1", "--quiet", cwd=tmp_path, monkeypatch=monkeypatch,
+                  capsys=capsys)
+    assert_one_line_error(result)
+    assert "leave it out with --ignore 1." in result.stderr, result.stderr
+    result = call("train", "nohead.csv", "--ignore", "1", "--epochs", "1", "--quiet", cwd=tmp_path,
+                  monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    (tmp_path / "inputs.csv").write_text("0.5,1.5,cat\n")
+    result = call("predict", "model.gn", "inputs.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert_one_line_error(result)
+    assert "leave it out with --target 2." in result.stderr, result.stderr
+    result = call("predict", "model.gn", "inputs.csv", "--target", "2", cwd=tmp_path, monkeypatch=monkeypatch,
+                  capsys=capsys)
+    assert result.returncode == 0, result.stderr
+
+
 def test_small_csv_mistakes_name_their_cause(tmp_path, monkeypatch, capsys):
     (tmp_path / "dup.csv").write_text("a,a,label\n1,2,0\n3,4,1\n")
     (tmp_path / "semi.csv").write_text("a;b;label\n1;2;0\n3;4;1\n")

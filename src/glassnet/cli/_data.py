@@ -302,7 +302,8 @@ def _table(rows, has_header, target, require_target, read_target, ignore, path, 
         return None if y is None or (y.dtype.kind == "f" and not np.isfinite(y).all()) else (X, y, columns)
     cells = np.array([c for _, c in rows], dtype=object)
     # a text column is the labels (without a target) or an id: _numeric says how to leave it out
-    X = _numeric(cells[:, features], rows, features, names, path, has_target=col is not None, hint=hint)
+    X = _numeric(cells[:, features], rows, features, names, path, has_target=col is not None, hint=hint,
+                 has_header=header is not None)
     y = None
     if col is not None and read_target:
         raw = [str(c) for c in cells[:, col]]
@@ -374,7 +375,7 @@ def _target_index(target, names, has_header, path, option="--target", hint=""):
     return k % len(names)
 
 
-def _numeric(cells, rows, columns, names, path, has_target=True, hint=""):
+def _numeric(cells, rows, columns, names, path, has_target=True, hint="", has_header=True):
     try:
         X = cells.astype(np.float64)
     except ValueError:
@@ -387,8 +388,10 @@ def _numeric(cells, rows, columns, names, path, has_target=True, hint=""):
                     ) from None
                 if not _is_number(value):
                     if not hint:  # a text column: labels (without a target) or an id
-                        hint = (f". If it is no feature (an id), leave it out with --ignore {names[k]}" if has_target
-                                else f". If it holds the labels, leave it out with --target {names[k]}")
+                        # a file without a header takes indices: "--target column_2" is refused there
+                        column = names[k] if has_header else k
+                        hint = (f". If it is no feature (an id), leave it out with --ignore {column}" if has_target
+                                else f". If it holds the labels, leave it out with --target {column}")
                     raise CommandError(
                         f"{path} line {line}, column {names[k]!r}: {value!r} is not a number{hint}."
                     ) from None
