@@ -1483,6 +1483,10 @@ def test_evaluate_refuses_a_task_that_contradicts_the_model(tmp_path, monkeypatc
                   capsys=capsys)
     assert_one_line_error(result)
     assert "--task classification: r.gn is a regression model" in result.stderr and "MSE" not in result.stdout
+    # --confusion was dropped without a word: MSE and MAE, exit status 0
+    result = call("evaluate", "r.gn", "reg.csv", "--confusion", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert_one_line_error(result)
+    assert "--confusion: r.gn is a regression model; a confusion matrix needs classes" in result.stderr
 
 
 def test_train_says_when_it_replaces_an_earlier_model(tmp_path, monkeypatch, capsys):

@@ -24,6 +24,8 @@ def cmd_evaluate(args):
     task = model_task(model)
     if args.task not in ("auto", task):  # a regression's targets read as classes would give a wrong MSE
         raise CommandError(f"--task {args.task}: {args.model} is a {task} model; leave --task out.")
+    if args.confusion and task != "classification":  # it printed MSE and MAE and dropped the option silently
+        raise CommandError(f"--confusion: {args.model} is a regression model; a confusion matrix needs classes.")
     # the model knows what it is: integer targets of a regression stay numbers
     target = _saved_target(args, model)
     others, header = _model_header(args.data, model, args.target or target or -1, args.ignore)
