@@ -1412,6 +1412,20 @@ def test_a_text_column_of_a_file_without_header_is_named_by_the_index_the_option
     assert result.returncode == 0, result.stderr
 
 
+def test_leaving_out_a_feature_of_the_model_is_named_as_such(tmp_path, monkeypatch, capsys):
+    X, t = two_blobs(60)
+    write_rows(tmp_path / "d.csv", [[*x, label] for x, label in zip(X, t)], ["a", "b", "label"])
+    result = call("train", "d.csv", "--epochs", "1", "--quiet", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    # it said "d.csv has no column a, which the model was trained on" of a file that has it
+    for args in (["predict", "model.gn", "d.csv", "--target", "a"], ["predict", "model.gn", "d.csv", "--ignore", "b"],
+                 ["evaluate", "model.gn", "d.csv", "--ignore", "b"]):
+        result = call(*args, cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+        assert result.returncode == 1 and "Traceback" not in result.stderr  # (and a note that label is left out)
+        assert f"--target or --ignore leaves out d.csv's column {args[-1]}, which the model was trained on" \
+            in result.stderr.splitlines()[-1], result.stderr
+
+
 def test_small_csv_mistakes_name_their_cause(tmp_path, monkeypatch, capsys):
     (tmp_path / "dup.csv").write_text("a,a,label\n1,2,0\n3,4,1\n")
     (tmp_path / "semi.csv").write_text("a;b;label\n1;2;0\n3;4;1\n")

@@ -338,6 +338,11 @@ def align_columns(X, columns, features, path):
     if not features or columns is None or not columns.header or list(columns) == list(features):
         return X
     missing = [name for name in features if name not in columns]
+    left_out = [name for name in missing if name in header_cells(path)]
+    if left_out:  # it said "price.csv has no column x1" of a file that has it: --target x1 took it out
+        raise CommandError(f"--target or --ignore leaves out {path}'s column{'s' * (len(left_out) > 1)} "
+                           f"{', '.join(left_out)}, which the model was trained on; the model takes "
+                           f"{', '.join(features)}.")
     if missing:
         raise CommandError(f"{path} has no column {', '.join(missing)}, which the model was trained on; the model "
                            f"takes {', '.join(features)}.")
