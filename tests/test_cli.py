@@ -1412,6 +1412,21 @@ def test_a_text_column_of_a_file_without_header_is_named_by_the_index_the_option
     assert result.returncode == 0, result.stderr
 
 
+def test_predict_says_when_the_p_columns_are_no_probabilities(tmp_path, monkeypatch, capsys):
+    X, t = two_blobs(60)
+    write_rows(tmp_path / "d.csv", [[*x, "yes" if label else "no"] for x, label in zip(X, t)], ["a", "b", "label"])
+    write_rows(tmp_path / "in.csv", [x for x in X[:3]], ["a", "b"])
+    for extra, scores in ([], False), (["--output-activation", "tanh", "--loss", "hinge"], True):
+        result = call("train", "d.csv", "--epochs", "1", "--quiet", "--out", "m.gn", *extra, cwd=tmp_path,
+                      monkeypatch=monkeypatch, capsys=capsys)
+        assert result.returncode == 0, result.stderr
+        result = call("predict", "m.gn", "in.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+        assert result.returncode == 0 and result.stdout.startswith("class,p(no),p(yes)\n"), result.stderr
+        # tanh outputs (-0.74, 1.2) were headed p(no), p(yes) without a word
+        assert ("the model's output activation is tanh, not softmax or sigmoid: the p columns hold its raw outputs"
+                in result.stderr) == scores, result.stderr
+
+
 def test_leaving_out_a_feature_of_the_model_is_named_as_such(tmp_path, monkeypatch, capsys):
     X, t = two_blobs(60)
     write_rows(tmp_path / "d.csv", [[*x, label] for x, label in zip(X, t)], ["a", "b", "label"])

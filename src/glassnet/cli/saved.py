@@ -10,8 +10,8 @@ import numpy as np
 
 from .._io import atomic_write_text
 from ._common import (
-    CommandError, _check_outputs, _load_model, _refuse_replacing_other_files, _targets_for, class_indices_for,
-    model_classes, model_task, predicted_classes, probability_columns, saved_estimator,
+    CommandError, _check_outputs, _load_model, _output_activation, _refuse_replacing_other_files, _targets_for,
+    class_indices_for, model_classes, model_task, predicted_classes, probability_columns, saved_estimator,
 )
 from ._data import _is_text, align_columns, header_cells, load_dataset, read_csv
 
@@ -122,6 +122,10 @@ def _model_header(path, model, target, ignore=None):
     return others, True  # (int indices: a column may be named "0")
 
 
+#: output activations whose outputs are probabilities (Argmax: one-hot rows)
+PROBABILITY_OUTPUTS = ("Softmax", "Sigmoid", "HardSigmoid", "Argmax")
+
+
 def cmd_predict(args):
     _check_outputs({"--out": args.out}, inputs=[args.model, args.csv])
     if args.out:
@@ -142,6 +146,12 @@ def cmd_predict(args):
     writer = csv.writer(buffer, lineterminator="\n")
     if model_task(model) == "classification":
         classes = model_classes(model)
+        activation = _output_activation(model)
+        if activation is not None and type(activation).__name__ not in PROBABILITY_OUTPUTS:
+            # "p(no),p(yes)" headed -0.74 and 1.2 (--output-activation tanh --loss hinge) without a word
+            print(f"note: the model's output activation is {getattr(activation, 'name', type(activation).__name__)}, "
+                  "not softmax or sigmoid: the p columns hold its raw outputs (scores; the highest wins), not "
+                  "probabilities.", file=sys.stderr)
         writer.writerow(["class", *probability_columns(classes, P.shape[1])])
         for c, row in zip(predicted_classes(P), P):
             label = classes[c] if classes is not None and c < len(classes) else int(c)
