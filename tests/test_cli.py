@@ -1439,6 +1439,10 @@ def test_leaving_out_a_feature_of_the_model_is_named_as_such(tmp_path, monkeypat
         assert result.returncode == 1 and "Traceback" not in result.stderr  # (and a note that label is left out)
         assert f"--target or --ignore leaves out d.csv's column {args[-1]}, which the model was trained on" \
             in result.stderr.splitlines()[-1], result.stderr
+    # the names predict and evaluate match the header against were shown nowhere but in their errors
+    info = call("info", "model.gn", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert "\nColumns: a, b; target label (predict and evaluate take a CSV file's columns by these names)\n" \
+        in info.stdout, info.stdout
 
 
 def test_small_csv_mistakes_name_their_cause(tmp_path, monkeypatch, capsys):

@@ -177,6 +177,11 @@ def cmd_info(args):
     classes = model_classes(model)
     if classes is not None:
         print("Classes: " + ", ".join(f"{k}={c}" for k, c in enumerate(classes)))
+    features = model.metadata.get("features")
+    if features:  # predict and evaluate match a file's header against them: the user had only their errors to go by
+        target = model.metadata.get("target")
+        print(f"Columns: {', '.join(map(str, features))}{f'; target {target}' if target is not None else ''} "
+              "(predict and evaluate take a CSV file's columns by these names)")
     estimator = saved_estimator(args.model, "its settings are not shown")
     if estimator is not None:
         settings = " ".join(repr(estimator).split())  # scikit-learn's repr: the parameters set
