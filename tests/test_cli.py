@@ -1412,6 +1412,18 @@ def test_a_text_column_of_a_file_without_header_is_named_by_the_index_the_option
     assert result.returncode == 0, result.stderr
 
 
+def test_a_classifier_loss_on_a_regression_target_is_named_as_such(tmp_path, monkeypatch, capsys):
+    X, _ = two_blobs(60)
+    write_rows(tmp_path / "reg.csv", [[*x, f"{x[0] * 2 + 0.5:.3f}"] for x in X], ["a", "b", "y"])
+    for loss in ("sparse_categorical_crossentropy", "hinge"):
+        # it said "y must hold integer class labels ... Received values from -2.96 to 3.27" (standardized targets)
+        result = call("train", "reg.csv", "--loss", loss, "--epochs", "1", "--quiet", cwd=tmp_path,
+                      monkeypatch=monkeypatch, capsys=capsys)
+        assert_one_line_error(result)
+        assert f"--loss {loss} is a classifier's loss, but the target of reg.csv is a regression target" \
+            in result.stderr, result.stderr
+
+
 def test_predict_says_when_the_p_columns_are_no_probabilities(tmp_path, monkeypatch, capsys):
     X, t = two_blobs(60)
     write_rows(tmp_path / "d.csv", [[*x, "yes" if label else "no"] for x, label in zip(X, t)], ["a", "b", "label"])

@@ -104,16 +104,19 @@ def _output_activation(model):
     return getattr(model.layers[-1], "activation", None)
 
 
+#: the names of the losses that make a model a classifier
+CLASSIFIER_LOSSES = {
+    "categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy",
+    "hinge", "perceptron", "log_loss", "nll", "multiclass_hinge", "max_margin",
+}
+
+
 def model_task(model):
     """``"classification"`` when the model has saved class labels, or its loss or output
     activation is a classifier's (``--loss mse --output-activation sigmoid`` on labels is one too)."""
     if model_classes(model) is not None:
         return "classification"
-    classifier_losses = {
-        "categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy",
-        "hinge", "perceptron", "log_loss", "nll", "multiclass_hinge", "max_margin",
-    }
-    if model.loss is not None and getattr(model.loss, "name", None) in classifier_losses:
+    if model.loss is not None and getattr(model.loss, "name", None) in CLASSIFIER_LOSSES:
         return "classification"
     activation = type(_output_activation(model)).__name__
     return "classification" if activation in ("Softmax", "LogSoftmax", "Argmax") else "regression"

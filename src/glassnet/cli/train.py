@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from ._common import (
-    TOY_SETS, CommandError, _check_outputs, _compile, _info, _require_matplotlib, _require_numba,
+    CLASSIFIER_LOSSES, TOY_SETS, CommandError, _check_outputs, _compile, _info, _require_matplotlib, _require_numba,
     _refuse_replacing_other_files, _standardizer,
     _targets_for, predicted_classes,
 )
@@ -126,7 +126,7 @@ def cmd_train(args):
 
 
 def _train(args):
-    from .. import optimizers
+    from .. import losses, optimizers
     from ..utils import set_random_seed
 
     _check_outputs({"--out": args.out, "--plot": args.plot}, inputs=[args.dataset])
@@ -148,6 +148,10 @@ def _train(args):
     binary = classification and data.n_classes == 2 and out_act in ("sigmoid", "logistic")
     n_out = 1 if binary else (data.n_classes if classification else 1)
     loss = args.loss or ("binary_crossentropy" if binary else "categorical_crossentropy" if classification else "mse")
+    if not classification and losses.get(loss).name in CLASSIFIER_LOSSES:
+        # the library's error named the standardized targets ("values from -2.96 to 3.27"), not the cause
+        raise CommandError(f"--loss {loss} is a classifier's loss, but the target of {data.name} is a regression "
+                           "target; leave --loss out (mse), or give --task classification for classes.")
     seed = args.seed if args.seed is not None else int.from_bytes(os.urandom(3), "little")
     set_random_seed(seed)
 
