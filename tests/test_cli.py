@@ -1424,6 +1424,16 @@ def test_a_classifier_loss_on_a_regression_target_is_named_as_such(tmp_path, mon
             in result.stderr, result.stderr
 
 
+def test_categorical_crossentropy_on_one_sigmoid_unit_is_named_as_such(tmp_path, monkeypatch, capsys):
+    X, t = two_blobs(60)
+    write_rows(tmp_path / "d.csv", [[*x, label] for x, label in zip(X, t)], ["a", "b", "label"])
+    # it said "y must hold one probability distribution per row ... Row 1 sums to 0"
+    result = call("train", "d.csv", "--output-activation", "sigmoid", "--loss", "categorical_crossentropy",
+                  "--epochs", "1", "--quiet", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert_one_line_error(result)
+    assert "--output-activation sigmoid on two classes gives one output unit" in result.stderr, result.stderr
+
+
 def test_predict_says_when_the_p_columns_are_no_probabilities(tmp_path, monkeypatch, capsys):
     X, t = two_blobs(60)
     write_rows(tmp_path / "d.csv", [[*x, "yes" if label else "no"] for x, label in zip(X, t)], ["a", "b", "label"])

@@ -148,6 +148,11 @@ def _train(args):
     binary = classification and data.n_classes == 2 and out_act in ("sigmoid", "logistic")
     n_out = 1 if binary else (data.n_classes if classification else 1)
     loss = args.loss or ("binary_crossentropy" if binary else "categorical_crossentropy" if classification else "mse")
+    if binary and losses.get(loss).name == "categorical_crossentropy":
+        # the library's error spoke of y's rows summing to 0 (one-hot rows of one column)
+        raise CommandError(f"--loss {loss} needs an output per class, but --output-activation {out_act} on two "
+                           "classes gives one output unit; leave --loss out (binary_crossentropy), or leave out "
+                           "--output-activation (softmax).")
     if not classification and losses.get(loss).name in CLASSIFIER_LOSSES:
         # the library's error named the standardized targets ("values from -2.96 to 3.27"), not the cause
         raise CommandError(f"--loss {loss} is a classifier's loss, but the target of {data.name} is a regression "
