@@ -507,6 +507,10 @@ def test_demo_pages_guard_double_clicks_and_dim_results_after_errors(server):
         page.goto(server + "backprop")
         page.wait_for_function("document.getElementById('loss').textContent === '0.274811083'")
         assert "0.35891648" in page.text_content("#tables")  # the lecture's w5 after the update: θ (after)
+        # requests leave 300 ms late, so that on a loaded machine the first click's answer cannot come
+        # back between the two clicks of the double click (the second would then be a step of its own)
+        page.evaluate("""() => { const send = window.fetch;
+            window.fetch = (...args) => new Promise((r) => setTimeout(r, 300)).then(() => send(...args)); }""")
         page.dblclick("#next")  # one step, not two: the second click waits for the first answer
         page.wait_for_function("document.getElementById('stepno').textContent === '2'")
         page.wait_for_timeout(300)
