@@ -1783,6 +1783,21 @@ def test_an_output_that_cannot_encode_the_tables_symbols_gets_question_marks(tmp
     assert "Converged after" in result.stdout
 
 
+def test_many_integer_classes_are_said_to_be_classes(tmp_path, monkeypatch, capsys):
+    # an age of 40 values trained a 40-class softmax without a word; ten digits are said nothing of
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 2))
+    write_rows(tmp_path / "age.csv", [[*x, int(v)] for x, v in zip(X, rng.integers(17, 57, 120))], ["a", "b", "age"])
+    result = call("train", "age.csv", "--epochs", "1", "--quiet", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    assert "distinct integer targets are read as" in result.stdout and "(--task regression predicts them as " \
+        "numbers)" in result.stdout
+    write_rows(tmp_path / "ten.csv", [[*x, int(v)] for x, v in zip(X, rng.integers(0, 10, 120))], ["a", "b", "d"])
+    result = call("train", "ten.csv", "--epochs", "1", "--quiet", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    assert "--task regression" not in result.stdout
+
+
 def test_integer_targets_read_as_a_regression_are_said_to_be(tmp_path, monkeypatch, capsys):
     rng = np.random.default_rng(0)
     X = rng.normal(size=(120, 2))

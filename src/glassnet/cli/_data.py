@@ -425,6 +425,10 @@ def _integral(y):
     return y.dtype.kind in "iu" or (y.dtype.kind == "f" and bool(np.all(y == np.round(y))))
 
 
+#: above this many classes of whole numbers, train says it reads them as classes (an age, a count)
+MANY_CLASSES = 10
+
+
 def encode_labels(y, task):
     """Class indices and class labels, or float targets for regression.
 
@@ -600,10 +604,14 @@ def load_dataset(name, args, purpose="train", task=None, target=None, header=Non
         (x, y_tr), _, (xt, yt) = split(X, y, test=test, seed=0, stratify=task == "classification")
     else:
         x, y_tr, xt, yt = X, y, X[:0], y[:0]
-    why = ""  # integers read as a regression: say why, and how to get classes
+    why = ""  # integers read as a regression, or as many classes: say why, and how to get the other
     if requested == "auto" and task == "regression" and _integral(y_raw):
         why = (f"; its {len(np.unique(y_raw))} distinct integer targets are read as a regression "
                "(--task classification makes them classes)")
+    elif requested == "auto" and task == "classification" and y_raw.dtype.kind in "iuf" and len(classes) > MANY_CLASSES:
+        # an age or a count (40 values of 17..68) trained a 40-class softmax without a word
+        why = (f"; its {len(classes)} distinct integer targets are read as {len(classes)} classes "
+               "(--task regression predicts them as numbers)")
     return Data(Path(name).name, f"{name}: {len(x)} train / {len(xt)} test rows, {X.shape[1]} features "
                                  f"({', '.join(names[:6])}{', ...' if len(names) > 6 else ''}){why}",
                 x, y_tr, xt, yt, task, classes, standardize=True, columns=names)
