@@ -510,6 +510,40 @@ def test_keras_file_missing_a_layers_weights_is_refused(tmp_path, h5py):
         glassnet.models.load_model(path)
 
 
+def _external_storage(h5, h5py, tmp_path):  # the bytes of a file on the reader's disk, as weights
+    (tmp_path / "secret").write_bytes(np.arange(32, dtype="float32").tobytes())
+    h5.create_dataset("layers/dense/vars/0", shape=(4, 8), dtype="<f4", external=[(str(tmp_path / "secret"), 0, 128)])
+
+
+def _plugin_filter(h5, h5py, tmp_path):  # a filter HDF5 would look for as a plugin library
+    h5.create_dataset("layers/dense/vars/0", data=np.ones((4, 8), "float32"), chunks=(4, 8), compression=32004,
+                      allow_unknown_filter=True)
+
+
+def _virtual(h5, h5py, tmp_path):  # another HDF5 file's values (reading one from memory crashed the process)
+    with h5py.File(tmp_path / "other.h5", "w") as other:
+        other["w"] = np.ones((4, 8), "float32")
+    layout = h5py.VirtualLayout(shape=(4, 8), dtype="<f4")
+    layout[:] = h5py.VirtualSource(str(tmp_path / "other.h5"), "w", shape=(4, 8))
+    h5.create_virtual_dataset("layers/dense/vars/0", layout)
+
+
+@pytest.mark.parametrize("store, match", [
+    (_external_storage, "keeps its values in an external file \\('.*secret'\\)"),
+    (_plugin_filter, "is compressed with the HDF5 filter\\(s\\) \\[32004\\], which are plugins"),
+    (_virtual, "is a virtual dataset, which maps other files"),
+])
+def test_a_keras_weight_stored_outside_the_file_is_refused(store, match, tmp_path, h5py):
+    buffer = io.BytesIO(zipfile.ZipFile(DATA / "classifier.keras").read("model.weights.h5"))
+    with h5py.File(buffer, "r+") as h5:
+        del h5["layers/dense/vars/0"]
+        store(h5, h5py, tmp_path)
+    path = rewritten(DATA / "classifier.keras", tmp_path / "bad.keras", model_weights_h5=buffer.getvalue())
+    with pytest.raises(ValueError, match="Cannot load model file .*bad.keras'.*model.weights.h5: layers/dense/vars/0 "
+                                         f"\\(layer 'dense' \\(Dense\\)'s W\\) {match}"):
+        glassnet.models.load_model(path)
+
+
 def test_truncated_keras_file_is_refused(tmp_path):
     data = (DATA / "classifier.keras").read_bytes()
     (tmp_path / "cut.keras").write_bytes(data[: len(data) // 2])

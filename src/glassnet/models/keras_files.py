@@ -269,6 +269,7 @@ def _read_weights(h5, model, h5py, path):
             where = f"{WEIGHTS}: {group_path}/vars/{key} ({label}'s {name})"
             if not isinstance(dataset, h5py.Dataset) or dataset.dtype.kind not in "fiu":
                 _fail(path, f"{where} is not an array of numbers.")
+            _check_storage(dataset, h5py, where, path)
             if tuple(dataset.shape) != tuple(target.shape):
                 _fail(path, f"{where} has shape {tuple(dataset.shape)}; the architecture needs {tuple(target.shape)}.")
             weights.append(np.asarray(dataset[()]))
@@ -279,6 +280,29 @@ def _read_weights(h5, model, h5py, path):
         if name not in known and isinstance(held, h5py.Group) and len(held):
             _fail(path, f"{WEIGHTS} holds weights for layers/{name}, which the architecture does not have.")
     return weights
+
+
+#: the HDF5 filters a weights file may use: those built into HDF5 (deflate, shuffle, fletcher32,
+#: szip, nbit, scaleoffset) and h5py's own lzf; any other is a plugin HDF5 would look for and load
+_FILTERS = {1, 2, 3, 4, 5, 6, 32000}
+
+
+def _check_storage(dataset, h5py, where, path):
+    """Refuse a dataset whose values are not stored in the weights file itself: HDF5 reads an
+    external-storage dataset's bytes from any file on disk the file names (a hostile
+    ``.keras`` file loaded ``~/.ssh/id_rsa`` or ``/dev/urandom`` as weights, and a named pipe
+    blocked the load for ever), and a virtual dataset from other HDF5 files (reading one from
+    the in-memory file crashed the process); an unknown filter makes HDF5 load a plugin."""
+    plist = dataset.id.get_create_plist()
+    if plist.get_layout() not in (h5py.h5d.COMPACT, h5py.h5d.CONTIGUOUS, h5py.h5d.CHUNKED):
+        _fail(path, f"{where} is a virtual dataset, which maps other files; a Keras weights file holds its arrays.")
+    if plist.get_external_count():
+        _fail(path, f"{where} keeps its values in an external file ({os.fsdecode(plist.get_external(0)[0])!r:.200}); a Keras "
+                    "weights file holds its arrays.")
+    filters = [plist.get_filter(i)[0] for i in range(plist.get_nfilters())]
+    if any(f not in _FILTERS for f in filters):
+        _fail(path, f"{where} is compressed with the HDF5 filter(s) {filters}, which are plugins glassnet does not "
+                    "load (Keras writes none).")
 
 
 def _compile(model, spec, path):
