@@ -528,7 +528,13 @@ def _virtual(h5, h5py, tmp_path):  # another HDF5 file's values (reading one fro
     h5.create_virtual_dataset("layers/dense/vars/0", layout)
 
 
+def _big_chunk(h5, h5py, tmp_path):  # HDF5 inflates a whole chunk: 1 GiB for a (4, 8) weight from a 1 MB file
+    h5.create_dataset("layers/dense/vars/0", data=np.ones((4, 8), "float32"), maxshape=(None, None),
+                      chunks=(512, 512), compression="gzip")
+
+
 @pytest.mark.parametrize("store, match", [
+    (_big_chunk, "is stored in chunks of shape \\(512, 512\\), larger than the array \\(4, 8\\) itself"),
     (_external_storage, "keeps its values in an external file \\('.*secret'\\)"),
     (_plugin_filter, "is compressed with the HDF5 filter\\(s\\) \\[32004\\], which are plugins"),
     (_virtual, "is a virtual dataset, which maps other files"),

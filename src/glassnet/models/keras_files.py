@@ -285,6 +285,8 @@ def _read_weights(h5, model, h5py, path):
 #: the HDF5 filters a weights file may use: those built into HDF5 (deflate, shuffle, fletcher32,
 #: szip, nbit, scaleoffset) and h5py's own lzf; any other is a plugin HDF5 would look for and load
 _FILTERS = {1, 2, 3, 4, 5, 6, 32000}
+#: the most values a chunk larger than its dataset may hold (HDF5 inflates a chunk whole to read it)
+MAX_CHUNK = 2**16
 
 
 def _check_storage(dataset, h5py, where, path):
@@ -292,13 +294,20 @@ def _check_storage(dataset, h5py, where, path):
     external-storage dataset's bytes from any file on disk the file names (a hostile
     ``.keras`` file loaded ``~/.ssh/id_rsa`` or ``/dev/urandom`` as weights, and a named pipe
     blocked the load for ever), and a virtual dataset from other HDF5 files (reading one from
-    the in-memory file crashed the process); an unknown filter makes HDF5 load a plugin."""
+    the in-memory file crashed the process); an unknown filter makes HDF5 load a plugin, and a
+    chunk larger than the array makes it allocate the whole chunk."""
     plist = dataset.id.get_create_plist()
     if plist.get_layout() not in (h5py.h5d.COMPACT, h5py.h5d.CONTIGUOUS, h5py.h5d.CHUNKED):
         _fail(path, f"{where} is a virtual dataset, which maps other files; a Keras weights file holds its arrays.")
     if plist.get_external_count():
-        _fail(path, f"{where} keeps its values in an external file ({os.fsdecode(plist.get_external(0)[0])!r:.200}); a Keras "
-                    "weights file holds its arrays.")
+        name = os.fsdecode(plist.get_external(0)[0])
+        _fail(path, f"{where} keeps its values in an external file ({name!r:.200}); a Keras weights file holds its "
+                    "arrays.")
+    chunk = int(np.prod(dataset.chunks, dtype=np.int64)) if dataset.chunks else 0
+    if chunk > max(dataset.size or 0, MAX_CHUNK):
+        # HDF5 reads and inflates whole chunks: a 1 MB file gave a (4, 8) weight one chunk of 1 GiB
+        _fail(path, f"{where} is stored in chunks of shape {dataset.chunks}, larger than the array "
+                    f"{tuple(dataset.shape)} itself; a Keras weights file stores each array whole.")
     filters = [plist.get_filter(i)[0] for i in range(plist.get_nfilters())]
     if any(f not in _FILTERS for f in filters):
         _fail(path, f"{where} is compressed with the HDF5 filter(s) {filters}, which are plugins glassnet does not "
