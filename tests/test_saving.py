@@ -596,3 +596,26 @@ def test_a_forged_input_size_cannot_make_a_normalization_build_gigabytes(tmp_pat
         load_model(_rewrite(path, tmp_path / "bad.gn", edit_config=edit))
     monkeypatch.undo()
     np.testing.assert_array_equal(load_model(path).layers[0].state["mean"], [0.5] * 3)
+
+
+@pytest.mark.parametrize("edit, match", [
+    (lambda c: c.update(optimizer_state=[1]), "its optimizer state \\[1\\] is not a list of names"),
+    (lambda c: c["optimizer_state"].update(names=["m", 1]), "its optimizer state .* is not a list of names"),
+    # json reads Infinity and 1e400: the optimizer refused it after the weights had been replaced
+    (lambda c: c["backup"].update(learning_rate=float("inf")), "its learning rate inf is not a finite"),
+    (lambda c: c["backup"].update(learning_rate=10**400), "its learning rate 1000.* is not a finite"),
+])
+def test_a_malformed_backup_is_refused_by_name_before_the_model_changes(edit, match, tmp_path, rng):
+    X, y = _data(rng)
+    model = _model()
+    model.fit(X, y, epochs=1, verbose=0)
+    saving.save_model(model, tmp_path / "b.gn", backup={"epoch": 1, "batch": None, "optimizer": "Adam",
+                                                        "learning_rate": 0.001})
+    path = _rewrite(tmp_path / "b.gn", tmp_path / "bad.gn", edit_config=edit)
+    other = _model()
+    other.fit(X, y, epochs=1, verbose=0)
+    before = other.get_weights()
+    with pytest.raises(ValueError, match=f"Cannot load model file .*bad.gn'.*{match}"):
+        saving.restore_backup(other, path)
+    for a, b in zip(before, other.get_weights()):
+        np.testing.assert_array_equal(a, b)

@@ -17,6 +17,7 @@ then ``os.replace``; an existing file is never left half-written.
 import io
 import json
 import os
+import sys
 import warnings
 import zipfile
 import zlib
@@ -479,7 +480,10 @@ def restore_backup(model, filepath):
         if not opt.built:
             opt.build(model._flat_params.shape[0], model._flat_params.dtype, model._slices)
         spec = config.get("optimizer_state") or {}
-        if sorted(spec.get("names", [])) != sorted(opt.slot_names):
+        names = spec.get("names", []) if isinstance(spec, dict) else None
+        if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+            _fail(path, f"its optimizer state {spec!r:.200} is not a list of names with an iteration count.")
+        if sorted(names) != sorted(opt.slot_names):
             _fail(path, f"its optimizer state {spec.get('names')} does not match {type(opt).__name__}'s "
                         f"{list(opt.slot_names)}.")
         state = {name: _read_state(zf, name, opt.state[name], model, path) for name in opt.slot_names}
@@ -488,8 +492,10 @@ def restore_backup(model, filepath):
             _fail(path, f"its optimizer iteration count {iterations!r} is not a non-negative integer.")
         rate = record.get("learning_rate")
         settable = not callable(opt._learning_rate)  # a schedule or callable follows iterations itself
-        if settable and (not isinstance(rate, (int, float)) or isinstance(rate, bool) or not rate >= 0):
-            _fail(path, f"its learning rate {rate!r} is not a non-negative number.")
+        # (finite: json reads Infinity and 1e400, which the optimizer refused after the weights had changed)
+        if settable and (not isinstance(rate, (int, float)) or isinstance(rate, bool)
+                         or not 0 <= rate <= sys.float_info.max):
+            _fail(path, f"its learning rate {rate!r:.100} is not a finite non-negative number.")
     model.set_weights(weights)
     opt.set_state(iterations, state)
     if settable:
