@@ -159,8 +159,14 @@ class Sequential:
             raise TypeError(f"layers must be a list of glassnet layers. Received: {layers!r:.100} of type "
                             f"{type(layers).__name__}" + (f"; write Sequential([{type(layers).__name__}(...)])"
                                                           if isinstance(layers, Layer) else ""))
+        # the names and layers so far, kept here: checking each layer against all those before it
+        # made a model file of 10,000 layers take a minute to load
+        seen = (set(), set(), {})
         for layer in layers or []:
-            self._add(layer, build=False)
+            self._add(layer, build=False, seen=seen)
+            if not isinstance(layer, InputLayer):
+                seen[0].add(layer.name)
+                seen[1].add(id(layer))
         if not trainable:
             self.trainable = False
         if self._input_shape is not None and self._layers:  # one build, then one binding of the flat vectors
@@ -181,7 +187,7 @@ class Sequential:
         the layer is built on the stack's output (as Keras)."""
         self._add(layer)
 
-    def _add(self, layer, build=True):
+    def _add(self, layer, build=True, seen=None):
         if isinstance(layer, InputLayer):
             if self._layers:
                 raise ValueError("Input must come first in a Sequential model.")
@@ -192,13 +198,16 @@ class Sequential:
             return
         if not isinstance(layer, Layer):
             raise TypeError(f"add() expects a glassnet.layers.Layer. Received: {layer!r} of type {type(layer).__name__}")
+        # (names, ids of the layers, the last number given to each default name): from __init__, else made here
+        names, ids, numbers = seen or ({l.name for l in self._layers}, {id(l) for l in self._layers}, {})
         if layer.name is None:
             base = snake_case(type(layer).__name__)  # Keras's default names: dense, batch_normalization, re_lu
-            taken = {l.name for l in self._layers}
-            name, k = base, 0
-            while name in taken:
+            k = numbers.get(base, 0)
+            name = f"{base}_{k}" if k else base
+            while name in names:
                 k += 1
                 name = f"{base}_{k}"
+            numbers[base] = k
             layer.name = name
         if layer.dtype is None:
             layer.dtype = self.dtype
@@ -214,9 +223,9 @@ class Sequential:
                 f"Layer {layer.name!r} has dtype {given!r} but the model computes in "
                 f"{self.dtype!r}: a glassnet model keeps all its weights in one dtype. {advice}"
             )
-        if any(layer is other for other in self._layers):
+        if id(layer) in ids:
             raise ValueError(f"Layer {layer.name!r} is already in this model; add a new layer.")
-        if any(layer.name == other.name for other in self._layers):
+        if layer.name in names:
             raise ValueError(
                 f"All layers added to a Sequential model should have unique names (as Keras). Name {layer.name!r} "
                 "is already the name of a layer in this model: give the layer another name=... (a layer shared "
@@ -1263,13 +1272,14 @@ def _unique_names(layer_configs, saving=False):
     written before names had to be unique still load; ``saving``: a model whose layer was
     renamed after ``add`` (``layer.name = ...``) is written with the names it will load with."""
     taken = {c["config"].get("name") for c in layer_configs if isinstance(c, dict) and isinstance(c.get("config"), dict)}
-    seen, out = set(), []
+    seen, out, numbers = set(), [], {}  # numbers: the last suffix given to each name (n copies: n steps, not n**2)
     for c in layer_configs:
         name = c["config"].get("name") if isinstance(c, dict) and isinstance(c.get("config"), dict) else None
         if name is not None and name in seen:
-            k = 1
+            k = numbers.get(name, 0) + 1
             while f"{name}_{k}" in taken:
                 k += 1
+            numbers[name] = k
             new = f"{name}_{k}"
             taken.add(new)
             renamed = f"the file names the second one {new!r}" if saving else f"the second one is renamed {new!r}"
