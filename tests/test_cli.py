@@ -2096,3 +2096,25 @@ def test_perceptron_seed_is_for_shuffle_and_a_drawn_seed_repeats_the_run(tmp_pat
     again = call("perceptron", "xor", "--shuffle", "--max-epochs", "6", "--seed", seed, cwd=tmp_path,
                  monkeypatch=monkeypatch, capsys=capsys)
     assert again.returncode == 0 and again.stdout == first.stdout
+
+
+@pytest.mark.parametrize("metadata, match", [
+    ({"features": 5}, "its metadata's 'features' \\(5\\) is not a list of column names"),
+    ({"features": [["a"], "b"]}, "its metadata's 'features' \\(\\[\\['a'\\], 'b'\\]\\) is not a list of column names"),
+    ({"features": ["a", "b"], "target": ["label"]}, "its metadata's 'target' \\(\\['label'\\]\\) is not a column name"),
+])
+@pytest.mark.parametrize("command", ["evaluate", "predict"])
+def test_column_names_of_another_shape_in_a_model_file_are_refused_by_name(metadata, match, command, tmp_path,
+                                                                           monkeypatch, capsys):
+    # "'int' object is not iterable", "unhashable type: 'list'": said of nothing
+    from glassnet.layers import Dense
+    from glassnet.models import Sequential
+
+    X, t = two_blobs(20)
+    write_rows(tmp_path / "d.csv", [[*x, c] for x, c in zip(X, t)], ["a", "b", "label"])
+    model = Sequential([Dense(2, activation="softmax", input_dim=2)])
+    model.metadata = metadata
+    model.save(tmp_path / "m.gn")
+    result = call(command, "m.gn", "d.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert_one_line_error(result)
+    assert re.search(f"error: m.gn: {match}, as glassnet train writes it", result.stderr), result.stderr

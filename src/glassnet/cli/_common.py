@@ -81,6 +81,20 @@ def _load_model(path):
     return load_model(path)
 
 
+def check_columns_metadata(model, path):
+    """The column names ``glassnet train`` keeps in ``model.metadata`` (``features``, a list of
+    names; ``target``, a name), as evaluate, predict and explain read them: a file whose metadata
+    holds something else under those keys (a number, a list of lists) is refused by name, where it
+    failed with "'int' object is not iterable" or "unhashable type: 'list'"."""
+    features, target = model.metadata.get("features"), model.metadata.get("target")
+    if features is not None and not (isinstance(features, list) and all(isinstance(f, str) for f in features)):
+        raise CommandError(f"{path}: its metadata's 'features' ({features!r:.80}) is not a list of column names, as "
+                           "glassnet train writes it.")
+    if target is not None and not isinstance(target, str):
+        raise CommandError(f"{path}: its metadata's 'target' ({target!r:.80}) is not a column name, as glassnet "
+                           "train writes it.")
+
+
 def saved_estimator(path, without):
     """The scikit-learn estimator of a file of ``clf.save`` (glassnet.sklearn); None for a plain
     model file, or where scikit-learn is not installed (then a note says what the command does

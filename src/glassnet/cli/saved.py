@@ -11,6 +11,7 @@ import numpy as np
 from .._io import atomic_write_text
 from ._common import (
     CommandError, _check_outputs, _load_model, _output_activation, _refuse_replacing_other_files, _targets_for,
+    check_columns_metadata,
     class_indices_for, model_classes, model_task, predicted_classes, probability_columns, saved_estimator,
 )
 from ._data import _is_text, align_columns, header_cells, load_dataset, read_csv
@@ -21,6 +22,7 @@ def cmd_evaluate(args):
         print("note: --no-standardize is ignored by evaluate: the model takes raw features (the scaling of "
               "training is folded into its weights).", file=sys.stderr)
     model = _load_model(args.model)
+    check_columns_metadata(model, args.model)
     task = model_task(model)
     if args.task not in ("auto", task):  # a regression's targets read as classes would give a wrong MSE
         raise CommandError(f"--task {args.task}: {args.model} is a {task} model; leave --task out.")
@@ -131,6 +133,7 @@ def cmd_predict(args):
     if args.out:
         _refuse_replacing_other_files(args.out, "--out", "predictions")
     model = _load_model(args.model)
+    check_columns_metadata(model, args.model)
     target = args.target or _saved_target(args, model, "csv")
     others, header = _model_header(args.csv, model, target, args.ignore)
     X, _, columns = read_csv(args.csv, target, require_target=False, read_target=False,
