@@ -640,3 +640,30 @@ def test_a_file_of_the_most_layers_loads_in_seconds(dropout, tmp_path):
         model = load_model(bad)
     assert time.perf_counter() - start < 20
     assert len(model.layers) == 10_000 and len({layer.name for layer in model.layers}) == 10_000
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo") or not os.path.exists(os.devnull), reason="POSIX pipes and devices")
+@pytest.mark.parametrize("kind", ["device", "link to a device", "named pipe"])
+def test_a_pipe_or_a_device_is_refused_before_it_is_read(kind, tmp_path):
+    # a named pipe blocked load_model for ever, a link to /dev/zero filled memory (MemoryError)
+    import contextlib
+    import threading
+    import time
+
+    path = tmp_path / "m.gn"
+    if kind == "device":
+        path = os.devnull
+    elif kind == "link to a device":
+        path.symlink_to(os.devnull)
+    else:
+        os.mkfifo(path)
+
+        def unblock():  # should a reader open the pipe, a writer that closes at once ends its wait
+            for _ in range(100):
+                with contextlib.suppress(OSError):
+                    os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
+                time.sleep(0.05)
+
+        threading.Thread(target=unblock, daemon=True).start()
+    with pytest.raises(ValueError, match="Cannot load model file .*: it is not a regular file"):
+        load_model(path)

@@ -266,6 +266,9 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     path = check_path(filepath, "filepath")
     if not os.path.exists(path):
         raise FileNotFoundError(f"No model file at {path!r}.")
+    if not os.path.isfile(path) and not os.path.isdir(path):  # (a folder: said below, by zipfile's error)
+        # a named pipe blocked for ever, /dev/zero filled memory: neither has an end to find the zip's directory at
+        _fail(path, "it is not a regular file (a named pipe, a device or a socket, or a link to one).")
     try:
         zf = zipfile.ZipFile(path, "r")
     except (zipfile.BadZipFile, OSError, NotImplementedError, ValueError) as exc:
