@@ -790,6 +790,11 @@ _TAMPERED = [
     ("n-features-vs-network", "binary", _setter("fitted", "n_features_in_", value=7), "n_features_in_"),
     ("n-outputs-vs-network", "regressor2-lbfgs", _setter("fitted", "n_outputs_", value=3), "n_outputs_"),
     ("n-layers-vs-network", "multiclass", _setter("fitted", "n_layers_", value=3), "n_layers_"),
+    # get_params described another network (a warm-start refit built it): 10**12 units, or tanh for relu
+    ("hidden-sizes-vs-network", "binary", _setter("params", "hidden_layer_sizes", value=[10**12]),
+     "hidden_layer_sizes"),
+    ("hidden-sizes-missing", "multiclass", _setter("params", "hidden_layer_sizes", value=[5]), "hidden_layer_sizes"),
+    ("activation-vs-network", "binary", _setter("params", "activation", value="tanh"), "activation"),
     # class labels
     ("classes-empty", "multiclass", _setter("classes", "values", value=[]), "classes"),
     ("classes-unsorted", "multiclass", _setter("classes", "values", value=["dog", "cat", "eel"]), "classes"),
