@@ -550,6 +550,21 @@ def test_a_keras_weight_stored_outside_the_file_is_refused(store, match, tmp_pat
         glassnet.models.load_model(path)
 
 
+@pytest.mark.parametrize("store", [
+    lambda h5, h5py, tmp_path: h5.create_dataset("layers/dense/vars/0", data=h5py.Empty("float32")),
+    lambda h5, h5py, tmp_path: h5.__setitem__("layers/dense/vars/0", h5py.ExternalLink(str(tmp_path / "x.h5"), "/w")),
+], ids=["empty dataset", "external link"])
+def test_a_malformed_keras_weights_file_is_not_called_a_malformed_config(store, tmp_path, h5py):
+    # "its config.json is malformed (TypeError: 'NoneType' object is not iterable)" sent the reader to the wrong member
+    buffer = io.BytesIO(zipfile.ZipFile(DATA / "classifier.keras").read("model.weights.h5"))
+    with h5py.File(buffer, "r+") as h5:
+        del h5["layers/dense/vars/0"]
+        store(h5, h5py, tmp_path)
+    path = rewritten(DATA / "classifier.keras", tmp_path / "bad.keras", model_weights_h5=buffer.getvalue())
+    with pytest.raises(ValueError, match="Cannot load model file .*bad.keras': its model.weights.h5 is malformed"):
+        glassnet.models.load_model(path)
+
+
 def test_truncated_keras_file_is_refused(tmp_path):
     data = (DATA / "classifier.keras").read_bytes()
     (tmp_path / "cut.keras").write_bytes(data[: len(data) // 2])

@@ -100,7 +100,10 @@ def load_keras_file(zf, path, compile=True):
         with initializers._drawing_nothing():
             model = Sequential.from_config(spec)
         with h5py.File(io.BytesIO(data), "r") as h5:
-            weights = _read_weights(h5, model, h5py, path)
+            try:
+                weights = _read_weights(h5, model, h5py, path)
+            except (KeyError, TypeError, AttributeError) as exc:  # a dangling link, an empty dataset: not config.json
+                _fail(path, f"its {WEIGHTS} is malformed ({type(exc).__name__}: {str(exc)[:300]}).")
         model.set_weights(weights)
     except (KeyError, TypeError, AttributeError, OverflowError) as exc:
         _fail(path, f"its {CONFIG} is malformed ({type(exc).__name__}: {str(exc)[:300]}).")
