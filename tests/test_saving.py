@@ -667,3 +667,29 @@ def test_a_pipe_or_a_device_is_refused_before_it_is_read(kind, tmp_path):
         threading.Thread(target=unblock, daemon=True).start()
     with pytest.raises(ValueError, match="Cannot load model file .*: it is not a regular file"):
         load_model(path)
+
+
+def test_forged_member_sizes_do_not_make_the_model_built(tmp_path, monkeypatch):
+    # the zip's directory declares each member's size: a 10 MB file declaring 4 GB of weights
+    # made load_model build a 4 GB model before reading any of them
+    import struct
+
+    path = tmp_path / "m.gn"
+    Sequential([Dense(2, input_dim=2, use_bias=False)]).save(path)
+
+    def edit(config):
+        config["model"]["input_shape"] = [1000]
+        config["model"]["layers"][0]["config"]["units"] = 25_000  # 100 MB of float32 weights
+
+    bad = _rewrite(path, tmp_path / "bad.gn", edit_config=edit, replace={"weights/0000.npy": os.urandom(100_000)})
+    data = bytearray(bad.read_bytes())
+    name = b"weights/0000.npy"
+    for signature, size_at, name_at in ((b"PK\x03\x04", 22, 30), (b"PK\x01\x02", 24, 46)):
+        at = [i for i in range(len(data)) if data.startswith(signature, i) and data[i + name_at:].startswith(name)][0]
+        struct.pack_into("<I", data, at + size_at, 100_000_128)  # the size the architecture needs
+    bad.write_bytes(bytes(data))
+    assert zipfile.ZipFile(bad).getinfo("weights/0000.npy").file_size == 100_000_128
+    monkeypatch.setattr(Sequential, "from_config", lambda *a, **k: pytest.fail("the model was built"))
+    with pytest.raises(ValueError, match="Cannot load model file .*bad.gn'.*needs 25,000,000 weights \\(100,000,000 "
+                                         "bytes\\), more than the file stores \\(100,000 bytes\\)"):
+        load_model(bad)

@@ -358,11 +358,35 @@ def _check_size(config, zf, path):
         needed += layer.count_weights(shape)
         _check_derived_size(layer, shape, path)
         shape = tuple(layer.compute_output_shape(shape))
-    stored = sum(info.file_size for info in zf.infolist() if info.filename.startswith("weights/"))
-    budget = min(stored, MAX_EXPANSION * os.path.getsize(path))
+    budget = _weights_bytes(zf, needed * dtype.itemsize, path)
     if needed * dtype.itemsize > budget:
         _fail(path, f"its architecture needs {needed:,} weights ({needed * dtype.itemsize:,} bytes), more than "
                     f"the file stores ({budget:,} bytes).")
+
+
+def _weights_bytes(zf, wanted, path):
+    """The bytes the ``weights/`` members hold, counted up to a little over ``wanted``: not the
+    sizes the zip's directory declares, which are numbers a file can forge (a 10 MB file declaring
+    4 GB of weights made load_model build a 4 GB model before reading a byte of them). A stored
+    member holds the bytes it occupies in the file; a compressed one is inflated and counted,
+    a chunk at a time."""
+    size = os.path.getsize(path)
+    stored = compressed = 0
+    for info in zf.infolist():
+        if not info.filename.startswith("weights/"):
+            continue
+        if info.compress_type == zipfile.ZIP_STORED:
+            stored += min(info.file_size, info.compress_size)
+            continue
+        try:
+            with zf.open(info) as fh:
+                while compressed <= wanted and (chunk := fh.read(2**20)):
+                    compressed += len(chunk)
+        except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError, RuntimeError, zlib.error) as exc:
+            _fail(path, f"the member {info.filename!r} is corrupt or cannot be read ({type(exc).__name__}: {exc}).")
+        if compressed > wanted:
+            break
+    return min(min(stored, size) + compressed, MAX_EXPANSION * size)
 
 
 #: the most bytes of arrays a layer may build from its settings rather than from the file's weights
