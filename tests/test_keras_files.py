@@ -870,3 +870,26 @@ def test_a_forged_input_size_cannot_make_a_normalization_build_gigabytes(tmp_pat
     with pytest.raises(ValueError, match="Cannot load model file .*'normalization' would spread its mean and "
                                          "variance over 50,000,000 features"):
         glassnet.models.load_model(path)
+
+
+def test_a_forged_weights_size_does_not_make_the_model_built(tmp_path, h5py, monkeypatch):
+    # the zip's directory declares the member's size: a 10 MB file declaring 4 GB made load_model
+    # build a 4 GB model before finding the weights short
+    import struct
+
+    def wide(config):
+        config["config"]["layers"][1]["config"]["units"] = 1_000_000  # ~50 MB of float32 weights, all layers
+
+    weights = zipfile.ZipFile(DATA / "classifier.keras").read("model.weights.h5") + os.urandom(100_000)
+    path = rewritten(DATA / "classifier.keras", tmp_path / "bad.keras", config_json=edited_config("classifier", wide),
+                     model_weights_h5=weights)
+    data = bytearray(path.read_bytes())
+    for signature, size_at, name_at in ((b"PK\x03\x04", 22, 30), (b"PK\x01\x02", 24, 46)):
+        at = [i for i in range(len(data)) if data.startswith(signature, i)
+              and data[i + name_at:].startswith(b"model.weights.h5")][0]
+        struct.pack_into("<I", data, at + size_at, 100_000_000)
+    path.write_bytes(bytes(data))
+    monkeypatch.setattr(Sequential, "from_config", lambda *a, **k: pytest.fail("the model was built"))
+    with pytest.raises(ValueError, match=f"Cannot load model file .*bad.keras': its architecture needs .* bytes of "
+                                         f"weights, more than its model.weights.h5 \\({len(weights):,} bytes\\) holds"):
+        glassnet.models.load_model(path)

@@ -93,8 +93,11 @@ def load_keras_file(zf, path, compile=True):
         input_shape, layer_configs = _input_and_layers(spec, spec["layers"])
         if input_shape is None:
             _fail(path, "its model has no input shape (it was never built in Keras), so it holds no weights.")
-        stored = _check_size(zf, input_shape, layer_configs, spec.get("dtype"), path)
+        stored, wanted = _check_size(zf, input_shape, layer_configs, spec.get("dtype"), path)
         data = _read_member(zf, WEIGHTS, stored, path)
+        if wanted > len(data):  # the size the zip's directory declares is a number a file can forge
+            _fail(path, f"its architecture needs {wanted:,} bytes of weights, more than its {WEIGHTS} "
+                        f"({len(data):,} bytes) holds.")
         # the file's weights replace the first ones (not drawn); the generators of shuffling and
         # dropout, which the file has not, come from the global one as in Sequential.from_config
         with initializers._drawing_nothing():
@@ -231,8 +234,9 @@ def _read_json(zf, name, path):
 
 
 def _check_size(zf, input_shape, layer_configs, dtype, path):
-    """The most bytes :data:`WEIGHTS` may expand to; refuses an architecture whose weights the
-    file cannot hold before it is built (a 3 kB file declaring Dense(10**12) allocates nothing)."""
+    """The most bytes :data:`WEIGHTS` may expand to, and the bytes the architecture's weights take
+    at least; refuses an architecture whose weights the file cannot hold before it is built (a
+    3 kB file declaring Dense(10**12) allocates nothing)."""
     from ..layers import deserialize
 
     try:
@@ -250,7 +254,7 @@ def _check_size(zf, input_shape, layer_configs, dtype, path):
     itemsize = min(4, np.dtype(standardize_dtype(dtype)).itemsize)
     if needed * itemsize > budget:
         _fail(path, f"its architecture needs {needed:,} weights, more than its {WEIGHTS} ({budget:,} bytes) holds.")
-    return budget
+    return budget, needed * itemsize
 
 
 def _read_weights(h5, model, h5py, path):
