@@ -11,8 +11,8 @@ import numpy as np
 from .._io import atomic_write_text
 from ._common import (
     CommandError, _check_outputs, _load_model, _output_activation, _refuse_replacing_other_files, _targets_for,
-    check_columns_metadata,
-    class_indices_for, model_classes, model_task, predicted_classes, probability_columns, saved_estimator,
+    check_columns_metadata, class_indices_for, model_classes, model_task, predicted_classes, probability_columns,
+    saved_estimator,
 )
 from ._data import _is_text, align_columns, header_cells, load_dataset, read_csv
 
