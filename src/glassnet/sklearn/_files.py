@@ -280,7 +280,6 @@ def _check_classes(est, path):
 def _check_network(est, model, path):
     """The network in the file is the one the fitted attributes describe."""
     from ._base import _OUTPUT_ACTIVATIONS, _loss_for  # _base imports this module
-    from ._params import _hidden_activations, _hidden_sizes
 
     out = est._output_activation()
     if est.out_activation_ != out:
@@ -298,16 +297,9 @@ def _check_network(est, model, path):
         raise _load_error(
             path, f"n_outputs_={est.n_outputs_} in {_META_NAME}, but the network's output shape is {model.output_shape}."
         )
-    # the hyperparameters describe the network: a refit (warm_start) or get_params must not say another
-    sizes, hidden = [layer.units for layer in dense[:-1]], _hidden_sizes(est.hidden_layer_sizes)
-    if sizes != hidden:
-        raise _load_error(path, f"hidden_layer_sizes={est.hidden_layer_sizes!r:.100} in {_META_NAME}, but the network's "
-                                f"hidden layers have {sizes!r:.100} units.")
-    names = _hidden_activations(est.activation, len(hidden))
-    if [activations.serialize(layer.activation) for layer in dense[:-1]] != \
-            [activations.serialize(activations.get(name)) for name in names]:
-        raise _load_error(path, f"activation={est.activation!r:.100} in {_META_NAME}, but the network's hidden layers "
-                                "compute other activations.")
+    # hidden_layer_sizes and activation may differ from the network's: set_params after fit
+    # changes them without refitting (scikit-learn's; a warm_start or partial_fit keeps the network
+    # and takes the new activation), and save writes them as get_params gives them
     expected = activations.serialize(activations.get(_OUTPUT_ACTIVATIONS[out]))
     if activations.serialize(dense[-1].activation) != expected:
         raise _load_error(path, f"the network's output activation does not match out_activation_={out!r}.")
