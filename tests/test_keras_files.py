@@ -655,6 +655,21 @@ def test_save_keras_round_trips_through_load_model(make, tmp_path, h5py):
         assert again.metrics_names == model.metrics_names
 
 
+@pytest.mark.parametrize("schedule", [
+    glassnet.schedules.PolynomialDecay(0.1, 10, power=2.0, cycle=True),
+    glassnet.schedules.CosineDecayRestarts(0.1, 5, t_mul=1.5, m_mul=0.5, alpha=0.1),
+])
+def test_save_keras_writes_keras_schedules_added_since(schedule, tmp_path, h5py):
+    # Keras has both, with the same configs: they are not glassnet's own
+    from glassnet.models.keras_files import save_keras
+
+    model = Sequential([layers.Input((3,)), layers.Dense(1)])
+    model.compile(glassnet.optimizers.Adam(schedule), "mse")
+    save_keras(model, tmp_path / "model.keras")
+    again = glassnet.models.load_model(tmp_path / "model.keras")
+    assert again.optimizer.get_config() == model.optimizer.get_config()
+
+
 def _fixture_model(name):
     """The architecture of tests/data/keras/<name>.keras built in glassnet, compiled as Keras's,
     with the fixture's weights."""

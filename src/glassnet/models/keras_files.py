@@ -389,7 +389,8 @@ _METRIC_NAMES = {
 }
 
 #: glassnet's learning-rate schedules that Keras has (StepDecay is glassnet's own)
-_SCHEDULES = ("ExponentialDecay", "InverseTimeDecay", "PiecewiseConstantDecay", "CosineDecay")
+_SCHEDULES = ("ExponentialDecay", "InverseTimeDecay", "PiecewiseConstantDecay", "CosineDecay", "PolynomialDecay",
+              "CosineDecayRestarts")
 
 
 def save_keras(model, filepath):
