@@ -900,6 +900,8 @@ def test_callback_mode_given_as_an_array_is_named(make):
     # "The truth value of an array with more than one element is ambiguous"
     with pytest.raises(ValueError, match="mode must be 'auto', 'min' or 'max'. Received: mode=array"):
         make(np.array(["min", "max"]))
+    with pytest.raises(ValueError, match="Received: mode=array"):  # one element: it was kept, an array
+        make(np.array(["min"]))
 
 
 @pytest.mark.parametrize("make, allowed", [

@@ -328,7 +328,10 @@ def check_int(value, name, low=None, high=None):
 
 def is_one_of(value, choices):
     """Whether ``value`` is one of ``choices``, for an ``if not ...: raise``: an array, compared
-    with the choices, has no single truth value (NumPy's "ambiguous" error), so it is not one."""
+    with the choices, has no single truth value (NumPy's "ambiguous" error), so it is not one; nor is
+    an array of one element, which would compare as that element and be kept as the array."""
+    if getattr(value, "ndim", 0):  # an array of one element compares as its element: ['min'] is not 'min'
+        return False
     try:
         return bool(value in choices)
     except (TypeError, ValueError):
