@@ -17,7 +17,7 @@ import numbers
 import numpy as np
 
 from ._registry import Configurable, from_config, lookup, to_config
-from ._validation import check_array, check_number, sized_by
+from ._validation import check_array, check_number, is_one_of, sized_by
 from .backend import make_rng, standardize_dtype
 
 
@@ -282,11 +282,9 @@ class VarianceScaling(Initializer):
             if value is not None:  # Keras 3.15's, for kernels of more than two axes (einsum layers)
                 raise ValueError(f"glassnet's initializers compute the fans of 2-D kernels (fan_in = rows, "
                                  f"fan_out = columns): {name} must be None, Keras's default. Received: {name}={value!r}")
-        # isinstance first: an array compared with the names has no single truth value
-        if not isinstance(mode, str) or mode not in ("fan_in", "fan_out", "fan_avg"):
+        if not is_one_of(mode, ("fan_in", "fan_out", "fan_avg")):
             raise ValueError(f"mode must be 'fan_in', 'fan_out' or 'fan_avg'. Received: mode={mode!r:.100}")
-        if not isinstance(distribution, str) or distribution not in ("uniform", "truncated_normal",
-                                                                      "untruncated_normal"):
+        if not is_one_of(distribution, ("uniform", "truncated_normal", "untruncated_normal")):
             raise ValueError(
                 "distribution must be 'uniform', 'truncated_normal' or 'untruncated_normal'. "
                 f"Received: distribution={distribution!r:.100}"

@@ -13,7 +13,7 @@ import itertools
 import numpy as np
 
 from .._registry import lookup
-from .._validation import check_bool, check_number, check_positive_int, sized_by_arguments
+from .._validation import check_bool, check_number, check_positive_int, is_one_of, sized_by_arguments
 from ..backend import floatx, make_rng, standardize_dtype
 
 _ENCODINGS = ("binary", "bipolar")
@@ -21,7 +21,7 @@ _ENCODINGS = ("binary", "bipolar")
 
 def _encode(X, y, encoding, dtype, encode_inputs=False):
     """Cast ``X`` and map 0/1 labels (and, for gates, inputs) to the encoding."""
-    if not isinstance(encoding, str) or encoding not in _ENCODINGS:  # an array has no single truth value
+    if not is_one_of(encoding, _ENCODINGS):
         raise ValueError(f"encoding must be 'binary' or 'bipolar'. Received: encoding={encoding!r:.100}")
     try:
         dtype = np.dtype(dtype or floatx())

@@ -438,7 +438,7 @@ class ModelCheckpoint(Callback):
         self.save_best_only = check_bool(save_best_only, "save_best_only")
         self.save_weights_only = check_bool(save_weights_only, "save_weights_only")
         self.mode = _monitor_mode(monitor, mode)
-        if not (isinstance(save_freq, str) and save_freq == "epoch"):  # (an array: no single truth value)
+        if not is_one_of(save_freq, ("epoch",)):
             save_freq = check_positive_int(save_freq, "save_freq (an integer number of batches, or 'epoch')")
             self.on_train_batch_end = self._batch_end  # fit calls batch hooks (and logs batches) only where set
         self.save_freq = save_freq
@@ -531,7 +531,7 @@ class BackupAndRestore(Callback):
         if not isinstance(backup_dir, (str, os.PathLike)) or not os.fspath(backup_dir):
             raise ValueError(f"backup_dir must be the path of a folder for the backup. Received: {backup_dir!r}")
         self.backup_dir = os.fspath(backup_dir)
-        if not (isinstance(save_freq, str) and save_freq == "epoch"):  # (an array: no single truth value)
+        if not is_one_of(save_freq, ("epoch",)):
             save_freq = check_positive_int(save_freq, "save_freq (an integer number of batches, or 'epoch')")
             self.on_train_batch_end = self._batch_end  # fit calls batch hooks only where one is set
         self.save_freq = save_freq

@@ -6,7 +6,7 @@ import numpy as np
 from sklearn.utils._param_validation import InvalidParameterError
 
 from .. import activations, optimizers
-from .._validation import check_array, check_bool, check_choice, check_number, check_positive_int
+from .._validation import check_array, check_bool, check_choice, check_number, check_positive_int, is_one_of
 from ..backend import standardize_dtype
 
 _SOLVERS = ("lbfgs", "sgd", "adam")
@@ -62,7 +62,7 @@ def _check_all(est):
     _hidden_activations(est.activation, len(hidden))
     check_choice(est.solver, "solver", _SOLVERS)
     check_number(est.alpha, "alpha", low=0)
-    if not (isinstance(est.batch_size, str) and est.batch_size == "auto"):  # (an array: no single truth value)
+    if not is_one_of(est.batch_size, ("auto",)):
         check_positive_int(est.batch_size, "batch_size")
     check_choice(est.learning_rate, "learning_rate", _SCHEDULES)
     check_number(est.learning_rate_init, "learning_rate_init", low=0, low_open=True)
