@@ -670,6 +670,16 @@ def test_save_keras_writes_keras_schedules_added_since(schedule, tmp_path, h5py)
     assert again.optimizer.get_config() == model.optimizer.get_config()
 
 
+def test_save_keras_writes_the_hinge_metric_by_name(tmp_path, h5py):
+    # metrics=["hinge"] is Keras's too (keras.metrics.get("hinge")): not glassnet's own name
+    from glassnet.models.keras_files import save_keras
+
+    model = Sequential([layers.Input((3,)), layers.Dense(1, activation="tanh")])
+    model.compile("sgd", "hinge", metrics=["hinge"])
+    save_keras(model, tmp_path / "model.keras")
+    assert glassnet.models.load_model(tmp_path / "model.keras").metrics_names == ["loss", "hinge"]
+
+
 def _fixture_model(name):
     """The architecture of tests/data/keras/<name>.keras built in glassnet, compiled as Keras's,
     with the fixture's weights."""

@@ -385,7 +385,7 @@ _METRIC_NAMES = {
     "accuracy", "acc", "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
     "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy", "mae", "mse", "mape", "msle",
     "mean_absolute_error", "mean_squared_error", "mean_absolute_percentage_error", "mean_squared_logarithmic_error",
-    "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy",
+    "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy", "hinge",
 }
 
 #: glassnet's learning-rate schedules that Keras has (StepDecay is glassnet's own)
