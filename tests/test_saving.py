@@ -379,6 +379,18 @@ def test_malformed_settings_name_the_file(saved, tmp_path, edit, match):
         load_model(_rewrite(saved, tmp_path / "bad.gn", edit_config=edit))
 
 
+def test_a_key_written_twice_in_the_models_json_is_refused(saved, tmp_path):
+    # json keeps the last of two values without a word: a Dense said "units": 3 and then 9 and
+    # loaded with 9, a description other than the one its first key gives
+    with zipfile.ZipFile(saved) as zf:
+        text = zf.read("model.json").decode()
+    twice = text.replace('"name": ', '"name": "first", "name": ', 1)
+    assert twice != text
+    bad = _rewrite(saved, tmp_path / "twice.gn", replace={"model.json": twice.encode()})
+    with pytest.raises(ValueError, match=r"Cannot load model file .*not valid JSON .*the key 'name' appears twice"):
+        load_model(bad)
+
+
 def test_deeply_nested_json_and_forged_array_headers_are_refused(saved, tmp_path):
     deep = _rewrite(saved, tmp_path / "deep.gn", replace={"model.json": b"[" * 100000 + b"]" * 100000})
     with pytest.raises(ValueError, match="Cannot load model file .*not valid JSON"):  # RecursionError before

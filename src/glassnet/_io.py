@@ -73,3 +73,15 @@ def atomic_write_bytes(path, data):
 
 def atomic_write_text(path, text, encoding="utf-8"):
     atomic_write(path, lambda fh: fh.write(text.encode(encoding)))
+
+
+def unique_keys(pairs):
+    """``json.loads(..., object_pairs_hook=unique_keys)``: an object whose keys repeat is refused
+    (ValueError), where json keeps the last value without a word: a file that says
+    ``"units": 3, ..., "units": 9`` is not one model description but two."""
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen = set()
+        twice = next(key for key, _ in pairs if key in seen or seen.add(key))
+        raise ValueError(f"the key {twice!r:.80} appears twice in one object")
+    return obj

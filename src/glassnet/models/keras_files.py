@@ -30,6 +30,7 @@ import zipfile
 import numpy as np
 
 from .. import activations, initializers, losses, metrics as metrics_module, optimizers
+from .._io import unique_keys
 from .._validation import check_path
 from ..backend import standardize_dtype
 from ..layers.base import snake_case
@@ -228,7 +229,7 @@ def _endpoints(value, key):
 def _read_json(zf, name, path):
     raw = _read_member(zf, name, MAX_CONFIG_BYTES, path)
     try:
-        return json.loads(raw.decode("utf-8"))
+        return json.loads(raw.decode("utf-8"), object_pairs_hook=unique_keys)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         _fail(path, f"{name} is not valid JSON ({type(exc).__name__}: {str(exc)[:200]}).")
 

@@ -25,7 +25,7 @@ import zlib
 import numpy as np
 
 from .. import __version__, initializers, losses, metrics, optimizers
-from .._io import atomic_write
+from .._io import atomic_write, unique_keys
 from .._validation import check_bool, check_path
 from ..backend import make_rng, numpy_dtype, seeded, standardize_dtype
 
@@ -289,7 +289,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
             return load_keras_file(zf, path, compile)
         raw = _read_member(zf, CONFIG_NAME, MAX_CONFIG_BYTES, path)  # too large or corrupt: said as such
         try:
-            config = json.loads(raw.decode("utf-8"))
+            config = json.loads(raw.decode("utf-8"), object_pairs_hook=unique_keys)
         except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # ValueError: also JSONDecodeError
             _fail(path, f"{CONFIG_NAME} is not valid JSON ({type(exc).__name__}: {str(exc)[:200]}).")
         if not isinstance(config, dict) or config.get("format") != FORMAT:

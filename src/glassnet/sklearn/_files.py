@@ -18,7 +18,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from .. import activations
-from .._io import atomic_write_bytes
+from .._io import atomic_write_bytes, unique_keys
 from .._validation import check_path
 from ..backend import standardize_dtype
 from ..models import Sequential, load_model
@@ -133,7 +133,7 @@ def _read_meta(path):
         except (zipfile.BadZipFile, EOFError, OSError, zlib.error, NotImplementedError, RuntimeError) as exc:
             raise _load_error(path, f"{_META_NAME} is corrupt ({type(exc).__name__}: {exc}).") from None
     try:
-        meta = json.loads(raw.decode("utf-8"))
+        meta = json.loads(raw.decode("utf-8"), object_pairs_hook=unique_keys)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise _load_error(path, f"{_META_NAME} is not valid JSON ({type(exc).__name__}: {str(exc)[:200]}).") from None
     if not isinstance(meta, dict) or meta.get("format") != _META_FORMAT or meta.get("format_version") != 1:
