@@ -180,16 +180,15 @@ class Dense(Layer):
     def losses(self):
         if not (self.built and self.trainable):
             return []
-        found = ((self.kernel_regularizer, "W"), (self.bias_regularizer if self.use_bias else None, "b"))
-        return [float(regularizer(self.params[key])) for regularizer, key in found if regularizer is not None]
+        return [float(regularizer(weights)) for regularizer, weights in self._regularized()]
 
     def regularization_penalty(self):
-        penalty = 0.0
-        if self.kernel_regularizer is not None:
-            penalty += self.kernel_regularizer(self.params["W"])
-        if self.bias_regularizer is not None and self.use_bias:
-            penalty += self.bias_regularizer(self.params["b"])
-        return penalty
+        return sum((regularizer(weights) for regularizer, weights in self._regularized()), 0.0)
+
+    def _regularized(self):
+        """``(regularizer, weights)`` of each weight array that has a regularizer."""
+        found = ((self.kernel_regularizer, "W"), (self.bias_regularizer if self.use_bias else None, "b"))
+        return [(regularizer, self.params[key]) for regularizer, key in found if regularizer is not None]
 
     def parameter_constraints(self):
         found = {"W": self.kernel_constraint, "b": self.bias_constraint if self.use_bias else None}
