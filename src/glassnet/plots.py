@@ -208,11 +208,12 @@ def _check_title(title):
     return title
 
 
-def _per_point(out, n, what):
-    """``out``, a model's output for ``n`` points, as ``(n, k)`` floats; output of another
-    length (a model for another input, a predict that returns None) is refused, naming ``what``."""
+def _per_point(out, n, what, numbers=True):
+    """``out``, a model's output for ``n`` points, as ``(n, k)`` floats (``numbers=False``: as
+    given, labels too); output of another length (a model for another input, a predict that
+    returns None) is refused, naming ``what``."""
     try:
-        S = np.asarray(out, dtype=float)
+        S = np.asarray(out, dtype=float if numbers else None)
     except (TypeError, ValueError):
         raise TypeError(f"{what} must return numbers, one row per point. Received: {out!r:.100}") from None
     if S.ndim == 0 or S.shape[0] != n:
@@ -237,10 +238,7 @@ def _scores(model, X):
     if not hasattr(model, "predict"):
         raise TypeError(f"model must have predict_proba(X), decision_function(X) or predict(X). "
                         f"Received: {type(model).__name__}")
-    out = np.asarray(model.predict(X))
-    if out.ndim == 0 or out.shape[0] != len(X):
-        raise ValueError(f"model.predict(X) must return one row per point: for {len(X)} points it returned "
-                         f"an array of shape {out.shape}.")
+    out = _per_point(model.predict(X), len(X), "model.predict(X)", numbers=False)
     if classes is not None:  # predicted labels: one-hot rows of their index in classes_
         return np.eye(len(classes))[_indices(out.reshape(-1), classes, "predict(X)")], 0.5, f"predicts {classes[-1]}"
     S = _per_point(out, len(X), "model.predict(X)")
