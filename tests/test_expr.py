@@ -164,3 +164,15 @@ def test_exact_values_and_gradients_of_rational_expressions():
     assert parse("x**64").exact_value_and_gradient([F(10) ** 40]) is None  # beyond MAX_EXACT_BITS
     with pytest.raises(ValueError, match="1 value"):
         parse("x**2").exact_value_and_gradient([F(1), F(2)])
+
+
+def test_log_has_no_slope_where_it_is_undefined():
+    # log(v) is NaN for v < 0, but its derivative 1/v was finite there: descent on log(x) from 1
+    # with η = 0.1 stepped to x = −0.0016, read f' = −637 and jumped to x = 63.7, then printed
+    # "converges" with f(x) = nan in the table
+    f = parse("log(x)")
+    assert math.isnan(f(-0.5)) and math.isnan(f.gradient(-0.5))
+    assert math.isnan(parse("log(x**3)").gradient(-2.0))  # the chain rule does not make it finite
+    assert f.gradient(0.5) == 2.0 and f.gradient(0.0) == math.inf  # inside the domain, 1/v as before
+    trace = gradient_descent(f, 1.0, 0.1, steps=20)
+    assert np.isnan(trace.x[-1]) and trace.verdict == "diverges"

@@ -48,7 +48,7 @@ FUNCTIONS = {
     "cos": (np.cos, lambda v: -np.sin(v)),
     "tan": (np.tan, lambda v: 1.0 / np.cos(v) ** 2),
     "exp": (np.exp, np.exp),
-    "log": (np.log, lambda v: 1.0 / v),
+    "log": (np.log, lambda v: np.where(v < 0, np.nan, 1.0 / v)),  # no slope where log(v) is NaN
     "sqrt": (np.sqrt, lambda v: 0.5 / np.sqrt(v)),
     "abs": (np.abs, np.sign),
     "tanh": (np.tanh, lambda v: 1.0 - np.tanh(v) ** 2),
