@@ -176,3 +176,20 @@ def test_log_has_no_slope_where_it_is_undefined():
     assert f.gradient(0.5) == 2.0 and f.gradient(0.0) == math.inf  # inside the domain, 1/v as before
     trace = gradient_descent(f, 1.0, 0.1, steps=20)
     assert np.isnan(trace.x[-1]) and trace.verdict == "diverges"
+
+
+def test_power_zero_is_a_constant_also_at_zero():
+    # x**0 is 1 everywhere (NumPy's 0**0 too), so its derivative is 0; at x = 0 the rule b·x^(b−1)
+    # gave 0·inf = NaN, and a descent starting there was refused as "not differentiable at x0"
+    from fractions import Fraction as F
+
+    for text in ("x**0", "x**(2 - 2)", "(x - 1)**0"):
+        for x in (0.0, 1.0, -2.0):
+            f = parse(text)
+            assert f(x) == 1.0 and f.gradient(x) == 0.0, (text, x)
+            assert f.gradient(x) == numerical_gradient(f, x), (text, x)
+    assert parse("x**0").exact_value_and_gradient([F(0)]) == (F(1), [F(0)])
+    assert parse("x1**0 * x2").exact_value_and_gradient([F(0), F(3)]) == (F(3), [F(0), F(1)])
+    trace = gradient_descent(parse("3*x**2 - 6*x**1 + 1*x**0"), 0.0, 0.25, steps=2)  # 3(x − 1)² − 2
+    np.testing.assert_array_equal(trace.x, [0.0, 1.5, 0.75])
+    assert trace.exact[0][:3] == (F(0), F(1), F(-6))

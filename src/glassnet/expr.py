@@ -256,10 +256,12 @@ def _evaluate_exact(node, env, n):
         if b == 0:
             raise _NotExact
         return _exact(a / b), [_exact((x * b - a * y) / (b * b)) for x, y in zip(ga, gb)]
-    # a ** k with a constant integer k (and a ≠ 0 when k < 1): k a^(k-1) a'
-    if not _is_constant(node.right) or b.denominator != 1 or abs(b) > 64 or (a == 0 and b < 1):
+    # a ** k with a constant integer k (and a ≠ 0 when k < 0): k a^(k-1) a'
+    if not _is_constant(node.right) or b.denominator != 1 or abs(b) > 64 or (a == 0 and b < 0):
         raise _NotExact
     k = int(b)
+    if k == 0:  # a⁰ = 1, 0⁰ too (as NumPy): its derivative is 0, not 0·a⁻¹
+        return Fraction(1), [Fraction(0)] * n
     return _exact(a ** k), [_exact(k * a ** (k - 1) * x) for x in ga]
 
 
@@ -295,8 +297,8 @@ def _evaluate(node, env):
         return a / b, (ga * b - a * gb) / (b * b)
     # a ** b: (a^b)' = b a^(b-1) a' for a constant exponent, else a^b (b' ln a + b a'/a).
     value = np.power(a, b)
-    if _is_constant(node.right):
-        return value, b * np.power(a, b - 1) * ga
+    if _is_constant(node.right):  # a⁰ = 1 is a constant, also at a = 0 (where b·a^(b−1) is 0·inf)
+        return value, (0.0 if b == 0 else b * np.power(a, b - 1)) * ga
     return value, value * (gb * np.log(a) + b * ga / a)
 
 
