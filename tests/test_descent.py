@@ -501,3 +501,11 @@ def test_a_path_that_overflows_diverges_without_numpy_warnings():
         warnings.simplefilter("error")
         for eta in (5, 1000):
             assert gradient_descent(parse("x**2"), 2.0, eta, steps=200).verdict == "diverges"
+
+
+def test_a_path_that_leaves_the_domain_of_f_does_not_converge():
+    # np.log is NaN below 0, but the slope 1/x given with it stays finite there: from 1 with η = 0.1
+    # the path stepped to x = −0.0016 (f = nan), jumped to 63.7 by a slope of −637 and read "converges"
+    trace = gradient_descent(np.log, 1.0, 0.1, steps=20, grad=lambda x: 1 / x)
+    assert np.isnan(trace.fx).any() and np.isfinite(trace.x).all()
+    assert trace.verdict == "diverges"

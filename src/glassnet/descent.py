@@ -330,11 +330,12 @@ def _verdict(X, F, G, rtol=1e-6):
     (diverges, then oscillates, then converges): one coordinate can settle
     while another still swings. A single step has no second length to
     compare: it is judged by f (lower: converges; higher: diverges; the same
-    with the gradient reversed, as x² from 2 with η = 1: oscillates).
+    with the gradient reversed, as x² from 2 with η = 1: oscillates). A path on
+    which x or f(x) stops being finite diverges.
     """
     X = X.reshape(len(X), -1)
-    if not np.isfinite(X).all():
-        return "diverges"
+    if not (np.isfinite(X).all() and np.isfinite(F).all()):
+        return "diverges"  # x overflowed, or left f's domain (f NaN there: no minimum is being approached)
     D = np.diff(X, axis=0)
     scale = max(1.0, float(np.abs(X).max()))
     lengths = np.linalg.norm(D, axis=1)
