@@ -360,6 +360,12 @@ def test_normalization_adapt_on_1d_batches_says_how_it_reads_them(rng):
         layer.adapt(iter(x))  # x's rows: silently one feature's statistics before
     assert caught[0].filename == __file__
     np.testing.assert_allclose(layer.mean.ravel(), [x.mean()], rtol=1e-5)  # (as it says)
+    # its advice works as written (a plain list of batches was one array: samples (13, 3), or ragged)
+    assert "adapt(iter(np.array_split(x, k)))" in str(caught[0].message)
+    advised = Normalization()
+    advised.adapt(iter(np.array_split(x, 3)))
+    np.testing.assert_allclose(advised.mean.ravel(), x.mean(axis=0), rtol=1e-6)
+    assert advised.input_shape == (3,)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # 2-D batches, or rows of one feature: no doubt
         Normalization().adapt(iter(np.array_split(x[:, :1], 4)))

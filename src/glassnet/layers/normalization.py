@@ -198,7 +198,7 @@ class Normalization(Layer):
                 warnings.warn(
                     f"adapt's batch 0 is 1-D (shape {np.shape(batch)}): each batch is taken as {X.shape[0]} samples "
                     f"of one feature. If it is one sample of {X.shape[0]} features (a row), give batches of rows, "
-                    "2-D: adapt(x) or adapt(np.array_split(x, k)), not adapt(iter(x)).", UserWarning, stacklevel=3)
+                    "2-D: adapt(x) or adapt(iter(np.array_split(x, k))), not adapt(iter(x)).", UserWarning, stacklevel=3)
             if shape is None:
                 shape = X.shape[1:]
             elif X.shape[1:] != shape:
