@@ -95,6 +95,23 @@ def test_standard_scaler_matches_scikit_learn(rng):
     )
 
 
+@pytest.mark.parametrize("name", ["StandardScaler", "MinMaxScaler"])
+def test_scalers_take_and_ignore_y_as_scikit_learn_s_so_a_pipeline_holds_them(rng, name):
+    # scikit-learn's fit(X, y=None) and fit_transform(X, y=None): a Pipeline passes y to every step,
+    # and fit(X, y) raised "fit_transform() takes 2 positional arguments but 3 were given"
+    sk = pytest.importorskip("sklearn.preprocessing")
+    pipeline = pytest.importorskip("sklearn.pipeline")
+    linear_model = pytest.importorskip("sklearn.linear_model")
+    X = rng.normal(3, 5, (40, 3))
+    y = (X[:, 0] + X[:, 1] > 6).astype(int)
+    ours, theirs = {"StandardScaler": (StandardScaler, sk.StandardScaler), "MinMaxScaler": (MinMaxScaler, sk.MinMaxScaler)}[name]
+    np.testing.assert_allclose(ours().fit(X, y).transform(X), theirs().fit(X, y).transform(X), atol=1e-12)
+    np.testing.assert_allclose(ours().fit_transform(X, y), theirs().fit_transform(X, y), atol=1e-12)
+    fitted = pipeline.make_pipeline(ours(), linear_model.LogisticRegression()).fit(X, y)
+    reference = pipeline.make_pipeline(theirs(), linear_model.LogisticRegression()).fit(X, y)
+    np.testing.assert_allclose(fitted.predict_proba(X), reference.predict_proba(X), atol=1e-8)
+
+
 def test_scaler_on_images_keeps_per_pixel_statistics(rng):
     images = rng.random((20, 4, 4))
     out = StandardScaler().fit_transform(images)

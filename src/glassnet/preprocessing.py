@@ -55,10 +55,13 @@ def _stats_dtype(X):
 
 
 class _Scaler:
-    """What both scalers share: ``fit_transform`` and the check before ``transform``."""
+    """What both scalers share: ``fit_transform`` and the check before ``transform``.
 
-    def fit_transform(self, X):
-        return self.fit(X).transform(X)
+    ``fit`` and ``fit_transform`` take a ``y`` that they ignore, as scikit-learn's scalers do,
+    so that a scikit-learn ``Pipeline`` (which passes ``y`` to every step) can hold them."""
+
+    def fit_transform(self, X, y=None):
+        return self.fit(X, y).transform(X)
 
     def _check_fitted(self, X):
         if not hasattr(self, "scale_"):
@@ -157,7 +160,7 @@ class StandardScaler(_Scaler):
         self.with_mean = with_mean
         self.with_std = with_std
 
-    def fit(self, X):
+    def fit(self, X, y=None):
         check_bool(self.with_mean, "with_mean")
         check_bool(self.with_std, "with_std")
         X, _ = _float_array(X)
@@ -216,7 +219,7 @@ class MinMaxScaler(_Scaler):
     def __init__(self, feature_range=(0.0, 1.0)):
         self.feature_range = feature_range
 
-    def fit(self, X):
+    def fit(self, X, y=None):
         a, b = _check_range(self.feature_range)
         X, _ = _float_array(X)
         stats = _stats_dtype(X)
