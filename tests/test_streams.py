@@ -374,6 +374,27 @@ def test_normalization_adapts_on_a_data_loaders_lists(batch):
     np.testing.assert_allclose(layer.mean.ravel(), [2.0, 3.0])
 
 
+def test_a_pydataset_without_len_or_num_batches_is_refused_as_keras_does_not_taken_as_endless():
+    # Keras's PyDataset.num_batches raises NotImplementedError when neither is defined, in fit, evaluate
+    # and predict alike; glassnet's said "a PyDataset without end (num_batches is None)" of a forgotten
+    # __len__, and with steps_per_epoch trained on it as an endless one
+    loaded = []
+
+    class NoLength(PyDataset):
+        def __getitem__(self, i):
+            loaded.append(i)
+            return X[:10], Y[:10]
+
+    message = r"NoLength must define __len__\(self\) \(the number of batches in one pass\) or a num_batches property"
+    m = model()
+    for call in (lambda: m.fit(NoLength(), verbose=0), lambda: m.fit(NoLength(), steps_per_epoch=2, verbose=0),
+                 lambda: m.evaluate(NoLength(), steps=2), lambda: m.predict(NoLength(), steps=2),
+                 lambda: model().fit(X, Y, validation_data=NoLength(), validation_steps=1, verbose=0)):
+        with pytest.raises(NotImplementedError, match=message):
+            call()
+    assert loaded == []  # refused before a batch was read
+
+
 def test_a_keras_2_sequence_without_num_batches_is_sized_by_its_len():
     # Keras 2's Sequence has __len__ and __getitem__ only (num_batches came with Keras 3's PyDataset)
     Keras2Sequence = type("Sequence", (), {"__module__": "keras.utils.data_utils"})

@@ -128,11 +128,16 @@ def kind(data):
 
 def num_batches(data):
     """Batches in one pass over ``data``, or None when unknown or endless."""
-    try:
-        # Keras 2's Sequence has no num_batches (Keras 3 added it): its len() is the batches
-        n = data.num_batches if is_indexed(data) and hasattr(type(data), "num_batches") else len(data)
-    except (TypeError, NotImplementedError, AttributeError):  # no len(): a generator, an unbatched pipeline
-        return None
+    if is_indexed(data) and hasattr(type(data), "num_batches"):
+        # None says endless; a PyDataset that defines neither __len__ nor num_batches raises its
+        # NotImplementedError, as Keras's does (it was taken for an endless one)
+        n = data.num_batches
+    else:
+        try:
+            # Keras 2's Sequence has no num_batches (Keras 3 added it): its len() is the batches
+            n = len(data)
+        except (TypeError, NotImplementedError, AttributeError):  # no len(): a generator, an unbatched pipeline
+            return None
     return None if n is None else int(n)
 
 
