@@ -112,6 +112,36 @@ def test_scalers_take_and_ignore_y_as_scikit_learn_s_so_a_pipeline_holds_them(rn
     np.testing.assert_allclose(fitted.predict_proba(X), reference.predict_proba(X), atol=1e-8)
 
 
+@pytest.mark.parametrize("name", ["StandardScaler", "MinMaxScaler"])
+def test_scalers_have_scikit_learn_s_params_so_clone_and_grid_search_work(rng, name):
+    # without get_params, sklearn.base.clone (and so GridSearchCV over a pipeline) refused the scalers
+    base = pytest.importorskip("sklearn.base")
+    model_selection = pytest.importorskip("sklearn.model_selection")
+    pipeline = pytest.importorskip("sklearn.pipeline")
+    linear_model = pytest.importorskip("sklearn.linear_model")
+    sk = pytest.importorskip("sklearn.preprocessing")
+    ours, theirs, grid = {
+        "StandardScaler": (StandardScaler(with_std=False), sk.StandardScaler(with_std=False),
+                           {"scaler__with_mean": [True, False]}),
+        "MinMaxScaler": (MinMaxScaler((-1, 1)), sk.MinMaxScaler((-1, 1)), {"scaler__feature_range": [(0, 1), (-1, 1)]}),
+    }[name]
+    assert ours.get_params().items() <= theirs.get_params().items()  # (theirs also has copy, clip)
+    copy = base.clone(ours)
+    assert type(copy) is type(ours) and copy is not ours and copy.get_params() == ours.get_params()
+    X = rng.normal(3, 5, (60, 3))
+    y = (X[:, 0] - X[:, 1] > 0).astype(int)
+    searches = [
+        model_selection.GridSearchCV(
+            pipeline.Pipeline([("scaler", scaler), ("clf", linear_model.LogisticRegression(C=0.01))]), grid, cv=3
+        ).fit(X, y)
+        for scaler in (ours, theirs)
+    ]
+    np.testing.assert_allclose(searches[0].cv_results_["mean_test_score"], searches[1].cv_results_["mean_test_score"])
+    assert searches[0].best_params_ == searches[1].best_params_
+    with pytest.raises(ValueError, match="has no parameter 'with_meen'.*with_mean, with_std"):
+        StandardScaler().set_params(with_meen=False)
+
+
 def test_scaler_on_images_keeps_per_pixel_statistics(rng):
     images = rng.random((20, 4, 4))
     out = StandardScaler().fit_transform(images)

@@ -9,6 +9,7 @@ Statistics must come from the training data only; the scaler objects keep
 them (``fit`` on the training set, ``transform`` every set).
 """
 
+import inspect
 import math
 from typing import NamedTuple
 
@@ -55,13 +56,30 @@ def _stats_dtype(X):
 
 
 class _Scaler:
-    """What both scalers share: ``fit_transform`` and the check before ``transform``.
+    """What both scalers share: ``fit_transform``, scikit-learn's ``get_params``/``set_params``
+    and the check before ``transform``.
 
     ``fit`` and ``fit_transform`` take a ``y`` that they ignore, as scikit-learn's scalers do,
     so that a scikit-learn ``Pipeline`` (which passes ``y`` to every step) can hold them."""
 
     def fit_transform(self, X, y=None):
         return self.fit(X, y).transform(X)
+
+    def get_params(self, deep=True):
+        """The constructor's arguments by name, as scikit-learn's ``get_params``: ``clone``,
+        ``GridSearchCV`` and a ``Pipeline``'s ``set_params`` work on the scalers."""
+        names = inspect.signature(type(self).__init__).parameters
+        return {name: getattr(self, name) for name in names if name != "self"}
+
+    def set_params(self, **params):
+        """Set constructor arguments by name (scikit-learn's ``set_params``); returns the scaler."""
+        valid = self.get_params()
+        for name, value in params.items():
+            if name not in valid:
+                raise ValueError(f"{type(self).__name__} has no parameter {name!r}; its parameters are "
+                                 f"{', '.join(valid)}.")
+            setattr(self, name, value)
+        return self
 
     def _check_fitted(self, X):
         if not hasattr(self, "scale_"):
