@@ -117,6 +117,22 @@ def test_a_loss_written_for_keras_computes_and_is_told_at_compile_what_training_
     assert model.evaluate(X, Y) == pytest.approx(CustomMSE()(Y, model.predict(X)), rel=1e-12)
 
 
+@pytest.mark.parametrize("reduction", ["sum_over_batch_size", "sum", None])
+@pytest.mark.parametrize("values", [lambda Y, A: (Y - A) ** 2, lambda Y, A: np.sum((Y - A) ** 2)],
+                         ids=["per element", "one number"])
+def test_a_loss_whose_call_does_not_give_one_value_per_sample_is_told_so(values, reduction):
+    # the per-row sum of (n, k) values was read as n per-sample losses: 27.5 for Keras's mean of
+    # all elements 9.1667 (k = 3 times it), a raw NumPy error under reduction=None
+    class Elementwise(losses.Loss):
+        def call(self, y_true, y_pred):
+            return values(y_true, y_pred)
+
+    Y, A = np.arange(6.0).reshape(2, 3), np.zeros((2, 3))
+    with pytest.raises(ValueError, match=r"Elementwise.per_sample \(or Keras's call\) must return one loss per "
+                                         r"sample, shape \(2,\).*Received shape \((2, 3)?\)"):
+        Elementwise(reduction=reduction)(Y, A)
+
+
 # -- keyword calls and Metric.__call__ -------------------------------------------------------
 
 def test_losses_and_metrics_take_keras_s_keyword_names_and_metric_call_returns_the_result():

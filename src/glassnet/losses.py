@@ -112,6 +112,10 @@ class Loss:
         Y, A, weights = _rows(Y, A, sample_weight)
         xp = get_namespace(A)
         values = self.per_sample(Y, A)
+        if tuple(values.shape) != (A.shape[0],):  # (n, k) values were summed per row: k times Keras's mean
+            raise ValueError(f"{type(self).__name__}.per_sample (or Keras's call) must return one loss per sample, "
+                             f"shape ({A.shape[0]},), as Keras's built-in losses do (the mean over the last axis). "
+                             f"Received shape {tuple(values.shape)}.")
         if weights is not None:
             values = values * weights
         if self.reduction in _UNREDUCED:
