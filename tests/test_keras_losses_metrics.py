@@ -296,6 +296,23 @@ def test_r2_score_is_keras_s_and_scikit_learn_s_over_the_whole_set():
         r2.update_state(Yr[:, :2], Ar[:, :2])
 
 
+def test_r2_score_of_targets_far_from_zero_or_constant_is_scikit_learn_s():
+    # Σ y² − (Σ y)²/n of the targets themselves cancelled: at 1e8 + N(0, 1) the variance came out
+    # as 0 (R² 0 for scikit-learn's 0.7259; other draws gave 0.935 for 0.743), and constant
+    # targets 0.1 scored -6.4e17 instead of the documented 0
+    from sklearn.metrics import r2_score
+
+    rng = np.random.default_rng(0)
+    Y = 1e8 + rng.normal(size=(1000, 1))
+    A = Y + 0.5 * rng.normal(size=(1000, 1))
+    w = rng.uniform(size=1000)
+    assert _streamed(metrics.R2Score(), Y, A) == pytest.approx(r2_score(Y, A), rel=1e-9)  # 0.7259022534866477
+    assert _streamed(metrics.R2Score(), Y, A, w) == pytest.approx(r2_score(Y, A, sample_weight=w), rel=1e-9)
+    Y, A = np.full((7, 1), 0.1), np.full((7, 1), 0.1) + rng.normal(size=(7, 1))
+    assert _streamed(metrics.R2Score(), Y, A) == 0.0  # a constant target's variance is exactly 0
+    assert _streamed(metrics.R2Score(), Y, A, w[:7]) == 0.0
+
+
 def test_loss_names_are_metrics_as_in_keras():
     d = _data()
     w = d["w"]

@@ -535,8 +535,11 @@ class SparseCategoricalCrossentropy(_LossMean):
 
 class R2Score(Metric):
     """The coefficient of determination ``R² = 1 − Σ w (y − ŷ)² / Σ w (y − ȳ)²`` per output,
-    streamed over batches as ``keras.metrics.R2Score`` (per-output sums of ``w y``, ``w y²``,
-    ``w (y − ŷ)²`` and ``w``): over a whole data set it equals scikit-learn's ``r2_score``.
+    streamed over batches as ``keras.metrics.R2Score`` (per-output sums of ``w d``, ``w d²``,
+    ``w (y − ŷ)²`` and ``w``, with ``d = y − K`` and ``K`` the first targets seen, where Keras
+    sums ``y`` itself: ``Σ w y² − (Σ w y)²/Σ w`` cancels to noise for targets far from 0,
+    1e8 + N(0, 1), and to ±1e-17 for constant ones): over a whole data set it equals
+    scikit-learn's ``r2_score``.
     ``class_aggregation``: ``"uniform_average"`` (the mean over outputs),
     ``"variance_weighted_average"`` (weighted by each output's variance) or ``None`` (one
     value per output). ``num_regressors`` p > 0 gives the adjusted
@@ -555,26 +558,30 @@ class R2Score(Metric):
         super().__init__(name, dtype)
 
     def reset_state(self):
-        self._sums = None  # (Σ w y, Σ w y², Σ w (y − ŷ)², Σ w), each (outputs,), once a batch is seen
+        self._sums = None  # (Σ w d, Σ w d², Σ w (y − ŷ)², Σ w), each (outputs,), once a batch is seen
+        self._shift = None  # K of d = y − K: the first targets seen, one per output
         self._num_samples = 0
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         Y, A, sample_weight = _align(y_true, y_pred, sample_weight)
+        if self._sums is not None and self._sums.shape[1] != A.shape[1]:
+            raise ValueError(f"R2Score has seen {self._sums.shape[1]} output(s); this batch has {A.shape[1]}.")
+        if self._shift is None and Y.shape[0]:
+            self._shift = np.array(Y[0], dtype=np.float64)
+        D = Y - (0.0 if self._shift is None else self._shift)
         W = np.ones_like(A, dtype=np.float64) if sample_weight is None else \
             np.broadcast_to(np.asarray(sample_weight, dtype=np.float64)[:, None], A.shape)
-        WY = W * Y
-        new = np.stack([WY.sum(axis=0), (WY * Y).sum(axis=0), (W * (Y - A) ** 2).sum(axis=0), W.sum(axis=0)])
-        if self._sums is not None and self._sums.shape != new.shape:
-            raise ValueError(f"R2Score has seen {self._sums.shape[1]} output(s); this batch has {A.shape[1]}.")
+        WD = W * D
+        new = np.stack([WD.sum(axis=0), (WD * D).sum(axis=0), (W * (Y - A) ** 2).sum(axis=0), W.sum(axis=0)])
         self._sums = new if self._sums is None else self._sums + new
         self._num_samples += Y.size
 
     def result(self):
         if self._sums is None:
             return 0.0
-        total_y, total_y2, residual, count = self._sums
+        total_d, total_d2, residual, count = self._sums
         with np.errstate(divide="ignore", invalid="ignore"):
-            total = total_y2 - total_y * (total_y / count)
+            total = total_d2 - total_d * (total_d / count)  # Σ w (y − ȳ)²
             raw = 1 - residual / total
         raw = np.where(np.isinf(raw), 0.0, raw)
         if self.class_aggregation == "uniform_average":
