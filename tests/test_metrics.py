@@ -559,6 +559,10 @@ def test_sparse_top_k_from_sorted_ids_equals_keras():
         metrics.SparseTopKCategoricalAccuracy(from_sorted_ids=True).update_state(y, ids[:3])
     with pytest.raises(TypeError, match="from_sorted_ids must be True or False"):
         metrics.SparseTopKCategoricalAccuracy(from_sorted_ids="yes")
+    for from_sorted_ids in (False, True):  # with sorted ids a NaN label was counted as a miss (0.5)
+        with pytest.raises(ValueError, match="y_true contains NaN"):
+            metrics.SparseTopKCategoricalAccuracy(k=2, from_sorted_ids=from_sorted_ids).update_state(
+                np.array([np.nan, 3, 1, 0]), ids)
 
 
 def test_binary_accuracy_takes_keras_positional_order():

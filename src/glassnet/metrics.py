@@ -385,6 +385,7 @@ class SparseTopKCategoricalAccuracy(TopKCategoricalAccuracy):
     def update_state(self, y_true, y_pred, sample_weight=None):
         if self.from_sorted_ids:
             labels, ids = _numbers(y_true, "y_true"), _numbers(y_pred, "y_pred")
+            _no_nan(labels)  # (matched no id: a miss)
             if ids.ndim != 2 or labels.size != ids.shape[0]:
                 raise ValueError("With from_sorted_ids=True, y_pred must hold one row of sorted class ids per "
                                  f"label of y_true. Received shapes {labels.shape} and {ids.shape}.")
