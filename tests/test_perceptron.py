@@ -48,6 +48,38 @@ def test_seed_004_table_by_hand():
     np.testing.assert_array_equal(p.predict(SEED_004_X), SEED_004_Y)
 
 
+def _exact_perceptron(X, y_pm, eta, max_epochs):
+    """Seed 003's algorithm in exact rational arithmetic: w = 0, w += η y x̃ where y⟨w, x̃⟩ ≤ 0."""
+    from fractions import Fraction
+
+    rows = [[Fraction(1)] + [Fraction(v) for v in x] for x in X.tolist()]
+    w, mistakes = [Fraction(0)] * len(rows[0]), []
+    for _ in range(max_epochs):
+        count = 0
+        for x, t in zip(rows, y_pm):
+            if t * sum(a * b for a, b in zip(w, x)) <= 0:
+                w = [a + eta * t * b for a, b in zip(w, x)]
+                count += 1
+        mistakes.append(count)
+        if count == 0:
+            break
+    return [float(v) for v in w], mistakes
+
+
+@pytest.mark.parametrize("eta", ["1", "1/10", "3/10", "7/10"])
+def test_and_gate_is_the_exact_algorithm_at_any_learning_rate(eta):
+    # With η = 0.1 the float sums left AND's (1, 0) at ⟨w, x̃⟩ = −2.8e-17 instead of 0: it passed
+    # as correct and fit stopped after 4 epochs at (−0.2, 0.2, 0.1), with (1, 0) on the boundary.
+    from fractions import Fraction
+
+    y = np.array([0, 0, 0, 1])
+    w, mistakes = _exact_perceptron(GATE_X, [-1, -1, -1, 1], Fraction(eta), 100)
+    p = Perceptron(learning_rate=float(Fraction(eta))).fit(GATE_X, y)
+    assert p.mistakes_ == mistakes == [2, 3, 3, 2, 2, 3, 2, 1, 0]
+    np.testing.assert_allclose(p.weights_, w, rtol=1e-12)
+    assert (np.where(y == 1, 1, -1) * p.decision_function(GATE_X)).min() > 0
+
+
 def test_perceptron_loss_with_sgd_is_rosenblatts_rule():
     # seed 003: gradient descent on max(0, −y ŷ) online gives w + η y x on each mistake,
     # also at y ŷ = 0 (from w = 0), so a linear Dense unit retraces the perceptron's weights
@@ -347,7 +379,9 @@ def test_too_large_learning_rate_is_named_for_boolean_X():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", NotSeparableWarning)
         with pytest.raises(ValueError, match=r"learning_rate=1e\+308 is too large"):
-            Perceptron(learning_rate=1e308, shuffle=True, random_state=0).fit(GATE_X.astype(bool), [0, 1, 1, 0])
+            Perceptron(learning_rate=1e308, shuffle=True, random_state=0).fit(GATE_X.astype(bool), [0, 0, 0, 1])
+    # (XOR's run here ends at η·(−1, 0, 0), finite: the weights are η times those of η = 1. AND's
+    # (−4, 3, 2) overflows, after a converged run too.)
 
 
 @pytest.mark.parametrize("activation", ["softmax", "sigmoid"])

@@ -362,12 +362,16 @@ class Perceptron(ClassifierMixin, BaseEstimator):
         seen = {Wt.tobytes(): 0}
         self.mistakes_, self.weights_history_ = [], [Wt.T.copy()]
         self.converged_, self.separable_ = False, None
+        # From w = 0, the weights after any updates are η times those of η = 1, and the test
+        # y⟨w, x⟩ ≤ 0 does not see η: train with η = 1, whose sums of integer data (the gates'
+        # 0/1 and ±1) are exact, and scale. (With η = 0.1, AND's (1, 0) got ⟨w, x⟩ = −2.8e-17
+        # instead of 0, passed as correct, and the run stopped 5 epochs early.)
         with np.errstate(over="ignore", invalid="ignore"):  # overflow is checked below
             for epoch in range(1, max_epochs + 1):
                 order = rng.permutation(len(X)) if self.shuffle else np.arange(len(X))
-                mistakes = _perceptron_epoch(X, Y, Wt, order, eta)
+                mistakes = _perceptron_epoch(X, Y, Wt, order, 1.0)
                 self.mistakes_.append(mistakes)
-                self.weights_history_.append(Wt.T.copy())
+                self.weights_history_.append(eta * Wt.T)
                 if mistakes == 0:
                     self.converged_ = self.separable_ = True
                     break
@@ -377,9 +381,11 @@ class Perceptron(ClassifierMixin, BaseEstimator):
                     break
                 seen[key] = epoch
         self.n_iter_ = epoch
+        with np.errstate(over="ignore", invalid="ignore"):
+            Wt *= eta
         self._set_weights(Wt.T)
         with np.errstate(over="ignore", invalid="ignore"):
-            overflow = not self.converged_ and not all(
+            overflow = not all(  # (converged too: η·w may overflow where w did not)
                 np.isfinite(X[i : i + 4096] @ Wt[:, 1:].T + Wt[:, 0]).all() for i in range(0, len(X), 4096)
             )
         if overflow:
