@@ -192,6 +192,40 @@ def test_perceptron_rule_learns_and_with_sign():
     np.testing.assert_array_equal(np.where(w[0] + (2 * GATE_X - 1) @ w[1:] >= 0, 1, -1), t)
 
 
+def _exact_perceptron_rule(X, t, eta, epochs, mode):
+    """Seed 000's Δw = η [t − f(net)] x̃, f the step (1 for net ≥ 0), w = 0, in exact rationals."""
+    from fractions import Fraction
+
+    rows = [[Fraction(1)] + [Fraction(v) for v in x] for x in X.tolist()]
+    w = [Fraction(0)] * len(rows[0])
+    out = lambda w, x: 1 if sum(a * b for a, b in zip(w, x)) >= 0 else 0  # noqa: E731
+    weights, mistakes = [w], [sum(out(w, x) != y for x, y in zip(rows, t))]
+    for _ in range(epochs):
+        if mode == "online":
+            for x, y in zip(rows, t):
+                w = [a + eta * (y - out(w, x)) * b for a, b in zip(w, x)]
+        else:
+            errs = [y - out(w, x) for x, y in zip(rows, t)]
+            w = [a + eta * sum(e * x[j] for e, x in zip(errs, rows)) for j, a in enumerate(w)]
+        weights.append(w)
+        mistakes.append(sum(out(w, x) != y for x, y in zip(rows, t)))
+    return [[float(v) for v in w] for w in weights], mistakes
+
+
+@pytest.mark.parametrize("mode", ["online", "batch"])
+@pytest.mark.parametrize("t", [[0, 0, 0, 1], [0, 1, 1, 1]])
+@pytest.mark.parametrize("eta", ["1/10", "3/10"])
+def test_perceptron_rule_on_gates_is_the_exact_rule(t, eta, mode):
+    # With η = 0.1 (the default) AND online stopped after 3 epochs at (−0.2, 0.2, 0.1): (1, 0)'s net
+    # read −2.8e-17 for 0, so step gave 0 = t, where the rule gives 1 ≠ t and goes on two epochs more.
+    from fractions import Fraction
+
+    weights, mistakes = _exact_perceptron_rule(GATE_X, t, Fraction(eta), 12, mode)
+    h = perceptron_rule(GATE_X, t, learning_rate=float(Fraction(eta)), epochs=12, mode=mode)
+    assert h.mistakes.tolist() == mistakes
+    np.testing.assert_allclose(h.weights, weights, rtol=1e-12, atol=1e-15)
+
+
 def test_delta_rule_one_online_epoch_by_hand():
     # Logistic f, f' = f(1 − f), w = 0, η = 1, x̃ = (1, x):
     # x = 1, t = 1:  net 0, f = .5, δ = .5·.25 = .125     -> w = (.125, .125)

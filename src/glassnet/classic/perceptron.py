@@ -162,6 +162,13 @@ def train_neuron(
             raise ValueError(f"weights must have shape {(W.shape[0],) if single else W.shape}. Received shape {W0.shape}.")
         W = W0.reshape(W.shape).copy()
     rng = random_state_rng(random_state)
+    # From w = 0, the perceptron rule with step or sign (outputs that see only the sign of net)
+    # gives η times the weights of η = 1: train with η = 1, whose sums of integer data (the gates'
+    # 0/1 and ±1) are exact, and scale. (With η = 0.1 AND's net at (1, 0) read −2.8e-17 for 0,
+    # passed as correct, and the rule stopped with the point on its boundary.)
+    scale = 1.0
+    if rule == "perceptron" and weights is None and type(f) in (activations.Step, activations.Sign):
+        scale, eta = eta, 1.0
 
     def delta(net, T_):
         Y = f.forward(net)
@@ -202,17 +209,19 @@ def train_neuron(
             E, m = evaluate(W)
             errors.append(E)
             mistakes.append(m)
-    if not (np.isfinite(W).all() and np.isfinite(errors).all()):
+        history_W = scale * np.array(history_W)
+        steps = None if steps is None else scale * np.array(steps)
+    if not (np.isfinite(history_W[-1]).all() and np.isfinite(errors).all()):
         raise ValueError(
-            f"The {rule} rule diverged with learning_rate={eta:g}: the weights or the error grew without "
+            f"The {rule} rule diverged with learning_rate={eta * scale:g}: the weights or the error grew without "
             "bound. Use a smaller learning_rate or standardize X."
         )
     shape = (lambda A: A[..., 0]) if single else (lambda A: A)
     return RuleHistory(
-        weights=shape(np.array(history_W)),
+        weights=shape(history_W),
         errors=np.array(errors),
         mistakes=np.array(mistakes),
-        steps=None if steps is None else shape(np.array(steps)),
+        steps=None if steps is None else shape(steps),
     )
 
 
