@@ -187,6 +187,18 @@ def test_normalization_is_seed_004s_standardization_in_float64():
     np.testing.assert_allclose(_adapted(dtype="float64", invert=True)(expected), Q_NORM, atol=1e-14)
 
 
+def test_normalization_reads_kerass_config_of_axis_none():
+    # Keras 3.15 keeps Normalization(axis=None) as axis=(): its get_config() holds "axis": [], which
+    # glassnet refused ("axis must be an integer"), so such a Keras model could not be loaded
+    keras_config = {"name": "normalization", "trainable": True, "dtype": "float32", "axis": [], "invert": False,
+                    "mean": 3.45, "variance": 12.8725}
+    for layer in (Normalization.from_config(keras_config), layers.deserialize(
+            {"class_name": "Normalization", "config": keras_config}), Normalization(axis=())):
+        assert layer.axis is None
+    layer = Normalization.from_config(keras_config)
+    np.testing.assert_allclose(layer(Q_NORM), KERAS_AXIS_NONE, rtol=1e-6)
+
+
 def test_normalization_with_given_mean_and_variance_equals_keras():
     given = Normalization(mean=GIVEN_MEAN, variance=GIVEN_VARIANCE)
     np.testing.assert_allclose(given(Q_NORM), KERAS_GIVEN, rtol=1e-6)

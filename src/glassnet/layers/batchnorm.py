@@ -13,9 +13,12 @@ from .base import Layer, initializer_entries, sample_shape, training_entries
 
 def feature_axis(axis, allow_none=False):
     """Keras's ``axis`` argument (an integer, or a list of one, which Keras also takes)
-    as an integer; its value is checked by each layer."""
+    as an integer; its value is checked by each layer. With ``allow_none``, an empty list
+    is None: Keras's Normalization keeps ``axis=None`` as ``()``, and its config holds ``[]``."""
     if isinstance(axis, (list, tuple)) and len(axis) == 1:
         axis = axis[0]
+    if allow_none and isinstance(axis, (list, tuple)) and len(axis) == 0:
+        axis = None
     if axis is None and allow_none:
         return None
     if isinstance(axis, bool) or not isinstance(axis, numbers.Integral):
