@@ -64,3 +64,18 @@ def test_model_and_layer_losses_list_the_penalties_as_keras():
     model.compile(optimizer="sgd", loss="mse")
     X, y = np.array([[1.0, 0.0]]), np.array([[0.0]])
     assert model.evaluate(X, y) == pytest.approx((2 * 2) ** 2 + sum(model.losses))  # output (1+1)+(1+1) = 4
+
+
+@pytest.mark.parametrize("x, l1, l2", [
+    # exact float64 sums by hand: Σ|x| and Σx²
+    (np.array([100, 100], dtype=np.int8), 200.0, 20000.0),  # int8 squares wrapped: 100² became 16
+    (np.array([-128, -128], dtype=np.int8), 256.0, 32768.0),  # |−128| stayed −128: a negative penalty
+    (np.array([200], dtype=np.uint8), 200.0, 40000.0),
+    (np.array([True, True, True]), 3.0, 3.0),  # a boolean dot product or's: ΣW² was 1
+    (np.full(1024, 10.0, dtype=np.float16), 10240.0, 102400.0),  # float16 sums overflowed to inf at 65504
+    (np.full(70000, 1.0, dtype=np.float16), 70000.0, 70000.0),
+])
+def test_penalty_is_summed_without_overflow_in_the_weights_dtype(x, l1, l2):
+    assert regularizers.L1(1.0)(x) == pytest.approx(l1, rel=1e-12)
+    assert regularizers.L2(1.0)(x) == pytest.approx(l2, rel=1e-12)
+    assert regularizers.L1L2(0.5, 0.25)(x) == pytest.approx(0.5 * l1 + 0.25 * l2, rel=1e-12)

@@ -64,6 +64,10 @@ class L1L2(Regularizer):
         xp = get_namespace(W)
         if xp is np and not (isinstance(W, np.ndarray) and W.dtype.kind in "fiub"):  # a list, a string...
             W = check_array(W, "x", ndim=None, allow_empty=True, finite=False)
+        if xp is np and (W.dtype.kind != "f" or W.dtype == np.float16):
+            # sums in float64: integer squares wrap (int8: 100² gave 16, |−128| gave −128), booleans
+            # or'ed (ΣW² of three True gave 1), and float16 sums overflow at 65504
+            W = W.astype(np.float64)
         penalty = 0.0
         w = xp.reshape(W, (-1,))
         if self.l1:
