@@ -1065,6 +1065,26 @@ def test_float16_batch_normalization_statistics_do_not_overflow():
     assert np.isfinite(model.layers[0].state["moving_variance"]).all()  # inf before
 
 
+def test_float16_normalization_of_a_batch_whose_variance_passes_65504_equals_keras():
+    # a standard deviation above 256: the variance, computed in float32, was cast to float16 as inf,
+    # so 1/sqrt(σ² + ε) was 0 and every output 0. Keras 3.15 (dtype="float16") gives
+    # [[-1.225, 0, 1.225], [0.2698, 1.067, -1.337]] and, batch-normalized in training, ±1.
+    from glassnet.layers import BatchNormalization, LayerNormalization
+
+    x = np.array([[1e3, 2e3, 3e3], [5.0, 1e3, -2e3]])
+    rows = (x - x.mean(axis=1, keepdims=True)) / np.sqrt(x.var(axis=1, keepdims=True) + 1e-3)  # float64
+    out = LayerNormalization(dtype="float16")(x)
+    assert out.dtype == np.float16
+    np.testing.assert_allclose(out, rows, atol=2e-3)
+    np.testing.assert_allclose(out, [[-1.225, 0.0, 1.225], [0.2698, 1.067, -1.337]], atol=2e-3)
+    layer = BatchNormalization(dtype="float16")
+    out = layer(x, training=True)
+    assert out.dtype == np.float16
+    np.testing.assert_allclose(out, (x - x.mean(axis=0)) / np.sqrt(x.var(axis=0) + 1e-3), atol=2e-3)
+    # Keras's moving variance after the step: 0.99 · 1 + 0.01 · σ², as float16
+    np.testing.assert_allclose(layer.get_weights()[3], [2476.0, 2500.0, 62500.0], rtol=1e-3)
+
+
 def test_symmetry_breaking_draws_are_uniform_in_minus_epsilon_epsilon():
     # seed 002: Θ uniform in [−ε, ε]
     from glassnet import initializers

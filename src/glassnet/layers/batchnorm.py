@@ -28,10 +28,11 @@ def feature_axis(axis, allow_none=False):
 
 
 def moments(X, axis, keepdims=False):
-    """The mean and (population) variance of ``X`` along ``axis``."""
+    """The mean and (population) variance of ``X`` along ``axis``; of a float16 ``X``, the
+    variance stays float32: it passes float16's 65504 for a standard deviation above 256."""
     if isinstance(X, np.ndarray) and X.dtype == np.float16:  # float16 sums of squares overflow at 65504
         mean = np.mean(X, axis=axis, dtype=np.float32, keepdims=keepdims).astype(np.float16)
-        return mean, np.var(X, axis=axis, dtype=np.float32, keepdims=keepdims).astype(np.float16)
+        return mean, np.var(X, axis=axis, dtype=np.float32, keepdims=keepdims)
     xp = get_namespace()
     return xp.mean(X, axis=axis, keepdims=keepdims), xp.var(X, axis=axis, keepdims=keepdims)
 
@@ -88,6 +89,8 @@ class ScaledNormalization(Layer):
         xp = get_namespace()
         # locals first: another thread's predict may release self.X_hat meanwhile (release_caches)
         inv_std = 1.0 / xp.sqrt(var + self.epsilon)
+        if inv_std.dtype != X.dtype:  # a float16 batch's float32 variance (see moments): 1/σ fits float16
+            inv_std = inv_std.astype(X.dtype)
         X_hat = (X - mean) * inv_std
         self.inv_std, self.X_hat = inv_std, X_hat
         Y = X_hat * self.params["gamma"] if self.scale else xp.asarray(X_hat, copy=True)
