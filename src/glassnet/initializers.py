@@ -3,7 +3,9 @@
 An initializer is any callable ``f(shape, dtype=None) -> array``; seed 001's
 ``initialize_weights`` works as given. The built-in ones accept ``seed``; with
 no seed they draw from glassnet's global generator, so
-``glassnet.utils.set_random_seed`` makes them reproducible.
+``glassnet.utils.set_random_seed`` makes them reproducible, and each call draws
+new values (Keras 3 seeds an unseeded initializer once, so that every call, in
+every layer it is passed to, gives the same values).
 
 ``fan_in``/``fan_out`` are ``shape[0]``/``shape[1]`` of a Dense kernel
 (inputs × units).
