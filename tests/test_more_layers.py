@@ -199,6 +199,23 @@ def test_normalization_reads_kerass_config_of_axis_none():
     np.testing.assert_allclose(layer(Q_NORM), KERAS_AXIS_NONE, rtol=1e-6)
 
 
+def test_numpy_booleans_are_taken_as_dense_s_use_bias_takes_them():
+    # center, scale and invert refused np.True_ ("must be True or False"), which Dense's use_bias and
+    # trainable take (a grid of settings built with NumPy holds np.bool_)
+    import json
+
+    from glassnet.layers import BatchNormalization
+
+    for make, kwargs in ((LayerNormalization, {"center": np.False_, "scale": np.True_}),
+                         (BatchNormalization, {"center": np.True_, "scale": np.False_}),
+                         (Normalization, {"mean": 1.0, "variance": 4.0, "invert": np.True_})):
+        layer = make(**kwargs)
+        plain = make(**{k: bool(v) if isinstance(v, np.bool_) else v for k, v in kwargs.items()})
+        assert json.loads(json.dumps(layer.get_config())) == plain.get_config()
+        np.testing.assert_array_equal(layer(Q_NORM), plain(Q_NORM))
+    assert Normalization(mean=1.0, variance=4.0, invert=np.True_)(np.array([[1.0]])) == 3.0  # 1 + 1·2
+
+
 def test_normalization_with_given_mean_and_variance_equals_keras():
     given = Normalization(mean=GIVEN_MEAN, variance=GIVEN_VARIANCE)
     np.testing.assert_allclose(given(Q_NORM), KERAS_GIVEN, rtol=1e-6)

@@ -6,7 +6,7 @@ import numbers
 import numpy as np
 
 from .. import constraints, initializers
-from .._validation import check_number
+from .._validation import check_bool, check_number
 from ..backend import get_namespace, standardize_dtype
 from .base import Layer, initializer_entries, sample_shape, training_entries
 
@@ -66,10 +66,7 @@ class ScaledNormalization(Layer):
 
     def _check_options(self, epsilon, center, scale):
         self.epsilon = check_number(epsilon, "epsilon", low=0, low_open=True)
-        for name, value in (("center", center), ("scale", scale)):
-            if not isinstance(value, bool):
-                raise TypeError(f"{name} must be True or False. Received: {name}={value!r}")
-        self.center, self.scale = center, scale
+        self.center, self.scale = check_bool(center, "center"), check_bool(scale, "scale")
 
     def _build_gamma_beta(self, n, gamma_initializer, beta_initializer):
         xp = get_namespace()

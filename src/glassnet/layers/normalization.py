@@ -4,7 +4,7 @@ import warnings
 
 import numpy as np
 
-from .._validation import _is_stream, check_array
+from .._validation import _is_stream, check_array, check_bool
 from ..backend import from_numpy, get_namespace, numpy_copy, standardize_dtype
 from ..preprocessing import _column_moments, _column_unit, _merge_moments
 from .base import Layer, sample_shape
@@ -61,9 +61,7 @@ class Normalization(Layer):
             if self.axis is None and self.input_mean.shape != ():
                 raise ValueError(f"axis=None takes one mean and one variance (numbers). Received: mean of shape "
                                  f"{self.input_mean.shape}")
-        if not isinstance(invert, bool):
-            raise TypeError(f"invert must be True or False. Received: invert={invert!r}")
-        self.invert = invert
+        self.invert = check_bool(invert, "invert")
         self.weight_names = () if mean is not None else ("mean", "variance", "count")
 
     def _statistics_shape(self, input_shape):
