@@ -637,6 +637,23 @@ def _activations():
     return model, np.random.default_rng(3).normal(size=(7, 5)).astype("float32")
 
 
+def test_normalization_with_axis_none_round_trips_through_a_keras_file(tmp_path, h5py):
+    # it was refused ("axis=None"), as glassnet could not read Keras's "axis": [] back
+    from glassnet.models.keras_files import save_keras
+
+    x = np.random.default_rng(4).normal(size=(20, 3)).astype("float32") * 4 + 2
+    norm = layers.Normalization(axis=None)
+    norm.adapt(x)
+    model = Sequential([layers.Input((3,)), norm, layers.Dense(2)], seed=0)
+    save_keras(model, tmp_path / "model.keras")
+    again = glassnet.models.load_model(tmp_path / "model.keras")
+    assert again.layers[0].axis is None
+    np.testing.assert_array_equal(again.predict(x, verbose=0), model.predict(x, verbose=0))
+    keras = pytest.importorskip("keras")
+    from_keras = keras.saving.load_model(tmp_path / "model.keras")
+    np.testing.assert_allclose(np.asarray(from_keras(x)), model.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
+
+
 @pytest.mark.parametrize("make", [_classifier, _regression, _image, _activations])
 def test_save_keras_round_trips_through_load_model(make, tmp_path, h5py):
     from glassnet.models.keras_files import save_keras

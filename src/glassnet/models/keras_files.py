@@ -582,10 +582,9 @@ def _batch_normalization(layer, where):
 
 
 def _normalization(layer, where):
-    if layer.axis is None:  # Keras writes axis=None as [] (glassnet's reader takes neither)
-        _refuse(where, "axis=None (one mean and variance for all inputs)")
     given = layer.input_mean is not None
-    return {"axis": [layer.axis], "invert": layer.invert,
+    # Keras keeps axis=None as () and writes it as []
+    return {"axis": [] if layer.axis is None else [layer.axis], "invert": layer.invert,
             "mean": layer.input_mean.tolist() if given else None,
             "variance": layer.input_variance.tolist() if given else None}
 
