@@ -79,3 +79,16 @@ def test_penalty_is_summed_without_overflow_in_the_weights_dtype(x, l1, l2):
     assert regularizers.L1(1.0)(x) == pytest.approx(l1, rel=1e-12)
     assert regularizers.L2(1.0)(x) == pytest.approx(l2, rel=1e-12)
     assert regularizers.L1L2(0.5, 0.25)(x) == pytest.approx(0.5 * l1 + 0.25 * l2, rel=1e-12)
+
+
+def test_gradient_of_integer_weights_is_the_float_gradient():
+    # an int64 array or a list of ints was a raw "Cannot cast ufunc 'multiply' output from float64 to int64"
+    W_int = np.array([[-3, 0, 2]])
+    expected = 0.5 * np.sign(W_int) + 2 * 0.25 * W_int  # by hand: l1·sign(W) + 2·l2·W
+    for W in (W_int, W_int.tolist(), W_int.astype(np.int8)):
+        grad = regularizers.L1L2(l1=0.5, l2=0.25).gradient(W)
+        assert grad.dtype == np.float64
+        np.testing.assert_array_equal(grad, expected)
+    assert regularizers.L2(1.0).gradient(np.array([3.0], np.float16)).dtype == np.float16  # floats keep their dtype
+    with pytest.raises(TypeError, match="W must contain numbers"):
+        regularizers.L2().gradient(np.array(["a"]))

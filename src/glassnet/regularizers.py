@@ -78,6 +78,8 @@ class L1L2(Regularizer):
 
     def gradient(self, W):
         xp = get_namespace(W)
+        if xp is np and not (isinstance(W, np.ndarray) and W.dtype.kind == "f"):  # a list, integers: as float64
+            W = check_array(W, "W", ndim=None, allow_empty=True, finite=False).astype(np.float64)
         grad = xp.zeros_like(W)
         self.add_gradient(W, grad, xp.empty_like(W))
         return grad
