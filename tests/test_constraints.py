@@ -251,3 +251,20 @@ def test_normalization_gamma_and_beta_constraints_train_as_keras(kind, tmp_path)
     m.save(tmp_path / "norm.gn")
     layer = load_model(tmp_path / "norm.gn").layers[1]
     assert repr(layer.gamma_constraint) == "NonNeg()" and repr(layer.beta_constraint) == "MaxNorm(max_value=0.05, axis=0)"
+
+
+def test_a_function_returning_another_shape_is_refused_not_broadcast():
+    # W[...] = constraint(W) broadcast a (1, 2) or (2,) result over every row of the (3, 2) kernel
+    # (column sums written into each row); Keras's variable.assign refuses another shape
+    class ColumnSums(constraints.Constraint):
+        def __call__(self, w):
+            return w.sum(axis=0)
+
+    W = np.arange(6.0).reshape(3, 2)
+    for constraint in (lambda w: w[:1], ColumnSums()):
+        with pytest.raises(ValueError, match=r"returned shape \(.*\) for weights of shape \(3, 2\)"):
+            constraints.apply_in_place(constraint, W)
+    np.testing.assert_array_equal(W, np.arange(6.0).reshape(3, 2))  # unchanged
+    model = _model(SGD(0.1), kernel_constraint=lambda w: w.mean(axis=0), bias_constraint=None)
+    with pytest.raises(ValueError, match="A constraint must return weights of the shape it receives"):
+        model.fit(X, Y, batch_size=4, epochs=1, verbose=0)

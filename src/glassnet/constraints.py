@@ -55,7 +55,7 @@ class Constraint(Configurable):
 
     def apply_in_place(self, W):
         """``W ← self(W)``, written into ``W`` (a view of the model's flat weights)."""
-        W[...] = self(W)
+        W[...] = _same_shape(self(W), W, self)
 
     def get_config(self):
         """The constructor's arguments (none here; the built-in constraints list theirs)."""
@@ -165,7 +165,16 @@ def apply_in_place(constraint, W):
     if isinstance(constraint, Constraint):
         constraint.apply_in_place(W)
     else:
-        W[...] = constraint(W)
+        W[...] = _same_shape(constraint(W), W, constraint)
+
+
+def _same_shape(value, W, constraint):
+    """``value``, the weights ``constraint`` returned for ``W``, refused unless of ``W``'s shape:
+    written into ``W`` it would be broadcast (Keras's ``variable.assign`` refuses it too)."""
+    if tuple(np.shape(value)) != tuple(W.shape):
+        raise ValueError(f"A constraint must return weights of the shape it receives: {constraint!r:.80} returned "
+                         f"shape {tuple(np.shape(value))} for weights of shape {tuple(W.shape)}.")
+    return value
 
 
 def serialize(constraint):
