@@ -92,3 +92,17 @@ def test_gradient_of_integer_weights_is_the_float_gradient():
     assert regularizers.L2(1.0).gradient(np.array([3.0], np.float16)).dtype == np.float16  # floats keep their dtype
     with pytest.raises(TypeError, match="W must contain numbers"):
         regularizers.L2().gradient(np.array(["a"]))
+
+
+def test_a_keras_style_subclass_without_gradient_says_what_to_add():
+    # Keras's custom regularizer defines __call__ only; fit ended in a bare NotImplementedError
+    from glassnet import layers, models
+
+    class SumOfSquares(regularizers.Regularizer):
+        def __call__(self, x):
+            return 0.1 * float(np.sum(x**2))
+
+    model = models.Sequential([layers.Input((3,)), layers.Dense(2, kernel_regularizer=SumOfSquares())])
+    model.compile(loss="mse", optimizer="sgd")
+    with pytest.raises(NotImplementedError, match=r"SumOfSquares has no gradient\(W\).*2 \* l2 \* W"):
+        model.fit(np.ones((4, 3)), np.ones((4, 2)), verbose=0)

@@ -37,7 +37,11 @@ class Regularizer(Configurable):
         raise NotImplementedError
 
     def gradient(self, W):
-        raise NotImplementedError
+        """``∂penalty/∂W``, of ``W``'s shape: training needs it (Keras differentiates ``__call__``; glassnet does not)."""
+        raise NotImplementedError(
+            f"{type(self).__name__} has no gradient(W): glassnet trains with the gradient of a penalty, so a "
+            "Regularizer subclass defines gradient(W) next to __call__(x), e.g. 2 * l2 * W for l2 * sum(W**2)."
+        )
 
     def add_gradient(self, W, G, tmp):
         """``G += gradient(W)`` in place; ``tmp`` is a scratch array shaped like
