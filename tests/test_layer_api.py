@@ -607,3 +607,17 @@ def test_batchnorm_built_on_its_own_keeps_every_weight_in_floatx():
     layer = BatchNormalization(center=False, dtype="float64")
     layer.build((None, 4))
     assert [w.dtype for w in layer.weights] == [np.float64] * 3
+
+
+def test_a_subclass_without_forward_says_what_a_layer_defines():
+    # a layer written for Keras (call(inputs) only) ended in a bare NotImplementedError
+    from glassnet import layers
+
+    class Double(layers.Layer):
+        def call(self, inputs):
+            return inputs * 2
+
+    with pytest.raises(NotImplementedError, match=r"Double defines no forward\(X, training=False\).*Keras's call"):
+        Double()(np.ones((2, 3)))
+    with pytest.raises(NotImplementedError, match=r"Double defines no backward\(dY\)"):
+        Double().backward(np.ones((2, 3)))

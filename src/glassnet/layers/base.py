@@ -403,10 +403,16 @@ class Layer:
         return 0
 
     def forward(self, X, training=False):
-        raise NotImplementedError
+        raise NotImplementedError(self._missing("forward(X, training=False) -> Y"))
 
     def backward(self, dY):
-        raise NotImplementedError
+        raise NotImplementedError(self._missing("backward(dY) -> dX (and grads[k] for each params[k])"))
+
+    def _missing(self, method):
+        """What a subclass without ``method`` lacks (one written for Keras has ``call(inputs)`` instead)."""
+        keras = " (Keras's call(inputs) is not used: glassnet trains with the backward pass)" if hasattr(self, "call") else ""
+        return (f"{type(self).__name__} defines no {method}: a glassnet layer computes forward(X, training) and "
+                f"backward(dY){keras}.")
 
     def buffer(self, key, shape, dtype, fill=None):
         """A reusable array for the training step (no allocation, hence no page
