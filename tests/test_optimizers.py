@@ -276,6 +276,24 @@ def test_float16_parameters_keep_float32_moments():
     assert steps[np.float16] == pytest.approx(steps[np.float32], rel=1e-3)
 
 
+@pytest.mark.parametrize("make", [
+    lambda: optimizers.Adam(0.001), lambda: optimizers.Adam(0.001, amsgrad=True), lambda: optimizers.Nadam(0.001),
+    lambda: optimizers.RMSprop(0.001, centered=True), lambda: optimizers.Adagrad(0.01, initial_accumulator_value=0.0),
+    lambda: optimizers.Adadelta(1.0),
+])
+def test_float16_parameters_square_small_gradients_in_float32(make):
+    # g² was computed in float16 before it reached the float32 state: 0 for |g| < 2.4e-4, so Adam
+    # stepped -0.13 (Nadam -2.5) where float64 steps -0.003 from the same float16 gradient
+    g = np.array([1e-4, -2e-4, 5e-5, 3e-3], np.float16)
+    weights = {}
+    for dtype in (np.float16, np.float64):
+        opt, w = make(), np.zeros(4, dtype)
+        for _ in range(3):
+            opt.apply(w, g.astype(dtype))
+        weights[dtype] = w.astype(np.float64)
+    np.testing.assert_allclose(weights[np.float16], weights[np.float64], rtol=2e-3)
+
+
 def test_clipping_by_a_norm_that_overflows_the_dtype():
     # ‖(300, 400)‖² overflows float16 (and ‖1e20‖² float32): the gradient was clipped to 0
     opt, w = optimizers.SGD(1.0, clipnorm=1.0), np.zeros(2, np.float16)

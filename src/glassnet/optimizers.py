@@ -50,6 +50,16 @@ def _norm(g):
     return scale * math.sqrt(float(xp.sum(gs * gs)))
 
 
+def _square(g, out):
+    """``g²`` into ``out``, in out's dtype: the state of float16 weights is float32 (:meth:`Optimizer.build`),
+    and float16's own g² is 0 for |g| < 2.4e-4 (Adam's v stayed 0 and its step became m/ε, 45× too large)."""
+    if g.dtype == out.dtype:
+        return get_namespace(g).multiply(g, g, out=out)
+    out[...] = g
+    out *= out
+    return out
+
+
 #: every FLUSH_EVERY steps, state entries smaller than TINY are set to 0
 FLUSH_EVERY, TINY = 64, 1e-30
 
@@ -467,8 +477,7 @@ class Adagrad(Optimizer):
     def update(self, w, g, lr, state, tmp):
         xp = get_namespace()
         acc = state["accumulator"]
-        xp.multiply(g, g, out=tmp)
-        acc += tmp
+        acc += _square(g, tmp)
         xp.add(acc, self.epsilon, out=tmp)
         xp.sqrt(tmp, out=tmp)
         xp.divide(g, tmp, out=tmp)
@@ -496,7 +505,7 @@ class RMSprop(Optimizer):
     def update(self, w, g, lr, state, tmp):
         xp = get_namespace()
         v = state["velocity"]
-        xp.multiply(g, g, out=tmp)
+        _square(g, tmp)
         tmp *= 1 - self.rho
         v *= self.rho
         v += tmp
@@ -541,7 +550,9 @@ class Adadelta(Optimizer):
         xp = get_namespace()
         acc_g, acc_d = state["accumulated_grad"], state["accumulated_delta_var"]
         acc_g *= self.rho
-        acc_g += (1 - self.rho) * g * g
+        _square(g, tmp)
+        tmp *= 1 - self.rho
+        acc_g += tmp
         delta = -xp.sqrt(acc_d + self.epsilon) / xp.sqrt(acc_g + self.epsilon) * g
         acc_d *= self.rho
         xp.multiply(delta, delta, out=tmp)
@@ -589,7 +600,7 @@ class Adam(Optimizer):
         m += tmp
         # v ← β₂ v + (1 − β₂) g²
         v *= self.beta_2
-        xp.multiply(g, g, out=tmp)
+        _square(g, tmp)
         tmp *= 1 - self.beta_2
         v += tmp
         if self.amsgrad:
@@ -682,7 +693,7 @@ class Nadam(_TwoMoments):
         xp.subtract(g, m, out=tmp)
         tmp *= 1 - self.beta_1
         m += tmp
-        xp.multiply(g, g, out=tmp)
+        _square(g, tmp)
         tmp -= v
         tmp *= 1 - self.beta_2
         v += tmp
