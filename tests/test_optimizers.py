@@ -294,6 +294,17 @@ def test_float16_parameters_square_small_gradients_in_float32(make):
     np.testing.assert_allclose(weights[np.float16], weights[np.float64], rtol=2e-3)
 
 
+def test_iterations_can_be_set_to_a_non_negative_integer_only():
+    # -1 raised ZeroDivisionError at Adam's next step (1 - beta_1**0), 2.7 became 2, "a" a bare int() error
+    opt = optimizers.Adam(gradient_accumulation_steps=2)
+    opt.iterations = np.int64(3)
+    assert opt.iterations == 3 and opt.get_state()[0] == 6
+    for value, error in ((-1, ValueError), (2.7, TypeError), ("a", TypeError), (None, TypeError)):
+        with pytest.raises(error, match="iterations must be a non-negative integer"):
+            opt.iterations = value
+    assert opt.iterations == 3
+
+
 def test_clipping_by_a_norm_that_overflows_the_dtype():
     # ‖(300, 400)‖² overflows float16 (and ‖1e20‖² float32): the gradient was clipped to 0
     opt, w = optimizers.SGD(1.0, clipnorm=1.0), np.zeros(2, np.float16)

@@ -31,7 +31,7 @@ import numpy as np
 from . import kernels as _kernels
 from . import schedules  # also public, as keras.optimizers.schedules
 from ._registry import Configurable, from_config, lookup, to_config
-from ._validation import check_bool, check_number, check_positive_int
+from ._validation import check_bool, check_non_negative_int, check_number, check_positive_int
 from .backend import copy as backend_copy
 from .backend import from_numpy, get_namespace, numpy_copy
 
@@ -160,7 +160,9 @@ class Optimizer(Configurable):
 
     @iterations.setter
     def iterations(self, value):
-        self._iterations = int(value) * (self.gradient_accumulation_steps or 1)
+        # a negative count divided by zero in Adam's bias correction (1 − β₁⁰), and 2.7 was read as 2
+        value = check_non_negative_int(value, "iterations")
+        self._iterations = value * (self.gradient_accumulation_steps or 1)
 
     # -- learning rate ---------------------------------------------------
     @property
