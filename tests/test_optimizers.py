@@ -177,6 +177,9 @@ def test_each_schedule_by_hand():
     step = schedules.PiecewiseConstantDecay(boundaries=[1, 2], values=[1.0, 0.5, 0.1])
     assert [step(s) for s in (0, 1, 2, 3)] == [1.0, 1.0, 0.5, 0.1]
     assert [schedules.StepDecay(1.0, step_size=2, drop=0.5)(s) for s in (0, 1, 2, 3, 4)] == [1, 1, 0.5, 0.5, 0.25]
+    # a growing rate overflows to inf, as ExponentialDecay's, where Python's ** raised a bare OverflowError
+    assert schedules.StepDecay(0.1, step_size=1, drop=10.0)(1000) == math.inf
+    np.testing.assert_array_equal(schedules.StepDecay(1.0, step_size=2, drop=0.5)(np.arange(5)), [1, 1, 0.5, 0.5, 0.25])
     cos = schedules.CosineDecay(1.0, decay_steps=4, alpha=0.0)
     assert [cos(s) for s in (0, 2, 4, 8)] == pytest.approx([1.0, 0.5, 0.0, 0.0], abs=1e-15)
     assert [schedules.InverseTimeDecay(1.0, 1, 0.5)(s) for s in (0, 1, 2)] == pytest.approx([1.0, 1 / 1.5, 0.5])

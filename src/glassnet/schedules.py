@@ -147,7 +147,9 @@ class StepDecay(LearningRateSchedule):
         self.drop = check_number(drop, "drop", low=0)
 
     def __call__(self, step):
-        return self.initial_learning_rate * self.drop ** (_step(step) // self.step_size)
+        with np.errstate(over="ignore"):  # drop > 1 overflows to inf, as ExponentialDecay (Python's ** raised)
+            lr = self.initial_learning_rate * np.power(np.float64(self.drop), _step(step) // self.step_size)
+        return lr if isinstance(lr, np.ndarray) and lr.ndim else float(lr)
 
     def get_config(self):
         return self._with_name({"initial_learning_rate": self.initial_learning_rate, "step_size": self.step_size,
