@@ -450,6 +450,29 @@ def test_after_a_divergence_the_model_gives_finite_losses(rng):
     assert np.isfinite(model.evaluate(X, y, verbose=0))
 
 
+def test_a_divergence_restores_the_optimizer_state_too(rng):
+    # the momentum of the diverging steps (huge) was kept with the restored weights: a fit at a
+    # 1000x lower learning rate, as the warning advises, diverged again at once
+    X, y = _regression(rng)
+    model = Sequential([Dense(8, activation="relu", input_dim=3), Dense(1)], dtype="float64")
+    model.compile(loss="mse", optimizer=SGD(1.0, momentum=0.9))
+    model.build()
+    start = model.get_weights()
+    with pytest.warns(DivergenceWarning, match="restored to the start of this epoch"):
+        model.fit(X, y, epochs=3, batch_size=8, verbose=0)
+    for w, w0 in zip(model.get_weights(), start):
+        np.testing.assert_array_equal(w, w0)
+    # as at the start: no step taken, no momentum
+    steps, momentum = model.optimizer.iterations, model.optimizer.state["momentum"].copy()
+    model.optimizer.learning_rate = 1e-3
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        hist = model.fit(X, y, epochs=2, batch_size=8, verbose=0)
+    assert not [w for w in caught if issubclass(w.category, DivergenceWarning)]
+    assert len(hist.history["loss"]) == 2 and np.isfinite(hist.history["loss"]).all()
+    assert steps == 0 and not momentum.any()
+
+
 def test_test_and_predict_hooks_as_keras():
     # fit's validation, evaluate and predict call the test/predict hooks, in Keras's order
     rng = np.random.default_rng(0)

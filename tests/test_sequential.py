@@ -389,6 +389,20 @@ def test_train_on_batch_that_diverges_keeps_the_weights_and_warns():
         model.train_on_batch(np.ones((4, 3)), y)
 
 
+def test_train_on_batch_that_diverges_keeps_the_optimizer_state():
+    # the step's momentum (-inf) was kept with the weights: every later call diverged, whatever the learning rate
+    from glassnet.models.training import DivergenceWarning
+
+    model = Sequential([Dense(1, input_dim=2)], seed=0)
+    model.compile(optimizer=glassnet.optimizers.SGD(1e300, momentum=0.9), loss="mse")
+    X, y = np.ones((4, 2), np.float32), np.full((4, 1), 3.0, np.float32)
+    with pytest.warns(DivergenceWarning, match="train_on_batch"):
+        assert math.isnan(model.train_on_batch(X, y))
+    assert model.optimizer.iterations == 0 and not model.optimizer.state["momentum"].any()
+    model.optimizer.learning_rate = 0.01
+    assert math.isfinite(model.train_on_batch(X, y)) and model.optimizer.iterations == 1
+
+
 def test_get_layer_by_name_or_index():
     model = _batch_model()
     assert model.get_layer("dense_1") is model.layers[1] and model.get_layer(index=0) is model.layers[0]

@@ -281,7 +281,7 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
                 for m in model.metrics:
                     m.reset_state()
                 loss_sum, seen, step = 0.0, 0, -1
-                snapshot = backend.copy(model._flat_params)
+                snapshot = _snapshot(model)
                 for step, (Xb, Yb, wb) in enumerate(source.epoch(epoch)):
                     for cb in batch_begin:
                         cb.on_train_batch_begin(step, {})
@@ -507,14 +507,15 @@ def train_on_batch(model, x, y, sample_weight=None):
     for m in model.metrics:
         m.reset_state()
     X, Y, w = backend.to_namespace(X, Y, w)
-    snapshot = backend.copy(model._flat_params)
+    snapshot = _snapshot(model)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         loss = train_step(model, X, Y, w)
     if not math.isfinite(loss) or not _all_finite(model._flat_params):
-        model._flat_params[...] = snapshot
+        _restore(model, snapshot)
         lr = model.optimizer.learning_rate
-        warnings.warn(f"train_on_batch: the loss or its gradient became NaN or infinite; the weights were left as "
-                      f"they were. Try a lower learning rate (currently {lr:g}).", DivergenceWarning, stacklevel=3)
+        warnings.warn(f"train_on_batch: the loss or its gradient became NaN or infinite; the weights and the optimizer "
+                      f"were left as they were. Try a lower learning rate (currently {lr:g}).", DivergenceWarning,
+                      stacklevel=3)
         loss = math.nan
     logs = {"loss": loss}
     for m in model.metrics:
@@ -797,11 +798,28 @@ def _all_finite(x):
     return bool(xp.all(xp.isfinite(x)))
 
 
+def _snapshot(model):
+    """Copies of the weights and of the optimizer's state (its steps, momentum, moments): what
+    a diverged update is undone to. The state too: the diverging steps left an SGD momentum of
+    1e12 (or inf), and every later step diverged again, whatever the learning rate."""
+    optimizer = model.optimizer
+    return (backend.copy(model._flat_params), optimizer._iterations,
+            {name: backend.copy(slot) for name, slot in optimizer.state.items()})
+
+
+def _restore(model, snapshot):
+    weights, iterations, state = snapshot
+    model._flat_params[...] = weights
+    model.optimizer._iterations = iterations
+    for name, slot in state.items():
+        model.optimizer.state[name][...] = slot
+
+
 def _stop_diverged(model, epoch, step, snapshot):
-    """Stop, with the weights of this epoch's start: the weights the diverging batch met are
-    finite but already give it an infinite loss (1e19 after an SGD step of 1e6), so keeping
-    them left a model whose evaluate read inf."""
-    model._flat_params[...] = snapshot
+    """Stop, with the weights and optimizer state of this epoch's start (:func:`_snapshot`): the
+    weights the diverging batch met are finite but already give it an infinite loss (1e19 after
+    an SGD step of 1e6), so keeping them left a model whose evaluate read inf."""
+    _restore(model, snapshot)
     model._diverged = True
     lr = model.optimizer.learning_rate
     message = (
