@@ -193,6 +193,20 @@ def test_lr_is_settable_without_a_schedule_only():
         optimizers.SGD(schedules.StepDecay(0.1, 10)).learning_rate = 0.2
 
 
+def test_lr_can_be_set_to_a_schedule_or_a_callable_as_keras():
+    # Keras 3's setter takes a schedule or a callable in place of any rate; this one raised TypeError
+    opt, w = optimizers.SGD(0.1), np.zeros(2)
+    for _ in range(3):
+        opt.apply(w, np.ones(2))
+    opt.learning_rate = schedules.ExponentialDecay(0.1, 1, 0.5)
+    assert opt.learning_rate == 0.1 * 0.5**3  # read at the steps taken, as Keras
+    opt.learning_rate = schedules.StepDecay(1.0, 2)  # a schedule replaces a schedule
+    assert opt.learning_rate == 0.5
+    opt.learning_rate = lambda: 0.25
+    opt.apply(w, np.ones(2))
+    np.testing.assert_allclose(w, [-0.55, -0.55])  # three steps of 0.1 and one of 0.25
+
+
 def test_registry_names_and_errors():
     assert isinstance(optimizers.get("adam"), optimizers.Adam)
     assert optimizers.get("nesterov").nesterov

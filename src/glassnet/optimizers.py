@@ -182,6 +182,9 @@ class Optimizer(Configurable):
 
     @learning_rate.setter
     def learning_rate(self, value):
+        if isinstance(value, schedules.LearningRateSchedule) or callable(value):  # as Keras 3: replaces any rate
+            self._learning_rate = value
+            return
         if isinstance(self._learning_rate, schedules.LearningRateSchedule):
             raise TypeError(
                 "This optimizer was created with a LearningRateSchedule as its learning_rate, "
