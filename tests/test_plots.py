@@ -318,6 +318,24 @@ def test_decision_boundary_of_tanh_outputs_is_at_zero_on_a_centred_scale(rng):
     np.testing.assert_array_equal(points.get_array(), (y > 0).astype(int))
 
 
+def test_decision_boundary_of_two_logits_is_where_they_are_equal(rng):
+    from glassnet.losses import SparseCategoricalCrossentropy
+
+    X = rng.uniform(-3, 3, (50, 2))
+    y = (X[:, 0] > 1).astype(int)
+    for loss in (SparseCategoricalCrossentropy(from_logits=True), "mse"):  # logits, and two linear outputs
+        model = Sequential([Dense(2, input_dim=2)], seed=0)
+        model.compile("sgd", loss)
+        # z0 = x1, z1 = 2·x1 − 1: class 1 wins where z1 − z0 = x1 − 1 > 0 (z1 alone is 0 at x1 = 0.5)
+        model.set_weights([np.array([[1.0, 2.0], [0.0, 0.0]]), np.array([0.0, -1.0])])
+        fig = plots.plot_decision_boundary(model, X, y, resolution=41)
+        boundary = fig.axes[0].collections[1]
+        np.testing.assert_array_equal(boundary.levels, [0.0])
+        x1 = np.concatenate([path.vertices[:, 0] for path in boundary.get_paths()])
+        np.testing.assert_allclose(x1, 1.0, atol=1e-6)
+        np.testing.assert_array_equal(np.argmax(model.predict(np.array([[0.9, 0.0], [1.1, 0.0]])), axis=1), [0, 1])
+
+
 def test_decision_boundary_of_a_regressor_draws_its_output_surface(rng):
     import warnings
 

@@ -310,8 +310,9 @@ def plot_decision_boundary(model, X, y=None, resolution=200, ax=None, title=None
 
     Two classes: the colour is P(class 1) with the 0.5 contour as the
     boundary; for decision values and outputs that can be negative (tanh,
-    ±1 targets, logits) the boundary is the 0 contour, and the colour scale
-    is centred on the boundary. More classes: the colour of the most likely
+    ±1 targets, logits) the boundary is the 0 contour (of z1 − z0 for two
+    such outputs, where the larger one wins), and the colour scale is
+    centred on the boundary. More classes: the colour of the most likely
     class, named in a legend. A regressor (a scikit-learn-style regressor,
     or a glassnet model whose single output is unbounded, such as a linear
     one) has no boundary: its output surface is drawn without a contour and
@@ -367,6 +368,8 @@ def plot_decision_boundary(model, X, y=None, resolution=200, ax=None, title=None
             ax.scatter(X[:, 0], X[:, 1], c=values, cmap="viridis", norm=Normalize(levels[0], levels[-1]),
                        edgecolors="k", s=18)
     elif P.shape[1] <= 2:
+        if P.shape[1] == 2 and threshold != 0.5:  # two logits or outputs: the larger wins, the boundary is z1 = z0
+            P, name = P[:, 1:] - P[:, :1], f"{name} difference"
         p = P[:, -1].reshape(g1.shape)
         if threshold == 0.5:  # probabilities
             vmin, vmax = 0.0, 1.0
