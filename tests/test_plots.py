@@ -434,6 +434,25 @@ def test_history_marks_divergence_and_counts_whole_epochs():
     np.testing.assert_array_equal(ticks, np.round(ticks))
 
 
+def test_history_draws_each_value_at_the_epoch_it_was_measured(rng):
+    X = rng.normal(size=(40, 2))
+    y = (X[:, 0] > 0).astype(int)
+    model = Sequential([Dense(1, "sigmoid", input_dim=2)], seed=0)
+    model.compile("sgd", "binary_crossentropy")
+    history = model.fit(X, y, epochs=6, validation_split=0.25, validation_freq=2, verbose=0)
+    assert len(history.history["val_loss"]) == 3  # validated after epochs 2, 4 and 6 only (as Keras)
+    train, val = plots.plot_history(history).axes[0].get_lines()
+    np.testing.assert_array_equal(train.get_xdata(), [1, 2, 3, 4, 5, 6])
+    np.testing.assert_array_equal(val.get_xdata(), [2, 4, 6])
+    np.testing.assert_allclose(val.get_ydata(), history.history["val_loss"])
+    resumed = model.fit(X, y, initial_epoch=6, epochs=8, verbose=0)  # the progress bar says "Epoch 7/8"
+    np.testing.assert_array_equal(plots.plot_history(resumed).axes[0].get_lines()[0].get_xdata(), [7, 8])
+    again = model.fit(X, y, epochs=2, verbose=0, callbacks=[resumed])  # a History that two fits filled, each from 0
+    np.testing.assert_array_equal(plots.plot_history(again).axes[0].get_lines()[0].get_xdata(), [1, 2, 3, 4])
+    ax = plots.plot_history({"loss": [1.0, 2.0], "val_loss": [3.0]}).axes[0]  # a dict: from epoch 1
+    assert [list(line.get_xdata()) for line in ax.get_lines()] == [[1, 2], [1]]
+
+
 def test_decision_boundary_drawn_twice_into_an_axes_keeps_one_colour_bar(rng):
     X = rng.normal(size=(20, 2))
 

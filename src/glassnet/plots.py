@@ -101,7 +101,10 @@ def plot_history(history, metrics=None, path=None):
         ``"grad_norm"`` or ``"dead_relu"`` from the Diagnostics callback,
         draws all its layers in one panel (gradient norms on a log scale).
 
-    Epochs are whole numbers on the x axis. A curve that turns NaN or
+    Epochs are whole numbers on the x axis, counted from 1; a History
+    places each value at its own epoch (validation after epochs 2, 4, 6
+    with ``validation_freq=2``, epochs from ``initial_epoch + 1`` on), a
+    dict's lists start at epoch 1. A curve that turns NaN or
     infinite (diverged training) leaves a gap; its first such epoch is
     marked with a dotted line and "diverged".
     """
@@ -109,6 +112,7 @@ def plot_history(history, metrics=None, path=None):
     from matplotlib.ticker import MaxNLocator
 
     logs = getattr(history, "history", history)
+    epochs_of = getattr(history, "_epochs_of", {})
     if not isinstance(logs, dict) or not logs:
         raise ValueError(f"history must be a History or a non-empty dict of lists. Received: {type(history).__name__}")
     for key, values in logs.items():
@@ -144,8 +148,11 @@ def plot_history(history, metrics=None, path=None):
         for key in keys:
             values = np.asarray(logs[key], dtype=float)
             label = "validation" if key.startswith("val_") else ("training" if "/" not in key else key.split("/", 1)[1])
-            ax.plot(np.arange(1, len(values) + 1), values, marker="o" if len(values) < 30 else None, ms=3, label=label)
-            diverged += [np.argmin(np.isfinite(values)) + 1] if not np.isfinite(values).all() else []
+            epochs = np.asarray(epochs_of.get(key, ()), dtype=int) + 1  # a History's: 2, 4, 6 with validation_freq=2
+            if len(epochs) != len(values) or (np.diff(epochs) <= 0).any():  # (a History filled by two fits: 1..n)
+                epochs = np.arange(1, len(values) + 1)
+            ax.plot(epochs, values, marker="o" if len(values) < 30 else None, ms=3, label=label)
+            diverged += [epochs[np.argmin(np.isfinite(values))]] if not np.isfinite(values).all() else []
         if diverged:
             ax.axvline(min(diverged), color="tab:red", ls=":", lw=1.5)
             ax.text(min(diverged), 0.95, " diverged", color="tab:red", va="top",

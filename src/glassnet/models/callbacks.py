@@ -197,6 +197,8 @@ class History(Callback):
         self.history = {}
         self.epoch = []
         self.stopped_reason = None
+        # the epoch of each value: val_* keys miss the epochs that fit did not validate (validation_freq)
+        self._epochs_of = {}
 
     def on_train_begin(self, logs=None):
         self.epoch = []
@@ -205,6 +207,7 @@ class History(Callback):
         self.epoch.append(epoch)
         for key, value in (logs or {}).items():
             self.history.setdefault(key, []).append(value)
+            self._epochs_of.setdefault(key, []).append(epoch)
 
 
 def _shown(logs):
