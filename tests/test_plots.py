@@ -453,6 +453,25 @@ def test_history_draws_each_value_at_the_epoch_it_was_measured(rng):
     assert [list(line.get_xdata()) for line in ax.get_lines()] == [[1, 2], [1]]
 
 
+def test_history_of_a_per_class_metric_draws_a_curve_per_class(rng):
+    from glassnet.metrics import F1Score
+
+    X = rng.normal(size=(40, 2))
+    model = Sequential([Dense(2, "softmax", input_dim=2)], seed=0)
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=[F1Score(average=None)])
+    history = model.fit(X, (X[:, 0] > 0).astype(int), epochs=3, verbose=0)  # f1_score: one array of 2 per epoch
+    ax = plots.plot_history(history).axes[1]  # was "history must map names to lists of per-epoch values"
+    assert ax.get_title() == "f1_score"
+    lines = ax.get_lines()
+    assert [line.get_label() for line in lines] == ["training, class 0", "training, class 1"]
+    for i, line in enumerate(lines):
+        np.testing.assert_allclose(line.get_ydata(), [v[i] for v in history.history["f1_score"]])
+    ax = plots.plot_history({"f1": [[0.5, 0.4], [np.nan, 0.6]]}).axes[0]
+    assert [list(line.get_xdata()) for line in ax.get_lines() if line.get_linestyle() == ":"] == [[2, 2]]
+    with pytest.raises(ValueError, match="history must map names to lists of per-epoch values"):
+        plots.plot_history({"loss": np.ones((2, 2, 2))})
+
+
 def test_decision_boundary_drawn_twice_into_an_axes_keeps_one_colour_bar(rng):
     X = rng.normal(size=(20, 2))
 

@@ -100,6 +100,7 @@ def plot_history(history, metrics=None, path=None):
         that has no ``/``). A name that prefixes ``/``-keys, such as
         ``"grad_norm"`` or ``"dead_relu"`` from the Diagnostics callback,
         draws all its layers in one panel (gradient norms on a log scale).
+        A per-class metric (``F1Score(average=None)``) draws one curve per class.
 
     Epochs are whole numbers on the x axis, counted from 1; a History
     places each value at its own epoch (validation after epochs 2, 4, 6
@@ -121,7 +122,7 @@ def plot_history(history, metrics=None, path=None):
         except (TypeError, ValueError):  # text, None: "could not convert string to float" from the drawing
             raise TypeError(f"history must map names to lists of per-epoch numbers. Received {key!r}: "
                             f"{values!r:.80}") from None
-        if not isinstance(key, str) or np.ndim(values) != 1:
+        if not isinstance(key, str) or np.ndim(values) not in (1, 2):
             raise ValueError(f"history must map names to lists of per-epoch values. Received {key!r}: {values!r:.80}")
     if metrics is None:
         metrics = [k for k in logs if not k.startswith("val_") and "/" not in k]
@@ -151,8 +152,12 @@ def plot_history(history, metrics=None, path=None):
             epochs = np.asarray(epochs_of.get(key, ()), dtype=int) + 1  # a History's: 2, 4, 6 with validation_freq=2
             if len(epochs) != len(values) or (np.diff(epochs) <= 0).any():  # (a History filled by two fits: 1..n)
                 epochs = np.arange(1, len(values) + 1)
-            ax.plot(epochs, values, marker="o" if len(values) < 30 else None, ms=3, label=label)
-            diverged += [epochs[np.argmin(np.isfinite(values))]] if not np.isfinite(values).all() else []
+            columns = values if values.ndim == 2 else values[:, None]  # F1Score(average=None): a curve per class
+            for i, column in enumerate(columns.T):
+                ax.plot(epochs, column, marker="o" if len(values) < 30 else None, ms=3,
+                        label=label if columns.shape[1] == 1 else f"{label}, class {i}")
+            finite = np.isfinite(columns).all(axis=1)
+            diverged += [epochs[np.argmin(finite)]] if not finite.all() else []
         if diverged:
             ax.axvline(min(diverged), color="tab:red", ls=":", lw=1.5)
             ax.text(min(diverged), 0.95, " diverged", color="tab:red", va="top",
