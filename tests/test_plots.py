@@ -356,6 +356,25 @@ def test_decision_boundary_of_a_regressor_draws_its_output_surface(rng):
         assert mesh.levels[0] <= y.min() and mesh.levels[-1] >= y.max()
 
 
+def test_decision_boundary_of_a_constant_regressor_and_bad_regression_targets(rng):
+    class Mean:  # as scikit-learn's DummyRegressor on house prices: one value everywhere
+        _estimator_type = "regressor"
+
+        def predict(self, Z):
+            return np.full(len(Z), 2.5e5)
+
+    X = rng.normal(size=(10, 2))
+    y = np.full(10, 2.5e5)
+    ax = plots.plot_decision_boundary(Mean(), X, y, resolution=10).axes[0]  # was "Contour levels must be increasing"
+    mesh, points = ax.collections
+    assert np.all(np.diff(mesh.levels) > 0) and mesh.levels[0] == 2.5e5
+    np.testing.assert_array_equal(points.get_array(), y)
+    with pytest.raises(TypeError, match="y must contain numbers"):  # was "could not convert string to float"
+        plots.plot_decision_boundary(Mean(), X, ["a"] * 10, resolution=10)
+    with pytest.raises(ValueError, match="y contains NaN"):  # was drawn: points without a colour
+        plots.plot_decision_boundary(Mean(), X, np.where(np.arange(10) == 3, np.nan, 1.0), resolution=10)
+
+
 def test_confusion_matrix_labels_of_text_classes_set_their_order():
     y_true = ["virginica", "setosa", "versicolor", "setosa", "setosa"]
     y_pred = ["virginica", "setosa", "setosa", "setosa", "versicolor"]

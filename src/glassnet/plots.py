@@ -370,10 +370,11 @@ def plot_decision_boundary(model, X, y=None, resolution=200, ax=None, title=None
         if P.shape[1] > 1:
             raise ValueError(f"The regressor has {P.shape[1]} outputs; plot_decision_boundary draws one output surface.")
         p = P[:, 0].reshape(g1.shape)
-        values = p if y is None else np.asarray(y, dtype=float).reshape(-1)
+        values = p if y is None else check_array(y, "y", ndim=None, dtype=np.float64).reshape(-1)
         if y is not None and len(values) != len(X):
             raise ValueError(f"X and y must have the same number of samples. Received {len(X)} and {len(values)}.")
-        levels = np.linspace(min(p.min(), values.min()), max(p.max(), values.max()) + 1e-12, 21)
+        low, high = min(p.min(), values.min()), max(p.max(), values.max())
+        levels = np.linspace(low, max(high, low + 1e-12 * (1 + abs(low))), 21)  # a constant output: a sliver
         mesh = ax.contourf(g1, g2, p, levels=levels, cmap="viridis", alpha=0.8)
         fig.colorbar(mesh, ax=ax, label=name, ticks=levels[::4])
         if y is not None:
