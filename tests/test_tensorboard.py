@@ -79,9 +79,22 @@ def test_batch_logs_every_n_batches_and_per_class_metrics(tmp_path):
     assert [step for step, _ in train["batch_loss"]] == [5, 10, 15]
     np.testing.assert_allclose([float(v) for _, v in train["batch_loss"]], [seen[4], seen[9], seen[14]], rtol=1e-6)
     assert {"epoch_f1_score/0", "epoch_f1_score/1", "batch_f1_score/0"} <= set(train)
-    assert len(train["batch_steps_per_second"]) == 16 and len(train["epoch_steps_per_second"]) == 2
+    # as Keras, whose batch summaries are all recorded every update_freq batches: the speed too, not 16 of them
+    assert [step for step, _ in train["batch_steps_per_second"]] == [5, 10, 15]
+    assert len(train["epoch_steps_per_second"]) == 2
     assert all(float(v) > 0 for _, v in train["epoch_steps_per_second"])
     assert not (tmp_path / "validation").exists()
+
+
+def test_speed_per_epoch_only_when_the_logs_are_per_epoch(tmp_path):
+    # Keras records batch summaries only with update_freq != "epoch": the speed of every batch was written
+    X, y = _data()
+    model = Sequential([Dense(2, activation="softmax", input_dim=4)], seed=0)
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    model.fit(X, y, epochs=2, batch_size=16, verbose=0, callbacks=[TensorBoard(tmp_path, write_steps_per_second=True)])
+    train = _read(tmp_path / "train")
+    assert [step for step, _ in train["epoch_steps_per_second"]] == [0, 1]
+    assert not [tag for tag in train if tag.startswith("batch_")]
 
 
 def test_arguments_are_checked_and_a_missing_package_is_named(tmp_path, monkeypatch):

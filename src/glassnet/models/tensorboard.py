@@ -45,7 +45,8 @@ class TensorBoard(Callback):
     ``update_freq``: ``"epoch"`` (default) writes once per epoch; ``"batch"`` or an integer n
     also writes the running batch loss and metrics every n batches. ``histogram_freq=n``
     writes a histogram of every weight array every n epochs (0: never).
-    ``write_steps_per_second`` adds the training speed. ``write_graph`` is accepted and
+    ``write_steps_per_second`` adds the training speed (per epoch, and per batch at the batches
+    that ``update_freq`` writes). ``write_graph`` is accepted and
     writes nothing (a Sequential model has no graph to show; ``model.summary()`` does).
     Keras's profiler, weight images and embeddings are not provided: ``profile_batch``,
     ``embeddings_freq`` must stay 0, ``write_images`` False. A metric that is an array per
@@ -150,11 +151,12 @@ class TensorBoard(Callback):
 
     def _batch_end(self, batch, logs=None):
         step = self._global_batch
+        if self.update_freq == "epoch" or step % self.update_freq:  # as Keras: every batch summary, speed too
+            return
         if self.write_steps_per_second:
             self._scalars("train", "batch_", {"steps_per_second": 1.0 / max(time.perf_counter() - self._batch_start,
                                                                               1e-9)}, step)
-        if self.update_freq != "epoch" and step % self.update_freq == 0:
-            self._scalars("train", "batch_", logs or {}, step)
+        self._scalars("train", "batch_", logs or {}, step)
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
