@@ -305,6 +305,28 @@ def test_decision_boundary_colours_points_by_the_class_index_not_the_label_value
     assert legend_names(ax) == ["1", "2", "3"]
 
 
+@pytest.mark.parametrize("k", [3, 12, 25])
+def test_decision_boundary_gives_each_of_many_classes_its_own_colour_as_the_legend_says(k):
+    from matplotlib.colors import to_rgba
+
+    centres = 5 * np.column_stack([np.cos(2 * np.pi * np.arange(k) / k), np.sin(2 * np.pi * np.arange(k) / k)])
+
+    class Nearest:
+        classes_ = np.arange(k)
+
+        def predict_proba(self, Z):
+            return np.eye(k)[np.argmin(((Z[:, None] - centres) ** 2).sum(-1), axis=1)]
+
+    ax = plots.plot_decision_boundary(Nearest(), centres, np.arange(k), resolution=80).axes[0]
+    regions = [to_rgba(c[:3]) for c in ax.collections[0].get_facecolor()]  # one filled band per class
+    points = ax.collections[-1]
+    point_colours = [to_rgba(c[:3]) for c in points.cmap(points.norm(points.get_array()))]
+    legend = [to_rgba(handle.get_color()) for handle in ax.get_legend().legend_handles]
+    assert len(set(legend)) == k  # classes 9, 10, 11... were all tab10's last colour, the legend named others
+    np.testing.assert_allclose(regions, legend)
+    np.testing.assert_allclose(point_colours, legend)
+
+
 def test_decision_boundary_of_tanh_outputs_is_at_zero_on_a_centred_scale(rng):
     from matplotlib.colors import TwoSlopeNorm
 

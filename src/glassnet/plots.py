@@ -332,7 +332,7 @@ def plot_decision_boundary(model, X, y=None, resolution=200, ax=None, title=None
     """
     _require_matplotlib()
     from matplotlib import colormaps
-    from matplotlib.colors import Normalize, TwoSlopeNorm
+    from matplotlib.colors import ListedColormap, Normalize, TwoSlopeNorm
     from matplotlib.lines import Line2D
 
     X = check_array(X, "X", ndim=2)
@@ -403,16 +403,18 @@ def plot_decision_boundary(model, X, y=None, resolution=200, ax=None, title=None
     else:
         k = P.shape[1]
         cls = np.argmax(P, axis=1).reshape(g1.shape)
-        ax.contourf(g1, g2, cls, levels=np.arange(k + 1) - 0.5, cmap="tab10", vmin=-0.5, vmax=9.5, alpha=0.45)
+        # one colour per class: tab10's, tab20's, then k hues (a class beyond the map took its last colour)
+        cmap = ListedColormap(colormaps["tab10" if k <= 10 else "tab20"].colors[:k]) if k <= 20 \
+            else colormaps["turbo"].resampled(k)
+        ax.contourf(g1, g2, cls, levels=np.arange(k + 1) - 0.5, cmap=cmap, vmin=-0.5, vmax=k - 0.5, alpha=0.45)
         names = classes
         if y is not None:
             labels, names = _point_classes(y, classes, k)
             if len(labels) != len(X):
                 raise ValueError(f"X and y must have the same number of samples. Received {len(X)} and {len(labels)}.")
-            ax.scatter(X[:, 0], X[:, 1], c=labels, cmap="tab10", vmin=-0.5, vmax=9.5, edgecolors="k", s=18)
+            ax.scatter(X[:, 0], X[:, 1], c=labels, cmap=cmap, vmin=-0.5, vmax=k - 0.5, edgecolors="k", s=18)
         names = [str(c) for c in names] if names is not None and len(names) == k else [str(i) for i in range(k)]
-        tab10 = colormaps["tab10"]
-        ax.legend(handles=[Line2D([], [], ls="", marker="o", color=tab10(i % 10), mec="k", label=c)
+        ax.legend(handles=[Line2D([], [], ls="", marker="o", color=cmap(i), mec="k", label=c)
                            for i, c in enumerate(names)], fontsize="small", title="class")
     ax.set_xlim(lo[0], hi[0])
     ax.set_ylim(lo[1], hi[1])
