@@ -358,6 +358,22 @@ def test_decision_boundary_of_two_logits_is_where_they_are_equal(rng):
         np.testing.assert_array_equal(np.argmax(model.predict(np.array([[0.9, 0.0], [1.1, 0.0]])), axis=1), [0, 1])
 
 
+@pytest.mark.parametrize("loss", ["hinge", "perceptron", "log_loss"])
+def test_decision_boundary_of_a_margin_classifier_is_the_sign_of_its_linear_output(loss, rng):
+    X = rng.uniform(-2, 2, (40, 2))
+    y = np.where(X[:, 0] > 0.5, 1, -1)
+    model = Sequential([Dense(1, input_dim=2)], seed=0)  # a linear output trained on ±1 labels: a classifier
+    model.compile("sgd", loss)
+    model.set_weights([np.array([[1.0], [0.0]]), np.array([-0.5])])  # ŷ = x1 − 0.5: the class is its sign
+    ax = plots.plot_decision_boundary(model, X, y, resolution=41).axes[0]
+    assert ax.get_title() == "decision boundary"  # was "model output (a regression)", without a boundary
+    mesh, boundary, points = ax.collections
+    np.testing.assert_array_equal(boundary.levels, [0.0])
+    x1 = np.concatenate([path.vertices[:, 0] for path in boundary.get_paths()])
+    np.testing.assert_allclose(x1, 0.5, atol=1e-6)
+    np.testing.assert_array_equal(points.get_array(), (y > 0).astype(int))
+
+
 def test_decision_boundary_of_a_regressor_draws_its_output_surface(rng):
     import warnings
 

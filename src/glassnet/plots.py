@@ -21,6 +21,7 @@ import numpy as np
 
 from ._io import atomic_write
 from ._validation import check_array, check_bool, check_number, check_path, check_positive_int
+from .losses import _SignedLabelLoss
 
 __all__ = [
     "plot_history",
@@ -258,8 +259,11 @@ def _scores(model, X):
         return S, None, "output"
     layers = getattr(model, "layers", None) or [None]
     low, high = getattr(getattr(layers[-1], "activation", None), "output_range", (S.min(), S.max()))
-    if getattr(getattr(model, "loss", None), "from_logits", False):
+    loss = getattr(model, "loss", None)
+    if getattr(loss, "from_logits", False):
         return S, 0.0, "logit"
+    if isinstance(loss, _SignedLabelLoss):  # hinge, perceptron, log_loss: ±1 labels, the class is the sign
+        return S, 0.0, "decision value"
     if low >= 0 and high <= 1:
         return S, 0.5, positive
     if low >= -1 and high <= 1:  # tanh, sign, bipolar sigmoid: ±1 targets, the boundary is 0
@@ -322,7 +326,8 @@ def plot_decision_boundary(model, X, y=None, resolution=200, ax=None, title=None
 
     Two classes: the colour is P(class 1) with the 0.5 contour as the
     boundary; for decision values and outputs that can be negative (tanh,
-    ±1 targets, logits) the boundary is the 0 contour (of z1 − z0 for two
+    ±1 targets, logits, a linear output trained with ``hinge``, ``perceptron``
+    or ``log_loss``) the boundary is the 0 contour (of z1 − z0 for two
     such outputs, where the larger one wins), and the colour scale is
     centred on the boundary. More classes: the colour of the most likely
     class, named in a legend. A regressor (a scikit-learn-style regressor,
