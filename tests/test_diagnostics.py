@@ -179,6 +179,16 @@ def test_loss_curves_like_the_seed_tables():
     assert "η = 1.05" in _loss_problems(F_ETA_105)[0][2]
 
 
+def test_loss_curves_below_zero_are_read_as_those_above():
+    # a custom Loss may be negative (a cosine similarity): "10% above its start" and "5% of its level"
+    # were taken of a negative number, so a loss creeping up by 2% was "growing"
+    kinds = lambda losses: [k for k, _, _ in _loss_problems(losses)]
+    assert kinds([-0.9, -0.89, -0.895, -0.888, -0.887, -0.886, -0.885, -0.884, -0.883, -0.882]) == []
+    assert kinds([-v for v in (1.0, 0.9, 0.8, 0.7, 0.6, 0.5)]) == ["loss_grows"]  # −1 → −0.5: every step worse
+    assert kinds([-1.0, -2.0] * 5) == kinds([1.0, 2.0] * 5) == ["loss_oscillates"]
+    assert kinds([-0.6931, -0.6930, -0.6932, -0.6930, -0.6931]) == []
+
+
 def test_divergence_is_reported(rng):
     X, y = rng.normal(size=(32, 2)), rng.normal(size=32)
     model = Sequential([Dense(8, input_dim=2), Dense(1)], seed=0)

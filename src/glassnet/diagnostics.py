@@ -309,13 +309,15 @@ def _loss_problems(losses, stop_reason=None):
     d = np.diff(L)
     table = ", ".join(f"{v:.3g}" for v in L[-6:])
     turns = np.sign(d[1:]) * np.sign(d[:-1]) < 0
-    swing = np.mean(np.abs(d)) / max(np.mean(L), 1e-12)
+    # shares of the loss's size |L|, so that a loss below 0 (a custom one) is measured as one above
+    swing = np.mean(np.abs(d)) / max(np.mean(np.abs(L)), 1e-12)
     # lows against lows, not the first epoch: where the window starts in a cycle does not matter
     half = len(L) // 2
-    stuck = L[-half:].min() >= 0.9 * L[:half].min()
+    low = L[:half].min()
+    stuck = L[-half:].min() >= low - 0.1 * abs(low)
     if len(turns) >= 2 and np.mean(turns) >= 0.8 and swing >= 0.05 and stuck:
         return [("loss_oscillates", None, f"The training loss oscillates ({table}). {ADVICE['loss_oscillates']}")]
-    if np.mean(d > 0) >= 0.6 and L[-1] > 1.1 * L[0]:
+    if np.mean(d > 0) >= 0.6 and L[-1] > L[0] + 0.1 * abs(L[0]):
         return [("loss_grows", None, f"The training loss grows ({table}). {ADVICE['loss_grows']}")]
     return []
 
