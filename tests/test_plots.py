@@ -529,6 +529,22 @@ def test_history_of_a_per_class_metric_draws_a_curve_per_class(rng):
         plots.plot_history({"loss": np.ones((2, 2, 2))})
 
 
+def test_history_keeps_gradient_norms_of_zero_in_sight():
+    import warnings
+
+    # dead ReLUs pass back no gradient: on a log scale the zeros vanished ("Data has no positive values")
+    logs = {"loss": [1.0, 1.0, 1.0], "grad_norm/dense": [0.5, 0.0, 0.0], "grad_norm/dense_1": [0.2, 0.1, 0.1]}
+    fig = plots.plot_history(logs, metrics=["grad_norm"])
+    ax = fig.axes[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig.canvas.draw()
+    assert ax.get_yscale() == "linear"
+    low, high = ax.get_ylim()
+    assert low <= 0.0 < 0.5 <= high
+    assert plots.plot_history({"grad_norm/dense": [0.5, np.nan]}, metrics=["grad_norm"]).axes[0].get_yscale() == "log"
+
+
 def test_decision_boundary_drawn_twice_into_an_axes_keeps_one_colour_bar(rng):
     X = rng.normal(size=(20, 2))
 

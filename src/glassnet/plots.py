@@ -100,7 +100,8 @@ def plot_history(history, metrics=None, path=None):
         Which curves, one panel each (default: every key without ``val_``
         that has no ``/``). A name that prefixes ``/``-keys, such as
         ``"grad_norm"`` or ``"dead_relu"`` from the Diagnostics callback,
-        draws all its layers in one panel (gradient norms on a log scale).
+        draws all its layers in one panel (norms on a log scale, unless one
+        of them is 0: no gradient reaches a layer of dead ReLUs).
         A per-class metric (``F1Score(average=None)``) draws one curve per class.
 
     Epochs are whole numbers on the x axis, counted from 1; a History
@@ -164,7 +165,8 @@ def plot_history(history, metrics=None, path=None):
             ax.text(min(diverged), 0.95, " diverged", color="tab:red", va="top",
                     transform=ax.get_xaxis_transform())
         ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
-        if name.endswith("norm"):
+        drawn = np.concatenate([np.ravel(np.asarray(logs[key], dtype=float)) for key in keys])
+        if name.endswith("norm") and (drawn[np.isfinite(drawn)] > 0).all():  # a log scale hides a norm of 0
             ax.set_yscale("log")
         ax.set_title(name)
         ax.set_xlabel("epoch")
