@@ -424,6 +424,20 @@ def test_confusion_matrix_labels_of_text_classes_set_their_order():
         plots.plot_confusion_matrix(y_true, y_pred, labels=["a", "b", "c"])
 
 
+def test_confusion_matrix_numeric_labels_that_list_the_classes_order_them_as_scikit_learn():
+    # labels=[1, 2, 3, 4] for labels 1..3 were taken as names of indices 0..3: class 1 was drawn in row "2"
+    y_true, y_pred = [1, 1, 2, 3, 3, 3], [1, 2, 2, 3, 3, 1]
+    cases = [(y_true, y_pred, [1, 2, 3, 4], [[1, 1, 0, 0], [0, 1, 0, 0], [1, 0, 2, 0], [0, 0, 0, 0]]),
+             (np.subtract(y_true, 1), np.subtract(y_pred, 1), [2, 1, 0], [[2, 0, 1], [0, 1, 0], [0, 1, 1]])]
+    for t, p, labels, expected in cases:  # expected: sklearn.metrics.confusion_matrix(t, p, labels=labels)
+        ax = plots.plot_confusion_matrix(t, p, labels=labels).axes[0]
+        assert [tick.get_text() for tick in ax.get_yticklabels()] == [str(v) for v in labels]
+        np.testing.assert_array_equal(ax.images[0].get_array(), expected)
+    ax = plots.plot_confusion_matrix([0, 0, 1, 2], [0, 1, 1, 2], labels=[10, 20, 30]).axes[0]  # names, not classes
+    assert [tick.get_text() for tick in ax.get_yticklabels()] == ["10", "20", "30"]
+    np.testing.assert_array_equal(ax.images[0].get_array(), [[1, 1, 0], [0, 1, 0], [0, 0, 1]])
+
+
 def test_confusion_matrix_of_labels_from_one_has_no_class_zero():
     ax = plots.plot_confusion_matrix([1, 2, 3, 3], [1, 2, 3, 2]).axes[0]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["1", "2", "3"]

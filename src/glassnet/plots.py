@@ -444,12 +444,14 @@ def plot_confusion_matrix(y_true, y_pred, labels=None, normalize=False, path=Non
     ``normalize=True`` shows each row as fractions of its true class.
 
     labels : sequence, optional
-        Class indices (one-hot rows, probabilities, integer labels whose
-        smallest is 0, or that ``labels`` covers as 0..k-1): a name for each
-        index, in index order. Other labels (text, ±1, 1..k): labels of the
-        same kind are the classes in the order to show, as scikit-learn's
-        ``labels=`` (every label of the data must be among them); text names
-        for numeric labels name their sorted values.
+        Labels of the same kind as the data (numbers for numbers, text for
+        text) that list every label of the data are the classes in the order
+        to show, as scikit-learn's ``labels=`` (``[2, 1, 0]`` reverses the
+        rows of 0..2). Otherwise, for class indices (one-hot rows,
+        probabilities, integer labels whose smallest is 0, or that ``labels``
+        covers as 0..k-1), a name for each index, in index order; text
+        labels must all be listed; text names for other numeric labels
+        (±1, 1..k) name their sorted values.
     """
     from .metrics import confusion_matrix
 
@@ -469,12 +471,14 @@ def plot_confusion_matrix(y_true, y_pred, labels=None, normalize=False, path=Non
         raise TypeError(f"labels must be a sequence of class names, such as ['cat', 'dog']. Received: "
                         f"labels={labels!r:.100}")
     given = None if labels is None else np.asarray(list(labels))
-    if not text[0] and (data.size == 0 or data.min() == 0
-                        or (given is not None and data.min() >= 0 and data.max() < len(given))):
+    same_kind = given is not None and (given.dtype.kind in "US") == text[0]
+    listed = same_kind and np.isin(data, given).all()  # numbers that list every label: the classes, as sklearn
+    if not text[0] and not listed and (data.size == 0 or data.min() == 0
+                                       or (given is not None and data.min() >= 0 and data.max() < len(given))):
         classes = None  # class indices 0..k-1: the matrix is indexed by them, labels name them
         t_idx, p_idx = t, p
     else:
-        if given is not None and (given.dtype.kind in "US") == text[0]:  # the classes, in the order to show
+        if same_kind:  # the classes, in the order to show
             classes = given.astype(str) if text[0] else given
             missing = np.setdiff1d(data, classes)
             if missing.size:
@@ -482,7 +486,7 @@ def plot_confusion_matrix(y_true, y_pred, labels=None, normalize=False, path=Non
         else:  # sorted values: ±1, other integers or text
             classes = np.unique(data)
         t_idx, p_idx = _indices(t, classes, "y_true"), _indices(p, classes, "y_pred")
-        if given is None or (given.dtype.kind in "US") == text[0]:
+        if given is None or same_kind:
             labels = classes
     if labels is not None:
         labels = [str(v) for v in labels]
