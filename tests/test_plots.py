@@ -494,6 +494,21 @@ def test_weights_of_one_unit_and_of_an_estimator(rng):
     np.testing.assert_array_equal(images[1], clf.coefs_[0][:, 1].reshape(4, 4))
 
 
+def test_weights_of_a_fitted_scikit_learn_mlp(rng):
+    import warnings
+
+    neural_network = pytest.importorskip("sklearn.neural_network")
+    X = rng.normal(size=(30, 16))
+    clf = neural_network.MLPClassifier(hidden_layer_sizes=(4,), max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf.fit(X, (X[:, 0] > 0).astype(int))
+    # was "MLPClassifier has no network yet: fit it first" for a fitted one
+    images = [ax.images[0].get_array() for ax in plots.plot_weights(clf).axes if ax.images]
+    assert len(images) == 4
+    np.testing.assert_array_equal(images[3], clf.coefs_[0][:, 3].reshape(4, 4))
+
+
 def test_history_marks_divergence_and_counts_whole_epochs():
     ax = plots.plot_history({"loss": [1.0, 0.5, np.nan, np.inf]}).axes[0]
     marks = [line for line in ax.get_lines() if line.get_linestyle() == ":"]

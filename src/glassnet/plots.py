@@ -552,9 +552,10 @@ def plot_weights(weights, shape=None, max_units=64, path=None):
 
     Parameters
     ----------
-    weights : Sequential, glassnet.sklearn estimator or array of shape (n_inputs, units)
-        A model (its first layer with weights ``W``; an estimator's ``model_``)
-        or ``W`` itself (such as ``estimator.coefs_[0]``).
+    weights : Sequential, estimator or array of shape (n_inputs, units)
+        A model (its first layer with weights ``W``; a glassnet.sklearn
+        estimator's ``model_``, a scikit-learn MLP's ``coefs_[0]``, a linear
+        model's ``coef_``) or ``W`` itself.
     shape : tuple (height, width), optional
         Image shape of one column of ``W`` (default: square, √n_inputs).
     max_units : int
@@ -567,6 +568,8 @@ def plot_weights(weights, shape=None, max_units=64, path=None):
     if hasattr(weights, "fit") and not hasattr(weights, "layers"):
         if hasattr(weights, "coef_"):  # the classic Perceptron, Adaline: one row of weights per neuron
             W = np.asarray(weights.coef_).T
+        elif hasattr(weights, "coefs_"):  # scikit-learn's MLPClassifier/MLPRegressor: W of each layer
+            W = weights.coefs_[0]
         else:
             raise ValueError(f"{type(weights).__name__} has no network yet: fit it first, or pass a weight array "
                              "such as estimator.coefs_[0].")
