@@ -947,3 +947,22 @@ def test_auto_mode_minimizes_the_percentage_and_log_errors():
     for name in ("mape", "val_mape", "msle", "val_msle", "root_mean_squared_error", "val_mean_absolute_percentage_error"):
         assert _monitor_mode(name, "auto") == "min", name
     assert _monitor_mode("val_r2_score", "auto") == "max"
+
+
+def test_test_batch_logs_hold_the_weight_penalty_as_the_final_loss(rng):
+    # as Keras, each test batch's running loss includes the regularization penalty: the last one is
+    # evaluate's loss (the data loss alone was logged before, the penalty added only at the end)
+    from glassnet import regularizers
+
+    X, y = rng.normal(size=(10, 3)), rng.normal(size=(10, 1))
+    model = Sequential([Dense(1, input_dim=3, kernel_regularizer=regularizers.L2(0.1))], dtype="float64")
+    model.compile(optimizer="sgd", loss="mse")
+    W, b = model.get_weights()
+    penalty = 0.1 * np.sum(W**2)
+    seen = []
+    loss = model.evaluate(X, y, batch_size=4, callbacks=[LambdaCallback(
+        on_test_batch_end=lambda batch, logs: seen.append(logs["loss"]))])
+    residuals = (X @ W + b - y) ** 2
+    expected = [residuals[:stop].mean() + penalty for stop in (4, 8, 10)]  # float64, by hand
+    np.testing.assert_allclose(seen, expected, rtol=1e-12)
+    assert loss == pytest.approx(expected[-1], rel=1e-12)

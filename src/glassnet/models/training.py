@@ -921,10 +921,12 @@ def _evaluate_batches(model, batches, callbacks=()):
     """The loss (the mean over samples of the batches' losses, weighted by their sizes) and
     metrics over the batches ``(X_b, Y_b, w_b)`` (``Y_b`` and ``w_b`` on the host)."""
     metrics = model._new_metrics()
-    total, seen = 0.0, 0
+    total, seen, penalty = 0.0, 0, 0.0
     try:
         for cb in callbacks:
             cb.on_test_begin({})
+        if model._has_regularizers:  # in every batch's loss, as Keras (after on_test_begin: SwapEMAWeights)
+            penalty = model.regularization_penalty()
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
             for batch, (Xb, Yb, wb) in enumerate(batches):
                 for cb in callbacks:
@@ -937,7 +939,7 @@ def _evaluate_batches(model, batches, callbacks=()):
                 A = backend.to_numpy(A)  # metrics count on the host
                 _update_metrics(model, metrics, Yb, A, wb)
                 if callbacks:
-                    batch_logs = {"loss": total / seen, **{m.name: _result(m) for m in metrics}}
+                    batch_logs = {"loss": total / seen + penalty, **{m.name: _result(m) for m in metrics}}
                     for cb in callbacks:
                         cb.on_test_batch_end(batch, batch_logs)
     except BaseException:
@@ -945,10 +947,7 @@ def _evaluate_batches(model, batches, callbacks=()):
             cb._release()
         raise
     model.release_caches()
-    loss = total / seen
-    if model._has_regularizers:
-        loss += model.regularization_penalty()
-    logs = {"loss": loss}
+    logs = {"loss": total / seen + penalty}
     for m in metrics:
         logs[m.name] = _result(m)
     for cb in callbacks:
