@@ -1439,6 +1439,25 @@ def test_validation_test_batch_hooks_see_the_fit_batches_as_keras():
     assert seen == [0, 1]
 
 
+def test_validation_batches_are_the_batch_size_given_even_beyond_the_training_rows():
+    # 8 training rows and batch_size=32: the validation's 20 rows were read in batches of 8 (the training
+    # batches' size), so a "sum" loss logged the mean of three batch sums; Keras reads them in one batch of 32
+    from glassnet import losses
+    from glassnet.callbacks import LambdaCallback
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(8, 3)), rng.normal(size=(8, 1))
+    Xv, yv = rng.normal(size=(20, 3)), rng.normal(size=(20, 1))
+    model = Sequential([Dense(1, input_dim=3)], dtype="float64", seed=0)
+    model.compile(optimizer="sgd", loss=losses.MeanSquaredError(reduction="sum"))
+    seen = []
+    hook = LambdaCallback(on_test_batch_end=lambda batch, logs: seen.append(batch))
+    history = model.fit(X, y, batch_size=32, verbose=0, validation_data=(Xv, yv), callbacks=[hook])
+    W, b = model.get_weights()
+    assert seen == [0]
+    assert history.history["val_loss"][0] == pytest.approx(np.sum((Xv @ W + b - yv) ** 2), rel=1e-12)
+
+
 @pytest.mark.parametrize("split, error", [({}, TypeError), (np.array([0.1, 0.2]), TypeError), ("0.2", TypeError),
                                           (1.0, ValueError)])
 def test_validation_split_is_checked_before_its_truth_is_taken(split, error):

@@ -316,9 +316,11 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
                     # as Keras, the validation batches are fit's unless validation_batch_size says otherwise: the
                     # test-batch hooks see those, and so does a loss whose value depends on the batches ("sum");
                     # else 1024-row chunks (the same figures, faster). A stream's batches have no set size: validation
-                    # arrays are then read in Keras's 32 rows, as evaluate reads them
+                    # arrays are then read in Keras's 32 rows, as evaluate reads them. The batch_size given, not the
+                    # training batches' (at most the training rows): Keras validates 20 rows in one batch of 32 after
+                    # training on 8
                     chunk = validation_batch_size or (
-                        source.batch_size or 32 if test_cbs or model.loss._depends_on_batching() else None)
+                        batch_size or 32 if test_cbs or model.loss._depends_on_batching() else None)
                     try:
                         logs.update({f"val_{k}": v for k, v in val(chunk, test_cbs).items()})
                     except streams.SpentStream:  # the epoch's training stays, as with training data that ran out
