@@ -966,3 +966,20 @@ def test_test_batch_logs_hold_the_weight_penalty_as_the_final_loss(rng):
     expected = [residuals[:stop].mean() + penalty for stop in (4, 8, 10)]  # float64, by hand
     np.testing.assert_allclose(seen, expected, rtol=1e-12)
     assert loss == pytest.approx(expected[-1], rel=1e-12)
+
+
+def test_early_stopping_best_epoch_is_the_epoch_of_the_weights_it_keeps(rng):
+    # a monitored value that never improves (NaN) from start_from_epoch=2 on: the weights kept are epoch 2's
+    # (index), and so is best_epoch, as Keras (it said 0, and "the best epoch: 1" when restoring)
+    X, y = _regression(rng, n=16)
+    model = _model()
+    rec = Recorder()
+    nan_score = LambdaCallback(on_epoch_end=lambda epoch, logs: logs.update(score=math.nan, val_loss=0.0))
+    stop = EarlyStopping(monitor="score", mode="min", patience=5, start_from_epoch=2, restore_best_weights=True, verbose=1)
+    out = io.StringIO()
+    with redirect_stdout(out):
+        model.fit(X, y, epochs=4, verbose=0, callbacks=[nan_score, rec, stop])
+    assert stop.best_epoch == 2
+    assert "the best epoch: 3." in out.getvalue()
+    for a, b in zip(model.get_weights(), rec.weights[2]):
+        np.testing.assert_array_equal(a, b)
