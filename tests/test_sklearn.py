@@ -486,6 +486,23 @@ def test_values_beyond_float32_are_named_for_a_float32_network(sparse):
         clf.predict(as_given(X))
 
 
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_regressor_names_a_target_it_cannot_train_on(solver):
+    # float64 targets past float32's range for float32 X: the cast made inf, and 'adam' said
+    # "y contains inf values" while 'lbfgs' fitted with loss_ = nan; a sparse y was a raw
+    # LinAlgError under 'lbfgs', and text a raw NumPy "could not convert string to float"
+    import scipy.sparse
+
+    X, y = DATA["regression"]
+    est = MLPRegressor(hidden_layer_sizes=(3,), solver=solver, max_iter=2)
+    with pytest.raises(ValueError, match="y holds values beyond the range of float32"):
+        est.fit(X.astype(np.float32), y * 1e300)
+    with pytest.raises(TypeError, match="Sparse data was passed for y"):
+        est.fit(X, scipy.sparse.csr_matrix(np.c_[y, y]))
+    with pytest.raises(TypeError, match="y must contain numbers"):
+        est.fit(X, np.array(["a", "b"])[np.arange(len(X)) % 2])
+
+
 @pytest.mark.parametrize("params, error, match", [
     (dict(solver="newton"), ValueError, "solver must be one of"),
     (dict(hidden_layer_sizes=(10, 0)), ValueError, r"hidden_layer_sizes\[1\]"),

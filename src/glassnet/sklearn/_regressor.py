@@ -7,7 +7,7 @@ from sklearn.utils.validation import column_or_1d, validate_data
 
 from .._estimator import RegressorMixin
 from ._base import _SPARSE, _BaseMLP
-from .._validation import check_choice, refuse_stream
+from .._validation import check_array, check_choice, refuse_stream
 
 
 class MLPRegressor(RegressorMixin, _BaseMLP):
@@ -90,7 +90,9 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         Y = y.reshape(-1, 1) if y.ndim == 1 else y
-        return X, Y.astype(X.dtype, copy=False)
+        # checked as X's precision: a sparse y (lbfgs: a raw LinAlgError), text (a raw NumPy error) or
+        # values beyond float32 for float32 X (adam: "y contains inf", lbfgs: a NaN loss_) are named
+        return X, check_array(Y, "y", dtype=X.dtype)
 
     def _decode(self, A):
         return A.ravel() if A.shape[1] == 1 else A
