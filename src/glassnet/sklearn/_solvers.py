@@ -129,6 +129,12 @@ def _split_validation(est, X, Y, w, rs):
         raise ValueError(
             "The validation set is too small. Increase 'validation_fraction' or the size of your dataset."
         )
+    for part, weights in (("training", w_train), ("validation", w_val)):
+        if weights is not None and not weights.sum() > 0:  # (a ZeroDivisionError, or accuracy_score's error)
+            raise ValueError(
+                f"sample_weight is zero on every sample of the early-stopping {part} set: the split left "
+                "no weighted sample there. Give weight to more samples or change 'validation_fraction'."
+            )
     v_val, mean_val = _data_weights(est, w_val, X_val.shape[0])
     return X_train, Y_train, w_train, (X_val, Y_val, est._decode(Y_val), w_val, v_val, mean_val)
 
