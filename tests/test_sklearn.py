@@ -538,6 +538,8 @@ def test_regressor_names_a_target_it_cannot_train_on(solver):
     (dict(momentum=1.5), ValueError, "momentum must be <= 1"),
     (dict(shuffle="yes"), TypeError, "shuffle must be True or False"),
     (dict(dropout=0.5, solver="lbfgs"), ValueError, "dropout needs a stochastic solver"),
+    # was train_test_split's "The 'test_size' parameter ... Got 0.0 instead", a parameter never given
+    (dict(early_stopping=True, validation_fraction=0.0), ValueError, "validation_fraction must be > 0 with early_stopping"),
     (dict(optimizer="nadamx"), ValueError, "Unknown optimizer 'nadamx'"),
     # not glassnet.backend's "must be one of float16, float32, float64": float16 is refused too
     (dict(dtype="int8"), ValueError, r"dtype must be None, 'float32' or 'float64'. Received: dtype='int8'"),

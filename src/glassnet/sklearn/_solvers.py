@@ -120,6 +120,9 @@ def _fit_stochastic(est, X, Y, w, rs, incremental):
 
 def _split_validation(est, X, Y, w, rs):
     """scikit-learn's held-out set: ``train_test_split`` on the same random stream."""
+    if not est.validation_fraction > 0:  # (train_test_split named its own test_size=0.0)
+        raise ValueError("validation_fraction must be > 0 with early_stopping=True: it is the share of the "
+                         f"samples held out to validate. Received: validation_fraction={est.validation_fraction!r}")
     stratify = Y if (est._is_classifier and est.n_outputs_ == 1) else None
     arrays = (X, Y) if w is None else (X, Y, w)
     parts = train_test_split(*arrays, random_state=rs, test_size=est.validation_fraction, stratify=stratify)
