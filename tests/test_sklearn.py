@@ -471,6 +471,25 @@ def test_lbfgs_with_batch_norm_predicts_the_function_it_fitted():
         clf.fit(X, y)
     assert log_loss(y, clf.predict_proba(X)) == pytest.approx(clf.loss_, rel=1e-6)
 
+
+def test_lbfgs_refuses_a_warm_started_network_with_dropout():
+    """dropout > 0 with 'lbfgs' is refused, but a network built with it and kept by warm_start went
+    to L-BFGS with its Dropout layers: every pass drew new masks, so the line search stopped after 6
+    iterations with loss_ = 0.429 for a network whose log-loss is 0.320."""
+    X, y = load_iris(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    clf = MLPClassifier(hidden_layer_sizes=(16,), dropout=0.5, warm_start=True, max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+        clf.set_params(solver="lbfgs", dropout=0.0, max_iter=200)
+        with pytest.raises(ValueError, match="'lbfgs' needs a deterministic loss, but the network .* has Dropout"):
+            clf.fit(X, y)
+        clf.set_params(warm_start=False).fit(X, y)  # a new network, without Dropout
+    assert log_loss(y, clf.predict_proba(X)) == pytest.approx(clf.loss_ - 0.5e-4 * sum((W**2).sum() for W in clf.coefs_)
+                                                              / len(X), rel=1e-6)
+
+
 @pytest.mark.parametrize("X_dtype, dtype, expected", [
     (np.float32, None, np.float32), (np.float64, None, np.float64), (np.float64, "float32", np.float32),
 ])
