@@ -299,6 +299,20 @@ def test_partial_fit_n_times_equals_fit_with_max_iter_n(estimator, name):
     assert inc.t_ == full.t_ == n * len(X)
 
 
+def test_partial_fit_trains_every_call_where_the_tol_rule_stops_fit():
+    """docs/sklearn.md said N partial_fit calls train exactly as fit(max_iter=N), without the
+    condition: fit's tol rule stops it after 3 epochs here, while each of 6 calls trains its epoch,
+    as scikit-learn's."""
+    X, y = DATA["multiclass"]
+    params = dict(solver="sgd", hidden_layer_sizes=(4,), shuffle=False, random_state=0, tol=10.0, n_iter_no_change=1)
+    for cls in (MLPClassifier, sk_nn.MLPClassifier):
+        full = cls(max_iter=6, **params).fit(X, y)
+        inc = cls(**params)
+        for _ in range(6):
+            inc.partial_fit(X, y, classes=[0, 1, 2])
+        assert (full.n_iter_, len(full.loss_curve_), len(inc.loss_curve_), inc.t_) == (3, 3, 6, 6 * len(X))
+
+
 def test_partial_fit_needs_classes_first_and_is_absent_for_lbfgs():
     X, y = DATA["multiclass"]
     with pytest.raises(ValueError, match="classes must be passed"):

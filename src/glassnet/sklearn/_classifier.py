@@ -120,7 +120,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     def partial_fit(self, X, y, sample_weight=None, classes=None):
         """One epoch over ``(X, y)``; ``classes`` (all labels) is required on the first call.
 
-        Calling it N times (``shuffle=False``) trains exactly as ``fit`` with ``max_iter=N``.
+        Calling it N times (``shuffle=False``) trains exactly as ``fit`` with ``max_iter=N``
+        where that fit runs its N epochs (its ``tol`` rule may stop it sooner; it stops no call).
         """
         if classes is not None:
             classes = unique_labels(classes)
