@@ -519,6 +519,15 @@ def test_dtype_follows_X_unless_given(X_dtype, dtype, expected):
     assert clf.predict_proba(X.astype(np.float64)).dtype == (expected if dtype else np.float64)
 
 
+def test_a_float64_network_on_float32_X_fits_float64_targets():
+    """dtype='float64' trains in float64 whatever X is, but y was cast to X's float32 first:
+    the least-squares intercept of the constant target 2**24 + 1 came out as 2**24."""
+    X = np.zeros((10, 1), dtype=np.float32)
+    y = np.full(10, 2.0**24 + 1)
+    reg = MLPRegressor(hidden_layer_sizes=(), solver="lbfgs", alpha=0.0, dtype="float64", random_state=0).fit(X, y)
+    assert reg.intercepts_[0][0] == pytest.approx(y.mean(), abs=1e-3)  # the least-squares fit of a constant
+
+
 @pytest.mark.parametrize("sparse", [False, True])
 def test_values_beyond_float32_are_named_for_a_float32_network(sparse):
     # float64 data with 1e300 for a dtype="float32" network: the cast made inf, and fit said

@@ -90,9 +90,10 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         Y = y.reshape(-1, 1) if y.ndim == 1 else y
-        # checked as X's precision: a sparse y (lbfgs: a raw LinAlgError), text (a raw NumPy error) or
-        # values beyond float32 for float32 X (adam: "y contains inf", lbfgs: a NaN loss_) are named
-        return X, check_array(Y, "y", dtype=X.dtype)
+        # a sparse y (lbfgs: a raw LinAlgError) and text (a raw NumPy error) are named; y keeps its
+        # precision until fit casts it to the network's (a float64 network on float32 X trained on
+        # targets rounded to float32), which names values beyond float32 (were inf: a NaN loss_)
+        return X, check_array(Y, "y")
 
     def _decode(self, A):
         return A.ravel() if A.shape[1] == 1 else A
