@@ -598,6 +598,22 @@ def test_descent_demo_keeps_the_small_numbers_of_seed_000s_eta_04_table():
     np.testing.assert_allclose(r["rows"], library, rtol=1e-12, atol=0)
 
 
+def test_descent_demo_names_another_optimizers_step_column():
+    from glassnet.descent import COLUMNS
+    from glassnet.playground import demos
+
+    # The page headed every table "η·f'(x)", "x − η·f'(x)"; Adam's first step on x² from 2 is not η·f'(x) = 0.4.
+    assert demos.descend({})["columns"] == list(COLUMNS)
+    r = demos.descend({"optimizer": "adam", "learning_rate": 0.1})
+    assert r["columns"] == ["x", "f(x)", "f'(x)", "step Δ", "x − Δ"]
+    # Keras's Adam by hand: m = 0.1·g, v = 0.001·g², Δ = η·√(1 − 0.999)/(1 − 0.9) · m/(√v + 1e-7), g = 4
+    g = 4.0
+    step = 0.1 * math.sqrt(1 - 0.999) / (1 - 0.9) * (0.1 * g) / (math.sqrt(0.001 * g * g) + 1e-7)
+    assert r["rows"][0] == pytest.approx([2.0, 4.0, g, step, 2.0 - step], rel=1e-12)
+    js = (Path(__file__).parents[1] / "src/glassnet/playground/static/demos.js").read_text()
+    assert '["step", ...r.columns]' in js
+
+
 @pytest.mark.parametrize("settings, kind, words", [
     ({"function": "__import__('os')"}, ValueError, "__import__"),
     ({"function": "x1 + x2"}, ValueError, "functions of one variable"),

@@ -218,6 +218,12 @@ class DescentTrace:
             for k in range(len(self.step))
         ]
 
+    @property
+    def columns(self):
+        """The table's column names: :data:`COLUMNS` for plain descent; with another optimizer
+        the fourth column is the step Δ that optimizer took and the fifth x − Δ."""
+        return COLUMNS if self.optimizer in ("gd", "sgd") else COLUMNS[:3] + ("step Δ", "x − Δ")
+
     def format_table(self, digits=None):
         """The table as text, laid out as on the lecture slides (vectors as ``(a, b)``).
 
@@ -235,14 +241,13 @@ class DescentTrace:
         if digits is None:
             digits = 15 if self.exact is not None else 13
         digits = check_positive_int(digits, "digits")
-        columns = COLUMNS if self.optimizer in ("gd", "sgd") else COLUMNS[:3] + ("step Δ", "x − Δ")
 
         def fmt(v):
             if isinstance(v, (list, tuple)) or np.ndim(v):
                 return "(" + ", ".join(decimal_text(e, digits) for e in np.ravel(np.asarray(v, dtype=object))) + ")"
             return decimal_text(v, digits)
 
-        head = "\t".join(columns + ("Eta",))
+        head = "\t".join(self.columns + ("Eta",))
         rows = self.exact if self.exact is not None else self.table()
         etas = [self.learning_rate] * len(rows) if self.learning_rates is None else self.learning_rates
         lines = [head] + [

@@ -53,8 +53,9 @@ DESCENT_DEFAULTS = {"function": "x**2", "x0": 2.0, "learning_rate": 0.2, "steps"
 def descend(config=None):
     """Seed 000's table and the path of descent on a typed-in f(x).
 
-    Returns ``{"function", "rows", "verdict", "curve": {"x", "y"}, "path": {"x", "y"}}``;
-    ``rows`` are (x, f(x), f'(x), η·f'(x), x − η·f'(x)) as in the lecture.
+    Returns ``{"function", "columns", "rows", "verdict", "curve": {"x", "y"}, "path": {"x", "y"}}``;
+    ``rows`` are (x, f(x), f'(x), η·f'(x), x − η·f'(x)) as in the lecture, and with another
+    optimizer than "gd" (x, f(x), f'(x), step Δ, x − Δ): ``columns`` names them.
     """
     from ..descent import gradient_descent
     from ..expr import parse
@@ -81,6 +82,7 @@ def descend(config=None):
         "function": f.text,
         "learning_rate": eta,
         "optimizer": optimizer,
+        "columns": list(result.columns),
         "rows": _significant(result.table(), 13),
         "verdict": result.verdict,
         "curve": {"x": _rounded(grid, 6), "y": _rounded(curve, 6)},

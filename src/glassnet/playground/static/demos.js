@@ -62,7 +62,8 @@ function descentPage() {
       const r = await call("POST", "/api/descend", read());
       say(""); fresh();
       $("verdict").textContent = `${r.verdict} (η = ${r.learning_rate})`;
-      table($("table"), ["step", "x", "f(x)", "f'(x)", "η·f'(x)", "x − η·f'(x)"], r.rows.map((row, k) => [String(k + 1), ...row]));
+      // another optimizer's step is not η·f'(x): the server names the columns
+      table($("table"), ["step", ...r.columns], r.rows.map((row, k) => [String(k + 1), ...row]));
       plot(r);
     } catch (e) { failed(e, "verdict"); }
   }
