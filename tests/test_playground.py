@@ -647,6 +647,20 @@ def test_backprop_demo_is_the_lectures_worked_example():
         demos.backprop({"z": 1})
 
 
+def test_backprop_demo_takes_json_numbers_only():
+    from glassnet.playground import demos
+
+    # float64 conversion took text and true/false silently: t = "0.5" trained towards 0.5, x = [true, false] as (1, 0)
+    for settings, name in (({"y": "0.5"}, "y"), ({"x": [True, False]}, "x"), ({"x": ["0.05", "0.1"]}, "x"),
+                           ({"weights": {**demos.BACKPROP_DEFAULTS["weights"], "b2": ["0.6"]}}, "weights.b2")):
+        with pytest.raises(TypeError, match=f"^{name} must be numbers of shape"):
+            demos.backprop(settings)
+    with pytest.raises(ValueError, match="x must be finite numbers of shape"):
+        demos.backprop({"x": [10**400, 1]})  # an integer past float range
+    # integers are JSON numbers too
+    assert demos.backprop({"x": [1, 2], "y": 0})["trace"]["x"] == [[1.0, 2.0]]
+
+
 def test_backprop_demos_apply_the_update_follows_the_library_step_by_step():
     from glassnet.playground import demos
     from glassnet.trace import WORKED_EXAMPLE, trace, worked_example_model

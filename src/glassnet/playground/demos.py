@@ -10,6 +10,7 @@ library's own code: :func:`glassnet.descent.gradient_descent` with
 ``TypeError`` naming the setting; the web application answers them with 400.
 """
 
+import numbers
 import threading
 
 import numpy as np
@@ -28,12 +29,16 @@ PERCEPTRON_SETS = ("and", "or", "xor", "plane")
 
 
 def _vector(value, name, shape):
+    a = np.asarray(value, dtype=object)
+    # each entry a JSON number: float64 would also take text ("0.5") and true/false
+    if not all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in a.ravel()):
+        raise TypeError(f"{name} must be numbers of shape {shape}. Received: {value!r:.200}")
     try:
-        a = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be numbers of shape {shape}. Received: {value!r}") from None
+        a = a.astype(np.float64)
+    except OverflowError:  # an integer past float range
+        a = np.full(a.shape, np.inf)
     if a.shape != shape or not np.isfinite(a).all():
-        raise ValueError(f"{name} must be finite numbers of shape {shape}. Received: {value!r}")
+        raise ValueError(f"{name} must be finite numbers of shape {shape}. Received: {value!r:.200}")
     return a
 
 
