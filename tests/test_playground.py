@@ -245,6 +245,12 @@ def test_overflowing_numbers_and_hostile_bodies_get_answers_not_500(client):
     # a huge bad value is not echoed back whole
     response = client.post("/api/sessions", json={"layers": [1] * 20000})
     assert response.status_code == 400 and len(response.content) < 1000
+    huge = "z" * 60000  # under the body limit: a 60 kB answer echoed each of these whole
+    for path, settings in [("/api/sessions", {huge: 1}), ("/api/sessions", {"features": huge}),
+                           ("/api/descend", {"function": [huge]}), ("/api/backprop", {"weights": {"W1": huge}}),
+                           ("/api/hopfield", {"store": huge}), ("/api/hopfield", {"recall": huge}), ("/api/som", {huge: 1})]:
+        response = client.post(path, json=settings)
+        assert response.status_code == 400 and len(response.content) < 1000, (path, len(response.content))
 
 
 def test_other_sites_and_other_host_names_are_refused(client):

@@ -67,7 +67,7 @@ def descend(config=None):
 
     c = complete_settings(config, DESCENT_DEFAULTS, "gradient-descent")
     if not isinstance(c["function"], str):
-        raise TypeError(f"function must be text such as 'x**2'. Received: {c['function']!r}")
+        raise TypeError(f"function must be text such as 'x**2'. Received: {c['function']!r:.100}")
     f = parse(c["function"])
     if f.n_inputs != 1:
         raise ValueError(f"the page draws functions of one variable x; f({', '.join(f.variables)}) has {f.n_inputs}. "
@@ -111,7 +111,7 @@ def backprop(config=None):
     activation = check_choice(c["activation"], "activation", ("sigmoid", "tanh", "relu", "linear"))
     weights = c["weights"]
     if not isinstance(weights, dict) or set(weights) != set(BACKPROP_SHAPES):
-        raise ValueError(f"weights must be an object with {', '.join(BACKPROP_SHAPES)}. Received: {weights!r}")
+        raise ValueError(f"weights must be an object with {', '.join(BACKPROP_SHAPES)}. Received: {weights!r:.100}")
     arrays = [_vector(weights[k], f"weights.{k}", shape) for k, shape in BACKPROP_SHAPES.items()]
     model = worked_example_model(activation, eta, arrays)
     step = trace(model, x[None, :], y.reshape(1, 1), apply=True)
@@ -190,7 +190,7 @@ def hopfield(config=None):
 
     c = complete_settings(config, HOPFIELD_DEFAULTS, "Hopfield")
     if not isinstance(c["store"], str) or not 1 <= len(c["store"].replace(" ", "")) <= 26:
-        raise ValueError(f"store must be 1 to 26 bitmap names such as 'HTXO'. Received: {c['store']!r}")
+        raise ValueError(f"store must be 1 to 26 bitmap names such as 'HTXO'. Received: {c['store']!r:.100}")
     store = c["store"].replace(" ", "")
     # "letters" and "digits" name the sets, as load_bitmaps's message says; anything else is letter by letter
     names = store.lower() if store.lower() in ("letters", "digits") else list(dict.fromkeys(store.upper()))
@@ -200,7 +200,7 @@ def hopfield(config=None):
         raise ValueError(f"store: {exc}") from None
     recall = c["recall"].upper() if isinstance(c["recall"], str) else c["recall"]
     if recall not in names:
-        raise ValueError(f"recall must be one of the stored patterns {''.join(names)}. Received: recall={c['recall']!r}")
+        raise ValueError(f"recall must be one of the stored patterns {''.join(names)}. Received: recall={c['recall']!r:.100}")
     noise = check_number(c["noise"], "noise", low=0.0, high=0.5)
     mode = check_choice(c["mode"], "mode", ("async", "sync"))
     seed = check_int(c["seed"], "seed", 0, 2**32 - 1)

@@ -112,7 +112,7 @@ def complete_settings(config, defaults, what):
         raise TypeError(f"the {what} settings must be a JSON object. Received: {type(config).__name__}")
     unknown = sorted(set(config) - set(defaults))
     if unknown:
-        raise ValueError(f"unknown setting {unknown[0]!r}; the {what} settings are {', '.join(defaults)}.")
+        raise ValueError(f"unknown setting {unknown[0]!r:.100}; the {what} settings are {', '.join(defaults)}.")
     return {**defaults, **config}
 
 
@@ -130,7 +130,7 @@ def check_config(config):
     c["n_samples"] = check_int(c["n_samples"], "n_samples", 20, 5000)
     features = c["features"]
     if not isinstance(features, list) or not features:
-        raise ValueError(f"features must be a non-empty list of {', '.join(FEATURES)}. Received: {features!r}")
+        raise ValueError(f"features must be a non-empty list of {', '.join(FEATURES)}. Received: {features!r:.100}")
     for f in features:
         check_choice(f, "features", tuple(FEATURES))
     c["features"] = [f for f in FEATURES if f in features]  # the page's order, no repeats
