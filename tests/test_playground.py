@@ -266,6 +266,9 @@ def test_other_sites_and_other_host_names_are_refused(client):
         assert response.status_code == 403, origin
     assert client.get("/", headers={"host": "localhost:8765.evil.example"}).status_code == 403
     assert client.post("/api/sessions", json={}, headers={"origin": "null"}).status_code == 403
+    for origin in ("http://[::1", "http://[evil.example"):  # malformed: urlsplit raised, a 500
+        response = client.post("/api/sessions", json={}, headers={"origin": origin})
+        assert response.status_code == 403 and "another site" in response.json()["error"], origin
     assert client.post("/api/sessions", json={}, headers={"origin": "http://localhost:8765"}).status_code == 200
     response = client.post("/api/som", content=b"{}", headers={"content-type": "text/plain"})
     assert response.status_code == 415 and "application/json" in response.json()["error"]

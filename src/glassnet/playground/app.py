@@ -118,6 +118,15 @@ def _host_of(header):
         return ""
 
 
+def _origin_host(origin):
+    """The host name of an ``Origin`` header: ``http://localhost:8765`` -> ``localhost``; "" for
+    ``null`` or a malformed one (``http://[::1`` made urlsplit raise, a 500)."""
+    try:
+        return _host_of(urlsplit(origin).netloc)
+    except ValueError:
+        return ""
+
+
 def url_of(host, port):
     """The page's address: an IPv6 address is bracketed (``http://[::1]:8765/``)."""
     return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
@@ -168,7 +177,7 @@ def create_app(local_only=True):
                                           f"{host[:100]!r}. Open it as http://127.0.0.1 or http://localhost, or "
                                           "start it with --host 0.0.0.0 to serve the network.")
                     return await response(scope, receive, send)
-                if origin is not None and not is_loopback(_host_of(urlsplit(origin).netloc)):  # "null" too
+                if origin is not None and not is_loopback(_origin_host(origin)):  # "null" too
                     response = error(403, f"requests from another site's page ({origin[:100]}) are refused.")
                     return await response(scope, receive, send)
             await self.app(scope, receive, send)
