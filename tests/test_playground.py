@@ -623,6 +623,20 @@ def test_descent_demo_names_another_optimizers_step_column():
     assert '["step", ...r.columns]' in js
 
 
+def test_descent_pages_hint_lists_what_the_parser_takes():
+    import re
+
+    from glassnet.expr import parse
+
+    # The hint listed the minus as "−" (U+2212), which the parser refuses: "invalid character '−'"
+    html = (Path(__file__).parents[1] / "src/glassnet/playground/static/pages/descent.html").read_text()
+    operators, functions = re.search(r"f may use (.*?); it is parsed", html).group(1).split(", ", 1)
+    for op in operators.split():
+        assert parse(f"x {op} 2").n_inputs == 1, op
+    for name in functions.split(", "):
+        assert parse(f"{name}(x)").n_inputs == 1, name
+
+
 @pytest.mark.parametrize("settings, kind, words", [
     ({"function": "__import__('os')"}, ValueError, "__import__"),
     ({"function": "x1 + x2"}, ValueError, "functions of one variable"),
