@@ -817,6 +817,11 @@ def test_demo_pages_work_in_a_headless_browser(server):
         page.click("button[data-eta='1.05']")
         page.wait_for_function("document.getElementById('verdict').textContent.startsWith('diverges')")
         assert page.locator("#table tr").nth(1).inner_text().split() == ["1", "2", "4", "4", "4.2", "-2.2"]
+        # f(400) = 160000 was shown as "16": an integer's zeros were cut as if they ended a fraction
+        page.fill("#x0", "400")
+        page.dispatch_event("#x0", "change")
+        page.wait_for_function("document.querySelectorAll('#table tr')[1].innerText.split('\\t')[1] === '400'")
+        assert page.locator("#table tr").nth(1).inner_text().split() == ["1", "400", "160000", "800", "840", "-440"]
 
         page.goto(server + "backprop")
         page.wait_for_function("document.getElementById('loss').textContent !== ''")

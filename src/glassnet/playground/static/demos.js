@@ -4,7 +4,13 @@
 
 const ORANGE = "rgb(245,147,34)", BLUE = "rgb(8,119,189)", RED = "rgb(200,40,40)";
 
-function num(v, digits = 6) { return v === null || v === undefined ? "—" : Number(v).toPrecision(digits).replace(/\.?0+(e|$)/, "$1"); }
+// `digits` significant digits without the fraction's trailing zeros ("0.500000" -> "0.5", "1.00000e+6" -> "1e+6");
+// an integer's own zeros stay (160000 is "160000", not "16")
+function num(v, digits = 6) {
+  if (v === null || v === undefined) return "—";
+  const text = Number(v).toPrecision(digits);
+  return text.includes(".") ? text.replace(/\.?0+(e|$)/, "$1") : text;
+}
 function cell(v, digits = 6) { return Array.isArray(v) ? "[" + v.map((u) => cell(u, digits)).join(", ") + "]" : num(v, digits); }
 
 // A number field's value; an empty one (or text that is no number) is an error, not 0 (Number("") === 0).
