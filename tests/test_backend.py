@@ -672,3 +672,22 @@ def test_a_dropout_layer_called_on_its_own_drops_in_the_namespace(namespace):
         Y = backend.to_numpy(drop(X, training=True))
     assert Y.dtype == np.float32 and set(np.unique(Y)) == {0.0, 2.0}
     np.testing.assert_array_equal(Y, layers.Dropout(0.5, seed=3)(X, training=True))  # NumPy's mask
+
+
+@pytest.mark.parametrize("make", [lambda: layers.Dense(3), layers.BatchNormalization, layers.LayerNormalization,
+                                  lambda: layers.Normalization(mean=0.0, variance=1.0)])
+def test_a_layer_called_in_another_namespace_than_it_was_built_in_says_so(namespace, make):
+    # a model refuses this with a ValueError (_check_namespace); a layer called on its own raised
+    # torch's "matmul(): argument 'other' must be Tensor, not numpy.ndarray" or, from NumPy,
+    # AttributeError: module 'numpy' has no attribute 'numpy_dtype'
+    X = np.random.default_rng(0).normal(size=(4, 5))
+    built_here = make()
+    built_here(X)
+    with backend.namespace(namespace):
+        built_there = make()
+        built_there(X)
+        with pytest.raises(ValueError, match=r"built with the array namespace numpy, but .* is active"):
+            built_here(X)
+    with pytest.raises(ValueError, match=f"built with the array namespace {namespace}, but numpy is active"):
+        built_there(X)
+    assert built_here(X).shape[0] == 4  # and it still works where it was built

@@ -25,7 +25,7 @@ import numpy as np
 from .. import activations, constraints, initializers, regularizers
 from .._registry import keras_arrays
 from .._validation import check_array, check_positive_int, check_shape, is_one_of, sized_by
-from ..backend import (copy, from_numpy, get_namespace, is_numpy, make_rng, numpy_copy, numpy_dtype,
+from ..backend import (copy, from_numpy, get_namespace, is_numpy, make_rng, namespace_name, numpy_copy, numpy_dtype,
                        standardize_dtype)
 
 
@@ -315,8 +315,14 @@ class Layer:
         if not isinstance(training, (bool, np.bool_)):
             raise TypeError(f"training must be True, False or None. Received: training={training!r}")
         weights = self.weights
-        dtype = numpy_dtype(weights[0]) if weights else standardize_dtype(self.dtype)
         label = self._label()
+        arrays = [*self.params.values(), *self.state.values()]  # (a model says so in _check_namespace)
+        if arrays and isinstance(arrays[0], np.ndarray) != is_numpy():
+            built = "numpy" if isinstance(arrays[0], np.ndarray) else type(arrays[0]).__module__.split(".")[0]
+            raise ValueError(
+                f"{label} was built with the array namespace {built}, but {namespace_name()} is active: call it "
+                f"where it was built (glassnet.backend.namespace({built!r})), or create it anew in the active one.")
+        dtype = numpy_dtype(weights[0]) if weights else standardize_dtype(self.dtype)
         X = check_array(x, name=f"the input of {label}", ndim=2, allow_nd=True, dtype=dtype, finite=False)
         if self.built and tuple(X.shape[1:]) != tuple(self.input_shape):
             raise ValueError(
