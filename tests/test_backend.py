@@ -690,4 +690,15 @@ def test_a_layer_called_in_another_namespace_than_it_was_built_in_says_so(namesp
             built_here(X)
     with pytest.raises(ValueError, match=f"built with the array namespace {namespace}, but numpy is active"):
         built_there(X)
+    if built_there.weights:  # set_weights too (NumPy's AttributeError: no attribute 'numpy_dtype')
+        with pytest.raises(ValueError, match=f"built with the array namespace {namespace}, but numpy is active"):
+            built_there.set_weights(built_there.get_weights())
     assert built_here(X).shape[0] == 4  # and it still works where it was built
+
+
+def test_set_weights_of_the_wrong_shape_names_the_expected_shape_as_a_tuple(namespace):
+    with backend.namespace(namespace):
+        layer = layers.Dense(3)
+        layer(np.zeros((2, 5)))
+        with pytest.raises(ValueError, match=r"has shape \(2, 2\); expected \(5, 3\)\.$"):  # not torch.Size([5, 3])
+            layer.set_weights([np.zeros((2, 2)), np.zeros(3)])

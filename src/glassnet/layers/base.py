@@ -205,7 +205,7 @@ def assign_weights(targets, weights, names, owner):
         except (TypeError, ValueError):
             raise TypeError(f"{owner}: {name} must be an array of numbers. Received: {value!r:.80}") from None
         if value.shape != target.shape:
-            raise ValueError(f"{owner}: {name} has shape {value.shape}; expected {target.shape}.")
+            raise ValueError(f"{owner}: {name} has shape {value.shape}; expected {tuple(target.shape)}.")
         values.append(value)
     for target, value in zip(targets, values):
         target[...] = from_numpy(value)
@@ -316,12 +316,7 @@ class Layer:
             raise TypeError(f"training must be True, False or None. Received: training={training!r}")
         weights = self.weights
         label = self._label()
-        arrays = [*self.params.values(), *self.state.values()]  # (a model says so in _check_namespace)
-        if arrays and isinstance(arrays[0], np.ndarray) != is_numpy():
-            built = "numpy" if isinstance(arrays[0], np.ndarray) else type(arrays[0]).__module__.split(".")[0]
-            raise ValueError(
-                f"{label} was built with the array namespace {built}, but {namespace_name()} is active: call it "
-                f"where it was built (glassnet.backend.namespace({built!r})), or create it anew in the active one.")
+        self._check_namespace()
         dtype = numpy_dtype(weights[0]) if weights else standardize_dtype(self.dtype)
         X = check_array(x, name=f"the input of {label}", ndim=2, allow_nd=True, dtype=dtype, finite=False)
         if self.built and tuple(X.shape[1:]) != tuple(self.input_shape):
@@ -351,6 +346,16 @@ class Layer:
         if is_numpy() and not np.may_share_memory(Y, X):
             return Y
         return copy(Y)
+
+    def _check_namespace(self):
+        """A ValueError when the layer's arrays are not of the active namespace (as a model's
+        ``_check_namespace``): mixed, torch or NumPy raised their own TypeError or AttributeError."""
+        arrays = [*self.params.values(), *self.state.values()]
+        if arrays and isinstance(arrays[0], np.ndarray) != is_numpy():
+            built = "numpy" if isinstance(arrays[0], np.ndarray) else type(arrays[0]).__module__.split(".")[0]
+            raise ValueError(
+                f"{self._label()} was built with the array namespace {built}, but {namespace_name()} is active: use "
+                f"it where it was built (glassnet.backend.namespace({built!r})), or create it anew in the active one.")
 
     def count_params(self):
         """How many numbers the layer's weights hold (trainable or not), as Keras."""
@@ -454,6 +459,7 @@ class Layer:
         """Copy ``weights`` (shapes as :meth:`get_weights`) into the layer's arrays."""
         if not self.built:
             raise ValueError(f"Layer {self.name!r} is not built yet: build or fit its model before set_weights().")
+        self._check_namespace()
         assign_weights(self.weights, weights, [f"weight {k!r}" for k in self.weight_names], f"Layer {self.name!r}")
 
     def regularization_penalty(self):
