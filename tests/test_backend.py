@@ -702,3 +702,34 @@ def test_set_weights_of_the_wrong_shape_names_the_expected_shape_as_a_tuple(name
         layer(np.zeros((2, 5)))
         with pytest.raises(ValueError, match=r"has shape \(2, 2\); expected \(5, 3\)\.$"):  # not torch.Size([5, 3])
             layer.set_weights([np.zeros((2, 2)), np.zeros(3)])
+
+
+
+@pytest.mark.parametrize("given", ["list", "numpy float64", "number", "namespace float64", "namespace int"])
+def test_a_loss_takes_sample_weights_of_any_kind_against_the_namespace_s_outputs(namespace, given):
+    # Keras casts sample_weight to y_pred's dtype; NumPy weights against float32 torch outputs made
+    # the gradient a NumPy float64 array (torch's *= gave way to NumPy's product), and array-api-strict
+    # refused NumPy weights and weights of another dtype with TypeErrors
+    from glassnet import losses
+
+    Y = np.array([[0, 1, 0], [1, 0, 0], [0, 0, 1], [0, 1, 0]])
+    P = np.array([[0.2, 0.7, 0.1], [0.6, 0.3, 0.1], [0.3, 0.3, 0.4], [0.5, 0.4, 0.1]])
+    w = np.full(4, 2.0) if given == "number" else np.array([1.0, 2.0, 0.0, 3.0])
+    J = -np.log(P[np.arange(4), Y.argmax(1)])  # NumPy float64, by the formulas
+    expected = {"mse": np.mean(w * np.mean((P - Y) ** 2, axis=1)), "categorical_crossentropy": np.mean(w * J),
+                "sparse, ignore_class=2": np.sum((w * J)[[0, 1, 3]]) / 3}
+    with backend.namespace(namespace):
+        weights = {"list": w.tolist(), "numpy float64": w, "number": 2.0, "namespace float64": backend.from_numpy(w),
+                   "namespace int": backend.from_numpy(w.astype(int))}[given]
+        for dtype in ("float32", "float64"):
+            A, labels = backend.from_numpy(P, dtype), backend.from_numpy(Y.argmax(1))
+            rtol = 1e-12 if dtype == "float64" else 1e-6
+            for name, value in expected.items():
+                loss = losses.SparseCategoricalCrossentropy(ignore_class=2) if name.startswith("sparse") \
+                    else losses.get(name)
+                targets = labels if name.startswith("sparse") else backend.from_numpy(Y, dtype)
+                assert loss(targets, A, sample_weight=weights) == pytest.approx(value, rel=rtol), name
+                g = loss.gradient(targets, A, sample_weight=weights)
+                assert not isinstance(g, np.ndarray) and backend.numpy_dtype(g) == dtype, name
+            g = backend.to_numpy(losses.get("mse").gradient(backend.from_numpy(Y, dtype), A, sample_weight=weights))
+            np.testing.assert_allclose(g, w[:, None] * 2 * (P - Y) / 12, rtol=rtol)

@@ -254,16 +254,26 @@ def _pair(loss, Y, A):
     return Y, A
 
 
+def _weights_like(sample_weight, n, A):
+    """``sample_weight`` as ``(n,)`` weights (:func:`per_sample_weights`) in the namespace and dtype of
+    the outputs ``A``, as Keras casts them to ``y_pred``'s dtype: NumPy weights against torch outputs
+    turned the gradient into a NumPy float64 array, and array-api-strict refused them (TypeErrors)."""
+    weights = per_sample_weights(sample_weight, n)
+    if weights is None or isinstance(A, np.ndarray) or is_numpy():
+        return weights
+    return _like_outputs(weights, A)
+
+
 def _rows(Y, A, sample_weight):
     """``(Y, A, weights)`` with the outputs as rows (n, k), as the losses compute them. As Keras,
     a loss is the mean over the last axis, averaged over the others: a 1-D vector is one row
     (MSE of [1, 2, 3] and [1, 2, 4] is 1/3, and the per-row reduction made it 1/9 or an
     IndexError), (n, m, k) outputs are n·m rows, each with its sample's weight."""
     if len(A.shape) == 2:  # the model's batches: one shape comparison
-        return Y, A, per_sample_weights(sample_weight, A.shape[0])
+        return Y, A, _weights_like(sample_weight, A.shape[0], A)
     k = A.shape[-1]
     n = 1 if len(A.shape) == 1 else A.shape[0]
-    weights = per_sample_weights(sample_weight, n)
+    weights = _weights_like(sample_weight, n, A)
     xp = get_namespace(A)  # xp.reshape: array-api-strict's arrays have no reshape method
     Y, A = xp.reshape(Y, (-1, k)), xp.reshape(A, (-1, k))
     if weights is not None and A.shape[0] != n:
@@ -638,7 +648,7 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
             kept = float(get_namespace(weights).sum(weights))
             weights = weights * (weights.shape[0] / kept if kept else 0.0)
         if sample_weight is not None:
-            weights = weights * per_sample_weights(sample_weight, weights.shape[0])
+            weights = weights * _weights_like(sample_weight, weights.shape[0], A)
         return Y, A, weights
 
     def __call__(self, y_true, y_pred, sample_weight=None):
