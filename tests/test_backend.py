@@ -733,3 +733,36 @@ def test_a_loss_takes_sample_weights_of_any_kind_against_the_namespace_s_outputs
                 assert not isinstance(g, np.ndarray) and backend.numpy_dtype(g) == dtype, name
             g = backend.to_numpy(losses.get("mse").gradient(backend.from_numpy(Y, dtype), A, sample_weight=weights))
             np.testing.assert_allclose(g, w[:, None] * 2 * (P - Y) / 12, rtol=rtol)
+
+
+@pytest.mark.parametrize("name", ["mse", "categorical_crossentropy", "binary_crossentropy", "hinge", "huber",
+                                  "sparse_categorical_crossentropy"])
+def test_a_loss_called_on_torch_tensors_while_numpy_is_active_computes_with_numpy(name):
+    # activations and metrics take another library's arrays and compute with NumPy; the losses raised
+    # torch's TypeErrors ("sum() got an unexpected keyword argument 'axis'", "unsupported operand type(s)")
+    torch = pytest.importorskip("torch")
+    from glassnet import losses
+
+    Y = np.array([[0.0, 1, 0], [1, 0, 0], [0, 0, 1], [0, 1, 0]])
+    P = np.array([[0.2, 0.7, 0.1], [0.6, 0.3, 0.1], [0.3, 0.3, 0.4], [0.5, 0.4, 0.1]])
+    w = np.array([1.0, 2.0, 0.5, 3.0])
+    y, p = (Y[:, 1:2], P[:, 1:2]) if name in ("binary_crossentropy", "hinge") else (Y, P)
+    per_sample = {  # NumPy float64, by the formulas (Keras's; huber's delta 1: every |p − y| < 1 here)
+        "mse": np.mean((p - y) ** 2, axis=1),
+        "categorical_crossentropy": -np.sum(y * np.log(p), axis=1),
+        "sparse_categorical_crossentropy": -np.sum(y * np.log(p), axis=1),
+        "binary_crossentropy": -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p), axis=1),
+        "hinge": np.mean(np.maximum(1 - (2 * y - 1) * p, 0), axis=1),
+        "huber": np.mean(0.5 * (p - y) ** 2, axis=1),
+    }[name]
+    targets = torch.from_numpy(Y.argmax(axis=1) if name.startswith("sparse") else y)
+    loss = losses.get(name)
+    assert backend.is_numpy()
+    assert loss(targets, torch.from_numpy(p)) == pytest.approx(per_sample.mean(), rel=1e-12)
+    assert loss(targets, torch.from_numpy(p), sample_weight=torch.from_numpy(w)) == pytest.approx(
+        np.mean(w * per_sample), rel=1e-12)
+    gradient = loss.gradient(targets, torch.from_numpy(p), sample_weight=torch.from_numpy(w))
+    assert isinstance(gradient, np.ndarray)
+    np.testing.assert_allclose(gradient, loss.gradient(targets.numpy(), p, sample_weight=w), rtol=1e-12)
+    if name == "mse":
+        np.testing.assert_allclose(gradient, w[:, None] * 2 * (p - y) / (4 * 3), rtol=1e-12)

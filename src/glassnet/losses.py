@@ -24,7 +24,7 @@ import types
 import numpy as np
 
 from ._registry import from_config, lookup, to_config
-from ._validation import check_array, check_number, is_one_of, per_sample_weights
+from ._validation import check_array, check_number, is_one_of, on_host, per_sample_weights
 from .activations import LogSoftmax, Sigmoid, Softmax
 from .backend import astype, from_numpy, get_namespace, is_numpy, numpy_dtype, to_numpy
 
@@ -230,6 +230,8 @@ def _pair(loss, Y, A):
     (n, 1) into an (n, n) table and a wrong loss: such targets are reshaped to
     (n, 1), as Keras reads them, and other shapes refused; the training step
     only pays for the shape comparison."""
+    if is_numpy():  # torch tensors...: computed with NumPy, as activations and metrics take them (mixed, they raised)
+        Y, A = on_host(Y), on_host(A)
     if not hasattr(A, "shape") or (isinstance(A, np.ndarray) and A.dtype.kind not in "fiub"):
         A = check_array(A, "y_pred", ndim=None, dtype=float, allow_empty=True, finite=False)
     if not isinstance(A, np.ndarray) and not is_numpy():
@@ -260,7 +262,7 @@ def _weights_like(sample_weight, n, A):
     turned the gradient into a NumPy float64 array, and array-api-strict refused them (TypeErrors)."""
     weights = per_sample_weights(sample_weight, n)
     if weights is None or isinstance(A, np.ndarray) or is_numpy():
-        return weights
+        return on_host(weights)
     return _like_outputs(weights, A)
 
 
@@ -730,6 +732,8 @@ class _SignedLabelLoss(Loss):
             Y = _like_outputs(Y, A)  # in the outputs' namespace and dtype: 2·Y − 1 of int or bool labels
         elif not hasattr(Y, "shape"):  # a list of 0/1 labels was left as it was, and read as labels 0 and 1
             Y = check_array(Y, "y_true", ndim=None, allow_empty=True, finite=False)
+        elif is_numpy():
+            Y = on_host(Y)  # a torch tensor: with NumPy, as _pair reads it
         # any namespace's array: a torch or array-api-strict one kept its 0s (hinge 0.79 for Keras's 1.11)
         xp = get_namespace(Y)
         if math.prod(Y.shape) and bool(xp.all((Y == 0) | (Y == 1))):
