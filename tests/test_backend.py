@@ -766,3 +766,19 @@ def test_a_loss_called_on_torch_tensors_while_numpy_is_active_computes_with_nump
     np.testing.assert_allclose(gradient, loss.gradient(targets.numpy(), p, sample_weight=w), rtol=1e-12)
     if name == "mse":
         np.testing.assert_allclose(gradient, w[:, None] * 2 * (p - y) / (4 * 3), rtol=1e-12)
+
+
+def test_the_torch_module_itself_means_its_array_api_namespace(data):
+    # set_namespace(torch) was taken as a namespace as it is, and fit failed deep inside
+    # (torch.full: "argument 'size' must be tuple of ints, not int"; torch.take has no axis)
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("array_api_compat")
+    X, y = data
+    with backend.namespace(torch):
+        model = _softmax_classifier()
+        model.fit(X, y, epochs=2, batch_size=16, verbose=0)
+        assert backend.namespace_name() == "array_api_compat.torch"
+    reference = _softmax_classifier()
+    reference.fit(X, y, epochs=2, batch_size=16, verbose=0)
+    assert isinstance(model.layers[0].params["W"], torch.Tensor)
+    np.testing.assert_allclose(model.get_weights()[0], reference.get_weights()[0], rtol=1e-5, atol=1e-7)

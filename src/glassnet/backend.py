@@ -167,7 +167,8 @@ def set_namespace(xp, device=None):
 
     ``xp`` is a module (``numpy``, ``array_api_strict``,
     ``array_api_compat.torch``, ...) or one of the names ``"numpy"``,
-    ``"array_api_strict"``, ``"torch"``, ``"cupy"``. ``device`` is where the
+    ``"array_api_strict"``, ``"torch"``, ``"cupy"`` (the modules ``torch`` and
+    ``cupy`` themselves mean the same as their names). ``device`` is where the
     arrays live (``"cuda"`` for torch on a GPU; default: where ``xp`` creates
     arrays). Set it before building a model: a model's weights live in the
     namespace it was built with. Inputs and outputs of
@@ -179,6 +180,8 @@ def set_namespace(xp, device=None):
 
 def _resolve_namespace(xp, device):
     """The namespace object for ``xp`` on ``device`` (NumPy itself, or a checked wrapper)."""
+    if getattr(xp, "__name__", None) in ("torch", "cupy"):  # the library, not its Array-API namespace: as its name
+        xp = xp.__name__
     if isinstance(xp, str):
         module = _NAMESPACES.get(xp)
         if module is None:
