@@ -782,3 +782,27 @@ def test_the_torch_module_itself_means_its_array_api_namespace(data):
     reference.fit(X, y, epochs=2, batch_size=16, verbose=0)
     assert isinstance(model.layers[0].params["W"], torch.Tensor)
     np.testing.assert_allclose(model.get_weights()[0], reference.get_weights()[0], rtol=1e-5, atol=1e-7)
+
+
+def test_adam_keeps_float16_models_moments_in_float32_on_torch_too():
+    # NumPy's float16 models keep the optimizer state in float32 (float16 moments underflow:
+    # (1 − β₂) g² is 0 for |g| < 8e-3, and Adam's steps grow ~1800×); the test was
+    # str(dtype) == "float16", never true of torch.float16, so on torch the loss went from 4e-4 to 2.3
+    pytest.importorskip("torch")
+    pytest.importorskip("array_api_compat")
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(64, 4))
+    y = X @ np.array([0.01, -0.02, 0.005, 0.0]) + 0.001
+    results = {}
+    for name in ("numpy", "torch"):
+        with backend.namespace(name):
+            model = Sequential([layers.Dense(1, input_dim=4, kernel_initializer="zeros")], seed=0, dtype="float16")
+            model.compile(optimizer=optimizers.Adam(learning_rate=1e-3), loss="mse")
+            history = model.fit(X, y, epochs=3, batch_size=64, verbose=0)
+            assert backend.numpy_dtype(model.optimizer.state["v"]) == np.float32
+            results[name] = model.get_weights()[0], history.history["loss"]
+    # three Adam steps of lr·m̂/(√v̂ + ε) ≈ 1e-3 each, against the sign of the gradient (float64, by hand)
+    g = 2 * X.T @ (0.0 - y) / 64
+    np.testing.assert_allclose(results["torch"][0][:, 0], -3e-3 * np.sign(g), atol=6e-4)
+    np.testing.assert_allclose(results["torch"][0], results["numpy"][0], atol=2e-5)
+    assert results["torch"][1][-1] < results["torch"][1][0]

@@ -200,7 +200,7 @@ class Optimizer(Configurable):
         self.slices = list(slices) if slices is not None else [slice(0, size)]
         # float16 moments underflow ((1 − β₂) g² is 0 for |g| < 8e-3, and Adam's steps grew ~1800×):
         # the state is kept in float32, as mixed-precision training does
-        if str(dtype) == "float16":
+        if (dtype if xp is np else xp.numpy_dtype(dtype)) == np.float16:  # (str(torch.float16) is "torch.float16")
             dtype = "float32"
         # the rule's vectors start at its value (Adagrad's initial_accumulator_value); the average and the
         # gradient accumulator at 0
