@@ -806,3 +806,23 @@ def test_adam_keeps_float16_models_moments_in_float32_on_torch_too():
     np.testing.assert_allclose(results["torch"][0][:, 0], -3e-3 * np.sign(g), atol=6e-4)
     np.testing.assert_allclose(results["torch"][0], results["numpy"][0], atol=2e-5)
     assert results["torch"][1][-1] < results["torch"][1][0]
+
+
+def test_a_float16_softmax_on_torch_is_computed_in_float32_as_on_numpy():
+    # e^z overflows float16 above z = 11: NumPy's float16 softmax computes in float32, but the test
+    # was isinstance(Z, np.ndarray), so torch's gave NaN for a logit of 15 (inf / inf)
+    pytest.importorskip("torch")
+    pytest.importorskip("array_api_compat")
+    X = np.array([[1.0, 0.0], [0.0, 1.0], [0.5, 0.5]])
+    W, b = np.array([[15.0, 2.0, -3.0], [1.0, 2.0, 3.0]]), np.zeros(3)
+    Z = X @ W
+    expected = np.exp(Z - Z.max(axis=1, keepdims=True))
+    expected /= expected.sum(axis=1, keepdims=True)  # float64, by the formula
+    with backend.namespace("torch"):
+        model = Sequential([layers.Dense(3, activation="softmax", input_dim=2)], seed=0, dtype="float16")
+        model.set_weights([W, b])
+        predicted = model.predict(X)
+        called = backend.to_numpy(glassnet.activations.softmax(backend.from_numpy(Z, "float16")))
+    assert predicted.dtype == np.float16
+    np.testing.assert_allclose(predicted, expected, rtol=2e-3, atol=1e-6)
+    np.testing.assert_allclose(called, expected, rtol=2e-3, atol=1e-6)

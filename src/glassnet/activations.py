@@ -623,9 +623,9 @@ class Softmax(Activation):
 
     def forward(self, Z, out=None):
         xp = get_namespace(Z)
-        if isinstance(Z, np.ndarray) and Z.dtype == np.float16:
+        if numpy_dtype(Z) == np.float16:  # (torch's float16 too: its softmax of a logit of 15 was NaN)
             # e^z overflows float16 above z = 11 (and β z sooner): computed in float32
-            A = self.forward(Z.astype(np.float32)).astype(np.float16)
+            A = astype(self.forward(astype(Z, "float32")), "float16")
             if out is None:
                 return A
             out[...] = A
