@@ -826,3 +826,31 @@ def test_a_float16_softmax_on_torch_is_computed_in_float32_as_on_numpy():
     assert predicted.dtype == np.float16
     np.testing.assert_allclose(predicted, expected, rtol=2e-3, atol=1e-6)
     np.testing.assert_allclose(called, expected, rtol=2e-3, atol=1e-6)
+
+
+def test_float16_losses_on_torch_clip_and_sum_as_on_numpy():
+    # the float16 guards of the losses (the clip ε at float16's resolution, since 1 − 1e-7 is 1 there;
+    # sums of squares in float32, since float16 overflows at 65504) tested isinstance(A, np.ndarray):
+    # on torch, binary cross-entropy of saturated outputs was NaN and its gradient inf, and the MSE of
+    # 20000 rows with errors of 3 was inf
+    pytest.importorskip("torch")
+    pytest.importorskip("array_api_compat")
+    from glassnet import losses
+
+    y, p = np.array([[0.0], [1.0], [1.0], [0.0]]), np.array([[1.0], [0.0], [1.0], [0.0]])
+    eps = float(np.finfo(np.float16).eps)  # by the formula, with the outputs clipped to [ε, 1 − ε]
+    clipped = np.clip(p, eps, 1 - eps)
+    bce = -np.mean(y * np.log(clipped) + (1 - y) * np.log(1 - clipped))
+    errors = np.full((20000, 2), 3.0)
+    with backend.namespace("torch"):
+        f16 = lambda a: backend.from_numpy(a, "float16")  # noqa: E731
+        loss = losses.get("binary_crossentropy")
+        assert loss(f16(y), f16(p)) == pytest.approx(bce, rel=2e-3)
+        assert np.isfinite(backend.to_numpy(loss.gradient(f16(y), f16(p)))).all()
+        for name in ("categorical_crossentropy", "sparse_categorical_crossentropy"):
+            Yc, Pc = np.array([[0.0, 1.0], [1.0, 0.0]]), np.array([[1.0, 0.0], [0.5, 0.5]])
+            targets = backend.from_numpy(Yc.argmax(axis=1)) if name.startswith("sparse") else f16(Yc)
+            expected = -np.mean(np.sum(Yc * np.log(np.clip(Pc, 1e-7, 1)), axis=1))  # computed in float32: ε 1e-7
+            assert losses.get(name)(targets, f16(Pc)) == pytest.approx(expected, rel=2e-3), name
+            assert np.isfinite(backend.to_numpy(losses.get(name).gradient(targets, f16(Pc)))).all(), name
+        assert losses.get("mse")(f16(np.zeros((20000, 2))), f16(errors)) == pytest.approx(9.0, rel=1e-3)

@@ -285,8 +285,7 @@ def _rows(Y, A, sample_weight):
 
 def _clip_epsilon(epsilon, A):
     """The clip ε, at least the dtype's resolution: in float16 1 − 1e-7 is 1 (log 0 = −inf)."""
-    return max(epsilon, float(np.finfo(A.dtype).eps)) if isinstance(A, np.ndarray) and A.dtype == np.float16 \
-        else epsilon
+    return max(epsilon, float(np.finfo(np.float16).eps)) if numpy_dtype(A) == np.float16 else epsilon
 
 
 def _inside_clip(dA, A, epsilon):
@@ -329,8 +328,8 @@ class MeanSquaredError(Loss):
         # Σ (a − y)² / (n K) as one dot product: a small network's step is mostly such calls
         Y, A = _pair(self, y_true, y_pred)
         D = A - Y
-        if isinstance(D, np.ndarray) and D.dtype == np.float16:  # a float16 sum of squares overflows at 65504
-            D = D.astype(np.float32)
+        if numpy_dtype(D) == np.float16:  # a float16 sum of squares overflows at 65504 (torch's too)
+            D = astype(D, "float32")
         return float(get_namespace(A).vdot(D, D)) / math.prod(A.shape)  # (n, K); a vector or (n, m, K) too
 
 
@@ -570,8 +569,8 @@ class CategoricalCrossentropy(_Crossentropy):
         # -Σ y log clip(a) / n, without per-sample temporaries (every training step computes it)
         Y, A = _pair(self, y_true, y_pred)
         xp = get_namespace(A)
-        if isinstance(A, np.ndarray) and A.dtype == np.float16:  # sums of float16 overflow at 65504
-            return super().__call__(Y.astype(np.float32), A.astype(np.float32), sample_weight)
+        if numpy_dtype(A) == np.float16:  # sums of float16 overflow at 65504 (torch's too)
+            return super().__call__(astype(Y, "float32"), astype(A, "float32"), sample_weight)
         if isinstance(A, np.ndarray):  # as _normalized, with NumPy's reduction called directly (~1 µs less)
             S = np.add.reduce(A, axis=-1, keepdims=True)
             P = np.divide(A, np.maximum(S, self.epsilon, out=S))
