@@ -260,10 +260,10 @@ def _weights_like(sample_weight, n, A):
     """``sample_weight`` as ``(n,)`` weights (:func:`per_sample_weights`) in the namespace and dtype of
     the outputs ``A``, as Keras casts them to ``y_pred``'s dtype: NumPy weights against torch outputs
     turned the gradient into a NumPy float64 array, and array-api-strict refused them (TypeErrors)."""
+    if isinstance(A, np.ndarray) or is_numpy():  # (on the host first: NumPy weights are checked, torch's were not)
+        return per_sample_weights(on_host(sample_weight), n)
     weights = per_sample_weights(sample_weight, n)
-    if weights is None or isinstance(A, np.ndarray) or is_numpy():
-        return on_host(weights)
-    return _like_outputs(weights, A)
+    return None if weights is None else _like_outputs(weights, A)
 
 
 def _rows(Y, A, sample_weight):
