@@ -856,3 +856,17 @@ def test_float16_losses_on_torch_clip_and_sum_as_on_numpy():
             assert losses.get(name)(targets, f16(Pc)) == pytest.approx(expected, rel=2e-3), name
             assert np.isfinite(backend.to_numpy(losses.get(name).gradient(targets, f16(Pc)))).all(), name
         assert losses.get("mse")(f16(np.zeros((20000, 2))), f16(errors)) == pytest.approx(9.0, rel=1e-3)
+
+
+@pytest.mark.parametrize("shapes", [((3,), (3,)), ((2, 3), (3, 2)), ((2, 3), (3,)), ((3,), (3, 4)),
+                                    ((2, 2, 3), (3, 4)), ((2, 3), (4, 3, 5)), ((), (2, 3))])
+def test_the_namespace_s_dot_is_numpy_s(namespace, shapes):
+    # custom activations and losses are written with get_namespace(Z) (docs/api.md); its dot was
+    # vdot, so a (2, 3)·(3, 2) matrix product came back as one number, the sum of all products
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=shapes[0]), rng.normal(size=shapes[1])
+    with backend.namespace(namespace) as xp:
+        product = backend.to_numpy(xp.dot(backend.from_numpy(a), backend.from_numpy(b)))
+    expected = np.einsum("...i,i->...", a, b) if b.ndim == 1 else a * b if a.ndim == 0 else \
+        np.einsum("...i,kij->...kj", a, b.reshape(-1, *b.shape[-2:])).reshape(*a.shape[:-1], *b.shape[:-2], b.shape[-1])
+    np.testing.assert_allclose(product, expected, rtol=1e-12)

@@ -109,7 +109,13 @@ class PortableNamespace:
     def vdot(self, a, b):
         return self.namespace.sum(self.namespace.reshape(a, (-1,)) * self.namespace.reshape(b, (-1,)))
 
-    dot = vdot
+    def dot(self, a, b, out=None):
+        """NumPy's ``dot``: a product by a number, the inner product of vectors, the matrix product,
+        and otherwise the sum over ``a``'s last axis and ``b``'s second-to-last (its only one for a
+        vector). (It was ``vdot``, which gave a (2, 3)·(3, 2) product as one number.)"""
+        if a.ndim == 0 or b.ndim == 0:
+            return self._write(a * b, out)
+        return self._write(self.namespace.tensordot(a, b, axes=((a.ndim - 1,), (max(b.ndim - 2, 0),))), out)
 
     def multiply(self, a, b, out=None):
         # NumPy multiplies floats by a boolean mask; the standard wants one kind
