@@ -418,6 +418,15 @@ def test_numpy_refuses_a_device_given_as_an_array_by_name():
     assert backend.is_numpy()
 
 
+def test_numpy_takes_torch_s_cpu_device():
+    # it refused it with "NumPy computes on the CPU only. Received: device=device(type='cpu')"
+    torch = pytest.importorskip("torch")
+    with backend.namespace("numpy", device=torch.device("cpu")) as xp:
+        assert xp is np
+    with pytest.raises(ValueError, match="NumPy computes on the CPU only"):
+        backend.set_namespace("numpy", device=torch.device("meta"))
+
+
 def test_a_device_the_namespace_cannot_use_is_refused():
     pytest.importorskip("array_api_strict")
     with pytest.raises(ValueError, match="array_api_strict cannot create arrays on device='gpu7'"):

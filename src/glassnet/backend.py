@@ -201,7 +201,7 @@ def _resolve_namespace(xp, device):
     if isinstance(xp, PortableNamespace):
         xp, device = xp.namespace, xp.device if device is None else device
     if xp is np or getattr(xp, "__name__", None) == "numpy" or getattr(xp, "__name__", "").endswith("compat.numpy"):
-        if device is not None and not (isinstance(device, str) and device == "cpu"):  # (an array: no single truth value)
+        if device is not None and str(device) != "cpu":  # "cpu" or torch.device("cpu") (str: an array has no truth value)
             raise ValueError(f"NumPy computes on the CPU only. Received: device={device!r:.100}")
         return np
     missing = [name for name in ("matmul", "asarray", "take", "float32", "reshape", "sum") if not hasattr(xp, name)]
