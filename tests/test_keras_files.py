@@ -460,6 +460,14 @@ def _huge_dense(config):
     config["config"]["layers"][1]["config"]["units"] = 10**9
 
 
+def _keras_activation_glassnet_lacks(config):
+    config["config"]["layers"][1]["config"]["activation"] = "celu"
+
+
+def _batchnorm_renorm(config):
+    config["config"]["layers"][2]["config"]["renorm"] = True
+
+
 def _damaged_btree(data):
     """``data``, an HDF5 file, with the signature of its fifth B-tree node ("TREE", a layer's group)
     overwritten: h5py raises RuntimeError, not OSError, when it reads that group."""
@@ -474,6 +482,11 @@ def _damaged_btree(data):
      "\\(4, 9\\)"),
     ({"config_json": lambda: edited_config("classifier", _conv_layer)},
      "Unknown layer 'Conv2D' in saved config. Valid: Activation, BatchNormalization"),
+    # the reason comes after the layer's config (1,000 characters of Keras's): the message keeps it
+    ({"config_json": lambda: edited_config("classifier", _keras_activation_glassnet_lacks)},
+     "Malformed layer config .'class_name': 'Dense', 'config': .'name': 'dense',.*: Unknown activation 'celu'"),
+    ({"config_json": lambda: edited_config("classifier", _batchnorm_renorm)},
+     "'BatchNormalization'.*: glassnet's BatchNormalization has no renorm"),
     ({"config_json": lambda: edited_config("classifier", _functional)},
      "its Functional configuration has a layer without a name of its own"),
     ({"config_json": lambda: edited_config("classifier", _huge_dense)},

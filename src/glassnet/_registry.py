@@ -127,7 +127,8 @@ def from_config(config, classes, kind):
     try:
         return classes[config["class_name"]](**keras_arrays(kwargs))
     except (TypeError, ValueError, OverflowError) as exc:
-        raise ValueError(f"Malformed {kind} config {config!r}: {exc}") from None
+        # the config shortened (a Keras layer's runs to 1,000 characters): the reason, last, must be read
+        raise ValueError(f"Malformed {kind} config {config!r:.200}: {exc}") from None
 
 
 def to_config(obj, classes, kind):
