@@ -211,6 +211,18 @@ def test_custom_objects_cannot_be_saved(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_custom_activation_is_refused_naming_its_layer_and_function(tmp_path):
+    # the message said "the custom activation FunctionActivation()": neither the layer nor the function
+    def cube(z):
+        return z**3
+
+    model = Sequential([Dense(3, "relu", input_dim=2), Dense(1, activation=cube, name="out")])
+    with pytest.raises(ValueError, match="Cannot save layer 'out' \\(Dense\\), whose activation is the function "
+                                         "'cube': Cannot save the custom activation"):
+        model.save(tmp_path / "x.gn")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_saved_file_has_ordinary_permissions(tmp_path):
     import os
     import stat

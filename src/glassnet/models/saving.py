@@ -100,6 +100,23 @@ def _compile_config(model):
     return config
 
 
+def _architecture(model):
+    """``model.get_config()``; a layer that a file cannot hold (a custom activation or layer) is
+    refused with its name, and a plain function's name (its activation's repr is FunctionActivation())."""
+    from ..activations import FunctionActivation
+    from ..layers import serialize
+
+    for layer in model.layers:
+        try:
+            serialize(layer)
+        except ValueError as exc:
+            activation = getattr(layer, "activation", None)
+            function = (f", whose activation is the function {activation.name!r}"
+                        if isinstance(activation, FunctionActivation) else "")
+            raise ValueError(f"Cannot save layer {layer.name!r} ({type(layer).__name__}){function}: {exc}") from None
+    return model.get_config()
+
+
 def save_model(model, filepath, include_optimizer=True, backup=None):
     """Write ``model`` to ``filepath`` atomically (see the module docstring).
 
@@ -112,7 +129,7 @@ def save_model(model, filepath, include_optimizer=True, backup=None):
     model._require_built("save")
     filepath = check_path(filepath, "filepath")
     weights = model.get_weights()
-    architecture = model.get_config()
+    architecture = _architecture(model)
     if model.seed is not None:  # Sequential(seed=...): seeds the layers added after loading too
         architecture["seed"] = int(model.seed)
     if not model._trainable:  # model.trainable = False: freezes the layers added after loading too
