@@ -26,8 +26,9 @@ loses), ``bipolar_sigmoid``
 (``2σ(λz) − 1 = tanh(λz/2)``), ``softmax`` (β: ``Softmax(βz)``),
 ``log_softmax``, ``leaky_relu``, ``elu``, ``softplus``, ``linear``, ``ramp``
 (``Clip``), ``step`` and ``sign`` (comparisons) and the tie-splitting
-``argmax``, Keras's ``selu``, ``gelu`` (float64: glassnet's erfc, onnxruntime having no float64
-Erf; float16: Erf in float32), ``silu``, ``mish``, ``relu6``, ``hard_sigmoid``, ``hard_silu``, ``exponential``, ``softsign`` and
+``argmax``, Keras's ``selu``, ``gelu`` (float32 and float64: glassnet's erfc, as predict computes it,
+onnxruntime having no float64 Erf and ``1 + erf`` losing the tail below z ≈ -3; float16: Erf in float32),
+``silu``, ``mish``, ``relu6``, ``hard_sigmoid``, ``hard_silu``, ``exponential``, ``softsign`` and
 relu with arguments (``GeneralReLU``). A user callable cannot be translated and raises ``ValueError``.
 
 The batch dimension is symbolic (``"N"``); input ``"input"``, output ``"output"``,
@@ -189,13 +190,15 @@ def _selu(g, Z):
 
 
 def _erfc(g, X):
-    """``erfc(x)`` as :func:`glassnet.activations.erfc` computes it in float64 (onnxruntime has no
-    float64 Erf): its Chebyshev fit ``t·exp(-y² + P(4t - 2))``, ``t = 2/(2 + y)``, ``y = min(|x|, 30)``,
-    by Clenshaw's recurrence, and ``2 - erfc(-x)`` for ``x < 0``."""
+    """``erfc(x)`` as :func:`glassnet.activations.erfc` computes it (onnxruntime has no float64 Erf):
+    its Chebyshev fit ``t·exp(-y² + P(4t - 2))``, ``t = 2/(2 + y)``, ``y = min(|x|, 30)``, by
+    Clenshaw's recurrence (float32: its shorter series), and ``2 - erfc(-x)`` for ``x < 0``."""
     Y = g.node("Min", [g.node("Abs", [X]), g.constant(30.0, "thirty")])
     t = g.node("Div", [g.constant(2.0, "two"), g.node("Add", [g.constant(2.0, "two"), Y])])
     ty = g.node("Sub", [g.node("Mul", [g.constant(4.0, "four"), t]), g.constant(2.0, "two")])
     coefficients = _activations._ERFC_COEFFICIENTS
+    if g.dtype != np.float64:
+        coefficients = coefficients[:_activations._ERFC_TERMS_SHORT]
     d, dd = g.constant(coefficients[-1], "erfc_c"), g.constant(0.0, "zero")
     for c in coefficients[-2:0:-1]:  # d <- ty·d - dd + c
         d, dd = g.node("Add", [g.node("Sub", [g.node("Mul", [ty, d]), dd]), g.constant(c, "erfc_c")]), d
@@ -212,12 +215,12 @@ def _gelu(g, Z, a):
         cube = g.node("Mul", [g.node("Mul", [Z, Z]), Z])
         inner = g.node("Add", [Z, g.node("Mul", [cube, g.constant(0.044715, "c")])])
         return g.node("Mul", [Z, _sigmoid(g, _scaled(g, inner, 2 * 0.7978845608028654))])
-    if g.dtype == np.float64:  # z · ½ erfc(-z/√2), as predict computes it
+    if g.dtype != np.float16:  # z · ½ erfc(-z/√2), as predict computes it (float32 1 + erf(z/√2) was 0 at z = -5.8)
         return g.node("Mul", [Z, _scaled(g, _erfc(g, _scaled(g, Z, -0.7071067811865476)), 0.5)])
-    # z · ½ (1 + erf(z/√2)); onnxruntime has Erf in float32 only: float16 computes it there
-    erf = g.node("Erf", [_scaled(g, Z, 0.7071067811865476)]) if g.dtype == np.float32 else g.node(
-        "Cast", [g.node("Erf", [g.node("Cast", [_scaled(g, Z, 0.7071067811865476)], to=g.helper.np_dtype_to_tensor_dtype(
-            np.dtype(np.float32)))])], to=g.helper.np_dtype_to_tensor_dtype(g.dtype))
+    # float16: z · ½ (1 + erf(z/√2)); onnxruntime has Erf in float32 only: computed there
+    to_float32 = g.helper.np_dtype_to_tensor_dtype(np.dtype(np.float32))
+    erf32 = g.node("Erf", [g.node("Cast", [_scaled(g, Z, 0.7071067811865476)], to=to_float32)])
+    erf = g.node("Cast", [erf32], to=g.helper.np_dtype_to_tensor_dtype(g.dtype))
     half = g.node("Mul", [g.node("Add", [erf, g.constant(1.0, "one")]), g.constant(0.5, "half")])
     return g.node("Mul", [Z, half])
 
