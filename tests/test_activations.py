@@ -184,6 +184,17 @@ def test_float16_softmax_does_not_overflow():
     assert np.isfinite(Softmax(100.0).forward(np.array([[710.0, 709, 0]], np.float16))).all()
 
 
+def test_float16_log_softmax_keeps_the_largest_logit_s_small_value():
+    # float16's log Σ e^(z − max) of 1 + 2e-4 read log 1 = 0: the largest logit's −2.06e-4 came out 0
+    from glassnet.activations import LogSoftmax
+
+    Z = np.array([[0.0, -8.5, -9.0], [3.0, 2.0, -1.0]])
+    expected = Z - np.log(np.exp(Z).sum(axis=1, keepdims=True))  # float64
+    out = LogSoftmax().forward(Z.astype(np.float16))
+    assert out.dtype == np.float16
+    np.testing.assert_allclose(out, expected, rtol=1e-3)
+
+
 def test_sigmoid_tanh_relu_and_ramp_follow_the_lectures_formulas():
     # seeds 001–004: S(x) = 1/(1 + e^−x), S' = S(1 − S); tanh = (e^{2x} − 1)/(e^{2x} + 1),
     # tanh' = 1 − tanh²; ReLU' = 1 for x > 0; ramp (−1 below −1, x between, 1 above), ramp' = 1 inside

@@ -679,6 +679,10 @@ class LogSoftmax(Activation):
         xp = get_namespace(Z)
         if Z.shape[-1] == 0:  # rows without logits have no maximum: an empty result, as torch
             return xp.zeros_like(Z)
+        if numpy_dtype(Z) == np.float16:
+            # computed in float32, as Softmax: float16's log Σ e^(z − max) of 1 + 2e-4 read 1, and the
+            # largest logit's −2.06e-4 came out as 0
+            return astype(self.forward(astype(Z, "float32")), "float16")
         shifted = Z - xp.max(Z, axis=-1, keepdims=True)
         return shifted - xp.log(xp.sum(xp.exp(shifted), axis=-1, keepdims=True))
 
