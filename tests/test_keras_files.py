@@ -378,6 +378,22 @@ def test_a_keras_model_whose_layers_compute_in_float64_loads_as_a_float64_model(
         glassnet.models.model_from_json(mixed)
 
 
+@pytest.mark.parametrize("version, refused", [("2.15.0", True), ("3.15.1", False)])
+def test_a_tf_keras_2_hard_sigmoid_is_refused_not_read_as_keras_3_s(tmp_path, h5py, version, refused):
+    # TF-Keras 2's hard_sigmoid was clip(0.2 z + 0.5, 0, 1), Keras 3's relu6(z + 3)/6: at z = 1 0.7 against
+    # 0.667; the name was read as Keras 3's and the model silently predicted other numbers
+    def edit(config):
+        config["config"]["layers"][1]["config"]["activation"] = "hard_sigmoid"
+
+    path = rewritten(DATA / "classifier.keras", tmp_path / "hs.keras", config_json=edited_config("classifier", edit),
+                     metadata_json=json.dumps({"keras_version": version, "date_saved": "2024-01-01@00:00:00"}))
+    if refused:
+        with pytest.raises(ValueError, match=r"written by Keras 2.15.0, whose hard_sigmoid is clip\(0.2·z \+ 0.5"):
+            glassnet.models.load_model(path)
+    else:
+        assert glassnet.models.load_model(path).layers[0].activation.name == "hard_sigmoid"
+
+
 @pytest.mark.parametrize("name", ["classifier", "regression"])
 def test_load_model_predicts_as_keras_did(name, h5py):
     expected = np.load(DATA / "predictions.npz")

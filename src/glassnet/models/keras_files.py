@@ -75,6 +75,7 @@ def load_keras_file(zf, path, compile=True):
     config = _read_json(zf, CONFIG, path)
     if not isinstance(config, dict):
         _fail(path, f"its {CONFIG} is not a JSON object.")
+    _refuse_keras2_hard_sigmoid(zf, config, path)
     kind = config.get("class_name")
     spec = config.get("config")
     if kind == "Functional":
@@ -224,6 +225,20 @@ def _endpoints(value, key):
     if not isinstance(value, list) or not all(isinstance(v, list) and v and isinstance(v[0], str) for v in value):
         raise ValueError(f"its Functional configuration has a malformed {key}: {value!r:.200}")
     return [v[0] for v in value]
+
+
+def _refuse_keras2_hard_sigmoid(zf, config, path):
+    """Refuse a ``hard_sigmoid`` in a file that TF-Keras 2 wrote: its hard_sigmoid was
+    ``clip(0.2 z + 0.5, 0, 1)``, where Keras 3's (and glassnet's) is ``relu6(z + 3) / 6``, so the
+    same name would silently give other outputs."""
+    if METADATA not in zf.namelist():
+        return
+    version = _read_json(zf, METADATA, path)
+    version = version.get("keras_version") if isinstance(version, dict) else None
+    if isinstance(version, str) and version.split(".")[0] in ("1", "2") and '"hard_sigmoid"' in json.dumps(config):
+        _fail(path, f"it was written by Keras {version[:20]}, whose hard_sigmoid is clip(0.2·z + 0.5, 0, 1); glassnet's "
+                    "(as Keras 3's) is relu6(z + 3)/6, other outputs. Save the model with Keras 3, or replace the "
+                    "activation.")
 
 
 def _read_json(zf, name, path):
