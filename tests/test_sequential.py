@@ -1383,6 +1383,34 @@ def test_class_weight_names_the_labels_as_given_under_a_hinge_loss():
     assert signed == pytest.approx(expected)
 
 
+def test_a_callback_that_evaluates_inside_fit_leaves_fit_s_metrics_as_they_were():
+    # hinge trains on 0/1 labels as -1/+1 and the metrics read them back as 0/1; a callback's evaluate on
+    # labels of one class (or test_on_batch) set that reading for the model, and fit's next batches were
+    # scored against -1/+1 (binary_accuracy 0.0 for a model right on half of them)
+    from glassnet.callbacks import Callback
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(32, 3))
+    y = (rng.random(32) < 0.5).astype(float)
+
+    class EvaluatesThePositives(Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            self.model.evaluate(X[y == 1], y[y == 1])
+            self.model.test_on_batch(X[y == 1], y[y == 1])
+
+    def model():
+        m = Sequential([Input((3,)), Dense(1, activation="tanh")], dtype="float64", seed=0)
+        m.compile(optimizer="sgd", loss="hinge", metrics=["binary_accuracy"])
+        return m
+
+    expected = np.mean((model().predict(X)[:, 0] > 0.5) == y)  # the outputs the one batch's metric sees
+    plain = model().fit(X, y, batch_size=32, shuffle=False, verbose=0).history["binary_accuracy"]
+    called = model().fit(X, y, batch_size=32, shuffle=False, verbose=0,
+                         callbacks=[EvaluatesThePositives()]).history["binary_accuracy"]
+    assert plain == called == [pytest.approx(expected)]
+    assert 0 < expected < 1
+
+
 def test_an_optimizer_built_for_other_weights_is_refused_after_pop_and_add():
     # compile(optimizer=opt) again with the old object: "operands could not be broadcast together with shapes (29,)"
     from glassnet import optimizers

@@ -661,6 +661,17 @@ class Sequential:
         finite = given.dtype.kind == "f" or np.dtype(self.dtype).itemsize < 4
         return check_array(Y, name=name, ndim=None, dtype=self.dtype, allow_empty=True, finite=finite)
 
+    @contextlib.contextmanager
+    def _keeping_target_encoding(self):
+        """Within the block, evaluate's targets set what its metrics see of them, and after it
+        fit's are as they were: a callback that evaluates inside fit (on a held-out part, on
+        labels of one class) changed how fit's metrics read the next batches' targets."""
+        kept = getattr(self, "_target_encoding", None)
+        try:
+            yield
+        finally:
+            self._target_encoding = kept
+
     def _metric_targets(self, Y):
         """The targets as the caller gave them, for the metrics (as Keras's metrics see
         them): ``(for glassnet's own metrics, for the others)``.
@@ -785,30 +796,31 @@ class Sequential:
         PyDataset, a DataLoader), as in :meth:`fit`: ``steps`` batches of it, or all."""
         cbs = training._callback_list(callbacks)
         verbose = training.check_verbose(verbose)
-        if streams.is_stream(x):
-            stream = self._stream(x, y, sample_weight, batch_size, steps)
-            self._require_compiled("evaluate")
-            self._check_namespace()
+        with self._keeping_target_encoding():
+            if streams.is_stream(x):
+                stream = self._stream(x, y, sample_weight, batch_size, steps)
+                self._require_compiled("evaluate")
+                self._check_namespace()
+                start = time.perf_counter()
+                for cb in cbs:
+                    cb.set_model(self)
+                logs = training.evaluate_stream(self, stream, steps, callbacks=cbs)
+                if verbose:
+                    training.report(stream.read, time.perf_counter() - start, logs)
+                return _logs_result(logs, return_dict)
+            _only_none("is for streams of batches (generators, PyDatasets); x is an array, read whole", steps=steps)
+            X, Y, w = self._prepare_xy(x, y, sample_weight, what="evaluate")
+            if batch_size is not None:
+                check_positive_int(batch_size, "batch_size")
+            elif self.loss._depends_on_batching():
+                batch_size = 32
             start = time.perf_counter()
             for cb in cbs:
                 cb.set_model(self)
-            logs = training.evaluate_stream(self, stream, steps, callbacks=cbs)
+            logs = training.evaluate_arrays(self, X, Y, w, batch_size, callbacks=cbs)
             if verbose:
-                training.report(stream.read, time.perf_counter() - start, logs)
+                training.report(math.ceil(X.shape[0] / (batch_size or 1024)), time.perf_counter() - start, logs)
             return _logs_result(logs, return_dict)
-        _only_none("is for streams of batches (generators, PyDatasets); x is an array, read whole", steps=steps)
-        X, Y, w = self._prepare_xy(x, y, sample_weight, what="evaluate")
-        if batch_size is not None:
-            check_positive_int(batch_size, "batch_size")
-        elif self.loss._depends_on_batching():
-            batch_size = 32
-        start = time.perf_counter()
-        for cb in cbs:
-            cb.set_model(self)
-        logs = training.evaluate_arrays(self, X, Y, w, batch_size, callbacks=cbs)
-        if verbose:
-            training.report(math.ceil(X.shape[0] / (batch_size or 1024)), time.perf_counter() - start, logs)
-        return _logs_result(logs, return_dict)
 
     def _stream(self, x, y, sample_weight, batch_size, steps):
         """``x`` of evaluate/predict as a :class:`~glassnet.models.streams.Stream`, the arguments
@@ -850,8 +862,10 @@ class Sequential:
 
     def test_on_batch(self, x, y, sample_weight=None, return_dict=False):
         """Loss (and metrics) on ``(x, y)`` as one batch, in inference mode (as Keras)."""
-        X, Y, w = self._prepare_xy(x, y, sample_weight, what="evaluate")
-        return _logs_result(training.evaluate_arrays(self, X, Y, w, batch_size=max(X.shape[0], 1)), return_dict)
+        with self._keeping_target_encoding():
+            X, Y, w = self._prepare_xy(x, y, sample_weight, what="evaluate")
+            logs = training.evaluate_arrays(self, X, Y, w, batch_size=max(X.shape[0], 1))
+        return _logs_result(logs, return_dict)
 
     def predict_on_batch(self, x):
         """Outputs for ``x`` as one batch, in inference mode (as Keras)."""
