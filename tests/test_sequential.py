@@ -1411,6 +1411,19 @@ def test_a_callback_that_evaluates_inside_fit_leaves_fit_s_metrics_as_they_were(
     assert 0 < expected < 1
 
 
+def test_a_build_a_layer_refuses_leaves_the_model_unbuilt_and_usable():
+    # the refused shape stayed the model's input shape: build((None, 4)) after build((32, 4)) was refused as
+    # "declared by input_dim, input_shape or Input", and predict on 4 features failed ever after
+    model = Sequential([Dense(3)], dtype="float64", seed=0)
+    with pytest.raises(ValueError, match="1-D samples"):
+        model.build((32, 4))
+    assert not model.built and model.input_shape is None
+    X = np.arange(8.0).reshape(2, 4)
+    out = model.predict(X)
+    W, b = model.get_weights()
+    assert model.input_shape == (None, 4) and out == pytest.approx(X @ W + b)
+
+
 def test_an_optimizer_built_for_other_weights_is_refused_after_pop_and_add():
     # compile(optimizer=opt) again with the old object: "operands could not be broadcast together with shapes (29,)"
     from glassnet import optimizers

@@ -314,12 +314,12 @@ class Sequential:
             # (Keras's Input and input_dim fix the shape: predict would then take other features)
             raise ValueError(f"The model takes inputs of shape {tuple(self._input_shape)} (declared by input_dim, "
                              f"input_shape or Input); it cannot be built for {tuple(input_shape)}.")
-        self._input_shape = input_shape
         shape = input_shape
         with seeded(self.seed):
             for layer in self._layers:
                 build_layer(layer, shape)
                 shape = layer.output_shape
+        self._input_shape = input_shape  # once built: a shape a layer refused is not the model's
         self._bind_flat_buffers()
         self.built = True
 
