@@ -1424,6 +1424,18 @@ def test_a_build_a_layer_refuses_leaves_the_model_unbuilt_and_usable():
     assert model.input_shape == (None, 4) and out == pytest.approx(X @ W + b)
 
 
+def test_a_model_given_as_a_layer_is_refused_with_what_to_write():
+    # Keras's Sequential([base_model, Dense(10)]): the error said only that a Layer was expected
+    base = Sequential([Input((4,)), Dense(3)], seed=0)
+    for make in (lambda: Sequential([Input((4,)), base, Dense(2)]), lambda: Sequential().add(base)):
+        with pytest.raises(TypeError, match=r"a model is none .*Sequential\(\[\*model\.layers, Dense\(10\)\]\)"):
+            make()
+    model = Sequential([Input((4,)), *base.layers, Dense(2)], seed=1)  # what the message says to write
+    X = np.ones((2, 4), dtype=np.float32)
+    W, b, W2, b2 = model.get_weights()
+    assert np.allclose(base.predict(X), X @ W + b) and model.predict(X).shape == (2, 2)
+
+
 def test_an_optimizer_built_for_other_weights_is_refused_after_pop_and_add():
     # compile(optimizer=opt) again with the old object: "operands could not be broadcast together with shapes (29,)"
     from glassnet import optimizers

@@ -196,6 +196,10 @@ class Sequential:
                                  f"take a second Input of shape {tuple(layer.input_shape)}.")
             self._input_shape = layer.input_shape
             return
+        if isinstance(layer, Sequential):  # Keras's Sequential([base_model, Dense(10)])
+            raise TypeError("add() expects a glassnet.layers.Layer, and a model is none (glassnet's models are chains "
+                            "of layers): add its layers instead, as in Sequential([*model.layers, Dense(10)]); they keep "
+                            f"and share their weights. Received: {layer!r}")
         if not isinstance(layer, Layer):
             raise TypeError(f"add() expects a glassnet.layers.Layer. Received: {layer!r} of type {type(layer).__name__}")
         # (names, ids of the layers, the last number given to each default name): from __init__, else made here
