@@ -131,6 +131,32 @@ def test_the_functional_api_guides_mlp_is_the_sequential_of_its_layers():
     assert keras.Model(pixels, hidden).output_shape == (None, 8)
 
 
+def test_model_from_config_rebuilds_a_functional_model_as_keras_does():
+    # Keras's serialization guide: new_model = keras.Model.from_config(model.get_config()); glassnet's Model
+    # had no from_config (a bare AttributeError)
+    inputs = keras.Input(shape=(4,))
+    outputs = layers.Dense(2, activation="softmax")(layers.Dense(3, activation="relu")(inputs))
+    model = keras.Model(inputs, outputs, name="mlp")
+    copy = keras.Model.from_config(model.get_config())
+    assert isinstance(copy, keras.Model) and copy.name == "mlp" and copy.input_shape == (None, 4)
+    assert [(type(l).__name__, l.units, l.activation.name) for l in copy.layers] == [("Dense", 3, "relu"),
+                                                                                     ("Dense", 2, "softmax")]
+    assert copy.layers[0] is not model.layers[0]  # new layers, fresh weights (as Keras)
+
+
+def test_model_from_config_reads_a_keras_functional_config_that_is_a_chain():
+    real = pytest.importorskip("keras")
+    inputs = real.Input((4,))
+    chain = real.Model(inputs, real.layers.Dense(2, activation="softmax")(real.layers.Dense(3, activation="relu")(inputs)))
+    model = keras.Model.from_config(chain.get_config())  # Keras's in-memory config (tuples, not JSON's lists)
+    model.set_weights(chain.get_weights())
+    X = np.random.default_rng(0).normal(size=(5, 4)).astype(np.float32)
+    np.testing.assert_allclose(model.predict(X), np.asarray(chain.predict(X, verbose=0)), rtol=1e-5, atol=1e-6)
+    branches = real.layers.Add()([real.layers.Dense(3)(inputs), real.layers.Dense(3)(inputs)])
+    with pytest.raises(ValueError, match="merge of branches.*keras.Sequential"):
+        keras.Model.from_config(real.Model(inputs, branches).get_config())
+
+
 def test_functional_models_may_share_layers_as_an_encoder_and_its_autoencoder():
     # the guide's autoencoder: the encoder is the first part of the autoencoder, and sees its training
     images = np.random.default_rng(1).random((64, 20), dtype=np.float32)

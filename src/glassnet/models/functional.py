@@ -56,6 +56,24 @@ class Model(metaclass=_ModelType):
             raise ValueError("outputs is not computed from inputs: its layers were called on another Input.")
         return Sequential([inputs, *outputs.layers], name=name, trainable=trainable)
 
+    @classmethod
+    def from_config(cls, config):
+        """A new model with fresh weights from ``config`` (as Keras's ``keras.Model.from_config``): a
+        Sequential's ``get_config()`` (every glassnet model's, a functional one's too), or a Keras
+        functional model's whose layers form one chain, read as :func:`~glassnet.models.model_from_json`
+        reads it."""
+        if isinstance(config, dict) and "input_layers" in config:  # Keras's Functional configuration
+            import json
+
+            from .keras_files import functional_chain
+
+            try:  # read as its JSON text (to_json) is read: Keras's in-memory config holds tuples
+                config = functional_chain(json.loads(json.dumps(config)))
+            except (TypeError, ValueError) as exc:
+                raise ValueError(f"config describes a Keras Functional model that glassnet cannot read: {exc} "
+                                 "Rebuild the model as keras.Sequential([...]).") from None
+        return Sequential.from_config(config)
+
     def __init_subclass__(cls, **kwargs):
         raise TypeError(f"glassnet has no Model subclassing ({cls.__name__} subclasses Model): write the network as "
                         "Sequential([...]), or as Model(inputs, outputs) of layers called one on another.")
