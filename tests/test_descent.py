@@ -359,6 +359,18 @@ def test_momentum_paths_are_judged_from_their_longest_step(lr, verdict):
     assert trace.verdict == verdict
 
 
+def test_an_undamped_momentum_swing_oscillates():
+    # momentum 1 (SGD, Keras and the docs allow [0, 1]) on x², η = 0.1, from 1: x_{k+1} = 1.8 x_k − x_{k−1},
+    # so x_k = cos kθ + B sin kθ with cos θ = 0.9, B = −0.1/sin θ: a swing that never shrinks. It read "converges".
+    theta = np.arccos(0.9)
+    k = np.arange(51)
+    trace = gradient_descent(square, 1.0, 0.1, steps=50, grad=dsquare, optimizer="momentum", momentum=1.0)
+    np.testing.assert_allclose(trace.x, np.cos(k * theta) - 0.1 / np.sin(theta) * np.sin(k * theta), atol=1e-9)
+    assert trace.verdict == "oscillates"
+    assert gradient_descent(square, 1.0, 0.1, steps=200, grad=dsquare, optimizer="momentum",
+                            momentum=1.0).verdict == "oscillates"
+
+
 @pytest.mark.parametrize("text, x0, lr, steps, verdict", [
     # f keeps falling: the steps shrink, but as (k + k0)^-p with p <= 1, whose sum is infinite
     ("1/x", 1.0, 0.2, 12, "diverges"), ("1/x", 1.0, 0.1, 50, "diverges"), ("exp(-x)", 0.0, 0.2, 12, "diverges"),

@@ -373,6 +373,13 @@ def _steps_verdict(d, scale, rtol):
     tail = d[-4:]
     if len(tail) == 4 and np.all(tail[1:] * tail[:-1] < 0) and np.ptp(np.abs(tail)) <= rtol * np.abs(tail).max():
         return "oscillates"
+    # an undamped swing (momentum 1): turning every few steps, each half of the path swinging
+    # through at least one whole cycle with the same longest step (sampled within 5 %)
+    half = len(d) // 2
+    turns = np.flatnonzero(d[1:] * d[:-1] < 0)
+    if (np.sum(turns < half - 1) >= 2 and np.sum(turns >= half) >= 2 and len(turns) < len(d) - 1
+            and abs(s[half:].max() / s[:half].max() - 1) <= 0.05):
+        return "oscillates"
     # from the longest step on: momentum's steps first grow, then shrink as the path spirals in
     peak = int(np.argmax(s))
     if peak < len(s) - 1 and (s[-1] / s[peak]) ** (1.0 / (len(s) - 1 - peak)) < 1 - rtol:
