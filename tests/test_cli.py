@@ -345,6 +345,11 @@ def test_descend_several_variables_with_momentum(tmp_path, monkeypatch, capsys):
     assert rows[0][3:5] == ["step Δ", "x − Δ"]  # not η·f'(x): the momentum step is another number
     assert rows[1][4] == "(0.8, 0.4)"
     assert rows[2][3] == "(0.26, 0.54)"
+    # momentum 1 is allowed, as by gradient_descent, optimizers.SGD and Keras: an undamped swing
+    result = call("descend", "x**2", "--x0", "1", "--lr", "0.1", "--momentum", "1", "--steps", "50",
+                  cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    assert "verdict: oscillates" in result.stdout
     for bad in (["--optimizer", "adam", "--momentum", "0.5"], ["--steps", "100000000"]):
         result = call("descend", "x**2", *bad, cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
         assert_one_line_error(result)

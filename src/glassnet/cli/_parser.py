@@ -216,7 +216,7 @@ def build_parser():
                          help="starting point, comma-separated for several variables (default 2)")
     descend.add_argument("--lr", type=_positive_float, default=0.2, metavar="RATE", help="learning rate η (default 0.2)")
     descend.add_argument("--steps", type=_positive_int, default=12, metavar="N", help="number of steps (default 12)")
-    descend.add_argument("--momentum", type=_fraction, metavar="ALPHA", help="use momentum α (v ← αv − η∇f, x ← x + v)")
+    descend.add_argument("--momentum", type=_share, metavar="ALPHA", help="use momentum α (v ← αv − η∇f, x ← x + v)")
     descend.add_argument("--nesterov", action="store_true", help="Nesterov momentum (default α 0.9)")
     descend.add_argument("--optimizer", default="gd", choices=("gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"),
                          help="the update rule (default gd: x ← x − η∇f(x))")
