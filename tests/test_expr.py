@@ -134,6 +134,18 @@ def test_wrong_number_of_values():
         parse("x1 + x2")([1.0, 2.0, 3.0])
 
 
+@pytest.mark.parametrize("text, x", [("x**2", True), ("x**2", np.bool_(False)), ("x**2", [True]),
+                                     ("x1*x2", [True, False]), ("x1*x2", np.array([True, True]))])
+def test_booleans_are_not_points(text, x):
+    # parse('x**2')(True) was 1.0, while gradient_descent refuses x0=True and the exact path point=[True]
+    f = parse(text)
+    for call in (f, f.gradient, f.value_and_gradient):
+        with pytest.raises(TypeError, match="x must be a number or a 1-D array of numbers, not booleans"):
+            call(x)
+    with pytest.raises(TypeError, match="not booleans"):
+        gradient_descent(f, x, 0.1, steps=1)
+
+
 def test_non_string_is_a_type_error():
     with pytest.raises(TypeError, match="must be a string"):
         parse(3)

@@ -144,6 +144,9 @@ class Expression:
         return len(self.variables)
 
     def _point(self, x):
+        if isinstance(x, (bool, np.bool_)) or (isinstance(x, (list, tuple, np.ndarray)) and np.asarray(x).dtype == bool):
+            # as gradient_descent's x0 and exact_value_and_gradient: True is not the number 1 here
+            raise TypeError(f"x must be a number or a 1-D array of numbers, not booleans. Received: x={x!r:.100}")
         if isinstance(x, numbers.Integral) and not isinstance(x, bool) and abs(x) > 2**1023:
             raise ValueError(f"x is beyond float64's range. Received an integer of {len(str(abs(x)))} digits.")
         x = check_array(x, "x", ndim=None, dtype=np.float64, finite=False)  # f(nan) is nan, as f(inf) may be
