@@ -108,3 +108,26 @@ def test_bad_input_is_named_as_the_argument_X(X, y, message):
     model.compile(loss="mse", optimizer="sgd")
     with pytest.raises(ValueError, match=re.escape(message)):
         glassnet.check_gradients(model, X, y)
+
+
+def test_an_unbuilt_model_is_built_as_fit_would_build_it_and_otherwise_left_alone():
+    # the docstring said the model is not modified, but an unbuilt one is built (as fit and trace do):
+    # with the model's seed these are the weights fit draws, so a later fit runs as without the check
+    X = np.random.default_rng(0).normal(size=(6, 3))
+    y = X[:, :1] ** 2
+
+    def model():
+        net = Sequential([Dense(4, "tanh", input_dim=3), Dense(1)], seed=3)
+        net.compile("sgd", "mse")
+        return net
+
+    checked, untouched = model(), model()
+    glassnet.check_gradients(checked, X, y)
+    assert checked.built
+    untouched.build()
+    for a, b in zip(checked.get_weights(), untouched.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    before = [w.copy() for w in checked.get_weights()]
+    glassnet.check_gradients(checked, X, y)
+    for a, b in zip(checked.get_weights(), before):
+        np.testing.assert_array_equal(a, b)

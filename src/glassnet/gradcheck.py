@@ -86,7 +86,8 @@ def check_gradients(model, X, y, epsilon=1e-6, sample_weight=None, atol=1e-8):
     Parameters
     ----------
     model : Sequential
-        A compiled model (its loss is used); it is not modified.
+        A compiled model (its loss is used), built on first use as ``fit`` does (the weights
+        ``fit`` would draw); its weights and state are otherwise not modified.
     X, y : array-like
         A small batch (every parameter costs two forward passes).
     epsilon : float
