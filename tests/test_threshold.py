@@ -129,3 +129,24 @@ def test_weights_of_the_wrong_shape_are_named_as_weights(weights):
     # the messages spoke of "(n_samples,)" and "at least one sample"
     with pytest.raises(ValueError, match=r"weights must be a 1-D list of one weight per input, such as \[1, 1\]"):
         ThresholdUnit(weights)
+
+
+def test_a_network_takes_one_sample_as_a_unit_does():
+    # xor_network().predict([1, -1]) was refused ("2-D array of shape (n_samples, n_features)")
+    # while ThresholdUnit reads a 1-D X as one sample; seed 003: XOR of (+1, −1) is +1
+    net = xor_network()
+    np.testing.assert_array_equal(net.predict([1, -1]), [1.0])
+    np.testing.assert_array_equal(net.predict([1, 1]), [-1.0])
+    Z, A = net.forward([-1, 1])[0]
+    np.testing.assert_array_equal(Z, [[-3.0, 1.0]])
+    with pytest.raises(ValueError, match=r"X must have 2 input\(s\) per row to match layers\[0\]. Received shape \(3,\)"):
+        net.predict([1, -1, 1])
+    with pytest.raises(ValueError, match=r"Received shape \(1, 1, 2\)"):
+        net.predict([[[1, -1]]])
+
+
+@pytest.mark.parametrize("layers", [[([1, 1], [0])], [([[1], [1]], [[0]])], [([[1], [1]], 0.0)]])
+def test_network_weights_of_the_wrong_shape_name_the_shapes_expected(layers):
+    # a 1-D W was told about "(n_samples, n_features)", a 2-D b about "(n_samples,)"
+    with pytest.raises(ValueError, match=r"layers\[0\] has weights of shape .* expected \(n_in, n_out\) and \(n_out,\)"):
+        ThresholdNetwork(layers)

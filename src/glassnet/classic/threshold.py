@@ -190,9 +190,10 @@ class ThresholdNetwork:
             if not isinstance(layer, (list, tuple)) or len(layer) != 2:
                 raise ValueError(f"layers[{k}] must be a pair (W, b). Received: {layer!r:.100}")
             W, b = layer
-            W = check_array(W, f"layers[{k}] weights", ndim=2, dtype=np.float64)
-            b = check_array(b, f"layers[{k}] bias", ndim=1, dtype=np.float64)
-            if b.shape != (W.shape[1],) or (n_in is not None and W.shape[0] != n_in):
+            W = check_array(W, f"layers[{k}] weights", ndim=None, dtype=np.float64)
+            b = check_array(b, f"layers[{k}] bias", ndim=None, dtype=np.float64)
+            # (check_array's message for a wrong ndim speaks of samples and features)
+            if W.ndim != 2 or b.ndim != 1 or b.shape != (W.shape[1],) or (n_in is not None and W.shape[0] != n_in):
                 raise ValueError(
                     f"layers[{k}] has weights of shape {W.shape} and bias of shape {b.shape}; "
                     f"expected ({n_in if n_in is not None else 'n_in'}, n_out) and (n_out,)."
@@ -201,11 +202,14 @@ class ThresholdNetwork:
             n_in = W.shape[1]
 
     def forward(self, X):
-        """Return the (Z, A) pair of every layer; A of the last is the output."""
-        A = check_array(X, "X", ndim=2, dtype=np.float64)
-        if A.shape[1] != self.layers[0][0].shape[0]:
+        """Return the (Z, A) pair of every layer; A of the last is the output.
+        ``X`` is (n_samples, n_inputs), or one sample (n_inputs,) as for :class:`ThresholdUnit`."""
+        X = check_array(X, "X", ndim=None, dtype=np.float64)
+        A = np.atleast_2d(X)
+        if A.ndim != 2 or A.shape[1] != self.layers[0][0].shape[0]:
             raise ValueError(
-                f"X must have {self.layers[0][0].shape[0]} columns. Received shape {A.shape}."
+                f"X must have {self.layers[0][0].shape[0]} input(s) per row to match layers[0]. "
+                f"Received shape {X.shape}."
             )
         out = []
         for W, b in self.layers:
