@@ -314,3 +314,18 @@ def test_is_stable_agrees_with_recall_on_fields_of_exactly_zero():
     assert net.is_stable(s)
     np.testing.assert_array_equal(net.recall(s), s)
     np.testing.assert_array_equal(net.recall(s, mode="sync"), s)
+
+
+@pytest.mark.parametrize("bits", [np.ones((2, 4), dtype=bool), np.array([[True, False, True, False]])])
+def test_booleans_are_refused_everywhere_as_flip_bits_refuses_them(bits):
+    # fit and recall read an all-True array as all +1 (and refused one with a False as "values such
+    # as [False]"), while flip_bits refused booleans outright
+    message = r"must hold bipolar bits -1/\+1, not booleans; convert with np.where\((patterns|state|pattern), 1, -1\)"
+    with pytest.raises(TypeError, match=message):
+        Hopfield().fit(bits)
+    net = Hopfield(random_state=0).fit([[1, -1, 1, -1]])
+    for method in (net.recall, net.energy, net.is_stable, net.classify, net.stored_index):
+        with pytest.raises(TypeError, match=message):
+            method(bits[0])
+    with pytest.raises(TypeError, match=message):
+        flip_bits(bits, 0.25)

@@ -35,6 +35,8 @@ class RecallCycleWarning(UserWarning):
 
 
 def _check_bipolar(P, name):
+    if P.dtype == bool:  # True would pass as +1 and False fail as 0: refuse both, say how to convert
+        raise TypeError(f"{name} must hold bipolar bits -1/+1, not booleans; convert with np.where({name}, 1, -1).")
     if not np.isin(P, (-1, 1)).all():
         bad = np.unique(P[~np.isin(P, (-1, 1))])[:5]
         raise ValueError(
@@ -52,8 +54,6 @@ def flip_bits(pattern, fraction, random_state=None):
     """
     fraction = check_number(fraction, "fraction", low=0, high=1)
     P = check_array(pattern, "pattern", ndim=None, allow_empty=True).copy()  # contiguous: the reshape below is a view
-    if P.dtype == bool:
-        raise TypeError("pattern must hold bipolar bits -1/+1, not booleans; convert with np.where(pattern, 1, -1).")
     if P.size == 0:
         raise ValueError("pattern is empty; give at least one bipolar bit.")
     _check_bipolar(P, "pattern")  # a 0 cannot be flipped: 0/1 data would come back silently wrong
