@@ -256,3 +256,22 @@ def test_a_probe_loss_that_is_not_finite_is_a_divergence():
         warnings.simplefilter("ignore")
         result = diagnose(model, np.ones((8, 4)), np.ones(8))
     assert [kind for kind, _ in result.problems] == ["diverged"]  # said "No problems found"
+
+
+def test_the_warnings_point_at_the_callers_line():
+    # model.diagnose(...) warned from sequential.py (its stacklevel counted one frame too few)
+    from glassnet import initializers
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(32, 4)), rng.integers(0, 2, size=(32, 1)).astype(float)
+    model = Sequential([Dense(8, "relu", input_dim=4, bias_initializer=initializers.Constant(-100.0)),
+                        Dense(1, "sigmoid")], seed=0)  # every ReLU dead
+    model.compile("sgd", "binary_crossentropy")
+    calls = [lambda: diagnose(model, X, y), lambda: model.diagnose(X, y),
+             lambda: model.fit(X, y, epochs=1, verbose=0, callbacks=[Diagnostics(X, y)])]
+    for call in calls:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            call()
+        found = [w for w in caught if issubclass(w.category, DiagnosticWarning)]
+        assert found and {w.filename for w in found} == {__file__}

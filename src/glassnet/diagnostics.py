@@ -348,6 +348,12 @@ def diagnose(model, X, y, losses=None, warn=True, max_samples=1024):
         Per-layer dead/saturated fractions and gradient/weight norms, and
         ``warnings`` in plain language with the lectures' advice.
     """
+    return _diagnose(model, X, y, losses, warn, max_samples, stacklevel=4)
+
+
+def _diagnose(model, X, y, losses=None, warn=True, max_samples=1024, *, stacklevel):
+    """:func:`diagnose`, its warnings ``stacklevel`` frames up from ``_emit``: at the user's line
+    whether it was called as ``diagnose(model, ...)`` or ``model.diagnose(...)``."""
     X, Y, w = _prepare_probe(model, X, y, max_samples)
     layers, loss = _probe(model, X, Y, w)
     stop_reason = None
@@ -361,7 +367,7 @@ def diagnose(model, X, y, losses=None, warn=True, max_samples=1024):
         stop_reason = "the probe batch's loss is not finite"
     problems = _problems(layers, losses, stop_reason, _learning_output(model))
     if check_bool(warn, "warn"):
-        _emit(problems, stacklevel=3)
+        _emit(problems, stacklevel=stacklevel)
     return Diagnosis(layers=layers, loss=loss, losses=list(losses), problems=[(k, m) for k, _, m in problems])
 
 

@@ -1008,9 +1008,9 @@ class Sequential:
     def diagnose(self, x, y, **kwargs):
         """Dead ReLUs, saturated units, vanishing/exploding gradients, with advice;
         see :func:`glassnet.diagnostics.diagnose`."""
-        from ..diagnostics import diagnose
+        from ..diagnostics import _diagnose
 
-        return diagnose(self, x, y, **kwargs)
+        return _diagnose(self, x, y, **kwargs, stacklevel=4)  # the warnings point at the caller's line
 
     def get_weights(self):
         """Copies of every weight array, layer by layer, in Keras's order
