@@ -346,6 +346,22 @@ def test_old_sessions_are_dropped(client):
     assert client.post(f"/api/sessions/{ids[-1]}/step", json={}).status_code == 200
 
 
+def test_the_least_recently_used_session_is_dropped_and_an_unknown_delete_says_why(client):
+    # docs/playground.md said the oldest is dropped; a session stepped since is kept
+    from glassnet.playground import app
+
+    ids = [client.post("/api/sessions", json={"seed": k}).json()["id"] for k in range(app.MAX_SESSIONS)]
+    assert client.post(f"/api/sessions/{ids[0]}/step").status_code == 200  # the oldest, used again
+    client.post("/api/sessions", json={})
+    assert client.post(f"/api/sessions/{ids[1]}/step").status_code == 404
+    assert client.post(f"/api/sessions/{ids[0]}/step").status_code == 200
+    # DELETE of an unknown session answered 404 with no "error", unlike every other error
+    response = client.delete(f"/api/sessions/{ids[1]}")
+    assert response.status_code == 404 and response.json()["deleted"] is False and "no such session" in response.json()["error"]
+    # any loopback address is this machine (127.0.0.0/8), as the docs now say
+    assert client.get("/api/options", headers={"host": "127.0.0.2:8765"}).status_code == 200
+
+
 # --- the page in a real headless browser ---------------------------------------------------------
 
 def _chromium():

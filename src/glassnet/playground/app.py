@@ -15,13 +15,13 @@ Routes::
 
 Bad settings answer 400 with ``{"error": "..."}`` naming the setting; an unknown
 session answers 404, an unknown route 404 and a wrong method 405, in JSON too.
-Sessions live in memory, at most :data:`MAX_SESSIONS` (the oldest is dropped),
+Sessions live in memory, at most :data:`MAX_SESSIONS` (the least recently used is dropped),
 each behind a lock, so one page's requests never interleave.
 
 The server binds to 127.0.0.1 unless told otherwise, and then answers this machine's
 pages only, as Jupyter does: a request whose ``Host`` is not a loopback name (a DNS
-rebinding attack) or whose ``Origin`` is another site's gets 403, and a POST must send
-``Content-Type: application/json`` (415 otherwise), which no other site's page can send
+rebinding attack) or whose ``Origin`` is another site's gets 403, and a POST with a body must
+send ``Content-Type: application/json`` (415 otherwise), which no other site's page can send
 without the browser asking first. Bodies over :data:`MAX_BODY_BYTES` get 413.
 """
 
@@ -262,7 +262,10 @@ def create_app(local_only=True):
     async def delete(request):
         with registry_lock:
             found = sessions.pop(request.path_params["session_id"], None)
-        return JSONResponse({"deleted": found is not None}, status_code=200 if found else 404)
+        if found is None:  # an "error", as every other error answer has
+            return JSONResponse({"deleted": False, "error": "no such session (it may have expired or been deleted)"},
+                                status_code=404)
+        return JSONResponse({"deleted": True})
 
     def page(path):
         html = render_page(path)
