@@ -892,6 +892,20 @@ def test_the_som_demo_caps_online_work():
     assert len(som({"n_samples": 2000, "epochs": 100, "mode": "batch", "rows": 3, "cols": 3})["frames"]) == 101
 
 
+def test_the_som_demo_caps_the_work_of_a_large_grid_in_either_mode(client):
+    # a 20 × 20 grid on 2000 samples for 100 batch epochs had no cap (~10 s in one request), and online
+    # the 50,000 updates on it took 11 s: n_samples × epochs × rows × cols is capped per mode
+    from glassnet.playground.demos import som
+
+    settings = {"n_samples": 2000, "epochs": 100, "rows": 20, "cols": 20, "mode": "batch"}
+    with pytest.raises(ValueError, match=r"n_samples × epochs × rows × cols must be at most 20,000,000 in batch mode "
+                                         r"\(the page trains in one request; received 2000 × 100 × 20 × 20 = 80,000,000\)"):
+        som(settings)
+    response = client.post("/api/som", json={**settings, "mode": "online", "epochs": 25})
+    assert response.status_code == 400 and "at most 5,000,000 in online mode" in response.json()["error"]
+    assert len(som({"n_samples": 100, "epochs": 10, "rows": 20, "cols": 20, "mode": "batch"})["frames"]) == 11
+
+
 def test_regression_sets_follow_the_tensorflow_playground():
     # regressGaussian: cones sign·clamp(1 − d/2, 0, 1) at (±4|0, ±2.5), +1 at (−4, 2.5); the signs were reversed
     s = Session({"problem": "regression", "dataset": "gaussians", "noise": 0.0, "n_samples": 500})

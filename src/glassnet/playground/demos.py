@@ -234,8 +234,12 @@ def hopfield(config=None):
 # --- a self-organizing map unfolding over 2-D data (SPEC C5) ------------------------------------
 
 SOM_SETS = ("square", "circle", "gaussians", "xor", "spiral")
-#: one sample at a time, the online rule runs a Python step per update: ~5 s at this many
+#: one sample at a time, the online rule runs a Python step per update (n_samples × epochs of them)
 SOM_ONLINE_UPDATES = 50_000
+#: n_samples × epochs × rows × cols per request: each online update moves every neuron, each batch
+#: epoch measures every sample's distance to every neuron. A few seconds at these on a busy machine
+#: (the 50,000 online updates on a 20 × 20 grid took 11 s; 2000 samples, 100 batch epochs, 9 s)
+SOM_NEURON_UPDATES = {"online": 5_000_000, "batch": 20_000_000}
 SOM_DEFAULTS = {"dataset": "square", "n_samples": 500, "rows": 8, "cols": 8, "topology": "rectangular",
                 "epochs": 20, "mode": "online", "init": "random", "seed": 0}
 
@@ -262,6 +266,10 @@ def som(config=None):
     if mode == "online" and n * epochs > SOM_ONLINE_UPDATES:
         raise ValueError(f"n_samples × epochs must be at most {SOM_ONLINE_UPDATES} in online mode (the page trains "
                          f"in one request; received {n} × {epochs}): lower either, or use mode 'batch'.")
+    if n * epochs * rows * cols > SOM_NEURON_UPDATES[mode]:
+        raise ValueError(f"n_samples × epochs × rows × cols must be at most {SOM_NEURON_UPDATES[mode]:,} in {mode} mode "
+                         f"(the page trains in one request; received {n} × {epochs} × {rows} × {cols} = "
+                         f"{n * epochs * rows * cols:,}): lower any of them.")
     if dataset == "square":
         X = np.random.default_rng(seed).uniform(-5, 5, (n, 2))
     else:
