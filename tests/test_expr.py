@@ -144,6 +144,8 @@ def test_booleans_are_not_points(text, x):
             call(x)
     with pytest.raises(TypeError, match="not booleans"):
         gradient_descent(f, x, 0.1, steps=1)
+    with pytest.raises(TypeError, match="x must be a number or an array of numbers, not booleans"):
+        numerical_gradient(f, x)  # the derivative at True was f'(1)
 
 
 def test_non_string_is_a_type_error():

@@ -48,6 +48,8 @@ def numerical_gradient(f, x, eps=1e-4):
     if not callable(f):  # it failed at the first call, with "'str' object is not callable"
         raise TypeError(f"f must be a callable f(x) -> float. Received: f={f!r:.100}")
     eps = check_number(eps, "eps", low=0, low_open=True)
+    if isinstance(x, (bool, np.bool_)) or (isinstance(x, (list, tuple, np.ndarray)) and np.asarray(x).dtype == bool):
+        raise TypeError(f"x must be a number or an array of numbers, not booleans. Received: x={x!r:.100}")
     x = check_array(x, "x", ndim=None, dtype=np.float64, finite=False)  # NaN: a diverged path
     h = eps * np.maximum(np.abs(x), 0.01).reshape(-1)
     flat = x.reshape(-1)
