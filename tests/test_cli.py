@@ -349,7 +349,7 @@ def test_descend_several_variables_with_momentum(tmp_path, monkeypatch, capsys):
     result = call("descend", "x**2", "--x0", "1", "--lr", "0.1", "--momentum", "1", "--steps", "50",
                   cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
     assert result.returncode == 0, result.stderr
-    assert "verdict: oscillates" in result.stdout
+    assert "verdict: oscillates" in result.stdout and "momentum 1 leaves the swing undamped" in result.stdout
     for bad in (["--optimizer", "adam", "--momentum", "0.5"], ["--steps", "100000000"]):
         result = call("descend", "x**2", *bad, cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
         assert_one_line_error(result)

@@ -46,7 +46,7 @@ def cmd_descend(args):
         "converges": "the steps shrink: x approaches a minimum.",
         "one-step": "the first step lands where f'(x) = 0 and x stays there (for a parabola, η = 1/f'').",
         "oscillates": "the iterate jumps back and forth with steps that neither shrink nor grow: "
-                      "η is at the edge of stability.",
+                      "η is at the edge of stability (or momentum 1 leaves the swing undamped).",
         "diverges": "the steps do not shrink (or shrink too slowly to add up): η is too large (each step "
                     "overshoots the minimum further), or f keeps falling in that direction (no minimum there).",
     }
