@@ -528,6 +528,22 @@ def test_a_float64_network_on_float32_X_fits_float64_targets():
     assert reg.intercepts_[0][0] == pytest.approx(y.mean(), abs=1e-3)  # the least-squares fit of a constant
 
 
+def test_lbfgs_on_float32_X_reads_float64_targets_in_float64():
+    """float32 X with float64 targets 2**28: the loss was computed on targets and outputs in float32,
+    where 2**28 - ŷ rounds to 2**28 for every small ŷ, so L-BFGS saw the initial loss 3.6e16 at every
+    trial point and stopped after one iteration reporting convergence (no warning). scikit-learn
+    keeps y in float64 and fits it, as glassnet does on float64 X."""
+    X = np.zeros((20, 3), dtype=np.float32)
+    y = np.full(20, 2.0**28)
+    fits = [est.fit(X, y) for est in (MLPRegressor(solver="lbfgs", random_state=0),
+                                       sk_nn.MLPRegressor(solver="lbfgs", random_state=0))]
+    ours, theirs = fits
+    assert ours.coefs_[0].dtype == np.float32
+    assert ours.n_iter_ > 1
+    assert ours.loss_ == pytest.approx(theirs.loss_, rel=1e-3)  # 1698.66, not 3.6e16
+    np.testing.assert_allclose(ours.predict(X), y, rtol=1e-6)
+
+
 @pytest.mark.parametrize("sparse", [False, True])
 def test_values_beyond_float32_are_named_for_a_float32_network(sparse):
     # float64 data with 1e300 for a dtype="float32" network: the cast made inf, and fit said

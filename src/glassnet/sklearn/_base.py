@@ -274,11 +274,14 @@ class _BaseMLP(BaseEstimator):
         else:
             self._apply_activation()
         dtype = self.model_.dtype
-        X, Y = _in_dtype(X, dtype, "X"), _in_dtype(Y, dtype, "y")
+        X, Y_network = _in_dtype(X, dtype, "X"), _in_dtype(Y, dtype, "y")  # (names values beyond dtype)
         if self.solver == "lbfgs":
-            _fit_lbfgs(self, X, Y, w)
+            # the loss L-BFGS reads takes float64 targets in float64, as scikit-learn's does with float32 X:
+            # rounded to float32, targets from 2**28 hid every change of ŷ below their spacing, and
+            # L-BFGS stopped at its first iteration with the initial loss, reporting convergence
+            _fit_lbfgs(self, X, Y if Y.dtype.itemsize > Y_network.dtype.itemsize else Y_network, w)
         else:
-            _fit_stochastic(self, X, Y, w, rs, incremental)
+            _fit_stochastic(self, X, Y_network, w, rs, incremental)
         if not np.isfinite(self.model_._flat_params).all():
             raise ValueError(
                 "Solver produced non-finite parameter weights. The input data may contain "
