@@ -544,6 +544,22 @@ def test_lbfgs_on_float32_X_reads_float64_targets_in_float64():
     np.testing.assert_allclose(ours.predict(X), y, rtol=1e-6)
 
 
+@pytest.mark.parametrize("solver", ["adam", "sgd"])
+def test_a_float32_loss_overflow_is_named_not_called_non_finite_weights(solver):
+    """float32 X with targets 3e19·x: ½(ŷ − y)² overflows float32 on the first batch, and fit said
+    "Solver produced non-finite parameter weights" though the weights were finite (and restored).
+    In float64 (scikit-learn's loss, or glassnet on float64 X) the loss, ~4e38, is finite."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, 2)).astype(np.float32)
+    y = 3e19 * X[:, 0].astype(np.float64)
+    with np.errstate(over="ignore"):
+        assert np.isfinite(0.5 * np.mean(y**2)) and not np.isfinite(0.5 * np.sum(y.astype(np.float32) ** 2))
+    reg = MLPRegressor(solver=solver, max_iter=2, random_state=0)
+    with pytest.raises(ValueError, match=r"loss overflowed float32.*weights are finite.*Scale y.*float64"):
+        reg.fit(X, y)
+    assert np.isfinite(reg.model_._flat_params).all()
+
+
 @pytest.mark.parametrize("sparse", [False, True])
 def test_values_beyond_float32_are_named_for_a_float32_network(sparse):
     # float64 data with 1e300 for a dtype="float32" network: the cast made inf, and fit said

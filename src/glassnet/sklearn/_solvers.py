@@ -96,6 +96,13 @@ def _fit_stochastic(est, X, Y, w, rs, incremental):
         est._install_alpha(None)
     diverged = (model.stop_reason or "").startswith("Training diverged")
     best = getattr(est, "_best_weights", None) if est.early_stopping else None
+    if diverged and best is None and _targets_overflow_float32(model, Y, v, batch_size):
+        raise ValueError(
+            "The training loss overflowed float32, the network's precision (from float32 X or dtype='float32'): "
+            f"the squared targets of a batch sum past {float(np.finfo(np.float32).max):.3g} (targets up to "
+            f"{float(np.abs(Y).max()):.3g}), though the weights are finite. Scale y (e.g. sklearn.compose."
+            "TransformedTargetRegressor with a StandardScaler) or train in float64 (float64 X or dtype='float64')."
+        )
     if diverged and best is None:
         raise ValueError(
             "Solver produced non-finite parameter weights. The input data may contain large values and need to "
@@ -116,6 +123,16 @@ def _fit_stochastic(est, X, Y, w, rs, incremental):
     if best is not None:
         model.set_weights(best)
         del est._best_weights
+
+
+def _targets_overflow_float32(model, Y, v, batch_size):
+    """Whether a float32 network's squared error overflows on a batch for the targets alone, as
+    for outputs near 0 (a new network's): ``Σ_batch w_i ½ mean_k y_ik²`` over the largest terms
+    (the mean: scikit-learn's loss for K outputs, :class:`._objective._ScikitSquaredError`)."""
+    if model.dtype != "float32" or model.loss.name != "squared_error":
+        return False
+    terms = 0.5 * np.square(Y.astype(np.float64)).mean(axis=1) * (1.0 if v is None else v)
+    return bool(np.sort(terms)[-batch_size:].sum() > np.finfo(np.float32).max)
 
 
 def _split_validation(est, X, Y, w, rs):
