@@ -560,6 +560,23 @@ def test_a_float32_loss_overflow_is_named_not_called_non_finite_weights(solver):
     assert np.isfinite(reg.model_._flat_params).all()
 
 
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_sample_weights_too_small_for_the_penalty_are_named(solver):
+    """sample_weight = 1e-320 everywhere makes alpha/(2 Σw) = inf: fit failed with "l2 must be finite.
+    Received: l2=inf", a setting the user never gave. Without the penalty (alpha=0) only relative
+    weights count, and the fit equals the unweighted one."""
+    X, y = DATA["regression"]
+    w = np.full(len(X), 1e-320)
+    with pytest.raises(ValueError, match=r"sample_weight is too small: weights of mean 1e-320 .*\(alpha=0.0001\)"):
+        MLPRegressor(solver=solver, max_iter=2, random_state=0).fit(X, y, sample_weight=w)
+    params = dict(solver=solver, alpha=0.0, max_iter=2, shuffle=False, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        weighted = MLPRegressor(**params).fit(X, y, sample_weight=w)
+        plain = MLPRegressor(**params).fit(X, y)
+    np.testing.assert_allclose(weighted.predict(X), plain.predict(X), rtol=1e-12)
+
+
 @pytest.mark.parametrize("sparse", [False, True])
 def test_values_beyond_float32_are_named_for_a_float32_network(sparse):
     # float64 data with 1e300 for a dtype="float32" network: the cast made inf, and fit said

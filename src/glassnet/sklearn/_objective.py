@@ -27,7 +27,17 @@ class _BatchL2(regularizers.L2):
 def _batch_l2(est, n, mean_w):
     """The penalty of a batch of ``n`` rows whose weights average ``mean_w``:
     ``_BatchL2(α / (2 n mean_w))``, or None for ``alpha=0``."""
-    return _BatchL2(0.5 * est.alpha / (n * mean_w)) if est.alpha > 0 else None
+    if not est.alpha > 0:
+        return None
+    with np.errstate(over="ignore"):
+        l2 = 0.5 * est.alpha / (n * mean_w)
+    if not np.isfinite(l2):  # (was the regularizer's "l2 must be finite. Received: l2=inf")
+        raise ValueError(
+            f"sample_weight is too small: weights of mean {mean_w:.3g} make the penalty's factor "
+            f"alpha/(2 Σ sample_weight) infinite (alpha={est.alpha:g}). Multiply sample_weight by a constant "
+            "(that changes only the penalty's share) or fit with alpha=0."
+        )
+    return _BatchL2(l2)
 
 
 def _penalty(est, weight_sum):
