@@ -1155,6 +1155,18 @@ def test_tfidf_pipeline_as_scikit_learn():
     np.testing.assert_allclose(ours.predict_proba(docs), theirs.predict_proba(docs), rtol=1e-9)
 
 
+def test_verbose_lbfgs_prints_each_iterations_loss(capsys):
+    """verbose=True with solver='lbfgs' printed nothing (scikit-learn hands SciPy iprint, which
+    SciPy >= 1.15 ignores): each L-BFGS iteration's loss is printed as the stochastic solvers' epochs."""
+    X, y = DATA["regression"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg = MLPRegressor(solver="lbfgs", verbose=True, max_iter=3, random_state=0).fit(X, y)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == [f"Iteration {i + 1}, loss = {loss:.8f}" for i, loss in enumerate(reg.loss_curve_)]
+    assert len(lines) == reg.n_iter_ == 3
+
+
 def test_verbose_takes_a_numpy_bool_as_scikit_learn(capsys):
     X = np.random.default_rng(0).normal(size=(20, 2))
     y = (X[:, 0] > 0).astype(int)

@@ -194,6 +194,8 @@ def _fit_lbfgs(est, X, Y, w):
 
     def record(intermediate_result):
         curve.append(np.float64(intermediate_result.fun))
+        if est.verbose:  # scikit-learn asks SciPy for its progress, which SciPy >= 1.15 no longer prints
+            print(f"Iteration {len(curve)}, loss = {curve[-1]:.8f}")
 
     est._install_alpha(reg)
     try:
