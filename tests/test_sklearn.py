@@ -577,6 +577,22 @@ def test_sample_weights_too_small_for_the_penalty_are_named(solver):
     np.testing.assert_allclose(weighted.predict(X), plain.predict(X), rtol=1e-12)
 
 
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_huge_sample_weights_train_as_their_relative_values(solver):
+    """sample_weight = 1e308 everywhere: the mean overflowed to inf, the rescaled weights w / inf were
+    all 0, and fit trained nothing with loss_ = 0.0 (lbfgs: n_iter_ = 0, R² 0.05). scikit-learn's
+    objective Σ w_i L_i / Σ w_i + α/(2 Σ w_i) ‖W‖² is then the unweighted loss with no penalty."""
+    X, y = DATA["regression"]
+    params = dict(solver=solver, max_iter=5, shuffle=False, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        weighted = MLPRegressor(**params).fit(X, y, sample_weight=np.full(len(X), 1e308))
+        plain = MLPRegressor(alpha=0.0, **params).fit(X, y)
+    assert weighted.n_iter_ == plain.n_iter_ == 5
+    assert weighted.loss_ == pytest.approx(plain.loss_, rel=1e-9)
+    np.testing.assert_allclose(weighted.predict(X), plain.predict(X), rtol=1e-9)
+
+
 @pytest.mark.parametrize("sparse", [False, True])
 def test_values_beyond_float32_are_named_for_a_float32_network(sparse):
     # float64 data with 1e300 for a dtype="float32" network: the cast made inf, and fit said

@@ -56,7 +56,11 @@ def _data_weights(est, w, n):
     outputs are weighted by K, since the engine's binary cross-entropy is
     the mean over outputs and scikit-learn's the sum.
     """
-    mean_w = 1.0 if w is None else float(w.mean())
+    with np.errstate(over="ignore"):
+        mean_w = 1.0 if w is None else float(w.mean())
+    if not np.isfinite(mean_w):  # weights near 1e308: their sum overflowed, and v = w / inf = 0 trained nothing
+        peak = float(w.max())
+        mean_w = float(np.mean(w / peak)) * peak
     v = None if w is None else w / mean_w
     if est.out_activation_ == "logistic" and est.n_outputs_ > 1:  # multilabel
         v = np.full(n, float(est.n_outputs_)) if v is None else v * est.n_outputs_

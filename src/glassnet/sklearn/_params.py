@@ -125,6 +125,6 @@ def _check_sample_weight(sample_weight, n):
         raise ValueError(f"sample_weight.shape == {w.shape}, expected {(n,)}!")
     if (w < 0).any():
         raise ValueError("sample_weight must be non-negative.")
-    if not w.sum() > 0:
+    if not (w > 0).any():  # (not w.sum(), which overflows for weights near 1e308)
         raise ValueError("sample_weight must not sum to zero.")
     return w

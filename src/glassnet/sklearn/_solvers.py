@@ -150,7 +150,7 @@ def _split_validation(est, X, Y, w, rs):
             "The validation set is too small. Increase 'validation_fraction' or the size of your dataset."
         )
     for part, weights in (("training", w_train), ("validation", w_val)):
-        if weights is not None and not weights.sum() > 0:  # (a ZeroDivisionError, or accuracy_score's error)
+        if weights is not None and not (weights > 0).any():  # (a ZeroDivisionError, or accuracy_score's error)
             raise ValueError(
                 f"sample_weight is zero on every sample of the early-stopping {part} set: the split left "
                 "no weighted sample there. Give weight to more samples or change 'validation_fraction'."
