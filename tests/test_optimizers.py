@@ -171,6 +171,17 @@ def test_schedules_drive_the_learning_rate():
     np.testing.assert_allclose(run(optimizers.SGD(learning_rate=sched)), expected, atol=1e-10)
 
 
+def test_piecewise_constant_decay_compares_float_boundaries_in_float():
+    # Keras: values[i] while boundaries[i-1] < step <= boundaries[i], compared in the step's float;
+    # int() moved boundary 2.5 to 2, so step 2.5 already got the second value
+    step = schedules.PiecewiseConstantDecay([2.5, 10.5], [1.0, 0.5, 0.1])
+    assert [step(s) for s in (2, 2.5, 2.75, 3, 10.5, 10.75, 11)] == [1.0, 1.0, 0.5, 0.5, 0.5, 0.1, 0.1]
+    np.testing.assert_array_equal(step(np.array([2.5, 10.5, 10.75])), [1.0, 0.5, 0.1])
+    assert step.get_config()["boundaries"] == [2.5, 10.5]
+    # whole boundaries stay ints in the config, as written
+    assert schedules.PiecewiseConstantDecay([10, 20.0], [0.1, 0.01, 0.001]).get_config()["boundaries"] == [10, 20]
+
+
 def test_each_schedule_by_hand():
     assert [schedules.ExponentialDecay(1.0, 2, 0.5)(s) for s in (0, 1, 2)] == pytest.approx([1.0, 2**-0.5, 0.5])
     assert [schedules.ExponentialDecay(1.0, 2, 0.5, staircase=True)(s) for s in (0, 1, 2)] == [1.0, 1.0, 0.5]

@@ -121,7 +121,9 @@ class PiecewiseConstantDecay(LearningRateSchedule):
             )
         if any(b2 <= b1 for b1, b2 in zip(boundaries, boundaries[1:])):
             raise ValueError(f"boundaries must be strictly increasing. Received: {boundaries}")
-        self.boundaries = [int(b) for b in boundaries]
+        # compared in float, as Keras for a float step (int() moved 2.5 to 2, so step 2.5 got the next value);
+        # a whole number stays an int, as written in the config
+        self.boundaries = [int(b) if b.is_integer() else b for b in boundaries]
         self.values = [check_number(v, "values", low=0) for v in values]
 
     def __call__(self, step):
