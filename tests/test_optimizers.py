@@ -446,6 +446,22 @@ def test_schedules_initializers_and_regularizers_come_back_from_their_config(mak
         type(obj).from_config([obj.get_config()])
 
 
+@pytest.mark.parametrize("cls, config", [
+    (schedules.ExponentialDecay, {"initial_learning_rate": 0.1, "decay_steps": 10, "decay_rate": 0.9}),
+    (schedules.InverseTimeDecay, {"initial_learning_rate": 0.1, "decay_steps": 10, "decay_rate": 0.9}),
+    (glassnet.initializers.GlorotUniform, {"seed": 3}),
+    (glassnet.initializers.Ones, {}),
+    (glassnet.constraints.NonNeg, {}),
+])
+def test_an_unknown_config_key_is_named_with_the_class(cls, config):
+    # __init__'s own TypeError named a private base: "_TimeDecay.__init__() got an unexpected keyword argument"
+    with pytest.raises(TypeError, match=rf"^{cls.__name__}.from_config got unknown key\(s\) foo; {cls.__name__} takes"):
+        cls.from_config({**config, "foo": 1})
+    if issubclass(cls, schedules.LearningRateSchedule):
+        with pytest.raises(ValueError, match=rf"Malformed .*: {cls.__name__}.from_config got unknown key\(s\) foo"):
+            schedules.deserialize({"class_name": cls.__name__, "config": {**config, "foo": 1}})
+
+
 @pytest.mark.parametrize("make, name", [
     (lambda: optimizers.Adam(amsgrad="False"), "amsgrad"),  # turned AMSGrad on
     (lambda: optimizers.AdamW(amsgrad=1), "amsgrad"),

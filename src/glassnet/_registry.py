@@ -5,6 +5,8 @@ Each module keeps a literal dict ``{name: class_or_factory}`` and calls
 names, as STYLE.md asks.
 """
 
+import inspect
+
 
 def lookup(identifier, table, kind, instance_of=None, allow_callable=False, instantiate=False):
     """Resolve ``identifier`` (None, a name, or an object) against ``table``.
@@ -124,8 +126,11 @@ def from_config(config, classes, kind):
     kwargs = config.get("config", {})
     if not isinstance(kwargs, dict):
         raise ValueError(f"Malformed {kind} config: {config!r}")
+    cls = classes[config["class_name"]]
     try:
-        return classes[config["class_name"]](**keras_arrays(kwargs))
+        if issubclass(cls, Configurable):
+            _check_keys(cls, kwargs)
+        return cls(**keras_arrays(kwargs))
     except (TypeError, ValueError, OverflowError) as exc:
         # the config shortened (a Keras layer's runs to 1,000 characters): the reason, last, must be read
         raise ValueError(f"Malformed {kind} config {config!r:.200}: {exc}") from None
@@ -151,4 +156,18 @@ class Configurable:
     def from_config(cls, config):
         if not isinstance(config, dict):
             raise TypeError(f"config must be a dict from get_config(). Received: {type(config).__name__}")
+        _check_keys(cls, config)
         return cls(**keras_arrays(config))
+
+
+def _check_keys(cls, config):
+    """A key of ``config`` that ``cls`` takes no argument for, named with the class: left to
+    ``__init__``, the error named a private base (``_TimeDecay``, ``_Preset``) or a parent class."""
+    params = inspect.signature(cls).parameters.values()
+    if any(p.kind is p.VAR_KEYWORD for p in params):  # the class names its own unknown arguments
+        return
+    unknown = [str(key) for key in config if key not in {p.name for p in params}]
+    if unknown:
+        takes = ", ".join(p.name for p in params) or "no arguments"
+        raise TypeError(f"{cls.__name__}.from_config got unknown key(s) {', '.join(unknown)}; "
+                        f"{cls.__name__} takes {takes}.")
