@@ -381,6 +381,22 @@ def test_schedule_of_the_epoch_alone_and_keras_hook_aliases(rng):
         _model().fit(X, y, epochs=1, verbose=0, callbacks=[LearningRateScheduler(broken)])
 
 
+@pytest.mark.parametrize("value", [1, True, np.int64(1), np.float16(0.1), float("nan"), "0.1"])
+def test_a_schedule_must_return_a_float_as_keras(rng, value):
+    # Keras 3: "The output of the `schedule` function should be a float" for 1, True, np.int64(1),
+    # np.float16; glassnet took True as a rate of 1.0
+    X, y = _regression(rng, n=20)
+    with pytest.raises(ValueError, match="The schedule must return a finite float"):
+        _model().fit(X, y, epochs=1, verbose=0, callbacks=[LearningRateScheduler(lambda epoch: value)])
+
+
+@pytest.mark.parametrize("value", [0.05, np.float32(0.05), np.float64(0.05)])
+def test_a_schedule_may_return_a_python_or_numpy_float(rng, value):
+    X, y = _regression(rng, n=20)
+    history = _model().fit(X, y, epochs=1, verbose=0, callbacks=[LearningRateScheduler(lambda epoch: value)])
+    assert history.history["learning_rate"] == [pytest.approx(0.05)]
+
+
 def test_validation_monitors_wait_for_the_validated_epochs(rng):
     X, y = _regression(rng)
     history = _model().fit(X, y, epochs=6, verbose=0, validation_split=0.25, validation_freq=3,

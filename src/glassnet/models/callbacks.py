@@ -693,7 +693,8 @@ class SwapEMAWeights(Callback):
 
 class LearningRateScheduler(Callback):
     """Set the learning rate at each epoch start to ``schedule(epoch, lr)`` (or
-    ``schedule(epoch)`` for a function of the epoch alone, as Keras accepts)."""
+    ``schedule(epoch)`` for a function of the epoch alone, as Keras accepts), which must
+    return a float (or ``np.float32``), as Keras."""
 
     def __init__(self, schedule, verbose=0):
         super().__init__()
@@ -708,8 +709,10 @@ class LearningRateScheduler(Callback):
             lr = self.schedule(epoch, self.model.optimizer.learning_rate)
         else:
             lr = self.schedule(epoch)
-        if not isinstance(lr, (float, int, np.floating, np.integer)) or not math.isfinite(lr):
-            raise ValueError(f"The schedule must return a finite float. Received: {lr!r}")
+        # Keras's rule: a float (np.float32 too); an int or a bool is refused (True set the rate to 1.0)
+        if not isinstance(lr, (float, np.float32, np.float64)) or not math.isfinite(lr):
+            raise ValueError(f"The schedule must return a finite float (an int such as 1 is refused, as Keras: "
+                             f"return 1.0). Received: {lr!r:.100}")
         self.model.optimizer.learning_rate = float(lr)
         if self.verbose:
             print(f"Epoch {epoch + 1}: LearningRateScheduler setting learning rate to {lr}.")
