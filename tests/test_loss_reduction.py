@@ -105,6 +105,25 @@ def test_a_user_loss_gets_the_reductions_from_the_base():
     assert repr(Cubic(reduction="sum")) == "Cubic(reduction='sum')"
 
 
+@pytest.mark.parametrize("wrong, received", [
+    (lambda Y, A: np.mean(A - Y, axis=-1), r"shape \(3,\)"),  # the per-sample losses' shape
+    (lambda Y, A: (A - Y)[:, :1], r"shape \(3, 1\)"),
+    (lambda Y, A: (A - Y).tolist(), "a list"),
+])
+def test_a_user_gradient_of_the_wrong_shape_is_named(wrong, received):
+    # NumPy said "cannot reshape array of size 3 into shape (3,2)" (or a broadcast error with weights)
+    class Halved(losses.Loss):
+        def per_sample(self, Y, A):
+            return np.mean((A - Y) ** 2, axis=-1)
+
+        per_sample_gradient = staticmethod(wrong)
+
+    for weights in (None, W2):
+        with pytest.raises(ValueError, match=rf"Halved.per_sample_gradient\(Y, A\) must return dJ_i/dA, an array of "
+                                             rf"A's shape \(3, 2\). Received {received}."):
+            Halved().gradient(Y2, A2, weights)
+
+
 # -- training: the weights, History's loss and evaluate, as Keras ------------------------------------
 
 X = f32([[0.5, -1.0, 2.0], [1.5, 0.2, -0.3], [-0.7, 0.9, 0.4], [0.1, -0.4, -1.2], [2.0, 1.0, 0.5], [-1.1, 0.3, 0.8]])

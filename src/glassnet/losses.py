@@ -128,6 +128,10 @@ class Loss:
         shape = A.shape
         Y, A, weights = _rows(Y, A, sample_weight)
         dA = self.per_sample_gradient(Y, A)
+        if getattr(dA, "shape", None) != A.shape:  # else NumPy's "cannot reshape array of size 3 into shape (3,2)"
+            got = f"shape {tuple(dA.shape)}" if hasattr(dA, "shape") else f"a {type(dA).__name__}"
+            raise ValueError(f"{type(self).__name__}.per_sample_gradient(Y, A) must return dJ_i/dA, an array of "
+                             f"A's shape {tuple(A.shape)}. Received {got}.")
         dA /= self._divisor(A.shape[0], sample_weight)
         if weights is not None:
             dA *= weights[:, None]
