@@ -268,3 +268,22 @@ def test_a_function_returning_another_shape_is_refused_not_broadcast():
     model = _model(SGD(0.1), kernel_constraint=lambda w: w.mean(axis=0), bias_constraint=None)
     with pytest.raises(ValueError, match="A constraint must return weights of the shape it receives"):
         model.fit(X, Y, batch_size=4, epochs=1, verbose=0)
+
+
+@pytest.mark.parametrize("constraint, shown", [
+    (constraints.MaxNorm(axis=5), "5"), (constraints.MinMaxNorm(axis=-3), "-3"),
+    (constraints.UnitNorm(axis=[0, 5]), r"\[0, 5\]"), (constraints.MaxNorm(axis=[1, -1]), r"\[1, -1\]"),
+])
+def test_an_axis_the_weights_lack_is_refused_by_name(constraint, shown):
+    # NumPy's AxisError "axis 5 is out of bounds for array of dimension 2", from inside the training step
+    # (or "duplicate value in 'axis'" for an axis named twice)
+    match = rf"{type(constraint).__name__}\(.*\): axis must name distinct axes of the weights \(from -2 to 1 for " \
+            rf"weights of shape \(3, 4\)\). Received: axis={shown}$"
+    with pytest.raises(ValueError, match=match):
+        constraint(np.ones((3, 4)))
+    model = _model(SGD(0.1), kernel_constraint=constraint, bias_constraint=None)  # a (3, 4) kernel
+    with pytest.raises(ValueError, match=match):
+        model.fit(X, Y, batch_size=4, epochs=1, verbose=0)
+    # the axes it has, counted from either end, as NumPy
+    np.testing.assert_allclose(constraints.UnitNorm(axis=-1)(np.full((2, 2), 3.0)), np.full((2, 2), 0.5**0.5),
+                               rtol=1e-6)

@@ -40,8 +40,16 @@ def _check_axis(axis):
     return checked
 
 
-def _norms(W, axis):
-    """``‖w‖`` of each slice of ``W`` along ``axis``, kept as an axis of length 1 (broadcasts against ``W``)."""
+def _norms(W, constraint):
+    """``‖w‖`` of each slice of ``W`` along ``constraint.axis``, kept as an axis of length 1 (broadcasts
+    against ``W``); an axis ``W`` lacks, or one named twice, is refused by name (NumPy's AxisError
+    "axis 5 is out of bounds for array of dimension 2" came from inside the training step)."""
+    axis, ndim = constraint.axis, len(W.shape)
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    if not all(-ndim <= a < ndim for a in axes) or len({a % ndim for a in axes}) < len(axes):
+        span = f"from {-ndim} to {ndim - 1} for weights of shape {tuple(W.shape)}" if ndim else "scalar weights have none"
+        raise ValueError(f"{constraint!r}: axis must name distinct axes of the weights ({span}). "
+                         f"Received: axis={_axis_config(axis)!r}")
     xp = get_namespace(W)
     return xp.sqrt(xp.sum(xp.square(W), axis=axis, keepdims=True))
 
@@ -92,7 +100,7 @@ class MaxNorm(_InPlace):
 
     def apply_in_place(self, W):
         xp = get_namespace(W)
-        norms = _norms(W, self.axis)
+        norms = _norms(W, self)
         W *= xp.clip(norms, 0, self.max_value) / (EPSILON + norms)
 
     def get_config(self):
@@ -111,7 +119,7 @@ class MinMaxNorm(_InPlace):
 
     def apply_in_place(self, W):
         xp = get_namespace(W)
-        norms = _norms(W, self.axis)
+        norms = _norms(W, self)
         desired = self.rate * xp.clip(norms, self.min_value, self.max_value) + (1 - self.rate) * norms
         W *= desired / (EPSILON + norms)
 
@@ -134,7 +142,7 @@ class UnitNorm(_InPlace):
         self.axis = _check_axis(axis)
 
     def apply_in_place(self, W):
-        W /= EPSILON + _norms(W, self.axis)
+        W /= EPSILON + _norms(W, self)
 
     def get_config(self):
         return {"axis": _axis_config(self.axis)}
