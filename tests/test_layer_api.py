@@ -597,6 +597,25 @@ def test_dense_refuses_a_bias_initializer_of_another_shape():
     np.testing.assert_allclose(dense(np.zeros((2, 2))), 0.5)
 
 
+@pytest.mark.parametrize("wrong", ["abc", np.array([["a"] * 3] * 2), {"a": 1}, np.ones((2, 3), complex),
+                                   [[1.0, 2.0, 3.0], [4.0]]])
+def test_an_initializer_returning_other_than_numbers_is_named(wrong):
+    # NumPy's "could not convert string to float", "float() argument must be ...", or for complex
+    # numbers a ComplexWarning and the real parts kept
+    make = lambda shape, dtype=None: wrong
+    with pytest.raises(TypeError, match=r"kernel_initializer must return real numbers, an array of shape \(2, 3\)"):
+        Sequential([layers.Input(shape=(2,)), Dense(3, kernel_initializer=make)])
+    for key in ("gamma_initializer", "beta_initializer", "moving_variance_initializer"):
+        with pytest.raises(TypeError, match=rf"{key} must return real numbers, an array of shape \(2,\)"):
+            layers.BatchNormalization(**{key: lambda shape, dtype=None: "abc"})(np.ones((4, 2)))
+    # numbers of the right shape, however given, are taken in the layer's dtype
+    for right in ([[1, 2, 3], [4, 5, 6]], np.arange(6).reshape(2, 3), np.ones((2, 3), bool)):
+        dense = Dense(3, kernel_initializer=lambda shape, dtype=None, right=right: right)
+        dense(np.ones((1, 2)))
+        assert dense.get_weights()[0].dtype == np.float32
+        np.testing.assert_array_equal(dense.get_weights()[0], np.asarray(right, dtype=np.float32))
+
+
 def test_batchnorm_built_on_its_own_keeps_every_weight_in_floatx():
     # layer.build((None, 4)) as Keras: beta and the moving statistics came from NumPy's zeros and ones
     # in float64 beside a float32 gamma, and the layer's outputs were float64

@@ -20,7 +20,7 @@ import numpy as np
 
 from ._registry import Configurable, from_config, lookup, to_config
 from ._validation import check_array, check_number, is_one_of, sized_by
-from .backend import make_rng, standardize_dtype
+from .backend import get_namespace, make_rng, standardize_dtype
 
 
 #: set while a model file is read (:func:`_drawing_nothing`)
@@ -394,6 +394,25 @@ glorot_uniform, glorot_normal, he_uniform, he_normal = GlorotUniform, GlorotNorm
 lecun_uniform, lecun_normal, variance_scaling = LecunUniform, LecunNormal, VarianceScaling
 orthogonal, identity = Orthogonal, Identity
 OrthogonalInitializer, IdentityInitializer = Orthogonal, Identity
+
+
+def initial_weights(initializer, shape, dtype, argument):
+    """``initializer(shape, dtype=dtype)`` as an array of the active namespace in ``dtype``, refused
+    by the ``argument``'s name unless it holds real numbers of ``shape`` (text raised NumPy's "could
+    not convert string to float", complex numbers lost their imaginary part with a ComplexWarning)."""
+    value = initializer(shape, dtype=dtype)
+    if isinstance(value, (np.ndarray, np.generic)) or not hasattr(value, "__dlpack__"):  # on the host
+        try:
+            kind = np.asarray(value).dtype.kind
+        except (TypeError, ValueError):  # ragged lists
+            kind = None
+        if kind is None or kind not in "biuf":
+            raise TypeError(f"{argument} must return real numbers, an array of shape {tuple(shape)}. "
+                            f"Received: {value!r:.100}")
+    value = get_namespace().asarray(value, dtype=dtype)
+    if tuple(value.shape) != tuple(shape):
+        raise ValueError(f"{argument} returned shape {tuple(value.shape)}; expected {tuple(shape)}.")
+    return value
 
 
 def get(identifier, name=None):

@@ -71,12 +71,10 @@ class ScaledNormalization(Layer):
     def _build_gamma_beta(self, n, gamma_initializer, beta_initializer):
         xp = get_namespace()
         if self.scale:
-            self.params["gamma"] = xp.asarray(gamma_initializer((n,), dtype=self.dtype), dtype=self.dtype)
+            self.params["gamma"] = initializers.initial_weights(gamma_initializer, (n,), self.dtype, "gamma_initializer")
         if self.center:
-            self.params["beta"] = xp.asarray(beta_initializer((n,), dtype=self.dtype), dtype=self.dtype)
+            self.params["beta"] = initializers.initial_weights(beta_initializer, (n,), self.dtype, "beta_initializer")
         for key, value in self.params.items():
-            if tuple(value.shape) != (n,):
-                raise ValueError(f"{key}_initializer returned shape {tuple(value.shape)}; expected {(n,)}.")
             # zeros, not zeros_like: NumPy's zeros leaves untouched pages to the OS (no memory
             # until used), and a model replaces these with views of its flat gradient vector
             self.grads[key] = xp.zeros(value.shape, dtype=value.dtype)
@@ -198,15 +196,11 @@ class BatchNormalization(ScaledNormalization):
         input_shape = sample_shape(input_shape)
         if len(input_shape) != 1:
             raise ValueError(f"BatchNormalization expects 1-D samples; received input shape {tuple(input_shape)}.")
-        xp = get_namespace()
         n = input_shape[0]
         self._build_gamma_beta(n, self.gamma_initializer, _drawing_no_generator(self.beta_initializer))
         for key in ("moving_mean", "moving_variance"):
             initializer = _drawing_no_generator(getattr(self, f"{key}_initializer"))
-            value = xp.asarray(initializer((n,), dtype=self.dtype), dtype=self.dtype)
-            if tuple(value.shape) != (n,):
-                raise ValueError(f"{key}_initializer returned shape {tuple(value.shape)}; expected {(n,)}.")
-            self.state[key] = value
+            self.state[key] = initializers.initial_weights(initializer, (n,), self.dtype, f"{key}_initializer")
         super().build(input_shape)
 
     def forward(self, X, training=False):

@@ -102,17 +102,11 @@ class Dense(Layer):
             )
         xp = get_namespace()
         n_in = input_shape[0]
-        self.params["W"] = xp.asarray(self.kernel_initializer((n_in, self.units), dtype=self.dtype), dtype=self.dtype)
-        if self.params["W"].shape != (n_in, self.units):
-            raise ValueError(
-                f"kernel_initializer returned shape {self.params['W'].shape}; expected {(n_in, self.units)}."
-            )
+        self.params["W"] = initializers.initial_weights(self.kernel_initializer, (n_in, self.units), self.dtype,
+                                                        "kernel_initializer")
         if self.use_bias:
-            self.params["b"] = xp.asarray(self.bias_initializer((self.units,), dtype=self.dtype), dtype=self.dtype)
-            if tuple(self.params["b"].shape) != (self.units,):
-                raise ValueError(
-                    f"bias_initializer returned shape {tuple(self.params['b'].shape)}; expected {(self.units,)}."
-                )
+            self.params["b"] = initializers.initial_weights(self.bias_initializer, (self.units,), self.dtype,
+                                                            "bias_initializer")
         for key, value in self.params.items():
             # zeros, not zeros_like: NumPy's zeros leaves untouched pages to the OS (no memory
             # until used), and a model replaces these with views of its flat gradient vector
