@@ -124,6 +124,16 @@ def test_a_user_gradient_of_the_wrong_shape_is_named(wrong, received):
             Halved().gradient(Y2, A2, weights)
 
 
+@pytest.mark.parametrize("weights", [W2.astype(np.float64), [1, 2, 3], np.array([1, 0, 1]), 2.0, np.array([True, False, True])])
+def test_unreduced_losses_keep_the_outputs_dtype_whatever_the_weights(weights):
+    # Keras casts sample_weight to the losses' dtype; float64, int or scalar weights made float64 losses
+    loss = losses.MeanSquaredError(reduction=None)
+    got = loss(Y2, A2, sample_weight=weights)
+    assert got.dtype == np.float32
+    np.testing.assert_allclose(got, np.mean((A2 - Y2) ** 2, axis=-1) * np.asarray(weights, np.float32), rtol=1e-6)
+    assert loss(Y3, A3, sample_weight=np.asarray(W3, np.float64)).dtype == np.float32
+
+
 # -- training: the weights, History's loss and evaluate, as Keras ------------------------------------
 
 X = f32([[0.5, -1.0, 2.0], [1.5, 0.2, -0.3], [-0.7, 0.9, 0.4], [0.1, -0.4, -1.2], [2.0, 1.0, 0.5], [-1.1, 0.3, 0.8]])

@@ -116,8 +116,8 @@ class Loss:
             raise ValueError(f"{type(self).__name__}.per_sample (or Keras's call) must return one loss per sample, "
                              f"shape ({A.shape[0]},), as Keras's built-in losses do (the mean over the last axis). "
                              f"Received shape {tuple(values.shape)}.")
-        if weights is not None:
-            values = values * weights
+        if weights is not None:  # in the losses' dtype, as Keras casts them (float64 weights made float64 values)
+            values = values * astype(weights, numpy_dtype(values))
         if self.reduction in _UNREDUCED:
             return xp.reshape(values, batch_shape)
         return float(xp.sum(values)) / self._divisor(values.shape[0], sample_weight)
