@@ -242,11 +242,8 @@ def _pair(loss, Y, A):
         Y = _like_outputs(Y, A)
     elif not hasattr(Y, "shape") or (isinstance(Y, np.ndarray) and Y.dtype.kind not in "fiub"):
         Y = check_array(Y, "y_true", ndim=None, dtype=A.dtype, allow_empty=True, finite=False)
-    elif isinstance(Y, np.ndarray) and isinstance(A, np.ndarray) and Y.dtype != A.dtype and (
-            Y.dtype.kind in "iub" or A.dtype.kind == "f"):
-        # integer one-hot rows (the gradient is computed in place, in A's dtype), float64 targets of float32
-        # outputs (the loss and gradient came back in float64): in A's dtype, as a list and the torch path
-        Y = Y.astype(A.dtype)
+    elif isinstance(Y, np.ndarray) and Y.dtype.kind in "iub" and isinstance(A, np.ndarray):
+        Y = Y.astype(A.dtype)  # integer one-hot rows: the gradient is computed in place, in A's dtype
     if Y.shape != A.shape:
         Y = loss._targets_like(Y, A)
     if Y.shape != A.shape and len(A.shape) >= 2 and A.shape[-1] == 1 and tuple(Y.shape) == tuple(A.shape[:-1]):
