@@ -459,6 +459,23 @@ def test_train_csv_regression_folds_the_scaling_into_the_model(tmp_path, monkeyp
     assert not (tmp_path / "bad.gn").exists()
 
 
+def test_no_standardize_trains_on_the_raw_target_too(tmp_path, monkeypatch, capsys):
+    # docs/cli.md: the features and a linear regression target are standardized, and "--no-standardize
+    # turns this off"; the target was standardized all the same (epoch losses in standard deviations)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 2))
+    y = 1000 + X[:, 0]
+    np.savetxt(tmp_path / "far.csv", np.column_stack([X, y]), delimiter=",", header="a,b,y", comments="")
+    result = call("train", "far.csv", "--no-standardize", "--layers", "none", "--optimizer", "sgd", "--lr", "1e-9",
+                  "--epochs", "1", "--validation-split", "0", "--test-split", "0", "--batch-size", "200", "--seed", "0",
+                  "--out", "raw.gn", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    assert "standardized" not in result.stdout
+    loss = float(re.search(r"- loss: ([\d.e+]+)", result.stdout).group(1))
+    # one step of 1e-9 barely moves the weights: the loss is that of a small initial output against y ≈ 1000
+    assert abs(loss / np.mean(y**2) - 1) < 0.01, (loss, result.stdout)
+
+
 @pytest.mark.skipif(not SHARED_MNIST.is_dir(), reason=f"the MNIST files are not in {SHARED_MNIST}")
 def test_train_mnist_one_epoch(tmp_path):
     result = run("train", "mnist", "--epochs", "1", "--layers", "128", "--seed", "0", "--out", "mnist.gn",

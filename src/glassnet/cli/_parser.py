@@ -60,7 +60,8 @@ def _add_data_options(parser, csv_training=False, standardize=True):
                            help="CSV: fraction held out as the test set (default 0.2)")
     if standardize:  # evaluate needs none: a trained model takes raw features (the scaling is in its weights)
         group.add_argument("--no-standardize", action="store_true",
-                           help="do not standardize CSV/toy features (default: train on z-scores)")
+                           help=f"do not standardize CSV/toy features{', nor a regression target' if csv_training else ''} "
+                                "(default: train on z-scores)")
     else:  # accepted so that train's options can be passed on, but it changes nothing
         group.add_argument("--no-standardize", action="store_true", help=argparse.SUPPRESS)
     return group

@@ -168,7 +168,7 @@ def _train(args):
     y_scale = None
     if not classification:
         y = y.reshape(len(y), -1)
-        if out_act in ("linear", "identity"):
+        if out_act in ("linear", "identity") and not args.no_standardize:  # (--no-standardize: raw targets too)
             y_scale = _standardizer(y)
             y = (y - y_scale[0]) / y_scale[1]
             _warn_folding_precision(y_scale, args.dtype, "target")
