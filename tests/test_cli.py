@@ -162,6 +162,16 @@ def test_bench_m2_on_part_of_mnist(tmp_path, monkeypatch, capsys):
     assert "(with one epoch: that epoch, first-touch page faults included)" in one.stdout  # no "epochs after"
 
 
+def test_bench_data_that_is_a_file_is_named_by_the_option(tmp_path, monkeypatch, capsys):
+    # it said "path must be the folder holding the MNIST files (None: ...). Received: path='x.csv'": the
+    # library's argument, not the option the user typed
+    (tmp_path / "x.csv").write_text("1,2\n")
+    result = call("bench", "M2", "--data", "x.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert_one_line_error(result)
+    assert "--data: x.csv is a file; give the folder that holds the four MNIST files." in result.stderr
+    assert "path=" not in result.stderr
+
+
 def _free_port():
     import socket
 

@@ -12,6 +12,7 @@ import platform
 import statistics
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -112,6 +113,8 @@ def _load_mnist(args):
     from ._data import _find_mnist
 
     if args.data is not None:
+        if Path(args.data).exists() and not Path(args.data).is_dir():  # (the library's error named its path=)
+            raise CommandError(f"--data: {args.data} is a file; give the folder that holds the four MNIST files.")
         try:
             data = load_mnist(args.data, download=False, progress=False)
         except MNISTNotFoundError:
