@@ -1667,6 +1667,9 @@ def test_small_mistakes_in_the_demos(tmp_path, monkeypatch, capsys):
     (tmp_path / "five.csv").write_text("a,b,t\n1,2,5\n3,4,5\n")
     for args, message, status in [
         (["hopfield", "--store", "HH"], "--store: H named twice", 1),
+        # ZZ said "Z named twice" (no bitmap is called Z), and HZ named no option
+        (["hopfield", "--store", "ZZ"], "--store: Unknown bitmap name(s) ['Z', 'Z']", 1),
+        (["hopfield", "--store", "HZ"], "--store: Unknown bitmap name(s) ['Z']", 1),
         (["perceptron", "five.csv"], "only 1 class: 5.", 1),
         (["playground", "--port", "70000"], "expected a port number from 1 to 65535", 2),
     ]:

@@ -90,10 +90,13 @@ def cmd_hopfield(args):
     names = args.store if args.store in ("letters", "digits") else [c for c in args.store if c not in ", "]
     if not names:
         raise CommandError("--store: name at least one pattern (letters, digits, or names such as HTX).")
-    if isinstance(names, list) and len(set(names)) < len(names):
+    try:  # first: an unknown name (ZZ) is unknown, not "named twice"
+        images, names = load_bitmaps(names)
+    except ValueError as exc:  # (the library's message, under the option's name)
+        raise CommandError(f"--store: {exc}") from None
+    if len(set(names)) < len(names):
         twice = sorted({n for n in names if names.count(n) > 1})
         raise CommandError(f"--store: {', '.join(twice)} named twice; each pattern is stored once.")
-    images, names = load_bitmaps(names)
     recall = args.recall or names[0]
     if recall not in names:
         raise CommandError(f"--recall {recall!r} is not among the stored patterns {''.join(names)}.")
