@@ -1296,6 +1296,26 @@ def test_predict_out_tells_its_own_files_from_data_with_a_like_header(tmp_path, 
     assert probability_columns(["cat", "dog", "bird"], 2) == ["p0", "p1"]
 
 
+@pytest.mark.parametrize("options", [["--output-activation", "sigmoid"], ["--output-activation", "tanh", "--loss", "hinge"]])
+def test_predict_out_replaces_its_own_file_of_outputs_that_do_not_sum_to_1(options, tmp_path, monkeypatch, capsys):
+    # three sigmoid units (0.77, 0.36, 0.29) or a tanh model's scores (-0.17): predict's own file was refused as
+    # "not a predictions file of glassnet predict", so the same command failed the second time
+    X = np.random.default_rng(0).normal(size=(60, 2))
+    t = np.digitize(X[:, 0], [-0.4, 0.4])
+    write_rows(tmp_path / "three.csv", [[*x, "abc"[k]] for x, k in zip(X, t)], ["u", "v", "label"])
+    trained = call("train", "three.csv", *options, "--epochs", "2", "--seed", "0", "--quiet", "--out", "m.gn",
+                   cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert trained.returncode == 0, trained.stderr
+    for _ in range(2):
+        result = call("predict", "m.gn", "three.csv", "--out", "p.csv", cwd=tmp_path, monkeypatch=monkeypatch,
+                      capsys=capsys)
+        assert result.returncode == 0, result.stderr
+    rows = list(csv.reader((tmp_path / "p.csv").read_text().splitlines()))
+    P = load_model(tmp_path / "m.gn").predict(X)
+    assert abs(P.sum(axis=1) - 1).max() > 1e-3  # (not probabilities that sum to 1)
+    assert [row[0] for row in rows[1:]] == [["a", "b", "c"][k] for k in P.argmax(axis=1)]
+
+
 def test_row_1_with_a_unique_label_among_fractional_numbers_is_data(tmp_path, monkeypatch, capsys):
     # a header-less file sorted by class, whose first row alone is a "hybrid", lost that row as a header
     X, t = two_blobs(60)

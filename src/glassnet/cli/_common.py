@@ -298,9 +298,19 @@ def _is_predictions_file(path):
         except ValueError:
             return False
         if len(row) != len(head) or (classes and not (all(0 <= v <= 1 for v in values)
-                                                        and (len(values) == 1 or abs(sum(values) - 1) < 1e-3))):
+                                                        and (len(values) == 1 or abs(sum(values) - 1) < 1e-3))
+                                     and not _names_its_largest(row, head)):
             return False
     return True
+
+
+def _names_its_largest(row, head):
+    """Whether a predictions row's class is the column of its largest output, as predict picks it:
+    so are its own files of outputs that are no probabilities summing to 1 (several sigmoid units,
+    a tanh model's raw scores)."""
+    label = f"p{row[0]}" if row[0].isdecimal() else f"p({row[0]})"
+    values = [float(v) for v in row[1:]]
+    return len(values) > 1 and label in head[1:] and values[head.index(label) - 1] == max(values)
 
 
 #: what each kind of output may replace (besides an empty file), and its name in the message
