@@ -162,6 +162,28 @@ def test_bench_m2_on_part_of_mnist(tmp_path, monkeypatch, capsys):
     assert "(with one epoch: that epoch, first-touch page faults included)" in one.stdout  # no "epochs after"
 
 
+def test_evaluate_gives_a_model_of_images_its_input_shape(tmp_path, monkeypatch, capsys):
+    # predict reshaped the rows to the model's input shape, evaluate did not: "x: the model expected (8, 8), got 64"
+    from glassnet.layers import Dense, Flatten, Input
+    from glassnet.models import Sequential
+
+    model = Sequential([Input(shape=(8, 8)), Flatten(), Dense(10, "softmax")], seed=0)
+    model.compile(optimizer="adam", loss="categorical_crossentropy")
+    model.save(tmp_path / "img.gn")
+    result = call("evaluate", "img.gn", "digits", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    _, (x, y) = load_digits(test=0.2, seed=0)
+    W, b = (w.astype(np.float64) for w in model.layers[-1].get_weights())
+    z = x @ W + b
+    p = np.exp(z - z.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    loss = -np.mean(np.log(p[np.arange(len(y)), y]))
+    hits = int((p.argmax(axis=1) == y).sum())
+    shown = float(re.search(r"Loss \(categorical_crossentropy\): ([\d.]+)", result.stdout).group(1))
+    assert abs(shown - loss) < 1e-5 * loss, (shown, loss)
+    assert f"Accuracy: {hits / len(y):.4f} ({hits}/{len(y)})" in result.stdout
+
+
 def test_bench_data_that_is_a_file_is_named_by_the_option(tmp_path, monkeypatch, capsys):
     # it said "path must be the folder holding the MNIST files (None: ...). Received: path='x.csv'": the
     # library's argument, not the option the user typed

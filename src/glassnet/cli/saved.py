@@ -39,6 +39,7 @@ def cmd_evaluate(args):
     if int(np.prod(X.shape[1:])) != n_in:  # (the model's own message named its argument x)
         raise CommandError(f"{args.model} takes {n_in} features; {data.name} has {int(np.prod(X.shape[1:]))} per "
                            "sample: evaluate a model on data like its training data.")
+    X = X.reshape(len(X), *model._input_shape)  # a model of images (Input(shape=(8, 8)), Flatten), as predict
     P = model.predict(X)  # first: a file of other features is named as such, not by its unknown labels
     if task == "classification" and data.task == "classification":
         y = class_indices_for(model, data)
