@@ -184,6 +184,22 @@ def test_evaluate_gives_a_model_of_images_its_input_shape(tmp_path, monkeypatch,
     assert f"Accuracy: {hits / len(y):.4f} ({hits}/{len(y)})" in result.stdout
 
 
+def test_som_says_when_its_target_labels_no_neuron(tmp_path, monkeypatch, capsys):
+    # docs/cli.md: "with --target that column labels the neurons"; a continuous target labelled none, without a word
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 2))
+    write_rows(tmp_path / "reg.csv", [[*x, k] for x, k in zip(X, range(100, 180))], ["a", "b", "y"])
+    result = call("som", "reg.csv", "--target", "y", "--grid", "2x2", "--epochs", "1", cwd=tmp_path,
+                  monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    assert "note: the target of reg.csv is continuous, so it labels no neuron" in result.stderr
+    assert "Most common class per neuron" not in result.stdout
+    classes = call("som", "reg.csv", "--target", "y", "--task", "classification", "--grid", "2x2", "--epochs", "1",
+                   cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert classes.returncode == 0, classes.stderr  # 80 classes: more than the map has symbols for, and said so
+    assert "note: the target of reg.csv has 80 classes, more than the 36 symbols of the class map" in classes.stderr
+
+
 def test_bench_data_that_is_a_file_is_named_by_the_option(tmp_path, monkeypatch, capsys):
     # it said "path must be the folder holding the MNIST files (None: ...). Received: path='x.csv'": the
     # library's argument, not the option the user typed

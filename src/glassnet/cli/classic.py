@@ -1,6 +1,7 @@
 """The classic networks' demos: ``perceptron``, ``hopfield`` and ``som`` (``glassnet.classic``)."""
 
 import os
+import sys
 import warnings
 from pathlib import Path
 
@@ -147,6 +148,12 @@ def cmd_som(args):
     labels = None
     if data.task == "classification":
         labels = np.concatenate([data.y_train, data.y_test]) if data.x_test is not data.x_train else data.y_train
+    if data.task == "regression":  # --target took the column out of the features, and labelled nothing silently
+        print(f"note: the target of {data.name} is continuous, so it labels no neuron (--task classification "
+              "takes its values as classes).", file=sys.stderr)
+    elif labels is not None and data.n_classes > 36:
+        print(f"note: the target of {data.name} has {data.n_classes} classes, more than the 36 symbols of the "
+              "class map; no class per neuron is shown.", file=sys.stderr)
     if data.standardize and not args.no_standardize:
         mu, sigma = _standardizer(X)
         X = (X - mu) / sigma
