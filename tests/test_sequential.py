@@ -418,6 +418,21 @@ def test_get_layer_by_name_or_index():
         model.get_layer(index=1.0)
 
 
+def test_set_weights_refuses_finite_values_beyond_the_model_s_dtype():
+    # 1e6 into a float16 model became inf with only NumPy's RuntimeWarning (and NaN predictions)
+    model = Sequential([Dense(2, input_dim=2)], dtype="float16", seed=0)
+    model.build()
+    before = model.get_weights()
+    with pytest.raises(ValueError, match=r"weights\[0\] holds values beyond the range of float16 \(up to 65504\); "
+                                         r"the largest given is 1e\+06"):
+        model.set_weights([np.array([[1.0, 1e6], [np.nan, 0.0]]), before[1]])
+    np.testing.assert_array_equal(model.get_weights()[0], before[0])  # nothing changed
+    with pytest.raises(ValueError, match="beyond the range of float32"):
+        Sequential([Dense(2, input_dim=2)], seed=0).layers[0].set_weights([np.full((2, 2), 1e300), np.zeros(2)])
+    model.set_weights([np.array([[np.nan, np.inf], [1.0, 60000.0]]), before[1]])  # given non-finite, kept (as before)
+    assert np.isnan(model.get_weights()[0][0, 0]) and model.get_weights()[0][1, 1] == 60000
+
+
 def test_layer_weights_get_weights_and_set_weights_as_keras():
     unbuilt = Dense(5)
     assert unbuilt.weights == [] and unbuilt.get_weights() == []  # not built yet

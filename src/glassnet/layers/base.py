@@ -200,10 +200,18 @@ def assign_weights(targets, weights, names, owner):
         raise ValueError(f"{owner} expects a list of {len(targets)} weight arrays. Received {len(weights)}.")
     values = []
     for name, target, value in zip(names, targets, weights):
+        dtype = numpy_dtype(target)
         try:
-            value = np.asarray(value, dtype=numpy_dtype(target))
+            given = np.asarray(value)
+            with np.errstate(over="ignore"):
+                value = given.astype(dtype)
         except (TypeError, ValueError):
             raise TypeError(f"{owner}: {name} must be an array of numbers. Received: {value!r:.80}") from None
+        if given.dtype.kind in "fiu" and not np.array_equal(np.isfinite(value), np.isfinite(given)):
+            # a finite value beyond the dtype's range (1e6 in float16) became inf with only NumPy's warning
+            largest = float(np.abs(given[np.isfinite(given)]).max())
+            raise ValueError(f"{owner}: {name} holds values beyond the range of {dtype} (up to "
+                             f"{float(np.finfo(dtype).max):.6g}); the largest given is {largest:.6g}.")
         if value.shape != target.shape:
             raise ValueError(f"{owner}: {name} has shape {value.shape}; expected {tuple(target.shape)}.")
         values.append(value)
