@@ -117,7 +117,9 @@ class Loss:
                              f"shape ({A.shape[0]},), as Keras's built-in losses do (the mean over the last axis). "
                              f"Received shape {tuple(values.shape)}.")
         if weights is not None:  # in the losses' dtype, as Keras casts them (float64 weights made float64 values)
-            values = values * astype(weights, numpy_dtype(values))
+            if numpy_dtype(weights) != numpy_dtype(values):  # (a batch's weights: no copy when they match)
+                weights = astype(weights, numpy_dtype(values))
+            values = values * weights
         if self.reduction in _UNREDUCED:
             return xp.reshape(values, batch_shape)
         return float(xp.sum(values)) / self._divisor(values.shape[0], sample_weight)
