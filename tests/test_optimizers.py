@@ -682,3 +682,19 @@ def test_cosine_decay_restarts_is_keras_s_sgdr():
         schedules.CosineDecayRestarts(0.1, 10, t_mul=0.5)
     with pytest.raises(ValueError, match="first_decay_steps must be a positive"):
         schedules.CosineDecayRestarts(0.1, 0)
+
+
+@pytest.mark.parametrize("t_mul, first, restarts", [(3.0, 10, (10, 40, 130, 400, 1210, 3640, 10930, 32800, 98410, 295240)),
+                                                    (10.0, 1, (1, 11, 111, 1111, 11111, 111111)),
+                                                    (1.5, 16, (16, 40, 76, 130, 211))])
+def test_cosine_decay_restarts_restarts_at_the_first_step_of_each_period(t_mul, first, restarts):
+    # period i starts after first·(t^i − 1)/(t − 1) steps; there the rate is back at its initial value
+    # (Keras 3.15: CosineDecayRestarts(1.0, 10, t_mul=3.0)(1210) = 1.0). The period was found by
+    # floor(log(...)/log(t_mul)), and log(81)/log(3) = 3.9999999999999996 gave step 1210 the end of
+    # period 3, rate 0, instead of the restart
+    s = schedules.CosineDecayRestarts(1.0, first, t_mul=t_mul)
+    for k, step in enumerate(restarts):
+        assert s(step) == pytest.approx(1.0, abs=1e-12), step
+        length = first * t_mul**k  # the period before: its last step is 1/length from its end
+        assert s(step - 1) == pytest.approx(0.5 * (1 + math.cos(math.pi * (1 - 1 / length))), abs=1e-12), step
+    np.testing.assert_allclose(s(np.array(restarts)), 1.0, atol=1e-12)

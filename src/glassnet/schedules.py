@@ -267,10 +267,18 @@ class CosineDecayRestarts(LearningRateSchedule):
             fraction -= restart
         else:  # periods 1, t, t², ...: period i starts at (t^i − 1) / (t − 1) first periods
             restart = math.floor(math.log(1 - fraction * (1 - self.t_mul)) / math.log(self.t_mul))
-            done = (1 - self.t_mul**restart) / (1 - self.t_mul)
-            fraction = (fraction - done) / self.t_mul**restart
+            # the logarithm's rounding put the first step of a period in the one before (t_mul 3:
+            # log(81)/log(3) = 3.9999999999999996, and step 1210 of CosineDecayRestarts(1.0, 10, 3.0)
+            # got the period's end, 0, not the restart, 1, as in Keras)
+            restart += self._done(restart + 1) <= fraction
+            restart -= self._done(restart) > fraction
+            fraction = (fraction - self._done(restart)) / self.t_mul**restart
         cosine = 0.5 * self.m_mul**restart * (1 + math.cos(math.pi * fraction))
         return self.initial_learning_rate * ((1 - self.alpha) * cosine + self.alpha)
+
+    def _done(self, restart):
+        """The first periods that periods 0 to ``restart − 1`` last: ``(t^restart − 1) / (t − 1)``."""
+        return (1 - self.t_mul**restart) / (1 - self.t_mul)
 
     def get_config(self):
         return self._with_name({
