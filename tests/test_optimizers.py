@@ -698,3 +698,53 @@ def test_cosine_decay_restarts_restarts_at_the_first_step_of_each_period(t_mul, 
         length = first * t_mul**k  # the period before: its last step is 1/length from its end
         assert s(step - 1) == pytest.approx(0.5 * (1 + math.cos(math.pi * (1 - 1 / length))), abs=1e-12), step
     np.testing.assert_allclose(s(np.array(restarts)), 1.0, atol=1e-12)
+
+
+def _restarts(step, first, t_mul, m_mul, alpha):
+    """SGDR by walking the periods (no logarithm): the period holding ``step`` and the fraction of it done."""
+    i, start, length = 0, 0.0, float(first)
+    while step >= start + length:
+        i, start, length = i + 1, start + length, length * t_mul
+    return (1 - alpha) * m_mul**i * 0.5 * (1 + math.cos(math.pi * (step - start) / length)) + alpha
+
+
+# Keras 3's formulas (keras/src/optimizers/schedules/learning_rate_schedule.py), in float64
+SCHEDULE_FORMULAS = {
+    "exponential": (lambda: schedules.ExponentialDecay(0.1, 10, 0.5), lambda s: 0.1 * 0.5 ** (s / 10)),
+    "exponential_staircase": (lambda: schedules.ExponentialDecay(0.1, 7.5, 0.9, staircase=True),
+                              lambda s: 0.1 * 0.9 ** math.floor(s / 7.5)),
+    "inverse_time": (lambda: schedules.InverseTimeDecay(0.1, 10, 0.5), lambda s: 0.1 / (1 + 0.5 * s / 10)),
+    "inverse_time_staircase": (lambda: schedules.InverseTimeDecay(0.1, 10, 0.5, staircase=True),
+                               lambda s: 0.1 / (1 + 0.5 * math.floor(s / 10))),
+    "piecewise": (lambda: schedules.PiecewiseConstantDecay([10, 20.5], [1.0, 0.5, 0.1]),
+                  lambda s: 1.0 if s <= 10 else 0.5 if s <= 20.5 else 0.1),
+    "polynomial": (lambda: schedules.PolynomialDecay(0.1, 10, 0.01, power=0.5),
+                   lambda s: 0.09 * (1 - min(s, 10) / 10) ** 0.5 + 0.01),
+    "polynomial_cycle": (lambda: schedules.PolynomialDecay(0.1, 7.5, 0.01, power=2.0, cycle=True),
+                         lambda s: 0.09 * (1 - s / (7.5 * max(1, math.ceil(s / 7.5)))) ** 2 + 0.01),
+    "cosine": (lambda: schedules.CosineDecay(0.1, 10, alpha=0.2),
+               lambda s: 0.1 * (0.8 * 0.5 * (1 + math.cos(math.pi * min(s, 10) / 10)) + 0.2)),
+    "cosine_warmup": (lambda: schedules.CosineDecay(0.1, 10, alpha=0.2, warmup_target=0.5, warmup_steps=5),
+                      lambda s: 0.1 + 0.4 * s / 5 if s < 5 else
+                      0.5 * (0.8 * 0.5 * (1 + math.cos(math.pi * min(s - 5, 10) / 10)) + 0.2)),
+    "restarts": (lambda: schedules.CosineDecayRestarts(0.1, 10, t_mul=3.0, m_mul=0.8, alpha=0.1),
+                 lambda s: 0.1 * _restarts(s, 10, 3.0, 0.8, 0.1)),
+    "restarts_equal_periods": (lambda: schedules.CosineDecayRestarts(0.1, 7.5, t_mul=1.0, m_mul=0.5),
+                               lambda s: 0.1 * _restarts(s, 7.5, 1.0, 0.5, 0.0)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SCHEDULE_FORMULAS))
+def test_every_schedule_is_keras_s_formula_at_many_steps(name):
+    make, formula = SCHEDULE_FORMULAS[name]
+    schedule = make()
+    # every step of the first periods, the boundaries and either side of them, far steps
+    steps = [*range(200), 7.5, 9.999999, 10.000001, 20.5, 20.500001, 22.5, 1210, 1209, 3640, 12345, 1e6]
+    for step in steps:
+        assert schedule(step) == pytest.approx(formula(step), rel=1e-12, abs=1e-15), step
+    np.testing.assert_allclose(schedule(np.array(steps, dtype=float)), [formula(s) for s in steps], rtol=1e-12)
+    # an optimizer reads the schedule at its iteration count before the step (0 first), as Keras
+    opt = optimizers.SGD(make())
+    for step in range(25):
+        assert opt.learning_rate == pytest.approx(formula(step), rel=1e-12)
+        opt.apply(np.zeros(1), np.zeros(1))
