@@ -125,10 +125,29 @@ def test_normalization_and_dropout_layers_train_as_torch(middle):
     want = _train_both(model, optimizers.SGD(0.1, momentum=0.9), lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9),
                        "mse", F.mse_loss, X, Y)
     _assert_same(model, want)
-    # inference: BatchNormalization's moving statistics, Dropout(0.5) the identity
+    # inference: BatchNormalization's moving statistics (Keras's: m ← 0.99·m + 0.01·batch mean, the
+    # biased variance likewise)
     x = torch.tensor(X[0])
     expected = _torch_forward(model, [torch.tensor(w) for w in _trainable(model)], x, training=False)
     np.testing.assert_allclose(model.predict(X[0], verbose=0), expected.numpy(), rtol=0, atol=1e-12)
+
+
+def test_batchnorm_moving_statistics_and_dropout_in_inference_as_keras():
+    X, Y = _data()
+    model = _model("tanh", [BatchNormalization(momentum=0.9), Dropout(0.5, seed=1)])
+    model.compile(optimizer=optimizers.AdamW(0.05, weight_decay=0.5), loss="mse")  # (decays no statistic)
+    mean, var = model.layers[1].get_weights()[2:]
+    for x, y in zip(X, Y):
+        W, b = model.layers[0].get_weights()
+        h = np.tanh(x @ W + b)  # the batch's statistics, before the step
+        mean, var = 0.9 * mean + 0.1 * h.mean(0), 0.9 * var + 0.1 * h.var(0)
+        model.train_on_batch(x, y)
+    np.testing.assert_allclose(model.layers[1].get_weights()[2:], [mean, var], rtol=0, atol=1e-14)
+    # inference: the moving statistics, and Dropout(0.5) passes its input through unscaled
+    params = [torch.tensor(w) for w in _trainable(model)]
+    expected = _torch_forward(model, params, torch.tensor(X[0]), training=False).numpy()
+    np.testing.assert_allclose(model.predict(X[0], verbose=0), expected, rtol=0, atol=1e-12)
+    assert model.evaluate(X[0], Y[0], verbose=0) == pytest.approx(np.mean((expected - Y[0]) ** 2), rel=1e-12)
 
 
 def _hinge(p, y):
@@ -159,7 +178,29 @@ LOSSES = {
     "sparse_categorical_crossentropy": (lambda: losses.SparseCategoricalCrossentropy(from_logits=True), "linear",
                                         lambda p, y: F.cross_entropy(p, y[:, 0].long()),
                                         lambda y: y.argmax(-1)[..., None] * 1.0),
+    "sparse_categorical_crossentropy_ignore_class": (
+        lambda: losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=1), "linear",
+        lambda p, y: F.cross_entropy(p, y[:, 0].long(), ignore_index=1),  # the mean over the rows not ignored
+        lambda y: y.argmax(-1)[..., None] * 1.0),
+    "sparse_categorical_crossentropy_probabilities": (
+        "sparse_categorical_crossentropy", "softmax", lambda p, y: F.nll_loss(torch.log(p), y[:, 0].long()),
+        lambda y: y.argmax(-1)[..., None] * 1.0),
+    "categorical_crossentropy_smoothing": (
+        lambda: losses.CategoricalCrossentropy(label_smoothing=0.2), "softmax",
+        lambda p, y: -((0.8 * y + 0.2 / 3) * torch.log(p)).sum(-1).mean(), _onehot),
     "hinge": ("hinge", "linear", _hinge, lambda y: 1.0 * (y > 0)),
+    "hinge_margin": (lambda: losses.Hinge(margin=0.5), "linear",
+                     lambda p, y: torch.clamp(0.5 - (2 * y - 1) * p, min=0).mean(), lambda y: 1.0 * (y > 0)),
+    "log_loss": ("log_loss", "linear", lambda p, y: F.softplus(-(2 * y - 1) * p).mean(), lambda y: 1.0 * (y > 0)),
+    "perceptron": ("perceptron", "linear", lambda p, y: torch.clamp(-(2 * y - 1) * p, min=0).mean(),
+                   lambda y: 1.0 * (y > 0)),
+    "squared_error": ("squared_error", "linear", lambda p, y: 0.5 * ((p - y) ** 2).sum(-1).mean(), lambda y: y),
+    "nll": ("nll", "log_softmax", lambda p, y: F.nll_loss(p, y.argmax(-1)), _onehot),
+    # PyTorch's multi_margin_loss divides the sum over the wrong classes by the number of classes
+    "multiclass_hinge": ("multiclass_hinge", "linear", lambda p, y: 3 * F.multi_margin_loss(p, y.argmax(-1)),
+                         _onehot),
+    "max_margin": ("max_margin", "linear", lambda p, y: torch.clamp(
+        (p - 1e9 * y).max(-1).values + 1 - (p * y).sum(-1), min=0).mean(), _onehot),
 }
 
 
