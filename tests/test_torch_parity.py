@@ -163,6 +163,8 @@ LOSSES = {
     "mse": ("mse", "linear", F.mse_loss, lambda y: y),
     "mae": ("mae", "linear", F.l1_loss, lambda y: y),
     "huber": ("huber", "linear", F.huber_loss, lambda y: 2 * y),
+    "huber_delta": (lambda: losses.Huber(delta=0.3), "linear", lambda p, y: F.huber_loss(p, y, delta=0.3),
+                    lambda y: y),
     "msle": ("msle", "softplus", lambda p, y: ((torch.log1p(p) - torch.log1p(y)) ** 2).mean(), np.abs),
     "mape": ("mape", "linear", lambda p, y: 100 * ((p - y).abs() / y.abs()).mean(), lambda y: y),
     "binary_crossentropy": ("binary_crossentropy", "sigmoid", F.binary_cross_entropy, lambda y: 1.0 * (y > 0)),
@@ -447,6 +449,6 @@ KERAS_RULES = {
 def test_optimizers_follow_keras_where_torch_differs(name):
     make, (rule, lr, options) = KERAS_RULES[name]
     X, Y = _data(steps=7)
-    model = _model("tanh", [LayerNormalization()])
+    model = _model("tanh", [BatchNormalization(), LayerNormalization()])  # (clipnorm: per variable, γ and β too)
     want = _train_both(model, make(), lambda p: _KerasReference(p, rule, lr, **options), "mse", F.mse_loss, X, Y)
     _assert_same(model, want)
