@@ -439,6 +439,14 @@ KERAS_RULES = {
                ("adamax", 0.05, dict(epsilon=0.01, weight_decay=0.1))),
     "nadam": (lambda: optimizers.Nadam(0.05, epsilon=0.01, weight_decay=0.1, clipnorm=0.2),
               ("nadam", 0.05, dict(epsilon=0.01, weight_decay=0.1, clipnorm=0.2))),
+    # the decay uses the step's scheduled rate, as the rule (Keras: w − w·λ·η_t); momentum holds η_t·g
+    "sgd_momentum_schedule_weight_decay": (
+        lambda: optimizers.SGD(schedules.ExponentialDecay(0.1, 2, 0.5), momentum=0.9, weight_decay=0.4),
+        ("sgd", lambda t: 0.1 * 0.5 ** (t / 2), dict(momentum=0.9, weight_decay=0.4))),
+    "adamw_schedule": (lambda: optimizers.AdamW(schedules.PiecewiseConstantDecay([2, 4], [0.05, 0.02, 0.01]),
+                                                weight_decay=0.3, epsilon=0.01),
+                       ("adam", lambda t: 0.05 if t <= 2 else 0.02 if t <= 4 else 0.01,
+                        dict(weight_decay=0.3, epsilon=0.01))),
     "adam_schedule": (lambda: optimizers.Adam(schedules.CosineDecay(0.05, 4, warmup_target=0.1, warmup_steps=2)),
                       ("adam", lambda t: ([0.05, 0.075] + [0.1 * 0.5 * (1 + math.cos(math.pi * k / 4))
                                                            for k in range(5)])[t], {})),
