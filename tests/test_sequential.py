@@ -255,6 +255,61 @@ def test_seed_004_three_layer_xor_runs():
     assert "Accuracy: 1.0" in out
 
 
+def test_seed_004_mlp_pseudocode_from_scratch_is_fit_with_batch_size_1():
+    # Seed 004, "MLP pseudocode from scratch" (stochastic gradient descent) on the slide's XOR data
+    # (3_layer_numpy.py vs 3_layer_keras.py: the third column is a constant bias input):
+    #   for each epoch: for each row of X, y: feed-forward, calculate loss, backpropagate,
+    #   update the weights; print the training error
+    X = np.array([[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]], dtype=float)
+    y = np.array([[0], [1], [1], [0]], dtype=float)
+    rng = np.random.default_rng(1)
+    W1, b1, W2, b2 = rng.uniform(-1, 1, (3, 4)), rng.uniform(-1, 1, 4), rng.uniform(-1, 1, (4, 1)), rng.uniform(-1, 1, 1)
+    model = Sequential([Dense(4, "sigmoid", input_dim=3), Dense(1, "sigmoid")], dtype="float64")
+    model.compile(loss="squared_error", optimizer=SGD(learning_rate=0.5))
+    model.build()
+    model.set_weights([W1, b1, W2, b2])
+    history = model.fit(X, y, batch_size=1, epochs=3, shuffle=False, verbose=0)
+
+    def g(z):
+        return 1 / (1 + np.exp(-z))
+
+    errors = []
+    for _ in range(3):
+        losses = []
+        for x, t in zip(X, y):
+            h = g(x @ W1 + b1)                     # node activations
+            out = g(h @ W2 + b2)                   # prediction
+            losses.append(0.5 * np.sum((t - out) ** 2))  # E = ½ (y_t − y_p)²
+            d2 = (out - t) * out * (1 - out)       # ∂E/∂z at the output
+            d1 = (W2 @ d2) * h * (1 - h)           # backpropagated
+            W2, b2 = W2 - 0.5 * np.outer(h, d2), b2 - 0.5 * d2  # gradient descent
+            W1, b1 = W1 - 0.5 * np.outer(x, d1), b1 - 0.5 * d1
+        errors.append(np.mean(losses))             # the training error of the epoch
+    for got, want in zip(model.get_weights(), [W1, b1, W2, b2], strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(history.history["loss"], errors, rtol=1e-12)
+
+
+def test_seed_003_feed_forward_example_with_a_column_of_ones():
+    # Seed 003, "Feed-Forward: An Example": X ∈ M_{N×4} with a first column of ones, W1 ∈ M_{5×4},
+    # h = Φ1(X·W1ᵀ) ∈ M_{N×5}, h̄ = (1, h) ∈ M_{N×6}, W2 ∈ M_{4×6}, O = Φ2(h̄·W2ᵀ); glassnet keeps each
+    # W1's column 0 as Dense's bias b and the rest as W = W1[:, 1:]ᵀ (tanh hidden, sigmoid out: the
+    # slides' "tanh for hidden layers and logistic sigmoid for the output layer")
+    rng = np.random.default_rng(3)
+    N, W1, W2 = 7, rng.normal(size=(5, 4)), rng.normal(size=(4, 6))
+    x = rng.normal(size=(N, 3))
+    X = np.c_[np.ones(N), x]
+    h = np.tanh(X @ W1.T)
+    h_bar = np.c_[np.ones(N), h]
+    O = 1 / (1 + np.exp(-(h_bar @ W2.T)))
+    assert (X.shape, h.shape, h_bar.shape, O.shape) == ((N, 4), (N, 5), (N, 6), (N, 4))
+    model = Sequential([Dense(5, "tanh", input_dim=3), Dense(4, "sigmoid")], dtype="float64")
+    model.build()
+    model.set_weights([W1[:, 1:].T, W1[:, 0], W2[:, 1:].T, W2[:, 0]])
+    assert [w.shape for w in model.get_weights()] == [(3, 5), (5,), (5, 4), (4,)]
+    np.testing.assert_allclose(model.predict(x, verbose=0), O, rtol=1e-13)
+
+
 def test_seed_000_softmax_lines_print_the_seed_values():
     out = _run_example(REPO / "examples" / "seeds" / "seed000_softmax.py").splitlines()
     assert "8.67881295e-04 4.73847131e-02 9.51747406e-01" in out[0]

@@ -172,6 +172,49 @@ def test_seed_003_tanh_sigmoid_partial_derivatives():
     assert hidden.updates["W"][1, 0] == pytest.approx(-eta_ * d["w_xg2"], rel=1e-12)
 
 
+def test_seed_002_backpropagation_algorithm_with_its_accumulators():
+    """Seed 002's algorithm, written as the slides write it: Θ^(l) with the bias in column 0,
+    drawn by its "Symmetric Breaking" code (Theta1, Theta2 3×4, Theta3 1×4), one example at a
+    time with a_0 = 1 added, δ^(4) = a^(4) − y, δ^(l) = (Θ^(l))ᵀ δ^(l+1) .* a^(l)(1 − a^(l)),
+    Δ^(l) := Δ^(l) + δ^(l+1) (a^(l))ᵀ, D^(l) = Δ^(l)/m, J = −(1/m) Σ [y log h + (1 − y) log(1 − h)]
+    and Θ := Θ − α D."""
+    EPSILON, alpha, m = 0.12, 0.5, 5
+    rng = np.random.default_rng(2)
+    Theta = [rng.random((3, 4)) * (2 * EPSILON) - EPSILON,  # Theta1 = random(3,4) * (2 * EPSILON) - EPSILON
+             rng.random((3, 4)) * (2 * EPSILON) - EPSILON,
+             rng.random((1, 4)) * (2 * EPSILON) - EPSILON]
+    X, y = rng.normal(size=(m, 3)), np.array([[1.0], [0.0], [1.0], [1.0], [0.0]])
+
+    def g(z):
+        return 1 / (1 + np.exp(-z))
+
+    Delta, J = [np.zeros_like(T) for T in Theta], 0.0
+    for i in range(m):
+        a = [np.r_[1.0, X[i]]]                         # a^(1) = x^(i), with a_0 = 1
+        for T in Theta[:-1]:
+            a.append(np.r_[1.0, g(T @ a[-1])])         # a^(l+1) = g(Θ^(l) a^(l)), add a_0
+        h = g(Theta[-1] @ a[-1])                       # a^(4) = h_Θ(x)
+        J -= (y[i] @ np.log(h) + (1 - y[i]) @ np.log(1 - h)) / m
+        delta = h - y[i]                               # δ^(4) = a^(4) − y^(i)
+        for l in (2, 1, 0):
+            Delta[l] += np.outer(delta, a[l])          # Δ^(l) := Δ^(l) + δ^(l+1) (a^(l))ᵀ
+            delta = (Theta[l].T @ delta)[1:] * a[l][1:] * (1 - a[l][1:])  # no δ for a_0
+    D = [Dl / m for Dl in Delta]
+
+    model = Sequential([Dense(3, "sigmoid", input_dim=3), Dense(3, "sigmoid"), Dense(1, "sigmoid")], dtype="float64")
+    model.compile(optimizers.SGD(learning_rate=alpha), "binary_crossentropy")  # one output: the seed's J
+    model.build()
+    model.set_weights([p for T in Theta for p in (T[:, 1:].T, T[:, 0])])  # W = Θ without column 0, ᵀ; b = Θ_i0
+    t_ = trace(model, X, y)
+    assert t_.loss == pytest.approx(J, rel=1e-12)
+    for layer, Dl in zip(t_.layers, D, strict=True):
+        np.testing.assert_allclose(layer.grads["W"], Dl[:, 1:].T, rtol=1e-10, atol=1e-16)  # ∂J/∂Θ_ij = D_ij
+        np.testing.assert_allclose(layer.grads["b"], Dl[:, 0], rtol=1e-10, atol=1e-16)
+    model.fit(X, y, batch_size=m, epochs=1, shuffle=False, verbose=0)
+    for (W, b), T, Dl in zip(zip(*[iter(model.get_weights())] * 2), Theta, D, strict=True):
+        np.testing.assert_allclose(np.c_[b, W.T], T - alpha * Dl, rtol=1e-12, atol=1e-15)  # Θ := Θ − α D
+
+
 # --- 2. random networks: gradients and the update ---------------------------------------
 DIFFERENTIABLE = sorted(set(activations.ACTIVATIONS) - {"step", "heaviside", "sign", "sgn", "argmax"})
 
