@@ -262,6 +262,24 @@ def test_seed001_sklearn_xor_sample_prints_the_seed_output():
     assert out == expected
 
 
+def test_seed001_a_single_sigmoid_neuron_is_logistic_regression():
+    # seed 001, "Concept: Sigmoid Neuron": "A single neuron with the sigmoid activation function is
+    # equivalent to logistic regression". No hidden layer: one logistic unit, mean log-loss +
+    # α/(2n) ‖w‖²; LogisticRegression(C) minimises C Σ log-loss + ½ ‖w‖², the same objective for α = 1/C.
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 3))
+    y = (X @ [1.0, -2.0, 0.5] + 0.3 + rng.normal(size=200) > 0).astype(int)
+    reference = LogisticRegression(C=0.5, tol=1e-12, max_iter=10_000).fit(X, y)
+    neuron = MLPClassifier(hidden_layer_sizes=(), solver="lbfgs", alpha=2.0, tol=1e-12, max_iter=10_000,
+                           random_state=0).fit(X, y)
+    assert neuron.out_activation_ == "logistic" and [c.shape for c in neuron.coefs_] == [(3, 1)]
+    np.testing.assert_allclose(neuron.coefs_[0][:, 0], reference.coef_[0], rtol=1e-4)
+    np.testing.assert_allclose(neuron.intercepts_[0], reference.intercept_, rtol=1e-4)
+    np.testing.assert_allclose(neuron.predict_proba(X), reference.predict_proba(X), atol=1e-5)
+
+
 # -- digits in a pipeline and a grid search ---------------------------------------------------------
 def test_digits_pipeline_grid_search_and_cross_val_score():
     X, y = load_digits(return_X_y=True)
