@@ -184,6 +184,25 @@ def test_perceptron_rule_one_online_epoch_by_hand():
     assert h.errors.tolist() == [1.5, 1.5]
 
 
+def test_perceptron_rule_from_random_weights_on_seed_004s_table():
+    # seed 004, "1957, Frank Rosenblatt invents the Perceptron": weights initialised to random values
+    # (e.g. −1.0 to 1.0), changed by the delta rule ~(y_t − y_p) with a learning rate for a number of
+    # epochs, the bias an input x0 = 1 with its own weight: the slide's table x0 x1 x2 | y_t as given
+    X = np.array([[1, 0, 0], [1, 1, 1], [1, 0, 1], [1, 1, 0]], dtype=float)
+    y_t = np.array([0, 1, 0, 1])
+    w0 = np.random.default_rng(4).uniform(-1.0, 1.0, 3)
+    h = perceptron_rule(X, y_t, activation="step", learning_rate=0.1, epochs=10, weights=w0, use_bias=False,
+                        record_steps=True)
+    w, steps = w0.copy(), [w0.copy()]
+    for _ in range(10):
+        for x, t in zip(X, y_t):
+            w = w + 0.1 * (t - (x @ w >= 0)) * x  # Δw = η (y_t − y_p) x, y_p = step(w·x)
+            steps.append(w)
+    np.testing.assert_allclose(h.steps, steps, rtol=1e-15, atol=1e-15)
+    assert h.mistakes[-1] == 0 and h.mistakes[0] > 0
+    np.testing.assert_array_equal(X @ h.final_weights >= 0, y_t == 1)
+
+
 def test_perceptron_rule_learns_and_with_sign():
     t = np.array([-1, -1, -1, 1])
     h = perceptron_rule(2 * GATE_X - 1, t, activation="sign", learning_rate=0.1, epochs=20)
