@@ -51,7 +51,7 @@ SEED_TABLES = {
     ],
     # The slide's table for η = 0.5 is illegible; by hand: 2 − 0.5·4 = 0, then 0 forever.
     0.5: [(2, 4, 4, 2, 0)] + [(0, 0, 0, 0, 0)] * 11,
-    1.0: [(2, 4, 4, 4, -2), (-2, 4, -4, -4, 2)] * 6,
+    1.0: [(2, 4, 4, 4, -2), (-2, 4, -4, -4, 2)] * 7,  # the slide prints 14 rows, the others 12
     1.05: [
         (2, 4, 4, 4.2, -2.2),
         (-2.2, 4.84, -4.4, -4.62, 2.42),
@@ -72,9 +72,9 @@ VERDICTS = {0.2: "converges", 0.4: "converges", 0.5: "one-step", 1.0: "oscillate
 
 @pytest.mark.parametrize("eta", sorted(SEED_TABLES))
 def test_seed_table_row_by_row(eta):
-    trace = gradient_descent(square, 2.0, eta, steps=12, grad=dsquare)
+    trace = gradient_descent(square, 2.0, eta, steps=len(SEED_TABLES[eta]), grad=dsquare)
     rows = np.array(trace.table())
-    assert rows.shape == (12, 5)
+    assert rows.shape == (len(SEED_TABLES[eta]), 5)
     # 1e-12 relative; the slides round f(x) to 15 decimal places, hence atol 1e-15.
     np.testing.assert_allclose(rows, np.array(SEED_TABLES[eta], dtype=float), rtol=1e-12, atol=1e-15)
     assert trace.verdict == VERDICTS[eta]
@@ -90,10 +90,10 @@ SEED_TEXT_ETA_105_FX = ["4", "4.84", "5.8564", "7.086244", "8.57435524", "10.374
 @pytest.mark.parametrize("eta", sorted(SEED_TABLES))
 def test_expression_tables_print_the_slides_digit_for_digit(eta):
     f = parse("x**2")
-    trace = gradient_descent(f, 2.0, eta, steps=12, grad=f.gradient)
+    trace = gradient_descent(f, 2.0, eta, steps=len(SEED_TABLES[eta]), grad=f.gradient)
     assert trace.exact is not None
     rows = [line.split("\t") for line in trace.format_table().splitlines()[1:]]
-    for k, (row, seed) in enumerate(zip(rows, SEED_TABLES[eta])):
+    for k, (row, seed) in enumerate(zip(rows, SEED_TABLES[eta], strict=True)):
         for column, (text, number) in enumerate(zip(row, seed)):
             if eta == 0.2 and column == 1 and k >= 8:
                 # the slide cuts these four f(x) cells at 15 decimal places: 0.001128443962982 for
@@ -108,7 +108,7 @@ def test_expression_tables_print_the_slides_digit_for_digit(eta):
         assert [row[1] for row in rows] == SEED_TEXT_ETA_105_FX
         assert [row[5] for row in rows] == ["1.05"] * 12
     # the float64 table agrees to 12 digits; from the 15th on its rounding shows (-7.79486840000001)
-    assert trace.format_table(digits=12) == gradient_descent(square, 2.0, eta, 12, dsquare).format_table(digits=12)
+    assert trace.format_table(digits=12) == gradient_descent(square, 2.0, eta, len(rows), dsquare).format_table(digits=12)
 
 
 def test_decimal_text_rounds_to_significant_digits_in_plain_decimals():
