@@ -609,6 +609,19 @@ def test_descent_demo_reproduces_seed_000s_tables():
     json.dumps(demos.descend({"function": "exp(x)", "x0": 1.0, "learning_rate": 50.0, "steps": 40}), allow_nan=False)
 
 
+@pytest.mark.parametrize("eta", [0.2, 0.4, 0.5, 1.0, 1.05])
+def test_descent_demos_eta_buttons_give_seed_000s_five_tables_row_by_row(eta):
+    # the page's η buttons: every row of the slide's table for that η (tests/test_descent.py types them
+    # from seed 000) and its verdict, not only the first rows
+    from test_descent import SEED_TABLES, VERDICTS
+
+    from glassnet.playground import demos
+
+    r = demos.descend({"learning_rate": eta, "steps": len(SEED_TABLES[eta])})
+    assert r["verdict"] == VERDICTS[eta]
+    np.testing.assert_allclose(r["rows"], np.array(SEED_TABLES[eta], dtype=float), rtol=1e-12, atol=1e-15)
+
+
 def test_descent_demo_keeps_the_small_numbers_of_seed_000s_eta_04_table():
     from glassnet.descent import gradient_descent
     from glassnet.expr import parse
