@@ -628,6 +628,43 @@ def test_batchnorm_built_on_its_own_keeps_every_weight_in_floatx():
     assert [w.dtype for w in layer.weights] == [np.float64] * 3
 
 
+def test_a_layer_of_ones_own_trains_checks_and_traces(rng):
+    # seed 004's Keras menu, "Writing your own Keras layers": a Layer subclass with forward and
+    # backward (the layer contract) joins a Sequential, passes the gradient check, trains, and the
+    # trace shows its backward rule; Y = X³, dX = 3 X² ⊙ dY, by hand below
+    from glassnet.trace import trace
+
+    class Cube(layers.Layer):
+        def forward(self, X, training=False):
+            self.X = X
+            return X**3
+
+        def backward(self, dY):
+            return 3 * self.X**2 * dY
+
+    model = Sequential([layers.Input((3,)), Dense(4, activation="tanh"), Cube(), Dense(2)], dtype="float64")
+    model.compile(loss="mse", optimizer="sgd")
+    x, y = rng.normal(size=(6, 3)), rng.normal(size=(6, 2))
+    result = glassnet.check_gradients(model, x, y)
+    assert result.max_error < 1e-6 and set(result.errors) == {"dense/W", "dense/b", "dense_1/W", "dense_1/b"}
+    W1, b1, W2, b2 = model.get_weights()
+    np.testing.assert_allclose(model.predict(x, verbose=0), np.tanh(x @ W1 + b1) ** 3 @ W2 + b2, rtol=1e-12)
+    cube = trace(model, x, y).layers[1]
+    dA = cube.dJ_da  # ∂J/∂a^(3), what Cube.backward receives
+    np.testing.assert_allclose(cube.dJ_da_in, 3 * np.tanh(x @ W1 + b1) ** 2 * dA, rtol=1e-12)
+    assert "Cube.backward" in str(trace(model, x, y))
+    history = model.fit(x, y, epochs=20, batch_size=6, verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0]
+
+    class WrongCube(Cube):
+        def backward(self, dY):
+            return 3 * self.X * dY
+
+    wrong = Sequential([layers.Input((3,)), Dense(4, activation="tanh"), WrongCube(), Dense(2)], dtype="float64")
+    wrong.compile(loss="mse", optimizer="sgd")
+    assert glassnet.check_gradients(wrong, x, y).errors["dense/W"] > 1e-2
+
+
 def test_a_subclass_without_forward_says_what_a_layer_defines():
     # a layer written for Keras (call(inputs) only) ended in a bare NotImplementedError
     from glassnet import layers
