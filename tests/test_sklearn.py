@@ -280,6 +280,24 @@ def test_seed001_a_single_sigmoid_neuron_is_logistic_regression():
     np.testing.assert_allclose(neuron.predict_proba(X), reference.predict_proba(X), atol=1e-5)
 
 
+def test_seed002_cost_of_k_outputs_and_output_delta_exactly_with_multilabel_targets():
+    # seed 002: J(Θ) = −(1/m) Σ_i Σ_k [y_k log h_k + (1 − y_k) log(1 − h_k)] and δ^(4) = a^(4) − y for
+    # K outputs. Sequential's binary_crossentropy is Keras's mean over the K outputs (J/K); the
+    # estimator on multilabel targets minimises scikit-learn's objective, the seed's sum over k
+    rng = np.random.default_rng(0)
+    X, Y = rng.normal(size=(8, 3)), (rng.random((8, 4)) > 0.5).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = MLPClassifier(hidden_layer_sizes=(3, 3), activation="logistic", solver="sgd", alpha=0.0, max_iter=2,
+                            random_state=0).fit(X, Y)
+    assert clf.out_activation_ == "logistic" and clf.n_outputs_ == 4
+    h, m = clf.predict_proba(X), len(X)
+    J = -np.sum(Y * np.log(h) + (1 - Y) * np.log(1 - h)) / m
+    step = clf.trace(X, Y)
+    assert step.loss == pytest.approx(J, rel=1e-12)
+    np.testing.assert_allclose(step.layers[-1].delta, (h - Y) / m, rtol=1e-12, atol=1e-15)  # δ^(4), with J's 1/m
+
+
 # -- digits in a pipeline and a grid search ---------------------------------------------------------
 def test_digits_pipeline_grid_search_and_cross_val_score():
     X, y = load_digits(return_X_y=True)
