@@ -20,6 +20,27 @@ def test_and_gate_reproduces_seed_table():
     ]
 
 
+def test_seed_002_logistic_unit_computes_and_with_large_weights():
+    # Seed 002, "Neuron Model: Logistic Unit" and "Simple Example: AND" (x1, x2 ∈ {0, 1}):
+    # h = σ(b + w1 x1 + w2 x2) is a step once the weights are large, if no input lies on the
+    # boundary: w = (1, 1), b = −1.5 scaled by 20 gives σ(−30), σ(−10), σ(−10), σ(10).
+    # (Seed 001's b = −2 puts (1, 1) on z = 0, where σ = 0.5 however large the scale.)
+    from glassnet.datasets import logic_gate
+    from glassnet.layers import Dense
+    from glassnet.models import Sequential
+
+    X, y = logic_gate("and")
+    unit = Sequential([Dense(1, "sigmoid", input_dim=2)], dtype="float64")
+    unit.build()
+    unit.set_weights([np.array([[20.0], [20.0]]), np.array([-30.0])])
+    h = unit.predict(X, verbose=0)[:, 0]
+    np.testing.assert_allclose(h, 1 / (1 + np.exp(-np.array([-30.0, -10.0, -10.0, 10.0]))), rtol=1e-14)
+    assert h[:3].max() < 5e-5 and h[3] > 1 - 5e-5
+    np.testing.assert_array_equal(np.round(h), np.ravel(y))
+    unit.set_weights([np.array([[20.0], [20.0]]), np.array([-40.0])])
+    assert unit.predict(X, verbose=0)[3, 0] == 0.5
+
+
 def test_or_gate_table():
     # Seed 001's OR slide lists h(z) = 0, 1, 1, 1 and z = −1, 0, 0 for the first three rows,
     # i.e. w = (1, 1), b = −1. Its z for (1, 1) reads 0, which no affine z allows
