@@ -89,6 +89,24 @@ def test_standard_logistic_identities_of_seed_000():
     np.testing.assert_allclose(f.derivative(x, f(x)), f(x) * f(-x), rtol=1e-12)
 
 
+def test_seed_000_tanh_is_the_bipolar_sigmoid_of_steepness_2_and_the_general_logistic_is_two_layers():
+    # seed 000: tanh(x) = (e^x − e^−x)/(e^x + e^−x) = 2/(1 + e^{−2x}) − 1, the bipolar sigmoid with λ = 2,
+    # and tanh' = 1 − tanh² is its derivative λ/2 (1 − f²)
+    x = np.linspace(-5, 5, 21)
+    tanh, bipolar = activations.get("tanh"), activations.BipolarSigmoid(steepness=2.0)
+    np.testing.assert_allclose(tanh(x), (np.exp(x) - np.exp(-x)) / (np.exp(x) + np.exp(-x)), rtol=1e-14, atol=1e-15)
+    np.testing.assert_allclose(tanh(x), 2 / (1 + np.exp(-2 * x)) - 1, rtol=1e-14, atol=1e-15)
+    np.testing.assert_allclose(bipolar(x), tanh(x), rtol=1e-14, atol=1e-15)
+    np.testing.assert_allclose(bipolar.derivative(x, bipolar(x)), 1 - tanh(x) ** 2, rtol=1e-13, atol=1e-15)
+    # the general logistic L/(1 + e^{−λ(x − x0)}): x0 the bias of the layer with Sigmoid(λ), L a scale after it
+    L, lam, x0 = 3.0, 1.5, 0.7
+    model = Sequential([Dense(1, activations.Sigmoid(steepness=lam), input_dim=1), Dense(1, use_bias=False)],
+                       dtype="float64")
+    model.build()
+    model.set_weights([np.array([[1.0]]), np.array([-x0]), np.array([[L]])])
+    np.testing.assert_allclose(model.predict(x[:, None], verbose=0)[:, 0], L / (1 + np.exp(-lam * (x - x0))), rtol=1e-14)
+
+
 def test_logistic_never_overflows():
     with np.errstate(over="raise", invalid="raise", divide="raise"):
         out = activations.get("sigmoid")(np.array([-1e4, 0.0, 1e4]))
