@@ -25,6 +25,25 @@ def test_softmax_ratios_of_seed_000():
     np.testing.assert_allclose([big[2] / big[1], small[2] / small[1]], np.exp([3.0, 0.3]), rtol=1e-12)
 
 
+def test_softmax_jacobian_is_seed_000s_kronecker_delta_formula():
+    # seed 000, "Derivative of softmax function": ∂S_i/∂x_k = S_i (δ_ik − S_k); S_k(1 − S_k) on the
+    # diagonal (case i = k), −S_i S_k off it (case i ≠ k). backward(dA) = Jᵀ dA, so dA = e_i gives row i
+    sm = activations.get("softmax")
+    for x in ([4.0, 8.0, 11.0], [0.4, 0.8, 1.1]):
+        Z = np.tile(x, (3, 1))
+        S = sm(Z)[0]
+        jacobian = np.array([[S[i] * ((i == k) - S[k]) for k in range(3)] for i in range(3)])
+        np.testing.assert_allclose(sm.backward(Z, sm(Z), np.eye(3)), jacobian.T, rtol=1e-12, atol=1e-18)
+        np.testing.assert_allclose(np.diag(jacobian), S * (1 - S), rtol=1e-15)
+        np.testing.assert_allclose(sm.derivative(Z, sm(Z))[0], S * (1 - S), rtol=1e-15)
+        # central differences of S itself, column k = ∂S/∂x_k
+        h, numeric = 1e-6, np.empty((3, 3))
+        for k in range(3):
+            step = np.eye(3)[k] * h
+            numeric[:, k] = (sm(np.array(x) + step) - sm(np.array(x) - step)) / (2 * h)
+        np.testing.assert_allclose(numeric, jacobian, atol=1e-9)
+
+
 def test_softmax_beta_concentrates_and_tends_to_argmax():
     z = np.array([[4.0, 8.0, 11.0]])
     hot = activations.Softmax(beta=50.0)(z)
