@@ -229,6 +229,41 @@ def test_seed004_max_margin_and_hinge_margin():
         losses.Hinge(margin=-1)
 
 
+def test_seed004_appendix_tables_propagation_and_back_propagation_formulas():
+    # seed 004's appendix tables, column by column; each row of x is one example (E_i and ∂E_i/∂x_i)
+    x, d, c, m = np.array([-2.0, -0.5, 0.3, 1.7]), 0.4, np.array([1.0, -1.0, -1.0, 1.0]), 1.0
+    n = len(x)
+
+    def col(v):  # one output per row: E and ∂E/∂x per example (the batch gradient has the 1/n)
+        return np.reshape(v, (-1, 1))
+
+    # Square: y = ½(x − d)², ∂E/∂x = (x − d)
+    sq = losses.get("squared_error")
+    np.testing.assert_allclose(sq.per_sample(col(np.full(n, d)), col(x)), 0.5 * (x - d) ** 2, rtol=1e-15)
+    np.testing.assert_allclose(n * sq.gradient(col(np.full(n, d)), col(x))[:, 0], x - d, rtol=1e-15)
+    # Log, c = ±1: y = log(1 + e^{−cx}), ∂E/∂x = −c/(1 + e^{cx})
+    log = losses.get("log_loss")
+    np.testing.assert_allclose(log.per_sample(col(c), col(x)), np.log(1 + np.exp(-c * x)), rtol=1e-14)
+    np.testing.assert_allclose(n * log.gradient(col(c), col(x))[:, 0], -c / (1 + np.exp(c * x)), rtol=1e-14)
+    # Hinge, c = ±1: y = max(0, m − cx), ∂E/∂x = −c 1{cx < m}
+    hinge = losses.Hinge(margin=m)
+    np.testing.assert_allclose(hinge.per_sample(col(c), col(x)), np.maximum(0, m - c * x), rtol=1e-15)
+    np.testing.assert_allclose(n * hinge.gradient(col(c), col(x))[:, 0], -c * (c * x < m), rtol=1e-15)
+    # LogSoftMax, c = 1…k: y = log Σ_k e^{x_k} − x_c, [∂E/∂x]_s = e^{x_s}/Σ_k e^{x_k} − δ_sc
+    X, C = np.array([[0.5, -1.0, 2.0], [3.0, 0.0, -0.5]]), np.array([2, 0])
+    Y = np.eye(3)[C]
+    log_softmax, nll = activations.get("log_softmax"), losses.get("nll")
+    A = log_softmax(X)
+    E = np.log(np.exp(X).sum(axis=1)) - X[np.arange(2), C]
+    np.testing.assert_allclose(nll.per_sample(Y, A), E, rtol=1e-14)
+    softmax = np.exp(X) / np.exp(X).sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(2 * log_softmax.backward(X, A, nll.gradient(Y, A)), softmax - Y, rtol=1e-14, atol=1e-16)
+    # the activation table's back-propagation column: sigmoid 1/((1 + e^x)(1 + e^−x)), tanh 1/cosh² x
+    sigmoid, tanh = activations.get("sigmoid"), activations.get("tanh")
+    np.testing.assert_allclose(sigmoid.derivative(x, sigmoid(x)), 1 / ((1 + np.exp(x)) * (1 + np.exp(-x))), rtol=1e-14)
+    np.testing.assert_allclose(tanh.derivative(x, tanh(x)), 1 / np.cosh(x) ** 2, rtol=1e-13)
+
+
 def test_direct_calls_check_shapes_instead_of_broadcasting():
     mse = losses.get("mse")
     # (4, 1) targets against (4,) outputs would broadcast to a (4, 4) table
