@@ -109,6 +109,26 @@ def test_converges_on_and_or(gate, y):
     assert margins.min() > 0
 
 
+@pytest.mark.parametrize("epochs", [1, 2, 3, 5])
+def test_seed_003s_algorithm_is_scikit_learns_perceptron_epoch_by_epoch(epochs, rng):
+    # seed 003: w = 0; for each x_i in order, if y_i⟨w, x_i⟩ ≤ 0 then w = w + η y_i x_i (bias in w_0).
+    # scikit-learn's Perceptron with eta0 = 1, no penalty, no shuffling and no early stop runs the
+    # same loop: the same weights after every number of epochs, not only at convergence
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import Perceptron as SkPerceptron
+
+    X = rng.normal(size=(60, 3))
+    y = (X @ [1.0, -2.0, 0.5] + 0.2 > 0).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("ignore", NotSeparableWarning)  # stopped before it converged, on purpose
+        reference = SkPerceptron(eta0=1.0, alpha=0.0, shuffle=False, tol=None, max_iter=epochs).fit(X, y)
+        ours = Perceptron(learning_rate=1.0, max_epochs=epochs).fit(X, y)
+    assert ours.n_iter_ == reference.n_iter_ == epochs
+    np.testing.assert_allclose(ours.coef_, reference.coef_, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(ours.intercept_, reference.intercept_, rtol=1e-12, atol=1e-12)
+
+
 def test_learns_seed_004s_table():
     # seed 004's perceptron slide: inputs x0 = 1 (the bias), x1, x2 and the desired output y_t
     # (rows 1 0 0 | 0, 1 1 1 | 1, 1 0 1 | 0, 1 1 0 | 1: y_t = x1, a separable function)
