@@ -143,3 +143,23 @@ def test_cli_example_prints_what_the_page_shows(args, shown, tmp_path, monkeypat
     for line in shown:
         assert line in printed[position:], f"docs/cli.md shows {line!r} for 'glassnet {args}'; it printed:\n{out}{err}"
         position = printed.index(line, position) + 1
+
+
+def test_every_test_the_lecture_map_names_exists():
+    # docs/lectures.md's "Checked by" column names tests as `tests/test_x.py::name` or `::name` (the file
+    # of the last full name on the line); a renamed test, or a `::name` put after another file's, left
+    # the map pointing at nothing
+    repo = DOCS.parent
+    missing = []
+    for number, line in enumerate((DOCS / "lectures.md").read_text().splitlines(), 1):
+        current = None
+        for match in re.finditer(r"`(tests/test_\w+\.py)(?:::(\w+))?`|`::(\w+)`", line):
+            current = match[1] or current
+            name = match[2] or match[3]
+            if current is None:
+                missing.append((number, f"::{name} without a file before it"))
+            elif not (repo / current).exists():
+                missing.append((number, current))
+            elif name and not re.search(rf"^def {name}\(", (repo / current).read_text(), re.M):
+                missing.append((number, f"{current}::{name}"))
+    assert not missing, missing
