@@ -593,6 +593,23 @@ def test_a_late_reply_does_not_overwrite_newer_demo_settings(server):
 
 # --- the lecture demos: gradient descent, one backpropagation step, the perceptron rule ----------
 
+def test_seed_004s_prove_it_to_yourself_xor_needs_a_hidden_layer_or_the_product_feature():
+    # seed 004, "Prove it to yourself" on playground.tensorflow.org: "Single layer perceptron (no hidden
+    # layer) networks are limited to being linear classifiers. Not true of deeper MLP networks." XOR
+    # with x1, x2 and no hidden layer stays near chance; one hidden layer of 4 tanh units learns it;
+    # so does no hidden layer given the feature x1·x2 (the playground's own way out)
+    def test_accuracy(features, layers):
+        s = Session({"dataset": "xor", "features": features, "layers": layers})
+        for _ in range(3):
+            s.step(epochs=100)
+        p = s.model.predict(s.features(s.X_test), verbose=0)[:, 0]
+        return np.mean((p > 0.5) == (s.y_test > 0.5))
+
+    assert test_accuracy(["x1", "x2"], []) < 0.7
+    assert test_accuracy(["x1", "x2"], [4]) > 0.9
+    assert test_accuracy(["x1", "x2", "x1x2"], []) > 0.95
+
+
 def test_descent_demo_reproduces_seed_000s_tables():
     from glassnet.playground import demos
 
