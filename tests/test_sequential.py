@@ -290,6 +290,39 @@ def test_seed_004_mlp_pseudocode_from_scratch_is_fit_with_batch_size_1():
     np.testing.assert_allclose(history.history["loss"], errors, rtol=1e-12)
 
 
+@pytest.mark.parametrize("batch", [6, 4, 1])
+def test_seed_004_batch_mini_batch_and_stochastic_pseudocode(batch):
+    # Seed 004, "Batch, Mini-Batch, and SGD in pseudocode": for each batch of items (all 6; 4 then 2;
+    # or one) compute a gradient for each weight and bias, accumulate it, and update with the
+    # accumulated (summed) gradient. glassnet averages a batch's gradients, so the pseudocode's rate α
+    # is η = α · m for a batch of m items, or α with the loss's reduction="sum": the same weights, step for step
+    rng = np.random.default_rng(6)
+    X, y = rng.normal(size=(6, 2)), rng.uniform(-0.9, 0.9, size=(6, 1))
+    W, b, alpha = rng.normal(size=(2, 1)), np.zeros(1), 0.05
+    model = Sequential([Dense(1, "tanh", input_dim=2)], dtype="float64")
+    model.compile(loss="squared_error", optimizer=SGD(learning_rate=alpha))
+    model.build()
+    model.set_weights([W, b])
+    summed = glassnet.models.clone_model(model)  # or the summed loss itself, with the rate α
+    summed.compile(loss=glassnet.losses.SquaredError(reduction="sum"), optimizer=SGD(learning_rate=alpha))
+    summed.set_weights([W, b])
+    for _ in range(2):  # loop maxEpochs times
+        for start in range(0, 6, batch):
+            Xb, yb = X[start:start + batch], y[start:start + batch]
+            gW, gb = np.zeros_like(W), np.zeros_like(b)
+            for x, t in zip(Xb, yb):  # for-each item of the batch
+                a = np.tanh(x @ W + b)
+                d = (a - t) * (1 - a**2)  # ∂E/∂z of E = ½ (a − t)²
+                gW, gb = gW + np.outer(x, d), gb + d  # accumulate gradient
+            W, b = W - alpha * gW, b - alpha * gb  # use accumulated gradients to update
+            model.optimizer.learning_rate = alpha * len(Xb)
+            model.train_on_batch(Xb, yb)
+            summed.train_on_batch(Xb, yb)
+            for net in (model, summed):
+                np.testing.assert_allclose(net.get_weights()[0], W, rtol=1e-12)
+                np.testing.assert_allclose(net.get_weights()[1], b, rtol=1e-12, atol=1e-15)
+
+
 def test_seed_003_feed_forward_example_with_a_column_of_ones():
     # Seed 003, "Feed-Forward: An Example": X ∈ M_{N×4} with a first column of ones, W1 ∈ M_{5×4},
     # h = Φ1(X·W1ᵀ) ∈ M_{N×5}, h̄ = (1, h) ∈ M_{N×6}, W2 ∈ M_{4×6}, O = Φ2(h̄·W2ᵀ); glassnet keeps each
