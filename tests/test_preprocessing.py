@@ -40,6 +40,15 @@ def test_standardize_equals_seed_004s_two_lines(rng):
     np.testing.assert_allclose(standardize(X), expected, rtol=1e-12)
 
 
+def test_zero_center_of_images_subtracts_the_mean_image(rng):
+    # seed 004: "Karpathy advice for images: subtract the mean image only": on images (n, h, w, c)
+    # the same line X -= np.mean(X, axis = 0) takes the mean image, pixel and channel by pixel and channel
+    X = rng.uniform(0, 255, (6, 4, 5, 3))
+    mean_image = X.mean(axis=0)
+    np.testing.assert_allclose(zero_center(X), X - mean_image, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(zero_center(X).mean(axis=0), 0, atol=1e-12)
+
+
 def test_constant_feature_is_only_centered():
     X = np.array([[5.0, 1.0], [5.0, 3.0]])
     np.testing.assert_array_equal(standardize(X), [[0, -1], [0, 1]])
