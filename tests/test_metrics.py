@@ -677,3 +677,26 @@ def test_mean_metric_wrapper_passes_further_keyword_arguments_to_fn_as_keras():
     model.compile(optimizer="sgd", loss="mse", metrics=[metrics.MeanMetricWrapper(power_error, power=1.0)])
     assert model.evaluate(np.array([[1.0], [2.0]]), np.array([0.0, 0.0]), return_dict=True)["power_error"] == \
         pytest.approx(1.5)
+
+
+def test_help_shows_each_metrics_arguments_not_the_metaclass_call():
+    """help() and inspect.signature show a metric's own arguments, as Keras 3's (checked
+    against keras.metrics 3.15), not the metaclass's ``(*args, **kwargs)``; a user's subclass too."""
+    import inspect
+    import pydoc
+
+    assert str(inspect.signature(metrics.AUC)) == (
+        "(num_thresholds=200, curve='ROC', summation_method='interpolation', name=None, dtype=None, "
+        "thresholds=None, multi_label=False, num_labels=None, label_weights=None, from_logits=False)")
+    assert list(inspect.signature(metrics.Precision).parameters)[:3] == ["thresholds", "top_k", "class_id"]
+    assert str(inspect.signature(metrics.TopKCategoricalAccuracy)) == "(k=5, name=None, dtype=None)"
+    assert "Precision(thresholds=None, top_k=None, class_id=None" in pydoc.render_doc(metrics.Precision)
+
+    class Counted(metrics.Metric):
+        def __init__(self, name="counted", start=0, **kwargs):
+            super().__init__(name=name, **kwargs)
+            self.total = self.add_variable(shape=(), initializer="zeros")
+
+    assert str(inspect.signature(Counted)) == "(name='counted', start=0, **kwargs)"
+    assert Counted().name == "counted"  # the metaclass still runs reset_state after __init__
+    assert str(inspect.signature(metrics.Precision())) == "(y_true, y_pred, sample_weight=None)"

@@ -9,6 +9,7 @@ Plain functions :func:`accuracy_score` and :func:`confusion_matrix` work on
 label arrays.
 """
 
+import inspect
 import numbers
 import types
 import warnings
@@ -161,6 +162,13 @@ class _ResetAfterInit(type):
         metric = super().__call__(*args, **kwargs)
         metric.reset_state()
         return metric
+
+    @property
+    def __signature__(cls):
+        """``__init__``'s arguments, which ``help()`` and ``inspect.signature`` would
+        otherwise take from the ``__call__`` above: ``(*args, **kwargs)``."""
+        init = inspect.signature(cls.__init__)
+        return init.replace(parameters=list(init.parameters.values())[1:])
 
 
 class Metric(metaclass=_ResetAfterInit):
