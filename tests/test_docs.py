@@ -163,3 +163,30 @@ def test_every_test_the_lecture_map_names_exists():
             elif name and not re.search(rf"^def {name}\(", (repo / current).read_text(), re.M):
                 missing.append((number, f"{current}::{name}"))
     assert not missing, missing
+
+
+API_MODULES = ("layers", "optimizers", "losses", "metrics", "callbacks", "schedules", "regularizers",
+               "initializers", "constraints", "activations", "utils", "preprocessing", "models", "classic", "datasets")
+
+
+def test_help_of_every_public_class_is_its_own():
+    """help(cls) shows a class's own docstring: one without would show its base's text, as
+    help(initializers.Ones) said "All zeros" and help(regularizers.L2) described from_config."""
+    import importlib
+    import inspect
+
+    from glassnet import initializers, metrics, regularizers
+
+    missing = []
+    for module_name in API_MODULES:
+        module = importlib.import_module(f"glassnet.{module_name}")
+        for name in dir(module):
+            cls = getattr(module, name)
+            if name.startswith("_") or not inspect.isclass(cls) or not cls.__module__.startswith("glassnet"):
+                continue
+            if not (cls.__dict__.get("__doc__") or "").strip():
+                missing.append(f"glassnet.{module_name}.{name}")
+    assert missing == []
+    assert "zeros" not in inspect.getdoc(initializers.Ones).lower()
+    assert "l2 · Σ W²" in inspect.getdoc(regularizers.L2) and "from_config" not in inspect.getdoc(regularizers.L1L2)
+    assert "base of every metric" not in inspect.getdoc(metrics.MeanSquaredError)

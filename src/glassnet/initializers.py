@@ -54,6 +54,9 @@ def _weight_shape(shape):
 
 
 class Initializer(Configurable):
+    """The base of initializers: ``init(shape, dtype=None)`` returns the starting weights.
+    A subclass defines ``sample(rng, shape)``; with a ``seed`` every call gives the same values."""
+
     def __init__(self, seed=None):
         if seed is not None:
             make_rng(seed)  # refuses what no generator takes (-1, 1.5, "a", True), at construction
@@ -103,6 +106,8 @@ class Zeros(Initializer):
 
 
 class Ones(Zeros):
+    """All ones (Keras's default for batch normalization's γ)."""
+
     def sample(self, rng, shape):
         return np.ones(shape)
 

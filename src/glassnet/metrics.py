@@ -414,6 +414,8 @@ class SparseTopKCategoricalAccuracy(TopKCategoricalAccuracy):
 
 
 class MeanSquaredError(Metric):
+    """Mean of ``(ŷ − y)²`` over the outputs and the samples seen (Keras's)."""
+
     name = "mean_squared_error"
 
     def values(self, Y, A):
@@ -421,6 +423,8 @@ class MeanSquaredError(Metric):
 
 
 class MeanAbsoluteError(Metric):
+    """Mean of ``|ŷ − y|`` over the outputs and the samples seen (Keras's)."""
+
     name = "mean_absolute_error"
 
     def values(self, Y, A):

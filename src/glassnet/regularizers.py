@@ -32,6 +32,9 @@ def _sum_of_squares(w):
 
 
 class Regularizer(Configurable):
+    """The base of weight penalties: a subclass defines ``__call__(x)``, the penalty of the
+    weights, and ``gradient(W)``, its derivative, which training uses."""
+
     def __call__(self, x):
         """The penalty of the weights ``x`` (Keras's argument name; glassnet passes them by position)."""
         raise NotImplementedError
@@ -59,6 +62,9 @@ class Regularizer(Configurable):
 
 
 class L1L2(Regularizer):
+    """``l1 · Σ|W| + l2 · Σ W²``, gradient ``l1 · sign(W) + 2 · l2 · W`` (Keras 3's; both
+    0 unless given). ``l1`` and ``l2`` are numbers >= 0; else a ``TypeError`` or ``ValueError``."""
+
     def __init__(self, l1=0.0, l2=0.0):
         self.l1 = check_number(l1, "l1", low=0)
         self.l2 = check_number(l2, "l2", low=0)
@@ -103,6 +109,8 @@ class L1L2(Regularizer):
 
 
 class L1(L1L2):
+    """``l1 · Σ|W|`` (default ``l1=0.01``, Keras's), gradient ``l1 · sign(W)``."""
+
     def __init__(self, l1=0.01):
         super().__init__(l1=l1)
 
@@ -111,6 +119,8 @@ class L1(L1L2):
 
 
 class L2(L1L2):
+    """``l2 · Σ W²`` (default ``l2=0.01``, Keras's), gradient ``2 · l2 · W``."""
+
     def __init__(self, l2=0.01):
         super().__init__(l2=l2)
 

@@ -44,6 +44,9 @@ def _steps(value, name, positive):
 
 
 class LearningRateSchedule(Configurable):
+    """The base of schedules: ``schedule(step)`` is the learning rate at optimizer step
+    ``step`` (from 0), as Keras's; pass one as an optimizer's ``learning_rate``."""
+
     #: Keras's ``name=`` argument (kept in the config when given)
     name = None
 

@@ -269,6 +269,11 @@ def _chained(layer, x):
 
 
 class Layer:
+    """The base of every layer: ``build(input_shape)``, ``forward(X, training) -> Y`` and
+    ``backward(dY) -> dX``, its arrays in ``params``, ``grads`` and ``state`` (see the module
+    docstring). ``name``, ``input_shape``/``input_dim`` (on a first layer), ``dtype`` and
+    ``trainable`` as Keras's; an unknown keyword argument is a ``TypeError`` naming the layer."""
+
     weight_names = ()
     #: set by fit from ``compile(jit_compile=...)``: train with glassnet.kernels' compiled loops
     jit_compile = False

@@ -26,6 +26,10 @@ from .._validation import (check_bool, check_choice, check_non_negative_int, che
 
 
 class Callback:
+    """The base of callbacks, as Keras's: override the hooks (``on_epoch_end(epoch, logs)``,
+    ``on_train_batch_end(batch, logs)``, ...) or set them on an instance; ``self.model`` is
+    the model being trained and ``self.params`` fit's settings (``epochs``, ``steps``, ``verbose``)."""
+
     def __init__(self):
         self.model = None
         self.params = {}
