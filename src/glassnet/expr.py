@@ -318,6 +318,8 @@ def parse(text):
     ValueError
         For a syntax error or any construct outside the whitelist (the
         message names it).
+    TypeError
+        When ``text`` is not a string.
     """
     if not isinstance(text, str):
         raise TypeError(f"The expression must be a string. Received: {text!r} of type {type(text).__name__}")

@@ -383,6 +383,8 @@ def to_onnx(model):
     ValueError
         For an unbuilt model, a layer without an ONNX form (a custom one), a
         custom activation, or a Normalization that was never adapted.
+    TypeError
+        When ``model`` is not a glassnet Sequential (of a glassnet.sklearn estimator, pass its ``model_``).
     ImportError
         When onnx is not installed.
     """
@@ -458,6 +460,11 @@ def export(model, path):
     -------
     str
         ``path``.
+
+    Raises
+    ------
+    ValueError, TypeError, ImportError
+        As :func:`to_onnx`, before anything is written.
     """
     data = to_onnx(model).SerializeToString()
     path = check_path(path, "path")

@@ -262,7 +262,8 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
 
     Raises ``ValueError`` for a file that is not a glassnet model, is
     truncated, names unknown layers, holds arrays of the wrong shape or size,
-    or anything that would need unpickling.
+    or anything that would need unpickling; ``FileNotFoundError`` when there is
+    no file at ``filepath``, and ``TypeError`` when it is not a path.
 
     Keras's ``custom_objects`` must be None or empty: a glassnet file holds
     built-in objects only (custom ones are left out when saving, with a
