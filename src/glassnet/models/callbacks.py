@@ -25,6 +25,15 @@ from .._validation import (check_bool, check_choice, check_non_negative_int, che
                            check_positive_int, is_one_of)
 
 
+def _batches(save_freq):
+    """A ``save_freq`` other than ``"epoch"``: a positive number of batches."""
+    try:
+        return check_positive_int(save_freq, "save_freq")
+    except (TypeError, ValueError) as error:
+        raise type(error)(f"save_freq must be 'epoch' or a positive integer number of batches. "
+                          f"Received: save_freq={save_freq!r:.100}") from None
+
+
 class Callback:
     """The base of callbacks, as Keras's: override the hooks (``on_epoch_end(epoch, logs)``,
     ``on_train_batch_end(batch, logs)``, ...) or set them on an instance; ``self.model`` is
@@ -447,7 +456,7 @@ class ModelCheckpoint(Callback):
         self.save_weights_only = check_bool(save_weights_only, "save_weights_only")
         self.mode = _monitor_mode(monitor, mode)
         if not is_one_of(save_freq, ("epoch",)):
-            save_freq = check_positive_int(save_freq, "save_freq (an integer number of batches, or 'epoch')")
+            save_freq = _batches(save_freq)
             self.on_train_batch_end = self._batch_end  # fit calls batch hooks (and logs batches) only where set
         self.save_freq = save_freq
         if initial_value_threshold is not None:
@@ -540,7 +549,7 @@ class BackupAndRestore(Callback):
             raise ValueError(f"backup_dir must be the path of a folder for the backup. Received: {backup_dir!r}")
         self.backup_dir = os.fspath(backup_dir)
         if not is_one_of(save_freq, ("epoch",)):
-            save_freq = check_positive_int(save_freq, "save_freq (an integer number of batches, or 'epoch')")
+            save_freq = _batches(save_freq)
             self.on_train_batch_end = self._batch_end  # fit calls batch hooks only where one is set
         self.save_freq = save_freq
         self.double_checkpoint = check_bool(double_checkpoint, "double_checkpoint")
