@@ -212,3 +212,19 @@ def test_docstrings_name_the_errors_their_functions_raise(tmp_path):
         with pytest.raises(Exception) as raised:
             func(*args)
         assert raised.type.__name__ in inspect.getdoc(func), (func.__qualname__, raised.type.__name__)
+
+
+def test_the_cli_page_documents_every_option_of_each_command():
+    """Each command's section of docs/cli.md names every option its --help lists."""
+    import argparse
+
+    from glassnet.cli import build_parser
+
+    text = (DOCS / "cli.md").read_text()
+    sections = dict(re.findall(r"^## (\w+)\n(.*?)(?=^## |\Z)", text, re.S | re.M))
+    commands = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)).choices
+    undocumented = {name: [option for action in parser._actions for option in action.option_strings
+                           if option.startswith("--") and option not in ("--help", "--debug")
+                           and not re.search(f"{option}(?![a-z-])", sections.get(name, ""))]
+                    for name, parser in commands.items()}
+    assert {name: options for name, options in undocumented.items() if options} == {}
