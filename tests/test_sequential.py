@@ -838,6 +838,55 @@ def test_frozen_layers_keep_their_weights_and_pass_gradients_on(tmp_path):
         Dense(2, trainable="no")
 
 
+def _frozen_model_example():
+    x = (np.arange(24).reshape(8, 3) % 5 - 2.0) / 2
+    y = np.linspace(-1, 1, 8).reshape(8, 1)
+    model = Sequential([Input(shape=(3,)), Dense(4, name="d0"), BatchNormalization(name="bn"),
+                        Dense(1, name="d1", kernel_regularizer=glassnet.regularizers.L2(0.5))], dtype="float64")
+    model.set_weights([np.arange(12).reshape(3, 4) / 10 - 0.5, np.full(4, 0.1), np.ones(4), np.zeros(4), np.zeros(4),
+                       np.ones(4), np.linspace(-1, 1, 4).reshape(4, 1), np.zeros(1)])
+    return model, x, y
+
+
+def test_a_frozen_model_trains_no_layer_even_one_unfrozen_after_it_as_keras():
+    # model.trainable = False then model.layers[0].trainable = True trained that layer (and counted its
+    # penalty in the loss), where Keras 3's frozen model lists no trainable weights and fit moves none.
+    # The numbers are Keras 3.15's (jax) for this model, weights and batch.
+    model, x, y = _frozen_model_example()
+    model.trainable = False
+    model.layers[0].trainable = True
+    model.layers[1].trainable = True  # its own flag: training mode, so its moving statistics move (Keras's too)
+    assert model.trainable is False and [layer.trainable for layer in model.layers] == [True, True, False]
+    assert model.trainable_weights == [] and len(model.non_trainable_weights) == 8
+    lines = []
+    model.summary(print_fn=lines.append)
+    assert " Trainable params: 0 " in "\n".join(lines) and " Non-trainable params: 37 " in "\n".join(lines)
+    model.compile(optimizer=SGD(0.1), loss="mse")
+    assert [layer.frozen for layer in glassnet.trace.trace(model, x, y).layers] == [True, True, True]
+    assert model.losses == []  # d1's L2 penalty is no part of the loss: Keras evaluates 0.43744351716304664
+    np.testing.assert_allclose(model.evaluate(x, y, verbose=0), 0.43744351716304664, rtol=1e-7)
+    before = model.get_weights()
+    model.fit(x, y, epochs=1, batch_size=8, shuffle=False, verbose=0)
+    after = model.get_weights()
+    assert [not np.array_equal(a, b) for a, b in zip(before, after)] == [False] * 4 + [True] * 2 + [False] * 2
+    np.testing.assert_allclose(after[4], [0.001375, 0.00125, 0.001125, 0.001], rtol=1e-6)
+    np.testing.assert_allclose(after[5], [0.9926546812, 0.9923437834, 0.9922171831, 0.9922749996], rtol=1e-6)
+
+
+def test_a_model_with_a_frozen_layer_still_reads_trainable_as_keras():
+    # model.trainable read False once any layer was frozen; Keras reads the model's own flag
+    model, x, y = _frozen_model_example()
+    model.layers[0].trainable = False
+    assert model.trainable is True
+    assert [w.shape for w in model.trainable_weights] == [(4,), (4,), (4, 1), (1,)]
+    assert [w.shape for w in model.non_trainable_weights] == [(3, 4), (4,), (4,), (4,)]
+    model.compile(optimizer=SGD(0.1), loss="mse")
+    model.fit(x, y, epochs=1, batch_size=8, shuffle=False, verbose=0)
+    # Keras 3.15 (jax): d1's kernel after the step
+    np.testing.assert_allclose(model.get_weights()[6].ravel(), [-0.86183733088, -0.27866774813, 0.30211700160,
+                                                               0.88252930536], rtol=1e-6)
+
+
 def test_training_mode_calls_return_their_own_arrays():
     from glassnet.layers import Dropout
 

@@ -793,8 +793,8 @@ def _layer_traces(model, forward, red, params, grads, update):
             up[key] = update[part].reshape(value.shape).copy()
             k += 1
         # a frozen layer's penalty is not in the loss (as Keras), nor in its ∂J/∂θ
-        regs = {key: r for key, r in _regularizers_of(layer).items() if key in p} if layer.trainable else {}
-        found = layer.parameter_constraints() if layer.trainable else {}  # as training.constrained_parts
+        regs = {key: r for key, r in _regularizers_of(layer).items() if key in p} if model._trains(layer) else {}
+        found = layer.parameter_constraints() if model._trains(layer) else {}  # as training.constrained_parts
         cons = {key: c for key, c in found.items() if key in p}
         out.append(LayerTrace(
             index=i + 1, name=layer.name, kind=type(layer).__name__,
@@ -803,7 +803,7 @@ def _layer_traces(model, forward, red, params, grads, update):
             g_prime=g_prime, dJ_da=_np(dJ_da), delta=_np(delta), delta_rule=rule,
             params=p, grads=gr, updates=up,
             regularizers=regs, penalty_grads={key: np.asarray(r.gradient(p[key])) for key, r in regs.items()},
-            constraints=cons, frozen=bool(p) and not layer.trainable, dJ_da_in=dJ_da_in, backward_terms=terms,
+            constraints=cons, frozen=bool(p) and not model._trains(layer), dJ_da_in=dJ_da_in, backward_terms=terms,
         ))
     return out
 

@@ -412,9 +412,10 @@ class Sequential:
 
     @property
     def trainable(self):
-        """Whether training may change the weights: setting it sets every layer's ``trainable``, and
-        that of layers added later (as Keras)."""
-        return self._trainable and all(layer.trainable for layer in self._layers)
+        """The model's own flag, as Keras: False trains none of its layers, even one whose own flag
+        is True (set after freezing the model); setting it sets every layer's ``trainable``, and that
+        of layers added later."""
+        return self._trainable
 
     @trainable.setter
     def trainable(self, value):
@@ -424,12 +425,17 @@ class Sequential:
         for layer in self._layers:
             layer.trainable = bool(value)
 
+    def _trains(self, layer):
+        """Whether fit steps ``layer``'s weights: its own flag and the model's, as Keras (whose
+        frozen model lists no trainable weights, whatever its layers' flags)."""
+        return self._trainable and layer.trainable
+
     def _frozen_parts(self):
         """Slices of the flat parameter vector that belong to frozen layers (``trainable=False``)."""
         parts, offset = [], 0
         for layer in self._layers:
             size = layer.trainable_size
-            if size and not layer.trainable:
+            if size and not self._trains(layer):
                 parts.append(slice(offset, offset + size))
             offset += size
         return parts
@@ -597,7 +603,7 @@ class Sequential:
     def regularization_penalty(self):
         """The trainable layers' weight penalties: a frozen layer's weights are constants, and
         Keras counts only trainable weights' regularizers in the loss."""
-        return sum(layer.regularization_penalty() for layer in self._layers if layer.trainable)
+        return sum(layer.regularization_penalty() for layer in self._layers if self._trains(layer))
 
     def compute_loss(self, Y, A, sample_weight=None):
         """The loss the optimizer minimises: data loss plus weight penalties."""
@@ -885,21 +891,21 @@ class Sequential:
     def trainable_weights(self):
         """The live arrays that training updates (Dense W, b; batch-norm gamma, beta of trainable layers)."""
         self._ensure_built()
-        return [layer.params[k] for layer in self._layers if layer.built and layer.trainable
+        return [layer.params[k] for layer in self._layers if layer.built and self._trains(layer)
                 for k in layer.weight_names if k in layer.params]
 
     @property
     def losses(self):
         """The weight penalties the loss adds, one float per regularized trainable weight in the
         layers' order (Keras's ``model.losses``; ``sum(model.losses)`` is the penalty in the loss)."""
-        return [penalty for layer in self._layers for penalty in layer.losses]
+        return [penalty for layer in self._layers if self._trains(layer) for penalty in layer.losses]
 
     @property
     def non_trainable_weights(self):
         """The live arrays that training does not step (batch-norm moving statistics, frozen layers)."""
         self._ensure_built()
         return [layer.params[k] if k in layer.params else layer.state[k] for layer in self._layers if layer.built
-                for k in layer.weight_names if not layer.trainable or k not in layer.params]
+                for k in layer.weight_names if not self._trains(layer) or k not in layer.params]
 
     def get_layer(self, name=None, index=None):
         """The layer called ``name``, or at position ``index`` (as Keras)."""
@@ -1052,7 +1058,7 @@ class Sequential:
             print_fn(r[0].ljust(widths[0]) + r[1].ljust(widths[1]) + r[2].rjust(widths[2]))
         print_fn(line)
         total = self.count_params()
-        trainable = sum(layer.trainable_size for layer in self._layers if layer.trainable)
+        trainable = sum(layer.trainable_size for layer in self._layers if self._trains(layer))
         itemsize = np.dtype(self.dtype).itemsize
         print_fn(f" Total params: {total:,} ({_human_bytes(total * itemsize)})")
         print_fn(f" Trainable params: {trainable:,} ({_human_bytes(trainable * itemsize)})")

@@ -400,7 +400,7 @@ def _warn_if_gradient_stops(model):
         activation = getattr(layer, "activation", None)
         if not getattr(activation, "piecewise_constant", False):
             continue
-        stuck = [other.name for other in model.layers[:index + 1] if other.trainable and other.params]
+        stuck = [other.name for other in model.layers[:index + 1] if model._trains(other) and other.params]
         if stuck:
             shown = getattr(activation, "name", type(activation).__name__)
             warnings.warn(
@@ -483,7 +483,7 @@ def constrained_parts(model):
     Frozen layers have none, as Keras constrains only the variables it trains."""
     parts, slices = [], iter(model._slices)  # one slice per parameter array, in the layers' order
     for layer in model.layers:
-        found = layer.parameter_constraints() if layer.trainable else {}
+        found = layer.parameter_constraints() if model._trains(layer) else {}
         for key, value in layer.params.items():
             part = next(slices)
             if key in found:
