@@ -246,9 +246,9 @@ def test_sequential_takes_keras_trainable():
     rng = np.random.default_rng(0)
     x, y = rng.normal(size=(8, 3)), rng.normal(size=(8, 1))
     model = keras.Sequential([keras.Input(shape=(3,)), layers.Dense(4)], trainable=False)
-    assert not model.trainable and not model.layers[0].trainable
-    model.add(layers.Dense(1))  # the model's flag freezes a layer added later, as Keras's does
-    assert not model.layers[1].trainable and model.trainable_weights == []
+    assert not model.trainable and model.layers[0].trainable  # Keras 3: its layers keep their own flags
+    model.add(layers.Dense(1))  # the model's flag keeps a layer added later from training, as Keras's does
+    assert model.layers[1].trainable and model.trainable_weights == []
     model.compile(optimizer="sgd", loss="mse")
     before = model.get_weights()
     model.fit(x, y, epochs=1, verbose=0)

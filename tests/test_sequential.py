@@ -873,6 +873,24 @@ def test_a_frozen_model_trains_no_layer_even_one_unfrozen_after_it_as_keras():
     np.testing.assert_allclose(after[5], [0.9926546812, 0.9923437834, 0.9922171831, 0.9922749996], rtol=1e-6)
 
 
+def test_a_model_frozen_by_its_argument_keeps_its_layers_flags_as_keras():
+    # Sequential(..., trainable=False) and add() to it set every layer's flag to False, so a batch norm ran
+    # in inference mode; Keras 3 sets the model's flag only: its layers read True, none trains, and the batch
+    # norm updates its moving statistics (Keras 3.15's numbers, as in the test above)
+    base, x, y = _frozen_model_example()
+    model = Sequential(base.layers[:2], trainable=False, dtype="float64")
+    model.add(base.layers[2])
+    assert model.trainable is False and [layer.trainable for layer in model.layers] == [True, True, True]
+    assert model.trainable_weights == [] and model.losses == []
+    model.compile(optimizer=SGD(0.1), loss="mse")
+    before = model.get_weights()
+    model.fit(x, y, epochs=1, batch_size=8, shuffle=False, verbose=0)
+    after = model.get_weights()
+    assert [not np.array_equal(a, b) for a, b in zip(before, after)] == [False] * 4 + [True] * 2 + [False] * 2
+    np.testing.assert_allclose(after[4], [0.001375, 0.00125, 0.001125, 0.001], rtol=1e-6)
+    np.testing.assert_allclose(after[5], [0.9926547, 0.9923438, 0.9922172, 0.992275], rtol=1e-6)
+
+
 def test_a_model_with_a_frozen_layer_still_reads_trainable_as_keras():
     # model.trainable read False once any layer was frozen; Keras reads the model's own flag
     model, x, y = _frozen_model_example()

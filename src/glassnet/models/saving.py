@@ -132,7 +132,7 @@ def save_model(model, filepath, include_optimizer=True, backup=None):
     architecture = _architecture(model)
     if model.seed is not None:  # Sequential(seed=...): seeds the layers added after loading too
         architecture["seed"] = int(model.seed)
-    if not model._trainable:  # model.trainable = False: freezes the layers added after loading too
+    if not model._trainable:  # model.trainable = False: trains no layer, those added after loading too
         architecture["trainable"] = False
     # Two layers of one name (one renamed after add, layer.name = ...): the file names the second
     # as loading would rename it, with a warning, so that each keeps its own dropout generator

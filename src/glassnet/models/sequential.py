@@ -111,7 +111,8 @@ class Sequential:
         known (``Input``, ``input_dim``, ``input_shape``), the model is built, as Keras
         builds it: every layer has its weights, here and after each ``add``.
     trainable : bool
-        False freezes every layer, those added later too (Keras's argument).
+        False trains none of the layers, those added later too (Keras's argument); unlike
+        ``model.trainable = False``, it leaves the layers' own flags as they are, as Keras.
     name : str, optional
     dtype : {"float32", "float64"}, optional
         Precision of the weights and the math; defaults to
@@ -122,7 +123,7 @@ class Sequential:
         draw from the global generator (see ``glassnet.utils.set_random_seed``).
     """
 
-    #: the model's own flag, from ``trainable=`` or ``model.trainable = ...``: False freezes added layers too
+    #: the model's own flag, from ``trainable=`` or ``model.trainable = ...``: False trains no layer (see _trains)
     _trainable = True
     #: a build from the declared input shape, open until the model is first used (see _first_use)
     _declared = None
@@ -167,8 +168,8 @@ class Sequential:
             if not isinstance(layer, InputLayer):
                 seen[0].add(layer.name)
                 seen[1].add(id(layer))
-        if not trainable:
-            self.trainable = False
+        # the model's flag only, as Keras: its layers keep theirs (a batch norm still updates its statistics)
+        self._trainable = bool(trainable)
         if self._input_shape is not None and self._layers:  # one build, then one binding of the flat vectors
             declared, self._layers = self._layers, []
             for layer in declared:
@@ -235,8 +236,6 @@ class Sequential:
                 "is already the name of a layer in this model: give the layer another name=... (a layer shared "
                 "with another model keeps its name in both; glassnet.models.clone_model makes new layers)."
             )
-        if not self._trainable:
-            layer.trainable = False
         if self.built and self._declared is None:  # built by use (fit, predict, build, weights...)
             # as Keras: the new layer is built on the current output; the others keep their weights.
             # A seeded model seeds it too (by its position, so pop-then-add draws the same weights).
