@@ -891,6 +891,18 @@ def test_a_model_frozen_by_its_argument_keeps_its_layers_flags_as_keras():
     np.testing.assert_allclose(after[5], [0.9926547, 0.9923438, 0.9922172, 0.992275], rtol=1e-6)
 
 
+def test_the_clone_of_a_frozen_model_is_frozen_as_keras():
+    # clone_model gave a frozen model's clone trainable=True, and it trained the layer unfrozen after the
+    # freeze; Keras 3.15's clone_model keeps the model's flag: False, layers' [True, False], no trainable weights
+    model = Sequential([Input(shape=(3,)), Dense(4), Dense(1)])
+    model.trainable = False
+    model.layers[0].trainable = True
+    clone = glassnet.models.clone_model(model)
+    assert clone.trainable is False and [layer.trainable for layer in clone.layers] == [True, False]
+    assert clone.trainable_weights == []
+    assert glassnet.models.clone_model(Sequential([Input(shape=(3,)), Dense(1)])).trainable is True
+
+
 def test_a_model_with_a_frozen_layer_still_reads_trainable_as_keras():
     # model.trainable read False once any layer was frozen; Keras reads the model's own flag
     model, x, y = _frozen_model_example()

@@ -11,14 +11,16 @@ from .training import DivergenceWarning
 
 def clone_model(model):
     """A new :class:`Sequential` with ``model``'s architecture and fresh weights
-    (as ``keras.models.clone_model``): built if ``model`` is, not compiled. Each layer
+    (as ``keras.models.clone_model``): built if ``model`` is, frozen if it is, not compiled. Each layer
     gets a copy of the original's activation, initializers and regularizers, custom
     ones included."""
     if not isinstance(model, Sequential):
         raise TypeError(f"model must be a glassnet Sequential. Received: {type(model).__name__}")
     with in_memory_configs():
         config = copy.deepcopy(model.get_config())
-    return Sequential.from_config(config)
+    clone = Sequential.from_config(config)
+    clone._trainable = model._trainable  # as Keras's: a frozen model's clone trains no layer either
+    return clone
 
 
 def model_from_json(json_string):
