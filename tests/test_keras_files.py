@@ -683,6 +683,20 @@ def test_normalization_with_axis_none_round_trips_through_a_keras_file(tmp_path,
     np.testing.assert_allclose(np.asarray(from_keras(x)), model.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
 
 
+def test_save_keras_writes_the_model_s_own_trainable_flag_as_keras(tmp_path, h5py):
+    # config.json said "trainable": true of every model; Keras 3.15 writes the model's own flag: false
+    # after model.trainable = False, then layers[0].trainable = True (layers' flags: true, false)
+    from glassnet.models.keras_files import save_keras
+
+    model = Sequential([layers.Input((3,)), layers.Dense(4), layers.Dense(1)])
+    model.trainable = False
+    model.layers[0].trainable = True
+    save_keras(model, tmp_path / "model.keras")
+    config, _ = _written(tmp_path / "model.keras")
+    assert config["config"]["trainable"] is False
+    assert [layer["config"].get("trainable") for layer in config["config"]["layers"]] == [None, True, False]
+
+
 @pytest.mark.parametrize("make", [_classifier, _regression, _image, _activations])
 def test_save_keras_round_trips_through_load_model(make, tmp_path, h5py):
     from glassnet.models.keras_files import save_keras

@@ -476,7 +476,7 @@ def keras_config(model):
         layer_shape = list(layer.compute_output_shape(tuple(layer_shape)))
     config = {
         "module": "keras", "class_name": "Sequential", "registered_name": None,
-        "config": {"name": model.name, "trainable": True, "dtype": dtype, "layers": layer_configs,
+        "config": {"name": model.name, "trainable": bool(model._trainable), "dtype": dtype, "layers": layer_configs,
                    "build_input_shape": shape},
         "build_config": {"input_shape": shape},
     }
