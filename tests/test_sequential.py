@@ -903,6 +903,23 @@ def test_the_clone_of_a_frozen_model_is_frozen_as_keras():
     assert glassnet.models.clone_model(Sequential([Input(shape=(3,)), Dense(1)])).trainable is True
 
 
+def test_summary_show_trainable_adds_keras_s_column():
+    # show_trainable=True was accepted and did nothing; Keras 3.15's column shows each layer's own flag
+    # (N for d0, frozen; - for Dropout, which has no weights; Y in a frozen model too)
+    model = Sequential([Input(shape=(3,)), Dense(4, name="d0"), Dropout(0.1), Dense(1)])
+    model.layers[0].trainable = False
+    for frozen_model, trainable in ((False, " Trainable params: 5 "), (True, " Trainable params: 0 ")):
+        if frozen_model:
+            model.trainable = False
+            model.layers[2].trainable = True
+        lines = []
+        model.summary(print_fn=lines.append, show_trainable=True)
+        assert lines[2].split()[-1] == "Trainable" and [line.split()[-1] for line in lines[4:7]] == ["N", "-", "Y"]
+        assert trainable in "\n".join(lines)
+    model.summary(print_fn=lines.append)
+    assert lines[-9].split()[-1] == "#"  # no column without show_trainable
+
+
 def test_a_model_with_a_frozen_layer_still_reads_trainable_as_keras():
     # model.trainable read False once any layer was frozen; Keras reads the model's own flag
     model, x, y = _frozen_model_example()

@@ -1034,8 +1034,9 @@ class Sequential:
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False, show_trainable=False,
                 layer_range=None):
         """Print the layers, their output shapes and parameter counts, with totals (as Keras).
-        Keras's layout arguments (``line_length``, ``positions``, ``expand_nested``,
-        ``show_trainable``, ``layer_range``) are accepted; the table fits its contents."""
+        ``show_trainable=True`` adds Keras's column: each layer's own flag (Y or N; - for a layer
+        without weights). Keras's layout arguments (``line_length``, ``positions``,
+        ``expand_nested``, ``layer_range``) are accepted; the table fits its contents."""
         if print_fn is not None and not callable(print_fn):
             raise TypeError(f"print_fn must be a function such as print. Received: print_fn={print_fn!r}")
         if line_length is not None and callable(line_length) and print_fn is None:
@@ -1046,15 +1047,24 @@ class Sequential:
         rows = []
         for layer in self._layers:
             n = sum(math.prod(w.shape) for w in layer.weights)
-            rows.append((f"{layer.name} ({type(layer).__name__})", str((None, *layer.output_shape)), f"{n:,}"))
-        widths = [max(len(h), *(len(r[i]) for r in rows)) + 2 for i, h in enumerate(("Layer (type)", "Output Shape", "Param #"))]
+            row = (f"{layer.name} ({type(layer).__name__})", str((None, *layer.output_shape)), f"{n:,}")
+            if show_trainable:  # the layer's own flag, as Keras's column (Y in a frozen model too)
+                row += ("-" if not layer.weights else "Y" if layer.trainable else "N",)
+            rows.append(row)
+        headers = ("Layer (type)", "Output Shape", "Param #", "Trainable")[:len(rows[0])]
+        widths = [max(len(h), *(len(r[i]) for r in rows)) + 2 for i, h in enumerate(headers)]
         line = "─" * sum(widths)
+
+        def show(r):
+            flag = r[3].center(widths[3]).rstrip() if show_trainable else ""
+            print_fn(r[0].ljust(widths[0]) + r[1].ljust(widths[1]) + r[2].rjust(widths[2]) + flag)
+
         print_fn(f'Model: "{self.name}"')
         print_fn(line)
-        print_fn("Layer (type)".ljust(widths[0]) + "Output Shape".ljust(widths[1]) + "Param #".rjust(widths[2]))
+        show(headers)
         print_fn("═" * sum(widths))
         for r in rows:
-            print_fn(r[0].ljust(widths[0]) + r[1].ljust(widths[1]) + r[2].rjust(widths[2]))
+            show(r)
         print_fn(line)
         total = self.count_params()
         trainable = sum(layer.trainable_size for layer in self._layers if self._trains(layer))
