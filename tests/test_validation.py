@@ -659,3 +659,29 @@ def test_arrays_of_other_kinds_than_numbers_are_refused_whether_numpy_arrays_or_
             continue  # a list of timedeltas is a list of Python objects
         with pytest.raises(error, match=message):
             model.predict(given)
+
+
+def test_weights_that_are_all_zero_are_refused_where_fit_or_evaluate_would_work_on_nothing():
+    # Keras trains on nothing and reports a loss of 0 whatever the model (scikit-learn and
+    # glassnet.sklearn refuse them): fit ran an epoch without a change and evaluate said 0.0
+    model = Sequential([Dense(2, input_dim=2)], dtype="float64")
+    model.compile(optimizer="sgd", loss="mse")
+    model.set_weights([np.eye(2), np.zeros(2)])  # outputs = inputs
+    Xs = np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 2.0], [3.0, 3.0]])
+    Ys = Xs + [[1.0, 0.0], [0.0, 0.0], [0.0, 2.0], [0.0, 0.0]]  # per-sample mse: 0.5, 0, 2, 0
+    zeros, ones = np.zeros(4), np.ones(4)
+    for kwargs, name in ((dict(sample_weight=zeros), "sample_weight"),
+                         (dict(class_weight={0: 0, 1: 0}), "class_weight"),
+                         (dict(sample_weight=[0, 0, 0, 1], validation_split=0.25), "sample_weight"),
+                         (dict(validation_data=(Xs, Ys, zeros)), r"validation_data\[2\]")):
+        with pytest.raises(ValueError, match=f"{name} gives every sample the weight 0"):
+            model.fit(Xs, Ys, verbose=0, **kwargs)
+    with pytest.raises(ValueError, match="sample_weight gives every sample the weight 0: the loss would be 0"):
+        model.evaluate(Xs, Ys, sample_weight=zeros)
+    np.testing.assert_array_equal(model.get_weights()[0], np.eye(2))  # nothing ran
+    # one positive weight is enough, and weighs what it should: (1 · 2) / 4 samples
+    assert model.evaluate(Xs, Ys, sample_weight=[0, 0, 1, 0]) == pytest.approx(0.5, abs=1e-12)
+    assert model.evaluate(Xs, Ys, sample_weight=ones) == pytest.approx(2.5 / 4, abs=1e-12)
+    # one batch of zero weights is Keras's (a padded or masked batch): train_on_batch still takes it
+    assert model.train_on_batch(Xs, Ys, sample_weight=zeros) == 0.0
+    np.testing.assert_array_equal(model.get_weights()[0], np.eye(2))

@@ -345,6 +345,15 @@ def check_choice(value, name, choices):
     return value
 
 
+def refuse_all_zero(weights, name, what):
+    """``weights`` (an ndarray or None), unless every one is 0: the weighted loss of no sample is 0
+    whatever the model, so ``what`` (fit's training, evaluate's figures) would be about nothing.
+    (As scikit-learn's estimators refuse them; Keras trains on nothing and reports a loss of 0.)"""
+    if weights is not None and weights.size and not (weights > 0).any():  # (not .sum(): it overflows near 1e308)
+        raise ValueError(f"{name} gives every sample the weight 0: {what}. Give some sample a positive weight.")
+    return weights
+
+
 def per_sample_weights(sample_weight, n):
     """``sample_weight`` as ``(n,)`` weights (a number or an ``(n, 1)`` column too),
     or None; anything else is refused by name."""

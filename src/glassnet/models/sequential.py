@@ -20,7 +20,8 @@ import numpy as np
 
 from .. import backend, kernels, losses, metrics as metrics_module, optimizers
 from .._validation import (check_array, check_bool, check_consistent_length, check_path, check_positive_int, check_shape,
-                           check_sparse, is_compact, is_one_of, is_sparse, on_host, sized_by)
+                           check_sparse, is_compact, is_one_of, is_sparse, on_host, refuse_all_zero,
+                           sized_by)
 from ..backend import get_namespace, make_rng, seeded, standardize_dtype
 from ..layers import InputLayer, Layer
 from ..layers.base import assign_weights, build_layer, refuse_symbolic_input, snake_case
@@ -819,6 +820,7 @@ class Sequential:
                 return _logs_result(logs, return_dict)
             _only_none("is for streams of batches (generators, PyDatasets); x is an array, read whole", steps=steps)
             X, Y, w = self._prepare_xy(x, y, sample_weight, what="evaluate")
+            refuse_all_zero(w, "sample_weight", "the loss would be 0 whatever the model")
             if batch_size is not None:
                 check_positive_int(batch_size, "batch_size")
             elif self.loss._depends_on_batching():
@@ -873,6 +875,7 @@ class Sequential:
         """Loss (and metrics) on ``(x, y)`` as one batch, in inference mode (as Keras)."""
         with self._keeping_target_encoding():
             X, Y, w = self._prepare_xy(x, y, sample_weight, what="evaluate")
+            refuse_all_zero(w, "sample_weight", "the loss would be 0 whatever the model")
             logs = training.evaluate_arrays(self, X, Y, w, batch_size=max(X.shape[0], 1))
         return _logs_result(logs, return_dict)
 

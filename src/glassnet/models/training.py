@@ -24,7 +24,7 @@ import numpy as np
 from .. import backend, constraints, kernels, losses
 from .._validation import (
     check_array, check_non_negative_int, check_number, check_positive_int, dense_rows, is_one_of, is_sparse,
-    on_host,
+    on_host, refuse_all_zero,
 )
 from . import callbacks as callbacks_module, streams
 
@@ -89,6 +89,7 @@ def _validation(model, validation_data, validation_steps, validations=1):
     Yv = model._check_y(yv, Xv.shape[0], "validation_data[1]")
     wv = (model._check_sample_weight(validation_data[2], Xv.shape[0], "validation_data[2]")
           if len(validation_data) == 3 else None)
+    refuse_all_zero(wv, "validation_data[2]", "the validation loss would be 0 whatever the model")
     return lambda chunk, callbacks: evaluate_arrays(model, Xv, Yv, wv, batch_size=chunk, callbacks=callbacks)
 
 
@@ -235,6 +236,9 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
                                          validations)
         if class_weight is not None:  # the training part only: validation losses stay unweighted, as Keras
             w = _class_weights(model, Y, class_weight)
+        refuse_all_zero(w, "class_weight" if class_weight is not None else "sample_weight",
+                        "fit would train on nothing" + (" (the samples before validation_split's cut)"
+                                                        if val is not None and validation_data is None else ""))
         X, Y, w = backend.to_namespace(X, Y, w)  # to the namespace (and device) once, not per batch
         source = _ArrayEpochs(model, X, Y, w, batch_size, shuffle, steps_per_epoch)
     try:
