@@ -290,6 +290,11 @@ def test_r2_score_is_keras_s_and_scikit_learn_s_over_the_whole_set():
         assert _streamed(metrics.R2Score(num_regressors=30), Yr, Ar) == pytest.approx(r2_score(Yr, Ar))
     with pytest.raises(ValueError, match="class_aggregation must be one of"):
         metrics.R2Score("mean")
+    # an array was compared with the names: NumPy's "truth value ... is ambiguous" for two values, and
+    # one name in an array was kept as that array
+    for given in (np.array([1.0, 2.0]), np.array(["uniform_average"])):
+        with pytest.raises(ValueError, match="class_aggregation must be one of"):
+            metrics.R2Score(given)
     r2 = metrics.R2Score()
     r2.update_state(Yr, Ar)
     with pytest.raises(ValueError, match="R2Score has seen 3 output"):

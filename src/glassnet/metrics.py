@@ -563,7 +563,7 @@ class R2Score(Metric):
     _AGGREGATIONS = (None, "uniform_average", "variance_weighted_average")
 
     def __init__(self, class_aggregation="uniform_average", num_regressors=0, name=None, dtype=None):
-        if class_aggregation not in self._AGGREGATIONS:
+        if not is_one_of(class_aggregation, self._AGGREGATIONS):  # (an array: NumPy's "ambiguous" error)
             raise ValueError(f"class_aggregation must be one of {self._AGGREGATIONS}. "
                              f"Received: class_aggregation={class_aggregation!r}")
         self.class_aggregation = class_aggregation
