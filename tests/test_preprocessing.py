@@ -272,6 +272,10 @@ def test_to_categorical_errors():
     for text_or_dates in ("U1", "M8[s]", "V8", "complex64", object):
         with pytest.raises(ValueError, match="dtype must be a real number dtype .*Received: dtype="):
             to_categorical([0, 1], dtype=text_or_dates)  # gave [['1', ''], ['', '1']], dates, or a bytes error
+    for falsy in (0, False, ""):  # `dtype or floatx()` read them as "not given": float32, without a word
+        with pytest.raises(TypeError, match="dtype must be a NumPy dtype such as 'float32'. Received: dtype="):
+            to_categorical([0, 1], dtype=falsy)
+    assert to_categorical([0, 1], dtype=None).dtype == np.float32
 
 
 def test_to_categorical_refuses_huge_arrays_and_reports_real_labels():

@@ -1,6 +1,7 @@
 """Toy data sets against the lectures' truth tables and playground.tensorflow.org's rules."""
 
 import itertools
+import re
 
 import numpy as np
 import pytest
@@ -71,6 +72,20 @@ def test_gates_refuse_dtypes_that_are_no_real_numbers(dtype):
         logic_gate("xor", dtype=dtype)
     with pytest.raises(ValueError, match=r"dtype must be a real number dtype"):
         cheese_festival(dtype=dtype)
+
+
+@pytest.mark.parametrize("dtype", [0, False, ""])
+def test_gates_refuse_values_that_are_no_dtype_though_falsy(dtype):
+    # `dtype or floatx()` read 0, False and '' as "not given": float32 arrays, without a word
+    with pytest.raises(TypeError):
+        np.dtype(dtype)  # no dtype for NumPy either
+    message = re.escape(f"dtype must be a NumPy dtype such as 'float32'. Received: dtype={dtype!r}")
+    with pytest.raises(TypeError, match=message):
+        logic_gate("xor", dtype=dtype)
+    with pytest.raises(TypeError, match=message):
+        cheese_festival(dtype=dtype)
+    assert logic_gate("xor", dtype=None)[0].dtype == np.float32  # None: floatx()
+
 
 @pytest.mark.parametrize("dtype", [np.uint8, "uint16", bool])
 def test_bipolar_gate_refuses_dtypes_that_cannot_hold_minus_one(dtype):

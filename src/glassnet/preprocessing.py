@@ -329,7 +329,7 @@ def to_categorical(x=None, num_classes=None, dtype=None, *, y=None):
                         f"Received {given}.")
     name = "x" if y is None else "y"
     try:
-        dtype = np.dtype(dtype or floatx())
+        dtype = np.dtype(floatx() if dtype is None else dtype)
     except (TypeError, ValueError):
         raise TypeError(f"dtype must be a NumPy dtype such as 'float32'. Received: dtype={dtype!r:.100}") from None
     if dtype.kind not in "biuf":  # 'U1' gave the text '1' and '', 'M8[s]' dates, 'V8' a bytes error

@@ -24,7 +24,7 @@ def _encode(X, y, encoding, dtype, encode_inputs=False):
     if not is_one_of(encoding, _ENCODINGS):
         raise ValueError(f"encoding must be 'binary' or 'bipolar'. Received: encoding={encoding!r:.100}")
     try:
-        dtype = np.dtype(dtype or floatx())
+        dtype = np.dtype(floatx() if dtype is None else dtype)
     except (TypeError, ValueError):
         raise TypeError(f"dtype must be a NumPy dtype such as 'float32'. Received: dtype={dtype!r:.100}") from None
     if dtype.kind not in "biuf":  # 'U1' gave the text '0'/'1', 'M8[s]' dates, complex and object the numbers wrapped
