@@ -148,6 +148,8 @@ def test_cheese_festival_custom_weights_and_errors():
         cheese_festival(["any_two"])
     with pytest.raises(TypeError, match="weights must be numbers. Received: weights='abc'"):
         cheese_festival(weights="abc")
+    with pytest.raises(ValueError, match="weights must be finite numbers. Received an integer beyond the float range"):
+        cheese_festival(weights=(1, 10**400, 1))  # an OverflowError, "int too large to convert to float"
 
 
 # ------------------------------------------------------------- 2-D sets
@@ -278,6 +280,8 @@ def test_plane_separation_errors():
         make_plane_separation(weights=(0, 0))
     with pytest.raises(TypeError, match="weights must be numbers. Received: weights='ab'"):
         make_plane_separation(weights="ab")
+    with pytest.raises(ValueError, match="weights must be finite numbers. Received an integer beyond the float range"):
+        make_plane_separation(weights=(10**400, 1))  # an OverflowError, "int too large to convert to float"
     with pytest.raises(ValueError, match="margin=20.0 leaves .*no room"):
         make_plane_separation(margin=20.0, seed=0)
     with pytest.raises(ValueError, match="margin must be >= 0.0"):

@@ -154,6 +154,8 @@ def _numbers(values, name):
         return np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError):
         raise TypeError(f"{name} must be numbers. Received: {name}={values!r:.100}") from None
+    except OverflowError:  # an int past the float range: NumPy's "int too large to convert to float"
+        raise ValueError(f"{name} must be finite numbers. Received an integer beyond the float range.") from None
 
 
 # ------------------------------------------------------------- playground 2-D sets
