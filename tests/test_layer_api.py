@@ -677,3 +677,18 @@ def test_a_subclass_without_forward_says_what_a_layer_defines():
         Double()(np.ones((2, 3)))
     with pytest.raises(NotImplementedError, match=r"Double defines no backward\(dY\)"):
         Double().backward(np.ones((2, 3)))
+
+
+@pytest.mark.parametrize("make, argument, message", [
+    (lambda: Dense(3, kernel_initializer="glorot"), "kernel_initializer", "Unknown initializer 'glorot'"),
+    (lambda: Dense(3, bias_initializer=5), "bias_initializer", "Could not interpret initializer identifier: 5"),
+    (lambda: Dense(3, kernel_regularizer="l3"), "kernel_regularizer", "Unknown regularizer 'l3'"),
+    (lambda: Dense(3, bias_regularizer=0.5), "bias_regularizer", "Could not interpret regularizer identifier: 0.5"),
+    (lambda: layers.LayerNormalization(gamma_initializer="one"), "gamma_initializer", "Unknown initializer 'one'"),
+    (lambda: BatchNormalization(moving_variance_initializer=[1]), "moving_variance_initializer",
+     r"Could not interpret initializer identifier: \[1\]"),
+])
+def test_a_bad_initializer_or_regularizer_names_the_argument_it_was_given_as(make, argument, message):
+    # "Unknown initializer 'glorot'" (Keras's words) did not say which: a Dense layer has two of each
+    with pytest.raises(ValueError, match=f"^{argument}: {message}"):
+        make()

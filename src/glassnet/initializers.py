@@ -431,8 +431,13 @@ def get(identifier, name=None):
                          f"Initializer or a function f(shape, dtype=None). Received: {received} (Keras 3 then draws "
                          "the weights with 'glorot_uniform', a bias too; give that name for Keras's weights, or "
                          "'zeros').")
-    return lookup(identifier, INITIALIZERS, "initializer", instance_of=Initializer, allow_callable=True,
-                  instantiate=True)
+    try:
+        return lookup(identifier, INITIALIZERS, "initializer", instance_of=Initializer, allow_callable=True,
+                      instantiate=True)
+    except ValueError as exc:  # which of a layer's initializers it was (kernel_ or bias_)
+        if name is None:
+            raise
+        raise ValueError(f"{name}: {exc}") from None
 
 
 def serialize(initializer):
