@@ -227,6 +227,15 @@ def test_registry_names_and_errors():
         optimizers.SGD(learning_rate=-1)
     with pytest.raises(ValueError, match="Only one of clipnorm"):
         optimizers.SGD(clipnorm=1.0, clipvalue=1.0)
+    # a dict is a schedule's config (Keras's serialized form): one that is none said "Unknown learning-rate
+    # schedule None in saved config", naming no argument
+    for config in ({}, {"class_name": "ExponentialDecay"}, {"class_name": "Adam", "config": {}}):
+        with pytest.raises(ValueError, match=r"learning_rate must be a number, a schedule or its config\. Received: "
+                                             r"learning_rate=\{"):
+            optimizers.Adam(learning_rate=config)
+    decay = {"class_name": "ExponentialDecay",
+             "config": {"initial_learning_rate": 0.1, "decay_steps": 10, "decay_rate": 0.5}}
+    assert optimizers.SGD(learning_rate=decay)._learning_rate(20) == pytest.approx(0.1 * 0.5**2)
 
 
 def test_blocked_update_equals_one_pass(rng, monkeypatch):

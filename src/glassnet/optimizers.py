@@ -111,8 +111,12 @@ class Optimizer(Configurable):
                  gradient_accumulation_steps=None, name=None, **kwargs):
         if kwargs:
             raise _unknown_arguments(type(self).__name__, kwargs)
-        if isinstance(learning_rate, dict):
-            learning_rate = schedules.deserialize(learning_rate)
+        if isinstance(learning_rate, dict):  # a schedule as Keras serializes it
+            try:
+                learning_rate = schedules.deserialize(learning_rate)
+            except (TypeError, ValueError) as exc:
+                raise type(exc)(f"learning_rate must be a number, a schedule or its config. Received: "
+                                f"learning_rate={learning_rate!r:.100} ({exc})") from None
         if not isinstance(learning_rate, schedules.LearningRateSchedule) and not callable(learning_rate):
             learning_rate = check_number(learning_rate, "learning_rate", low=0)  # a float (np.float32 too)
         self._learning_rate = learning_rate
