@@ -26,6 +26,8 @@ def test_normalize_huge_tiny_and_float16_values():
     np.testing.assert_allclose(utils.normalize(x, order=np.inf), [[0.75, 1.0]] * 3)
     np.testing.assert_allclose(utils.normalize(np.array([[300, 400]], dtype=np.float16)), [[0.6, 0.8]], rtol=1e-3)
     np.testing.assert_array_equal(utils.normalize([[3.0, 0.0]], order=0), [[3.0, 0.0]])  # a count: nothing scaled
+    # a large order is the max norm's limit, an int past int64 too: |x| / ||x||_p → |x| / max|x| as p → ∞
+    np.testing.assert_allclose(utils.normalize([[3.0, 4.0]], order=10**300), [[0.75, 1.0]], rtol=1e-15)
 
 
 @pytest.mark.parametrize("kwargs, error, match", [
@@ -34,6 +36,8 @@ def test_normalize_huge_tiny_and_float16_values():
     ({"x": np.ones((2, 2)), "order": "l2"}, TypeError, "order must be a number"),
     ({"x": np.float32(3.0)}, ValueError, "at least one axis"),
     ({"x": np.ones((2, 2)), "order": float("nan")}, ValueError, "order must be a number, not NaN"),  # all NaN
+    # an int past int64 met NumPy's "Cannot cast ufunc 'reciprocal' input from dtype('O')"; past float, OverflowError
+    ({"x": np.ones((2, 2)), "order": 10**400}, ValueError, "order must be a number within the float range"),
 ])
 def test_normalize_bad_arguments(kwargs, error, match):
     with pytest.raises(error, match=match):

@@ -31,6 +31,11 @@ def normalize(x, axis=-1, order=2):
     axis = check_int(axis, "axis", low=-x.ndim, high=x.ndim - 1)
     if isinstance(order, bool) or not isinstance(order, (int, float, np.integer, np.floating)):
         raise TypeError(f"order must be a number (2 for the L2 norm, 1, np.inf, ...). Received: order={order!r:.100}")
+    try:  # (an int past int64 met NumPy's "Cannot cast ufunc 'reciprocal' input from dtype('O')")
+        order = float(order)
+    except OverflowError:
+        raise ValueError(f"order must be a number within the float range (np.inf for the largest |x|). Received "
+                         f"an integer of {len(str(order))} digits.") from None
     if order != order:  # NaN: every norm, and so every result, was NaN
         raise ValueError(f"order must be a number, not NaN (2 for the L2 norm, 1, np.inf, ...). Received: order={order!r}")
     if order != 0 and x.dtype.kind == "f":
