@@ -503,6 +503,9 @@ def test_confusion_counts_equal_keras(name):
         cls(thresholds=1.5)
     with pytest.raises(ValueError, match=r"thresholds must be a number in \[0, 1\] or a non-empty list"):
         cls(thresholds=[])
+    with pytest.raises(TypeError, match=r"thresholds must be a number\. Received: thresholds=array\(0\.45\)"):
+        cls(thresholds=np.array(0.45))  # a 0-d array: Python's "len() of unsized object"
+    assert cls(thresholds=np.array([0.3, 0.55]))(CONFUSION_TRUE, CONFUSION_PRED).tolist() == two
 
 
 def test_the_imbalanced_data_tutorial_s_metrics_in_fit_with_class_weight_equal_keras(tmp_path):

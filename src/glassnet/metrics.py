@@ -633,7 +633,7 @@ def _evenly_spaced(thresholds):
 def _check_thresholds(value):
     """``thresholds`` as the confusion-count metrics take them: None, a number in [0, 1]
     (a float) or a non-empty list of them."""
-    if isinstance(value, (list, tuple, np.ndarray)):
+    if isinstance(value, (list, tuple)) or getattr(value, "ndim", 0):  # (a 0-d array has no len(): a number's check)
         if len(value) == 0:
             raise ValueError("thresholds must be a number in [0, 1] or a non-empty list of them.")
         return [check_number(t, "thresholds", low=0, high=1) for t in value]
