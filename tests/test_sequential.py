@@ -544,7 +544,7 @@ def test_layer_weights_get_weights_and_set_weights_as_keras():
         layer.set_weights([np.zeros((5, 3)), np.zeros(5)])
     with pytest.raises(ValueError, match="expects a list of 2 weight arrays"):
         layer.set_weights([np.zeros((3, 5))])
-    with pytest.raises(TypeError, match="weight 'b' must be an array of numbers"):
+    with pytest.raises(TypeError, match="weight 'b' must be an array of real numbers"):
         layer.set_weights([np.zeros((3, 5)), ["x"] * 5])
     np.testing.assert_array_equal(layer.get_weights()[0], copies[0])  # a refused list changed nothing, W included
     # training still updates the layer after set_weights (the arrays stay views of the flat buffer)

@@ -685,3 +685,22 @@ def test_weights_that_are_all_zero_are_refused_where_fit_or_evaluate_would_work_
     # one batch of zero weights is Keras's (a padded or masked batch): train_on_batch still takes it
     assert model.train_on_batch(Xs, Ys, sample_weight=zeros) == 0.0
     np.testing.assert_array_equal(model.get_weights()[0], np.eye(2))
+
+
+@pytest.mark.parametrize("weights", [
+    np.full((4, 4), 1 + 2j),  # the imaginary parts were dropped (NumPy's ComplexWarning only): 1.0 loaded
+    np.full((4, 4), "1.5"),  # text was read as the number it spells
+    [[1.0, 2.0, None, 0.0]] * 4,  # None loaded as NaN
+    np.ones((4, 4), dtype="M8[s]"),  # dates as their counts of seconds
+])
+def test_set_weights_refuses_what_is_no_real_number(model, weights):
+    model.build((4,))
+    before = model.get_weights()
+    with pytest.raises(TypeError, match=r"set_weights: weights\[0\] must be an array of real numbers"):
+        model.set_weights([weights, *before[1:]])
+    for got, want in zip(model.get_weights(), before):
+        np.testing.assert_array_equal(got, want)
+    # what stays: numbers of any real kind, NaN on purpose, an object array of numbers (pandas' .values)
+    for good in (np.full((4, 4), 2, dtype=np.int8), np.full((4, 4), np.nan), np.full((4, 4), 0.5, dtype=object)):
+        model.set_weights([good, *before[1:]])
+        np.testing.assert_array_equal(model.get_weights()[0], np.asarray(good, dtype=np.float32))

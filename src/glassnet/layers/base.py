@@ -17,6 +17,7 @@ import difflib
 import inspect
 import json
 import math
+import numbers
 import re
 import warnings
 
@@ -203,10 +204,16 @@ def assign_weights(targets, weights, names, owner):
         dtype = numpy_dtype(target)
         try:
             given = np.asarray(value)
-            with np.errstate(over="ignore"):
-                value = given.astype(dtype)
+            # the cast read text ('1.5' as 1.5) and dropped imaginary parts with only NumPy's ComplexWarning
+            real = given.dtype.kind not in "cUSMmV" and (  # and None as NaN, in a list of rows
+                given.dtype != object or all(isinstance(v, numbers.Real) for v in given.flat))
+            if real:
+                with np.errstate(over="ignore"):
+                    value = given.astype(dtype)
         except (TypeError, ValueError):
-            raise TypeError(f"{owner}: {name} must be an array of numbers. Received: {value!r:.80}") from None
+            real = False
+        if not real:
+            raise TypeError(f"{owner}: {name} must be an array of real numbers. Received: {value!r:.80}") from None
         if given.dtype.kind in "fiu" and not np.array_equal(np.isfinite(value), np.isfinite(given)):
             # a finite value beyond the dtype's range (1e6 in float16) became inf with only NumPy's warning
             largest = float(np.abs(given[np.isfinite(given)]).max())
