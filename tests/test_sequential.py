@@ -205,6 +205,11 @@ def test_gradients_align_with_get_weights(rng):
     assert [g.shape for g in grads] == [w.shape for w in model.get_weights()]
     # Moving statistics are not trainable: zero gradient.
     assert not grads[4].any() and not grads[5].any()
+    # training=False takes the moving statistics, not the batch's: other gradients; the string 'False',
+    # which is true, ran the training pass
+    assert not np.allclose(model.gradients(X, y, training=False)[0], grads[0])
+    with pytest.raises(TypeError, match="training must be True or False. Received: training='False'"):
+        model.gradients(X, y, training="False")
 
 
 def test_predict_builds_lazily_and_keras_style_string_metric():

@@ -990,6 +990,7 @@ class Sequential:
         """
         from ..trace import _restore_side_effects, _save_side_effects
 
+        training = check_bool(training, "training")  # ('False', a string, ran the training pass)
         X, Y, w = self._prepare_xy(x, y, sample_weight, what="gradients")
         saved = _save_side_effects(self)
         try:
