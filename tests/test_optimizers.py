@@ -757,3 +757,25 @@ def test_every_schedule_is_keras_s_formula_at_many_steps(name):
     for step in range(25):
         assert opt.learning_rate == pytest.approx(formula(step), rel=1e-12)
         opt.apply(np.zeros(1), np.zeros(1))
+
+
+@pytest.mark.parametrize("name", ["Adam", "RMSprop", "Adadelta", "Adamax", "Nadam", "AdamW"])
+def test_divergence_from_epsilon_zero_names_epsilon_not_the_learning_rate(name):
+    # An input that is always 0 (MNIST's border pixels) has a gradient of 0: with ε = 0 its first
+    # step is 0/0 = NaN. The warning only said "try a lower learning rate", which cannot help
+    from glassnet.layers import Dense
+    from glassnet.models import Sequential
+    from glassnet.models.training import DivergenceWarning
+
+    X = np.random.default_rng(0).normal(size=(8, 3))
+    X[:, 2] = 0.0
+    Y = np.eye(3)[np.arange(8) % 3]
+
+    def fit(epsilon):
+        model = Sequential([Dense(3, input_dim=3)], seed=0)
+        model.compile(getattr(optimizers, name)(epsilon=epsilon), "mse")
+        return model.fit(X, Y, epochs=2, verbose=0).history
+
+    with pytest.warns(DivergenceWarning, match=r"epsilon=0 makes a step 0/0 \(NaN\)"):
+        assert fit(0.0) == {}
+    assert np.isfinite(fit(1e-7)["loss"]).all()  # the same run with Keras's ε trains

@@ -833,6 +833,10 @@ def _stop_diverged(model, epoch, step, snapshot):
         f"infinite. Training stopped; the weights are restored to the start of this epoch. "
         f"Try a lower learning rate (currently {lr:g}), e.g. {lr / 10:g}."
     )
+    opt = model.optimizer  # Adam(epsilon=0) met a gradient of 0: 0/0 is NaN (not Adagrad's, whose sums start > 0)
+    if getattr(opt, "epsilon", None) == 0 and not getattr(opt, "initial_accumulator_value", 0):
+        message += (" The optimizer's epsilon=0 makes a step 0/0 (NaN) where a gradient is 0 from the start (an "
+                    "input that is always 0, a unit that never fires): give epsilon > 0, such as Keras's 1e-7.")
     model.stop_training = True
     model.stop_reason = message
     warnings.warn(message, DivergenceWarning, stacklevel=4)
