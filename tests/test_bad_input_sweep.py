@@ -1,0 +1,209 @@
+"""A property-based sweep of the public API with bad input (hypothesis, derandomized).
+
+The rule it checks: every wrong type or value given to a constructor or method is a
+ValueError or TypeError whose message names the argument (never an AttributeError,
+IndexError, OverflowError, NumPy's broadcasting or "ambiguous truth value" error, nor a
+result computed from nothing).
+"""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from glassnet import datasets, layers, metrics, optimizers, preprocessing, utils
+from glassnet.models import Sequential
+
+SWEEP = settings(derandomize=True, max_examples=60, deadline=None, database=None,
+                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+
+# values no numeric setting takes: no number at all, or a bool (True is no learning rate)
+not_numbers_but_none = st.one_of(st.text(max_size=3), st.booleans(), st.lists(st.integers(), min_size=1, max_size=2),
+                                 st.just({}), st.just(np.array([0.5, 0.5])), st.just(0.5j))
+not_numbers = st.one_of(st.none(), not_numbers_but_none)
+non_finite = st.sampled_from([math.nan, math.inf, -math.inf, 10**400])
+negative = st.one_of(st.floats(max_value=-1e-9, allow_nan=False, allow_infinity=False),
+                     st.integers(max_value=-1))
+not_positive_ints = st.one_of(st.integers(max_value=0), st.floats(allow_nan=True), st.booleans(), st.text(max_size=3),
+                              st.just(np.array([2, 3])))
+outside_unit = st.one_of(st.floats(max_value=-1e-9, allow_nan=False), st.floats(min_value=1 + 1e-9, allow_nan=False))
+
+
+def _bad_real(low_bad, optional=False):
+    """Not a number (None too unless ``optional``), not finite, or in the refused range ``low_bad``."""
+    return st.one_of(not_numbers_but_none if optional else not_numbers, non_finite, low_bad)
+
+
+# (callable taking the value, the argument's name, bad values)
+CONSTRUCTORS = [
+    (lambda v: layers.Dense(v), "units", not_positive_ints),
+    (lambda v: layers.Dropout(v), "rate", st.one_of(not_numbers, non_finite, outside_unit, st.just(1.0))),
+    (lambda v: layers.GaussianDropout(v), "rate", st.one_of(not_numbers, non_finite, outside_unit, st.just(1.0))),
+    (lambda v: layers.GaussianNoise(v), "stddev", _bad_real(negative)),
+    (lambda v: layers.BatchNormalization(momentum=v), "momentum", _bad_real(outside_unit)),
+    (lambda v: layers.BatchNormalization(epsilon=v), "epsilon", _bad_real(st.floats(max_value=0, allow_nan=False))),
+    (lambda v: layers.LayerNormalization(epsilon=v), "epsilon", _bad_real(st.floats(max_value=0, allow_nan=False))),
+    (lambda v: layers.LeakyReLU(negative_slope=v), "negative_slope", _bad_real(negative)),
+    (lambda v: layers.ReLU(max_value=v), "max_value", st.one_of(non_finite, negative, st.text(max_size=3))),
+    (lambda v: layers.Dense(3, use_bias=v), "use_bias", st.one_of(st.none(), st.text(max_size=3), st.integers())),
+    (lambda v: layers.Dense(3, kernel_initializer=v), "kernel_initializer",
+     st.one_of(st.integers(), st.floats(), st.sampled_from(["glorot", "he", "xx"]))),
+    (lambda v: layers.Dense(3, bias_initializer=v), "bias_initializer",
+     st.one_of(st.integers(), st.floats(), st.sampled_from(["zero", "xx"]))),
+    (lambda v: layers.Dense(3, kernel_regularizer=v), "kernel_regularizer",
+     st.one_of(st.integers(), st.floats(), st.sampled_from(["l3", "xx"]))),
+    (lambda v: metrics.R2Score(class_aggregation=v), "class_aggregation",
+     st.one_of(st.text(max_size=3), st.integers(), st.just(np.array(["uniform_average"])),
+               st.just(np.array([1.0, 2.0])))),
+    (lambda v: metrics.TopKCategoricalAccuracy(k=v), "k", not_positive_ints),
+    (lambda v: metrics.Precision(thresholds=v), "thresholds",
+     st.one_of(st.just(np.array(0.45)), st.just([]), st.just([0.5, 1.5]), non_finite, outside_unit, st.text(max_size=2))),
+    (lambda v: metrics.BinaryAccuracy(threshold=v), "threshold", _bad_real(outside_unit)),
+    (lambda v: metrics.AUC(num_thresholds=v), "num_thresholds", st.one_of(st.integers(max_value=1), st.floats(),
+                                                                         st.text(max_size=2))),
+]
+for _name in ("SGD", "RMSprop", "Adam", "AdamW", "Adagrad", "Adadelta", "Adamax", "Nadam"):
+    _cls = getattr(optimizers, _name)
+    CONSTRUCTORS += [
+        (lambda v, cls=_cls: cls(learning_rate=v), "learning_rate", _bad_real(negative)),
+        (lambda v, cls=_cls: cls(clipnorm=v), "clipnorm", _bad_real(negative, optional=True)),
+        (lambda v, cls=_cls: cls(clipvalue=v), "clipvalue", _bad_real(negative, optional=True)),
+        (lambda v, cls=_cls: cls(global_clipnorm=v), "global_clipnorm", _bad_real(negative, optional=True)),
+    ]
+    if _name != "SGD":
+        CONSTRUCTORS.append((lambda v, cls=_cls: cls(epsilon=v), "epsilon", _bad_real(negative)))
+CONSTRUCTORS += [
+    (lambda v: optimizers.SGD(momentum=v), "momentum", _bad_real(outside_unit)),
+    (lambda v: optimizers.SGD(nesterov=v), "nesterov", st.one_of(st.none(), st.text(max_size=3), st.integers())),
+    (lambda v: optimizers.Adam(beta_1=v), "beta_1", _bad_real(outside_unit)),
+    (lambda v: optimizers.Adam(beta_2=v), "beta_2", _bad_real(outside_unit)),
+    (lambda v: optimizers.RMSprop(rho=v), "rho", _bad_real(outside_unit)),
+    (lambda v: datasets.make_spiral(20, noise=v), "noise", _bad_real(negative)),
+    (lambda v: datasets.make_xor(v), "n_samples", not_positive_ints),
+    (lambda v: datasets.make_plane_separation(weights=v), "weights", st.one_of(
+        st.text(min_size=1, max_size=3), st.just([1.0, None]), st.just(10**400), st.just([10**400, 1]))),
+    (lambda v: datasets.cheese_festival(weights=v), "weights", st.one_of(
+        st.text(min_size=1, max_size=3), st.just([1.0, None, 1.0]), st.just([1, 10**400, 1]))),
+    (lambda v: datasets.logic_gate("xor", dtype=v), "dtype",
+     st.one_of(st.sampled_from([0, False, "", "U1", "complex64", "xx"]), st.just({}))),
+    (lambda v: preprocessing.to_categorical([0, 1], dtype=v), "dtype",
+     st.one_of(st.sampled_from([0, False, "", "U1", "complex64", "xx"]), st.just({}))),
+    (lambda v: preprocessing.to_categorical([0, 1], num_classes=v), "num_classes",
+     st.one_of(st.integers(max_value=1), st.floats(), st.text(max_size=2))),
+    (lambda v: preprocessing.MinMaxScaler(feature_range=v).fit(np.eye(3)), "feature_range",
+     st.one_of(st.just((1, 0)), st.just((0, 0)), st.just((0, math.nan)), st.text(max_size=2), st.integers())),
+    (lambda v: preprocessing.split(np.eye(10), validation=v), "validation", _bad_real(outside_unit)),
+    (lambda v: preprocessing.kfold(10, k=v), "k", st.one_of(st.integers(max_value=1), st.integers(min_value=11),
+                                                             st.floats(), st.text(max_size=2))),
+    (lambda v: utils.normalize(np.eye(3), order=v), "order", st.one_of(st.text(max_size=2), st.none(),
+                                                                       st.just(math.nan), st.booleans(),
+                                                                       st.just(10**400))),
+    (lambda v: _built_model().set_weights([v, np.zeros(3)]), "weights[0]", st.one_of(
+        st.just(np.full((3, 3), 1 + 2j)), st.just(np.full((3, 3), "1")), st.just([[1.0, None, 0.0]] * 3),
+        st.just(np.ones((2, 3))), st.none(), st.text(max_size=2))),
+]
+
+
+def _built_model():
+    model = Sequential([layers.Input((3,)), layers.Dense(3)])
+    model.build()
+    return model
+
+
+@settings(SWEEP, max_examples=400)  # about 6 values for each of the ~70 arguments
+@given(data=st.data())
+def test_bad_settings_are_refused_by_name(data):
+    make, name, bad = data.draw(st.sampled_from(CONSTRUCTORS), label="argument")
+    value = data.draw(bad, label=name)
+    with np.errstate(all="ignore"), pytest.raises((ValueError, TypeError)) as caught:
+        make(value)
+    assert name in str(caught.value), f"{name}={value!r}: {caught.value}"
+
+
+# -- Model.fit / evaluate / predict ---------------------------------------------------------
+
+X = np.random.default_rng(0).normal(size=(12, 3))
+Y = np.eye(3)[np.arange(12) % 3]
+
+
+def _model():
+    model = Sequential([layers.Input((3,)), layers.Dense(4, activation="relu"), layers.Dense(3, activation="softmax")],
+                       seed=0)
+    model.compile("sgd", "categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+bad_fit = {
+    "batch_size": not_positive_ints.filter(lambda v: v is not None),
+    "epochs": st.one_of(st.integers(max_value=-1), st.floats(), st.booleans(), st.text(max_size=2)),
+    "validation_split": st.one_of(st.floats(min_value=1.0), st.floats(max_value=-1e-9), non_finite,
+                                  st.text(max_size=2), st.booleans(), st.just(0.99)),
+    "validation_data": st.sampled_from([(X[:5], Y[:4]), (X[:5, :2], Y[:5]), (X[:5], Y[:5, :2]), X[:5], (X[:5],),
+                                        (X[:5], Y[:5], np.ones(4)), (X[:0], Y[:0]), "x", {"x": X},
+                                        (X[:5], Y[:5], np.zeros(5))]),
+    "class_weight": st.sampled_from([{5: 1.0}, {0: -1}, {0: math.nan}, {"a": 1}, [1, 2, 3], {0: "x"}, {0.5: 1},
+                                     {0: 0, 1: 0, 2: 0}]),
+    "sample_weight": st.sampled_from([np.ones(11), -np.ones(12), np.full(12, math.nan), "x", np.ones((12, 2)),
+                                      np.zeros(12), np.ones(13), [[1, 2]] * 12]),
+    "callbacks": st.sampled_from(["x", [1], 5, (None,)]),
+    "shuffle": st.sampled_from(["x", 1, None, "batches"]),
+    "initial_epoch": st.one_of(st.integers(max_value=-1), st.floats(), st.text(max_size=2)),
+    "verbose": st.one_of(st.integers(min_value=3), st.integers(max_value=-1), st.text(max_size=2), st.floats()),
+    "validation_freq": st.one_of(st.integers(max_value=0), st.floats(), st.just([0]), st.text(max_size=2)),
+    "steps_per_epoch": st.one_of(st.integers(max_value=0), st.floats()),
+    "validation_batch_size": st.one_of(st.integers(max_value=0), st.floats()),
+}
+
+
+@settings(SWEEP, max_examples=120)  # about 9 values for each of the 13 arguments
+@given(data=st.data())
+def test_bad_fit_arguments_are_refused_by_name(data):
+    name = data.draw(st.sampled_from(sorted(bad_fit)), label="argument")
+    value = data.draw(bad_fit[name], label=name)
+    model, before = _model(), None
+    before = [w.copy() for w in model.get_weights()]
+    with np.errstate(all="ignore"), pytest.raises((ValueError, TypeError)) as caught:
+        model.fit(X, Y, verbose=0, epochs=2, **{name: value})
+    assert name in str(caught.value), f"{name}={value!r}: {caught.value}"
+    for got, want in zip(model.get_weights(), before):  # refused before any training
+        np.testing.assert_array_equal(got, want)
+
+
+bad_xy = [
+    (X[:11], Y), (X[:0], Y[:0]), (np.where(X > 1, np.nan, X), Y), (X, np.where(Y > 0, np.nan, Y)),
+    (X[:, :, None], Y), ("abc", Y), (X, "abc"), (X, None), (None, Y), ([[1, 2], [1]], Y[:2]),
+    (X, Y[:, :2]), (X[:, :2], Y), (X, Y[:, :, None]), (np.array([[None] * 3] * 12), Y), (3.0, Y), (X, 1.0),
+    ({"a": X}, Y), (X + 0j, Y), (X, np.full((12, 3), "a")),
+]
+
+
+@pytest.mark.parametrize("method", ["fit", "evaluate", "train_on_batch", "test_on_batch"])
+@pytest.mark.parametrize("case", range(len(bad_xy)))
+def test_bad_x_and_y_are_refused_by_name(method, case):
+    x, y = bad_xy[case]
+    kwargs = {"verbose": 0} if method in ("fit", "evaluate") else {}
+    with np.errstate(all="ignore"), pytest.raises((ValueError, TypeError)) as caught:
+        getattr(_model(), method)(x, y, **kwargs)
+    assert any(word in str(caught.value) for word in ("x", "y")), caught.value
+
+
+@pytest.mark.parametrize("name, value", [
+    ("batch_size", 0), ("batch_size", -1), ("batch_size", 1.5), ("batch_size", True), ("verbose", 3),
+    ("callbacks", "x"), ("steps", 1), ("sample_weight", np.ones(11)), ("sample_weight", np.zeros(12)),
+    ("sample_weight", -np.ones(12)), ("return_dict", "yes"),
+])
+def test_bad_evaluate_arguments_are_refused_by_name(name, value):
+    with pytest.raises((ValueError, TypeError), match=name):
+        _model().evaluate(X, Y, **{name: value})
+
+
+@pytest.mark.parametrize("name, value", [
+    ("x", X[:, :2]), ("x", X[:, :, None]), ("x", "abc"), ("x", X[:0]), ("x", np.where(X > 1, np.inf, X)),
+    ("batch_size", 0), ("batch_size", 1.5), ("batch_size", False), ("verbose", -1), ("callbacks", 5), ("steps", 2),
+])
+def test_bad_predict_arguments_are_refused_by_name(name, value):
+    kwargs = {"x": X, name: value}
+    with pytest.raises((ValueError, TypeError), match=name):
+        _model().predict(**kwargs)
