@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import sys
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -978,3 +979,21 @@ def test_a_forged_weights_size_does_not_make_the_model_built(tmp_path, h5py, mon
     with pytest.raises(ValueError, match=f"Cannot load model file .*bad.keras': its architecture needs .* bytes of "
                                          f"weights, more than its model.weights.h5 \\({len(weights):,} bytes\\) holds"):
         glassnet.models.load_model(path)
+
+
+def test_non_finite_keras_weights_load_as_keras_loads_them_with_a_warning(tmp_path, h5py):
+    # Keras 3.15's load_model reads NaN and inf weights as stored, without a word; glassnet reads
+    # them too (a diverged Keras training stays inspectable), and says that the outputs will be NaN
+    with zipfile.ZipFile(DATA / "classifier.keras") as zf:
+        buffer = io.BytesIO(zf.read("model.weights.h5"))
+    with h5py.File(buffer, "r+") as h5:
+        bias = h5["layers/dense_1/vars/1"]
+        bias[0] = np.nan
+        stored = bias[()]
+    path = rewritten(DATA / "classifier.keras", tmp_path / "nan.keras", model_weights_h5=buffer.getvalue())
+    with pytest.warns(UserWarning, match=r"nan.keras' holds NaN or infinite values in its weights \(dense_1/b: 1 NaN\)"):
+        model = glassnet.models.load_model(path)
+    np.testing.assert_array_equal(model.get_weights()[-1], stored)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        glassnet.models.load_model(DATA / "classifier.keras")

@@ -731,3 +731,40 @@ def test_forged_member_sizes_do_not_make_the_model_built(tmp_path, monkeypatch):
     with pytest.raises(ValueError, match="Cannot load model file .*bad.gn'.*needs 25,000,000 weights \\(100,000,000 "
                                          "bytes\\), more than the file stores \\(100,000 bytes\\)"):
         load_model(bad)
+
+
+def test_non_finite_weights_load_as_stored_with_a_warning_naming_them(tmp_path, rng):
+    # as Keras's load_model (which loads such a .keras file silently, values as stored): a diverged
+    # model stays inspectable, but glassnet's fit never leaves NaN, so a file that holds them says so
+    model = Sequential([Dense(3, input_dim=2), Dense(1)])
+    weights = model.get_weights()
+    weights[0][0, 1], weights[3][0] = np.nan, -np.inf
+    model.set_weights(weights)
+    model.save(tmp_path / "m.gn")
+    with pytest.warns(UserWarning, match=r"m.gn' holds NaN or infinite values in its weights "
+                                         r"\(dense/W: 1 NaN; dense_1/b: 1 infinite\)"):
+        loaded = load_model(tmp_path / "m.gn")
+    for got, want in zip(loaded.get_weights(), weights, strict=True):
+        np.testing.assert_array_equal(got, want)  # (NaN where NaN was)
+    target = Sequential([Dense(3, input_dim=2), Dense(1)])
+    with pytest.warns(UserWarning, match="holds NaN or infinite values in its weights"):
+        target.load_weights(tmp_path / "m.gn")
+    np.testing.assert_array_equal(target.get_weights()[0], weights[0])
+    model.set_weights([np.zeros_like(w) for w in weights])
+    model.save(tmp_path / "finite.gn")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a finite file loads without a word
+        load_model(tmp_path / "finite.gn")
+
+
+def test_a_non_finite_optimizer_state_is_said_on_load(saved, tmp_path):
+    # resumed, such a state makes every step diverge (and be undone) without saying why
+    with zipfile.ZipFile(saved) as zf:
+        m = np.load(io.BytesIO(zf.read("optimizer/m.npy")))
+    m[:3] = np.nan
+    buffer = io.BytesIO()
+    np.save(buffer, m)
+    bad = _rewrite(saved, tmp_path / "bad.gn", replace={"optimizer/m.npy": buffer.getvalue()})
+    with pytest.warns(UserWarning, match=r"holds NaN or infinite values in its optimizer state \(m: 3 NaN\)"):
+        model = load_model(bad)
+    assert np.isnan(model.optimizer.get_state()[1]["m"][:3]).all()

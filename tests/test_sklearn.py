@@ -1143,6 +1143,32 @@ def test_a_damaged_estimator_file_is_a_load_error(tmp_path):
         MLPClassifier.load(tmp_path / "deep.gn")
 
 
+def test_an_estimator_file_with_non_finite_weights_is_refused_without_the_models_warning(tmp_path):
+    # scikit-learn's fit never leaves non-finite weights ("Solver produced non-finite parameter
+    # weights"), so an estimator file that holds them is refused, where load_model warns and loads
+    import io
+    import zipfile
+
+    X, y = load_digits(return_X_y=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est = MLPClassifier(hidden_layer_sizes=(5,), max_iter=2, random_state=0).fit(X[:100], y[:100])
+    est.save(tmp_path / "e.gn")
+    with zipfile.ZipFile(tmp_path / "e.gn") as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    kernel = np.load(io.BytesIO(members["weights/0000.npy"]))
+    kernel[0, 0] = np.inf
+    buffer = io.BytesIO()
+    np.save(buffer, kernel)
+    members["weights/0000.npy"] = buffer.getvalue()
+    with zipfile.ZipFile(tmp_path / "inf.gn", "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match="Cannot load estimator file .*the network's weights are not all finite"):
+            MLPClassifier.load(tmp_path / "inf.gn")
+
 def test_load_estimator_reads_the_class_from_the_file_in_numpy(tmp_path):
     """load_estimator built the network in the active namespace (torch tensors as coefs_, which
     predict refused), where MLPClassifier.load builds it in NumPy; an estimator name that is

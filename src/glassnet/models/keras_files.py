@@ -34,7 +34,8 @@ from .._io import unique_keys
 from .._validation import check_path
 from ..backend import standardize_dtype
 from ..layers.base import snake_case
-from .saving import MAX_CONFIG_BYTES, MAX_EXPANSION, MAX_LAYERS, _fail, _read_member, _check_derived_size
+from .saving import (MAX_CONFIG_BYTES, MAX_EXPANSION, MAX_LAYERS, _check_derived_size, _fail, _read_member,
+                     warn_non_finite, weight_names)
 
 CONFIG = "config.json"
 METADATA = "metadata.json"
@@ -119,6 +120,7 @@ def load_keras_file(zf, path, compile=True):
         if str(exc).startswith("Cannot load model file"):
             raise
         _fail(path, str(exc)[:500])  # an unknown layer, a bad setting: said of this file
+    warn_non_finite(path, "weights", zip(weight_names(model), weights))  # (a file that loads)
     if compile and config.get("compile_config"):
         _compile(model, config["compile_config"], path)
     return model

@@ -232,6 +232,26 @@ def _read_array(zf, name, shape, dtype, path):
     return array
 
 
+def weight_names(model):
+    """``layer/weight`` for each array of ``model.get_weights()``, in its order."""
+    return [f"{layer.name}/{name}" for layer in model.layers for name in layer.weight_names[:len(layer.weights)]]
+
+
+def warn_non_finite(path, what, named_arrays):
+    """Warn when arrays read from ``path`` hold NaN or infinite values. Loaded all the same, as
+    Keras loads them (set_weights takes them on purpose; a diverged model can be inspected), but
+    said: glassnet's fit never leaves them, so such a file predicts NaN without another word."""
+    bad = [(name, int(np.isnan(a).sum()), int(np.isinf(a).sum())) for name, a in named_arrays
+           if a.dtype.kind in "fc" and not np.isfinite(a).all()]
+    if bad:
+        listed = "; ".join(f"{name}: " + " and ".join(f"{n} {kind}" for n, kind in ((nan, "NaN"), (inf, "infinite")) if n)
+                           for name, nan, inf in bad[:5])
+        more = f" and {len(bad) - 5} more arrays" if len(bad) > 5 else ""
+        warnings.warn(f"The model file {path!r} holds NaN or infinite values in its {what} ({listed}{more}): "
+                      "the model's outputs will be NaN or infinite. It was loaded as it is (a diverged training, "
+                      "or values set on purpose).", UserWarning, stacklevel=4)
+
+
 def _set_rng_state(rng, state, path):
     if not isinstance(state, dict) or state.get("bit_generator") != type(rng.bit_generator).__name__:
         _fail(path, "a random-generator state is malformed.")
@@ -350,6 +370,7 @@ def _read_model(config, zf, path, compile, Sequential):
         if str(exc).startswith("Cannot load model file"):
             raise
         _fail(path, str(exc)[:500])  # an unknown class, a bad setting: said of this file
+    warn_non_finite(path, "weights", zip(weight_names(model), weights))  # (a file that loads)
     return model
 
 
@@ -496,6 +517,7 @@ def _compile(model, config, zf, path):
         if sorted(names) != sorted(opt.slot_names):
             _fail(path, f"its optimizer state {names} does not match {type(opt).__name__}'s {list(opt.slot_names)}.")
         state = {name: _read_state(zf, name, opt.state[name], model, path) for name in names}
+        warn_non_finite(path, "optimizer state", state.items())
         iterations = state_spec["iterations"]
         if not isinstance(iterations, int) or isinstance(iterations, bool) or not 0 <= iterations < 2**63:
             _fail(path, f"its optimizer iteration count {iterations!r} is not a non-negative integer.")
@@ -532,6 +554,7 @@ def restore_backup(model, filepath):
             _fail(path, f"its optimizer state {spec.get('names')} does not match {type(opt).__name__}'s "
                         f"{list(opt.slot_names)}.")
         state = {name: _read_state(zf, name, opt.state[name], model, path) for name in opt.slot_names}
+        warn_non_finite(path, "optimizer state", state.items())
         iterations = spec.get("iterations")
         if not isinstance(iterations, int) or isinstance(iterations, bool) or not 0 <= iterations < 2**63:
             _fail(path, f"its optimizer iteration count {iterations!r} is not a non-negative integer.")

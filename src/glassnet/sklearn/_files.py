@@ -10,6 +10,7 @@ import json
 import os
 import sys
 import tempfile
+import warnings
 import zipfile
 import zlib
 
@@ -86,7 +87,9 @@ def load_estimator(path):
 def _load(cls, path):
     """An estimator of class ``cls`` from a file written by :func:`_save`."""
     path = check_path(path, "path")
-    model = load_model(path)
+    with warnings.catch_warnings():  # refused below (_check_network), as scikit-learn's fit never leaves them
+        warnings.filterwarnings("ignore", "(?s)The model file .* holds NaN or infinite", UserWarning)
+        model = load_model(path)
     meta = _read_meta(path)
     if meta.get("estimator") != cls.__name__:
         raise _load_error(path, f"it holds a {meta.get('estimator')!r}, not a {cls.__name__}.")
