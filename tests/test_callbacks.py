@@ -814,6 +814,19 @@ def test_backup_deletes_only_its_own_files_and_checks_its_arguments(tmp_path):
         callbacks.BackupAndRestore(tmp_path, double_checkpoint="yes")
 
 
+@pytest.mark.parametrize("where", ["a_file", "a_file/backup"])
+def test_a_backup_dir_that_cannot_be_a_folder_is_refused_before_training(tmp_path, where):
+    # it failed with a bare FileExistsError / NotADirectoryError after the first epoch's training
+    X, y = _classes(48)
+    (tmp_path / "a_file").write_text("mine")
+    model = _dropout_classifier()
+    before = [w.copy() for w in model.get_weights()]
+    with pytest.raises(ValueError, match=f"BackupAndRestore cannot make its backup folder backup_dir='.*{where}'"):
+        model.fit(X, y, epochs=2, verbose=0, callbacks=[callbacks.BackupAndRestore(tmp_path / where)])
+    for got, want in zip(model.get_weights(), before, strict=True):
+        np.testing.assert_array_equal(got, want)  # not one step taken
+    assert (tmp_path / "a_file").read_text() == "mine"
+
 def test_a_batch_backup_records_the_epoch_it_is_in_when_fit_starts_later(tmp_path):
     X, y = _classes()  # 13 batches of 16 per epoch
     model = _dropout_classifier()

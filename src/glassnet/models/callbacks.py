@@ -562,6 +562,11 @@ class BackupAndRestore(Callback):
         from .saving import restore_backup
 
         self._last_batch, self._since_saving = -1, 0
+        try:  # now, not with a bare FileExistsError after the first epoch's training
+            os.makedirs(self.backup_dir, exist_ok=True)
+        except OSError as exc:
+            raise ValueError(f"BackupAndRestore cannot make its backup folder backup_dir={self.backup_dir!r} "
+                             f"({exc.strerror}): give the path of a folder (it is created if missing).") from None
         candidates = [p for p in (self._latest, self._previous if self.double_checkpoint else None)
                       if p is not None and os.path.exists(p)]
         first_error = None
