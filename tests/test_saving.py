@@ -768,3 +768,36 @@ def test_a_non_finite_optimizer_state_is_said_on_load(saved, tmp_path):
     with pytest.warns(UserWarning, match=r"holds NaN or infinite values in its optimizer state \(m: 3 NaN\)"):
         model = load_model(bad)
     assert np.isnan(model.optimizer.get_state()[1]["m"][:3]).all()
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX pipes and devices")
+@pytest.mark.parametrize("kind", ["named pipe", "link to a device", "device"])
+def test_saving_into_a_pipe_or_a_device_writes_into_it_without_replacing_it(kind, tmp_path):
+    # os.replace put a regular file where the named pipe was, and as root model.save("/dev/null")
+    # replaced the system's /dev/null by a model file; now they are written into, as the shell's ">"
+    import stat
+    import threading
+
+    model = Sequential([Dense(2, input_dim=3)])
+    path, received = tmp_path / "out", []
+    if kind == "named pipe":
+        os.mkfifo(path)
+        reader = threading.Thread(target=lambda: received.append(path.read_bytes()), daemon=True)
+        reader.start()
+    else:  # a device of its own, not the system's /dev/null: the very node a failure would replace
+        device = tmp_path / "null"
+        try:
+            os.mknod(device, 0o666 | stat.S_IFCHR, os.stat(os.devnull).st_rdev)
+        except (OSError, AttributeError):
+            pytest.skip("making a device node needs root (CAP_MKNOD)")
+        path = device if kind == "device" else path
+        if kind == "link to a device":
+            path.symlink_to(device)
+    mode = os.stat(path).st_mode
+    model.save(path)
+    assert os.stat(path).st_mode == mode and not stat.S_ISREG(mode)
+    if kind == "named pipe":
+        reader.join(10)
+        (tmp_path / "copy.gn").write_bytes(received[0])  # what came through the pipe is the whole file
+        np.testing.assert_array_equal(load_model(tmp_path / "copy.gn").get_weights()[0], model.get_weights()[0])
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporary left

@@ -6,9 +6,11 @@ target with ``os.replace``. Readers see the old file or the new one, never a
 half-written one; a failure leaves the old file and no temporary behind. The
 temporary is created with ``open(..., "xb")``, so a new file gets the usual
 permissions (umask), not the private mode of ``mkstemp``; a replaced file keeps its
-own. A symbolic link is followed: the file it points to is replaced.
+own. A symbolic link is followed: the file it points to is replaced. A device or a named
+pipe (``/dev/null``) is written into as it is, never replaced by a file.
 """
 
+import io
 import os
 import secrets
 import stat
@@ -35,6 +37,17 @@ def atomic_write(path, write, verify=None):
     if os.path.exists(target) and not os.access(target, os.W_OK):
         # replacing works through the folder's permission, but a write-protected file says "keep me"
         raise PermissionError(f"Cannot write {path!r}: the file is write-protected (chmod u+w to replace it).")
+    if os.path.exists(path) and not os.path.isfile(path):
+        # a device or a named pipe (/dev/null, /dev/stdout): written into, as the shell's ">" does, not
+        # replaced by a regular file (as root, save("/dev/null") replaced the system's /dev/null)
+        if verify is not None:
+            raise ValueError(f"Cannot write {path!r}: it is not a regular file (a device or a named pipe), "
+                             "where the content cannot be checked before it is written.")
+        buffer = io.BytesIO()  # (a zip's offsets need a file that tells its position; /dev/null's is always 0)
+        write(buffer)
+        with open(path, "wb") as fh:  # (the path: /dev/stdout's real path may be no file, pipe:[123])
+            fh.write(buffer.getvalue())
+        return
     # short, so that any name the folder takes leaves room for it (".{name}.tmp" did not)
     tmp = os.path.join(folder, f".glassnet-{secrets.token_hex(6)}.tmp")
     try:
