@@ -801,3 +801,32 @@ def test_saving_into_a_pipe_or_a_device_writes_into_it_without_replacing_it(kind
         (tmp_path / "copy.gn").write_bytes(received[0])  # what came through the pipe is the whole file
         np.testing.assert_array_equal(load_model(tmp_path / "copy.gn").get_weights()[0], model.get_weights()[0])
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporary left
+
+
+def test_save_refuses_a_file_that_load_model_would_refuse(tmp_path, monkeypatch):
+    # save wrote a model.json of 5 MB (large metadata) that load_model then refused ("declares 5243986
+    # bytes; at most 4194304 are expected"): a ModelCheckpoint kept writing files nothing could load
+    model = Sequential([Dense(2, input_dim=2), Dense(1), Dense(1)])
+    path = tmp_path / "m.gn"
+    model.metadata = {"vocabulary": "x" * saving.MAX_CONFIG_BYTES}
+    with pytest.raises(ValueError, match=r"model.json would take 4,19\d,\d{3} bytes, and load_model reads at most "
+                                         r"4,194,304 \(model.metadata takes 4,194,3\d\d of them\)"):
+        model.save(path)
+    assert not path.exists()
+    model.metadata = {"vocabulary": "x" * (saving.MAX_CONFIG_BYTES - 20_000)}  # just within: saved and loaded
+    model.save(path)
+    assert load_model(path).metadata == model.metadata
+    nested = []
+    for _ in range(5_000):
+        nested = [nested]
+    model.metadata = {"nested": nested}  # a RecursionError from json
+    with pytest.raises(ValueError, match="model.metadata must hold JSON values"):
+        model.save(tmp_path / "deep.gn")
+    model.metadata = {}
+    model.save(path)
+    monkeypatch.setattr(saving, "MAX_LAYERS", 2)  # the limit both sides use
+    with pytest.raises(ValueError, match="describes 3 layers; at most 2 are read"):
+        load_model(path)
+    with pytest.raises(ValueError, match="Cannot save the model: it has 3 layers, and load_model reads at most 2"):
+        model.save(tmp_path / "many.gn")
+    assert not (tmp_path / "many.gn").exists()

@@ -57,7 +57,7 @@ def _metadata(model):
         # json.dumps writes the key 1 as "1" (and keeps one of 1 and "1"): what loads must be what was saved
         if json.loads(text) != metadata:  # (a tuple loads as a list, a key 1 as "1")
             raise ValueError("it would not load back as saved (tuples load as lists; dict keys must be str)")
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, RecursionError) as exc:  # RecursionError: lists in lists a thousand deep
         raise ValueError(f"model.metadata must hold JSON values (str, finite numbers, bool, None, lists, dicts "
                          f"with str keys): {exc}") from None
     return metadata
@@ -172,6 +172,15 @@ def save_model(model, filepath, include_optimizer=True, backup=None):
         text = json.dumps(config, indent=1, default=_plain, allow_nan=False)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"Cannot save the model: a setting is not a plain number or name ({exc}).") from None
+    # what load_model refuses is not written (a ModelCheckpoint kept writing files that could not be loaded)
+    if len(architecture["layers"]) > MAX_LAYERS:
+        raise ValueError(f"Cannot save the model: it has {len(architecture['layers']):,} layers, and load_model reads "
+                         f"at most {MAX_LAYERS:,}.")
+    if len(text) > MAX_CONFIG_BYTES:  # (ASCII: json.dumps escapes the rest)
+        raise ValueError(f"Cannot save the model: its {CONFIG_NAME} would take {len(text):,} bytes, and load_model "
+                         f"reads at most {MAX_CONFIG_BYTES:,} (model.metadata takes "
+                         f"{len(json.dumps(config['metadata'], indent=1)):,} of them): keep large data in a file "
+                         "of its own.")
 
     def write(fh):
         with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as zf:
