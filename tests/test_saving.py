@@ -830,3 +830,32 @@ def test_save_refuses_a_file_that_load_model_would_refuse(tmp_path, monkeypatch)
     with pytest.raises(ValueError, match="Cannot save the model: it has 3 layers, and load_model reads at most 2"):
         model.save(tmp_path / "many.gn")
     assert not (tmp_path / "many.gn").exists()
+
+
+def test_a_deflate_bomb_too_small_for_its_architecture_is_refused_without_inflating_it(tmp_path, monkeypatch):
+    # a 4 MB file whose weights member inflates to 4 GiB of zeros, declaring 40 GB of weights, took
+    # 28 s to inflate before it was refused: even deflate's largest ratio (~1032:1) cannot hold them
+    path = tmp_path / "m.gn"
+    Sequential([Dense(2, input_dim=2, use_bias=False)]).save(path)
+    with zipfile.ZipFile(path) as zf:
+        config = json.loads(zf.read("model.json"))
+    config["model"]["input_shape"] = [5_000]
+    config["model"]["layers"][0]["config"]["units"] = 5_000  # 100 MB of float32 weights
+    bomb = tmp_path / "bomb.gn"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("model.json", json.dumps(config))
+        with zf.open("weights/0000.npy", "w") as fh:
+            for _ in range(50):
+                fh.write(bytes(2**20))  # 50 MiB of zeros, ~50 kB deflated
+    assert bomb.stat().st_size * saving.MAX_EXPANSION < 100_000_000
+    opened = zipfile.ZipFile.open
+    monkeypatch.setattr(zipfile.ZipFile, "open", lambda zf, name, *a, **k: pytest.fail(f"{name} was inflated")
+                        if str(getattr(name, "filename", name)).startswith("weights/") else opened(zf, name, *a, **k))
+    with pytest.raises(ValueError, match="needs 25,000,000 weights \\(100,000,000 bytes\\), more than the file"):
+        load_model(bomb)
+    monkeypatch.undo()
+    deflated = tmp_path / "deflated.gn"  # an honest file deflated by another zip tool still loads
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(deflated, "w", compression=zipfile.ZIP_DEFLATED) as dst:
+        for name in src.namelist():
+            dst.writestr(name, src.read(name))
+    np.testing.assert_array_equal(load_model(deflated).get_weights()[0], load_model(path).get_weights()[0])
