@@ -327,6 +327,25 @@ def test_model_checkpoint_creates_its_folder(tmp_path, rng):
     assert load_model(tmp_path / "runs" / "a" / "model-2.gn").get_config() == model.get_config()
 
 
+@pytest.mark.parametrize("where, match, at_once", [
+    ("a_file/model.gn", "ModelCheckpoint cannot make the folder '.*a_file' of '.*model.gn' \\(File exists\\)", True),
+    # a folder of fields is known, and made, only at the save
+    ("a_file/{epoch}/model.gn", "ModelCheckpoint cannot make the folder '.*a_file/1' of '.*model.gn'", False),
+    ("a_folder", "ModelCheckpoint's filepath='.*a_folder' is a folder: give a file name in it", True),
+])
+def test_a_checkpoint_path_that_cannot_be_written_is_refused_before_training(tmp_path, rng, where, match, at_once):
+    # fit trained a whole epoch, then failed with a bare FileExistsError or "it is a folder"
+    X, y = _regression(rng)
+    (tmp_path / "a_file").write_text("mine")
+    (tmp_path / "a_folder").mkdir()
+    model = _model()
+    before = [w.copy() for w in model.get_weights()]
+    with pytest.raises(ValueError, match=match):
+        model.fit(X, y, epochs=2, verbose=0, callbacks=[ModelCheckpoint(tmp_path / where)])
+    unchanged = all(np.array_equal(w, b) for w, b in zip(model.get_weights(), before, strict=True))
+    assert unchanged == at_once  # refused before the first step where the name is known
+    assert (tmp_path / "a_file").read_text() == "mine"
+
 class _Recorder(Callback):
     def __init__(self):
         super().__init__()

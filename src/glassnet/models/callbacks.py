@@ -436,6 +436,16 @@ def _check_template(filepath):
     return filepath
 
 
+def _make_folder(path):
+    """Make the folder of the checkpoint ``path``, or say why it cannot be one."""
+    folder = os.path.dirname(path)
+    try:
+        if folder:
+            os.makedirs(folder, exist_ok=True)
+    except OSError as exc:  # a file in the way (FileExistsError, NotADirectoryError), no permission
+        raise ValueError(f"ModelCheckpoint cannot make the folder {folder!r} of {path!r} ({exc.strerror}).") from None
+
+
 class ModelCheckpoint(Callback):
     """Save the model (atomically) after each epoch, or only when ``monitor``
     improves with ``save_best_only``. ``filepath`` may hold ``{epoch:02d}`` and
@@ -466,6 +476,13 @@ class ModelCheckpoint(Callback):
         self._epoch, self._last_batch, self._since_saving = 0, -1, 0
 
     def on_train_begin(self, logs=None):
+        # a place no checkpoint can go is said now, not with a bare OSError after the first epoch's training
+        # (a folder named by fields such as {epoch} is known, and made, only when the name is)
+        if "{" not in os.path.dirname(self.filepath):
+            _make_folder(self.filepath)
+        if "{" not in self.filepath and os.path.isdir(self.filepath):
+            raise ValueError(f"ModelCheckpoint's filepath={self.filepath!r} is a folder: give a file name in it, such "
+                             "as 'model.gn' or 'model-{epoch:02d}.gn'.")
         if not self.save_best_only:
             return
         if self.save_freq != "epoch":  # judged on batch logs: a val_* or unknown name would save nothing, silently
@@ -508,9 +525,7 @@ class ModelCheckpoint(Callback):
             ) from None
         if self.save_best_only:
             self.best = current
-        folder = os.path.dirname(path)
-        if folder:  # as Keras: the checkpoint folder is created, not a reason to lose the epoch
-            os.makedirs(folder, exist_ok=True)
+        _make_folder(path)  # as Keras: the checkpoint folder is created, not a reason to lose the epoch
         if self.save_weights_only:
             self.model.save_weights(path)
         else:
