@@ -1168,6 +1168,19 @@ def test_an_estimator_file_with_non_finite_weights_is_refused_without_the_models
         warnings.simplefilter("error")
         with pytest.raises(ValueError, match="Cannot load estimator file .*the network's weights are not all finite"):
             MLPClassifier.load(tmp_path / "inf.gn")
+    # a non-finite optimizer state is not refused (partial_fit would diverge from it): it is said
+    members["weights/0000.npy"] = zipfile.ZipFile(tmp_path / "e.gn").read("weights/0000.npy")
+    assert "optimizer/m.npy" in members  # (adam's first moments)
+    m = np.load(io.BytesIO(members["optimizer/m.npy"]))
+    m[:2] = np.nan
+    buffer = io.BytesIO()
+    np.save(buffer, m)
+    members["optimizer/m.npy"] = buffer.getvalue()
+    with zipfile.ZipFile(tmp_path / "nan_state.gn", "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    with pytest.warns(UserWarning, match=r"holds NaN or infinite values in its optimizer state \(m: 2 NaN\)"):
+        MLPClassifier.load(tmp_path / "nan_state.gn")
 
 def test_load_estimator_reads_the_class_from_the_file_in_numpy(tmp_path):
     """load_estimator built the network in the active namespace (torch tensors as coefs_, which

@@ -88,7 +88,7 @@ def _load(cls, path):
     """An estimator of class ``cls`` from a file written by :func:`_save`."""
     path = check_path(path, "path")
     with warnings.catch_warnings():  # refused below (_check_network), as scikit-learn's fit never leaves them
-        warnings.filterwarnings("ignore", "(?s)The model file .* holds NaN or infinite", UserWarning)
+        warnings.filterwarnings("ignore", "(?s)The model file .* holds NaN or infinite values in its weights", UserWarning)
         model = load_model(path)
     meta = _read_meta(path)
     if meta.get("estimator") != cls.__name__:
