@@ -521,3 +521,27 @@ def test_a_path_that_leaves_the_domain_of_f_does_not_converge():
     trace = gradient_descent(np.log, 1.0, 0.1, steps=20, grad=lambda x: 1 / x)
     assert np.isnan(trace.fx).any() and np.isfinite(trace.x).all()
     assert trace.verdict == "diverges"
+
+
+@pytest.mark.parametrize("x0, rate", [
+    (0.0, 1000.0),   # one step to −1000, where e^x and its slope are 0 in float64: read "one-step"
+    (0.0, 100.0),    # to −100: f' = 3.7e-44, its step lost against x; "one-step"
+    (-700.0, 1000.0),  # steps of 1e-301 lost against x (their norm underflowed to 0): "converges"
+    (-750.0, 0.2),   # f'(x0) already 0 in float64: x never moves; "converges"
+])
+def test_exp_has_no_minimum_however_far_out_its_slope_underflows(x0, rate):
+    # f(x) = e^x falls for ever towards −∞ with f' = e^x > 0 everywhere: no stationary point, no
+    # minimum, and exact descent x ← x − η e^x keeps walking left. A stall in float64 is no minimum.
+    f = parse("exp(x)")
+    trace = gradient_descent(f, x0, rate, steps=12, grad=f.gradient)
+    assert trace.x[-1] <= x0 and trace.verdict == "diverges"
+
+
+def test_a_gradient_exactly_zero_without_underflow_is_still_a_minimum():
+    # abs(x) + x is 2x for x > 0 and 0 for x <= 0: every x <= 0 is a minimum, f' = 0 there exactly
+    f = parse("abs(x) + x")
+    assert gradient_descent(f, 1.0, 1.0, steps=12, grad=f.gradient).verdict == "one-step"  # 1 → −1
+    trace = gradient_descent(f, 1.0, 0.3, steps=12, grad=f.gradient)  # 1, 0.4, −0.2, then stays
+    assert trace.x[-1] == pytest.approx(-0.2) and trace.verdict == "converges"
+    assert gradient_descent(square, 2.0, 0.5, steps=12, grad=dsquare).verdict == "one-step"  # seed 000
+    assert not f.underflows(-0.2) and parse("exp(x)").underflows(-1000.0) and not parse("exp(x)").underflows(-700.0)

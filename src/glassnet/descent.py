@@ -450,9 +450,10 @@ def _ahead(f, x, fx, step):
     Conversely, one-way steps that barely shrink (a tiny η, Adagrad's 1/√k) downhill
     towards a minimum are a slow approach, not a drift.
     """
-    length = float(np.linalg.norm(step))
-    if not (length > 0 and math.isfinite(length)):
+    largest = float(np.abs(step).max()) if np.size(step) else 0.0
+    if not (largest > 0 and math.isfinite(largest)):
         return None
+    length = largest * float(np.linalg.norm(step / largest))  # ‖1e-301‖ is not 0 (its square is)
     direction = step / length
     reach = PROBE_REACH * max(1.0, float(np.abs(x).max()))
     try:
@@ -468,6 +469,23 @@ def _ahead(f, x, fx, step):
     except (ArithmeticError, ValueError, TypeError):
         return None
     return "falls"
+
+
+def _stalled_on_a_slope(f, x, fx, g, steps):
+    """Whether a path whose steps shrank or stopped at ``x`` (f there ``fx``, the gradient ``g``)
+    has no minimum ahead: along its last nonzero step f only falls, or stays flat where f or its
+    gradient underflowed (e^x from 0 with η = 1000 lands on −1000, where e^x and its slope are 0 in
+    float64: no stationary point, f falls for ever). A gradient of exactly 0 without underflow is a
+    stationary point (``abs(x) + x`` at −1 is flat indeed): the verdict stands. A path that never
+    moved (f' already 0 at x0 = −750) is probed both ways along each coordinate."""
+    underflowed = getattr(f, "underflows", None)
+    if not np.any(g) and not (underflowed is not None and underflowed(x)):
+        return False
+    moved = [d for d in steps if np.any(d)]
+    if moved:
+        return _ahead(f, x, fx, -moved[-1]) == "falls"
+    axes = np.eye(np.size(x)).reshape((-1,) + np.shape(x))
+    return any(_ahead(f, x, fx, sign * axis) == "falls" for axis in axes for sign in (1, -1))
 
 
 def _model_optimizer_update(optimizer, learning_rate, params):
@@ -605,8 +623,8 @@ def gradient_descent(f, x0, learning_rate, steps=12, grad=None, *, optimizer="gd
         G.append(g)
     X = np.array(X)
     verdict = _verdict_quietly(X if not scalar else X[:, None], F, G)
-    if verdict == "converges" and _ahead(f, x, F[-1], -S[-1]) == "falls":
-        verdict = "diverges"  # the steps shrink, but no minimum lies ahead: x drifts off
+    if verdict in ("converges", "one-step") and _stalled_on_a_slope(f, x, F[-1], G[-1], S):
+        verdict = "diverges"  # the steps shrink or vanish, but no minimum lies ahead: x drifts off
     elif verdict == "diverges" and _one_way_downhill(X, F) and _ahead(f, x, F[-1], -S[-1]) == "rises":
         verdict = "converges"  # steps that barely shrink (η = 1e-7 on x²) on their way down to a minimum
     etas = np.array(state["etas"]) if "etas" in state else None

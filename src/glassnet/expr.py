@@ -157,19 +157,31 @@ class Expression:
             )
         return x.reshape(-1)
 
+    def _env(self, x):
+        """Each variable's (value, gradient) at ``x``: where forward-mode differentiation starts."""
+        point, unit = self._point(x), np.eye(self.n_inputs)
+        return {name: (point[i], unit[i]) for i, name in enumerate(self.variables)}
+
     def value_and_gradient(self, x):
         """``(f(x), ∇f(x))``; the gradient has the shape of ``x``."""
         shape = np.shape(x)
-        point = self._point(x)
-        env = {}
-        for i, name in enumerate(self.variables):
-            grad = np.zeros(self.n_inputs)
-            grad[i] = 1.0
-            env[name] = (point[i], grad)
+        env = self._env(x)
         with np.errstate(all="ignore"):
             value, grad = _evaluate(self.tree.body, env)
         grad = np.broadcast_to(np.asarray(grad, dtype=np.float64), (self.n_inputs,))
         return float(value), grad.reshape(shape).copy()
+
+    def underflows(self, x):
+        """Whether computing f(x) or ∇f(x) underflows somewhere: ``exp(x)`` at x = −1000 is 0 and
+        so is its slope, where the math has positive numbers. :func:`glassnet.descent.gradient_descent`
+        asks, to tell such a stall from a point where ∇f is 0 (``abs(x) + x`` at −1 is flat indeed)."""
+        env = self._env(x)
+        try:
+            with np.errstate(all="ignore", under="raise"):
+                _evaluate(self.tree.body, env)
+        except FloatingPointError:
+            return True
+        return False
 
     def __call__(self, x):
         """f(x) as a float (inf or nan where the math overflows or is undefined)."""
