@@ -155,7 +155,7 @@ def test_step_checks_its_epochs():
             s.step(bad)
     # Online learning on 4,500 points: 100 epochs would be 450,000 updates in one request.
     big = Session({"n_samples": 5000, "train_fraction": 0.9, "batch_size": 1})
-    with pytest.raises(ValueError, match="epochs=100 would make 450000 SGD updates"):
+    with pytest.raises(ValueError, match="epochs=100 is too much training for one request: 450000 SGD updates"):
         big.step(100)
     assert big.step(1)["epoch"] == 1
 
@@ -311,15 +311,45 @@ def test_a_step_refuses_unknown_keys_and_sends_only_new_loss_points(client):
     assert response.status_code == 400 and "since" in response.json()["error"]
 
 
-def test_a_step_is_capped_by_its_layer_updates():
-    from glassnet.playground.engine import MAX_LAYER_UPDATES_PER_STEP, Session
+def test_a_step_is_capped_by_its_work():
+    from glassnet.playground.engine import Session
 
     deep = Session({"n_samples": 5000, "train_fraction": 0.9, "batch_size": 1, "layers": [8] * 6})
-    with pytest.raises(ValueError, match="7 layers"):  # 2 epochs: 2 · 4500 updates of 7 Dense layers
+    with pytest.raises(ValueError, match="9000 SGD updates of 7 layers"):  # 2 epochs of 4500 updates
         deep.step(2)
-    assert 4500 * 7 <= MAX_LAYER_UPDATES_PER_STEP  # one epoch of the largest network always fits
+    assert deep.step(1)["epoch"] == 1  # one epoch of the largest network always fits (the page's Play)
     shallow = Session({"n_samples": 500, "batch_size": 1, "layers": []})
     assert shallow.step(100)["epoch"] == 100  # 25000 updates of one layer
+
+
+def test_the_step_cap_counts_the_per_batch_overhead_of_a_shallow_network():
+    # A network without hidden layers was charged one unit per update, a seventh of the deepest
+    # network's, though fit's per-batch overhead makes its update cost a third (1.7 s against 0.6 s
+    # for the deepest network's one-epoch cap): 8 epochs of 4500 updates were allowed.
+    from glassnet.playground.engine import Session
+
+    shallow = Session({"n_samples": 5000, "train_fraction": 0.9, "batch_size": 1, "layers": []})
+    with pytest.raises(ValueError, match=r"epochs=8 .*36000 SGD updates of 1 layer on 4500 points.*at most 5 epochs"):
+        shallow.step(8)
+    assert shallow.step(5)["epoch"] == 5
+
+
+def test_the_step_work_estimate_follows_the_measured_time():
+    # The estimate against the reference, the CPU time itself: per mini-batch (a shallow and the deepest
+    # network, batch size 1) and per point (full batch, one update per epoch), one unit costs
+    # about the same (the old count of layer updates made a full-batch unit 40× dearer).
+    import time
+
+    from glassnet.playground.engine import Session
+
+    cost = []
+    for layers, batch_size, epochs in (([], 1, 1), ([8] * 6, 1, 1), ([8] * 6, 4500, 60)):
+        s = Session({"n_samples": 5000, "train_fraction": 0.9, "batch_size": batch_size, "layers": layers,
+                     "features": ["x1", "x2", "x1^2", "x2^2", "x1x2", "sin(x1)", "sin(x2)"]})
+        start = time.process_time()
+        s.step(epochs)
+        cost.append((time.process_time() - start) / s.work(epochs))
+    assert max(cost) < 2.5 * min(cost), cost
 
 
 def test_the_split_is_the_playgrounds_integer_one():

@@ -60,10 +60,16 @@ DEFAULTS = {
 #: The plane that is drawn: [-DOMAIN, DOMAIN]², on GRID×GRID points (neurons: NEURON_GRID²).
 DOMAIN, GRID, NEURON_GRID = 6.0, 50, 24
 MAX_LAYERS, MAX_NEURONS, MAX_EPOCHS_PER_STEP = 6, 8, 100
-#: One request makes at most this many layer updates (mini-batches × Dense layers: a few
-#: seconds on a laptop, the time per update growing with the depth), so no request can hold
-#: the server. One epoch of the largest network on the most points (4500 × 7) always fits.
-MAX_LAYER_UPDATES_PER_STEP = 40_000
+#: The work of one request, in units of one Dense layer's update on one mini-batch (about 20 µs).
+#: A mini-batch costs its Dense layers plus fit's own per-batch overhead, about two layers more
+#: (one update of a network without hidden layers takes 3 units, not 1); and each epoch passes
+#: every point through each layer (training, then both losses), about a unit per 100 points:
+#: at 8 neurons the size of a layer matters less than the number of them. See :meth:`Session.work`.
+UPDATE_OVERHEAD, POINTS_PER_UNIT = 2, 100
+#: One request does at most this much work (under 2 s on a busy laptop, however deep or wide the
+#: network), so no request holds the server. One epoch of the largest network on the most points
+#: with batch size 1 (4500 updates of 7 + 2 units) always fits.
+MAX_WORK_PER_STEP = 80_000
 
 
 def _regression_plane(n, noise, rng):
@@ -211,12 +217,13 @@ class Session:
         ``since``: the answer's loss curves start at that epoch (the points a page already has)."""
         epochs = check_int(epochs, "epochs", 1, MAX_EPOCHS_PER_STEP)
         since = check_int(since, "since", 0, len(self.train_loss))
-        dense = sum(1 for layer in self.model.layers if layer.params)
-        updates = epochs * math.ceil(len(self.y_train) / self.config["batch_size"])
-        if updates * dense > MAX_LAYER_UPDATES_PER_STEP:
+        if self.work(epochs) > MAX_WORK_PER_STEP:
+            dense = sum(1 for layer in self.model.layers if layer.params)
+            updates = epochs * math.ceil(len(self.y_train) / self.config["batch_size"])
             raise ValueError(
-                f"epochs={epochs} would make {updates} SGD updates of {dense} layers in one request (at most "
-                f"{MAX_LAYER_UPDATES_PER_STEP} layer updates); ask for fewer epochs at a time.")
+                f"epochs={epochs} is too much training for one request: {updates} SGD updates of {dense} "
+                f"layer{'s' * (dense > 1)} on {len(self.y_train)} points. Ask for at most "
+                f"{max(1, MAX_WORK_PER_STEP // self.work(1))} epochs at a time (or use a larger batch_size).")
         if self.diverged:
             return self.state(since)
         # Epochs numbered from the session's own count, so a divergence message names the epoch
@@ -227,6 +234,15 @@ class Session:
         if self.model.stop_training and self.model.stop_reason and "diverged" in self.model.stop_reason:
             self.diverged = self.model.stop_reason
         return self.state(since)
+
+    def work(self, epochs=1):
+        """The estimated work of training ``epochs`` epochs, in :data:`MAX_WORK_PER_STEP`'s units:
+        per mini-batch its Dense layers plus :data:`UPDATE_OVERHEAD`, per epoch each point once per
+        Dense layer (trained on, then both losses measured) over :data:`POINTS_PER_UNIT`."""
+        dense = sum(1 for layer in self.model.layers if layer.params)
+        batches = math.ceil(len(self.y_train) / self.config["batch_size"])
+        points = len(self.y_train) + len(self.y_test)
+        return epochs * (batches * (dense + UPDATE_OVERHEAD) + math.ceil(points * dense / POINTS_PER_UNIT))
 
     def _neuron_maps(self):
         """Each input feature's and each neuron's output over the plane (NEURON_GRID² values)."""
