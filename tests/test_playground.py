@@ -927,6 +927,31 @@ def test_demo_pages_work_in_a_headless_browser(server):
     assert errors == []
 
 
+def test_an_empty_field_is_not_hidden_by_the_answer_to_the_settings_before_it(server):
+    # x0 = 3 sent, then x0 emptied before the answer came: the page said "x0 is missing", and then
+    # the late answer for x0 = 3 cleared that and showed its table and verdict under the empty field
+    errors = []
+    with _browser_page(errors) as page:
+        page.goto(server + "descent")
+        page.wait_for_function("document.querySelectorAll('#table tr').length === 13")
+        held = []
+        page.route("**/api/descend", lambda route: held.append(route))  # the server's answer waits until released
+        page.fill("#x0", "3")
+        page.dispatch_event("#x0", "change")
+        while not held:
+            page.wait_for_timeout(20)
+        page.fill("#x0", "")
+        page.dispatch_event("#x0", "change")
+        assert page.text_content("#message") == "x0 is missing or not a number"
+        with page.expect_response("**/api/descend"):
+            held[0].continue_()
+        page.wait_for_timeout(300)
+        assert page.text_content("#message") == "x0 is missing or not a number"
+        assert page.text_content("#verdict") == "" and "stale" in page.get_attribute(".results", "class")
+        assert page.locator("#table tr").nth(1).inner_text().split()[1] == "2"  # still x0 = 2's table, dimmed
+    assert errors == []
+
+
 def test_hopfield_demo_stores_the_named_sets():
     from glassnet.playground.demos import hopfield
 

@@ -22,13 +22,15 @@ async function api(method, path, body) {
 
 // Calls of the returned function supersede one another: only the latest request's reply
 // (or error) reaches the page. A slow earlier reply that arrives later is dropped, so the
-// page never shows a result for settings that are no longer on screen.
+// page never shows a result for settings that are no longer on screen. `body` may be a
+// function that reads the settings: an error it throws (an empty field) supersedes too, so
+// the reply to the settings before it cannot land afterwards and hide the error.
 function latest() {
   let generation = 0;
   return async (method, path, body) => {
     const mine = ++generation;
     try {
-      const data = await api(method, path, body);
+      const data = await api(method, path, typeof body === "function" ? body() : body);
       if (mine === generation) return data;
     } catch (e) {
       if (mine === generation) throw e;

@@ -65,7 +65,7 @@ function descentPage() {
   });
   async function run() {
     try {
-      const r = await call("POST", "/api/descend", read());
+      const r = await call("POST", "/api/descend", read);
       say(""); fresh();
       $("verdict").textContent = `${r.verdict} (η = ${r.learning_rate})`;
       // another optimizer's step is not η·f'(x): the server names the columns
@@ -122,7 +122,7 @@ function backpropPage() {
   async function run(w, n) {
     $("next").disabled = true;
     try {
-      const answer = await call("POST", "/api/backprop", read(w));
+      const answer = await call("POST", "/api/backprop", () => read(w));
       last = answer; step = n;
       fresh();
       // JSON has no inf or NaN: the server sends null, shown as "—"; say why
@@ -210,7 +210,7 @@ function perceptronPage() {
   });
   async function reset() {
     try {
-      r = await call("POST", "/api/perceptron", read());
+      r = await call("POST", "/api/perceptron", read);
       fresh();
       say(r.separable ? "" : "XOR is not linearly separable: the line never stops moving.");
       $("nsteps").textContent = r.steps.length - 1;
@@ -283,8 +283,8 @@ function hopfieldPage() {
     mode: $("mode").value, seed: number("seed") });
   async function run() {
     try {
-      const settings = read();
-      r = { ...(await call("POST", "/api/hopfield", settings)), mode: settings.mode };
+      let mode;  // the mode of the settings this answer is for
+      r = { ...(await call("POST", "/api/hopfield", () => { const s = read(); mode = s.mode; return s; })), mode };
       fresh();
       say(r.notes.join(" "));
       const box = $("stored");
@@ -332,7 +332,7 @@ function somPage() {
     seed: number("seed") });
   async function run() {
     try {
-      r = await call("POST", "/api/som", read());
+      r = await call("POST", "/api/som", read);
       say(""); fresh();
       $("te").textContent = num(r.topographic_error, 3);
       play.restart();
