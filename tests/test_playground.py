@@ -315,8 +315,8 @@ def test_a_step_is_capped_by_its_work():
     from glassnet.playground.engine import Session
 
     deep = Session({"n_samples": 5000, "train_fraction": 0.9, "batch_size": 1, "layers": [8] * 6})
-    with pytest.raises(ValueError, match="9000 SGD updates of 7 layers"):  # 2 epochs of 4500 updates
-        deep.step(2)
+    with pytest.raises(ValueError, match="9000 SGD updates of 7 layers on 4500 points. Ask for at most 1 epoch at"):
+        deep.step(2)  # 2 epochs of 4500 updates
     assert deep.step(1)["epoch"] == 1  # one epoch of the largest network always fits (the page's Play)
     shallow = Session({"n_samples": 500, "batch_size": 1, "layers": []})
     assert shallow.step(100)["epoch"] == 100  # 25000 updates of one layer

@@ -220,10 +220,11 @@ class Session:
         if self.work(epochs) > MAX_WORK_PER_STEP:
             dense = sum(1 for layer in self.model.layers if layer.params)
             updates = epochs * math.ceil(len(self.y_train) / self.config["batch_size"])
+            fit = max(1, MAX_WORK_PER_STEP // self.work(1))
             raise ValueError(
                 f"epochs={epochs} is too much training for one request: {updates} SGD updates of {dense} "
                 f"layer{'s' * (dense > 1)} on {len(self.y_train)} points. Ask for at most "
-                f"{max(1, MAX_WORK_PER_STEP // self.work(1))} epochs at a time (or use a larger batch_size).")
+                f"{fit} epoch{'s' * (fit > 1)} at a time (or use a larger batch_size).")
         if self.diverged:
             return self.state(since)
         # Epochs numbered from the session's own count, so a divergence message names the epoch
