@@ -1372,6 +1372,61 @@ def test_row_1_with_a_unique_label_among_fractional_numbers_is_data(tmp_path, mo
     assert load_model(tmp_path / "m.gn").metadata["features"] == ["0", "1"]
 
 
+def test_a_numeric_header_0_1_2_is_a_header_and_header_options_decide(tmp_path, monkeypatch, capsys):
+    # pd.DataFrame(array).to_csv(index=False) heads the columns 0,1,2: row 1 was read as a sample,
+    # its "2" a third class of one sample (61 rows, "Classes: 0=0, 1=1, 2=2", three outputs)
+    X, t = two_blobs(60)
+    write_rows(tmp_path / "pd.csv", [[f"{a:.4f}", f"{b:.4f}", c] for (a, b), c in zip(X, t)], ["0", "1", "2"])
+    write_rows(tmp_path / "x.csv", [[f"{a:.4f}", f"{b:.4f}"] for a, b in X[:5]], ["0", "1"])
+    X_, y, names = read_csv_(tmp_path / "pd.csv")
+    assert len(X_) == 60 and names.header and list(names) == ["0", "1"] and sorted(set(y)) == [0, 1]
+    np.testing.assert_allclose(X_[0], np.round(X[0], 4))
+    result = call("train", "pd.csv", "--epochs", "1", "--seed", "0", "--quiet", "--out", "m.gn", cwd=tmp_path,
+                  monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    assert "48 train / 12 test rows" in result.stdout
+    assert "note: row 1 of pd.csv (0,1,2) is read as its header" in result.stderr and "--no-header" in result.stderr
+    model = load_model(tmp_path / "m.gn")
+    assert model.n_outputs == 2 and model.metadata["features"] == ["0", "1"] and model.metadata["target"] == "2"
+    # predict: five rows under the header 0,1, the model's own columns; the same outputs as the model's
+    result = call("predict", "m.gn", "x.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.reader(result.stdout.splitlines()))
+    assert len(rows) == 1 + 5
+    np.testing.assert_allclose(np.array(rows[1:], dtype=float)[:, 1:], model.predict(np.round(X[:5], 4)), atol=1e-5)
+    result = call("evaluate", "m.gn", "pd.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    assert "60 rows" in result.stdout and "/60)" in result.stdout
+    # a model's numeric column names that are not 0,1,2 (years) find the header too
+    write_rows(tmp_path / "years.csv", [[f"{a:.4f}", f"{b:.4f}", c] for (a, b), c in zip(X, t)], ["2019", "2020", "y"])
+    write_rows(tmp_path / "years_x.csv", [[f"{a:.4f}", f"{b:.4f}"] for a, b in X[:5]], ["2019", "2020"])
+    assert call("train", "years.csv", "--epochs", "1", "--quiet", "--out", "y.gn", cwd=tmp_path,
+                monkeypatch=monkeypatch, capsys=capsys).returncode == 0
+    result = call("predict", "y.gn", "years_x.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    assert len(result.stdout.splitlines()) == 1 + 5
+    # --no-header reads row 1 as data; --header takes row 1 of numbers as names
+    X_, _, names = read_csv_(tmp_path / "pd.csv", header=False)
+    assert len(X_) == 61 and not names.header
+    result = call("train", "pd.csv", "--no-header", "--epochs", "1", "--quiet", "--out", "n.gn", cwd=tmp_path,
+                  monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0 and "note:" not in result.stderr
+    assert "48 train / 13 test rows" in result.stdout  # 61 rows (class "2" has one sample)
+    write_rows(tmp_path / "five.csv", [[f"{a:.4f}", f"{b:.4f}", c] for (a, b), c in zip(X, t)], ["5", "7", "9"])
+    X_, _, names = read_csv_(tmp_path / "five.csv", header=True)
+    assert len(X_) == 60 and list(names) == ["5", "7"]
+    result = call("predict", "m.gn", "x.csv", "--no-header", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert len(result.stdout.splitlines()) == 1 + 6
+    # a header-less gate file whose row 1 is "0,1" keeps it: whole numbers below, two columns
+    (tmp_path / "not.csv").write_text("0,1\n1,0\n")
+    assert len(read_csv_(tmp_path / "not.csv")[0]) == 2
+    for args, option in ((("train", "xor", "--no-header"), "--no-header"), (("perceptron", "and", "--header"),
+                                                                           "--header")):
+        result = call(*args, cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+        assert_one_line_error(result)
+        assert f"{option} does not apply" in result.stderr
+
+
 def test_ignore_leaves_an_id_column_out_and_predict_leaves_it_out_by_name(tmp_path, monkeypatch, capsys):
     X, t = two_blobs(80)
     write_rows(tmp_path / "id.csv", [[f"A{i}", *x, c] for i, (x, c) in enumerate(zip(X, t))], ["id", "a", "b", "label"])

@@ -67,7 +67,9 @@ def _header_reason(rows):
     is a number, or when one of its text cells heads a column of numbers; "labels" when its
     numbers are whole (pandas names a NumPy array's columns 0, 1, 2...) and one of its text
     cells heads a column of recurring labels it is not one of (a header-less file may hold
-    text labels in every row; its first row usually has fractional numbers)."""
+    text labels in every row; its first row usually has fractional numbers); "numbers" when it
+    is 0, 1, 2, ... in order (``pd.DataFrame(array).to_csv(index=False)``'s header) over three
+    or more columns, or over rows that are not all whole numbers (a gate's row "0,1" is data)."""
     first = rows[0][1]
     if not any(_is_number(c) for c in first):  # (a blank row is no row)
         return "names"
@@ -76,7 +78,15 @@ def _header_reason(rows):
     if all(re.fullmatch(r"[+-]?\d+", c) for c in first if _is_number(c)) and any(
             _is_text(cell) and _names_labels(rows, k, cell) for k, cell in enumerate(first)):
         return "labels"
+    if first == [str(k) for k in range(len(first))] and len(rows) > 1 and (len(first) > 2 or any(
+            not re.fullmatch(r"[+-]?\d+", c) for _, cells in rows[1:] for c in cells)):
+        return "numbers"
     return None
+
+
+def _shown(cells):
+    """A row's cells for a message, the first few of a wide one."""
+    return ",".join(cells[:6]) + (",..." if len(cells) > 6 else "")
 
 
 def _names_labels(rows, k, cell):
@@ -215,9 +225,10 @@ def read_csv(path, target=None, require_target=True, read_target=True, ignore=()
     ignore : sequence of str or int
         Columns left out of the features (an id), by header name or index (an int is
         always an index); they may hold anything.
-    header : True or None
-        True: row 1 is the header (the caller knows: it holds a model's column names);
-        None: decided from the first rows (:func:`_header_reason`).
+    header : True, False or None
+        True: row 1 is the header (the caller knows: it holds a model's column names, or
+        ``--header``); False: row 1 is data (``--no-header``); None: decided from the first
+        rows (:func:`_header_reason`).
 
     Returns
     -------
@@ -239,11 +250,16 @@ def read_csv(path, target=None, require_target=True, read_target=True, ignore=()
     head, first_end = _rows(io.StringIO(text, newline=""), path, limit=HEAD_ROWS + 1)
     if not head:
         raise CommandError(f"{path} is empty.")
-    reason = "given" if header else _header_reason(head)  # judged on the first rows (all of a short file)
+    # judged on the first rows (all of a short file), unless the caller (--header, --no-header) knows
+    reason = "given" if header else None if header is False else _header_reason(head)
     has_header = reason is not None
     if reason == "labels":
         print(f"note: row 1 of {path} is read as its header ({', '.join(head[0][1])}): its whole numbers are "
-              "taken as column names, its text as the name of the labels' column.", file=sys.stderr)
+              "taken as column names, its text as the name of the labels' column (--no-header reads it as "
+              "data).", file=sys.stderr)
+    if reason == "numbers":  # it was read as a data row: 0 and 1 became a sample, the last cell a class of its own
+        print(f"note: row 1 of {path} ({_shown(head[0][1])}) is read as its header: it numbers the columns, as "
+              "pandas writes a NumPy array's (--no-header reads it as data).", file=sys.stderr)
     if len(head) > HEAD_ROWS:  # a long file: its body is read in C when every cell is a clean number
         table = _table(head, has_header, target, require_target, read_target, ignore, path,
                        body=(text, first_end if has_header else 0))
@@ -512,7 +528,8 @@ def _find_mnist(download):
 
 #: the data options, each with its default and the data sets it applies to
 _DATA_OPTIONS = {"samples": (500, "toy"), "noise": (0.0, "toy"), "data_seed": (0, "toy"),
-                 "test_split": (0.2, "csv"), "target": (None, "csv"), "task": ("auto", "csv"), "ignore": ((), "csv")}
+                 "test_split": (0.2, "csv"), "target": (None, "csv"), "task": ("auto", "csv"), "ignore": ((), "csv"),
+                 "header": (None, "csv")}
 _WHY_NOT = {  # why an option does not apply to a kind of data set
     "samples": "only a toy set is generated", "noise": "only a toy set is generated",
     "data_seed": "only a toy set is generated",
@@ -521,6 +538,7 @@ _WHY_NOT = {  # why an option does not apply to a kind of data set
                    "toy": "a toy set's test part is a fixed 20 % (--samples sets its size)"},
     "target": "only a CSV file has columns to choose", "task": "only a CSV file's target needs telling apart",
     "ignore": "only a CSV file has columns to leave out",
+    "header": "only a CSV file has a header row",
 }
 
 
@@ -533,7 +551,8 @@ def _settle_data_options(args, kind, name):
     if unused:
         option = unused[0]
         why = _WHY_NOT[option] if isinstance(_WHY_NOT[option], str) else _WHY_NOT[option][kind]
-        raise CommandError(f"--{option.replace('_', '-')} does not apply to {name}: {why}.")
+        given = "no-header" if getattr(args, option) is False else option.replace("_", "-")
+        raise CommandError(f"--{given} does not apply to {name}: {why}.")
     for option, (default, _) in _DATA_OPTIONS.items():
         if hasattr(args, option) and getattr(args, option) is None:
             setattr(args, option, default)
@@ -587,7 +606,8 @@ def load_dataset(name, args, purpose="train", task=None, target=None, header=Non
         )
     unlabelled = purpose == "som" and getattr(args, "target", None) is None
     X, y_raw, names = read_csv(name, target if target is not None else getattr(args, "target", None),
-                               require_target=not unlabelled, ignore=getattr(args, "ignore", None) or (), header=header)
+                               require_target=not unlabelled, ignore=getattr(args, "ignore", None) or (),
+                               header=getattr(args, "header", None) if header is None else header)
     if unlabelled:  # a map needs no target: every column is a feature
         return Data(Path(name).name, f"{name}: {len(X)} rows, {X.shape[1]} features", X, None, X, None,
                     "unlabelled", standardize=True)

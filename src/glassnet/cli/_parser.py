@@ -46,6 +46,7 @@ def _add_data_options(parser, csv_training=False, standardize=True):
                        help="CSV target column, by header name or 0-based index (default: the last column)")
     group.add_argument("--ignore", type=_columns, action="extend", metavar="COLUMNS",
                        help="CSV columns that are no features (an id), by header name or index, comma-separated")
+    _add_header_option(group)
     group.add_argument("--task", choices=("auto", "classification", "regression"), default="auto",
                        help="CSV: what the target is (default auto: integer or text labels with at most 50 "
                             "values are classes)")
@@ -66,6 +67,13 @@ def _add_data_options(parser, csv_training=False, standardize=True):
         group.add_argument("--no-standardize", action="store_true", help=argparse.SUPPRESS)
     return group
 
+
+def _add_header_option(parser):
+    """--header / --no-header: whether a CSV file's row 1 names the columns (default: judged from the file)."""
+    parser.add_argument("--header", action=argparse.BooleanOptionalAction, default=None,
+                        help="CSV: row 1 names the columns (--header) or is data (--no-header); default: judged "
+                             "from the file (row 1 is the header when it has text over numbers, or reads 0,1,2,... "
+                             "as pandas numbers a NumPy array's columns, or holds the columns a model was trained on)")
 
 
 DATA_HELP = (
@@ -173,6 +181,7 @@ def build_parser():
                          help="other columns to leave out, by name or index, comma-separated (the model's own "
                               "columns are taken by name when the file and the model have a header)")
     predict.add_argument("--out", metavar="PATH", help="write the predictions here (default: standard output)")
+    _add_header_option(predict)
 
     # -- info
     info = _command(
@@ -246,6 +255,7 @@ def build_parser():
     perceptron.add_argument("--target", metavar="COLUMN", help="CSV label column (default: the last)")
     perceptron.add_argument("--ignore", type=_columns, action="extend", metavar="COLUMNS",
                             help="CSV columns that are no features (an id), by header name or index, comma-separated")
+    _add_header_option(perceptron)
 
     # -- hopfield
     hopfield = _command(

@@ -17,16 +17,19 @@ def cmd_perceptron(args):
 
     key = args.data.lower()
     if key in GATES:
-        given = [option for option, value in (("--target", args.target), ("--ignore", args.ignore)) if value]
+        given = [option for option, value in (("--target", args.target), ("--ignore", args.ignore),
+                                              ("--header" if args.header else "--no-header", args.header is not None))
+                 if value]
         if given:  # (a data option silently unused is an error, as in train)
-            raise CommandError(f"{given[0]} does not apply to the {key} gate: only a CSV file has columns to choose.")
+            what = "a header row" if given[0].endswith("header") else "columns to choose"
+            raise CommandError(f"{given[0]} does not apply to the {key} gate: only a CSV file has {what}.")
         X, y = logic_gate(key, encoding="bipolar" if args.bipolar else "binary", dtype="float64")
         classes = None
         title = f"{key.upper()} gate ({'bipolar ±1' if args.bipolar else 'binary 0/1'} inputs)"
     else:
         if not Path(args.data).exists() and not key.endswith((".csv", ".txt")):
             raise CommandError(f"unknown data {args.data!r}: use a gate ({', '.join(GATES)}) or the path of a CSV file.")
-        X, y_raw, _ = read_csv(args.data, args.target, ignore=args.ignore or ())
+        X, y_raw, _ = read_csv(args.data, args.target, ignore=args.ignore or (), header=args.header)
         if encode_labels(y_raw, "auto")[2] == "regression":  # 120 targets such as 0.37 became 120 classes
             values = np.unique(y_raw)
             fractional = values[values != np.round(values)]

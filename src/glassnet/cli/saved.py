@@ -30,7 +30,7 @@ def cmd_evaluate(args):
         raise CommandError(f"--confusion: {args.model} is a regression model; a confusion matrix needs classes.")
     # the model knows what it is: integer targets of a regression stay numbers
     target = _saved_target(args, model)
-    others, header = _model_header(args.data, model, args.target or target or -1, args.ignore)
+    others, header = _model_header(args.data, model, args.target or target or -1, args.ignore, args.header)
     if others:  # (None stays None: --ignore given for a data set without columns is an error)
         args.ignore = tuple(args.ignore or ()) + others
     data = load_dataset(args.data, args, purpose="evaluate", task=task, target=target, header=header)
@@ -103,15 +103,19 @@ def _saved_target(args, model, option="data"):
     return None
 
 
-def _model_header(path, model, target, ignore=None):
+def _model_header(path, model, target, ignore=None, given=None):
     """How a CSV file meets a model trained on named columns: when row 1 holds every one of the
-    model's feature names and some text (so it is the header, whatever its numbers look like),
-    the indices of its other columns but the ``target`` (left out, with a note unless ``--ignore``
-    names them, ``ignore``) and True; else ((), None): the file's header is judged as usual."""
+    model's feature names and some text, or is exactly the model's columns (numbers such as
+    2020,2021 too), it is the header, whatever its numbers look like: the indices of its other
+    columns but the ``target`` (left out, with a note unless ``--ignore`` names them, ``ignore``)
+    and True; else ((), ``given``): the file's header is as --header/--no-header (``given``)
+    says, or judged as usual. With --no-header, row 1 is data."""
     features = model.metadata.get("features")
-    cells = header_cells(path) if features and str(path).lower().endswith((".csv", ".txt")) else []
-    if not cells or not set(features) <= set(cells) or not any(_is_text(cell) for cell in cells):
-        return (), None
+    cells = header_cells(path) if features and given is not False and str(path).lower().endswith((".csv", ".txt")) \
+        else []
+    exactly = bool(cells) and sorted(cells) in (sorted(features), sorted([*features, str(model.metadata.get("target"))]))
+    if not cells or not set(features) <= set(cells) or not (exactly or any(_is_text(cell) for cell in cells)):
+        return (), given
     if target is not None and target not in cells and re.fullmatch(r"-?\d+", str(target)) \
             and -len(cells) <= int(target) < len(cells):
         target = cells[int(target)]
@@ -136,7 +140,7 @@ def cmd_predict(args):
     model = _load_model(args.model)
     check_columns_metadata(model, args.model)
     target = args.target or _saved_target(args, model, "csv")
-    others, header = _model_header(args.csv, model, target, args.ignore)
+    others, header = _model_header(args.csv, model, target, args.ignore, args.header)
     X, _, columns = read_csv(args.csv, target, require_target=False, read_target=False,
                              ignore=tuple(args.ignore or ()) + others, header=header)
     X = align_columns(X, columns, model.metadata.get("features"), args.csv)
