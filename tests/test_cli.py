@@ -1427,6 +1427,58 @@ def test_a_numeric_header_0_1_2_is_a_header_and_header_options_decide(tmp_path, 
         assert f"{option} does not apply" in result.stderr
 
 
+@pytest.mark.parametrize("activation, loss, labels", [("tanh", "hinge", (-1, 1)), ("tanh", "hinge", (0, 1)),
+                                                      ("linear", "perceptron", (-1, 1)), ("tanh", None, (-1, 1))])
+def test_one_signed_output_unit_is_read_at_0_not_at_a_probabilitys_05(activation, loss, labels, tmp_path,
+                                                                       monkeypatch, capsys):
+    # a tanh (or linear, under a loss on ±1 labels) unit scores the second class above 0: evaluate and
+    # predict read it at 0.5, so scores 0.2 and 0.38 counted as the first class (Accuracy 0.6000 (3/5))
+    from glassnet.layers import Dense
+    from glassnet.models import Sequential
+
+    model = Sequential([Dense(1, activation, input_dim=1)], seed=0, dtype="float64")
+    model.layers[0].set_weights([np.ones((1, 1)), np.zeros(1)])  # the score is tanh(x) (or x)
+    if loss is not None:
+        model.compile(optimizer="sgd", loss=loss)
+    else:  # uncompiled: a classifier by its saved classes, read at the middle of tanh's range
+        model.metadata["classes"] = [str(c) for c in labels]
+    model.save(tmp_path / "m.gn")
+    x, t = [-2.0, -0.5, 0.2, 0.4, 1.5], [0, 0, 1, 1, 1]
+    write_rows(tmp_path / "d.csv", [[v, labels[c]] for v, c in zip(x, t)], ["x", "y"])
+    result = call("evaluate", "m.gn", "d.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    assert "Accuracy: 1.0000 (5/5)" in result.stdout
+    if loss == "hinge":  # the loss on the ±1 labels, by hand: mean of max(0, 1 − y·tanh(x))
+        y = np.array([-1, -1, 1, 1, 1])
+        hinge = np.mean(np.maximum(0, 1 - y * np.tanh(x)))
+        assert f"Loss (hinge): {hinge:.6g}" in result.stdout
+    result = call("predict", "m.gn", "d.csv", "--target", "y", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    rows = list(csv.reader(result.stdout.splitlines()))
+    assert [row[0] for row in rows[1:]] == (["0", "0", "1", "1", "1"] if loss is not None else
+                                            [str(labels[c]) for c in t])
+    if activation != "linear":
+        assert "above 0: the second class" in result.stderr
+    # a sigmoid's probability is still read at 0.5, whatever the loss
+    model = Sequential([Dense(1, "sigmoid", input_dim=1)], seed=0, dtype="float64")
+    model.layers[0].set_weights([np.ones((1, 1)), np.zeros(1)])
+    model.compile(optimizer="sgd", loss=loss or "binary_crossentropy")
+    model.save(tmp_path / "s.gn")
+    result = call("predict", "s.gn", "d.csv", "--target", "y", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert [row[0] for row in list(csv.reader(result.stdout.splitlines()))[1:]] == ["0", "0", "1", "1", "1"]
+    (tmp_path / "e.csv").write_text("x,y\n-0.1,0\n0.1,0\n0.3,1\n")  # sigmoid(0.1) = 0.52, sigmoid(-0.1) = 0.48
+    result = call("predict", "s.gn", "e.csv", "--target", "y", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert [row[0] for row in list(csv.reader(result.stdout.splitlines()))[1:]] == ["0", "1", "1"]
+    # and a tanh unit trained with mse towards the labels 0 and 1 is read midway, at 0.5
+    model = Sequential([Dense(1, "tanh", input_dim=1)], seed=0, dtype="float64")
+    model.layers[0].set_weights([np.ones((1, 1)), np.zeros(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    model.metadata["classes"] = ["0", "1"]
+    model.save(tmp_path / "t.gn")
+    result = call("predict", "t.gn", "e.csv", "--target", "y", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert [row[0] for row in list(csv.reader(result.stdout.splitlines()))[1:]] == ["0", "0", "0"]
+    assert "above 0.5: the second class" in result.stderr
+
+
 def test_ignore_leaves_an_id_column_out_and_predict_leaves_it_out_by_name(tmp_path, monkeypatch, capsys):
     X, t = two_blobs(80)
     write_rows(tmp_path / "id.csv", [[f"A{i}", *x, c] for i, (x, c) in enumerate(zip(X, t))], ["id", "a", "b", "label"])

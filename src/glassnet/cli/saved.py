@@ -11,8 +11,8 @@ import numpy as np
 from .._io import atomic_write_text
 from ._common import (
     CommandError, _check_outputs, _load_model, _output_activation, _refuse_replacing_other_files, _targets_for,
-    check_columns_metadata, class_indices_for, model_classes, model_task, predicted_classes, probability_columns,
-    saved_estimator,
+    check_columns_metadata, class_indices_for, decision_threshold, model_classes, model_task, predicted_classes,
+    probability_columns, saved_estimator,
 )
 from ._data import _is_text, align_columns, header_cells, load_dataset, read_csv
 
@@ -55,7 +55,7 @@ def cmd_evaluate(args):
         if model.compiled:
             loss = model.evaluate(X, _targets_for(model, y, data.n_classes), return_dict=True)["loss"]
             print(f"Loss ({model.loss.name}): {loss:.6g}")
-        pred = predicted_classes(P)
+        pred = predicted_classes(P, decision_threshold(model))
         hits = int((pred == y).sum())
         print(f"Accuracy: {hits / len(y):.4f} ({hits}/{len(y)})")
         if args.confusion:
@@ -155,13 +155,15 @@ def cmd_predict(args):
     if model_task(model) == "classification":
         classes = model_classes(model)
         activation = _output_activation(model)
+        threshold = decision_threshold(model)
         if activation is not None and type(activation).__name__ not in PROBABILITY_OUTPUTS:
             # "p(no),p(yes)" headed -0.74 and 1.2 (--output-activation tanh --loss hinge) without a word
+            rule = "the highest wins" if P.shape[1] > 1 else f"above {threshold:g}: the second class"
             print(f"note: the model's output activation is {getattr(activation, 'name', type(activation).__name__)}, "
-                  "not softmax or sigmoid: the p columns hold its raw outputs (scores; the highest wins), not "
+                  f"not softmax or sigmoid: the p columns hold its raw outputs (scores; {rule}), not "
                   "probabilities.", file=sys.stderr)
         writer.writerow(["class", *probability_columns(classes, P.shape[1])])
-        for c, row in zip(predicted_classes(P), P):
+        for c, row in zip(predicted_classes(P, threshold), P):
             label = classes[c] if classes is not None and c < len(classes) else int(c)
             writer.writerow([label, *(f"{v:.6g}" for v in row)])
     else:

@@ -11,7 +11,7 @@ import numpy as np
 from ._common import (
     CLASSIFIER_LOSSES, TOY_SETS, CommandError, _check_outputs, _compile, _info, _require_matplotlib, _require_numba,
     _refuse_replacing_other_files, _standardizer,
-    _targets_for, predicted_classes,
+    _targets_for, decision_threshold, predicted_classes,
 )
 from ._data import load_dataset
 
@@ -215,7 +215,7 @@ def _train(args):
     if len(xt):
         P = model.predict(xt)
         if classification:
-            hits = int((predicted_classes(P) == data.y_test).sum())
+            hits = int((predicted_classes(P, decision_threshold(model)) == data.y_test).sum())
             print(f"Test accuracy: {hits / len(xt):.4f} ({hits}/{len(xt)})")
         else:
             err = P - data.y_test.reshape(len(xt), -1)
