@@ -1479,6 +1479,30 @@ def test_one_signed_output_unit_is_read_at_0_not_at_a_probabilitys_05(activation
     assert "above 0.5: the second class" in result.stderr
 
 
+def test_counts_of_one_are_singular(tmp_path, monkeypatch, capsys):
+    # "1 rows, 1 features; evaluating on 1 samples", "Wrote 1 predictions", "(1 rows)"
+    X, t = two_blobs(40)
+    write_rows(tmp_path / "one.csv", [[f"{a:.4f}", c] for a, c in zip(X[:, 0], t)], ["a", "y"])
+    write_rows(tmp_path / "row.csv", [[f"{X[0, 0]:.4f}", t[0]]], ["a", "y"])
+    write_rows(tmp_path / "reg.csv", [[f"{a:.4f}", f"{2 * a:.4f}"] for a in X[:, 0]], ["a", "y"])
+    result = call("train", "one.csv", "--epochs", "1", "--quiet", "--out", "m.gn", cwd=tmp_path,
+                  monkeypatch=monkeypatch, capsys=capsys)
+    assert "32 train / 8 test rows, 1 feature (a)" in result.stdout, result.stdout
+    result = call("evaluate", "m.gn", "row.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert "Data: row.csv: 1 row, 1 feature; evaluating on 1 sample\n" in result.stdout, result.stdout
+    result = call("predict", "m.gn", "row.csv", "--out", "p.csv", cwd=tmp_path, monkeypatch=monkeypatch,
+                  capsys=capsys)
+    assert result.stdout == "Wrote 1 prediction to p.csv\n"
+    result = call("train", "reg.csv", "--test-split", "0.025", "--epochs", "1", "--quiet", "--out", "r.gn",
+                  cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert "39 train / 1 test row, 1 feature (a)" in result.stdout and "(1 row)" in result.stdout, result.stdout
+    result = call("perceptron", "one.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert "one.csv (40 rows, 1 feature)" in result.stdout
+    (tmp_path / "two.csv").write_text("1,2\n3,4\n")
+    result = call("predict", "m.gn", "two.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert "the model expects 1 feature; two.csv has 2 feature columns" in result.stderr
+
+
 def test_ignore_leaves_an_id_column_out_and_predict_leaves_it_out_by_name(tmp_path, monkeypatch, capsys):
     X, t = two_blobs(80)
     write_rows(tmp_path / "id.csv", [[f"A{i}", *x, c] for i, (x, c) in enumerate(zip(X, t))], ["id", "a", "b", "label"])
@@ -1517,7 +1541,7 @@ def test_ignore_leaves_an_id_column_out_and_predict_leaves_it_out_by_name(tmp_pa
     # --ignore may be given more than once (the last one alone was kept)
     result = call("train", "id.csv", "--ignore", "id", "--ignore", "a", "--epochs", "1", "--quiet", "--out", "one.gn",
                   cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
-    assert result.returncode == 0 and "1 features (b)" in result.stdout, result.stderr
+    assert result.returncode == 0 and "1 feature (b)" in result.stdout, result.stderr
     # a model of number-like names (pandas's 0, 1): an id column is left out by index, not taken for the column "0",
     # and row 1 with the model's names is the header, however its numbers look ("2019": it was read as a sample)
     for names in (["0", "1"], ["2019", "2020"]):

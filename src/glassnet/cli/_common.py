@@ -26,6 +26,11 @@ class CommandError(Exception):
         self.prog = prog
 
 
+def count(n, noun, spec=""):
+    """``n`` and the noun, singular for one: "1 row", "2 rows" (``spec``: the number's format, "," for 1,000)."""
+    return f"{n:{spec}} {noun}{'' if n == 1 else 's'}"
+
+
 def _info(args, message):
     if not getattr(args, "quiet", False):
         print(message)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._common import TOY_SETS, CommandError
+from ._common import TOY_SETS, CommandError, count
 
 SHARED_MNIST = Path("..") / "shared" / "data" / "mnist"
 
@@ -391,7 +391,7 @@ def _target_index(target, names, has_header, path, option="--target", hint=""):
         valid = f" Columns: {', '.join(names)}." if has_header else " The file has no header: give a column index."
         raise CommandError(f"{option} {target!r} is not a column of {path}{hint}.{valid}") from None
     if not -len(names) <= k < len(names):
-        raise CommandError(f"{option} {k} is out of range: {path} has {len(names)} columns (0 to {len(names) - 1})"
+        raise CommandError(f"{option} {k} is out of range: {path} has {count(len(names), 'column')} (0 to {len(names) - 1})"
                            f"{hint}.")
     return k % len(names)
 
@@ -609,12 +609,13 @@ def load_dataset(name, args, purpose="train", task=None, target=None, header=Non
                                require_target=not unlabelled, ignore=getattr(args, "ignore", None) or (),
                                header=getattr(args, "header", None) if header is None else header)
     if unlabelled:  # a map needs no target: every column is a feature
-        return Data(Path(name).name, f"{name}: {len(X)} rows, {X.shape[1]} features", X, None, X, None,
+        return Data(Path(name).name, f"{name}: {count(len(X), 'row')}, {count(X.shape[1], 'feature')}", X, None, X, None,
                     "unlabelled", standardize=True)
     requested = task or getattr(args, "task", "auto")
     y, classes, task = encode_labels(y_raw, requested)
     if purpose != "train":
-        return Data(Path(name).name, f"{name}: {len(X)} rows, {X.shape[1]} features", X, y, X, y, task, classes,
+        return Data(Path(name).name, f"{name}: {count(len(X), 'row')}, {count(X.shape[1], 'feature')}", X, y, X, y,
+                    task, classes,
                     standardize=True, columns=names)
     test = args.test_split
     if _no_training_rows(len(X), test):
@@ -632,6 +633,6 @@ def load_dataset(name, args, purpose="train", task=None, target=None, header=Non
         # an age or a count (40 values of 17..68) trained a 40-class softmax without a word
         why = (f"; its {len(classes)} distinct integer targets are read as {len(classes)} classes "
                "(--task regression predicts them as numbers)")
-    return Data(Path(name).name, f"{name}: {len(x)} train / {len(xt)} test rows, {X.shape[1]} features "
+    return Data(Path(name).name, f"{name}: {len(x)} train / {count(len(xt), 'test row')}, {count(X.shape[1], 'feature')} "
                                  f"({', '.join(names[:6])}{', ...' if len(names) > 6 else ''}){why}",
                 x, y_tr, xt, yt, task, classes, standardize=True, columns=names)

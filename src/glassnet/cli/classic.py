@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._common import GATES, CommandError, _check_outputs, _require_matplotlib, _standardizer
+from ._common import GATES, CommandError, _check_outputs, _require_matplotlib, _standardizer, count
 from ._data import _label, encode_labels, load_dataset, read_csv
 
 
@@ -41,7 +41,7 @@ def cmd_perceptron(args):
         if len(np.unique(y)) < 2:
             raise CommandError(f"the target of {args.data} holds only 1 class: {classes[y[0]]}. "
                                "A perceptron separates two or more.")
-        title = f"{args.data} ({len(X)} rows, {X.shape[1]} features)"
+        title = f"{args.data} ({count(len(X), 'row')}, {count(X.shape[1], 'feature')})"
     if args.seed is not None and not args.shuffle:  # (an option silently unused is an error, as in train)
         raise CommandError("--seed is for --shuffle: without it the samples are visited in their order and "
                            "nothing is drawn.")
@@ -163,8 +163,8 @@ def cmd_som(args):
     rows, cols = args.grid
     som = SOM(grid=(rows, cols), topology=args.topology, epochs=args.epochs, mode=args.mode, random_state=args.seed)
     som.fit(X)
-    print(f"Self-organizing map {rows}×{cols} ({args.topology}) on {len(X)} samples of {data.name} "
-          f"({X.shape[1]} features); {args.epochs} epoch(s), {args.mode}")
+    print(f"Self-organizing map {rows}×{cols} ({args.topology}) on {count(len(X), 'sample')} of {data.name} "
+          f"({count(X.shape[1], 'feature')}); {args.epochs} epoch(s), {args.mode}")
     print(f"Quantization error: {som.quantization_error(X):.4g}   topographic error: {som.topographic_error(X):.4f}")
     U = som.u_matrix()
     print("U-matrix (mean distance to the grid neighbours; dense characters = far apart, a cluster border):")

@@ -11,8 +11,8 @@ import numpy as np
 from .._io import atomic_write_text
 from ._common import (
     CommandError, _check_outputs, _load_model, _output_activation, _refuse_replacing_other_files, _targets_for,
-    check_columns_metadata, class_indices_for, decision_threshold, model_classes, model_task, predicted_classes,
-    probability_columns, saved_estimator,
+    check_columns_metadata, class_indices_for, count, decision_threshold, model_classes, model_task,
+    predicted_classes, probability_columns, saved_estimator,
 )
 from ._data import _is_text, align_columns, header_cells, load_dataset, read_csv
 
@@ -37,14 +37,14 @@ def cmd_evaluate(args):
     X, y = align_columns(data.x_test, data.columns, model.metadata.get("features"), args.data), data.y_test
     n_in = int(np.prod(model._input_shape))
     if int(np.prod(X.shape[1:])) != n_in:  # (the model's own message named its argument x)
-        raise CommandError(f"{args.model} takes {n_in} features; {data.name} has {int(np.prod(X.shape[1:]))} per "
+        raise CommandError(f"{args.model} takes {count(n_in, 'feature')}; {data.name} has {int(np.prod(X.shape[1:]))} per "
                            "sample: evaluate a model on data like its training data.")
     X = X.reshape(len(X), *model._input_shape)  # a model of images (Input(shape=(8, 8)), Flatten), as predict
     P = model.predict(X)  # first: a file of other features is named as such, not by its unknown labels
     if task == "classification" and data.task == "classification":
         y = class_indices_for(model, data)
-    print(f"Model: {args.model} ({task}, {model.count_params():,} parameters)")
-    print(f"Data: {data.description}; evaluating on {len(X)} samples")
+    print(f"Model: {args.model} ({task}, {count(model.count_params(), 'parameter', ',')})")
+    print(f"Data: {data.description}; evaluating on {count(len(X), 'sample')}")
     if task == "classification":
         if data.task != "classification":
             raise CommandError(f"the model is a classifier but the target of {data.name} is continuous.")
@@ -69,7 +69,8 @@ def cmd_evaluate(args):
     else:
         Y = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
         if Y.shape[1] != model.n_outputs:
-            raise CommandError(f"the model has {model.n_outputs} outputs but the data has {Y.shape[1]} target column(s).")
+            raise CommandError(f"the model has {count(model.n_outputs, 'output')} but the data has "
+                               f"{count(Y.shape[1], 'target column')}.")
         err = P - Y
         if model.compiled:
             print(f"Loss ({model.loss.name}): {model.evaluate(X, Y, return_dict=True)['loss']:.6g}")
@@ -148,7 +149,8 @@ def cmd_predict(args):
     if X.shape[1] != n_in:
         hint = (" Leave the target (or an id) column out with --target NAME (or --ignore NAME)."
                 if X.shape[1] > n_in and args.target is None else "")
-        raise CommandError(f"the model expects {n_in} features; {args.csv} has {X.shape[1]} feature columns.{hint}")
+        raise CommandError(f"the model expects {count(n_in, 'feature')}; {args.csv} has "
+                           f"{count(X.shape[1], 'feature column')}.{hint}")
     P = model.predict(X.reshape(len(X), *model._input_shape))
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -171,7 +173,7 @@ def cmd_predict(args):
         writer.writerows([[str(v) for v in row] for row in P])  # NumPy's shortest text that reads back exactly
     if args.out:
         atomic_write_text(args.out, buffer.getvalue())
-        print(f"Wrote {len(P)} predictions to {args.out}")
+        print(f"Wrote {count(len(P), 'prediction')} to {args.out}")
     else:
         sys.stdout.write(buffer.getvalue())
     return 0

@@ -11,7 +11,7 @@ import numpy as np
 from ._common import (
     CLASSIFIER_LOSSES, TOY_SETS, CommandError, _check_outputs, _compile, _info, _require_matplotlib, _require_numba,
     _refuse_replacing_other_files, _standardizer,
-    _targets_for, decision_threshold, predicted_classes,
+    _targets_for, count, decision_threshold, predicted_classes,
 )
 from ._data import load_dataset
 
@@ -219,7 +219,7 @@ def _train(args):
             print(f"Test accuracy: {hits / len(xt):.4f} ({hits}/{len(xt)})")
         else:
             err = P - data.y_test.reshape(len(xt), -1)
-            print(f"Test MSE: {float(np.mean(err ** 2)):.6g}  MAE: {float(np.mean(np.abs(err))):.6g} ({len(xt)} rows)")
+            print(f"Test MSE: {float(np.mean(err ** 2)):.6g}  MAE: {float(np.mean(np.abs(err))):.6g} ({count(len(xt), 'row')})")
     if diverged:  # a model file from an earlier, good run must not be replaced by this one
         raise CommandError(f"training diverged, so the model was not saved to {args.out}: lower --lr "
                            f"(it was {optimizer.learning_rate:g}).")
