@@ -1417,6 +1417,12 @@ def test_a_numeric_header_0_1_2_is_a_header_and_header_options_decide(tmp_path, 
     assert len(X_) == 60 and list(names) == ["5", "7"]
     result = call("predict", "m.gn", "x.csv", "--no-header", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
     assert len(result.stdout.splitlines()) == 1 + 6
+    # --no-header: a cell "2" in row 1 is data, not the model's target column "2" to leave out
+    (tmp_path / "plain.csv").write_text("2,0.5\n0.1,0.2\n")
+    result = call("predict", "m.gn", "plain.csv", "--no-header", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    np.testing.assert_allclose(np.array([r.split(",")[1:] for r in result.stdout.splitlines()[1:]], dtype=float),
+                               model.predict(np.array([[2, 0.5], [0.1, 0.2]])), atol=1e-5)
     # a header-less gate file whose row 1 is "0,1" keeps it: whole numbers below, two columns
     (tmp_path / "not.csv").write_text("0,1\n1,0\n")
     assert len(read_csv_(tmp_path / "not.csv")[0]) == 2

@@ -93,7 +93,8 @@ def _saved_target(args, model, option="data"):
     last column, the default target, is one of the features)."""
     name = model.metadata.get("target")
     path = getattr(args, option)
-    if args.target is not None or name is None or not str(path).lower().endswith((".csv", ".txt")):
+    if args.target is not None or name is None or args.header is False or \
+            not str(path).lower().endswith((".csv", ".txt")):  # (--no-header: row 1 is data, not names)
         return None
     cells = header_cells(path)
     if name in cells:
