@@ -1509,6 +1509,53 @@ def test_counts_of_one_are_singular(tmp_path, monkeypatch, capsys):
     assert "the model expects 1 feature; two.csv has 2 feature columns" in result.stderr
 
 
+INTERRUPT_ON_IMPORT = """
+import sys
+
+
+class Interrupt:  # Ctrl+C at the moment {module} is imported
+    def find_spec(self, name, path=None, target=None):
+        if name == "{module}":
+            raise KeyboardInterrupt
+
+
+sys.meta_path.insert(0, Interrupt())
+"""
+
+
+@pytest.mark.parametrize("module", ["glassnet.models", "glassnet.cli._parser"])
+def test_ctrl_c_while_the_command_line_loads_is_one_line(module, tmp_path):
+    # it printed the traceback of an import (numpy's internals) instead of "glassnet: interrupted"
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(INTERRUPT_ON_IMPORT.format(module=module))
+    (tmp_path / "glassnet").write_text("import sys\nfrom glassnet.cli import main\nsys.exit(main())\n")  # the script
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(hook), str(REPO / "src")]))
+    for command in ([sys.executable, "-m", "glassnet", "--version"], [sys.executable, "glassnet", "--version"],
+                    [sys.executable, "-X", "utf8", "-m", "glassnet", "train"]):
+        result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+        assert result.stderr == "\nglassnet: interrupted\n" and result.stdout == ""
+        assert result.returncode in (130, -2)  # (Python ends by SIGINT: 130 in a shell)
+    # a program that imports glassnet keeps its traceback
+    result = subprocess.run([sys.executable, "-c", "import glassnet.cli"], cwd=tmp_path, env=env, capture_output=True,
+                            text=True, timeout=120)
+    assert "Traceback" in result.stderr and "KeyboardInterrupt" in result.stderr
+
+
+def test_ctrl_c_while_the_parser_is_built_is_one_line(tmp_path, monkeypatch, capsys):
+    import glassnet.cli
+
+    def interrupted():
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(glassnet.cli, "build_parser", interrupted)
+    try:
+        result = call("train", "xor", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    except KeyboardInterrupt:
+        pytest.fail("Ctrl+C escaped main() as a traceback")
+    assert (result.returncode, result.stderr) == (130, "\nglassnet: interrupted\n")
+
+
 def test_ignore_leaves_an_id_column_out_and_predict_leaves_it_out_by_name(tmp_path, monkeypatch, capsys):
     X, t = two_blobs(80)
     write_rows(tmp_path / "id.csv", [[f"A{i}", *x, c] for i, (x, c) in enumerate(zip(X, t))], ["id", "a", "b", "label"])

@@ -7,6 +7,7 @@ model API (``glassnet.models``, ``glassnet.layers``, ``glassnet.optimizers``,
 
 __version__ = "0.1.0"
 
+from . import _startup  # noqa: E402,F401  (first: Ctrl+C while the command line loads is one line)
 from . import (  # noqa: E402
     activations,
     backend,

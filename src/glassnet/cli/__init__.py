@@ -111,13 +111,13 @@ def main(argv=None):
     """Run the command line; returns the exit status (0 on success)."""
     argv = sys.argv[1:] if argv is None else [str(a) for a in argv]
     debug = "--debug" in argv
-    parser = build_parser()
     command = PROG
     previous = warnings.showwarning
     warnings.showwarning = _show_warning
-    _tolerate_narrow_output()
     args = None
-    try:
+    try:  # (Ctrl+C while the parser is built ended with a traceback)
+        _tolerate_narrow_output()
+        parser = build_parser()
         try:
             _no_command_options_first(argv, parser)
             args, extra = parser.parse_known_args(_dash_values(argv, parser))

@@ -1,0 +1,37 @@
+"""Ctrl+C while the ``glassnet`` command line is still loading: one line, not an import's traceback.
+
+``glassnet.cli.main`` reports an interruption as "glassnet: interrupted" (status 130); before it
+runs, the package's imports take a few tenths of a second, and Ctrl+C there printed a traceback
+through NumPy's internals. While the package is imported to run the command line (``python -m
+glassnet`` or the ``glassnet`` script), an uncaught KeyboardInterrupt prints that line instead;
+Python then ends the process by SIGINT, as it does after any uncaught KeyboardInterrupt (status
+130 in a shell). A program that imports glassnet keeps its tracebacks.
+"""
+
+import os
+import sys
+
+
+def _for_the_command_line():
+    """Whether this process runs the command line: ``python -m glassnet`` (while the package is
+    imported, ``sys.argv[0]`` is "-m"), or the ``glassnet`` script."""
+    if sys.argv[:1] == ["-m"]:
+        argv = getattr(sys, "orig_argv", [])
+        return any(word == "-mglassnet" or (word == "-m" and argv[k + 1 : k + 2] == ["glassnet"])
+                   for k, word in enumerate(argv))
+    script = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ""
+    return os.path.splitext(script)[0] in ("glassnet", "glassnet-script")
+
+
+def _one_line_interrupt(previous):
+    def hook(kind, value, traceback):
+        if issubclass(kind, KeyboardInterrupt):
+            print("\nglassnet: interrupted", file=sys.stderr)
+        else:
+            previous(kind, value, traceback)
+
+    return hook
+
+
+if _for_the_command_line():
+    sys.excepthook = _one_line_interrupt(sys.excepthook)
