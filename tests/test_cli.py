@@ -1423,9 +1423,13 @@ def test_a_numeric_header_0_1_2_is_a_header_and_header_options_decide(tmp_path, 
     assert result.returncode == 0, result.stderr
     np.testing.assert_allclose(np.array([r.split(",")[1:] for r in result.stdout.splitlines()[1:]], dtype=float),
                                model.predict(np.array([[2, 0.5], [0.1, 0.2]])), atol=1e-5)
-    # a header-less gate file whose row 1 is "0,1" keeps it: whole numbers below, two columns
-    (tmp_path / "not.csv").write_text("0,1\n1,0\n")
-    assert len(read_csv_(tmp_path / "not.csv")[0]) == 2
+    # header-less files whose row 1 is 0, 1, ... keep it: a gate's "0,1", x = 0 over fractional x, "0,1,2" over
+    # whole numbers; five such columns are a header whatever lies below
+    for text, n in (("0,1\n1,0\n", 2), ("0\n0.5\n1.5\n", 3), ("0,1\n0.5,2\n", 2), ("0,1,2\n3,4,5\n", 2),
+                    ("0,1,2,3,4\n5,6,7,8,9\n", 1)):
+        (tmp_path / "data.csv").write_text(text)
+        assert len(read_csv_(tmp_path / "data.csv", require_target=False)[0]) == n, text
+    capsys.readouterr()
     for args, option in ((("train", "xor", "--no-header"), "--no-header"), (("perceptron", "and", "--header"),
                                                                            "--header")):
         result = call(*args, cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)

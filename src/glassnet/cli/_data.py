@@ -69,7 +69,8 @@ def _header_reason(rows):
     cells heads a column of recurring labels it is not one of (a header-less file may hold
     text labels in every row; its first row usually has fractional numbers); "numbers" when it
     is 0, 1, 2, ... in order (``pd.DataFrame(array).to_csv(index=False)``'s header) over three
-    or more columns, or over rows that are not all whole numbers (a gate's row "0,1" is data)."""
+    or more columns with a number that is not whole below, or over five or more columns (a
+    data row "0,1" (x = 0, y = 1) or "0,1,2" among whole numbers is too likely)."""
     first = rows[0][1]
     if not any(_is_number(c) for c in first):  # (a blank row is no row)
         return "names"
@@ -78,7 +79,7 @@ def _header_reason(rows):
     if all(re.fullmatch(r"[+-]?\d+", c) for c in first if _is_number(c)) and any(
             _is_text(cell) and _names_labels(rows, k, cell) for k, cell in enumerate(first)):
         return "labels"
-    if first == [str(k) for k in range(len(first))] and len(rows) > 1 and (len(first) > 2 or any(
+    if first == [str(k) for k in range(len(first))] and len(first) > 2 and len(rows) > 1 and (len(first) > 4 or any(
             not re.fullmatch(r"[+-]?\d+", c) for _, cells in rows[1:] for c in cells)):
         return "numbers"
     return None
