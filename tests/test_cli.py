@@ -1489,6 +1489,39 @@ def test_one_signed_output_unit_is_read_at_0_not_at_a_probabilitys_05(activation
     assert "above 0.5: the second class" in result.stderr
 
 
+def test_pandas_index_column_is_no_feature(tmp_path, monkeypatch, capsys):
+    # df.to_csv("f.csv") without index=False writes ",a,b,label" and the row numbers: they were trained on as the
+    # feature "" (on data sorted by class, its best one); ",0,1,2" (an array's frame) was a missing-value error
+    X, t = two_blobs(1200)
+    order = np.argsort(t, kind="stable")  # sorted by class: the row number alone separates the classes
+    X, t = X[order], t[order]
+    write_rows(tmp_path / "idx.csv", [[i, f"{a:.4f}", f"{b:.4f}", c] for i, ((a, b), c) in enumerate(zip(X, t))],
+               ["", "a", "b", "label"])
+    write_rows(tmp_path / "arr.csv", [[i, f"{a:.4f}", f"{b:.4f}", c] for i, ((a, b), c) in enumerate(zip(X[:60], t[:60]))],
+               ["", "0", "1", "2"])
+    for name, rows, features in (("idx.csv", 1200, ["a", "b"]), ("arr.csv", 60, ["0", "1"])):
+        X_, y, names = read_csv_(tmp_path / name)
+        assert list(names) == features and names.target in ("label", "2") and len(X_) == rows
+        np.testing.assert_allclose(X_, np.round(X[:rows], 4))
+        assert "numbers the rows 0, 1, 2" in capsys.readouterr().err
+    result = call("train", "idx.csv", "--epochs", "1", "--quiet", "--out", "m.gn", cwd=tmp_path,
+                  monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    assert "2 features (a, b)" in result.stdout
+    assert load_model(tmp_path / "m.gn").metadata["features"] == ["a", "b"]
+    result = call("predict", "m.gn", "idx.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    P = np.array([row.split(",")[1:] for row in result.stdout.splitlines()[1:]], dtype=float)
+    np.testing.assert_allclose(P, load_model(tmp_path / "m.gn").predict(np.round(X, 4)), atol=1e-5)
+    # --ignore 0 says it already; a nameless column of other numbers is still a feature
+    result = call("train", "idx.csv", "--ignore", "0", "--epochs", "1", "--quiet", "--out", "m.gn", cwd=tmp_path,
+                  monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0 and "note" not in result.stderr
+    write_rows(tmp_path / "ids.csv", [[i + 7, f"{a:.4f}", c] for i, (a, c) in enumerate(zip(X[:50, 0], t[:50]))],
+               ["", "a", "label"])
+    assert list(read_csv_(tmp_path / "ids.csv")[2]) == ["", "a"]
+
+
 def test_counts_of_one_are_singular(tmp_path, monkeypatch, capsys):
     # "1 rows, 1 features; evaluating on 1 samples", "Wrote 1 predictions", "(1 rows)"
     X, t = two_blobs(40)

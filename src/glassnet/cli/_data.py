@@ -68,7 +68,8 @@ def _header_reason(rows):
     numbers are whole (pandas names a NumPy array's columns 0, 1, 2...) and one of its text
     cells heads a column of recurring labels it is not one of (a header-less file may hold
     text labels in every row; its first row usually has fractional numbers); "numbers" when it
-    is 0, 1, 2, ... in order (``pd.DataFrame(array).to_csv(index=False)``'s header) over three
+    is 0, 1, 2, ... in order (``pd.DataFrame(array).to_csv(index=False)``'s header; after an
+    empty cell, the index's, without ``index=False``) over three
     or more columns with a number that is not whole below, or over five or more columns (a
     data row "0,1" (x = 0, y = 1) or "0,1,2" among whole numbers is too likely)."""
     first = rows[0][1]
@@ -79,8 +80,9 @@ def _header_reason(rows):
     if all(re.fullmatch(r"[+-]?\d+", c) for c in first if _is_number(c)) and any(
             _is_text(cell) and _names_labels(rows, k, cell) for k, cell in enumerate(first)):
         return "labels"
-    if first == [str(k) for k in range(len(first))] and len(first) > 2 and len(rows) > 1 and (len(first) > 4 or any(
-            not re.fullmatch(r"[+-]?\d+", c) for _, cells in rows[1:] for c in cells)):
+    numbered = first[1:] if first[:1] == [""] else first  # (pandas's index column has no name)
+    if numbered == [str(k) for k in range(len(numbered))] and len(numbered) > 2 and len(rows) > 1 and (
+            len(numbered) > 4 or any(not re.fullmatch(r"[+-]?\d+", c) for _, cells in rows[1:] for c in cells)):
         return "numbers"
     return None
 
@@ -88,6 +90,13 @@ def _header_reason(rows):
 def _shown(cells):
     """A row's cells for a message, the first few of a wide one."""
     return ",".join(cells[:6]) + (",..." if len(cells) > 6 else "")
+
+
+def _is_row_index(rows):
+    """Whether the first column has an empty header and holds 0, 1, 2, ... (``rows``: the header and the
+    first rows): the index that pandas's ``to_csv`` writes unless told ``index=False``."""
+    header, body = rows[0][1], [cells for _, cells in rows[1:]]
+    return len(header) > 1 and header[0] == "" and bool(body) and all(c[0] == str(i) for i, c in enumerate(body))
 
 
 def _names_labels(rows, k, cell):
@@ -261,6 +270,11 @@ def read_csv(path, target=None, require_target=True, read_target=True, ignore=()
     if reason == "numbers":  # it was read as a data row: 0 and 1 became a sample, the last cell a class of its own
         print(f"note: row 1 of {path} ({_shown(head[0][1])}) is read as its header: it numbers the columns, as "
               "pandas writes a NumPy array's (--no-header reads it as data).", file=sys.stderr)
+    if has_header and _is_row_index(head) and not {"0", str(-len(head[0][1]))} & {str(c) for c in (*ignore, target)}:
+        # pandas's to_csv without index=False: the row numbers were a feature (named ""), sorted data's best one
+        print(f"note: the first column of {path} has no name and numbers the rows 0, 1, 2, ... (pandas's index, "
+              "written by to_csv without index=False): it is left out.", file=sys.stderr)
+        ignore = (*ignore, 0)
     if len(head) > HEAD_ROWS:  # a long file: its body is read in C when every cell is a clean number
         table = _table(head, has_header, target, require_target, read_target, ignore, path,
                        body=(text, first_end if has_header else 0))

@@ -125,7 +125,7 @@ def _model_header(path, model, target, ignore=None, given=None):
     asked = {str(column) for column in ignore or ()}  # by name or index (from the end too)
     unasked = [k for k in others if not {cells[k], str(k), str(k - len(cells))} & asked]
     if unasked:
-        names = ", ".join(cells[k] for k in unasked)
+        names = ", ".join(cells[k] or f"{k} (no name)" for k in unasked)
         print(f"note: {path}'s column{'s' * (len(unasked) > 1)} {names} {'are' if len(unasked) > 1 else 'is'} not "
               "the model's; left out.", file=sys.stderr)
     return others, True  # (int indices: a column may be named "0")
