@@ -167,10 +167,6 @@ def decision_threshold(model):
     if model.loss is None:
         return 0.0 if activation in SIGNED_OUTPUTS else 0.5
     return 0.0 if isinstance(model.loss, _SignedLabelLoss) or getattr(model.loss, "from_logits", False) else 0.5
-    if activation in SIGNED_OUTPUTS or isinstance(model.loss, _SignedLabelLoss) or \
-            getattr(model.loss, "from_logits", False):
-        return 0.0
-    return 0.5
 
 
 def model_classes(model):
