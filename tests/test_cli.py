@@ -1405,6 +1405,11 @@ def test_a_numeric_header_0_1_2_is_a_header_and_header_options_decide(tmp_path, 
     result = call("predict", "y.gn", "years_x.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
     assert result.returncode == 0, result.stderr
     assert len(result.stdout.splitlines()) == 1 + 5
+    assert "row 1 of years_x.csv (2019,2020) holds the columns the model was trained on" in result.stderr
+    # only in the model's order: a data row "1,0" of a model of columns "0" and "1" stays a sample
+    (tmp_path / "swap.csv").write_text("1,0\n0.5,0.25\n")
+    result = call("predict", "m.gn", "swap.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert len(result.stdout.splitlines()) == 1 + 2 and "note" not in result.stderr
     # --no-header reads row 1 as data; --header takes row 1 of numbers as names
     X_, _, names = read_csv_(tmp_path / "pd.csv", header=False)
     assert len(X_) == 61 and not names.header

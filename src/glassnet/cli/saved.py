@@ -115,9 +115,13 @@ def _model_header(path, model, target, ignore=None, given=None):
     features = model.metadata.get("features")
     cells = header_cells(path) if features and given is not False and str(path).lower().endswith((".csv", ".txt")) \
         else []
-    exactly = bool(cells) and sorted(cells) in (sorted(features), sorted([*features, str(model.metadata.get("target"))]))
-    if not cells or not set(features) <= set(cells) or not (exactly or any(_is_text(cell) for cell in cells)):
+    named = any(_is_text(cell) for cell in cells)
+    exactly = bool(cells) and cells in (features, [*features, model.metadata.get("target")])  # in the model's order
+    if not cells or not set(features) <= set(cells) or not (exactly or named):
         return (), given
+    if not named and given is None:  # a row of numbers only: say why it is no sample
+        print(f"note: row 1 of {path} ({','.join(cells)}) holds the columns the model was trained "
+              "on, in order: it is read as the header (--no-header reads it as data).", file=sys.stderr)
     if target is not None and target not in cells and re.fullmatch(r"-?\d+", str(target)) \
             and -len(cells) <= int(target) < len(cells):
         target = cells[int(target)]
