@@ -1126,7 +1126,8 @@ def test_bad_loss_and_random_state_raise_invalid_parameter_error(est):
         est.fit(np.ones((4, 2)), [0.0, 1.0, 0.0, 1.0])
 
 
-def test_a_damaged_estimator_file_is_a_load_error(tmp_path):
+def _saved_estimator_members(tmp_path):
+    """The members of a small fitted MLPClassifier's file, saved as tmp_path / "e.gn"."""
     import zipfile
 
     X, y = load_digits(return_X_y=True)
@@ -1135,7 +1136,13 @@ def test_a_damaged_estimator_file_is_a_load_error(tmp_path):
         est = MLPClassifier(hidden_layer_sizes=(5,), max_iter=2, random_state=0).fit(X[:100], y[:100])
     est.save(tmp_path / "e.gn")
     with zipfile.ZipFile(tmp_path / "e.gn") as zf:
-        members = {n: zf.read(n) for n in zf.namelist()}
+        return {n: zf.read(n) for n in zf.namelist()}
+
+
+def test_a_damaged_estimator_file_is_a_load_error(tmp_path):
+    import zipfile
+
+    members = _saved_estimator_members(tmp_path)
     with zipfile.ZipFile(tmp_path / "deep.gn", "w") as zf:
         for name, data in members.items():
             zf.writestr(name, b"[" * 100000 + b"]" * 100000 if name == "sklearn.json" else data)
@@ -1149,13 +1156,7 @@ def test_an_estimator_file_with_non_finite_weights_is_refused_without_the_models
     import io
     import zipfile
 
-    X, y = load_digits(return_X_y=True)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        est = MLPClassifier(hidden_layer_sizes=(5,), max_iter=2, random_state=0).fit(X[:100], y[:100])
-    est.save(tmp_path / "e.gn")
-    with zipfile.ZipFile(tmp_path / "e.gn") as zf:
-        members = {n: zf.read(n) for n in zf.namelist()}
+    members = _saved_estimator_members(tmp_path)
     kernel = np.load(io.BytesIO(members["weights/0000.npy"]))
     kernel[0, 0] = np.inf
     buffer = io.BytesIO()
