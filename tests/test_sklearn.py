@@ -1157,31 +1157,27 @@ def test_an_estimator_file_with_non_finite_weights_is_refused_without_the_models
     import zipfile
 
     members = _saved_estimator_members(tmp_path)
-    kernel = np.load(io.BytesIO(members["weights/0000.npy"]))
-    kernel[0, 0] = np.inf
-    buffer = io.BytesIO()
-    np.save(buffer, kernel)
-    members["weights/0000.npy"] = buffer.getvalue()
-    with zipfile.ZipFile(tmp_path / "inf.gn", "w") as zf:
-        for name, data in members.items():
-            zf.writestr(name, data)
+
+    def write(path, member, edit):  # the saved file with one array member edited in place
+        array = np.load(io.BytesIO(members[member]))
+        edit(array)
+        buffer = io.BytesIO()
+        np.save(buffer, array)
+        with zipfile.ZipFile(path, "w") as zf:
+            for name, data in {**members, member: buffer.getvalue()}.items():
+                zf.writestr(name, data)
+
+    write(tmp_path / "inf.gn", "weights/0000.npy", lambda kernel: kernel.__setitem__((0, 0), np.inf))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         with pytest.raises(ValueError, match="Cannot load estimator file .*the network's weights are not all finite"):
             MLPClassifier.load(tmp_path / "inf.gn")
     # a non-finite optimizer state is not refused (partial_fit would diverge from it): it is said
-    members["weights/0000.npy"] = zipfile.ZipFile(tmp_path / "e.gn").read("weights/0000.npy")
     assert "optimizer/m.npy" in members  # (adam's first moments)
-    m = np.load(io.BytesIO(members["optimizer/m.npy"]))
-    m[:2] = np.nan
-    buffer = io.BytesIO()
-    np.save(buffer, m)
-    members["optimizer/m.npy"] = buffer.getvalue()
-    with zipfile.ZipFile(tmp_path / "nan_state.gn", "w") as zf:
-        for name, data in members.items():
-            zf.writestr(name, data)
+    write(tmp_path / "nan_state.gn", "optimizer/m.npy", lambda m: m.__setitem__(slice(0, 2), np.nan))
     with pytest.warns(UserWarning, match=r"holds NaN or infinite values in its optimizer state \(m: 2 NaN\)"):
         MLPClassifier.load(tmp_path / "nan_state.gn")
+
 
 def test_load_estimator_reads_the_class_from_the_file_in_numpy(tmp_path):
     """load_estimator built the network in the active namespace (torch tensors as coefs_, which
