@@ -236,6 +236,9 @@ def test_registry_names_and_errors():
     decay = {"class_name": "ExponentialDecay",
              "config": {"initial_learning_rate": 0.1, "decay_steps": 10, "decay_rate": 0.5}}
     assert optimizers.SGD(learning_rate=decay)._learning_rate(20) == pytest.approx(0.1 * 0.5**2)
+    # the message took "a" before every class name: "or a Optimizer object"
+    with pytest.raises(ValueError, match=r"\) or an Optimizer object\.$"):
+        optimizers.get(3)
 
 
 def test_blocked_update_equals_one_pass(rng, monkeypatch):

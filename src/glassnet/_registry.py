@@ -55,10 +55,11 @@ def lookup(identifier, table, kind, instance_of=None, allow_callable=False, inst
         return identifier
     if allow_callable and callable(identifier) and not isinstance(identifier, type):
         return identifier
+    accepted = instance_of.__name__ if instance_of else "callable"
     raise ValueError(
         f"Could not interpret {kind} identifier: {identifier!r}. "
-        f"Expected a name (one of {', '.join(sorted(table))}) or a "
-        f"{instance_of.__name__ if instance_of else 'callable'} object."
+        f"Expected a name (one of {', '.join(sorted(table))}) or "
+        f"{'an' if accepted[0] in 'AEIOUaeiou' else 'a'} {accepted} object."
     )
 
 
