@@ -351,6 +351,24 @@ def test_a_classifier_with_class_labels_has_a_label_output_as_predict(labels, un
     assert [o.name for o in session.get_outputs()] == ["output"]
 
 
+@pytest.mark.parametrize("activation, loss, threshold", [("tanh", "hinge", 0.0), ("tanh", None, 0.0),
+                                                        ("linear", "perceptron", 0.0), ("sigmoid", "hinge", 0.5),
+                                                        ("tanh", "mse", 0.5)])
+def test_one_unit_label_is_cut_where_predict_cuts_it(activation, loss, threshold, rng, tmp_path):
+    # the label output cut every single unit at 0.5, where glassnet predict reads a tanh or hinge
+    # unit at 0 (its targets are -1 and +1): scores in (0, 0.5) got the other class than predict's
+    x = rng.normal(size=(400, 4)).astype(np.float32)
+    model = Sequential([Dense(1, activation, input_dim=4)], seed=0)
+    if loss is not None:
+        model.compile(optimizer="sgd", loss=loss)
+    model.metadata["classes"] = ["no", "yes"]
+    session = ort.InferenceSession(str(export(model, tmp_path / "m.onnx")), providers=["CPUExecutionProvider"])
+    _, label = session.run(None, {"input": x})
+    score = model.predict(x, verbose=0)[:, 0]
+    assert list(label) == ["yes" if s > threshold else "no" for s in score]
+    assert ((score > 0) & (score <= 0.5)).any()  # rows where the two cuts differ are there
+
+
 @pytest.mark.parametrize("name", ["step", "sign"])
 def test_step_and_sign_keep_nan_in_onnx_as_in_glassnet(name, tmp_path):
     # predict refuses NaN inputs, but a diverged net computes NaN logits: onnxruntime read them as 0 / -1

@@ -357,12 +357,13 @@ def _class_labels(model):
     return [str(c) for c in classes] if len(classes) == (2 if n_out == 1 else n_out) else None
 
 
-def _label(g, P, classes, one_unit):
+def _label(g, P, classes, threshold):
     """The class label of each row of outputs ``P``, as ``glassnet predict``'s class column:
-    ``classes[argmax]`` (the first of tied maxima, as NumPy), ``classes[p > 0.5]`` for one
-    sigmoid unit (``one_unit``)."""
-    if one_unit:
-        index = g.node("Cast", [g.node("Greater", [P, g.constant(0.5)])], to=g.onnx.TensorProto.INT64)
+    ``classes[argmax]`` (the first of tied maxima, as NumPy), or for one output unit
+    ``classes[p > threshold]`` (0.5 for a sigmoid, 0 for a tanh or hinge unit: see
+    ``models._decision.decision_threshold``); ``threshold`` is None for several units."""
+    if threshold is not None:
+        index = g.node("Cast", [g.node("Greater", [P, g.constant(threshold)])], to=g.onnx.TensorProto.INT64)
         index = g.node("Squeeze", [index, g.constant([1], dtype=np.int64)])
     else:
         index = g.node("ArgMax", [P], axis=1, keepdims=0)
@@ -420,8 +421,10 @@ def to_onnx(model):
     outputs = [helper.make_tensor_value_info("output", elem, ["N", *model.layers[-1].output_shape])]
     classes = _class_labels(model)
     if classes is not None:
-        one_unit = model.layers[-1].output_shape == (1,)
-        g.nodes.append(helper.make_node("Identity", [_label(g, A, classes, one_unit)], ["label"], name="label"))
+        from .models._decision import decision_threshold
+
+        threshold = decision_threshold(model) if model.layers[-1].output_shape == (1,) else None
+        g.nodes.append(helper.make_node("Identity", [_label(g, A, classes, threshold)], ["label"], name="label"))
         outputs.append(helper.make_tensor_value_info("label", onnx.TensorProto.STRING, ["N"]))
     graph = helper.make_graph(
         g.nodes,
