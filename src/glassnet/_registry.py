@@ -8,7 +8,18 @@ names, as STYLE.md asks.
 import inspect
 
 
-def lookup(identifier, table, kind, instance_of=None, allow_callable=False, instantiate=False):
+def lookup(identifier, table, kind, instance_of=None, allow_callable=False, instantiate=False, argument=None):
+    """:func:`_lookup`; ``argument`` (``"kernel_initializer"``) starts its errors, which then say
+    which of a layer's settings was wrong."""
+    try:
+        return _lookup(identifier, table, kind, instance_of, allow_callable, instantiate)
+    except ValueError as exc:
+        if argument is None:
+            raise
+        raise ValueError(f"{argument}: {exc}") from None
+
+
+def _lookup(identifier, table, kind, instance_of=None, allow_callable=False, instantiate=False):
     """Resolve ``identifier`` (None, a name, or an object) against ``table``.
 
     Parameters

@@ -422,7 +422,7 @@ def initial_weights(initializer, shape, dtype, argument):
 
 def get(identifier, name=None):
     """Return an initializer from a name, an object or any ``f(shape, dtype=None)``;
-    ``name``: the argument it was given as, for the message that refuses None."""
+    ``name``: the argument it was given as, for the errors."""
     if identifier is None:  # a weight needs one: None would fail only when the layer is built
         # (Keras 3 takes None and then draws the weights with glorot_uniform, even a bias)
         argument = f" for {name}" if name else ""
@@ -431,13 +431,8 @@ def get(identifier, name=None):
                          f"Initializer or a function f(shape, dtype=None). Received: {received} (Keras 3 then draws "
                          "the weights with 'glorot_uniform', a bias too; give that name for Keras's weights, or "
                          "'zeros').")
-    try:
-        return lookup(identifier, INITIALIZERS, "initializer", instance_of=Initializer, allow_callable=True,
-                      instantiate=True)
-    except ValueError as exc:  # which of a layer's initializers it was (kernel_ or bias_)
-        if name is None:
-            raise
-        raise ValueError(f"{name}: {exc}") from None
+    return lookup(identifier, INITIALIZERS, "initializer", instance_of=Initializer, allow_callable=True,
+                  instantiate=True, argument=name)  # (name: which of a layer's initializers, kernel_ or bias_)
 
 
 def serialize(initializer):

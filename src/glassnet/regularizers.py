@@ -146,12 +146,7 @@ CLASSES = {"L1": L1, "L2": L2, "L1L2": L1L2}
 def get(identifier, name=None):
     """None, a name, a :class:`Regularizer` or its config; ``name``: the argument it was given as
     (``"kernel_regularizer"``), for the error."""
-    try:
-        return lookup(identifier, REGULARIZERS, "regularizer", instance_of=Regularizer, instantiate=True)
-    except ValueError as exc:
-        if name is None:
-            raise
-        raise ValueError(f"{name}: {exc}") from None
+    return lookup(identifier, REGULARIZERS, "regularizer", instance_of=Regularizer, instantiate=True, argument=name)
 
 
 def serialize(regularizer):

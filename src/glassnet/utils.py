@@ -35,7 +35,7 @@ def normalize(x, axis=-1, order=2):
         order = float(order)
     except OverflowError:
         raise ValueError(f"order must be a number within the float range (np.inf for the largest |x|). Received "
-                         f"an integer of {len(str(order))} digits.") from None
+                         f"an integer of {order.bit_length()} bits.") from None
     if order != order:  # NaN: every norm, and so every result, was NaN
         raise ValueError(f"order must be a number, not NaN (2 for the L2 norm, 1, np.inf, ...). Received: order={order!r}")
     if order != 0 and x.dtype.kind == "f":
