@@ -436,14 +436,19 @@ def _check_template(filepath):
     return filepath
 
 
-def _make_folder(path):
-    """Make the folder of the checkpoint ``path``, or say why it cannot be one."""
-    folder = os.path.dirname(path)
+def _make_folder(folder, what):
+    """Make ``folder`` (and its parents) unless it is there, or say why it cannot be one: a
+    ValueError starting with ``what``, not a bare OSError after an epoch's training."""
     try:
         if folder:
             os.makedirs(folder, exist_ok=True)
     except OSError as exc:  # a file in the way (FileExistsError, NotADirectoryError), no permission
-        raise ValueError(f"ModelCheckpoint cannot make the folder {folder!r} of {path!r} ({exc.strerror}).") from None
+        raise ValueError(f"{what} ({exc.strerror}).") from None
+
+
+def _make_checkpoint_folder(path):
+    folder = os.path.dirname(path)
+    _make_folder(folder, f"ModelCheckpoint cannot make the folder {folder!r} of {path!r}")
 
 
 class ModelCheckpoint(Callback):
@@ -479,7 +484,7 @@ class ModelCheckpoint(Callback):
         # a place no checkpoint can go is said now, not with a bare OSError after the first epoch's training
         # (a folder named by fields such as {epoch} is known, and made, only when the name is)
         if "{" not in os.path.dirname(self.filepath):
-            _make_folder(self.filepath)
+            _make_checkpoint_folder(self.filepath)
         if "{" not in self.filepath and os.path.isdir(self.filepath):
             raise ValueError(f"ModelCheckpoint's filepath={self.filepath!r} is a folder: give a file name in it, such "
                              "as 'model.gn' or 'model-{epoch:02d}.gn'.")
@@ -525,7 +530,7 @@ class ModelCheckpoint(Callback):
             ) from None
         if self.save_best_only:
             self.best = current
-        _make_folder(path)  # as Keras: the checkpoint folder is created, not a reason to lose the epoch
+        _make_checkpoint_folder(path)  # as Keras: the checkpoint folder is created, not a reason to lose the epoch
         if self.save_weights_only:
             self.model.save_weights(path)
         else:
@@ -577,11 +582,8 @@ class BackupAndRestore(Callback):
         from .saving import restore_backup
 
         self._last_batch, self._since_saving = -1, 0
-        try:  # now, not with a bare FileExistsError after the first epoch's training
-            os.makedirs(self.backup_dir, exist_ok=True)
-        except OSError as exc:
-            raise ValueError(f"BackupAndRestore cannot make its backup folder backup_dir={self.backup_dir!r} "
-                             f"({exc.strerror}): give the path of a folder (it is created if missing).") from None
+        _make_folder(self.backup_dir, f"BackupAndRestore cannot make its backup folder backup_dir={self.backup_dir!r}: "
+                                      "give the path of a folder (it is created if missing)")
         candidates = [p for p in (self._latest, self._previous if self.double_checkpoint else None)
                       if p is not None and os.path.exists(p)]
         first_error = None
