@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from glassnet.datasets import make_circle
-from glassnet.diagnostics import DiagnosticWarning, Diagnostics, _loss_problems, diagnose
+from glassnet.diagnostics import DiagnosticWarning, Diagnostics, _loss_problems, _problems, diagnose
 from glassnet.layers import Dense
 from glassnet.models import Sequential
 from glassnet.models.training import DivergenceWarning
@@ -275,3 +275,64 @@ def test_the_warnings_point_at_the_callers_line():
             call()
         found = [w for w in caught if issubclass(w.category, DiagnosticWarning)]
         assert found and {w.filename for w in found} == {__file__}
+
+
+def pixels(rng, n=64, features=16):
+    """MNIST-like unscaled inputs: integers 0..255, with 255 present."""
+    X = rng.integers(0, 256, size=(n, features)).astype(float)
+    X[5, 3] = 255.0
+    return X
+
+
+def test_warnings_name_unscaled_inputs_and_the_learning_rate(rng):
+    # Pixels of 0..255 fed unscaled: the warnings said "lower the learning rate" only, and the
+    # diagnosis never named the learning rate nor the inputs' scale, the cause to fix first.
+    X = pixels(rng)
+    y = rng.integers(0, 10, len(X))
+    model = Sequential([Dense(32, "relu", input_dim=16), Dense(10, "softmax")], seed=0)
+    model.compile(SGD(1.0), "sparse_categorical_crossentropy")
+    callback = Diagnostics(X, y, warn=False)
+    model.fit(X, y, epochs=3, batch_size=16, verbose=0, callbacks=[callback])
+    diagnosis = diagnose(model, X, y, warn=False)
+    kinds = [k for k, _ in diagnosis.problems]
+    assert kinds[0] == "unscaled_inputs" and "dead_relu" in kinds  # the cause first, with what it caused
+    message = dict(diagnosis.problems)
+    assert "|x| reaches 255 in the probe batch" in message["unscaled_inputs"]
+    assert "x / 255" in message["unscaled_inputs"] and "x /= x.std(axis=0)" in message["unscaled_inputs"]
+    assert "The learning rate is 1 now: try 0.1." in message["dead_relu"]
+    # the callback says it once, though every epoch finds it
+    assert [k for _, k, _ in callback.problems].count("unscaled_inputs") == 1
+    # the same inputs scaled as the note says (x / 255): no note, whatever else is found
+    scaled = diagnose(model, X / 255, y, warn=False)
+    assert "unscaled_inputs" not in [k for k, _ in scaled.problems]
+
+
+def test_the_unscaled_inputs_note_comes_only_with_a_problem():
+    assert _problems([], [], x_max=255.0) == []  # unscaled but healthy: nothing to say
+    found = _problems([], [1.0, float("nan")], x_max=255.0, lr=0.5)
+    assert [k for k, _, _ in found] == ["unscaled_inputs", "diverged"]
+    assert found[1][2].endswith("The learning rate is 0.5 now: try 0.05.")
+    assert [k for k, _, _ in _problems([], [1.0, float("nan")], x_max=10.0)] == ["diverged"]  # |x| ≤ 10 is scaled
+    oscillating = _loss_problems([1.0, 0.5] * 5, lr=0.2)[0][2]
+    assert oscillating.endswith("The learning rate is 0.2 now: try 0.1 to 0.02.")
+
+
+def test_a_divergence_on_unscaled_inputs_names_their_largest_value(rng):
+    # one batch of 0..255 pixels per epoch, a linear model, SGD: the steps overflow
+    X = pixels(rng)
+    y = X.sum(axis=1)
+    model = Sequential([Dense(8, input_dim=16), Dense(1)], seed=0)
+    model.compile(SGD(1e-3), "mse")
+    with pytest.warns(DivergenceWarning) as record:
+        model.fit(X, y, epochs=20, batch_size=len(X), verbose=0)
+    message = str(record[0].message)
+    assert "Try a lower learning rate (currently 0.001), e.g. 0.0001." in message
+    assert "|x| reaches 255 in this batch" in message and "x / 255" in message
+    assert all(np.isfinite(w).all() for w in model.get_weights())
+    with pytest.warns(DivergenceWarning, match=r"\|x\| reaches 255 in x"):
+        model.train_on_batch(X, y)
+    # scaled inputs that diverge for their learning rate alone: no word about scaling
+    model.compile(SGD(1e6), "mse")
+    with pytest.warns(DivergenceWarning) as record:
+        model.fit(X / 255, y / 255, epochs=20, batch_size=len(X), verbose=0)
+    assert "not scaled" not in str(record[0].message)

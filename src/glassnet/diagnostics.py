@@ -31,6 +31,11 @@ The lectures name the usual failures and their cures:
   of the lowest of its first half: a 2-cycle in either phase, not a noisy
   loss that still falls).
 
+Where a problem is found and the probe's inputs are unscaled (largest |x| above
+:data:`INPUT_SCALE`, such as pixels of 0..255), an ``unscaled_inputs`` problem comes first,
+naming that largest |x| and how to scale it away (seed 004: X -= mean, X /= std); the
+learning-rate advice names the optimizer's learning rate and a lower one to try.
+
 :func:`diagnose` measures a model once; the :class:`Diagnostics` callback
 measures it after every epoch and stores the numbers in the History
 (``history.history["dead_relu/dense"]``, ``"saturated/dense"``,
@@ -64,6 +69,10 @@ VANISHING_RATIO = 100.0
 LOSS_WINDOW = 10
 """The loss-curve checks look at this many most recent epochs."""
 
+INPUT_SCALE = 10.0
+"""Inputs whose largest |x| is above this are unscaled (seed 004: X -= mean, X /= std); the
+warnings then name the largest |x| seen as a cause, with how to scale it away."""
+
 _SATURATING = ("sigmoid", "tanh", "bipolar_sigmoid")
 #: Output activation -> the losses whose gradient cancels its g'(z) (output delta a − y), so
 #: that a saturated output still learns. Softmax pairs with the categorical cross-entropies
@@ -96,6 +105,7 @@ ADVICE = {
         "The learning rate is too large: like seed 000's η = 1.0 table, the steps jump across "
         "the minimum back and forth. Lower it, e.g. by a factor of 2 to 10."
     ),
+    "unscaled_inputs": "Scale the inputs to about [-1, 1] (seed 004: X -= mean, X /= std).",
 }
 
 
@@ -244,16 +254,17 @@ def _learning_output(model):
     return last.name if loss.name in _DELTA_A_MINUS_Y.get(activation.name, ()) else None
 
 
-def _problems(layers, losses, stop_reason=None, learning_output=None):
+def _problems(layers, losses, stop_reason=None, learning_output=None, lr=None, x_max=None):
     """``[(kind, layer name or None, message)]`` for the measurements and the loss curve;
     the saturation of the layer named ``learning_output`` (see :func:`_learning_output`) is
-    not reported."""
+    not reported. The messages name the learning rate ``lr`` and, where some problem is
+    found, inputs whose largest |x| ``x_max`` is above :data:`INPUT_SCALE`."""
     found = []
     for l in layers:
         if l.dead_fraction is not None and l.dead_fraction >= DEAD_FRACTION:
             found.append(("dead_relu", l.name, (
                 f"{100 * l.dead_fraction:.0f}% of the ReLU units of layer {l.name!r} are dead (output 0 for "
-                f"every probe sample, so they no longer learn). {ADVICE['dead_relu']}"
+                f"every probe sample, so they no longer learn). {ADVICE['dead_relu']}{_lr_note(lr)}"
             )))
         if (l.saturated_fraction is not None and l.saturated_fraction >= SATURATED_FRACTION
                 and l.name != learning_output):
@@ -269,24 +280,58 @@ def _problems(layers, losses, stop_reason=None, learning_output=None):
             found.append(("vanishing", None, (
                 f"Vanishing gradients: the RMS gradient shrinks layer by layer from the output back to the "
                 f"input ({chain}), {_times(g_last, g_first, 'smaller', first, last)}. "
-                f"{_vanishing_advice(found)}"
+                f"{_vanishing_advice(found, lr)}"
             )))
         elif g_first > 0 and g_last < g_first / VANISHING_RATIO:
             found.append(("exploding", None, (
                 f"Exploding gradients: the RMS gradient grows layer by layer from the output back to the "
                 f"input ({chain}), {_times(g_first, g_last, 'larger', first, last)}. "
-                f"{ADVICE['exploding']}"
+                f"{ADVICE['exploding']}{_lr_note(lr)}"
             )))
-    found += _loss_problems(losses, stop_reason)
+    found += _loss_problems(losses, stop_reason, lr)
+    note = input_scale_note(x_max, "the probe batch")
+    if found and note:  # the cause first, once, with the problems it explains
+        found.insert(0, ("unscaled_inputs", None, note))
     return found
 
 
-def _vanishing_advice(found):
+def input_scale_note(x_max, where):
+    """The warning's sentence about unscaled inputs whose largest |x| in ``where`` is ``x_max``,
+    or "" where ``x_max`` is at most :data:`INPUT_SCALE` (or None)."""
+    if x_max is None or not x_max > INPUT_SCALE:
+        return ""
+    return (f"The inputs are not scaled: |x| reaches {x_max:.4g} in {where}, which makes the weighted sums "
+            f"and the gradients that much larger. Scale them to about [-1, 1] before training: x / {x_max:.4g}, "
+            "or seed 004's x -= x.mean(axis=0); x /= x.std(axis=0).")
+
+
+def _lr_note(lr, by="10"):
+    """`` The learning rate is 1 now: try 0.1.`` (nothing where it is not known)."""
+    if lr is None or not lr > 0:
+        return ""
+    low = f"{lr / 2:g} to {lr / 10:g}" if by == "2 to 10" else f"{lr / 10:g}"
+    return f" The learning rate is {lr:g} now: try {low}."
+
+
+def _learning_rate(model):
+    """The optimizer's learning rate as a float, or None (no optimizer, or a callable that fails)."""
+    try:
+        return float(model.optimizer.learning_rate)
+    except Exception:  # the note is a hint: its absence must not break the diagnosis
+        return None
+
+
+def _max_abs(X):
+    X = backend.to_numpy(X)
+    return float(np.max(np.abs(X))) if X.size else 0.0
+
+
+def _vanishing_advice(found, lr=None):
     """Dead ReLU units stop the gradient too, and then "use ReLU" is no advice: name them."""
     dead = [name for kind, name, _ in found if kind == "dead_relu"]
     if dead:
         return (f"Here the dead ReLU units of {', '.join(map(repr, dead))} pass back no gradient: "
-                f"{ADVICE['dead_relu']}")
+                f"{ADVICE['dead_relu']}{_lr_note(lr)}")
     return ADVICE["vanishing"]
 
 
@@ -298,11 +343,12 @@ def _times(big, small, how, first, last):
     return f"{big / small:.3g}× {how} in {first!r} than in {last!r}"
 
 
-def _loss_problems(losses, stop_reason=None):
+def _loss_problems(losses, stop_reason=None, lr=None):
     """Seed 000's tables read as loss curves, over the last ``LOSS_WINDOW`` epochs."""
     losses = [float(v) for v in losses]
     if stop_reason or any(not math.isfinite(v) for v in losses):
-        return [("diverged", None, f"Training diverged: the loss became NaN or infinite. {ADVICE['diverged']}")]
+        return [("diverged", None, f"Training diverged: the loss became NaN or infinite. {ADVICE['diverged']}"
+                 f"{_lr_note(lr)}")]
     L = np.array(losses[-LOSS_WINDOW:])
     if len(L) < 3:
         return []
@@ -316,9 +362,10 @@ def _loss_problems(losses, stop_reason=None):
     low = L[:half].min()
     stuck = L[-half:].min() >= low - 0.1 * abs(low)
     if len(turns) >= 2 and np.mean(turns) >= 0.8 and swing >= 0.05 and stuck:
-        return [("loss_oscillates", None, f"The training loss oscillates ({table}). {ADVICE['loss_oscillates']}")]
+        return [("loss_oscillates", None, f"The training loss oscillates ({table}). {ADVICE['loss_oscillates']}"
+                 f"{_lr_note(lr, by='2 to 10')}")]
     if np.mean(d > 0) >= 0.6 and L[-1] > L[0] + 0.1 * abs(L[0]):
-        return [("loss_grows", None, f"The training loss grows ({table}). {ADVICE['loss_grows']}")]
+        return [("loss_grows", None, f"The training loss grows ({table}). {ADVICE['loss_grows']}{_lr_note(lr)}")]
     return []
 
 
@@ -365,7 +412,7 @@ def _diagnose(model, X, y, losses=None, warn=True, max_samples=1024, *, stacklev
         losses = check_array(losses, "losses", ndim=1, dtype=np.float64, allow_empty=True, finite=False).tolist()
     if not math.isfinite(loss):  # weights that already overflow, whatever the history says
         stop_reason = "the probe batch's loss is not finite"
-    problems = _problems(layers, losses, stop_reason, _learning_output(model))
+    problems = _problems(layers, losses, stop_reason, _learning_output(model), _learning_rate(model), _max_abs(X))
     if check_bool(warn, "warn"):
         _emit(problems, stacklevel=stacklevel)
     return Diagnosis(layers=layers, loss=loss, losses=list(losses), problems=[(k, m) for k, _, m in problems])
@@ -422,6 +469,7 @@ class Diagnostics(Callback):
 
     def on_train_begin(self, logs=None):
         self._probe = _prepare_probe(self.model, self.x, self.y, self.max_samples)
+        self._x_max = _max_abs(self._probe[0])
         self._losses = []
         self._reported = set()
         self._epoch = 0
@@ -444,7 +492,7 @@ class Diagnostics(Callback):
                     logs[f"grad_norm/{l.name}"] = l.grad_norm
                     logs[f"weight_norm/{l.name}"] = l.weight_norm
         found = _problems(layers, self._losses, None if math.isfinite(loss) else "the probe loss is not finite",
-                          _learning_output(self.model))
+                          _learning_output(self.model), _learning_rate(self.model), self._x_max)
         self.last = Diagnosis(layers=layers, loss=loss, losses=list(self._losses),
                               problems=[(k, m) for k, _, m in found])
         self._report(epoch, found)
@@ -452,9 +500,10 @@ class Diagnostics(Callback):
     def on_train_end(self, logs=None):
         # fit stops at a divergence with the diverging batch rolled back: the logged losses
         # and the weights are finite, and only the model's stop reason tells (as diagnose reads it)
-        found = _loss_problems([], _divergence(getattr(self.model, "stop_reason", None)))
-        if found and self.last is not None and ("diverged", None) not in self._reported:
-            self.last.problems += [(k, m) for k, _, m in found]
+        found = _problems([], [], _divergence(getattr(self.model, "stop_reason", None)),
+                          lr=_learning_rate(self.model), x_max=self._x_max)
+        if self.last is not None:
+            self.last.problems += [(k, m) for k, where, m in found if (k, where) not in self._reported]
         self._report(self._epoch, found)
 
     def _report(self, epoch, found):

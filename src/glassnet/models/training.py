@@ -291,7 +291,7 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
                         cb.on_train_batch_begin(step, {})
                     loss = train_step(model, Xb, Yb, wb)
                     if not math.isfinite(loss):
-                        _stop_diverged(model, epoch, step, snapshot)
+                        _stop_diverged(model, epoch, step, snapshot, Xb)
                         for cb in batch_end:  # as Keras, the batch's logs show the loss (TerminateOnNaN reads it)
                             cb.on_train_batch_end(step, {"loss": loss})
                         break
@@ -311,7 +311,7 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
                 source.end_epoch()
                 # (a callback that stopped training at this batch does not vouch for its update)
                 if not model._diverged and not _all_finite(model._flat_params):
-                    _stop_diverged(model, epoch, step, snapshot)  # the epoch's last update overflowed
+                    _stop_diverged(model, epoch, step, snapshot, Xb)  # the epoch's last update overflowed
                     break
                 logs = {"loss": loss_sum / seen}
                 for m in model.metrics:
@@ -520,7 +520,8 @@ def train_on_batch(model, x, y, sample_weight=None):
         _restore(model, snapshot)
         lr = model.optimizer.learning_rate
         warnings.warn(f"train_on_batch: the loss or its gradient became NaN or infinite; the weights and the optimizer "
-                      f"were left as they were. Try a lower learning rate (currently {lr:g}).", DivergenceWarning,
+                      f"were left as they were. Try a lower learning rate (currently {lr:g})."
+                      f"{_input_scale_note(X, 'x')}", DivergenceWarning,
                       stacklevel=3)
         loss = math.nan
     logs = {"loss": loss}
@@ -821,10 +822,11 @@ def _restore(model, snapshot):
         model.optimizer.state[name][...] = slot
 
 
-def _stop_diverged(model, epoch, step, snapshot):
+def _stop_diverged(model, epoch, step, snapshot, Xb):
     """Stop, with the weights and optimizer state of this epoch's start (:func:`_snapshot`): the
     weights the diverging batch met are finite but already give it an infinite loss (1e19 after
-    an SGD step of 1e6), so keeping them left a model whose evaluate read inf."""
+    an SGD step of 1e6), so keeping them left a model whose evaluate read inf. The warning names
+    the batch ``Xb``'s largest |x| where the inputs are unscaled (pixels of 0..255)."""
     _restore(model, snapshot)
     model._diverged = True
     lr = model.optimizer.learning_rate
@@ -832,7 +834,7 @@ def _stop_diverged(model, epoch, step, snapshot):
         f"Training diverged at epoch {epoch + 1}, batch {step + 1}: the loss or its gradient became NaN or "
         f"infinite. Training stopped; the weights are restored to the start of this epoch. "
         f"Try a lower learning rate (currently {lr:g}), e.g. {lr / 10:g}."
-    )
+    ) + _input_scale_note(Xb, "this batch")
     opt = model.optimizer  # Adam(epsilon=0) met a gradient of 0: 0/0 is NaN (not Adagrad's, whose sums start > 0)
     if getattr(opt, "epsilon", None) == 0 and not getattr(opt, "initial_accumulator_value", 0):
         message += (" The optimizer's epsilon=0 makes a step 0/0 (NaN) where a gradient is 0 from the start (an "
@@ -840,6 +842,16 @@ def _stop_diverged(model, epoch, step, snapshot):
     model.stop_training = True
     model.stop_reason = message
     warnings.warn(message, DivergenceWarning, stacklevel=4)
+
+
+def _input_scale_note(X, where):
+    """`` The inputs are not scaled: |x| reaches 255 in ...`` (:func:`glassnet.diagnostics.input_scale_note`)."""
+    from ..diagnostics import input_scale_note  # (glassnet.diagnostics imports this package)
+
+    xp = backend.get_namespace(X)
+    x_max = float(xp.max(xp.abs(X))) if math.prod(X.shape) else 0.0
+    note = input_scale_note(x_max, where)
+    return " " + note if note else ""
 
 
 def _batches(n, batch_size):
