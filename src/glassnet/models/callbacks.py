@@ -656,7 +656,8 @@ class TerminateOnNaN(Callback):
     other callbacks' ``on_train_end`` run), or with ``raise_error=True`` by raising a
     RuntimeError at once, as Keras 3 (a backup is then not cleaned up). ``fit`` itself
     stops at such a batch and restores the weights of the epoch's start (a
-    :class:`DivergenceWarning`) before its callbacks see the batch's loss."""
+    :class:`DivergenceWarning`) before its callbacks see the batch's loss; Keras's line
+    "Batch n: invalid loss" is then not printed, the warning has said it."""
 
     def __init__(self, raise_error=False):
         super().__init__()
@@ -668,7 +669,8 @@ class TerminateOnNaN(Callback):
             if self.raise_error:
                 raise RuntimeError(f"NaN or Inf loss encountered at batch {batch}. Loss value: {loss}. "
                                    "Terminating training immediately.")
-            print(f"Batch {batch}: invalid loss, terminating training")
+            if not getattr(self.model, "_diverged", False):  # fit's DivergenceWarning said it, with more
+                print(f"Batch {batch}: invalid loss, terminating training")
             self.model.stop_training = True
             # fit's own reason (divergence: the weights were restored) says more
             self.model.stop_reason = self.model.stop_reason or "TerminateOnNaN"
