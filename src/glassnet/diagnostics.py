@@ -442,7 +442,8 @@ class Diagnostics(Callback):
     (sigmoid/tanh layers), ``"grad_norm/<layer>"`` and
     ``"weight_norm/<layer>"`` (layers with weights), measured on a fixed
     probe batch in inference mode. Each kind of problem is warned about
-    once per layer, as a :class:`DiagnosticWarning`.
+    once per layer, as a :class:`DiagnosticWarning`; a divergence that stopped
+    ``fit`` is only added to :attr:`problems` (fit's ``DivergenceWarning`` says it).
 
     Parameters
     ----------
@@ -499,18 +500,19 @@ class Diagnostics(Callback):
 
     def on_train_end(self, logs=None):
         # fit stops at a divergence with the diverging batch rolled back: the logged losses
-        # and the weights are finite, and only the model's stop reason tells (as diagnose reads it)
+        # and the weights are finite, and only the model's stop reason tells (as diagnose reads it).
+        # Kept in the problems, not warned about: fit's DivergenceWarning has just said it
         found = _problems([], [], _divergence(getattr(self.model, "stop_reason", None)),
                           lr=_learning_rate(self.model), x_max=self._x_max)
         if self.last is not None:
             self.last.problems += [(k, m) for k, where, m in found if (k, where) not in self._reported]
-        self._report(self._epoch, found)
+        self._report(self._epoch, found, warn=False)
 
-    def _report(self, epoch, found):
-        """Collect (and warn about) the problems not reported before."""
+    def _report(self, epoch, found, warn=True):
+        """Collect (and, with ``warn``, warn about) the problems not reported before."""
         new = [(kind, where, message) for kind, where, message in found if (kind, where) not in self._reported]
         for kind, where, message in new:
             self._reported.add((kind, where))
             self.problems.append((epoch, kind, message))
-        if self.warn:
+        if self.warn and warn:
             _emit(new, stacklevel=6)
