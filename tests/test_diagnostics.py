@@ -340,3 +340,40 @@ def test_a_divergence_on_unscaled_inputs_names_their_largest_value(rng):
     with pytest.warns(DivergenceWarning) as record:
         model.fit(X / 255, y / 255, epochs=20, batch_size=len(X), verbose=0)
     assert "not scaled" not in str(record[0].message)
+
+
+def test_exploding_gradients_name_the_initializer_that_causes_them(rng):
+    # 20 layers, tanh started from N(0, 2²): the RMS gradient grows thousands of times from the output
+    # back to the input; the advice said "use a smaller initialisation" without naming the one in use
+    from glassnet import initializers
+
+    X, y = rng.normal(size=(128, 8)), rng.normal(size=128)
+
+    def net(init):
+        model = Sequential([Dense(16, "tanh", input_dim=8, kernel_initializer=init)]
+                           + [Dense(16, "tanh", kernel_initializer=init) for _ in range(18)]
+                           + [Dense(1, kernel_initializer=init)], seed=0, dtype="float64")
+        model.compile(SGD(0.1), "mse")
+        return model
+
+    model = net(initializers.RandomNormal(stddev=2.0))
+    diagnosis = diagnose(model, X, y, warn=False)
+    # the RMS gradients against a float64 NumPy backward pass of the same weights
+    weights = model.get_weights()
+    A, Z = [X], []
+    for W, b in zip(weights[:-2:2], weights[1:-2:2]):
+        Z.append(A[-1] @ W + b)
+        A.append(np.tanh(Z[-1]))
+    delta = 2 * (A[-1] @ weights[-2] + weights[-1] - y[:, None]) / len(X)  # mse: mean of (a − y)²
+    rms = [np.linalg.norm(A[-1].T @ delta) / np.sqrt(weights[-2].size)]
+    for i in range(len(Z) - 1, -1, -1):
+        delta = (delta @ weights[2 * i + 2].T) * (1 - A[i + 1] ** 2)
+        rms.insert(0, np.linalg.norm(A[i].T @ delta) / np.sqrt(weights[2 * i].size))
+    np.testing.assert_allclose([l.grad_rms for l in diagnosis.layers], rms, rtol=1e-9)
+    assert rms[0] > 100 * rms[-1]
+    message = dict(diagnosis.problems)["exploding"]
+    assert "The weights start from RandomNormal(mean=0.0, stddev=2.0, seed=None): " in message
+    assert "kernel_initializer='glorot_uniform'" in message
+    assert "The learning rate is 0.1 now: try 0.01." in message
+    # the advice works: Glorot's start has no exploding gradients
+    assert "exploding" not in dict(diagnose(net("glorot_uniform"), X, y, warn=False).problems)

@@ -49,7 +49,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import backend
+from . import backend, initializers
 from ._validation import check_array, check_bool, check_positive_int
 from .models.callbacks import Callback
 from .trace import format_table
@@ -254,11 +254,12 @@ def _learning_output(model):
     return last.name if loss.name in _DELTA_A_MINUS_Y.get(activation.name, ()) else None
 
 
-def _problems(layers, losses, stop_reason=None, learning_output=None, lr=None, x_max=None):
+def _problems(layers, losses, stop_reason=None, learning_output=None, lr=None, x_max=None, init=None):
     """``[(kind, layer name or None, message)]`` for the measurements and the loss curve;
     the saturation of the layer named ``learning_output`` (see :func:`_learning_output`) is
-    not reported. The messages name the learning rate ``lr`` and, where some problem is
-    found, inputs whose largest |x| ``x_max`` is above :data:`INPUT_SCALE`."""
+    not reported. The messages name the learning rate ``lr``, where some problem is found
+    inputs whose largest |x| ``x_max`` is above :data:`INPUT_SCALE`, and with exploding
+    gradients ``init``, the initializers to replace (:func:`_unscaled_initializers`)."""
     found = []
     for l in layers:
         if l.dead_fraction is not None and l.dead_fraction >= DEAD_FRACTION:
@@ -286,7 +287,7 @@ def _problems(layers, losses, stop_reason=None, learning_output=None, lr=None, x
             found.append(("exploding", None, (
                 f"Exploding gradients: the RMS gradient grows layer by layer from the output back to the "
                 f"input ({chain}), {_times(g_first, g_last, 'larger', first, last)}. "
-                f"{ADVICE['exploding']}{_lr_note(lr)}"
+                f"{ADVICE['exploding']}{_lr_note(lr)}{_init_note(init)}"
             )))
     found += _loss_problems(losses, stop_reason, lr)
     note = input_scale_note(x_max, "the probe batch")
@@ -311,6 +312,28 @@ def _lr_note(lr, by="10"):
         return ""
     low = f"{lr / 2:g} to {lr / 10:g}" if by == "2 to 10" else f"{lr / 10:g}"
     return f" The learning rate is {lr:g} now: try {low}."
+
+
+def _unscaled_initializers(model):
+    """The weight initializers of the model's layers whose size does not follow the layer's
+    (``RandomNormal(stddev=3.0)``; not Glorot, He or LeCun, variance ``scale / n`` with
+    ``scale`` up to 2, nor an orthogonal matrix of gain up to 1), as one string, or None."""
+    names = []
+    for layer in model.layers:
+        init = getattr(layer, "kernel_initializer", None)
+        scaled = (isinstance(init, initializers.VarianceScaling) and init.scale <= 2
+                  or isinstance(init, initializers.Orthogonal) and abs(init.gain) <= 1)
+        if init is not None and not scaled and repr(init) not in names:
+            names.append(repr(init))
+    return ", ".join(names) or None
+
+
+def _init_note(init):
+    if not init:
+        return ""
+    return (f" The weights start from {init}: kernel_initializer='glorot_uniform' (tanh, sigmoid) or "
+            "'he_normal' (ReLU) sizes them to the layers' widths, so that the gradients keep their size "
+            "from layer to layer.")
 
 
 def _learning_rate(model):
@@ -412,7 +435,8 @@ def _diagnose(model, X, y, losses=None, warn=True, max_samples=1024, *, stacklev
         losses = check_array(losses, "losses", ndim=1, dtype=np.float64, allow_empty=True, finite=False).tolist()
     if not math.isfinite(loss):  # weights that already overflow, whatever the history says
         stop_reason = "the probe batch's loss is not finite"
-    problems = _problems(layers, losses, stop_reason, _learning_output(model), _learning_rate(model), _max_abs(X))
+    problems = _problems(layers, losses, stop_reason, _learning_output(model), _learning_rate(model), _max_abs(X),
+                         _unscaled_initializers(model))
     if check_bool(warn, "warn"):
         _emit(problems, stacklevel=stacklevel)
     return Diagnosis(layers=layers, loss=loss, losses=list(losses), problems=[(k, m) for k, _, m in problems])
@@ -493,7 +517,8 @@ class Diagnostics(Callback):
                     logs[f"grad_norm/{l.name}"] = l.grad_norm
                     logs[f"weight_norm/{l.name}"] = l.weight_norm
         found = _problems(layers, self._losses, None if math.isfinite(loss) else "the probe loss is not finite",
-                          _learning_output(self.model), _learning_rate(self.model), self._x_max)
+                          _learning_output(self.model), _learning_rate(self.model), self._x_max,
+                          _unscaled_initializers(self.model))
         self.last = Diagnosis(layers=layers, loss=loss, losses=list(self._losses),
                               problems=[(k, m) for k, _, m in found])
         self._report(epoch, found)
