@@ -158,6 +158,25 @@ def test_an_overflowing_last_update_is_caught_at_the_end_of_the_epoch(rng):
         np.testing.assert_array_equal(w, w0)
 
 
+def test_an_epoch_undone_by_a_divergence_has_no_epoch_end():
+    # The divergence at epoch 2, batch 2 (of 4) restores the weights of epoch 2's start: the running loss of
+    # its undone step (logged before: 809 in such a run, where the weights gave 7e9) is no epoch's, and
+    # callbacks see no epoch end
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(64, 3))
+    y = X @ np.array([1.0, 2.0, 3.0])
+    model = Sequential([Dense(8, "relu", input_dim=3), Dense(1)], seed=0)
+    model.compile(SGD(1.0), "mse")
+    ends = []
+    with pytest.warns(DivergenceWarning, match="diverged at epoch 2, batch 2"):
+        hist = model.fit(X, y, epochs=6, batch_size=16, verbose=0,
+                         callbacks=[LambdaCallback(on_epoch_end=lambda epoch, logs: ends.append(epoch))])
+    assert ends == [0] and hist.epoch == [0] and len(hist.history["loss"]) == 1
+    # the History's last loss is that of the weights fit left: the end of epoch 1, as training ran (a batch
+    # mean over moving weights), and evaluate on those weights is finite
+    assert np.isfinite(hist.history["loss"]).all() and np.isfinite(model.evaluate(X, y, verbose=0))
+
+
 def test_an_overflowing_update_is_caught_when_a_callback_stops_at_its_batch(rng):
     X, y = _regression(rng)
     model = _model(lr=1e308)

@@ -214,7 +214,7 @@ def test_the_callback_reports_a_divergence_that_stopped_fit(rng):
     # one message for one divergence: fit's warning, not also the callback's "Training diverged"
     assert [w.category for w in record] == [DivergenceWarning]
     assert model.stop_reason.startswith("Training diverged at epoch 1")
-    assert all(np.isfinite(history.history["loss"])) and len(history.history["loss"]) <= 1
+    assert history.history.get("loss", []) == []  # the diverging epoch was undone: no epoch end
     assert [(epoch, kind) for epoch, kind, _ in callback.problems] == [(0, "diverged")]
     assert [k for k, _ in callback.last.problems] == ["diverged"]
     assert [k for k, _ in diagnose(model, X, y, warn=False).problems] == ["diverged"]

@@ -529,6 +529,10 @@ class Diagnostics(Callback):
         # Kept in the problems, not warned about: fit's DivergenceWarning has just said it
         found = _problems([], [], _divergence(getattr(self.model, "stop_reason", None)),
                           lr=_learning_rate(self.model), x_max=self._x_max)
+        if self.last is None and found:  # the first epoch diverged, so none ended: measure the weights fit left
+            X, Y, w = self._probe
+            layers, loss = _probe(self.model, X, Y, w)
+            self.last = Diagnosis(layers=layers, loss=loss, losses=list(self._losses), problems=[])
         if self.last is not None:
             self.last.problems += [(k, m) for k, where, m in found if (k, where) not in self._reported]
         self._report(self._epoch, found, warn=False)

@@ -306,7 +306,10 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
                             cb.on_train_batch_end(step, batch_logs)
                     if model.stop_training:
                         break
-                if seen == 0:
+                if seen == 0 or model._diverged:
+                    # a divergence undid the epoch (the weights are its start's again): no epoch end, no
+                    # History entry, as for an epoch whose last update overflowed (its running loss belongs
+                    # to steps that no longer stand: 6e26 logged where evaluate read 5e4)
                     break
                 source.end_epoch()
                 # (a callback that stopped training at this batch does not vouch for its update)
