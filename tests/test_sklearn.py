@@ -384,6 +384,19 @@ def test_convergence_warning_when_max_iter_is_hit():
         MLPClassifier(solver="lbfgs", max_iter=3, random_state=0).fit(X, y)
 
 
+@pytest.mark.parametrize("params", [dict(max_iter=3), dict(max_fun=3)])
+def test_lbfgs_convergence_warning_is_scikit_learns_text(params):
+    # the whole message, the advice to scale the data included (was cut after the max_iter line)
+    X, y = DATA["binary"]
+    texts = []
+    for cls in (sk_nn.MLPClassifier, MLPClassifier):
+        with pytest.warns(ConvergenceWarning) as record:
+            cls(solver="lbfgs", random_state=0, **params).fit(X, y)
+        texts.append([str(w.message) for w in record if w.category is ConvergenceWarning])
+    assert texts[1] == texts[0]
+    assert texts[1][0].endswith("scale the data as shown in:\n    https://scikit-learn.org/stable/modules/preprocessing.html")
+
+
 @pytest.mark.parametrize("solver", ["adam", "lbfgs"])
 def test_losses_are_numpy_scalars_as_scikit_learns(solver, tmp_path):
     # scikit-learn's loss_, best_loss_ and loss_curve_ items are np.float64: clf.loss_.round(4) works

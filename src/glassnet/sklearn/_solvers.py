@@ -220,6 +220,8 @@ def _fit_lbfgs(est, X, Y, w):
         )
         if est.n_iter_ == est.max_iter:
             message += f"\nIncrease the number of iterations to improve the convergence (max_iter={est.max_iter})."
+        # scikit-learn's _check_optimize_result ends every such warning with this advice
+        message += "\nYou might also want to scale the data as shown in:\n    https://scikit-learn.org/stable/modules/preprocessing.html"
         warnings.warn(message, ConvergenceWarning)
     est.loss_ = np.float64(result.fun)  # a NumPy scalar, as scikit-learn's
     est.loss_curve_ = curve
