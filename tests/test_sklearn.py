@@ -349,6 +349,57 @@ def test_partial_fit_trains_every_call_where_the_tol_rule_stops_fit():
         assert (full.n_iter_, len(full.loss_curve_), len(inc.loss_curve_), inc.t_) == (3, 3, 6, 6 * len(X))
 
 
+_RESCHEDULE = {  # set_params between partial_fit calls: scikit-learn's SGDOptimizer keeps its schedule
+    "invscaling-new-eta0": (dict(learning_rate="invscaling"), dict(learning_rate_init=0.5)),
+    "invscaling-new-power_t": (dict(learning_rate="invscaling"), dict(power_t=0.1)),
+    "constant-to-invscaling": (dict(), dict(learning_rate="invscaling")),
+    "adaptive-to-constant": (dict(learning_rate="adaptive", tol=0.05, n_iter_no_change=1), dict(learning_rate="constant")),
+}
+
+
+@pytest.mark.parametrize("first, then", _RESCHEDULE.values(), ids=_RESCHEDULE)
+def test_partial_fit_keeps_the_schedule_its_optimizer_was_made_with(first, then, tmp_path):
+    """The schedule belongs to the optimizer, as learning_rate_init and momentum do: set_params between
+    partial_fit calls changed the 'invscaling' rate at each call's end (η₀ and power_t read anew, and
+    'constant' turned into 'invscaling'), where scikit-learn keeps its optimizer's (weights 0.05 apart).
+    A saved and loaded estimator keeps it too."""
+    X, y = load_iris(return_X_y=True)
+    params = dict(hidden_layer_sizes=(5,), solver="sgd", random_state=0, shuffle=False, batch_size=40,
+                  learning_rate_init=0.05, **first)
+    fitted = []
+    for cls in (sk_nn.MLPClassifier, MLPClassifier, MLPClassifier):
+        est = cls(**params).partial_fit(X, y, classes=[0, 1, 2])
+        est.set_params(**then)
+        if len(fitted) == 2:  # through a file
+            est.save(tmp_path / "est.gn")
+            est = MLPClassifier.load(tmp_path / "est.gn")
+        for _ in range(4):
+            est.partial_fit(X, y)
+        fitted.append(est)
+    peer = fitted[0]
+    for ours in fitted[1:]:
+        for a, b in zip(ours.coefs_ + ours.intercepts_, peer.coefs_ + peer.intercepts_):
+            np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+        assert ours.model_.optimizer.learning_rate == pytest.approx(peer._optimizer.learning_rate, rel=1e-12)
+
+
+def test_a_new_fit_takes_the_schedule_set_after_partial_fit():
+    # a fit (warm_start or not) makes a new optimizer, with the parameters then set (as scikit-learn)
+    X, y = load_iris(return_X_y=True)
+    params = dict(hidden_layer_sizes=(5,), solver="sgd", random_state=0, shuffle=False, max_iter=3, warm_start=True)
+    fitted = []
+    for cls in (sk_nn.MLPClassifier, MLPClassifier):
+        est = cls(**params).partial_fit(X, y, classes=[0, 1, 2])
+        est.set_params(learning_rate="invscaling", learning_rate_init=0.3)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            fitted.append(est.fit(X, y))
+    peer, ours = fitted
+    for a, b in zip(ours.coefs_ + ours.intercepts_, peer.coefs_ + peer.intercepts_):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+    assert ours.model_.optimizer.learning_rate == pytest.approx(peer._optimizer.learning_rate, rel=1e-12)
+
+
 def test_partial_fit_needs_classes_first_and_is_absent_for_lbfgs():
     X, y = DATA["multiclass"]
     with pytest.raises(ValueError, match="classes must be passed"):
@@ -1016,6 +1067,9 @@ _TAMPERED = [
     ("batch-size-list", "binary", _setter("params", "batch_size", value=[1]), "batch_size"),
     ("random-state-string", "binary", _setter("params", "random_state", value="x"), "random_state"),
     ("regressor-loss-null", "regressor", _setter("params", "loss", value=None), "loss"),
+    ("schedule-unknown", "multiclass", _setter("schedule", value=["cosine", 0.001, 0.5]), "schedule"),
+    ("schedule-eta0-zero", "binary", _setter("schedule", value=["constant", 0, 0.5]), "schedule"),
+    ("schedule-short", "regressor", _setter("schedule", value=["constant"]), "schedule"),
     # 8000 empty labels of dtype <U65536 (a 3 kB file) took 4 GB and 27 s before an unrelated error
     ("classes-memory-bomb", "binary", _setter("classes", value={"dtype": "<U65536", "values": [""] * 8000}),
      "class labels would take 2,097,152,000 bytes"),

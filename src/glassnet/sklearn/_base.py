@@ -217,6 +217,7 @@ class _BaseMLP(BaseEstimator):
         model.compile(optimizer="sgd", loss=_loss_for(self.out_activation_, model.dtype))
         self.model_ = model
         self._optimizer_key = None
+        self._schedule = None  # (learning_rate, learning_rate_init, power_t) of 'sgd''s optimizer, when made
 
         self.loss_curve_ = []
         self._no_improvement_count = 0

@@ -75,20 +75,29 @@ class _EpochEnd(Callback):
         if est.loss_curve_[-1] < est.best_loss_:
             est.best_loss_ = est.loss_curve_[-1]
 
-    def _schedules_apply(self):
-        return self.estimator.solver == "sgd"
+    def _schedule(self):
+        """'sgd''s ``(learning_rate, learning_rate_init, power_t)`` as they were when the optimizer
+        was made (``est._schedule``; an estimator file written before it was kept: the current
+        ones), or None for 'adam'."""
+        est = self.estimator
+        if est.solver != "sgd":
+            return None
+        return getattr(est, "_schedule", None) or (est.learning_rate, est.learning_rate_init, est.power_t)
 
     def _iteration_ends(self):
         """'invscaling': ``η = η₀ / (t + 1)^power_t`` with ``t`` the samples seen."""
         est = self.estimator
-        if self._schedules_apply() and est.learning_rate == "invscaling":
-            est.model_.optimizer.learning_rate = float(est.learning_rate_init) / (est.t_ + 1) ** est.power_t
+        schedule = self._schedule()
+        if schedule and schedule[0] == "invscaling":
+            _, eta0, power_t = schedule
+            est.model_.optimizer.learning_rate = float(eta0) / (est.t_ + 1) ** power_t
 
     def _trigger_stopping(self, msg):
         """Stop, or with 'adaptive' divide the learning rate by 5 (stop below 1e-6)."""
         est = self.estimator
         opt = est.model_.optimizer
-        if not (self._schedules_apply() and est.learning_rate == "adaptive"):
+        schedule = self._schedule()
+        if not (schedule and schedule[0] == "adaptive"):
             if est.verbose:
                 print(msg + " Stopping.")
             return True

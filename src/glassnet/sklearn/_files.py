@@ -52,6 +52,8 @@ def _save(est, path):
         "fitted": {k: _to_json(getattr(est, k), k) for k in _FITTED if hasattr(est, k)},
         # (jit_compile may be a NumPy bool, which fit takes and json cannot write)
         "optimizer_key": _to_json(est._optimizer_key, "optimizer_key") if est._optimizer_key else None,
+        # 'sgd''s learning-rate schedule as the saved optimizer was made with it (set_params may have changed the params)
+        "schedule": list(est._schedule) if getattr(est, "_schedule", None) else None,
     }
     if hasattr(est, "feature_names_in_"):
         meta["fitted"]["feature_names_in_"] = [str(s) for s in est.feature_names_in_]
@@ -112,11 +114,24 @@ def _load(cls, path):
         key = [*key, False]
     # (solver, optimizer, jit_compile): the optimizer state in the file belongs to these settings
     est._optimizer_key = tuple(key) if isinstance(key, list) and len(key) == 3 else None
+    est._schedule = _check_schedule(meta.get("schedule"), path)
     est._restore_extra(meta, path)
     _check_classes(est, path)
     _check_network(est, model, path)
     est.model_ = model
     return est
+
+
+def _check_schedule(schedule, path):
+    """``(learning_rate, learning_rate_init, power_t)`` from ``sklearn.json`` (None where absent: files
+    written before it was saved; training then reads the parameters)."""
+    if schedule is None:
+        return None
+    if not (isinstance(schedule, list) and len(schedule) == 3 and schedule[0] in ("constant", "invscaling", "adaptive")
+            and _is_float(schedule[1], low=0) and schedule[1] > 0 and _is_float(schedule[2], low=0)):
+        raise _load_error(path, f"schedule in {_META_NAME} must be [learning_rate, learning_rate_init > 0, "
+                                f"power_t >= 0]; it is {schedule!r:.100}.")
+    return schedule[0], float(schedule[1]), float(schedule[2])
 
 
 def _read_meta(path):

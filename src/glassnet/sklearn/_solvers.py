@@ -52,6 +52,9 @@ def _fit_stochastic(est, X, Y, w, rs, incremental):
     if not incremental or est._optimizer_key != key:
         model.compile(optimizer=_new_optimizer(est), loss=model.loss, jit_compile=est.jit_compile)
         est._optimizer_key = key
+        # the schedule belongs to the optimizer, as in scikit-learn's SGDOptimizer: set_params between
+        # partial_fit calls leaves it as it leaves learning_rate_init and momentum (until a new fit)
+        est._schedule = (est.learning_rate, float(est.learning_rate_init), float(est.power_t))
     # After an 'lbfgs' fit (warm start), or early_stopping switched on or off.
     if est.loss_curve_ is None:
         est.loss_curve_ = []
