@@ -46,7 +46,7 @@ def test_too_large_learning_rate_kills_relus_and_is_flagged(circle):
     for key in ("dead_relu/dense", "dead_relu/dense_1", "grad_norm/dense", "weight_norm/dense_2",
                 "saturated/dense_2"):
         assert len(history.history[key]) == 10, key
-    A1, A2 = numpy_relu_outputs(model, X[:256])  # the callback's probe: the first 256 samples
+    A1, A2 = numpy_relu_outputs(model, X[np.arange(256) * len(X) // 256])  # the callback's probe: 256 rows spread
     dead = [np.mean(np.all(A == 0, axis=0)) for A in (A1, A2)]
     assert max(dead) >= 0.2
     assert history.history["dead_relu/dense"][-1] == pytest.approx(dead[0])
@@ -377,3 +377,24 @@ def test_exploding_gradients_name_the_initializer_that_causes_them(rng):
     assert "The learning rate is 0.1 now: try 0.01." in message
     # the advice works: Glorot's start has no exploding gradients
     assert "exploding" not in dict(diagnose(net("glorot_uniform"), X, y, warn=False).problems)
+
+
+def test_the_probe_spreads_over_data_sorted_by_class():
+    # 2000 rows sorted by class; each ReLU unit fires for one class only. A probe of the first 500 rows (all
+    # class 0) called the class-1 unit dead; rows spread over the data see both units fire
+    X = np.repeat([[-1.0], [1.0]], 1000, axis=0)
+    y = np.repeat([0, 1], 1000)
+    model = Sequential([Dense(2, "relu", input_dim=1), Dense(2, "softmax")], seed=0)
+    model.compile(SGD(0.1), "sparse_categorical_crossentropy")
+    model.build()
+    model.layers[0].set_weights([np.array([[-1.0, 1.0]]), np.zeros(2)])
+    for probe in (diagnose(model, X, y, warn=False, max_samples=500),
+                  _fitted_callback(model, X, y, max_samples=500).last):
+        assert probe.layers[0].dead_fraction == 0.0
+    assert diagnose(model, X[:1000], y[:1000], warn=False).layers[0].dead_fraction == 0.5  # one class: one unit
+
+
+def _fitted_callback(model, X, y, **kwargs):
+    callback = Diagnostics(X, y, warn=False, **kwargs)
+    model.fit(X[:10], y[:10], epochs=1, verbose=0, callbacks=[callback])
+    return callback

@@ -405,7 +405,7 @@ def diagnose(model, X, y, losses=None, warn=True, max_samples=1024):
     model : Sequential
         A compiled model, usually after ``fit``.
     X, y : array-like
-        A probe batch (the first ``max_samples`` rows are used).
+        A probe batch (at most ``max_samples`` rows are used, spread evenly over it).
     losses : sequence of float, optional
         Training loss per epoch; by default the ``"loss"`` of the model's
         last ``fit`` (``model.history``).
@@ -454,7 +454,11 @@ def _prepare_probe(model, X, y, max_samples):
         raise ValueError("diagnose() needs a compiled model: call model.compile(optimizer, loss) first.")
     max_samples = check_positive_int(max_samples, "max_samples")
     X, Y, w = model._prepare_xy(X, y, what="diagnose")
-    X, Y = backend.to_namespace(X[:max_samples], Y[:max_samples])  # the probe runs in the model's namespace
+    n = X.shape[0]
+    if n > max_samples:  # rows spread evenly over the data: its first rows alone, of data sorted by class, left
+        rows = np.arange(max_samples) * n // max_samples  # the units that fire only for later classes "dead"
+        X, Y = X[rows], Y[rows]
+    X, Y = backend.to_namespace(X, Y)  # the probe runs in the model's namespace
     return X, Y, None
 
 
@@ -473,7 +477,7 @@ class Diagnostics(Callback):
     ----------
     x, y : array-like
         The probe batch, e.g. part of the training data (at most
-        ``max_samples`` rows are used).
+        ``max_samples`` rows are used, spread evenly over it).
     warn : bool
         Issue warnings (they are always collected in :attr:`problems`).
 
