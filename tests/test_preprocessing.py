@@ -410,6 +410,27 @@ def test_split_cuts_sparse_rows_as_scikit_learn_does():
     with pytest.raises(ValueError, match="Inconsistent numbers of samples: X has 10, y has 9"):
         split(sparse.csr_matrix(X), np.zeros(9))
 
+def test_split_keeps_pandas_types_and_index_as_scikit_learn_does():
+    pd = pytest.importorskip("pandas")
+    model_selection = pytest.importorskip("sklearn.model_selection")
+    df = pd.DataFrame({"a": np.arange(10.0), "b": list("abcdefghij")}, index=range(100, 110))
+    s = pd.Series(np.arange(10) % 2, index=df.index, name="t")
+    # they came back as ndarrays: column names and index gone, the rows no longer traceable
+    ours = split(df, s, test=3, shuffle=False)
+    sk_train, sk_test, sk_y_train, sk_y_test = model_selection.train_test_split(df, s, test_size=3, shuffle=False)
+    pd.testing.assert_frame_equal(ours.train[0], sk_train)
+    pd.testing.assert_frame_equal(ours.test[0], sk_test)
+    pd.testing.assert_series_equal(ours.test[1], sk_y_test)
+    pd.testing.assert_series_equal(ours.train[1], sk_y_train)
+    parts = split(df, s, validation=0.2, test=0.2, seed=0, stratify=True)
+    for X_part, y_part in parts:
+        assert isinstance(X_part, pd.DataFrame) and isinstance(y_part, pd.Series)
+        pd.testing.assert_frame_equal(X_part, df.loc[X_part.index])  # whole rows, by position
+        pd.testing.assert_series_equal(y_part, s.loc[X_part.index])  # y stays aligned with X
+    assert sorted(i for X_part, _ in parts for i in X_part.index) == list(df.index)
+    assert isinstance(split(df["a"], test=2, seed=0).test[0], pd.Series)
+
+
 def test_split_errors():
     X = np.zeros((10, 2))
     with pytest.raises(ValueError, match="leave no training samples out of 10"):

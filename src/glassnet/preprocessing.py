@@ -398,13 +398,27 @@ class Split(NamedTuple):
 def _samples(values, name):
     """``values`` as an array (of any dtype: split also cuts text or object samples);
     ragged nested lists are refused by name. A SciPy sparse matrix stays sparse, as CSR
-    (its rows can be indexed; ``np.asarray`` made it a 0-d object array, "a scalar")."""
+    (its rows can be indexed; ``np.asarray`` made it a 0-d object array, "a scalar").
+    A pandas DataFrame or Series stays one (cut by position, see :func:`_rows`), as
+    scikit-learn's ``train_test_split`` keeps it: its column names and index survive."""
     if is_sparse(values):
         return values.tocsr()
+    if _is_pandas(values):
+        return values
     try:
         return np.asarray(values)
     except ValueError as exc:
         raise ValueError(f"{name} could not be converted to an array: {exc}") from None
+
+
+def _is_pandas(values):
+    """Whether ``values`` is a pandas DataFrame or Series (without importing pandas)."""
+    return type(values).__module__.startswith("pandas") and hasattr(values, "iloc")
+
+
+def _rows(values, idx):
+    """The samples ``idx`` of ``values``: by position for pandas (``df[idx]`` picks columns)."""
+    return values.iloc[idx] if _is_pandas(values) else values[idx]
 
 
 def _count(value, n, name):
@@ -470,6 +484,8 @@ def split(X, y=None, *, validation=0.0, test=0.0, seed=None, stratify=False, shu
     Parameters
     ----------
     X : array-like of shape (n_samples, ...), or a SciPy sparse matrix (its parts are CSR)
+        A pandas DataFrame or Series gives parts of its own type, with their index and
+        column names (as scikit-learn's ``train_test_split``); other array-likes give ndarrays.
     y : array-like of shape (n_samples, ...), optional
     validation, test : float or int
         Fraction in [0, 1) (rounded up, as scikit-learn does for the test set)
@@ -525,7 +541,7 @@ def split(X, y=None, *, validation=0.0, test=0.0, seed=None, stratify=False, shu
     else:
         order = rng.permutation(n) if shuffle else np.arange(n)
         parts = np.split(order, np.cumsum([n_train, n_val]))
-    return Split(*((X[idx], None if y is None else y[idx]) for idx in parts))
+    return Split(*((_rows(X, idx), None if y is None else _rows(y, idx)) for idx in parts))
 
 
 def _no_seed(seed):
