@@ -134,7 +134,7 @@ def test_scalers_have_scikit_learn_s_params_so_clone_and_grid_search_work(rng, n
                            {"scaler__with_mean": [True, False]}),
         "MinMaxScaler": (MinMaxScaler((-1, 1)), sk.MinMaxScaler((-1, 1)), {"scaler__feature_range": [(0, 1), (-1, 1)]}),
     }[name]
-    assert ours.get_params().items() <= theirs.get_params().items()  # (theirs also has copy, clip)
+    assert ours.get_params().items() <= theirs.get_params().items()  # (theirs also has copy)
     copy = base.clone(ours)
     assert type(copy) is type(ours) and copy is not ours and copy.get_params() == ours.get_params()
     X = rng.normal(3, 5, (60, 3))
@@ -164,6 +164,20 @@ def test_min_max_hand_worked():
     scaler = MinMaxScaler().fit(X)
     np.testing.assert_array_equal(scaler.transform([[20.0]]), [[2.0]])  # beyond the training range
     np.testing.assert_array_equal(scaler.inverse_transform([[0.5]]), [[5.0]])
+
+
+def test_min_max_scaler_clips_new_data_to_the_range_as_scikit_learn_s_clip():
+    # MinMaxScaler(clip=True) raised TypeError: scikit-learn code using it did not run
+    X = np.array([[0.0, 10.0], [4.0, 20.0]])
+    new = np.array([[-2.0, 25.0], [2.0, 15.0], [8.0, 0.0]])
+    scaler = MinMaxScaler((-1, 1), clip=True).fit(X)
+    # scikit-learn's MinMaxScaler((-1, 1), clip=True).fit(X).transform(new); unclipped: [[-2, 2], [0, 0], [3, -3]]
+    np.testing.assert_array_equal(scaler.transform(new), [[-1.0, 1.0], [0.0, 0.0], [1.0, -1.0]])
+    np.testing.assert_array_equal(MinMaxScaler((-1, 1)).fit(X).transform(new), [[-2.0, 2.0], [0.0, 0.0], [3.0, -3.0]])
+    np.testing.assert_array_equal(scaler.inverse_transform([[3.0, -3.0]]), [[8.0, 0.0]])  # not clipped
+    assert scaler.get_params() == {"feature_range": (-1, 1), "clip": True}
+    with pytest.raises(TypeError, match="clip must be True or False. Received: clip='yes'"):
+        MinMaxScaler(clip="yes").fit(X)
 
 
 def test_scaler_errors():

@@ -227,6 +227,13 @@ class MinMaxScaler(_Scaler):
     ``a + (x - min)·(b - a)``.
     Result dtypes as :class:`StandardScaler`.
 
+    Parameters
+    ----------
+    feature_range : pair (a, b), a < b
+    clip : bool
+        Clip what ``transform`` returns to ``[a, b]`` (new data beyond the training
+        range), as scikit-learn's ``clip=True``; ``inverse_transform`` is not clipped.
+
     Attributes
     ----------
     data_min_, data_max_ : ndarray of shape X.shape[1:]
@@ -234,11 +241,13 @@ class MinMaxScaler(_Scaler):
     min_ : ndarray, ``a - min · scale_`` so that ``x' = x · scale_ + min_``
     """
 
-    def __init__(self, feature_range=(0.0, 1.0)):
+    def __init__(self, feature_range=(0.0, 1.0), clip=False):
         self.feature_range = feature_range
+        self.clip = clip
 
     def fit(self, X, y=None):
         a, b = _check_range(self.feature_range)
+        check_bool(self.clip, "clip")
         X, _ = _float_array(X)
         stats = _stats_dtype(X)
         self.data_min_ = X.min(axis=0).astype(stats, copy=False)
@@ -257,6 +266,8 @@ class MinMaxScaler(_Scaler):
         with np.errstate(over="ignore"):
             Z = X * self.scale_
             Z += self.min_  # in place, as StandardScaler.transform
+        if check_bool(self.clip, "clip"):
+            np.clip(Z, *_check_range(self.feature_range), out=Z)
         return self._result(Z, dtype, "transform")
 
     def inverse_transform(self, X):
