@@ -512,6 +512,26 @@ def test_stratified_kfold(rng):
         assert np.all((fold_counts == counts // 5) | (fold_counts == -(-counts // 5)))
 
 
+def test_stratified_kfold_without_shuffle_is_scikit_learn_s_stratified_kfold():
+    # it raised "stratify needs shuffle=True", though StratifiedKFold(k) is unshuffled by default
+    y = np.array([1, 0, 1, 1, 0, 1, 1, 0, 1, 1])
+    folds = kfold(10, 3, shuffle=False, stratify=y)
+    # StratifiedKFold(3).split(y, y): class 1 (7 samples) gives 3, 2, 2 to the folds, class 0 gives 1, 1, 1
+    assert [va.tolist() for _, va in folds] == [[0, 1, 2, 3], [4, 5, 6], [7, 8, 9]]
+    np.testing.assert_array_equal(folds[1][0], [0, 1, 2, 3, 7, 8, 9])
+    model_selection = pytest.importorskip("sklearn.model_selection")
+    rng = np.random.default_rng(0)
+    for n, k, labels in [(23, 4, ["b", "a", "c"]), (40, 5, [7, -2, 3, 0]), (12, 3, [0, 1])]:
+        y = rng.choice(labels, n)
+        y[:k] = labels[0]  # every class at least k members, as scikit-learn requires
+        y[k : 2 * k] = labels[1]
+        y[2 * k : 3 * k] = labels[-1]
+        sk = model_selection.StratifiedKFold(k).split(np.zeros(n), y)
+        for (tr, va), (sk_tr, sk_va) in zip(kfold(n, k, shuffle=False, stratify=y), sk, strict=True):
+            np.testing.assert_array_equal(va, sk_va)
+            np.testing.assert_array_equal(tr, sk_tr)
+
+
 def test_kfold_errors():
     with pytest.raises(ValueError, match="k must be between 2 and n=5. Received: k=6"):
         kfold(5, 6)

@@ -442,15 +442,20 @@ def _count(value, n, name):
     return int(np.ceil(value * n))
 
 
-def _by_class(labels, rng):
-    """Shuffle, then group by class: ``(order, class of each, rank within its class, class sizes)``."""
-    perm = rng.permutation(len(labels))
+def _unique(labels, **options):
+    """``np.unique(labels, **options)``, naming the labels when they cannot be sorted."""
     try:
-        _, inverse, counts = np.unique(labels[perm], return_inverse=True, return_counts=True)
+        return np.unique(labels, **options)
     except TypeError:  # object labels that cannot be sorted: "'<' not supported between 'NoneType' and 'str'"
         kinds = sorted({type(v).__name__ for v in labels.tolist()})
         raise TypeError(f"The labels to stratify on (y with stratify=True, or stratify=) must be all numbers or all "
                         f"text, to be sorted into classes. Received labels of the types {', '.join(kinds)}.") from None
+
+
+def _by_class(labels, rng):
+    """Shuffle, then group by class: ``(order, class of each, rank within its class, class sizes)``."""
+    perm = rng.permutation(len(labels))
+    _, inverse, counts = _unique(labels[perm], return_inverse=True, return_counts=True)
     inverse = inverse.reshape(-1)
     by_class = np.argsort(inverse, kind="stable")
     order = perm[by_class]
@@ -583,7 +588,9 @@ def kfold(n, k=5, shuffle=True, seed=None, stratify=None):
     stratify : array-like of shape (n,), optional
         Labels to stratify on: each class is dealt round-robin over the folds
         (as scikit-learn's ``StratifiedKFold``), so every fold holds the floor
-        or ceil of ``n_c / k`` samples of a class of ``n_c``.
+        or ceil of ``n_c / k`` samples of a class of ``n_c``. With
+        ``shuffle=False`` the folds are ``StratifiedKFold(k)``'s (its default,
+        unshuffled): each class's samples, in order, fill fold 0's share first.
 
     Returns
     -------
@@ -600,12 +607,22 @@ def kfold(n, k=5, shuffle=True, seed=None, stratify=None):
     if stratify is not None:
         if isinstance(stratify, bool):
             raise TypeError(f"stratify must be an array of n labels. Received: stratify={stratify!r}")
-        if not shuffle:
-            raise ValueError("stratify needs shuffle=True (a stratified split reorders the samples).")
-        # Deal each class round-robin over the folds, like scikit-learn's StratifiedKFold.
-        order, _, _, _ = _by_class(_stratify_labels(stratify, None, n, f"n={n}"), make_rng(seed))
+        labels = _stratify_labels(stratify, None, n, f"n={n}")
         fold_of = np.empty(n, dtype=np.int64)
-        fold_of[order] = np.arange(n) % k
+        if shuffle:
+            # Deal each class round-robin over the folds, like scikit-learn's StratifiedKFold.
+            order, _, _, _ = _by_class(labels, make_rng(seed))
+            fold_of[order] = np.arange(n) % k
+        else:
+            # scikit-learn's StratifiedKFold(shuffle=False), fold for fold: classes numbered in
+            # order of first appearance and dealt round-robin for the counts, each class's samples
+            # then given to fold 0's share, fold 1's, ... in their order
+            _, first, inverse = _unique(labels, return_index=True, return_inverse=True)
+            klass = np.argsort(np.argsort(first))[inverse.reshape(-1)]
+            ranked = np.sort(klass)
+            shares = np.array([np.bincount(ranked[j::k], minlength=len(first)) for j in range(k)])
+            for c in range(len(first)):
+                fold_of[klass == c] = np.repeat(np.arange(k), shares[:, c])
     else:
         # Consecutive blocks; the first n % k folds get one more sample (sklearn's KFold).
         order = make_rng(seed).permutation(n) if shuffle else np.arange(n)
