@@ -166,6 +166,35 @@ def test_min_max_hand_worked():
     np.testing.assert_array_equal(scaler.inverse_transform([[0.5]]), [[5.0]])
 
 
+def test_scalers_leave_nan_out_of_fit_and_keep_it_as_scikit_learn_s():
+    # "X contains NaN values; remove or impute them first": a scaler before an imputer did not run
+    X = np.array([[1.0, np.nan, 5.0, np.nan], [np.nan, 2.0, 5.0, np.nan], [4.0, 6.0, np.nan, np.nan],
+                  [7.0, 4.0, 5.0, np.nan]])
+    new = np.array([[10.0, np.nan, 6.0, 1.0]])
+    scaler = StandardScaler().fit(X)
+    # column 0: 1, 4, 7 (mean 4, σ √6); column 1: 2, 6, 4 (mean 4, σ √(8/3)); column 2 constant 5; column 3 all NaN
+    np.testing.assert_allclose(scaler.mean_[:3], [4.0, 4.0, 5.0], rtol=1e-15)
+    np.testing.assert_allclose(scaler.scale_[:3], [np.sqrt(6.0), np.sqrt(8 / 3), 1.0], rtol=1e-15)
+    np.testing.assert_allclose(scaler.transform(new), [[6 / np.sqrt(6.0), np.nan, 1.0, np.nan]], rtol=1e-15)
+    np.testing.assert_array_equal(np.isnan(standardize(X)), np.isnan(X))  # kept where missing, nowhere else
+    np.testing.assert_allclose(scaler.inverse_transform(scaler.transform(X))[:, :3], X[:, :3], rtol=1e-15)
+    minmax = MinMaxScaler((-1, 1)).fit(X)
+    np.testing.assert_array_equal(minmax.data_min_[:3], [1.0, 2.0, 5.0])
+    np.testing.assert_array_equal(minmax.data_max_[:3], [7.0, 6.0, 5.0])
+    # 10 → -1 + (10 - 1)·2/6; the constant column's range is taken as 1: 6 → -1 + (6 - 5)·2
+    np.testing.assert_allclose(minmax.transform(new), [[2.0, np.nan, 1.0, np.nan]], rtol=1e-15)
+    sk = pytest.importorskip("sklearn.preprocessing")
+    rng = np.random.default_rng(0)
+    X = rng.normal(3, 5, (40, 3))
+    X[rng.random(X.shape) < 0.25] = np.nan
+    new = rng.normal(3, 5, (6, 3))
+    new[0, 1] = np.nan
+    for ours, theirs in ((StandardScaler(), sk.StandardScaler()), (MinMaxScaler((-1, 2)), sk.MinMaxScaler((-1, 2)))):
+        np.testing.assert_allclose(ours.fit_transform(X), theirs.fit_transform(X), rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(ours.transform(new), theirs.transform(new), rtol=1e-12)
+        np.testing.assert_allclose(ours.scale_, theirs.scale_, rtol=1e-12)
+
+
 def test_min_max_scaler_clips_new_data_to_the_range_as_scikit_learn_s_clip():
     # MinMaxScaler(clip=True) raised TypeError: scikit-learn code using it did not run
     X = np.array([[0.0, 10.0], [4.0, 20.0]])
@@ -191,8 +220,10 @@ def test_scaler_errors():
         min_max_scale([[1.0]], (0, 1, 2))
     with pytest.raises(ValueError, match="X must be an? .*2-D array"):
         standardize([1.0, 2.0])
-    with pytest.raises(ValueError, match="X contains NaN"):
-        standardize([[1.0], [np.nan]])
+    with pytest.raises(ValueError, match="X contains inf values"):  # NaN is a missing value, inf is refused
+        standardize([[1.0], [np.inf], [np.nan]])
+    with pytest.raises(ValueError, match="X contains inf values"):
+        StandardScaler().fit([[1.0], [2.0]]).transform([[-np.inf]])
     with pytest.raises(ValueError, match=r"X has no features \(shape \(3, 0\)\); at least one feature"):
         standardize(np.zeros((3, 0)))
     with pytest.raises(ValueError, match=r"X is empty \(shape \(0, 3\)\); at least one sample"):

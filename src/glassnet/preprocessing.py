@@ -6,7 +6,9 @@ Seed 004's pre-processing, per feature (column) over the samples::
     X /= np.std(X, axis = 0)    # standardized (normalized) data
 
 Statistics must come from the training data only; the scaler objects keep
-them (``fit`` on the training set, ``transform`` every set).
+them (``fit`` on the training set, ``transform`` every set). As scikit-learn's
+scalers, they take NaN as a missing value: left out of the statistics, kept
+as NaN by ``transform`` (for an imputer to fill later).
 """
 
 import inspect
@@ -38,13 +40,29 @@ def _float_array(X, name="X"):
 
     A float ``X`` keeps its dtype. Integers and bools are not cast: the statistics and the
     arithmetic run in float64 and only the result becomes ``floatx()``, since float32 holds
-    integers exactly only up to 2**24 (1700000060 would become 1700000000)."""
-    X = check_array(X, name=name, ndim=2, allow_nd=True, allow_empty=True)
+    integers exactly only up to 2**24 (1700000060 would become 1700000000).
+    NaN (a missing value) is allowed, inf is not, as in scikit-learn's scalers."""
+    X = check_array(X, name=name, ndim=2, allow_nd=True, allow_empty=True, finite=False)
     if X.shape[0] == 0:
         raise ValueError(f"{name} is empty (shape {X.shape}); at least one sample is required.")
     if X.size == 0:
         raise ValueError(f"{name} has no features (shape {X.shape}); at least one feature is required.")
+    if _has_nan(X) and np.isinf(X).any():
+        raise ValueError(f"{name} contains inf values; remove them first (NaN is taken as a missing value).")
     return X, (X.dtype if np.issubdtype(X.dtype, np.floating) else np.dtype(floatx()))
+
+
+def _has_nan(X):
+    """Whether ``X`` holds a non-finite value (NaN, once :func:`_float_array` has refused inf)."""
+    return X.dtype.kind == "f" and not _all_finite(X)
+
+
+def _column_extremes(X, nan):
+    """The maxima and minima of the columns of ``X``, NaN left out (NaN for an all-NaN column);
+    ``nan``: whether ``X`` holds NaN (see :func:`_has_nan`)."""
+    if nan:
+        return np.fmax.reduce(X, axis=0), np.fmin.reduce(X, axis=0)
+    return X.max(axis=0), X.min(axis=0)
 
 
 def _stats_dtype(X):
@@ -98,7 +116,7 @@ class _Scaler:
         up, or a float64 result beyond float32) is refused instead of returned as inf."""
         with np.errstate(over="ignore", invalid="ignore"):
             Z = Z.astype(dtype, copy=False)
-        if not _all_finite(Z):
+        if not _all_finite(Z) and np.isinf(Z).any():  # (NaN: a missing value, kept)
             raise ValueError(f"X holds values that {method} takes beyond the range of {Z.dtype} "
                              f"(largest {np.finfo(Z.dtype).max:.3g}); they would become inf.")
         return Z
@@ -126,6 +144,16 @@ def _column_moments(X, unit=None, block=1 << 17):
     return mean, var / max(X.shape[0], 1)
 
 
+def _nan_column_moments(X, unit):
+    """Mean, variance (ddof 0) and count of each column of ``X / unit`` without its NaN values
+    (missing values, left out as by scikit-learn); an all-NaN column's are NaN, NaN and 0."""
+    d = X / unit
+    count = np.sum(~np.isnan(d), axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.nansum(d, axis=0) / count
+        return mean, np.nansum((d - mean) ** 2, axis=0) / count, count
+
+
 def _merge_moments(first, second):
     """The ``(count, mean, variance)`` of two sets of samples from those of each (ddof 0;
     Chan, Golub and LeVeque's pairwise update): statistics over data that comes in batches."""
@@ -146,7 +174,7 @@ def _column_unit(high, low):
     do not, and dividing by a power of two is exact, so ``mean(X / unit) * unit`` is
     ``mean(X)`` to the last bit."""
     peak = np.maximum(high.astype(np.float64), -low.astype(np.float64))  # -low would wrap for ints
-    ordinary = (peak == 0) | ((peak > 2.0**-500) & (peak < 2.0**500))
+    ordinary = (peak == 0) | ((peak > 2.0**-500) & (peak < 2.0**500)) | np.isnan(peak)  # all NaN
     with np.errstate(divide="ignore"):
         return np.where(ordinary, 1.0, np.exp2(np.floor(np.log2(peak))))
 
@@ -182,10 +210,13 @@ class StandardScaler(_Scaler):
         check_bool(self.with_mean, "with_mean")
         check_bool(self.with_std, "with_std")
         X, _ = _float_array(X)
-        stats = _stats_dtype(X)
-        high, low = X.max(axis=0), X.min(axis=0)
+        stats, nan = _stats_dtype(X), _has_nan(X)
+        high, low = _column_extremes(X, nan)
         unit = _column_unit(high, low)
-        mean, var = _column_moments(X, unit)  # of X / unit
+        if nan:  # of X / unit; n counts each column's values
+            mean, var, n = _nan_column_moments(X, unit)
+        else:
+            (mean, var), n = _column_moments(X, unit), X.shape[0]
         self.mean_ = (mean * unit).astype(stats) if self.with_mean else np.zeros(X.shape[1:], stats)
         if not self.with_std:
             self.scale_ = np.ones(X.shape[1:], stats)
@@ -193,7 +224,7 @@ class StandardScaler(_Scaler):
         # A constant column has σ = 0 up to rounding (0.1 in every row gives 1.4e-17), and
         # dividing by that would blow it up to ±1: equal extremes, or scikit-learn's bound on
         # the rounding, n·u·σ² + (n·u·mean)², mark it
-        n, u = X.shape[0], np.finfo(np.float64).eps
+        u = np.finfo(np.float64).eps
         constant = (high == low) | (var <= n * u * var + (n * u * mean) ** 2)
         scale = (np.sqrt(var) * unit).astype(stats)
         # a spread that rounds to 0 in X's dtype (float32 values 1e-45 apart) is constant there too:
@@ -250,8 +281,9 @@ class MinMaxScaler(_Scaler):
         check_bool(self.clip, "clip")
         X, _ = _float_array(X)
         stats = _stats_dtype(X)
-        self.data_min_ = X.min(axis=0).astype(stats, copy=False)
-        self.data_max_ = X.max(axis=0).astype(stats, copy=False)
+        high, low = _column_extremes(X, _has_nan(X))
+        self.data_min_ = low.astype(stats, copy=False)
+        self.data_max_ = high.astype(stats, copy=False)
         # Halves, because max - min overflows for -1e308 .. 1e308 (and halving is exact)
         half_span = self.data_max_ / 2 - self.data_min_ / 2
         with np.errstate(divide="ignore", over="ignore"):
