@@ -195,6 +195,27 @@ def test_scalers_leave_nan_out_of_fit_and_keep_it_as_scikit_learn_s():
         np.testing.assert_allclose(ours.scale_, theirs.scale_, rtol=1e-12)
 
 
+@pytest.mark.parametrize("name", ["StandardScaler", "MinMaxScaler"])
+def test_scalers_refuse_a_dataframe_whose_columns_differ_from_fit_as_scikit_learn_s(name):
+    pd = pytest.importorskip("pandas")
+    sk = pytest.importorskip("sklearn.preprocessing")
+    ours, theirs = {"StandardScaler": StandardScaler, "MinMaxScaler": MinMaxScaler}[name](), getattr(sk, name)()
+    df = pd.DataFrame({"age": [20.0, 40.0, 60.0], "income": [1000.0, 3000.0, 8000.0]})
+    ours.fit(df)
+    theirs.fit(df)
+    np.testing.assert_array_equal(ours.feature_names_in_, theirs.feature_names_in_)
+    np.testing.assert_allclose(ours.transform(df), theirs.transform(df), rtol=1e-15)
+    # columns swapped: each was scaled with the other's statistics (age 1000 → 48 standard deviations), silently
+    for other in (df[["income", "age"]], df.rename(columns={"age": "years"})):
+        with pytest.raises(ValueError, match="The feature names should match"):
+            theirs.transform(other)
+        with pytest.raises(ValueError, match="X's columns must be those the scaler was fitted on, in that order: "
+                                             "age, income. Received the columns (income, age|years, income)"):
+            ours.transform(other)
+    np.testing.assert_allclose(ours.transform(df.to_numpy()), theirs.transform(df), rtol=1e-15)  # an array: by position
+    assert not hasattr(ours.fit(df.to_numpy()), "feature_names_in_")  # refitted on an array: names forgotten
+
+
 def test_min_max_scaler_clips_new_data_to_the_range_as_scikit_learn_s_clip():
     # MinMaxScaler(clip=True) raised TypeError: scikit-learn code using it did not run
     X = np.array([[0.0, 10.0], [4.0, 20.0]])

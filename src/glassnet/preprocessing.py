@@ -65,6 +65,13 @@ def _column_extremes(X, nan):
     return X.max(axis=0), X.min(axis=0)
 
 
+def _column_names(X):
+    """A pandas DataFrame's column names when all are text (scikit-learn's ``feature_names_in_``), else None."""
+    if not _is_pandas(X) or not hasattr(X, "columns") or not all(isinstance(c, str) for c in X.columns):
+        return None
+    return np.asarray(X.columns, dtype=object)
+
+
 def _stats_dtype(X):
     """The dtype of the statistics of ``X``: its own when float, else float64 (see _float_array)."""
     return X.dtype if np.issubdtype(X.dtype, np.floating) else np.dtype(np.float64)
@@ -99,9 +106,25 @@ class _Scaler:
             setattr(self, name, value)
         return self
 
+    def _keep_names(self, X):
+        """Keep a DataFrame's column names as ``feature_names_in_``, as scikit-learn does; returns
+        ``X`` as :func:`_float_array` checks it."""
+        checked, _ = _float_array(X)
+        names = _column_names(X)
+        if names is not None:
+            self.feature_names_in_ = names
+        elif hasattr(self, "feature_names_in_"):  # refitted on an array
+            del self.feature_names_in_
+        return checked
+
     def _check_fitted(self, X):
         if not hasattr(self, "scale_"):
             raise ValueError(f"This {type(self).__name__} is not fitted yet; call fit(X_train) first.")
+        names, fitted = _column_names(X), getattr(self, "feature_names_in_", None)
+        if names is not None and fitted is not None and not np.array_equal(names, fitted):
+            # the same number of columns in another order was scaled with the other columns' statistics
+            raise ValueError(f"X's columns must be those the scaler was fitted on, in that order: "
+                             f"{', '.join(fitted):.300}. Received the columns {', '.join(names):.300}.")
         X, dtype = _float_array(X)
         if X.shape[1:] != self.scale_.shape:
             raise ValueError(
@@ -209,7 +232,7 @@ class StandardScaler(_Scaler):
     def fit(self, X, y=None):
         check_bool(self.with_mean, "with_mean")
         check_bool(self.with_std, "with_std")
-        X, _ = _float_array(X)
+        X = self._keep_names(X)  # checked; a DataFrame's column names kept
         stats, nan = _stats_dtype(X), _has_nan(X)
         high, low = _column_extremes(X, nan)
         unit = _column_unit(high, low)
@@ -279,7 +302,7 @@ class MinMaxScaler(_Scaler):
     def fit(self, X, y=None):
         a, b = _check_range(self.feature_range)
         check_bool(self.clip, "clip")
-        X, _ = _float_array(X)
+        X = self._keep_names(X)  # checked; a DataFrame's column names kept
         stats = _stats_dtype(X)
         high, low = _column_extremes(X, _has_nan(X))
         self.data_min_ = low.astype(stats, copy=False)
