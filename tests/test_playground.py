@@ -522,6 +522,31 @@ def test_play_recovers_when_creating_a_session_failed_once(server):
     assert [e for e in errors if "503" not in e] == []
 
 
+def test_a_failed_step_is_said_where_play_was_pressed_on_a_projector_sized_window(server):
+    # The status line was under the output panel: at 1280×720 (a projector) and on a phone it was below
+    # the fold, so Play turned back to "▶ Play" with no visible reason. It is under the toolbar now.
+    errors = []
+    with _browser_page(errors) as page:
+        for width, height in [(1280, 720), (390, 844)]:
+            page.set_viewport_size({"width": width, "height": height})
+            page.goto(server)
+            page.wait_for_function("document.getElementById('test_loss').textContent !== '–'")
+            assert page.text_content("#message") == ""
+            page.route("**/api/sessions/*/step", lambda route: route.abort())  # the server is away
+            page.click("#play")
+            page.wait_for_function("document.getElementById('message').textContent.includes('not answering')")
+            assert page.text_content("#play") == "▶ Play"
+            box, play = page.locator("#message").bounding_box(), page.locator("#play").bounding_box()
+            assert box["height"] > 0 and box["y"] + box["height"] <= height, (width, box)  # on screen, unscrolled
+            assert 0 < box["y"] - (play["y"] + play["height"]) < 300  # just under the buttons
+            page.unroute("**/api/sessions/*/step")
+        page.click("#play")  # the server is back: the message goes as training goes on
+        page.wait_for_function("Number(document.getElementById('epoch').textContent) >= 2")
+        page.click("#play")
+        assert page.text_content("#message") == ""
+    assert [e for e in errors if "ERR_FAILED" not in e] == []
+
+
 def test_the_page_recovers_a_forgotten_session_and_frees_the_ones_it_replaces(server):
     # A server restart, or 32 newer sessions, used to leave every Step with 404 "no such session" for good.
     errors = []

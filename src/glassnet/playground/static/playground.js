@@ -341,8 +341,9 @@ async function main() {
   }
   for (const id of ["train_fraction", "noise", "batch_size"]) $(id).addEventListener("input", readControls);
   $("problem").addEventListener("change", () => { settings.problem = $("problem").value; datasetButtons(); newSession(); });
-  $("play").addEventListener("click", () => setPlaying(!playing));
-  $("step").addEventListener("click", () => { setPlaying(false); step(); });
+  // a new try: the last failure's message ("not answering", "diverged") no longer applies
+  $("play").addEventListener("click", () => { say(""); setPlaying(!playing); });
+  $("step").addEventListener("click", () => { say(""); setPlaying(false); step(); });
   $("reset").addEventListener("click", () => { settings.weights_seed = (settings.weights_seed + 1) % 4294967296; newSession(); });
   $("regenerate").addEventListener("click", () => { settings.seed = (settings.seed + 1) % 4294967296; newSession(); });
   $("add-layer").addEventListener("click", () => {
