@@ -477,6 +477,8 @@ def test_the_page_trains_and_draws_in_a_headless_browser(server):
         # A hidden layer more: two more neurons drawn.
         page.click("#add-layer")
         page.wait_for_function("document.querySelectorAll('.node.neuron').length === 8")
+        assert page.get_attribute(".node.neuron canvas", "aria-label") == "neuron 1 of layer 1 over the plane"
+        assert page.get_attribute(".node.output canvas", "role") == "img"
     assert errors == []
     assert math.isfinite(first_loss)
 
@@ -908,6 +910,43 @@ def test_demo_pages_and_apis_are_served(client):
     assert client.post("/api/hopfield", json={}).json()["outcome"].startswith("recalled 'H'")
     assert client.post("/api/som", json={"epochs": 2}).json()["frames"].__len__() == 3
     assert client.post("/api/som", json={"dataset": "moons"}).status_code == 400
+
+
+def _page_parts(html):
+    """The tags of a page: [(tag, attributes)], from the standard library's HTML parser."""
+    from html.parser import HTMLParser
+
+    class Tags(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.tags, self.open_labels = [], 0
+
+        def handle_starttag(self, tag, attrs):
+            self.open_labels += tag == "label"
+            self.tags.append((tag, {**dict(attrs), "in_label": self.open_labels > 0}))
+
+        def handle_endtag(self, tag):
+            self.open_labels -= tag == "label"
+
+    parser = Tags()
+    parser.feed(html)
+    return parser.tags
+
+
+@pytest.mark.parametrize("path", ["/", "/descent", "/backprop", "/perceptron", "/hopfield", "/som"])
+def test_every_page_works_offline_and_names_its_controls_and_drawings(client, path):
+    # The canvases had no role or name: a screen reader skipped every chart, surface and diagram.
+    html = client.get(path).text
+    tags = _page_parts(html)
+    assert '<html lang="en">' in html and '<meta name="viewport"' in html and "<title>glassnet" in html
+    for tag, attrs in tags:  # no CDN: a lecture hall without a network still gets every script and style
+        for key in ("src", "href"):
+            if tag in ("script", "link") and key in attrs:
+                assert attrs[key].startswith(("/static/", "data:")), (tag, attrs)
+    canvases = [attrs for tag, attrs in tags if tag == "canvas"]
+    assert canvases and all(a.get("role") == "img" and len(a.get("aria-label", "")) > 10 for a in canvases), canvases
+    controls = [a for tag, a in tags if tag in ("input", "select")]
+    assert controls and all(a["in_label"] or a.get("aria-label") for a in controls), controls
 
 
 def test_demo_pages_work_in_a_headless_browser(server):

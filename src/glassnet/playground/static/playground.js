@@ -158,7 +158,12 @@ function drawNetwork() {
     column.appendChild(title);
     // a classifier's output is a probability: drawn on the surface's scale (0.5 white), not stretched
     const probability = isOutput && settings.problem === "classification";
-    const nodes = maps.map((m) => node(isOutput ? "output" : "neuron", m, null, null, probability));
+    const nodes = maps.map((m, j) => {
+      const n = node(isOutput ? "output" : "neuron", m, null, null, probability), canvas = n.querySelector("canvas");
+      canvas.setAttribute("role", "img");  // a screen reader names each square
+      canvas.setAttribute("aria-label", isOutput ? "the output over the plane" : `neuron ${j + 1} of layer ${l + 1} over the plane`);
+      return n;
+    });
     nodes.forEach((n) => column.appendChild(n));
     root.appendChild(column);
     columns.push(nodes);
