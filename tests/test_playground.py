@@ -991,6 +991,33 @@ def test_demo_pages_work_in_a_headless_browser(server):
     assert errors == []
 
 
+def test_a_projectors_window_gets_larger_text_and_drawings(server):
+    # At 1920×1080 the surface stayed 300 px wide, the neuron squares 40 px and the menus 13 px,
+    # lost in a wide empty page and unreadable from a lecture hall's back rows.
+    errors = []
+    with _browser_page(errors) as page:
+        sizes = {}
+        for width, height in [(1280, 720), (1920, 1080)]:
+            page.set_viewport_size({"width": width, "height": height})
+            page.goto(server)
+            page.wait_for_function("document.getElementById('test_loss').textContent !== '–'")
+            sizes[width] = page.evaluate("""() => ({
+                surface: document.getElementById('surface').getBoundingClientRect().width,
+                square: document.querySelector('.node.neuron canvas').getBoundingClientRect().width,
+                text: parseFloat(getComputedStyle(document.body).fontSize),
+                menu: parseFloat(getComputedStyle(document.getElementById('activation')).fontSize),
+                wide: document.documentElement.scrollWidth })""")
+            page.goto(server + "som")
+            page.wait_for_function("document.getElementById('te').textContent !== ''")
+            sizes[width]["plane"] = page.locator("#plane").bounding_box()["width"]
+        small, big = sizes[1280], sizes[1920]
+        assert small["surface"] <= 302 and small["square"] == 42 and small["plane"] == 402  # as before (borders: +2)
+        assert big["surface"] >= 430 and big["square"] >= 56 and big["plane"] >= 600
+        assert big["text"] >= 20 and big["menu"] == big["text"]
+        assert big["wide"] == 1920  # nothing overflows sideways
+    assert errors == []
+
+
 def test_an_empty_field_is_not_hidden_by_the_answer_to_the_settings_before_it(server):
     # x0 = 3 sent, then x0 emptied before the answer came: the page said "x0 is missing", and then
     # the late answer for x0 = 3 cleared that and showed its table and verdict under the empty field

@@ -312,6 +312,7 @@ function hopfieldPage() {
       i ? ctx.lineTo(x, y) : ctx.moveTo(x, y);
     });
     ctx.stroke();
+    ctx.font = "14px system-ui";  // the canvas's default 10px cannot be read from a lecture hall's back row
     ctx.fillText(`E = ${num(E[k], 5)}`, 5, c.height - 5);
     $("outcome").textContent = k === r.frames.length - 1
       ? `${r.outcome}: ${r.wrong_bits} bit(s) differ after ${r.sweeps} ${r.mode === "async" ? "sweep" : "step"}(s)` : "";
