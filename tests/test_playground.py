@@ -1043,6 +1043,29 @@ def test_an_empty_field_is_not_hidden_by_the_answer_to_the_settings_before_it(se
     assert errors == []
 
 
+def test_a_slow_demo_answer_says_it_is_computing(server):
+    # The server's first demo request imports the library (2.5 s on a busy laptop): the page showed an
+    # empty plot and "Step 0 of 0" with no sign that anything was coming, and a teacher clicked again.
+    errors = []
+    with _browser_page(errors) as page:
+        held = []
+        page.route("**/api/perceptron", lambda route: held.append(route))  # the answer waits until released
+        page.goto(server + "perceptron")
+        page.wait_for_function("document.getElementById('message').textContent === 'Computing…'")
+        assert "busy" in page.get_attribute("#message", "class")  # grey, not an error's red
+        assert page.text_content("#nsteps") == "0"
+        with page.expect_response("**/api/perceptron"):
+            held[0].continue_()
+        page.wait_for_function("document.getElementById('nsteps').textContent === '200'")
+        assert page.text_content("#message") == "" and "busy" not in page.get_attribute("#message", "class")
+        page.unroute("**/api/perceptron")
+        page.select_option("#dataset", "xor")  # a quick answer: its own note, no "Computing…" left behind
+        page.wait_for_function("document.getElementById('message').textContent.startsWith('XOR')")
+        page.wait_for_timeout(400)
+        assert page.text_content("#message").startswith("XOR is not linearly separable")
+    assert errors == []
+
+
 def test_hopfield_demo_stores_the_named_sets():
     from glassnet.playground.demos import hopfield
 

@@ -3,7 +3,11 @@
 
 const $ = (id) => document.getElementById(id);
 
-function say(text) { $("message").textContent = text || ""; }
+// The status line; `busy`: a note that an answer is on its way, not an error (grey, not red).
+function say(text, busy = false) {
+  $("message").textContent = text || "";
+  $("message").classList.toggle("busy", busy);
+}
 
 // A JSON request; an answer that is not OK throws its "error" message.
 async function api(method, path, body) {
@@ -25,15 +29,19 @@ async function api(method, path, body) {
 // page never shows a result for settings that are no longer on screen. `body` may be a
 // function that reads the settings: an error it throws (an empty field) supersedes too, so
 // the reply to the settings before it cannot land afterwards and hide the error.
+// An answer slower than 0.3 s (the server's first one imports the library: seconds) says
+// "Computing…" until it comes; the page's own say() or failed() then replaces that.
 function latest() {
-  let generation = 0;
+  let generation = 0, slow = null;
   return async (method, path, body) => {
     const mine = ++generation;
+    clearTimeout(slow);
+    slow = setTimeout(() => say("Computing…", true), 300);
     try {
       const data = await api(method, path, typeof body === "function" ? body() : body);
-      if (mine === generation) return data;
+      if (mine === generation) { clearTimeout(slow); return data; }
     } catch (e) {
-      if (mine === generation) throw e;
+      if (mine === generation) { clearTimeout(slow); throw e; }
     }
     return new Promise(() => {});  // superseded: never settles
   };
