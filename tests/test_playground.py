@@ -483,6 +483,32 @@ def test_the_page_trains_and_draws_in_a_headless_browser(server):
     assert math.isfinite(first_loss)
 
 
+def test_the_weight_lines_follow_the_squares_when_the_window_is_resized(server):
+    # The lines were placed once per epoch: moving the window to a projector (or full screen, or a
+    # narrow one) left them pointing where the squares had been, up to 66 px off, until the next step.
+    errors = []
+    gap = """() => {  // the largest distance from a line's end to the nearest square's left middle
+        const root = document.getElementById('network'), box = root.getBoundingClientRect();
+        const ends = [...root.querySelectorAll('line')].map((l) => [+l.getAttribute('x2'), +l.getAttribute('y2')]);
+        const squares = [...root.querySelectorAll('.node.neuron canvas, .node.output canvas')].map((c) => {
+            const r = c.getBoundingClientRect();
+            return [r.left - box.left + root.scrollLeft, r.top + r.height / 2 - box.top];
+        });
+        return Math.max(...ends.map(([x, y]) => Math.min(...squares.map(([a, b]) => Math.hypot(x - a, y - b)))));
+    }"""
+    with _browser_page(errors) as page:
+        page.set_viewport_size({"width": 1280, "height": 720})
+        page.goto(server)
+        page.wait_for_function("document.getElementById('test_loss').textContent !== '–'")
+        page.wait_for_function(f"({gap})() < 1")
+        for width, height in [(1920, 1080), (390, 844), (1280, 720)]:
+            page.set_viewport_size({"width": width, "height": height})
+            page.wait_for_timeout(300)
+            assert page.evaluate(gap) < 1, width
+        assert page.locator("#network svg").count() == 1  # redrawn, not drawn over
+    assert errors == []
+
+
 def test_toggling_a_feature_while_stepping_draws_no_stale_state(server):
     # step() used to post to the old session and draw its state with the new settings
     errors = []

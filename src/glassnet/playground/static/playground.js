@@ -358,6 +358,14 @@ async function main() {
     if (settings.layers.length > 0) { settings.layers.pop(); newSession(); }
   });
   for (const id of ["show_test", "discretize"]) $(id).addEventListener("change", () => state && drawSurface());
+  // The weight lines are placed from where the squares are: a window moved to the projector, made
+  // full-screen or turned narrow moves the squares, so draw the diagram again (once a frame at most).
+  let resizing = false;
+  window.addEventListener("resize", () => {
+    if (resizing || !state || sessionGeneration !== generation) return;  // not while settings change
+    resizing = true;
+    requestAnimationFrame(() => { resizing = false; drawNetwork(); });
+  });
   datasetButtons();
   await newSession();
 }
