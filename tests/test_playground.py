@@ -1092,6 +1092,36 @@ def test_a_slow_demo_answer_says_it_is_computing(server):
     assert errors == []
 
 
+def test_the_setting_an_error_names_is_marked_in_the_form(server):
+    # "epochs must be between 1 and 50" was said under the buttons, but nothing showed which of the
+    # fields it was: the field the message names is marked invalid (red) until an answer succeeds.
+    errors = []
+    with _browser_page(errors) as page:
+        page.goto(server + "perceptron")
+        page.wait_for_function("document.getElementById('nsteps').textContent === '200'")
+        page.fill("#epochs", "500")
+        page.dispatch_event("#epochs", "change")
+        page.wait_for_function("document.getElementById('message').textContent.startsWith('epochs must be')")
+        assert page.get_attribute("#epochs", "aria-invalid") == "true"
+        assert page.locator("[aria-invalid]").count() == 1
+        assert page.evaluate("getComputedStyle(document.getElementById('epochs')).outlineColor") == "rgb(187, 0, 0)"
+        page.fill("#epochs", "2")
+        page.dispatch_event("#epochs", "change")
+        page.wait_for_function("document.getElementById('nsteps').textContent === '40'")
+        assert page.locator("[aria-invalid]").count() == 0
+        page.goto(server + "descent")  # the page's own check of an empty field names it too
+        page.wait_for_function("document.querySelectorAll('#table tr').length === 13")
+        page.fill("#x0", "")
+        page.dispatch_event("#x0", "change")
+        assert page.get_attribute("#x0", "aria-invalid") == "true"
+        page.fill("#function", "x**")  # a message that names no field marks none
+        page.fill("#x0", "1")
+        page.dispatch_event("#function", "change")
+        page.wait_for_function("document.getElementById('message').textContent.startsWith('Cannot parse')")
+        assert page.locator("[aria-invalid]").count() == 0
+    assert [e for e in errors if "status of 400" not in e] == []
+
+
 def test_hopfield_demo_stores_the_named_sets():
     from glassnet.playground.demos import hopfield
 

@@ -22,12 +22,18 @@ function number(id) {
 
 // After an error the results on screen belong to other settings: dim them (.results panel),
 // empty the one-line verdicts named by `ids`, and say why. A successful answer undims them.
+// The field the message names first ("epochs must be between 1 and 50", "x0 is missing") is marked
+// invalid (red), so the setting to fix is seen from the back of the room.
 function failed(e, ...ids) {
   say(e.message);
   document.querySelector(".results").classList.add("stale");
   for (const id of ids) $(id).textContent = "";
+  unmark();
+  const field = $(e.message.split(" ")[0]);
+  if (field && field.closest("label")) field.setAttribute("aria-invalid", "true");
 }
-function fresh() { document.querySelector(".results").classList.remove("stale"); }
+function unmark() { document.querySelectorAll("[aria-invalid]").forEach((f) => f.removeAttribute("aria-invalid")); }
+function fresh() { document.querySelector(".results").classList.remove("stale"); unmark(); }
 
 function table(element, header, rows) {
   element.innerHTML = "";
