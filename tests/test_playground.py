@@ -975,6 +975,17 @@ def test_every_page_works_offline_and_names_its_controls_and_drawings(client, pa
     assert controls and all(a["in_label"] or a.get("aria-label") for a in controls), controls
 
 
+def test_the_hopfield_drawings_are_captioned_under_each_one(client):
+    # "Left: the noisy start. Middle: the state. Right: the energy" was wrong once the row wrapped
+    # (a phone, a narrow window): the energy plot sat under the bitmaps. Each drawing has its caption.
+    tags = _page_parts(client.get("/hopfield").text)
+    names = [t for t, _ in tags]
+    for canvas in ("noisy", "state", "energy"):
+        k = next(i for i, (t, a) in enumerate(tags) if t == "canvas" and a.get("id") == canvas)
+        assert names[k - 1] == "figure" and names[k + 1] == "figcaption", (canvas, names[k - 1:k + 2])
+    assert "Left:" not in client.get("/hopfield").text
+
+
 def test_demo_pages_work_in_a_headless_browser(server):
     errors = []
     with _browser_page(errors) as page:
