@@ -1055,6 +1055,22 @@ def test_a_projectors_window_gets_larger_text_and_drawings(server):
     assert errors == []
 
 
+def test_the_backprop_diagrams_numbers_stay_readable_on_a_phone(server):
+    # At 390 px the 640 px diagram was shrunk to 54%: its 12 px numbers became 6.5 px, unreadable.
+    # It keeps at least 540 px (10 px numbers) and its panel scrolls sideways, as the tables do.
+    errors = []
+    with _browser_page(errors) as page:
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.goto(server + "backprop")
+        page.wait_for_function("document.getElementById('loss').textContent !== ''")
+        drawn = page.evaluate("document.getElementById('diagram').getBoundingClientRect().width")
+        assert 12 * drawn / 640 >= 10
+        assert page.evaluate("document.documentElement.scrollWidth") == 390  # the page itself does not scroll
+        panel = page.evaluate("[document.querySelector('.results').scrollWidth, document.querySelector('.results').clientWidth]")
+        assert panel[0] > panel[1]  # the panel does
+    assert errors == []
+
+
 def test_an_empty_field_is_not_hidden_by_the_answer_to_the_settings_before_it(server):
     # x0 = 3 sent, then x0 emptied before the answer came: the page said "x0 is missing", and then
     # the late answer for x0 = 3 cleared that and showed its table and verdict under the empty field
