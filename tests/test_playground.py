@@ -509,6 +509,33 @@ def test_the_weight_lines_follow_the_squares_when_the_window_is_resized(server):
     assert errors == []
 
 
+def test_the_layer_and_neuron_buttons_say_when_they_are_at_their_limit(server):
+    # "+" on a layer of 8 neurons, or "+ layer" with 6 layers, did nothing at all: no sign, no reason.
+    errors = []
+    with _browser_page(errors) as page:
+        page.goto(server)
+        page.wait_for_function("document.getElementById('test_loss').textContent !== '–'")
+        plus = "button[aria-label='add a neuron to layer 1']"
+        assert page.get_attribute(plus, "aria-disabled") == "false"
+        for _ in range(4):  # 4 -> 8 neurons
+            page.click(plus)
+        page.wait_for_function("document.querySelectorAll('.node.neuron').length === 8 + 2")
+        assert page.get_attribute(plus, "aria-disabled") == "true"
+        page.focus(plus)
+        page.keyboard.press("Enter")  # at the limit: said, and the keyboard's focus stays
+        assert page.text_content("#message") == "a hidden layer has 1 to 8 neurons"
+        assert page.evaluate("document.activeElement.dataset.key") == "+0"
+        assert page.locator(".node.neuron").count() == 10
+        for _ in range(4):  # 2 -> 6 hidden layers
+            page.click("#add-layer")
+        page.wait_for_function("document.getElementById('layer-count').textContent === '6'")
+        assert page.get_attribute("#add-layer", "aria-disabled") == "true"
+        page.click("#add-layer", force=True)  # Playwright waits for an aria-disabled button; a mouse does not
+        assert page.text_content("#message") == "at most 6 hidden layers"
+        assert page.get_attribute("#remove-layer", "aria-disabled") == "false"
+    assert errors == []
+
+
 def test_toggling_a_feature_while_stepping_draws_no_stale_state(server):
     # step() used to post to the old session and draw its state with the new settings
     errors = []

@@ -147,9 +147,11 @@ function drawNetwork() {
       title.textContent = "output";
     } else {
       const add = `add a neuron to layer ${l + 1}`, remove = `remove a neuron from layer ${l + 1}`;
+      // at a limit the button stays (and keeps the keyboard's focus) but looks off and says why when pressed
+      const full = maps.length >= opts.max_neurons, one = maps.length <= 1;
       title.innerHTML = `<div class="buttons">`
-        + `<button data-layer="${l}" data-delta="1" data-key="+${l}" aria-label="${add}" title="${add}">+</button>`
-        + `<button data-layer="${l}" data-delta="-1" data-key="-${l}" aria-label="${remove}" title="${remove}">−</button>`
+        + `<button data-layer="${l}" data-delta="1" data-key="+${l}" aria-label="${add}" title="${add}" aria-disabled="${full}">+</button>`
+        + `<button data-layer="${l}" data-delta="-1" data-key="-${l}" aria-label="${remove}" title="${remove}" aria-disabled="${one}">−</button>`
         + `</div>${maps.length} neurons`;
       title.querySelectorAll("button").forEach((b) => b.addEventListener("click", () => {
         changeNeurons(Number(b.dataset.layer), Number(b.dataset.delta));
@@ -169,6 +171,8 @@ function drawNetwork() {
     columns.push(nodes);
   });
   $("layer-count").textContent = hidden.length;
+  $("add-layer").setAttribute("aria-disabled", String(hidden.length >= opts.max_layers));
+  $("remove-layer").setAttribute("aria-disabled", String(hidden.length === 0));
   if (focused) [...root.querySelectorAll("button")].find((b) => b.dataset.key === focused)?.focus();
   requestAnimationFrame(() => drawWeights(columns));
 }
@@ -311,7 +315,7 @@ function toggleFeature(f) {
 
 function changeNeurons(layer, delta) {
   const n = settings.layers[layer] + delta;
-  if (n < 1 || n > opts.max_neurons) return;
+  if (n < 1 || n > opts.max_neurons) { say(`a hidden layer has 1 to ${opts.max_neurons} neurons`); return; }
   settings.layers[layer] = n;
   newSession();
 }
@@ -353,9 +357,11 @@ async function main() {
   $("regenerate").addEventListener("click", () => { settings.seed = (settings.seed + 1) % 4294967296; newSession(); });
   $("add-layer").addEventListener("click", () => {
     if (settings.layers.length < opts.max_layers) { settings.layers.push(2); newSession(); }
+    else say(`at most ${opts.max_layers} hidden layers`);
   });
   $("remove-layer").addEventListener("click", () => {
     if (settings.layers.length > 0) { settings.layers.pop(); newSession(); }
+    else say("no hidden layer is left to remove");
   });
   for (const id of ["show_test", "discretize"]) $(id).addEventListener("change", () => state && drawSurface());
   // The weight lines are placed from where the squares are: a window moved to the projector, made
