@@ -536,6 +536,28 @@ def test_the_layer_and_neuron_buttons_say_when_they_are_at_their_limit(server):
     assert errors == []
 
 
+def test_the_loss_chart_has_a_key_in_its_lines_colours(server):
+    # Two unlabelled lines, grey and black: nothing on the page said which loss was which.
+    errors = []
+    with _browser_page(errors) as page:
+        page.goto(server)
+        page.wait_for_function("document.getElementById('test_loss').textContent !== '–'")
+        for _ in range(3):
+            page.click("#step")
+        page.wait_for_function("Number(document.getElementById('epoch').textContent) === 3")
+        drawn = page.evaluate("""() => {
+            const c = document.getElementById('loss-chart'), d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+            const seen = new Set();
+            for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 0) seen.add(`rgb(${d[i]}, ${d[i + 1]}, ${d[i + 2]})`);
+            return [...seen];
+        }""")
+        key = page.evaluate("""() => Object.fromEntries([...document.querySelectorAll('.stat .key')].map((k) =>
+            [k.nextSibling.textContent.trim(), getComputedStyle(k).borderTopColor]))""")
+        assert key == {"Test loss": "rgb(0, 0, 0)", "Training loss": "rgb(153, 153, 153)"}
+        assert set(key.values()) <= set(drawn), drawn
+    assert errors == []
+
+
 def test_toggling_a_feature_while_stepping_draws_no_stale_state(server):
     # step() used to post to the old session and draw its state with the new settings
     errors = []
