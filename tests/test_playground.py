@@ -1022,6 +1022,10 @@ def test_every_page_works_offline_and_names_its_controls_and_drawings(client, pa
     assert canvases and all(a.get("role") == "img" and len(a.get("aria-label", "")) > 10 for a in canvases), canvases
     controls = [a for tag, a in tags if tag in ("input", "select")]
     assert controls and all(a["in_label"] or a.get("aria-label") for a in controls), controls
+    # a button named by a bare number ("0.2") says nothing read on its own: the η buttons say "η = 0.2"
+    for tag, attrs in tags:
+        if tag == "button" and "data-eta" in attrs:
+            assert attrs.get("aria-label") == f"η = {attrs['data-eta']}"
 
 
 def test_the_hopfield_drawings_are_captioned_under_each_one(client):
