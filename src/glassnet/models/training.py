@@ -10,6 +10,8 @@ One step on a mini-batch ``(X_b, Y_b)``:
 3. backward pass fills the flat gradient vector;
 4. the optimizer updates the flat parameter vector in place.
 
+A frozen model (nothing to train) makes steps 1 and 2 only, as Keras 3.
+
 No per-sample Python loop: a batch is one matrix per layer. Shuffled batches
 are gathered with ``np.take`` into a reused buffer; unshuffled batches are views.
 """
@@ -473,6 +475,11 @@ def _prepare_training(model):
     # (The weights' moving average, use_ema, is not put back: it follows the restored weights.)
     model._frozen = frozen_buffers(model, model._flat_params)
     model._constraints = constrained_parts(model)
+    # A frozen model (model.trainable = False, or every layer with weights frozen) has nothing to
+    # step: as Keras 3, each step is the forward pass, the loss and the metrics, without the backward
+    # pass or the optimizer (whose iterations stay where they are, as Keras's). It made every step
+    # and put the weights back: the same figures, in twice the time.
+    model._trains_nothing = not any(layer.trainable_size and model._trains(layer) for layer in model.layers)
 
 
 def frozen_buffers(model, w):
@@ -716,12 +723,14 @@ def train_step(model, Xb, Yb, wb=None):
     loss = model.compute_loss(Yb, A, wb)
     if not math.isfinite(loss):
         return loss
-    model.backward(Yb, A, wb)
+    if not model._trains_nothing:
+        model.backward(Yb, A, wb)
     if model.metrics:
         if not backend.is_numpy():  # metrics count on the host, in NumPy
             Yb, A, wb = backend.to_numpy(Yb), backend.to_numpy(A), None if wb is None else backend.to_numpy(wb)
         _update_metrics(model, model.metrics, Yb, A, wb)
-    apply_update(model, model._flat_params, model._flat_grads, model._frozen, model._constraints)
+    if not model._trains_nothing:
+        apply_update(model, model._flat_params, model._flat_grads, model._frozen, model._constraints)
     return loss
 
 
