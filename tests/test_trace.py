@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from glassnet import activations, optimizers
+from glassnet import activations, optimizers, regularizers
 from glassnet.layers import BatchNormalization, Dense, Dropout
 from glassnet.models import Sequential
 from glassnet.trace import Trace, format_table, trace
@@ -549,6 +549,40 @@ def test_a_frozen_layer_is_named_as_such_under_the_update_table():
     assert "layer 1 (dense) is frozen (trainable=False): its Δθ is 0" in str(trace)
     assert "layer 2" not in "\n".join(trace.notes())
     assert trace.to_dict()["layers"][0]["frozen"] is True
+
+
+def test_a_layer_of_a_frozen_model_shows_no_weight_penalty_in_its_gradient_as_fit_trains_it():
+    # model.trainable = False then layers[0].trainable = True: fit trains nothing (Keras 3: a layer of a
+    # frozen model is frozen) and the loss has no penalty, but the trace's ∂J/∂W^(1) held ∂R/∂W = 2·0.5·W
+    # ([[1.04126, -0.59356], ...], where a^(1)ᵀ δ^(2) is [[-0.000996, 0.000221], ...]) and its note said
+    # "(trainable=False)" of a layer whose flag reads True
+    model = Sequential([Dense(2, "sigmoid", input_dim=2, kernel_regularizer=regularizers.L2(0.5),
+                              bias_regularizer=regularizers.L2(0.5)), Dense(1, "sigmoid")], dtype="float64", seed=1)
+    model.compile(optimizer=optimizers.SGD(0.5), loss="mse")
+    model.trainable = False
+    model.layers[0].trainable = True
+    x, y = np.array([[0.05, 0.10]]), np.array([[0.01]])
+    t = model.trace(x, y)
+    first = t.layers[0]
+    a1, delta2 = x, first.delta  # ∂J/∂W^(1) = a^(1)ᵀ δ^(2), ∂J/∂b^(1) = Σ δ^(2): no ∂R/∂θ
+    np.testing.assert_allclose(first.grads["W"], a1.T @ delta2, rtol=1e-12)
+    np.testing.assert_allclose(first.grads["b"], delta2.sum(axis=0), rtol=1e-12)
+    assert abs(first.grads["W"]).max() < 0.01 and first.regularizers == {} and t.penalty == 0
+    assert not any(u.any() for layer in t.layers for u in layer.updates.values())
+    assert "layer 1 (dense) is frozen (the model's trainable=False): its Δθ is 0" in str(t)
+    assert "layer 2 (dense_1) is frozen (trainable=False): its Δθ is 0" in str(t)
+    assert [layer["frozen_by_model"] for layer in t.to_dict()["layers"]] == [True, False]
+    # model.gradients agrees: central differences of the loss evaluate reports (the loss fit minimises)
+    w = model.get_weights()
+    eps, numeric = 1e-6, np.zeros_like(w[0])
+    for index in np.ndindex(w[0].shape):
+        for sign in (1, -1):
+            shifted = [a.copy() for a in w]
+            shifted[0][index] += sign * eps
+            model.set_weights(shifted)
+            numeric[index] += sign * model.evaluate(x, y, verbose=0) / (2 * eps)
+    model.set_weights(w)
+    np.testing.assert_allclose(model.gradients(x, y)[0], numeric, rtol=1e-6, atol=1e-12)
 
 
 @pytest.mark.parametrize("opt", [

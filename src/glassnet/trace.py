@@ -129,7 +129,11 @@ class LayerTrace:
         For each array with a constraint: the projection applied after the update,
         which ``updates`` includes.
     frozen : bool
-        The layer has weights and ``trainable=False``: its ``Δθ`` is 0 whatever ``∂J/∂θ``.
+        The layer has weights and ``trainable=False``, or its model has (a layer of a frozen
+        model is frozen, as Keras 3, whatever its own flag): its ``Δθ`` is 0 whatever
+        ``∂J/∂θ``, which holds no weight penalty (none is in the loss).
+    frozen_by_model : bool
+        ``frozen`` by the model's ``trainable=False`` while the layer's own flag is True.
     """
 
     index: int
@@ -150,6 +154,7 @@ class LayerTrace:
     penalty_grads: dict = field(default_factory=dict)
     constraints: dict = field(default_factory=dict)
     frozen: bool = False
+    frozen_by_model: bool = False
     dJ_da_in: np.ndarray | None = None
     backward_terms: dict = field(default_factory=dict)
 
@@ -265,6 +270,7 @@ class Trace:
                     "penalty_grads": {k: _plain(v) for k, v in layer.penalty_grads.items()},
                     "constraints": {k: repr(v) for k, v in layer.constraints.items()},
                     "frozen": layer.frozen,
+                    "frozen_by_model": layer.frozen_by_model,
                 }
                 for layer in self.layers
             ],
@@ -338,7 +344,8 @@ class Trace:
                 out.append(f"layer {l.index} ({l.name}) normalizes over the batch, here 1 example: x̂ = 0, so its "
                            "output is β and ∂J/∂γ = 0; trace a few examples to see it work")
             if l.frozen:
-                out.append(f"layer {l.index} ({l.name}) is frozen (trainable=False): its Δθ is 0; ∂J/∂θ shows "
+                flag = "the model's trainable=False" if l.frozen_by_model else "trainable=False"
+                out.append(f"layer {l.index} ({l.name}) is frozen ({flag}): its Δθ is 0; ∂J/∂θ shows "
                            "what it would receive (it still passes the gradient back to the layers below)")
             for k, R in l.regularizers.items():
                 theta = l.symbol(k)
@@ -803,7 +810,9 @@ def _layer_traces(model, forward, red, params, grads, update):
             g_prime=g_prime, dJ_da=_np(dJ_da), delta=_np(delta), delta_rule=rule,
             params=p, grads=gr, updates=up,
             regularizers=regs, penalty_grads={key: np.asarray(r.gradient(p[key])) for key, r in regs.items()},
-            constraints=cons, frozen=bool(p) and not model._trains(layer), dJ_da_in=dJ_da_in, backward_terms=terms,
+            constraints=cons, frozen=bool(p) and not model._trains(layer),
+            frozen_by_model=bool(p) and layer.trainable and not model.trainable, dJ_da_in=dJ_da_in,
+            backward_terms=terms,
         ))
     return out
 

@@ -313,6 +313,13 @@ class Layer:
         # Set by the model: the first trainable layer need not compute dX.
         self.needs_input_gradient = True
 
+    def _trains_in_model(self):
+        """Whether training steps the layer: its own flag and that of the model holding its
+        weights (a layer of a frozen model is frozen, as Keras 3; Sequential._trains)."""
+        owner = getattr(self, "_owner", None)
+        model = owner() if owner is not None else None
+        return self.trainable and getattr(model, "trainable", True)
+
     @property
     def trainable_size(self):
         return sum(math.prod(v.shape) for v in self.params.values())
