@@ -379,6 +379,46 @@ def test_keras_names_kernel_bias_activation_functions_and_input_shape():
     assert glassnet.layers.core.Dense is Dense  # keras.layers.core's path (seed 001's import)
 
 
+@pytest.mark.parametrize("hard_links", [True, False])
+@pytest.mark.parametrize("method", ["save", "save_weights"])
+def test_save_with_overwrite_false_never_replaces_a_file_made_while_it_writes(tmp_path, monkeypatch, method,
+                                                                              hard_links):
+    # overwrite=False checked that the file did not exist, then wrote: a file made in between (another
+    # process, another checkpoint) was replaced by the model. The write now takes the name only if it is
+    # free (os.link; without hard links, an exclusive create), and the other file stays as it was
+    import errno
+    import os
+
+    import glassnet.models.saving as saving
+    from glassnet.models import load_model
+
+    model = Sequential([Dense(2, input_dim=3)], seed=0)
+    model.compile(optimizer="adam", loss="mse")
+    path = tmp_path / "m.gn"
+    npy_bytes = saving._npy_bytes
+
+    def another_writer_meanwhile(array):  # runs after save's own check, before the file is written
+        if not path.exists():
+            path.write_bytes(b"another process's file")
+        return npy_bytes(array)
+
+    if not hard_links:
+        def no_link(source, target):
+            raise OSError(errno.EPERM, "Operation not permitted", source, None, target)
+        monkeypatch.setattr(os, "link", no_link)
+    monkeypatch.setattr(saving, "_npy_bytes", another_writer_meanwhile)
+    with pytest.raises(FileExistsError, match=r"m.gn' exists and overwrite=False: it was left as it is; pass "
+                                              r"overwrite=True to replace it"):
+        getattr(model, method)(path, overwrite=False)
+    assert path.read_bytes() == b"another process's file"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.gn"]  # no temporary file left
+    monkeypatch.setattr(saving, "_npy_bytes", npy_bytes)
+    fresh = tmp_path / "fresh.gn"
+    getattr(model, method)(fresh, overwrite=False)  # a free name: written
+    np.testing.assert_array_equal(load_model(fresh).get_weights()[0], model.get_weights()[0])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fresh.gn", "m.gn"]
+
+
 def test_save_and_load_take_keras_arguments(tmp_path):
     from glassnet.layers import Dense
     from glassnet.models import Sequential, load_model

@@ -8,8 +8,13 @@ temporary is created with ``open(..., "xb")``, so a new file gets the usual
 permissions (umask), not the private mode of ``mkstemp``; a replaced file keeps its
 own. A symbolic link is followed: the file it points to is replaced. A device or a named
 pipe (``/dev/null``) is written into as it is, never replaced by a file.
+
+``overwrite=False`` never replaces a file: the temporary file is hard-linked to the
+target's name (``os.link`` fails where a file has that name, even one made during the
+write), then removed.
 """
 
+import errno
 import io
 import os
 import secrets
@@ -18,11 +23,13 @@ import stat
 from ._validation import check_path
 
 
-def atomic_write(path, write, verify=None):
+def atomic_write(path, write, verify=None, overwrite=True):
     """Call ``write(fileobj)`` on a binary temporary file, then replace ``path`` with it.
 
     ``verify(tmp_path)``, if given, runs on the complete temporary file before
-    the replace; if it raises, ``path`` is left untouched.
+    the replace; if it raises, ``path`` is left untouched. ``overwrite=False``:
+    a file at ``path``, before the write or made during it, is left as it is and
+    a :class:`FileExistsError` (:func:`exists_error`) raised.
     """
     path = check_path(path, "path")
     if not path or path.endswith(os.sep) or (os.altsep and path.endswith(os.altsep)):
@@ -34,6 +41,8 @@ def atomic_write(path, write, verify=None):
         raise FileNotFoundError(f"Cannot write {path!r}: the folder {folder!r} does not exist.")
     if os.path.isdir(path):
         raise IsADirectoryError(f"Cannot write {path!r}: it is a folder; give a file name.")
+    if not overwrite and os.path.exists(path):
+        raise exists_error(path)
     if os.path.exists(target) and not os.access(target, os.W_OK):
         # replacing works through the folder's permission, but a write-protected file says "keep me"
         raise PermissionError(f"Cannot write {path!r}: the file is write-protected (chmod u+w to replace it).")
@@ -61,6 +70,9 @@ def atomic_write(path, write, verify=None):
             os.fsync(fh.fileno())
         if verify is not None:
             verify(tmp)
+        if not overwrite:
+            _move_to_new_name(tmp, target, path)
+            return
         if os.path.exists(target):  # the new file keeps the old one's permissions (a private 0600 stays so)
             os.chmod(tmp, stat.S_IMODE(os.stat(target).st_mode))
         try:
@@ -71,6 +83,40 @@ def atomic_write(path, write, verify=None):
         if os.path.exists(tmp):
             os.remove(tmp)
         raise
+
+
+def exists_error(path):
+    """The error of a write with ``overwrite=False`` to ``path``, where a file is."""
+    return FileExistsError(f"{os.fspath(path)!r} exists and overwrite=False: it was left as it is; pass "
+                           "overwrite=True to replace it.")
+
+
+#: os.link's errors where the file system has no hard links (FAT, some network and FUSE file systems)
+_NO_HARD_LINKS = {errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP}
+
+
+def _move_to_new_name(tmp, target, path):
+    """Give the written ``tmp`` the name ``target`` unless a file has it, in one step: a check
+    then ``os.replace`` replaced a file made in between. Without hard links, the name is claimed
+    by creating an empty file exclusively (``O_EXCL``), which the content then replaces."""
+    try:
+        os.link(tmp, target)
+    except FileExistsError:
+        raise exists_error(path) from None
+    except OSError as exc:
+        if exc.errno not in _NO_HARD_LINKS:
+            raise _naming(exc, tmp, path) from None
+        try:
+            os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL))
+        except FileExistsError:
+            raise exists_error(path) from None
+        try:
+            os.replace(tmp, target)
+        except BaseException:
+            os.remove(target)  # the empty file that claimed the name
+            raise
+        return
+    os.remove(tmp)
 
 
 def _naming(exc, tmp, path):

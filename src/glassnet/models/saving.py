@@ -117,8 +117,9 @@ def _architecture(model):
     return model.get_config()
 
 
-def save_model(model, filepath, include_optimizer=True, backup=None):
-    """Write ``model`` to ``filepath`` atomically (see the module docstring).
+def save_model(model, filepath, include_optimizer=True, backup=None, overwrite=True):
+    """Write ``model`` to ``filepath`` atomically (see the module docstring); ``overwrite=False``
+    leaves a file there, even one made while the model is written (``_io.atomic_write``).
 
     ``backup`` (a dict of JSON values, from :class:`~glassnet.callbacks.BackupAndRestore`) is
     kept as the file's "backup" record, and the optimizer's state is then written even when
@@ -190,7 +191,7 @@ def save_model(model, filepath, include_optimizer=True, backup=None):
                 # most of a checkpoint's time (a 670k-parameter model with Adam: 115 ms -> ~20 ms)
                 zf.writestr(name, data, compress_type=zipfile.ZIP_STORED)
 
-    atomic_write(filepath, write)
+    atomic_write(filepath, write, overwrite=overwrite)
 
 
 # -- loading ----------------------------------------------------------------------

@@ -19,6 +19,7 @@ import weakref
 import numpy as np
 
 from .. import backend, kernels, losses, metrics as metrics_module, optimizers
+from .._io import exists_error
 from .._validation import (check_array, check_bool, check_consistent_length, check_path, check_positive_int, check_shape,
                            check_sparse, is_compact, is_one_of, is_sparse, on_host, refuse_all_zero,
                            sized_by)
@@ -1106,12 +1107,13 @@ class Sequential:
         if not is_one_of(zipped, (None, True)):
             raise ValueError(f"glassnet model files are always zip archives: pass zipped=None or True. "
                              f"Received: zipped={zipped!r:.100}")
-        _check_overwrite(filepath, overwrite)
+        overwrite = _check_overwrite(filepath, overwrite)
         if (path := check_path(filepath, "filepath")).lower().endswith(".keras"):
             warnings.warn(f"{path!r} is written in glassnet's own format (as every model.save), which "
                           "glassnet's load_model reads and Keras cannot: model.export(path, format='keras') writes a "
                           "file Keras reads (without the optimizer's state).", UserWarning, stacklevel=2)
-        save_model(self, filepath, include_optimizer=check_bool(include_optimizer, "include_optimizer"))
+        save_model(self, filepath, include_optimizer=check_bool(include_optimizer, "include_optimizer"),
+                   overwrite=overwrite)
 
     def export(self, filepath, format="onnx", verbose=None, input_signature=None):
         """Write the model for another runtime, as Keras 3's ``export``: ``format="onnx"`` an ONNX
@@ -1148,8 +1150,7 @@ class Sequential:
         existing file."""
         from .saving import save_model
 
-        _check_overwrite(filepath, overwrite)
-        save_model(self, filepath, include_optimizer=False)
+        save_model(self, filepath, include_optimizer=False, overwrite=_check_overwrite(filepath, overwrite))
 
     def load_weights(self, filepath):
         """Copy the weights stored in ``filepath`` (written by :meth:`save_weights` or
@@ -1330,10 +1331,13 @@ def _unique_names(layer_configs, saving=False):
 
 
 def _check_overwrite(filepath, overwrite):
+    """``overwrite`` checked, as a bool; with False, an existing file is refused before the model is
+    serialized (the write itself refuses one made since: ``_io.atomic_write``)."""
     if not isinstance(overwrite, (bool, np.bool_)):
         raise TypeError(f"overwrite must be True or False. Received: overwrite={overwrite!r}")
     if not overwrite and os.path.exists(check_path(filepath, "filepath")):
-        raise FileExistsError(f"{os.fspath(filepath)!r} exists and overwrite=False: it was left as it is.")
+        raise exists_error(filepath)
+    return bool(overwrite)
 
 
 def _only_none(why, **arguments):
