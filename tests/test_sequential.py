@@ -894,7 +894,7 @@ def test_a_frozen_model_fits_without_backward_pass_or_optimizer_step_as_keras(mo
     model.layers[0].trainable = True  # still frozen: the model is
     model.compile(optimizer=Adam(0.1), loss="mse", metrics=["mae"])
     backward_calls = []
-    monkeypatch.setattr(model, "backward", lambda *args: backward_calls.append(args))
+    monkeypatch.setattr(model, "backward", lambda *args, **kwargs: backward_calls.append(args))
     expected = model.evaluate(x, y, verbose=0, return_dict=True)  # its inference mode: the batch norm is frozen
     before = model.get_weights()
     history = model.fit(x, y, epochs=2, batch_size=8, shuffle=False, verbose=0)
@@ -908,6 +908,37 @@ def test_a_frozen_model_fits_without_backward_pass_or_optimizer_step_as_keras(mo
     model.trainable = True  # unfrozen: steps again
     model.fit(x, y, epochs=1, batch_size=8, verbose=0)
     assert len(backward_calls) == 1 and model.optimizer.iterations == 1
+
+
+def test_a_frozen_base_gets_no_backward_pass_and_its_head_trains_as_alone_on_its_features(monkeypatch):
+    # fine-tuning a head on a frozen base computed every base weight's gradient at each step, then zeroed
+    # it (784-512-512-10, first two layers frozen, one epoch of 10,000 rows: 1.83 s, now 1.35 s). The
+    # backward pass now stops at the first layer fit trains; the head trains as a model of the head alone
+    # trains on the base's outputs
+    rng = np.random.default_rng(3)
+    x, y = rng.normal(size=(24, 5)), rng.integers(0, 3, 24)
+    model = Sequential([Input(shape=(5,)), Dense(6, "tanh", name="b0"), Dense(4, "relu", name="b1"),
+                        Dense(3, "softmax", name="head")], dtype="float64", seed=0)
+    head = Sequential([Input(shape=(4,)), Dense(3, "softmax")], dtype="float64")
+    head.set_weights(model.layers[2].get_weights())
+    features = Sequential(model.layers[:2], dtype="float64").predict(x, verbose=0)
+    for m in (model, head):
+        m.compile(optimizer=Adam(0.05), loss="sparse_categorical_crossentropy")
+    model.layers[0].trainable = model.layers[1].trainable = False
+    base_backward = []
+    for layer in model.layers[:2]:
+        monkeypatch.setattr(layer, "backward", lambda d, layer=layer: base_backward.append(layer.name))
+    base_before = [w.copy() for w in model.get_weights()[:4]]
+    history = model.fit(x, y, batch_size=8, epochs=3, shuffle=False, verbose=0)
+    model.train_on_batch(x, y)
+    expected = head.fit(features, y, batch_size=8, epochs=3, shuffle=False, verbose=0)
+    head.train_on_batch(features, y)
+    assert base_backward == []
+    np.testing.assert_allclose(history.history["loss"], expected.history["loss"], rtol=1e-12)
+    for got, want in zip(model.get_weights(), base_before + head.get_weights()):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)
+    model.gradients(x, y)  # gradients() and trace() still go the whole way: they show the base's ∂J/∂W
+    assert base_backward == ["b1", "b0"]
 
 
 def test_a_model_frozen_by_its_argument_keeps_its_layers_flags_as_keras():

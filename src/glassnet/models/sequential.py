@@ -567,8 +567,9 @@ class Sequential:
             A = layer.forward(A, training=training)
         return A
 
-    def backward(self, Y, A, sample_weight=None):
-        """Fill the flat gradient vector with ``∂J/∂w`` (the red path)."""
+    def backward(self, Y, A, sample_weight=None, down_to=None):
+        """Fill the flat gradient vector with ``∂J/∂w`` (the red path), down to the layer of index
+        ``down_to`` (None: the first layer with weights); the layers below it keep their gradients."""
         last = self._layers[-1]
         dZ = None
         if hasattr(last, "backward_preactivation"):
@@ -578,7 +579,8 @@ class Sequential:
         else:
             d = last.backward(self.loss.gradient(Y, A, sample_weight))
         # Layers below the first trainable one need no gradient at all.
-        for i in range(len(self._layers) - 2, self._first_trainable - 1, -1):
+        stop = self._first_trainable if down_to is None else max(down_to, self._first_trainable)
+        for i in range(len(self._layers) - 2, stop - 1, -1):
             d = self._layers[i].backward(d)
 
     def release_caches(self, buffers=False):
