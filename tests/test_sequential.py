@@ -910,6 +910,33 @@ def test_a_frozen_model_fits_without_backward_pass_or_optimizer_step_as_keras(mo
     assert len(backward_calls) == 1 and model.optimizer.iterations == 1
 
 
+def test_a_frozen_model_s_train_on_batch_copies_none_of_its_weights():
+    # each call copied every frozen layer's weights and optimizer slots (for an update that a frozen model
+    # does not make) and snapshot the weights and slots again: 6 copies of the weights, 7.4 ms a call for
+    # 784-512-512-10 with Adam, now 0.12 ms. Its peak memory is now the batch's activations
+    import tracemalloc
+
+    model = Sequential([Input(shape=(300,)), Dense(300), Dense(300), Dense(1)], dtype="float64", seed=0)
+    model.compile(optimizer=Adam(), loss="mse")
+    model.trainable = False
+    x, y = np.ones((2, 300)), np.ones((2, 1))
+    model.train_on_batch(x, y)  # (the optimizer's slots: built once)
+    weights_bytes = model.count_params() * 8
+    before = model.get_weights()
+    tracemalloc.start()
+    try:
+        logs = model.train_on_batch(x, y, return_dict=True)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < weights_bytes / 4, (peak, weights_bytes)
+    np.testing.assert_allclose(logs["loss"], model.evaluate(x, y, verbose=0), rtol=1e-12)
+    with pytest.warns(glassnet.models.training.DivergenceWarning, match="left as they were"):
+        logs = model.train_on_batch(np.full((2, 300), 1e200), y, return_dict=True)  # a loss of inf
+    assert math.isnan(logs["loss"]) and model.optimizer.iterations == 0
+    assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
+
+
 def test_a_frozen_base_gets_no_backward_pass_and_its_head_trains_as_alone_on_its_features(monkeypatch):
     # fine-tuning a head on a frozen base computed every base weight's gradient at each step, then zeroed
     # it (784-512-512-10, first two layers frozen, one epoch of 10,000 rows: 1.83 s, now 1.35 s). The

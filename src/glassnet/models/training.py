@@ -473,14 +473,15 @@ def _prepare_training(model):
     # decay and momentum would move the weights, and the state would decay, which Keras and
     # PyTorch never do to a variable they do not train (it shows once the layer is unfrozen).
     # (The weights' moving average, use_ema, is not put back: it follows the restored weights.)
-    model._frozen = frozen_buffers(model, model._flat_params)
-    model._constraints = constrained_parts(model)
     # A frozen model (model.trainable = False, or every layer with weights frozen) has nothing to
     # step: as Keras 3, each step is the forward pass, the loss and the metrics, without the backward
-    # pass or the optimizer (whose iterations stay where they are, as Keras's). It made every step
-    # and put the weights back: the same figures, in about four times the time.
+    # pass or the optimizer (whose iterations stay where they are, as Keras's), and so without these
+    # buffers either. It made every step and put the weights back: the same figures, in about four
+    # times the time.
     trained = [i for i, layer in enumerate(model.layers) if layer.trainable_size and model._trains(layer)]
     model._trains_nothing = not trained
+    model._frozen = frozen_buffers(model, model._flat_params) if trained else []
+    model._constraints = constrained_parts(model)
     # and the backward pass stops at the first layer it trains: a frozen base (fine-tuning a head) had
     # the gradients of all its weights computed at every step, then zeroed (a third of such a step)
     model._first_trained = trained[0] if trained else None
@@ -527,11 +528,13 @@ def train_on_batch(model, x, y, sample_weight=None):
     for m in model.metrics:
         m.reset_state()
     X, Y, w = backend.to_namespace(X, Y, w)
-    snapshot = _snapshot(model)
+    # (a frozen model's step changes no weight and no optimizer state: nothing to keep)
+    snapshot = None if model._trains_nothing else _snapshot(model)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         loss = train_step(model, X, Y, w)
-    if not math.isfinite(loss) or not _all_finite(model._flat_params):
-        _restore(model, snapshot)
+    if not math.isfinite(loss) or (snapshot is not None and not _all_finite(model._flat_params)):
+        if snapshot is not None:
+            _restore(model, snapshot)
         lr = model.optimizer.learning_rate
         warnings.warn(f"train_on_batch: the loss or its gradient became NaN or infinite; the weights and the optimizer "
                       f"were left as they were. Try a lower learning rate (currently {lr:g})."
