@@ -551,6 +551,24 @@ def test_a_frozen_layer_is_named_as_such_under_the_update_table():
     assert trace.to_dict()["layers"][0]["frozen"] is True
 
 
+@pytest.mark.parametrize("accumulate", [None, 2])
+def test_trace_of_a_frozen_model_counts_no_optimizer_step_as_fit(accumulate):
+    # fit of a frozen model makes no optimizer step (Keras 3.15: optimizer.iterations stays 0), but
+    # trace(apply=True) made one: iterations read 1 after it, and with gradient_accumulation_steps the
+    # note said the step added ∂J/∂θ to the optimizer's sum
+    model = Sequential([Dense(2, "sigmoid", input_dim=2), Dense(1, "sigmoid")], dtype="float64", seed=1)
+    model.compile(optimizer=optimizers.Adam(0.1, gradient_accumulation_steps=accumulate), loss="mse")
+    model.trainable = False
+    x, y = np.array([[0.05, 0.10]]), np.array([[0.01]])
+    model.fit(x, y, verbose=0)
+    state = model.optimizer.get_state()
+    t = model.trace(x, y, apply=True)
+    assert model.optimizer.iterations == 0 and t.applied and t.accumulating == 0
+    assert not any(u.any() for layer in t.layers for u in layer.updates.values())
+    assert all(np.array_equal(a, b) for a, b in zip(state[1].values(), model.optimizer.get_state()[1].values()))
+    assert "accumulates" not in str(t)
+
+
 def test_a_layer_of_a_frozen_model_shows_no_weight_penalty_in_its_gradient_as_fit_trains_it():
     # model.trainable = False then layers[0].trainable = True: fit trains nothing (Keras 3: a layer of a
     # frozen model is frozen) and the loss has no penalty, but the trace's ∂J/∂W^(1) held ∂R/∂W = 2·0.5·W

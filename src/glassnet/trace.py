@@ -702,7 +702,7 @@ def trace(model, X, y, apply=False, sample_weight=None):
     X, y = _as_batch(X, y)
     X, Y, w = model._prepare_xy(X, y, sample_weight, what="trace")
     optimizer = model.optimizer
-    from .models.training import check_optimizer_owner, check_optimizer_size
+    from .models.training import check_optimizer_owner, check_optimizer_size, trained_layers
 
     check_optimizer_owner(model)  # as fit: another model's momentum is not this one's
     check_optimizer_size(model)
@@ -712,7 +712,7 @@ def trace(model, X, y, apply=False, sample_weight=None):
         optimizer._model = weakref.ref(model)
     saved = None if apply else _save_side_effects(model)
     k = optimizer.gradient_accumulation_steps or 0  # as Optimizer._apply_rule: no update unless the k-th
-    accumulating = k if k and (optimizer._iterations + 1) % k else 0
+    accumulating = k if k and (optimizer._iterations + 1) % k and trained_layers(model) else 0
     Yx, wx = backend.to_namespace(Y, w)  # the step runs in the model's namespace; the trace holds NumPy copies
     try:
         forward, red, loss, penalty, A, learning_rate, before, grads, update, finite = _step(model, X, Yx, wx, apply)
@@ -732,6 +732,8 @@ def trace(model, X, y, apply=False, sample_weight=None):
 
 def _step(model, X, Y, w, apply):
     """The training step of ``training.train_step``, keeping every intermediate."""
+    from .models.training import trained_layers
+
     optimizer = model.optimizer
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         # Blue path: a^(1) = x, then every layer in order.
@@ -753,7 +755,7 @@ def _step(model, X, Y, w, apply):
         before = _np(model._flat_params)
         for part in model._frozen_parts():  # as train_step: frozen layers' gradients do not count (clipping)
             model._flat_grads[part] = 0
-        if not finite:
+        if not finite or not trained_layers(model):  # a frozen model: fit makes no update (nor counts one)
             after = before
         else:
             iterations, state = optimizer.get_state()

@@ -478,13 +478,19 @@ def _prepare_training(model):
     # pass or the optimizer (whose iterations stay where they are, as Keras's), and so without these
     # buffers either. It made every step and put the weights back: the same figures, in about four
     # times the time.
-    trained = [i for i, layer in enumerate(model.layers) if layer.trainable_size and model._trains(layer)]
+    trained = trained_layers(model)
     model._trains_nothing = not trained
     model._frozen = frozen_buffers(model, model._flat_params) if trained else []
     model._constraints = constrained_parts(model)
     # and the backward pass stops at the first layer it trains: a frozen base (fine-tuning a head) had
     # the gradients of all its weights computed at every step, then zeroed (a third of such a step)
     model._first_trained = trained[0] if trained else None
+
+
+def trained_layers(model):
+    """The indices of the layers whose weights a training step updates (none: a frozen model,
+    whose step is the forward pass, the loss and the metrics)."""
+    return [i for i, layer in enumerate(model.layers) if layer.trainable_size and model._trains(layer)]
 
 
 def frozen_buffers(model, w):
