@@ -316,7 +316,7 @@ class Optimizer(Configurable):
             return
         n = w.shape[0]
         if n <= BLOCK:
-            self.update(w, g, lr, self.state, self._tmp)
+            self.update(w, g, lr, self.state, self._tmp[:n])  # (n < the state's size: training._apply_rule_to_span)
             self._iterations += 1
             return
         for start in range(0, n, BLOCK):

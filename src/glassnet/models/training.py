@@ -480,7 +480,11 @@ def _prepare_training(model):
     # times the time.
     trained = trained_layers(model)
     model._trains_nothing = not trained
-    model._frozen = frozen_buffers(model, model._flat_params) if trained else []
+    # A frozen base under a trained head (or any frozen layers outside one run of trained ones): the
+    # optimizer steps that run of the flat vector alone, and the frozen layers need no buffers. It
+    # stepped every weight and put the frozen ones back (half of a fine-tuning step).
+    model._trained_span = trained_span(model, trained)
+    model._frozen = frozen_buffers(model, model._flat_params) if trained and model._trained_span is None else []
     model._constraints = constrained_parts(model)
     # and the backward pass stops at the first layer it trains: a frozen base (fine-tuning a head) had
     # the gradients of all its weights computed at every step, then zeroed (a third of such a step)
@@ -491,6 +495,19 @@ def trained_layers(model):
     """The indices of the layers whose weights a training step updates (none: a frozen model,
     whose step is the forward pass, the loss and the metrics)."""
     return [i for i, layer in enumerate(model.layers) if layer.trainable_size and model._trains(layer)]
+
+
+def trained_span(model, trained):
+    """The slice of the flat weights that the layers ``trained`` (:func:`trained_layers`) hold
+    when they are one run of it, without a frozen layer's weights inside, and not all of it;
+    else None."""
+    if not trained or model._frozen_parts() == []:
+        return None
+    sizes = [layer.trainable_size for layer in model.layers]
+    if any(sizes[i] and i not in trained for i in range(trained[0], trained[-1] + 1)):
+        return None
+    start = sum(sizes[:trained[0]])
+    return slice(start, start + sum(sizes[trained[0]:trained[-1] + 1]))
 
 
 def frozen_buffers(model, w):
@@ -743,16 +760,22 @@ def train_step(model, Xb, Yb, wb=None):
             Yb, A, wb = backend.to_numpy(Yb), backend.to_numpy(A), None if wb is None else backend.to_numpy(wb)
         _update_metrics(model, model.metrics, Yb, A, wb)
     if not model._trains_nothing:
-        apply_update(model, model._flat_params, model._flat_grads, model._frozen, model._constraints)
+        apply_update(model, model._flat_params, model._flat_grads, model._frozen, model._constraints,
+                 model._trained_span)
     return loss
 
 
-def apply_update(model, w, g, frozen, constraints):
+def apply_update(model, w, g, frozen, constraints, span=None):
     """The update of a training step on the flat weights ``w`` with gradient ``g`` (the model's
     own, or copies: ``trace``): the optimizer's rule, with frozen layers' weights and optimizer
     state kept (``frozen``: :func:`frozen_buffers`), the moving average (``use_ema``), then
-    the ``constraints`` (:func:`constrained_parts`)."""
+    the ``constraints`` (:func:`constrained_parts`). ``span`` (:func:`trained_span`): the
+    trained weights are that one run of ``w``, which the rule then steps alone (``frozen``
+    unused)."""
     optimizer = model.optimizer
+    if span is not None:
+        _apply_rule_to_span(optimizer, w, g, span)
+        frozen = ()
     state = optimizer.state
     for part, values, slots in frozen:
         g[part] = 0
@@ -761,7 +784,8 @@ def apply_update(model, w, g, frozen, constraints):
         values[...] = w[part]
         for name, slot in slots.items():
             slot[...] = state[name][part]
-    optimizer._apply_rule(w, g)
+    if span is None:
+        optimizer._apply_rule(w, g)
     for part, values, slots in frozen:
         w[part] = values
         for name, slot in slots.items():
@@ -772,6 +796,20 @@ def apply_update(model, w, g, frozen, constraints):
         # after the update and the moving average (which follows the unconstrained weights), at
         # every step, gradients accumulated or not: Keras's order in optimizer.apply
         apply_constraints(w, constraints)
+
+
+def _apply_rule_to_span(optimizer, w, g, span):
+    """The optimizer's rule on ``w[span]`` alone, its state vectors (and the arrays that
+    ``clipnorm`` clips one by one) cut to the same run. Every rule works entry by entry, and
+    the global norm of ``g[span]`` is that of the trained weights' gradient, as Keras clips it."""
+    state, slices = optimizer.state, optimizer.slices
+    optimizer.state = {name: slot[span] for name, slot in state.items()}
+    optimizer.slices = [slice(part.start - span.start, part.stop - span.start) for part in slices
+                        if span.start <= part.start and part.stop <= span.stop]
+    try:
+        optimizer._apply_rule(w[span], g[span])
+    finally:
+        optimizer.state, optimizer.slices = state, slices
 
 
 def swap_average(model):
