@@ -1246,6 +1246,47 @@ def test_predicted_values_of_a_regression_read_back_exactly(tmp_path, monkeypatc
     assert "warning: a target's mean is" in result.stderr and "--dtype float64" in result.stderr
 
 
+def test_train_never_replaces_a_file_made_at_out_while_it_trains_or_saves(tmp_path, monkeypatch, capsys):
+    # --out was checked before training and written after it with a plain replace: a data file made there
+    # during the (minutes of) training, or while the model was written, was destroyed without a word
+    import glassnet.models.saving as saving
+    from glassnet.models import Sequential
+
+    X, t = two_blobs()
+    write_rows(tmp_path / "cls.csv", [[*x, c] for x, c in zip(X, t)], ["a", "b", "label"])
+    data = (tmp_path / "cls.csv").read_text()
+    fit, npy_bytes = Sequential.fit, saving._npy_bytes
+
+    def data_written_during_training(self, *args, **kwargs):
+        history = fit(self, *args, **kwargs)
+        (tmp_path / "during_fit.gn").write_text(data)
+        return history
+
+    def data_written_during_saving(array):
+        if not (tmp_path / "during_save.gn").exists():
+            (tmp_path / "during_save.gn").write_text(data)
+        return npy_bytes(array)
+
+    monkeypatch.setattr(Sequential, "fit", data_written_during_training)
+    result = call("train", "cls.csv", "--epochs", "1", "--quiet", "--out", "during_fit.gn", cwd=tmp_path,
+                  monkeypatch=monkeypatch, capsys=capsys)
+    assert_one_line_error(result)
+    assert "--out: during_fit.gn exists and is not a glassnet model file" in result.stderr
+    assert (tmp_path / "during_fit.gn").read_text() == data
+    monkeypatch.setattr(Sequential, "fit", fit)
+    monkeypatch.setattr(saving, "_npy_bytes", data_written_during_saving)
+    result = call("train", "cls.csv", "--epochs", "1", "--quiet", "--out", "during_save.gn", cwd=tmp_path,
+                  monkeypatch=monkeypatch, capsys=capsys)
+    assert_one_line_error(result)
+    assert "--out: during_save.gn was created while the model was being saved; it was left as it is" in result.stderr
+    assert (tmp_path / "during_save.gn").read_text() == data
+    monkeypatch.setattr(saving, "_npy_bytes", npy_bytes)
+    for _ in range(2):  # a new name, then the earlier model replaced, as before
+        assert call("train", "cls.csv", "--epochs", "1", "--quiet", "--out", "m.gn", cwd=tmp_path,
+                    monkeypatch=monkeypatch, capsys=capsys).returncode == 0
+        assert load_model(tmp_path / "m.gn").count_params() > 0
+
+
 def test_export_and_predict_never_replace_data_or_a_model(tmp_path, monkeypatch, capsys):
     X, t = two_blobs()
     write_rows(tmp_path / "cls.csv", [[*x, c] for x, c in zip(X, t)], ["a", "b", "label"])

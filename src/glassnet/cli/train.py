@@ -229,8 +229,15 @@ def _train(args):
         model.metadata["features"] = list(data.columns)
         if data.columns.target is not None:
             model.metadata["target"] = data.columns.target
-    replaced = Path(args.out).is_file() and Path(args.out).stat().st_size > 0  # another run's model (checked before)
-    model.save(args.out)
+    # checked again: training took a while, and a file made at --out meanwhile (data, another model) is checked
+    # as one there before; one made from here on is left as it is (the write takes the name only if it is free)
+    _refuse_replacing_other_files(args.out, "--out")
+    replaced = Path(args.out).is_file() and Path(args.out).stat().st_size > 0  # another run's model
+    try:
+        model.save(args.out, overwrite=os.path.exists(args.out))
+    except FileExistsError:
+        raise CommandError(f"--out: {args.out} was created while the model was being saved; it was left as it is, "
+                           "and the model was not saved. Train again with another --out.") from None
     args.saved = True  # an interruption from here on loses only the plot
     print(f"Saved the model to {args.out}{', replacing the earlier one' if replaced else ''} "
           f"(see it with: glassnet info {args.out})")
