@@ -1016,6 +1016,19 @@ def test_the_optimizer_steps_only_the_weights_of_a_head_on_a_frozen_base(optimiz
             assert not slot[:base].any(), name
 
 
+def test_train_step_steps_a_model_that_fit_never_prepared():
+    # training.train_step (public) read the step's settings that fit's preparation records, and raised
+    # AttributeError on a model never fitted; without them it makes the whole step: ΔW = −η a^(1)ᵀ δ^(2)
+    model = Sequential([Input(shape=(2,)), Dense(1, use_bias=False, kernel_initializer="ones")], dtype="float64")
+    model.compile(optimizer=SGD(0.5), loss="mse")
+    model.optimizer.build(2, "float64")
+    x, y = np.array([[1.0, 2.0]]), np.array([[1.0]])
+    loss = glassnet.models.training.train_step(model, x, y)
+    # a = 3, J = (3 − 1)² = 4, ∂J/∂W = 2 (a − y) x = [4, 8]
+    assert loss == 4 and model.optimizer.iterations == 1
+    np.testing.assert_allclose(model.get_weights()[0].ravel(), [1 - 0.5 * 4, 1 - 0.5 * 8])
+
+
 def test_a_model_frozen_by_its_argument_keeps_its_layers_flags_as_keras():
     # Sequential(..., trainable=False) and add() to it set every layer's flag to False, so a batch norm ran
     # in inference mode; Keras 3 sets the model's flag only: its layers read True, none trains, and the batch

@@ -129,6 +129,9 @@ class Sequential:
     _trainable = True
     #: a build from the declared input shape, open until the model is first used (see _first_use)
     _declared = None
+    #: what a training step skips, set by training._prepare_training: everything but the forward pass (a
+    #: frozen model), the backward pass below this layer, the optimizer outside this slice of the weights
+    _trains_nothing, _first_trained, _trained_span = False, None, None
 
     def __init__(self, layers=None, trainable=True, name=None, dtype=None, seed=None):
         if isinstance(trainable, str):  # Sequential(layers, "name"): glassnet's older order
