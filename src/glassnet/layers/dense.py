@@ -156,8 +156,7 @@ class Dense(Layer):
         xp.matmul(self.X.T, dZ, out=self.grads["W"])
         # a frozen layer's penalty (its own flag or its model's) is left out of the loss (as Keras), and so of
         # its gradient
-        penalized = self._trains_in_model()
-        if self.kernel_regularizer is not None and penalized:
+        if self.kernel_regularizer is not None and self._trains_in_model():
             W = self.params["W"]
             self.kernel_regularizer.add_gradient(W, self.grads["W"], self.buffer("regularizer", W.shape, W.dtype))
         if self.use_bias:
@@ -165,7 +164,7 @@ class Dense(Layer):
             # it is twice as fast as dZ.sum(axis=0).
             ones = self.buffer("ones", (dZ.shape[0],), dZ.dtype, fill=1)
             xp.matmul(ones, dZ, out=self.grads["b"])
-            if self.bias_regularizer is not None and penalized:
+            if self.bias_regularizer is not None and self._trains_in_model():
                 b = self.params["b"]
                 self.bias_regularizer.add_gradient(b, self.grads["b"], self.buffer("regularizer", b.shape, b.dtype))
         if not self.needs_input_gradient:
