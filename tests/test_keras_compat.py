@@ -344,3 +344,25 @@ def test_dense_from_a_keras_layer_config():
         layers.Dense(2, dtype={"class_name": "QuantizedDTypePolicy", "config": {"name": "int8_from_float32"}})
     with pytest.raises(ValueError, match="has no lora_rank"):
         layers.Dense(2, lora_rank=4)
+
+
+def test_compile_fit_and_evaluate_take_their_arguments_in_keras_order():
+    # Keras 3.15: compile(optimizer, loss, loss_weights, metrics, weighted_metrics, ...); fit(..., shuffle,
+    # class_weight, sample_weight, initial_epoch, ...); evaluate(..., sample_weight, steps, callbacks, return_dict)
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(12, 3)), (rng.random(12) > 0.5).astype(float)
+    model = keras.Sequential([keras.Input((3,)), layers.Dense(1, activation="sigmoid")], seed=0)
+    model.compile("sgd", "binary_crossentropy", None, ["accuracy"])  # metrics fourth, as in Keras
+    assert model._metric_ids == ["accuracy"] and model._weighted_metric_ids == []
+    with pytest.raises(ValueError, match="loss_weights must be None. Received: loss_weights=\\[0.5\\]"):
+        model.compile("sgd", "binary_crossentropy", [0.5])  # Keras's third argument: the loss weights
+    model.compile("sgd", "binary_crossentropy", ["accuracy"])  # glassnet's older order still names the metrics
+    assert model._metric_ids == ["accuracy"]
+    start = model.get_weights()
+    by_position = model.fit(x, y, 4, 2, 0, None, 0.0, None, False, {0: 1.0, 1: 3.0}).history["loss"]
+    model.set_weights(start)
+    model.compile("sgd", "binary_crossentropy", metrics=["accuracy"])
+    by_name = model.fit(x, y, batch_size=4, epochs=2, verbose=0, shuffle=False, class_weight={0: 1.0, 1: 3.0})
+    assert by_position == by_name.history["loss"]
+    result = model.evaluate(x, y, None, 0, None, None, None, True)
+    assert isinstance(result, dict) and set(result) == {"loss", "accuracy"}

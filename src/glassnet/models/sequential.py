@@ -457,8 +457,8 @@ class Sequential:
         return sum(math.prod(w.shape) for layer in self._layers for w in layer.weights)
 
     # -- compile ---------------------------------------------------------------
-    def compile(self, optimizer="rmsprop", loss=None, metrics=None, weighted_metrics=None, jit_compile=False,
-                loss_weights=None, run_eagerly=False, steps_per_execution=1, auto_scale_loss=True):
+    def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None, weighted_metrics=None,
+                run_eagerly=False, steps_per_execution=1, jit_compile=False, auto_scale_loss=True):
         """Choose the optimizer, the loss and the metrics (Keras's names or objects).
 
         As Keras, ``sample_weight`` and ``class_weight`` weigh the loss and the
@@ -476,7 +476,13 @@ class Sequential:
         always runs eagerly, in one precision); ``steps_per_execution`` must be 1 and
         ``loss_weights`` None (a model has one output: weigh its samples with
         ``sample_weight`` or ``class_weight``).
+
+        The arguments come in Keras's order; glassnet's older ``compile(optimizer, loss,
+        metrics)`` still works: a third argument that names metrics (strings, Metric
+        objects, functions) rather than weights is read as ``metrics``.
         """
+        if loss_weights is not None and metrics is None and _names_metrics(loss_weights):
+            metrics, loss_weights = loss_weights, None
         for name, value in (("run_eagerly", run_eagerly), ("auto_scale_loss", auto_scale_loss)):
             if not isinstance(value, (bool, np.bool_)):
                 raise TypeError(f"{name} must be True or False. Received: {name}={value!r}")
@@ -761,9 +767,9 @@ class Sequential:
 
     # -- Keras API -----------------------------------------------------------------
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
-            validation_split=0.0, validation_data=None, shuffle=True, initial_epoch=0, sample_weight=None,
-            class_weight=None, validation_batch_size=None, validation_freq=1, steps_per_epoch=None,
-            validation_steps=None):
+            validation_split=0.0, validation_data=None, shuffle=True, class_weight=None, sample_weight=None,
+            initial_epoch=0, steps_per_epoch=None, validation_steps=None, validation_batch_size=None,
+            validation_freq=1):
         """Train for ``epochs`` passes over ``(x, y)``; returns a :class:`History`.
 
         ``batch_size`` defaults to 32 (Keras); ``batch_size=len(x)`` is full-batch
@@ -795,8 +801,8 @@ class Sequential:
             steps_per_epoch=steps_per_epoch, validation_steps=validation_steps,
         )
 
-    def evaluate(self, x=None, y=None, batch_size=None, verbose=0, sample_weight=None, return_dict=False,
-                 steps=None, callbacks=None):
+    def evaluate(self, x=None, y=None, batch_size=None, verbose=0, sample_weight=None, steps=None, callbacks=None,
+                 return_dict=False):
         """Loss (and metrics) on ``(x, y)`` in inference mode: the loss alone, or
         ``[loss, *metrics]`` when metrics were compiled (as Keras). ``callbacks`` get
         the test hooks (``on_test_begin``, ``on_test_batch_begin/end`` per chunk of
@@ -1350,6 +1356,13 @@ def _only_none(why, **arguments):
     for name, value in arguments.items():
         if value is not None:
             raise ValueError(f"{name} {why}: pass {name}=None. Received: {name}={value!r}")
+
+
+def _names_metrics(value):
+    """Whether compile's third argument names metrics (glassnet's older order) rather than
+    Keras's ``loss_weights`` (numbers: a list, a dict by output, or one)."""
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else [value]
+    return any(isinstance(v, (str, list, tuple, metrics_module.Metric)) or callable(v) for v in items)
 
 
 def _metric_list(metrics, argument):
