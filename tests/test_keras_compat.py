@@ -366,3 +366,21 @@ def test_compile_fit_and_evaluate_take_their_arguments_in_keras_order():
     assert by_position == by_name.history["loss"]
     result = model.evaluate(x, y, None, 0, None, None, None, True)
     assert isinstance(result, dict) and set(result) == {"loss", "accuracy"}
+
+
+def test_compute_loss_takes_keras_arguments():
+    # Keras 3: compute_loss(x=None, y=None, y_pred=None, sample_weight=None, training=True); the value is the
+    # compiled loss plus the penalties, here the mean squared error worked by hand, plus 0.1 * sum(W**2)
+    model = keras.Sequential([keras.Input((2,)), layers.Dense(1, kernel_regularizer=keras.regularizers.L2(0.1))],
+                             dtype="float64")
+    model.compile(optimizer="sgd", loss="mse")
+    model.set_weights([np.array([[1.0], [2.0]]), np.array([0.0])])
+    x, y = np.array([[1.0, 0.0], [0.0, 1.0]]), np.array([[0.0], [0.0]])
+    y_pred = model.predict(x)  # [[1], [2]]: squared errors 1 and 4
+    expected = (1 + 4) / 2 + 0.1 * (1 + 4)
+    assert model.compute_loss(x, y, y_pred) == pytest.approx(expected, rel=1e-12)
+    assert model.compute_loss(y=y, y_pred=y_pred, training=False) == pytest.approx(expected, rel=1e-12)
+    assert model.compute_loss(x, y, y_pred, np.array([1.0, 0.0])) == pytest.approx(1 / 2 + 0.5, rel=1e-12)
+    with pytest.raises(TypeError, match=r"compute_loss\(y=..., y_pred=...\). Received: y_pred=None"):
+        model.compute_loss(y, y_pred)  # glassnet's older (Y, A): now x and y, with no outputs
+

@@ -695,7 +695,7 @@ def _loss_from(model, start, a, Y, noise):
         A = a
         for layer in model.layers[start:]:
             A = layer.forward(A, training=True)
-        return float(model.compute_loss(Y, A))
+        return float(model.compute_loss(y=Y, y_pred=A))
     finally:
         for i in noise:
             model.layers[i].fixed_mask = None

@@ -204,7 +204,7 @@ def _probe(model, X, Y, w):
     saved_grads = backend.copy(model._flat_grads)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         A = model.forward(X, training=False)
-        loss = model.compute_loss(Y, A, w)
+        loss = model.compute_loss(y=Y, y_pred=A, sample_weight=w)
         model._flat_grads[...] = 0
         model.backward(Y, A, w)
         grads = backend.numpy_copy(model._flat_grads)

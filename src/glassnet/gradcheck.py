@@ -129,7 +129,7 @@ def check_gradients(model, X, y, epsilon=1e-6, sample_weight=None, atol=1e-8):
         for layer, state in zip(net.layers, saved_state):
             for k, v in state.items():
                 layer.state[k][...] = v
-        return net.compute_loss(Y, A, w)
+        return net.compute_loss(y=Y, y_pred=A, sample_weight=w)
 
     net._flat_grads[...] = 0
     A = net.forward(X, training=True)

@@ -743,7 +743,7 @@ def _step(model, X, Y, w, apply):
             a_in = A
             A = layer.forward(a_in, training=True)
             forward.append((a_in, A))
-        loss = model.compute_loss(Y, A, w)
+        loss = model.compute_loss(y=Y, y_pred=A, sample_weight=w)
         penalty = float(model.regularization_penalty()) if model._has_regularizers else 0.0
         # Red path: from the loss back to the first trainable layer.
         red = _red_path(model, Y, A, w)

@@ -617,9 +617,15 @@ class Sequential:
         Keras counts only trainable weights' regularizers in the loss."""
         return sum(layer.regularization_penalty() for layer in self._layers if self._trains(layer))
 
-    def compute_loss(self, Y, A, sample_weight=None):
-        """The loss the optimizer minimises: data loss plus weight penalties."""
-        value = self.loss(Y, A, sample_weight)
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """The loss the optimizer minimises, as Keras 3's: the compiled loss of the outputs
+        ``y_pred`` against the targets ``y`` (weighted by ``sample_weight``) plus the weight
+        penalties. As in Keras's, ``x`` and ``training`` change nothing."""
+        if y is None or y_pred is None:
+            missing = "y" if y is None else "y_pred"
+            raise TypeError("compute_loss takes Keras 3's (x, y, y_pred, sample_weight, training): pass the targets "
+                            f"and the model's outputs as compute_loss(y=..., y_pred=...). Received: {missing}=None")
+        value = self.loss(y, y_pred, sample_weight)
         if self._has_regularizers:
             value += self.regularization_penalty()
         return value

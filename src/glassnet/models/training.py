@@ -754,7 +754,7 @@ def train_step(model, Xb, Yb, wb=None):
     """
     model._claim_if_rebound()
     A = model.forward(Xb, training=True)
-    loss = model.compute_loss(Yb, A, wb)
+    loss = model.compute_loss(y=Yb, y_pred=A, sample_weight=wb)
     if not math.isfinite(loss):
         return loss
     if not model._trains_nothing:

@@ -187,7 +187,7 @@ def _fit_lbfgs(est, X, Y, w):
         flat[...] = theta
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
             A = model.forward(X, training=True)
-            J = model.compute_loss(Y, A, v)
+            J = model.compute_loss(y=Y, y_pred=A, sample_weight=v)
             model.backward(Y, A, v)
         for part in frozen:
             model._flat_grads[part] = 0
