@@ -384,3 +384,24 @@ def test_compute_loss_takes_keras_arguments():
     with pytest.raises(TypeError, match=r"compute_loss\(y=..., y_pred=...\). Received: y_pred=None"):
         model.compute_loss(y, y_pred)  # glassnet's older (Y, A): now x and y, with no outputs
 
+
+def test_metric_base_takes_keras_dtype_then_name_and_precision_keras_dtype_fifth():
+    # Keras 3.15: Metric(dtype=None, name=None); Precision/Recall(thresholds, top_k, class_id, name, dtype)
+    class Counted(keras.metrics.Metric):
+        def update_state(self, y_true, y_pred, sample_weight=None):
+            pass
+
+        def result(self):
+            return 0.0
+
+    counted = Counted("float32", "counted")
+    assert (counted.name, counted.dtype) == ("counted", "float32")
+    for cls in (keras.metrics.CategoricalAccuracy, keras.metrics.SparseCategoricalAccuracy, keras.metrics.Hinge,
+                keras.metrics.MeanSquaredError, keras.metrics.MeanAbsoluteError, keras.metrics.BinaryAccuracy,
+                keras.metrics.MeanAbsolutePercentageError, keras.metrics.MeanSquaredLogarithmicError):
+        metric = cls("m", "float32")  # Keras's own metrics take the name first
+        assert (metric.name, metric.dtype) == ("m", "float32")
+    for cls in (keras.metrics.Precision, keras.metrics.Recall):
+        metric = cls(0.3, None, None, "p", "float32")
+        assert (metric.thresholds, metric.name, metric.dtype) == (0.3, "p", "float32")
+        assert cls(threshold=0.7).thresholds == 0.7  # glassnet's older keyword still works

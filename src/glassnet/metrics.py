@@ -182,7 +182,7 @@ class Metric(metaclass=_ResetAfterInit):
     weighted = False
     dtype = None
 
-    def __init__(self, name=None, dtype=None):
+    def __init__(self, dtype=None, name=None):  # Keras's order (its metrics take name first)
         if name is not None:
             if not isinstance(name, str):
                 raise TypeError(f"name must be a string. Received: name={name!r}")
@@ -285,7 +285,7 @@ class BinaryAccuracy(Metric):
 
     def __init__(self, name=None, dtype=None, threshold=0.5):  # Keras's order
         self.threshold = check_number(threshold, "threshold", low=0, high=1)
-        super().__init__(name, dtype)
+        super().__init__(name=name, dtype=dtype)
 
     def get_config(self):
         return {**super().get_config(), "threshold": self.threshold}
@@ -299,6 +299,9 @@ class CategoricalAccuracy(Metric):
     """Share of rows whose largest output is the one-hot target's class."""
 
     name = "categorical_accuracy"
+
+    def __init__(self, name=None, dtype=None):  # Keras's order for its metrics (the base takes dtype first)
+        super().__init__(name=name, dtype=dtype)
 
     def values(self, Y, A):
         return (A.argmax(axis=-1) == Y.argmax(axis=-1)).astype(np.float64)
@@ -321,6 +324,9 @@ class SparseCategoricalAccuracy(Metric):
     #: targets then hold rows of zeros, the ignored samples, which count as misses, as Keras counts
     #: them (argmax would read them as class 0); other models skip the check
     _zero_rows = False
+
+    def __init__(self, name=None, dtype=None):  # Keras's order for its metrics (the base takes dtype first)
+        super().__init__(name=name, dtype=dtype)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         Y, A, sample_weight = _align(y_true, y_pred, sample_weight, labels=True)
@@ -357,7 +363,7 @@ class TopKCategoricalAccuracy(Metric):
 
     def __init__(self, k=5, name=None, dtype=None):
         self.k = check_positive_int(k, "k")
-        super().__init__(name, dtype)
+        super().__init__(name=name, dtype=dtype)
 
     def get_config(self):
         return {**super().get_config(), "k": self.k}
@@ -418,6 +424,9 @@ class MeanSquaredError(Metric):
 
     name = "mean_squared_error"
 
+    def __init__(self, name=None, dtype=None):  # Keras's order for its metrics (the base takes dtype first)
+        super().__init__(name=name, dtype=dtype)
+
     def values(self, Y, A):
         return np.mean((A - Y) ** 2, axis=-1)
 
@@ -426,6 +435,9 @@ class MeanAbsoluteError(Metric):
     """Mean of ``|ŷ − y|`` over the outputs and the samples seen (Keras's)."""
 
     name = "mean_absolute_error"
+
+    def __init__(self, name=None, dtype=None):  # Keras's order for its metrics (the base takes dtype first)
+        super().__init__(name=name, dtype=dtype)
 
     def values(self, Y, A):
         return np.mean(np.abs(A - Y), axis=-1)
@@ -438,7 +450,7 @@ class RootMeanSquaredError(MeanSquaredError):
     name = "root_mean_squared_error"
 
     def __init__(self, name=None, dtype=None):
-        super().__init__(name, dtype)
+        super().__init__(name=name, dtype=dtype)
 
     def result(self):
         return float(np.sqrt(super().result()))
@@ -447,6 +459,9 @@ class RootMeanSquaredError(MeanSquaredError):
 class _LossMean(Metric):
     """The mean over the epoch of a loss's per-sample values, as Keras's metrics of the
     losses' names (``metrics=["binary_crossentropy"]``)."""
+
+    def __init__(self, name=None, dtype=None):  # Keras's order for its metrics (the base takes dtype first)
+        super().__init__(name=name, dtype=dtype)
 
     def _loss(self):
         raise NotImplementedError
@@ -494,7 +509,7 @@ class BinaryCrossentropy(_LossMean):
     def __init__(self, name=None, dtype=None, from_logits=False, label_smoothing=0):  # Keras's order
         self.from_logits = check_bool(from_logits, "from_logits")
         self.label_smoothing = check_number(label_smoothing, "label_smoothing", low=0, high=1)
-        super().__init__(name, dtype)
+        super().__init__(name=name, dtype=dtype)
 
     def _loss(self):
         return _losses.BinaryCrossentropy(self.from_logits, self.label_smoothing)
@@ -530,7 +545,7 @@ class SparseCategoricalCrossentropy(_LossMean):
                              "must be None (to leave samples out, give them sample_weight 0 and list the metric in "
                              f"weighted_metrics). Received: ignore_class={ignore_class!r}")
         self.from_logits = _losses.SparseCategoricalCrossentropy(from_logits, axis=axis).from_logits
-        super().__init__(name, dtype)
+        super().__init__(name=name, dtype=dtype)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         Y, A, sample_weight = _align(y_true, y_pred, sample_weight, labels=True)
@@ -568,7 +583,7 @@ class R2Score(Metric):
                              f"Received: class_aggregation={class_aggregation!r}")
         self.class_aggregation = class_aggregation
         self.num_regressors = check_int(num_regressors, "num_regressors", low=0)
-        super().__init__(name, dtype)
+        super().__init__(name=name, dtype=dtype)
 
     def reset_state(self):
         self._sums = None  # (Σ w d, Σ w d², Σ w (y − ŷ)², Σ w), each (outputs,), once a batch is seen
@@ -664,7 +679,7 @@ class Precision(Metric):
 
     name = "precision"
 
-    def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, threshold=None, dtype=None):
+    def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None, *, threshold=None):
         value = thresholds if thresholds is not None else threshold  # `threshold`: glassnet's older name
         if value is None:
             value = 0.5 if top_k is None else None
@@ -676,7 +691,7 @@ class Precision(Metric):
                                      or class_id < 0):
             raise ValueError(f"class_id must be a non-negative int or None. Received: class_id={class_id!r}")
         self.class_id = None if class_id is None else int(class_id)  # a NumPy int would not go into JSON
-        super().__init__(name, dtype)
+        super().__init__(name=name, dtype=dtype)
 
     def _threshold_array(self):
         """The list of thresholds as a column ``(T, 1, 1)``."""
@@ -752,7 +767,7 @@ class _ConfusionCount(Metric):
     def __init__(self, thresholds=None, name=None, dtype=None):
         self.thresholds = _check_thresholds(0.5 if thresholds is None else thresholds)
         self._clip = isinstance(self.thresholds, list) and _evenly_spaced(self.thresholds)
-        super().__init__(name, dtype)
+        super().__init__(name=name, dtype=dtype)
 
     def reset_state(self):
         several = isinstance(self.thresholds, list) and len(self.thresholds) > 1
@@ -825,7 +840,7 @@ class F1Score(Metric):
             raise ValueError(f"average must be None, 'macro', 'micro' or 'weighted'. Received: average={average!r:.100}")
         self.average = average
         self.threshold = None if threshold is None else check_number(threshold, "threshold", low=0, high=1)
-        super().__init__(name, dtype)
+        super().__init__(name=name, dtype=dtype)
 
     def get_config(self):
         return {**super().get_config(), "average": self.average, "threshold": self.threshold}
@@ -920,7 +935,7 @@ class AUC(Metric):
         # none inside to test the spacing) outputs are clipped to [0, 1] before counting
         self._clip = thresholds is None or _evenly_spaced(np.concatenate([[0.0], inner, [1.0]]))
         self.num_thresholds = len(self._thresholds)
-        super().__init__(name, dtype)
+        super().__init__(name=name, dtype=dtype)
 
     def reset_state(self):
         self._counts = None  # (tp, fp, tn, fn), each (num_thresholds,) or (num_thresholds, outputs)
@@ -1019,7 +1034,7 @@ class MeanMetricWrapper(Metric):
             raise TypeError(f"fn must be a callable fn(y_true, y_pred). Received: {fn!r}")
         self.fn = fn
         self._fn_kwargs = kwargs
-        super().__init__(name or getattr(fn, "__name__", None) or type(fn).__name__, dtype)
+        super().__init__(name=name or getattr(fn, "__name__", None) or type(fn).__name__, dtype=dtype)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         """``fn`` gets ``y_true`` in the shape it was given (integer labels against
