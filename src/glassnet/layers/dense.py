@@ -53,11 +53,12 @@ class Dense(Layer):
         bias_initializer="zeros",
         kernel_regularizer=None,
         bias_regularizer=None,
+        activity_regularizer=None,  # Keras's, in its place: refused unless None (keras_unused)
         kernel_constraint=None,
         bias_constraint=None,
         **kwargs,
     ):
-        super().__init__(**kwargs)
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.units = check_positive_int(units, "units")
         self.activation = activations.get(activation)
         self.use_bias = check_bool(use_bias, "use_bias")

@@ -32,8 +32,8 @@ class Dropout(TrainingNoise):
 
     keras_unused = ("noise_shape",)
 
-    def __init__(self, rate, seed=None, **kwargs):
-        super().__init__(seed=seed, **kwargs)
+    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):  # Keras's order
+        super().__init__(seed=seed, noise_shape=noise_shape, **kwargs)
         self.rate = check_number(rate, "rate", low=0, high=1, high_open=True)
         self._threshold = min(round(self.rate * _LEVELS), _LEVELS - 1)
         self.scale = _LEVELS / (_LEVELS - self._threshold)
