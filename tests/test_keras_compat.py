@@ -417,3 +417,28 @@ def test_dropout_and_dense_take_keras_positional_arguments():
     assert repr(dense.kernel_constraint) == "MaxNorm(max_value=3.0, axis=0)"
     with pytest.raises(ValueError, match="Dense has no activity_regularizer"):
         layers.Dense(4, None, True, "glorot_uniform", "zeros", None, None, "l2")
+
+
+def test_saving_module_saves_and_loads_as_keras_saving(tmp_path):
+    # keras.saving.save_model(model, filepath, overwrite=True, zipped=None, **kwargs) and load_model; glassnet
+    # had no glassnet.saving (a bare AttributeError) and glassnet.models.save_model said "use model.save"
+    model = keras.Sequential([keras.Input((3,)), layers.Dense(2, activation="tanh")], seed=0)
+    model.compile(optimizer="adam", loss="mse")
+    x = np.random.default_rng(0).normal(size=(4, 3))
+    keras.saving.save_model(model, tmp_path / "m.gn")
+    loaded = keras.saving.load_model(tmp_path / "m.gn")
+    np.testing.assert_array_equal(loaded.predict(x), model.predict(x))
+    assert loaded.loss.name == "mean_squared_error" and keras.models.save_model is keras.saving.save_model
+    with pytest.raises(FileExistsError, match="exists and overwrite=False"):
+        keras.models.save_model(model, tmp_path / "m.gn", overwrite=False)
+    with pytest.raises(ValueError, match="save_format was removed in Keras 3"):
+        keras.saving.save_model(model, tmp_path / "n.h5", save_format="h5")
+    with pytest.raises(TypeError, match="model must be a glassnet Sequential. Received: str"):
+        keras.saving.save_model("model", tmp_path / "o.gn")
+    assert "saving" in glassnet.__all__ and keras.saving.__all__ == ["load_model", "save_model"]
+    with pytest.raises(AttributeError, match="glassnet.saving has no register_keras_serializable.*compile=False"):
+        keras.saving.register_keras_serializable
+    with pytest.raises(AttributeError, match=r"no serialize_keras_object.*glassnet.layers.serialize\(obj\)"):
+        keras.saving.serialize_keras_object
+    with pytest.raises(AttributeError, match="module 'glassnet.saving' has no attribute 'nothing'"):
+        keras.saving.nothing

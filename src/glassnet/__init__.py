@@ -21,6 +21,7 @@ from . import (  # noqa: E402
     models,
     optimizers,
     regularizers,
+    saving,
     schedules,
     utils,
 )
@@ -54,6 +55,6 @@ def __dir__():
 
 __all__ = [
     "activations", "backend", "callbacks", "config", "constraints", "initializers", "layers", "losses",
-    "metrics", "models", "optimizers", "regularizers", "schedules", "utils", "check_gradients",
+    "metrics", "models", "optimizers", "regularizers", "saving", "schedules", "utils", "check_gradients",
     "trace", "diagnostics", "plots", "DivergenceWarning", "Model", "Sequential", "Input", "InputLayer",
 ]

@@ -23,6 +23,14 @@ def clone_model(model):
     return clone
 
 
+def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
+    """``model.save(filepath, overwrite=overwrite, zipped=zipped, **kwargs)``, as Keras 3's
+    ``keras.saving.save_model`` (see :meth:`Sequential.save`)."""
+    if not isinstance(model, Sequential):
+        raise TypeError(f"model must be a glassnet Sequential. Received: {type(model).__name__}")
+    model.save(filepath, overwrite=overwrite, zipped=zipped, **kwargs)
+
+
 def model_from_json(json_string):
     """A new :class:`Sequential` from :meth:`Sequential.to_json`'s text (as Keras): the
     architecture with fresh weights; only glassnet's built-in layers can be named. Keras 3's
@@ -59,7 +67,6 @@ def model_from_json(json_string):
 _KERAS_ONLY = {
     "Functional": "glassnet's functional models are Sequential ones: use glassnet.models.Model(inputs, outputs) of "
                   "a chain of layers, or glassnet.models.Sequential([...]).",
-    "save_model": "Use model.save(filepath).",
 }
 
 
@@ -70,4 +77,4 @@ def __getattr__(name):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["Model", "Sequential", "load_model", "clone_model", "model_from_json", "DivergenceWarning"]
+__all__ = ["Model", "Sequential", "load_model", "save_model", "clone_model", "model_from_json", "DivergenceWarning"]
