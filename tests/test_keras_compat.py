@@ -442,3 +442,16 @@ def test_saving_module_saves_and_loads_as_keras_saving(tmp_path):
         keras.saving.serialize_keras_object
     with pytest.raises(AttributeError, match="module 'glassnet.saving' has no attribute 'nothing'"):
         keras.saving.nothing
+
+
+def test_hinge_loss_and_schedule_serialize_take_keras_arguments():
+    # Keras 3.15: losses.Hinge(reduction, name, dtype); optimizers.schedules.serialize(learning_rate_schedule)
+    y, a = np.array([[1.0], [-1.0]]), np.array([[0.5], [0.5]])  # hinge max(0, 1 - y a): 0.5 and 1.5
+    assert keras.losses.Hinge("sum")(y, a) == pytest.approx(2.0)
+    assert keras.losses.Hinge(None)(y, a).tolist() == [0.5, 1.5]
+    assert keras.losses.Hinge(margin=2.0)(y, a) == pytest.approx((1.5 + 2.5) / 2)  # glassnet's margin, by name
+    with pytest.raises(ValueError, match="Invalid value for argument `reduction`.*Received: reduction=0.5"):
+        keras.losses.Hinge(0.5)
+    schedule = keras.optimizers.schedules.ExponentialDecay(0.1, 10, 0.5)
+    config = keras.optimizers.schedules.serialize(learning_rate_schedule=schedule)
+    assert keras.optimizers.schedules.deserialize(config)(10) == pytest.approx(0.05)

@@ -758,7 +758,7 @@ class Hinge(_SignedLabelLoss):
 
     name = "hinge"
 
-    def __init__(self, margin=1.0, reduction=REDUCTION, name=None, dtype=None):
+    def __init__(self, reduction=REDUCTION, name=None, dtype=None, *, margin=1.0):  # Keras's, then the margin
         super().__init__(name, reduction, dtype)
         self.margin = check_number(margin, "margin", low=0)
 

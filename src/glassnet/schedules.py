@@ -300,8 +300,8 @@ CLASSES = {
 }
 
 
-def serialize(schedule):
-    return to_config(schedule, CLASSES, "learning-rate schedule")
+def serialize(learning_rate_schedule):  # Keras's name
+    return to_config(learning_rate_schedule, CLASSES, "learning-rate schedule")
 
 
 def deserialize(config):
