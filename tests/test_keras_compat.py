@@ -1,6 +1,8 @@
 """Keras code with only its imports changed (``import glassnet as keras``) runs, or
 says clearly what glassnet offers instead."""
 
+import inspect
+
 import numpy as np
 import pytest
 
@@ -144,8 +146,8 @@ def test_model_from_config_rebuilds_a_functional_model_as_keras_does():
     assert copy.layers[0] is not model.layers[0]  # new layers, fresh weights (as Keras)
 
 
-def test_model_from_config_reads_a_keras_functional_config_that_is_a_chain():
-    real = pytest.importorskip("keras")
+def test_model_from_config_reads_a_keras_functional_config_that_is_a_chain(real_keras):
+    real = real_keras
     inputs = real.Input((4,))
     chain = real.Model(inputs, real.layers.Dense(2, activation="softmax")(real.layers.Dense(3, activation="relu")(inputs)))
     model = keras.Model.from_config(chain.get_config())  # Keras's in-memory config (tuples, not JSON's lists)
@@ -455,3 +457,188 @@ def test_hinge_loss_and_schedule_serialize_take_keras_arguments():
     schedule = keras.optimizers.schedules.ExponentialDecay(0.1, 10, 0.5)
     config = keras.optimizers.schedules.serialize(learning_rate_schedule=schedule)
     assert keras.optimizers.schedules.deserialize(config)(10) == pytest.approx(0.05)
+
+
+# -- signatures: a call written for Keras 3 binds its arguments in glassnet as in Keras ---------------------------
+
+#: the modules glassnet shares with Keras (by path), and the methods compared on their classes
+SHARED_MODULES = ("", "models", "layers", "optimizers", "optimizers.schedules", "losses", "metrics", "callbacks",
+                  "initializers", "regularizers", "constraints", "activations", "utils", "saving")
+SHARED_METHODS = {
+    "models": ("compile", "fit", "evaluate", "predict", "train_on_batch", "test_on_batch", "predict_on_batch",
+               "compute_loss", "save", "save_weights", "load_weights", "summary", "get_config", "from_config",
+               "get_weights", "set_weights", "get_layer", "to_json", "export", "add", "pop", "reset_metrics"),
+    "layers": ("get_config", "from_config", "get_weights", "set_weights", "compute_output_shape", "add_weight"),
+    "metrics": ("update_state", "result", "reset_state", "get_config", "from_config"),
+    "losses": ("call", "get_config", "from_config"),
+    "optimizers": ("apply_gradients", "get_config", "from_config"),
+    "callbacks": ("set_model", "set_params", "on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end",
+                  "on_train_batch_begin", "on_train_batch_end"),
+}
+_NO_CUSTOM = "glassnet configs and files name built-in objects only (load_model's custom_objects must be empty)"
+_LACKS = "a Keras feature glassnet lacks: passing it is a TypeError, not a silent change"
+#: (name pattern, parameter): why glassnet differs from Keras 3.15 on purpose
+SIGNATURE_DIFFERENCES = {
+    ("*.from_config", "custom_objects"): _NO_CUSTOM,
+    ("*.deserialize", "custom_objects"): _NO_CUSTOM,
+    ("models.model_from_json", "custom_objects"): _NO_CUSTOM,
+    ("losses.deserialize", "*"): "every glassnet registry takes deserialize(config); Keras's losses alone say name",
+    ("losses.*", "name"): "name=None gives Keras's default name (test_losses_and_metrics_default_to_keras_names)",
+    ("metrics.*", "name"): "name=None gives Keras's default name (test_losses_and_metrics_default_to_keras_names)",
+    ("optimizers.schedules.*", "name"): "name=None keeps the name out of the schedule's config and repr",
+    ("*Sequential.evaluate", "verbose"): "quiet by default (docs/api.md, Differences from Keras)",
+    ("*Sequential.predict", "verbose"): "quiet by default (docs/api.md, Differences from Keras)",
+    ("*Sequential.compile", "jit_compile"): "numba's loops only when asked (docs/api.md, Differences from Keras)",
+    ("*Sequential.export", "format"): "glassnet exports ONNX; it has no TensorFlow SavedModel",
+    ("*Sequential.train_on_batch", "y"): "a batch of arrays needs its targets (glassnet takes no dataset there)",
+    ("*Sequential.test_on_batch", "y"): "a batch of arrays needs its targets (glassnet takes no dataset there)",
+    ("metrics.F1Score", "average"): "one number in the logs by default (docs/api.md, Differences from Keras)",
+    ("*Sequential.add", "rebuild"): _LACKS,
+    ("*Sequential.pop", "rebuild"): _LACKS,
+    ("*Sequential.save_weights", "max_shard_size"): _LACKS,
+    ("*Sequential.load_weights", "skip_mismatch"): _LACKS,
+    ("models.clone_model", "*"): _LACKS,
+}
+_POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+
+
+def _shared_callables(real):
+    def module(root, path):
+        for part in filter(None, path.split(".")):
+            root = getattr(root, part)
+        return root
+
+    for path in SHARED_MODULES:
+        ours, theirs = module(glassnet, path), module(real, path)
+        for name in sorted(getattr(ours, "__all__", None) or [n for n in dir(ours) if not n.startswith("_")]):
+            mine, keras_one = getattr(ours, name, None), getattr(theirs, name, None)
+            if inspect.ismodule(mine) or not callable(mine) or not callable(keras_one):
+                continue
+            label = f"{path}.{name}".lstrip(".")
+            yield label, mine, keras_one
+            for method in SHARED_METHODS.get(path.split(".")[0], ()) if inspect.isclass(mine) else ():
+                if callable(getattr(mine, method, None)) and callable(getattr(keras_one, method, None)):
+                    yield f"{label}.{method}", getattr(mine, method), getattr(keras_one, method)
+
+
+def _binding_differences(mine, keras_one):
+    """``(parameter, why)`` for each way a call written for ``keras_one`` binds otherwise against
+    ``mine``: positional order, kinds, defaults, a Keras argument glassnet does not take at all.
+    glassnet may take fewer positional arguments (more are then a TypeError), add its own after
+    Keras's or by keyword, and take a Keras argument through ``**kwargs`` (and refuse it there)."""
+    try:
+        ours, theirs = inspect.signature(mine), inspect.signature(keras_one)
+    except (TypeError, ValueError):
+        return []
+    ours = [p for p in ours.parameters.values() if p.name != "self"]
+    theirs = [p for p in theirs.parameters.values() if p.name != "self"]
+    if all(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in theirs):
+        return []  # Keras's (*args, **kwargs): it says nothing to compare
+    found = []
+    our_order = [p.name for p in ours if p.kind in _POSITIONAL]
+    their_order = [p.name for p in theirs if p.kind in _POSITIONAL]
+    n = min(len(our_order), len(their_order))
+    if our_order[:n] != their_order[:n]:
+        found.append(("(order)", f"positional {our_order}, Keras's {their_order}"))
+    by_name = {p.name: p for p in ours}
+    takes_kwargs = any(p.kind is p.VAR_KEYWORD for p in ours)
+    for p in theirs:
+        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            continue
+        q = by_name.get(p.name)
+        if q is None:
+            if not takes_kwargs:
+                found.append((p.name, f"not taken (Keras: {p})"))
+        elif p.kind is p.KEYWORD_ONLY and q.kind not in (q.KEYWORD_ONLY, q.POSITIONAL_OR_KEYWORD):
+            found.append((p.name, f"{q.kind.name}, Keras's is keyword-only"))
+        elif p.default is not p.empty and not _same_default(q.default, p.default):
+            found.append((p.name, f"{q} (Keras: {p})"))
+    return found
+
+
+def _same_default(ours, theirs):
+    if isinstance(ours, bool) or isinstance(theirs, bool):
+        return ours is theirs
+    return ours is theirs or (type(ours) in (int, float, str, tuple) and ours == theirs)
+
+
+@pytest.fixture(scope="module")
+def real_keras():
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("KERAS_BACKEND", "jax")  # read on keras's import; its default, TensorFlow, is absent here
+        return pytest.importorskip("keras")
+
+
+def test_every_name_shared_with_keras_binds_keras_calls_as_keras(real_keras):
+    import fnmatch
+
+    unexplained, used, compared = [], set(), []
+    for label, mine, keras_one in _shared_callables(real_keras):
+        compared.append(label)
+        for parameter, why in _binding_differences(mine, keras_one):
+            allowed = [key for key in SIGNATURE_DIFFERENCES
+                       if fnmatch.fnmatchcase(label, key[0]) and fnmatch.fnmatchcase(parameter, key[1])]
+            used.update(allowed)
+            if not allowed:
+                unexplained.append(f"{label}: {parameter}: {why}")
+    assert {"models.Sequential.compile", "layers.Dense", "metrics.AUC.update_state", "losses.Huber",
+            "optimizers.schedules.CosineDecay", "saving.load_model", "Sequential"} <= set(compared)
+    assert unexplained == []
+    assert set(SIGNATURE_DIFFERENCES) - used == set()  # every allowed difference is still one
+
+
+def test_losses_and_metrics_default_to_keras_names(real_keras):
+    named = {"Huber": "huber"}  # Keras: huber_loss; glassnet's registry, files and logs say huber
+    checked = []
+    for module in ("losses", "metrics"):
+        for name in dir(getattr(glassnet, module)):
+            ours, theirs = getattr(getattr(glassnet, module), name), getattr(getattr(real_keras, module), name, None)
+            if inspect.isclass(ours) and theirs is not None and name not in ("Loss", "Metric", "MeanMetricWrapper"):
+                checked.append(name)
+                assert ours().name == named.get(name, theirs().name), name
+    assert len(checked) > 20 and "Huber" in checked and "AUC" in checked
+
+
+#: Keras 3.15's signatures, as glassnet has them (with the differences above), for CI without Keras
+KERAS_SIGNATURES = {
+    "models.Sequential.compile": "(self, optimizer='rmsprop', loss=None, loss_weights=None, metrics=None, "
+                                 "weighted_metrics=None, run_eagerly=False, steps_per_execution=1, jit_compile=False, "
+                                 "auto_scale_loss=True)",
+    "models.Sequential.fit": "(self, x=None, y=None, batch_size=None, epochs=1, verbose='auto', callbacks=None, "
+                             "validation_split=0.0, validation_data=None, shuffle=True, class_weight=None, "
+                             "sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None, "
+                             "validation_batch_size=None, validation_freq=1)",
+    "models.Sequential.evaluate": "(self, x=None, y=None, batch_size=None, verbose=0, sample_weight=None, steps=None, "
+                                  "callbacks=None, return_dict=False)",
+    "models.Sequential.predict": "(self, x, batch_size=None, verbose=0, steps=None, callbacks=None)",
+    "models.Sequential.compute_loss": "(self, x=None, y=None, y_pred=None, sample_weight=None, training=True)",
+    "models.Sequential.train_on_batch": "(self, x, y, sample_weight=None, class_weight=None, return_dict=False)",
+    "models.Sequential.test_on_batch": "(self, x, y, sample_weight=None, return_dict=False)",
+    "models.Sequential.predict_on_batch": "(self, x)",
+    "saving.save_model": "(model, filepath, overwrite=True, zipped=None, **kwargs)",
+    "saving.load_model": "(filepath, custom_objects=None, compile=True, safe_mode=True)",
+    "layers.Dropout": "(rate, noise_shape=None, seed=None, **kwargs)",
+    "metrics.Metric": "(dtype=None, name=None)",
+    "metrics.MeanSquaredError": "(name=None, dtype=None)",
+    "metrics.BinaryAccuracy": "(name=None, dtype=None, threshold=0.5)",
+    "metrics.Precision": "(thresholds=None, top_k=None, class_id=None, name=None, dtype=None, *, threshold=None)",
+    "metrics.Recall": "(thresholds=None, top_k=None, class_id=None, name=None, dtype=None, *, threshold=None)",
+    "losses.Hinge": "(reduction='sum_over_batch_size', name=None, dtype=None, *, margin=1.0)",
+    "losses.Huber": "(delta=1.0, reduction='sum_over_batch_size', name=None, dtype=None)",
+    "optimizers.schedules.serialize": "(learning_rate_schedule)",
+}
+
+
+@pytest.mark.parametrize("name", KERAS_SIGNATURES)
+def test_key_signatures_are_keras_without_keras(name):
+    obj = glassnet
+    for part in name.split("."):
+        obj = getattr(obj, part)
+    assert str(inspect.signature(obj)) == KERAS_SIGNATURES[name]
+
+
+def test_dense_takes_keras_arguments_in_keras_order_without_keras():
+    names = list(inspect.signature(layers.Dense).parameters)
+    assert names == ["units", "activation", "use_bias", "kernel_initializer", "bias_initializer",
+                     "kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint",
+                     "bias_constraint", "kwargs"]
