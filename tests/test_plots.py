@@ -327,6 +327,26 @@ def test_decision_boundary_gives_each_of_many_classes_its_own_colour_as_the_lege
     np.testing.assert_allclose(point_colours, legend)
 
 
+def test_decision_boundary_legend_of_many_classes_sits_beside_the_plane_not_on_its_points():
+    k = 10
+    centres = 5 * np.column_stack([np.cos(2 * np.pi * np.arange(k) / k), np.sin(2 * np.pi * np.arange(k) / k)])
+    names = np.array([f"a rather long class name {i}" for i in range(k)])
+
+    class Nearest:
+        classes_ = names
+
+        def predict_proba(self, Z):
+            return np.eye(k)[np.argmin(((Z[:, None] - centres) ** 2).sum(-1), axis=1)]
+
+    fig = plots.plot_decision_boundary(Nearest(), centres, names, resolution=40)
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    legend, plane = ax.get_legend().get_window_extent(), ax.get_window_extent()
+    assert legend.x0 >= plane.x1  # it covered the points of the lower left classes
+    assert fig.get_window_extent().x1 >= legend.x1  # and it is on the figure, not cut off
+    assert plane.width >= 0.5 * fig.get_window_extent().width  # the plane kept its size
+
+
 def test_decision_boundary_of_tanh_outputs_is_at_zero_on_a_centred_scale(rng):
     from matplotlib.colors import TwoSlopeNorm
 

@@ -332,7 +332,7 @@ def plot_decision_boundary(model, X, y=None, resolution=200, ax=None, title=None
     or ``log_loss``) the boundary is the 0 contour (of z1 − z0 for two
     such outputs, where the larger one wins), and the colour scale is
     centred on the boundary. More classes: the colour of the most likely
-    class, named in a legend. A regressor (a scikit-learn-style regressor,
+    class, named in a legend beside the plane. A regressor (a scikit-learn-style regressor,
     or a glassnet model whose single output is unbounded, such as a linear
     one) has no boundary: its output surface is drawn without a contour and
     the points are coloured by ``y`` on the same scale.
@@ -367,7 +367,8 @@ def plot_decision_boundary(model, X, y=None, resolution=200, ax=None, title=None
     if not np.isfinite(P).all():
         raise ValueError("The model's outputs over the plane are NaN or infinite (did its training diverge?); "
                          "there is no boundary to draw.")
-    fig = _new_figure((5, 4.5)) if ax is None else ax.figure
+    own = ax is None
+    fig = _new_figure((5, 4.5)) if own else ax.figure
     ax = ax if ax is not None else fig.add_subplot()
     for old in ax.collections:  # drawn into before: one colour bar, not two
         if getattr(old, "colorbar", None) is not None:
@@ -422,7 +423,10 @@ def plot_decision_boundary(model, X, y=None, resolution=200, ax=None, title=None
             ax.scatter(X[:, 0], X[:, 1], c=labels, cmap=cmap, vmin=-0.5, vmax=k - 0.5, edgecolors="k", s=18)
         names = [str(c) for c in names] if names is not None and len(names) == k else [str(i) for i in range(k)]
         ax.legend(handles=[Line2D([], [], ls="", marker="o", color=cmap(i), mec="k", label=c)
-                           for i, c in enumerate(names)], fontsize="small", title="class")
+                           for i, c in enumerate(names)], fontsize="small", title="class",
+                  loc="upper left", bbox_to_anchor=(1.02, 1), borderaxespad=0)  # beside the plane, not on its points
+        if own:  # room for the legend: the plane keeps its size
+            fig.set_figwidth(fig.get_figwidth() + 1.0 + 0.07 * max(map(len, names)))
     ax.set_xlim(lo[0], hi[0])
     ax.set_ylim(lo[1], hi[1])
     ax.set_xlabel("x1")
