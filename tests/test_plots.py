@@ -131,6 +131,22 @@ def test_descent_paths(tmp_path):
 
 
 
+def test_descent_in_two_dimensions_draws_one_unit_as_long_on_both_axes():
+    f = lambda v: v[0] ** 2 + 10 * v[1] ** 2
+    trace = gradient_descent(f, np.array([3.0, 1.0]), 0.08, steps=30, grad=lambda v: np.array([2 * v[0], 20 * v[1]]))
+    fig = plots.plot_descent(trace, f=f)
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    origin, e1, e2 = ax.transData.transform([[0, 0], [1, 0], [0, 1]])
+    # a unit of x1 was 1.4 times as long as one of x2: the step along −∇f = −(2·x1, 20·x2) from (3, 1)
+    # did not cross the ellipses at right angles
+    np.testing.assert_allclose(np.linalg.norm(e1 - origin), np.linalg.norm(e2 - origin), rtol=1e-6)
+    assert ax.get_xlabel() == "x1" and ax.get_ylabel() == "x2"
+    long = gradient_descent(lambda v: v[0] ** 2 + v[1] ** 2, np.array([100.0, 0.0]), 0.1, steps=5,
+                            grad=lambda v: 2 * v)
+    assert plots.plot_descent(long).axes[0].get_aspect() == "auto"  # a path 100 long and 0 high: not a sliver
+
+
 def test_descent_path_that_overflows_is_drawn_up_to_where_it_leaves_the_scale(tmp_path):
     with np.errstate(over="ignore", invalid="ignore"):
         trace = gradient_descent(lambda x: x**2, 2.0, 3.0, steps=600, grad=lambda x: 2 * x)

@@ -655,7 +655,9 @@ def plot_descent(trace, f=None, path=None):
         without it only the path is drawn.
 
     1-D: the curve f(x) with the iterates (x_k, f(x_k)) joined by arrows;
-    2-D: contour lines of f with the path of x_k.
+    2-D: contour lines of f with the path of x_k, on equal scales (unless
+    the drawn area is over 10 times wider than high, or the other way), so
+    that the steps along −∇f cross the contour lines at right angles.
     """
     if f is not None and not callable(f):
         raise TypeError(f"f must be a function of x (or None). Received: f={f!r:.100}")
@@ -702,6 +704,9 @@ def plot_descent(trace, f=None, path=None):
             ax.contour(g1, g2, F, levels=20, cmap="viridis", linewidths=0.8, zorder=1)
         ax.set_xlabel("x1")
         ax.set_ylabel("x2")
+        spans = hi - lo + 2 * pad
+        if spans.max() <= 10 * spans.min():  # one unit is as long on both axes: −∇f crosses the contours at right angles
+            ax.set_aspect("equal")
     optimizers = sorted({getattr(t, "optimizer", "gd") for t in traces.values()} - {"gd", "sgd"})
     ax.set_title(f"{', '.join(optimizers)}: x ← x − Δ (the optimizer's step)" if optimizers
                  else "gradient descent: x ← x − η·∇f(x)")
