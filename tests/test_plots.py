@@ -508,6 +508,14 @@ def test_descent_title_names_the_optimizer():
     momentum = gradient_descent(lambda x: x**2, 2.0, 0.1, steps=5, optimizer="momentum", momentum=0.9)
     assert plots.plot_descent(plain).axes[0].get_title() == "gradient descent: x ← x − η·∇f(x)"
     assert plots.plot_descent(momentum).axes[0].get_title().startswith("momentum: x ← x − Δ")
+    paths = compare_optimizers(lambda v: v[0] ** 2 + 3 * v[1] ** 2, np.array([2.0, 1.5]), steps=5)
+    fig = plots.plot_descent(paths)
+    fig.canvas.draw()
+    title = fig.axes[0].title.get_window_extent()
+    figure = fig.get_window_extent()
+    # "adagrad, adam, momentum, nesterov, rmsprop: x ← x − Δ (the optimizer's step)" ran off both sides
+    assert figure.x0 <= title.x0 and title.x1 <= figure.x1
+    assert fig.axes[0].get_title() == "x ← x − Δ (the step of each optimizer in the legend)"
 
 
 def test_weights_of_one_unit_and_of_an_estimator(rng):

@@ -708,7 +708,8 @@ def plot_descent(trace, f=None, path=None):
         if spans.max() <= 10 * spans.min():  # one unit is as long on both axes: −∇f crosses the contours at right angles
             ax.set_aspect("equal")
     optimizers = sorted({getattr(t, "optimizer", "gd") for t in traces.values()} - {"gd", "sgd"})
-    ax.set_title(f"{', '.join(optimizers)}: x ← x − Δ (the optimizer's step)" if optimizers
+    ax.set_title(f"{optimizers[0]}: x ← x − Δ (the optimizer's step)" if len(optimizers) == 1
+                 else "x ← x − Δ (the step of each optimizer in the legend)" if optimizers  # (all names ran off)
                  else "gradient descent: x ← x − η·∇f(x)")
     ax.grid(alpha=0.3)
     ax.legend(fontsize="small")
