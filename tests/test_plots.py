@@ -564,6 +564,24 @@ def test_history_marks_divergence_and_counts_whole_epochs():
     np.testing.assert_array_equal(ticks, np.round(ticks))
 
 
+def test_history_of_values_spanning_decades_is_on_a_log_scale_and_ticks_need_no_offset():
+    diverging = {"loss": [1e3, 1e4, 1e6, 1e9, np.nan], "val_loss": [1e3, 2e4, 3e6, np.inf, np.nan]}
+    assert plots.plot_history(diverging).axes[0].get_yscale() == "log"  # linear: 1e3..1e6 lay flat on 0
+    learning = {"loss": list(2.3 * 0.98 ** np.arange(100)), "accuracy": list(np.linspace(0.1, 0.99, 100))}
+    assert [ax.get_yscale() for ax in plots.plot_history(learning).axes] == ["linear", "linear"]  # 2.3 → 0.31
+    assert plots.plot_history({"loss": [1e3, 1.0, 0.0]}).axes[0].get_yscale() == "linear"  # a loss of 0 stays
+    small = {"loss": [4e-4, 2e-4, 1e-4], "learning_rate": list(0.01 * 0.98 ** np.arange(200))}  # 4×, 56×
+    assert [ax.get_yscale() for ax in plots.plot_history(small).axes] == ["linear", "linear"]
+    assert plots.plot_history({"loss": [np.nan, np.nan]}).axes[0].get_yscale() == "linear"
+    stuck = 2.302585 + 1e-6 * np.arange(10)  # a loss stuck at ln 10: ten classes, nothing learnt
+    fig = plots.plot_history({"loss": list(stuck)})
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    assert ax.yaxis.get_offset_text().get_text() == ""  # was "+2.302585" above ticks 0.000000..0.000009
+    labels = [float(t.get_text().replace("−", "-")) for t in ax.get_yticklabels() if t.get_text()]
+    assert labels and all(2.3025 < v < 2.3026 for v in labels)
+
+
 def test_history_draws_each_value_at_the_epoch_it_was_measured(rng):
     X = rng.normal(size=(40, 2))
     y = (X[:, 0] > 0).astype(int)

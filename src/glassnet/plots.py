@@ -89,6 +89,10 @@ def _finish(fig, path):
 
 # --- training --------------------------------------------------------------------------
 
+#: plot_history draws a panel on a log scale where its largest value is this many times its smallest
+LOG_SCALE_RATIO = 1000
+
+
 def plot_history(history, metrics=None, path=None):
     """Loss and metric curves per epoch, training and validation together.
 
@@ -102,6 +106,9 @@ def plot_history(history, metrics=None, path=None):
         ``"grad_norm"`` or ``"dead_relu"`` from the Diagnostics callback,
         draws all its layers in one panel (norms on a log scale, unless one
         of them is 0: no gradient reaches a layer of dead ReLUs).
+        Any other panel whose positive values span three decades or more
+        (:data:`LOG_SCALE_RATIO`), such as a diverging loss, is drawn on a
+        log scale too.
         A per-class metric (``F1Score(average=None)``) draws one curve per class.
 
     Epochs are whole numbers on the x axis, counted from 1; a History
@@ -166,8 +173,11 @@ def plot_history(history, metrics=None, path=None):
                     transform=ax.get_xaxis_transform())
         ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
         drawn = np.concatenate([np.ravel(np.asarray(logs[key], dtype=float)) for key in keys])
-        if name.endswith("norm") and (drawn[np.isfinite(drawn)] > 0).all():  # a log scale hides a norm of 0
-            ax.set_yscale("log")
+        drawn = drawn[np.isfinite(drawn)]
+        if drawn.size and (drawn > 0).all() and (name.endswith("norm") or drawn.max() >= LOG_SCALE_RATIO * drawn.min()):
+            ax.set_yscale("log")  # (a log scale would hide a value of 0: a norm where no gradient reaches a layer)
+        else:
+            ax.ticklabel_format(axis="y", useOffset=False)  # 2.3026 reads 2.3026, not 0.0001 and "+2.3025" above
         ax.set_title(name)
         ax.set_xlabel("epoch")
         ax.grid(alpha=0.3)
