@@ -558,10 +558,18 @@ def test_history_marks_divergence_and_counts_whole_epochs():
     marks = [line for line in ax.get_lines() if line.get_linestyle() == ":"]
     assert len(marks) == 1 and list(marks[0].get_xdata()) == [3, 3]
     assert [t.get_text().strip() for t in ax.texts] == ["diverged"]
+    ax = plots.plot_history({"loss": [1e3, 1e6, np.nan, np.nan, np.nan, np.nan]}).axes[0]
+    assert ax.get_xlim()[1] >= 6  # the axis stopped at epoch 2, as if training had ended there
     ax = plots.plot_history({"loss": [1.0, 0.5]}).axes[0]
     assert not [line for line in ax.get_lines() if line.get_linestyle() == ":"]
     ticks = ax.get_xticks()
     np.testing.assert_array_equal(ticks, np.round(ticks))
+
+
+def test_history_labels_a_learning_rate_as_such_not_as_a_training_curve():
+    fig = plots.plot_history({"loss": [1.0, 0.5], "val_loss": [1.1, 0.6], "learning_rate": [0.1, 0.05]})
+    labels = [[t.get_text() for t in ax.get_legend().get_texts()] for ax in fig.axes]
+    assert labels == [["training", "validation"], ["learning rate η"]]  # was ["training"]: η is set, not measured
 
 
 def test_history_of_values_spanning_decades_is_on_a_log_scale_and_ticks_need_no_offset():

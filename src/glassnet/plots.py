@@ -116,7 +116,9 @@ def plot_history(history, metrics=None, path=None):
     with ``validation_freq=2``, epochs from ``initial_epoch + 1`` on), a
     dict's lists start at epoch 1. A curve that turns NaN or
     infinite (diverged training) leaves a gap; its first such epoch is
-    marked with a dotted line and "diverged".
+    marked with a dotted line and "diverged", and the epoch axis runs to
+    the last epoch all the same. A learning rate (``learning_rate`` or
+    ``lr``, logged by the schedule callbacks) is labelled "learning rate η".
     """
     _require_matplotlib()
     from matplotlib.ticker import MaxNLocator
@@ -154,10 +156,11 @@ def plot_history(history, metrics=None, path=None):
     fig = _new_figure((4.5 * len(panels), 3.4))
     axes = fig.subplots(1, len(panels), squeeze=False)[0]
     for ax, (name, keys) in zip(axes, panels):
-        diverged = []
+        diverged, last = [], 1
         for key in keys:
             values = np.asarray(logs[key], dtype=float)
-            label = "validation" if key.startswith("val_") else ("training" if "/" not in key else key.split("/", 1)[1])
+            label = ("validation" if key.startswith("val_") else key.split("/", 1)[1] if "/" in key
+                     else "learning rate η" if key in ("learning_rate", "lr") else "training")  # (η is no measurement)
             epochs = np.asarray(epochs_of.get(key, ()), dtype=int) + 1  # a History's: 2, 4, 6 with validation_freq=2
             if len(epochs) != len(values) or (np.diff(epochs) <= 0).any():  # (a History filled by two fits: 1..n)
                 epochs = np.arange(1, len(values) + 1)
@@ -167,7 +170,9 @@ def plot_history(history, metrics=None, path=None):
                         label=label if columns.shape[1] == 1 else f"{label}, class {i}")
             finite = np.isfinite(columns).all(axis=1)
             diverged += [epochs[np.argmin(finite)]] if not finite.all() else []
+            last = max(last, epochs[-1])
         if diverged:
+            ax.set_xlim(right=max(ax.get_xlim()[1], last + 0.5))  # the epochs after it (NaN, not drawn) too
             ax.axvline(min(diverged), color="tab:red", ls=":", lw=1.5)
             ax.text(min(diverged), 0.95, " diverged", color="tab:red", va="top",
                     transform=ax.get_xaxis_transform())
