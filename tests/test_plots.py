@@ -111,6 +111,30 @@ def test_first_layer_weights_as_mnist_images(tmp_path):
         plots.plot_weights(np.zeros((10, 3)))
 
 
+def test_weights_of_many_neurons_are_tiles_of_one_picture_on_a_symmetric_scale(rng):
+    from matplotlib import colormaps
+
+    W = rng.normal(size=(784, 512))
+    W[3, 7] = -9.0  # the largest |w|: the scale runs from −9 to 9, 0 white in the middle
+    fig = plots.plot_weights(W, max_units=512)
+    # 512 Axes made a 30×30-inch figure, 2 MB as a PNG, that took two minutes to save
+    assert fig.get_size_inches()[0] <= plots.MAX_WEIGHTS_WIDTH + 1
+    image, = [ax for ax in fig.axes if ax.images]
+    colorbar = fig.axes[-1]
+    assert colorbar.get_ylabel() == "weight"
+    assert colorbar.get_ylim() == (-9.0, 9.0)
+    tiles = image.images[0].get_array()
+    cols = 23  # ⌈√512⌉
+    for j in (0, 7, 30, 511):
+        r, c = divmod(j, cols)
+        expected = colormaps["RdBu_r"]((W[:, j].reshape(28, 28) + 9) / 18)
+        np.testing.assert_allclose(tiles[r * 29:r * 29 + 28, c * 29:c * 29 + 28], expected, atol=1e-6)
+    np.testing.assert_array_equal(tiles[-1, -1], [1, 1, 1, 1])  # no neuron 529: white, not a tile
+    few = plots.plot_weights(W[:, :32])
+    assert len([ax for ax in few.axes if ax.images]) == 32  # (up to MAX_WEIGHT_AXES, an Axes each)
+    assert {ax.images[0].get_clim() for ax in few.axes if ax.images} == {(-9.0, 9.0)}
+
+
 def test_descent_paths(tmp_path):
     trace = gradient_descent(lambda x: x**2, 2.0, 1.05, steps=12, grad=lambda x: 2 * x)
     fig = plots.plot_descent(trace, f=lambda x: x**2, path=tmp_path / "descent.png")

@@ -566,6 +566,12 @@ def _names(values, n, name, what):
     return [str(v) for v in values]
 
 
+#: plot_weights' images share this many inches of width (beyond 10 columns of neurons they shrink)
+MAX_WEIGHTS_WIDTH = 13
+#: beyond this many neurons plot_weights draws their images as tiles of one picture (an Axes each: minutes)
+MAX_WEIGHT_AXES = 100
+
+
 def plot_weights(weights, shape=None, max_units=64, path=None):
     """The first layer's weights as images: one image per neuron (MNIST: 28×28).
 
@@ -581,7 +587,9 @@ def plot_weights(weights, shape=None, max_units=64, path=None):
         Show at most this many neurons.
 
     Each image is drawn on a diverging scale symmetric about 0: red
-    pixels excite the neuron, blue ones inhibit it.
+    pixels excite the neuron, blue ones inhibit it. Beyond 10 columns of
+    images they shrink to fit 13 inches; beyond :data:`MAX_WEIGHT_AXES`
+    (100) neurons they are tiles of one picture, numbered along its edges.
     """
     W = weights = getattr(weights, "model_", weights)  # a glassnet.sklearn estimator's network
     if hasattr(weights, "fit") and not hasattr(weights, "layers"):
@@ -605,18 +613,37 @@ def plot_weights(weights, shape=None, max_units=64, path=None):
     units = min(units, check_positive_int(max_units, "max_units"))
     cols = math.ceil(math.sqrt(units))
     rows = math.ceil(units / cols)
-    fig = _new_figure((max(1.3 * cols + 0.8, 4.5), 1.3 * rows + 0.4))  # wide enough for the title
-    axes = fig.subplots(rows, cols, squeeze=False)
+    cell = min(1.3, MAX_WEIGHTS_WIDTH / cols)  # inches per image: many neurons share a page-wide figure
+    fig = _new_figure((max(cell * cols + 0.8, 4.5), cell * rows + 0.4))  # wide enough for the title
     scale = float(np.abs(W[:, :units]).max()) or 1.0
     if not np.isfinite(2 * scale):  # matplotlib's colour scale spans vmax − vmin = 2·scale
         raise ValueError(f"weights holds values up to {scale:.3g}, too large for a colour scale; rescale them.")
-    im = None
-    for j, ax in enumerate(axes.ravel()):
-        ax.set_axis_off()
-        if j < units:
-            im = ax.imshow(W[:, j].reshape(shape), cmap="RdBu_r", vmin=-scale, vmax=scale)
-            ax.set_title(str(j), fontsize=7)
-    fig.colorbar(im, ax=axes, shrink=0.8)
+    if units > MAX_WEIGHT_AXES:  # one picture of tiles, a grey line between them
+        from matplotlib import colormaps
+        from matplotlib.cm import ScalarMappable
+        from matplotlib.colors import Normalize
+
+        h, w = shape
+        im = ScalarMappable(Normalize(-scale, scale), colormaps["RdBu_r"])
+        tiles = np.ones((rows * (h + 1) - 1, cols * (w + 1) - 1, 4))  # white where no neuron is left
+        for j in range(units):
+            r, c = divmod(j, cols)
+            tiles[r * (h + 1):(r + 1) * (h + 1), c * (w + 1):(c + 1) * (w + 1)] = (0.6, 0.6, 0.6, 1)
+            tiles[r * (h + 1):r * (h + 1) + h, c * (w + 1):c * (w + 1) + w] = im.to_rgba(W[:, j].reshape(shape))
+        axes = fig.add_subplot()
+        axes.imshow(tiles, interpolation="nearest")
+        axes.set_xticks(np.arange(cols) * (w + 1) + (w - 1) / 2, range(cols))
+        axes.set_yticks(np.arange(rows) * (h + 1) + (h - 1) / 2, range(0, units, cols))
+        axes.tick_params(length=0, labelsize=7)
+        axes.set_xlabel("neuron = its row's number + its column's")
+    else:
+        axes = fig.subplots(rows, cols, squeeze=False)
+        for j, ax in enumerate(axes.ravel()):
+            ax.set_axis_off()
+            if j < units:
+                im = ax.imshow(W[:, j].reshape(shape), cmap="RdBu_r", vmin=-scale, vmax=scale)
+                ax.set_title(str(j), fontsize=7)
+    fig.colorbar(im, ax=axes, shrink=0.8, label="weight")
     fig.suptitle("first-layer weights, one image per neuron")
     return _finish(fig, path)
 
