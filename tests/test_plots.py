@@ -243,6 +243,35 @@ def test_saving_is_atomic_and_checked(circle_model, tmp_path):
     assert not (tmp_path / "curves.jpg").exists()
 
 
+def test_one_panel_plots_draw_into_the_axes_they_are_given(circle_model):
+    import matplotlib.pyplot as plt
+
+    model, X, y, history = circle_model
+    trace = gradient_descent(lambda v: v[0] ** 2 + v[1] ** 2, np.array([1.0, 2.0]), 0.2, steps=5)
+    calls = {
+        "boundary": lambda ax: plots.plot_decision_boundary(model, X, y, resolution=20, ax=ax),
+        "confusion": lambda ax: plots.plot_confusion_matrix([0, 1, 1, 0], [0, 1, 0, 0], ax=ax),
+        "descent": lambda ax: plots.plot_descent(trace, ax=ax),  # these two had no ax=: TypeError
+    }
+    for draw in calls.values():  # on their own figures, without pyplot: no figure left open
+        draw(None)
+    plots.plot_history(history), plots.plot_weights(model, shape=(1, 2)), plots.plot_som(_fitted_som())
+    assert plt.get_fignums() == []
+    fig, axes = plt.subplots(1, 3)
+    try:
+        for ax, (name, draw) in zip(axes, calls.items()):
+            assert draw(ax) is fig
+        assert [ax.get_title() for ax in axes] == ["decision boundary", "confusion matrix (accuracy 0.750)",
+                                                   "gradient descent: x ← x − η·∇f(x)"]
+        assert axes[1].images and axes[2].get_lines()
+        assert plt.get_fignums() == [fig.number]
+        for draw in calls.values():
+            with pytest.raises(TypeError, match="ax must be a matplotlib Axes"):
+                draw(fig)  # a Figure is no Axes ('Figure' object has no attribute 'collections')
+    finally:
+        plt.close(fig)
+
+
 def test_missing_matplotlib_gives_install_hint(monkeypatch, circle_model):
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
     with pytest.raises(ImportError, match=r'pip install "glassnet\[plots\]"'):

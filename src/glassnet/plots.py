@@ -7,7 +7,9 @@ Every function returns a :class:`matplotlib.figure.Figure` and, given
 atomic write: a temporary file in the same folder, then ``os.replace``. The
 figures are built without ``pyplot``, so they work with any backend
 (including ``Agg`` on a server) and never pop up windows; in Jupyter a
-returned Figure displays itself.
+returned Figure displays itself. The one-panel plots (decision boundary,
+confusion matrix, descent) also draw into an Axes of yours, given as
+``ax=``, and return its Figure.
 
 matplotlib is an optional extra (``pip install "glassnet[plots]"``), imported
 only when a plot is made.
@@ -61,6 +63,18 @@ def _new_figure(figsize):
     fig = Figure(figsize=figsize, layout="constrained")
     FigureCanvasAgg(fig)
     return fig
+
+
+def _figure_and_axes(ax, figsize):
+    """``ax`` (a user's Axes, checked) and its Figure; None: a new Figure of ``figsize`` and its one Axes."""
+    if ax is None:
+        fig = _new_figure(figsize)
+        return fig, fig.add_subplot()
+    from matplotlib.axes import Axes
+
+    if not isinstance(ax, Axes):
+        raise TypeError(f"ax must be a matplotlib Axes (such as plt.subplots()[1]). Received: ax={ax!r:.100}")
+    return ax.figure, ax
 
 
 def save_figure(fig, path, dpi=100):
@@ -364,8 +378,8 @@ def plot_decision_boundary(model, X, y=None, resolution=200, ax=None, title=None
     resolution = check_positive_int(resolution, "resolution")
     if resolution < 2:
         raise ValueError(f"resolution must be at least 2 (a grid to draw contours on). Received: resolution={resolution}")
-    if ax is not None and not hasattr(ax, "figure"):
-        raise TypeError(f"ax must be a matplotlib Axes. Received: ax={ax!r:.100}")
+    own = ax is None
+    fig, ax = _figure_and_axes(ax, (5, 4.5))
     if resolution > MAX_RESOLUTION:
         raise ValueError(
             f"resolution must be at most {MAX_RESOLUTION} (the grid has resolution² points). "
@@ -382,9 +396,6 @@ def plot_decision_boundary(model, X, y=None, resolution=200, ax=None, title=None
     if not np.isfinite(P).all():
         raise ValueError("The model's outputs over the plane are NaN or infinite (did its training diverge?); "
                          "there is no boundary to draw.")
-    own = ax is None
-    fig = _new_figure((5, 4.5)) if own else ax.figure
-    ax = ax if ax is not None else fig.add_subplot()
     for old in ax.collections:  # drawn into before: one colour bar, not two
         if getattr(old, "colorbar", None) is not None:
             old.colorbar.remove()
@@ -454,7 +465,7 @@ def plot_decision_boundary(model, X, y=None, resolution=200, ax=None, title=None
 MAX_ANNOTATED_CLASSES = 30
 
 
-def plot_confusion_matrix(y_true, y_pred, labels=None, normalize=False, path=None):
+def plot_confusion_matrix(y_true, y_pred, labels=None, normalize=False, path=None, ax=None):
     """``C[i, j]``: samples of true class i predicted as j, annotated with the counts
     (up to :data:`MAX_ANNOTATED_CLASSES` classes; beyond, colours only).
 
@@ -471,9 +482,12 @@ def plot_confusion_matrix(y_true, y_pred, labels=None, normalize=False, path=Non
         covers as 0..k-1), a name for each index, in index order; text
         labels must all be listed; text names for other numeric labels
         (±1, 1..k) name their sorted values.
+    ax : matplotlib Axes, optional
+        Draw into an existing Axes instead of a new Figure.
     """
     from .metrics import confusion_matrix
 
+    _require_matplotlib()
     t, p = _class_values(y_true, "y_true"), _class_values(y_pred, "y_pred")
     if len(t) != len(p):
         raise ValueError(f"y_true and y_pred must have the same length. Received {len(t)} and {len(p)}.")
@@ -518,8 +532,7 @@ def plot_confusion_matrix(y_true, y_pred, labels=None, normalize=False, path=Non
     shown = C / np.maximum(C.sum(axis=1, keepdims=True), 1) if check_bool(normalize, "normalize") else C
     annotated = k <= MAX_ANNOTATED_CLASSES
     side = min(k, MAX_ANNOTATED_CLASSES)  # the figure stops growing where the annotations stop
-    fig = _new_figure((1.0 + 0.55 * side, 0.8 + 0.5 * side) if k > 6 else (4.5, 4))
-    ax = fig.add_subplot()
+    fig, ax = _figure_and_axes(ax, (1.0 + 0.55 * side, 0.8 + 0.5 * side) if k > 6 else (4.5, 4))
     im = ax.imshow(shown, cmap="Blues", vmin=0)
     fig.colorbar(im, ax=ax)
     if annotated:  # (beyond, matplotlib's own ticks: a name per row would be unreadable)
@@ -685,7 +698,7 @@ def _values_of(f, points):
     return values
 
 
-def plot_descent(trace, f=None, path=None):
+def plot_descent(trace, f=None, path=None, ax=None):
     """Gradient descent's path on ``f`` (seed 000's tables as a picture).
 
     Parameters
@@ -695,6 +708,8 @@ def plot_descent(trace, f=None, path=None):
     f : callable, optional
         The function, to draw its curve (1-D) or contour lines (2-D);
         without it only the path is drawn.
+    ax : matplotlib Axes, optional
+        Draw into an existing Axes instead of a new Figure.
 
     1-D: the curve f(x) with the iterates (x_k, f(x_k)) joined by arrows;
     2-D: contour lines of f with the path of x_k, on equal scales (unless
@@ -715,8 +730,7 @@ def plot_descent(trace, f=None, path=None):
     points = np.concatenate([x for x, _ in paths.values()])
     if len(points) == 0:
         raise ValueError(f"plot_descent: no iterate is finite and within ±{LARGEST_DRAWN:g}; nothing to draw.")
-    fig = _new_figure((6, 4.5))
-    ax = fig.add_subplot()
+    fig, ax = _figure_and_axes(ax, (6, 4.5))
     lo, hi = points.min(0), points.max(0)
     pad = 0.15 * (hi - lo) + 0.5
     for n, (label, t) in enumerate(traces.items()):
