@@ -97,6 +97,15 @@ def test_confusion_matrix_counts(rng, tmp_path):
     assert f"{np.trace(expected) / 200:.3f}" in fig.get_axes()[0].get_title()
 
 
+def test_normalized_confusion_matrix_colours_fractions_on_the_whole_scale_and_says_so():
+    fig = plots.plot_confusion_matrix([0, 0, 1, 1], [0, 1, 1, 0], normalize=True)  # every cell ½ of its row
+    ax, colorbar = fig.axes
+    np.testing.assert_allclose(ax.images[0].get_array(), [[0.5, 0.5], [0.5, 0.5]])
+    assert ax.images[0].get_clim() == (0, 1)  # was (0, 0.5): a coin toss coloured as dark as a perfect row
+    assert colorbar.get_ylabel() == "fraction of the true class"
+    assert plots.plot_confusion_matrix([0, 1], [0, 1]).axes[1].get_ylabel() == "samples"
+
+
 def test_first_layer_weights_as_mnist_images(tmp_path):
     model = Sequential([Dense(12, "relu", input_dim=784), Dense(10, "softmax")], seed=0)
     model.build()

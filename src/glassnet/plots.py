@@ -471,7 +471,8 @@ def plot_confusion_matrix(y_true, y_pred, labels=None, normalize=False, path=Non
 
     ``y_true`` and ``y_pred`` may be labels, one-hot rows or probabilities
     (the largest column, or ≥ 0.5 for one column, is the class).
-    ``normalize=True`` shows each row as fractions of its true class.
+    ``normalize=True`` shows each row as fractions of its true class, on a
+    colour scale from 0 to 1 (one plot's colours compare with another's).
 
     labels : sequence, optional
         Labels of the same kind as the data (numbers for numbers, text for
@@ -533,8 +534,8 @@ def plot_confusion_matrix(y_true, y_pred, labels=None, normalize=False, path=Non
     annotated = k <= MAX_ANNOTATED_CLASSES
     side = min(k, MAX_ANNOTATED_CLASSES)  # the figure stops growing where the annotations stop
     fig, ax = _figure_and_axes(ax, (1.0 + 0.55 * side, 0.8 + 0.5 * side) if k > 6 else (4.5, 4))
-    im = ax.imshow(shown, cmap="Blues", vmin=0)
-    fig.colorbar(im, ax=ax)
+    im = ax.imshow(shown, cmap="Blues", vmin=0, vmax=1 if normalize else None)  # fractions: the whole 0..1
+    fig.colorbar(im, ax=ax, label="fraction of the true class" if normalize else "samples")
     if annotated:  # (beyond, matplotlib's own ticks: a name per row would be unreadable)
         names = labels or [str(i) for i in range(k)]
         long = k * max(map(len, names), default=0) > 24  # the names would overlap side by side
