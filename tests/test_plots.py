@@ -219,6 +219,10 @@ def test_som_u_matrix_and_component_planes(topology, rng, tmp_path):
     assert_not_blank(tmp_path / "som.png")
     titles = [ax.get_title() for ax in fig.get_axes() if ax.get_title()]
     assert titles == ["U-matrix", "component plane: a", "component plane: b", "component plane: c"]
+    colour_bars = [ax.get_ylabel() for ax in fig.get_axes() if ax.get_label() == "<colorbar>"]
+    assert colour_bars == ["mean distance to the neighbours", "weight 1", "weight 2", "weight 3"]  # were blank
+    hits = fig.get_axes()[0].collections[-1]
+    assert not hits.get_clip_on()  # the marks of neurons on the map's edge were cut in half
     first = fig.get_axes()[0]
     values = first.images[0].get_array() if topology == "rectangular" else first.collections[0].get_array()
     np.testing.assert_allclose(np.asarray(values).ravel(), som.u_matrix().ravel())

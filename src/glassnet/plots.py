@@ -849,7 +849,7 @@ def plot_hopfield_recall(stored, noisy, recalled, shape=None, labels=None, trace
     return _finish(fig, path)
 
 
-def _draw_map(ax, som, values, title, cmap):
+def _draw_map(ax, som, values, title, cmap, label):
     """Values of a SOM's neurons on its grid: squares, or hexagons on a hexagonal grid."""
     rows, cols = som.grid_shape_  # the fitted map's (grid and topology may have been set to others since)
     V = np.asarray(values, dtype=float).reshape(rows, cols)
@@ -872,7 +872,7 @@ def _draw_map(ax, som, values, title, cmap):
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_title(title, fontsize=9)
-    ax.figure.colorbar(mappable, ax=ax, shrink=0.8)
+    ax.figure.colorbar(mappable, ax=ax, shrink=0.8, label=label)
 
 
 def plot_som(som, feature_names=None, X=None, components=True, path=None, *, title=None):
@@ -908,16 +908,17 @@ def plot_som(som, feature_names=None, X=None, components=True, path=None, *, tit
     rows = math.ceil(panels / cols)
     fig = _new_figure((3.3 * cols, 3.0 * rows))
     axes = fig.subplots(rows, cols, squeeze=False).ravel()
-    _draw_map(axes[0], som, som.u_matrix(), title or "U-matrix", "bone_r")
+    _draw_map(axes[0], som, som.u_matrix(), title or "U-matrix", "bone_r", "mean distance to the neighbours")
     if X is not None:
         hits = som.winner_map(X).ravel()
         C = som.coordinates_
         xs, ys = (C[:, 1], -C[:, 0]) if som.topology_ == "hexagonal" else (C[:, 1], C[:, 0])
         size = 60 * hits / max(hits.max(), 1)
-        axes[0].scatter(xs[hits > 0], ys[hits > 0], s=size[hits > 0], c="tab:red", alpha=0.7)
+        axes[0].scatter(xs[hits > 0], ys[hits > 0], s=size[hits > 0], c="tab:red", alpha=0.7,
+                        clip_on=False)  # (the edge neurons' marks were cut in half)
     if components:
         for k in range(n_features):
-            _draw_map(axes[k + 1], som, W[:, k], f"component plane: {names[k]}", "viridis")
+            _draw_map(axes[k + 1], som, W[:, k], f"component plane: {names[k]}", "viridis", f"weight {k + 1}")
     for ax in axes[panels:]:
         ax.set_axis_off()
     return _finish(fig, path)
