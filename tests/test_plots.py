@@ -211,6 +211,24 @@ def test_hopfield_recall(tmp_path):
         plots.plot_hopfield_recall(images, noisy[:2], recalled)
 
 
+def test_hopfield_recall_of_many_patterns_fits_a_slide():
+    images, names = load_bitmaps()  # the 18 letters and digits
+    noisy = flip_bits(images, 0.1, random_state=0)
+    fig = plots.plot_hopfield_recall(images, noisy, images, labels=names)
+    width, height = fig.get_size_inches()
+    assert width <= plots.MAX_RECALL_WIDTH and height < width  # was 6 × 34.6 inches: one column of 18 rows
+    shown = [ax for ax in fig.get_axes() if ax.images]
+    assert len(shown) == 54
+    for i in range(18):
+        for j, expected in enumerate((images[i], noisy[i], images[i])):
+            np.testing.assert_array_equal(shown[3 * i + j].images[0].get_array(), expected)
+        assert shown[3 * i].get_ylabel() == names[i]
+    assert [ax.get_title() for ax in shown if ax.get_title()] == ["stored", "noisy", "recalled"] * 3  # 3 blocks
+    many = np.ones((plots.MAX_RECALL_ROWS, 4))
+    width, height = plots.plot_hopfield_recall(many, many, many).get_size_inches()
+    assert width <= plots.MAX_RECALL_WIDTH and height < 15
+
+
 @pytest.mark.parametrize("topology", ["rectangular", "hexagonal"])
 def test_som_u_matrix_and_component_planes(topology, rng, tmp_path):
     data = np.vstack([rng.normal(c, 0.3, (60, 3)) for c in ([0, 0, 0], [3, 0, 1], [0, 3, 2])])

@@ -788,6 +788,8 @@ def _images(patterns, shape, name):
 
 #: rows of plot_hopfield_recall's figure: three images each
 MAX_RECALL_ROWS = 50
+#: inches of width that plot_hopfield_recall's images share (they shrink to fit)
+MAX_RECALL_WIDTH = 16
 
 
 def plot_hopfield_recall(stored, noisy, recalled, shape=None, labels=None, trace=None, path=None):
@@ -799,6 +801,8 @@ def plot_hopfield_recall(stored, noisy, recalled, shape=None, labels=None, trace
     stored, noisy, recalled : array-like, shape (p, N) or (p, height, width)
         Bipolar patterns, row ``i`` of each belonging together; at most
         :data:`MAX_RECALL_ROWS` (50) rows: pass a slice of a larger set.
+        Many rows are laid out in blocks side by side (about √(p/2)
+        blocks: 18 patterns in 3 blocks of 6 rows), 16 inches wide at most.
     shape : tuple, optional
         Image shape for flat patterns (default square).
     labels : list of str, optional
@@ -821,16 +825,22 @@ def plot_hopfield_recall(stored, noisy, recalled, shape=None, labels=None, trace
         raise TypeError("trace must be the HopfieldTrace of recall(..., return_trace=True). "
                         f"Received: {type(trace).__name__}")
     extra = 1 if trace is not None else 0
-    fig = _new_figure((2.0 * (3 + 2 * extra), 1.9 * p + 0.4))
-    grid = fig.add_gridspec(p, 3 + extra, width_ratios=[1, 1, 1] + [2] * extra)
+    blocks = max(1, round(math.sqrt(p / 2)))  # side by side, so that the figure is wider than high
+    per = math.ceil(p / blocks)
+    blocks = math.ceil(p / per)
+    ratios = ([1, 1, 1, 0.25] * blocks)[:-1] + [2] * extra  # (a narrow gap between blocks)
+    cell = min(2.0, MAX_RECALL_WIDTH / sum(ratios))
+    fig = _new_figure((cell * sum(ratios), 0.95 * cell * per + 0.4))
+    grid = fig.add_gridspec(per, len(ratios), width_ratios=ratios)
     for i in range(p):
         wrong = int(np.sum(R[i] != S[i]))
+        block, row = divmod(i, per)
         for j, (img, title) in enumerate(((S[i], "stored"), (N_[i], "noisy"), (R[i], "recalled"))):
-            ax = fig.add_subplot(grid[i, j])
+            ax = fig.add_subplot(grid[row, 4 * block + j])
             ax.imshow(img, cmap="gray_r", vmin=-1, vmax=1)
             ax.set_xticks([])
             ax.set_yticks([])
-            if i == 0:
+            if row == 0:
                 ax.set_title(title)
             if j == 0 and labels is not None:
                 ax.set_ylabel(str(labels[i]))
@@ -839,7 +849,7 @@ def plot_hopfield_recall(stored, noisy, recalled, shape=None, labels=None, trace
             if j == 2:
                 ax.set_xlabel("exact" if wrong == 0 else f"{wrong} bits wrong", fontsize=8)
     if trace is not None:
-        ax = fig.add_subplot(grid[:, 3])
+        ax = fig.add_subplot(grid[:, -1])
         E = np.asarray(trace.energies)
         ax.plot(np.arange(len(E)), E.reshape(len(E), -1))
         ax.set_xlabel("update")
