@@ -280,6 +280,7 @@ def test_one_panel_plots_draw_into_the_axes_they_are_given(circle_model):
     model, X, y, history = circle_model
     trace = gradient_descent(lambda v: v[0] ** 2 + v[1] ** 2, np.array([1.0, 2.0]), 0.2, steps=5)
     calls = {
+        "history": lambda ax: plots.plot_history(history, metrics="loss", ax=ax),
         "boundary": lambda ax: plots.plot_decision_boundary(model, X, y, resolution=20, ax=ax),
         "confusion": lambda ax: plots.plot_confusion_matrix([0, 1, 1, 0], [0, 1, 0, 0], ax=ax),
         "descent": lambda ax: plots.plot_descent(trace, ax=ax),  # these two had no ax=: TypeError
@@ -288,14 +289,20 @@ def test_one_panel_plots_draw_into_the_axes_they_are_given(circle_model):
         draw(None)
     plots.plot_history(history), plots.plot_weights(model, shape=(1, 2)), plots.plot_som(_fitted_som())
     assert plt.get_fignums() == []
-    fig, axes = plt.subplots(1, 3)
+    fig, axes = plt.subplots(1, 4)
     try:
         for ax, (name, draw) in zip(axes, calls.items()):
             assert draw(ax) is fig
-        assert [ax.get_title() for ax in axes] == ["decision boundary", "confusion matrix (accuracy 0.750)",
+        assert [ax.get_title() for ax in axes] == ["loss", "decision boundary", "confusion matrix (accuracy 0.750)",
                                                    "gradient descent: x ← x − η·∇f(x)"]
-        assert axes[1].images and axes[2].get_lines()
+        np.testing.assert_allclose(axes[0].get_lines()[0].get_ydata(), history.history["loss"])
+        assert axes[2].images and axes[3].get_lines()
         assert plt.get_fignums() == [fig.number]
+        two = plt.figure().subplots(1, 2)
+        assert [a.get_title() for a in plots.plot_history(history, ax=two).axes] == ["loss", "accuracy"]
+        with pytest.raises(ValueError, match=r"ax must be one Axes per panel: 2 for \['loss', 'accuracy'\]"):
+            plots.plot_history(history, ax=axes[0])
+        plt.close(two[0].figure)
         for draw in calls.values():
             with pytest.raises(TypeError, match="ax must be a matplotlib Axes"):
                 draw(fig)  # a Figure is no Axes ('Figure' object has no attribute 'collections')

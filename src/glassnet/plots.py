@@ -7,9 +7,9 @@ Every function returns a :class:`matplotlib.figure.Figure` and, given
 atomic write: a temporary file in the same folder, then ``os.replace``. The
 figures are built without ``pyplot``, so they work with any backend
 (including ``Agg`` on a server) and never pop up windows; in Jupyter a
-returned Figure displays itself. The one-panel plots (decision boundary,
-confusion matrix, descent) also draw into an Axes of yours, given as
-``ax=``, and return its Figure.
+returned Figure displays itself. The loss curves and the one-panel plots
+(decision boundary, confusion matrix, descent) also draw into Axes of
+yours, given as ``ax=``, and return their Figure.
 
 matplotlib is an optional extra (``pip install "glassnet[plots]"``), imported
 only when a plot is made.
@@ -107,7 +107,7 @@ def _finish(fig, path):
 LOG_SCALE_RATIO = 1000
 
 
-def plot_history(history, metrics=None, path=None):
+def plot_history(history, metrics=None, path=None, ax=None):
     """Loss and metric curves per epoch, training and validation together.
 
     Parameters
@@ -124,6 +124,9 @@ def plot_history(history, metrics=None, path=None):
         (:data:`LOG_SCALE_RATIO`), such as a diverging loss, is drawn on a
         log scale too.
         A per-class metric (``F1Score(average=None)``) draws one curve per class.
+    ax : matplotlib Axes or list of Axes, optional
+        Draw into Axes of yours, one per panel (``metrics="loss", ax=ax``
+        for one), instead of a new Figure.
 
     Epochs are whole numbers on the x axis, counted from 1; a History
     places each value at its own epoch (validation after epochs 2, 4, 6
@@ -167,8 +170,15 @@ def plot_history(history, metrics=None, path=None):
         if not keys:
             raise ValueError(f"history has no {name!r}. Available: {', '.join(logs)}")
         panels.append((name, keys))
-    fig = _new_figure((4.5 * len(panels), 3.4))
-    axes = fig.subplots(1, len(panels), squeeze=False)[0]
+    if ax is None:
+        fig = _new_figure((4.5 * len(panels), 3.4))
+        axes = fig.subplots(1, len(panels), squeeze=False)[0]
+    else:  # the user's: one Axes per panel
+        axes = [ax] if not isinstance(ax, (list, tuple, np.ndarray)) else list(np.ravel(ax))
+        if len(axes) != len(panels):
+            raise ValueError(f"ax must be one Axes per panel: {len(panels)} for {[n for n, _ in panels]!r:.100}. "
+                             f"Received {len(axes)}.")
+        fig = [_figure_and_axes(a, None)[0] for a in axes][0]  # (each checked to be an Axes)
     for ax, (name, keys) in zip(axes, panels):
         diverged, last = [], 1
         for key in keys:
