@@ -651,6 +651,12 @@ def test_history_marks_divergence_and_counts_whole_epochs():
     assert [t.get_text().strip() for t in ax.texts] == ["diverged"]
     ax = plots.plot_history({"loss": [1e3, 1e6, np.nan, np.nan, np.nan, np.nan]}).axes[0]
     assert ax.get_xlim()[1] >= 6  # the axis stopped at epoch 2, as if training had ended there
+    for loss in ([1.0, 0.5, np.nan], list(np.linspace(1, 0.5, 199)) + [np.nan]):  # NaN in the last epoch
+        fig = plots.plot_history({"loss": loss})
+        fig.canvas.draw()
+        ax = fig.axes[0]
+        word, frame = ax.texts[0].get_window_extent(), ax.get_window_extent()
+        assert frame.x0 <= word.x0 and word.x1 <= frame.x1  # "diverged" ran out of the frame on the right
     ax = plots.plot_history({"loss": [1.0, 0.5]}).axes[0]
     assert not [line for line in ax.get_lines() if line.get_linestyle() == ":"]
     ticks = ax.get_xticks()

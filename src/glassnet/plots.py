@@ -133,12 +133,14 @@ def plot_history(history, metrics=None, path=None, ax=None):
     with ``validation_freq=2``, epochs from ``initial_epoch + 1`` on), a
     dict's lists start at epoch 1. A curve that turns NaN or
     infinite (diverged training) leaves a gap; its first such epoch is
-    marked with a dotted line and "diverged", and the epoch axis runs to
+    marked with a dotted line and "diverged" (upright, inside the frame),
+    and the epoch axis runs to
     the last epoch all the same. A learning rate (``learning_rate`` or
     ``lr``, logged by the schedule callbacks) is labelled "learning rate η".
     """
     _require_matplotlib()
     from matplotlib.ticker import MaxNLocator
+    from matplotlib.transforms import offset_copy
 
     logs = getattr(history, "history", history)
     epochs_of = getattr(history, "_epochs_of", {})
@@ -196,10 +198,12 @@ def plot_history(history, metrics=None, path=None, ax=None):
             diverged += [epochs[np.argmin(finite)]] if not finite.all() else []
             last = max(last, epochs[-1])
         if diverged:
-            ax.set_xlim(right=max(ax.get_xlim()[1], last + 0.5))  # the epochs after it (NaN, not drawn) too
-            ax.axvline(min(diverged), color="tab:red", ls=":", lw=1.5)
-            ax.text(min(diverged), 0.95, " diverged", color="tab:red", va="top",
-                    transform=ax.get_xaxis_transform())
+            first, right = ax.get_xlim()
+            at = min(diverged)  # the epochs after it (NaN, not drawn) on the axis too, and room for the word
+            ax.set_xlim(right=max(right, last + 0.5, at + 0.08 * (at - first)))
+            ax.axvline(at, color="tab:red", ls=":", lw=1.5)
+            ax.text(at, 0.97, "diverged", color="tab:red", rotation=90, ha="left", va="top",
+                    transform=offset_copy(ax.get_xaxis_transform(), fig, x=2, units="points"))
         ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
         drawn = np.concatenate([np.ravel(np.asarray(logs[key], dtype=float)) for key in keys])
         drawn = drawn[np.isfinite(drawn)]
