@@ -26,7 +26,7 @@ def test_one_epoch_by_hand():
     X = np.array([[2.0, 1.0], [-1.0, 1.0], [0.0, -2.0]])
     y = np.array([1, -1, -1])
     p = Perceptron(learning_rate=0.5).fit(X, y)
-    np.testing.assert_array_equal(p.weights_history_[1], [[-0.5], [1.5], [1.0]])
+    np.testing.assert_array_equal(p.weights_history_[1], [-0.5, 1.5, 1.0])
     np.testing.assert_array_equal(p.weights_, [-0.5, 1.5, 1.0])
     assert p.mistakes_ == [3, 0] and p.n_iter_ == 2
     assert p.converged_ and p.separable_
@@ -127,6 +127,46 @@ def test_seed_003s_algorithm_is_scikit_learns_perceptron_epoch_by_epoch(epochs, 
     assert ours.n_iter_ == reference.n_iter_ == epochs
     np.testing.assert_allclose(ours.coef_, reference.coef_, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(ours.intercept_, reference.intercept_, rtol=1e-12, atol=1e-12)
+
+
+def test_weights_history_is_scikit_learns_weights_after_each_epoch_shaped_as_weights_(rng):
+    # weights_history_[e] is w after epoch e, shaped as weights_: (d + 1,) for two classes (it was
+    # (d + 1, 1), so that history[-1] != weights_ in shape), (d + 1, k) one-vs-rest
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import Perceptron as SkPerceptron
+
+    X = rng.normal(size=(40, 2))
+    y = (X @ [1.0, -2.0] + 0.3 > 0).astype(int)
+    p = Perceptron(max_epochs=1000).fit(X, y)
+    assert p.converged_ and len(p.weights_history_) == p.n_iter_ + 1
+    np.testing.assert_array_equal(p.weights_history_[0], np.zeros(3))
+    np.testing.assert_array_equal(p.weights_history_[-1], p.weights_)
+    for epoch in range(1, p.n_iter_ + 1):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            ref = SkPerceptron(eta0=1.0, alpha=0.0, shuffle=False, tol=None, max_iter=epoch).fit(X, y)
+        assert p.weights_history_[epoch].shape == (3,)
+        np.testing.assert_allclose(p.weights_history_[epoch], np.r_[ref.intercept_, ref.coef_[0]], atol=1e-12)
+    y3 = np.digitize(X[:, 0], [-0.5, 0.5])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NotSeparableWarning)
+        m = Perceptron(max_epochs=3).fit(X, y3)
+    assert all(w.shape == (3, 3) for w in m.weights_history_)
+    np.testing.assert_array_equal(m.weights_history_[-1], m.weights_)
+
+
+def test_updates_stay_within_novikoffs_bound(rng):
+    # Novikoff: on data separated with margin γ by a unit vector u (y⟨u, x̃⟩ ≥ γ) and ‖x̃‖ ≤ R,
+    # the perceptron makes at most (R/γ)² updates. A thin margin makes the bound matter.
+    u = np.array([0.1, 1.0, -1.0]) / np.linalg.norm([0.1, 1.0, -1.0])
+    X = rng.uniform(-1, 1, size=(400, 2))
+    Xb = np.c_[np.ones(len(X)), X]
+    margin = Xb @ u
+    X, Xb, margin = X[np.abs(margin) > 0.05], Xb[np.abs(margin) > 0.05], margin[np.abs(margin) > 0.05]
+    y = np.sign(margin)
+    gamma, R = np.abs(margin).min(), np.linalg.norm(Xb, axis=1).max()
+    p = Perceptron(max_epochs=10_000).fit(X, y)
+    assert p.converged_ and 0 < sum(p.mistakes_) <= (R / gamma) ** 2
 
 
 def test_learns_seed_004s_table():

@@ -337,7 +337,7 @@ class Perceptron(ClassifierMixin, BaseEstimator):
     mistakes_ : list of int
         Mistakes (samples updated) in each epoch; the last is 0 when converged.
     weights_history_ : list of ndarray
-        The weights before training and after each epoch.
+        The weights before training and after each epoch, each shaped as ``weights_``.
     converged_ : bool
         An epoch passed without mistakes: the data was separated.
     separable_ : bool or None
@@ -369,7 +369,9 @@ class Perceptron(ClassifierMixin, BaseEstimator):
         Wt = np.zeros((Y.shape[1], X.shape[1] + 1))  # one perceptron per row: (w0, w1, ..., wd)
         rng = random_state_rng(self.random_state)
         seen = {Wt.tobytes(): 0}
-        self.mistakes_, self.weights_history_ = [], [Wt.T.copy()]
+        # each epoch's weights shaped as weights_: (d + 1,) for two classes, (d + 1, k) for more
+        shaped = (lambda Wt: Wt[0].copy()) if len(Wt) == 1 else (lambda Wt: Wt.T.copy())
+        self.mistakes_, self.weights_history_ = [], [shaped(Wt)]
         self.converged_, self.separable_ = False, None
         # From w = 0, the weights after any updates are η times those of η = 1, and the test
         # y⟨w, x⟩ ≤ 0 does not see η: train with η = 1, whose sums of integer data (the gates'
@@ -380,7 +382,7 @@ class Perceptron(ClassifierMixin, BaseEstimator):
                 order = rng.permutation(len(X)) if self.shuffle else np.arange(len(X))
                 mistakes = _perceptron_epoch(X, Y, Wt, order, 1.0)
                 self.mistakes_.append(mistakes)
-                self.weights_history_.append(eta * Wt.T)
+                self.weights_history_.append(shaped(eta * Wt))
                 if mistakes == 0:
                     self.converged_ = self.separable_ = True
                     break

@@ -57,9 +57,7 @@ def cmd_perceptron(args):
     if labels is not None and len(labels) == 2:  # which label the one perceptron's +1 is
         print(f"classes: +1 = {labels[1]!r}, −1 = {labels[0]!r}")
     W = np.array(model.weights_history_)
-    if W.ndim == 3 and W.shape[2] == 1:  # two classes: one perceptron
-        W = W[:, :, 0]
-    if W.ndim == 2:
+    if W.ndim == 2:  # two classes: one perceptron
         header = ["epoch", *(f"w{k}" for k in range(W.shape[1])), "mistakes"]
         rows = [[str(e), *(f"{v:g}" for v in w), "-" if e == 0 else str(model.mistakes_[e - 1])]
                 for e, w in enumerate(W)]
