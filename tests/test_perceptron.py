@@ -375,6 +375,18 @@ def test_rule_bad_input(kwargs, exc, match):
         train_neuron(**args)
 
 
+@pytest.mark.parametrize("activation, t, right", [("sign", [0, 0, 0, 1], [-1, -1, -1, 1]),
+                                                   ("step", [-1, -1, -1, 1], [0, 0, 0, 1])])
+def test_perceptron_rule_refuses_targets_its_activation_never_outputs(activation, t, right):
+    # sgn(net) is never 0, so with t = 0 the error t − sgn(net) = ∓1 is never 0: every sample was
+    # updated in every epoch (AND with sign: 3 "mistakes" per epoch for ever, w = (−1, 3, 3) after 5),
+    # and with step and t = −1, t − step(net) ≤ −1 drove w0 down by η each time (−11 after 5 epochs)
+    with pytest.raises(ValueError, match=rf"t must hold {activation}'s two outputs.*such as \[{t[0]:.1f}\]"):
+        perceptron_rule(GATE_X, t, activation=activation, learning_rate=1.0, epochs=5)
+    h = perceptron_rule(GATE_X, right, activation=activation, learning_rate=1.0, epochs=10)
+    assert h.mistakes[-1] == 0
+
+
 def test_labels_that_cannot_be_sorted_are_a_clear_error():
     for y in (np.array([None, "a"] * 2, dtype=object), np.array([1, "a"] * 2, dtype=object)):
         with pytest.raises(TypeError, match="y must hold class labels of one kind"):

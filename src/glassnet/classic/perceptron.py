@@ -111,7 +111,8 @@ def train_neuron(
     ----------
     X : array-like, shape (n, d)
     t : array-like, shape (n,) or (n, k)
-        Targets, in the activation's range (0/1 for step and sigmoid, ±1 for sign and tanh).
+        Targets, in the activation's range (0/1 for step and sigmoid, ±1 for sign and tanh);
+        the perceptron rule with step or sign refuses any other value.
     rule : {"perceptron", "delta"}
         Δw = η [t − f(net)] x, or Δw = η [t − f(net)] f'(net) x (f'(net) is the
         Jacobian for softmax, so that the step is still −η ∂E/∂w).
@@ -152,6 +153,13 @@ def train_neuron(
     if rule == "delta" and not f.elementwise and T2.shape[1] == 1:
         raise ValueError(f"{f.name} over a single output is constant (1), so the delta rule cannot learn; give t "
                          "one column per class (one-hot), or use 'sigmoid' for one output.")
+    if rule == "perceptron" and f.piecewise_constant and not np.isin(T, f.output_range).all():
+        # t − f(net) is then never 0 for some samples: they stay mistakes, and w grows for ever
+        low, high = f.output_range
+        bad = np.unique(T[~np.isin(T, f.output_range)])[:5]
+        raise ValueError(f"t must hold {f.name}'s two outputs, {low:g} and {high:g}, for the perceptron rule. "
+                         f"Received values such as {bad.tolist()}; use activation='sign' for targets ±1 and "
+                         "'step' for 0/1.")
     for flag, value in (("use_bias", use_bias), ("shuffle", shuffle), ("record_steps", record_steps)):
         check_bool(value, flag)
     Xb = add_bias_column(X) if use_bias else X.astype(np.float64, copy=False)
