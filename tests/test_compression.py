@@ -127,6 +127,21 @@ def test_psnr_reads_the_peak_from_integer_pixels_and_refuses_pixels_above_it():
         psnr(np.array([[-0.01, 1.5], [0.3, 0.9]]), np.zeros((2, 2)))
 
 
+def test_psnr_of_wide_integer_pixels_needs_max_value():
+    # [[0, 255]] against [[0, 250]]: MSE = 25/2, so 10·log10(255² / 12.5) = 37.16 dB with the 8-bit peak.
+    # A list of ints is int64, whose dtype maximum 2⁶³ − 1 gave 368.3 dB: refused, asking for max_value
+    expected = 10 * np.log10(255.0**2 / 12.5)
+    assert psnr(np.array([[0, 255]], dtype=np.uint8), np.array([[0, 250]], dtype=np.uint8)) == pytest.approx(expected)
+    assert psnr([[0, 255]], [[0, 250]], max_value=255) == pytest.approx(expected) == pytest.approx(37.16, abs=0.01)
+    for dtype in (np.int32, np.int64, np.uint32, np.uint64):
+        with pytest.raises(ValueError, match=f"original has dtype {np.dtype(dtype)}.*pass max_value"):
+            psnr(np.array([[0, 255]], dtype=dtype), np.array([[0, 250]], dtype=dtype))
+    with pytest.raises(ValueError, match="pass max_value"):
+        psnr([[0, 255]], [[0, 250]])
+    u16 = np.array([[0, 1000]], dtype=np.uint16)  # 16-bit pixels keep their peak, 65535
+    assert psnr(u16, u16 - np.uint16(10) * (u16 > 0)) == pytest.approx(10 * np.log10(65535.0**2 / 50))
+
+
 def test_the_default_training_is_long_enough_for_one_small_image():
     # one 64x64 image is 64 blocks of 8x8: one Adam step an epoch, and the 20 epochs that suit
     # 1000 digits left the codec at 15.6 dB, where PCA with 16 components reaches 47 dB

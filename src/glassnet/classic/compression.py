@@ -32,7 +32,8 @@ def psnr(original, reconstruction, max_value=None):
 
     ``max_value``, the range of the pixel values, defaults as scikit-image's
     ``data_range``, from ``original``'s dtype: the integer dtype's maximum (255
-    for uint8 images), else 1.0 (pixels in [0, 1]); when ``original`` has
+    for uint8 images; 8- and 16-bit integers only: int32/int64 data, such as a
+    list of ints, must give ``max_value``), else 1.0 (pixels in [0, 1]); when ``original`` has
     negative values, the dtype's whole range (255 for int8, 2.0 for floats in
     [−1, 1]). An ``original`` with values outside that range, or above a given
     ``max_value``, is refused: the figure would be meaningless (uint8 pixels
@@ -43,6 +44,10 @@ def psnr(original, reconstruction, max_value=None):
     if a.shape != b.shape:
         raise ValueError(f"original and reconstruction must have the same shape. Received {a.shape} and {b.shape}.")
     if max_value is None:
+        if np.issubdtype(a.dtype, np.integer) and a.dtype.itemsize > 2:
+            # (a list of ints is int64: a peak of 2⁶³ − 1 read 0..255 pixels off by 5 as 368 dB)
+            raise ValueError(f"original has dtype {a.dtype}, whose largest value {np.iinfo(a.dtype).max} is no "
+                             "pixel's peak: pass max_value (255 for 8-bit pixels) or give uint8/uint16 pixels.")
         low, high = ((float(np.iinfo(a.dtype).min), float(np.iinfo(a.dtype).max))
                      if np.issubdtype(a.dtype, np.integer) else (-1.0, 1.0))
         if a.size and a.min() < low:
