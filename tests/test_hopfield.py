@@ -10,6 +10,7 @@ from glassnet.classic import (
     CapacityWarning,
     Hopfield,
     RecallCycleWarning,
+    UnstablePatternWarning,
     flip_bits,
     load_bitmaps,
     show_bitmap,
@@ -120,6 +121,30 @@ def test_capacity_warning_fires_above_0138_n(rng):
         Hopfield().fit(rng.choice([-1, 1], size=(13, N)))  # 13 ≤ 13.8
     with pytest.warns(CapacityWarning, match="13.8"):
         Hopfield().fit(rng.choice([-1, 1], size=(14, N)))
+
+
+def test_stored_patterns_that_are_not_fixed_points_are_reported_within_capacity():
+    # N = 22, p = 3 ≤ 0.138·22 = 3.04: no CapacityWarning. ξ¹ = all +1; ξ², ξ³ flip bit 14, 15.
+    # At bit 14 of ξ², N·h = Σ_μ ξ^μ_14 (ξ^μ·ξ² − ξ^μ_14 ξ²_14) = (20 + 1) − (22 − 1) + (18 + 1) = 19 > 0,
+    # but ξ²_14 = −1: ξ² (and likewise ξ³) is not a fixed point, while ξ¹ is. Nothing said so: the
+    # digits (10 ≤ 13.8) store no pattern recall can end on, and the CLI just read "spurious state".
+    P = np.ones((3, 22), dtype=int)
+    P[1, 14] = P[2, 15] = -1
+    W = hebb_reference(P)
+    unstable = [k for k, xi in enumerate(P) if not np.array_equal(np.sign(W @ xi), xi)]
+    assert unstable == [1, 2]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CapacityWarning)
+        with pytest.warns(UnstablePatternWarning, match=r"2 of the 3 stored patterns \(indices \[1, 2\]\) are not fixed"):
+            net = Hopfield().fit(P)
+    assert net.is_stable(P).tolist() == [True, False, False]
+    digits = load_bitmaps("digits")[0]
+    with pytest.warns(UnstablePatternWarning, match=r"10 of the 10 stored patterns"):
+        Hopfield().fit(digits)
+    with warnings.catch_warnings():  # stable patterns, or one pattern: nothing to say
+        warnings.simplefilter("error", UnstablePatternWarning)
+        Hopfield().fit(load_bitmaps("HTX")[0])
+        Hopfield().fit(P[1:2])
 
 
 def test_classify_finds_mixtures_a_block_at_a_time():

@@ -4,7 +4,7 @@ hand-wired threshold units, Hopfield, self-organizing map, autoencoder compressi
 from .adaline import Adaline
 from .bitmaps import load_bitmaps, show_bitmap
 from .compression import CompressionResult, compress_image
-from .hopfield import CapacityWarning, Hopfield, RecallCycleWarning, flip_bits
+from .hopfield import CapacityWarning, Hopfield, RecallCycleWarning, UnstablePatternWarning, flip_bits
 from .perceptron import NotSeparableWarning, Perceptron, RuleHistory, delta_rule, perceptron_rule, train_neuron
 from .som import SOM
 from .threshold import ThresholdNetwork, ThresholdUnit, TruthTable, xor_network
@@ -22,6 +22,7 @@ __all__ = [
     "ThresholdNetwork",
     "ThresholdUnit",
     "TruthTable",
+    "UnstablePatternWarning",
     "compress_image",
     "delta_rule",
     "flip_bits",

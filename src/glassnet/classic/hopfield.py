@@ -20,7 +20,7 @@ from .._estimator import NotFittedError
 from .._validation import check_array, check_bool, check_choice, check_number, check_positive_int, sized_by
 from ..backend import random_state_rng
 
-__all__ = ["Hopfield", "HopfieldTrace", "CapacityWarning", "RecallCycleWarning", "flip_bits"]
+__all__ = ["Hopfield", "HopfieldTrace", "CapacityWarning", "UnstablePatternWarning", "RecallCycleWarning", "flip_bits"]
 
 CAPACITY_RATIO = 0.138
 """Patterns per neuron a Hopfield network stores reliably (Amit, Gutfreund, Sompolinsky)."""
@@ -28,6 +28,10 @@ CAPACITY_RATIO = 0.138
 
 class CapacityWarning(UserWarning):
     """More patterns were stored than ≈ 0.138·N; recall will meet spurious states."""
+
+
+class UnstablePatternWarning(UserWarning):
+    """Some stored patterns are not fixed points although p ≤ 0.138·N (correlated patterns)."""
 
 
 class RecallCycleWarning(UserWarning):
@@ -159,6 +163,22 @@ class Hopfield:
                 CapacityWarning,
                 stacklevel=2,
             )
+        elif p > 1:
+            # 0.138·N holds for random patterns; similar ones (the digits) interfere far sooner
+            unstable = np.flatnonzero(~self.is_stable(self.patterns_))
+            if len(unstable):
+                overlap = np.abs(X @ X.T)[~np.eye(p, dtype=bool)].max() / N
+                one = len(unstable) == 1
+                warnings.warn(
+                    f"{len(unstable)} of the {p} stored patterns (indices {unstable[:10].tolist()}"
+                    f"{', ...' if len(unstable) > 10 else ''}) {'is not a fixed point' if one else 'are not fixed points'}: "
+                    f"sgn(W ξ) ≠ ξ, so recall cannot end exactly on {'it' if one else 'them'}, although p={p} is within "
+                    f"the capacity ≈ 0.138·N = {self.capacity_:.1f} (a bound for random patterns). The patterns' "
+                    f"crosstalk (overlaps up to |ξ^a·ξ^b|/N = {overlap:.2f}) is too large; store fewer or less "
+                    "similar patterns.",
+                    UnstablePatternWarning,
+                    stacklevel=2,
+                )
         self._rng = random_state_rng(self.random_state)
         return self
 

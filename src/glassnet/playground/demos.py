@@ -186,7 +186,7 @@ def hopfield(config=None):
     """
     import warnings
 
-    from ..classic import CapacityWarning, Hopfield, RecallCycleWarning, flip_bits, load_bitmaps
+    from ..classic import CapacityWarning, Hopfield, RecallCycleWarning, UnstablePatternWarning, flip_bits, load_bitmaps
 
     c = complete_settings(config, HOPFIELD_DEFAULTS, "Hopfield")
     if not isinstance(c["store"], str) or not 1 <= len(c["store"].replace(" ", "")) <= 26:
@@ -227,7 +227,8 @@ def hopfield(config=None):
         "wrong_bits": int((final != clean).sum()),
         "sweeps": int(info.n_sweeps),
         # (a training in another thread may warn meanwhile: its DivergenceWarning is no note of this recall)
-        "notes": [str(w.message) for w in caught if issubclass(w.category, (CapacityWarning, RecallCycleWarning))],
+        "notes": [str(w.message) for w in caught
+                  if issubclass(w.category, (CapacityWarning, UnstablePatternWarning, RecallCycleWarning))],
     }
 
 
