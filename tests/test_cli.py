@@ -1700,6 +1700,11 @@ def test_ignore_leaves_an_id_column_out_and_predict_leaves_it_out_by_name(tmp_pa
         result = call("perceptron", "and", option, "1", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
         assert_one_line_error(result)
         assert f"{option} does not apply to the and gate" in result.stderr
+    # --bipolar encodes the gates' inputs; on a CSV it was silently ignored (0/1 columns trained as 0/1)
+    result = call("perceptron", "id.csv", "--ignore", "id", "--bipolar", cwd=tmp_path, monkeypatch=monkeypatch,
+                  capsys=capsys)
+    assert_one_line_error(result)
+    assert "--bipolar applies to the gates only" in result.stderr
 
 
 def test_an_unterminated_quote_is_reported(tmp_path, monkeypatch, capsys):

@@ -29,6 +29,8 @@ def cmd_perceptron(args):
     else:
         if not Path(args.data).exists() and not key.endswith((".csv", ".txt")):
             raise CommandError(f"unknown data {args.data!r}: use a gate ({', '.join(GATES)}) or the path of a CSV file.")
+        if args.bipolar:  # (it was ignored: the CSV's own values were trained on)
+            raise CommandError("--bipolar applies to the gates only: a CSV file's inputs are used as they are.")
         X, y_raw, _ = read_csv(args.data, args.target, ignore=args.ignore or (), header=args.header)
         if encode_labels(y_raw, "auto")[2] == "regression":  # 120 targets such as 0.37 became 120 classes
             values = np.unique(y_raw)
