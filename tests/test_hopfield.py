@@ -145,6 +145,27 @@ def test_capacity_warning_fires_above_0138_n(rng):
         Hopfield().fit(rng.choice([-1, 1], size=(14, N)))
 
 
+def test_capacity_warning_says_how_many_stored_patterns_are_fixed_points():
+    # N = 10, p = 2 > 1.38, orthogonal: ξ¹ = 1, ξ² = (1,1,1,1,1,−1,−1,−1,−1,−1). At bit i of ξ¹,
+    # N·h_i = ξ¹_i(ξ¹·ξ¹ − 1) + ξ²_i(ξ²·ξ¹ − ξ²_i ξ¹_i) = 9 − 1 = 8 > 0, and so for ξ²: both are fixed
+    # points, yet the warning said "recall will end in spurious states"
+    P = np.ones((2, 10), dtype=int)
+    P[1, 5:] = -1
+    W = hebb_reference(P)
+    assert all(np.array_equal(np.sign(W @ xi), xi) for xi in P)
+    with pytest.warns(CapacityWarning, match=r"1\.4: recall may end in spurious states \(every stored pattern is "
+                                             r"still a fixed point\)"):
+        Hopfield().fit(P)
+    # 30 random patterns in N = 100: most are not fixed points, counted with the reference weights
+    R = np.random.default_rng(0).choice([-1, 1], size=(30, 100))
+    W = hebb_reference(R)
+    k = sum(not np.array_equal(np.where(W @ xi == 0, xi, np.sign(W @ xi)), xi) for xi in R)
+    assert k > 15
+    with pytest.warns(CapacityWarning, match=rf"13\.8: recall may end in spurious states \({k} of the 30 stored "
+                                             r"patterns are not fixed points\)"):
+        Hopfield().fit(R)
+
+
 def test_stored_patterns_that_are_not_fixed_points_are_reported_within_capacity():
     # N = 22, p = 3 ≤ 0.138·22 = 3.04: no CapacityWarning. ξ¹ = all +1; ξ², ξ³ flip bit 14, 15.
     # At bit 14 of ξ², N·h = Σ_μ ξ^μ_14 (ξ^μ·ξ² − ξ^μ_14 ξ²_14) = (20 + 1) − (22 − 1) + (18 + 1) = 19 > 0,

@@ -156,29 +156,31 @@ class Hopfield:
         np.fill_diagonal(self._hebb, 0.0)
         self.W_ = self._hebb / N
         self.capacity_ = CAPACITY_RATIO * N
-        if p > 1 and p > self.capacity_:  # one pattern is always a fixed point
+        # one pattern is always a fixed point
+        unstable = np.flatnonzero(~self.is_stable(self.patterns_)) if p > 1 else np.array([], dtype=int)
+        k = len(unstable)
+        are_not = "is not a fixed point" if k == 1 else "are not fixed points"
+        if p > 1 and p > self.capacity_:
+            # (it said "recall will end in spurious states" also where every pattern was a fixed point)
+            where = f"{k} of the {p} stored patterns {are_not}" if k else "every stored pattern is still a fixed point"
             warnings.warn(
                 f"Storing p={p} patterns in a Hopfield network of N={N} neurons exceeds its "
-                f"capacity ≈ 0.138·N = {self.capacity_:.1f}; recall will end in spurious states.",
+                f"capacity ≈ 0.138·N = {self.capacity_:.1f}: recall may end in spurious states ({where}).",
                 CapacityWarning,
                 stacklevel=2,
             )
-        elif p > 1:
+        elif k:
             # 0.138·N holds for random patterns; similar ones (the digits) interfere far sooner
-            unstable = np.flatnonzero(~self.is_stable(self.patterns_))
-            if len(unstable):
-                overlap = np.abs(X @ X.T)[~np.eye(p, dtype=bool)].max() / N
-                one = len(unstable) == 1
-                warnings.warn(
-                    f"{len(unstable)} of the {p} stored patterns (indices {unstable[:10].tolist()}"
-                    f"{', ...' if len(unstable) > 10 else ''}) {'is not a fixed point' if one else 'are not fixed points'}: "
-                    f"sgn(W ξ) ≠ ξ, so recall cannot end exactly on {'it' if one else 'them'}, although p={p} is within "
-                    f"the capacity ≈ 0.138·N = {self.capacity_:.1f} (a bound for random patterns). The patterns' "
-                    f"crosstalk (overlaps up to |ξ^a·ξ^b|/N = {overlap:.2f}) is too large; store fewer or less "
-                    "similar patterns.",
-                    UnstablePatternWarning,
-                    stacklevel=2,
-                )
+            overlap = np.abs(X @ X.T)[~np.eye(p, dtype=bool)].max() / N
+            warnings.warn(
+                f"{k} of the {p} stored patterns (indices {unstable[:10].tolist()}{', ...' if k > 10 else ''}) "
+                f"{are_not}: sgn(W ξ) ≠ ξ, so recall cannot end exactly on {'it' if k == 1 else 'them'}, although "
+                f"p={p} is within the capacity ≈ 0.138·N = {self.capacity_:.1f} (a bound for random patterns). "
+                f"The patterns' crosstalk (overlaps up to |ξ^a·ξ^b|/N = {overlap:.2f}) is too large; store fewer "
+                "or less similar patterns.",
+                UnstablePatternWarning,
+                stacklevel=2,
+            )
         self._rng = random_state_rng(self.random_state)
         return self
 
