@@ -294,13 +294,16 @@ def _exact_perceptron_rule(X, t, eta, epochs, mode):
 @pytest.mark.parametrize("mode", ["online", "batch"])
 @pytest.mark.parametrize("t", [[0, 0, 0, 1], [0, 1, 1, 1]])
 @pytest.mark.parametrize("eta", ["1/10", "3/10"])
-def test_perceptron_rule_on_gates_is_the_exact_rule(t, eta, mode):
+@pytest.mark.parametrize("start", [None, "zeros"])
+def test_perceptron_rule_on_gates_is_the_exact_rule(t, eta, mode, start):
     # With η = 0.1 (the default) AND online stopped after 3 epochs at (−0.2, 0.2, 0.1): (1, 0)'s net
     # read −2.8e-17 for 0, so step gave 0 = t, where the rule gives 1 ≠ t and goes on two epochs more.
+    # weights=np.zeros(3), the seed's w = 0 given explicitly, stopped there still.
     from fractions import Fraction
 
     weights, mistakes = _exact_perceptron_rule(GATE_X, t, Fraction(eta), 12, mode)
-    h = perceptron_rule(GATE_X, t, learning_rate=float(Fraction(eta)), epochs=12, mode=mode)
+    w0 = None if start is None else np.zeros(3)
+    h = perceptron_rule(GATE_X, t, learning_rate=float(Fraction(eta)), epochs=12, mode=mode, weights=w0)
     assert h.mistakes.tolist() == mistakes
     np.testing.assert_allclose(h.weights, weights, rtol=1e-12, atol=1e-15)
 

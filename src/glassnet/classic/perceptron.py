@@ -175,7 +175,7 @@ def train_neuron(
     # 0/1 and ±1) are exact, and scale. (With η = 0.1 AND's net at (1, 0) read −2.8e-17 for 0,
     # passed as correct, and the rule stopped with the point on its boundary.)
     scale = 1.0
-    if rule == "perceptron" and weights is None and type(f) in (activations.Step, activations.Sign):
+    if rule == "perceptron" and not W.any() and type(f) in (activations.Step, activations.Sign):  # (given zeros too)
         scale, eta = eta, 1.0
 
     def delta(net, T_):
