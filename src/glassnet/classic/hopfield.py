@@ -27,7 +27,8 @@ CAPACITY_RATIO = 0.138
 
 
 class CapacityWarning(UserWarning):
-    """More patterns were stored than ≈ 0.138·N; recall will meet spurious states."""
+    """More patterns were stored than ≈ 0.138·N; recall may meet spurious states (the message
+    counts the stored patterns that are not fixed points)."""
 
 
 class UnstablePatternWarning(UserWarning):
