@@ -81,6 +81,18 @@ PEER_CASES = [
     ("regression", dict(solver="sgd", max_iter=30, learning_rate_init=0.01, activation="identity"), False),
     ("regression", dict(solver="adam", max_iter=30, early_stopping=True), False),
     ("multiclass", dict(solver="adam", max_iter=20, batch_size=300), True),
+    # weights on mini-batches: scikit-learn divides each batch's loss and penalty by that batch's Σ w_i
+    ("multiclass", dict(solver="sgd", max_iter=20, batch_size=40, momentum=0.0, alpha=0.01), True),
+    ("multiclass", dict(solver="sgd", max_iter=20, batch_size=40, nesterovs_momentum=False, alpha=0.01), True),
+    ("multiclass", dict(solver="sgd", max_iter=20, batch_size=40, learning_rate="invscaling",
+                        learning_rate_init=0.1), True),
+    ("binary", dict(solver="adam", max_iter=20, batch_size=64, alpha=0.1), True),
+    ("multilabel", dict(solver="adam", max_iter=20, batch_size=50, alpha=0.01), True),
+    ("regression", dict(solver="sgd", max_iter=20, batch_size=50, learning_rate_init=0.01), True),
+    ("regression2", dict(solver="adam", max_iter=20, batch_size=50, alpha=0.05), True),
+    ("multiclass", dict(solver="adam", max_iter=30, batch_size=40, early_stopping=True), True),
+    ("regression", dict(solver="sgd", max_iter=30, batch_size=40, early_stopping=True, learning_rate_init=0.01),
+     True),
 ]
 
 
@@ -100,16 +112,63 @@ def test_stochastic_training_equals_sklearn(name, params, weighted):
     assert ours.n_iter_ == peer.n_iter_
     assert ours.t_ == peer.t_
     for a, b in zip(ours.coefs_ + ours.intercepts_, peer.coefs_ + peer.intercepts_):
-        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
-    np.testing.assert_allclose(ours.loss_curve_, peer.loss_curve_, rtol=1e-9)
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(ours.loss_curve_, peer.loss_curve_, rtol=1e-12)
     if peer.best_loss_ is None:
         assert ours.best_loss_ is None
     else:
-        assert ours.best_loss_ == pytest.approx(peer.best_loss_, rel=1e-9)
+        assert ours.best_loss_ == pytest.approx(peer.best_loss_, rel=1e-12)
     if params.get("early_stopping"):
-        np.testing.assert_allclose(ours.validation_scores_, peer.validation_scores_, rtol=1e-9)
-        assert ours.best_validation_score_ == pytest.approx(peer.best_validation_score_, rel=1e-9)
-    np.testing.assert_allclose(ours.predict(X), peer.predict(X), rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(ours.validation_scores_, peer.validation_scores_, rtol=1e-12)
+        assert ours.best_validation_score_ == pytest.approx(peer.best_validation_score_, rel=1e-12)
+    np.testing.assert_allclose(ours.predict(X), peer.predict(X), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("name, params", [
+    ("multiclass", dict(solver="sgd", momentum=0.9, nesterovs_momentum=True, alpha=0.01)),
+    ("regression2", dict(solver="adam", alpha=0.05)),
+])
+def test_shuffled_weighted_mini_batches_are_scikit_learns(monkeypatch, name, params):
+    """shuffle=True with sample weights: each shuffled batch's loss and penalty are divided by that
+    batch's own Σ w_i, as scikit-learn's. glassnet draws its own orders; scikit-learn, given the same
+    rows in the same order (partial_fit, one epoch each), takes the same steps."""
+    import glassnet.models.training as training
+
+    orders = []
+
+    def recorded(*args):
+        orders.append(draw(*args))
+        return orders[-1]
+
+    draw = training._order
+    monkeypatch.setattr(training, "_order", recorded)
+    X, y = DATA[name]
+    sw = DATA["weights"]
+    params = dict(params, random_state=3, hidden_layer_sizes=(10,), batch_size=40, learning_rate_init=0.01)
+    regression = name.startswith("regression")
+    ours = (MLPRegressor if regression else MLPClassifier)(max_iter=5, shuffle=True, n_iter_no_change=100, **params)
+    peer = (sk_nn.MLPRegressor if regression else sk_nn.MLPClassifier)(shuffle=False, **params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours.fit(X, y, sample_weight=sw)
+    assert len(orders) == 5
+    for order in orders:
+        peer.partial_fit(X[order], y[order], sample_weight=sw[order], **({} if regression else {"classes": [0, 1, 2]}))
+    for a, b in zip(ours.coefs_ + ours.intercepts_, peer.coefs_ + peer.intercepts_):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(ours.loss_curve_, peer.loss_curve_, rtol=1e-12)
+
+
+def test_a_mini_batch_without_weight_is_named():
+    """A batch whose sample weights are all zero: scikit-learn's objective divides by its Σ w_i = 0
+    (scikit-learn raises ZeroDivisionError: "Weights sum to zero, can't be normalized")."""
+    X, y = DATA["multiclass"]
+    sw = np.ones(len(X))
+    sw[50:100] = 0.0
+    with pytest.raises(ValueError, match="sample_weight sums to zero on a mini-batch of 50 samples"):
+        MLPClassifier(hidden_layer_sizes=(3,), batch_size=50, shuffle=False, max_iter=2).fit(X, y, sample_weight=sw)
+    with pytest.raises(ZeroDivisionError):
+        sk_nn.MLPClassifier(hidden_layer_sizes=(3,), batch_size=50, shuffle=False, max_iter=2).fit(X, y, sample_weight=sw)
 
 
 @pytest.mark.parametrize("name, weighted", [("multiclass", False), ("multiclass", True), ("regression", False)])

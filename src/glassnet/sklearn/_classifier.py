@@ -30,7 +30,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         name ('leaky_relu', 'elu', 'softplus', ...), or one name per hidden layer.
     solver : {'adam', 'sgd', 'lbfgs'}, default='adam'
     alpha : float, default=1e-4
-        L2 strength: the loss gains ``α/(2 n_b) Σ ||W||²`` per batch of ``n_b``.
+        L2 strength: the loss gains ``α/(2 n_b) Σ ||W||²`` per batch of ``n_b``
+        (``α/(2 Σ_b w_i)`` with ``sample_weight``, as scikit-learn's).
     batch_size : int or 'auto', default='auto'
         ``min(200, n_samples)`` when 'auto'; ignored by 'lbfgs'.
     learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'

@@ -2,13 +2,15 @@
 
 scikit-learn divides the weighted loss and the penalty ``α/2 Σ_l ||W^(l)||²``
 by the batch's total weight ``Σ w_i``; the engine averages ``Σ w_i L_i / n_b``.
-So the weights go in rescaled to mean 1 (:func:`_data_weights`; exact for
-full batches, see ``docs/sklearn.md``) and the penalty is an L2
-``kernel_regularizer`` (:class:`_BatchL2`) whose factor the solvers set to
-``α / (2 n_b · mean(w))``.
+So the weights go in rescaled to mean 1 (:func:`_data_weights`) and the penalty
+is an L2 ``kernel_regularizer`` (:class:`_BatchL2`) whose factor the solvers
+set to ``α / (2 n_b · mean(w))``: exact without weights and for full batches.
+With weights on mini-batches, :func:`_batch_weight_sums` makes each batch's
+loss and penalty divide by that batch's own ``Σ w_i``.
 """
 
 import contextlib
+import copy
 
 import numpy as np
 
@@ -67,6 +69,50 @@ def _data_weights(est, w, n):
     if v is not None and np.all(v == 1.0):
         v = None
     return v, mean_w
+
+
+class _BatchWeightSum:
+    """The divisor ``d`` of a weighted training batch's loss ``Σ v_i L_i / d``, as scikit-learn's:
+    ``d = Σ_b v_i / K`` (``v = K w / mean(w)``, K the multilabel factor of :func:`_data_weights`),
+    so that the loss is ``K Σ_b w_i L_i / Σ_b w_i``; it also sets the penalty's factor to
+    ``α / (2 Σ_b w_i) = α / (2 mean(w) d)`` before the engine reads it for this batch."""
+
+    def __init__(self, est, regularizer, mean_w):
+        self.outputs = est.n_outputs_ if est.out_activation_ == "logistic" else 1
+        self.regularizer, self.half_alpha, self.mean_w = regularizer, 0.5 * est.alpha, mean_w
+
+    def __call__(self, n, sample_weight):
+        if sample_weight is None:  # (the early-stopping set's loss, with weights all alike)
+            return n
+        d = float(sample_weight.sum()) / self.outputs
+        if not d > 0:  # (scikit-learn: "ZeroDivisionError: Weights sum to zero, can't be normalized")
+            raise ValueError(
+                f"sample_weight sums to zero on a mini-batch of {n} samples: scikit-learn's objective divides "
+                "each batch's loss by its total weight. Give weight to more samples, use shuffle=True or a "
+                "larger batch_size."
+            )
+        if self.regularizer is not None:  # (Python floats: an overflow is inf, no warning)
+            self.regularizer.l2 = self.half_alpha / (self.mean_w * d)
+        return d
+
+
+@contextlib.contextmanager
+def _batch_weight_sums(est, weighted, mean_w, regularizer):
+    """``with _batch_weight_sums(est, weighted, mean_w, reg):`` trains ``est.model_`` with each
+    batch's loss and penalty divided by that batch's weight sum, as scikit-learn's
+    (:class:`_BatchWeightSum`), where it trains on sample weights (``weighted``). Without them
+    nothing changes: the engine's batch mean is then scikit-learn's, at no cost per step."""
+    model = est.model_
+    if not weighted:
+        yield
+        return
+    saved = model.loss
+    model.loss = copy.copy(saved)  # a training-time copy: the saved network keeps its own loss
+    model.loss._divisor = _BatchWeightSum(est, regularizer, mean_w)
+    try:
+        yield
+    finally:
+        model.loss = saved
 
 
 class _ScikitSquaredError(losses.SquaredError):

@@ -19,7 +19,7 @@ from .._validation import is_sparse
 from ..layers import BatchNormalization, Dropout
 from ..models.training import DivergenceWarning
 from ._epochs import _EpochEnd, _EpochEndBatchAlpha
-from ._objective import _batch_l2, _data_weights, _scikit_loss
+from ._objective import _batch_l2, _batch_weight_sums, _data_weights, _scikit_loss
 
 
 def _new_optimizer(est):
@@ -79,8 +79,9 @@ def _fit_stochastic(est, X, Y, w, rs, incremental):
     v, mean_w = _data_weights(est, w, n)
 
     reg = _batch_l2(est, batch_size, mean_w)
+    weighted = w is not None and v is not None  # (v is K without weights for multilabel, None for equal weights)
     last = n % batch_size
-    if reg is not None and last:
+    if reg is not None and last and not weighted:  # (with weights, _batch_weight_sums sets each batch's factor)
         last_l2 = _batch_l2(est, last, mean_w).l2  # the short last batch's share
         callback = _EpochEndBatchAlpha(est, n, validation, reg, reg.l2, last_l2, n // batch_size)
     else:
@@ -89,7 +90,7 @@ def _fit_stochastic(est, X, Y, w, rs, incremental):
     est.n_iter_ = 0
     est._install_alpha(reg)
     try:
-        with warnings.catch_warnings(), _scikit_loss(est):
+        with warnings.catch_warnings(), _scikit_loss(est), _batch_weight_sums(est, weighted, mean_w, reg):
             warnings.simplefilter("ignore", DivergenceWarning)  # the ValueError below says it, as scikit-learn
             model.fit(
                 X, Y, batch_size=batch_size, epochs=1 if incremental else est.max_iter, verbose=0,
