@@ -32,6 +32,7 @@ CASES = [
     ("mean_absolute_percentage_error", "linear", "real"),
     ("mean_squared_logarithmic_error", "softplus", "unit"),
     ("mean_squared_logarithmic_error", "linear", "unit"),  # outputs below 1e-7: the clipped, flat part
+    ("poisson", "exponential", "unit"),
     ("binary_crossentropy", "sigmoid", "unit"),        # fused: delta = a - y
     ("binary_crossentropy", "softmax", "unit"),        # the unfused gradient
     ("categorical_crossentropy", "softmax", "onehot"),  # fused: delta = a - y

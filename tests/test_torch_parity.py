@@ -166,6 +166,8 @@ LOSSES = {
     "huber_delta": (lambda: losses.Huber(delta=0.3), "linear", lambda p, y: F.huber_loss(p, y, delta=0.3),
                     lambda y: y),
     "msle": ("msle", "softplus", lambda p, y: ((torch.log1p(p) - torch.log1p(y)) ** 2).mean(), np.abs),
+    "poisson": ("poisson", "exponential", lambda p, y: F.poisson_nll_loss(p, y, log_input=False, eps=1e-7),
+                lambda y: np.round(np.exp(y))),  # Keras's: ŷ − y log(ŷ + 1e-7), counts y
     "mape": ("mape", "linear", lambda p, y: 100 * ((p - y).abs() / y.abs()).mean(), lambda y: y),
     "binary_crossentropy": ("binary_crossentropy", "sigmoid", F.binary_cross_entropy, lambda y: 1.0 * (y > 0)),
     "binary_crossentropy_logits": (lambda: losses.BinaryCrossentropy(from_logits=True), "linear",

@@ -413,6 +413,25 @@ class MeanSquaredLogarithmicError(Loss):
         return D * (2.0 / A.shape[-1]) / (1 + P) * astype(A > EPSILON, A.dtype)
 
 
+class Poisson(Loss):
+    """Keras's ``J = mean_k (ŷ_k − y_k log(ŷ_k + ε))`` (ε = 1e-7), the Poisson negative
+    log-likelihood of counts ``y`` with rates ``ŷ`` (up to terms free of ``ŷ``);
+    ``∂J/∂ŷ = (1 − y / (ŷ + ε)) / K``. The targets are counts, ``y >= 0``; the outputs
+    must be positive rates (an ``exponential`` output activation)."""
+
+    name = "poisson"
+    target_range = (0, math.inf)
+
+    def __init__(self, reduction=REDUCTION, name=None, dtype=None):  # Keras's order
+        super().__init__(name, reduction, dtype)
+
+    def per_sample(self, Y, A):
+        return _mean_last(A - Y * get_namespace(A).log(A + EPSILON))
+
+    def per_sample_gradient(self, Y, A):
+        return (1.0 - Y / (A + EPSILON)) / A.shape[-1]
+
+
 class Huber(Loss):
     """``½e²`` for ``|e| <= δ``, else ``δ(|e| - ½δ)``, averaged over outputs;
     ``∂J/∂ŷ = clip(e, -δ, δ) / K`` with ``e = ŷ - y``."""
@@ -924,6 +943,7 @@ LOSSES = {
     "mean_squared_logarithmic_error": MeanSquaredLogarithmicError,
     "msle": MeanSquaredLogarithmicError,
     "huber": Huber,
+    "poisson": Poisson,
     "binary_crossentropy": BinaryCrossentropy,
     "categorical_crossentropy": CategoricalCrossentropy,
     "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
@@ -968,6 +988,11 @@ def huber(y_true, y_pred, delta=1.0):
     return Huber(delta, reduction=None)(y_true, y_pred)
 
 
+def poisson(y_true, y_pred):
+    """``mean_k (ŷ − y log(ŷ + 1e-7))`` per sample, as ``keras.losses.poisson``."""
+    return Poisson(reduction=None)(y_true, y_pred)
+
+
 def hinge(y_true, y_pred):
     """``mean_k max(0, 1 − y ŷ)`` per sample, 0/1 labels read as −1/+1, as ``keras.losses.hinge``."""
     return Hinge(reduction=None)(y_true, y_pred)
@@ -994,7 +1019,7 @@ mse, mae, mape, msle = mean_squared_error, mean_absolute_error, mean_absolute_pe
 
 #: each function -> the name of its loss (and of the metric of that name)
 FUNCTIONS = {fn: fn.__name__ for fn in (mean_squared_error, mean_absolute_error, mean_absolute_percentage_error,
-                                        mean_squared_logarithmic_error, huber, hinge, binary_crossentropy,
+                                        mean_squared_logarithmic_error, huber, poisson, hinge, binary_crossentropy,
                                         categorical_crossentropy, sparse_categorical_crossentropy)}
 
 
