@@ -57,9 +57,13 @@ def _data():
     Xb, yb = make_classification(n_samples=230, n_features=6, random_state=1)
     Xm, Ym = make_multilabel_classification(n_samples=230, n_features=6, n_classes=3, random_state=0)
     Xr, Yr = make_regression(n_samples=230, n_features=6, n_targets=2, random_state=0)
+    rates = np.exp(0.3 * Xr[:, :2] @ [1.0, -0.5])  # counts y ~ Poisson(ŷ) for loss='poisson'
+    draw = np.random.default_rng(1).poisson
+    counts = np.c_[draw(rates), draw(2 * rates)].astype(float)
     return {
         "multiclass": (Xc, yc), "binary": (Xb, yb), "multilabel": (Xm, Ym),
         "regression": (Xr, Yr[:, 0] / 100), "regression2": (Xr, Yr / 100),
+        "regression_counts": (Xr, counts[:, 0]), "regression_counts2": (Xr, counts),
         "weights": rng.uniform(0.5, 2.0, 230),
     }
 
@@ -93,6 +97,13 @@ PEER_CASES = [
     ("multiclass", dict(solver="adam", max_iter=30, batch_size=40, early_stopping=True), True),
     ("regression", dict(solver="sgd", max_iter=30, batch_size=40, early_stopping=True, learning_rate_init=0.01),
      True),
+    # loss='poisson': exponential output, scikit-learn's half Poisson deviance
+    ("regression_counts", dict(loss="poisson", solver="sgd", max_iter=20, batch_size=50, learning_rate_init=0.01),
+     False),
+    ("regression_counts2", dict(loss="poisson", solver="adam", max_iter=20, batch_size=40, alpha=0.05,
+                                learning_rate_init=0.01), True),
+    ("regression_counts", dict(loss="poisson", solver="adam", max_iter=40, early_stopping=True,
+                               learning_rate_init=0.01), True),
 ]
 
 
@@ -816,10 +827,43 @@ def test_bad_hyperparameters_are_named(params, error, match):
         MLPClassifier(**params).fit(X, y)
 
 
-def test_regressor_rejects_poisson_and_bad_weights():
+@pytest.mark.parametrize("name", ["regression_counts", "regression_counts2"])
+def test_poisson_lbfgs_is_scikit_learns_and_saves(tmp_path, name):
+    """loss='poisson' (was refused): L-BFGS on scikit-learn's half Poisson deviance with an
+    exponential output reaches scikit-learn's weights and loss_; the file keeps the estimator."""
+    X, y = DATA[name]
+    params = dict(loss="poisson", solver="lbfgs", max_iter=20, alpha=0.01, hidden_layer_sizes=(10,), random_state=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        peer = sk_nn.MLPRegressor(**params).fit(X, y, sample_weight=DATA["weights"])
+        ours = MLPRegressor(**params).fit(X, y, sample_weight=DATA["weights"])
+    assert ours.out_activation_ == peer.out_activation_ == "exp"
+    assert ours.n_iter_ == peer.n_iter_
+    assert ours.loss_ == pytest.approx(peer.loss_, rel=1e-10)
+    for a, b in zip(ours.coefs_ + ours.intercepts_, peer.coefs_ + peer.intercepts_):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-11)
+    np.testing.assert_allclose(ours.predict(X), peer.predict(X), rtol=1e-9)
+    assert ours.model_.loss.name == "poisson"  # Keras's loss in the network; scikit-learn's only while it trains
+    ours.save(tmp_path / "counts.glassnet")
+    loaded = MLPRegressor.load(tmp_path / "counts.glassnet")
+    np.testing.assert_array_equal(loaded.predict(X), ours.predict(X))
+
+
+def test_poisson_refuses_negative_targets_and_a_network_fitted_for_another_loss():
+    X, y = DATA["regression_counts"]
+    with pytest.raises(ValueError, match=r"loss='poisson' needs counts y >= 0 .* Received y down to -1.0"):
+        MLPRegressor(loss="poisson").fit(X, np.r_[-1.0, y[1:]])
+    reg = MLPRegressor(hidden_layer_sizes=(3,), max_iter=1, warm_start=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg.fit(X, y)
+    with pytest.raises(ValueError, match="loss='poisson' needs the output activation 'exp', but the fitted network "
+                                         "has 'identity'"):
+        reg.set_params(loss="poisson").fit(X, y)
+
+
+def test_regressor_rejects_bad_weights():
     X, y = DATA["regression"]
-    with pytest.raises(ValueError, match="poisson"):
-        MLPRegressor(loss="poisson").fit(X, y)
     with pytest.raises(ValueError, match="non-negative"):
         MLPRegressor().fit(X, y, sample_weight=-np.ones(len(X)))
     with pytest.raises(ValueError, match="sum to zero"):

@@ -27,8 +27,9 @@ from ._solvers import _fit_lbfgs, _fit_stochastic, _new_optimizer, _solver_key
 _SPARSE = ("csr", "csc", "coo")
 
 #: scikit-learn's output activation names -> glassnet's
-_OUTPUT_ACTIVATIONS = {"softmax": "softmax", "logistic": "sigmoid", "identity": "linear"}
-_LOSSES = {"softmax": "categorical_crossentropy", "logistic": "binary_crossentropy", "identity": "squared_error"}
+_OUTPUT_ACTIVATIONS = {"softmax": "softmax", "logistic": "sigmoid", "identity": "linear", "exp": "exponential"}
+_LOSSES = {"softmax": "categorical_crossentropy", "logistic": "binary_crossentropy", "identity": "squared_error",
+           "exp": "poisson"}  # (MLPRegressor(loss='poisson') trains on scikit-learn's: _objective._ScikitPoisson)
 
 
 class _LayerArrays(list):
@@ -272,6 +273,9 @@ class _BaseMLP(BaseEstimator):
             self._initialize(n_features, Y.shape[1], hidden, rs, dtype)
         elif Y.shape[1] != self.n_outputs_:
             raise ValueError(f"y has {Y.shape[1]} outputs, but the fitted network has {self.n_outputs_}.")
+        elif self._output_activation() != self.out_activation_:  # (MLPRegressor's loss, set after fit)
+            raise ValueError(f"loss={self.loss!r} needs the output activation {self._output_activation()!r}, but "
+                             f"the fitted network has {self.out_activation_!r}: fit with warm_start=False.")
         else:
             self._apply_activation()
         dtype = self.model_.dtype

@@ -215,7 +215,8 @@ _FITTED_CHECKS = {
     "t_": (lambda v: _is_int(v, 0), "a 64-bit int >= 0"),
     "n_layers_": (lambda v: _is_int(v, 2), "a 64-bit int >= 2"),
     "n_outputs_": (lambda v: _is_int(v, 1), "a 64-bit int >= 1"),
-    "out_activation_": (lambda v: v in ("softmax", "logistic", "identity"), "'softmax', 'logistic' or 'identity'"),
+    "out_activation_": (lambda v: v in ("softmax", "logistic", "identity", "exp"),
+                        "'softmax', 'logistic', 'identity' or 'exp'"),
     "loss_": (_is_loss, "a finite number >= 0"),
     "loss_curve_": (lambda v: v is None or _is_loss_list(v), "a list of finite numbers >= 0 or null"),
     # +inf before the first epoch; None for 'lbfgs' and early stopping

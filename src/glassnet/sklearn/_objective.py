@@ -13,8 +13,10 @@ import contextlib
 import copy
 
 import numpy as np
+from scipy.special import xlogy
 
 from .. import losses, regularizers
+from ..activations import Exponential
 
 
 class _BatchL2(regularizers.L2):
@@ -125,15 +127,42 @@ class _ScikitSquaredError(losses.SquaredError):
         return super().per_sample(Y, A) / A.shape[-1]
 
 
+class _ScikitPoisson(losses.Poisson):
+    """scikit-learn's Poisson loss (``MLPRegressor(loss='poisson')``): the half deviance
+    ``Σ_k (y_k log(y_k/ŷ_k) − y_k + ŷ_k)`` per sample, summed over the outputs, without Keras's
+    ε; ``∂J/∂ŷ = 1 − y/ŷ``, and through the exponential output ``δ = ŷ − y``. Installed only
+    while the estimator trains (:func:`_scikit_loss`): a saved network holds Keras's ``poisson``."""
+
+    def per_sample(self, Y, A):
+        with np.errstate(divide="ignore", invalid="ignore"):  # (ŷ = 0: an infinite loss, as scikit-learn's)
+            return np.sum(xlogy(Y, Y / A) - Y + A, axis=-1)
+
+    def per_sample_gradient(self, Y, A):
+        return 1.0 - Y / A
+
+    def fused_delta(self, activation, Y, A, sample_weight=None):
+        if type(activation) is not Exponential:
+            return None
+        dZ = (A - Y) / self._divisor(A.shape[0], sample_weight)
+        if sample_weight is not None:
+            dZ *= sample_weight[:, None]
+        return dZ
+
+
 @contextlib.contextmanager
 def _scikit_loss(est):
     """``with _scikit_loss(est):`` trains ``est.model_`` on scikit-learn's multi-output
-    squared error (:class:`_ScikitSquaredError`) when the output is identity with K > 1."""
+    squared error (:class:`_ScikitSquaredError`) when the output is identity with K > 1,
+    and on its Poisson loss (:class:`_ScikitPoisson`) when the output is exponential."""
     model = est.model_
-    if est.out_activation_ != "identity" or est.n_outputs_ == 1:
+    if est.out_activation_ == "exp":
+        scikit = _ScikitPoisson()
+    elif est.out_activation_ == "identity" and est.n_outputs_ > 1:
+        scikit = _ScikitSquaredError()
+    else:
         yield
         return
-    saved, model.loss = model.loss, _ScikitSquaredError()
+    saved, model.loss = model.loss, scikit
     try:
         yield
     finally:

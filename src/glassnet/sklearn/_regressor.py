@@ -15,9 +15,10 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     on glassnet's engine): identity output, loss ``½ Σ_k (y_k - ŷ_k)²`` per
     sample, ``δ^(L) = ŷ - y``.
 
-    Parameters are :class:`MLPClassifier`'s, plus ``loss='squared_error'``
-    (scikit-learn's 'poisson' loss needs an exponential output and a Poisson
-    loss, which glassnet's engine does not have yet).
+    Parameters are :class:`MLPClassifier`'s, plus ``loss``: 'squared_error', or
+    'poisson' for counts ``y >= 0``: exponential output ``ŷ = e^z``, scikit-learn's
+    half Poisson deviance ``Σ_k (y_k log(y_k/ŷ_k) − y_k + ŷ_k)`` per sample, again
+    ``δ^(L) = ŷ - y`` (``model_`` is compiled with Keras's ``poisson`` loss).
     """
 
     _is_classifier = False
@@ -73,15 +74,10 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         return tags
 
     def _check_own_hyperparameters(self):
-        if isinstance(self.loss, str) and self.loss == "poisson":
-            raise ValueError(
-                "loss='poisson' is not supported yet: glassnet has no exponential output activation "
-                "and Poisson loss. Use loss='squared_error'."
-            )
-        check_choice(self.loss, "loss", ("squared_error",))
+        check_choice(self.loss, "loss", ("squared_error", "poisson"))
 
     def _output_activation(self):
-        return "identity"
+        return "exp" if self.loss == "poisson" else "identity"
 
     def _validate_input(self, X, y, incremental, reset, subset=False):
         refuse_stream(X, "X")  # (scikit-learn: "float() argument must be ... not 'generator'")
@@ -93,7 +89,11 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         # a sparse y (lbfgs: a raw LinAlgError) and text (a raw NumPy error) are named; y keeps its
         # precision until fit casts it to the network's (a float64 network on float32 X trained on
         # targets rounded to float32), which names values beyond float32 (were inf: a NaN loss_)
-        return X, check_array(Y, "y")
+        Y = check_array(Y, "y")
+        if self.loss == "poisson" and Y.size and Y.min() < 0:  # (scikit-learn trains to a NaN loss_)
+            raise ValueError(f"loss='poisson' needs counts y >= 0 (its log-likelihood is unbounded below for "
+                             f"negative y). Received y down to {Y.min()}.")
+        return X, Y
 
     def _decode(self, A):
         return A.ravel() if A.shape[1] == 1 else A
