@@ -13,7 +13,6 @@ import contextlib
 import copy
 
 import numpy as np
-from scipy.special import xlogy
 
 from .. import losses, regularizers
 from ..activations import Exponential
@@ -127,6 +126,13 @@ class _ScikitSquaredError(losses.SquaredError):
         return super().per_sample(Y, A) / A.shape[-1]
 
 
+def _xlogy(x, y):
+    """``x log y``, 0 where ``x`` is 0 (``scipy.special.xlogy``, without importing SciPy: the
+    estimators train without it; only 'lbfgs' needs it)."""
+    with np.errstate(divide="ignore"):  # (y = 0: -inf, as SciPy's)
+        return np.where(x == 0, 0.0, x * np.log(np.where(x == 0, 1.0, y)))
+
+
 class _ScikitPoisson(losses.Poisson):
     """scikit-learn's Poisson loss (``MLPRegressor(loss='poisson')``): the half deviance
     ``Σ_k (y_k log(y_k/ŷ_k) − y_k + ŷ_k)`` per sample, summed over the outputs, without Keras's
@@ -135,7 +141,7 @@ class _ScikitPoisson(losses.Poisson):
 
     def per_sample(self, Y, A):
         with np.errstate(divide="ignore", invalid="ignore"):  # (ŷ = 0: an infinite loss, as scikit-learn's)
-            return np.sum(xlogy(Y, Y / A) - Y + A, axis=-1)
+            return np.sum(_xlogy(Y, Y / A) - Y + A, axis=-1)
 
     def per_sample_gradient(self, Y, A):
         return 1.0 - Y / A
