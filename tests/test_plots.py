@@ -890,3 +890,18 @@ def test_labels_and_history_values_of_the_wrong_type_are_named():
     assert plots.plot_confusion_matrix([0, 1, 2], [0, 1, 1], labels="abc") is not None  # one name per letter
     with pytest.raises(TypeError, match=r"history must map names to lists of per-epoch numbers. Received 'loss'"):
         plots.plot_history({"loss": ["a", "b"]})
+
+
+def test_confusion_matrix_drawn_twice_into_an_axes_shows_one_colour_bar_and_the_new_counts():
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    try:
+        plots.plot_confusion_matrix([0, 1, 1, 0], [0, 1, 0, 0], ax=ax)
+        plots.plot_confusion_matrix([0, 0, 0, 0], [1, 1, 1, 1], ax=ax)  # every sample of class 0 taken for 1
+        assert len(fig.axes) == 2  # the Axes and one colour bar (was a second bar beside the first)
+        assert fig.axes[1].get_ylim() == (0.0, 4.0)  # the new matrix's scale
+        assert [t.get_text() for t in ax.texts] == ["0", "4", "0", "0"]  # the old counts showed through
+    finally:
+        plt.close(fig)
+    assert plt.get_fignums() == []

@@ -77,6 +77,13 @@ def _figure_and_axes(ax, figsize):
     return ax.figure, ax
 
 
+def _remove_colorbars(ax):
+    """Remove the colour bars of what ``ax`` shows: drawn into again, it gets one colour bar, not two."""
+    for old in ax.images + ax.collections:
+        if getattr(old, "colorbar", None) is not None:
+            old.colorbar.remove()
+
+
 def save_figure(fig, path, dpi=100):
     """Save ``fig`` to ``path`` atomically; the format follows the extension
     (``.png``, ``.svg``, ``.pdf``)."""
@@ -410,9 +417,7 @@ def plot_decision_boundary(model, X, y=None, resolution=200, ax=None, title=None
     if not np.isfinite(P).all():
         raise ValueError("The model's outputs over the plane are NaN or infinite (did its training diverge?); "
                          "there is no boundary to draw.")
-    for old in ax.collections:  # drawn into before: one colour bar, not two
-        if getattr(old, "colorbar", None) is not None:
-            old.colorbar.remove()
+    _remove_colorbars(ax)
     classes = getattr(model, "classes_", None)
     if threshold is None:  # a regression: the output surface, the points' y on its scale
         if P.shape[1] > 1:
@@ -477,6 +482,7 @@ def plot_decision_boundary(model, X, y=None, resolution=200, ax=None, title=None
 
 #: classes up to which the confusion matrix names every row and writes every count in its cell
 MAX_ANNOTATED_CLASSES = 30
+_COUNT = "glassnet.confusion_count"  # the gid of the counts in the cells
 
 
 def plot_confusion_matrix(y_true, y_pred, labels=None, normalize=False, path=None, ax=None):
@@ -498,7 +504,8 @@ def plot_confusion_matrix(y_true, y_pred, labels=None, normalize=False, path=Non
         labels must all be listed; text names for other numeric labels
         (±1, 1..k) name their sorted values.
     ax : matplotlib Axes, optional
-        Draw into an existing Axes instead of a new Figure.
+        Draw into an existing Axes instead of a new Figure (drawing again
+        into it replaces the colour bar).
     """
     from .metrics import confusion_matrix
 
@@ -548,6 +555,9 @@ def plot_confusion_matrix(y_true, y_pred, labels=None, normalize=False, path=Non
     annotated = k <= MAX_ANNOTATED_CLASSES
     side = min(k, MAX_ANNOTATED_CLASSES)  # the figure stops growing where the annotations stop
     fig, ax = _figure_and_axes(ax, (1.0 + 0.55 * side, 0.8 + 0.5 * side) if k > 6 else (4.5, 4))
+    _remove_colorbars(ax)
+    for count in [t for t in ax.texts if t.get_gid() == _COUNT]:  # a matrix drawn before: its counts showed through
+        count.remove()
     im = ax.imshow(shown, cmap="Blues", vmin=0, vmax=1 if normalize else None)  # fractions: the whole 0..1
     fig.colorbar(im, ax=ax, label="fraction of the true class" if normalize else "samples")
     if annotated:  # (beyond, matplotlib's own ticks: a name per row would be unreadable)
@@ -563,7 +573,7 @@ def plot_confusion_matrix(y_true, y_pred, labels=None, normalize=False, path=Non
         for j in range(k):
             text = f"{shown[i, j]:.2f}" if normalize else str(C[i, j])
             ax.text(j, i, text, ha="center", va="center", fontsize=8 if k > 6 else 10,
-                    color="white" if shown[i, j] > 0.6 * top else "black")
+                    color="white" if shown[i, j] > 0.6 * top else "black", gid=_COUNT)
     return _finish(fig, path)
 
 
