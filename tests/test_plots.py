@@ -905,3 +905,35 @@ def test_confusion_matrix_drawn_twice_into_an_axes_shows_one_colour_bar_and_the_
     finally:
         plt.close(fig)
     assert plt.get_fignums() == []
+
+
+def test_a_long_diverging_descent_keeps_its_start_readable_and_says_how_far_it_goes():
+    import matplotlib.pyplot as plt
+
+    square, slope = (lambda x: x**2), (lambda x: 2 * x)
+    trace = gradient_descent(square, 2.0, 1.05, steps=200, grad=slope)  # x_k = 2·(−1.1)^k
+    ax = plots.plot_descent(trace, f=square).axes[0]
+    points = ax.get_lines()[0]
+    shown = len(points.get_xdata())
+    # drawn while the path spans at most 4 times its first step, 2 → −2.2 (4.2): |x_k| = 2·1.1^k ≤ 8.4, k ≤ 15
+    assert shown == 16
+    np.testing.assert_allclose(points.get_xdata(), 2 * (-1.1) ** np.arange(16))
+    low, high = ax.get_xlim()
+    assert -14 < low < -8.4 and 7.6 < high < 14  # was −4.6e8..4.9e8: the first 30 steps a blob at 0
+    assert ax.get_ylim()[1] < 150  # was 2.5e17
+    # |x_200| = 2·1.1^200 = 3.8e8, as the legend says (the brief's "1e8" scale)
+    assert points.get_label() == f"η = 1.05 (diverges: |x| reaches {2 * 1.1**200:.2g} after 200 steps)"
+    assert points.get_label().endswith("reaches 3.8e+08 after 200 steps)")
+    leave, = [line for line in ax.get_lines() if line.get_linestyle() == ":"]  # off the edge along the next step
+    np.testing.assert_allclose([leave.get_xdata()[0], leave.get_ydata()[0]], [2 * (-1.1) ** 15, 4 * 1.1**30])
+    assert leave.get_xdata()[1] > high  # x_16 = +9.2: it leaves to the right
+    # seed 000's tables, η ∈ {0.2, 0.4, 0.5, 1.0, 1.05}, 12 steps each: every iterate drawn, none cut
+    tables = {eta: gradient_descent(square, 2.0, eta, steps=12, grad=slope) for eta in (0.2, 0.4, 0.5, 1.0, 1.05)}
+    ax = plots.plot_descent(tables, f=square).axes[0]
+    lines = ax.get_lines()
+    for line, t in zip(lines, tables.values()):
+        np.testing.assert_allclose(line.get_xdata(), t.x)
+    assert not [line for line in lines if line.get_linestyle() == ":"]
+    np.testing.assert_allclose(lines[4].get_xdata()[-1], 6.276856753442)  # the seed's last row at η = 1.05
+    assert ax.get_xlim()[0] < -5.70623341222 and ax.get_xlim()[1] > 6.276856753442
+    assert plt.get_fignums() == []
