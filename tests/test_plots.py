@@ -937,3 +937,26 @@ def test_a_long_diverging_descent_keeps_its_start_readable_and_says_how_far_it_g
     np.testing.assert_allclose(lines[4].get_xdata()[-1], 6.276856753442)  # the seed's last row at η = 1.05
     assert ax.get_xlim()[0] < -5.70623341222 and ax.get_xlim()[1] > 6.276856753442
     assert plt.get_fignums() == []
+
+
+def test_descent_paths_mark_their_start_their_end_and_their_direction():
+    f = lambda v: v[0] ** 2 + 10 * v[1] ** 2
+    trace = gradient_descent(f, np.array([3.0, 1.0]), 0.08, steps=30, grad=lambda v: np.array([2 * v[0], 20 * v[1]]))
+    ax = plots.plot_descent(trace, f=f).axes[0]
+    start, end = ax.collections[:2]  # (the contour lines after them)
+    assert start.get_offsets().tolist() == [[3.0, 1.0]]
+    # x_k = (3·0.84^k, 1·(−0.6)^k): the end after 30 steps
+    np.testing.assert_allclose(end.get_offsets(), [[3 * 0.84**30, (-0.6) ** 30]])
+    arrows = [a for a in ax.texts if getattr(a, "arrow_patch", None) is not None]
+    assert len(arrows) == plots.ARROWS  # heads on the first steps: x0 → x1 → x2 → x3, not backwards
+    for k, arrow in enumerate(arrows):
+        np.testing.assert_allclose(arrow.xyann, [3 * 0.84**k, (-0.6) ** k])  # tail at x_k
+        np.testing.assert_allclose(arrow.xy, [3 * 0.84 ** (k + 1), (-0.6) ** (k + 1)])  # head at x_(k+1)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["η = 0.08 (converges)", "start x₀", "end"]
+    # a path cut where it diverges off the view has a start but no end mark: its end is far outside
+    run_away = gradient_descent(lambda x: x**2, 2.0, 1.05, steps=200, grad=lambda x: 2 * x)
+    ax = plots.plot_descent(run_away).axes[0]
+    assert [c.get_offsets().tolist() for c in ax.collections] == [[[2.0, 4.0]]]
+    import matplotlib.pyplot as plt
+
+    assert plt.get_fignums() == []

@@ -710,6 +710,8 @@ def _drawable(trace):
 #: a diverging path is drawn while it spans at most this many times its first step (seed 000's
 #: 12 steps at η = 1.05 span 2.9 times theirs); beyond, its start would shrink to a blob
 DIVERGING_VIEW = 4
+#: plot_descent's 2-D paths show their direction with arrow heads on this many first steps
+ARROWS = 3
 
 
 def _in_view(x, trace):
@@ -758,7 +760,9 @@ def plot_descent(trace, f=None, path=None, ax=None):
     1-D: the curve f(x) with the iterates (x_k, f(x_k)) joined by arrows;
     2-D: contour lines of f with the path of x_k, on equal scales (unless
     the drawn area is over 10 times wider than high, or the other way), so
-    that the steps along −∇f cross the contour lines at right angles.
+    that the steps along −∇f cross the contour lines at right angles, with
+    arrow heads on the first :data:`ARROWS` (3) steps. A square marks the
+    start x₀ and a star the end.
 
     A diverging path is drawn while it spans at most :data:`DIVERGING_VIEW`
     (4) times its first step, so that its start stays readable (seed 000's
@@ -799,6 +803,13 @@ def plot_descent(trace, f=None, path=None, ax=None):
                             arrowprops=dict(arrowstyle="->", color=color, lw=1), zorder=2)
         else:
             ax.plot(x[:shown, 0], x[:shown, 1], "o-", color=color, ms=3, lw=1, label=name, zorder=3)
+            for k in range(min(shown - 1, ARROWS)):  # the direction: arrow heads on the first steps
+                ax.annotate("", x[k + 1], x[k], arrowprops=dict(arrowstyle="-|>", color=color, lw=1,
+                                                                 shrinkA=0, shrinkB=0, mutation_scale=12), zorder=4)
+        at = np.column_stack([x[:, 0], fx if one_d else x[:, 1]])
+        ax.scatter(*at[0], marker="s", s=90, facecolors="white", edgecolors=color, linewidths=1.5, zorder=4)
+        if shown == len(t.x):  # drawn to its end (not cut, not overflowed)
+            ax.scatter(*at[-1], marker="*", s=90, color=color, edgecolors="k", linewidths=0.5, zorder=5)
         if shown < len(x):  # where the path leaves the view: a dotted line along its next step, off the edge
             # (add_artist: clipped to the frame, and not counted in the limits)
             last, after = (np.array([x[k, 0], fx[k] if one_d else x[k, 1]]) for k in (shown - 1, shown))
@@ -828,7 +839,10 @@ def plot_descent(trace, f=None, path=None, ax=None):
                  else "x ← x − Δ (the step of each optimizer in the legend)" if optimizers  # (all names ran off)
                  else "gradient descent: x ← x − η·∇f(x)")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize="small")
+    handles = ax.get_legend_handles_labels()[0] + [
+        Line2D([], [], ls="", marker="s", ms=7, mfc="white", mec="k", label="start x₀"),
+        Line2D([], [], ls="", marker="*", ms=10, color="grey", mec="k", mew=0.5, label="end")]
+    ax.legend(handles=handles, fontsize="small")
     return _finish(fig, path)
 
 
