@@ -714,7 +714,7 @@ def test_history_of_a_per_class_metric_draws_a_curve_per_class(rng):
     model.compile("adam", "sparse_categorical_crossentropy", metrics=[F1Score(average=None)])
     history = model.fit(X, (X[:, 0] > 0).astype(int), epochs=3, verbose=0)  # f1_score: one array of 2 per epoch
     ax = plots.plot_history(history).axes[1]  # was "history must map names to lists of per-epoch values"
-    assert ax.get_title() == "f1_score"
+    assert ax.get_title() == "F1 score (f1_score)"
     lines = ax.get_lines()
     assert [line.get_label() for line in lines] == ["training, class 0", "training, class 1"]
     for i, line in enumerate(lines):
@@ -960,3 +960,17 @@ def test_descent_paths_mark_their_start_their_end_and_their_direction():
     import matplotlib.pyplot as plt
 
     assert plt.get_fignums() == []
+
+
+def test_history_panels_name_their_quantity_in_words_and_keep_the_key():
+    logs = {"loss": [1.0, 0.5], "val_loss": [1.2, 0.7], "binary_accuracy": [0.5, 0.8],
+            "learning_rate": [0.1, 0.05], "mse": [0.3, 0.2], "grad_norm/dense": [1.0, 2.0]}
+    fig = plots.plot_history(logs, metrics=["loss", "binary_accuracy", "learning_rate", "mse", "grad_norm"])
+    # were titled "loss", "binary_accuracy", "learning_rate", "mse", "grad_norm", with no y label
+    assert [ax.get_title() for ax in fig.axes] == [
+        "loss", "binary accuracy (binary_accuracy)", "learning rate η (learning_rate)",
+        "mean squared error (mse)", "gradient norm per layer (grad_norm)"]
+    assert [ax.get_ylabel() for ax in fig.axes] == [
+        "loss", "binary accuracy", "learning rate η", "mean squared error", "gradient norm per layer"]
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["training", "validation"]
+    assert plots.plot_history({"val_loss": [1.0, 0.5]}).axes[0].get_ylabel() == "loss"  # validation only

@@ -112,6 +112,19 @@ def _finish(fig, path):
 
 #: plot_history draws a panel on a log scale where its largest value is this many times its smallest
 LOG_SCALE_RATIO = 1000
+#: plot_history's words for short keys (another key is read with spaces for its underscores)
+READABLE_NAMES = {
+    "learning_rate": "learning rate η", "lr": "learning rate η", "mse": "mean squared error",
+    "mae": "mean absolute error", "mape": "mean absolute percentage error (%)",
+    "msle": "mean squared logarithmic error", "auc": "area under the ROC curve", "f1_score": "F1 score",
+    "grad_norm": "gradient norm per layer", "weight_norm": "weight norm per layer",
+    "dead_relu": "fraction of dead ReLUs per layer", "saturated": "fraction of saturated units per layer",
+}
+
+
+def _readable(name):
+    """A panel's quantity in words: "learning_rate" → "learning rate η", "binary_accuracy" → "binary accuracy"."""
+    return READABLE_NAMES.get(name, name.replace("_", " "))
 
 
 def plot_history(history, metrics=None, path=None, ax=None):
@@ -144,6 +157,11 @@ def plot_history(history, metrics=None, path=None, ax=None):
     and the epoch axis runs to
     the last epoch all the same. A learning rate (``learning_rate`` or
     ``lr``, logged by the schedule callbacks) is labelled "learning rate η".
+
+    Each panel's y axis names its quantity in words (:data:`READABLE_NAMES`;
+    underscores read as spaces), and its title adds the key where that
+    differs: "learning rate η (learning_rate)", "binary accuracy
+    (binary_accuracy)"; ``val_`` curves share their key's panel.
     """
     _require_matplotlib()
     from matplotlib.ticker import MaxNLocator
@@ -218,7 +236,9 @@ def plot_history(history, metrics=None, path=None, ax=None):
             ax.set_yscale("log")  # (a log scale would hide a value of 0: a norm where no gradient reaches a layer)
         else:
             ax.ticklabel_format(axis="y", useOffset=False)  # 2.3026 reads 2.3026, not 0.0001 and "+2.3025" above
-        ax.set_title(name)
+        quantity = _readable(name)
+        ax.set_title(quantity if quantity == name else f"{quantity} ({name})")  # (the key: what metrics= takes)
+        ax.set_ylabel(quantity)
         ax.set_xlabel("epoch")
         ax.grid(alpha=0.3)
         ax.legend(fontsize="small")
