@@ -974,3 +974,50 @@ def test_history_panels_name_their_quantity_in_words_and_keep_the_key():
         "loss", "binary accuracy", "learning rate η", "mean squared error", "gradient norm per layer"]
     assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["training", "validation"]
     assert plots.plot_history({"val_loss": [1.0, 0.5]}).axes[0].get_ylabel() == "loss"  # validation only
+
+
+def test_som_hit_marks_have_a_legend_of_their_sizes(rng):
+    data = np.vstack([rng.normal(c, 0.3, (60, 3)) for c in ([0, 0, 0], [3, 0, 1], [0, 3, 2])])
+    som = SOM(grid=(6, 7), epochs=3, random_state=0).fit(data)
+    winners = np.argmin(((data[:, None, :] - som.weights_[None]) ** 2).sum(-1), axis=1)  # nearest neuron, by hand
+    hits = np.bincount(winners, minlength=42)
+    most = hits.max()
+    ax = plots.plot_som(som, X=data, components=False).axes[0]
+    marks = ax.collections[-1]
+    np.testing.assert_allclose(np.sort(marks.get_sizes()), np.sort(60 * hits[hits > 0] / most))
+    legend = ax.get_legend()  # the marks had no key: what does a big dot mean?
+    assert legend.get_title().get_text() == "samples won"
+    counts = [1, (most + 1) // 2, most]
+    assert [t.get_text() for t in legend.get_texts()] == [str(c) for c in counts]
+    # each key as large as a mark of its count (markersize in points, scatter sizes in points²)
+    np.testing.assert_allclose([h.get_markersize() ** 2 for h in legend.legend_handles], [60 * c / most for c in counts])
+    assert plots.plot_som(som, components=False).axes[0].get_legend() is None  # no X, no marks, no legend
+
+
+def test_binary_decision_boundary_names_the_colours_of_its_points(rng):
+    import matplotlib.pyplot as plt
+
+    X = rng.normal(size=(30, 2))
+
+    class Threshold:  # P(class 1) = 1 when x1 > 0
+        def predict_proba(self, Z):
+            p = (Z[:, 0] > 0).astype(float)
+            return np.column_stack([1 - p, p])
+
+    for y, names in ((np.where(X[:, 0] > 0, 1, -1), ["-1", "1"]), ((X[:, 0] > 0).astype(int), ["0", "1"]),
+                     (np.where(X[:, 0] > 0, "pos", "neg"), ["neg", "pos"])):
+        ax = plots.plot_decision_boundary(Threshold(), X, y, resolution=20).axes[0]
+        points = ax.collections[-1]
+        legend = ax.get_legend()  # only the colour bar told the points apart
+        assert legend.get_title().get_text() == "class"
+        assert [t.get_text() for t in legend.get_texts()] == names
+        colours = [points.cmap(points.norm(i)) for i in (0, 1)]  # the points' colours of class 0 and 1
+        np.testing.assert_allclose([h.get_color() for h in legend.legend_handles], colours)
+        ax.figure.canvas.draw()
+        drawn = points.get_facecolors()  # as drawn: class 1's points in the legend's second colour
+        np.testing.assert_allclose(drawn[X[:, 0] > 0], np.tile(colours[1], ((X[:, 0] > 0).sum(), 1)))
+        np.testing.assert_allclose(drawn[X[:, 0] <= 0], np.tile(colours[0], ((X[:, 0] <= 0).sum(), 1)))
+    ax = plots.plot_decision_boundary(Threshold(), X, np.ones(30, int), resolution=20).axes[0]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["1"]  # only the classes the points hold
+    assert plots.plot_decision_boundary(Threshold(), X, resolution=20).axes[0].get_legend() is None  # no y
+    assert plt.get_fignums() == []

@@ -363,7 +363,7 @@ def _point_classes(y, classes, k):
     elif classes is not None:  # an estimator's classes_ number the classes (and the regions)
         return _indices(labels, classes, "y"), classes
     elif labels.dtype.kind in "iu" and k <= 2 and np.isin(labels, [-1, 0, 1]).all():
-        return (labels > 0).astype(int), None  # 0/1 and −1/+1 alike
+        return (labels > 0).astype(int), ([-1, 1] if (labels < 0).any() else None)  # 0/1 and −1/+1 alike
     elif labels.dtype.kind in "iu" and labels.min(initial=0) >= 0 and labels.max(initial=0) < k:
         return labels, None
     else:
@@ -401,7 +401,7 @@ def plot_decision_boundary(model, X, y=None, resolution=200, ax=None, title=None
     ±1 targets, logits, a linear output trained with ``hinge``, ``perceptron``
     or ``log_loss``) the boundary is the 0 contour (of z1 − z0 for two
     such outputs, where the larger one wins), and the colour scale is
-    centred on the boundary. More classes: the colour of the most likely
+    centred on the boundary; a legend names the points' two colours. More classes: the colour of the most likely
     class, named in a legend beside the plane. A regressor (a scikit-learn-style regressor,
     or a glassnet model whose single output is unbounded, such as a linear
     one) has no boundary: its output surface is drawn without a contour and
@@ -469,10 +469,13 @@ def plot_decision_boundary(model, X, y=None, resolution=200, ax=None, title=None
             ax.contour(g1, g2, p, levels=[threshold], colors="k", linewidths=1.5)
         fig.colorbar(mesh, ax=ax, label=name, ticks=levels[::5])
         if y is not None:
-            labels, _ = _point_classes(y, classes, 2)
+            labels, names = _point_classes(y, classes, 2)
             if len(labels) != len(X):
                 raise ValueError(f"X and y must have the same number of samples. Received {len(X)} and {len(labels)}.")
-            ax.scatter(X[:, 0], X[:, 1], c=labels, cmap="RdBu_r", vmin=-0.25, vmax=1.25, edgecolors="k", s=18)
+            points = ax.scatter(X[:, 0], X[:, 1], c=labels, cmap="RdBu_r", vmin=-0.25, vmax=1.25, edgecolors="k", s=18)
+            names = [str(c) for c in names] if names is not None and len(names) == 2 else ["0", "1"]
+            ax.legend(handles=[Line2D([], [], ls="", marker="o", color=points.to_rgba(i), mec="k", label=names[i])
+                               for i in np.unique(labels)], title="class", fontsize="small")  # the points' colours
     else:
         k = P.shape[1]
         cls = np.argmax(P, axis=1).reshape(g1.shape)
@@ -988,8 +991,9 @@ def plot_som(som, feature_names=None, X=None, components=True, path=None, *, tit
     feature_names : list of str, optional
         Titles of the component planes.
     X : array-like, optional
-        Data whose winner counts are marked on the U-matrix (marker size
-        grows with the number of samples a neuron wins).
+        Data whose winner counts are marked on the U-matrix (marker area
+        grows with the number of samples a neuron wins; a legend under the
+        map shows the sizes of 1, about half the most and the most).
     components : bool
         Also draw one plane per input feature: weight k of every neuron.
     title : str, optional
@@ -998,6 +1002,9 @@ def plot_som(som, feature_names=None, X=None, components=True, path=None, *, tit
     The U-matrix shows each neuron's mean distance to its grid neighbours:
     light valleys are clusters, dark ridges the borders between them.
     """
+    _require_matplotlib()
+    from matplotlib.lines import Line2D
+
     if not hasattr(som, "weights_") or not hasattr(som, "u_matrix"):
         raise TypeError(f"som must be a fitted glassnet.classic.SOM. Received: {type(som).__name__}")
     W = som.weights_
@@ -1019,6 +1026,11 @@ def plot_som(som, feature_names=None, X=None, components=True, path=None, *, tit
         size = 60 * hits / max(hits.max(), 1)
         axes[0].scatter(xs[hits > 0], ys[hits > 0], s=size[hits > 0], c="tab:red", alpha=0.7,
                         clip_on=False)  # (the edge neurons' marks were cut in half)
+        counts = sorted({1, (hits.max() + 1) // 2, hits.max()} - {0})  # what a mark's size means
+        axes[0].legend(handles=[Line2D([], [], ls="", marker="o", ms=math.sqrt(60 * c / hits.max()), color="tab:red",
+                                       alpha=0.7, label=str(c)) for c in counts],
+                       title="samples won", fontsize="small", title_fontsize="small", ncols=len(counts),
+                       loc="upper center", bbox_to_anchor=(0.5, -0.02), borderaxespad=0, handletextpad=0.2)
     if components:
         for k in range(n_features):
             _draw_map(axes[k + 1], som, W[:, k], f"component plane: {names[k]}", "viridis", f"weight {k + 1}")
