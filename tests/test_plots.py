@@ -1021,3 +1021,16 @@ def test_binary_decision_boundary_names_the_colours_of_its_points(rng):
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["1"]  # only the classes the points hold
     assert plots.plot_decision_boundary(Threshold(), X, resolution=20).axes[0].get_legend() is None  # no y
     assert plt.get_fignums() == []
+
+
+def test_a_long_one_dimensional_descent_draws_its_points_but_arrows_on_its_first_steps_only():
+    # an arrow per step: 1,000 steps of η = 0.01 took 10 s to draw, arrows piled on each other at the minimum
+    trace = gradient_descent(lambda x: x**2, 2.0, 0.01, steps=1000, grad=lambda x: 2 * x)  # x_k = 2·0.98^k
+    ax = plots.plot_descent(trace, f=lambda x: x**2).axes[0]
+    np.testing.assert_allclose(ax.get_lines()[0].get_xdata(), 2 * 0.98 ** np.arange(1001))  # every iterate
+    arrows = ax.texts
+    assert len(arrows) == 30  # plots.MAX_ARROWS
+    np.testing.assert_allclose([a.xyann[0] for a in arrows], 2 * 0.98 ** np.arange(30))  # from x_0 .. x_29
+    np.testing.assert_allclose(arrows[-1].xy, [2 * 0.98**30, 4 * 0.98**60])  # to x_30
+    seed = gradient_descent(lambda x: x**2, 2.0, 1.05, steps=12, grad=lambda x: 2 * x)
+    assert len(plots.plot_descent(seed).axes[0].texts) == 12  # seed 000's table: every step an arrow
