@@ -1456,7 +1456,8 @@ def test_a_numeric_header_0_1_2_is_a_header_and_header_options_decide(tmp_path, 
     assert len(X_) == 61 and not names.header
     result = call("train", "pd.csv", "--no-header", "--epochs", "1", "--quiet", "--out", "n.gn", cwd=tmp_path,
                   monkeypatch=monkeypatch, capsys=capsys)
-    assert result.returncode == 0 and "note:" not in result.stderr
+    assert result.returncode == 0 and result.stderr.count("note:") == 1  # no header note; the class "2" ...
+    assert "note: the class '2' has only 1 of the 61 rows of pd.csv, too few to stratify on" in result.stderr
     assert "48 train / 13 test rows" in result.stdout  # 61 rows (class "2" has one sample)
     write_rows(tmp_path / "five.csv", [[f"{a:.4f}", f"{b:.4f}", c] for (a, b), c in zip(X, t)], ["5", "7", "9"])
     X_, _, names = read_csv_(tmp_path / "five.csv", header=True)
@@ -2476,3 +2477,30 @@ def test_column_names_of_another_shape_in_a_model_file_are_refused_by_name(metad
     result = call(command, "m.gn", "d.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
     assert_one_line_error(result)
     assert re.search(f"error: m.gn: {match}, as glassnet train writes it", result.stderr), result.stderr
+
+
+def test_train_splits_a_csv_at_random_with_a_note_where_it_cannot_be_stratified(tmp_path, monkeypatch, capsys):
+    # the lone 'eel' went to the training rows without a word (a stratified split cannot hold it in both
+    # parts; scikit-learn's train_test_split refuses it), and 2 test rows were "stratified" over 3 classes
+    rng = np.random.default_rng(0)
+    write_rows(tmp_path / "rare.csv", [[*rng.normal(size=2), kind] for kind in ["cat"] * 12 + ["dog"] * 7 + ["eel"]],
+               ["a", "b", "kind"])
+    write_rows(tmp_path / "three.csv", [[k, k + 1, "xyz"[k // 2]] for k in range(6)], ["a", "b", "c"])
+    write_rows(tmp_path / "fine.csv", [[k, k + 1, "xyz"[k % 3]] for k in range(30)], ["a", "b", "c"])
+    for args, note in (
+            (["rare.csv"], "note: the class 'eel' has only 1 of the 20 rows of rare.csv, too few to stratify on: "
+                           "the 4 test rows are drawn at random, not in the classes' proportions."),
+            (["three.csv"], "note: three.csv has 3 classes, more than its 2 test rows can hold one of each: the 2 test "
+                            "rows are drawn at random"),
+            (["three.csv", "--test-split", "0.7"], "note: three.csv has 3 classes, more than its 1 training row can "
+                                                   "hold one of each: the 5 test rows are drawn at random"),
+            (["xor", "--samples", "5"], "note: the class '0' has only 1 of the 5 points of xor, too few to stratify on: "
+                                        "the 1 test point is drawn at random")):
+        result = call("train", *args, "--epochs", "1", "--validation-split", "0", "--quiet", "--out", "m.gn",
+                      cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+        assert result.returncode == 0, result.stderr
+        assert note in result.stderr, result.stderr
+    result = call("train", "fine.csv", "--epochs", "1", "--quiet", "--out", "m.gn", cwd=tmp_path,
+                  monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0 and "note:" not in result.stderr, result.stderr
+    assert "24 train / 6 test rows" in result.stdout

@@ -452,6 +452,39 @@ def test_stratified_two_way_split_matches_scikit_learn_counts(rng):
         assert counts.sum() == 90 and np.all((counts == np.floor(share)) | (counts == np.ceil(share)))
 
 
+def test_stratified_split_refuses_to_leave_a_class_out_as_scikit_learn_does():
+    # the lone class-1 sample went to train without a word, and test=1 gave a one-class test set
+    model_selection = pytest.importorskip("sklearn.model_selection")
+    X = np.zeros((10, 1))
+    with pytest.raises(ValueError, match=r"stratify: the class 1 has only 1 sample in y\. A stratified split needs"):
+        split(X, [0] * 9 + [1], test=0.2, stratify=True)
+    with pytest.raises(ValueError, match="the test set would get 1 sample.*fewer than the 2 classes"):
+        split(X, [0, 1] * 5, test=1, stratify=True)
+    with pytest.raises(ValueError, match="the training set would get 1 sample.*fewer than the 2 classes"):
+        split(X, [0, 1] * 5, test=9, stratify=True)
+    with pytest.raises(ValueError, match="the validation set would get 1 sample.*fewer than the 2 classes"):
+        split(X, [0, 1] * 5, validation=1, stratify=True)
+    with pytest.raises(ValueError, match=r"the class 'a' has only 1 sample in what the test set leaves"):
+        split(X, list("aabbbbbbbb"), validation=2, test=3, stratify=True, seed=0)  # the test set takes one 'a'
+    # a two-way split is refused exactly where scikit-learn's train_test_split refuses it
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        n = int(rng.integers(3, 11))
+        y = rng.integers(0, int(rng.integers(1, 4)), n)
+        test = int(rng.integers(1, n)) if rng.random() < 0.5 else float(rng.choice([0.1, 0.25, 0.5, 0.75]))
+        try:
+            model_selection.train_test_split(X[:n], y, test_size=test, stratify=y, random_state=0)
+            refused = False
+        except ValueError:
+            refused = True
+        try:
+            split(X[:n], y, test=test, stratify=True, seed=0)
+        except ValueError as error:
+            assert refused, (y, test, error)
+        else:
+            assert not refused, (y, test)
+
+
 def test_stratify_on_one_hot_labels_and_given_array(rng):
     y = rng.integers(0, 3, 90)
     a = split(np.arange(90), to_categorical(y), test=0.3, seed=0, stratify=True)

@@ -549,6 +549,32 @@ def _stratify_labels(stratify, y, n, n_is):
     return labels.reshape(n, -1)[:, 0] if labels.ndim > 1 else labels
 
 
+def _check_strata(classes, counts, cut, rest, of="y"):
+    """Refuse a stratified cut that would leave a class out of a part, as scikit-learn's
+    ``train_test_split``: every class needs 2 members, and each side one per class.
+
+    ``counts``: the samples of each of the ``classes`` in ``of``; ``cut`` and ``rest``:
+    ``(name, size)`` of the part cut from them and of what stays. A cut of size 0 is no cut."""
+    if cut[1] == 0:
+        return
+    present = counts > 0  # a class the test part took whole is not there for the validation cut
+    classes, counts = classes[present], counts[present]
+    rare = classes[counts < 2].tolist()
+    if rare:
+        listed = ", ".join(map(repr, rare[:5])) + (f" and {len(rare) - 5} more" if len(rare) > 5 else "")
+        which = f"the class {listed} has" if len(rare) == 1 else f"the classes {listed} have"
+        raise ValueError(f"stratify: {which} only 1 sample in {of}. "
+                         f"A stratified split needs at least 2 of each (one for the {cut[0]}, one for the "
+                         f"{rest[0]}; scikit-learn's train_test_split refuses it too): leave the rare classes "
+                         f"out, or split without stratify.")
+    for name, size in (cut, rest):
+        if size < len(classes):
+            raise ValueError(f"stratify: the {name} would get {size} sample(s), fewer than the {len(classes)} "
+                             f"classes of the labels: a stratified split puts every class in every part "
+                             f"(scikit-learn's train_test_split refuses it too). Give the {name} at least "
+                             f"{len(classes)} samples, or split without stratify.")
+
+
 def split(X, y=None, *, validation=0.0, test=0.0, seed=None, stratify=False, shuffle=True):
     """Split into train / validation / test sets, as ``train_test_split`` with a third part.
 
@@ -568,7 +594,8 @@ def split(X, y=None, *, validation=0.0, test=0.0, seed=None, stratify=False, shu
         scikit-learn stratified splits: the test set holds the floor or ceil
         of its share of each class, the validation set likewise of what the
         test set leaves, and the training set the rest (so within two samples
-        of its share).
+        of its share). Refused, as by scikit-learn (a ValueError), where a class
+        has a single sample or a part fewer samples than there are classes.
     shuffle : bool
         ``False`` keeps the order: train first, then validation, then test.
 
@@ -602,8 +629,14 @@ def split(X, y=None, *, validation=0.0, test=0.0, seed=None, stratify=False, shu
             raise ValueError("stratify needs shuffle=True (a stratified split reorders the samples).")
         # Per class: test share first, then validation from the rest (as two
         # successive scikit-learn stratified splits), chosen at random within the class.
-        order, klass, rank, counts = _by_class(_stratify_labels(stratify, y, n, f"X has {n}"), rng)
+        labels = _stratify_labels(stratify, y, n, f"X has {n}")
+        order, klass, rank, counts = _by_class(labels, rng)
+        classes = _unique(labels)
+        rest = "training set" if n_val == 0 else "training and validation sets"
+        _check_strata(classes, counts, ("test set", n_test), (rest, n - n_test))
         n_test_c = _apportion(counts, n_test, rng)
+        _check_strata(classes, counts - n_test_c, ("validation set", n_val), ("training set", n_train),
+                      of="what the test set leaves" if n_test else "y")
         n_val_c = _apportion(counts - n_test_c, n_val, rng)
         part = np.where(rank < n_test_c[klass], 2, np.where(rank < (n_test_c + n_val_c)[klass], 1, 0))
         shuffled = rng.permutation(n)

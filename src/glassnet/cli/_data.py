@@ -579,6 +579,29 @@ def _no_training_rows(n, test):
     return test > 0 and int(np.ceil(test * n)) >= n
 
 
+def _stratified(y, test, classes, name, rows="rows"):
+    """Whether the test part of ``test`` (a fraction) can be stratified on the classes ``y``
+    (indices into ``classes``): not when a class has a single row, or there are more classes
+    than rows in the test or the training part (``split`` refuses those, as scikit-learn's
+    ``train_test_split``). Then a note says why, and the rows are split at random instead."""
+    labels, counts = np.unique(y, return_counts=True)
+    n_test = int(np.ceil(test * len(y)))
+    rare = [f"{classes[k]!r}" for k in labels[counts < 2]]
+    if rare:
+        many = len(rare) > 1
+        why = (f"the class{'es' * many} {', '.join(rare[:5])}{' ...' * (len(rare) > 5)} {'have' if many else 'has'} "
+               f"only 1 of the {len(y)} {rows} of {name}, too few to stratify on")
+    elif min(n_test, len(y) - n_test) < len(labels):
+        part = "test" if n_test < len(labels) else "training"
+        why = (f"{name} has {len(labels)} classes, more than its {count(min(n_test, len(y) - n_test), part + ' ' + rows[:-1])} "
+               f"can hold one of each")
+    else:
+        return True
+    print(f"note: {why}: the {count(n_test, 'test ' + rows[:-1])} {'are' if n_test > 1 else 'is'} drawn at random, "
+          f"not in the classes' proportions.", file=sys.stderr)
+    return False
+
+
 def load_dataset(name, args, purpose="train", task=None, target=None, header=None):
     """Load DATA for train/evaluate/som: a data set name or a CSV file.
 
@@ -611,7 +634,7 @@ def load_dataset(name, args, purpose="train", task=None, target=None, header=Non
         if _no_training_rows(len(X), 0.2):
             raise CommandError(f"--samples {args.samples}: the fixed 20 % test part leaves no point to train on; "
                                "give more samples (e.g. --samples 50).")
-        (x, y_), _, (xt, yt) = split(X, y, test=0.2, seed=0, stratify=True)
+        (x, y_), _, (xt, yt) = split(X, y, test=0.2, seed=0, stratify=_stratified(y, 0.2, "01", key, "points"))
         return Data(key, f"playground '{key}': {len(x)} train / {len(xt)} test points "
                          f"(noise {args.noise:g}, data seed {args.data_seed})",
                     x, y_, xt, yt, "classification", ["0", "1"], standardize=True)
@@ -637,7 +660,8 @@ def load_dataset(name, args, purpose="train", task=None, target=None, header=Non
         raise CommandError(f"{name} has {len(X)} row(s): --test-split {test:g} holds them all out for testing and "
                            "leaves none to train on; give more rows, or --test-split 0.")
     if test > 0:
-        (x, y_tr), _, (xt, yt) = split(X, y, test=test, seed=0, stratify=task == "classification")
+        stratify = task == "classification" and _stratified(y, test, classes, Path(name).name)
+        (x, y_tr), _, (xt, yt) = split(X, y, test=test, seed=0, stratify=stratify)
     else:
         x, y_tr, xt, yt = X, y, X[:0], y[:0]
     why = ""  # integers read as a regression, or as many classes: say why, and how to get the other
