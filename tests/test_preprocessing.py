@@ -1,5 +1,7 @@
 """Scaling, one-hot encoding, splits and k-fold against hand-worked values and seed 004."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -615,6 +617,37 @@ def test_stratified_kfold_without_shuffle_is_scikit_learn_s_stratified_kfold():
         for (tr, va), (sk_tr, sk_va) in zip(kfold(n, k, shuffle=False, stratify=y), sk, strict=True):
             np.testing.assert_array_equal(va, sk_va)
             np.testing.assert_array_equal(tr, sk_tr)
+
+
+@pytest.mark.parametrize("shuffle", [True, False])
+def test_stratified_kfold_checks_class_sizes_as_scikit_learn_s_stratified_kfold(shuffle):
+    # a class of 1 sample in 3 folds, and 3 folds of classes of 2, were dealt without a word
+    model_selection = pytest.importorskip("sklearn.model_selection")
+    seed = 0 if shuffle else None
+    for y in ([0] * 9 + [1], [0, 0, 1, 1], ["a", "b"] * 5, [5, 5, 5, 7, 7, 7]):
+        n, sk = len(y), model_selection.StratifiedKFold(3, shuffle=shuffle, random_state=seed)
+        with warnings.catch_warnings(record=True) as sk_warned:
+            warnings.simplefilter("always")
+            try:
+                list(sk.split(np.zeros(n), y))
+                sk_refused = False
+            except ValueError:
+                sk_refused = True
+        with warnings.catch_warnings(record=True) as warned:
+            warnings.simplefilter("always")
+            try:
+                kfold(n, 3, shuffle=shuffle, seed=seed, stratify=y)
+                refused = False
+            except ValueError as error:
+                assert "k=3 is more than the samples of every class in stratify (the largest class has 2)" in str(error)
+                refused = True
+        assert refused == sk_refused, y
+        assert [w.category for w in warned] == [w.category for w in sk_warned], y  # a UserWarning, or none
+    with pytest.warns(UserWarning, match=r"The least populated class in stratify, 1, has only 1 member\(s\), which is "
+                                         r"less than k=3: 2 fold\(s\) validate without it") as record:
+        folds = kfold(10, 3, shuffle=shuffle, seed=seed, stratify=[0] * 9 + [1])
+    assert record[0].filename == __file__  # points at the call
+    assert sum(9 in va for _, va in folds) == 1
 
 
 def test_kfold_errors():

@@ -13,6 +13,7 @@ as NaN by ``transform`` (for an imputer to fill later).
 
 import inspect
 import math
+import warnings
 from typing import NamedTuple
 
 import numpy as np
@@ -656,6 +657,21 @@ def _no_seed(seed):
                          f"with it, or leave seed out. Received: seed={seed!r:.100}")
 
 
+def _check_class_sizes(labels, k):
+    """As scikit-learn's ``StratifiedKFold``: an error where every class has fewer than ``k``
+    samples, a warning where some class has (some folds hold none of it)."""
+    classes, counts = _unique(labels, return_counts=True)
+    if (counts < k).all():
+        raise ValueError(f"k={k} is more than the samples of every class in stratify (the largest class has "
+                         f"{counts.max()}), so every class would be missing from some fold (scikit-learn's StratifiedKFold "
+                         f"refuses it too). Give k <= {counts.max()}.")
+    rare = counts.argmin()
+    if counts[rare] < k:
+        warnings.warn(f"The least populated class in stratify, {classes.tolist()[rare]!r}, has only {counts[rare]} member(s), "
+                      f"which is less than k={k}: {k - counts[rare]} fold(s) validate without it (as scikit-learn's "
+                      f"StratifiedKFold warns).", UserWarning, stacklevel=4)
+
+
 @sized_by_arguments("n")
 def kfold(n, k=5, shuffle=True, seed=None, stratify=None):
     """Indices for k-fold cross-validation.
@@ -679,6 +695,8 @@ def kfold(n, k=5, shuffle=True, seed=None, stratify=None):
         or ceil of ``n_c / k`` samples of a class of ``n_c``. With
         ``shuffle=False`` the folds are ``StratifiedKFold(k)``'s (its default,
         unshuffled): each class's samples, in order, fill fold 0's share first.
+        As ``StratifiedKFold``: a ValueError where every class has fewer than ``k``
+        samples, a UserWarning where some class has.
 
     Returns
     -------
@@ -696,6 +714,7 @@ def kfold(n, k=5, shuffle=True, seed=None, stratify=None):
         if isinstance(stratify, bool):
             raise TypeError(f"stratify must be an array of n labels. Received: stratify={stratify!r}")
         labels = _stratify_labels(stratify, None, n, f"n={n}")
+        _check_class_sizes(labels, k)
         fold_of = np.empty(n, dtype=np.int64)
         if shuffle:
             # Deal each class round-robin over the folds, like scikit-learn's StratifiedKFold.
