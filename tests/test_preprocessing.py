@@ -739,3 +739,11 @@ def test_kfold_checks_shuffle():
     for bad in ("no", None, 1):
         with pytest.raises(TypeError, match="shuffle must be True or False"):
             kfold(6, 2, shuffle=bad)
+
+
+def test_a_dok_sparse_matrix_is_refused_as_sparse():
+    # a dok_matrix is a dict: "X must be an array-like of numbers. Received: dok_matrix" hid that it is sparse
+    sparse = pytest.importorskip("scipy.sparse")
+    for make in (sparse.dok_matrix, sparse.dok_array, sparse.csr_matrix):
+        with pytest.raises(TypeError, match=r"Sparse data was passed for X, but dense data is required. Use X.toarray\(\)"):
+            StandardScaler().fit(make(np.eye(3)))

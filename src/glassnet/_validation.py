@@ -141,11 +141,11 @@ def _as_array(X, name):
     what cannot be one is refused, naming ``name``."""
     if X is None:
         raise TypeError(f"{name} must be an array-like of numbers. Received: {name}=None")
-    if isinstance(X, (str, bytes, dict)):
-        raise TypeError(f"{name} must be an array-like of numbers. Received: {type(X).__name__}")
-    if is_sparse(X):
+    if is_sparse(X):  # before the dict check: a dok_matrix is a dict
         raise TypeError(f"Sparse data was passed for {name}, but dense data is required. Use {name}.toarray() "
                         "to convert to a dense NumPy array.")
+    if isinstance(X, (str, bytes, dict)):
+        raise TypeError(f"{name} must be an array-like of numbers. Received: {type(X).__name__}")
     refuse_stream(X, name)
     X = on_host(X)
     try:
