@@ -47,7 +47,7 @@ def _float_array(X, name="X"):
     if X.shape[0] == 0:
         raise ValueError(f"{name} is empty (shape {X.shape}); at least one sample is required.")
     if X.size == 0:
-        raise ValueError(f"{name} has no features (shape {X.shape}); at least one feature is required.")
+        raise ValueError(f"{name} has 0 feature(s) (shape={X.shape}) while a minimum of 1 is required.")
     if _has_nan(X) and np.isinf(X).any():
         raise ValueError(f"{name} contains inf values; remove them first (NaN is taken as a missing value).")
     return X, (X.dtype if np.issubdtype(X.dtype, np.floating) else np.dtype(floatx()))
@@ -82,14 +82,78 @@ def _stats_dtype(X):
 
 
 class _Scaler:
-    """What both scalers share: ``fit_transform``, scikit-learn's ``get_params``/``set_params``
-    and the check before ``transform``.
+    """What both scalers share: ``fit`` (a fresh ``partial_fit``), ``fit_transform``, scikit-learn's
+    ``get_params``/``set_params``, ``get_feature_names_out``, ``set_output`` and tags, and the check
+    before ``transform``.
 
     ``fit`` and ``fit_transform`` take a ``y`` that they ignore, as scikit-learn's scalers do,
     so that a scikit-learn ``Pipeline`` (which passes ``y`` to every step) can hold them."""
 
+    def fit(self, X, y=None):
+        """Statistics of ``X`` (the training data), those of any earlier fit forgotten."""
+        for name in ("n_samples_seen_", "scale_"):  # partial_fit starts afresh
+            if hasattr(self, name):
+                delattr(self, name)
+        return self.partial_fit(X, y)
+
     def fit_transform(self, X, y=None):
         return self.fit(X, y).transform(X)
+
+    def _batch(self, X):
+        """``X`` checked for ``partial_fit``, and whether it is the first batch: that one's column
+        names are kept (``feature_names_in_``), a later one's must be the same (as ``transform``)."""
+        if not hasattr(self, "n_samples_seen_"):
+            X = self._keep_names(X)
+            self.n_features_in_ = math.prod(X.shape[1:])
+            return X, True
+        return self._check_fitted(X)[0], False
+
+    def get_feature_names_out(self, input_features=None):
+        """The names of the features ``transform`` returns, as scikit-learn's: those of the input
+        (``feature_names_in_``, else ``x0``, ``x1``, ...), since a scaler keeps its columns."""
+        if not hasattr(self, "scale_"):
+            raise ValueError(f"This {type(self).__name__} is not fitted yet; call fit(X_train) first.")
+        fitted = getattr(self, "feature_names_in_", None)
+        if input_features is None:
+            return fitted.copy() if fitted is not None else np.array([f"x{i}" for i in range(self.n_features_in_)],
+                                                                      dtype=object)
+        names = np.asarray(input_features, dtype=object).reshape(-1)
+        if fitted is not None and not np.array_equal(names, fitted):
+            raise ValueError(f"input_features must be the columns the scaler was fitted on, feature_names_in_ "
+                             f"({', '.join(fitted):.300}). Received: {', '.join(map(str, names)):.300}")
+        if len(names) != self.n_features_in_:
+            raise ValueError(f"input_features must name the {self.n_features_in_} features the scaler was fitted "
+                             f"on. Received {len(names)} names.")
+        return names
+
+    def set_output(self, *, transform=None):
+        """``transform="pandas"``: ``transform`` (and ``fit_transform``) return a pandas DataFrame
+        with the columns of :meth:`get_feature_names_out` (and the index of a DataFrame given),
+        as scikit-learn's ``set_output``; ``"default"``: NumPy arrays; None: unchanged."""
+        if transform not in (None, "default", "pandas"):
+            raise ValueError(f"transform must be 'default', 'pandas' or None. Received: transform={transform!r:.100}")
+        if transform is not None:
+            self._sklearn_output_config = {"transform": transform}  # scikit-learn's name: clone keeps it
+        return self
+
+    def _output(self, Z, X):
+        """``Z`` as :meth:`set_output` asks: a pandas DataFrame, or the array itself."""
+        if getattr(self, "_sklearn_output_config", {}).get("transform", "default") != "pandas":
+            return Z
+        import pandas as pd
+
+        if Z.ndim != 2:
+            raise ValueError(f"set_output(transform='pandas') needs 2-D X (samples, features). Received shape {Z.shape}.")
+        return pd.DataFrame(Z, columns=self.get_feature_names_out(), index=X.index if _is_pandas(X) else None)
+
+    def __sklearn_tags__(self):
+        """scikit-learn's tags (read by scikit-learn only, which is then importable): a
+        transformer that takes NaN as a missing value and keeps float32 as float32."""
+        from sklearn.utils import InputTags, Tags, TargetTags, TransformerTags
+
+        return Tags(estimator_type=None, target_tags=TargetTags(required=False),
+                    transformer_tags=TransformerTags(preserves_dtype=["float64", "float32"]),
+                    input_tags=InputTags(allow_nan=True))
 
     def get_params(self, deep=True):
         """The constructor's arguments by name, as scikit-learn's ``get_params``: ``clone``,
@@ -128,6 +192,9 @@ class _Scaler:
                              f"{', '.join(fitted):.300}. Received the columns {', '.join(names):.300}.")
         X, dtype = _float_array(X)
         if X.shape[1:] != self.scale_.shape:
+            if X.ndim == 2 and self.scale_.ndim == 1:  # scikit-learn's words, which its checks look for
+                raise ValueError(f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
+                                 f"{self.scale_.shape[0]} features as input.")
             raise ValueError(
                 f"X has {X.shape[1:]} features per sample but the scaler was fitted "
                 f"on {self.scale_.shape}."
@@ -186,8 +253,23 @@ def _merge_moments(first, second):
     delta = mean_b - mean_a
     mean = mean_a + delta * (n_b / n)
     # weighted by the shares of n, not multiplied by the counts: var * n overflows where var does not
-    var = var_a * (n_a / n) + var_b * (n_b / n) + (delta * (math.sqrt(n_a * n_b) / n)) ** 2
+    var = var_a * (n_a / n) + var_b * (n_b / n) + (delta * (np.sqrt(n_a * n_b) / n)) ** 2
     return n, mean, var
+
+
+def _merge_batches(first, second):
+    """The statistics of two batches, each ``(count, mean, variance, unit, max, min)`` per column (mean
+    and variance of ``X / unit``, see :func:`_column_unit`; counts without NaN), merged."""
+    (n_a, mean_a, var_a, unit_a, high_a, low_a), (n_b, mean_b, var_b, unit_b, high_b, low_b) = first, second
+    high, low = np.fmax(high_a, high_b), np.fmin(low_a, low_b)
+    unit = _column_unit(high, low)
+    ratio_a, ratio_b = unit_a / unit, unit_b / unit  # powers of two: the batches' moments in the new unit
+    with np.errstate(invalid="ignore", divide="ignore", under="ignore"):
+        n, mean, var = _merge_moments((n_a, mean_a * ratio_a, var_a * ratio_a**2), (n_b, mean_b * ratio_b, var_b * ratio_b**2))
+    # a column with no value yet (all NaN) in one batch has the other's statistics
+    mean = np.where(n_a == 0, mean_b * ratio_b, np.where(n_b == 0, mean_a * ratio_a, mean))
+    var = np.where(n_a == 0, var_b * ratio_b**2, np.where(n_b == 0, var_a * ratio_a**2, var))
+    return n, mean, var, unit, high, low
 
 
 def _column_unit(high, low):
@@ -224,32 +306,46 @@ class StandardScaler(_Scaler):
     ----------
     mean_ : ndarray of shape X.shape[1:]
     scale_ : ndarray of shape X.shape[1:]
+    var_ : float64 ndarray of shape X.shape[1:] (0 for a constant feature), or None without ``with_std``
+    n_features_in_ : int, the number of features (values per sample)
+    n_samples_seen_ : int, or int64 ndarray of each feature's count where NaN made them differ
     """
 
     def __init__(self, with_mean=True, with_std=True):
         self.with_mean = with_mean
         self.with_std = with_std
 
-    def fit(self, X, y=None):
+    def partial_fit(self, X, y=None):
+        """Update the statistics with the batch ``X``: after batches ``X1, X2, ...`` they are those of
+        ``fit(np.concatenate([X1, X2, ...]))`` (up to rounding), as scikit-learn's ``partial_fit``."""
         check_bool(self.with_mean, "with_mean")
         check_bool(self.with_std, "with_std")
-        X = self._keep_names(X)  # checked; a DataFrame's column names kept
+        X, first = self._batch(X)  # checked; a DataFrame's column names kept
         stats, nan = _stats_dtype(X), _has_nan(X)
         high, low = _column_extremes(X, nan)
         unit = _column_unit(high, low)
         if nan:  # of X / unit; n counts each column's values
             mean, var, n = _nan_column_moments(X, unit)
         else:
-            (mean, var), n = _column_moments(X, unit), X.shape[0]
+            (mean, var), n = _column_moments(X, unit), np.full(X.shape[1:], X.shape[0])
+        if not first:
+            stats = np.promote_types(stats, self.scale_.dtype)
+            n, mean, var, unit, high, low = _merge_batches(self._moments, (n, mean, var, unit, high, low))
+        self._moments = n, mean, var, unit, high, low
+        # an int, or each column's count where NaN made them differ (scikit-learn's n_samples_seen_)
+        self.n_samples_seen_ = int(n.flat[0]) if (n == n.flat[0]).all() else n.astype(np.int64)
         self.mean_ = (mean * unit).astype(stats) if self.with_mean else np.zeros(X.shape[1:], stats)
         if not self.with_std:
             self.scale_ = np.ones(X.shape[1:], stats)
+            self.var_ = None  # as scikit-learn's
             return self
         # A constant column has σ = 0 up to rounding (0.1 in every row gives 1.4e-17), and
         # dividing by that would blow it up to ±1: equal extremes, or scikit-learn's bound on
         # the rounding, n·u·σ² + (n·u·mean)², mark it
         u = np.finfo(np.float64).eps
         constant = (high == low) | (var <= n * u * var + (n * u * mean) ** 2)
+        with np.errstate(over="ignore"):  # a variance beyond float64 (values of 1e160) is inf, as scikit-learn's
+            self.var_ = np.where(constant, 0.0, (np.sqrt(var) * unit) ** 2)
         scale = (np.sqrt(var) * unit).astype(stats)
         # a spread that rounds to 0 in X's dtype (float32 values 1e-45 apart) is constant there too:
         # dividing by it would give inf
@@ -257,11 +353,11 @@ class StandardScaler(_Scaler):
         return self
 
     def transform(self, X):
-        X, dtype = self._check_fitted(X)
+        data, dtype = self._check_fitted(X)
         with np.errstate(over="ignore"):  # checked in _result
-            Z = X - self.mean_
+            Z = data - self.mean_
             Z /= self.scale_  # in place: one temporary of X's size instead of two (20% faster)
-        return self._result(Z, dtype, "transform")
+        return self._output(self._result(Z, dtype, "transform"), X)
 
     def inverse_transform(self, X):
         X, dtype = self._check_fitted(X)
@@ -294,20 +390,30 @@ class MinMaxScaler(_Scaler):
     data_min_, data_max_ : ndarray of shape X.shape[1:]
     scale_ : ndarray, ``(b - a) / (max - min)``
     min_ : ndarray, ``a - min · scale_`` so that ``x' = x · scale_ + min_``
+    data_range_ : ndarray, ``max - min``
+    n_features_in_, n_samples_seen_ : int
     """
 
     def __init__(self, feature_range=(0.0, 1.0), clip=False):
         self.feature_range = feature_range
         self.clip = clip
 
-    def fit(self, X, y=None):
+    def partial_fit(self, X, y=None):
+        """Update the minima and maxima with the batch ``X``: after batches ``X1, X2, ...`` they are
+        those of ``fit(np.concatenate([X1, X2, ...]))``, as scikit-learn's ``partial_fit``."""
         a, b = _check_range(self.feature_range)
         check_bool(self.clip, "clip")
-        X = self._keep_names(X)  # checked; a DataFrame's column names kept
+        X, first = self._batch(X)  # checked; a DataFrame's column names kept
         stats = _stats_dtype(X)
         high, low = _column_extremes(X, _has_nan(X))
+        self.n_samples_seen_ = X.shape[0] + (0 if first else self.n_samples_seen_)
+        if not first:  # NaN (a column all NaN so far) left out
+            stats = np.promote_types(stats, self.scale_.dtype)
+            high, low = np.fmax(self.data_max_, high), np.fmin(self.data_min_, low)
         self.data_min_ = low.astype(stats, copy=False)
         self.data_max_ = high.astype(stats, copy=False)
+        with np.errstate(over="ignore"):  # -1e308 .. 1e308: inf, as scikit-learn's
+            self.data_range_ = self.data_max_ - self.data_min_
         # Halves, because max - min overflows for -1e308 .. 1e308 (and halving is exact)
         half_span = self.data_max_ / 2 - self.data_min_ / 2
         with np.errstate(divide="ignore", over="ignore"):
@@ -318,13 +424,13 @@ class MinMaxScaler(_Scaler):
         return self
 
     def transform(self, X):
-        X, dtype = self._check_fitted(X)
+        data, dtype = self._check_fitted(X)
         with np.errstate(over="ignore"):
-            Z = X * self.scale_
+            Z = data * self.scale_
             Z += self.min_  # in place, as StandardScaler.transform
         if check_bool(self.clip, "clip"):
             np.clip(Z, *_check_range(self.feature_range), out=Z)
-        return self._result(Z, dtype, "transform")
+        return self._output(self._result(Z, dtype, "transform"), X)
 
     def inverse_transform(self, X):
         X, dtype = self._check_fitted(X)
