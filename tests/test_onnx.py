@@ -262,15 +262,68 @@ def test_unbuilt_model_and_wrong_type_are_refused():
         to_onnx("model.gn")
 
 
-def test_a_fitted_estimator_is_refused_pointing_to_its_network():
-    pytest.importorskip("sklearn")
-    from glassnet.sklearn import MLPRegressor
+TARGETS = {  # y of X (300, 4): scikit-learn's kinds of classification target
+    "binary_int": lambda X: np.where(X[:, 0] + X[:, 1] > 0, 3, 7),
+    "binary_text": lambda X: np.where(X[:, 0] > 0, "yes", "no"),
+    "multiclass_text": lambda X: np.array(["a", "b", "c"])[(X[:, 0] > 0).astype(int) + (X[:, 1] > 0)],
+    "multiclass_float": lambda X: (X[:, 0] > 0) + (X[:, 1] > 0) + 1.0,
+    "multilabel": lambda X: np.c_[X[:, 0] > 0, X[:, 1] > 0, X[:, 2] > 0].astype(int),
+}
 
-    estimator = MLPRegressor(hidden_layer_sizes=(3,), max_iter=1, random_state=0)
-    estimator.fit(np.zeros((4, 2)), np.zeros(4))
-    with pytest.raises(TypeError, match=r"estimator's network is its model_\)\. Received: MLPRegressor"):
-        to_onnx(estimator)
-    assert to_onnx(estimator.model_).graph.input[0].name == "input"
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_fitted_classifier_exports_label_and_probabilities_as_scikit_learn(target, rng, tmp_path):
+    # to_onnx(clf) was a TypeError; clf.model_ gave one probability column for two classes and no label
+    # (or text labels). Reference: scikit-learn's own MLPClassifier, its weights copied into glassnet's
+    pytest.importorskip("sklearn")
+    import warnings
+
+    from sklearn.neural_network import MLPClassifier as SkMLPClassifier
+
+    from glassnet.sklearn import MLPClassifier
+
+    X = rng.normal(size=(300, 4))
+    y = TARGETS[target](X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ConvergenceWarning
+        reference = SkMLPClassifier(hidden_layer_sizes=(6,), max_iter=50, random_state=0).fit(X, y)
+        clf = MLPClassifier(hidden_layer_sizes=(6,), max_iter=1, random_state=0).fit(X, y)
+    clf.coefs_, clf.intercepts_ = reference.coefs_, reference.intercepts_
+    path = export(clf, tmp_path / "clf.onnx")
+    proto = onnx.load(path)
+    onnx.checker.check_model(proto, full_check=True)
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    assert [o.name for o in session.get_outputs()] == ["label", "probabilities"]  # skl2onnx's, zipmap=False
+    for n in (1, 7, 300):
+        label, probabilities = session.run(None, {"input": X[:n]})
+        expected = reference.predict(X[:n])
+        np.testing.assert_array_equal(label, expected)
+        assert label.dtype == (object if expected.dtype.kind == "U" else expected.dtype)  # text: ONNX strings
+        np.testing.assert_allclose(probabilities, reference.predict_proba(X[:n]), rtol=1e-12, atol=1e-15)
+    assert len(np.unique(label)) > 1  # both sides of the cut are seen
+
+
+def test_a_fitted_regressor_exports_variable_and_an_unfitted_one_is_refused(rng, tmp_path):
+    pytest.importorskip("sklearn")
+    import warnings
+
+    from sklearn.exceptions import NotFittedError
+
+    from glassnet.sklearn import MLPClassifier, MLPRegressor
+
+    X = rng.normal(size=(50, 3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        estimator = MLPRegressor(hidden_layer_sizes=(4,), max_iter=5, random_state=0).fit(X, X[:, :2])
+    session = ort.InferenceSession(str(export(estimator, tmp_path / "r.onnx")), providers=["CPUExecutionProvider"])
+    assert [o.name for o in session.get_outputs()] == ["variable"]
+    (W1, W2), (b1, b2) = estimator.coefs_, estimator.intercepts_
+    expected = np.maximum(X @ W1 + b1, 0) @ W2 + b2  # relu hidden layer, identity output, by hand
+    np.testing.assert_allclose(session.run(None, {"input": X})[0], expected, rtol=1e-12, atol=1e-15)
+    with pytest.raises(NotFittedError, match="not fitted"):
+        to_onnx(MLPClassifier())
+    with pytest.raises(TypeError, match="Sequential model or a glassnet.sklearn estimator. Received: str"):
+        to_onnx("model.gn")
 
 
 def test_failed_export_leaves_the_old_file(tmp_path, monkeypatch):

@@ -34,10 +34,16 @@ relu with arguments (``GeneralReLU``). A user callable cannot be translated and 
 The batch dimension is symbolic (``"N"``); input ``"input"``, output ``"output"``,
 in the model's dtype (float32, float64 or float16). A classifier trained by ``glassnet train``
 (its class labels in ``model.metadata["classes"]``) has a second output, ``"label"``:
-the class label of each row as text, as ``glassnet predict`` prints it. ``onnx`` is an optional extra
+the class label of each row as text, as ``glassnet predict`` prints it. A fitted
+``glassnet.sklearn`` estimator exports with scikit-learn's outputs, as skl2onnx names them
+(``zipmap=False``): ``label`` (``predict``: ``classes_``'s values, int64, float64 or text; 0/1
+int64 columns for multilabel) and ``probabilities`` (``predict_proba``) of a classifier,
+``variable`` of a regressor. ``onnx`` is an optional extra
 (``pip install "glassnet[onnx]"``); the file is written atomically.
 """
 
+
+import sys
 
 import numpy as np
 
@@ -367,9 +373,51 @@ def _label(g, P, classes, threshold):
         index = g.node("Squeeze", [index, g.constant([1], dtype=np.int64)])
     else:
         index = g.node("ArgMax", [P], axis=1, keepdims=0)
+    classes = np.asarray(classes)
+    if classes.dtype.kind in "USO":  # text: an ONNX string tensor
+        classes = np.array([str(c) for c in classes], dtype=object)
     table = g.name("classes")
-    g.initializers.append(g.onnx.numpy_helper.from_array(np.array(classes, dtype=object), table))
+    g.initializers.append(g.onnx.numpy_helper.from_array(classes, table))
     return g.node("Gather", [table, index], axis=0)
+
+
+def _estimator_outputs(g, A, estimator):
+    """scikit-learn's outputs of a fitted glassnet.sklearn estimator, named and shaped as skl2onnx
+    writes them (``zipmap=False``): a classifier's ``label`` (its ``predict``, in the dtype of
+    ``classes_``) and ``probabilities`` (its ``predict_proba``: two columns for one logistic unit),
+    a regressor's ``variable``. Returns ``[(name, tensor, element type, shape)]``."""
+    helper, dtype = g.helper, g.helper.np_dtype_to_tensor_dtype(g.dtype)
+    n = estimator.n_outputs_
+    if not hasattr(estimator, "classes_"):
+        return [("variable", A, dtype, ["N", n])]
+    y_type = estimator._label_binarizer.y_type_
+    if y_type == "multilabel-indicator":  # predict: (ŷ > 0.5) as 0/1 integers, one column per label
+        label = g.node("Cast", [g.node("Greater", [A, g.constant(0.5)])], to=g.onnx.TensorProto.INT64)
+        return [("label", label, g.onnx.TensorProto.INT64, ["N", n]), ("probabilities", A, dtype, ["N", n])]
+    classes = np.asarray(estimator.classes_)
+    label = _label(g, A, classes, 0.5 if n == 1 else None)  # LabelBinarizer: ŷ > 0.5, or the first argmax
+    kind = (g.onnx.TensorProto.STRING if classes.dtype.kind in "USO"
+            else helper.np_dtype_to_tensor_dtype(classes.dtype))
+    if n == 1:  # predict_proba: [1 − ŷ, ŷ]
+        A = g.node("Concat", [g.node("Sub", [g.constant(1.0, "one"), A]), A], axis=1)
+    return [("label", label, kind, ["N"]), ("probabilities", A, dtype, ["N", len(classes)])]
+
+
+def _fitted_estimator(obj):
+    """``obj`` if it is a glassnet.sklearn estimator (an unfitted one raises scikit-learn's
+    NotFittedError), else None; scikit-learn is not imported for that."""
+    if "sklearn" not in sys.modules:  # no scikit-learn loaded: no estimator
+        return None
+    try:
+        from sklearn.utils.validation import check_is_fitted
+
+        from .sklearn._base import _BaseMLP
+    except ImportError:  # a scikit-learn glassnet.sklearn does not support
+        return None
+    if not isinstance(obj, _BaseMLP):
+        return None
+    check_is_fitted(obj, "model_")
+    return obj
 
 
 #: the largest protobuf message, and so ONNX file without external data: 2 GiB
@@ -377,7 +425,8 @@ _PROTOBUF_LIMIT = 2**31
 
 
 def to_onnx(model):
-    """Return the ``onnx.ModelProto`` of a built Sequential model (inference graph).
+    """Return the ``onnx.ModelProto`` of a built Sequential model (inference graph), or of a
+    fitted ``glassnet.sklearn`` estimator (outputs ``label`` and ``probabilities``, or ``variable``).
 
     Raises
     ------
@@ -385,17 +434,20 @@ def to_onnx(model):
         For an unbuilt model, a layer without an ONNX form (a custom one), a
         custom activation, or a Normalization that was never adapted.
     TypeError
-        When ``model`` is not a glassnet Sequential (of a glassnet.sklearn estimator, pass its ``model_``).
+        When ``model`` is neither a glassnet Sequential nor a glassnet.sklearn estimator.
+    sklearn.exceptions.NotFittedError
+        For an estimator that was not fitted (a ValueError).
     ImportError
         When onnx is not installed.
     """
     from .models import Sequential
 
+    estimator = None if isinstance(model, Sequential) else _fitted_estimator(model)
+    if estimator is not None:
+        model = estimator.model_
     if not isinstance(model, Sequential):
-        # a glassnet.sklearn estimator holds its network in model_
-        hint = (" (a fitted glassnet.sklearn estimator's network is its model_)"
-                if isinstance(getattr(model, "model_", None), Sequential) else "")
-        raise TypeError(f"model must be a glassnet Sequential model{hint}. Received: {type(model).__name__}")
+        raise TypeError(f"model must be a glassnet Sequential model or a glassnet.sklearn estimator. "
+                        f"Received: {type(model).__name__}")
     model._ensure_built()  # a declared input size is enough, as for summary() and save()
     if not model.built:
         raise ValueError("export() needs a built model: call fit(), predict() or build(input_shape) first.")
@@ -417,9 +469,16 @@ def to_onnx(model):
     A = "input"
     for layer in model.layers:
         A = _ONNX_LAYERS[type(layer)](g, A, layer)
-    g.nodes.append(helper.make_node("Identity", [A], ["output"], name="output"))
-    outputs = [helper.make_tensor_value_info("output", elem, ["N", *model.layers[-1].output_shape])]
-    classes = _class_labels(model)
+    if estimator is not None:
+        outputs = []
+        for name, tensor, kind, shape in _estimator_outputs(g, A, estimator):
+            g.nodes.append(helper.make_node("Identity", [tensor], [name], name=name))
+            outputs.append(helper.make_tensor_value_info(name, kind, shape))
+        classes = None
+    else:
+        g.nodes.append(helper.make_node("Identity", [A], ["output"], name="output"))
+        outputs = [helper.make_tensor_value_info("output", elem, ["N", *model.layers[-1].output_shape])]
+        classes = _class_labels(model)
     if classes is not None:
         from .models._decision import decision_threshold
 
@@ -440,7 +499,9 @@ def to_onnx(model):
         producer_name="glassnet",
         producer_version=__version__,
         opset_imports=[helper.make_opsetid("", OPSET)],
-        doc_string=f"Exported by glassnet {__version__} from the Sequential model {model.name!r}.",
+        doc_string=f"Exported by glassnet {__version__} from the "
+                   + (f"{type(estimator).__name__} estimator" if estimator is not None else "Sequential model")
+                   + f" {model.name!r}.",
     )
     proto.ir_version = IR_VERSION
     onnx.checker.check_model(proto)
@@ -452,9 +513,10 @@ def export(model, path):
 
     Parameters
     ----------
-    model : Sequential
+    model : Sequential or glassnet.sklearn estimator
         A built model of glassnet's layers (Dense, Activation, Dropout,
-        BatchNormalization, Flatten, Rescaling, the noise and normalization layers).
+        BatchNormalization, Flatten, Rescaling, the noise and normalization layers),
+        or a fitted ``MLPClassifier`` / ``MLPRegressor`` (see :func:`to_onnx`).
     path : str or os.PathLike
         The ``.onnx`` file; an existing file is replaced only once the new
         one is completely written.
