@@ -258,6 +258,10 @@ def test_custom_layer_is_refused():
 def test_unbuilt_model_and_wrong_type_are_refused():
     with pytest.raises(ValueError, match="built model"):
         to_onnx(Sequential([Dense(2)]))
+    # a model of an Input alone was told to call fit or build, which cannot help: predict says "no layers"
+    for empty in (Sequential(), Sequential([Input((3,))])):
+        with pytest.raises(ValueError, match=r"The model has no layers, so there is nothing to export"):
+            to_onnx(empty)
     with pytest.raises(TypeError, match="Sequential"):
         to_onnx("model.gn")
 

@@ -448,6 +448,8 @@ def to_onnx(model):
     if not isinstance(model, Sequential):
         raise TypeError(f"model must be a glassnet Sequential model or a glassnet.sklearn estimator. "
                         f"Received: {type(model).__name__}")
+    if not model.layers:  # (an Input alone: building would not help, as the error below says)
+        raise ValueError("The model has no layers, so there is nothing to export; add some with model.add(...).")
     model._ensure_built()  # a declared input size is enough, as for summary() and save()
     if not model.built:
         raise ValueError("export() needs a built model: call fit(), predict() or build(input_shape) first.")
