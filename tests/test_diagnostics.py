@@ -303,7 +303,7 @@ def test_warnings_name_unscaled_inputs_and_the_learning_rate(rng):
     message = dict(diagnosis.problems)
     assert "|x| reaches 255 in the probe batch" in message["unscaled_inputs"]
     assert "x / 255" in message["unscaled_inputs"] and "x /= x.std(axis=0)" in message["unscaled_inputs"]
-    assert "The learning rate is 1 now: try 0.1." in message["dead_relu"]
+    assert "Lower the learning rate, e.g. from 1 to 0.1 (seed 001" in message["dead_relu"]
     # the callback says it once, though every epoch finds it
     assert [k for _, k, _ in callback.problems].count("unscaled_inputs") == 1
     # the same inputs scaled as the note says (x / 255): no note, whatever else is found
@@ -315,10 +315,31 @@ def test_the_unscaled_inputs_note_comes_only_with_a_problem():
     assert _problems([], [], x_max=255.0) == []  # unscaled but healthy: nothing to say
     found = _problems([], [1.0, float("nan")], x_max=255.0, lr=0.5)
     assert [k for k, _, _ in found] == ["unscaled_inputs", "diverged"]
-    assert found[1][2].endswith("The learning rate is 0.5 now: try 0.05.")
+    assert found[1][2].endswith("lower it, e.g. from 0.5 to 0.05.")
     assert [k for k, _, _ in _problems([], [1.0, float("nan")], x_max=10.0)] == ["diverged"]  # |x| ≤ 10 is scaled
     oscillating = _loss_problems([1.0, 0.5] * 5, lr=0.2)[0][2]
-    assert oscillating.endswith("The learning rate is 0.2 now: try 0.1 to 0.02.")
+    assert oscillating.endswith("Lower it, e.g. from 0.2 to between 0.1 and 0.02.")
+
+
+def test_the_learning_rate_advice_is_said_once():
+    # "The learning rate is far too large: lower it, e.g. by a factor of 10. The learning rate is 0.001
+    # now: try 0.0001." said the same thing twice; one sentence names the rate and the one to try
+    from glassnet.diagnostics import LayerDiagnosis
+
+    dead = LayerDiagnosis(1, "dense", "relu", 4, 1.0, None, None, None, None)
+    rms = [LayerDiagnosis(i, f"d{i}", "tanh", 4, None, None, 1.0, 1.0, g) for i, g in enumerate((1e3, 1.0, 1.0))]
+    messages = {k: m for k, _, m in _problems([dead] + rms, [1.0, float("nan")], lr=0.001)}
+    messages.update((k, m) for k, _, m in _loss_problems(F_ETA_105, lr=0.001) + _loss_problems([1.0, 0.5] * 5, lr=0.001))
+    assert sorted(messages) == ["dead_relu", "diverged", "exploding", "loss_grows", "loss_oscillates"]
+    assert messages["diverged"] == ("Training diverged: the loss became NaN or infinite. The learning rate is far "
+                                    "too large: lower it, e.g. from 0.001 to 0.0001.")
+    for kind, message in messages.items():
+        assert message.count("0.001") == 1 and message.count("learning rate") <= 2, message
+        assert "factor" not in message and "now: try" not in message, message
+    assert messages["loss_oscillates"].endswith("from 0.001 to between 0.0005 and 0.0001.")
+    # where the learning rate is not known, the factor is named instead, once
+    unknown = _loss_problems([1.0, float("nan")])[0][2]
+    assert unknown.endswith("lower it, e.g. by a factor of 10.") and unknown.count("factor") == 1
 
 
 def test_a_divergence_on_unscaled_inputs_names_their_largest_value(rng):
@@ -374,7 +395,7 @@ def test_exploding_gradients_name_the_initializer_that_causes_them(rng):
     message = dict(diagnosis.problems)["exploding"]
     assert "The weights start from RandomNormal(mean=0.0, stddev=2.0, seed=None): " in message
     assert "kernel_initializer='glorot_uniform'" in message
-    assert "The learning rate is 0.1 now: try 0.01." in message
+    assert "Lower the learning rate, e.g. from 0.1 to 0.01, clip the gradients" in message
     # the advice works: Glorot's start has no exploding gradients
     assert "exploding" not in dict(diagnose(net("glorot_uniform"), X, y, warn=False).problems)
 

@@ -81,7 +81,7 @@ _DELTA_A_MINUS_Y = {"sigmoid": ("binary_crossentropy",)}
 
 ADVICE = {
     "dead_relu": (
-        "Lower the learning rate (seed 001: 'use ReLU and lower learning rates if you see many "
+        "Lower the learning rate, e.g. {lower} (seed 001: 'use ReLU and lower learning rates if you see many "
         "(20-40%) dead neurons'); leaky ReLU or He initialisation also keep units alive."
     ),
     "saturated": (
@@ -93,20 +93,22 @@ ADVICE = {
         "or batch normalization (seed 001), or fewer sigmoid layers."
     ),
     "exploding": (
-        "Lower the learning rate, clip the gradients (optimizer clipnorm=1.0), use a smaller "
+        "Lower the learning rate, e.g. {lower}, clip the gradients (optimizer clipnorm=1.0), use a smaller "
         "initialisation or batch normalization."
     ),
-    "diverged": "The learning rate is far too large: lower it, e.g. by a factor of 10.",
+    "diverged": "The learning rate is far too large: lower it, e.g. {lower}.",
     "loss_grows": (
         "The learning rate is too large: like seed 000's η = 1.05 table, every step overshoots "
-        "the minimum further. Lower it, e.g. by a factor of 10."
+        "the minimum further. Lower it, e.g. {lower}."
     ),
     "loss_oscillates": (
         "The learning rate is too large: like seed 000's η = 1.0 table, the steps jump across "
-        "the minimum back and forth. Lower it, e.g. by a factor of 2 to 10."
+        "the minimum back and forth. Lower it, e.g. {lower}."
     ),
     "unscaled_inputs": "Scale the inputs to about [-1, 1] (seed 004: X -= mean, X /= std).",
 }
+"""The lectures' advice per kind of problem; ``{lower}`` is how to lower the learning rate
+(:func:`_advice` fills it in: "from 0.5 to 0.05" where the rate is known, else "by a factor of 10")."""
 
 
 class DiagnosticWarning(UserWarning):
@@ -265,7 +267,7 @@ def _problems(layers, losses, stop_reason=None, learning_output=None, lr=None, x
         if l.dead_fraction is not None and l.dead_fraction >= DEAD_FRACTION:
             found.append(("dead_relu", l.name, (
                 f"{100 * l.dead_fraction:.0f}% of the ReLU units of layer {l.name!r} are dead (output 0 for "
-                f"every probe sample, so they no longer learn). {ADVICE['dead_relu']}{_lr_note(lr)}"
+                f"every probe sample, so they no longer learn). {_advice('dead_relu', lr)}"
             )))
         if (l.saturated_fraction is not None and l.saturated_fraction >= SATURATED_FRACTION
                 and l.name != learning_output):
@@ -287,7 +289,7 @@ def _problems(layers, losses, stop_reason=None, learning_output=None, lr=None, x
             found.append(("exploding", None, (
                 f"Exploding gradients: the RMS gradient grows layer by layer from the output back to the "
                 f"input ({chain}), {_times(g_first, g_last, 'larger', first, last)}. "
-                f"{ADVICE['exploding']}{_lr_note(lr)}{_init_note(init)}"
+                f"{_advice('exploding', lr)}{_init_note(init)}"
             )))
     found += _loss_problems(losses, stop_reason, lr)
     note = input_scale_note(x_max, "the probe batch")
@@ -306,12 +308,18 @@ def input_scale_note(x_max, where):
             "or seed 004's x -= x.mean(axis=0); x /= x.std(axis=0).")
 
 
-def _lr_note(lr, by="10"):
-    """`` The learning rate is 1 now: try 0.1.`` (nothing where it is not known)."""
+def _advice(kind, lr, by="10"):
+    """``ADVICE[kind]`` with the learning rate to try in the same sentence: "lower it, e.g. from 1 to
+    0.1" (by a factor of ``by``, "10" or "2 to 10"), or "by a factor of 10" where it is not known.
+    (A second sentence "The learning rate is 1 now: try 0.1." after "lower it by a factor of 10" said
+    the same twice.)"""
     if lr is None or not lr > 0:
-        return ""
-    low = f"{lr / 2:g} to {lr / 10:g}" if by == "2 to 10" else f"{lr / 10:g}"
-    return f" The learning rate is {lr:g} now: try {low}."
+        lower = f"by a factor of {by}"
+    elif by == "2 to 10":
+        lower = f"from {lr:g} to between {lr / 2:g} and {lr / 10:g}"
+    else:
+        lower = f"from {lr:g} to {lr / 10:g}"
+    return ADVICE[kind].format(lower=lower)
 
 
 def _unscaled_initializers(model):
@@ -354,7 +362,7 @@ def _vanishing_advice(found, lr=None):
     dead = [name for kind, name, _ in found if kind == "dead_relu"]
     if dead:
         return (f"Here the dead ReLU units of {', '.join(map(repr, dead))} pass back no gradient: "
-                f"{ADVICE['dead_relu']}{_lr_note(lr)}")
+                f"{_advice('dead_relu', lr)}")
     return ADVICE["vanishing"]
 
 
@@ -370,8 +378,7 @@ def _loss_problems(losses, stop_reason=None, lr=None):
     """Seed 000's tables read as loss curves, over the last ``LOSS_WINDOW`` epochs."""
     losses = [float(v) for v in losses]
     if stop_reason or any(not math.isfinite(v) for v in losses):
-        return [("diverged", None, f"Training diverged: the loss became NaN or infinite. {ADVICE['diverged']}"
-                 f"{_lr_note(lr)}")]
+        return [("diverged", None, f"Training diverged: the loss became NaN or infinite. {_advice('diverged', lr)}")]
     L = np.array(losses[-LOSS_WINDOW:])
     if len(L) < 3:
         return []
@@ -385,10 +392,10 @@ def _loss_problems(losses, stop_reason=None, lr=None):
     low = L[:half].min()
     stuck = L[-half:].min() >= low - 0.1 * abs(low)
     if len(turns) >= 2 and np.mean(turns) >= 0.8 and swing >= 0.05 and stuck:
-        return [("loss_oscillates", None, f"The training loss oscillates ({table}). {ADVICE['loss_oscillates']}"
-                 f"{_lr_note(lr, by='2 to 10')}")]
+        return [("loss_oscillates", None, f"The training loss oscillates ({table}). "
+                 f"{_advice('loss_oscillates', lr, by='2 to 10')}")]
     if np.mean(d > 0) >= 0.6 and L[-1] > L[0] + 0.1 * abs(L[0]):
-        return [("loss_grows", None, f"The training loss grows ({table}). {ADVICE['loss_grows']}{_lr_note(lr)}")]
+        return [("loss_grows", None, f"The training loss grows ({table}). {_advice('loss_grows', lr)}")]
     return []
 
 
