@@ -189,6 +189,43 @@ def test_loss_curves_below_zero_are_read_as_those_above():
     assert kinds([-0.6931, -0.6930, -0.6932, -0.6930, -0.6931]) == []
 
 
+def test_a_loss_that_explodes_and_stays_finite_is_flagged(rng):
+    # SGD(1.0) on pixels of 0..255 with ReLU and mse: the loss jumps from 1.3e4 to 1.3e25 and stays there,
+    # finite, so fit never stops; the curve neither "grows" (flat) nor oscillates, and no loss problem was named
+    X = pixels(rng)
+    y = rng.integers(0, 10, len(X)).astype(float)
+    model = Sequential([Dense(32, "relu", input_dim=16), Dense(1)], seed=0)
+    model.compile(SGD(1.0), "mse")
+    callback = Diagnostics(X, y, warn=False)
+    losses = model.fit(X, y, epochs=6, batch_size=len(X), verbose=0, callbacks=[callback]).history["loss"]
+    assert all(np.isfinite(losses)) and losses[-1] > 1e20 * losses[0] and model.stop_reason is None
+    assert ("loss_exploded", 1) in [(k, epoch) for epoch, k, _ in callback.problems]  # once it no longer falls
+    message = dict(diagnose(model, X, y, warn=False).problems)["loss_exploded"]
+    # a model that learned nothing: predicting 0 (mean y²) or the mean (var y), the larger
+    untrained = max(np.mean(y ** 2), np.var(y))
+    assert f"{losses[-1] / untrained:.2g} times the loss of a model that learned nothing ({untrained:.3g}, " \
+           "predicting 0 for every sample)" in message
+    assert message.endswith("The learning rate is far too large: lower it, e.g. from 1 to 0.1.")
+    # the curve alone, with the numbers of the report: 2.4e27, then 3.1e27 every epoch
+    kinds = lambda losses, start: [k for k, _, _ in _loss_problems(losses, untrained_loss=(start, "before"))]
+    assert kinds([2.4e27, 3.1e27], 8.0) == kinds([2.4e27, 3.1e27, 3.1e27, 3.1e27], 8.0) == ["loss_exploded"]
+    assert kinds([1e9, 1e8], 1.0) == []  # still falling 10× an epoch: no explosion yet
+    assert kinds([3e5, 3.1e5], 1.0) == []  # 10⁵ times: bad, but no explosion
+
+
+def test_a_start_far_above_the_mean_target_is_no_explosion(rng):
+    # targets around 1000 that Adam(0.001) approaches slowly: the loss stays at 1e6 = mean(y²), a million
+    # times var(y), from the first epoch on. Measured against the mean target alone this was "exploded"
+    X = rng.normal(size=(256, 4))
+    y = 1000 + X[:, 0]
+    model = Sequential([Dense(16, "relu", input_dim=4), Dense(1)], seed=0)
+    model.compile(Adam(0.001), "mse")
+    callback = Diagnostics(X, y, warn=False)
+    losses = model.fit(X, y, epochs=5, batch_size=32, verbose=0, callbacks=[callback]).history["loss"]
+    assert min(losses) > 1e5 * np.var(y)
+    assert callback.problems == [] and diagnose(model, X, y, warn=False).healthy
+
+
 def test_divergence_is_reported(rng):
     X, y = rng.normal(size=(32, 2)), rng.normal(size=32)
     model = Sequential([Dense(8, input_dim=2), Dense(1)], seed=0)

@@ -29,7 +29,10 @@ The lectures name the usual failures and their cures:
   (it changes direction in at least 80% of the epochs, by 5% of its level
   on average, and the lowest loss of the window's last half is not below 90%
   of the lowest of its first half: a 2-cycle in either phase, not a noisy
-  loss that still falls).
+  loss that still falls) or has **exploded**: finite, but more than
+  :data:`LOSS_EXPLODED` (10⁶) times the loss of a model that learned nothing
+  (predicting 0 or the mean target; with the callback also the loss before
+  training), and the last epoch did not lower it by 10%.
 
 Where a problem is found and the probe's inputs are unscaled (largest |x| above
 :data:`INPUT_SCALE`, such as pixels of 0..255), an ``unscaled_inputs`` problem comes first,
@@ -68,6 +71,14 @@ VANISHING_RATIO = 100.0
 
 LOSS_WINDOW = 10
 """The loss-curve checks look at this many most recent epochs."""
+LOSS_EXPLODED = 1e6
+"""A training loss this many times that of a model that learned nothing, and no longer falling,
+has exploded. "Learned nothing" is the larger of a constant prediction, 0 or the mean target (for
+the cross-entropies the class frequencies), and (the callback) the loss before training: the
+start that slow training from unscaled targets never leaves (y ≈ 1000: 1e6 from the first epoch
+on) is then no explosion. Six orders of magnitude above it, for the squared error outputs about
+a thousand times off, are weights thrown away by too large steps (SGD(1.0) on pixels of 0..255:
+1.3e4, then 1.3e25 every epoch, all finite)."""
 
 INPUT_SCALE = 10.0
 """Inputs whose largest |x| is above this are unscaled (seed 004: X -= mean, X /= std); the
@@ -97,6 +108,7 @@ ADVICE = {
         "initialisation or batch normalization."
     ),
     "diverged": "The learning rate is far too large: lower it, e.g. {lower}.",
+    "loss_exploded": "The learning rate is far too large: lower it, e.g. {lower}.",
     "loss_grows": (
         "The learning rate is too large: like seed 000's η = 1.05 table, every step overshoots "
         "the minimum further. Lower it, e.g. {lower}."
@@ -215,6 +227,22 @@ def _probe(model, X, Y, w):
         return _layer_stats(model, grads), float(loss)
 
 
+def _untrained_loss(model, Y, before=None):
+    """The loss (penalties left out) of a model that learned nothing: the larger of predicting 0
+    and predicting the mean target (for the cross-entropies the class frequencies) for every sample,
+    and the loss ``before`` training where known, as ``(loss, what it is)``; None where none is a
+    positive number."""
+    Y = backend.numpy_copy(Y)
+    found = [(before, "the loss before training")]
+    if Y.shape[0] and Y.dtype.kind == "f":
+        mean = np.broadcast_to(Y.mean(axis=0), Y.shape).astype(Y.dtype)
+        for constant, what in ((np.zeros_like(Y), "0"), (mean, "the mean target")):
+            with np.errstate(all="ignore"):
+                found.append((float(model.loss(*backend.to_namespace(Y, constant))), f"predicting {what} for every sample"))
+    found = [(v, what) for v, what in found if v is not None and math.isfinite(v) and v > 0]
+    return max(found, default=None)
+
+
 def _layer_stats(model, grads):
     out, k = [], 0
     params = backend.numpy_copy(model._flat_params)
@@ -256,8 +284,10 @@ def _learning_output(model):
     return last.name if loss.name in _DELTA_A_MINUS_Y.get(activation.name, ()) else None
 
 
-def _problems(layers, losses, stop_reason=None, learning_output=None, lr=None, x_max=None, init=None):
-    """``[(kind, layer name or None, message)]`` for the measurements and the loss curve;
+def _problems(layers, losses, stop_reason=None, learning_output=None, lr=None, x_max=None, init=None,
+              untrained_loss=None):
+    """``[(kind, layer name or None, message)]`` for the measurements and the loss curve (whose
+    explosion is measured against ``untrained_loss``, :func:`_untrained_loss`);
     the saturation of the layer named ``learning_output`` (see :func:`_learning_output`) is
     not reported. The messages name the learning rate ``lr``, where some problem is found
     inputs whose largest |x| ``x_max`` is above :data:`INPUT_SCALE`, and with exploding
@@ -291,7 +321,7 @@ def _problems(layers, losses, stop_reason=None, learning_output=None, lr=None, x
                 f"input ({chain}), {_times(g_first, g_last, 'larger', first, last)}. "
                 f"{_advice('exploding', lr)}{_init_note(init)}"
             )))
-    found += _loss_problems(losses, stop_reason, lr)
+    found += _loss_problems(losses, stop_reason, lr, untrained_loss)
     note = input_scale_note(x_max, "the probe batch")
     if found and note:  # the cause first, once, with the problems it explains
         found.insert(0, ("unscaled_inputs", None, note))
@@ -374,16 +404,23 @@ def _times(big, small, how, first, last):
     return f"{big / small:.3g}× {how} in {first!r} than in {last!r}"
 
 
-def _loss_problems(losses, stop_reason=None, lr=None):
-    """Seed 000's tables read as loss curves, over the last ``LOSS_WINDOW`` epochs."""
+def _loss_problems(losses, stop_reason=None, lr=None, untrained_loss=None):
+    """Seed 000's tables read as loss curves, over the last ``LOSS_WINDOW`` epochs; a loss that
+    stays :data:`LOSS_EXPLODED` times above ``untrained_loss`` (if given: ``(loss, what it is)``) has exploded."""
     losses = [float(v) for v in losses]
     if stop_reason or any(not math.isfinite(v) for v in losses):
         return [("diverged", None, f"Training diverged: the loss became NaN or infinite. {_advice('diverged', lr)}")]
     L = np.array(losses[-LOSS_WINDOW:])
+    table = ", ".join(f"{v:.3g}" for v in L[-6:])
+    start, what = untrained_loss or (None, None)
+    if start and len(L) >= 2 and L[-1] > LOSS_EXPLODED * start and L[-1] >= 0.9 * L[:-1].min():
+        return [("loss_exploded", None, (
+            f"The training loss exploded: finite but huge and no longer falling ({table}), {L[-1] / start:.2g} "
+            f"times the loss of a model that learned nothing ({start:.3g}, {what}). {_advice('loss_exploded', lr)}"
+        ))]
     if len(L) < 3:
         return []
     d = np.diff(L)
-    table = ", ".join(f"{v:.3g}" for v in L[-6:])
     turns = np.sign(d[1:]) * np.sign(d[:-1]) < 0
     # shares of the loss's size |L|, so that a loss below 0 (a custom one) is measured as one above
     swing = np.mean(np.abs(d)) / max(np.mean(np.abs(L)), 1e-12)
@@ -443,7 +480,7 @@ def _diagnose(model, X, y, losses=None, warn=True, max_samples=1024, *, stacklev
     if not math.isfinite(loss):  # weights that already overflow, whatever the history says
         stop_reason = "the probe batch's loss is not finite"
     problems = _problems(layers, losses, stop_reason, _learning_output(model), _learning_rate(model), _max_abs(X),
-                         _unscaled_initializers(model))
+                         _unscaled_initializers(model), _untrained_loss(model, Y))
     if check_bool(warn, "warn"):
         _emit(problems, stacklevel=stacklevel)
     return Diagnosis(layers=layers, loss=loss, losses=list(losses), problems=[(k, m) for k, _, m in problems])
@@ -506,6 +543,8 @@ class Diagnostics(Callback):
     def on_train_begin(self, logs=None):
         self._probe = _prepare_probe(self.model, self.x, self.y, self.max_samples)
         self._x_max = _max_abs(self._probe[0])
+        # the loss before training too: a start that slow training never leaves is no explosion
+        self._untrained_loss = _untrained_loss(self.model, self._probe[1], _probe(self.model, *self._probe)[1])
         self._losses = []
         self._reported = set()
         self._epoch = 0
@@ -529,7 +568,7 @@ class Diagnostics(Callback):
                     logs[f"weight_norm/{l.name}"] = l.weight_norm
         found = _problems(layers, self._losses, None if math.isfinite(loss) else "the probe loss is not finite",
                           _learning_output(self.model), _learning_rate(self.model), self._x_max,
-                          _unscaled_initializers(self.model))
+                          _unscaled_initializers(self.model), self._untrained_loss)
         self.last = Diagnosis(layers=layers, loss=loss, losses=list(self._losses),
                               problems=[(k, m) for k, _, m in found])
         self._report(epoch, found)
