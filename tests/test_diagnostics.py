@@ -456,3 +456,99 @@ def _fitted_callback(model, X, y, **kwargs):
     callback = Diagnostics(X, y, warn=False, **kwargs)
     model.fit(X[:10], y[:10], epochs=1, verbose=0, callbacks=[callback])
     return callback
+
+
+def _relu_tower(init, depth=20, width=32):
+    model = Sequential([Dense(width, "relu", input_dim=8, kernel_initializer=init)]
+                       + [Dense(width, "relu", kernel_initializer=init) for _ in range(depth - 1)]
+                       + [Dense(1, kernel_initializer=init)], seed=0, dtype="float64")
+    model.compile(SGD(0.01), "mse")
+    return model
+
+
+def test_activations_that_explode_forward_are_flagged(rng):
+    # 20 ReLU layers of 32 units from N(0, 0.6²): each layer multiplies the RMS output by about
+    # 0.6·√16 ≈ 2.4, so the loss is ~1e15 and ∂J/∂W ~1e14 in every layer. The gradients grow
+    # backwards as fast as the activations grow forwards, so the first-to-last gradient ratio stayed
+    # near 1 and no "exploding" was reported (only some dead ReLUs)
+    from glassnet import initializers
+
+    X, y = rng.normal(size=(128, 8)), rng.normal(size=128)
+    model = _relu_tower(initializers.RandomNormal(stddev=0.6))
+    diagnosis = diagnose(model, X, y, warn=False)
+    # float64 NumPy forward and backward pass of the same weights
+    weights = model.get_weights()
+    A = [X]
+    for W, b in zip(weights[:-2:2], weights[1:-2:2]):
+        A.append(np.maximum(A[-1] @ W + b, 0))
+    out = A[-1] @ weights[-2] + weights[-1]
+    delta = 2 * (out - y[:, None]) / len(X)
+    grads = [A[-1].T @ delta]
+    for i in range(len(A) - 2, -1, -1):
+        delta = (delta @ weights[2 * i + 2].T) * (A[i + 1] > 0)
+        grads.insert(0, A[i].T @ delta)
+    output_rms = [np.sqrt(np.mean(a ** 2)) for a in A[1:] + [out]]
+    ratios = [0.01 * np.linalg.norm(g) / np.linalg.norm(W) for g, W in zip(grads, weights[0::2])]
+    np.testing.assert_allclose([l.output_rms for l in diagnosis.layers], output_rms, rtol=1e-9)
+    np.testing.assert_allclose([l.update_ratio for l in diagnosis.layers], ratios, rtol=1e-9)
+    rms = [np.linalg.norm(g) / np.sqrt(g.size) for g in grads]
+    assert max(rms) / min(rms) < 100 and min(rms) > 1e10  # huge everywhere, hence no first-to-last ratio
+    assert output_rms[-2] / output_rms[0] > 1e6 and min(ratios) > 1e9  # Karpathy: ~1e-3 is healthy
+    message = dict(diagnosis.problems)["exploding"]
+    assert message.startswith("Exploding activations: the RMS output grows layer by layer from the input to the "
+                              f"output ({output_rms[0]:.2g} → {output_rms[1]:.2g} → ")
+    assert f"{output_rms[-2] / output_rms[0]:.3g}× larger in 'dense_19' than in 'dense'" in message
+    assert f"one SGD step would change the weights by up to {max(ratios):.2g} times their size" in message
+    assert "The weights start from RandomNormal(mean=0.0, stddev=0.6, seed=None)" in message
+    # the advice works: He's start keeps the RMS output, and nothing explodes
+    healthy = diagnose(_relu_tower("he_normal"), X, y, warn=False)
+    assert max(l.output_rms for l in healthy.layers[:-1]) < 10 * healthy.layers[0].output_rms
+    assert "exploding" not in dict(healthy.problems)
+
+
+@pytest.mark.parametrize("data, activation, init, optimizer", [
+    ("circle", "relu", "he_normal", SGD(0.5)),
+    ("circle", "tanh", "glorot_uniform", SGD(0.5)),
+    ("digits", "relu", "he_normal", SGD(0.1)),
+    ("digits", "tanh", "glorot_uniform", Adam(0.01)),
+    ("digits", "relu", "glorot_uniform", Adam(0.01)),
+])
+def test_healthy_nets_do_not_explode(circle, data, activation, init, optimizer):
+    # Glorot/He-initialised MLPs of 5 hidden layers: no exploding activations, no too large
+    # steps, no exploded loss, before or during training
+    from glassnet.datasets import load_digits
+
+    X, y = circle if data == "circle" else load_digits()
+    out = Dense(1, "sigmoid") if data == "circle" else Dense(10, "softmax")
+    model = Sequential([Dense(32, activation, input_dim=X.shape[1], kernel_initializer=init)]
+                       + [Dense(32, activation, kernel_initializer=init) for _ in range(4)] + [out], seed=0)
+    model.compile(optimizer, "binary_crossentropy" if data == "circle" else "sparse_categorical_crossentropy")
+    before = diagnose(model, X, y, warn=False)
+    callback = Diagnostics(X, y, warn=False)
+    history = model.fit(X, y, epochs=5, batch_size=32, verbose=0, callbacks=[callback])
+    kinds = {k for k, _ in before.problems + diagnose(model, X, y, warn=False).problems}
+    kinds |= {k for _, k, _ in callback.problems}
+    assert not kinds & {"exploding", "large_updates", "loss_exploded"}
+    assert len(history.history["output_rms/dense_4"]) == 5
+    # the update/weight ratio is SGD's step η‖∂J/∂W‖/‖W‖: Adam's steps do not scale with ‖∂J/∂W‖
+    assert ("update_ratio/dense" in history.history) == isinstance(optimizer, SGD)
+
+
+def test_too_large_steps_are_flagged_after_training_only():
+    # η‖∂J/∂W‖/‖W‖ above 1: one step is larger than the weights. Before training it is no problem:
+    # weights started small (N(0, 0.01²)) make any first step large
+    from glassnet.diagnostics import LayerDiagnosis
+
+    layers = [LayerDiagnosis(1, "dense", "tanh", 4, None, None, 1.0, 1.0, 0.5, 0.5, 0.2),
+              LayerDiagnosis(2, "dense_1", None, 1, None, None, 1.0, 1.0, 0.5, 0.5, 3.0)]
+    assert _problems(layers, [], lr=20.0) == []
+    found = _problems(layers, [0.7, 0.6], lr=20.0)
+    assert [k for k, _, _ in found] == ["large_updates"]
+    assert found[0][2] == ("The steps are too large: one SGD step changes the weights of layer 'dense_1' by 3 times "
+                           "their size (η‖∂J/∂W‖/‖W‖), so each step overwrites what the last ones learned. Lower the "
+                           "learning rate, e.g. from 20 to 2, or clip the gradients (optimizer clipnorm=1.0); about "
+                           "1e-3 is a healthy update/weight ratio.")
+    # a loss that diverged or exploded already says to lower the learning rate: said once
+    assert [k for k, _, _ in _problems(layers, [0.7, float("nan")], lr=20.0)] == ["diverged"]
+    layers[1].update_ratio = 0.9
+    assert _problems(layers, [0.7, 0.6], lr=20.0) == []

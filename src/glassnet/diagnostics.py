@@ -21,7 +21,14 @@ The lectures name the usual failures and their cures:
   layer's weights, ``‖∂J/∂W^(l)‖ / √(#W^(l))``. With three or more Dense
   layers, gradients that shrink by more than :data:`VANISHING_RATIO` (100×)
   from the last layer to the first are **vanishing**; gradients that grow by
-  more than 100× are **exploding**;
+  more than 100× are **exploding**. Gradients also explode where the hidden
+  layers' RMS output ``√(mean a²)`` grows more than :data:`ACTIVATION_GROWTH`
+  (100×) from the first hidden Dense layer to the last (a start too large for
+  the layers' widths: the loss and every gradient are huge, and their
+  first-to-last ratio stays near 1);
+* steps too large for the weights: after training, one SGD step
+  ``η‖∂J/∂W‖/‖W‖`` (Karpathy's update/weight ratio, about 1e-3 when healthy)
+  above :data:`UPDATE_RATIO` (1) in some layer;
 * a learning rate that is too large (seed 000's η = 1.05 table: every step
   overshoots further, f grows; η = 1.0: f oscillates): the training loss is
   NaN/inf, **grows** (over the last 10 epochs it rose in at least 60% of
@@ -42,7 +49,8 @@ learning-rate advice names the optimizer's learning rate and a lower one to try.
 :func:`diagnose` measures a model once; the :class:`Diagnostics` callback
 measures it after every epoch and stores the numbers in the History
 (``history.history["dead_relu/dense"]``, ``"saturated/dense"``,
-``"grad_norm/dense"``, ``"weight_norm/dense"``). Problems are reported as
+``"grad_norm/dense"``, ``"weight_norm/dense"``, ``"output_rms/dense"``, ``"update_ratio/dense"``).
+Problems are reported as
 :class:`DiagnosticWarning` with the lectures' advice.
 """
 
@@ -52,7 +60,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import backend, initializers
+from . import backend, initializers, optimizers
 from ._validation import check_array, check_bool, check_positive_int
 from .models.callbacks import Callback
 from .trace import format_table
@@ -68,6 +76,21 @@ SATURATION_MARGIN = 0.01
 VANISHING_RATIO = 100.0
 """RMS gradient of the last Dense layer over the first one above which gradients vanish
 (and, inverted, below which they explode)."""
+
+ACTIVATION_GROWTH = 100.0
+"""RMS output of the last hidden Dense layer over the first one above which the activations (and
+with them the loss and every gradient) explode. He initialisation keeps the RMS of ReLU outputs
+from layer to layer, Glorot that of tanh (or lets it shrink); trained Glorot/He MLPs on the digits
+and the circle grow it at most about 16× over ten layers. Two orders of magnitude, as for
+:data:`VANISHING_RATIO`, are a start too large for the layers' widths: 20 ReLU layers of 32 units
+from N(0, 0.6²) multiply it by about 0.6·√16 ≈ 2.4 a layer, 10⁷ in all. The gradients then grow
+backwards as the activations grow forwards, so their first-to-last ratio cannot see it."""
+UPDATE_RATIO = 1.0
+"""Relative size of one SGD step, η‖∂J/∂W‖/‖W‖, above which the learning rate is too large for
+the gradients (Karpathy, "A Recipe for Training Neural Networks" and CS231n: about 1e-3 is healthy).
+At 1 a single step is as large as the weights themselves; trained Glorot/He MLPs on the digits and
+the circle (SGD 0.1 to 0.5, 2 to 10 layers) stay below 0.3. Only read after training: before it, weights started
+small (N(0, 0.01²)) make any first step large, and harmlessly so."""
 
 LOSS_WINDOW = 10
 """The loss-curve checks look at this many most recent epochs."""
@@ -117,6 +140,10 @@ ADVICE = {
         "The learning rate is too large: like seed 000's η = 1.0 table, the steps jump across "
         "the minimum back and forth. Lower it, e.g. {lower}."
     ),
+    "large_updates": (
+        "Lower the learning rate, e.g. {lower}, or clip the gradients (optimizer clipnorm=1.0); about 1e-3 "
+        "is a healthy update/weight ratio."
+    ),
     "unscaled_inputs": "Scale the inputs to about [-1, 1] (seed 004: X -= mean, X /= std).",
 }
 """The lectures' advice per kind of problem; ``{lower}`` is how to lower the learning rate
@@ -134,7 +161,11 @@ class LayerDiagnosis:
 
     ``dead_fraction`` is None unless the layer's activation is ReLU,
     ``saturated_fraction`` None unless it is sigmoid/tanh; ``grad_rms`` is
-    ``‖∂J/∂W‖/√(#W)`` for Dense layers (None otherwise).
+    ``‖∂J/∂W‖/√(#W)`` for Dense layers (None otherwise). ``output_rms`` is the RMS
+    of the layer's output ``√(mean a²)``; ``update_ratio`` the relative size of one
+    plain gradient step, ``η‖∂J/∂W‖/‖W‖`` (layers with a kernel W, under an
+    :class:`~glassnet.optimizers.SGD` optimizer: adaptive ones such as Adam
+    scale their steps to the gradients, so theirs is not ``η‖∂J/∂W‖``).
     """
 
     index: int
@@ -146,6 +177,8 @@ class LayerDiagnosis:
     grad_norm: float | None
     weight_norm: float | None
     grad_rms: float | None
+    output_rms: float | None = None
+    update_ratio: float | None = None
 
 
 @dataclass
@@ -194,10 +227,12 @@ class Diagnosis:
         num = lambda v: "" if v is None else f"{v:.3g}"
         rows = [
             [str(l.index), l.name, l.activation or "", str(l.units), pct(l.dead_fraction),
-             pct(l.saturated_fraction), num(l.grad_norm), num(l.grad_rms), num(l.weight_norm)]
+             pct(l.saturated_fraction), num(l.output_rms), num(l.grad_norm), num(l.grad_rms), num(l.weight_norm),
+             num(l.update_ratio)]
             for l in self.layers
         ]
-        header = ["l", "layer", "g", "units", "dead ReLU", "saturated", "‖∂J/∂θ‖", "RMS ∂J/∂W", "‖θ‖"]
+        header = ["l", "layer", "g", "units", "dead ReLU", "saturated", "RMS a", "‖∂J/∂θ‖", "RMS ∂J/∂W", "‖θ‖",
+                  "η‖∂J/∂W‖/‖W‖"]
         lines = [f"Diagnosis (probe loss J = {self.loss:.6g})", format_table(header, rows)]
         if self.problems:
             lines += ["", "Warnings:"] + [f"- {m}" for m in self.warnings]
@@ -224,7 +259,12 @@ def _probe(model, X, Y, w):
         grads = backend.numpy_copy(model._flat_grads)
     model._flat_grads[...] = saved_grads
     with np.errstate(over="ignore", invalid="ignore"):  # norms of diverged weights may overflow
-        return _layer_stats(model, grads), float(loss)
+        return _layer_stats(model, grads, _sgd_learning_rate(model)), float(loss)
+
+
+def _sgd_learning_rate(model):
+    """η where one step is ``η ∂J/∂W`` (an SGD optimizer), else None."""
+    return _learning_rate(model) if isinstance(getattr(model, "optimizer", None), optimizers.SGD) else None
 
 
 def _untrained_loss(model, Y, before=None):
@@ -243,15 +283,18 @@ def _untrained_loss(model, Y, before=None):
     return max(found, default=None)
 
 
-def _layer_stats(model, grads):
+def _layer_stats(model, grads, lr=None):
     out, k = [], 0
-    params = backend.numpy_copy(model._flat_params)
+    params = backend.numpy_copy(model._flat_params).astype(np.float64)  # norms of 1e20s overflow in float32
+    grads = grads.astype(np.float64)
     for i, layer in enumerate(model.layers):
         activation = getattr(layer, "activation", None)
         name = None if activation is None else activation.name
         A_l = getattr(layer, "A", None)
         A_l = None if A_l is None else backend.to_numpy(A_l)
-        dead = saturated = None
+        dead = saturated = a_rms = ratio = None
+        if A_l is not None and A_l.size:
+            a_rms = float(np.sqrt(np.mean(np.square(A_l, dtype=np.float64))))
         if A_l is not None and name == "relu":
             dead = float(np.mean(np.all(A_l == 0, axis=0)))
         if A_l is not None and name in _SATURATING:
@@ -268,9 +311,12 @@ def _layer_stats(model, grads):
             if "W" in layer.params:
                 gW = grads[parts[list(layer.params).index("W")]]
                 g_rms = float(np.linalg.norm(gW) / math.sqrt(gW.size))
+                kernel = float(np.linalg.norm(params[parts[list(layer.params).index("W")]]))
+                if lr is not None and kernel > 0:
+                    ratio = lr * float(np.linalg.norm(gW)) / kernel
             k += len(parts)
         units = int(np.prod(layer.output_shape))
-        out.append(LayerDiagnosis(i + 1, layer.name, name, units, dead, saturated, g_norm, w_norm, g_rms))
+        out.append(LayerDiagnosis(i + 1, layer.name, name, units, dead, saturated, g_norm, w_norm, g_rms, a_rms, ratio))
     return out
 
 
@@ -321,11 +367,46 @@ def _problems(layers, losses, stop_reason=None, learning_output=None, lr=None, x
                 f"input ({chain}), {_times(g_first, g_last, 'larger', first, last)}. "
                 f"{_advice('exploding', lr)}{_init_note(init)}"
             )))
-    found += _loss_problems(losses, stop_reason, lr, untrained_loss)
+    if not any(kind == "exploding" for kind, _, _ in found):
+        found += _exploding_activations(layers, lr, init)
+    loss_problems = _loss_problems(losses, stop_reason, lr, untrained_loss)
+    ratios = [(l.update_ratio, l.name) for l in layers if l.update_ratio is not None and math.isfinite(l.update_ratio)]
+    # read after training only (UPDATE_RATIO); a loss that diverged or exploded already says "lower the learning rate"
+    if (losses and ratios and max(ratios)[0] > UPDATE_RATIO
+            and not any(kind in ("diverged", "loss_exploded") for kind, _, _ in loss_problems)):
+        ratio, name = max(ratios)
+        found.append(("large_updates", None, (
+            f"The steps are too large: one SGD step changes the weights of layer {name!r} by {ratio:.3g} times "
+            f"their size (η‖∂J/∂W‖/‖W‖), so each step overwrites what the last ones learned. "
+            f"{_advice('large_updates', lr)}"
+        )))
+    found += loss_problems
     note = input_scale_note(x_max, "the probe batch")
     if found and note:  # the cause first, once, with the problems it explains
         found.insert(0, ("unscaled_inputs", None, note))
     return found
+
+
+def _exploding_activations(layers, lr, init):
+    """The ``exploding`` problem where the hidden Dense layers' RMS output grows more than
+    :data:`ACTIVATION_GROWTH` times from the first to the last (the gradients then grow in both
+    directions, and their first-to-last ratio stays near 1), else ``[]``."""
+    dense = [l for l in layers if l.grad_rms is not None]
+    hidden = [(l.name, l.output_rms) for l in dense[:-1]]
+    if len(hidden) < 2 or not all(v is not None and math.isfinite(v) for _, v in hidden):
+        return []
+    (first, a_first), (last, a_last) = hidden[0], hidden[-1]
+    if not (a_first > 0 and a_last > ACTIVATION_GROWTH * a_first):
+        return []
+    chain = " → ".join(f"{v:.2g}" for _, v in hidden)
+    grads = [l.grad_rms for l in dense if math.isfinite(l.grad_rms)]
+    ratios = [l.update_ratio for l in dense if l.update_ratio is not None and math.isfinite(l.update_ratio)]
+    step = f"; one SGD step would change the weights by up to {max(ratios):.2g} times their size" if ratios else ""
+    return [("exploding", None, (
+        f"Exploding activations: the RMS output grows layer by layer from the input to the output ({chain}), "
+        f"{a_last / a_first:.3g}× larger in {last!r} than in {first!r}, and the loss and every gradient with it "
+        f"(RMS ∂J/∂W up to {max(grads, default=math.nan):.2g}{step}). {_advice('exploding', lr)}{_init_note(init)}"
+    ))]
 
 
 def input_scale_note(x_max, where):
@@ -512,7 +593,8 @@ class Diagnostics(Callback):
     Adds to the epoch's logs (so the History keeps them, one value per epoch)
     ``"dead_relu/<layer>"`` (ReLU layers), ``"saturated/<layer>"``
     (sigmoid/tanh layers), ``"grad_norm/<layer>"`` and
-    ``"weight_norm/<layer>"`` (layers with weights), measured on a fixed
+    ``"weight_norm/<layer>"`` (layers with weights), ``"output_rms/<layer>"``
+    and, under SGD, ``"update_ratio/<layer>"`` (η‖∂J/∂W‖/‖W‖), measured on a fixed
     probe batch in inference mode. Each kind of problem is warned about
     once per layer, as a :class:`DiagnosticWarning`; a divergence that stopped
     ``fit`` is only added to :attr:`problems` (fit's ``DivergenceWarning`` says it).
@@ -566,6 +648,10 @@ class Diagnostics(Callback):
                 if l.grad_norm is not None:
                     logs[f"grad_norm/{l.name}"] = l.grad_norm
                     logs[f"weight_norm/{l.name}"] = l.weight_norm
+                if l.output_rms is not None:
+                    logs[f"output_rms/{l.name}"] = l.output_rms
+                if l.update_ratio is not None:
+                    logs[f"update_ratio/{l.name}"] = l.update_ratio
         found = _problems(layers, self._losses, None if math.isfinite(loss) else "the probe loss is not finite",
                           _learning_output(self.model), _learning_rate(self.model), self._x_max,
                           _unscaled_initializers(self.model), self._untrained_loss)
