@@ -170,6 +170,68 @@ def test_full_batch_gradient_descent_matches_a_numpy_loop(rng):
     np.testing.assert_allclose(model.get_weights()[1], b, atol=1e-12)
 
 
+def _lecture_network(seed=0, **compile_kwargs):
+    """The lecture's 784-32-10 network (M2 of benchmarks/), on 20 inputs: ReLU, softmax, SGD."""
+    model = Sequential([Dense(8, activation="relu", input_dim=20), Dense(4, activation="softmax")], seed=seed,
+                       dtype="float64")
+    model.compile(loss="categorical_crossentropy", optimizer=SGD(0.1), **compile_kwargs)
+    model.build()
+    return model
+
+
+def test_shuffled_minibatch_fit_is_bit_identical_to_a_numpy_loop(rng):
+    # M2's step (fit's shuffled batches gathered into buffers, fused softmax + cross-entropy,
+    # bias gradients as ones @ dZ, the SGD step through a scratch array) written out in NumPy:
+    # every operation the same, so the weights must agree to the last bit
+    import copy
+
+    X, labels = rng.normal(size=(40, 20)), rng.integers(0, 4, size=40)
+    Y = np.eye(4)[labels]
+    model = _lecture_network()
+    W1, b1, W2, b2 = model.get_weights()
+    order_rng = copy.deepcopy(model.rng)  # fit draws each epoch's order from the model's generator
+    model.fit(X, Y, batch_size=8, epochs=2, verbose=0)
+    for _ in range(2):
+        order = order_rng.permutation(40)
+        for start in range(0, 40, 8):
+            Xb, Yb = X[order[start:start + 8]], Y[order[start:start + 8]]
+            Z1 = Xb @ W1
+            Z1 += b1
+            A1 = np.maximum(Z1, 0)
+            E = np.exp(A1 @ W2 + b2)  # (logits far inside ±64: softmax without the row maxima)
+            A2 = E / np.add.reduce(E, axis=-1, keepdims=True)
+            dZ2 = A2 - Yb
+            dZ2 *= 1.0 / 8
+            dZ1 = (dZ2 @ W2.T) * (A1 > 0)
+            ones = np.ones(8)
+            grads = (Xb.T @ dZ1, ones @ dZ1, A1.T @ dZ2, ones @ dZ2)
+            for w, g in zip((W1, b1, W2, b2), grads):
+                w -= g * 0.1
+    for got, expected in zip(model.get_weights(), (W1, b1, W2, b2)):
+        np.testing.assert_array_equal(got, expected)
+
+
+def test_a_small_networks_training_step_makes_few_python_calls(rng):
+    # A step of a small network costs microseconds of Python on top of its few matrix products
+    # (issue: MNIST at full speed): the function calls per step, counted by cProfile, are a
+    # noise-free measure of it. Each step of the lecture's network made 121 (np.take's three
+    # wrappers twice), 113 since.
+    import cProfile
+    import pstats
+
+    X, Y = rng.normal(size=(640, 20)), np.eye(4)[rng.integers(0, 4, size=640)]
+
+    def calls(n):
+        model = _lecture_network()
+        model.fit(X[:64], Y[:64], batch_size=32, epochs=1, verbose=0)  # buffers made, kernels resolved
+        profile = cProfile.Profile()
+        profile.runcall(model.fit, X[:n], Y[:n], batch_size=32, epochs=1, verbose=0)
+        return pstats.Stats(profile).total_calls
+
+    per_step = (calls(640) - calls(320)) / 10  # the fit's own calls cancel: 10 more steps
+    assert per_step <= 115, per_step
+
+
 def test_zeros_initializer_shows_the_symmetry_problem(rng):
     X, y = logic_gate("xor")
     model = Sequential([Dense(4, activation="tanh", input_dim=2, kernel_initializer="zeros"),

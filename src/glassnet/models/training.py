@@ -587,9 +587,11 @@ def _take_rows(A, idx, out):
     (mode="clip": the indices are a permutation, so always valid, and np.take then writes
     straight into ``out``; mode="raise" buffers); indexing otherwise, since ``np.take`` first
     copies a whole array that is not C-contiguous (a Fortran-ordered ``df.to_numpy()`` or
-    memory-mapped file) at every call: 100× slower epochs, and the file read into memory."""
+    memory-mapped file) at every call: 100× slower epochs, and the file read into memory.
+    The array's own method: ``np.take`` reaches it through three Python wrappers (1-2 µs of
+    a small network's step, twice per step)."""
     if A.flags.c_contiguous:
-        return np.take(A, idx, axis=0, out=out, mode="clip")
+        return A.take(idx, axis=0, out=out, mode="clip")
     out[...] = A[idx]
     return out
 
