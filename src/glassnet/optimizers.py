@@ -326,7 +326,6 @@ class Optimizer(Configurable):
         self._iterations += 1
 
     def _clip(self, g):
-        xp = get_namespace()
         if self.clipnorm:
             for part in self.slices:
                 gi = g[part]
@@ -338,7 +337,7 @@ class Optimizer(Configurable):
             if norm > self.global_clipnorm:
                 g *= self.global_clipnorm / norm
         elif self.clipvalue:
-            xp.clip(g, -self.clipvalue, self.clipvalue, out=g)
+            get_namespace().clip(g, -self.clipvalue, self.clipvalue, out=g)
 
     def _flush_tiny(self):
         """Set state entries below TINY to zero.

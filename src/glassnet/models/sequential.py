@@ -632,10 +632,10 @@ class Sequential:
 
     @property
     def _has_regularizers(self):
-        return any(
-            getattr(l, "kernel_regularizer", None) is not None or getattr(l, "bias_regularizer", None) is not None
-            for l in self._layers
-        )
+        for l in self._layers:  # a loop, not any(generator): every training step asks
+            if getattr(l, "kernel_regularizer", None) is not None or getattr(l, "bias_regularizer", None) is not None:
+                return True
+        return False
 
     # -- checked inputs ----------------------------------------------------------
     def _check_x(self, x, name="x", sparse=False):
