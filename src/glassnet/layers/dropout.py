@@ -1,5 +1,7 @@
 """Inverted dropout: active in training only."""
 
+import math
+
 import numpy as np
 
 from .. import kernels
@@ -43,7 +45,7 @@ class Dropout(TrainingNoise):
         return self._threshold != 0
 
     def _draw_keep(self, shape):
-        n = int(np.prod(shape))
+        n = math.prod(shape)  # (np.prod: four Python calls and an array, at every step)
         words = self.rng.bit_generator.random_raw((n + 3) // 4)
         bits = words.view(np.uint16)[:n].reshape(shape)
         keep = self.buffer("keep", shape, np.dtype(bool)) if get_namespace() is np else None
