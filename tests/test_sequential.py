@@ -224,8 +224,9 @@ def _dropout_network():
 # noise-free measure of it. Each step of the lecture's network made 121 (np.take's three
 # wrappers twice, the loss's checks of targets and outputs fit had checked, a generator to
 # look for regularizers), 94 since; with two Dropout layers and Adam 227 (and np.prod's four
-# wrappers in each Dropout layer), 185 since.
-@pytest.mark.parametrize("network, most", [(_lecture_network, 96), (_dropout_network, 188)])
+# wrappers in each Dropout layer), 185 since. The limits leave ~15% for other NumPy and Python
+# versions (their wrappers differ by a few calls); a per-sample loop would add hundreds.
+@pytest.mark.parametrize("network, most", [(_lecture_network, 110), (_dropout_network, 215)])
 def test_a_small_networks_training_step_makes_few_python_calls(rng, network, most):
     import cProfile
     import pstats
