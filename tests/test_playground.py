@@ -818,9 +818,9 @@ def test_descent_pages_hint_lists_what_the_parser_takes():
 @pytest.mark.parametrize("settings, kind, words", [
     ({"function": "__import__('os')"}, ValueError, "__import__"),
     ({"function": "x1 + x2"}, ValueError, "functions of one variable"),
-    ({"steps": 0}, ValueError, "steps must be between 1 and 200"),
-    ({"optimizer": "newton"}, ValueError, "optimizer must be one of"),
-    ({"function": 3}, TypeError, "function must be text"),
+    ({"steps": 0}, ValueError, "Steps must be between 1 and 200"),
+    ({"optimizer": "newton"}, ValueError, "Optimizer must be one of"),
+    ({"function": 3}, TypeError, "f(x) must be text"),
 ])
 def test_descent_demo_refuses_bad_settings(settings, kind, words):
     from glassnet.playground import demos
@@ -852,11 +852,13 @@ def test_backprop_demo_takes_json_numbers_only():
     from glassnet.playground import demos
 
     # float64 conversion took text and true/false silently: t = "0.5" trained towards 0.5, x = [true, false] as (1, 0)
-    for settings, name in (({"y": "0.5"}, "y"), ({"x": [True, False]}, "x"), ({"x": ["0.05", "0.1"]}, "x"),
-                           ({"weights": {**demos.BACKPROP_DEFAULTS["weights"], "b2": ["0.6"]}}, "weights.b2")):
-        with pytest.raises(TypeError, match=f"^{name} must be numbers of shape"):
+    for settings, words in (({"y": "0.5"}, "target t must be a number"), ({"x": [True, False]}, "x1, x2 must be numbers"),
+                            ({"x": ["0.05", "0.1"]}, "x1, x2 must be numbers"),
+                            ({"weights": {**demos.BACKPROP_DEFAULTS["weights"], "b2": ["0.6"]}},
+                             "weights.b2 must be numbers of shape")):
+        with pytest.raises(TypeError, match=f"^{words}"):
             demos.backprop(settings)
-    with pytest.raises(ValueError, match="x must be finite numbers of shape"):
+    with pytest.raises(ValueError, match="x1, x2 must be finite numbers of shape"):
         demos.backprop({"x": [10**400, 1]})  # an integer past float range
     # integers are JSON numbers too
     assert demos.backprop({"x": [1, 2], "y": 0})["trace"]["x"] == [[1.0, 2.0]]
@@ -911,9 +913,9 @@ def test_hopfield_demo_recalls_and_its_energy_never_rises():
     assert sum(a != b for a, b in zip(r["noisy"], target)) == 20  # 20 % of 100 bits flipped
     assert r["frames"][0] == r["noisy"] and len(r["frames"]) <= demos.MAX_FRAMES
     assert all(b <= a + 1e-9 for a, b in zip(r["energies"], r["energies"][1:]))  # asynchronous: E never rises
-    with pytest.raises(ValueError, match="recall must be one of the stored patterns HTXO"):
+    with pytest.raises(ValueError, match="Recall must be one of the stored patterns HTXO"):
         demos.hopfield({"recall": "A"})
-    with pytest.raises(ValueError, match="^store: Unknown bitmap name"):
+    with pytest.raises(ValueError, match="^Stored patterns: Unknown bitmap name"):
         demos.hopfield({"store": "HQ", "recall": "H"})
 
 
@@ -1159,6 +1161,7 @@ def test_a_slow_demo_answer_says_it_is_computing(server):
         page.goto(server + "perceptron")
         page.wait_for_function("document.getElementById('message').textContent === 'Computing…'")
         assert "busy" in page.get_attribute("#message", "class")  # grey, not an error's red
+        assert page.text_content("#status") == "Computing…"  # progress is polite (role="status"), not an alert
         assert page.text_content("#nsteps") == "0"
         with page.expect_response("**/api/perceptron"):
             held[0].continue_()
@@ -1181,7 +1184,7 @@ def test_the_setting_an_error_names_is_marked_in_the_form(server):
         page.wait_for_function("document.getElementById('nsteps').textContent === '200'")
         page.fill("#epochs", "500")
         page.dispatch_event("#epochs", "change")
-        page.wait_for_function("document.getElementById('message').textContent.startsWith('epochs must be')")
+        page.wait_for_function("document.getElementById('message').textContent.startsWith('Epochs must be')")
         assert page.get_attribute("#epochs", "aria-invalid") == "true"
         assert page.locator("[aria-invalid]").count() == 1
         assert page.evaluate("getComputedStyle(document.getElementById('epochs')).outlineColor") == "rgb(187, 0, 0)"
@@ -1194,11 +1197,11 @@ def test_the_setting_an_error_names_is_marked_in_the_form(server):
         page.fill("#x0", "")
         page.dispatch_event("#x0", "change")
         assert page.get_attribute("#x0", "aria-invalid") == "true"
-        page.fill("#function", "x**")  # a message that names no field marks none
+        page.fill("#function", "x**")  # the parser's message names no field: the server's "field" does
         page.fill("#x0", "1")
         page.dispatch_event("#function", "change")
         page.wait_for_function("document.getElementById('message').textContent.startsWith('Cannot parse')")
-        assert page.locator("[aria-invalid]").count() == 0
+        assert page.locator("[aria-invalid]").count() == 1 and page.get_attribute("#function", "aria-invalid") == "true"
     assert [e for e in errors if "status of 400" not in e] == []
 
 
@@ -1214,7 +1217,8 @@ def test_numbers_past_float_range_and_formulas_too_deep_answer_400(client):
     for path, key in [("/api/sessions", "learning_rate"), ("/api/sessions", "noise"), ("/api/descend", "x0"),
                       ("/api/backprop", "learning_rate"), ("/api/perceptron", "learning_rate")]:
         response = client.post(path, content='{"%s": %s}' % (key, big), headers={"content-type": "application/json"})
-        assert response.status_code == 400 and key in response.json()["error"], (path, response.text)
+        named = key in response.json()["error"] if path == "/api/sessions" else response.json()["field"] == key
+        assert response.status_code == 400 and named, (path, response.text)
     for function in ("-" * 991 + "x", "9" * 400 + "*x"):  # accepted by the parser, then a 500 when evaluated
         assert client.post("/api/descend", json={"function": function}).status_code == 400
 
@@ -1222,7 +1226,7 @@ def test_numbers_past_float_range_and_formulas_too_deep_answer_400(client):
 def test_the_som_demo_caps_online_work():
     from glassnet.playground.demos import som
 
-    with pytest.raises(ValueError, match="n_samples × epochs must be at most 50000 in online mode"):
+    with pytest.raises(ValueError, match="2000 points at a time: 100 epochs are 200,000 updates, over the 50,000"):
         som({"n_samples": 2000, "epochs": 100})
     assert len(som({"n_samples": 2000, "epochs": 100, "mode": "batch", "rows": 3, "cols": 3})["frames"]) == 101
 
@@ -1233,11 +1237,11 @@ def test_the_som_demo_caps_the_work_of_a_large_grid_in_either_mode(client):
     from glassnet.playground.demos import som
 
     settings = {"n_samples": 2000, "epochs": 100, "rows": 20, "cols": 20, "mode": "batch"}
-    with pytest.raises(ValueError, match=r"n_samples × epochs × rows × cols must be at most 20,000,000 in batch mode "
-                                         r"\(the page trains in one request; received 2000 × 100 × 20 × 20 = 80,000,000\)"):
+    with pytest.raises(ValueError, match=r"^100 epochs of 2000 points on a 20 × 20 grid are 80,000,000 neuron updates, "
+                                         r"over the 20,000,000 one request may take in batch mode"):
         som(settings)
     response = client.post("/api/som", json={**settings, "mode": "online", "epochs": 25})
-    assert response.status_code == 400 and "at most 5,000,000 in online mode" in response.json()["error"]
+    assert response.status_code == 400 and "over the 5,000,000 one request may take in online mode" in response.json()["error"]
     assert len(som({"n_samples": 100, "epochs": 10, "rows": 20, "cols": 20, "mode": "batch"})["frames"]) == 11
 
 
@@ -1265,3 +1269,105 @@ def test_a_diverged_session_stops_and_counts_finished_epochs_only():
     assert len(state["train_loss"]) == state["epoch"] + 1
     again = s.step(1)  # kept adding None losses without moving the epoch
     assert again["epoch"] == state["epoch"] and len(again["train_loss"]) == len(state["train_loss"])
+
+
+# --- the pages' polish: labelled errors with their field, alerts, the loss chart's scale --
+
+def _labels(html):
+    """{field id: the visible text of its label before the field} of a page."""
+    from html.parser import HTMLParser
+
+    class Labels(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.labels, self.text, self.depth = {}, None, 0
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "label":
+                self.text = ""
+            elif tag in ("input", "select") and self.text is not None:
+                self.labels[dict(attrs)["id"]], self.text = " ".join(self.text.split()), None
+
+        def handle_data(self, data):
+            if self.text is not None:
+                self.text += data
+
+    parser = Labels()
+    parser.feed(html)
+    return parser.labels
+
+
+@pytest.mark.parametrize("demo, path, settings, field", [
+    ("descent", "/api/descend", {"function": "x**"}, "function"),
+    ("descent", "/api/descend", {"function": "x1 + x2"}, "function"),
+    ("descent", "/api/descend", {"function": "9" * 400 + "*x"}, "function"),
+    ("descent", "/api/descend", {"function": 3}, "function"),
+    ("descent", "/api/descend", {"x0": 1e7}, "x0"),
+    ("descent", "/api/descend", {"learning_rate": 0}, "learning_rate"),
+    ("descent", "/api/descend", {"steps": 500}, "steps"),
+    ("descent", "/api/descend", {"optimizer": "newton"}, "optimizer"),
+    ("backprop", "/api/backprop", {"x": [None, 1]}, "x"),
+    ("backprop", "/api/backprop", {"x": [1, 2, 3]}, "x"),
+    ("backprop", "/api/backprop", {"y": None}, "y"),
+    ("backprop", "/api/backprop", {"learning_rate": -1}, "learning_rate"),
+    ("backprop", "/api/backprop", {"activation": "softmax"}, "activation"),
+    ("perceptron", "/api/perceptron", {"dataset": "nand"}, "dataset"),
+    ("perceptron", "/api/perceptron", {"n_samples": 2}, "n_samples"),
+    ("perceptron", "/api/perceptron", {"learning_rate": 20}, "learning_rate"),
+    ("perceptron", "/api/perceptron", {"epochs": 500}, "epochs"),
+    ("hopfield", "/api/hopfield", {"store": "HQ"}, "store"),
+    ("hopfield", "/api/hopfield", {"store": ""}, "store"),
+    ("hopfield", "/api/hopfield", {"recall": "A"}, "recall"),
+    ("hopfield", "/api/hopfield", {"noise": 0.9}, "noise"),
+    ("hopfield", "/api/hopfield", {"mode": "random"}, "mode"),
+    ("hopfield", "/api/hopfield", {"seed": -1}, "seed"),
+    ("som", "/api/som", {"dataset": "moons"}, "dataset"),
+    ("som", "/api/som", {"rows": 1}, "rows"),
+    ("som", "/api/som", {"cols": 30}, "cols"),
+    ("som", "/api/som", {"topology": "square"}, "topology"),
+    ("som", "/api/som", {"epochs": 0}, "epochs"),
+    ("som", "/api/som", {"mode": "stream"}, "mode"),
+    ("som", "/api/som", {"init": "zeros"}, "init"),
+    ("som", "/api/som", {"seed": 1.5}, "seed"),
+    ("som", "/api/som", {"rows": 20, "cols": 20, "epochs": 100}, "epochs"),  # the page's 500 points: over the cap
+])
+def test_a_demos_error_names_the_field_as_its_page_labels_it_and_says_which_it_is(client, demo, path, settings, field):
+    # "learning_rate must be > 0" named the id, not the "Learning rate η" on screen, and the page outlined
+    # a field only when the message began with its id (a formula that did not parse outlined none)
+    response = client.post(path, json=settings)
+    body = response.json()
+    assert response.status_code == 400 and body["field"] == field, body
+    labels = _labels(client.get(f"/{demo}").text)
+    assert field in labels  # a field the page has
+    from glassnet.playground.demos import LABELS
+
+    assert labels[field].startswith(LABELS[demo][field]), (labels[field], LABELS[demo][field])
+    parser = field == "function" and isinstance(settings["function"], str)  # the formula's own messages
+    cap = "rows" in settings and "cols" in settings  # the SOM's work cap: see the test below
+    if not (parser or cap):  # the checks' messages begin with the label
+        assert body["error"].startswith((LABELS[demo][field] + " ", LABELS[demo][field] + ":")), body["error"]
+    assert f"{field}=" not in body["error"] and "Received: " + LABELS[demo][field] not in body["error"]
+
+
+def test_the_som_pages_work_cap_says_what_the_page_shows():
+    # "n_samples × epochs × rows × cols must be at most 5,000,000 ... received 500 × 100 × 20 × 20": the
+    # page has no n_samples; by hand, 100 epochs × 500 points × 20 × 20 neurons = 20,000,000 updates
+    from glassnet.playground.demos import som
+
+    with pytest.raises(ValueError) as caught:
+        som({"rows": 20, "cols": 20, "epochs": 100, "mode": "online"})  # what the page sends: no n_samples
+    message = str(caught.value)
+    assert "n_samples" not in message and "rows ×" not in message and caught.value.field == "epochs"
+    assert message == ("100 epochs of 500 points on a 20 × 20 grid are 20,000,000 neuron updates, over the 5,000,000 "
+                       "one request may take in online mode. Lower the epochs or the grid's rows or columns, or "
+                       "choose Mode: batch.")
+
+
+def test_every_page_says_errors_as_alerts_and_progress_as_status(client):
+    # the one status line was role="status" (polite) for errors too: a screen reader finished its sentence first
+    for path in ("/", "/descent", "/backprop", "/perceptron", "/hopfield", "/som"):
+        tags = _page_parts(client.get(path).text)
+        roles = [(a.get("id"), a["role"]) for _, a in tags if a.get("role") in ("alert", "status")]
+        assert roles == [("status", "status"), ("alert", "alert")], (path, roles)
+    demos_js, playground_js = (client.get(f"/static/{n}.js").text for n in ("demos", "playground"))
+    assert "say(e.message" not in demos_js + playground_js  # every caught error is said as an alert

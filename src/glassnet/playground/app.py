@@ -13,7 +13,8 @@ Routes::
     POST /api/descend, /api/backprop, /api/perceptron, /api/hopfield, /api/som
                                        {settings} -> their results (:mod:`.demos`)
 
-Bad settings answer 400 with ``{"error": "..."}`` naming the setting; an unknown
+Bad settings answer 400 with ``{"error": "..."}`` naming the setting; a demo's also with
+``"field"``, the key of the setting (its message names it as the page labels it); an unknown
 session answers 404, an unknown route 404 and a wrong method 405, in JSON too.
 Sessions live in memory, at most :data:`MAX_SESSIONS` (the least recently used is dropped),
 each behind a lock, so one page's requests never interleave.
@@ -159,8 +160,9 @@ def create_app(local_only=True):
     sessions = collections.OrderedDict()
     registry_lock = threading.Lock()
 
-    def error(status, message):
-        return JSONResponse({"error": message}, status_code=status)
+    def error(status, message, field=None):
+        """The JSON of an error answer; ``field``: the setting at fault (the page outlines it)."""
+        return JSONResponse({"error": message, **({"field": field} if field else {})}, status_code=status)
 
     class LocalOnly:
         """403 for a request that names another host or comes from another site's page."""
@@ -282,7 +284,7 @@ def create_app(local_only=True):
             except _BadRequest as exc:
                 return error(*exc.args)
             except BAD_SETTINGS as exc:
-                return error(400, str(exc))
+                return error(400, str(exc), getattr(exc, "field", None))
             return JSONResponse(result)
         return endpoint
 

@@ -7,7 +7,9 @@ library's own code: :func:`glassnet.descent.gradient_descent` with
 :func:`glassnet.expr.parse`, :func:`glassnet.trace.trace`,
 :func:`glassnet.classic.perceptron_rule`, :class:`glassnet.classic.Hopfield` and
 :class:`glassnet.classic.SOM`. Bad settings raise ``ValueError`` or
-``TypeError`` naming the setting; the web application answers them with 400.
+``TypeError`` naming the setting as the demo's page labels it ("Learning rate η must be ...")
+and carrying its key in ``field`` ("learning_rate"); the web application answers them with 400
+and ``{"error": message, "field": key}``, and the page outlines that field.
 """
 
 import numbers
@@ -20,6 +22,8 @@ from ..trace import WORKED_EXAMPLE, trace, worked_example_model
 from .engine import _rounded, complete_settings
 
 DESCENT_OPTIMIZERS = ("gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
+#: what a typed-in f(x) may raise when parsed or evaluated: an error of the f(x) field
+BAD_FORMULA = (TypeError, ValueError, OverflowError, RecursionError)
 
 #: The classic 2-2-1 worked example (:data:`glassnet.trace.WORKED_EXAMPLE`, as ``glassnet explain``).
 BACKPROP_DEFAULTS = {**WORKED_EXAMPLE, "activation": "sigmoid"}
@@ -27,18 +31,49 @@ BACKPROP_SHAPES = {"W1": (2, 2), "b1": (2,), "W2": (2, 1), "b2": (1,)}
 
 PERCEPTRON_SETS = ("and", "or", "xor", "plane")
 
+#: Each demo's settings as its page labels them (static/pages/<demo>.html): the errors name these.
+LABELS = {
+    "descent": {"function": "f(x)", "x0": "x0", "learning_rate": "Learning rate η", "steps": "Steps",
+                "optimizer": "Optimizer"},
+    "backprop": {"x": "x1, x2", "y": "target t", "learning_rate": "Learning rate η", "activation": "Activation"},
+    "perceptron": {"dataset": "Data", "n_samples": "Points (separable set)", "learning_rate": "Learning rate η",
+                   "epochs": "Epochs"},
+    "hopfield": {"store": "Stored patterns", "recall": "Recall", "noise": "Noise", "mode": "Updates", "seed": "Seed"},
+    "som": {"dataset": "Data", "rows": "Grid rows", "cols": "Grid columns", "topology": "Topology", "epochs": "Epochs",
+            "mode": "Mode", "init": "Start", "seed": "Seed"},
+}
+
+
+def _on_field(error, field):
+    """``error`` with its setting's key as ``error.field`` (the field the page outlines)."""
+    error.field = field
+    return error
+
+
+def _check(demo, check, c, field, *args, **kwargs):
+    """``check(c[field], ...)`` whose error names the setting as the page labels it ("Epochs must be
+    between 1 and 50. Received: 500") and carries ``field``; a setting the page has no field for
+    keeps its key."""
+    label = LABELS[demo].get(field, field)
+    try:
+        return check(c[field], label, *args, **kwargs)
+    except (TypeError, ValueError) as exc:
+        raise _on_field(type(exc)(str(exc).replace(f"Received: {label}=", "Received: ")), field) from None
+
 
 def _vector(value, name, shape):
     a = np.asarray(value, dtype=object)
+    numbers_ = "a number" if shape == () else f"numbers of shape {shape}"  # "target t must be a number"
     # each entry a JSON number: float64 would also take text ("0.5") and true/false
     if not all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in a.ravel()):
-        raise TypeError(f"{name} must be numbers of shape {shape}. Received: {value!r:.200}")
+        raise TypeError(f"{name} must be {numbers_}. Received: {value!r:.200}")
     try:
         a = a.astype(np.float64)
     except OverflowError:  # an integer past float range
         a = np.full(a.shape, np.inf)
     if a.shape != shape or not np.isfinite(a).all():
-        raise ValueError(f"{name} must be finite numbers of shape {shape}. Received: {value!r:.200}")
+        finite = "a finite number" if shape == () else f"finite {numbers_}"
+        raise ValueError(f"{name} must be {finite}. Received: {value!r:.200}")
     return a
 
 
@@ -67,16 +102,22 @@ def descend(config=None):
 
     c = complete_settings(config, DESCENT_DEFAULTS, "gradient-descent")
     if not isinstance(c["function"], str):
-        raise TypeError(f"function must be text such as 'x**2'. Received: {c['function']!r:.100}")
-    f = parse(c["function"])
+        raise _on_field(TypeError(f"f(x) must be text such as 'x**2'. Received: {c['function']!r:.100}"), "function")
+    try:
+        f = parse(c["function"])
+    except BAD_FORMULA as exc:
+        raise _on_field(exc, "function") from None
     if f.n_inputs != 1:
-        raise ValueError(f"the page draws functions of one variable x; f({', '.join(f.variables)}) has {f.n_inputs}. "
-                         "Use 'glassnet descend' for more.")
-    x0 = check_number(c["x0"], "x0", low=-1e6, high=1e6)
-    eta = check_number(c["learning_rate"], "learning_rate", low=1e-9, high=1e3)
-    steps = check_int(c["steps"], "steps", 1, 200)
-    optimizer = check_choice(c["optimizer"], "optimizer", DESCENT_OPTIMIZERS)
-    result = gradient_descent(f, x0, eta, steps=steps, grad=f.gradient, optimizer=optimizer)
+        raise _on_field(ValueError(f"the page draws functions of one variable x; f({', '.join(f.variables)}) has "
+                                   f"{f.n_inputs}. Use 'glassnet descend' for more."), "function")
+    x0 = _check("descent", check_number, c, "x0", low=-1e6, high=1e6)
+    eta = _check("descent", check_number, c, "learning_rate", low=1e-9, high=1e3)
+    steps = _check("descent", check_int, c, "steps", 1, 200)
+    optimizer = _check("descent", check_choice, c, "optimizer", DESCENT_OPTIMIZERS)
+    try:  # a formula the parser takes can still fail when evaluated (a number past float range, too deep)
+        result = gradient_descent(f, x0, eta, steps=steps, grad=f.gradient, optimizer=optimizer)
+    except BAD_FORMULA as exc:
+        raise _on_field(exc, "function") from None
     xs = result.x[np.isfinite(result.x)]
     # The curve spans the path, but no more than 10× the start's distance from 0 (a diverging path runs off).
     span = max(1.0, min(float(np.abs(xs).max()) if xs.size else 1.0, 10 * max(abs(x0), 1.0))) * 1.1
@@ -105,10 +146,10 @@ def backprop(config=None):
     ``next_weights``.
     """
     c = complete_settings(config, BACKPROP_DEFAULTS, "backpropagation")
-    x = _vector(c["x"], "x", (2,))
-    y = _vector(c["y"], "y", ())
-    eta = check_number(c["learning_rate"], "learning_rate", low=1e-9, high=1e3)
-    activation = check_choice(c["activation"], "activation", ("sigmoid", "tanh", "relu", "linear"))
+    x = _check("backprop", _vector, c, "x", (2,))
+    y = _check("backprop", _vector, c, "y", ())
+    eta = _check("backprop", check_number, c, "learning_rate", low=1e-9, high=1e3)
+    activation = _check("backprop", check_choice, c, "activation", ("sigmoid", "tanh", "relu", "linear"))
     weights = c["weights"]
     if not isinstance(weights, dict) or set(weights) != set(BACKPROP_SHAPES):
         raise ValueError(f"weights must be an object with {', '.join(BACKPROP_SHAPES)}. Received: {weights!r:.100}")
@@ -143,11 +184,11 @@ def perceptron(config=None):
     from ..datasets import logic_gate, make_plane_separation
 
     c = complete_settings(config, PERCEPTRON_DEFAULTS, "perceptron")
-    dataset = check_choice(c["dataset"], "dataset", PERCEPTRON_SETS)
-    n = check_int(c["n_samples"], "n_samples", 4, 200)
-    seed = check_int(c["seed"], "seed", 0, 2**32 - 1)
-    eta = check_number(c["learning_rate"], "learning_rate", low=1e-6, high=10.0)
-    epochs = check_int(c["epochs"], "epochs", 1, 50)
+    dataset = _check("perceptron", check_choice, c, "dataset", PERCEPTRON_SETS)
+    n = _check("perceptron", check_int, c, "n_samples", 4, 200)
+    seed = _check("perceptron", check_int, c, "seed", 0, 2**32 - 1)
+    eta = _check("perceptron", check_number, c, "learning_rate", low=1e-6, high=10.0)
+    epochs = _check("perceptron", check_int, c, "epochs", 1, 50)
     if dataset == "plane":
         X, t = make_plane_separation(n, seed=seed, weights=(1.0, 2.0), bias=0.5, encoding="bipolar", dtype=np.float64)
     else:
@@ -190,20 +231,22 @@ def hopfield(config=None):
 
     c = complete_settings(config, HOPFIELD_DEFAULTS, "Hopfield")
     if not isinstance(c["store"], str) or not 1 <= len(c["store"].replace(" ", "")) <= 26:
-        raise ValueError(f"store must be 1 to 26 bitmap names such as 'HTXO'. Received: {c['store']!r:.100}")
+        raise _on_field(ValueError(f"Stored patterns must be 1 to 26 bitmap names such as 'HTXO'. "
+                                   f"Received: {c['store']!r:.100}"), "store")
     store = c["store"].replace(" ", "")
     # "letters" and "digits" name the sets, as load_bitmaps's message says; anything else is letter by letter
     names = store.lower() if store.lower() in ("letters", "digits") else list(dict.fromkeys(store.upper()))
     try:
         images, names = load_bitmaps(names)
     except ValueError as exc:  # the page's setting is "store"
-        raise ValueError(f"store: {exc}") from None
+        raise _on_field(ValueError(f"Stored patterns: {exc}"), "store") from None
     recall = c["recall"].upper() if isinstance(c["recall"], str) else c["recall"]
     if recall not in names:
-        raise ValueError(f"recall must be one of the stored patterns {''.join(names)}. Received: recall={c['recall']!r:.100}")
-    noise = check_number(c["noise"], "noise", low=0.0, high=0.5)
-    mode = check_choice(c["mode"], "mode", ("async", "sync"))
-    seed = check_int(c["seed"], "seed", 0, 2**32 - 1)
+        raise _on_field(ValueError(f"Recall must be one of the stored patterns {''.join(names)}. "
+                                   f"Received: {c['recall']!r:.100}"), "recall")
+    noise = _check("hopfield", check_number, c, "noise", low=0.0, high=0.5)
+    mode = _check("hopfield", check_choice, c, "mode", ("async", "sync"))
+    seed = _check("hopfield", check_int, c, "seed", 0, 2**32 - 1)
     patterns = images.reshape(len(images), -1)
     net = Hopfield(max_iter=30, random_state=seed)
     with _CATCHING, warnings.catch_warnings(record=True) as caught:
@@ -256,21 +299,25 @@ def som(config=None):
     from ..datasets import PLAYGROUND
 
     c = complete_settings(config, SOM_DEFAULTS, "SOM")
-    dataset = check_choice(c["dataset"], "dataset", SOM_SETS)
-    n = check_int(c["n_samples"], "n_samples", 10, 2000)
-    rows, cols = check_int(c["rows"], "rows", 2, 20), check_int(c["cols"], "cols", 2, 20)
-    topology = check_choice(c["topology"], "topology", ("rectangular", "hexagonal"))
-    epochs = check_int(c["epochs"], "epochs", 1, 100)
-    mode = check_choice(c["mode"], "mode", ("online", "batch"))
-    init = check_choice(c["init"], "init", ("random", "pca"))
-    seed = check_int(c["seed"], "seed", 0, 2**32 - 1)
+    dataset = _check("som", check_choice, c, "dataset", SOM_SETS)
+    n = _check("som", check_int, c, "n_samples", 10, 2000)
+    rows, cols = _check("som", check_int, c, "rows", 2, 20), _check("som", check_int, c, "cols", 2, 20)
+    topology = _check("som", check_choice, c, "topology", ("rectangular", "hexagonal"))
+    epochs = _check("som", check_int, c, "epochs", 1, 100)
+    mode = _check("som", check_choice, c, "mode", ("online", "batch"))
+    init = _check("som", check_choice, c, "init", ("random", "pca"))
+    seed = _check("som", check_int, c, "seed", 0, 2**32 - 1)
+    # In what the page shows (its 500 points are n_samples, which it does not show): the epochs are the field
+    batch = "" if mode == "batch" else ", or choose Mode: batch"
     if mode == "online" and n * epochs > SOM_ONLINE_UPDATES:
-        raise ValueError(f"n_samples × epochs must be at most {SOM_ONLINE_UPDATES} in online mode (the page trains "
-                         f"in one request; received {n} × {epochs}): lower either, or use mode 'batch'.")
+        raise _on_field(ValueError(
+            f"Online mode trains on one of the {n} points at a time: {epochs} epochs are {n * epochs:,} updates, over "
+            f"the {SOM_ONLINE_UPDATES:,} one request may take. Lower the epochs{batch}."), "epochs")
     if n * epochs * rows * cols > SOM_NEURON_UPDATES[mode]:
-        raise ValueError(f"n_samples × epochs × rows × cols must be at most {SOM_NEURON_UPDATES[mode]:,} in {mode} mode "
-                         f"(the page trains in one request; received {n} × {epochs} × {rows} × {cols} = "
-                         f"{n * epochs * rows * cols:,}): lower any of them.")
+        raise _on_field(ValueError(
+            f"{epochs} epochs of {n} points on a {rows} × {cols} grid are {n * epochs * rows * cols:,} neuron updates, "
+            f"over the {SOM_NEURON_UPDATES[mode]:,} one request may take in {mode} mode. Lower the epochs or the "
+            f"grid's rows or columns{batch}."), "epochs")
     if dataset == "square":
         X = np.random.default_rng(seed).uniform(-5, 5, (n, 2))
     else:

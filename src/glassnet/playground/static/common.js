@@ -3,13 +3,19 @@
 
 const $ = (id) => document.getElementById(id);
 
-// The status line; `busy`: a note that an answer is on its way, not an error (grey, not red).
-function say(text, busy = false) {
-  $("message").textContent = text || "";
-  $("message").classList.toggle("busy", busy);
+// The status line (#message) has two live regions: #status (role="status", polite) for notes and
+// progress, #alert (role="alert": a screen reader says it at once) for errors. say() writes a note;
+// `busy`: an answer is on its way (grey). sayError() writes an error. Each empties the other region.
+function say(text, busy = false) { show(text, busy ? "busy" : "note"); }
+function sayError(text) { show(text, "error"); }
+function show(text, kind) {
+  $("status").textContent = kind === "error" ? "" : text || "";
+  $("alert").textContent = kind === "error" ? text || "" : "";
+  $("message").classList.toggle("busy", kind === "busy");
 }
 
-// A JSON request; an answer that is not OK throws its "error" message.
+// A JSON request; an answer that is not OK throws its "error" message, with its "field" (the
+// id of the setting at fault, when the server names one) as the error's `field`.
 async function api(method, path, body) {
   const init = { method, headers: { "Content-Type": "application/json" } };
   if (body !== undefined) init.body = JSON.stringify(body);
@@ -20,7 +26,9 @@ async function api(method, path, body) {
     throw new Error("The glassnet server is not answering: is `glassnet playground` still running?");
   }
   const data = await response.json().catch(() => ({ error: `${response.status} ${response.statusText}` }));
-  if (!response.ok) throw Object.assign(new Error(data.error || response.statusText), { status: response.status });
+  if (!response.ok) {
+    throw Object.assign(new Error(data.error || response.statusText), { status: response.status, field: data.field });
+  }
   return data;
 }
 

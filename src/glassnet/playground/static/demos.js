@@ -13,23 +13,28 @@ function num(v, digits = 6) {
 }
 function cell(v, digits = 6) { return Array.isArray(v) ? "[" + v.map((u) => cell(u, digits)).join(", ") + "]" : num(v, digits); }
 
+// A field's name as its label shows it: "Learning rate η" for #learning_rate.
+function labelOf(id) { return $(id).closest("label").firstChild.textContent.trim(); }
+
 // A number field's value; an empty one (or text that is no number) is an error, not 0 (Number("") === 0).
 function number(id) {
   const text = $(id).value.trim();
-  if (text === "" || !Number.isFinite(Number(text))) throw new Error(`${id} is missing or not a number`);
+  if (text === "" || !Number.isFinite(Number(text))) {
+    throw Object.assign(new Error(`${labelOf(id)} is missing or not a number`), { field: id });
+  }
   return Number(text);
 }
 
 // After an error the results on screen belong to other settings: dim them (.results panel),
 // empty the one-line verdicts named by `ids`, and say why. A successful answer undims them.
-// The field the message names first ("epochs must be between 1 and 50", "x0 is missing") is marked
-// invalid (red), so the setting to fix is seen from the back of the room.
+// The field at fault (the error's `field`: the server's, or number()'s) is marked invalid (red),
+// so the setting to fix is seen from the back of the room.
 function failed(e, ...ids) {
-  say(e.message);
+  sayError(e.message);
   document.querySelector(".results").classList.add("stale");
   for (const id of ids) $(id).textContent = "";
   unmark();
-  const field = $(e.message.split(" ")[0]);
+  const field = e.field && $(e.field);
   if (field && field.closest("label")) field.setAttribute("aria-invalid", "true");
 }
 function unmark() { document.querySelectorAll("[aria-invalid]").forEach((f) => f.removeAttribute("aria-invalid")); }
@@ -132,9 +137,9 @@ function backpropPage() {
       last = answer; step = n;
       fresh();
       // JSON has no inf or NaN: the server sends null, shown as "—"; say why
-      say(last.trace.loss === null || last.loss_after === null
-        ? "The loss overflowed (NaN or infinite): η is too large and the steps diverge. Lower η and restart."
-        : "");
+      if (last.trace.loss === null || last.loss_after === null) {
+        sayError("The loss overflowed (NaN or infinite): η is too large and the steps diverge. Lower η and restart.");
+      } else say("");
       const t = last.trace;
       $("stepno").textContent = step;
       $("loss").textContent = num(t.loss, 9);

@@ -214,7 +214,7 @@ function render() {
   drawSurface();
   drawLoss();
   drawNetwork();
-  if (state.diverged) { say(state.diverged); setPlaying(false); }
+  if (state.diverged) { sayError(state.diverged); setPlaying(false); }
 }
 
 // --- settings and sessions -----------------------------------------------------------------
@@ -251,7 +251,7 @@ async function newSession(keepPlaying = false) {
     state = created.state;
     render();
   } catch (e) {
-    if (mine === generation) { say(e.message); setPlaying(false); }
+    if (mine === generation) { sayError(e.message); setPlaying(false); }
   } finally {
     if (mine === generation) creating = false;
   }
@@ -276,7 +276,7 @@ async function step(retry = true) {
     }
   } catch (e) {
     lost = e.status === 404 && retry;
-    if (!lost) { say(e.message); setPlaying(false); }
+    if (!lost) { sayError(e.message); setPlaying(false); }
   } finally {
     busy = false;
   }
@@ -307,7 +307,7 @@ async function loop() {
 
 function toggleFeature(f) {
   const on = settings.features.includes(f);
-  if (on && settings.features.length === 1) { say("at least one feature is needed"); return; }
+  if (on && settings.features.length === 1) { sayError("at least one feature is needed"); return; }
   settings.features = on ? settings.features.filter((g) => g !== f) : [...settings.features, f];
   settings.features = opts.features.filter((g) => settings.features.includes(g));
   newSession();
@@ -315,7 +315,7 @@ function toggleFeature(f) {
 
 function changeNeurons(layer, delta) {
   const n = settings.layers[layer] + delta;
-  if (n < 1 || n > opts.max_neurons) { say(`a hidden layer has 1 to ${opts.max_neurons} neurons`); return; }
+  if (n < 1 || n > opts.max_neurons) { sayError(`a hidden layer has 1 to ${opts.max_neurons} neurons`); return; }
   settings.layers[layer] = n;
   newSession();
 }
@@ -357,11 +357,11 @@ async function main() {
   $("regenerate").addEventListener("click", () => { settings.seed = (settings.seed + 1) % 4294967296; newSession(); });
   $("add-layer").addEventListener("click", () => {
     if (settings.layers.length < opts.max_layers) { settings.layers.push(2); newSession(); }
-    else say(`at most ${opts.max_layers} hidden layers`);
+    else sayError(`at most ${opts.max_layers} hidden layers`);
   });
   $("remove-layer").addEventListener("click", () => {
     if (settings.layers.length > 0) { settings.layers.pop(); newSession(); }
-    else say("no hidden layer is left to remove");
+    else sayError("no hidden layer is left to remove");
   });
   for (const id of ["show_test", "discretize"]) $(id).addEventListener("change", () => state && drawSurface());
   // The weight lines are placed from where the squares are: a window moved to the projector, made
@@ -376,4 +376,4 @@ async function main() {
   await newSession();
 }
 
-main().catch((e) => say(e.message));
+main().catch((e) => sayError(e.message));
