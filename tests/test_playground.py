@@ -403,8 +403,9 @@ def _chromium():
 
 
 @contextlib.contextmanager
-def _browser_page(errors):
-    """A page in headless Chromium (skips without playwright or Chromium); page errors go to ``errors``."""
+def _browser_page(errors, scale=1):
+    """A page in headless Chromium (skips without playwright or Chromium); page errors go to ``errors``;
+    ``scale``: the screen's devicePixelRatio."""
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
     executable = _chromium()
     with sync_api.sync_playwright() as p:
@@ -412,7 +413,7 @@ def _browser_page(errors):
             browser = p.chromium.launch(executable_path=executable, args=["--no-sandbox", "--disable-dev-shm-usage"])
         except sync_api.Error as exc:
             pytest.skip(f"no Chromium to drive (Debian: apt-get install chromium): {str(exc).splitlines()[0]}")
-        page = browser.new_page(viewport={"width": 1300, "height": 1000})
+        page = browser.new_page(viewport={"width": 1300, "height": 1000}, device_scale_factor=scale)
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         try:
@@ -542,9 +543,9 @@ def test_the_loss_chart_has_a_key_in_its_lines_colours(server):
     with _browser_page(errors) as page:
         page.goto(server)
         page.wait_for_function("document.getElementById('test_loss').textContent !== '–'")
-        for _ in range(3):
+        for epoch in (1, 2, 3):  # a click while the last step is on its way is dropped: wait for each
             page.click("#step")
-        page.wait_for_function("Number(document.getElementById('epoch').textContent) === 3")
+            page.wait_for_function(f"Number(document.getElementById('epoch').textContent) === {epoch}")
         drawn = page.evaluate("""() => {
             const c = document.getElementById('loss-chart'), d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
             const seen = new Set();
@@ -1271,7 +1272,7 @@ def test_a_diverged_session_stops_and_counts_finished_epochs_only():
     assert again["epoch"] == state["epoch"] and len(again["train_loss"]) == len(state["train_loss"])
 
 
-# --- the pages' polish: labelled errors with their field, alerts, the loss chart's scale --
+# --- the pages' polish: labelled errors with their field, alerts, sharp canvases, the loss chart's scale --
 
 def _labels(html):
     """{field id: the visible text of its label before the field} of a page."""
@@ -1371,3 +1372,63 @@ def test_every_page_says_errors_as_alerts_and_progress_as_status(client):
         assert roles == [("status", "status"), ("alert", "alert")], (path, roles)
     demos_js, playground_js = (client.get(f"/static/{n}.js").text for n in ("demos", "playground"))
     assert "say(e.message" not in demos_js + playground_js  # every caught error is said as an alert
+
+
+_BACKING = """(selector) => { const c = document.querySelector(selector), r = c.getBoundingClientRect(),
+    s = getComputedStyle(c), border = parseFloat(s.borderLeftWidth) + parseFloat(s.borderRightWidth);
+    return [c.width, c.height, r.width - border, r.height - border]; }"""
+
+
+def test_canvases_are_drawn_at_the_screens_resolution(server):
+    # Every canvas's backing store was its width and height attributes: on a 2× screen (or a projector's
+    # 1.5× CSS scale) the browser stretched it, and lines and text blurred. It is the size on screen ×
+    # devicePixelRatio now, and the drawing still fills it (not its top-left quarter).
+    errors = []
+    with _browser_page(errors, scale=2) as page:
+        page.goto(server)
+        page.wait_for_function("document.getElementById('test_loss').textContent !== '–'")
+        for selector in ("#surface", "#loss-chart", ".node.neuron canvas"):
+            w, h, css_w, css_h = page.evaluate(_BACKING, selector)
+            assert (w, h) == (round(2 * css_w), round(2 * css_h)), (selector, w, h, css_w, css_h)
+        # the surface is drawn over all of its backing store: its bottom-right corner is coloured, not blank
+        assert page.evaluate("""() => { const c = document.getElementById('surface');
+            return c.getContext('2d').getImageData(c.width - 3, c.height - 3, 1, 1).data[3]; }""") == 255
+        for path, ready, canvas in [
+            ("perceptron", "document.getElementById('nsteps').textContent === '200'", "#plane"),
+            ("descent", "document.querySelectorAll('#table tr').length === 13", "#plot"),
+            ("backprop", "document.getElementById('loss').textContent !== ''", "#diagram"),
+            ("hopfield", "document.getElementById('nframes').textContent !== '0'", "#noisy"),
+        ]:
+            page.goto(server + path)
+            page.wait_for_function(ready)
+            w, h, css_w, css_h = page.evaluate(_BACKING, canvas)
+            assert (w, h) == (round(2 * css_w), round(2 * css_h)), (path, w, h, css_w, css_h)
+        stored = page.evaluate(_BACKING, "#stored canvas")
+        assert stored[:2] == [120, 120] and stored[2] == 60  # created by the script: 60 CSS pixels, 2× drawn
+        # a bitmap's cell is 20 × 20 device pixels of one colour: the noisy start's bits, sharp at 2×
+        bits = page.evaluate("""() => { const d = document.getElementById('noisy').getContext('2d')
+            .getImageData(0, 0, 200, 200).data; const out = [];
+            for (let k = 0; k < 100; k++) { const i = 4 * ((Math.floor(k / 10) * 20 + 10) * 200 + (k % 10) * 20 + 10);
+              out.push(d[i] < 128 ? 1 : -1); } return out; }""")
+        assert bits == page.evaluate("api('POST', '/api/hopfield', {}).then((r) => r.noisy)")  # the page's defaults
+    assert errors == []
+
+
+def test_the_loss_chart_has_a_scale(server):
+    # The chart was an empty band at epoch 0 and had no scale after.
+    errors = []
+    record = """() => {  // the loss chart's text, as drawLoss writes it
+        const ctx = document.getElementById('loss-chart').getContext('2d'), texts = [], fill = ctx.fillText;
+        ctx.fillText = function (text, ...rest) { texts.push(text); return fill.call(this, text, ...rest); };
+        drawLoss(); delete ctx.fillText; return texts; }"""
+    with _browser_page(errors) as page:
+        page.goto(server)
+        page.wait_for_function("document.getElementById('test_loss').textContent !== '–'")
+        # the loss chart: before training it says what will be drawn there; then a scale and the epoch count
+        assert "press ▶ Play or Step." in page.evaluate(record)
+        for epoch in (1, 2, 3):  # a click while the last step is on its way is dropped: wait for each
+            page.click("#step")
+            page.wait_for_function(f"Number(document.getElementById('epoch').textContent) === {epoch}")
+        top = page.evaluate("fmt(Math.max(...state.train_loss, ...state.test_loss))")
+        assert page.evaluate(record) == [top, "0", "epoch 3"]
+    assert errors == []

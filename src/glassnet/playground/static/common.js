@@ -14,6 +14,40 @@ function show(text, kind) {
   $("message").classList.toggle("busy", kind === "busy");
 }
 
+// A canvas's context for drawing in the canvas's own units (its width and height as the page
+// writes them: 0..400 × 0..400 for a 400 × 400 canvas) at the screen's full resolution: the backing
+// store is sized to the canvas's size on screen × devicePixelRatio (a HiDPI screen, browser zoom,
+// the projector's 1.5× CSS scale) and the context scaled to match, so nothing drawn blurs. Call it
+// before each drawing (the size on screen may have changed; the canvas must be in the page): it
+// clears the canvas and returns { ctx, w, h }, w × h the units.
+function sharp(canvas) {
+  if (!canvas.dataset.width) {  // the units, kept before the backing store is resized
+    canvas.dataset.width = canvas.width;
+    canvas.dataset.height = canvas.height;
+    canvas.style.aspectRatio = `${canvas.width} / ${canvas.height}`;  // CSS height: auto follows the units
+  }
+  const w = Number(canvas.dataset.width), h = Number(canvas.dataset.height);
+  const shown = parseFloat(getComputedStyle(canvas).width) || w;  // CSS pixels, without the border
+  const scale = (shown / w) * (window.devicePixelRatio || 1);
+  const bw = Math.max(1, Math.round(w * scale)), bh = Math.max(1, Math.round(h * scale));
+  if (canvas.width !== bw || canvas.height !== bh) { canvas.width = bw; canvas.height = bh; }
+  const ctx = canvas.getContext("2d");
+  ctx.setTransform(bw / w, 0, 0, bh / h, 0, 0);
+  ctx.clearRect(0, 0, w, h);
+  return { ctx, w, h };
+}
+
+// Calls `draw` again (once a frame at most) when the window's size changes, browser zoom (a new
+// devicePixelRatio) included: the canvases are drawn again at their new size on screen.
+function onResize(draw) {
+  let pending = false;
+  window.addEventListener("resize", () => {
+    if (pending) return;
+    pending = true;
+    requestAnimationFrame(() => { pending = false; draw(); });
+  });
+}
+
 // A JSON request; an answer that is not OK throws its "error" message, with its "field" (the
 // id of the setting at fault, when the server names one) as the error's `field`.
 async function api(method, path, body) {

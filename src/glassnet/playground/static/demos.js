@@ -70,6 +70,7 @@ function player(count, show, delay) {
 // --- gradient descent --------------------------------------------------------------------------
 function descentPage() {
   const call = latest();  // the latest settings' answer wins
+  let shown = null;  // the answer drawn
   const read = () => ({
     function: $("function").value, x0: number("x0"), learning_rate: number("learning_rate"),
     steps: number("steps"), optimizer: $("optimizer").value,
@@ -81,19 +82,18 @@ function descentPage() {
       $("verdict").textContent = `${r.verdict} (η = ${r.learning_rate})`;
       // another optimizer's step is not η·f'(x): the server names the columns
       table($("table"), ["step", ...r.columns], r.rows.map((row, k) => [String(k + 1), ...row]));
-      plot(r);
+      plot(shown = r);
     } catch (e) { failed(e, "verdict"); }
   }
   function plot(r) {
-    const c = $("plot"), ctx = c.getContext("2d");
-    ctx.clearRect(0, 0, c.width, c.height);
+    const { ctx, w, h } = sharp($("plot"));
     const xs = r.curve.x, ys = r.curve.y.map((v) => (v === null ? NaN : v));
     const finite = ys.filter(Number.isFinite);
     const pathY = r.path.y.filter((v) => v !== null && Number.isFinite(v));
     let lo = Math.min(...finite), hi = Math.max(...finite, ...pathY.filter((v) => v <= Math.max(...finite)));
     if (!(hi > lo)) { lo -= 1; hi += 1; }
-    const X = (x) => ((x - xs[0]) / (xs[xs.length - 1] - xs[0])) * (c.width - 20) + 10;
-    const Y = (y) => c.height - 10 - ((y - lo) / (hi - lo)) * (c.height - 20);
+    const X = (x) => ((x - xs[0]) / (xs[xs.length - 1] - xs[0])) * (w - 20) + 10;
+    const Y = (y) => h - 10 - ((y - lo) / (hi - lo)) * (h - 20);
     ctx.strokeStyle = "#999";
     ctx.beginPath();
     xs.forEach((x, i) => { if (Number.isFinite(ys[i])) (i ? ctx.lineTo(X(x), Y(ys[i])) : ctx.moveTo(X(x), Y(ys[i]))); });
@@ -117,6 +117,7 @@ function descentPage() {
   document.querySelectorAll("button[data-eta]").forEach((b) => b.addEventListener("click", () => {
     $("learning_rate").value = b.dataset.eta; run();
   }));
+  onResize(() => shown && plot(shown));
   run();
 }
 
@@ -175,8 +176,7 @@ function backpropPage() {
       ["l", "θ", "θ (before)", "∂J/∂θ", "Δθ = −η ∂J/∂θ", "θ (after)"], rows);
   }
   function draw(t) {
-    const c = $("diagram"), ctx = c.getContext("2d");
-    ctx.clearRect(0, 0, c.width, c.height);
+    const { ctx } = sharp($("diagram"));  // drawn in its 640 × 300 units
     const [L1, L2] = t.layers;
     const pos = { x: [[70, 90], [70, 210]], h: [[320, 90], [320, 210]], o: [[570, 150]] };
     ctx.font = "12px system-ui";
@@ -207,6 +207,7 @@ function backpropPage() {
   const restart = () => run(null, 1);
   $("restart").addEventListener("click", restart);
   for (const id of ["x", "y", "learning_rate", "activation"]) $(id).addEventListener("change", restart);
+  onResize(() => last && draw(last.trace));
   restart();
 }
 
@@ -230,18 +231,17 @@ function perceptronPage() {
     } catch (e) { r = null; failed(e, "update", "mistakes"); }
   }
   function draw(k) {
-    const c = $("plane"), ctx = c.getContext("2d"), n = r.points.length;
-    ctx.clearRect(0, 0, c.width, c.height);
+    const c = $("plane"), { ctx, w: cw, h: ch } = sharp(c), n = r.points.length;
     let span = 1.5;
     for (const [a, b] of r.points) span = Math.max(span, Math.abs(a) * 1.15, Math.abs(b) * 1.15);
-    const X = (x) => ((x + span) / (2 * span)) * c.width, Y = (y) => ((span - y) / (2 * span)) * c.height;
+    const X = (x) => ((x + span) / (2 * span)) * cw, Y = (y) => ((span - y) / (2 * span)) * ch;
     const w = r.steps[k];
-    // The half-plane the neuron calls +1 is tinted blue.
-    const image = ctx.createImageData(c.width, c.height);
+    // The half-plane the neuron calls +1 is tinted blue, pixel by pixel of the backing store
+    // (putImageData ignores the context's scale).
+    const image = ctx.createImageData(c.width, c.height), plus = [220, 235, 247, 255], minus = [253, 236, 214, 255];
     for (let py = 0; py < c.height; py += 1) for (let px = 0; px < c.width; px += 1) {
       const x1 = (px / c.width) * 2 * span - span, x2 = span - (py / c.height) * 2 * span;
-      const plus = w[0] + w[1] * x1 + w[2] * x2 >= 0;
-      image.data.set(plus ? [220, 235, 247, 255] : [253, 236, 214, 255], 4 * (py * c.width + px));
+      image.data.set(w[0] + w[1] * x1 + w[2] * x2 >= 0 ? plus : minus, 4 * (py * c.width + px));
     }
     ctx.putImageData(image, 0, 0);
     if (w[1] !== 0 || w[2] !== 0) {
@@ -274,16 +274,20 @@ function perceptronPage() {
   $("reset").addEventListener("click", reset);
   $("step").addEventListener("click", () => play.next());
   for (const id of ["dataset", "n_samples", "learning_rate", "epochs"]) $(id).addEventListener("change", reset);
+  onResize(() => r && draw(play.k));
   reset();
 }
 
 // --- Hopfield recall --------------------------------------------------------------------------------
+// One pixel per bit, enlarged without smoothing: sharp cells with no seams between them at any scale.
 function drawBitmap(canvas, bits, shape) {
-  const ctx = canvas.getContext("2d"), [h, w] = shape, cw = canvas.width / w, ch = canvas.height / h;
-  bits.forEach((b, k) => {
-    ctx.fillStyle = b > 0 ? "#183d5d" : "#fff";
-    ctx.fillRect((k % w) * cw, Math.floor(k / w) * ch, cw, ch);
-  });
+  const { ctx, w, h } = sharp(canvas), [rows, cols] = shape, off = document.createElement("canvas");
+  off.width = cols; off.height = rows;
+  const image = off.getContext("2d").createImageData(cols, rows);
+  bits.forEach((b, k) => image.data.set(b > 0 ? [24, 61, 93, 255] : [255, 255, 255, 255], 4 * k));
+  off.getContext("2d").putImageData(image, 0, 0);
+  ctx.imageSmoothingEnabled = false;
+  ctx.drawImage(off, 0, 0, w, h);
 }
 
 function hopfieldPage() {
@@ -302,9 +306,10 @@ function hopfieldPage() {
       box.innerHTML = "";
       r.stored.forEach((p, i) => {
         const fig = document.createElement("figure"), c = document.createElement("canvas");
-        c.width = c.height = 60; drawBitmap(c, p, r.shape);
+        c.width = c.height = 60;
         const cap = document.createElement("figcaption"); cap.textContent = r.names[i];
         fig.append(c, cap); box.appendChild(fig);
+        drawBitmap(c, p, r.shape);  // in the page: drawn at its size on screen
       });
       drawBitmap($("noisy"), r.noisy, r.shape);
       $("nframes").textContent = r.frames.length - 1;
@@ -314,23 +319,28 @@ function hopfieldPage() {
   function show(k) {
     $("frame").textContent = k;
     drawBitmap($("state"), r.frames[k], r.shape);
-    const c = $("energy"), ctx = c.getContext("2d"), E = r.energies;
-    ctx.clearRect(0, 0, c.width, c.height);
+    const { ctx, w, h } = sharp($("energy")), E = r.energies;
     const lo = Math.min(...E), hi = Math.max(...E), span = hi - lo || 1;
     ctx.strokeStyle = "#000"; ctx.beginPath();
     E.slice(0, k + 1).forEach((e, i) => {
-      const x = (i / Math.max(E.length - 1, 1)) * (c.width - 10) + 5, y = 5 + ((hi - e) / span) * (c.height - 10);
+      const x = (i / Math.max(E.length - 1, 1)) * (w - 10) + 5, y = 5 + ((hi - e) / span) * (h - 10);
       i ? ctx.lineTo(x, y) : ctx.moveTo(x, y);
     });
     ctx.stroke();
     ctx.font = "14px system-ui";  // the canvas's default 10px cannot be read from a lecture hall's back row
-    ctx.fillText(`E = ${num(E[k], 5)}`, 5, c.height - 5);
+    ctx.fillText(`E = ${num(E[k], 5)}`, 5, h - 5);
     $("outcome").textContent = k === r.frames.length - 1
       ? `${r.outcome}: ${r.wrong_bits} bit(s) differ after ${r.sweeps} ${r.mode === "async" ? "sweep" : "step"}(s)` : "";
   }
   $("noise").addEventListener("input", () => { $("noise_value").textContent = $("noise").value; });
   for (const id of ["store", "recall", "noise", "mode", "seed"]) $(id).addEventListener("change", run);
   $("run").addEventListener("click", run);
+  onResize(() => {
+    if (!r) return;
+    document.querySelectorAll("#stored canvas").forEach((c, i) => drawBitmap(c, r.stored[i], r.shape));
+    drawBitmap($("noisy"), r.noisy, r.shape);
+    show(play.k);
+  });
   run();
 }
 
@@ -351,11 +361,10 @@ function somPage() {
     } catch (e) { r = null; failed(e, "qe", "te"); }
   }
   function show(k) {
-    const c = $("plane"), ctx = c.getContext("2d");
-    ctx.clearRect(0, 0, c.width, c.height);
+    const { ctx, w, h } = sharp($("plane"));
     let span = 1;
     for (const [a, b] of r.points) span = Math.max(span, Math.abs(a) * 1.1, Math.abs(b) * 1.1);
-    const X = (x) => ((x + span) / (2 * span)) * c.width, Y = (y) => ((span - y) / (2 * span)) * c.height;
+    const X = (x) => ((x + span) / (2 * span)) * w, Y = (y) => ((span - y) / (2 * span)) * h;
     ctx.fillStyle = "rgba(8,119,189,0.35)";
     for (const [a, b] of r.points) { ctx.beginPath(); ctx.arc(X(a), Y(b), 2, 0, 2 * Math.PI); ctx.fill(); }
     const W = r.frames[k];
@@ -368,6 +377,7 @@ function somPage() {
   }
   for (const id of ["dataset", "rows", "cols", "topology", "epochs", "mode", "init", "seed"]) $(id).addEventListener("change", run);
   $("run").addEventListener("click", run);
+  onResize(() => r && show(play.k));
   run();
 }
 

@@ -32,8 +32,9 @@ function unitScale(values, scale) {
   return values.map((v) => (v === null ? null : m > 0 ? v / m : 0));
 }
 
+// Returns the canvas's { ctx, w, h } (sharp()), to draw more on the map.
 function drawMap(canvas, values, n, scale, discretize) {
-  const ctx = canvas.getContext("2d");
+  const drawn = sharp(canvas), { ctx } = drawn;
   const image = ctx.createImageData(n, n);
   unitScale(values, scale).forEach((t, k) => {
     const c = colour(discretize && t !== null ? Math.sign(t) : t);
@@ -43,14 +44,15 @@ function drawMap(canvas, values, n, scale, discretize) {
   off.width = off.height = n;
   off.getContext("2d").putImageData(image, 0, 0);
   ctx.imageSmoothingEnabled = true;
-  ctx.drawImage(off, 0, 0, canvas.width, canvas.height);
+  ctx.drawImage(off, 0, 0, drawn.w, drawn.h);
+  return drawn;
 }
 
 function drawSurface() {
   const canvas = $("surface"), classification = settings.problem === "classification";
-  drawMap(canvas, state.surface, session.grid, classification ? "probability" : "value", $("discretize").checked);
-  const ctx = canvas.getContext("2d"), d = session.domain;
-  const px = (x) => ((x + d) / (2 * d)) * canvas.width, py = (y) => ((d - y) / (2 * d)) * canvas.height;
+  const scale = classification ? "probability" : "value";
+  const { ctx, w, h } = drawMap(canvas, state.surface, session.grid, scale, $("discretize").checked), d = session.domain;
+  const px = (x) => ((x + d) / (2 * d)) * w, py = (y) => ((d - y) / (2 * d)) * h;
   const sets = [["train", "#fff"]];
   if ($("show_test").checked) sets.push(["test", "#000"]);
   for (const [name, stroke] of sets) {
@@ -66,18 +68,37 @@ function drawSurface() {
   }
 }
 
+// The loss curves over the epochs so far, on a scale from 0 to the largest loss (labelled at the
+// left), with the epoch count under the right end; before the first epoch, a line saying what comes.
 function drawLoss() {
-  const canvas = $("loss-chart"), ctx = canvas.getContext("2d");
-  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  const { ctx, w, h } = sharp($("loss-chart"));
   const series = [[state.train_loss, "#999"], [state.test_loss, "#000"]];
+  const left = 42, right = w - 4, top = 6, bottom = h - 16;  // the plot's box, labels outside it
+  ctx.font = "12px system-ui";
+  ctx.fillStyle = "#666";
+  if (state.train_loss.length < 2) {
+    ctx.textAlign = "center"; ctx.textBaseline = "middle";
+    ctx.fillText("The losses after each epoch are drawn here:", w / 2, h / 2 - 8);
+    ctx.fillText("press ▶ Play or Step.", w / 2, h / 2 + 8);
+    return;
+  }
   let hi = 0;
   for (const [s] of series) for (const v of s) if (v !== null && Number.isFinite(v)) hi = Math.max(hi, v);
+  const epochs = state.train_loss.length - 1;
+  ctx.strokeStyle = "#ccc"; ctx.lineWidth = 1;
+  ctx.beginPath(); ctx.moveTo(left, top); ctx.lineTo(left, bottom); ctx.lineTo(right, bottom); ctx.stroke();
+  ctx.textAlign = "right"; ctx.textBaseline = "top";
+  ctx.fillText(fmt(hi), left - 4, top - 2);
+  ctx.textBaseline = "bottom";
+  ctx.fillText("0", left - 4, bottom + 2);
+  ctx.textBaseline = "top";
+  ctx.fillText(`epoch ${epochs}`, right, bottom + 3);
   if (hi === 0) return;
   for (const [s, stroke] of series) {
     ctx.beginPath();
     s.forEach((v, i) => {
-      const x = s.length > 1 ? (i / (s.length - 1)) * canvas.width : 0;
-      const y = canvas.height - ((v ?? hi) / hi) * (canvas.height - 4) - 2;
+      const x = left + (i / epochs) * (right - left);
+      const y = bottom - ((v ?? hi) / hi) * (bottom - top);  // a diverged (null) loss at the top
       if (i === 0) ctx.moveTo(x, y); else ctx.lineTo(x, y);
     });
     ctx.strokeStyle = stroke;
@@ -106,7 +127,8 @@ function node(kind, mapValues, label, onClick, probability = false) {
     span.textContent = label;
     div.insertBefore(span, canvas);
   }
-  if (mapValues) drawMap(canvas, mapValues, session.neuron_grid, probability ? "probability" : "max", false);
+  // drawn once in the page (drawNetwork), at its size on screen
+  if (mapValues) canvas.paint = () => drawMap(canvas, mapValues, session.neuron_grid, probability ? "probability" : "max", false);
   if (onClick) div.addEventListener("click", onClick);
   return div;
 }
@@ -173,6 +195,7 @@ function drawNetwork() {
   $("layer-count").textContent = hidden.length;
   $("add-layer").setAttribute("aria-disabled", String(hidden.length >= opts.max_layers));
   $("remove-layer").setAttribute("aria-disabled", String(hidden.length === 0));
+  root.querySelectorAll("canvas").forEach((c) => c.paint?.());
   if (focused) [...root.querySelectorAll("button")].find((b) => b.dataset.key === focused)?.focus();
   requestAnimationFrame(() => drawWeights(columns));
 }
@@ -365,12 +388,13 @@ async function main() {
   });
   for (const id of ["show_test", "discretize"]) $(id).addEventListener("change", () => state && drawSurface());
   // The weight lines are placed from where the squares are: a window moved to the projector, made
-  // full-screen or turned narrow moves the squares, so draw the diagram again (once a frame at most).
+  // full-screen or turned narrow moves the squares, so draw the diagram again (once a frame at most),
+  // and every canvas at its new size on screen (browser zoom changes devicePixelRatio too).
   let resizing = false;
   window.addEventListener("resize", () => {
     if (resizing || !state || sessionGeneration !== generation) return;  // not while settings change
     resizing = true;
-    requestAnimationFrame(() => { resizing = false; drawNetwork(); });
+    requestAnimationFrame(() => { resizing = false; drawSurface(); drawLoss(); drawNetwork(); });
   });
   datasetButtons();
   await newSession();
