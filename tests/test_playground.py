@@ -1374,6 +1374,16 @@ def test_every_page_says_errors_as_alerts_and_progress_as_status(client):
     assert "say(e.message" not in demos_js + playground_js  # every caught error is said as an alert
 
 
+def test_the_perceptrons_number_of_points_is_off_for_a_logic_gate(client):
+    # "Points (separable set)" could be edited for AND, OR and XOR, and was ignored: they are four points
+    assert [len(client.post("/api/perceptron", json={"dataset": "and", "n_samples": n}).json()["points"])
+            for n in (4, 50)] == [4, 4]
+    tags = dict((a.get("id"), a) for _, a in _page_parts(client.get("/perceptron").text) if a.get("id"))
+    hint = tags["n_samples"]["aria-describedby"]
+    assert hint in tags and "hidden" in tags[hint]  # shown when a gate is chosen (the browser test below)
+    assert all(g in client.get("/perceptron").text.split(f'id="{hint}"')[1].split("</p>")[0] for g in ("AND", "OR", "XOR"))
+
+
 _BACKING = """(selector) => { const c = document.querySelector(selector), r = c.getBoundingClientRect(),
     s = getComputedStyle(c), border = parseFloat(s.borderLeftWidth) + parseFloat(s.borderRightWidth);
     return [c.width, c.height, r.width - border, r.height - border]; }"""
@@ -1432,3 +1442,21 @@ def test_the_loss_chart_has_a_scale(server):
         top = page.evaluate("fmt(Math.max(...state.train_loss, ...state.test_loss))")
         assert page.evaluate(record) == [top, "0", "epoch 3"]
     assert errors == []
+
+
+def test_a_logic_gate_switches_the_number_of_points_off_and_errors_are_alerts(server):
+    errors = []
+    with _browser_page(errors) as page:
+        page.goto(server + "perceptron")
+        page.wait_for_function("document.getElementById('nsteps').textContent === '200'")
+        assert not page.is_disabled("#n_samples") and not page.is_visible("#n_samples_hint")
+        page.select_option("#dataset", "and")
+        page.wait_for_function("document.getElementById('nsteps').textContent === '40'")
+        assert page.is_disabled("#n_samples") and page.is_visible("#n_samples_hint")
+        page.fill("#epochs", "500")
+        page.dispatch_event("#epochs", "change")
+        page.wait_for_function("document.getElementById('alert').textContent.startsWith('Epochs must be')")
+        assert page.text_content("#status") == "" and page.get_attribute("#epochs", "aria-invalid") == "true"
+        page.select_option("#dataset", "plane")
+        assert not page.is_disabled("#n_samples") and not page.is_visible("#n_samples_hint")
+    assert [e for e in errors if "status of 400" not in e] == []

@@ -216,10 +216,13 @@ function perceptronPage() {
   const call = latest();  // the latest settings' answer wins
   let r = null;
   const play = player(() => (r ? r.steps.length : 0), (k) => draw(k), 120);
+  // a logic gate is its four points: the number of points is off (and not sent), and the hint says why
+  const gate = () => $("dataset").value !== "plane";
   const read = () => ({
-    dataset: $("dataset").value, n_samples: number("n_samples"), learning_rate: number("learning_rate"),
-    epochs: number("epochs"),
+    dataset: $("dataset").value, ...(gate() ? {} : { n_samples: number("n_samples") }),
+    learning_rate: number("learning_rate"), epochs: number("epochs"),
   });
+  function pointsField() { $("n_samples").disabled = gate(); $("n_samples_hint").hidden = !gate(); }
   async function reset() {
     try {
       r = await call("POST", "/api/perceptron", read);
@@ -274,7 +277,9 @@ function perceptronPage() {
   $("reset").addEventListener("click", reset);
   $("step").addEventListener("click", () => play.next());
   for (const id of ["dataset", "n_samples", "learning_rate", "epochs"]) $(id).addEventListener("change", reset);
+  $("dataset").addEventListener("change", pointsField);
   onResize(() => r && draw(play.k));
+  pointsField();  // (a reload may keep a gate chosen)
   reset();
 }
 
