@@ -1424,8 +1424,9 @@ def test_canvases_are_drawn_at_the_screens_resolution(server):
     assert errors == []
 
 
-def test_the_loss_chart_has_a_scale(server):
-    # The chart was an empty band at epoch 0 and had no scale after.
+def test_the_loss_chart_has_a_scale_and_the_weights_a_table(server):
+    # The chart was an empty band at epoch 0 and had no scale after; the weights' values were shown only
+    # on a mouse hover (the lines' <title>), out of the keyboard's and a screen reader's reach.
     errors = []
     record = """() => {  // the loss chart's text, as drawLoss writes it
         const ctx = document.getElementById('loss-chart').getContext('2d'), texts = [], fill = ctx.fillText;
@@ -1441,6 +1442,14 @@ def test_the_loss_chart_has_a_scale(server):
             page.wait_for_function(f"Number(document.getElementById('epoch').textContent) === {epoch}")
         top = page.evaluate("fmt(Math.max(...state.train_loss, ...state.test_loss))")
         assert page.evaluate(record) == [top, "0", "epoch 3"]
+        # the weights: a table the keyboard opens, with the numbers the lines are drawn from
+        page.focus("#weights-box summary")
+        page.keyboard.press("Enter")
+        page.wait_for_function("document.querySelectorAll('#weights-table table').length === 3")
+        cells = page.evaluate("[...document.querySelectorAll('#weights-table td')].map((td) => Number(td.textContent))")
+        weights = page.evaluate("state.weights.map((W, l) => [...W, state.biases[l]]).flat(2)")
+        assert cells == weights and len(cells) == (2 * 4 + 4) + (4 * 2 + 2) + (2 + 1)
+        assert page.evaluate("document.querySelector('#weights-table caption').textContent") == "features → layer 1"
     assert errors == []
 
 

@@ -230,6 +230,30 @@ function drawWeights(columns) {
   root.appendChild(svg);
 }
 
+// The weights and biases as tables, one per layer (rows: from, columns: to), under the diagram:
+// what the lines' widths and hover titles show, for the keyboard and screen readers. Drawn while open.
+function weightTables() {
+  const box = $("weights-table");
+  box.innerHTML = "";
+  const value = (v) => (v === null ? "–" : Math.abs(v) >= 1e4 ? v.toExponential(3) : v.toFixed(4));
+  const names = (l, n) => (l === 0 ? settings.features : Array.from({ length: n }, (_, i) => `neuron ${i + 1}`));
+  state.weights.forEach((W, l) => {
+    const output = l === state.weights.length - 1, to = output ? ["output"] : names(l + 1, W[0].length);
+    const table = document.createElement("table");
+    table.className = "lecture";
+    table.createCaption().textContent = `${l === 0 ? "features" : `layer ${l}`} → ${output ? "output" : `layer ${l + 1}`}`;
+    const head = table.insertRow();
+    for (const h of ["w: from ↓ to →", ...to]) head.appendChild(Object.assign(document.createElement("th"), { textContent: h }));
+    const rows = [...W.map((row, i) => [names(l, W.length)[i], row]), ["bias b", state.biases[l]]];
+    for (const [name, row] of rows) {
+      const tr = table.insertRow();
+      tr.appendChild(Object.assign(document.createElement("th"), { textContent: name, scope: "row" }));
+      for (const v of row) tr.insertCell().textContent = value(v);
+    }
+    box.appendChild(table);
+  });
+}
+
 function render() {
   $("epoch").textContent = String(state.epoch).padStart(6, "0");
   $("train_loss").textContent = fmt(state.train_loss[state.train_loss.length - 1]);
@@ -237,6 +261,7 @@ function render() {
   drawSurface();
   drawLoss();
   drawNetwork();
+  if ($("weights-box").open) weightTables();
   if (state.diverged) { sayError(state.diverged); setPlaying(false); }
 }
 
@@ -387,6 +412,7 @@ async function main() {
     else sayError("no hidden layer is left to remove");
   });
   for (const id of ["show_test", "discretize"]) $(id).addEventListener("change", () => state && drawSurface());
+  $("weights-box").addEventListener("toggle", () => state && $("weights-box").open && weightTables());
   // The weight lines are placed from where the squares are: a window moved to the projector, made
   // full-screen or turned narrow moves the squares, so draw the diagram again (once a frame at most),
   // and every canvas at its new size on screen (browser zoom changes devicePixelRatio too).
