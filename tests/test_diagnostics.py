@@ -552,3 +552,87 @@ def test_too_large_steps_are_flagged_after_training_only():
     assert [k for k, _, _ in _problems(layers, [0.7, float("nan")], lr=20.0)] == ["diverged"]
     layers[1].update_ratio = 0.9
     assert _problems(layers, [0.7, 0.6], lr=20.0) == []
+
+
+def _deep_relu_net(depth, width, optimizer, seed=0):
+    model = Sequential([Dense(width, "relu", input_dim=2, kernel_initializer="he_normal")]
+                       + [Dense(width, "relu", kernel_initializer="he_normal") for _ in range(depth - 1)]
+                       + [Dense(1, "sigmoid")], seed=seed)
+    model.compile(optimizer, "binary_crossentropy")
+    return model
+
+
+def _numpy_dead_fractions(weights, X):
+    """Share of each hidden layer's ReLU units that output 0 for every row of X, from the weights."""
+    A, dead = X, []
+    for W, b in zip(weights[:-2:2], weights[1:-2:2]):
+        A = np.maximum(A @ W.astype(np.float64) + b, 0)
+        dead.append(np.mean(np.all(A == 0, axis=0)))
+    return dead
+
+
+def test_relus_off_since_initialisation_are_no_learning_rate_problem(circle):
+    # 10 He-initialised ReLU layers of 8 units on the 2-D circle: at the start 3/4 of a layer is off for
+    # every sample (no step revives them), yet Adam(1e-3) trains it well. Every epoch warned "Lower the
+    # learning rate" (from the first on), though the rate was fine and the loss fell fivefold
+    X, y = circle
+    model = _deep_relu_net(10, 8, Adam(1e-3))
+    model.build()
+    probe = X[np.arange(256) * len(X) // 256]  # the callback's probe
+    at_start = _numpy_dead_fractions(model.get_weights(), probe)
+    assert max(at_start) == 0.75  # what the old rule (20% dead) called a problem
+    callback = Diagnostics(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DiagnosticWarning)
+        history = model.fit(X, y, epochs=20, batch_size=32, verbose=0, callbacks=[callback])
+        after = diagnose(model, X, y)
+    losses = history.history["loss"]
+    assert losses[-1] < losses[0] / 4
+    assert max(history.history["dead_relu/dense_8"]) >= 0.5  # still measured and kept, just not a warning
+    assert callback.problems == [] and after.healthy
+
+
+def test_relus_that_training_kills_are_flagged_with_the_seed_s_advice(circle):
+    # the same kind of net at Adam(0.1): most units alive at the start die in the first epoch
+    X, y = circle
+    model = _deep_relu_net(5, 32, Adam(0.1))
+    model.build()
+    probe = X[np.arange(256) * len(X) // 256]
+    at_start = _numpy_dead_fractions(model.get_weights(), probe)
+    with pytest.warns(DiagnosticWarning, match="training killed them") as record:
+        history = model.fit(X, y, epochs=3, batch_size=32, verbose=0, callbacks=[Diagnostics(X, y)])
+    now = _numpy_dead_fractions(model.get_weights(), probe)
+    np.testing.assert_allclose([history.history[f"dead_relu/{n}"][-1] for n in
+                                ("dense", "dense_1", "dense_2", "dense_3", "dense_4")], now)
+    messages = [str(w.message) for w in record]
+    killed = [(now[i] - at_start[i]) / (1 - at_start[i]) for i in range(5)]
+    assert max(killed) >= 0.6
+    first = messages[0]
+    layer = int(first.split("'")[1].removeprefix("dense").removeprefix("_") or 0)
+    assert "were dead before it" in first and "Lower the learning rate, e.g. from 0.1 to 0.01" in first
+    assert f"{100 * at_start[layer]:.0f}% were dead before it" in first and "(20-40%) dead neurons" in first
+
+
+def test_dead_relus_are_a_problem_when_all_dead_killed_by_training_or_the_loss_stopped():
+    from glassnet.diagnostics import DEAD_KILLED, LayerDiagnosis
+
+    def kinds(dead, before=None, losses=()):
+        layer = LayerDiagnosis(1, "dense", "relu", 8, dead, None, None, None, None)
+        return [k for k, _, _ in _problems([layer], list(losses), dead_before={"dense": before})]
+
+    falling = [0.7 * 0.9**k for k in range(12)]
+    flat = [0.7] * 2 + [0.69, 0.695] * 5
+    converged = [2.2 * 0.5**k for k in range(6)] + [0.03, 0.031, 0.029, 0.03, 0.031, 0.03, 0.03, 0.03, 0.03, 0.031]
+    assert kinds(0.75, losses=falling) == []  # off since the start (not known) while the loss falls
+    assert kinds(0.75, before=0.75, losses=falling) == []
+    assert kinds(1.0, losses=falling) == kinds(1.0) == ["dead_relu"]  # a whole layer: nothing passes
+    # of the units alive before training, 60% died: (0.6 - 0) / 1 and (0.7 - 0.25) / 0.75
+    assert DEAD_KILLED == 0.6
+    assert kinds(0.6, before=0.0, losses=falling) == kinds(0.7, before=0.25, losses=falling) == ["dead_relu"]
+    assert kinds(0.5, before=0.0, losses=falling) == kinds(0.65, before=0.25, losses=falling) == []  # 50%, 53%
+    assert kinds(0.25, losses=flat) == ["dead_relu"]  # the loss stopped where it started: 0.69 of 0.7
+    assert kinds(0.25, losses=flat[:9]) == []  # fewer epochs than the window: not known
+    assert kinds(0.25, losses=converged) == []  # flat, but at 0.03 of 2.2: training converged
+    layer = LayerDiagnosis(1, "dense", "relu", 8, 0.25, None, None, None, None)
+    assert "are dead (output 0 for every probe sample, so they no longer learn), and the training loss stopped " \
+           "falling in the last 10 epochs. Lower the learning rate" in _problems([layer], flat)[0][2]
