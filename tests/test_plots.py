@@ -1034,3 +1034,28 @@ def test_a_long_one_dimensional_descent_draws_its_points_but_arrows_on_its_first
     np.testing.assert_allclose(arrows[-1].xy, [2 * 0.98**30, 4 * 0.98**60])  # to x_30
     seed = gradient_descent(lambda x: x**2, 2.0, 1.05, steps=12, grad=lambda x: 2 * x)
     assert len(plots.plot_descent(seed).axes[0].texts) == 12  # seed 000's table: every step an arrow
+
+
+def test_paths_drawn_one_after_another_into_one_axes_take_distinct_colours():
+    # plot_descent(b, ax=ax) after plot_descent(a) started again at C0: the two compared paths, and
+    # their legend entries, had the same colour
+    from matplotlib.colors import to_rgba
+
+    f = lambda v: v[0] ** 2 + 3 * v[1] ** 2
+    plain = gradient_descent(f, np.array([2.0, 1.5]), 0.1, steps=20)
+    adam = gradient_descent(f, np.array([2.0, 1.5]), 0.1, steps=20, optimizer="adam")
+    ax = plots.plot_descent(plain, f=f).axes[0]
+    plots.plot_descent(adam, ax=ax)
+    plots.plot_descent({"a": plain, "b": adam}, ax=ax)  # a dict goes on from the colours used
+    paths = [line for line in ax.get_lines() if line.get_label() and not line.get_label().startswith("_")]
+    assert len(paths) == 4
+    colours = [to_rgba(line.get_color()) for line in paths]
+    assert colours == [to_rgba(f"C{k}") for k in range(4)]
+    # each path's start square in its line's colour; the legend as drawn
+    starts = [c for c in ax.collections if c.get_offsets().tolist() == [[2.0, 1.5]]]
+    assert [tuple(s.get_edgecolor()[0]) for s in starts] == colours
+    handles = ax.get_legend().legend_handles[:4]
+    assert [to_rgba(h.get_color()) for h in handles] == colours
+    import matplotlib.pyplot as plt
+
+    plt.close("all")

@@ -735,6 +735,8 @@ def _drawable(trace):
 DIVERGING_VIEW = 4
 #: plot_descent's 2-D paths show their direction with arrow heads on this many first steps
 ARROWS = 3
+#: the gid of plot_descent's path lines: a path drawn into an Axes that holds some takes the next colour
+_DESCENT_PATH = "glassnet.descent_path"
 #: plot_descent joins at most this many first steps of a 1-D path by arrows (an arrow each took
 #: 3 s for 100 steps, 11 s for 1000)
 MAX_ARROWS = 30
@@ -789,7 +791,8 @@ def plot_descent(trace, f=None, path=None, ax=None):
     the drawn area is over 10 times wider than high, or the other way), so
     that the steps along −∇f cross the contour lines at right angles, with
     arrow heads on the first :data:`ARROWS` (3) steps. A square marks the
-    start x₀ and a star the end.
+    start x₀ and a star the end. Paths drawn into an ``ax`` that holds some
+    already take the next colours.
 
     A diverging path is drawn while it spans at most :data:`DIVERGING_VIEW`
     (4) times its first step, so that its start stays readable (seed 000's
@@ -818,18 +821,19 @@ def plot_descent(trace, f=None, path=None, ax=None):
     fig, ax = _figure_and_axes(ax, (6, 4.5))
     lo, hi = points.min(0), points.max(0)
     pad = 0.15 * (hi - lo) + 0.5
+    drawn = sum(line.get_gid() == _DESCENT_PATH for line in ax.get_lines())  # paths drawn before into ax
     for n, (label, t) in enumerate(traces.items()):
-        color = f"C{n}"
+        color = f"C{drawn + n}"
         x, fx = paths[label]
         shown, far = views[label]
         name = f"{label or f'η = {t.learning_rate:g}'} ({far})" if far else label or f"η = {t.learning_rate:g} ({t.verdict})"
         if one_d:
-            ax.plot(x[:shown, 0], fx[:shown], "o", color=color, ms=4, label=name, zorder=3)
+            ax.plot(x[:shown, 0], fx[:shown], "o", color=color, ms=4, label=name, zorder=3, gid=_DESCENT_PATH)
             for k in range(min(shown - 1, MAX_ARROWS)):  # (beyond, the steps are points on the curve)
                 ax.annotate("", (x[k + 1, 0], fx[k + 1]), (x[k, 0], fx[k]),
                             arrowprops=dict(arrowstyle="->", color=color, lw=1), zorder=2)
         else:
-            ax.plot(x[:shown, 0], x[:shown, 1], "o-", color=color, ms=3, lw=1, label=name, zorder=3)
+            ax.plot(x[:shown, 0], x[:shown, 1], "o-", color=color, ms=3, lw=1, label=name, zorder=3, gid=_DESCENT_PATH)
             for k in range(min(shown - 1, ARROWS)):  # the direction: arrow heads on the first steps
                 ax.annotate("", x[k + 1], x[k], arrowprops=dict(arrowstyle="-|>", color=color, lw=1,
                                                                  shrinkA=0, shrinkB=0, mutation_scale=12), zorder=4)
