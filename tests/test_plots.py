@@ -1059,3 +1059,34 @@ def test_paths_drawn_one_after_another_into_one_axes_take_distinct_colours():
     import matplotlib.pyplot as plt
 
     plt.close("all")
+
+
+@pytest.mark.parametrize("name", ["adam", "rmsprop"])
+def test_direction_arrows_sit_on_steps_long_enough_to_be_seen(name):
+    # Adam's first steps are η long in each coordinate whatever the gradient: with η = 0.01 the arrow
+    # heads on x0 → x1 → x2 → x3 (0.014 each) were drawn under the start's square
+    f = lambda v: v[0] ** 2 + 10 * v[1] ** 2
+    trace = gradient_descent(f, np.array([3.0, 1.0]), 0.01, steps=300, optimizer=name)
+    ax = plots.plot_descent(trace, f=f).axes[0]
+    assert ax.get_aspect() == 1.0  # equal scales: lengths in units of the longer side
+    area = max(np.ptp(ax.get_xlim()), np.ptp(ax.get_ylim()))
+    arrows = [a for a in ax.texts if getattr(a, "arrow_patch", None) is not None]
+    assert len(arrows) == plots.ARROWS
+    x = trace.x
+    index = lambda p: int(np.flatnonzero(np.all(np.isclose(x, p), axis=1))[0])  # which iterate
+    tails, heads = [index(a.xyann) for a in arrows], [index(a.xy) for a in arrows]
+    assert tails[0] == 0 and tails[1:] == heads[:-1]  # chained along the path from x0
+    for k, j in zip(tails, heads):  # each to the first iterate 5% of the drawn area away (plots.ARROW_LENGTH)
+        distance = np.linalg.norm(x[k + 1:j + 1] - x[k], axis=1) / area
+        assert distance[-1] >= 0.05 > distance[:-1].max(initial=0)
+    assert heads[0] > 3 and plots.ARROW_LENGTH == 0.05  # not x1
+    if name == "adam":  # its first steps: η in each coordinate, (−0.01, −0.01)
+        np.testing.assert_allclose(x[1:4] - x[:3], -0.01, rtol=1e-3)
+    # long steps keep an arrow each: seed-size steps of plain descent, x0 → x1 → x2 → x3
+    plain = gradient_descent(f, np.array([3.0, 1.0]), 0.08, steps=30)
+    ax = plots.plot_descent(plain, f=f).axes[0]
+    np.testing.assert_allclose([a.xyann for a in ax.texts], plain.x[:3])
+    np.testing.assert_allclose([a.xy for a in ax.texts], plain.x[1:4])
+    import matplotlib.pyplot as plt
+
+    plt.close("all")

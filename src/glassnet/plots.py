@@ -735,6 +735,10 @@ def _drawable(trace):
 DIVERGING_VIEW = 4
 #: plot_descent's 2-D paths show their direction with arrow heads on this many first steps
 ARROWS = 3
+#: ... each at least this share of the drawn area long (of its longer side; of each side where the
+#: scales are not equal): Adam's and RMSprop's first steps are about η long whatever the gradient,
+#: and with η = 0.01 the heads of three of them (0.014 each) were drawn under the start's square
+ARROW_LENGTH = 0.05
 #: the gid of plot_descent's path lines: a path drawn into an Axes that holds some takes the next colour
 _DESCENT_PATH = "glassnet.descent_path"
 #: plot_descent joins at most this many first steps of a 1-D path by arrows (an arrow each took
@@ -754,6 +758,25 @@ def _in_view(x, trace):
         return len(x), None
     overflows = ", then overflows" if len(x) < len(trace.x) else ""
     return n, f"diverges: |x| reaches {np.linalg.norm(x, axis=1).max():.2g} after {len(x) - 1} steps{overflows}"
+
+
+def _arrow_steps(x, scale, most=ARROWS):
+    """``[(k, j)]``: up to ``most`` arrows along the 2-D path ``x``, each from x_k to the first later
+    iterate at least :data:`ARROW_LENGTH` from it, lengths measured in units of ``scale`` (the drawn
+    area's spans), the next one from x_j on. Long steps get an arrow each (j = k + 1); short ones
+    are joined until they are long enough to be seen. A path that never gets that far from x_0
+    gets one arrow, to its farthest iterate."""
+    arrows, k = [], 0
+    while len(arrows) < most and k < len(x) - 1:
+        far = np.linalg.norm((x[k + 1:] - x[k]) / scale, axis=1)
+        if not far.max() > 0:
+            break
+        j = k + 1 + (int(np.argmax(far >= ARROW_LENGTH)) if far.max() >= ARROW_LENGTH else int(np.argmax(far)))
+        arrows.append((k, j))
+        if far.max() < ARROW_LENGTH:
+            break
+        k = j
+    return arrows
 
 
 def _values_of(f, points):
@@ -790,9 +813,11 @@ def plot_descent(trace, f=None, path=None, ax=None):
     2-D: contour lines of f with the path of x_k, on equal scales (unless
     the drawn area is over 10 times wider than high, or the other way), so
     that the steps along −∇f cross the contour lines at right angles, with
-    arrow heads on the first :data:`ARROWS` (3) steps. A square marks the
-    start x₀ and a star the end. Paths drawn into an ``ax`` that holds some
-    already take the next colours.
+    arrow heads on the first :data:`ARROWS` (3) steps, each at least
+    :data:`ARROW_LENGTH` (5%) of the drawn area long (shorter steps, such as
+    Adam's first ones at a small η, are joined into one arrow until they are).
+    A square marks the start x₀ and a star the end. Paths drawn into an
+    ``ax`` that holds some already take the next colours.
 
     A diverging path is drawn while it spans at most :data:`DIVERGING_VIEW`
     (4) times its first step, so that its start stays readable (seed 000's
@@ -821,6 +846,8 @@ def plot_descent(trace, f=None, path=None, ax=None):
     fig, ax = _figure_and_axes(ax, (6, 4.5))
     lo, hi = points.min(0), points.max(0)
     pad = 0.15 * (hi - lo) + 0.5
+    spans = hi - lo + 2 * pad
+    equal = spans.max() <= 10 * spans.min()  # (2-D) one unit as long on both axes
     drawn = sum(line.get_gid() == _DESCENT_PATH for line in ax.get_lines())  # paths drawn before into ax
     for n, (label, t) in enumerate(traces.items()):
         color = f"C{drawn + n}"
@@ -834,9 +861,10 @@ def plot_descent(trace, f=None, path=None, ax=None):
                             arrowprops=dict(arrowstyle="->", color=color, lw=1), zorder=2)
         else:
             ax.plot(x[:shown, 0], x[:shown, 1], "o-", color=color, ms=3, lw=1, label=name, zorder=3, gid=_DESCENT_PATH)
-            for k in range(min(shown - 1, ARROWS)):  # the direction: arrow heads on the first steps
-                ax.annotate("", x[k + 1], x[k], arrowprops=dict(arrowstyle="-|>", color=color, lw=1,
-                                                                 shrinkA=0, shrinkB=0, mutation_scale=12), zorder=4)
+            for k, j in _arrow_steps(x[:shown], spans.max() if equal else spans):  # the direction, where it shows
+                # (a black edge: a head in the path's colour is not seen on its points)
+                ax.annotate("", x[j], x[k], arrowprops=dict(arrowstyle="-|>", fc=color, ec="k", lw=0.8,
+                                                                 shrinkA=0, shrinkB=0, mutation_scale=14), zorder=4)
         at = np.column_stack([x[:, 0], fx if one_d else x[:, 1]])
         ax.scatter(*at[0], marker="s", s=90, facecolors="white", edgecolors=color, linewidths=1.5, zorder=4)
         if shown == len(t.x):  # drawn to its end (not cut, not overflowed)
@@ -862,8 +890,7 @@ def plot_descent(trace, f=None, path=None, ax=None):
             ax.contour(g1, g2, F, levels=20, cmap="viridis", linewidths=0.8, zorder=1)
         ax.set_xlabel("x1")
         ax.set_ylabel("x2")
-        spans = hi - lo + 2 * pad
-        if spans.max() <= 10 * spans.min():  # one unit is as long on both axes: −∇f crosses the contours at right angles
+        if equal:  # one unit is as long on both axes: −∇f crosses the contours at right angles
             ax.set_aspect("equal")
     optimizers = sorted({getattr(t, "optimizer", "gd") for t in traces.values()} - {"gd", "sgd"})
     ax.set_title(f"{optimizers[0]}: x ← x − Δ (the optimizer's step)" if len(optimizers) == 1
