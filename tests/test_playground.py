@@ -18,26 +18,27 @@ from glassnet.playground.engine import GRID, NEURON_GRID
 
 # --- the model side -----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("settings, kind, words", [
-    ({"dataset": "moons"}, ValueError, "dataset must be one of 'circle'"),
-    ({"problem": "regression", "dataset": "spiral"}, ValueError, "dataset must be one of 'plane'"),
-    ({"features": ["x3"]}, ValueError, "features must be one of"),
-    ({"features": []}, ValueError, "features must be a non-empty list"),
-    ({"layers": [4] * 7}, ValueError, "at most 6 hidden-layer sizes"),
-    ({"layers": [9]}, ValueError, "layers[i] must be between 1 and 8"),
-    ({"layers": [2.5]}, TypeError, "layers[i] must be an integer"),
-    ({"learning_rate": "fast"}, TypeError, "learning_rate must be a number"),
-    ({"learning_rate": float("nan")}, ValueError, "learning_rate must be finite"),
-    ({"noise": 0.9}, ValueError, "noise must be <= 0.5"),
-    ({"n_samples": 10}, ValueError, "n_samples must be between 20 and 5000"),
-    ({"batch_size": True}, TypeError, "batch_size must be an integer"),
-    ({"regularization": "l3"}, ValueError, "regularization must be one of"),
-    ({"epochs": 3}, ValueError, "unknown setting 'epochs'"),
-    ([], TypeError, "the playground settings must be a JSON object"),
+@pytest.mark.parametrize("settings, kind, words, field", [
+    ({"dataset": "moons"}, ValueError, "dataset must be one of 'circle'", "dataset"),
+    ({"problem": "regression", "dataset": "spiral"}, ValueError, "dataset must be one of 'plane'", "dataset"),
+    ({"features": ["x3"]}, ValueError, "features must be one of", "features"),
+    ({"features": []}, ValueError, "features must be a non-empty list", "features"),
+    ({"layers": [4] * 7}, ValueError, "at most 6 hidden-layer sizes", "layers"),
+    ({"layers": [9]}, ValueError, "layers[i] must be between 1 and 8", "layers"),
+    ({"layers": [2.5]}, TypeError, "layers[i] must be an integer", "layers"),
+    ({"learning_rate": "fast"}, TypeError, "Learning rate must be a number. Received: 'fast'", "learning_rate"),
+    ({"learning_rate": float("nan")}, ValueError, "Learning rate must be finite", "learning_rate"),
+    ({"noise": 0.9}, ValueError, "Noise must be <= 0.5. Received: 0.9", "noise"),
+    ({"n_samples": 10}, ValueError, "n_samples must be between 20 and 5000", "n_samples"),
+    ({"batch_size": True}, TypeError, "Batch size must be an integer", "batch_size"),
+    ({"regularization": "l3"}, ValueError, "Regularization must be one of", "regularization"),
+    ({"epochs": 3}, ValueError, "unknown setting 'epochs'", None),
+    ([], TypeError, "the playground settings must be a JSON object", None),
 ])
-def test_bad_settings_are_named(settings, kind, words):
-    with pytest.raises(kind, match=__import__("re").escape(words)):
+def test_bad_settings_are_named(settings, kind, words, field):
+    with pytest.raises(kind, match=__import__("re").escape(words)) as caught:
         check_config(settings)
+    assert getattr(caught.value, "field", None) == field
 
 
 def test_seeds_fix_the_data_and_the_initial_weights_separately():
@@ -1218,7 +1219,7 @@ def test_numbers_past_float_range_and_formulas_too_deep_answer_400(client):
     for path, key in [("/api/sessions", "learning_rate"), ("/api/sessions", "noise"), ("/api/descend", "x0"),
                       ("/api/backprop", "learning_rate"), ("/api/perceptron", "learning_rate")]:
         response = client.post(path, content='{"%s": %s}' % (key, big), headers={"content-type": "application/json"})
-        named = key in response.json()["error"] if path == "/api/sessions" else response.json()["field"] == key
+        named = response.json()["field"] == key  # every endpoint names the setting's key in "field"
         assert response.status_code == 400 and named, (path, response.text)
     for function in ("-" * 991 + "x", "9" * 400 + "*x"):  # accepted by the parser, then a 500 when evaluated
         assert client.post("/api/descend", json={"function": function}).status_code == 400
@@ -1348,6 +1349,53 @@ def test_a_demos_error_names_the_field_as_its_page_labels_it_and_says_which_it_i
     if not (parser or cap):  # the checks' messages begin with the label
         assert body["error"].startswith((LABELS[demo][field] + " ", LABELS[demo][field] + ":")), body["error"]
     assert f"{field}=" not in body["error"] and "Received: " + LABELS[demo][field] not in body["error"]
+
+
+@pytest.mark.parametrize("settings, field", [
+    ({"learning_rate": 50}, "learning_rate"),
+    ({"learning_rate": "fast"}, "learning_rate"),
+    ({"activation": "swish"}, "activation"),
+    ({"regularization": "l3"}, "regularization"),
+    ({"regularization_rate": -1}, "regularization_rate"),
+    ({"problem": "ranking"}, "problem"),
+    ({"train_fraction": 0.95}, "train_fraction"),
+    ({"noise": 0.9}, "noise"),
+    ({"batch_size": 0}, "batch_size"),
+])
+def test_the_playgrounds_errors_name_the_field_as_its_page_labels_it_and_say_which_it_is(client, settings, field):
+    # /api/sessions said "learning_rate must be <= 10.0. Received: learning_rate=50" with no "field", while the
+    # demo pages' errors name the label on screen and carry the field the page outlines
+    response = client.post("/api/sessions", json=settings)
+    body = response.json()
+    assert response.status_code == 400 and body["field"] == field, body
+    label = _labels(client.get("/").text)[field]  # the visible text before the menu or slider
+    from glassnet.playground.engine import LABELS
+
+    assert label.startswith(LABELS[field]) and body["error"].startswith(LABELS[field] + " "), (label, body)
+    assert f"{field}=" not in body["error"] and "Received: " + LABELS[field] not in body["error"]
+
+
+def test_the_playgrounds_step_errors_say_which_setting_it_is(client):
+    sid = client.post("/api/sessions", json={}).json()["id"]
+    body = client.post(f"/api/sessions/{sid}/step", json={"epochs": 1000}).json()
+    assert body == {"error": "epochs must be between 1 and 100. Received: 1000", "field": "epochs"}
+    body = client.post("/api/sessions", json={"features": ["x3"]}).json()  # no labelled field on the page
+    assert body["field"] == "features" and body["error"].startswith("features must be one of")
+
+
+def test_the_playground_outlines_the_setting_its_error_names(server):
+    errors = []
+    with _browser_page(errors) as page:
+        page.goto(server)
+        page.wait_for_function("document.getElementById('test_loss').textContent !== '–'")
+        page.evaluate("settings.learning_rate = 50; newSession()")  # what only another client could send
+        page.wait_for_function("document.getElementById('alert').textContent !== ''")
+        assert page.text_content("#alert").startswith("Learning rate must be <= 10")
+        assert page.get_attribute("#learning_rate", "aria-invalid") == "true" and page.locator("[aria-invalid]").count() == 1
+        page.select_option("#learning_rate", "0.1")  # a good setting: the session starts and the mark goes
+        page.wait_for_function("document.querySelectorAll('[aria-invalid]').length === 0")
+        assert page.text_content("#alert") == ""
+    assert [e for e in errors if "status of 400" not in e] == []
 
 
 def test_the_som_pages_work_cap_says_what_the_page_shows():

@@ -13,8 +13,8 @@ Routes::
     POST /api/descend, /api/backprop, /api/perceptron, /api/hopfield, /api/som
                                        {settings} -> their results (:mod:`.demos`)
 
-Bad settings answer 400 with ``{"error": "..."}`` naming the setting; a demo's also with
-``"field"``, the key of the setting (its message names it as the page labels it); an unknown
+Bad settings answer 400 with ``{"error": "...", "field": "..."}``: the message names the setting as
+its page labels it, ``field`` is the setting's key (the page outlines the field of that id); an unknown
 session answers 404, an unknown route 404 and a wrong method 405, in JSON too.
 Sessions live in memory, at most :data:`MAX_SESSIONS` (the least recently used is dropped),
 each behind a lock, so one page's requests never interleave.
@@ -230,7 +230,7 @@ def create_app(local_only=True):
         except _BadRequest as exc:
             return error(*exc.args)
         except BAD_SETTINGS as exc:
-            return error(400, str(exc))
+            return error(400, str(exc), getattr(exc, "field", None))
         session_id = secrets.token_hex(8)
         with registry_lock:
             sessions[session_id] = (session, threading.Lock())
@@ -258,7 +258,7 @@ def create_app(local_only=True):
         except _BadRequest as exc:
             return error(*exc.args)
         except BAD_SETTINGS as exc:
-            return error(400, str(exc))
+            return error(400, str(exc), getattr(exc, "field", None))
         return JSONResponse(state)
 
     async def delete(request):

@@ -19,7 +19,7 @@ import numpy as np
 
 from .._validation import check_choice, check_int, check_number
 from ..trace import WORKED_EXAMPLE, trace, worked_example_model
-from .engine import _rounded, complete_settings
+from .engine import _on_field, _rounded, complete_settings
 
 DESCENT_OPTIMIZERS = ("gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
 #: what a typed-in f(x) may raise when parsed or evaluated: an error of the f(x) field
@@ -42,12 +42,6 @@ LABELS = {
     "som": {"dataset": "Data", "rows": "Grid rows", "cols": "Grid columns", "topology": "Topology", "epochs": "Epochs",
             "mode": "Mode", "init": "Start", "seed": "Seed"},
 }
-
-
-def _on_field(error, field):
-    """``error`` with its setting's key as ``error.field`` (the field the page outlines)."""
-    error.field = field
-    return error
 
 
 def _check(demo, check, c, field, *args, **kwargs):

@@ -122,38 +122,66 @@ def complete_settings(config, defaults, what):
     return {**defaults, **config}
 
 
+#: The settings as the page labels them (static/pages/playground.html): the errors name these, as the
+#: demos' do (:data:`.demos.LABELS`); a setting the page has no labelled field for keeps its key.
+LABELS = {"learning_rate": "Learning rate", "activation": "Activation", "regularization": "Regularization",
+          "regularization_rate": "Rate", "problem": "Problem", "train_fraction": "Ratio of training to test data",
+          "noise": "Noise", "batch_size": "Batch size"}
+
+
+def _on_field(error, field):
+    """``error`` with its setting's key as ``error.field`` (the field the page outlines)."""
+    error.field = field
+    return error
+
+
+def _checked(check, value, field, *args, name=None, **kwargs):
+    """``check(value, ...)`` whose error names the setting as the page labels it ("Learning rate must be
+    > 0. Received: 0"), else as ``name`` or its key, and carries ``field``, the setting's key."""
+    label = LABELS.get(field, name or field)
+    try:
+        return check(value, label, *args, **kwargs)
+    except (TypeError, ValueError) as exc:
+        raise _on_field(type(exc)(str(exc).replace(f"Received: {label}=", "Received: ")), field) from None
+
+
 def check_config(config):
     """The playground settings, completed with :data:`DEFAULTS` and checked.
 
-    Raises ``ValueError``/``TypeError`` naming the setting for anything the
-    page could not have sent (unknown keys included).
+    Raises ``ValueError``/``TypeError`` for anything the page could not have sent (unknown keys
+    included), naming the setting as the page labels it (:data:`LABELS`) and with its key as the
+    error's ``field``.
     """
     c = complete_settings(config, DEFAULTS, "playground")
-    check_choice(c["problem"], "problem", ("classification", "regression"))
-    check_choice(c["dataset"], "dataset", CLASSIFICATION_SETS if c["problem"] == "classification" else REGRESSION_SETS)
-    c["noise"] = check_number(c["noise"], "noise", low=0.0, high=0.5)
-    c["train_fraction"] = check_number(c["train_fraction"], "train_fraction", low=0.1, high=0.9)
-    c["n_samples"] = check_int(c["n_samples"], "n_samples", 20, 5000)
+    _checked(check_choice, c["problem"], "problem", ("classification", "regression"))
+    sets = CLASSIFICATION_SETS if c["problem"] == "classification" else REGRESSION_SETS
+    _checked(check_choice, c["dataset"], "dataset", sets)
+    c["noise"] = _checked(check_number, c["noise"], "noise", low=0.0, high=0.5)
+    c["train_fraction"] = _checked(check_number, c["train_fraction"], "train_fraction", low=0.1, high=0.9)
+    c["n_samples"] = _checked(check_int, c["n_samples"], "n_samples", 20, 5000)
     features = c["features"]
     if not isinstance(features, list) or not features:
-        raise ValueError(f"features must be a non-empty list of {', '.join(FEATURES)}. Received: {features!r:.100}")
+        raise _on_field(ValueError(f"features must be a non-empty list of {', '.join(FEATURES)}. "
+                                   f"Received: {features!r:.100}"), "features")
     for f in features:
-        check_choice(f, "features", tuple(FEATURES))
+        _checked(check_choice, f, "features", tuple(FEATURES))
     c["features"] = [f for f in FEATURES if f in features]  # the page's order, no repeats
     layers = c["layers"]
     if not isinstance(layers, list) or len(layers) > MAX_LAYERS:
-        raise ValueError(f"layers must be a list of at most {MAX_LAYERS} hidden-layer sizes. Received: {layers!r:.100}")
-    c["layers"] = [check_int(n, "layers[i]", 1, MAX_NEURONS) for n in layers]
-    check_choice(c["activation"], "activation", ACTIVATIONS)
-    c["learning_rate"] = check_number(c["learning_rate"], "learning_rate", low=1e-5, high=10.0)
+        raise _on_field(ValueError(f"layers must be a list of at most {MAX_LAYERS} hidden-layer sizes. "
+                                   f"Received: {layers!r:.100}"), "layers")
+    c["layers"] = [_checked(check_int, n, "layers", 1, MAX_NEURONS, name="layers[i]") for n in layers]
+    _checked(check_choice, c["activation"], "activation", ACTIVATIONS)
+    c["learning_rate"] = _checked(check_number, c["learning_rate"], "learning_rate", low=1e-5, high=10.0)
     if c["regularization"] == "none":  # the name /api/options lists for "no penalty"
         c["regularization"] = None
     if c["regularization"] not in REGULARIZATIONS:
-        raise ValueError(f"regularization must be one of 'none', 'l1', 'l2'. Received: {c['regularization']!r:.100}")
-    c["regularization_rate"] = check_number(c["regularization_rate"], "regularization_rate", low=0.0, high=10.0)
-    c["batch_size"] = check_int(c["batch_size"], "batch_size", 1, 5000)
-    c["seed"] = check_int(c["seed"], "seed", 0, 2**32 - 1)  # the data and its split
-    c["weights_seed"] = check_int(c["weights_seed"], "weights_seed", 0, 2**32 - 1)  # the initial weights
+        raise _on_field(ValueError(f"Regularization must be one of 'none', 'l1', 'l2'. "
+                                   f"Received: {c['regularization']!r:.100}"), "regularization")
+    c["regularization_rate"] = _checked(check_number, c["regularization_rate"], "regularization_rate", low=0.0, high=10.0)
+    c["batch_size"] = _checked(check_int, c["batch_size"], "batch_size", 1, 5000)
+    c["seed"] = _checked(check_int, c["seed"], "seed", 0, 2**32 - 1)  # the data and its split
+    c["weights_seed"] = _checked(check_int, c["weights_seed"], "weights_seed", 0, 2**32 - 1)  # the initial weights
     return c
 
 
@@ -215,16 +243,16 @@ class Session:
         """Train ``epochs`` more passes over the training points (SGD, shuffled mini-batches),
         recording both losses after each epoch. After a divergence it trains no more.
         ``since``: the answer's loss curves start at that epoch (the points a page already has)."""
-        epochs = check_int(epochs, "epochs", 1, MAX_EPOCHS_PER_STEP)
-        since = check_int(since, "since", 0, len(self.train_loss))
+        epochs = _checked(check_int, epochs, "epochs", 1, MAX_EPOCHS_PER_STEP)
+        since = _checked(check_int, since, "since", 0, len(self.train_loss))
         if self.work(epochs) > MAX_WORK_PER_STEP:
             dense = sum(1 for layer in self.model.layers if layer.params)
             updates = epochs * math.ceil(len(self.y_train) / self.config["batch_size"])
             fit = max(1, MAX_WORK_PER_STEP // self.work(1))
-            raise ValueError(
+            raise _on_field(ValueError(
                 f"epochs={epochs} is too much training for one request: {updates} SGD updates of {dense} "
                 f"layer{'s' * (dense > 1)} on {len(self.y_train)} points. Ask for at most "
-                f"{fit} epoch{'s' * (fit > 1)} at a time (or use a larger batch_size).")
+                f"{fit} epoch{'s' * (fit > 1)} at a time (or use a larger batch_size)."), "epochs")
         if self.diverged:
             return self.state(since)
         # Epochs numbered from the session's own count, so a divergence message names the epoch

@@ -284,6 +284,14 @@ function forget(old) {
   if (old && !old.gone) api("DELETE", `/api/sessions/${old.id}`).catch(() => {});
 }
 
+// The setting an error names (the server's `field`: the id of its menu or slider) is outlined in red
+// (aria-invalid), as on the demo pages, until a session starts; null: none is.
+function markInvalid(id) {
+  document.querySelectorAll("[aria-invalid]").forEach((f) => f.removeAttribute("aria-invalid"));
+  const field = id && $(id);
+  if (field && field.closest("label")) field.setAttribute("aria-invalid", "true");
+}
+
 async function newSession(keepPlaying = false) {
   const mine = ++generation;
   if (!keepPlaying) setPlaying(false);
@@ -297,9 +305,10 @@ async function newSession(keepPlaying = false) {
     sessionGeneration = mine;
     points = created.points;
     state = created.state;
+    markInvalid(null);
     render();
   } catch (e) {
-    if (mine === generation) { sayError(e.message); setPlaying(false); }
+    if (mine === generation) { sayError(e.message); markInvalid(e.field); setPlaying(false); }
   } finally {
     if (mine === generation) creating = false;
   }
