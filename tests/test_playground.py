@@ -854,16 +854,36 @@ def test_backprop_demo_takes_json_numbers_only():
     from glassnet.playground import demos
 
     # float64 conversion took text and true/false silently: t = "0.5" trained towards 0.5, x = [true, false] as (1, 0)
-    for settings, words in (({"y": "0.5"}, "target t must be a number"), ({"x": [True, False]}, "x1, x2 must be numbers"),
-                            ({"x": ["0.05", "0.1"]}, "x1, x2 must be numbers"),
+    for settings, words in (({"y": "0.5"}, "target t must be a number"), ({"x": [True, False]}, "x1, x2 must be two"),
+                            ({"x": ["0.05", "0.1"]}, "x1, x2 must be two numbers"),
                             ({"weights": {**demos.BACKPROP_DEFAULTS["weights"], "b2": ["0.6"]}},
                              "weights.b2 must be numbers of shape")):
         with pytest.raises(TypeError, match=f"^{words}"):
             demos.backprop(settings)
-    with pytest.raises(ValueError, match="x1, x2 must be finite numbers of shape"):
+    with pytest.raises(ValueError, match="x1, x2 must be two numbers separated by a comma"):
         demos.backprop({"x": [10**400, 1]})  # an integer past float range
     # integers are JSON numbers too
     assert demos.backprop({"x": [1, 2], "y": 0})["trace"]["x"] == [[1.0, 2.0]]
+
+
+@pytest.mark.parametrize("x, kind", [([None, 1], TypeError), ([0.5], ValueError), ([1, 2, 3], ValueError)])
+def test_the_backprop_demos_x_error_says_what_to_type_in_words(x, kind):
+    # "x1, x2 must be numbers of shape (2,)": shape jargon for a lecture audience
+    from glassnet.playground import demos
+
+    with pytest.raises(kind) as caught:
+        demos.backprop({"x": x})
+    assert str(caught.value) == f"x1, x2 must be two numbers separated by a comma, e.g. 0.5, 1. Received: {x!r}"
+    assert caught.value.field == "x"
+
+
+@pytest.mark.parametrize("demo", ["descend", "backprop"])
+def test_a_demos_learning_rate_must_be_positive_in_plain_words(demo):
+    # "Learning rate η must be >= 1e-09. Received: 0.0": the bound was an arbitrary 1e-09 in exponent form
+    from glassnet.playground import demos
+
+    with pytest.raises(ValueError, match=r"^Learning rate η must be > 0\. Received: 0\.0$"):
+        getattr(demos, demo)({"learning_rate": 0})
 
 
 def test_backprop_demos_apply_the_update_follows_the_library_step_by_step():
@@ -1205,6 +1225,27 @@ def test_the_setting_an_error_names_is_marked_in_the_form(server):
         page.wait_for_function("document.getElementById('message').textContent.startsWith('Cannot parse')")
         assert page.locator("[aria-invalid]").count() == 1 and page.get_attribute("#function", "aria-invalid") == "true"
     assert [e for e in errors if "status of 400" not in e] == []
+
+
+def test_the_backprop_pages_x1_x2_field_says_in_words_what_it_takes(server):
+    # "0.5 abc" was sent as [0.5, null] and answered "x1, x2 must be numbers of shape (2,). Received: [0.5, None]"
+    errors = []
+    with _browser_page(errors) as page:
+        page.goto(server + "backprop")
+        page.wait_for_function("document.getElementById('loss').textContent !== ''")
+        page.fill("#x", "0.5 abc")
+        page.dispatch_event("#x", "change")
+        page.wait_for_function("document.getElementById('alert').textContent !== ''")
+        assert page.text_content("#alert") == 'x1, x2 must be two numbers separated by a comma, e.g. 0.5, 1. Received: "0.5 abc"'
+        assert page.get_attribute("#x", "aria-invalid") == "true"
+        page.fill("#x", "0.5, 1")  # the message's own example works
+        page.dispatch_event("#x", "change")
+        page.wait_for_function("document.querySelectorAll('[aria-invalid]').length === 0")
+        from glassnet.playground.demos import backprop
+
+        expected = backprop({"x": [0.5, 1]})["trace"]["loss"]
+        assert page.text_content("#loss") == page.evaluate(f"num({expected}, 9)") and page.text_content("#alert") == ""
+    assert errors == []
 
 
 def test_hopfield_demo_stores_the_named_sets():

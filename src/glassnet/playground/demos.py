@@ -28,6 +28,8 @@ BAD_FORMULA = (TypeError, ValueError, OverflowError, RecursionError)
 #: The classic 2-2-1 worked example (:data:`glassnet.trace.WORKED_EXAMPLE`, as ``glassnet explain``).
 BACKPROP_DEFAULTS = {**WORKED_EXAMPLE, "activation": "sigmoid"}
 BACKPROP_SHAPES = {"W1": (2, 2), "b1": (2,), "W2": (2, 1), "b2": (1,)}
+#: what the "x1, x2" field takes, in words (its page splits the text at commas and spaces)
+X_WORDS = "two numbers separated by a comma, e.g. 0.5, 1"
 
 PERCEPTRON_SETS = ("and", "or", "xor", "plane")
 
@@ -55,9 +57,11 @@ def _check(demo, check, c, field, *args, **kwargs):
         raise _on_field(type(exc)(str(exc).replace(f"Received: {label}=", "Received: ")), field) from None
 
 
-def _vector(value, name, shape):
+def _vector(value, name, shape, words=None):
+    """``value`` as a float64 array of ``shape``; ``words``: what it must be, as the page's reader
+    says it ("two numbers separated by a comma, e.g. 0.5, 1"), not as its shape."""
     a = np.asarray(value, dtype=object)
-    numbers_ = "a number" if shape == () else f"numbers of shape {shape}"  # "target t must be a number"
+    numbers_ = words or ("a number" if shape == () else f"numbers of shape {shape}")  # "target t must be a number"
     # each entry a JSON number: float64 would also take text ("0.5") and true/false
     if not all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in a.ravel()):
         raise TypeError(f"{name} must be {numbers_}. Received: {value!r:.200}")
@@ -66,7 +70,7 @@ def _vector(value, name, shape):
     except OverflowError:  # an integer past float range
         a = np.full(a.shape, np.inf)
     if a.shape != shape or not np.isfinite(a).all():
-        finite = "a finite number" if shape == () else f"finite {numbers_}"
+        finite = words or ("a finite number" if shape == () else f"finite {numbers_}")
         raise ValueError(f"{name} must be {finite}. Received: {value!r:.200}")
     return a
 
@@ -105,7 +109,7 @@ def descend(config=None):
         raise _on_field(ValueError(f"the page draws functions of one variable x; f({', '.join(f.variables)}) has "
                                    f"{f.n_inputs}. Use 'glassnet descend' for more."), "function")
     x0 = _check("descent", check_number, c, "x0", low=-1e6, high=1e6)
-    eta = _check("descent", check_number, c, "learning_rate", low=1e-9, high=1e3)
+    eta = _check("descent", check_number, c, "learning_rate", low=0, low_open=True, high=1e3)  # "> 0"
     steps = _check("descent", check_int, c, "steps", 1, 200)
     optimizer = _check("descent", check_choice, c, "optimizer", DESCENT_OPTIMIZERS)
     try:  # a formula the parser takes can still fail when evaluated (a number past float range, too deep)
@@ -140,9 +144,9 @@ def backprop(config=None):
     ``next_weights``.
     """
     c = complete_settings(config, BACKPROP_DEFAULTS, "backpropagation")
-    x = _check("backprop", _vector, c, "x", (2,))
+    x = _check("backprop", _vector, c, "x", (2,), X_WORDS)
     y = _check("backprop", _vector, c, "y", ())
-    eta = _check("backprop", check_number, c, "learning_rate", low=1e-9, high=1e3)
+    eta = _check("backprop", check_number, c, "learning_rate", low=0, low_open=True, high=1e3)
     activation = _check("backprop", check_choice, c, "activation", ("sigmoid", "tanh", "relu", "linear"))
     weights = c["weights"]
     if not isinstance(weights, dict) or set(weights) != set(BACKPROP_SHAPES):

@@ -25,6 +25,17 @@ function number(id) {
   return Number(text);
 }
 
+// The "x1, x2" field's two numbers. Text that is not two numbers ("0.5 abc", one number, three) is an
+// error said in the field's words, not sent as [0.5, null] for the server to call "numbers of shape (2,)".
+function pair(id) {
+  const text = $(id).value.trim(), parts = text.split(/[ ,;]+/).filter((s) => s);
+  if (parts.length !== 2 || !parts.every((s) => Number.isFinite(Number(s)))) {
+    const message = `${labelOf(id)} must be two numbers separated by a comma, e.g. 0.5, 1. Received: "${text}"`;
+    throw Object.assign(new Error(message), { field: id });
+  }
+  return parts.map(Number);
+}
+
 // After an error the results on screen belong to other settings: dim them (.results panel),
 // empty the one-line verdicts named by `ids`, and say why. A successful answer undims them.
 // The field at fault (the error's `field`: the server's, or number()'s) is marked invalid (red),
@@ -126,7 +137,7 @@ function backpropPage() {
   const call = latest();  // the latest settings' answer wins
   let step = 1, last = null;  // the step shown, and the server's answer for it
   const read = (w) => ({
-    x: $("x").value.split(/[ ,;]+/).filter((s) => s).map(Number), y: number("y"),
+    x: pair("x"), y: number("y"),
     learning_rate: number("learning_rate"), activation: $("activation").value, ...(w ? { weights: w } : {}),
   });
   // Shows step `n` from weights `w` (null: the lecture's). `last` and `step` change only when the
