@@ -1513,6 +1513,60 @@ def test_canvases_are_drawn_at_the_screens_resolution(server):
     assert errors == []
 
 
+# matchMedia's queries and their "change" listeners, recorded: headless Chromium changes devicePixelRatio
+# (CDP's device metrics) without the "change" event a real move to another screen fires, so the test fires it
+_MEDIA_LISTENERS = """window.mediaListeners = [];
+const realMatchMedia = window.matchMedia.bind(window);
+window.matchMedia = (query) => {
+  const list = realMatchMedia(query), add = list.addEventListener.bind(list);
+  list.addEventListener = (type, listener, options) => {
+    if (type === "change") window.mediaListeners.push({ query, listener });
+    return add(type, listener, options);
+  };
+  return list;
+};"""
+
+
+def test_canvases_are_drawn_again_when_the_window_moves_to_a_screen_of_another_pixel_density(server):
+    # devicePixelRatio changing without a resize (a laptop's window dragged to a 2× monitor) left every
+    # canvas at the old resolution: stretched and blurred until the next draw. The pages listen to a
+    # (resolution: Ndppx) media query, as MDN recommends, and arm a new one for the new ratio.
+    errors = []
+    with _browser_page(errors) as page:
+        page.add_init_script(_MEDIA_LISTENERS)
+        cdp = page.context.new_cdp_session(page)
+        for path, ready, canvas in [
+            ("", "document.getElementById('test_loss').textContent !== '–'", "#surface"),
+            ("perceptron", "document.getElementById('nsteps').textContent === '200'", "#plane"),
+        ]:
+            cdp.send("Emulation.setDeviceMetricsOverride", {"width": 1300, "height": 1000, "deviceScaleFactor": 1,
+                                                            "mobile": False})
+            page.goto(server + path)
+            page.wait_for_function(ready)
+            page.evaluate("window.resizes = 0; addEventListener('resize', () => { window.resizes += 1; })")
+            w, h, css_w, css_h = page.evaluate(_BACKING, canvas)
+            assert (w, h) == (round(css_w), round(css_h))
+            for ratio in (2,) if path else (2, 1.5):  # to a 2× screen, then another: the listener is armed again
+                cdp.send("Emulation.setDeviceMetricsOverride", {"width": 1300, "height": 1000,
+                                                                "deviceScaleFactor": ratio, "mobile": False})
+                page.wait_for_function(f"devicePixelRatio === {ratio}")
+                fired = page.evaluate("""() => { const old = window.mediaListeners.filter(
+                    (m) => !matchMedia(m.query).matches && !m.fired);
+                    old.forEach((m) => { m.fired = true; m.listener(new Event('change')); });
+                    return old.map((m) => m.query); }""")
+                assert fired, (path, "no media query listener for the old ratio")
+                page.wait_for_function(f"document.querySelector('{canvas}').width === Math.round({ratio} * "
+                                       f"parseFloat(getComputedStyle(document.querySelector('{canvas}')).width))")
+                w, h, css_w, css_h = page.evaluate(_BACKING, canvas)
+                assert (w, h) == (round(ratio * css_w), round(ratio * css_h)), (path, ratio, w, css_w)
+                assert page.evaluate("window.mediaListeners.some((m) => !m.fired && matchMedia(m.query).matches)")
+            assert page.evaluate("window.resizes") == 0  # no resize event did it
+            # drawn over all of its backing store: the bottom-right corner is coloured, not blank
+            assert page.evaluate(f"""() => {{ const c = document.querySelector('{canvas}');
+                return c.getContext('2d').getImageData(c.width - 3, c.height - 3, 1, 1).data[3]; }}""") == 255
+    assert errors == []
+
+
 def test_the_loss_chart_has_a_scale_and_the_weights_a_table(server):
     # The chart was an empty band at epoch 0 and had no scale after; the weights' values were shown only
     # on a mouse hover (the lines' <title>), out of the keyboard's and a screen reader's reach.

@@ -38,14 +38,25 @@ function sharp(canvas) {
 }
 
 // Calls `draw` again (once a frame at most) when the window's size changes, browser zoom (a new
-// devicePixelRatio) included: the canvases are drawn again at their new size on screen.
+// devicePixelRatio) included, or when only devicePixelRatio does (the window moved to a screen of
+// another pixel density: no resize event): the canvases are drawn again at their new size on screen.
 function onResize(draw) {
   let pending = false;
-  window.addEventListener("resize", () => {
+  const later = () => {
     if (pending) return;
     pending = true;
     requestAnimationFrame(() => { pending = false; draw(); });
-  });
+  };
+  window.addEventListener("resize", later);
+  onPixelRatioChange(later);
+}
+
+// Calls `changed` at each change of devicePixelRatio, as MDN recommends: a media query that matches
+// the present ratio stops matching when it changes; a new one for the new ratio is then armed.
+function onPixelRatioChange(changed) {
+  const arm = () => matchMedia(`(resolution: ${window.devicePixelRatio}dppx)`)
+    .addEventListener("change", () => { arm(); changed(); }, { once: true });
+  arm();
 }
 
 // A JSON request; an answer that is not OK throws its "error" message, with its "field" (the

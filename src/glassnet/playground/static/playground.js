@@ -424,12 +424,11 @@ async function main() {
   $("weights-box").addEventListener("toggle", () => state && $("weights-box").open && weightTables());
   // The weight lines are placed from where the squares are: a window moved to the projector, made
   // full-screen or turned narrow moves the squares, so draw the diagram again (once a frame at most),
-  // and every canvas at its new size on screen (browser zoom changes devicePixelRatio too).
-  let resizing = false;
-  window.addEventListener("resize", () => {
-    if (resizing || !state || sessionGeneration !== generation) return;  // not while settings change
-    resizing = true;
-    requestAnimationFrame(() => { resizing = false; drawSurface(); drawLoss(); drawNetwork(); });
+  // and every canvas at its new size on screen (browser zoom, or a screen of another pixel density,
+  // changes devicePixelRatio: onResize).
+  onResize(() => {
+    if (!state || sessionGeneration !== generation) return;  // not while settings change
+    drawSurface(); drawLoss(); drawNetwork();
   });
   datasetButtons();
   await newSession();
