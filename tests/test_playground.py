@@ -1504,6 +1504,11 @@ def test_canvases_are_drawn_at_the_screens_resolution(server):
             assert (w, h) == (round(2 * css_w), round(2 * css_h)), (path, w, h, css_w, css_h)
         stored = page.evaluate(_BACKING, "#stored canvas")
         assert stored[:2] == [120, 120] and stored[2] == 60  # created by the script: 60 CSS pixels, 2× drawn
+        # created by the script, so the served-HTML test above cannot see them: each is a named image too
+        labels = page.evaluate("[...document.querySelectorAll('canvas')].map((c) => [c.getAttribute('role'), "
+                               "c.getAttribute('aria-label')])")
+        assert all(role == "img" and label for role, label in labels), labels
+        assert [label for _, label in labels[:4]] == [f"stored pattern {n}" for n in "HTXO"]
         # a bitmap's cell is 20 × 20 device pixels of one colour: the noisy start's bits, sharp at 2×
         bits = page.evaluate("""() => { const d = document.getElementById('noisy').getContext('2d')
             .getImageData(0, 0, 200, 200).data; const out = [];

@@ -323,6 +323,8 @@ function hopfieldPage() {
       r.stored.forEach((p, i) => {
         const fig = document.createElement("figure"), c = document.createElement("canvas");
         c.width = c.height = 60;
+        c.setAttribute("role", "img");  // a screen reader names each bitmap, as the page's own canvases
+        c.setAttribute("aria-label", `stored pattern ${r.names[i]}`);
         const cap = document.createElement("figcaption"); cap.textContent = r.names[i];
         fig.append(c, cap); box.appendChild(fig);
         drawBitmap(c, p, r.shape);  // in the page: drawn at its size on screen
