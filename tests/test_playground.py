@@ -937,8 +937,13 @@ def test_hopfield_demo_recalls_and_its_energy_never_rises():
     assert all(b <= a + 1e-9 for a, b in zip(r["energies"], r["energies"][1:]))  # asynchronous: E never rises
     with pytest.raises(ValueError, match="Recall must be one of the stored patterns HTXO"):
         demos.hopfield({"recall": "A"})
-    with pytest.raises(ValueError, match="^Stored patterns: Unknown bitmap name"):
+    # "Stored patterns: Unknown bitmap name(s) ['Q']": a Python list in a lecture page's message
+    with pytest.raises(ValueError) as caught:
         demos.hopfield({"store": "HQ", "recall": "H"})
+    assert str(caught.value) == ("Stored patterns are letters and digits from ACEHLTXO0123456789 (or the word letters "
+                                 "or digits): Q is not among them. Received: 'HQ'")
+    with pytest.raises(ValueError, match=r": B, Q are not among them\. Received: 'hbq'$"):
+        demos.hopfield({"store": "hbq", "recall": "H"})
 
 
 def test_hopfield_notes_are_this_recalls_own_when_requests_run_in_threads(monkeypatch):

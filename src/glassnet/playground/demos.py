@@ -226,6 +226,7 @@ def hopfield(config=None):
     import warnings
 
     from ..classic import CapacityWarning, Hopfield, RecallCycleWarning, UnstablePatternWarning, flip_bits, load_bitmaps
+    from ..classic.bitmaps import BITMAPS
 
     c = complete_settings(config, HOPFIELD_DEFAULTS, "Hopfield")
     if not isinstance(c["store"], str) or not 1 <= len(c["store"].replace(" ", "")) <= 26:
@@ -234,6 +235,12 @@ def hopfield(config=None):
     store = c["store"].replace(" ", "")
     # "letters" and "digits" name the sets, as load_bitmaps's message says; anything else is letter by letter
     names = store.lower() if store.lower() in ("letters", "digits") else list(dict.fromkeys(store.upper()))
+    unknown = [] if isinstance(names, str) else [n for n in names if n not in BITMAPS]
+    if unknown:  # said as the page's reader would: not "Unknown bitmap name(s) ['Q']"
+        raise _on_field(ValueError(
+            f"Stored patterns are letters and digits from {''.join(BITMAPS)} (or the word letters or digits): "
+            f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not among them. Received: {c['store']!r:.100}"),
+            "store")
     try:
         images, names = load_bitmaps(names)
     except ValueError as exc:  # the page's setting is "store"
