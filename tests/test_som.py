@@ -274,3 +274,35 @@ def test_quantization_error_of_samples_on_their_neurons():
     assert som.quantization_error(X) == 0.0
     off = np.vstack([X, X[0] + [3e-9, 4e-9]])
     assert som.quantization_error(off) == pytest.approx(5e-9 / 7, rel=1e-6)
+
+
+
+def test_transform_and_u_matrix_read_0_for_samples_and_neighbours_on_the_same_weights():
+    # transform and u_matrix took every distance from ‖x‖² − 2x·w + ‖w‖², which cancels where
+    # x ≈ w: som.transform(som.weights_) had 2.1e-8 on its diagonal (1.5e-8 for float32 data
+    # offset by 1e4), and two neighbours on the same weights were 7.5e-9 apart in the U-matrix.
+    # Reference: the distances in float64 from x − w.
+    X = np.random.default_rng(0).normal(size=(500, 20))
+    som = SOM(grid=(5, 5), random_state=0, epochs=2).fit(X)
+    W = som.weights_
+    D = som.transform(W)
+    np.testing.assert_array_equal(np.diag(D), 0.0)
+    np.testing.assert_allclose(D, np.linalg.norm(W[:, None, :] - W[None], axis=2), atol=1e-7)
+    x = W[7] + np.r_[3e-9, 4e-9, np.zeros(18)]  # (3, 4)·1e-9 off neuron 7: 5e-9 from it
+    assert som.transform(x[None])[0, 7] == pytest.approx(5e-9, rel=1e-6)
+    far_X = (1e4 + X[:100]).astype(np.float32)
+    far = SOM(grid=(3, 3), random_state=0, epochs=2).fit(far_X)
+    np.testing.assert_array_equal(np.diag(far.transform(far.weights_)), 0.0)
+    reference = np.linalg.norm(far_X.astype(np.float64)[:, None, :] - far.weights_[None], axis=2)
+    np.testing.assert_allclose(far.transform(far_X), reference, rtol=1e-6)
+
+    # neurons 0 and 1 on the same weights, neuron 2 elsewhere; σ → 0 keeps them there
+    V = np.random.default_rng(4).random((2, 5))[[0, 0, 1]]
+    line = SOM(grid=(1, 3), mode="batch", init=V, sigma=1e-3, final_sigma=1e-3, epochs=1).fit(V)
+    np.testing.assert_array_equal(line.weights_, V)
+    d12 = np.linalg.norm(V[1] - V[2])
+    np.testing.assert_allclose(line.u_matrix(), [[0.0, d12 / 2, d12]], rtol=1e-12, atol=0)
+    # on a fitted map: the mean distance to the grid neighbours, neighbour by neighbour
+    A = som.adjacency()
+    U = [np.mean([np.linalg.norm(W[i] - W[j]) for j in np.flatnonzero(A[i])]) for i in range(len(W))]
+    np.testing.assert_allclose(som.u_matrix(), np.reshape(U, (5, 5)), rtol=1e-12)

@@ -58,8 +58,8 @@ def _sq_distances(X, W):
     unchanged: the expansion cancels catastrophically when the data lie far from
     the origin (points near 10⁶ apart by 10⁻²). It still loses about half the digits
     of a distance that is tiny against ‖x‖ (a sample on its neuron reads ~1e-8 away):
-    good enough to rank the neurons, so the quantization error takes the winner's
-    distance again from x − w (:func:`_mean_min_distance`)."""
+    good enough to rank the neurons, so the winner's distance is taken again from
+    x − w (:func:`_winner_sq_distances`) wherever it is reported."""
     center = W.mean(axis=0)
     with np.errstate(over="ignore", invalid="ignore"):
         Xc, Wc = X - center, W - center
@@ -69,16 +69,21 @@ def _sq_distances(X, W):
     return np.maximum(D, 0.0)
 
 
+def _winner_sq_distances(X, W, c):
+    """‖x_i − w_c(i)‖², shape (n,), taken directly from x − w (in blocks: no (n, d) copy of X
+    at once). The expansion in :func:`_sq_distances` cancels where x ≈ w: a sample on its
+    neuron came out about 1e-8 away, not 0."""
+    out = np.empty(len(X))
+    for start in range(0, len(X), 4096):
+        diff = X[start : start + 4096] - W[c[start : start + 4096]]
+        out[start : start + 4096] = np.einsum("ij,ij->i", diff, diff)
+    return out
+
+
 def _mean_min_distance(X, W, D):
     """The quantization error (1/n) Σ ‖x_i − w_c(i)‖, the winners c taken from the squared
-    distances D (n, M). The winner's distance is computed again from x − w: the expansion in D
-    cancels where x ≈ w, so a sample on its neuron came out about 1e-8 away, not 0."""
-    c = D.argmin(axis=1)
-    total = 0.0
-    for start in range(0, len(X), 4096):  # blocks: no (n, d) copy of X at once
-        diff = X[start : start + 4096] - W[c[start : start + 4096]]
-        total += np.sqrt(np.einsum("ij,ij->i", diff, diff)).sum()
-    return float(total / len(X))
+    distances D (n, M), their distances computed again exactly (:func:`_winner_sq_distances`)."""
+    return float(np.sqrt(_winner_sq_distances(X, W, D.argmin(axis=1))).mean())
 
 
 def _principal_axes(Xc, k):
@@ -363,9 +368,16 @@ class SOM(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "weights_")
 
     def transform(self, X):
-        """Euclidean distances ‖x − w_j‖ to every neuron, shape (n_samples, rows·cols)."""
+        """Euclidean distances ‖x − w_j‖ to every neuron, shape (n_samples, rows·cols).
+
+        Each sample's distance to its winner is computed directly from x − w, so that a
+        sample on a neuron is 0 away (not ~1e-8, as the fast expansion for the others gives)."""
         self._fitted()
-        return np.sqrt(_sq_distances(self._check_X(X), self.weights_))
+        X = self._check_X(X)
+        D = _sq_distances(X, self.weights_)
+        c = D.argmin(axis=1)
+        D[np.arange(len(X)), c] = _winner_sq_distances(X, self.weights_, c)
+        return np.sqrt(D, out=D)
 
     def get_feature_names_out(self, input_features=None):
         """Names of :meth:`transform`'s columns, one distance per neuron: ``som0`` …
@@ -425,8 +437,10 @@ class SOM(TransformerMixin, BaseEstimator):
         """Mean distance from each neuron's weights to its grid neighbours' weights, shape (rows, cols)."""
         self._fitted()
         A = self.adjacency()
-        D = np.sqrt(_sq_distances(self.weights_, self.weights_))
-        U = (D * A).sum(axis=1) / np.maximum(A.sum(axis=1), 1)
+        i, j = np.nonzero(A)  # only the neighbours' distances, directly from w_i − w_j: exact for equal weights
+        D = np.zeros(A.shape)
+        D[i, j] = np.linalg.norm(self.weights_[i] - self.weights_[j], axis=1)
+        U = D.sum(axis=1) / np.maximum(A.sum(axis=1), 1)
         return U.reshape(self.grid_shape_)
 
     def __sklearn_tags__(self):
