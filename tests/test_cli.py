@@ -2329,6 +2329,9 @@ def test_hopfield_cycles_are_named_as_such_and_full_noise_gives_the_inverse(tmp_
     result = call("hopfield", "--store", "HTX", "--recall", "T", "--noise", "1", cwd=tmp_path,
                   monkeypatch=monkeypatch, capsys=capsys)
     assert result.returncode == 0 and "Result: ended in an inverse state; 100 bit(s) differ" in result.stdout
+    # the count flipped, ⌊0.125·100 + ½⌋ = 13: "12%" was printed (12.5 formatted half to even)
+    result = call("hopfield", "--store", "HTX", "--noise", "0.125", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0 and "with 13 of its 100 bits flipped (noise 0.125, async updates)" in result.stdout
 
 
 def test_perceptron_on_a_csv_names_its_classes(tmp_path, monkeypatch, capsys):

@@ -244,6 +244,18 @@ def test_flip_bits_flips_exactly_the_fraction_per_pattern():
     assert (flip_bits(np.ones(8), 0.5, random_state=1) == -1).sum() == 4
 
 
+@pytest.mark.parametrize("fraction, n, flipped", [
+    (0.25, 10, 3), (0.35, 10, 4), (0.15, 10, 2), (0.05, 10, 1), (0.45, 10, 5),  # halves go up
+    (0.29, 50, 15),  # 0.29·50 = 14.499999999999998 in floats: the 14.5 it stands for
+    (0.24, 10, 2), (0.26, 10, 3), (0.1, 100, 10), (0.0, 7, 0), (1.0, 7, 7), (0.5, 7, 4),
+])
+def test_flip_bits_rounds_fraction_times_n_half_up(fraction, n, flipped):
+    # Python's round (halves to even) flipped 2 bits for 25 % of 10 but 4 for 35 %, none for 5 %,
+    # and 14 for 29 % of 50. The rule, worked by hand: ⌊fraction·N + ½⌋ with fraction·N exact.
+    noisy = flip_bits(np.ones((3, n)), fraction, random_state=0)
+    np.testing.assert_array_equal((noisy == -1).sum(axis=1), flipped)
+
+
 def test_reproducible_with_random_state(rng):
     P = rng.choice([-1, 1], size=(4, 50))
     start = rng.choice([-1, 1], size=50)

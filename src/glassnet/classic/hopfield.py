@@ -11,6 +11,7 @@ mode; synchronous recall can end in a 2-cycle instead of a fixed point.
 """
 
 import itertools
+import math
 import warnings
 from dataclasses import dataclass
 
@@ -51,7 +52,12 @@ def _check_bipolar(P, name):
 
 
 def flip_bits(pattern, fraction, random_state=None):
-    """Return a copy of bipolar ``pattern`` with ``round(fraction·N)`` bits flipped.
+    """Return a copy of bipolar ``pattern`` with ⌊fraction·N + ½⌋ bits flipped.
+
+    That is fraction·N rounded to the nearest whole bit, halves up: 25 % of N = 10
+    flips 3 bits, 35 % flips 4 (Python's ``round``, halves to even, flipped 2 and 4).
+    fraction·N is first rounded to 9 decimals, so that 0.29·50 = 14.499999999999998
+    counts as the 14.5 it stands for (15 bits).
 
     A 1-D input is one pattern of N bits; otherwise the first axis indexes the
     patterns (e.g. images of shape (p, 10, 10), N = 100) and each pattern gets
@@ -64,7 +70,7 @@ def flip_bits(pattern, fraction, random_state=None):
     _check_bipolar(P, "pattern")  # a 0 cannot be flipped: 0/1 data would come back silently wrong
     rng = random_state_rng(random_state)
     rows = P.reshape(len(P), -1) if P.ndim > 1 else P.reshape(1, -1)
-    n_flip = int(round(fraction * rows.shape[1]))
+    n_flip = math.floor(round(fraction * rows.shape[1], 9) + 0.5)
     # The n_flip smallest of N uniform draws per row: distinct random positions per row.
     where = np.argsort(rng.random(rows.shape), axis=1)[:, :n_flip]
     np.put_along_axis(rows, where, -np.take_along_axis(rows, where, axis=1), axis=1)

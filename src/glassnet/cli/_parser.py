@@ -268,7 +268,7 @@ def build_parser():
                           help="bitmaps to store, e.g. HTX, 'A,7', letters or digits (default HTX)")
     hopfield.add_argument("--recall", metavar="NAME", help="the stored bitmap to corrupt and recall (default: the first)")
     hopfield.add_argument("--noise", type=_share, default=0.2, metavar="FRACTION",
-                          help="fraction of bits to flip (default 0.2)")
+                          help="fraction of bits to flip, rounded to whole bits, halves up (default 0.2)")
     hopfield.add_argument("--mode", choices=("async", "sync"), default="async", help="update rule (default async)")
     hopfield.add_argument("--max-iter", type=_positive_int, default=100, metavar="N", help="most sweeps (default 100)")
     hopfield.add_argument("--seed", type=_non_negative_int, default=0, help="seed for the noise and the update order (default 0)")

@@ -117,8 +117,8 @@ def cmd_hopfield(args):
         note = str(w.message).replace("mode='async'", "--mode async")
         print(f"note: {note}")
     print(f"Hopfield network of {patterns.shape[1]} neurons storing {len(names)} pattern(s) "
-          f"{''.join(names)} by Hebb's rule; recalling {recall!r} with {args.noise:.0%} of its bits flipped "
-          f"({args.mode} updates)")
+          f"{''.join(names)} by Hebb's rule; recalling {recall!r} with {int((noisy != clean).sum())} of its "
+          f"{clean.size} bits flipped (noise {args.noise:g}, {args.mode} updates)")
     blocks = [show_bitmap(p, shape).splitlines() for p in (clean, noisy, final)]
     titles = ["stored", "noisy", "recalled"]
     width = shape[1]
