@@ -1,6 +1,7 @@
 """Bad input: one test per case, each a clear ValueError/TypeError naming the argument."""
 
 import importlib.util
+import re
 import warnings
 
 import numpy as np
@@ -659,6 +660,40 @@ def test_arrays_of_other_kinds_than_numbers_are_refused_whether_numpy_arrays_or_
             continue  # a list of timedeltas is a list of Python objects
         with pytest.raises(error, match=message):
             model.predict(given)
+
+
+def test_object_arrays_of_numbers_are_taken_and_complex_data_is_refused_as_scikit_learn_does():
+    # An object array of numbers (pandas' .values of mixed columns; check_estimator's
+    # check_dtype_object) was refused as "x must contain numbers. Received an array of dtype
+    # object"; complex data said "x holds complex numbers" without scikit-learn's "Complex data
+    # not supported" (check_complex_data), and complex numbers held as objects were not named.
+    from sklearn.utils import check_array as sklearn_check_array
+
+    from glassnet._validation import check_array
+
+    rng = np.random.default_rng(0)
+    X = rng.uniform(size=(6, 2))
+    mixed = np.array([[1, np.float32(0.5)], [True, 2**40]], dtype=object)
+    for given in (X.astype(object), mixed):
+        got = check_array(given)
+        assert got.dtype == np.float64
+        np.testing.assert_array_equal(got, sklearn_check_array(given))
+    assert check_array(mixed, dtype=np.float32).dtype == np.float32
+    model = Sequential([Dense(1, input_dim=2)], dtype="float64", seed=0)
+    model.compile(optimizer="sgd", loss="mse")
+    np.testing.assert_array_equal(model.predict(X.astype(object), verbose=0), model.predict(X, verbose=0))
+    for complex_data in (X + 1j, (X + 1j).tolist(), np.array([[1.0, 2 + 1j]], dtype=object)):
+        with pytest.raises(ValueError, match="Complex data not supported: x holds complex numbers"):
+            check_array(complex_data)
+        with pytest.raises(ValueError, match="Complex data not supported"):
+            model.predict(complex_data, verbose=0)
+    # anything but numbers held as objects is still refused, naming what it holds
+    for held, shown in ((None, "NoneType None"), ("1.5", "str '1.5'"), ({"foo": "bar"}, "dict {'foo': 'bar'}")):
+        bad = np.array([[1.0, 0.0]], dtype=object)
+        bad[0, 1] = held
+        with pytest.raises(TypeError, match=re.escape(f"x must contain numbers. Received an array of dtype object "
+                                                      f"holding {shown}")):
+            check_array(bad)
 
 
 def test_weights_that_are_all_zero_are_refused_where_fit_or_evaluate_would_work_on_nothing():

@@ -105,10 +105,11 @@ def check_array(X, name="x", ndim=2, dtype=None, allow_empty=False, finite=True,
         arr = X
     else:
         arr = _as_array(X, name)
+    if arr.dtype == object:
+        arr = _object_numbers(arr, name)
     if arr.dtype.kind not in "biuf":
         if arr.dtype.kind == "c":
-            raise ValueError(f"{name} holds complex numbers; glassnet models need real ones. "
-                             f"Received dtype {arr.dtype}.")
+            raise _complex_error(name, f"dtype {arr.dtype}")
         raise TypeError(f"{name} must contain numbers. Received an array of dtype {arr.dtype}")
     if ndim is not None:
         bad = arr.ndim < ndim if allow_nd else arr.ndim != ndim
@@ -134,6 +135,31 @@ def check_array(X, name="x", ndim=2, dtype=None, allow_empty=False, finite=True,
         kind = "NaN" if np.isnan(arr).any() else "inf"
         raise ValueError(f"{name} contains {kind} values; remove or impute them first.")
     return arr
+
+
+def _complex_error(name, what):
+    return ValueError(f"Complex data not supported: {name} holds complex numbers; glassnet models need "
+                      f"real ones. Received {what}.")
+
+
+def _object_numbers(arr, name):
+    """An object array of real numbers (pandas' ``.values`` of mixed columns) as float64, as
+    scikit-learn converts it; one holding anything else (None, text, a dict) is refused by name.
+    (The elements' types are checked once each: isinstance on every element took 48 s for
+    60000 × 784 MNIST rows, the conversion 0.6 s.)"""
+    for kind in set(map(type, arr.flat)):
+        if issubclass(kind, (numbers.Real, np.bool_)):
+            continue
+        v = next(v for v in arr.flat if type(v) is kind)
+        if issubclass(kind, numbers.Complex):
+            raise _complex_error(name, f"an array of dtype object holding {v!r}")
+        raise TypeError(f"{name} must contain numbers. Received an array of dtype object holding "
+                        f"{kind.__name__} {v!r:.50}")
+    try:
+        return arr.astype(np.float64)
+    except OverflowError:  # a Python int past 1.8e308
+        raise TypeError(f"{name} must contain numbers within float64's range. Received an array of dtype object "
+                        "holding an integer too large to convert to float.") from None
 
 
 def _as_array(X, name):
