@@ -59,6 +59,8 @@ def test_autoencoder_matches_pca_and_improves_with_k():
     for k, r in ae.items():
         # 784 pixels per digit, 16 blocks of k code values: the padding costs code values
         assert r.ratio == pytest.approx(784 / (16 * k)) and r.codes.shape == (16000, k)
+        # values, not bits (docs/classic.md): 8-bit pixels against 64-bit code values, ratio / 8 in bytes
+        assert images.nbytes / r.codes.nbytes == pytest.approx(r.ratio / 8)
         assert r.reconstruction.shape == images.shape and r.reconstruction.dtype == np.uint8
         # The figures describe the returned digits (28×28, rounded to uint8), not the padded blocks.
         error = (images.astype(np.float64) - r.reconstruction) / 255.0

@@ -10,7 +10,8 @@ hidden values are the compressed block, the second layer decompresses it:
 Quality is the peak signal-to-noise ratio PSNR = 10·log10(1 / MSE) dB of the
 returned reconstruction against the image (pixels in [0, 1]; the padding is
 not counted); the compression ratio is the image's pixels per code value,
-b²/k when the blocks tile the image exactly.
+b²/k when the blocks tile the image exactly (values, not bits: a pixel and a
+code value count one each, whatever their bit depths).
 """
 
 import numbers
@@ -120,7 +121,10 @@ class CompressionResult:
     ratio : float
         Pixels of the image(s) per code value: b²/k when the blocks tile the
         image exactly, less when padding was needed (28×28 in 8×8 blocks with
-        k=16: 784 / 256 = 3.06).
+        k=16: 784 / 256 = 3.06). It counts values, not bits: an 8-bit pixel
+        and a code value (a 64-bit float in ``codes``) count one each, so a
+        uint8 image has ratio / 8 bytes per byte of ``codes``; ``ratio`` in bytes
+        would need codes quantized to 8 bits, which this codec does not do.
     psnr : float
         dB of ``reconstruction`` against the image, pixels in [0, 1] (for
         uint8 images: ``psnr(image, reconstruction, max_value=255)``).
