@@ -916,6 +916,34 @@ def test_hyperparameters_set_after_fit_are_saved_and_loaded(tmp_path):
     np.testing.assert_array_equal(back.predict_proba(X), clf.predict_proba(X))
 
 
+@pytest.mark.parametrize("then", [
+    dict(loss="poisson"), dict(activation="tanh"), dict(hidden_layer_sizes=(3, 3)), dict(solver="adam"),
+    dict(early_stopping=True),
+])
+def test_a_regressor_with_parameters_set_after_fit_loads(tmp_path, then):
+    """The loader trusts the fitted state, not the parameters: a regressor fitted for squared error, then
+    set_params(loss='poisson') and saved, was refused ("out_activation_='identity' ...; this estimator needs
+    'exp'"). Its predictions stay scikit-learn's, which keeps out_activation_ until the next fit."""
+    X, y = DATA["regression_counts"]
+    params = dict(solver="lbfgs", max_iter=20, alpha=0.01, hidden_layer_sizes=(10,), random_state=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        peer = sk_nn.MLPRegressor(**params).fit(X, y)
+        ours = MLPRegressor(**params).fit(X, y)
+    peer.set_params(**then)
+    ours.set_params(**then).save(tmp_path / "reg.gn")
+    loaded = MLPRegressor.load(tmp_path / "reg.gn")
+    assert loaded.get_params() == ours.get_params()
+    assert loaded.out_activation_ == peer.out_activation_ == "identity"
+    np.testing.assert_array_equal(loaded.predict(X), ours.predict(X))
+    if "activation" not in then:  # (scikit-learn's predict reads activation; glassnet's network keeps the fitted one)
+        np.testing.assert_allclose(loaded.predict(X), peer.predict(X), rtol=1e-9)
+    # the fitted out_activation_ is still checked against the network in the file
+    _rewrite_sklearn_json(tmp_path / "reg.gn", tmp_path / "bad.gn", _setter("fitted", "out_activation_", value="exp"))
+    with pytest.raises(ValueError, match="the network's output activation does not match out_activation_='exp'"):
+        MLPRegressor.load(tmp_path / "bad.gn")
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.dtype("float32")])
 def test_a_numpy_dtype_is_saved_by_name(tmp_path, dtype):
     X, y = DATA["binary"]

@@ -300,9 +300,12 @@ def _check_network(est, model, path):
     """The network in the file is the one the fitted attributes describe."""
     from ._base import _OUTPUT_ACTIVATIONS, _loss_for  # _base imports this module
 
-    out = est._output_activation()
-    if est.out_activation_ != out:
-        raise _load_error(path, f"out_activation_={est.out_activation_!r} in {_META_NAME}; this estimator needs {out!r}.")
+    # the fitted state, not the parameters: set_params(loss=...) after fit leaves the network as it was
+    # (scikit-learn's; fit refits it), and save writes the new loss as get_params gives it
+    out = est.out_activation_
+    expected = (est._output_activation(),) if est._is_classifier else ("identity", "exp")
+    if out not in expected:
+        raise _load_error(path, f"out_activation_={out!r} in {_META_NAME}; this estimator needs {expected!r}.")
     dense = est._dense_layers(model) if isinstance(model, Sequential) else []
     if not dense or model.layers[-1] is not dense[-1]:
         raise _load_error(path, "its network is not a Sequential model ending in a Dense layer.")
