@@ -944,6 +944,27 @@ def test_a_regressor_with_parameters_set_after_fit_loads(tmp_path, then):
         MLPRegressor.load(tmp_path / "bad.gn")
 
 
+@pytest.mark.parametrize("then, match", [
+    (dict(alpha=-1), "alpha must be >= 0"), (dict(loss="bogus"), "loss must be one of"),
+    (dict(hidden_layer_sizes=(0,)), r"hidden_layer_sizes\[0\] must be a positive integer"),
+    (dict(random_state="seed"), "random_state must be None, an int"),
+])
+def test_save_refuses_a_parameter_set_params_made_invalid(tmp_path, then, match):
+    """set_params checks nothing (scikit-learn's; fit does): save wrote the value, and the file it wrote
+    could not be loaded ("sklearn.json has an invalid parameter"). save now refuses it and writes nothing."""
+    X, y = DATA["regression"]
+    params = dict(hidden_layer_sizes=(3,), max_iter=1, random_state=0)
+    reg = MLPRegressor(**params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg.fit(X, y)
+        with pytest.raises(ValueError):  # scikit-learn's fit refuses these values too
+            sk_nn.MLPRegressor(**{**params, **then}).fit(X, y)
+    with pytest.raises(ValueError, match=match):
+        reg.set_params(**then).save(tmp_path / "reg.gn")
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.dtype("float32")])
 def test_a_numpy_dtype_is_saved_by_name(tmp_path, dtype):
     X, y = DATA["binary"]

@@ -41,6 +41,8 @@ _FITTED = (
 def _save(est, path):
     """Write the fitted ``est`` to ``path`` atomically (see ``_BaseMLP.save``)."""
     check_is_fitted(est, "model_")
+    # a parameter set_params made invalid after fit is refused here, not by the loader of the file
+    est._check_hyperparameters()
     params = est.get_params(deep=False)
     if params["dtype"] is not None:  # fit takes np.float32 and np.dtype("float32") too: saved by name
         params["dtype"] = standardize_dtype(params["dtype"])
