@@ -330,6 +330,33 @@ def test_a_fitted_regressor_exports_variable_and_an_unfitted_one_is_refused(rng,
         to_onnx("model.gn")
 
 
+def test_export_replaces_only_an_onnx_file_unless_told(tmp_path):
+    """export(model, path) replaced any file at path, a glassnet model included (the CLI refused):
+    by default it now replaces an ONNX file or an empty one, as Keras's save replaces only .keras files."""
+    x = np.array([[1.0, -2.0, 0.5]], dtype=np.float32)
+    model = Sequential([Dense(2, input_dim=3)])
+    model.build((3,))
+    model.save(tmp_path / "model.gn")
+    (tmp_path / "data.csv").write_text("a,b\n1,2\n")
+    zipped = tmp_path / "renamed.onnx"  # a glassnet model under an ONNX name: still a zip archive
+    zipped.write_bytes((tmp_path / "model.gn").read_bytes())
+    kept = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    for name in kept:
+        with pytest.raises(FileExistsError, match=f"{name}' exists and is not an ONNX file.*pass overwrite=True"):
+            export(model, tmp_path / name)
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == kept
+    # an earlier export, and an empty file, are replaced; overwrite=True replaces any file, False none
+    (tmp_path / "empty.gn").touch()
+    for name, overwrite in (("m.onnx", None), ("m.onnx", None), ("empty.gn", None), ("model.gn", True)):
+        path = export(model, tmp_path / name, overwrite=overwrite)
+        np.testing.assert_allclose(run_onnx(path, x), model.predict(x), rtol=1e-6)
+    with pytest.raises(FileExistsError, match="exists and overwrite=False"):
+        export(model, tmp_path / "m.onnx", overwrite=False)
+    assert export(model, tmp_path / "new.onnx", overwrite=False) == str(tmp_path / "new.onnx")
+    with pytest.raises(TypeError, match="overwrite must be None, True or False. Received: overwrite='yes'"):
+        export(model, tmp_path / "m.onnx", overwrite="yes")
+
+
 def test_failed_export_leaves_the_old_file(tmp_path, monkeypatch):
     path = tmp_path / "m.onnx"
     path.write_bytes(b"old")

@@ -43,13 +43,14 @@ int64 columns for multilabel) and ``probabilities`` (``predict_proba``) of a cla
 """
 
 
+import os
 import sys
 
 import numpy as np
 
 from . import activations as _activations
 from .backend import to_numpy
-from ._io import atomic_write_bytes
+from ._io import atomic_write, exists_error
 from ._validation import check_path
 from .layers import (ELU, Activation, BatchNormalization, Dense, Dropout, Flatten, GaussianDropout, GaussianNoise,
                      LayerNormalization, LeakyReLU, Normalization, ReLU, Rescaling, Softmax)
@@ -510,7 +511,7 @@ def to_onnx(model):
     return proto
 
 
-def export(model, path):
+def export(model, path, overwrite=None):
     """Write ``model`` as an ONNX file at ``path`` (atomically) and return the path.
 
     Parameters
@@ -522,6 +523,12 @@ def export(model, path):
     path : str or os.PathLike
         The ``.onnx`` file; an existing file is replaced only once the new
         one is completely written.
+    overwrite : None, True or False
+        Which existing file may be replaced. None (the default): an ONNX file (a name
+        ending in ``.onnx``, not a zip archive such as a glassnet model or a ``.keras``
+        file) or an empty file, as Keras replaces only its own ``.keras`` files; any other
+        file is refused, so that a slip of the name cannot destroy a model. True: any
+        file. False: none (as ``model.save(path, overwrite=False)``).
 
     Returns
     -------
@@ -532,8 +539,31 @@ def export(model, path):
     ------
     ValueError, TypeError, ImportError
         As :func:`to_onnx`, before anything is written.
+    FileExistsError
+        Where ``overwrite`` does not allow replacing the file at ``path``.
     """
-    data = to_onnx(model).SerializeToString()
     path = check_path(path, "path")
-    atomic_write_bytes(path, data)
+    if overwrite is not None and not isinstance(overwrite, (bool, np.bool_)):
+        raise TypeError(f"overwrite must be None, True or False. Received: overwrite={overwrite!r:.60}")
+    overwrite = None if overwrite is None else bool(overwrite)  # (a NumPy bool too)
+    if overwrite is None and os.path.isfile(path) and os.path.getsize(path) and not is_onnx_file(path):
+        raise FileExistsError(f"{path!r} exists and is not an ONNX file (a name ending in .onnx, not a zip archive "
+                              "such as a glassnet model or a .keras file): it was left as it is. Give another file "
+                              "name, or pass overwrite=True to replace it.")
+    if overwrite is False and os.path.exists(path):
+        raise exists_error(path)
+    data = to_onnx(model).SerializeToString()
+    atomic_write(path, lambda fh: fh.write(data), overwrite=overwrite is not False)
     return path
+
+
+def is_onnx_file(path):
+    """Whether ``path`` names an ONNX file that :func:`export` replaces by default: ``.onnx``
+    (any case), and not a zip archive (a glassnet model or a Keras file renamed so)."""
+    if os.path.splitext(os.fspath(path))[1].lower() != ".onnx":
+        return False
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(4) != b"PK\x03\x04"
+    except OSError:
+        return False

@@ -318,11 +318,17 @@ def _names_its_largest(row, head):
 #: what each kind of output may replace (besides an empty file), and its name in the message
 _REPLACEABLE = {
     "model": (_is_model_file, "a glassnet model file", "model.gn"),
-    "onnx": (lambda path: Path(path).suffix.lower() == ".onnx" and not _is_model_file(path), "an ONNX model file",
-             "model.onnx"),
+    "onnx": (lambda path: _is_onnx_file(path), "an ONNX model file", "model.onnx"),
     "predictions": (_is_predictions_file, "a predictions file of glassnet predict", "predictions.csv"),
     "keras": (lambda path: _is_keras_file(path) and not _is_model_file(path), "a Keras model file", "model.keras"),
 }
+
+
+def _is_onnx_file(path):
+    """What glassnet.onnx.export replaces by default: a ``.onnx`` file that is no zip archive."""
+    from ..onnx import is_onnx_file
+
+    return is_onnx_file(path)
 
 
 def _is_keras_file(path):
