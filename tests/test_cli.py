@@ -2181,6 +2181,46 @@ def test_export_names_the_onnx_file_after_the_model_by_default(tmp_path, monkeyp
     assert result.stdout.startswith("Wrote xor.onnx: ONNX opset") and (tmp_path / "xor.onnx").stat().st_size > 0
 
 
+def test_export_of_an_estimator_file_has_scikit_learns_outputs(tmp_path, monkeypatch, capsys):
+    """`glassnet export clf.gn` wrote the bare network (`output` and a text `label`), while Python's
+    export(clf) writes scikit-learn's outputs: both now write `label` and `probabilities`, or `variable`,
+    which onnxruntime runs to the estimator's predict and predict_proba."""
+    pytest.importorskip("sklearn")
+    ort = pytest.importorskip("onnxruntime")
+    from glassnet.onnx import export
+    from glassnet.sklearn import MLPClassifier, MLPRegressor
+
+    X = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]] * 10) + np.linspace(0, 0.1, 40)[:, None]
+    with pytest.warns(Warning):  # ConvergenceWarning: 5 epochs
+        estimators = {
+            "ints": MLPClassifier(hidden_layer_sizes=(3,), max_iter=5, random_state=0).fit(X, [3, 5, 7, 3] * 10),
+            "binary": MLPClassifier(hidden_layer_sizes=(3,), max_iter=5, random_state=0).fit(X, ["no", "yes"] * 20),
+            "reg": MLPRegressor(hidden_layer_sizes=(3,), max_iter=5, random_state=0).fit(X, X.sum(1)),
+        }
+    described = {"ints": "outputs 'label' (N) int64, 'probabilities' (N, 3) float64",
+                 "binary": "outputs 'label' (N) text, 'probabilities' (N, 2) float64",
+                 "reg": "output 'variable' (N, 1) float64"}
+    for name, est in estimators.items():
+        est.save(tmp_path / f"{name}.gn")
+        result = call("export", f"{name}.gn", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == (f"Wrote {name}.onnx: ONNX opset 17, input 'input' (N, 2) float64 → "
+                                 f"{described[name]}\n")
+        runs = []
+        for path in (tmp_path / f"{name}.onnx", export(est, tmp_path / f"{name}-python.onnx")):
+            session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+            runs.append(({o.name: v for o, v in zip(session.get_outputs(), session.run(None, {"input": X}))}))
+        cli, python = runs
+        assert list(cli) == list(python) == (["variable"] if name == "reg" else ["label", "probabilities"])
+        if name == "reg":
+            np.testing.assert_allclose(cli["variable"].ravel(), est.predict(X), rtol=1e-12)
+        else:
+            np.testing.assert_array_equal(cli["label"], est.predict(X).astype(cli["label"].dtype))
+            np.testing.assert_allclose(cli["probabilities"], est.predict_proba(X), rtol=1e-12)
+        for key in cli:
+            np.testing.assert_array_equal(cli[key], python[key])
+
+
 def test_explain_takes_the_class_by_its_label(tmp_path, monkeypatch, capsys):
     X, t = two_blobs(60)
     write_rows(tmp_path / "pets.csv", [[*x, ["cat", "dog"][c]] for x, c in zip(X, t)], ["a", "b", "pet"])

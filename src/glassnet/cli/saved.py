@@ -238,11 +238,32 @@ def cmd_export(args):
     if args.onnx is not None:
         from ..onnx import OPSET, _class_labels, export
 
-        export(model, args.onnx)
-        label = ", 'label' (N) class labels" if _class_labels(model) is not None else ""
+        # a file of clf.save: scikit-learn's outputs, as glassnet.onnx.export(clf) writes them
+        estimator = saved_estimator(args.model, "its network is exported, without scikit-learn's outputs")
+        export(model if estimator is None else estimator, args.onnx)
+        if estimator is not None:
+            outputs = _estimator_outputs(args.onnx)
+        else:
+            label = ", 'label' (N) class labels" if _class_labels(model) is not None else ""
+            outputs = f"output 'output' {shape(model.output_shape)}{label}"
         print(f"Wrote {args.onnx}: ONNX opset {OPSET}, input 'input' {shape(model.input_shape)} {model.dtype} → "
-              f"output 'output' {shape(model.output_shape)}{label}")
+              f"{outputs}")
     if args.keras is not None:
         print(f"Wrote {args.keras}: a Keras 3 file (keras.saving.load_model), input {shape(model.input_shape)} "
               f"{model.dtype} → output {shape(model.output_shape)}" + (", compiled" if model.compiled else ""))
     return 0
+
+
+def _estimator_outputs(path):
+    """The outputs of the ONNX file ``path`` of an estimator, e.g. ``outputs 'label' (N) int64,
+    'probabilities' (N, 3) float32``, read from the file as onnxruntime reads them."""
+    import onnx
+
+    parts = []
+    for output in onnx.load(path).graph.output:
+        tensor = output.type.tensor_type
+        dims = ", ".join(d.dim_param or str(d.dim_value) for d in tensor.shape.dim)
+        kind = ("text" if tensor.elem_type == onnx.TensorProto.STRING
+                else onnx.helper.tensor_dtype_to_np_dtype(tensor.elem_type).name)
+        parts.append(f"'{output.name}' ({dims}) {kind}")
+    return f"output{'s' if len(parts) > 1 else ''} " + ", ".join(parts)
