@@ -965,6 +965,41 @@ def test_save_refuses_a_parameter_set_params_made_invalid(tmp_path, then, match)
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("early_stopping", [False, True])
+@pytest.mark.parametrize("kind", ["classifier", "regressor"])
+def test_lbfgs_sets_no_stochastic_attributes_as_scikit_learn(tmp_path, kind, early_stopping):
+    """scikit-learn's 'lbfgs' sets no best_loss_, validation_scores_ or best_validation_score_ (hasattr is
+    False); glassnet set them to None. Saved and loaded, they stay absent; older files with None load."""
+    X, y = DATA["binary" if kind == "classifier" else "regression"]
+    params = dict(solver="lbfgs", hidden_layer_sizes=(4,), max_iter=5, early_stopping=early_stopping, random_state=0)
+    peer = (sk_nn.MLPClassifier if kind == "classifier" else sk_nn.MLPRegressor)(**params)
+    ours = (MLPClassifier if kind == "classifier" else MLPRegressor)(**params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        peer.fit(X, y)
+        ours.fit(X, y)
+    ours.save(tmp_path / "est.gn")
+    back = type(ours).load(tmp_path / "est.gn")
+    for name in ("best_loss_", "validation_scores_", "best_validation_score_", "validation_loss_curve_"):
+        assert not hasattr(peer, name) and not hasattr(ours, name) and not hasattr(back, name), name
+    np.testing.assert_array_equal(back.predict(X), ours.predict(X))
+    # a warm start with a stochastic solver sets them (scikit-learn raises AttributeError: no loss_curve_)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        back.set_params(solver="adam", warm_start=True, max_iter=2).fit(X, y)
+    assert (back.best_loss_ is None) == early_stopping and (back.validation_scores_ is None) != early_stopping
+    # a file written before keeps its None values; one that leaves out only some of them is refused
+    nulls = {"best_loss_": None, "validation_scores_": None, "best_validation_score_": None,
+             "validation_loss_curve_": None}
+    _rewrite_sklearn_json(tmp_path / "est.gn", tmp_path / "old.gn", lambda meta: meta["fitted"].update(nulls))
+    assert type(ours).load(tmp_path / "old.gn").best_loss_ is None
+    _rewrite_sklearn_json(tmp_path / "est.gn", tmp_path / "bad.gn",
+                          lambda meta: meta["fitted"].update(best_loss_=None))
+    with pytest.raises(ValueError, match=r"lacks the fitted attributes \['validation_scores_', "
+                                         r"'best_validation_score_', 'validation_loss_curve_'\]"):
+        type(ours).load(tmp_path / "bad.gn")
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.dtype("float32")])
 def test_a_numpy_dtype_is_saved_by_name(tmp_path, dtype):
     X, y = DATA["binary"]
@@ -1253,7 +1288,8 @@ def test_untampered_files_still_load_and_predict_identically(tmp_path, kind):
         for name in ("n_features_in_", "n_iter_", "t_", "n_layers_", "n_outputs_", "out_activation_", "loss_",
                      "loss_curve_", "best_loss_", "validation_scores_", "best_validation_score_",
                      "validation_loss_curve_", "_no_improvement_count"):
-            assert getattr(back, name) == getattr(est, name), name
+            assert hasattr(back, name) == hasattr(est, name), name
+            assert getattr(back, name, "absent") == getattr(est, name, "absent"), name
         if hasattr(est, "feature_names_in_"):
             np.testing.assert_array_equal(back.feature_names_in_, est.feature_names_in_)
         else:

@@ -65,6 +65,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         view into the network's weights).
     validation_loss_curve_ : list of float or None
         The loss on the early-stopping validation set after each epoch.
+        As ``best_loss_``, ``validation_scores_`` and ``best_validation_score_``,
+        absent after an 'lbfgs' fit (scikit-learn's 'lbfgs' sets none of them).
     model_ : glassnet.models.Sequential
         The trained network.
     """

@@ -221,7 +221,7 @@ _FITTED_CHECKS = {
                         "'softmax', 'logistic', 'identity' or 'exp'"),
     "loss_": (_is_loss, "a finite number >= 0"),
     "loss_curve_": (lambda v: v is None or _is_loss_list(v), "a list of finite numbers >= 0 or null"),
-    # +inf before the first epoch; None for 'lbfgs' and early stopping
+    # +inf before the first epoch; None for early stopping (an 'lbfgs' fit has none of the next four)
     "best_loss_": (lambda v: v is None or _is_float(v, (np.inf,), low=0), "a number >= 0 (or +inf) or null"),
     # a score is NaN (and its loss too) when the network's outputs are not finite
     "validation_scores_": (lambda v: v is None or _is_float_list(v, ("nan",)), "a list of numbers or null"),
@@ -233,27 +233,32 @@ _FITTED_CHECKS = {
 
 def _check_fitted(fitted, path):
     """The fitted attributes of ``sklearn.json``, each present and of its type and range."""
-    missing = [k for k in _FITTED if k not in fitted]
+    from ._solvers import _STOCHASTIC_ONLY  # _solvers imports ._base, which imports this module
+
+    # an 'lbfgs' fit leaves out the stochastic solvers' attributes, all of them (as scikit-learn's)
+    absent = [k for k in _FITTED if k not in fitted]
+    optional = list(_STOCHASTIC_ONLY) if set(_STOCHASTIC_ONLY) <= set(absent) else []
+    missing = [k for k in absent if k not in optional]
     if missing:
         raise _load_error(path, f"{_META_NAME} lacks the fitted attributes {missing}.")
     unknown = set(fitted) - set(_FITTED) - {"feature_names_in_"}
     if unknown:
         raise _load_error(path, f"{_META_NAME} has unknown fitted attributes {sorted(unknown)}.")
-    for key in _FITTED:
+    out = {k: fitted[k] for k in _FITTED if k not in optional}
+    for key, value in out.items():
         check, what = _FITTED_CHECKS[key]
-        if not check(fitted[key]):
-            raise _load_error(path, f"{key} in {_META_NAME} must be {what}; it is {fitted[key]!r:.100}.")
-    out = {k: fitted[k] for k in _FITTED}
+        if not check(value):
+            raise _load_error(path, f"{key} in {_META_NAME} must be {what}; it is {value!r:.100}.")
     # the training losses as NumPy scalars, as fit leaves them (and as scikit-learn's are)
     out["loss_"] = np.float64(out["loss_"])
-    if out["best_loss_"] is not None:
+    if out.get("best_loss_") is not None:
         out["best_loss_"] = np.float64(out["best_loss_"])
     if out["loss_curve_"] is not None:
         out["loss_curve_"] = [np.float64(v) for v in out["loss_curve_"]]
     for a, b in (("validation_scores_", "best_validation_score_"), ("validation_scores_", "validation_loss_curve_")):
-        if (out[a] is None) != (out[b] is None):
+        if not optional and (out[a] is None) != (out[b] is None):
             raise _load_error(path, f"{a} and {b} in {_META_NAME} must both be null or both be set.")
-    if out["validation_scores_"] is not None and len(out["validation_scores_"]) != len(out["validation_loss_curve_"]):
+    if out.get("validation_scores_") is not None and len(out["validation_scores_"]) != len(out["validation_loss_curve_"]):
         raise _load_error(path, f"validation_scores_ and validation_loss_curve_ in {_META_NAME} differ in length.")
     if "feature_names_in_" in fitted:
         names = fitted["feature_names_in_"]

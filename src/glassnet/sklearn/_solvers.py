@@ -43,6 +43,10 @@ def _solver_key(est):
     return est.solver, est.optimizer, est.jit_compile
 
 
+#: the fitted attributes of the stochastic solvers' stopping rules, which an 'lbfgs' fit does not have
+_STOCHASTIC_ONLY = ("best_loss_", "validation_scores_", "best_validation_score_", "validation_loss_curve_")
+
+
 def _fit_stochastic(est, X, Y, w, rs, incremental):
     """Train ``est.model_`` with 'sgd'/'adam' for ``max_iter`` epochs (one if ``incremental``)."""
     model = est.model_
@@ -56,6 +60,9 @@ def _fit_stochastic(est, X, Y, w, rs, incremental):
         # partial_fit calls leaves it as it leaves learning_rate_init and momentum (until a new fit)
         est._schedule = (est.learning_rate, float(est.learning_rate_init), float(est.power_t))
     # After an 'lbfgs' fit (warm start), or early_stopping switched on or off.
+    for name in _STOCHASTIC_ONLY:
+        if not hasattr(est, name):
+            setattr(est, name, None)
     if est.loss_curve_ is None:
         est.loss_curve_ = []
     if est.early_stopping and est.validation_scores_ is None:
@@ -229,8 +236,8 @@ def _fit_lbfgs(est, X, Y, w):
         warnings.warn(message, ConvergenceWarning)
     est.loss_ = np.float64(result.fun)  # a NumPy scalar, as scikit-learn's
     est.loss_curve_ = curve
-    est.best_loss_ = None
-    est.validation_scores_ = est.best_validation_score_ = est.validation_loss_curve_ = None
+    for name in _STOCHASTIC_ONLY:  # as scikit-learn's lbfgs, which never sets them (hasattr is False)
+        vars(est).pop(name, None)
 
 
 def _set_batch_statistics(model, X):
