@@ -355,6 +355,12 @@ def test_export_replaces_only_an_onnx_file_unless_told(tmp_path):
     assert export(model, tmp_path / "new.onnx", overwrite=False) == str(tmp_path / "new.onnx")
     with pytest.raises(TypeError, match="overwrite must be None, True or False. Received: overwrite='yes'"):
         export(model, tmp_path / "m.onnx", overwrite="yes")
+    # model.export, Keras's name for it, follows the same rule and takes overwrite too
+    model.save(tmp_path / "model.gn")
+    with pytest.raises(FileExistsError, match="model.gn' exists and is not an ONNX file"):
+        model.export(tmp_path / "model.gn")
+    np.testing.assert_allclose(run_onnx(model.export(tmp_path / "model.gn", overwrite=True), x), model.predict(x),
+                               rtol=1e-6)
 
 
 def test_failed_export_leaves_the_old_file(tmp_path, monkeypatch):

@@ -1132,7 +1132,7 @@ class Sequential:
         save_model(self, filepath, include_optimizer=check_bool(include_optimizer, "include_optimizer"),
                    overwrite=overwrite)
 
-    def export(self, filepath, format="onnx", verbose=None, input_signature=None):
+    def export(self, filepath, format="onnx", verbose=None, input_signature=None, overwrite=None):
         """Write the model for another runtime, as Keras 3's ``export``: ``format="onnx"`` an ONNX
         file (glassnet.onnx.export; run it with onnxruntime); ``format="keras"`` a Keras 3 ``.keras``
         file that ``keras.saving.load_model`` reads (architecture, weights and compile settings, not
@@ -1140,7 +1140,8 @@ class Sequential:
         glassnet.models.keras_files.save_keras). Keras's other formats (``"tf_saved_model"``,
         ``"openvino"``, ``"litert"``) need TensorFlow or OpenVINO and are refused; ``verbose`` (a bool)
         prints nothing, and ``input_signature`` must be None (the input is the model's own). Atomic;
-        returns ``filepath``."""
+        returns ``filepath``. ``overwrite`` (glassnet's, for ONNX): which existing file may be
+        replaced, as in glassnet.onnx.export (by default an ONNX file, not a model file)."""
         _only_none("is for Keras's TensorFlow exports; the exported input is the model's own",
                    input_signature=input_signature)
         if verbose is not None:
@@ -1153,13 +1154,14 @@ class Sequential:
             raise ValueError(f"format must be one of {sorted(formats)}. Received: format={format!r:.60}")
         self._require_built("export")
         if format == "keras":
+            _only_none("is for format='onnx' (a .keras file replaces only a .keras name)", overwrite=overwrite)
             from .keras_files import save_keras
 
             save_keras(self, filepath)
             return filepath
         from .. import onnx as onnx_module
 
-        return onnx_module.export(self, filepath)
+        return onnx_module.export(self, filepath, overwrite=overwrite)
 
     def save_weights(self, filepath, overwrite=True):
         """Save the model without its optimizer state (read back with :meth:`load_weights`
