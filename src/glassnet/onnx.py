@@ -546,7 +546,7 @@ def export(model, path, overwrite=None):
     if overwrite is not None and not isinstance(overwrite, (bool, np.bool_)):
         raise TypeError(f"overwrite must be None, True or False. Received: overwrite={overwrite!r:.60}")
     overwrite = None if overwrite is None else bool(overwrite)  # (a NumPy bool too)
-    if overwrite is None and os.path.isfile(path) and os.path.getsize(path) and not is_onnx_file(path):
+    if overwrite is None and os.path.isfile(path) and os.path.getsize(path) and not _is_onnx_file(path):
         raise FileExistsError(f"{path!r} exists and is not an ONNX file (a name ending in .onnx, not a zip archive "
                               "such as a glassnet model or a .keras file): it was left as it is. Give another file "
                               "name, or pass overwrite=True to replace it.")
@@ -557,7 +557,7 @@ def export(model, path, overwrite=None):
     return path
 
 
-def is_onnx_file(path):
+def _is_onnx_file(path):
     """Whether ``path`` names an ONNX file that :func:`export` replaces by default: ``.onnx``
     (any case), and not a zip archive (a glassnet model or a Keras file renamed so)."""
     if os.path.splitext(os.fspath(path))[1].lower() != ".onnx":

@@ -326,7 +326,7 @@ _REPLACEABLE = {
 
 def _is_onnx_file(path):
     """What glassnet.onnx.export replaces by default: a ``.onnx`` file that is no zip archive."""
-    from ..onnx import is_onnx_file
+    from ..onnx import _is_onnx_file as is_onnx_file
 
     return is_onnx_file(path)
 
