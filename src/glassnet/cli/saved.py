@@ -236,13 +236,13 @@ def cmd_export(args):
         save_keras(model, args.keras)
     shape = lambda dims: "(" + ", ".join(["N", *(str(d) for d in dims[1:])]) + ")"  # noqa: E731
     if args.onnx is not None:
-        from ..onnx import OPSET, _class_labels, export
+        from ..onnx import OPSET, _class_labels, export, to_onnx
 
         # a file of clf.save: scikit-learn's outputs, as glassnet.onnx.export(clf) writes them
         estimator = saved_estimator(args.model, "its network is exported, without scikit-learn's outputs")
         export(model if estimator is None else estimator, args.onnx)
         if estimator is not None:
-            outputs = _estimator_outputs(args.onnx)
+            outputs = _onnx_outputs(to_onnx(estimator))  # (not read back: --onnx may be a pipe)
         else:
             label = ", 'label' (N) class labels" if _class_labels(model) is not None else ""
             outputs = f"output 'output' {shape(model.output_shape)}{label}"
@@ -254,13 +254,13 @@ def cmd_export(args):
     return 0
 
 
-def _estimator_outputs(path):
-    """The outputs of the ONNX file ``path`` of an estimator, e.g. ``outputs 'label' (N) int64,
-    'probabilities' (N, 3) float32``, read from the file as onnxruntime reads them."""
+def _onnx_outputs(proto):
+    """The outputs of the ONNX model ``proto``, as onnxruntime reads them: e.g. ``outputs 'label' (N)
+    int64, 'probabilities' (N, 3) float32``."""
     import onnx
 
     parts = []
-    for output in onnx.load(path).graph.output:
+    for output in proto.graph.output:
         tensor = output.type.tensor_type
         dims = ", ".join(d.dim_param or str(d.dim_value) for d in tensor.shape.dim)
         kind = ("text" if tensor.elem_type == onnx.TensorProto.STRING
