@@ -318,7 +318,7 @@ class Layer:
         weights (a layer of a frozen model is frozen, as Keras 3; Sequential._trains)."""
         owner = getattr(self, "_owner", None)
         model = owner() if owner is not None else None
-        return self.trainable and getattr(model, "trainable", True)
+        return model._trains(self) if model is not None else self.trainable
 
     @property
     def trainable_size(self):
