@@ -295,13 +295,18 @@ class BinaryAccuracy(Metric):
         return np.mean((A > self.threshold) == Y, axis=-1)
 
 
-class CategoricalAccuracy(Metric):
+class _NameFirst(Metric):
+    """A built-in metric that takes Keras's ``(name, dtype)``, where the base ``Metric``
+    takes Keras's ``(dtype, name)``."""
+
+    def __init__(self, name=None, dtype=None):
+        super().__init__(name=name, dtype=dtype)
+
+
+class CategoricalAccuracy(_NameFirst):
     """Share of rows whose largest output is the one-hot target's class."""
 
     name = "categorical_accuracy"
-
-    def __init__(self, name=None, dtype=None):  # Keras's order for its metrics (the base takes dtype first)
-        super().__init__(name=name, dtype=dtype)
 
     def values(self, Y, A):
         return (A.argmax(axis=-1) == Y.argmax(axis=-1)).astype(np.float64)
@@ -314,7 +319,7 @@ class CategoricalAccuracy(Metric):
         self.count += A.shape[0]
 
 
-class SparseCategoricalAccuracy(Metric):
+class SparseCategoricalAccuracy(_NameFirst):
     """Share of rows whose largest output is the integer label ``y_true`` (shape
     ``(n,)`` or ``(n, 1)``); inside ``fit``, where the loss has one-hot encoded
     the labels, the one-hot targets' class."""
@@ -324,9 +329,6 @@ class SparseCategoricalAccuracy(Metric):
     #: targets then hold rows of zeros, the ignored samples, which count as misses, as Keras counts
     #: them (argmax would read them as class 0); other models skip the check
     _zero_rows = False
-
-    def __init__(self, name=None, dtype=None):  # Keras's order for its metrics (the base takes dtype first)
-        super().__init__(name=name, dtype=dtype)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         Y, A, sample_weight = _align(y_true, y_pred, sample_weight, labels=True)
@@ -419,25 +421,19 @@ class SparseTopKCategoricalAccuracy(TopKCategoricalAccuracy):
         self._accumulate(hit.astype(np.float64), sample_weight)
 
 
-class MeanSquaredError(Metric):
+class MeanSquaredError(_NameFirst):
     """Mean of ``(ŷ − y)²`` over the outputs and the samples seen (Keras's)."""
 
     name = "mean_squared_error"
-
-    def __init__(self, name=None, dtype=None):  # Keras's order for its metrics (the base takes dtype first)
-        super().__init__(name=name, dtype=dtype)
 
     def values(self, Y, A):
         return np.mean((A - Y) ** 2, axis=-1)
 
 
-class MeanAbsoluteError(Metric):
+class MeanAbsoluteError(_NameFirst):
     """Mean of ``|ŷ − y|`` over the outputs and the samples seen (Keras's)."""
 
     name = "mean_absolute_error"
-
-    def __init__(self, name=None, dtype=None):  # Keras's order for its metrics (the base takes dtype first)
-        super().__init__(name=name, dtype=dtype)
 
     def values(self, Y, A):
         return np.mean(np.abs(A - Y), axis=-1)
@@ -456,12 +452,9 @@ class RootMeanSquaredError(MeanSquaredError):
         return float(np.sqrt(super().result()))
 
 
-class _LossMean(Metric):
+class _LossMean(_NameFirst):
     """The mean over the epoch of a loss's per-sample values, as Keras's metrics of the
     losses' names (``metrics=["binary_crossentropy"]``)."""
-
-    def __init__(self, name=None, dtype=None):  # Keras's order for its metrics (the base takes dtype first)
-        super().__init__(name=name, dtype=dtype)
 
     def _loss(self):
         raise NotImplementedError
