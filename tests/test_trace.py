@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from glassnet import activations, optimizers, regularizers
+from glassnet import activations, losses, optimizers, regularizers
 from glassnet.layers import BatchNormalization, Dense, Dropout
 from glassnet.models import Sequential
 from glassnet.trace import Trace, format_table, trace
@@ -485,6 +485,30 @@ def test_a_softmax_layer_without_the_fused_loss_shows_its_jacobian_rule(output):
     a = layer.a[0]
     jacobian = np.diag(a) - np.outer(a, a) if output == "softmax" else np.eye(3) - np.exp(a)[None, :]
     np.testing.assert_allclose(layer.delta[0], jacobian.T @ layer.dJ_da[0], rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "activation, loss, y, rule, delta",
+    [
+        # seed 002's δ^(L) = a^(L) − y: one sigmoid output with binary cross-entropy
+        ("sigmoid", "binary_crossentropy", [1.0], "a^(2) − y", lambda a, y: a - y),
+        # K = 2 sigmoid outputs (seed 002's K): Keras's binary cross-entropy is the mean over them
+        ("sigmoid", "binary_crossentropy", [1.0, 0.0], "(a^(2) − y) / 2", lambda a, y: (a - y) / 2),
+        (activations.Sigmoid(steepness=2.0), "binary_crossentropy", [1.0], "2 (a^(2) − y)", lambda a, y: 2 * (a - y)),
+        ("log_softmax", "nll", [1.0, 0.0], "exp(a^(2)) − y", lambda a, y: np.exp(a) - y),
+        ("softmax", "categorical_crossentropy", [0.0, 1.0], "a^(2) − y", lambda a, y: a - y),
+        # label smoothing 0.2 over K = 2 classes: y becomes 0.8 y + 0.1
+        ("softmax", losses.CategoricalCrossentropy(label_smoothing=0.2), [1.0, 0.0], "a^(2) − (0.8 y + 0.1)",
+         lambda a, y: a - (0.8 * y + 0.1)),
+    ],
+)
+def test_the_fused_output_rule_is_the_delta_it_shows(activation, loss, y, rule, delta):
+    # the rule read "a^(L) − y" for each of these, while δ was (a − y)/2, 2 (a − y), e^a − y or a − 0.8y − 0.1
+    model = Sequential([Dense(len(y), activation, input_dim=2)], dtype="float64", seed=0)
+    model.compile(optimizer="sgd", loss=loss)
+    out = trace(model, [0.5, -0.2], y).layers[0]
+    assert out.delta_rule == f"{rule} ({model.layers[0].activation.name} + {model.loss.name})"
+    np.testing.assert_allclose(out.delta[0], delta(out.a[0], np.array(y)), rtol=1e-12)
 
 
 def test_keras_activation_layers_show_their_delta():

@@ -42,6 +42,8 @@ import numpy as np
 
 from . import backend
 from ._validation import _as_array
+from .activations import LogSoftmax
+from .losses import BinaryCrossentropy
 
 __all__ = ["trace", "Trace", "LayerTrace", "format_table", "WORKED_EXAMPLE", "worked_example_model"]
 
@@ -552,7 +554,7 @@ def _red_path(model, Y, A, w):
         dZ = model.loss.fused_delta(last.activation, Y, A, w)
     if dZ is not None:
         d = last.backward_preactivation(dZ)
-        seen[len(layers) - 1] = (None, dZ, f"a^({L}) − y ({last.activation.name} + {model.loss.name})", None, {})
+        seen[len(layers) - 1] = (None, dZ, _fused_rule(last.activation, model.loss, L, A.shape[-1]), None, {})
     else:
         dA = model.loss.gradient(Y, A, w)
         d = last.backward(dA)
@@ -564,6 +566,23 @@ def _red_path(model, Y, A, w):
         through = f"δ^({i + 3}) W^({i + 2})ᵀ" if "W" in nxt.params else f"∂J/∂a^({i + 2})"
         seen[i] = _row(layers[i], dA, d, f"({through})", i + 1)
     return seen
+
+
+def _fused_rule(activation, loss, L, K):
+    """The rule of an output δ that the loss computes with its activation: seed 002's
+    ``a^(L) − y`` with what glassnet's loss adds to it. Log-softmax outputs are
+    log-probabilities (``e^a − y``), label smoothing moves ``y``, a logistic of
+    steepness λ or a softmax of inverse temperature β multiplies δ, and binary
+    cross-entropy, Keras's mean over the K outputs, divides it by K."""
+    a = f"exp(a^({L}))" if isinstance(activation, LogSoftmax) else f"a^({L})"
+    s = getattr(loss, "label_smoothing", 0)
+    rule = f"{a} − ({1 - s:g} y + {s / K:g})" if s else f"{a} − y"
+    scale = getattr(activation, "steepness", getattr(activation, "beta", 1))
+    if scale != 1:
+        rule = f"{scale:g} ({rule})"
+    if isinstance(loss, BinaryCrossentropy) and K > 1:
+        rule = f"({rule}) / {K}" if scale == 1 else f"{rule} / {K}"
+    return f"{rule} ({activation.name} + {loss.name})"
 
 
 def _row(layer, dA, dX, dJ_da, index):
