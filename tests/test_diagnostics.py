@@ -1,6 +1,7 @@
 """Training diagnostics: dead ReLUs, saturation, vanishing gradients, learning rate (SPEC A11)."""
 
 import json
+import math
 import warnings
 
 import numpy as np
@@ -75,6 +76,38 @@ def test_deep_sigmoid_network_is_flagged_for_vanishing_gradients(circle):
     rms = [np.linalg.norm(g) / np.sqrt(g.size) for g in grads]
     np.testing.assert_allclose([l.grad_rms for l in diagnosis.layers], rms, rtol=1e-5)
     assert rms[0] < rms[-1] / 100
+
+
+def test_seed_004s_gradient_far_from_the_output_is_the_product_of_the_derivatives_on_the_way():
+    """Seed 004: ∂E/∂w_32 ∝ φ'(net_0) φ'(net_1) φ'(net_2), so "the weights farthest away from the
+    output can have very large, or very small, updates". A chain of three sigmoid neurons
+    x → o_1 → o_2 → o_3 with E = ½ (y_t − o_3)², worked by the chain rule."""
+    x, y_t, w = 0.8, 1.0, [1.5, -2.0, 0.7]
+    net, o = [], x
+    for wi in w:
+        net.append(wi * o)
+        o = 1 / (1 + math.exp(-net[-1]))
+    outs = [1 / (1 + math.exp(-n)) for n in net]
+    dphi = [s * (1 - s) for s in outs]  # φ'(net) = φ(1 − φ)
+    dE_do = -(y_t - outs[2])
+    by_hand = [dE_do * dphi[2] * w[2] * dphi[1] * w[1] * dphi[0] * x,  # the first weight: three φ'
+               dE_do * dphi[2] * w[2] * dphi[1] * outs[0],
+               dE_do * dphi[2] * outs[1]]  # the last weight: one φ'
+    model = Sequential([Dense(1, "sigmoid", use_bias=False, input_dim=1), Dense(1, "sigmoid", use_bias=False),
+                        Dense(1, "sigmoid", use_bias=False)], dtype="float64")
+    model.compile(SGD(1.0), "squared_error")
+    model.build()
+    model.set_weights([np.array([[wi]]) for wi in w])
+    grads = [g[0, 0] for g in model.gradients(np.array([[x]]), np.array([[y_t]]))]
+    np.testing.assert_allclose(grads, by_hand, rtol=1e-12)
+    # ten neurons of unit weights: ∂E/∂w_1 / ∂E/∂w_10 = φ'(net_1) ⋯ φ'(net_9) · x / o_9, and φ' ≤ ¼,
+    # o_9 > ½ (every net input is positive), so the first weight moves at most 2x/4⁹ as much as the last
+    deep = Sequential([Dense(1, "sigmoid", use_bias=False, kernel_initializer="ones", input_dim=1)]
+                      + [Dense(1, "sigmoid", use_bias=False, kernel_initializer="ones") for _ in range(9)],
+                      dtype="float64")
+    deep.compile(SGD(1.0), "squared_error")
+    grads = np.abs([g[0, 0] for g in deep.gradients(np.array([[x]]), np.array([[y_t]]))])
+    assert 0 < grads[0] < grads[-1] * 2 * x / 4.0**9
 
 
 def test_a_layer_no_gradient_reaches_is_not_called_1e300_times_smaller(rng):
