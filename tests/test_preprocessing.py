@@ -51,6 +51,19 @@ def test_zero_center_of_images_subtracts_the_mean_image(rng):
     np.testing.assert_allclose(zero_center(X).mean(axis=0), 0, atol=1e-12)
 
 
+def test_zero_center_per_channel_subtracts_one_mean_per_channel():
+    # seed 004: "subtract the mean image only, can do it per channel": two images of 1×2 pixels,
+    # 2 channels; channel 0 holds 0, 2, 4, 6 (mean 3), channel 1 holds 10, 30, 50, 70 (mean 40)
+    X = np.array([[[[0, 10], [2, 30]]], [[[4, 50], [6, 70]]]])
+    np.testing.assert_array_equal(zero_center(X, per_channel=True),
+                                  [[[[-3, -30], [-1, -10]]], [[[1, 10], [3, 30]]]])
+    np.testing.assert_array_equal(zero_center(X), [[[[-2, -20], [-2, -20]]], [[[2, 20], [2, 20]]]])  # mean image
+    with pytest.raises(TypeError, match="per_channel must be True or False"):
+        zero_center(X, per_channel="yes")
+    with pytest.raises(ValueError, match="at least 2-D"):
+        zero_center([1.0, 2.0], per_channel=True)
+
+
 def test_constant_feature_is_only_centered():
     X = np.array([[5.0, 1.0], [5.0, 3.0]])
     np.testing.assert_array_equal(standardize(X), [[0, -1], [0, 1]])

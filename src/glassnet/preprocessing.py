@@ -451,9 +451,16 @@ def _check_range(feature_range):
     return a, b
 
 
-def zero_center(X):
-    """``X - mean(X, axis=0)`` (seed 004: ``X -= np.mean(X, axis = 0)``); a new array."""
-    return StandardScaler(with_std=False).fit_transform(X)
+def zero_center(X, per_channel=False):
+    """``X - mean(X, axis=0)`` (seed 004: ``X -= np.mean(X, axis = 0)``); a new array.
+
+    Of images ``(n, h, w, c)`` that subtracts the mean image; ``per_channel=True``
+    subtracts one mean per channel (the last axis), the mean over every sample and
+    pixel: seed 004's "subtract the mean image only, can do it per channel"."""
+    if not check_bool(per_channel, "per_channel"):
+        return StandardScaler(with_std=False).fit_transform(X)
+    X = check_array(X, "X", ndim=2, allow_nd=True, finite=False)
+    return StandardScaler(with_std=False).fit_transform(X.reshape(-1, X.shape[-1])).reshape(X.shape)
 
 
 def standardize(X):
