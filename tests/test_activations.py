@@ -288,6 +288,29 @@ def test_step_and_sign_propagate_nan():
     assert np.isnan(activations.get("step")(np.float32(np.nan))) and activations.get("sign")(z).dtype == np.float64
 
 
+def test_seed_002s_step_is_0_at_the_threshold(tmp_path):
+    # seed 002: "Its output is 1 (activated) when value > 0 (threshold) and outputs a 0 (not
+    # activated) otherwise"; "step" gives 1 at z = 0 (seed 001's "≥ threshold"), so seed 002's had no name
+    z = np.array([np.nan, -np.inf, -2.0, -0.0, 0.0, 1e-300, 3.0, np.inf])
+    seed_002 = np.array([np.nan, 0, 0, 0, 0, 1, 1, 1])  # 1 where z > 0, else 0
+    np.testing.assert_array_equal(activations.Step(at_zero=0)(z), seed_002)
+    np.testing.assert_array_equal(activations.get("step")(z, at_zero=0.0), seed_002)
+    np.testing.assert_array_equal(activations.Step(at_zero=0.5)(z), np.heaviside(z, 0.5))
+    np.testing.assert_array_equal(activations.Step()(z), np.heaviside(z, 1.0))
+    # a unit of seed 002 with w = (1, 1), b = −1 fires for (1, 1) only, not at z = 0 for (1, 0), (0, 1)
+    model = Sequential([Dense(1, activations.Step(at_zero=0), input_dim=2)], dtype="float64")
+    model.build()
+    model.set_weights([np.array([[1.0], [1.0]]), np.array([-1.0])])
+    X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]])
+    np.testing.assert_array_equal(model.predict(X, verbose=0).ravel(), [0, 0, 0, 1])
+    model.save(tmp_path / "m.gn")
+    again = glassnet.models.load_model(tmp_path / "m.gn")
+    np.testing.assert_array_equal(again.predict(X, verbose=0).ravel(), [0, 0, 0, 1])
+    for bad, error in ((2, ValueError), (-0.5, ValueError), ("0", TypeError)):
+        with pytest.raises(error, match="at_zero"):
+            activations.Step(at_zero=bad)
+
+
 @pytest.mark.parametrize("x", [1.5, np.float64(1.5), np.array(1.5), 2])
 def test_elementwise_activations_take_a_scalar(x):
     # sigmoid raised "TypeError: return arrays must be of ArrayType" (its out= buffers need an array)
@@ -520,8 +543,8 @@ def test_new_activations_are_saved_with_their_arguments(tmp_path):
 
     model = Sequential([Dense(3, activation=activations.GeneralReLU(0.1, 2.0, 0.5), input_dim=2),
                         Dense(3, activation=activations.GELU(approximate=True)), Dense(2, activation="mish")], seed=0)
-    model.save(tmp_path / "m.glassnet")
-    loaded = load_model(tmp_path / "m.glassnet")
+    model.save(tmp_path / "m.gn")
+    loaded = load_model(tmp_path / "m.gn")
     assert [repr(layer.activation) for layer in loaded.layers] == \
         ["GeneralReLU(negative_slope=0.1, max_value=2.0, threshold=0.5)", "GELU(approximate=True)", "Mish()"]
     x = np.random.default_rng(1).normal(size=(5, 2))

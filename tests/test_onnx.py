@@ -469,6 +469,14 @@ def test_step_and_sign_keep_nan_in_onnx_as_in_glassnet(name, tmp_path):
     assert np.isnan(out[0, 0])
 
 
+@pytest.mark.parametrize("at_zero, expected", [(0.0, [0, 0, 1]), (0.5, [0, 0.5, 1]), (1.0, [0, 1, 1])])
+def test_a_step_keeps_its_value_at_zero_in_onnx(at_zero, expected, tmp_path):
+    # seed 002's step, Step(at_zero=0), is 0 at z = 0; the exported graph computed z >= 0 for every step
+    model = Sequential([Activation(activations.Step(at_zero=at_zero), input_shape=(3,))], dtype="float32")
+    z = np.array([[-2.0, 0.0, 3.0]], dtype=np.float32)
+    np.testing.assert_array_equal(run_onnx(export(model, tmp_path / "m.onnx"), z), [expected])
+
+
 def test_model_export_writes_onnx_as_keras_export_does(rng, tmp_path):
     # Keras 3's model.export(path, format="onnx"): the same file as glassnet.onnx.export
     model = Sequential([Input(shape=(4,)), Dense(5, activation="tanh"), Dense(3, activation="softmax")], seed=0)

@@ -128,20 +128,32 @@ class Linear(Activation):
 
 
 class Step(Activation):
-    """Heaviside step: 1 for ``z >= 0``, else 0; NaN stays NaN (as ``np.heaviside``).
-    Derivative 0 (almost everywhere)."""
+    """Heaviside step: 1 for ``z > 0``, 0 for ``z < 0`` and ``at_zero`` at ``z = 0``
+    (``np.heaviside(z, at_zero)``); NaN stays NaN. Derivative 0 (almost everywhere).
+
+    ``at_zero=1`` (the default) fires at the threshold, seed 001's "≥ threshold";
+    ``Step(at_zero=0)`` is seed 002's step, "1 when value > 0, 0 otherwise"."""
 
     piecewise_constant = True
     name = "step"
     output_range = (0.0, 1.0)
 
+    def __init__(self, at_zero=1.0):
+        self.at_zero = check_number(at_zero, "at_zero", low=0, high=1)
+
     def forward(self, Z, out=None):
         xp = get_namespace(Z)
+        step = astype(Z >= 0, Z.dtype)
+        if self.at_zero != 1:
+            step = xp.where(Z == 0, self.at_zero * step, step)
         # NaN >= 0 is False: without the where, a diverged net's NaN would read as class 0
-        return xp.where(xp.isnan(Z), Z, astype(Z >= 0, Z.dtype))
+        return xp.where(xp.isnan(Z), Z, step)
 
     def derivative(self, Z, A):
         return get_namespace(Z).zeros_like(Z)
+
+    def get_config(self):
+        return {"at_zero": self.at_zero}
 
 
 class Sign(Activation):

@@ -166,9 +166,11 @@ def _nan_kept(g, Z, A):
     return g.node("Where", [g.node("IsNaN", [Z]), Z, A])
 
 
-def _step(g, Z):
-    step = g.node("Cast", [g.node("GreaterOrEqual", [Z, g.constant(0.0, "zero")])],
-                  to=g.helper.np_dtype_to_tensor_dtype(g.dtype))
+def _step(g, Z, at_zero=1.0):
+    zero = g.constant(0.0, "zero")
+    step = g.node("Cast", [g.node("GreaterOrEqual", [Z, zero])], to=g.helper.np_dtype_to_tensor_dtype(g.dtype))
+    if at_zero != 1:
+        step = g.node("Where", [g.node("Equal", [Z, zero]), g.constant(at_zero, "at_zero"), step])
     return _nan_kept(g, Z, step)
 
 
@@ -260,7 +262,7 @@ _ONNX_ACTIVATIONS = {
     _activations.ELU: _elu,
     _activations.Softplus: _softplus,
     _activations.Ramp: lambda g, Z, a: g.node("Clip", [Z, g.constant(-1.0, "low"), g.constant(1.0, "high")]),
-    _activations.Step: lambda g, Z, a: _step(g, Z),
+    _activations.Step: lambda g, Z, a: _step(g, Z, a.at_zero),
     _activations.Sign: lambda g, Z, a: _sign(g, Z),
     _activations.Argmax: lambda g, Z, a: _argmax(g, Z),
 }
