@@ -306,6 +306,7 @@ def test_seed_002s_step_is_0_at_the_threshold(tmp_path):
     model.save(tmp_path / "m.gn")
     again = glassnet.models.load_model(tmp_path / "m.gn")
     np.testing.assert_array_equal(again.predict(X, verbose=0).ravel(), [0, 0, 0, 1])
+    assert activations.deserialize({"class_name": "Step", "config": {}}).at_zero == 1  # a file written before
     for bad, error in ((2, ValueError), (-0.5, ValueError), ("0", TypeError)):
         with pytest.raises(error, match="at_zero"):
             activations.Step(at_zero=bad)
