@@ -88,6 +88,58 @@ def test_xor_network_computes_bipolar_xor():
     assert table.columns == ["x_1", "x_2", "h1_1", "h1_2", "z", "y"]
 
 
+@pytest.mark.parametrize("activation, levels", [("step", (0, 1)), ("sign", (-1, 1))])
+def test_every_boolean_function_of_up_to_3_inputs_by_one_hidden_layer(activation, levels):
+    # seed 001, "Expressive Capabilities of ANNs": "Every boolean function can be represented by
+    # network with single hidden layer ... but might require exponential (in number of inputs)
+    # hidden units". All 4 + 16 + 256 functions of 1 to 3 inputs, each from its truth table.
+    for n in (1, 2, 3):
+        for y in itertools.product(levels, repeat=2**n):
+            net = ThresholdNetwork.from_truth_table(y, activation=activation)
+            assert len(net.layers) == 2
+            table = net.truth_table()
+            np.testing.assert_array_equal(table.inputs, list(itertools.product(levels, repeat=n)))
+            np.testing.assert_array_equal(table.y, y)
+            # one hidden unit per input whose output is 1, and no z on the threshold
+            assert net.layers[0][0].shape == (n, max(1, y.count(levels[1])))
+            assert np.all(table.z != 0) and np.all(table.hidden[0][0] != 0)
+
+
+def test_a_boolean_network_by_hand_and_parity_needs_exponentially_many_units():
+    # XOR (0, 1, 1, 0): one unit fires for (0, 1), z = −x1 + x2 − ½, one for (1, 0), z = x1 − x2 − ½;
+    # the output ORs them, z = h1 + h2 − ½
+    (W1, b1), (W2, b2) = ThresholdNetwork.from_truth_table([0, 1, 1, 0]).layers
+    np.testing.assert_array_equal(W1, [[-1, 1], [1, -1]])
+    np.testing.assert_array_equal(b1, [-0.5, -0.5])
+    np.testing.assert_array_equal(W2, [[1], [1]])
+    np.testing.assert_array_equal(b2, [-0.5])
+    # the cheese festival's "any two of three" has four inputs that say yes: four hidden units
+    cheese = ThresholdUnit([1, 1, 1], threshold=2).truth_table().y
+    assert ThresholdNetwork.from_truth_table(cheese).layers[0][0].shape == (3, 4)
+    # parity of n inputs is 1 on half the rows: 2**(n − 1) hidden units
+    for n in range(1, 8):
+        parity = np.array(list(itertools.product((0, 1), repeat=n))).sum(axis=1) % 2
+        net = ThresholdNetwork.from_truth_table(parity)
+        assert net.layers[0][0].shape[1] == 2 ** (n - 1)
+        np.testing.assert_array_equal(net.truth_table().y, parity)
+
+
+@pytest.mark.parametrize(
+    "y, activation, exc, match",
+    [
+        ([0, 1, 1], "step", ValueError, r"y must give one output per row of a truth table: 2\*\*n values .* Received 3"),
+        ([1], "step", ValueError, r"2\*\*n values .* Received 1 values"),
+        ([0, 1, 1, 2], "step", ValueError, r"y must hold the outputs 0 and 1 of 'step' units"),
+        ([0, 1, 1, 0], "sign", ValueError, r"y must hold the outputs -1 and 1 of 'sign' units"),
+        ([0, 1, 1, 0], "relu", ValueError, r"activation must be 'step' or 'sign'"),
+        ("0110", "step", TypeError, r"y must be"),
+    ],
+)
+def test_from_truth_table_names_what_y_must_be(y, activation, exc, match):
+    with pytest.raises(exc, match=match):
+        ThresholdNetwork.from_truth_table(y, activation=activation)
+
+
 def test_bad_input():
     with pytest.raises(ValueError, match="not both"):
         ThresholdUnit([1, 1], threshold=1, bias=-1)

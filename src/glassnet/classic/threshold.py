@@ -218,6 +218,39 @@ class ThresholdNetwork:
             out.append((Z, A))
         return out
 
+    @classmethod
+    def from_truth_table(cls, y, activation="step"):
+        """A network with one hidden layer that computes any boolean function (seed 001:
+        "Every boolean function can be represented by network with single hidden layer
+        ... but might require exponential (in number of inputs) hidden units").
+
+        ``y`` lists the output for every input in :meth:`truth_table`'s order ((0, 0),
+        (0, 1), (1, 0), (1, 1) for two inputs), in the activation's levels (0/1 for step,
+        ±1 for sign). Each hidden unit fires for one input ``m`` with output 1 and for no
+        other: weights ±1 (+1 where ``m`` is on), bias ½ − (number of ones in ``m``) (step;
+        z = ½ − the count of inputs that differ from ``m``) or 1 − n (sign; z = 1 − 2·that count).
+        The output unit ORs them. So it needs as many hidden units as ``y`` has ones: up to
+        2**n, 2**(n−1) for parity. (A function that is never 1 gets one unit that never fires.)
+        No z is ever 0, so the result does not depend on the convention for h(0)."""
+        h, levels = _activation(activation)
+        Y = check_array(y, "y", ndim=1, dtype=np.float64)
+        n = len(Y).bit_length() - 1
+        if len(Y) < 2 or len(Y) != 2**n:
+            raise ValueError(f"y must give one output per row of a truth table: 2**n values for n inputs "
+                             f"(4 for two). Received {len(Y)} values.")
+        if not np.isin(Y, levels).all():
+            raise ValueError(f"y must hold the outputs {levels[0]} and {levels[1]} of {activation!r} units. "
+                             f"Received the values {np.unique(Y).tolist()[:10]}.")
+        step = activation == "step"
+        M = _all_inputs(levels, n, "y")[Y == levels[1]]  # the inputs m whose output is 1
+        W1 = np.where(M == levels[1], 1.0, -1.0).T
+        b1 = 0.5 - M.sum(axis=1) if step else np.full(len(M), 1.0 - n)
+        if len(M) == 0:  # never 1: one hidden unit that never fires
+            W1, b1 = np.zeros((n, 1)), np.array([-0.5 if step else -1.0])
+        k = W1.shape[1]
+        b2 = np.array([-0.5 if step else k - 1.0])  # fire when one hidden unit fires
+        return cls([(W1, b1), (np.ones((k, 1)), b2)], activation=activation)
+
     def predict(self, X):
         """Network output, shape (n_samples,) for one output unit."""
         A = self.forward(X)[-1][1]
