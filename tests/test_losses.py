@@ -206,6 +206,24 @@ def test_loss_values_by_hand():
     assert losses.get("multiclass_hinge")(np.array([[1.0, 0, 0]]), np.array([[3.2, 5.1, -1.7]])) == pytest.approx(2.9)
 
 
+def test_seed001_cross_entropy_footnote_tells_0_01_from_0_000000001():
+    # seed 001's footnote: the log "can be used to magnify differences between small positive numbers
+    # ... miss-classifications of zero with a probability of 0.01 versus ... 0.000000001": the cost of a
+    # 1 predicted with probability p is −log p: 2·ln 10 = 4.60517 for 0.01, 9·ln 10 = 20.7233 for 1e-9
+    y = np.array([[1.0], [1.0]])
+    p = np.array([[0.01], [1e-9]])
+    costs = [2 * np.log(10), 9 * np.log(10)]
+    exact = losses.BinaryCrossentropy(epsilon=0.0)
+    assert [exact(y[i:i + 1], p[i:i + 1]) for i in range(2)] == pytest.approx(costs, rel=1e-12)
+    assert exact(y, p) == pytest.approx(np.mean(costs), rel=1e-12)  # C = −(1/n) Σ [y log ŷ + (1 − y) log(1 − ŷ)]
+    # a sigmoid output's logit z gives the same without any clip: p = σ(z), z = log(p / (1 − p))
+    logits = np.log(p / (1 - p))
+    assert losses.BinaryCrossentropy(from_logits=True)(y, logits) == pytest.approx(np.mean(costs), rel=1e-9)
+    # the default, Keras's, clips p to [1e-7, 1 − 1e-7]: every p below 1e-7 costs −log 1e-7 = 16.1181
+    keras_like = losses.get("binary_crossentropy")
+    assert keras_like(y[1:], p[1:]) == keras_like(y[1:], np.array([[1e-7]])) == pytest.approx(16.11809565095832)
+
+
 def test_seed004_max_margin_and_hinge_margin():
     # Seed 004's MaxMargin [max_{k≠c}(x_k + m) − x_c]_+ counts the strongest wrong class only:
     # scores (1, .5, .8), class 0: max(.5, .8) + 1 − 1 = 0.8 (the summed hinge gives .5 + .8 = 1.3).
