@@ -132,6 +132,24 @@ def test_logistic_never_overflows():
     np.testing.assert_array_equal(out, [0.0, 0.5, 1.0])
 
 
+@pytest.mark.parametrize("f", [activations.Sigmoid(), activations.Sigmoid(steepness=2.5), activations.BipolarSigmoid(),
+                               activations.BipolarSigmoid(steepness=0.7), activations.Tanh()], ids=repr)
+def test_seed_000s_sigmoids_are_bounded_increasing_with_one_inflection_point(f):
+    # seed 000, "Sigmoid function": "a bounded, differentiable, real function that is defined for all real
+    # input values and has a non-negative derivative at each point and exactly one inflection point"
+    x = np.linspace(-12, 12, 2401)
+    a = f(x)
+    low, high = f.output_range
+    assert np.all((low <= a) & (a <= high)) and np.all(np.isfinite(f(np.array([-1e300, 1e300]))))
+    slope = f.derivative(x, a)
+    assert np.all(slope >= 0)
+    np.testing.assert_allclose(slope[1:-1], (a[2:] - a[:-2]) / (x[2] - x[0]), rtol=1e-3, atol=1e-9)
+    # f'' changes sign once, at x = 0, where the slope is largest
+    curvature = np.sign(np.diff(slope))
+    changes = np.flatnonzero(curvature[1:] != curvature[:-1])
+    assert len(changes) == 1 and abs(x[changes[0] + 1]) < 0.02 and np.argmax(slope) == 1200
+
+
 def test_bipolar_sigmoid_formula_and_derivative():
     z = np.linspace(-4, 4, 9)
     lam = 1.7

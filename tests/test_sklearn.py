@@ -347,6 +347,22 @@ def test_seed001_sklearn_xor_sample_prints_the_seed_output():
     assert out == expected
 
 
+def test_seed001_one_hidden_layer_approximates_a_bounded_continuous_function():
+    # seed 001, "Expressive Capabilities of ANNs": "Every bounded continuous function can be approximated
+    # with arbitrarily small error, by network with one hidden layer". sin x and the kinked |x|/π on
+    # [−π, π]: one tanh unit cannot follow them, twenty follow both to within a few hundredths
+    x = np.linspace(-np.pi, np.pi, 200)[:, None]
+    for f in (np.sin, lambda x: np.abs(x) / np.pi):
+        errors = []
+        for units in (1, 20):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                net = MLPRegressor(hidden_layer_sizes=(units,), activation="tanh", solver="lbfgs", alpha=0.0,
+                                   max_iter=5000, tol=1e-10, random_state=0).fit(x, f(x).ravel())
+            errors.append(np.abs(net.predict(x) - f(x).ravel()).max())
+        assert errors[0] > 0.4 and errors[1] < 0.03, errors
+
+
 def test_seed001_a_single_sigmoid_neuron_is_logistic_regression():
     # seed 001, "Concept: Sigmoid Neuron": "A single neuron with the sigmoid activation function is
     # equivalent to logistic regression". No hidden layer: one logistic unit, mean log-loss +
