@@ -413,8 +413,8 @@ def test_dropout_and_dense_take_keras_positional_arguments():
     # Keras 3.15: Dropout(rate, noise_shape=None, seed=None); Dense(..., bias_regularizer, activity_regularizer,
     # kernel_constraint, bias_constraint)
     assert layers.Dropout(0.5, None, 3).seed == 3
-    with pytest.raises(ValueError, match=r"Dropout has no noise_shape \(received noise_shape=3\)"):
-        layers.Dropout(0.5, 3)  # Keras reads 3 as the noise shape, not the seed
+    with pytest.raises(ValueError, match=r"noise_shape must be None or a tuple .* Received: noise_shape=3"):
+        layers.Dropout(0.5, 3)  # Keras reads 3 as the noise shape, not the seed (and refuses it)
     dense = layers.Dense(4, None, True, "glorot_uniform", "zeros", None, None, None, keras.constraints.MaxNorm(3))
     assert repr(dense.kernel_constraint) == "MaxNorm(max_value=3.0, axis=0)"
     with pytest.raises(ValueError, match="Dense has no activity_regularizer"):

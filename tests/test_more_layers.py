@@ -743,6 +743,62 @@ def test_dropout_keeps_its_masks_on_the_shared_noise_base():
     np.testing.assert_array_equal(layer(np.ones((2, 1000))), np.ones((2, 1000)))
 
 
+def test_dropout_noise_shape_shares_one_draw_along_its_axes_of_size_1(tmp_path, rng):
+    # Keras: the mask is drawn in noise_shape (None: the input's size) and broadcast against the input,
+    # so Dropout(0.5, noise_shape=(None, 1, 4)) keeps or drops a feature at all 3 steps of a sample at once
+    x = rng.uniform(1.0, 2.0, size=(64, 3, 4)).astype("float32")  # the layers compute in float32
+    layer = Dropout(0.5, noise_shape=(None, 1, 4), seed=1)
+    ratio = layer(x, training=True) / x
+    assert set(np.unique(ratio.round(5))) == {0.0, 2.0}
+    np.testing.assert_array_equal(ratio == 0, np.broadcast_to(ratio[:, :1] == 0, ratio.shape))  # the same at every step
+    assert 0.35 < (ratio[:, 0] == 0).mean() < 0.65  # and drawn anew for each sample and feature
+    layer.forward(x, training=True)
+    dy = rng.normal(size=x.shape)
+    np.testing.assert_allclose(layer.backward(dy), dy * layer.mask)  # dX = dY ⊙ m, m of shape (64, 1, 4)
+    assert layer.mask.shape == (64, 1, 4)
+    np.testing.assert_array_equal(layer(x), x)  # inference: identity
+    rows = Dropout(0.25, noise_shape=[None, 1], seed=2)(np.ones((4000, 6)), training=True)
+    assert set(np.unique(rows.std(axis=1))) == {0.0}  # whole samples kept or dropped
+    assert abs((rows[:, 0] == 0).mean() - 0.25) < 0.03
+    # the setting is saved, and read from Keras's config (a list of None and sizes)
+    assert Dropout.from_config(layer.get_config()).noise_shape == (None, 1, 4)
+    keras_config = {"name": "dropout", "trainable": True, "dtype": "float32", "rate": 0.5, "seed": None,
+                    "noise_shape": [None, 1]}
+    assert layers.deserialize({"class_name": "Dropout", "config": keras_config}).noise_shape == (None, 1)
+    model = Sequential([Input((3, 4)), Dropout(0.5, noise_shape=(None, 1, 4)), layers.Flatten(), Dense(1)])
+    model.compile(loss="mse", optimizer="sgd")
+    model.fit(x, x[:, 0, :1], epochs=1, verbose=0)
+    model.save(tmp_path / "m.gn")
+    assert load_model(tmp_path / "m.gn").layers[0].noise_shape == (None, 1, 4)
+
+
+@pytest.mark.parametrize("noise_shape, message", [
+    ((None, 2), r"noise_shape=\(None, 2\), which does not fit batches of shape \(None, 3\)"),
+    ((None, 1, 1), r"noise_shape=\(None, 1, 1\), which does not fit"),
+    (3, r"noise_shape must be None or a tuple of positive integers and None"),
+    ((None, 0), r"noise_shape must be a tuple of positive integers and None"),
+])
+def test_dropout_refuses_a_noise_shape_that_does_not_fit(noise_shape, message):
+    with pytest.raises(ValueError, match=message):
+        Dropout(0.5, noise_shape=noise_shape)(np.ones((2, 3)), training=True)
+
+
+def test_dropout_noise_shape_as_keras_draws_it_and_in_keras_files(tmp_path, monkeypatch):
+    pytest.importorskip("h5py", reason=".keras files need h5py")
+    monkeypatch.setenv("KERAS_BACKEND", "jax")  # read on keras's import; its default, TensorFlow, is absent here
+    keras = pytest.importorskip("keras", reason="the comparison needs Keras")
+    x = np.random.default_rng(0).uniform(1.0, 2.0, size=(256, 3, 4)).astype("float32")
+    for dropout in (keras.layers.Dropout(0.5, noise_shape=(None, 1, 4), seed=1),
+                    Dropout(0.5, noise_shape=(None, 1, 4), seed=1)):
+        ratio = np.asarray(dropout(x, training=True)) / x
+        np.testing.assert_array_equal(ratio == 0, np.broadcast_to(ratio[:, :1] == 0, ratio.shape))
+        assert 0.4 < (ratio == 0).mean() < 0.6
+    model = Sequential([Input((3, 4)), Dropout(0.5, noise_shape=(None, 1, 4)), layers.Flatten(), Dense(1)])
+    model.build()
+    model.export(tmp_path / "m.keras", format="keras")
+    assert keras.saving.load_model(tmp_path / "m.keras").layers[0].noise_shape == (None, 1, 4)
+
+
 @pytest.mark.skipif(importlib.util.find_spec("array_api_strict") is None, reason="array-api-strict is not installed")
 def test_the_new_layers_train_in_another_namespace_as_on_numpy(rng):
     x, y = rng.normal(loc=2.0, scale=3.0, size=(32, 6)), rng.normal(size=(32, 2))

@@ -28,21 +28,41 @@ class Dropout(TrainingNoise):
     which is how gradient checks make the layer deterministic (see
     :class:`~glassnet.layers.noise.TrainingNoise`, which the noise layers share).
 
-    ``noise_shape`` (Keras's) is accepted only as None, its default: the mask
-    always has the input's shape.
+    ``noise_shape`` (Keras's): the shape of the mask, one entry per axis of the
+    batch, None for the input's size there; a 1 shares one draw along that axis
+    (``(None, 1)`` drops whole samples, ``(None, 1, n_features)`` the same features
+    at every step of a sequence), as Keras broadcasts its mask. None (the default):
+    the input's shape.
     """
 
-    keras_unused = ("noise_shape",)
+    noise_shape = None  # what layers pickled before noise_shape existed hold
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):  # Keras's order
-        super().__init__(seed=seed, noise_shape=noise_shape, **kwargs)
+        super().__init__(seed=seed, **kwargs)
         self.rate = check_number(rate, "rate", low=0, high=1, high_open=True)
+        self.noise_shape = _noise_shape(noise_shape)
         self._threshold = min(round(self.rate * _LEVELS), _LEVELS - 1)
         self.scale = _LEVELS / (_LEVELS - self._threshold)
 
     @property
     def active(self):
         return self._threshold != 0
+
+    def build(self, input_shape):
+        super().build(input_shape)
+        if self.noise_shape is not None:
+            self._mask_shape((None, *self.input_shape))  # refuses a noise_shape that does not fit the samples
+
+    def _mask_shape(self, shape):
+        """The mask's shape for a batch of ``shape``: ``noise_shape`` with its None entries
+        filled in from ``shape`` (the batch's shape without a noise_shape)."""
+        if self.noise_shape is None:
+            return tuple(shape)
+        mask = tuple(n if d is None else d for d, n in zip(self.noise_shape, shape))
+        if len(self.noise_shape) != len(shape) or any(d not in (1, n) for d, n in zip(mask, shape) if n is not None):
+            raise ValueError(f"{self._label()} has noise_shape={self.noise_shape}, which does not fit batches of "
+                             f"shape {tuple(shape)}: it needs one entry per axis, each None, 1 or the input's size.")
+        return mask
 
     def _draw_keep(self, shape):
         n = math.prod(shape)  # (np.prod: four Python calls and an array, at every step)
@@ -52,15 +72,17 @@ class Dropout(TrainingNoise):
         return np.greater_equal(bits, self._threshold, out=keep)
 
     def draw(self, X):
-        keep = self._draw_keep(X.shape)
+        shape = self._mask_shape(X.shape)  # broadcast against X by apply and backward
+        keep = self._draw_keep(shape)
         xp = get_namespace()
         if xp is not np:  # another namespace: the same NumPy draw, then moved to its device
             # in X's dtype: a layer called on its own keeps dtype None (np.dtype(None) is float64)
             return xp.asarray(np.multiply(keep, numpy_dtype(X).type(self.scale)))
-        return xp.multiply(keep, X.dtype.type(self.scale), out=self.buffer("mask", X.shape, X.dtype))
+        return xp.multiply(keep, X.dtype.type(self.scale), out=self.buffer("mask", shape, X.dtype))
 
     def forward(self, X, training=False):
-        if training and self.active and self.fixed_mask is None and self.jit_compile and kernels.use_for(X):
+        if (training and self.active and self.fixed_mask is None and self.noise_shape is None and self.jit_compile
+                and kernels.use_for(X)):
             # draw and the two products of TrainingNoise.forward as one compiled loop (glassnet.kernels)
             n = X.size
             bits = self.rng.bit_generator.random_raw((n + 3) // 4).view(np.uint16)[:n]
@@ -74,4 +96,21 @@ class Dropout(TrainingNoise):
     def get_config(self):
         config = super().get_config()
         config.update(rate=self.rate, seed=self.seed)
+        if self.noise_shape is not None:  # left out otherwise: files stay readable by older glassnet
+            config["noise_shape"] = list(self.noise_shape)
         return config
+
+
+def _noise_shape(noise_shape):
+    """Keras's ``noise_shape`` as a tuple of positive ints and None (None stays None)."""
+    if noise_shape is None:
+        return None
+    if isinstance(noise_shape, (str, bytes)) or not hasattr(noise_shape, "__iter__"):
+        raise ValueError("noise_shape must be None or a tuple of positive integers and None, one per axis of the "
+                         f"batch, such as (None, 1). Received: noise_shape={noise_shape!r:.80}")
+    shape = tuple(int(d) if isinstance(d, np.integer) else d for d in noise_shape)
+    for d in shape:
+        if d is not None and (isinstance(d, bool) or not isinstance(d, int) or d <= 0):
+            raise ValueError("noise_shape must be a tuple of positive integers and None, one per axis of the batch, "
+                             f"such as (None, 1). Received: noise_shape={noise_shape!r:.80}")
+    return shape

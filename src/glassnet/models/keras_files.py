@@ -619,7 +619,7 @@ _LAYER_SETTINGS = {
     "LeakyReLU": lambda layer, where: {"negative_slope": layer.negative_slope},
     "ELU": lambda layer, where: {"alpha": layer.alpha},
     "Softmax": lambda layer, where: {"axis": layer.axis},
-    "Dropout": lambda layer, where: {"rate": layer.rate, "seed": layer.seed, "noise_shape": None},
+    "Dropout": lambda layer, where: {"rate": layer.rate, "seed": layer.seed, "noise_shape": layer.noise_shape},
     "GaussianNoise": lambda layer, where: {"stddev": layer.stddev, "seed": layer.seed},
     "GaussianDropout": lambda layer, where: {"rate": layer.rate, "seed": layer.seed},
     "BatchNormalization": _batch_normalization,
