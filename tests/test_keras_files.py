@@ -73,7 +73,7 @@ def test_batchnorm_keeps_seeded_weights_of_later_layers():
 
 @pytest.mark.parametrize("key, value, default", [
     ("renorm", True, "False"), ("synchronized", True, "False"), ("renorm_momentum", 0.9, "0.99"),
-    ("renorm_clipping", {"rmax": 3.0}, "None"), ("beta_regularizer", "l2", "None"), ("gamma_regularizer", "l1", "None"),
+    ("renorm_clipping", {"rmax": 3.0}, "None"),
 ])
 def test_batchnorm_refuses_keras_arguments_away_from_their_defaults(key, value, default):
     with pytest.raises(ValueError, match=f"BatchNormalization has no {key} .*only {key}={default}, Keras's default"):

@@ -125,7 +125,7 @@ class LayerTrace:
         (``"W"``, ``"b"``; ``"gamma"``, ``"beta"`` for batch normalization).
     regularizers, penalty_grads : dict of str -> object, ndarray
         For each array with a weight penalty ``R`` (``kernel_regularizer``,
-        ``bias_regularizer``): ``R`` and ``∂R/∂θ``, which ``grads`` includes
+        ``bias_regularizer``, ``gamma_regularizer``, ``beta_regularizer``): ``R`` and ``∂R/∂θ``, which ``grads`` includes
         (``∂J/∂W^(l) = a^(l)ᵀ δ^(l+1) + ∂R/∂W^(l)``).
     constraints : dict of str -> object
         For each array with a constraint: the projection applied after the update,
@@ -840,6 +840,8 @@ def _layer_traces(model, forward, red, params, grads, update):
 
 def _regularizers_of(layer):
     """``{key of params: regularizer}``: the weight penalties whose gradient the layer's
-    backward adds to ``grads`` (Dense's ``kernel_regularizer`` and ``bias_regularizer``)."""
-    found = {"W": getattr(layer, "kernel_regularizer", None), "b": getattr(layer, "bias_regularizer", None)}
+    backward adds to ``grads`` (Dense's ``kernel_regularizer`` and ``bias_regularizer``, the
+    normalization layers' ``gamma_regularizer`` and ``beta_regularizer``)."""
+    found = {"W": getattr(layer, "kernel_regularizer", None), "b": getattr(layer, "bias_regularizer", None),
+             "gamma": getattr(layer, "gamma_regularizer", None), "beta": getattr(layer, "beta_regularizer", None)}
     return {key: r for key, r in found.items() if r is not None}

@@ -98,6 +98,7 @@ _PASS_CACHES = ("X", "Z", "A", "delta", "mask", "X_hat", "inv_std", "in_shape", 
 _NESTED = (("activation", activations), ("kernel_regularizer", regularizers), ("bias_regularizer", regularizers),
            ("kernel_initializer", initializers), ("bias_initializer", initializers),
            ("beta_initializer", initializers), ("gamma_initializer", initializers),
+           ("beta_regularizer", regularizers), ("gamma_regularizer", regularizers),
            ("moving_mean_initializer", initializers), ("moving_variance_initializer", initializers),
            ("kernel_constraint", constraints), ("bias_constraint", constraints),
            ("beta_constraint", constraints), ("gamma_constraint", constraints))

@@ -5,7 +5,7 @@ import numbers
 
 import numpy as np
 
-from .. import constraints, initializers
+from .. import constraints, initializers, regularizers
 from .._validation import check_bool, check_number
 from ..backend import get_namespace, standardize_dtype
 from .base import Layer, initializer_entries, sample_shape, training_entries
@@ -46,15 +46,33 @@ class ScaledNormalization(Layer):
     ``dX = (g − mean(g) − x̂ ⊙ mean(g ⊙ x̂)) / sqrt(σ² + ε)`` (``g / sqrt(σ² + ε)`` for
     fixed statistics), ``∂J/∂γ = Σ dY ⊙ x̂``, ``∂J/∂β = Σ dY`` (summed over the samples).
     ``center=False`` leaves out β, ``scale=False`` leaves out γ. ``beta_constraint`` and
-    ``gamma_constraint`` (Keras's) project β and γ after each update (:mod:`glassnet.constraints`).
+    ``gamma_constraint`` (Keras's) project β and γ after each update (:mod:`glassnet.constraints`);
+    ``beta_regularizer`` and ``gamma_regularizer`` (Keras's) add their penalty to the loss and its
+    gradient to ``∂J/∂β``, ``∂J/∂γ``, as Dense's regularizers do (:mod:`glassnet.regularizers`).
     """
 
     center = scale = True  # what layers pickled before the options existed hold
-    beta_constraint = gamma_constraint = None
+    beta_constraint = gamma_constraint = beta_regularizer = gamma_regularizer = None
 
-    def _set_constraints(self, beta_constraint, gamma_constraint):
+    def _set_constraints(self, beta_constraint, gamma_constraint, beta_regularizer=None, gamma_regularizer=None):
         self.beta_constraint = constraints.get(beta_constraint, "beta_constraint")
         self.gamma_constraint = constraints.get(gamma_constraint, "gamma_constraint")
+        self.beta_regularizer = regularizers.get(beta_regularizer, "beta_regularizer")
+        self.gamma_regularizer = regularizers.get(gamma_regularizer, "gamma_regularizer")
+
+    def _regularized(self):
+        """``(regularizer, key of params)`` of γ and β where they exist and have a regularizer."""
+        found = ((self.gamma_regularizer, "gamma"), (self.beta_regularizer, "beta"))
+        return [(regularizer, key) for regularizer, key in found if regularizer is not None and key in self.params]
+
+    @property
+    def losses(self):
+        if not (self.built and self.trainable):
+            return []
+        return [float(regularizer(self.params[key])) for regularizer, key in self._regularized()]
+
+    def regularization_penalty(self):
+        return sum((regularizer(self.params[key]) for regularizer, key in self._regularized()), 0.0)
 
     def parameter_constraints(self):
         found = {"gamma": self.gamma_constraint if self.scale else None,
@@ -62,7 +80,8 @@ class ScaledNormalization(Layer):
         return {key: constraint for key, constraint in found.items() if constraint is not None}
 
     def _constraint_config(self):
-        return training_entries(self, ("beta_constraint", "gamma_constraint"), constraints)
+        return {**training_entries(self, ("beta_regularizer", "gamma_regularizer"), regularizers),
+                **training_entries(self, ("beta_constraint", "gamma_constraint"), constraints)}
 
     def _check_options(self, epsilon, center, scale):
         self.epsilon = check_number(epsilon, "epsilon", low=0, low_open=True)
@@ -102,6 +121,10 @@ class ScaledNormalization(Layer):
             xp.sum(dY * self.X_hat, axis=samples, out=self.grads["gamma"])
         if self.center:
             xp.sum(dY, axis=samples, out=self.grads["beta"])
+        if self._trains_in_model():  # a frozen layer's penalty is not in the loss (as Keras), nor in its gradient
+            for regularizer, key in self._regularized():
+                value = self.params[key]
+                regularizer.add_gradient(value, self.grads[key], self.buffer("regularizer", value.shape, value.dtype))
         if not self.needs_input_gradient:
             return None
         g = dY * self.params["gamma"] if self.scale else dY
@@ -149,10 +172,11 @@ class BatchNormalization(ScaledNormalization):
     feature axis, ``-1`` (Keras's default) or ``1`` (the same axis of a batch of
     1-D samples); glassnet normalizes 1-D samples only. ``beta_initializer``,
     ``gamma_initializer``, ``moving_mean_initializer`` and ``moving_variance_initializer``
-    give the first β, γ, m and σ² (Keras's zeros, ones, zeros, ones). Keras's
-    ``beta_regularizer``, ``gamma_regularizer``, ``renorm``, ``renorm_clipping``,
+    give the first β, γ, m and σ² (Keras's zeros, ones, zeros, ones);
+    ``beta_regularizer``, ``gamma_regularizer``, ``beta_constraint`` and ``gamma_constraint``
+    work as Keras's (:class:`ScaledNormalization`). Keras's ``renorm``, ``renorm_clipping``,
     ``renorm_momentum`` and ``synchronized`` are accepted at their defaults only
-    (None, None, False, None, 0.99, False), as Keras's configs hold them.
+    (False, None, 0.99, False), as Keras's configs hold them.
     """
 
     weight_names = ("gamma", "beta", "moving_mean", "moving_variance")
@@ -162,18 +186,16 @@ class BatchNormalization(ScaledNormalization):
     gamma_initializer = moving_variance_initializer = initializers.Ones()
     #: Keras's arguments glassnet lacks, accepted at Keras's defaults only (renormalization
     #: and synchronized statistics compute something else)
-    keras_unused = {"beta_regularizer": None, "gamma_regularizer": None, "renorm": False, "renorm_clipping": None,
-                    "renorm_momentum": 0.99, "synchronized": False}
+    keras_unused = {"renorm": False, "renorm_clipping": None, "renorm_momentum": 0.99, "synchronized": False}
 
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
                  gamma_initializer="ones", moving_mean_initializer="zeros", moving_variance_initializer="ones",
                  beta_regularizer=None, gamma_regularizer=None, beta_constraint=None, gamma_constraint=None,
                  renorm=False, renorm_clipping=None, renorm_momentum=0.99, synchronized=False, **kwargs):
         # the Keras arguments glassnet lacks: the base accepts them at Keras's defaults only (keras_unused)
-        super().__init__(beta_regularizer=beta_regularizer, gamma_regularizer=gamma_regularizer, renorm=renorm,
-                         renorm_clipping=renorm_clipping, renorm_momentum=renorm_momentum,
+        super().__init__(renorm=renorm, renorm_clipping=renorm_clipping, renorm_momentum=renorm_momentum,
                          synchronized=synchronized, **kwargs)
-        self._set_constraints(beta_constraint, gamma_constraint)
+        self._set_constraints(beta_constraint, gamma_constraint, beta_regularizer, gamma_regularizer)
         axis = feature_axis(axis)
         if axis not in (-1, 1):
             raise ValueError("glassnet's BatchNormalization normalizes each feature of 1-D samples: axis must be -1 "

@@ -31,13 +31,11 @@ class LayerNormalization(ScaledNormalization):
         ``False`` leaves out ``β`` or ``γ``.
     beta_initializer, gamma_initializer : str or callable
         Keras's ``"zeros"`` and ``"ones"``.
-    beta_regularizer, gamma_regularizer : None
-        Keras's arguments, accepted only as None (their default).
+    beta_regularizer, gamma_regularizer : str or Regularizer, optional
+        Add a penalty on ``β`` or ``γ`` to the loss, as Keras (and Dense's regularizers).
     beta_constraint, gamma_constraint : str, Constraint or callable, optional
         ``β ← constraint(β)`` (``γ`` likewise) after each update, as Keras.
     """
-
-    keras_unused = ("beta_regularizer", "gamma_regularizer")
 
     def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
                  gamma_initializer="ones", beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
@@ -45,9 +43,8 @@ class LayerNormalization(ScaledNormalization):
         if kwargs.pop("rms_scaling", False):  # in Keras's configs, as False
             raise ValueError("glassnet's LayerNormalization has no rms_scaling (deprecated in Keras 3, which "
                              "points to RMSNormalization): leave it False.")
-        # the two Keras arguments glassnet lacks: the base accepts them as None only (keras_unused)
-        super().__init__(beta_regularizer=beta_regularizer, gamma_regularizer=gamma_regularizer, **kwargs)
-        self._set_constraints(beta_constraint, gamma_constraint)
+        super().__init__(**kwargs)
+        self._set_constraints(beta_constraint, gamma_constraint, beta_regularizer, gamma_regularizer)
         self.axis = feature_axis(axis)
         if self.axis == 0 or self.axis < -1:
             raise ValueError(f"glassnet's LayerNormalization normalizes each sample over its last axis: axis must "

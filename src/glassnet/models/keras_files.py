@@ -579,13 +579,14 @@ def _dense(layer, where):
 
 def _scale_shift(layer, where):
     """The settings BatchNormalization and LayerNormalization share."""
-    from .. import constraints
+    from .. import constraints, regularizers
 
     return {
         "epsilon": layer.epsilon, "center": layer.center, "scale": layer.scale,
         "beta_initializer": _initializer(layer, "beta_initializer", where),
         "gamma_initializer": _initializer(layer, "gamma_initializer", where),
-        "beta_regularizer": None, "gamma_regularizer": None,
+        "beta_regularizer": _builtin(layer.beta_regularizer, regularizers, where, "beta_regularizer"),
+        "gamma_regularizer": _builtin(layer.gamma_regularizer, regularizers, where, "gamma_regularizer"),
         "beta_constraint": _builtin(layer.beta_constraint, constraints, where, "beta_constraint"),
         "gamma_constraint": _builtin(layer.gamma_constraint, constraints, where, "gamma_constraint"),
     }

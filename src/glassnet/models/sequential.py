@@ -635,6 +635,8 @@ class Sequential:
         for l in self._layers:  # a loop, not any(generator): every training step asks
             if getattr(l, "kernel_regularizer", None) is not None or getattr(l, "bias_regularizer", None) is not None:
                 return True
+            if getattr(l, "gamma_regularizer", None) is not None or getattr(l, "beta_regularizer", None) is not None:
+                return True
         return False
 
     # -- checked inputs ----------------------------------------------------------
