@@ -196,6 +196,34 @@ def test_som_names_its_distances_so_set_output_works_in_a_pipeline():
         pipe[-1].get_feature_names_out(["a", "b", "c"])
 
 
+def test_check_X_reads_object_arrays_as_scikit_learn_s_check_array():
+    # check_X converted object arrays itself before check_array saw them, and called text that is no
+    # number a TypeError ("X must contain numbers (could not convert string to float: 'a')") where
+    # scikit-learn's check_array, and so its estimators, raise a ValueError.
+    from decimal import Decimal
+
+    from sklearn.utils import check_array
+
+    from glassnet._estimator import check_X
+
+    taken = [np.array([[1, 2.5], [True, np.float32(4)]], dtype=object),
+             np.array([["1.5", 2], [b"3", Decimal("4.25")]], dtype=object)]
+    for X in taken:
+        np.testing.assert_array_equal(check_X(X, "Perceptron"), check_array(X))
+    refused = [np.array([[None, 2], [3, 4]], dtype=object), np.array([["a", 2], [3, 4]], dtype=object),
+               np.array([[{"foo": 1}, 2], [3, 4]], dtype=object), np.array([[1 + 2j, 2], [3, 4]], dtype=object)]
+    for X in refused:
+        with pytest.raises((TypeError, ValueError)) as theirs:
+            check_array(X)
+        with pytest.raises(type(theirs.value)) as ours:
+            check_X(X, "Perceptron")
+        assert type(ours.value) is type(theirs.value)
+        assert "NaN" in str(ours.value) or str(theirs.value) in str(ours.value), (ours.value, theirs.value)
+    clf = Perceptron(random_state=0).fit(np.array([["0", "0"], ["1", "1"], ["0", "1"], ["1", "0"]], dtype=object),
+                                         [0, 1, 0, 1])
+    np.testing.assert_array_equal(clf.predict(np.array([["1", "1"]], dtype=object)), clf.predict([[1.0, 1.0]]))
+
+
 @pytest.mark.parametrize("make", [Perceptron, Adaline, lambda: SOM(grid=(2, 2), epochs=1)])
 def test_a_missing_value_of_a_nullable_frame_is_named_as_missing(make):
     # A Float64 column with pd.NA answered "TypeError: X must contain numbers (float() argument

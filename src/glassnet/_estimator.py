@@ -211,14 +211,7 @@ def check_X(X, estimator_name, reset_features=None, dtype=np.float64, fitted=Non
         arr = None
     if arr is not None and np.iscomplexobj(arr):
         raise ValueError(f"Complex data not supported: {estimator_name} needs real-valued X.")
-    if arr is not None and arr.dtype == object:
-        try:  # numbers stored as objects are fine; anything else is not
-            X = arr.astype(np.float64)
-        except (TypeError, ValueError) as exc:
-            if any(type(v).__name__ == "NAType" for v in arr.ravel()):  # a nullable pandas column's gap
-                raise ValueError("X contains missing values (pd.NA); remove or impute them first.") from None
-            raise TypeError(f"X must contain numbers ({exc}).") from None
-    X = check_array(X, "X", ndim=2, dtype=dtype, allow_empty=True)
+    X = check_array(X, "X", ndim=2, dtype=dtype, allow_empty=True, objects="sklearn")
     if X.shape[0] == 0:
         raise ValueError(f"Found array with 0 sample(s) (shape={X.shape}) while a minimum of 1 is required by {estimator_name}.")
     if X.shape[1] == 0:

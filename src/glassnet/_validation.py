@@ -86,7 +86,7 @@ def _is_stream(X):
                 and cls.__module__ not in ("collections.abc", "typing") for cls in type(X).__mro__)))
 
 
-def check_array(X, name="x", ndim=2, dtype=None, allow_empty=False, finite=True, allow_nd=False):
+def check_array(X, name="x", ndim=2, dtype=None, allow_empty=False, finite=True, allow_nd=False, objects="numbers"):
     """Convert ``X`` to a NumPy array and check its rank, size and values.
 
     Parameters
@@ -100,13 +100,17 @@ def check_array(X, name="x", ndim=2, dtype=None, allow_empty=False, finite=True,
         Cast to this dtype (no copy when it already has it).
     allow_nd : bool
         Accept ``ndim`` or more dimensions (for models that start with Flatten).
+    objects : {"numbers", "sklearn"}
+        An object array must hold numbers ("numbers"), or is converted as scikit-learn's
+        ``check_array`` converts it ("sklearn", for the estimators and scalers): see
+        :func:`_object_as_sklearn`.
     """
     if type(X) is np.ndarray:  # the common case, without the checks for other kinds (a batch at a time)
         arr = X
     else:
         arr = _as_array(X, name)
     if arr.dtype == object:
-        arr = _object_numbers(arr, name)
+        arr = _object_numbers(arr, name) if objects == "numbers" else _object_as_sklearn(arr, name, finite)
     if arr.dtype.kind not in "biuf":
         if arr.dtype.kind == "c":
             raise _complex_error(name, f"dtype {arr.dtype}")
@@ -160,6 +164,27 @@ def _object_numbers(arr, name):
     except OverflowError:  # a Python int past 1.8e308
         raise TypeError(f"{name} must contain numbers within float64's range. Received an array of dtype object "
                         "holding an integer too large to convert to float.") from None
+
+
+def _object_as_sklearn(arr, name, finite):
+    """An object array as float64 the way scikit-learn's ``check_array`` converts it
+    (``astype``): numbers, numeric text ('1.5', b'2', Decimal) and None (NaN) are taken; other
+    text is a ValueError, anything else (a dict, a complex number) a TypeError, both with
+    NumPy's words, which ``check_estimator`` looks for. pd.NA (the gap of a nullable pandas
+    column) is NaN too: a missing value where ``finite`` is False, else named in the error."""
+    try:
+        return arr.astype(np.float64)
+    except ValueError as exc:  # "could not convert string to float: 'a'"
+        raise ValueError(f"{name} must contain numbers ({exc}).") from None
+    except OverflowError:  # a Python int past 1.8e308
+        return _object_numbers(arr, name)
+    except TypeError as exc:
+        gaps = np.array([type(v).__name__ == "NAType" for v in arr.flat]).reshape(arr.shape)
+        if not gaps.any():
+            raise TypeError(f"{name} must contain numbers ({exc}).") from None
+    if finite:
+        raise ValueError(f"{name} contains missing values (pd.NA); remove or impute them first.")
+    return _object_as_sklearn(np.where(gaps, None, arr), name, finite)
 
 
 def _as_array(X, name):

@@ -43,7 +43,7 @@ def _float_array(X, name="X"):
     arithmetic run in float64 and only the result becomes ``floatx()``, since float32 holds
     integers exactly only up to 2**24 (1700000060 would become 1700000000).
     NaN (a missing value) is allowed, inf is not, as in scikit-learn's scalers."""
-    X = check_array(X, name=name, ndim=2, allow_nd=True, allow_empty=True, finite=False)
+    X = check_array(X, name=name, ndim=2, allow_nd=True, allow_empty=True, finite=False, objects="sklearn")
     if X.shape[0] == 0:
         raise ValueError(f"{name} is empty (shape {X.shape}); at least one sample is required.")
     if X.size == 0:
