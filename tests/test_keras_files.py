@@ -886,7 +886,7 @@ def test_save_keras_leaves_an_existing_file_when_it_refuses(tmp_path, h5py):
     path = tmp_path / "model.keras"
     path.write_bytes(b"before")
     with pytest.raises(ValueError, match="activation 'step'"):
-        save_keras(_step_dense(), path)
+        save_keras(_step_dense(), path, overwrite=True)  # (by default, no Keras file is refused first)
     assert path.read_bytes() == b"before"
 
 
@@ -930,6 +930,36 @@ def test_model_export_keras_writes_the_keras_file_and_save_says_where_it_is(tmp_
     with zipfile.ZipFile(tmp_path / "own.keras") as archive:
         assert "config.json" not in archive.namelist()  # glassnet's members, not Keras's
     np.testing.assert_array_equal(glassnet.models.load_model(tmp_path / "own.keras").predict(x), model.predict(x))
+
+
+def test_export_keras_replaces_only_a_keras_file_unless_overwrite_is_true(tmp_path, h5py, monkeypatch):
+    # export(path, format="keras") replaced any file named .keras: a glassnet model file saved as
+    # model.save("m.keras") (its optimizer state lost), or a text file; overwrite= was refused for it.
+    # As glassnet.onnx.export: None replaces a Keras file (or an empty one), True any file, False none.
+    model, x = _classifier()
+    with pytest.warns(UserWarning, match="glassnet's own format"):
+        model.save(tmp_path / "own.keras")
+    (tmp_path / "notes.keras").write_text("my notes")
+    for name in ("own.keras", "notes.keras"):
+        before = (tmp_path / name).read_bytes()
+        with pytest.raises(FileExistsError, match=f"{name}' exists and is not a Keras file .*overwrite=True"):
+            model.export(tmp_path / name, format="keras")
+        assert (tmp_path / name).read_bytes() == before
+    (tmp_path / "empty.keras").touch()
+    for name in ("new.keras", "new.keras", "empty.keras"):
+        model.export(tmp_path / name, format="keras")
+    with pytest.raises(FileExistsError, match="new.keras' exists and overwrite=False"):
+        model.export(tmp_path / "new.keras", format="keras", overwrite=False)
+    model.export(tmp_path / "notes.keras", format="keras", overwrite=True)
+    for name in ("new.keras", "empty.keras", "notes.keras"):
+        np.testing.assert_array_equal(glassnet.models.load_model(tmp_path / name).predict(x, verbose=0),
+                                      model.predict(x, verbose=0))
+    monkeypatch.setenv("KERAS_BACKEND", "jax")
+    keras = pytest.importorskip("keras")
+    keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)]).save(tmp_path / "by_keras.keras")
+    model.export(tmp_path / "by_keras.keras", format="keras")  # a file Keras wrote is a Keras file
+    np.testing.assert_allclose(np.asarray(keras.saving.load_model(tmp_path / "by_keras.keras")(x)),
+                               model.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
 
 
 def test_save_checks_the_path_before_its_keras_suffix(tmp_path, h5py):

@@ -937,6 +937,33 @@ def test_save_and_load_round_trip_and_continue(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["clf.gn"]  # no temporary left behind
 
 
+def test_save_replaces_only_a_model_file_unless_overwrite_is_true(tmp_path):
+    # clf.save(path) replaced whatever file was at path: clf.save("data.csv") turned the user's data
+    # into a zip archive without a word. As glassnet.onnx.export (and the CLI's outputs): None, the
+    # default, replaces an estimator or model file (or an empty one), True any file, False none.
+    X, labels, clf = _fitted_string_classifier()
+    data = tmp_path / "data.csv"
+    data.write_text("a,b\n1,2\n")
+    with pytest.raises(FileExistsError, match="data.csv' exists and is not a glassnet model or estimator file: "
+                                              "it was left as it is.*pass overwrite=True to replace it"):
+        clf.save(data)
+    assert data.read_text() == "a,b\n1,2\n"
+    clf.model_.save(tmp_path / "model.gn")
+    (tmp_path / "empty.gn").touch()
+    for name in ("clf.gn", "clf.gn", "model.gn", "empty.gn"):  # new, then its own kind: replaced
+        clf.save(tmp_path / name)
+        np.testing.assert_array_equal(MLPClassifier.load(tmp_path / name).predict(X), clf.predict(X))
+    before = (tmp_path / "clf.gn").read_bytes()
+    with pytest.raises(FileExistsError, match="clf.gn' exists and overwrite=False"):  # as model.save's
+        clf.save(tmp_path / "clf.gn", overwrite=False)
+    assert (tmp_path / "clf.gn").read_bytes() == before
+    clf.save(data, overwrite=True)
+    np.testing.assert_array_equal(MLPClassifier.load(data).predict(X), clf.predict(X))
+    with pytest.raises(TypeError, match="overwrite must be None, True or False. Received: overwrite='yes'"):
+        clf.save(tmp_path / "new.gn", overwrite="yes")
+    assert not (tmp_path / "new.gn").exists()
+
+
 def test_hyperparameters_set_after_fit_are_saved_and_loaded(tmp_path):
     # set_params after fit changes no network (scikit-learn's): the file keeps both, as they were
     X, labels, clf = _fitted_string_classifier()

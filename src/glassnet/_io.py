@@ -19,6 +19,9 @@ import io
 import os
 import secrets
 import stat
+import zipfile
+
+import numpy as np
 
 from ._validation import check_path
 
@@ -91,6 +94,31 @@ def exists_error(path):
                            "overwrite=True to replace it.")
 
 
+def check_replace(path, overwrite, is_own, kind):
+    """``overwrite`` checked, by the rule of the writers that replace only their own kind of file
+    by default (``glassnet.onnx.export``, an estimator's ``save``, ``export(format="keras")``), so that a
+    slip of the name cannot destroy data or another model: None lets an empty file or one that
+    ``is_own(path)`` accepts be replaced, True any file, False none. ``kind`` names the own kind in the
+    error (a :class:`FileExistsError`). Returns the ``overwrite`` of :func:`atomic_write`."""
+    if overwrite is not None and not isinstance(overwrite, (bool, np.bool_)):
+        raise TypeError(f"overwrite must be None, True or False. Received: overwrite={overwrite!r:.60}")
+    if overwrite is None and os.path.isfile(path) and os.path.getsize(path) and not is_own(path):
+        raise FileExistsError(f"{os.fspath(path)!r} exists and is not {kind}: it was left as it is. Give another "
+                              "file name, or pass overwrite=True to replace it.")
+    if overwrite is False and os.path.exists(path):
+        raise exists_error(path)
+    return overwrite is not False
+
+
+def zip_members(path):
+    """The names in the zip archive ``path`` (an empty set for a file that is no zip archive)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return set(archive.namelist())
+    except (OSError, zipfile.BadZipFile):
+        return set()
+
+
 #: os.link's errors where the file system has no hard links (FAT, some network and FUSE file systems)
 _NO_HARD_LINKS = {errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP}
 
@@ -126,8 +154,8 @@ def _naming(exc, tmp, path):
     return type(exc)(exc.errno, exc.strerror, path)
 
 
-def atomic_write_bytes(path, data):
-    atomic_write(path, lambda fh: fh.write(data))
+def atomic_write_bytes(path, data, overwrite=True):
+    atomic_write(path, lambda fh: fh.write(data), overwrite=overwrite)
 
 
 def atomic_write_text(path, text, encoding="utf-8"):

@@ -30,11 +30,11 @@ import zipfile
 import numpy as np
 
 from .. import activations, initializers, losses, metrics as metrics_module, optimizers
-from .._io import unique_keys
+from .._io import unique_keys, zip_members
 from .._validation import check_path
 from ..backend import standardize_dtype
 from ..layers.base import snake_case
-from .saving import (MAX_CONFIG_BYTES, MAX_EXPANSION, MAX_LAYERS, _check_derived_size, _fail, _read_member,
+from .saving import (CONFIG_NAME, MAX_CONFIG_BYTES, MAX_EXPANSION, MAX_LAYERS, _check_derived_size, _fail, _read_member,
                      warn_non_finite, weight_names)
 
 CONFIG = "config.json"
@@ -411,7 +411,7 @@ _SCHEDULES = ("ExponentialDecay", "InverseTimeDecay", "PiecewiseConstantDecay", 
               "CosineDecayRestarts")
 
 
-def save_keras(model, filepath):
+def save_keras(model, filepath, overwrite=None):
     """Write the built glassnet :class:`Sequential` ``model`` to ``filepath`` as a Keras 3
     ``.keras`` file, which ``keras.saving.load_model`` loads and predicts with as glassnet
     does (and glassnet's ``load_model`` reads back).
@@ -431,14 +431,18 @@ def save_keras(model, filepath):
     export it to ONNX) instead. An unbuilt model is a ValueError; without h5py, an ImportError.
 
     The write is atomic: ``filepath`` is the old file or the complete new one, never half of one.
+    ``overwrite`` (as ``glassnet.onnx.export``'s): None replaces an existing Keras file (or an empty
+    file) but refuses any other file named ``.keras``, such as a glassnet model file saved under that
+    name, with a FileExistsError; True replaces any file, False none.
     """
-    from .._io import atomic_write
+    from .._io import atomic_write, check_replace
 
     h5py = _h5py()
     filepath = check_path(filepath, "filepath")
     if not os.fspath(filepath).endswith(".keras"):  # Keras's load_model takes a zip as its own format by this suffix
         raise ValueError(f"A Keras file's name must end in .keras: keras.saving.load_model reads no other (as Keras's "
                          f"save refuses it). Received: filepath={os.fspath(filepath)!r:.200}")
+    overwrite = check_replace(filepath, overwrite, _is_keras_file, "a Keras file (config.json and model.weights.h5)")
     model._ensure_built()
     if not model.built:
         raise ValueError("Cannot write a Keras file of an unbuilt model: its input shape, and so its weights, are "
@@ -455,7 +459,14 @@ def save_keras(model, filepath):
             zf.writestr(CONFIG, text)
             zf.writestr(WEIGHTS, weights)
 
-    atomic_write(filepath, write)
+    atomic_write(filepath, write, overwrite=overwrite)
+
+
+def _is_keras_file(path):
+    """A Keras 3 file that :func:`save_keras` replaces by default: a zip of config.json and
+    model.weights.h5, and not a glassnet model file (model.json) named .keras."""
+    members = zip_members(path)
+    return {CONFIG, WEIGHTS} <= members and CONFIG_NAME not in members
 
 
 def keras_config(model):

@@ -1142,8 +1142,9 @@ class Sequential:
         glassnet.models.keras_files.save_keras). Keras's other formats (``"tf_saved_model"``,
         ``"openvino"``, ``"litert"``) need TensorFlow or OpenVINO and are refused; ``verbose`` (a bool)
         prints nothing, and ``input_signature`` must be None (the input is the model's own). Atomic;
-        returns ``filepath``. ``overwrite`` (glassnet's, for ONNX): which existing file may be
-        replaced, as in glassnet.onnx.export (by default an ONNX file, not a model file)."""
+        returns ``filepath``. ``overwrite`` (glassnet's): which existing file may be replaced, as in
+        glassnet.onnx.export: by default (None) only a file of the format written (an ONNX file; a
+        Keras file, not a glassnet model file named .keras) or an empty one; True any; False none."""
         _only_none("is for Keras's TensorFlow exports; the exported input is the model's own",
                    input_signature=input_signature)
         if verbose is not None:
@@ -1156,10 +1157,9 @@ class Sequential:
             raise ValueError(f"format must be one of {sorted(formats)}. Received: format={format!r:.60}")
         self._require_built("export")
         if format == "keras":
-            _only_none("is for format='onnx' (a .keras file replaces only a .keras name)", overwrite=overwrite)
             from .keras_files import save_keras
 
-            save_keras(self, filepath)
+            save_keras(self, filepath, overwrite=overwrite)
             return filepath
         from .. import onnx as onnx_module
 

@@ -410,14 +410,17 @@ class _BaseMLP(BaseEstimator):
             # Unpickled layer arrays are copies: put them back into one flat vector.
             self.model_._bind_flat_buffers()
 
-    def save(self, path):
+    def save(self, path, overwrite=None):
         """Save the fitted estimator to one file in glassnet's safe model format.
 
         The file is the model file of ``model_.save`` (architecture, weights,
         optimizer state; never pickle) plus a member ``sklearn.json`` with the
         hyperparameters and fitted attributes. Written atomically.
+        ``overwrite`` (as ``glassnet.onnx.export``'s): None replaces an existing
+        glassnet model or estimator file (or an empty file) and refuses any other,
+        such as a data file, with a FileExistsError; True replaces any file, False none.
         """
-        _save(self, path)
+        _save(self, path, overwrite)
 
     def _extra_metadata(self):
         return {}

@@ -19,10 +19,11 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from .. import activations
-from .._io import atomic_write_bytes, unique_keys
+from .._io import atomic_write_bytes, check_replace, unique_keys, zip_members
 from .._validation import check_path
 from ..backend import standardize_dtype
 from ..models import Sequential, load_model
+from ..models.saving import CONFIG_NAME
 
 _META_NAME = "sklearn.json"
 _META_FORMAT = "glassnet-sklearn"
@@ -38,9 +39,12 @@ _FITTED = (
 )
 
 
-def _save(est, path):
+def _save(est, path, overwrite=None):
     """Write the fitted ``est`` to ``path`` atomically (see ``_BaseMLP.save``)."""
     check_is_fitted(est, "model_")
+    path = check_path(path, "path")
+    overwrite = check_replace(path, overwrite, lambda p: CONFIG_NAME in zip_members(p),
+                              "a glassnet model or estimator file")
     # a parameter set_params made invalid after fit is refused here, not by the loader of the file
     est._check_hyperparameters()
     params = est.get_params(deep=False)
@@ -73,7 +77,7 @@ def _save(est, path):
             buffer = io.BytesIO(fh.read())
     with zipfile.ZipFile(buffer, "a", compression=zipfile.ZIP_DEFLATED) as zf:
         zf.writestr(_META_NAME, json.dumps(meta))
-    atomic_write_bytes(path, buffer.getvalue())
+    atomic_write_bytes(path, buffer.getvalue(), overwrite=overwrite)
 
 
 def load_estimator(path):
