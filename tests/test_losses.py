@@ -636,3 +636,25 @@ def test_categorical_crossentropy_reads_outputs_as_keras_does_divided_by_their_s
             numeric = (loss.per_sample(Y, up)[i] - loss.per_sample(Y, down)[i]) / (2 * h)
             assert G[i, j] == pytest.approx(numeric, rel=1e-6, abs=1e-8)
     assert G[0, 0] > 0 and G[0, 2] > 0 and G[0, 1] < 0
+
+
+def test_huber_has_keras_s_name_and_files_of_the_old_one_load(tmp_path, monkeypatch):
+    # Huber().name was "huber" where keras.losses.Huber().name (and the name in its get_config) is
+    # "huber_loss"; the string compile takes stays "huber", as in Keras (Keras has no "huber_loss" string).
+    assert losses.Huber().name == losses.get("huber").name == "huber_loss"
+    assert losses.Huber(name="h").name == "h"
+    for config in ({"delta": 2.0}, {"name": "huber", "delta": 2.0}):  # as earlier files hold it
+        loss = losses.deserialize({"class_name": "Huber", "config": config})
+        assert (loss.name, loss.delta) == (config.get("name", "huber_loss"), 2.0)
+    model = Sequential([Dense(1, input_shape=(2,))])
+    model.compile(optimizer="sgd", loss=losses.Huber(2.0))
+    model.save(tmp_path / "m.gn")
+    back = glassnet.models.load_model(tmp_path / "m.gn")
+    assert (back.loss.name, back.loss.delta) == ("huber_loss", 2.0)
+    monkeypatch.setenv("KERAS_BACKEND", "jax")
+    keras = pytest.importorskip("keras")
+    pytest.importorskip("h5py")
+    assert keras.losses.Huber().name == keras.losses.Huber().get_config()["name"] == losses.Huber().name
+    model.export(tmp_path / "m.keras", format="keras")
+    from_keras = keras.saving.load_model(tmp_path / "m.keras")
+    assert from_keras.loss.name == "huber_loss"

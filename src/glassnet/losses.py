@@ -437,9 +437,10 @@ class Poisson(Loss):
 
 class Huber(Loss):
     """``½e²`` for ``|e| <= δ``, else ``δ(|e| - ½δ)``, averaged over outputs;
-    ``∂J/∂ŷ = clip(e, -δ, δ) / K`` with ``e = ŷ - y``."""
+    ``∂J/∂ŷ = clip(e, -δ, δ) / K`` with ``e = ŷ - y``. Its default name is Keras's ``huber_loss``
+    (the string for ``compile`` stays ``"huber"``, as in Keras)."""
 
-    name = "huber"
+    name = "huber_loss"
     targets_in_output_range = True
 
     def __init__(self, delta=1.0, reduction=REDUCTION, name=None, dtype=None):
