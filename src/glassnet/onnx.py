@@ -50,7 +50,7 @@ import numpy as np
 
 from . import activations as _activations
 from .backend import to_numpy
-from ._io import atomic_write, exists_error
+from ._io import atomic_write, check_replace
 from ._validation import check_path
 from .layers import (ELU, Activation, BatchNormalization, Dense, Dropout, Flatten, GaussianDropout, GaussianNoise,
                      LayerNormalization, LeakyReLU, Normalization, ReLU, Rescaling, Softmax)
@@ -545,17 +545,10 @@ def export(model, path, overwrite=None):
         Where ``overwrite`` does not allow replacing the file at ``path``.
     """
     path = check_path(path, "path")
-    if overwrite is not None and not isinstance(overwrite, (bool, np.bool_)):
-        raise TypeError(f"overwrite must be None, True or False. Received: overwrite={overwrite!r:.60}")
-    overwrite = None if overwrite is None else bool(overwrite)  # (a NumPy bool too)
-    if overwrite is None and os.path.isfile(path) and os.path.getsize(path) and not _is_onnx_file(path):
-        raise FileExistsError(f"{path!r} exists and is not an ONNX file (a name ending in .onnx, not a zip archive "
-                              "such as a glassnet model or a .keras file): it was left as it is. Give another file "
-                              "name, or pass overwrite=True to replace it.")
-    if overwrite is False and os.path.exists(path):
-        raise exists_error(path)
+    overwrite = check_replace(path, overwrite, _is_onnx_file, "an ONNX file (a name ending in .onnx, not a zip "
+                              "archive such as a glassnet model or a .keras file)")
     data = to_onnx(model).SerializeToString()
-    atomic_write(path, lambda fh: fh.write(data), overwrite=overwrite is not False)
+    atomic_write(path, lambda fh: fh.write(data), overwrite=overwrite)
     return path
 
 

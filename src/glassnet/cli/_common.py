@@ -255,15 +255,10 @@ def _check_outputs(outputs, inputs=()):
 
 def _is_model_file(path):
     """A glassnet model file: a zip archive with ``model.json``."""
-    import zipfile
-
+    from .._io import zip_members
     from ..models.saving import CONFIG_NAME
 
-    try:
-        with zipfile.ZipFile(path) as archive:
-            return CONFIG_NAME in archive.namelist()
-    except (zipfile.BadZipFile, OSError):
-        return False
+    return CONFIG_NAME in zip_members(path)
 
 
 def probability_columns(classes, n_outputs):
@@ -320,7 +315,7 @@ _REPLACEABLE = {
     "model": (_is_model_file, "a glassnet model file", "model.gn"),
     "onnx": (lambda path: _is_onnx_file(path), "an ONNX model file", "model.onnx"),
     "predictions": (_is_predictions_file, "a predictions file of glassnet predict", "predictions.csv"),
-    "keras": (lambda path: _is_keras_file(path) and not _is_model_file(path), "a Keras model file", "model.keras"),
+    "keras": (lambda path: _is_keras_file(path), "a Keras model file", "model.keras"),
 }
 
 
@@ -332,14 +327,11 @@ def _is_onnx_file(path):
 
 
 def _is_keras_file(path):
-    """A Keras 3 ``.keras`` file: a zip of config.json and model.weights.h5."""
-    import zipfile
+    """A Keras 3 ``.keras`` file (a zip of config.json and model.weights.h5), not a glassnet
+    model file so named: what ``export(format="keras")`` replaces by default."""
+    from ..models.keras_files import _is_keras_file as is_keras_file
 
-    try:
-        with zipfile.ZipFile(path) as zf:
-            return {"config.json", "model.weights.h5"} <= set(zf.namelist())
-    except (OSError, zipfile.BadZipFile):
-        return False
+    return is_keras_file(path)
 
 
 def _refuse_replacing_other_files(path, option, kind="model"):
