@@ -508,6 +508,37 @@ def test_confusion_counts_equal_keras(name):
     assert cls(thresholds=np.array([0.3, 0.55]))(CONFUSION_TRUE, CONFUSION_PRED).tolist() == two
 
 
+# Keras 3.15's F1Score (float64) on soft targets, streamed over two weighted batches: the result after
+# each batch, per average. Keras adds 1e-7 to its denominators (docs/api.md): equal to 1e-6.
+F1_SOFT_TRUE = (np.array([[0.9, 0.1, 0.0], [0.2, 0.7, 0.1], [0.0, 0.3, 0.7], [0.6, 0.4, 0.0]]),
+                np.array([[0.05, 0.9, 0.05], [1.0, 0.0, 0.0]]))
+F1_SOFT_PRED = (np.array([[0.8, 0.1, 0.1], [0.5, 0.3, 0.2], [0.1, 0.2, 0.7], [0.3, 0.6, 0.1]]),
+                np.array([[0.2, 0.2, 0.6], [0.6, 0.3, 0.1]]))
+F1_SOFT_WEIGHTS = (np.array([1.0, 2.0, 0.5, 1.0]), np.array([3.0, 0.0]))
+KERAS_F1_SOFT = {
+    None: ([0.5306122, 0.262295, 0.6666665], [0.5148514, 0.1391304, 0.2380952]),
+    "macro": (0.4865246, 0.297359), "micro": (0.4555555, 0.2933333), "weighted": (0.4250077, 0.2510642),
+}
+
+
+@pytest.mark.parametrize("average", list(KERAS_F1_SOFT))
+def test_f1_score_counts_soft_targets_as_keras(average):
+    # Keras counts a target y as y of a positive and 1 - y of a negative; glassnet read y > 0.5 as a
+    # whole positive: 0.6667 for class 0 of the first batch, where Keras has 0.5306 (hand-worked: the
+    # argmax predicts class 0 in rows 0 and 1: TP 0.9·1 + 0.2·2 = 1.3, FP 0.1·1 + 0.8·2 = 1.7, and
+    # misses row 3: FN 0.6·1 = 0.6, so F1 = 2.6 / (2.6 + 1.7 + 0.6) = 0.5306)
+    f1 = metrics.F1Score(average=average)
+    for Y, A, w, expected in zip(F1_SOFT_TRUE, F1_SOFT_PRED, F1_SOFT_WEIGHTS, KERAS_F1_SOFT[average]):
+        f1.update_state(Y, A, sample_weight=w)
+        np.testing.assert_allclose(f1.result(), expected, rtol=1e-6)
+    if average is None:  # hand-worked, exact
+        assert metrics.F1Score(average=None)(F1_SOFT_TRUE[0], F1_SOFT_PRED[0], F1_SOFT_WEIGHTS[0])[0] == \
+            pytest.approx(2.6 / 4.9, abs=1e-15)
+    # above a threshold, unweighted (Keras: [0.7234042, 0.6285713, 0.7777776])
+    np.testing.assert_allclose(metrics.F1Score(average=None, threshold=0.25)(F1_SOFT_TRUE[0], F1_SOFT_PRED[0]),
+                               [0.7234042, 0.6285713, 0.7777776], rtol=1e-6)
+
+
 def test_the_imbalanced_data_tutorial_s_metrics_in_fit_with_class_weight_equal_keras(tmp_path):
     # TensorFlow's "Classification on imbalanced data": tp/fp/tn/fn, precision, recall, AUC (ROC and PR)
     # under class_weight. Keras 3.15: Sequential([Input((3,)), Dense(1, "sigmoid")]) with the weights below,
