@@ -508,6 +508,127 @@ def test_confusion_counts_equal_keras(name):
     assert cls(thresholds=np.array([0.3, 0.55]))(CONFUSION_TRUE, CONFUSION_PRED).tolist() == two
 
 
+# -- the losses in float64: values and gradients (Keras 3.15.1 on JAX 0.10.2, float64, jax.grad) -----------
+# Keras 3.15's ops.mean computes float64 in float32 (result_type(float64, float32) is float32 there), so the
+# numbers were recorded with jnp.mean in its place: the float64 Keras loss. Edge values: probabilities 0 and 1,
+# logits of ±100, an output at 1e-3 against a target 0 (MAPE, Poisson), soft and unnormalised rows; weights
+# (n, 1) with a 0. Each case: (class, arguments, (y, ŷ), values for "sum_over_batch_size", "sum",
+# "mean_with_sample_weight", the per-sample values of reduction=None, and the gradient of the default one).
+REAL = ([[0.5, -1.0], [2.0, 0.0], [0.0, 3.0]], [[0.4, 1.0], [-1.0, 0.25], [1e-3, 2.5]])
+COUNT = ([[1.0, 0.0], [3.0, 2.0], [0.0, 1.0]], [[0.5, 1e-3], [2.0, 4.0], [0.0, 1.5]])
+PROB = ([[1.0, 0.0], [0.3, 1.0], [0.0, 1.0]], [[1.0, 0.0], [0.2, 0.6], [0.9, 0.0]])
+LOGIT = ([[1.0, 0.0], [0.3, 1.0], [0.0, 1.0]], [[100.0, -100.0], [0.5, -2.0], [3.0, 0.1]])
+SIGNED = ([[1.0, -1.0], [-1.0, 1.0], [1.0, 1.0]], [[0.3, 0.5], [-2.0, 1.5], [-0.5, 0.2]])
+ONEHOT = ([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.2, 0.8, 0.0]], [[1.0, 0.0, 0.0], [0.5, 0.3, 0.2], [0.1, 0.1, 0.8]])
+CLOGIT = ([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.2, 0.8, 0.0]], [[100.0, -100.0, 0.0], [0.5, 0.3, -2.0], [1.0, 1.0, 3.0]])
+LOSS_WEIGHTS = np.array([[0.5], [2.0], [0.0]])
+KERAS_LOSSES_FLOAT64 = [
+    ('MeanSquaredError', {}, REAL,
+     [3.355, 10.065, 4.026],
+     [1.0025, 9.0625, 0.0],
+     [[-0.016666666666666663, 0.3333333333333333],
+      [-2.0, 0.16666666666666666],
+      [0.0, -0.0]]),
+    ('MeanAbsoluteError', {}, REAL,
+     [1.2583333333333333, 3.775, 1.51],
+     [0.525, 3.25, 0.0],
+     [[-0.08333333333333333, 0.08333333333333333],
+      [-0.3333333333333333, 0.3333333333333333],
+      [-0.0, -0.0]]),
+    ('MeanAbsolutePercentageError', {}, REAL,
+     [83333401.66666667, 250000205.0, 100000082.0],
+     [55.00000000000001, 250000150.0, 0.0],
+     [[-16.666666666666664, 8.333333333333332],
+      [-16.666666666666664, 333333333.3333333],
+      [-0.0, -0.0]]),
+    ('MeanSquaredLogarithmicError', {}, COUNT,
+     [0.12146476203628644, 0.3643942861088593, 0.14575771444354374],
+     [0.02069049340279437, 0.34370379270606494, 0.0],
+     [[-0.031964674716864545, 0.00016640032185953458],
+      [-0.06392934943372906, 0.06811008316879873],
+      [0.0, 0.0]]),
+    ('Poisson', {}, COUNT,
+     [0.48216876040679296, 1.4465062812203788, 0.5786025124881515],
+     [0.2985367451399913, 1.1479695360803874, 0.0],
+     [[-0.08333330000000667, 0.08333333333333333],
+      [-0.166666641666668, 0.16666667083333322],
+      [0.0, 0.0]]),
+    ('Huber', {'delta': 0.5}, REAL,
+     [0.5420833333333334, 1.62625, 0.6505],
+     [0.22, 1.40625, 0.0],
+     [[-0.008333333333333331, 0.041666666666666664],
+      [-0.16666666666666666, 0.08333333333333333],
+      [0.0, 0.0]]),
+    ('Hinge', {}, SIGNED,
+     [0.18333333333333335, 0.55, 0.22000000000000003],
+     [0.55, 0.0, 0.0],
+     [[-0.08333333333333333, 0.08333333333333333],
+      [0.0, -0.0],
+      [-0.0, -0.0]]),
+    ('BinaryCrossentropy', {}, PROB,
+     [0.38328584447205666, 1.14985753341617, 0.45994301336646803],
+     [5.000000247368237e-08, 1.1498574834161674, 0.0],
+     [[-0.0, 0.0],
+      [-0.20833333333333331, -0.5555555555555556],
+      [0.0, 0.0]]),
+    ('BinaryCrossentropy', {'label_smoothing': 0.2}, PROB,
+     [0.6839201987442856, 2.0517605962328567, 0.8207042384931427],
+     [0.8059048275610772, 1.2458557686717795, 0.0],
+     [[0.0, -0.0],
+      [-0.2916666666666666, -0.4166666666666667],
+      [0.0, 0.0]]),
+    ('BinaryCrossentropy', {'from_logits': True}, LOGIT,
+     [0.9836683317410264, 2.9510049952230792, 1.1804019980892317],
+     [1.8600379880104178e-44, 2.9510049952230792, 0.0],
+     [[-3.100063313350696e-45, 3.100063313350696e-45],
+      [0.10748644373395153, -0.29359902599262744],
+      [0.0, 0.0]]),
+    ('BinaryCrossentropy', {'from_logits': True, 'label_smoothing': 0.1}, LOGIT,
+     [1.7803349984076924, 5.341004995223077, 2.136401998089231],
+     [2.4999999999999982, 2.841004995223079, 0.0],
+     [[0.0041666666666666605, -0.004166666666666667],
+      [0.10081977706728484, -0.2769323593259608],
+      [0.0, 0.0]]),
+    ('CategoricalCrossentropy', {}, ONEHOT,
+     [1.0729586249560676, 3.218875874868203, 1.2875503499472811],
+     [5.000000247368237e-08, 3.2188758248682006, 0.0],
+     [[-0.0, -0.0, -0.0],
+      [0.6666666666666666, 0.6666666666666666, -2.6666666666666665],
+      [-0.0, -0.0, -0.0]]),
+    ('CategoricalCrossentropy', {'label_smoothing': 0.1}, ONEHOT,
+     [1.222676223522664, 3.668028670567992, 1.4672114682271968],
+     [0.537269901698613, 3.130758768869379, 0.0],
+     [[-0.0, -0.0, -0.0],
+      [0.6222222222222222, 0.5925925925925926, -2.4444444444444446],
+      [-0.0, -0.0, -0.0]]),
+    ('CategoricalCrossentropy', {'from_logits': True}, CLOGIT,
+     [2.0948554246880335, 6.284566274064101, 2.5138265096256402],
+     [-0.0, 6.284566274064101, 0.0],
+     [[0.0, 2.3064942112278957e-88, 6.200126626701392e-45],
+      [0.3507266109667767, 0.2871506623213175, -0.6378772732880941],
+      [-0.0, -0.0, -0.0]]),
+    ('CategoricalCrossentropy', {'from_logits': True, 'label_smoothing': 0.3}, CLOGIT,
+     [6.774855424688034, 20.3245662740641, 8.12982650962564],
+     [15.0, 5.324566274064101, 0.0],
+     [[0.033333333333333326, -0.016666666666666663, -0.016666666666666663],
+      [0.28405994430011, 0.22048399565465077, -0.5045439399547607],
+      [-0.0, -0.0, -0.0]]),
+]
+
+
+@pytest.mark.parametrize("cls, kwargs, data, values, per_sample, gradient", KERAS_LOSSES_FLOAT64,
+                         ids=[f"{c[0]}{c[1] or ''}" for c in KERAS_LOSSES_FLOAT64])
+def test_losses_and_their_gradients_equal_keras_in_float64(cls, kwargs, data, values, per_sample, gradient):
+    Y, A = (np.array(v) for v in data)
+    for reduction, expected in zip(("sum_over_batch_size", "sum", "mean_with_sample_weight"), values):
+        loss = getattr(losses, cls)(reduction=reduction, **kwargs)
+        assert loss(Y, A, sample_weight=LOSS_WEIGHTS) == pytest.approx(expected, rel=1e-12), reduction
+    unreduced = getattr(losses, cls)(reduction=None, **kwargs)(Y, A, sample_weight=LOSS_WEIGHTS)
+    np.testing.assert_allclose(unreduced, per_sample, rtol=1e-12, atol=1e-15)
+    dA = getattr(losses, cls)(**kwargs).gradient(Y, A, sample_weight=LOSS_WEIGHTS)
+    np.testing.assert_allclose(dA, gradient, rtol=1e-10, atol=1e-15)
+
+
 # Keras 3.15's F1Score (float64) on soft targets, streamed over two weighted batches: the result after
 # each batch, per average. Keras adds 1e-7 to its denominators (docs/api.md): equal to 1e-6.
 F1_SOFT_TRUE = (np.array([[0.9, 0.1, 0.0], [0.2, 0.7, 0.1], [0.0, 0.3, 0.7], [0.6, 0.4, 0.0]]),
