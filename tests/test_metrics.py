@@ -634,6 +634,8 @@ def test_per_output_metrics_refuse_a_batch_with_another_number_of_outputs():
                 metric.update_state(np.ones((4, columns)), np.full((4, columns), 0.6))
     assert f1.result() == pytest.approx([0.5, 0.5]) and auc.result() == pytest.approx(0.75)
     f1.reset_state()
+    # Keras's reset zeros its per-class variables: [0, 0] (glassnet's was [0.], one class)
+    assert f1.result().tolist() == [0.0, 0.0]
     f1.update_state(Y[:, :1], P[:, :1])  # a fresh state takes any number
     assert f1.result() == pytest.approx([0.5])  # > 0.5: rows 0, 2 predicted, rows 0, 3 positive
 

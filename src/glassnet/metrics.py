@@ -841,7 +841,8 @@ class F1Score(Metric):
         return {**super().get_config(), "average": self.average, "threshold": self.threshold}
 
     def reset_state(self):
-        self.tp = self.fp = self.fn = 0.0
+        # zeros per class once the classes are known, as Keras's variables (a per-class result was [0.])
+        self.tp = self.fp = self.fn = np.zeros_like(getattr(self, "tp", 0.0))
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         Y, A, sample_weight = _align(y_true, y_pred, sample_weight)
@@ -855,7 +856,9 @@ class F1Score(Metric):
         w = np.ones(A.shape[0]) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
         tp, fp, fn = w @ (predicted * Y), w @ (predicted * (1 - Y)), w @ (~predicted * Y)
         if np.ndim(self.tp) and np.shape(self.tp) != np.shape(tp):  # one column was broadcast to every class
-            raise ValueError(f"F1Score has seen {np.shape(self.tp)[0]} output(s); this batch has {A.shape[1]}.")
+            if np.any(self.tp) or np.any(self.fp) or np.any(self.fn):
+                raise ValueError(f"F1Score has seen {np.shape(self.tp)[0]} output(s); this batch has {A.shape[1]}.")
+            self.tp = self.fp = self.fn = 0.0  # reset, nothing counted: the classes of this batch
         self.tp, self.fp, self.fn = self.tp + tp, self.fp + fp, self.fn + fn
 
     def result(self):
