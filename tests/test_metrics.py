@@ -640,6 +640,19 @@ def test_per_output_metrics_refuse_a_batch_with_another_number_of_outputs():
     assert f1.result() == pytest.approx([0.5])  # > 0.5: rows 0, 2 predicted, rows 0, 3 positive
 
 
+def test_a_metric_function_s_one_number_per_batch_counts_once_per_sample():
+    # docs/api.md, Differences from Keras: keras.metrics.MeanMetricWrapper averages the batches' numbers
+    # ((1 + 4) / 2 = 2.5 here); glassnet weighs each by its batch size, as per-sample values would count
+    m = metrics.MeanMetricWrapper(lambda y, p: np.mean(np.abs(y - p)))
+    m.update_state(np.zeros(3), np.ones(3))
+    m.update_state(np.zeros(1), np.full(1, 4.0))
+    assert m.result() == pytest.approx((3 * 1.0 + 1 * 4.0) / 4, abs=1e-15)
+    per_sample = metrics.MeanMetricWrapper(lambda y, p: np.abs(y - p))  # the same values, sample by sample
+    per_sample.update_state(np.zeros(3), np.ones(3))
+    per_sample.update_state(np.zeros(1), np.full(1, 4.0))
+    assert per_sample.result() == m.result()
+
+
 def test_f1_average_given_as_an_array_is_named():
     # "The truth value of an array with more than one element is ambiguous"
     with pytest.raises(ValueError, match="average must be None, 'macro', 'micro' or 'weighted'. Received: average=arr"):
