@@ -210,6 +210,15 @@ def test_bench_data_that_is_a_file_is_named_by_the_option(tmp_path, monkeypatch,
     assert "path=" not in result.stderr
 
 
+@pytest.mark.parametrize("option, value", [("--epochs", "5"), ("--limit", "100"), ("--data", ".")])
+def test_bench_m0_alone_refuses_the_options_of_m1_and_m2(option, value, tmp_path, monkeypatch, capsys):
+    # --help: "--epochs N  epochs for M1 and M2"; with M0 alone they were ignored: 1000 epochs, exit 0
+    result = call("bench", "M0", option, value, cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert_one_line_error(result)
+    assert f"{option} is for M1 and M2, which train on MNIST" in result.stderr
+    assert result.stdout == ""
+
+
 def _free_port():
     import socket
 

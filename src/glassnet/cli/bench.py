@@ -139,6 +139,11 @@ def cmd_bench(args):
     unknown = [c for c in configs if c not in BENCH_CONFIGS]
     if unknown:
         raise CommandError(f"unknown configuration {unknown[0]!r}; choose from {', '.join(BENCH_CONFIGS)}.")
+    given = [option for option, value in (("--epochs", args.epochs), ("--data", args.data), ("--limit", args.limit))
+             if value is not None]
+    if given and configs == ["M0"]:  # (they were ignored without a word)
+        raise CommandError(f"{given[0]} is for M1 and M2, which train on MNIST; M0 trains seed 001's XOR network "
+                           f"for its fixed {BENCH_CONFIGS['M0']['epochs']} epochs. Leave {given[0]} out, or add M1 or M2.")
     _require_numba(args.jit_compile)
     limits = None
     if args.threads is not None:
