@@ -1066,6 +1066,23 @@ def test_na_cells_are_named_missing_values_and_latin1_files_get_advice(tmp_path,
     assert "not a UTF-8 text CSV file (save it as UTF-8, e.g. with iconv" in result.stderr
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32"])
+def test_a_utf16_file_gets_advice_that_works(encoding, tmp_path, monkeypatch, capsys):
+    # Excel's "Unicode Text" is UTF-16: the advice "iconv -f latin1" made a file with a NUL between the characters
+    text = "a,b,t\n" + "".join(f"{k},{k % 3},{k % 2}\n" for k in range(20))
+    bom = {"utf-16-be": "\ufeff"}.get(encoding, "")  # (the codec without an order writes its own mark)
+    (tmp_path / "u.csv").write_bytes((bom + text).encode(encoding))
+    result = call("train", "u.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert_one_line_error(result)
+    name = encoding[:6]
+    assert f"it is {name.upper()} text; save it as UTF-8, e.g. with iconv -f {name} -t utf-8 u.csv" in result.stderr
+    (tmp_path / "u8.csv").write_text((tmp_path / "u.csv").read_bytes().decode(name), encoding="utf-8")  # as iconv
+    converted = call("train", "u8.csv", "--epochs", "1", "--quiet", "--out", "u.gn", cwd=tmp_path,
+                     monkeypatch=monkeypatch, capsys=capsys)
+    assert converted.returncode == 0, converted.stderr
+    assert "2 features (a, b)" in converted.stdout
+
+
 def test_an_empty_target_cell_is_a_missing_value(tmp_path, monkeypatch, capsys):
     X, t = two_blobs()
     y = [f"{v:.4f}" for v in X[:, 0] * 3 + X[:, 1]]

@@ -1,5 +1,6 @@
 """Data for the commands: CSV files read with messages that name the place, and the named data sets."""
 
+import codecs
 import csv
 import io
 import os
@@ -255,8 +256,10 @@ def read_csv(path, target=None, require_target=True, read_target=True, ignore=()
         with open(file, newline="", encoding="utf-8-sig") as fh:
             text = fh.read()
     except UnicodeDecodeError:
-        raise CommandError(f"{path} is not a UTF-8 text CSV file (save it as UTF-8, e.g. with "
-                           f"iconv -f latin1 -t utf-8 {path} > utf8.csv).") from None
+        encoding = _unicode_encoding(file)
+        raise CommandError(f"{path} is not a UTF-8 text CSV file ({f'it is {encoding.upper()} text; ' if encoding else ''}"
+                           f"save it as UTF-8, e.g. with iconv -f {encoding or 'latin1'} -t utf-8 {path} > utf8.csv)."
+                           ) from None
     head, first_end = _rows(io.StringIO(text, newline=""), path, limit=HEAD_ROWS + 1)
     if not head:
         raise CommandError(f"{path} is empty.")
@@ -282,6 +285,19 @@ def read_csv(path, target=None, require_target=True, read_target=True, ignore=()
             return table
         head, _ = _rows(io.StringIO(text, newline=""), path)
     return _table(head, has_header, target, require_target, read_target, ignore, path)
+
+
+def _unicode_encoding(file):
+    """"utf-16" or "utf-32" when ``file`` starts with that encoding's byte-order mark (Excel's
+    "Unicode Text" is UTF-16), else None: the advice "iconv -f latin1" turned such a file into
+    text with a NUL byte between the characters."""
+    with open(file, "rb") as fh:
+        start = fh.read(4)
+    for bom, name in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+                      (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+        if start.startswith(bom):
+            return name
+    return None
 
 
 def _table(rows, has_header, target, require_target, read_target, ignore, path, body=None):
