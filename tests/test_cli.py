@@ -688,6 +688,20 @@ def test_missing_optional_packages_fail_fast_with_the_install_hint(tmp_path, mon
 
 
 @pytest.mark.skipif(importlib.util.find_spec("numba") is None, reason="numba is not installed (pip install glassnet[jit])")
+def test_train_refuses_dropout_without_hidden_layers(tmp_path, monkeypatch, capsys):
+    # --help: "--dropout RATE  dropout rate after each hidden layer"; with --layers none there is none, and
+    # the model was trained and saved without dropout, the option dropped without a word
+    result = call("train", "xor", "--layers", "none", "--dropout", "0.5", "--epochs", "1", "--out", "m.gn",
+                  cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert_one_line_error(result)
+    assert "--dropout 0.5 acts after each hidden layer, but --layers gives no hidden layer" in result.stderr
+    assert not (tmp_path / "m.gn").exists()
+    plain = call("train", "xor", "--layers", "none", "--dropout", "0", "--epochs", "1", "--quiet", "--out", "m.gn",
+                 cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)  # a rate of 0 asks for no dropout
+    assert plain.returncode == 0, plain.stderr
+    assert [type(layer).__name__ for layer in load_model(tmp_path / "m.gn").layers] == ["Dense"]
+
+
 def test_train_with_jit_compile_saves_the_same_model(tmp_path, monkeypatch, capsys):
     results = {}
     for flag in ([], ["--jit-compile"]):

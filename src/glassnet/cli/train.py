@@ -129,6 +129,9 @@ def _train(args):
     from .. import losses, optimizers
     from ..utils import set_random_seed
 
+    if args.layers == () and args.dropout:  # (it was dropped without a word)
+        raise CommandError(f"--dropout {args.dropout:g} acts after each hidden layer, but --layers gives no hidden "
+                           "layer; leave --dropout out, or give hidden layers (e.g. --layers 64).")
     _check_outputs({"--out": args.out, "--plot": args.plot}, inputs=[args.dataset])
     _refuse_replacing_other_files(args.out, "--out")
     if args.plot:
