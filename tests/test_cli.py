@@ -2039,8 +2039,8 @@ def test_small_mistakes_in_the_demos(tmp_path, monkeypatch, capsys):
     for args, message, status in [
         (["hopfield", "--store", "HH"], "--store: H named twice", 1),
         # ZZ said "Z named twice" (no bitmap is called Z), and HZ named no option
-        (["hopfield", "--store", "ZZ"], "--store: Unknown bitmap name(s) ['Z', 'Z']", 1),
-        (["hopfield", "--store", "HZ"], "--store: Unknown bitmap name(s) ['Z']", 1),
+        (["hopfield", "--store", "ZZ"], "--store: Z is not among the bitmaps ACEHLTXO0123456789", 1),
+        (["hopfield", "--store", "HZ"], "--store: Z is not among the bitmaps", 1),
         (["perceptron", "five.csv"], "only 1 class: 5.", 1),
         (["playground", "--port", "70000"], "expected a port number from 1 to 65535", 2),
     ]:
@@ -2481,6 +2481,24 @@ def test_train_into_a_pipe_that_closes_fails_and_says_the_model_was_not_saved(tm
     assert "Traceback" not in stderr and len(stderr.strip().splitlines()) == 1
     assert "broken pipe), so training stopped and the model was not saved to m.gn" in stderr
     assert not (tmp_path / "m.gn").exists()
+
+
+def test_hopfield_reads_bitmap_names_in_either_case(tmp_path, monkeypatch, capsys):
+    # the bitmaps are named by capitals, and the playground's Hopfield page takes "htx"; the command line said
+    # "Unknown bitmap name(s) ['h', 't', 'x']", and listed "letters,digits" letter by letter
+    upper = call("hopfield", "--store", "HTX", "--recall", "T", "--noise", "0.3", "--seed", "1", cwd=tmp_path,
+                 monkeypatch=monkeypatch, capsys=capsys)
+    lower = call("hopfield", "--store", "htx", "--recall", "t", "--noise", "0.3", "--seed", "1", cwd=tmp_path,
+                 monkeypatch=monkeypatch, capsys=capsys)
+    assert upper.returncode == lower.returncode == 0, lower.stderr
+    assert lower.stdout == upper.stdout
+    assert "storing 3 pattern(s) HTX by Hebb's rule; recalling 'T'" in lower.stdout
+    word = call("hopfield", "--store", "Letters", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert "storing 8 pattern(s) ACEHLTXO" in word.stdout
+    both = call("hopfield", "--store", "letters,digits", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert_one_line_error(both)
+    assert "--store: R, S, D, I, G are not among the bitmaps ACEHLTXO0123456789 (or give the word letters or " \
+           "digits alone)" in both.stderr
 
 
 def test_hopfield_that_runs_out_of_max_iter_says_so(tmp_path, monkeypatch, capsys):

@@ -91,9 +91,18 @@ def _print_table(header, rows):
 def cmd_hopfield(args):
     from ..classic import Hopfield, flip_bits, load_bitmaps, show_bitmap
 
-    names = args.store if args.store in ("letters", "digits") else [c for c in args.store if c not in ", "]
+    from ..classic.bitmaps import BITMAPS
+
+    # the bitmaps' names are capitals, as the playground reads them: htx is HTX, Letters the letters
+    store = args.store.strip().lower()
+    names = store if store in ("letters", "digits") else [c.upper() for c in args.store if c not in ", "]
     if not names:
         raise CommandError("--store: name at least one pattern (letters, digits, or names such as HTX).")
+    unknown = [] if isinstance(names, str) else list(dict.fromkeys(n for n in names if n not in BITMAPS))
+    if unknown:  # (the library listed each letter of "letters,digits": ['l', 'e', 't', 't', ...])
+        raise CommandError(f"--store: {', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not among the "
+                           f"bitmaps {''.join(BITMAPS)} (or give the word letters or digits alone). "
+                           f"Received: {args.store!r}")
     try:  # first: an unknown name (ZZ) is unknown, not "named twice"
         images, names = load_bitmaps(names)
     except ValueError as exc:  # (the library's message, under the option's name)
@@ -101,7 +110,7 @@ def cmd_hopfield(args):
     if len(set(names)) < len(names):
         twice = sorted({n for n in names if names.count(n) > 1})
         raise CommandError(f"--store: {', '.join(twice)} named twice; each pattern is stored once.")
-    recall = args.recall or names[0]
+    recall = args.recall.strip().upper() if args.recall else names[0]
     if recall not in names:
         raise CommandError(f"--recall {recall!r} is not among the stored patterns {''.join(names)}.")
     shape = images.shape[1:]
