@@ -1097,6 +1097,24 @@ def test_a_utf16_file_gets_advice_that_works(encoding, tmp_path, monkeypatch, ca
     assert "2 features (a, b)" in converted.stdout
 
 
+@pytest.mark.parametrize("command, target, message", [
+    ("predict", "nope", "--target 'nope' is not a column of d.csv. Columns: a, b, label."),
+    ("evaluate", "nope", "--target 'nope' is not a column of d.csv. Columns: a, b, label."),
+    ("predict", "7", "--target 7 is out of range: d.csv has 3 columns (0 to 2)."),
+])
+def test_a_target_that_is_no_column_is_one_line_for_a_model_of_named_columns(command, target, message, tmp_path,
+                                                                             monkeypatch, capsys):
+    # a note "d.csv's column label is not the model's; left out." came first, about a run that then failed
+    X, t = two_blobs()
+    write_rows(tmp_path / "d.csv", [[*x, k] for x, k in zip(X, t)], ["a", "b", "label"])
+    trained = call("train", "d.csv", "--epochs", "1", "--quiet", "--out", "m.gn", cwd=tmp_path,
+                   monkeypatch=monkeypatch, capsys=capsys)
+    assert trained.returncode == 0, trained.stderr
+    result = call(command, "m.gn", "d.csv", "--target", target, cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert_one_line_error(result)
+    assert message in result.stderr and "note:" not in result.stderr
+
+
 def test_an_empty_target_cell_is_a_missing_value(tmp_path, monkeypatch, capsys):
     X, t = two_blobs()
     y = [f"{v:.4f}" for v in X[:, 0] * 3 + X[:, 1]]

@@ -128,7 +128,7 @@ def _model_header(path, model, target, ignore=None, given=None):
     others = tuple(k for k, name in enumerate(cells) if name not in features and name != target)
     asked = {str(column) for column in ignore or ()}  # by name or index (from the end too)
     unasked = [k for k in others if not {cells[k], str(k), str(k - len(cells))} & asked]
-    if unasked:
+    if unasked and (target is None or target in cells):  # (a --target that is no column is refused next, alone)
         names = ", ".join(cells[k] or f"{k} (no name)" for k in unasked)
         print(f"note: {path}'s column{'s' * (len(unasked) > 1)} {names} {'are' if len(unasked) > 1 else 'is'} not "
               "the model's; left out.", file=sys.stderr)
