@@ -412,6 +412,16 @@ def test_descend_several_variables_with_momentum(tmp_path, monkeypatch, capsys):
         assert_one_line_error(result)
 
 
+def test_descend_of_one_step_says_one_step(tmp_path, monkeypatch, capsys):
+    # the title read "1 steps of x ← x − η·f'(x)"
+    result = call("descend", "x**2", "--lr", "0.5", "--steps", "1", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "f(x) = x**2;  x0 = 2;  η = 0.5;  1 step of x ← x − η·f'(x)"
+    assert lines[2].split("\t")[:5] == ["2", "4", "4", "2", "0"]  # x − η·2x = 2 − 0.5·4 = 0, the one row
+    assert lines[3].startswith("verdict:")
+
+
 def test_descend_from_outside_the_domain_is_a_one_line_error(tmp_path, monkeypatch, capsys):
     result = call("descend", "log(x)", "--x0", "-1", "--steps", "2", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
     assert_one_line_error(result)

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ._common import CommandError, _floats, _require_matplotlib
+from ._common import CommandError, _floats, _require_matplotlib, count
 
 #: the table has one line per step: more would print for minutes
 MAX_STEPS = 100_000
@@ -40,7 +40,7 @@ def cmd_descend(args):
     variables = ", ".join(f.variables)
     start_text = f"{start:g}" if n == 1 else "(" + ", ".join(f"{v:g}" for v in x0) + ")"
     rule = "x ← x − η·f'(x)" if optimizer in ("gd", "sgd") else f"the {optimizer} update"
-    print(f"f({variables}) = {f.text};  x0 = {start_text};  η = {args.lr:g};  {args.steps} steps of {rule}")
+    print(f"f({variables}) = {f.text};  x0 = {start_text};  η = {args.lr:g};  {count(args.steps, 'step')} of {rule}")
     print(result.format_table(digits=args.digits))
     advice = {
         "converges": "the steps shrink: x approaches a minimum.",
