@@ -200,6 +200,20 @@ def test_som_says_when_its_target_labels_no_neuron(tmp_path, monkeypatch, capsys
     assert "note: the target of reg.csv has 80 classes, more than the 36 symbols of the class map" in classes.stderr
 
 
+def test_som_and_perceptron_help_give_the_defaults_they_run_with(tmp_path, monkeypatch, capsys):
+    # som --help showed "--topology {rectangular,hexagonal}" with no word, and --mode without its default
+    som = " ".join(help_text("som").split())
+    assert "the grid: 4 neighbours a neuron, or 6 (default rectangular)" in som
+    assert "Kohonen's online or batch rule (default online)" in som
+    result = call("som", "xor", "--grid", "2x2", "--epochs", "1", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Self-organizing map 2×2 (rectangular) on 500 samples") and \
+        "1 epoch(s), online" in result.stdout.splitlines()[0]
+    assert "seed for --shuffle (default: a random one, printed)" in " ".join(help_text("perceptron").split())
+    shuffled = call("perceptron", "and", "--shuffle", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert re.search(r"samples shuffled each epoch \(seed \d+\)", shuffled.stdout.splitlines()[0])
+
+
 def test_bench_data_that_is_a_file_is_named_by_the_option(tmp_path, monkeypatch, capsys):
     # it said "path must be the folder holding the MNIST files (None: ...). Received: path='x.csv'": the
     # library's argument, not the option the user typed

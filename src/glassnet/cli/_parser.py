@@ -251,7 +251,8 @@ def build_parser():
                             help="at most N epochs (default 20; N up to 100,000)")
     perceptron.add_argument("--bipolar", action="store_true", help="gates with ±1 inputs (seed 003) instead of 0/1")
     perceptron.add_argument("--shuffle", action="store_true", help="visit the samples in a new random order each epoch")
-    perceptron.add_argument("--seed", type=_non_negative_int, help="seed for --shuffle")
+    perceptron.add_argument("--seed", type=_non_negative_int,
+                            help="seed for --shuffle (default: a random one, printed)")
     perceptron.add_argument("--target", metavar="COLUMN", help="CSV label column (default: the last)")
     perceptron.add_argument("--ignore", type=_columns, action="extend", metavar="COLUMNS",
                             help="CSV columns that are no features (an id), by header name or index, comma-separated")
@@ -283,10 +284,12 @@ def build_parser():
     )
     som.add_argument("data", metavar="DATA", help="a data set name or a CSV file")
     som.add_argument("--grid", type=_grid, default=(10, 10), metavar="ROWSxCOLS", help="map size (default 10x10)")
-    som.add_argument("--topology", choices=("rectangular", "hexagonal"), default="rectangular")
+    som.add_argument("--topology", choices=("rectangular", "hexagonal"), default="rectangular",
+                     help="the grid: 4 neighbours a neuron, or 6 (default rectangular)")
     som.add_argument("--epochs", type=_positive_int_up_to(10**5), default=10, metavar="N",
                      help="passes over the data (default 10; at most 100,000)")
-    som.add_argument("--mode", choices=("online", "batch"), default="online", help="Kohonen's online or batch rule")
+    som.add_argument("--mode", choices=("online", "batch"), default="online",
+                     help="Kohonen's online or batch rule (default online)")
     som.add_argument("--seed", type=_non_negative_int, default=0, help="random seed (default 0)")
     som.add_argument("--out", metavar="PNG", help="save the U-matrix as a PNG, SVG or PDF (needs matplotlib)")
     _add_data_options(som)
