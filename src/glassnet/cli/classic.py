@@ -90,7 +90,6 @@ def _print_table(header, rows):
 
 def cmd_hopfield(args):
     from ..classic import Hopfield, flip_bits, load_bitmaps, show_bitmap
-
     from ..classic.bitmaps import BITMAPS
 
     # the bitmaps' names are capitals, as the playground reads them: htx is HTX, Letters the letters
