@@ -782,3 +782,76 @@ def test_divergence_from_epsilon_zero_names_epsilon_not_the_learning_rate(name):
     with pytest.warns(DivergenceWarning, match=r"epsilon=0 makes a step 0/0 \(NaN\)"):
         assert fit(0.0) == {}
     assert np.isfinite(fit(1e-7)["loss"]).all()  # the same run with Keras's ε trains
+
+
+# Keras 3.15 in float64 (KERAS_BACKEND=jax, jax_enable_x64, keras.config.set_floatx("float64")): each
+# optimizer built on two variables, w0[:3] and w0[3:], then optimizer.apply of the 20 gradients of
+# _keras_data(); the weights after the 20 steps (and the moving average, use_ema), printed with repr
+KERAS_FLOAT64 = {
+    "sgd": (lambda: optimizers.SGD(0.05),
+            [2.219066036554139, -2.2021900329764996, -0.303528158509189, -0.3181797171828914, -0.5692836868736727]),
+    "sgd_momentum_weight_decay": (
+        lambda: optimizers.SGD(0.05, momentum=0.9, weight_decay=0.2),
+        [1.9628892815127124, 0.953558230116216, -3.2079825786254212, 2.2325932037127023, -1.6241172128293497]),
+    "nesterov_clipnorm": (
+        lambda: optimizers.SGD(0.05, momentum=0.8, nesterov=True, clipnorm=0.5),
+        [2.34480449926994, -2.687538503970262, 0.2211485349653065, -0.6670874040895839, -0.18794086763671985]),
+    "adagrad_clipvalue": (
+        lambda: optimizers.Adagrad(0.1, initial_accumulator_value=0.2, epsilon=1e-3, clipvalue=0.4),
+        [2.2582353939268702, -2.63601574871354, 0.29439465325543296, -0.5642049447777782, -0.3156789443278199]),
+    "rmsprop_global_clipnorm": (
+        lambda: optimizers.RMSprop(0.01, rho=0.8, epsilon=1e-3, global_clipnorm=1.0),
+        [2.115690864984648, -2.5679313679605027, 0.38113639149976325, -0.5783522497910358, -0.41136736711670296]),
+    "rmsprop_centered_momentum_ema": (
+        lambda: optimizers.RMSprop(0.01, momentum=0.5, centered=True, epsilon=1e-2, use_ema=True, ema_momentum=0.7),
+        [2.134838789812243, -2.503288081027766, 0.21895006656704968, -0.4428506416390629, -0.4607213697490984],
+        [2.1190096205400493, -2.498434221857438, 0.2545465604924435, -0.42891457520069254, -0.46193092302902683]),
+    "adadelta_weight_decay_accumulation": (
+        lambda: optimizers.Adadelta(1.0, rho=0.9, epsilon=1e-3, weight_decay=0.1, gradient_accumulation_steps=3),
+        [1.0744578778710117, -1.3104600296082773, -0.22305686775108474, -0.15520108698689644, -0.21162535485780215]),
+    "adam_ema_overwrite": (
+        lambda: optimizers.Adam(0.05, beta_1=0.8, beta_2=0.95, epsilon=1e-3, use_ema=True, ema_momentum=0.6,
+                                ema_overwrite_frequency=4),
+        [2.1585338278905732, -2.427888396549608, 0.22656090139043086, -0.33147217435317244, -0.5127529870855128],
+        [2.1585338278905732, -2.427888396549608, 0.22656090139043086, -0.33147217435317244, -0.5127529870855128]),
+    "amsgrad_staircase": (
+        lambda: optimizers.Adam(schedules.ExponentialDecay(0.05, 3, 0.7, staircase=True), amsgrad=True),
+        [2.164690063706962, -2.407816464689401, 0.4088663235271427, -0.33264310657671964, -0.5885343372153917]),
+    "adamw_piecewise_clipnorm": (
+        lambda: optimizers.AdamW(schedules.PiecewiseConstantDecay([4, 8], [0.05, 0.02, 0.01]), weight_decay=0.3,
+                                 clipnorm=0.5),
+        [1.9059807719367123, -2.1859825823991823, 0.45947408332806466, -0.35767819678066554, -0.42351052203544587]),
+    "adamax_inverse_time_accumulation": (
+        lambda: optimizers.Adamax(schedules.InverseTimeDecay(0.05, 2, 0.5), beta_2=0.9, epsilon=1e-3,
+                                  gradient_accumulation_steps=2),
+        [2.1041001272133326, -2.494239092091154, 0.4084389597297969, -0.468802019101411, -0.5162774080836058]),
+    "nadam_polynomial_cycle_weight_decay_ema": (
+        lambda: optimizers.Nadam(schedules.PolynomialDecay(0.05, 5, power=2.0, cycle=True), beta_1=0.85, epsilon=1e-3,
+                                 weight_decay=0.1, use_ema=True, ema_momentum=0.5),
+        [2.0636345994299554, -2.4581338863823095, 0.45075613028989076, -0.4821991076724868, -0.49792669328840283],
+        [2.063572046618389, -2.4582693714256276, 0.4511125234608576, -0.4821449252290321, -0.497986104480734]),
+}
+
+
+def _keras_data():
+    rng = np.random.default_rng(3)
+    w0 = rng.standard_normal(5)
+    # every third gradient large (so that the clipping acts), one with a variable's gradient 0
+    grads = rng.standard_normal((20, 5)) * np.where(np.arange(20) % 3 == 0, 3.0, 0.3)[:, None]
+    grads[7, 3:] = 0.0
+    return w0, grads
+
+
+@pytest.mark.parametrize("name", sorted(KERAS_FLOAT64))
+def test_twenty_float64_steps_equal_keras_s_to_1e_12(name):
+    # every rule with the base arguments Keras has (weight_decay, the three clippings, use_ema and its
+    # overwrite, gradient accumulation, a schedule read at the steps before each update) against Keras itself
+    make, want, *average = KERAS_FLOAT64[name]
+    optimizer = make()
+    w, grads = _keras_data()
+    optimizer.build(5, w.dtype, [slice(0, 3), slice(3, 5)])
+    for g in grads:
+        optimizer.apply(w, g.copy())
+    np.testing.assert_allclose(w, want, rtol=1e-12, atol=1e-14)
+    if average:
+        np.testing.assert_allclose(optimizer.state["average"], average[0], rtol=1e-12, atol=1e-14)
