@@ -572,6 +572,21 @@ def test_learning_rate_has_keras_variable_methods():
         opt.learning_rate.assign(-1.0)
 
 
+def test_learning_rate_numpy_is_in_floatx_as_keras_s_variable():
+    # Keras 3: the learning-rate variable has dtype floatx(); under float64 its numpy() is the rate
+    # given (numpy() was always float32, and opt.learning_rate = lr.numpy() / 2 moved 0.1 to 0.10000000149 / 2)
+    opt = optimizers.SGD(0.1)
+    glassnet.config.set_floatx("float64")
+    try:
+        got = opt.learning_rate.numpy()
+        assert got.dtype == np.float64 and got == 0.1
+        opt.learning_rate = got / 2
+        assert opt.learning_rate == 0.05
+    finally:
+        glassnet.config.set_floatx("float32")
+    assert opt.learning_rate.numpy().dtype == np.float32
+
+
 # Keras 3.15.1 (JAX): Sequential([Input((4,)), Dense(3, "tanh"), Dense(2)]) with the weights of
 # tests/test_ema.py's _data(), mse, fit(X, Y, batch_size=4, shuffle=False); get_weights() after fit.
 KERAS_RULES = {

@@ -33,6 +33,7 @@ from . import schedules  # also public, as keras.optimizers.schedules
 from ._registry import Configurable, from_config, lookup, to_config
 from ._validation import check_bool, check_non_negative_int, check_number, check_positive_int
 from .backend import copy as backend_copy
+from .backend import floatx
 from .backend import from_numpy, get_namespace, numpy_copy
 
 #: parameters per block of the update: 5 float32 arrays of it (1.3 MB) stay in a 2 MB L2
@@ -79,7 +80,8 @@ class _LearningRate(float):
         return _LearningRate(self._optimizer._rate(), self._optimizer)
 
     def numpy(self):
-        return np.float32(self)
+        # in floatx, as Keras's variable (float32 rounded a float64 user's 0.1 to 0.10000000149)
+        return np.dtype(floatx()).type(self)
 
     def __reduce__(self):
         return float, (float(self),)
