@@ -1521,6 +1521,30 @@ def test_load_estimator_reads_the_class_from_the_file_in_numpy(tmp_path):
             load_estimator(tmp_path / "bad.gn")
 
 
+def test_load_estimator_refuses_a_damaged_file_a_folder_or_a_pipe_with_a_value_error(tmp_path):
+    """load_estimator read the estimator's name before load_model checked the file: a truncated
+    file raised zipfile.BadZipFile, a folder IsADirectoryError, and a named pipe blocked for ever."""
+    from glassnet.sklearn._files import load_estimator
+
+    X, y = DATA["multiclass"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        MLPClassifier(hidden_layer_sizes=(3,), max_iter=2, random_state=0).fit(X, y).save(tmp_path / "e.gn")
+    data = (tmp_path / "e.gn").read_bytes()
+    (tmp_path / "cut.gn").write_bytes(data[: len(data) // 2])
+    (tmp_path / "text.gn").write_bytes(b"not a zip")
+    (tmp_path / "folder.gn").mkdir()
+    for name in ("cut.gn", "text.gn", "folder.gn"):
+        with pytest.raises(ValueError, match=f"Cannot load estimator file .*{name}"):
+            load_estimator(tmp_path / name)
+    with pytest.raises(FileNotFoundError, match="No estimator file"):
+        load_estimator(tmp_path / "missing.gn")
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(tmp_path / "pipe.gn")  # nothing ever writes into it: opening it to read would block
+        with pytest.raises(ValueError, match="not a regular file"):
+            load_estimator(tmp_path / "pipe.gn")
+
+
 @pytest.mark.parametrize("solver", ["adam", "sgd", "lbfgs"])
 def test_sparse_input_as_scikit_learn_takes_it(solver):
     # scikit-learn's MLP takes CSR/CSC/COO; glassnet's gives the dense rows' results, bit for bit

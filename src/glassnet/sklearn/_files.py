@@ -142,7 +142,15 @@ def _check_schedule(schedule, path):
 
 def _read_meta(path):
     """The checked ``sklearn.json`` document of the estimator file ``path``."""
-    with zipfile.ZipFile(path) as zf:
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"No estimator file at {path!r}.")
+    if not os.path.isfile(path):  # a named pipe blocked zipfile for ever
+        raise _load_error(path, "it is not a regular file (a folder, a named pipe, a device or a socket).")
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, NotImplementedError, ValueError) as exc:  # (as load_model)
+        raise _load_error(path, f"it is not a glassnet estimator file (a zip archive): {exc}.") from None
+    with zf:
         try:
             info = zf.getinfo(_META_NAME)
         except KeyError:
