@@ -51,6 +51,19 @@ def test_softmax_beta_concentrates_and_tends_to_argmax():
     assert activations.Softmax(beta=2.0)(z)[0, 2] > activations.Softmax(beta=1.0)(z)[0, 2]
 
 
+def test_softmax_of_a_huge_finite_beta_is_the_argmax_not_nan():
+    # β z overflowed to ±inf first, and inf - inf is NaN: a model file with beta 1e308 predicted NaN
+    z = np.array([[1.0, 2.0, 3.0], [0.5, -5.0, 0.0]])
+    for dtype in (np.float32, np.float64):
+        x = z.astype(dtype)
+        np.testing.assert_array_equal(activations.Softmax(beta=1e308)(x), [[0, 0, 1], [1, 0, 0]])
+        np.testing.assert_array_equal(activations.Softmax(beta=-1e308)(x), [[1, 0, 0], [0, 1, 0]])  # the argmin
+        for beta in (2.5, -0.7, 0.0):  # the plain formula, in float64
+            e = np.exp(beta * z)
+            np.testing.assert_allclose(activations.Softmax(beta=beta)(x), e / e.sum(axis=1, keepdims=True),
+                                       rtol=1e-6 if dtype == np.float32 else 1e-14)
+
+
 def test_softmax_is_stable_for_huge_inputs():
     out = activations.get("softmax")(np.array([[1000.0, 1000.0, -1000.0]]))
     np.testing.assert_allclose(out, [[0.5, 0.5, 0.0]])
