@@ -859,3 +859,219 @@ def test_a_deflate_bomb_too_small_for_its_architecture_is_refused_without_inflat
         for name in src.namelist():
             dst.writestr(name, src.read(name))
     np.testing.assert_array_equal(load_model(deflated).get_weights()[0], load_model(path).get_weights()[0])
+
+
+# -- a fuzz of the loader: a damaged or hostile file loads a working model or is refused -------------
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+FUZZ = settings(derandomize=True, max_examples=80, deadline=None, database=None,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+#: the most memory one load may take: the fuzzed file's model needs a few kB, its forged sizes terabytes
+FUZZ_MEMORY = 64 * 2**20
+#: values a hostile model.json puts in place of a setting, a shape, a dtype or a class name
+HOSTILE = st.one_of(
+    st.sampled_from([None, True, -1, 0, 10**30, 2**63, 1e308, -1e308, math.nan, math.inf, "", "os.system",
+                     "__import__", "builtins.eval", "complex128", "object", "V8", [], {}, [10**12],
+                     {"class_name": "os.system", "config": {}}, {"class_name": "__import__", "config": {"name": "os"}}]),
+    st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=4),
+                 lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3),
+                 max_leaves=6),
+)
+
+
+def _npy_with_header(data, **changes):
+    """``data`` (an .npy member) with its header's ``descr``, ``shape`` or ``fortran_order`` replaced."""
+    buffer = io.BytesIO(data)
+    version = np.lib.format.read_magic(buffer)
+    read = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+    shape, fortran, dtype = read(buffer)
+    header = {"descr": np.lib.format.dtype_to_descr(dtype), "fortran_order": fortran, "shape": shape, **changes}
+    out = io.BytesIO()
+    np.lib.format.write_array_header_1_0(out, header)
+    return out.getvalue() + data[buffer.tell():]
+
+
+def _zip(entries, compression=zipfile.ZIP_STORED):
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile's "Duplicate name", which is the point
+        with zipfile.ZipFile(buffer, "w", compression) as zf:
+            for name, data in entries:
+                zf.writestr(name, data)
+    return buffer.getvalue()
+
+
+def _leaf_paths(value, path=()):
+    yield path
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        yield from _leaf_paths(item, (*path, key))
+
+
+@st.composite
+def damaged_model_files(draw, members):
+    """``members`` (a model file's) damaged as a bad disk or an attacker would."""
+    raw = _zip(members.items())
+    names = sorted(members)
+    arrays = [name for name in names if name.endswith(".npy")]
+    kind = draw(st.sampled_from(["flip", "truncate", "json", "npy", "members", "text"]))
+    if kind == "flip":
+        data = bytearray(raw)
+        for _ in range(draw(st.integers(1, 4))):
+            data[draw(st.integers(0, len(data) - 1))] ^= 1 << draw(st.integers(0, 7))
+        return bytes(data)
+    if kind == "truncate":
+        return raw[:draw(st.integers(0, len(raw) - 1))]
+    if kind == "json":  # settings, shapes, dtypes, class names, the array table: each replaced
+        config = json.loads(members["model.json"])
+        paths = [path for path in _leaf_paths(config) if path and path[0] != "glassnet_version"]
+        for _ in range(draw(st.integers(1, 3))):
+            *parents, last = draw(st.sampled_from(paths))
+            node = config
+            try:
+                for key in parents:
+                    node = node[key]
+                node[last] = draw(HOSTILE)
+            except (KeyError, IndexError, TypeError):  # an earlier change took the path away
+                pass
+        return _zip({**members, "model.json": json.dumps(config).encode()}.items())
+    if kind == "npy":
+        name = draw(st.sampled_from(arrays))
+        array = np.load(io.BytesIO(members[name]))
+        change = draw(st.sampled_from(["shape", "descr", "fortran_order", "dtype", "object", "short"]))
+        if change == "shape":
+            data = _npy_with_header(members[name], shape=draw(st.sampled_from([(10**12,), (2**62, 4), (0,), ()])))
+        elif change == "descr":
+            data = _npy_with_header(members[name], descr=draw(st.sampled_from(["|O", "<c8", ">f4", "<f8", "|V4", "<U1",
+                                                                               [("a", "<f4")], "<M8[s]"])))
+        elif change == "fortran_order":
+            data = _npy_with_header(members[name], fortran_order=True)
+        elif change == "dtype":  # a complete array of another dtype
+            data = saving._npy_bytes(array.astype(draw(st.sampled_from([np.complex64, np.float64, ">f4", np.int32]))))
+        elif change == "object":
+            buffer = io.BytesIO()
+            np.save(buffer, np.array([print, {"a": 1}], dtype=object), allow_pickle=True)
+            data = buffer.getvalue()
+        else:
+            data = members[name][:draw(st.integers(0, len(members[name]) - 1))]
+        return _zip({**members, name: data}.items())
+    if kind == "members":
+        change = draw(st.sampled_from(["twice", "extra", "missing", "bomb", "json bomb"]))
+        if change == "twice":
+            name = draw(st.sampled_from(names))
+            return _zip([*members.items(), (name, members[name])])
+        if change == "extra":
+            return _zip([*members.items(), (draw(st.sampled_from(["../../evil.py", "/etc/x", "weights/9999.npy",
+                                                                  "model.json/", "__init__.py"])), b"import os")])
+        if change == "missing":
+            return _zip([item for item in members.items() if item[0] != draw(st.sampled_from(names))])
+        if change == "bomb":  # a few kB of deflate that expand to 100 MB: refused by the size it declares
+            return _zip([*((n, d + b"\0" * 100 * 2**20 if n == arrays[0] else d) for n, d in members.items())],
+                        zipfile.ZIP_DEFLATED)
+        return _zip([(n, d + b" " * 100 * 2**20 if n == "model.json" else d) for n, d in members.items()],
+                    zipfile.ZIP_DEFLATED)
+    text = draw(st.sampled_from([b"[" * 100_000, b'{"a":' * 50_000, b"\xff\xfe{}", "{}".encode("utf-16"),
+                                 b"\xef\xbb\xbf" + members["model.json"], members["model.json"].replace(b'"', b"\xc3")]))
+    return _zip({**members, "model.json": text}.items())
+
+
+def _loads_or_refuses(load, path, n_inputs, n_outputs):
+    """The fuzz's rule: ``load(path)`` gives a model whose predictions have the right shape (and are
+    finite unless a warning said the file holds NaN or infinite values), or raises a ValueError or
+    TypeError with a message; and it takes at most FUZZ_MEMORY."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        with warnings.catch_warnings(record=True) as said:
+            warnings.simplefilter("always")
+            try:
+                model = load(path)
+            except (ValueError, TypeError) as exc:
+                assert str(exc)
+                return
+            out = np.asarray(model.predict(np.linspace(-2, 2, 2 * n_inputs, dtype=np.float32).reshape(2, n_inputs)))
+        assert out.shape == (2, n_outputs)
+        assert np.isfinite(out).all() or any("NaN or infinite" in str(w.message) for w in said), out
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    assert peak < FUZZ_MEMORY, f"loading took {peak:,} bytes"
+
+
+_FUZZ_MEMBERS = {}
+
+
+def _fuzz_members():
+    """The members of one trained model file with every kind of member (weights, optimizer state, generators)."""
+    if not _FUZZ_MEMBERS:
+        import tempfile
+
+        model = Sequential([Dense(5, activation="relu", input_dim=3), Dropout(0.2), BatchNormalization(),
+                            Dense(2, activation="softmax")], seed=0)
+        model.compile(loss="sparse_categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
+        X = np.random.default_rng(0).normal(size=(16, 3)).astype(np.float32)
+        model.fit(X, (X[:, 0] > 0).astype(int), epochs=1, verbose=0)
+        with tempfile.TemporaryDirectory() as folder:
+            model.save(os.path.join(folder, "m.gn"))
+            with zipfile.ZipFile(os.path.join(folder, "m.gn")) as zf:
+                _FUZZ_MEMBERS.update({name: zf.read(name) for name in zf.namelist()})
+    return _FUZZ_MEMBERS
+
+
+@FUZZ
+@given(data=st.data())
+def test_a_damaged_or_hostile_model_file_loads_a_working_model_or_is_refused(data, tmp_path):
+    path = tmp_path / "fuzzed.gn"
+    path.write_bytes(data.draw(damaged_model_files(_fuzz_members())))
+    _loads_or_refuses(load_model, path, 3, 2)
+
+
+@pytest.mark.parametrize("interrupt", [KeyboardInterrupt, OSError])
+def test_a_save_interrupted_after_its_first_array_keeps_the_old_file_and_leaves_no_temporary(interrupt, tmp_path,
+                                                                                              monkeypatch):
+    model = _model()
+    model.build()
+    path = tmp_path / "m.gn"
+    model.save(path)
+    before, old = path.read_bytes(), model.get_weights()
+    model.set_weights([w + 1 for w in old])
+    written, writestr = [], zipfile.ZipFile.writestr
+
+    def second_array_fails(self, name, data, *args, **kwargs):
+        if str(name).endswith(".npy"):
+            written.append(name)
+            if len(written) == 2:  # Ctrl-C, or a full disk, with one array in the new file
+                raise interrupt("in the middle of the save")
+        return writestr(self, name, data, *args, **kwargs)
+
+    monkeypatch.setattr(zipfile.ZipFile, "writestr", second_array_fails)
+    with pytest.raises(interrupt, match="in the middle of the save"):
+        model.save(path)
+    assert len(written) == 2
+    assert path.read_bytes() == before and [p.name for p in tmp_path.iterdir()] == ["m.gn"]
+    monkeypatch.undo()
+    for saved, kept in zip(load_model(path).get_weights(), old):
+        np.testing.assert_array_equal(saved, kept)
+
+
+def test_saving_where_no_file_can_be_written_names_the_path(tmp_path, monkeypatch):
+    model = Sequential([Dense(2, input_dim=3)], seed=0)
+    model.build()
+    with pytest.raises(FileNotFoundError, match="the folder .*missing.* does not exist"):
+        model.save(tmp_path / "missing" / "m.gn")
+    with pytest.raises(IsADirectoryError, match="it is a folder"):
+        model.save(tmp_path)
+    # a read-only folder (root writes into any, so the refusal is the kernel's, as a user meets it)
+    from glassnet import _io
+
+    def read_only(name, mode="r", *args, **kwargs):
+        if "x" in mode:
+            raise PermissionError(13, "Permission denied", name)
+        return open(name, mode, *args, **kwargs)
+
+    monkeypatch.setattr(_io, "open", read_only, raising=False)
+    with pytest.raises(PermissionError, match=r"Permission denied: '.*m\.gn'"):  # the user's path, not the temporary
+        model.save(tmp_path / "m.gn")
+    assert list(tmp_path.iterdir()) == []
