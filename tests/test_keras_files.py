@@ -1028,3 +1028,70 @@ def test_non_finite_keras_weights_load_as_keras_loads_them_with_a_warning(tmp_pa
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)
         glassnet.models.load_model(DATA / "classifier.keras")
+
+
+# -- a fuzz of the .keras reader: a damaged or hostile file loads a working model or is refused ------
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from test_saving import FUZZ, HOSTILE, _leaf_paths, _loads_or_refuses, _zip  # noqa: E402
+
+
+@st.composite
+def damaged_keras_files(draw, members, h5py):
+    """``members`` (a .keras file's: config.json, model.weights.h5) damaged as a bad disk or an attacker would."""
+    h5 = members["model.weights.h5"]
+    kind = draw(st.sampled_from(["flip", "truncate", "json", "dataset"]))
+    if kind == "flip":
+        data = bytearray(h5)
+        for _ in range(draw(st.integers(1, 3))):
+            data[draw(st.integers(0, len(data) - 1))] ^= 1 << draw(st.integers(0, 7))
+        return _zip({**members, "model.weights.h5": bytes(data)}.items())
+    if kind == "truncate":
+        return _zip({**members, "model.weights.h5": h5[:draw(st.integers(0, len(h5) - 1))]}.items())
+    if kind == "json":  # Keras's module, class_name, settings and build shapes, each replaced
+        config = json.loads(members["config.json"])
+        *parents, last = draw(st.sampled_from([path for path in _leaf_paths(config) if path]))
+        node = config
+        for key in parents:
+            node = node[key]
+        node[last] = draw(HOSTILE)
+        return _zip({**members, "config.json": json.dumps(config).encode()}.items())
+    buffer = io.BytesIO(h5)  # one array replaced by one of another dtype or shape, or a huge declared one
+    with h5py.File(buffer, "r+") as f:
+        names = []
+        f.visititems(lambda name, obj: names.append(name) if isinstance(obj, h5py.Dataset) else None)
+        name = draw(st.sampled_from(sorted(names)))
+        array = f[name][()]
+        del f[name]
+        change = draw(st.sampled_from(["complex", "struct", "bytes", "strings", "int", "scalar", "huge"]))
+        if change == "huge":
+            f.create_dataset(name, shape=(10**6, 10**6), dtype="f4", chunks=(1, 1000))
+        elif change == "strings":
+            f.create_dataset(name, data=np.array(["x"] * array.size, dtype=h5py.string_dtype()))
+        else:
+            f[name] = {"complex": lambda: array.astype(np.complex64), "bytes": lambda: np.zeros(array.shape, "S3"),
+                       "struct": lambda: np.zeros(array.shape, [("a", "<f4"), ("b", "<i4")]),
+                       "int": lambda: array.astype(np.int32), "scalar": lambda: np.float32(1)}[change]()
+    return _zip({**members, "model.weights.h5": buffer.getvalue()}.items())
+
+
+_KERAS_MEMBERS = {}
+
+
+@FUZZ
+@given(data=st.data())
+def test_a_damaged_or_hostile_keras_file_loads_a_working_model_or_is_refused(data, tmp_path, h5py):
+    from glassnet.models import load_model
+    from glassnet.models.keras_files import save_keras
+
+    if not _KERAS_MEMBERS:  # one file, damaged anew by each example
+        model = Sequential([layers.Dense(5, activation="relu", input_dim=3), layers.Dropout(0.2),
+                            layers.BatchNormalization(), layers.Dense(2, activation="softmax")], seed=0)
+        model.compile(loss="sparse_categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
+        model.build()
+        save_keras(model, tmp_path / "good.keras")
+        with zipfile.ZipFile(tmp_path / "good.keras") as zf:
+            _KERAS_MEMBERS.update({name: zf.read(name) for name in zf.namelist()})
+    path = tmp_path / "fuzzed.keras"
+    path.write_bytes(data.draw(damaged_keras_files(_KERAS_MEMBERS, h5py)))
+    _loads_or_refuses(load_model, path, 3, 2)

@@ -1626,3 +1626,67 @@ def test_assigning_coefs_and_intercepts_sets_the_networks_weights():
     clf.out_activation_ = "identity"  # scikit-learn then gives logits; glassnet says it cannot
     with pytest.raises(ValueError, match="out_activation_ was set to 'identity', but the network computes 'softmax'"):
         clf.predict(X)
+
+
+# -- a fuzz of the estimator file: a damaged or hostile file loads a working estimator or is refused ----
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from test_saving import FUZZ, HOSTILE, _leaf_paths, _loads_or_refuses, _zip  # noqa: E402
+
+_ESTIMATOR_FILES = {}
+
+
+def _estimator_members(kind):
+    if kind not in _ESTIMATOR_FILES:
+        import tempfile
+
+        X = np.random.default_rng(0).normal(size=(30, 3))
+        cls, y = {"classifier": (MLPClassifier, np.array(["a", "b", "c"] * 10)),
+                  "regressor": (MLPRegressor, X[:, :2])}[kind]
+        with warnings.catch_warnings(), tempfile.TemporaryDirectory() as folder:
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            cls(hidden_layer_sizes=(4,), max_iter=5, random_state=0).fit(X, y).save(os.path.join(folder, "e.gn"))
+            with zipfile.ZipFile(os.path.join(folder, "e.gn")) as zf:
+                _ESTIMATOR_FILES[kind] = cls, {name: zf.read(name) for name in zf.namelist()}
+    return _ESTIMATOR_FILES[kind]
+
+
+class _Predicting:
+    """An estimator seen as _loads_or_refuses sees a model: predict_proba (classifier) or predict."""
+
+    def __init__(self, est):
+        self.est = est
+
+    def predict(self, X):
+        return self.est.predict_proba(X) if hasattr(self.est, "predict_proba") else self.est.predict(X)
+
+
+@FUZZ
+@given(data=st.data())
+def test_a_damaged_or_hostile_estimator_file_loads_a_working_estimator_or_is_refused(data, tmp_path):
+    from glassnet.sklearn._files import load_estimator
+
+    cls, members = _estimator_members(data.draw(st.sampled_from(["classifier", "regressor"])))
+    kind = data.draw(st.sampled_from(["flip", "truncate", "json"]))
+    raw = _zip(members.items())
+    if kind == "flip":
+        damaged = bytearray(raw)
+        damaged[data.draw(st.integers(0, len(raw) - 1))] ^= 1 << data.draw(st.integers(0, 7))
+    elif kind == "truncate":
+        damaged = raw[:data.draw(st.integers(0, len(raw) - 1))]
+    else:  # hyperparameters, fitted attributes, class labels, each replaced
+        import json
+
+        meta = json.loads(members["sklearn.json"])
+        *parents, last = data.draw(st.sampled_from([path for path in _leaf_paths(meta) if path]))
+        node = meta
+        for key in parents:
+            node = node[key]
+        node[last] = data.draw(HOSTILE)
+        damaged = _zip({**members, "sklearn.json": json.dumps(meta).encode()}.items())
+    path = tmp_path / "fuzzed.gn"
+    path.write_bytes(bytes(damaged))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for load in (load_estimator, cls.load):
+            _loads_or_refuses(lambda p: _Predicting(load(p)), path, 3, 3 if cls is MLPClassifier else 2)
