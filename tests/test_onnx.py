@@ -477,6 +477,17 @@ def test_a_step_keeps_its_value_at_zero_in_onnx(at_zero, expected, tmp_path):
     np.testing.assert_array_equal(run_onnx(export(model, tmp_path / "m.onnx"), z), [expected])
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("beta, expected", [(1e308, [[0, 0, 1], [1, 0, 0]]), (-1e308, [[1, 0, 0], [0, 1, 0]])])
+def test_a_huge_softmax_beta_exports_the_argmax_not_nan(beta, expected, dtype, tmp_path):
+    # predict gives the one-hot rows of the argmax (argmin for β < 0); the graph multiplied z by β
+    # first, so β z overflowed and onnxruntime returned NaN (in float32 β itself was inf)
+    model = Sequential([Activation(activations.Softmax(beta=beta), input_shape=(3,))], dtype=dtype)
+    z = np.array([[1.0, 2.0, 3.0], [0.5, -5.0, 0.0]], dtype=dtype)
+    np.testing.assert_array_equal(model.predict(z, verbose=0), expected)
+    np.testing.assert_array_equal(run_onnx(export(model, tmp_path / "m.onnx"), z), expected)
+
+
 def test_model_export_writes_onnx_as_keras_export_does(rng, tmp_path):
     # Keras 3's model.export(path, format="onnx"): the same file as glassnet.onnx.export
     model = Sequential([Input(shape=(4,)), Dense(5, activation="tanh"), Dense(3, activation="softmax")], seed=0)

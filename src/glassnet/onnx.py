@@ -104,6 +104,17 @@ def _scaled(g, Z, factor):
     return Z if factor == 1.0 else g.node("Mul", [Z, g.constant(factor, "scale")])
 
 
+def _softmax(g, Z, beta):
+    """``Softmax(β z)``, as predict computes it: for β ≠ 1 shifted by the row's maximum (its
+    minimum for β < 0) before the scaling, with β capped at the dtype's largest number, so that a
+    huge β gives the argmax's one-hot rows where ``β z`` overflowed to ``inf − inf = NaN``."""
+    if beta != 1.0:
+        extreme = g.node("ReduceMax" if beta > 0 else "ReduceMin", [Z], axes=[-1], keepdims=1)
+        big = float(np.finfo(g.dtype).max)
+        Z = _scaled(g, g.node("Sub", [Z, extreme]), min(max(beta, -big), big))
+    return g.node("Softmax", [Z], axis=-1)
+
+
 def _argmax(g, Z):
     # one-hot of the row maximum, ties split: hits / Σ hits
     top = g.node("ReduceMax", [Z], axes=[-1], keepdims=1)
@@ -256,7 +267,7 @@ _ONNX_ACTIVATIONS = {
     _activations.Tanh: lambda g, Z, a: g.node("Tanh", [Z]),
     _activations.Sigmoid: lambda g, Z, a: _sigmoid(g, _scaled(g, Z, a.steepness)),
     _activations.BipolarSigmoid: lambda g, Z, a: g.node("Tanh", [_scaled(g, Z, 0.5 * a.steepness)]),
-    _activations.Softmax: lambda g, Z, a: g.node("Softmax", [_scaled(g, Z, a.beta)], axis=-1),
+    _activations.Softmax: lambda g, Z, a: _softmax(g, Z, a.beta),
     _activations.LogSoftmax: lambda g, Z, a: g.node("LogSoftmax", [Z], axis=-1),
     _activations.LeakyReLU: _leaky_relu,
     _activations.ELU: _elu,
