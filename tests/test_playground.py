@@ -393,6 +393,46 @@ def test_the_least_recently_used_session_is_dropped_and_an_unknown_delete_says_w
     assert client.get("/api/options", headers={"host": "127.0.0.2:8765"}).status_code == 200
 
 
+def test_a_step_sent_while_the_sessions_previous_step_trains_gets_409_at_once(client, monkeypatch):
+    # queued steps of one session held the server's worker threads: with 50 one-second steps sent
+    # at once to one session, a new session for another page took 10 s to be created
+    from glassnet.playground import Session
+
+    sid = client.post("/api/sessions", json={}).json()["id"]
+    training, release = threading.Event(), threading.Event()
+    real_step = Session.step
+
+    def slow_step(self, *args):
+        training.set()
+        release.wait(timeout=5)
+        return real_step(self, *args)
+
+    monkeypatch.setattr(Session, "step", slow_step)
+    first = {}
+    thread = threading.Thread(target=lambda: first.update(r=client.post(f"/api/sessions/{sid}/step", json={})))
+    thread.start()
+    assert training.wait(timeout=5)
+    start = time.perf_counter()
+    second = client.post(f"/api/sessions/{sid}/step", json={"epochs": 2})
+    waited = time.perf_counter() - start
+    release.set()
+    thread.join(timeout=10)
+    assert second.status_code == 409 and "still training its previous step" in second.json()["error"]
+    assert waited < 2  # answered at once, not after the first step
+    assert first["r"].status_code == 200 and first["r"].json()["epoch"] == 1
+    assert client.post(f"/api/sessions/{sid}/step", json={}).json()["epoch"] == 2  # free again
+    # a delete while a step trains drops the session; the step still answers, the next one is 404
+    training.clear(), release.clear()
+    thread = threading.Thread(target=lambda: first.update(r=client.post(f"/api/sessions/{sid}/step", json={})))
+    thread.start()
+    assert training.wait(timeout=5)
+    assert client.delete(f"/api/sessions/{sid}").json() == {"deleted": True}
+    release.set()
+    thread.join(timeout=10)
+    assert first["r"].status_code == 200 and first["r"].json()["epoch"] == 3
+    assert client.post(f"/api/sessions/{sid}/step", json={}).status_code == 404
+
+
 # --- the page in a real headless browser ---------------------------------------------------------
 
 def _chromium():

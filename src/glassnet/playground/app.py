@@ -17,7 +17,8 @@ Bad settings answer 400 with ``{"error": "...", "field": "..."}``: the message n
 its page labels it, ``field`` is the setting's key (the page outlines the field of that id); an unknown
 session answers 404, an unknown route 404 and a wrong method 405, in JSON too.
 Sessions live in memory, at most :data:`MAX_SESSIONS` (the least recently used is dropped),
-each behind a lock, so one page's requests never interleave.
+each behind a lock, so one page's requests never interleave: a step sent while the session's previous
+one is still training answers 409 at once.
 
 The server binds to 127.0.0.1 unless told otherwise, and then answers this machine's
 pages only, as Jupyter does: a request whose ``Host`` is not a loopback name (a DNS
@@ -246,19 +247,25 @@ def create_app(local_only=True):
             return error(404, "no such session (it may have expired): start a new one")
         session, lock = entry
 
-        def locked_step(data):
+        def one_step(data):
             settings = complete_settings(data, {"epochs": 1, "since": 0}, "step")
-            with lock:
-                return session.step(settings["epochs"], settings["since"])
+            return session.step(settings["epochs"], settings["since"])
 
         empty = request.headers.get("content-length", "0") == "0" and "transfer-encoding" not in request.headers
         try:
             data = {} if empty else await settings_of(request)  # no body, or {}: one epoch
-            state = await run_in_threadpool(locked_step, data)  # training never blocks the event loop
         except _BadRequest as exc:
             return error(*exc.args)
+        # A second step of a session still training is refused, not queued: queued steps held the
+        # server's worker threads, so 50 requests for one session kept every other page waiting.
+        if not lock.acquire(blocking=False):
+            return error(409, "this session is still training its previous step: wait for its answer, then step again")
+        try:
+            state = await run_in_threadpool(one_step, data)  # training never blocks the event loop
         except BAD_SETTINGS as exc:
             return error(400, str(exc), getattr(exc, "field", None))
+        finally:
+            lock.release()
         return JSONResponse(state)
 
     async def delete(request):
