@@ -393,6 +393,28 @@ def test_the_least_recently_used_session_is_dropped_and_an_unknown_delete_says_w
     assert client.get("/api/options", headers={"host": "127.0.0.2:8765"}).status_code == 200
 
 
+@pytest.mark.parametrize("host, warned", [("127.0.0.1", False), ("localhost", False), ("0.0.0.0", True), ("::", True)])
+def test_serving_the_network_warns_on_stderr_and_the_help_says_how(host, warned, monkeypatch, capsys):
+    # the warning was a "Note:" on stdout, among the address lines, and --help did not say how
+    # to serve the room's network at all
+    pytest.importorskip("uvicorn", reason="the playground extra (uvicorn) is not installed")
+    import uvicorn
+
+    from glassnet.cli._parser import build_parser
+    from glassnet.playground import app
+
+    served = {}
+    monkeypatch.setattr(uvicorn, "run", lambda application, host, port, **kwargs: served.update(host=host, port=port))
+    app.serve(host=host, port=8123, open_browser=False)
+    out, err = capsys.readouterr()
+    assert served == {"host": host, "port": 8123} and "glassnet playground at http://" in out
+    assert ("Warning:" in err and "every machine that can reach this one, without a password" in err) == warned
+    assert "Warning" not in out
+    playground = build_parser().subparsers.choices["playground"].format_help()
+    assert "default 127.0.0.1: this machine only; 0.0.0.0: every machine" in " ".join(playground.split())
+    assert "glassnet playground --host 0.0.0.0" in playground
+
+
 def test_a_step_sent_while_the_sessions_previous_step_trains_gets_409_at_once(client, monkeypatch):
     # queued steps of one session held the server's worker threads: with 50 one-second steps sent
     # at once to one session, a new session for another page took 10 s to be created

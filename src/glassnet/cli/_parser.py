@@ -339,9 +339,12 @@ def build_parser():
         "features, hidden layers and neurons, activation, learning rate, L1/L2 penalty and batch size; press\n"
         "play and watch the decision surface, each neuron's output, the weights and the loss curves as glassnet\n"
         "trains. Needs starlette and uvicorn (pip install \"glassnet[playground]\"). Ctrl+C stops the server.",
-        ["glassnet playground", "glassnet playground --port 9000 --no-browser"],
+        ["glassnet playground", "glassnet playground --port 9000 --no-browser",
+         "glassnet playground --host 0.0.0.0"],
     )
-    playground.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
+    playground.add_argument("--host", default="127.0.0.1",
+                            help="address to listen on (default 127.0.0.1: this machine only; 0.0.0.0: every "
+                                 "machine that can reach this one, without a password, with a warning)")
     playground.add_argument("--port", type=_port, default=8765, help="port (default 8765)")
     playground.add_argument("--no-browser", action="store_true", help="do not open a browser")
     return parser

@@ -31,6 +31,7 @@ import collections
 import ipaddress
 import json
 import secrets
+import sys
 import threading
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -328,7 +329,7 @@ def serve(host="127.0.0.1", port=8765, open_browser=True):
 
         threading.Timer(1.0, webbrowser.open, args=(url,)).start()
     print(f"glassnet playground at {url} (Ctrl+C stops it)")
-    if not local:
-        print(f"Note: --host {host} serves every machine that can reach this one, without a password: "
-              "anyone there can start training here.")
+    if not local:  # on stderr, as a warning: stdout may be piped away
+        print(f"Warning: --host {host} serves every machine that can reach this one, without a password: "
+              "anyone there can start training here. Leave --host out to serve this machine only.", file=sys.stderr)
     uvicorn.run(create_app(local_only=local), host=host, port=port, log_level="warning")
