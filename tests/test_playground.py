@@ -928,6 +928,20 @@ def test_backprop_demo_takes_json_numbers_only():
     assert demos.backprop({"x": [1, 2], "y": 0})["trace"]["x"] == [[1.0, 2.0]]
 
 
+@pytest.mark.parametrize("weights, words", [
+    (None, "weights must be an object with W1, b1, W2, b2"),
+    ({"W1": [[1, 2], [3, 4]]}, "weights must be an object with W1, b1, W2, b2"),
+    ({"W1": [[1, 2]], "b1": [0, 0], "W2": [[1], [1]], "b2": [0]}, "weights.W1 must be finite numbers of shape (2, 2)"),
+    ({"W1": [[1, 2], [3, 4]], "b1": [0, 0], "W2": [[1], [1]], "b2": ["0"]}, "weights.b2 must be numbers of shape (1,)"),
+])
+def test_the_backprop_demos_bad_weights_answer_400_with_their_field(client, weights, words):
+    # every other bad setting's answer has the "field" the page reads; bad weights' had none
+    response = client.post("/api/backprop", json={"weights": weights})
+    assert response.status_code == 400
+    assert response.json() == {"error": response.json()["error"], "field": "weights"}
+    assert response.json()["error"].startswith(words)
+
+
 @pytest.mark.parametrize("x, kind", [([None, 1], TypeError), ([0.5], ValueError), ([1, 2, 3], ValueError)])
 def test_the_backprop_demos_x_error_says_what_to_type_in_words(x, kind):
     # "x1, x2 must be numbers of shape (2,)": shape jargon for a lecture audience

@@ -148,10 +148,14 @@ def backprop(config=None):
     y = _check("backprop", _vector, c, "y", ())
     eta = _check("backprop", check_number, c, "learning_rate", low=0, low_open=True, high=1e3)
     activation = _check("backprop", check_choice, c, "activation", ("sigmoid", "tanh", "relu", "linear"))
-    weights = c["weights"]
+    weights = c["weights"]  # (the page sends them from "Apply the update": it has no field for them)
     if not isinstance(weights, dict) or set(weights) != set(BACKPROP_SHAPES):
-        raise ValueError(f"weights must be an object with {', '.join(BACKPROP_SHAPES)}. Received: {weights!r:.100}")
-    arrays = [_vector(weights[k], f"weights.{k}", shape) for k, shape in BACKPROP_SHAPES.items()]
+        raise _on_field(ValueError(f"weights must be an object with {', '.join(BACKPROP_SHAPES)}. "
+                                   f"Received: {weights!r:.100}"), "weights")
+    try:
+        arrays = [_vector(weights[k], f"weights.{k}", shape) for k, shape in BACKPROP_SHAPES.items()]
+    except (TypeError, ValueError) as exc:
+        raise _on_field(exc, "weights") from None
     model = worked_example_model(activation, eta, arrays)
     step = trace(model, x[None, :], y.reshape(1, 1), apply=True)
     after = model.get_weights()
