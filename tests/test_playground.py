@@ -161,6 +161,32 @@ def test_step_checks_its_epochs():
     assert big.step(1)["epoch"] == 1
 
 
+def test_a_session_trains_at_most_max_epochs_and_says_so(client, monkeypatch):
+    # the loss curves grew by two points per epoch without end: a script stepping a small session
+    # 100 epochs a request trained 10,700 epochs in 10 s, about 250 MB more memory per hour
+    from glassnet.playground import engine
+
+    monkeypatch.setattr(engine, "MAX_EPOCHS", 250, raising=False)
+    small = {"n_samples": 20, "batch_size": 5000, "layers": []}
+    sid = client.post("/api/sessions", json=small).json()["id"]
+    for _ in range(2):
+        assert client.post(f"/api/sessions/{sid}/step", json={"epochs": 100}).json()["epoch"] in (100, 200)
+    response = client.post(f"/api/sessions/{sid}/step", json={"epochs": 100})
+    assert response.status_code == 400 and response.json() == {
+        "error": "this session has trained 200 epochs; one session trains at most 250, so at most 50 more. "
+                 "Press Reset to start again.", "field": "epochs"}
+    state = client.post(f"/api/sessions/{sid}/step", json={"epochs": 50, "since": 201}).json()
+    assert state["epoch"] == 250 and len(state["train_loss"]) == 50  # up to the cap exactly
+    response = client.post(f"/api/sessions/{sid}/step", json={"epochs": 1})
+    assert response.status_code == 400 and "trained 250 epochs; one session trains at most 250, so no more" in \
+        response.json()["error"]
+    session = Session(small)  # the class, as the server
+    session.epoch = 250  # (as if trained so far)
+    with pytest.raises(ValueError, match="no more. Press Reset"):
+        session.step(1)
+    assert len(session.train_loss) == 1  # nothing was trained or recorded
+
+
 # --- the JSON API -------------------------------------------------------------------------------
 
 def test_client(local_only=True, base_url="http://127.0.0.1:8765"):

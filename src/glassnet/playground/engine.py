@@ -60,6 +60,9 @@ DEFAULTS = {
 #: The plane that is drawn: [-DOMAIN, DOMAIN]², on GRID×GRID points (neurons: NEURON_GRID²).
 DOMAIN, GRID, NEURON_GRID = 6.0, 50, 24
 MAX_LAYERS, MAX_NEURONS, MAX_EPOCHS_PER_STEP = 6, 8, 100
+#: The most epochs one session trains: it keeps two loss points per epoch (about 64 bytes), so a
+#: session stepped for hours (a script can step a small one 1000 epochs a second) stays under 7 MB.
+MAX_EPOCHS = 100_000
 #: The work of one request, in units of one Dense layer's update on one mini-batch (about 20 µs).
 #: A mini-batch costs its Dense layers plus fit's own per-batch overhead, about two layers more
 #: (one update of a network without hidden layers takes 3 units, not 1); and each epoch passes
@@ -241,8 +244,9 @@ class Session:
 
     def step(self, epochs=1, since=0):
         """Train ``epochs`` more passes over the training points (SGD, shuffled mini-batches),
-        recording both losses after each epoch. After a divergence it trains no more.
-        ``since``: the answer's loss curves start at that epoch (the points a page already has)."""
+        recording both losses after each epoch. After a divergence it trains no more, nor past
+        :data:`MAX_EPOCHS` (a ValueError). ``since``: the answer's loss curves start at that epoch
+        (the points a page already has)."""
         epochs = _checked(check_int, epochs, "epochs", 1, MAX_EPOCHS_PER_STEP)
         since = _checked(check_int, since, "since", 0, len(self.train_loss))
         if self.work(epochs) > MAX_WORK_PER_STEP:
@@ -255,6 +259,12 @@ class Session:
                 f"{fit} epoch{'s' * (fit > 1)} at a time (or use a larger batch_size)."), "epochs")
         if self.diverged:
             return self.state(since)
+        if self.epoch + epochs > MAX_EPOCHS:
+            left = MAX_EPOCHS - self.epoch
+            more = f"at most {left} more" if left else "no more"
+            raise _on_field(ValueError(
+                f"this session has trained {self.epoch:,} epochs; one session trains at most {MAX_EPOCHS:,}, "
+                f"so {more}. Press Reset to start again."), "epochs")
         # Epochs numbered from the session's own count, so a divergence message names the epoch
         # in progress (each request is a new fit(); the shuffles and updates are the same either way).
         self.model.fit(self.features(self.X_train), self.y_train, batch_size=self.config["batch_size"],
