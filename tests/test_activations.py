@@ -1,3 +1,5 @@
+import warnings
+
 import numpy as np
 import pytest
 
@@ -317,6 +319,20 @@ def test_step_and_sign_propagate_nan():
     np.testing.assert_array_equal(activations.get("step")(z), np.heaviside(z, 1.0))
     np.testing.assert_array_equal(activations.get("sign")(z), np.where(z == 0, 1.0, np.sign(z)))
     assert np.isnan(activations.get("step")(np.float32(np.nan))) and activations.get("sign")(z).dtype == np.float64
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_argmax_keeps_a_nan_row_nan_without_a_warning(dtype):
+    # argmax([nan, 1]) was [nan, nan] through 0/0, with NumPy's "invalid value encountered in
+    # divide": a row with a NaN has no maximum, so it is NaN throughout, as softmax's row,
+    # silently as step and sign keep NaN; the other rows (±inf included) are one-hot as before
+    Z = np.array([[np.nan, 1.0, 1.0], [4.0, 3.0, 4.0], [np.inf, 0.0, np.inf], [-np.inf, -np.inf, -np.inf]], dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        A = activations.get("argmax")(Z)
+        softmax_row = activations.get("softmax")(Z[:1].astype(np.float64))
+    np.testing.assert_array_equal(A, np.array([[np.nan] * 3, [0.5, 0, 0.5], [0.5, 0, 0.5], [1 / 3] * 3], dtype))
+    assert np.isnan(softmax_row).all() and A.dtype == dtype
 
 
 def test_seed_002s_step_is_0_at_the_threshold(tmp_path):

@@ -714,7 +714,8 @@ class LogSoftmax(Activation):
 
 class Argmax(Activation):
     """One-hot argmax that splits ties: ``argmax(4, 3, 2, 4) = (.5, 0, 0, .5)``
-    (seed 000). Piecewise constant, so its derivative is 0."""
+    (seed 000); a row with a NaN is all NaN, as softmax's. Piecewise constant, so its
+    derivative is 0."""
 
     piecewise_constant = True
     along_last_axis = True
@@ -725,8 +726,12 @@ class Argmax(Activation):
         xp = get_namespace(Z)
         if Z.shape[-1] == 0:  # rows without logits have no maximum: an empty result
             return xp.zeros_like(Z)
-        hits = astype(Z == xp.max(Z, axis=-1, keepdims=True), Z.dtype)
-        return hits / xp.sum(hits, axis=-1, keepdims=True)
+        top = xp.max(Z, axis=-1, keepdims=True)
+        hits = astype(Z == top, Z.dtype)
+        count = xp.sum(hits, axis=-1, keepdims=True)
+        # a row with a NaN has no maximum (NaN == NaN is False): no hits, and the row stays
+        # NaN, its max, as softmax's, without NumPy's 0/0 warning
+        return xp.where(count > 0, hits / (count + astype(count == 0, Z.dtype)), top)
 
     def derivative(self, Z, A):
         return get_namespace(Z).zeros_like(Z)
