@@ -245,6 +245,39 @@ def test_activation_and_initializer_parameters_are_checked_when_given():
         initializers.VarianceScaling(scale=-1)  # "math domain error" at the first draw
 
 
+@pytest.mark.parametrize("make, match", [
+    # seed 000 speaks of a positive steepness λ and of β that concentrates softmax as it grows: λ = 0 and
+    # β = 0 were accepted and gave the constants 0.5 and 1/n (nothing to learn), negatives the mirrored function
+    (lambda: activations.Sigmoid(steepness=0), r"steepness must be > 0. Received: steepness=0.0"),
+    (lambda: activations.Sigmoid(-1.0), "steepness must be > 0"),
+    (lambda: activations.BipolarSigmoid(steepness=-2.0), "steepness must be > 0"),
+    (lambda: activations.BipolarSigmoid(0.0), "steepness must be > 0"),
+    (lambda: activations.Softmax(beta=0.0), r"beta must be > 0. Received: beta=0.0"),
+    (lambda: activations.Softmax(-1.0), "beta must be > 0"),
+    (lambda: activations.sigmoid(np.ones(2), steepness=-1.0), "steepness must be > 0"),
+    (lambda: activations.softmax(np.ones(2), beta=0), "beta must be > 0"),
+    # a negative leaky slope made |z| of leaky_relu(z, -1), no longer increasing (Keras's layer refuses it too);
+    # a negative ELU α bent the outputs up: ELU(-1) gave 0.632 at z = -1 with output_range (1, inf)
+    (lambda: activations.LeakyReLU(-0.1), r"negative_slope must be >= 0. Received: negative_slope=-0.1"),
+    (lambda: activations.leaky_relu(np.ones(2), negative_slope=-1.0), "negative_slope must be >= 0"),
+    (lambda: activations.ELU(alpha=-1.0), r"alpha must be >= 0. Received: alpha=-1.0"),
+    (lambda: activations.elu(np.ones(2), -0.5), "alpha must be >= 0"),
+    (lambda: glassnet.layers.ELU(alpha=-1.0), "alpha must be >= 0"),
+    (lambda: activations.deserialize({"class_name": "Sigmoid", "config": {"steepness": -1.0}}), "steepness must be > 0"),
+])
+def test_steepness_beta_slope_and_alpha_outside_the_lectures_range_are_refused(make, match):
+    with pytest.raises(ValueError, match=match):
+        make()
+
+
+def test_zero_leaky_slope_and_zero_elu_alpha_are_relu():
+    # the limits that stay meaningful: slope 0 and α = 0 give max(0, z), by hand
+    z = np.array([-3.0, -0.5, 0.0, 0.5, 3.0])
+    for f in (activations.LeakyReLU(0.0), activations.ELU(0.0)):
+        np.testing.assert_array_equal(f(z), [0, 0, 0, 0.5, 3])
+        assert f.output_range[0] <= f(z).min()
+
+
 def test_float16_softmax_does_not_overflow():
     from glassnet.activations import Softmax
 

@@ -175,7 +175,8 @@ class Sign(Activation):
 
 
 class Sigmoid(Activation):
-    """Logistic (unipolar sigmoid) ``f(z) = 1 / (1 + e^{-λz})``, ``f' = λ f (1 - f)``.
+    """Logistic (unipolar sigmoid) ``f(z) = 1 / (1 + e^{-λz})``, ``f' = λ f (1 - f)``,
+    with the steepness ``λ > 0`` (seed 000).
 
     Computed as ``exp(-log(1 + e^{-λz}))`` so that it never overflows.
     """
@@ -184,7 +185,7 @@ class Sigmoid(Activation):
     output_range = (0.0, 1.0)
 
     def __init__(self, steepness=1.0):
-        self.steepness = check_number(steepness, "steepness")
+        self.steepness = check_number(steepness, "steepness", low=0, low_open=True)
 
     def forward(self, Z, out=None):
         xp = get_namespace(Z)
@@ -201,13 +202,13 @@ class Sigmoid(Activation):
 
 
 class BipolarSigmoid(Activation):
-    """Bipolar sigmoid ``f(z) = 2 / (1 + e^{-λz}) - 1``, ``f' = λ/2 · (1 - f²)``."""
+    """Bipolar sigmoid ``f(z) = 2 / (1 + e^{-λz}) - 1``, ``f' = λ/2 · (1 - f²)``, ``λ > 0``."""
 
     name = "bipolar_sigmoid"
     output_range = (-1.0, 1.0)
 
     def __init__(self, steepness=1.0):
-        self.steepness = check_number(steepness, "steepness")
+        self.steepness = check_number(steepness, "steepness", low=0, low_open=True)
 
     def forward(self, Z, out=None):
         # 2σ(λz) - 1 = tanh(λz/2): the same function, without overflow.
@@ -260,13 +261,14 @@ class ReLU(Activation):
 
 
 class LeakyReLU(Activation):
-    """``z`` for ``z >= 0``, ``α z`` otherwise (seed 001: α = 0.01, parameterised)."""
+    """``z`` for ``z >= 0``, ``α z`` otherwise (seed 001: α = 0.01, parameterised; α >= 0,
+    as Keras's layer: a negative slope is no longer increasing)."""
 
     name = "leaky_relu"
     keras_arguments = ("negative_slope",)
 
     def __init__(self, negative_slope=0.01):
-        self.negative_slope = check_number(negative_slope, "negative_slope")
+        self.negative_slope = check_number(negative_slope, "negative_slope", low=0)
 
     def forward(self, Z, out=None):
         xp = get_namespace(Z)
@@ -310,13 +312,14 @@ class Softplus(Activation):
 
 
 class ELU(Activation):
-    """``z`` for ``z > 0``, ``α(e^z - 1)`` otherwise; derivative ``1`` or ``A + α``."""
+    """``z`` for ``z > 0``, ``α(e^z - 1)`` otherwise; derivative ``1`` or ``A + α``. ``α >= 0``:
+    the outputs lie above ``-α`` (a negative α would bend them up, above its ``output_range``)."""
 
     name = "elu"
     keras_arguments = ("alpha",)
 
     def __init__(self, alpha=1.0):
-        self.alpha = check_number(alpha, "alpha")
+        self.alpha = check_number(alpha, "alpha", low=0)
         self.output_range = (-self.alpha, float("inf"))
 
     def forward(self, Z, out=None):
@@ -616,7 +619,7 @@ SOFTMAX_SAFE = 64.0
 
 
 class Softmax(Activation):
-    """Row-wise ``softmax(z)_i = e^{β z_i} / Σ_j e^{β z_j}`` (seed 000). When a
+    """Row-wise ``softmax(z)_i = e^{β z_i} / Σ_j e^{β z_j}`` (seed 000), ``β > 0``. When a
     logit lies outside ±:data:`SOFTMAX_SAFE`, each row is shifted by its maximum
     first, so it never overflows; inside that range the formula is computed as it
     stands (equally accurate, and faster). As β → ∞ it tends to :class:`Argmax`.
@@ -631,7 +634,7 @@ class Softmax(Activation):
     output_range = (0.0, 1.0)
 
     def __init__(self, beta=1.0):
-        self.beta = check_number(beta, "beta")
+        self.beta = check_number(beta, "beta", low=0, low_open=True)
 
     def forward(self, Z, out=None):
         xp = get_namespace(Z)
