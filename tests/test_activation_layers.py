@@ -105,3 +105,31 @@ def test_activation_layers_export_to_onnx(tmp_path):
     x = np.random.default_rng(0).normal(size=(20, 3)).astype(np.float32)
     session = ort.InferenceSession(str(export(model, tmp_path / "m.onnx")), providers=["CPUExecutionProvider"])
     np.testing.assert_allclose(session.run(None, {"input": x})[0], model.predict(x), rtol=1e-5, atol=1e-6)
+
+
+EDGES = np.array([np.nan, -np.inf, -1e4, -6.5, -1.0, -5e-324, -0.0, 0.0, 5e-324, 0.25, 1.0, 6.0, 1e4, np.inf])
+
+
+@pytest.mark.parametrize("options", [dict(max_value=6.0), dict(max_value=1.0, negative_slope=0.2),
+                                     dict(negative_slope=0.1), dict(max_value=6.0, negative_slope=0.1)])
+def test_relu_with_arguments_keeps_nan_as_keras(options, monkeypatch):
+    # relu(nan, max_value=6.0) was 0 (z > threshold is False for NaN), where Keras 3.15 gives NaN, as
+    # max(0, z) does: a diverged network's NaN read as a unit that does not fire
+    monkeypatch.setenv("KERAS_BACKEND", "jax")
+    keras = pytest.importorskip("keras")
+    expected = np.asarray(keras.activations.relu(EDGES, **options), np.float64)
+    assert np.isnan(expected[0])
+    # atol: XLA on the CPU flushes the denormal 5e-324 to 0, glassnet keeps it
+    np.testing.assert_allclose(activations.GeneralReLU(**options)(EDGES), expected, rtol=1e-6, atol=1e-300)
+    np.testing.assert_allclose(layers.ReLU(**options)(EDGES[None])[0], expected, rtol=1e-6, atol=1e-300)
+
+
+@pytest.mark.parametrize("options", [dict(max_value=6.0), dict(threshold=0.5), dict(max_value=3.0, threshold=0.5),
+                                     dict(negative_slope=0.2, max_value=3.0, threshold=0.5)])
+def test_relu_with_arguments_keeps_nan_by_hand(options):
+    # NaN stays NaN for every argument, as step, sign and the plain ReLU keep it (Keras on JAX gives 0 for
+    # relu(nan, threshold=0.5): XLA turns its x · (x > threshold) into a select)
+    for dtype in (np.float32, np.float64):
+        out = activations.GeneralReLU(**options)(np.array([np.nan, 2.0, -1.0], dtype))
+        assert np.isnan(out[0]) and out.dtype == dtype
+        assert not np.isnan(out[1:]).any()

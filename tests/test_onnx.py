@@ -459,8 +459,9 @@ def test_one_unit_label_is_cut_where_predict_cuts_it(activation, loss, threshold
     assert ((score > 0) & (score <= 0.5)).any()  # rows where the two cuts differ are there
 
 
-@pytest.mark.parametrize("name", ["step", "sign"])
-def test_step_and_sign_keep_nan_in_onnx_as_in_glassnet(name, tmp_path):
+@pytest.mark.parametrize("name", ["step", "sign", activations.GeneralReLU(max_value=6.0),
+                                  activations.GeneralReLU(max_value=1.0, threshold=0.5)], ids=str)
+def test_step_sign_and_relu_with_arguments_keep_nan_in_onnx_as_in_glassnet(name, tmp_path):
     # predict refuses NaN inputs, but a diverged net computes NaN logits: onnxruntime read them as 0 / -1
     model = Sequential([Activation(name, input_shape=(4,))], dtype="float32")
     z = np.array([[np.nan, -2.0, 0.0, 3.0]], dtype=np.float32)

@@ -339,7 +339,7 @@ class GeneralReLU(Activation):
 
     ``g(z) = min(z, max_value)`` for ``z > threshold``, else 0 (an output ``max_value``
     caps is also at least 0), minus ``negative_slope · (threshold - z)`` below the
-    threshold. ``GeneralReLU()`` is ``max(0, z)``, ``GeneralReLU(max_value=6.0)`` is
+    threshold; NaN stays NaN. ``GeneralReLU()`` is ``max(0, z)``, ``GeneralReLU(max_value=6.0)`` is
     ReLU6, ``GeneralReLU(negative_slope=0.1)`` leaky ReLU.
 
     Derivative: 1 where ``z > threshold`` (and, with ``max_value``, ``0 < z < max_value``),
@@ -360,7 +360,7 @@ class GeneralReLU(Activation):
     def forward(self, Z, out=None):
         xp = get_namespace(Z)
         zero = xp.zeros_like(Z)
-        A = xp.where(Z > self.threshold, Z, zero)
+        A = xp.where(Z <= self.threshold, zero, Z)  # NaN is not <= threshold: it stays NaN, as in max(0, z)
         if self.max_value is not None:
             A = xp.clip(A, 0.0, self.max_value)
         if self.negative_slope:

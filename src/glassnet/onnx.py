@@ -193,7 +193,7 @@ def _sign(g, Z):
 def _general_relu(g, Z, a):
     # Keras's relu(z, negative_slope, max_value, threshold), step by step as GeneralReLU computes it
     zero = g.constant(0.0, "zero")
-    A = g.node("Where", [g.node("Greater", [Z, g.constant(a.threshold, "threshold")]), Z, zero])
+    A = g.node("Where", [g.node("LessOrEqual", [Z, g.constant(a.threshold, "threshold")]), zero, Z])  # NaN stays NaN
     if a.max_value is not None:
         A = g.node("Clip", [A, zero, g.constant(a.max_value, "max_value")])
     if a.negative_slope:
