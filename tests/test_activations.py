@@ -1,3 +1,4 @@
+import math
 import warnings
 
 import numpy as np
@@ -243,6 +244,18 @@ def test_activation_and_initializer_parameters_are_checked_when_given():
         initializers.RandomUniform(1.0, -1.0)
     with pytest.raises(ValueError, match="scale must be > 0"):
         initializers.VarianceScaling(scale=-1)  # "math domain error" at the first draw
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_gelu_derivative_at_denormal_inputs_is_one_half(dtype):
+    # g'(z) = Φ(z) + z φ(z) with Φ = A / z from the output: the smallest denormal z (5e-324, 1.4e-45,
+    # 6e-8 in float16) gave A = z Φ(z) = 0 and so g' = 0; g'(z) is ½ to every dtype's precision there
+    info = np.finfo(dtype)
+    z = np.array([info.smallest_subnormal, 3 * info.smallest_subnormal, -info.smallest_subnormal,
+                  info.tiny / 2, info.tiny, 3 * info.tiny, 1e-3, -1e-3], dtype)
+    f = activations.GELU()
+    exact = [0.5 * math.erfc(-v / math.sqrt(2)) + v * math.exp(-v * v / 2) / math.sqrt(2 * math.pi) for v in z.tolist()]
+    np.testing.assert_allclose(f.derivative(z, f(z)), exact, rtol=2 * info.eps)
 
 
 @pytest.mark.parametrize("make, match", [

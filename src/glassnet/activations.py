@@ -470,7 +470,7 @@ class GELU(Activation):
     ``Φ(z) = ½ erfc(-z/√2)`` (Keras's default, ``approximate=False``).
 
     Derivative ``g'(z) = Φ(z) + z φ(z)`` with ``φ(z) = e^{-z²/2}/√(2π)``, and
-    ``Φ(z) = A / z`` from the output (½ at ``z = 0``).
+    ``Φ(z) = A / z`` from the output (½ at ``z = 0`` and for denormal z).
 
     ``approximate=True``: ``g(z) = ½ z (1 + tanh u)`` with
     ``u = √(2/π) (z + 0.044715 z³)``, computed as ``z σ(2u)`` (the same number, without
@@ -504,8 +504,10 @@ class GELU(Activation):
             two_u, du = self._u(Z)
             S = _logistic(two_u)
             return S + Z * (S * (1.0 - S)) * (2.0 * du)  # S(1 - S) is 0 before Z can overflow the product
-        zero = Z == 0
-        Phi = xp.where(zero, xp.full_like(Z, 0.5), A / xp.where(zero, xp.ones_like(Z), Z))
+        # Φ = ½ to the dtype's precision for |z| below twice its smallest normal number, where A ≈ z/2 is
+        # denormal and A / z lost Φ's digits (the smallest denormal z gave A = 0, so g' = 0)
+        tiny = xp.abs(Z) < 2 * float(np.finfo(numpy_dtype(Z)).tiny)
+        Phi = xp.where(tiny, xp.full_like(Z, 0.5), A / xp.where(tiny, xp.ones_like(Z), Z))
         C = xp.clip(Z, -40.0, 40.0)  # φ(40) is 0 in float64: z² cannot overflow
         return Phi + Z * (_INV_SQRT_2PI * xp.exp(-0.5 * C * C))
 
