@@ -115,6 +115,36 @@ def test_logistic_with_steepness_and_derivative_from_output():
     np.testing.assert_allclose(f.derivative(z, f(z)), lam * expected * (1 - expected), rtol=1e-12)
 
 
+def _sech2_tail(u):
+    """``sech²(u) / 4 = e^{-2|u|} / (1 + e^{-2|u|})²``, accurate relative to its value for every u."""
+    e = np.exp(-2 * np.abs(u))
+    return e / (1 + e) ** 2
+
+
+@pytest.mark.parametrize("f, scale, exact", [
+    (activations.Sigmoid(), 1.0, lambda z: _sech2_tail(z / 2)),                  # λ f(1 − f)
+    (activations.Sigmoid(2.5), 2.5, lambda z: 2.5 * _sech2_tail(1.25 * z)),
+    (activations.BipolarSigmoid(), 0.5, lambda z: 2 * _sech2_tail(z / 2)),       # λ/2 (1 − f²)
+    (activations.BipolarSigmoid(0.7), 0.35, lambda z: 1.4 * _sech2_tail(0.35 * z)),
+    (activations.Tanh(), 1.0, lambda z: 4 * _sech2_tail(z)),                     # 1 − tanh²
+    (activations.ELU(0.5), 0.5, lambda z: np.where(z > 0, 1.0, 0.5 * np.exp(np.minimum(z, 0)))),  # A + α
+    (activations.SELU(), activations.SELU_SCALE * activations.SELU_ALPHA,
+     lambda z: activations.SELU_SCALE * np.where(z > 0, 1.0, activations.SELU_ALPHA * np.exp(np.minimum(z, 0)))),
+], ids=repr)
+def test_derivative_from_the_output_near_the_saturation_tails(f, scale, exact):
+    # The lectures' derivatives from the output, λ f(1 − f) and λ/2 (1 − f²), lose relative digits where the
+    # output rounds to its bound (σ(40) is 1 in float64, so σ'(40) comes out 0, not 4e-18): the error stays
+    # within a few roundings of the output times the scale, and the gradient is right where it is not tiny
+    z = np.concatenate([np.linspace(-60, 60, 241), [-1e4, -700, 700, 1e4]])
+    d = f.derivative(z, f(z))
+    np.testing.assert_allclose(d, exact(z), rtol=0, atol=2 * np.finfo(float).eps * scale)
+    big = exact(z) > 1e-6 * scale
+    np.testing.assert_allclose(d[big], exact(z)[big], rtol=1e-9)
+    # and central differences of f itself agree where they can resolve the slope (|z| ≤ 12; ELU's kink at 0 aside)
+    h, mid = 1e-5, (np.abs(z) <= 12) & (z != 0)
+    np.testing.assert_allclose(d[mid], (f(z[mid] + h) - f(z[mid] - h)) / (2 * h), rtol=1e-7, atol=1e-9)
+
+
 def test_standard_logistic_identities_of_seed_000():
     # f(x) = 1/(1 + e^−x) = e^x/(e^x + 1) = ½ + ½ tanh(x/2), and f'(x) = f(x)(1 − f(x)) = f(x) f(−x)
     x = np.linspace(-6, 6, 25)
