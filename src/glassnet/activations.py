@@ -649,11 +649,10 @@ class Softmax(Activation):
             return out
         if self.beta != 1.0 and 0 not in Z.shape:
             # shifted before the scaling: β z overflows for a large finite β (β = 1e308: inf - inf = NaN),
-            # β (z - max z) ≤ 0 does not (for β < 0, by the minimum), and tends to Argmax as it should
-            extreme = xp.max(Z, axis=-1, keepdims=True) if self.beta > 0 else xp.min(Z, axis=-1, keepdims=True)
+            # β (z - max z) ≤ 0 does not, and tends to Argmax as it should
             big = float(np.finfo(np.result_type(numpy_dtype(Z), np.float32)).max)  # (β = inf in float32: 0 · inf = NaN)
             with np.errstate(over="ignore"):  # to -inf, whose e^z is the 0 it stands for
-                Z = (Z - extreme) * min(max(self.beta, -big), big)
+                Z = (Z - xp.max(Z, axis=-1, keepdims=True)) * min(self.beta, big)
         numpy = isinstance(Z, np.ndarray)
         safe = True  # an empty array has nothing to overflow (and no maximum)
         if 0 not in Z.shape and numpy:

@@ -105,13 +105,12 @@ def _scaled(g, Z, factor):
 
 
 def _softmax(g, Z, beta):
-    """``Softmax(β z)``, as predict computes it: for β ≠ 1 shifted by the row's maximum (its
-    minimum for β < 0) before the scaling, with β capped at the dtype's largest number, so that a
-    huge β gives the argmax's one-hot rows where ``β z`` overflowed to ``inf − inf = NaN``."""
+    """``Softmax(β z)``, as predict computes it: for β ≠ 1 shifted by the row's maximum before
+    the scaling, with β capped at the dtype's largest number, so that a huge β gives the argmax's
+    one-hot rows where ``β z`` overflowed to ``inf − inf = NaN``."""
     if beta != 1.0:
-        extreme = g.node("ReduceMax" if beta > 0 else "ReduceMin", [Z], axes=[-1], keepdims=1)
-        big = float(np.finfo(g.dtype).max)
-        Z = _scaled(g, g.node("Sub", [Z, extreme]), min(max(beta, -big), big))
+        top = g.node("ReduceMax", [Z], axes=[-1], keepdims=1)
+        Z = _scaled(g, g.node("Sub", [Z, top]), min(beta, float(np.finfo(g.dtype).max)))
     return g.node("Softmax", [Z], axis=-1)
 
 
