@@ -163,6 +163,16 @@ def test_every_accepted_expression_can_be_evaluated():
     assert parse("10**10**10*x")(1.0) == math.inf
 
 
+@pytest.mark.parametrize("text, shown", [("x^2 * 1e400", "1e400"), ("  x^2^2 + 123456789e400", "123456789e400"),
+                                         ("1e400*x", "1e400"), ("9" * 400 + "*x", "9" * 20 + "...")])
+def test_a_number_beyond_float64_is_quoted_as_written(text, shown):
+    # the error quoted the number from the wrong place when ^ (read as **) or leading blanks came
+    # before it: "x^2 * 1e400" said "The number e400... in the expression is beyond float64's range."
+    with pytest.raises(ValueError) as caught:
+        parse(text)
+    assert str(caught.value) == f"The number {shown} in the expression is beyond float64's range (at most about 1.8e308)."
+
+
 def test_exact_values_and_gradients_of_rational_expressions():
     from fractions import Fraction as F
 

@@ -567,7 +567,7 @@ _THIRD_FUZZ = [
     (lambda: glassnet.classic.compression.blocks_to_image(np.ones((3, 4)), (1, 4, 4), 0), ValueError, "block_size"),
     (lambda: glassnet.classic.compression.image_to_blocks(np.ones(4), 2), ValueError, r"images must have shape"),
     # expressions: 1e400 read as inf; None evaluated to nan; NumPy ints in exact points
-    (lambda: glassnet.expr.parse("1e400*x"), ValueError, "The number 1e400... in the expression is beyond"),
+    (lambda: glassnet.expr.parse("1e400*x"), ValueError, "The number 1e400 in the expression is beyond"),
     (lambda: glassnet.expr.parse("x**2")(None), TypeError, "x must be an array-like of numbers"),
     (lambda: glassnet.expr.parse("x1**2+x2")([10**400, 1]), TypeError, "x must contain numbers"),
     (lambda: glassnet.expr.parse("x**2")(10**400), ValueError, "x is beyond float64's range"),

@@ -66,13 +66,14 @@ def _refuse(text, what):
     raise ValueError(f"Cannot use {what} in the expression {text!r}: only {_ALLOWED} are allowed.")
 
 
-def _check(node, text, names, depth=0):
-    """Walk the tree; refuse every node type that is not whitelisted."""
+def _check(node, text, source, names, depth=0):
+    """Walk the tree (parsed from ``source``: ``text`` with ``^`` as ``**``); refuse every node type
+    that is not whitelisted."""
     if depth > MAX_DEPTH:
         raise ValueError(f"The expression {text!r} is nested too deeply (more than {MAX_DEPTH} levels).")
     depth += 1
     if isinstance(node, ast.Expression):
-        return _check(node.body, text, names, depth)
+        return _check(node.body, text, source, names, depth)
     if isinstance(node, ast.Constant):
         value = node.value
         if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -82,8 +83,9 @@ def _check(node, text, names, depth=0):
         except OverflowError:
             finite = False
         if not finite:
-            literal = ast.get_source_segment(text, node) or str(value)  # as written: 1e400, not inf
-            raise ValueError(f"The number {literal[:20]}... in the expression is beyond float64's range.")
+            literal = ast.get_source_segment(source, node) or str(value)  # as written: 1e400, not inf
+            shown = literal if len(literal) <= 20 else literal[:20] + "..."
+            raise ValueError(f"The number {shown} in the expression is beyond float64's range (at most about 1.8e308).")
         return
     if isinstance(node, ast.Name):
         if node.id in CONSTANTS:
@@ -94,17 +96,17 @@ def _check(node, text, names, depth=0):
         names.add(node.id)
         return
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-        return _check(node.operand, text, names, depth)
+        return _check(node.operand, text, source, names, depth)
     if isinstance(node, ast.BinOp) and isinstance(node.op, _BINARY):
-        _check(node.left, text, names, depth)
-        return _check(node.right, text, names, depth)
+        _check(node.left, text, source, names, depth)
+        return _check(node.right, text, source, names, depth)
     if isinstance(node, ast.Call):
         func = node.func.id if isinstance(node.func, ast.Name) else None
         if func not in FUNCTIONS:
             _refuse(text, f"a call of {ast.unparse(node.func)!r}")
         if node.keywords or len(node.args) != 1 or isinstance(node.args[0], ast.Starred):
             raise ValueError(f"{func}() takes exactly one argument in the expression {text!r}.")
-        return _check(node.args[0], text, names, depth)
+        return _check(node.args[0], text, source, names, depth)
     _refuse(text, f"{type(node).__name__} ({ast.unparse(node)!r})")
 
 
@@ -349,7 +351,7 @@ def parse(text):
         raise ValueError(f"Cannot parse the expression {text!r}: {reason}.") from None
     names = set()
     try:
-        _check(tree, text, names)
+        _check(tree, text, source, names)
     except RecursionError:
         raise ValueError(f"The expression {text!r} is nested too deeply.") from None
     return Expression(text=source, variables=_variables(names, text), tree=tree)
