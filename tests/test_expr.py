@@ -122,6 +122,26 @@ def test_refuses_everything_outside_the_whitelist(text, match):
         parse(text)
 
 
+@pytest.mark.parametrize("text, hint", [
+    ("sni(x)", "a call of 'sni' (did you mean 'sin'?)"), ("Exp(x)", "a call of 'Exp' (did you mean 'exp'?)"),
+    ("sqr(x) + 1", "a call of 'sqr' (did you mean 'sqrt'?)"), ("ln(x)", "a call of 'ln' (did you mean 'log'?)"),
+    ("X**2", "the name 'X' (did you mean 'x'?)"), ("PI*x", "the name 'PI' (did you mean 'pi'?)"),
+    ("tanh", "the name 'tanh' (a function needs brackets: tanh(x))"),
+])
+def test_a_misspelt_name_gets_a_hint(text, hint):
+    # 'sni(x)' was refused with the list of allowed functions only, not the one meant
+    with pytest.raises(ValueError) as caught:
+        parse(text)
+    assert str(caught.value).startswith(f"Cannot use {hint} in the expression {text!r}: only numbers, the variable x")
+
+
+@pytest.mark.parametrize("text", ["foo(x)", "y + x", "gamma(x)"])
+def test_no_hint_when_nothing_is_close(text):
+    with pytest.raises(ValueError) as caught:
+        parse(text)
+    assert "did you mean" not in str(caught.value)
+
+
 def test_refuses_overlong_and_deeply_nested_input():
     with pytest.raises(ValueError, match="too long"):
         parse("x+" * 600 + "x")

@@ -15,7 +15,8 @@ against a whitelist *before* anything is computed; nothing is ever passed to
 * the functions ``sin cos tan exp log sqrt abs tanh`` of one argument.
 
 Anything else (names, attributes, subscripts, keyword arguments, strings,
-comparisons, lambdas, ``__import__('os')``, ...) raises a ``ValueError``.
+comparisons, lambdas, ``__import__('os')``, ...) raises a ``ValueError``; a misspelt
+name gets a hint (``sni(x)``: did you mean 'sin'?; ``ln``: 'log', the natural logarithm).
 All arithmetic is float64, so ``9**9**9`` is ``inf``, never a huge integer.
 
 A rational function (numbers, ``+ - * /`` and integer powers, no functions or
@@ -25,6 +26,7 @@ seed's tables from it digit for digit.
 """
 
 import ast
+import difflib
 import math
 import numbers
 import re
@@ -66,6 +68,18 @@ def _refuse(text, what):
     raise ValueError(f"Cannot use {what} in the expression {text!r}: only {_ALLOWED} are allowed.")
 
 
+#: what a student may type for an allowed function (log is the natural logarithm)
+_SYNONYMS = {"ln": "log"}
+
+
+def _did_you_mean(name, candidates):
+    """`` (did you mean 'sin'?)`` for a misspelt or capitalised name, else ``""``."""
+    if name in _SYNONYMS:
+        return f" (did you mean {_SYNONYMS[name]!r}?)"
+    close = difflib.get_close_matches(name.lower(), candidates, n=2, cutoff=0.6)
+    return f" (did you mean {' or '.join(map(repr, close))}?)" if close else ""
+
+
 def _check(node, text, source, names, depth=0):
     """Walk the tree (parsed from ``source``: ``text`` with ``^`` as ``**``); refuse every node type
     that is not whitelisted."""
@@ -91,7 +105,8 @@ def _check(node, text, source, names, depth=0):
         if node.id in CONSTANTS:
             return
         if not _VARIABLE.match(node.id):
-            hint = f" (a function needs brackets: {node.id}(x))" if node.id in FUNCTIONS else ""
+            hint = (f" (a function needs brackets: {node.id}(x))" if node.id in FUNCTIONS
+                    else _did_you_mean(node.id, ["x", *CONSTANTS, *FUNCTIONS]))
             _refuse(text, f"the name {node.id!r}{hint}")
         names.add(node.id)
         return
@@ -103,7 +118,8 @@ def _check(node, text, source, names, depth=0):
     if isinstance(node, ast.Call):
         func = node.func.id if isinstance(node.func, ast.Name) else None
         if func not in FUNCTIONS:
-            _refuse(text, f"a call of {ast.unparse(node.func)!r}")
+            hint = _did_you_mean(func, FUNCTIONS) if func else ""
+            _refuse(text, f"a call of {ast.unparse(node.func)!r}{hint}")
         if node.keywords or len(node.args) != 1 or isinstance(node.args[0], ast.Starred):
             raise ValueError(f"{func}() takes exactly one argument in the expression {text!r}.")
         return _check(node.args[0], text, source, names, depth)
