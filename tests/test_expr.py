@@ -28,6 +28,17 @@ def test_caret_is_power_with_power_precedence():
     assert parse("x^2 + 1")(3.0) == 10.0
 
 
+def test_the_lectures_typography_reads_as_operators():
+    # "x − 1" copied from the lectures (or docs/lectures.md) was "invalid character '−' (U+2212)"
+    f = parse("3·x − 2×x ÷ 4")
+    assert f.text == "3*x - 2*x / 4"
+    assert f(2.0) == 5.0 and f.gradient(2.0) == 2.5  # 6 − 1 and 3 − ½, by hand
+    assert parse("(x − 1)^2")(3.0) == 4.0 and parse("−x")(2.0) == -2.0 and parse("2⋅x")(1.0) == 2.0
+    # a superscript stays refused, with the spelling that works
+    with pytest.raises(ValueError, match=r"invalid character '²' \(U\+00B2\); write powers with \*\* \(x\*\*2, not x²\)"):
+        parse("x² − 1")
+
+
 def test_n_dimensional_function_and_gradient():
     f = parse("x1**2 + 3*x2**2")
     assert f.variables == ("x1", "x2")

@@ -11,7 +11,8 @@ against a whitelist *before* anything is computed; nothing is ever passed to
 
 * numbers (``2``, ``0.5``, ``1e-3``) and the constants ``pi`` and ``e``;
 * the variable ``x`` (one dimension) or ``x1, x2, ..., xn`` (n dimensions);
-* ``+ - * / **`` (``^`` is read as ``**``), unary ``-`` and ``+``, brackets;
+* ``+ - * / **`` (``^`` is read as ``**``; the lectures' ``−``, ``×``, ``·``, ``⋅``
+  and ``÷`` as ``- * * * /``), unary ``-`` and ``+``, brackets;
 * the functions ``sin cos tan exp log sqrt abs tanh`` of one argument.
 
 Anything else (names, attributes, subscripts, keyword arguments, strings,
@@ -57,6 +58,8 @@ FUNCTIONS = {
 }
 CONSTANTS = {"pi": math.pi, "e": math.e}
 
+#: the lectures' typography, read as the operators it means (^ as ** is done apart)
+_TYPOGRAPHIC = str.maketrans({"−": "-", "×": "*", "·": "*", "⋅": "*", "÷": "/"})
 _BINARY = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow)
 _ALLOWED = (
     "numbers, the variable x (or x1, x2, ...), + - * / ** and the functions "
@@ -355,7 +358,7 @@ def parse(text):
         raise TypeError(f"The expression must be a string. Received: {text!r} of type {type(text).__name__}")
     if len(text) > MAX_LENGTH:
         raise ValueError(f"The expression is too long ({len(text)} characters; at most {MAX_LENGTH}).")
-    source = text.strip().replace("^", "**")  # x^2 as written on the slides
+    source = text.strip().replace("^", "**").translate(_TYPOGRAPHIC)  # x^2 and x − 1 as on the slides
     if not source:
         raise ValueError("The expression is empty; write a function of x such as 'x**2'.")
     try:
@@ -364,6 +367,8 @@ def parse(text):
         reason = getattr(exc, "msg", None) or str(exc) or type(exc).__name__
         if re.search(r"\d[A-Za-z_]", source):  # 3x: Python's "invalid decimal literal"
             reason += "; write multiplication with * (3*x, not 3x)"
+        if re.search("[⁰¹²³⁴⁵⁶⁷⁸⁹⁻]", source):  # x²: Python's "invalid character '²'"
+            reason += "; write powers with ** (x**2, not x²)"
         raise ValueError(f"Cannot parse the expression {text!r}: {reason}.") from None
     names = set()
     try:
