@@ -146,6 +146,31 @@ def test_a_misspelt_name_gets_a_hint(text, hint):
     assert str(caught.value).startswith(f"Cannot use {hint} in the expression {text!r}: only numbers, the variable x")
 
 
+@pytest.mark.parametrize("text, reason", [
+    # a wrong hint: the "3x" advice came for any digit before a letter, 1e-3 and 0x1f too
+    ("1e-3*x +", "invalid syntax: the expression ends too early"),
+    ("0x1f*x)", "unmatched ')'"),
+    # no place, or Python's "Perhaps you forgot a comma?" (about lists, not formulas)
+    ("x**2 foo", "invalid syntax at 'foo'; write multiplication with * (2*x, not 2 x)"),
+    ("x^2 3", "invalid syntax at '3'; write multiplication with * (2*x, not 2 x)"),
+    ("sin x", "invalid syntax at 'x'; a function needs brackets: sin(x)"),
+    ("sin(x1 x2)", "invalid syntax at 'x1 x2)'"),
+    ("x +* 2", "invalid syntax at '* 2'"),
+    ("2x", "invalid decimal literal; write multiplication with * (3*x, not 3x)"),
+])
+def test_a_syntax_error_says_where_and_what_to_write(text, reason):
+    with pytest.raises(ValueError) as caught:
+        parse(text)
+    assert str(caught.value) == f"Cannot parse the expression {text!r}: {reason}."
+
+
+@pytest.mark.parametrize("text", ["2(x + 1)", "(x + 1)(x - 1)", "x(x + 1)", "pi(x)"])
+def test_implicit_multiplication_by_a_bracket_gets_the_hint(text):
+    # 2(x + 1) reads as a call of 2 to Python: refused without saying that * was missing
+    with pytest.raises(ValueError, match=r"\(write multiplication with \*: 2\*\(x \+ 1\), not 2\(x \+ 1\)\)"):
+        parse(text)
+
+
 @pytest.mark.parametrize("text", ["foo(x)", "y + x", "gamma(x)"])
 def test_no_hint_when_nothing_is_close(text):
     with pytest.raises(ValueError) as caught:

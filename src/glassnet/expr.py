@@ -121,7 +121,10 @@ def _check(node, text, source, names, depth=0):
     if isinstance(node, ast.Call):
         func = node.func.id if isinstance(node.func, ast.Name) else None
         if func not in FUNCTIONS:
-            hint = _did_you_mean(func, FUNCTIONS) if func else ""
+            if func is None or func in CONSTANTS or _VARIABLE.match(func):  # 2(x + 1), x(x + 1)
+                hint = " (write multiplication with *: 2*(x + 1), not 2(x + 1))"
+            else:
+                hint = _did_you_mean(func, FUNCTIONS)
             _refuse(text, f"a call of {ast.unparse(node.func)!r}{hint}")
         if node.keywords or len(node.args) != 1 or isinstance(node.args[0], ast.Starred):
             raise ValueError(f"{func}() takes exactly one argument in the expression {text!r}.")
@@ -364,8 +367,21 @@ def parse(text):
     try:
         tree = ast.parse(source, mode="eval")
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
-        reason = getattr(exc, "msg", None) or str(exc) or type(exc).__name__
-        if re.search(r"\d[A-Za-z_]", source):  # 3x: Python's "invalid decimal literal"
+        # Python's guess "Perhaps you forgot a comma?" is about lists and calls, not formulas
+        reason = (getattr(exc, "msg", None) or str(exc) or type(exc).__name__).removesuffix(
+            ". Perhaps you forgot a comma?")
+        if isinstance(exc, SyntaxError) and reason == "invalid syntax" and exc.lineno == 1:
+            at = exc.offset or 0
+            if 1 <= at <= len(source):
+                reason += f" at {source[at - 1:][:20]!r}"
+                before = re.search(r"([\w.)]*)\s+\Z", source[:at - 1])
+                if before and before.group(1) in FUNCTIONS:
+                    reason += f"; a function needs brackets: {before.group(1)}(x)"
+                elif before and before.group(1) and re.match(r"[\w.(]", source[at - 1:]):
+                    reason += "; write multiplication with * (2*x, not 2 x)"  # two terms side by side
+            else:
+                reason += ": the expression ends too early"
+        if "decimal literal" in reason:  # 3x: Python's "invalid decimal literal"
             reason += "; write multiplication with * (3*x, not 3x)"
         if re.search("[⁰¹²³⁴⁵⁶⁷⁸⁹⁻]", source):  # x²: Python's "invalid character '²'"
             reason += "; write powers with ** (x**2, not x²)"
