@@ -34,6 +34,8 @@ def test_the_lectures_typography_reads_as_operators():
     assert f.text == "3*x - 2*x / 4"
     assert f(2.0) == 5.0 and f.gradient(2.0) == 2.5  # 6 − 1 and 3 − ½, by hand
     assert parse("(x − 1)^2")(3.0) == 4.0 and parse("−x")(2.0) == -2.0 and parse("2⋅x")(1.0) == 2.0
+    # with the no-break and thin spaces a copied slide brings: "invalid non-printable character U+00A0"
+    assert parse("x\u00a0−\u20091")(3.0) == 2.0 and parse("x\n+ 1")(1.0) == 2.0
     # a superscript stays refused, with the spelling that works
     with pytest.raises(ValueError, match=r"invalid character '²' \(U\+00B2\); write powers with \*\* \(x\*\*2, not x²\)"):
         parse("x² − 1")

@@ -362,6 +362,7 @@ def parse(text):
     if len(text) > MAX_LENGTH:
         raise ValueError(f"The expression is too long ({len(text)} characters; at most {MAX_LENGTH}).")
     source = text.strip().replace("^", "**").translate(_TYPOGRAPHIC)  # x^2 and x − 1 as on the slides
+    source = re.sub(r"\s", " ", source)  # and their no-break or thin spaces, which Python refuses
     if not source:
         raise ValueError("The expression is empty; write a function of x such as 'x**2'.")
     try:
