@@ -275,3 +275,49 @@ def test_power_zero_is_a_constant_also_at_zero():
     trace = gradient_descent(parse("3*x**2 - 6*x**1 + 1*x**0"), 0.0, 0.25, steps=2)  # 3(x − 1)² − 2
     np.testing.assert_array_equal(trace.x, [0.0, 1.5, 0.75])
     assert trace.exact[0][:3] == (F(0), F(1), F(-6))
+
+
+#: what an attacker or a clumsy student types: each must end, quickly, in a ValueError naming the expression
+HOSTILE = [
+    "__import__('os').system('touch PWNED')", "().__class__.__bases__[0].__subclasses__()", "x.__class__",
+    "lambda: x", "[x for x in ()]", "f'{x}'", "(y := x)", "print(x)", "open('PWNED', 'w')", "x if x else x",
+    "9**9**9", "10**10**10", "(x**2)**(10**8) + 9**9**9**9", "2**2**2**2**2**2**2**x", "x" * 1_000_000,
+    "(" * 10_000 + "x" + ")" * 10_000, "(" * 499 + "x" + ")" * 499, "-" * 999 + "x", "x**" * 300 + "x",
+    "9" * 999 + "*x", "", "   ", "2x", "x^^2", "x**2 foo", "sinn(x)", "sin(x, x)", "sin()", "y + x", "x0",
+    "x1 + x", "'x'", "b'x'", "None", "...", "1j*x", "x\x00", "x % 2", "x // 2", "x @ x", "~x", "x < 1",
+]
+
+
+def test_hostile_expressions_end_in_a_value_error_and_run_nothing(tmp_path):
+    # in a subprocess with a time limit: a hang (9**9**9 computed as an integer, a parser in a loop)
+    # fails the test instead of blocking the suite; PWNED would be the trace of executed code
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import glassnet
+
+    script = (
+        "import json, sys\n"
+        "from glassnet.expr import parse\n"
+        "from glassnet.descent import gradient_descent\n"
+        "out = []\n"
+        "for text in json.load(sys.stdin):\n"
+        "    try:\n"
+        "        f = parse(text)\n"
+        "        gradient_descent(f, [0.5] * f.n_inputs if f.n_inputs > 1 else 0.5, 0.1, steps=50)\n"
+        "        out.append('accepted')\n"
+        "    except ValueError as exc:\n"
+        "        out.append(str(exc))\n"
+        "print(json.dumps(out))\n"
+    )
+    env = {**__import__("os").environ, "PYTHONPATH": str(Path(glassnet.__file__).parents[1])}
+    done = subprocess.run([sys.executable, "-c", script], input=json.dumps(HOSTILE), capture_output=True,
+                          text=True, timeout=120, cwd=tmp_path, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    for text, answer in zip(HOSTILE, json.loads(done.stdout), strict=True):
+        assert answer != "accepted", text
+        # the message names the expression (or its length, or the number at fault) and what is allowed
+        assert any(words in answer for words in ("expression", "f must have a finite value")), (text, answer)
+    assert not (tmp_path / "PWNED").exists()

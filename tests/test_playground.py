@@ -1377,6 +1377,22 @@ def test_numbers_past_float_range_and_formulas_too_deep_answer_400(client):
         assert client.post("/api/descend", json={"function": function}).status_code == 400
 
 
+def test_hostile_formulas_get_a_400_naming_the_field_not_a_500(client):
+    from test_expr import HOSTILE  # the parser's own list: code, huge numbers, deep nesting, typos
+
+    for function in HOSTILE:
+        response = client.post("/api/descend", json={"function": function})
+        if len(function) > 60_000:  # over the body limit: refused before it is read
+            assert response.status_code == 413, response.text[:200]
+            continue
+        body = response.json()
+        assert response.status_code == 400 and body["field"] == "function", (function[:40], response.text[:300])
+        assert body["error"], function[:40]
+    # what the parser now reads or explains reaches the page too
+    assert client.post("/api/descend", json={"function": "(x − 1)^2", "x0": 3}).json()["rows"][0][:3] == [3, 4, 4]
+    assert "did you mean 'sin'?" in client.post("/api/descend", json={"function": "sni(x)"}).json()["error"]
+
+
 def test_the_som_demo_caps_online_work():
     from glassnet.playground.demos import som
 
