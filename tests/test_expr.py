@@ -166,6 +166,20 @@ def test_a_syntax_error_says_where_and_what_to_write(text, reason):
     assert str(caught.value) == f"Cannot parse the expression {text!r}: {reason}."
 
 
+@pytest.mark.parametrize("text, hint", [
+    # a student's habits, refused with Python's node names only ("Cannot use Tuple ('(1, 5 * x)')")
+    ("1,5*x", "Cannot use Tuple ('(1, 5 * x)') (a decimal number is written with a point: 1.5, not 1,5)"),
+    ("[x + 1]*2", "Cannot use List ('[x + 1]') (brackets are round: (x + 1)*2, not [x + 1]*2)"),
+    ("f(x) = x**2", "Cannot parse the expression 'f(x) = x**2': invalid syntax at '= x**2'; "
+                    "write the function only (x**2, not f(x) = x**2)."),
+    ("|x| + 1", "Cannot parse the expression '|x| + 1': invalid syntax at '|x| + 1'; write abs(x) for |x|."),
+])
+def test_common_notations_get_the_spelling_that_works(text, hint):
+    with pytest.raises(ValueError) as caught:
+        parse(text)
+    assert str(caught.value).startswith(hint)
+
+
 @pytest.mark.parametrize("text", ["2(x + 1)", "(x + 1)(x - 1)", "x(x + 1)", "pi(x)"])
 def test_implicit_multiplication_by_a_bracket_gets_the_hint(text):
     # 2(x + 1) reads as a call of 2 to Python: refused without saying that * was missing

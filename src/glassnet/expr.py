@@ -83,6 +83,13 @@ def _did_you_mean(name, candidates):
     return f" (did you mean {' or '.join(map(repr, close))}?)" if close else ""
 
 
+#: what a refused construct most likely meant
+_NODE_HINTS = {
+    ast.Tuple: " (a decimal number is written with a point: 1.5, not 1,5)",
+    ast.List: " (brackets are round: (x + 1)*2, not [x + 1]*2)",
+}
+
+
 def _check(node, text, source, names, depth=0):
     """Walk the tree (parsed from ``source``: ``text`` with ``^`` as ``**``); refuse every node type
     that is not whitelisted."""
@@ -129,7 +136,7 @@ def _check(node, text, source, names, depth=0):
         if node.keywords or len(node.args) != 1 or isinstance(node.args[0], ast.Starred):
             raise ValueError(f"{func}() takes exactly one argument in the expression {text!r}.")
         return _check(node.args[0], text, source, names, depth)
-    _refuse(text, f"{type(node).__name__} ({ast.unparse(node)!r})")
+    _refuse(text, f"{type(node).__name__} ({ast.unparse(node)!r}){_NODE_HINTS.get(type(node), '')}")
 
 
 def _variables(names, text):
@@ -382,6 +389,10 @@ def parse(text):
                     reason += "; write multiplication with * (2*x, not 2 x)"  # two terms side by side
             else:
                 reason += ": the expression ends too early"
+            if "=" in source:
+                reason += "; write the function only (x**2, not f(x) = x**2)"
+            elif "|" in source:
+                reason += "; write abs(x) for |x|"
         if "decimal literal" in reason:  # 3x: Python's "invalid decimal literal"
             reason += "; write multiplication with * (3*x, not 3x)"
         if re.search("[⁰¹²³⁴⁵⁶⁷⁸⁹⁻]", source):  # x²: Python's "invalid character '²'"
