@@ -91,8 +91,8 @@ _NODE_HINTS = {
 
 
 def _check(node, text, source, names, depth=0):
-    """Walk the tree (parsed from ``source``: ``text`` with ``^`` as ``**``); refuse every node type
-    that is not whitelisted."""
+    """Walk the tree (parsed from ``source``: ``text`` as read, ``^`` as ``**``, ``−`` as ``-``, ...);
+    refuse every node type that is not whitelisted."""
     if depth > MAX_DEPTH:
         raise ValueError(f"The expression {text!r} is nested too deeply (more than {MAX_DEPTH} levels).")
     depth += 1
