@@ -423,6 +423,20 @@ def test_a_start_where_f_is_undefined_is_refused_not_called_a_divergence(formula
         gradient_descent(np.log, -1.0, 0.2, steps=3)  # a NumPy function, numerical gradient
 
 
+@pytest.mark.parametrize("formula, x0, why", [
+    ("sqrt(-1) + x", 0.5, "(nan is no real number: a square root or log of a negative number, 0/0, ...)"),
+    ("log(-1) + x", 0.5, "(nan is no real number"),
+    ("x**0.5", -4.0, "(nan is no real number"),   # √−4 = 2i: complex, not a float64
+    ("1/x", 0.0, "(inf: a division by 0, or past float64's range)"),
+    ("exp(x)", 1000.0, "(inf: a division by 0, or past float64's range)"),
+])
+def test_an_undefined_start_says_what_nan_or_inf_means(formula, x0, why):
+    # "f(0.5) = nan, f'(0.5) = nan" did not tell a student that sqrt(-1) has no real value
+    with pytest.raises(ValueError, match="finite value and gradient at x0") as info:
+        gradient_descent(parse(formula), x0, 0.1)
+    assert why in str(info.value)
+
+
 def test_f_and_its_gradient_are_called_once_per_row():
     calls = {"f": 0, "grad": 0}
 

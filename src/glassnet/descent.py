@@ -602,9 +602,11 @@ def gradient_descent(f, x0, learning_rate, steps=12, grad=None, *, optimizer="gd
     if not (math.isfinite(f0) and np.isfinite(g0).all()):
         # NaN/inf rows and a verdict blaming η would follow: the start is outside f's domain
         at = x.tolist()
+        why = ("nan is no real number: a square root or log of a negative number, 0/0, ..."
+               if math.isnan(f0) or np.isnan(g0).any() else "inf: a division by 0, or past float64's range")
         raise ValueError(
-            f"f must have a finite value and gradient at x0: f({at!r}) = {f0!r}, f'({at!r}) = {g0.tolist()!r}. "
-            "Start where f is defined and differentiable."
+            f"f must have a finite value and gradient at x0: f({at!r}) = {f0!r}, f'({at!r}) = {g0.tolist()!r} "
+            f"({why}). Start where f is defined and differentiable."
         )
     X, F, G, S = [x], [], [], []
     state = {}
