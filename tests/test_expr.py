@@ -123,6 +123,8 @@ def test_huge_powers_are_float_not_integer():
         ("sin(x, x)", "exactly one argument"),
         ("sin(x=1)", "exactly one argument"),
         ("x; 1", "Cannot parse"),
+        ("x**2 # + 3", "Cannot use '#' in the expression"),  # was x**2: the rest read as a comment
+        ("#x", "Cannot use '#'"),
         ("x +", "Cannot parse"),
         ("x^2 - 3x", r"Cannot parse.*write multiplication with \* \(3\*x, not 3x\)"),  # "invalid decimal literal"
         ("", "empty"),

@@ -372,6 +372,8 @@ def parse(text):
     source = re.sub(r"\s", " ", source)  # and their no-break or thin spaces, which Python refuses
     if not source:
         raise ValueError("The expression is empty; write a function of x such as 'x**2'.")
+    if "#" in source:  # Python would drop the rest as a comment: "x**2 # + 3" is not x**2
+        raise ValueError(f"Cannot use '#' in the expression {text!r}: only {_ALLOWED} are allowed.")
     try:
         tree = ast.parse(source, mode="eval")
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
