@@ -658,6 +658,37 @@ def test_early_stopping_min_delta_and_baseline_as_keras():
     assert _early_stopping_run([1.0, 0.9, 0.8, 0.7, 0.6, 0.6, 0.6], baseline=0.3, patience=2) == (5, 0.6)
 
 
+
+def _scripted_fit(values, callbacks, monitor="val_loss", epochs=None):
+    """fit a fixed model for ``len(values)`` epochs, with ``logs[monitor]`` at each epoch's end set to the
+    next value before ``callbacks`` see it (as a Keras callback listed first would): the history, what was
+    printed and the first weight after each epoch."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(8, 2))
+    y = X @ np.array([1.0, -2.0]) + 0.5
+    model = Sequential([Dense(1, input_dim=2)], dtype="float64")
+    model.compile(loss="mse", optimizer=SGD(0.1))
+    model.set_weights([np.array([[0.3], [0.1]]), np.zeros(1)])
+    weights = []
+    script = LambdaCallback(on_epoch_end=lambda epoch, logs: logs.__setitem__(monitor, values[epoch]))
+    snap = LambdaCallback(on_epoch_end=lambda epoch, logs: weights.append(model.get_weights()[0][0, 0]))
+    out = io.StringIO()
+    with redirect_stdout(out):
+        history = model.fit(X, y, batch_size=4, epochs=epochs or len(values), shuffle=False, verbose=0,
+                            validation_data=(X[:4], y[:4]), callbacks=[script, *callbacks, snap])
+    return history, out.getvalue(), weights, model
+
+
+def test_early_stopping_says_it_stopped_then_restores_the_best_weights_as_keras():
+    # keras 3.15 (jax, float64) on the same scripted val_loss: stops after epoch 6, restores epoch 4's weights,
+    # and prints the stop before the restoring
+    history, out, weights, model = _scripted_fit(
+        [1.0, 0.9, 0.95, 0.85, 0.86, 0.87, 0.84, 0.9],
+        [EarlyStopping(patience=2, restore_best_weights=True, verbose=1)])
+    assert history.epoch == [0, 1, 2, 3, 4, 5]
+    assert model.get_weights()[0][0, 0] == weights[3]
+    assert out == "Epoch 6: early stopping\nRestoring model weights from the end of the best epoch: 4.\n"
+
 def test_model_checkpoint_save_best_only_skips_an_equal_value(tmp_path):
     model = _model()
     model.build((3,))

@@ -404,12 +404,12 @@ class EarlyStopping(Callback):
             self.model.stop_reason = f"EarlyStopping: {self.monitor} did not improve for {self.wait} epochs"
 
     def on_train_end(self, logs=None):
+        if self.stopped_epoch and self.verbose:  # first, as Keras: the stop, then the weights restored
+            print(f"Epoch {self.stopped_epoch + 1}: early stopping")
         if self.restore_best_weights and self.best_weights is not None:
             if self.verbose:
                 print(f"Restoring model weights from the end of the best epoch: {self.best_epoch + 1}.")
             self.model.set_weights(self.best_weights)
-        if self.stopped_epoch and self.verbose:
-            print(f"Epoch {self.stopped_epoch + 1}: early stopping")
 
 
 def _save_due(callback, batch):
