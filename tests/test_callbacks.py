@@ -689,6 +689,32 @@ def test_early_stopping_says_it_stopped_then_restores_the_best_weights_as_keras(
     assert model.get_weights()[0][0, 0] == weights[3]
     assert out == "Epoch 6: early stopping\nRestoring model weights from the end of the best epoch: 4.\n"
 
+
+def test_model_checkpoint_says_what_it_saves_and_why_as_keras(tmp_path):
+    # keras 3.15's lines (jax, float64, the same scripted val_loss; its blank lines before each left out)
+    _, out, _, _ = _scripted_fit([1.0, 0.9, 0.95, 0.85], [ModelCheckpoint(
+        tmp_path / "c-{epoch:02d}.gn", save_best_only=True, initial_value_threshold=0.92, verbose=1)])
+    assert out.replace(str(tmp_path) + "/", "") == (
+        "Epoch 1: val_loss did not improve from 0.92000\n"
+        "Epoch 2: val_loss improved from 0.92000 to 0.90000, saving model to c-02.gn\n"
+        "Epoch 2: finished saving model to c-02.gn\n"
+        "Epoch 3: val_loss did not improve from 0.90000\n"
+        "Epoch 4: val_loss improved from 0.90000 to 0.85000, saving model to c-04.gn\n"
+        "Epoch 4: finished saving model to c-04.gn\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c-02.gn", "c-04.gn"]
+    _, out, _, _ = _scripted_fit([0.5, 0.4, 0.6], [ModelCheckpoint(
+        tmp_path / "m.gn", monitor="val_acc", mode="max", save_best_only=True, verbose=1)], monitor="val_acc")
+    assert out.replace(str(tmp_path) + "/", "") == (
+        "Epoch 1: val_acc improved from None to 0.50000, saving model to m.gn\n"
+        "Epoch 1: finished saving model to m.gn\n"
+        "Epoch 2: val_acc did not improve from 0.50000\n"
+        "Epoch 3: val_acc improved from 0.50000 to 0.60000, saving model to m.gn\n"
+        "Epoch 3: finished saving model to m.gn\n")
+    _, out, _, _ = _scripted_fit([1.0, 0.9], [ModelCheckpoint(tmp_path / "a-{epoch}.gn", verbose=1)])
+    assert out.replace(str(tmp_path) + "/", "") == (
+        "Epoch 1: saving model to a-1.gn\nEpoch 1: finished saving model to a-1.gn\n"
+        "Epoch 2: saving model to a-2.gn\nEpoch 2: finished saving model to a-2.gn\n")
+
 def test_model_checkpoint_save_best_only_skips_an_equal_value(tmp_path):
     model = _model()
     model.build((3,))

@@ -514,11 +514,18 @@ class ModelCheckpoint(Callback):
             self._save(epoch, None, logs or {})
 
     def _save(self, epoch, batch, logs):
+        where = f"Epoch {epoch + 1}" + ("" if batch is None else f", batch {batch + 1}")
+        # Keras's lines: "None" before the first value (glassnet's best is then ±inf)
+        best = "None" if math.isinf(self.best) else f"{self.best:.5f}"
         if self.save_best_only:
             # judged before the name is made: an epoch that fit did not validate (validation_freq > 1)
             # has no {val_loss} to fill in, and saves nothing anyway
             current = _monitored(self, logs, in_batch=batch is not None)
-            if current is None or not _improved(self.mode, current, self.best, 0.0):
+            if current is None:
+                return
+            if not _improved(self.mode, current, self.best, 0.0):
+                if self.verbose:
+                    print(f"{where}: {self.monitor} did not improve from {best}")
                 return
         fields = {"epoch": epoch + 1, **({} if batch is None else {"batch": batch + 1}), **logs}
         try:
@@ -528,6 +535,9 @@ class ModelCheckpoint(Callback):
                 f"ModelCheckpoint's filepath {self.filepath!r} names {{{exc.args[0]}}}, which is not among the "
                 f"logged values: {', '.join(fields)}."
             ) from None
+        if self.verbose:
+            improved = f"{self.monitor} improved from {best} to {current:.5f}, " if self.save_best_only else ""
+            print(f"{where}: {improved}saving model to {path}")
         if self.save_best_only:
             self.best = current
         _make_checkpoint_folder(path)  # as Keras: the checkpoint folder is created, not a reason to lose the epoch
@@ -536,8 +546,7 @@ class ModelCheckpoint(Callback):
         else:
             self.model.save(path)
         if self.verbose:
-            where = f"Epoch {epoch + 1}" + ("" if batch is None else f", batch {batch + 1}")
-            print(f"{where}: saved model to {path}")
+            print(f"{where}: finished saving model to {path}")
 
 
 class BackupAndRestore(Callback):
