@@ -715,6 +715,19 @@ def test_model_checkpoint_says_what_it_saves_and_why_as_keras(tmp_path):
         "Epoch 1: saving model to a-1.gn\nEpoch 1: finished saving model to a-1.gn\n"
         "Epoch 2: saving model to a-2.gn\nEpoch 2: finished saving model to a-2.gn\n")
 
+
+def test_terminate_on_nan_stops_at_a_logged_nan_as_keras():
+    # keras 3.15: a NaN batch loss in the logs (set by a callback before it) stops training after that
+    # batch; the epoch still ends (its logs reach on_epoch_end and the History) and the line is Keras's
+    def nan_at_batch_1(batch, logs):
+        if batch == 1:
+            logs["loss"] = float("nan")
+
+    history, out, weights, model = _scripted_fit([1.0, 0.9, 0.8], [LambdaCallback(on_train_batch_end=nan_at_batch_1),
+                                                                   TerminateOnNaN()])
+    assert history.epoch == [0] and model.get_weights()[0][0, 0] == weights[0]
+    assert out == "Batch 1: Invalid loss, terminating training\n"
+
 def test_model_checkpoint_save_best_only_skips_an_equal_value(tmp_path):
     model = _model()
     model.build((3,))

@@ -679,7 +679,7 @@ class TerminateOnNaN(Callback):
                 raise RuntimeError(f"NaN or Inf loss encountered at batch {batch}. Loss value: {loss}. "
                                    "Terminating training immediately.")
             if not getattr(self.model, "_diverged", False):  # fit's DivergenceWarning said it, with more
-                print(f"Batch {batch}: invalid loss, terminating training")
+                print(f"Batch {batch}: Invalid loss, terminating training")  # (Keras 3.15's capital)
             self.model.stop_training = True
             # fit's own reason (divergence: the weights were restored) says more
             self.model.stop_reason = self.model.stop_reason or "TerminateOnNaN"
