@@ -728,6 +728,26 @@ def test_terminate_on_nan_stops_at_a_logged_nan_as_keras():
     assert history.epoch == [0] and model.get_weights()[0][0, 0] == weights[0]
     assert out == "Batch 1: Invalid loss, terminating training\n"
 
+
+def test_monitoring_callbacks_differ_from_keras_on_purpose_where_there_is_nothing_to_judge(tmp_path):
+    # docs/api.md, Differences from Keras; keras 3.15 (jax, float64) gave what the comments say
+    nan = float("nan")
+    history, _, _, _ = _scripted_fit([nan, 0.9, 0.8, 0.8, 0.8], [EarlyStopping(patience=1)])
+    assert history.epoch == [0, 1, 2, 3]  # Keras: [0, 1] (nothing beats its first value, NaN)
+    _scripted_fit([nan, 0.9, 0.8], [ModelCheckpoint(tmp_path / "n-{epoch}.gn", save_best_only=True)])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["n-2.gn", "n-3.gn"]  # Keras: n-1 only
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(8, 2)), rng.normal(size=8)
+    model = Sequential([Dense(1, input_dim=2)], dtype="float64")
+    model.compile(loss="mse", optimizer=SGD(0.1))
+    model.fit(X, y, epochs=4, verbose=0, validation_data=(X, y), validation_freq=2,
+              callbacks=[ModelCheckpoint(tmp_path / "v-{epoch}.gn", save_best_only=True)])
+    assert sorted(p.name for p in tmp_path.glob("v-*")) == ["v-2.gn", "v-4.gn"]  # Keras: v-1 to v-4
+    model.fit(X, y, epochs=1, verbose=0, callbacks=[LearningRateScheduler(lambda epoch, lr: lr),
+                                                    CSVLogger(tmp_path / "log.csv")])
+    header = open(tmp_path / "log.csv").readline().strip()
+    assert header == "epoch,learning_rate,loss"  # Keras: epoch,learning_rate,loss,val_learning_rate,val_loss
+
 def test_model_checkpoint_save_best_only_skips_an_equal_value(tmp_path):
     model = _model()
     model.build((3,))
