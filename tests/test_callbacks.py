@@ -262,6 +262,31 @@ def test_progress_bar_verbose_1_shows_a_bar_with_loss(rng):
     assert text.endswith("\rEpoch 1/1\n10/10 - " + text.split("10/10 - ")[-1]) and "loss: " in text
 
 
+
+def test_callback_lines_are_not_written_onto_the_progress_bar(rng, tmp_path):
+    # in a terminal the bar (verbose=1) is a line without its end while the epoch runs: ModelCheckpoint's
+    # and ReduceLROnPlateau's lines at the epoch's end were written after the bar's text, and stayed on the
+    # screen as "Epoch 1/2:   0%|          | 0/10 [00:00<?, ?step/s]Epoch 1: saving model to ..."
+    pytest.importorskip("tqdm")
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    X, y = _regression(rng)
+    out = Terminal()
+    with redirect_stdout(out):
+        _model().fit(X, y, epochs=2, batch_size=8, verbose=1, callbacks=[
+            ModelCheckpoint(tmp_path / "m-{epoch}.gn", verbose=1),
+            ReduceLROnPlateau(monitor="loss", patience=0, min_delta=100, verbose=1)])
+    shown = [line.split("\r")[-1] for line in out.getvalue().split("\n")]  # what stays on the screen
+    for epoch in (1, 2):
+        assert f"Epoch {epoch}: saving model to {tmp_path / f'm-{epoch}.gn'}" in shown
+        assert f"Epoch {epoch}: finished saving model to {tmp_path / f'm-{epoch}.gn'}" in shown
+    assert [line for line in shown if "ReduceLROnPlateau" in line] == [  # (epoch 1 set the best loss)
+        "Epoch 2: ReduceLROnPlateau reducing learning rate to 0.005000000000000001."]
+    assert [line for line in shown if line.startswith("Epoch ") and "/" in line[:10]] == ["Epoch 1/2", "Epoch 2/2"]
+
 def test_progress_bar_verbose_1_ends_each_epoch_with_its_whole_line(rng):
     # the bar's postfix is cut at the terminal's width: on 80 columns val_loss was never seen
     pytest.importorskip("tqdm")

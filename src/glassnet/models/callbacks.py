@@ -242,6 +242,19 @@ def _format_logs(logs):
     return " - ".join(f"{k}: {format_value(v)}" for k, v in _shown(logs).items())
 
 
+def _say(text):
+    """Print a callback's line (verbose=1). A progress bar drawn on standard output (tqdm) is cleared
+    first and drawn again below it: the line would else be written after the bar's text, on its line
+    ("Epoch 1/2:  50%|█   | 1/2 [...]Epoch 1: saving model to ..."); Keras starts such lines with a
+    new line for the same reason."""
+    tqdm = sys.modules.get("tqdm")
+    if tqdm is None:  # no bar was ever drawn
+        print(text)
+        return
+    with tqdm.tqdm.external_write_mode(file=sys.stdout):
+        print(text)
+
+
 class ProgressBar(Callback):
     """Progress per epoch: a bar with loss/metrics and ETA while the epoch runs
     (``verbose=1``, tqdm when installed), replaced at its end by the epoch's line
@@ -405,10 +418,10 @@ class EarlyStopping(Callback):
 
     def on_train_end(self, logs=None):
         if self.stopped_epoch and self.verbose:  # first, as Keras: the stop, then the weights restored
-            print(f"Epoch {self.stopped_epoch + 1}: early stopping")
+            _say(f"Epoch {self.stopped_epoch + 1}: early stopping")
         if self.restore_best_weights and self.best_weights is not None:
             if self.verbose:
-                print(f"Restoring model weights from the end of the best epoch: {self.best_epoch + 1}.")
+                _say(f"Restoring model weights from the end of the best epoch: {self.best_epoch + 1}.")
             self.model.set_weights(self.best_weights)
 
 
@@ -525,7 +538,7 @@ class ModelCheckpoint(Callback):
                 return
             if not _improved(self.mode, current, self.best, 0.0):
                 if self.verbose:
-                    print(f"{where}: {self.monitor} did not improve from {best}")
+                    _say(f"{where}: {self.monitor} did not improve from {best}")
                 return
         fields = {"epoch": epoch + 1, **({} if batch is None else {"batch": batch + 1}), **logs}
         try:
@@ -537,7 +550,7 @@ class ModelCheckpoint(Callback):
             ) from None
         if self.verbose:
             improved = f"{self.monitor} improved from {best} to {current:.5f}, " if self.save_best_only else ""
-            print(f"{where}: {improved}saving model to {path}")
+            _say(f"{where}: {improved}saving model to {path}")
         if self.save_best_only:
             self.best = current
         _make_checkpoint_folder(path)  # as Keras: the checkpoint folder is created, not a reason to lose the epoch
@@ -546,7 +559,7 @@ class ModelCheckpoint(Callback):
         else:
             self.model.save(path)
         if self.verbose:
-            print(f"{where}: finished saving model to {path}")
+            _say(f"{where}: finished saving model to {path}")
 
 
 class BackupAndRestore(Callback):
@@ -679,7 +692,7 @@ class TerminateOnNaN(Callback):
                 raise RuntimeError(f"NaN or Inf loss encountered at batch {batch}. Loss value: {loss}. "
                                    "Terminating training immediately.")
             if not getattr(self.model, "_diverged", False):  # fit's DivergenceWarning said it, with more
-                print(f"Batch {batch}: Invalid loss, terminating training")  # (Keras 3.15's capital)
+                _say(f"Batch {batch}: Invalid loss, terminating training")  # (Keras 3.15's capital)
             self.model.stop_training = True
             # fit's own reason (divergence: the weights were restored) says more
             self.model.stop_reason = self.model.stop_reason or "TerminateOnNaN"
@@ -761,7 +774,7 @@ class LearningRateScheduler(Callback):
                              f"return 1.0). Received: {lr!r:.100}")
         self.model.optimizer.learning_rate = float(lr)
         if self.verbose:
-            print(f"Epoch {epoch + 1}: LearningRateScheduler setting learning rate to {lr}.")
+            _say(f"Epoch {epoch + 1}: LearningRateScheduler setting learning rate to {lr}.")
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:
@@ -830,7 +843,7 @@ class ReduceLROnPlateau(Callback):
                 if old_lr > self.min_lr:
                     optimizer.learning_rate = max(old_lr * self.factor, self.min_lr)
                     if self.verbose:
-                        print(f"Epoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to "
+                        _say(f"Epoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to "
                               f"{optimizer.learning_rate}.")
                     self.cooldown_counter = self.cooldown
                     self.wait = 0
