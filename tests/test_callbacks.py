@@ -772,6 +772,9 @@ def test_monitoring_callbacks_differ_from_keras_on_purpose_where_there_is_nothin
                                                     CSVLogger(tmp_path / "log.csv")])
     header = open(tmp_path / "log.csv").readline().strip()
     assert header == "epoch,learning_rate,loss"  # Keras: epoch,learning_rate,loss,val_learning_rate,val_loss
+    per_class = LambdaCallback(on_epoch_end=lambda epoch, logs: logs.__setitem__("f1", np.array([0.5, 0.25])))
+    model.fit(X, y, epochs=1, verbose=0, callbacks=[per_class, CSVLogger(tmp_path / "log.csv")])
+    assert open(tmp_path / "log.csv").read().splitlines()[1].startswith('0,"[0.5, 0.25]",')  # Keras: 0,"""[0.5, ...
 
 def test_model_checkpoint_save_best_only_skips_an_equal_value(tmp_path):
     model = _model()

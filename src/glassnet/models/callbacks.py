@@ -884,7 +884,7 @@ class CSVLogger(Callback):
                 self._writer.writeheader()
         row = {k: logs.get(k, "NA") for k in self._keys}
         for k, v in row.items():
-            if isinstance(v, np.ndarray) and v.ndim:  # one value per class, as Keras writes it
+            if isinstance(v, np.ndarray) and v.ndim:  # one value per class, read back as "[a, b]" (Keras: '"[a, b]"')
                 row[k] = f"[{', '.join(map(str, v.tolist()))}]"
         self._writer.writerow({"epoch": epoch, **row})
         self._file.flush()
