@@ -287,6 +287,25 @@ def test_callback_lines_are_not_written_onto_the_progress_bar(rng, tmp_path):
         "Epoch 2: ReduceLROnPlateau reducing learning rate to 0.005000000000000001."]
     assert [line for line in shown if line.startswith("Epoch ") and "/" in line[:10]] == ["Epoch 1/2", "Epoch 2/2"]
 
+
+def test_progbar_logger_is_keras_s_name_for_the_progress_bar(capsys):
+    # keras 3.15 (jax, float64), the same model and data: nothing at verbose=0, and at verbose=2
+    # 'Epoch 1/2\n2/2 - 1s - 364ms/step - loss: 1.3128\nEpoch 2/2\n2/2 - 0s - 375us/step - loss: 0.9577\n'
+    for verbose in (0, 2):
+        model = Sequential([Dense(1, input_dim=2)], dtype="float64")
+        model.compile(loss="mse", optimizer=SGD(0.1))
+        model.set_weights([np.array([[0.3], [0.1]]), np.zeros(1)])
+        rng = np.random.default_rng(0)
+        X = rng.normal(size=(8, 2))
+        model.fit(X, X @ np.array([1.0, -2.0]) + 0.5, batch_size=4, epochs=2, shuffle=False, verbose=verbose,
+                  callbacks=[callbacks.ProgbarLogger()])
+        lines = capsys.readouterr().out.splitlines()
+        if verbose == 0:
+            assert lines == []
+            continue
+        assert [line if line.startswith("Epoch") else re.sub(r" - [\d.]+s - \d+ms/step", "", line) for line in lines] == [
+            "Epoch 1/2", "2/2 - loss: 1.3128", "Epoch 2/2", "2/2 - loss: 0.9577"]
+
 def test_progress_bar_verbose_1_ends_each_epoch_with_its_whole_line(rng):
     # the bar's postfix is cut at the terminal's width: on 80 columns val_loss was never seen
     pytest.importorskip("tqdm")

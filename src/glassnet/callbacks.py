@@ -9,6 +9,7 @@ from .models.callbacks import (
     LambdaCallback,
     LearningRateScheduler,
     ModelCheckpoint,
+    ProgbarLogger,
     ProgressBar,
     ReduceLROnPlateau,
     SwapEMAWeights,
@@ -17,7 +18,7 @@ from .models.callbacks import (
 from .models.tensorboard import TensorBoard
 
 __all__ = [
-    "Callback", "History", "ProgressBar", "EarlyStopping", "ModelCheckpoint",
+    "Callback", "History", "ProgressBar", "ProgbarLogger", "EarlyStopping", "ModelCheckpoint",
     "TerminateOnNaN", "LearningRateScheduler", "ReduceLROnPlateau", "CSVLogger", "LambdaCallback",
     "BackupAndRestore", "SwapEMAWeights", "TensorBoard",
 ]

@@ -331,6 +331,30 @@ class ProgressBar(Callback):
             self._bar = None
 
 
+class ProgbarLogger(ProgressBar):
+    """Keras's name for the progress bar: ``ProgbarLogger()`` shows what fit's ``verbose`` asks
+    for (1: the bar, 2: one line per epoch, 0: nothing), as Keras's, in place of fit's own."""
+
+    def __init__(self):
+        super().__init__()
+
+    def set_params(self, params):
+        super().set_params(params)
+        self.verbose = params.get("verbose", 1)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if self.verbose:
+            super().on_epoch_begin(epoch, logs)
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.verbose:
+            super().on_train_batch_end(batch, logs)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.verbose:
+            super().on_epoch_end(epoch, logs)
+
+
 def _interactive(stream):
     """Whether ``stream`` shows a redrawn line: a terminal, or a notebook's output."""
     try:
