@@ -625,6 +625,8 @@ KERAS_SIGNATURES = {
     "metrics.Recall": "(thresholds=None, top_k=None, class_id=None, name=None, dtype=None, *, threshold=None)",
     "losses.Hinge": "(reduction='sum_over_batch_size', name=None, dtype=None, *, margin=1.0)",
     "losses.Huber": "(delta=1.0, reduction='sum_over_batch_size', name=None, dtype=None)",
+    "losses.KLDivergence": "(reduction='sum_over_batch_size', name=None, dtype=None)",
+    "losses.CosineSimilarity": "(axis=-1, reduction='sum_over_batch_size', name=None, dtype=None)",
     "optimizers.schedules.serialize": "(learning_rate_schedule)",
 }
 

@@ -33,6 +33,12 @@ CASES = [
     ("mean_squared_logarithmic_error", "softplus", "unit"),
     ("mean_squared_logarithmic_error", "linear", "unit"),  # outputs below 1e-7: the clipped, flat part
     ("poisson", "exponential", "unit"),
+    ("log_cosh", "linear", "real"),
+    ("kld", "softmax", "onehot"),
+    ("kl_divergence", "sigmoid", "unit"),  # outputs that do not sum to 1: the gradient of every output
+    ("cosine_similarity", "linear", "real"),
+    ("squared_hinge", "linear", "signs"),
+    ("categorical_hinge", "linear", "onehot"),
     ("binary_crossentropy", "sigmoid", "unit"),        # fused: delta = a - y
     ("binary_crossentropy", "softmax", "unit"),        # the unfused gradient
     ("categorical_crossentropy", "softmax", "onehot"),  # fused: delta = a - y
@@ -658,3 +664,64 @@ def test_huber_has_keras_s_name_and_files_of_the_old_one_load(tmp_path, monkeypa
     model.export(tmp_path / "m.keras", format="keras")
     from_keras = keras.saving.load_model(tmp_path / "m.keras")
     assert from_keras.loss.name == "huber_loss"
+
+
+# Keras 3's losses that glassnet lacked: each by its class, its compile strings and its function
+NEW_KERAS_LOSSES = [
+    (losses.LogCosh, ("log_cosh", "LogCosh"), losses.log_cosh, "log_cosh"),
+    (losses.KLDivergence, ("kl_divergence", "kld", "KLDivergence"), losses.kl_divergence, "kl_divergence"),
+    (losses.CosineSimilarity, ("cosine_similarity", "CosineSimilarity"), losses.cosine_similarity,
+     "cosine_similarity"),
+    (losses.SquaredHinge, ("squared_hinge", "SquaredHinge"), losses.squared_hinge, "squared_hinge"),
+    (losses.CategoricalHinge, ("categorical_hinge", "CategoricalHinge"), losses.categorical_hinge,
+     "categorical_hinge"),
+]
+
+
+@pytest.mark.parametrize("cls, names, fn, keras_name", NEW_KERAS_LOSSES, ids=[c[0].__name__ for c in NEW_KERAS_LOSSES])
+def test_keras_s_other_losses_by_name_function_config_and_file(cls, names, fn, keras_name, tmp_path, rng):
+    # compile(loss="kld") raised "Unknown loss 'kld'"; keras.losses.KLDivergence().name is "kl_divergence", etc.
+    assert cls().name == keras_name
+    for name in names:
+        assert type(losses.get(name)) is cls
+    assert losses.get(fn).name == keras_name  # compile(loss=losses.kl_divergence)
+    loss = cls(reduction="sum", name="mine")
+    assert type(loss.from_config(loss.get_config())) is cls
+    assert loss.from_config(loss.get_config()).get_config() == {"name": "mine", "reduction": "sum"}
+    assert losses.deserialize(losses.serialize(loss)).reduction == "sum"
+    with pytest.raises(ValueError, match="Invalid value for argument `reduction`"):
+        cls(reduction="average")
+    with pytest.raises(ValueError, match="dtype must be None"):
+        cls(dtype="float32")
+    Y = np.eye(3)[[0, 2, 1, 1]] if cls is not losses.SquaredHinge else rng.choice([-1.0, 1.0], size=(4, 3))
+    A = rng.uniform(0.05, 0.9, size=(4, 3))
+    np.testing.assert_allclose(fn(Y, A), cls().per_sample(Y, A), rtol=1e-15)  # the function: per-sample values
+    model = Sequential([Dense(3, activation="softmax", input_shape=(2,))], dtype="float64")
+    model.compile(optimizer="sgd", loss=names[1 if len(names) > 2 else 0])
+    X = rng.normal(size=(4, 2))
+    model.fit(X, Y, epochs=2, verbose=0)
+    model.save(tmp_path / "m.gn")
+    back = glassnet.models.load_model(tmp_path / "m.gn")
+    assert type(back.loss) is cls
+    assert back.evaluate(X, Y, verbose=0) == pytest.approx(model.evaluate(X, Y, verbose=0), rel=1e-12)
+
+
+def test_cosine_similarity_by_hand_and_its_gradient_at_a_zero_output():
+    # y = (3, 4), ŷ = (4, 3): cos = 24/25, loss −0.96; ŷ = 0 gives 0, as Keras's (its x·min(rsqrt(Σx²), 1/ε))
+    y, a = np.array([[3.0, 4.0], [3.0, 4.0]]), np.array([[4.0, 3.0], [0.0, 0.0]])
+    np.testing.assert_allclose(losses.cosine_similarity(y, a), [-0.96, 0.0], rtol=1e-15, atol=0)
+    # below ‖ŷ‖ = ε the loss is −u·ŷ/ε, whose gradient is −u/ε (Keras's jax.grad gives NaN there)
+    dA = losses.CosineSimilarity(reduction="sum").gradient(y, a)
+    np.testing.assert_allclose(dA[1], [-0.6e7, -0.8e7], rtol=1e-12)
+    # above it, −(u − (u·v) v)/‖ŷ‖ = −((0.6, 0.8) − 0.96 (0.8, 0.6)) / 5 = (0.0336, −0.0448)
+    np.testing.assert_allclose(dA[0], [0.0336, -0.0448], rtol=1e-12)
+    with pytest.raises(ValueError, match="axis must be -1. Received: axis=0"):
+        losses.CosineSimilarity(axis=0)
+
+
+def test_categorical_hinge_by_hand_where_a_wrong_output_is_below_zero():
+    # Keras's max((1 − y)·ŷ) counts a negative wrong output as 0: y = (1, 0, 0), ŷ = (0.3, −0.5, −0.2)
+    # gives max(0 − 0.3 + 1, 0) = 0.7 (MaxMargin, the strongest wrong output, gives −0.2 − 0.3 + 1 = 0.5)
+    y, a = np.array([[1.0, 0.0, 0.0]]), np.array([[0.3, -0.5, -0.2]])
+    assert losses.categorical_hinge(y, a)[0] == pytest.approx(0.7, abs=1e-15)
+    assert losses.MaxMargin().per_sample(y, a)[0] == pytest.approx(0.5, abs=1e-15)

@@ -460,6 +460,79 @@ class Huber(Loss):
         return {**super().get_config(), "delta": self.delta}
 
 
+class LogCosh(Loss):
+    """Keras's ``J = mean_k log cosh(ŷ_k − y_k)``, computed as ``e + softplus(−2e) − log 2``
+    (finite for any error ``e``): ``e²/2`` for small errors, ``|e| − log 2`` for large ones;
+    ``∂J/∂ŷ = tanh(ŷ − y) / K``."""
+
+    name = "log_cosh"
+    targets_in_output_range = True
+
+    def __init__(self, reduction=REDUCTION, name=None, dtype=None):  # Keras's order
+        super().__init__(name, reduction, dtype)
+
+    def per_sample(self, Y, A):
+        xp = get_namespace(A)
+        E = A - Y
+        return _mean_last(E + xp.logaddexp(xp.zeros_like(E), -2.0 * E) - math.log(2.0))
+
+    def per_sample_gradient(self, Y, A):
+        return get_namespace(A).tanh(A - Y) / A.shape[-1]
+
+
+class KLDivergence(Loss):
+    """Keras's Kullback–Leibler divergence ``J = Σ_k y_k log(y_k / ŷ_k)`` with ``y`` and ``ŷ``
+    clipped to ``[ε, 1]`` (ε = 1e-7; a summed, not averaged, row); ``∂J/∂ŷ = −y / ŷ``,
+    0 where ``ŷ`` lies outside ``[ε, 1]`` (there the clipped loss is flat). Targets are
+    probabilities (one distribution per row), outputs a ``softmax``."""
+
+    name = "kl_divergence"
+    target_range = (0, 1)
+
+    def __init__(self, reduction=REDUCTION, name=None, dtype=None):  # Keras's order
+        super().__init__(name, reduction, dtype)
+
+    def per_sample(self, Y, A):
+        xp = get_namespace(A)
+        Y = xp.clip(Y, EPSILON, 1.0)
+        return xp.sum(Y * xp.log(Y / xp.clip(A, EPSILON, 1.0)), axis=-1)
+
+    def per_sample_gradient(self, Y, A):
+        xp = get_namespace(A)
+        dA = -xp.clip(Y, EPSILON, 1.0) / xp.clip(A, EPSILON, 1.0)
+        dA *= astype((A >= EPSILON) & (A <= 1.0), dA.dtype)
+        return dA
+
+
+class CosineSimilarity(Loss):
+    """Keras's ``J = −Σ_k u_k v_k``, the negative cosine of the angle between ``y`` and ``ŷ``
+    (−1 where they point the same way), with ``u = y / max(‖y‖, ε)``, ``v = ŷ / max(‖ŷ‖, ε)``
+    (ε = 1e-7: a zero row gives 0); ``∂J/∂ŷ = −(u − (u·v) v) / ‖ŷ‖`` (``−u / ε`` where
+    ``‖ŷ‖ < ε``). ``axis`` only at its default, −1."""
+
+    name = "cosine_similarity"
+
+    def __init__(self, axis=-1, reduction=REDUCTION, name=None, dtype=None):  # Keras's order
+        _keras_arguments(self, name, reduction, dtype, axis)
+
+    @staticmethod
+    def _unit(X):
+        """``(X / N, N, ‖X‖ > ε)`` with ``N = max(‖X‖, ε)`` per row."""
+        xp = get_namespace(X)
+        norm = xp.sqrt(xp.sum(X * X, axis=-1, keepdims=True))
+        return X / xp.maximum(norm, EPSILON), xp.maximum(norm, EPSILON), norm > EPSILON
+
+    def per_sample(self, Y, A):
+        return -get_namespace(A).sum(self._unit(Y)[0] * self._unit(A)[0], axis=-1)
+
+    def per_sample_gradient(self, Y, A):
+        xp = get_namespace(A)
+        U = self._unit(Y)[0]
+        V, N, outside = self._unit(A)
+        cosine = xp.sum(U * V, axis=-1, keepdims=True) * astype(outside, A.dtype)
+        return -(U - cosine * V) / N
+
+
 def _check_range(y, low, high, loss_name, name):
     if y.size and (y.min() < low or y.max() > high):
         raise ValueError(
@@ -798,6 +871,23 @@ class Hinge(_SignedLabelLoss):
         return f"Hinge(margin={self.margin:g}{self._keras_repr()})"
 
 
+class SquaredHinge(_SignedLabelLoss):
+    """Keras's squared hinge ``J = mean_k max(0, 1 − y ŷ)²`` with ``y ∈ {−1, 1}`` (0/1 labels
+    read as −1/+1, as Keras); ``∂J/∂ŷ = −2 y max(0, 1 − y ŷ) / K``."""
+
+    name = "squared_hinge"
+
+    def __init__(self, reduction=REDUCTION, name=None, dtype=None):  # Keras's order
+        super().__init__(name, reduction, dtype)
+
+    def per_sample(self, Y, A):
+        M = get_namespace(A).maximum(1.0 - Y * A, 0)
+        return _mean_last(M * M)
+
+    def per_sample_gradient(self, Y, A):
+        return -2.0 * Y * get_namespace(A).maximum(1.0 - Y * A, 0) / A.shape[-1]
+
+
 class PerceptronLoss(_SignedLabelLoss):
     """The perceptron criterion ``J = mean_k max(0, -y ŷ)``.
 
@@ -935,6 +1025,34 @@ class MaxMargin(CategoricalCrossentropy):
         return f"MaxMargin(margin={self.margin:g}{self._keras_repr()})"
 
 
+class CategoricalHinge(Loss):
+    """Keras's categorical hinge ``J = max(0, 1 + max_k (1 − y_k) ŷ_k − Σ_k y_k ŷ_k)`` (one-hot
+    ``y``: the strongest wrong output against the right one, where a wrong output below 0
+    counts as 0); ``∂J/∂ŷ = (g − y) 1{J > 0}``, ``g`` the ``(1 − y)``-weighted indicator of
+    the maximum (shared equally by equal ones, as Keras's gradient shares it)."""
+
+    name = "categorical_hinge"
+
+    def __init__(self, reduction=REDUCTION, name=None, dtype=None):  # Keras's order
+        super().__init__(name, reduction, dtype)
+
+    def _parts(self, Y, A):
+        """``(J per row, ∂ max_k (1 − y_k) ŷ_k / ∂ŷ)``."""
+        xp = get_namespace(A)
+        wrong = (1.0 - Y) * A
+        strongest = xp.max(wrong, axis=-1, keepdims=True)
+        at_max = astype(wrong == strongest, A.dtype)
+        J = xp.maximum(strongest[..., 0] - xp.sum(Y * A, axis=-1) + 1.0, 0)
+        return J, (1.0 - Y) * at_max / xp.sum(at_max, axis=-1, keepdims=True)
+
+    def per_sample(self, Y, A):
+        return self._parts(Y, A)[0]
+
+    def per_sample_gradient(self, Y, A):
+        J, G = self._parts(Y, A)
+        return (G - Y) * astype(J > 0, A.dtype)[:, None]
+
+
 LOSSES = {
     "mean_squared_error": MeanSquaredError,
     "mse": MeanSquaredError,
@@ -947,11 +1065,17 @@ LOSSES = {
     "mean_squared_logarithmic_error": MeanSquaredLogarithmicError,
     "msle": MeanSquaredLogarithmicError,
     "huber": Huber,
+    "log_cosh": LogCosh,
     "poisson": Poisson,
+    "kl_divergence": KLDivergence,
+    "kld": KLDivergence,
+    "cosine_similarity": CosineSimilarity,
     "binary_crossentropy": BinaryCrossentropy,
     "categorical_crossentropy": CategoricalCrossentropy,
     "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
     "hinge": Hinge,
+    "squared_hinge": SquaredHinge,
+    "categorical_hinge": CategoricalHinge,
     "perceptron": PerceptronLoss,
     "log_loss": LogLoss,
     "nll": NegativeLogLikelihood,
@@ -1002,6 +1126,31 @@ def hinge(y_true, y_pred):
     return Hinge(reduction=None)(y_true, y_pred)
 
 
+def log_cosh(y_true, y_pred):
+    """``mean_k log cosh(ŷ − y)`` per sample, as ``keras.losses.log_cosh``."""
+    return LogCosh(reduction=None)(y_true, y_pred)
+
+
+def kl_divergence(y_true, y_pred):
+    """``Σ_k y log(y / ŷ)`` per sample (both clipped to ``[1e-7, 1]``), as ``keras.losses.kl_divergence``."""
+    return KLDivergence(reduction=None)(y_true, y_pred)
+
+
+def cosine_similarity(y_true, y_pred, axis=-1):
+    """``−Σ_k u_k v_k`` per sample of the rows divided by their norms, as ``keras.losses.cosine_similarity``."""
+    return CosineSimilarity(axis, reduction=None)(y_true, y_pred)
+
+
+def squared_hinge(y_true, y_pred):
+    """``mean_k max(0, 1 − y ŷ)²`` per sample, 0/1 labels read as −1/+1, as ``keras.losses.squared_hinge``."""
+    return SquaredHinge(reduction=None)(y_true, y_pred)
+
+
+def categorical_hinge(y_true, y_pred):
+    """``max(0, 1 + max_k (1 − y_k) ŷ_k − Σ_k y_k ŷ_k)`` per sample, as ``keras.losses.categorical_hinge``."""
+    return CategoricalHinge(reduction=None)(y_true, y_pred)
+
+
 def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
     """The binary cross-entropy per sample (the mean over the last axis), as Keras's."""
     return BinaryCrossentropy(from_logits, label_smoothing, axis, reduction=None)(y_true, y_pred)
@@ -1024,7 +1173,8 @@ mse, mae, mape, msle = mean_squared_error, mean_absolute_error, mean_absolute_pe
 #: each function -> the name of its loss (and of the metric of that name)
 FUNCTIONS = {fn: fn.__name__ for fn in (mean_squared_error, mean_absolute_error, mean_absolute_percentage_error,
                                         mean_squared_logarithmic_error, huber, poisson, hinge, binary_crossentropy,
-                                        categorical_crossentropy, sparse_categorical_crossentropy)}
+                                        categorical_crossentropy, sparse_categorical_crossentropy, log_cosh,
+                                        kl_divergence, cosine_similarity, squared_hinge, categorical_hinge)}
 
 
 def function_name(identifier):
