@@ -742,6 +742,30 @@ def test_save_keras_writes_the_hinge_metric_by_name(tmp_path, h5py):
     assert glassnet.models.load_model(tmp_path / "model.keras").metrics_names == ["loss", "hinge"]
 
 
+@pytest.mark.parametrize("loss, name", [
+    ("poisson", "poisson"), ("log_cosh", "log_cosh"), ("kld", "kl_divergence"),
+    ("cosine_similarity", "cosine_similarity"), ("squared_hinge", "squared_hinge"),
+    ("categorical_hinge", "categorical_hinge"),
+])
+def test_save_keras_writes_keras_s_other_losses_by_name(loss, name, tmp_path, h5py, monkeypatch):
+    # Keras has each of them by that name: save_keras refused Poisson as "glassnet's own" loss
+    from glassnet.models.keras_files import save_keras
+
+    model = Sequential([layers.Input((3,)), layers.Dense(2, activation="softmax")])
+    model.compile("sgd", loss)
+    save_keras(model, tmp_path / "model.keras")
+    config, _ = _written(tmp_path / "model.keras")
+    assert config["compile_config"]["loss"] == name
+    assert type(glassnet.models.load_model(tmp_path / "model.keras").loss) is type(model.loss)
+    model.compile("sgd", type(model.loss)(reduction="sum"))  # not the default: Keras's class with its config
+    save_keras(model, tmp_path / "sum.keras")
+    assert glassnet.models.load_model(tmp_path / "sum.keras").loss.reduction == "sum"
+    monkeypatch.setenv("KERAS_BACKEND", "jax")
+    keras = pytest.importorskip("keras")
+    from_keras = keras.saving.load_model(tmp_path / "sum.keras")
+    assert (type(from_keras.loss).__name__, from_keras.loss.reduction) == (type(model.loss).__name__, "sum")
+
+
 def _fixture_model(name):
     """The architecture of tests/data/keras/<name>.keras built in glassnet, compiled as Keras's,
     with the fixture's weights."""
