@@ -621,6 +621,8 @@ KERAS_SIGNATURES = {
     "metrics.Metric": "(dtype=None, name=None)",
     "metrics.MeanSquaredError": "(name=None, dtype=None)",
     "metrics.BinaryAccuracy": "(name=None, dtype=None, threshold=0.5)",
+    "metrics.CosineSimilarity": "(name=None, dtype=None, axis=-1)",
+    "metrics.Mean.update_state": "(self, values, sample_weight=None)",
     "metrics.Precision": "(thresholds=None, top_k=None, class_id=None, name=None, dtype=None, *, threshold=None)",
     "metrics.Recall": "(thresholds=None, top_k=None, class_id=None, name=None, dtype=None, *, threshold=None)",
     "losses.Hinge": "(reduction='sum_over_batch_size', name=None, dtype=None, *, margin=1.0)",

@@ -737,3 +737,94 @@ def test_the_imbalanced_data_tutorial_s_metrics_in_fit_with_class_weight_equal_k
     assert (logs["tp"], logs["fp"], logs["tn"], logs["fn"]) == (0.0, 2.0, 7.0, 3.0)
     model.save(tmp_path / "m.gn")
     assert load_model(tmp_path / "m.gn").evaluate(X, y, return_dict=True) == pytest.approx(logs)
+
+
+# Keras 3.15's metrics of its other losses, Accuracy, Mean and Sum (float64, ops.mean as jnp.mean): the
+# result after each of three batches, weighted ([1, 0, 2.5, 0.5], [3, 1, 0.25]), then unweighted
+METRIC_P = [np.array([[0.307, 0.445, 0.247], [0.2, 0.046, 0.754], [0.003, 0.828, 0.169], [0.26, 0.469, 0.271]]),
+            np.array([[0.233, 0.278, 0.488], [0.054, 0.767, 0.179], [0.267, 0.676, 0.057]]),
+            np.array([[0.029, 0.595, 0.376], [0.688, 0.149, 0.163]])]
+METRIC_T = [np.eye(3)[[0, 1, 1, 0]], np.eye(3)[[2, 0, 0]], np.eye(3)[[0, 2]]]
+METRIC_R = [np.array([[1.06, -0.81, -0.03], [0.88, -0.58, -0.11], [0.11, 0.06, -1.23], [0.08, 1.36, -1.55]]),
+            np.array([[0.86, 0.12, -0.64], [2.0, 0.76, -1.2], [0.07, 0.58, -0.19]]),
+            np.array([[0.68, -0.07, 0.67], [1.44, -0.68, 0.2]])]
+METRIC_BITS = [np.array([[1, 1, 1], [1, 0, 1], [0, 0, 0], [0, 0, 1]]), np.array([[0, 0, 1], [1, 0, 0], [1, 0, 0]]),
+               np.array([[0, 1, 0], [1, 1, 0]])]
+METRIC_LABELS = [np.array([[1, 1, 0], [1, 1, 1], [1, 1, 0], [0, 1, 0]]), np.array([[1, 1, 0], [1, 0, 0], [0, 1, 1]]),
+                 np.array([[1, 1, 1], [0, 0, 1]])]
+METRIC_WEIGHTS = [np.array([1.0, 0.0, 2.5, 0.5]), np.array([3.0, 1.0, 0.25]), None]
+KERAS_LOSS_METRICS = [
+    ("KLDivergence", METRIC_T, METRIC_P, [0.581572248272012, 0.9366659273554904, 1.2762880349394259]),
+    ("Poisson", [3 * t for t in METRIC_T], METRIC_P, [0.9148247117243968, 1.2698400557912053, 1.6094934236437548]),
+    ("LogCoshError", METRIC_R, METRIC_P, [0.35841110373268115, 0.3446588482842293, 0.31051464775037535]),
+    ("SquaredHinge", METRIC_BITS, METRIC_R, [1.4037916666666668, 1.743767676767677, 1.7618487804878051]),
+    ("CategoricalHinge", METRIC_T, METRIC_R, [0.94125, 1.4112121212121211, 1.4509756097560975]),
+    ("CosineSimilarity", METRIC_R, METRIC_P, [-0.08375366571447157, -0.027313337915518973, 0.08885545759678509]),
+    ("Accuracy", METRIC_LABELS, [np.round(1.6 * p) for p in METRIC_P],
+     [0.7083333333333333, 0.404040404040404, 0.4227642276422764]),
+]
+
+
+@pytest.mark.parametrize("cls, ys, ps, expected", KERAS_LOSS_METRICS, ids=[c[0] for c in KERAS_LOSS_METRICS])
+def test_keras_s_other_metrics_stream_weighted_batches_as_keras(cls, ys, ps, expected):
+    metric = getattr(metrics, cls)()
+    for y, p, w, want in zip(ys, ps, METRIC_WEIGHTS, expected):
+        metric.update_state(y, p, sample_weight=w)
+        assert metric.result() == pytest.approx(want, rel=1e-12, abs=1e-15)
+    assert metric.name == {"LogCoshError": "logcosh", "KLDivergence": "kl_divergence", "Poisson": "poisson",
+                           "SquaredHinge": "squared_hinge", "CategoricalHinge": "categorical_hinge",
+                           "CosineSimilarity": "cosine_similarity", "Accuracy": "accuracy"}[cls]  # Keras's
+    config = metric.get_config()
+    assert type(metrics.deserialize(metrics.serialize(metric))) is type(metric)
+    assert getattr(metrics, cls).from_config(config).get_config() == config
+    metric.reset_state()
+    assert metric.result() == 0.0
+
+
+MEAN_BATCHES = [([[1.0, 2.0], [3.0, 5.0]], None), ([1.0, 2.0, 4.0], 2.0), ([[1.0, 2.0], [3.0, 5.0]], [[1.0, 0.0], [0.5, 2.0]]),
+                ([[2.0], [7.0]], [0.5, 3.0]), (6.0, None)]
+
+
+@pytest.mark.parametrize("cls, expected", [
+    ("Mean", [2.75, 2.5416666666666665, 2.8550724637681157, 4.153153153153153, 4.333333333333333]),
+    ("Sum", [11.0, 25.0, 37.5, 59.5, 65.5]),
+])
+def test_mean_and_sum_reduce_values_per_sample_as_keras(cls, expected):
+    # hand-worked first two of Mean: rows (1, 2), (3, 5) count with their means 1.5 and 4: 2.75; one weight 2
+    # for (1, 2, 4) weighs their mean 7/3 once with weight 2: (5.5 + 14/3) / 4 = 2.5417
+    metric = getattr(metrics, cls)()
+    for (values, weight), want in zip(MEAN_BATCHES, expected):
+        metric.update_state(values, sample_weight=weight)
+        assert metric.result() == pytest.approx(want, rel=1e-14)
+    with pytest.raises(ValueError, match=r"sample_weight of shape \(3,\) does not fit values of shape \(2,\)"):
+        metric.update_state([1.0, 2.0], sample_weight=[1.0, 2.0, 3.0])
+    from glassnet.layers import Dense
+    from glassnet.models import Sequential
+
+    with pytest.raises(TypeError, match=f"metrics: {cls} takes values .*not targets and outputs"):
+        Sequential([Dense(1, input_shape=(2,))]).compile("sgd", "mse", metrics=[metric])
+
+
+@pytest.mark.parametrize("name, cls", [
+    ("kl_divergence", metrics.KLDivergence), ("poisson", metrics.Poisson), ("log_cosh_error", metrics.LogCoshError),
+    ("squared_hinge", metrics.SquaredHinge), ("categorical_hinge", metrics.CategoricalHinge),
+    ("cosine_similarity", metrics.CosineSimilarity), (metrics.kl_divergence, metrics.KLDivergence),
+    (metrics.squared_hinge, metrics.SquaredHinge), (metrics.categorical_hinge, metrics.CategoricalHinge),
+    (metrics.poisson, metrics.Poisson), (metrics.Accuracy(), metrics.Accuracy),
+])
+def test_the_new_metrics_in_compile_fit_and_a_model_file(name, cls, tmp_path):
+    # metrics=["kl_divergence"] raised "Unknown metric"; each is logged by its string, as Keras logs it
+    from glassnet.layers import Dense
+    from glassnet.models import Sequential, load_model
+
+    rng = np.random.default_rng(0)
+    X, Y = rng.normal(size=(8, 2)), np.eye(3)[rng.integers(0, 3, 8)]
+    model = Sequential([Dense(3, activation="softmax", input_shape=(2,))], dtype="float64")
+    model.compile("sgd", "categorical_crossentropy", metrics=[name])
+    model.fit(X, Y, epochs=1, verbose=0)
+    logs = model.evaluate(X, Y, return_dict=True, verbose=0)
+    key = name if isinstance(name, str) else cls().name
+    assert list(logs) == ["loss", key]
+    assert logs[key] == pytest.approx(cls()(Y, model.predict(X, verbose=0)), rel=1e-12)
+    model.save(tmp_path / "m.gn")
+    assert load_model(tmp_path / "m.gn").evaluate(X, Y, return_dict=True, verbose=0) == pytest.approx(logs)

@@ -20,13 +20,18 @@ from . import losses as _losses
 from .losses import (  # Keras's losses functions are its metrics functions too
     binary_crossentropy,
     categorical_crossentropy,
+    categorical_hinge,
     hinge,
     huber,  # noqa: F401  (keras.metrics.huber)
+    kl_divergence,
+    log_cosh,  # noqa: F401  (keras.metrics.log_cosh)
     mean_absolute_error,
     mean_absolute_percentage_error,
     mean_squared_error,
     mean_squared_logarithmic_error,
+    poisson,
     sparse_categorical_crossentropy,
+    squared_hinge,
 )
 from ._registry import from_config, has_name, lookup, to_config
 from ._validation import (check_array, check_bool, check_int, check_number, check_positive_int, is_one_of,
@@ -303,6 +308,17 @@ class _NameFirst(Metric):
         super().__init__(name=name, dtype=dtype)
 
 
+class Accuracy(_NameFirst):
+    """Share of outputs exactly equal to their targets, averaged over the outputs of each
+    sample (Keras's ``Accuracy``: for outputs already rounded or labelled; the string
+    ``"accuracy"`` in ``compile`` is the binary or categorical accuracy, as in Keras)."""
+
+    name = "accuracy"
+
+    def values(self, Y, A):
+        return np.mean(A == Y, axis=-1)
+
+
 class CategoricalAccuracy(_NameFirst):
     """Share of rows whose largest output is the one-hot target's class."""
 
@@ -552,6 +568,125 @@ class SparseCategoricalCrossentropy(_LossMean):
 
     def get_config(self):
         return {**super().get_config(), "from_logits": self.from_logits}
+
+
+class Poisson(_LossMean):
+    """Keras's ``mean_k (ŷ − y log(ŷ + 1e-7))`` averaged over the epoch (:class:`glassnet.losses.Poisson`)."""
+
+    name = "poisson"
+
+    def _loss(self):
+        return _losses.Poisson()
+
+
+class KLDivergence(_LossMean):
+    """Keras's ``Σ_k y log(y / ŷ)`` (both clipped to ``[1e-7, 1]``) averaged over the epoch
+    (:class:`glassnet.losses.KLDivergence`)."""
+
+    name = "kl_divergence"
+
+    def _loss(self):
+        return _losses.KLDivergence()
+
+
+class LogCoshError(_LossMean):
+    """Keras's ``mean_k log cosh(ŷ − y)`` averaged over the epoch (:class:`glassnet.losses.LogCosh`);
+    its name is Keras's ``logcosh``."""
+
+    name = "logcosh"
+
+    def _loss(self):
+        return _losses.LogCosh()
+
+
+class SquaredHinge(Hinge):
+    """Keras's ``mean_k max(0, 1 − y ŷ)²`` averaged over the epoch, 0/1 labels read as −1/+1 in
+    each batch (:class:`glassnet.losses.SquaredHinge`)."""
+
+    name = "squared_hinge"
+
+    def _loss(self):
+        return _losses.SquaredHinge()
+
+
+class CategoricalHinge(_LossMean):
+    """Keras's ``max(0, 1 + max_k (1 − y_k) ŷ_k − Σ_k y_k ŷ_k)`` averaged over the epoch
+    (:class:`glassnet.losses.CategoricalHinge`)."""
+
+    name = "categorical_hinge"
+
+    def _loss(self):
+        return _losses.CategoricalHinge()
+
+
+class CosineSimilarity(_LossMean):
+    """The cosine ``Σ_k u_k v_k`` of ``y`` and ``ŷ`` (each row divided by its norm, at least
+    1e-7), averaged over the epoch: Keras's metric, the negative of the loss
+    :class:`glassnet.losses.CosineSimilarity` (1 where they point the same way).
+    ``axis`` only at its default, −1."""
+
+    name = "cosine_similarity"
+
+    def __init__(self, name=None, dtype=None, axis=-1):  # Keras's order
+        _losses.CosineSimilarity(axis=axis)  # refuses any other axis, by name
+        super().__init__(name=name, dtype=dtype)
+
+    def _loss(self):
+        return _losses.CosineSimilarity()
+
+    def values(self, Y, A):
+        return -super().values(Y, A)
+
+
+def _samplewise(values, sample_weight, reduce):
+    """Keras's ``reduce_to_samplewise_values``: ``(v, w)`` with ``values`` reduced (``reduce``:
+    ``np.mean`` or ``np.sum``) to one value per sample, times its weight; the weights broadcast
+    to the values' shape and reduced alike (a number ``w`` weighs the batch's reduced value)."""
+    v = _numbers(values, "values")
+    if sample_weight is not None:
+        if hasattr(sample_weight, "__dlpack__") and not isinstance(sample_weight, np.ndarray):
+            sample_weight = to_numpy(sample_weight)
+        w = _numbers(sample_weight, "sample_weight")
+        v, w = _same_rank(v, w)
+        if v.ndim > w.ndim:
+            v = reduce(v, axis=tuple(range(w.ndim, v.ndim)))
+        try:
+            w = np.broadcast_to(w, v.shape)
+        except ValueError:
+            raise ValueError(f"sample_weight of shape {w.shape} does not fit values of shape {v.shape}.") from None
+        v = v * w
+        if w.ndim > 1:
+            w = reduce(w, axis=tuple(range(1, w.ndim)))
+    else:
+        w = None
+    return (reduce(v, axis=tuple(range(1, v.ndim))) if v.ndim > 1 else v), w
+
+
+class Mean(_NameFirst):
+    """The (weighted) mean of the values given to ``update_state(values, sample_weight=None)``
+    over every call, as Keras's ``Mean``: each sample (row) counts with its mean and its weight;
+    ``result() = Σ w_i v_i / Σ w_i`` (0 before any value). Not a metric of targets and outputs:
+    for ``compile``, wrap a function in :class:`MeanMetricWrapper`."""
+
+    name = "mean"
+
+    def update_state(self, values, sample_weight=None):
+        v, w = _samplewise(values, sample_weight, np.mean)
+        self.total += float(np.sum(v))
+        self.count += float(np.sum(w)) if w is not None else (v.shape[0] if v.ndim else 1)
+
+
+class Sum(_NameFirst):
+    """The (weighted) sum of the values given to ``update_state(values, sample_weight=None)``
+    over every call, as Keras's ``Sum``: ``result() = Σ w_i v_i``."""
+
+    name = "sum"
+
+    def update_state(self, values, sample_weight=None):
+        self.total += float(np.sum(_samplewise(values, sample_weight, np.sum)[0]))
+
+    def result(self):
+        return self.total
 
 
 class R2Score(Metric):
@@ -1072,6 +1207,12 @@ METRICS = {
     "root_mean_squared_error": RootMeanSquaredError,
     "r2_score": R2Score,
     "hinge": Hinge,
+    "squared_hinge": SquaredHinge,
+    "categorical_hinge": CategoricalHinge,
+    "poisson": Poisson,
+    "kl_divergence": KLDivergence,
+    "log_cosh_error": LogCoshError,
+    "cosine_similarity": CosineSimilarity,
     "binary_crossentropy": BinaryCrossentropy,
     "categorical_crossentropy": CategoricalCrossentropy,
     "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
@@ -1159,7 +1300,7 @@ FUNCTIONS = {fn: fn.__name__ for fn in (
     binary_accuracy, categorical_accuracy, sparse_categorical_accuracy, top_k_categorical_accuracy,
     sparse_top_k_categorical_accuracy, mean_squared_error, mean_absolute_error, mean_absolute_percentage_error,
     mean_squared_logarithmic_error, binary_crossentropy, categorical_crossentropy, sparse_categorical_crossentropy,
-    hinge)}
+    hinge, squared_hinge, categorical_hinge, poisson, kl_divergence)}
 
 
 def _function_name(identifier):
@@ -1191,13 +1332,15 @@ def get(identifier, loss=None, n_outputs=None):
     return lookup(identifier, METRICS, "metric", instance_of=Metric)
 
 
-CLASSES = {cls.__name__: cls for cls in (BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
+CLASSES = {cls.__name__: cls for cls in (Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
                                          MeanSquaredError, MeanAbsoluteError, Precision, Recall, F1Score,
                                          TopKCategoricalAccuracy, SparseTopKCategoricalAccuracy, AUC,
                                          RootMeanSquaredError, MeanAbsolutePercentageError,
                                          MeanSquaredLogarithmicError, R2Score, BinaryCrossentropy,
                                          CategoricalCrossentropy, SparseCategoricalCrossentropy, TruePositives,
-                                         FalsePositives, TrueNegatives, FalseNegatives, Hinge)}
+                                         FalsePositives, TrueNegatives, FalseNegatives, Hinge, SquaredHinge,
+                                         CategoricalHinge, Poisson, KLDivergence, LogCoshError, CosineSimilarity,
+                                         Mean, Sum)}
 
 
 def serialize(metric):

@@ -1394,6 +1394,11 @@ def _metric_list(metrics, argument):
         elif not (isinstance(m, metrics_module.Metric) or callable(m)):
             raise TypeError(f"{argument} must be names, Metric objects or functions fn(y_true, y_pred). "
                             f"Received: {m!r}")
+        values_only = (metrics_module.Mean, metrics_module.Sum)
+        if isinstance(m, values_only) or isinstance(m, type) and issubclass(m, values_only):
+            raise TypeError(f"{argument}: {getattr(m, '__name__', type(m).__name__)} takes values "
+                            "(update_state(values, sample_weight)), not targets and outputs: a model's metric is "
+                            "a function fn(y_true, y_pred) or a Metric of them (MeanMetricWrapper(fn) averages fn).")
     return list(metrics)
 
 
