@@ -766,6 +766,26 @@ def test_save_keras_writes_keras_s_other_losses_by_name(loss, name, tmp_path, h5
     assert (type(from_keras.loss).__name__, from_keras.loss.reduction) == (type(model.loss).__name__, "sum")
 
 
+def test_save_keras_writes_keras_s_other_metrics(tmp_path, h5py, monkeypatch):
+    # Keras's compile takes these strings, and has these classes: they are not glassnet's own
+    from glassnet.models.keras_files import save_keras
+
+    names = ["kl_divergence", "poisson", "log_cosh_error", "squared_hinge", "categorical_hinge", "cosine_similarity"]
+    objects = [glassnet.metrics.CosineSimilarity(name="cos"), glassnet.metrics.Accuracy(name="exact")]
+    model = Sequential([layers.Input((3,)), layers.Dense(2, activation="softmax")])
+    model.compile("sgd", "categorical_crossentropy", metrics=names + objects)
+    save_keras(model, tmp_path / "model.keras")
+    assert glassnet.models.load_model(tmp_path / "model.keras").metrics_names == ["loss", *names, "cos", "exact"]
+    monkeypatch.setenv("KERAS_BACKEND", "jax")
+    keras = pytest.importorskip("keras")
+    from_keras = keras.saving.load_model(tmp_path / "model.keras")
+    x, y = np.array([[1.0, 0.5, -1.0], [0.2, -0.3, 2.0]]), np.eye(2)
+    theirs = from_keras.evaluate(x, y, return_dict=True, verbose=0)
+    ours = model.evaluate(x, y, return_dict=True, verbose=0)
+    assert set(theirs) == set(ours)
+    assert {k: float(v) for k, v in theirs.items()} == pytest.approx(ours, rel=1e-5)
+
+
 def _fixture_model(name):
     """The architecture of tests/data/keras/<name>.keras built in glassnet, compiled as Keras's,
     with the fixture's weights."""

@@ -406,6 +406,7 @@ _METRIC_NAMES = {
     "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy", "mae", "mse", "mape", "msle",
     "mean_absolute_error", "mean_squared_error", "mean_absolute_percentage_error", "mean_squared_logarithmic_error",
     "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy", "hinge",
+    "squared_hinge", "categorical_hinge", "poisson", "kl_divergence", "log_cosh_error", "cosine_similarity",
 }
 
 #: glassnet's learning-rate schedules that Keras has (StepDecay is glassnet's own)
