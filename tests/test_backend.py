@@ -553,6 +553,7 @@ def test_a_namespace_block_and_a_seeded_build_hold_for_their_own_thread():
     ("hinge", lambda s, a: np.maximum(1 - s * a, 0)),
     ("perceptron", lambda s, a: np.maximum(-s * a, 0)),
     ("log_loss", lambda s, a: np.log1p(np.exp(-s * a))),
+    ("squared_hinge", lambda s, a: np.maximum(1 - s * a, 0) ** 2),
 ])
 def test_hinge_type_losses_read_01_labels_of_the_namespace_as_minus_1_and_1(namespace, name, formula):
     # called directly on the namespace's arrays, 0/1 labels were left as they were (hinge 0.79, Keras 1.11)

@@ -493,6 +493,12 @@ def test_float16_losses_neither_overflow_nor_take_log_zero():
     grad = losses.CategoricalCrossentropy().gradient(np.array([[1.0, 0, 0]], np.float16),
                                                      np.array([[0.0, 1, 0]], np.float16))
     assert np.isfinite(grad).all()
+    # KL divergence of an output 0: y / 1e-7 overflowed float16 (loss inf, gradient NaN); clipped at its resolution
+    kld = losses.KLDivergence()
+    Yk, Ak = np.array([[1.0, 0, 0]], np.float16), np.array([[0.0, 0.5, 0.5]], np.float16)
+    eps = float(np.finfo(np.float16).eps)  # the targets 0 clipped to eps too: + 2·eps·log(eps / 0.5)
+    assert kld(Yk, Ak) == pytest.approx(-np.log(eps) + 2 * eps * np.log(2 * eps), rel=1e-3)
+    assert np.isfinite(kld.gradient(Yk, Ak)).all()
 
 
 def test_seed_002_cost_and_output_delta_with_several_outputs():

@@ -482,8 +482,9 @@ class LogCosh(Loss):
 
 class KLDivergence(Loss):
     """Keras's Kullback–Leibler divergence ``J = Σ_k y_k log(y_k / ŷ_k)`` with ``y`` and ``ŷ``
-    clipped to ``[ε, 1]`` (ε = 1e-7; a summed, not averaged, row); ``∂J/∂ŷ = −y / ŷ``,
-    0 where ``ŷ`` lies outside ``[ε, 1]`` (there the clipped loss is flat). Targets are
+    clipped to ``[ε, 1]`` (ε = 1e-7, float16's resolution in float16; a summed, not averaged,
+    row); ``∂J/∂ŷ = −y / ŷ``, 0 where ``ŷ`` lies outside ``[ε, 1]`` (there the clipped loss is
+    flat). Targets are
     probabilities (one distribution per row), outputs a ``softmax``."""
 
     name = "kl_divergence"
@@ -493,14 +494,14 @@ class KLDivergence(Loss):
         super().__init__(name, reduction, dtype)
 
     def per_sample(self, Y, A):
-        xp = get_namespace(A)
-        Y = xp.clip(Y, EPSILON, 1.0)
-        return xp.sum(Y * xp.log(Y / xp.clip(A, EPSILON, 1.0)), axis=-1)
+        xp, eps = get_namespace(A), _clip_epsilon(EPSILON, A)  # (float16: 1/1e-7 overflows)
+        Y = xp.clip(Y, eps, 1.0)
+        return xp.sum(Y * xp.log(Y / xp.clip(A, eps, 1.0)), axis=-1)
 
     def per_sample_gradient(self, Y, A):
-        xp = get_namespace(A)
-        dA = -xp.clip(Y, EPSILON, 1.0) / xp.clip(A, EPSILON, 1.0)
-        dA *= astype((A >= EPSILON) & (A <= 1.0), dA.dtype)
+        xp, eps = get_namespace(A), _clip_epsilon(EPSILON, A)
+        dA = -xp.clip(Y, eps, 1.0) / xp.clip(A, eps, 1.0)
+        dA *= astype((A >= eps) & (A <= 1.0), dA.dtype)
         return dA
 
 
