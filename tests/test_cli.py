@@ -1567,7 +1567,8 @@ def test_a_numeric_header_0_1_2_is_a_header_and_header_options_decide(tmp_path, 
 
 
 @pytest.mark.parametrize("activation, loss, labels", [("tanh", "hinge", (-1, 1)), ("tanh", "hinge", (0, 1)),
-                                                      ("linear", "perceptron", (-1, 1)), ("tanh", None, (-1, 1))])
+                                                      ("linear", "perceptron", (-1, 1)), ("tanh", None, (-1, 1)),
+                                                      ("linear", "squared_hinge", (0, 1))])
 def test_one_signed_output_unit_is_read_at_0_not_at_a_probabilitys_05(activation, loss, labels, tmp_path,
                                                                        monkeypatch, capsys):
     # a tanh (or linear, under a loss on ±1 labels) unit scores the second class above 0: evaluate and
@@ -1860,8 +1861,9 @@ def test_a_text_column_of_a_file_without_header_is_named_by_the_index_the_option
 def test_a_classifier_loss_on_a_regression_target_is_named_as_such(tmp_path, monkeypatch, capsys):
     X, _ = two_blobs(60)
     write_rows(tmp_path / "reg.csv", [[*x, f"{x[0] * 2 + 0.5:.3f}"] for x in X], ["a", "b", "y"])
-    for loss in ("sparse_categorical_crossentropy", "hinge"):
-        # it said "y must hold integer class labels ... Received values from -2.96 to 3.27" (standardized targets)
+    for loss in ("sparse_categorical_crossentropy", "hinge", "squared_hinge", "categorical_hinge", "kld"):
+        # it said "y must hold integer class labels ... Received values from -2.96 to 3.27" (standardized targets);
+        # categorical_hinge trained on the regression target without a word
         result = call("train", "reg.csv", "--loss", loss, "--epochs", "1", "--quiet", cwd=tmp_path,
                       monkeypatch=monkeypatch, capsys=capsys)
         assert_one_line_error(result)

@@ -128,7 +128,8 @@ def _output_activation(model):
 #: the names of the losses that make a model a classifier
 CLASSIFIER_LOSSES = {
     "categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy",
-    "hinge", "perceptron", "log_loss", "nll", "multiclass_hinge", "max_margin",
+    "hinge", "perceptron", "log_loss", "nll", "multiclass_hinge", "max_margin", "squared_hinge", "categorical_hinge",
+    "kl_divergence",
 }
 
 
