@@ -786,6 +786,25 @@ def test_save_keras_writes_keras_s_other_metrics(tmp_path, h5py, monkeypatch):
     assert {k: float(v) for k, v in theirs.items()} == pytest.approx(ours, rel=1e-5)
 
 
+def test_a_keras_file_with_keras_s_other_losses_and_metrics_evaluates_as_keras(tmp_path, h5py, monkeypatch):
+    monkeypatch.setenv("KERAS_BACKEND", "jax")
+    keras = pytest.importorskip("keras")
+    x, y = np.array([[0.3, -1.0], [1.0, 2.0]]), np.eye(3)[[0, 2]]
+    for loss in (keras.losses.KLDivergence(reduction="sum"), keras.losses.CosineSimilarity(), keras.losses.LogCosh(),
+                 keras.losses.SquaredHinge(), keras.losses.CategoricalHinge(name="ch")):
+        model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(3, activation="softmax")])
+        model.compile("sgd", loss, metrics=[
+            keras.metrics.LogCoshError(), keras.metrics.CosineSimilarity(), keras.metrics.KLDivergence(),
+            keras.metrics.Poisson(), keras.metrics.SquaredHinge(), keras.metrics.CategoricalHinge(),
+            keras.metrics.Accuracy(), "kl_divergence"])
+        model.save(tmp_path / "k.keras")
+        ours = glassnet.models.load_model(tmp_path / "k.keras")  # it loaded uncompiled, warning "Unknown loss"
+        assert (type(ours.loss).__name__, ours.loss.name, ours.loss.reduction) == (
+            type(loss).__name__, loss.name, loss.reduction)
+        theirs = {k: float(v) for k, v in model.evaluate(x, y, return_dict=True, verbose=0).items()}
+        assert ours.evaluate(x, y, return_dict=True, verbose=0) == pytest.approx(theirs, rel=1e-5, abs=1e-7)
+
+
 def _fixture_model(name):
     """The architecture of tests/data/keras/<name>.keras built in glassnet, compiled as Keras's,
     with the fixture's weights."""
