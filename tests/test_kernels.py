@@ -1,5 +1,10 @@
 """jit_compile=True: the compiled optimizer steps give bit-for-bit the NumPy steps' weights."""
 
+import importlib.util
+import os
+import pathlib
+import subprocess
+import sys
 import warnings
 
 import numpy as np
@@ -279,3 +284,31 @@ def test_an_unknown_kernel_is_a_value_error_listing_the_names(name):
     # a bare KeyError: 'nope' before (with or without numba: the name is checked first)
     with pytest.raises(ValueError, match=r"Unknown kernel .*Valid names: adam, bias_relu, .*sgd_momentum"):
         kernels.get(name)
+
+
+@needs_numba
+@pytest.mark.skipif(importlib.util.find_spec("scipy") is None, reason="SciPy is not installed")
+def test_the_loops_do_not_load_scipy_linalg_and_numba_still_can():
+    """numba would import scipy.linalg (15 MB of training's peak memory) for np.convolve's BLAS inner product;
+    the kernels hide it for that one import: a fresh process trains without it, and numba's own np.dot,
+    np.convolve and a later ``import scipy.linalg`` still work."""
+    script = """if True:
+        import sys
+        import numpy as np
+        from glassnet import kernels
+        w, g = np.ones(4, np.float32), np.full(4, 2.0, np.float32)
+        kernels.get("sgd")(w, g, np.float32(0.25))
+        assert w.tolist() == [0.5] * 4, w
+        assert "scipy.linalg" not in sys.modules and "scipy.linalg.cython_blas" not in sys.modules
+        import numba
+        import scipy.linalg
+        f = numba.njit(lambda a, b: (np.dot(a, b), np.convolve(a, b)))
+        dot, conv = f(np.array([1.0, 2.0, 3.0]), np.array([4.0, 5.0, 6.0]))
+        assert dot == 32.0 and conv.tolist() == [4.0, 13.0, 28.0, 27.0, 18.0], (dot, conv)
+        assert scipy.linalg.det(np.eye(2) * 3) == 9.0
+        print("ok")
+    """
+    src = str(pathlib.Path(kernels.__file__).parents[1])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [src, os.environ.get("PYTHONPATH")]))}
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]

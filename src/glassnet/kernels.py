@@ -17,10 +17,13 @@ numba is an optional extra (``pip install "glassnet[jit]"``). It is imported
 by ``compile(jit_compile=True)`` or ``"auto"`` (which falls back to NumPy when
 numba is missing or fails to import), and each loop compiled when a step first
 needs it (about half a second each, then cached on disk: loading them all
-again takes ~0.4 s of the first epoch). Importing numba and LLVM costs about 130 MB of memory.
+again takes ~0.4 s of the first epoch). Importing numba and LLVM costs about 110 MB of memory
+(LLVM's library 40 MB, numba's modules 40 MB, the runtime numba compiles before it loads a cached loop 30 MB);
+see :func:`_import_numba_arrays` for the 15 MB more that numba would load and the loops do not need.
 """
 
 import importlib.util
+import sys
 import threading
 
 import numpy as np
@@ -76,12 +79,36 @@ def get(name):
             kernel = _compiled.get(name)
             if kernel is None:
                 numba = require()
+                _import_numba_arrays()
                 try:
                     kernel = numba.njit(nogil=True, cache=True, error_model="numpy")(_KERNELS[name])
                 except RuntimeError:  # no writable cache folder: compile anew in each process
                     kernel = numba.njit(nogil=True, error_model="numpy")(_KERNELS[name])
                 _compiled[name] = kernel
     return kernel
+
+
+def _import_numba_arrays():
+    """Import numba's NumPy array functions without SciPy's linear algebra.
+
+    numba loads them before it compiles or loads a loop, and on import they try
+    ``scipy.linalg.cython_blas`` once, for the BLAS inner product of its
+    ``np.convolve``/``np.correlate``: scipy.linalg and its OpenBLAS add 15 MB to
+    training's peak memory, for nothing the loops use. Hidden for that import
+    (a missing SciPy is what numba expects), numba's ``np.convolve`` and
+    ``np.correlate`` use a plain loop in this process; ``np.dot`` and
+    ``np.linalg`` load SciPy when first compiled, as before. A SciPy already
+    imported is used as it is.
+    """
+    hidden = "scipy.linalg.cython_blas"
+    if "numba.np.arraymath" in sys.modules or "scipy.linalg" in sys.modules:
+        return
+    sys.modules[hidden] = None  # import raises ModuleNotFoundError
+    try:
+        import numba.np.arraymath  # noqa: F401
+    finally:
+        if sys.modules.get(hidden, 0) is None:
+            del sys.modules[hidden]
 
 
 def use_for(array):

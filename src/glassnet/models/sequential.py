@@ -470,7 +470,7 @@ class Sequential:
         dropout; needs numba: ``pip install "glassnet[jit]"``), with bit-for-bit
         the same weights as the NumPy code; ``"auto"`` does so when numba is
         installed. The default is plain NumPy, which needs nothing else and
-        ~130 MB less memory.
+        ~110 MB less memory.
 
         Keras's ``run_eagerly`` and ``auto_scale_loss`` change nothing here (glassnet
         always runs eagerly, in one precision); ``steps_per_execution`` must be 1 and
