@@ -880,3 +880,46 @@ def test_the_namespace_s_dot_is_numpy_s(namespace, shapes):
     expected = np.einsum("...i,i->...", a, b) if b.ndim == 1 else a * b if a.ndim == 0 else \
         np.einsum("...i,kij->...kj", a, b.reshape(-1, *b.shape[-2:])).reshape(*a.shape[:-1], *b.shape[:-2], b.shape[-1])
     np.testing.assert_allclose(product, expected, rtol=1e-12)
+
+
+def _count_host_reads(torch, monkeypatch):
+    """A counter of the reads of a torch tensor's values into Python or NumPy (each one waits for the device)."""
+    reads = []
+    for name in ("__float__", "__bool__", "__int__", "item", "tolist", "numpy", "__array__", "__dlpack__"):
+        original = getattr(torch.Tensor, name)
+        monkeypatch.setattr(torch.Tensor, name, lambda self, *a, _f=original, _n=name, **k: reads.append(_n) or _f(self, *a, **k))
+    return reads
+
+
+def test_a_softmax_on_torch_never_waits_for_the_device_and_is_numpy_s(monkeypatch):
+    # the overflow test of the softmax read float(min(Z)) and float(max(Z)) into Python: two waits for
+    # the device in every forward pass (a GPU's training step stalled twice on top of the loss)
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("array_api_compat")
+    Z = np.array([[1.0, 2.0, 3.0], [0.5, -1.0, 2.0]])
+    wide = np.array([[1000.0, 0.0, -1000.0], [1.0, 2.0, 3.0]])  # e^1000 overflows: shifted by each row's maximum
+    e = np.exp(Z)
+    expected = e / e.sum(axis=1, keepdims=True)  # float64, by the formula
+    expected_wide = np.array([[1.0, 0.0, 0.0], expected[0]])
+    with backend.namespace("torch"):
+        reads = _count_host_reads(torch, monkeypatch)
+        A, A_wide = (glassnet.activations.softmax(backend.from_numpy(z)) for z in (Z, wide))
+        assert reads == []
+        monkeypatch.undo()
+    np.testing.assert_allclose(backend.to_numpy(A), expected, rtol=1e-15)
+    np.testing.assert_allclose(backend.to_numpy(A_wide), expected_wide, rtol=1e-15, atol=1e-300)
+
+
+def test_a_training_step_on_torch_reads_the_device_once_for_its_loss(monkeypatch, data):
+    # the loss is a Python number (History, divergence checks): one read a step, and one a
+    # epoch for the finite check of the weights; the softmax output added two more a step
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("array_api_compat")
+    X, y = data  # 64 samples: 4 steps an epoch
+    with backend.namespace("torch"):
+        model = _softmax_classifier()
+        model.fit(X, y, epochs=1, batch_size=16, verbose=0)  # (builds the buffers)
+        reads = _count_host_reads(torch, monkeypatch)
+        model.fit(X, y, epochs=2, batch_size=16, verbose=0)
+        monkeypatch.undo()
+    assert len(reads) <= 2 * 4 + 2, reads

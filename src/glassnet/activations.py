@@ -655,6 +655,7 @@ class Softmax(Activation):
                 Z = (Z - xp.max(Z, axis=-1, keepdims=True)) * min(self.beta, big)
         numpy = isinstance(Z, np.ndarray)
         safe = True  # an empty array has nothing to overflow (and no maximum)
+        shift = None  # (unsafe: each row's maximum)
         if 0 not in Z.shape and numpy:
             # NumPy's ufunc reductions called directly: Z.min() and Z.max() go through Python
             # wrappers (~2 µs each here), a few % of a small network's step. |z| ≤ SAFE for
@@ -662,14 +663,17 @@ class Softmax(Activation):
             # which exp overwrites next (not when the output is Z itself: inference in place)
             scratch = np.abs(Z) if out is None or np.may_share_memory(out, Z) else np.abs(Z, out=out)
             safe = float(np.maximum.reduce(scratch, axis=None)) <= SOFTMAX_SAFE
-        elif 0 not in Z.shape:  # other namespaces have the functions only
-            safe = -SOFTMAX_SAFE <= float(xp.min(Z)) and float(xp.max(Z)) <= SOFTMAX_SAFE
+        elif 0 not in Z.shape:  # other namespaces: decided on the device (float() of it waited for the
+            # device twice a step); a shift of 0 where every logit is safe is NumPy's arithmetic exactly
+            shift = xp.max(Z, axis=-1, keepdims=True)
+            shift = xp.where(xp.max(xp.abs(Z)) <= SOFTMAX_SAFE, xp.zeros_like(shift), shift)
+            safe = False
         if safe:
             # No logit can overflow e^z or make it subnormal: the formula as it
             # stands, without the row maxima (a slow reduction over short rows).
             E = xp.exp(Z, out=out)
         else:
-            E = xp.subtract(Z, xp.max(Z, axis=-1, keepdims=True), out=out)
+            E = xp.subtract(Z, xp.max(Z, axis=-1, keepdims=True) if shift is None else shift, out=out)
             xp.exp(E, out=E)
         E /= np.add.reduce(E, axis=-1, keepdims=True) if numpy else xp.sum(E, axis=-1, keepdims=True)
         return E
