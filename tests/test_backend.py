@@ -923,3 +923,34 @@ def test_a_training_step_on_torch_reads_the_device_once_for_its_loss(monkeypatch
         model.fit(X, y, epochs=2, batch_size=16, verbose=0)
         monkeypatch.undo()
     assert len(reads) <= 2 * 4 + 2, reads
+
+
+@pytest.mark.parametrize("clip", ["clipnorm", "global_clipnorm"])
+@pytest.mark.parametrize("g, expected", [([3.0, 4.0], [-0.6, -0.8]), ([0.3, 0.4], [-0.3, -0.4]), ([0.0, 0.0], [0.0, 0.0]),
+                                         ([1e20, 1e20], [-0.70710677, -0.70710677])])  # (‖g‖² overflows float32)
+def test_clipping_by_norm_in_the_namespace_is_numpy_s(namespace, clip, g, expected):
+    # steps of SGD(1) from w = 0, by hand: g scaled to norm 1 where its norm is above 1
+    with backend.namespace(namespace):
+        w = backend.from_numpy(np.zeros(2), "float32")
+        optimizers.SGD(1.0, **{clip: 1.0}).apply(w, backend.from_numpy(np.array(g), "float32"))
+        w = backend.to_numpy(w)
+    assert w.dtype == np.float32
+    np.testing.assert_allclose(w, expected, rtol=1e-6)
+
+
+@pytest.mark.parametrize("clip", ["clipnorm", "global_clipnorm"])
+def test_clipping_by_norm_on_torch_never_waits_for_the_device(monkeypatch, clip):
+    # the norm was read into Python (float(max |g|), float(Σ g²)): two waits for the device per
+    # variable in every training step
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("array_api_compat")
+    with backend.namespace("torch"):
+        w, g = backend.from_numpy(np.zeros(4)), backend.from_numpy(np.array([3.0, 4.0, 0.3, 0.4]))
+        optimizer = optimizers.SGD(1.0, **{clip: 1.0})
+        optimizer.build(4, w.dtype, slices=[slice(0, 2), slice(2, 4)])
+        reads = _count_host_reads(torch, monkeypatch)
+        optimizer.apply(w, g)
+        assert reads == []
+        monkeypatch.undo()
+    expected = [-0.6, -0.8, -0.3, -0.4] if clip == "clipnorm" else -np.array([3.0, 4.0, 0.3, 0.4]) / np.hypot(5, 0.5)
+    np.testing.assert_allclose(backend.to_numpy(w), expected, rtol=1e-15)

@@ -51,6 +51,23 @@ def _norm(g):
     return scale * math.sqrt(float(xp.sum(gs * gs)))
 
 
+def _clip_norm(g, limit):
+    """Scale ``g`` in place to the norm ``limit`` where its norm is above it."""
+    if isinstance(g, np.ndarray):
+        norm = _norm(g)
+        if norm > limit:
+            g *= limit / norm
+        return
+    # other namespaces: _norm on the device, as float() of it would wait for the device twice
+    # a variable and step; a factor of 1 where the norm is within the limit leaves g as it is
+    xp = get_namespace(g)
+    scale = xp.max(xp.abs(g))
+    finite = xp.isfinite(scale)
+    gs = g / xp.where(finite & (scale > 0), scale, xp.ones_like(scale))
+    norm = xp.where(finite, scale * xp.sqrt(xp.sum(gs * gs)), scale)
+    g *= limit / xp.where(norm > limit, norm, limit)
+
+
 def _square(g, out):
     """``g²`` into ``out``, in out's dtype: the state of float16 weights is float32 (:meth:`Optimizer.build`),
     and float16's own g² is 0 for |g| < 2.4e-4 (Adam's v stayed 0 and its step became m/ε, 45× too large)."""
@@ -330,14 +347,9 @@ class Optimizer(Configurable):
     def _clip(self, g):
         if self.clipnorm:
             for part in self.slices:
-                gi = g[part]
-                norm = _norm(gi)
-                if norm > self.clipnorm:
-                    gi *= self.clipnorm / norm
+                _clip_norm(g[part], self.clipnorm)
         elif self.global_clipnorm:
-            norm = _norm(g)
-            if norm > self.global_clipnorm:
-                g *= self.global_clipnorm / norm
+            _clip_norm(g, self.global_clipnorm)
         elif self.clipvalue:
             get_namespace().clip(g, -self.clipvalue, self.clipvalue, out=g)
 
