@@ -954,3 +954,19 @@ def test_clipping_by_norm_on_torch_never_waits_for_the_device(monkeypatch, clip)
         monkeypatch.undo()
     expected = [-0.6, -0.8, -0.3, -0.4] if clip == "clipnorm" else -np.array([3.0, 4.0, 0.3, 0.4]) / np.hypot(5, 0.5)
     np.testing.assert_allclose(backend.to_numpy(w), expected, rtol=1e-15)
+
+
+@pytest.mark.parametrize("dtype", ["float32", np.float64, np.dtype("float16")])
+def test_an_optimizer_is_built_from_a_dtype_name_in_any_namespace(namespace, dtype):
+    # build(size, "float32") raised TypeError: no NumPy dtype for 'float32' on torch and
+    # array-api-strict (the namespace's own dtype only), where NumPy builds it
+    if namespace == "array_api_strict" and np.dtype(dtype) == np.float16:
+        pytest.skip("array-api-strict has no float16")
+    with backend.namespace(namespace):
+        optimizer = optimizers.Adam()
+        optimizer.build(3, dtype)
+        m = optimizer.state["m"]
+        assert not isinstance(m, np.ndarray)
+        # float16 weights keep their moments in float32, as on NumPy
+        assert backend.numpy_dtype(m) == (np.float32 if np.dtype(dtype) == np.float16 else np.dtype(dtype))
+        np.testing.assert_array_equal(backend.to_numpy(m), np.zeros(3))

@@ -81,7 +81,9 @@ class PortableNamespace:
         return dtype
 
     def numpy_dtype(self, dtype):
-        """The NumPy dtype with the same name as ``xp``'s ``dtype``."""
+        """The NumPy dtype with the same name as ``xp``'s ``dtype`` (a name or a NumPy dtype: itself)."""
+        if isinstance(dtype, (str, np.dtype, type)):
+            return np.dtype(dtype)
         for name in ("float32", "float64", "float16", "bool", "int64", "int32", "uint8", "uint16"):
             if getattr(self.namespace, name, None) == dtype:
                 return np.dtype(name)
