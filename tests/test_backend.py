@@ -970,3 +970,36 @@ def test_an_optimizer_is_built_from_a_dtype_name_in_any_namespace(namespace, dty
         # float16 weights keep their moments in float32, as on NumPy
         assert backend.numpy_dtype(m) == (np.float32 if np.dtype(dtype) == np.float16 else np.dtype(dtype))
         np.testing.assert_array_equal(backend.to_numpy(m), np.zeros(3))
+
+
+def test_weight_penalties_of_float16_torch_weights_are_summed_without_overflow():
+    # ΣW of 30000 float16 weights of 3 is 90000, beyond float16's 65504: the penalty was inf on torch
+    # (and so the loss of a regularized float16 model), where NumPy sums float16 in float64
+    pytest.importorskip("torch")
+    pytest.importorskip("array_api_compat")
+    W = np.full((200, 150), 3.0)
+    with backend.namespace("torch"):
+        W16 = backend.from_numpy(W, "float16")
+        # by hand: 0.01 · 30000 · 3 and 0.01 · 30000 · 9
+        assert glassnet.regularizers.L1(0.01)(W16) == 900.0
+        assert glassnet.regularizers.L2(0.01)(W16) == 2700.0
+        assert glassnet.regularizers.L1L2(0.01, 0.01)(W16) == 3600.0
+
+
+@pytest.mark.parametrize("regularizer", [glassnet.regularizers.L1(0.01), glassnet.regularizers.L2(0.01),
+                                         glassnet.regularizers.L1L2(0.01, 0.02)])
+def test_a_weight_penalty_on_torch_reads_the_device_once(monkeypatch, regularizer):
+    # Σ|W| and Σ W² were each read into Python (Σ W² twice: its row sums and its tail), three waits
+    # for the device per regularized weight in every training step
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("array_api_compat")
+    W = np.random.default_rng(0).normal(size=(3000,))
+    expected = regularizer.l1 * np.abs(W).sum() + regularizer.l2 * (W ** 2).sum()  # float64, by the formula
+    with backend.namespace("torch"):
+        Wt = backend.from_numpy(W)
+        reads = _count_host_reads(torch, monkeypatch)
+        penalty = regularizer(Wt)
+        monkeypatch.undo()
+    assert len(reads) == 1, reads
+    assert isinstance(penalty, float)
+    assert penalty == pytest.approx(expected, rel=1e-13)
