@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import glassnet
-from glassnet import optimizers, schedules
+from glassnet import backend, optimizers, schedules
 
 W0 = [1.0, -2.0]
 GRADS = [[0.5, -1.0], [-0.2, 0.4], [0.3, 0.1]]
@@ -353,6 +353,22 @@ def test_clipping_by_a_norm_that_overflows_the_dtype():
     opt, w = optimizers.SGD(1.0, global_clipnorm=1.0), np.zeros(2, np.float32)
     opt.apply(w, np.array([1e20, 1e20], np.float32))
     np.testing.assert_allclose(w, [-0.70710677, -0.70710677], rtol=1e-6)
+
+
+@pytest.mark.parametrize("namespace", ["numpy", "torch"])
+@pytest.mark.parametrize("clip", ["clipnorm", "global_clipnorm"])
+def test_clipping_float16_gradients_of_more_weights_than_float16_can_count(namespace, clip):
+    # Σ(g/max|g|)² of 10^5 equal float16 gradients is 10^5, beyond float16's 65504: the norm was inf
+    # and the clipped gradient 0 (training stopped) on NumPy and on torch
+    if namespace == "torch":
+        pytest.importorskip("torch")
+        pytest.importorskip("array_api_compat")
+    with backend.namespace(namespace):
+        w = backend.from_numpy(np.zeros(100_000), "float16")
+        optimizers.SGD(1.0, **{clip: 1.0}).apply(w, backend.from_numpy(np.full(100_000, 0.01), "float16"))
+        w = backend.to_numpy(w)
+    assert w.dtype == np.float16
+    np.testing.assert_allclose(w, -1 / np.sqrt(100_000), rtol=1e-3)  # g / ‖g‖, by hand
 
 
 def test_a_callable_learning_rate_must_return_a_non_negative_number():
