@@ -1009,3 +1009,24 @@ def test_a_weight_penalty_on_torch_reads_the_device_once(monkeypatch, regularize
     assert len(reads) == 1, reads
     assert isinstance(penalty, float)
     assert penalty == pytest.approx(expected, rel=1e-13)
+
+
+def test_a_training_step_through_an_adapted_normalization_layer_reads_the_device_once(monkeypatch, data):
+    # its check for statistics read the count into Python in every forward pass: two reads a step
+    # on torch (one wait for the device more); an unadapted layer is still refused
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("array_api_compat")
+    X, y = data  # 64 samples: 4 steps an epoch
+    with backend.namespace("torch"):
+        with pytest.raises(ValueError, match="has no mean and variance yet"):
+            Sequential([layers.Normalization(input_dim=5), layers.Dense(1)]).predict(X)
+        model = Sequential([layers.Normalization(input_dim=5), layers.Dense(1)], seed=0)
+        model.layers[0].adapt(X)
+        model.compile(optimizer="sgd", loss="mse")
+        model.fit(X, y, epochs=1, batch_size=16, verbose=0)  # (builds the buffers)
+        reads = _count_host_reads(torch, monkeypatch)
+        model.fit(X, y, epochs=2, batch_size=16, verbose=0)
+        monkeypatch.undo()
+        normalized = backend.to_numpy(model.layers[0].forward(backend.from_numpy(X)))
+    assert len(reads) <= 2 * 4 + 2, reads
+    np.testing.assert_allclose(normalized, (X - X.mean(axis=0)) / X.std(axis=0), rtol=1e-5, atol=1e-6)

@@ -92,6 +92,7 @@ class Normalization(Layer):
             # how many values each statistic was computed from: 0 until adapt() (Keras 3 keeps this
             # weight for older files and leaves it at 0)
             self.state["count"] = from_numpy(np.zeros(()), dtype=dtype)
+        self._has_statistics = False  # (known once _statistics has seen them)
         super().build(input_shape)
 
     @property
@@ -211,9 +212,12 @@ class Normalization(Layer):
 
     def _statistics(self):
         """The mean and ``max(sqrt(variance), ε)``; refused while neither was set."""
-        if self.input_mean is None and not float(self.state["count"]) and self._untouched():
-            raise ValueError(f"{self._label()} has no mean and variance yet: call its adapt(data) with the training "
-                             "data first (as the Keras regression tutorial does), or give it mean= and variance=.")
+        if self.input_mean is None and not self._has_statistics:
+            # checked until they are there: each forward pass read the count from the device (torch, a GPU)
+            if not float(self.state["count"]) and self._untouched():
+                raise ValueError(f"{self._label()} has no mean and variance yet: call its adapt(data) with the "
+                                 "training data first (as the Keras regression tutorial does), or give it mean= and variance=.")
+            self._has_statistics = True
         xp = get_namespace()
         variance = self.state["variance"]
         return self.state["mean"], xp.maximum(xp.sqrt(variance), xp.full_like(variance, EPSILON))
