@@ -15,7 +15,7 @@ import sys
 import numpy as np
 
 import glassnet
-from glassnet.datasets import load_mnist
+from glassnet.datasets import MNISTNotFoundError, load_mnist
 from glassnet.layers import Dense, Flatten, Input
 from glassnet.models import Sequential
 
@@ -60,7 +60,10 @@ def mlp():
 
 
 def main(epochs=3):
-    (x_train, y_train), (x_test, y_test) = load_mnist(flatten=False)  # float32 in [0, 1], shape (n, 28, 28)
+    try:
+        (x_train, y_train), (x_test, y_test) = load_mnist(flatten=False)  # float32 in [0, 1], shape (n, 28, 28)
+    except MNISTNotFoundError as error:
+        sys.exit(str(error))  # where to put the files, not a traceback
     x_test_shifted = shifted(x_test, np.random.default_rng(1))
 
     plain = mlp()

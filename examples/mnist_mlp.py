@@ -5,12 +5,15 @@ docs/data.md. Saves the trained model as mnist_mlp.gn in the current folder."""
 import sys
 
 from glassnet.callbacks import EarlyStopping
-from glassnet.datasets import load_mnist
+from glassnet.datasets import MNISTNotFoundError, load_mnist
 from glassnet.layers import Dense, Dropout
 from glassnet.models import Sequential
 
 epochs = int(sys.argv[1]) if len(sys.argv) > 1 else 5
-(x_train, y_train), (x_test, y_test) = load_mnist(download=False)
+try:
+    (x_train, y_train), (x_test, y_test) = load_mnist(download=False)
+except MNISTNotFoundError as error:
+    sys.exit(str(error))  # where to put the files, not a traceback
 model = Sequential([Dense(512, activation="relu", input_dim=784), Dropout(0.2),
                     Dense(512, activation="relu"), Dropout(0.2),
                     Dense(10, activation="softmax")], seed=0)

@@ -24,6 +24,20 @@ def test_example_runs(script, tmp_path):
     assert result.stdout.strip()
 
 
+@pytest.mark.parametrize("script", ["classic_compression.py", "mnist_mlp.py", "mnist_augmented.py"])
+def test_mnist_example_without_mnist_says_where_to_put_the_files(script, tmp_path):
+    # a new user without the files (no GLASSNET_DATA, an empty cache, no network: the download is sent to a
+    # closed port) got a traceback ending in MNISTNotFoundError; the message alone says what to do
+    env = {k: v for k, v in os.environ.items() if k not in ("GLASSNET_DATA", "no_proxy", "NO_PROXY")}
+    env.update(HOME=str(tmp_path), http_proxy="http://127.0.0.1:9", https_proxy="http://127.0.0.1:9")
+    result = subprocess.run([sys.executable, str(EXAMPLES / script)], cwd=tmp_path, capture_output=True, text=True,
+                            timeout=120, env=env)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr, result.stderr[-2000:]
+    assert result.stderr.startswith("MNIST files not found") and "GLASSNET_DATA" in result.stderr
+    assert not list(tmp_path.glob("*.gn"))
+
+
 def test_mnist_example_one_epoch(tmp_path, mnist_dir):
     env = dict(os.environ, GLASSNET_DATA=str(MNIST_DIR))
     result = subprocess.run([sys.executable, str(EXAMPLES / "mnist_mlp.py"), "1"], cwd=tmp_path,
