@@ -66,10 +66,12 @@ def main(epochs=3):
         sys.exit(str(error))  # where to put the files, not a traceback
     x_test_shifted = shifted(x_test, np.random.default_rng(1))
 
+    print("Training on the images as they are:")
     plain = mlp()
-    plain.fit(x_train, y_train, batch_size=128, epochs=epochs, verbose=0)
+    plain.fit(x_train, y_train, batch_size=128, epochs=epochs, verbose=2)  # a line per epoch
+    print("Training on images shifted anew in every batch:")
     augmented = mlp()
-    augmented.fit(ShiftedDigits(x_train, y_train), epochs=epochs, verbose=0)
+    augmented.fit(ShiftedDigits(x_train, y_train), epochs=epochs, verbose=2)
 
     print(f"test accuracy after {epochs} epochs     as they are   shifted by up to {SHIFT} px")
     for name, model in (("trained on the images", plain), ("trained on shifted ones", augmented)):

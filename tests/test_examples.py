@@ -53,7 +53,12 @@ def test_augmenting_mnist_with_a_pydataset_makes_the_mlp_robust_to_shifts(tmp_pa
     result = subprocess.run([sys.executable, str(EXAMPLES / "mnist_augmented.py"), "1"], cwd=tmp_path,
                             capture_output=True, text=True, timeout=300, env=env)
     assert result.returncode == 0, result.stderr[-2000:]
-    rows = {line[:32].strip(): [float(v) for v in line[32:].split()] for line in result.stdout.splitlines()[1:]}
+    lines = result.stdout.splitlines()
+    # each training prints its epochs as it goes (it was silent for minutes), then the table
+    assert lines[0] == "Training on the images as they are:" and lines[1] == "Epoch 1/1"
+    assert "Training on images shifted anew in every batch:" in lines
+    table = lines.index("test accuracy after 1 epochs     as they are   shifted by up to 2 px")
+    rows = {line[:32].strip(): [float(v) for v in line[32:].split()] for line in lines[table + 1:]}
     (plain, plain_shifted), (augmented, augmented_shifted) = rows["trained on the images"], rows[
         "trained on shifted ones"]
     assert plain > 0.93 and augmented > 0.93  # one epoch: both learn the digits as they are
