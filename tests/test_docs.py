@@ -110,9 +110,9 @@ def test_every_python_example_of_the_page_runs(page, tmp_path):
 
 
 # The command lines of docs/cli.md whose shown output the test below compares (the quick ones; the
-# others train a network). A page's "$ glassnet ..." line and the indented lines under it are one example.
+# others train a network or need its file). A page's "$ glassnet ..." line and the indented lines under it are one example.
 CLI_EXAMPLE = re.compile(r"^    \$ glassnet (?P<args>.*)\n(?P<output>(?:    \S.*\n)*)", re.M)
-QUICK_COMMANDS = ("explain", "descend", "perceptron", "hopfield", "train data.csv")
+QUICK_COMMANDS = ("explain", "descend", "perceptron", "hopfield", "som", "train data.csv")
 
 
 def cli_examples():
@@ -127,7 +127,7 @@ def cli_examples():
 
 def test_the_cli_page_has_its_quick_examples():
     assert [args.split()[0] for args, _ in cli_examples()] == ["train", "explain", "descend", "descend", "perceptron",
-                                                               "hopfield"]
+                                                               "hopfield", "som"]
 
 
 @pytest.mark.parametrize(("args", "shown"), cli_examples(), ids=lambda value: value if isinstance(value, str) else "")
