@@ -63,3 +63,25 @@ def test_augmenting_mnist_with_a_pydataset_makes_the_mlp_robust_to_shifts(tmp_pa
         "trained on shifted ones"]
     assert plain > 0.93 and augmented > 0.93  # one epoch: both learn the digits as they are
     assert augmented_shifted > plain_shifted + 0.1  # measured 0.92 against 0.70
+
+
+# Rows of seed 000's gradient-descent tables for f(x) = x², x0 = 2, as the slides print them
+# (decimal commas made points): the last two of η = 0.4 and of η = 1.05.
+SLIDE_ROWS = [
+    "0.0000002048\t0.00000000000004194304\t0.0000004096\t0.00000016384\t0.00000004096\t0.4",
+    "0.00000004096\t0.0000000000000016777216\t0.00000008192\t0.000000032768\t0.000000008192\t0.4",
+    "5.1874849202\t26.9099997973024\t10.3749698404\t10.89371833242\t-5.70623341222\t1.05",
+    "-5.70623341222\t32.5610997547359\t-11.41246682444\t-11.983090165662\t6.276856753442\t1.05",
+]
+
+
+def test_descent_example_prints_the_slides_tables_digit_for_digit(tmp_path):
+    # it printed float64 rounded to 13 digits (32.56109975474 and -11.98309016566 for the slide's
+    # 32.5610997547359 and -11.983090165662) and 12 rows for η = 1.0, whose slide has 14
+    result = subprocess.run([sys.executable, str(EXAMPLES / "classic_descent.py")], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = result.stdout.splitlines()
+    for row in SLIDE_ROWS:
+        assert row in lines, row
+    assert sum(line.endswith("\t1") for line in lines) == 14
