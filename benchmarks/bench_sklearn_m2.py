@@ -79,14 +79,17 @@ def main(argv=None):
 
     sys.path.insert(0, str(REPO / "src"))
     import glassnet
-    from glassnet.datasets import load_mnist
+    from glassnet.datasets import MNISTNotFoundError, load_mnist
     from glassnet.sklearn import MLPClassifier as GlassnetMLP
 
     data = args.data
     shared = REPO.parent / "shared" / "data" / "mnist"
     if data is None and (shared / "train-images-idx3-ubyte.gz").exists():
         data = shared  # as the workers: the shared folder first, then load_mnist's own search
-    (x_train, y_train), (x_test, y_test) = load_mnist(data, download=False, progress=False)
+    try:
+        (x_train, y_train), (x_test, y_test) = load_mnist(data, download=False, progress=False)
+    except MNISTNotFoundError as error:
+        sys.exit(str(error))  # where to put the files, not a traceback
     if args.limit is not None:
         x_train, y_train = x_train[: args.limit], y_train[: args.limit]
     print(f"MNIST {x_train.shape} {x_train.dtype}; glassnet {glassnet.__version__}, "

@@ -231,3 +231,13 @@ def test_stream_benchmark_trains_the_same_weights_from_arrays_and_streams(mnist_
     rows = re.findall(r"glassnet from (\w+) +([\d.]+) s +([\d.]+)x arrays", proc.stdout)
     assert [name for name, _, _ in rows] == ["arrays", "PyDataset", "generator"]
     assert all(float(seconds) > 0 for _, seconds, _ in rows)
+
+
+def test_sklearn_benchmark_without_mnist_says_where_to_put_the_files(tmp_path):
+    # docs/sklearn.md's `python benchmarks/bench_sklearn_m2.py` ended in a traceback when MNIST was absent
+    pytest.importorskip("sklearn")
+    result = subprocess.run([sys.executable, str(BENCHMARKS / "bench_sklearn_m2.py"), "--data", str(tmp_path)],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr, result.stderr[-2000:]
+    assert result.stderr.startswith("MNIST files not found") and "GLASSNET_DATA" in result.stderr
