@@ -419,6 +419,28 @@ def test_the_least_recently_used_session_is_dropped_and_an_unknown_delete_says_w
     assert client.get("/api/options", headers={"host": "127.0.0.2:8765"}).status_code == 200
 
 
+@pytest.mark.parametrize("host, url, network", [("0", "http://127.0.0.1:8123/", True),
+                                                 ("127.1", "http://127.0.0.1:8123/", False),
+                                                 ("[::1]", "http://[::1]:8123/", False)])
+def test_a_host_is_read_as_the_address_the_server_binds_to(host, url, network, monkeypatch, capsys):
+    # --host 0 binds every interface (as 0.0.0.0) but was shown as http://0:8765/, and --host 127.1
+    # (this machine only) was taken for the network: a warning, and no check of Host and Origin
+    pytest.importorskip("uvicorn", reason="the playground extra (uvicorn) is not installed")
+    import uvicorn
+    from starlette.testclient import TestClient
+
+    from glassnet.playground import app
+
+    served = {}
+    monkeypatch.setattr(uvicorn, "run", lambda application, host, port, **kwargs: served.update(app=application))
+    monkeypatch.setattr(app, "network_addresses", lambda family: [], raising=False)
+    app.serve(host=host, port=8123, open_browser=False)
+    out, err = capsys.readouterr()
+    assert f"glassnet playground at {url} " in out and ("Warning:" in err) == network
+    other_site = TestClient(served["app"], base_url="http://evil.example").get("/api/options").status_code
+    assert other_site == (200 if network else 403)
+
+
 @pytest.mark.parametrize("host, warned", [("127.0.0.1", False), ("localhost", False), ("0.0.0.0", True), ("::", True)])
 def test_serving_the_network_warns_on_stderr_and_the_help_says_how(host, warned, monkeypatch, capsys):
     # the warning was a "Note:" on stdout, among the address lines, and --help did not say how

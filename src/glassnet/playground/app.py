@@ -31,6 +31,7 @@ import collections
 import ipaddress
 import json
 import secrets
+import socket
 import sys
 import threading
 from pathlib import Path
@@ -109,6 +110,16 @@ def is_loopback(host):
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def numeric_host(host):
+    """``host`` as the address the server binds to when it is an address in any form the socket
+    library takes (``0`` -> ``0.0.0.0``, ``127.1`` -> ``127.0.0.1``, ``[::1]`` -> ``::1``); a
+    name (``localhost``) is returned as it is."""
+    try:
+        return socket.getaddrinfo(host.strip("[]"), None, flags=socket.AI_NUMERICHOST)[0][4][0]
+    except (OSError, UnicodeError, ValueError):  # a name, or not an address at all
+        return host
 
 
 def _host_of(header):
@@ -322,8 +333,10 @@ def serve(host="127.0.0.1", port=8765, open_browser=True):
     _require()
     import uvicorn
 
-    local = is_loopback(host)
-    url = url_of("127.0.0.1" if host in ("0.0.0.0", "::") else host, port)
+    address = numeric_host(host)  # "0" is 0.0.0.0 and "127.1" is 127.0.0.1 to the socket too
+    local = is_loopback(address)
+    everywhere = address in ("0.0.0.0", "::")
+    url = url_of("127.0.0.1" if everywhere else address, port)
     if open_browser:
         import webbrowser
 
