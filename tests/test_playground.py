@@ -1,6 +1,7 @@
 """The browser playground (SPEC E3): the model side, the JSON API, and the page in a real headless browser."""
 
 import contextlib
+import ipaddress
 import json
 import math
 import shutil
@@ -433,12 +434,85 @@ def test_a_host_is_read_as_the_address_the_server_binds_to(host, url, network, m
 
     served = {}
     monkeypatch.setattr(uvicorn, "run", lambda application, host, port, **kwargs: served.update(app=application))
-    monkeypatch.setattr(app, "network_addresses", lambda family: [], raising=False)
+    monkeypatch.setattr(app, "network_addresses", lambda family: [])
     app.serve(host=host, port=8123, open_browser=False)
     out, err = capsys.readouterr()
     assert f"glassnet playground at {url} " in out and ("Warning:" in err) == network
     other_site = TestClient(served["app"], base_url="http://evil.example").get("/api/options").status_code
     assert other_site == (200 if network else 403)
+
+
+def _a_lecture_hall_machine(monkeypatch, online):
+    """socket as on a laptop whose default route leaves from 192.168.1.23 (or none: offline), and whose
+    host name resolves to Debian's 127.0.1.1 and, when online, to 192.168.1.23 and a link-local address."""
+    import socket
+
+    real_getaddrinfo = socket.getaddrinfo
+
+    class Probe:
+        def __init__(self, family, kind):
+            assert kind == socket.SOCK_DGRAM  # a UDP socket: connect() sends nothing
+            self.family = family
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def connect(self, address):
+            if not online:
+                raise OSError(101, "Network is unreachable")
+
+        def getsockname(self):
+            return ("192.168.1.23", 40000) if self.family == socket.AF_INET else ("2001:db8::23", 40000, 0, 0)
+
+    def getaddrinfo(host, port, family=0, *args, **kwargs):
+        if host != "lecture-hall":
+            return real_getaddrinfo(host, port, family, *args, **kwargs)
+        names = ["127.0.1.1"] + (["192.168.1.23", "169.254.7.7"] if online else [])
+        return [(socket.AF_INET, socket.SOCK_DGRAM, 17, "", (a, 0)) for a in names]
+
+    monkeypatch.setattr(socket, "socket", Probe)
+    monkeypatch.setattr(socket, "gethostname", lambda: "lecture-hall")
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+
+
+@pytest.mark.parametrize("online", [True, False])
+def test_serving_the_network_prints_the_address_students_open(online, monkeypatch, capsys):
+    # --host 0.0.0.0 printed only http://127.0.0.1:8765/: on a student's machine that is the student's own
+    pytest.importorskip("uvicorn", reason="the playground extra (uvicorn) is not installed")
+    import uvicorn
+
+    from glassnet.playground import app
+
+    monkeypatch.setattr(uvicorn, "run", lambda application, host, port, **kwargs: None)
+    _a_lecture_hall_machine(monkeypatch, online)
+    assert app.network_addresses() == (["192.168.1.23"] if online else [])
+    app.serve(host="0.0.0.0", port=8765, open_browser=False)
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "glassnet playground at http://127.0.0.1:8765/ (Ctrl+C stops it)"
+    assert out[1] == ("Other machines open http://192.168.1.23:8765/" if online else
+                      "No network address of this machine was found (is it connected to a network?): "
+                      "other machines cannot reach it yet.")
+    app.serve(host="127.0.0.1", port=8765, open_browser=False)  # this machine only: no network address
+    assert len(capsys.readouterr().out.splitlines()) == 1
+
+
+def test_the_network_addresses_found_are_this_machines():
+    import subprocess
+
+    from glassnet.playground import app
+
+    found = app.network_addresses()
+    assert all(not ipaddress.ip_address(a).is_loopback for a in found)
+    try:  # Linux: every address of this machine, as `hostname -I` lists them
+        listed = subprocess.run(["hostname", "-I"], capture_output=True, text=True, timeout=5)
+    except (OSError, subprocess.SubprocessError):
+        pytest.skip("no `hostname -I` to compare with")
+    if listed.returncode:
+        pytest.skip("no `hostname -I` to compare with")
+    assert set(found) <= set(listed.stdout.split())
 
 
 @pytest.mark.parametrize("host, warned", [("127.0.0.1", False), ("localhost", False), ("0.0.0.0", True), ("::", True)])

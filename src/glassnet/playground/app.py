@@ -122,6 +122,29 @@ def numeric_host(host):
         return host
 
 
+def network_addresses(family=socket.AF_INET):
+    """This machine's addresses that other machines reach it at (``family``: IPv4 or IPv6): the one
+    its default route uses (a UDP socket "connected" to a private address, which sends nothing)
+    and those of its host name, without loopback and link-local ones. ``[]`` when offline."""
+    found = []
+    try:
+        with socket.socket(family, socket.SOCK_DGRAM) as probe:
+            probe.connect(("fd00::1" if family == socket.AF_INET6 else "10.255.255.255", 9))
+            found.append(probe.getsockname()[0])
+    except OSError:  # no route: offline
+        pass
+    try:
+        found += [info[4][0] for info in socket.getaddrinfo(socket.gethostname(), None, family)]
+    except (OSError, UnicodeError):
+        pass
+    addresses = []
+    for address in found:
+        ip = ipaddress.ip_address(address.split("%")[0])
+        if not (ip.is_loopback or ip.is_link_local or ip.is_unspecified) and address not in addresses:
+            addresses.append(address)
+    return addresses
+
+
 def _host_of(header):
     """The host name of a ``Host`` header: ``localhost:8765`` -> ``localhost``, ``[::1]:8765`` -> ``::1``."""
     try:
@@ -342,6 +365,13 @@ def serve(host="127.0.0.1", port=8765, open_browser=True):
 
         threading.Timer(1.0, webbrowser.open, args=(url,)).start()
     print(f"glassnet playground at {url} (Ctrl+C stops it)")
+    if everywhere:  # the address to give the room: 127.0.0.1 is each student's own machine
+        found = network_addresses(socket.AF_INET6 if address == "::" else socket.AF_INET)
+        if found:
+            print(f"Other machines open {' or '.join(url_of(a, port) for a in found)}")
+        else:
+            print("No network address of this machine was found (is it connected to a network?): "
+                  "other machines cannot reach it yet.")
     if not local:  # on stderr, as a warning: stdout may be piped away
         print(f"Warning: --host {host} serves every machine that can reach this one, without a password: "
               "anyone there can start training here. Leave --host out to serve this machine only.", file=sys.stderr)
