@@ -515,6 +515,38 @@ def test_the_network_addresses_found_are_this_machines():
     assert set(found) <= set(listed.stdout.split())
 
 
+def test_a_diverging_session_logs_one_line_on_the_servers_terminal(monkeypatch, capsys):
+    # Each divergence printed a DivergenceWarning of several lines (file, message, source line) on the
+    # teacher's terminal, as often as students pressed Play at learning rate 10.
+    pytest.importorskip("uvicorn", reason="the playground extra (uvicorn) is not installed")
+    import warnings
+
+    import uvicorn
+    from starlette.testclient import TestClient
+
+    from glassnet import DivergenceWarning
+    from glassnet.playground import app
+
+    unstable = {"problem": "regression", "dataset": "gaussians", "features": list(FEATURES), "layers": [8, 8],
+                "activation": "relu", "learning_rate": 10.0, "batch_size": 1}
+    answers = []
+
+    def run(application, host, port, **kwargs):  # two students, each pressing Step three times
+        client = TestClient(application, base_url=f"http://{host}:{port}")
+        for seed in (0, 1):
+            session_id = client.post("/api/sessions", json={**unstable, "seed": seed}).json()["id"]
+            answers.extend(client.post(f"/api/sessions/{session_id}/step", json={}).json() for _ in range(3))
+
+    monkeypatch.setattr(uvicorn, "run", run)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        app.serve(port=8123, open_browser=False)
+    assert all(a["diverged"].startswith("Training diverged at epoch 1,") for a in answers)  # the page's message
+    assert [w for w in caught if issubclass(w.category, DivergenceWarning)] == []
+    logged = capsys.readouterr().err.splitlines()
+    assert len(logged) == 2 and all(": Training diverged at epoch 1, batch " in line for line in logged)
+
+
 @pytest.mark.parametrize("host, warned", [("127.0.0.1", False), ("localhost", False), ("0.0.0.0", True), ("::", True)])
 def test_serving_the_network_warns_on_stderr_and_the_help_says_how(host, warned, monkeypatch, capsys):
     # the warning was a "Note:" on stdout, among the address lines, and --help did not say how

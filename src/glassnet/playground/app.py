@@ -34,9 +34,11 @@ import secrets
 import socket
 import sys
 import threading
+import warnings
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from ..models import DivergenceWarning
 from . import demos
 from .engine import Session, complete_settings, options
 
@@ -296,11 +298,15 @@ def create_app(local_only=True):
         if not lock.acquire(blocking=False):
             return error(409, "this session is still training its previous step: wait for its answer, then step again")
         try:
+            diverged_before = session.diverged
             state = await run_in_threadpool(one_step, data)  # training never blocks the event loop
         except BAD_SETTINGS as exc:
             return error(400, str(exc), getattr(exc, "field", None))
         finally:
             lock.release()
+        if state["diverged"] and not diverged_before:  # one line; the page shows the whole message
+            print(f"glassnet playground: session {request.path_params['session_id']}: "
+                  f"{state['diverged'].split(':')[0]} (the page says so).", file=sys.stderr)
         return JSONResponse(state)
 
     async def delete(request):
@@ -375,4 +381,7 @@ def serve(host="127.0.0.1", port=8765, open_browser=True):
     if not local:  # on stderr, as a warning: stdout may be piped away
         print(f"Warning: --host {host} serves every machine that can reach this one, without a password: "
               "anyone there can start training here. Leave --host out to serve this machine only.", file=sys.stderr)
+    # Each session's DivergenceWarning (several lines, as often as students press Play at learning
+    # rate 10) is the page's to show: the step logs one line instead (create_app).
+    warnings.filterwarnings("ignore", category=DivergenceWarning)
     uvicorn.run(create_app(local_only=local), host=host, port=port, log_level="warning")
