@@ -404,6 +404,47 @@ def test_old_sessions_are_dropped(client):
     assert client.post(f"/api/sessions/{ids[-1]}/step", json={}).status_code == 200
 
 
+def test_a_dropped_sessions_step_says_why(client):
+    # 404 said "it may have expired" though no session expired, and the page reset to epoch 0 without a reason
+    from glassnet.playground import app
+
+    ids = [client.post("/api/sessions", json={"seed": k}).json()["id"] for k in range(app.MAX_SESSIONS + 2)]
+    client.delete(f"/api/sessions/{ids[-1]}")
+    reasons = {k: client.post(f"/api/sessions/{ids[k]}/step").json().get("reason") for k in (0, 1, 2, -1)}
+    assert reasons == {0: "the server keeps the 32 sessions used most recently, and 32 others were used since",
+                       1: reasons[0], 2: None, -1: "it was deleted"}
+    unknown = client.post("/api/sessions/0123456789abcdef/step")
+    assert unknown.status_code == 404 and unknown.json() == {
+        "error": "no such session (the server may have restarted since it was created): start a new one",
+        "reason": "the server may have restarted since it was created"}
+
+
+def test_a_session_idle_for_an_hour_is_dropped(client, monkeypatch):
+    from glassnet.playground import app
+
+    assert app.IDLE_SECONDS == 3600  # as docs/playground.md says
+    monkeypatch.setattr(app, "IDLE_SECONDS", 1.5)
+    idle, used = (client.post("/api/sessions", json={"seed": k}).json()["id"] for k in range(2))
+    for _ in range(3):  # one session stepped every 0.6 s, the other left alone
+        time.sleep(0.6)
+        assert client.post(f"/api/sessions/{used}/step").status_code == 200
+    answer = client.post(f"/api/sessions/{idle}/step")
+    assert answer.status_code == 404 and answer.json()["reason"].startswith("it had no request for over ")
+    assert client.post(f"/api/sessions/{used}/step").json()["epoch"] == 4
+
+
+def test_a_server_for_the_network_keeps_a_lecture_halls_sessions(monkeypatch):
+    # 32 sessions shared by everyone: with 30 students, or a few tabs each, pages kept restarting at epoch 0
+    from glassnet.playground import app
+
+    assert app.MAX_NETWORK_SESSIONS == 256  # as docs/playground.md says
+    monkeypatch.setattr(app, "MAX_NETWORK_SESSIONS", 40)
+    with test_client(local_only=False, base_url="http://testserver") as c:
+        ids = [c.post("/api/sessions", json={"seed": k}).json()["id"] for k in range(41)]
+        assert c.post(f"/api/sessions/{ids[1]}/step").status_code == 200  # more than 32 are kept
+        assert c.post(f"/api/sessions/{ids[0]}/step").json()["reason"].startswith("the server keeps the 40 sessions")
+
+
 def test_the_least_recently_used_session_is_dropped_and_an_unknown_delete_says_why(client):
     # docs/playground.md said the oldest is dropped; a session stepped since is kept
     from glassnet.playground import app
@@ -853,6 +894,7 @@ def test_the_page_recovers_a_forgotten_session_and_frees_the_ones_it_replaces(se
         assert page.evaluate("fetch('/api/sessions/' + session.id, {method: 'DELETE'}).then((r) => r.status)") == 200
         page.click("#step")  # 404: a new session from the same settings and seeds, and the step taken there
         page.wait_for_function("document.getElementById('message').textContent.includes('forgotten')")
+        assert "forgotten this session (it was deleted): training started again" in page.text_content("#message")
         page.wait_for_function("Number(document.getElementById('epoch').textContent) === 1")
         assert page.evaluate("[settings.seed, settings.weights_seed]") == [0, 0]
         # Replacing a session deletes the old one on the server.

@@ -16,9 +16,11 @@ Routes::
 Bad settings answer 400 with ``{"error": "...", "field": "..."}``: the message names the setting as
 its page labels it, ``field`` is the setting's key (the page outlines the field of that id); an unknown
 session answers 404, an unknown route 404 and a wrong method 405, in JSON too.
-Sessions live in memory, at most :data:`MAX_SESSIONS` (the least recently used is dropped),
-each behind a lock, so one page's requests never interleave: a step sent while the session's previous
-one is still training answers 409 at once.
+Sessions live in memory, at most :data:`MAX_SESSIONS` on a loopback address and
+:data:`MAX_NETWORK_SESSIONS` serving the network (the least recently used is dropped), and one
+unused for :data:`IDLE_SECONDS` is dropped too; a step of a dropped session answers 404 saying
+why (its ``reason``). Each session is behind a lock, so one page's requests never interleave: a
+step sent while the session's previous one is still training answers 409 at once.
 
 The server binds to 127.0.0.1 unless told otherwise, and then answers this machine's
 pages only, as Jupyter does: a request whose ``Host`` is not a loopback name (a DNS
@@ -34,6 +36,7 @@ import secrets
 import socket
 import sys
 import threading
+import time
 import warnings
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -43,7 +46,16 @@ from . import demos
 from .engine import Session, complete_settings, options
 
 STATIC = Path(__file__).with_name("static")
+#: The sessions kept (the least recently used is dropped first): a session holds about 0.1-0.3 MB
+#: (its data, model and loss curves), at most 7 MB after engine.MAX_EPOCHS epochs. On a loopback
+#: address one person's tabs; serving the network a lecture hall of students with a few tabs each:
+#: typically under 100 MB, at most about 1.8 GB.
 MAX_SESSIONS = 32
+MAX_NETWORK_SESSIONS = 256
+#: A session without a request for this long (a closed tab) is dropped, checked at each request.
+IDLE_SECONDS = 3600
+#: The dropped sessions whose ids are remembered, so that their pages are told why.
+REMEMBERED_DROPS = 4096
 #: The largest request body read: the settings are under 1 kB.
 MAX_BODY_BYTES = 64 * 1024
 #: what a bad setting raises: a 400 naming it (an int past float range, a formula nested too deep)
@@ -195,7 +207,9 @@ def create_app(local_only=True):
     from starlette.routing import Mount, Route
     from starlette.staticfiles import StaticFiles
 
-    sessions = collections.OrderedDict()
+    sessions = collections.OrderedDict()  # id -> [session, lock, time of its last request], the least recent first
+    dropped = collections.OrderedDict()  # id -> why it was dropped
+    capacity = MAX_SESSIONS if local_only else MAX_NETWORK_SESSIONS
     registry_lock = threading.Lock()
 
     def error(status, message, field=None):
@@ -250,12 +264,34 @@ def create_app(local_only=True):
             raise _BadRequest(400, "the request body must be a JSON object of settings.")
         return data
 
+    def drop(session_id, reason):
+        """Forget a session (under ``registry_lock``), remembering why."""
+        sessions.pop(session_id, None)
+        dropped[session_id] = reason
+        if len(dropped) > REMEMBERED_DROPS:
+            dropped.popitem(last=False)
+
+    def expire(now):
+        """Drop the sessions idle for over :data:`IDLE_SECONDS` (under ``registry_lock``): the first ones."""
+        while sessions and now - next(iter(sessions.values()))[2] > IDLE_SECONDS:
+            drop(next(iter(sessions)), f"it had no request for over {IDLE_SECONDS / 60:g} minutes")
+
     def lookup(session_id):
+        """The ``[session, lock, time of its last request]`` of an id, used now; None if it is not kept."""
         with registry_lock:
+            now = time.monotonic()
+            expire(now)
             entry = sessions.get(session_id)
             if entry is not None:
                 sessions.move_to_end(session_id)
+                entry[2] = now
             return entry
+
+    def gone(session_id, **extra):
+        """The 404 answer for a session that is not kept, saying why in ``reason`` (the page shows it)."""
+        reason = dropped.get(session_id, "the server may have restarted since it was created")
+        return JSONResponse({**extra, "error": f"no such session ({reason}): start a new one", "reason": reason},
+                            status_code=404)
 
 
     async def get_options(request):
@@ -271,9 +307,12 @@ def create_app(local_only=True):
             return error(400, str(exc), getattr(exc, "field", None))
         session_id = secrets.token_hex(8)
         with registry_lock:
-            sessions[session_id] = (session, threading.Lock())
-            while len(sessions) > MAX_SESSIONS:
-                sessions.popitem(last=False)
+            now = time.monotonic()
+            expire(now)
+            sessions[session_id] = [session, threading.Lock(), now]
+            while len(sessions) > capacity:
+                drop(next(iter(sessions)), f"the server keeps the {capacity} sessions used most recently, and "
+                                           f"{capacity} others were used since")
         payload = await run_in_threadpool(lambda: {"id": session_id, **session.describe(), "points": session.points(),
                                                     "state": session.state()})
         return JSONResponse(payload)
@@ -281,8 +320,8 @@ def create_app(local_only=True):
     async def step(request):
         entry = lookup(request.path_params["session_id"])
         if entry is None:
-            return error(404, "no such session (it may have expired): start a new one")
-        session, lock = entry
+            return gone(request.path_params["session_id"])
+        session, lock, _ = entry
 
         def one_step(data):
             settings = complete_settings(data, {"epochs": 1, "since": 0}, "step")
@@ -310,11 +349,10 @@ def create_app(local_only=True):
         return JSONResponse(state)
 
     async def delete(request):
+        if lookup(request.path_params["session_id"]) is None:  # an "error", as every other error answer has
+            return gone(request.path_params["session_id"], deleted=False)
         with registry_lock:
-            found = sessions.pop(request.path_params["session_id"], None)
-        if found is None:  # an "error", as every other error answer has
-            return JSONResponse({"deleted": False, "error": "no such session (it may have expired or been deleted)"},
-                                status_code=404)
+            drop(request.path_params["session_id"], "it was deleted")
         return JSONResponse({"deleted": True})
 
     def page(path):

@@ -72,7 +72,7 @@ async function api(method, path, body) {
   }
   const data = await response.json().catch(() => ({ error: `${response.status} ${response.statusText}` }));
   if (!response.ok) {
-    throw Object.assign(new Error(data.error || response.statusText), { status: response.status, field: data.field });
+    throw Object.assign(new Error(data.error || response.statusText), { status: response.status, field: data.field, reason: data.reason });
   }
   return data;
 }

@@ -321,7 +321,7 @@ async function step(retry = true) {
   if (!session || busy || sessionGeneration !== generation) return;
   busy = true;
   const mine = generation;
-  let lost = false;
+  let lost = null;  // why the server dropped the session
   try {
     // only the loss points after those the page has: the curves grow, the answers do not
     const next = await api("POST", `/api/sessions/${session.id}/step`, { epochs: 1, since: state.train_loss.length });
@@ -332,7 +332,7 @@ async function step(retry = true) {
       render();
     }
   } catch (e) {
-    lost = e.status === 404 && retry;
+    lost = e.status === 404 && retry ? e.reason || "the server may have restarted" : null;
     if (!lost) { sayError(e.message); setPlaying(false); }
   } finally {
     busy = false;
@@ -343,7 +343,7 @@ async function step(retry = true) {
     session.gone = true;
     await newSession(true);
     if (sessionGeneration === generation) {
-      say("The server had forgotten this session: training started again from epoch 0.");
+      say(`The server had forgotten this session (${lost}): training started again from epoch 0.`);
       await step(false);
     }
   }
