@@ -420,6 +420,7 @@ def serve(host="127.0.0.1", port=8765, open_browser=True):
         print(f"Warning: --host {host} serves every machine that can reach this one, without a password: "
               "anyone there can start training here. Leave --host out to serve this machine only.", file=sys.stderr)
     # Each session's DivergenceWarning (several lines, as often as students press Play at learning
-    # rate 10) is the page's to show: the step logs one line instead (create_app).
-    warnings.filterwarnings("ignore", category=DivergenceWarning)
-    uvicorn.run(create_app(local_only=local), host=host, port=port, log_level="warning")
+    # rate 10) is the page's to show: the step logs one line instead (create_app). Shown again after.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=DivergenceWarning)
+        uvicorn.run(create_app(local_only=local), host=host, port=port, log_level="warning")
