@@ -732,6 +732,25 @@ def test_save_keras_writes_keras_schedules_added_since(schedule, tmp_path, h5py)
     assert again.optimizer.get_config() == model.optimizer.get_config()
 
 
+def test_keras_loads_a_file_compiled_with_a_scheduled_optimizer(tmp_path, h5py, monkeypatch):
+    # Keras restores the optimizer with its schedule, and glassnet its own (the schedule in Keras's form)
+    model = Sequential([layers.Input((3,)), layers.Dense(1)])
+    schedule = glassnet.schedules.ExponentialDecay(0.1, 10, 0.9)
+    model.compile(glassnet.optimizers.SGD(schedule, momentum=0.5), "mse")
+    model.export(tmp_path / "model.keras", format="keras")
+    config, _ = _written(tmp_path / "model.keras")
+    assert config["compile_config"]["optimizer"]["config"]["learning_rate"] == {
+        "module": "keras.optimizers.schedules", "class_name": "ExponentialDecay", "registered_name": None,
+        "config": {"initial_learning_rate": 0.1, "decay_steps": 10, "decay_rate": 0.9, "staircase": False}}
+    assert glassnet.models.load_model(tmp_path / "model.keras").optimizer.get_config() == model.optimizer.get_config()
+    monkeypatch.setenv("KERAS_BACKEND", "jax")
+    keras = pytest.importorskip("keras")
+    optimizer = keras.saving.load_model(tmp_path / "model.keras").optimizer
+    assert type(optimizer).__name__ == "SGD" and optimizer.momentum == 0.5
+    assert type(optimizer._learning_rate).__name__ == "ExponentialDecay"  # (learning_rate: its value now)
+    assert float(optimizer._learning_rate(20)) == pytest.approx(schedule(20), rel=1e-6)
+
+
 def test_save_keras_writes_the_hinge_metric_by_name(tmp_path, h5py):
     # metrics=["hinge"] is Keras's too (keras.metrics.get("hinge")): not glassnet's own name
     from glassnet.models.keras_files import save_keras

@@ -886,3 +886,43 @@ def test_twenty_float64_steps_equal_keras_s_to_1e_12(name):
     np.testing.assert_allclose(w, want, rtol=1e-12, atol=1e-14)
     if average:
         np.testing.assert_allclose(optimizer.state["average"], average[0], rtol=1e-12, atol=1e-14)
+
+
+# keras.optimizers.serialize(keras.optimizers.SGD(keras.optimizers.schedules.ExponentialDecay(0.1, 10, 0.9)))
+# in Keras 3.15.1: its "learning_rate" (Keras adds the schedule's default name, "ExponentialDecay")
+KERAS_SCHEDULE = {"module": "keras.optimizers.schedules", "class_name": "ExponentialDecay",
+                  "config": {"initial_learning_rate": 0.1, "decay_steps": 10, "decay_rate": 0.9, "staircase": False,
+                             "name": "ExponentialDecay"},
+                  "registered_name": None}
+
+
+def test_a_schedule_in_an_optimizer_s_config_is_in_keras_s_form():
+    # it was {"class_name", "config"} alone, and Keras's Optimizer.from_config raised "Could not locate class
+    # 'ExponentialDecay'"; glassnet still reads that older form, and Keras's
+    config = optimizers.SGD(schedules.ExponentialDecay(0.1, 10, 0.9)).get_config()
+    want = {**KERAS_SCHEDULE, "config": {k: v for k, v in KERAS_SCHEDULE["config"].items() if k != "name"}}
+    assert config["learning_rate"] == want
+    older = {"class_name": "ExponentialDecay", "config": want["config"]}
+    for rate in (config["learning_rate"], older, KERAS_SCHEDULE):
+        again = optimizers.SGD.from_config({**config, "learning_rate": rate})
+        assert again.learning_rate == 0.1 and again._learning_rate(20) == pytest.approx(0.1 * 0.9**2)
+    assert optimizers.deserialize(optimizers.serialize(optimizers.Adam(schedules.ExponentialDecay(0.1, 10, 0.9)))
+                                  ).get_config() == optimizers.Adam(schedules.ExponentialDecay(0.1, 10, 0.9)).get_config()
+    # glassnet's own StepDecay, which Keras lacks, is not labelled as Keras's
+    assert optimizers.SGD(schedules.StepDecay(0.1, 5)).get_config()["learning_rate"] == {
+        "class_name": "StepDecay", "config": {"initial_learning_rate": 0.1, "step_size": 5, "drop": 0.5}}
+
+
+def test_keras_reads_an_optimizer_config_with_a_schedule(monkeypatch):
+    monkeypatch.setenv("KERAS_BACKEND", "jax")  # read on keras's import; its default, TensorFlow, is absent here
+    keras = pytest.importorskip("keras")
+    for schedule in (schedules.ExponentialDecay(0.1, 10, 0.9, staircase=True), schedules.PiecewiseConstantDecay(
+            [3, 7], [0.1, 0.05, 0.01]), schedules.CosineDecayRestarts(0.1, 5, t_mul=1.5, m_mul=0.5, alpha=0.1)):
+        ours = optimizers.SGD(schedule, momentum=0.9)
+        theirs = keras.optimizers.deserialize(optimizers.serialize(ours))
+        assert type(theirs).__name__ == "SGD" and theirs.momentum == 0.9
+        assert type(theirs._learning_rate).__name__ == type(schedule).__name__  # (learning_rate: its value now)
+        steps = np.arange(12)
+        np.testing.assert_allclose([float(theirs._learning_rate(s)) for s in steps], schedule(steps), rtol=1e-6)
+        again = keras.optimizers.SGD.from_config(ours.get_config())
+        assert type(again._learning_rate).__name__ == type(schedule).__name__

@@ -300,8 +300,19 @@ CLASSES = {
 }
 
 
+#: the schedules Keras 3 has (StepDecay is glassnet's own)
+KERAS_CLASSES = ("ExponentialDecay", "PiecewiseConstantDecay", "CosineDecay", "InverseTimeDecay", "PolynomialDecay",
+                 "CosineDecayRestarts")
+
+
 def serialize(learning_rate_schedule):  # Keras's name
-    return to_config(learning_rate_schedule, CLASSES, "learning-rate schedule")
+    """``{"class_name", "config"}``; for a schedule Keras has, in Keras's form, with its ``module`` and
+    ``registered_name``: without them ``keras.optimizers.deserialize`` of an optimizer's config that
+    holds it raised "Could not locate class 'ExponentialDecay'". :func:`deserialize` reads both forms."""
+    config = to_config(learning_rate_schedule, CLASSES, "learning-rate schedule")
+    if config["class_name"] in KERAS_CLASSES:
+        config = {"module": "keras.optimizers.schedules", **config, "registered_name": None}
+    return config
 
 
 def deserialize(config):

@@ -29,7 +29,7 @@ import zipfile
 
 import numpy as np
 
-from .. import activations, initializers, losses, metrics as metrics_module, optimizers
+from .. import activations, initializers, losses, metrics as metrics_module, optimizers, schedules
 from .._io import unique_keys, zip_members
 from .._validation import check_path
 from ..backend import standardize_dtype
@@ -409,11 +409,6 @@ _METRIC_NAMES = {
     "squared_hinge", "categorical_hinge", "poisson", "kl_divergence", "log_cosh_error", "cosine_similarity",
 }
 
-#: glassnet's learning-rate schedules that Keras has (StepDecay is glassnet's own)
-_SCHEDULES = ("ExponentialDecay", "InverseTimeDecay", "PiecewiseConstantDecay", "CosineDecay", "PolynomialDecay",
-              "CosineDecayRestarts")
-
-
 def save_keras(model, filepath, overwrite=None):
     """Write the built glassnet :class:`Sequential` ``model`` to ``filepath`` as a Keras 3
     ``.keras`` file, which ``keras.saving.load_model`` loads and predicts with as glassnet
@@ -668,10 +663,8 @@ def _optimizer(optimizer):
     if kind == "GradientDescent":  # the lectures' plain gradient descent: Keras's SGD without momentum
         kind, config = "SGD", {**config, "momentum": 0.0, "nesterov": False}
     rate = config["learning_rate"]
-    if isinstance(rate, dict):
-        if rate.get("class_name") not in _SCHEDULES:
-            _refuse(where, f"the learning-rate schedule {rate.get('class_name')!r} (glassnet's own)")
-        config["learning_rate"] = _keras_object("keras.optimizers.schedules", rate["class_name"], rate["config"])
+    if isinstance(rate, dict) and rate.get("class_name") not in schedules.KERAS_CLASSES:  # (written in Keras's form)
+        _refuse(where, f"the learning-rate schedule {rate.get('class_name')!r} (glassnet's own)")
     config.setdefault("name", snake_case(kind))
     return _keras_object("keras.optimizers", kind, config)
 
