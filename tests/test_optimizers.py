@@ -926,3 +926,38 @@ def test_keras_reads_an_optimizer_config_with_a_schedule(monkeypatch):
         np.testing.assert_allclose([float(theirs._learning_rate(s)) for s in steps], schedule(steps), rtol=1e-6)
         again = keras.optimizers.SGD.from_config(ours.get_config())
         assert type(again._learning_rate).__name__ == type(schedule).__name__
+
+
+def test_learning_rate_takes_a_0d_array_and_numpy_scalars():
+    # Keras 3.15's `optimizer.learning_rate = np.array(0.1)` (and np.float32) sets the rate; glassnet's
+    # raised "TypeError: learning_rate must be a number", in the constructor and the setter alike
+    w = np.array([1.0, -2.0])
+    for rate in (np.array(0.1), np.float32(0.1), np.array(0.1, dtype=np.float32), np.float64(0.1)):
+        made, assigned, called = optimizers.SGD(rate), optimizers.SGD(0.5), optimizers.SGD(lambda r=rate: r)
+        assigned.learning_rate = rate
+        for opt in (made, assigned, called):
+            assert opt.learning_rate == float(rate) and type(opt._rate()) is float
+            step = w.copy()
+            opt.apply(step, np.array([1.0, 1.0]))
+            np.testing.assert_allclose(step, w - float(rate))  # hand-worked: w − η·g, g = 1
+        assert type(made.get_config()["learning_rate"]) is float  # a JSON number in files
+    opt = optimizers.Adam()
+    opt.learning_rate.assign(np.array(2, dtype=np.int32))
+    assert opt.learning_rate == 2.0
+    with pytest.raises(ValueError, match=r"learning_rate must be a number or a 0-d array of one\. .*shape \(1,\)"):
+        optimizers.SGD(np.array([0.1]))
+    with pytest.raises(ValueError, match=r"shape \(2, 2\)"):
+        opt.learning_rate = np.ones((2, 2))
+    with pytest.raises(TypeError, match=r"learning_rate must be a real number\. .*dtype bool"):
+        optimizers.SGD(np.array(True))
+    with pytest.raises(TypeError, match="learning_rate must be a number"):
+        optimizers.SGD(np.True_)
+    with pytest.raises(TypeError, match="dtype complex128"):
+        optimizers.SGD(np.array(1 + 0j))
+    for bad in (np.array(np.nan), np.array(np.inf)):
+        with pytest.raises(ValueError, match="learning_rate must be finite"):
+            optimizers.SGD(bad)
+    with pytest.raises(ValueError, match="learning_rate must be >= 0"):
+        opt.learning_rate = np.array(-0.1)
+    with pytest.raises(ValueError, match="the learning rate the callable returned must be finite"):
+        optimizers.SGD(lambda: np.array(np.nan)).apply(w.copy(), np.ones(2))

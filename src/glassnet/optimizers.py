@@ -108,6 +108,19 @@ class _LearningRate(float):
         return float, (float(self),)
 
 
+def _check_rate(value, name="learning_rate"):
+    """A learning rate as a float: a real number (``np.float32(0.1)`` too) or a 0-d array of one,
+    ``np.array(0.1)``, which Keras's ``optimizer.learning_rate = ...`` takes (it was a TypeError)."""
+    if isinstance(value, np.ndarray):
+        if value.ndim:
+            raise ValueError(f"{name} must be a number or a 0-d array of one. Received: {name}={value!r:.100} "
+                             f"(an array of shape {value.shape})")
+        if value.dtype.kind not in "iuf":  # (a bool, a complex number, a string)
+            raise TypeError(f"{name} must be a real number. Received: {name}={value!r:.100} (dtype {value.dtype})")
+        value = value[()]
+    return check_number(value, name, low=0)
+
+
 def _unknown_arguments(name, kwargs):
     """The error for constructor arguments no optimizer takes, with tf.keras's old names explained."""
     hints = []
@@ -141,7 +154,7 @@ class Optimizer(Configurable):
                 raise type(exc)(f"learning_rate must be a number, a schedule or its config. Received: "
                                 f"learning_rate={learning_rate!r:.100} ({exc})") from None
         if not isinstance(learning_rate, schedules.LearningRateSchedule) and not callable(learning_rate):
-            learning_rate = check_number(learning_rate, "learning_rate", low=0)  # a float (np.float32 too)
+            learning_rate = _check_rate(learning_rate)
         self._learning_rate = learning_rate
         self.weight_decay = None if weight_decay is None else check_number(weight_decay, "weight_decay", low=0)
         clips = (("clipnorm", clipnorm), ("clipvalue", clipvalue), ("global_clipnorm", global_clipnorm))
@@ -204,7 +217,7 @@ class Optimizer(Configurable):
         if isinstance(lr, schedules.LearningRateSchedule):  # at every step, accumulated ones too (Keras)
             return float(lr(self._iterations))
         if callable(lr):
-            return check_number(lr(), "the learning rate the callable returned", low=0)
+            return _check_rate(lr(), "the learning rate the callable returned")
         return float(lr)
 
     @learning_rate.setter
@@ -217,7 +230,7 @@ class Optimizer(Configurable):
                 "This optimizer was created with a LearningRateSchedule as its learning_rate, "
                 "so its learning rate cannot be set."
             )
-        self._learning_rate = check_number(value, "learning_rate", low=0)
+        self._learning_rate = _check_rate(value)
 
     # -- state -------------------------------------------------------------
     def build(self, size, dtype, slices=None):
