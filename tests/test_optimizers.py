@@ -591,16 +591,34 @@ def test_learning_rate_has_keras_variable_methods():
 def test_learning_rate_numpy_is_in_floatx_as_keras_s_variable():
     # Keras 3: the learning-rate variable has dtype floatx(); under float64 its numpy() is the rate
     # given (numpy() was always float32, and opt.learning_rate = lr.numpy() / 2 moved 0.1 to 0.10000000149 / 2)
-    opt = optimizers.SGD(0.1)
     glassnet.config.set_floatx("float64")
     try:
+        opt = optimizers.SGD(0.1)
         got = opt.learning_rate.numpy()
         assert got.dtype == np.float64 and got == 0.1
         opt.learning_rate = got / 2
         assert opt.learning_rate == 0.05
     finally:
         glassnet.config.set_floatx("float32")
-    assert opt.learning_rate.numpy().dtype == np.float32
+    assert optimizers.SGD(0.1).learning_rate.numpy().dtype == np.float32
+
+
+def test_learning_rate_numpy_keeps_the_floatx_of_the_optimizer_s_creation():
+    # Keras 3.15 (JAX, x64): the variable's dtype is floatx() when the optimizer is made, and stays:
+    # SGD(0.1) made under float32 gives float32 0.1 after set_floatx("float64"), one made under float64
+    # gives float64 after set_floatx("float32"), also once assigned 0.2. glassnet's read floatx() at each call
+    made_in_32 = optimizers.SGD(0.1)
+    glassnet.config.set_floatx("float64")
+    try:
+        made_in_64 = optimizers.SGD(0.1)
+        got = made_in_32.learning_rate.numpy()
+        assert got.dtype == np.float32 and got == np.float32(0.1)
+    finally:
+        glassnet.config.set_floatx("float32")
+    made_in_64.learning_rate = 0.2
+    got = made_in_64.learning_rate.numpy()
+    assert got.dtype == np.float64 and got == 0.2
+    assert optimizers.SGD.from_config(made_in_64.get_config()).learning_rate.numpy().dtype == np.float32  # (Keras's too)
 
 
 # Keras 3.15.1 (JAX): Sequential([Input((4,)), Dense(3, "tanh"), Dense(2)]) with the weights of

@@ -101,8 +101,9 @@ class _LearningRate(float):
         return _LearningRate(self._optimizer._rate(), self._optimizer)
 
     def numpy(self):
-        # in floatx, as Keras's variable (float32 rounded a float64 user's 0.1 to 0.10000000149)
-        return np.dtype(floatx()).type(self)
+        # in the floatx of the optimizer's creation, as Keras's variable, whose dtype is fixed then
+        # (float32 rounded a float64 user's 0.1 to 0.10000000149)
+        return np.dtype(self._optimizer._rate_dtype or floatx()).type(self)
 
     def __reduce__(self):
         return float, (float(self),)
@@ -141,6 +142,8 @@ class Optimizer(Configurable):
     state_names = ()
     #: Keras's moving average of the weights (set in __init__; here for objects pickled before it existed)
     use_ema, ema_momentum, ema_overwrite_frequency, gradient_accumulation_steps = False, 0.99, None, None
+    #: ``learning_rate.numpy()``'s dtype: floatx when the optimizer was made (None: pickled before, floatx now)
+    _rate_dtype = None
 
     def __init__(self, learning_rate=0.001, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
                  use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None, loss_scale_factor=None,
@@ -156,6 +159,7 @@ class Optimizer(Configurable):
         if not isinstance(learning_rate, schedules.LearningRateSchedule) and not callable(learning_rate):
             learning_rate = _check_rate(learning_rate)
         self._learning_rate = learning_rate
+        self._rate_dtype = floatx()
         self.weight_decay = None if weight_decay is None else check_number(weight_decay, "weight_decay", low=0)
         clips = (("clipnorm", clipnorm), ("clipvalue", clipvalue), ("global_clipnorm", global_clipnorm))
         given = [n for n, v in clips if v is not None]
