@@ -371,6 +371,36 @@ def test_clipping_float16_gradients_of_more_weights_than_float16_can_count(names
     np.testing.assert_allclose(w, -1 / np.sqrt(100_000), rtol=1e-3)  # g / ‖g‖, by hand
 
 
+# Keras 3.15 (JAX, float64): SGD(0.1, clip) applied to the variables [1, 2] and [3, 4] with the gradients
+# [bad, 0.5] and [0.1, 0.2]: the weights after the step
+KERAS_NON_FINITE_CLIPS = {
+    ("global_clipnorm", math.inf): [math.nan, math.nan, math.nan, math.nan],
+    ("global_clipnorm", math.nan): [math.nan, math.nan, math.nan, math.nan],
+    ("clipnorm", math.inf): [math.nan, 2.0, 2.99, 3.98],
+    ("clipnorm", math.nan): [math.nan, math.nan, 2.99, 3.98],
+    ("clipvalue", math.inf): [0.9, 1.95, 2.99, 3.98],
+    ("clipvalue", math.nan): [math.nan, 1.95, 2.99, 3.98],
+}
+
+
+@pytest.mark.parametrize("namespace", ["numpy", "torch"])
+@pytest.mark.parametrize("clip, bad", sorted(KERAS_NON_FINITE_CLIPS))
+def test_a_non_finite_gradient_is_clipped_as_keras(clip, bad, namespace):
+    # a norm that is not finite gives no scale: global_clipnorm made the finite entries 0 and an infinite
+    # one NaN (Keras: all NaN), and clipnorm left a NaN variable's finite entries unclipped (Keras: NaN);
+    # either way fit stops as diverged, so the step is made to read as one that diverged. On torch the
+    # norm is taken on the device (no float() of it), to the same weights
+    if namespace == "torch":
+        pytest.importorskip("torch")
+        pytest.importorskip("array_api_compat")
+    with backend.namespace(namespace):
+        opt, w = optimizers.SGD(0.1, **{clip: 1.0}), backend.from_numpy(np.array([1.0, 2.0, 3.0, 4.0]), "float64")
+        opt.build(4, "float64", [slice(0, 2), slice(2, 4)])
+        opt.apply(w, backend.from_numpy(np.array([bad, 0.5, 0.1, 0.2]), "float64"))
+        w = backend.to_numpy(w)
+    np.testing.assert_allclose(w, KERAS_NON_FINITE_CLIPS[clip, bad], rtol=1e-12)
+
+
 def test_a_callable_learning_rate_must_return_a_non_negative_number():
     opt = optimizers.SGD(lambda: -0.1)
     with pytest.raises(ValueError, match="learning rate the callable returned must be >= 0"):

@@ -50,17 +50,26 @@ def _norm(g):
     return scale * math.sqrt(float(xp.sum(gs * gs)))
 
 
-def _clip_norm(g, limit):
-    """Scale ``g`` in place to the norm ``limit`` where its norm is above it."""
+def _clip_norm(g, limit, nan_if_infinite=False):
+    """Scale ``g`` in place to the norm ``limit`` where its norm is above it.
+
+    As Keras, a gradient whose norm is NaN becomes all NaN (its finite entries are not left
+    unclipped), and one whose norm is infinite too with ``nan_if_infinite`` (global_clipnorm: no
+    scale); otherwise (clipnorm) an infinite norm scales by 0: finite entries 0, infinite ones NaN.
+    Either way fit then stops as diverged.
+    """
     if numpy_dtype(g) == np.float16:  # in float32: float16's Σ(g/max|g|)² of 10^5 equal g was inf, and g became 0
         g32 = astype(g, "float32")
-        _clip_norm(g32, limit)
+        _clip_norm(g32, limit, nan_if_infinite)
         g[...] = g32
         return
     if isinstance(g, np.ndarray):
         norm = _norm(g)
-        if norm > limit:
-            g *= limit / norm
+        if math.isnan(norm) or (nan_if_infinite and math.isinf(norm)):
+            g[...] = math.nan
+        elif norm > limit:
+            with np.errstate(invalid="ignore"):  # an infinite norm: inf · 0 is NaN
+                g *= limit / norm
         return
     # other namespaces: _norm on the device, as float() of it would wait for the device twice
     # a variable and step; a factor of 1 where the norm is within the limit leaves g as it is
@@ -69,7 +78,9 @@ def _clip_norm(g, limit):
     finite = xp.isfinite(scale)
     gs = g / xp.where(finite & (scale > 0), scale, xp.ones_like(scale))
     norm = xp.where(finite, scale * xp.sqrt(xp.sum(gs * gs)), scale)
-    g *= limit / xp.where(norm > limit, norm, limit)
+    factor = limit / xp.where(norm > limit, norm, xp.full_like(norm, limit))
+    no_scale = xp.isnan(norm) | xp.isinf(norm) if nan_if_infinite else xp.isnan(norm)
+    g *= xp.where(no_scale, xp.full_like(factor, math.nan), factor)
 
 
 def _square(g, out):
@@ -370,7 +381,7 @@ class Optimizer(Configurable):
             for part in self.slices:
                 _clip_norm(g[part], self.clipnorm)
         elif self.global_clipnorm:
-            _clip_norm(g, self.global_clipnorm)
+            _clip_norm(g, self.global_clipnorm, nan_if_infinite=True)
         elif self.clipvalue:
             get_namespace().clip(g, -self.clipvalue, self.clipvalue, out=g)
 
