@@ -60,7 +60,8 @@ CONSTRUCTORS = [
     (lambda v: metrics.TopKCategoricalAccuracy(k=v), "k", not_positive_ints),
     (lambda v: metrics.Precision(thresholds=v), "thresholds",
      st.one_of(st.just(np.array(0.45)), st.just([]), st.just([0.5, 1.5]), non_finite, outside_unit, st.text(max_size=2))),
-    (lambda v: metrics.BinaryAccuracy(threshold=v), "threshold", _bad_real(outside_unit)),
+    # any finite number, as Keras (0 on logits): only non-numbers and NaN/inf are refused
+    (lambda v: metrics.BinaryAccuracy(threshold=v), "threshold", st.one_of(not_numbers, non_finite)),
     (lambda v: metrics.AUC(num_thresholds=v), "num_thresholds", st.one_of(st.integers(max_value=1), st.floats(),
                                                                          st.text(max_size=2))),
 ]

@@ -84,7 +84,7 @@ def test_a_column_of_sample_weights_is_one_weight_per_sample():
     (lambda: metrics.MeanSquaredError().update_state(np.zeros(4), np.zeros(4), np.ones(3)), "sample_weight"),
     (lambda: metrics.CategoricalAccuracy().update_state(np.array([0, 1]), np.eye(2)), "SparseCategoricalAccuracy"),
     (lambda: metrics.Precision().update_state(np.zeros((2, 3)), np.zeros((2, 2))), "same shape"),
-    (lambda: metrics.BinaryAccuracy(threshold=1.5), "threshold"),
+    (lambda: metrics.BinaryAccuracy(threshold=float("nan")), "threshold"),
 ])
 def test_mismatched_inputs_are_refused_by_name(call, match):
     with pytest.raises(ValueError, match=match):
@@ -94,6 +94,21 @@ def test_mismatched_inputs_are_refused_by_name(call, match):
 def test_binary_accuracy_threshold_must_be_a_number():
     with pytest.raises(TypeError, match="threshold"):
         metrics.BinaryAccuracy(threshold="a")
+
+
+def test_binary_accuracy_takes_any_finite_threshold_as_keras():
+    # 0 on logits is the common case; [0, 1] only was refused. Keras 3.15 (float64) on these:
+    # BinaryAccuracy(threshold=0.0) -> 0.5, threshold=-1.0 -> 0.25, binary_accuracy(threshold=0.0) -> [1, 1, 0, 0]
+    y, logits = np.array([1.0, 0.0, 1.0, 0.0]), np.array([0.3, -0.2, -1.5, 2.0])
+    assert metrics.BinaryAccuracy(threshold=0.0)(y, logits) == 0.5
+    assert metrics.BinaryAccuracy(threshold=-1.0)(y, logits) == 0.25
+    assert metrics.binary_accuracy(y, logits, threshold=0.0).tolist() == [1.0, 1.0, 0.0, 0.0]
+    assert metrics.BinaryAccuracy(threshold=2.5)(y, logits) == 0.5  # above every output: all predicted 0
+    for bad in (float("nan"), float("inf"), -float("inf")):
+        with pytest.raises(ValueError, match="threshold must be finite"):
+            metrics.BinaryAccuracy(threshold=bad)
+        with pytest.raises(ValueError, match="threshold must be finite"):
+            metrics.binary_accuracy(y, logits, threshold=bad)
 
 
 def test_confusion_matrix_and_accuracy_refuse_what_they_would_misread():

@@ -289,7 +289,7 @@ class BinaryAccuracy(Metric):
     name = "binary_accuracy"
 
     def __init__(self, name=None, dtype=None, threshold=0.5):  # Keras's order
-        self.threshold = check_number(threshold, "threshold", low=0, high=1)
+        self.threshold = check_number(threshold, "threshold")  # any finite number, as Keras (0 on logits)
         super().__init__(name=name, dtype=dtype)
 
     def get_config(self):
@@ -1234,7 +1234,7 @@ def binary_accuracy(y_true, y_pred, threshold=0.5):
     Y, A = _same_rank(_numbers(y_true, "y_true"), _numbers(y_pred, "y_pred"))
     if Y.shape != A.shape:  # broadcast, they were compared as a table (or NumPy's broadcast error)
         raise ValueError(f"y_true and y_pred must have the same shape. Received {Y.shape} and {A.shape}.")
-    return ((A > check_number(threshold, "threshold", low=0, high=1)) == Y).astype(np.float64)
+    return ((A > check_number(threshold, "threshold")) == Y).astype(np.float64)
 
 
 def categorical_accuracy(y_true, y_pred):
