@@ -410,6 +410,18 @@ def test_loss_and_metric_functions_give_keras_s_per_sample_values():
                                                                         [0, 0, 0], [1, 0, 1]]
     assert metrics.top_k_categorical_accuracy(onehot, P, k=2).tolist() == \
         metrics.sparse_top_k_categorical_accuracy(labels, P, k=2).tolist()
+    # Keras's shapes (its squeeze_or_expand_to_same_rank expands a vector): y (n,) against p (n, 1), or
+    # y (n, 1) against p (n,), gives (n, 1), where a (n,) was returned; the sparse top-k keeps labels' (n, 1)
+    y, p = np.array([1.0, 0.0, 1.0]), np.array([[0.7], [0.6], [0.2]])
+    assert metrics.binary_accuracy(y, p).tolist() == [[1.0], [0.0], [0.0]]  # Keras 3.15
+    assert metrics.binary_accuracy(y[:, None], p[:, 0], threshold=0.65).tolist() == [[1.0], [1.0], [0.0]]
+    assert metrics.binary_accuracy(y[:2].reshape(1, 2), p[:2].reshape(1, 2, 1)).shape == (1, 2)  # squeezed
+    scores = np.array([[0.1, 0.5, 0.4], [0.3, 0.3, 0.4], [0.2, 0.7, 0.1], [0.25, 0.2, 0.3]])
+    assert metrics.sparse_top_k_categorical_accuracy(np.array([[1], [2], [1], [0]]), scores, k=1).tolist() == \
+        [[1.0], [1.0], [1.0], [0.0]]
+    ids = np.argsort(-scores, axis=1)
+    assert metrics.sparse_top_k_categorical_accuracy(np.array([[1], [2], [1], [0]]), ids, k=1,
+                                                     from_sorted_ids=True).tolist() == [[1.0], [1.0], [1.0], [0.0]]
     with pytest.raises(TypeError, match="ignore_class must be an integer"):
         losses.sparse_categorical_crossentropy(labels, P, ignore_class="0")
     with pytest.raises(ValueError, match="axis must be -1"):

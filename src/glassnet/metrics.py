@@ -1274,24 +1274,27 @@ def top_k_categorical_accuracy(y_true, y_pred, k=5):
 
 def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5, from_sorted_ids=False):
     """1.0 per sample whose integer label is among its ``k`` largest outputs (Keras's); with
-    ``from_sorted_ids=True``, among the first ``k`` of its row of sorted class ids."""
-    Y, A = _labels_per_row(_numbers(y_true, "y_true"), _numbers(y_pred, "y_pred"))
+    ``from_sorted_ids=True``, among the first ``k`` of its row of sorted class ids. Of the
+    labels' shape, as Keras: ``(n,)`` or ``(n, 1)``."""
+    Y = _numbers(y_true, "y_true")
+    shape, (Y, A) = Y.shape, _labels_per_row(Y, _numbers(y_pred, "y_pred"))
     k = check_positive_int(k, "k")
     if A.ndim < 2:  # (one row of scores needs a label of shape (), which has no rows to rank)
         raise ValueError(f"y_pred must hold rows of scores, shape (n_samples, n_classes). Received shape {A.shape}.")
     if check_bool(from_sorted_ids, "from_sorted_ids"):
-        return _in_sorted_ids(Y, A, k).astype(np.float64).reshape(Y.shape)
+        return _in_sorted_ids(Y, A, k).astype(np.float64).reshape(shape)
     if not np.all((Y >= 0) & (Y < A.shape[-1]) & (Y == np.round(Y))):
         raise ValueError(f"y_true must hold integer labels 0..{A.shape[-1] - 1} for {A.shape[-1]} outputs.")
-    return _in_top_k(Y, A, k).astype(np.float64)
+    return _in_top_k(Y, A, k).astype(np.float64).reshape(shape)
 
 
 def _same_rank(Y, A):
-    """Keras's ``squeeze_or_expand_to_same_rank``: a trailing axis of 1 dropped from the longer."""
+    """Keras's ``squeeze_or_expand_to_same_rank``: where the ranks differ by one and the longer
+    ends in an axis of 1, a vector ``(n,)`` gains that axis (``(n, 1)``), else the longer loses it."""
     if Y.ndim == A.ndim + 1 and Y.shape[-1] == 1:
-        return Y[..., 0], A
+        return (Y, A[..., None]) if A.ndim == 1 else (Y[..., 0], A)
     if A.ndim == Y.ndim + 1 and A.shape[-1] == 1:
-        return Y, A[..., 0]
+        return (Y[..., None], A) if Y.ndim == 1 else (Y, A[..., 0])
     return Y, A
 
 
