@@ -381,7 +381,15 @@ def test_ignore_class_by_hand_from_logits_and_when_every_sample_is_ignored():
     for reduction in ("sum_over_batch_size", "sum", "mean_with_sample_weight"):
         loss = losses.SparseCategoricalCrossentropy(ignore_class=-1, reduction=reduction)
         assert loss(np.full(5, -1), P) == 0.0
+        assert not np.signbit(loss(np.full(5, -1), P))  # +0.0, as Keras
         assert not np.any(loss.gradient(np.full(5, -1), P))
+    # an ignored sample's loss is +0.0, as Keras's where(mask, loss, 0.0): its zero one-hot row gave −Σ 0 · log ŷ = −0.0
+    for from_logits, outputs in ((False, P), (True, np.log(P) + 0.3), (True, np.log(P) - 30)):
+        for per_sample in (losses.sparse_categorical_crossentropy(labels, outputs, from_logits, ignore_class=-1),
+                           losses.SparseCategoricalCrossentropy(from_logits, ignore_class=-1, reduction=None)(
+                               labels, outputs, sample_weight=WP)):
+            assert per_sample[[2, 4]].tolist() == [0.0, 0.0]
+            assert not np.signbit(per_sample).any()
 
 
 # (reduction, ignore_class, labels, weighted) -> as KERAS_FITS, with a softmax layer of 3 units and

@@ -756,7 +756,8 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
         return Y, A, weights
 
     def __call__(self, y_true, y_pred, sample_weight=None):
-        return super().__call__(*self._masked(y_true, y_pred, sample_weight))
+        # + 0.0: an ignored sample's loss is 0.0, as Keras's where(mask, loss, 0), not the −0.0 of −Σ 0 · log ŷ
+        return super().__call__(*self._masked(y_true, y_pred, sample_weight)) + 0.0
 
     def gradient(self, Y, A, sample_weight=None):
         return super().gradient(*self._masked(Y, A, sample_weight))
