@@ -75,6 +75,48 @@ def test_reduction_none_returns_the_weighted_per_sample_losses_in_the_batch_s_sh
     np.testing.assert_array_equal(loss(Y3, A3), losses.mean_squared_error(Y3, A3))
 
 
+# per-position ("temporal") weights (n, m) for outputs (n, m, k), as Keras 3.15 in float64 (JAX_ENABLE_X64):
+# keras.losses.<cls>(reduction=r, dtype="float64")(targets, PS, sample_weight=WS)
+PS = np.array([[[0.7, 0.2, 0.1], [0.1, 0.3, 0.6], [0.2, 0.5, 0.3]],
+               [[0.25, 0.5, 0.25], [0.05, 0.05, 0.9], [0.6, 0.3, 0.1]]])
+LS = np.array([[0, 2, 1], [1, 2, 0]])  # the labels, one per position
+WS = np.array([[1.0, 0.5, 2.0], [3.0, 1.5, 0.0]])
+PER_POSITION = {  # reduction -> (cross-entropy, MSE)
+    "sum_over_batch_size": (0.7059774053513656, 0.12097222222222222),
+    "sum": (4.235864432108193, 0.7258333333333333),
+    "mean_with_sample_weight": (0.5294830540135241, 0.09072916666666667)}
+PER_POSITION_NONE = ([[0.3566749439387323, 0.25541281188299536, 1.3862943611198906],
+                      [2.0794415416798357, 0.15804077348673942, 0.0]],
+                     [[0.046666666666666676, 0.043333333333333335, 0.2533333333333333], [0.375, 0.0075, 0.0]])
+
+
+def test_per_position_weights_of_sequence_outputs_are_keras_s():
+    # weights (n, m) for outputs (n, m, k) were refused: "sample_weight must hold one weight per sample (2,)"
+    onehot = np.eye(3)[LS]
+    for reduction, (ce, mse) in PER_POSITION.items():
+        assert losses.SparseCategoricalCrossentropy(reduction=reduction)(LS, PS, sample_weight=WS) == \
+            pytest.approx(ce, rel=1e-12)
+        assert losses.CategoricalCrossentropy(reduction=reduction)(onehot, PS, sample_weight=WS) == \
+            pytest.approx(ce, rel=1e-12)
+        assert losses.MeanSquaredError(reduction=reduction)(onehot, PS, sample_weight=WS) == \
+            pytest.approx(mse, rel=1e-12)
+    np.testing.assert_allclose(losses.SparseCategoricalCrossentropy(reduction=None)(LS, PS, sample_weight=WS),
+                               PER_POSITION_NONE[0], rtol=1e-12)
+    np.testing.assert_allclose(losses.MeanSquaredError(reduction=None)(onehot, PS, sample_weight=WS),
+                               PER_POSITION_NONE[1], rtol=1e-12)
+    # the gradient: each position's own weight (against finite differences of the loss)
+    loss = losses.MeanSquaredError(reduction="mean_with_sample_weight")
+    numeric, h = np.zeros_like(PS), 1e-6
+    for i in np.ndindex(PS.shape):
+        up, down = PS.copy(), PS.copy()
+        up[i] += h
+        down[i] -= h
+        numeric[i] = (loss(onehot, up, sample_weight=WS) - loss(onehot, down, sample_weight=WS)) / (2 * h)
+    np.testing.assert_allclose(loss.gradient(onehot, PS, sample_weight=WS), numeric, atol=1e-9)
+    with pytest.raises(ValueError, match="sample_weight must hold one weight per sample"):
+        losses.MeanSquaredError()(onehot, PS, sample_weight=WS[:, :2])  # neither (n,) nor (n, m)
+
+
 @pytest.mark.parametrize("cls", sorted(losses.CLASSES.values(), key=lambda cls: cls.__name__))
 def test_every_loss_takes_keras_s_reductions_and_names_the_valid_ones(cls):
     for reduction in losses.REDUCTIONS:

@@ -279,11 +279,16 @@ def _rows(Y, A, sample_weight):
     """``(Y, A, weights)`` with the outputs as rows (n, k), as the losses compute them. As Keras,
     a loss is the mean over the last axis, averaged over the others: a 1-D vector is one row
     (MSE of [1, 2, 3] and [1, 2, 4] is 1/3, and the per-row reduction made it 1/9 or an
-    IndexError), (n, m, k) outputs are n·m rows, each with its sample's weight."""
+    IndexError), (n, m, k) outputs are n·m rows, each with its sample's weight, or with its own
+    from weights of shape (n, m) (Keras's per-position, "temporal" sample weights)."""
     if len(A.shape) == 2:  # the model's batches: one shape comparison
         return Y, A, _weights_like(sample_weight, A.shape[0], A)
     k = A.shape[-1]
     n = 1 if len(A.shape) == 1 else A.shape[0]
+    if len(A.shape) > 2 and tuple(getattr(sample_weight, "shape", np.shape(sample_weight))) == tuple(A.shape[:-1]):
+        n = math.prod(A.shape[:-1])  # one weight per row
+        sample_weight = get_namespace(sample_weight).reshape(sample_weight, (n,)) \
+            if hasattr(sample_weight, "__dlpack__") else np.reshape(sample_weight, (n,))
     weights = _weights_like(sample_weight, n, A)
     xp = get_namespace(A)  # xp.reshape: array-api-strict's arrays have no reshape method
     Y, A = xp.reshape(Y, (-1, k)), xp.reshape(A, (-1, k))
