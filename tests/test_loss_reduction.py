@@ -434,6 +434,44 @@ def test_ignore_class_by_hand_from_logits_and_when_every_sample_is_ignored():
             assert not np.signbit(per_sample).any()
 
 
+# ignore_class with labels (n, m) for outputs (n, m, k): a mask per position, as Keras 3.15 in float64:
+# keras.losses.SparseCategoricalCrossentropy(ignore_class=-1, reduction=r, dtype="float64")(LS_IGNORED, PS[, WS])
+LS_IGNORED = np.array([[0, -1, 1], [1, -1, 0]])
+IGNORED_POSITIONS = {  # reduction -> (plain, weighted): the batch means are over the 4 kept positions
+    "sum_over_batch_size": (0.5634487322061533, 0.9556027116846147),
+    "sum": (2.2537949288246137, 3.8224108467384585),
+    "mean_with_sample_weight": (0.5634487322061534, 0.6370684744564098)}
+
+
+def test_ignore_class_masks_each_position_of_sequence_outputs_as_keras():
+    # outputs (n, m, k) were refused: "ignore_class takes outputs of shape (n_samples, n_classes)"
+    for reduction, (plain, weighted) in IGNORED_POSITIONS.items():
+        loss = losses.SparseCategoricalCrossentropy(ignore_class=-1, reduction=reduction)
+        assert loss(LS_IGNORED, PS) == pytest.approx(plain, rel=1e-12)
+        assert loss(LS_IGNORED[..., None], PS) == pytest.approx(plain, rel=1e-12)  # labels (n, m, 1)
+        assert loss(LS_IGNORED, PS, sample_weight=WS) == pytest.approx(weighted, rel=1e-12)
+        logits = losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=-1, reduction=reduction)
+        assert logits(LS_IGNORED, np.log(PS) + 0.3) == pytest.approx(plain, rel=1e-12)
+    unreduced = losses.SparseCategoricalCrossentropy(ignore_class=-1, reduction=None)
+    np.testing.assert_allclose(unreduced(LS_IGNORED, PS), [[0.3566749439387323, 0.0, 0.6931471805599453],
+                                                           [0.6931471805599453, 0.0, 0.5108256237659905]], rtol=1e-12)
+    np.testing.assert_allclose(losses.sparse_categorical_crossentropy(LS_IGNORED, PS, ignore_class=-1),
+                               unreduced(LS_IGNORED, PS), rtol=1e-12)
+    np.testing.assert_allclose(unreduced(LS_IGNORED, PS, sample_weight=WS),
+                               [[0.3566749439387323, 0.0, 1.3862943611198906], [2.0794415416798357, 0.0, 0.0]],
+                               rtol=1e-12)
+    assert losses.SparseCategoricalCrossentropy(ignore_class=-1)(np.full((2, 3), -1), PS) == 0.0
+    # the gradient, as jax.grad of Keras's loss: 0 at the ignored positions, the mean over the kept ones
+    loss = losses.SparseCategoricalCrossentropy(ignore_class=-1)
+    np.testing.assert_allclose(loss.gradient(LS_IGNORED, PS),
+                               [[[-0.10714285714285715, 0.25, 0.25], [0.0, 0.0, 0.0], [0.25, -0.25, 0.25]],
+                                [[0.25, -0.25, 0.25], [0.0, 0.0, 0.0], [-1 / 6, 0.25, 0.25]]], rtol=1e-12, atol=1e-15)
+    weighted = losses.SparseCategoricalCrossentropy(ignore_class=-1, reduction="mean_with_sample_weight")
+    np.testing.assert_allclose(weighted.gradient(LS_IGNORED, PS, sample_weight=WS),
+                               [[[-0.07142857142857145, 1 / 6, 1 / 6], [0.0, 0.0, 0.0], [1 / 3, -1 / 3, 1 / 3]],
+                                [[0.5, -0.5, 0.5], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]], rtol=1e-12, atol=1e-15)
+
+
 # (reduction, ignore_class, labels, weighted) -> as KERAS_FITS, with a softmax layer of 3 units and
 # keras.losses.SparseCategoricalCrossentropy(ignore_class=..., reduction=...)
 KERAS_IGNORED_FITS = {

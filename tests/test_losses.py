@@ -429,8 +429,10 @@ def test_sparse_loss_takes_a_label_per_position_of_sequence_outputs_as_keras():
                                losses.CategoricalCrossentropy().gradient(np.eye(5)[labels], P))
     with pytest.raises(ValueError, match=r"targets \(4, 2\) and outputs \(4, 3, 5\)"):
         sparse(labels[:, :2], P)
-    with pytest.raises(ValueError, match=r"ignore_class takes outputs of shape \(n_samples, n_classes\)"):
-        losses.SparseCategoricalCrossentropy(ignore_class=1)(labels, P)
+    # ignore_class masks each position, as Keras: the mean over the positions not labelled 1 (refused before)
+    kept = labels != 1
+    by_hand = -np.mean(np.log(np.take_along_axis(P, labels[..., None], axis=-1)[..., 0][kept]))
+    assert losses.SparseCategoricalCrossentropy(ignore_class=1)(labels, P) == pytest.approx(by_hand, rel=1e-12)
 
 
 def test_sample_weights_as_a_column_a_list_or_a_number_are_one_weight_per_sample():

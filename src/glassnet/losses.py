@@ -707,7 +707,8 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
     training step is the same as for :class:`CategoricalCrossentropy`.
 
     ``ignore_class`` (Keras's): the samples labelled so (a "void" class, which may lie
-    outside the classes: -1 or 255) count with weight 0, as Keras's mask. For the batch
+    outside the classes: -1 or 255) count with weight 0, as Keras's mask (for outputs
+    ``(n, m, k)`` and labels ``(n, m)``, position by position: sequences, segmentation). For the batch
     means (``"sum_over_batch_size"``, ``"mean"``) the mean is over the kept samples:
     ``Σ_kept w_i J_i / n_kept`` (0 when none is kept); ``"mean_with_sample_weight"``
     divides by ``Σ_kept w_i``. Their labels are one-hot rows of their class, or zero rows
@@ -749,16 +750,18 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
         if self.ignore_class is None:
             return Y, A, sample_weight
         Y, A = _pair(self, Y, A)
-        if len(A.shape) != 2:
-            raise ValueError(f"Loss {self.name!r}: ignore_class takes outputs of shape (n_samples, n_classes). "
-                             f"Received outputs {tuple(A.shape)}.")
-        weights = self._kept(Y)
-        if self.reduction in _BATCH_MEAN:
-            kept = float(get_namespace(weights).sum(weights))
+        if len(A.shape) < 2:
+            raise ValueError(f"Loss {self.name!r}: ignore_class takes outputs of shape (n_samples, n_classes) or "
+                             f"(n_samples, ..., n_classes). Received outputs {tuple(A.shape)}.")
+        xp = get_namespace(A)
+        weights = self._kept(xp.reshape(Y, (-1, A.shape[-1])))  # one per position of (n, m, k) outputs, as Keras
+        if self.reduction in _BATCH_MEAN:  # the mean over the kept positions
+            kept = float(xp.sum(weights))
             weights = weights * (weights.shape[0] / kept if kept else 0.0)
         if sample_weight is not None:
-            weights = weights * _weights_like(sample_weight, weights.shape[0], A)
-        return Y, A, weights
+            _, _, w = _rows(Y, A, sample_weight)  # (n,) or (n, m) weights, one per position
+            weights = weights * w
+        return Y, A, xp.reshape(weights, tuple(A.shape[:-1]))
 
     def __call__(self, y_true, y_pred, sample_weight=None):
         # + 0.0: an ignored sample's loss is 0.0, as Keras's where(mask, loss, 0), not the −0.0 of −Σ 0 · log ŷ
