@@ -731,3 +731,29 @@ def test_help_shows_each_metrics_arguments_not_the_metaclass_call():
     assert str(inspect.signature(Counted)) == "(name='counted', start=0, **kwargs)"
     assert Counted().name == "counted"  # the metaclass still runs reset_state after __init__
     assert str(inspect.signature(metrics.Precision())) == "(y_true, y_pred, sample_weight=None)"
+
+
+def test_metrics_count_each_position_of_sequence_outputs_with_per_position_weights_as_keras():
+    # outputs (n, m, k) were refused: "y_true and y_pred must have one row per sample". Keras 3.15 on these;
+    # by hand: the argmaxes [[0, 2, 1], [1, 2, 0]] hit 4 of 6 positions, weighing 1 + 2 + 1.5 + 0 = 4.5 of 8
+    P = np.array([[[0.7, 0.2, 0.1], [0.1, 0.3, 0.6], [0.2, 0.5, 0.3]],
+                  [[0.25, 0.5, 0.25], [0.05, 0.05, 0.9], [0.6, 0.3, 0.1]]])
+    labels = np.array([[0, 1, 1], [2, 2, 0]])
+    W, Wn = np.array([[1.0, 0.5, 2.0], [3.0, 1.5, 0.0]]), np.array([2.0, 0.5])
+    Y = np.eye(3)[labels]
+    expected = {  # weights -> categorical accuracy, MSE, binary accuracy (Keras)
+        None: (4 / 6, 0.14055556803941727, 0.7777777910232544),
+        "per position": (4.5 / 8, 0.16572916945132107, 0.7500000223517411),
+        "per sample": (5 / 7.5, 0.14822223782539368, 0.7111111283302307)}
+    for key, (accuracy, mse, binary) in expected.items():
+        w = {None: None, "per position": W, "per sample": Wn}[key]
+        assert metrics.CategoricalAccuracy()(Y, P, sample_weight=w) == pytest.approx(accuracy, rel=1e-6)
+        assert metrics.SparseCategoricalAccuracy()(labels, P, sample_weight=w) == pytest.approx(accuracy, rel=1e-6)
+        assert metrics.MeanSquaredError()(Y, P, sample_weight=w) == pytest.approx(mse, rel=1e-6)
+        assert metrics.BinaryAccuracy()(Y, P, sample_weight=w) == pytest.approx(binary, rel=1e-6)
+    assert metrics.SparseCategoricalAccuracy()(labels[..., None], P, sample_weight=W) == pytest.approx(4.5 / 8)
+    # the cross-entropy metric with per-position weights, as Keras 3.15 in float64 (labels [[0, 2, 1], [1, 2, 0]])
+    assert metrics.CategoricalCrossentropy()(np.eye(3)[[[0, 2, 1], [1, 2, 0]]], P, sample_weight=W) == \
+        pytest.approx(0.5294830540135242, rel=1e-12)
+    with pytest.raises(ValueError, match="sample_weight must hold one weight per sample"):
+        metrics.MeanSquaredError()(Y, P, sample_weight=W[:, :2])

@@ -10,6 +10,7 @@ label arrays.
 """
 
 import inspect
+import math
 import numbers
 import types
 import warnings
@@ -59,10 +60,24 @@ def _no_nan(Y):
         raise ValueError("y_true contains NaN values; remove or impute them first.")
 
 
-def _align(Y, A, sample_weight, labels=False):
+def _positions(Y, A, sample_weight):
+    """Outputs ``(n, m, k)`` (sequences) as ``n·m`` rows, as Keras's metrics average them: each
+    row with its sample's weight (``(n,)``) or its own (per-position weights ``(n, m)``)."""
+    rows = math.prod(A.shape[:-1])
+    if sample_weight is not None:
+        w = _numbers(sample_weight, "sample_weight")
+        if w.shape == A.shape[:-1]:
+            sample_weight = w.reshape(rows)
+        else:
+            sample_weight = np.repeat(_weights(w, A.shape[0]), rows // A.shape[0])
+    return Y.reshape(rows, -1), A.reshape(rows, -1), sample_weight
+
+
+def _align(Y, A, sample_weight, labels=False, positions=False):
     """``Y`` and ``A`` as ``(n, k)`` arrays of one shape, ``sample_weight`` as ``(n,)``
     or None; a 1-D array is one column, as Keras lines up ranks. ``labels``: ``Y``
-    may instead hold one integer label per row (sparse categorical accuracy)."""
+    may instead hold one integer label per row (sparse categorical accuracy). ``positions``:
+    outputs ``(n, m, k)`` become rows (:func:`_positions`)."""
     if sample_weight is None and type(Y) is np.ndarray and type(A) is np.ndarray and Y.ndim == 2 \
             and Y.shape == A.shape and Y.dtype.kind in "fiub" and A.dtype.kind in "fiub":
         _no_nan(Y)
@@ -70,6 +85,8 @@ def _align(Y, A, sample_weight, labels=False):
     Y, A = _numbers(Y, "y_true"), _numbers(A, "y_pred")
     _no_nan(Y)
     shapes = f"{Y.shape} and {A.shape}"
+    if positions and A.ndim > 2 and (Y.shape[:-1] == A.shape[:-1] or labels and Y.shape == A.shape[:-1]):
+        Y, A, sample_weight = _positions(Y, A, sample_weight)
     if A.ndim == 1:
         A = A[:, None]
     if Y.ndim == 1:
@@ -252,8 +269,9 @@ class Metric(metaclass=_ResetAfterInit):
         raise NotImplementedError
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        """Add a batch: targets ``y_true`` and outputs ``y_pred`` (Keras's names)."""
-        Y, A, sample_weight = _align(y_true, y_pred, sample_weight)
+        """Add a batch: targets ``y_true`` and outputs ``y_pred`` (Keras's names); outputs
+        ``(n, m, k)`` count each position, with weights ``(n,)`` or per position ``(n, m)``."""
+        Y, A, sample_weight = _align(y_true, y_pred, sample_weight, positions=True)
         self._accumulate(self.values(Y, A), sample_weight)
 
     def _accumulate(self, v, sample_weight):
@@ -330,7 +348,7 @@ class CategoricalAccuracy(_NameFirst):
     def update_state(self, y_true, y_pred, sample_weight=None):
         if sample_weight is not None:
             return super().update_state(y_true, y_pred, sample_weight)
-        Y, A, _ = _align(y_true, y_pred, None)
+        Y, A, _ = _align(y_true, y_pred, None, positions=True)
         self.total += np.count_nonzero(A.argmax(axis=-1) == Y.argmax(axis=-1))
         self.count += A.shape[0]
 
@@ -347,7 +365,7 @@ class SparseCategoricalAccuracy(_NameFirst):
     _zero_rows = False
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        Y, A, sample_weight = _align(y_true, y_pred, sample_weight, labels=True)
+        Y, A, sample_weight = _align(y_true, y_pred, sample_weight, labels=True, positions=True)
         predicted = A.argmax(axis=-1)
         if Y.shape == A.shape and A.shape[1] > 1:  # one-hot, as fit passes the targets
             hit = predicted == Y.argmax(axis=-1)
