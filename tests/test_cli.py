@@ -436,6 +436,21 @@ def test_descend_of_one_step_says_one_step(tmp_path, monkeypatch, capsys):
     assert lines[3].startswith("verdict:")
 
 
+def test_an_empty_entry_in_a_list_of_numbers_is_refused(tmp_path, monkeypatch, capsys):
+    # "1,,2" was read as (1, 2): a missing value passed silently for two starting values
+    for x0 in ("1,,2", "1,2,", ",1,2", "1, ,2"):
+        result = call("descend", "x1**2 + x2**2", "--x0", x0, "--steps", "1", cwd=tmp_path,
+                      monkeypatch=monkeypatch, capsys=capsys)
+        assert_one_line_error(result)
+        assert "--x0: an entry between commas is empty" in result.stderr and "verdict" not in result.stdout
+    result = call("explain", "--x", "1,,2", "--y", "1", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert_one_line_error(result)
+    assert "--x: an entry between commas is empty" in result.stderr
+    result = call("descend", "x1**2 + x2**2", "--x0", "1, 2", "--steps", "1", cwd=tmp_path,
+                  monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0 and "x0 = (1, 2)" in result.stdout
+
+
 def test_descend_from_outside_the_domain_is_a_one_line_error(tmp_path, monkeypatch, capsys):
     result = call("descend", "log(x)", "--x0", "-1", "--steps", "2", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
     assert_one_line_error(result)

@@ -68,9 +68,13 @@ def _compile(model, jit_compile=False, **kwargs):
 
 
 def _floats(text, name):
-    """'0.05,0.1' -> array([0.05, 0.1])."""
+    """'0.05,0.1' -> array([0.05, 0.1]); an empty entry ('1,,2', '1,2,') is refused, not skipped."""
+    entries = str(text).replace(";", ",").split(",")
+    if len(entries) > 1 and not all(v.strip() for v in entries):
+        raise CommandError(f"{name}: an entry between commas is empty; expected comma-separated numbers such "
+                           f"as 1,2.5. Received: {text!r}")
     try:
-        values = np.array([float(v) for v in str(text).replace(";", ",").split(",") if v.strip()], dtype=np.float64)
+        values = np.array([float(v) for v in entries if v.strip()], dtype=np.float64)
     except ValueError:
         raise CommandError(f"{name}: expected comma-separated numbers such as 1,2.5. Received: {text!r}") from None
     if values.size == 0 or not np.isfinite(values).all():
