@@ -150,6 +150,33 @@ def test_a_misspelt_name_gets_a_hint(text, hint):
     assert str(caught.value).startswith(f"Cannot use {hint} in the expression {text!r}: only numbers, the variable x")
 
 
+@pytest.mark.parametrize("text, name, hint", [
+    # 'sinh(x)' was answered "did you mean 'sin'?", 'min(x, 1)' too: a real function that is
+    # missing, not a misspelling
+    ("sinh(x)", "sinh", "; write (exp(x) - exp(-x))/2"), ("cosh(x) + 1", "cosh", "; write (exp(x) + exp(-x))/2"),
+    ("log10(x)", "log10", "; write log(x)/log(10)"), ("pow(x, 2)", "pow", "; write a**b for pow(a, b)"),
+    ("asin(x)", "asin", ""), ("min(x, 1)", "min", ""), ("floor(x)", "floor", ""), ("2*acos", "acos", ""),
+])
+def test_a_function_the_parser_lacks_is_named_as_missing(text, name, hint):
+    with pytest.raises(ValueError) as caught:
+        parse(text)
+    assert str(caught.value) == (f"Cannot use {name} in the expression {text!r}: {name} is not among the functions "
+                                 f"sin cos tan exp log sqrt abs tanh{hint}.")
+
+
+@pytest.mark.parametrize("name, reference", [
+    ("sinh", math.sinh), ("cosh", math.cosh), ("log10", math.log10), ("log2", math.log2),
+    ("cot", lambda v: math.cos(v) / math.sin(v)), ("sec", lambda v: 1 / math.cos(v)), ("csc", lambda v: 1 / math.sin(v)),
+])
+def test_the_suggested_spelling_computes_the_missing_function(name, reference):
+    with pytest.raises(ValueError) as caught:
+        parse(f"{name}(x)")
+    spelling = str(caught.value).split("; write ")[1].removesuffix(".")
+    f = parse(spelling)
+    assert f(0.7) == pytest.approx(reference(0.7), rel=1e-14)
+    assert f.gradient(0.7) == pytest.approx((reference(0.7 + 1e-6) - reference(0.7 - 1e-6)) / 2e-6, rel=1e-8)
+
+
 @pytest.mark.parametrize("text, reason", [
     # a wrong hint: the "3x" advice came for any digit before a letter, 1e-3 and 0x1f too
     ("1e-3*x +", "invalid syntax: the expression ends too early"),

@@ -17,7 +17,8 @@ against a whitelist *before* anything is computed; nothing is ever passed to
 
 Anything else (names, attributes, subscripts, keyword arguments, strings,
 comparisons, lambdas, ``__import__('os')``, ...) raises a ``ValueError``; a misspelt
-name gets a hint (``sni(x)``: did you mean 'sin'?; ``ln``: 'log', the natural logarithm).
+name gets a hint (``sni(x)``: did you mean 'sin'?; ``ln``: 'log', the natural logarithm), and a
+real function not in the list is named as missing (``sinh(x)``: write ``(exp(x) - exp(-x))/2``).
 All arithmetic is float64, so ``9**9**9`` is ``inf``, never a huge integer.
 
 A rational function (numbers, ``+ - * /`` and integer powers, no functions or
@@ -83,6 +84,23 @@ def _did_you_mean(name, candidates):
     return f" (did you mean {' or '.join(map(repr, close))}?)" if close else ""
 
 
+#: real functions a student may try that the parser does not have, with how to write them (or "")
+_UNSUPPORTED = {
+    "sinh": "(exp(x) - exp(-x))/2", "cosh": "(exp(x) + exp(-x))/2", "log10": "log(x)/log(10)",
+    "log2": "log(x)/log(2)", "pow": "a**b for pow(a, b)", "cot": "1/tan(x)", "sec": "1/cos(x)", "csc": "1/sin(x)",
+    **dict.fromkeys(["asin", "acos", "atan", "atan2", "arcsin", "arccos", "arctan", "asinh", "acosh", "atanh",
+                     "floor", "ceil", "round", "trunc", "min", "max", "sign", "cbrt", "erf", "log1p", "expm1",
+                     "exp2", "sigmoid", "relu", "gamma"], ""),
+}
+
+
+def _refuse_unsupported(name, text):
+    """``sinh(x)`` is a real function the parser lacks, not a misspelt ``sin``: say so."""
+    hint = f"; write {_UNSUPPORTED[name]}" if _UNSUPPORTED[name] else ""
+    raise ValueError(f"Cannot use {name} in the expression {text!r}: {name} is not among the functions "
+                     f"{' '.join(FUNCTIONS)}{hint}.")
+
+
 #: what a refused construct most likely meant
 _NODE_HINTS = {
     ast.Tuple: " (a decimal number is written with a point: 1.5, not 1,5)",
@@ -115,6 +133,8 @@ def _check(node, text, source, names, depth=0):
         if node.id in CONSTANTS:
             return
         if not _VARIABLE.match(node.id):
+            if node.id in _UNSUPPORTED:
+                _refuse_unsupported(node.id, text)
             hint = (f" (a function needs brackets: {node.id}(x))" if node.id in FUNCTIONS
                     else _did_you_mean(node.id, ["x", *CONSTANTS, *FUNCTIONS]))
             _refuse(text, f"the name {node.id!r}{hint}")
@@ -128,6 +148,8 @@ def _check(node, text, source, names, depth=0):
     if isinstance(node, ast.Call):
         func = node.func.id if isinstance(node.func, ast.Name) else None
         if func not in FUNCTIONS:
+            if func in _UNSUPPORTED:
+                _refuse_unsupported(func, text)
             if func is None or func in CONSTANTS or _VARIABLE.match(func):  # 2(x + 1), x(x + 1)
                 hint = " (write multiplication with *: 2*(x + 1), not 2(x + 1))"
             else:
