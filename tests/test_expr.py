@@ -1,6 +1,7 @@
 """The restricted expression parser: values, exact gradients, and refusals."""
 
 import math
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -225,9 +226,34 @@ def test_no_hint_when_nothing_is_close(text):
 
 def test_refuses_overlong_and_deeply_nested_input():
     with pytest.raises(ValueError, match="too long"):
-        parse("x+" * 600 + "x")
+        parse("x+" * 2000 + "x")
     with pytest.raises(ValueError):
         parse("(" * 300 + "x" + ")" * 300)
+    with pytest.raises(ValueError, match="too long"):
+        parse("(" * 10_000 + "x" + ")" * 10_000)
+    for deep in ["(x+" * 150 + "x" + ")" * 150, "-" * 150 + "x", "x**" * 150 + "x", "sin(" * 150 + "x" + ")" * 150]:
+        with pytest.raises(ValueError, match="nested too deeply"):
+            parse(deep)
+
+
+@pytest.mark.parametrize("op, n, x", [("+", 1000, 2.0), ("-", 1000, 2.0), ("*", 500, 1.001), ("/", 500, 1.001)])
+def test_a_long_flat_chain_is_one_level_not_many(op, n, x):
+    # '+'.join(['x'] * 101) (201 characters) was refused as "nested too deeply (more than 100 levels)":
+    # each term of the left-associative chain counted as a level
+    f = parse(op.join(["x"] * n))
+    value = {"+": n * x, "-": x - (n - 1) * x, "*": x**n, "/": x ** (2 - n)}[op]
+    slope = {"+": n, "-": 2 - n, "*": n * x ** (n - 1), "/": (2 - n) * x ** (1 - n)}[op]
+    assert f(x) == pytest.approx(value, rel=1e-12)
+    assert f.gradient(x) == pytest.approx(slope, rel=1e-12)
+    assert f.gradient(x) == pytest.approx(numerical_gradient(f, x), rel=1e-6)
+    exact_x = Fraction(repr(x))
+    exact = {"+": n * exact_x, "-": exact_x - (n - 1) * exact_x, "*": exact_x**n, "/": exact_x ** (2 - n)}[op]
+    result = f.exact_value_and_gradient([exact_x])
+    assert result is None if op in "*/" else result[0] == exact  # 1.001**500 outgrows MAX_EXACT_BITS
+    # a chain inside brackets inside a chain: still two levels, and the operators keep their order
+    g = parse("1 - x/2*x + (x - 1 - x*x/x) * 3 - 4/x/2")
+    assert g(2.0) == 1 - 2.0 / 2 * 2.0 + (2.0 - 1 - 2.0 * 2.0 / 2.0) * 3 - 4 / 2.0 / 2
+    assert g.exact_value_and_gradient([Fraction(2)]) == (Fraction(-5), [Fraction(-3, 2)])
 
 
 def test_wrong_number_of_values():

@@ -41,8 +41,9 @@ from ._validation import check_array
 
 __all__ = ["Expression", "parse", "FUNCTIONS", "CONSTANTS"]
 
-MAX_LENGTH = 1000
-#: nodes deep: every accepted tree can be evaluated (recursively) from any caller's stack
+MAX_LENGTH = 4000
+#: nodes deep: every accepted tree can be evaluated (recursively) from any caller's stack. A chain of
+#: ``+ - * /`` (``x + x + ... + x``) is one level however long: it is walked in a loop
 MAX_DEPTH = 100
 _VARIABLE = re.compile(r"x([1-9][0-9]?)?\Z")
 
@@ -62,6 +63,7 @@ CONSTANTS = {"pi": math.pi, "e": math.e}
 #: the lectures' typography, read as the operators it means (^ as ** is done apart)
 _TYPOGRAPHIC = str.maketrans({"−": "-", "×": "*", "·": "*", "⋅": "*", "÷": "/"})
 _BINARY = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow)
+_CHAIN = (ast.Add, ast.Sub, ast.Mult, ast.Div)  # left-associative: a - b + c is (a - b) + c
 _ALLOWED = (
     "numbers, the variable x (or x1, x2, ...), + - * / ** and the functions "
     + " ".join(FUNCTIONS)
@@ -142,7 +144,11 @@ def _check(node, text, source, names, depth=0):
         return
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
         return _check(node.operand, text, source, names, depth)
-    if isinstance(node, ast.BinOp) and isinstance(node.op, _BINARY):
+    if isinstance(node, ast.BinOp) and isinstance(node.op, _CHAIN):
+        for term in _chain(node):  # 500 terms are one level, not 500
+            _check(term, text, source, names, depth)
+        return
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
         _check(node.left, text, source, names, depth)
         return _check(node.right, text, source, names, depth)
     if isinstance(node, ast.Call):
@@ -298,6 +304,21 @@ def _exact(value):
     return value
 
 
+def _chain(node):
+    """The terms of a chain ``t0 op1 t1 op2 t2 ...`` of ``+ - * /``, found in a loop: ``[t0, t1, t2, ...]``
+    (the i-th term's operator is that of its parent node, ``_links(node)[i - 1].op``)."""
+    return [_links(node)[-1].left] + [link.right for link in reversed(_links(node))]
+
+
+def _links(node):
+    """The chain's BinOp nodes, the outermost (last operator) first."""
+    links = []
+    while isinstance(node, ast.BinOp) and isinstance(node.op, _CHAIN):
+        links.append(node)
+        node = node.left
+    return links
+
+
 def _evaluate_exact(node, env, n):
     """:func:`_evaluate` in fractions: ``(value, [gradient entries])``."""
     if isinstance(node, ast.Constant):
@@ -311,19 +332,25 @@ def _evaluate_exact(node, env, n):
         return (-v, [-e for e in g]) if isinstance(node.op, ast.USub) else (v, g)
     if isinstance(node, ast.Call):
         raise _NotExact
+    if isinstance(node.op, _CHAIN):  # a + b - c ...: a loop along the chain, not one call per term
+        links = _links(node)
+        a, ga = _evaluate_exact(links[-1].left, env, n)
+        for link in reversed(links):
+            b, gb = _evaluate_exact(link.right, env, n)
+            op = link.op
+            if isinstance(op, ast.Add):
+                a, ga = _exact(a + b), [x + y for x, y in zip(ga, gb)]
+            elif isinstance(op, ast.Sub):
+                a, ga = _exact(a - b), [x - y for x, y in zip(ga, gb)]
+            elif isinstance(op, ast.Mult):
+                a, ga = _exact(a * b), [_exact(x * b + a * y) for x, y in zip(ga, gb)]
+            else:
+                if b == 0:
+                    raise _NotExact
+                a, ga = _exact(a / b), [_exact((x * b - a * y) / (b * b)) for x, y in zip(ga, gb)]
+        return a, ga
     a, ga = _evaluate_exact(node.left, env, n)
     b, gb = _evaluate_exact(node.right, env, n)
-    op = node.op
-    if isinstance(op, ast.Add):
-        return _exact(a + b), [x + y for x, y in zip(ga, gb)]
-    if isinstance(op, ast.Sub):
-        return _exact(a - b), [x - y for x, y in zip(ga, gb)]
-    if isinstance(op, ast.Mult):
-        return _exact(a * b), [_exact(x * b + a * y) for x, y in zip(ga, gb)]
-    if isinstance(op, ast.Div):
-        if b == 0:
-            raise _NotExact
-        return _exact(a / b), [_exact((x * b - a * y) / (b * b)) for x, y in zip(ga, gb)]
     # a ** k with a constant integer k (and a ≠ 0 when k < 0): k a^(k-1) a'
     if not _is_constant(node.right) or b.denominator != 1 or abs(b) > 64 or (a == 0 and b < 0):
         raise _NotExact
@@ -352,17 +379,23 @@ def _evaluate(node, env):
         f, df = FUNCTIONS[node.func.id]
         v, g = _evaluate(node.args[0], env)
         return f(v), df(v) * g
+    if isinstance(node.op, _CHAIN):  # a + b - c ...: a loop along the chain, not one call per term
+        links = _links(node)
+        a, ga = _evaluate(links[-1].left, env)
+        for link in reversed(links):
+            b, gb = _evaluate(link.right, env)
+            op = link.op
+            if isinstance(op, ast.Add):
+                a, ga = a + b, ga + gb
+            elif isinstance(op, ast.Sub):
+                a, ga = a - b, ga - gb
+            elif isinstance(op, ast.Mult):
+                a, ga = a * b, ga * b + a * gb
+            else:
+                a, ga = a / b, (ga * b - a * gb) / (b * b)
+        return a, ga
     a, ga = _evaluate(node.left, env)
     b, gb = _evaluate(node.right, env)
-    op = node.op
-    if isinstance(op, ast.Add):
-        return a + b, ga + gb
-    if isinstance(op, ast.Sub):
-        return a - b, ga - gb
-    if isinstance(op, ast.Mult):
-        return a * b, ga * b + a * gb
-    if isinstance(op, ast.Div):
-        return a / b, (ga * b - a * gb) / (b * b)
     # a ** b: (a^b)' = b a^(b-1) a' for a constant exponent, else a^b (b' ln a + b a'/a).
     value = np.power(a, b)
     if _is_constant(node.right):  # a⁰ = 1 is a constant, also at a = 0 (where b·a^(b−1) is 0·inf)
