@@ -1,5 +1,6 @@
 """Gradient descent on a function: seed 000's tables, verdicts, optimizers (SPEC C7)."""
 
+import math
 import warnings
 
 import numpy as np
@@ -450,8 +451,37 @@ def test_f_and_its_gradient_are_called_once_per_row():
 
     trace = gradient_descent(f, 2.0, 0.2, steps=4, grad=grad)
     # and f at the verdict's probes beyond the last iterate (0.2592, by steps 0.1728): 0.0864,
-    # -0.0864 (no higher) and -0.432, where f rises again: a minimum lies ahead
-    assert calls == {"f": 5 + 3, "grad": 5} and len(trace.x) == 5 and trace.verdict == "converges"
+    # -0.0864 (no higher) and -0.432, where f rises again: a minimum lies ahead, as 7 calls of a
+    # golden-section search in that bracket confirm (f's values there come together: no pole)
+    assert calls == {"f": 5 + 3 + 7, "grad": 5} and len(trace.x) == 5 and trace.verdict == "converges"
+
+
+@pytest.mark.parametrize("text, x0, rate, steps, pole", [
+    ("1/x", -1e6, 1000, 12, 0.0),  # the review's case: steps of 1e-9, f falls to −∞ at 0
+    ("-1/x**2", -1e6, 1000, 12, 0.0),
+    ("x**2 + 1/x", -1, 0.01, 12, 0.0),  # a minimum at 0.79 lies beyond the pole, not before it
+    ("tan(x)", 1, 0.01, 30, -math.pi / 2),
+])
+def test_a_pole_ahead_is_no_minimum(text, x0, rate, steps, pole):
+    # the steps shrink and the verdict's probe found f higher past the pole, where f falls to −∞:
+    # "converges — x approaches a minimum", on functions unbounded below along the path
+    f = parse(text)
+    trace = gradient_descent(f, x0, rate, steps)
+    assert trace.verdict == "diverges"
+    heading = -np.sign(trace.step[-1])  # x moves by −Δ (by less than its last bit for −1/x² at −1e6)
+    assert np.sign(pole - trace.x[-1]) == heading and f(pole - 1e-9 * heading) < -1e6  # the way down to −∞
+
+
+@pytest.mark.parametrize("text, x0, rate, steps, minimum", [
+    ("x**2 + 1/x", 2, 0.05, 50, 0.5 ** (1 / 3)),  # the pole at 0 lies behind the minimum
+    ("1/x**2 + x**2", -3, 0.01, 200, -1.0),  # a pole where f rises to +∞ is no way down
+    ("(x - 1e6)**2", -1e6, 1e-9, 12, 1e6),  # a far minimum, reached by the probe at ~2e6
+    ("1e6*abs(x - 3)", 0, 1e-12, 12, 3.0),  # a kink, steep: its values come together too
+])
+def test_a_minimum_ahead_still_converges(text, x0, rate, steps, minimum):
+    trace = gradient_descent(parse(text), x0, rate, steps)
+    assert trace.verdict == "converges"
+    assert abs(trace.x[-1] - minimum) <= abs(x0 - minimum)
 
 
 @pytest.mark.parametrize("text, x0, rate, steps", [

@@ -458,17 +458,51 @@ def _ahead(f, x, fx, step):
     reach = PROBE_REACH * max(1.0, float(np.abs(x).max()))
     try:
         with np.errstate(all="ignore"):
-            previous, distance = fx, length
+            before, previous, distance = (0.0, fx), (0.0, fx), length
             while distance <= reach:
                 value = _value(f, x + distance * direction)
-                if not (math.isfinite(value) and math.isfinite(previous)):
+                if not (math.isfinite(value) and math.isfinite(previous[1])):
                     return None
-                if value > previous + 1e-9 * max(abs(previous), 1e-300):
-                    return "rises"  # a minimum lies ahead
-                previous, distance = value, 2 * distance
+                if value > previous[1] + 1e-9 * max(abs(previous[1]), 1e-300):
+                    # f rose again: a minimum lies ahead, or a pole where f fell to −∞ (1/x across 0)
+                    return "falls" if _a_pole_between(f, x, direction, before, previous, (distance, value)) \
+                        else "rises"
+                before, previous, distance = previous, (distance, value), 2 * distance
     except (ArithmeticError, ValueError, TypeError):
         return None
     return "falls"
+
+
+def _a_pole_between(f, x, direction, a, b, c):
+    """Whether f, which is lower at distance ``b[0]`` than at ``a[0]`` and ``c[0]`` along ``direction``
+    (each a pair (distance, f there)), falls without bound in between rather than having a minimum.
+
+    A golden-section search closes in on the lowest point of [a, c]. Where f is continuous its values
+    come together as the bracket shrinks: once the spread max(f(a), f(c)) − f(b) is a thousandth of
+    what it was (some 7 to 15 calls of f), a minimum it is. At a pole (1/x across 0) they grow
+    apart, f plunging on one side, down to the last bit of x: the spread ends up larger than it
+    started, or f reaches −∞."""
+    spread = max(a[1], c[1]) - b[1]
+    golden = (3 - math.sqrt(5)) / 2
+    for _ in range(200):
+        # probe the larger side of b
+        left = b[0] - a[0] > c[0] - b[0]
+        t = b[0] - golden * (b[0] - a[0]) if left else b[0] + golden * (c[0] - b[0])
+        point = x + t * direction
+        if np.array_equal(point, x + b[0] * direction):
+            break  # the bracket is down to neighbouring floats
+        probe = (t, _value(f, point))
+        if math.isnan(probe[1]):
+            return False  # cannot tell
+        if probe[1] == -math.inf:
+            return True
+        if probe[1] < b[1]:
+            a, b, c = (a, probe, b) if left else (b, probe, c)
+        else:
+            a, c = (probe, c) if left else (a, probe)
+        if max(a[1], c[1]) - b[1] < 1e-3 * spread:
+            return False
+    return max(a[1], c[1]) - b[1] > spread
 
 
 def _stalled_on_a_slope(f, x, fx, g, steps):
