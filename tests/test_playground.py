@@ -1548,6 +1548,19 @@ def test_numbers_past_float_range_and_formulas_too_deep_answer_400(client):
         assert client.post("/api/descend", json={"function": function}).status_code == 400
 
 
+@pytest.mark.parametrize("function, x0, field", [
+    ("log(x)", -1, "x0"), ("1/x", 0, "x0"), ("sqrt(x - 30)", 2, "x0"),  # defined elsewhere: move x0
+    ("sqrt(-x**2 - 1)", 2, "function"), ("log(-abs(x) - 1)", 0, "function"),  # nowhere finite: fix f
+])
+def test_a_start_outside_the_domain_outlines_x0_when_f_is_defined_elsewhere(client, function, x0, field):
+    # "f must have a finite value ... at x0" outlined the f(x) field, log(x) from x0 = −1 too: the
+    # formula was fine, the start was not
+    response = client.post("/api/descend", json={"function": function, "x0": x0})
+    body = response.json()
+    assert response.status_code == 400 and body["field"] == field, body
+    assert body["error"].startswith(f"f must have a finite value and gradient at x0: f({float(x0)!r}) = ")
+
+
 def test_hostile_formulas_get_a_400_naming_the_field_not_a_500(client):
     from test_expr import HOSTILE  # the parser's own list: code, huge numbers, deep nesting, typos
 

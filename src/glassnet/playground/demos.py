@@ -115,7 +115,9 @@ def descend(config=None):
     try:  # a formula the parser takes can still fail when evaluated (a number past float range, too deep)
         result = gradient_descent(f, x0, eta, steps=steps, grad=f.gradient, optimizer=optimizer)
     except BAD_FORMULA as exc:
-        raise _on_field(exc, "function") from None
+        # f not finite at x0 (log(x) from −1): x0 is to change where f is defined elsewhere, else f
+        start = str(exc).startswith("f must have a finite value") and _defined_somewhere(f, x0)
+        raise _on_field(exc, "x0" if start else "function") from None
     xs = result.x[np.isfinite(result.x)]
     # The curve spans the path, but no more than 10× the start's distance from 0 (a diverging path runs off).
     span = max(1.0, min(float(np.abs(xs).max()) if xs.size else 1.0, 10 * max(abs(x0), 1.0))) * 1.1
@@ -132,6 +134,19 @@ def descend(config=None):
         "curve": {"x": _rounded(grid, 6), "y": _rounded(curve, 6)},
         "path": {"x": _rounded(result.x, 10), "y": _rounded(result.fx, 10)},
     }
+
+
+def _defined_somewhere(f, x0):
+    """Whether f and f' are finite at one of 401 points within 10·max(1, |x0|) of 0 (the page's curve)
+    or of ±10⁻³ ... ±10⁶ (the page's range of x0), 200 per side, spaced by their logarithm."""
+    reach = 10 * max(1.0, abs(x0))
+    far = np.logspace(-3, 6, 200)
+    with np.errstate(all="ignore"):
+        for v in np.concatenate([np.linspace(-reach, reach, 401), far, -far]):
+            value, slope = f.value_and_gradient(v)
+            if np.isfinite(value) and np.isfinite(slope).all():
+                return True
+    return False
 
 
 # --- one step of backpropagation (SPEC A10) ---------------------------------------------------
