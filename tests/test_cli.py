@@ -2664,3 +2664,13 @@ def test_train_splits_a_csv_at_random_with_a_note_where_it_cannot_be_stratified(
                   monkeypatch=monkeypatch, capsys=capsys)
     assert result.returncode == 0 and "note:" not in result.stderr, result.stderr
     assert "24 train / 6 test rows" in result.stdout
+
+
+def test_warnings_are_named_by_the_command_as_its_errors(tmp_path, monkeypatch, capsys):
+    # a library warning printed as "glassnet: warning: ...", where an error says "glassnet train: error: ..."
+    result = call("train", "xor", "--samples", "40", "--activation", "step", "--epochs", "1", "--quiet",
+                  "--out", "m.gn", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    warned = [line for line in result.stderr.splitlines() if "warning:" in line]
+    assert warned and all(line.startswith("glassnet train: warning: ") for line in warned), result.stderr
+    assert "whose derivative is 0" in warned[0]

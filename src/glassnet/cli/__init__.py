@@ -43,8 +43,12 @@ def _one_line(exc):
     return " ".join(text.split())
 
 
-def _show_warning(message, category, filename, lineno, file=None, line=None):
-    print(f"{PROG}: warning: {' '.join(str(message).split())}", file=sys.stderr)
+def _warning_printer(command):
+    """``warnings.showwarning`` for the command line: one line named by the command, as its
+    errors are ("glassnet train: warning: ..."; it said "glassnet: warning:" whatever the command)."""
+    def show(message, category, filename, lineno, file=None, line=None):
+        print(f"{command}: warning: {' '.join(str(message).split())}", file=sys.stderr)
+    return show
 
 
 def _dash_values(argv, parser):
@@ -113,7 +117,7 @@ def main(argv=None):
     debug = "--debug" in argv
     command = PROG
     previous = warnings.showwarning
-    warnings.showwarning = _show_warning
+    warnings.showwarning = _warning_printer(command)
     args = None
     try:  # (Ctrl+C while the parser is built ended with a traceback)
         _tolerate_narrow_output()
@@ -130,6 +134,7 @@ def main(argv=None):
             parser.print_help()
             return 0
         command = f"{PROG} {args.command}"
+        warnings.showwarning = _warning_printer(command)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # results show inf/nan themselves
             return int(args.func(args) or 0)
     except KeyboardInterrupt:
