@@ -2674,3 +2674,29 @@ def test_warnings_are_named_by_the_command_as_its_errors(tmp_path, monkeypatch, 
     warned = [line for line in result.stderr.splitlines() if "warning:" in line]
     assert warned and all(line.startswith("glassnet train: warning: ") for line in warned), result.stderr
     assert "whose derivative is 0" in warned[0]
+
+
+def test_predict_and_evaluate_read_the_csv_from_standard_input(tmp_path, monkeypatch, capsys):
+    # `... | glassnet predict m.gn -` said "no such file: -" (evaluate: "unknown data set '-'")
+    X, t = two_blobs(30)
+    write_rows(tmp_path / "d.csv", [[*x, "yes" if c else "no"] for x, c in zip(X, t)], ["a", "b", "label"])
+    assert call("train", "d.csv", "--epochs", "2", "--seed", "0", "--quiet", "--out", "m.gn", cwd=tmp_path,
+                monkeypatch=monkeypatch, capsys=capsys).returncode == 0
+
+    def piped(*args, text):
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text.encode()), encoding="utf-8"))
+        return call(*args, cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+
+    text = (tmp_path / "d.csv").read_text()
+    for command in ("predict", "evaluate"):
+        from_file = call(command, "m.gn", "d.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+        from_stdin = piped(command, "m.gn", "-", text=text.replace("\n", "\r\n"))  # (as written on Windows)
+        assert from_stdin.returncode == 0, from_stdin.stderr
+        assert from_stdin.stdout == from_file.stdout.replace("d.csv", "standard input")
+    assert "Data: standard input: 30 rows, 2 features" in from_stdin.stdout
+    result = piped("predict", "m.gn", "-", text="a,b\n1,x\n")
+    assert_one_line_error(result)
+    assert "error: standard input line 2, column 'b': 'x' is not a number" in result.stderr
+    result = piped("evaluate", "m.gn", "-", text="")
+    assert_one_line_error(result)
+    assert "error: standard input is empty." in result.stderr

@@ -45,6 +45,34 @@ class Columns(list):
         self.header, self.target = header, target
 
 
+class StandardInput(str):
+    """The data argument ``-``: the CSV text of standard input, read once into memory (a pipe
+    can be read only once, and the readers look at its header first); it is named "standard
+    input" in messages. (``glassnet predict m.gn -`` said "no such file: -".)"""
+
+    def __new__(cls, text):
+        self = super().__new__(cls, "standard input")
+        self.text = text
+        return self
+
+
+def read_stdin():
+    """Standard input's CSV text, as :class:`StandardInput`."""
+    data = getattr(sys.stdin, "buffer", sys.stdin).read()
+    if isinstance(data, bytes):
+        try:
+            data = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise CommandError("standard input is not UTF-8 text CSV; convert it first, e.g. with "
+                               "iconv -f latin1 -t utf-8.") from None
+    return StandardInput(data)
+
+
+def is_csv(path):
+    """Whether the data argument names CSV text: a .csv or .txt file, or standard input."""
+    return isinstance(path, StandardInput) or str(path).lower().endswith((".csv", ".txt"))
+
+
 def _is_number(text):
     try:
         float(text)
@@ -250,11 +278,14 @@ def read_csv(path, target=None, require_target=True, read_target=True, ignore=()
         The feature names (``column_k`` without a header).
     """
     file = Path(path)
-    if not file.is_file():
+    if not isinstance(path, StandardInput) and not file.is_file():
         raise CommandError(f"no such file: {path}" if not file.exists() else f"not a file: {path}")
     try:
-        with open(file, newline="", encoding="utf-8-sig") as fh:
-            text = fh.read()
+        if isinstance(path, StandardInput):
+            text = path.text
+        else:
+            with open(file, newline="", encoding="utf-8-sig") as fh:
+                text = fh.read()
     except UnicodeDecodeError:
         encoding = _unicode_encoding(file)
         raise CommandError(f"{path} is not a UTF-8 text CSV file ({f'it is {encoding.upper()} text; ' if encoding else ''}"
@@ -369,7 +400,8 @@ def header_cells(path):
     """The cells of a CSV file's first non-blank row (stripped), without reading the rest;
     [] when the file cannot be read as UTF-8 CSV (read_csv then says why)."""
     try:
-        with open(path, newline="", encoding="utf-8-sig") as fh:
+        with io.StringIO(path.text, newline="") if isinstance(path, StandardInput) else \
+                open(path, newline="", encoding="utf-8-sig") as fh:
             for row in csv.reader(fh):
                 if any(c.strip() for c in row):
                     return [c.strip() for c in row]
@@ -654,7 +686,7 @@ def load_dataset(name, args, purpose="train", task=None, target=None, header=Non
         return Data(key, f"playground '{key}': {len(x)} train / {len(xt)} test points "
                          f"(noise {args.noise:g}, data seed {args.data_seed})",
                     x, y_, xt, yt, "classification", ["0", "1"], standardize=True)
-    if not name.lower().endswith((".csv", ".txt")) and not Path(name).exists():
+    if not is_csv(name) and not Path(name).exists():
         raise CommandError(
             f"unknown data set {name!r}: use auto, mnist, digits, {', '.join(TOY_SETS)} or the path of a CSV file."
         )

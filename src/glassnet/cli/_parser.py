@@ -161,7 +161,8 @@ def build_parser():
          "glassnet evaluate model.gn test.csv --target label"],
     )
     evaluate.add_argument("model", metavar="MODEL", help="a model file saved by glassnet (.gn)")
-    evaluate.add_argument("data", metavar="DATA", help="mnist, digits, a toy set or a CSV file")
+    evaluate.add_argument("data", metavar="DATA", help="mnist, digits, a toy set or a CSV file ('-': read the CSV "
+                                                       "from standard input)")
     evaluate.add_argument("--confusion", action="store_true", help="also print the confusion matrix")
     _add_data_options(evaluate, standardize=False)
 
@@ -175,7 +176,8 @@ def build_parser():
         ["glassnet predict model.gn inputs.csv", "glassnet predict model.gn data.csv --target label --out predictions.csv"],
     )
     predict.add_argument("model", metavar="MODEL", help="a model file saved by glassnet (.gn)")
-    predict.add_argument("csv", metavar="CSV", help="numeric features, one row per sample (optional header)")
+    predict.add_argument("csv", metavar="CSV", help="numeric features, one row per sample (optional header); '-' "
+                                                    "reads them from standard input")
     predict.add_argument("--target", metavar="COLUMN", help="a column to ignore (e.g. the labels), by name or index")
     predict.add_argument("--ignore", type=_columns, action="extend", metavar="COLUMNS",
                          help="other columns to leave out, by name or index, comma-separated (the model's own "

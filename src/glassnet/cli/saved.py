@@ -14,7 +14,7 @@ from ._common import (
     check_columns_metadata, class_indices_for, count, decision_threshold, model_classes, model_task,
     predicted_classes, probability_columns, saved_estimator,
 )
-from ._data import _is_text, align_columns, header_cells, load_dataset, read_csv
+from ._data import _is_text, align_columns, header_cells, is_csv, load_dataset, read_csv, read_stdin
 
 
 def cmd_evaluate(args):
@@ -23,6 +23,8 @@ def cmd_evaluate(args):
               "training is folded into its weights).", file=sys.stderr)
     model = _load_model(args.model)
     check_columns_metadata(model, args.model)
+    if args.data == "-":
+        args.data = read_stdin()
     task = model_task(model)
     if args.task not in ("auto", task):  # a regression's targets read as classes would give a wrong MSE
         raise CommandError(f"--task {args.task}: {args.model} is a {task} model; leave --task out.")
@@ -94,7 +96,7 @@ def _saved_target(args, model, option="data"):
     name = model.metadata.get("target")
     path = getattr(args, option)
     if args.target is not None or name is None or args.header is False or \
-            not str(path).lower().endswith((".csv", ".txt")):  # (--no-header: row 1 is data, not names)
+            not is_csv(path):  # (--no-header: row 1 is data, not names)
         return None
     cells = header_cells(path)
     if name in cells:
@@ -113,8 +115,7 @@ def _model_header(path, model, target, ignore=None, given=None):
     and True; else ((), ``given``): the file's header is as --header/--no-header (``given``)
     says, or judged as usual. With --no-header, row 1 is data."""
     features = model.metadata.get("features")
-    cells = header_cells(path) if features and given is not False and str(path).lower().endswith((".csv", ".txt")) \
-        else []
+    cells = header_cells(path) if features and given is not False and is_csv(path) else []
     named = any(_is_text(cell) for cell in cells)
     exactly = bool(cells) and cells in (features, [*features, model.metadata.get("target")])  # in the model's order
     if not cells or not set(features) <= set(cells) or not (exactly or named):
@@ -145,6 +146,8 @@ def cmd_predict(args):
         _refuse_replacing_other_files(args.out, "--out", "predictions")
     model = _load_model(args.model)
     check_columns_metadata(model, args.model)
+    if args.csv == "-":
+        args.csv = read_stdin()
     target = args.target or _saved_target(args, model, "csv")
     others, header = _model_header(args.csv, model, target, args.ignore, args.header)
     X, _, columns = read_csv(args.csv, target, require_target=False, read_target=False,
