@@ -2700,3 +2700,17 @@ def test_predict_and_evaluate_read_the_csv_from_standard_input(tmp_path, monkeyp
     result = piped("evaluate", "m.gn", "-", text="")
     assert_one_line_error(result)
     assert "error: standard input is empty." in result.stderr
+
+
+@pytest.mark.parametrize("loss, output", [("squared_hinge", "Linear"), ("categorical_hinge", "Linear"),
+                                          ("hinge", "Linear"), ("nll", "LogSoftmax"), ("kld", "Softmax")])
+def test_train_gives_each_loss_the_output_it_is_meant_for(loss, output, tmp_path, monkeypatch, capsys):
+    # --loss squared_hinge trained a softmax output: 78 % test accuracy on xor, where a linear output
+    # (the margin losses score raw outputs, as in Keras's examples) reaches 100 %
+    result = call("train", "xor", "--loss", loss, "--seed", "0", "--quiet", "--out", "m.gn", cwd=tmp_path,
+                  monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    assert type(load_model(tmp_path / "m.gn").layers[-1].activation).__name__ == output
+    accuracy = float(re.search(r"Test accuracy: ([\d.]+)", result.stdout).group(1))
+    assert accuracy >= 0.95, result.stdout
+    assert "warning" not in result.stderr, result.stderr

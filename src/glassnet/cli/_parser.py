@@ -123,8 +123,10 @@ def build_parser():
     group.add_argument("--activation", type=_registered("activations"), metavar="NAME",
                        help="hidden activation: relu, tanh, sigmoid, leaky_relu, elu, ...")
     group.add_argument("--output-activation", type=_registered("activations"), metavar="NAME",
-                       help="output activation (default: softmax for classification, linear for regression; "
-                            "sigmoid for two classes gives one output unit)")
+                       help="output activation (default: softmax for classification, linear for regression "
+                            "and for the margin losses hinge, squared_hinge, categorical_hinge, perceptron, "
+                            "log_loss, multiclass_hinge, max_margin; log_softmax for nll; sigmoid for two classes "
+                            "gives one output unit)")
     group.add_argument("--loss", type=_registered("losses"), metavar="NAME",
                        help="loss name, e.g. categorical_crossentropy, mse, hinge")
     group.add_argument("--optimizer", type=_registered("optimizers"), metavar="NAME",
