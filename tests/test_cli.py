@@ -2229,6 +2229,22 @@ def test_a_validation_split_that_leaves_no_training_sample_is_named_as_the_optio
     assert not (tmp_path / "m.gn").exists()
 
 
+def test_a_default_validation_split_that_leaves_no_training_sample_says_it_is_the_default(tmp_path, monkeypatch,
+                                                                                          capsys):
+    # on a 2-row file (1 training row: floor(1 × 0.9) = 0 left to train on) the error named
+    # "--validation-split 0.1", an option the user never gave
+    write_rows(tmp_path / "two.csv", [[1, 2, 0], [3, 4, 1]], ["a", "b", "label"])
+    result = call("train", "two.csv", "--epochs", "1", "--quiet", "--out", "m.gn", cwd=tmp_path,
+                  monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[-1] == (
+        "glassnet train: error: the default --validation-split 0.1 holds out 1 of 1 training row for validation, "
+        "leaving 0 to train on; give --validation-split 0 to train without validation (or more rows).")
+    result = call("train", "two.csv", "--epochs", "1", "--quiet", "--validation-split", "0", "--out", "m.gn",
+                  cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+
+
 def test_a_command_option_given_before_the_command_says_where_it_goes(tmp_path, monkeypatch, capsys):
     # argparse said "argument COMMAND: invalid choice: '3'"
     for args, given in ((["--epochs", "3", "train", "xor"], "--epochs 3"), (["--epochs=3", "train"], "--epochs=3"),

@@ -135,7 +135,7 @@ def build_parser():
     group.add_argument("--batch-size", type=_positive_int, metavar="N", help="mini-batch size (1: online learning)")
     group.add_argument("--epochs", type=_positive_int_up_to(10**6), metavar="N",
                        help="passes over the training set (at most 1,000,000)")
-    group.add_argument("--validation-split", type=_fraction, default=0.1, metavar="FRACTION",
+    group.add_argument("--validation-split", type=_fraction, metavar="FRACTION",
                        help="fraction of the training set held out for per-epoch validation (default 0.1)")
     group.add_argument("--dropout", type=_fraction, metavar="RATE", help="dropout rate after each hidden layer")
     group.add_argument("--seed", type=_non_negative_int, help="random seed (default: a random one, printed unless --quiet)")

@@ -210,13 +210,23 @@ def _train(args):
     verbose = 0 if args.quiet else (1 if sys.stdout.isatty() else 2)
     from ..models.training import DivergenceWarning, validation_cut
 
-    if args.validation_split:  # named as the option, before the library names its argument
-        validation_cut(len(x), args.validation_split, given=f"--validation-split {args.validation_split:g}")
+    validation_split = 0.1 if args.validation_split is None else args.validation_split
+    if validation_split:  # named as the option, before the library names its argument
+        try:
+            validation_cut(len(x), validation_split, given=f"--validation-split {validation_split:g}")
+        except ValueError:
+            if args.validation_split is not None:
+                raise
+            # the user never gave the default 0.1: say it is one, and how to leave it out
+            held = len(x) - int(np.floor(len(x) * (1 - validation_split)))
+            raise CommandError(f"the default --validation-split {validation_split:g} holds out {held} of "
+                               f"{count(len(x), 'training row')} for validation, leaving {len(x) - held} to train "
+                               "on; give --validation-split 0 to train without validation (or more rows).") from None
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DivergenceWarning)  # reported below as "Stopped early"
         history = model.fit(x, targets, batch_size=batch_size, epochs=epochs, verbose=verbose,
-                            validation_split=args.validation_split)
+                            validation_split=validation_split)
     if scaler is not None:
         _fold_input_scaling(model, *scaler)
     if y_scale is not None:
