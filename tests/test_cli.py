@@ -1034,6 +1034,27 @@ def test_a_saved_sklearn_classifier_predicts_its_labels_in_the_cli(tmp_path, mon
     assert "Classes: 0=a, 1=b, 2=c" in info.stdout
 
 
+def test_evaluate_of_a_saved_sklearn_regressor_says_its_loss_is_half_the_mse(tmp_path, monkeypatch, capsys):
+    # "Loss (squared_error): 2.70" printed beside "MSE: 5.41" without a word on the factor ½
+    from glassnet.sklearn import MLPRegressor
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 2))
+    y = 2 * X[:, 0] + X[:, 1]
+    est = MLPRegressor(hidden_layer_sizes=(4,), max_iter=5, random_state=0)
+    with pytest.warns(Warning):  # (not converged in 5 iterations)
+        est.fit(X, y)
+    est.save(tmp_path / "est.gn")
+    write_rows(tmp_path / "r.csv", [[*x, t] for x, t in zip(X, y)], ["a", "b", "y"])
+    result = call("evaluate", "est.gn", "r.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    loss = float(re.search(r"Loss \(squared_error, ½·MSE as scikit-learn reports it\): (\S+)", result.stdout).group(1))
+    mse = float(re.search(r"MSE: (\S+)", result.stdout).group(1))
+    # scikit-learn's squared loss, ½ mean (y − ŷ)², by hand on the estimator's own predictions
+    assert loss == pytest.approx(0.5 * np.mean((est.predict(X) - y) ** 2), rel=1e-4)
+    assert loss == pytest.approx(mse / 2, rel=1e-4)
+
+
 def test_a_saved_sklearn_estimator_fitted_on_a_dataframe_takes_csv_columns_by_name(tmp_path, monkeypatch, capsys):
     pd = pytest.importorskip("pandas")
     from glassnet.sklearn import MLPClassifier

@@ -75,7 +75,10 @@ def cmd_evaluate(args):
                                f"{count(Y.shape[1], 'target column')}.")
         err = P - Y
         if model.compiled:
-            print(f"Loss ({model.loss.name}): {model.evaluate(X, Y, return_dict=True)['loss']:.6g}")
+            name = model.loss.name
+            if name == "squared_error" and model.n_outputs == 1:  # "Loss (squared_error): 2.70" beside "MSE: 5.41"
+                name += ", ½·MSE as scikit-learn reports it"
+            print(f"Loss ({name}): {model.evaluate(X, Y, return_dict=True)['loss']:.6g}")
         print(f"MSE: {float(np.mean(err ** 2)):.6g}  MAE: {float(np.mean(np.abs(err))):.6g}")
     return 0
 
