@@ -2751,3 +2751,21 @@ def test_train_gives_each_loss_the_output_it_is_meant_for(loss, output, tmp_path
     accuracy = float(re.search(r"Test accuracy: ([\d.]+)", result.stdout).group(1))
     assert accuracy >= 0.95, result.stdout
     assert "warning" not in result.stderr, result.stderr
+
+
+def test_evaluate_of_a_model_without_class_labels_notes_the_sorted_label_order(tmp_path, monkeypatch, capsys):
+    # a model saved from the Python API has no class labels: a CSV file's text labels were mapped to its
+    # outputs in the file's sorted order without a word
+    from glassnet.layers import Dense
+    from glassnet.models import Sequential
+
+    model = Sequential([Dense(2, activation="softmax", input_dim=2)])
+    model.set_weights([np.array([[-1.0, 1.0], [0.0, 0.0]]), np.zeros(2)])  # output 1 where a > 0
+    model.save(tmp_path / "m.gn")
+    rows = [[-2, 0, "cat"], [-1, 1, "cat"], [-3, 2, "cat"], [1, 0, "dog"], [2, 1, "dog"], [3, 5, "dog"], [4, 0, "cat"]]
+    write_rows(tmp_path / "d.csv", rows, ["a", "b", "kind"])
+    result = call("evaluate", "m.gn", "d.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ("note: the model holds no class labels, so the labels of d.csv are taken as its outputs "
+                             "in sorted order (0=cat, 1=dog).\n")
+    assert "Accuracy: 0.8571 (6/7)" in result.stdout  # by hand: cat (a < 0) is output 0, dog output 1; row 7 missed

@@ -167,6 +167,9 @@ def class_indices_for(model, data):
     if classes is None:
         if all(c.isdecimal() for c in data.classes):
             return np.array([int(c) for c in data.classes], dtype=np.int64)[data.y_test]
+        # (it was done without a word: a file whose labels sort otherwise than the training's scores wrongly)
+        print(f"note: the model holds no class labels, so the labels of {data.name} are taken as its outputs in "
+              f"sorted order ({', '.join(f'{k}={c}' for k, c in enumerate(data.classes))}).", file=sys.stderr)
         return data.y_test
     index = {label_text(c): i for i, c in enumerate(classes)}
     unknown = [c for c in data.classes if label_text(c) not in index]
