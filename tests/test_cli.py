@@ -2769,3 +2769,32 @@ def test_evaluate_of_a_model_without_class_labels_notes_the_sorted_label_order(t
     assert result.stderr == ("note: the model holds no class labels, so the labels of d.csv are taken as its outputs "
                              "in sorted order (0=cat, 1=dog).\n")
     assert "Accuracy: 0.8571 (6/7)" in result.stdout  # by hand: cat (a < 0) is output 0, dog output 1; row 7 missed
+
+
+def test_library_advice_of_the_python_api_is_given_in_the_cli_options(tmp_path, monkeypatch, capsys):
+    # --output-activation relu warned "compile with loss=glassnet.losses.CategoricalCrossentropy(from_logits=True)"
+    result = call("train", "xor", "--samples", "40", "--output-activation", "relu", "--epochs", "1", "--quiet",
+                  "--out", "m.gn", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == (
+        "glassnet train: warning: --output-activation relu gives no probabilities, but the loss "
+        "categorical_crossentropy expects them: it clips the outputs to (0, 1) and learns nothing where they fall "
+        "outside. Use --output-activation softmax, or a loss on raw scores such as --loss categorical_hinge.\n")
+    # export --keras of a scikit-learn file advised "Save the model with glassnet's own model.save(path)"
+    from glassnet.sklearn import MLPRegressor
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, 2))
+    with pytest.warns(Warning):  # (not converged in 3 iterations)
+        MLPRegressor(hidden_layer_sizes=(3,), max_iter=3, random_state=0).fit(X, X[:, 0]).save(tmp_path / "est.gn")
+    result = call("export", "est.gn", "--keras", "est.keras", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert_one_line_error(result)
+    assert "model.save" not in result.stderr
+    assert result.stderr.startswith("glassnet export: error: --keras: cannot write a Keras file of est.gn (a "
+                                    "scikit-learn estimator's file, glassnet.sklearn): the model has the loss "
+                                    "'squared_error'"), result.stderr
+    assert result.stderr.endswith("Export it to ONNX instead: glassnet export est.gn --onnx est.onnx\n")
+    assert not (tmp_path / "est.keras").exists()
+    advised = call(*result.stderr.split("instead: glassnet ")[1].split(), cwd=tmp_path, monkeypatch=monkeypatch,
+                   capsys=capsys)
+    assert advised.returncode == 0 and (tmp_path / "est.onnx").is_file(), advised.stderr

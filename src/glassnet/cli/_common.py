@@ -106,15 +106,20 @@ def check_columns_metadata(model, path):
                            "train writes it.")
 
 
+def is_estimator_file(path):
+    """Whether ``path`` is a file of ``clf.save`` (glassnet.sklearn): a zip archive with ``sklearn.json``."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return "sklearn.json" in zf.namelist()
+    except (zipfile.BadZipFile, OSError):
+        return False
+
+
 def saved_estimator(path, without):
     """The scikit-learn estimator of a file of ``clf.save`` (glassnet.sklearn); None for a plain
     model file, or where scikit-learn is not installed (then a note says what the command does
     ``without`` it)."""
-    try:
-        with zipfile.ZipFile(path) as zf:
-            if "sklearn.json" not in zf.namelist():
-                return None
-    except (zipfile.BadZipFile, OSError):
+    if not is_estimator_file(path):
         return None
     try:
         from ..sklearn._files import load_estimator

@@ -11,7 +11,7 @@ import numpy as np
 from .._io import atomic_write_text
 from ._common import (
     CommandError, _check_outputs, _load_model, _output_activation, _refuse_replacing_other_files, _targets_for,
-    check_columns_metadata, class_indices_for, count, decision_threshold, model_classes, model_task,
+    check_columns_metadata, class_indices_for, count, decision_threshold, is_estimator_file, model_classes, model_task,
     predicted_classes, probability_columns, saved_estimator,
 )
 from ._data import _is_text, align_columns, header_cells, is_csv, load_dataset, read_csv, read_stdin
@@ -239,7 +239,17 @@ def cmd_export(args):
     if args.keras is not None:  # first: it refuses what Keras cannot represent, and then nothing is written
         from ..models.keras_files import save_keras
 
-        save_keras(model, args.keras)
+        try:
+            save_keras(model, args.keras)
+        except ValueError as error:  # its advice, "save the model with model.save(path)", is the Python API's
+            match = re.fullmatch(r"Cannot write a Keras file: (.*?), which Keras 3 cannot represent\..*", str(error),
+                                 flags=re.S)
+            if match is None:
+                raise
+            kind = " (a scikit-learn estimator's file, glassnet.sklearn)" if is_estimator_file(args.model) else ""
+            raise CommandError(f"--keras: cannot write a Keras file of {args.model}{kind}: {match.group(1)}, which "
+                               "Keras 3 cannot represent. Export it to ONNX instead: glassnet export "
+                               f"{args.model} --onnx {Path(args.model).with_suffix('.onnx')}") from None
     shape = lambda dims: "(" + ", ".join(["N", *(str(d) for d in dims[1:])]) + ")"  # noqa: E731
     if args.onnx is not None:
         from ..onnx import OPSET, _class_labels, export, to_onnx

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from ._common import (
-    CLASSIFIER_LOSSES, TOY_SETS, CommandError, _check_outputs, _compile, _info, _require_matplotlib, _require_numba,
+    CLASSIFIER_LOSSES, PROG, TOY_SETS, CommandError, _check_outputs, _compile, _info, _require_matplotlib, _require_numba,
     _refuse_replacing_other_files, _standardizer,
     _targets_for, count, decision_threshold, predicted_classes,
 )
@@ -75,6 +75,24 @@ def _warn_folding_precision(scaler, dtype, what="feature", names=None):
         which = f" ({', '.join(far[:5])}{', …' if len(far) > 5 else ''})" if far else ""
         print(f"warning: a {what}'s mean is {ratio:.2g} times its standard deviation{which}; the saved float32 "
               f"model {effect}: use --dtype float64 (or centre that {what}).", file=sys.stderr)
+
+
+def _warn_outputs_are_not_probabilities(model, out_act):
+    """Warn, in the command line's options, when a cross-entropy trains an output that gives no
+    probabilities (``--output-activation relu``): it clips the outputs to (0, 1), and wherever
+    they fall outside, no gradient passes. The library's warning said "compile with
+    loss=...(from_logits=True)", which the command line cannot. True when it warned."""
+    from ..activations import Sigmoid, Softmax
+
+    name = model.loss.name
+    if name not in ("categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy") or \
+            isinstance(model.layers[-1].activation, (Softmax, Sigmoid)):
+        return False
+    wanted = "sigmoid" if name == "binary_crossentropy" else "softmax"
+    print(f"{PROG} train: warning: --output-activation {out_act} gives no probabilities, but the loss {name} "
+          "expects them: it clips the outputs to (0, 1) and learns nothing where they fall outside. Use "
+          f"--output-activation {wanted}, or a loss on raw scores such as --loss categorical_hinge.", file=sys.stderr)
+    return True
 
 
 def _fold_output_scaling(model, mean, scale):
@@ -225,6 +243,8 @@ def _train(args):
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DivergenceWarning)  # reported below as "Stopped early"
+        if _warn_outputs_are_not_probabilities(model, out_act):  # the library's advice was the Python API's
+            warnings.filterwarnings("ignore", message="The output layer's activation is")
         history = model.fit(x, targets, batch_size=batch_size, epochs=epochs, verbose=verbose,
                             validation_split=validation_split)
     if scaler is not None:
