@@ -63,3 +63,6 @@ def no_numba(monkeypatch):
 
     monkeypatch.setattr(builtins, "__import__", blocked)
     monkeypatch.setattr(glassnet.kernels, "available", lambda: False)
+    # nor a module of the loops built ahead of time (whose name needs numba's version)
+    monkeypatch.setattr(glassnet.kernels, "_ahead", {"module": None, "why": "numba is not installed"})
+    monkeypatch.setattr(glassnet.kernels, "_compiled", {})

@@ -52,10 +52,23 @@ def _trained(make_optimizer, jit_compile, dtype="float32", epochs=4):
     return model
 
 
+@pytest.fixture(params=["ahead_of_time", "jit"])
+def way(request, monkeypatch):
+    """Each way of compiling the loops: the module built ahead of time (where this machine can
+    build it), and numba's JIT in this process."""
+    if request.param == "jit":
+        request.getfixturevalue("jit_only")
+    else:
+        kernels.require()
+        if kernels.describe().startswith("numba's JIT"):
+            pytest.skip(f"no module built ahead of time here: {kernels.describe()}")
+    return request.param
+
+
 @needs_numba
 @pytest.mark.parametrize("name", sorted(OPTIMIZERS))
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-def test_compiled_step_gives_the_numpy_weights_bit_for_bit(name, dtype):
+def test_compiled_step_gives_the_numpy_weights_bit_for_bit(name, dtype, way):
     numpy_model = _trained(OPTIMIZERS[name], False, dtype)
     jit_model = _trained(OPTIMIZERS[name], True, dtype)
     assert jit_model.jit_compile and jit_model.optimizer.jit_compile
@@ -125,9 +138,21 @@ def test_jit_compile_without_numba_says_how_to_install_it(no_numba):
 
 
 @pytest.fixture
+def jit_only(monkeypatch):
+    """numba's JIT in this process: no module built ahead of time."""
+    monkeypatch.setattr(kernels, "AHEAD_OF_TIME", False)
+    monkeypatch.setattr(kernels, "_ahead", {})
+    monkeypatch.setattr(kernels, "_compiled", {})
+
+
+@pytest.fixture
 def broken_numba(monkeypatch):
-    """numba installed but failing to import, as a numba built for another NumPy does."""
+    """numba installed but failing to import, as a numba built for another NumPy does (the
+    module of the loops, whose name holds NumPy's version, is then built anew, which fails too)."""
     import builtins
+
+    monkeypatch.setattr(kernels, "_ahead", {"module": None, "why": "the build failed"})
+    monkeypatch.setattr(kernels, "_compiled", {})
 
     real_import = builtins.__import__
 
@@ -209,7 +234,7 @@ def test_fit_with_jit_compile_runs_the_compiled_loops(monkeypatch):
 
 
 @pytest.mark.parametrize("compiled", [False, pytest.param(True, marks=needs_numba)])
-def test_the_layer_loops_match_numpy_on_special_values(compiled):
+def test_the_layer_loops_match_numpy_on_special_values(compiled, way):
     """The ReLU and dropout loops (their Python source, and compiled) against NumPy, with NaN, ±inf and −0."""
     loop = kernels.get if compiled else kernels._KERNELS.__getitem__
     special = np.array([[np.nan, -np.inf, np.inf, -0.0, 0.0, 1e-45, -1e-45, 3.5, -2.0, 1e38]], dtype=np.float32)
@@ -236,7 +261,7 @@ def test_the_layer_loops_match_numpy_on_special_values(compiled):
 
 
 @needs_numba
-def test_kernels_compile_without_a_writable_cache(monkeypatch):
+def test_kernels_compile_without_a_writable_cache(monkeypatch, jit_only):
     """numba refuses cache=True when it finds no writable cache folder; the loops are then compiled uncached."""
     import numba
 
@@ -248,7 +273,7 @@ def test_kernels_compile_without_a_writable_cache(monkeypatch):
         return real_njit(**options)
 
     monkeypatch.setattr(numba, "njit", njit)
-    monkeypatch.setattr(kernels, "_compiled", {})
+    monkeypatch.setattr(kernels, "_jitted", {})
     w, g = np.ones(4, np.float32), np.full(4, 2.0, np.float32)
     kernels.get("sgd")(w, g, np.float32(0.25))
     np.testing.assert_array_equal(w, 0.5)
@@ -296,6 +321,7 @@ def test_the_loops_do_not_load_scipy_linalg_and_numba_still_can():
         import sys
         import numpy as np
         from glassnet import kernels
+        kernels.AHEAD_OF_TIME = False  # numba's JIT in this process
         w, g = np.ones(4, np.float32), np.full(4, 2.0, np.float32)
         kernels.get("sgd")(w, g, np.float32(0.25))
         assert w.tolist() == [0.5] * 4, w
@@ -312,3 +338,86 @@ def test_the_loops_do_not_load_scipy_linalg_and_numba_still_can():
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [src, os.environ.get("PYTHONPATH")]))}
     done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
+
+
+def _src_env(**extra):
+    src = str(pathlib.Path(kernels.__file__).parents[1])
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [src, os.environ.get("PYTHONPATH")])), **extra}
+
+
+@needs_numba
+def test_a_fresh_cache_builds_the_module_once_and_training_never_imports_numba(tmp_path):
+    """The first process on a machine builds the loops' module (in a child process); it and every later
+    process train with it, bit-for-bit as NumPy, without numba or LLVM in memory (110 MB of M1's peak)."""
+    script = """if True:
+        import sys
+        import numpy as np
+        from glassnet import kernels
+        from glassnet.layers import Dense, Dropout
+        from glassnet.models import Sequential
+        kernels.MIN_ACTIVATIONS = 0  # the layer loops on this small network too
+        rng = np.random.default_rng(0)
+        X = rng.normal(size=(96, 7)).astype(np.float32)
+        y = (X[:, 0] * X[:, 1] + X[:, 2] > 0).astype(int)
+        weights = []
+        for jit in (True, False):
+            model = Sequential([Dense(40, activation="relu", input_dim=7), Dropout(0.25),
+                                Dense(2, activation="softmax")], seed=3)
+            model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", jit_compile=jit)
+            model.fit(X, y, batch_size=16, epochs=3, verbose=0)
+            weights.append(model._flat_params)
+        assert np.array_equal(weights[0], weights[1])
+        assert set(kernels._compiled) == {"adam", "bias_relu", "relu_backward", "dropout"}, kernels._compiled
+        assert "numba" not in sys.modules and "llvmlite" not in sys.modules
+        print(kernels.describe())
+    """
+    env = _src_env(XDG_CACHE_HOME=str(tmp_path))
+    described = []
+    for _ in range(2):
+        done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stderr[-3000:]
+        described.append(done.stdout.strip())
+    folder = tmp_path / "glassnet" / "kernels"
+    modules = list(folder.iterdir())
+    assert len(modules) == 1 and modules[0].name.startswith("glassnet_kernels_"), modules  # no build folder left
+    assert described == [f"ahead of time: {modules[0]}"] * 2
+
+
+@needs_numba
+def test_the_module_built_ahead_of_time_takes_only_the_arrays_it_was_compiled_for(way):
+    """Its functions would read any array as C-contiguous of their dtype: other arrays go to numba's
+    dispatch (and compute what NumPy does), arrays of the wrong size are refused."""
+    sgd = kernels.get("sgd")
+    w = np.ones(8, np.float64)
+    sgd(w[::2], np.full(4, 2.0), 0.25)  # strided: every other weight
+    np.testing.assert_array_equal(w, [0.5, 1.0] * 4)
+    w32 = np.ones(4, np.float32)
+    sgd(w32, np.full(4, 2.0, np.float64), np.float32(0.25))  # a float64 gradient for float32 weights
+    np.testing.assert_array_equal(w32, 0.5)
+    Z, A = np.ones((2, 3), np.float32).T, np.empty((3, 2), np.float32)  # a transposed (Fortran-order) Z
+    kernels.get("bias_relu")(Z, np.array([-2.0, 1.0], np.float32), A)
+    np.testing.assert_array_equal(A, [[0.0, 2.0]] * 3)
+    if way == "ahead_of_time":
+        with pytest.raises(ValueError, match="argument 1 has shape"):
+            sgd(np.ones(4), np.ones(3), 0.1)
+        with pytest.raises(ValueError, match=r"argument 1 has shape \(4,\); expected \(3,\)"):
+            kernels.get("bias_relu")(np.ones((2, 3)), np.ones(4), np.empty((2, 3)))
+
+
+@needs_numba
+def test_a_failed_build_falls_back_to_numba_and_is_not_tried_again(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(kernels, "_ahead", {})
+    monkeypatch.setattr(kernels, "_compiled", {})
+    tries = []
+    monkeypatch.setattr(kernels, "_build_in_child", lambda *args: tries.append(args) or "error: no C compiler")
+    kernels.require()
+    failed = list((tmp_path / "glassnet" / "kernels").glob("*.failed"))
+    assert len(failed) == 1 and failed[0].read_text() == "error: no C compiler"
+    assert kernels.describe() == f"numba's JIT in this process (building it failed; see {failed[0]})"
+    w = np.ones(4, np.float32)
+    kernels.get("sgd")(w, np.full(4, 2.0, np.float32), np.float32(0.25))  # numba's JIT does it
+    np.testing.assert_array_equal(w, 0.5)
+    monkeypatch.setattr(kernels, "_ahead", {})  # another process: not built again
+    kernels.require()
+    assert len(tries) == 1 and "failed before" in kernels.describe()

@@ -13,20 +13,47 @@ reorder them (no ``fastmath``), so both paths give bit-for-bit the same
 weights (tested). ``error_model="numpy"`` lets a division by zero give inf or
 NaN as NumPy does, instead of raising; it also lets the loop vectorize.
 
-numba is an optional extra (``pip install "glassnet[jit]"``). It is imported
-by ``compile(jit_compile=True)`` or ``"auto"`` (which falls back to NumPy when
-numba is missing or fails to import), and each loop compiled when a step first
-needs it (about half a second each, then cached on disk: loading them all
-again takes ~0.4 s of the first epoch). Importing numba and LLVM costs about 110 MB of memory
-(LLVM's library 40 MB, numba's modules 40 MB, the runtime numba compiles before it loads a cached loop 30 MB);
-see :func:`_import_numba_arrays` for the 15 MB more that numba would load and the loops do not need.
+numba is an optional extra (``pip install "glassnet[jit]"``), used in two ways:
+
+* Ahead of time (the default): the first time a machine needs the loops, a
+  child process has numba compile them all for this CPU into a small extension
+  module (``numba.pycc``; about 10 s, once) in ``~/.cache/glassnet/kernels``
+  (``$XDG_CACHE_HOME/glassnet/kernels``). Training processes then load that
+  module, 0.3 MB, in milliseconds, and never import numba or LLVM: M1's peak
+  memory stays that of plain NumPy (~290 MB), where importing numba took about
+  110 MB more. Its name holds a hash of the loops' source, of numba's, NumPy's
+  and Python's versions and of the CPU, so a change of any builds a new one.
+  Delete the folder to rebuild; set :data:`AHEAD_OF_TIME` to False for the
+  other way.
+* Just in time, where that cannot be done (no C compiler to link the module, a
+  numba without ``pycc``; the reason is kept in the folder, as ``*.failed``,
+  and :func:`describe` says it): numba is imported in the training process and
+  each loop compiled when a step first needs it (about half a second each,
+  then cached on disk). Importing numba and LLVM costs about 110 MB of memory
+  (LLVM's library 40 MB, numba's modules 40 MB, the runtime numba compiles
+  before it loads a cached loop 30 MB); see :func:`_import_numba_arrays` for
+  the 15 MB more that numba would load and the loops do not need.
+
+``compile(jit_compile=True)`` or ``"auto"`` (which falls back to NumPy when
+neither way works: numba missing, or failing to import) makes the loops ready.
 """
 
+import hashlib
+import importlib.machinery
+import importlib.metadata
 import importlib.util
+import inspect
+import os
+import platform
+import subprocess
 import sys
+import tempfile
 import threading
+from pathlib import Path
 
 import numpy as np
+
+from ._io import atomic_write_text
 
 #: the dtypes the kernels are compiled for (numba has no float16 arithmetic); dtype
 #: objects, since ``dtype.name`` takes microseconds, a few percent of a small step
@@ -36,13 +63,22 @@ DTYPES = (np.dtype("float32"), np.dtype("float64"))
 #: compiled loop costs about as much as it saves there (M2 was 3 % slower)
 MIN_ACTIVATIONS = 1 << 14
 
-_compiled = {}
-_lock = threading.Lock()
+#: whether the loops are built ahead of time into an extension module (see the module's doc);
+#: False: numba compiles them in this process
+AHEAD_OF_TIME = True
+#: the longest a build of that module may take (seconds) before numba's JIT is used instead
+BUILD_TIMEOUT = 600
+
+_compiled = {}  # name -> the callable get() returns
+_jitted = {}  # name -> numba's dispatcher
+_lock = threading.RLock()
+_ahead = {}  # "module": the module built ahead of time, or None; "why": why there is none
 
 
 def available():
-    """Whether numba is installed and imports (a numba built for another NumPy refuses to:
-    then ``jit_compile="auto"`` falls back to NumPy)."""
+    """Whether the compiled loops can run: their module built ahead of time loads, or numba is
+    installed and imports (a numba built for another NumPy refuses to: then ``jit_compile="auto"``
+    falls back to NumPy)."""
     if importlib.util.find_spec("numba") is None:
         return False
     try:
@@ -53,6 +89,14 @@ def available():
 
 
 def require():
+    """Make the loops ready: load (or first build) their module, else import numba; raise an
+    ImportError that says why and how to install it when neither works."""
+    with _lock:
+        if _ahead_module() is None:
+            _numba()
+
+
+def _numba():
     """Import numba, or raise an ImportError that says why and how to install it."""
     try:
         import numba
@@ -70,7 +114,7 @@ def require():
 
 
 def get(name):
-    """The compiled kernel ``name`` (compiled on first use)."""
+    """The compiled kernel ``name``: from the module built ahead of time, else compiled by numba on first use."""
     kernel = _compiled.get(name)
     if kernel is None:
         if not isinstance(name, str) or name not in _KERNELS:  # a bare KeyError before
@@ -78,14 +122,219 @@ def get(name):
         with _lock:
             kernel = _compiled.get(name)
             if kernel is None:
-                numba = require()
+                module = _ahead_module()
+                kernel = _compiled[name] = _jit(name) if module is None else _checked(name, module)
+    return kernel
+
+
+def _jit(name):
+    """numba's dispatcher of the loop ``name``, compiled in this process (cached on disk)."""
+    kernel = _jitted.get(name)
+    if kernel is None:
+        with _lock:
+            kernel = _jitted.get(name)
+            if kernel is None:
+                numba = _numba()
                 _import_numba_arrays()
                 try:
                     kernel = numba.njit(nogil=True, cache=True, error_model="numpy")(_KERNELS[name])
                 except RuntimeError:  # no writable cache folder: compile anew in each process
                     kernel = numba.njit(nogil=True, error_model="numpy")(_KERNELS[name])
-                _compiled[name] = kernel
+                _jitted[name] = kernel
     return kernel
+
+
+def describe():
+    """Which compiled loops this process uses: the module built ahead of time (its path), or
+    numba's JIT and why, or None before :func:`require` (or :func:`get`) made them ready."""
+    if "module" not in _ahead:
+        return None
+    if _ahead["module"] is not None:
+        return f"ahead of time: {_ahead['module'].__file__}"
+    return f"numba's JIT in this process ({_ahead['why']})"
+
+
+# --- the module built ahead of time ---------------------------------------------------------
+
+#: each loop's arguments, for its exported signatures: an array of the weights' dtype read ("r") or
+#: written ("w") with its number of dimensions, "s" a scalar of that dtype, "bits" a uint16 array,
+#: "u16" a uint16 scalar, "b" a bool
+_SIGNATURES = {
+    "sgd": ("w1", "r1", "s"),
+    "sgd_momentum": ("w1", "r1", "w1", "s", "s", "b"),
+    "adam": ("w1", "r1", "w1", "w1", "s", "s", "s", "s", "s", "s"),
+    "bias_relu": ("w2", "r1", "w2"),
+    "relu_backward": ("r2", "r2", "w2"),
+    "dropout": ("r1", "bits", "u16", "s", "w1", "w1"),
+}
+_NUMBA_TYPES = {"float32": "f4", "float64": "f8"}
+
+
+def _signature(name, dtype):
+    """numba's signature of loop ``name`` on C-contiguous arrays of ``dtype`` ("float32")."""
+    t = _NUMBA_TYPES[dtype]
+    types = {"s": t, "bits": "u2[::1]", "u16": "u2", "b": "b1", "r1": f"{t}[::1]", "w1": f"{t}[::1]",
+             "r2": f"{t}[:, ::1]", "w2": f"{t}[:, ::1]"}
+    return f"void({', '.join(types[kind] for kind in _SIGNATURES[name])})"
+
+
+def cache_dir():
+    """The folder of the modules built ahead of time: ``$XDG_CACHE_HOME/glassnet/kernels`` or
+    ``~/.cache/glassnet/kernels`` (as :func:`glassnet.datasets.mnist.cache_dir`)."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join("~", ".cache")
+    return Path(base).expanduser() / "glassnet" / "kernels"
+
+
+def _cpu():
+    """What identifies this CPU's instruction set without loading LLVM: the module is built for
+    it (a home folder shared by different machines must not give one a module that the other's
+    CPU cannot run)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as fh:
+            lines = [line for line in fh if line.startswith(("model name", "flags", "Features", "CPU part"))]
+        return "".join(sorted(set(lines)))
+    except OSError:  # not Linux: the machine's name
+        return f"{platform.node()} {platform.processor()}"
+
+
+def _module_name():
+    """``glassnet_kernels_<hash>``: of the loops' source and signatures, numba's, NumPy's and
+    Python's versions and the CPU; None without numba."""
+    try:
+        numba_version = importlib.metadata.version("numba")
+    except importlib.metadata.PackageNotFoundError:
+        return None
+    key = hashlib.sha256()
+    for part in (*(inspect.getsource(f) for f in _KERNELS.values()), repr(sorted(_SIGNATURES.items())),
+                 numba_version, np.__version__, sys.version, platform.machine(), _cpu()):
+        key.update(part.encode() + b"\0")
+    return f"glassnet_kernels_{key.hexdigest()[:16]}"
+
+
+def _ahead_module():
+    """The loops' extension module, loaded (built first when this machine has none); None where
+    it cannot be (:data:`AHEAD_OF_TIME` off, numba not installed, the build failed)."""
+    if "module" in _ahead:
+        return _ahead["module"]
+    module, why = None, "AHEAD_OF_TIME is False"
+    if AHEAD_OF_TIME:
+        try:
+            module, why = _load_or_build()
+        except OSError as exc:  # an unwritable cache folder
+            why = f"{type(exc).__name__}: {exc}"
+    _ahead.update(module=module, why=why)
+    return module
+
+
+def _load_or_build():
+    """``(module, None)``, or ``(None, why not)``."""
+    name = _module_name()
+    if name is None:
+        return None, "numba is not installed"
+    folder = cache_dir()
+    path = folder / (name + importlib.machinery.EXTENSION_SUFFIXES[0])
+    failed = folder / (name + ".failed")
+    if not path.exists():
+        if failed.exists():  # tried before on this machine: not again (delete the file to retry)
+            return None, f"building it failed before; see {failed}"
+        folder.mkdir(parents=True, exist_ok=True)
+        why = _build_in_child(name, folder, path)
+        if why is not None:
+            atomic_write_text(failed, why)
+            return None, f"building it failed; see {failed}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(module)
+    except ImportError as exc:  # a damaged file: built again by the next process
+        path.unlink(missing_ok=True)
+        return None, f"{path} did not load ({exc})"
+    return module, None
+
+
+def _build_in_child(name, folder, path):
+    """Build the module in a child process (numba and LLVM stay out of this one); None when it
+    is at ``path``, else why not."""
+    src = str(Path(__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [src, os.environ.get("PYTHONPATH")]))}
+    with tempfile.TemporaryDirectory(dir=folder, prefix=".build-") as build:
+        try:
+            done = subprocess.run([sys.executable, "-c", "import sys; from glassnet.kernels import _build; "
+                                   "_build(sys.argv[1], sys.argv[2])", name, build],
+                                  env=env, capture_output=True, text=True, timeout=BUILD_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            return f"the build took over {BUILD_TIMEOUT} s"
+        except OSError as exc:
+            return f"the build could not start: {exc}"
+        built = [p for p in Path(build).iterdir() if p.name.startswith(name + ".")]
+        if done.returncode != 0 or len(built) != 1:
+            return f"the build exited with {done.returncode}:\n{done.stdout[-3000:]}\n{done.stderr[-5000:]}"
+        os.replace(built[0], path)  # atomic: another process loads the whole file or builds its own
+    return None
+
+
+def _build(name, folder):
+    """(In the child process.) Compile every loop for float32 and float64 into the extension
+    module ``name`` in ``folder``, for this CPU, with the flags of :func:`_jit`."""
+    import warnings
+
+    warnings.simplefilter("ignore")  # numba.pycc's pending deprecation
+    import numba.pycc.compiler
+    from numba.pycc import CC
+
+    class Flags(numba.pycc.compiler.Flags):  # error_model="numpy", as _jit: no ZeroDivisionError, vectorized
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.error_model = "numpy"
+
+    numba.pycc.compiler.Flags = Flags
+    cc = CC(name)
+    cc.output_dir = folder
+    cc.target_cpu = "host"
+    for kernel, function in _KERNELS.items():
+        for dtype in _NUMBA_TYPES:
+            cc.export(f"{kernel}_{dtype}", _signature(kernel, dtype))(function)
+    cc.compile()
+
+
+_UINT16 = np.dtype("uint16")
+
+
+def _checked(name, module):
+    """The loop ``name`` of the module built ahead of time, called only on the arrays it was
+    compiled for: its functions read any array as C-contiguous of their dtype (a float64 array
+    given to the float32 loop crashed), so other dtypes and layouts go to numba's own dispatch."""
+    functions = {np.dtype(dtype): getattr(module, f"{name}_{dtype}") for dtype in _NUMBA_TYPES}
+    kinds = _SIGNATURES[name]
+    arrays = [(i, int(kind[1]), kind[0] == "w") for i, kind in enumerate(kinds) if kind[0] in "rw"]
+    bits = [i for i, kind in enumerate(kinds) if kind == "bits"]
+
+    def kernel(*args):
+        first = args[0]
+        dtype = getattr(first, "dtype", None)
+        function = functions.get(dtype)
+        if function is None or len(args) != len(kinds) \
+                or not all(_fits(args[i], dtype, ndim, writes) for i, ndim, writes in arrays) \
+                or not all(_fits(args[i], _UINT16, 1, False) for i in bits):
+            return _jit(name)(*args)
+        size = first.shape[-1]
+        for i, ndim, _ in arrays:  # the loops run over the first array and index the others alike
+            if args[i].shape != (first.shape if ndim == first.ndim else (size,)):
+                raise ValueError(f"kernel {name!r}: argument {i} has shape {args[i].shape}; expected "
+                                 f"{first.shape if ndim == first.ndim else (size,)}.")
+        for i in bits:
+            if args[i].shape[0] < first.size:
+                raise ValueError(f"kernel {name!r}: {args[i].shape[0]} random bits for {first.size} values.")
+        function(*args)
+
+    kernel.__name__ = kernel.__qualname__ = name
+    kernel.__doc__ = _KERNELS[name].__doc__
+    return kernel
+
+
+def _fits(array, dtype, ndim, writes):
+    return (type(array) is np.ndarray and array.dtype == dtype and array.ndim == ndim and array.flags.c_contiguous
+            and (array.flags.writeable or not writes))
 
 
 def _import_numba_arrays():
@@ -177,4 +426,5 @@ def dropout(X, bits, threshold, scale, mask, Y):
 _KERNELS = {"sgd": sgd, "sgd_momentum": sgd_momentum, "adam": adam, "bias_relu": bias_relu,
             "relu_backward": relu_backward, "dropout": dropout}
 
-__all__ = ["available", "require", "get", "use_for", "DTYPES", "MIN_ACTIVATIONS"]
+__all__ = ["available", "require", "get", "describe", "cache_dir", "use_for", "DTYPES", "MIN_ACTIVATIONS",
+           "AHEAD_OF_TIME"]

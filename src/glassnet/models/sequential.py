@@ -469,8 +469,10 @@ class Sequential:
         :mod:`glassnet.kernels` (the SGD and Adam/AdamW steps, bias + ReLU and
         dropout; needs numba: ``pip install "glassnet[jit]"``), with bit-for-bit
         the same weights as the NumPy code; ``"auto"`` does so when numba is
-        installed. The default is plain NumPy, which needs nothing else and
-        ~110 MB less memory.
+        installed. The first time on a machine the loops are built into a small
+        module (about 10 s, in a child process; later processes load it in
+        milliseconds, without numba in memory). The default is plain NumPy,
+        which needs nothing else.
 
         Keras's ``run_eagerly`` and ``auto_scale_loss`` change nothing here (glassnet
         always runs eagerly, in one precision); ``steps_per_execution`` must be 1 and
