@@ -1,5 +1,6 @@
 """jit_compile=True: the compiled optimizer steps give bit-for-bit the NumPy steps' weights."""
 
+import importlib.machinery
 import importlib.util
 import os
 import pathlib
@@ -424,3 +425,23 @@ def test_a_failed_build_falls_back_to_numba_and_is_not_tried_again(tmp_path, mon
     monkeypatch.setattr(kernels, "_ahead", {})  # another process: not built again
     kernels.require()
     assert len(tries) == 1 and "failed before" in kernels.describe()
+
+
+@needs_numba
+def test_a_module_that_does_not_load_is_not_built_again_by_every_process(tmp_path, monkeypatch):
+    """A damaged file, or a cache on a folder mounted noexec: numba's JIT it is, and the reason is kept."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(kernels, "_ahead", {})
+    monkeypatch.setattr(kernels, "_compiled", {})
+    folder = kernels.cache_dir()
+    folder.mkdir(parents=True)
+    damaged = folder / (kernels._module_name() + importlib.machinery.EXTENSION_SUFFIXES[0])
+    damaged.write_bytes(b"not a shared library")
+    kernels.require()
+    assert not damaged.exists()
+    assert "did not load" in kernels.describe()
+    assert "was built but did not load" in next(folder.glob("*.failed")).read_text()
+    monkeypatch.setattr(kernels, "_ahead", {})
+    monkeypatch.setattr(kernels, "_build_in_child", lambda *args: pytest.fail("built again"))
+    kernels.require()
+    assert "failed before" in kernels.describe()

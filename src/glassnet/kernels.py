@@ -243,12 +243,13 @@ def _load_or_build():
             atomic_write_text(failed, why)
             return None, f"building it failed; see {failed}"
     spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    try:
+    try:  # (an extension module is loaded by module_from_spec already)
+        module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
-    except ImportError as exc:  # a damaged file: built again by the next process
+    except ImportError as exc:  # e.g. a folder mounted noexec: not built again by every process
         path.unlink(missing_ok=True)
-        return None, f"{path} did not load ({exc})"
+        atomic_write_text(failed, f"{path} was built but did not load: {exc}")
+        return None, f"it was built but did not load; see {failed}"
     return module, None
 
 
@@ -266,7 +267,8 @@ def _build_in_child(name, folder, path):
             return f"the build took over {BUILD_TIMEOUT} s"
         except OSError as exc:
             return f"the build could not start: {exc}"
-        built = [p for p in Path(build).iterdir() if p.name.startswith(name + ".")]
+        built = [p for p in Path(build).iterdir()  # (not the .lib and .exp files of Windows' linker)
+                 if p.name.startswith(name + ".") and p.name.endswith(tuple(importlib.machinery.EXTENSION_SUFFIXES))]
         if done.returncode != 0 or len(built) != 1:
             return f"the build exited with {done.returncode}:\n{done.stdout[-3000:]}\n{done.stderr[-5000:]}"
         os.replace(built[0], path)  # atomic: another process loads the whole file or builds its own
