@@ -415,15 +415,19 @@ def test_a_failed_build_falls_back_to_numba_and_is_not_tried_again(tmp_path, mon
     monkeypatch.setattr(kernels, "_compiled", {})
     tries = []
     monkeypatch.setattr(kernels, "_build_in_child", lambda *args: tries.append(args) or "error: no C compiler")
-    kernels.require()
+    with pytest.warns(UserWarning, match=r"could not build its compiled loops ahead of time \(error: no C compiler; "
+                                         r"the whole message is in .*\.failed\): numba compiles them in this process"):
+        kernels.require()
     failed = list((tmp_path / "glassnet" / "kernels").glob("*.failed"))
     assert len(failed) == 1 and failed[0].read_text() == "error: no C compiler"
     assert kernels.describe() == f"numba's JIT in this process (building it failed; see {failed[0]})"
     w = np.ones(4, np.float32)
     kernels.get("sgd")(w, np.full(4, 2.0, np.float32), np.float32(0.25))  # numba's JIT does it
     np.testing.assert_array_equal(w, 0.5)
-    monkeypatch.setattr(kernels, "_ahead", {})  # another process: not built again
-    kernels.require()
+    monkeypatch.setattr(kernels, "_ahead", {})  # another process: not built again, nor warned
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        kernels.require()
     assert len(tries) == 1 and "failed before" in kernels.describe()
 
 

@@ -49,6 +49,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -241,6 +242,11 @@ def _load_or_build():
         why = _build_in_child(name, folder, path)
         if why is not None:
             atomic_write_text(failed, why)
+            # said once (later processes read the file and say nothing): the loops still run, in more memory
+            warnings.warn(f"glassnet could not build its compiled loops ahead of time ({why.splitlines()[0]}; "
+                          f"the whole message is in {failed}): numba compiles them in this process instead, "
+                          "which takes about 110 MB more memory. Delete that file to try again.", UserWarning,
+                          stacklevel=2)
             return None, f"building it failed; see {failed}"
     spec = importlib.util.spec_from_file_location(name, path)
     try:  # (an extension module is loaded by module_from_spec already)
@@ -278,8 +284,6 @@ def _build_in_child(name, folder, path):
 def _build(name, folder):
     """(In the child process.) Compile every loop for float32 and float64 into the extension
     module ``name`` in ``folder``, for this CPU, with the flags of :func:`_jit`."""
-    import warnings
-
     warnings.simplefilter("ignore")  # numba.pycc's pending deprecation
     import numba.pycc.compiler
     from numba.pycc import CC
