@@ -626,8 +626,26 @@ def run_sklearn_m2(args):
     return proc.stdout if proc.returncode == 0 else f"failed (exit {proc.returncode}): {proc.stderr[-500:]}"
 
 
+def check_mnist(args):
+    """Stop before any worker starts where M1 or M2 is asked for and MNIST is not found, with the
+    loader's message (where to put the files): each worker failed in turn with it, for minutes."""
+    if not {"M1", "M2"} & set(args.configs):
+        return
+    sys.path.insert(0, str(REPO / "src"))
+    from glassnet.datasets import mnist
+
+    shared = REPO.parent / "shared" / "data" / "mnist"  # the workers' default (workers/_common.py)
+    path = Path(args.data) if args.data is not None else shared if (shared / "train-images-idx3-ubyte.gz").exists() \
+        else None
+    try:
+        mnist._locate(path, mnist.MNIST_FILES, download=False, progress=False)
+    except mnist.MNISTNotFoundError as error:
+        sys.exit(f"benchmarks/run.py: M1 and M2 train on MNIST. {error}")
+
+
 def main(argv=None):
     args = parse_args(argv)
+    check_mnist(args)
     variants, note = blas_variants(args.blas)
     started = datetime.datetime.now()
     load_before = os.getloadavg()[0]

@@ -135,6 +135,15 @@ def test_bad_options_are_rejected(run_module):
     assert (args.rounds, args.epochs, args.configs, args.libs) == (1, 2, ["M2", "M0"], ["glassnet"])
 
 
+def test_a_run_without_mnist_stops_before_any_worker_saying_where_to_put_it(run_module, tmp_path, monkeypatch):
+    started = []
+    monkeypatch.setattr(run_module, "run_all", lambda *args: started.append(args))
+    with pytest.raises(SystemExit, match=r"(?s)M1 and M2 train on MNIST\. MNIST files not found: .*copy the four files"):
+        run_module.main(["--quick", "--configs", "M2", "--libs", "glassnet", "--data", str(tmp_path)])
+    assert started == []
+    run_module.check_mnist(run_module.parse_args(["--configs", "M0", "--data", str(tmp_path)]))  # M0 needs none
+
+
 def test_peer_workers_load_mnist_with_glassnets_loader_without_importing_glassnet(mnist_dir):
     # The peers' memory must not include glassnet's own imports.
     code = (
