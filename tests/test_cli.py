@@ -761,6 +761,29 @@ def test_train_with_jit_compile_saves_the_same_model(tmp_path, monkeypatch, caps
         assert f"jit_compile: {jit}" in result.stdout
 
 
+@pytest.mark.skipif(importlib.util.find_spec("numba") is None, reason="numba is not installed (pip install glassnet[jit])")
+def test_train_says_when_it_first_builds_the_compiled_loops(tmp_path, monkeypatch, capsys):
+    from glassnet import kernels
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(kernels, "_compiled", {})
+    monkeypatch.setattr(kernels, "_build_in_child", lambda *args: "no C compiler here")  # (numba's JIT then)
+    for quiet in ([], ["--quiet"]):
+        monkeypatch.setattr(kernels, "_ahead", {})
+        for file in (tmp_path / "cache").rglob("*.failed"):
+            file.unlink()
+        result = call("train", "xor", "--epochs", "1", "--jit-compile", "--out", f"m{len(quiet)}.gn", *quiet,
+                      cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+        assert result.returncode == 0, result.stderr
+        said = "Building glassnet's compiled loops for this CPU (once per machine, about 10 s)...\n"
+        assert result.stdout.startswith(said) if not quiet else said not in result.stdout
+        assert "glassnet train: warning: glassnet could not build its compiled loops ahead of time (no C compiler " \
+               "here;" in result.stderr
+    result = call("train", "xor", "--epochs", "1", "--jit-compile", "--out", "m2.gn",
+                  cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)  # loaded (here: known to fail): no word
+    assert "Building" not in result.stdout and "warning" not in result.stderr
+
+
 def test_jit_compile_without_numba_is_a_one_line_error(tmp_path, monkeypatch, capsys, no_numba):
     for command in (["train", "xor", "--epochs", "1"], ["bench", "M0"]):
         result = call(*command, "--jit-compile", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)

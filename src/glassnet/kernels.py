@@ -227,14 +227,30 @@ def _ahead_module():
     return module
 
 
+def _files(name):
+    """The cache folder, the module's file in it and the file of why building it failed."""
+    folder = cache_dir()
+    return folder, folder / (name + importlib.machinery.EXTENSION_SUFFIXES[0]), folder / (name + ".failed")
+
+
+def will_build():
+    """Whether :func:`require` would build the loops' module now: the first time on this machine
+    (about 10 s; the command line says so before)."""
+    if "module" in _ahead or not AHEAD_OF_TIME:
+        return False
+    name = _module_name()
+    if name is None:
+        return False
+    _, path, failed = _files(name)
+    return not path.exists() and not failed.exists()
+
+
 def _load_or_build():
     """``(module, None)``, or ``(None, why not)``."""
     name = _module_name()
     if name is None:
         return None, "numba is not installed"
-    folder = cache_dir()
-    path = folder / (name + importlib.machinery.EXTENSION_SUFFIXES[0])
-    failed = folder / (name + ".failed")
+    folder, path, failed = _files(name)
     if not path.exists():
         if failed.exists():  # tried before on this machine: not again (delete the file to retry)
             return None, f"building it failed before; see {failed}"
@@ -432,5 +448,5 @@ def dropout(X, bits, threshold, scale, mask, Y):
 _KERNELS = {"sgd": sgd, "sgd_momentum": sgd_momentum, "adam": adam, "bias_relu": bias_relu,
             "relu_backward": relu_backward, "dropout": dropout}
 
-__all__ = ["available", "require", "get", "describe", "cache_dir", "use_for", "DTYPES", "MIN_ACTIVATIONS",
+__all__ = ["available", "require", "get", "describe", "will_build", "cache_dir", "use_for", "DTYPES", "MIN_ACTIVATIONS",
            "AHEAD_OF_TIME"]

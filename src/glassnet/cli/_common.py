@@ -41,10 +41,13 @@ def _info(args, message):
 _NO_NUMBA = "--jit-compile needs numba: pip install \"glassnet[jit]\""
 
 
-def _require_numba(jit_compile):
-    """Refuse --jit-compile without numba before any data is loaded."""
+def _require_numba(jit_compile, args=None):
+    """Refuse --jit-compile without numba before any data is loaded (and say so when the compiled
+    loops are first built on this machine: a pause of some seconds)."""
     from .. import kernels
 
+    if jit_compile and kernels.will_build():
+        _info(args, "Building glassnet's compiled loops for this CPU (once per machine, about 10 s)...")
     if jit_compile and not kernels.available():
         raise CommandError(_numba_problem())
 

@@ -144,7 +144,7 @@ def cmd_bench(args):
     if given and configs == ["M0"]:  # (they were ignored without a word)
         raise CommandError(f"{given[0]} is for M1 and M2, which train on MNIST; M0 trains seed 001's XOR network "
                            f"for its fixed {BENCH_CONFIGS['M0']['epochs']} epochs. Leave {given[0]} out, or add M1 or M2.")
-    _require_numba(args.jit_compile)
+    _require_numba(args.jit_compile, args)
     limits = None
     if args.threads is not None:
         try:

@@ -139,7 +139,7 @@ def cmd_train(args):
         raise CommandError(f"--device {args.device}: NumPy computes on the CPU only; choose --namespace torch or cupy.")
     if args.jit_compile and args.namespace != "numpy":
         raise CommandError("--jit-compile compiles NumPy loops (numba); it works with --namespace numpy only.")
-    _require_numba(args.jit_compile)
+    _require_numba(args.jit_compile, args)
     with contextlib.ExitStack() as stack:
         try:
             stack.enter_context(backend.namespace(args.namespace, device=args.device))
