@@ -4,6 +4,7 @@ import importlib.machinery
 import importlib.util
 import os
 import pathlib
+import re
 import subprocess
 import sys
 import warnings
@@ -449,3 +450,17 @@ def test_a_module_that_does_not_load_is_not_built_again_by_every_process(tmp_pat
     monkeypatch.setattr(kernels, "_build_in_child", lambda *args: pytest.fail("built again"))
     kernels.require()
     assert "failed before" in kernels.describe()
+
+
+@needs_numba
+def test_a_cache_folder_that_cannot_be_made_says_so_and_numba_does_the_loops(tmp_path, monkeypatch):
+    (tmp_path / "glassnet").write_text("a file where the folder would be")  # (a read-only folder stops no root)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(kernels, "_ahead", {})
+    monkeypatch.setattr(kernels, "_compiled", {})
+    with pytest.warns(UserWarning, match=r"cannot keep its compiled loops in .*\(\w+Error.*Set XDG_CACHE_HOME"):
+        kernels.require()
+    w = np.ones(4, np.float32)
+    kernels.get("sgd")(w, np.full(4, 2.0, np.float32), np.float32(0.25))
+    np.testing.assert_array_equal(w, 0.5)
+    assert re.match(r"numba's JIT in this process \(\w+Error", kernels.describe())

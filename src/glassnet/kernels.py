@@ -221,8 +221,11 @@ def _ahead_module():
     if AHEAD_OF_TIME:
         try:
             module, why = _load_or_build()
-        except OSError as exc:  # an unwritable cache folder
+        except OSError as exc:  # an unwritable cache folder (said in each process: nothing can be kept)
             why = f"{type(exc).__name__}: {exc}"
+            warnings.warn(f"glassnet cannot keep its compiled loops in {cache_dir()} ({why}): numba compiles them "
+                          "in this process instead, which takes about 110 MB more memory. Set XDG_CACHE_HOME to a "
+                          "writable folder to build them there once.", UserWarning, stacklevel=3)
     _ahead.update(module=module, why=why)
     return module
 
