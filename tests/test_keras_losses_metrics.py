@@ -720,6 +720,67 @@ def test_f1_score_counts_soft_targets_as_keras(average):
                                [0.7234042, 0.6285713, 0.7777776], rtol=1e-6)
 
 
+# Keras 3.15's FBetaScore (float64, JAX_ENABLE_X64) over two weighted batches of one-hot targets:
+# {(beta, threshold): {average: result}}. Keras adds 1e-7 to its denominators: equal to 1e-6.
+FBETA_TRUE = (np.eye(3)[[0, 1, 2, 0, 1]], np.eye(3)[[2, 0, 1, 2]])
+FBETA_PRED = (np.array([[.7, .2, .1], [.3, .4, .3], [.2, .5, .3], [.4, .45, .15], [.1, .8, .1]]),
+              np.array([[.1, .3, .6], [.5, .4, .1], [.6, .3, .1], [.2, .2, .6]]))
+FBETA_WEIGHTS = (np.array([1.0, 2.0, 0.5, 1.5, 1.0]), np.array([3.0, 1.0, 0.25, 2.0]))
+KERAS_FBETA = {
+    (0.5, None): {None: [0.7999998672, 0.645161216326, 0.980392053057], "micro": 0.816326439381,
+                  "macro": 0.808517694473, "weighted": 0.839912628251},
+    (0.5, 0.4): {None: [0.7999998672, 0.327868757861, 0.980392053057], "micro": 0.751173615456,
+                 "macro": 0.702753543854, "weighted": 0.755732997101},
+    (2.0, None): {None: [0.615384581538, 0.833333285108, 0.925925889918], "micro": 0.816326498985,
+                  "macro": 0.791547954082, "weighted": 0.812634410226},
+    (2.0, 0.4): {None: [0.615384581538, 0.312499971191, 0.925925889918], "micro": 0.675105452538,
+                 "macro": 0.617936849594, "weighted": 0.674454144397},
+}
+
+
+@pytest.mark.parametrize("beta, threshold", list(KERAS_FBETA))
+@pytest.mark.parametrize("average", [None, "micro", "macro", "weighted"])
+def test_fbeta_score_equals_keras_over_weighted_batches(beta, threshold, average):
+    fbeta = metrics.FBetaScore(average=average, beta=beta, threshold=threshold)
+    for Y, A, w in zip(FBETA_TRUE, FBETA_PRED, FBETA_WEIGHTS):
+        fbeta.update_state(Y, A, sample_weight=w)
+    result = fbeta.result()
+    np.testing.assert_allclose(result, KERAS_FBETA[beta, threshold][average], atol=1e-6)
+    assert isinstance(result, np.ndarray) if average is None else isinstance(result, float)
+    # hand-worked, exact: the argmax gives class 0 TP 1 + 1, FP 0.25 (batch 2, row 2), FN 1.5 (batch 1,
+    # row 3), so F0.5 = 1.25·2 / (1.25·2 + 0.25·1.5 + 0.25) = 0.8
+    if (beta, threshold, average) == (0.5, None, None):
+        assert result[0] == pytest.approx(0.8, abs=1e-15)
+
+
+def test_f1_score_is_the_fbeta_score_of_beta_one_with_its_own_config():
+    for average in (None, "micro", "macro", "weighted"):
+        f1, fbeta = metrics.F1Score(average=average), metrics.FBetaScore(average=average, beta=1)
+        for Y, A, w in zip(FBETA_TRUE, FBETA_PRED, FBETA_WEIGHTS):
+            f1.update_state(Y, A, sample_weight=w)
+            fbeta.update_state(Y, A, sample_weight=w)
+        np.testing.assert_array_equal(f1.result(), fbeta.result())
+    assert isinstance(metrics.F1Score(), metrics.FBetaScore)
+    # F1Score's config has no beta, as Keras's; FBetaScore's default average is Keras's None
+    assert metrics.F1Score().get_config() == {"name": "f1_score", "average": "macro", "threshold": None}
+    assert metrics.FBetaScore(beta=2).get_config() == {"name": "fbeta_score", "average": None, "beta": 2.0,
+                                                       "threshold": None}
+    assert metrics.get("fbeta_score").name == "fbeta_score" and type(metrics.get("FBetaScore")) is metrics.FBetaScore
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"beta": 0.0}, ValueError, r"beta must be > 0. Received: beta=0.0"),
+    ({"beta": -1}, ValueError, r"beta must be > 0"),
+    ({"beta": "2"}, TypeError, r"beta must be a number. Received: beta='2'"),
+    ({"average": "samples"}, ValueError, r"average must be None, 'macro', 'micro' or 'weighted'. Received: "
+                                         r"average='samples'"),
+    ({"threshold": 1.5}, ValueError, r"threshold must be <= 1"),
+])
+def test_fbeta_score_refuses_bad_arguments_by_name(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        metrics.FBetaScore(**kwargs)
+
+
 def test_the_imbalanced_data_tutorial_s_metrics_in_fit_with_class_weight_equal_keras(tmp_path):
     # TensorFlow's "Classification on imbalanced data": tp/fp/tn/fn, precision, recall, AUC (ROC and PR)
     # under class_weight. Keras 3.15: Sequential([Input((3,)), Dense(1, "sigmoid")]) with the weights below,
