@@ -805,6 +805,48 @@ def test_save_keras_writes_keras_s_other_metrics(tmp_path, h5py, monkeypatch):
     assert {k: float(v) for k, v in theirs.items()} == pytest.approx(ours, rel=1e-5)
 
 
+def test_save_keras_writes_the_fbeta_and_iou_metrics_as_keras_s(tmp_path, h5py, monkeypatch):
+    from glassnet.models.keras_files import save_keras
+
+    M = glassnet.metrics
+    chosen = [M.FBetaScore(average="weighted", beta=0.5), M.F1Score(), M.OneHotMeanIoU(3), M.OneHotIoU(3, [0, 2]),
+              M.BinaryIoU(threshold=0.3), M.MeanIoU(3, sparse_y_true=False, sparse_y_pred=False, name="miou")]
+    model = Sequential([layers.Input((3,)), layers.Dense(3, activation="softmax")], seed=2)
+    model.compile("sgd", "categorical_crossentropy", metrics=chosen)
+    save_keras(model, tmp_path / "model.keras")
+    with zipfile.ZipFile(tmp_path / "model.keras") as zf:
+        written = json.loads(zf.read("config.json"))["compile_config"]["metrics"]
+    assert [m["class_name"] for m in written] == [type(m).__name__ for m in chosen]
+    assert written[3]["config"]["target_class_ids"] == [0, 2] and written[0]["config"]["beta"] == 0.5
+    loaded = glassnet.models.load_model(tmp_path / "model.keras")
+    names = ["fbeta_score", "f1_score", "one_hot_mean_io_u", "one_hot_io_u", "binary_io_u", "miou"]
+    assert loaded.metrics_names == ["loss", *names]
+    x, y = np.random.default_rng(0).normal(size=(12, 3)), np.eye(3)[np.arange(12) % 3]
+    ours = model.evaluate(x, y, return_dict=True, verbose=0)
+    assert loaded.evaluate(x, y, return_dict=True, verbose=0) == ours
+    monkeypatch.setenv("KERAS_BACKEND", "jax")
+    keras = pytest.importorskip("keras")
+    theirs = keras.saving.load_model(tmp_path / "model.keras").evaluate(x, y, return_dict=True, verbose=0)
+    assert {k: float(v) for k, v in theirs.items()} == pytest.approx(ours, rel=1e-5, abs=1e-6)
+
+
+def test_a_keras_file_with_fbeta_and_iou_metrics_loads_compiled_and_evaluates_as_keras(tmp_path, h5py, monkeypatch):
+    monkeypatch.setenv("KERAS_BACKEND", "jax")
+    keras = pytest.importorskip("keras")
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(3, activation="softmax")])
+    model.compile("sgd", "categorical_crossentropy", metrics=[  # Keras's IoU metrics count in int32
+        keras.metrics.OneHotMeanIoU(3), keras.metrics.FBetaScore(beta=2.0, average="macro"),
+        keras.metrics.BinaryIoU([1], 0.3), keras.metrics.IoU(3, [1, 2], sparse_y_true=False, sparse_y_pred=False)])
+    model.save(tmp_path / "k.keras")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # loaded compiled, not with the "loaded uncompiled" warning
+        ours = glassnet.models.load_model(tmp_path / "k.keras")
+    assert ours.metrics_names == ["loss", "one_hot_mean_io_u", "fbeta_score", "binary_io_u", "io_u"]
+    x, y = np.random.default_rng(0).normal(size=(12, 3)), np.eye(3)[np.arange(12) % 3]
+    theirs = {k: float(v) for k, v in model.evaluate(x, y, return_dict=True, verbose=0).items()}
+    assert ours.evaluate(x, y, return_dict=True, verbose=0) == pytest.approx(theirs, rel=1e-5, abs=1e-6)
+
+
 def test_a_keras_file_with_keras_s_other_losses_and_metrics_evaluates_as_keras(tmp_path, h5py, monkeypatch):
     monkeypatch.setenv("KERAS_BACKEND", "jax")
     keras = pytest.importorskip("keras")

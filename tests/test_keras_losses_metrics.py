@@ -781,6 +781,129 @@ def test_fbeta_score_refuses_bad_arguments_by_name(kwargs, error, match):
         metrics.FBetaScore(**kwargs)
 
 
+# IoU metrics: Keras 3.15's results (dtype="float64", JAX_ENABLE_X64; its result() is float32: equal to 1e-6)
+# over two weighted batches of labels; the 5 in IOU_TRUE[1] is out of range and not counted, as Keras
+IOU_TRUE = (np.array([0, 1, 2, 1, 0, 2]), np.array([2, 2, 0, 1, 5]))
+IOU_PRED = (np.array([0, 2, 2, 1, 1, 2]), np.array([2, 1, 0, 1, 0]))
+IOU_WEIGHTS = (np.array([1.0, 2.0, 0.5, 1.5, 1.0, 3.0]), np.array([0.25, 2.0, 1.0, 1.0, 4.0]))
+IOU_SCORES = (np.array([[.6, .3, .1], [.2, .3, .5], [.1, .1, .8], [.2, .7, .1], [.3, .5, .2], [.3, .3, .4]]),
+              np.array([[.1, .2, .7], [.1, .6, .3], [.5, .4, .1], [.3, .4, .3]]))  # argmax: IOU_PRED
+IOU_ONE_HOT = (np.eye(3)[IOU_TRUE[0]], np.eye(3)[IOU_TRUE[1][:4]])
+IOU_CASES = {  # name: (metric, batches as (y_true, y_pred, sample_weight), Keras's result)
+    "mean": (lambda: metrics.MeanIoU(3), "labels", 0.49462366104125977),
+    "iou_0_2": (lambda: metrics.IoU(3, [0, 2]), "labels", 0.5752688050270081),
+    "iou_1_3_ignore_0": (lambda: metrics.IoU(4, [1, 3], ignore_class=0), "labels", 0.38461533188819885),
+    "mean_of_scores": (lambda: metrics.MeanIoU(3, sparse_y_pred=False), "scores", 0.49462366104125977),
+    "one_hot_mean": (lambda: metrics.OneHotMeanIoU(3), "one_hot", 0.49462366104125977),
+    "one_hot_mean_ignore_1": (lambda: metrics.OneHotMeanIoU(3, ignore_class=1), "one_hot", 0.43961355090141296),
+    "one_hot_1_2_sparse_pred": (lambda: metrics.OneHotIoU(3, [1, 2], sparse_y_pred=True), "one_hot_labels",
+                                0.40860214829444885),
+    # Keras's default dtype int32 truncates the weights (0.25 -> 0, 1.5 -> 1)
+    "mean_int32": (lambda: metrics.MeanIoU(3, dtype="int32"), "labels", 0.4603174924850464),
+}
+
+
+def _iou_batches(kind):
+    if kind == "labels":
+        return zip(IOU_TRUE, IOU_PRED, IOU_WEIGHTS)
+    pred = IOU_SCORES if kind in ("scores", "one_hot") else (IOU_PRED[0], IOU_PRED[1][:4])
+    true = IOU_ONE_HOT if kind.startswith("one_hot") else (IOU_TRUE[0], IOU_TRUE[1][:4])
+    return zip(true, pred, (IOU_WEIGHTS[0], IOU_WEIGHTS[1][:4]))
+
+
+@pytest.mark.parametrize("case", list(IOU_CASES))
+def test_iou_metrics_equal_keras_over_weighted_batches(case):
+    make, kind, expected = IOU_CASES[case]
+    metric = make()
+    for Y, A, w in _iou_batches(kind):
+        metric.update_state(Y, A, sample_weight=w)
+    assert metric.result() == pytest.approx(expected, abs=1e-6)
+
+
+def test_mean_iou_hand_worked_and_segmentation_maps_as_keras():
+    # unweighted, the out-of-range 5 left out: IoU 2/3, 2/5 and 3/5 (TP / (TP + FP + FN) per class)
+    mean = metrics.MeanIoU(3)
+    for Y, A in zip(IOU_TRUE, IOU_PRED):
+        mean.update_state(Y, A)
+    assert mean.result() == pytest.approx((2 / 3 + 2 / 5 + 3 / 5) / 3, abs=1e-15)
+    assert mean.total_cm.tolist() == [[2, 1, 0], [0, 2, 1], [0, 1, 3]]  # rows: targets, columns: predictions
+    mean.reset_state()
+    assert mean.result() == 0.0 and not mean.total_cm.any()
+    # a class that never occurs is left out of the mean (Keras 3.15: 0.48989900946617126)
+    absent = metrics.MeanIoU(4)
+    absent.update_state(IOU_TRUE[0], IOU_PRED[0], IOU_WEIGHTS[0])
+    assert absent.result() == pytest.approx(0.48989900946617126, abs=1e-6)
+    # label maps (n, h, w) with per-pixel weights, and per-sample weights (n,) spread over the pixels
+    seg_true = np.array([[[0, 1, 2], [2, 2, 1]], [[1, 1, 0], [0, 2, 2]]])
+    seg_pred = np.array([[[0, 1, 1], [2, 2, 1]], [[1, 0, 0], [0, 2, 1]]])
+    seg_w = np.array([[[1, 2, 1], [.5, 1, 1]], [[3, 1, 1], [1, .25, 2]]])
+    assert metrics.MeanIoU(3)(seg_true, seg_pred, seg_w) == pytest.approx(0.5728070139884949, abs=1e-6)
+    per_sample = metrics.MeanIoU(3)(seg_true, seg_pred, np.array([2.0, 0.5]))
+    assert per_sample == metrics.MeanIoU(3)(seg_true, seg_pred, np.repeat([2.0, 0.5], 6).reshape(2, 2, 3))
+
+
+def test_binary_iou_equals_keras():
+    # Keras 3.15 (float64): y_pred >= threshold is class 1
+    Y, A = (np.array([0, 1, 1, 0, 1]), np.array([1, 0, 0, 1])), (np.array([.2, .6, .4, .5, .9]), np.array([.3, .1, .7, .8]))
+    W = (IOU_WEIGHTS[0][:5], IOU_WEIGHTS[1][:4])
+    for metric, expected in ((metrics.BinaryIoU(), 0.5158620476722717),
+                             (metrics.BinaryIoU(target_class_ids=[1], threshold=0.3), 0.6551723480224609)):
+        for y, a, w in zip(Y, A, W):
+            metric.update_state(y, a, sample_weight=w)
+        assert metric.result() == pytest.approx(expected, abs=1e-6)
+    # hand-worked, unweighted, one batch: predicted [0, 1, 0, 1, 1]: class 1 TP 2, FP 1, FN 1: 1/2; class 0 1/3
+    assert metrics.BinaryIoU(target_class_ids=[1])(Y[0], A[0]) == pytest.approx(0.5, abs=1e-15)
+    assert metrics.BinaryIoU()(Y[0], A[0]) == pytest.approx((1 / 3 + 1 / 2) / 2, abs=1e-15)
+
+
+def test_iou_metrics_have_keras_s_names_and_configs():
+    # Keras 3.15's get_config() of each (its dtype int32 aside: glassnet counts in float64 unless given one)
+    assert metrics.IoU(3, (0, 2)).get_config() == {
+        "name": "io_u", "num_classes": 3, "target_class_ids": [0, 2], "ignore_class": None, "sparse_y_true": True,
+        "sparse_y_pred": True, "axis": -1}
+    assert metrics.MeanIoU(3).get_config() == {"name": "mean_io_u", "num_classes": 3, "ignore_class": None,
+                                               "sparse_y_true": True, "sparse_y_pred": True, "axis": -1}
+    assert metrics.BinaryIoU().get_config() == {"name": "binary_io_u", "target_class_ids": [0, 1], "threshold": 0.5}
+    assert metrics.OneHotIoU(3, [1], dtype="int32").get_config() == {
+        "name": "one_hot_io_u", "dtype": "int32", "num_classes": 3, "target_class_ids": [1], "ignore_class": None,
+        "sparse_y_pred": False, "axis": -1}
+    assert metrics.OneHotMeanIoU(3).get_config() == {"name": "one_hot_mean_io_u", "num_classes": 3,
+                                                     "ignore_class": None, "sparse_y_pred": False, "axis": -1}
+    for metric in (metrics.IoU(4, [1, 3], ignore_class=0), metrics.MeanIoU(3, sparse_y_pred=False),
+                   metrics.BinaryIoU([1], 0.3), metrics.OneHotIoU(3, [0]), metrics.OneHotMeanIoU(5, name="m")):
+        again = metrics.deserialize(metrics.serialize(metric))
+        assert type(again) is type(metric) and again.get_config() == metric.get_config()
+
+
+@pytest.mark.parametrize("make, error, match", [
+    (lambda: metrics.MeanIoU(1), ValueError, r"num_classes must be >= 2. Received: num_classes=1"),
+    (lambda: metrics.MeanIoU(2.0), TypeError, r"num_classes must be an integer"),
+    (lambda: metrics.IoU(3, [0, 3]), ValueError, r"target_class_ids must be in the range \[0, 3\)"),
+    (lambda: metrics.IoU(3, [-1]), ValueError, r"target_class_ids must be in the range \[0, 3\)"),
+    (lambda: metrics.IoU(3, []), ValueError, r"target_class_ids must name at least one class"),
+    (lambda: metrics.IoU(3, 1), TypeError, r"target_class_ids must be a list or tuple"),
+    (lambda: metrics.BinaryIoU(target_class_ids=[2]), ValueError, r"target_class_ids must be in the range \[0, 2\)"),
+    (lambda: metrics.MeanIoU(3, sparse_y_true="no"), TypeError, r"sparse_y_true must be True or False"),
+    (lambda: metrics.MeanIoU(3, ignore_class=0.5), TypeError, r"ignore_class must be an integer"),
+    (lambda: metrics.MeanIoU(3, dtype="bool"), ValueError, r"dtype must be a float dtype"),
+    (lambda: metrics.BinaryIoU(threshold="high"), TypeError, r"threshold must be a number"),
+])
+def test_iou_metrics_refuse_bad_arguments_by_name(make, error, match):
+    with pytest.raises(error, match=match):
+        make()
+
+
+def test_iou_metrics_refuse_scores_read_as_labels():
+    # Keras truncates 0.7 to class 0 and counts nonsense; glassnet names the setting to change
+    with pytest.raises(ValueError, match=r"y_pred must hold integer class labels with sparse_y_pred=True \(0.7 is not "
+                                         r"one\); for scores or one-hot rows pass sparse_y_pred=False"):
+        metrics.MeanIoU(3).update_state(np.array([0, 1]), np.array([[0.7, 0.2, 0.1], [0.1, 0.8, 0.1]]))
+    with pytest.raises(ValueError, match=r"one class label per element.*Received 2 and 6 labels"):
+        metrics.MeanIoU(3).update_state(np.array([0, 1]), np.array([[0, 1, 0], [1, 0, 0]]))
+    with pytest.raises(ValueError, match=r"sample_weight must hold one weight per label \(2\) or per sample"):
+        metrics.MeanIoU(3).update_state(np.array([0, 1]), np.array([0, 1]), np.ones(3))
+
+
 def test_the_imbalanced_data_tutorial_s_metrics_in_fit_with_class_weight_equal_keras(tmp_path):
     # TensorFlow's "Classification on imbalanced data": tp/fp/tn/fn, precision, recall, AUC (ROC and PR)
     # under class_weight. Keras 3.15: Sequential([Input((3,)), Dense(1, "sigmoid")]) with the weights below,

@@ -35,6 +35,35 @@ def test_metric_settings_survive_save_and_load(tmp_path):
     assert saved["metrics"][3] == "mae"
 
 
+def test_fbeta_and_iou_metrics_log_under_keras_s_names_and_survive_save_and_load(tmp_path):
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(size=(30, 4)), rng.integers(0, 3, 30)
+    model = models.Sequential([layers.Input(shape=(4,)), layers.Dense(3, activation="softmax")], seed=0)
+    chosen = [metrics.FBetaScore(average="macro", beta=2.0), metrics.MeanIoU(3, sparse_y_pred=False),
+              metrics.IoU(3, [0, 2], sparse_y_pred=False, ignore_class=1)]
+    model.compile(loss="sparse_categorical_crossentropy", optimizer="adam", metrics=chosen,
+                  weighted_metrics=[metrics.MeanIoU(3, sparse_y_pred=False, name="w_iou")])
+    history = model.fit(x, y, epochs=2, batch_size=8, validation_split=0.2, verbose=0)
+    assert {"fbeta_score", "mean_io_u", "io_u", "w_iou", "val_mean_io_u", "val_fbeta_score"} <= set(history.history)
+    # the integer labels reach the IoU metrics as labels (as in Keras), the F-beta score reads them one-hot
+    w = rng.uniform(0.5, 2.0, 30)
+    logs = model.evaluate(x, y, sample_weight=w, return_dict=True, verbose=0)
+    p = model.predict(x)
+    assert logs["fbeta_score"] == pytest.approx(metrics.FBetaScore(average="macro", beta=2.0)(np.eye(3)[y], p))
+    assert logs["mean_io_u"] == pytest.approx(metrics.MeanIoU(3)(y, p.argmax(axis=1)))
+    assert logs["io_u"] == pytest.approx(metrics.IoU(3, [0, 2], ignore_class=1)(y, p.argmax(axis=1)))
+    assert logs["w_iou"] == pytest.approx(metrics.MeanIoU(3)(y, p.argmax(axis=1), sample_weight=w))
+    assert logs["w_iou"] != logs["mean_io_u"]
+    model.save(tmp_path / "m.gn")
+    loaded = models.load_model(tmp_path / "m.gn")
+    assert loaded.evaluate(x, y, sample_weight=w, return_dict=True, verbose=0) == logs
+    with zipfile.ZipFile(tmp_path / "m.gn") as zf:
+        saved = json.loads(zf.read("model.json"))["compile"]
+    assert saved["metrics"][0] == {"class_name": "FBetaScore", "config": {
+        "name": "fbeta_score", "average": "macro", "beta": 2.0, "threshold": None}}
+    assert saved["metrics"][2]["config"]["target_class_ids"] == [0, 2]
+
+
 def test_a_file_cannot_name_an_arbitrary_metric_class(tmp_path):
     model = models.Sequential([layers.Input(shape=(2,)), layers.Dense(1, activation="sigmoid")])
     model.compile(loss="binary_crossentropy", optimizer="sgd", metrics=[metrics.BinaryAccuracy(threshold=0.3)])
