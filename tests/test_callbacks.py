@@ -1159,6 +1159,15 @@ def test_auto_mode_minimizes_the_percentage_and_log_errors():
     assert _monitor_mode("val_r2_score", "auto") == "max"
 
 
+def test_auto_mode_maximizes_the_fbeta_and_iou_metrics_as_keras():
+    # Keras 3.15's FBetaScore and IoU metrics have _direction "up": EarlyStopping(mode="auto") maximizes them
+    # (glassnet refused their names, asking for mode=)
+    from glassnet.models.callbacks import _monitor_mode
+
+    for name in ("fbeta_score", "val_fbeta_score", "mean_io_u", "val_io_u", "binary_io_u", "val_one_hot_mean_io_u"):
+        assert _monitor_mode(name, "auto") == "max", name
+
+
 def test_test_batch_logs_hold_the_weight_penalty_as_the_final_loss(rng):
     # as Keras, each test batch's running loss includes the regularization penalty: the last one is
     # evaluate's loss (the data loss alone was logged before, the penalty added only at the end)

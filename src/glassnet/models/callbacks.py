@@ -155,7 +155,7 @@ def _require_monitored(callback, monitor):
             raise _missing(callback, monitor, logged)
         raise ValueError(
             f"{type(callback).__name__} cannot tell whether {monitor!r} should be minimized or maximized "
-            "(mode='auto' knows losses, errors, accuracy, precision, recall, f1, auc and r2): "
+            "(mode='auto' knows losses, errors, accuracy, precision, recall, f1, fbeta, io_u, auc and r2): "
             "pass mode='min' or mode='max'."
         )
     if monitor.startswith("val_") and not callback.params.get("do_validation", True):
@@ -370,7 +370,7 @@ def _monitor_mode(monitor, mode):
         raise ValueError(f"mode must be 'auto', 'min' or 'max'. Received: mode={mode!r:.100}")
     if mode == "auto":  # stays "auto" (refused at train begin) for a name it cannot read
         name = (monitor[4:] if monitor.startswith("val_") else monitor).lower()  # (val_AUC, val_Precision)
-        if any(word in name for word in ("acc", "precision", "recall", "f1", "auc", "r2")):
+        if any(word in name for word in ("acc", "precision", "recall", "f1", "fbeta", "io_u", "auc", "r2")):
             mode = "max"
         elif name.endswith("loss") or name in ("mse", "mae", "mape", "msle") or "error" in name \
                 or "crossentropy" in name or "hinge" in name:
