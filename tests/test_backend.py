@@ -1030,3 +1030,24 @@ def test_a_training_step_through_an_adapted_normalization_layer_reads_the_device
         normalized = backend.to_numpy(model.layers[0].forward(backend.from_numpy(X)))
     assert len(reads) <= 2 * 4 + 2, reads
     np.testing.assert_allclose(normalized, (X - X.mean(axis=0)) / X.std(axis=0), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("axis", [None, -1])
+def test_dice_and_tversky_compute_in_the_namespace_as_in_numpy(namespace, axis):
+    from glassnet import losses
+
+    rng = np.random.default_rng(4)
+    Y, P, w = (rng.random((5, 3)) > 0.5).astype(float), rng.uniform(0.05, 0.95, size=(5, 3)), rng.uniform(0, 2, 5)
+    for loss in (losses.Dice(axis=axis), losses.Tversky(0.3, 0.8, "sum", axis=axis)):
+        expected, grad = loss(Y, P, sample_weight=w), loss.gradient(Y, P, sample_weight=w)
+        unreduced = losses.Tversky(0.3, 0.8, None, axis=axis)(Y, P, sample_weight=w)
+        with backend.namespace(namespace):
+            for dtype, rtol in (("float64", 1e-12), ("float32", 1e-5)):
+                A, T = backend.from_numpy(P, dtype), backend.from_numpy(Y, dtype)
+                for weights in (backend.from_numpy(w), w):
+                    assert loss(T, A, sample_weight=weights) == pytest.approx(expected, rel=rtol)
+                    g = loss.gradient(T, A, sample_weight=weights)
+                    assert not isinstance(g, np.ndarray) and backend.numpy_dtype(g) == dtype
+                    np.testing.assert_allclose(backend.to_numpy(g), grad, rtol=rtol, atol=1e-7)
+                got = losses.Tversky(0.3, 0.8, None, axis=axis)(T, A, sample_weight=backend.from_numpy(w))
+                np.testing.assert_allclose(backend.to_numpy(got), unreduced, rtol=rtol)

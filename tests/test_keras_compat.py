@@ -631,6 +631,10 @@ KERAS_SIGNATURES = {
     "losses.Huber": "(delta=1.0, reduction='sum_over_batch_size', name=None, dtype=None)",
     "losses.KLDivergence": "(reduction='sum_over_batch_size', name=None, dtype=None)",
     "losses.CosineSimilarity": "(axis=-1, reduction='sum_over_batch_size', name=None, dtype=None)",
+    "losses.Dice": "(reduction='sum_over_batch_size', name=None, axis=None, dtype=None)",
+    "losses.Tversky": "(alpha=0.5, beta=0.5, reduction='sum_over_batch_size', name=None, axis=None, dtype=None)",
+    "losses.dice": "(y_true, y_pred, axis=None)",
+    "losses.tversky": "(y_true, y_pred, alpha=0.5, beta=0.5, axis=None)",
     "optimizers.schedules.serialize": "(learning_rate_schedule)",
 }
 

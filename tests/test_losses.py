@@ -50,6 +50,9 @@ CASES = [
     ("nll", "log_softmax", "onehot"),
     ("multiclass_hinge", "linear", "onehot"),
     ("max_margin", "linear", "onehot"),
+    ("dice", "sigmoid", "unit"),  # one loss for the whole batch (axis=None)
+    ("dice", "softmax", "onehot"),
+    ("tversky", "sigmoid", "unit"),
 ]
 
 
@@ -733,3 +736,207 @@ def test_categorical_hinge_by_hand_where_a_wrong_output_is_below_zero():
     y, a = np.array([[1.0, 0.0, 0.0]]), np.array([[0.3, -0.5, -0.2]])
     assert losses.categorical_hinge(y, a)[0] == pytest.approx(0.7, abs=1e-15)
     assert losses.MaxMargin().per_sample(y, a)[0] == pytest.approx(0.5, abs=1e-15)
+
+
+# Keras 3's overlap losses Dice and Tversky: the references are Keras 3.15.1's (KERAS_BACKEND=jax,
+# JAX_ENABLE_X64=1, keras.config.set_floatx("float64")), copied here
+OVERLAP_Y = np.array([[1, 0, 1, 0], [0, 1, 1, 0], [1, 1, 0, 0]], dtype=float)
+OVERLAP_A = np.array([[0.9, 0.2, 0.6, 0.1], [0.3, 0.8, 0.4, 0.2], [0.7, 0.5, 0.1, 0.3]])
+OVERLAP_SOFT = np.array([[0.8, 0.1, 0.6, 0.0], [0.2, 0.9, 0.5, 0.1], [1.0, 0.7, 0.3, 0.2]])
+OVERLAP_W = np.array([0.5, 2.0, 1.0])
+# Keras's docstring example: masks (2, 2, 2, 1)
+OVERLAP_Y4 = np.array([[[[1.0], [1.0]], [[0.0], [0.0]]], [[[1.0], [1.0]], [[0.0], [0.0]]]])
+OVERLAP_A4 = np.array([[[[0.0], [1.0]], [[0.0], [1.0]]], [[[0.4], [0.0]], [[0.0], [0.9]]]])
+
+OVERLAP_CASES = [  # (loss, y_true, y_pred, sample_weight, Keras's value)
+    # every axis, the batch's too: 1 − 2·3.9 / (6 + 5.1) by hand
+    (losses.Dice(), OVERLAP_Y, OVERLAP_A, None, 0.29729730362795226),
+    (losses.Dice(), OVERLAP_Y, OVERLAP_Y, None, 8.333333245680308e-09),  # perfect: 1 − 12/(12 + 1e-7)
+    (losses.Dice(), OVERLAP_Y, 1 - OVERLAP_Y, None, 1.0),  # disjoint
+    (losses.Dice(), OVERLAP_SOFT, OVERLAP_A, None, 0.3828571487346937),
+    (losses.Dice(axis=-1, reduction=None), OVERLAP_Y, OVERLAP_A, None,
+     [0.21052633656509645, 0.3513513688823954, 0.3333333518518513]),
+    (losses.Dice(axis=-1), OVERLAP_Y, OVERLAP_A, None, 0.2984036857664477),
+    # the weights multiply the one loss of the batch: n values w_i J
+    (losses.Dice(), OVERLAP_Y, OVERLAP_A, OVERLAP_W, 0.3468468542326109),
+    (losses.Dice(reduction="sum"), OVERLAP_Y, OVERLAP_A, OVERLAP_W, 1.0405405626978328),
+    (losses.Dice(reduction="mean_with_sample_weight"), OVERLAP_Y, OVERLAP_A, OVERLAP_W, 0.2972973036279522),
+    (losses.Dice(reduction=None), OVERLAP_Y, OVERLAP_A, OVERLAP_W,
+     [0.14864865181397613, 0.5945946072559045, 0.29729730362795226]),
+    (losses.Dice(axis=-1), OVERLAP_Y, OVERLAP_A, OVERLAP_W, 0.38043308596639674),
+    (losses.Dice(axis=-1, reduction="sum"), OVERLAP_Y, OVERLAP_A, OVERLAP_W, 1.1412992578991903),
+    (losses.Dice(axis=-1, reduction="mean_with_sample_weight"), OVERLAP_Y, OVERLAP_A, OVERLAP_W, 0.3260855022569115),
+    (losses.Dice(axis=-1, reduction=None), OVERLAP_Y, OVERLAP_A, OVERLAP_W,
+     [0.10526316828254823, 0.7027027377647908, 0.3333333518518513]),
+    # one loss is returned as it is, whatever the reduction: one number weighs it once
+    (losses.Dice(reduction="sum"), OVERLAP_Y, OVERLAP_A, None, 0.29729730362795226),
+    (losses.Dice(reduction=None), OVERLAP_Y, OVERLAP_A, None, 0.29729730362795226),
+    (losses.Dice(reduction="mean_with_sample_weight"), OVERLAP_Y, OVERLAP_A, 2.0, 0.5945946072559045),
+    (losses.Dice(reduction="sum"), OVERLAP_Y, OVERLAP_A, 2.0, 0.5945946072559045),
+    (losses.Dice(axis=(1, 2, 3), reduction=None), OVERLAP_Y4, OVERLAP_A4, None, [0.5000000124999997, 0.7575757649219464]),
+    (losses.Dice(), OVERLAP_Y4, OVERLAP_A4, None, 0.6164383614186526),
+    (losses.Dice(axis=(1, 2), reduction=None), OVERLAP_Y4, OVERLAP_A4, None,
+     [[0.5000000124999997], [0.7575757649219464]]),
+    (losses.Tversky(), OVERLAP_Y, OVERLAP_A, None, 0.29729730995860704),
+    (losses.Tversky(0.3, 0.7), OVERLAP_Y, OVERLAP_A, None, 0.27374303028411495),
+    (losses.Tversky(0.7, 0.3), OVERLAP_Y, OVERLAP_A, None, 0.31937173962702037),
+    (losses.Tversky(0.0, 1.0), OVERLAP_Y, OVERLAP_A, None, 0.23529413264129162),
+    (losses.Tversky(2.0, 0.0), OVERLAP_Y, OVERLAP_A, None, 0.5185185244627342),
+    (losses.Tversky(axis=-1, reduction=None), OVERLAP_SOFT, OVERLAP_A, None,
+     [0.33333337373737126, 0.4117647404844271, 0.4000000315789457]),
+    (losses.Tversky(0.3, 0.7, axis=-1, reduction=None), OVERLAP_SOFT, OVERLAP_A, None,
+     [0.3567251838172407, 0.411764740484427, 0.3595505977780564]),
+    (losses.Tversky(2.0, 0.0, axis=-1, reduction=None), OVERLAP_SOFT, OVERLAP_A, None,
+     [0.4210526620498599, 0.5833333506944437, 0.6503067591930443]),
+    (losses.Tversky(0.3, 0.7, reduction="sum", axis=-1), OVERLAP_Y, OVERLAP_A, OVERLAP_W, 1.0583177891840023),
+    (losses.Tversky(0.2, 0.8, axis=(1, 2, 3)), OVERLAP_Y4, OVERLAP_A4, None, 0.6111111332561716),
+]
+
+
+@pytest.mark.parametrize("loss, y, a, w, expected", OVERLAP_CASES)
+def test_dice_and_tversky_equal_keras_3_15_in_float64(loss, y, a, w, expected):
+    got = loss(y, a, sample_weight=w)
+    assert np.shape(got) == np.shape(expected)  # one number for axis=None, as Keras's
+    np.testing.assert_allclose(got, expected, rtol=1e-13, atol=1e-16)
+
+
+def test_dice_and_tversky_functions_by_name_and_tversky_halves_is_dice():
+    assert losses.dice(OVERLAP_Y, OVERLAP_A) == pytest.approx(0.29729730362795226, rel=1e-13)
+    np.testing.assert_allclose(losses.dice(OVERLAP_Y, OVERLAP_A, axis=-1),
+                               [0.21052633656509645, 0.3513513688823954, 0.3333333518518513], rtol=1e-13)
+    assert losses.tversky(OVERLAP_Y, OVERLAP_A, 0.3, 0.7) == pytest.approx(0.27374303028411495, rel=1e-13)
+    np.testing.assert_allclose(losses.tversky(OVERLAP_Y, OVERLAP_A, alpha=0.3, beta=0.7, axis=-1),
+                               [0.1935484304543854, 0.32960897599949845, 0.30232562195781276], rtol=1e-13)
+    # by hand, one row: y = (1, 1, 0, 0), ŷ = (1, 0, 1, 0): 1 − 2·1/(2 + 2) = ½; Tversky(½, ½) is Dice up to ε
+    y, a = np.array([[1.0, 1, 0, 0]]), np.array([[1.0, 0, 1, 0]])
+    assert losses.dice(y, a) == pytest.approx(0.5, abs=1e-7)
+    assert losses.Tversky(0.5, 0.5)(OVERLAP_SOFT, OVERLAP_A) == pytest.approx(
+        losses.Dice()(OVERLAP_SOFT, OVERLAP_A), abs=1e-7)
+    # Keras's names: compile strings, classes and the functions stand for the losses
+    for name, cls, fn in (("dice", losses.Dice, losses.dice), ("tversky", losses.Tversky, losses.tversky)):
+        assert type(losses.get(name)) is cls and type(losses.get(cls.__name__)) is cls
+        assert type(losses.get(fn)) is cls and cls().name == name
+        assert losses.serialize(fn) == losses.serialize(cls())
+
+
+def test_dice_and_tversky_agree_with_live_keras(monkeypatch, rng):
+    monkeypatch.setenv("KERAS_BACKEND", "jax")
+    keras = pytest.importorskip("keras")  # float32 here: the hard-coded float64 references are above
+    y = (rng.random((6, 5)) > 0.5).astype(np.float32)
+    a = rng.uniform(0.01, 0.99, size=(6, 5)).astype(np.float32)
+    w = rng.uniform(0, 2, size=6).astype(np.float32)
+    for reduction in ("sum_over_batch_size", "sum", "mean_with_sample_weight", None):
+        for axis in (None, -1):
+            for ours, theirs in ((losses.Dice(reduction, axis=axis), keras.losses.Dice(reduction, axis=axis)),
+                                 (losses.Tversky(0.3, 0.9, reduction, axis=axis),
+                                  keras.losses.Tversky(0.3, 0.9, reduction, axis=axis))):
+                np.testing.assert_allclose(ours(y, a, sample_weight=w), np.asarray(theirs(y, a, sample_weight=w)),
+                                           rtol=2e-6)
+
+
+def _central_differences(loss, Y, A, w, h=1e-6):
+    numeric = np.zeros_like(A)
+    for i in np.ndindex(A.shape):
+        up, down = A.copy(), A.copy()
+        up[i] += h
+        down[i] -= h
+        numeric[i] = (loss(Y, up, sample_weight=w) - loss(Y, down, sample_weight=w)) / (2 * h)
+    return numeric
+
+
+@pytest.mark.parametrize("loss", [losses.Dice(), losses.Dice(axis=-1), losses.Tversky(0.3, 0.7),
+                                  losses.Tversky(0.8, 0.1, axis=1), losses.Tversky(0.0, 0.0, axis=-1)], ids=repr)
+@pytest.mark.parametrize("reduction", ["sum_over_batch_size", "sum", "mean_with_sample_weight"])
+@pytest.mark.parametrize("weights", [None, "per sample", 1.7])
+def test_dice_and_tversky_gradients_are_the_central_differences_of_the_loss(loss, reduction, weights, rng):
+    loss = type(loss).from_config({**loss.get_config(), "reduction": reduction})
+    Y = (rng.random((5, 3)) > 0.5).astype(float)
+    Y[0, 0] = 0.7  # a soft target
+    A = rng.uniform(0.05, 0.95, size=(5, 3))
+    w = rng.uniform(0.1, 2, size=5) if weights == "per sample" else weights
+    np.testing.assert_allclose(loss.gradient(Y, A, w), _central_differences(loss, Y, A, w), rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("axis", [None, (1, 2, 3), (1, 2), -1])
+def test_dice_and_tversky_gradients_of_image_masks(axis, rng):
+    Y = (rng.random((2, 3, 3, 2)) > 0.5).astype(float)
+    A = rng.uniform(0.05, 0.95, size=Y.shape)
+    w = np.array([0.5, 2.0])
+    for loss in (losses.Dice(axis=axis), losses.Tversky(0.3, 0.7, axis=axis)):
+        np.testing.assert_allclose(loss.gradient(Y, A, w), _central_differences(loss, Y, A, w), rtol=1e-6,
+                                   atol=1e-9)
+
+
+def test_dice_and_tversky_in_float16_sum_in_float32_and_keep_the_dtype(rng):
+    Y = (rng.random((400, 300)) > 0.5)  # Σ ŷ ≈ 60000, near float16's largest number 65504
+    A = rng.uniform(0.01, 0.99, size=Y.shape)
+    for loss in (losses.Dice(), losses.Tversky(0.3, 0.7)):
+        half = loss(Y.astype(np.float16), A.astype(np.float16))
+        assert half == pytest.approx(loss(Y.astype(float), A.astype(np.float16).astype(float)), rel=1e-5)
+        assert loss.gradient(Y.astype(np.float16), A.astype(np.float16)).dtype == np.float16
+    assert losses.dice(Y.astype(np.float16), A.astype(np.float16), axis=-1).dtype == np.float16
+
+
+def test_dice_and_tversky_refuse_bad_arguments_by_name():
+    for bad in (-0.1, float("nan"), float("inf")):
+        for name in ("alpha", "beta"):
+            with pytest.raises(ValueError, match=rf"{name} must be"):
+                losses.Tversky(**{name: bad})
+    with pytest.raises(TypeError, match="alpha must be a number"):
+        losses.Tversky(alpha="0.5")
+    for bad in ("x", 1.0, True, (), (1, "2")):
+        with pytest.raises(TypeError, match="axis must be None"):
+            losses.Dice(axis=bad)
+    with pytest.raises(ValueError, match="axis must not repeat an axis"):
+        losses.Tversky(axis=(1, 1))
+    with pytest.raises(ValueError, match=r"axis=\(0, 1\) sums over the batch axis 0 but not over all 3 axes"):
+        losses.Dice(axis=(0, 1))(np.ones((2, 3, 4)), np.ones((2, 3, 4)))
+    with pytest.raises(ValueError, match="axis=2 is out of range for outputs of 2 axes"):
+        losses.Dice(axis=2)(OVERLAP_Y, OVERLAP_A)
+    with pytest.raises(ValueError, match="dtype must be None"):
+        losses.Dice(dtype="float32")
+    with pytest.raises(ValueError, match="sample_weight must be >= 0"):
+        losses.Dice()(OVERLAP_Y, OVERLAP_A, sample_weight=-1.0)
+    with pytest.raises(ValueError, match="A training loss must reduce the batch to one number"):
+        losses.get(losses.Dice(reduction=None))
+
+
+def test_dice_and_tversky_keep_keras_s_arguments_in_order_and_config():
+    loss = losses.Tversky(0.2, 0.9, "sum", "mine", (1, 2))
+    assert (loss.alpha, loss.beta, loss.reduction, loss.name, loss.axis) == (0.2, 0.9, "sum", "mine", (1, 2))
+    assert loss.get_config() == {"name": "mine", "reduction": "sum", "alpha": 0.2, "beta": 0.9, "axis": (1, 2)}
+    assert losses.Dice("sum", "d", -1).get_config() == {"name": "d", "reduction": "sum", "axis": -1}
+    # as a JSON file gives it back: the axes as a list
+    back = losses.deserialize({"class_name": "Tversky", "config": {**loss.get_config(), "axis": [1, 2]}})
+    assert back.get_config() == loss.get_config()
+
+
+@pytest.mark.parametrize("loss", [losses.Dice(), losses.Tversky(0.3, 0.7, name="t"),
+                                  losses.Dice(axis=-1, reduction="sum"), losses.Tversky(0.7, 0.2, axis=1)], ids=repr)
+def test_a_model_trains_on_masks_with_dice_and_tversky_and_keeps_them_in_its_file(loss, tmp_path, rng):
+    # a segmentation-like toy: each of 4 sigmoid outputs marks whether its input is above 0
+    X = rng.normal(size=(96, 4))
+    Y = (X > 0).astype(float)
+    model = Sequential([Dense(8, activation="tanh", input_shape=(4,)), Dense(4, activation="sigmoid")],
+                       dtype="float64")
+    model.compile(optimizer=glassnet.optimizers.Adam(0.05), loss=loss)
+    before = loss(Y, model.predict(X))
+    model.fit(X, Y, epochs=60, batch_size=96, verbose=0)
+    after = loss(Y, model.predict(X))
+    assert after < 0.5 * before
+    model.save(tmp_path / "m.gn")
+    back = glassnet.models.load_model(tmp_path / "m.gn")
+    assert type(back.loss) is type(loss) and back.loss.get_config() == loss.get_config()
+    assert back.evaluate(X, Y, batch_size=96, verbose=0) == pytest.approx(after, rel=1e-12)
+
+
+def test_evaluate_averages_the_batches_dice_losses_as_keras(rng):
+    # axis=None is one loss per batch: evaluate's default batches of 32 (as Keras's) give their size-weighted mean
+    X = rng.normal(size=(80, 3))
+    Y = (X > 0).astype(float)
+    model = Sequential([Dense(3, activation="sigmoid", input_shape=(3,))], dtype="float64")
+    model.compile(optimizer="sgd", loss="dice")
+    P = model.predict(X)
+    by_batch = [losses.dice(Y[i:i + 32], P[i:i + 32]) for i in range(0, 80, 32)]
+    assert model.evaluate(X, Y, verbose=0) == pytest.approx(np.average(by_batch, weights=[32, 32, 16]), rel=1e-12)
+    assert model.evaluate(X, Y, batch_size=80, verbose=0) == pytest.approx(losses.dice(Y, P), rel=1e-12)
