@@ -764,7 +764,7 @@ def test_save_keras_writes_the_hinge_metric_by_name(tmp_path, h5py):
 @pytest.mark.parametrize("loss, name", [
     ("poisson", "poisson"), ("log_cosh", "log_cosh"), ("kld", "kl_divergence"),
     ("cosine_similarity", "cosine_similarity"), ("squared_hinge", "squared_hinge"),
-    ("categorical_hinge", "categorical_hinge"),
+    ("categorical_hinge", "categorical_hinge"), ("dice", "dice"), ("tversky", "tversky"),
 ])
 def test_save_keras_writes_keras_s_other_losses_by_name(loss, name, tmp_path, h5py, monkeypatch):
     # Keras has each of them by that name: save_keras refused Poisson as "glassnet's own" loss
@@ -783,6 +783,27 @@ def test_save_keras_writes_keras_s_other_losses_by_name(loss, name, tmp_path, h5
     keras = pytest.importorskip("keras")
     from_keras = keras.saving.load_model(tmp_path / "sum.keras")
     assert (type(from_keras.loss).__name__, from_keras.loss.reduction) == (type(model.loss).__name__, "sum")
+
+
+def test_save_keras_writes_dice_and_tversky_with_their_arguments(tmp_path, h5py, monkeypatch):
+    # Keras 3's Dice(axis) and Tversky(alpha, beta, axis): kept in the file both ways
+    from glassnet.models.keras_files import save_keras
+
+    x, y = np.array([[1.0, 0.5, -1.0], [0.2, -0.3, 2.0]]), np.array([[1.0, 0.0], [0.0, 1.0]])
+    for loss in (glassnet.losses.Tversky(0.3, 0.9, axis=-1), glassnet.losses.Dice(reduction="sum", name="d")):
+        model = Sequential([layers.Input((3,)), layers.Dense(2, activation="sigmoid")], dtype="float64")
+        model.compile("sgd", loss)
+        save_keras(model, tmp_path / "model.keras")
+        config, _ = _written(tmp_path / "model.keras")
+        assert config["compile_config"]["loss"]["class_name"] == type(loss).__name__
+        back = glassnet.models.load_model(tmp_path / "model.keras")
+        assert type(back.loss) is type(loss) and back.loss.get_config() == loss.get_config()
+        monkeypatch.setenv("KERAS_BACKEND", "jax")
+        keras = pytest.importorskip("keras")
+        from_keras = keras.saving.load_model(tmp_path / "model.keras")
+        theirs = {k: v for k, v in from_keras.loss.get_config().items() if k != "dtype"}
+        assert theirs == {"name": loss.name, "reduction": loss.reduction, **loss.get_config()}
+        assert float(from_keras.evaluate(x, y, verbose=0)) == pytest.approx(model.evaluate(x, y, verbose=0), rel=1e-5)
 
 
 def test_save_keras_writes_keras_s_other_metrics(tmp_path, h5py, monkeypatch):

@@ -398,6 +398,7 @@ _LOSSES = {
     "BinaryCrossentropy": ("binary_crossentropy", {"epsilon": 1e-7}),
     "CategoricalCrossentropy": ("categorical_crossentropy", {"epsilon": 1e-7}),
     "SparseCategoricalCrossentropy": ("sparse_categorical_crossentropy", {"epsilon": 1e-7}),
+    "Dice": ("dice", {}), "Tversky": ("tversky", {}),
 }
 
 #: metric names that Keras's compile takes as glassnet does (glassnet's others are its own)
