@@ -1920,7 +1920,8 @@ def test_a_text_column_of_a_file_without_header_is_named_by_the_index_the_option
 def test_a_classifier_loss_on_a_regression_target_is_named_as_such(tmp_path, monkeypatch, capsys):
     X, _ = two_blobs(60)
     write_rows(tmp_path / "reg.csv", [[*x, f"{x[0] * 2 + 0.5:.3f}"] for x in X], ["a", "b", "y"])
-    for loss in ("sparse_categorical_crossentropy", "hinge", "squared_hinge", "categorical_hinge", "kld"):
+    for loss in ("sparse_categorical_crossentropy", "hinge", "squared_hinge", "categorical_hinge", "kld", "dice",
+                 "tversky"):
         # it said "y must hold integer class labels ... Received values from -2.96 to 3.27" (standardized targets);
         # categorical_hinge trained on the regression target without a word
         result = call("train", "reg.csv", "--loss", loss, "--epochs", "1", "--quiet", cwd=tmp_path,
@@ -1928,6 +1929,19 @@ def test_a_classifier_loss_on_a_regression_target_is_named_as_such(tmp_path, mon
         assert_one_line_error(result)
         assert f"--loss {loss} is a classifier's loss, but the target of reg.csv is a regression target" \
             in result.stderr, result.stderr
+
+
+def test_dice_and_tversky_train_a_classifier(tmp_path, monkeypatch, capsys):
+    X, t = two_blobs(60)
+    write_rows(tmp_path / "d.csv", [[*x, label] for x, label in zip(X, t)], ["a", "b", "label"])
+    for loss, name in (("dice", "Dice"), ("tversky", "Tversky")):  # softmax outputs against one-hot rows
+        result = call("train", "d.csv", "--loss", loss, "--epochs", "30", "--out", f"{loss}.gn", cwd=tmp_path,
+                      monkeypatch=monkeypatch, capsys=capsys)
+        assert result.returncode == 0, result.stderr
+        assert f"loss {loss};" in result.stdout, result.stdout
+        model = load_model(tmp_path / f"{loss}.gn")
+        assert type(model.loss).__name__ == name
+        assert type(model.layers[-1].activation).__name__ == "Softmax"
 
 
 def test_categorical_crossentropy_on_one_sigmoid_unit_is_named_as_such(tmp_path, monkeypatch, capsys):
