@@ -940,3 +940,150 @@ def test_evaluate_averages_the_batches_dice_losses_as_keras(rng):
     by_batch = [losses.dice(Y[i:i + 32], P[i:i + 32]) for i in range(0, 80, 32)]
     assert model.evaluate(X, Y, verbose=0) == pytest.approx(np.average(by_batch, weights=[32, 32, 16]), rel=1e-12)
     assert model.evaluate(X, Y, batch_size=80, verbose=0) == pytest.approx(losses.dice(Y, P), rel=1e-12)
+
+
+# -- Keras 3's focal losses --------------------------------------------------------------------------
+
+FOCAL_LOSSES = [
+    losses.BinaryFocalCrossentropy(),
+    losses.BinaryFocalCrossentropy(apply_class_balancing=True, alpha=0.3, gamma=1.5, label_smoothing=0.1),
+    losses.BinaryFocalCrossentropy(gamma=0.5),  # a focal factor of infinite slope at 1 − p_t = 0
+    losses.BinaryFocalCrossentropy(from_logits=True),
+    losses.BinaryFocalCrossentropy(True, 0.6, 3.0, from_logits=True, label_smoothing=0.2, reduction="sum"),
+    losses.CategoricalFocalCrossentropy(),
+    losses.CategoricalFocalCrossentropy(alpha=[0.2, 1.0, 2.5], gamma=1.5, label_smoothing=0.1),
+    losses.CategoricalFocalCrossentropy(from_logits=True),
+    losses.CategoricalFocalCrossentropy(0.5, 3.0, from_logits=True, label_smoothing=0.3,
+                                        reduction="mean_with_sample_weight"),
+]
+
+
+@pytest.mark.parametrize("loss", FOCAL_LOSSES, ids=repr)
+def test_focal_losses_gradients_are_the_central_differences_of_their_values(loss, rng):
+    binary = isinstance(loss, losses.BinaryFocalCrossentropy)
+    Y = rng.uniform(size=(5, 3)) if binary else np.eye(3)[rng.integers(0, 3, 5)]
+    A = rng.normal(size=(5, 3)) if loss.from_logits else rng.uniform(0.05, 0.95, size=(5, 3))
+    weights = rng.uniform(0.2, 2.0, 5)
+    h, numeric = 1e-6, np.zeros_like(A)
+    for i in np.ndindex(A.shape):
+        up, down = A.copy(), A.copy()
+        up[i] += h
+        down[i] -= h
+        numeric[i] = (loss(Y, up, sample_weight=weights) - loss(Y, down, sample_weight=weights)) / (2 * h)
+    np.testing.assert_allclose(loss.gradient(Y, A, sample_weight=weights), numeric, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("loss, output", [
+    (losses.BinaryFocalCrossentropy(apply_class_balancing=True), "sigmoid"),  # not binary cross-entropy's a − y
+    (losses.BinaryFocalCrossentropy(from_logits=True, label_smoothing=0.1), "linear"),
+    (losses.CategoricalFocalCrossentropy(), "softmax"),  # not categorical cross-entropy's a − y
+    (losses.CategoricalFocalCrossentropy(alpha=[1.0, 0.5, 2.0], from_logits=True), "linear"),
+])
+def test_focal_losses_pass_the_gradient_check_through_their_output_layers(loss, output, rng):
+    model = Sequential([Dense(4, activation="tanh", input_dim=3), Dense(3, activation=output)], dtype="float64")
+    model.compile(loss=loss, optimizer="sgd")
+    kind = "unit" if isinstance(loss, losses.BinaryFocalCrossentropy) else "onehot"
+    result = glassnet.check_gradients(model, rng.normal(size=(6, 3)), _targets(kind, rng, 6, 3))
+    assert result.max_error < 1e-6, str(result)
+
+
+def test_focal_losses_of_gamma_0_are_the_plain_cross_entropies(rng):
+    Y, A, w = rng.uniform(size=(6, 2)), rng.uniform(0.01, 0.99, size=(6, 2)), rng.uniform(size=6)
+    for from_logits in (False, True):
+        A = rng.normal(size=(6, 2)) if from_logits else A
+        focal = losses.BinaryFocalCrossentropy(gamma=0.0, from_logits=from_logits, label_smoothing=0.2)
+        plain = losses.BinaryCrossentropy(from_logits=from_logits, label_smoothing=0.2)
+        assert focal(Y, A, sample_weight=w) == pytest.approx(plain(Y, A, sample_weight=w), rel=1e-12)
+        np.testing.assert_allclose(focal.gradient(Y, A, w), plain.gradient(Y, A, w), rtol=1e-10)
+    Y, A = np.eye(4)[rng.integers(0, 4, 6)], rng.uniform(0.01, 1.0, size=(6, 4))
+    for from_logits in (False, True):
+        focal = losses.CategoricalFocalCrossentropy(alpha=1.0, gamma=0.0, from_logits=from_logits, label_smoothing=0.1)
+        plain = losses.CategoricalCrossentropy(from_logits=from_logits, label_smoothing=0.1)
+        assert focal(Y, A, sample_weight=w) == pytest.approx(plain(Y, A, sample_weight=w), rel=1e-12)
+        np.testing.assert_allclose(focal.gradient(Y, A, w), plain.gradient(Y, A, w), rtol=1e-10, atol=1e-15)
+    # alpha scales the loss; gamma > 0 makes it smaller (outputs right with probability p count (1 − p)^γ)
+    scaled = losses.CategoricalFocalCrossentropy(alpha=0.25, gamma=0.0)(Y, A)
+    assert scaled == pytest.approx(0.25 * losses.CategoricalCrossentropy()(Y, A), rel=1e-12)
+    assert losses.CategoricalFocalCrossentropy(alpha=0.25, gamma=2.0)(Y, A) < scaled
+
+
+def test_focal_loss_functions_give_keras_s_per_sample_values():
+    # keras.losses.binary_focal_crossentropy / categorical_focal_crossentropy (Keras 3.15, JAX, float64):
+    # the examples of their docstrings, and with the other arguments
+    y, p = np.array([[0.0, 1.0], [0.0, 0.0]]), np.array([[0.6, 0.4], [0.4, 0.6]])
+    np.testing.assert_allclose(losses.binary_focal_crossentropy(y, p, gamma=2),
+                               [0.3298646634746958, 0.20579838163862715], rtol=1e-12)
+    np.testing.assert_allclose(losses.binary_focal_crossentropy(y, p, True, 0.3, 1.0, label_smoothing=0.2),
+                               [0.25396582410836815, 0.24403762176386845], rtol=1e-12)
+    y, p = np.array([[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]), np.array([[0.05, 0.9, 0.05], [0.1, 0.85, 0.05]])
+    np.testing.assert_allclose(losses.categorical_focal_crossentropy(y, p),
+                               [0.00026340128914456557, 0.6759120942206192], rtol=1e-12)
+    np.testing.assert_allclose(losses.categorical_focal_crossentropy(y, np.log(p) + 1.0, 0.5, 3.0, from_logits=True,
+                                                                     label_smoothing=0.1),
+                               [0.08566470017525207, 1.2266029976542268], rtol=1e-12)
+
+
+@pytest.mark.parametrize("cls, fn, name, y", [
+    (losses.BinaryFocalCrossentropy, losses.binary_focal_crossentropy, "binary_focal_crossentropy",
+     lambda X: (X[:, :1] > 0.3) * 1.0),
+    (losses.CategoricalFocalCrossentropy, losses.categorical_focal_crossentropy, "categorical_focal_crossentropy",
+     lambda X: np.eye(3)[(X[:, 0] > 0) * 1 + (X[:, 1] > 0.5)]),
+])
+def test_focal_losses_by_name_and_function_train_and_keep_their_arguments_in_a_file(cls, fn, name, y, tmp_path, rng):
+    assert cls().name == name
+    assert type(losses.get(name)) is cls and type(losses.get(cls.__name__)) is cls
+    assert type(losses.get(fn)) is cls  # compile(loss=losses.binary_focal_crossentropy)
+    X = rng.normal(size=(30, 2))
+    Y = y(X)
+    output = "sigmoid" if Y.shape[1] == 1 else "softmax"
+    for loss in (name, fn):
+        model = Sequential([Dense(8, activation="tanh", input_dim=2), Dense(Y.shape[1], activation=output)],
+                           seed=0, dtype="float64")
+        model.compile(optimizer="adam", loss=loss)
+        history = model.fit(X, Y, epochs=30, batch_size=10, verbose=0).history["loss"]
+        assert history[-1] < 0.7 * history[0]
+    if cls is losses.BinaryFocalCrossentropy:
+        args = dict(apply_class_balancing=True, alpha=0.7, gamma=1.5, from_logits=True, label_smoothing=0.1)
+    else:
+        args = dict(alpha=[0.2, 0.5, 2.0], gamma=1.5, from_logits=True, label_smoothing=0.1)
+    model = Sequential([Dense(8, activation="tanh", input_dim=2), Dense(Y.shape[1])], seed=0, dtype="float64")
+    model.compile(optimizer="adam", loss=cls(**args, reduction="sum", name="focal"))
+    model.fit(X, Y, epochs=3, verbose=0)
+    model.save(tmp_path / "m.gn")
+    back = glassnet.models.load_model(tmp_path / "m.gn")
+    assert type(back.loss) is cls
+    assert back.loss.get_config() == {**args, "reduction": "sum", "name": "focal"}
+    assert back.evaluate(X, Y, verbose=0) == pytest.approx(model.evaluate(X, Y, verbose=0), rel=1e-12)
+    assert cls.from_config(cls(**args).get_config()).get_config() == cls(**args).get_config()
+
+
+@pytest.mark.parametrize("make, match", [
+    (lambda: losses.BinaryFocalCrossentropy(gamma=-1.0), r"gamma must be >= 0. Received: gamma=-1.0"),
+    (lambda: losses.CategoricalFocalCrossentropy(gamma=-0.5), r"gamma must be >= 0. Received: gamma=-0.5"),
+    (lambda: losses.BinaryFocalCrossentropy(alpha=1.5), r"alpha must be <= 1. Received: alpha=1.5"),
+    (lambda: losses.BinaryFocalCrossentropy(alpha=-0.1), r"alpha must be >= 0. Received: alpha=-0.1"),
+    (lambda: losses.CategoricalFocalCrossentropy(alpha=2.0), r"alpha must be <= 1. Received: alpha=2.0"),
+    (lambda: losses.CategoricalFocalCrossentropy(alpha=[0.5, -1.0]), r"alpha\[1\] must be >= 0"),
+    (lambda: losses.CategoricalFocalCrossentropy(alpha=[]), r"alpha must be a number in \[0, 1\] or a non-empty"),
+    (lambda: losses.BinaryFocalCrossentropy(label_smoothing=1.2), r"label_smoothing must be <= 1"),
+    (lambda: losses.CategoricalFocalCrossentropy(label_smoothing=-0.1), r"label_smoothing must be >= 0"),
+    (lambda: losses.BinaryFocalCrossentropy(axis=1), r"axis must be -1"),
+    (lambda: losses.CategoricalFocalCrossentropy(alpha=[0.5, 1.0])(np.eye(3), np.eye(3)),
+     r"alpha holds 2 class weights, but the outputs have 3 classes"),
+])
+def test_focal_losses_refuse_bad_arguments_by_name(make, match):
+    with pytest.raises(ValueError, match=match):
+        make()
+    with pytest.raises(TypeError, match="apply_class_balancing must be True or False"):
+        losses.BinaryFocalCrossentropy(apply_class_balancing="yes")
+    with pytest.raises(TypeError, match="gamma must be a number"):
+        losses.BinaryFocalCrossentropy(gamma="2")
+
+
+def test_focal_losses_in_float16_are_finite():
+    Y, A = np.array([[1.0, 0, 1, 0]], np.float16), np.array([[0.0, 1, 1, 0]], np.float16)
+    for loss in (losses.BinaryFocalCrossentropy(), losses.BinaryFocalCrossentropy(gamma=0.5, from_logits=True)):
+        assert np.isfinite(loss(Y, A)) and np.isfinite(loss.gradient(Y, A)).all()
+    Yc, Ac = np.array([[1.0, 0, 0]], np.float16), np.array([[0.0, 1, 0]], np.float16)
+    loss = losses.CategoricalFocalCrossentropy()
+    assert np.isfinite(loss(Yc, Ac)) and np.isfinite(loss.gradient(Yc, Ac)).all()
