@@ -887,6 +887,55 @@ def test_a_keras_file_with_keras_s_other_losses_and_metrics_evaluates_as_keras(t
         assert ours.evaluate(x, y, return_dict=True, verbose=0) == pytest.approx(theirs, rel=1e-5, abs=1e-7)
 
 
+@pytest.mark.parametrize("loss, name, output", [
+    ("binary_focal_crossentropy", "binary_focal_crossentropy", "sigmoid"),
+    ("categorical_focal_crossentropy", "categorical_focal_crossentropy", "softmax"),
+    (glassnet.losses.BinaryFocalCrossentropy(True, 0.4, 1.5, from_logits=True, reduction="sum"), None, "linear"),
+    (glassnet.losses.CategoricalFocalCrossentropy([0.2, 0.5], 3.0, label_smoothing=0.1, name="cf"), None, "softmax"),
+])
+def test_save_keras_writes_the_focal_losses_and_keras_reads_them(loss, name, output, tmp_path, h5py, monkeypatch):
+    # save_keras refused them as "glassnet's own" losses; Keras has both, by these names
+    from glassnet.models.keras_files import save_keras
+
+    model = Sequential([layers.Input((3,)), layers.Dense(2, activation=output)], seed=0)
+    model.compile("sgd", loss)
+    save_keras(model, tmp_path / "model.keras")
+    config, _ = _written(tmp_path / "model.keras")
+    if name:
+        assert config["compile_config"]["loss"] == name
+    back = glassnet.models.load_model(tmp_path / "model.keras")
+    assert (type(back.loss), back.loss.get_config()) == (type(model.loss), model.loss.get_config())
+    monkeypatch.setenv("KERAS_BACKEND", "jax")
+    keras = pytest.importorskip("keras")
+    from_keras = keras.saving.load_model(tmp_path / "model.keras")
+    x, y = np.array([[1.0, 0.5, -1.0], [0.2, -0.3, 2.0]]), np.eye(2)
+    assert float(from_keras.evaluate(x, y, verbose=0)) == pytest.approx(model.evaluate(x, y, verbose=0), rel=1e-5)
+
+
+def test_a_keras_file_compiled_with_the_focal_losses_loads_and_evaluates_as_keras(tmp_path, h5py, monkeypatch):
+    monkeypatch.setenv("KERAS_BACKEND", "jax")
+    keras = pytest.importorskip("keras")
+    x, y = np.array([[0.3, -1.0], [1.0, 2.0], [-0.5, 0.4]]), np.eye(3)[[0, 2, 1]]
+    for loss, output in ((keras.losses.BinaryFocalCrossentropy(apply_class_balancing=True, alpha=0.4, gamma=1.5,
+                                                                from_logits=True, reduction="sum"), None),
+                         (keras.losses.CategoricalFocalCrossentropy(alpha=[0.2, 0.5, 0.9], gamma=3.0,
+                                                                    label_smoothing=0.1, name="cf"), "softmax"),
+                         ("binary_focal_crossentropy", "sigmoid"), ("categorical_focal_crossentropy", "softmax")):
+        model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(3, activation=output)])
+        model.compile("sgd", loss)
+        model.save(tmp_path / "k.keras")
+        ours = glassnet.models.load_model(tmp_path / "k.keras")  # it loaded uncompiled, warning "Unknown loss"
+        if isinstance(loss, str):
+            assert ours.loss.name == loss
+        else:
+            assert type(ours.loss).__name__ == type(loss).__name__
+            assert {k: ours.loss.get_config()[k] for k in ("alpha", "gamma", "from_logits", "label_smoothing")} == {
+                k: loss.get_config()[k] for k in ("alpha", "gamma", "from_logits", "label_smoothing")}
+            assert (ours.loss.name, ours.loss.reduction) == (loss.name, loss.reduction)
+        theirs = float(model.evaluate(x, y, verbose=0))
+        assert ours.evaluate(x, y, verbose=0) == pytest.approx(theirs, rel=1e-5)
+
+
 def _fixture_model(name):
     """The architecture of tests/data/keras/<name>.keras built in glassnet, compiled as Keras's,
     with the fixture's weights."""

@@ -399,6 +399,8 @@ _LOSSES = {
     "CategoricalCrossentropy": ("categorical_crossentropy", {"epsilon": 1e-7}),
     "SparseCategoricalCrossentropy": ("sparse_categorical_crossentropy", {"epsilon": 1e-7}),
     "Dice": ("dice", {}), "Tversky": ("tversky", {}),
+    "BinaryFocalCrossentropy": ("binary_focal_crossentropy", {"epsilon": 1e-7}),
+    "CategoricalFocalCrossentropy": ("categorical_focal_crossentropy", {"epsilon": 1e-7}),
 }
 
 #: metric names that Keras's compile takes as glassnet does (glassnet's others are its own)
