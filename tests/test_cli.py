@@ -2835,3 +2835,33 @@ def test_library_advice_of_the_python_api_is_given_in_the_cli_options(tmp_path, 
     advised = call(*result.stderr.split("instead: glassnet ")[1].split(), cwd=tmp_path, monkeypatch=monkeypatch,
                    capsys=capsys)
     assert advised.returncode == 0 and (tmp_path / "est.onnx").is_file(), advised.stderr
+
+
+def test_the_focal_losses_train_from_the_command_line_as_the_cross_entropies(tmp_path, monkeypatch, capsys):
+    result = call("train", "xor", "--loss", "binary_focal_crossentropy", "--epochs", "3", "--out", "m.gn",
+                  cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    assert "softmax output; loss binary_focal_crossentropy" in result.stdout
+    assert load_model(tmp_path / "m.gn").loss.name == "binary_focal_crossentropy"
+    # a relu output gives no probabilities: told in the command line's options, as for the cross-entropies
+    for loss, wanted in (("binary_focal_crossentropy", "sigmoid"), ("categorical_focal_crossentropy", "softmax")):
+        result = call("train", "xor", "--samples", "40", "--loss", loss, "--output-activation", "relu", "--epochs", "1",
+                      "--quiet", "--out", "r.gn", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+        assert result.returncode == 0, result.stderr
+        assert f"gives no probabilities, but the loss {loss} expects them" in result.stderr, result.stderr
+        assert f"Use --output-activation {wanted}" in result.stderr
+    # one sigmoid unit for two classes: no categorical loss ("Row 1 sums to 0")
+    result = call("train", "xor", "--samples", "40", "--loss", "categorical_focal_crossentropy",
+                  "--output-activation", "sigmoid", "--epochs", "1", "--quiet", cwd=tmp_path, monkeypatch=monkeypatch,
+                  capsys=capsys)
+    assert_one_line_error(result)
+    assert "--output-activation sigmoid on two classes gives one output unit" in result.stderr, result.stderr
+    # a regression target: a classifier's loss, said so
+    X, _ = two_blobs(60)
+    write_rows(tmp_path / "reg.csv", [[*x, f"{x[0] * 2 + 0.5:.3f}"] for x in X], ["a", "b", "y"])
+    for loss in ("binary_focal_crossentropy", "categorical_focal_crossentropy"):
+        result = call("train", "reg.csv", "--loss", loss, "--epochs", "1", "--quiet", cwd=tmp_path,
+                      monkeypatch=monkeypatch, capsys=capsys)
+        assert_one_line_error(result)
+        assert f"--loss {loss} is a classifier's loss, but the target of reg.csv is a regression target" \
+            in result.stderr, result.stderr

@@ -1087,3 +1087,16 @@ def test_focal_losses_in_float16_are_finite():
     Yc, Ac = np.array([[1.0, 0, 0]], np.float16), np.array([[0.0, 1, 0]], np.float16)
     loss = losses.CategoricalFocalCrossentropy()
     assert np.isfinite(loss(Yc, Ac)) and np.isfinite(loss.gradient(Yc, Ac)).all()
+
+
+def test_focal_losses_on_a_linear_output_warn_and_name_the_fix(rng):
+    X, Y = rng.normal(size=(40, 3)), np.eye(2)[rng.integers(0, 2, 40)]
+    for cls in (losses.BinaryFocalCrossentropy, losses.CategoricalFocalCrossentropy):
+        model = Sequential([Dense(2, input_dim=3)])
+        model.compile(loss=cls(), optimizer="adam")
+        with pytest.warns(UserWarning, match=f"activation is 'linear'.*{cls.__name__}\\(from_logits=True\\)"):
+            model.fit(X, Y, epochs=1, verbose=0)
+        model.compile(loss=cls(from_logits=True), optimizer="adam")
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            model.fit(X, Y, epochs=1, verbose=0)

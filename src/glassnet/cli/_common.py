@@ -141,7 +141,8 @@ def _output_activation(model):
 CLASSIFIER_LOSSES = {
     "categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy",
     "hinge", "perceptron", "log_loss", "nll", "multiclass_hinge", "max_margin", "squared_hinge", "categorical_hinge",
-    "kl_divergence", "dice", "tversky",  # (the overlap of masks: on standardized regression targets, meaningless)
+    "kl_divergence", "binary_focal_crossentropy", "categorical_focal_crossentropy",
+    "dice", "tversky",  # (the overlap of masks: on standardized regression targets, meaningless)
 }
 
 

@@ -85,10 +85,11 @@ def _warn_outputs_are_not_probabilities(model, out_act):
     from ..activations import Sigmoid, Softmax
 
     name = model.loss.name
-    if name not in ("categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy") or \
+    if name not in ("categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy",
+                    "binary_focal_crossentropy", "categorical_focal_crossentropy") or \
             isinstance(model.layers[-1].activation, (Softmax, Sigmoid)):
         return False
-    wanted = "sigmoid" if name == "binary_crossentropy" else "softmax"
+    wanted = "sigmoid" if name in ("binary_crossentropy", "binary_focal_crossentropy") else "softmax"
     print(f"{PROG} train: warning: --output-activation {out_act} gives no probabilities, but the loss {name} "
           "expects them: it clips the outputs to (0, 1) and learns nothing where they fall outside. Use "
           f"--output-activation {wanted}, or a loss on raw scores such as --loss categorical_hinge.", file=sys.stderr)
@@ -178,7 +179,7 @@ def _train(args):
     binary = classification and data.n_classes == 2 and out_act in ("sigmoid", "logistic")
     n_out = 1 if binary else (data.n_classes if classification else 1)
     loss = args.loss or ("binary_crossentropy" if binary else "categorical_crossentropy" if classification else "mse")
-    if binary and losses.get(loss).name == "categorical_crossentropy":
+    if binary and losses.get(loss).name in ("categorical_crossentropy", "categorical_focal_crossentropy"):
         # the library's error spoke of y's rows summing to 0 (one-hot rows of one column)
         raise CommandError(f"--loss {loss} needs an output per class, but --output-activation {out_act} on two "
                            "classes gives one output unit; leave --loss out (binary_crossentropy), or leave out "

@@ -386,7 +386,8 @@ def _warn_if_outputs_are_not_probabilities(model):
 
     loss = model.loss
     if type(loss) not in (losses.CategoricalCrossentropy, losses.SparseCategoricalCrossentropy,
-                          losses.BinaryCrossentropy) or loss.from_logits:
+                          losses.BinaryCrossentropy, losses.BinaryFocalCrossentropy,
+                          losses.CategoricalFocalCrossentropy) or loss.from_logits:
         return
     activation = getattr(model.layers[-1], "activation", None)
     if activation is None or isinstance(activation, (activations.Softmax, activations.Sigmoid)):
