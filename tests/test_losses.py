@@ -44,6 +44,8 @@ CASES = [
     ("categorical_crossentropy", "softmax", "onehot"),  # fused: delta = a - y
     ("categorical_crossentropy", "sigmoid", "onehot"),  # the unfused gradient
     ("sparse_categorical_crossentropy", "softmax", "labels"),
+    ("binary_focal_crossentropy", "sigmoid", "unit"),
+    ("categorical_focal_crossentropy", "softmax", "onehot"),
     ("hinge", "linear", "signs"),
     ("perceptron", "linear", "signs"),
     ("log_loss", "linear", "signs"),
