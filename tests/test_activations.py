@@ -410,6 +410,28 @@ def test_argmax_keeps_a_nan_row_nan_without_a_warning(dtype):
     assert np.isnan(softmax_row).all() and A.dtype == dtype
 
 
+# g'(NaN) is NaN in PyTorch 2.13 (autograd, float64) and Keras 3.15 (JAX) alike for these; the
+# piecewise-linear ones' g'(NaN) differs between them (torch's relu' is 1, Keras's 0): not pinned
+NAN_DERIVATIVE = ["sigmoid", "bipolar_sigmoid", "tanh", "softplus", "gelu", "silu", "mish", "exponential", "softsign"]
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("f", [activations.get(n) for n in sorted(activations.ACTIVATIONS)] + WITH_ARGUMENTS
+                         + [activations.Sigmoid(2.0)], ids=repr)
+def test_nan_inputs_give_nan_without_a_warning(f, dtype):
+    # sigmoid and softplus of NaN warned "invalid value encountered in logaddexp" (NumPy's logaddexp
+    # checks for NaN); torch.sigmoid, F.softplus and np.tanh give NaN quietly, as every activation here
+    Z = np.array([[np.nan, 1.0, -2.0]], dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        A = f(Z)
+        dZ = f.backward(Z, A, np.ones_like(Z))
+    assert np.isnan(A[0, 0]) and A.dtype == dtype
+    assert np.isfinite(A[0, 1:]).all() == (f.along_last_axis is False)  # softmax's row with a NaN is NaN
+    if f.name in NAN_DERIVATIVE:
+        assert np.isnan(dZ[0, 0])
+
+
 def test_seed_002s_step_is_0_at_the_threshold(tmp_path):
     # seed 002: "Its output is 1 (activated) when value > 0 (threshold) and outputs a 0 (not
     # activated) otherwise"; "step" gives 1 at z = 0 (seed 001's "≥ threshold"), so seed 002's had no name

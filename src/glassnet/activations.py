@@ -190,7 +190,8 @@ class Sigmoid(Activation):
     def forward(self, Z, out=None):
         xp = get_namespace(Z)
         T = xp.multiply(Z, -self.steepness, out=out)
-        xp.logaddexp(0, T, out=T)  # log(1 + e^{-λz}), no overflow
+        with np.errstate(invalid="ignore"):  # (NumPy's logaddexp warned on NaN: NaN in, NaN out, quietly)
+            xp.logaddexp(0, T, out=T)  # log(1 + e^{-λz}), no overflow
         xp.negative(T, out=T)
         return xp.exp(T, out=T)
 
@@ -304,7 +305,8 @@ class Softplus(Activation):
 
     def forward(self, Z, out=None):
         xp = get_namespace(Z)
-        return xp.logaddexp(xp.zeros_like(Z), Z)
+        with np.errstate(invalid="ignore"):  # (NumPy's logaddexp warned on NaN: NaN in, NaN out, quietly)
+            return xp.logaddexp(xp.zeros_like(Z), Z)
 
     def derivative(self, Z, A):
         # σ(z) = 1 - e^{-softplus(z)}, from the output.
