@@ -432,6 +432,57 @@ def test_nan_inputs_give_nan_without_a_warning(f, dtype):
         assert np.isnan(dZ[0, 0])
 
 
+_SELU_LOW = -activations.SELU_SCALE * activations.SELU_ALPHA
+# (activation, z, g(z), g'(z)) at z = ±inf: the limits. PyTorch 2.13 (F.*, autograd, float64) and Keras 3.15
+# (JAX) give the same for the first rows; for the rows marked, they give NaN (x · σ(x) at -inf is -inf · 0,
+# softsign's inf / inf), glassnet the limit, which it gave in float64 at z = ±1e300 already
+INFINITE_LIMITS = [
+    ("sigmoid", np.inf, 1, 0), ("sigmoid", -np.inf, 0, 0), ("bipolar_sigmoid", np.inf, 1, 0),
+    ("bipolar_sigmoid", -np.inf, -1, 0), ("tanh", np.inf, 1, 0), ("tanh", -np.inf, -1, 0),
+    ("relu", np.inf, np.inf, 1), ("relu", -np.inf, 0, 0), ("leaky_relu", np.inf, np.inf, 1),
+    ("leaky_relu", -np.inf, -np.inf, 0.01), ("ramp", np.inf, 1, 0), ("ramp", -np.inf, -1, 0),
+    ("softplus", np.inf, np.inf, 1), ("softplus", -np.inf, 0, 0), ("elu", np.inf, np.inf, 1), ("elu", -np.inf, -1, 0),
+    ("selu", np.inf, np.inf, activations.SELU_SCALE), ("selu", -np.inf, _SELU_LOW, 0), ("relu6", np.inf, 6, 0),
+    ("relu6", -np.inf, 0, 0), ("hard_sigmoid", np.inf, 1, 0), ("hard_sigmoid", -np.inf, 0, 0),
+    ("exponential", np.inf, np.inf, np.inf), ("exponential", -np.inf, 0, 0),
+    ("hard_silu", np.inf, np.inf, 1),  # torch's g'(inf) is 1 too; Keras's NaN
+    # torch and Keras: NaN in one or both of g and g' (gelu(inf) is inf in both, gelu'(inf) NaN)
+    ("hard_silu", -np.inf, 0, 0), ("gelu", np.inf, np.inf, 1), ("gelu", -np.inf, 0, 0),
+    ("gelu_tanh", np.inf, np.inf, 1), ("gelu_tanh", -np.inf, 0, 0), ("silu", np.inf, np.inf, 1),
+    ("silu", -np.inf, 0, 0), ("mish", np.inf, np.inf, 1), ("mish", -np.inf, 0, 0), ("softsign", np.inf, 1, 0),
+    ("softsign", -np.inf, -1, 0),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("name, z, value, slope", INFINITE_LIMITS, ids=str)
+def test_infinite_inputs_give_the_limits_quietly(name, z, value, slope, dtype):
+    # silu(-inf), gelu(-inf), mish(-inf) and hard_silu(-inf) were NaN (-inf · 0) with "invalid value encountered",
+    # softsign(±inf) NaN (inf / inf), their derivatives at +inf NaN, and mish'(inf) inf
+    f = activations.GELU(approximate=True) if name == "gelu_tanh" else activations.get(name)
+    Z = np.array([z, 1.0], dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        A = f(Z)
+        dZ = f.backward(Z, A, np.ones_like(Z))
+    assert A.dtype == dtype and dZ.dtype == dtype
+    np.testing.assert_allclose(A[0], value, rtol=np.finfo(dtype).eps, atol=0)
+    np.testing.assert_allclose(dZ[0], slope, rtol=np.finfo(dtype).eps, atol=0)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_mish_derivative_is_one_for_large_z(dtype):
+    # mish'(z) = 1 + 4z e^{-2z} (1 + O(e^-z)) rounds to 1 above z = 21 (torch.autograd in float64: exactly 1.0 at
+    # 21, 30, 1e3, 1e300); e^z capped at z = 20 (float16: 5) left z's factor uncapped: float16's mish'(1000) was
+    # 1.18 and mish'(65504) 12.7, float32's mish'(3.4e38) 5.8e21, float64's mish'(1e300) 3e283
+    z = np.array([21, 30, 1e3, 1e4, 1e30, 1e300, np.finfo(dtype).max], np.float64)
+    Z = z[z <= np.finfo(dtype).max].astype(dtype)
+    if dtype == np.float16:
+        Z = Z[Z >= 10]  # (float16's ulp at 1 is 1e-3: its 1 + 4z e^{-2z} is 1 above z = 5.4)
+    mish = activations.get("mish")
+    np.testing.assert_array_equal(mish.derivative(Z, mish(Z)), np.ones_like(Z))
+
+
 def test_seed_002s_step_is_0_at_the_threshold(tmp_path):
     # seed 002: "Its output is 1 (activated) when value > 0 (threshold) and outputs a 0 (not
     # activated) otherwise"; "step" gives 1 at z = 0 (seed 001's "≥ threshold"), so seed 002's had no name

@@ -467,6 +467,22 @@ def _logistic(Z):
     return xp.where(Z >= 0, R, E * R)
 
 
+def _largest(Z):
+    """The largest finite number of ``Z``'s dtype: ``clip(Z, -big, big)`` is ``Z`` for finite z, and
+    at ±inf a factor that stays ±0 times 0 (``-inf · σ(-inf)`` was ``-inf · 0 = NaN``)."""
+    return float(np.finfo(numpy_dtype(Z)).max)
+
+
+def _z_times(Z, F, out=None):
+    """``z · F`` for a factor ``F`` that is 0 at z = -inf (σ, Φ, ...), with -inf taken as the dtype's
+    most negative number: the limit -0 there, not ``-inf · 0 = NaN``; finite z give ``z · F`` itself.
+    Written into ``out`` when given (a training buffer) and multiplied in place: each new array of the
+    batch's size costs page-faulting allocations, the clip itself one cheap pass."""
+    A = get_namespace(Z).clip(Z, -_largest(Z), float("inf"), out=out)
+    A *= F
+    return A
+
+
 class GELU(Activation):
     """Gaussian error linear unit ``g(z) = z Φ(z)``, ``Φ`` the standard normal CDF
     ``Φ(z) = ½ erfc(-z/√2)`` (Keras's default, ``approximate=False``).
@@ -490,28 +506,40 @@ class GELU(Activation):
         self.output_range = (-0.17005 if self.approximate else -0.16998, float("inf"))
 
     def _u(self, Z):
-        """``2u`` and ``du/dz`` of the tanh form; |z| > 50 saturates σ(2u) in float64 (and z³ stays finite)."""
+        """``2u``, ``du/dz`` of the tanh form and ``C``, z clipped to ±50: beyond, σ(2u) is 0 or 1 (σ(1 - σ)
+        is 0) in float64, and z³ stays finite."""
         xp = get_namespace(Z)
         C = xp.clip(Z, -50.0, 50.0)
-        return 2.0 * _SQRT_2_OVER_PI * (C + 0.044715 * C * C * C), _SQRT_2_OVER_PI * (1.0 + 3 * 0.044715 * C * C)
+        return 2.0 * _SQRT_2_OVER_PI * (C + 0.044715 * C * C * C), _SQRT_2_OVER_PI * (1.0 + 3 * 0.044715 * C * C), C
 
     def forward(self, Z, out=None):
         if self.approximate:
-            return Z * _logistic(self._u(Z)[0])
-        return Z * (0.5 * erfc(-_SQRT_HALF * Z))
+            return _z_times(Z, _logistic(self._u(Z)[0]), out)
+        Phi = erfc(-_SQRT_HALF * Z)
+        Phi *= 0.5
+        return _z_times(Z, Phi, out)
 
     def derivative(self, Z, A):
         xp = get_namespace(Z)
         if self.approximate:
-            two_u, du = self._u(Z)
+            two_u, du, dA = self._u(Z)
             S = _logistic(two_u)
-            return S + Z * (S * (1.0 - S)) * (2.0 * du)  # S(1 - S) is 0 before Z can overflow the product
+            # S + z (S (1 - S)) (2 du), with z clipped to ±50 (C, into which it is computed): S (1 - S) is 0 beyond,
+            # so the product is the same ±0, not ±inf · 0 = NaN at z = ±inf
+            dA *= S * (1.0 - S)
+            dA *= 2.0 * du
+            dA += S
+            return dA
         # Φ = ½ to the dtype's precision for |z| below twice its smallest normal number, where A ≈ z/2 is
         # denormal and A / z lost Φ's digits (the smallest denormal z gave A = 0, so g' = 0)
         tiny = xp.abs(Z) < 2 * float(np.finfo(numpy_dtype(Z)).tiny)
-        Phi = xp.where(tiny, xp.full_like(Z, 0.5), A / xp.where(tiny, xp.ones_like(Z), Z))
-        C = xp.clip(Z, -40.0, 40.0)  # φ(40) is 0 in float64: z² cannot overflow
-        return Phi + Z * (_INV_SQRT_2PI * xp.exp(-0.5 * C * C))
+        big = _largest(Z)  # Φ(±inf) = big / big = 1 and 0 / big = 0, where A / z was inf / inf
+        D = xp.where(tiny, xp.ones_like(Z), Z)
+        Phi = xp.clip(A, -big, big)
+        Phi /= xp.clip(D, -big, big, out=D)
+        Phi = xp.where(tiny, xp.full_like(Z, 0.5), Phi)
+        C = xp.clip(Z, -40.0, 40.0)  # φ(40) is 0 in float64: z² cannot overflow, and C φ(C) is z φ(z) (±0 beyond)
+        return Phi + C * (_INV_SQRT_2PI * xp.exp(-0.5 * C * C))
 
     def get_config(self):
         return {"approximate": self.approximate}
@@ -524,38 +552,54 @@ class SiLU(Activation):
     output_range = (-0.28, float("inf"))  # the minimum, g(-1.28) = -0.278
 
     def forward(self, Z, out=None):
-        return Z * _logistic(Z)
+        return _z_times(Z, _logistic(Z), out)
 
     def derivative(self, Z, A):
         S = _logistic(Z)
-        return S + A * (1.0 - S)
+        big = _largest(Z)
+        dA = get_namespace(Z).clip(A, -big, big)  # g'(inf) = 1 + big · 0, not 1 + inf · 0
+        dA *= 1.0 - S
+        dA += S
+        return dA
 
 
 class Mish(Activation):
     """``g(z) = z tanh(softplus(z))``; ``g' = T + z (1 - T²) σ(z)`` with ``T = tanh(softplus(z))``.
 
     With ``e = e^z``: ``T = n / (n + 2)`` for ``n = e (e + 2)``, ``1 - T² = 2 (1 + T) / (n + 2)``
-    and ``σ(z) = e / (1 + e)``: one exponential, no cancellation. Above z = 20, T is 1 to
-    float64's precision, so ``e`` is taken at ``min(z, 20)`` and never overflows (float16:
-    ``min(z, 5)``, where ``e²`` still fits and T is 1 to its precision).
+    and ``σ(z) = e / (1 + e)``: one exponential, no cancellation. Above z = 22, T is 1 and
+    ``z (1 - T²) σ(z)`` below half of float64's ulp of 1, so ``e`` and that z are taken at
+    ``min(z, 22)``: e never overflows, and g' is 1 from z = 21 up to inf (float16: ``min(z, 5.4)``,
+    where ``e²`` still fits).
     """
 
     name = "mish"
     output_range = (-0.31, float("inf"))  # the minimum, g(-1.19) = -0.309
 
     @staticmethod
-    def _parts(Z):
+    def _clipped(Z):
+        """z at most 22 (float16: 5.4), and -inf as the dtype's most negative number (e^z is 0 there)."""
+        return get_namespace(Z).clip(Z, -_largest(Z), 22.0 if numpy_dtype(Z).itemsize > 2 else 5.4)
+
+    def _parts(self, Z):
         xp = get_namespace(Z)
-        E = xp.exp(xp.minimum(Z, xp.full_like(Z, 20.0 if numpy_dtype(Z).itemsize > 2 else 5.0)))
+        E = self._clipped(Z)
+        xp.exp(E, out=E)
         N = E * (E + 2.0)
         return E, N, N / (N + 2.0)
 
     def forward(self, Z, out=None):
-        return Z * self._parts(Z)[2]
+        return _z_times(Z, self._parts(Z)[2], out)
 
     def derivative(self, Z, A):
+        # z (1 - T²) σ(z) taken at C = min(z, 22) too: with e capped, z times its 1 - T² grew without bound (float16's
+        # g'(1000) was 1.18, float64's g'(1e300) 1e283), and g'(inf) was inf
         E, N, T = self._parts(Z)
-        return T + Z * (2.0 * (1.0 + T) / (N + 2.0)) * (E / (1.0 + E))
+        dA = 2.0 * (1.0 + T) / (N + 2.0)
+        dA *= self._clipped(Z)
+        dA *= E / (1.0 + E)
+        dA += T
+        return dA
 
 
 class HardSigmoid(Activation):
@@ -578,12 +622,24 @@ class HardSiLU(Activation):
     name = "hard_silu"
     output_range = (-0.375, float("inf"))  # the minimum, g(-1.5) = -3/8
 
+    @staticmethod
+    def _hard_sigmoid(Z):
+        """``clip(z + 3, 0, 6) / 6``, in one new array."""
+        H = Z + 3.0
+        get_namespace(Z).clip(H, 0.0, 6.0, out=H)
+        H /= 6.0
+        return H
+
     def forward(self, Z, out=None):
-        return Z * (get_namespace(Z).clip(Z + 3.0, 0.0, 6.0) / 6.0)
+        return _z_times(Z, self._hard_sigmoid(Z), out)
 
     def derivative(self, Z, A):
         inside = astype((Z > -3) & (Z < 3), Z.dtype)
-        return get_namespace(Z).clip(Z + 3.0, 0.0, 6.0) / 6.0 + Z * inside / 6.0
+        dA = get_namespace(Z).clip(Z, -3.0, 3.0)  # ±3 · 0 outside, not ±inf · 0
+        dA *= inside
+        dA /= 6.0
+        dA += self._hard_sigmoid(Z)
+        return dA
 
 
 class Exponential(Activation):
@@ -608,7 +664,13 @@ class Softsign(Activation):
     output_range = (-1.0, 1.0)
 
     def forward(self, Z, out=None):
-        return Z / (1.0 + get_namespace(Z).abs(Z))
+        xp = get_namespace(Z)
+        big = _largest(Z)
+        A = xp.clip(Z, -big, big, out=out)  # g(±inf) = ±big / (1 + big) = ±1, where inf / inf was NaN
+        D = xp.abs(A)
+        D += 1.0
+        A /= D
+        return A
 
     def derivative(self, Z, A):
         B = 1.0 - get_namespace(Z).abs(A)
