@@ -470,6 +470,25 @@ def test_infinite_inputs_give_the_limits_quietly(name, z, value, slope, dtype):
     np.testing.assert_allclose(dZ[0], slope, rtol=np.finfo(dtype).eps, atol=0)
 
 
+@pytest.mark.parametrize("f", [activations.Softmax(), activations.Softmax(beta=2.0), activations.LogSoftmax()], ids=repr)
+def test_row_wise_activations_of_infinite_logits_are_quiet(f):
+    # softmax and log-softmax of a row with +inf warned "invalid value encountered in subtract" (inf - inf);
+    # torch.softmax / log_softmax (2.13, float64) give that row NaN, and the rows below:
+    Z = np.array([[np.inf, 0.0, 1.0], [-np.inf, 0.0, 1.0], [1.0, 0.0, 100.0]])
+    torch_softmax = [[np.nan] * 3, [0.0, 0.2689414213699951, 0.7310585786300049],
+                     [1.0112214926104486e-43, 3.720075976020836e-44, 1.0]]
+    torch_log_softmax = [[np.nan] * 3, [-np.inf, -1.3132616875182228, -0.31326168751822286], [-99.0, -100.0, 0.0]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        A = f(Z)
+    if isinstance(f, activations.LogSoftmax):
+        np.testing.assert_allclose(A, torch_log_softmax, rtol=1e-15)
+    elif f.beta == 1.0:
+        np.testing.assert_allclose(A, torch_softmax, rtol=1e-15)
+    else:
+        np.testing.assert_allclose(A, activations.Softmax()(2 * Z), rtol=1e-15)
+
+
 @pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
 def test_mish_derivative_is_one_for_large_z(dtype):
     # mish'(z) = 1 + 4z e^{-2z} (1 + O(e^-z)) rounds to 1 above z = 21 (torch.autograd in float64: exactly 1.0 at

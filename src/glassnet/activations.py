@@ -715,7 +715,8 @@ class Softmax(Activation):
             # shifted before the scaling: β z overflows for a large finite β (β = 1e308: inf - inf = NaN),
             # β (z - max z) ≤ 0 does not, and tends to Argmax as it should
             big = float(np.finfo(np.result_type(numpy_dtype(Z), np.float32)).max)  # (β = inf in float32: 0 · inf = NaN)
-            with np.errstate(over="ignore"):  # to -inf, whose e^z is the 0 it stands for
+            # to -inf, whose e^z is the 0 it stands for; a row with +inf is NaN (inf - inf), as torch's, quietly
+            with np.errstate(over="ignore", invalid="ignore"):
                 Z = (Z - xp.max(Z, axis=-1, keepdims=True)) * min(self.beta, big)
         numpy = isinstance(Z, np.ndarray)
         safe = True  # an empty array has nothing to overflow (and no maximum)
@@ -737,7 +738,8 @@ class Softmax(Activation):
             # stands, without the row maxima (a slow reduction over short rows).
             E = xp.exp(Z, out=out)
         else:
-            E = xp.subtract(Z, xp.max(Z, axis=-1, keepdims=True) if shift is None else shift, out=out)
+            with np.errstate(invalid="ignore"):  # a row with +inf is NaN (inf - inf), as torch's, without a warning
+                E = xp.subtract(Z, xp.max(Z, axis=-1, keepdims=True) if shift is None else shift, out=out)
             xp.exp(E, out=E)
         E /= np.add.reduce(E, axis=-1, keepdims=True) if numpy else xp.sum(E, axis=-1, keepdims=True)
         return E
@@ -772,7 +774,8 @@ class LogSoftmax(Activation):
             # computed in float32, as Softmax: float16's log Σ e^(z − max) of 1 + 2e-4 read 1, and the
             # largest logit's −2.06e-4 came out as 0
             return astype(self.forward(astype(Z, "float32")), "float16")
-        shifted = Z - xp.max(Z, axis=-1, keepdims=True)
+        with np.errstate(invalid="ignore"):  # a row with +inf is NaN (inf - inf), as torch's, without a warning
+            shifted = Z - xp.max(Z, axis=-1, keepdims=True)
         return shifted - xp.log(xp.sum(xp.exp(shifted), axis=-1, keepdims=True))
 
     def derivative(self, Z, A):
