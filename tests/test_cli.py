@@ -2776,6 +2776,33 @@ def test_predict_and_evaluate_read_the_csv_from_standard_input(tmp_path, monkeyp
     assert "error: standard input is empty." in result.stderr
 
 
+def test_perceptron_and_som_read_the_csv_from_standard_input(tmp_path, monkeypatch, capsys):
+    # `... | glassnet perceptron -` said "unknown data '-'" (som: "unknown data set '-'"), as predict did
+    X, t = two_blobs(30)
+    write_rows(tmp_path / "d.csv", [[*x, "yes" if c else "no"] for x, c in zip(X, t)], ["a", "b", "label"])
+    text = (tmp_path / "d.csv").read_text()
+
+    def piped(*args, text=text):
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text.encode()), encoding="utf-8"))
+        return call(*args, cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+
+    for command in (["perceptron"], ["som", "--grid", "3x3", "--target", "label"]):
+        from_file = call(command[0], "d.csv", *command[1:], cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+        from_stdin = piped(command[0], "-", *command[1:])
+        assert from_stdin.returncode == 0, from_stdin.stderr
+        assert from_stdin.stdout == from_file.stdout.replace("d.csv", "standard input")
+    assert "on 30 samples of standard input (2 features)" in from_stdin.stdout
+    result = piped("perceptron", "-", text="a,b,t\n1,x,0\n")
+    assert_one_line_error(result)
+    assert "error: standard input line 2, column 'b': 'x' is not a number" in result.stderr
+    result = piped("som", "-", text="")
+    assert_one_line_error(result)
+    assert "error: standard input is empty." in result.stderr
+    result = piped("perceptron", "-", text="a,t\n0,0.5\n1,1.5\n")  # the advice names no command that fails
+    assert_one_line_error(result)
+    assert "glassnet train FILE.csv --task regression" in result.stderr
+
+
 @pytest.mark.parametrize("loss, output", [("squared_hinge", "Linear"), ("categorical_hinge", "Linear"),
                                           ("hinge", "Linear"), ("nll", "LogSoftmax"), ("kld", "Softmax")])
 def test_train_gives_each_loss_the_output_it_is_meant_for(loss, output, tmp_path, monkeypatch, capsys):

@@ -249,7 +249,8 @@ def build_parser():
         "reported as not linearly separable when the weights start to cycle.",
         ["glassnet perceptron and", "glassnet perceptron xor --bipolar", "glassnet perceptron points.csv --target class"],
     )
-    perceptron.add_argument("data", metavar="DATA", help="and, or, xor, nand, nor, xnor, or a CSV file")
+    perceptron.add_argument("data", metavar="DATA", help="and, or, xor, nand, nor, xnor, or a CSV file ('-': read "
+                                                          "the CSV from standard input)")
     perceptron.add_argument("--lr", type=_positive_float, default=1.0, metavar="RATE", help="learning rate η (default 1)")
     perceptron.add_argument("--max-epochs", type=_positive_int_up_to(10**5), default=20, metavar="N",
                             help="at most N epochs (default 20; N up to 100,000)")
@@ -286,7 +287,8 @@ def build_parser():
         ["glassnet som digits --grid 8x8 --out umatrix.png", "glassnet som data.csv --target label --epochs 20",
          "glassnet som gaussians --grid 6x6 --topology hexagonal"],
     )
-    som.add_argument("data", metavar="DATA", help="a data set name or a CSV file")
+    som.add_argument("data", metavar="DATA", help="a data set name or a CSV file ('-': read the CSV from standard "
+                                                "input)")
     som.add_argument("--grid", type=_grid, default=(10, 10), metavar="ROWSxCOLS", help="map size (default 10x10)")
     som.add_argument("--topology", choices=("rectangular", "hexagonal"), default="rectangular",
                      help="the grid: 4 neighbours a neuron, or 6 (default rectangular)")

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from ._common import GATES, CommandError, _check_outputs, _require_matplotlib, _standardizer, count
-from ._data import _label, encode_labels, load_dataset, read_csv
+from ._data import StandardInput, _label, encode_labels, load_dataset, read_csv, read_stdin
 
 
 def cmd_perceptron(args):
@@ -27,18 +27,22 @@ def cmd_perceptron(args):
         classes = None
         title = f"{key.upper()} gate ({'bipolar ±1' if args.bipolar else 'binary 0/1'} inputs)"
     else:
-        if not Path(args.data).exists() and not key.endswith((".csv", ".txt")):
-            raise CommandError(f"unknown data {args.data!r}: use a gate ({', '.join(GATES)}) or the path of a CSV file.")
+        if args.data != "-" and not Path(args.data).exists() and not key.endswith((".csv", ".txt")):
+            raise CommandError(f"unknown data {args.data!r}: use a gate ({', '.join(GATES)}), the path of a CSV file "
+                               "or - (standard input).")
         if args.bipolar:  # (it was ignored: the CSV's own values were trained on)
             raise CommandError("--bipolar applies to the gates only: a CSV file's inputs are used as they are.")
+        if args.data == "-":
+            args.data = read_stdin()
         X, y_raw, _ = read_csv(args.data, args.target, ignore=args.ignore or (), header=args.header)
         if encode_labels(y_raw, "auto")[2] == "regression":  # 120 targets such as 0.37 became 120 classes
             values = np.unique(y_raw)
             fractional = values[values != np.round(values)]
             seen = f"numbers such as {_label(fractional[0])}" if len(fractional) else f"{len(values)} distinct integers"
+            file = "FILE.csv" if isinstance(args.data, StandardInput) else args.data  # (train reads files only)
             raise CommandError(f"the target of {args.data} looks continuous ({seen}): a perceptron separates classes. "
                                "Give class labels (integers or text, at most 50 classes), or fit a regression with: "
-                               f"glassnet train {args.data} --task regression")
+                               f"glassnet train {file} --task regression")
         y, classes, _ = encode_labels(y_raw, "classification")
         if len(np.unique(y)) < 2:
             raise CommandError(f"the target of {args.data} holds only 1 class: {classes[y[0]]}. "
@@ -154,6 +158,8 @@ def cmd_som(args):
     _check_outputs({"--out": args.out}, inputs=[args.data])
     if args.out:
         _require_matplotlib(args.out, "--out")
+    if args.data == "-":
+        args.data = read_stdin()
     data = load_dataset(args.data, args, purpose="som")
     X = np.concatenate([data.x_train, data.x_test]) if data.x_test is not data.x_train else data.x_train
     labels = None
