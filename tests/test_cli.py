@@ -1026,6 +1026,32 @@ def test_an_address_of_another_machine_is_named_as_such(tmp_path, monkeypatch, c
     assert "--host '192.0.2.1' is not an address of this machine" in result.stderr and "--port" not in result.stderr
 
 
+def test_playground_takes_a_bracketed_ipv6_host(tmp_path, monkeypatch, capsys):
+    # --host [::1] (as in the URL http://[::1]:8765/) was refused: "not an address of this machine"
+    pytest.importorskip("uvicorn", reason="the playground extra is not installed")
+    import socket
+
+    import uvicorn
+
+    try:
+        with socket.socket(socket.AF_INET6) as free:
+            free.bind(("::1", 0))
+            port = free.getsockname()[1]
+    except OSError:
+        pytest.skip("this machine has no IPv6 loopback")
+    served = {}
+    monkeypatch.setattr(uvicorn, "run", lambda application, host, port, **kwargs: served.update(host=host, port=port))
+    result = call("playground", "--host", "[::1]", "--port", port, "--no-browser", cwd=tmp_path,
+                  monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    assert served == {"host": "::1", "port": port}
+    assert f"glassnet playground at http://[::1]:{port}/ " in result.stdout
+    result = call("playground", "--host", "[192.0.2.1]", "--no-browser", cwd=tmp_path, monkeypatch=monkeypatch,
+                  capsys=capsys)
+    assert_one_line_error(result)
+    assert "--host '[192.0.2.1]' is not an address of this machine" in result.stderr
+
+
 def test_offline_mnist_advice_speaks_the_command_line(tmp_path, monkeypatch, capsys):
     from glassnet.datasets import mnist
 

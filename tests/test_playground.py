@@ -461,12 +461,16 @@ def test_the_least_recently_used_session_is_dropped_and_an_unknown_delete_says_w
     assert client.get("/api/options", headers={"host": "127.0.0.2:8765"}).status_code == 200
 
 
-@pytest.mark.parametrize("host, url, network", [("0", "http://127.0.0.1:8123/", True),
-                                                 ("127.1", "http://127.0.0.1:8123/", False),
-                                                 ("[::1]", "http://[::1]:8123/", False)])
-def test_a_host_is_read_as_the_address_the_server_binds_to(host, url, network, monkeypatch, capsys):
+@pytest.mark.parametrize("host, url, address, network", [("0", "http://127.0.0.1:8123/", "0.0.0.0", True),
+                                                          ("127.1", "http://127.0.0.1:8123/", "127.0.0.1", False),
+                                                          ("[::1]", "http://[::1]:8123/", "::1", False),
+                                                          ("0.0.0.0", "http://127.0.0.1:8123/", "0.0.0.0", True),
+                                                          ("::", "http://[::1]:8123/", "::", True)])
+def test_a_host_is_read_as_the_address_the_server_binds_to(host, url, address, network, monkeypatch, capsys):
     # --host 0 binds every interface (as 0.0.0.0) but was shown as http://0:8765/, and --host 127.1
-    # (this machine only) was taken for the network: a warning, and no check of Host and Origin
+    # (this machine only) was taken for the network: a warning, and no check of Host and Origin.
+    # --host :: printed http://127.0.0.1:8123/, which an IPv6-only socket does not answer, and
+    # --host [::1] went to uvicorn as it was: "Name or service not known"
     pytest.importorskip("uvicorn", reason="the playground extra (uvicorn) is not installed")
     import uvicorn
     from starlette.testclient import TestClient
@@ -474,11 +478,13 @@ def test_a_host_is_read_as_the_address_the_server_binds_to(host, url, network, m
     from glassnet.playground import app
 
     served = {}
-    monkeypatch.setattr(uvicorn, "run", lambda application, host, port, **kwargs: served.update(app=application))
+    monkeypatch.setattr(uvicorn, "run",
+                        lambda application, host, port, **kwargs: served.update(app=application, host=host))
     monkeypatch.setattr(app, "network_addresses", lambda family: [])
     app.serve(host=host, port=8123, open_browser=False)
     out, err = capsys.readouterr()
     assert f"glassnet playground at {url} " in out and ("Warning:" in err) == network
+    assert served["host"] == address
     other_site = TestClient(served["app"], base_url="http://evil.example").get("/api/options").status_code
     assert other_site == (200 if network else 403)
 

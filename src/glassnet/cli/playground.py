@@ -8,8 +8,10 @@ from ._common import CommandError
 
 def _check_address(host, port):
     """Fail with one line, before the server starts, when ``host:port`` cannot be served."""
-    try:
-        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    from ..playground.app import numeric_host
+
+    try:  # as serve() reads it: [::1] is ::1 (getaddrinfo takes no brackets)
+        family, kind, proto, _, address = socket.getaddrinfo(numeric_host(host), port, type=socket.SOCK_STREAM)[0]
     except socket.gaierror as exc:
         raise CommandError(f"--host {host!r} is not an address of this machine ({exc.strerror}).") from None
     with socket.socket(family, kind, proto) as probe:

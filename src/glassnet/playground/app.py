@@ -403,7 +403,8 @@ def serve(host="127.0.0.1", port=8765, open_browser=True):
     address = numeric_host(host)  # "0" is 0.0.0.0 and "127.1" is 127.0.0.1 to the socket too
     local = is_loopback(address)
     everywhere = address in ("0.0.0.0", "::")
-    url = url_of("127.0.0.1" if everywhere else address, port)
+    # this machine's page: the loopback address of the family served ('::' may serve IPv6 only)
+    url = url_of({"0.0.0.0": "127.0.0.1", "::": "::1"}.get(address, address), port)
     if open_browser:
         import webbrowser
 
@@ -423,4 +424,5 @@ def serve(host="127.0.0.1", port=8765, open_browser=True):
     # rate 10) is the page's to show: the step logs one line instead (create_app). Shown again after.
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=DivergenceWarning)
-        uvicorn.run(create_app(local_only=local), host=host, port=port, log_level="warning")
+        # the address, not --host as given: uvicorn looks "[::1]" up as a name, and fails
+        uvicorn.run(create_app(local_only=local), host=address, port=port, log_level="warning")
