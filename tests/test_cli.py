@@ -1410,7 +1410,7 @@ def test_predicted_values_of_a_regression_read_back_exactly(tmp_path, monkeypatc
     # float32 cannot keep such a target's last digits: train says so
     result = call("train", "ts.csv", "--epochs", "1", "--quiet", "--out", "m32.gn", cwd=tmp_path,
                   monkeypatch=monkeypatch, capsys=capsys)
-    assert "warning: a target's mean is" in result.stderr and "--dtype float64" in result.stderr
+    assert "glassnet train: warning: a target's mean is" in result.stderr and "--dtype float64" in result.stderr
 
 
 def test_train_never_replaces_a_file_made_at_out_while_it_trains_or_saves(tmp_path, monkeypatch, capsys):
@@ -2113,6 +2113,8 @@ def test_float32_folding_warns_when_a_feature_is_far_from_zero(tmp_path, monkeyp
         assert result.returncode == 0
         assert ("use --dtype float64" in result.stderr) is warned, result.stderr
         assert ("times its standard deviation (t);" in result.stderr) is warned  # the column it is
+        # named by the command, as its other warnings (it began "warning:" alone)
+        assert all(line.startswith("glassnet train: warning: ") for line in result.stderr.splitlines())
 
 
 # --- outputs -------------------------------------------------------------------------------------
@@ -2773,7 +2775,34 @@ def test_warnings_are_named_by_the_command_as_its_errors(tmp_path, monkeypatch, 
     assert result.returncode == 0, result.stderr
     warned = [line for line in result.stderr.splitlines() if "warning:" in line]
     assert warned and all(line.startswith("glassnet train: warning: ") for line in warned), result.stderr
-    assert "whose derivative is 0" in warned[0]
+    assert "has derivative 0" in warned[0]
+
+
+@pytest.mark.parametrize("options, advice", [
+    (["--activation", "step"], "Use a smooth activation, such as --activation sigmoid or tanh, or train threshold "
+                               "units with the perceptron rule: glassnet perceptron (a logic gate or a CSV file)."),
+    (["--output-activation", "argmax", "--loss", "mse"], "Leave --output-activation out (the default output is "
+                                                         "smooth)")])
+def test_a_step_activation_is_warned_of_in_the_commands_options(options, advice, tmp_path, monkeypatch, capsys):
+    # the advice was the Python API's: "Use a smooth activation ('sigmoid', 'tanh'), or train threshold
+    # units with the perceptron rule (glassnet.classic.Perceptron)", which the command line cannot use
+    result = call("train", "xor", "--samples", "40", *options, "--epochs", "1", "--quiet", "--out", "m.gn",
+                  cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    warned = result.stderr.splitlines()
+    assert len(warned) == 1 and warned[0].startswith(f"glassnet train: warning: {' '.join(options[:2])} has "
+                                                     "derivative 0"), result.stderr
+    assert advice in warned[0] and "glassnet.classic" not in warned[0]
+
+
+def test_perceptron_names_its_option_when_it_does_not_converge(tmp_path, monkeypatch, capsys):
+    # "Not separated: ... (max_epochs=3)": the library's argument, where the command has --max-epochs
+    for options, why in ((), "cycles forever"), (("--shuffle", "--seed", "1"), "needs more epochs: raise --max-epochs"):
+        result = call("perceptron", "xor", "--max-epochs", "3", *options, cwd=tmp_path, monkeypatch=monkeypatch,
+                      capsys=capsys)
+        assert result.returncode == 0, result.stderr
+        line = next(line for line in result.stdout.splitlines() if line.startswith("Not separated:"))
+        assert "(--max-epochs 3)" in line and why in line and "max_epochs" not in line, line
 
 
 def test_predict_and_evaluate_read_the_csv_from_standard_input(tmp_path, monkeypatch, capsys):

@@ -77,6 +77,9 @@ def cmd_perceptron(args):
         print(f"Converged after {model.n_iter_} epoch(s): the data is linearly separable.")
     else:
         message = str(caught[-1].message) if caught else "did not converge"
+        # (the library names its argument, max_epochs=20; here it is the option)
+        message = message.replace(f"(max_epochs={args.max_epochs})", f"(--max-epochs {args.max_epochs})").replace(
+            "(or needs more epochs)", "(or needs more epochs: raise --max-epochs)")
         print(f"Not separated: {message}")
     if key in GATES:
         out = model.predict(X)

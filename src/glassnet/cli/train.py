@@ -73,7 +73,7 @@ def _warn_folding_precision(scaler, dtype, what="feature", names=None):
                   "gives raw targets and loses precision on them")
         far = [str(names[k]) for k in np.flatnonzero(ratios > FOLD_RATIO_LIMIT)] if names is not None else []
         which = f" ({', '.join(far[:5])}{', …' if len(far) > 5 else ''})" if far else ""
-        print(f"warning: a {what}'s mean is {ratio:.2g} times its standard deviation{which}; the saved float32 "
+        print(f"{PROG} train: warning: a {what}'s mean is {ratio:.2g} times its standard deviation{which}; the saved float32 "
               f"model {effect}: use --dtype float64 (or centre that {what}).", file=sys.stderr)
 
 
@@ -93,6 +93,27 @@ def _warn_outputs_are_not_probabilities(model, out_act):
     print(f"{PROG} train: warning: --output-activation {out_act} gives no probabilities, but the loss {name} "
           "expects them: it clips the outputs to (0, 1) and learns nothing where they fall outside. Use "
           f"--output-activation {wanted}, or a loss on raw scores such as --loss categorical_hinge.", file=sys.stderr)
+    return True
+
+
+def _warn_gradient_stops(model, activation, out_act):
+    """Warn, in the command line's options, when a piecewise-constant activation (step, sign,
+    argmax: derivative 0) stops backpropagation. The library's warning said "use a smooth
+    activation ('sigmoid', 'tanh'), or ... glassnet.classic.Perceptron". True when it warned."""
+    stops = [getattr(layer.activation, "piecewise_constant", False) for layer in model.layers
+             if hasattr(layer, "activation")]
+    if not any(stops):
+        return False
+    if stops[-1]:  # the output: no layer learns
+        print(f"{PROG} train: warning: --output-activation {out_act} has derivative 0: backpropagation passes no "
+              "gradient through it, so no layer learns. Leave --output-activation out (the default output is "
+              f"smooth), or train threshold units with the perceptron rule: {PROG} perceptron (a logic gate or a "
+              "CSV file).", file=sys.stderr)
+    else:
+        print(f"{PROG} train: warning: --activation {activation} has derivative 0: backpropagation passes no "
+              "gradient through it, so the hidden layers do not learn (the output layer alone does). Use a smooth "
+              f"activation, such as --activation sigmoid or tanh, or train threshold units with the perceptron rule: "
+              f"{PROG} perceptron (a logic gate or a CSV file).", file=sys.stderr)
     return True
 
 
@@ -246,6 +267,8 @@ def _train(args):
         warnings.simplefilter("ignore", DivergenceWarning)  # reported below as "Stopped early"
         if _warn_outputs_are_not_probabilities(model, out_act):  # the library's advice was the Python API's
             warnings.filterwarnings("ignore", message="The output layer's activation is")
+        if _warn_gradient_stops(model, activation, out_act):
+            warnings.filterwarnings("ignore", message="Layer .* whose derivative is 0")
         history = model.fit(x, targets, batch_size=batch_size, epochs=epochs, verbose=verbose,
                             validation_split=validation_split)
     if scaler is not None:
