@@ -2795,6 +2795,20 @@ def test_a_step_activation_is_warned_of_in_the_commands_options(options, advice,
     assert advice in warned[0] and "glassnet.classic" not in warned[0]
 
 
+def test_the_target_options_help_gives_each_commands_own_default(tmp_path, monkeypatch, capsys):
+    # som --help said "(default: the last column)", but without --target som uses every column as a feature
+    from glassnet.cli._parser import build_parser
+
+    commands = build_parser().subparsers.choices
+    said = {name: " ".join(commands[name].format_help().split()) for name in ("train", "evaluate", "som")}
+    assert "(default: the last column)" in said["train"]
+    assert "(default: the model's target column where the header has it, else the last column)" in said["evaluate"]
+    assert "(default: none: every column is a feature; a target labels the neurons)" in said["som"]
+    (tmp_path / "s.csv").write_text("a,b,t\n1,2,0\n2,3,1\n3,3,1\n1,1,0\n")
+    result = call("som", "s.csv", "--grid", "2x2", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert "on 4 samples of s.csv (3 features)" in result.stdout  # as the help says
+
+
 def test_perceptron_names_its_option_when_it_does_not_converge(tmp_path, monkeypatch, capsys):
     # "Not separated: ... (max_epochs=3)": the library's argument, where the command has --max-epochs
     for options, why in ((), "cycles forever"), (("--shuffle", "--seed", "1"), "needs more epochs: raise --max-epochs"):

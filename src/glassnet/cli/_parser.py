@@ -40,10 +40,10 @@ def _command(subparsers, name, func, summary, description, examples):
     return parser
 
 
-def _add_data_options(parser, csv_training=False, standardize=True):
+def _add_data_options(parser, csv_training=False, standardize=True, target_default="the last column"):
     group = parser.add_argument_group("data options")
     group.add_argument("--target", metavar="COLUMN",
-                       help="CSV target column, by header name or 0-based index (default: the last column)")
+                       help=f"CSV target column, by header name or 0-based index (default: {target_default})")
     group.add_argument("--ignore", type=_columns, action="extend", metavar="COLUMNS",
                        help="CSV columns that are no features (an id), by header name or index, comma-separated")
     _add_header_option(group)
@@ -166,7 +166,8 @@ def build_parser():
     evaluate.add_argument("data", metavar="DATA", help="mnist, digits, a toy set or a CSV file ('-': read the CSV "
                                                        "from standard input)")
     evaluate.add_argument("--confusion", action="store_true", help="also print the confusion matrix")
-    _add_data_options(evaluate, standardize=False)
+    _add_data_options(evaluate, standardize=False,
+                      target_default="the model's target column where the header has it, else the last column")
 
     # -- predict
     predict = _command(
@@ -298,7 +299,7 @@ def build_parser():
                      help="Kohonen's online or batch rule (default online)")
     som.add_argument("--seed", type=_non_negative_int, default=0, help="random seed (default 0)")
     som.add_argument("--out", metavar="PNG", help="save the U-matrix as a PNG, SVG or PDF (needs matplotlib)")
-    _add_data_options(som)
+    _add_data_options(som, target_default="none: every column is a feature; a target labels the neurons")
 
     # -- export
     export = _command(
