@@ -2795,6 +2795,20 @@ def test_a_step_activation_is_warned_of_in_the_commands_options(options, advice,
     assert advice in warned[0] and "glassnet.classic" not in warned[0]
 
 
+def test_perceptron_overflow_advice_speaks_the_command_line(tmp_path, monkeypatch, capsys):
+    # "Rescale X, e.g. with glassnet.preprocessing.StandardScaler" and "learning_rate=1e+100 ... use 1.":
+    # the library's argument and class, where the command has a file and --lr
+    (tmp_path / "huge.csv").write_text("a,b,t\n1e200,2,0\n2,3e200,1\n-1e200,3,1\n1,1,0\n4,4,2\n")
+    (tmp_path / "big.csv").write_text("a,b,t\n1e140,2,0\n2,3e140,1\n-1e140,3,1\n1,1,0\n")
+    for options, said in ((["huge.csv"], "huge.csv holds values too large for the perceptron"),
+                          (["big.csv", "--lr", "1e100"], "--lr 1e+100 is too large")):
+        result = call("perceptron", *options, cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+        assert_one_line_error(result)
+        assert said in result.stderr, result.stderr
+        assert "glassnet." not in result.stderr and "learning_rate=" not in result.stderr and " X " not in result.stderr
+    assert "use --lr 1." in result.stderr
+
+
 def test_the_target_options_help_gives_each_commands_own_default(tmp_path, monkeypatch, capsys):
     # som --help said "(default: the last column)", but without --target som uses every column as a feature
     from glassnet.cli._parser import build_parser

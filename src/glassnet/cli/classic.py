@@ -56,7 +56,13 @@ def cmd_perceptron(args):
     model = Perceptron(learning_rate=args.lr, max_epochs=args.max_epochs, shuffle=args.shuffle, random_state=seed)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", NotSeparableWarning)
-        model.fit(X, y)
+        try:
+            model.fit(X, y)
+        except ValueError as exc:  # the library's advice, in the command line's words
+            text = str(exc).replace(f"learning_rate={args.lr!r}", f"--lr {args.lr:g}").replace("use 1.", "use --lr 1.")
+            raise CommandError(text.replace("X holds", f"{args.data} holds").replace(
+                "Rescale X, e.g. with glassnet.preprocessing.StandardScaler.",
+                "Rescale its columns first (e.g. to z-scores, or to other units).")) from None
     order = f"; samples shuffled each epoch (seed {seed})" if args.shuffle else ""
     print(f"Rosenblatt perceptron on {title}, η = {args.lr:g}: w ← w + η·y·x on each mistake (y⟨w, x⟩ ≤ 0){order}")
     labels = [classes[int(c)] for c in model.classes_] if classes is not None else None
