@@ -2809,6 +2809,28 @@ def test_perceptron_overflow_advice_speaks_the_command_line(tmp_path, monkeypatc
     assert "use --lr 1." in result.stderr
 
 
+def test_divergence_on_unscaled_inputs_advises_the_commands_options(tmp_path, monkeypatch, capsys):
+    # "Scale them to about [-1, 1] before training: x / 2.4e+05, or seed 004's x -= x.mean(axis=0);
+    # x /= x.std(axis=0)": Python code, where the command line standardizes unless --no-standardize
+    from glassnet.cli.train import _scaling_advice
+    from glassnet.diagnostics import input_scale_note
+
+    rng = np.random.default_rng(0)
+    write_rows(tmp_path / "wide.csv", [[*(rng.normal(size=2) * 1e5), k % 2] for k in range(100)], ["a", "b", "t"])
+    result = call("train", "wide.csv", "--no-standardize", "--optimizer", "sgd", "--lr", "10", "--loss", "mse",
+                  "--output-activation", "linear", "--epochs", "3", "--quiet", "--out", "m.gn", cwd=tmp_path,
+                  monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 1
+    stopped = next(line for line in result.stdout.splitlines() if line.startswith("Stopped early:"))
+    assert "The inputs are not scaled: |x| reaches" in stopped and "x.std" not in stopped and "seed 004" not in stopped
+    assert stopped.endswith("Leave out --no-standardize: train then standardizes them."), stopped
+    # standardized inputs that still reach far: an outlier in the file (the library's own note, read back)
+    said = _scaling_advice("Training diverged. " + input_scale_note(44.5, "this batch"), no_standardize=False)
+    assert said == ("Training diverged. The standardized inputs are far from 0: |x| reaches 44.5 in this batch, which "
+                    "makes the weighted sums and the gradients that much larger. A column holds outliers far from "
+                    "the rest: clip or remove them in the file.")
+
+
 def test_the_target_options_help_gives_each_commands_own_default(tmp_path, monkeypatch, capsys):
     # som --help said "(default: the last column)", but without --target som uses every column as a feature
     from glassnet.cli._parser import build_parser

@@ -2,6 +2,7 @@
 
 import contextlib
 import os
+import re
 import sys
 import warnings
 from pathlib import Path
@@ -115,6 +116,23 @@ def _warn_gradient_stops(model, activation, out_act):
               f"activation, such as --activation sigmoid or tanh, or train threshold units with the perceptron rule: "
               f"{PROG} perceptron (a logic gate or a CSV file).", file=sys.stderr)
     return True
+
+
+#: the library's note on unscaled inputs in its divergence message, whose advice is Python code
+_SCALE_NOTE = re.compile(r"(The inputs are not scaled: \|x\| reaches \S+ in this batch, which makes the weighted sums "
+                         r"and the gradients that much larger\. )Scale them to about \[-1, 1\] before training: "
+                         r"x / \S+, or seed 004's x -= x\.mean\(axis=0\); x /= x\.std\(axis=0\)\.")
+
+
+def _scaling_advice(reason, no_standardize):
+    """The library's stop reason with its advice for unscaled inputs ("x /= x.std(axis=0)") in the
+    command line's terms: leave out --no-standardize; or, where the inputs were standardized and
+    still reach far (an outlier), fix the file."""
+    if no_standardize:
+        return _SCALE_NOTE.sub(r"\1Leave out --no-standardize: train then standardizes them.", reason)
+    return _SCALE_NOTE.sub(lambda m: m.group(1).replace("The inputs are not scaled:", "The standardized inputs are far "
+                                                       "from 0:") + "A column holds outliers far from the rest: clip "
+                           "or remove them in the file.", reason)
 
 
 def _fold_output_scaling(model, mean, scale):
@@ -277,7 +295,7 @@ def _train(args):
         _fold_output_scaling(model, *y_scale)
     diverged = bool(model.stop_reason) and "diverged" in model.stop_reason
     if model.stop_reason:
-        print(f"Stopped early: {model.stop_reason}")
+        print(f"Stopped early: {_scaling_advice(model.stop_reason, args.no_standardize)}")
     if len(xt):
         P = model.predict(xt)
         if classification:
