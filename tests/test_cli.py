@@ -2602,6 +2602,37 @@ def test_info_counts_steps_and_updates_of_an_accumulating_optimizer(tmp_path, mo
     assert "; 10 steps taken (2 updates)" in result.stdout
 
 
+def test_an_uncompiled_keras_file_is_explained_in_the_commands_terms(tmp_path, monkeypatch, capsys):
+    # "... is loaded uncompiled ... Call model.compile(...) before fit or evaluate": Python, where
+    # evaluate goes on without a loss
+    pytest.importorskip("h5py")
+    import json
+    import zipfile
+
+    assert call("train", "xor", "--epochs", "1", "--quiet", "--out", "xor.gn", cwd=tmp_path, monkeypatch=monkeypatch,
+                capsys=capsys).returncode == 0
+    assert call("export", "xor.gn", "--keras", "xor.keras", cwd=tmp_path, monkeypatch=monkeypatch,
+                capsys=capsys).returncode == 0
+    with zipfile.ZipFile(tmp_path / "xor.keras") as src, zipfile.ZipFile(tmp_path / "odd.keras", "w") as dst:
+        for name in src.namelist():
+            data = src.read(name)
+            if name == "config.json":  # a loss of the user's own, which glassnet cannot map
+                config = json.loads(data)
+                config["compile_config"]["loss"] = "my_own_loss"
+                data = json.dumps(config).encode()
+            dst.writestr(name, data)
+    for command in ("info", "evaluate"):
+        result = call(command, "odd.keras", *(["xor"] if command == "evaluate" else []), cwd=tmp_path,
+                      monkeypatch=monkeypatch, capsys=capsys)
+        assert result.returncode == 0, result.stderr
+        warned = [line for line in result.stderr.splitlines() if "warning:" in line]
+        assert len(warned) == 1 and warned[0].startswith(f"glassnet {command}: warning: The Keras file 'odd.keras' "
+                                                         "is loaded uncompiled"), result.stderr
+        assert "model.compile" not in warned[0]
+        assert warned[0].endswith("evaluate gives its accuracy (or MSE and MAE) but no loss.")
+    assert "Accuracy: " in result.stdout and "Loss" not in result.stdout
+
+
 def test_export_keras_writes_a_keras_file_and_refuses_what_it_cannot(tmp_path, monkeypatch, capsys):
     pytest.importorskip("h5py")
     trained = call("train", "xor", "--epochs", "1", "--quiet", "--out", "xor.gn", cwd=tmp_path,

@@ -6,6 +6,7 @@ import os
 import re
 import sys
 import tempfile
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -92,7 +93,14 @@ def _load_model(path):
         raise CommandError(f"{path} is a folder, not a model file.")
     if not Path(path).is_file():
         raise CommandError(f"no such model file: {path}")
-    return load_model(path)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = load_model(path)
+    for w in caught:  # a Keras file's advice was the Python API's: "Call model.compile(...) before fit or evaluate"
+        text = str(w.message).replace("Call model.compile(...) before fit or evaluate.",
+                                      "evaluate gives its accuracy (or MSE and MAE) but no loss.")
+        warnings.warn_explicit(text, w.category, w.filename, w.lineno)
+    return model
 
 
 def check_columns_metadata(model, path):
