@@ -613,7 +613,8 @@ def test_serving_the_network_warns_on_stderr_and_the_help_says_how(host, warned,
     assert ("Warning:" in err and "every machine that can reach this one, without a password" in err) == warned
     assert "Warning" not in out
     playground = build_parser().subparsers.choices["playground"].format_help()
-    assert "default 127.0.0.1: this machine only; 0.0.0.0: every machine" in " ".join(playground.split())
+    assert ("default 127.0.0.1: this machine only; 0.0.0.0, or :: for IPv6: every machine"
+            in " ".join(playground.split()))
     assert "glassnet playground --host 0.0.0.0" in playground
 
 

@@ -350,8 +350,8 @@ def build_parser():
          "glassnet playground --host 0.0.0.0"],
     )
     playground.add_argument("--host", default="127.0.0.1",
-                            help="address to listen on (default 127.0.0.1: this machine only; 0.0.0.0: every "
-                                 "machine that can reach this one, without a password, with a warning)")
+                            help="address to listen on (default 127.0.0.1: this machine only; 0.0.0.0, or :: for "
+                                 "IPv6: every machine that can reach this one, without a password, with a warning)")
     playground.add_argument("--port", type=_port, default=8765, help="port (default 8765)")
     playground.add_argument("--no-browser", action="store_true", help="do not open a browser")
     return parser
