@@ -1141,10 +1141,14 @@ class IoU(Metric):
         present = union > 1e-9  # as Keras: a class that never occurs is left out of the mean
         return float(np.sum(tp[present] / union[present]) / present.sum()) if present.any() else 0.0
 
+    #: the arguments a subclass fixes, which its config leaves out (as Keras's)
+    _fixed = ()
+
     def get_config(self):
-        return {**super().get_config(), "num_classes": self.num_classes, "target_class_ids": self.target_class_ids,
-                "ignore_class": self.ignore_class, "sparse_y_true": self.sparse_y_true,
-                "sparse_y_pred": self.sparse_y_pred, "axis": self.axis}
+        config = {**super().get_config(), "num_classes": self.num_classes, "target_class_ids": self.target_class_ids,
+                  "ignore_class": self.ignore_class, "sparse_y_true": self.sparse_y_true,
+                  "sparse_y_pred": self.sparse_y_pred, "axis": self.axis}
+        return {key: value for key, value in config.items() if key not in self._fixed}
 
 
 class BinaryIoU(IoU):
@@ -1172,6 +1176,7 @@ class MeanIoU(IoU):
     """:class:`IoU` averaged over every class, as ``keras.metrics.MeanIoU``."""
 
     name = "mean_io_u"
+    _fixed = ("target_class_ids",)
 
     def __init__(self, num_classes, name=None, dtype=None, ignore_class=None, sparse_y_true=True, sparse_y_pred=True,
                  axis=-1):
@@ -1179,41 +1184,28 @@ class MeanIoU(IoU):
         super().__init__(classes, list(range(classes)), name=name, dtype=dtype, ignore_class=ignore_class,
                          sparse_y_true=sparse_y_true, sparse_y_pred=sparse_y_pred, axis=axis)
 
-    def get_config(self):
-        config = super().get_config()
-        del config["target_class_ids"]
-        return config
-
 
 class OneHotIoU(IoU):
     """:class:`IoU` of one-hot targets (``sparse_y_true=False``), as ``keras.metrics.OneHotIoU``."""
 
     name = "one_hot_io_u"
+    _fixed = ("sparse_y_true",)
 
     def __init__(self, num_classes, target_class_ids, name=None, dtype=None, ignore_class=None, sparse_y_pred=False,
                  axis=-1):
         super().__init__(num_classes, target_class_ids, name=name, dtype=dtype, ignore_class=ignore_class,
                          sparse_y_true=False, sparse_y_pred=sparse_y_pred, axis=axis)
 
-    def get_config(self):
-        config = super().get_config()
-        del config["sparse_y_true"]
-        return config
-
 
 class OneHotMeanIoU(MeanIoU):
     """:class:`MeanIoU` of one-hot targets (``sparse_y_true=False``), as ``keras.metrics.OneHotMeanIoU``."""
 
     name = "one_hot_mean_io_u"
+    _fixed = ("target_class_ids", "sparse_y_true")
 
     def __init__(self, num_classes, name=None, dtype=None, ignore_class=None, sparse_y_pred=False, axis=-1):
         super().__init__(num_classes, name=name, dtype=dtype, ignore_class=ignore_class, sparse_y_true=False,
                          sparse_y_pred=sparse_y_pred, axis=axis)
-
-    def get_config(self):
-        config = super().get_config()
-        del config["sparse_y_true"]
-        return config
 
 
 #: the most thresholds AUC counts at (each update counts at every one; 10**9 hung building the list)
