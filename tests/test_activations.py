@@ -793,3 +793,16 @@ def test_sigmoid_is_one_over_one_plus_e_to_the_minus_z_to_two_ulp_and_its_limits
     np.testing.assert_allclose(got[~positive], 1 / (1 + np.exp(-z[~positive].astype(np.float64))), rtol=4 * np.finfo(dtype).eps)
     np.testing.assert_array_equal(far, np.array([0.0, 0.0, 0.0, np.nan, 1.0, 1.0], dtype=dtype))
     np.testing.assert_allclose(steep, 1 / (1 + np.exp(-3.0 * np.array([-1.0, 0.0, 2.0]))), rtol=2 * np.finfo(dtype).eps)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_softplus_is_within_three_ulp_of_log_1_plus_e_to_the_z_and_quiet_at_the_limits(dtype):
+    """max(z, 0) + log1p(e^{-|z|}), 10x faster than logaddexp(0, z): against float64's logaddexp rounded."""
+    z = np.linspace(-100, 100, 200001).astype(dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = activations.Softplus().forward(z.copy())
+        far = activations.Softplus().forward(np.array([-np.inf, -1e30, np.nan, 1e30, np.inf, -0.0], dtype=dtype))
+    reference = np.logaddexp(0.0, z.astype(np.float64))
+    assert np.max(np.abs(got - reference) / np.spacing(got).astype(np.float64)) <= 3
+    np.testing.assert_array_equal(far, np.array([0.0, 0.0, np.nan, 1e30, np.inf, np.log(2.0)], dtype=dtype))
