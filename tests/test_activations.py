@@ -792,6 +792,7 @@ def test_sigmoid_is_one_over_one_plus_e_to_the_minus_z_to_two_ulp_and_its_limits
     assert np.max(np.abs(got[positive] - reference[positive]) / ulp) <= 2
     np.testing.assert_allclose(got[~positive], 1 / (1 + np.exp(-z[~positive].astype(np.float64))), rtol=4 * np.finfo(dtype).eps)
     np.testing.assert_array_equal(far, np.array([0.0, 0.0, 0.0, np.nan, 1.0, 1.0], dtype=dtype))
+    np.testing.assert_array_equal(activations._logistic(z), got)  # SiLU's and GELU's σ is the same
     np.testing.assert_allclose(steep, 1 / (1 + np.exp(-3.0 * np.array([-1.0, 0.0, 2.0]))), rtol=2 * np.finfo(dtype).eps)
 
 

@@ -469,12 +469,15 @@ _SQRT_2_OVER_PI = 0.7978845608028654  # √(2/π)
 
 
 def _logistic(Z):
-    """``σ(z) = 1 / (1 + e^{-z})`` from ``e^{-|z|}``, which never overflows: ``1/(1 + e^{-z})``
-    for ``z >= 0``, ``e^z/(1 + e^z)`` below (accurate relative to the value there too)."""
+    """``σ(z) = 1 / (1 + e^{-z})`` as written, as :class:`Sigmoid` (and PyTorch) compute it: where
+    ``e^{-z}`` overflows it is inf and σ its limit 0 (z below -88 in float32), quietly. Three passes,
+    10x faster than the where() of two branches it replaces (128 x 512 float32: 60 µs against 0.67 ms)."""
     xp = get_namespace(Z)
-    E = xp.exp(-xp.abs(Z))
-    R = 1.0 / (1.0 + E)
-    return xp.where(Z >= 0, R, E * R)
+    E = xp.negative(Z)
+    with np.errstate(over="ignore"):
+        xp.exp(E, out=E)
+    E += 1.0
+    return xp.divide(1.0, E, out=E)
 
 
 def _largest(Z):
