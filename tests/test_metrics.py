@@ -786,3 +786,42 @@ def test_metrics_count_each_position_of_sequence_outputs_with_per_position_weigh
         pytest.approx(0.5294830540135242, rel=1e-12)
     with pytest.raises(ValueError, match="sample_weight must hold one weight per sample"):
         metrics.MeanSquaredError()(Y, P, sample_weight=W[:, :2])
+
+
+# sequence outputs (n, m, k) = (2, 3, 4) and binary ones (2, 3, 1), with weights per position (n, m) and per sample
+SEQ_Y = np.array([[[1.0, 0, 0, 0], [1, 1, 1, 1], [1, 1, 1, 0]], [[1, 0, 1, 0], [1, 1, 0, 0], [0, 0, 1, 1]]])
+SEQ_A = np.array([[[0.62, 0.38, 1.0, 0.98], [0.69, 0.65, 0.69, 0.39], [0.14, 0.72, 0.53, 0.31]],
+                  [[0.49, 0.89, 0.93, 0.36], [0.57, 0.32, 0.59, 0.34], [0.39, 0.89, 0.23, 0.62]]])
+SEQ_YB, SEQ_AB = np.array([[1.0, 0, 1], [1, 1, 0]]), np.array([[0.8, 0.6, 0.3], [0.9, 0.2, 0.7]])[..., None]
+SEQ_WEIGHTS = {None: None, "per position": np.array([[1, 0.5, 2], [0, 3, 1.5]]), "per sample": np.array([0.5, 2.0])}
+
+
+def test_precision_recall_and_confusion_counts_count_each_position_of_sequence_outputs_as_keras():
+    # (n, m, k) outputs were refused ("must have one row per sample"); Keras 3.15 (float64) flattens every
+    # element; per-sample weights (n,), which Keras refuses (a broadcasting error), weigh each position of
+    # the sample: Keras's numbers with the weights repeated per position, [[0.5] * 3, [2.0] * 3]
+    make = {"P": metrics.Precision, "R": metrics.Recall, "P_class2": lambda: metrics.Precision(class_id=2),
+            "P_top2": lambda: metrics.Precision(top_k=2), "R_top2_class1": lambda: metrics.Recall(top_k=2, class_id=1),
+            "P_list": lambda: metrics.Precision(thresholds=[0.3, 0.6]), "TP": metrics.TruePositives,
+            "FP": metrics.FalsePositives, "TN": metrics.TrueNegatives,
+            "FN_list": lambda: metrics.FalseNegatives(thresholds=[0.0, 0.5, 1.0])}
+    keras_values = {
+        None: {"P": 0.6428571428571429, "R": 0.6428571428571429, "P_class2": 0.6, "P_top2": 0.5833333333333334,
+               "R_top2_class1": 0.3333333333333333, "P_list": [0.5454545454545454, 0.6363636363636364], "TP": 9.0,
+               "FP": 5.0, "TN": 5.0, "FN_list": [0.0, 5.0, 14.0]},
+        "per position": {"P": 0.6285714285714286, "R": 0.6111111111111112, "P_class2": 0.38461538461538464,
+                         "P_top2": 0.59375, "R_top2_class1": 0.36363636363636365,
+                         "P_list": [0.5087719298245614, 0.631578947368421], "TP": 11.0, "FP": 6.5, "TN": 7.5,
+                         "FN_list": [0.0, 7.0, 18.0]},
+        "per sample": {"P": 0.5625, "R": 0.5625, "P_class2": 0.5454545454545454, "P_top2": 0.5333333333333333,
+                       "R_top2_class1": 0.16666666666666666, "P_list": [0.4909090909090909, 0.5652173913043478],
+                       "TP": 9.0, "FP": 7.0, "TN": 7.0, "FN_list": [0.0, 7.0, 16.0]}}
+    binary = {None: (0.5, 0.5, 2.0, 2.0, 0.0, 2.0), "per position": (1 / 3, 1 / 6, 1.0, 2.0, 0.0, 5.0),
+              "per sample": (0.5, 0.5, 2.5, 2.5, 0.0, 2.5)}  # P, R, TP, FP, TN, FN of the (2, 3, 1) outputs
+    for key, w in SEQ_WEIGHTS.items():
+        for name, expected in keras_values[key].items():
+            assert make[name]()(SEQ_Y, SEQ_A, sample_weight=w) == pytest.approx(expected, rel=1e-12), (key, name)
+        classes = (metrics.Precision, metrics.Recall, metrics.TruePositives, metrics.FalsePositives,
+                   metrics.TrueNegatives, metrics.FalseNegatives)
+        for cls, expected in zip(classes, binary[key]):
+            assert cls()(SEQ_YB[..., None], SEQ_AB, sample_weight=w) == pytest.approx(expected, rel=1e-12), (key, cls)

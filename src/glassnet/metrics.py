@@ -821,7 +821,9 @@ class Precision(Metric):
     ``class_id`` restricts them to one output unit; ``top_k`` counts only each
     row's k largest outputs (then the threshold defaults to none: they are the
     predicted positives). A list of ``thresholds`` gives one value per threshold.
-    Sample weights weigh a row's counts (compile's ``weighted_metrics``)."""
+    Sample weights weigh a row's counts (compile's ``weighted_metrics``). Sequence
+    outputs ``(n, m, k)`` count every position as a row, as Keras, weighted per
+    position ``(n, m)`` or per sample ``(n,)`` (which Keras refuses)."""
 
     name = "precision"
 
@@ -856,7 +858,7 @@ class Precision(Metric):
         return config
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        Y, A, sample_weight = _align(y_true, y_pred, sample_weight)
+        Y, A, sample_weight = _align(y_true, y_pred, sample_weight, positions=True)
         if self.top_k is not None:  # as Keras: the other outputs become −inf, before class_id
             order = np.argsort(-A, axis=1, kind="stable")[:, : self.top_k]  # ties: the lower index first
             top = np.full(A.shape, -np.inf)
@@ -905,7 +907,8 @@ class _ConfusionCount(Metric):
     positive when it exceeds ``thresholds`` (0.5), an actual positive when its target
     is nonzero; every output of every row counts (several output units too). A list of
     ``thresholds`` gives one count per threshold (evenly spaced ones see the outputs
-    clipped to [0, 1] first, as Keras). Sample weights weigh a row's counts."""
+    clipped to [0, 1] first, as Keras). Sample weights weigh a row's counts; sequence
+    outputs ``(n, m, k)`` count every position, as :class:`Precision`."""
 
     #: which cell: (predicted positive, actual positive)
     cell = (True, True)
@@ -920,7 +923,7 @@ class _ConfusionCount(Metric):
         self.accumulator = np.zeros(len(self.thresholds)) if several else 0.0
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        Y, A, sample_weight = _align(y_true, y_pred, sample_weight)
+        Y, A, sample_weight = _align(y_true, y_pred, sample_weight, positions=True)
         if self._clip:
             A = np.clip(A, 0.0, 1.0)
         # (thresholds, rows, outputs): each output against each threshold
