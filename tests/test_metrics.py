@@ -825,3 +825,22 @@ def test_precision_recall_and_confusion_counts_count_each_position_of_sequence_o
                    metrics.TrueNegatives, metrics.FalseNegatives)
         for cls, expected in zip(classes, binary[key]):
             assert cls()(SEQ_YB[..., None], SEQ_AB, sample_weight=w) == pytest.approx(expected, rel=1e-12), (key, cls)
+
+
+def test_auc_pools_each_position_of_sequence_outputs_as_keras_and_refuses_them_with_multi_label():
+    # refused before ("one row per sample"); Keras 3.15 (float64) on the sequences above, per-sample weights
+    # as Keras's numbers for the weights repeated per position (Keras refuses (n,) weights here)
+    keras_values = {  # ROC, PR, ROC with label_weights [1, 2, 0.5, 1], ROC of the binary (2, 3, 1) outputs
+        None: (0.46071428571428574, 0.5190536619304903, 0.4250000000000001, 0.5),
+        "per position": (0.43601190476190477, 0.5032739525931719, 0.42461908580593427, 1 / 6),
+        "per sample": (0.45535714285714285, 0.49629837932592197, 0.3451910408432148, 0.5)}
+    for key, (roc, pr, weighted, binary) in keras_values.items():
+        w = SEQ_WEIGHTS[key]
+        assert metrics.AUC()(SEQ_Y, SEQ_A, sample_weight=w) == pytest.approx(roc, rel=1e-12)
+        assert metrics.AUC(curve="PR")(SEQ_Y, SEQ_A, sample_weight=w) == pytest.approx(pr, rel=1e-12)
+        assert metrics.AUC(label_weights=[1, 2, 0.5, 1])(SEQ_Y, SEQ_A, sample_weight=w) == \
+            pytest.approx(weighted, rel=1e-12)
+        assert metrics.AUC()(SEQ_YB[..., None], SEQ_AB, sample_weight=w) == pytest.approx(binary, rel=1e-12)
+    # Keras: "`y_pred` must have rank 2 when `multi_label=True`"
+    with pytest.raises(ValueError, match=r"AUC with multi_label=True takes 2-D outputs .* \(2, 3, 4\)"):
+        metrics.AUC(multi_label=True).update_state(SEQ_Y, SEQ_A)

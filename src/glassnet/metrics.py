@@ -779,6 +779,16 @@ class R2Score(Metric):
                 "num_regressors": self.num_regressors}
 
 
+def _refuse_sequences(metric, y_true, y_pred, when=""):
+    """The ValueError of Keras's metrics that take ``(n, k)`` outputs only, for sequences ``(n, m, k)``
+    (the rows would be read as ``m`` outputs of ``k`` values)."""
+    shapes = np.shape(y_true), np.shape(y_pred)
+    if max(len(shape) for shape in shapes) > 2:
+        raise ValueError(f"{type(metric).__name__} {when + ' ' if when else ''}takes 2-D outputs (n_samples, "
+                         f"n_outputs), as Keras's. Received shapes {shapes[0]} and {shapes[1]}: reshape sequence "
+                         "outputs (n, m, k) to (n·m, k), and per-sample weights to one per position.")
+
+
 def _safe_divide(a, b):
     return np.where(b > 0, a / np.where(b > 0, b, 1), 0.0)
 
@@ -1227,6 +1237,8 @@ class AUC(Metric):
     or upper of each pair), Davis & Goadrich's interpolation on the PR curve.
     Outputs are pooled (one curve) unless ``multi_label=True`` (one curve per
     output, then their mean). ``from_logits`` applies the sigmoid first.
+    Pooled, sequence outputs ``(n, m, k)`` count every position, as :class:`Precision`;
+    ``multi_label=True`` takes ``(n, k)`` outputs only, as Keras.
 
     ``label_weights`` (one non-negative weight per output), as Keras: with
     ``multi_label=True`` the result is the weighted mean of the outputs' areas
@@ -1279,7 +1291,9 @@ class AUC(Metric):
         self._counts = None  # (tp, fp, tn, fn), each (num_thresholds,) or (num_thresholds, outputs)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        Y, A, sample_weight = _align(y_true, y_pred, sample_weight)
+        if self.multi_label:  # one curve per output unit: sequences have no rows of units to take them from
+            _refuse_sequences(self, y_true, y_pred, "with multi_label=True")
+        Y, A, sample_weight = _align(y_true, y_pred, sample_weight, positions=True)
         if self.from_logits:
             with np.errstate(over="ignore"):
                 A = 1.0 / (1.0 + np.exp(-A))
