@@ -844,3 +844,13 @@ def test_auc_pools_each_position_of_sequence_outputs_as_keras_and_refuses_them_w
     # Keras: "`y_pred` must have rank 2 when `multi_label=True`"
     with pytest.raises(ValueError, match=r"AUC with multi_label=True takes 2-D outputs .* \(2, 3, 4\)"):
         metrics.AUC(multi_label=True).update_state(SEQ_Y, SEQ_A)
+
+
+@pytest.mark.parametrize("metric", [metrics.F1Score(), metrics.FBetaScore(beta=2.0), metrics.R2Score()],
+                         ids=["F1Score", "FBetaScore", "R2Score"])
+def test_per_class_metrics_refuse_sequence_outputs_by_name_as_keras(metric):
+    # Keras 3.15: "FBetaScore expects 2D inputs with shape (batch_size, output_dim)" (R2Score alike), with
+    # weights too; glassnet said "y_true and y_pred must have one row per sample", which they have
+    for y, a in ((SEQ_Y, SEQ_A), (SEQ_YB[..., None], SEQ_AB)):
+        with pytest.raises(ValueError, match=rf"{type(metric).__name__} takes 2-D outputs \(n_samples, n_outputs\)"):
+            metric.update_state(y, a, sample_weight=SEQ_WEIGHTS["per position"])

@@ -737,6 +737,7 @@ class R2Score(Metric):
         self._num_samples = 0
 
     def update_state(self, y_true, y_pred, sample_weight=None):
+        _refuse_sequences(self, y_true, y_pred)  # as Keras: per output, so a sequence's positions are no rows
         Y, A, sample_weight = _align(y_true, y_pred, sample_weight)
         if self._sums is not None and self._sums.shape[1] != A.shape[1]:
             raise ValueError(f"R2Score has seen {self._sums.shape[1]} output(s); this batch has {A.shape[1]}.")
@@ -782,7 +783,10 @@ class R2Score(Metric):
 def _refuse_sequences(metric, y_true, y_pred, when=""):
     """The ValueError of Keras's metrics that take ``(n, k)`` outputs only, for sequences ``(n, m, k)``
     (the rows would be read as ``m`` outputs of ``k`` values)."""
-    shapes = np.shape(y_true), np.shape(y_pred)
+    try:
+        shapes = tuple(np.shape(y_true)), tuple(np.shape(y_pred))
+    except ValueError:  # ragged lists: _align names them
+        return
     if max(len(shape) for shape in shapes) > 2:
         raise ValueError(f"{type(metric).__name__} {when + ' ' if when else ''}takes 2-D outputs (n_samples, "
                          f"n_outputs), as Keras's. Received shapes {shapes[0]} and {shapes[1]}: reshape sequence "
@@ -1013,6 +1017,7 @@ class FBetaScore(Metric):
         self.tp = self.fp = self.fn = np.zeros_like(getattr(self, "tp", 0.0))
 
     def update_state(self, y_true, y_pred, sample_weight=None):
+        _refuse_sequences(self, y_true, y_pred)  # as Keras's
         Y, A, sample_weight = _align(y_true, y_pred, sample_weight)
         if self.threshold is not None or A.shape[-1] == 1:
             predicted = A > (0.5 if self.threshold is None else self.threshold)
