@@ -702,6 +702,33 @@ def test_early_stopping_min_delta_and_baseline_as_keras():
     assert _early_stopping_run([1.0, 0.9, 0.8, 0.7, 0.6, 0.6, 0.6], baseline=0.3, patience=2) == (5, 0.6)
 
 
+def test_best_is_none_before_the_first_value_as_keras(tmp_path):
+    # Keras 3.15: best is None after construction and after on_train_begin (ModelCheckpoint: its
+    # initial_value_threshold), so any first value, an infinite one too, is the best so far
+    model = _model()
+    made = [EarlyStopping(baseline=0.5), ModelCheckpoint(tmp_path / "m.gn", save_best_only=True),
+            ReduceLROnPlateau(mode="max", monitor="val_accuracy")]
+    assert [c.best for c in made] == [None, None, None]
+    for c in made:
+        c.set_model(model)
+        c.on_train_begin()
+    assert [c.best for c in made] == [None, None, None]
+    threshold = ModelCheckpoint(tmp_path / "m.gn", initial_value_threshold=0.5)
+    threshold.set_model(model)
+    threshold.on_train_begin()
+    assert threshold.best == 0.5
+    # an infinite first loss is the best so far, as Keras's: the second does not improve on it,
+    # the third does, and patience 2 does not run out (it ran out at epoch 2 from a best of +inf)
+    assert _early_stopping_run([math.inf, math.inf, 3.0, 4.0], patience=2) == (0, 3.0)
+    model.stop_training = False
+    plateau, rates = ReduceLROnPlateau(patience=1), []
+    plateau.set_model(model)
+    plateau.on_train_begin()
+    for epoch, value in enumerate([math.inf, math.inf, 3.0]):
+        plateau.on_epoch_end(epoch, {"val_loss": value})
+        rates.append(float(model.optimizer.learning_rate))
+    assert rates == pytest.approx([0.05, 0.005, 0.005])  # Keras 3.15 (from 0.01): 0.01, 0.001, 0.001
+
 
 def _scripted_fit(values, callbacks, monitor="val_loss", epochs=None):
     """fit a fixed model for ``len(values)`` epochs, with ``logs[monitor]`` at each epoch's end set to the

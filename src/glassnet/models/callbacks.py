@@ -385,7 +385,10 @@ def _check_monitor(monitor):
 
 
 def _improved(mode, current, reference, min_delta):
-    """Whether ``current`` beats ``reference`` by more than ``min_delta`` in ``mode``."""
+    """Whether ``current`` beats ``reference`` by more than ``min_delta`` in ``mode``; any value but
+    NaN beats ``None``, Keras's ``best`` before the first value (Keras takes a NaN too)."""
+    if reference is None:
+        return current == current
     if mode == "min":
         return current < reference - min_delta
     return current > reference + min_delta
@@ -406,6 +409,7 @@ class EarlyStopping(Callback):
         self.baseline = None if baseline is None else check_number(baseline, "baseline")
         self.restore_best_weights = check_bool(restore_best_weights, "restore_best_weights")
         self.start_from_epoch = check_non_negative_int(start_from_epoch, "start_from_epoch")
+        self.wait, self.stopped_epoch, self.best, self.best_weights = 0, 0, None, None  # as Keras's, before fit
 
     def _improved(self, current, reference):
         return _improved(self.mode, current, reference, self.min_delta)
@@ -414,7 +418,7 @@ class EarlyStopping(Callback):
         _require_monitored(self, self.monitor)
         self.wait = 0
         self.stopped_epoch = 0
-        self.best = math.inf if self.mode == "min" else -math.inf
+        self.best = None  # Keras's, until the first value
         self.best_weights = None
         self.best_epoch = 0
 
@@ -513,8 +517,7 @@ class ModelCheckpoint(Callback):
         self.save_freq = save_freq
         if initial_value_threshold is not None:
             initial_value_threshold = check_number(initial_value_threshold, "initial_value_threshold")
-        self.best = initial_value_threshold if initial_value_threshold is not None else (
-            math.inf if self.mode == "min" else -math.inf)
+        self.best = initial_value_threshold  # None (Keras's) until the first value, unless given
         self._epoch, self._last_batch, self._since_saving = 0, -1, 0
 
     def on_train_begin(self, logs=None):
@@ -552,8 +555,7 @@ class ModelCheckpoint(Callback):
 
     def _save(self, epoch, batch, logs):
         where = f"Epoch {epoch + 1}" + ("" if batch is None else f", batch {batch + 1}")
-        # Keras's lines: "None" before the first value (glassnet's best is then ±inf)
-        best = "None" if math.isinf(self.best) else f"{self.best:.5f}"
+        best = "None" if self.best is None else f"{self.best:.5f}"  # Keras's lines
         if self.save_best_only:
             # judged before the name is made: an epoch that fit did not validate (validation_freq > 1)
             # has no {val_loss} to fill in, and saves nothing anyway
@@ -837,6 +839,7 @@ class ReduceLROnPlateau(Callback):
         self.min_lr = check_number(min_lr, "min_lr", low=0)
         self.verbose = int(check_choice(verbose, "verbose", (0, 1, 2)))  # 2 prints as 1, as Keras
         self.mode = _monitor_mode(monitor, mode)
+        self.wait, self.cooldown_counter, self.best = 0, 0, None  # as Keras's, before fit
 
     def on_train_begin(self, logs=None):
         if isinstance(self.model.optimizer._learning_rate, schedules.LearningRateSchedule):
@@ -845,7 +848,7 @@ class ReduceLROnPlateau(Callback):
         _require_monitored(self, self.monitor)
         self.wait = 0
         self.cooldown_counter = 0
-        self.best = math.inf if self.mode == "min" else -math.inf
+        self.best = None  # Keras's, until the first value
 
     def on_epoch_end(self, epoch, logs=None):
         logs = {} if logs is None else logs
