@@ -244,12 +244,34 @@ def test_progress_line_writes_values_up_to_1e_3_in_keras_s_scientific_form(capsy
     model.compile(optimizer=SGD(0.00025), loss="mse")
     model.fit(np.zeros((4, 2)), np.full(4, 0.01), epochs=1, verbose=2,
               callbacks=[callbacks.ReduceLROnPlateau(monitor="loss")])
-    line = capsys.readouterr().out.splitlines()[1]
+    [line] = capsys.readouterr().out.splitlines()
     assert line.startswith("1/1 - ") and line.endswith(" - loss: 1.0000e-04 - learning_rate: 2.5000e-04")
     from glassnet.models.callbacks import format_value
 
     assert format_value(0.0015) == "0.0015" and format_value(-0.5) == "-0.5000"
     assert format_value(np.array([0.5, 1e-5])) == "[0.5000, 1.0000e-05]"
+
+
+@pytest.mark.parametrize("verbose", [1, 2])
+def test_fit_prints_epoch_lines_only_for_more_than_one_epoch_as_keras(capsys, verbose):
+    # Keras 3.15 (standard output not a terminal), timings aside: epochs=1 prints only "4/4 - 0s - ... - loss: ...",
+    # epochs=2 prints "Epoch 1/2", "4/4 - ...", "Epoch 2/2", "4/4 - ..." (with validation: "... - val_loss: ...")
+    model = Sequential([Dense(1, input_dim=2)])
+    model.compile(optimizer="sgd", loss="mse")
+    X, y = np.ones((64, 2)), np.ones(64)
+
+    def shape(line):  # "3/3 - 0.0s - 1ms/step - loss: 0.5 - val_loss: 0.4" -> "3/3 - loss - val_loss"
+        if line.startswith("Epoch"):
+            return line
+        steps, _, _, logs = line.split(" - ", 3)
+        return " - ".join([steps, *re.findall(r"(\w+): ", logs)])
+
+    printed = []
+    for epochs, validation_split in ((1, 0.0), (1, 0.25), (2, 0.0), (2, 0.25)):
+        model.fit(X, y, epochs=epochs, batch_size=16, verbose=verbose, validation_split=validation_split)
+        printed.append([shape(line) for line in capsys.readouterr().out.splitlines()])
+    assert printed == [["4/4 - loss"], ["3/3 - loss - val_loss"], ["Epoch 1/2", "4/4 - loss", "Epoch 2/2", "4/4 - loss"],
+                       ["Epoch 1/2", "3/3 - loss - val_loss", "Epoch 2/2", "3/3 - loss - val_loss"]]
 
 
 def test_progress_bar_verbose_1_shows_a_bar_with_loss(rng):
@@ -259,7 +281,9 @@ def test_progress_bar_verbose_1_shows_a_bar_with_loss(rng):
     _model().fit(X, y, epochs=1, batch_size=8, verbose=0, callbacks=[ProgressBar(verbose=1, stream=buf)])
     text = buf.getvalue()
     assert "Epoch 1/1:   0%|" in text and "0/10 [" in text  # the bar, drawn while the epoch runs
-    assert text.endswith("\rEpoch 1/1\n10/10 - " + text.split("10/10 - ")[-1]) and "loss: " in text
+    # then erased, and the epoch's line; one epoch has no "Epoch 1/1" line, as Keras's
+    assert text.endswith("\r10/10 - " + text.split("10/10 - ")[-1]) and "loss: " in text
+    assert "Epoch 1/1\n" not in text
 
 
 

@@ -297,7 +297,13 @@ class ProgressBar(Callback):
                     mininterval=0.1,
                 )
                 return
-        print(f"Epoch {epoch + 1}/{epochs}", file=self._out())
+        self._epoch_line(epoch)
+
+    def _epoch_line(self, epoch):
+        """Keras's ``Epoch 2/5`` line, which it leaves out when ``fit`` runs one epoch."""
+        epochs = self.params.get("epochs")
+        if epochs is None or epochs > 1:
+            print(f"Epoch {epoch + 1}/{epochs}", file=self._out())
 
     def on_train_batch_end(self, batch, logs=None):
         self._batches += 1
@@ -313,7 +319,7 @@ class ProgressBar(Callback):
             # the bar's postfix is cut at the terminal's width (val_ metrics lost on 80 columns)
             self._bar.close()
             self._bar = None
-            print(f"Epoch {epoch + 1}/{self.params.get('epochs')}", file=self._out())
+            self._epoch_line(epoch)
         steps = self.params.get("steps")
         done = self._batches or steps or 1  # fewer when the epoch ended with its pass over the data
         steps = steps or done  # a generator's epochs are as long as they last
