@@ -81,6 +81,23 @@ def test_penalty_is_summed_without_overflow_in_the_weights_dtype(x, l1, l2):
     assert regularizers.L1L2(0.5, 0.25)(x) == pytest.approx(0.5 * l1 + 0.25 * l2, rel=1e-12)
 
 
+@pytest.mark.parametrize("regularizer, expected", [
+    (regularizers.L1(0.1), [0.055, 0.34]),
+    (regularizers.L1L2(0.1, 0.01), [0.055, 0.3394]),
+])
+def test_an_l1_step_leaves_a_zero_weight_to_the_data_gradient(regularizer, expected):
+    # one SGD(0.1) step from the kernel (0, 0.3): Keras 3.15 on the torch backend (and PyTorch, TensorFlow),
+    # with |x|' = 0 at 0, gives these; on JAX, whose |x|' is 1 at 0, the zero entry goes to 0.045
+    # (see "Differences from Keras")
+    from glassnet import layers, models, optimizers
+
+    model = models.Sequential([layers.Input((2,)), layers.Dense(1, kernel_regularizer=regularizer)], dtype="float64")
+    model.set_weights([np.array([[0.0], [0.3]]), np.array([0.0])])
+    model.compile(optimizer=optimizers.SGD(0.1), loss="mse")
+    model.fit(np.array([[1.0, 2.0], [0.5, -1.0]]), np.array([[1.0], [0.0]]), batch_size=2, verbose=0, shuffle=False)
+    np.testing.assert_allclose(model.get_weights()[0].ravel(), expected, rtol=1e-12)
+    np.testing.assert_allclose(model.get_weights()[1], [0.07], rtol=1e-12)
+
 def test_gradient_of_integer_weights_is_the_float_gradient():
     # an int64 array or a list of ints was a raw "Cannot cast ufunc 'multiply' output from float64 to int64"
     W_int = np.array([[-3, 0, 2]])
