@@ -728,6 +728,10 @@ def test_cosine_similarity_by_hand_and_its_gradient_at_a_zero_output():
     np.testing.assert_allclose(dA[1], [-0.6e7, -0.8e7], rtol=1e-12)
     # above it, −(u − (u·v) v)/‖ŷ‖ = −((0.6, 0.8) − 0.96 (0.8, 0.6)) / 5 = (0.0336, −0.0448)
     np.testing.assert_allclose(dA[0], [0.0336, -0.0448], rtol=1e-12)
+    # a nonzero row shorter than ε has the same gradient, finite in Keras too: jax.grad of Keras 3.15's
+    # loss (reduction "sum", float64) at y = (1, 2, 2), ŷ = (1, −2, 3)·1e-9 is −(1, 2, 2)/3 · 1e7
+    tiny = losses.CosineSimilarity(reduction="sum").gradient(np.array([[1.0, 2.0, 2.0]]), np.array([[1e-9, -2e-9, 3e-9]]))
+    np.testing.assert_allclose(tiny, [[-3.3333333333333335e6, -6.666666666666667e6, -6.666666666666667e6]], rtol=1e-12)
     with pytest.raises(ValueError, match="axis must be -1. Received: axis=0"):
         losses.CosineSimilarity(axis=0)
 
