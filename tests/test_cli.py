@@ -2630,7 +2630,16 @@ def test_an_uncompiled_keras_file_is_explained_in_the_commands_terms(tmp_path, m
                                                          "is loaded uncompiled"), result.stderr
         assert "model.compile" not in warned[0]
         assert warned[0].endswith("evaluate gives its accuracy (or MSE and MAE) but no loss.")
+        if command == "info":  # it said "none (the model was saved without them)" of a file that has them
+            assert "Compile settings: in the file but not loaded, as glassnet cannot use them (Unknown loss " \
+                   "'my_own_loss')\n" in result.stdout, result.stdout
     assert "Accuracy: " in result.stdout and "Loss" not in result.stdout
+    from glassnet.layers import Dense
+    from glassnet.models import Sequential
+
+    Sequential([Dense(2, input_dim=3)]).save(tmp_path / "bare.gn")  # a file saved without them still says so
+    bare = call("info", "bare.gn", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert "Compile settings: none (the model was saved without them)\n" in bare.stdout and not bare.stderr
 
 
 def test_export_keras_writes_a_keras_file_and_refuses_what_it_cannot(tmp_path, monkeypatch, capsys):

@@ -86,7 +86,9 @@ def _floats(text, name):
     return values
 
 
-def _load_model(path):
+def _load_model(path, warned=None):
+    """The model of the file ``path``; the loader's warnings are shown as the command's (and their
+    text appended to the list ``warned`` when one is given)."""
     from ..models import load_model
 
     if Path(path).is_dir():
@@ -99,6 +101,8 @@ def _load_model(path):
     for w in caught:  # a Keras file's advice was the Python API's: "Call model.compile(...) before fit or evaluate"
         text = str(w.message).replace("Call model.compile(...) before fit or evaluate.",
                                       "evaluate gives its accuracy (or MSE and MAE) but no loss.")
+        if warned is not None:
+            warned.append(text)
         warnings.warn_explicit(text, w.category, w.filename, w.lineno)
     return model
 

@@ -193,7 +193,8 @@ def cmd_predict(args):
 def cmd_info(args):
     from .. import losses, optimizers
 
-    model = _load_model(args.model)
+    warned = []
+    model = _load_model(args.model, warned)
     model.summary()
     print(f"File: {args.model} ({Path(args.model).stat().st_size:,} bytes); dtype {model.dtype}; "
           f"input shape {model.input_shape}; task {model_task(model)}")
@@ -211,7 +212,12 @@ def cmd_info(args):
         steps = "iterations" if estimator.solver == "lbfgs" else "epochs"  # n_iter_: L-BFGS's iterations
         print(f"scikit-learn estimator: {settings}; {estimator.n_iter_} {steps}, loss_ {estimator.loss_:.6g}")
     if not model.compiled:
-        print("Compile settings: none (the model was saved without them)")
+        unmapped = _unmapped_compile_settings(warned)
+        if unmapped is None:
+            print("Compile settings: none (the model was saved without them)")
+        else:  # a Keras file's own loss, optimizer or metric: "saved without them" was untrue
+            print("Compile settings: in the file but not loaded, as glassnet cannot use them" +
+                  (f" ({unmapped})" if unmapped else ""))
         return 0
     opt = optimizers.serialize(model.optimizer)
     settings = ", ".join(f"{k}={v}" for k, v in opt["config"].items() if v is not None)
@@ -223,6 +229,17 @@ def cmd_info(args):
     # a file saved with jit_compile loads with it only where numba is installed
     print(f"jit_compile: {model.jit_compile}" + (" (numba loops)" if model.jit_compile else ""))
     return 0
+
+
+def _unmapped_compile_settings(warned):
+    """Why the loader left a Keras file uncompiled, as its warning (one of ``warned``) says, e.g.
+    "Unknown loss 'my_own_loss'" (without the list of valid names; "" if it says none); None
+    when no warning says so."""
+    for text in warned:
+        if "is loaded uncompiled" in text:
+            match = re.search(r"\bmetrics \((.*)\)\. ", text, flags=re.S)
+            return re.split(r"\. Valid\b", match.group(1))[0].rstrip(".") if match else ""
+    return None
 
 
 def cmd_export(args):
