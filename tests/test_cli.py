@@ -2885,6 +2885,17 @@ def test_the_target_options_help_gives_each_commands_own_default(tmp_path, monke
     assert "on 4 samples of s.csv (3 features)" in result.stdout  # as the help says
 
 
+def test_the_model_argument_help_names_every_file_the_commands_read():
+    # MODEL was "a model file saved by glassnet (.gn)", but Keras 3 files and estimator files load too
+    from glassnet.cli._parser import build_parser
+
+    commands = build_parser().subparsers.choices
+    for name in ("evaluate", "predict", "info", "export"):
+        said = " ".join(commands[name].format_help().split())
+        assert "MODEL a saved model: a glassnet file (.gn, also a glassnet.sklearn estimator's, clf.save) or a " \
+               "Keras 3 .keras file of a Sequential model (needs h5py)" in said, (name, said)
+
+
 def test_perceptron_names_its_option_when_it_does_not_converge(tmp_path, monkeypatch, capsys):
     # "Not separated: ... (max_epochs=3)": the library's argument, where the command has --max-epochs
     for options, why in ((), "cycles forever"), (("--shuffle", "--seed", "1"), "needs more epochs: raise --max-epochs"):

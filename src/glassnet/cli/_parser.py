@@ -28,6 +28,11 @@ class _Parser(argparse.ArgumentParser):
         raise CommandError(f"{message} (see '{self.prog} --help')", status=2, prog=self.prog)
 
 
+#: what MODEL may be, as load_model reads it (it said "a model file saved by glassnet (.gn)" alone)
+MODEL_HELP = ("a saved model: a glassnet file (.gn, also a glassnet.sklearn estimator's, clf.save) or a Keras 3 "
+              ".keras file of a Sequential model (needs h5py)")
+
+
 def _command(subparsers, name, func, summary, description, examples):
     parser = subparsers.add_parser(
         name, help=summary, description=f"{summary}\n\n{description}".strip(),
@@ -162,7 +167,7 @@ def build_parser():
         ["glassnet evaluate model.gn digits --confusion", "glassnet evaluate model.gn mnist",
          "glassnet evaluate model.gn test.csv --target label"],
     )
-    evaluate.add_argument("model", metavar="MODEL", help="a model file saved by glassnet (.gn)")
+    evaluate.add_argument("model", metavar="MODEL", help=MODEL_HELP)
     evaluate.add_argument("data", metavar="DATA", help="mnist, digits, a toy set or a CSV file ('-': read the CSV "
                                                        "from standard input)")
     evaluate.add_argument("--confusion", action="store_true", help="also print the confusion matrix")
@@ -178,7 +183,7 @@ def build_parser():
         "(y or y0, y1, ...) for a regressor.",
         ["glassnet predict model.gn inputs.csv", "glassnet predict model.gn data.csv --target label --out predictions.csv"],
     )
-    predict.add_argument("model", metavar="MODEL", help="a model file saved by glassnet (.gn)")
+    predict.add_argument("model", metavar="MODEL", help=MODEL_HELP)
     predict.add_argument("csv", metavar="CSV", help="numeric features, one row per sample (optional header); '-' "
                                                     "reads them from standard input")
     predict.add_argument("--target", metavar="COLUMN", help="a column to ignore (e.g. the labels), by name or index")
@@ -193,7 +198,7 @@ def build_parser():
         sub, "info", cmd_info, "show a saved model's layers and compile settings", "",
         ["glassnet info model.gn"],
     )
-    info.add_argument("model", metavar="MODEL", help="a model file saved by glassnet (.gn)")
+    info.add_argument("model", metavar="MODEL", help=MODEL_HELP)
 
     # -- explain
     explain = _command(
@@ -312,7 +317,7 @@ def build_parser():
         ["glassnet export model.gn --onnx model.onnx", "glassnet export model.gn   (writes model.onnx)",
          "glassnet export model.gn --keras model.keras"],
     )
-    export.add_argument("model", metavar="MODEL", help="a model file saved by glassnet (.gn)")
+    export.add_argument("model", metavar="MODEL", help=MODEL_HELP)
     export.add_argument("--onnx", metavar="PATH",
                         help="the ONNX file to write (default, without --keras: MODEL with the suffix .onnx)")
     export.add_argument("--keras", metavar="PATH.keras",
