@@ -135,6 +135,16 @@ def _scaling_advice(reason, no_standardize):
                            "or remove them in the file.", reason)
 
 
+#: the library's advice on a divergence, which names its argument: the command line's is --lr
+_LR_ADVICE = re.compile(r"Try a lower learning rate \(currently (\S+)\), e\.g\. (\S+)\.")
+
+
+def _lr_advice(reason):
+    """The library's stop reason with "Try a lower learning rate (currently 1000), e.g. 100." in
+    the command line's terms: "Try a lower --lr (it was 1000), e.g. --lr 100."."""
+    return _LR_ADVICE.sub(r"Try a lower --lr (it was \1), e.g. --lr \2.", reason)
+
+
 def _fold_output_scaling(model, mean, scale):
     """Make a linear output give raw targets: it was trained on (y − mean)/scale."""
     layer = model.layers[-1]
@@ -295,7 +305,7 @@ def _train(args):
         _fold_output_scaling(model, *y_scale)
     diverged = bool(model.stop_reason) and "diverged" in model.stop_reason
     if model.stop_reason:
-        print(f"Stopped early: {_scaling_advice(model.stop_reason, args.no_standardize)}")
+        print(f"Stopped early: {_scaling_advice(_lr_advice(model.stop_reason), args.no_standardize)}")
     if len(xt):
         P = model.predict(xt)
         if classification:
