@@ -2567,7 +2567,9 @@ def test_hopfield_cycles_are_named_as_such_and_full_noise_gives_the_inverse(tmp_
     result = call("hopfield", "--store", "A", "--noise", "0.5", "--mode", "sync", cwd=tmp_path,
                   monkeypatch=monkeypatch, capsys=capsys)
     assert result.returncode == 0, result.stderr
-    assert "use --mode async." in result.stdout and "Result: fell into a 2-cycle" in result.stdout
+    assert "Result: fell into a 2-cycle" in result.stdout and "warning" not in result.stdout
+    assert result.stderr == ("glassnet hopfield: warning: Synchronous recall of 1 state(s) fell into a 2-cycle (two "
+                             "states alternating) instead of settling; use --mode async.\n")
     # --noise 1 flips every bit (flip_bits accepts it): the inverse pattern, as stable as the pattern
     result = call("hopfield", "--store", "HTX", "--recall", "T", "--noise", "1", cwd=tmp_path,
                   monkeypatch=monkeypatch, capsys=capsys)
@@ -2575,6 +2577,20 @@ def test_hopfield_cycles_are_named_as_such_and_full_noise_gives_the_inverse(tmp_
     # the count flipped, ⌊0.125·100 + ½⌋ = 13: "12%" was printed (12.5 formatted half to even)
     result = call("hopfield", "--store", "HTX", "--noise", "0.125", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
     assert result.returncode == 0 and "with 13 of its 100 bits flipped (noise 0.125, async updates)" in result.stdout
+
+
+def test_hopfield_warns_on_stderr_as_every_command_does(tmp_path, monkeypatch, capsys):
+    # the capacity and crosstalk warnings were "note: ..." lines on stdout, among the bitmaps, where every
+    # other command's warnings are "glassnet COMMAND: warning: ..." on stderr
+    for store, said in (("digits", "10 of the 10 stored patterns (indices [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]) are not "
+                                   "fixed points"),
+                        ("ACEHLTXO0123456789", "Storing p=18 patterns in a Hopfield network of N=100 neurons exceeds "
+                                               "its capacity ≈ 0.138·N = 13.8")):
+        result = call("hopfield", "--store", store, cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+        assert result.returncode == 0, result.stderr
+        assert result.stderr.startswith(f"glassnet hopfield: warning: {said}") and result.stderr.count("\n") == 1
+        assert "note:" not in result.stdout and "fixed point" not in result.stdout
+        assert result.stdout.startswith("Hopfield network of 100 neurons")
 
 
 def test_perceptron_on_a_csv_names_its_classes(tmp_path, monkeypatch, capsys):

@@ -135,8 +135,8 @@ def cmd_hopfield(args):
         noisy = flip_bits(clean, args.noise, random_state=args.seed)
         final, info = net.recall(noisy, mode=args.mode, return_trace=True)
     for w in caught:  # (the library's advice names the argument; here it is the option)
-        note = str(w.message).replace("mode='async'", "--mode async")
-        print(f"note: {note}")
+        text = str(w.message).replace("mode='async'", "--mode async")
+        warnings.warn_explicit(text, w.category, w.filename, w.lineno)  # on stderr, as every command's warnings
     print(f"Hopfield network of {patterns.shape[1]} neurons storing {len(names)} pattern(s) "
           f"{''.join(names)} by Hebb's rule; recalling {recall!r} with {int((noisy != clean).sum())} of its "
           f"{clean.size} bits flipped (noise {args.noise:g}, {args.mode} updates)")
