@@ -2977,6 +2977,31 @@ def test_perceptron_and_som_read_the_csv_from_standard_input(tmp_path, monkeypat
     assert "glassnet train FILE.csv --task regression" in result.stderr
 
 
+def test_train_reads_the_csv_from_standard_input(tmp_path, monkeypatch, capsys):
+    # `... | glassnet train -` said "unknown data set '-'", where evaluate, predict, perceptron and som read it
+    X, t = two_blobs(30)
+    write_rows(tmp_path / "d.csv", [[*x, "yes" if c else "no"] for x, c in zip(X, t)], ["a", "b", "label"])
+    text = (tmp_path / "d.csv").read_text()
+
+    def piped(*args, text=text):
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text.encode()), encoding="utf-8"))
+        return call(*args, cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+
+    options = ("--epochs", "2", "--seed", "0", "--quiet")
+    from_file = call("train", "d.csv", *options, "--out", "file.gn", cwd=tmp_path, monkeypatch=monkeypatch,
+                     capsys=capsys)
+    from_stdin = piped("train", "-", *options, "--out", "stdin.gn")
+    assert from_stdin.returncode == 0, from_stdin.stderr
+    assert from_stdin.stdout == from_file.stdout.replace("d.csv", "standard input").replace("file.gn", "stdin.gn")
+    assert from_stdin.stdout.startswith("Data: standard input: 24 train / 6 test rows, 2 features (a, b)")
+    saved = load_model(tmp_path / "stdin.gn")  # the header's names, for predict and evaluate, as for a file
+    assert (saved.metadata["features"], saved.metadata["target"], saved.metadata["classes"]) == (["a", "b"], "label",
+                                                                                                 ["no", "yes"])
+    result = piped("train", "-", "--out", "empty.gn", text="")
+    assert_one_line_error(result)
+    assert "error: standard input is empty." in result.stderr and not (tmp_path / "empty.gn").exists()
+
+
 @pytest.mark.parametrize("loss, output", [("squared_hinge", "Linear"), ("categorical_hinge", "Linear"),
                                           ("hinge", "Linear"), ("nll", "LogSoftmax"), ("kld", "Softmax")])
 def test_train_gives_each_loss_the_output_it_is_meant_for(loss, output, tmp_path, monkeypatch, capsys):

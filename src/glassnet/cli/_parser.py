@@ -84,7 +84,8 @@ def _add_header_option(parser):
 DATA_HELP = (
     "DATA is auto (MNIST when found locally, else the embedded digits), mnist (downloaded once if absent), "
     f"digits (embedded 8×8 images), one of the playground sets {', '.join(TOY_SETS)}, or the path of a CSV "
-    "file (numeric features, an optional header row, a target column chosen with --target)."
+    "file (numeric features, an optional header row, a target column chosen with --target; '-' reads it from "
+    "standard input)."
 )
 
 
@@ -121,7 +122,8 @@ def build_parser():
          "glassnet train spiral --activation relu --lr 0.03",
          "glassnet train data.csv --target label --layers 32 --epochs 100"],
     )
-    train.add_argument("dataset", nargs="?", default="auto", metavar="DATA", help="the data set (default: auto)")
+    train.add_argument("dataset", nargs="?", default="auto", metavar="DATA",
+                       help="the data set (default: auto; '-': read the CSV from standard input)")
     group = train.add_argument_group("model and training")
     group.add_argument("--layers", type=_layer_sizes, metavar="SIZES",
                        help="hidden layer sizes, e.g. 512,512 ('none' for no hidden layer)")

@@ -14,7 +14,7 @@ from ._common import (
     _refuse_replacing_other_files, _standardizer,
     _targets_for, count, decision_threshold, predicted_classes,
 )
-from ._data import load_dataset
+from ._data import load_dataset, read_stdin
 
 
 #: Defaults per kind of data set (each fitted to finish quickly on 2 CPU cores).
@@ -211,6 +211,8 @@ def _train(args):
     _refuse_replacing_other_files(args.out, "--out")
     if args.plot:
         _require_matplotlib(args.plot, "--plot")
+    if args.dataset == "-":  # (it was "unknown data set '-'", where evaluate, predict and som read it)
+        args.dataset = read_stdin()
     data = load_dataset(args.dataset, args)
     print(f"Data: {data.description}")
     d = _defaults_for(data)
