@@ -2950,15 +2950,21 @@ def test_predict_and_evaluate_read_the_csv_from_standard_input(tmp_path, monkeyp
     assert "error: standard input is empty." in result.stderr
 
 
-def test_perceptron_and_som_read_the_csv_from_standard_input(tmp_path, monkeypatch, capsys):
-    # `... | glassnet perceptron -` said "unknown data '-'" (som: "unknown data set '-'"), as predict did
+def _blobs_csv_and_a_pipe(tmp_path, monkeypatch, capsys):
+    """Two labelled blobs in d.csv, and ``piped(*args, text=...)``: the command run with that CSV text
+    (d.csv's by default) on standard input."""
     X, t = two_blobs(30)
     write_rows(tmp_path / "d.csv", [[*x, "yes" if c else "no"] for x, c in zip(X, t)], ["a", "b", "label"])
-    text = (tmp_path / "d.csv").read_text()
 
-    def piped(*args, text=text):
+    def piped(*args, text=(tmp_path / "d.csv").read_text()):
         monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text.encode()), encoding="utf-8"))
         return call(*args, cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    return piped
+
+
+def test_perceptron_and_som_read_the_csv_from_standard_input(tmp_path, monkeypatch, capsys):
+    # `... | glassnet perceptron -` said "unknown data '-'" (som: "unknown data set '-'"), as predict did
+    piped = _blobs_csv_and_a_pipe(tmp_path, monkeypatch, capsys)
 
     for command in (["perceptron"], ["som", "--grid", "3x3", "--target", "label"]):
         from_file = call(command[0], "d.csv", *command[1:], cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
@@ -2979,13 +2985,7 @@ def test_perceptron_and_som_read_the_csv_from_standard_input(tmp_path, monkeypat
 
 def test_train_reads_the_csv_from_standard_input(tmp_path, monkeypatch, capsys):
     # `... | glassnet train -` said "unknown data set '-'", where evaluate, predict, perceptron and som read it
-    X, t = two_blobs(30)
-    write_rows(tmp_path / "d.csv", [[*x, "yes" if c else "no"] for x, c in zip(X, t)], ["a", "b", "label"])
-    text = (tmp_path / "d.csv").read_text()
-
-    def piped(*args, text=text):
-        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text.encode()), encoding="utf-8"))
-        return call(*args, cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    piped = _blobs_csv_and_a_pipe(tmp_path, monkeypatch, capsys)
 
     options = ("--epochs", "2", "--seed", "0", "--quiet")
     from_file = call("train", "d.csv", *options, "--out", "file.gn", cwd=tmp_path, monkeypatch=monkeypatch,
