@@ -1009,3 +1009,37 @@ def test_learning_rate_takes_a_0d_array_and_numpy_scalars():
         opt.learning_rate = np.array(-0.1)
     with pytest.raises(ValueError, match="the learning rate the callable returned must be finite"):
         optimizers.SGD(lambda: np.array(np.nan)).apply(w.copy(), np.ones(2))
+
+
+def test_schedules_take_0d_arrays_for_their_numbers_as_keras():
+    # Keras 3.15's ExponentialDecay(np.array(0.1), 10, np.array(0.5)) is a schedule; glassnet's raised
+    # "TypeError: initial_learning_rate must be a number", where an optimizer's learning_rate took one
+    made = schedules.ExponentialDecay(np.array(0.1), np.array(10), np.array(0.5))
+    assert made(5) == pytest.approx(0.1 * 0.5 ** 0.5)  # hand-worked: 0.1 · 0.5^(5/10)
+    assert made.get_config() == {"initial_learning_rate": 0.1, "decay_steps": 10, "decay_rate": 0.5,
+                                 "staircase": False}
+    assert [type(v) for v in made.get_config().values()] == [float, int, float, bool]  # JSON numbers in files
+    cosine = schedules.CosineDecay(np.array(1.0), np.array(4.0), alpha=np.array(0.5),
+                                   warmup_target=np.array(2.0), warmup_steps=np.array(2))
+    assert cosine(1) == pytest.approx(1.5)  # half-way up from 1 to 2
+    assert cosine(4) == pytest.approx(2.0 * (0.5 * 0.5 + 0.5))  # half-way through the cosine: cos(π/2) = 0
+    assert all(type(v) in (float, int) for v in cosine.get_config().values())
+    assert schedules.StepDecay(np.array(0.1), np.array(3), np.array(0.5))(3) == pytest.approx(0.05)
+    others = (schedules.InverseTimeDecay(np.array(1.0), np.array(2.0), np.array(1.0)),
+              schedules.PolynomialDecay(np.array(1.0), np.array(2), np.array(0.0), np.array(1.0)),
+              schedules.CosineDecayRestarts(np.array(1.0), np.array(2), np.array(1.0), np.array(1.0), np.array(0.0)))
+    assert [s(1) for s in others] == pytest.approx([1 / (1 + 1 / 2), 0.5, 0.5])  # hand-worked, half-way each
+    with pytest.raises(ValueError, match=r"initial_learning_rate must be a number or a 0-d array of one\. "
+                                         r".*shape \(1,\)"):
+        schedules.ExponentialDecay(np.array([0.1]), 10, 0.5)
+    with pytest.raises(ValueError, match=r"decay_steps must be a number or a 0-d array of one\. .*shape \(2,\)"):
+        schedules.CosineDecay(0.1, np.array([10, 20]))
+    with pytest.raises(TypeError, match=r"decay_rate must be a real number\. .*dtype bool"):
+        schedules.ExponentialDecay(0.1, 10, np.array(True))
+    with pytest.raises(TypeError, match=r"step_size must be a real number\. .*dtype bool"):
+        schedules.StepDecay(0.1, np.array(True))
+    for bad in (np.array(np.nan), np.array(np.inf)):
+        with pytest.raises(ValueError, match="alpha must be finite"):
+            schedules.CosineDecay(0.1, 10, alpha=bad)
+    with pytest.raises(ValueError, match="decay_steps must be a positive integer"):
+        schedules.PolynomialDecay(0.1, np.array(0))

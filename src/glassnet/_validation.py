@@ -347,6 +347,20 @@ def check_non_negative_int(value, name):
     return int(value)
 
 
+def unwrap_0d(value, name):
+    """A 0-d array of a real number, ``np.array(0.1)``, as its NumPy scalar (Keras takes one where it
+    takes a number); any other value as it is, for the caller's check. An array of another shape, or
+    of bools, complex numbers or strings, is an error here."""
+    if not isinstance(value, np.ndarray):
+        return value
+    if value.ndim:
+        raise ValueError(f"{name} must be a number or a 0-d array of one. Received: {name}={value!r:.100} "
+                         f"(an array of shape {value.shape})")
+    if value.dtype.kind not in "iuf":  # (a bool, a complex number, a string)
+        raise TypeError(f"{name} must be a real number. Received: {name}={value!r:.100} (dtype {value.dtype})")
+    return value[()]
+
+
 def check_number(value, name, low=None, high=None, low_open=False, high_open=False):
     """Return ``value`` as float if it is a real number within the bounds."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):

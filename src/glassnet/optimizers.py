@@ -31,7 +31,7 @@ import numpy as np
 from . import kernels as _kernels
 from . import schedules  # also public, as keras.optimizers.schedules
 from ._registry import Configurable, from_config, lookup, to_config
-from ._validation import check_bool, check_non_negative_int, check_number, check_positive_int
+from ._validation import check_bool, check_non_negative_int, check_number, check_positive_int, unwrap_0d
 from .backend import copy as backend_copy
 from .backend import astype, floatx, from_numpy, get_namespace, numpy_copy, numpy_dtype
 
@@ -123,14 +123,7 @@ class _LearningRate(float):
 def _check_rate(value, name="learning_rate"):
     """A learning rate as a float: a real number (``np.float32(0.1)`` too) or a 0-d array of one,
     ``np.array(0.1)``, which Keras's ``optimizer.learning_rate = ...`` takes (it was a TypeError)."""
-    if isinstance(value, np.ndarray):
-        if value.ndim:
-            raise ValueError(f"{name} must be a number or a 0-d array of one. Received: {name}={value!r:.100} "
-                             f"(an array of shape {value.shape})")
-        if value.dtype.kind not in "iuf":  # (a bool, a complex number, a string)
-            raise TypeError(f"{name} must be a real number. Received: {name}={value!r:.100} (dtype {value.dtype})")
-        value = value[()]
-    return check_number(value, name, low=0)
+    return check_number(unwrap_0d(value, name), name, low=0)
 
 
 def _unknown_arguments(name, kwargs):

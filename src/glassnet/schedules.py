@@ -10,7 +10,8 @@ import numbers
 import numpy as np
 
 from ._registry import Configurable, from_config, to_config
-from ._validation import check_array, check_bool, check_non_negative_int, check_number, check_positive_int
+from ._validation import (check_array, check_bool, check_non_negative_int, check_number, check_positive_int,
+                          unwrap_0d)
 
 
 def _step(step):
@@ -35,9 +36,16 @@ def _each(schedule, steps):
     return np.array([schedule(float(s)) for s in steps.ravel()]).reshape(steps.shape)
 
 
+def _number(value, name, **bounds):
+    """A number argument as a float; a 0-d array of one too, as Keras (``np.array(0.1)``), held as
+    a float so the config stays JSON."""
+    return check_number(unwrap_0d(value, name), name, **bounds)
+
+
 def _steps(value, name, positive):
     """A number of steps: an int stays an int; a real number is taken too, as Keras
-    (``decay_steps = len(x) / batch_size``)."""
+    (``decay_steps = len(x) / batch_size``); a 0-d array of either as its number."""
+    value = unwrap_0d(value, name)
     if isinstance(value, numbers.Integral) and not isinstance(value, bool):
         return check_positive_int(value, name) if positive else check_non_negative_int(value, name)
     return check_number(value, name, low=0, low_open=positive)
@@ -78,9 +86,9 @@ class _TimeDecay(LearningRateSchedule):
 
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name=None):
         self._set_name(name)
-        self.initial_learning_rate = check_number(initial_learning_rate, "initial_learning_rate", low=0)
+        self.initial_learning_rate = _number(initial_learning_rate, "initial_learning_rate", low=0)
         self.decay_steps = _steps(decay_steps, "decay_steps", positive=True)
-        self.decay_rate = check_number(decay_rate, "decay_rate", low=0)
+        self.decay_rate = _number(decay_rate, "decay_rate", low=0)
         self.staircase = check_bool(staircase, "staircase")
 
     def _progress(self, step):
@@ -147,9 +155,9 @@ class StepDecay(LearningRateSchedule):
 
     def __init__(self, initial_learning_rate, step_size, drop=0.5, name=None):
         self._set_name(name)
-        self.initial_learning_rate = check_number(initial_learning_rate, "initial_learning_rate", low=0)
-        self.step_size = check_positive_int(step_size, "step_size")
-        self.drop = check_number(drop, "drop", low=0)
+        self.initial_learning_rate = _number(initial_learning_rate, "initial_learning_rate", low=0)
+        self.step_size = check_positive_int(unwrap_0d(step_size, "step_size"), "step_size")
+        self.drop = _number(drop, "drop", low=0)
 
     def __call__(self, step):
         with np.errstate(over="ignore"):  # drop > 1 overflows to inf, as ExponentialDecay (Python's ** raised)
@@ -170,10 +178,10 @@ class CosineDecay(LearningRateSchedule):
 
     def __init__(self, initial_learning_rate, decay_steps, alpha=0.0, name=None, warmup_target=None, warmup_steps=0):
         self._set_name(name)
-        self.initial_learning_rate = check_number(initial_learning_rate, "initial_learning_rate", low=0)
+        self.initial_learning_rate = _number(initial_learning_rate, "initial_learning_rate", low=0)
         self.decay_steps = _steps(decay_steps, "decay_steps", positive=True)
-        self.alpha = check_number(alpha, "alpha", low=0, high=1)
-        self.warmup_target = None if warmup_target is None else check_number(warmup_target, "warmup_target", low=0)
+        self.alpha = _number(alpha, "alpha", low=0, high=1)
+        self.warmup_target = None if warmup_target is None else _number(warmup_target, "warmup_target", low=0)
         self.warmup_steps = _steps(warmup_steps, "warmup_steps", positive=False)
 
     def __call__(self, step):
@@ -215,10 +223,10 @@ class PolynomialDecay(LearningRateSchedule):
     def __init__(self, initial_learning_rate, decay_steps, end_learning_rate=0.0001, power=1.0, cycle=False,
                  name=None):
         self._set_name(name)
-        self.initial_learning_rate = check_number(initial_learning_rate, "initial_learning_rate", low=0)
+        self.initial_learning_rate = _number(initial_learning_rate, "initial_learning_rate", low=0)
         self.decay_steps = _steps(decay_steps, "decay_steps", positive=True)
-        self.end_learning_rate = check_number(end_learning_rate, "end_learning_rate", low=0)
-        self.power = check_number(power, "power", low=0)
+        self.end_learning_rate = _number(end_learning_rate, "end_learning_rate", low=0)
+        self.power = _number(power, "power", low=0)
         self.cycle = check_bool(cycle, "cycle")
 
     def __call__(self, step):
@@ -254,11 +262,11 @@ class CosineDecayRestarts(LearningRateSchedule):
 
     def __init__(self, initial_learning_rate, first_decay_steps, t_mul=2.0, m_mul=1.0, alpha=0.0, name=None):
         self._set_name(name)
-        self.initial_learning_rate = check_number(initial_learning_rate, "initial_learning_rate", low=0)
+        self.initial_learning_rate = _number(initial_learning_rate, "initial_learning_rate", low=0)
         self.first_decay_steps = _steps(first_decay_steps, "first_decay_steps", positive=True)
-        self.t_mul = check_number(t_mul, "t_mul", low=1)
-        self.m_mul = check_number(m_mul, "m_mul", low=0)
-        self.alpha = check_number(alpha, "alpha", low=0, high=1)
+        self.t_mul = _number(t_mul, "t_mul", low=1)
+        self.m_mul = _number(m_mul, "m_mul", low=0)
+        self.alpha = _number(alpha, "alpha", low=0, high=1)
 
     def __call__(self, step):
         step = _step(step)
