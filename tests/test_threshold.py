@@ -223,3 +223,33 @@ def test_network_weights_of_the_wrong_shape_name_the_shapes_expected(layers):
     # a 1-D W was told about "(n_samples, n_features)", a 2-D b about "(n_samples,)"
     with pytest.raises(ValueError, match=r"layers\[0\] has weights of shape .* expected \(n_in, n_out\) and \(n_out,\)"):
         ThresholdNetwork(layers)
+
+
+def test_at_zero_sets_the_output_where_the_net_input_is_exactly_0():
+    # seed 001 fires at "≥ threshold" (h(0) = 1); seed 002's step is "1 when value > 0, 0 otherwise"
+    # (h(0) = 0), which ThresholdUnit could not express: w = (1, 1), b = −1 gives z = −1, 0, 0, 1,
+    # so OR under seed 001's rule and AND under seed 002's (hand-worked)
+    seed_001, seed_002 = ThresholdUnit([1, 1], bias=-1), ThresholdUnit([1, 1], bias=-1, at_zero=0)
+    for unit, y in ((seed_001, [0, 1, 1, 1]), (seed_002, [0, 0, 0, 1])):
+        table = unit.truth_table()
+        np.testing.assert_array_equal(table.z, [-1, 0, 0, 1])
+        np.testing.assert_array_equal(table.y, y)
+        np.testing.assert_array_equal(unit.predict([[0, 0], [0, 1], [1, 0], [1, 1]]), y)
+    # at the threshold given as decimals too (z rounds to 0): 0.3 + 0.6 = 0.9 does not fire under h(0) = 0
+    assert ThresholdUnit([0.3, 0.6], threshold=0.9, at_zero=0).predict([[1, 1]])[0] == 0.0
+    # sign units: sgn(0) between −1 and +1; x1 − x2 is 0 where the bipolar inputs agree
+    table = ThresholdUnit([1, -1], activation="sign", at_zero=0).truth_table()
+    np.testing.assert_array_equal(table.y, [0, -1, 1, 0])
+    np.testing.assert_array_equal(ThresholdUnit([1, -1], activation="sign", at_zero=-1).truth_table().y,
+                                  [-1, -1, 1, -1])
+    assert "at_zero=0" in repr(seed_002) and "at_zero" not in repr(seed_001)
+    with pytest.raises(ValueError, match=r"at_zero must be <= 1\. Received: at_zero=2"):
+        ThresholdUnit([1, 1], at_zero=2)
+    with pytest.raises(ValueError, match=r"at_zero must be >= 0\. Received: at_zero=-1"):
+        ThresholdUnit([1, 1], at_zero=-1)  # a step's outputs are 0 and 1
+    with pytest.raises(ValueError, match=r"at_zero must be >= -1\."):
+        ThresholdUnit([1, 1], activation="sign", at_zero=-2)
+    with pytest.raises(TypeError, match="at_zero must be a number"):
+        ThresholdUnit([1, 1], at_zero=True)
+    with pytest.raises(ValueError, match="at_zero must be finite"):
+        ThresholdUnit([1, 1], at_zero=float("nan"))

@@ -115,9 +115,14 @@ class ThresholdUnit:
         b; the default (neither given) is b = 0.
     activation : {"step", "sign"}
         h(z) = [z ≥ 0] with 0/1 inputs, or sgn with sgn(0) = +1 and ±1 inputs.
+    at_zero : float
+        h(0), the output when x·w = threshold exactly, between the activation's two
+        levels (as :class:`glassnet.activations.Step`'s): 1, the default, is seed 001's
+        "≥ threshold"; ``at_zero=0`` is seed 002's step, "1 when value > 0, 0 otherwise"
+        (AND as ``ThresholdUnit([1, 1], bias=-1, at_zero=0)``).
     """
 
-    def __init__(self, weights, threshold=None, bias=None, activation="step"):
+    def __init__(self, weights, threshold=None, bias=None, activation="step", at_zero=1.0):
         w = check_array(weights, "weights", ndim=None, dtype=np.float64, allow_empty=True)
         if w.ndim != 1 or len(w) == 0:  # (check_array's message speaks of samples)
             raise ValueError(f"weights must be a 1-D list of one weight per input, such as [1, 1]. "
@@ -131,8 +136,14 @@ class ThresholdUnit:
             b = -check_number(threshold, "threshold")
         else:
             b = 0.0 if bias is None else check_number(bias, "bias")
-        self.h, self.levels = _activation(activation)
+        self._h, self.levels = _activation(activation)
+        self.at_zero = check_number(at_zero, "at_zero", low=self.levels[0], high=self.levels[1])
         self.weights, self.bias, self.activation = w, b, activation
+
+    def h(self, Z):
+        """The activation, with h(0) = ``at_zero``."""
+        Y = self._h(Z)
+        return Y if self.at_zero == 1 else np.where(Z == 0, self.at_zero, Y)
 
     @property
     def threshold(self):
@@ -164,7 +175,9 @@ class ThresholdUnit:
         return TruthTable(X, Z, self.h(Z))
 
     def __repr__(self):
-        return f"ThresholdUnit(weights={self.weights.tolist()}, bias={self.bias:g}, activation={self.activation!r})"
+        at_zero = "" if self.at_zero == 1 else f", at_zero={self.at_zero:g}"
+        return (f"ThresholdUnit(weights={self.weights.tolist()}, bias={self.bias:g}, "
+                f"activation={self.activation!r}{at_zero})")
 
 
 class ThresholdNetwork:
