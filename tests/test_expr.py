@@ -390,3 +390,24 @@ def test_hostile_expressions_end_in_a_value_error_and_run_nothing(tmp_path):
         # the message names the expression (or its length, or the number at fault) and what is allowed
         assert any(words in answer for words in ("expression", "f must have a finite value")), (text, answer)
     assert not (tmp_path / "PWNED").exists()
+
+
+@pytest.mark.parametrize("text", ["-" * 3999 + "x", "+-" * 1999 + "x", "(" * 500 + "x" + ")" * 500,
+                                  "-(" * 700 + "x" + ")" * 700, "(" * 300 + "x"],
+                         ids=["minus", "plus-minus", "brackets", "minus-brackets", "unclosed"])
+def test_a_chain_too_deep_for_python_s_parser_is_named_too_deep(text):
+    # under the length limit these stopped in Python's own parser: "-"*3999 + "x" said "Cannot parse the
+    # expression '----...': maximum recursion depth exceeded during ast construction", 500 brackets
+    # "...: too many nested parentheses", each echoing the whole text, where "-"*150 + "x" said too deep
+    with pytest.raises(ValueError, match=r"^The expression '[-+(]{60}'\.\.\. \(\d+ characters\) is nested too "
+                                         r"deeply \(more than 100 levels\)\.$"):
+        parse(text)
+
+
+def test_a_chain_of_signs_past_the_length_limit_says_too_long():
+    for text in ["-" * 5000 + "x", "+-" * 3000 + "x"]:
+        with pytest.raises(ValueError, match=r"^The expression is too long \(\d+ characters; at most 4000\)\.$"):
+            parse(text)
+    assert parse("-" * 98 + "x")(3.0) == 3.0  # an even number of minus signs, within the depth limit
+    with pytest.raises(ValueError, match=r"^The expression '-{60}'\.\.\. \(102 characters\) is nested too deeply"):
+        parse("-" * 101 + "x")

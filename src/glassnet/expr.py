@@ -110,11 +110,17 @@ _NODE_HINTS = {
 }
 
 
+def _too_deep(text):
+    """The error for a tree deeper than ``MAX_DEPTH``; such a text is long, so it is shown cut short."""
+    shown = repr(text) if len(text) <= 80 else f"{text[:60]!r}... ({len(text)} characters)"
+    return ValueError(f"The expression {shown} is nested too deeply (more than {MAX_DEPTH} levels).")
+
+
 def _check(node, text, source, names, depth=0):
     """Walk the tree (parsed from ``source``: ``text`` as read, ``^`` as ``**``, ``−`` as ``-``, ...);
     refuse every node type that is not whitelisted."""
     if depth > MAX_DEPTH:
-        raise ValueError(f"The expression {text!r} is nested too deeply (more than {MAX_DEPTH} levels).")
+        raise _too_deep(text)
     depth += 1
     if isinstance(node, ast.Expression):
         return _check(node.body, text, source, names, depth)
@@ -431,7 +437,11 @@ def parse(text):
         raise ValueError(f"Cannot use '#' in the expression {text!r}: only {_ALLOWED} are allowed.")
     try:
         tree = ast.parse(source, mode="eval")
-    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+    except (RecursionError, MemoryError):  # Python's own parser gave up: "-"*3000 + "x", far past MAX_DEPTH
+        raise _too_deep(text) from None
+    except (SyntaxError, ValueError) as exc:
+        if getattr(exc, "msg", None) == "too many nested parentheses":  # over 200 open at once
+            raise _too_deep(text) from None
         # Python's guess "Perhaps you forgot a comma?" is about lists and calls, not formulas
         reason = (getattr(exc, "msg", None) or str(exc) or type(exc).__name__).removesuffix(
             ". Perhaps you forgot a comma?")
@@ -459,5 +469,5 @@ def parse(text):
     try:
         _check(tree, text, source, names)
     except RecursionError:
-        raise ValueError(f"The expression {text!r} is nested too deeply.") from None
+        raise _too_deep(text) from None
     return Expression(text=source, variables=_variables(names, text), tree=tree)
