@@ -668,7 +668,7 @@ def test_dead_relus_are_a_problem_when_all_dead_killed_by_training_or_the_loss_s
     assert kinds(0.25, losses=flat[:9]) == []  # fewer epochs than the window: not known
     assert kinds(0.25, losses=converged) == []  # flat, but at 0.03 of 2.2: training converged
     layer = LayerDiagnosis(1, "dense", "relu", 8, 0.25, None, None, None, None)
-    assert "are dead (output 0 for every probe sample, so they no longer learn), and the training loss stopped " \
+    assert "are dead (output 0 for every probe sample, so they do not learn), and the training loss stopped " \
            "falling in the last 10 epochs. Lower the learning rate" in _problems([layer], flat)[0][2]
 
 
@@ -708,3 +708,23 @@ def test_sigmoids_saturated_by_huge_biases_are_still_flagged_while_training(circ
     diagnosis = diagnose(model, X, y, warn=False)
     assert diagnosis.layers[0].saturated_fraction >= 0.5
     assert "saturated" in dict(diagnosis.problems) and (0, "saturated") in [(e, k) for e, k, _ in callback.problems]
+
+
+def test_relus_dead_from_the_start_are_not_blamed_on_the_learning_rate(circle):
+    # biases of -10: every unit of the first layer is off from the start (and so the second's). Both before
+    # training (no optimizer step yet) and in the callback (which measured the start) this said "so they no
+    # longer learn ... Lower the learning rate, e.g. from 0.01 to 0.001", though no step had killed them
+    X, y = circle
+    model = Sequential([Dense(32, "relu", input_dim=2, bias_initializer=Constant(-10.0)), Dense(32, "relu"),
+                        Dense(1, "sigmoid")], seed=0)
+    model.compile(Adam(0.01), "binary_crossentropy")
+    before = diagnose(model, X, y, warn=False)
+    callback = Diagnostics(X, y, warn=False)
+    model.fit(X, y, epochs=2, batch_size=32, verbose=0, callbacks=[callback])
+    for problems in (before.problems, [(k, m) for _, k, m in callback.problems]):
+        assert [k for k, _ in problems] == ["dead_relu", "dead_relu"]
+        for _, message in problems:
+            assert message.startswith("100% of the ReLU units of layer 'dense")
+            assert "so they do not learn): none passes a gradient back" in message
+            assert "They are dead from the start, not killed by training" in message
+            assert "he_normal" in message and "Lower the learning rate" not in message

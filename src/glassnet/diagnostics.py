@@ -10,7 +10,9 @@ The lectures name the usual failures and their cures:
   of them are dead, when training killed them (:data:`DEAD_KILLED`: the
   callback knows the share before training) or when the loss no longer falls;
   units that are off since initialisation while the loss falls are not (deep,
-  narrow Glorot/He nets start with up to 75% of a layer off and train well);
+  narrow Glorot/He nets start with up to 75% of a layer off and train well).
+  Where the units were dead from the start (:data:`DEAD_AT_START_ADVICE`) the
+  advice is a live start, not a lower learning rate;
 * saturated sigmoid/tanh units (seed 002: "towards either end of the sigmoid
   function, the σ(x) values tend to respond very less to changes in x"): a
   unit is **saturated** when, for every probe sample, its output lies within
@@ -177,6 +179,13 @@ ADVICE = {
 }
 """The lectures' advice per kind of problem; ``{lower}`` is how to lower the learning rate
 (:func:`_advice` fills it in: "from 0.5 to 0.05" where the rate is known, else "by a factor of 10")."""
+DEAD_AT_START_ADVICE = (
+    "They are dead from the start, not killed by training, and a lower learning rate does not revive them: "
+    "start them alive, with He initialisation (kernel_initializer='he_normal'), biases at 0 or slightly above, "
+    "or leaky ReLU."
+)
+"""The ``dead_relu`` advice where the units were dead before training: the :class:`Diagnostics` callback
+measured them then, or :func:`diagnose` sees a model whose optimizer has taken no step."""
 
 
 class DiagnosticWarning(UserWarning):
@@ -384,12 +393,15 @@ def _problems(layers, losses, stop_reason=None, learning_output=None, lr=None, x
     stalled = _loss_stalled(losses)
     for l in layers:
         if l.dead_fraction is not None and l.dead_fraction >= DEAD_FRACTION:
-            why = _why_dead(l.dead_fraction, (dead_before or {}).get(l.name), stalled)
+            before = (dead_before or {}).get(l.name)
+            why = _why_dead(l.dead_fraction, before, stalled)
             if why is None:  # off since initialisation, and the loss falls: no problem (DEAD_KILLED)
                 continue
+            at_start = before is not None and l.dead_fraction <= before  # training killed none of them
             found.append(("dead_relu", l.name, (
                 f"{100 * l.dead_fraction:.0f}% of the ReLU units of layer {l.name!r} are dead (output 0 for "
-                f"every probe sample, so they no longer learn){why}. {_advice('dead_relu', lr)}"
+                f"every probe sample, so they do not learn){why}. "
+                f"{DEAD_AT_START_ADVICE if at_start else _advice('dead_relu', lr)}"
             )))
         if (l.saturated_fraction is not None and l.saturated_fraction >= SATURATED_FRACTION
                 and l.name != learning_output and not (fits and l is not layers[-1])):
@@ -635,8 +647,11 @@ def _diagnose(model, X, y, losses=None, warn=True, max_samples=1024, *, stacklev
         losses = check_array(losses, "losses", ndim=1, dtype=np.float64, allow_empty=True, finite=False).tolist()
     if not math.isfinite(loss):  # weights that already overflow, whatever the history says
         stop_reason = "the probe batch's loss is not finite"
+    # before the optimizer's first step every dead unit was dead from the start (set_weights or initialisation)
+    untrained = getattr(getattr(model, "optimizer", None), "iterations", None) == 0
+    dead_before = {l.name: l.dead_fraction for l in layers if l.dead_fraction is not None} if untrained else None
     problems = _problems(layers, losses, stop_reason, _learning_output(model), _learning_rate(model), _max_abs(X),
-                         _unscaled_initializers(model), _untrained_loss(model, Y), fits=_fits(model, Y, loss))
+                         _unscaled_initializers(model), _untrained_loss(model, Y), dead_before, _fits(model, Y, loss))
     if check_bool(warn, "warn"):
         _emit(problems, stacklevel=stacklevel)
     return Diagnosis(layers=layers, loss=loss, losses=list(losses), problems=[(k, m) for k, _, m in problems])
