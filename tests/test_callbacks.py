@@ -16,7 +16,7 @@ from glassnet.callbacks import (
 from glassnet import callbacks, losses
 from glassnet.layers import Dense
 from glassnet.models import Sequential, load_model
-from glassnet.models.callbacks import overrides
+from glassnet.models.callbacks import format_step_time, overrides
 from glassnet.models.training import DivergenceWarning
 from glassnet.optimizers import SGD
 
@@ -234,7 +234,7 @@ def test_progress_bar_verbose_2_prints_one_line_per_epoch(rng):
     model.fit(X, y, epochs=2, verbose=0, callbacks=[ProgressBar(verbose=2, stream=buf)])
     lines = buf.getvalue().splitlines()
     assert lines[0] == "Epoch 1/2" and lines[2] == "Epoch 2/2"
-    assert "loss:" in lines[1] and "ms/step" in lines[1]
+    assert "loss:" in lines[1] and re.search(r" - \d+(s|ms|us)/step - ", lines[1])
 
 
 def test_progress_line_writes_values_up_to_1e_3_in_keras_s_scientific_form(capsys):
@@ -327,8 +327,15 @@ def test_progbar_logger_is_keras_s_name_for_the_progress_bar(capsys):
         if verbose == 0:
             assert lines == []
             continue
-        assert [line if line.startswith("Epoch") else re.sub(r" - [\d.]+s - \d+ms/step", "", line) for line in lines] == [
+        assert [line if line.startswith("Epoch") else re.sub(r" - [\d.]+s - \d+(s|ms|us)/step", "", line) for line in lines] == [
             "Epoch 1/2", "2/2 - loss: 1.3128", "Epoch 2/2", "2/2 - loss: 0.9577"]
+
+@pytest.mark.parametrize("seconds, shown", [(2.5, "2s/step"), (1.0, "1s/step"), (0.364, "364ms/step"),
+                                            (0.001, "1ms/step"), (0.000375, "375us/step"), (0.0, "0s/step")])
+def test_the_time_per_step_is_written_in_keras_s_units(seconds, shown):
+    # Keras 3.15's progress lines: '2/2 - 1s - 364ms/step', '2/2 - 0s - 375us/step' (glassnet wrote 0ms/step)
+    assert format_step_time(seconds) == shown
+
 
 def test_progress_bar_verbose_1_ends_each_epoch_with_its_whole_line(rng):
     # the bar's postfix is cut at the terminal's width: on 80 columns val_loss was never seen

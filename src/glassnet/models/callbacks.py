@@ -238,6 +238,16 @@ def format_value(value):
     return f"{value:.4f}" if abs(value) > 1e-3 else f"{value:.4e}"
 
 
+def format_step_time(seconds):
+    """The time per step as Keras's progress lines write it: whole seconds from 1 s (and 0), else
+    milliseconds, else microseconds (``375us/step``, where ``0ms/step`` said nothing of a fast step)."""
+    if seconds >= 1 or seconds == 0:
+        return f"{seconds:.0f}s/step"
+    if seconds >= 1e-3:
+        return f"{seconds * 1e3:.0f}ms/step"
+    return f"{seconds * 1e6:.0f}us/step"
+
+
 def _format_logs(logs):
     return " - ".join(f"{k}: {format_value(v)}" for k, v in _shown(logs).items())
 
@@ -324,7 +334,7 @@ class ProgressBar(Callback):
         done = self._batches or steps or 1  # fewer when the epoch ended with its pass over the data
         steps = steps or done  # a generator's epochs are as long as they last
         print(
-            f"{done}/{steps} - {elapsed:.1f}s - {1000 * elapsed / done:.0f}ms/step - {_format_logs(logs or {})}",
+            f"{done}/{steps} - {elapsed:.1f}s - {format_step_time(elapsed / done)} - {_format_logs(logs or {})}",
             file=self._out(),
         )
 

@@ -162,7 +162,7 @@ def _result(metric):
 
 def report(n_batches, seconds, logs=None, file=None):
     """The line Keras prints after evaluate/predict with ``verbose``: steps, time, logs."""
-    parts = [f"{n_batches}/{n_batches}", f"{seconds:.1f}s", f"{1000 * seconds / max(n_batches, 1):.0f}ms/step"]
+    parts = [f"{n_batches}/{n_batches}", f"{seconds:.1f}s", callbacks_module.format_step_time(seconds / max(n_batches, 1))]
     parts += [f"{k}: {callbacks_module.format_value(v)}" for k, v in (logs or {}).items()]
     print(" - ".join(parts), file=file)
 
