@@ -280,10 +280,10 @@ def test_progress_bar_verbose_1_shows_a_bar_with_loss(rng):
     buf = io.StringIO()
     _model().fit(X, y, epochs=1, batch_size=8, verbose=0, callbacks=[ProgressBar(verbose=1, stream=buf)])
     text = buf.getvalue()
-    assert "Epoch 1/1:   0%|" in text and "0/10 [" in text  # the bar, drawn while the epoch runs
-    # then erased, and the epoch's line; one epoch has no "Epoch 1/1" line, as Keras's
+    assert "  0%|" in text and "0/10 [" in text  # the bar, drawn while the epoch runs
+    # then erased, and the epoch's line; one epoch has no "Epoch 1/1" line, nor label, as Keras's
     assert text.endswith("\r10/10 - " + text.split("10/10 - ")[-1]) and "loss: " in text
-    assert "Epoch 1/1\n" not in text
+    assert "Epoch 1/1" not in text
 
 
 
@@ -335,6 +335,17 @@ def test_progbar_logger_is_keras_s_name_for_the_progress_bar(capsys):
 def test_the_time_per_step_is_written_in_keras_s_units(seconds, shown):
     # Keras 3.15's progress lines: '2/2 - 1s - 364ms/step', '2/2 - 0s - 375us/step' (glassnet wrote 0ms/step)
     assert format_step_time(seconds) == shown
+
+
+def test_the_bar_of_a_one_epoch_fit_has_no_epoch_label_as_keras(rng):
+    # Keras prints no "Epoch 1/1" for one epoch, on its bar neither; glassnet's bar said "Epoch 1/1: 50%|..."
+    pytest.importorskip("tqdm")
+    X, y = _regression(rng)
+    for epochs, label in ((1, False), (2, True)):
+        buf = io.StringIO()
+        _model().fit(X, y, epochs=epochs, batch_size=8, verbose=0, callbacks=[ProgressBar(verbose=1, stream=buf)])
+        assert ("Epoch 1/" in buf.getvalue()) is label
+        assert "step" in buf.getvalue()  # the bar ran
 
 
 def test_progress_bar_verbose_1_ends_each_epoch_with_its_whole_line(rng):

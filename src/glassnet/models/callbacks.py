@@ -299,7 +299,7 @@ class ProgressBar(Callback):
             if tqdm is not None:
                 self._bar = tqdm(
                     total=self.params.get("steps"),
-                    desc=f"Epoch {epoch + 1}/{epochs}",
+                    desc=None if epochs == 1 else f"Epoch {epoch + 1}/{epochs}",  # (as the epoch's line)
                     unit="step",
                     file=self._out(),
                     leave=False,  # replaced at the epoch's end by its line, every metric on it
