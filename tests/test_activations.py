@@ -806,4 +806,6 @@ def test_softplus_is_within_three_ulp_of_log_1_plus_e_to_the_z_and_quiet_at_the_
         far = activations.Softplus().forward(np.array([-np.inf, -1e30, np.nan, 1e30, np.inf, -0.0], dtype=dtype))
     reference = np.logaddexp(0.0, z.astype(np.float64))
     assert np.max(np.abs(got - reference) / np.spacing(got).astype(np.float64)) <= 3
+    in_place = z.copy()  # into the inputs' own array, as inference does for some activations
+    np.testing.assert_array_equal(activations.Softplus().forward(in_place, out=in_place), got)
     np.testing.assert_array_equal(far, np.array([0.0, 0.0, np.nan, 1e30, np.inf, np.log(2.0)], dtype=dtype))

@@ -311,11 +311,12 @@ class Softplus(Activation):
         # max(z, 0) + log(1 + e^{-|z|}): no overflow, within 3 ulp, and 10x faster than NumPy's
         # logaddexp(0, z) (128 x 512 float32: 0.10 ms against 1.0 ms); NaN stays NaN, quietly
         xp = get_namespace(Z)
+        positive = xp.maximum(Z, xp.zeros_like(Z))  # (first: out may be Z itself)
         A = xp.abs(Z, out=out)
         xp.negative(A, out=A)
         xp.exp(A, out=A)
         xp.log1p(A, out=A)
-        A += xp.maximum(Z, xp.zeros_like(Z))
+        A += positive
         return A
 
     def derivative(self, Z, A):
