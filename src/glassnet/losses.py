@@ -24,7 +24,7 @@ import types
 import numpy as np
 
 from ._registry import from_config, lookup, to_config
-from ._validation import check_array, check_number, is_one_of, on_host, per_sample_weights
+from ._validation import check_array, check_bool, check_number, is_one_of, on_host, per_sample_weights
 from .activations import LogSoftmax, Sigmoid, Softmax
 from .backend import astype, from_numpy, get_namespace, is_numpy, numpy_dtype, to_numpy
 
@@ -848,10 +848,7 @@ class BinaryFocalCrossentropy(BinaryCrossentropy):
     def __init__(self, apply_class_balancing=False, alpha=0.25, gamma=2.0, from_logits=False, label_smoothing=0.0,
                  axis=-1, reduction=REDUCTION, name=None, dtype=None):  # Keras's order
         super().__init__(from_logits, label_smoothing, axis, reduction, name, dtype)
-        if not isinstance(apply_class_balancing, (bool, np.bool_)):
-            raise TypeError("apply_class_balancing must be True or False. "
-                            f"Received: apply_class_balancing={apply_class_balancing!r:.100}")
-        self.apply_class_balancing = bool(apply_class_balancing)
+        self.apply_class_balancing = check_bool(apply_class_balancing, "apply_class_balancing")
         self.alpha = check_number(alpha, "alpha", low=0, high=1)
         self.gamma = check_number(gamma, "gamma", low=0)
 
