@@ -253,3 +253,18 @@ def test_at_zero_sets_the_output_where_the_net_input_is_exactly_0():
         ThresholdUnit([1, 1], at_zero=True)
     with pytest.raises(ValueError, match="at_zero must be finite"):
         ThresholdUnit([1, 1], at_zero=float("nan"))
+
+
+def test_a_network_takes_at_zero_for_every_unit():
+    # Hidden z = x1 + x2 − 1 (0 for one input on), output z = h − 1 (0 when h = 1), worked by hand:
+    # h(0) = 1 fires both times (OR); seed 002's h(0) = 0 never lets the output fire;
+    # h(0) = ½ gives hidden ½ for one input on, so the output's z = −½ there and 0 at (1, 1).
+    layers = [(np.ones((2, 1)), np.array([-1.0])), (np.ones((1, 1)), np.array([-1.0]))]
+    X = [[0, 0], [0, 1], [1, 0], [1, 1]]
+    for at_zero, expected in ((1.0, [0, 1, 1, 1]), (0.0, [0, 0, 0, 0]), (0.5, [0, 0, 0, 0.5])):
+        net = ThresholdNetwork(layers, activation="step", at_zero=at_zero)
+        np.testing.assert_array_equal(net.predict(X), expected)
+        np.testing.assert_array_equal(net.truth_table().y, expected)
+    np.testing.assert_array_equal(ThresholdNetwork(layers, activation="step").predict(X), [0, 1, 1, 1])
+    with pytest.raises(ValueError, match=r"at_zero must be >= -1\. Received: at_zero=-2"):
+        ThresholdNetwork(layers, at_zero=-2)  # sign's outputs are −1 and +1

@@ -59,6 +59,20 @@ def _activation(name):
     return _ACTIVATIONS[name]
 
 
+class _Thresholded:
+    """The activation ``h`` with h(0) = ``at_zero``, for units and networks alike."""
+
+    def _set_activation(self, activation, at_zero):
+        self._h, self.levels = _activation(activation)
+        self.at_zero = check_number(at_zero, "at_zero", low=self.levels[0], high=self.levels[1])
+        self.activation = activation
+
+    def h(self, Z):
+        """The activation, with h(0) = ``at_zero``."""
+        Y = self._h(Z)
+        return Y if self.at_zero == 1 else np.where(Z == 0, self.at_zero, Y)
+
+
 @dataclass
 class TruthTable:
     """All input combinations with the net input z and the output y of each unit.
@@ -103,7 +117,7 @@ class TruthTable:
         return "\n".join(lines)
 
 
-class ThresholdUnit:
+class ThresholdUnit(_Thresholded):
     """One neuron with hand-set weights: y = h(x·w + b).
 
     Parameters
@@ -136,14 +150,8 @@ class ThresholdUnit:
             b = -check_number(threshold, "threshold")
         else:
             b = 0.0 if bias is None else check_number(bias, "bias")
-        self._h, self.levels = _activation(activation)
-        self.at_zero = check_number(at_zero, "at_zero", low=self.levels[0], high=self.levels[1])
-        self.weights, self.bias, self.activation = w, b, activation
-
-    def h(self, Z):
-        """The activation, with h(0) = ``at_zero``."""
-        Y = self._h(Z)
-        return Y if self.at_zero == 1 else np.where(Z == 0, self.at_zero, Y)
+        self._set_activation(activation, at_zero)
+        self.weights, self.bias = w, b
 
     @property
     def threshold(self):
@@ -180,7 +188,7 @@ class ThresholdUnit:
                 f"activation={self.activation!r}{at_zero})")
 
 
-class ThresholdNetwork:
+class ThresholdNetwork(_Thresholded):
     """Layers of hand-wired threshold units: A^(l+1) = h(A^(l) W^(l) + b^(l)).
 
     Parameters
@@ -188,11 +196,13 @@ class ThresholdNetwork:
     layers : list of (W, b)
         W of shape (n_in, n_out), b of shape (n_out,).
     activation : {"step", "sign"}
+    at_zero : float
+        h(0) of every unit, as :class:`ThresholdUnit`'s: 1 (the default) fires at
+        z = 0, ``at_zero=0`` is seed 002's step ("1 when value > 0").
     """
 
-    def __init__(self, layers, activation="sign"):
-        self.h, self.levels = _activation(activation)
-        self.activation = activation
+    def __init__(self, layers, activation="sign", at_zero=1.0):
+        self._set_activation(activation, at_zero)
         self.layers = []
         if not isinstance(layers, (list, tuple)) or len(layers) == 0:
             raise (TypeError if not isinstance(layers, (list, tuple)) else ValueError)(
