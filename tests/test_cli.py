@@ -2639,19 +2639,31 @@ def test_an_uncompiled_keras_file_is_explained_in_the_commands_terms(tmp_path, m
                 config["compile_config"]["loss"] = "my_own_loss"
                 data = json.dumps(config).encode()
             dst.writestr(name, data)
-    for command in ("info", "evaluate"):
-        result = call(command, "odd.keras", *(["xor"] if command == "evaluate" else []), cwd=tmp_path,
-                      monkeypatch=monkeypatch, capsys=capsys)
+    # each command closes the warning with what it means for it (every one said evaluate's words)
+    (tmp_path / "points.csv").write_text("0,1\n1,1\n")
+    endings = {("info",): "(Unknown loss 'my_own_loss').",
+               ("evaluate", "xor"): "evaluate gives its accuracy (or MSE and MAE) but no loss.",
+               ("predict", "points.csv"): "(Unknown loss 'my_own_loss').",
+               ("export", "--keras", "again.keras"): "--keras writes the model without them."}
+    for (command, *rest), ending in endings.items():
+        result = call(command, "odd.keras", *rest, cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
         assert result.returncode == 0, result.stderr
         warned = [line for line in result.stderr.splitlines() if "warning:" in line]
         assert len(warned) == 1 and warned[0].startswith(f"glassnet {command}: warning: The Keras file 'odd.keras' "
                                                          "is loaded uncompiled"), result.stderr
-        assert "model.compile" not in warned[0]
-        assert warned[0].endswith("evaluate gives its accuracy (or MSE and MAE) but no loss.")
+        assert "model.compile" not in warned[0] and "Valid names" not in warned[0]
+        assert warned[0].endswith(ending), warned[0]
         if command == "info":  # it said "none (the model was saved without them)" of a file that has them
             assert "Compile settings: in the file but not loaded, as glassnet cannot use them (Unknown loss " \
                    "'my_own_loss')\n" in result.stdout, result.stdout
-    assert "Accuracy: " in result.stdout and "Loss" not in result.stdout
+        if command == "evaluate":
+            assert "Accuracy: " in result.stdout and "Loss" not in result.stdout
+    # explain said the file "was saved without compile settings"
+    explained = call("explain", "--model", "odd.keras", "--x", "0,1", "--y", "1", cwd=tmp_path, monkeypatch=monkeypatch,
+                     capsys=capsys)
+    assert explained.returncode != 0
+    assert "odd.keras holds compile settings glassnet cannot use (Unknown loss 'my_own_loss'); explain needs its " \
+           "loss and optimizer." in explained.stderr, explained.stderr
     from glassnet.layers import Dense
     from glassnet.models import Sequential
 

@@ -86,10 +86,13 @@ def _floats(text, name):
     return values
 
 
-def _load_model(path, warned=None):
-    """The model of the file ``path``; the loader's warnings are shown as the command's (and their
-    text appended to the list ``warned`` when one is given)."""
+def _load_model(path, uncompiled_advice="", reasons=None):
+    """The model of the file ``path``; the loader's warnings are shown as the command's. A Keras
+    file loaded uncompiled ends its warning with ``uncompiled_advice``, the command's own, not the
+    Python API's "Call model.compile(...)", and its reason ("Unknown loss 'x'") is appended to the
+    list ``reasons`` when one is given."""
     from ..models import load_model
+    from ..models.keras_files import UncompiledWarning
 
     if Path(path).is_dir():
         raise CommandError(f"{path} is a folder, not a model file.")
@@ -98,11 +101,12 @@ def _load_model(path, warned=None):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         model = load_model(path)
-    for w in caught:  # a Keras file's advice was the Python API's: "Call model.compile(...) before fit or evaluate"
-        text = str(w.message).replace("Call model.compile(...) before fit or evaluate.",
-                                      "evaluate gives its accuracy (or MSE and MAE) but no loss.")
-        if warned is not None:
-            warned.append(text)
+    for w in caught:
+        text = str(w.message)
+        if isinstance(w.message, UncompiledWarning):
+            text = " ".join((text.removesuffix(w.message.advice).rstrip(), uncompiled_advice)).rstrip()
+            if reasons is not None:
+                reasons.append(w.message.reason)
         warnings.warn_explicit(text, w.category, w.filename, w.lineno)
     return model
 

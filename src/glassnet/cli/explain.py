@@ -58,9 +58,12 @@ def cmd_explain(args):
     from ..trace import WORKED_EXAMPLE, trace, worked_example_model
 
     if args.model:
-        model = _load_model(args.model)
-        if not model.compiled:
-            raise CommandError(f"{args.model} was saved without compile settings; explain needs its loss and optimizer.")
+        reasons = []
+        model = _load_model(args.model, reasons=reasons)
+        if not model.compiled:  # (a Keras file's own loss or optimizer: its settings are there, but unusable)
+            held = f"holds compile settings glassnet cannot use ({reasons[0]})" if reasons else \
+                "was saved without compile settings"
+            raise CommandError(f"{args.model} {held}; explain needs its loss and optimizer.")
         if args.x is None or args.y is None:
             raise CommandError("--x and --y are required with --model (the example to trace).")
         if args.lr is not None:

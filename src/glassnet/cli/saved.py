@@ -21,7 +21,7 @@ def cmd_evaluate(args):
     if args.no_standardize:
         print("note: --no-standardize is ignored by evaluate: the model takes raw features (the scaling of "
               "training is folded into its weights).", file=sys.stderr)
-    model = _load_model(args.model)
+    model = _load_model(args.model, "evaluate gives its accuracy (or MSE and MAE) but no loss.")
     check_columns_metadata(model, args.model)
     if args.data == "-":
         args.data = read_stdin()
@@ -193,8 +193,8 @@ def cmd_predict(args):
 def cmd_info(args):
     from .. import losses, optimizers
 
-    warned = []
-    model = _load_model(args.model, warned)
+    reasons = []
+    model = _load_model(args.model, reasons=reasons)
     model.summary()
     print(f"File: {args.model} ({Path(args.model).stat().st_size:,} bytes); dtype {model.dtype}; "
           f"input shape {model.input_shape}; task {model_task(model)}")
@@ -212,12 +212,10 @@ def cmd_info(args):
         steps = "iterations" if estimator.solver == "lbfgs" else "epochs"  # n_iter_: L-BFGS's iterations
         print(f"scikit-learn estimator: {settings}; {estimator.n_iter_} {steps}, loss_ {estimator.loss_:.6g}")
     if not model.compiled:
-        unmapped = _unmapped_compile_settings(warned)
-        if unmapped is None:
+        if not reasons:
             print("Compile settings: none (the model was saved without them)")
         else:  # a Keras file's own loss, optimizer or metric: "saved without them" was untrue
-            print("Compile settings: in the file but not loaded, as glassnet cannot use them" +
-                  (f" ({unmapped})" if unmapped else ""))
+            print(f"Compile settings: in the file but not loaded, as glassnet cannot use them ({reasons[0]})")
         return 0
     opt = optimizers.serialize(model.optimizer)
     settings = ", ".join(f"{k}={v}" for k, v in opt["config"].items() if v is not None)
@@ -231,17 +229,6 @@ def cmd_info(args):
     return 0
 
 
-def _unmapped_compile_settings(warned):
-    """Why the loader left a Keras file uncompiled, as its warning (one of ``warned``) says, e.g.
-    "Unknown loss 'my_own_loss'" (without the list of valid names; "" if it says none); None
-    when no warning says so."""
-    for text in warned:
-        if "is loaded uncompiled" in text:
-            match = re.search(r"\bmetrics \((.*)\)\. ", text, flags=re.S)
-            return re.split(r"\. Valid\b", match.group(1))[0].rstrip(".") if match else ""
-    return None
-
-
 def cmd_export(args):
     if args.onnx is None and args.keras is None:
         args.onnx = str(Path(args.model).with_suffix(".onnx"))
@@ -252,7 +239,7 @@ def cmd_export(args):
         if not args.keras.endswith(".keras"):
             raise CommandError(f"--keras: {args.keras} must end in .keras, the only name Keras loads as its file.")
         _refuse_replacing_other_files(args.keras, "--keras", "keras")
-    model = _load_model(args.model)
+    model = _load_model(args.model, "--keras writes the model without them." if args.keras is not None else "")
     if args.keras is not None:  # first: it refuses what Keras cannot represent, and then nothing is written
         from ..models.keras_files import save_keras
 

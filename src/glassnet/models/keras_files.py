@@ -43,6 +43,16 @@ WEIGHTS = "model.weights.h5"
 EXTRA = "keras-files"
 
 
+class UncompiledWarning(UserWarning):
+    """A Keras file loaded without its compile settings, which do not map onto glassnet's
+    built-ins; ``reason`` is why (e.g. "Unknown loss 'my_own_loss'. Valid names: ..."), and
+    ``advice`` the message's closing sentence, which the command line replaces with its own."""
+
+    def __init__(self, message, reason="", advice=""):
+        super().__init__(message)
+        self.reason, self.advice = reason, advice
+
+
 def _h5py():
     try:
         import h5py
@@ -359,9 +369,12 @@ def _compile(model, spec, path):
         if spec.get("loss_weights") is not None:
             raise ValueError(f"loss_weights={spec['loss_weights']!r:.80} (glassnet models have one output)")
     except (ValueError, TypeError, KeyError) as exc:
-        warnings.warn(f"The Keras file {path!r} is loaded uncompiled: its compile settings do not map onto "
-                      f"glassnet's built-in losses, optimizers and metrics ({str(exc)[:300]}). Call "
-                      "model.compile(...) before fit or evaluate.", UserWarning, stacklevel=4)
+        # (an unknown name's list of the valid ones, cut at 300 characters, said nothing more)
+        reason, advice = str(exc).split(". Valid names")[0].rstrip(".")[:300], \
+            "Call model.compile(...) before fit or evaluate."
+        warnings.warn(UncompiledWarning(f"The Keras file {path!r} is loaded uncompiled: its compile settings do not "
+                                        f"map onto glassnet's built-in losses, optimizers and metrics ({reason}). "
+                                        f"{advice}", reason, advice), stacklevel=4)
         return
     # Keras's jit_compile is XLA's; glassnet's (numba loops) is its own choice: left off
     model.compile(optimizer=optimizer, loss=loss, metrics=chosen["metrics"],
