@@ -104,6 +104,10 @@ class Activation:
         _check_options(self, options, config)
         return type(self)(**{**config, **options})
 
+    def layer_refusal(self):
+        """Why a layer cannot apply this activation (a sentence), or None: it can."""
+        return None
+
     def get_config(self):
         return {}
 
@@ -691,6 +695,234 @@ class Softsign(Activation):
         return B * B
 
 
+class CELU(Activation):
+    """Continuously differentiable ELU ``max(z, 0) + α (e^{min(z, 0)/α} - 1)``, ``α > 0`` (Keras's
+    ``celu(x, alpha=1.0)``); derivative 1 for ``z > 0``, else ``e^{z/α} = A/α + 1``."""
+
+    name = "celu"
+    keras_arguments = ("alpha",)
+
+    def __init__(self, alpha=1.0):
+        self.alpha = check_number(alpha, "alpha", low=0, low_open=True)  # (it divides z)
+        self.output_range = (-self.alpha, float("inf"))
+
+    def forward(self, Z, out=None):
+        xp = get_namespace(Z)
+        zero = xp.zeros_like(Z)
+        return xp.maximum(Z, zero) + self.alpha * xp.expm1(xp.minimum(Z, zero) / self.alpha)
+
+    def derivative(self, Z, A):
+        xp = get_namespace(Z)
+        return xp.where(Z > 0, xp.ones_like(Z), A / self.alpha + 1.0)
+
+    def get_config(self):
+        return {"alpha": self.alpha}
+
+
+class HardTanh(Activation):
+    """``z`` clipped to ``[-1, 1]`` (Keras's ``hard_tanh``); derivative 1 on ``[-1, 1]``, ends
+    included as JAX's gradient has them, 0 outside (:class:`Ramp` takes 0 at ±1)."""
+
+    name = "hard_tanh"
+    output_range = (-1.0, 1.0)
+
+    def forward(self, Z, out=None):
+        return get_namespace(Z).clip(Z, -1.0, 1.0)
+
+    def derivative(self, Z, A):
+        return astype((Z >= -1) & (Z <= 1), Z.dtype)
+
+
+class HardShrink(Activation):
+    """``z`` where ``|z| > threshold``, else 0 (Keras's ``hard_shrink(x, threshold=0.5)``);
+    derivative 1 there, else 0. NaN stays NaN (Keras's ``where`` gives 0)."""
+
+    name = "hard_shrink"
+    keras_arguments = ("threshold",)
+
+    def __init__(self, threshold=0.5):
+        self.threshold = check_number(threshold, "threshold")
+
+    def forward(self, Z, out=None):
+        xp = get_namespace(Z)
+        return xp.where(xp.abs(Z) > self.threshold, Z, xp.where(xp.isnan(Z), Z, xp.zeros_like(Z)))
+
+    def derivative(self, Z, A):
+        return astype(get_namespace(Z).abs(Z) > self.threshold, Z.dtype)
+
+    def get_config(self):
+        return {"threshold": self.threshold}
+
+
+class SoftShrink(Activation):
+    """``z - t`` above ``t``, ``z + t`` below ``-t``, else 0, with ``t = threshold``
+    (Keras's ``soft_shrink(x, threshold=0.5)``); derivative 1 outside ``[-t, t]``, else 0.
+    NaN stays NaN (Keras's ``where`` gives 0)."""
+
+    name = "soft_shrink"
+    keras_arguments = ("threshold",)
+
+    def __init__(self, threshold=0.5):
+        self.threshold = check_number(threshold, "threshold")
+
+    def forward(self, Z, out=None):
+        xp = get_namespace(Z)
+        t = self.threshold
+        inner = xp.where(xp.isnan(Z), Z, xp.zeros_like(Z))
+        return xp.where(Z > t, Z - t, xp.where(Z < -t, Z + t, inner))
+
+    def derivative(self, Z, A):
+        return astype((Z > self.threshold) | (Z < -self.threshold), Z.dtype)
+
+    def get_config(self):
+        return {"threshold": self.threshold}
+
+
+class TanhShrink(Activation):
+    """``z - tanh(z)`` (Keras's ``tanh_shrink``); derivative ``tanh²(z)``."""
+
+    name = "tanh_shrink"
+
+    def forward(self, Z, out=None):
+        return Z - get_namespace(Z).tanh(Z)
+
+    def derivative(self, Z, A):
+        T = get_namespace(Z).tanh(Z)
+        return T * T
+
+
+class Threshold(Activation):
+    """``z`` where ``z > threshold``, else ``default_value`` (Keras's
+    ``threshold(x, threshold, default_value)``, both required, as in Keras); derivative 1
+    above the threshold, else 0. NaN stays NaN (Keras's ``where`` gives ``default_value``).
+
+    By name, ``"threshold"`` has no settings to compute with: pass
+    ``Threshold(threshold, default_value)`` to a layer."""
+
+    name = "threshold"
+    keras_arguments = ("threshold", "default_value")
+
+    def __init__(self, threshold=None, default_value=None):
+        self.threshold = None if threshold is None else check_number(threshold, "threshold")
+        self.default_value = None if default_value is None else check_number(default_value, "default_value")
+        if self.threshold is not None and self.default_value is not None:
+            self.output_range = (min(self.threshold, self.default_value), float("inf"))
+
+    def layer_refusal(self):
+        if self.threshold is None or self.default_value is None:
+            return ("threshold needs its two arguments, as Keras's threshold(x, threshold, default_value): "
+                    "pass activation=activations.Threshold(threshold, default_value)")
+        return None
+
+    def _check_set(self):
+        missing = [key for key in ("threshold", "default_value") if getattr(self, key) is None]
+        if missing:
+            raise TypeError(f"threshold() missing required argument(s) {', '.join(map(repr, missing))}: "
+                            "it computes threshold(x, threshold, default_value), as Keras.")
+
+    def forward(self, Z, out=None):
+        self._check_set()
+        xp = get_namespace(Z)
+        low = xp.where(xp.isnan(Z), Z, xp.full_like(Z, self.default_value))
+        return xp.where(Z > self.threshold, Z, low)
+
+    def derivative(self, Z, A):
+        self._check_set()
+        return astype(Z > self.threshold, Z.dtype)
+
+    def get_config(self):
+        return {"threshold": self.threshold, "default_value": self.default_value}
+
+
+class LogSigmoid(Activation):
+    """``log σ(z) = -softplus(-z) = min(z, 0) - log(1 + e^{-|z|})`` (Keras's ``log_sigmoid``);
+    derivative ``σ(-z) = 1 - e^A``, from the output (``-expm1(A)``: exact where A is tiny)."""
+
+    name = "log_sigmoid"
+    output_range = (-float("inf"), 0.0)
+
+    def forward(self, Z, out=None):
+        xp = get_namespace(Z)
+        zero = xp.zeros_like(Z)
+        return xp.minimum(Z, zero) - xp.log1p(xp.exp(-xp.abs(Z)))
+
+    def derivative(self, Z, A):
+        return -get_namespace(Z).expm1(A)
+
+
+class SparsePlus(Activation):
+    """Keras's ``sparse_plus``: 0 for ``z <= -1``, ``(z + 1)²/4`` on ``(-1, 1)``, ``z`` for
+    ``z >= 1``; derivative :class:`SparseSigmoid`'s ``clip(z + 1, 0, 2)/2`` (0 at -1, 1 at 1, as
+    JAX's gradient)."""
+
+    name = "sparse_plus"
+    output_range = (0.0, float("inf"))
+
+    def forward(self, Z, out=None):
+        xp = get_namespace(Z)
+        C = xp.clip(Z, -1.0, 1.0) + 1.0  # the square of the middle piece, which never overflows
+        return xp.where(Z >= 1.0, Z, 0.25 * C * C)  # (C = 0 for z <= -1; NaN stays NaN)
+
+    def derivative(self, Z, A):
+        xp = get_namespace(Z)
+        return 0.5 * (xp.clip(Z, -1.0, 1.0) + 1.0)
+
+
+class SparseSigmoid(Activation):
+    """Keras's ``sparse_sigmoid`` ``clip(z + 1, 0, 2)/2``: 0 below -1, 1 above 1, ``(z + 1)/2``
+    between; derivative ½ on ``(-1, 1)``, 0 outside, and at the kinks ±1 the mean of the two
+    one-sided slopes, ¼, as JAX's gradient of ``clip``."""
+
+    name = "sparse_sigmoid"
+    output_range = (0.0, 1.0)
+
+    def forward(self, Z, out=None):
+        return 0.5 * get_namespace(Z).clip(Z + 1.0, 0.0, 2.0)
+
+    def derivative(self, Z, A):
+        return 0.25 * (astype((Z >= -1) & (Z <= 1), Z.dtype) + astype((Z > -1) & (Z < 1), Z.dtype))
+
+
+class Squareplus(Activation):
+    """Keras's ``squareplus(x, b=4)``: ``(z + √(z² + b))/2``, ``b >= 0``; derivative ``A/√(z² + b)``.
+
+    With ``s = hypot(z, √b)`` (z² never overflows) the negative side is written
+    ``b / (2 (s - z))``, without the cancellation of ``z + s`` (Keras's gives 0 from
+    z = -1e8 on for ``b/(4|z|)``, and inf at z = -1e155); so the limits are 0 at -inf, inf at +inf
+    (derivative 0 and 1)."""
+
+    name = "squareplus"
+    output_range = (0.0, float("inf"))
+    keras_arguments = ("b",)
+
+    def __init__(self, b=4):
+        self.b = check_number(b, "b", low=0)
+
+    def _value(self, Z):
+        """``(A, s)`` for z already within the dtype's finite range."""
+        xp = get_namespace(Z)
+        S = xp.hypot(Z, xp.full_like(Z, self.b ** 0.5))
+        # halves first: z/2 + s/2 stays finite at the largest z, and so does s/2 + |z|/2 below
+        # the unused branches' 0/0 (b = 0, z = 0) and -inf + inf (z = -inf) quietly
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return xp.where(Z >= 0, 0.5 * Z + 0.5 * S, (0.25 * self.b) / (0.5 * S - 0.5 * Z)), S
+
+    def forward(self, Z, out=None):
+        xp = get_namespace(Z)
+        A, S = self._value(Z)
+        return xp.where(xp.isinf(Z), xp.maximum(Z, xp.zeros_like(Z)), A)
+
+    def derivative(self, Z, A):
+        xp = get_namespace(Z)
+        big = _largest(Z)
+        A, S = self._value(xp.clip(Z, -big, big))  # at ±inf: A/s = big/big = 1 and 0/big = 0
+        nonzero = S != 0  # (NaN too: its NaN / NaN stays NaN)
+        return xp.where(nonzero, A / xp.where(nonzero, S, xp.ones_like(S)), xp.full_like(Z, 0.5))
+
+    def get_config(self):
+        return {"b": self.b}
+
+
 #: Softmax skips the shift by the row maximum when every logit lies in
 #: [-SOFTMAX_SAFE, SOFTMAX_SAFE]: e^64 ≈ 6e27, so neither one term nor a sum of
 #: up to 10^10 of them overflows float32, and e^-64 ≈ 2e-28 is still a normal
@@ -801,6 +1033,99 @@ class LogSoftmax(Activation):
         return dA - xp.exp(A) * xp.sum(dA, axis=-1, keepdims=True)
 
 
+class GLU(Activation):
+    """Gated linear unit (Keras's ``glu(x, axis=-1)``): the last axis split in halves ``a, b``,
+    ``glu(z) = a ⊙ σ(b)``, half as wide as ``z``. Backward:
+    ``dZ = [dA ⊙ σ(b), dA ⊙ a ⊙ σ(b)(1 - σ(b))]``.
+
+    It computes as Keras's function (``glassnet.activations.glu(x)``); a layer's activation keeps
+    its width (``Dense(units)`` gives ``units`` outputs, which its weights, buffers and the loss
+    assume), so ``Dense(..., activation="glu")`` and ``Activation("glu")`` are refused: see
+    :meth:`layer_refusal`."""
+
+    name = "glu"
+    elementwise = False
+    along_last_axis = True
+    keras_arguments = ("axis",)
+
+    def layer_refusal(self):
+        return ("glu halves its input's last axis (Dense(2k, activation='glu') would output k), and glassnet's "
+                "layers keep their width; compute it as the function glassnet.activations.glu(x)")
+
+    def _halves(self, Z):
+        n = Z.shape[-1]
+        if n % 2:
+            raise ValueError(f"glu splits the axis in two halves: its size must be even. Received size {n} "
+                             f"(x of shape {tuple(Z.shape)}).")
+        return Z[..., : n // 2], Z[..., n // 2:]
+
+    def forward(self, Z, out=None):
+        a, b = self._halves(Z)
+        with np.errstate(invalid="ignore"):  # ±inf · σ(∓inf) = ±inf · 0: NaN, quietly (no limit)
+            return a * _logistic(b)
+
+    def derivative(self, Z, A):
+        raise ValueError("glu has no elementwise derivative: each output depends on two inputs, and there are "
+                         "half as many outputs as inputs; GLU.backward(Z, A, dA) is its Jacobian product.")
+
+    def backward(self, Z, A, dA, out=None):
+        xp = get_namespace(Z)
+        a, b = self._halves(Z)
+        S = _logistic(b)
+        with np.errstate(invalid="ignore"):
+            return xp.concat([dA * S, dA * a * (S * (1.0 - S))], axis=-1)
+
+
+class Sparsemax(Activation):
+    """Row-wise Euclidean projection onto the probability simplex (Martins & Astudillo 2016),
+    Keras's ``sparsemax(x, axis=-1)``: ``sparsemax(z)_i = max(z_i - τ, 0)`` with ``τ`` such that
+    the row sums to 1. With the row sorted, ``z_(1) >= z_(2) >= ...``,
+    ``τ = max_k (Σ_{j<=k} z_(j) - 1) / k`` (the maximum is at k = the support's size).
+
+    Keras 3.15's own function (every backend) takes τ from the sum of the cumulative sums over the
+    support, which is the same only when one output is non-zero: its ``sparsemax([0.5, 0.4])`` is
+    ``[0.3, 0.2]`` (summing to 0.5), the projection's ``[0.55, 0.45]``. glassnet computes the
+    projection, equal to Keras's where the support has one element.
+
+    Jacobian ``diag(s) - s sᵀ/|S|``, ``s`` the support's indicator (``A > 0``):
+    ``dZ = s ⊙ (dA - Σ_{j∈S} dA_j / |S|)``. A row with NaN or +inf, or all -inf, is NaN, as softmax's.
+    """
+
+    name = "sparsemax"
+    elementwise = False
+    along_last_axis = True
+    keras_arguments = ("axis",)
+    output_range = (0.0, 1.0)
+
+    def forward(self, Z, out=None):
+        xp = get_namespace(Z)
+        if Z.shape[-1] == 0:  # rows without logits: an empty result, as softmax's
+            return xp.zeros_like(Z)
+        n = Z.shape[-1]
+        descending = -xp.sort(-Z, axis=-1)
+        cumulative = xp.cumulative_sum(descending, axis=-1) if xp is not np else np.cumsum(descending, axis=-1)
+        k = astype(xp.arange(1, n + 1), Z.dtype)
+        with np.errstate(invalid="ignore"):  # inf - inf in a row with +inf (or all -inf): a NaN row, quietly
+            tau = xp.max((cumulative - 1.0) / k, axis=-1, keepdims=True)
+            A = xp.maximum(Z - tau, xp.zeros_like(Z))
+        # τ is finite for every row without NaN, +inf or only -inf; those rows are NaN, as softmax's
+        return xp.where(xp.isfinite(tau), A, xp.full_like(A, float("nan")))
+
+    def derivative(self, Z, A):
+        # The diagonal of the Jacobian; backward uses the full product.
+        xp = get_namespace(Z)
+        S = astype(A > 0, Z.dtype)
+        return S * (1.0 - 1.0 / xp.maximum(xp.sum(S, axis=-1, keepdims=True), xp.ones_like(S[..., :1])))
+
+    def backward(self, Z, A, dA, out=None):
+        xp = get_namespace(Z)
+        S = astype(A > 0, Z.dtype)
+        size = xp.maximum(xp.sum(S, axis=-1, keepdims=True), xp.ones_like(S[..., :1]))
+        dZ = S * (dA - xp.sum(S * dA, axis=-1, keepdims=True) / size)
+        # A NaN row (NaN in, or +inf) gets NaN gradients, not the 0 of an empty support
+        return xp.where(xp.isnan(A), A, dZ)
+
+
 class Argmax(Activation):
     """One-hot argmax that splits ties: ``argmax(4, 3, 2, 4) = (.5, 0, 0, .5)``
     (seed 000); a row with a NaN is all NaN, as softmax's. Piecewise constant, so its
@@ -885,6 +1210,18 @@ ACTIVATIONS = {
     "softmax": Softmax,
     "log_softmax": LogSoftmax,
     "argmax": Argmax,
+    "celu": CELU,
+    "glu": GLU,
+    "hard_shrink": HardShrink,
+    "hard_tanh": HardTanh,
+    "log_sigmoid": LogSigmoid,
+    "soft_shrink": SoftShrink,
+    "sparse_plus": SparsePlus,
+    "sparse_sigmoid": SparseSigmoid,
+    "sparsemax": Sparsemax,
+    "squareplus": Squareplus,
+    "tanh_shrink": TanhShrink,
+    "threshold": Threshold,
 }
 
 #: what a model file may name: the registry's classes and Keras's relu with arguments
@@ -910,8 +1247,30 @@ hard_sigmoid = HardSigmoid()
 hard_silu = hard_swish = HardSiLU()
 exponential = Exponential()
 softsign = Softsign()
+celu = CELU()
+glu = GLU()
+hard_shrink = HardShrink()
+hard_tanh = HardTanh()
+log_sigmoid = LogSigmoid()
+soft_shrink = SoftShrink()
+sparse_plus = SparsePlus()
+sparse_sigmoid = SparseSigmoid()
+sparsemax = Sparsemax()
+squareplus = Squareplus()
+tanh_shrink = TanhShrink()
+threshold = Threshold()
 _FUNCTIONS = (linear, sigmoid, tanh, relu, leaky_relu, softplus, elu, softmax, log_softmax, selu, gelu, silu, mish,
-              relu6, hard_sigmoid, hard_silu, exponential, softsign)
+              relu6, hard_sigmoid, hard_silu, exponential, softsign, celu, glu, hard_shrink, hard_tanh, log_sigmoid,
+              soft_shrink, sparse_plus, sparse_sigmoid, sparsemax, squareplus, tanh_shrink, threshold)
+
+
+def check_in_layer(activation, where):
+    """``activation`` itself, or a ValueError naming ``where`` (``"Dense"``) when a layer cannot apply
+    it (:meth:`Activation.layer_refusal`: glu changes the width, threshold by name lacks its settings)."""
+    refusal = activation.layer_refusal()
+    if refusal is not None:
+        raise ValueError(f"{where} cannot use the activation {activation.name!r}: {refusal}.")
+    return activation
 
 
 def get(identifier):

@@ -28,8 +28,11 @@ loses), ``bipolar_sigmoid``
 (``Clip``), ``step`` and ``sign`` (comparisons) and the tie-splitting
 ``argmax``, Keras's ``selu``, ``gelu`` (float32 and float64: glassnet's erfc, as predict computes it,
 onnxruntime having no float64 Erf and ``1 + erf`` losing the tail below z ≈ -3; float16: Erf in float32),
-``silu``, ``mish``, ``relu6``, ``hard_sigmoid``, ``hard_silu``, ``exponential``, ``softsign`` and
-relu with arguments (``GeneralReLU``). A user callable cannot be translated and raises ``ValueError``.
+``silu``, ``mish``, ``relu6``, ``hard_sigmoid``, ``hard_silu``, ``exponential``, ``softsign``, ``celu``,
+``hard_shrink``, ``hard_tanh``, ``log_sigmoid``, ``soft_shrink``, ``sparse_plus``, ``sparse_sigmoid``,
+``squareplus``, ``tanh_shrink``, ``threshold``, ``sparsemax`` (``TopK`` of the row, ``CumSum``) and
+relu with arguments (``GeneralReLU``). A user callable cannot be translated and raises ``ValueError``
+(``glu``, which no layer takes, has no form either).
 
 The batch dimension is symbolic (``"N"``); input ``"input"``, output ``"output"``,
 in the model's dtype (float32, float64 or float16). A classifier trained by ``glassnet train``
@@ -250,6 +253,72 @@ def _hard_sigmoid(g, Z):
     return g.node("Div", [clipped, g.constant(6.0, "six")])
 
 
+def _where_nan_kept(g, Z, condition, A, otherwise):
+    """``A`` where ``condition``, else ``otherwise`` (a number), NaN kept NaN (the shrinks' and threshold's rule)."""
+    return g.node("Where", [condition, A, _nan_kept(g, Z, g.constant(otherwise, "otherwise"))])
+
+
+def _celu(g, Z, a):
+    # max(z, 0) + α expm1(min(z, 0)/α), with _expm1's precision, as CELU computes it
+    negative = _expm1(g, _scaled(g, g.node("Min", [Z, g.constant(0.0, "zero")]), 1.0 / a.alpha))
+    return g.node("Add", [g.node("Relu", [Z]), _scaled(g, negative, a.alpha)])
+
+
+def _soft_shrink(g, Z, a):
+    t = a.threshold
+    inner = _where_nan_kept(g, Z, g.node("Less", [Z, g.constant(-t, "threshold")]),
+                            g.node("Add", [Z, g.constant(t, "threshold")]), 0.0)
+    return g.node("Where", [g.node("Greater", [Z, g.constant(t, "threshold")]),
+                            g.node("Sub", [Z, g.constant(t, "threshold")]), inner])
+
+
+def _log_sigmoid(g, Z):
+    # min(z, 0) - log1p(e^{-|z|}), as LogSigmoid computes it
+    tail = g.node("Exp", [g.node("Neg", [g.node("Abs", [Z])])])
+    return g.node("Sub", [g.node("Min", [Z, g.constant(0.0, "zero")]), _log1p(g, tail)])
+
+
+def _sparse_plus(g, Z):
+    C = g.node("Add", [g.node("Clip", [Z, g.constant(-1.0, "low"), g.constant(1.0, "high")]), g.constant(1.0, "one")])
+    middle = g.node("Mul", [g.node("Mul", [C, C]), g.constant(0.25, "quarter")])
+    return g.node("Where", [g.node("GreaterOrEqual", [Z, g.constant(1.0, "one")]), Z, middle])
+
+
+def _squareplus(g, Z, a):
+    # s = √(z² + b) scaled by m = max(|z|, √b) (z² overflowed float32 from |z| = 2e19), then the two branches of
+    # Squareplus: (z + s)/2 for z >= 0, b / (2 (s - z)) below; at ±inf the limits inf and 0
+    root_b = a.b ** 0.5
+    m = g.node("Max", [g.node("Abs", [Z]), g.constant(max(root_b, float(np.finfo(g.dtype).tiny)), "root_b")])
+    ratio, ratio_b = g.node("Div", [Z, m]), g.node("Div", [g.constant(root_b, "root_b"), m])
+    S = g.node("Mul", [m, g.node("Sqrt", [g.node("Add", [g.node("Mul", [ratio, ratio]),
+                                                         g.node("Mul", [ratio_b, ratio_b])])])])
+    half_s, half_z = _scaled(g, S, 0.5), _scaled(g, Z, 0.5)
+    positive = g.node("Add", [half_z, half_s])
+    negative = g.node("Div", [g.constant(0.25 * a.b, "quarter_b"), g.node("Sub", [half_s, half_z])])
+    A = g.node("Where", [g.node("GreaterOrEqual", [Z, g.constant(0.0, "zero")]), positive, negative])
+    return g.node("Where", [g.node("IsInf", [Z]), g.node("Relu", [Z]), A])
+
+
+def _sparsemax(g, Z):
+    # τ = max_k (Σ_{j<=k} z_(j) - 1)/k over the row sorted in descending order (TopK of the whole row), then
+    # max(z - τ, 0); a row with NaN or +inf, or all -inf, is NaN, as Sparsemax.forward
+    width = g.node("Shape", [Z], start=-1)
+    name = g.name("sorted")
+    g.nodes.append(g.helper.make_node("TopK", [Z, width], [name, name + "_indices"], name=name, axis=-1,
+                                      largest=1, sorted=1))
+    last = g.constant(-1, "axis", dtype=np.int64)
+    cumulative = g.node("CumSum", [name, last])
+    one = g.helper.make_tensor("value", g.helper.np_dtype_to_tensor_dtype(g.dtype), [1], [1.0])
+    k = g.node("CumSum", [g.node("ConstantOfShape", [g.node("Shape", [Z])], value=one), last])
+    ratios = g.node("Div", [g.node("Sub", [cumulative, g.constant(1.0, "one")]), k])
+    tau = g.node("ReduceMax", [ratios], axes=[-1], keepdims=1)
+    A = g.node("Relu", [g.node("Sub", [Z, tau])])
+    total = g.node("ReduceSum", [Z, g.constant([-1], "axes", dtype=np.int64)], keepdims=1)
+    bad = g.node("Or", [g.node("IsNaN", [total]), g.node("IsInf", [total], detect_negative=0)])
+    bad = g.node("Or", [bad, g.node("IsInf", [g.node("ReduceMax", [Z], axes=[-1], keepdims=1)], detect_positive=0)])
+    return g.node("Where", [bad, g.constant(float("nan"), "nan"), A])
+
+
 _ONNX_ACTIVATIONS = {
     _activations.GeneralReLU: _general_relu,
     _activations.ReLU6: lambda g, Z, a: g.node("Clip", [Z, g.constant(0.0, "zero"), g.constant(6.0, "six")]),
@@ -275,6 +344,20 @@ _ONNX_ACTIVATIONS = {
     _activations.Step: lambda g, Z, a: _step(g, Z, a.at_zero),
     _activations.Sign: lambda g, Z, a: _sign(g, Z),
     _activations.Argmax: lambda g, Z, a: _argmax(g, Z),
+    _activations.CELU: _celu,
+    _activations.HardTanh: lambda g, Z, a: g.node("Clip", [Z, g.constant(-1.0, "low"), g.constant(1.0, "high")]),
+    _activations.HardShrink: lambda g, Z, a: _where_nan_kept(
+        g, Z, g.node("Greater", [g.node("Abs", [Z]), g.constant(a.threshold, "threshold")]), Z, 0.0),
+    _activations.SoftShrink: _soft_shrink,
+    _activations.TanhShrink: lambda g, Z, a: g.node("Sub", [Z, g.node("Tanh", [Z])]),
+    _activations.Threshold: lambda g, Z, a: _where_nan_kept(
+        g, Z, g.node("Greater", [Z, g.constant(a.threshold, "threshold")]), Z, a.default_value),
+    _activations.LogSigmoid: lambda g, Z, a: _log_sigmoid(g, Z),
+    _activations.SparsePlus: lambda g, Z, a: _sparse_plus(g, Z),
+    _activations.SparseSigmoid: lambda g, Z, a: _scaled(g, g.node("Clip", [
+        g.node("Add", [Z, g.constant(1.0, "one")]), g.constant(0.0, "zero"), g.constant(2.0, "two")]), 0.5),
+    _activations.Squareplus: _squareplus,
+    _activations.Sparsemax: lambda g, Z, a: _sparsemax(g, Z),
 }
 
 

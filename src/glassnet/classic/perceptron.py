@@ -143,7 +143,7 @@ def train_neuron(
     check_choice(mode, "mode", ("online", "batch"))
     eta = check_number(learning_rate, "learning_rate", low=0, low_open=True)
     epochs = check_positive_int(epochs, "epochs")
-    f = activations.get(activation)
+    f = activations.check_in_layer(activations.get(activation), "The perceptron")
     single = T.ndim == 1
     T2 = T[:, None] if single else T
     if rule == "delta" and f.piecewise_constant:

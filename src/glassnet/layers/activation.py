@@ -13,7 +13,7 @@ class Activation(Layer):
 
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
-        self.activation = activations.get(activation)
+        self.activation = activations.check_in_layer(activations.get(activation), "Activation")
 
     def forward(self, X, training=False):
         self.Z = X

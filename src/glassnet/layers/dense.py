@@ -60,7 +60,7 @@ class Dense(Layer):
     ):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.units = check_positive_int(units, "units")
-        self.activation = activations.get(activation)
+        self.activation = activations.check_in_layer(activations.get(activation), "Dense")
         self.use_bias = check_bool(use_bias, "use_bias")
         self.kernel_initializer = initializers.get(kernel_initializer, "kernel_initializer")
         self.bias_initializer = initializers.get(bias_initializer, "bias_initializer")

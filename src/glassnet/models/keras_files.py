@@ -87,6 +87,10 @@ def load_keras_file(zf, path, compile=True):
     if not isinstance(config, dict):
         _fail(path, f"its {CONFIG} is not a JSON object.")
     _refuse_keras2_hard_sigmoid(zf, config, path)
+    if '"activation": "sparsemax"' in json.dumps(config):
+        _fail(path, "it uses Keras's sparsemax, whose outputs differ from the simplex projection glassnet's "
+                    "sparsemax computes wherever two or more are non-zero (Keras 3.15 takes the threshold from "
+                    "the sum of the cumulative sums); replace the activation.")
     kind = config.get("class_name")
     spec = config.get("config")
     if kind == "Functional":
@@ -397,6 +401,19 @@ _ACTIVATIONS = {
     "SiLU": ("silu", {}), "Mish": ("mish", {}), "ReLU6": ("relu6", {}), "HardSigmoid": ("hard_sigmoid", {}),
     "HardSiLU": ("hard_silu", {}), "Exponential": ("exponential", {}), "Softsign": ("softsign", {}),
     "Softmax": ("softmax", {"beta": 1.0}), "LogSoftmax": ("log_softmax", {}),
+    "CELU": ("celu", {"alpha": 1.0}), "HardShrink": ("hard_shrink", {"threshold": 0.5}), "HardTanh": ("hard_tanh", {}),
+    "LogSigmoid": ("log_sigmoid", {}), "SoftShrink": ("soft_shrink", {"threshold": 0.5}),
+    "SparsePlus": ("sparse_plus", {}), "SparseSigmoid": ("sparse_sigmoid", {}), "Squareplus": ("squareplus", {"b": 4.0}),
+    "TanhShrink": ("tanh_shrink", {}),
+}
+
+#: glassnet's activations of a Keras name that a Keras file cannot carry, and why
+_NO_KERAS_FORM = {
+    "Sparsemax": "Keras 3.15's sparsemax takes its threshold from the sum of the cumulative sums over the support, "
+                 "not the simplex projection glassnet computes: Keras would give other outputs wherever two or more "
+                 "are non-zero",
+    "Threshold": "Keras's threshold(x, threshold, default_value) has no defaults, and a Keras config names a function "
+                 "without arguments",
 }
 
 #: glassnet's losses that Keras has: their Keras name and the settings of glassnet's own
@@ -556,6 +573,9 @@ def _builtin(obj, registry, where, what):
 def _activation(activation, where):
     """Keras's name of the glassnet ``activation``, or a refusal naming ``where``."""
     name, required = _ACTIVATIONS.get(type(activation).__name__, (None, None))
+    why = _NO_KERAS_FORM.get(type(activation).__name__)
+    if why is not None and activations.CLASSES.get(type(activation).__name__) is type(activation):
+        _refuse(where, f"the activation {activation.name!r} ({why})")
     if name is None or activations.CLASSES.get(type(activation).__name__) is not type(activation):
         label = getattr(activation, "name", None) or repr(activation)
         _refuse(where, f"the activation {label!r} (glassnet's own or a custom one)")
