@@ -1,4 +1,5 @@
 import math
+import re
 import warnings
 
 import numpy as np
@@ -236,14 +237,18 @@ def test_plain_callable_is_accepted():
     assert dense.activation(np.array([0.5]))[0] == pytest.approx(np.tanh(0.5))
 
 
-# every registered name, and the activations with arguments a name cannot give
+# every registered name a layer takes (not glu, which halves the width, nor threshold without its two
+# arguments), and the activations with arguments a name cannot give
+IN_LAYERS = [name for name in sorted(activations.ACTIVATIONS) if activations.get(name).layer_refusal() is None]
 WITH_ARGUMENTS = [activations.GELU(approximate=True), activations.GeneralReLU(negative_slope=0.1),
                   activations.GeneralReLU(max_value=1.0), activations.GeneralReLU(threshold=0.5),
                   activations.GeneralReLU(negative_slope=0.2, max_value=1.5, threshold=-0.5),
-                  activations.LeakyReLU(0.3), activations.ELU(0.5), activations.Softmax(beta=2.0)]
+                  activations.LeakyReLU(0.3), activations.ELU(0.5), activations.Softmax(beta=2.0),
+                  activations.CELU(0.5), activations.HardShrink(0.2), activations.SoftShrink(0.8),
+                  activations.Squareplus(0.5), activations.Threshold(0.3, -1.5)]
 
 
-@pytest.mark.parametrize("name", sorted(activations.ACTIVATIONS) + WITH_ARGUMENTS, ids=str)
+@pytest.mark.parametrize("name", IN_LAYERS + WITH_ARGUMENTS, ids=str)
 def test_every_activation_passes_the_gradient_check(name, rng):
     # Dense(linear) -> Activation(name) -> Dense(linear): the check covers the
     # activation's backward (Jacobian product for softmax) inside a network.
@@ -412,11 +417,12 @@ def test_argmax_keeps_a_nan_row_nan_without_a_warning(dtype):
 
 # g'(NaN) is NaN in PyTorch 2.13 (autograd, float64) and Keras 3.15 (JAX) alike for these; the
 # piecewise-linear ones' g'(NaN) differs between them (torch's relu' is 1, Keras's 0): not pinned
-NAN_DERIVATIVE = ["sigmoid", "bipolar_sigmoid", "tanh", "softplus", "gelu", "silu", "mish", "exponential", "softsign"]
+NAN_DERIVATIVE = ["sigmoid", "bipolar_sigmoid", "tanh", "softplus", "gelu", "silu", "mish", "exponential", "softsign",
+                  "celu", "log_sigmoid", "sparse_plus", "squareplus", "tanh_shrink", "sparsemax"]
 
 
 @pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
-@pytest.mark.parametrize("f", [activations.get(n) for n in sorted(activations.ACTIVATIONS)] + WITH_ARGUMENTS
+@pytest.mark.parametrize("f", [activations.get(n) for n in IN_LAYERS] + WITH_ARGUMENTS
                          + [activations.Sigmoid(2.0)], ids=repr)
 def test_nan_inputs_give_nan_without_a_warning(f, dtype):
     # sigmoid and softplus of NaN warned "invalid value encountered in logaddexp" (NumPy's logaddexp
@@ -451,6 +457,13 @@ INFINITE_LIMITS = [
     ("gelu_tanh", np.inf, np.inf, 1), ("gelu_tanh", -np.inf, 0, 0), ("silu", np.inf, np.inf, 1),
     ("silu", -np.inf, 0, 0), ("mish", np.inf, np.inf, 1), ("mish", -np.inf, 0, 0), ("softsign", np.inf, 1, 0),
     ("softsign", -np.inf, -1, 0),
+    # Keras 3.15 (JAX) gives these too, but squareplus(-inf) NaN (-inf + inf) and sparse_plus'(±inf) NaN
+    ("celu", np.inf, np.inf, 1), ("celu", -np.inf, -1, 0), ("hard_tanh", np.inf, 1, 0), ("hard_tanh", -np.inf, -1, 0),
+    ("hard_shrink", np.inf, np.inf, 1), ("hard_shrink", -np.inf, -np.inf, 1), ("soft_shrink", np.inf, np.inf, 1),
+    ("soft_shrink", -np.inf, -np.inf, 1), ("tanh_shrink", np.inf, np.inf, 1), ("tanh_shrink", -np.inf, -np.inf, 1),
+    ("log_sigmoid", np.inf, 0, 0), ("log_sigmoid", -np.inf, -np.inf, 1), ("sparse_plus", np.inf, np.inf, 1),
+    ("sparse_plus", -np.inf, 0, 0), ("sparse_sigmoid", np.inf, 1, 0), ("sparse_sigmoid", -np.inf, 0, 0),
+    ("squareplus", np.inf, np.inf, 1), ("squareplus", -np.inf, 0, 0),
 ]
 
 
@@ -766,7 +779,8 @@ def test_new_activations_are_saved_with_their_arguments(tmp_path):
     np.testing.assert_array_equal(loaded.predict(x), model.predict(x))
 
 
-@pytest.mark.parametrize("f", [activations.get(n) for n in sorted(activations.ACTIVATIONS)] + WITH_ARGUMENTS
+@pytest.mark.parametrize("f", [activations.get(n) for n in sorted(activations.ACTIVATIONS) if n != "threshold"]
+                         + WITH_ARGUMENTS
                          + [activations.GeneralReLU(max_value=2.0), activations.GeneralReLU(threshold=-1.0)], ids=repr)
 def test_outputs_lie_in_the_declared_output_range(f):
     # fit refuses targets outside output_range: a range narrower than the outputs would refuse good targets
@@ -809,3 +823,276 @@ def test_softplus_is_within_three_ulp_of_log_1_plus_e_to_the_z_and_quiet_at_the_
     in_place = z.copy()  # into the inputs' own array, as inference does for some activations
     np.testing.assert_array_equal(activations.Softplus().forward(in_place, out=in_place), got)
     np.testing.assert_array_equal(far, np.array([0.0, 0.0, np.nan, 1e30, np.inf, np.log(2.0)], dtype=dtype))
+
+
+# ---- Keras 3.15's celu, glu, hard_shrink, hard_tanh, log_sigmoid, soft_shrink, sparse_plus, sparse_sigmoid,
+# sparsemax, squareplus, tanh_shrink, threshold --------------------------------------------------------------
+# The values were computed with Keras 3.15.1 on JAX (jax_enable_x64, float64 inputs), the slopes with
+# jax.grad of the same function at each point (kinks included: JAX's choice there is glassnet's too):
+#     keras.activations.<name>(jnp.asarray(KERAS_X_315), **kwargs); jax.grad(lambda t: <name>(t, **kwargs))(x)
+KERAS_X_315 = np.array([-1e4, -40.0, -12.0, -3.0, -1.5, -1.0, -0.75, -0.5, -1e-3, 0.0, 1e-3, 0.3, 0.5, 0.75, 1.0, 2.5, 7.0,
+                        40.0, 1e4])
+#: name: (glassnet's activation, Keras's keyword arguments, Keras's values at KERAS_X_315, jax.grad of Keras's function there)
+KERAS_315 = {
+    "celu": (activations.CELU(), {},
+        [-1.0, -1.0, -0.9999938557876467, -0.950212931632136, -0.7768698398515702, -0.6321205588285577,
+        -0.5276334472589853, -0.3934693402873665, -0.0009995001666250082, 0.0, 0.001, 0.3, 0.5, 0.75, 1.0, 2.5, 7.0,
+        40.0, 10000.0],
+        [0.0, 0.0, 6.144212353342837e-06, 0.04978706836786395, 0.2231301601484298, 0.36787944117144233,
+        0.4723665527410147, 0.6065306597126334, 0.999000499833375, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0]),
+    "celu_alpha": (activations.CELU(alpha=0.5), {"alpha": 0.5},
+        [-0.5, -0.5, -0.4999999999811243, -0.4987606239116668, -0.475106465816068, -0.43233235838169365,
+        -0.3884349199257851, -0.31606027941427883, -0.0009990006663334666, 0.0, 0.001, 0.3, 0.5, 0.75, 1.0, 2.5, 7.0,
+        40.0, 10000.0],
+        [0.0, 0.0, 3.775135759553905e-11, 0.0024787521766663767, 0.04978706836786395, 0.1353352832366127,
+        0.2231301601484298, 0.36787944117144233, 0.9980019986673331, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0]),
+    "hard_shrink": (activations.HardShrink(), {},
+        [-10000.0, -40.0, -12.0, -3.0, -1.5, -1.0, -0.75, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.75, 1.0, 2.5, 7.0, 40.0,
+        10000.0],
+        [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0]),
+    "hard_shrink_t": (activations.HardShrink(threshold=1.0), {"threshold": 1.0},
+        [-10000.0, -40.0, -12.0, -3.0, -1.5, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 2.5, 7.0, 40.0, 10000.0],
+        [1.0, 1.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 1.0]),
+    "hard_tanh": (activations.HardTanh(), {},
+        [-1.0, -1.0, -1.0, -1.0, -1.0, -1.0, -0.75, -0.5, -0.001, 0.0, 0.001, 0.3, 0.5, 0.75, 1.0, 1.0, 1.0, 1.0, 1.0],
+        [0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0]),
+    "log_sigmoid": (activations.LogSigmoid(), {},
+        [-10000.0, -40.0, -12.000006144193478, -3.048587351573742, -1.7014132779827524, -1.3132616875182228,
+        -1.1368710061148999, -0.9740769841801067, -0.6936473055599401, -0.6931471805599453, -0.6926473055599401,
+        -0.554355244468527, -0.4740769841801067, -0.3868710061149, -0.3132616875182228, -0.07888973429254963,
+        -0.0009114664537742447, -4.248354255291589e-18, -0.0],
+        [1.0, 1.0, 0.999993855825398, 0.9525741268224333, 0.8175744761936437, 0.731058578630005, 0.679178699175393,
+        0.6224593312018546, 0.5002499999791666, 0.5, 0.4997500000208333, 0.4255574831883411, 0.3775406687981454,
+        0.320821300824607, 0.2689414213699951, 0.07585818002124355, 0.0009110511944006451, 4.248354255291589e-18, 0.0]),
+    "soft_shrink": (activations.SoftShrink(), {},
+        [-9999.5, -39.5, -11.5, -2.5, -1.0, -0.5, -0.25, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.25, 0.5, 2.0, 6.5, 39.5,
+        9999.5],
+        [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0]),
+    "soft_shrink_t": (activations.SoftShrink(threshold=1.0), {"threshold": 1.0},
+        [-9999.0, -39.0, -11.0, -2.0, -0.5, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.5, 6.0, 39.0, 9999.0],
+        [1.0, 1.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 1.0]),
+    "sparse_plus": (activations.SparsePlus(), {},
+        [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.015625, 0.0625, 0.24950025, 0.25, 0.2505002499999999, 0.42250000000000004,
+        0.5625, 0.765625, 1.0, 2.5, 7.0, 40.0, 10000.0],
+        [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.125, 0.25, 0.4995, 0.5, 0.5005, 0.65, 0.75, 0.875, 1.0, 1.0, 1.0, 1.0, 1.0]),
+    "sparse_sigmoid": (activations.SparseSigmoid(), {},
+        [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.125, 0.25, 0.4995, 0.5, 0.5005, 0.65, 0.75, 0.875, 1.0, 1.0, 1.0, 1.0, 1.0],
+        [0.0, 0.0, 0.0, 0.0, 0.0, 0.25, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.25, 0.0, 0.0, 0.0, 0.0]),
+    "squareplus": (activations.Squareplus(), {},
+        [9.999999929277692e-05, 0.024984394500787488, 0.08276253029821934, 0.30277563773199456, 0.5, 0.6180339887498949,
+        0.6930004681646913, 0.7807764064044151, 0.9995001249999922, 1.0, 1.000500124999992, 1.161187420807834,
+        1.2807764064044151, 1.4430004681646913, 1.618033988749895, 2.850781059358212, 7.140054944640259,
+        40.02498439450079, 10000.0001],
+        [9.999999732793197e-09, 0.0006238305610776762, 0.006803038083928126, 0.08397485283107814, 0.19999999999999998,
+        0.27639320225002106, 0.32443827920580415, 0.3787321874818335, 0.49975000003125, 0.5, 0.50024999996875,
+        0.5741702264651223, 0.6212678125181665, 0.6755617207941959, 0.7236067977499789, 0.8904344047215151,
+        0.9807619738204116, 0.9993761694389223, 0.9999999900000003]),
+    "squareplus_b": (activations.Squareplus(b=1.0), {"b": 1.0},
+        [2.500000027794158e-05, 0.006249023742554982, 0.02079728939614789, 0.08113883008418976, 0.15138781886599728,
+        0.20710678118654757, 0.25, 0.30901699437494745, 0.49950024999993753, 0.5, 0.5005002499999375,
+        0.6720153254455276, 0.8090169943749475, 1.0, 1.2071067811865475, 2.596291201783626, 7.035533905932738,
+        40.006249023742555, 10000.000025000001],
+        [2.5000000338122608e-09, 0.00015617679593860068, 0.001727120877560162, 0.025658350974743088,
+        0.08397485283107814, 0.14644660940672627, 0.19999999999999998, 0.27639320225002106, 0.4995000002499998, 0.5,
+        0.5004999997500001, 0.6436739427831727, 0.7236067977499789, 0.8, 0.8535533905932737, 0.9642383454426297,
+        0.9949747468305833, 0.9998438232040614, 0.9999999975]),
+    "tanh_shrink": (activations.TanhShrink(), {},
+        [-9999.0, -39.0, -11.000000000075502, -2.0049452463132695, -0.5948517463551335, -0.23840584404423515,
+        -0.11485104761271259, -0.03788284273999021, -3.333332000178546e-10, 0.0, 3.333332000178546e-10,
+        0.008687387548409142, 0.03788284273999021, 0.11485104761271259, 0.23840584404423515, 1.51338570184857,
+        6.0000016630560555, 39.0, 9999.0],
+        [1.0, 1.0, 0.9999999998489946, 0.9901339628345598, 0.8192933610763515, 0.580025658385974, 0.40341419171866866,
+        0.2135522670340726, 9.999993333827638e-07, 0.0, 9.99999333284752e-07, 0.08486303817337068, 0.21355226703407262,
+        0.40341419171866866, 0.5800256583859739, 0.9734077733168393, 0.9999966738906549, 1.0, 1.0]),
+    "threshold": (activations.Threshold(threshold=0.5, default_value=-2.0), {"threshold": 0.5, "default_value": -2.0},
+        [-2.0, -2.0, -2.0, -2.0, -2.0, -2.0, -2.0, -2.0, -2.0, -2.0, -2.0, -2.0, -2.0, 0.75, 1.0, 2.5, 7.0, 40.0,
+        10000.0],
+        [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(KERAS_315))
+def test_keras_315_activations_equal_keras_values_and_jax_gradients(name):
+    f, kwargs, values, slopes = KERAS_315[name]
+    function = getattr(activations, re.sub("_(t|alpha|b)$", "", name))  # Keras's function form
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # |x| = 1e4 neither overflows nor warns
+        A = f(KERAS_X_315)
+        # (atol: Keras's squareplus(-1e4) = (z + √(z² + 4))/2 cancels, 2.50000003e-5 for b/(4|z|) ≈ 2.49999999e-5)
+        np.testing.assert_allclose(A, values, rtol=1e-10, atol=1e-12)
+        np.testing.assert_array_equal(function(KERAS_X_315, **kwargs), A)
+        np.testing.assert_array_equal(function(x=KERAS_X_315, **kwargs), A)
+        np.testing.assert_allclose(f.derivative(KERAS_X_315, A), slopes, rtol=1e-10, atol=1e-15)
+        A32 = f(KERAS_X_315.astype(np.float32))
+    assert A32.dtype == np.float32
+    np.testing.assert_allclose(A32, values, rtol=1e-6, atol=1e-7)
+
+
+def test_keras_315_activations_take_kerass_positional_arguments_and_defaults():
+    z = np.linspace(-3, 3, 13)
+    np.testing.assert_array_equal(activations.celu(z, 0.5), activations.CELU(alpha=0.5)(z))
+    np.testing.assert_array_equal(activations.hard_shrink(z, 1.0), activations.HardShrink(threshold=1.0)(z))
+    np.testing.assert_array_equal(activations.soft_shrink(z, 1.0), activations.SoftShrink(threshold=1.0)(z))
+    np.testing.assert_array_equal(activations.squareplus(z, 1), activations.Squareplus(b=1.0)(z))
+    np.testing.assert_array_equal(activations.threshold(z, 0.5, -2.0), activations.Threshold(0.5, -2.0)(z))
+    assert activations.celu.get_config() == {"alpha": 1.0} and activations.squareplus.get_config() == {"b": 4.0}
+    assert activations.hard_shrink.get_config() == activations.soft_shrink.get_config() == {"threshold": 0.5}
+    with pytest.raises(TypeError, match=r"threshold\(\) missing required argument\(s\) 'threshold', 'default_value'"):
+        activations.threshold(z)
+    with pytest.raises(TypeError, match=r"missing required argument\(s\) 'default_value'"):
+        activations.threshold(z, 0.5)
+    with pytest.raises(ValueError, match="alpha must be > 0"):
+        activations.celu(z, alpha=0.0)
+    with pytest.raises(ValueError, match="b must be >= 0"):
+        activations.squareplus(z, b=-1.0)
+    with pytest.raises(TypeError, match="threshold must be a number"):
+        activations.hard_shrink(z, threshold="0.5")
+    with pytest.raises(TypeError, match=r"celu\(\) got an unexpected keyword argument 'axis'"):
+        activations.celu(z, axis=0)
+
+
+KERAS_315_DIFFERENTIABLE = [activations.CELU(), activations.CELU(2.0), activations.HardShrink(), activations.HardTanh(),
+                            activations.LogSigmoid(), activations.SoftShrink(), activations.SparsePlus(),
+                            activations.SparseSigmoid(), activations.Squareplus(), activations.Squareplus(0.25),
+                            activations.TanhShrink(), activations.Threshold(0.5, -2.0)]
+
+
+@pytest.mark.parametrize("f", KERAS_315_DIFFERENTIABLE, ids=repr)
+def test_keras_315_derivatives_equal_central_differences(f):
+    z = np.concatenate([np.linspace(-30, 30, 6001), [-1e3, -200.0, 200.0, 1e3, 1e-9, -1e-9]])
+    h = 1e-6
+    kinks = np.isin(np.round(z, 6), [-1.0, -0.5, 0.5, 1.0])  # (the pieces' ends)
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        derivative = f.derivative(z, f(z))
+    central = (f(z + h) - f(z - h)) / (2 * h)
+    np.testing.assert_allclose(derivative[~kinks], central[~kinks], rtol=1e-6, atol=2e-6)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("f", KERAS_315_DIFFERENTIABLE, ids=repr)
+def test_keras_315_activations_stay_finite_and_quiet_at_the_dtype_limits(f, dtype):
+    big = np.finfo(dtype).max
+    z = np.array([-big, -big / 2, -50, -1, 0, 1, 50, big / 2, big], dtype)
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        A = f(z)
+        dA = f.derivative(z, A)
+    assert A.dtype == dtype and dA.dtype == dtype
+    assert np.isfinite(A).all() and np.isfinite(dA).all()
+
+
+def test_squareplus_keeps_its_small_values_where_kerass_formula_cancels():
+    # (z + √(z² + b))/2 → b/(4|z|) as z → -inf; Keras's formula as written gives 0 from z = -1e8 (and NaN at -inf)
+    z = np.array([-1e8, -1e20, -1e200])
+    np.testing.assert_allclose(activations.squareplus(z), 1.0 / np.abs(z), rtol=1e-12)
+    np.testing.assert_allclose(activations.squareplus(z, b=0.0), 0.0)
+    np.testing.assert_array_equal(activations.Squareplus(b=0.0).derivative(np.zeros(1), np.zeros(1)), [0.5])
+
+
+def test_shrinks_and_threshold_keep_nan_where_kerass_where_replaces_it():
+    # Keras 3.15 (JAX): hard_shrink(nan) = soft_shrink(nan) = 0, threshold(nan, 0.5, 7.0) = 7.0; glassnet keeps NaN
+    z = np.array([np.nan, 0.2, 2.0])
+    for f in (activations.hard_shrink, activations.soft_shrink, lambda x: activations.threshold(x, 0.5, 7.0)):
+        A = f(z)
+        assert np.isnan(A[0]) and np.isfinite(A[1:]).all()
+
+
+def _sparsemax_by_bisection(z):
+    """The simplex projection of one row: τ with Σ max(z - τ, 0) = 1, found by bisection (independent of the sort)."""
+    low, high = z.max() - 1.0, z.max()
+    for _ in range(200):
+        tau = 0.5 * (low + high)
+        low, high = (tau, high) if np.maximum(z - tau, 0).sum() > 1 else (low, tau)
+    return np.maximum(z - 0.5 * (low + high), 0)
+
+
+def test_sparsemax_is_the_projection_onto_the_simplex():
+    # by hand: [0.5, 0.4]: τ = (0.9 - 1)/2 = -0.05, so [0.55, 0.45] (Keras 3.15 gives [0.3, 0.2], summing to 0.5)
+    np.testing.assert_allclose(activations.sparsemax(np.array([[0.5, 0.4]])), [[0.55, 0.45]], rtol=1e-14)
+    # [3, 1, 0.5]: one element in the support, [1, 0, 0], which Keras 3.15 gives too
+    np.testing.assert_array_equal(activations.sparsemax(np.array([3.0, 1.0, 0.5])), [1.0, 0.0, 0.0])
+    Z = np.random.default_rng(0).normal(scale=2.0, size=(200, 7))
+    A = activations.sparsemax(Z)
+    np.testing.assert_allclose(A, [_sparsemax_by_bisection(z) for z in Z], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(A.sum(axis=1), 1.0, rtol=1e-14)
+    assert (A >= 0).all() and ((A > 0).sum(axis=1) > 1).mean() > 0.5  # most rows have several non-zero outputs
+    np.testing.assert_array_equal(activations.sparsemax(Z.T, axis=0), A.T)
+    np.testing.assert_allclose(activations.sparsemax(Z.astype(np.float32)), A, atol=1e-6)
+    assert activations.sparsemax(Z[:, :0]).shape == (200, 0)
+
+
+def test_sparsemax_rows_with_infinities_and_nan_are_quiet():
+    Z = np.array([[-np.inf, 0.5, 0.4], [np.nan, 0.0, 1.0], [np.inf, 0.0, 1.0], [-np.inf, -np.inf, -np.inf]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        A = activations.sparsemax(Z)
+        dZ = activations.Sparsemax().backward(Z, A, np.ones_like(Z))
+    np.testing.assert_allclose(A[0], [0.0, 0.55, 0.45], rtol=1e-14)  # -inf is an output of 0, as softmax's
+    assert np.isnan(A[1:]).all() and np.isnan(dZ[1:]).all()  # as softmax's NaN rows
+    np.testing.assert_array_equal(dZ[0], 0.0)
+
+
+def test_sparsemax_and_glu_backward_equal_central_differences():
+    rng = np.random.default_rng(1)
+    Z, dA = rng.normal(size=(30, 6)), rng.normal(size=(30, 6))
+    h = 1e-6
+    for f, dA in ((activations.Sparsemax(), dA), (activations.GLU(), dA[:, :3])):
+        dZ = f.backward(Z, f(Z), dA)
+        assert dZ.shape == Z.shape
+        central = np.empty_like(Z)
+        for j in range(Z.shape[1]):  # d/dz_j of Σ dA ⊙ g(z), each row at once
+            E = np.zeros_like(Z)
+            E[:, j] = h
+            central[:, j] = ((f(Z + E) - f(Z - E)) * dA).sum(axis=1) / (2 * h)
+        np.testing.assert_allclose(dZ, central, rtol=1e-6, atol=1e-8)
+    S = activations.sparsemax(Z)
+    diagonal = activations.Sparsemax().derivative(Z, S)  # the Jacobian's diagonal: s (1 - 1/|S|)
+    np.testing.assert_allclose(diagonal, (S > 0) * (1 - 1 / (S > 0).sum(axis=1, keepdims=True)))
+
+
+def test_glu_halves_the_axis_as_keras():
+    Z = np.random.default_rng(0).normal(size=(3, 6)) * 3
+    np.testing.assert_allclose(activations.glu(Z), Z[:, :3] / (1 + np.exp(-Z[:, 3:])), rtol=1e-14)
+    # keras.activations.glu(Z[:2], axis=0), Keras 3.15.1 on JAX in float64
+    keras_axis_0 = [[0.36979460209207415, -0.37446348667434765, 0.20752085286620583, 0.006911249196330436,
+                     -0.21463547458015034, 0.5759719393235594]]
+    np.testing.assert_allclose(activations.glu(Z[:2], axis=0), keras_axis_0, rtol=1e-12)
+    assert activations.glu(Z.astype(np.float32)).dtype == np.float32
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        A = activations.glu(np.array([np.nan, 1.0, -np.inf, 2.0, 0.0, np.inf]))
+    np.testing.assert_array_equal(np.isnan(A), [True, False, False])
+    assert A[1] == 0.5 and A[2] == -np.inf
+    with pytest.raises(ValueError, match="glu splits the axis in two halves: its size must be even. Received size 5"):
+        activations.glu(np.ones((2, 5)))
+    with pytest.raises(ValueError, match="glu normalises along the last axis"):
+        activations.glu(1.0)
+    with pytest.raises(ValueError, match="glu has no elementwise derivative"):
+        activations.GLU().derivative(Z, activations.glu(Z))
+
+
+@pytest.mark.parametrize("make", [lambda a: Dense(4, activation=a, input_dim=3), lambda a: Activation(a)])
+def test_layers_refuse_glu_and_a_threshold_without_its_arguments_by_name(make):
+    for activation in ("glu", activations.glu, activations.GLU()):
+        with pytest.raises(ValueError, match=r"cannot use the activation 'glu': glu halves its input's last axis "
+                                             r"\(Dense\(2k, activation='glu'\) would output k\)"):
+            make(activation)
+    with pytest.raises(ValueError, match=r"'threshold': threshold needs its two arguments.*Threshold\(threshold, "
+                                         r"default_value\)"):
+        make("threshold")
+    assert make(activations.Threshold(0.5, 0.0)).activation.get_config() == {"threshold": 0.5, "default_value": 0.0}
+
+
+def test_keras_315_activations_are_saved_with_their_arguments(tmp_path):
+    from glassnet.models import load_model
+
+    chosen = ["celu", activations.CELU(0.5), "hard_shrink", activations.HardShrink(1.0), "hard_tanh", "log_sigmoid",
+              activations.SoftShrink(0.25), "sparse_plus", "sparse_sigmoid", activations.Squareplus(1.0),
+              "tanh_shrink", activations.Threshold(0.1, -0.5), "sparsemax"]
+    model = Sequential([Dense(4, activation=a, input_dim=3) if i == 0 else Dense(4, activation=a)
+                        for i, a in enumerate(chosen)], seed=0)
+    model.save(tmp_path / "m.gn")
+    loaded = load_model(tmp_path / "m.gn")
+    assert [repr(layer.activation) for layer in loaded.layers] == [repr(layer.activation) for layer in model.layers]
+    assert repr(loaded.layers[-2].activation) == "Threshold(threshold=0.1, default_value=-0.5)"
+    x = np.random.default_rng(1).normal(size=(5, 3))
+    np.testing.assert_array_equal(loaded.predict(x), model.predict(x))

@@ -1103,9 +1103,9 @@ class Sparsemax(Activation):
             return xp.zeros_like(Z)
         n = Z.shape[-1]
         descending = -xp.sort(-Z, axis=-1)
-        cumulative = xp.cumulative_sum(descending, axis=-1) if xp is not np else np.cumsum(descending, axis=-1)
         k = astype(xp.arange(1, n + 1), Z.dtype)
-        with np.errstate(invalid="ignore"):  # inf - inf in a row with +inf (or all -inf): a NaN row, quietly
+        with np.errstate(invalid="ignore"):  # inf - inf in a row with +inf (or all -inf), NaN: a NaN row, quietly
+            cumulative = xp.cumulative_sum(descending, axis=-1) if xp is not np else np.cumsum(descending, axis=-1)
             tau = xp.max((cumulative - 1.0) / k, axis=-1, keepdims=True)
             A = xp.maximum(Z - tau, xp.zeros_like(Z))
         # τ is finite for every row without NaN, +inf or only -inf; those rows are NaN, as softmax's
