@@ -478,8 +478,8 @@ def _huge_dense(config):
     config["config"]["layers"][1]["config"]["units"] = 10**9
 
 
-def _keras_activation_glassnet_lacks(config):
-    config["config"]["layers"][1]["config"]["activation"] = "celu"
+def _activation_glassnet_lacks(config):
+    config["config"]["layers"][1]["config"]["activation"] = "rrelu"  # (PyTorch's; glassnet has every Keras 3.15 name)
 
 
 def _batchnorm_renorm(config):
@@ -501,8 +501,8 @@ def _damaged_btree(data):
     ({"config_json": lambda: edited_config("classifier", _conv_layer)},
      "Unknown layer 'Conv2D' in saved config. Valid: Activation, BatchNormalization"),
     # the reason comes after the layer's config (1,000 characters of Keras's): the message keeps it
-    ({"config_json": lambda: edited_config("classifier", _keras_activation_glassnet_lacks)},
-     "Malformed layer config .'class_name': 'Dense', 'config': .'name': 'dense',.*: Unknown activation 'celu'"),
+    ({"config_json": lambda: edited_config("classifier", _activation_glassnet_lacks)},
+     "Malformed layer config .'class_name': 'Dense', 'config': .'name': 'dense',.*: Unknown activation 'rrelu'"),
     ({"config_json": lambda: edited_config("classifier", _batchnorm_renorm)},
      "'BatchNormalization'.*: glassnet's BatchNormalization has no renorm"),
     ({"config_json": lambda: edited_config("classifier", _functional)},
@@ -657,10 +657,16 @@ def _image():
     return model, np.random.default_rng(2).integers(0, 256, size=(5, 8, 8)).astype("float32")
 
 
+#: Keras 3.15's activations that glassnet computes as Keras, by Keras's name (without arguments)
+KERAS_315_ACTIVATIONS = ["celu", "hard_shrink", "hard_tanh", "log_sigmoid", "soft_shrink", "sparse_plus",
+                         "sparse_sigmoid", "squareplus", "tanh_shrink"]
+
+
 def _activations():
     names = ["relu", "sigmoid", "tanh", "softmax", "linear", "elu", "selu", "gelu", "softplus", "silu", "mish",
              "relu6", "hard_sigmoid", "hard_silu", "exponential", "softsign", "log_softmax",
-             glassnet.activations.LeakyReLU(0.2)]  # Keras's leaky_relu: slope 0.2
+             glassnet.activations.LeakyReLU(0.2),  # Keras's leaky_relu: slope 0.2
+             *KERAS_315_ACTIVATIONS]
     model = Sequential([layers.Input((5,)), *(layers.Dense(5, activation=a) for a in names),
                         layers.ReLU(max_value=6, negative_slope=0.1, threshold=0.5), layers.LeakyReLU(0.05),
                         layers.ELU(0.7), layers.GaussianNoise(0.1), layers.GaussianDropout(0.2), layers.Softmax()],
@@ -915,6 +921,43 @@ def test_save_keras_writes_the_focal_losses_and_keras_reads_them(loss, name, out
     from_keras = keras.saving.load_model(tmp_path / "model.keras")
     x, y = np.array([[1.0, 0.5, -1.0], [0.2, -0.3, 2.0]]), np.eye(2)
     assert float(from_keras.evaluate(x, y, verbose=0)) == pytest.approx(model.evaluate(x, y, verbose=0), rel=1e-5)
+
+
+def test_keras_315_activations_go_both_ways_through_keras_files(tmp_path, h5py, monkeypatch):
+    from glassnet.models.keras_files import save_keras
+
+    monkeypatch.setenv("KERAS_BACKEND", "jax")
+    keras = pytest.importorskip("keras")
+    x = np.random.default_rng(3).normal(scale=2.0, size=(9, 5)).astype("float32")
+    model = Sequential([layers.Input((5,)), *(layers.Dense(5, activation=a) for a in KERAS_315_ACTIVATIONS)], seed=3)
+    save_keras(model, tmp_path / "model.keras")
+    from_keras = keras.saving.load_model(tmp_path / "model.keras")
+    np.testing.assert_allclose(np.asarray(from_keras(x)), model.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
+    theirs = keras.Sequential([keras.Input((5,)), *(keras.layers.Dense(5, activation=a) for a in KERAS_315_ACTIVATIONS)])
+    theirs.save(tmp_path / "theirs.keras")
+    ours = glassnet.models.load_model(tmp_path / "theirs.keras")
+    assert [layer.activation.name for layer in ours.layers] == KERAS_315_ACTIVATIONS
+    np.testing.assert_allclose(ours.predict(x, verbose=0), np.asarray(theirs(x)), rtol=1e-5, atol=1e-6)
+
+
+def test_keras_files_refuse_sparsemax_threshold_and_glu_by_name(tmp_path, h5py, monkeypatch):
+    from glassnet.models.keras_files import save_keras
+
+    for activation, match in ((glassnet.activations.Sparsemax(), "the activation 'sparsemax' \\(Keras 3.15's sparsemax "
+                                                                 "takes its threshold from the sum of the cumulative sums"),
+                              (glassnet.activations.Threshold(0.5, 0.0), "the activation 'threshold' \\(Keras's "
+                                                                         "threshold\\(x, threshold, default_value\\) "
+                                                                         "has no defaults")):
+        with pytest.raises(ValueError, match=match):
+            save_keras(Sequential([layers.Input((4,)), layers.Dense(4, activation=activation)]), tmp_path / "m.keras")
+    monkeypatch.setenv("KERAS_BACKEND", "jax")
+    keras = pytest.importorskip("keras")
+    keras.Sequential([keras.Input((4,)), keras.layers.Dense(4, activation="sparsemax")]).save(tmp_path / "s.keras")
+    with pytest.raises(ValueError, match="it uses Keras's sparsemax, whose outputs differ from the simplex projection"):
+        glassnet.models.load_model(tmp_path / "s.keras")
+    keras.Sequential([keras.Input((4,)), keras.layers.Dense(4, activation="glu")]).save(tmp_path / "glu.keras")
+    with pytest.raises(ValueError, match="Dense cannot use the activation 'glu': glu halves its input's last axis"):
+        glassnet.models.load_model(tmp_path / "glu.keras")
 
 
 def test_a_keras_file_compiled_with_the_focal_losses_loads_and_evaluates_as_keras(tmp_path, h5py, monkeypatch):

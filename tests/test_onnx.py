@@ -169,7 +169,8 @@ def test_batchnorm_statistics_are_the_running_ones(rng, tmp_path):
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("name", sorted(set(activations.ACTIVATIONS)))
+@pytest.mark.parametrize("name", sorted(name for name in activations.ACTIVATIONS  # (glu, threshold: no layer takes them)
+                                         if activations.get(name).layer_refusal() is None))
 def test_every_builtin_activation_exports(name, dtype, rng, tmp_path):
     set_random_seed(3)
     model = Sequential([Dense(7, "linear", input_dim=3), Dense(4, name)], dtype=dtype)
@@ -183,7 +184,9 @@ def test_every_builtin_activation_exports(name, dtype, rng, tmp_path):
 @pytest.mark.parametrize(
     "activation",
     [activations.Sigmoid(0.5), activations.Softmax(beta=4.0), activations.BipolarSigmoid(3.0),
-     activations.LeakyReLU(0.3), activations.ELU(0.5)],
+     activations.LeakyReLU(0.3), activations.ELU(0.5), activations.CELU(0.5), activations.HardShrink(1.0),
+     activations.SoftShrink(0.25), activations.Squareplus(1.0), activations.Squareplus(0.0),
+     activations.Threshold(0.5, -2.0)],
     ids=repr,
 )
 def test_activation_parameters_are_kept(activation, rng, tmp_path):
@@ -192,6 +195,23 @@ def test_activation_parameters_are_kept(activation, rng, tmp_path):
     x = rng.normal(scale=2.0, size=(30, 3)).astype(np.float32)
     out = run_onnx(export(model, tmp_path / "m.onnx"), x)
     np.testing.assert_allclose(out, model.predict(x), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("activation", [activations.CELU(), activations.HardTanh(), activations.HardShrink(),
+                                        activations.SoftShrink(), activations.TanhShrink(),
+                                        activations.Threshold(0.5, -2.0), activations.LogSigmoid(),
+                                        activations.SparsePlus(), activations.SparseSigmoid(), activations.Squareplus(),
+                                        activations.Sparsemax()], ids=repr)
+def test_keras_315_activations_keep_nan_inf_and_edges_as_glassnet(activation, dtype, tmp_path):
+    # predict refuses NaN and inf inputs: the graph of an Activation layer against the activation itself
+    model = Sequential([Activation(activation, input_shape=(4,))], dtype=dtype)
+    model.build((4,))
+    z = np.array([[0, np.nan, np.inf, -np.inf], [0.5, -0.5, 1, -1], [1e30, -1e30, 3, -3], [-np.inf] * 4,
+                  [np.inf, 1, 2, 3], [-np.inf, 0.5, 0.4, -1]], dtype)
+    with np.errstate(all="ignore"):
+        expected = activation(z)
+    np.testing.assert_allclose(run_onnx(export(model, tmp_path / "m.onnx"), z), expected, rtol=1e-6, atol=1e-7)
 
 
 def test_argmax_splits_ties_like_glassnet(tmp_path):
