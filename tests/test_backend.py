@@ -106,7 +106,9 @@ def test_every_loss_trains_as_on_numpy(namespace, loss, activation, kind):
 
 @pytest.mark.parametrize("activation", ["linear", "sigmoid", "bipolar_sigmoid", "tanh", "relu", "leaky_relu", "ramp",
                                         "softplus", "elu", "step", "sign", "selu", "gelu", "silu", "mish", "relu6",
-                                        "hard_sigmoid", "hard_silu", "exponential", "softsign"])
+                                        "hard_sigmoid", "hard_silu", "exponential", "softsign", "celu", "hard_shrink",
+                                        "hard_tanh", "log_sigmoid", "soft_shrink", "sparse_plus", "sparse_sigmoid",
+                                        "squareplus", "tanh_shrink", "sparsemax"])
 def test_every_hidden_activation_trains_as_on_numpy(namespace, data, activation):
     X, y = data
     build = lambda: [layers.Dense(4, activation=activation, input_dim=5), layers.Dense(1, activation="sigmoid")]  # noqa: E731

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from glassnet import datasets, layers, metrics, optimizers, preprocessing, utils
+from glassnet import activations, datasets, layers, metrics, optimizers, preprocessing, utils
 from glassnet.models import Sequential
 
 SWEEP = settings(derandomize=True, max_examples=60, deadline=None, database=None,
@@ -47,6 +47,16 @@ CONSTRUCTORS = [
     (lambda v: layers.LayerNormalization(epsilon=v), "epsilon", _bad_real(st.floats(max_value=0, allow_nan=False))),
     (lambda v: layers.LeakyReLU(negative_slope=v), "negative_slope", _bad_real(negative)),
     (lambda v: layers.ReLU(max_value=v), "max_value", st.one_of(non_finite, negative, st.text(max_size=3))),
+    # Keras 3.15's activations with arguments: as classes and as Keras's functions
+    (lambda v: activations.CELU(alpha=v), "alpha", _bad_real(st.floats(max_value=0, allow_nan=False))),
+    (lambda v: activations.celu(np.ones(2), alpha=v), "alpha", _bad_real(st.floats(max_value=0, allow_nan=False))),
+    (lambda v: activations.Squareplus(b=v), "b", _bad_real(negative)),
+    (lambda v: activations.squareplus(np.ones(2), v), "b", _bad_real(negative)),
+    (lambda v: activations.HardShrink(threshold=v), "threshold", st.one_of(not_numbers, non_finite)),
+    (lambda v: activations.soft_shrink(np.ones(2), threshold=v), "threshold", st.one_of(not_numbers, non_finite)),
+    (lambda v: activations.threshold(np.ones(2), v, 0.0), "threshold", st.one_of(not_numbers_but_none, non_finite)),
+    (lambda v: activations.Threshold(0.5, default_value=v), "default_value",
+     st.one_of(not_numbers_but_none, non_finite)),
     (lambda v: layers.Dense(3, use_bias=v), "use_bias", st.one_of(st.none(), st.text(max_size=3), st.integers())),
     (lambda v: layers.Dense(3, kernel_initializer=v), "kernel_initializer",
      st.one_of(st.integers(), st.floats(), st.sampled_from(["glorot", "he", "xx"]))),

@@ -216,7 +216,8 @@ def test_seed_002_backpropagation_algorithm_with_its_accumulators():
 
 
 # --- 2. random networks: gradients and the update ---------------------------------------
-DIFFERENTIABLE = sorted(set(activations.ACTIVATIONS) - {"step", "heaviside", "sign", "sgn", "argmax"})
+DIFFERENTIABLE = sorted(set(activations.ACTIVATIONS) - {"step", "heaviside", "sign", "sgn", "argmax"}
+                        - {"glu", "threshold"})  # (no layer takes these two by name)
 
 
 def random_net(activation, loss, out_units, out_activation, optimizer, seed):
@@ -249,9 +250,9 @@ def test_trace_gradients_equal_model_gradients(activation, rng):
         for e, g in zip(expected, got, strict=True):
             np.testing.assert_allclose(g, e, rtol=1e-12, atol=1e-15)
         # δ^(l) of a hidden layer: the lectures' (δ^(l+1) W^(l)ᵀ) ⊙ g'(z^(l))
-        # (for an elementwise g; softmax mixes the units of a row).
+        # (for an elementwise g; softmax and sparsemax mix the units of a row).
         l1, l2, _ = t_.layers
-        if activation not in ("softmax", "log_softmax"):
+        if activations.get(activation).elementwise:
             np.testing.assert_allclose(l1.delta, (l2.delta @ l2.params["W"].T) * l1.g_prime, rtol=1e-10, atol=1e-15)
         np.testing.assert_allclose(l1.grads["W"], l1.a_in.T @ l1.delta, rtol=1e-12, atol=1e-15)
 
