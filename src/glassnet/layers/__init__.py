@@ -5,16 +5,20 @@ from .activation import ELU, Activation, LeakyReLU, ReLU, Softmax
 from .base import Input, InputLayer, Layer, deserialize_nested
 from .batchnorm import BatchNormalization
 from .dense import Dense
-from .dropout import Dropout
+from .dropout import AlphaDropout, Dropout
 from .flatten import Flatten
+from .identity import Identity
 from .layernorm import LayerNormalization
 from .noise import GaussianDropout, GaussianNoise
 from .normalization import Normalization
+from .prelu import PReLU
 from .rescaling import Rescaling
+from .unitnorm import UnitNormalization
 
 LAYERS = {cls.__name__: cls for cls in (Dense, Activation, Dropout, BatchNormalization, Flatten,
                                         ReLU, LeakyReLU, ELU, Softmax, LayerNormalization,
-                                        GaussianNoise, GaussianDropout, Rescaling, Normalization)}
+                                        GaussianNoise, GaussianDropout, Rescaling, Normalization, PReLU,
+                                        AlphaDropout, Identity, UnitNormalization)}
 
 
 def serialize(layer):
@@ -42,8 +46,8 @@ def deserialize(config):
 from . import core as core  # noqa: E402  (keras.layers.core's path, as seed 001 imports it)
 
 _OFFERED = ("glassnet builds fully connected networks: Input, Dense, Activation (and ReLU, LeakyReLU, ELU, Softmax), "
-            "Dropout, GaussianDropout, GaussianNoise, BatchNormalization, LayerNormalization, Rescaling, "
-            "Normalization, Flatten")
+            "PReLU, Dropout, AlphaDropout, GaussianDropout, GaussianNoise, BatchNormalization, LayerNormalization, "
+            "UnitNormalization, Rescaling, Normalization, Flatten, Identity")
 
 #: well-known Keras layers glassnet does not have, with what to use instead
 _KERAS_ONLY = {
@@ -54,7 +58,6 @@ _KERAS_ONLY = {
     **dict.fromkeys(("LSTM", "GRU", "SimpleRNN", "Bidirectional", "TimeDistributed", "RNN"),
                     "It has no recurrent layers: Flatten a fixed-length sequence and use Dense layers."),
     "Embedding": "One-hot encode the integer ids (glassnet.utils.to_categorical) and use a Dense layer.",
-    "PReLU": "Use LeakyReLU(negative_slope=...) (a fixed slope), or Dense(..., activation='leaky_relu').",
     **dict.fromkeys(("Concatenate", "Add", "Multiply"),
                     "glassnet has no merge layers: its models, functional ones too, are chains of layers."),
     "Lambda": "For an elementwise function use Activation(f) (training needs f.derivative(z, a)), or write a "
@@ -63,7 +66,7 @@ _KERAS_ONLY = {
                     "glassnet has no attention layers: its models are chains of Dense and elementwise layers."),
     **dict.fromkeys(("Reshape", "Permute", "RepeatVector"),
                     "Reshape the arrays with NumPy before fit (a Flatten layer flattens each sample)."),
-    **dict.fromkeys(("GroupNormalization", "SpatialDropout1D", "SpatialDropout2D", "AlphaDropout"),
+    **dict.fromkeys(("GroupNormalization", "SpatialDropout1D", "SpatialDropout2D"),
                     "Use BatchNormalization, LayerNormalization, Dropout or GaussianDropout."),
 }
 
@@ -77,4 +80,4 @@ def __getattr__(name):
 
 __all__ = ["Layer", "Input", "InputLayer", "Dense", "Activation", "Dropout", "BatchNormalization", "Flatten",
            "ReLU", "LeakyReLU", "ELU", "Softmax", "LayerNormalization", "GaussianNoise", "GaussianDropout",
-           "Rescaling", "Normalization"]
+           "Rescaling", "Normalization", "PReLU", "AlphaDropout", "Identity", "UnitNormalization"]

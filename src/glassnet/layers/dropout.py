@@ -6,14 +6,36 @@ import numpy as np
 
 from .. import kernels
 from .._validation import check_number
-from ..backend import get_namespace, numpy_dtype
+from ..backend import from_numpy, get_namespace, numpy_dtype
 from .noise import TrainingNoise
 
 #: the mask is drawn as 16-bit random integers: 4 per 64-bit random word
 _LEVELS = 1 << 16
 
 
-class Dropout(TrainingNoise):
+class NoiseShaped(TrainingNoise):
+    """A noise layer with Keras's ``noise_shape`` (Dropout's and AlphaDropout's)."""
+
+    noise_shape = None  # what layers pickled before noise_shape existed hold
+
+    def build(self, input_shape):
+        super().build(input_shape)
+        if self.noise_shape is not None:
+            self._mask_shape((None, *self.input_shape))  # refuses a noise_shape that does not fit the samples
+
+    def _mask_shape(self, shape):
+        """The mask's shape for a batch of ``shape``: ``noise_shape`` with its None entries
+        filled in from ``shape`` (the batch's shape without a noise_shape)."""
+        if self.noise_shape is None:
+            return tuple(shape)
+        mask = tuple(n if d is None else d for d, n in zip(self.noise_shape, shape))
+        if len(self.noise_shape) != len(shape) or any(d not in (1, n) for d, n in zip(mask, shape) if n is not None):
+            raise ValueError(f"{self._label()} has noise_shape={self.noise_shape}, which does not fit batches of "
+                             f"shape {tuple(shape)}: it needs one entry per axis, each None, 1 or the input's size.")
+        return mask
+
+
+class Dropout(NoiseShaped):
     """Zero each input with probability ``rate`` during training and scale the
     survivors by ``1 / (1 - rate)`` so the expected activation is unchanged;
     identity at inference. Backward: ``dX = dY ⊙ mask``.
@@ -35,8 +57,6 @@ class Dropout(TrainingNoise):
     the input's shape.
     """
 
-    noise_shape = None  # what layers pickled before noise_shape existed hold
-
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):  # Keras's order
         super().__init__(seed=seed, **kwargs)
         self.rate = check_number(rate, "rate", low=0, high=1, high_open=True)
@@ -47,22 +67,6 @@ class Dropout(TrainingNoise):
     @property
     def active(self):
         return self._threshold != 0
-
-    def build(self, input_shape):
-        super().build(input_shape)
-        if self.noise_shape is not None:
-            self._mask_shape((None, *self.input_shape))  # refuses a noise_shape that does not fit the samples
-
-    def _mask_shape(self, shape):
-        """The mask's shape for a batch of ``shape``: ``noise_shape`` with its None entries
-        filled in from ``shape`` (the batch's shape without a noise_shape)."""
-        if self.noise_shape is None:
-            return tuple(shape)
-        mask = tuple(n if d is None else d for d, n in zip(self.noise_shape, shape))
-        if len(self.noise_shape) != len(shape) or any(d not in (1, n) for d, n in zip(mask, shape) if n is not None):
-            raise ValueError(f"{self._label()} has noise_shape={self.noise_shape}, which does not fit batches of "
-                             f"shape {tuple(shape)}: it needs one entry per axis, each None, 1 or the input's size.")
-        return mask
 
     def _draw_keep(self, shape):
         n = math.prod(shape)  # (np.prod: four Python calls and an array, at every step)
@@ -114,3 +118,55 @@ def _noise_shape(noise_shape):
             raise ValueError("noise_shape must be a tuple of positive integers and None, one per axis of the batch, "
                              f"such as (None, 1). Received: noise_shape={noise_shape!r:.80}")
     return shape
+
+
+class AlphaDropout(NoiseShaped):
+    """Keras's ``layers.AlphaDropout``: dropout that keeps the mean and variance of SELU
+    activations. In training each input is kept with probability ``1 − p`` (``p = rate``) or
+    set to SELU's saturation value ``α' = −λα``, then an affine map restores the moments:
+    ``y = a · (x ⊙ k + α' (1 − k)) + b`` with ``k`` the keep mask,
+    ``a = ((1 − p)(1 + p α'²))^(−1/2)``, ``b = −a α' p`` (Keras's formulas). Identity at
+    inference.
+
+    Written with ``m = a · k`` (the layer's ``mask``, what gradient checks freeze):
+    ``y = m ⊙ (x − α') + a α' + b``; backward ``dX = dY ⊙ m``.
+
+    ``k`` is drawn as Keras draws it, ``u ≥ p`` for uniform ``u`` (exactly keep probability
+    ``1 − p``, which ``a`` and ``b`` assume); ``noise_shape`` shares draws as Dropout's does.
+    ``rate`` is in ``[0, 1)`` (Keras accepts 1, where ``a`` is infinite).
+    """
+
+    #: SELU's constants, as Keras writes them
+    ALPHA = 1.6732632423543772848170429916717
+    SCALE = 1.0507009873554804934193349852946
+
+    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):  # Keras's order
+        super().__init__(seed=seed, **kwargs)
+        self.rate = check_number(rate, "rate", low=0, high=1, high_open=True)
+        self.noise_shape = _noise_shape(noise_shape)
+
+    @property
+    def active(self):
+        return self.rate > 0
+
+    @property
+    def affine(self):
+        """``(a, b, α')`` of the training-mode map."""
+        alpha_p = -self.ALPHA * self.SCALE
+        a = ((1 - self.rate) * (1 + self.rate * alpha_p**2)) ** -0.5
+        return a, -a * alpha_p * self.rate, alpha_p
+
+    def draw(self, X):
+        keep = self.rng.random(self._mask_shape(X.shape)) >= self.rate
+        a = self.affine[0]
+        return from_numpy((keep * a).astype(numpy_dtype(X), copy=False))
+
+    def apply(self, X, mask):
+        a, b, alpha_p = self.affine
+        return mask * (X - alpha_p) + (a * alpha_p + b)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(rate=self.rate, noise_shape=None if self.noise_shape is None else list(self.noise_shape),
+                      seed=self.seed)
+        return config

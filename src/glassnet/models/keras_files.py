@@ -656,6 +656,15 @@ def _flatten(layer, where):
     return {"data_format": layer.data_format or "channels_last"}
 
 
+def _prelu(layer, where):
+    from .. import constraints, regularizers
+
+    return {"alpha_initializer": _initializer(layer, "alpha_initializer", where),
+            "alpha_regularizer": _builtin(layer.alpha_regularizer, regularizers, where, "alpha_regularizer"),
+            "alpha_constraint": _builtin(layer.alpha_constraint, constraints, where, "alpha_constraint"),
+            "shared_axes": layer.shared_axes}
+
+
 #: each glassnet layer's Keras settings (beyond name, trainable and dtype)
 _LAYER_SETTINGS = {
     "Dense": _dense,
@@ -674,6 +683,11 @@ _LAYER_SETTINGS = {
     "Normalization": _normalization,
     "Rescaling": lambda layer, where: {"scale": layer.scale, "offset": layer.offset},
     "Flatten": _flatten,
+    "PReLU": _prelu,
+    "AlphaDropout": lambda layer, where: {"rate": layer.rate, "seed": layer.seed,
+                                         "noise_shape": None if layer.noise_shape is None else list(layer.noise_shape)},
+    "Identity": lambda layer, where: {},
+    "UnitNormalization": lambda layer, where: {"axis": layer.axis},
 }
 
 

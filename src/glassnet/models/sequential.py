@@ -639,6 +639,8 @@ class Sequential:
                 return True
             if getattr(l, "gamma_regularizer", None) is not None or getattr(l, "beta_regularizer", None) is not None:
                 return True
+            if getattr(l, "alpha_regularizer", None) is not None:  # PReLU's
+                return True
         return False
 
     # -- checked inputs ----------------------------------------------------------

@@ -1,0 +1,13 @@
+"""Keras's ``Identity`` layer: a placeholder that passes its inputs through."""
+
+from .base import Layer
+
+
+class Identity(Layer):
+    """``Y = X`` in training and at inference; no weights. Backward: ``dX = dY``."""
+
+    def forward(self, X, training=False):
+        return X
+
+    def backward(self, dY):
+        return dY

@@ -1,0 +1,64 @@
+"""Keras's ``UnitNormalization``: scale each sample to unit L2 norm."""
+
+import numbers
+
+import numpy as np
+
+from ..backend import get_namespace
+from .base import Layer, sample_shape
+
+#: Keras's lower bound on the norm (``ops.normalize(..., epsilon=1e-12)``)
+EPSILON = 1e-12
+
+
+class UnitNormalization(Layer):
+    """``y = x · min(1/‖x‖, 1/ε)`` over ``axis`` (Keras's ``x * minimum(rsqrt(Σ x²), 1/ε)``,
+    ``ε = 1e-12``): each sample divided by its L2 norm, a norm below ε counting as ε (a
+    zero sample stays zero). The same in training and at inference; no weights.
+
+    Backward, with ``r = 1/‖x‖`` and the sum over ``axis``:
+    ``dX = r · (dY − y ⊙ Σ dY ⊙ y)`` (the projection off ``y``), or ``dX = dY/ε`` where the
+    norm was below ε (the bound is a constant).
+
+    ``axis``: an axis or a list of them, counted with the batch axis (0, which cannot be
+    normalized over): Keras's ``-1``, the last.
+    """
+
+    def __init__(self, axis=-1, **kwargs):
+        super().__init__(**kwargs)
+        axes = list(axis) if isinstance(axis, (list, tuple)) else axis
+        for a in axes if isinstance(axes, list) else [axes]:
+            if isinstance(a, bool) or not isinstance(a, numbers.Integral):
+                raise TypeError("Invalid value for `axis` argument: expected an int or a list/tuple of ints. "
+                                f"Received: axis={axis!r:.80}")
+        self.axis = [int(a) for a in axes] if isinstance(axes, list) else int(axes)
+
+    def _axes(self, ndim):
+        """``axis`` as a tuple of non-negative axes of a batch with ``ndim`` axes."""
+        found = set()
+        for a in self.axis if isinstance(self.axis, list) else [self.axis]:
+            if not -ndim < a < ndim or a % ndim == 0:
+                raise ValueError(f"{self._label()}: axis must name axes 1 to {ndim - 1} (or -{ndim - 1} to -1) of "
+                                 f"its inputs, which have {ndim} axes with the batch's (0). Received: axis={self.axis}")
+            found.add(a % ndim)
+        return tuple(sorted(found))
+
+    def build(self, input_shape):
+        self._axes(len(sample_shape(input_shape)) + 1)
+        super().build(input_shape)
+
+    def forward(self, X, training=False):
+        xp = get_namespace()
+        axes = self._axes(X.ndim)
+        square_sum = xp.sum(X * X, axis=axes, keepdims=True)
+        with np.errstate(divide="ignore"):  # a zero sample: 1/0 = inf, then bounded by 1/ε
+            with_bound = xp.minimum(1.0 / xp.sqrt(square_sum), 1.0 / EPSILON)
+        Y = X * with_bound
+        self.Z, self.A = with_bound, Y  # for backward: the factor, and the output
+        return Y
+
+    def backward(self, dY):
+        xp = get_namespace()
+        r, Y = self.Z, self.A
+        projected = dY - Y * xp.sum(dY * Y, axis=self._axes(dY.ndim), keepdims=True)
+        return xp.where(r < 1.0 / EPSILON, r * projected, r * dY)
