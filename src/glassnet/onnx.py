@@ -13,7 +13,9 @@ The graph computes what :meth:`Sequential.predict` computes (inference mode):
 * ``BatchNormalization``: ONNX ``BatchNormalization`` with the running statistics;
 * ``Flatten``: ``Flatten(axis=1)`` (after a ``Transpose`` that moves the channels last for
   ``data_format="channels_first"``);
-* ``GaussianNoise``, ``GaussianDropout``: nothing (identity at inference);
+* ``GaussianNoise``, ``GaussianDropout``, ``AlphaDropout``, ``Identity``: nothing (identity at inference);
+* ``PReLU``: ONNX ``PRelu`` with the slopes ``α``;
+* ``UnitNormalization``: ``X · Min(1/Sqrt(ReduceSum(X²)), 1e12)``, Keras's bounded inverse norm;
 * ``LayerNormalization``: ONNX ``LayerNormalization`` (opset 17) in float32; in float64 its
   steps (``ReduceMean``, ``Sub``, ``Mul``, ``Sqrt``, ``Div``, ``Add``), since ONNX's epsilon
   attribute is a float32;
@@ -55,8 +57,9 @@ from . import activations as _activations
 from .backend import to_numpy
 from ._io import atomic_write, check_replace
 from ._validation import check_path
-from .layers import (ELU, Activation, BatchNormalization, Dense, Dropout, Flatten, GaussianDropout, GaussianNoise,
-                     LayerNormalization, LeakyReLU, Normalization, ReLU, Rescaling, Softmax)
+from .layers import (ELU, Activation, AlphaDropout, BatchNormalization, Dense, Dropout, Flatten, GaussianDropout,
+                     GaussianNoise, Identity, LayerNormalization, LeakyReLU, Normalization, PReLU, ReLU, Rescaling,
+                     Softmax, UnitNormalization)
 
 __all__ = ["export", "to_onnx", "OPSET"]
 
@@ -433,6 +436,14 @@ def _normalization(g, X, layer):
     return g.node("Div", [g.node("Sub", [X, mean]), std], base=layer.name)
 
 
+def _unit_norm(g, X, layer):
+    axes = g.constant(list(layer._axes(1 + len(layer.input_shape))), f"{layer.name}_axes", dtype=np.int64)
+    square_sum = g.node("ReduceSum", [g.node("Mul", [X, X]), axes], keepdims=1)
+    inv_norm = g.node("Reciprocal", [g.node("Sqrt", [square_sum])])
+    bounded = g.node("Min", [inv_norm, g.constant(1e12, "inv_epsilon")])
+    return g.node("Mul", [X, bounded], base=layer.name)
+
+
 _ONNX_LAYERS = {
     Dense: _dense,
     Activation: lambda g, X, layer: _activation(g, X, layer.activation, f"layer {layer.name!r}"),
@@ -443,6 +454,11 @@ _ONNX_LAYERS = {
     Flatten: _flatten,
     GaussianNoise: lambda g, X, layer: X,
     GaussianDropout: lambda g, X, layer: X,
+    AlphaDropout: lambda g, X, layer: X,
+    Identity: lambda g, X, layer: X,
+    PReLU: lambda g, X, layer: g.node("PRelu", [X, g.constant(layer.params["alpha"], f"{layer.name}_alpha")],
+                                      base=layer.name),
+    UnitNormalization: _unit_norm,
     LayerNormalization: _layer_norm,
     Rescaling: _rescaling,
     Normalization: _normalization,

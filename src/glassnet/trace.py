@@ -607,8 +607,8 @@ def _through_activation(layer, dJ_da, level):
 def _pass_through(layer, dY, l):
     """``(rule, terms)`` of a layer without ``W`` and ``g``: how it turns ``dY = ∂J/∂a^(l+1)``
     into ``∂J/∂a^(l)``, in the lectures' notation, and the arrays the rule names."""
-    from .layers import (Dropout, Flatten, GaussianDropout, GaussianNoise, LayerNormalization, Normalization,
-                         Rescaling)
+    from .layers import (AlphaDropout, Dropout, Flatten, GaussianDropout, GaussianNoise, Identity, LayerNormalization,
+                         Normalization, PReLU, Rescaling, UnitNormalization)
     from .layers.batchnorm import ScaledNormalization
 
     out, come = f"∂J/∂a^({l})", f"∂J/∂a^({l + 1})"
@@ -629,6 +629,18 @@ def _pass_through(layer, dY, l):
         return f"{out} = m ⊙ {come}, m ~ N(1, p/(1 − p)), p = {_fmt(layer.rate)}", {"m": _np(layer.mask)}
     if isinstance(layer, GaussianNoise):
         return f"{out} = {come} (a^({l + 1}) = a^({l}) + ε: passes unchanged)", {}
+    if isinstance(layer, Identity) or (isinstance(layer, AlphaDropout) and getattr(layer, "mask", None) is None):
+        return f"{out} = {come} (identity)", {}
+    if isinstance(layer, AlphaDropout):
+        a = _fmt(layer.affine[0])
+        return f"{out} = m ⊙ {come}, m = a·k (k: 1 kept, 0 dropped), a = {a}, p = {_fmt(layer.rate)}", {
+            "m": _np(layer.mask)}
+    if isinstance(layer, PReLU):
+        return f"{out} = {come} ⊙ (1 where a^({l}) > 0, α where a^({l}) < 0, 0 at 0)", {"α": _np(layer.params["alpha"])}
+    if isinstance(layer, UnitNormalization):
+        a = f"a^({l + 1})"
+        return (f"{out} = r ⊙ ({come} − {a} ⊙ Σ {come} ⊙ {a}), r = min(1/‖a^({l})‖, 1e12) (r ⊙ {come} where "
+                "bounded)", {"r": _np(layer.Z)})
     if isinstance(layer, Rescaling):
         if isinstance(layer.scale, list):
             how = "one s per channel" if np.ndim(layer.scale) == 1 else f"s of shape {np.shape(layer.scale)}, broadcast"
