@@ -68,20 +68,22 @@ class PReLU(Layer):
     def forward(self, X, training=False):
         xp = get_namespace()
         self.X = X
-        return xp.maximum(X, 0) + self.params["alpha"] * xp.minimum(X, 0)
+        negative = X * xp.astype(X < 0, X.dtype)  # min(x, 0)
+        return X - negative + self.params["alpha"] * negative
 
     def backward(self, dY):
         xp = get_namespace()
         X, alpha = self.X, self.params["alpha"]
         # Σ over the batch axis and the shared axes, which α broadcasts along
         axes = (0, *(self.shared_axes or ()))
-        self.grads["alpha"][...] = xp.sum(dY * xp.minimum(X, 0), axis=axes, keepdims=True)[0]
+        below = xp.astype(X < 0, X.dtype)
+        self.grads["alpha"][...] = xp.sum(dY * X * below, axis=axes, keepdims=True)[0, ...]
         if self.alpha_regularizer is not None and self._trains_in_model():
             self.alpha_regularizer.add_gradient(alpha, self.grads["alpha"],
                                                 self.buffer("regularizer", alpha.shape, alpha.dtype))
         if not self.needs_input_gradient:
             return None
-        return dY * ((X > 0) + alpha * (X < 0))
+        return dY * (xp.astype(X > 0, X.dtype) + alpha * below)
 
     @property
     def losses(self):

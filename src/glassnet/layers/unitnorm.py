@@ -52,7 +52,7 @@ class UnitNormalization(Layer):
         axes = self._axes(X.ndim)
         square_sum = xp.sum(X * X, axis=axes, keepdims=True)
         with np.errstate(divide="ignore"):  # a zero sample: 1/0 = inf, then bounded by 1/ε
-            with_bound = xp.minimum(1.0 / xp.sqrt(square_sum), 1.0 / EPSILON)
+            with_bound = xp.clip(1.0 / xp.sqrt(square_sum), max=1.0 / EPSILON)
         Y = X * with_bound
         self.Z, self.A = with_bound, Y  # for backward: the factor, and the output
         return Y
