@@ -83,6 +83,20 @@ def test_a_training_run_gives_numpys_weights_history_and_outputs(namespace, data
     assert not isinstance(other["model"].layers[0].params["W"], np.ndarray)
 
 
+def _keras_mlp_layers():
+    return [layers.Dense(8, input_dim=5), layers.PReLU(alpha_initializer="random_normal", alpha_regularizer="l1"),
+            layers.AlphaDropout(0.2), layers.UnitNormalization(), layers.Identity(),
+            layers.Dense(2, activation="softmax")]
+
+
+def test_prelu_alphadropout_unitnormalization_identity_train_as_on_numpy(namespace, data):
+    X, y = data
+    reference = _train("numpy", _keras_mlp_layers, X, y, "sparse_categorical_crossentropy")
+    other = _train(namespace, _keras_mlp_layers, X, y, "sparse_categorical_crossentropy")
+    _same(reference, other)
+    assert not isinstance(other["model"].layers[1].params["alpha"], np.ndarray)
+
+
 @pytest.mark.parametrize("optimizer", ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adadelta", "adam",
                                        "adamw", {"class_name": "RMSprop", "config": {"centered": True, "momentum": 0.5}},
                                        {"class_name": "Adam", "config": {"amsgrad": True, "clipnorm": 0.5}},

@@ -215,7 +215,7 @@ def test_functional_models_that_are_not_chains_are_refused_with_what_to_write():
     (layers, "Conv2D", "glassnet.layers has no Conv2D .*Dense.*Flatten the pixels"),
     (layers, "LSTM", "no recurrent layers"),
     (layers, "Embedding", "to_categorical"),
-    (layers, "PReLU", r"Use LeakyReLU\(negative_slope=...\)"),
+    (layers, "GroupNormalization", r"Use BatchNormalization, LayerNormalization"),
     (layers, "Lambda", r"For an elementwise function use Activation\(f\)"),  # it said "no merge layers"
     (layers, "Add", "no merge layers: its models, functional ones too, are chains"),
 ])
@@ -620,6 +620,11 @@ KERAS_SIGNATURES = {
     "saving.save_model": "(model, filepath, overwrite=True, zipped=None, **kwargs)",
     "saving.load_model": "(filepath, custom_objects=None, compile=True, safe_mode=True)",
     "layers.Dropout": "(rate, noise_shape=None, seed=None, **kwargs)",
+    "layers.PReLU": "(alpha_initializer='Zeros', alpha_regularizer=None, alpha_constraint=None, shared_axes=None, "
+                    "**kwargs)",
+    "layers.AlphaDropout": "(rate, noise_shape=None, seed=None, **kwargs)",
+    "layers.Identity": "(**kwargs)",
+    "layers.UnitNormalization": "(axis=-1, **kwargs)",
     "metrics.Metric": "(dtype=None, name=None)",
     "metrics.MeanSquaredError": "(name=None, dtype=None)",
     "metrics.BinaryAccuracy": "(name=None, dtype=None, threshold=0.5)",

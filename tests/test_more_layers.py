@@ -113,8 +113,8 @@ def test_the_new_layers_are_glassnet_layers_by_name():
     for cls in KERAS_SIGNATURES:
         assert getattr(glassnet.layers, cls.__name__) is cls
         assert glassnet.layers.LAYERS[cls.__name__] is cls and cls.__name__ in glassnet.layers.__all__
-    with pytest.raises(AttributeError, match="glassnet.layers has no AlphaDropout .*LayerNormalization"):
-        glassnet.layers.AlphaDropout  # noqa: B018
+    with pytest.raises(AttributeError, match="glassnet.layers has no SpatialDropout1D .*LayerNormalization"):
+        glassnet.layers.SpatialDropout1D  # noqa: B018
 
 
 # -- LayerNormalization -------------------------------------------------------------------

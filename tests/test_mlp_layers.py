@@ -1,0 +1,235 @@
+"""Keras's PReLU, AlphaDropout, Identity and UnitNormalization: values and gradients against
+Keras 3.15 in float64, finite differences, AlphaDropout's moments, and every way a model is
+stored or exported (glassnet files, Keras .keras files, ONNX)."""
+
+import numpy as np
+import pytest
+
+from glassnet import layers
+from glassnet.gradcheck import check_gradients
+from glassnet.models import Sequential, load_model
+
+
+def _model(dtype="float64", **prelu):
+    return Sequential([layers.Input(shape=(4,)), layers.Dense(5),
+                       layers.PReLU(alpha_initializer="random_normal", **prelu), layers.AlphaDropout(0.3, seed=2),
+                       layers.UnitNormalization(), layers.Identity(), layers.Dense(1, activation="sigmoid")],
+                      seed=0, dtype=dtype)
+
+
+# -- hand-worked values and gradients ------------------------------------------------------
+def test_prelu_is_x_above_zero_and_alpha_x_below_with_its_gradients():
+    layer = layers.PReLU()
+    X = np.array([[2.0, -1.0, 0.0], [-3.0, 0.5, -0.5]])
+    layer(X)
+    layer.set_weights([np.array([0.1, 0.2, 0.3])])
+    np.testing.assert_allclose(layer.forward(X, training=True), [[2.0, -0.2, 0.0], [-0.3, 0.5, -0.15]])
+    dX = layer.backward(np.ones_like(X))
+    np.testing.assert_allclose(dX, [[1.0, 0.2, 0.0], [0.1, 1.0, 0.3]])  # slope 0 at x = 0, as Keras's relu
+    np.testing.assert_allclose(layer.grads["alpha"], [-3.0, -1.0, -0.5])  # Σ min(x, 0)
+
+
+def test_prelu_shares_alpha_along_shared_axes_and_counts_its_weights():
+    layer = layers.PReLU(shared_axes=[1])
+    layer.build((3, 4))
+    assert layer.get_weights()[0].shape == (1, 4) and layer.count_params() == 4
+    assert layers.PReLU().count_weights((3, 4)) == 12
+    with pytest.raises(ValueError, match=r"shared_axes must name axes 1 to 2"):
+        layers.PReLU(shared_axes=3).build((3, 4))
+    with pytest.raises(ValueError, match="shared_axes must be None, a positive integer"):
+        layers.PReLU(shared_axes=0)
+
+
+def test_unit_normalization_divides_by_the_norm_and_bounds_it_by_epsilon():
+    layer = layers.UnitNormalization()
+    X = np.array([[3.0, 4.0], [0.0, 0.0], [1e-14, 0.0]])
+    np.testing.assert_allclose(layer(X), [[0.6, 0.8], [0.0, 0.0], [1e-2, 0.0]])  # Keras: x · min(1/‖x‖, 1e12)
+    layer.forward(X, training=True)
+    dX = layer.backward(np.array([[1.0, 0.0], [1.0, 1.0], [1.0, 1.0]]))
+    # (I − y yᵀ)/‖x‖: [1 − 0.36, −0.48]/5; where bounded, dY · 1e12
+    np.testing.assert_allclose(dX, [[0.64 / 5, -0.48 / 5], [1e12, 1e12], [1e12, 1e12]])
+    with pytest.raises(ValueError, match="axis must name axes 1 to 1"):
+        layers.UnitNormalization(axis=0)(X)
+    with pytest.raises(TypeError, match="expected an int or a list/tuple of ints"):
+        layers.UnitNormalization(axis="last")
+
+
+def test_identity_passes_values_and_gradients_through():
+    layer = layers.Identity()
+    X = np.arange(6.0).reshape(2, 3)
+    np.testing.assert_array_equal(layer(X), X)
+    np.testing.assert_array_equal(layer.backward(X), X)
+    assert layer.count_params() == 0 and layer.get_config()["name"] is None
+
+
+def test_every_new_layer_passes_the_gradient_check_and_prelu_alpha_trains(rng):
+    X, y = rng.normal(size=(6, 4)), rng.integers(0, 2, size=(6, 1)).astype(float)
+    model = _model(alpha_regularizer="l2")
+    model.compile(loss="binary_crossentropy", optimizer="sgd")
+    result = check_gradients(model, X, y)
+    assert result.max_error < 1e-6, result  # alpha among the tensors checked
+    assert any("alpha" in name for name in result.errors)
+    before = model.layers[1].get_weights()[0]
+    model.fit(X, y, epochs=3, verbose=0)
+    assert np.abs(model.layers[1].get_weights()[0] - before).max() > 1e-4
+
+
+def test_prelu_alpha_is_trainable_and_frozen_like_other_weights():
+    model = _model()
+    model.build()
+    prelu = model.layers[1]
+    assert [w.shape for w in prelu.trainable_weights] == [(5,)] and prelu.non_trainable_weights == []
+    assert model.count_params() == 4 * 5 + 5 + 5 + 5 + 1
+    prelu.trainable = False
+    assert prelu.trainable_weights == [] and len(prelu.non_trainable_weights) == 1
+
+
+# -- AlphaDropout --------------------------------------------------------------------------
+def test_alpha_dropout_keeps_the_mean_and_variance_of_selu_activations():
+    rng = np.random.default_rng(0)
+    scale, alpha = layers.AlphaDropout.SCALE, layers.AlphaDropout.ALPHA
+    Z = rng.normal(size=(400_000, 5))
+    A = scale * np.where(Z > 0, Z, alpha * np.expm1(Z))  # SELU of N(0, 1): mean 0, variance 1
+    Y = layers.AlphaDropout(0.2, seed=1, dtype="float64")(A, training=True)
+    assert abs(A.mean()) < 0.01 and abs(A.var() - 1) < 0.01
+    assert abs(Y.mean() - A.mean()) < 0.01 and abs(Y.var() - A.var()) < 0.01
+    np.testing.assert_array_equal(layers.AlphaDropout(0.2, seed=1, dtype="float64")(A[:10]), A[:10])  # inference: identity
+
+
+def test_alpha_dropout_is_keras_s_affine_map_of_the_kept_inputs():
+    layer = layers.AlphaDropout(0.25, seed=3, dtype="float64")
+    X = np.random.default_rng(1).normal(size=(50, 4))
+    Y = layer(X, training=True)
+    a, b, alpha_p = layer.affine
+    assert alpha_p == pytest.approx(-1.7580993408473766)
+    assert a == pytest.approx(((1 - 0.25) * (1 + 0.25 * alpha_p**2)) ** -0.5, rel=1e-15)
+    dropped = np.isclose(Y, a * alpha_p + b, rtol=0, atol=1e-12)
+    assert 0.1 < dropped.mean() < 0.4
+    np.testing.assert_allclose(Y[~dropped], a * X[~dropped] + b, rtol=0, atol=1e-14)
+    # the same seed draws the same mask; the mask is a·k, the backward pass's factor
+    again = layers.AlphaDropout(0.25, seed=3, dtype="float64")
+    again(X)  # built; inference draws nothing
+    np.testing.assert_array_equal(again.forward(X, training=True), Y)
+    np.testing.assert_allclose(again.backward(np.ones_like(X)), np.where(dropped, 0.0, a))
+
+
+def test_alpha_dropout_noise_shape_shares_the_draw():
+    layer = layers.AlphaDropout(0.5, noise_shape=(None, 1), seed=0)
+    Y = layer(np.ones((200, 3)), training=True)
+    assert np.all(Y == Y[:, :1])
+    with pytest.raises(ValueError, match="noise_shape"):
+        layers.AlphaDropout(0.5, noise_shape=(None, 2))(np.ones((2, 3)), training=True)
+
+
+# -- files and exports ---------------------------------------------------------------------
+def test_the_new_layers_survive_a_glassnet_file(tmp_path, rng):
+    model = _model(alpha_regularizer="l1", alpha_constraint="non_neg", shared_axes=None)
+    model.compile(loss="binary_crossentropy", optimizer="adam")
+    X = rng.normal(size=(8, 4))
+    model.fit(X, rng.integers(0, 2, size=(8, 1)).astype(float), epochs=1, verbose=0)
+    path = tmp_path / "m.glassnet.npz"
+    model.save(path)
+    loaded = load_model(path)
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+    assert [type(layer).__name__ for layer in loaded.layers] == [type(layer).__name__ for layer in model.layers]
+    prelu = loaded.layers[1]
+    assert type(prelu.alpha_regularizer).__name__ == "L1" and type(prelu.alpha_constraint).__name__ == "NonNeg"
+    assert loaded.layers[2].get_config()["rate"] == 0.3 and loaded.layers[2].seed == 2
+
+
+def test_onnx_export_equals_predict(tmp_path, rng):
+    ort = pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnx")
+    from glassnet.onnx import export
+
+    X = rng.normal(size=(9, 4))
+    X[0] = 0.0  # a zero row: UnitNormalization's bound
+    for dtype, tol in (("float64", 1e-14), ("float32", 1e-6)):
+        model = _model(dtype)
+        path = tmp_path / f"m_{dtype}.onnx"
+        export(model, path)
+        out = ort.InferenceSession(str(path)).run(None, {"input": X.astype(dtype)})[0]
+        np.testing.assert_allclose(out, model.predict(X.astype(dtype)), atol=tol)
+
+
+# -- Keras 3.15 in float64 -----------------------------------------------------------------
+@pytest.fixture
+def keras_x64(monkeypatch):
+    monkeypatch.setenv("KERAS_BACKEND", "jax")
+    jax = pytest.importorskip("jax")
+    keras = pytest.importorskip("keras")
+    if keras.backend.backend() != "jax":
+        pytest.skip("the Keras comparison runs on Keras's JAX backend")
+    previous = jax.config.jax_enable_x64
+    jax.config.update("jax_enable_x64", True)
+    yield keras, jax
+    jax.config.update("jax_enable_x64", previous)
+
+
+def _keras_pass(jax, layer, X, dY):
+    """Keras's outputs, input gradient and weight gradients of ``Σ dY ⊙ layer(X)``."""
+    weights = [v.value for v in layer.trainable_variables]
+
+    def objective(x, ws):
+        return (layer.stateless_call(ws, [], x)[0] * dY).sum()
+
+    dX, dW = jax.grad(objective, argnums=(0, 1))(X, weights)
+    return np.asarray(layer(X)), np.asarray(dX), [np.asarray(w) for w in dW]
+
+
+@pytest.mark.parametrize("case", ["prelu", "prelu_shared", "unit", "unit_axes", "identity"])
+def test_values_and_gradients_equal_keras_in_float64(keras_x64, case):
+    keras, jax = keras_x64
+    rng = np.random.default_rng(7)
+    shape = (6, 3, 4) if case in ("prelu_shared", "unit_axes") else (6, 4)
+    X, dY = rng.normal(size=shape), rng.normal(size=shape)
+    X[0, 0] = 0.0
+    random = keras.initializers.RandomNormal(seed=1)
+    theirs, ours = {
+        "prelu": (keras.layers.PReLU(alpha_initializer=random, dtype="float64"), layers.PReLU()),
+        "prelu_shared": (keras.layers.PReLU(alpha_initializer=random, shared_axes=[1], dtype="float64"),
+                         layers.PReLU(shared_axes=1)),
+        "unit": (keras.layers.UnitNormalization(dtype="float64"), layers.UnitNormalization()),
+        "unit_axes": (keras.layers.UnitNormalization(axis=[1, 2], dtype="float64"),
+                      layers.UnitNormalization(axis=[1, 2])),
+        "identity": (keras.layers.Identity(dtype="float64"), layers.Identity()),
+    }[case]
+    theirs(X)
+    ours.dtype = "float64"
+    ours(X)
+    ours.set_weights(theirs.get_weights())
+    Y, dX, dW = _keras_pass(jax, theirs, X, dY)
+    np.testing.assert_allclose(ours.forward(X, training=True), Y, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(ours.backward(dY), dX, rtol=0, atol=1e-12)
+    for key, expected in zip(ours.weight_names, dW):
+        np.testing.assert_allclose(ours.grads[key], expected, rtol=0, atol=1e-12)
+
+
+def test_alpha_dropout_equals_keras_given_keras_s_mask(keras_x64):
+    keras, _ = keras_x64
+    X = np.random.default_rng(3).normal(size=(40, 5))
+    theirs = keras.layers.AlphaDropout(0.3, seed=4, dtype="float64")
+    Y = np.asarray(theirs(X, training=True))
+    ours = layers.AlphaDropout(0.3, dtype="float64")
+    a, b, alpha_p = ours.affine
+    kept = ~np.isclose(Y, a * alpha_p + b, rtol=0, atol=1e-12)
+    ours(X)
+    ours.fixed_mask = a * kept
+    np.testing.assert_allclose(ours.forward(X, training=True), Y, rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(np.asarray(theirs(X)), ours(X))
+
+
+def test_keras_files_round_trip_with_keras(keras_x64, tmp_path):
+    keras, _ = keras_x64
+    pytest.importorskip("h5py")
+    X = np.random.default_rng(5).normal(size=(10, 4))
+    model = _model(shared_axes=None)
+    path = tmp_path / "ours.keras"
+    model.export(path, format="keras")
+    theirs = keras.saving.load_model(path)
+    assert [type(layer).__name__ for layer in theirs.layers] == [type(layer).__name__ for layer in model.layers]
+    np.testing.assert_allclose(np.asarray(theirs(X)), model.predict(X), rtol=0, atol=1e-12)
+    back = tmp_path / "theirs.keras"
+    theirs.save(back)
+    loaded = load_model(back)
+    np.testing.assert_allclose(loaded.predict(X), model.predict(X), rtol=0, atol=1e-12)
