@@ -86,7 +86,7 @@ def test_a_training_run_gives_numpys_weights_history_and_outputs(namespace, data
 def _keras_mlp_layers():
     return [layers.Dense(8, input_dim=5), layers.PReLU(alpha_initializer="random_normal", alpha_regularizer="l1"),
             layers.AlphaDropout(0.2), layers.UnitNormalization(), layers.Identity(),
-            layers.Dense(2, activation="softmax")]
+            layers.ActivityRegularization(l1=1e-3, l2=1e-2), layers.Dense(2, activation="softmax")]
 
 
 def test_prelu_alphadropout_unitnormalization_identity_train_as_on_numpy(namespace, data):

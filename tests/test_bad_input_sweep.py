@@ -47,6 +47,8 @@ CONSTRUCTORS = [
      st.one_of(st.integers(max_value=0), st.floats(), st.text(min_size=1, max_size=3), st.booleans())),
     (lambda v: layers.PReLU(alpha_initializer=v), "alpha_initializer",
      st.one_of(st.integers(), st.floats(), st.sampled_from(["zero", "xx"]))),
+    (lambda v: layers.ActivityRegularization(l1=v), "l1", _bad_real(negative)),
+    (lambda v: layers.ActivityRegularization(l2=v), "l2", _bad_real(negative)),
     (lambda v: layers.UnitNormalization(axis=v), "axis",
      st.one_of(st.floats(), st.text(min_size=1, max_size=3), st.booleans(), st.none())),
     (lambda v: layers.BatchNormalization(momentum=v), "momentum", _bad_real(outside_unit)),

@@ -625,6 +625,7 @@ KERAS_SIGNATURES = {
     "layers.AlphaDropout": "(rate, noise_shape=None, seed=None, **kwargs)",
     "layers.Identity": "(**kwargs)",
     "layers.UnitNormalization": "(axis=-1, **kwargs)",
+    "layers.ActivityRegularization": "(l1=0.0, l2=0.0, **kwargs)",
     "metrics.Metric": "(dtype=None, name=None)",
     "metrics.MeanSquaredError": "(name=None, dtype=None)",
     "metrics.BinaryAccuracy": "(name=None, dtype=None, threshold=0.5)",

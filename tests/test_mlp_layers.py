@@ -1,4 +1,4 @@
-"""Keras's PReLU, AlphaDropout, Identity and UnitNormalization: values and gradients against
+"""Keras's PReLU, AlphaDropout, Identity, UnitNormalization and ActivityRegularization: values and gradients against
 Keras 3.15 in float64, finite differences, AlphaDropout's moments, and every way a model is
 stored or exported (glassnet files, Keras .keras files, ONNX)."""
 
@@ -13,7 +13,8 @@ from glassnet.models import Sequential, load_model
 def _model(dtype="float64", **prelu):
     return Sequential([layers.Input(shape=(4,)), layers.Dense(5),
                        layers.PReLU(alpha_initializer="random_normal", **prelu), layers.AlphaDropout(0.3, seed=2),
-                       layers.UnitNormalization(), layers.Identity(), layers.Dense(1, activation="sigmoid")],
+                       layers.UnitNormalization(), layers.Identity(), layers.ActivityRegularization(l1=1e-3, l2=1e-2),
+                       layers.Dense(1, activation="sigmoid")],
                       seed=0, dtype=dtype)
 
 
@@ -233,3 +234,49 @@ def test_keras_files_round_trip_with_keras(keras_x64, tmp_path):
     theirs.save(back)
     loaded = load_model(back)
     np.testing.assert_allclose(loaded.predict(X), model.predict(X), rtol=0, atol=1e-12)
+
+
+# -- ActivityRegularization ----------------------------------------------------------------
+def _regularized_model():
+    return Sequential([layers.Input(shape=(3,)), layers.Dense(4, activation="tanh"),
+                       layers.ActivityRegularization(l1=0.01, l2=0.03), layers.Dense(1)], seed=1, dtype="float64")
+
+
+def test_activity_regularization_adds_its_penalty_of_each_batch_to_the_loss(rng):
+    model = _regularized_model()
+    model.compile(loss="mse", optimizer="sgd")
+    X, y = rng.normal(size=(8, 3)), rng.normal(size=(8, 1))
+    A = model.forward(X, training=True)
+    H = model.layers[0].forward(X)  # the activations the layer sees
+    penalty = (0.01 * np.abs(H).sum() + 0.03 * (H**2).sum()) / 8  # divided by the batch size, as Keras
+    assert model.losses == [pytest.approx(penalty, rel=1e-14)]
+    data_loss = np.mean((A - y) ** 2)
+    assert model.compute_loss(y=y, y_pred=A) == pytest.approx(data_loss + penalty, rel=1e-14)
+    # evaluate: each batch's own penalty, weighted by its size
+    halves = [(X[:4], y[:4]), (X[4:], y[4:])]
+    expected = np.mean([model.compute_loss(y=yb, y_pred=model.forward(xb)) for xb, yb in halves])
+    assert model.evaluate(X, y, batch_size=4) == pytest.approx(expected, rel=1e-12)
+    result = check_gradients(model, X, y)
+    assert result.max_error < 1e-6, result
+    np.testing.assert_array_equal(layers.ActivityRegularization(l1=1.0)(X), X.astype(np.float32))
+
+
+def test_activity_regularization_penalty_and_gradient_equal_keras(keras_x64):
+    keras, jax = keras_x64
+    X = np.random.default_rng(2).normal(size=(6, 4))
+    X[0, 0] = 0.0
+    theirs = keras.layers.ActivityRegularization(l1=0.02, l2=0.05, dtype="float64")
+    theirs(X)
+    keras_penalty = float(theirs.losses[0])
+    ours = layers.ActivityRegularization(l1=0.02, l2=0.05, dtype="float64")
+    ours(X)
+    ours.forward(X, training=True)
+    assert ours.regularization_penalty() == pytest.approx(keras_penalty, rel=1e-13)
+    # Keras's gradient of the penalty it adds: regularizer(x)/batch size
+    keras_grad = jax.grad(lambda x: theirs.activity_regularizer(x) / x.shape[0])(X)
+    dY = np.random.default_rng(3).normal(size=X.shape)
+    dX = ours.backward(dY)
+    away = X != 0  # at x = 0 JAX's |x|' is 1; glassnet's L1 takes sign(0) = 0, as for weights
+    np.testing.assert_allclose(dX[away], (dY + np.asarray(keras_grad))[away], rtol=0, atol=1e-13)
+    assert dX[0, 0] == dY[0, 0]
+    assert ours.get_config()["l1"] == theirs.get_config()["l1"] == 0.02

@@ -13,7 +13,8 @@ The graph computes what :meth:`Sequential.predict` computes (inference mode):
 * ``BatchNormalization``: ONNX ``BatchNormalization`` with the running statistics;
 * ``Flatten``: ``Flatten(axis=1)`` (after a ``Transpose`` that moves the channels last for
   ``data_format="channels_first"``);
-* ``GaussianNoise``, ``GaussianDropout``, ``AlphaDropout``, ``Identity``: nothing (identity at inference);
+* ``GaussianNoise``, ``GaussianDropout``, ``AlphaDropout``, ``Identity``, ``ActivityRegularization``: nothing (identity at
+  inference);
 * ``PReLU``: ONNX ``PRelu`` with the slopes ``α``;
 * ``UnitNormalization``: ``X · Min(1/Sqrt(ReduceSum(X²)), 1e12)``, Keras's bounded inverse norm;
 * ``LayerNormalization``: ONNX ``LayerNormalization`` (opset 17) in float32; in float64 its
@@ -57,9 +58,9 @@ from . import activations as _activations
 from .backend import to_numpy
 from ._io import atomic_write, check_replace
 from ._validation import check_path
-from .layers import (ELU, Activation, AlphaDropout, BatchNormalization, Dense, Dropout, Flatten, GaussianDropout,
-                     GaussianNoise, Identity, LayerNormalization, LeakyReLU, Normalization, PReLU, ReLU, Rescaling,
-                     Softmax, UnitNormalization)
+from .layers import (ELU, Activation, ActivityRegularization, AlphaDropout, BatchNormalization, Dense, Dropout,
+                     Flatten, GaussianDropout, GaussianNoise, Identity, LayerNormalization, LeakyReLU, Normalization,
+                     PReLU, ReLU, Rescaling, Softmax, UnitNormalization)
 
 __all__ = ["export", "to_onnx", "OPSET"]
 
@@ -456,6 +457,7 @@ _ONNX_LAYERS = {
     GaussianDropout: lambda g, X, layer: X,
     AlphaDropout: lambda g, X, layer: X,
     Identity: lambda g, X, layer: X,
+    ActivityRegularization: lambda g, X, layer: X,
     PReLU: lambda g, X, layer: g.node("PRelu", [X, g.constant(layer.params["alpha"], f"{layer.name}_alpha")],
                                       base=layer.name),
     UnitNormalization: _unit_norm,

@@ -607,8 +607,8 @@ def _through_activation(layer, dJ_da, level):
 def _pass_through(layer, dY, l):
     """``(rule, terms)`` of a layer without ``W`` and ``g``: how it turns ``dY = ∂J/∂a^(l+1)``
     into ``∂J/∂a^(l)``, in the lectures' notation, and the arrays the rule names."""
-    from .layers import (AlphaDropout, Dropout, Flatten, GaussianDropout, GaussianNoise, Identity, LayerNormalization,
-                         Normalization, PReLU, Rescaling, UnitNormalization)
+    from .layers import (ActivityRegularization, AlphaDropout, Dropout, Flatten, GaussianDropout, GaussianNoise,
+                         Identity, LayerNormalization, Normalization, PReLU, Rescaling, UnitNormalization)
     from .layers.batchnorm import ScaledNormalization
 
     out, come = f"∂J/∂a^({l})", f"∂J/∂a^({l + 1})"
@@ -635,6 +635,9 @@ def _pass_through(layer, dY, l):
         a = _fmt(layer.affine[0])
         return f"{out} = m ⊙ {come}, m = a·k (k: 1 kept, 0 dropped), a = {a}, p = {_fmt(layer.rate)}", {
             "m": _np(layer.mask)}
+    if isinstance(layer, ActivityRegularization):
+        return (f"{out} = {come} + (l1 · sign(a^({l})) + 2 l2 · a^({l}))/n, l1 = {_fmt(layer.l1)}, "
+                f"l2 = {_fmt(layer.l2)} (the activity penalty's gradient)", {})
     if isinstance(layer, PReLU):
         return f"{out} = {come} ⊙ (1 where a^({l}) > 0, α where a^({l}) < 0, 0 at 0)", {"α": _np(layer.params["alpha"])}
     if isinstance(layer, UnitNormalization):

@@ -2,6 +2,7 @@
 
 from .._registry import from_config
 from .activation import ELU, Activation, LeakyReLU, ReLU, Softmax
+from .activity import ActivityRegularization
 from .base import Input, InputLayer, Layer, deserialize_nested
 from .batchnorm import BatchNormalization
 from .dense import Dense
@@ -18,7 +19,8 @@ from .unitnorm import UnitNormalization
 LAYERS = {cls.__name__: cls for cls in (Dense, Activation, Dropout, BatchNormalization, Flatten,
                                         ReLU, LeakyReLU, ELU, Softmax, LayerNormalization,
                                         GaussianNoise, GaussianDropout, Rescaling, Normalization, PReLU,
-                                        AlphaDropout, Identity, UnitNormalization)}
+                                        AlphaDropout, Identity, UnitNormalization,
+                                        ActivityRegularization)}
 
 
 def serialize(layer):
@@ -47,7 +49,7 @@ from . import core as core  # noqa: E402  (keras.layers.core's path, as seed 001
 
 _OFFERED = ("glassnet builds fully connected networks: Input, Dense, Activation (and ReLU, LeakyReLU, ELU, Softmax), "
             "PReLU, Dropout, AlphaDropout, GaussianDropout, GaussianNoise, BatchNormalization, LayerNormalization, "
-            "UnitNormalization, Rescaling, Normalization, Flatten, Identity")
+            "UnitNormalization, Rescaling, Normalization, Flatten, Identity, ActivityRegularization")
 
 #: well-known Keras layers glassnet does not have, with what to use instead
 _KERAS_ONLY = {
@@ -80,4 +82,5 @@ def __getattr__(name):
 
 __all__ = ["Layer", "Input", "InputLayer", "Dense", "Activation", "Dropout", "BatchNormalization", "Flatten",
            "ReLU", "LeakyReLU", "ELU", "Softmax", "LayerNormalization", "GaussianNoise", "GaussianDropout",
-           "Rescaling", "Normalization", "PReLU", "AlphaDropout", "Identity", "UnitNormalization"]
+           "Rescaling", "Normalization", "PReLU", "AlphaDropout", "Identity", "UnitNormalization",
+           "ActivityRegularization"]

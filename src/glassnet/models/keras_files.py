@@ -687,6 +687,7 @@ _LAYER_SETTINGS = {
     "AlphaDropout": lambda layer, where: {"rate": layer.rate, "seed": layer.seed,
                                          "noise_shape": None if layer.noise_shape is None else list(layer.noise_shape)},
     "Identity": lambda layer, where: {},
+    "ActivityRegularization": lambda layer, where: {"l1": layer.l1, "l2": layer.l2},
     "UnitNormalization": lambda layer, where: {"axis": layer.axis},
 }
 

@@ -615,9 +615,19 @@ class Sequential:
                     setattr(layer, name, value.copy())
 
     def regularization_penalty(self):
-        """The trainable layers' weight penalties: a frozen layer's weights are constants, and
-        Keras counts only trainable weights' regularizers in the loss."""
-        return sum(layer.regularization_penalty() for layer in self._layers if self._trains(layer))
+        """The trainable layers' weight penalties (a frozen layer's weights are constants, and
+        Keras counts only trainable weights' regularizers in the loss) and the activity
+        penalties of the last batch (ActivityRegularization's, in the loss as Keras's are)."""
+        return self._weight_penalty() + self._activity_penalty()
+
+    def _weight_penalty(self):
+        return sum(layer.regularization_penalty() for layer in self._layers
+                   if self._trains(layer) and not getattr(layer, "adds_activity_loss", False))
+
+    def _activity_penalty(self):
+        """The activity penalties of the batch that passed last (0.0 without such layers)."""
+        return sum((layer.regularization_penalty() for layer in self._layers
+                    if getattr(layer, "adds_activity_loss", False)), 0.0)
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         """The loss the optimizer minimises, as Keras 3's: the compiled loss of the outputs
@@ -640,6 +650,8 @@ class Sequential:
             if getattr(l, "gamma_regularizer", None) is not None or getattr(l, "beta_regularizer", None) is not None:
                 return True
             if getattr(l, "alpha_regularizer", None) is not None:  # PReLU's
+                return True
+            if getattr(l, "adds_activity_loss", False):  # ActivityRegularization: a penalty of each batch
                 return True
         return False
 
@@ -923,8 +935,10 @@ class Sequential:
     @property
     def losses(self):
         """The weight penalties the loss adds, one float per regularized trainable weight in the
-        layers' order (Keras's ``model.losses``; ``sum(model.losses)`` is the penalty in the loss)."""
-        return [penalty for layer in self._layers if self._trains(layer) for penalty in layer.losses]
+        layers' order, and ActivityRegularization's penalty of the last batch (Keras's ``model.losses``;
+        ``sum(model.losses)`` is the penalty in the loss)."""
+        return [penalty for layer in self._layers if self._trains(layer) or getattr(layer, "adds_activity_loss", False)
+                for penalty in layer.losses]
 
     @property
     def non_trainable_weights(self):

@@ -1,0 +1,52 @@
+"""Keras's ``ActivityRegularization``: a penalty on the activations that pass through."""
+
+from .. import regularizers
+from ..backend import get_namespace
+from .base import Layer
+
+
+class ActivityRegularization(Layer):
+    """``y = x``, and adds ``R(x) / n = (l1 · Σ|x| + l2 · Σ x²) / n`` to the loss, ``n`` the
+    batch size (Keras divides the activity penalty by it), in training and at evaluation as
+    Keras does; ``model.losses`` lists it for the last batch.
+
+    Backward: ``dX = dY + (l1 · sign(x) + 2 l2 · x) / n``, the penalty's gradient added to
+    the one that comes from above.
+    """
+
+    #: the model adds :meth:`regularization_penalty` to every batch's loss (Sequential._has_regularizers)
+    adds_activity_loss = True
+
+    def __init__(self, l1=0.0, l2=0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.regularizer = regularizers.L1L2(l1=l1, l2=l2)
+        self.l1, self.l2 = self.regularizer.l1, self.regularizer.l2
+        self.X = None
+
+    def forward(self, X, training=False):
+        self.X = X  # the penalty is computed when the loss asks for it (predict never does)
+        return X
+
+    def backward(self, dY):
+        X = self.X
+        xp = get_namespace()
+        grad = xp.zeros_like(X)  # ∂R/∂X = l1 · sign(x) + 2 l2 · x
+        self.regularizer.add_gradient(X, grad, self.buffer("tmp", X.shape, X.dtype))
+        grad /= X.shape[0]
+        return dY + grad
+
+    def regularization_penalty(self):
+        """``R(x) / n`` of the last batch that passed (0 before any)."""
+        X = getattr(self, "X", None)
+        if X is None or X.shape[0] == 0:
+            return 0.0
+        return self.regularizer(X) / X.shape[0]
+
+    @property
+    def losses(self):
+        return [] if getattr(self, "X", None) is None else [float(self.regularization_penalty())]
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(l1=self.l1, l2=self.l2)
+        return config
