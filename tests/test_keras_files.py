@@ -159,8 +159,8 @@ def test_from_config_refuses_an_input_layer_after_the_first():
 
 
 def test_an_unknown_keras_layer_is_named_with_glassnets_layers():
-    with pytest.raises(ValueError, match="Unknown layer 'Conv2D'.*Valid: Activation, BatchNormalization, Dense.*"
-                                         "Flatten the pixels and use Dense layers"):
+    with pytest.raises(ValueError, match="Unknown layer 'Conv2D'.*Valid: Activation, ActivityRegularization, "
+                                         "AlphaDropout, BatchNormalization, Dense.*Flatten the pixels and use Dense layers"):
         glassnet.models.model_from_json(keras_json("conv"))
 
 
@@ -499,7 +499,7 @@ def _damaged_btree(data):
      "layers/dense/vars/0 \\(layer 'dense' \\(Dense\\)'s W\\) has shape \\(4, 8\\); the architecture needs "
      "\\(4, 9\\)"),
     ({"config_json": lambda: edited_config("classifier", _conv_layer)},
-     "Unknown layer 'Conv2D' in saved config. Valid: Activation, BatchNormalization"),
+     "Unknown layer 'Conv2D' in saved config. Valid: Activation, ActivityRegularization, AlphaDropout, BatchNormalization"),
     # the reason comes after the layer's config (1,000 characters of Keras's): the message keeps it
     ({"config_json": lambda: edited_config("classifier", _activation_glassnet_lacks)},
      "Malformed layer config .'class_name': 'Dense', 'config': .'name': 'dense',.*: Unknown activation 'rrelu'"),
