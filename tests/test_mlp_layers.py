@@ -136,6 +136,13 @@ def test_the_new_layers_survive_a_glassnet_file(tmp_path, rng):
     prelu = loaded.layers[1]
     assert type(prelu.alpha_regularizer).__name__ == "L1" and type(prelu.alpha_constraint).__name__ == "NonNeg"
     assert loaded.layers[2].get_config()["rate"] == 0.3 and loaded.layers[2].seed == 2
+    assert loaded.layers[5].l1 == 1e-3 and loaded.layers[5].l2 == 1e-2
+
+
+def test_unit_normalization_keeps_its_axes_in_its_config():
+    layer = layers.UnitNormalization(axis=[1, 2])
+    assert layer.get_config()["axis"] == [1, 2]
+    assert layers.deserialize(layers.serialize(layer)).axis == [1, 2]
 
 
 def test_onnx_export_equals_predict(tmp_path, rng):

@@ -62,3 +62,8 @@ class UnitNormalization(Layer):
         r, Y = self.Z, self.A
         projected = dY - Y * xp.sum(dY * Y, axis=self._axes(dY.ndim), keepdims=True)
         return xp.where(r < 1.0 / EPSILON, r * projected, r * dY)
+
+    def get_config(self):
+        config = super().get_config()
+        config["axis"] = self.axis
+        return config
