@@ -311,8 +311,9 @@ def build_parser():
     # -- export
     export = _command(
         sub, "export", cmd_export, "export a saved model to ONNX or to a Keras 3 file",
-        "ONNX: Dense, Activation and the activation layers, Dropout and the noise layers (identity),\n"
-        "BatchNormalization (running statistics), LayerNormalization, Rescaling, Normalization and Flatten\n"
+        "ONNX: Dense, Activation and the activation layers, PReLU, Dropout, AlphaDropout and the noise layers,\n"
+        "Identity and ActivityRegularization (identity), BatchNormalization (running statistics),\n"
+        "LayerNormalization, UnitNormalization, Rescaling, Normalization and Flatten\n"
         "layers with any built-in activation. Needs the onnx package (pip install \"glassnet[onnx]\").\n"
         "Keras (--keras): the same layers with the activations Keras has, and the compile settings (not the\n"
         "optimizer's state); needs h5py (pip install \"glassnet[keras-files]\").",
