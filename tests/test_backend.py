@@ -98,7 +98,11 @@ def test_prelu_alphadropout_unitnormalization_identity_train_as_on_numpy(namespa
 
 
 @pytest.mark.parametrize("optimizer", ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adadelta", "adam",
-                                       "adamw", {"class_name": "RMSprop", "config": {"centered": True, "momentum": 0.5}},
+                                       "adamw", "lion", "ftrl",
+                                       {"class_name": "Ftrl", "config": {"l1_regularization_strength": 0.01, "beta": 0.1,
+                                                                         "l2_shrinkage_regularization_strength": 0.05,
+                                                                         "learning_rate_power": -0.3}},
+                                       {"class_name": "RMSprop", "config": {"centered": True, "momentum": 0.5}},
                                        {"class_name": "Adam", "config": {"amsgrad": True, "clipnorm": 0.5}},
                                        {"class_name": "SGD", "config": {"clipvalue": 0.01, "weight_decay": 0.1}},
                                        {"class_name": "SGD", "config": {"momentum": 0.5, "global_clipnorm": 0.1}}])

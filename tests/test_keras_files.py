@@ -739,6 +739,26 @@ def test_save_keras_writes_keras_schedules_added_since(schedule, tmp_path, h5py)
     assert again.optimizer.get_config() == model.optimizer.get_config()
 
 
+@pytest.mark.parametrize("make", [
+    lambda: glassnet.optimizers.Lion(0.02, beta_1=0.8, beta_2=0.95, clipnorm=1.0),
+    lambda: glassnet.optimizers.Ftrl(0.1, learning_rate_power=-0.3, initial_accumulator_value=0.5,
+                                     l1_regularization_strength=0.01, l2_regularization_strength=0.2,
+                                     l2_shrinkage_regularization_strength=0.05, beta=0.3),
+])
+def test_keras_and_glassnet_load_a_file_compiled_with_lion_or_ftrl(make, tmp_path, h5py, monkeypatch):
+    model = Sequential([layers.Input((3,)), layers.Dense(1)])
+    model.compile(make(), "mse")
+    model.export(tmp_path / "model.keras", format="keras")
+    again = glassnet.models.load_model(tmp_path / "model.keras").optimizer
+    assert type(again) is type(model.optimizer) and again.get_config() == model.optimizer.get_config()
+    monkeypatch.setenv("KERAS_BACKEND", "jax")
+    keras = pytest.importorskip("keras")
+    theirs = keras.saving.load_model(tmp_path / "model.keras").optimizer.get_config()
+    assert type(theirs) is dict
+    for key, value in model.optimizer.get_config().items():  # every setting, as Keras names and reads it
+        assert theirs[key] == pytest.approx(value), key
+
+
 def test_keras_loads_a_file_compiled_with_a_scheduled_optimizer(tmp_path, h5py, monkeypatch):
     # Keras restores the optimizer with its schedule, and glassnet its own (the schedule in Keras's form)
     model = Sequential([layers.Input((3,)), layers.Dense(1)])

@@ -909,6 +909,22 @@ KERAS_FLOAT64 = {
                                  weight_decay=0.1, use_ema=True, ema_momentum=0.5),
         [2.0636345994299554, -2.4581338863823095, 0.45075613028989076, -0.4821991076724868, -0.49792669328840283],
         [2.063572046618389, -2.4582693714256276, 0.4511125234608576, -0.4821449252290321, -0.497986104480734]),
+    "lion": (lambda: optimizers.Lion(0.05),
+             [2.240919121385182, -1.9556650313141837, -0.08190115327422105, 0.03223039387207016, -0.652649292110446]),
+    "lion_betas_weight_decay_clipnorm": (
+        lambda: optimizers.Lion(0.02, beta_1=0.7, beta_2=0.95, weight_decay=0.1, clipnorm=0.5),
+        [2.1582007151511142, -2.534559753079413, 0.3212290747062112, -0.547609706254627, -0.3162287956108353]),
+    "ftrl": (lambda: optimizers.Ftrl(0.05),
+             [1.2113067177088153, -2.3787543275233753, 0.11639022555345303, -0.41160034486411723, -0.4538758366758634]),
+    "ftrl_every_argument_clipvalue": (
+        lambda: optimizers.Ftrl(0.1, learning_rate_power=-0.3, initial_accumulator_value=0.5,
+                                l1_regularization_strength=0.01, l2_regularization_strength=0.2,
+                                l2_shrinkage_regularization_strength=0.05, beta=0.3, clipvalue=1.0),
+        [0.35933495138325927, -0.5343319005453648, -0.17055340805597669, -0.08266760840688074, 0.024839540388197096]),
+    "ftrl_l1_power_0_exponential_accumulation": (
+        lambda: optimizers.Ftrl(schedules.ExponentialDecay(0.2, 3, 0.8), l1_regularization_strength=0.3,
+                                learning_rate_power=0.0, gradient_accumulation_steps=2),
+        [0.07210397253578632, 0.1574371789622054, -0.3366189200335098, 0.10687568690561014, -0.042165468066196574]),
 }
 
 
@@ -1043,3 +1059,85 @@ def test_schedules_take_0d_arrays_for_their_numbers_as_keras():
             schedules.CosineDecay(0.1, 10, alpha=bad)
     with pytest.raises(ValueError, match="decay_steps must be a positive integer"):
         schedules.PolynomialDecay(0.1, np.array(0))
+
+
+@pytest.mark.parametrize(("make", "match"), [
+    (lambda: optimizers.Lion(beta_1=0.0), "beta_1 must be > 0"),
+    (lambda: optimizers.Lion(beta_1=1.5), "beta_1 must be <= 1"),
+    (lambda: optimizers.Lion(beta_2=-0.1), "beta_2 must be >= 0"),
+    (lambda: optimizers.Lion(learning_rate=-1.0), "learning_rate must be >= 0"),
+    (lambda: optimizers.Ftrl(learning_rate=0.0), "learning_rate must be > 0"),
+    (lambda: optimizers.Ftrl(learning_rate_power=0.5), "learning_rate_power must be <= 0"),
+    (lambda: optimizers.Ftrl(initial_accumulator_value=-0.1), "initial_accumulator_value must be >= 0"),
+    (lambda: optimizers.Ftrl(l1_regularization_strength=-1.0), "l1_regularization_strength must be >= 0"),
+    (lambda: optimizers.Ftrl(l2_regularization_strength=-1.0), "l2_regularization_strength must be >= 0"),
+    (lambda: optimizers.Ftrl(l2_shrinkage_regularization_strength=-1.0),
+     "l2_shrinkage_regularization_strength must be >= 0"),
+    (lambda: optimizers.Ftrl(beta=-0.5), "beta must be >= 0"),
+])
+def test_lion_and_ftrl_refuse_bad_arguments_by_name(make, match):
+    with pytest.raises(ValueError, match=match):
+        make()
+
+
+def test_lion_and_ftrl_by_hand_first_step():
+    # Lion: sign(0.9·0 + 0.1·0.5) = 1, w = 1 − 0.1; m = 0.01·0.5
+    opt = optimizers.Lion(0.1)
+    assert run(opt, w0=[1.0], grads=[[0.5]])[0, 0] == pytest.approx(0.9, abs=1e-15)
+    assert opt.state["momentum"][0] == pytest.approx(0.005, abs=1e-15)
+    # Ftrl, p = −½: n' = 0.1 + 0.25; z = 0.5 − (√0.35 − √0.1)/η·1; w = −z / (√0.35/η)
+    opt = optimizers.Ftrl(0.1)
+    z = 0.5 - (math.sqrt(0.35) - math.sqrt(0.1)) / 0.1
+    assert run(opt, w0=[1.0], grads=[[0.5]])[0, 0] == pytest.approx(-z / (math.sqrt(0.35) / 0.1), abs=1e-14)
+    assert opt.state["linear"][0] == pytest.approx(z, abs=1e-14)
+
+
+def test_lion_keeps_stepping_on_a_tiny_momentum_until_it_would_be_subnormal():
+    # sign(m) of m = 1e-35 is a whole step: clearing it below 1e-30 (the other rules' bound) stopped the weight
+    # (and one that could become subnormal, 10-100x slower arithmetic, before the next clearing is cleared)
+    opt, w = optimizers.Lion(0.001, beta_1=1.0, beta_2=0.9), np.zeros(1, dtype=np.float32)
+    opt.apply(w, np.array([1.0], dtype=np.float32))
+    steps = 0
+    for _ in range(1000):
+        before = w[0]
+        opt.apply(w, np.zeros(1, dtype=np.float32))
+        m = opt.state["momentum"][0]
+        assert m == 0 or m >= np.finfo(np.float32).tiny
+        steps += w[0] < before
+    assert opt.state["momentum"][0] == 0 and steps > 750  # 638 steps when cleared below 1e-30
+
+
+@pytest.mark.parametrize("make", [lambda: optimizers.Lion(0.01), lambda: optimizers.Ftrl(0.5),
+                                  lambda: optimizers.Ftrl(0.5, l1_regularization_strength=1e-3, beta=0.1)])
+def test_lion_and_ftrl_fit_a_small_model_in_float32(make, rng):
+    X = rng.standard_normal((128, 3)).astype(np.float32)
+    y = (X @ np.array([[1.0], [-2.0], [0.5]], dtype=np.float32) + 0.3)
+    model = glassnet.models.Sequential([glassnet.layers.Input((3,)), glassnet.layers.Dense(8, activation="tanh"),
+                                        glassnet.layers.Dense(1)])
+    model.compile(optimizer=make(), loss="mse")
+    history = model.fit(X, y, epochs=30, batch_size=16, verbose=0).history["loss"]
+    assert history[-1] < 0.5 * history[0]
+
+
+@pytest.mark.parametrize("name", ["lion", "ftrl"])
+def test_lion_and_ftrl_state_is_saved_and_a_resumed_fit_equals_an_uninterrupted_one(name, tmp_path, rng):
+    X = rng.standard_normal((64, 3))
+    y = X @ np.array([[1.0], [-2.0], [0.5]])
+
+    def model():
+        glassnet.utils.set_random_seed(5)
+        m = glassnet.models.Sequential([glassnet.layers.Input((3,)), glassnet.layers.Dense(4), glassnet.layers.Dense(1)])
+        m.compile(optimizer=optimizers.get(name), loss="mse")
+        return m
+
+    straight = model()
+    straight.fit(X, y, epochs=4, batch_size=16, shuffle=False, verbose=0)
+    first = model()
+    first.fit(X, y, epochs=2, batch_size=16, shuffle=False, verbose=0)
+    first.save(tmp_path / "half.gn")
+    resumed = glassnet.models.load_model(tmp_path / "half.gn")
+    assert type(resumed.optimizer) is type(first.optimizer)
+    assert set(resumed.optimizer.state) == set(optimizers.get(name).state_names)
+    resumed.fit(X, y, epochs=2, batch_size=16, shuffle=False, verbose=0)
+    for a, b in zip(straight.get_weights(), resumed.get_weights()):
+        np.testing.assert_array_equal(a, b)

@@ -262,6 +262,8 @@ OPTIMIZERS = {
     "momentum": lambda: optimizers.SGD(learning_rate=0.02, momentum=0.9, nesterov=True),
     "adam": lambda: optimizers.Adam(learning_rate=0.01),
     "rmsprop_clipped": lambda: optimizers.RMSprop(learning_rate=0.01, clipnorm=0.05),
+    "lion": lambda: optimizers.Lion(learning_rate=0.01, beta_1=0.8),
+    "ftrl": lambda: optimizers.Ftrl(learning_rate=0.1, l1_regularization_strength=1e-3, beta=0.1),
 }
 
 

@@ -391,8 +391,7 @@ class Optimizer(Configurable):
         smaller ε the bound is (ε·1e-8)²; with ε = 0 nothing is cleared.
         """
         xp = get_namespace()
-        # with a smaller ε the bound shrinks with it (ε = 0: nothing is ever cleared)
-        bound = min(TINY, (getattr(self, "epsilon", 1.0) * 1e-8) ** 2)
+        bound = self._tiny_bound()
         if bound == 0:
             return
         for name, value in self.state.items():
@@ -403,6 +402,11 @@ class Optimizer(Configurable):
                 part = value[start : min(start + BLOCK, n)]
                 tiny = xp.less(xp.abs(part, out=self._tmp[: part.shape[0]]), bound)
                 part[tiny] = 0
+
+    def _tiny_bound(self):
+        """The size below which :meth:`_flush_tiny` clears a state entry."""
+        # with a smaller ε the bound shrinks with it (ε = 0: nothing is ever cleared)
+        return min(TINY, (getattr(self, "epsilon", 1.0) * 1e-8) ** 2)
 
     def compiled_update(self, w, g, lr):
         """The rule as one compiled loop over all of ``w``; returns False where
@@ -759,6 +763,93 @@ class Nadam(_TwoMoments):
         w -= step
 
 
+class Lion(Optimizer):
+    """Keras 3's Lion (Chen et al. 2023, evolved sign momentum):
+    ``w ← w − η sign(β₁m + (1−β₁)g)``, then ``m ← β₂m + (1−β₂)g``."""
+
+    state_names = ("momentum",)
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.99, **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        # β₁ = 0 would make it SignSGD, which Keras refuses too
+        self.beta_1 = check_number(beta_1, "beta_1", low=0, high=1, low_open=True)
+        self.beta_2 = check_number(beta_2, "beta_2", low=0, high=1)
+
+    def _tiny_bound(self):
+        # sign(m) of a tiny m is still ±1, a whole step: only a momentum that could become subnormal
+        # before the next clearing (FLUSH_EVERY steps of β₂ away) is cleared, never one above TINY
+        tiny = float(np.finfo(numpy_dtype(self.state["momentum"])).tiny)
+        return min(TINY, tiny / self.beta_2**FLUSH_EVERY) if self.beta_2 else tiny
+
+    def update(self, w, g, lr, state, tmp):
+        xp = get_namespace()
+        m = state["momentum"]
+        xp.multiply(m, self.beta_1, out=tmp)
+        tmp += g * (1 - self.beta_1)
+        xp.sign(tmp, out=tmp)
+        tmp *= lr
+        w -= tmp
+        m *= self.beta_2
+        xp.multiply(g, 1 - self.beta_2, out=tmp)
+        m += tmp
+
+    def get_config(self):
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2}
+
+
+class Ftrl(Optimizer):
+    """Keras 3's FTRL-Proximal (McMahan et al. 2013), with ``p`` = ``learning_rate_power``,
+    ``λ₁``, ``λ₂``, ``λ₂'`` (shrinkage) and ``β``: ``ĝ = g + 2λ₂'w``, ``n' = n + g²``,
+    ``z ← z + ĝ − (n'^{−p} − n^{−p}) w / η``, ``n ← n'``,
+    ``w ← (clip(z, −λ₁, λ₁) − z) / (n'^{−p}/η + 2(λ₂ + β/(2η)))``."""
+
+    state_names = ("accumulator", "linear")
+
+    def __init__(self, learning_rate=0.001, learning_rate_power=-0.5, initial_accumulator_value=0.1,
+                 l1_regularization_strength=0.0, l2_regularization_strength=0.0,
+                 l2_shrinkage_regularization_strength=0.0, beta=0.0, **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        if not callable(self._learning_rate) and self._learning_rate == 0:  # FTRL divides by η
+            raise ValueError("Ftrl's learning_rate must be > 0 (its update divides by it). Received: learning_rate=0")
+        self.learning_rate_power = check_number(learning_rate_power, "learning_rate_power", high=0)
+        self.initial_accumulator_value = check_number(initial_accumulator_value, "initial_accumulator_value", low=0)
+        self.l1_regularization_strength = check_number(l1_regularization_strength, "l1_regularization_strength", low=0)
+        self.l2_regularization_strength = check_number(l2_regularization_strength, "l2_regularization_strength", low=0)
+        self.l2_shrinkage_regularization_strength = check_number(
+            l2_shrinkage_regularization_strength, "l2_shrinkage_regularization_strength", low=0)
+        self.beta = check_number(beta, "beta", low=0)
+
+    def _initial_state(self, name):
+        return self.initial_accumulator_value if name == "accumulator" else 0.0
+
+    def update(self, w, g, lr, state, tmp):
+        xp = get_namespace()
+        n, z, power = state["accumulator"], state["linear"], -self.learning_rate_power
+        l2 = self.l2_regularization_strength + self.beta / (2.0 * lr)
+        old = xp.pow(n, power)  # n^{−p} (the array API names it pow)
+        n += _square(g, tmp)
+        new = xp.pow(n, power)  # n'^{−p}
+        xp.subtract(new, old, out=tmp)
+        tmp /= lr
+        tmp *= w
+        xp.multiply(w, 2 * self.l2_shrinkage_regularization_strength, out=old)
+        old += g  # ĝ
+        old -= tmp
+        z += old
+        new /= lr
+        new += 2 * l2  # the quadratic
+        xp.clip(z, -self.l1_regularization_strength, self.l1_regularization_strength, out=tmp)
+        tmp -= z
+        xp.divide(tmp, new, out=w)
+
+    def get_config(self):
+        return {**super().get_config(), "learning_rate_power": self.learning_rate_power,
+                "initial_accumulator_value": self.initial_accumulator_value,
+                "l1_regularization_strength": self.l1_regularization_strength,
+                "l2_regularization_strength": self.l2_regularization_strength,
+                "l2_shrinkage_regularization_strength": self.l2_shrinkage_regularization_strength, "beta": self.beta}
+
+
 OPTIMIZERS = {
     "sgd": SGD,
     "gd": GradientDescent,
@@ -772,10 +863,12 @@ OPTIMIZERS = {
     "adamw": AdamW,
     "adamax": Adamax,
     "nadam": Nadam,
+    "lion": Lion,
+    "ftrl": Ftrl,
 }
 
 CLASSES = {cls.__name__: cls for cls in (SGD, GradientDescent, Adagrad, RMSprop, Adadelta, Adam, AdamW, Adamax,
-                                           Nadam)}
+                                           Nadam, Lion, Ftrl)}
 
 
 def get(identifier):
