@@ -98,7 +98,9 @@ def test_prelu_alphadropout_unitnormalization_identity_train_as_on_numpy(namespa
 
 
 @pytest.mark.parametrize("optimizer", ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adadelta", "adam",
-                                       "adamw", "lion", "ftrl",
+                                       "adamw", "lion", "ftrl", "adafactor",
+                                       {"class_name": "Adafactor", "config": {"learning_rate": 0.05, "clip_threshold": 0.5,
+                                                                              "beta_2_decay": -0.5, "epsilon_1": 1e-3}},
                                        {"class_name": "Ftrl", "config": {"l1_regularization_strength": 0.01, "beta": 0.1,
                                                                          "l2_shrinkage_regularization_strength": 0.05,
                                                                          "learning_rate_power": -0.3}},

@@ -84,7 +84,7 @@ CONSTRUCTORS = [
     (lambda v: metrics.AUC(num_thresholds=v), "num_thresholds", st.one_of(st.integers(max_value=1), st.floats(),
                                                                          st.text(max_size=2))),
 ]
-for _name in ("SGD", "RMSprop", "Adam", "AdamW", "Adagrad", "Adadelta", "Adamax", "Nadam", "Lion", "Ftrl"):
+for _name in ("SGD", "RMSprop", "Adam", "AdamW", "Adagrad", "Adadelta", "Adamax", "Nadam", "Lion", "Ftrl", "Adafactor"):
     _cls = getattr(optimizers, _name)
     CONSTRUCTORS += [
         (lambda v, cls=_cls: cls(learning_rate=v), "learning_rate", _bad_real(negative)),

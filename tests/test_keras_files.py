@@ -744,8 +744,10 @@ def test_save_keras_writes_keras_schedules_added_since(schedule, tmp_path, h5py)
     lambda: glassnet.optimizers.Ftrl(0.1, learning_rate_power=-0.3, initial_accumulator_value=0.5,
                                      l1_regularization_strength=0.01, l2_regularization_strength=0.2,
                                      l2_shrinkage_regularization_strength=0.05, beta=0.3),
+    lambda: glassnet.optimizers.Adafactor(0.05, beta_2_decay=-0.6, epsilon_1=1e-20, epsilon_2=0.01,
+                                          clip_threshold=0.5, relative_step=False),
 ])
-def test_keras_and_glassnet_load_a_file_compiled_with_lion_or_ftrl(make, tmp_path, h5py, monkeypatch):
+def test_keras_and_glassnet_load_a_file_compiled_with_lion_ftrl_or_adafactor(make, tmp_path, h5py, monkeypatch):
     model = Sequential([layers.Input((3,)), layers.Dense(1)])
     model.compile(make(), "mse")
     model.export(tmp_path / "model.keras", format="keras")

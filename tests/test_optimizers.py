@@ -1141,3 +1141,175 @@ def test_lion_and_ftrl_state_is_saved_and_a_resumed_fit_equals_an_uninterrupted_
     resumed.fit(X, y, epochs=2, batch_size=16, shuffle=False, verbose=0)
     for a, b in zip(straight.get_weights(), resumed.get_weights()):
         np.testing.assert_array_equal(a, b)
+
+
+# Adafactor against Keras 3.15 (JAX, float64) with one change: Keras's ops.mean computes a float64 mean in
+# float32 (its result_type turns 64-bit types into 32-bit ones), which moved the means, and so the steps, by
+# ~1e-8; the reference patches keras.src.backend.numpy.mean to jnp.mean in float64 (unpatched Keras agrees to
+# 1e-5). Variables: a (3, 4) matrix, a (4,) vector, a (2,) bias and a (2, 2, 3) array (factored over its last
+# two axes); the vector's gradient is 0 at step 7.
+ADAFACTOR_SHAPES = [(3, 4), (4,), (2,), (2, 2, 3)]
+KERAS_ADAFACTOR_FLOAT64 = {
+    "defaults": (
+        lambda: optimizers.Adafactor(),
+        [-0.8034070460124584, -1.3253502761117086, -0.24743573417826792, 0.4210126550466038, 1.135770221981655,
+         0.11005854292538905, -0.5502358287583581, -0.7823788790655043, 0.747427117945546, 1.637738319090467,
+         0.2702264028062344, -1.2353759789826377, -0.9565110841021338, 1.596063337371363, 0.20060103750587988,
+         -1.7355905370360232, -0.08275951019945212, -1.1632400060465702, -0.6304401853814662, -0.48524384912808843,
+         -0.7135959739953035, 0.550250224510884, -0.06514819404746831, -0.5868623613120449, 0.41112228238718534,
+         0.8287486457081595, -1.6459439752581728, -0.2591971569563533, -0.9819541681228228, -0.17325266673016587]),
+    "learning_rate_0.5": (
+        lambda: optimizers.Adafactor(0.5),
+        [-1.7022908176925173, -2.0357181368069677, 0.014741002221994369, 0.8281697256559769, 1.131662327243371,
+         0.5865896532752244, 0.4442947934523439, 0.5037210877277172, 0.17246849644727857, 2.9000616375786477,
+         -1.5577283221040088, -2.250771649838872, -0.31397158566392386, -0.17221243566652933, -0.3057165380129692,
+         -3.266503952308637, -0.04076475833399293, -0.8229442156833238, -1.3054429474583866, 1.2268309772673505,
+         -0.7660649395650357, -1.3464923019152248, -1.2562527054118462, 0.6578298192733592, 1.3050856374858366,
+         0.4840062915445232, -3.4403357049056953, -1.7274464071850655, -1.314250915296161, -0.24786791573986483]),
+    "every_argument_weight_decay": (
+        lambda: optimizers.Adafactor(0.3, beta_2_decay=-0.5, epsilon_1=1e-3, epsilon_2=0.1, clip_threshold=0.5,
+                                     relative_step=False, weight_decay=0.1),
+        [-0.6310237748131189, -0.8922160817469275, -0.013201903402226371, 0.34676386006187154, 0.5354938365928675,
+         0.17721845767191613, 0.028828433804132636, -0.13887245736808526, 0.29988718467037956, 1.1491963958205313,
+         -0.19270207274498974, -1.0509119021644047, -0.4222139209599444, 0.6599177102321908, -0.038375555461740936,
+         -1.2166704059837599, -0.021133198204668052, -0.5719318878244554, -0.47076131347452366, -0.04705885159140408,
+         -0.38435185779825903, 0.024681583951577095, -0.22781621686445494, -0.13933022611240442, 0.5018225679652162,
+         0.3682417992218259, -1.2126308269252446, -0.45048790379159886, -0.5257135766068606, -0.11368205831722952]),
+    "schedule_clipnorm_ema": (
+        lambda: optimizers.Adafactor(schedules.ExponentialDecay(0.4, 3, 0.8), clip_threshold=2.0,
+                                     clipnorm=1.0, use_ema=True, ema_momentum=0.7),
+        [-2.095741342098446, -2.4830183553657594, 0.9367469855142162, 1.3785084552247873, 0.33208380013664085,
+         2.0403721589235015, 2.4327306291937125, -0.3395558012310338, -0.060121337296588, 3.086065209321117,
+         -1.0008576988100557, -3.8571597466506176, -0.8377951376960789, 1.0944807494405921, -0.5445840720007644,
+         -2.972204386050867, -0.06770285767131054, -0.5325228788548818, -0.7482516628372775, -0.04731314310501816,
+         -0.6755337142108399, 0.2339041251792649, -1.1054408908058062, 0.24618847209299682, 1.759825422946809,
+         1.4725560028840887, -3.880815567200206, -1.6028916371101756, 0.002901713754383535, -1.0372636340795764]),
+    "accumulation_global_clipnorm": (
+        lambda: optimizers.Adafactor(0.2, global_clipnorm=2.0, gradient_accumulation_steps=2,
+                                     relative_step=False),
+        [-0.9295871411799647, -1.3258175055350663, -0.11682351290005791, 0.6401232610883519, 0.765487825241778,
+         0.2216021712073023, 0.25058271839433444, 0.0636698591314285, 0.44685312207713046, 2.0645237947214117,
+         -0.509537743403615, -1.781691127923386, -0.4797419256661392, 0.9389467844321606, -0.14714385642156227,
+         -1.7352889722603093, 0.4549350942227672, -0.8846837464820376, -0.5853268433792018, 0.2320585368499424,
+         -0.8524045427448176, -0.22599734008589403, -0.41771141627958713, 0.08023072795219385, 0.9218274619805596,
+         0.6119855571383588, -2.3739593983629574, -0.894655726681564, -1.3169766255063495, -0.18061805575690382]),
+}
+
+
+def _adafactor_data():
+    rng = np.random.default_rng(5)
+    n = sum(math.prod(shape) for shape in ADAFACTOR_SHAPES)
+    w0 = rng.standard_normal(n)
+    grads = rng.standard_normal((20, n)) * np.where(np.arange(20) % 3 == 0, 3.0, 0.3)[:, None]
+    grads[7, 12:16] = 0.0
+    ends = np.cumsum([0] + [math.prod(shape) for shape in ADAFACTOR_SHAPES])
+    return w0, grads, [slice(a, b) for a, b in zip(ends[:-1], ends[1:])]
+
+
+@pytest.mark.parametrize("name", sorted(KERAS_ADAFACTOR_FLOAT64))
+def test_adafactor_twenty_float64_steps_equal_keras_s_to_1e_12(name):
+    make, want = KERAS_ADAFACTOR_FLOAT64[name]
+    optimizer = make()
+    w, grads, slices = _adafactor_data()
+    optimizer.build(w.size, w.dtype, slices, ADAFACTOR_SHAPES)
+    for g in grads:
+        optimizer.apply(w, g.copy())
+    np.testing.assert_allclose(w, want, rtol=1e-12, atol=1e-14)
+    # the state is per row and column of the matrix and the array, and per entry of the vectors only
+    assert {name: optimizer.state[name].shape for name in "rcv"} == {"r": (3 + 4,), "c": (4 + 6,), "v": (4 + 2,)}
+
+
+def test_adafactor_by_hand_first_step():
+    # step 1: β = 1 − 1^−0.8 = 0, so r and c are the row and column means of g² = [[.04, .01], [.16, .09]]:
+    # r = [.025, .125] (mean .075), c = [.1, .05], v = r/mean(r) ⊗ c = [[1/30, 1/60], [1/6, 1/12]],
+    # u = g/√v = [.2√30, −.1√60, .4√6, .3√12], RMS(u) = √.96 < 1 (not clipped); α = RMS(w)·min(η, 1)
+    W0, G = np.array([[1.0, -2.0], [0.5, 3.0]]), np.array([[0.2, -0.1], [0.4, 0.3]])
+    opt = optimizers.Adafactor(0.1)
+    w = W0.ravel().copy()
+    opt.build(4, w.dtype, [slice(0, 4)], [(2, 2)])
+    opt.apply(w, G.ravel().copy())
+    alpha = math.sqrt((1 + 4 + 0.25 + 9) / 4) * 0.1
+    u = [0.2 * math.sqrt(30), -0.1 * math.sqrt(60), 0.4 * math.sqrt(6), 0.3 * math.sqrt(12)]
+    np.testing.assert_allclose(w, W0.ravel() - alpha * np.array(u), rtol=1e-14)
+    np.testing.assert_allclose(opt.state["r"], [0.025, 0.125], rtol=1e-14)
+    np.testing.assert_allclose(opt.state["c"], [0.1, 0.05], rtol=1e-14)
+    # and a vector keeps v = g² + ε₁ itself: u = g/|g|, a step of α against each gradient's sign
+    opt, w = optimizers.Adafactor(0.1), np.array([1.0, -2.0])
+    opt.apply(w, np.array([0.2, -0.1]))
+    np.testing.assert_allclose(w, [1.0 - math.sqrt(2.5) * 0.1, -2.0 + math.sqrt(2.5) * 0.1], rtol=1e-15)
+
+
+@pytest.mark.parametrize(("make", "match"), [
+    (lambda: optimizers.Adafactor(learning_rate=-1.0), "learning_rate must be >= 0"),
+    (lambda: optimizers.Adafactor(beta_2_decay=0.5), "beta_2_decay must be <= 0"),
+    (lambda: optimizers.Adafactor(epsilon_1=-1e-30), "epsilon_1 must be >= 0"),
+    (lambda: optimizers.Adafactor(epsilon_2=-1.0), "epsilon_2 must be >= 0"),
+    (lambda: optimizers.Adafactor(clip_threshold=0.0), "clip_threshold must be > 0"),
+])
+def test_adafactor_refuses_bad_arguments_by_name(make, match):
+    with pytest.raises(ValueError, match=match):
+        make()
+    with pytest.raises(TypeError, match="relative_step"):
+        optimizers.Adafactor(relative_step=1)
+    with pytest.raises(ValueError, match="shapes must give each of the 1 slices its size"):
+        optimizers.Adafactor().build(4, np.float64, [slice(0, 4)], [(3,)])
+
+
+def test_adafactor_fits_a_small_model_in_float32(rng):
+    X = rng.standard_normal((128, 3)).astype(np.float32)
+    y = X @ np.array([[1.0], [-2.0], [0.5]], dtype=np.float32) + 0.3
+    model = glassnet.models.Sequential([glassnet.layers.Input((3,)), glassnet.layers.Dense(8, activation="tanh"),
+                                        glassnet.layers.Dense(1)])
+    model.compile(optimizer=optimizers.Adafactor(0.05), loss="mse")
+    history = model.fit(X, y, epochs=30, batch_size=16, verbose=0).history["loss"]
+    assert history[-1] < 0.5 * history[0]
+    # Dense(8)'s (3, 8) kernel and Dense(1)'s (8, 1) kernel keep a row and a column factor, the biases a full v
+    assert {k: v.shape for k, v in model.optimizer.state.items()} == {"r": (3 + 8,), "c": (8 + 1,), "v": (8 + 1,)}
+
+
+def test_adafactor_with_a_frozen_layer_keeps_that_layer_s_state(rng):
+    # its state is not per parameter: a frozen layer's rows and columns are found by variable, not by position
+    X, y = rng.standard_normal((32, 3)), rng.standard_normal((32, 1))
+    model = glassnet.models.Sequential([glassnet.layers.Input((3,)), glassnet.layers.Dense(4), glassnet.layers.Dense(5),
+                                        glassnet.layers.Dense(1)])
+    model.compile(optimizer=optimizers.Adafactor(0.05), loss="mse")
+    model.fit(X, y, epochs=1, batch_size=8, verbose=0)
+    for frozen in (0, 1):  # the first (a trained span after it) and the middle one (put back after each step)
+        model.layers[frozen].trainable = True
+        model.layers[1 - frozen].trainable = True
+        model.layers[frozen].trainable = False
+        model.compile(optimizer=model.optimizer, loss="mse")
+        weights, state = model.layers[frozen].get_weights(), {k: v.copy() for k, v in model.optimizer.state.items()}
+        model.fit(X, y, epochs=1, batch_size=8, verbose=0)
+        for a, b in zip(weights, model.layers[frozen].get_weights()):
+            np.testing.assert_array_equal(a, b)
+        r_rows = {0: slice(0, 3), 1: slice(3, 7)}[frozen]  # kernels (3, 4), (4, 5), (5, 1): r has 3 + 4 + 5
+        c_cols = {0: slice(0, 4), 1: slice(4, 9)}[frozen]  # c has 4 + 5 + 1
+        v_bias = {0: slice(0, 4), 1: slice(4, 9)}[frozen]  # v: the biases, 4 + 5 + 1
+        for name, part in (("r", r_rows), ("c", c_cols), ("v", v_bias)):
+            np.testing.assert_array_equal(model.optimizer.state[name][part], state[name][part])
+            assert not np.array_equal(model.optimizer.state[name], state[name])  # the trained ones moved
+
+
+def test_adafactor_state_is_saved_and_a_resumed_fit_equals_an_uninterrupted_one(tmp_path, rng):
+    X = rng.standard_normal((64, 3))
+    y = X @ np.array([[1.0], [-2.0], [0.5]])
+
+    def model():
+        glassnet.utils.set_random_seed(5)
+        m = glassnet.models.Sequential([glassnet.layers.Input((3,)), glassnet.layers.Dense(4), glassnet.layers.Dense(1)])
+        m.compile(optimizer="adafactor", loss="mse")
+        return m
+
+    straight = model()
+    straight.fit(X, y, epochs=4, batch_size=16, shuffle=False, verbose=0)
+    first = model()
+    first.fit(X, y, epochs=2, batch_size=16, shuffle=False, verbose=0)
+    first.save(tmp_path / "half.gn")
+    resumed = glassnet.models.load_model(tmp_path / "half.gn")
+    assert type(resumed.optimizer) is optimizers.Adafactor
+    for name in "rcv":
+        np.testing.assert_array_equal(resumed.optimizer.state[name], first.optimizer.state[name])
+    resumed.fit(X, y, epochs=2, batch_size=16, shuffle=False, verbose=0)
+    for a, b in zip(straight.get_weights(), resumed.get_weights()):
+        np.testing.assert_array_equal(a, b)

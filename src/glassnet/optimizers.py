@@ -8,7 +8,8 @@ order of one step is Keras's: clip the gradients (``clipnorm`` per variable,
 ``w ← w − η·λ·w``, then the update rule; ``iterations`` counts the steps.
 
 ``slices`` (given to :meth:`Optimizer.build`) tells where each variable lies
-in the flat vector; it is needed only for per-variable clipping.
+in the flat vector, and ``shapes`` its shape; they are needed only for
+per-variable clipping and by Adafactor, whose state is per row and column.
 
 The update rule runs over blocks of :data:`BLOCK` parameters: each block's
 parameters, gradient and state stay in the CPU cache while the rule's dozen
@@ -241,18 +242,25 @@ class Optimizer(Configurable):
         self._learning_rate = _check_rate(value)
 
     # -- state -------------------------------------------------------------
-    def build(self, size, dtype, slices=None):
-        """Allocate the state vectors for ``size`` parameters."""
+    def build(self, size, dtype, slices=None, shapes=None):
+        """Allocate the state vectors for ``size`` parameters: variables at ``slices`` of the flat
+        vector (default: one), of ``shapes`` (default: each a vector)."""
         xp = get_namespace()
         self._size = size  # a model that grew or shrank since (pop, add) is refused by fit
         self.slices = list(slices) if slices is not None else [slice(0, size)]
+        self.shapes = ([(part.stop - part.start,) for part in self.slices] if shapes is None
+                       else [tuple(shape) for shape in shapes])
+        if [math.prod(shape) for shape in self.shapes] != [part.stop - part.start for part in self.slices]:
+            raise ValueError(f"shapes must give each of the {len(self.slices)} slices its size. "
+                             f"Received: shapes={self.shapes!r:.200}")
         # float16 moments underflow ((1 − β₂) g² is 0 for |g| < 8e-3, and Adam's steps grew ~1800×):
         # the state is kept in float32, as mixed-precision training does
         if (dtype if xp is np else xp.numpy_dtype(dtype)) == np.float16:  # (str(torch.float16) is "torch.float16")
             dtype = "float32"
         # the rule's vectors start at its value (Adagrad's initial_accumulator_value); the average and the
         # gradient accumulator at 0
-        self.state = {name: xp.full(size, self._initial_state(name) if name in self.state_names else 0.0,
+        self.state = {name: xp.full(self._state_size(name) if name in self.state_names else size,
+                                    self._initial_state(name) if name in self.state_names else 0.0,
                                     dtype=dtype) for name in self.slot_names}
         self._tmp = xp.empty(min(size, BLOCK), dtype=dtype)
         self.built = True
@@ -271,6 +279,15 @@ class Optimizer(Configurable):
 
     def _initial_state(self, name):
         return 0.0
+
+    def _state_size(self, name):
+        """The length of the rule's state vector ``name``: one entry per parameter."""
+        return self._size
+
+    def _state_part(self, name, part):
+        """The entries of state vector ``name`` that belong to the parameters ``w[part]``, a run of
+        whole variables (a frozen layer's, the trained ones'): the same slice for a per-parameter state."""
+        return part
 
     def __getstate__(self):
         # a pickled or copied optimizer belongs to the pickled or copied model, not to this one
@@ -291,7 +308,7 @@ class Optimizer(Configurable):
         ``get_config`` failed for a callable learning rate or a schedule without a config."""
         fresh = copy.copy(self)  # __getstate__: not bound to any model
         fresh.state, fresh.built, fresh.iterations = {}, False, 0
-        for name in ("slices", "_tmp", "_tmp2", "_step", "_size"):
+        for name in ("slices", "shapes", "_tmp", "_tmp2", "_step", "_size"):
             fresh.__dict__.pop(name, None)
         return fresh
 
@@ -355,19 +372,20 @@ class Optimizer(Configurable):
         self._clip(g)
         if self.weight_decay:
             w *= 1.0 - lr * self.weight_decay
-        if self.jit_compile and w.dtype in _kernels.DTYPES and self.compiled_update(w, g, lr):
-            self._iterations += 1
-            return
+        if not (self.jit_compile and w.dtype in _kernels.DTYPES and self.compiled_update(w, g, lr)):
+            self._update_all(w, g, lr)
+        self._iterations += 1
+
+    def _update_all(self, w, g, lr):
+        """The rule on all of ``w``, block by block (:meth:`update`)."""
         n = w.shape[0]
         if n <= BLOCK:
             self.update(w, g, lr, self.state, self._tmp[:n])  # (n < the state's size: training._apply_rule_to_span)
-            self._iterations += 1
             return
         for start in range(0, n, BLOCK):
             part = slice(start, min(start + BLOCK, n))
             state = {name: value[part] for name, value in self.state.items()}
             self.update(w[part], g[part], lr, state, self._tmp[: part.stop - start])
-        self._iterations += 1
 
     def _clip(self, g):
         if self.clipnorm:
@@ -850,6 +868,95 @@ class Ftrl(Optimizer):
                 "l2_shrinkage_regularization_strength": self.l2_shrinkage_regularization_strength, "beta": self.beta}
 
 
+class Adafactor(Optimizer):
+    """Keras 3's Adafactor (Shazeer & Stern 2018). At step ``t``, with ``G = g² + ε₁``,
+    ``β = 1 − t^{beta_2_decay}``, ``ρ = min(η, 1/√t)`` and ``α = max(ε₂, RMS(w)) ρ``:
+    a variable of 2 or more axes keeps the row and column means of ``G``,
+    ``r ← βr + (1−β) mean(G, −1)``, ``c ← βc + (1−β) mean(G, −2)``, and uses
+    ``v = (r / mean(r)) ⊗ c``; a vector keeps ``v ← βv + (1−β)G`` itself. Then
+    ``u = g / √v``, ``w ← w − α u / max(1, RMS(u)/d)`` with ``d`` = ``clip_threshold``.
+    The state is ``r``, ``c`` (one entry per row and per column) and the vectors' ``v``: a
+    matrix's ``v`` is made afresh at each step from ``r`` and ``c`` (Keras keeps it too).
+    ``relative_step`` changes nothing: Keras 3.15's takes ``min(η, 1/√t)`` again in ``ρ``."""
+
+    state_names = ("r", "c", "v")
+
+    def __init__(self, learning_rate=0.001, beta_2_decay=-0.8, epsilon_1=1e-30, epsilon_2=1e-3, clip_threshold=1.0,
+                 relative_step=True, **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        self.beta_2_decay = check_number(beta_2_decay, "beta_2_decay", high=0)  # > 0: a negative β after t = 1
+        self.epsilon_1 = check_number(epsilon_1, "epsilon_1", low=0)
+        self.epsilon_2 = check_number(epsilon_2, "epsilon_2", low=0)
+        self.clip_threshold = check_number(clip_threshold, "clip_threshold", low=0, low_open=True)
+        self.relative_step = check_bool(relative_step, "relative_step")
+
+    def _layout(self):
+        """``(slice of w, shape as (A, rows, columns) or None for a vector, slice of r, of c, of v)``
+        for each variable, in the order of ``slices``."""
+        r = c = v = 0
+        for part, shape in zip(self.slices, self.shapes, strict=True):
+            if len(shape) < 2:
+                n = part.stop - part.start
+                yield part, None, slice(r, r), slice(c, c), slice(v, v + n)
+                v += n
+            else:
+                a = math.prod(shape[:-2])
+                yield part, (a, shape[-2], shape[-1]), slice(r, r + a * shape[-2]), slice(c, c + a * shape[-1]), \
+                    slice(v, v)
+                r, c = r + a * shape[-2], c + a * shape[-1]
+
+    def _state_size(self, name):
+        index = {"r": 2, "c": 3, "v": 4}[name]
+        return sum(item[index].stop - item[index].start for item in self._layout())
+
+    def _state_part(self, name, part):
+        if name not in self.state_names:
+            return part
+        index = {"r": 2, "c": 3, "v": 4}[name]
+        inside = [item[index] for item in self._layout() if part.start <= item[0].start and item[0].stop <= part.stop]
+        return slice(inside[0].start, inside[-1].stop) if inside else slice(0, 0)
+
+    def _tiny_bound(self):
+        # r, c and v stay >= ε₁ (they average g² + ε₁): nothing decays towards the subnormal range
+        return 0.0
+
+    def _update_all(self, w, g, lr):
+        xp = get_namespace()
+        t = self.iterations + 1
+        rho = min(lr, 1 / math.sqrt(t))
+        beta = 1 - t**self.beta_2_decay
+        for part, shape, r_part, c_part, v_part in self._layout():
+            wv, gv = w[part], g[part]
+            if not wv.shape[0]:
+                continue
+            alpha = max(self.epsilon_2, math.sqrt(float(xp.mean(wv * wv)))) * rho
+            G = _square(gv, xp.empty(gv.shape, dtype=self.state["v"].dtype))  # float32 for float16 weights
+            G += self.epsilon_1
+            if shape is None:
+                v = self.state["v"][v_part]
+                v *= beta
+                G *= 1 - beta
+                v += G
+            else:
+                G = xp.reshape(G, shape)
+                r = xp.reshape(self.state["r"][r_part], shape[:2])
+                c = xp.reshape(self.state["c"][c_part], (shape[0], shape[2]))
+                r *= beta
+                r += (1 - beta) * xp.mean(G, axis=2)
+                c *= beta
+                c += (1 - beta) * xp.mean(G, axis=1)
+                v = xp.reshape((r / xp.mean(r, axis=1, keepdims=True))[:, :, None] * c[:, None, :], (-1,))
+            u = gv / xp.sqrt(v)
+            u /= max(1.0, math.sqrt(float(xp.mean(u * u))) / self.clip_threshold)
+            u *= alpha
+            wv -= u
+
+    def get_config(self):
+        return {**super().get_config(), "beta_2_decay": self.beta_2_decay, "epsilon_1": self.epsilon_1,
+                "epsilon_2": self.epsilon_2, "clip_threshold": self.clip_threshold,
+                "relative_step": self.relative_step}
+
+
 OPTIMIZERS = {
     "sgd": SGD,
     "gd": GradientDescent,
@@ -865,10 +972,11 @@ OPTIMIZERS = {
     "nadam": Nadam,
     "lion": Lion,
     "ftrl": Ftrl,
+    "adafactor": Adafactor,
 }
 
 CLASSES = {cls.__name__: cls for cls in (SGD, GradientDescent, Adagrad, RMSprop, Adadelta, Adam, AdamW, Adamax,
-                                           Nadam, Lion, Ftrl)}
+                                           Nadam, Lion, Ftrl, Adafactor)}
 
 
 def get(identifier):

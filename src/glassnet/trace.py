@@ -736,12 +736,12 @@ def trace(model, X, y, apply=False, sample_weight=None):
     X, y = _as_batch(X, y)
     X, Y, w = model._prepare_xy(X, y, sample_weight, what="trace")
     optimizer = model.optimizer
-    from .models.training import check_optimizer_owner, check_optimizer_size, trained_layers
+    from .models.training import build_optimizer, check_optimizer_owner, check_optimizer_size, trained_layers
 
     check_optimizer_owner(model)  # as fit: another model's momentum is not this one's
     check_optimizer_size(model)
     if not optimizer.built:
-        optimizer.build(model._flat_params.shape[0], model._flat_params.dtype, model._slices)
+        build_optimizer(model)
     if apply:  # its state now describes this model's weights, as after a fit step
         optimizer._model = weakref.ref(model)
     saved = None if apply else _save_side_effects(model)

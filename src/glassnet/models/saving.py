@@ -526,7 +526,9 @@ def _compile(model, config, zf, path):
     state_spec = config.get("optimizer_state")
     if state_spec:
         opt = model.optimizer
-        opt.build(model._flat_params.shape[0], model._flat_params.dtype, model._slices)
+        from .training import build_optimizer  # (training imports this module)
+
+        build_optimizer(model)
         names = state_spec["names"]
         if sorted(names) != sorted(opt.slot_names):
             _fail(path, f"its optimizer state {names} does not match {type(opt).__name__}'s {list(opt.slot_names)}.")
@@ -559,7 +561,9 @@ def restore_backup(model, filepath):
         if record.get("optimizer") != type(opt).__name__:
             _fail(path, f"it is the backup of a training with {record.get('optimizer')!r}, not {type(opt).__name__}.")
         if not opt.built:
-            opt.build(model._flat_params.shape[0], model._flat_params.dtype, model._slices)
+            from .training import build_optimizer  # (training imports this module)
+
+            build_optimizer(model)
         spec = config.get("optimizer_state") or {}
         names = spec.get("names", []) if isinstance(spec, dict) else None
         if not isinstance(names, list) or not all(isinstance(name, str) for name in names):

@@ -467,7 +467,7 @@ def _prepare_training(model):
     for layer in model.layers:
         layer.jit_compile = jit
     if not optimizer.built:
-        optimizer.build(model._flat_params.shape[0], model._flat_params.dtype, model._slices)
+        build_optimizer(model)
     # Frozen layers (trainable=False): their gradient is zero (so that clipping by the global
     # norm sees the trainable weights only, as Keras) and their weights and optimizer state
     # (momentum, Adam's m and v), as they are before each update, are put back after it: weight
@@ -492,6 +492,13 @@ def _prepare_training(model):
     model._first_trained = trained[0] if trained else None
 
 
+def build_optimizer(model):
+    """Allocate the model's optimizer's state for its flat weights: where each array lies in
+    them and its shape (Adafactor's state is per row and column of a matrix)."""
+    shapes = [tuple(value.shape) for layer in model.layers for value in layer.params.values()]
+    model.optimizer.build(model._flat_params.shape[0], model._flat_params.dtype, model._slices, shapes)
+
+
 def trained_layers(model):
     """The indices of the layers whose weights a training step updates (none: a frozen model,
     whose step is the forward pass, the loss and the metrics)."""
@@ -514,9 +521,9 @@ def trained_span(model, trained):
 def frozen_buffers(model, w):
     """``(slice, weights, {state name: slot})`` for each frozen layer's part of the flat weights
     ``w``: the buffers :func:`apply_update` keeps them in during an update."""
-    state = model.optimizer.state
-    return [(part, backend.copy(w[part]), {name: backend.copy(slot[part]) for name, slot in state.items()
-                                           if name != "average"})
+    optimizer = model.optimizer
+    return [(part, backend.copy(w[part]), {name: backend.copy(slot[optimizer._state_part(name, part)])
+                                           for name, slot in optimizer.state.items() if name != "average"})
             for part in model._frozen_parts()]
 
 
@@ -790,13 +797,13 @@ def apply_update(model, w, g, frozen, constraints, span=None):
         # restore) may have written into a frozen layer since, and the write must stay, as in Keras
         values[...] = w[part]
         for name, slot in slots.items():
-            slot[...] = state[name][part]
+            slot[...] = state[name][optimizer._state_part(name, part)]
     if span is None:
         optimizer._apply_rule(w, g)
     for part, values, slots in frozen:
         w[part] = values
         for name, slot in slots.items():
-            state[name][part] = slot
+            state[name][optimizer._state_part(name, part)] = slot
     if optimizer.use_ema and optimizer.track_average(w):
         _use_average(model, w)  # ema_overwrite_frequency
     if constraints:
@@ -808,15 +815,18 @@ def apply_update(model, w, g, frozen, constraints, span=None):
 def _apply_rule_to_span(optimizer, w, g, span):
     """The optimizer's rule on ``w[span]`` alone, its state vectors (and the arrays that
     ``clipnorm`` clips one by one) cut to the same run. Every rule works entry by entry, and
-    the global norm of ``g[span]`` is that of the trained weights' gradient, as Keras clips it."""
-    state, slices = optimizer.state, optimizer.slices
-    optimizer.state = {name: slot[span] for name, slot in state.items()}
-    optimizer.slices = [slice(part.start - span.start, part.stop - span.start) for part in slices
-                        if span.start <= part.start and part.stop <= span.stop]
+    the global norm of ``g[span]`` is that of the trained weights' gradient, as Keras clips it
+    (Adafactor's per-row and per-column state: the entries of those variables)."""
+    state, slices, shapes = optimizer.state, optimizer.slices, optimizer.shapes
+    optimizer.state = {name: slot[optimizer._state_part(name, span)] for name, slot in state.items()}
+    inside = [(part, shape) for part, shape in zip(slices, shapes, strict=True)
+              if span.start <= part.start and part.stop <= span.stop]
+    optimizer.slices = [slice(part.start - span.start, part.stop - span.start) for part, _ in inside]
+    optimizer.shapes = [shape for _, shape in inside]
     try:
         optimizer._apply_rule(w[span], g[span])
     finally:
-        optimizer.state, optimizer.slices = state, slices
+        optimizer.state, optimizer.slices, optimizer.shapes = state, slices, shapes
 
 
 def swap_average(model):
