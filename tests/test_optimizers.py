@@ -1334,3 +1334,19 @@ def test_adafactor_state_is_saved_and_a_resumed_fit_equals_an_uninterrupted_one(
     resumed.fit(X, y, epochs=2, batch_size=16, shuffle=False, verbose=0)
     for a, b in zip(straight.get_weights(), resumed.get_weights()):
         np.testing.assert_array_equal(a, b)
+
+
+def test_adafactor_refuses_a_model_whose_weights_changed_shape_but_not_count(rng):
+    # Dense(2) then Dense(1) on 3 inputs: 8 + 3 weights; Dense(1) without bias then Dense(4): 3 + 8, the same
+    # count of 11 in other shapes, whose rows and columns the state does not describe
+    X = rng.standard_normal((8, 3))
+    first = glassnet.models.Sequential([glassnet.layers.Input((3,)), glassnet.layers.Dense(2), glassnet.layers.Dense(1)])
+    first.compile(optimizer=optimizers.Adafactor(), loss="mse")
+    first.fit(X, X[:, :1], epochs=1, verbose=0)
+    other = glassnet.models.Sequential([glassnet.layers.Input((3,)), glassnet.layers.Dense(1, use_bias=False),
+                                        glassnet.layers.Dense(4)])
+    assert other.count_params() == first.count_params()
+    other.compile(optimizer=first.optimizer, loss="mse")
+    first.optimizer._model = None  # (not refused as another model's: the check on shapes is the one wanted)
+    with pytest.raises(ValueError, match="built for weights of shapes"):
+        other.fit(X, rng.standard_normal((8, 4)), epochs=1, verbose=0)

@@ -145,6 +145,8 @@ class Optimizer(Configurable):
 
     #: names of the per-parameter state vectors and their initial values
     state_names = ()
+    #: whether the state is per variable (Adafactor's rows and columns), not per parameter
+    by_variable = False
     #: Keras's moving average of the weights (set in __init__; here for objects pickled before it existed)
     use_ema, ema_momentum, ema_overwrite_frequency, gradient_accumulation_steps = False, 0.99, None, None
     #: ``learning_rate.numpy()``'s dtype: floatx when the optimizer was made (None: pickled before, floatx now)
@@ -880,6 +882,7 @@ class Adafactor(Optimizer):
     ``relative_step`` changes nothing: Keras 3.15's takes ``min(η, 1/√t)`` again in ``ρ``."""
 
     state_names = ("r", "c", "v")
+    by_variable = True
 
     def __init__(self, learning_rate=0.001, beta_2_decay=-0.8, epsilon_1=1e-30, epsilon_2=1e-3, clip_threshold=1.0,
                  relative_step=True, **kwargs):

@@ -431,6 +431,14 @@ def check_optimizer_size(model):
             f"{size} (a layer was added or removed): compile with a new optimizer, e.g. "
             "optimizer=type(opt).from_config(opt.get_config()), as Keras requires."
         )
+    # a state per row and column (Adafactor) also needs the same shapes: the same count of weights in
+    # other shapes would read another variable's rows
+    if optimizer.built and optimizer.by_variable and optimizer.shapes != parameter_shapes(model):
+        raise ValueError(
+            f"This {type(optimizer).__name__} object was built for weights of shapes {optimizer.shapes}, but the "
+            f"model's are now {parameter_shapes(model)}: compile with a new optimizer, e.g. "
+            "optimizer=type(opt).from_config(opt.get_config()), as Keras requires."
+        )
 
 
 def check_optimizer_owner(model):
@@ -495,8 +503,13 @@ def _prepare_training(model):
 def build_optimizer(model):
     """Allocate the model's optimizer's state for its flat weights: where each array lies in
     them and its shape (Adafactor's state is per row and column of a matrix)."""
-    shapes = [tuple(value.shape) for layer in model.layers for value in layer.params.values()]
-    model.optimizer.build(model._flat_params.shape[0], model._flat_params.dtype, model._slices, shapes)
+    model.optimizer.build(model._flat_params.shape[0], model._flat_params.dtype, model._slices,
+                          parameter_shapes(model))
+
+
+def parameter_shapes(model):
+    """The shape of each of the model's parameter arrays, in the order of its flat vector."""
+    return [tuple(value.shape) for layer in model.layers for value in layer.params.values()]
 
 
 def trained_layers(model):
