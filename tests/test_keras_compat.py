@@ -2,6 +2,7 @@
 says clearly what glassnet offers instead."""
 
 import inspect
+import re
 
 import numpy as np
 import pytest
@@ -598,7 +599,8 @@ def test_losses_and_metrics_default_to_keras_names(real_keras):
             if inspect.isclass(ours) and theirs is not None and name not in ("Loss", "Metric", "MeanMetricWrapper"):
                 checked.append(name)
                 args = required.get(name, ())
-                assert ours(*args).name == theirs(*args).name, name
+                # (Keras numbers a name made again in one process: binary_io_u_1 after a first BinaryIoU)
+                assert ours(*args).name == re.sub(r"_\d+$", "", theirs(*args).name), name
     assert len(checked) > 20 and {"Huber", "AUC", "FBetaScore", "MeanIoU", "BinaryIoU"} <= set(checked)
 
 
