@@ -1040,8 +1040,10 @@ def _evaluate_batches(model, batches, callbacks=()):
     try:
         for cb in callbacks:
             cb.on_test_begin({})
+        activity = False
         if model._has_regularizers:  # in every batch's loss, as Keras (after on_test_begin: SwapEMAWeights)
             penalty = model._weight_penalty()  # the activity penalties: each batch's, below
+            activity = any(getattr(layer, "adds_activity_loss", False) for layer in model.layers)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
             for batch, (Xb, Yb, wb) in enumerate(batches):
                 for cb in callbacks:
@@ -1049,7 +1051,7 @@ def _evaluate_batches(model, batches, callbacks=()):
                 A = model.forward(Xb, training=False)
                 Yx, wx = backend.to_namespace(Yb, wb)
                 rows = Yb.shape[0]
-                total += (model.loss(Yx, A, wx) + model._activity_penalty()) * rows
+                total += (model.loss(Yx, A, wx) + (model._activity_penalty() if activity else 0.0)) * rows
                 seen += rows
                 A = backend.to_numpy(A)  # metrics count on the host
                 _update_metrics(model, metrics, Yb, A, wb)
