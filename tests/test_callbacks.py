@@ -1271,3 +1271,14 @@ def test_early_stopping_best_epoch_is_the_epoch_of_the_weights_it_keeps(rng):
     assert "the best epoch: 3." in out.getvalue()
     for a, b in zip(model.get_weights(), rec.weights[2]):
         np.testing.assert_array_equal(a, b)
+
+
+def test_auto_mode_reads_keras_s_other_metric_names_as_keras_directions():
+    # Keras 3.15: f_beta_score's FBetaScore and the correlations are "up", bce's BinaryCrossentropy "down";
+    # TruePositives has no direction, so Keras refuses mode="auto" for it (and glassnet leaves it to be refused)
+    from glassnet.models.callbacks import _monitor_mode
+
+    for name in ("f_beta_score", "val_f_beta_score", "pearson_correlation", "val_concordance_correlation"):
+        assert _monitor_mode(name, "auto") == "max", name
+    assert _monitor_mode("bce", "auto") == _monitor_mode("val_BCE", "auto") == "min"
+    assert _monitor_mode("true_positives", "auto") == "auto"

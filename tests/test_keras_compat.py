@@ -661,3 +661,29 @@ def test_dense_takes_keras_arguments_in_keras_order_without_keras():
     assert names == ["units", "activation", "use_bias", "kernel_initializer", "bias_initializer",
                      "kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint",
                      "bias_constraint", "kwargs"]
+
+
+#: names Keras 3.15's get takes (its ALL_OBJECTS_DICT) that glassnet refused: the class each stands for
+KERAS_ALIASES = {
+    "metrics": {"f_beta_score": "FBetaScore", "binary_io_u": "BinaryIoU",
+                "true_positives": "TruePositives", "false_positives": "FalsePositives",
+                "true_negatives": "TrueNegatives", "false_negatives": "FalseNegatives",
+                "bce": "BinaryCrossentropy", "BCE": "BinaryCrossentropy"},
+    "losses": {"bce": "BinaryCrossentropy", "BCE": "BinaryCrossentropy"},
+    "initializers": {"one": "Ones", "zero": "Zeros", "IdentityInitializer": "Identity",
+                     "OrthogonalInitializer": "Orthogonal"},
+}
+
+
+@pytest.mark.parametrize("module, name, cls", [(m, n, c) for m, names in KERAS_ALIASES.items()
+                                               for n, c in names.items()])
+def test_keras_s_other_registry_names_give_the_same_kind_of_object(module, name, cls, real_keras):
+    ours, theirs = getattr(glassnet, module).get(name), getattr(real_keras, module).get(name)
+    assert type(ours) is getattr(getattr(glassnet, module), cls)
+    # Keras's losses.get("bce") is its function binary_crossentropy, the other names give objects
+    assert (theirs.__name__ == "binary_crossentropy") if module == "losses" else (type(theirs).__name__ == cls)
+    if module == "metrics":
+        # fbeta_score, binary_crossentropy, ... (binary_io_u_1 where this process made a BinaryIoU before)
+        assert ours.name == re.sub(r"_\d+$", "", theirs.name)
+    if module == "initializers" and cls != "Orthogonal":  # (drawn at random)
+        np.testing.assert_allclose(ours((3, 3)), np.asarray(theirs((3, 3))), rtol=1e-7)

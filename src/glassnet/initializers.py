@@ -369,7 +369,9 @@ class LecunUniform(_Preset):
 
 INITIALIZERS = {
     "zeros": Zeros,
+    "zero": Zeros,
     "ones": Ones,
+    "one": Ones,
     "constant": Constant,
     "random_uniform": RandomUniform,
     "uniform": RandomUniform,
@@ -399,6 +401,8 @@ glorot_uniform, glorot_normal, he_uniform, he_normal = GlorotUniform, GlorotNorm
 lecun_uniform, lecun_normal, variance_scaling = LecunUniform, LecunNormal, VarianceScaling
 orthogonal, identity = Orthogonal, Identity
 OrthogonalInitializer, IdentityInitializer = Orthogonal, Identity
+#: Keras 3's longer class names, which its get takes as well (in any case, as the class names)
+_KERAS_CLASS_NAMES = {"orthogonalinitializer": "orthogonal", "identityinitializer": "identity"}
 
 
 def initial_weights(initializer, shape, dtype, argument):
@@ -431,6 +435,8 @@ def get(identifier, name=None):
                          f"Initializer or a function f(shape, dtype=None). Received: {received} (Keras 3 then draws "
                          "the weights with 'glorot_uniform', a bias too; give that name for Keras's weights, or "
                          "'zeros').")
+    if isinstance(identifier, str):
+        identifier = _KERAS_CLASS_NAMES.get(identifier.lower(), identifier)
     return lookup(identifier, INITIALIZERS, "initializer", instance_of=Initializer, allow_callable=True,
                   instantiate=True, argument=name)  # (name: which of a layer's initializers, kernel_ or bias_)
 

@@ -1384,6 +1384,7 @@ LOSSES = {
     "kld": KLDivergence,
     "cosine_similarity": CosineSimilarity,
     "binary_crossentropy": BinaryCrossentropy,
+    "bce": BinaryCrossentropy,
     "categorical_crossentropy": CategoricalCrossentropy,
     "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
     "binary_focal_crossentropy": BinaryFocalCrossentropy,

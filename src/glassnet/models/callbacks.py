@@ -386,10 +386,11 @@ def _monitor_mode(monitor, mode):
         raise ValueError(f"mode must be 'auto', 'min' or 'max'. Received: mode={mode!r:.100}")
     if mode == "auto":  # stays "auto" (refused at train begin) for a name it cannot read
         name = (monitor[4:] if monitor.startswith("val_") else monitor).lower()  # (val_AUC, val_Precision)
-        if any(word in name for word in ("acc", "precision", "recall", "f1", "fbeta", "io_u", "auc", "r2")):
+        if any(word in name for word in ("acc", "precision", "recall", "f1", "fbeta", "f_beta", "io_u", "auc", "r2",
+                                           "correlation")):
             mode = "max"
         elif name.endswith("loss") or name in ("mse", "mae", "mape", "msle") or "error" in name \
-                or "crossentropy" in name or "hinge" in name:
+                or "crossentropy" in name or "hinge" in name or name == "bce":
             mode = "min"
     return mode
 

@@ -440,6 +440,8 @@ _METRIC_NAMES = {
     "mean_absolute_error", "mean_squared_error", "mean_absolute_percentage_error", "mean_squared_logarithmic_error",
     "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy", "hinge",
     "squared_hinge", "categorical_hinge", "poisson", "kl_divergence", "log_cosh_error", "cosine_similarity",
+    "bce", "BCE", "f_beta_score", "binary_io_u", "true_positives", "false_positives", "true_negatives",
+    "false_negatives",
 }
 
 def save_keras(model, filepath, overwrite=None):
