@@ -1077,3 +1077,27 @@ def test_the_new_metrics_in_compile_fit_and_a_model_file(name, cls, tmp_path):
     assert logs[key] == pytest.approx(cls()(Y, model.predict(X, verbose=0)), rel=1e-12)
     model.save(tmp_path / "m.gn")
     assert load_model(tmp_path / "m.gn").evaluate(X, Y, return_dict=True, verbose=0) == pytest.approx(logs)
+
+
+# keras.metrics.<name>() of targets (6, 4) against outputs (6, 4, 1), and of (6, 4, 1) against (6, 4),
+# unweighted and with weights (6,): Keras 3.15 (JAX) squeezes the trailing 1 and gives these
+KERAS_SQUEEZED = {
+    "Precision": (0.6428571343421936, 0.798823893070221), "Recall": (0.6428571343421936, 0.6560915112495422),
+    "AUC": (0.46071431040763855, 0.6193152070045471), "TruePositives": (9.0, 5.33056640625),
+    "FalseNegatives": (5.0, 2.794163942337036), "BinaryAccuracy": (0.5833333134651184, 0.6406915783882141),
+    "MeanSquaredError": (0.33642861247062683, 0.2627168595790863),
+}
+
+
+@pytest.mark.parametrize("name", KERAS_SQUEEZED)
+def test_outputs_with_a_trailing_one_are_squeezed_to_the_targets_as_keras(name):
+    # glassnet refused them: "y_true and y_pred must have one row per sample"
+    rng = np.random.default_rng(0)
+    Y, A, w = (rng.random((6, 4)) > 0.5).astype(float), rng.random((6, 4, 1)), rng.random(6)
+    for y, a in ((Y, A), (Y[..., None], A[..., 0])):
+        for weights, expected in zip((None, w), KERAS_SQUEEZED[name]):
+            metric = metrics.get(name)
+            metric.update_state(y, a, weights)
+            assert float(metric.result()) == pytest.approx(expected, rel=1e-6), (y.shape, weights is None)
+    with pytest.raises(ValueError, match=r"sample_weight must hold one weight per sample \(6,\)"):
+        metrics.get(name).update_state(Y, A, rng.random((6, 4)))  # (Keras weighs each element: not taken)

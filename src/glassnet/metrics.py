@@ -85,6 +85,10 @@ def _align(Y, A, sample_weight, labels=False, positions=False):
     Y, A = _numbers(Y, "y_true"), _numbers(A, "y_pred")
     _no_nan(Y)
     shapes = f"{Y.shape} and {A.shape}"
+    if positions and not labels and min(Y.ndim, A.ndim) >= 2:
+        # as Keras's squeeze_or_expand_to_same_rank: targets (n, m) against outputs (n, m, 1), or the
+        # reverse, lose the trailing 1 (they were refused as "one row per sample")
+        Y, A = _same_rank(Y, A)
     if positions and A.ndim > 2 and (Y.shape[:-1] == A.shape[:-1] or labels and Y.shape == A.shape[:-1]):
         Y, A, sample_weight = _positions(Y, A, sample_weight)
     if A.ndim == 1:
