@@ -70,7 +70,7 @@ CONSTRUCTORS = [
     (lambda v: layers.Dense(3, kernel_initializer=v), "kernel_initializer",
      st.one_of(st.integers(), st.floats(), st.sampled_from(["glorot", "he", "xx"]))),
     (lambda v: layers.Dense(3, bias_initializer=v), "bias_initializer",
-     st.one_of(st.integers(), st.floats(), st.sampled_from(["zero", "xx"]))),
+     st.one_of(st.integers(), st.floats(), st.sampled_from(["zeroes", "xx"]))),
     (lambda v: layers.Dense(3, kernel_regularizer=v), "kernel_regularizer",
      st.one_of(st.integers(), st.floats(), st.sampled_from(["l3", "xx"]))),
     (lambda v: metrics.R2Score(class_aggregation=v), "class_aggregation",

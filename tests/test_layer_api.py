@@ -723,7 +723,7 @@ def test_a_subclass_without_forward_says_what_a_layer_defines():
     (lambda: Dense(3, bias_initializer=5), "bias_initializer", "Could not interpret initializer identifier: 5"),
     (lambda: Dense(3, kernel_regularizer="l3"), "kernel_regularizer", "Unknown regularizer 'l3'"),
     (lambda: Dense(3, bias_regularizer=0.5), "bias_regularizer", "Could not interpret regularizer identifier: 0.5"),
-    (lambda: layers.LayerNormalization(gamma_initializer="one"), "gamma_initializer", "Unknown initializer 'one'"),
+    (lambda: layers.LayerNormalization(gamma_initializer="unit"), "gamma_initializer", "Unknown initializer 'unit'"),
     (lambda: BatchNormalization(moving_variance_initializer=[1]), "moving_variance_initializer",
      r"Could not interpret initializer identifier: \[1\]"),
 ])
