@@ -1382,3 +1382,31 @@ def test_save_keras_writes_keras_s_other_metric_names_as_keras_reads_them(tmp_pa
     # (one output unit: glassnet's FBetaScore predicts > 0.5 where Keras's argmax predicts every row, on purpose)
     assert theirs.pop("f_beta_score").shape == np.shape(ours.pop("f_beta_score")) == (1,)
     assert {k: float(v) for k, v in theirs.items()} == pytest.approx(ours, rel=1e-5, abs=1e-6)
+
+
+def test_correlation_metrics_go_to_keras_files_and_back_and_evaluate_as_keras(tmp_path, h5py, monkeypatch):
+    # Keras 3.15's PearsonCorrelation and ConcordanceCorrelation, by name and as objects with an axis
+    from glassnet.models.keras_files import save_keras
+
+    M = glassnet.metrics
+    chosen = ["pearson_correlation", M.ConcordanceCorrelation(name="ccc"), M.PearsonCorrelation(axis=0, name="r0"),
+              "concordance_correlation"]
+    model = Sequential([layers.Input((3,)), layers.Dense(4)], seed=1)
+    model.compile("sgd", "mse", metrics=chosen)
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(12, 3))
+    y = x @ rng.normal(size=(3, 4)) + rng.normal(size=(12, 4))
+    ours = model.evaluate(x, y, return_dict=True, verbose=0, batch_size=12)
+    model.save(tmp_path / "model.gn")
+    assert glassnet.models.load_model(tmp_path / "model.gn").evaluate(x, y, return_dict=True, verbose=0,
+                                                                          batch_size=12) == ours
+    save_keras(model, tmp_path / "model.keras")
+    loaded = glassnet.models.load_model(tmp_path / "model.keras")
+    assert loaded.metrics_names == ["loss", "pearson_correlation", "ccc", "r0", "concordance_correlation"]
+    assert loaded.evaluate(x, y, return_dict=True, verbose=0, batch_size=12) == ours
+    monkeypatch.setenv("KERAS_BACKEND", "jax")
+    keras = pytest.importorskip("keras")
+    theirs = keras.saving.load_model(tmp_path / "model.keras").evaluate(x, y, return_dict=True, verbose=0,
+                                                                        batch_size=12)
+    assert {k: float(v) for k, v in theirs.items()} == pytest.approx(ours, rel=1e-5, abs=1e-6)
+

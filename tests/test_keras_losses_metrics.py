@@ -1101,3 +1101,111 @@ def test_outputs_with_a_trailing_one_are_squeezed_to_the_targets_as_keras(name):
             assert float(metric.result()) == pytest.approx(expected, rel=1e-6), (y.shape, weights is None)
     with pytest.raises(ValueError, match=r"sample_weight must hold one weight per sample \(6,\)"):
         metrics.get(name).update_state(Y, A, rng.random((6, 4)))  # (Keras weighs each element: not taken)
+
+
+# -- PearsonCorrelation and ConcordanceCorrelation (Keras 3.15's) ---------------------------------------------------
+
+def _correlation_data():
+    rng = np.random.default_rng(7)
+    Y = rng.normal(size=(10, 5))
+    A = 0.6 * Y + rng.normal(size=(10, 5)) + 0.3
+    w = rng.random(10)
+    S = rng.normal(size=(6, 3, 4))
+    T = S + rng.normal(size=(6, 3, 4))
+    return Y, A, w, S, T, rng.random((6, 3))
+
+
+def _correlation_cases():
+    """(label, axis, y, a, sample_weight, batch boundaries): the batches fed to update_state."""
+    Y, A, w, S, T, ws = _correlation_data()
+    return [("plain", -1, Y, A, None, (4, 7)), ("weighted", -1, Y, A, w, (4, 7)), ("axis0", 0, Y, A, None, (5,)),
+            ("seq", -1, S, T, ws, (2, 4)), ("seq_axis1", 1, S, T, None, (3,))]  # seq: per-position weights (6, 3)
+
+
+# keras.metrics.PearsonCorrelation/ConcordanceCorrelation(dtype="float64", axis=...) over those batches (Keras 3.15,
+# JAX with JAX_ENABLE_X64, float64 arrays). Keras's ops.mean and ops.var compute in float32 even for float64
+# input (its result_type("float64", "float32") is float32), so KERAS_CORRELATIONS_F64 are Keras's numbers with
+# those two ops made float64 (its code otherwise unchanged), KERAS_CORRELATIONS Keras's numbers as they come.
+KERAS_CORRELATIONS_F64 = {
+    "PearsonCorrelation-plain": 0.5167697575964215,
+    "PearsonCorrelation-weighted": 0.511951309316328,
+    "PearsonCorrelation-axis0": 0.47474273017037516,
+    "PearsonCorrelation-seq": 0.7034121364601377,
+    "PearsonCorrelation-seq_axis1": 0.5260114063630925,
+    "ConcordanceCorrelation-plain": 0.4245522936126048,
+    "ConcordanceCorrelation-weighted": 0.4215339256890748,
+    "ConcordanceCorrelation-axis0": 0.3183750286292017,
+    "ConcordanceCorrelation-seq": 0.5633939444751638,
+    "ConcordanceCorrelation-seq_axis1": 0.39302034059575114,
+}
+KERAS_CORRELATIONS = {
+    "PearsonCorrelation-plain": 0.5167697733268142,
+    "PearsonCorrelation-weighted": 0.511951325291391,
+    "PearsonCorrelation-axis0": 0.47474273592233657,
+    "PearsonCorrelation-seq": 0.7034121371735723,
+    "PearsonCorrelation-seq_axis1": 0.5260114197929701,
+    "ConcordanceCorrelation-plain": 0.4245523024350405,
+    "ConcordanceCorrelation-weighted": 0.42153393551102625,
+    "ConcordanceCorrelation-axis0": 0.3183750301599503,
+    "ConcordanceCorrelation-seq": 0.5633939204043572,
+    "ConcordanceCorrelation-seq_axis1": 0.3930203492442767,
+}
+#: keras.metrics.pearson_correlation / concordance_correlation(Y, A) of the first data set (float64 ops, as above)
+KERAS_CORRELATION_ROWS = {
+    "pearson_correlation": [
+        -0.260333878426597, 0.6004342014354112, 0.9346221854416517, 0.69265443230199,
+        0.3528921565564385, 0.836288812835533, 0.8880517878857677, 0.3280504133775082,
+        0.7652070906920226, 0.02983037386449008,
+    ],
+    "concordance_correlation": [
+        -0.18254250470857122, 0.42729623378838294, 0.8434365165231018, 0.5743439128464195,
+        0.30826422161084077, 0.6391421551504691, 0.7239000310069041, 0.2660435934288031,
+        0.621868289648237, 0.023770486831461005,
+    ],
+}
+
+
+@pytest.mark.parametrize("cls", ["PearsonCorrelation", "ConcordanceCorrelation"])
+def test_correlation_metrics_stream_over_batches_as_keras(cls):
+    for label, axis, y, a, sample_weight, cuts in _correlation_cases():
+        metric = getattr(metrics, cls)(axis=axis)
+        for part in np.split(np.arange(len(y)), cuts):
+            metric.update_state(y[part], a[part], None if sample_weight is None else sample_weight[part])
+        assert metric.result() == pytest.approx(KERAS_CORRELATIONS_F64[f"{cls}-{label}"], abs=1e-10), label
+        assert metric.result() == pytest.approx(KERAS_CORRELATIONS[f"{cls}-{label}"], abs=1e-7), label
+
+
+@pytest.mark.parametrize("name", KERAS_CORRELATION_ROWS)
+def test_correlation_functions_give_keras_s_value_per_row(name):
+    Y, A = _correlation_data()[:2]
+    np.testing.assert_allclose(getattr(metrics, name)(Y, A), KERAS_CORRELATION_ROWS[name], rtol=0, atol=1e-12)
+
+
+def test_correlations_by_hand():
+    y = np.array([[1.0, 2.0, 3.0, 4.0]])
+    assert metrics.pearson_correlation(y, 3 * y + 1) == pytest.approx([1.0], abs=1e-15)
+    assert metrics.pearson_correlation(y, -y) == pytest.approx([-1.0], abs=1e-15)
+    # ρ_c = 2 cov / (σ_y² + σ_ŷ² + (ȳ − ŷ̄)² + 1e-7): y and y + 1 have cov = σ² = 1.25 and a shift of 1
+    assert metrics.concordance_correlation(y, y + 1) == pytest.approx([2.5 / (2.5 + 1 + 1e-7)], abs=1e-15)
+    assert np.isnan(metrics.pearson_correlation(np.ones((1, 3)), y[:, :3])[0])  # a constant row: NaN, as Keras
+    # targets (n,) against outputs (n, 1) line up as Keras's: one value per row, NaN (one value has no spread)
+    assert np.isnan(metrics.pearson_correlation([1.0, 2.0], [[1.0], [3.0]])).all()
+    assert metrics.PearsonCorrelation()(np.array([y[0], -y[0]]), np.array([y[0], y[0]])) == pytest.approx(0.0)
+
+
+def test_correlation_metrics_names_config_and_bad_arguments():
+    for cls, name in ((metrics.PearsonCorrelation, "pearson_correlation"),
+                      (metrics.ConcordanceCorrelation, "concordance_correlation")):
+        assert cls().name == name and type(metrics.get(name)) is cls and type(metrics.get(cls.__name__)) is cls
+        assert type(metrics.get(getattr(metrics, name))) is cls  # compile(metrics=[metrics.pearson_correlation])
+        made = cls(name="r", axis=(0, 1))
+        assert made.get_config() == {"name": "r", "axis": (0, 1)}
+        again = cls.from_config(made.get_config())
+        assert (type(again), again.name, again.axis) == (cls, "r", (0, 1))
+        assert metrics.deserialize(metrics.serialize(cls(axis=0))).axis == 0
+        with pytest.raises(TypeError, match="axis must be an integer or a tuple of integers. Received: axis='x'"):
+            cls(axis="x")
+        with pytest.raises(ValueError, match=r"axis=2 is out of range for y_pred of shape \(3, 2\)"):
+            cls(axis=2).update_state(np.ones((3, 2)), np.ones((3, 2)))
+        with pytest.raises(ValueError, match=r"y_true and y_pred must have one shape.*\(3, 2\) and \(3, 4\)"):
+            cls().update_state(np.ones((3, 2)), np.ones((3, 4)))
