@@ -1073,3 +1073,15 @@ def test_dice_and_tversky_compute_in_the_namespace_as_in_numpy(namespace, axis):
                     np.testing.assert_allclose(backend.to_numpy(g), grad, rtol=rtol, atol=1e-7)
                 got = losses.Tversky(0.3, 0.8, None, axis=axis)(T, A, sample_weight=backend.from_numpy(w))
                 np.testing.assert_allclose(backend.to_numpy(got), unreduced, rtol=rtol)
+
+
+@pytest.mark.parametrize("mode", ["rows", "columns"])
+def test_orthogonal_regularizer_in_another_namespace_is_numpy_s(namespace, mode):
+    # its penalty and gradient are written with the namespace's functions, as L1L2's
+    W = np.random.default_rng(0).normal(size=(5, 4))
+    regularizer = glassnet.regularizers.OrthogonalRegularizer(0.3, mode)
+    with backend.namespace(namespace):
+        Wt = backend.from_numpy(W)
+        penalty, gradient = regularizer(Wt), backend.to_numpy(regularizer.gradient(Wt))
+    assert isinstance(penalty, float) and penalty == pytest.approx(regularizer(W), rel=1e-12)
+    np.testing.assert_allclose(gradient, regularizer.gradient(W), rtol=1e-12, atol=1e-15)

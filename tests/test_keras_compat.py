@@ -637,6 +637,7 @@ KERAS_SIGNATURES = {
     "metrics.PearsonCorrelation": "(name=None, dtype=None, axis=-1)",
     "metrics.ConcordanceCorrelation": "(name=None, dtype=None, axis=-1)",
     "metrics.pearson_correlation": "(y_true, y_pred, axis=-1)",
+    "regularizers.OrthogonalRegularizer": "(factor=0.01, mode='rows')",
     "metrics.concordance_correlation": "(y_true, y_pred, axis=-1)",
     "metrics.Precision": "(thresholds=None, top_k=None, class_id=None, name=None, dtype=None, *, threshold=None)",
     "metrics.Recall": "(thresholds=None, top_k=None, class_id=None, name=None, dtype=None, *, threshold=None)",
@@ -677,6 +678,7 @@ KERAS_ALIASES = {
                 "concordance_correlation": "ConcordanceCorrelation",
                 "ConcordanceCorrelation": "ConcordanceCorrelation"},
     "losses": {"bce": "BinaryCrossentropy", "BCE": "BinaryCrossentropy"},
+    "regularizers": {"orthogonal_regularizer": "OrthogonalRegularizer", "OrthogonalRegularizer": "OrthogonalRegularizer"},
     "initializers": {"one": "Ones", "zero": "Zeros", "IdentityInitializer": "Identity",
                      "OrthogonalInitializer": "Orthogonal"},
 }

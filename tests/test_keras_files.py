@@ -1410,3 +1410,20 @@ def test_correlation_metrics_go_to_keras_files_and_back_and_evaluate_as_keras(tm
                                                                         batch_size=12)
     assert {k: float(v) for k, v in theirs.items()} == pytest.approx(ours, rel=1e-5, abs=1e-6)
 
+
+def test_orthogonal_regularizer_goes_to_keras_files_and_back(tmp_path, h5py, monkeypatch):
+    from glassnet.models.keras_files import save_keras
+
+    made = glassnet.regularizers.OrthogonalRegularizer(0.2, "columns")
+    model = Sequential([layers.Input((3,)), layers.Dense(4, kernel_regularizer=made)], seed=1)
+    save_keras(model, tmp_path / "model.keras")
+    loaded = glassnet.models.load_model(tmp_path / "model.keras")
+    assert repr(loaded.layers[0].kernel_regularizer) == "OrthogonalRegularizer(factor=0.2, mode='columns')"
+    monkeypatch.setenv("KERAS_BACKEND", "jax")
+    keras = pytest.importorskip("keras")
+    theirs = keras.saving.load_model(tmp_path / "model.keras").layers[0].kernel_regularizer
+    # (Keras keeps factor as a float32 tensor: 0.20000000298023224)
+    assert type(theirs).__name__ == "OrthogonalRegularizer" and theirs.get_config() == pytest.approx(made.get_config())
+    W = model.layers[0].get_weights()[0]
+    # (a tensor, as in training: Keras's NumPy branch of normalize reads axis=0 as -1, and fails for columns)
+    assert float(theirs(keras.ops.convert_to_tensor(W))) == pytest.approx(made(W), rel=1e-6)

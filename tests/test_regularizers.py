@@ -123,3 +123,76 @@ def test_a_keras_style_subclass_without_gradient_says_what_to_add():
     model.compile(loss="mse", optimizer="sgd")
     with pytest.raises(NotImplementedError, match=r"SumOfSquares has no gradient\(W\).*2 \* l2 \* W"):
         model.fit(np.ones((4, 3)), np.ones((4, 2)), verbose=0)
+
+
+# -- OrthogonalRegularizer (Keras 3.15's) ----------------------------------------------------------------------
+
+def _orthogonal_weights():
+    rng = np.random.default_rng(3)
+    return {"rows": rng.normal(size=(5, 3)), "columns": rng.normal(size=(4, 6))}
+
+
+#: keras.regularizers.OrthogonalRegularizer(factor, mode)(W) of those weights (Keras 3.15, JAX with
+#: JAX_ENABLE_X64, float64); jax.grad of it equals glassnet's gradient to 2e-17
+KERAS_ORTHOGONAL = {("rows", 0.01): 0.005225699664493695, ("rows", 0.3): 0.15677098993481084,
+                    ("columns", 0.01): 0.004092399415305796, ("columns", 0.3): 0.12277198245917388}
+
+
+@pytest.mark.parametrize("mode, factor", KERAS_ORTHOGONAL)
+def test_orthogonal_penalty_is_keras_s_and_its_gradient_the_finite_differences(mode, factor):
+    W = _orthogonal_weights()[mode]
+    regularizer = regularizers.OrthogonalRegularizer(factor, mode)
+    assert regularizer(W) == pytest.approx(KERAS_ORTHOGONAL[mode, factor], rel=1e-10)
+    numeric, h = np.zeros_like(W), 1e-6
+    for index in np.ndindex(W.shape):
+        step = np.zeros_like(W)
+        step[index] = h
+        numeric[index] = (regularizer(W + step) - regularizer(W - step)) / (2 * h)
+    np.testing.assert_allclose(regularizer.gradient(W), numeric, rtol=0, atol=1e-9 * max(1.0, factor * 100))
+
+
+def test_orthogonal_penalty_by_hand():
+    # cosines 0 between orthogonal rows: no penalty; two parallel rows: one pair of |cos| = 1,
+    # factor · ½ · (1 + 1) / 1 = factor; columns of W are the rows of Wᵀ
+    Q = np.linalg.qr(np.random.default_rng(0).normal(size=(4, 4)))[0][:3] * [[1.0], [2.0], [0.5]]
+    assert regularizers.OrthogonalRegularizer(0.2)(Q) == pytest.approx(0.0, abs=1e-15)
+    assert regularizers.OrthogonalRegularizer(0.2)(np.array([[1.0, 2.0], [-2.0, -4.0]])) == pytest.approx(0.2)
+    W = _orthogonal_weights()["columns"]
+    by_rows, by_columns = regularizers.OrthogonalRegularizer(0.1), regularizers.OrthogonalRegularizer(0.1, "columns")
+    assert by_columns(W) == pytest.approx(by_rows(W.T), rel=1e-15)
+    np.testing.assert_allclose(by_columns.gradient(W), by_rows.gradient(W.T).T, rtol=1e-15)
+
+
+def test_orthogonal_regularizer_names_config_and_bad_arguments():
+    made = regularizers.OrthogonalRegularizer()
+    assert made.get_config() == {"factor": 0.01, "mode": "rows"}  # Keras's defaults and config
+    for name in ("orthogonal_regularizer", "OrthogonalRegularizer"):
+        assert type(regularizers.get(name)) is regularizers.OrthogonalRegularizer
+    assert regularizers.orthogonal_regularizer is regularizers.OrthogonalRegularizer
+    again = regularizers.deserialize(regularizers.serialize(regularizers.OrthogonalRegularizer(0.5, "columns")))
+    assert (type(again), again.factor, again.mode) == (regularizers.OrthogonalRegularizer, 0.5, "columns")
+    with pytest.raises(ValueError, match="factor"):
+        regularizers.OrthogonalRegularizer(-1.0)
+    with pytest.raises(ValueError, match="mode must be 'rows' or 'columns'. Received: mode='diag'"):
+        regularizers.OrthogonalRegularizer(mode="diag")
+    with pytest.raises(ValueError, match=r"rank-2 weights.*Received x of shape \(3,\)"):
+        made(np.ones(3))
+    with pytest.raises(ValueError, match=r"at least two rows.*shape \(1, 4\) has 1 \(Keras's penalty is 0/0, NaN\)"):
+        made.gradient(np.ones((1, 4)))
+
+
+def test_orthogonal_regularizer_trains_with_exact_gradients_and_is_saved(tmp_path):
+    import glassnet
+    from glassnet.layers import Dense, Input
+    from glassnet.models import Sequential, load_model
+
+    model = Sequential([Input((4,)), Dense(5, activation="tanh",
+                                           kernel_regularizer=regularizers.OrthogonalRegularizer(0.5, "columns")),
+                        Dense(2, kernel_regularizer="orthogonal_regularizer")], seed=1)
+    model.compile("sgd", "mse")
+    X, y = np.random.default_rng(1).normal(size=(6, 4)), np.random.default_rng(2).normal(size=(6, 2))
+    assert glassnet.check_gradients(model, X, y).passed()
+    model.save(tmp_path / "m.gn")
+    loaded = load_model(tmp_path / "m.gn")
+    assert repr(loaded.layers[0].kernel_regularizer) == "OrthogonalRegularizer(factor=0.5, mode='columns')"
+    assert loaded.evaluate(X, y, verbose=0) == model.evaluate(X, y, verbose=0)

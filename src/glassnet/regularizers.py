@@ -3,12 +3,13 @@
 ``L1(l1)``: ``l1 · Σ|W|``, gradient ``l1 · sign(W)``;
 ``L2(l2)``: ``l2 · Σ W²``, gradient ``2 · l2 · W``;
 ``L1L2(l1, l2)``: both.
+``OrthogonalRegularizer(factor, mode)``: the mean ``|cos|`` between the rows (or columns).
 """
 
 import numpy as np
 
 from ._registry import Configurable, from_config, lookup, to_config
-from ._validation import check_array, check_number
+from ._validation import check_array, check_number, is_one_of
 from .backend import astype, get_namespace, numpy_dtype
 
 #: ``Σ w²`` is summed as dots of rows of this many weights (see :func:`_sum_of_squares`).
@@ -138,9 +139,69 @@ class L2(L1L2):
         return {"l2": self.l2}
 
 
+class OrthogonalRegularizer(Regularizer):
+    """Keras 3's penalty for rows (``mode="rows"``) or columns (``"columns"``) of a 2-D ``W``
+    that are not orthogonal: with ``N`` the rows scaled to length 1 (Keras's
+    ``x · min(1/‖x‖, 1/1e-7)``) and ``G = N Nᵀ`` their cosines,
+
+        penalty = factor · ½ Σ_{i≠j} |G_ij| / (m(m − 1)/2)        (m rows)
+
+    and its gradient ``∂/∂N = 2c S N`` (``S = sign(G)`` off the diagonal, ``c`` the factor
+    before the sum) carried to ``W`` row by row through ``N_i = W_i/‖W_i‖``:
+    ``∂/∂W_i = (g_i − (g_i·N_i) N_i)/‖W_i‖`` (``g_i/1e-7`` for a row shorter than 1e-7, which
+    Keras scales by 1e7). ``factor`` >= 0 (Keras's 0.01). Fewer than two rows (columns) are
+    refused: Keras's penalty is then 0/0, NaN."""
+
+    def __init__(self, factor=0.01, mode="rows"):
+        self.factor = check_number(factor, "factor", low=0)
+        if not is_one_of(mode, ("rows", "columns")):
+            raise ValueError(f"mode must be 'rows' or 'columns'. Received: mode={mode!r:.100}")
+        self.mode = mode
+
+    def _rows(self, W, name):
+        """``W`` (columns: ``Wᵀ``) as 2-D floats with at least two rows."""
+        xp = get_namespace(W)
+        if xp is np and not (isinstance(W, np.ndarray) and W.dtype.kind == "f"):  # a list, integers: as float64
+            W = check_array(W, name, ndim=None, allow_empty=True, finite=False).astype(np.float64)
+        if len(W.shape) != 2:
+            raise ValueError(f"OrthogonalRegularizer takes rank-2 weights (a Dense kernel), as Keras's. Received "
+                             f"{name} of shape {tuple(W.shape)}.")
+        X = W if self.mode == "rows" else W.T
+        if X.shape[0] < 2:
+            raise ValueError(f"OrthogonalRegularizer(mode={self.mode!r}) needs at least two {self.mode} to compare; "
+                             f"{name} of shape {tuple(W.shape)} has {X.shape[0]} (Keras's penalty is 0/0, NaN).")
+        return xp, X
+
+    def _cosines(self, xp, X):
+        """``(N, inv, G, c)``: unit rows, ``min(1/‖x‖, 1e7)`` per row, ``G = N Nᵀ`` with a zero diagonal,
+        and ``c = factor / (m(m − 1))``."""
+        inv = xp.minimum(1.0 / xp.sqrt(xp.sum(X * X, axis=1, keepdims=True)), 1e7)
+        N = X * inv
+        m = X.shape[0]
+        G = xp.matmul(N, N.T) * (1.0 - xp.eye(m, dtype=X.dtype))
+        return N, inv, G, self.factor / (m * (m - 1.0))
+
+    def __call__(self, x):
+        xp, X = self._rows(x, "x")
+        _, _, G, c = self._cosines(xp, X)
+        return float(c * xp.sum(xp.abs(G)))
+
+    def gradient(self, W):
+        xp, X = self._rows(W, "W")
+        N, inv, G, c = self._cosines(xp, X)
+        g = 2 * c * xp.matmul(xp.sign(G), N)  # ∂penalty/∂N (G is symmetric)
+        clipped = inv >= 1e7  # Keras scales such a row by the constant 1e7: its gradient is g · 1e7
+        dX = xp.where(clipped, g * inv, (g - xp.sum(g * N, axis=1, keepdims=True) * N) * inv)
+        return dX if self.mode == "rows" else dX.T
+
+    def get_config(self):
+        return {"factor": self.factor, "mode": self.mode}
+
+
 # Keras 3's lowercase aliases: regularizers.l2(0.01) is regularizers.L2(0.01), and l1_l2 is
 # L1L2, whose penalties are 0 unless given (tf.keras's l1_l2 function defaulted to 0.01 each)
 l1, l2, l1_l2 = L1, L2, L1L2
+orthogonal_regularizer = OrthogonalRegularizer
 
 
 def _l1_l2_by_name():
@@ -149,8 +210,8 @@ def _l1_l2_by_name():
     return L1L2(l1=0.01, l2=0.01)
 
 
-REGULARIZERS = {"l1": L1, "l2": L2, "l1_l2": _l1_l2_by_name}
-CLASSES = {"L1": L1, "L2": L2, "L1L2": L1L2}
+REGULARIZERS = {"l1": L1, "l2": L2, "l1_l2": _l1_l2_by_name, "orthogonal_regularizer": OrthogonalRegularizer}
+CLASSES = {"L1": L1, "L2": L2, "L1L2": L1L2, "OrthogonalRegularizer": OrthogonalRegularizer}
 
 
 def get(identifier, name=None):
