@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from glassnet import activations, datasets, layers, metrics, optimizers, preprocessing, utils
+from glassnet import activations, datasets, layers, metrics, optimizers, preprocessing, regularizers, utils
 from glassnet.models import Sequential
 
 SWEEP = settings(derandomize=True, max_examples=60, deadline=None, database=None,
@@ -81,6 +81,12 @@ CONSTRUCTORS = [
      st.one_of(st.just(np.array(0.45)), st.just([]), st.just([0.5, 1.5]), non_finite, outside_unit, st.text(max_size=2))),
     # any finite number, as Keras (0 on logits): only non-numbers and NaN/inf are refused
     (lambda v: metrics.BinaryAccuracy(threshold=v), "threshold", st.one_of(not_numbers, non_finite)),
+    (lambda v: metrics.PearsonCorrelation(axis=v), "axis", st.one_of(
+        st.none(), st.booleans(), st.floats(), st.text(max_size=3), st.just(()), st.just((0, "1")))),
+    (lambda v: metrics.ConcordanceCorrelation(axis=v), "axis", st.one_of(st.none(), st.floats(), st.just([1.5]))),
+    (lambda v: regularizers.OrthogonalRegularizer(factor=v), "factor", _bad_real(negative)),
+    (lambda v: regularizers.OrthogonalRegularizer(mode=v), "mode", st.one_of(
+        st.none(), st.integers(), st.text(max_size=3), st.just(np.array(["rows", "rows"])))),
     (lambda v: metrics.AUC(num_thresholds=v), "num_thresholds", st.one_of(st.integers(max_value=1), st.floats(),
                                                                          st.text(max_size=2))),
 ]
