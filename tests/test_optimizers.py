@@ -1101,6 +1101,28 @@ def test_lion_and_ftrl_refuse_bad_arguments_by_name(make, match):
         make()
 
 
+def test_ftrl_refuses_a_learning_rate_of_0_set_or_reached_by_a_schedule():
+    # FTRL divides by η: the constructor refused 0, but the setter took it and a schedule that ends at 0
+    # (CosineDecay's default alpha=0) reached it, and fit stopped with a bare ZeroDivisionError
+    opt = optimizers.Ftrl(0.1)
+    with pytest.raises(ValueError, match="Ftrl's learning_rate must be > 0"):
+        opt.learning_rate = 0.0
+    assert opt.learning_rate == pytest.approx(0.1)
+    opt.learning_rate = 0.2
+    assert opt.learning_rate == pytest.approx(0.2)
+    opt = optimizers.Ftrl(schedules.CosineDecay(0.1, 2))
+    w = np.ones(2)
+    for _ in range(2):
+        opt.apply(w, np.ones(2))
+    before = w.copy()
+    with pytest.raises(ValueError, match="Ftrl's learning rate is 0 at step 2"):
+        opt.apply(w, np.ones(2))
+    np.testing.assert_array_equal(w, before)
+    opt = optimizers.Ftrl(lambda: 0.0)
+    with pytest.raises(ValueError, match="learning rate is 0 at step 0"):
+        opt.apply(np.ones(2), np.ones(2))
+
+
 def test_lion_and_ftrl_by_hand_first_step():
     # Lion: sign(0.9·0 + 0.1·0.5) = 1, w = 1 − 0.1; m = 0.01·0.5
     opt = optimizers.Lion(0.1)

@@ -842,6 +842,19 @@ class Ftrl(Optimizer):
     def _initial_state(self, name):
         return self.initial_accumulator_value if name == "accumulator" else 0.0
 
+    @Optimizer.learning_rate.setter
+    def learning_rate(self, value):
+        if not callable(value) and _check_rate(value) == 0:  # as the constructor: FTRL divides by η
+            raise ValueError("Ftrl's learning_rate must be > 0 (its update divides by it). Received: learning_rate=0")
+        Optimizer.learning_rate.fset(self, value)
+
+    def _rate(self):
+        lr = super()._rate()
+        if lr == 0:  # a schedule that reaches 0 (CosineDecay's end) or a callable that returns it
+            raise ValueError(f"Ftrl's learning rate is 0 at step {self._iterations} (its update divides by it): "
+                             "use a schedule that stays above 0 (e.g. CosineDecay(..., alpha=0.01)).")
+        return lr
+
     def update(self, w, g, lr, state, tmp):
         xp = get_namespace()
         n, z, power = state["accumulator"], state["linear"], -self.learning_rate_power
