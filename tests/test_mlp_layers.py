@@ -55,6 +55,16 @@ def test_unit_normalization_divides_by_the_norm_and_bounds_it_by_epsilon():
         layers.UnitNormalization(axis="last")
 
 
+def test_unit_normalization_keeps_a_zero_sample_zero_in_float16():
+    # 1/ε = 1e12 is inf in float16: a zero row gave 0 · inf = NaN (a PReLU before it, α = 0 at first, makes
+    # such rows, and fit stopped as diverged at the first batch); the bound is now float16's largest, 65504
+    model = Sequential([layers.Input((3,)), layers.UnitNormalization()], dtype="float16")
+    X = np.array([[0.0, 0.0, 0.0], [1.0, 2.0, 2.0]], dtype=np.float16)
+    Y = model.predict(X, verbose=0)
+    np.testing.assert_array_equal(Y[0], [0.0, 0.0, 0.0])
+    np.testing.assert_allclose(Y[1], [1 / 3, 2 / 3, 2 / 3], atol=1e-3)  # ‖(1, 2, 2)‖ = 3
+
+
 def test_identity_passes_values_and_gradients_through():
     layer = layers.Identity()
     X = np.arange(6.0).reshape(2, 3)

@@ -4,7 +4,7 @@ import numbers
 
 import numpy as np
 
-from ..backend import get_namespace
+from ..backend import get_namespace, numpy_dtype
 from .base import Layer, sample_shape
 
 #: Keras's lower bound on the norm (``ops.normalize(..., epsilon=1e-12)``)
@@ -51,8 +51,10 @@ class UnitNormalization(Layer):
         xp = get_namespace()
         axes = self._axes(X.ndim)
         square_sum = xp.sum(X * X, axis=axes, keepdims=True)
+        # 1/ε is inf in float16 (largest 65504), and 0 · inf = NaN: the bound is kept finite
+        bound = min(1.0 / EPSILON, float(np.finfo(numpy_dtype(X)).max))
         with np.errstate(divide="ignore"):  # a zero sample: 1/0 = inf, then bounded by 1/ε
-            with_bound = xp.clip(1.0 / xp.sqrt(square_sum), max=1.0 / EPSILON)
+            with_bound = xp.clip(1.0 / xp.sqrt(square_sum), max=bound)
         Y = X * with_bound
         self.Z, self.A = with_bound, Y  # for backward: the factor, and the output
         return Y
