@@ -526,6 +526,26 @@ def test_keras_activation_layers_show_their_delta():
     assert layers[1]["delta"] is not None  # as an Activation("leaky_relu") layer's
 
 
+def test_an_activity_penalty_is_not_called_a_weight_penalty():
+    # ActivityRegularization's R(a)/n is in J too; the loss line named every penalty "weight penalties Σ R(θ)".
+    # By hand: x = (1, 2), W = (0.5, 0.25)ᵀ, b = 0: a = 1, R(a)/n = 0.5 · 1² / 1; J = (1 − 3)² + 0.5
+    from glassnet.layers import ActivityRegularization
+
+    def model_with(kernel_regularizer):
+        model = Sequential([Dense(1, input_dim=2, kernel_regularizer=kernel_regularizer),
+                            ActivityRegularization(l2=0.5)], dtype="float64")
+        model.compile(optimizer=optimizers.SGD(learning_rate=0.1), loss="mse")
+        model.build()
+        model.set_weights([np.array([[0.5], [0.25]]), np.array([0.0])])
+        return model
+
+    step = trace(model_with(None), [1.0, 2.0], [3.0])
+    assert step.penalty == pytest.approx(0.5, abs=1e-15) and step.loss == pytest.approx(4.5, abs=1e-15)
+    assert "J = 4.5 = 4 + 0.5 (activity penalties Σ R(a)/n)" in str(step)
+    step = trace(model_with(regularizers.L2(0.1)), [1.0, 2.0], [3.0])  # + 0.1 (0.25 + 0.0625) = 0.03125
+    assert "J = 4.53125 = 4 + 0.53125 (weight and activity penalties Σ R(θ) + Σ R(a)/n)" in str(step)
+
+
 def test_weight_penalties_and_constraints_are_shown_by_hand():
     # The update table says ∂J/∂W = a^(l)ᵀ δ^(l+1); with a regularizer the gradient also holds
     # ∂R/∂W, and with a constraint Δθ is not the optimizer's step. The trace said neither.

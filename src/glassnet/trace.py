@@ -179,9 +179,10 @@ class Trace:
     x, y, output : ndarray
         The batch, its targets (in the loss's form) and ``a^(L)``.
     loss : float
-        ``J`` on the batch (with weight penalties, as the optimizer sees it).
+        ``J`` on the batch (with weight and activity penalties, as the optimizer sees it).
     penalty : float
-        The weight penalties ``Σ R(θ)`` that ``loss`` includes (0 without regularizers).
+        The weight penalties ``Σ R(θ)`` and ActivityRegularization's ``R(a)/n`` that ``loss``
+        includes (0 without regularizers).
     layers : list of LayerTrace
         In forward order; the backward pass visits them in reverse.
     loss_name, optimizer, model_name : str
@@ -394,7 +395,11 @@ class Trace:
             state = "not made: the loss, a gradient or the update is NaN/inf (as fit, the weights are kept)"
         J = _fmt(self.loss)
         if self.penalty:
-            J += f" = {_fmt(self.loss - self.penalty)} + {_fmt(self.penalty)} (weight penalties Σ R(θ))"
+            weights = any(layer.regularizers for layer in self.layers)
+            activities = any(layer.kind == "ActivityRegularization" for layer in self.layers)
+            what = ("weight and activity penalties Σ R(θ) + Σ R(a)/n" if weights and activities else
+                    "activity penalties Σ R(a)/n" if activities else "weight penalties Σ R(θ)")
+            J += f" = {_fmt(self.loss - self.penalty)} + {_fmt(self.penalty)} ({what})"
         return [
             f"Trace of one training step of {self.model_name!r} on {batch}",
             f"loss: {self.loss_name}, J = {J}; optimizer: {self.optimizer}, η = {_fmt(self.learning_rate)}",
