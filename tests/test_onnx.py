@@ -214,6 +214,20 @@ def test_keras_315_activations_keep_nan_inf_and_edges_as_glassnet(activation, dt
     np.testing.assert_allclose(run_onnx(export(model, tmp_path / "m.onnx"), z), expected, rtol=1e-6, atol=1e-7)
 
 
+@pytest.mark.parametrize("activation", [activations.Squareplus(), activations.Sparsemax()], ids=repr)
+def test_squareplus_and_sparsemax_export_in_float16(activation, tmp_path):
+    # opset 17's IsInf takes float32 and float64 only: onnxruntime refused their float16 graphs as invalid
+    model = Sequential([Activation(activation, input_shape=(4,))], dtype="float16")
+    model.build((4,))
+    z = np.array([[0, np.nan, np.inf, -np.inf], [0.5, -0.5, 1, -1], [300, -300, 3, -3], [-np.inf] * 4,
+                  [np.inf, 1, 2, 3], [-np.inf, 0.5, 0.4, -1]], "float16")
+    with np.errstate(all="ignore"):
+        expected = activation(z)
+    out = run_onnx(export(model, tmp_path / "m.onnx"), z)
+    assert out.dtype == np.float16
+    np.testing.assert_allclose(out.astype(np.float64), expected.astype(np.float64), rtol=2e-3, atol=1e-3)
+
+
 def test_argmax_splits_ties_like_glassnet(tmp_path):
     model = Sequential([Dense(4, "argmax", input_dim=4)])
     model.build((4,))

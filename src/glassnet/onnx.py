@@ -288,6 +288,14 @@ def _sparse_plus(g, Z):
     return g.node("Where", [g.node("GreaterOrEqual", [Z, g.constant(1.0, "one")]), Z, middle])
 
 
+def _is_inf(g, X, **attributes):
+    """``IsInf(X)``, which opset 17 has for float32 and float64 only: a float16 ``X`` is cast to
+    float32 first (exact: every float16 is a float32)."""
+    if g.dtype == np.float16:
+        X = g.node("Cast", [X], to=g.helper.np_dtype_to_tensor_dtype(np.dtype(np.float32)))
+    return g.node("IsInf", [X], **attributes)
+
+
 def _squareplus(g, Z, a):
     # s = √(z² + b) scaled by m = max(|z|, √b) (z² overflowed float32 from |z| = 2e19), then the two branches of
     # Squareplus: (z + s)/2 for z >= 0, b / (2 (s - z)) below; at ±inf the limits inf and 0
@@ -300,7 +308,7 @@ def _squareplus(g, Z, a):
     positive = g.node("Add", [half_z, half_s])
     negative = g.node("Div", [g.constant(0.25 * a.b, "quarter_b"), g.node("Sub", [half_s, half_z])])
     A = g.node("Where", [g.node("GreaterOrEqual", [Z, g.constant(0.0, "zero")]), positive, negative])
-    return g.node("Where", [g.node("IsInf", [Z]), g.node("Relu", [Z]), A])
+    return g.node("Where", [_is_inf(g, Z), g.node("Relu", [Z]), A])
 
 
 def _sparsemax(g, Z):
@@ -318,8 +326,8 @@ def _sparsemax(g, Z):
     tau = g.node("ReduceMax", [ratios], axes=[-1], keepdims=1)
     A = g.node("Relu", [g.node("Sub", [Z, tau])])
     total = g.node("ReduceSum", [Z, g.constant([-1], "axes", dtype=np.int64)], keepdims=1)
-    bad = g.node("Or", [g.node("IsNaN", [total]), g.node("IsInf", [total], detect_negative=0)])
-    bad = g.node("Or", [bad, g.node("IsInf", [g.node("ReduceMax", [Z], axes=[-1], keepdims=1)], detect_positive=0)])
+    bad = g.node("Or", [g.node("IsNaN", [total]), _is_inf(g, total, detect_negative=0)])
+    bad = g.node("Or", [bad, _is_inf(g, g.node("ReduceMax", [Z], axes=[-1], keepdims=1), detect_positive=0)])
     return g.node("Where", [bad, g.constant(float("nan"), "nan"), A])
 
 
