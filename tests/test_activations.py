@@ -1020,6 +1020,20 @@ def test_sparsemax_is_the_projection_onto_the_simplex():
     assert activations.sparsemax(Z[:, :0]).shape == (200, 0)
 
 
+@pytest.mark.parametrize(("dtype", "large"), [("float16", 3e4), ("float32", 1e8), ("float64", 1e17)])
+def test_sparsemax_of_large_logits_is_still_a_distribution(dtype, large):
+    # τ = z_(1) − 1 rounded to z_(1) where 1 is below z_(1)'s spacing (float16 from 2048, float32 from 1.7e7),
+    # and every output was 0; the projection does not change when the row is shifted, as softmax's
+    Z = np.array([[large, 0.0, -large], [large, large, 0.0], [0.5 + large / 2**12, 0.4 + large / 2**12, 0.0]],
+                 dtype=dtype)
+    A = activations.sparsemax(Z)
+    assert A.dtype == np.dtype(dtype)
+    np.testing.assert_array_equal(A[:2], [[1.0, 0.0, 0.0], [0.5, 0.5, 0.0]])
+    # (the third row's two largest differ by about 0.1 in every dtype: [0.55, 0.45] up to that rounding)
+    np.testing.assert_allclose(A[2], _sparsemax_by_bisection(Z[2].astype(np.float64)), atol=0.02)
+    np.testing.assert_allclose(A.sum(axis=1, dtype=np.float64), 1.0, rtol=1e-3)
+
+
 def test_sparsemax_rows_with_infinities_and_nan_are_quiet():
     Z = np.array([[-np.inf, 0.5, 0.4], [np.nan, 0.0, 1.0], [np.inf, 0.0, 1.0], [-np.inf, -np.inf, -np.inf]])
     with warnings.catch_warnings():

@@ -228,6 +228,18 @@ def test_squareplus_and_sparsemax_export_in_float16(activation, tmp_path):
     np.testing.assert_allclose(out.astype(np.float64), expected.astype(np.float64), rtol=2e-3, atol=1e-3)
 
 
+@pytest.mark.parametrize(("dtype", "large"), [("float16", 4e4), ("float32", 1e8), ("float64", 1e17)])
+def test_sparsemax_of_large_logits_exports_as_predict_computes_it(dtype, large, tmp_path):
+    # the graph shifts each row by its largest z, as Sparsemax.forward: unshifted, τ = z_(1) − 1 rounded to z_(1)
+    # and the row was all 0; a finite row whose sum overflows float16 is no NaN row
+    model = Sequential([Activation("sparsemax", input_shape=(3,))], dtype=dtype)
+    model.build((3,))
+    z = np.array([[large, 0.0, -large], [large, large, 0.0], [0.0, np.nan, 1.0], [np.inf, 0.0, 1.0]], dtype)
+    out = run_onnx(export(model, tmp_path / "m.onnx"), z)
+    np.testing.assert_array_equal(out[:2], [[1.0, 0.0, 0.0], [0.5, 0.5, 0.0]])
+    assert np.isnan(out[2:]).all()
+
+
 def test_argmax_splits_ties_like_glassnet(tmp_path):
     model = Sequential([Dense(4, "argmax", input_dim=4)])
     model.build((4,))

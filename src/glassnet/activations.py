@@ -1102,9 +1102,13 @@ class Sparsemax(Activation):
         if Z.shape[-1] == 0:  # rows without logits: an empty result, as softmax's
             return xp.zeros_like(Z)
         n = Z.shape[-1]
-        descending = -xp.sort(-Z, axis=-1)
         k = astype(xp.arange(1, n + 1), Z.dtype)
-        with np.errstate(invalid="ignore"):  # inf - inf in a row with +inf (or all -inf), NaN: a NaN row, quietly
+        with np.errstate(invalid="ignore", over="ignore"):  # inf - inf in a row with +inf (or all -inf), NaN:
+            # a NaN row, quietly. The row is shifted by its largest z first (the projection does not change):
+            # τ = z_(1) − 1 rounded to z_(1) where 1 is below z_(1)'s spacing (float16 from z = 2048, float32
+            # from 1.7e7), and every output was 0
+            Z = Z - xp.max(Z, axis=-1, keepdims=True)
+            descending = -xp.sort(-Z, axis=-1)
             cumulative = xp.cumulative_sum(descending, axis=-1) if xp is not np else np.cumsum(descending, axis=-1)
             tau = xp.max((cumulative - 1.0) / k, axis=-1, keepdims=True)
             A = xp.maximum(Z - tau, xp.zeros_like(Z))

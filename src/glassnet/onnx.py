@@ -312,8 +312,13 @@ def _squareplus(g, Z, a):
 
 
 def _sparsemax(g, Z):
-    # τ = max_k (Σ_{j<=k} z_(j) - 1)/k over the row sorted in descending order (TopK of the whole row), then
-    # max(z - τ, 0); a row with NaN or +inf, or all -inf, is NaN, as Sparsemax.forward
+    # τ = max_k (Σ_{j<=k} z_(j) - 1)/k over the row, shifted by its largest z and sorted in descending order
+    # (TopK of the whole row), then max(z - τ, 0); a row with NaN or +inf, or all -inf, is NaN, as
+    # Sparsemax.forward
+    largest = g.node("ReduceMax", [Z], axes=[-1], keepdims=1)
+    total = g.node("ReduceSum", [Z, g.constant([-1], "axes", dtype=np.int64)], keepdims=1)
+    bad = g.node("Or", [g.node("IsNaN", [total]), _is_inf(g, largest)])  # (not the sum's overflow)
+    Z = g.node("Sub", [Z, largest])
     width = g.node("Shape", [Z], start=-1)
     name = g.name("sorted")
     g.nodes.append(g.helper.make_node("TopK", [Z, width], [name, name + "_indices"], name=name, axis=-1,
@@ -325,9 +330,6 @@ def _sparsemax(g, Z):
     ratios = g.node("Div", [g.node("Sub", [cumulative, g.constant(1.0, "one")]), k])
     tau = g.node("ReduceMax", [ratios], axes=[-1], keepdims=1)
     A = g.node("Relu", [g.node("Sub", [Z, tau])])
-    total = g.node("ReduceSum", [Z, g.constant([-1], "axes", dtype=np.int64)], keepdims=1)
-    bad = g.node("Or", [g.node("IsNaN", [total]), _is_inf(g, total, detect_negative=0)])
-    bad = g.node("Or", [bad, _is_inf(g, g.node("ReduceMax", [Z], axes=[-1], keepdims=1), detect_positive=0)])
     return g.node("Where", [bad, g.constant(float("nan"), "nan"), A])
 
 
