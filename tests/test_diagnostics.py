@@ -728,3 +728,24 @@ def test_relus_dead_from_the_start_are_not_blamed_on_the_learning_rate(circle):
             assert "so they do not learn): none passes a gradient back" in message
             assert "They are dead from the start, not killed by training" in message
             assert "he_normal" in message and "Lower the learning rate" not in message
+
+
+@pytest.mark.parametrize("activation, bias, kind", [
+    ("hard_sigmoid", 20.0, "saturated"), ("hard_tanh", -20.0, "saturated"), ("sparse_sigmoid", 20.0, "saturated"),
+    ("softsign", 500.0, "saturated"), ("relu6", -10.0, "dead_relu")])
+def test_keras_s_bounded_and_relu6_units_are_measured_as_sigmoid_and_relu_units(circle, activation, bias, kind):
+    # only relu, sigmoid, tanh and bipolar_sigmoid were measured: a hard_tanh layer stuck at −1 (g'(z) = 0 exactly,
+    # nothing learns) had no saturated fraction and no finding
+    X, y = circle
+    model = Sequential([Dense(16, activation, input_dim=2, bias_initializer=Constant(bias)), Dense(1, "sigmoid")],
+                       seed=0)
+    model.compile(Adam(0.01), "binary_crossentropy")
+    diagnosis = diagnose(model, X, y, warn=False)
+    measured = diagnosis.layers[0].dead_fraction if kind == "dead_relu" else diagnosis.layers[0].saturated_fraction
+    assert measured == 1.0
+    assert kind in dict(diagnosis.problems)
+    assert activation in dict(diagnosis.problems)[kind] or kind == "dead_relu"
+    healthy = Sequential([Dense(16, activation, input_dim=2), Dense(1, "sigmoid")], seed=0)
+    healthy.compile(Adam(0.01), "binary_crossentropy")
+    start = diagnose(healthy, X, y, warn=False).layers[0]
+    assert (start.dead_fraction if kind == "dead_relu" else start.saturated_fraction) == 0.0

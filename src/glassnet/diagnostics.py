@@ -13,7 +13,8 @@ The lectures name the usual failures and their cures:
   narrow Glorot/He nets start with up to 75% of a layer off and train well).
   Where the units were dead from the start (:data:`DEAD_AT_START_ADVICE`) the
   advice is a live start, not a lower learning rate;
-* saturated sigmoid/tanh units (seed 002: "towards either end of the sigmoid
+* saturated sigmoid/tanh units (and those of Keras's bounded hard_sigmoid, hard_tanh,
+  sparse_sigmoid and softsign; seed 002: "towards either end of the sigmoid
   function, the σ(x) values tend to respond very less to changes in x"): a
   unit is **saturated** when, for every probe sample, its output lies within
   1% of the activation's range from one of its bounds (sigmoid: a < 0.01 or
@@ -138,7 +139,9 @@ INPUT_SCALE = 10.0
 """Inputs whose largest |x| is above this are unscaled (seed 004: X -= mean, X /= std); the
 warnings then name the largest |x| seen as a cause, with how to scale it away."""
 
-_SATURATING = ("sigmoid", "tanh", "bipolar_sigmoid")
+_SATURATING = ("sigmoid", "tanh", "bipolar_sigmoid", "hard_sigmoid", "hard_tanh", "sparse_sigmoid", "softsign")
+#: activations whose units can die as a ReLU's: output 0, and g'(z) = 0, below a point
+_DYING = ("relu", "relu6")
 #: Output activation -> the losses whose gradient cancels its g'(z) (output delta a − y), so
 #: that a saturated output still learns. Softmax pairs with the categorical cross-entropies
 #: the same way, but its saturation is never measured.
@@ -344,7 +347,7 @@ def _layer_stats(model, grads, lr=None):
         dead = saturated = a_rms = ratio = None
         if A_l is not None and A_l.size:
             a_rms = float(np.sqrt(np.mean(np.square(A_l, dtype=np.float64))))
-        if A_l is not None and name == "relu":
+        if A_l is not None and name in _DYING:
             dead = float(np.mean(np.all(A_l == 0, axis=0)))
         if A_l is not None and name in _SATURATING:
             low, high = activation.output_range
