@@ -20,6 +20,9 @@ The graph computes what :meth:`Sequential.predict` computes (inference mode):
 * ``LayerNormalization``: ONNX ``LayerNormalization`` (opset 17) in float32; in float64 its
   steps (``ReduceMean``, ``Sub``, ``Mul``, ``Sqrt``, ``Div``, ``Add``), since ONNX's epsilon
   attribute is a float32;
+* ``RMSNormalization``: ``X · scale / Sqrt(ReduceMean(X²) + ε)``;
+* ``GroupNormalization``: ``Reshape`` to ``(n, −1, G, C/G)``, the steps of ``LayerNormalization``
+  over axes 1 and 3, ``Reshape`` back, then ``γ`` and ``β`` per channel (ε in the model's precision);
 * ``Rescaling``: ``Mul`` and ``Add`` (by a number, or per channel by a 1-D constant); ``Normalization``: ``Sub`` and ``Div`` by
   ``max(sqrt(variance), ε)`` (``Mul`` and ``Add`` with ``invert=True``).
 
@@ -59,8 +62,8 @@ from .backend import to_numpy
 from ._io import atomic_write, check_replace
 from ._validation import check_path
 from .layers import (ELU, Activation, ActivityRegularization, AlphaDropout, BatchNormalization, Dense, Dropout,
-                     Flatten, GaussianDropout, GaussianNoise, Identity, LayerNormalization, LeakyReLU, Normalization,
-                     PReLU, ReLU, Rescaling, Softmax, UnitNormalization)
+                     Flatten, GaussianDropout, GaussianNoise, GroupNormalization, Identity, LayerNormalization,
+                     LeakyReLU, Normalization, PReLU, ReLU, Rescaling, RMSNormalization, Softmax, UnitNormalization)
 
 __all__ = ["export", "to_onnx", "OPSET"]
 
@@ -433,6 +436,28 @@ def _layer_norm(g, X, layer):
     return g.node("Add", [Y, g.constant(layer.params["beta"], f"{layer.name}_beta")]) if layer.center else Y
 
 
+def _rms_norm(g, X, layer):
+    mean_square = g.node("ReduceMean", [g.node("Mul", [X, X])], axes=[-1], keepdims=1)
+    rms = g.node("Sqrt", [g.node("Add", [mean_square, g.constant(layer.epsilon, f"{layer.name}_epsilon")])])
+    return g.node("Mul", [g.node("Div", [X, rms]), g.constant(layer.params["scale"], f"{layer.name}_scale")],
+                  base=layer.name)
+
+
+def _group_norm(g, X, layer):
+    C = layer.input_shape[-1]
+    grouped_shape = g.constant([0, -1, layer.groups, C // layer.groups], f"{layer.name}_groups", dtype=np.int64)
+    Xg = g.node("Reshape", [X, grouped_shape])
+    centered = g.node("Sub", [Xg, g.node("ReduceMean", [Xg], axes=[1, 3], keepdims=1)])
+    var = g.node("ReduceMean", [g.node("Mul", [centered, centered])], axes=[1, 3], keepdims=1)
+    std = g.node("Sqrt", [g.node("Add", [var, g.constant(layer.epsilon, f"{layer.name}_epsilon")])])
+    Y = g.node("Reshape", [g.node("Div", [centered, std]), g.node("Shape", [X])])
+    if layer.scale:
+        Y = g.node("Mul", [Y, g.constant(layer.params["gamma"], f"{layer.name}_gamma")])
+    if layer.center:
+        Y = g.node("Add", [Y, g.constant(layer.params["beta"], f"{layer.name}_beta")])
+    return Y
+
+
 def _rescaling(g, X, layer):
     # a per-channel scale or offset is a 1-D constant, broadcast against the last axis as in NumPy
     Y = g.node("Mul", [X, g.constant(layer.scale, f"{layer.name}_scale")], base=layer.name)
@@ -472,6 +497,8 @@ _ONNX_LAYERS = {
                                       base=layer.name),
     UnitNormalization: _unit_norm,
     LayerNormalization: _layer_norm,
+    RMSNormalization: _rms_norm,
+    GroupNormalization: _group_norm,
     Rescaling: _rescaling,
     Normalization: _normalization,
 }

@@ -109,15 +109,17 @@ class LayerTrace:
     dJ_da_in : ndarray or None
         ``∂J/∂a^(l)``, the gradient a layer without ``W`` and ``g`` (Dropout,
         GaussianDropout, GaussianNoise, BatchNormalization, LayerNormalization,
-        Normalization, Rescaling, Flatten) passes back to its input, from ``dJ_da``
+        RMSNormalization, GroupNormalization, Normalization, Rescaling, Flatten) passes back to its input, from ``dJ_da``
         by ``delta_rule``. None for Dense and Activation layers (their row ends in
         ``δ``) and for layers the red path does not reach (those before the first
         layer with weights).
     backward_terms : dict of str -> ndarray
         The arrays ``delta_rule`` names, under their symbols: Dropout's keep mask
         ``"m"``, GaussianDropout's noise ``"m"``, Rescaling's ``"s"``, Normalization's
-        ``"σ"``; for batch and layer normalization ``"x̂"``, ``"γ"``, ``"σ² + ε"``,
-        ``"mean(g)"`` and ``"mean(g ⊙ x̂)"`` with ``g = γ ⊙ ∂J/∂a^(l+1)``.
+        ``"σ"``; for batch, layer and group normalization ``"x̂"``, ``"γ"``, ``"σ² + ε"``,
+        ``"mean(g)"`` and ``"mean(g ⊙ x̂)"`` with ``g = γ ⊙ ∂J/∂a^(l+1)`` (for group normalization
+        per example and group, shape ``(n, G)``); for RMS normalization ``"x̂"``, ``"s"``,
+        ``"r"`` (``1/rms``) and ``"mean(g ⊙ x̂)"`` with ``g = s ⊙ ∂J/∂a^(l+1)``.
     params, grads, updates : dict of str -> ndarray
         The layer's trainable arrays before the step, ``∂J/∂θ`` and the
         update ``Δθ`` one optimizer step makes (the layer's constraints, such as
@@ -613,10 +615,19 @@ def _pass_through(layer, dY, l):
     """``(rule, terms)`` of a layer without ``W`` and ``g``: how it turns ``dY = ∂J/∂a^(l+1)``
     into ``∂J/∂a^(l)``, in the lectures' notation, and the arrays the rule names."""
     from .layers import (ActivityRegularization, AlphaDropout, Dropout, Flatten, GaussianDropout, GaussianNoise,
-                         Identity, LayerNormalization, Normalization, PReLU, Rescaling, UnitNormalization)
+                         GroupNormalization, Identity, LayerNormalization, Normalization, PReLU, Rescaling,
+                         RMSNormalization, UnitNormalization)
     from .layers.batchnorm import ScaledNormalization
 
     out, come = f"∂J/∂a^({l})", f"∂J/∂a^({l + 1})"
+    if isinstance(layer, GroupNormalization):
+        return _group_rule(layer, dY, out, come)
+    if isinstance(layer, RMSNormalization):
+        g, x_hat = dY * _np(layer.params["scale"]), _np(layer.X_hat)
+        return (f"{out} = r ⊙ (g − x̂ ⊙ mean(g ⊙ x̂)), g = s ⊙ {come}, r = 1/√(mean(a^({l})²) + ε), "
+                "means over each example's features", {"x̂": x_hat, "s": _np(layer.params["scale"]),
+                                                       "r": _np(layer.inv_std),
+                                                       "mean(g ⊙ x̂)": (g * x_hat).mean(axis=-1, keepdims=True)})
     if isinstance(layer, ScaledNormalization):
         return _normalization_rule(layer, dY, out, come, isinstance(layer, LayerNormalization))
     if isinstance(layer, (Dropout, GaussianDropout)) and getattr(layer, "mask", None) is None:
@@ -685,6 +696,20 @@ def _normalization_rule(layer, dY, out, come, per_example):
         terms["σ² + ε"] = terms["σ² + ε"].reshape(-1)
     over = "each example's features" if per_example else "the batch"
     return f"{out} = (g − mean(g) − x̂ ⊙ mean(g ⊙ x̂)) / √(σ² + ε), {g_is}, means over {over}", terms
+
+
+def _group_rule(layer, dY, out, come):
+    """Group normalization's backward rule: layer normalization's, the means taken over each
+    example's group of channels; ``σ² + ε`` and the means have shape ``(n, G)``."""
+    terms = {"γ": _np(layer.params["gamma"])} if layer.scale else {}
+    g = dY * terms["γ"] if layer.scale else dY
+    g_is = f"g = γ ⊙ {come}" if layer.scale else f"g = {come}"
+    x_hat = _np(layer.X_hat)
+    grouped = lambda a: a.reshape(a.shape[0], -1, layer.groups, a.shape[-1] // layer.groups)  # noqa: E731
+    terms = {"x̂": x_hat, **terms, "σ² + ε": (1.0 / _np(layer.inv_std) ** 2).reshape(-1, layer.groups),
+             "mean(g)": grouped(g).mean(axis=(1, 3)), "mean(g ⊙ x̂)": grouped(g * x_hat).mean(axis=(1, 3))}
+    return (f"{out} = (g − mean(g) − x̂ ⊙ mean(g ⊙ x̂)) / √(σ² + ε), {g_is}, means over each example's "
+            f"group of {layer.input_shape[-1] // layer.groups} channels ({layer.groups} groups)", terms)
 
 
 def _np(x):

@@ -8,19 +8,21 @@ from .batchnorm import BatchNormalization
 from .dense import Dense
 from .dropout import AlphaDropout, Dropout
 from .flatten import Flatten
+from .groupnorm import GroupNormalization
 from .identity import Identity
 from .layernorm import LayerNormalization
 from .noise import GaussianDropout, GaussianNoise
 from .normalization import Normalization
 from .prelu import PReLU
 from .rescaling import Rescaling
+from .rmsnorm import RMSNormalization
 from .unitnorm import UnitNormalization
 
 LAYERS = {cls.__name__: cls for cls in (Dense, Activation, Dropout, BatchNormalization, Flatten,
                                         ReLU, LeakyReLU, ELU, Softmax, LayerNormalization,
                                         GaussianNoise, GaussianDropout, Rescaling, Normalization, PReLU,
                                         AlphaDropout, Identity, UnitNormalization,
-                                        ActivityRegularization)}
+                                        ActivityRegularization, RMSNormalization, GroupNormalization)}
 
 
 def serialize(layer):
@@ -49,7 +51,8 @@ from . import core as core  # noqa: E402  (keras.layers.core's path, as seed 001
 
 _OFFERED = ("glassnet builds fully connected networks: Input, Dense, Activation (and ReLU, LeakyReLU, ELU, Softmax), "
             "PReLU, Dropout, AlphaDropout, GaussianDropout, GaussianNoise, BatchNormalization, LayerNormalization, "
-            "UnitNormalization, Rescaling, Normalization, Flatten, Identity, ActivityRegularization")
+            "RMSNormalization, GroupNormalization, UnitNormalization, Rescaling, Normalization, Flatten, Identity, "
+            "ActivityRegularization")
 
 #: well-known Keras layers glassnet does not have, with what to use instead
 _KERAS_ONLY = {
@@ -68,7 +71,7 @@ _KERAS_ONLY = {
                     "glassnet has no attention layers: its models are chains of Dense and elementwise layers."),
     **dict.fromkeys(("Reshape", "Permute", "RepeatVector"),
                     "Reshape the arrays with NumPy before fit (a Flatten layer flattens each sample)."),
-    **dict.fromkeys(("GroupNormalization", "SpatialDropout1D", "SpatialDropout2D"),
+    **dict.fromkeys(("SpatialDropout1D", "SpatialDropout2D"),
                     "Use BatchNormalization, LayerNormalization, Dropout or GaussianDropout."),
 }
 
@@ -83,4 +86,4 @@ def __getattr__(name):
 __all__ = ["Layer", "Input", "InputLayer", "Dense", "Activation", "Dropout", "BatchNormalization", "Flatten",
            "ReLU", "LeakyReLU", "ELU", "Softmax", "LayerNormalization", "GaussianNoise", "GaussianDropout",
            "Rescaling", "Normalization", "PReLU", "AlphaDropout", "Identity", "UnitNormalization",
-           "ActivityRegularization"]
+           "ActivityRegularization", "RMSNormalization", "GroupNormalization"]

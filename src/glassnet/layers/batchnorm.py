@@ -112,9 +112,10 @@ class ScaledNormalization(Layer):
             Y += self.params["beta"]
         return Y
 
-    def _scale_shift_backward(self, dY, stats_axis):
-        """Fill ``∂J/∂γ``, ``∂J/∂β`` and return ``dX``; ``stats_axis``: the axis the
-        statistics were taken along, None for fixed ones (batch norm at inference)."""
+    def _gamma_beta_backward(self, dY):
+        """Fill ``∂J/∂γ = Σ dY ⊙ x̂``, ``∂J/∂β = Σ dY`` (summed over every axis but the
+        features', with the regularizers' gradients) and return ``g = dY ⊙ γ``, or None
+        when no input gradient is needed."""
         xp = get_namespace()
         samples = tuple(range(dY.ndim - 1))  # every axis but the features'
         if self.scale:
@@ -127,7 +128,15 @@ class ScaledNormalization(Layer):
                 regularizer.add_gradient(value, self.grads[key], self.buffer("regularizer", value.shape, value.dtype))
         if not self.needs_input_gradient:
             return None
-        g = dY * self.params["gamma"] if self.scale else dY
+        return dY * self.params["gamma"] if self.scale else dY
+
+    def _scale_shift_backward(self, dY, stats_axis):
+        """Fill ``∂J/∂γ``, ``∂J/∂β`` and return ``dX``; ``stats_axis``: the axis the
+        statistics were taken along, None for fixed ones (batch norm at inference)."""
+        xp = get_namespace()
+        g = self._gamma_beta_backward(dY)
+        if g is None:
+            return None
         if stats_axis is None:
             return g * self.inv_std
         mean_g = xp.mean(g, axis=stats_axis, keepdims=True)

@@ -11,7 +11,8 @@ A ``.keras`` file is a zip archive::
 (``dense``, ``batch_normalization``, ``dense_1``), as Keras's ``saving_lib`` writes it; the
 variables are the trainable ones then the others, which is glassnet's ``weight_names`` order
 (Dense: kernel, bias; BatchNormalization: gamma, beta, moving_mean, moving_variance;
-LayerNormalization: gamma, beta; Normalization: mean, variance, count).
+LayerNormalization and GroupNormalization: gamma, beta; RMSNormalization: scale; Normalization:
+mean, variance, count).
 
 Safety, as for glassnet's own files: nothing is unpickled or run (the HDF5 file is read with
 h5py, whose datasets are plain arrays; ``class_name`` values name only glassnet's built-in
@@ -625,7 +626,7 @@ def _dense(layer, where):
 
 
 def _scale_shift(layer, where):
-    """The settings BatchNormalization and LayerNormalization share."""
+    """The settings BatchNormalization, LayerNormalization and GroupNormalization share."""
     from .. import constraints, regularizers
 
     return {
@@ -682,6 +683,9 @@ _LAYER_SETTINGS = {
     "BatchNormalization": _batch_normalization,
     "LayerNormalization": lambda layer, where: {"axis": [layer.axis], **_scale_shift(layer, where),
                                                 "rms_scaling": False},
+    "RMSNormalization": lambda layer, where: {"axis": [layer.axis], "epsilon": layer.epsilon},
+    "GroupNormalization": lambda layer, where: {"groups": layer.groups, "axis": layer.axis,
+                                                **_scale_shift(layer, where)},
     "Normalization": _normalization,
     "Rescaling": lambda layer, where: {"scale": layer.scale, "offset": layer.offset},
     "Flatten": _flatten,

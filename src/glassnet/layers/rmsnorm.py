@@ -1,0 +1,76 @@
+"""Root mean square layer normalization (Zhang & Sennrich 2019), as Keras's ``RMSNormalization``."""
+
+from .. import initializers
+from .._validation import check_number
+from ..backend import get_namespace
+from .base import Layer, sample_shape
+from .batchnorm import _drawing_no_generator, feature_axis
+
+
+class RMSNormalization(Layer):
+    """Divide each sample by the root mean square of its features, then scale.
+
+    For each sample (row) ``x``: ``r = 1/sqrt(mean(x²) + ε)`` over its features,
+    ``x̂ = r x``, ``y = s ⊙ x̂`` with one trainable ``s`` (Keras's ``scale``, first ones)
+    per feature. No centering and no shift: unlike layer normalization, the mean stays.
+
+    Backward, with ``g = dY ⊙ s`` and means over each row's features:
+    ``dX = r (g − x̂ ⊙ mean(g ⊙ x̂))``, ``∂J/∂s = Σ_rows dY ⊙ x̂``.
+
+    Parameters
+    ----------
+    axis : int
+        The axis normalized over: the features, ``-1`` (Keras's default), or its index
+        counted with the batch axis. glassnet normalizes over the last axis only.
+    epsilon : float
+        ``ε > 0``, added to the mean square (Keras's 1e-6).
+    """
+
+    weight_names = ("scale",)
+
+    def __init__(self, axis=-1, epsilon=1e-6, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = feature_axis(axis)
+        if self.axis == 0 or self.axis < -1:
+            raise ValueError(f"glassnet's RMSNormalization normalizes each sample over its last axis: axis must be -1 "
+                             f"(Keras's default) or the last axis's index. Received: axis={self.axis}")
+        self.epsilon = check_number(epsilon, "epsilon", low=0, low_open=True)
+
+    def count_weights(self, input_shape):
+        return int(input_shape[-1])
+
+    def build(self, input_shape):
+        input_shape = sample_shape(input_shape)
+        if self.axis not in (-1, len(input_shape)):
+            raise ValueError(f"glassnet's RMSNormalization normalizes over the last axis: for inputs of shape "
+                             f"(None, {', '.join(map(str, input_shape))}) axis must be -1 or {len(input_shape)}. "
+                             f"Received: axis={self.axis}")
+        n = input_shape[-1]
+        self.params["scale"] = initializers.initial_weights(_drawing_no_generator(initializers.Ones()), (n,),
+                                                            self.dtype, "scale")
+        # zeros: a model replaces this with a view of its flat gradient vector
+        self.grads["scale"] = get_namespace().zeros((n,), dtype=self.params["scale"].dtype)
+        super().build(input_shape)
+
+    def forward(self, X, training=False):
+        xp = get_namespace()
+        # locals first: another thread's predict may release self.X_hat meanwhile (release_caches);
+        # inv_std holds r = 1/rms, under the name the layer caches share with batch normalization
+        inv_std = 1.0 / xp.sqrt(xp.mean(X * X, axis=-1, keepdims=True) + self.epsilon)
+        X_hat = X * inv_std
+        self.inv_std, self.X_hat = inv_std, X_hat
+        return X_hat * self.params["scale"]
+
+    def backward(self, dY):
+        xp = get_namespace()
+        samples = tuple(range(dY.ndim - 1))  # every axis but the features'
+        xp.sum(dY * self.X_hat, axis=samples, out=self.grads["scale"])
+        if not self.needs_input_gradient:
+            return None
+        g = dY * self.params["scale"]
+        return (g - self.X_hat * xp.mean(g * self.X_hat, axis=-1, keepdims=True)) * self.inv_std
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(axis=self.axis, epsilon=self.epsilon)
+        return config
