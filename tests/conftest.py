@@ -66,3 +66,40 @@ def no_numba(monkeypatch):
     # nor a module of the loops built ahead of time (whose name needs numba's version)
     monkeypatch.setattr(glassnet.kernels, "_ahead", {"module": None, "why": "numba is not installed"})
     monkeypatch.setattr(glassnet.kernels, "_compiled", {})
+
+
+@pytest.fixture
+def keras_float64(monkeypatch):
+    """Keras 3.15 (JAX) computing float64 layers in float64, and ``reference(layer, X, dY)``:
+    the Keras layer's output, ``∂(Σ Y ⊙ dY)/∂X`` and the gradients of its weights (jax.grad).
+
+    Keras's ``result_type(float64, "float32")`` is float32, so its normalization layers take
+    float64 statistics in float32 (~1e-7); here that promotion keeps float64, which leaves
+    Keras's own formulas and makes ~1e-15 agreement checkable."""
+    monkeypatch.setenv("KERAS_BACKEND", "jax")  # read on keras's import; its default, TensorFlow, is absent here
+    keras = pytest.importorskip("keras", reason="the comparison needs Keras")
+    jax = pytest.importorskip("jax")
+    from keras.src import backend as keras_backend
+    from keras.src.backend.common import dtypes as keras_dtypes
+
+    promote = keras_dtypes.result_type
+
+    def result_type(*dtypes):
+        named = [keras_backend.standardize_dtype(getattr(d, "dtype", d)) for d in dtypes]
+        return "float64" if "float64" in named else promote(*dtypes)
+
+    monkeypatch.setattr(keras_dtypes, "result_type", result_type)
+    monkeypatch.setattr(keras_backend, "result_type", result_type)
+
+    def reference(layer, X, dY):
+        weights = [jax.numpy.asarray(np.asarray(w)) for w in layer.weights]
+
+        def loss(X, *weights):
+            Y = layer.stateless_call(list(weights), [], jax.numpy.asarray(X))[0]
+            return jax.numpy.sum(Y * dY), Y
+
+        (_, Y), grads = jax.value_and_grad(loss, argnums=tuple(range(1 + len(weights))), has_aux=True)(X, *weights)
+        return np.asarray(Y), np.asarray(grads[0]), [np.asarray(g) for g in grads[1:]]
+
+    with jax.enable_x64(True):
+        yield keras, reference

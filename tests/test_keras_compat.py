@@ -216,7 +216,7 @@ def test_functional_models_that_are_not_chains_are_refused_with_what_to_write():
     (layers, "Conv2D", "glassnet.layers has no Conv2D .*Dense.*Flatten the pixels"),
     (layers, "LSTM", "no recurrent layers"),
     (layers, "Embedding", "to_categorical"),
-    (layers, "GroupNormalization", r"Use BatchNormalization, LayerNormalization"),
+    (layers, "SpatialDropout2D", r"Use BatchNormalization, LayerNormalization"),
     (layers, "Lambda", r"For an elementwise function use Activation\(f\)"),  # it said "no merge layers"
     (layers, "Add", "no merge layers: its models, functional ones too, are chains"),
 ])
@@ -628,6 +628,10 @@ KERAS_SIGNATURES = {
     "layers.AlphaDropout": "(rate, noise_shape=None, seed=None, **kwargs)",
     "layers.Identity": "(**kwargs)",
     "layers.UnitNormalization": "(axis=-1, **kwargs)",
+    "layers.RMSNormalization": "(axis=-1, epsilon=1e-06, **kwargs)",
+    "layers.GroupNormalization": "(groups=32, axis=-1, epsilon=0.001, center=True, scale=True, "
+                                 "beta_initializer='zeros', gamma_initializer='ones', beta_regularizer=None, "
+                                 "gamma_regularizer=None, beta_constraint=None, gamma_constraint=None, **kwargs)",
     "layers.ActivityRegularization": "(l1=0.0, l2=0.0, **kwargs)",
     "metrics.Metric": "(dtype=None, name=None)",
     "metrics.MeanSquaredError": "(name=None, dtype=None)",
@@ -651,6 +655,13 @@ KERAS_SIGNATURES = {
     "losses.tversky": "(y_true, y_pred, alpha=0.5, beta=0.5, axis=None)",
     "optimizers.schedules.serialize": "(learning_rate_schedule)",
 }
+
+
+def test_the_normalization_signatures_written_here_are_keras_3_15s(monkeypatch):
+    monkeypatch.setenv("KERAS_BACKEND", "jax")  # read on keras's import; its default, TensorFlow, is absent here
+    keras = pytest.importorskip("keras", reason="the comparison needs Keras")
+    for name in ("RMSNormalization", "GroupNormalization"):
+        assert str(inspect.signature(getattr(keras.layers, name))) == KERAS_SIGNATURES[f"layers.{name}"]
 
 
 @pytest.mark.parametrize("name", KERAS_SIGNATURES)
