@@ -97,6 +97,21 @@ def test_prelu_alphadropout_unitnormalization_identity_train_as_on_numpy(namespa
     assert not isinstance(other["model"].layers[1].params["alpha"], np.ndarray)
 
 
+def _rms_group_norm_layers():
+    return [layers.Dense(8, input_dim=5), layers.RMSNormalization(epsilon=1e-3), layers.Dense(6, activation="tanh"),
+            layers.GroupNormalization(3, gamma_regularizer="l2", beta_constraint="non_neg"),
+            layers.GroupNormalization(2, center=False), layers.Dense(2, activation="softmax")]
+
+
+def test_rms_and_group_normalization_train_as_on_numpy(namespace, data):
+    X, y = data
+    reference = _train("numpy", _rms_group_norm_layers, X, y, "sparse_categorical_crossentropy")
+    other = _train(namespace, _rms_group_norm_layers, X, y, "sparse_categorical_crossentropy")
+    _same(reference, other)
+    assert not isinstance(other["model"].layers[1].params["scale"], np.ndarray)
+    assert not isinstance(other["model"].layers[3].params["gamma"], np.ndarray)
+
+
 @pytest.mark.parametrize("optimizer", ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adadelta", "adam",
                                        "adamw", "lion", "ftrl", "adafactor",
                                        {"class_name": "Adafactor", "config": {"learning_rate": 0.05, "clip_threshold": 0.5,
@@ -707,6 +722,7 @@ def test_a_dropout_layer_called_on_its_own_drops_in_the_namespace(namespace):
 
 
 @pytest.mark.parametrize("make", [lambda: layers.Dense(3), layers.BatchNormalization, layers.LayerNormalization,
+                                  layers.RMSNormalization, lambda: layers.GroupNormalization(5),
                                   lambda: layers.Normalization(mean=0.0, variance=1.0)])
 def test_a_layer_called_in_another_namespace_than_it_was_built_in_says_so(namespace, make):
     # a model refuses this with a ValueError (_check_namespace); a layer called on its own raised

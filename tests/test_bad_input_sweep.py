@@ -54,6 +54,12 @@ CONSTRUCTORS = [
     (lambda v: layers.BatchNormalization(momentum=v), "momentum", _bad_real(outside_unit)),
     (lambda v: layers.BatchNormalization(epsilon=v), "epsilon", _bad_real(st.floats(max_value=0, allow_nan=False))),
     (lambda v: layers.LayerNormalization(epsilon=v), "epsilon", _bad_real(st.floats(max_value=0, allow_nan=False))),
+    (lambda v: layers.RMSNormalization(epsilon=v), "epsilon", _bad_real(st.floats(max_value=0, allow_nan=False))),
+    (lambda v: layers.RMSNormalization(axis=v), "axis",
+     st.one_of(st.floats(), st.text(min_size=1, max_size=3), st.booleans(), st.none(), st.integers(max_value=-2))),
+    (lambda v: layers.GroupNormalization(epsilon=v), "epsilon", _bad_real(st.floats(max_value=0, allow_nan=False))),
+    (lambda v: layers.GroupNormalization(groups=v), "groups",
+     st.one_of(st.integers(max_value=-2), st.just(0), st.floats(), st.text(max_size=3), st.booleans(), st.none())),
     (lambda v: layers.LeakyReLU(negative_slope=v), "negative_slope", _bad_real(negative)),
     (lambda v: layers.ReLU(max_value=v), "max_value", st.one_of(non_finite, negative, st.text(max_size=3))),
     # Keras 3.15's activations with arguments: as classes and as Keras's functions

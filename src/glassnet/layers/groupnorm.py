@@ -81,8 +81,7 @@ class GroupNormalization(ScaledNormalization):
 
     def _grouped(self, X):
         """``X`` as ``(n, rest, G, C/G)``: the statistics are taken over axes 1 and 3."""
-        C = X.shape[-1]
-        return X.reshape(X.shape[0], -1, self.groups, C // self.groups)
+        return get_namespace().reshape(X, (X.shape[0], -1, self.groups, X.shape[-1] // self.groups))
 
     def forward(self, X, training=False):
         xp = get_namespace()
@@ -92,7 +91,7 @@ class GroupNormalization(ScaledNormalization):
         inv_std = 1.0 / xp.sqrt(var + self.epsilon)
         if inv_std.dtype != X.dtype:  # a float16 batch's float32 variance (see moments)
             inv_std = inv_std.astype(X.dtype)
-        X_hat = ((Xg - mean) * inv_std).reshape(X.shape)
+        X_hat = xp.reshape((Xg - mean) * inv_std, X.shape)
         self.inv_std, self.X_hat = inv_std, X_hat  # inv_std: (n, 1, G, 1)
         Y = X_hat * self.params["gamma"] if self.scale else xp.asarray(X_hat, copy=True)
         if self.center:
@@ -107,7 +106,7 @@ class GroupNormalization(ScaledNormalization):
         g, X_hat = self._grouped(g), self._grouped(self.X_hat)
         mean_g = xp.mean(g, axis=(1, 3), keepdims=True)
         mean_g_x_hat = xp.mean(g * X_hat, axis=(1, 3), keepdims=True)
-        return ((g - mean_g - X_hat * mean_g_x_hat) * self.inv_std).reshape(dY.shape)
+        return xp.reshape((g - mean_g - X_hat * mean_g_x_hat) * self.inv_std, dY.shape)
 
     def get_config(self):
         config = super().get_config()
