@@ -314,7 +314,8 @@ def build_parser():
         sub, "export", cmd_export, "export a saved model to ONNX or to a Keras 3 file",
         "ONNX: Dense, Activation and the activation layers, PReLU, Dropout, AlphaDropout and the noise layers,\n"
         "Identity and ActivityRegularization (identity), BatchNormalization (running statistics),\n"
-        "LayerNormalization, UnitNormalization, Rescaling, Normalization and Flatten\n"
+        "LayerNormalization, RMSNormalization, GroupNormalization, UnitNormalization, Rescaling, Normalization\n"
+        "and Flatten\n"
         "layers with any built-in activation. Needs the onnx package (pip install \"glassnet[onnx]\").\n"
         "Keras (--keras): the same layers with the activations Keras has, and the compile settings (not the\n"
         "optimizer's state); needs h5py (pip install \"glassnet[keras-files]\").",
