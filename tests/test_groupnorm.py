@@ -170,7 +170,9 @@ def test_keras_files_both_ways(keras_float64, tmp_path, rng):
     np.testing.assert_allclose(np.asarray(again(x)), ours.predict(x), rtol=0, atol=1e-12)
 
 
-@pytest.mark.parametrize("dtype, atol", [("float64", 1e-12), ("float32", 1e-5)])
+# float16: each layer within a few float16 steps of predict (onnxruntime rounds its float16 arithmetic
+# its own way), which the following normalizations, one over 3 values, can magnify
+@pytest.mark.parametrize("dtype, atol", [("float64", 1e-12), ("float32", 1e-5), ("float16", 3e-2)])
 def test_onnx_equals_predict(tmp_path, rng, dtype, atol):
     ort = pytest.importorskip("onnxruntime")
     pytest.importorskip("onnx")

@@ -113,7 +113,7 @@ def test_keras_files_both_ways(keras_float64, tmp_path, rng):
     np.testing.assert_allclose(np.asarray(again(x)), ours.predict(x), rtol=0, atol=1e-12)
 
 
-@pytest.mark.parametrize("dtype, atol", [("float64", 1e-12), ("float32", 1e-5)])
+@pytest.mark.parametrize("dtype, atol", [("float64", 1e-12), ("float32", 1e-5), ("float16", 1e-2)])
 def test_onnx_equals_predict(tmp_path, rng, dtype, atol):
     ort = pytest.importorskip("onnxruntime")
     pytest.importorskip("onnx")
@@ -136,3 +136,15 @@ def test_trace_shows_the_backward_rule(rng):
     assert row.delta_rule.startswith("∂J/∂a^(2) = r ⊙ (g − x̂ ⊙ mean(g ⊙ x̂)), g = s ⊙ ∂J/∂a^(3)")
     g, x_hat, r = row.dJ_da * row.backward_terms["s"], row.backward_terms["x̂"], row.backward_terms["r"]
     np.testing.assert_allclose(row.dJ_da_in, r * (g - x_hat * (g * x_hat).mean(axis=1, keepdims=True)), atol=1e-14)
+
+
+@pytest.mark.parametrize("layer", [RMSNormalization(), glassnet.layers.GroupNormalization(2)],
+                         ids=lambda layer: type(layer).__name__)
+def test_float16_inputs_past_256_are_normalized_not_overflowed(tmp_path, layer, rng):
+    # float16 squares overflow above 256 (65504): the statistics are taken in float32, as moments does
+    X = rng.normal(scale=2000.0, size=(5, 6))
+    out16 = Sequential([Input((6,)), layer], dtype="float16").predict(X.astype("float16"))
+    out64 = Sequential([Input((6,)), type(layer).from_config({**layer.get_config(), "dtype": "float64"})],
+                       dtype="float64").predict(X.astype("float16").astype("float64"))
+    assert np.isfinite(out16).all()
+    np.testing.assert_allclose(out16, out64, rtol=0, atol=1e-2)

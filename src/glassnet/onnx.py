@@ -22,7 +22,8 @@ The graph computes what :meth:`Sequential.predict` computes (inference mode):
   attribute is a float32;
 * ``RMSNormalization``: ``X · scale / Sqrt(ReduceMean(X²) + ε)``;
 * ``GroupNormalization``: ``Reshape`` to ``(n, −1, G, C/G)``, the steps of ``LayerNormalization``
-  over axes 1 and 3, ``Reshape`` back, then ``γ`` and ``β`` per channel (ε in the model's precision);
+  over axes 1 and 3, ``Reshape`` back, then ``γ`` and ``β`` per channel (ε in the model's precision; both
+  layers take a float16 model's statistics in float32, as predict does);
 * ``Rescaling``: ``Mul`` and ``Add`` (by a number, or per channel by a 1-D constant); ``Normalization``: ``Sub`` and ``Div`` by
   ``max(sqrt(variance), ε)`` (``Mul`` and ``Add`` with ``invert=True``).
 
@@ -436,21 +437,41 @@ def _layer_norm(g, X, layer):
     return g.node("Add", [Y, g.constant(layer.params["beta"], f"{layer.name}_beta")]) if layer.center else Y
 
 
+def _statistics_dtype(g, X):
+    """``(X, dtype)`` for a normalization's statistics: float16 in float32 (its squares overflow
+    above 256), as predict takes them, else the model's dtype."""
+    if g.dtype != np.float16:
+        return X, g.dtype
+    return g.node("Cast", [X], to=g.onnx.TensorProto.FLOAT), np.float32
+
+
+def _model_dtype(g, X):
+    """A statistic back in the model's dtype (from float32 for float16), as predict rounds it."""
+    return X if g.dtype != np.float16 else g.node("Cast", [X], to=g.helper.np_dtype_to_tensor_dtype(g.dtype))
+
+
 def _rms_norm(g, X, layer):
-    mean_square = g.node("ReduceMean", [g.node("Mul", [X, X])], axes=[-1], keepdims=1)
-    rms = g.node("Sqrt", [g.node("Add", [mean_square, g.constant(layer.epsilon, f"{layer.name}_epsilon")])])
-    return g.node("Mul", [g.node("Div", [X, rms]), g.constant(layer.params["scale"], f"{layer.name}_scale")],
-                  base=layer.name)
+    Xs, dtype = _statistics_dtype(g, X)
+    mean_square = g.node("ReduceMean", [g.node("Mul", [Xs, Xs])], axes=[-1], keepdims=1)
+    inv_rms = g.node("Reciprocal", [g.node("Sqrt", [g.node("Add", [
+        mean_square, g.constant(layer.epsilon, f"{layer.name}_epsilon", dtype)])])])
+    X_hat = g.node("Mul", [X, _model_dtype(g, inv_rms)])
+    return g.node("Mul", [X_hat, g.constant(layer.params["scale"], f"{layer.name}_scale")], base=layer.name)
 
 
 def _group_norm(g, X, layer):
     C = layer.input_shape[-1]
     grouped_shape = g.constant([0, -1, layer.groups, C // layer.groups], f"{layer.name}_groups", dtype=np.int64)
     Xg = g.node("Reshape", [X, grouped_shape])
-    centered = g.node("Sub", [Xg, g.node("ReduceMean", [Xg], axes=[1, 3], keepdims=1)])
+    Xs, dtype = _statistics_dtype(g, Xg)
+    mean = g.node("ReduceMean", [Xs], axes=[1, 3], keepdims=1)
+    centered = g.node("Sub", [Xs, mean])
     var = g.node("ReduceMean", [g.node("Mul", [centered, centered])], axes=[1, 3], keepdims=1)
-    std = g.node("Sqrt", [g.node("Add", [var, g.constant(layer.epsilon, f"{layer.name}_epsilon")])])
-    Y = g.node("Reshape", [g.node("Div", [centered, std]), g.node("Shape", [X])])
+    inv_std = g.node("Reciprocal", [g.node("Sqrt", [g.node("Add", [
+        var, g.constant(layer.epsilon, f"{layer.name}_epsilon", dtype)])])])
+    # x̂ = (x − μ)·(1/sqrt(σ² + ε)) in the model's dtype, as predict computes it
+    X_hat = g.node("Mul", [g.node("Sub", [Xg, _model_dtype(g, mean)]), _model_dtype(g, inv_std)])
+    Y = g.node("Reshape", [X_hat, g.node("Shape", [X])])
     if layer.scale:
         Y = g.node("Mul", [Y, g.constant(layer.params["gamma"], f"{layer.name}_gamma")])
     if layer.center:

@@ -1,5 +1,7 @@
 """Root mean square layer normalization (Zhang & Sennrich 2019), as Keras's ``RMSNormalization``."""
 
+import numpy as np
+
 from .. import initializers
 from .._validation import check_number
 from ..backend import get_namespace
@@ -56,7 +58,11 @@ class RMSNormalization(Layer):
         xp = get_namespace()
         # locals first: another thread's predict may release self.X_hat meanwhile (release_caches);
         # inv_std holds r = 1/rms, under the name the layer caches share with batch normalization
-        inv_std = 1.0 / xp.sqrt(xp.mean(X * X, axis=-1, keepdims=True) + self.epsilon)
+        if isinstance(X, np.ndarray) and X.dtype == np.float16:  # float16 squares overflow above 256 (as moments)
+            mean_square = np.mean(np.square(X, dtype=np.float32), axis=-1, keepdims=True)
+            inv_std = (1.0 / np.sqrt(mean_square + self.epsilon)).astype(np.float16)
+        else:
+            inv_std = 1.0 / xp.sqrt(xp.mean(X * X, axis=-1, keepdims=True) + self.epsilon)
         X_hat = X * inv_std
         self.inv_std, self.X_hat = inv_std, X_hat
         return X_hat * self.params["scale"]
