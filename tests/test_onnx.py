@@ -601,3 +601,40 @@ def test_float64_gelu_matches_predict_to_float64_precision(tmp_path):
     x = np.concatenate([-z[::-1], [0.0], z]).reshape(-1, 1)
     model = Sequential([Activation("gelu", input_shape=(1,))], dtype="float64")
     np.testing.assert_allclose(run_onnx(export(model, tmp_path / "m.onnx"), x), model.predict(x), rtol=1e-12, atol=0)
+
+
+def special_values(dtype, rng):
+    """Rows of NaN, ±inf, ±large, the dtype's ±max, ±0 and ordinary numbers (rows of 4 for the row-wise ones)."""
+    big = float(np.finfo(dtype).max)
+    large = {"float16": 3e4, "float32": 1e30, "float64": 1e200}[dtype]
+    rows = [[0, np.nan, np.inf, -np.inf], [-np.inf] * 4, [np.inf, 1, 2, 3], [-np.inf, 0.5, 0.4, -1],
+            [np.inf, -np.inf, 1, 2], [large, -large, 3, -3], [big, -big, 10, -10], [1e-3, -1e-3, 20, -20],
+            [-0.0, 5, -5, 2], [0.0, 0.0, 0.0, 0.0]]
+    return np.concatenate([np.array(rows), rng.normal(scale=3.0, size=(20, 4))]).astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("activation", [*sorted(name for name in activations.ACTIVATIONS  # those a layer can use
+                                                if activations.get(name).layer_refusal() is None),
+                                        activations.GELU(approximate=True)], ids=str)
+def test_every_activation_exports_nan_inf_and_extremes_as_glassnet_in_every_dtype(activation, dtype, rng, tmp_path):
+    # predict refuses NaN and inf: the graph of an Activation layer against the activation itself. Before,
+    # silu, gelu, hard_silu and mish gave NaN at z = -inf (-inf · 0) where glassnet gives -0, softsign NaN at
+    # ±inf (inf / inf) where glassnet gives ±1, argmax [0, 0, 1, 0] for the row [0, NaN, inf, -inf] (glassnet:
+    # all NaN), and float64 log_softmax [NaN, -inf, -inf, -inf] for [inf, 1, 2, 3] (glassnet: all NaN)
+    model = Sequential([Activation(activation, input_shape=(4,))], dtype=dtype)
+    model.build((4,))
+    z = special_values(dtype, rng)
+    with np.errstate(all="ignore"):
+        expected = np.asarray(activations.get(activation)(z)).astype(np.float64)
+    out = run_onnx(export(model, tmp_path / "m.onnx"), z)
+    assert out.dtype == np.dtype(dtype)
+    rtol = {"float16": 2e-3, "float32": 1e-5, "float64": 1e-12}[dtype]
+    atol = float(np.finfo(dtype).tiny)  # (subnormal outputs aside)
+    if activation == "tanh_shrink":  # z − tanh z cancels near 0, in glassnet as in the graph: a rounding of z
+        atol = atol + 4 * float(np.finfo(dtype).eps) * np.nan_to_num(np.abs(z.astype(np.float64)))
+    out = out.astype(np.float64)
+    with np.errstate(invalid="ignore"):  # (inf − inf where both are inf: equal, as the second test says)
+        ok = (np.abs(out - expected) <= atol + rtol * np.abs(expected)) | (out == expected)
+    ok |= np.isnan(out) & np.isnan(expected)  # NaN where glassnet gives NaN, and only there
+    assert ok.all(), (z[~ok], out[~ok], expected[~ok])

@@ -39,7 +39,11 @@ onnxruntime having no float64 Erf and ``1 + erf`` losing the tail below z ≈ -3
 ``hard_shrink``, ``hard_tanh``, ``log_sigmoid``, ``soft_shrink``, ``sparse_plus``, ``sparse_sigmoid``,
 ``squareplus``, ``tanh_shrink``, ``threshold``, ``sparsemax`` (``TopK`` of the row, ``CumSum``) and
 relu with arguments (``GeneralReLU``). A user callable cannot be translated and raises ``ValueError``
-(``glu``, which no layer takes, has no form either).
+(``glu``, which no layer takes, has no form either). In float16, float32 and float64 alike each graph
+gives what the activation gives for NaN, ±inf and the dtype's extremes too: ``z · F`` (silu, gelu,
+hard_silu, mish) takes z = -inf as the dtype's most negative number (-0, not ``-inf · 0 = NaN``),
+softsign clips z to the finite range (±1 at ±inf), and argmax and log_softmax keep a row with a NaN
+(log_softmax: with +inf, or all -inf) all NaN.
 
 The batch dimension is symbolic (``"N"``); input ``"input"``, output ``"output"``,
 in the model's dtype (float32, float64 or float16). A classifier trained by ``glassnet train``
@@ -126,11 +130,46 @@ def _softmax(g, Z, beta):
 
 
 def _argmax(g, Z):
-    # one-hot of the row maximum, ties split: hits / Σ hits
+    # one-hot of the row maximum, ties split: hits / Σ hits; a row with a NaN all NaN, as Argmax.forward
+    # (onnxruntime's ReduceMax skips NaN: the row [0, NaN, inf, -inf] came out as [0, 0, 1, 0])
+    elem = g.helper.np_dtype_to_tensor_dtype(g.dtype)
     top = g.node("ReduceMax", [Z], axes=[-1], keepdims=1)
-    hits = g.node("Cast", [g.node("Equal", [Z, top])], to=g.helper.np_dtype_to_tensor_dtype(g.dtype))
+    hits = g.node("Cast", [g.node("Equal", [Z, top])], to=elem)
     axes = g.constant([-1], "axes", dtype=np.int64)
-    return g.node("Div", [hits, g.node("ReduceSum", [hits, axes], keepdims=1)])
+    A = g.node("Div", [hits, g.node("ReduceSum", [hits, axes], keepdims=1)])
+    has_nan = g.node("ReduceMax", [g.node("Cast", [g.node("IsNaN", [Z])], to=elem)], axes=[-1], keepdims=1)
+    return g.node("Where", [g.node("Cast", [has_nan], to=g.onnx.TensorProto.BOOL), g.constant(float("nan"), "nan"), A])
+
+
+def _log_softmax(g, Z):
+    """``z − max z − log Σ e^{z − max z}`` over the row, as LogSoftmax.forward (float16: in float32, as
+    it computes it). float32: onnxruntime's LogSoftmax, which agrees; its float64 one did not keep a row
+    with NaN or inf all NaN (``[inf, 1, 2, 3]`` came out as ``[NaN, -inf, -inf, -inf]``)."""
+    if g.dtype == np.float16:
+        Z32 = g.node("Cast", [Z], to=g.helper.np_dtype_to_tensor_dtype(np.dtype(np.float32)))
+        return g.node("Cast", [g.node("LogSoftmax", [Z32], axis=-1)], to=g.helper.np_dtype_to_tensor_dtype(g.dtype))
+    if g.dtype == np.float32:
+        return g.node("LogSoftmax", [Z], axis=-1)
+    shifted = g.node("Sub", [Z, g.node("ReduceMax", [Z], axes=[-1], keepdims=1)])
+    total = g.node("ReduceSum", [g.node("Exp", [shifted]), g.constant([-1], "axes", dtype=np.int64)], keepdims=1)
+    return g.node("Sub", [shifted, g.node("Log", [total])])  # (a NaN in the row makes the sum NaN)
+
+
+def _clip_to_finite(g, Z, high=True):
+    """``Z`` with -inf (and +inf when ``high``) taken as the dtype's most negative (largest) number, NaN
+    kept, as :func:`glassnet.activations._z_times` and Softsign clip it (Where: ONNX leaves Clip's
+    NaN open)."""
+    big = float(np.finfo(g.dtype).max)
+    Z = g.node("Where", [g.node("Less", [Z, g.constant(-big, "lowest")]), g.constant(-big, "lowest"), Z])
+    if high:
+        Z = g.node("Where", [g.node("Greater", [Z, g.constant(big, "largest")]), g.constant(big, "largest"), Z])
+    return Z
+
+
+def _z_times(g, Z, F):
+    """``z · F`` for a factor ``F`` that is 0 at z = -inf (σ, Φ, ...): -0 there, as predict computes it,
+    not ``-inf · 0 = NaN``."""
+    return g.node("Mul", [_clip_to_finite(g, Z, high=False), F])
 
 
 def _leaky_relu(g, Z, a):
@@ -244,15 +283,21 @@ def _gelu(g, Z, a):
     if a.approximate:  # z σ(2u), u = √(2/π)(z + 0.044715 z³)
         cube = g.node("Mul", [g.node("Mul", [Z, Z]), Z])
         inner = g.node("Add", [Z, g.node("Mul", [cube, g.constant(0.044715, "c")])])
-        return g.node("Mul", [Z, _sigmoid(g, _scaled(g, inner, 2 * 0.7978845608028654))])
+        return _z_times(g, Z, _sigmoid(g, _scaled(g, inner, 2 * 0.7978845608028654)))
     if g.dtype != np.float16:  # z · ½ erfc(-z/√2), as predict computes it (float32 1 + erf(z/√2) was 0 at z = -5.8)
-        return g.node("Mul", [Z, _scaled(g, _erfc(g, _scaled(g, Z, -0.7071067811865476)), 0.5)])
+        return _z_times(g, Z, _scaled(g, _erfc(g, _scaled(g, Z, -0.7071067811865476)), 0.5))
     # float16: z · ½ (1 + erf(z/√2)); onnxruntime has Erf in float32 only: computed there
     to_float32 = g.helper.np_dtype_to_tensor_dtype(np.dtype(np.float32))
     erf32 = g.node("Erf", [g.node("Cast", [_scaled(g, Z, 0.7071067811865476)], to=to_float32)])
     erf = g.node("Cast", [erf32], to=g.helper.np_dtype_to_tensor_dtype(g.dtype))
     half = g.node("Mul", [g.node("Add", [erf, g.constant(1.0, "one")]), g.constant(0.5, "half")])
-    return g.node("Mul", [Z, half])
+    return _z_times(g, Z, half)
+
+
+def _softsign(g, Z):
+    # z clipped to ±big first, as Softsign.forward: ±big / (1 + big) = ±1 at ±inf, where inf / inf was NaN
+    C = _clip_to_finite(g, Z)
+    return g.node("Div", [C, g.node("Add", [g.node("Abs", [C]), g.constant(1.0, "one")])])
 
 
 def _hard_sigmoid(g, Z):
@@ -342,19 +387,19 @@ _ONNX_ACTIVATIONS = {
     _activations.ReLU6: lambda g, Z, a: g.node("Clip", [Z, g.constant(0.0, "zero"), g.constant(6.0, "six")]),
     _activations.SELU: lambda g, Z, a: _selu(g, Z),
     _activations.GELU: _gelu,
-    _activations.SiLU: lambda g, Z, a: g.node("Mul", [Z, _sigmoid(g, Z)]),
-    _activations.Mish: lambda g, Z, a: g.node("Mul", [Z, g.node("Tanh", [_softplus(g, Z, a)])]),
+    _activations.SiLU: lambda g, Z, a: _z_times(g, Z, _sigmoid(g, Z)),
+    _activations.Mish: lambda g, Z, a: _z_times(g, Z, g.node("Tanh", [_softplus(g, Z, a)])),
     _activations.HardSigmoid: lambda g, Z, a: _hard_sigmoid(g, Z),
-    _activations.HardSiLU: lambda g, Z, a: g.node("Mul", [Z, _hard_sigmoid(g, Z)]),
+    _activations.HardSiLU: lambda g, Z, a: _z_times(g, Z, _hard_sigmoid(g, Z)),
     _activations.Exponential: lambda g, Z, a: g.node("Exp", [Z]),
-    _activations.Softsign: lambda g, Z, a: g.node("Div", [Z, g.node("Add", [g.node("Abs", [Z]), g.constant(1.0, "one")])]),
+    _activations.Softsign: lambda g, Z, a: _softsign(g, Z),
     _activations.Linear: lambda g, Z, a: Z,
     _activations.ReLU: lambda g, Z, a: g.node("Relu", [Z]),
     _activations.Tanh: lambda g, Z, a: g.node("Tanh", [Z]),
     _activations.Sigmoid: lambda g, Z, a: _sigmoid(g, _scaled(g, Z, a.steepness)),
     _activations.BipolarSigmoid: lambda g, Z, a: g.node("Tanh", [_scaled(g, Z, 0.5 * a.steepness)]),
     _activations.Softmax: lambda g, Z, a: _softmax(g, Z, a.beta),
-    _activations.LogSoftmax: lambda g, Z, a: g.node("LogSoftmax", [Z], axis=-1),
+    _activations.LogSoftmax: lambda g, Z, a: _log_softmax(g, Z),
     _activations.LeakyReLU: _leaky_relu,
     _activations.ELU: _elu,
     _activations.Softplus: _softplus,
