@@ -665,6 +665,26 @@ def test_unknown_names_are_refused_as_the_options_are_read_before_any_data_loads
     assert "no_such.csv" not in result.stderr
 
 
+@pytest.mark.parametrize("command, option, name, advice", [
+    ("train", "--activation", "threshold", "threshold needs two settings (threshold and default_value) that a name "
+                                           "cannot give; use relu"),
+    ("train", "--output-activation", "glu", "glu halves its input's width, which a layer keeps; use sigmoid, silu or "
+                                            "gelu"),
+    ("explain", "--activation", "threshold", "threshold needs two settings"),
+])
+def test_glu_and_threshold_are_refused_with_what_the_command_line_can_use(command, option, name, advice, work,
+                                                                          monkeypatch, capsys):
+    # was the layer's "pass activation=activations.Threshold(threshold, default_value)", after the data loaded
+    result = call(command, *(["no_such.csv"] if command == "train" else []), option, name, cwd=work,
+                  monkeypatch=monkeypatch, capsys=capsys)
+    assert_one_line_error(result)
+    assert f"argument {option}: {advice}" in result.stderr
+    assert "Threshold(" not in result.stderr and "Traceback" not in result.stderr
+    result = call("train", "no_such.csv", option, "nope", cwd=work, monkeypatch=monkeypatch, capsys=capsys)
+    listed = result.stderr.split("Valid names: ")[1].split(".")[0].split(", ")
+    assert "relu" in listed and "glu" not in listed and "threshold" not in listed
+
+
 def test_a_network_too_large_for_the_memory_is_refused_before_it_is_built(work, monkeypatch, capsys):
     # --layers 50000,50000 (37 GiB) allocated until the system killed the process (exit 137, no message);
     # here the machine is said to have 4 GiB, for a 6 GiB network

@@ -858,6 +858,24 @@ def test_bad_hyperparameters_are_named(params, error, match):
         MLPClassifier(**params).fit(X, y)
 
 
+@pytest.mark.parametrize("activation, match", [
+    ("threshold", r"activation: threshold needs two settings .* that a name cannot give; use relu .* or hard_shrink"),
+    ("Threshold", r"activation: threshold needs two settings"),  # (a class name is a name too)
+    ("glu", r"activation: glu halves its input's width, which a layer keeps; use sigmoid, silu or gelu"),
+    (("relu", "glu"), r"activation: glu halves"),
+])
+def test_glu_and_threshold_are_refused_with_what_a_name_can_do_instead(activation, match):
+    # was the layer's "pass activation=activations.Threshold(...)", which activation= (names only) refuses
+    X, y = DATA["binary"]
+    with pytest.raises(ValueError, match=match) as caught:
+        MLPClassifier(hidden_layer_sizes=(3, 3), activation=activation, max_iter=2).fit(X, y)
+    assert "Threshold(" not in str(caught.value) and "glassnet.activations.glu" not in str(caught.value)
+    with pytest.raises(ValueError, match=r"Unknown activation 'swishy'. Valid names: .*hard_shrink") as caught:
+        MLPClassifier(activation="swishy").fit(X, y)
+    listed = str(caught.value).split("Valid names: ")[1].rstrip(".").split(", ")
+    assert "relu" in listed and "glu" not in listed and "threshold" not in listed
+
+
 @pytest.mark.parametrize("name", ["regression_counts", "regression_counts2"])
 def test_poisson_lbfgs_is_scikit_learns_and_saves(tmp_path, name):
     """loss='poisson' (was refused): L-BFGS on scikit-learn's half Poisson deviance with an

@@ -1268,6 +1268,36 @@ _FUNCTIONS = (linear, sigmoid, tanh, relu, leaky_relu, softplus, elu, softmax, l
               soft_shrink, sparse_plus, sparse_sigmoid, sparsemax, squareplus, tanh_shrink, threshold)
 
 
+#: why a name alone cannot give a layer these activations, and what to use instead, for the front ends
+#: that take names only (glassnet.sklearn's activation=, glassnet train --activation)
+NAME_REFUSALS = {
+    "glu": ("halves its input's width, which a layer keeps", "sigmoid, silu or gelu (z gated by σ(z) or Φ(z))"),
+    "threshold": ("needs two settings (threshold and default_value) that a name cannot give",
+                  "relu (z above 0, else 0) or hard_shrink (z where |z| > 0.5, else 0)"),
+}
+
+
+def layer_names():
+    """The registry's names a layer takes by name alone: all but :data:`NAME_REFUSALS`'s."""
+    return sorted(name for name, cls in ACTIVATIONS.items() if cls.name not in NAME_REFUSALS)
+
+
+def get_by_name_for_layer(name, argument=None):
+    """The activation a layer computes for the name ``name``, for a front end that takes names only.
+
+    Raises ValueError for an unknown name (listing :func:`layer_names`) or one of :data:`NAME_REFUSALS`
+    (saying what to use instead), its message started by ``argument`` (``"activation"``) when given."""
+    start = "" if argument is None else f"{argument}: "
+    try:
+        activation = get(name)
+    except ValueError:
+        raise ValueError(f"{start}Unknown activation {name!r}. Valid names: {', '.join(layer_names())}.") from None
+    if activation.name in NAME_REFUSALS:
+        why, instead = NAME_REFUSALS[activation.name]
+        raise ValueError(f"{start}{activation.name} {why}; use {instead}.")
+    return activation
+
+
 def check_in_layer(activation, where):
     """``activation`` itself, or a ValueError naming ``where`` (``"Dense"``) when a layer cannot apply
     it (:meth:`Activation.layer_refusal`: glu changes the width, threshold by name lacks its settings)."""

@@ -4,7 +4,7 @@ import argparse
 
 from .. import __version__
 from ._common import GATES, PROG, TOY_SETS, CommandError
-from ._types import (_columns, _fraction, _grid, _layer_sizes, _noise, _non_negative_int, _port,
+from ._types import (_columns, _fraction, _grid, _layer_activation, _layer_sizes, _noise, _non_negative_int, _port,
                      _positive_float, _positive_int, _positive_int_up_to, _registered, _share)
 from .classic import cmd_hopfield, cmd_perceptron, cmd_som
 from .bench import cmd_bench
@@ -127,9 +127,9 @@ def build_parser():
     group = train.add_argument_group("model and training")
     group.add_argument("--layers", type=_layer_sizes, metavar="SIZES",
                        help="hidden layer sizes, e.g. 512,512 ('none' for no hidden layer)")
-    group.add_argument("--activation", type=_registered("activations"), metavar="NAME",
+    group.add_argument("--activation", type=_layer_activation, metavar="NAME",
                        help="hidden activation: relu, tanh, sigmoid, leaky_relu, elu, ...")
-    group.add_argument("--output-activation", type=_registered("activations"), metavar="NAME",
+    group.add_argument("--output-activation", type=_layer_activation, metavar="NAME",
                        help="output activation (default: softmax for classification, linear for regression "
                             "and for the margin losses hinge, squared_hinge, categorical_hinge, perceptron, "
                             "log_loss, multiclass_hinge, max_margin; log_softmax for nll; sigmoid for two classes "
@@ -218,7 +218,7 @@ def build_parser():
     explain.add_argument("--y", metavar="VALUES", help="the target (a classifier's class, by the label it was trained with or "
                               "its index; default 0.01)")
     explain.add_argument("--lr", type=_positive_float, metavar="RATE", help="learning rate η (default 0.5)")
-    explain.add_argument("--activation", type=_registered("activations"), default=None, metavar="NAME",
+    explain.add_argument("--activation", type=_layer_activation, default=None, metavar="NAME",
                          help="activation of the built-in 2-2-1 network (default sigmoid)")
     fmt = explain.add_mutually_exclusive_group()
     fmt.add_argument("--markdown", action="store_true", help="print Markdown tables")

@@ -54,6 +54,21 @@ def _registered(module):
     return parse
 
 
+def _layer_activation(text):
+    """An argparse type for the name of an activation a layer takes by name alone (not glu or
+    threshold: see :data:`glassnet.activations.NAME_REFUSALS`)."""
+    from ..activations import get_by_name_for_layer
+
+    try:
+        get_by_name_for_layer(text)  # (argparse starts the message with "argument --activation: ")
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return text
+
+
+_layer_activation.__name__ = "activation"
+
+
 def _grid(text):
     parts = text.lower().replace("×", "x").split("x")
     try:

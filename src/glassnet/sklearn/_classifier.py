@@ -27,7 +27,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         Neurons of each hidden layer; ``()`` gives logistic regression.
     activation : str or tuple of str, default='relu'
         'identity', 'logistic', 'tanh', 'relu' or any glassnet activation
-        name ('leaky_relu', 'elu', 'softplus', ...), or one name per hidden layer.
+        name a layer can use ('leaky_relu', 'elu', 'softplus', ...; not 'glu' or 'threshold',
+        which need more than a name), or one name per hidden layer.
     solver : {'adam', 'sgd', 'lbfgs'}, default='adam'
     alpha : float, default=1e-4
         L2 strength: the loss gains ``α/(2 n_b) Σ ||W||²`` per batch of ``n_b``

@@ -36,7 +36,8 @@ def _hidden_activations(activation, n_hidden):
     for name in names:
         if not isinstance(name, str):
             raise TypeError(f"activation names must be strings. Received: {name!r}")
-        activations.get(name)  # raises ValueError listing the valid names
+        # a ValueError listing the names a hidden layer takes (not glu or threshold, which no name can give one)
+        activations.get_by_name_for_layer(name, "activation")
     return names
 
 
