@@ -1209,3 +1209,20 @@ def test_correlation_metrics_names_config_and_bad_arguments():
             cls(axis=2).update_state(np.ones((3, 2)), np.ones((3, 2)))
         with pytest.raises(ValueError, match=r"y_true and y_pred must have one shape.*\(3, 2\) and \(3, 4\)"):
             cls().update_state(np.ones((3, 2)), np.ones((3, 4)))
+
+
+def test_the_focal_losses_functions_are_metrics_functions_too():
+    # keras.metrics exports binary_focal_crossentropy and categorical_focal_crossentropy (the losses' functions);
+    # glassnet.metrics lacked them. Compiled, each is the mean of its per-sample values, as Keras's wrapper
+    from glassnet.layers import Dense
+    from glassnet.models import Sequential
+
+    assert metrics.binary_focal_crossentropy is losses.binary_focal_crossentropy
+    assert metrics.categorical_focal_crossentropy is losses.categorical_focal_crossentropy
+    rng = np.random.default_rng(0)
+    X, y = rng.random((20, 2)), rng.integers(0, 2, (20, 1)).astype(float)
+    model = Sequential([Dense(1, "sigmoid", input_dim=2)], seed=0)
+    model.compile("sgd", "binary_crossentropy", metrics=[metrics.binary_focal_crossentropy])
+    logs = model.evaluate(X, y, batch_size=20, return_dict=True)
+    expected = np.mean(losses.binary_focal_crossentropy(y, model.predict(X)))
+    assert logs["binary_focal_crossentropy"] == pytest.approx(expected, rel=1e-6)

@@ -20,7 +20,9 @@ import numpy as np
 from . import losses as _losses
 from .losses import (  # Keras's losses functions are its metrics functions too
     binary_crossentropy,
+    binary_focal_crossentropy,  # noqa: F401  (keras.metrics.binary_focal_crossentropy; compiled: its mean)
     categorical_crossentropy,
+    categorical_focal_crossentropy,  # noqa: F401  (keras.metrics.categorical_focal_crossentropy)
     categorical_hinge,
     hinge,
     huber,  # noqa: F401  (keras.metrics.huber)
