@@ -916,6 +916,23 @@ def _confusion_counts(predicted, actual, sample_weight, axis):
             np.sum((~predicted & actual) * w, axis=axis))
 
 
+def _check_class_id(class_id):
+    """``class_id`` as an int (a NumPy int would not go into JSON), or None."""
+    if class_id is not None and (isinstance(class_id, bool) or not isinstance(class_id, numbers.Integral)
+                                 or class_id < 0):
+        raise ValueError(f"class_id must be a non-negative int or None. Received: class_id={class_id!r}")
+    return None if class_id is None else int(class_id)
+
+
+def _class_column(Y, A, class_id):
+    """``(Y, A)`` ``(n, k)``, or only their column ``class_id`` ``(n, 1)``."""
+    if class_id is None:
+        return Y, A
+    if class_id >= A.shape[-1]:
+        raise ValueError(f"class_id={class_id} but the model has {A.shape[-1]} output unit(s).")
+    return Y[:, class_id : class_id + 1], A[:, class_id : class_id + 1]
+
+
 class Precision(Metric):
     """``TP / (TP + FP)`` over every output, as ``keras.metrics.Precision``: an
     output is a predicted positive when it exceeds ``thresholds`` (0.5), a true
@@ -938,10 +955,7 @@ class Precision(Metric):
         # as Keras: with evenly spaced thresholds an output above 1 is not above the threshold 1
         self._clip = isinstance(value, list) and _evenly_spaced(value)
         self.top_k = None if top_k is None else check_positive_int(top_k, "top_k")
-        if class_id is not None and (isinstance(class_id, bool) or not isinstance(class_id, numbers.Integral)
-                                     or class_id < 0):
-            raise ValueError(f"class_id must be a non-negative int or None. Received: class_id={class_id!r}")
-        self.class_id = None if class_id is None else int(class_id)  # a NumPy int would not go into JSON
+        self.class_id = _check_class_id(class_id)
         super().__init__(name=name, dtype=dtype)
 
     def _threshold_array(self):
@@ -967,10 +981,7 @@ class Precision(Metric):
             top = np.full(A.shape, -np.inf)
             np.put_along_axis(top, order, np.take_along_axis(A, order, axis=1), axis=1)
             A = top
-        if self.class_id is not None:
-            if self.class_id >= A.shape[-1]:
-                raise ValueError(f"class_id={self.class_id} but the model has {A.shape[-1]} output unit(s).")
-            Y, A = Y[:, self.class_id : self.class_id + 1], A[:, self.class_id : self.class_id + 1]
+        Y, A = _class_column(Y, A, self.class_id)
         if isinstance(self.thresholds, list):  # one count per threshold: (thresholds, rows, outputs)
             if self._clip:
                 A = np.clip(A, 0.0, 1.0)
@@ -1315,6 +1326,27 @@ class OneHotMeanIoU(MeanIoU):
                          sparse_y_pred=sparse_y_pred, axis=axis)
 
 
+def _threshold_counts(thresholds, positive, A, w=None, per_output=False):
+    """``(tp, fp, tn, fn)`` stacked, each ``(T,)`` (every output pooled) or ``(T, K)`` (``per_output``):
+    an output of ``A`` ``(n, K)`` is a predicted positive at each of the sorted ``thresholds`` it exceeds
+    (NaN at none), an actual positive where ``positive``; ``w`` ``(n, K)`` weighs each output (None: 1).
+
+    A prediction is positive at the thresholds below it: their number, then per number the weight
+    of the positives and negatives, summed from the top (no (thresholds × predictions) table)."""
+    above = np.searchsorted(thresholds, A, side="left")
+    above[np.isnan(A)] = 0  # NaN > t is false at every threshold (searchsorted puts it last)
+    T = len(thresholds)
+    K = A.shape[1] if per_output else 1
+    if per_output:  # one bincount for all outputs: output k counts in bins k·(T+1) ...
+        above += np.arange(K) * (T + 1)
+    pos, neg = (np.bincount(above[side], None if w is None else w[side], minlength=K * (T + 1))
+                .astype(np.float64).reshape(K, T + 1) for side in (positive, ~positive))
+    tp = np.cumsum(pos[:, ::-1], axis=1)[:, ::-1][:, 1:].T  # (T, K): weight of positives above threshold j
+    fp = np.cumsum(neg[:, ::-1], axis=1)[:, ::-1][:, 1:].T
+    counts = np.stack([tp, fp, neg.sum(axis=1) - fp, pos.sum(axis=1) - tp])
+    return counts if per_output else counts[..., 0]
+
+
 #: the most thresholds AUC counts at (each update counts at every one; 10**9 hung building the list)
 MAX_THRESHOLDS = 10**6
 
@@ -1398,25 +1430,11 @@ class AUC(Metric):
             given = f"num_labels={self.num_labels}" if self.num_labels else f"{expected} label_weights"
             raise ValueError(f"AUC was made for {expected} outputs ({given}), but y_pred has {A.shape[1]} "
                              f"(shape {A.shape}).")
-        positive = Y != 0
-        # a prediction is positive at the thresholds below it: how many there are, then counts
-        # per number by weight, summed from the top (no (thresholds × predictions) table)
-        above = np.searchsorted(self._thresholds, A, side="left")
-        above[np.isnan(A)] = 0  # NaN > t is false at every threshold (searchsorted puts it last)
-        T = self.num_thresholds
-        K = A.shape[1] if self.multi_label else 1
-        if self.multi_label:  # one bincount for all outputs: output k counts in bins k·(T+1) ...
-            above += np.arange(K) * (T + 1)
         w = None if sample_weight is None else \
             np.broadcast_to(np.asarray(sample_weight, dtype=np.float64)[:, None], A.shape)
         if self.label_weights is not None and not self.multi_label:  # multi_label weighs the areas instead
             w = np.broadcast_to(self.label_weights, A.shape) if w is None else w * self.label_weights
-        pos, neg = (np.bincount(above[side], None if w is None else w[side], minlength=K * (T + 1))
-                    .astype(np.float64).reshape(K, T + 1) for side in (positive, ~positive))
-        tp = np.cumsum(pos[:, ::-1], axis=1)[:, ::-1][:, 1:].T  # (T, K): weight of positives above threshold j
-        fp = np.cumsum(neg[:, ::-1], axis=1)[:, ::-1][:, 1:].T
-        new = np.stack([tp, fp, neg.sum(axis=1) - fp, pos.sum(axis=1) - tp])
-        new = new if self.multi_label else new[..., 0]
+        new = _threshold_counts(self._thresholds, Y != 0, A, w, per_output=self.multi_label)
         if self._counts is not None and self._counts.shape != new.shape:  # multi_label: one count per output
             raise ValueError(f"AUC has seen {self._counts.shape[-1]} output(s); this batch has {A.shape[1]}.")
         self._counts = new if self._counts is None else self._counts + new
@@ -1461,6 +1479,106 @@ class AUC(Metric):
         else:
             config["num_thresholds"] = self.num_thresholds
         return config
+
+
+class _SensitivitySpecificityBase(Metric):
+    """The best of one rate where another reaches ``value``, as Keras's ``SensitivitySpecificityBase``.
+
+    The confusion counts are summed over the batches at ``num_thresholds`` thresholds 0,
+    1/(n − 1), …, 1 (the outputs clipped to [0, 1] first, as Keras; one threshold: 0.5, unclipped);
+    an output above a threshold is a predicted positive, a nonzero target a positive, every output
+    of every row counts (``class_id``: only that output unit), weighted by the sample weights.
+    With ``recall = TP/(TP + FN)`` (sensitivity), ``precision = TP/(TP + FP)`` and
+    ``specificity = TN/(TN + FP)`` at each threshold ``t`` (0 where a denominator is 0), the result is
+    Keras's ``_find_max_under_constraint``: ``max(0, max{dependent_t : constrained_t >= value})``,
+    0 when no threshold meets the constraint. Maximized (``mode="auto"`` of the callbacks)."""
+
+    #: the subclass's argument for ``value``, then the rates: (constrained, dependent)
+    argument, rates = None, (None, None)
+    _direction = "up"  # Keras's: a larger result is better
+
+    def __init__(self, value, num_thresholds=200, class_id=None, name=None, dtype=None):
+        self.value = check_number(value, self.argument, low=0, high=1)
+        setattr(self, self.argument, self.value)  # Keras's attribute: self.recall, self.precision, ...
+        self.num_thresholds = check_int(num_thresholds, "num_thresholds", low=1, high=MAX_THRESHOLDS)
+        self.class_id = _check_class_id(class_id)
+        n = self.num_thresholds
+        # Keras's: 0, (i + 1)/(n − 1), 1 (evenly spaced: clipped outputs), or 0.5 alone
+        self._thresholds = np.array([0.5]) if n == 1 else np.concatenate([[0.0], np.arange(1, n - 1) / (n - 1), [1.0]])
+        self._clip = n > 1
+        super().__init__(name=name, dtype=dtype)
+
+    def reset_state(self):
+        self._counts = np.zeros((4, self.num_thresholds))  # tp, fp, tn, fn at each threshold
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        Y, A, sample_weight = _align(y_true, y_pred, sample_weight, positions=True)
+        Y, A = _class_column(Y, A, self.class_id)
+        if self._clip:
+            A = np.clip(A, 0.0, 1.0)  # NaN stays NaN: above no threshold
+        w = None if sample_weight is None else \
+            np.broadcast_to(np.asarray(sample_weight, dtype=np.float64)[:, None], A.shape)
+        self._counts = self._counts + _threshold_counts(self._thresholds, Y != 0, A, w)
+
+    def result(self):
+        tp, fp, tn, fn = self._counts
+        rate = {"recall": _safe_divide(tp, tp + fn), "precision": _safe_divide(tp, tp + fp),
+                "specificity": _safe_divide(tn, tn + fp)}
+        constrained, dependent = (rate[key] for key in self.rates)
+        return float(np.max(np.where(constrained >= self.value, dependent, 0.0), initial=0.0))
+
+    def get_config(self):
+        return {**super().get_config(), "class_id": self.class_id, "num_thresholds": self.num_thresholds,
+                self.argument: self.value}
+
+
+class PrecisionAtRecall(_SensitivitySpecificityBase):
+    """The best precision ``TP/(TP + FP)`` at a threshold whose recall is at least ``recall``
+    (``keras.metrics.PrecisionAtRecall``; counted as :class:`_SensitivitySpecificityBase`)."""
+
+    name = "precision_at_recall"
+    argument, rates = "recall", ("recall", "precision")
+
+    def __init__(self, recall, num_thresholds=200, class_id=None, name=None, dtype=None):
+        super().__init__(recall, num_thresholds=num_thresholds, class_id=class_id, name=name, dtype=dtype)
+
+
+class RecallAtPrecision(_SensitivitySpecificityBase):
+    """The best recall ``TP/(TP + FN)`` at a threshold whose precision is at least ``precision``,
+    0 when none reaches it (``keras.metrics.RecallAtPrecision``)."""
+
+    name = "recall_at_precision"
+    argument, rates = "precision", ("precision", "recall")
+
+    def __init__(self, precision, num_thresholds=200, class_id=None, name=None, dtype=None):
+        super().__init__(precision, num_thresholds=num_thresholds, class_id=class_id, name=name, dtype=dtype)
+
+
+class SensitivityAtSpecificity(_SensitivitySpecificityBase):
+    """The best sensitivity ``TP/(TP + FN)`` at a threshold whose specificity ``TN/(TN + FP)`` is at
+    least ``specificity`` (``keras.metrics.SensitivityAtSpecificity``)."""
+
+    name = "sensitivity_at_specificity"
+    argument, rates = "specificity", ("specificity", "recall")
+
+    def __init__(self, specificity, num_thresholds=200, class_id=None, name=None, dtype=None):
+        super().__init__(specificity, num_thresholds=num_thresholds, class_id=class_id, name=name, dtype=dtype)
+
+
+class SpecificityAtSensitivity(_SensitivitySpecificityBase):
+    """The best specificity ``TN/(TN + FP)`` at a threshold whose sensitivity ``TP/(TP + FN)`` is at
+    least ``sensitivity`` (``keras.metrics.SpecificityAtSensitivity``)."""
+
+    name = "specificity_at_sensitivity"
+    argument, rates = "sensitivity", ("recall", "specificity")
+
+    def __init__(self, sensitivity, num_thresholds=200, class_id=None, name=None, dtype=None):
+        super().__init__(sensitivity, num_thresholds=num_thresholds, class_id=class_id, name=name, dtype=dtype)
+
+
+#: Keras's names of the metrics that need an argument: its get fails on them, and glassnet's says which
+NEED_ARGUMENT = {cls.name: cls for cls in (PrecisionAtRecall, RecallAtPrecision, SensitivityAtSpecificity,
+                                           SpecificityAtSensitivity)}
 
 
 class MeanMetricWrapper(Metric):
@@ -1642,6 +1760,13 @@ def get(identifier, loss=None, n_outputs=None):
         if isinstance(loss, _losses.SparseCategoricalCrossentropy):
             return SparseCategoricalAccuracy(name=name)
         return CategoricalAccuracy(name=name)
+    needs = NEED_ARGUMENT.get(identifier.lower()) if isinstance(identifier, str) else None
+    needs = needs or next((cls for cls in NEED_ARGUMENT.values() if identifier is cls or (
+        isinstance(identifier, str) and identifier.lower() == cls.__name__.lower())), None)
+    if needs is not None:  # Keras's get fails too ("missing 1 required positional argument")
+        raise TypeError(f"Metric {identifier if isinstance(identifier, str) else needs.__name__!r} needs its "
+                        f"{needs.argument} argument, as Keras's: pass metrics.{needs.__name__}({needs.argument}=...) "
+                        "instead of a name or the class.")
     if isinstance(identifier, str) and not has_name(identifier, METRICS, Metric):
         valid = dict(METRICS, accuracy=None, acc=None)
         raise ValueError(f"Unknown metric {identifier!r}. Valid names: {', '.join(sorted(valid))} (or a class name, "
@@ -1664,7 +1789,9 @@ CLASSES = {cls.__name__: cls for cls in (Accuracy, BinaryAccuracy, CategoricalAc
                                          FalsePositives, TrueNegatives, FalseNegatives, Hinge, SquaredHinge,
                                          CategoricalHinge, Poisson, KLDivergence, LogCoshError, CosineSimilarity,
                                          Mean, Sum, IoU, MeanIoU, BinaryIoU, OneHotIoU, OneHotMeanIoU,
-                                         PearsonCorrelation, ConcordanceCorrelation)}
+                                         PearsonCorrelation, ConcordanceCorrelation, PrecisionAtRecall,
+                                         RecallAtPrecision, SensitivityAtSpecificity,
+                                         SpecificityAtSensitivity)}
 
 
 def serialize(metric):

@@ -148,6 +148,12 @@ def _require_monitored(callback, monitor):
     """Fail before the first epoch when ``monitor`` is a validation quantity and fit has no
     validation data (Keras warns at every epoch and the callback silently does nothing),
     or when ``mode="auto"`` cannot tell which way ``monitor`` improves (as Keras)."""
+    if callback.mode == "auto":  # as Keras: a compiled metric of that name with a _direction says it
+        name = monitor[4:] if monitor.startswith("val_") else monitor
+        directions = [m._direction for m in getattr(callback.model, "metrics", [])
+                      if m.name == name and getattr(m, "_direction", None) in ("up", "down")]
+        if directions:
+            callback.mode = "max" if directions[-1] == "up" else "min"
     if callback.mode == "auto":
         names = ["loss", *(m.name for m in getattr(callback.model, "metrics", []))]
         if (monitor[4:] if monitor.startswith("val_") else monitor) not in names:
@@ -155,7 +161,8 @@ def _require_monitored(callback, monitor):
             raise _missing(callback, monitor, logged)
         raise ValueError(
             f"{type(callback).__name__} cannot tell whether {monitor!r} should be minimized or maximized "
-            "(mode='auto' knows losses, errors, accuracy, precision, recall, f1, fbeta, io_u, auc and r2): "
+            "(mode='auto' knows losses, errors, accuracy, precision, recall, sensitivity, specificity, f1, fbeta, io_u, "
+            "auc and r2): "
             "pass mode='min' or mode='max'."
         )
     if monitor.startswith("val_") and not callback.params.get("do_validation", True):
@@ -387,7 +394,7 @@ def _monitor_mode(monitor, mode):
     if mode == "auto":  # stays "auto" (refused at train begin) for a name it cannot read
         name = (monitor[4:] if monitor.startswith("val_") else monitor).lower()  # (val_AUC, val_Precision)
         if any(word in name for word in ("acc", "precision", "recall", "f1", "fbeta", "f_beta", "io_u", "auc", "r2",
-                                           "correlation")):
+                                           "correlation", "sensitivity", "specificity")):
             mode = "max"
         elif name.endswith("loss") or name in ("mse", "mae", "mape", "msle") or "error" in name \
                 or "crossentropy" in name or "hinge" in name or name == "bce":
