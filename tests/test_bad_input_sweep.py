@@ -96,6 +96,16 @@ CONSTRUCTORS = [
     (lambda v: metrics.AUC(num_thresholds=v), "num_thresholds", st.one_of(st.integers(max_value=1), st.floats(),
                                                                          st.text(max_size=2))),
 ]
+# Keras's X-at-Y metrics: the value in [0, 1], at least one threshold
+for _cls, _argument in ((metrics.PrecisionAtRecall, "recall"), (metrics.RecallAtPrecision, "precision"),
+                        (metrics.SensitivityAtSpecificity, "specificity"),
+                        (metrics.SpecificityAtSensitivity, "sensitivity")):
+    CONSTRUCTORS += [
+        (lambda v, cls=_cls, argument=_argument: cls(**{argument: v}), _argument,
+         st.one_of(not_numbers, non_finite, outside_unit)),
+        (lambda v, cls=_cls: cls(0.5, num_thresholds=v), "num_thresholds",
+         st.one_of(st.integers(max_value=0), st.floats(), st.text(max_size=2))),
+    ]
 for _name in ("SGD", "RMSprop", "Adam", "AdamW", "Adagrad", "Adadelta", "Adamax", "Nadam", "Lion", "Ftrl", "Adafactor"):
     _cls = getattr(optimizers, _name)
     CONSTRUCTORS += [

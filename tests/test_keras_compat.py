@@ -592,7 +592,10 @@ def test_every_name_shared_with_keras_binds_keras_calls_as_keras(real_keras):
 def test_losses_and_metrics_default_to_keras_names(real_keras):
     # Huber's was glassnet's "huber" where Keras's is "huber_loss" (compile's string is "huber" in both)
     checked = []
-    required = {"IoU": (3, [0]), "OneHotIoU": (3, [0]), "MeanIoU": (3,), "OneHotMeanIoU": (3,)}  # (num_classes, ids)
+    # (num_classes, ids) of the IoU metrics; the value of the X-at-Y metrics
+    required = {"IoU": (3, [0]), "OneHotIoU": (3, [0]), "MeanIoU": (3,), "OneHotMeanIoU": (3,),
+                "PrecisionAtRecall": (0.5,), "RecallAtPrecision": (0.5,), "SensitivityAtSpecificity": (0.5,),
+                "SpecificityAtSensitivity": (0.5,)}
     for module in ("losses", "metrics"):
         for name in dir(getattr(glassnet, module)):
             ours, theirs = getattr(getattr(glassnet, module), name), getattr(getattr(real_keras, module), name, None)
@@ -602,6 +605,7 @@ def test_losses_and_metrics_default_to_keras_names(real_keras):
                 # (Keras numbers a name made again in one process: binary_io_u_1 after a first BinaryIoU)
                 assert ours(*args).name == re.sub(r"_\d+$", "", theirs(*args).name), name
     assert len(checked) > 20 and {"Huber", "AUC", "FBetaScore", "MeanIoU", "BinaryIoU"} <= set(checked)
+    assert {"PrecisionAtRecall", "SpecificityAtSensitivity"} <= set(checked)
 
 
 #: Keras 3.15's signatures, as glassnet has them (with the differences above), for CI without Keras
@@ -644,6 +648,10 @@ KERAS_SIGNATURES = {
     "regularizers.OrthogonalRegularizer": "(factor=0.01, mode='rows')",
     "metrics.concordance_correlation": "(y_true, y_pred, axis=-1)",
     "metrics.Precision": "(thresholds=None, top_k=None, class_id=None, name=None, dtype=None, *, threshold=None)",
+    "metrics.PrecisionAtRecall": "(recall, num_thresholds=200, class_id=None, name=None, dtype=None)",
+    "metrics.RecallAtPrecision": "(precision, num_thresholds=200, class_id=None, name=None, dtype=None)",
+    "metrics.SensitivityAtSpecificity": "(specificity, num_thresholds=200, class_id=None, name=None, dtype=None)",
+    "metrics.SpecificityAtSensitivity": "(sensitivity, num_thresholds=200, class_id=None, name=None, dtype=None)",
     "metrics.Recall": "(thresholds=None, top_k=None, class_id=None, name=None, dtype=None, *, threshold=None)",
     "losses.Hinge": "(reduction='sum_over_batch_size', name=None, dtype=None, *, margin=1.0)",
     "losses.Huber": "(delta=1.0, reduction='sum_over_batch_size', name=None, dtype=None)",

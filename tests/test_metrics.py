@@ -854,3 +854,156 @@ def test_per_class_metrics_refuse_sequence_outputs_by_name_as_keras(metric):
     for y, a in ((SEQ_Y, SEQ_A), (SEQ_YB[..., None], SEQ_AB)):
         with pytest.raises(ValueError, match=rf"{type(metric).__name__} takes 2-D outputs \(n_samples, n_outputs\)"):
             metric.update_state(y, a, sample_weight=SEQ_WEIGHTS["per position"])
+
+
+# -- Keras's X-at-Y metrics: PrecisionAtRecall, RecallAtPrecision, SensitivityAtSpecificity, SpecificityAtSensitivity
+
+_AT_METRICS = [(metrics.PrecisionAtRecall, "recall"), (metrics.RecallAtPrecision, "precision"),
+               (metrics.SensitivityAtSpecificity, "specificity"), (metrics.SpecificityAtSensitivity, "sensitivity")]
+
+
+def test_x_at_y_metrics_by_hand():
+    # 5 outputs, num_thresholds=3: thresholds 0, 0.5, 1 (an output counts above the thresholds it exceeds)
+    y, p = [0, 1, 1, 0, 1], [0.0, 0.2, 0.7, 0.9, 1.0]
+    # t=0: above 0.2, 0.7, 0.9, 1 -> tp 3 fp 1 tn 1 fn 0; t=0.5: 0.7, 0.9, 1 -> tp 2 fp 1 tn 1 fn 1; t=1: none
+    # recall 1, 2/3, 0; precision 3/4, 2/3, 0; specificity 1/2, 1/2, 1
+    expected = {
+        (metrics.PrecisionAtRecall, 0.6): 3 / 4,  # recalls 1 and 2/3 qualify: best precision 3/4
+        (metrics.PrecisionAtRecall, 0.9): 3 / 4,  # only t=0
+        (metrics.RecallAtPrecision, 0.7): 1.0,  # only t=0 (3/4)
+        (metrics.RecallAtPrecision, 0.8): 0.0,  # no threshold reaches precision 0.8: 0, as Keras
+        (metrics.SensitivityAtSpecificity, 0.5): 1.0,  # every threshold: best recall 1
+        (metrics.SensitivityAtSpecificity, 0.75): 0.0,  # only t=1, whose recall is 0
+        (metrics.SpecificityAtSensitivity, 0.5): 0.5,  # t=0 and t=0.5
+        (metrics.SpecificityAtSensitivity, 0.0): 1.0,  # every threshold, t=1 too
+    }
+    for (cls, value), result in expected.items():
+        metric = cls(value, num_thresholds=3)
+        metric.update_state(y, p)
+        assert metric.result() == pytest.approx(result, abs=1e-15), (cls.__name__, value)
+    # Keras's docstring examples (its numbers in the comments)
+    m = metrics.PrecisionAtRecall(0.5)
+    m.update_state([0, 0, 0, 1, 1], [0, 0.3, 0.8, 0.3, 0.8], sample_weight=[2, 2, 2, 1, 1])
+    assert m.result() == pytest.approx(1 / 3)  # 0.33333333
+    m = metrics.SensitivityAtSpecificity(0.5)
+    m.update_state([0, 0, 0, 1, 1], [0, 0.3, 0.8, 0.3, 0.8], sample_weight=[1, 1, 2, 2, 1])
+    assert m.result() == pytest.approx(1 / 3)  # 0.333333
+    m = metrics.RecallAtPrecision(0.8)
+    m.update_state([0, 0, 1, 1], [0, 0.5, 0.3, 0.9], sample_weight=[1, 0, 0, 1])
+    assert m.result() == 1.0
+
+
+def test_x_at_y_metrics_one_threshold_is_half_and_unclipped():
+    # Keras: num_thresholds=1 counts at 0.5 alone; outputs outside [0, 1] are not clipped then
+    m = metrics.PrecisionAtRecall(0.5, num_thresholds=1)
+    m.update_state([0, 1, 1, 0, 1], [0.0, 0.0, 0.5, 1.0, 1.0])  # above 0.5: one positive, one negative
+    assert m.result() == 0.0  # recall 1/3 < 0.5: infeasible
+    assert m._counts[:, 0].tolist() == [1.0, 1.0, 1.0, 2.0]  # Keras: tp [1.] fp [1.]
+    m = metrics.SpecificityAtSensitivity(0.0, num_thresholds=2)  # thresholds 0 and 1, outputs clipped
+    m.update_state([0, 1], [-3.0, 7.0])
+    assert m.result() == 1.0  # at 0: tp 1 tn 1
+
+
+@pytest.fixture
+def keras_metrics(monkeypatch):
+    monkeypatch.setenv("KERAS_BACKEND", "jax")  # read on keras's import; its default, TensorFlow, is absent here
+    keras = pytest.importorskip("keras", reason="the comparison needs Keras")
+    return keras
+
+
+@pytest.mark.parametrize("cls, argument", _AT_METRICS)
+@pytest.mark.parametrize("precision", ["float64", "float32"])
+def test_x_at_y_metrics_equal_keras(keras_metrics, cls, argument, precision):
+    # Keras 3.15 counts these in floatx, float32 by default whatever the metric's dtype (its add_variable takes
+    # no dtype): with floatx float64 and JAX's x64 it counts in float64 as glassnet does, and agrees to the bit;
+    # in float32, on the same (float32) outputs, its float32 sums agree to ~1e-7
+    import jax
+
+    floatx = keras_metrics.config.floatx()
+    keras_metrics.config.set_floatx(precision)
+    try:
+        _compare_x_at_y_with_keras(keras_metrics, jax, cls, argument, precision)
+    finally:
+        keras_metrics.config.set_floatx(floatx)
+
+
+def _compare_x_at_y_with_keras(keras_metrics, jax, cls, argument, precision):
+
+    rng = np.random.default_rng(5)
+    batches = []
+    for n in (40, 25, 33):
+        y = (rng.random((n, 3)) < 0.4).astype(np.float32)
+        p = np.clip(rng.random((n, 3)) * 0.8 + 0.2 * y + rng.normal(0, 0.1, (n, 3)), -0.1, 1.1).astype(np.float32)
+        batches.append((y, p, rng.uniform(0.1, 3.0, n).astype(np.float32)))
+    p_infeasible = (batches[0][0], 1 - batches[0][0])  # every positive below every negative
+    worst = 0.0
+    with jax.enable_x64(precision == "float64"):
+        for value in (0.0, 0.3, 0.8, 1.0):
+            for kwargs in ({}, {"num_thresholds": 17}, {"class_id": 1}, {"class_id": 2, "num_thresholds": 1},
+                           {"num_thresholds": 2}):
+                for weighted in (False, True):
+                    ours = cls(value, **kwargs)
+                    theirs = getattr(keras_metrics.metrics, cls.__name__)(value, dtype=precision, **kwargs)
+                    for y, p, w in batches:
+                        ours.update_state(y, p, sample_weight=w if weighted else None)
+                        theirs.update_state(y, p, sample_weight=w if weighted else None)
+                    worst = max(worst, abs(ours.result() - float(theirs.result())))
+                    assert ours.result() == pytest.approx(float(theirs.result()), abs=2e-7), (value, kwargs, weighted)
+            ours, theirs = cls(value), getattr(keras_metrics.metrics, cls.__name__)(value, dtype=precision)
+            ours.update_state(*p_infeasible)
+            theirs.update_state(*p_infeasible)
+            assert ours.result() == pytest.approx(float(theirs.result()), abs=2e-7)
+        config = cls(0.25, num_thresholds=9, class_id=1, name="m").get_config()
+        assert config == {k: v for k, v in type(theirs)(0.25, num_thresholds=9, class_id=1, name="m").get_config()
+                          .items() if k != "dtype"}
+    assert worst <= (0.0 if precision == "float64" else 2e-7), worst
+    assert config[argument] == 0.25
+
+
+@pytest.mark.parametrize("cls, argument", _AT_METRICS)
+def test_x_at_y_metrics_configs_arguments_and_get(cls, argument):
+    metric = cls(0.7, 50, 1, "mine", "float32")  # Keras's positional order
+    assert (getattr(metric, argument), metric.num_thresholds, metric.class_id, metric.name) == (0.7, 50, 1, "mine")
+    again = cls.from_config(metric.get_config())
+    assert again.get_config() == metric.get_config()
+    assert type(metrics.deserialize(metrics.serialize(metric))) is cls
+    with pytest.raises(ValueError, match=f"{argument} must be <= 1. Received: {argument}=1.5"):
+        cls(1.5)
+    with pytest.raises(ValueError, match=f"{argument} must be >= 0"):
+        cls(-0.1)
+    with pytest.raises(ValueError, match="num_thresholds must be between 1 and"):
+        cls(0.5, num_thresholds=0)
+    with pytest.raises(ValueError, match="class_id must be a non-negative int"):
+        cls(0.5, class_id=-1)
+    with pytest.raises(ValueError, match="class_id=3 but the model has 3 output unit"):
+        cls(0.5, class_id=3).update_state(np.zeros((2, 3)), np.zeros((2, 3)))
+    # Keras's get fails on them too (its snake-case name, the class name, the class): they need their value
+    for identifier in (metric.__class__.name, cls.__name__, cls.__name__.lower(), cls):
+        with pytest.raises(TypeError, match=f"needs its {argument} argument.*metrics.{cls.__name__}\\({argument}="):
+            metrics.get(identifier)
+
+
+def test_x_at_y_metrics_compile_save_and_auto_mode(tmp_path):
+    from glassnet.models.callbacks import EarlyStopping
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3))
+    y = (X[:, 0] + 0.3 * rng.normal(size=60) > 0).astype(float)
+    chosen = [metrics.PrecisionAtRecall(0.5), metrics.SpecificityAtSensitivity(0.8, num_thresholds=50),
+              metrics.RecallAtPrecision(0.6, name="rp")]
+    model = models.Sequential([layers.Dense(1, activation="sigmoid", input_dim=3)], seed=0)
+    model.compile("adam", "binary_crossentropy", metrics=chosen)
+    # mode="auto": maximized, by their names and (a name of the user's) by Keras's _direction
+    stops = [EarlyStopping(monitor=m, patience=2) for m in ("val_precision_at_recall", "specificity_at_sensitivity",
+                                                             "val_rp")]
+    history = model.fit(X, y, epochs=2, validation_split=0.25, verbose=0, callbacks=stops).history
+    assert [s.mode for s in stops] == ["max", "max", "max"]
+    assert {"precision_at_recall", "specificity_at_sensitivity", "rp", "val_rp"} <= set(history)
+    ours = model.evaluate(X, y, return_dict=True, verbose=0)
+    expected = metrics.PrecisionAtRecall(0.5)
+    expected.update_state(y, model.predict(X, verbose=0))
+    assert ours["precision_at_recall"] == pytest.approx(expected.result(), abs=1e-12)
+    model.save(tmp_path / "model.gn")
+    loaded = models.load_model(tmp_path / "model.gn")
+    assert loaded.evaluate(X, y, return_dict=True, verbose=0) == ours
+    assert loaded.metrics[1].get_config() == chosen[1].get_config()
