@@ -1282,3 +1282,32 @@ def test_auto_mode_reads_keras_s_other_metric_names_as_keras_directions():
         assert _monitor_mode(name, "auto") == "max", name
     assert _monitor_mode("bce", "auto") == _monitor_mode("val_BCE", "auto") == "min"
     assert _monitor_mode("true_positives", "auto") == "auto"
+
+
+def test_auto_mode_maximizes_the_x_at_y_metrics_by_name_and_by_keras_s_direction(rng):
+    # Keras 3.15's PrecisionAtRecall, RecallAtPrecision, SensitivityAtSpecificity and SpecificityAtSensitivity
+    # have _direction "up"; Keras reads a monitored metric's _direction, whatever its name: so does glassnet
+    from glassnet import metrics
+    from glassnet.models.callbacks import _monitor_mode
+
+    for name in ("precision_at_recall", "val_recall_at_precision", "sensitivity_at_specificity",
+                 "val_specificity_at_sensitivity"):
+        assert _monitor_mode(name, "auto") == "max", name
+
+    class Worse(metrics.Metric):  # a metric of the user's that says it is minimized, as Keras reads it
+        _direction = "down"
+
+        def values(self, Y, A):
+            return np.abs(Y - A).mean(axis=1)
+
+    X, y = rng.normal(size=(20, 3)), (rng.random((20, 1)) < 0.5).astype(float)
+    model = Sequential([Dense(1, activation="sigmoid", input_dim=3)], seed=0)
+    model.compile("sgd", "binary_crossentropy", metrics=[metrics.SensitivityAtSpecificity(0.5, name="sens"),
+                                                         Worse(name="worse")])
+    stops = [EarlyStopping(monitor="val_sens", patience=3), EarlyStopping(monitor="worse", patience=3)]
+    assert [s.mode for s in stops] == ["auto", "auto"]  # names it cannot read: decided at train begin
+    model.fit(X, y, epochs=1, validation_split=0.25, verbose=0, callbacks=stops)
+    assert [s.mode for s in stops] == ["max", "min"]
+    model.compile("sgd", "binary_crossentropy", metrics=["TruePositives"])  # no direction: refused, as Keras
+    with pytest.raises(ValueError, match="cannot tell whether 'TruePositives' should be minimized or maximized"):
+        model.fit(X, y, epochs=1, verbose=0, callbacks=[EarlyStopping(monitor="TruePositives")])
