@@ -1427,3 +1427,30 @@ def test_orthogonal_regularizer_goes_to_keras_files_and_back(tmp_path, h5py, mon
     W = model.layers[0].get_weights()[0]
     # (a tensor, as in training: Keras's NumPy branch of normalize reads axis=0 as -1, and fails for columns)
     assert float(theirs(keras.ops.convert_to_tensor(W))) == pytest.approx(made(W), rel=1e-6)
+
+
+def test_x_at_y_metrics_go_to_keras_files_and_back_and_evaluate_as_keras(tmp_path, h5py, monkeypatch):
+    # Keras 3.15's PrecisionAtRecall, RecallAtPrecision, SensitivityAtSpecificity and SpecificityAtSensitivity,
+    # with their value, num_thresholds and class_id
+    from glassnet.models.keras_files import save_keras
+
+    M = glassnet.metrics
+    chosen = [M.PrecisionAtRecall(0.5), M.RecallAtPrecision(0.6, num_thresholds=50, name="rp"),
+              M.SensitivityAtSpecificity(0.7, class_id=1), M.SpecificityAtSensitivity(0.4, num_thresholds=9)]
+    model = Sequential([layers.Input((3,)), layers.Dense(2, activation="sigmoid")], seed=1)
+    model.compile("sgd", "binary_crossentropy", metrics=chosen)
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(40, 3))
+    y = (x[:, :2] + rng.normal(size=(40, 2)) > 0).astype(float)
+    ours = model.evaluate(x, y, return_dict=True, verbose=0, batch_size=40)
+    save_keras(model, tmp_path / "model.keras")
+    loaded = glassnet.models.load_model(tmp_path / "model.keras")
+    assert loaded.metrics_names == ["loss", "precision_at_recall", "rp", "sensitivity_at_specificity",
+                                    "specificity_at_sensitivity"]
+    assert [m.get_config() for m in loaded.metrics] == [m.get_config() for m in chosen]
+    assert loaded.evaluate(x, y, return_dict=True, verbose=0, batch_size=40) == ours
+    monkeypatch.setenv("KERAS_BACKEND", "jax")
+    keras = pytest.importorskip("keras")
+    theirs = keras.saving.load_model(tmp_path / "model.keras").evaluate(x, y, return_dict=True, verbose=0,
+                                                                        batch_size=40)
+    assert {k: float(v) for k, v in theirs.items()} == pytest.approx(ours, rel=1e-5, abs=1e-6)
