@@ -913,11 +913,15 @@ def keras_metrics(monkeypatch):
 
 @pytest.mark.parametrize("cls, argument", _AT_METRICS)
 @pytest.mark.parametrize("precision", ["float64", "float32"])
-def test_x_at_y_metrics_equal_keras(keras_metrics, cls, argument, precision):
+def test_x_at_y_metrics_equal_keras(request, keras_metrics, cls, argument, precision):
     # Keras 3.15 counts these in floatx, float32 by default whatever the metric's dtype (its add_variable takes
-    # no dtype): with floatx float64 and JAX's x64 it counts in float64 as glassnet does, and agrees to the bit;
-    # in float32, on the same (float32) outputs, its float32 sums agree to ~1e-7
+    # no dtype): with floatx float64, JAX's x64 and keras_float64's promotion (some of its ops took float32) it
+    # counts in float64 as glassnet does, and agrees to the bit; in float32, on the same (float32) outputs, its
+    # float32 sums agree to ~1e-7
     import jax
+
+    if precision == "float64":
+        request.getfixturevalue("keras_float64")
 
     floatx = keras_metrics.config.floatx()
     keras_metrics.config.set_floatx(precision)
@@ -1007,3 +1011,38 @@ def test_x_at_y_metrics_compile_save_and_auto_mode(tmp_path):
     loaded = models.load_model(tmp_path / "model.gn")
     assert loaded.evaluate(X, y, return_dict=True, verbose=0) == ours
     assert loaded.metrics[1].get_config() == chosen[1].get_config()
+
+
+@pytest.mark.parametrize("num_thresholds", [3, 17, 200, 1000])
+def test_outputs_on_the_thresholds_count_as_keras_s_buckets(keras_float64, keras_metrics, num_thresholds):
+    # Keras counts evenly spaced thresholds through buckets ceil(p·(n − 1)): an output equal to a threshold
+    # (199 · 13/199 rounds above 13) counted above it there and not under p > t; glassnet counts the same way,
+    # for the X-at-Y metrics and AUC (Keras 3.15 with floatx float64, JAX's x64 and keras_float64's
+    # promotion: equal to the bit)
+    import jax
+
+    n = num_thresholds
+    on = np.array([(i + 1) * 1.0 / (n - 1) for i in range(n - 2)])
+    p = np.concatenate([on, np.nextafter(on, 2), np.nextafter(on, -1), [0.0, 1.0, 0.5]])
+    y = (np.arange(p.size) % 3 == 0).astype(float)
+    floatx = keras_metrics.config.floatx()
+    keras_metrics.config.set_floatx("float64")
+    try:
+        with jax.enable_x64(True):
+            for cls, _ in _AT_METRICS:
+                for value in (0.2, 0.5, 0.9):
+                    ours = cls(value, num_thresholds=n)
+                    theirs = getattr(keras_metrics.metrics, cls.__name__)(value, num_thresholds=n)
+                    ours.update_state(y, p)
+                    theirs.update_state(y, p)
+                    counts = np.stack([np.asarray(v) for v in (theirs.true_positives, theirs.false_positives,
+                                                              theirs.true_negatives, theirs.false_negatives)])
+                    np.testing.assert_array_equal(ours._counts, counts)
+                    assert ours.result() == float(theirs.result())
+            for curve in ("ROC", "PR"):
+                ours, theirs = metrics.AUC(n, curve), keras_metrics.metrics.AUC(n, curve)
+                ours.update_state(y, p)
+                theirs.update_state(y, p)
+                assert ours.result() == pytest.approx(float(theirs.result()), abs=1e-15)
+    finally:
+        keras_metrics.config.set_floatx(floatx)

@@ -1326,16 +1326,28 @@ class OneHotMeanIoU(MeanIoU):
                          sparse_y_pred=sparse_y_pred, axis=axis)
 
 
-def _threshold_counts(thresholds, positive, A, w=None, per_output=False):
+def _threshold_counts(thresholds, positive, A, w=None, per_output=False, evenly=False):
     """``(tp, fp, tn, fn)`` stacked, each ``(T,)`` (every output pooled) or ``(T, K)`` (``per_output``):
     an output of ``A`` ``(n, K)`` is a predicted positive at each of the sorted ``thresholds`` it exceeds
     (NaN at none), an actual positive where ``positive``; ``w`` ``(n, K)`` weighs each output (None: 1).
+    ``evenly``: Keras's evenly spaced thresholds (``A`` clipped to [0, 1]), which it counts through buckets:
+    an output is above the first ``ceil(p·(T − 1))`` of them (at least 1 when the first is −ε), which can
+    differ from ``p > t`` by one threshold where ``p·(T − 1)`` rounds across an integer (an output equal to a
+    threshold), so glassnet counts them the same way.
 
     A prediction is positive at the thresholds below it: their number, then per number the weight
     of the positives and negatives, summed from the top (no (thresholds × predictions) table)."""
-    above = np.searchsorted(thresholds, A, side="left")
-    above[np.isnan(A)] = 0  # NaN > t is false at every threshold (searchsorted puts it last)
     T = len(thresholds)
+    if evenly:
+        above = np.ceil(A * (T - 1))
+        above[np.isnan(above)] = 0
+        above = above.astype(np.intp)
+        if thresholds[0] < 0:  # AUC's −ε: every output is above it (Keras's relu of the bucket)
+            above = np.maximum(above, 1)
+            above[np.isnan(A)] = 0
+    else:
+        above = np.searchsorted(thresholds, A, side="left")
+        above[np.isnan(A)] = 0  # NaN > t is false at every threshold (searchsorted puts it last)
     K = A.shape[1] if per_output else 1
     if per_output:  # one bincount for all outputs: output k counts in bins k·(T+1) ...
         above += np.arange(K) * (T + 1)
@@ -1434,7 +1446,7 @@ class AUC(Metric):
             np.broadcast_to(np.asarray(sample_weight, dtype=np.float64)[:, None], A.shape)
         if self.label_weights is not None and not self.multi_label:  # multi_label weighs the areas instead
             w = np.broadcast_to(self.label_weights, A.shape) if w is None else w * self.label_weights
-        new = _threshold_counts(self._thresholds, Y != 0, A, w, per_output=self.multi_label)
+        new = _threshold_counts(self._thresholds, Y != 0, A, w, per_output=self.multi_label, evenly=self._clip)
         if self._counts is not None and self._counts.shape != new.shape:  # multi_label: one count per output
             raise ValueError(f"AUC has seen {self._counts.shape[-1]} output(s); this batch has {A.shape[1]}.")
         self._counts = new if self._counts is None else self._counts + new
@@ -1518,7 +1530,7 @@ class _SensitivitySpecificityBase(Metric):
             A = np.clip(A, 0.0, 1.0)  # NaN stays NaN: above no threshold
         w = None if sample_weight is None else \
             np.broadcast_to(np.asarray(sample_weight, dtype=np.float64)[:, None], A.shape)
-        self._counts = self._counts + _threshold_counts(self._thresholds, Y != 0, A, w)
+        self._counts = self._counts + _threshold_counts(self._thresholds, Y != 0, A, w, evenly=self._clip)
 
     def result(self):
         tp, fp, tn, fn = self._counts
