@@ -46,7 +46,7 @@ CONSTRUCTORS = [
     (lambda v: layers.PReLU(shared_axes=v), "shared_axes",
      st.one_of(st.integers(max_value=0), st.floats(), st.text(min_size=1, max_size=3), st.booleans())),
     (lambda v: layers.PReLU(alpha_initializer=v), "alpha_initializer",
-     st.one_of(st.integers(), st.floats(), st.sampled_from(["zero", "xx"]))),
+     st.one_of(st.integers(), st.floats(), st.sampled_from(["zeroes", "xx"]))),
     (lambda v: layers.ActivityRegularization(l1=v), "l1", _bad_real(negative)),
     (lambda v: layers.ActivityRegularization(l2=v), "l2", _bad_real(negative)),
     (lambda v: layers.UnitNormalization(axis=v), "axis",
