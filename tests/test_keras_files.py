@@ -746,8 +746,9 @@ def test_save_keras_writes_keras_schedules_added_since(schedule, tmp_path, h5py)
                                      l2_shrinkage_regularization_strength=0.05, beta=0.3),
     lambda: glassnet.optimizers.Adafactor(0.05, beta_2_decay=-0.6, epsilon_1=1e-20, epsilon_2=0.01,
                                           clip_threshold=0.5, relative_step=False),
+    lambda: glassnet.optimizers.Lamb(0.02, beta_1=0.8, beta_2=0.95, epsilon=1e-5, weight_decay=0.01),
 ])
-def test_keras_and_glassnet_load_a_file_compiled_with_lion_ftrl_or_adafactor(make, tmp_path, h5py, monkeypatch):
+def test_keras_and_glassnet_load_a_file_compiled_with_lion_ftrl_adafactor_or_lamb(make, tmp_path, h5py, monkeypatch):
     model = Sequential([layers.Input((3,)), layers.Dense(1)])
     model.compile(make(), "mse")
     model.export(tmp_path / "model.keras", format="keras")

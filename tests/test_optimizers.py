@@ -1372,3 +1372,172 @@ def test_adafactor_refuses_a_model_whose_weights_changed_shape_but_not_count(rng
     first.optimizer._model = None  # (not refused as another model's: the check on shapes is the one wanted)
     with pytest.raises(ValueError, match="built for weights of shapes"):
         other.fit(X, rng.standard_normal((8, 4)), epochs=1, verbose=0)
+
+
+# Lamb against Keras 3.15 (JAX, float64, keras.config.set_floatx("float64"); Keras keeps the whole rule in
+# float64, no patch needed): built on a (3, 4) matrix, a (4,) vector and a (2,) bias, then optimizer.apply of
+# the 20 gradients of _lamb_data() (the vector's gradient 0 at step 7); the weights after the 20 steps (and
+# the moving average, use_ema), printed with repr
+LAMB_SHAPES = [(3, 4), (4,), (2,)]
+KERAS_LAMB_FLOAT64 = {
+    "defaults": (
+        lambda: optimizers.Lamb(),
+        [0.011084745256206204, 0.3103916070606608, -0.2669413870865024, -0.8991673560085992, -0.44351632517904677,
+         -0.9971756300017316, 0.054424933978028445, 1.3389580710185638, -0.4867918652456262,
+         -0.6130700697948971, 0.497218430170448, 0.35079694482181467, 0.10701903930285914,
+         -0.9178394963676609, -0.027536045411266783, 0.7101148646284257, -1.3506009012524152,
+         -0.4580429502433956]),
+    "arguments_weight_decay": (
+        lambda: optimizers.Lamb(0.05, beta_1=0.8, beta_2=0.99, epsilon=1e-3, weight_decay=0.1),
+        [0.2591617327420863, 0.7307966373954929, 0.018306692988095362, -1.1068412245133756, -0.12024421022145457,
+         -1.1507699528145747, -0.22626397616402438, 1.1918389987665146, -0.30116793249435597,
+         -0.26361746054160984, 0.7837845927277683, 0.08243005503747322, -0.00877360578896997,
+         -0.30480491510211455, 0.027254811684347166, 1.2576588607232428, -1.4621908089881166,
+         -0.5651851999499378]),
+    "schedule_clipnorm_ema": (
+        lambda: optimizers.Lamb(schedules.ExponentialDecay(0.1, 3, 0.8), clipnorm=1.0, use_ema=True,
+                                ema_momentum=0.7, ema_overwrite_frequency=6),
+        [0.39505511021125045, 0.5099180795177067, -0.03175131206336325, -1.0724104751321328, -0.24141326995869725,
+         -1.2032812440117757, 0.30252226211715993, 1.4001536259064078, -0.16487877302767928,
+         0.034084641539695, 0.6457293929315042, 0.5022849010730135, 0.31372878898298645, -0.7702693045868085,
+         0.11253992893826162, 1.5095196840363838, -2.0600940413484192, -0.09474633230736101],
+        [0.4118184194553811, 0.5004236800700834, -0.04432027772380544, -1.0856256640089268, -0.24081640140028557,
+         -1.1613023358609833, 0.3008325061689839, 1.3836683787897335, -0.18292377267285817,
+         0.02561593975107624, 0.6175094649042501, 0.47347323478557035, 0.358051189067856, -0.7683262996754079,
+         0.09514009869556335, 1.502800877178549, -2.018425591169051, -0.05224378982102311]),
+    "accumulation_global_clipnorm": (
+        lambda: optimizers.Lamb(0.02, global_clipnorm=2.0, gradient_accumulation_steps=2),
+        [0.14561459469656912, 0.4061689496691479, -0.2150841721821625, -0.9843554003853822, -0.30310527761431005,
+         -1.0554471911460903, 0.0161749948842759, 1.288692214302349, -0.39587026801028424,
+         -0.5004203017905243, 0.5280214879427673, 0.3442835838689287, 0.12226209077759087, -0.800153764284191,
+         -0.0011211044880940183, 0.8498590585445531, -1.4900512318511139, -0.5855769943781092]),
+    "clipvalue_epsilon_0": (
+        lambda: optimizers.Lamb(0.03, epsilon=0.0, clipvalue=0.5),
+        [0.4014094290957852, 0.61449651031009, -0.17503084385530304, -0.8948020007451852, -0.11734118635766874,
+         -1.2778576057377786, 0.09095349022907045, 1.3493510721730062, -0.30201787374805755,
+         -0.04297628067400294, 0.737798015156902, 0.5515819359546074, 0.3580438959705651, -0.7721201518633091,
+         0.1400519141669403, 1.2925672970177864, -1.742914201865786, -0.44240325675502956]),
+}
+
+
+def _lamb_data():
+    rng = np.random.default_rng(7)
+    n = sum(math.prod(shape) for shape in LAMB_SHAPES)
+    w0 = rng.standard_normal(n)
+    grads = rng.standard_normal((20, n)) * np.where(np.arange(20) % 3 == 0, 3.0, 0.3)[:, None]
+    grads[7, 12:16] = 0.0
+    ends = np.cumsum([0] + [math.prod(shape) for shape in LAMB_SHAPES])
+    return w0, grads, [slice(a, b) for a, b in zip(ends[:-1], ends[1:])]
+
+
+@pytest.mark.parametrize("name", sorted(KERAS_LAMB_FLOAT64))
+def test_lamb_twenty_float64_steps_equal_keras_s_to_1e_12(name):
+    make, want, *average = KERAS_LAMB_FLOAT64[name]
+    optimizer = make()
+    w, grads, slices = _lamb_data()
+    optimizer.build(w.size, w.dtype, slices, LAMB_SHAPES)
+    for g in grads:
+        optimizer.apply(w, g.copy())
+    np.testing.assert_allclose(w, want, rtol=1e-12, atol=1e-14)
+    if average:
+        np.testing.assert_allclose(optimizer.state["average"], average[0], rtol=1e-12, atol=1e-14)
+
+
+def test_lamb_by_hand_first_step():
+    # step 1: m̂ = g and v̂ = g², so u = g / (|g| + ε); each variable moves by η‖w‖ along u/‖u‖ (trust ratio
+    # ‖w‖/‖u‖), and a variable of weights 0 by η u (ratio 1)
+    w, g = np.array([3.0, -4.0, 0.0, 0.0]), np.array([0.5, 0.25, -2.0, 1.0])
+    opt = optimizers.Lamb(0.1, epsilon=0.0)
+    opt.build(4, w.dtype, [slice(0, 2), slice(2, 4)])
+    opt.apply(w, g)
+    step = 0.1 * 5.0 / math.sqrt(2)  # ‖w‖ = 5, u = [1, 1], ‖u‖ = √2
+    np.testing.assert_allclose(w, [3.0 - step, -4.0 - step, 0.1, -0.1], rtol=1e-15)
+    np.testing.assert_allclose(opt.state["m"], 0.1 * g, rtol=1e-15)
+    np.testing.assert_allclose(opt.state["v"], 0.001 * g * g, rtol=1e-12)
+
+
+@pytest.mark.parametrize(("make", "match"), [
+    (lambda: optimizers.Lamb(learning_rate=-1.0), "learning_rate must be >= 0"),
+    (lambda: optimizers.Lamb(beta_1=1.0), "beta_1 must be"),
+    (lambda: optimizers.Lamb(beta_2=-0.1), "beta_2 must be"),
+    (lambda: optimizers.Lamb(epsilon=-1e-7), "epsilon must be >= 0"),
+    (lambda: optimizers.Lamb(clipnorm=0.0), "clipnorm must be > 0"),
+    (lambda: optimizers.Lamb(weight_decay=-0.1), "weight_decay must be >= 0"),
+])
+def test_lamb_refuses_bad_arguments_by_name(make, match):
+    with pytest.raises(ValueError, match=match):
+        make()
+
+
+def test_lamb_is_in_the_registry_and_comes_back_from_its_config():
+    assert type(optimizers.get("lamb")) is optimizers.Lamb
+    opt = optimizers.Lamb(0.02, beta_1=0.8, beta_2=0.95, epsilon=1e-5, weight_decay=0.01, name="mine")
+    config = optimizers.serialize(opt)
+    assert config["class_name"] == "Lamb" and config["config"]["beta_2"] == 0.95
+    again = optimizers.deserialize(config)
+    assert type(again) is optimizers.Lamb and again.get_config() == opt.get_config()
+
+
+def _lamb_model(seed=5, jit_compile=False, dtype=None):
+    glassnet.utils.set_random_seed(seed)
+    model = glassnet.models.Sequential([glassnet.layers.Input((3,)), glassnet.layers.Dense(8, activation="tanh"),
+                                        glassnet.layers.Dense(4), glassnet.layers.Dense(1)], dtype=dtype)
+    model.compile(optimizer=optimizers.Lamb(0.02), loss="mse", jit_compile=jit_compile)
+    return model
+
+
+def test_lamb_fits_a_small_model_in_float32(rng):
+    X = rng.standard_normal((128, 3)).astype(np.float32)
+    y = X @ np.array([[1.0], [-2.0], [0.5]], dtype=np.float32) + 0.3
+    model = _lamb_model(dtype="float32")
+    history = model.fit(X, y, epochs=30, batch_size=16, verbose=0).history["loss"]
+    assert model.get_weights()[0].dtype == np.float32
+    assert history[-1] < 0.2 * history[0]
+
+
+def test_lamb_with_jit_compile_steps_as_without(rng):
+    # no compiled loop for Lamb: jit_compile=True runs the NumPy rule, whose weights are the same
+    X, y = rng.standard_normal((64, 3)), rng.standard_normal((64, 1))
+    plain, compiled = _lamb_model(), _lamb_model(jit_compile=True)
+    plain.fit(X, y, epochs=3, batch_size=16, shuffle=False, verbose=0)
+    compiled.fit(X, y, epochs=3, batch_size=16, shuffle=False, verbose=0)
+    assert compiled.optimizer.jit_compile and not plain.optimizer.jit_compile
+    for a, b in zip(plain.get_weights(), compiled.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("frozen", [0, 1])
+def test_lamb_with_a_frozen_layer_keeps_its_weights_and_state(frozen, rng):
+    # the first layer (a trained span after it) and the middle one (put back after each step)
+    X, y = rng.standard_normal((32, 3)), rng.standard_normal((32, 1))
+    model = _lamb_model()
+    model.fit(X, y, epochs=1, batch_size=8, verbose=0)
+    model.layers[frozen].trainable = False
+    model.compile(optimizer=model.optimizer, loss="mse")
+    weights = model.layers[frozen].get_weights()
+    state = {k: v.copy() for k, v in model.optimizer.state.items()}
+    part = model.optimizer.slices[2 * frozen]
+    part = slice(part.start, model.optimizer.slices[2 * frozen + 1].stop)
+    model.fit(X, y, epochs=1, batch_size=8, verbose=0)
+    for a, b in zip(weights, model.layers[frozen].get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    for name in ("m", "v"):
+        np.testing.assert_array_equal(model.optimizer.state[name][part], state[name][part])
+        assert not np.array_equal(model.optimizer.state[name], state[name])
+
+
+def test_lamb_state_is_saved_and_a_resumed_fit_equals_an_uninterrupted_one(tmp_path, rng):
+    X = rng.standard_normal((64, 3))
+    y = X @ np.array([[1.0], [-2.0], [0.5]])
+    straight = _lamb_model()
+    straight.fit(X, y, epochs=4, batch_size=16, shuffle=False, verbose=0)
+    first = _lamb_model()
+    first.fit(X, y, epochs=2, batch_size=16, shuffle=False, verbose=0)
+    first.save(tmp_path / "half.gn")
+    resumed = glassnet.models.load_model(tmp_path / "half.gn")
+    assert type(resumed.optimizer) is optimizers.Lamb and resumed.optimizer.iterations == 8
+    for name in ("m", "v"):
+        np.testing.assert_array_equal(resumed.optimizer.state[name], first.optimizer.state[name])
+    resumed.fit(X, y, epochs=2, batch_size=16, shuffle=False, verbose=0)
+    for a, b in zip(straight.get_weights(), resumed.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)

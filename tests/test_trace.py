@@ -265,6 +265,7 @@ OPTIMIZERS = {
     "lion": lambda: optimizers.Lion(learning_rate=0.01, beta_1=0.8),
     "ftrl": lambda: optimizers.Ftrl(learning_rate=0.1, l1_regularization_strength=1e-3, beta=0.1),
     "adafactor": lambda: optimizers.Adafactor(learning_rate=0.05, clip_threshold=0.5),
+    "lamb": lambda: optimizers.Lamb(learning_rate=0.02, weight_decay=0.01),
 }
 
 

@@ -9,7 +9,8 @@ order of one step is Keras's: clip the gradients (``clipnorm`` per variable,
 
 ``slices`` (given to :meth:`Optimizer.build`) tells where each variable lies
 in the flat vector, and ``shapes`` its shape; they are needed only for
-per-variable clipping and by Adafactor, whose state is per row and column.
+per-variable clipping, by Lamb (a trust ratio per variable) and by Adafactor, whose
+state is per row and column.
 
 The update rule runs over blocks of :data:`BLOCK` parameters: each block's
 parameters, gradient and state stay in the CPU cache while the rule's dozen
@@ -82,6 +83,11 @@ def _clip_norm(g, limit, nan_if_infinite=False):
     factor = limit / xp.where(norm > limit, norm, xp.full_like(norm, limit))
     no_scale = xp.isnan(norm) | xp.isinf(norm) if nan_if_infinite else xp.isnan(norm)
     g *= xp.where(no_scale, xp.full_like(factor, math.nan), factor)
+
+
+def _variable_norm(x):
+    """``‖x‖`` as a float, float16 in float32: a float16 sum of squares overflows past 65504."""
+    return _norm(astype(x, "float32") if numpy_dtype(x) == np.float16 else x)
 
 
 def _square(g, out):
@@ -783,6 +789,32 @@ class Nadam(_TwoMoments):
         w -= step
 
 
+class Lamb(_TwoMoments):
+    """Keras 3's LAMB (You et al. 2019): Adam's moments ``m ← m + (1−β₁)(g − m)``,
+    ``v ← v + (1−β₂)(g² − v)``, the step ``u = (m / (1 − β₁^t)) / (sqrt(v / (1 − β₂^t)) + ε)``,
+    then for each variable ``w ← w − η r u`` with the trust ratio ``r = ‖w‖ / ‖u‖`` (1 where
+    either norm is 0): each variable moves by ``η`` times its own norm, whatever its gradient's scale."""
+
+    state_names = ("m", "v")
+
+    def _update_all(self, w, g, lr):
+        # the state is per parameter, but the trust ratio needs each variable's norms: a loop per variable
+        xp = get_namespace()
+        t = self.iterations + 1
+        m, v = self.state["m"], self.state["v"]
+        for part in self.slices:
+            wv, gv, mv, vv = w[part], g[part], m[part], v[part]
+            if not wv.shape[0]:
+                continue
+            mv += (gv - mv) * (1 - self.beta_1)
+            vv += (_square(gv, xp.empty(gv.shape, dtype=vv.dtype)) - vv) * (1 - self.beta_2)
+            u = (mv / (1 - self.beta_1**t)) / (xp.sqrt(vv / (1 - self.beta_2**t)) + self.epsilon)
+            w_norm, u_norm = _variable_norm(wv), _variable_norm(u)
+            ratio = w_norm / u_norm if w_norm > 0 and u_norm > 0 else 1.0
+            u *= ratio * lr
+            wv -= u
+
+
 class Lion(Optimizer):
     """Keras 3's Lion (Chen et al. 2023, evolved sign momentum):
     ``w ← w − η sign(β₁m + (1−β₁)g)``, then ``m ← β₂m + (1−β₂)g``."""
@@ -989,10 +1021,11 @@ OPTIMIZERS = {
     "lion": Lion,
     "ftrl": Ftrl,
     "adafactor": Adafactor,
+    "lamb": Lamb,
 }
 
 CLASSES = {cls.__name__: cls for cls in (SGD, GradientDescent, Adagrad, RMSprop, Adadelta, Adam, AdamW, Adamax,
-                                           Nadam, Lion, Ftrl, Adafactor)}
+                                           Nadam, Lion, Ftrl, Adafactor, Lamb)}
 
 
 def get(identifier):
