@@ -747,8 +747,10 @@ def test_save_keras_writes_keras_schedules_added_since(schedule, tmp_path, h5py)
     lambda: glassnet.optimizers.Adafactor(0.05, beta_2_decay=-0.6, epsilon_1=1e-20, epsilon_2=0.01,
                                           clip_threshold=0.5, relative_step=False),
     lambda: glassnet.optimizers.Lamb(0.02, beta_1=0.8, beta_2=0.95, epsilon=1e-5, weight_decay=0.01),
+    lambda: glassnet.optimizers.Muon(0.02, adam_beta_1=0.8, adam_weight_decay=None, exclude_layers=["out"],
+                                     exclude_embeddings=False, muon_a=3.0, ns_steps=3, nesterov=False, rms_rate=None),
 ])
-def test_keras_and_glassnet_load_a_file_compiled_with_lion_ftrl_adafactor_or_lamb(make, tmp_path, h5py, monkeypatch):
+def test_keras_and_glassnet_load_a_file_compiled_with_lion_ftrl_adafactor_lamb_or_muon(make, tmp_path, h5py, monkeypatch):
     model = Sequential([layers.Input((3,)), layers.Dense(1)])
     model.compile(make(), "mse")
     model.export(tmp_path / "model.keras", format="keras")

@@ -1541,3 +1541,248 @@ def test_lamb_state_is_saved_and_a_resumed_fit_equals_an_uninterrupted_one(tmp_p
     resumed.fit(X, y, epochs=2, batch_size=16, shuffle=False, verbose=0)
     for a, b in zip(straight.get_weights(), resumed.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+# Muon against Keras 3.15 (JAX, float64) with one change: Keras's ops.norm computes a float64 norm in float32
+# (its result_type(float64, float) is float32), which moved the Newton–Schulz start, and so the steps, by
+# ~1e-10; the reference makes that promotion keep float64, as the keras_float64 fixture of conftest.py
+# (unpatched Keras agrees to 2e-10). Variables, named as glassnet's build(paths=...) and Keras's Variable(name=...):
+# a (3, 4) matrix "dense_kernel", a (4,) vector, a (2,) bias, a tall (5, 2) matrix "output_kernel" (its
+# transpose is orthogonalized) and a (2, 2, 3) array "conv_embedding" (AdamW: not 2-D); the vector's gradient
+# is 0 at step 7
+MUON_SHAPES = [(3, 4), (4,), (2,), (5, 2), (2, 2, 3)]
+MUON_PATHS = ["dense_kernel", "dense_bias_vector", "bias", "output_kernel", "conv_embedding"]
+KERAS_MUON_FLOAT64 = {
+    "defaults": (
+        lambda: optimizers.Muon(),
+        [0.0034929725716668003, 0.29994699011381115, -0.272512040620776, -0.886068348148417, -0.4591039088932023,
+         -0.9885959971101151, 0.06245555464572056, 1.3394704112412619, -0.49061363143292597,
+         -0.6202264182622962, 0.49074548625618575, 0.3561265117002221, 0.10181331067459641,
+         -0.9328404382877719, -0.02233494293404167, 0.6960842282350294, -1.3470400230087858,
+         -0.4548756077961871, -1.9042641295208869, -1.2858068674927916, -1.8435230486120775,
+         -0.23230395175429608, -1.2673854697190061, 0.2733564577561594, 0.1596042915222734,
+         -0.18795304347112307, -2.521446808037406, -0.5419752050794452, -0.04392749482206472,
+         0.12459730871668821, -1.5285587932280544, -0.475561366425021, -0.9750854847582219,
+         -0.7975474434434525, 1.057292021847772, -0.8081522556893495, -0.029478199180917125,
+         0.8849607493998167, -0.5756262206787948, -0.11932038197073021]),
+    "every_argument": (
+        lambda: optimizers.Muon(0.02, adam_beta_1=0.8, adam_beta_2=0.99, adam_weight_decay=0.01, epsilon=1e-5,
+                                weight_decay=0.1, exclude_layers=["out.ut"], exclude_embeddings=False, muon_a=3.0,
+                                muon_b=-3.2, muon_c=1.2, adam_lr_ratio=0.5, momentum=0.9, ns_steps=3,
+                                nesterov=False, rms_rate=None),
+        [0.12621436026049157, 0.3499580314006627, -0.13155991952767748, -0.610162657612071, -0.6799823397245404,
+         -0.8100890337309712, 0.18473605347834834, 1.2670540202491416, -0.39217246697217706,
+         -0.5504449042509348, 0.48649529929374963, 0.3116771607810741, 0.06833338921219755,
+         -0.9344383255285427, 0.041655621283085906, 0.7043469495809395, -1.36697549372951,
+         -0.4143807111540086, -1.960453712673136, -1.1757665017578864, -1.9032149699908751,
+         -0.15077531728954063, -1.271860289683407, 0.28735889635033807, 0.2327036380546727,
+         -0.1843422793289998, -2.5771634306032083, -0.55792060690262, -0.017257665683315694,
+         0.21580600011208276, -1.506662768409644, -0.4668857232669295, -0.9423977443709949,
+         -0.6828278424445167, 1.0418882525482243, -0.7906616678582847, -0.0053684261155878266,
+         0.8856392464660763, -0.5045952832684834, -0.1683228608853088]),
+    "schedule_clipnorm_ema": (
+        lambda: optimizers.Muon(schedules.ExponentialDecay(0.05, 3, 0.8), clipnorm=1.0, use_ema=True,
+                                ema_momentum=0.7, rms_rate=0.3),
+        [0.14339646948103446, 0.2646647800917657, -0.289746579480852, -0.7057103971821026, -0.5570507269628671,
+         -0.8981672748697527, 0.18654974958793877, 1.4339878189383517, -0.4270216202347752,
+         -0.7045859155797172, 0.6094114170129709, 0.3194391237733047, 0.08443762145985437, -0.971611838462308,
+         0.10487386041079158, 0.573592228525655, -1.3786740712708883, -0.48094766145381307,
+         -1.9582145079811768, -1.1045485876162888, -1.9299503855723834, -0.10854668365560194,
+         -1.269777033998514, 0.300014634581464, 0.31024797242562874, -0.15870772674540842, -2.693794632265399,
+         -0.6696199154888884, 0.10834516666990762, 0.4960694149753575, -1.5124921597371566,
+         -0.3118638074368438, -0.8043059414469282, -0.632723742543487, 0.8439738085405153,
+         -0.7534788792481344, 0.07437224589460563, 1.1205735238886758, -0.6171775566725766,
+         -0.2336186741097158],
+        [0.13178442412337973, 0.26536995367574645, -0.2839690052072895, -0.7191054477818113, -0.5465243268296951,
+         -0.9065193270758063, 0.18422517491199622, 1.4252626082564979, -0.4323213431046563,
+         -0.7122372314962158, 0.5972934352753272, 0.31902651250769914, 0.08170572362456162,
+         -0.9860905477168587, 0.0969363823414992, 0.5691813649996638, -1.3681049305294524,
+         -0.4940606260903965, -1.9526669378583854, -1.115485972069063, -1.9206359901287504,
+         -0.11739222022864092, -1.270143339000244, 0.3040307938305699, 0.309844281198131,
+         -0.16162092077624132, -2.6808004190732957, -0.6600577641431697, 0.10895458760523491,
+         0.4861030568295809, -1.523911543860936, -0.3121276059171252, -0.8103485053247688,
+         -0.6387654888340503, 0.8431028787771493, -0.7649790145142115, 0.06891170139245163, 1.115807052590387,
+         -0.6158034001582766, -0.24350307526301357]),
+    "accumulation_global_clipnorm_no_decay": (
+        lambda: optimizers.Muon(0.01, global_clipnorm=2.0, gradient_accumulation_steps=2,
+                                adam_weight_decay=None, weight_decay=None),
+        [0.01374543034271806, 0.3039356910694848, -0.2713115641888684, -0.8689772070792581, -0.47933752949056035,
+         -0.9802045992386687, 0.07052288023339422, 1.345330780307466, -0.48054600881917764,
+         -0.6124303636634599, 0.5047450088795642, 0.3507789780064673, 0.0953098677465093, -0.9257924371664359,
+         0.021623720677671505, 0.7200433991551705, -1.3812954887703026, -0.4345272606534807,
+         -1.9157599281343465, -1.2701033967533077, -1.8513306835342351, -0.22111124431697335,
+         -1.2597798856620859, 0.27929577215677076, 0.16836464983177699, -0.19328622131771991,
+         -2.53385192084634, -0.5504343942497778, -0.0031172644559804437, 0.19191539621687084,
+         -1.5105646969522142, -0.4529788233324543, -0.9755146415453247, -0.7699068788959568,
+         1.0207164539306552, -0.8162620291361409, -0.025535787452512157, 0.9058706123442553,
+         -0.528739880041029, -0.16433348148279797]),
+    "clipvalue_ns_steps_0": (
+        lambda: optimizers.Muon(0.01, clipvalue=0.5, ns_steps=0),
+        [0.01916568057046444, 0.2810068666665969, -0.27254692060936725, -0.8713344035018117, -0.47125746427237547,
+         -0.9764027896372541, 0.07412582839916404, 1.3431210171207457, -0.47430832991918614,
+         -0.6194595044887227, 0.5056580092705099, 0.34918581851792496, 0.09799521793135535,
+         -0.9011161981011059, 0.018220886112612574, 0.662780584008077, -1.3772514157722104,
+         -0.399023536178886, -1.9069963228884217, -1.2493567321836754, -1.8661538621441902,
+         -0.20500944051003891, -1.2634382998080294, 0.27931772108861014, 0.18857732551360484,
+         -0.17334470188170184, -2.540174699679233, -0.5578536271642738, -0.005797627343771877,
+         0.23774186616200155, -1.5207876363963013, -0.4533971860854037, -0.9146214563129706,
+         -0.7119549030104797, 1.0113920276496362, -0.816800489964577, -0.0034700696967646777,
+         0.9415157775489491, -0.5471544269730876, -0.15079949664135842]),
+}
+
+
+def _muon_data():
+    rng = np.random.default_rng(7)
+    n = sum(math.prod(shape) for shape in MUON_SHAPES)
+    w0 = rng.standard_normal(n)
+    grads = rng.standard_normal((20, n)) * np.where(np.arange(20) % 3 == 0, 3.0, 0.3)[:, None]
+    grads[7, 12:16] = 0.0
+    ends = np.cumsum([0] + [math.prod(shape) for shape in MUON_SHAPES])
+    return w0, grads, [slice(a, b) for a, b in zip(ends[:-1], ends[1:])]
+
+
+@pytest.mark.parametrize("name", sorted(KERAS_MUON_FLOAT64))
+def test_muon_twenty_float64_steps_equal_keras_s_to_1e_12(name):
+    make, want, *average = KERAS_MUON_FLOAT64[name]
+    optimizer = make()
+    w, grads, slices = _muon_data()
+    optimizer.build(w.size, w.dtype, slices, MUON_SHAPES, MUON_PATHS)
+    for g in grads:
+        optimizer.apply(w, g.copy())
+    np.testing.assert_allclose(w, want, rtol=1e-12, atol=1e-14)
+    if average:
+        np.testing.assert_allclose(optimizer.state["average"], average[0], rtol=1e-12, atol=1e-14)
+
+
+def test_muon_sends_to_adamw_what_keras_does():
+    # not 2-D; "embedding" in the path (exclude_embeddings); a path an exclude_layers pattern finds (re.search)
+    opt = optimizers.Muon(exclude_layers=["^head/"])
+    assert [opt._uses_adam(shape, path) for shape, path in [
+        ((3, 4), "dense/W"), ((4,), "dense/b"), ((2, 2, 3), "conv/W"), ((3, 4), "token_Embedding/W"),
+        ((3, 4), "head/W"), ((3, 4), "my_head/W")]] == [False, True, True, True, True, False]
+    assert not optimizers.Muon(exclude_embeddings=False)._uses_adam((3, 4), "embedding/W")
+
+
+def test_muon_by_hand_first_step_orthogonalizes_the_matrix():
+    # step 1 of a matrix: m = g, M = g + μg (Nesterov); with enough Newton–Schulz steps of the classic cubic
+    # (a, b, c) = (1.5, −0.5, 0), X converges to UVᵀ of M's SVD; the step is η·UVᵀ·sqrt(max(n, k))·rms_rate
+    g = np.array([[3.0, 0.0, 1.0], [0.0, -2.0, 0.5]])
+    opt = optimizers.Muon(0.1, muon_a=1.5, muon_b=-0.5, muon_c=0.0, ns_steps=60, weight_decay=0.0)
+    w = np.zeros(6)
+    opt.build(6, w.dtype, [slice(0, 6)], [(2, 3)], ["dense/W"])
+    opt.apply(w, g.ravel().copy())
+    U, _, Vt = np.linalg.svd(g, full_matrices=False)
+    np.testing.assert_allclose(w, -0.1 * (U @ Vt).ravel() * math.sqrt(3) * 0.2, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(opt.state["m"], g.ravel(), rtol=1e-15)
+    # and decays by weight_decay (the matrix) and adam_weight_decay (the rest) before the step
+    opt = optimizers.Muon(0.1, weight_decay=0.5, adam_weight_decay=0.25)
+    w = np.ones(8)
+    opt.build(8, w.dtype, [slice(0, 6), slice(6, 8)], [(2, 3), (2,)], ["dense/W", "dense/b"])
+    opt._decay(w, 0.1)
+    np.testing.assert_allclose(w, [0.95] * 6 + [0.975] * 2, rtol=1e-15)
+
+
+@pytest.mark.parametrize(("make", "error", "match"), [
+    (lambda: optimizers.Muon(learning_rate=-1.0), ValueError, "learning_rate must be >= 0"),
+    (lambda: optimizers.Muon(adam_beta_1=1.0), ValueError, "adam_beta_1 must be"),
+    (lambda: optimizers.Muon(adam_beta_2=-0.1), ValueError, "adam_beta_2 must be"),
+    (lambda: optimizers.Muon(adam_weight_decay=-0.1), ValueError, "adam_weight_decay must be >= 0"),
+    (lambda: optimizers.Muon(epsilon=-1e-7), ValueError, "epsilon must be >= 0"),
+    (lambda: optimizers.Muon(weight_decay=-1.0), ValueError, "weight_decay must be >= 0"),
+    (lambda: optimizers.Muon(exclude_layers="dense"), TypeError, "exclude_layers must be a list"),
+    (lambda: optimizers.Muon(exclude_layers=["("]), ValueError, "exclude_layers must hold regular expressions"),
+    (lambda: optimizers.Muon(exclude_embeddings=1), TypeError, "exclude_embeddings must be True or False"),
+    (lambda: optimizers.Muon(muon_a=float("nan")), ValueError, "muon_a"),
+    (lambda: optimizers.Muon(muon_b="x"), TypeError, "muon_b must be a number"),
+    (lambda: optimizers.Muon(adam_lr_ratio=-1), ValueError, "adam_lr_ratio must be >= 0"),
+    (lambda: optimizers.Muon(momentum=1.5), ValueError, "momentum must be"),
+    (lambda: optimizers.Muon(ns_steps=2.5), TypeError, "ns_steps must be a non-negative integer"),
+    (lambda: optimizers.Muon(ns_steps=-1), ValueError, "ns_steps must be a non-negative integer"),
+    (lambda: optimizers.Muon(nesterov="yes"), TypeError, "nesterov must be True or False"),
+    (lambda: optimizers.Muon(rms_rate=-0.2), ValueError, "rms_rate must be >= 0"),
+    (lambda: optimizers.Muon().build(4, np.float64, [slice(0, 4)], [(4,)], ["a", "b"]), ValueError,
+     "paths must name each of the 1 slices"),
+])
+def test_muon_refuses_bad_arguments_by_name(make, error, match):
+    with pytest.raises(error, match=match):
+        make()
+
+
+def test_muon_is_in_the_registry_and_comes_back_from_its_config():
+    assert type(optimizers.get("muon")) is optimizers.Muon
+    opt = optimizers.Muon(0.02, exclude_layers=["out"], ns_steps=3, nesterov=False, rms_rate=None,
+                          adam_weight_decay=None)
+    config = optimizers.serialize(opt)
+    assert config["class_name"] == "Muon" and config["config"]["exclude_layers"] == ["out"]
+    again = optimizers.deserialize(config)
+    assert type(again) is optimizers.Muon and again.get_config() == opt.get_config()
+    assert optimizers.Muon().get_config()["exclude_layers"] == []  # Keras's: None is kept as []
+
+
+def _muon_model(seed=5, jit_compile=False, dtype=None, **kwargs):
+    glassnet.utils.set_random_seed(seed)
+    model = glassnet.models.Sequential([glassnet.layers.Input((3,)), glassnet.layers.Dense(8, activation="tanh"),
+                                        glassnet.layers.Dense(4), glassnet.layers.Dense(1, name="out")], dtype=dtype)
+    model.compile(optimizer=optimizers.Muon(0.02, exclude_layers=["^out/"], **kwargs), loss="mse",
+                  jit_compile=jit_compile)
+    return model
+
+
+def test_muon_fits_a_small_model_in_float32_and_excludes_its_output_layer_by_name(rng):
+    X = rng.standard_normal((128, 3)).astype(np.float32)
+    y = X @ np.array([[1.0], [-2.0], [0.5]], dtype=np.float32) + 0.3
+    model = _muon_model(dtype="float32")
+    history = model.fit(X, y, epochs=30, batch_size=16, verbose=0).history["loss"]
+    assert model.get_weights()[0].dtype == np.float32
+    assert history[-1] < 0.2 * history[0]
+    opt = model.optimizer
+    assert opt.paths == ["dense/W", "dense/b", "dense_1/W", "dense_1/b", "out/W", "out/b"]
+    # only the AdamW variables (the biases and the excluded output kernel) have a second moment
+    used = [bool(np.any(opt.state["v"][part])) for part in opt.slices]
+    assert used == [False, True, False, True, True, True]
+
+
+def test_muon_with_jit_compile_steps_as_without(rng):
+    X, y = rng.standard_normal((64, 3)), rng.standard_normal((64, 1))
+    plain, compiled = _muon_model(), _muon_model(jit_compile=True)
+    plain.fit(X, y, epochs=3, batch_size=16, shuffle=False, verbose=0)
+    compiled.fit(X, y, epochs=3, batch_size=16, shuffle=False, verbose=0)
+    assert compiled.optimizer.jit_compile and not plain.optimizer.jit_compile
+    for a, b in zip(plain.get_weights(), compiled.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("frozen", [0, 1])
+def test_muon_with_a_frozen_layer_keeps_its_weights_and_state(frozen, rng):
+    X, y = rng.standard_normal((32, 3)), rng.standard_normal((32, 1))
+    model = _muon_model()
+    model.fit(X, y, epochs=1, batch_size=8, verbose=0)
+    model.layers[frozen].trainable = False
+    model.compile(optimizer=model.optimizer, loss="mse")
+    weights = model.layers[frozen].get_weights()
+    state = {k: v.copy() for k, v in model.optimizer.state.items()}
+    part = slice(model.optimizer.slices[2 * frozen].start, model.optimizer.slices[2 * frozen + 1].stop)
+    model.fit(X, y, epochs=1, batch_size=8, verbose=0)
+    for a, b in zip(weights, model.layers[frozen].get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    for name in ("m", "v"):
+        np.testing.assert_array_equal(model.optimizer.state[name][part], state[name][part])
+        assert not np.array_equal(model.optimizer.state[name], state[name])
+    assert model.optimizer.paths[-2] == "out/W"  # the span's paths were put back
+
+
+def test_muon_state_is_saved_and_a_resumed_fit_equals_an_uninterrupted_one(tmp_path, rng):
+    X = rng.standard_normal((64, 3))
+    y = X @ np.array([[1.0], [-2.0], [0.5]])
+    straight = _muon_model()
+    straight.fit(X, y, epochs=4, batch_size=16, shuffle=False, verbose=0)
+    first = _muon_model()
+    first.fit(X, y, epochs=2, batch_size=16, shuffle=False, verbose=0)
+    first.save(tmp_path / "half.gn")
+    resumed = glassnet.models.load_model(tmp_path / "half.gn")
+    assert type(resumed.optimizer) is optimizers.Muon and resumed.optimizer.exclude_layers == ["^out/"]
+    for name in ("m", "v"):
+        np.testing.assert_array_equal(resumed.optimizer.state[name], first.optimizer.state[name])
+    resumed.fit(X, y, epochs=2, batch_size=16, shuffle=False, verbose=0)
+    for a, b in zip(straight.get_weights(), resumed.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)

@@ -266,6 +266,7 @@ OPTIMIZERS = {
     "ftrl": lambda: optimizers.Ftrl(learning_rate=0.1, l1_regularization_strength=1e-3, beta=0.1),
     "adafactor": lambda: optimizers.Adafactor(learning_rate=0.05, clip_threshold=0.5),
     "lamb": lambda: optimizers.Lamb(learning_rate=0.02, weight_decay=0.01),
+    "muon": lambda: optimizers.Muon(learning_rate=0.02, exclude_layers=["dense_1"]),
 }
 
 

@@ -250,9 +250,10 @@ class Optimizer(Configurable):
         self._learning_rate = _check_rate(value)
 
     # -- state -------------------------------------------------------------
-    def build(self, size, dtype, slices=None, shapes=None):
+    def build(self, size, dtype, slices=None, shapes=None, paths=None):
         """Allocate the state vectors for ``size`` parameters: variables at ``slices`` of the flat
-        vector (default: one), of ``shapes`` (default: each a vector)."""
+        vector (default: one), of ``shapes`` (default: each a vector), called ``paths`` ("layer/weight",
+        which Muon's ``exclude_layers`` reads; default: "")."""
         xp = get_namespace()
         self._size = size  # a model that grew or shrank since (pop, add) is refused by fit
         self.slices = list(slices) if slices is not None else [slice(0, size)]
@@ -261,6 +262,9 @@ class Optimizer(Configurable):
         if [math.prod(shape) for shape in self.shapes] != [part.stop - part.start for part in self.slices]:
             raise ValueError(f"shapes must give each of the {len(self.slices)} slices its size. "
                              f"Received: shapes={self.shapes!r:.200}")
+        self.paths = [""] * len(self.slices) if paths is None else [str(path) for path in paths]
+        if len(self.paths) != len(self.slices):
+            raise ValueError(f"paths must name each of the {len(self.slices)} slices. Received: paths={paths!r:.200}")
         # float16 moments underflow ((1 − β₂) g² is 0 for |g| < 8e-3, and Adam's steps grew ~1800×):
         # the state is kept in float32, as mixed-precision training does
         if (dtype if xp is np else xp.numpy_dtype(dtype)) == np.float16:  # (str(torch.float16) is "torch.float16")
@@ -316,7 +320,7 @@ class Optimizer(Configurable):
         ``get_config`` failed for a callable learning rate or a schedule without a config."""
         fresh = copy.copy(self)  # __getstate__: not bound to any model
         fresh.state, fresh.built, fresh.iterations = {}, False, 0
-        for name in ("slices", "shapes", "_tmp", "_tmp2", "_step", "_size"):
+        for name in ("slices", "shapes", "paths", "_tmp", "_tmp2", "_step", "_size"):
             fresh.__dict__.pop(name, None)
         return fresh
 
@@ -378,8 +382,7 @@ class Optimizer(Configurable):
             accumulator[...] = 0
         lr = self._rate()
         self._clip(g)
-        if self.weight_decay:
-            w *= 1.0 - lr * self.weight_decay
+        self._decay(w, lr)
         if not (self.jit_compile and w.dtype in _kernels.DTYPES and self.compiled_update(w, g, lr)):
             self._update_all(w, g, lr)
         self._iterations += 1
@@ -394,6 +397,11 @@ class Optimizer(Configurable):
             part = slice(start, min(start + BLOCK, n))
             state = {name: value[part] for name, value in self.state.items()}
             self.update(w[part], g[part], lr, state, self._tmp[: part.stop - start])
+
+    def _decay(self, w, lr):
+        """Decoupled weight decay ``w ← w − η λ w``, before the rule."""
+        if self.weight_decay:
+            w *= 1.0 - lr * self.weight_decay
 
     def _clip(self, g):
         if self.clipnorm:
@@ -1005,6 +1013,122 @@ class Adafactor(Optimizer):
                 "relative_step": self.relative_step}
 
 
+class Muon(Optimizer):
+    """Keras 3.15's Muon (Jordan et al. 2024; Liu et al. 2025's scaling): a matrix ``W`` of shape
+    ``(n, k)`` keeps a momentum ``m ← μm + g`` and steps by its orthogonalization,
+    ``W ← W − η·O·sqrt(max(n, k))·rms_rate`` (no factor with ``rms_rate=None``), where ``O`` is
+    ``ns_steps`` Newton–Schulz iterations ``A = XXᵀ``, ``X ← aX + (bA + cA²)X`` from
+    ``X = M / (‖M‖_F + 1e-7)`` (on ``Mᵀ`` when ``n > k``), ``M = g + μm`` (Nesterov) or ``m``.
+    Every other variable steps by AdamW (``adam_beta_1``, ``adam_beta_2``, ``epsilon``, at the rate
+    ``η·adam_lr_ratio``), as Keras decides: one that is not 2-D (vectors, and arrays of 3 or more axes
+    too), one whose path holds "embedding" (``exclude_embeddings``) and one whose path a pattern of
+    ``exclude_layers`` finds (``re.search``). The weight decay is ``weight_decay`` for the matrices
+    and ``adam_weight_decay`` for the others.
+
+    The path is glassnet's "layer name/weight key" ("dense/W", "out/b"); Keras's holds its scopes
+    and weight names ("sequential/dense/kernel"): a pattern on a layer's name finds the same variables
+    in both, one on "kernel" or a model's name finds none in glassnet. ``v`` is kept for every
+    parameter (0 for the matrices, which do not use it); Keras keeps it for the AdamW variables only."""
+
+    state_names = ("m", "v")
+    by_variable = True  # which variables are matrices depends on the shapes it was built for
+
+    def __init__(self, learning_rate=0.001, adam_beta_1=0.9, adam_beta_2=0.999, adam_weight_decay=0.004,
+                 epsilon=1e-7, weight_decay=0.004, clipnorm=None, clipvalue=None, global_clipnorm=None, use_ema=False,
+                 ema_momentum=0.99, ema_overwrite_frequency=None, loss_scale_factor=None,
+                 gradient_accumulation_steps=None, name=None, exclude_layers=None, exclude_embeddings=True,
+                 muon_a=3.4445, muon_b=-4.7750, muon_c=2.0315, adam_lr_ratio=1, momentum=0.95, ns_steps=5,
+                 nesterov=True, rms_rate=0.2, **kwargs):
+        super().__init__(learning_rate, weight_decay=weight_decay, clipnorm=clipnorm, clipvalue=clipvalue,
+                         global_clipnorm=global_clipnorm, use_ema=use_ema, ema_momentum=ema_momentum,
+                         ema_overwrite_frequency=ema_overwrite_frequency, loss_scale_factor=loss_scale_factor,
+                         gradient_accumulation_steps=gradient_accumulation_steps, name=name, **kwargs)
+        self.adam_beta_1 = check_number(adam_beta_1, "adam_beta_1", low=0, high=1, high_open=True)
+        self.adam_beta_2 = check_number(adam_beta_2, "adam_beta_2", low=0, high=1, high_open=True)
+        self.adam_weight_decay = (None if adam_weight_decay is None
+                                  else check_number(adam_weight_decay, "adam_weight_decay", low=0))
+        self.epsilon = check_number(epsilon, "epsilon", low=0)
+        if exclude_layers is not None and (isinstance(exclude_layers, str) or not isinstance(exclude_layers, (list, tuple))
+                                           or not all(isinstance(k, str) for k in exclude_layers)):
+            raise TypeError(f"exclude_layers must be a list of regular expressions (str) or None. "
+                            f"Received: exclude_layers={exclude_layers!r:.100}")
+        for keyword in exclude_layers or []:
+            try:
+                re.compile(keyword)
+            except re.error as exc:
+                raise ValueError(f"exclude_layers must hold regular expressions: {keyword!r:.100} is not one "
+                                 f"({exc}). Received: exclude_layers={exclude_layers!r:.100}") from None
+        self.exclude_layers = list(exclude_layers or [])
+        self.exclude_embeddings = check_bool(exclude_embeddings, "exclude_embeddings")
+        self.muon_a = check_number(muon_a, "muon_a")
+        self.muon_b = check_number(muon_b, "muon_b")
+        self.muon_c = check_number(muon_c, "muon_c")
+        self.adam_lr_ratio = check_number(adam_lr_ratio, "adam_lr_ratio", low=0)
+        self.momentum = check_number(momentum, "momentum", low=0, high=1)
+        self.ns_steps = check_non_negative_int(ns_steps, "ns_steps")
+        self.nesterov = check_bool(nesterov, "nesterov")
+        self.rms_rate = None if rms_rate is None else check_number(rms_rate, "rms_rate", low=0)
+
+    def _uses_adam(self, shape, path):
+        """Keras's ``_should_use_adamw``: not a matrix, an embedding, or an excluded layer's."""
+        return (len(shape) != 2 or (self.exclude_embeddings and "embedding" in path.lower())
+                or any(re.search(keyword, path) for keyword in self.exclude_layers))
+
+    def _variables(self):
+        return zip(self.slices, self.shapes, getattr(self, "paths", None) or [""] * len(self.slices), strict=True)
+
+    def _decay(self, w, lr):
+        for part, shape, path in self._variables():
+            decay = self.adam_weight_decay if self._uses_adam(shape, path) else self.weight_decay
+            if decay:
+                w[part] *= 1.0 - lr * decay
+
+    def _tiny_bound(self):
+        # a matrix's m is divided by its own norm, not by sqrt(v) + ε: a tiny m still makes a whole step
+        return 0.0
+
+    def _orthogonalize(self, M):
+        """Keras's ``zeropower_via_newtonschulz5`` of the 2-D ``M``: about ``UVᵀ`` of its SVD."""
+        xp = get_namespace()
+        a, b, c = self.muon_a, self.muon_b, self.muon_c
+        tall = M.shape[0] > M.shape[1]
+        X = M.T if tall else M
+        X = X / (xp.sqrt(xp.sum(X * X)) + 1e-7)  # ‖X‖_F >= the spectral norm, which is then <= 1
+        for _ in range(self.ns_steps):
+            A = X @ X.T
+            B = b * A + (c * A) @ A  # Keras's `c * A @ A`
+            X = a * X + B @ X
+        return X.T if tall else X
+
+    def _update_all(self, w, g, lr):
+        xp = get_namespace()
+        t = self.iterations + 1
+        alpha = lr * self.adam_lr_ratio * math.sqrt(1 - self.adam_beta_2**t) / (1 - self.adam_beta_1**t)
+        for part, shape, path in self._variables():
+            wv, gv, m, v = w[part], g[part], self.state["m"][part], self.state["v"][part]
+            if not wv.shape[0]:
+                continue
+            if self._uses_adam(shape, path):  # AdamW, as Keras's Muon writes it
+                m += (gv - m) * (1 - self.adam_beta_1)
+                v += (_square(gv, xp.empty(gv.shape, dtype=v.dtype)) - v) * (1 - self.adam_beta_2)
+                wv -= (m * alpha) / (xp.sqrt(v) + self.epsilon)
+                continue
+            m += gv + m * (self.momentum - 1)
+            M = gv + self.momentum * m if self.nesterov else m
+            step = lr * self._orthogonalize(xp.reshape(M, shape))
+            if self.rms_rate is not None:  # Moonlight's: an update RMS like AdamW's
+                step = step * math.sqrt(max(shape)) * self.rms_rate
+            wv -= xp.reshape(step, (-1,))
+
+    def get_config(self):
+        return {**super().get_config(), "adam_beta_1": self.adam_beta_1, "adam_beta_2": self.adam_beta_2,
+                "epsilon": self.epsilon, "exclude_layers": list(self.exclude_layers), "muon_a": self.muon_a,
+                "muon_b": self.muon_b, "muon_c": self.muon_c, "adam_lr_ratio": self.adam_lr_ratio,
+                "momentum": self.momentum, "ns_steps": self.ns_steps, "nesterov": self.nesterov,
+                "exclude_embeddings": self.exclude_embeddings, "adam_weight_decay": self.adam_weight_decay,
+                "rms_rate": self.rms_rate}
+
+
 OPTIMIZERS = {
     "sgd": SGD,
     "gd": GradientDescent,
@@ -1022,10 +1146,11 @@ OPTIMIZERS = {
     "ftrl": Ftrl,
     "adafactor": Adafactor,
     "lamb": Lamb,
+    "muon": Muon,
 }
 
 CLASSES = {cls.__name__: cls for cls in (SGD, GradientDescent, Adagrad, RMSprop, Adadelta, Adam, AdamW, Adamax,
-                                           Nadam, Lion, Ftrl, Adafactor, Lamb)}
+                                           Nadam, Lion, Ftrl, Adafactor, Lamb, Muon)}
 
 
 def get(identifier):

@@ -502,14 +502,21 @@ def _prepare_training(model):
 
 def build_optimizer(model):
     """Allocate the model's optimizer's state for its flat weights: where each array lies in
-    them and its shape (Adafactor's state is per row and column of a matrix)."""
+    them, its shape (Adafactor's state is per row and column of a matrix) and its path (Muon's
+    ``exclude_layers``)."""
     model.optimizer.build(model._flat_params.shape[0], model._flat_params.dtype, model._slices,
-                          parameter_shapes(model))
+                          parameter_shapes(model), parameter_paths(model))
 
 
 def parameter_shapes(model):
     """The shape of each of the model's parameter arrays, in the order of its flat vector."""
     return [tuple(value.shape) for layer in model.layers for value in layer.params.values()]
+
+
+def parameter_paths(model):
+    """"layer name/weight key" of each of the model's parameter arrays ("dense/W"), in the order of
+    its flat vector: what Muon's ``exclude_layers`` patterns are searched in."""
+    return [f"{layer.name}/{key}" for layer in model.layers for key in layer.params]
 
 
 def trained_layers(model):
@@ -831,15 +838,17 @@ def _apply_rule_to_span(optimizer, w, g, span):
     the global norm of ``g[span]`` is that of the trained weights' gradient, as Keras clips it
     (Adafactor's per-row and per-column state: the entries of those variables)."""
     state, slices, shapes = optimizer.state, optimizer.slices, optimizer.shapes
+    paths = getattr(optimizer, "paths", None) or [""] * len(slices)  # (None: pickled before paths)
     optimizer.state = {name: slot[optimizer._state_part(name, span)] for name, slot in state.items()}
-    inside = [(part, shape) for part, shape in zip(slices, shapes, strict=True)
+    inside = [(part, shape, path) for part, shape, path in zip(slices, shapes, paths, strict=True)
               if span.start <= part.start and part.stop <= span.stop]
-    optimizer.slices = [slice(part.start - span.start, part.stop - span.start) for part, _ in inside]
-    optimizer.shapes = [shape for _, shape in inside]
+    optimizer.slices = [slice(part.start - span.start, part.stop - span.start) for part, _, _ in inside]
+    optimizer.shapes = [shape for _, shape, _ in inside]
+    optimizer.paths = [path for _, _, path in inside]
     try:
         optimizer._apply_rule(w[span], g[span])
     finally:
-        optimizer.state, optimizer.slices, optimizer.shapes = state, slices, shapes
+        optimizer.state, optimizer.slices, optimizer.shapes, optimizer.paths = state, slices, shapes, paths
 
 
 def swap_average(model):
