@@ -113,7 +113,7 @@ def test_rms_and_group_normalization_train_as_on_numpy(namespace, data):
 
 
 @pytest.mark.parametrize("optimizer", ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adadelta", "adam",
-                                       "adamw", "lion", "ftrl", "adafactor", "lamb", "muon",
+                                       "adamw", "lion", "ftrl", "adafactor", "lamb", "muon", "schedulefreeadamw",
                                        {"class_name": "Adafactor", "config": {"learning_rate": 0.05, "clip_threshold": 0.5,
                                                                               "beta_2_decay": -0.5, "epsilon_1": 1e-3}},
                                        {"class_name": "Ftrl", "config": {"l1_regularization_strength": 0.01, "beta": 0.1,

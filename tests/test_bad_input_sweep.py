@@ -107,7 +107,7 @@ for _cls, _argument in ((metrics.PrecisionAtRecall, "recall"), (metrics.RecallAt
          st.one_of(st.integers(max_value=0), st.floats(), st.text(max_size=2))),
     ]
 for _name in ("SGD", "RMSprop", "Adam", "AdamW", "Adagrad", "Adadelta", "Adamax", "Nadam", "Lion", "Ftrl", "Adafactor", "Lamb",
-              "Muon"):
+              "Muon", "ScheduleFreeAdamW"):
     _cls = getattr(optimizers, _name)
     CONSTRUCTORS += [
         (lambda v, cls=_cls: cls(learning_rate=v), "learning_rate", _bad_real(negative)),

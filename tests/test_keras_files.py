@@ -749,8 +749,9 @@ def test_save_keras_writes_keras_schedules_added_since(schedule, tmp_path, h5py)
     lambda: glassnet.optimizers.Lamb(0.02, beta_1=0.8, beta_2=0.95, epsilon=1e-5, weight_decay=0.01),
     lambda: glassnet.optimizers.Muon(0.02, adam_beta_1=0.8, adam_weight_decay=None, exclude_layers=["out"],
                                      exclude_embeddings=False, muon_a=3.0, ns_steps=3, nesterov=False, rms_rate=None),
+    lambda: glassnet.optimizers.ScheduleFreeAdamW(0.01, beta_1=0.8, epsilon=1e-6, warmup_steps=7, weight_decay=0.02),
 ])
-def test_keras_and_glassnet_load_a_file_compiled_with_lion_ftrl_adafactor_lamb_or_muon(make, tmp_path, h5py, monkeypatch):
+def test_keras_and_glassnet_load_a_file_compiled_with_a_newer_optimizer(make, tmp_path, h5py, monkeypatch):
     model = Sequential([layers.Input((3,)), layers.Dense(1)])
     model.compile(make(), "mse")
     model.export(tmp_path / "model.keras", format="keras")

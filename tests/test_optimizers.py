@@ -1786,3 +1786,188 @@ def test_muon_state_is_saved_and_a_resumed_fit_equals_an_uninterrupted_one(tmp_p
     resumed.fit(X, y, epochs=2, batch_size=16, shuffle=False, verbose=0)
     for a, b in zip(straight.get_weights(), resumed.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+# ScheduleFreeAdamW against Keras 3.15 (JAX, float64; Keras keeps the rule in float64, no patch), on Lamb's
+# variables and gradients (_lamb_data)
+KERAS_SCHEDULE_FREE_FLOAT64 = {
+    "defaults": (
+        lambda: optimizers.ScheduleFreeAdamW(),
+        [0.006084096987122688, 0.3036809859379554, -0.2711910882208563, -0.8965974533156983, -0.44977150417978734,
+         -0.9948263275577021, 0.058028820172279325, 1.3409809861553843, -0.4907657417537262,
+         -0.6142533663645807, 0.4941798086365888, 0.35807324339102187, 0.10496838978042115,
+         -0.9206188561696872, -0.02926442203735575, 0.7064692874978412, -1.3477935222330462,
+         -0.45857669696258363]),
+    "arguments_weight_decay_warmup": (
+        lambda: optimizers.ScheduleFreeAdamW(0.05, beta_1=0.8, beta_2=0.99, epsilon=1e-3, warmup_steps=5,
+                                             weight_decay=0.1),
+        [0.0414991537162514, 0.355826518085716, -0.2269936319404346, -0.9806979273583429, -0.3822746427318706,
+         -1.0048558419130273, 0.005117004577611835, 1.271028787102925, -0.477580461160911,
+         -0.5278390275796256, 0.5571946072440137, 0.38819677451774925, 0.037762276691496025,
+         -0.7223951509598207, -0.06568526226327111, 0.832789727697562, -1.2924898860046266,
+         -0.49754574300453064]),
+    "schedule_clipnorm_ema": (
+        lambda: optimizers.ScheduleFreeAdamW(schedules.ExponentialDecay(0.1, 3, 0.8), clipnorm=1.0, use_ema=True,
+                                             ema_momentum=0.7, ema_overwrite_frequency=6),
+        [0.20326202103628485, 0.33738631889131976, -0.1902061275897592, -1.0027050129580417, -0.35556842575115427,
+         -1.1104760500761108, 0.13355780567029613, 1.4358546528461056, -0.3711507627066982,
+         -0.24449492419367205, 0.5774188435207614, 0.4536462891194926, 0.21146551235212757,
+         -0.8679693271602053, 0.04658283650702225, 1.124657689566635, -1.5187340326149041, -0.3755279012163038],
+        [0.2074115592185474, 0.33565287032931573, -0.1921299590296847, -1.00236120111777, -0.3588198849643662,
+         -1.095228351875266, 0.13008571133074553, 1.4303916541498845, -0.37660820386721117,
+         -0.25059262255906195, 0.5674895100671401, 0.4367899041657566, 0.21583883755493077,
+         -0.8688028017114582, 0.045678073877907205, 1.1175689568791027, -1.514597247334327,
+         -0.3720685285907416]),
+    "accumulation_global_clipnorm_warmup": (
+        lambda: optimizers.ScheduleFreeAdamW(0.02, global_clipnorm=2.0, gradient_accumulation_steps=2,
+                                             warmup_steps=3, weight_decay=0.05),
+        [0.028456617534466228, 0.3114429393097355, -0.25805708087713436, -0.912666853123689, -0.425334092153157,
+         -1.0188407096061927, 0.05289263502787754, 1.3304895225178786, -0.4818668723655234,
+         -0.581475257219003, 0.49513498257536415, 0.38108008016464534, 0.08725727447603798,
+         -0.8818548575699972, -0.03166798756034832, 0.7473482044261326, -1.351857073779443, -0.482779571435837]),
+    "clipvalue_epsilon_0": (
+        lambda: optimizers.ScheduleFreeAdamW(0.03, epsilon=0.0, clipvalue=0.5),
+        [0.10446211022772582, 0.36754459122921845, -0.2572758512278062, -0.9119199100817788, -0.3714425689326503,
+         -1.0625695510436843, 0.07075317052586086, 1.34532003873575, -0.44270275190063996,
+         -0.46744582452517924, 0.5646870294224378, 0.441624578342732, 0.1889447325816418, -0.8835699835279335,
+         -0.0017880542060306813, 0.8797666500061649, -1.391569995611457, -0.4614318875711012]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(KERAS_SCHEDULE_FREE_FLOAT64))
+def test_schedule_free_adamw_twenty_float64_steps_equal_keras_s_to_1e_12(name):
+    make, want, *average = KERAS_SCHEDULE_FREE_FLOAT64[name]
+    optimizer = make()
+    w, grads, slices = _lamb_data()
+    optimizer.build(w.size, w.dtype, slices, LAMB_SHAPES)
+    for g in grads:
+        optimizer.apply(w, g.copy())
+    np.testing.assert_allclose(w, want, rtol=1e-12, atol=1e-14)
+    if average:
+        np.testing.assert_allclose(optimizer.state["average"], average[0], rtol=1e-12, atol=1e-14)
+
+
+def test_schedule_free_adamw_by_hand_first_step():
+    # step 1 (t = 1, z = w): v = (1−β₂)g², so z' = w − η g/(|g| + ε); x = w, x' = z' (weight 1/t = 1), and
+    # w ← (1−β₁)z' + β₁z' = z'. Weight decay λ moves w to w(1 − ηλ) first and leaves z.
+    w, g = np.array([2.0, -1.0]), np.array([0.5, -4.0])
+    opt = optimizers.ScheduleFreeAdamW(0.1, epsilon=0.0)
+    opt.apply(w, g)
+    np.testing.assert_allclose(w, [1.9, -0.9], rtol=1e-15)
+    np.testing.assert_allclose(opt.state["z"], [1.9, -0.9], rtol=1e-15)
+    opt, w = optimizers.ScheduleFreeAdamW(0.1, epsilon=0.0, weight_decay=0.5, beta_1=0.5), np.array([2.0, -1.0])
+    opt.apply(w, g)
+    # z' = [1.9, −0.9]; x = (w(1−ηλ) − (1−β₁)z)/β₁ = (1.9 − 1)/0.5 = 1.8 and (−0.95 + 0.5)/0.5 = −0.9; x' = z'
+    np.testing.assert_allclose(w, [1.9, -0.9], rtol=1e-15)
+    np.testing.assert_allclose(opt.state["z"], [1.9, -0.9], rtol=1e-15)
+    # step 2 with warmup: the rate is η·min(t/warmup_steps, 1) = η/4 at t = 1
+    opt, w = optimizers.ScheduleFreeAdamW(0.4, epsilon=0.0, warmup_steps=4), np.array([2.0, -1.0])
+    opt.apply(w, g)
+    np.testing.assert_allclose(w, [1.9, -0.9], rtol=1e-15)
+
+
+@pytest.mark.parametrize(("make", "error", "match"), [
+    (lambda: optimizers.ScheduleFreeAdamW(learning_rate=-1.0), ValueError, "learning_rate must be >= 0"),
+    (lambda: optimizers.ScheduleFreeAdamW(beta_1=0.0), ValueError, "beta_1 must be > 0"),
+    (lambda: optimizers.ScheduleFreeAdamW(beta_1=1.0), ValueError, "beta_1 must be"),
+    (lambda: optimizers.ScheduleFreeAdamW(beta_2=1.0), ValueError, "beta_2 must be"),
+    (lambda: optimizers.ScheduleFreeAdamW(epsilon=-1e-8), ValueError, "epsilon must be >= 0"),
+    (lambda: optimizers.ScheduleFreeAdamW(warmup_steps=-1), ValueError, "warmup_steps must be a non-negative"),
+    (lambda: optimizers.ScheduleFreeAdamW(warmup_steps=2.5), TypeError, "warmup_steps must be a non-negative"),
+])
+def test_schedule_free_adamw_refuses_bad_arguments_by_name(make, error, match):
+    with pytest.raises(error, match=match):
+        make()
+
+
+def test_schedule_free_adamw_is_in_the_registry_and_comes_back_from_its_config():
+    assert type(optimizers.get("schedulefreeadamw")) is optimizers.ScheduleFreeAdamW  # Keras's get name
+    assert type(optimizers.get("schedule_free_adamw")) is optimizers.ScheduleFreeAdamW
+    opt = optimizers.ScheduleFreeAdamW(0.01, beta_1=0.8, warmup_steps=10, weight_decay=0.01)
+    config = optimizers.serialize(opt)
+    assert config["class_name"] == "ScheduleFreeAdamW" and config["config"]["warmup_steps"] == 10
+    again = optimizers.deserialize(config)
+    assert type(again) is optimizers.ScheduleFreeAdamW and again.get_config() == opt.get_config()
+
+
+def _schedule_free_model(seed=5, jit_compile=False, dtype=None):
+    glassnet.utils.set_random_seed(seed)
+    model = glassnet.models.Sequential([glassnet.layers.Input((3,)), glassnet.layers.Dense(8, activation="tanh"),
+                                        glassnet.layers.Dense(4), glassnet.layers.Dense(1)], dtype=dtype)
+    model.compile(optimizer=optimizers.ScheduleFreeAdamW(0.01, warmup_steps=4, weight_decay=0.01), loss="mse",
+                  jit_compile=jit_compile)
+    return model
+
+
+def test_schedule_free_adamw_fits_a_small_model_in_float32(rng):
+    X = rng.standard_normal((128, 3)).astype(np.float32)
+    y = X @ np.array([[1.0], [-2.0], [0.5]], dtype=np.float32) + 0.3
+    model = _schedule_free_model(dtype="float32")
+    history = model.fit(X, y, epochs=30, batch_size=16, verbose=0).history["loss"]
+    assert model.get_weights()[0].dtype == np.float32
+    assert history[-1] < 0.2 * history[0]
+
+
+def test_schedule_free_adamw_with_jit_compile_steps_as_without(rng):
+    X, y = rng.standard_normal((64, 3)), rng.standard_normal((64, 1))
+    plain, compiled = _schedule_free_model(), _schedule_free_model(jit_compile=True)
+    plain.fit(X, y, epochs=3, batch_size=16, shuffle=False, verbose=0)
+    compiled.fit(X, y, epochs=3, batch_size=16, shuffle=False, verbose=0)
+    assert compiled.optimizer.jit_compile and not plain.optimizer.jit_compile
+    for a, b in zip(plain.get_weights(), compiled.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("frozen", [0, 1])
+def test_schedule_free_adamw_with_a_frozen_layer_keeps_its_weights_and_state(frozen, rng):
+    X, y = rng.standard_normal((32, 3)), rng.standard_normal((32, 1))
+    model = _schedule_free_model()
+    model.fit(X, y, epochs=1, batch_size=8, verbose=0)
+    model.layers[frozen].trainable = False
+    model.compile(optimizer=model.optimizer, loss="mse")
+    weights = model.layers[frozen].get_weights()
+    state = {k: v.copy() for k, v in model.optimizer.state.items()}
+    part = slice(model.optimizer.slices[2 * frozen].start, model.optimizer.slices[2 * frozen + 1].stop)
+    model.fit(X, y, epochs=1, batch_size=8, verbose=0)
+    for a, b in zip(weights, model.layers[frozen].get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    for name in ("z", "v"):
+        np.testing.assert_array_equal(model.optimizer.state[name][part], state[name][part])
+        assert not np.array_equal(model.optimizer.state[name], state[name])
+
+
+def test_schedule_free_adamw_starts_z_at_a_layer_s_weights_when_it_is_first_trained(rng):
+    # Keras's z starts at the weights; here it is NaN until a variable's first update: a layer frozen
+    # in the first fit starts from the weights it has when it is unfrozen, not from 0
+    X, y = rng.standard_normal((32, 3)), rng.standard_normal((32, 1))
+    model = _schedule_free_model()
+    model.layers[0].trainable = False
+    model.compile(optimizer=model.optimizer, loss="mse")
+    model.fit(X, y, epochs=1, batch_size=8, verbose=0)
+    first = slice(0, model.optimizer.slices[1].stop)
+    assert np.isnan(model.optimizer.state["z"][first]).all()
+    assert not np.isnan(model.optimizer.state["z"][first.stop:]).any()
+    model.layers[0].trainable = True
+    model.compile(optimizer=model.optimizer, loss="mse")
+    before = np.concatenate([a.ravel() for a in model.layers[0].get_weights()])
+    model.fit(X[:8], y[:8], epochs=1, batch_size=8, verbose=0)
+    after = np.concatenate([a.ravel() for a in model.layers[0].get_weights()])
+    assert not np.isnan(model.optimizer.state["z"]).any()
+    assert np.abs(after - before).max() < 0.05  # one small step from where the layer was (from z = 0: far)
+
+
+def test_schedule_free_adamw_state_is_saved_and_a_resumed_fit_equals_an_uninterrupted_one(tmp_path, rng):
+    X = rng.standard_normal((64, 3))
+    y = X @ np.array([[1.0], [-2.0], [0.5]])
+    straight = _schedule_free_model()
+    straight.fit(X, y, epochs=4, batch_size=16, shuffle=False, verbose=0)
+    first = _schedule_free_model()
+    first.fit(X, y, epochs=2, batch_size=16, shuffle=False, verbose=0)
+    first.save(tmp_path / "half.gn")
+    resumed = glassnet.models.load_model(tmp_path / "half.gn")
+    assert type(resumed.optimizer) is optimizers.ScheduleFreeAdamW and resumed.optimizer.warmup_steps == 4
+    for name in ("z", "v"):
+        np.testing.assert_array_equal(resumed.optimizer.state[name], first.optimizer.state[name])
+    resumed.fit(X, y, epochs=2, batch_size=16, shuffle=False, verbose=0)
+    for a, b in zip(straight.get_weights(), resumed.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)

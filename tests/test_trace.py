@@ -267,6 +267,7 @@ OPTIMIZERS = {
     "adafactor": lambda: optimizers.Adafactor(learning_rate=0.05, clip_threshold=0.5),
     "lamb": lambda: optimizers.Lamb(learning_rate=0.02, weight_decay=0.01),
     "muon": lambda: optimizers.Muon(learning_rate=0.02, exclude_layers=["dense_1"]),
+    "schedule_free_adamw": lambda: optimizers.ScheduleFreeAdamW(learning_rate=0.01, weight_decay=0.01),
 }
 
 

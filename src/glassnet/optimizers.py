@@ -823,6 +823,53 @@ class Lamb(_TwoMoments):
             wv -= u
 
 
+class ScheduleFreeAdamW(_TwoMoments):
+    """Keras 3.15's schedule-free AdamW (Defazio et al. 2024): at step ``t``, with ``η`` warmed up as
+    ``η·min(t / warmup_steps, 1)``, ``v ← v + (1−β₂)(g² − v)``, ``z' = z − η g / (sqrt(v / (1 − β₂^t)) + ε)``,
+    ``x = (w − (1−β₁) z) / β₁`` (the average the weights ``w`` interpolate), ``x' = (1 − 1/t) x + z'/t``,
+    ``w ← (1−β₁) z' + β₁ x'``. ``z`` (Keras's "momentum") starts at the weights: it is NaN until a
+    variable's first update, which sets it to the weights then (before the weight decay, as Keras's
+    build; a layer frozen until later starts from its weights at that time). The weights ``w`` are the
+    ones trained and evaluated, as in Keras 3.15 (no swap to ``x`` for evaluation)."""
+
+    state_names = ("z", "v")
+
+    def __init__(self, learning_rate=0.0025, beta_1=0.9, beta_2=0.999, epsilon=1e-8, warmup_steps=0, **kwargs):
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, **kwargs)
+        # x = (w − (1−β₁) z) / β₁ divides by β₁
+        self.beta_1 = check_number(beta_1, "beta_1", low=0, high=1, low_open=True, high_open=True)
+        self.warmup_steps = check_non_negative_int(warmup_steps, "warmup_steps")
+
+    def _initial_state(self, name):
+        return math.nan if name == "z" else 0.0
+
+    def _decay(self, w, lr):
+        # the first update of a variable: z starts at its weights (the weights a callback or set_weights
+        # writes later leave z where it is, as in Keras)
+        xp, z = get_namespace(), self.state["z"]
+        z[...] = xp.where(xp.isnan(z), w, z)
+        super()._decay(w, lr)
+
+    def update(self, w, g, lr, state, tmp):
+        xp = get_namespace()
+        t = self.iterations + 1
+        if self.warmup_steps > 0:
+            lr = lr * min(t / self.warmup_steps, 1.0)
+        z, v = state["z"], state["v"]
+        b1 = self.beta_1
+        x = (w - (1 - b1) * z) / b1  # from the z before this step
+        _square(g, tmp)
+        tmp -= v
+        tmp *= 1 - self.beta_2
+        v += tmp
+        z -= (lr * g) / (xp.sqrt(v / (1 - self.beta_2**t)) + self.epsilon)
+        x = (1 - 1 / t) * x + (1 / t) * z
+        w[...] = (1 - b1) * z + b1 * x
+
+    def get_config(self):
+        return {**super().get_config(), "warmup_steps": self.warmup_steps}
+
+
 class Lion(Optimizer):
     """Keras 3's Lion (Chen et al. 2023, evolved sign momentum):
     ``w ← w − η sign(β₁m + (1−β₁)g)``, then ``m ← β₂m + (1−β₂)g``."""
@@ -1147,10 +1194,13 @@ OPTIMIZERS = {
     "adafactor": Adafactor,
     "lamb": Lamb,
     "muon": Muon,
+    "schedule_free_adamw": ScheduleFreeAdamW,
+    "schedulefreeadamw": ScheduleFreeAdamW,
 }
 
 CLASSES = {cls.__name__: cls for cls in (SGD, GradientDescent, Adagrad, RMSprop, Adadelta, Adam, AdamW, Adamax,
-                                           Nadam, Lion, Ftrl, Adafactor, Lamb, Muon)}
+                                           Nadam, Lion, Ftrl, Adafactor, Lamb, Muon,
+                                           ScheduleFreeAdamW)}
 
 
 def get(identifier):

@@ -138,7 +138,7 @@ def build_parser():
                        help="loss name, e.g. categorical_crossentropy, mse, hinge")
     group.add_argument("--optimizer", type=_registered("optimizers"), metavar="NAME",
                        help="sgd, momentum, nesterov, adagrad, rmsprop, adadelta, adam, adamw, adamax, nadam, "
-                            "lion, ftrl, adafactor, lamb, muon")
+                            "lion, ftrl, adafactor, lamb, muon, schedule_free_adamw")
     group.add_argument("--lr", type=_positive_float, metavar="RATE", help="learning rate η")
     group.add_argument("--batch-size", type=_positive_int, metavar="N", help="mini-batch size (1: online learning)")
     group.add_argument("--epochs", type=_positive_int_up_to(10**6), metavar="N",
