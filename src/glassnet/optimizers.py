@@ -8,9 +8,10 @@ order of one step is Keras's: clip the gradients (``clipnorm`` per variable,
 ``w ← w − η·λ·w``, then the update rule; ``iterations`` counts the steps.
 
 ``slices`` (given to :meth:`Optimizer.build`) tells where each variable lies
-in the flat vector, and ``shapes`` its shape; they are needed only for
-per-variable clipping, by Lamb (a trust ratio per variable) and by Adafactor, whose
-state is per row and column.
+in the flat vector, ``shapes`` its shape and ``paths`` its name ("dense/W");
+they are needed only for per-variable clipping, by Lamb (a trust ratio per
+variable), by Adafactor, whose state is per row and column, and by Muon, which
+orthogonalizes matrices and chooses by shape and path what AdamW steps.
 
 The update rule runs over blocks of :data:`BLOCK` parameters: each block's
 parameters, gradient and state stay in the CPU cache while the rule's dozen
