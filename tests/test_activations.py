@@ -980,6 +980,51 @@ def test_keras_315_activations_stay_finite_and_quiet_at_the_dtype_limits(f, dtyp
     assert np.isfinite(A).all() and np.isfinite(dA).all()
 
 
+def _tanh_shrink_exact(z):
+    """z - tanh z of float64 ``z``, as a float64: the Taylor series summed in exact fractions for |z| <= 1/2
+    (60 terms, from the recurrence (n + 1) t_{n+1} = [n = 0] - Σ_{i+j=n} t_i t_j of tanh' = 1 - tanh²),
+    np.longdouble's z - tanh z above (where it cancels at most a factor 25)."""
+    from fractions import Fraction
+    t = [Fraction(0)] * 122
+    for n in range(121):
+        t[n + 1] = (Fraction(int(n == 0)) - sum(t[i] * t[n - i] for i in range(n + 1))) / (n + 1)
+    out = []
+    for x in z.tolist():
+        if abs(x) <= 0.5:
+            q = Fraction(x)
+            out.append(float(-sum(t[n] * q ** n for n in range(3, 122, 2))))
+        else:
+            y = np.longdouble(x)
+            out.append(float(y - np.tanh(y)))
+    return np.array(out), t
+
+
+def test_tanh_shrink_keeps_its_small_values_where_z_minus_tanh_z_cancels():
+    # z - tanh z lost the digits of tanh z near 0: float32 gave 3.49e-10 at z = 1e-3 (true 3.33e-10), float64 0 at 1e-9
+    z = np.concatenate([np.geomspace(1e-4, 4.0, 1500), [1e-3, 0.5, 0.7857, 0.7859]]).astype(np.float32)
+    z = np.concatenate([z, -z])
+    exact, t = _tanh_shrink_exact(z.astype(np.float64))
+    got = activations.tanh_shrink(z)
+    assert got.dtype == np.float32
+    ulps = np.abs(got - exact) / np.spacing(np.abs(exact).astype(np.float32)).astype(np.float64)
+    assert ulps.max() <= 4, z[np.argmax(ulps)]
+    assert ulps[np.abs(z) < activations.tanh_shrink_threshold(np.float32)].max() <= 3
+    assert abs(float(activations.tanh_shrink(np.float32(1e-3))) - 1e-9 / 3) < 1e-16
+    z64 = np.concatenate([np.geomspace(1e-9, 4.0, 800), [0.3401, 0.3402]])
+    exact64, _ = _tanh_shrink_exact(z64)
+    np.testing.assert_allclose(activations.tanh_shrink(z64), exact64, rtol=5e-15, atol=0)
+    z16 = np.geomspace(0.05, 4.0, 300).astype(np.float16)
+    exact16, _ = _tanh_shrink_exact(z16.astype(np.float64))
+    ulps16 = np.abs(activations.tanh_shrink(z16) - exact16) / np.spacing(np.abs(exact16).astype(np.float16))
+    assert ulps16.max() <= 4
+    # the table is the series' coefficients, and the values beyond the threshold keep NaN and ±inf
+    assert activations.TANH_SHRINK_SERIES == tuple(float(-t[n]) for n in range(3, 27, 2))
+    special = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1e30, -1e30], np.float32)
+    np.testing.assert_array_equal(activations.tanh_shrink(special),
+                                  np.array([np.nan, np.inf, -np.inf, 0.0, 0.0, 1e30, -1e30], np.float32))
+    assert np.signbit(activations.tanh_shrink(special))[4]
+
+
 def test_squareplus_keeps_its_small_values_where_kerass_formula_cancels():
     # (z + √(z² + b))/2 → b/(4|z|) as z → -inf; Keras's formula as written gives 0 from z = -1e8 (and NaN at -inf)
     z = np.array([-1e8, -1e20, -1e200])

@@ -37,7 +37,8 @@ loses), ``bipolar_sigmoid``
 onnxruntime having no float64 Erf and ``1 + erf`` losing the tail below z ≈ -3; float16: Erf in float32),
 ``silu``, ``mish``, ``relu6``, ``hard_sigmoid``, ``hard_silu``, ``exponential``, ``softsign``, ``celu``,
 ``hard_shrink``, ``hard_tanh``, ``log_sigmoid``, ``soft_shrink``, ``sparse_plus``, ``sparse_sigmoid``,
-``squareplus``, ``tanh_shrink``, ``threshold``, ``sparsemax`` (``TopK`` of the row, ``CumSum``) and
+``squareplus``, ``tanh_shrink`` (near 0 its series, as predict), ``threshold``, ``sparsemax`` (``TopK``
+of the row, ``CumSum``) and
 relu with arguments (``GeneralReLU``). A user callable cannot be translated and raises ``ValueError``
 (``glu``, which no layer takes, has no form either). In float16, float32 and float64 alike each graph
 gives what the activation gives for NaN, ±inf and the dtype's extremes too: ``z · F`` (silu, gelu,
@@ -360,6 +361,19 @@ def _squareplus(g, Z, a):
     return g.node("Where", [_is_inf(g, Z), g.node("Relu", [Z]), A])
 
 
+def _tanh_shrink(g, Z):
+    # z - tanh z cancels near 0: below the dtype's threshold the series z³ (1/3 - 2z²/15 + ...), Horner in
+    # z², of a z zeroed above it (where it would overflow), as TanhShrink.forward
+    small = g.node("Less", [g.node("Abs", [Z]), g.constant(_activations.tanh_shrink_threshold(g.dtype), "threshold")])
+    X = g.node("Where", [small, Z, g.constant(0.0, "zero")])
+    X2 = g.node("Mul", [X, X])
+    S = g.constant(_activations.TANH_SHRINK_SERIES[-1], "c")
+    for c in _activations.TANH_SHRINK_SERIES[-2::-1]:
+        S = g.node("Add", [g.node("Mul", [S, X2]), g.constant(c, "c")])
+    series = g.node("Mul", [g.node("Mul", [X, X2]), S])
+    return g.node("Where", [small, series, g.node("Sub", [Z, g.node("Tanh", [Z])])])
+
+
 def _sparsemax(g, Z):
     # τ = max_k (Σ_{j<=k} z_(j) - 1)/k over the row, shifted by its largest z and sorted in descending order
     # (TopK of the whole row), then max(z - τ, 0); a row with NaN or +inf, or all -inf, is NaN, as
@@ -412,7 +426,7 @@ _ONNX_ACTIVATIONS = {
     _activations.HardShrink: lambda g, Z, a: _where_nan_kept(
         g, Z, g.node("Greater", [g.node("Abs", [Z]), g.constant(a.threshold, "threshold")]), Z, 0.0),
     _activations.SoftShrink: _soft_shrink,
-    _activations.TanhShrink: lambda g, Z, a: g.node("Sub", [Z, g.node("Tanh", [Z])]),
+    _activations.TanhShrink: lambda g, Z, a: _tanh_shrink(g, Z),
     _activations.Threshold: lambda g, Z, a: _where_nan_kept(
         g, Z, g.node("Greater", [Z, g.constant(a.threshold, "threshold")]), Z, a.default_value),
     _activations.LogSigmoid: lambda g, Z, a: _log_sigmoid(g, Z),
