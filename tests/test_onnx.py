@@ -275,8 +275,12 @@ def test_custom_activation_is_refused():
 
     model = Sequential([Dense(2, Cube(), input_dim=2)])
     model.build((2,))
-    with pytest.raises(ValueError, match=r"Cannot export the activation Cube\(\) of layer 'dense' .*only the built-in"):
+    with pytest.raises(ValueError, match=r"Cannot export the activation Cube\(\) of layer 'dense' .*only the built-in") as info:
         to_onnx(model)
+    # the names listed are those a layer takes (glu, which halves its input, was listed as having a form)
+    listed = str(info.value).split("a layer takes (")[1].split(", and Threshold(")[0].split(", ")
+    assert listed == activations.layer_names()
+    assert "glu" not in listed and "relu" in listed and "tanh_shrink" in listed
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])

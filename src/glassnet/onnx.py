@@ -445,8 +445,8 @@ def _activation(g, Z, activation, where):
         what = (f"the function {activation.name!r}" if isinstance(activation, _activations.FunctionActivation)
                 else f"the activation {activation!r}")
         raise ValueError(
-            f"Cannot export {what} of {where} to ONNX: only the built-in "
-            f"activations ({', '.join(sorted(_activations.ACTIVATIONS))}) have an ONNX form."
+            f"Cannot export {what} of {where} to ONNX: only the built-in activations a layer takes "
+            f"({', '.join(_activations.layer_names())}, and Threshold(threshold, default_value)) have an ONNX form."
         )
     return emit(g, Z, activation)
 
