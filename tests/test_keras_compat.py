@@ -219,11 +219,23 @@ def test_functional_models_that_are_not_chains_are_refused_with_what_to_write():
     (layers, "SpatialDropout2D", r"Use BatchNormalization, LayerNormalization"),
     (layers, "Lambda", r"For an elementwise function use Activation\(f\)"),  # it said "no merge layers"
     (layers, "Add", "no merge layers: its models, functional ones too, are chains"),
+    # these two gave the plain "no attribute" error, or the advice to reshape arrays
+    (layers, "Masking", r"glassnet.layers has no Masking .*no sequence layers .*drop or fill the masked steps"),
+    (layers, "RepeatVector", r"no sequence layers .*np.repeat the arrays before fit"),
 ])
 def test_well_known_keras_names_glassnet_lacks_say_what_to_use(module, name, match):
     with pytest.raises(AttributeError, match=match):
         getattr(module, name)
     assert not hasattr(module, name)
+
+
+def test_layers_all_names_its_public_functions():
+    # serialize and deserialize were missing from __all__ (a star import or the docs' list lacked them)
+    assert {"serialize", "deserialize"} <= set(layers.__all__)
+    assert all(hasattr(layers, name) for name in layers.__all__)
+    namespace = {}
+    exec("from glassnet.layers import *", namespace)
+    assert namespace["deserialize"](namespace["serialize"](layers.Dense(2))).units == 2
 
 
 def test_other_missing_names_give_the_plain_error_and_probing_still_works():

@@ -69,8 +69,12 @@ _KERAS_ONLY = {
               "Layer subclass with forward and backward.",
     **dict.fromkeys(("MultiHeadAttention", "Attention"),
                     "glassnet has no attention layers: its models are chains of Dense and elementwise layers."),
-    **dict.fromkeys(("Reshape", "Permute", "RepeatVector"),
+    **dict.fromkeys(("Reshape", "Permute"),
                     "Reshape the arrays with NumPy before fit (a Flatten layer flattens each sample)."),
+    "Masking": "glassnet has no sequence layers (an MLP library has none): drop or fill the masked steps with "
+               "NumPy before fit, then Flatten the fixed-length sequence and use Dense layers.",
+    "RepeatVector": "glassnet has no sequence layers (an MLP library has none): RepeatVector feeds a recurrent "
+                    "decoder; to give a Dense layer copies of a vector, np.repeat the arrays before fit.",
     **dict.fromkeys(("SpatialDropout1D", "SpatialDropout2D"),
                     "Use BatchNormalization, LayerNormalization, Dropout or GaussianDropout."),
 }
@@ -86,4 +90,4 @@ def __getattr__(name):
 __all__ = ["Layer", "Input", "InputLayer", "Dense", "Activation", "Dropout", "BatchNormalization", "Flatten",
            "ReLU", "LeakyReLU", "ELU", "Softmax", "LayerNormalization", "GaussianNoise", "GaussianDropout",
            "Rescaling", "Normalization", "PReLU", "AlphaDropout", "Identity", "UnitNormalization",
-           "ActivityRegularization", "RMSNormalization", "GroupNormalization"]
+           "ActivityRegularization", "RMSNormalization", "GroupNormalization", "serialize", "deserialize"]
