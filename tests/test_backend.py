@@ -164,6 +164,15 @@ def test_sample_weights_flatten_and_argmax_output(namespace):
         np.testing.assert_array_equal(backend.to_numpy(out), [[0.5, 0, 0, 0.5]])
 
 
+def test_reshape_and_permute_train_as_on_numpy(namespace):
+    rng = np.random.default_rng(3)
+    X, y = rng.normal(size=(30, 2, 3, 4)), rng.integers(0, 2, size=30)
+    build = lambda: [layers.Permute((3, 1, 2), input_shape=(2, 3, 4)), layers.Reshape((4, -1)),  # noqa: E731
+                     layers.Flatten(), layers.Dense(6, activation="tanh"), layers.Reshape((3, 2)),
+                     layers.Permute((2, 1)), layers.Flatten(), layers.Dense(1, activation="sigmoid")]
+    _same(_train("numpy", build, X, y, "binary_crossentropy"), _train(namespace, build, X, y, "binary_crossentropy"))
+
+
 def test_float32_trains_close_to_numpy(namespace, data):
     X, y = data
     a = _train("numpy", _mlp, X, y, "sparse_categorical_crossentropy", dtype="float32")

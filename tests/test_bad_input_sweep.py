@@ -143,6 +143,12 @@ CONSTRUCTORS += [
     (lambda v: utils.normalize(np.eye(3), order=v), "order", st.one_of(st.text(max_size=2), st.none(),
                                                                        st.just(math.nan), st.booleans(),
                                                                        st.just(10**400))),
+    (lambda v: layers.Reshape(v), "target_shape", st.one_of(
+        st.integers(), st.none(), st.text(min_size=1, max_size=2), st.just((-2, 3)), st.just((-1, 4, -1)),
+        st.just((1.5, 2)), st.just((True, 2)))),
+    (lambda v: layers.Permute(v), "dims", st.one_of(
+        st.integers(), st.none(), st.text(min_size=1, max_size=2), st.just((0, 1)), st.just((1, 1)), st.just((2, 3)),
+        st.just((1.0, 2.0)), st.just((2, True)))),
     (lambda v: _built_model().set_weights([v, np.zeros(3)]), "weights[0]", st.one_of(
         st.just(np.full((3, 3), 1 + 2j)), st.just(np.full((3, 3), "1")), st.just([[1.0, None, 0.0]] * 3),
         st.just(np.ones((2, 3))), st.none(), st.text(max_size=2))),

@@ -13,6 +13,7 @@ The graph computes what :meth:`Sequential.predict` computes (inference mode):
 * ``BatchNormalization``: ONNX ``BatchNormalization`` with the running statistics;
 * ``Flatten``: ``Flatten(axis=1)`` (after a ``Transpose`` that moves the channels last for
   ``data_format="channels_first"``);
+* ``Reshape``: ONNX ``Reshape`` to ``(n, *output_shape)``; ``Permute``: ``Transpose`` with ``perm=(0, *dims)``;
 * ``GaussianNoise``, ``GaussianDropout``, ``AlphaDropout``, ``Identity``, ``ActivityRegularization``: nothing (identity at
   inference);
 * ``PReLU``: ONNX ``PRelu`` with the slopes ``α``;
@@ -69,7 +70,8 @@ from ._io import atomic_write, check_replace
 from ._validation import check_path
 from .layers import (ELU, Activation, ActivityRegularization, AlphaDropout, BatchNormalization, Dense, Dropout,
                      Flatten, GaussianDropout, GaussianNoise, GroupNormalization, Identity, LayerNormalization,
-                     LeakyReLU, Normalization, PReLU, ReLU, Rescaling, RMSNormalization, Softmax, UnitNormalization)
+                     LeakyReLU, Normalization, Permute, PReLU, ReLU, Rescaling, Reshape, RMSNormalization, Softmax,
+                     UnitNormalization)
 
 __all__ = ["export", "to_onnx", "OPSET"]
 
@@ -480,6 +482,12 @@ def _flatten(g, X, layer):
     return g.node("Flatten", [X], base=layer.name, axis=1)
 
 
+def _reshape(g, X, layer):
+    # the batch axis kept (0 copies it), each sample to the shape the layer resolved at build
+    shape = g.constant([0, *layer.output_shape], f"{layer.name}_shape", dtype=np.int64)
+    return g.node("Reshape", [X, shape], base=layer.name)
+
+
 def _layer_norm(g, X, layer):
     n = layer.input_shape[-1]
     gamma = layer.params["gamma"] if layer.scale else np.ones(n)
@@ -568,6 +576,8 @@ _ONNX_LAYERS = {
     Dropout: lambda g, X, layer: X,
     BatchNormalization: _batch_norm,
     Flatten: _flatten,
+    Reshape: _reshape,
+    Permute: lambda g, X, layer: g.node("Transpose", [X], base=layer.name, perm=[0, *layer.dims]),
     GaussianNoise: lambda g, X, layer: X,
     GaussianDropout: lambda g, X, layer: X,
     AlphaDropout: lambda g, X, layer: X,
@@ -748,7 +758,7 @@ def export(model, path, overwrite=None):
     ----------
     model : Sequential or glassnet.sklearn estimator
         A built model of glassnet's layers (Dense, Activation, Dropout,
-        BatchNormalization, Flatten, Rescaling, the noise and normalization layers),
+        BatchNormalization, Flatten, Reshape, Permute, Rescaling, the noise and normalization layers),
         or a fitted ``MLPClassifier`` / ``MLPRegressor`` (see :func:`to_onnx`).
     path : str or os.PathLike
         The ``.onnx`` file; an existing file is replaced only once the new

@@ -109,7 +109,8 @@ class LayerTrace:
     dJ_da_in : ndarray or None
         ``∂J/∂a^(l)``, the gradient a layer without ``W`` and ``g`` (Dropout,
         GaussianDropout, GaussianNoise, BatchNormalization, LayerNormalization,
-        RMSNormalization, GroupNormalization, Normalization, Rescaling, Flatten) passes back to its input, from ``dJ_da``
+        RMSNormalization, GroupNormalization, Normalization, Rescaling, Flatten, Reshape,
+        Permute) passes back to its input, from ``dJ_da``
         by ``delta_rule``. None for Dense and Activation layers (their row ends in
         ``δ``) and for layers the red path does not reach (those before the first
         layer with weights).
@@ -615,8 +616,8 @@ def _pass_through(layer, dY, l):
     """``(rule, terms)`` of a layer without ``W`` and ``g``: how it turns ``dY = ∂J/∂a^(l+1)``
     into ``∂J/∂a^(l)``, in the lectures' notation, and the arrays the rule names."""
     from .layers import (ActivityRegularization, AlphaDropout, Dropout, Flatten, GaussianDropout, GaussianNoise,
-                         GroupNormalization, Identity, LayerNormalization, Normalization, PReLU, Rescaling,
-                         RMSNormalization, UnitNormalization)
+                         GroupNormalization, Identity, LayerNormalization, Normalization, Permute, PReLU, Rescaling,
+                         Reshape, RMSNormalization, UnitNormalization)
     from .layers.batchnorm import ScaledNormalization
 
     out, come = f"∂J/∂a^({l})", f"∂J/∂a^({l + 1})"
@@ -673,6 +674,11 @@ def _pass_through(layer, dY, l):
         shape = ", ".join(["n", *map(str, layer.in_shape[1:])])
         moved = " (channels moved back to axis 1)" if layer._channels_moved(len(layer.in_shape)) else ""
         return f"{out} = {come} reshaped to a^({l})'s ({shape}){moved}", {}
+    if isinstance(layer, Reshape):
+        shape = ", ".join(["n", *map(str, layer.in_shape[1:])])
+        return f"{out} = {come} reshaped to a^({l})'s ({shape})", {}
+    if isinstance(layer, Permute):
+        return f"{out} = {come} with its axes put back (transposed by {layer.inverse()})", {}
     return f"{out} = {type(layer).__name__}.backward({come})", {}
 
 

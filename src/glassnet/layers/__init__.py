@@ -13,8 +13,10 @@ from .identity import Identity
 from .layernorm import LayerNormalization
 from .noise import GaussianDropout, GaussianNoise
 from .normalization import Normalization
+from .permute import Permute
 from .prelu import PReLU
 from .rescaling import Rescaling
+from .reshape import Reshape
 from .rmsnorm import RMSNormalization
 from .unitnorm import UnitNormalization
 
@@ -22,7 +24,8 @@ LAYERS = {cls.__name__: cls for cls in (Dense, Activation, Dropout, BatchNormali
                                         ReLU, LeakyReLU, ELU, Softmax, LayerNormalization,
                                         GaussianNoise, GaussianDropout, Rescaling, Normalization, PReLU,
                                         AlphaDropout, Identity, UnitNormalization,
-                                        ActivityRegularization, RMSNormalization, GroupNormalization)}
+                                        ActivityRegularization, RMSNormalization, GroupNormalization,
+                                        Reshape, Permute)}
 
 
 def serialize(layer):
@@ -51,8 +54,8 @@ from . import core as core  # noqa: E402  (keras.layers.core's path, as seed 001
 
 _OFFERED = ("glassnet builds fully connected networks: Input, Dense, Activation (and ReLU, LeakyReLU, ELU, Softmax), "
             "PReLU, Dropout, AlphaDropout, GaussianDropout, GaussianNoise, BatchNormalization, LayerNormalization, "
-            "RMSNormalization, GroupNormalization, UnitNormalization, Rescaling, Normalization, Flatten, Identity, "
-            "ActivityRegularization")
+            "RMSNormalization, GroupNormalization, UnitNormalization, Rescaling, Normalization, Flatten, Reshape, "
+            "Permute, Identity, ActivityRegularization")
 
 #: well-known Keras layers glassnet does not have, with what to use instead
 _KERAS_ONLY = {
@@ -69,8 +72,6 @@ _KERAS_ONLY = {
               "Layer subclass with forward and backward.",
     **dict.fromkeys(("MultiHeadAttention", "Attention"),
                     "glassnet has no attention layers: its models are chains of Dense and elementwise layers."),
-    **dict.fromkeys(("Reshape", "Permute"),
-                    "Reshape the arrays with NumPy before fit (a Flatten layer flattens each sample)."),
     "Masking": "glassnet has no sequence layers (an MLP library has none): drop or fill the masked steps with "
                "NumPy before fit, then Flatten the fixed-length sequence and use Dense layers.",
     "RepeatVector": "glassnet has no sequence layers (an MLP library has none): RepeatVector feeds a recurrent "
@@ -90,4 +91,5 @@ def __getattr__(name):
 __all__ = ["Layer", "Input", "InputLayer", "Dense", "Activation", "Dropout", "BatchNormalization", "Flatten",
            "ReLU", "LeakyReLU", "ELU", "Softmax", "LayerNormalization", "GaussianNoise", "GaussianDropout",
            "Rescaling", "Normalization", "PReLU", "AlphaDropout", "Identity", "UnitNormalization",
-           "ActivityRegularization", "RMSNormalization", "GroupNormalization", "serialize", "deserialize"]
+           "ActivityRegularization", "RMSNormalization", "GroupNormalization", "Reshape", "Permute", "serialize",
+           "deserialize"]

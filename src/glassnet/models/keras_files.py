@@ -689,6 +689,8 @@ _LAYER_SETTINGS = {
     "Normalization": _normalization,
     "Rescaling": lambda layer, where: {"scale": layer.scale, "offset": layer.offset},
     "Flatten": _flatten,
+    "Reshape": lambda layer, where: {"target_shape": list(layer.target_shape)},
+    "Permute": lambda layer, where: {"dims": list(layer.dims)},
     "PReLU": _prelu,
     "AlphaDropout": lambda layer, where: {"rate": layer.rate, "seed": layer.seed,
                                          "noise_shape": None if layer.noise_shape is None else list(layer.noise_shape)},
