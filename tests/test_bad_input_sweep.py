@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from glassnet import activations, datasets, layers, metrics, optimizers, preprocessing, regularizers, utils
+from glassnet import activations, datasets, layers, losses, metrics, optimizers, preprocessing, regularizers, utils
 from glassnet.models import Sequential
 
 SWEEP = settings(derandomize=True, max_examples=60, deadline=None, database=None,
@@ -38,6 +38,8 @@ def _bad_real(low_bad, optional=False):
 
 # (callable taking the value, the argument's name, bad values)
 CONSTRUCTORS = [
+    (lambda v: losses.CategoricalGeneralizedCrossEntropy(v), "q",
+     st.one_of(not_numbers, non_finite, outside_unit, st.just(0.0), st.just(1.0))),
     (lambda v: layers.Dense(v), "units", not_positive_ints),
     (lambda v: layers.Dropout(v), "rate", st.one_of(not_numbers, non_finite, outside_unit, st.just(1.0))),
     (lambda v: layers.GaussianDropout(v), "rate", st.one_of(not_numbers, non_finite, outside_unit, st.just(1.0))),

@@ -1969,7 +1969,7 @@ def test_a_classifier_loss_on_a_regression_target_is_named_as_such(tmp_path, mon
     X, _ = two_blobs(60)
     write_rows(tmp_path / "reg.csv", [[*x, f"{x[0] * 2 + 0.5:.3f}"] for x in X], ["a", "b", "y"])
     for loss in ("sparse_categorical_crossentropy", "hinge", "squared_hinge", "categorical_hinge", "kld", "dice",
-                 "tversky"):
+                 "tversky", "categorical_generalized_cross_entropy"):
         # it said "y must hold integer class labels ... Received values from -2.96 to 3.27" (standardized targets);
         # categorical_hinge trained on the regression target without a word
         result = call("train", "reg.csv", "--loss", loss, "--epochs", "1", "--quiet", cwd=tmp_path,
@@ -1982,7 +1982,8 @@ def test_a_classifier_loss_on_a_regression_target_is_named_as_such(tmp_path, mon
 def test_dice_and_tversky_train_a_classifier(tmp_path, monkeypatch, capsys):
     X, t = two_blobs(60)
     write_rows(tmp_path / "d.csv", [[*x, label] for x, label in zip(X, t)], ["a", "b", "label"])
-    for loss, name in (("dice", "Dice"), ("tversky", "Tversky")):  # softmax outputs against one-hot rows
+    for loss, name in (("dice", "Dice"), ("tversky", "Tversky"),  # softmax outputs against one-hot rows
+                       ("categorical_generalized_cross_entropy", "CategoricalGeneralizedCrossEntropy")):  # labels
         result = call("train", "d.csv", "--loss", loss, "--epochs", "30", "--out", f"{loss}.gn", cwd=tmp_path,
                       monkeypatch=monkeypatch, capsys=capsys)
         assert result.returncode == 0, result.stderr

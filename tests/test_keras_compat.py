@@ -676,6 +676,8 @@ KERAS_SIGNATURES = {
     "losses.Tversky": "(alpha=0.5, beta=0.5, reduction='sum_over_batch_size', name=None, axis=None, dtype=None)",
     "losses.dice": "(y_true, y_pred, axis=None)",
     "losses.tversky": "(y_true, y_pred, alpha=0.5, beta=0.5, axis=None)",
+    "losses.CategoricalGeneralizedCrossEntropy": "(q=0.5, reduction='sum_over_batch_size', name=None, dtype=None)",
+    "losses.categorical_generalized_cross_entropy": "(y_true, y_pred, q)",
     "optimizers.schedules.serialize": "(learning_rate_schedule)",
 }
 

@@ -1458,3 +1458,29 @@ def test_x_at_y_metrics_go_to_keras_files_and_back_and_evaluate_as_keras(tmp_pat
     theirs = keras.saving.load_model(tmp_path / "model.keras").evaluate(x, y, return_dict=True, verbose=0,
                                                                         batch_size=40)
     assert {k: float(v) for k, v in theirs.items()} == pytest.approx(ours, rel=1e-5, abs=1e-6)
+
+
+@pytest.mark.parametrize("loss", [
+    "categorical_generalized_cross_entropy",
+    glassnet.losses.CategoricalGeneralizedCrossEntropy(0.3, "sum", name="gce"),
+])
+def test_generalized_cross_entropy_goes_both_ways_through_keras_files(loss, tmp_path, h5py, monkeypatch):
+    from glassnet.models.keras_files import save_keras
+
+    model = Sequential([layers.Input((3,)), layers.Dense(3, activation="softmax")], seed=0)
+    model.compile("sgd", loss)
+    save_keras(model, tmp_path / "model.keras")
+    config, _ = _written(tmp_path / "model.keras")  # as an object: Keras's losses.get knows no such name
+    assert config["compile_config"]["loss"]["class_name"] == "CategoricalGeneralizedCrossEntropy"
+    back = glassnet.models.load_model(tmp_path / "model.keras")
+    assert (type(back.loss), back.loss.get_config()) == (type(model.loss), model.loss.get_config())
+    monkeypatch.setenv("KERAS_BACKEND", "jax")
+    keras = pytest.importorskip("keras")
+    from_keras = keras.saving.load_model(tmp_path / "model.keras")
+    x, y = np.array([[1.0, 0.5, -1.0], [0.2, -0.3, 2.0], [0.0, 1.0, 0.3]]), np.array([2, 0, 1])
+    assert float(from_keras.evaluate(x, y, verbose=0)) == pytest.approx(model.evaluate(x, y, verbose=0), rel=1e-5)
+    keras_model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(3, activation="softmax")])
+    keras_model.compile("sgd", keras.losses.CategoricalGeneralizedCrossEntropy(0.7, name="g7"))
+    keras_model.save(tmp_path / "theirs.keras")
+    ours = glassnet.models.load_model(tmp_path / "theirs.keras")
+    assert (type(ours.loss).__name__, ours.loss.q, ours.loss.name) == ("CategoricalGeneralizedCrossEntropy", 0.7, "g7")

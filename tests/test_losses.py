@@ -46,6 +46,7 @@ CASES = [
     ("sparse_categorical_crossentropy", "softmax", "labels"),
     ("binary_focal_crossentropy", "sigmoid", "unit"),
     ("categorical_focal_crossentropy", "softmax", "onehot"),
+    ("categorical_generalized_cross_entropy", "softmax", "labels"),
     ("hinge", "linear", "signs"),
     ("perceptron", "linear", "signs"),
     ("log_loss", "linear", "signs"),
@@ -1106,3 +1107,85 @@ def test_focal_losses_on_a_linear_output_warn_and_name_the_fix(rng):
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             model.fit(X, Y, epochs=1, verbose=0)
+
+
+# Keras 3.15's CategoricalGeneralizedCrossEntropy (Zhang & Sabuncu, 2018): (1 − ŷ_c^q) / q of integer labels c
+GCE_A = np.array([[0.7, 0.2, 0.1], [0.25, 0.25, 0.5], [0.1, 0.6, 0.3], [0.05, 0.9, 0.05]])
+GCE_Y = np.array([0, 2, 1, 2])
+GCE_W = np.array([1.0, 0.0, 2.5, 0.5])
+
+
+def test_generalized_cross_entropy_by_hand():
+    # q = ½: (1 − √ŷ_c) / ½ = 2 (1 − √ŷ_c)
+    expected = 2 * (1 - np.sqrt([0.7, 0.5, 0.6, 0.05]))
+    np.testing.assert_allclose(losses.categorical_generalized_cross_entropy(GCE_Y, GCE_A, 0.5), expected, rtol=1e-14)
+    assert losses.CategoricalGeneralizedCrossEntropy()(GCE_Y, GCE_A) == pytest.approx(expected.mean(), rel=1e-14)
+    assert losses.get("categorical_generalized_cross_entropy")(GCE_Y[:, None], GCE_A, GCE_W) == pytest.approx(
+        expected @ GCE_W / 4, rel=1e-14)  # labels (n, 1) as (n,)
+    # q → 0 tends to cross-entropy −log ŷ_c, q → 1 to 1 − ŷ_c
+    np.testing.assert_allclose(losses.categorical_generalized_cross_entropy(GCE_Y, GCE_A, 1e-9),
+                               -np.log([0.7, 0.5, 0.6, 0.05]), rtol=1e-7)
+    np.testing.assert_allclose(losses.categorical_generalized_cross_entropy(GCE_Y, GCE_A, 1 - 1e-12),
+                               1 - np.array([0.7, 0.5, 0.6, 0.05]), rtol=1e-9)
+
+
+@pytest.mark.parametrize("reduction", ["sum_over_batch_size", "mean", "sum", "mean_with_sample_weight", None])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("q", [0.5, 0.1, 0.9])
+def test_generalized_cross_entropy_equals_keras_3_15_in_float64(keras_float64, reduction, weighted, q):
+    import jax
+
+    keras, _ = keras_float64
+    w = GCE_W if weighted else None
+    ours = losses.CategoricalGeneralizedCrossEntropy(q, reduction)(GCE_Y, GCE_A, sample_weight=w)
+    with jax.enable_x64(True):  # (Keras's labels (n, 1) broadcast against the outputs to (n, n): (n,) here)
+        theirs = keras.losses.CategoricalGeneralizedCrossEntropy(q, reduction, dtype="float64")(
+            GCE_Y, GCE_A, sample_weight=w)
+        function = keras.losses.categorical_generalized_cross_entropy(GCE_Y, GCE_A, q)
+    assert np.asarray(theirs).dtype == np.float64
+    np.testing.assert_allclose(ours, np.asarray(theirs), rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(losses.categorical_generalized_cross_entropy(GCE_Y, GCE_A, q), np.asarray(function),
+                               rtol=1e-13)
+
+
+@pytest.mark.parametrize("reduction", ["sum_over_batch_size", "sum", "mean_with_sample_weight"])
+@pytest.mark.parametrize("weights", [None, "per sample"])
+def test_generalized_cross_entropy_gradient_is_the_central_differences(reduction, weights, rng):
+    loss = losses.CategoricalGeneralizedCrossEntropy(0.3, reduction)
+    A = rng.uniform(0.05, 1, size=(5, 3))
+    Y = np.eye(3)[rng.integers(0, 3, size=5)]
+    w = rng.uniform(0.1, 2, size=5) if weights else None
+    np.testing.assert_allclose(loss.gradient(Y, A, w), _central_differences(loss, Y, A, w), rtol=1e-6, atol=1e-9)
+    assert loss.fused_delta(activations.Softmax(), Y, A) is None  # (a − y is cross-entropy's, not this loss's)
+
+
+def test_generalized_cross_entropy_config_and_bad_q():
+    loss = losses.CategoricalGeneralizedCrossEntropy(0.25, "sum", name="gce")
+    assert loss.get_config() == {"name": "gce", "reduction": "sum", "q": 0.25}
+    again = losses.deserialize(losses.serialize(loss))
+    assert (type(again), again.q, again.name, again.reduction) == (type(loss), 0.25, "gce", "sum")
+    assert repr(loss) == "CategoricalGeneralizedCrossEntropy(q=0.25, name='gce', reduction='sum')"
+    assert losses.get(losses.categorical_generalized_cross_entropy).q == 0.5  # compile(loss=the function)
+    for q in (0, 1, -0.5, 1.5, float("nan")):
+        with pytest.raises(ValueError, match="q"):
+            losses.CategoricalGeneralizedCrossEntropy(q)
+    with pytest.raises(TypeError, match="q"):
+        losses.CategoricalGeneralizedCrossEntropy("0.5")
+    with pytest.raises(ValueError, match="dtype"):
+        losses.CategoricalGeneralizedCrossEntropy(dtype="float16")
+    with pytest.raises(ValueError, match="reduction"):
+        losses.CategoricalGeneralizedCrossEntropy(reduction="avg")
+    with pytest.raises(ValueError, match="integer class labels"):
+        losses.CategoricalGeneralizedCrossEntropy()(np.array([0, 3]), GCE_A[:2])
+
+
+def test_generalized_cross_entropy_trains_on_integer_labels(rng):
+    X = rng.normal(size=(60, 2))
+    y = (X[:, 0] > 0).astype(int) + (X[:, 1] > 0)
+    model = Sequential([Dense(8, activation="tanh", input_dim=2), Dense(3, activation="softmax")], dtype="float64")
+    model.compile(loss="categorical_generalized_cross_entropy", optimizer=glassnet.optimizers.Adam(0.03),
+                  metrics=["accuracy"])
+    before = model.evaluate(X, y, verbose=0)
+    model.fit(X, y, epochs=60, batch_size=20, verbose=0)
+    after = model.evaluate(X, y, return_dict=True, verbose=0)
+    assert after["loss"] < before[0] - 0.3 and after["accuracy"] > 0.8

@@ -817,6 +817,48 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
         return onehot
 
 
+class CategoricalGeneralizedCrossEntropy(SparseCategoricalCrossentropy):
+    """Keras's generalized cross-entropy (Zhang & Sabuncu, 2018) for integer labels ``c``:
+    ``J = (1 − ŷ_c^q) / q`` with ``q`` in ``(0, 1)``, robust to noisy labels; as ``q → 0`` it tends
+    to cross-entropy ``−log ŷ_c``, at ``q = 1`` it is the absolute error ``1 − ŷ_c``.
+    ``∂J/∂ŷ_c = −ŷ_c^{q−1}`` (the other outputs: 0).
+
+    As Keras's: the outputs are probabilities (a ``softmax``), neither clipped nor divided by
+    their sum; the labels have shape ``(n,)`` or ``(n, 1)`` and are one-hot encoded as
+    :class:`SparseCategoricalCrossentropy`'s (labels outside the classes are refused)."""
+
+    name = "categorical_generalized_cross_entropy"
+
+    def __init__(self, q=0.5, reduction=REDUCTION, name=None, dtype=None):  # Keras's order
+        _keras_arguments(self, name, reduction, dtype)
+        self.q = check_number(q, "q", low=0, high=1, low_open=True, high_open=True)
+
+    def _true_class(self, Y, A):
+        """``ŷ_c`` of each row (``Y`` one-hot rows)."""
+        return get_namespace(A).sum(Y * A, axis=-1)
+
+    def per_sample(self, Y, A):
+        return (1 - self._true_class(Y, A) ** self.q) / self.q
+
+    def per_sample_gradient(self, Y, A):
+        return -Y * (self._true_class(Y, A) ** (self.q - 1))[:, None]
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        return Loss.__call__(self, y_true, y_pred, sample_weight)
+
+    def gradient(self, Y, A, sample_weight=None):
+        return Loss.gradient(self, Y, A, sample_weight)
+
+    def fused_delta(self, activation, Y, A, sample_weight=None):
+        return None  # (softmax + cross-entropy's a − y is not this loss's)
+
+    def get_config(self):
+        return {**Loss.get_config(self), "q": self.q}
+
+    def __repr__(self):
+        return f"CategoricalGeneralizedCrossEntropy(q={self.q:g}{self._keras_repr()})"
+
+
 def _focal_factor(M, gamma):
     """``(M^γ, dM^γ/dM)`` of ``M = 1 − p_t`` (clipped at 0 against rounding): Lin et al.'s focal factor.
     Where ``M = 0`` its derivative is 0 for ``γ = 0`` and taken as 0 for ``γ < 1`` (where it is infinite)."""
@@ -1389,6 +1431,7 @@ LOSSES = {
     "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
     "binary_focal_crossentropy": BinaryFocalCrossentropy,
     "categorical_focal_crossentropy": CategoricalFocalCrossentropy,
+    "categorical_generalized_cross_entropy": CategoricalGeneralizedCrossEntropy,
     "hinge": Hinge,
     "squared_hinge": SquaredHinge,
     "categorical_hinge": CategoricalHinge,
@@ -1509,6 +1552,11 @@ def categorical_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma=2.0, from_l
     return CategoricalFocalCrossentropy(alpha, gamma, from_logits, label_smoothing, axis, reduction=None)(y_true, y_pred)
 
 
+def categorical_generalized_cross_entropy(y_true, y_pred, q):
+    """``(1 − ŷ_c^q) / q`` per sample for integer labels ``c`` (shape ``(n,)`` or ``(n, 1)``), as Keras's."""
+    return CategoricalGeneralizedCrossEntropy(q, reduction=None)(y_true, y_pred)
+
+
 # tf.keras's short names (Keras 3 keeps them as strings: loss="mse")
 mse, mae, mape, msle = mean_squared_error, mean_absolute_error, mean_absolute_percentage_error, \
     mean_squared_logarithmic_error
@@ -1518,7 +1566,8 @@ FUNCTIONS = {fn: fn.__name__ for fn in (mean_squared_error, mean_absolute_error,
                                         mean_squared_logarithmic_error, huber, poisson, hinge, binary_crossentropy,
                                         categorical_crossentropy, sparse_categorical_crossentropy, log_cosh,
                                         kl_divergence, cosine_similarity, squared_hinge, categorical_hinge, dice,
-                                        tversky, binary_focal_crossentropy, categorical_focal_crossentropy)}
+                                        tversky, binary_focal_crossentropy, categorical_focal_crossentropy,
+                                        categorical_generalized_cross_entropy)}
 
 
 def function_name(identifier):

@@ -158,6 +158,7 @@ CLASSIFIER_LOSSES = {
     "categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy",
     "hinge", "perceptron", "log_loss", "nll", "multiclass_hinge", "max_margin", "squared_hinge", "categorical_hinge",
     "kl_divergence", "binary_focal_crossentropy", "categorical_focal_crossentropy",
+    "categorical_generalized_cross_entropy",  # (integer labels, as sparse_categorical_crossentropy)
     "dice", "tversky",  # (the overlap of masks: on standardized regression targets, meaningless)
 }
 
@@ -206,10 +207,11 @@ def class_indices_for(model, data):
 
 def _targets_for(model, y, n_classes):
     """Targets in the form the model's loss takes: labels, one-hot rows or a column."""
+    from ..losses import SparseCategoricalCrossentropy
     from ..preprocessing import to_categorical
 
     n_out = model.n_outputs
-    if getattr(model.loss, "name", "") == "sparse_categorical_crossentropy" or n_out == 1:
+    if isinstance(model.loss, SparseCategoricalCrossentropy) or n_out == 1:  # integer labels (their subclasses too)
         return np.asarray(y, dtype=np.float64).reshape(len(y), -1) if n_out == 1 else y
     return to_categorical(y, num_classes=max(n_out, n_classes))
 

@@ -432,7 +432,10 @@ _LOSSES = {
     "Dice": ("dice", {}), "Tversky": ("tversky", {}),
     "BinaryFocalCrossentropy": ("binary_focal_crossentropy", {"epsilon": 1e-7}),
     "CategoricalFocalCrossentropy": ("categorical_focal_crossentropy", {"epsilon": 1e-7}),
+    "CategoricalGeneralizedCrossEntropy": ("categorical_generalized_cross_entropy", {}),
 }
+#: Keras losses whose name Keras's losses.get does not know: written as objects even at their defaults
+_LOSSES_AS_OBJECTS = {"CategoricalGeneralizedCrossEntropy"}
 
 #: metric names that Keras's compile takes as glassnet does (glassnet's others are its own)
 _METRIC_NAMES = {
@@ -739,7 +742,7 @@ def _loss(loss):
             _refuse("the model", f"the loss {kind} with {key}={getattr(loss, key)!r} (Keras's has no {key}; "
                                  f"only {value!r})")
     config = {key: value for key, value in config.items() if key not in required}
-    if config == type(loss)().get_config():  # Keras's loss of that name with its defaults, as compile(loss="mse")
+    if config == type(loss)().get_config() and kind not in _LOSSES_AS_OBJECTS:  # as compile(loss="mse")
         return name
     return _keras_object("keras.losses", kind, {"name": loss.name, "reduction": loss.reduction, **config})
 
