@@ -38,6 +38,9 @@ def _bad_real(low_bad, optional=False):
 
 # (callable taking the value, the argument's name, bad values)
 CONSTRUCTORS = [
+    (lambda v: losses.Circle(gamma=v), "gamma", _bad_real(st.floats(max_value=0, allow_nan=False))),
+    (lambda v: losses.Circle(margin=v), "margin", st.one_of(not_numbers, non_finite)),
+    (lambda v: losses.Circle(remove_diagonal=v), "remove_diagonal", st.one_of(st.none(), st.integers(), st.text())),
     (lambda v: losses.CategoricalGeneralizedCrossEntropy(v), "q",
      st.one_of(not_numbers, non_finite, outside_unit, st.just(0.0), st.just(1.0))),
     (lambda v: layers.Dense(v), "units", not_positive_ints),

@@ -1979,6 +1979,16 @@ def test_a_classifier_loss_on_a_regression_target_is_named_as_such(tmp_path, mon
             in result.stderr, result.stderr
 
 
+def test_the_circle_loss_is_refused_by_train(tmp_path, monkeypatch, capsys):
+    X, t = two_blobs(60)
+    write_rows(tmp_path / "d.csv", [[*x, label] for x, label in zip(X, t)], ["a", "b", "label"])
+    # it said "y must hold one integer label per embedding ... Received shape (32, 2)" after printing the model
+    result = call("train", "d.csv", "--loss", "circle", "--epochs", "1", "--quiet", cwd=tmp_path,
+                  monkeypatch=monkeypatch, capsys=capsys)
+    assert_one_line_error(result)
+    assert "--loss circle is a metric-learning loss" in result.stderr, result.stderr
+
+
 def test_dice_and_tversky_train_a_classifier(tmp_path, monkeypatch, capsys):
     X, t = two_blobs(60)
     write_rows(tmp_path / "d.csv", [[*x, label] for x, label in zip(X, t)], ["a", "b", "label"])

@@ -678,6 +678,10 @@ KERAS_SIGNATURES = {
     "losses.tversky": "(y_true, y_pred, alpha=0.5, beta=0.5, axis=None)",
     "losses.CategoricalGeneralizedCrossEntropy": "(q=0.5, reduction='sum_over_batch_size', name=None, dtype=None)",
     "losses.categorical_generalized_cross_entropy": "(y_true, y_pred, q)",
+    "losses.Circle": "(gamma=80.0, margin=0.4, remove_diagonal=True, reduction='sum_over_batch_size', name=None, "
+                     "dtype=None)",
+    "losses.circle": "(y_true, y_pred, ref_labels=None, ref_embeddings=None, remove_diagonal=True, gamma=80, "
+                     "margin=0.4)",
     "optimizers.schedules.serialize": "(learning_rate_schedule)",
 }
 

@@ -1484,3 +1484,23 @@ def test_generalized_cross_entropy_goes_both_ways_through_keras_files(loss, tmp_
     keras_model.save(tmp_path / "theirs.keras")
     ours = glassnet.models.load_model(tmp_path / "theirs.keras")
     assert (type(ours.loss).__name__, ours.loss.q, ours.loss.name) == ("CategoricalGeneralizedCrossEntropy", 0.7, "g7")
+
+
+@pytest.mark.parametrize("loss", ["circle", glassnet.losses.Circle(4.0, 0.25, False, "sum", name="c")])
+def test_circle_goes_both_ways_through_keras_files(loss, tmp_path, h5py, monkeypatch):
+    from glassnet.models.keras_files import save_keras
+
+    model = Sequential([layers.Input((3,)), layers.Dense(4), layers.UnitNormalization()], seed=0)
+    model.compile("sgd", loss)
+    save_keras(model, tmp_path / "model.keras")
+    config, _ = _written(tmp_path / "model.keras")
+    if isinstance(loss, str):
+        assert config["compile_config"]["loss"] == "circle"
+    back = glassnet.models.load_model(tmp_path / "model.keras")
+    assert (type(back.loss), back.loss.get_config()) == (type(model.loss), model.loss.get_config())
+    monkeypatch.setenv("KERAS_BACKEND", "jax")
+    keras = pytest.importorskip("keras")
+    from_keras = keras.saving.load_model(tmp_path / "model.keras")
+    x, y = np.random.default_rng(0).normal(size=(6, 3)), np.array([0, 1, 0, 1, 2, 2])
+    ours = model.evaluate(x, y, batch_size=6, verbose=0)
+    assert float(from_keras.evaluate(x, y, batch_size=6, verbose=0)) == pytest.approx(ours, rel=1e-5)

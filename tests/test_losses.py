@@ -56,6 +56,7 @@ CASES = [
     ("dice", "sigmoid", "unit"),  # one loss for the whole batch (axis=None)
     ("dice", "softmax", "onehot"),
     ("tversky", "sigmoid", "unit"),
+    ("circle", "linear", "labels"),  # one loss of the batch's pairs; outputs not unit-norm: D clipped at 0 too
 ]
 
 
@@ -1189,3 +1190,104 @@ def test_generalized_cross_entropy_trains_on_integer_labels(rng):
     model.fit(X, y, epochs=60, batch_size=20, verbose=0)
     after = model.evaluate(X, y, return_dict=True, verbose=0)
     assert after["loss"] < before[0] - 0.3 and after["accuracy"] > 0.8
+
+
+# Keras 3.15's Circle loss (Sun et al., 2020): labels 2 and 3 have no positive, so their loss is 0 and Keras's
+# mask leaves them out of the means
+CIRCLE_Y = np.array([0, 1, 0, 2, 1, 0, 3])
+
+
+def _unit_rows(rng, n, d):
+    A = rng.normal(size=(n, d))
+    return A / np.linalg.norm(A, axis=1, keepdims=True)
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"gamma": 5.0, "margin": 0.25}, {"gamma": 2.0, "remove_diagonal": False}])
+@pytest.mark.parametrize("reduction", ["sum_over_batch_size", "mean", "sum", "mean_with_sample_weight", None])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_circle_equals_keras_3_15_in_float64(keras_float64, kwargs, reduction, weighted):
+    import jax
+
+    keras, _ = keras_float64
+    rng = np.random.default_rng(0)
+    A, w = _unit_rows(rng, 7, 4), rng.uniform(0.1, 2, size=7)
+    w = w if weighted else None
+    ours = losses.Circle(reduction=reduction, **kwargs)(CIRCLE_Y, A, sample_weight=w)
+    with jax.enable_x64(True):
+        theirs = np.asarray(keras.losses.Circle(reduction=reduction, dtype="float64", **kwargs)(
+            CIRCLE_Y, A, sample_weight=w))
+    assert theirs.dtype == np.float64
+    np.testing.assert_allclose(ours, theirs, rtol=1e-13, atol=1e-13)
+    unreduced = losses.Circle(reduction=None, **kwargs)(CIRCLE_Y[:, None], A)  # labels (n, 1) as (n,)
+    np.testing.assert_allclose(unreduced, losses.circle(CIRCLE_Y, A, **kwargs), rtol=1e-15)
+    if kwargs.get("remove_diagonal", True):
+        assert unreduced[3] == unreduced[6] == 0.0 and np.all(unreduced[[0, 1, 2, 4, 5]] > 0)
+
+
+def test_circle_function_with_reference_embeddings_equals_keras(keras_float64):
+    import jax
+
+    keras, _ = keras_float64
+    rng = np.random.default_rng(1)
+    A, R, ref = _unit_rows(rng, 7, 4), _unit_rows(rng, 5, 4), np.array([0, 1, 1, 2, 5])
+    with jax.enable_x64(True):
+        for args in ({}, {"ref_labels": ref, "ref_embeddings": R, "gamma": 3.0, "margin": 0.2}):
+            np.testing.assert_allclose(losses.circle(CIRCLE_Y, A, **args),
+                                       np.asarray(keras.losses.circle(CIRCLE_Y, A, **args)), rtol=1e-13, atol=1e-13)
+
+
+@pytest.mark.parametrize("kwargs", [{"gamma": 4.0}, {"gamma": 2.0, "margin": 0.1, "remove_diagonal": False}])
+@pytest.mark.parametrize("reduction", ["sum_over_batch_size", "sum", "mean_with_sample_weight"])
+@pytest.mark.parametrize("weights", [None, "per sample"])
+def test_circle_gradient_is_the_central_differences(kwargs, reduction, weights, rng):
+    # every embedding enters every other sample's loss: the gradient is of the batch, not of each row
+    loss = losses.Circle(reduction=reduction, **kwargs)
+    A = 0.95 * _unit_rows(rng, 7, 3)  # (unit rows put the self-similarities on the kink of max(1 − S, 0))
+    w = rng.uniform(0.1, 2, size=7) if weights else None
+    np.testing.assert_allclose(loss.gradient(CIRCLE_Y[:, None], A, w), _central_differences(loss, CIRCLE_Y, A, w),
+                               rtol=1e-6, atol=1e-8)
+
+
+def test_circle_passes_the_gradient_check_and_trains_embeddings(rng):
+    model = Sequential([Dense(5, activation="tanh", input_dim=3), Dense(4), glassnet.layers.UnitNormalization()],
+                       dtype="float64")
+    model.compile(loss=losses.Circle(gamma=4.0), optimizer=glassnet.optimizers.Adam(0.02))
+    X = rng.normal(size=(8, 3))
+    y = np.array([0, 1, 2, 0, 1, 2, 0, 1])
+    result = glassnet.check_gradients(model, X, y)
+    assert result.max_error < 1e-6, str(result)
+    centres = rng.normal(size=(3, 3)) * 3
+    labels = rng.integers(0, 3, size=90)
+    X = centres[labels] + rng.normal(size=(90, 3))
+    before = model.evaluate(X, labels, batch_size=30, verbose=0)
+    model.fit(X, labels, epochs=40, batch_size=30, verbose=0)
+    assert model.evaluate(X, labels, batch_size=30, verbose=0) < 0.8 * before  # (its floor is not 0: log-sum-exps)
+    E = model.predict(X)  # same-class embeddings now closer than other-class ones
+    S = E @ E.T
+    same = labels[:, None] == labels[None, :]
+    assert S[same].mean() > S[~same].mean() + 0.5
+
+
+def test_circle_config_and_bad_arguments():
+    loss = losses.Circle(10.0, 0.3, False, "sum", name="c")
+    assert loss.get_config() == {"name": "c", "reduction": "sum", "gamma": 10.0, "margin": 0.3,
+                                 "remove_diagonal": False}
+    again = losses.deserialize(losses.serialize(loss))
+    assert (type(again), again.get_config()) == (losses.Circle, loss.get_config())
+    assert isinstance(losses.get("circle"), losses.Circle) and isinstance(losses.get(losses.circle), losses.Circle)
+    for bad, arg in ((dict(gamma=0), "gamma"), (dict(gamma=-1.0), "gamma"), (dict(margin=float("inf")), "margin")):
+        with pytest.raises(ValueError, match=arg):
+            losses.Circle(**bad)
+    with pytest.raises(TypeError, match="remove_diagonal"):
+        losses.Circle(remove_diagonal="yes")
+    A = _unit_rows(np.random.default_rng(0), 4, 3)
+    with pytest.raises(ValueError, match="y_true"):
+        losses.Circle()(np.array([0, 1]), A)
+    with pytest.raises(ValueError, match="y_true"):
+        losses.Circle()(np.array([0, 1.5, 0, 1]), A)
+    with pytest.raises(ValueError, match="ref_embeddings"):
+        losses.circle(np.array([0, 1, 0, 1]), A, ref_labels=[0, 1], ref_embeddings=np.ones((2, 5)))
+    with pytest.raises(ValueError, match="ref_labels"):
+        losses.circle(np.array([0, 1, 0, 1]), A, ref_labels=[0, 1, 2], ref_embeddings=np.ones((2, 3)))
+    with pytest.raises(ValueError, match="reduction"):
+        losses.Circle(reduction=None).gradient(np.array([0, 1, 0, 1]), A)

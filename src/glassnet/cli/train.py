@@ -235,6 +235,10 @@ def _train(args):
         raise CommandError(f"--loss {loss} needs an output per class, but --output-activation {out_act} on two "
                            "classes gives one output unit; leave --loss out (binary_crossentropy), or leave out "
                            "--output-activation (softmax).")
+    if isinstance(losses.get(loss), losses.Circle):
+        raise CommandError(f"--loss {loss} is a metric-learning loss: it trains embeddings (a linear layer then "
+                           "UnitNormalization), not the predictions train makes; use it from Python "
+                           "(glassnet.losses.Circle).")
     if not classification and losses.get(loss).name in CLASSIFIER_LOSSES:
         # the library's error named the standardized targets ("values from -2.96 to 3.27"), not the cause
         raise CommandError(f"--loss {loss} is a classifier's loss, but the target of {data.name} is a regression "

@@ -433,6 +433,7 @@ _LOSSES = {
     "BinaryFocalCrossentropy": ("binary_focal_crossentropy", {"epsilon": 1e-7}),
     "CategoricalFocalCrossentropy": ("categorical_focal_crossentropy", {"epsilon": 1e-7}),
     "CategoricalGeneralizedCrossEntropy": ("categorical_generalized_cross_entropy", {}),
+    "Circle": ("circle", {}),
 }
 #: Keras losses whose name Keras's losses.get does not know: written as objects even at their defaults
 _LOSSES_AS_OBJECTS = {"CategoricalGeneralizedCrossEntropy"}
