@@ -1,13 +1,13 @@
 """Group normalization (Wu & He 2018), as Keras's ``GroupNormalization``."""
 
-from .. import initializers
 from .._validation import check_int
 from ..backend import get_namespace
-from .base import initializer_entries, sample_shape
-from .batchnorm import ScaledNormalization, feature_axis, moments
+from .base import initializer_entries
+from .batchnorm import moments
+from .layernorm import LastAxisNormalization
 
 
-class GroupNormalization(ScaledNormalization):
+class GroupNormalization(LastAxisNormalization):
     """Normalize each sample over groups of its channels, then scale and shift per channel.
 
     The ``C`` channels (the last axis) are split into ``G = groups`` consecutive groups of
@@ -50,25 +50,13 @@ class GroupNormalization(ScaledNormalization):
                              f"Received: groups={groups}")
         super().__init__(**kwargs)
         self.groups = groups
-        self._set_constraints(beta_constraint, gamma_constraint, beta_regularizer, gamma_regularizer)
-        self.axis = feature_axis(axis)
-        if self.axis == 0 or self.axis < -1:
-            raise ValueError(f"glassnet's GroupNormalization takes the channels on the last axis: axis must be -1 "
-                             f"(Keras's default) or the last axis's index. Received: axis={self.axis}")
-        self._check_options(epsilon, center, scale)
-        self.beta_initializer = initializers.get(beta_initializer, "beta_initializer")
-        self.gamma_initializer = initializers.get(gamma_initializer, "gamma_initializer")
-        self.weight_names = (("gamma",) if scale else ()) + (("beta",) if center else ())
+        self._set_last_axis_options(axis, epsilon, center, scale, beta_initializer, gamma_initializer,
+                                    beta_regularizer, gamma_regularizer, beta_constraint, gamma_constraint)
 
-    def count_weights(self, input_shape):
-        return len(self.weight_names) * int(input_shape[-1])
+    _axis_role = "takes the channels on the last axis"
 
     def build(self, input_shape):
-        input_shape = sample_shape(input_shape)
-        if self.axis not in (-1, len(input_shape)):
-            raise ValueError(f"glassnet's GroupNormalization takes the channels on the last axis: for inputs of "
-                             f"shape (None, {', '.join(map(str, input_shape))}) axis must be -1 or "
-                             f"{len(input_shape)}. Received: axis={self.axis}")
+        input_shape = self._check_last_axis(input_shape)
         channels = int(input_shape[-1])
         if self.groups == -1:
             self.groups = channels

@@ -5,7 +5,42 @@ from .batchnorm import ScaledNormalization, feature_axis, moments
 from .base import initializer_entries, sample_shape
 
 
-class LayerNormalization(ScaledNormalization):
+class LastAxisNormalization(ScaledNormalization):
+    """A normalization of each sample over its last axis with one ``γ`` and ``β`` per feature
+    (:class:`LayerNormalization`, :class:`~glassnet.layers.groupnorm.GroupNormalization`): their
+    Keras arguments and the check of ``axis``."""
+
+    #: how the error messages say where the layer's axis must be
+    _axis_role = "normalizes over the last axis"
+
+    def _set_last_axis_options(self, axis, epsilon, center, scale, beta_initializer, gamma_initializer,
+                               beta_regularizer, gamma_regularizer, beta_constraint, gamma_constraint):
+        """Keras's arguments of a normalization over the last axis with ``γ`` and ``β`` per feature
+        (LayerNormalization's and GroupNormalization's), checked and kept."""
+        self._set_constraints(beta_constraint, gamma_constraint, beta_regularizer, gamma_regularizer)
+        self.axis = feature_axis(axis)
+        if self.axis == 0 or self.axis < -1:
+            raise ValueError(f"glassnet's {type(self).__name__} {self._axis_role}: axis must be -1 (Keras's "
+                             f"default) or the last axis's index. Received: axis={self.axis}")
+        self._check_options(epsilon, center, scale)
+        self.beta_initializer = initializers.get(beta_initializer, "beta_initializer")
+        self.gamma_initializer = initializers.get(gamma_initializer, "gamma_initializer")
+        self.weight_names = (("gamma",) if scale else ()) + (("beta",) if center else ())
+
+    def count_weights(self, input_shape):
+        return len(self.weight_names) * int(input_shape[-1])
+
+    def _check_last_axis(self, input_shape):
+        """``input_shape`` (a sample's) when ``axis`` names its last axis, else the ValueError."""
+        input_shape = sample_shape(input_shape)
+        if self.axis not in (-1, len(input_shape)):
+            raise ValueError(f"glassnet's {type(self).__name__} {self._axis_role}: for inputs of shape "
+                             f"(None, {', '.join(map(str, input_shape))}) axis must be -1 or {len(input_shape)}. "
+                             f"Received: axis={self.axis}")
+        return input_shape
+
+
+class LayerNormalization(LastAxisNormalization):
     """Normalize each sample over its features, then scale and shift.
 
     For each sample (row) ``x``: ``μ = mean(x)``, ``σ² = var(x)`` over its features,
@@ -44,25 +79,11 @@ class LayerNormalization(ScaledNormalization):
             raise ValueError("glassnet's LayerNormalization has no rms_scaling (deprecated in Keras 3, which "
                              "points to RMSNormalization): leave it False.")
         super().__init__(**kwargs)
-        self._set_constraints(beta_constraint, gamma_constraint, beta_regularizer, gamma_regularizer)
-        self.axis = feature_axis(axis)
-        if self.axis == 0 or self.axis < -1:
-            raise ValueError(f"glassnet's LayerNormalization normalizes each sample over its last axis: axis must "
-                             f"be -1 (Keras's default) or the last axis's index. Received: axis={self.axis}")
-        self._check_options(epsilon, center, scale)
-        self.beta_initializer = initializers.get(beta_initializer, "beta_initializer")
-        self.gamma_initializer = initializers.get(gamma_initializer, "gamma_initializer")
-        self.weight_names = (("gamma",) if scale else ()) + (("beta",) if center else ())
-
-    def count_weights(self, input_shape):
-        return len(self.weight_names) * int(input_shape[-1])
+        self._set_last_axis_options(axis, epsilon, center, scale, beta_initializer, gamma_initializer,
+                                    beta_regularizer, gamma_regularizer, beta_constraint, gamma_constraint)
 
     def build(self, input_shape):
-        input_shape = sample_shape(input_shape)
-        if self.axis not in (-1, len(input_shape)):
-            raise ValueError(f"glassnet's LayerNormalization normalizes over the last axis: for inputs of shape "
-                             f"(None, {', '.join(map(str, input_shape))}) axis must be -1 or {len(input_shape)}. "
-                             f"Received: axis={self.axis}")
+        input_shape = self._check_last_axis(input_shape)
         self._build_gamma_beta(input_shape[-1], self.gamma_initializer, self.beta_initializer)
         super().build(input_shape)
 
