@@ -27,6 +27,26 @@ def feature_axis(axis, allow_none=False):
     return int(axis)
 
 
+def last_axis(axis, layer, role):
+    """``axis`` (Keras's argument) of a layer that works on each sample's last axis only: -1 or a
+    positive index, else a ValueError saying ``glassnet's <layer> <role>``."""
+    axis = feature_axis(axis)
+    if axis == 0 or axis < -1:
+        raise ValueError(f"glassnet's {layer} {role}: axis must be -1 (Keras's default) or the last axis's index. "
+                         f"Received: axis={axis}")
+    return axis
+
+
+def check_last_axis(axis, input_shape, layer, role):
+    """A sample's ``input_shape`` when ``axis`` (from :func:`last_axis`) names its last axis, else the
+    ValueError."""
+    input_shape = sample_shape(input_shape)
+    if axis not in (-1, len(input_shape)):
+        raise ValueError(f"glassnet's {layer} {role}: for inputs of shape (None, {', '.join(map(str, input_shape))}) "
+                         f"axis must be -1 or {len(input_shape)}. Received: axis={axis}")
+    return input_shape
+
+
 def moments(X, axis, keepdims=False):
     """The mean and (population) variance of ``X`` along ``axis``; of a float16 ``X``, the
     variance stays float32: it passes float16's 65504 for a standard deviation above 256."""

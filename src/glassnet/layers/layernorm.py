@@ -1,8 +1,8 @@
 """Layer normalization (Ba, Kiros & Hinton), with Keras's defaults."""
 
 from .. import initializers
-from .batchnorm import ScaledNormalization, feature_axis, moments
-from .base import initializer_entries, sample_shape
+from .batchnorm import ScaledNormalization, check_last_axis, last_axis, moments
+from .base import initializer_entries
 
 
 class LastAxisNormalization(ScaledNormalization):
@@ -18,10 +18,7 @@ class LastAxisNormalization(ScaledNormalization):
         """Keras's arguments of a normalization over the last axis with ``γ`` and ``β`` per feature
         (LayerNormalization's and GroupNormalization's), checked and kept."""
         self._set_constraints(beta_constraint, gamma_constraint, beta_regularizer, gamma_regularizer)
-        self.axis = feature_axis(axis)
-        if self.axis == 0 or self.axis < -1:
-            raise ValueError(f"glassnet's {type(self).__name__} {self._axis_role}: axis must be -1 (Keras's "
-                             f"default) or the last axis's index. Received: axis={self.axis}")
+        self.axis = last_axis(axis, type(self).__name__, self._axis_role)
         self._check_options(epsilon, center, scale)
         self.beta_initializer = initializers.get(beta_initializer, "beta_initializer")
         self.gamma_initializer = initializers.get(gamma_initializer, "gamma_initializer")
@@ -32,12 +29,7 @@ class LastAxisNormalization(ScaledNormalization):
 
     def _check_last_axis(self, input_shape):
         """``input_shape`` (a sample's) when ``axis`` names its last axis, else the ValueError."""
-        input_shape = sample_shape(input_shape)
-        if self.axis not in (-1, len(input_shape)):
-            raise ValueError(f"glassnet's {type(self).__name__} {self._axis_role}: for inputs of shape "
-                             f"(None, {', '.join(map(str, input_shape))}) axis must be -1 or {len(input_shape)}. "
-                             f"Received: axis={self.axis}")
-        return input_shape
+        return check_last_axis(self.axis, input_shape, type(self).__name__, self._axis_role)
 
 
 class LayerNormalization(LastAxisNormalization):

@@ -5,8 +5,8 @@ import numpy as np
 from .. import initializers
 from .._validation import check_number
 from ..backend import get_namespace
-from .base import Layer, sample_shape
-from .batchnorm import _drawing_no_generator, feature_axis
+from .base import Layer
+from .batchnorm import _drawing_no_generator, check_last_axis, last_axis
 
 
 class RMSNormalization(Layer):
@@ -32,21 +32,14 @@ class RMSNormalization(Layer):
 
     def __init__(self, axis=-1, epsilon=1e-6, **kwargs):
         super().__init__(**kwargs)
-        self.axis = feature_axis(axis)
-        if self.axis == 0 or self.axis < -1:
-            raise ValueError(f"glassnet's RMSNormalization normalizes each sample over its last axis: axis must be -1 "
-                             f"(Keras's default) or the last axis's index. Received: axis={self.axis}")
+        self.axis = last_axis(axis, "RMSNormalization", "normalizes over the last axis")
         self.epsilon = check_number(epsilon, "epsilon", low=0, low_open=True)
 
     def count_weights(self, input_shape):
         return int(input_shape[-1])
 
     def build(self, input_shape):
-        input_shape = sample_shape(input_shape)
-        if self.axis not in (-1, len(input_shape)):
-            raise ValueError(f"glassnet's RMSNormalization normalizes over the last axis: for inputs of shape "
-                             f"(None, {', '.join(map(str, input_shape))}) axis must be -1 or {len(input_shape)}. "
-                             f"Received: axis={self.axis}")
+        input_shape = check_last_axis(self.axis, input_shape, "RMSNormalization", "normalizes over the last axis")
         n = input_shape[-1]
         self.params["scale"] = initializers.initial_weights(_drawing_no_generator(initializers.Ones()), (n,),
                                                             self.dtype, "scale")
