@@ -846,9 +846,12 @@ class ScheduleFreeAdamW(_TwoMoments):
 
     def _decay(self, w, lr):
         # the first update of a variable: z starts at its weights (the weights a callback or set_weights
-        # writes later leave z where it is, as in Keras)
-        xp, z = get_namespace(), self.state["z"]
-        z[...] = xp.where(xp.isnan(z), w, z)
+        # writes later leave z where it is, as in Keras). z is NaN for a whole variable until then, so
+        # its first entry tells: no pass over all of z at every step
+        z = self.state["z"]
+        for part in self.slices:
+            if part.stop > part.start and math.isnan(float(z[part.start])):
+                z[part] = w[part]
         super()._decay(w, lr)
 
     def update(self, w, g, lr, state, tmp):
