@@ -89,27 +89,24 @@ def _keras_mlp_layers():
             layers.ActivityRegularization(l1=1e-3, l2=1e-2), layers.Dense(2, activation="softmax")]
 
 
-def test_prelu_alphadropout_unitnormalization_identity_train_as_on_numpy(namespace, data):
-    X, y = data
-    reference = _train("numpy", _keras_mlp_layers, X, y, "sparse_categorical_crossentropy")
-    other = _train(namespace, _keras_mlp_layers, X, y, "sparse_categorical_crossentropy")
-    _same(reference, other)
-    assert not isinstance(other["model"].layers[1].params["alpha"], np.ndarray)
-
-
 def _rms_group_norm_layers():
     return [layers.Dense(8, input_dim=5), layers.RMSNormalization(epsilon=1e-3), layers.Dense(6, activation="tanh"),
             layers.GroupNormalization(3, gamma_regularizer="l2", beta_constraint="non_neg"),
             layers.GroupNormalization(2, center=False), layers.Dense(2, activation="softmax")]
 
 
-def test_rms_and_group_normalization_train_as_on_numpy(namespace, data):
+# the layers added for Keras 3.15, and where each keeps a weight that must live in the namespace
+@pytest.mark.parametrize("make, weights", [
+    (_keras_mlp_layers, [(1, "alpha")]),  # PReLU, AlphaDropout, UnitNormalization, Identity, ActivityRegularization
+    (_rms_group_norm_layers, [(1, "scale"), (3, "gamma")]),  # RMSNormalization, GroupNormalization
+], ids=["prelu_alphadropout_unitnorm_identity", "rms_and_group_normalization"])
+def test_keras_3_15_s_layers_train_as_on_numpy(namespace, data, make, weights):
     X, y = data
-    reference = _train("numpy", _rms_group_norm_layers, X, y, "sparse_categorical_crossentropy")
-    other = _train(namespace, _rms_group_norm_layers, X, y, "sparse_categorical_crossentropy")
+    reference = _train("numpy", make, X, y, "sparse_categorical_crossentropy")
+    other = _train(namespace, make, X, y, "sparse_categorical_crossentropy")
     _same(reference, other)
-    assert not isinstance(other["model"].layers[1].params["scale"], np.ndarray)
-    assert not isinstance(other["model"].layers[3].params["gamma"], np.ndarray)
+    for index, key in weights:
+        assert not isinstance(other["model"].layers[index].params[key], np.ndarray)
 
 
 @pytest.mark.parametrize("optimizer", ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adadelta", "adam",
