@@ -65,6 +65,39 @@ def test_unit_normalization_keeps_a_zero_sample_zero_in_float16():
     np.testing.assert_allclose(Y[1], [1 / 3, 2 / 3, 2 / 3], atol=1e-3)  # ‖(1, 2, 2)‖ = 3
 
 
+def test_unit_normalization_of_tiny_float16_samples_matches_float64():
+    # float16 squares underflow below |x| ≈ 2.4e-4 (a row of 1e-4s had a norm of 0 and came out · 65504, not unit)
+    X = np.array([[1e-4, 2e-4, 2e-4], [3e-5, -4e-5, 0.0], [1e-6, 0.0, 0.0], [3e4, 4e4, 0.0], [0.0, 0.0, 0.0]],
+                 dtype=np.float16)
+    half, full = layers.UnitNormalization(), layers.UnitNormalization()
+    Y = half.forward(X, training=True)
+    expected = full.forward(X.astype(np.float64), training=True)
+    assert Y.dtype == np.float16
+    np.testing.assert_allclose(Y, expected, rtol=1e-3, atol=0)
+    dY = np.array([[1.0, -0.5, 0.25]] * 5, dtype=np.float16)
+    dX, reference = half.backward(dY), full.backward(dY.astype(np.float64))
+    assert dX.dtype == np.float16
+    np.testing.assert_allclose(dX[:2], reference[:2], rtol=2e-3, atol=1e-3 * np.abs(reference[:2]).max())
+    np.testing.assert_allclose(dX[3], reference[3], rtol=2e-3, atol=1e-8)
+    # below ‖x‖ = 1/65504 the float16 gradient's factor is capped at 65504 (float16's largest): finite
+    np.testing.assert_array_equal(dX[4], np.float16(65504) * dY[4])
+    assert np.isfinite(dX).all()
+
+
+def test_unit_normalization_after_a_prelu_trains_in_float16():
+    # PReLU's α starts at 0, so rows of negative inputs reach UnitNormalization as zeros: their gradient
+    # (dY · 1e12) must stay finite in float16, or fit stops as diverged at the first batch
+    rng = np.random.default_rng(0)
+    X = -np.abs(rng.normal(size=(64, 3))).astype(np.float16)
+    X[::2] *= -1
+    y = (X[:, 0] > 0).astype(np.float16)
+    model = Sequential([layers.Input((3,)), layers.Dense(3), layers.PReLU(), layers.UnitNormalization(),
+                        layers.Dense(1, activation="sigmoid")], dtype="float16", seed=0)
+    model.compile(optimizer="sgd", loss="binary_crossentropy")
+    history = model.fit(X, y, epochs=3, batch_size=16, verbose=0)
+    assert len(history.history["loss"]) == 3 and np.isfinite(history.history["loss"]).all()
+
+
 def test_identity_passes_values_and_gradients_through():
     layer = layers.Identity()
     X = np.arange(6.0).reshape(2, 3)

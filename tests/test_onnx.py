@@ -7,7 +7,7 @@ import pytest
 
 from glassnet import activations
 from glassnet.layers import (Activation, BatchNormalization, Dense, Dropout, Flatten, GaussianDropout, GaussianNoise, Input,
-                             Layer, LayerNormalization, Normalization, Rescaling)
+                             Layer, LayerNormalization, Normalization, Rescaling, UnitNormalization)
 from glassnet.models import Sequential
 from glassnet.onnx import export, to_onnx
 from glassnet.utils import set_random_seed
@@ -661,3 +661,19 @@ def test_every_activation_exports_nan_inf_and_extremes_as_glassnet_in_every_dtyp
         ok = (np.abs(out - expected) <= atol + rtol * np.abs(expected)) | (out == expected)
     ok |= np.isnan(out) & np.isnan(expected)  # NaN where glassnet gives NaN, and only there
     assert ok.all(), (z[~ok], out[~ok], expected[~ok])
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_unit_normalization_exports_tiny_and_zero_samples_as_predict(dtype, tmp_path):
+    # float16 squares underflow below |x| ≈ 2.4e-4: the graph takes the norm in float32, as predict does;
+    # before, a row of 1e-4s came out · 65504 instead of unit, and a zero row NaN (0 · inf)
+    model = Sequential([Input((3,)), UnitNormalization()], dtype=dtype)
+    X = np.array([[1e-4, 2e-4, 2e-4], [3e-5, -4e-5, 0.0], [1e-6, 0.0, 0.0], [3e4, 4e4, 0.0], [0.0, 0.0, 0.0],
+                  [1.0, 2.0, 2.0]], dtype=dtype)
+    out = run_onnx(export(model, tmp_path / "m.onnx"), X)
+    assert out.dtype == np.dtype(dtype)
+    rtol = {"float16": 1e-3, "float32": 1e-6, "float64": 1e-15}[dtype]
+    np.testing.assert_allclose(out, model.predict(X, verbose=0), rtol=rtol, atol=0)
+    norms = np.linalg.norm(out[:4].astype(np.float64), axis=1)
+    np.testing.assert_allclose(norms, 1.0, rtol=2e-3)
+    np.testing.assert_array_equal(out[4], 0.0)

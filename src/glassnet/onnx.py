@@ -562,10 +562,14 @@ def _normalization(g, X, layer):
 
 def _unit_norm(g, X, layer):
     axes = g.constant(list(layer._axes(1 + len(layer.input_shape))), f"{layer.name}_axes", dtype=np.int64)
-    square_sum = g.node("ReduceSum", [g.node("Mul", [X, X]), axes], keepdims=1)
+    Xs, dtype = _statistics_dtype(g, X)  # float16 in float32, as predict (its squares underflow)
+    square_sum = g.node("ReduceSum", [g.node("Mul", [Xs, Xs]), axes], keepdims=1)
     inv_norm = g.node("Reciprocal", [g.node("Sqrt", [square_sum])])
-    bounded = g.node("Min", [inv_norm, g.constant(1e12, "inv_epsilon")])
-    return g.node("Mul", [X, bounded], base=layer.name)
+    bounded = g.node("Min", [inv_norm, g.constant(1e12, f"{layer.name}_inv_epsilon", dtype)])
+    if g.dtype != np.float16:
+        return g.node("Mul", [X, bounded], base=layer.name)
+    return g.node("Cast", [g.node("Mul", [Xs, bounded])], to=g.helper.np_dtype_to_tensor_dtype(g.dtype),
+                  base=layer.name)
 
 
 _ONNX_LAYERS = {

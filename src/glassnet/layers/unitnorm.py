@@ -4,7 +4,7 @@ import numbers
 
 import numpy as np
 
-from ..backend import get_namespace, numpy_dtype
+from ..backend import get_namespace
 from .base import Layer, sample_shape
 
 #: Keras's lower bound on the norm (``ops.normalize(..., epsilon=1e-12)``)
@@ -19,6 +19,10 @@ class UnitNormalization(Layer):
     Backward, with ``r = 1/‖x‖`` and the sum over ``axis``:
     ``dX = r · (dY − y ⊙ Σ dY ⊙ y)`` (the projection off ``y``), or ``dX = dY/ε`` where the
     norm was below ε (the bound is a constant).
+
+    float16 samples are normalized in float32 (their squares underflow below |x| ≈ 2.4e-4, and
+    ``1/‖x‖`` passes float16's largest, 65504, below ‖x‖ ≈ 1.5e-5); backward, the factor is
+    capped at 65504, so that a zero sample's gradient stays finite.
 
     ``axis``: an axis or a list of them, counted with the batch axis (0, which cannot be
     normalized over): Keras's ``-1``, the last.
@@ -50,20 +54,25 @@ class UnitNormalization(Layer):
     def forward(self, X, training=False):
         xp = get_namespace()
         axes = self._axes(X.ndim)
+        half = isinstance(X, np.ndarray) and X.dtype == np.float16
+        if half:  # float16 squares underflow below |x| ≈ 2.4e-4 and 1/‖x‖ overflows: computed in float32
+            X = X.astype(np.float32)
         square_sum = xp.sum(X * X, axis=axes, keepdims=True)
-        # 1/ε is inf in float16 (largest 65504), and 0 · inf = NaN: the bound is kept finite
-        bound = min(1.0 / EPSILON, float(np.finfo(numpy_dtype(X)).max))
         with np.errstate(divide="ignore"):  # a zero sample: 1/0 = inf, then bounded by 1/ε
-            with_bound = xp.clip(1.0 / xp.sqrt(square_sum), max=bound)
+            with_bound = xp.clip(1.0 / xp.sqrt(square_sum), max=1.0 / EPSILON)
         Y = X * with_bound
-        self.Z, self.A = with_bound, Y  # for backward: the factor, and the output
-        return Y
+        self.Z, self.A = with_bound, Y  # for backward: the factor, and the output (float32 for float16)
+        return Y.astype(np.float16) if half else Y
 
     def backward(self, dY):
         xp = get_namespace()
         r, Y = self.Z, self.A
+        half = isinstance(dY, np.ndarray) and dY.dtype == np.float16
+        if half:  # the factor capped at float16's largest: a (near-)zero sample's dY · 1e12 would be inf
+            dY, r = dY.astype(np.float32), np.minimum(r, np.finfo(np.float16).max)
         projected = dY - Y * xp.sum(dY * Y, axis=self._axes(dY.ndim), keepdims=True)
-        return xp.where(r < 1.0 / EPSILON, r * projected, r * dY)
+        dX = xp.where(self.Z < 1.0 / EPSILON, r * projected, r * dY)
+        return dX.astype(np.float16) if half else dX
 
     def get_config(self):
         config = super().get_config()
