@@ -4,7 +4,7 @@ import numbers
 
 import numpy as np
 
-from ..backend import get_namespace
+from ..backend import get_namespace, numpy_dtype
 from .base import Layer, sample_shape
 
 #: Keras's lower bound on the norm (``ops.normalize(..., epsilon=1e-12)``)
@@ -58,8 +58,10 @@ class UnitNormalization(Layer):
         if half:  # float16 squares underflow below |x| ≈ 2.4e-4 and 1/‖x‖ overflows: computed in float32
             X = X.astype(np.float32)
         square_sum = xp.sum(X * X, axis=axes, keepdims=True)
+        # (other namespaces' float16: 1/ε is inf there, and 0 · inf = NaN: the bound is kept finite)
+        bound = min(1.0 / EPSILON, float(np.finfo(numpy_dtype(X)).max))
         with np.errstate(divide="ignore"):  # a zero sample: 1/0 = inf, then bounded by 1/ε
-            with_bound = xp.clip(1.0 / xp.sqrt(square_sum), max=1.0 / EPSILON)
+            with_bound = xp.clip(1.0 / xp.sqrt(square_sum), max=bound)
         Y = X * with_bound
         self.Z, self.A = with_bound, Y  # for backward: the factor, and the output (float32 for float16)
         return Y.astype(np.float16) if half else Y
@@ -71,7 +73,7 @@ class UnitNormalization(Layer):
         if half:  # the factor capped at float16's largest: a (near-)zero sample's dY · 1e12 would be inf
             dY, r = dY.astype(np.float32), np.minimum(r, np.finfo(np.float16).max)
         projected = dY - Y * xp.sum(dY * Y, axis=self._axes(dY.ndim), keepdims=True)
-        dX = xp.where(self.Z < 1.0 / EPSILON, r * projected, r * dY)
+        dX = xp.where(self.Z < min(1.0 / EPSILON, float(np.finfo(numpy_dtype(self.Z)).max)), r * projected, r * dY)
         return dX.astype(np.float16) if half else dX
 
     def get_config(self):
