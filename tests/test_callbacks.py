@@ -1311,3 +1311,72 @@ def test_auto_mode_maximizes_the_x_at_y_metrics_by_name_and_by_keras_s_direction
     model.compile("sgd", "binary_crossentropy", metrics=["TruePositives"])  # no direction: refused, as Keras
     with pytest.raises(ValueError, match="cannot tell whether 'TruePositives' should be minimized or maximized"):
         model.fit(X, y, epochs=1, verbose=0, callbacks=[EarlyStopping(monitor="TruePositives")])
+
+
+class _HookLog(Callback):
+    """Records (its tag, hook, argument) for every hook called."""
+
+    def __init__(self, tag, log):
+        super().__init__()
+        self.tag, self.log = tag, log
+
+    def __getattribute__(self, name):
+        if name.startswith("on_") and name not in ("on_batch_begin", "on_batch_end"):
+            log, tag = object.__getattribute__(self, "log"), object.__getattribute__(self, "tag")
+            return lambda *args, logs=None: log.append((tag, name, args[0] if args else None))
+        return object.__getattribute__(self, name)
+
+
+def test_callback_list_calls_every_hook_of_its_callbacks_in_order():
+    log = []
+    first, second = _HookLog("a", log), _HookLog("b", log)
+    group = callbacks.CallbackList([first, second], model="the model", epochs=3)
+    assert first.model == second.model == "the model" and first.params == second.params == {"epochs": 3}
+    hooks = [name for name in vars(Callback) if name.startswith("on_") and name not in ("on_batch_begin",
+                                                                                        "on_batch_end")]
+    assert len(hooks) == 14
+    for hook in hooks:
+        getattr(group, hook)(*(() if hook.endswith(("_begin", "_end")) and "batch" not in hook
+                                and "epoch" not in hook else (5,)), logs={})
+    assert log == [(tag, hook, 5 if ("batch" in hook or "epoch" in hook) else None)
+                   for hook in hooks for tag in "ab"]
+
+
+def test_callback_list_adds_history_and_progbar_once_and_fit_uses_its_callbacks(rng):
+    X, y = _regression(rng)
+    seen = []
+    group = callbacks.CallbackList([LambdaCallback(on_epoch_end=lambda epoch, logs: seen.append(epoch))],
+                                   add_history=True, add_progbar=True)
+    assert [type(cb).__name__ for cb in group.callbacks] == ["LambdaCallback", "History", "ProgbarLogger"]
+    again = callbacks.CallbackList(group.callbacks, add_history=True, add_progbar=True)
+    assert [type(cb) for cb in again.callbacks] == [type(cb) for cb in group.callbacks]
+    model = _model()
+    buffer = io.StringIO()
+    with redirect_stdout(buffer):
+        history = model.fit(X, y, epochs=3, batch_size=16, verbose=2, callbacks=group)
+    assert history is group.callbacks[1] and model.history is history  # the list's History is fit's
+    assert seen == [0, 1, 2] and len(history.history["loss"]) == 3
+    assert buffer.getvalue().count("Epoch") == 3  # its ProgbarLogger printed, and fit added no second bar
+    # a CallbackList inside a list counts as its callbacks; evaluate and predict take one too
+    tested = []
+    model.evaluate(X, y, verbose=0, callbacks=[callbacks.CallbackList(
+        [LambdaCallback(on_test_end=lambda logs: tested.append(logs["loss"]))])])
+    model.predict(X, callbacks=callbacks.CallbackList([LambdaCallback(on_predict_end=lambda logs: tested.append(1))]))
+    assert len(tested) == 2 and tested[0] == pytest.approx(model.evaluate(X, y, verbose=0))
+
+
+def test_callback_list_matches_keras_defaults_and_refuses_non_callbacks():
+    with pytest.raises(TypeError, match="callbacks must be glassnet.callbacks.Callback objects"):
+        callbacks.CallbackList([object()])
+    with pytest.raises(TypeError, match="callbacks must be a list"):
+        callbacks.CallbackList("history")
+    with pytest.raises(TypeError, match="callback must be a glassnet.callbacks.Callback object"):
+        callbacks.CallbackList().append(print)
+    with pytest.raises(TypeError, match="add_history"):
+        callbacks.CallbackList(add_history="yes")
+    empty = callbacks.CallbackList()
+    assert empty.callbacks == [] and empty.model is None and empty.params == {}
+    keras = pytest.importorskip("keras")
+    theirs = keras.callbacks.CallbackList(add_history=True, add_progbar=True)
+    ours = callbacks.CallbackList(add_history=True, add_progbar=True)
+    assert [type(cb).__name__ for cb in ours.callbacks] == [type(cb).__name__ for cb in theirs.callbacks]

@@ -4,6 +4,7 @@ from .models.callbacks import (
     BackupAndRestore,
     CSVLogger,
     Callback,
+    CallbackList,
     EarlyStopping,
     History,
     LambdaCallback,
@@ -18,7 +19,7 @@ from .models.callbacks import (
 from .models.tensorboard import TensorBoard
 
 __all__ = [
-    "Callback", "History", "ProgressBar", "ProgbarLogger", "EarlyStopping", "ModelCheckpoint",
+    "Callback", "CallbackList", "History", "ProgressBar", "ProgbarLogger", "EarlyStopping", "ModelCheckpoint",
     "TerminateOnNaN", "LearningRateScheduler", "ReduceLROnPlateau", "CSVLogger", "LambdaCallback",
     "BackupAndRestore", "SwapEMAWeights", "TensorBoard",
 ]

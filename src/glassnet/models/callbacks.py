@@ -113,6 +113,87 @@ def overrides(callback, hook):
     return any(h in vars(callback) or getattr(type(callback), h) is not getattr(Callback, h) for h in hooks)
 
 
+def check_callbacks(callbacks):
+    """``callbacks`` as a checked list (one callback alone is a list of one, and a
+    :class:`CallbackList` its callbacks, as Keras's fit uses a CallbackList given to it)."""
+    if isinstance(callbacks, CallbackList):
+        return list(callbacks.callbacks)
+    if isinstance(callbacks, Callback):
+        callbacks = [callbacks]
+    if callbacks is not None and not isinstance(callbacks, (list, tuple)):
+        raise TypeError(f"callbacks must be a list of glassnet.callbacks.Callback objects. Received: {callbacks!r:.100}")
+    cbs = []
+    for cb in callbacks or []:
+        if not isinstance(cb, Callback):
+            raise TypeError(f"callbacks must be glassnet.callbacks.Callback objects. Received: {cb!r:.100}")
+        cbs.extend(cb.callbacks if isinstance(cb, CallbackList) else [cb])
+    return cbs
+
+
+_HOOKS = tuple(name for name in vars(Callback) if name.startswith("on_"))
+
+
+class CallbackList(Callback):
+    """Keras's container of callbacks: each hook (``on_epoch_end(epoch, logs)``, ...) calls that
+    hook of every callback in ``callbacks``, in order, and ``set_model``/``set_params`` reach them
+    all. ``add_history`` and ``add_progbar`` append a :class:`History` and a
+    :class:`ProgbarLogger` unless one is there; ``model`` and ``params`` are set when given.
+
+    ``fit``, ``evaluate`` and ``predict`` take one as their ``callbacks``, as its callbacks (a
+    History in it is the one fit fills and returns). Keras may dispatch batch hooks on a thread
+    pool; glassnet calls them in order, in the training thread."""
+
+    def __init__(self, callbacks=None, add_history=False, add_progbar=False, model=None, **params):
+        super().__init__()
+        self.callbacks = check_callbacks(callbacks)
+        if check_bool(add_history, "add_history") and not any(isinstance(cb, History) for cb in self.callbacks):
+            self.callbacks.append(History())
+        if check_bool(add_progbar, "add_progbar") and not any(isinstance(cb, ProgbarLogger)
+                                                               for cb in self.callbacks):
+            self.callbacks.append(ProgbarLogger())
+        self.set_model(model)
+        self.set_params(params)
+
+    def append(self, callback):
+        """Add ``callback`` at the end."""
+        if not isinstance(callback, Callback):
+            raise TypeError(f"callback must be a glassnet.callbacks.Callback object. Received: {callback!r:.100}")
+        self.callbacks.extend(check_callbacks(callback))
+
+    def set_model(self, model):
+        if model is None:  # (Keras: set only when given)
+            return
+        super().set_model(model)
+        history = next((cb for cb in self.callbacks if isinstance(cb, History)), None)
+        if history is not None:
+            model.history = history
+        for cb in self.callbacks:
+            cb.set_model(model)
+
+    def set_params(self, params):
+        self.params = params
+        if params:
+            for cb in self.callbacks:
+                cb.set_params(params)
+
+    def _release(self):
+        for cb in self.callbacks:
+            cb._release()
+
+
+def _dispatch(hook):
+    def call(self, *args, **kwargs):
+        for cb in self.callbacks:
+            getattr(cb, hook)(*args, **kwargs)
+    call.__name__ = call.__qualname__ = hook
+    call.__doc__ = f"``{hook}`` of every callback, in order."
+    return call
+
+
+for _hook in _HOOKS:
+    setattr(CallbackList, _hook, _dispatch(_hook))
+
+
 class LambdaCallback(Callback):
     """A callback made of functions, as ``keras.callbacks.LambdaCallback``:
     ``on_epoch_begin(epoch, logs)``, ``on_epoch_end(epoch, logs)``,

@@ -26,7 +26,7 @@ from .._validation import (check_array, check_bool, check_consistent_length, che
 from ..backend import get_namespace, make_rng, seeded, standardize_dtype
 from ..layers import InputLayer, Layer
 from ..layers.base import assign_weights, build_layer, refuse_symbolic_input, snake_case
-from . import streams, training
+from . import callbacks as callbacks_module, streams, training
 
 
 #: the arrays a layer keeps from its last pass for the backward one
@@ -840,7 +840,7 @@ class Sequential:
 
         ``x`` may be a stream of batches ``(x, y[, sample_weight])`` (a generator, a
         PyDataset, a DataLoader), as in :meth:`fit`: ``steps`` batches of it, or all."""
-        cbs = training._callback_list(callbacks)
+        cbs = callbacks_module.check_callbacks(callbacks)
         verbose = training.check_verbose(verbose)
         with self._keeping_target_encoding():
             if streams.is_stream(x):
@@ -971,7 +971,7 @@ class Sequential:
         ``on_predict_batch_begin/end`` per chunk with ``{"outputs": ...}``,
         ``on_predict_end``). ``x`` may be a stream of batches (a generator, a PyDataset,
         a DataLoader; each ``x`` or ``(x, ...)``), as in :meth:`fit`: ``steps`` batches of it, or all."""
-        cbs = training._callback_list(callbacks)
+        cbs = callbacks_module.check_callbacks(callbacks)
         self._check_namespace()
         self._ensure_built()
         if streams.is_stream(x):

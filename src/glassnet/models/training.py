@@ -217,7 +217,7 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
         raise TypeError(f"shuffle must be True, False or 'batch'. Received: shuffle={shuffle!r:.100}")
     if class_weight is not None and sample_weight is not None:
         raise ValueError("fit() takes class_weight or sample_weight, not both (as Keras).")
-    cbs = _callback_list(callbacks)  # checked before a stream's first batch is loaded
+    cbs = callbacks_module.check_callbacks(callbacks)  # checked before a stream's first batch is loaded
 
     def due(epoch):  # as Keras: validation after epochs n, 2n, ... (or the listed ones)
         return epoch + 1 in validation_epochs if validation_epochs is not None else (epoch + 1) % validation_freq == 0
@@ -363,19 +363,6 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
 
 
 _TEST_HOOKS = ("on_test_begin", "on_test_end", "on_test_batch_begin", "on_test_batch_end")
-
-
-def _callback_list(callbacks):
-    """``callbacks`` as a checked list (one callback alone is a list of one, as Keras)."""
-    if isinstance(callbacks, callbacks_module.Callback):
-        callbacks = [callbacks]
-    if callbacks is not None and not isinstance(callbacks, (list, tuple)):
-        raise TypeError(f"callbacks must be a list of glassnet.callbacks.Callback objects. Received: {callbacks!r}")
-    cbs = list(callbacks or [])
-    for cb in cbs:
-        if not isinstance(cb, callbacks_module.Callback):
-            raise TypeError(f"callbacks must be glassnet.callbacks.Callback objects. Received: {cb!r}")
-    return cbs
 
 
 def _warn_if_outputs_are_not_probabilities(model):
