@@ -16,10 +16,11 @@ from .models.callbacks import (
     SwapEMAWeights,
     TerminateOnNaN,
 )
+from .models.remote_monitor import RemoteMonitor
 from .models.tensorboard import TensorBoard
 
 __all__ = [
     "Callback", "CallbackList", "History", "ProgressBar", "ProgbarLogger", "EarlyStopping", "ModelCheckpoint",
     "TerminateOnNaN", "LearningRateScheduler", "ReduceLROnPlateau", "CSVLogger", "LambdaCallback",
-    "BackupAndRestore", "SwapEMAWeights", "TensorBoard",
+    "BackupAndRestore", "SwapEMAWeights", "TensorBoard", "RemoteMonitor",
 ]
