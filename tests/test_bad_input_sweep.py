@@ -13,7 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from glassnet import activations, datasets, layers, losses, metrics, optimizers, preprocessing, regularizers, utils
+from glassnet import (activations, callbacks, datasets, layers, losses, metrics, optimizers, preprocessing, regularizers,
+                      utils)
 from glassnet.models import Sequential
 
 SWEEP = settings(derandomize=True, max_examples=60, deadline=None, database=None,
@@ -154,6 +155,15 @@ CONSTRUCTORS += [
     (lambda v: layers.Permute(v), "dims", st.one_of(
         st.integers(), st.none(), st.text(min_size=1, max_size=2), st.just((0, 1)), st.just((1, 1)), st.just((2, 3)),
         st.just((1.0, 2.0)), st.just((2, True)))),
+    (lambda v: callbacks.RemoteMonitor(root=v), "root", st.one_of(
+        st.none(), st.integers(), st.text(max_size=5), st.sampled_from(["ftp://h/", "http://", "http://[::1", "localhost:9000"]),
+        st.just(b"http://localhost"))),
+    (lambda v: callbacks.RemoteMonitor(field=v), "field", st.one_of(st.none(), st.integers(), st.just(""), st.just(b"d"))),
+    (lambda v: callbacks.RemoteMonitor(headers=v), "headers", st.one_of(
+        st.text(max_size=3), st.integers(), st.just([("X", "y")]), st.just({"X": 1}), st.just({1: "y"}),
+        st.just({"X": "a\nB: c"}), st.just({"": "y"}))),
+    (lambda v: callbacks.RemoteMonitor(send_as_json=v), "send_as_json", st.one_of(st.none(), st.integers(), st.text())),
+    (lambda v: callbacks.RemoteMonitor(timeout=v), "timeout", _bad_real(st.floats(max_value=0, allow_nan=False))),
     (lambda v: _built_model().set_weights([v, np.zeros(3)]), "weights[0]", st.one_of(
         st.just(np.full((3, 3), 1 + 2j)), st.just(np.full((3, 3), "1")), st.just([[1.0, None, 0.0]] * 3),
         st.just(np.ones((2, 3))), st.none(), st.text(max_size=2))),
