@@ -16,6 +16,13 @@ from glassnet.layers import Dense
 from glassnet.models import Sequential
 
 
+@pytest.fixture(autouse=True)
+def _no_proxy(monkeypatch):
+    """urllib and requests both take a proxy from the environment: the local server is reached directly."""
+    for name in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+
+
 class _Server:
     """A server on 127.0.0.1 that records each request and answers with the next of ``statuses``
     (200 once they run out)."""
