@@ -1099,8 +1099,15 @@ def test_outputs_with_a_trailing_one_are_squeezed_to_the_targets_as_keras(name):
             metric = metrics.get(name)
             metric.update_state(y, a, weights)
             assert float(metric.result()) == pytest.approx(expected, rel=1e-6), (y.shape, weights is None)
-    with pytest.raises(ValueError, match=r"sample_weight must hold one weight per sample \(6,\)"):
-        metrics.get(name).update_state(Y, A, rng.random((6, 4)))  # (Keras weighs each element: not taken)
+    per_element = rng.random((6, 4))
+    if name in ("BinaryAccuracy", "MeanSquaredError"):
+        with pytest.raises(ValueError, match=r"sample_weight must hold one weight per sample \(6,\)"):
+            metrics.get(name).update_state(Y, A, per_element)  # (Keras weighs each element: not taken)
+    else:  # the confusion metrics weigh each element, as Keras: as many rows of one output each
+        metric, rows = metrics.get(name), metrics.get(name)
+        metric.update_state(Y, A, per_element)
+        rows.update_state(Y.reshape(-1, 1), A.reshape(-1, 1), per_element.reshape(-1))
+        assert float(metric.result()) == float(rows.result())
 
 
 # -- PearsonCorrelation and ConcordanceCorrelation (Keras 3.15's) ---------------------------------------------------

@@ -1046,3 +1046,131 @@ def test_outputs_on_the_thresholds_count_as_keras_s_buckets(keras_float64, keras
                 assert ours.result() == pytest.approx(float(theirs.result()), abs=1e-15)
     finally:
         keras_metrics.config.set_floatx(floatx)
+
+
+_CONFUSION_CLASSES = ("Precision", "Recall", "TruePositives", "FalsePositives", "TrueNegatives", "FalseNegatives")
+
+
+def test_precision_recall_and_counts_of_evenly_spaced_thresholds_count_through_keras_s_buckets_by_hand():
+    # thresholds 0, 1/199, ..., 1 (200, evenly spaced): Keras counts an output p above the first ceil(199 p) of
+    # them; 199 · (13/199) rounds to 13.000000000000002, so the output 13/199 counts above the threshold 13/199
+    # itself (p > t is false there); 0.5 · 199 = 99.5 counts above thresholds 0 ... 99; 1.5 is clipped to 1
+    # (above all but the last); -1 is clipped to 0 (above none)
+    thresholds = [i / 199 for i in range(200)]
+    on = 13 / 199
+    assert on * 199 > 13 and not on > thresholds[13]
+    y, p = np.array([1.0, 0.0, 1.0, 0.0, 1.0]), np.array([on, on, 0.5, 1.5, -1.0])
+    expected_tp = np.array([2] * 14 + [1] * 86 + [0] * 100)  # 13/199 above 0..13, 0.5 above 0..99
+    expected_fp = np.array([2] * 14 + [1] * 185 + [0])  # 13/199 above 0..13, 1.5 → 1 above 0..198
+    tp = metrics.TruePositives(thresholds)(y, p)
+    fp = metrics.FalsePositives(thresholds)(y, p)
+    assert tp.tolist() == expected_tp.tolist() and fp.tolist() == expected_fp.tolist()
+    assert metrics.TrueNegatives(thresholds)(y, p).tolist() == (2 - expected_fp).tolist()
+    assert metrics.FalseNegatives(thresholds)(y, p).tolist() == (3 - expected_tp).tolist()
+    precision, recall = metrics.Precision(thresholds)(y, p), metrics.Recall(thresholds)(y, p)
+    assert precision[13] == 0.5 and precision[14] == 0.5 and precision[100] == 0.0
+    assert recall[13] == 2 / 3 and recall[14] == 1 / 3
+    # Precision with top_k=1 per row and class_id: the bucket of the kept output
+    assert metrics.Precision(thresholds, class_id=0)(y[:, None], p[:, None])[13] == 0.5
+    # thresholds evenly spaced to within Keras's 1e-7: 0.500000005 · 2 rounds up to 2, above 0.50000001 too
+    assert metrics.TruePositives([0.0, 0.50000001, 1.0])([1.0], [0.500000005]).tolist() == [1.0, 1.0, 0.0]
+    # thresholds not evenly spaced keep p > t: 13/199 is not above 13/199
+    assert metrics.TruePositives([0.0, on, 0.9])(y, p).tolist() == [2.0, 1.0, 0.0]
+    # per-element weights (n, k), one per output, by hand: the weight of each counted output
+    w = np.array([[1.0, 2.0], [3.0, 4.0]])
+    tp = metrics.TruePositives([0.0, 0.5, 1.0])(y[:4].reshape(2, 2), np.array([[0.3, 0.3], [0.7, 1.5]]), w)
+    assert tp.tolist() == [1.0 + 3.0, 3.0, 0.0]  # 0.3 (weight 1) above 0; 0.7 (weight 3) above 0 and 0.5
+
+
+@pytest.mark.parametrize("precision", ["float64", "float32"])
+def test_precision_recall_and_counts_of_evenly_spaced_thresholds_equal_keras(request, keras_metrics, precision):
+    # outputs on the thresholds, next to them and random, with and without weights per sample (n,) and per
+    # element (n, k), top_k and class_id: Keras 3.15 in floatx (float64 with JAX's x64 and keras_float64's
+    # promotion), the counts to the bit unweighted, the weighted ones and the rates to 1e-12 (float64: Keras
+    # takes TN as the total less FP, summed in its own order; float32: Keras's float32 sums, 1e-5)
+    import jax
+
+    if precision == "float64":
+        request.getfixturevalue("keras_float64")
+    floatx = keras_metrics.config.floatx()
+    keras_metrics.config.set_floatx(precision)
+    dtype = np.dtype(precision)
+    rng = np.random.default_rng(3)
+    # (float32: Keras's TN is its float32 total of weights, ~200, less FP: ~1e-5 absolute)
+    tol, atol = (1e-12, 1e-12) if precision == "float64" else (1e-5, 2e-4)
+    try:
+        with jax.enable_x64(precision == "float64"):
+            for n_thresholds in (3, 11, 200):
+                thresholds = [i / (n_thresholds - 1) for i in range(n_thresholds)]
+                on = np.array(thresholds[1:-1], dtype=dtype)
+                p = np.concatenate([on, np.nextafter(on, dtype.type(2)), np.nextafter(on, dtype.type(-1)),
+                                    rng.random(60).astype(dtype), np.array([-0.5, 0.0, 1.0, 1.5], dtype)])
+                p = p[: p.size // 4 * 4].reshape(-1, 4)
+                y = (rng.random(p.shape) < 0.4).astype(dtype)
+                for weights in (None, rng.uniform(0.1, 2, p.shape[0]).astype(dtype),
+                                rng.uniform(0.1, 2, p.shape).astype(dtype)):
+                    for name in _CONFUSION_CLASSES:
+                        settings = [{}] if "Positives" in name or "Negatives" in name else \
+                            [{}, {"top_k": 2}, {"class_id": 1}]
+                        for kwargs in settings:
+                            if "class_id" in kwargs and weights is not None and weights.ndim == 2:
+                                continue  # Keras refuses (n, k) weights for one class's column: tested below
+                            ours = getattr(metrics, name)(thresholds, **kwargs)
+                            theirs = getattr(keras_metrics.metrics, name)(thresholds, dtype=precision, **kwargs)
+                            for _ in range(2):
+                                ours.update_state(y, p, sample_weight=weights)
+                                theirs.update_state(y, p, sample_weight=weights)
+                            got, want = np.asarray(ours.result()), np.asarray(theirs.result(), dtype=np.float64)
+                            if weights is None and name not in ("Precision", "Recall"):
+                                np.testing.assert_array_equal(got, want, err_msg=f"{name} {kwargs}")
+                            else:
+                                np.testing.assert_allclose(got, want, rtol=tol, atol=atol, err_msg=f"{name} {kwargs}")
+    finally:
+        keras_metrics.config.set_floatx(floatx)
+
+
+def test_per_element_weights_of_the_confusion_metrics_and_auc_equal_keras(keras_float64):
+    # sample_weight of y_true's shape (n, k), (n, 1), (n,), one number, and (n, m) for sequences (n, m, k):
+    # Keras 3.15's confusion metrics broadcast them to the outputs; float64, to 1e-15
+    keras, _ = keras_float64
+    rng = np.random.default_rng(8)
+    y, p = (rng.random((10, 3)) < 0.5).astype(float), rng.random((10, 3))
+    ys, ps = (rng.random((5, 4, 3)) < 0.5).astype(float), rng.random((5, 4, 3))
+    floatx = keras.config.floatx()
+    keras.config.set_floatx("float64")
+    try:
+        for name, kwargs in [(name, {}) for name in _CONFUSION_CLASSES] + [
+                ("Precision", {"thresholds": [0.2, 0.7]}), ("Recall", {"top_k": 1}), ("AUC", {}),
+                ("AUC", {"curve": "PR", "num_thresholds": 17}), ("AUC", {"multi_label": True}),
+                ("AUC", {"label_weights": [1.0, 0.5, 2.0]}), ("PrecisionAtRecall", {"recall": 0.5}),
+                ("SensitivityAtSpecificity", {"specificity": 0.4, "class_id": 2})]:
+            cases = [(y, p, rng.random((10, 1))), (y, p, rng.random(10)), (y, p, 0.5), (ys, ps, rng.random((5, 4)))]
+            if "class_id" not in kwargs:
+                cases += [(y, p, rng.random((10, 3))), (ys, ps, rng.random((5, 4, 3)))]
+            if kwargs.get("multi_label"):  # (n, k) outputs only, as Keras
+                cases = [case for case in cases if np.ndim(case[0]) == 2]
+            for yt, yp, w in cases:
+                ours, theirs = getattr(metrics, name)(**kwargs), getattr(keras.metrics, name)(**kwargs)
+                ours.update_state(yt, yp, sample_weight=w)
+                theirs.update_state(yt, yp, sample_weight=w)
+                np.testing.assert_allclose(np.asarray(ours.result()), np.asarray(theirs.result()), rtol=1e-14,
+                                           atol=1e-15, err_msg=f"{name} {kwargs} {np.shape(w)}")
+    finally:
+        keras.config.set_floatx(floatx)
+
+
+def test_confusion_metrics_refuse_weights_that_do_not_broadcast_to_the_outputs_by_name():
+    y, p = np.array([[1.0, 0.0, 1.0], [0.0, 1.0, 1.0]]), np.array([[0.9, 0.2, 0.6], [0.3, 0.8, 0.1]])
+    for metric in (metrics.Precision(), metrics.TruePositives(), metrics.AUC(), metrics.PrecisionAtRecall(0.5)):
+        with pytest.raises(ValueError, match=r"sample_weight of shape \(2, 2\) does not broadcast to the outputs "
+                                             r"of shape \(2, 3\)"):
+            metric.update_state(y, p, sample_weight=np.ones((2, 2)))
+        with pytest.raises(ValueError, match=r"sample_weight of shape \(2, 3, 1, 1\) does not broadcast"):
+            metric.update_state(y, p, sample_weight=np.ones((2, 3, 1, 1)))
+        with pytest.raises(ValueError, match=r"sample_weight must hold finite, non-negative weights"):
+            metric.update_state(y, p, sample_weight=-np.ones((2, 3)))
+    # class_id keeps one column, as Keras's: weights (n, k) do not fit it, (n,) and (n, 1) do
+    with pytest.raises(ValueError, match=r"sample_weight of shape \(2, 3\) does not broadcast to the outputs of "
+                                         r"class_id of shape \(2, 1\)"):
+        metrics.Precision(class_id=1).update_state(y, p, sample_weight=np.ones((2, 3)))
+    assert metrics.Precision(class_id=1)(y, p, sample_weight=np.array([[1.0], [2.0]])) == 1.0

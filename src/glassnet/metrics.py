@@ -906,14 +906,52 @@ def _check_thresholds(value):
 
 def _confusion_counts(predicted, actual, sample_weight, axis):
     """``(tp, fp, fn)`` of boolean ``predicted``/``actual`` summed over ``axis`` (None: all of
-    them; rows on the second-last axis), each row counting its sample weight; unweighted, as
+    them), each output counting its weight (``sample_weight`` broadcast to the outputs); unweighted, as
     counts of the boolean arrays (no weight temporaries: ~3x faster per batch)."""
     if sample_weight is None:
         tp = np.count_nonzero(predicted & actual, axis=axis)
         return tp, np.count_nonzero(predicted, axis=axis) - tp, np.count_nonzero(actual, axis=axis) - tp
-    w = np.asarray(sample_weight, dtype=float)[:, None]
+    w = sample_weight  # per output, A's shape
     return (np.sum((predicted & actual) * w, axis=axis), np.sum((predicted & ~actual) * w, axis=axis),
             np.sum((~predicted & actual) * w, axis=axis))
+
+
+def _output_weights(sample_weight, y_true, y_pred, class_id=None):
+    """``sample_weight`` broadcast to every output, as Keras's confusion metrics (``update_confusion_matrix_
+    variables``) take it, or None: a number, one weight per sample ``(n,)`` or ``(n, 1)``, or per element,
+    of the targets' rank (``(n, k)`` for ``(n, k)`` targets, ``(n, m)`` or ``(n, m, k)`` for sequences) or
+    one less, broadcastable to them; with ``class_id`` to that one output (``(n, k)`` weights are refused,
+    as Keras's). Sequence outputs also take ``(n,)``, one per sample (Keras's broadcast refuses them).
+    The result has ``y_pred``'s number of elements: :func:`_rows_of` lays it out as the rows of ``A``."""
+    if sample_weight is None:
+        return None
+    if not isinstance(sample_weight, np.ndarray) and hasattr(sample_weight, "__dlpack__"):
+        sample_weight = to_numpy(sample_weight)
+    w = _numbers(sample_weight, "sample_weight")
+    if w.dtype.kind not in "fiub":
+        raise TypeError(f"sample_weight must hold real numbers. Received dtype {w.dtype}.")
+    if not np.all(np.isfinite(w)) or (w < 0).any():
+        raise ValueError("sample_weight must hold finite, non-negative weights.")
+    shape = max(tuple(np.shape(y_true)), tuple(np.shape(y_pred)), key=len)  # Keras expands the (n,) one
+    if class_id is not None:
+        shape = shape[:-1] + (1,)
+    if w.ndim == 1 and len(shape) > 2 and w.shape[0] == shape[0]:  # sequences: one weight per sample
+        w = w.reshape((-1,) + (1,) * (len(shape) - 1))
+    elif w.ndim < len(shape):  # Keras's expand_dims(-1) (then same rank as the targets: as given)
+        w = w[..., None]
+    try:
+        if w.ndim > len(shape):
+            raise ValueError
+        return np.broadcast_to(w.astype(np.float64, copy=False), shape)
+    except ValueError:
+        raise ValueError(f"sample_weight of shape {tuple(np.shape(sample_weight))} does not broadcast to the "
+                         f"outputs{' of class_id' if class_id is not None else ''} of shape {shape}: give one "
+                         "weight per sample (n,), or one per element of the targets' shape.") from None
+
+
+def _rows_of(w, A):
+    """The weights of :func:`_output_weights` as ``A``'s ``(rows, k)``, or None."""
+    return None if w is None else np.broadcast_to(w.reshape(A.shape[0], -1), A.shape)
 
 
 def _check_class_id(class_id):
@@ -931,6 +969,22 @@ def _class_column(Y, A, class_id):
     if class_id >= A.shape[-1]:
         raise ValueError(f"class_id={class_id} but the model has {A.shape[-1]} output unit(s).")
     return Y[:, class_id : class_id + 1], A[:, class_id : class_id + 1]
+
+
+def _list_counts(thresholds, evenly, Y, A, w):
+    """``(tp, fp, tn, fn)``, each ``(T,)``, of the outputs ``A`` against a list of ``thresholds``, every
+    output pooled, ``w`` (``A``'s shape) or None weighing each. Evenly spaced thresholds (``evenly``) are
+    counted as Keras counts them, through the buckets of :func:`_threshold_counts` on the outputs clipped
+    to [0, 1] (an output on a threshold may count above it); others as ``A > t``."""
+    if evenly:
+        return _threshold_counts(np.asarray(thresholds, dtype=np.float64), Y != 0, np.clip(A, 0.0, 1.0), w,
+                                 evenly=True)
+    # (thresholds, rows, outputs): each output against each threshold
+    predicted = A[None] > np.reshape(np.asarray(thresholds, dtype=np.float64), (-1, 1, 1))
+    actual = np.broadcast_to(Y != 0, predicted.shape)
+    tp, fp, fn = _confusion_counts(predicted, actual, w, axis=(1, 2))
+    tn, _, _ = _confusion_counts(~predicted, ~actual, w, axis=(1, 2))
+    return np.stack([tp, fp, tn, fn]).astype(np.float64)
 
 
 class Precision(Metric):
@@ -958,10 +1012,6 @@ class Precision(Metric):
         self.class_id = _check_class_id(class_id)
         super().__init__(name=name, dtype=dtype)
 
-    def _threshold_array(self):
-        """The list of thresholds as a column ``(T, 1, 1)``."""
-        return np.reshape(np.asarray(self.thresholds, dtype=np.float64), (-1, 1, 1))
-
     def reset_state(self):
         # one count per threshold of a list (result() before any update was a 0-d array), else a number
         several = isinstance(self.thresholds, list) and len(self.thresholds) > 1
@@ -975,22 +1025,21 @@ class Precision(Metric):
         return config
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        Y, A, sample_weight = _align(y_true, y_pred, sample_weight, positions=True)
+        w = _output_weights(sample_weight, y_true, y_pred, self.class_id)
+        Y, A, _ = _align(y_true, y_pred, None, positions=True)
         if self.top_k is not None:  # as Keras: the other outputs become −inf, before class_id
             order = np.argsort(-A, axis=1, kind="stable")[:, : self.top_k]  # ties: the lower index first
-            top = np.full(A.shape, -np.inf)
+            # (in the outputs' float dtype: float32 outputs are counted in float32, as without top_k)
+            top = np.full(A.shape, -np.inf, dtype=A.dtype if A.dtype.kind == "f" else np.float64)
             np.put_along_axis(top, order, np.take_along_axis(A, order, axis=1), axis=1)
             A = top
         Y, A = _class_column(Y, A, self.class_id)
-        if isinstance(self.thresholds, list):  # one count per threshold: (thresholds, rows, outputs)
-            if self._clip:
-                A = np.clip(A, 0.0, 1.0)
-            predicted = A[None] > self._threshold_array()
-            tp, fp, fn = _confusion_counts(predicted, np.broadcast_to(Y != 0, predicted.shape), sample_weight,
-                                           axis=(1, 2))
+        w = _rows_of(w, A)
+        if isinstance(self.thresholds, list):  # one count per threshold
+            tp, fp, _, fn = _list_counts(self.thresholds, self._clip, Y, A, w)
         else:  # one threshold (none with top_k alone): totals, the fast counts fit needs each batch
             predicted = A > (-np.inf if self.thresholds is None else self.thresholds)
-            tp, fp, fn = _confusion_counts(predicted, Y != 0, sample_weight, axis=None)
+            tp, fp, fn = _confusion_counts(predicted, Y != 0, w, axis=None)
         self.true_positives = self.true_positives + tp
         self.false_positives = self.false_positives + fp
         self.false_negatives = self.false_negatives + fn
@@ -1037,17 +1086,11 @@ class _ConfusionCount(Metric):
         self.accumulator = np.zeros(len(self.thresholds)) if several else 0.0
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        Y, A, sample_weight = _align(y_true, y_pred, sample_weight, positions=True)
-        if self._clip:
-            A = np.clip(A, 0.0, 1.0)
-        # (thresholds, rows, outputs): each output against each threshold
-        predicted = A[None] > np.reshape(np.asarray(self.thresholds, dtype=np.float64), (-1, 1, 1))
-        actual = np.broadcast_to(Y != 0, predicted.shape)
-        hits = (predicted if self.cell[0] else ~predicted) & (actual if self.cell[1] else ~actual)
-        if sample_weight is None:
-            counts = np.count_nonzero(hits, axis=(1, 2))
-        else:
-            counts = np.sum(hits * np.asarray(sample_weight, dtype=float)[:, None], axis=(1, 2))
+        w = _output_weights(sample_weight, y_true, y_pred)
+        Y, A, _ = _align(y_true, y_pred, None, positions=True)
+        thresholds = self.thresholds if isinstance(self.thresholds, list) else [self.thresholds]
+        cell = {(True, True): 0, (True, False): 1, (False, False): 2, (False, True): 3}[self.cell]
+        counts = _list_counts(thresholds, self._clip, Y, A, _rows_of(w, A))[cell]
         self.accumulator = self.accumulator + (counts if np.ndim(self.accumulator) else float(counts[0]))
 
     def result(self):
@@ -1431,7 +1474,8 @@ class AUC(Metric):
     def update_state(self, y_true, y_pred, sample_weight=None):
         if self.multi_label:  # one curve per output unit: sequences have no rows of units to take them from
             _refuse_sequences(self, y_true, y_pred, "with multi_label=True")
-        Y, A, sample_weight = _align(y_true, y_pred, sample_weight, positions=True)
+        weights = _output_weights(sample_weight, y_true, y_pred)
+        Y, A, _ = _align(y_true, y_pred, None, positions=True)
         if self.from_logits:
             with np.errstate(over="ignore"):
                 A = 1.0 / (1.0 + np.exp(-A))
@@ -1442,8 +1486,7 @@ class AUC(Metric):
             given = f"num_labels={self.num_labels}" if self.num_labels else f"{expected} label_weights"
             raise ValueError(f"AUC was made for {expected} outputs ({given}), but y_pred has {A.shape[1]} "
                              f"(shape {A.shape}).")
-        w = None if sample_weight is None else \
-            np.broadcast_to(np.asarray(sample_weight, dtype=np.float64)[:, None], A.shape)
+        w = _rows_of(weights, A)
         if self.label_weights is not None and not self.multi_label:  # multi_label weighs the areas instead
             w = np.broadcast_to(self.label_weights, A.shape) if w is None else w * self.label_weights
         new = _threshold_counts(self._thresholds, Y != 0, A, w, per_output=self.multi_label, evenly=self._clip)
@@ -1524,12 +1567,12 @@ class _SensitivitySpecificityBase(Metric):
         self._counts = np.zeros((4, self.num_thresholds))  # tp, fp, tn, fn at each threshold
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        Y, A, sample_weight = _align(y_true, y_pred, sample_weight, positions=True)
+        w = _output_weights(sample_weight, y_true, y_pred, self.class_id)
+        Y, A, _ = _align(y_true, y_pred, None, positions=True)
         Y, A = _class_column(Y, A, self.class_id)
         if self._clip:
             A = np.clip(A, 0.0, 1.0)  # NaN stays NaN: above no threshold
-        w = None if sample_weight is None else \
-            np.broadcast_to(np.asarray(sample_weight, dtype=np.float64)[:, None], A.shape)
+        w = _rows_of(w, A)
         self._counts = self._counts + _threshold_counts(self._thresholds, Y != 0, A, w, evenly=self._clip)
 
     def result(self):
