@@ -1100,14 +1100,14 @@ def test_outputs_with_a_trailing_one_are_squeezed_to_the_targets_as_keras(name):
             metric.update_state(y, a, weights)
             assert float(metric.result()) == pytest.approx(expected, rel=1e-6), (y.shape, weights is None)
     per_element = rng.random((6, 4))
-    if name in ("BinaryAccuracy", "MeanSquaredError"):
+    if name == "MeanSquaredError":  # one value per sample: Keras's broadcast refuses (6, 4) weights
         with pytest.raises(ValueError, match=r"sample_weight must hold one weight per sample \(6,\)"):
-            metrics.get(name).update_state(Y, A, per_element)  # (Keras weighs each element: not taken)
-    else:  # the confusion metrics weigh each element, as Keras: as many rows of one output each
+            metrics.get(name).update_state(Y, A, per_element)
+    else:  # the confusion metrics and binary_accuracy weigh each element, as Keras: as rows of one output each
         metric, rows = metrics.get(name), metrics.get(name)
         metric.update_state(Y, A, per_element)
         rows.update_state(Y.reshape(-1, 1), A.reshape(-1, 1), per_element.reshape(-1))
-        assert float(metric.result()) == float(rows.result())
+        assert float(metric.result()) == pytest.approx(float(rows.result()), rel=1e-15)
 
 
 # -- PearsonCorrelation and ConcordanceCorrelation (Keras 3.15's) ---------------------------------------------------
@@ -1233,3 +1233,68 @@ def test_the_focal_losses_functions_are_metrics_functions_too():
     logs = model.evaluate(X, y, batch_size=20, return_dict=True)
     expected = np.mean(losses.binary_focal_crossentropy(y, model.predict(X)))
     assert logs["binary_focal_crossentropy"] == pytest.approx(expected, rel=1e-6)
+
+
+def test_element_wise_metrics_take_per_element_weights_as_keras(keras_float64):
+    # Keras 3.15's binary_accuracy, accuracy and RMSE's squared error are element-wise, so their Mean takes
+    # weights (n, k) of the targets' shape: Σ_i mean_k(w v) / Σ_i mean_k(w); R2Score weighs each target;
+    # (n, 1), (n,) and none as before. float64, streamed over two batches, to 1e-13
+    keras, _ = keras_float64
+    rng = np.random.default_rng(1)
+    y, p, w = (rng.random((7, 3)) > 0.5).astype(float), rng.random((7, 3)), rng.random((7, 3))
+    yr = rng.normal(size=(7, 3))
+    data = {"BinaryAccuracy": (y, p), "Accuracy": (y, (p > 0.5).astype(float)), "RootMeanSquaredError": (yr, p),
+            "R2Score": (yr, p)}
+    floatx = keras.config.floatx()
+    keras.config.set_floatx("float64")
+    try:
+        for name, (yt, yp) in data.items():
+            for weights in (w, w[:, :1], w[:, 0], None):
+                ours, theirs = getattr(metrics, name)(), getattr(keras.metrics, name)()
+                for half in (slice(0, 4), slice(4, 7)):
+                    sw = None if weights is None else weights[half]
+                    ours.update_state(yt[half], yp[half], sample_weight=sw)
+                    theirs.update_state(yt[half], yp[half], sample_weight=sw)
+                assert ours.result() == pytest.approx(float(theirs.result()), rel=1e-13, abs=1e-15), (name, weights)
+    finally:
+        keras.config.set_floatx(floatx)
+
+
+def test_per_element_weights_by_hand_and_refused_where_keras_refuses_them():
+    # binary_accuracy of two rows of two outputs: hits [[1, 0], [1, 1]], weights [[1, 3], [2, 2]]:
+    # Σ_i mean_k(w v) / Σ_i mean_k(w) = (0.5 + 2) / (2 + 2)
+    y, p = np.array([[1.0, 0.0], [0.0, 1.0]]), np.array([[0.9, 0.8], [0.1, 0.7]])
+    w = np.array([[1.0, 3.0], [2.0, 2.0]])
+    assert metrics.BinaryAccuracy()(y, p, sample_weight=w) == 2.5 / 4
+    assert metrics.RootMeanSquaredError()(y, p, sample_weight=w) == pytest.approx(
+        np.sqrt(np.sum(w * (p - y) ** 2) / np.sum(w)), rel=1e-15)
+    # Keras's per-sample metrics (MSE, the cross-entropies, categorical accuracy, ...) refuse them
+    for name in ("MeanSquaredError", "BinaryCrossentropy", "CategoricalAccuracy", "Hinge"):
+        with pytest.raises(ValueError, match=r"sample_weight must hold one weight per sample \(2,\)"):
+            metrics.get(name).update_state(y, p, sample_weight=w)
+    with pytest.raises(ValueError, match=r"sample_weight of shape \(2, 3\) does not broadcast to the outputs"):
+        metrics.BinaryAccuracy().update_state(y, p, sample_weight=np.ones((2, 3)))
+    with pytest.raises(ValueError, match=r"sample_weight of shape \(2, 3\) does not broadcast to the outputs"):
+        metrics.R2Score().update_state(y, p, sample_weight=np.ones((2, 3)))
+
+
+def test_fit_evaluate_and_losses_refuse_per_element_weights_by_name_as_keras_refuses_them():
+    # Keras 3.15's losses reduce each sample to one value before weighing it, so weights (n, k) of (n, k)
+    # targets fail to broadcast there ("Incompatible shapes ... (8,), (8, 3)"), in fit and evaluate too (and
+    # weights (k, k) of k samples would broadcast across the wrong axis): glassnet refuses them, naming
+    # sample_weight, in the losses, fit, evaluate and train_on_batch alike; the metrics take them (above)
+    from glassnet import layers, models
+
+    rng = np.random.default_rng(0)
+    X, Y, w = rng.random((8, 4)), (rng.random((8, 3)) > 0.5).astype(float), rng.random((8, 3))
+    model = models.Sequential([layers.Input((4,)), layers.Dense(3, activation="sigmoid")])
+    model.compile("sgd", "binary_crossentropy", weighted_metrics=["binary_accuracy"])
+    for call in (lambda: model.fit(X, Y, sample_weight=w, verbose=0), lambda: model.evaluate(X, Y, sample_weight=w),
+                 lambda: model.train_on_batch(X, Y, sample_weight=w), lambda: model.test_on_batch(X, Y, w)):
+        with pytest.raises(ValueError, match=r"sample_weight must be a 1-D array of shape \(n_samples,\)\. "
+                                             r"Received an array of shape \(8, 3\)"):
+            call()
+    for loss in (losses.BinaryCrossentropy(), losses.MeanSquaredError()):
+        for k in (8, 3):  # (3, 3): Keras's broadcast takes it across the outputs; refused
+            with pytest.raises(ValueError, match=rf"sample_weight must hold one weight per sample \({k},\)"):
+                loss(Y[:k], X[:k, :3], sample_weight=rng.random((k, 3)))

@@ -274,9 +274,23 @@ class Metric(metaclass=_ResetAfterInit):
         """Per-sample values, shape ``(n,)``."""
         raise NotImplementedError
 
+    #: per-output values ``(rows, k)`` whose mean over the outputs is :meth:`values`, for the metrics whose
+    #: Keras function gives one value per element (binary_accuracy, accuracy, RMSE's squared error): those
+    #: take weights per element too (None: one value per sample, as Keras's other metrics)
+    _elements = None
+
     def update_state(self, y_true, y_pred, sample_weight=None):
         """Add a batch: targets ``y_true`` and outputs ``y_pred`` (Keras's names); outputs
-        ``(n, m, k)`` count each position, with weights ``(n,)`` or per position ``(n, m)``."""
+        ``(n, m, k)`` count each position, with weights ``(n,)`` or per position ``(n, m)``;
+        a metric with :attr:`_elements` also takes weights per element, as Keras's Mean of
+        element-wise values: ``Σ_i mean_k(w_ik v_ik) / Σ_i mean_k(w_ik)``."""
+        if self._elements is not None and np.ndim(sample_weight) >= 2 and np.shape(sample_weight)[-1] != 1:
+            w = _output_weights(sample_weight, y_true, y_pred)
+            Y, A, _ = _align(y_true, y_pred, None, positions=True)
+            W = _rows_of(w, A)
+            self.total += float(np.sum(np.mean(self._elements(Y, A) * W, axis=-1)))
+            self.count += float(np.sum(np.mean(W, axis=-1)))
+            return
         Y, A, sample_weight = _align(y_true, y_pred, sample_weight, positions=True)
         self._accumulate(self.values(Y, A), sample_weight)
 
@@ -319,9 +333,12 @@ class BinaryAccuracy(Metric):
     def get_config(self):
         return {**super().get_config(), "threshold": self.threshold}
 
-    def values(self, Y, A):
+    def _elements(self, Y, A):
         # as Keras: the outputs are thresholded, the targets compared as they are (a soft 0.8 matches nothing)
-        return np.mean((A > self.threshold) == Y, axis=-1)
+        return (A > self.threshold) == Y
+
+    def values(self, Y, A):
+        return np.mean(self._elements(Y, A), axis=-1)
 
 
 class _NameFirst(Metric):
@@ -339,8 +356,11 @@ class Accuracy(_NameFirst):
 
     name = "accuracy"
 
+    def _elements(self, Y, A):
+        return A == Y
+
     def values(self, Y, A):
-        return np.mean(A == Y, axis=-1)
+        return np.mean(self._elements(Y, A), axis=-1)
 
 
 class CategoricalAccuracy(_NameFirst):
@@ -487,6 +507,9 @@ class RootMeanSquaredError(MeanSquaredError):
 
     def __init__(self, name=None, dtype=None):
         super().__init__(name=name, dtype=dtype)
+
+    def _elements(self, Y, A):  # Keras's RMSE is the Mean of the element-wise squared errors
+        return (A - Y) ** 2
 
     def result(self):
         return float(np.sqrt(super().result()))
@@ -744,14 +767,14 @@ class R2Score(Metric):
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         _refuse_sequences(self, y_true, y_pred)  # as Keras: per output, so a sequence's positions are no rows
-        Y, A, sample_weight = _align(y_true, y_pred, sample_weight)
+        w = _output_weights(sample_weight, y_true, y_pred)  # per sample or per element, as Keras's
+        Y, A, _ = _align(y_true, y_pred, None)
         if self._sums is not None and self._sums.shape[1] != A.shape[1]:
             raise ValueError(f"R2Score has seen {self._sums.shape[1]} output(s); this batch has {A.shape[1]}.")
         if self._shift is None and Y.shape[0]:
             self._shift = np.array(Y[0], dtype=np.float64)
         D = Y - (0.0 if self._shift is None else self._shift)
-        W = np.ones_like(A, dtype=np.float64) if sample_weight is None else \
-            np.broadcast_to(np.asarray(sample_weight, dtype=np.float64)[:, None], A.shape)
+        W = np.ones_like(A, dtype=np.float64) if w is None else _rows_of(w, A)
         WD = W * D
         new = np.stack([WD.sum(axis=0), (WD * D).sum(axis=0), (W * (Y - A) ** 2).sum(axis=0), W.sum(axis=0)])
         self._sums = new if self._sums is None else self._sums + new
