@@ -1256,6 +1256,13 @@ def test_element_wise_metrics_take_per_element_weights_as_keras(keras_float64):
                     ours.update_state(yt[half], yp[half], sample_weight=sw)
                     theirs.update_state(yt[half], yp[half], sample_weight=sw)
                 assert ours.result() == pytest.approx(float(theirs.result()), rel=1e-13, abs=1e-15), (name, weights)
+        # a function's element-wise values (n, k) in MeanMetricWrapper: Keras's Mean takes (n, k) weights
+        for weights in (w, w[:, :1], w[:, 0], 2.0):
+            ours = metrics.MeanMetricWrapper(lambda t, q: (t - q) ** 2 * np.abs(t + 1))
+            theirs = keras.metrics.MeanMetricWrapper(lambda t, q: (t - q) ** 2 * abs(t + 1))
+            ours.update_state(yr, p, sample_weight=weights)
+            theirs.update_state(yr, p, sample_weight=weights)
+            assert ours.result() == pytest.approx(float(theirs.result()), rel=1e-13), np.shape(weights)
     finally:
         keras.config.set_floatx(floatx)
 
@@ -1274,6 +1281,8 @@ def test_per_element_weights_by_hand_and_refused_where_keras_refuses_them():
             metrics.get(name).update_state(y, p, sample_weight=w)
     with pytest.raises(ValueError, match=r"sample_weight of shape \(2, 3\) does not broadcast to the outputs"):
         metrics.BinaryAccuracy().update_state(y, p, sample_weight=np.ones((2, 3)))
+    with pytest.raises(ValueError, match=r"sample_weight of shape \(2, 2\) does not fit values of shape \(2,\)"):
+        metrics.MeanMetricWrapper(lambda t, q: np.mean(t - q, axis=-1))(y, p, sample_weight=w)  # per sample
     with pytest.raises(ValueError, match=r"sample_weight of shape \(2, 3\) does not broadcast to the outputs"):
         metrics.R2Score().update_state(y, p, sample_weight=np.ones((2, 3)))
 

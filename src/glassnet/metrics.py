@@ -287,9 +287,9 @@ class Metric(metaclass=_ResetAfterInit):
         if self._elements is not None and np.ndim(sample_weight) >= 2 and np.shape(sample_weight)[-1] != 1:
             w = _output_weights(sample_weight, y_true, y_pred)
             Y, A, _ = _align(y_true, y_pred, None, positions=True)
-            W = _rows_of(w, A)
-            self.total += float(np.sum(np.mean(self._elements(Y, A) * W, axis=-1)))
-            self.count += float(np.sum(np.mean(W, axis=-1)))
+            v, w = _samplewise(self._elements(Y, A), _rows_of(w, A), np.mean)
+            self.total += float(np.sum(v))
+            self.count += float(np.sum(w))
             return
         Y, A, sample_weight = _align(y_true, y_pred, sample_weight, positions=True)
         self._accumulate(self.values(Y, A), sample_weight)
@@ -1685,16 +1685,26 @@ class MeanMetricWrapper(Metric):
         if Y.ndim == 0 or A.ndim == 0 or Y.shape[0] != A.shape[0]:
             raise ValueError(f"y_true and y_pred must have one row per sample. Received shapes {Y.shape} and "
                              f"{A.shape}.")
+        if np.ndim(sample_weight) >= 2 and np.shape(sample_weight)[-1] != 1:
+            # weights per element, as Keras's Mean: they fit a function's element-wise values (n, k) only
+            v, w = _samplewise(self._raw(Y, A), sample_weight, np.mean)
+            self.total += float(np.sum(v))
+            self.count += float(np.sum(w))
+            return
         self._accumulate(self.values(Y, A), _weights(sample_weight, A.shape[0]))
 
-    def values(self, Y, A):
+    def _raw(self, Y, A):
+        """``fn``'s values as it returns them, one per sample or more (Keras's element-wise ones)."""
         v = np.asarray(self.fn(Y, A, **self._fn_kwargs), dtype=np.float64)
-        n = Y.shape[0]
+        if v.ndim and v.shape[0] != Y.shape[0]:
+            raise ValueError(f"Metric {self.name!r} returned an array of shape {v.shape}; expected one number "
+                             f"or one value per sample ({Y.shape[0]},).")
+        return v
+
+    def values(self, Y, A):
+        v, n = self._raw(Y, A), Y.shape[0]
         if v.ndim == 0:
             return np.full(n, float(v))
-        if v.shape[0] != n:
-            raise ValueError(f"Metric {self.name!r} returned an array of shape {v.shape}; expected one number "
-                             f"or one value per sample ({n},).")
         return v.reshape(n, -1).mean(axis=1)
 
 
