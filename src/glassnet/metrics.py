@@ -1017,8 +1017,10 @@ class Precision(Metric):
     multi-label targets) the counts run over all of them (micro average);
     ``class_id`` restricts them to one output unit; ``top_k`` counts only each
     row's k largest outputs (then the threshold defaults to none: they are the
-    predicted positives). A list of ``thresholds`` gives one value per threshold.
-    Sample weights weigh a row's counts (compile's ``weighted_metrics``). Sequence
+    predicted positives). A list of ``thresholds`` gives one value per threshold;
+    evenly spaced ones are counted through Keras's buckets (:func:`_list_counts`).
+    Sample weights weigh a row's counts (compile's ``weighted_metrics``), or each output's
+    (per element, as Keras: :func:`_output_weights`). Sequence
     outputs ``(n, m, k)`` count every position as a row, as Keras, weighted per
     position ``(n, m)`` or per sample ``(n,)`` (which Keras refuses)."""
 
@@ -1093,7 +1095,8 @@ class _ConfusionCount(Metric):
     positive when it exceeds ``thresholds`` (0.5), an actual positive when its target
     is nonzero; every output of every row counts (several output units too). A list of
     ``thresholds`` gives one count per threshold (evenly spaced ones see the outputs
-    clipped to [0, 1] first, as Keras). Sample weights weigh a row's counts; sequence
+    clipped to [0, 1] and counted through Keras's buckets, :func:`_list_counts`). Sample
+    weights weigh a row's counts, or each output's (:func:`_output_weights`); sequence
     outputs ``(n, m, k)`` count every position, as :class:`Precision`."""
 
     #: which cell: (predicted positive, actual positive)
