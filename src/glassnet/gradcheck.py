@@ -18,7 +18,9 @@ correct tensor whose gradients are tiny (a saturated sigmoid's bias, ‖g‖ ≈
 4e-6) showed a "relative error" of 1e-5 made of noise alone. It is also 0 when
 both norms are below ``atol`` (a gradient that is exactly zero, such as a bias
 feeding batch normalization). Dropout masks are frozen during the check and
-batch normalization runs in training mode, exactly as in a training step.
+batch normalization runs in training mode, exactly as in a training step; a
+SpectralNormalization's kernel is normalized once, by the first training pass, and
+then kept (its backward pass is a Dense's at that kernel).
 
 One known mismatch: a sigmoid or softmax output trained with cross-entropy uses
 the fused ``δ = a − y``, while the loss clips probabilities to ``[ε, 1 − ε]``
@@ -121,6 +123,11 @@ def check_gradients(model, X, y, epsilon=1e-6, sample_weight=None, atol=1e-8):
     dropouts = [l for l in net.layers if hasattr(l, "fixed_mask")]
     for layer in dropouts:
         layer.fixed_mask = layer.mask
+    # That pass also normalized each SpectralNormalization's kernel, in place, as a training step does
+    # before its backward pass; the check is of that backward pass, at that kernel: keep it.
+    spectral = [l for l in net.layers if hasattr(l, "fixed_kernel")]
+    for layer in spectral:
+        layer.fixed_kernel = True
     # Batch-norm running statistics must not drift during the check.
     saved_state = [{k: backend.copy(v) for k, v in l.state.items()} for l in net.layers]
 
@@ -169,4 +176,6 @@ def check_gradients(model, X, y, epsilon=1e-6, sample_weight=None, atol=1e-8):
             analytic[name], numeric[name] = a, n
     for layer in dropouts:
         layer.fixed_mask = None
+    for layer in spectral:
+        layer.fixed_kernel = False
     return GradientCheckResult(errors, analytic, numeric, tuple(quiet))

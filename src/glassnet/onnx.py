@@ -8,6 +8,8 @@
 The graph computes what :meth:`Sequential.predict` computes (inference mode):
 
 * ``Dense``: ``Z = X W + b`` as ``Gemm`` (``MatMul`` without bias), then its activation;
+* ``SpectralNormalization``: its Dense, with the kernel as training left it (normalized; inference
+  does not normalize);
 * ``Activation``: the activation alone;
 * ``Dropout``: nothing (dropout is the identity at inference);
 * ``BatchNormalization``: ONNX ``BatchNormalization`` with the running statistics;
@@ -71,7 +73,7 @@ from ._validation import check_path
 from .layers import (ELU, Activation, ActivityRegularization, AlphaDropout, BatchNormalization, Dense, Dropout,
                      Flatten, GaussianDropout, GaussianNoise, GroupNormalization, Identity, LayerNormalization,
                      LeakyReLU, Normalization, Permute, PReLU, ReLU, Rescaling, Reshape, RMSNormalization, Softmax,
-                     UnitNormalization)
+                     SpectralNormalization, UnitNormalization)
 
 __all__ = ["export", "to_onnx", "OPSET"]
 
@@ -454,13 +456,16 @@ def _activation(g, Z, activation, where):
 
 
 # ---- layers --------------------------------------------------------------------
-def _dense(g, X, layer):
-    W = g.constant(layer.params["W"], f"{layer.name}_W")
+def _dense(g, X, layer, name=None):
+    """``g(X W + b)``; ``name``: the model's layer that holds the Dense (a SpectralNormalization, whose
+    kernel, already normalized by training, is exported as it is: inference does not normalize)."""
+    name = name or layer.name
+    W = g.constant(layer.params["W"], f"{name}_W")
     if layer.use_bias:
-        Z = g.node("Gemm", [X, W, g.constant(layer.params["b"], f"{layer.name}_b")], base=f"{layer.name}_z")
+        Z = g.node("Gemm", [X, W, g.constant(layer.params["b"], f"{name}_b")], base=f"{name}_z")
     else:
-        Z = g.node("MatMul", [X, W], base=f"{layer.name}_z")
-    return _activation(g, Z, layer.activation, f"layer {layer.name!r}")
+        Z = g.node("MatMul", [X, W], base=f"{name}_z")
+    return _activation(g, Z, layer.activation, f"layer {name!r}")
 
 
 def _batch_norm(g, X, layer):
@@ -574,6 +579,7 @@ def _unit_norm(g, X, layer):
 
 _ONNX_LAYERS = {
     Dense: _dense,
+    SpectralNormalization: lambda g, X, layer: _dense(g, X, layer.layer, layer.name),
     Activation: lambda g, X, layer: _activation(g, X, layer.activation, f"layer {layer.name!r}"),
     **{cls: lambda g, X, layer: _activation(g, X, layer.activation, f"layer {layer.name!r}")
        for cls in (ReLU, LeakyReLU, ELU, Softmax)},  # Keras's activation layers are Activation layers

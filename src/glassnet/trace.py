@@ -526,11 +526,14 @@ def _as_batch(x, y):
 
 
 def _save_side_effects(model):
-    """Copies of what a training-mode forward pass changes besides the weights:
-    batch-norm running statistics and dropout random generators."""
+    """Copies of what a training-mode forward pass changes: batch-norm running statistics,
+    dropout random generators, and a SpectralNormalization's ``u`` and kernel (normalized in
+    place before its Dense runs: the trace's θ (before) is that kernel)."""
     saved = []
     for layer in model.layers:
         state = {k: backend.copy(v) for k, v in layer.state.items()}
+        if hasattr(layer, "normalize_kernel"):
+            state["W"] = backend.copy(layer.params["W"])
         rng = getattr(layer, "rng", None)
         rng_state = rng.bit_generator.state if isinstance(rng, np.random.Generator) else None
         saved.append((layer, state, rng_state))
@@ -540,7 +543,7 @@ def _save_side_effects(model):
 def _restore_side_effects(saved):
     for layer, state, rng_state in saved:
         for k, v in state.items():
-            layer.state[k][...] = v
+            (layer.params if k in layer.params else layer.state)[k][...] = v
         if rng_state is not None:
             layer.rng.bit_generator.state = rng_state
 

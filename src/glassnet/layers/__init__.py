@@ -18,6 +18,7 @@ from .prelu import PReLU
 from .rescaling import Rescaling
 from .reshape import Reshape
 from .rmsnorm import RMSNormalization
+from .spectralnorm import SpectralNormalization
 from .unitnorm import UnitNormalization
 
 LAYERS = {cls.__name__: cls for cls in (Dense, Activation, Dropout, BatchNormalization, Flatten,
@@ -25,7 +26,7 @@ LAYERS = {cls.__name__: cls for cls in (Dense, Activation, Dropout, BatchNormali
                                         GaussianNoise, GaussianDropout, Rescaling, Normalization, PReLU,
                                         AlphaDropout, Identity, UnitNormalization,
                                         ActivityRegularization, RMSNormalization, GroupNormalization,
-                                        Reshape, Permute)}
+                                        Reshape, Permute, SpectralNormalization)}
 
 
 def serialize(layer):
@@ -55,7 +56,7 @@ from . import core as core  # noqa: E402  (keras.layers.core's path, as seed 001
 _OFFERED = ("glassnet builds fully connected networks: Input, Dense, Activation (and ReLU, LeakyReLU, ELU, Softmax), "
             "PReLU, Dropout, AlphaDropout, GaussianDropout, GaussianNoise, BatchNormalization, LayerNormalization, "
             "RMSNormalization, GroupNormalization, UnitNormalization, Rescaling, Normalization, Flatten, Reshape, "
-            "Permute, Identity, ActivityRegularization")
+            "Permute, Identity, ActivityRegularization, SpectralNormalization (wrapping a Dense)")
 
 #: well-known Keras layers glassnet does not have, with what to use instead
 _KERAS_ONLY = {
@@ -91,5 +92,6 @@ def __getattr__(name):
 __all__ = ["Layer", "Input", "InputLayer", "Dense", "Activation", "Dropout", "BatchNormalization", "Flatten",
            "ReLU", "LeakyReLU", "ELU", "Softmax", "LayerNormalization", "GaussianNoise", "GaussianDropout",
            "Rescaling", "Normalization", "PReLU", "AlphaDropout", "Identity", "UnitNormalization",
-           "ActivityRegularization", "RMSNormalization", "GroupNormalization", "Reshape", "Permute", "serialize",
+           "ActivityRegularization", "RMSNormalization", "GroupNormalization", "Reshape", "Permute",
+           "SpectralNormalization", "serialize",
            "deserialize"]

@@ -12,7 +12,8 @@ A ``.keras`` file is a zip archive::
 variables are the trainable ones then the others, which is glassnet's ``weight_names`` order
 (Dense: kernel, bias; BatchNormalization: gamma, beta, moving_mean, moving_variance;
 LayerNormalization and GroupNormalization: gamma, beta; RMSNormalization: scale; Normalization:
-mean, variance, count).
+mean, variance, count). A wrapper (SpectralNormalization) keeps the kernel it tracks and ``u`` under
+``vars`` and the wrapped Dense's kernel and bias under ``layers/<name>/layer/vars`` (:func:`h5_layout`).
 
 Safety, as for glassnet's own files: nothing is unpickled or run (the HDF5 file is read with
 h5py, whose datasets are plain arrays; ``class_name`` values name only glassnet's built-in
@@ -290,29 +291,42 @@ def _check_size(zf, input_shape, layer_configs, dtype, path):
     return budget, needed * itemsize
 
 
+def h5_layout(layer, group_path):
+    """Where Keras's ``saving_lib`` keeps each variable of ``layer`` (whose group is ``group_path``):
+    ``{group of variables: [weight name of vars/0, of vars/1, ...]}``. A layer's own variables sit
+    under ``vars``; a wrapper's (SpectralNormalization: the kernel it tracks, then ``u``) too, and
+    those of the layer it wraps under ``layer/vars`` (kernel, bias): the kernel appears twice."""
+    if type(layer).__name__ == "SpectralNormalization":
+        return {f"{group_path}/vars": ["W", "u"], f"{group_path}/layer/vars": list(layer.layer.weight_names)}
+    return {f"{group_path}/vars": list(layer.weight_names)}
+
+
 def _read_weights(h5, model, h5py, path):
     """Every weight of ``model`` from the open HDF5 file ``h5``, in get_weights()'s order,
     each checked against the architecture's shape."""
     weights, paths = [], weight_paths(model)
     for layer, group_path in zip(model.layers, paths):
-        targets = layer.weights
-        group = h5.get(f"{group_path}/vars")
-        keys = set(group.keys()) if isinstance(group, h5py.Group) else set()
-        expected = [str(i) for i in range(len(targets))]
+        targets = dict(zip(layer.weight_names, layer.weights))
         label = f"layer {layer.name!r} ({type(layer).__name__})"
-        if keys != set(expected):
-            names = ", ".join(layer.weight_names) or "none"
-            _fail(path, f"{WEIGHTS} holds {len(keys)} arrays under {group_path}/vars for {label}, which has "
-                        f"{len(targets)} weights ({names}).")
-        for key, name, target in zip(expected, layer.weight_names, targets):
-            dataset = group[key]
-            where = f"{WEIGHTS}: {group_path}/vars/{key} ({label}'s {name})"
-            if not isinstance(dataset, h5py.Dataset) or dataset.dtype.kind not in "fiu":
-                _fail(path, f"{where} is not an array of numbers.")
-            _check_storage(dataset, h5py, where, path)
-            if tuple(dataset.shape) != tuple(target.shape):
-                _fail(path, f"{where} has shape {tuple(dataset.shape)}; the architecture needs {tuple(target.shape)}.")
-            weights.append(np.asarray(dataset[()]))
+        found = {}
+        for vars_path, names in h5_layout(layer, group_path).items():
+            group = h5.get(vars_path)
+            keys = set(group.keys()) if isinstance(group, h5py.Group) else set()
+            expected = [str(i) for i in range(len(names))]
+            if keys != set(expected):
+                _fail(path, f"{WEIGHTS} holds {len(keys)} arrays under {vars_path} for {label}, which has "
+                            f"{len(names)} weights ({', '.join(names) or 'none'}).")
+            for key, name in zip(expected, names):
+                dataset = group[key]
+                where = f"{WEIGHTS}: {vars_path}/{key} ({label}'s {name})"
+                if not isinstance(dataset, h5py.Dataset) or dataset.dtype.kind not in "fiu":
+                    _fail(path, f"{where} is not an array of numbers.")
+                _check_storage(dataset, h5py, where, path)
+                if tuple(dataset.shape) != tuple(targets[name].shape):
+                    _fail(path, f"{where} has shape {tuple(dataset.shape)}; the architecture needs "
+                                f"{tuple(targets[name].shape)}.")
+                found[name] = np.asarray(dataset[()])  # a wrapper's kernel: the wrapped layer's copy, read last
+        weights.extend(found[name] for name in layer.weight_names)
     known = {p.split("/", 1)[1] for p in paths}
     group = h5.get("layers")
     for name in (group.keys() if isinstance(group, h5py.Group) else ()):
@@ -604,7 +618,10 @@ def _layer_config(layer, input_shape):
         _refuse(where, "a custom layer class")
     _check_name(layer.name, where)
     config = {"name": layer.name, "trainable": bool(layer.trainable), "dtype": _dtype_policy(layer.dtype)}
-    config.update(_LAYER_SETTINGS[kind](layer, where))
+    if kind == "SpectralNormalization":  # a wrapper: the Dense's own Keras config inside
+        config.update(layer=_layer_config(layer.layer, input_shape), power_iterations=layer.power_iterations)
+    else:
+        config.update(_LAYER_SETTINGS[kind](layer, where))
     serialized = _keras_object("keras.layers", kind, config)
     serialized["build_config"] = {"input_shape": list(input_shape)}
     return serialized
@@ -773,11 +790,13 @@ def _weights_file(model, h5py):
     with h5py.File(buffer, "w") as h5:
         h5.create_group("vars").attrs["name"] = model.name
         for layer, path in zip(model.layers, weight_paths(model)):
-            group = h5.create_group(f"{path}/vars")
-            group.attrs["name"] = layer.name
-            for i, (name, weight) in enumerate(zip(layer.weight_names, layer.get_weights())):
-                value = np.asarray(weight)
-                if type(layer).__name__ == "Normalization" and name == "count":
-                    value = value.astype(np.int32)  # Keras's count is an int32 scalar
-                group.create_dataset(str(i), data=value)
+            values = dict(zip(layer.weight_names, layer.get_weights()))
+            for vars_path, names in h5_layout(layer, path).items():
+                group = h5.create_group(vars_path)
+                group.attrs["name"] = layer.name
+                for i, name in enumerate(names):
+                    value = np.asarray(values[name])
+                    if type(layer).__name__ == "Normalization" and name == "count":
+                        value = value.astype(np.int32)  # Keras's count is an int32 scalar
+                    group.create_dataset(str(i), data=value)
     return buffer.getvalue()

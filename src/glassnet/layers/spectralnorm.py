@@ -1,0 +1,173 @@
+"""Spectral normalization of a Dense layer's kernel (Miyato et al. 2018), as Keras's
+``SpectralNormalization`` wrapper."""
+
+from .. import initializers
+from .._validation import check_positive_int
+from ..backend import get_namespace
+from .base import Layer, sample_shape
+from .dense import Dense
+
+#: Keras's ``ops.normalize`` bound on ``1/‖x‖`` (``backend.epsilon()``)
+_EPSILON = 1e-7
+
+
+def _normalize(x):
+    """``x / ‖x‖`` over all of ``x``, as Keras's ``normalize(x, axis=None)``:
+    ``x · min(1/sqrt(Σx²), 1/ε)`` (a zero ``x`` stays zero)."""
+    xp = get_namespace()
+    square_sum = xp.sum(x * x)
+    inv_norm = 1.0 / _EPSILON if square_sum == 0 else min(1.0 / float(xp.sqrt(square_sum)), 1.0 / _EPSILON)
+    return x * inv_norm
+
+
+class SpectralNormalization(Layer):
+    """A :class:`Dense` layer whose kernel training keeps at spectral norm (largest singular
+    value) 1, as Keras's ``SpectralNormalization(layer, power_iterations=1)``.
+
+    Training mode, before the wrapped layer runs (``W`` of shape ``(n_in, units)``, the
+    non-trainable ``u`` of shape ``(1, units)``), ``power_iterations`` times::
+
+        v = normalize(u Wᵀ),   u = normalize(v W)
+
+    then ``σ = v W uᵀ`` (the power method's estimate of ``W``'s largest singular value) and
+    ``W ← W / σ``, ``u`` kept for the next step. As Keras, ``W`` is overwritten in place (Keras
+    ``assign``s it): the layer then computes, and backpropagates, as a plain Dense with the
+    normalized kernel, and the optimizer steps that kernel. An all-zero ``W`` is left as it is
+    (and ``u`` too). Inference runs the wrapped layer as it is.
+
+    Parameters
+    ----------
+    layer : Dense
+        The layer to wrap (Keras also wraps convolutions and embeddings, which glassnet
+        lacks); a Dense's serialized config is read as that Dense.
+    power_iterations : int
+        Power-method steps per training batch (a positive integer).
+
+    Weights, in Keras's order: the kernel ``W``, ``u`` (drawn from a truncated normal of
+    standard deviation 0.02, as Keras), the bias ``b`` (when the Dense has one).
+    """
+
+    def __init__(self, layer, power_iterations=1, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(layer, dict):  # a saved config (Keras's Wrapper.from_config deserializes it too)
+            from . import deserialize
+
+            layer = deserialize(layer)
+        if not isinstance(layer, Dense):
+            raise TypeError("SpectralNormalization wraps a Dense layer (a layer with a kernel; glassnet has no "
+                            f"convolution or embedding layers). Received: layer={layer!r:.100}")
+        self.power_iterations = check_positive_int(power_iterations, "power_iterations")
+        if layer.name is None:  # Keras names it at construction; a Keras file's config needs one
+            layer.name = "dense"
+        trainable, dtype = self.__dict__["_trainable"], self.__dict__["_dtype"]  # the wrapper's own arguments
+        self.layer = layer
+        self.trainable = trainable and layer.trainable
+        self.dtype = dtype if dtype is not None else layer.dtype
+        self.weight_names = ("W", "u", "b") if layer.use_bias else ("W", "u")
+
+    # The Dense's arrays and settings are the wrapper's: the model's flat buffers hold W and b once
+    # (rebinding params, as a float64 copy does, rebinds the Dense's); a frozen wrapper freezes its
+    # Dense (as Keras's Wrapper); the model's dtype is the Dense's. Set before ``layer`` exists
+    # (Layer.__init__), they wait in the wrapper.
+
+    def _shared(name):  # noqa: N805 (a property factory, used in the class body only)
+        def get(self):
+            return getattr(self.layer, name) if "layer" in self.__dict__ else self.__dict__.get(f"_{name}")
+
+        def set(self, value):
+            self.__dict__[f"_{name}"] = value
+            if "layer" in self.__dict__:
+                setattr(self.layer, name, value)
+
+        return property(get, set)
+
+    params, grads, trainable, dtype = _shared("params"), _shared("grads"), _shared("trainable"), _shared("dtype")
+    del _shared
+
+    @property
+    def units(self):
+        return self.layer.units
+
+    def compute_output_shape(self, input_shape):
+        return self.layer.compute_output_shape(input_shape)
+
+    def count_weights(self, input_shape):
+        return self.layer.count_weights(input_shape) + self.layer.units
+
+    def build(self, input_shape):
+        input_shape = sample_shape(input_shape)
+        self.layer.dtype = self.dtype
+        if self.layer.built:
+            if tuple(self.layer.input_shape) != tuple(input_shape):
+                raise ValueError(f"The Dense wrapped by {self._label()} was built for inputs of shape "
+                                 f"{tuple(self.layer.input_shape)}, but here it receives {tuple(input_shape)}.")
+        else:
+            self.layer.build(input_shape)
+        self.state["u"] = initializers.initial_weights(initializers.TruncatedNormal(stddev=0.02),
+                                                       (1, self.layer.units), self.dtype, "u")
+        super().build(input_shape)
+
+    def _sync(self):
+        """Hand the wrapper's model-given settings to the Dense it runs."""
+        inner = self.layer
+        inner.needs_input_gradient = self.needs_input_gradient
+        inner.jit_compile = self.jit_compile
+        if getattr(self, "_owner", None) is not None:
+            inner._owner = self._owner  # its regularizers ask the model whether it trains
+
+    #: set by glassnet.gradcheck: the training pass leaves W and u as they are (as dropout's fixed_mask)
+    fixed_kernel = False
+
+    def forward(self, X, training=False):
+        self._sync()
+        # a frozen wrapper leaves its weights as they are (glassnet restores a frozen layer's weights)
+        if training and not self.fixed_kernel and self._trains_in_model():
+            self.normalize_kernel()
+        return self.layer.forward(X, training=training)
+
+    def normalize_kernel(self):
+        """One training-mode update: ``power_iterations`` power-method steps from ``u``, then
+        ``W ← W / σ`` and ``u`` stored, in place; an all-zero kernel is left as it is."""
+        xp = get_namespace()
+        W, u = self.params["W"], self.state["u"]
+        if not xp.any(W != 0):
+            return
+        new_u = u
+        for _ in range(self.power_iterations):
+            v = _normalize(xp.matmul(new_u, W.T))
+            new_u = _normalize(xp.matmul(v, W))
+        sigma = xp.matmul(xp.matmul(v, W), new_u.T)  # (1, 1)
+        W /= sigma
+        u[...] = new_u
+
+    def backward(self, dY):
+        self._sync()
+        return self.layer.backward(dY)
+
+    def backward_preactivation(self, dZ):
+        self._sync()
+        return self.layer.backward_preactivation(dZ)
+
+    @property
+    def activation(self):
+        return self.layer.activation
+
+    @property
+    def losses(self):
+        return self.layer.losses if self.built else []
+
+    def regularization_penalty(self):
+        return self.layer.regularization_penalty()
+
+    def parameter_constraints(self):
+        return self.layer.parameter_constraints()
+
+    def get_config(self):
+        from . import serialize
+
+        config = super().get_config()
+        # the Dense's own config (inside in_memory_configs its objects stay objects): a new Dense
+        # with the same settings, never this one, comes back from it
+        config["layer"] = serialize(self.layer)
+        config["power_iterations"] = self.power_iterations
+        return config

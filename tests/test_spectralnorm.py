@@ -1,0 +1,338 @@
+"""SpectralNormalization against Keras 3.15 (float64), the SVD, finite differences, and through
+saving, .keras files, ONNX and trace.
+
+Keras's wrapper ``assign``s the normalized kernel before calling its Dense. Called eagerly (and in
+fit on the torch backend) that assignment stays, and the gradient is the Dense's at that kernel;
+in fit on the JAX backend, whose train step is a pure function of the trainable variables, the
+assignment to the (trainable) kernel is dropped: the stored kernel is never normalized there. So the
+training steps are compared with Keras on torch, in a subprocess, and the single training-mode call
+with Keras on JAX, eagerly."""
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import glassnet
+from glassnet.gradcheck import check_gradients
+from glassnet.layers import Dense, Input, ReLU, SpectralNormalization
+from glassnet.models import Sequential, load_model
+from glassnet.trace import trace
+
+
+def _model(units=4, power_iterations=1, activation="tanh", use_bias=True, dtype="float64", **dense):
+    model = Sequential([Input((3,)), SpectralNormalization(Dense(units, activation, use_bias=use_bias, **dense),
+                                                           power_iterations=power_iterations), Dense(2)],
+                       dtype=dtype)
+    model.build()
+    return model
+
+
+def _set_random_weights(model, rng):
+    """Weights far from spectral norm 1 (the Glorot draw is near it), a random u."""
+    weights = model.get_weights()
+    weights[0] = rng.normal(scale=2.0, size=weights[0].shape)
+    weights[1] = rng.normal(scale=0.02, size=weights[1].shape)
+    model.set_weights(weights)
+
+
+def test_forward_in_training_mode_equals_keras(keras_float64, rng):
+    keras, _ = keras_float64
+    X = rng.normal(size=(7, 3))
+    for power_iterations in (1, 3):
+        model = _model(power_iterations=power_iterations)
+        _set_random_weights(model, rng)
+        ours = model.layers[0]
+        theirs = keras.layers.SpectralNormalization(keras.layers.Dense(4, "tanh", dtype="float64"),
+                                                    power_iterations=power_iterations, dtype="float64")
+        theirs.build((None, 3))
+        assert [tuple(w.shape) for w in theirs.weights] == [tuple(w.shape) for w in ours.weights]
+        assert [w.path.rsplit("/", 1)[1] for w in theirs.weights] == ["kernel", "vector_u", "bias"]
+        theirs.set_weights(ours.get_weights())
+
+        np.testing.assert_allclose(ours(X), np.asarray(theirs(X)), rtol=0, atol=1e-14)  # inference: the Dense
+        np.testing.assert_array_equal(ours.get_weights()[0], np.asarray(theirs.kernel))
+        for _ in range(2):
+            Y = ours(X, training=True)
+            np.testing.assert_allclose(Y, np.asarray(theirs(X, training=True)), rtol=0, atol=1e-12)
+            for a, b in zip(ours.get_weights(), theirs.get_weights()):
+                np.testing.assert_allclose(a, b, rtol=0, atol=1e-12)
+
+
+#: the training steps of a Keras model on the torch backend (see the module docstring)
+_KERAS_FIT = r"""
+import sys
+import numpy as np
+import keras
+from keras.src import backend as keras_backend
+from keras.src.backend.common import dtypes as keras_dtypes
+
+keras.config.set_floatx("float64")  # the optimizers' learning-rate and moment variables too
+promote = keras_dtypes.result_type
+
+
+def result_type(*dtypes):  # as the keras_float64 fixture: float64 with Keras's float32 constants stays float64
+    named = [keras_backend.standardize_dtype(getattr(d, "dtype", d)) for d in dtypes]
+    return "float64" if "float64" in named else promote(*dtypes)
+
+
+keras_dtypes.result_type = keras_backend.result_type = result_type
+data = np.load(sys.argv[1])
+results = {}
+for i, (optimizer, power_iterations) in enumerate([("sgd", 1), ("adam", 1), ("adam", 3)]):
+    model = keras.Sequential([keras.Input((3,), dtype="float64"), keras.layers.SpectralNormalization(
+        keras.layers.Dense(4, "tanh", dtype="float64"), power_iterations=power_iterations, dtype="float64"),
+        keras.layers.Dense(2, dtype="float64")])
+    model.set_weights([data[f"w{k}"] for k in range(5)])
+    opt = keras.optimizers.SGD(0.1) if optimizer == "sgd" else keras.optimizers.Adam(0.01)
+    model.compile(optimizer=opt, loss="mse")
+    model.fit(data["X"], data["y"], epochs=3, batch_size=5, shuffle=False, verbose=0)
+    for k, w in enumerate(model.get_weights()):
+        results[f"{i}_w{k}"] = w
+    results[f"{i}_predict"] = model.predict(data["X"], verbose=0)
+np.savez(sys.argv[2], **results)
+"""
+
+
+def test_fit_equals_keras_on_torch(rng, tmp_path):
+    for module in ("keras", "torch"):
+        if importlib.util.find_spec(module) is None:
+            pytest.skip(f"the comparison needs {module}")
+    X, y = rng.normal(size=(20, 3)), rng.normal(size=(20, 2))
+    model = _model()
+    _set_random_weights(model, rng)
+    start = model.get_weights()
+    np.savez(tmp_path / "in.npz", X=X, y=y, **{f"w{k}": w for k, w in enumerate(start)})
+    (tmp_path / "fit.py").write_text(_KERAS_FIT)
+    env = {**os.environ, "KERAS_BACKEND": "torch"}
+    done = subprocess.run([sys.executable, str(tmp_path / "fit.py"), str(tmp_path / "in.npz"),
+                           str(tmp_path / "out.npz")], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    theirs = np.load(tmp_path / "out.npz")
+    for i, (optimizer, power_iterations) in enumerate([("sgd", 1), ("adam", 1), ("adam", 3)]):
+        ours = _model(power_iterations=power_iterations)
+        ours.set_weights(start)
+        ours.compile(optimizer=glassnet.optimizers.SGD(0.1) if optimizer == "sgd" else glassnet.optimizers.Adam(0.01),
+                     loss="mse")
+        ours.fit(X, y, epochs=3, batch_size=5, shuffle=False, verbose=0)
+        for k, w in enumerate(ours.get_weights()):  # kernel, u, bias, then the second Dense's
+            np.testing.assert_allclose(w, theirs[f"{i}_w{k}"], rtol=0, atol=1e-12, err_msg=f"{optimizer} w{k}")
+        np.testing.assert_allclose(ours.predict(X), theirs[f"{i}_predict"], rtol=0, atol=1e-12)
+
+
+def test_sigma_is_one_after_enough_power_iterations(rng):
+    model = _model(units=5, power_iterations=60)
+    _set_random_weights(model, rng)
+    W = model.layers[0].get_weights()[0]
+    assert np.linalg.svd(W, compute_uv=False)[0] > 2
+    model.layers[0](rng.normal(size=(4, 3)), training=True)
+    W_new, u = model.layers[0].get_weights()[:2]
+    sigma = np.linalg.svd(W, compute_uv=False)[0]
+    np.testing.assert_allclose(W_new, W / sigma, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(np.linalg.svd(W_new, compute_uv=False)[0], 1.0, rtol=0, atol=1e-12)
+    # u is the top right singular vector (up to sign), of norm 1
+    top = np.linalg.svd(W)[2][0]
+    np.testing.assert_allclose(abs(u[0] @ top), 1.0, rtol=0, atol=1e-12)
+
+
+def test_inference_leaves_the_kernel_and_u(rng):
+    model = _model()
+    _set_random_weights(model, rng)
+    before = model.get_weights()
+    X = rng.normal(size=(6, 3))
+    model.predict(X)
+    model.layers[0](X)
+    model.compile(optimizer="sgd", loss="mse")
+    model.evaluate(X, rng.normal(size=(6, 2)), verbose=0)
+    for a, b in zip(model.get_weights(), before):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_an_all_zero_kernel_is_left_as_it_is(rng):
+    model = _model(kernel_initializer="zeros")
+    before = model.layers[0].get_weights()
+    model.layers[0](rng.normal(size=(3, 3)), training=True)
+    for a, b in zip(model.layers[0].get_weights(), before):
+        np.testing.assert_array_equal(a, b)
+    assert np.all(before[0] == 0) and np.all(np.isfinite(before[1]))
+
+
+def test_u_is_drawn_as_keras_and_u_is_not_trained(rng):
+    glassnet.utils.set_random_seed(3)
+    model = Sequential([Input((3,)), SpectralNormalization(Dense(4000)), Dense(1)])
+    model.build()
+    u = model.layers[0].get_weights()[1]
+    assert u.shape == (1, 4000) and u.dtype == np.float32
+    assert np.all(np.abs(u) <= 0.04) and 0.015 < u.std() < 0.02  # truncated at 2σ: std 0.88·0.02
+    layer = model.layers[0]
+    assert [w.shape for w in layer.trainable_weights] == [(3, 4000), (4000,)]
+    assert [w.shape for w in layer.non_trainable_weights] == [(1, 4000)]
+    assert model.count_params() == 3 * 4000 + 4000 + 4000 + 4001
+
+
+def test_weights_are_in_the_flat_buffer_and_training_steps_them(rng):
+    model = _model()
+    W = model.layers[0].params["W"]
+    assert np.shares_memory(W, model._flat_params) and model.layers[0].layer.params["W"] is W
+    model.compile(optimizer="sgd", loss="mse")
+    before = model.get_weights()
+    model.fit(rng.normal(size=(8, 3)), rng.normal(size=(8, 2)), epochs=1, verbose=0)
+    assert all(np.any(a != b) for a, b in zip(model.get_weights(), before))
+
+
+def test_gradients_agree_with_finite_differences(rng):
+    for use_bias in (True, False):
+        model = _model(activation="sigmoid", use_bias=use_bias)
+        _set_random_weights(model, rng)
+        model.compile(optimizer="sgd", loss="mse")
+        before = model.get_weights()
+        X, y = rng.normal(size=(5, 3)), rng.normal(size=(5, 2))
+        result = check_gradients(model, X, y)
+        assert max(result.errors.values()) < 1e-7, result.errors
+        for a, b in zip(model.get_weights(), before):  # on a copy
+            np.testing.assert_array_equal(a, b)
+        # the check runs at the kernel a training step normalizes first (its Dense's gradient there)
+        normalized = _model(activation="sigmoid", use_bias=use_bias)
+        normalized.set_weights(before)
+        normalized.layers[0](X, training=True)
+        plain = Sequential([Input((3,)), Dense(4, "sigmoid", use_bias=use_bias), Dense(2)], dtype="float64")
+        plain.set_weights([w for k, w in enumerate(normalized.get_weights()) if k != 1])
+        plain.compile(optimizer="sgd", loss="mse")
+        expected = plain.gradients(X, y)
+        np.testing.assert_allclose(result.analytic["spectral_normalization/W"], expected[0], rtol=0, atol=1e-14)
+
+
+def test_save_and_load_keep_u_and_training(rng, tmp_path):
+    model = _model(power_iterations=2)
+    model.compile(optimizer="adam", loss="mse")
+    X, y = rng.normal(size=(10, 3)), rng.normal(size=(10, 2))
+    model.fit(X, y, epochs=2, batch_size=5, verbose=0)
+    model.save(tmp_path / "m.glassnet")
+    loaded = load_model(tmp_path / "m.glassnet")
+    layer = loaded.layers[0]
+    assert isinstance(layer, SpectralNormalization) and layer.power_iterations == 2
+    assert isinstance(layer.layer, Dense) and layer.layer.units == 4 and layer.layer.activation.name == "tanh"
+    for a, b in zip(loaded.get_weights(), model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    model.fit(X, y, epochs=1, batch_size=5, shuffle=False, verbose=0)
+    loaded.fit(X, y, epochs=1, batch_size=5, shuffle=False, verbose=0)
+    for a, b in zip(loaded.get_weights(), model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    config = json.loads(json.dumps(glassnet.layers.serialize(model.layers[0])))
+    again = glassnet.layers.deserialize(config)
+    assert again.layer is not model.layers[0].layer and again.get_config() == SpectralNormalization.from_config(
+        config["config"]).get_config()
+
+
+def test_clone_model_gets_a_dense_of_its_own(rng):
+    model = _model()
+    clone = glassnet.models.clone_model(model)
+    clone.build()
+    assert clone.layers[0].layer is not model.layers[0].layer
+    assert not np.shares_memory(clone.layers[0].params["W"], model.layers[0].params["W"])
+
+
+def test_keras_files_both_ways(keras_float64, tmp_path, rng):
+    keras, _ = keras_float64
+    x = rng.normal(size=(9, 3))
+    theirs = keras.Sequential([keras.Input((3,), dtype="float64"), keras.layers.SpectralNormalization(
+        keras.layers.Dense(4, "relu", dtype="float64"), power_iterations=2, dtype="float64"),
+        keras.layers.Dense(2, dtype="float64")])
+    theirs.layers[0](x, training=True)  # u and the kernel away from their first values
+    theirs.save(tmp_path / "theirs.keras")
+    ours = load_model(tmp_path / "theirs.keras")
+    layer = ours.layers[0]
+    assert isinstance(layer, SpectralNormalization) and layer.power_iterations == 2 and layer.units == 4
+    for a, b in zip(ours.get_weights(), theirs.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_allclose(ours.predict(x), np.asarray(theirs(x)), rtol=0, atol=1e-12)
+
+    layer(x, training=True)
+    ours.export(tmp_path / "ours.keras", format="keras")
+    again = keras.saving.load_model(tmp_path / "ours.keras")
+    assert again.layers[0].get_config()["power_iterations"] == 2
+    for a, b in zip(again.get_weights(), ours.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_allclose(np.asarray(again(x)), ours.predict(x), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(np.asarray(again.layers[0](x, training=True)), layer(x, training=True),
+                               rtol=0, atol=1e-12)
+
+
+def test_keras_weights_file_layout(tmp_path):
+    h5py = pytest.importorskip("h5py")
+    import io
+    import zipfile
+
+    model = _model(use_bias=False)
+    model.export(tmp_path / "m.keras", format="keras")
+    with zipfile.ZipFile(tmp_path / "m.keras") as zf, h5py.File(io.BytesIO(zf.read("model.weights.h5"))) as h5:
+        W, u = model.layers[0].get_weights()
+        np.testing.assert_array_equal(h5["layers/spectral_normalization/vars/0"][()], W)
+        np.testing.assert_array_equal(h5["layers/spectral_normalization/vars/1"][()], u)
+        np.testing.assert_array_equal(h5["layers/spectral_normalization/layer/vars/0"][()], W)
+        assert list(h5["layers/spectral_normalization/layer/vars"]) == ["0"]
+        config = json.loads(zf.read("config.json"))["config"]["layers"][1]
+    assert config["class_name"] == "SpectralNormalization"
+    assert config["config"]["layer"]["class_name"] == "Dense" and config["config"]["layer"]["config"]["units"] == 4
+
+
+def test_onnx_uses_the_normalized_kernel(tmp_path, rng):
+    ort = pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnx")
+    from glassnet.onnx import export
+
+    for dtype, atol in (("float64", 1e-12), ("float32", 1e-5)):
+        model = _model(dtype=dtype)
+        _set_random_weights(model, rng)
+        model.compile(optimizer="sgd", loss="mse")
+        x = rng.normal(size=(11, 3)).astype(dtype)
+        model.fit(x, rng.normal(size=(11, 2)), epochs=1, verbose=0)
+        export(model, tmp_path / "m.onnx")
+        out = ort.InferenceSession(str(tmp_path / "m.onnx")).run(None, {"input": x})[0]
+        np.testing.assert_allclose(out, model.predict(x), rtol=0, atol=atol)
+
+
+def test_trace_shows_the_normalized_kernel_and_changes_nothing(rng):
+    model = _model(power_iterations=30)
+    _set_random_weights(model, rng)
+    model.compile(optimizer="sgd", loss="mse")
+    before = model.get_weights()
+    x, y = rng.normal(size=(5, 3)), rng.normal(size=(5, 2))
+    rows = [row for row in trace(model, x, y).layers if row.params]
+    W = rows[0].params["W"]
+    np.testing.assert_allclose(np.linalg.svd(W, compute_uv=False)[0], 1.0, rtol=0, atol=1e-10)
+    for a, b in zip(model.get_weights(), before):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_frozen_wrapper_freezes_its_dense(rng):
+    model = _model()
+    _set_random_weights(model, rng)
+    model.layers[0].trainable = False
+    assert model.layers[0].layer.trainable is False and model.layers[0].trainable_weights == []
+    model.compile(optimizer="sgd", loss="mse")
+    before = model.layers[0].get_weights()
+    model.fit(rng.normal(size=(8, 3)), rng.normal(size=(8, 2)), epochs=1, verbose=0)
+    for a, b in zip(model.layers[0].get_weights(), before):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"power_iterations": 0}, ValueError, "power_iterations must be a positive integer. Received: power_iterations=0"),
+    ({"power_iterations": -2}, ValueError, "power_iterations"),
+    ({"power_iterations": 1.5}, TypeError, "power_iterations must be a positive integer"),
+    ({"power_iterations": "2"}, TypeError, "power_iterations"),
+    ({"power_iterations": True}, TypeError, "power_iterations"),
+    ({"layer": ReLU()}, TypeError, "SpectralNormalization wraps a Dense layer.*Received: layer="),
+    ({"layer": "dense"}, TypeError, "layer="),
+    ({"layer": {"class_name": "Conv2D", "config": {}}}, ValueError, "Conv2D"),
+    ({"power_iterations": 1, "bogus": 1}, TypeError, "unexpected keyword argument 'bogus'"),
+])
+def test_bad_arguments(kwargs, error, match):
+    kwargs = {"layer": Dense(3), **kwargs}
+    with pytest.raises(error, match=match):
+        SpectralNormalization(**kwargs)
