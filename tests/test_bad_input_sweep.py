@@ -164,6 +164,11 @@ CONSTRUCTORS += [
         st.just({"X": "a\nB: c"}), st.just({"": "y"}))),
     (lambda v: callbacks.RemoteMonitor(send_as_json=v), "send_as_json", st.one_of(st.none(), st.integers(), st.text())),
     (lambda v: callbacks.RemoteMonitor(timeout=v), "timeout", _bad_real(st.floats(max_value=0, allow_nan=False))),
+    (lambda v: layers.SpectralNormalization(layers.Dense(2), power_iterations=v), "power_iterations",
+     not_positive_ints),
+    (lambda v: layers.SpectralNormalization(v), "layer", st.one_of(
+        st.integers(), st.floats(), st.none(), st.text(max_size=3), st.just(layers.ReLU()), st.just(layers.Flatten()),
+        st.just(layers.SpectralNormalization(layers.Dense(2))))),
     (lambda v: _built_model().set_weights([v, np.zeros(3)]), "weights[0]", st.one_of(
         st.just(np.full((3, 3), 1 + 2j)), st.just(np.full((3, 3), "1")), st.just([[1.0, None, 0.0]] * 3),
         st.just(np.ones((2, 3))), st.none(), st.text(max_size=2))),
