@@ -262,6 +262,17 @@ def test_keras_files_both_ways(keras_float64, tmp_path, rng):
                                rtol=0, atol=1e-12)
 
 
+def test_a_keras_file_s_wrapped_leaky_relu_keeps_keras_s_slope(keras_float64, tmp_path, rng):
+    keras, _ = keras_float64
+    x = rng.normal(size=(9, 3))
+    theirs = keras.Sequential([keras.Input((3,), dtype="float64"), keras.layers.SpectralNormalization(
+        keras.layers.Dense(4, "leaky_relu", dtype="float64"), dtype="float64")])
+    theirs.save(tmp_path / "theirs.keras")
+    ours = load_model(tmp_path / "theirs.keras")
+    assert ours.layers[0].layer.activation.negative_slope == 0.2  # Keras's leaky_relu, not glassnet's 0.01
+    np.testing.assert_allclose(ours.predict(x), np.asarray(theirs(x)), rtol=0, atol=1e-12)
+
+
 def test_keras_weights_file_layout(tmp_path):
     h5py = pytest.importorskip("h5py")
     import io

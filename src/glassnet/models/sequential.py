@@ -1330,6 +1330,9 @@ def _keras_activation(layer_config):
     """A Keras layer config with an activation that Keras names as glassnet does but computes
     otherwise written out: Keras's ``"leaky_relu"`` has the slope 0.2, glassnet's 0.01 (SPEC A1)."""
     config = layer_config.get("config") if isinstance(layer_config, dict) else None
+    if isinstance(config, dict) and isinstance(config.get("layer"), dict):  # a wrapper's layer: Keras's too
+        layer_config = {**layer_config, "config": {**config, "layer": _keras_activation(config["layer"])}}
+        config = layer_config["config"]
     if not isinstance(config, dict) or config.get("activation") != "leaky_relu":
         return layer_config
     keras_leaky_relu = {"class_name": "LeakyReLU", "config": {"negative_slope": 0.2}}
