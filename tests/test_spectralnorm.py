@@ -152,6 +152,17 @@ def test_inference_leaves_the_kernel_and_u(rng):
         np.testing.assert_array_equal(a, b)
 
 
+def test_calling_a_model_s_layer_keeps_the_model_s_last_pass(rng):
+    model = _model()
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(rng.normal(size=(8, 3)), rng.normal(size=(8, 2)), epochs=1, batch_size=8, verbose=0)
+    inner = model.layers[0].layer
+    X, A, buffers = inner.X, inner.A.copy(), dict(inner._buffers)
+    model.layers[0](rng.normal(size=(8, 3)), training=True)
+    assert inner.X is X and inner._buffers == buffers
+    np.testing.assert_array_equal(inner.A, A)
+
+
 def test_an_all_zero_kernel_is_left_as_it_is(rng):
     model = _model(kernel_initializer="zeros")
     before = model.layers[0].get_weights()

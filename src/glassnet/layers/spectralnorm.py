@@ -4,7 +4,7 @@
 from .. import initializers
 from .._validation import check_positive_int
 from ..backend import get_namespace
-from .base import Layer, sample_shape
+from .base import _PASS_CACHES, Layer, sample_shape
 from .dense import Dense
 
 #: Keras's ``ops.normalize`` bound on ``1/‖x‖`` (``backend.epsilon()``)
@@ -82,7 +82,19 @@ class SpectralNormalization(Layer):
         return property(get, set)
 
     params, grads, trainable, dtype = _shared("params"), _shared("grads"), _shared("trainable"), _shared("dtype")
+    _buffers = _shared("_buffers")  # the step's reused arrays are the Dense's (Layer.__call__ sets them aside)
     del _shared
+
+    def __call__(self, x, training=False):
+        """As :meth:`Layer.__call__`; the Dense's activations from the model's last pass are kept too."""
+        inner = self.layer.__dict__
+        caches = {k: inner[k] for k in _PASS_CACHES if k in inner}
+        try:
+            return super().__call__(x, training=training)
+        finally:
+            for k in _PASS_CACHES:
+                inner.pop(k, None)
+            inner.update(caches)
 
     @property
     def units(self):
