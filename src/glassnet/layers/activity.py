@@ -33,6 +33,8 @@ class ActivityRegularization(Layer):
         grad = xp.zeros_like(X)  # ∂R/∂X = l1 · sign(x) + 2 l2 · x
         self.regularizer.add_gradient(X, grad, self.buffer("tmp", X.shape, X.dtype))
         grad /= X.shape[0]
+        if self._penalty_scale != 1.0:  # the loss scale of a LossScaleOptimizer
+            grad *= self._penalty_scale
         return dY + grad
 
     def regularization_penalty(self):

@@ -286,6 +286,9 @@ class Layer:
     weight_names = ()
     #: set by fit from ``compile(jit_compile=...)``: train with glassnet.kernels' compiled loops
     jit_compile = False
+    #: set by the model's backward pass while a LossScaleOptimizer scales the loss: the factor of
+    #: the penalties' gradients (:meth:`add_penalty_gradient`)
+    _penalty_scale = 1.0
     #: Keras arguments of this layer that glassnet lacks: accepted at Keras's default (None, or
     #: the value a dict ``{argument: default}`` gives), refused otherwise, since another value
     #: would make Keras compute something else
@@ -453,6 +456,20 @@ class Layer:
         keras = " (Keras's call(inputs) is not used: glassnet trains with the backward pass)" if hasattr(self, "call") else ""
         return (f"{type(self).__name__} defines no {method}: a glassnet layer computes forward(X, training) and "
                 f"backward(dY){keras}.")
+
+    def add_penalty_gradient(self, regularizer, W, G):
+        """``G += s · ∂R/∂W`` for the weight ``W``'s regularizer ``R``, where ``s`` is the step's
+        loss scale (``_penalty_scale``: 1, or a :class:`~glassnet.optimizers.LossScaleOptimizer`'s
+        scale, which multiplies the whole loss, penalties included, before backprop)."""
+        tmp = self.buffer("regularizer", W.shape, W.dtype)
+        if self._penalty_scale == 1.0:
+            regularizer.add_gradient(W, G, tmp)
+            return
+        penalty = self.buffer("penalty", W.shape, W.dtype)
+        penalty[...] = 0
+        regularizer.add_gradient(W, penalty, tmp)
+        penalty *= self._penalty_scale
+        G += penalty
 
     def buffer(self, key, shape, dtype, fill=None):
         """A reusable array for the training step (no allocation, hence no page

@@ -145,7 +145,7 @@ class ScaledNormalization(Layer):
         if self._trains_in_model():  # a frozen layer's penalty is not in the loss (as Keras), nor in its gradient
             for regularizer, key in self._regularized():
                 value = self.params[key]
-                regularizer.add_gradient(value, self.grads[key], self.buffer("regularizer", value.shape, value.dtype))
+                self.add_penalty_gradient(regularizer, value, self.grads[key])
         if not self.needs_input_gradient:
             return None
         return dY * self.params["gamma"] if self.scale else dY

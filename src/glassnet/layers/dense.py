@@ -159,7 +159,7 @@ class Dense(Layer):
         # its gradient
         if self.kernel_regularizer is not None and self._trains_in_model():
             W = self.params["W"]
-            self.kernel_regularizer.add_gradient(W, self.grads["W"], self.buffer("regularizer", W.shape, W.dtype))
+            self.add_penalty_gradient(self.kernel_regularizer, W, self.grads["W"])
         if self.use_bias:
             # Σ over the batch as a matrix-vector product: for a few dozen rows
             # it is twice as fast as dZ.sum(axis=0).
@@ -167,7 +167,7 @@ class Dense(Layer):
             xp.matmul(ones, dZ, out=self.grads["b"])
             if self.bias_regularizer is not None and self._trains_in_model():
                 b = self.params["b"]
-                self.bias_regularizer.add_gradient(b, self.grads["b"], self.buffer("regularizer", b.shape, b.dtype))
+                self.add_penalty_gradient(self.bias_regularizer, b, self.grads["b"])
         if not self.needs_input_gradient:
             return None
         return xp.matmul(dZ, self.params["W"].T, out=self.buffer("dX", self.X.shape, dZ.dtype))

@@ -79,8 +79,7 @@ class PReLU(Layer):
         below = xp.astype(X < 0, X.dtype)
         self.grads["alpha"][...] = xp.sum(dY * X * below, axis=axes, keepdims=True)[0, ...]
         if self.alpha_regularizer is not None and self._trains_in_model():
-            self.alpha_regularizer.add_gradient(alpha, self.grads["alpha"],
-                                                self.buffer("regularizer", alpha.shape, alpha.dtype))
+            self.add_penalty_gradient(self.alpha_regularizer, alpha, self.grads["alpha"])
         if not self.needs_input_gradient:
             return None
         return dY * (xp.astype(X > 0, X.dtype) + alpha * below)

@@ -740,6 +740,8 @@ def _optimizer(optimizer):
     if optimizers.CLASSES.get(kind) is not type(optimizer):
         _refuse("the model", f"the custom optimizer {optimizer!r:.80}")
     config = optimizers.serialize(optimizer)["config"]
+    if kind == "LossScaleOptimizer":  # the inner optimizer in Keras's form too
+        return _keras_object("keras.optimizers", kind, {**config, "inner_optimizer": _optimizer(optimizer.inner_optimizer)})
     if kind == "GradientDescent":  # the lectures' plain gradient descent: Keras's SGD without momentum
         kind, config = "SGD", {**config, "momentum": 0.0, "nesterov": False}
     rate = config["learning_rate"]

@@ -166,6 +166,8 @@ def save_model(model, filepath, include_optimizer=True, backup=None, overwrite=T
         if include_optimizer and model.optimizer.built:
             iterations, state = model.optimizer.get_state()
             config["optimizer_state"] = {"iterations": iterations, "names": sorted(state)}
+            if model.optimizer.get_scalars():  # (a LossScaleOptimizer's scale and step counter)
+                config["optimizer_state"]["scalars"] = model.optimizer.get_scalars()
             for name, value in state.items():
                 members[f"optimizer/{name}.npy"] = _npy_bytes(value)
 
@@ -537,7 +539,16 @@ def _compile(model, config, zf, path):
         iterations = state_spec["iterations"]
         if not isinstance(iterations, int) or isinstance(iterations, bool) or not 0 <= iterations < 2**63:
             _fail(path, f"its optimizer iteration count {iterations!r} is not a non-negative integer.")
+        _set_scalars(opt, state_spec, path)
         opt.set_state(iterations, state)
+
+
+def _set_scalars(optimizer, spec, path):
+    """The optimizer's state that is not a vector (a LossScaleOptimizer's scale), from the file."""
+    try:
+        optimizer.set_scalars(spec.get("scalars", {}))
+    except (TypeError, ValueError) as exc:
+        _fail(path, f"its optimizer state is not {type(optimizer).__name__}'s ({exc}).")
 
 
 # -- backups (BackupAndRestore) ------------------------------------------------------
@@ -582,6 +593,7 @@ def restore_backup(model, filepath):
         if settable and (not isinstance(rate, (int, float)) or isinstance(rate, bool)
                          or not 0 <= rate <= sys.float_info.max):
             _fail(path, f"its learning rate {rate!r:.100} is not a finite non-negative number.")
+        _set_scalars(opt, spec, path)  # (checked whole before it changes the optimizer)
     model.set_weights(weights)
     opt.set_state(iterations, state)
     if settable:

@@ -578,17 +578,40 @@ class Sequential:
             A = layer.forward(A, training=training)
         return A
 
-    def backward(self, Y, A, sample_weight=None, down_to=None):
+    def backward(self, Y, A, sample_weight=None, down_to=None, loss_scale=None):
         """Fill the flat gradient vector with ``∂J/∂w`` (the red path), down to the layer of index
-        ``down_to`` (None: the first layer with weights); the layers below it keep their gradients."""
+        ``down_to`` (None: the first layer with weights); the layers below it keep their gradients.
+        ``loss_scale`` s (a :class:`~glassnet.optimizers.LossScaleOptimizer`'s): the gradient of
+        ``s·J`` instead, the output's delta and the penalties' gradients multiplied by s."""
+        if loss_scale is not None:
+            for layer in self._layers:
+                layer._penalty_scale = loss_scale
+            try:
+                self._backward(Y, A, sample_weight, down_to, loss_scale)
+            finally:
+                for layer in self._layers:
+                    layer.__dict__.pop("_penalty_scale", None)
+            return
+        self._backward(Y, A, sample_weight, down_to)
+
+    def _backward(self, Y, A, sample_weight, down_to, loss_scale=None):
         last = self._layers[-1]
+        dtype = A.dtype
+        if loss_scale is not None and backend.numpy_dtype(A) == np.float16:
+            # float16's delta, e.g. 2(a − y)/n, underflows before it could be scaled: it is taken in
+            # float32, scaled, then rounded to float16 (Keras differentiates the scaled loss)
+            Y, A, sample_weight = (x if x is None or backend.numpy_dtype(x) != np.float16
+                                   else backend.astype(x, "float32") for x in (Y, A, sample_weight))
         dZ = None
         if hasattr(last, "backward_preactivation"):
             dZ = self.loss.fused_delta(last.activation, Y, A, sample_weight)
         if dZ is not None:
+            if loss_scale is not None:
+                dZ = backend.astype(dZ * loss_scale, dtype)
             d = last.backward_preactivation(dZ)
         else:
-            d = last.backward(self.loss.gradient(Y, A, sample_weight))
+            dA = self.loss.gradient(Y, A, sample_weight)
+            d = last.backward(dA if loss_scale is None else backend.astype(dA * loss_scale, dtype))
         # Layers below the first trainable one need no gradient at all.
         stop = self._first_trainable if down_to is None else max(down_to, self._first_trainable)
         for i in range(len(self._layers) - 2, stop - 1, -1):

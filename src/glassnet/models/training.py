@@ -775,7 +775,8 @@ def train_step(model, Xb, Yb, wb=None):
     if not math.isfinite(loss):
         return loss
     if not model._trains_nothing:
-        model.backward(Yb, A, wb, down_to=model._first_trained)
+        # (a LossScaleOptimizer's scale; None for the others, whose step is unchanged)
+        model.backward(Yb, A, wb, down_to=model._first_trained, loss_scale=model.optimizer._loss_scale)
     if model.metrics:
         if not backend.is_numpy():  # metrics count on the host, in NumPy
             Yb, A, wb = backend.to_numpy(Yb), backend.to_numpy(A), None if wb is None else backend.to_numpy(wb)
