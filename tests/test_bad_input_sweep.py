@@ -129,6 +129,12 @@ CONSTRUCTORS += [
     (lambda v: optimizers.Adam(beta_1=v), "beta_1", _bad_real(outside_unit)),
     (lambda v: optimizers.Adam(beta_2=v), "beta_2", _bad_real(outside_unit)),
     (lambda v: optimizers.RMSprop(rho=v), "rho", _bad_real(outside_unit)),
+    (lambda v: optimizers.LossScaleOptimizer(v), "inner_optimizer",
+     st.one_of(st.none(), st.text(max_size=3), st.integers(), st.floats())),
+    (lambda v: optimizers.LossScaleOptimizer(optimizers.Adam(), initial_scale=v), "initial_scale",
+     st.one_of(_bad_real(negative), st.just(0.0))),
+    (lambda v: optimizers.LossScaleOptimizer(optimizers.Adam(), dynamic_growth_steps=v), "dynamic_growth_steps",
+     not_positive_ints),
     (lambda v: datasets.make_spiral(20, noise=v), "noise", _bad_real(negative)),
     (lambda v: datasets.make_xor(v), "n_samples", not_positive_ints),
     (lambda v: datasets.make_plane_separation(weights=v), "weights", st.one_of(

@@ -264,3 +264,35 @@ def test_bad_arguments_get_typed_errors(kwargs, error, match):
     arguments = {"inner_optimizer": optimizers.Adam(), **kwargs}
     with pytest.raises(error, match=match):
         optimizers.LossScaleOptimizer(**arguments)
+
+
+def test_a_file_with_a_bad_loss_scale_state_is_refused(tmp_path):
+    import json
+    import zipfile
+
+    from glassnet.models.saving import CONFIG_NAME
+
+    rng = np.random.default_rng(6)
+    model = _model("float64", optimizers.LossScaleOptimizer(optimizers.SGD(0.1)))
+    model.fit(rng.standard_normal((8, 3)), rng.standard_normal((8, 1)), verbose=0)
+    model.save(tmp_path / "m.glassnet")
+    with zipfile.ZipFile(tmp_path / "m.glassnet") as zf:
+        members = {name: zf.read(name) for name in zf.namelist()}
+    config = json.loads(members[CONFIG_NAME])
+    assert config["optimizer_state"]["scalars"] == {"dynamic_scale": 2.0**15, "step_counter": 1}
+    for bad in ({"dynamic_scale": -1.0, "step_counter": 1}, {"dynamic_scale": 8.0, "step_counter": 1.5},
+                {"dynamic_scale": 8.0}):
+        config["optimizer_state"]["scalars"] = bad
+        with zipfile.ZipFile(tmp_path / "bad.glassnet", "w") as zf:
+            for name, data in members.items():
+                zf.writestr(name, json.dumps(config) if name == CONFIG_NAME else data)
+        with pytest.raises(ValueError, match="optimizer state is not LossScaleOptimizer's"):
+            load_model(tmp_path / "bad.glassnet")
+    # a plain optimizer's file with such a record is refused too
+    config["optimizer_state"]["scalars"] = {"dynamic_scale": 8.0, "step_counter": 0}
+    config["compile"]["optimizer"] = optimizers.serialize(optimizers.SGD(0.1))
+    with zipfile.ZipFile(tmp_path / "bad.glassnet", "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, json.dumps(config) if name == CONFIG_NAME else data)
+    with pytest.raises(ValueError, match="optimizer state is not SGD's"):
+        load_model(tmp_path / "bad.glassnet")
