@@ -296,3 +296,17 @@ def test_a_file_with_a_bad_loss_scale_state_is_refused(tmp_path):
             zf.writestr(name, json.dumps(config) if name == CONFIG_NAME else data)
     with pytest.raises(ValueError, match="optimizer state is not SGD's"):
         load_model(tmp_path / "bad.glassnet")
+
+
+def test_trace_shows_the_inner_optimizer_s_step_and_leaves_the_scale_alone():
+    rng = np.random.default_rng(7)
+    X, Y = rng.standard_normal((8, 3)), rng.standard_normal((8, 1))
+    plain = _model("float64", optimizers.SGD(0.1))
+    scaled = _model("float64", optimizers.LossScaleOptimizer(optimizers.SGD(0.1), initial_scale=4.0,
+                                                             dynamic_growth_steps=1))
+    scaled.set_weights(plain.get_weights())
+    ours, theirs = scaled.trace(X, Y), plain.trace(X, Y)
+    for a, b in zip(ours.layers, theirs.layers):
+        for key in a.updates:
+            np.testing.assert_array_equal(a.updates[key], b.updates[key])
+    assert scaled.optimizer.get_scalars() == {"dynamic_scale": 4.0, "step_counter": 0}

@@ -831,7 +831,7 @@ def _step(model, X, Y, w, apply):
         if not finite or not trained_layers(model):  # a frozen model: fit makes no update (nor counts one)
             after = before
         else:
-            iterations, state = optimizer.get_state()
+            (iterations, state), scalars = optimizer.get_state(), optimizer.get_scalars()
             if apply:
                 _optimizer_step(model, model._flat_params, model._flat_grads)
                 after = _np(model._flat_params)
@@ -839,12 +839,14 @@ def _step(model, X, Y, w, apply):
                 after, g = backend.copy(model._flat_params), backend.copy(model._flat_grads)
                 _optimizer_step(model, after, g)  # on copies; then the optimizer is rewound
                 optimizer.set_state(iterations, state)
+                optimizer.set_scalars(scalars)
                 after = _np(after)
             if not np.isfinite(after).all():  # an update that overflows is not kept, as train_on_batch
                 finite, after = False, before
                 if apply:
                     model._flat_params[...] = backend.from_numpy(before)
                     optimizer.set_state(iterations, state)
+                    optimizer.set_scalars(scalars)
         update = after - before
     return forward, red, loss, penalty, A, learning_rate, before, grads, update, finite
 
@@ -853,6 +855,8 @@ def _optimizer_step(model, w, g):
     """The update of ``training.train_step`` on the flat weights ``w`` with gradient ``g``."""
     from .models.training import apply_update, constrained_parts, frozen_buffers
 
+    if model.optimizer._loss_scale is not None:  # a LossScaleOptimizer unscales the gradient of s·J that fit takes
+        g *= model.optimizer._loss_scale
     apply_update(model, w, g, frozen_buffers(model, w), constrained_parts(model))
 
 

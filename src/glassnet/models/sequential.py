@@ -103,6 +103,11 @@ def _no_symbolic(name):
     return property(refuse)
 
 
+def _scaled(delta, loss_scale, half):
+    """The output's delta times the loss scale, rounded to float16 where it was taken in float32 (``half``)."""
+    return backend.astype(delta * loss_scale, "float16") if half else delta * loss_scale
+
+
 class Sequential:
     """A linear stack of layers.
 
@@ -596,8 +601,8 @@ class Sequential:
 
     def _backward(self, Y, A, sample_weight, down_to, loss_scale=None):
         last = self._layers[-1]
-        dtype = A.dtype
-        if loss_scale is not None and backend.numpy_dtype(A) == np.float16:
+        half = loss_scale is not None and backend.numpy_dtype(A) == np.float16
+        if half:
             # float16's delta, e.g. 2(a − y)/n, underflows before it could be scaled: it is taken in
             # float32, scaled, then rounded to float16 (Keras differentiates the scaled loss)
             Y, A, sample_weight = (x if x is None or backend.numpy_dtype(x) != np.float16
@@ -606,12 +611,10 @@ class Sequential:
         if hasattr(last, "backward_preactivation"):
             dZ = self.loss.fused_delta(last.activation, Y, A, sample_weight)
         if dZ is not None:
-            if loss_scale is not None:
-                dZ = backend.astype(dZ * loss_scale, dtype)
-            d = last.backward_preactivation(dZ)
+            d = last.backward_preactivation(dZ if loss_scale is None else _scaled(dZ, loss_scale, half))
         else:
             dA = self.loss.gradient(Y, A, sample_weight)
-            d = last.backward(dA if loss_scale is None else backend.astype(dA * loss_scale, dtype))
+            d = last.backward(dA if loss_scale is None else _scaled(dA, loss_scale, half))
         # Layers below the first trainable one need no gradient at all.
         stop = self._first_trainable if down_to is None else max(down_to, self._first_trainable)
         for i in range(len(self._layers) - 2, stop - 1, -1):
