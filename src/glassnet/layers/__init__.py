@@ -5,7 +5,9 @@ from .activation import ELU, Activation, LeakyReLU, ReLU, Softmax
 from .activity import ActivityRegularization
 from .base import Input, InputLayer, Layer, deserialize_nested
 from .batchnorm import BatchNormalization
+from .category_encoding import CategoryEncoding
 from .dense import Dense
+from .discretization import Discretization
 from .dropout import AlphaDropout, Dropout
 from .flatten import Flatten
 from .groupnorm import GroupNormalization
@@ -26,7 +28,7 @@ LAYERS = {cls.__name__: cls for cls in (Dense, Activation, Dropout, BatchNormali
                                         GaussianNoise, GaussianDropout, Rescaling, Normalization, PReLU,
                                         AlphaDropout, Identity, UnitNormalization,
                                         ActivityRegularization, RMSNormalization, GroupNormalization,
-                                        Reshape, Permute, SpectralNormalization)}
+                                        Reshape, Permute, SpectralNormalization, CategoryEncoding, Discretization)}
 
 
 def serialize(layer):
@@ -41,6 +43,13 @@ def deserialize(config):
     else)."""
     if isinstance(config, dict) and isinstance(config.get("config"), dict):
         config = {"class_name": config.get("class_name"), "config": deserialize_nested(config["config"])}
+    cls = LAYERS.get(config.get("class_name")) if isinstance(config, dict) else None
+    if cls is not None and "from_config" in vars(cls) and isinstance(config.get("config"), dict):
+        # (Discretization's: an adapted layer's config holds both num_bins and the boundaries, as Keras's)
+        try:
+            return cls.from_config(config["config"])
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"Malformed layer config {config!r:.200}: {exc}") from None
     try:
         return from_config(config, LAYERS, "layer")
     except ValueError as exc:  # a Keras layer glassnet lacks (a Keras model's config): what to use instead
@@ -56,7 +65,8 @@ from . import core as core  # noqa: E402  (keras.layers.core's path, as seed 001
 _OFFERED = ("glassnet builds fully connected networks: Input, Dense, Activation (and ReLU, LeakyReLU, ELU, Softmax), "
             "PReLU, Dropout, AlphaDropout, GaussianDropout, GaussianNoise, BatchNormalization, LayerNormalization, "
             "RMSNormalization, GroupNormalization, UnitNormalization, Rescaling, Normalization, Flatten, Reshape, "
-            "Permute, Identity, ActivityRegularization, SpectralNormalization (wrapping a Dense)")
+            "Permute, Identity, ActivityRegularization, SpectralNormalization (wrapping a Dense), CategoryEncoding, "
+            "Discretization")
 
 #: well-known Keras layers glassnet does not have, with what to use instead
 _KERAS_ONLY = {
@@ -93,5 +103,4 @@ __all__ = ["Layer", "Input", "InputLayer", "Dense", "Activation", "Dropout", "Ba
            "ReLU", "LeakyReLU", "ELU", "Softmax", "LayerNormalization", "GaussianNoise", "GaussianDropout",
            "Rescaling", "Normalization", "PReLU", "AlphaDropout", "Identity", "UnitNormalization",
            "ActivityRegularization", "RMSNormalization", "GroupNormalization", "Reshape", "Permute",
-           "SpectralNormalization", "serialize",
-           "deserialize"]
+           "SpectralNormalization", "CategoryEncoding", "Discretization", "serialize", "deserialize"]

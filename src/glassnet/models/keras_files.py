@@ -618,6 +618,8 @@ def _layer_config(layer, input_shape):
         _refuse(where, "a custom layer class")
     _check_name(layer.name, where)
     config = {"name": layer.name, "trainable": bool(layer.trainable), "dtype": _dtype_policy(layer.dtype)}
+    if kind == "Discretization":  # Keras's takes neither trainable nor a DTypePolicy, and writes a dtype's name
+        config = {"name": layer.name, "dtype": str(np.dtype(layer.dtype or "float32"))}
     if kind == "SpectralNormalization":  # a wrapper: the Dense's own Keras config inside
         config.update(layer=_layer_config(layer.layer, input_shape), power_iterations=layer.power_iterations)
     else:
@@ -718,6 +720,10 @@ _LAYER_SETTINGS = {
     "Identity": lambda layer, where: {},
     "ActivityRegularization": lambda layer, where: {"l1": layer.l1, "l2": layer.l2},
     "UnitNormalization": lambda layer, where: {"axis": layer.axis},
+    "CategoryEncoding": lambda layer, where: {"num_tokens": layer.num_tokens, "output_mode": layer.output_mode},
+    "Discretization": lambda layer, where: {"bin_boundaries": layer.bin_boundaries, "num_bins": layer.num_bins,
+                                            "epsilon": layer.epsilon, "output_mode": layer.output_mode,
+                                            "sparse": False},
 }
 
 

@@ -404,6 +404,12 @@ class Sequential:
         trainable = [i for i, l in enumerate(self._layers) if l.params]
         self._first_trainable = trainable[0] if trainable else len(self._layers)
         for i, layer in enumerate(self._layers):
+            if i > self._first_trainable and not getattr(layer, "passes_gradient", True):
+                # (CategoryEncoding, Discretization: piecewise constant, so the layers below could never learn)
+                raise ValueError(f"{layer._label()} passes no gradient to its input, but it comes after "
+                                 f"{self._layers[self._first_trainable]._label()}, which has weights to train "
+                                 "through it. Put it first (a preprocessing layer), or encode the data with it "
+                                 "before fit.")
             layer.needs_input_gradient = i > self._first_trainable
 
     @property
