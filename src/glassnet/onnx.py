@@ -29,6 +29,10 @@ The graph computes what :meth:`Sequential.predict` computes (inference mode):
   layers take a float16 model's statistics in float32, as predict does);
 * ``Rescaling``: ``Mul`` and ``Add`` (by a number, or per channel by a 1-D constant); ``Normalization``: ``Sub`` and ``Div`` by
   ``max(sqrt(variance), ε)`` (``Mul`` and ``Add`` with ``invert=True``).
+* ``Discretization``: the bin as ``ReduceSum(Cast(GreaterOrEqual(X, boundaries)))`` (NaN to the last bin, by
+  ``Where(IsNaN(X))``); ``CategoryEncoding`` and Discretization's encodings: ``Equal`` against ``0, 1, …``, then
+  ``ReduceMax`` (multi_hot) or ``ReduceSum`` (count) over the sample's ids. An id out of range gives a row of
+  zeros there (as Keras on JAX): a graph cannot raise predict's ValueError.
 
 Every built-in activation has an exact ONNX form: ``relu``, ``tanh``,
 ``sigmoid`` (steepness λ: ``1/(1 + e^{-λz})``, which keeps the tail onnxruntime's ``Sigmoid``
@@ -70,10 +74,10 @@ from . import activations as _activations
 from .backend import to_numpy
 from ._io import atomic_write, check_replace
 from ._validation import check_path
-from .layers import (ELU, Activation, ActivityRegularization, AlphaDropout, BatchNormalization, Dense, Dropout,
-                     Flatten, GaussianDropout, GaussianNoise, GroupNormalization, Identity, LayerNormalization,
-                     LeakyReLU, Normalization, Permute, PReLU, ReLU, Rescaling, Reshape, RMSNormalization, Softmax,
-                     SpectralNormalization, UnitNormalization)
+from .layers import (ELU, Activation, ActivityRegularization, AlphaDropout, BatchNormalization, CategoryEncoding,
+                     Dense, Discretization, Dropout, Flatten, GaussianDropout, GaussianNoise, GroupNormalization,
+                     Identity, LayerNormalization, LeakyReLU, Normalization, Permute, PReLU, ReLU, Rescaling, Reshape,
+                     RMSNormalization, Softmax, SpectralNormalization, UnitNormalization)
 
 __all__ = ["export", "to_onnx", "OPSET"]
 
@@ -565,6 +569,39 @@ def _normalization(g, X, layer):
     return g.node("Div", [g.node("Sub", [X, mean]), std], base=layer.name)
 
 
+def _encode(g, ids, layer, mode, depth):
+    """Keras's encodings of the ``(n, k)`` float ids, as :func:`glassnet.layers.category_encoding.encode`."""
+    hot = g.node("Cast", [g.node("Equal", [g.node("Unsqueeze", [ids, g.constant([-1], dtype=np.int64)]),
+                                          g.constant(np.arange(depth), f"{layer.name}_tokens")])],
+                 to=g.helper.np_dtype_to_tensor_dtype(g.dtype))  # (n, k, depth)
+    if mode == "one_hot":
+        if layer.input_shape[-1] != 1:
+            return hot
+        return g.node("Squeeze", [hot, g.constant([1], dtype=np.int64)], base=layer.name)
+    if mode == "multi_hot":
+        return g.node("ReduceMax", [hot], axes=[1], keepdims=0, base=layer.name)
+    return g.node("ReduceSum", [hot, g.constant([1], dtype=np.int64)], keepdims=0, base=layer.name)
+
+
+def _discretization(g, X, layer):
+    boundaries = layer.bin_boundaries
+    if boundaries is None:
+        raise ValueError(f"Cannot export layer {layer.name!r} (Discretization): it has no bin_boundaries yet; call "
+                         "its adapt(data) first.")
+    base = layer.name if layer.output_mode == "int" else None
+    nan = g.node("IsNaN", [X])
+    if not boundaries:  # one bin: every value's is 0 (NaN's too), of X's shape
+        ids = g.node("Mul", [g.node("Cast", [nan], to=g.helper.np_dtype_to_tensor_dtype(g.dtype)),
+                             g.constant(0, f"{layer.name}_zero")], base=base)
+    else:
+        above = g.node("GreaterOrEqual", [g.node("Unsqueeze", [X, g.constant([-1], dtype=np.int64)]),
+                                          g.constant(boundaries, f"{layer.name}_boundaries")])
+        count = g.node("ReduceSum", [g.node("Cast", [above], to=g.helper.np_dtype_to_tensor_dtype(g.dtype)),
+                                     g.constant([-1], dtype=np.int64)], keepdims=0)
+        ids = g.node("Where", [nan, g.constant(len(boundaries), f"{layer.name}_last"), count], base=base)
+    return ids if layer.output_mode == "int" else _encode(g, ids, layer, layer.output_mode, len(boundaries) + 1)
+
+
 def _unit_norm(g, X, layer):
     axes = g.constant(list(layer._axes(1 + len(layer.input_shape))), f"{layer.name}_axes", dtype=np.int64)
     Xs, dtype = _statistics_dtype(g, X)  # float16 in float32, as predict (its squares underflow)
@@ -601,6 +638,8 @@ _ONNX_LAYERS = {
     GroupNormalization: _group_norm,
     Rescaling: _rescaling,
     Normalization: _normalization,
+    Discretization: _discretization,
+    CategoryEncoding: lambda g, X, layer: _encode(g, X, layer, layer.output_mode, layer.num_tokens),
 }
 
 
