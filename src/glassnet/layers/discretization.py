@@ -107,7 +107,7 @@ class Discretization(DataLayer):
                     raise ValueError(f"adapt's data yielded an empty tuple as batch {i}; it must yield arrays.")
                 batch = batch[0]
             name = "adapt's data" if steps is None and i == 0 and not _is_stream(data) else f"adapt's batch {i}"
-            values = check_array(batch, name=name, ndim=None).astype("float32")
+            values = check_array(batch, name=name, ndim=None, allow_empty=True).astype("float32")
             if not np.isfinite(values).all():
                 raise ValueError(f"{name} holds values beyond float32's range, which Keras adapts in.")
             if values.size:
