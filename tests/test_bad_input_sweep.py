@@ -161,6 +161,20 @@ CONSTRUCTORS += [
     (lambda v: layers.Permute(v), "dims", st.one_of(
         st.integers(), st.none(), st.text(min_size=1, max_size=2), st.just((0, 1)), st.just((1, 1)), st.just((2, 3)),
         st.just((1.0, 2.0)), st.just((2, True)))),
+    (lambda v: layers.CategoryEncoding(v), "num_tokens", st.one_of(
+        st.integers(max_value=0), st.none(), st.floats(), st.text(max_size=2), st.booleans())),
+    (lambda v: layers.CategoryEncoding(3, output_mode=v), "output_mode", st.one_of(
+        st.text(max_size=2), st.none(), st.integers(), st.just("int"))),
+    (lambda v: layers.Discretization(bin_boundaries=v), "bin_boundaries", st.one_of(
+        st.just([1.0, 0.0]), st.just([0.0, math.nan]), st.just([math.inf]), st.text(min_size=1, max_size=2),
+        st.just([[0.0, 1.0]]), st.just(["a"]))),
+    (lambda v: layers.Discretization(num_bins=v), "num_bins", st.one_of(
+        st.integers(max_value=0), st.none(), st.floats(), st.text(min_size=1, max_size=2), st.booleans())),
+    (lambda v: layers.Discretization(num_bins=2, epsilon=v), "epsilon", st.one_of(
+        st.floats(max_value=0), st.floats(min_value=1.0, exclude_min=True), non_finite, st.text(max_size=2),
+        st.booleans(), st.none())),
+    (lambda v: layers.Discretization(num_bins=2, output_mode=v), "output_mode", st.one_of(
+        st.text(max_size=2), st.none(), st.integers(), st.just("binary"))),
     (lambda v: callbacks.RemoteMonitor(root=v), "root", st.one_of(
         st.none(), st.integers(), st.text(max_size=5), st.sampled_from(["ftp://h/", "http://", "http://[::1", "localhost:9000"]),
         st.just(b"http://localhost"))),
