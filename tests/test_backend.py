@@ -170,6 +170,19 @@ def test_reshape_and_permute_train_as_on_numpy(namespace):
     _same(_train("numpy", build, X, y, "binary_crossentropy"), _train(namespace, build, X, y, "binary_crossentropy"))
 
 
+def test_discretization_and_category_encoding_train_as_on_numpy(namespace):
+    rng = np.random.default_rng(4)
+    X = np.c_[rng.normal(size=(30, 2)), rng.integers(0, 4, size=(30, 1))]
+    y = rng.integers(0, 2, size=30)
+    build = lambda: [layers.Discretization([-0.5, 0.0, 0.5], output_mode="one_hot", input_shape=(3,)),  # noqa: E731
+                     layers.Flatten(), layers.Dense(4, activation="tanh"), layers.Dense(1, activation="sigmoid")]
+    _same(_train("numpy", build, X, y, "binary_crossentropy"), _train(namespace, build, X, y, "binary_crossentropy"))
+    build = lambda: [layers.CategoryEncoding(4, output_mode="count", input_shape=(1,)),  # noqa: E731
+                     layers.Dense(1, activation="sigmoid")]
+    ids = X[:, 2:]
+    _same(_train("numpy", build, ids, y, "binary_crossentropy"), _train(namespace, build, ids, y, "binary_crossentropy"))
+
+
 def test_float32_trains_close_to_numpy(namespace, data):
     X, y = data
     a = _train("numpy", _mlp, X, y, "sparse_categorical_crossentropy", dtype="float32")

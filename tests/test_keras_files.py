@@ -160,7 +160,8 @@ def test_from_config_refuses_an_input_layer_after_the_first():
 
 def test_an_unknown_keras_layer_is_named_with_glassnets_layers():
     with pytest.raises(ValueError, match="Unknown layer 'Conv2D'.*Valid: Activation, ActivityRegularization, "
-                                         "AlphaDropout, BatchNormalization, Dense.*Flatten the pixels and use Dense layers"):
+                                         "AlphaDropout, BatchNormalization, CategoryEncoding, Dense.*Flatten the "
+                                         "pixels and use Dense layers"):
         glassnet.models.model_from_json(keras_json("conv"))
 
 

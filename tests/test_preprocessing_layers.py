@@ -286,3 +286,16 @@ def test_bad_calls():
         d = layers.Discretization(num_bins=5, output_mode="one_hot")
         Sequential([layers.Input((1,)), d, layers.Dense(1)]).build()
         d.adapt(np.array([1.0, 2.0]))
+
+
+def test_pickled_and_cloned_layers_compute_the_same(rng):
+    import pickle
+
+    d = layers.Discretization(num_bins=4, output_mode="multi_hot")
+    d.adapt(rng.normal(size=100))
+    x = rng.normal(size=(5, 3))
+    model = Sequential([layers.Input((3,)), d, layers.Dense(1)])
+    expected = model.predict(x, verbose=0)
+    for copy_ in (pickle.loads(pickle.dumps(model)), glassnet.models.clone_model(model)):
+        copy_.set_weights(model.get_weights())
+        np.testing.assert_array_equal(copy_.predict(x, verbose=0), expected)

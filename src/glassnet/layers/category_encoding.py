@@ -6,7 +6,7 @@ import numbers
 import numpy as np
 
 from .._validation import check_array, check_choice, is_one_of
-from ..backend import astype, from_numpy, get_namespace, is_numpy, to_numpy
+from ..backend import astype, from_numpy, get_namespace, is_numpy, numpy_dtype, to_numpy
 from .base import ChainTensor, InputLayer, Layer
 
 ENCODINGS = ("one_hot", "multi_hot", "count")
@@ -56,7 +56,7 @@ def encode(ids, output_mode, depth, dtype, count_weights=None):
     xp = get_namespace()
     if output_mode == "one_hot" and ids.shape[-1] == 1:
         ids = ids[:, 0]
-    tokens = from_numpy(np.arange(depth), dtype=ids.dtype)
+    tokens = from_numpy(np.arange(depth), dtype=numpy_dtype(ids).name)
     hot = astype(ids[..., None] == tokens, dtype)  # (n, k, depth) or (n, depth)
     if output_mode == "one_hot":
         return hot
@@ -149,9 +149,10 @@ class CategoryEncoding(DataLayer):
     def forward(self, X, training=False):
         check_ids(X, self.num_tokens, self._label())
         weights = getattr(self, "_count_weights", None)
+        dtype = numpy_dtype(X).name
         if weights is not None:
-            weights = astype(weights, X.dtype)
-        return encode(X, self.output_mode, self.num_tokens, X.dtype, weights)
+            weights = astype(weights, dtype)
+        return encode(X, self.output_mode, self.num_tokens, dtype, weights)
 
     def get_config(self):
         return {**super().get_config(), "num_tokens": self.num_tokens, "output_mode": self.output_mode,

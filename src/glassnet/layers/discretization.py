@@ -7,7 +7,7 @@ import numbers
 import numpy as np
 
 from .._validation import _is_stream, check_array, check_choice, check_positive_int
-from ..backend import astype, from_numpy, get_namespace
+from ..backend import astype, from_numpy, get_namespace, numpy_dtype
 from .category_encoding import ENCODINGS, DataLayer, check_sparse, encode, encoded_shape
 
 
@@ -58,7 +58,6 @@ class Discretization(DataLayer):
                              f"Received: epsilon={epsilon!r:.80}")
         self.epsilon = float(epsilon)
         self.bin_boundaries = None if bin_boundaries is None else _boundaries(bin_boundaries)
-        self._bins = {}  # the boundaries as an array of each dtype forward met
 
     @classmethod
     def from_config(cls, config):
@@ -121,23 +120,16 @@ class Discretization(DataLayer):
                              f"{len(boundaries) + 1} (fewer distinct summary points than num_bins): adapt it before "
                              "building its model.")
         self.bin_boundaries = boundaries
-        self._bins = {}
-
-    def _bins_as(self, dtype):
-        bins = self._bins.get(str(dtype))
-        if bins is None:
-            bins = self._bins[str(dtype)] = from_numpy(np.asarray(self.bin_boundaries, dtype=np.dtype(str(dtype))))
-        return bins
 
     def forward(self, X, training=False):
         if self.bin_boundaries is None:
             raise ValueError("You need to either pass the `bin_boundaries` argument at construction time or call "
                              "`adapt(dataset)` before you can start using the `Discretization` layer.")
         xp = get_namespace()
-        dtype = X.dtype
+        dtype = numpy_dtype(X).name
         # np.digitize(x, b) for sorted b: how many boundaries are <= x (NaN sorts after all of them)
         flat = xp.reshape(X, (-1,))
-        bins = xp.searchsorted(self._bins_as(dtype), flat, side="right")
+        bins = xp.searchsorted(from_numpy(np.asarray(self.bin_boundaries, dtype=dtype)), flat, side="right")
         ids = xp.reshape(astype(bins, dtype), X.shape)
         if self.output_mode == "int":
             return ids
