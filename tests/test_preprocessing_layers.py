@@ -299,3 +299,12 @@ def test_pickled_and_cloned_layers_compute_the_same(rng):
     for copy_ in (pickle.loads(pickle.dumps(model)), glassnet.models.clone_model(model)):
         copy_.set_weights(model.get_weights())
         np.testing.assert_array_equal(copy_.predict(x, verbose=0), expected)
+
+
+def test_add_refuses_them_after_a_layer_with_weights_and_leaves_the_model_as_it_was():
+    for model in (Sequential([layers.Input((3,)), layers.Dense(3)]), Sequential([layers.Dense(3)])):
+        model.build((3,))
+        with pytest.raises(ValueError, match="passes no gradient"):
+            model.add(layers.Discretization(bin_boundaries=[0.0]))
+        assert [type(layer).__name__ for layer in model.layers] == ["Dense"]
+        assert model.predict(np.ones((1, 3)), verbose=0).shape == (1, 3)

@@ -108,6 +108,15 @@ def _scaled(delta, loss_scale, half):
     return backend.astype(delta * loss_scale, "float16") if half else delta * loss_scale
 
 
+def _refuse_after_weights(layer, first):
+    """Refuse ``layer`` after ``first``, a layer with weights, when no gradient passes it
+    (CategoryEncoding, Discretization: piecewise constant, so ``first`` could never learn)."""
+    if not getattr(layer, "passes_gradient", True):
+        raise ValueError(f"{layer._label()} passes no gradient to its input, but it comes after {first._label()}, "
+                         "which has weights to train through it. Put it first (a preprocessing layer), or encode "
+                         "the data with it before fit.")
+
+
 class Sequential:
     """A linear stack of layers.
 
@@ -240,6 +249,9 @@ class Sequential:
             )
         if id(layer) in ids:
             raise ValueError(f"Layer {layer.name!r} is already in this model; add a new layer.")
+        with_weights = [other for other in self._layers if other.params]  # (built ones: add() to a built model)
+        if with_weights:
+            _refuse_after_weights(layer, with_weights[0])  # before it joins: a refused layer is not left in
         if layer.name in names:
             raise ValueError(
                 f"All layers added to a Sequential model should have unique names (as Keras). Name {layer.name!r} "
@@ -404,12 +416,8 @@ class Sequential:
         trainable = [i for i, l in enumerate(self._layers) if l.params]
         self._first_trainable = trainable[0] if trainable else len(self._layers)
         for i, layer in enumerate(self._layers):
-            if i > self._first_trainable and not getattr(layer, "passes_gradient", True):
-                # (CategoryEncoding, Discretization: piecewise constant, so the layers below could never learn)
-                raise ValueError(f"{layer._label()} passes no gradient to its input, but it comes after "
-                                 f"{self._layers[self._first_trainable]._label()}, which has weights to train "
-                                 "through it. Put it first (a preprocessing layer), or encode the data with it "
-                                 "before fit.")
+            if i > self._first_trainable:
+                _refuse_after_weights(layer, self._layers[self._first_trainable])
             layer.needs_input_gradient = i > self._first_trainable
 
     @property
