@@ -215,7 +215,7 @@ def test_functional_models_that_are_not_chains_are_refused_with_what_to_write():
     (glassnet.models, "Functional", r"glassnet.models has no Functional. .*Model\(inputs, outputs\) of a chain"),
     (layers, "Conv2D", "glassnet.layers has no Conv2D .*Dense.*Flatten the pixels"),
     (layers, "LSTM", "no recurrent layers"),
-    (layers, "Embedding", "to_categorical"),
+    (layers, "StringLookup", "to_categorical"),
     (layers, "SpatialDropout2D", r"Use BatchNormalization, LayerNormalization"),
     (layers, "Lambda", r"For an elementwise function use Activation\(f\)"),  # it said "no merge layers"
     (layers, "Add", "no merge layers: its models, functional ones too, are chains"),

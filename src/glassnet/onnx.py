@@ -19,6 +19,9 @@ The graph computes what :meth:`Sequential.predict` computes (inference mode):
 * ``GaussianNoise``, ``GaussianDropout``, ``AlphaDropout``, ``Identity``, ``ActivityRegularization``: nothing (identity at
   inference);
 * ``PReLU``: ONNX ``PRelu`` with the slopes ``α``;
+* ``Embedding``: ``Gather`` of the table's rows at the ids, ``Cast`` from the float input to int64 (the graph
+  does not check the ids: onnxruntime refuses an id ≥ ``input_dim``, ONNX reads a negative one from the end
+  and the cast truncates a fraction, where predict raises ``ValueError``);
 * ``UnitNormalization``: ``X · Min(1/Sqrt(ReduceSum(X²)), 1e12)``, Keras's bounded inverse norm;
 * ``LayerNormalization``: ONNX ``LayerNormalization`` (opset 17) in float32; in float64 its
   steps (``ReduceMean``, ``Sub``, ``Mul``, ``Sqrt``, ``Div``, ``Add``), since ONNX's epsilon
@@ -75,9 +78,9 @@ from .backend import to_numpy
 from ._io import atomic_write, check_replace
 from ._validation import check_path
 from .layers import (ELU, Activation, ActivityRegularization, AlphaDropout, BatchNormalization, CategoryEncoding,
-                     Dense, Discretization, Dropout, Flatten, GaussianDropout, GaussianNoise, GroupNormalization,
-                     Identity, LayerNormalization, LeakyReLU, Normalization, Permute, PReLU, ReLU, Rescaling, Reshape,
-                     RMSNormalization, Softmax, SpectralNormalization, UnitNormalization)
+                     Dense, Discretization, Dropout, Embedding, Flatten, GaussianDropout, GaussianNoise,
+                     GroupNormalization, Identity, LayerNormalization, LeakyReLU, Normalization, Permute, PReLU, ReLU,
+                     Rescaling, Reshape, RMSNormalization, Softmax, SpectralNormalization, UnitNormalization)
 
 __all__ = ["export", "to_onnx", "OPSET"]
 
@@ -632,6 +635,9 @@ _ONNX_LAYERS = {
     ActivityRegularization: lambda g, X, layer: X,
     PReLU: lambda g, X, layer: g.node("PRelu", [X, g.constant(layer.params["alpha"], f"{layer.name}_alpha")],
                                       base=layer.name),
+    Embedding: lambda g, X, layer: g.node(
+        "Gather", [g.constant(layer.params["embeddings"], f"{layer.name}_embeddings"),
+                   g.node("Cast", [X], to=g.onnx.TensorProto.INT64)], base=layer.name, axis=0),
     UnitNormalization: _unit_norm,
     LayerNormalization: _layer_norm,
     RMSNormalization: _rms_norm,

@@ -75,7 +75,7 @@ def worked_example_model(activation="sigmoid", learning_rate=0.5, weights=None):
     return model
 
 # How parameters are written in the tables: W^(l), b^(l), γ^(l), β^(l).
-_SYMBOLS = {"W": "W", "b": "b", "gamma": "γ", "beta": "β"}
+_SYMBOLS = {"W": "W", "b": "b", "gamma": "γ", "beta": "β", "embeddings": "E"}
 
 
 @dataclass
@@ -166,7 +166,7 @@ class LayerTrace:
     @property
     def in_red_path(self):
         """Whether the backward table has a row for this layer."""
-        return self.delta is not None or self.dJ_da_in is not None
+        return self.delta is not None or self.dJ_da_in is not None or self.kind == "Embedding"
 
     def symbol(self, key):
         """``"W^(2)"`` for key ``"W"`` of layer 2."""
@@ -355,7 +355,9 @@ class Trace:
                            "what it would receive (it still passes the gradient back to the layers below)")
             for k, R in l.regularizers.items():
                 theta = l.symbol(k)
-                part = f"a^({l.index})ᵀ δ^({l.index + 1})" if k == "W" else f"Σ δ^({l.index + 1})"
+                part = (f"a^({l.index})ᵀ δ^({l.index + 1})" if k == "W" else
+                        f"(Σ ∂J/∂a^({l.index + 1}) at the positions of each id)" if l.kind == "Embedding" else
+                        f"Σ δ^({l.index + 1})")
                 out.append(f"{theta}: ∂J/∂{theta} = {part} + ∂R/∂{theta}, R = {R!r}; "
                            f"R = {_fmt(R(l.params[k]))}, ∂R/∂{theta} = {_inline(l.penalty_grads[k])}")
             for k, c in l.constraints.items():
@@ -618,12 +620,15 @@ def _through_activation(layer, dJ_da, level):
 def _pass_through(layer, dY, l):
     """``(rule, terms)`` of a layer without ``W`` and ``g``: how it turns ``dY = ∂J/∂a^(l+1)``
     into ``∂J/∂a^(l)``, in the lectures' notation, and the arrays the rule names."""
-    from .layers import (ActivityRegularization, AlphaDropout, Dropout, Flatten, GaussianDropout, GaussianNoise,
-                         GroupNormalization, Identity, LayerNormalization, Normalization, Permute, PReLU, Rescaling,
-                         Reshape, RMSNormalization, UnitNormalization)
+    from .layers import (ActivityRegularization, AlphaDropout, Dropout, Embedding, Flatten, GaussianDropout,
+                         GaussianNoise, GroupNormalization, Identity, LayerNormalization, Normalization, Permute, PReLU,
+                         Rescaling, Reshape, RMSNormalization, UnitNormalization)
     from .layers.batchnorm import ScaledNormalization
 
     out, come = f"∂J/∂a^({l})", f"∂J/∂a^({l + 1})"
+    if isinstance(layer, Embedding):  # its input is ids: the rule ends in the table's gradient
+        return (f"∂J/∂E^({l})[i] = Σ {come}[s] over the positions s where a^({l})[s] = i (a scatter-add); the ids "
+                "get no gradient", {})
     if isinstance(layer, GroupNormalization):
         return _group_rule(layer, dY, out, come)
     if isinstance(layer, RMSNormalization):
@@ -901,5 +906,6 @@ def _regularizers_of(layer):
     backward adds to ``grads`` (Dense's ``kernel_regularizer`` and ``bias_regularizer``, the
     normalization layers' ``gamma_regularizer`` and ``beta_regularizer``)."""
     found = {"W": getattr(layer, "kernel_regularizer", None), "b": getattr(layer, "bias_regularizer", None),
-             "gamma": getattr(layer, "gamma_regularizer", None), "beta": getattr(layer, "beta_regularizer", None)}
+             "gamma": getattr(layer, "gamma_regularizer", None), "beta": getattr(layer, "beta_regularizer", None),
+             "embeddings": getattr(layer, "embeddings_regularizer", None)}
     return {key: r for key, r in found.items() if r is not None}

@@ -9,6 +9,7 @@ from .category_encoding import CategoryEncoding
 from .dense import Dense
 from .discretization import Discretization
 from .dropout import AlphaDropout, Dropout
+from .embedding import Embedding
 from .flatten import Flatten
 from .groupnorm import GroupNormalization
 from .identity import Identity
@@ -28,7 +29,8 @@ LAYERS = {cls.__name__: cls for cls in (Dense, Activation, Dropout, BatchNormali
                                         GaussianNoise, GaussianDropout, Rescaling, Normalization, PReLU,
                                         AlphaDropout, Identity, UnitNormalization,
                                         ActivityRegularization, RMSNormalization, GroupNormalization,
-                                        Reshape, Permute, SpectralNormalization, CategoryEncoding, Discretization)}
+                                        Reshape, Permute, SpectralNormalization, CategoryEncoding, Discretization,
+                                        Embedding)}
 
 
 def serialize(layer):
@@ -65,8 +67,8 @@ from . import core as core  # noqa: E402  (keras.layers.core's path, as seed 001
 _OFFERED = ("glassnet builds fully connected networks: Input, Dense, Activation (and ReLU, LeakyReLU, ELU, Softmax), "
             "PReLU, Dropout, AlphaDropout, GaussianDropout, GaussianNoise, BatchNormalization, LayerNormalization, "
             "RMSNormalization, GroupNormalization, UnitNormalization, Rescaling, Normalization, Flatten, Reshape, "
-            "Permute, Identity, ActivityRegularization, SpectralNormalization (wrapping a Dense), CategoryEncoding, "
-            "Discretization")
+            "Permute, Embedding, Identity, ActivityRegularization, SpectralNormalization (wrapping a Dense), "
+            "CategoryEncoding, Discretization")
 
 #: well-known Keras layers glassnet does not have, with what to use instead
 _KERAS_ONLY = {
@@ -76,7 +78,10 @@ _KERAS_ONLY = {
                     "For images, Flatten the pixels and use Dense layers."),
     **dict.fromkeys(("LSTM", "GRU", "SimpleRNN", "Bidirectional", "TimeDistributed", "RNN"),
                     "It has no recurrent layers: Flatten a fixed-length sequence and use Dense layers."),
-    "Embedding": "One-hot encode the integer ids (glassnet.utils.to_categorical) and use a Dense layer.",
+    **dict.fromkeys(("StringLookup", "IntegerLookup", "TextVectorization", "CategoryEncoding", "Hashing",
+                     "Discretization"),
+                    "Map the categories to integer ids 0 … n − 1 with NumPy and use Embedding(n, d), or one-hot "
+                    "encode them (glassnet.utils.to_categorical) and use a Dense layer."),
     **dict.fromkeys(("Concatenate", "Add", "Multiply"),
                     "glassnet has no merge layers: its models, functional ones too, are chains of layers."),
     "Lambda": "For an elementwise function use Activation(f) (training needs f.derivative(z, a)), or write a "
@@ -103,4 +108,4 @@ __all__ = ["Layer", "Input", "InputLayer", "Dense", "Activation", "Dropout", "Ba
            "ReLU", "LeakyReLU", "ELU", "Softmax", "LayerNormalization", "GaussianNoise", "GaussianDropout",
            "Rescaling", "Normalization", "PReLU", "AlphaDropout", "Identity", "UnitNormalization",
            "ActivityRegularization", "RMSNormalization", "GroupNormalization", "Reshape", "Permute",
-           "SpectralNormalization", "CategoryEncoding", "Discretization", "serialize", "deserialize"]
+           "SpectralNormalization", "CategoryEncoding", "Discretization", "Embedding", "serialize", "deserialize"]

@@ -102,7 +102,9 @@ _NESTED = (("activation", activations), ("kernel_regularizer", regularizers), ("
            ("moving_mean_initializer", initializers), ("moving_variance_initializer", initializers),
            ("kernel_constraint", constraints), ("bias_constraint", constraints),
            ("beta_constraint", constraints), ("gamma_constraint", constraints),
-           ("alpha_initializer", initializers), ("alpha_regularizer", regularizers), ("alpha_constraint", constraints))
+           ("alpha_initializer", initializers), ("alpha_regularizer", regularizers), ("alpha_constraint", constraints),
+           ("embeddings_initializer", initializers), ("embeddings_regularizer", regularizers),
+           ("embeddings_constraint", constraints))
 
 
 def deserialize_nested(config):

@@ -691,6 +691,18 @@ def _prelu(layer, where):
             "shared_axes": layer.shared_axes}
 
 
+def _embedding(layer, where):
+    from .. import constraints, regularizers
+
+    return {"input_dim": layer.input_dim, "output_dim": layer.output_dim,
+            "embeddings_initializer": _initializer(layer, "embeddings_initializer", where),
+            "embeddings_regularizer": _builtin(layer.embeddings_regularizer, regularizers, where,
+                                               "embeddings_regularizer"),
+            "activity_regularizer": None,
+            "embeddings_constraint": _builtin(layer.embeddings_constraint, constraints, where, "embeddings_constraint"),
+            "mask_zero": False, "quantization_config": None}
+
+
 #: each glassnet layer's Keras settings (beyond name, trainable and dtype)
 _LAYER_SETTINGS = {
     "Dense": _dense,
@@ -715,6 +727,7 @@ _LAYER_SETTINGS = {
     "Reshape": lambda layer, where: {"target_shape": list(layer.target_shape)},
     "Permute": lambda layer, where: {"dims": list(layer.dims)},
     "PReLU": _prelu,
+    "Embedding": _embedding,
     "AlphaDropout": lambda layer, where: {"rate": layer.rate, "seed": layer.seed,
                                          "noise_shape": None if layer.noise_shape is None else list(layer.noise_shape)},
     "Identity": lambda layer, where: {},

@@ -110,11 +110,12 @@ def _scaled(delta, loss_scale, half):
 
 def _refuse_after_weights(layer, first):
     """Refuse ``layer`` after ``first``, a layer with weights, when no gradient passes it
-    (CategoryEncoding, Discretization: piecewise constant, so ``first`` could never learn)."""
+    (CategoryEncoding, Discretization: piecewise constant; Embedding: its input is ids), so ``first``
+    could never learn."""
     if not getattr(layer, "passes_gradient", True):
-        raise ValueError(f"{layer._label()} passes no gradient to its input, but it comes after {first._label()}, "
-                         "which has weights to train through it. Put it first (a preprocessing layer), or encode "
-                         "the data with it before fit.")
+        raise ValueError(f"{layer._label()} passes no gradient to its input (ids and bins have none), but it comes "
+                         f"after {first._label()}, which has weights to train through it. Put it before every layer "
+                         "with weights (it takes the model's input), or encode the data with it before fit.")
 
 
 class Sequential:
@@ -690,6 +691,8 @@ class Sequential:
             if getattr(l, "gamma_regularizer", None) is not None or getattr(l, "beta_regularizer", None) is not None:
                 return True
             if getattr(l, "alpha_regularizer", None) is not None:  # PReLU's
+                return True
+            if getattr(l, "embeddings_regularizer", None) is not None:  # Embedding's
                 return True
             if getattr(l, "adds_activity_loss", False):  # ActivityRegularization: a penalty of each batch
                 return True
