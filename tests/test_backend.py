@@ -183,6 +183,18 @@ def test_discretization_and_category_encoding_train_as_on_numpy(namespace):
     _same(_train("numpy", build, ids, y, "binary_crossentropy"), _train(namespace, build, ids, y, "binary_crossentropy"))
 
 
+def test_embedding_trains_as_on_numpy(namespace):
+    rng = np.random.default_rng(4)
+    X, y = rng.integers(0, 6, size=(30, 3)), rng.integers(0, 2, size=30)
+    build = lambda: [layers.Embedding(6, 4, input_shape=(3,), embeddings_regularizer="l2",  # noqa: E731
+                                      embeddings_constraint="max_norm"),
+                     layers.Flatten(), layers.Dense(1, activation="sigmoid")]
+    reference, other = _train("numpy", build, X, y, "binary_crossentropy"), _train(namespace, build, X, y,
+                                                                                  "binary_crossentropy")
+    _same(reference, other)
+    assert not isinstance(other["model"].layers[0].params["embeddings"], np.ndarray)
+
+
 def test_float32_trains_close_to_numpy(namespace, data):
     X, y = data
     a = _train("numpy", _mlp, X, y, "sparse_categorical_crossentropy", dtype="float32")

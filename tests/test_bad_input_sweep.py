@@ -158,6 +158,17 @@ CONSTRUCTORS += [
     (lambda v: layers.Reshape(v), "target_shape", st.one_of(
         st.integers(), st.none(), st.text(min_size=1, max_size=2), st.just((-2, 3)), st.just((-1, 4, -1)),
         st.just((1.5, 2)), st.just((True, 2)))),
+    (lambda v: layers.Embedding(v, 2), "input_dim", not_positive_ints),
+    (lambda v: layers.Embedding(3, v), "output_dim", not_positive_ints),
+    (lambda v: layers.Embedding(3, 2, embeddings_initializer=v), "embeddings_initializer",
+     st.one_of(st.integers(), st.floats(), st.sampled_from(["zeroes", "xx"]))),
+    (lambda v: layers.Embedding(3, 2, mask_zero=v), "mask_zero", st.one_of(st.just(True), st.integers(min_value=1),
+                                                                        st.text(min_size=1, max_size=2))),
+    (lambda v: layers.Embedding(3, 2, weights=v), "weights", st.one_of(
+        st.just(np.ones((2, 2))), st.just(np.full((3, 2), "1")), st.text(max_size=2), st.just([[1.0, None]] * 3))),
+    (lambda v: layers.Embedding(3, 2)(v), "Layer Embedding looks up integer ids", st.one_of(
+        st.just(np.array([[3.0]])), st.just(np.array([[-1]])), st.just(np.array([[0.5]])),
+        st.just(np.array([[np.inf]])))),
     (lambda v: layers.Permute(v), "dims", st.one_of(
         st.integers(), st.none(), st.text(min_size=1, max_size=2), st.just((0, 1)), st.just((1, 1)), st.just((2, 3)),
         st.just((1.0, 2.0)), st.just((2, True)))),

@@ -60,7 +60,7 @@ class Embedding(Layer):
         super().__init__(**kwargs)
         self.input_dim = check_positive_int(input_dim, "input_dim")
         self.output_dim = check_positive_int(output_dim, "output_dim")
-        if mask_zero is not False:
+        if not (mask_zero is False or (isinstance(mask_zero, np.bool_) and not mask_zero)):
             raise ValueError("glassnet has no masks (its layers take whole samples), so Embedding's mask_zero must "
                              f"be False: drop or fill the padding ids before fit. Received: mask_zero={mask_zero!r:.80}")
         for key, value in (("lora_rank", lora_rank), ("lora_alpha", lora_alpha)):
