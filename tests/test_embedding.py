@@ -16,10 +16,12 @@ from glassnet.trace import trace
 def keras64(keras_float64, monkeypatch):
     """Keras with floatx float64, so that its optimizers' steps are float64 too."""
     keras, reference = keras_float64
-    previous = keras.config.floatx()
+    previous, policy = keras.config.floatx(), keras.config.dtype_policy()
     keras.config.set_floatx("float64")
+    keras.config.set_dtype_policy("float64")  # (another test may have set a policy, which floatx no longer moves)
     yield keras, reference
     keras.config.set_floatx(previous)
+    keras.config.set_dtype_policy(policy)
 
 
 def _table(rng, input_dim, output_dim):
