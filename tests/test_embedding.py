@@ -191,8 +191,8 @@ def test_ids_out_of_range_or_not_whole_are_refused_by_name(ids, shown):
 
 
 def test_a_layer_with_weights_before_it_is_refused_at_build():
-    with pytest.raises(ValueError, match=r"Layer 'embedding' \(Embedding\) follows Layer 'dense' \(Dense\), which "
-                                         r"has weights: its input \(integer ids\) has no gradient"):
+    with pytest.raises(ValueError, match=r"Layer 'embedding' \(Embedding\) passes no gradient to its input \(ids "
+                                         r"and bins have none\), but it comes after Layer 'dense' \(Dense\)"):
         Sequential([Input((3,)), Dense(3), Embedding(5, 2)]).build()
     # layers without weights before it compute nothing backward: allowed
     model = Sequential([Input((2, 3)), glassnet.layers.Reshape((6,)), Embedding(5, 2), Flatten(), Dense(1)])

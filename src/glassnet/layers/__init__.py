@@ -78,10 +78,9 @@ _KERAS_ONLY = {
                     "For images, Flatten the pixels and use Dense layers."),
     **dict.fromkeys(("LSTM", "GRU", "SimpleRNN", "Bidirectional", "TimeDistributed", "RNN"),
                     "It has no recurrent layers: Flatten a fixed-length sequence and use Dense layers."),
-    **dict.fromkeys(("StringLookup", "IntegerLookup", "TextVectorization", "CategoryEncoding", "Hashing",
-                     "Discretization"),
+    **dict.fromkeys(("StringLookup", "IntegerLookup", "TextVectorization", "Hashing"),
                     "Map the categories to integer ids 0 … n − 1 with NumPy and use Embedding(n, d), or one-hot "
-                    "encode them (glassnet.utils.to_categorical) and use a Dense layer."),
+                    "encode them (CategoryEncoding(n), or glassnet.utils.to_categorical) and use a Dense layer."),
     **dict.fromkeys(("Concatenate", "Add", "Multiply"),
                     "glassnet has no merge layers: its models, functional ones too, are chains of layers."),
     "Lambda": "For an elementwise function use Activation(f) (training needs f.derivative(z, a)), or write a "
