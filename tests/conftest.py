@@ -103,3 +103,18 @@ def keras_float64(monkeypatch):
 
     with jax.enable_x64(True):
         yield keras, reference
+
+
+@pytest.fixture
+def keras_x64(monkeypatch):
+    """``(keras, jax)`` on Keras's JAX backend with ``jax_enable_x64`` on for the test, then as it was
+    (left on, it changed later tests' Keras results: float32 layers compared in float64)."""
+    monkeypatch.setenv("KERAS_BACKEND", "jax")
+    jax = pytest.importorskip("jax")
+    keras = pytest.importorskip("keras")
+    if keras.backend.backend() != "jax":
+        pytest.skip("the Keras comparison runs on Keras's JAX backend")
+    previous = jax.config.jax_enable_x64
+    jax.config.update("jax_enable_x64", True)
+    yield keras, jax
+    jax.config.update("jax_enable_x64", previous)

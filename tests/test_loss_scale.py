@@ -31,10 +31,8 @@ def _ours(make_inner, grads, w0):
 
 
 @pytest.mark.parametrize("inner", ["sgd", "adam", "adamw_ema"])
-def test_scale_trajectory_skipped_steps_and_weights_equal_keras_s_in_float64(inner, monkeypatch):
-    monkeypatch.setenv("KERAS_BACKEND", "jax")
-    keras = pytest.importorskip("keras")
-    pytest.importorskip("jax").config.update("jax_enable_x64", True)
+def test_scale_trajectory_skipped_steps_and_weights_equal_keras_s_in_float64(inner, keras_x64):
+    keras, _ = keras_x64
     makers = {
         "sgd": (lambda: optimizers.SGD(0.1, momentum=0.9), lambda: keras.optimizers.SGD(0.1, momentum=0.9)),
         "adam": (lambda: optimizers.Adam(0.01), lambda: keras.optimizers.Adam(0.01)),

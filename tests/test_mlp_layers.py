@@ -204,19 +204,6 @@ def test_onnx_export_equals_predict(tmp_path, rng):
 
 
 # -- Keras 3.15 in float64 -----------------------------------------------------------------
-@pytest.fixture
-def keras_x64(monkeypatch):
-    monkeypatch.setenv("KERAS_BACKEND", "jax")
-    jax = pytest.importorskip("jax")
-    keras = pytest.importorskip("keras")
-    if keras.backend.backend() != "jax":
-        pytest.skip("the Keras comparison runs on Keras's JAX backend")
-    previous = jax.config.jax_enable_x64
-    jax.config.update("jax_enable_x64", True)
-    yield keras, jax
-    jax.config.update("jax_enable_x64", previous)
-
-
 def _keras_pass(jax, layer, X, dY):
     """Keras's outputs, input gradient and weight gradients of ``Σ dY ⊙ layer(X)``."""
     weights = [v.value for v in layer.trainable_variables]
