@@ -8,7 +8,8 @@ order of one step is Keras's: clip the gradients (``clipnorm`` per variable,
 ``w ← w − η·λ·w``, then the update rule; ``iterations`` counts the steps.
 
 ``slices`` (given to :meth:`Optimizer.build`) tells where each variable lies
-in the flat vector, ``shapes`` its shape and ``paths`` its name ("dense/W");
+in the flat vector, ``shapes`` its shape and ``paths`` its Keras ``variable.path``
+("sequential/dense/kernel");
 they are needed only for per-variable clipping, by Lamb (a trust ratio per
 variable), by Adafactor, whose state is per row and column, and by Muon, which
 orthogonalizes matrices and chooses by shape and path what AdamW steps.
@@ -260,8 +261,8 @@ class Optimizer(Configurable):
     # -- state -------------------------------------------------------------
     def build(self, size, dtype, slices=None, shapes=None, paths=None):
         """Allocate the state vectors for ``size`` parameters: variables at ``slices`` of the flat
-        vector (default: one), of ``shapes`` (default: each a vector), called ``paths`` ("layer/weight",
-        which Muon's ``exclude_layers`` reads; default: "")."""
+        vector (default: one), of ``shapes`` (default: each a vector), called ``paths`` (Keras's
+        ``variable.path``, "sequential/dense/kernel", which Muon's ``exclude_layers`` reads; default: "")."""
         xp = get_namespace()
         self._size = size  # a model that grew or shrank since (pop, add) is refused by fit
         self.slices = list(slices) if slices is not None else [slice(0, size)]
@@ -1093,9 +1094,9 @@ class Muon(Optimizer):
     ``exclude_layers`` finds (``re.search``). The weight decay is ``weight_decay`` for the matrices
     and ``adam_weight_decay`` for the others.
 
-    The path is glassnet's "layer name/weight key" ("dense/W", "out/b"); Keras's holds its scopes
-    and weight names ("sequential/dense/kernel"): a pattern on a layer's name finds the same variables
-    in both, one on "kernel" or a model's name finds none in glassnet. ``v`` is kept for every
+    The path is Keras's ``variable.path`` ("sequential/dense/kernel"; "dense/kernel" in a model of the
+    functional ``Model(inputs, outputs)``): a pattern selects the same variables as in Keras, one on
+    "kernel", a layer's or the model's name alike. ``v`` is kept for every
     parameter (0 for the matrices, which do not use it); Keras keeps it for the AdamW variables only."""
 
     state_names = ("m", "v")

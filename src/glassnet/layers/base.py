@@ -286,6 +286,9 @@ class Layer:
     ``trainable`` as Keras's; an unknown keyword argument is a ``TypeError`` naming the layer."""
 
     weight_names = ()
+    #: Keras's names of the ``params`` keys that differ from glassnet's (Dense: ``{"W": "kernel", "b": "bias"}``):
+    #: the last part of each parameter array's path (:meth:`parameter_paths`)
+    keras_param_names = {}
     #: set by fit from ``compile(jit_compile=...)``: train with glassnet.kernels' compiled loops
     jit_compile = False
     #: set by the model's backward pass while a LossScaleOptimizer scales the loss: the factor of
@@ -512,6 +515,11 @@ class Layer:
 
     def regularization_penalty(self):
         return 0.0
+
+    def parameter_paths(self):
+        """Keras's ``variable.path`` of each array of ``params`` below the model's scope, in their
+        order: "layer name/Keras weight name" ("dense/kernel", "batch_normalization/gamma")."""
+        return [f"{self.name}/{self.keras_param_names.get(key, key)}" for key in self.params]
 
     def parameter_constraints(self):
         """``{key of params: constraint}``: training makes ``params[key] ← constraint(params[key])``

@@ -42,6 +42,7 @@ class Dense(Layer):
     """
 
     weight_names = ("W", "b")
+    keras_param_names = {"W": "kernel", "b": "bias"}
     keras_unused = ("activity_regularizer", "lora_rank", "lora_alpha", "quantization_config")
 
     def __init__(

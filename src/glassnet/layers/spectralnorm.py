@@ -96,6 +96,11 @@ class SpectralNormalization(Layer):
                 inner.pop(k, None)
             inner.update(caches)
 
+    def parameter_paths(self):
+        """The wrapped Dense's paths under the wrapper's name, as Keras's
+        ("spectral_normalization/dense/kernel"); ``u`` is not trained."""
+        return [f"{self.name}/{path}" for path in self.layer.parameter_paths()]
+
     @property
     def units(self):
         return self.layer.units

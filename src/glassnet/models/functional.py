@@ -54,7 +54,9 @@ class Model(metaclass=_ModelType):
                             f"Received: {type(outputs).__name__}")
         if outputs.input is not inputs:
             raise ValueError("outputs is not computed from inputs: its layers were called on another Input.")
-        return Sequential([inputs, *outputs.layers], name=name, trainable=trainable)
+        model = Sequential([inputs, *outputs.layers], name=name, trainable=trainable)
+        model._functional = True  # Keras's functional models have no scope in their variables' paths
+        return model
 
     @classmethod
     def from_config(cls, config):
@@ -68,7 +70,7 @@ class Model(metaclass=_ModelType):
             from .keras_files import functional_chain
 
             try:  # read as its JSON text (to_json) is read: Keras's in-memory config holds tuples
-                config = functional_chain(json.loads(json.dumps(config)))
+                config = {**functional_chain(json.loads(json.dumps(config))), "functional": True}
             except (TypeError, ValueError) as exc:
                 raise ValueError(f"config describes a Keras Functional model that glassnet cannot read: {exc} "
                                  "Rebuild the model as keras.Sequential([...]).") from None

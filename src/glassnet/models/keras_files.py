@@ -97,7 +97,7 @@ def load_keras_file(zf, path, compile=True):
     spec = config.get("config")
     if kind == "Functional":
         try:
-            spec = functional_chain(spec)
+            spec = {**functional_chain(spec), "functional": True}  # paths without a model scope
         except ValueError as exc:
             _fail(path, f"{exc} Rebuild it as keras.Sequential([...]).")
     elif kind != "Sequential":

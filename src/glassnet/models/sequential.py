@@ -1261,6 +1261,8 @@ class Sequential:
             "dtype": self.dtype,
             "input_shape": None if self._input_shape is None else list(self._input_shape),
             "layers": [serialize(layer) for layer in self._layers],
+            # made by the functional Model(inputs, outputs): its variables' paths have no model scope
+            **({"functional": True} if getattr(self, "_functional", False) else {}),
         }
 
     @classmethod
@@ -1281,6 +1283,8 @@ class Sequential:
         input_shape, layer_configs = _input_and_layers(config, layer_configs)
         model = cls([deserialize(c) for c in _unique_names(layer_configs)], name=config.get("name"),
                     dtype=_model_dtype(config, layer_configs))
+        if config.get("functional"):
+            model._functional = True
         if input_shape is not None:
             model.build(tuple(input_shape))
         return model

@@ -501,9 +501,13 @@ def parameter_shapes(model):
 
 
 def parameter_paths(model):
-    """"layer name/weight key" of each of the model's parameter arrays ("dense/W"), in the order of
-    its flat vector: what Muon's ``exclude_layers`` patterns are searched in."""
-    return [f"{layer.name}/{key}" for layer in model.layers for key in layer.params]
+    """Keras's ``variable.path`` of each of the model's parameter arrays, in the order of its flat
+    vector: "model name/layer name/Keras weight name" ("sequential/dense/kernel"; a wrapper adds
+    the layer it wraps, "sequential/spectral_normalization/dense/kernel"), and without the model's
+    name for a model made by the functional ``Model(inputs, outputs)`` ("dense/kernel"), as Keras's
+    functional models. What Muon's ``exclude_layers`` and a MultiOptimizer's OptimizerMap match."""
+    scope = "" if getattr(model, "_functional", False) else f"{model.name}/"
+    return [scope + path for layer in model.layers for path in layer.parameter_paths()]
 
 
 def trained_layers(model):
