@@ -281,6 +281,8 @@ def test_from_config_rebuilds_every_optimizer_with_fresh_state(name):
     cls = optimizers.CLASSES[name]
     original = (cls(learning_rate=schedules.ExponentialDecay(0.1, 10, 0.5)) if name == "SGD"
                 else cls(optimizers.Adam(learning_rate=0.05)) if name == "LossScaleOptimizer"  # (a wrapper)
+                else cls(optimizers.OptimizerMap(optimizers.Adam(0.05), {"a.*": optimizers.SGD()}))
+                if name == "MultiOptimizer"
                 else cls(learning_rate=0.05))
     original.build(3, np.float32)
     original.apply(np.zeros(3, np.float32), np.ones(3, np.float32))

@@ -544,7 +544,7 @@ def _init_note(init):
 def _learning_rate(model):
     """The optimizer's learning rate as a float, or None (no optimizer, or a callable that fails)."""
     try:
-        return float(model.optimizer.learning_rate)
+        return float(model.optimizer.learning_rate)  # (a MultiOptimizer's has none: None)
     except Exception:  # the note is a hint: its absence must not break the diagnosis
         return None
 

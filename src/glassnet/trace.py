@@ -782,6 +782,9 @@ def trace(model, X, y, apply=False, sample_weight=None):
     optimizer = model.optimizer
     from .models.training import build_optimizer, check_optimizer_owner, check_optimizer_size, trained_layers
 
+    if getattr(optimizer, "optimizers", None) is not None:
+        raise ValueError("trace shows one optimizer's step at one learning rate η; this model's MultiOptimizer has "
+                         f"{len(optimizer.optimizers)} sub-optimizers: trace it compiled with one optimizer.")
     check_optimizer_owner(model)  # as fit: another model's momentum is not this one's
     check_optimizer_size(model)
     if not optimizer.built:

@@ -780,7 +780,7 @@ class BackupAndRestore(Callback):
         record = {"epoch": epochs_done, "batch": None if batch is None else batch + 1,
                   "optimizer": type(opt).__name__,
                   # a schedule or a callable gives the rate from the step count, which the backup holds
-                  "learning_rate": None if callable(opt._learning_rate) else float(opt.learning_rate)}
+                  "learning_rate": _backup_rate(opt)}
         # SwapEMAWeights(swap_on_epoch=True) may have the moving average in the model: the backup
         # holds the training's own state, the trained weights as weights and the average as average
         swapped = getattr(opt, "_average_in_model", False)
@@ -895,21 +895,47 @@ class LearningRateScheduler(Callback):
         self._with_lr = _takes_two_arguments(schedule)
 
     def on_epoch_begin(self, epoch, logs=None):
-        if self._with_lr:
-            lr = self.schedule(epoch, self.model.optimizer.learning_rate)
-        else:
-            lr = self.schedule(epoch)
-        # Keras's rule: a float (np.float32 too); an int or a bool is refused (True set the rate to 1.0)
-        if not isinstance(lr, (float, np.float32, np.float64)) or not math.isfinite(lr):
-            raise ValueError(f"The schedule must return a finite float (an int such as 1 is refused, as Keras: "
-                             f"return 1.0). Received: {lr!r:.100}")
-        self.model.optimizer.learning_rate = float(lr)
-        if self.verbose:
-            _say(f"Epoch {epoch + 1}: LearningRateScheduler setting learning rate to {lr}.")
+        multi = getattr(self.model.optimizer, "optimizers", None) is not None
+        for optimizer in _rated(self.model.optimizer):  # each of a MultiOptimizer's, as Keras
+            if self._with_lr:
+                lr = self.schedule(epoch, optimizer.learning_rate)
+            else:
+                lr = self.schedule(epoch)
+            # Keras's rule: a float (np.float32 too); an int or a bool is refused (True set the rate to 1.0)
+            if not isinstance(lr, (float, np.float32, np.float64)) or not math.isfinite(lr):
+                raise ValueError(f"The schedule must return a finite float (an int such as 1 is refused, as Keras: "
+                                 f"return 1.0). Received: {lr!r:.100}")
+            optimizer.learning_rate = float(lr)
+            if self.verbose:
+                _say(f"Epoch {epoch + 1}: LearningRateScheduler setting {optimizer.name + ' ' if multi else ''}"
+                     f"learning rate to {lr}.")
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:
-            logs["learning_rate"] = float(self.model.optimizer.learning_rate)
+            for key, optimizer in _rate_keys(self.model.optimizer):
+                logs[key] = float(optimizer.learning_rate)
+
+
+def _rated(optimizer):
+    """The optimizers whose learning rates the callbacks read and set: a MultiOptimizer's
+    sub-optimizers (Keras's ``.optimizers``), else the optimizer itself."""
+    return list(getattr(optimizer, "optimizers", None) or [optimizer])
+
+
+def _rate_keys(optimizer):
+    """``(log key, optimizer)`` of each rate the callbacks log: "learning_rate", or Keras's
+    "learning_rate_<name>" for each of a MultiOptimizer's sub-optimizers."""
+    if getattr(optimizer, "optimizers", None) is None:
+        return [("learning_rate", optimizer)]
+    return [(f"learning_rate_{opt.name}", opt) for opt in optimizer.optimizers]
+
+
+def _backup_rate(optimizer):
+    """A backup's learning rate: None where a schedule or callable gives it from the step count (which
+    the backup holds); a MultiOptimizer's: the list of its sub-optimizers'."""
+    if getattr(optimizer, "optimizers", None) is not None:
+        return [_backup_rate(opt) for opt in optimizer.optimizers]
+    return None if callable(optimizer._learning_rate) else float(optimizer.learning_rate)
 
 
 def _takes_two_arguments(fn):
@@ -947,7 +973,7 @@ class ReduceLROnPlateau(Callback):
         self.wait, self.cooldown_counter, self.best = 0, 0, None  # as Keras's, before fit
 
     def on_train_begin(self, logs=None):
-        if isinstance(self.model.optimizer._learning_rate, schedules.LearningRateSchedule):
+        if any(isinstance(opt._learning_rate, schedules.LearningRateSchedule) for opt in _rated(self.model.optimizer)):
             raise TypeError("ReduceLROnPlateau cannot change a learning rate that a LearningRateSchedule sets; "
                             "compile with a float learning_rate.")
         _require_monitored(self, self.monitor)
@@ -957,8 +983,8 @@ class ReduceLROnPlateau(Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         logs = {} if logs is None else logs
-        optimizer = self.model.optimizer
-        logs["learning_rate"] = float(optimizer.learning_rate)
+        for key, optimizer in _rate_keys(self.model.optimizer):
+            logs[key] = float(optimizer.learning_rate)
         current = _monitored(self, logs)
         if current is None:
             return
@@ -971,12 +997,16 @@ class ReduceLROnPlateau(Callback):
         elif self.cooldown_counter == 0:
             self.wait += 1
             if self.wait >= self.patience:
-                old_lr = float(optimizer.learning_rate)
-                if old_lr > self.min_lr:
-                    optimizer.learning_rate = max(old_lr * self.factor, self.min_lr)
-                    if self.verbose:
-                        _say(f"Epoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to "
-                              f"{optimizer.learning_rate}.")
+                reduced = False
+                for optimizer in _rated(self.model.optimizer):  # each of a MultiOptimizer's, as Keras
+                    old_lr = float(optimizer.learning_rate)
+                    if old_lr > self.min_lr:
+                        optimizer.learning_rate = max(old_lr * self.factor, self.min_lr)
+                        reduced = True
+                        if self.verbose:
+                            _say(f"Epoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to "
+                                  f"{optimizer.learning_rate}.")
+                if reduced:
                     self.cooldown_counter = self.cooldown
                     self.wait = 0
 

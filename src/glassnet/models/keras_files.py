@@ -761,6 +761,13 @@ def _optimizer(optimizer):
     config = optimizers.serialize(optimizer)["config"]
     if kind == "LossScaleOptimizer":  # the inner optimizer in Keras's form too
         return _keras_object("keras.optimizers", kind, {**config, "inner_optimizer": _optimizer(optimizer.inner_optimizer)})
+    if kind == "MultiOptimizer":  # the map and each sub-optimizer in Keras's form too
+        opt_map = optimizer.optimizer_map
+        inner = {"default_optimizer": _optimizer(opt_map.default_optimizer),
+                 "optimizer_map": {key: _optimizer(value) for key, value in opt_map.items()}}
+        return _keras_object("keras.optimizers", kind, {**config, "name": optimizer.name,
+                                                        "optimizer_map": _keras_object("keras.optimizers",
+                                                                                       "OptimizerMap", inner)})
     if kind == "GradientDescent":  # the lectures' plain gradient descent: Keras's SGD without momentum
         kind, config = "SGD", {**config, "momentum": 0.0, "nesterov": False}
     rate = config["learning_rate"]

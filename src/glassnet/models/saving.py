@@ -587,17 +587,22 @@ def restore_backup(model, filepath):
         iterations = spec.get("iterations")
         if not isinstance(iterations, int) or isinstance(iterations, bool) or not 0 <= iterations < 2**63:
             _fail(path, f"its optimizer iteration count {iterations!r} is not a non-negative integer.")
-        rate = record.get("learning_rate")
-        settable = not callable(opt._learning_rate)  # a schedule or callable follows iterations itself
+        rated = list(getattr(opt, "optimizers", None) or [opt])  # a MultiOptimizer's: one rate per sub-optimizer
+        rates = record.get("learning_rate") if hasattr(opt, "optimizers") else [record.get("learning_rate")]
+        if not isinstance(rates, list) or len(rates) != len(rated):
+            _fail(path, f"its learning rates {rates!r:.100} are not one per optimizer ({len(rated)}).")
+        settable = [not callable(o._learning_rate) for o in rated]  # a schedule or callable follows iterations itself
         # (finite: json reads Infinity and 1e400, which the optimizer refused after the weights had changed)
-        if settable and (not isinstance(rate, (int, float)) or isinstance(rate, bool)
-                         or not 0 <= rate <= sys.float_info.max):
-            _fail(path, f"its learning rate {rate!r:.100} is not a finite non-negative number.")
+        for rate, can in zip(rates, settable, strict=True):
+            if can and (not isinstance(rate, (int, float)) or isinstance(rate, bool)
+                        or not 0 <= rate <= sys.float_info.max):
+                _fail(path, f"its learning rate {rate!r:.100} is not a finite non-negative number.")
         _set_scalars(opt, spec, path)  # (checked whole before it changes the optimizer)
     model.set_weights(weights)
     opt.set_state(iterations, state)
-    if settable:
-        opt.learning_rate = rate
+    for o, rate, can in zip(rated, rates, settable, strict=True):
+        if can:
+            o.learning_rate = rate
     model.rng.bit_generator.state = source.rng.bit_generator.state
     for layer, saved in zip(model.layers, source.layers):
         if hasattr(layer, "rng") and hasattr(saved, "rng"):

@@ -23,7 +23,7 @@ import weakref
 
 import numpy as np
 
-from .. import backend, constraints, kernels, losses
+from .. import backend, constraints, kernels, losses, optimizers
 from .._validation import (
     check_array, check_non_negative_int, check_number, check_positive_int, dense_rows, is_one_of, is_sparse,
     on_host, refuse_all_zero,
@@ -480,6 +480,9 @@ def _prepare_training(model):
     # optimizer steps that run of the flat vector alone, and the frozen layers need no buffers. It
     # stepped every weight and put the frozen ones back (half of a fine-tuning step).
     model._trained_span = trained_span(model, trained)
+    if isinstance(optimizer, optimizers.MultiOptimizer):  # it keeps frozen variables out of its sub-optimizers' steps
+        optimizer._frozen_slices = model._frozen_parts()
+        model._trained_span = None
     model._frozen = frozen_buffers(model, model._flat_params) if trained and model._trained_span is None else []
     model._constraints = constrained_parts(model)
     # and the backward pass stops at the first layer it trains: a frozen base (fine-tuning a head) had
@@ -533,6 +536,8 @@ def frozen_buffers(model, w):
     """``(slice, weights, {state name: slot})`` for each frozen layer's part of the flat weights
     ``w``: the buffers :func:`apply_update` keeps them in during an update."""
     optimizer = model.optimizer
+    if isinstance(optimizer, optimizers.MultiOptimizer):  # its sub-optimizers keep them (MultiOptimizer._apply_rule)
+        return []
     return [(part, backend.copy(w[part]), {name: backend.copy(slot[optimizer._state_part(name, part)])
                                            for name, slot in optimizer.state.items() if name != "average"})
             for part in model._frozen_parts()]
@@ -905,15 +910,17 @@ def _snapshot(model):
     1e12 (or inf), and every later step diverged again, whatever the learning rate."""
     optimizer = model.optimizer
     return (backend.copy(model._flat_params), optimizer._iterations,
-            {name: backend.copy(slot) for name, slot in optimizer.state.items()})
+            {name: backend.copy(slot) for name, slot in optimizer.state.items()}, optimizer.get_scalars())
 
 
 def _restore(model, snapshot):
-    weights, iterations, state = snapshot
+    weights, iterations, state, scalars = snapshot
     model._flat_params[...] = weights
     model.optimizer._iterations = iterations
     for name, slot in state.items():
         model.optimizer.state[name][...] = slot
+    if scalars:  # (a MultiOptimizer's sub-optimizers' steps, a LossScaleOptimizer's scale)
+        model.optimizer.set_scalars(scalars)
 
 
 def _stop_diverged(model, epoch, step, snapshot, Xb):
@@ -923,11 +930,12 @@ def _stop_diverged(model, epoch, step, snapshot, Xb):
     the batch ``Xb``'s largest |x| where the inputs are unscaled (pixels of 0..255)."""
     _restore(model, snapshot)
     model._diverged = True
-    lr = model.optimizer.learning_rate
+    rates = [(o.name, o.learning_rate) for o in getattr(model.optimizer, "optimizers", [model.optimizer])]
+    lower = (f"Try a lower learning rate (currently {rates[0][1]:g}), e.g. {rates[0][1] / 10:g}." if len(rates) == 1
+             else "Try lower learning rates (currently " + ", ".join(f"{n}: {lr:g}" for n, lr in rates) + ").")
     message = (
         f"Training diverged at epoch {epoch + 1}, batch {step + 1}: the loss or its gradient became NaN or "
-        f"infinite. Training stopped; the weights are restored to the start of this epoch. "
-        f"Try a lower learning rate (currently {lr:g}), e.g. {lr / 10:g}."
+        f"infinite. Training stopped; the weights are restored to the start of this epoch. {lower}"
     ) + _input_scale_note(Xb, "this batch")
     opt = model.optimizer  # Adam(epsilon=0) met a gradient of 0: 0/0 is NaN (not Adagrad's, whose sums start > 0)
     if getattr(opt, "epsilon", None) == 0 and not getattr(opt, "initial_accumulator_value", 0):
