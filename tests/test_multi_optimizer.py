@@ -314,3 +314,23 @@ def test_a_model_that_grew_gets_a_fresh_multi_optimizer_with_the_same_map():
     model.fit(X, Y, epochs=1, batch_size=4, verbose=0)
     assert fresh.paths[-2:] == ["sequential/last/kernel", "sequential/last/bias"]
     assert [o.iterations for o in multi.optimizers] == [4, 8]  # the old one untouched
+
+
+def test_inside_a_loss_scale_optimizer_its_state_and_steps_are_saved(tmp_path):
+    # Keras's LossScaleOptimizer may wrap a MultiOptimizer: the file keeps the scale and each sub-optimizer's steps
+    X, Y = _data(16)
+    model = _model(trainable_middle=False)
+    multi = optimizers.MultiOptimizer(optimizers.OptimizerMap(optimizers.SGD(0.1),
+                                                              {"sequential/dense/.*": optimizers.Adam(0.01)}))
+    model.compile(optimizer=optimizers.LossScaleOptimizer(multi, initial_scale=8.0, dynamic_growth_steps=3),
+                  loss="mse")
+    frozen = model.layers[1].get_weights()
+    model.fit(X, Y, epochs=2, batch_size=4, verbose=0)
+    for a, b in zip(frozen, model.layers[1].get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    model.save(tmp_path / "m.gn")
+    back = glassnet.models.load_model(tmp_path / "m.gn")
+    inner = back.optimizer.inner_optimizer
+    assert [o.iterations for o in inner.optimizers] == [8, 8] and back.optimizer.dynamic_scale == 8.0 * 2 ** 2
+    for name, value in multi.state.items():
+        np.testing.assert_array_equal(inner.state[name], value)

@@ -1309,14 +1309,18 @@ class LossScaleOptimizer(Optimizer):
         self.inner_optimizer.set_state(iterations, state)
 
     def get_scalars(self):
-        return {"dynamic_scale": self.dynamic_scale, "step_counter": self.step_counter}
+        inner = self.inner_optimizer.get_scalars()  # (a MultiOptimizer's sub-optimizers' steps)
+        return {"dynamic_scale": self.dynamic_scale, "step_counter": self.step_counter,
+                **({"inner_optimizer": inner} if inner else {})}
 
     def set_scalars(self, scalars):
-        if not isinstance(scalars, dict) or sorted(scalars) != ["dynamic_scale", "step_counter"]:
+        keys = ["dynamic_scale", "step_counter"]
+        if not isinstance(scalars, dict) or sorted(k for k in scalars if k != "inner_optimizer") != keys:
             raise ValueError(f"LossScaleOptimizer's state is dynamic_scale and step_counter. Received: {scalars!r:.200}")
         scale = check_number(scalars["dynamic_scale"], "dynamic_scale", low=0, low_open=True)
-        self.step_counter = check_non_negative_int(scalars["step_counter"], "step_counter")
-        self.dynamic_scale = scale
+        counter = check_non_negative_int(scalars["step_counter"], "step_counter")
+        self.inner_optimizer.set_scalars(scalars.get("inner_optimizer", {}))
+        self.step_counter, self.dynamic_scale = counter, scale
 
     def _apply_rule(self, w, g):
         """Skip the step and halve the scale where ``g`` (the gradient of ``s·J``) is not finite;

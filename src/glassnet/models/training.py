@@ -480,14 +480,20 @@ def _prepare_training(model):
     # optimizer steps that run of the flat vector alone, and the frozen layers need no buffers. It
     # stepped every weight and put the frozen ones back (half of a fine-tuning step).
     model._trained_span = trained_span(model, trained)
-    if isinstance(optimizer, optimizers.MultiOptimizer):  # it keeps frozen variables out of its sub-optimizers' steps
-        optimizer._frozen_slices = model._frozen_parts()
+    if (multi := _multi_optimizer(optimizer)) is not None:  # it keeps frozen variables out of its sub-optimizers' steps
+        multi._frozen_slices = model._frozen_parts()
         model._trained_span = None
     model._frozen = frozen_buffers(model, model._flat_params) if trained and model._trained_span is None else []
     model._constraints = constrained_parts(model)
     # and the backward pass stops at the first layer it trains: a frozen base (fine-tuning a head) had
     # the gradients of all its weights computed at every step, then zeroed (a third of such a step)
     model._first_trained = trained[0] if trained else None
+
+
+def _multi_optimizer(optimizer):
+    """The MultiOptimizer that steps the weights (the optimizer, or the one a LossScaleOptimizer wraps), or None."""
+    optimizer = getattr(optimizer, "inner_optimizer", optimizer)
+    return optimizer if isinstance(optimizer, optimizers.MultiOptimizer) else None
 
 
 def build_optimizer(model):
@@ -536,7 +542,7 @@ def frozen_buffers(model, w):
     """``(slice, weights, {state name: slot})`` for each frozen layer's part of the flat weights
     ``w``: the buffers :func:`apply_update` keeps them in during an update."""
     optimizer = model.optimizer
-    if isinstance(optimizer, optimizers.MultiOptimizer):  # its sub-optimizers keep them (MultiOptimizer._apply_rule)
+    if _multi_optimizer(optimizer) is not None:  # its sub-optimizers keep them (MultiOptimizer._apply_rule)
         return []
     return [(part, backend.copy(w[part]), {name: backend.copy(slot[optimizer._state_part(name, part)])
                                            for name, slot in optimizer.state.items() if name != "average"})
@@ -930,7 +936,8 @@ def _stop_diverged(model, epoch, step, snapshot, Xb):
     the batch ``Xb``'s largest |x| where the inputs are unscaled (pixels of 0..255)."""
     _restore(model, snapshot)
     model._diverged = True
-    rates = [(o.name, o.learning_rate) for o in getattr(model.optimizer, "optimizers", [model.optimizer])]
+    multi = _multi_optimizer(model.optimizer)
+    rates = [(o.name, o.learning_rate) for o in (multi.optimizers if multi is not None else [model.optimizer])]
     lower = (f"Try a lower learning rate (currently {rates[0][1]:g}), e.g. {rates[0][1] / 10:g}." if len(rates) == 1
              else "Try lower learning rates (currently " + ", ".join(f"{n}: {lr:g}" for n, lr in rates) + ").")
     message = (
