@@ -1,5 +1,6 @@
 """Shared fixtures: a seeded generator and the location of the genuine MNIST files."""
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +24,13 @@ def _reset_global_state():
     glassnet.config.set_floatx("float32")
     yield
     glassnet.config.set_floatx("float32")
+    # and the peers' global precision, where a test imported them: JAX's x64 switch and Keras's floatx
+    # left on by one test made later Keras comparisons in the same worker compute in float64
+    jax, keras = sys.modules.get("jax"), sys.modules.get("keras")
+    if jax is not None and hasattr(jax, "config") and jax.config.jax_enable_x64:
+        jax.config.update("jax_enable_x64", False)
+    if keras is not None and hasattr(keras, "config") and keras.config.floatx() != "float32":
+        keras.config.set_floatx("float32")
 
 
 @pytest.fixture

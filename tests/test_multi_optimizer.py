@@ -116,13 +116,11 @@ def _ours(pattern):
 
 @pytest.mark.parametrize("pattern", ["sequential/dense/.*", ".*kernel", "nothing"])
 @pytest.mark.parametrize("frozen", [False, True])
-def test_steps_equal_keras_multi_optimizer_in_float64(pattern, frozen, monkeypatch):
+def test_steps_equal_keras_multi_optimizer_in_float64(pattern, frozen, keras_x64):
     """Our fit's steps and Keras's MultiOptimizer.apply of the same gradients (glassnet's, taken from a
     twin model at the same weights): a run of the flat vector (dense), gathered arrays (kernels), an
     unused sub-optimizer, and a frozen layer, whose variables Keras's does not get."""
-    monkeypatch.setenv("KERAS_BACKEND", "jax")
-    keras = pytest.importorskip("keras")
-    pytest.importorskip("jax").config.update("jax_enable_x64", True)
+    keras, _ = keras_x64
     keras.config.set_floatx("float64")
     try:
         L = keras.layers
