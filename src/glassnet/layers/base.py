@@ -592,3 +592,31 @@ def Input(shape=None, batch_size=None, dtype=None, sparse=None, ragged=None, bat
     functional chain (``Dense(64)(Input(shape=(784,)))``; see :class:`~glassnet.models.Model`)."""
     return InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, sparse=sparse, ragged=ragged,
                       batch_shape=batch_shape, input_tensor=tensor, optional=optional, name=name)
+
+
+class OneWeightPenalty:
+    """``losses``, ``regularization_penalty`` and ``parameter_constraints`` of a layer whose one
+    weight ``params[penalized_weight]`` ("alpha", "embeddings") has the regularizer
+    ``<penalized_weight>_regularizer`` and the constraint ``<penalized_weight>_constraint``
+    (PReLU, Embedding); listed before :class:`Layer` among the bases."""
+
+    penalized_weight = None
+
+    def _penalty_parts(self):
+        key = self.penalized_weight
+        return key, getattr(self, f"{key}_regularizer"), getattr(self, f"{key}_constraint")
+
+    @property
+    def losses(self):
+        key, regularizer, _ = self._penalty_parts()
+        if not (self.built and self.trainable) or regularizer is None:
+            return []
+        return [float(regularizer(self.params[key]))]
+
+    def regularization_penalty(self):
+        key, regularizer, _ = self._penalty_parts()
+        return 0.0 if regularizer is None else regularizer(self.params[key])
+
+    def parameter_constraints(self):
+        key, _, constraint = self._penalty_parts()
+        return {} if constraint is None else {key: constraint}

@@ -7,10 +7,10 @@ import numpy as np
 from .. import constraints, initializers, regularizers
 from .._validation import check_positive_int
 from ..backend import from_numpy, get_namespace, numpy_dtype, to_numpy
-from .base import Layer, assign_weights, initializer_entries, sample_shape, training_entries
+from .base import Layer, OneWeightPenalty, assign_weights, initializer_entries, sample_shape, training_entries
 
 
-class Embedding(Layer):
+class Embedding(OneWeightPenalty, Layer):
     """Keras's ``layers.Embedding``: each integer id ``i`` in ``[0, input_dim)`` becomes row ``i``
     of the table ``E`` of shape ``(input_dim, output_dim)``.
 
@@ -48,6 +48,7 @@ class Embedding(Layer):
     """
 
     weight_names = ("embeddings",)
+    penalized_weight = "embeddings"  # (OneWeightPenalty)
     #: the model refuses a layer with weights before it (ids have no gradient; Sequential._bind_flat_buffers)
     passes_gradient = False
     keras_unused = ("activity_regularizer", "quantization_config")
@@ -146,20 +147,8 @@ class Embedding(Layer):
         total = np.bincount(flat, weights=rows.reshape(-1), minlength=G.shape[0] * G.shape[1])
         G[...] = from_numpy(total.reshape(G.shape).astype(rows.dtype))
         if self.embeddings_regularizer is not None and self._trains_in_model():
-            self.embeddings_regularizer.add_gradient(E, G, self.buffer("regularizer", E.shape, E.dtype))
+            self.add_penalty_gradient(self.embeddings_regularizer, E, G)  # (times a LossScaleOptimizer's scale)
         return None
-
-    @property
-    def losses(self):
-        if not (self.built and self.trainable) or self.embeddings_regularizer is None:
-            return []
-        return [float(self.embeddings_regularizer(self.params["embeddings"]))]
-
-    def regularization_penalty(self):
-        return 0.0 if self.embeddings_regularizer is None else self.embeddings_regularizer(self.params["embeddings"])
-
-    def parameter_constraints(self):
-        return {} if self.embeddings_constraint is None else {"embeddings": self.embeddings_constraint}
 
     def get_config(self):
         config = super().get_config()

@@ -4,10 +4,10 @@ import numbers
 
 from .. import constraints, initializers, regularizers
 from ..backend import get_namespace
-from .base import Layer, initializer_entries, sample_shape, training_entries
+from .base import Layer, OneWeightPenalty, initializer_entries, sample_shape, training_entries
 
 
-class PReLU(Layer):
+class PReLU(OneWeightPenalty, Layer):
     """Keras's ``layers.PReLU``: ``y = x`` for ``x > 0``, ``y = α ⊙ x`` otherwise, with a
     trainable slope ``α`` per unit (Keras: ``relu(x) − α ⊙ relu(−x)``).
 
@@ -31,6 +31,7 @@ class PReLU(Layer):
     """
 
     weight_names = ("alpha",)
+    penalized_weight = "alpha"  # (OneWeightPenalty)
 
     def __init__(self, alpha_initializer="Zeros", alpha_regularizer=None, alpha_constraint=None, shared_axes=None,
                  **kwargs):
@@ -83,18 +84,6 @@ class PReLU(Layer):
         if not self.needs_input_gradient:
             return None
         return dY * (xp.astype(X > 0, X.dtype) + alpha * below)
-
-    @property
-    def losses(self):
-        if not (self.built and self.trainable) or self.alpha_regularizer is None:
-            return []
-        return [float(self.alpha_regularizer(self.params["alpha"]))]
-
-    def regularization_penalty(self):
-        return 0.0 if self.alpha_regularizer is None else self.alpha_regularizer(self.params["alpha"])
-
-    def parameter_constraints(self):
-        return {} if self.alpha_constraint is None else {"alpha": self.alpha_constraint}
 
     def get_config(self):
         config = super().get_config()
