@@ -150,6 +150,22 @@ def test_an_embedding_s_penalty_is_scaled_with_the_loss():
         np.testing.assert_array_equal(ours, plain)
 
 
+def test_a_wrapped_dense_s_penalty_is_scaled_with_the_loss():
+    # the model sets the scale on its layers: SpectralNormalization's Dense added its penalty unscaled
+    rng = np.random.default_rng(2)
+    X, Y = rng.standard_normal((32, 3)), rng.standard_normal((32, 1))
+    results = []
+    for optimizer in (optimizers.SGD(0.05), optimizers.LossScaleOptimizer(optimizers.SGD(0.05), initial_scale=2.0**10)):
+        model = Sequential([glassnet.layers.Input((3,)), glassnet.layers.SpectralNormalization(
+            Dense(4, activation="tanh", kernel_regularizer="l2", bias_regularizer="l1")), Dense(1)],
+            dtype="float64", seed=0)
+        model.compile(optimizer=optimizer, loss="mse")
+        model.fit(X, Y, batch_size=8, epochs=2, shuffle=False, verbose=0)
+        results.append(model.get_weights())
+    for ours, plain in zip(results[1], results[0]):
+        np.testing.assert_array_equal(ours, plain)
+
+
 def test_float16_training_trains_with_loss_scaling_where_the_plain_optimizer_underflows():
     # targets of ~1e-6: the mean squared error's delta 2(a − y)/n is ~1e-8, below float16's smallest
     # subnormal (6e-8), so every plain gradient is 0 and nothing moves; scaled by 2^15 it is representable

@@ -129,6 +129,7 @@ class SpectralNormalization(Layer):
         inner = self.layer
         inner.needs_input_gradient = self.needs_input_gradient
         inner.jit_compile = self.jit_compile
+        inner._penalty_scale = self._penalty_scale  # a LossScaleOptimizer's scale, set on the model's layers
         if getattr(self, "_owner", None) is not None:
             inner._owner = self._owner  # its regularizers ask the model whether it trains
 
