@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+import glassnet
 from glassnet import regularizers
 
 W = np.array([[1.0, -2.0], [3.0, 0.5]])
@@ -196,3 +197,24 @@ def test_orthogonal_regularizer_trains_with_exact_gradients_and_is_saved(tmp_pat
     loaded = load_model(tmp_path / "m.gn")
     assert repr(loaded.layers[0].kernel_regularizer) == "OrthogonalRegularizer(factor=0.5, mode='columns')"
     assert loaded.evaluate(X, y, verbose=0) == model.evaluate(X, y, verbose=0)
+
+
+def test_a_layer_of_yours_that_overrides_regularization_penalty_adds_it_to_the_loss():
+    # the model used to look for known regularizer attributes (kernel_regularizer, ...) before adding a
+    # layer's penalty: one of yours with its own penalty and none of those names added nothing
+    class Penalized(glassnet.layers.Layer):
+        def forward(self, X, training=False):
+            return X
+
+        def backward(self, dY):
+            return dY
+
+        def regularization_penalty(self):
+            return 0.25
+
+    X, Y = np.ones((4, 2)), np.zeros((4, 1))
+    model = glassnet.models.Sequential([glassnet.layers.Input((2,)), Penalized(), glassnet.layers.Dense(1)],
+                                       dtype="float64", seed=0)
+    model.compile(optimizer="sgd", loss="mse")
+    mse = float(np.mean((model.predict(X, verbose=0) - Y) ** 2))
+    assert model.evaluate(X, Y, verbose=0) == pytest.approx(mse + 0.25, rel=1e-12)

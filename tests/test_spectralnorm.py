@@ -358,3 +358,20 @@ def test_bad_arguments(kwargs, error, match):
     kwargs = {"layer": Dense(3), **kwargs}
     with pytest.raises(error, match=match):
         SpectralNormalization(**kwargs)
+
+
+def test_the_wrapped_dense_s_regularizer_is_in_the_loss_as_a_plain_dense_s():
+    # the model asked each layer for a kernel_regularizer attribute: the wrapper has none, so its Dense's
+    # penalty was in the gradient but not in the loss that fit and evaluate report
+    rng = np.random.default_rng(0)
+    X, Y = rng.standard_normal((16, 3)), rng.standard_normal((16, 1))
+    dense = lambda: Dense(4, kernel_regularizer=glassnet.regularizers.L2(0.5), bias_regularizer="l1")  # noqa: E731
+    wrapped = Sequential([Input((3,)), SpectralNormalization(dense()), Dense(1)], dtype="float64", seed=0)
+    plain = Sequential([Input((3,)), dense(), Dense(1)], dtype="float64", seed=1)
+    for model in (wrapped, plain):
+        model.compile(optimizer="sgd", loss="mse")
+    plain.set_weights([w for w in wrapped.get_weights() if w.shape != (1, 4)])  # (all but u)
+    assert wrapped.regularization_penalty() > 0.1
+    assert wrapped.evaluate(X, Y, verbose=0) == pytest.approx(plain.evaluate(X, Y, verbose=0), rel=1e-12)
+    assert wrapped.evaluate(X, Y, verbose=0) == pytest.approx(
+        np.mean((wrapped.predict(X, verbose=0) - Y) ** 2) + wrapped.regularization_penalty(), rel=1e-12)

@@ -513,6 +513,14 @@ class Layer:
         self._check_namespace()
         assign_weights(self.weights, weights, [f"weight {k!r}" for k in self.weight_names], f"Layer {self.name!r}")
 
+    @property
+    def adds_penalty(self):
+        """Whether the layer adds a penalty to the loss (a weight regularizer; ActivityRegularization's
+        activity penalty): the model adds :meth:`regularization_penalty` only then (every step asks).
+        Layers with regularizers say when they have one; a layer of yours that overrides
+        :meth:`regularization_penalty` always adds it."""
+        return type(self).regularization_penalty is not Layer.regularization_penalty
+
     def regularization_penalty(self):
         return 0.0
 
@@ -605,6 +613,10 @@ class OneWeightPenalty:
     def _penalty_parts(self):
         key = self.penalized_weight
         return key, getattr(self, f"{key}_regularizer"), getattr(self, f"{key}_constraint")
+
+    @property
+    def adds_penalty(self):
+        return getattr(self, f"{self.penalized_weight}_regularizer") is not None
 
     @property
     def losses(self):

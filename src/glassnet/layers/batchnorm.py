@@ -86,6 +86,10 @@ class ScaledNormalization(Layer):
         return [(regularizer, key) for regularizer, key in found if regularizer is not None and key in self.params]
 
     @property
+    def adds_penalty(self):
+        return self.gamma_regularizer is not None or self.beta_regularizer is not None
+
+    @property
     def losses(self):
         if not (self.built and self.trainable):
             return []

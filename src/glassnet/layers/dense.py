@@ -174,6 +174,10 @@ class Dense(Layer):
         return xp.matmul(dZ, self.params["W"].T, out=self.buffer("dX", self.X.shape, dZ.dtype))
 
     @property
+    def adds_penalty(self):
+        return self.kernel_regularizer is not None or self.bias_regularizer is not None
+
+    @property
     def losses(self):
         if not (self.built and self.trainable):
             return []

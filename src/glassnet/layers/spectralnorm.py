@@ -171,6 +171,10 @@ class SpectralNormalization(Layer):
         return self.layer.activation
 
     @property
+    def adds_penalty(self):  # the Dense's regularizers (the loss missed them: its gradient had them)
+        return self.layer.adds_penalty
+
+    @property
     def losses(self):
         return self.layer.losses if self.built else []
 

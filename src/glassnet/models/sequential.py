@@ -685,16 +685,8 @@ class Sequential:
 
     @property
     def _has_regularizers(self):
-        for l in self._layers:  # a loop, not any(generator): every training step asks
-            if getattr(l, "kernel_regularizer", None) is not None or getattr(l, "bias_regularizer", None) is not None:
-                return True
-            if getattr(l, "gamma_regularizer", None) is not None or getattr(l, "beta_regularizer", None) is not None:
-                return True
-            if getattr(l, "alpha_regularizer", None) is not None:  # PReLU's
-                return True
-            if getattr(l, "embeddings_regularizer", None) is not None:  # Embedding's
-                return True
-            if getattr(l, "adds_activity_loss", False):  # ActivityRegularization: a penalty of each batch
+        for layer in self._layers:  # a loop, not any(generator): every training step asks
+            if layer.adds_penalty:
                 return True
         return False
 
