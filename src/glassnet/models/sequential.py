@@ -250,9 +250,10 @@ class Sequential:
             )
         if id(layer) in ids:
             raise ValueError(f"Layer {layer.name!r} is already in this model; add a new layer.")
-        with_weights = [other for other in self._layers if other.params]  # (built ones: add() to a built model)
-        if with_weights:
-            _refuse_after_weights(layer, with_weights[0])  # before it joins: a refused layer is not left in
+        if not getattr(layer, "passes_gradient", True):  # (a scan of the layers for these few only: add is O(1))
+            first = next((other for other in self._layers if other.params), None)  # (add() to a built model)
+            if first is not None:
+                _refuse_after_weights(layer, first)  # before it joins: a refused layer is not left in
         if layer.name in names:
             raise ValueError(
                 f"All layers added to a Sequential model should have unique names (as Keras). Name {layer.name!r} "
