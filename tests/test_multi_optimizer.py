@@ -259,6 +259,14 @@ def test_callbacks_set_and_log_each_sub_optimizer_s_rate():
     assert sgd.learning_rate == pytest.approx(0.0125) and adam.learning_rate == pytest.approx(0.00125)
     with pytest.raises(ValueError, match="MultiOptimizer has 2 sub-optimizers"):
         glassnet.trace.trace(model, X[:1], Y[:1])
+    # inside a LossScaleOptimizer too (its learning_rate is the MultiOptimizer's, which has none: an AttributeError)
+    model.compile(optimizer=optimizers.LossScaleOptimizer(optimizers.MultiOptimizer(
+        optimizers.OptimizerMap(optimizers.SGD(0.1), {".*kernel": optimizers.Adam(0.01)}))), loss="mse")
+    with pytest.raises(ValueError, match="MultiOptimizer has 2 sub-optimizers"):
+        glassnet.trace.trace(model, X[:1], Y[:1])
+    history = model.fit(X, Y, epochs=2, verbose=0, callbacks=[
+        glassnet.callbacks.LearningRateScheduler(lambda epoch, lr: lr * 0.5)])
+    assert history.history["learning_rate_sgd"] == pytest.approx([0.05, 0.025])
 
 
 def test_backup_and_restore_keeps_each_sub_optimizer_s_rate(tmp_path):

@@ -1286,6 +1286,12 @@ class LossScaleOptimizer(Optimizer):
     def _loss_scale(self):
         return self.dynamic_scale
 
+    @property
+    def optimizers(self):
+        """A wrapped MultiOptimizer's sub-optimizers (whose learning rates the callbacks set and log), else
+        None: the callbacks and trace ask ``optimizer.optimizers`` as of a MultiOptimizer."""
+        return getattr(self.inner_optimizer, "optimizers", None)
+
 
     def _rate(self):
         return self.inner_optimizer._rate()
