@@ -1389,6 +1389,30 @@ def test_save_keras_writes_keras_s_other_metric_names_as_keras_reads_them(tmp_pa
     assert {k: float(v) for k, v in theirs.items()} == pytest.approx(ours, rel=1e-5, abs=1e-6)
 
 
+def test_save_keras_writes_the_threshold_and_score_metric_names_keras_reads(tmp_path, h5py, monkeypatch):
+    # compile(metrics=["auc", "precision", ...]) is Keras's too (keras.metrics.get): save_keras refused the
+    # model as using "glassnet's own name"
+    from glassnet.models.keras_files import save_keras
+
+    names = ["auc", "precision", "recall", "f1_score", "r2_score", "root_mean_squared_error"]
+    model = Sequential([layers.Input((3,)), layers.Dense(1, activation="sigmoid")], seed=3)
+    model.compile("sgd", "bce", metrics=names)
+    save_keras(model, tmp_path / "model.keras")
+    loaded = glassnet.models.load_model(tmp_path / "model.keras")
+    assert loaded.metrics_names == ["loss", *names]
+    x = np.random.default_rng(0).normal(size=(40, 3))
+    y = (x[:, :1] + 0.3 * x[:, 1:2] > 0).astype(float)
+    ours = model.evaluate(x, y, return_dict=True, verbose=0)
+    assert loaded.evaluate(x, y, return_dict=True, verbose=0) == ours
+    monkeypatch.setenv("KERAS_BACKEND", "jax")
+    keras = pytest.importorskip("keras")
+    theirs = keras.saving.load_model(tmp_path / "model.keras").evaluate(x, y, return_dict=True, verbose=0)
+    assert sorted(theirs) == sorted(ours)
+    # (one output unit: Keras's F1Score thresholds at its argmax, every row positive; glassnet's at 0.5)
+    theirs.pop("f1_score"), ours.pop("f1_score")
+    assert {k: float(np.squeeze(v)) for k, v in theirs.items()} == pytest.approx(ours, rel=1e-4, abs=1e-5)
+
+
 def test_correlation_metrics_go_to_keras_files_and_back_and_evaluate_as_keras(tmp_path, h5py, monkeypatch):
     # Keras 3.15's PearsonCorrelation and ConcordanceCorrelation, by name and as objects with an axis
     from glassnet.models.keras_files import save_keras

@@ -460,7 +460,8 @@ _METRIC_NAMES = {
     "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy", "hinge",
     "squared_hinge", "categorical_hinge", "poisson", "kl_divergence", "log_cosh_error", "cosine_similarity",
     "bce", "BCE", "f_beta_score", "binary_io_u", "true_positives", "false_positives", "true_negatives",
-    "false_negatives", "pearson_correlation", "concordance_correlation",
+    "false_negatives", "pearson_correlation", "concordance_correlation", "auc", "precision", "recall", "f1_score",
+    "r2_score", "root_mean_squared_error",
 }
 
 def save_keras(model, filepath, overwrite=None):
