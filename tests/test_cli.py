@@ -331,6 +331,23 @@ def test_info_example(work):
     assert "Loss: categorical_crossentropy" in result.stdout and "Optimizer: Adam(learning_rate=0.001" in result.stdout
 
 
+def test_info_shows_a_wrapped_optimizer_as_nested_settings_not_dicts(tmp_path, monkeypatch, capsys):
+    # a LossScaleOptimizer's inner optimizer (and a MultiOptimizer's map) printed as raw serialized dicts
+    import glassnet
+
+    O = glassnet.optimizers
+    model = glassnet.models.Sequential([glassnet.layers.Input((2,)), glassnet.layers.Dense(1)], seed=0)
+    model.compile(optimizer=O.LossScaleOptimizer(O.MultiOptimizer(O.OptimizerMap(
+        O.SGD(0.1), {"sequential/dense/kernel": O.Adam(0.01)}))), loss="mse")
+    model.save(tmp_path / "m.gn")
+    result = call("info", "m.gn", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    line = next(line for line in result.stdout.splitlines() if line.startswith("Optimizer: "))
+    assert line.startswith("Optimizer: LossScaleOptimizer(name=loss_scale_optimizer, inner_optimizer=MultiOptimizer("
+                           "optimizer_map=OptimizerMap(default_optimizer=SGD(learning_rate=0.1, ")
+    assert "{'sequential/dense/kernel': Adam(learning_rate=0.01, " in line and "class_name" not in line
+
+
 def test_explain_example_is_the_lectures_step(work):
     result = run_example("explain", work)
     assert result.returncode == 0, result.stderr

@@ -190,6 +190,21 @@ def cmd_predict(args):
     return 0
 
 
+
+def _shown_config(serialized):
+    """``ClassName(key=value, ...)`` of a serialized object, its settings that are set; nested objects (a
+    LossScaleOptimizer's inner optimizer, a MultiOptimizer's map) shown the same way, not as dicts."""
+    def shown(value):
+        if isinstance(value, dict) and set(value) >= {"class_name", "config"}:
+            return _shown_config(value)
+        if isinstance(value, dict):
+            return "{" + ", ".join(f"{k!r}: {shown(v)}" for k, v in value.items()) + "}"
+        return str(value)
+
+    config = serialized.get("config") or {}
+    settings = ", ".join(f"{k}={shown(v)}" for k, v in config.items() if v is not None)
+    return f"{serialized['class_name']}({settings})"
+
 def cmd_info(args):
     from .. import losses, optimizers
 
@@ -218,11 +233,10 @@ def cmd_info(args):
             print(f"Compile settings: in the file but not loaded, as glassnet cannot use them ({reasons[0]})")
         return 0
     opt = optimizers.serialize(model.optimizer)
-    settings = ", ".join(f"{k}={v}" for k, v in opt["config"].items() if v is not None)
     print(f"Loss: {model.loss.name} ({losses.serialize(model.loss)['class_name']})")
     steps, updates = model.optimizer._iterations, model.optimizer.iterations
     taken = f"{steps} steps taken" + (f" ({updates} updates)" if updates != steps else "")
-    print(f"Optimizer: {opt['class_name']}({settings}); {taken}")
+    print(f"Optimizer: {_shown_config(opt)}; {taken}")
     print(f"Metrics: {', '.join(str(m) for m in model._metric_ids) or 'none'}")
     # a file saved with jit_compile loads with it only where numba is installed
     print(f"jit_compile: {model.jit_compile}" + (" (numba loops)" if model.jit_compile else ""))
