@@ -749,3 +749,23 @@ def test_keras_s_bounded_and_relu6_units_are_measured_as_sigmoid_and_relu_units(
     healthy.compile(Adam(0.01), "binary_crossentropy")
     start = diagnose(healthy, X, y, warn=False).layers[0]
     assert (start.dead_fraction if kind == "dead_relu" else start.saturated_fraction) == 0.0
+
+
+def test_a_wrapped_dense_s_dead_units_are_measured():
+    # the table read each layer's outputs A: SpectralNormalization keeps them in its Dense, so its dead ReLU
+    # units went unreported
+    from glassnet import initializers, layers
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 4))
+    y = (X[:, 0] > 0).astype(float)
+    model = Sequential([layers.Input((4,)), layers.SpectralNormalization(layers.Dense(
+        16, activation="relu", bias_initializer=initializers.Constant(-5.0))), layers.Dense(1, activation="sigmoid")],
+        seed=0)
+    model.compile("adam", "binary_crossentropy")
+    model.fit(X, y, epochs=2, verbose=0)
+    kernel = model.layers[0].params["W"].copy()
+    found = diagnose(model, X, y, warn=False)
+    assert found.layers[0].dead_fraction == 1.0
+    assert any("ReLU units of layer 'spectral_normalization' are dead" in message for message in found.warnings)
+    np.testing.assert_array_equal(model.layers[0].params["W"], kernel)  # (the probe runs in inference mode)

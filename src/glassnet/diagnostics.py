@@ -71,6 +71,7 @@ import numpy as np
 
 from . import backend, initializers, optimizers
 from ._validation import check_array, check_bool, check_positive_int
+from .layers.base import Layer
 from .models.callbacks import Callback
 from .trace import format_table
 
@@ -343,6 +344,8 @@ def _layer_stats(model, grads, lr=None):
         activation = getattr(layer, "activation", None)
         name = None if activation is None else activation.name
         A_l = getattr(layer, "A", None)
+        if A_l is None and isinstance(getattr(layer, "layer", None), Layer):  # a wrapper's: its layer's outputs
+            A_l = getattr(layer.layer, "A", None)
         A_l = None if A_l is None else backend.to_numpy(A_l)
         dead = saturated = a_rms = ratio = None
         if A_l is not None and A_l.size:
