@@ -1155,3 +1155,18 @@ def test_keras_315_activations_are_saved_with_their_arguments(tmp_path):
     assert repr(loaded.layers[-2].activation) == "Threshold(threshold=0.1, default_value=-0.5)"
     x = np.random.default_rng(1).normal(size=(5, 3))
     np.testing.assert_array_equal(loaded.predict(x), model.predict(x))
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_sigmoid_backward_into_a_buffer_is_dA_times_its_derivative_bit_for_bit(dtype):
+    # the training step's in-place form (no temporaries) against dA · σ'(z) = dA · σ(1 − σ) as written
+    sigmoid = activations.get("sigmoid")
+    rng = np.random.default_rng(0)
+    Z = rng.normal(scale=4, size=(65, 33)).astype(dtype)
+    A, dA = sigmoid.forward(Z.copy()), rng.normal(size=Z.shape).astype(dtype)
+    out = np.empty_like(Z)
+    assert sigmoid.backward(Z, A, dA, out=out) is out
+    np.testing.assert_array_equal(out, dA * sigmoid.derivative(Z, A))
+    assert out.dtype == np.dtype(dtype)
+    steep = activations.Sigmoid(steepness=2.0)  # (other steepness: the general form)
+    np.testing.assert_array_equal(steep.backward(Z, A, dA, out=np.empty_like(Z)), dA * steep.derivative(Z, A))
