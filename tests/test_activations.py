@@ -1158,15 +1158,21 @@ def test_keras_315_activations_are_saved_with_their_arguments(tmp_path):
 
 
 @pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
-def test_sigmoid_backward_into_a_buffer_is_dA_times_its_derivative_bit_for_bit(dtype):
-    # the training step's in-place form (no temporaries) against dA · σ'(z) = dA · σ(1 − σ) as written
-    sigmoid = activations.get("sigmoid")
+@pytest.mark.parametrize("name", ["sigmoid", "tanh"])
+def test_backward_into_a_buffer_is_dA_times_the_derivative_bit_for_bit(dtype, name):
+    # the training step's in-place form (no temporaries) against dA · σ'(z) = dA · σ(1 − σ) (tanh: 1 − a²)
+    activation = activations.get(name)
     rng = np.random.default_rng(0)
     Z = rng.normal(scale=4, size=(65, 33)).astype(dtype)
-    A, dA = sigmoid.forward(Z.copy()), rng.normal(size=Z.shape).astype(dtype)
+    A, dA = activation.forward(Z.copy()), rng.normal(size=Z.shape).astype(dtype)
     out = np.empty_like(Z)
-    assert sigmoid.backward(Z, A, dA, out=out) is out
-    np.testing.assert_array_equal(out, dA * sigmoid.derivative(Z, A))
+    assert activation.backward(Z, A, dA, out=out) is out
+    np.testing.assert_array_equal(out, dA * activation.derivative(Z, A))
     assert out.dtype == np.dtype(dtype)
-    steep = activations.Sigmoid(steepness=2.0)  # (other steepness: the general form)
-    np.testing.assert_array_equal(steep.backward(Z, A, dA, out=np.empty_like(Z)), dA * steep.derivative(Z, A))
+    expected = dA * activation.derivative(Z, A)
+    for into in ("A", "dA"):  # into an input's own array: the general form, still right
+        arrays = {"A": A.copy(), "dA": dA.copy()}
+        np.testing.assert_array_equal(activation.backward(Z, arrays["A"], arrays["dA"], out=arrays[into]), expected)
+    if name == "sigmoid":
+        steep = activations.Sigmoid(steepness=2.0)  # (other steepness: the general form)
+        np.testing.assert_array_equal(steep.backward(Z, A, dA, out=np.empty_like(Z)), dA * steep.derivative(Z, A))

@@ -208,7 +208,8 @@ class Sigmoid(Activation):
 
     def backward(self, Z, A, dA, out=None):
         # (a subclass's own derivative is what it backpropagates)
-        if out is None or self.steepness != 1.0 or type(self).derivative is not Sigmoid.derivative:
+        if (out is None or out is A or out is dA or self.steepness != 1.0
+                or type(self).derivative is not Sigmoid.derivative):
             return super().backward(Z, A, dA, out=out)
         # dA · (A·(1 − A)) in ``out``, without derivative's three temporaries (1·A is A: the same
         # products, bit for bit; a few microseconds of a small batch's step)
@@ -253,6 +254,17 @@ class Tanh(Activation):
 
     def derivative(self, Z, A):
         return 1 - A * A
+
+    def backward(self, Z, A, dA, out=None):
+        # (a subclass's own derivative; an ``out`` that is an input, which the passes would overwrite)
+        if out is None or out is A or out is dA or type(self).derivative is not Tanh.derivative:
+            return super().backward(Z, A, dA, out=out)
+        # dA · (1 − A²) in ``out``: derivative's products bit for bit, without its two temporaries
+        xp = get_namespace(Z)
+        xp.multiply(A, A, out=out)
+        xp.subtract(1, out, out=out)
+        out *= dA
+        return out
 
 
 class ReLU(Activation):
