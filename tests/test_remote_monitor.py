@@ -29,13 +29,17 @@ class _Server:
 
     def __init__(self, statuses=()):
         self.requests, self.statuses = [], list(statuses)
+        self.location = ""  # where a 307/308 sends the client: this server's /moved<path>, or another root
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 server.requests.append({"path": self.path, "headers": dict(self.headers), "body": body})
-                self.send_response(server.statuses.pop(0) if server.statuses else 200)
+                status = server.statuses.pop(0) if server.statuses else 200
+                self.send_response(status)
+                if status in (307, 308):  # moved: to /moved<path>
+                    self.send_header("Location", f"{server.location}/moved{self.path}")
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
@@ -214,3 +218,27 @@ def test_a_reachable_server_is_not_warned_of(rng):
 def test_bad_arguments_are_refused_by_name(kwargs, error, match):
     with pytest.raises(error, match=match):
         RemoteMonitor(**kwargs)
+
+
+@pytest.mark.parametrize("status", [307, 308])
+def test_a_307_or_308_redirect_is_followed_with_the_same_post(status, rng):
+    # as requests (Keras's RemoteMonitor) follows them; urllib's own handler refuses to redirect a POST there
+    with _Server(statuses=[status]) as server:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no "Could not reach", no HTTP error
+            _fit(RemoteMonitor(root=server.root, headers={"X-Run": "7"}), rng, epochs=2)
+    first, moved, second = server.requests
+    assert first["path"] == "/publish/epoch/end/" and moved["path"] == "/moved/publish/epoch/end/"
+    assert moved["body"] == first["body"] and _sent(moved)["epoch"] == 0 and _sent(second)["epoch"] == 1
+    assert {k.lower(): v for k, v in moved["headers"].items()}["x-run"] == "7"
+    assert _content_type(moved) == "application/x-www-form-urlencoded"
+
+
+def test_a_redirect_to_another_host_carries_no_authorization_header(rng):
+    # 127.0.0.1 redirects to localhost (another host name): the credentials stay behind, as with requests
+    with _Server() as target, _Server(statuses=[307]) as first:
+        first.location = target.root.replace("127.0.0.1", "localhost")
+        _fit(RemoteMonitor(root=first.root, headers={"Authorization": "Bearer s3cret", "X-Run": "7"}), rng, epochs=1)
+    (moved,) = target.requests
+    headers = {k.lower(): v for k, v in moved["headers"].items()}
+    assert "authorization" not in headers and headers["x-run"] == "7" and _sent(moved)["epoch"] == 0

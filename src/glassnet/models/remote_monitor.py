@@ -67,6 +67,25 @@ def _check_headers(headers):
     return dict(headers)
 
 
+class _KeepPostOnRedirect(urllib.request.HTTPRedirectHandler):
+    """urllib's redirects, and a 307 or 308 answer to the POST followed with its body and headers,
+    as ``requests`` (which Keras uses) follows them (an Authorization header only to the same host);
+    urllib's own handler refuses those for a POST."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        if code in (307, 308) and req.get_method() == "POST":
+            kept = dict(req.header_items())
+            if urllib.parse.urlsplit(newurl).hostname != urllib.parse.urlsplit(req.full_url).hostname:
+                # another host: no credentials go there (requests drops Authorization too)
+                kept = {k: v for k, v in kept.items() if k.lower() != "authorization"}
+            return urllib.request.Request(newurl, data=req.data, headers=kept, method="POST",
+                                          origin_req_host=req.origin_req_host, unverifiable=True)
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+_OPENER = urllib.request.build_opener(_KeepPostOnRedirect)
+
+
 def _plain(value):
     """A log value as JSON can hold it: a NumPy scalar as its Python number (Keras's ``.item()``), an
     array as nested lists."""
@@ -134,7 +153,7 @@ class RemoteMonitor(Callback):
             headers[key] = value
         request = urllib.request.Request(url, data=body, headers=headers, method="POST")
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+            with _OPENER.open(request, timeout=self.timeout) as response:
                 response.read()
         except urllib.error.HTTPError as error:  # reached, but refused: Keras ignores the status
             error.close()
