@@ -1628,6 +1628,18 @@ def test_muon_excludes_the_output_layer_by_name_in_a_fit(rng):
     assert used == [False, True, False, True, True, True]
 
 
+def test_muon_warns_of_an_exclude_layers_pattern_that_matches_no_variable(rng):
+    # paths are Keras's now: a pattern written for glassnet's old "dense/W" (or a typo) silently excluded nothing
+    X, y = rng.standard_normal((8, 3)), rng.standard_normal((8, 1))
+    L = glassnet.layers
+    model = glassnet.models.Sequential([L.Dense(4, input_dim=3), L.Dense(1, name="out")], seed=0)
+    model.compile(optimizer=optimizers.Muon(exclude_layers=["dense/W", "/out/"]), loss="mse")
+    with pytest.warns(UserWarning, match=r"pattern\(s\) \['dense/W'\] match no variable of this model: its paths are "
+                                         r"Keras's variable.path, such as 'sequential/dense/kernel'") as caught:
+        model.fit(X, y, epochs=1, verbose=0)
+    assert [w.filename for w in caught if "exclude_layers" in str(w.message)] == [__file__]  # the fit call's line
+
+
 @pytest.mark.parametrize("name", ["lamb", "muon", "schedule_free_adamw"])
 def test_with_jit_compile_steps_as_without(name, rng):
     # no compiled loop for these rules: jit_compile=True runs the NumPy rule, whose weights are the same

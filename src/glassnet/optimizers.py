@@ -29,6 +29,7 @@ keep the NumPy path.
 import copy
 import math
 import re
+import warnings
 from collections.abc import MutableMapping
 
 import numpy as np
@@ -1151,6 +1152,15 @@ class Muon(Optimizer):
         self.ns_steps = check_non_negative_int(ns_steps, "ns_steps")
         self.nesterov = check_bool(nesterov, "nesterov")
         self.rms_rate = None if rms_rate is None else check_number(rms_rate, "rms_rate", low=0)
+
+    def build(self, size, dtype, slices=None, shapes=None, paths=None):
+        super().build(size, dtype, slices, shapes, paths)
+        named = [path for path in self.paths if path]
+        unused = [k for k in self.exclude_layers if named and not any(re.search(k, path) for path in named)]
+        if unused:  # a typo, or a pattern of glassnet's paths before they were Keras's ("dense/W")
+            warnings.warn(f"Muon's exclude_layers pattern(s) {unused} match no variable of this model: its paths are "
+                          f"Keras's variable.path, such as {', '.join(map(repr, named[:3]))}.", UserWarning,
+                          stacklevel=6)  # (the caller of fit, which builds the optimizer)
 
     def _uses_adam(self, shape, path):
         """Keras's ``_should_use_adamw``: not a matrix, an embedding, or an excluded layer's."""
