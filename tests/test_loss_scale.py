@@ -135,30 +135,27 @@ def test_fit_with_a_loss_scale_equals_fit_without_one_penalties_included():
     assert optimizer.dynamic_scale == 2.0**10 * 2**2 and optimizer.iterations == 12  # 12 finite steps: doubled twice
 
 
-def test_an_embedding_s_penalty_is_scaled_with_the_loss():
-    # Embedding's regularizer gradient was added unscaled, then divided by the scale: 2^10 times too small
+def _embedding_model():
+    L = glassnet.layers
+    return [L.Input((2,)), L.Embedding(6, 3, embeddings_regularizer="l2"), L.Flatten(), Dense(1)]
+
+
+def _wrapped_dense_model():
+    L = glassnet.layers
+    return [L.Input((3,)), L.SpectralNormalization(Dense(4, activation="tanh", kernel_regularizer="l2",
+                                                         bias_regularizer="l1")), Dense(1)]
+
+
+@pytest.mark.parametrize("build", [_embedding_model, _wrapped_dense_model], ids=["embedding", "wrapped_dense"])
+def test_the_penalties_of_embeddings_and_wrapped_layers_are_scaled_with_the_loss(build):
+    # Embedding's regularizer gradient was added unscaled, then divided by the scale (2^10 times too small);
+    # the model set the scale on its layers, so SpectralNormalization's Dense added its penalty unscaled
     rng = np.random.default_rng(1)
-    X, Y = rng.integers(0, 6, size=(32, 2)).astype(np.float64), rng.standard_normal((32, 1))
+    X = rng.integers(0, 6, size=(32, build()[0].input_shape[-1])).astype(np.float64)
+    Y = rng.standard_normal((32, 1))
     results = []
     for optimizer in (optimizers.SGD(0.05), optimizers.LossScaleOptimizer(optimizers.SGD(0.05), initial_scale=2.0**10)):
-        model = Sequential([glassnet.layers.Input((2,)), glassnet.layers.Embedding(6, 3, embeddings_regularizer="l2"),
-                            glassnet.layers.Flatten(), Dense(1)], dtype="float64", seed=0)
-        model.compile(optimizer=optimizer, loss="mse")
-        model.fit(X, Y, batch_size=8, epochs=2, shuffle=False, verbose=0)
-        results.append(model.get_weights())
-    for ours, plain in zip(results[1], results[0]):
-        np.testing.assert_array_equal(ours, plain)
-
-
-def test_a_wrapped_dense_s_penalty_is_scaled_with_the_loss():
-    # the model sets the scale on its layers: SpectralNormalization's Dense added its penalty unscaled
-    rng = np.random.default_rng(2)
-    X, Y = rng.standard_normal((32, 3)), rng.standard_normal((32, 1))
-    results = []
-    for optimizer in (optimizers.SGD(0.05), optimizers.LossScaleOptimizer(optimizers.SGD(0.05), initial_scale=2.0**10)):
-        model = Sequential([glassnet.layers.Input((3,)), glassnet.layers.SpectralNormalization(
-            Dense(4, activation="tanh", kernel_regularizer="l2", bias_regularizer="l1")), Dense(1)],
-            dtype="float64", seed=0)
+        model = Sequential(build(), dtype="float64", seed=0)
         model.compile(optimizer=optimizer, loss="mse")
         model.fit(X, Y, batch_size=8, epochs=2, shuffle=False, verbose=0)
         results.append(model.get_weights())
