@@ -340,3 +340,14 @@ def test_inside_a_loss_scale_optimizer_its_state_and_steps_are_saved(tmp_path):
     assert [o.iterations for o in inner.optimizers] == [8, 8] and back.optimizer.dynamic_scale == 8.0 * 2 ** 2
     for name, value in multi.state.items():
         np.testing.assert_array_equal(inner.state[name], value)
+
+
+def test_a_diverged_run_names_each_sub_optimizer_s_rate():
+    # the advice read optimizer.learning_rate, which a MultiOptimizer refuses (an AttributeError instead)
+    X, Y = _data()
+    model = _model()
+    model.compile(optimizer=optimizers.MultiOptimizer(optimizers.OptimizerMap(
+        optimizers.SGD(1e300, name="sgd"), {".*kernel": optimizers.SGD(1e200, name="big")})), loss="mse")
+    with pytest.warns(glassnet.models.training.DivergenceWarning,
+                      match=r"Try lower learning rates \(currently big: 1e\+200, sgd: 1e\+300\)"):
+        model.fit(X * 1e3, Y, epochs=3, verbose=0)

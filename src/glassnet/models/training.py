@@ -936,8 +936,7 @@ def _stop_diverged(model, epoch, step, snapshot, Xb):
     the batch ``Xb``'s largest |x| where the inputs are unscaled (pixels of 0..255)."""
     _restore(model, snapshot)
     model._diverged = True
-    multi = _multi_optimizer(model.optimizer)
-    rates = [(o.name, o.learning_rate) for o in (multi.optimizers if multi is not None else [model.optimizer])]
+    rates = [(o.name, o.learning_rate) for o in callbacks_module._rated(model.optimizer)]  # (a MultiOptimizer's each)
     lower = (f"Try a lower learning rate (currently {rates[0][1]:g}), e.g. {rates[0][1] / 10:g}." if len(rates) == 1
              else "Try lower learning rates (currently " + ", ".join(f"{n}: {lr:g}" for n, lr in rates) + ").")
     message = (
