@@ -1299,9 +1299,9 @@ class LossScaleOptimizer(Optimizer):
     @property
     def optimizers(self):
         """A wrapped MultiOptimizer's sub-optimizers (whose learning rates the callbacks set and log), else
-        None: the callbacks and trace ask ``optimizer.optimizers`` as of a MultiOptimizer."""
+        None: the callbacks, trace and a diverged run's advice ask ``optimizer.optimizers`` as of a
+        MultiOptimizer."""
         return getattr(self.inner_optimizer, "optimizers", None)
-
 
     def _rate(self):
         return self.inner_optimizer._rate()

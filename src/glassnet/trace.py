@@ -780,13 +780,11 @@ def trace(model, X, y, apply=False, sample_weight=None):
     X, y = _as_batch(X, y)
     X, Y, w = model._prepare_xy(X, y, sample_weight, what="trace")
     optimizer = model.optimizer
-    from .models.training import (_multi_optimizer, build_optimizer, check_optimizer_owner, check_optimizer_size,
-                                  trained_layers)
+    from .models.training import build_optimizer, check_optimizer_owner, check_optimizer_size, trained_layers
 
-    multi = _multi_optimizer(optimizer)  # (itself, or inside a LossScaleOptimizer)
-    if multi is not None:
+    if getattr(optimizer, "optimizers", None) is not None:  # (a MultiOptimizer's, wrapped or not)
         raise ValueError("trace shows one optimizer's step at one learning rate η; this model's MultiOptimizer has "
-                         f"{len(multi.optimizers)} sub-optimizers: trace it compiled with one optimizer.")
+                         f"{len(optimizer.optimizers)} sub-optimizers: trace it compiled with one optimizer.")
     check_optimizer_owner(model)  # as fit: another model's momentum is not this one's
     check_optimizer_size(model)
     if not optimizer.built:
