@@ -1366,6 +1366,26 @@ def test_a_damaged_or_hostile_keras_file_loads_a_working_model_or_is_refused(dat
     _loads_or_refuses(load_model, path, 3, 2)
 
 
+def _keras_file_evaluations(model, x, y, names, tmp_path, monkeypatch, batch_size, check_loaded=None):
+    """``model`` written as a Keras file: glassnet reads back ``names`` (after ``loss``), passes
+    ``check_loaded(loaded)`` and evaluates it as the model; returns the model's evaluation and Keras's of
+    the file (skipped, after glassnet's checks, without Keras)."""
+    from glassnet.models.keras_files import save_keras
+
+    ours = model.evaluate(x, y, return_dict=True, verbose=0, batch_size=batch_size)
+    save_keras(model, tmp_path / "model.keras")
+    loaded = glassnet.models.load_model(tmp_path / "model.keras")
+    assert loaded.metrics_names == ["loss", *names]
+    if check_loaded is not None:
+        check_loaded(loaded)
+    assert loaded.evaluate(x, y, return_dict=True, verbose=0, batch_size=batch_size) == ours
+    monkeypatch.setenv("KERAS_BACKEND", "jax")
+    keras = pytest.importorskip("keras")
+    theirs = keras.saving.load_model(tmp_path / "model.keras").evaluate(x, y, return_dict=True, verbose=0,
+                                                                        batch_size=batch_size)
+    return ours, theirs
+
+
 @pytest.mark.parametrize(("names", "argmax_metric"), [
     (["bce", "BCE", "f_beta_score", "binary_io_u", "true_positives", "false_positives", "true_negatives",
       "false_negatives"], "f_beta_score"),
@@ -1374,20 +1394,11 @@ def test_a_damaged_or_hostile_keras_file_loads_a_working_model_or_is_refused(dat
 def test_save_keras_writes_keras_s_other_metric_names_as_keras_reads_them(names, argmax_metric, tmp_path, h5py,
                                                                            monkeypatch):
     # save_keras refused them as "glassnet's own name"; Keras 3.15's compile takes each of them (keras.metrics.get)
-    from glassnet.models.keras_files import save_keras
-
     model = Sequential([layers.Input((3,)), layers.Dense(1, activation="sigmoid")], seed=3)
     model.compile("sgd", "bce", metrics=names)
-    save_keras(model, tmp_path / "model.keras")
-    loaded = glassnet.models.load_model(tmp_path / "model.keras")
-    assert loaded.metrics_names == ["loss", *names]
     x = np.random.default_rng(0).normal(size=(40, 3))
     y = (x[:, :1] + 0.3 * x[:, 1:2] > 0).astype(float)
-    ours = model.evaluate(x, y, return_dict=True, verbose=0)
-    assert loaded.evaluate(x, y, return_dict=True, verbose=0) == ours
-    monkeypatch.setenv("KERAS_BACKEND", "jax")
-    keras = pytest.importorskip("keras")
-    theirs = keras.saving.load_model(tmp_path / "model.keras").evaluate(x, y, return_dict=True, verbose=0)
+    ours, theirs = _keras_file_evaluations(model, x, y, names, tmp_path, monkeypatch, batch_size=None)
     assert sorted(theirs) == sorted(ours)
     # (one output unit: glassnet's F-scores predict > 0.5 where Keras's argmax predicts every row, and its
     # F1Score averages over classes by default, on purpose: see docs/api.md)
@@ -1397,8 +1408,6 @@ def test_save_keras_writes_keras_s_other_metric_names_as_keras_reads_them(names,
 
 def test_correlation_metrics_go_to_keras_files_and_back_and_evaluate_as_keras(tmp_path, h5py, monkeypatch):
     # Keras 3.15's PearsonCorrelation and ConcordanceCorrelation, by name and as objects with an axis
-    from glassnet.models.keras_files import save_keras
-
     M = glassnet.metrics
     chosen = ["pearson_correlation", M.ConcordanceCorrelation(name="ccc"), M.PearsonCorrelation(axis=0, name="r0"),
               "concordance_correlation"]
@@ -1411,14 +1420,8 @@ def test_correlation_metrics_go_to_keras_files_and_back_and_evaluate_as_keras(tm
     model.save(tmp_path / "model.gn")
     assert glassnet.models.load_model(tmp_path / "model.gn").evaluate(x, y, return_dict=True, verbose=0,
                                                                           batch_size=12) == ours
-    save_keras(model, tmp_path / "model.keras")
-    loaded = glassnet.models.load_model(tmp_path / "model.keras")
-    assert loaded.metrics_names == ["loss", "pearson_correlation", "ccc", "r0", "concordance_correlation"]
-    assert loaded.evaluate(x, y, return_dict=True, verbose=0, batch_size=12) == ours
-    monkeypatch.setenv("KERAS_BACKEND", "jax")
-    keras = pytest.importorskip("keras")
-    theirs = keras.saving.load_model(tmp_path / "model.keras").evaluate(x, y, return_dict=True, verbose=0,
-                                                                        batch_size=12)
+    _, theirs = _keras_file_evaluations(model, x, y, ["pearson_correlation", "ccc", "r0", "concordance_correlation"],
+                                        tmp_path, monkeypatch, batch_size=12)
     assert {k: float(v) for k, v in theirs.items()} == pytest.approx(ours, rel=1e-5, abs=1e-6)
 
 
@@ -1443,8 +1446,6 @@ def test_orthogonal_regularizer_goes_to_keras_files_and_back(tmp_path, h5py, mon
 def test_x_at_y_metrics_go_to_keras_files_and_back_and_evaluate_as_keras(tmp_path, h5py, monkeypatch):
     # Keras 3.15's PrecisionAtRecall, RecallAtPrecision, SensitivityAtSpecificity and SpecificityAtSensitivity,
     # with their value, num_thresholds and class_id
-    from glassnet.models.keras_files import save_keras
-
     M = glassnet.metrics
     chosen = [M.PrecisionAtRecall(0.5), M.RecallAtPrecision(0.6, num_thresholds=50, name="rp"),
               M.SensitivityAtSpecificity(0.7, class_id=1), M.SpecificityAtSensitivity(0.4, num_thresholds=9)]
@@ -1453,17 +1454,12 @@ def test_x_at_y_metrics_go_to_keras_files_and_back_and_evaluate_as_keras(tmp_pat
     rng = np.random.default_rng(3)
     x = rng.normal(size=(40, 3))
     y = (x[:, :2] + rng.normal(size=(40, 2)) > 0).astype(float)
-    ours = model.evaluate(x, y, return_dict=True, verbose=0, batch_size=40)
-    save_keras(model, tmp_path / "model.keras")
-    loaded = glassnet.models.load_model(tmp_path / "model.keras")
-    assert loaded.metrics_names == ["loss", "precision_at_recall", "rp", "sensitivity_at_specificity",
-                                    "specificity_at_sensitivity"]
-    assert [m.get_config() for m in loaded.metrics] == [m.get_config() for m in chosen]
-    assert loaded.evaluate(x, y, return_dict=True, verbose=0, batch_size=40) == ours
-    monkeypatch.setenv("KERAS_BACKEND", "jax")
-    keras = pytest.importorskip("keras")
-    theirs = keras.saving.load_model(tmp_path / "model.keras").evaluate(x, y, return_dict=True, verbose=0,
-                                                                        batch_size=40)
+    def same_settings(loaded):
+        assert [m.get_config() for m in loaded.metrics] == [m.get_config() for m in chosen]
+
+    names = ["precision_at_recall", "rp", "sensitivity_at_specificity", "specificity_at_sensitivity"]
+    ours, theirs = _keras_file_evaluations(model, x, y, names, tmp_path, monkeypatch, batch_size=40,
+                                           check_loaded=same_settings)
     assert {k: float(v) for k, v in theirs.items()} == pytest.approx(ours, rel=1e-5, abs=1e-6)
 
 
