@@ -1132,3 +1132,36 @@ def test_orthogonal_regularizer_in_another_namespace_is_numpy_s(namespace, mode)
         penalty, gradient = regularizer(Wt), backend.to_numpy(regularizer.gradient(Wt))
     assert isinstance(penalty, float) and penalty == pytest.approx(regularizer(W), rel=1e-12)
     np.testing.assert_allclose(gradient, regularizer.gradient(W), rtol=1e-12, atol=1e-15)
+
+
+def test_quiet_floats_ignores_every_error_for_its_block_and_its_thread_only():
+    """Training loops run inside backend.quiet_floats(), where backend.errstate (the sigmoid's, at every
+    layer and pass) is skipped; outside, and in other threads, errstate is NumPy's own."""
+    import threading
+    import warnings
+
+    sigmoid = glassnet.activations.Sigmoid()
+    z = np.array([-1e4, 0.0], np.float32)  # e^{1e4} overflows
+    before = np.geterr()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a RuntimeWarning from an overflow would raise
+        with np.errstate(all="warn"):
+            np.testing.assert_array_equal(sigmoid(z), [0.0, 0.5])  # its own errstate
+            seen = {}
+            with backend.quiet_floats():
+                assert np.geterr() == {"divide": "ignore", "over": "ignore", "under": "ignore", "invalid": "ignore"}
+                assert backend.errstate(over="ignore") is backend.errstate(divide="ignore")  # one shared no-op
+                np.testing.assert_array_equal(sigmoid(z), [0.0, 0.5])
+                thread = threading.Thread(target=lambda: seen.update(quiet=backend._QUIET.get(), out=sigmoid(z)))
+                thread.start()
+                thread.join()
+            assert seen["quiet"] is False  # a thread started inside has its own (NumPy's state too)
+            np.testing.assert_array_equal(seen["out"], [0.0, 0.5])
+            assert not backend._QUIET.get() and np.geterr()["over"] == "warn"
+            with pytest.raises(ZeroDivisionError), backend.quiet_floats():
+                1 / 0  # an error leaves the block as it found things
+            assert not backend._QUIET.get() and np.geterr()["over"] == "warn"
+            assert isinstance(backend.errstate(over="ignore"), np.errstate)
+            with pytest.warns(RuntimeWarning, match="overflow"):
+                np.exp(np.float32(1e4))  # (outside, NumPy's own state is back)
+    assert np.geterr() == before

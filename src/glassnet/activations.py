@@ -17,7 +17,7 @@ import numpy as np
 
 from ._registry import from_config, lookup, to_config
 from ._validation import check_array, check_number
-from .backend import astype, floatx, get_namespace, numpy_dtype
+from .backend import astype, errstate, floatx, get_namespace, numpy_dtype
 
 
 def _check_options(activation, options, accepted):
@@ -196,12 +196,7 @@ class Sigmoid(Activation):
         self.steepness = check_number(steepness, "steepness", low=0, low_open=True)
 
     def forward(self, Z, out=None):
-        xp = get_namespace(Z)
-        T = xp.multiply(Z, -self.steepness, out=out)
-        with np.errstate(over="ignore"):  # e^{-λz} = inf gives 1/inf = 0, the limit (NaN stays NaN, quietly)
-            xp.exp(T, out=T)
-        T += 1.0
-        return xp.divide(1.0, T, out=T)
+        return _logistic(Z, out, self.steepness)
 
     def derivative(self, Z, A):
         return self.steepness * A * (1 - A)
@@ -497,16 +492,18 @@ _INV_SQRT_2PI = 0.3989422804014327  # 1/√(2π)
 _SQRT_2_OVER_PI = 0.7978845608028654  # √(2/π)
 
 
-def _logistic(Z):
-    """``σ(z) = 1 / (1 + e^{-z})`` as written, as :class:`Sigmoid` (and PyTorch) compute it: where
-    ``e^{-z}`` overflows it is inf and σ its limit 0 (z below -88 in float32), quietly. Three passes,
-    10x faster than the where() of two branches it replaces (128 x 512 float32: 60 µs against 0.67 ms)."""
+def _logistic(Z, out=None, steepness=1.0):
+    """``σ(λz) = 1 / (1 + e^{-λz})`` as written, as :class:`Sigmoid` (and PyTorch) compute it: where
+    ``e^{-λz}`` overflows it is inf and σ its limit 0 (λz below -88 in float32), quietly (NaN stays
+    NaN). Four passes, 10x faster than the where() of two branches it replaces (128 x 512 float32:
+    60 µs against 0.67 ms); negative and reciprocal are −1·z and 1/x bit for bit, without the
+    conversion of a Python number at each call (~0.3 µs each of a small network's step)."""
     xp = get_namespace(Z)
-    E = xp.negative(Z)
-    with np.errstate(over="ignore"):
+    E = xp.negative(Z, out=out) if steepness == 1.0 else xp.multiply(Z, -steepness, out=out)
+    with errstate(over="ignore"):
         xp.exp(E, out=E)
     E += 1.0
-    return xp.divide(1.0, E, out=E)
+    return xp.reciprocal(E, out=E)
 
 
 def _largest(Z):

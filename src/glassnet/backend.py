@@ -33,6 +33,34 @@ def _xp():
     xp = _XP.get()
     return _state["xp"] if xp is None else xp
 
+
+#: set inside :class:`quiet_floats`: NumPy ignores every floating-point error there already
+_QUIET = contextvars.ContextVar("glassnet_quiet_floats", default=False)
+_NOTHING = contextlib.nullcontext()
+
+
+class quiet_floats:
+    """``np.errstate(all="ignore")`` for training and inference loops, which check the
+    results themselves (a non-finite loss stops fit, as Keras); inside it, :func:`errstate`
+    costs nothing. A new one per block: it holds its block's tokens."""
+
+    def __enter__(self):
+        self._errstate = np.errstate(all="ignore")
+        self._errstate.__enter__()
+        self._token = _QUIET.set(True)
+        return self
+
+    def __exit__(self, *exc_info):
+        _QUIET.reset(self._token)
+        self._errstate.__exit__(*exc_info)
+
+
+def errstate(**kwargs):
+    """``np.errstate(**kwargs)``, or nothing inside :class:`quiet_floats`, where every
+    error is ignored already: entering an errstate takes ~1 µs, and a sigmoid network's
+    training step entered one per layer and pass (a third of a 2-2-1 network's forward)."""
+    return _NOTHING if _QUIET.get() else np.errstate(**kwargs)
+
 _FLOAT_DTYPES = ("float16", "float32", "float64")
 
 #: names accepted by :func:`set_namespace`, and the module each one imports

@@ -293,7 +293,7 @@ def _probe(model, X, Y, w):
     """Forward and backward pass in inference mode on the probe batch; the
     model's weights, statistics and generators are not changed."""
     saved_grads = backend.copy(model._flat_grads)
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+    with backend.quiet_floats():
         A = model.forward(X, training=False)
         loss = model.compute_loss(y=Y, y_pred=A, sample_weight=w)
         model._flat_grads[...] = 0

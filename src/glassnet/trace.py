@@ -816,7 +816,7 @@ def _step(model, X, Y, w, apply):
     from .models.training import trained_layers
 
     optimizer = model.optimizer
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+    with backend.quiet_floats():
         # Blue path: a^(1) = x, then every layer in order.
         A = X if backend.is_numpy() else backend.from_numpy(X)
         forward = []

@@ -280,7 +280,7 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
             initial_epoch, model._initial_epoch = model._initial_epoch, None
             source.restart()  # the random generator was restored: a shuffled order drawn before is not the one
         logs = {}
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        with backend.quiet_floats():
             for epoch in range(initial_epoch, epochs):
                 for cb in cbs:
                     cb.on_epoch_begin(epoch, {})
@@ -587,7 +587,7 @@ def train_on_batch(model, x, y, sample_weight=None):
     X, Y, w = backend.to_namespace(X, Y, w)
     # (a frozen model's step changes no weight and no optimizer state: nothing to keep)
     snapshot = None if model._trains_nothing else _snapshot(model)
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+    with backend.quiet_floats():
         loss = train_step(model, X, Y, w)
     if not math.isfinite(loss) or (snapshot is not None and not _all_finite(model._flat_params)):
         if snapshot is not None:
@@ -1059,7 +1059,7 @@ def _evaluate_batches(model, batches, callbacks=()):
         if model._has_regularizers:  # in every batch's loss, as Keras (after on_test_begin: SwapEMAWeights)
             penalty = model._weight_penalty()  # the activity penalties: each batch's, below
             activity = any(getattr(layer, "adds_activity_loss", False) for layer in model.layers)
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        with backend.quiet_floats():
             for batch, (Xb, Yb, wb) in enumerate(batches):
                 for cb in callbacks:
                     cb.on_test_batch_begin(batch, {})

@@ -14,7 +14,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 
-from .. import optimizers
+from .. import backend, optimizers
 from .._validation import is_sparse
 from ..layers import BatchNormalization, Dropout
 from ..models.training import DivergenceWarning
@@ -193,7 +193,7 @@ def _fit_lbfgs(est, X, Y, w):
 
     def loss_and_gradient(theta):
         flat[...] = theta
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        with backend.quiet_floats():
             A = model.forward(X, training=True)
             J = model.compute_loss(y=Y, y_pred=A, sample_weight=v)
             model.backward(Y, A, v)
@@ -252,7 +252,7 @@ def _set_batch_statistics(model, X):
     try:
         for layer in norms:
             layer.momentum = 0.0  # m ← 0·m + 1·μ: the statistics of this pass
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        with backend.quiet_floats():
             model.forward(X, training=True)
     finally:
         for layer, momentum in zip(norms, momenta):
