@@ -139,6 +139,24 @@ def test_sigma_is_one_after_enough_power_iterations(rng):
     np.testing.assert_allclose(abs(u[0] @ top), 1.0, rtol=0, atol=1e-12)
 
 
+def test_a_small_float16_kernel_is_normalized_as_in_float64(rng):
+    # float16 squares underflow below |x| ≈ 2.4e-4: u·Wᵀ of a kernel of 1e-3s summed to 0, its
+    # 1/‖·‖ became 1/ε = 1e7, inf in float16, and the kernel NaN (fit diverged at its first batch)
+    model = _model(units=5, power_iterations=3, dtype="float16")
+    W = rng.normal(scale=1e-3, size=(3, 5))
+    u = rng.normal(scale=0.02, size=(1, 5))
+    model.set_weights([W, u, *model.get_weights()[2:]])
+    W, u = (w.astype(np.float64) for w in model.layers[0].get_weights()[:2])  # as float16 holds them
+    for _ in range(3):  # the power method in float64, from the same W and u
+        v = u @ W.T / np.linalg.norm(u @ W.T)
+        u = v @ W / np.linalg.norm(v @ W)
+    model.layers[0](rng.normal(size=(4, 3)), training=True)
+    W_new, u_new = model.layers[0].get_weights()[:2]
+    assert W_new.dtype == u_new.dtype == np.float16
+    np.testing.assert_allclose(W_new, W / (v @ W @ u.T), rtol=2e-3, atol=0)
+    np.testing.assert_allclose(u_new, u, rtol=2e-3, atol=1e-4)
+
+
 def test_inference_leaves_the_kernel_and_u(rng):
     model = _model()
     _set_random_weights(model, rng)

@@ -1,9 +1,11 @@
 """Spectral normalization of a Dense layer's kernel (Miyato et al. 2018), as Keras's
 ``SpectralNormalization`` wrapper."""
 
+import numpy as np
+
 from .. import initializers
 from .._validation import check_positive_int
-from ..backend import get_namespace
+from ..backend import astype, get_namespace, numpy_dtype
 from .base import _PASS_CACHES, Layer, sample_shape
 from .dense import Dense
 
@@ -33,7 +35,8 @@ class SpectralNormalization(Layer):
     ``W ← W / σ``, ``u`` kept for the next step. As Keras, ``W`` is overwritten in place (Keras
     ``assign``s it): the layer then computes, and backpropagates, as a plain Dense with the
     normalized kernel, and the optimizer steps that kernel. An all-zero ``W`` is left as it is
-    (and ``u`` too). Inference runs the wrapped layer as it is.
+    (and ``u`` too). Inference runs the wrapped layer as it is. A float16 kernel's power method
+    runs in float32 (its squares underflow), the results stored in float16.
 
     Parameters
     ----------
@@ -150,13 +153,16 @@ class SpectralNormalization(Layer):
         W, u = self.params["W"], self.state["u"]
         if not xp.any(W != 0):
             return
-        new_u = u
+        dtype = numpy_dtype(W)
+        # float16 in float32: the squares of u·Wᵀ underflow below |x| ≈ 2.4e-4 (a kernel of 1e-3s
+        # summed to 0) and 1/‖x‖ overflows, which made the kernel NaN
+        W32, new_u = (astype(W, "float32"), astype(u, "float32")) if dtype == np.float16 else (W, u)
         for _ in range(self.power_iterations):
-            v = _normalize(xp.matmul(new_u, W.T))
-            new_u = _normalize(xp.matmul(v, W))
-        sigma = xp.matmul(xp.matmul(v, W), new_u.T)  # (1, 1)
-        W /= sigma
-        u[...] = new_u
+            v = _normalize(xp.matmul(new_u, W32.T))
+            new_u = _normalize(xp.matmul(v, W32))
+        sigma = xp.matmul(xp.matmul(v, W32), new_u.T)  # (1, 1)
+        W[...] = astype(W32 / sigma, dtype.name)
+        u[...] = astype(new_u, dtype.name)
 
     def backward(self, dY):
         self._sync()
