@@ -19,7 +19,7 @@ import pytest
 
 import glassnet
 from glassnet.gradcheck import check_gradients
-from glassnet.layers import Dense, Input, ReLU, SpectralNormalization
+from glassnet.layers import Dense, Embedding, Input, ReLU, SpectralNormalization
 from glassnet.models import Sequential, load_model
 from glassnet.trace import trace
 
@@ -369,6 +369,8 @@ def test_frozen_wrapper_freezes_its_dense(rng):
     ({"power_iterations": True}, TypeError, "power_iterations"),
     ({"layer": ReLU()}, TypeError, "SpectralNormalization wraps a Dense layer.*Received: layer="),
     ({"layer": "dense"}, TypeError, "layer="),
+    # glassnet has an Embedding now: the message said it had none
+    ({"layer": Embedding(5, 3)}, TypeError, "wraps a Dense layer only.*Keras also wraps Embedding.*layer=<Embedding"),
     ({"layer": {"class_name": "Conv2D", "config": {}}}, ValueError, "Conv2D"),
     ({"power_iterations": 1, "bogus": 1}, TypeError, "unexpected keyword argument 'bogus'"),
 ])

@@ -41,8 +41,8 @@ class SpectralNormalization(Layer):
     Parameters
     ----------
     layer : Dense
-        The layer to wrap (Keras also wraps convolutions and embeddings, which glassnet
-        lacks); a Dense's serialized config is read as that Dense.
+        The layer to wrap (Keras also wraps convolutions and Embedding, which glassnet's
+        wrapper does not); a Dense's serialized config is read as that Dense.
     power_iterations : int
         Power-method steps per training batch (a positive integer).
 
@@ -57,8 +57,8 @@ class SpectralNormalization(Layer):
 
             layer = deserialize(layer)
         if not isinstance(layer, Dense):
-            raise TypeError("SpectralNormalization wraps a Dense layer (a layer with a kernel; glassnet has no "
-                            f"convolution or embedding layers). Received: layer={layer!r:.100}")
+            raise TypeError("glassnet's SpectralNormalization wraps a Dense layer only (Keras also wraps Embedding "
+                            f"and convolutions). Received: layer={layer!r:.100}")
         self.power_iterations = check_positive_int(power_iterations, "power_iterations")
         if layer.name is None:  # Keras names it at construction; a Keras file's config needs one
             layer.name = "dense"
