@@ -285,11 +285,35 @@ def test_jit_compile_trains_as_the_numpy_path():
     ({"clipnorm": 1.0}, ValueError, "set it on the inner_optimizer"),
     ({"dynamic": False}, ValueError, "dynamic=False"),
     ({"momentum": 0.9}, TypeError, "unexpected argument"),
+    # a second scale: fit scales the loss by the outer one and the gradient was divided by both (2^15 too small)
+    ({"inner_optimizer": optimizers.LossScaleOptimizer(optimizers.Adam())}, ValueError,
+     "inner_optimizer cannot be a LossScaleOptimizer"),
 ])
 def test_bad_arguments_get_typed_errors(kwargs, error, match):
     arguments = {"inner_optimizer": optimizers.Adam(), **kwargs}
     with pytest.raises(error, match=match):
         optimizers.LossScaleOptimizer(**arguments)
+
+
+@pytest.mark.parametrize("wrap", [
+    lambda opt: optimizers.LossScaleOptimizer(opt),
+    lambda opt: optimizers.MultiOptimizer(optimizers.OptimizerMap(optimizers.SGD(), {".*bias": opt})),
+    lambda opt: optimizers.LossScaleOptimizer(optimizers.MultiOptimizer(optimizers.OptimizerMap(opt))),
+])
+def test_an_optimizer_that_trains_another_model_cannot_be_wrapped_for_a_new_one(wrap):
+    # its moments and iterations are the first model's: the second trained on from them, and the first
+    # then on from the second's (both silently)
+    rng = np.random.default_rng(6)
+    X, Y = rng.standard_normal((16, 3)), rng.standard_normal((16, 1))
+    adam = optimizers.Adam(0.01)
+    first = _model("float32", adam)
+    first.fit(X, Y, epochs=1, verbose=0)
+    second = _model("float32", wrap(adam))
+    with pytest.raises(ValueError, match="Adam object inside the .* already trains another model"):
+        second.fit(X, Y, epochs=1, verbose=0)
+    assert adam.iterations == 1
+    first.fit(X, Y, epochs=1, verbose=0)  # its own optimizer still trains it
+    assert adam.iterations == 2
 
 
 def test_a_file_with_a_bad_loss_scale_state_is_refused(tmp_path):

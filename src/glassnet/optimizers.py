@@ -1261,6 +1261,9 @@ class LossScaleOptimizer(Optimizer):
         if not isinstance(inner_optimizer, Optimizer):
             raise TypeError("inner_optimizer must be a glassnet.optimizers.Optimizer (e.g. Adam()). "
                             f"Received: inner_optimizer={inner_optimizer!r:.100} ({type(inner_optimizer).__name__})")
+        if isinstance(inner_optimizer, LossScaleOptimizer):  # fit scales the loss once and would unscale twice
+            raise ValueError("inner_optimizer cannot be a LossScaleOptimizer: the gradient would be divided by both "
+                             "scales (steps 2^15 times too small); wrap the optimizer once.")
         self.initial_scale = check_number(initial_scale, "initial_scale", low=0, low_open=True)
         self.dynamic_growth_steps = check_positive_int(dynamic_growth_steps, "dynamic_growth_steps")
         _name_wrapper(self, name)

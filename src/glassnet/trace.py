@@ -35,7 +35,6 @@ Seed 000 writes the delta rule with the opposite sign,
 """
 
 import math
-import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -780,7 +779,8 @@ def trace(model, X, y, apply=False, sample_weight=None):
     X, y = _as_batch(X, y)
     X, Y, w = model._prepare_xy(X, y, sample_weight, what="trace")
     optimizer = model.optimizer
-    from .models.training import build_optimizer, check_optimizer_owner, check_optimizer_size, trained_layers
+    from .models.training import (build_optimizer, check_optimizer_owner, check_optimizer_size, set_optimizer_owner,
+                                  trained_layers)
 
     if getattr(optimizer, "optimizers", None) is not None:  # (a MultiOptimizer's, wrapped or not)
         raise ValueError("trace shows one optimizer's step at one learning rate η; this model's MultiOptimizer has "
@@ -790,7 +790,7 @@ def trace(model, X, y, apply=False, sample_weight=None):
     if not optimizer.built:
         build_optimizer(model)
     if apply:  # its state now describes this model's weights, as after a fit step
-        optimizer._model = weakref.ref(model)
+        set_optimizer_owner(model)
     saved = None if apply else _save_side_effects(model)
     k = optimizer.gradient_accumulation_steps or 0  # as Optimizer._apply_rule: no update unless the k-th
     accumulating = k if k and (optimizer._iterations + 1) % k and trained_layers(model) else 0

@@ -431,14 +431,31 @@ def check_optimizer_size(model):
 def check_optimizer_owner(model):
     """Refuse an optimizer built for another model, alive or not: its state describes that
     model's weights."""
-    optimizer = model.optimizer
-    owner = getattr(optimizer, "_model", None)
-    if optimizer.built and owner is not None and owner() is not model:
-        raise ValueError(
-            f"This {type(optimizer).__name__} object already trains another model (its state describes that "
-            "model's weights). Compile each model with an optimizer of its own, e.g. "
-            f"optimizer=type(opt).from_config(opt.get_config()), as Keras requires."
-        )
+    for optimizer in _optimizers_within(model.optimizer):
+        owner = getattr(optimizer, "_model", None)
+        if optimizer.built and owner is not None and owner() is not model:
+            inside = "" if optimizer is model.optimizer else f" inside the {type(model.optimizer).__name__}"
+            raise ValueError(
+                f"This {type(optimizer).__name__} object{inside} already trains another model (its state describes "
+                "that model's weights). Compile each model with an optimizer of its own, e.g. "
+                f"optimizer=type(opt).from_config(opt.get_config()), as Keras requires."
+            )
+
+
+def set_optimizer_owner(model):
+    """Mark the model's optimizer, and those it wraps, as training ``model`` (:func:`check_optimizer_owner`)."""
+    for optimizer in _optimizers_within(model.optimizer):
+        optimizer._model = weakref.ref(model)
+
+
+def _optimizers_within(optimizer):
+    """The optimizer and those it wraps (a LossScaleOptimizer's inner one, a MultiOptimizer's
+    sub-optimizers): each keeps a state of the model it trains."""
+    found = [optimizer]
+    for within in found:
+        inner = getattr(within, "inner_optimizer", None)
+        found.extend([inner] if inner is not None else getattr(within, "optimizers", None) or [])
+    return found
 
 
 def _prepare_training(model):
@@ -450,7 +467,7 @@ def _prepare_training(model):
     optimizer = model.optimizer
     check_optimizer_owner(model)
     check_optimizer_size(model)
-    optimizer._model = weakref.ref(model)
+    set_optimizer_owner(model)
     jit = model.jit_compile and backend.is_numpy()
     if model.jit_compile and not jit and not getattr(model, "_warned_jit_namespace", False):
         model._warned_jit_namespace = True  # once per model, as Keras warns when it turns jit_compile off
