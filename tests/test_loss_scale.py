@@ -299,6 +299,9 @@ def test_bad_arguments_get_typed_errors(kwargs, error, match):
     lambda opt: optimizers.LossScaleOptimizer(opt),
     lambda opt: optimizers.MultiOptimizer(optimizers.OptimizerMap(optimizers.SGD(), {".*bias": opt})),
     lambda opt: optimizers.LossScaleOptimizer(optimizers.MultiOptimizer(optimizers.OptimizerMap(opt))),
+    # a callable selector names its sub-optimizers only when it is asked, at build: the check must ask it first
+    lambda opt: optimizers.MultiOptimizer(lambda variable: opt),
+    lambda opt: optimizers.LossScaleOptimizer(optimizers.MultiOptimizer(lambda variable: opt)),
 ])
 def test_an_optimizer_that_trains_another_model_cannot_be_wrapped_for_a_new_one(wrap):
     # its moments and iterations are the first model's: the second trained on from them, and the first

@@ -322,6 +322,27 @@ def test_a_model_that_grew_gets_a_fresh_multi_optimizer_with_the_same_map():
     assert [o.iterations for o in multi.optimizers] == [4, 8]  # the old one untouched
 
 
+def test_a_sub_optimizer_a_callable_chose_is_refused_for_another_model():
+    # the callable names its optimizers at build, which came after fit marked them as the model's: a
+    # second model compiled with the Adam it chose trained on from the first's moments, silently
+    X, Y = _data(16)
+    adam = optimizers.Adam(0.01)
+    first = _model()
+    first.compile(optimizer=optimizers.MultiOptimizer(lambda variable: adam), loss="mse")
+    first.fit(X, Y, epochs=1, batch_size=16, verbose=0)
+    second = _model()
+    second.compile(optimizer=adam, loss="mse")
+    with pytest.raises(ValueError, match="This Adam object already trains another model"):
+        second.fit(X, Y, epochs=1, batch_size=16, verbose=0)
+    third = _model()
+    third.compile(optimizer=optimizers.MultiOptimizer(lambda variable: adam), loss="mse")
+    with pytest.raises(ValueError, match="Adam object inside the MultiOptimizer already trains another model"):
+        third.fit(X, Y, epochs=1, batch_size=16, verbose=0)
+    assert adam.iterations == 1
+    first.fit(X, Y, epochs=1, batch_size=16, verbose=0)  # its own optimizer still trains it
+    assert adam.iterations == 2
+
+
 def test_inside_a_loss_scale_optimizer_its_state_and_steps_are_saved(tmp_path):
     # Keras's LossScaleOptimizer may wrap a MultiOptimizer: the file keeps the scale and each sub-optimizer's steps
     X, Y = _data(16)

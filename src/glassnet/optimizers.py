@@ -1522,6 +1522,8 @@ class MultiOptimizer(Optimizer):
 
     #: set by training._prepare_training: the flat vector's slices of frozen layers
     _frozen_slices = ()
+    #: the last choice (paths, shapes, {sub-optimizer: variables}), made by choose
+    _choice = None
 
     def __init__(self, optimizer_map, loss_scale_factor=None, name=None, **kwargs):
         if kwargs:
@@ -1588,12 +1590,13 @@ class MultiOptimizer(Optimizer):
     def slot_names(self):
         return tuple(self.state)
 
-    def build(self, size, dtype, slices=None, shapes=None, paths=None):
-        """Choose each variable's optimizer by its path (and shape) and build each sub-optimizer on
-        the concatenation of its variables."""
-        slices = list(slices) if slices is not None else [slice(0, size)]
-        shapes = ([(part.stop - part.start,) for part in slices] if shapes is None else [tuple(s) for s in shapes])
-        paths = [""] * len(slices) if paths is None else [str(path) for path in paths]
+    def choose(self, paths, shapes):
+        """Each variable's sub-optimizer, by its path and shape: ``{index in .optimizers: [variable
+        indices]}``. Nothing is built, so that fit can refuse a chosen optimizer that trains another
+        model before its state is overwritten (a callable names its optimizers only here)."""
+        paths, shapes = [str(path) for path in paths], [tuple(shape) for shape in shapes]
+        if self._choice is not None and self._choice[:2] == (paths, shapes):
+            return self._choice[2]  # the selector is asked once per variable, as Keras asks it
         chosen = {}
         for i, (path, shape) in enumerate(zip(paths, shapes, strict=True)):
             optimizer = self._optimizer_map(_Variable(path, shape))
@@ -1613,6 +1616,16 @@ class MultiOptimizer(Optimizer):
                 self._inner_optimizers.append(optimizer)
                 k = len(self._inner_optimizers) - 1
             chosen.setdefault(k, []).append(i)
+        self._choice = (paths, shapes, chosen)
+        return chosen
+
+    def build(self, size, dtype, slices=None, shapes=None, paths=None):
+        """Choose each variable's optimizer by its path (and shape) and build each sub-optimizer on
+        the concatenation of its variables."""
+        slices = list(slices) if slices is not None else [slice(0, size)]
+        shapes = ([(part.stop - part.start,) for part in slices] if shapes is None else [tuple(s) for s in shapes])
+        paths = [""] * len(slices) if paths is None else [str(path) for path in paths]
+        chosen = self.choose(paths, shapes)
         self._groups = []
         for k, optimizer in enumerate(self._inner_optimizers):
             if k not in chosen:
@@ -1672,7 +1685,7 @@ class MultiOptimizer(Optimizer):
             fresh._inner_optimizers = [renewed[id(optimizer)] for optimizer in self._inner_optimizers]
         else:  # a callable's optimizers are its own: they are chosen (and built) again
             fresh._inner_optimizers = []
-        fresh._groups, fresh.built, fresh._iterations = [], False, 0
+        fresh._groups, fresh.built, fresh._iterations, fresh._choice = [], False, 0, None
         for name in ("slices", "shapes", "paths", "_size"):
             fresh.__dict__.pop(name, None)
         return fresh

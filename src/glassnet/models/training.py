@@ -431,6 +431,9 @@ def check_optimizer_size(model):
 def check_optimizer_owner(model):
     """Refuse an optimizer built for another model, alive or not: its state describes that
     model's weights."""
+    if (multi := _multi_optimizer(model.optimizer)) is not None and not multi.built:
+        # a callable selector names its sub-optimizers only when asked: ask it before any is built
+        multi.choose(parameter_paths(model), parameter_shapes(model))
     for optimizer in _optimizers_within(model.optimizer):
         owner = getattr(optimizer, "_model", None)
         if optimizer.built and owner is not None and owner() is not model:
