@@ -119,6 +119,22 @@ def test_printed_tables_use_the_lecture_notation():
     assert params == ["W^(1)", "b^(1)", "W^(2)", "b^(2)"]
 
 
+def test_the_header_names_the_model_as_keras_names_it():
+    # a functional model without a name was called 'sequential' (Keras 3 names it "functional")
+    from glassnet.layers import Input
+    from glassnet.models import Model
+
+    inputs = Input((2,))
+    functional = Model(inputs, Dense(1, "sigmoid")(Dense(2, "sigmoid")(inputs)))
+    named = Model(inputs, Dense(1, "sigmoid")(Dense(2, "sigmoid")(inputs)), name="mnist_model")
+    for model, name in ((hand_model(), "sequential"), (functional, "functional"), (named, "mnist_model")):
+        model.compile(optimizer="sgd", loss="mse")
+        t_ = trace(model, [x1, x2], [t])
+        assert str(t_).startswith(f"Trace of one training step of {name!r} on 1 example")
+        assert t_.to_dict()["model"] == name
+    assert Model.from_config(functional.get_config()).name == "functional"
+
+
 def test_to_dict_is_plain_json():
     t_ = trace(hand_model(), [x1, x2], [t])
     data = json.loads(json.dumps(t_.to_dict(), allow_nan=False))

@@ -54,7 +54,8 @@ class Model(metaclass=_ModelType):
                             f"Received: {type(outputs).__name__}")
         if outputs.input is not inputs:
             raise ValueError("outputs is not computed from inputs: its layers were called on another Input.")
-        model = Sequential([inputs, *outputs.layers], name=name, trainable=trainable)
+        # unnamed, it is "functional", as Keras 3's (it was "sequential" in trace's header and summary)
+        model = Sequential([inputs, *outputs.layers], name="functional" if name is None else name, trainable=trainable)
         model._functional = True  # Keras's functional models have no scope in their variables' paths
         return model
 
