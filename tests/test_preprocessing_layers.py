@@ -256,6 +256,12 @@ def test_ids_out_of_range_or_not_whole_are_refused(bad):
     (lambda: layers.Discretization(), ValueError, "either `num_bins` or `bin_boundaries`"),
     (lambda: layers.Discretization([0.0], num_bins=2), ValueError, "Both `num_bins` and `bin_boundaries`"),
     (lambda: layers.Discretization([1.0, 0.0]), ValueError, "non-decreasing"),
+    # a single number, or a table: said "must be a 1-D array of shape (n_samples,)" (Keras fails at the call)
+    (lambda: layers.Discretization(0.5), ValueError,
+     r"bin_boundaries must be a 1-D list or array of numbers in non-decreasing order \(one boundary: \[0.5\]\)\. "
+     r"Received: bin_boundaries=0.5"),
+    (lambda: layers.Discretization(np.array([[0.0, 1.0]])), ValueError,
+     r"bin_boundaries must be a 1-D list .* Received: an array of shape \(1, 2\)"),
     (lambda: layers.Discretization([0.0, np.nan]), ValueError, "bin_boundaries"),
     (lambda: layers.Discretization(num_bins=0), ValueError, "num_bins must be a positive integer"),
     (lambda: layers.Discretization(num_bins=2, epsilon=0), ValueError, "epsilon must be a number in"),

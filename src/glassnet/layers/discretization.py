@@ -145,7 +145,12 @@ class Discretization(DataLayer):
 
 def _boundaries(value):
     """``bin_boundaries`` as a list of floats, checked: finite numbers in non-decreasing order."""
-    values = check_array(value, name="bin_boundaries", ndim=1, dtype=np.float64, allow_empty=True)
+    values = check_array(value, name="bin_boundaries", ndim=None, dtype=np.float64, allow_empty=True)
+    if values.ndim != 1:  # (check_array's message would ask for "(n_samples,)": boundaries are no samples)
+        scalar = values.ndim == 0
+        raise ValueError("bin_boundaries must be a 1-D list or array of numbers in non-decreasing order"
+                         + (f" (one boundary: [{values.item()!r}])" if scalar else "") + ". Received: "
+                         + (f"bin_boundaries={value!r:.100}" if scalar else f"an array of shape {values.shape}"))
     if np.any(np.diff(values) < 0):
         raise ValueError(f"bin_boundaries must be sorted in non-decreasing order. Received: "
                          f"bin_boundaries={value!r:.100}")
