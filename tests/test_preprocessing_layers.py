@@ -265,6 +265,10 @@ def test_ids_out_of_range_or_not_whole_are_refused(bad):
     (lambda: layers.Discretization([0.0, np.nan]), ValueError, "bin_boundaries"),
     (lambda: layers.Discretization(num_bins=0), ValueError, "num_bins must be a positive integer"),
     (lambda: layers.Discretization(num_bins=2, epsilon=0), ValueError, "epsilon must be a number in"),
+    (lambda: layers.Discretization(num_bins=2, epsilon=float("nan")), ValueError, "epsilon must be finite"),
+    # a wrong type is a TypeError, as check_number gives it for every other layer's epsilon (it was a ValueError)
+    (lambda: layers.Discretization(num_bins=2, epsilon="x"), TypeError, "epsilon must be a number. Received: epsilon='x'"),
+    (lambda: layers.Discretization(num_bins=2, epsilon=None), TypeError, "epsilon must be a number"),
     (lambda: layers.Discretization([0.0], output_mode="binary"), ValueError, "output_mode must be one of"),
     (lambda: layers.Discretization([0.0], sparse=True), ValueError, "no sparse output"),
 ])

@@ -2,11 +2,9 @@
 vectors of the bins, with boundaries given or learned from data by ``adapt`` (Keras's quantile
 summary, reproduced step for step, so that the boundaries are Keras's to the bit)."""
 
-import numbers
-
 import numpy as np
 
-from .._validation import _is_stream, check_array, check_choice, check_positive_int
+from .._validation import _is_stream, check_array, check_choice, check_number, check_positive_int
 from ..backend import astype, from_numpy, get_namespace, numpy_dtype
 from .category_encoding import ENCODINGS, DataLayer, check_sparse, encode, encoded_shape
 
@@ -53,10 +51,11 @@ class Discretization(DataLayer):
         if num_bins is None and bin_boundaries is None:
             raise ValueError("You need to set either `num_bins` or `bin_boundaries`.")
         self.num_bins = check_positive_int(num_bins, "num_bins", allow_none=True)
-        if isinstance(epsilon, bool) or not isinstance(epsilon, numbers.Real) or not 0 < epsilon <= 1:
+        epsilon = check_number(epsilon, "epsilon")  # a wrong type: TypeError, as every layer's epsilon
+        if not 0 < epsilon <= 1:
             raise ValueError(f"epsilon must be a number in (0, 1] (the quantile summary's precision). "
                              f"Received: epsilon={epsilon!r:.80}")
-        self.epsilon = float(epsilon)
+        self.epsilon = epsilon
         self.bin_boundaries = None if bin_boundaries is None else _boundaries(bin_boundaries)
 
     @classmethod
