@@ -1,5 +1,5 @@
-"""SpectralNormalization against Keras 3.15 (float64), the SVD, finite differences, and through
-saving, .keras files, ONNX and trace.
+"""SpectralNormalization of a Dense and of an Embedding against Keras 3.15 (float64), the SVD,
+finite differences, and through saving, .keras files, ONNX and trace.
 
 Keras's wrapper ``assign``s the normalized kernel before calling its Dense. Called eagerly (and in
 fit on the torch backend) that assignment stays, and the gradient is the Dense's at that kernel;
@@ -19,17 +19,39 @@ import pytest
 
 import glassnet
 from glassnet.gradcheck import check_gradients
-from glassnet.layers import Dense, Embedding, Input, ReLU, SpectralNormalization
+from glassnet.layers import Dense, Embedding, Flatten, Input, ReLU, SpectralNormalization
 from glassnet.models import Sequential, load_model
 from glassnet.trace import trace
 
 
-def _model(units=4, power_iterations=1, activation="tanh", use_bias=True, dtype="float64", **dense):
-    model = Sequential([Input((3,)), SpectralNormalization(Dense(units, activation, use_bias=use_bias, **dense),
-                                                           power_iterations=power_iterations), Dense(2)],
-                       dtype=dtype)
+#: the wrapped layers: a Dense(units) on 3 features, an Embedding(6, units) of 3 ids (then Flatten)
+KINDS = ("dense", "embedding")
+
+
+def _model(units=4, power_iterations=1, activation="tanh", use_bias=True, dtype="float64", kind="dense", wrap=True,
+           **options):
+    if kind == "dense":
+        inner, head = Dense(units, activation, use_bias=use_bias, **options), []
+    else:
+        inner, head = Embedding(6, units, **options), [Flatten()]
+    layer = SpectralNormalization(inner, power_iterations=power_iterations) if wrap else inner
+    model = Sequential([Input((3,)), layer, *head, Dense(2)], dtype=dtype)
     model.build()
     return model
+
+
+def _x(kind, rng, n):
+    """``n`` inputs: 3 features, or 3 ids in [0, 6) (the first repeated, so gradient rows add up)."""
+    if kind == "dense":
+        return rng.normal(size=(n, 3))
+    x = rng.integers(0, 6, size=(n, 3)).astype(float)
+    x[:, 1] = x[:, 0]
+    return x
+
+
+def _keras_layer(keras, kind, units=4):
+    return (keras.layers.Dense(units, "tanh", dtype="float64") if kind == "dense" else
+            keras.layers.Embedding(6, units, dtype="float64"))
 
 
 def _set_random_weights(model, rng):
@@ -40,18 +62,20 @@ def _set_random_weights(model, rng):
     model.set_weights(weights)
 
 
-def test_forward_in_training_mode_equals_keras(keras_float64, rng):
+@pytest.mark.parametrize("kind, names", [("dense", ["kernel", "vector_u", "bias"]),
+                                         ("embedding", ["embeddings", "vector_u"])])
+def test_forward_in_training_mode_equals_keras(keras_float64, rng, kind, names):
     keras, _ = keras_float64
-    X = rng.normal(size=(7, 3))
+    X = _x(kind, rng, 7)  # (Keras's wrapper casts its output to the input's dtype: float ids, as glassnet feeds)
     for power_iterations in (1, 3):
-        model = _model(power_iterations=power_iterations)
+        model = _model(power_iterations=power_iterations, kind=kind)
         _set_random_weights(model, rng)
         ours = model.layers[0]
-        theirs = keras.layers.SpectralNormalization(keras.layers.Dense(4, "tanh", dtype="float64"),
-                                                    power_iterations=power_iterations, dtype="float64")
+        theirs = keras.layers.SpectralNormalization(_keras_layer(keras, kind), power_iterations=power_iterations,
+                                                    dtype="float64")
         theirs.build((None, 3))
         assert [tuple(w.shape) for w in theirs.weights] == [tuple(w.shape) for w in ours.weights]
-        assert [w.path.rsplit("/", 1)[1] for w in theirs.weights] == ["kernel", "vector_u", "bias"]
+        assert [w.path.rsplit("/", 1)[1] for w in theirs.weights] == names
         theirs.set_weights(ours.get_weights())
 
         np.testing.assert_allclose(ours(X), np.asarray(theirs(X)), rtol=0, atol=1e-14)  # inference: the Dense
@@ -82,12 +106,14 @@ def result_type(*dtypes):  # as the keras_float64 fixture: float64 with Keras's 
 
 keras_dtypes.result_type = keras_backend.result_type = result_type
 data = np.load(sys.argv[1])
+dense = sys.argv[3] == "dense"
 results = {}
 for i, (optimizer, power_iterations) in enumerate([("sgd", 1), ("adam", 1), ("adam", 3)]):
+    inner = keras.layers.Dense(4, "tanh", dtype="float64") if dense else keras.layers.Embedding(6, 4, dtype="float64")
     model = keras.Sequential([keras.Input((3,), dtype="float64"), keras.layers.SpectralNormalization(
-        keras.layers.Dense(4, "tanh", dtype="float64"), power_iterations=power_iterations, dtype="float64"),
-        keras.layers.Dense(2, dtype="float64")])
-    model.set_weights([data[f"w{k}"] for k in range(5)])
+        inner, power_iterations=power_iterations, dtype="float64"),
+        *([] if dense else [keras.layers.Flatten()]), keras.layers.Dense(2, dtype="float64")])
+    model.set_weights([data[f"w{k}"] for k in range(5 if dense else 4)])
     opt = keras.optimizers.SGD(0.1) if optimizer == "sgd" else keras.optimizers.Adam(0.01)
     model.compile(optimizer=opt, loss="mse")
     model.fit(data["X"], data["y"], epochs=3, batch_size=5, shuffle=False, verbose=0)
@@ -98,38 +124,40 @@ np.savez(sys.argv[2], **results)
 """
 
 
-def test_fit_equals_keras_on_torch(rng, tmp_path):
+@pytest.mark.parametrize("kind", KINDS)
+def test_fit_equals_keras_on_torch(rng, tmp_path, kind):
     for module in ("keras", "torch"):
         if importlib.util.find_spec(module) is None:
             pytest.skip(f"the comparison needs {module}")
-    X, y = rng.normal(size=(20, 3)), rng.normal(size=(20, 2))
-    model = _model()
+    X, y = _x(kind, rng, 20), rng.normal(size=(20, 2))
+    model = _model(kind=kind)
     _set_random_weights(model, rng)
     start = model.get_weights()
     np.savez(tmp_path / "in.npz", X=X, y=y, **{f"w{k}": w for k, w in enumerate(start)})
     (tmp_path / "fit.py").write_text(_KERAS_FIT)
     env = {**os.environ, "KERAS_BACKEND": "torch"}
     done = subprocess.run([sys.executable, str(tmp_path / "fit.py"), str(tmp_path / "in.npz"),
-                           str(tmp_path / "out.npz")], env=env, capture_output=True, text=True, timeout=300)
+                           str(tmp_path / "out.npz"), kind], env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     theirs = np.load(tmp_path / "out.npz")
     for i, (optimizer, power_iterations) in enumerate([("sgd", 1), ("adam", 1), ("adam", 3)]):
-        ours = _model(power_iterations=power_iterations)
+        ours = _model(power_iterations=power_iterations, kind=kind)
         ours.set_weights(start)
         ours.compile(optimizer=glassnet.optimizers.SGD(0.1) if optimizer == "sgd" else glassnet.optimizers.Adam(0.01),
                      loss="mse")
         ours.fit(X, y, epochs=3, batch_size=5, shuffle=False, verbose=0)
-        for k, w in enumerate(ours.get_weights()):  # kernel, u, bias, then the second Dense's
+        for k, w in enumerate(ours.get_weights()):  # kernel, u, bias (or the table, u), then the last Dense's
             np.testing.assert_allclose(w, theirs[f"{i}_w{k}"], rtol=0, atol=1e-12, err_msg=f"{optimizer} w{k}")
         np.testing.assert_allclose(ours.predict(X), theirs[f"{i}_predict"], rtol=0, atol=1e-12)
 
 
-def test_sigma_is_one_after_enough_power_iterations(rng):
-    model = _model(units=5, power_iterations=60)
+@pytest.mark.parametrize("kind", KINDS)
+def test_sigma_is_one_after_enough_power_iterations(rng, kind):
+    model = _model(units=5, power_iterations=60, kind=kind)
     _set_random_weights(model, rng)
     W = model.layers[0].get_weights()[0]
     assert np.linalg.svd(W, compute_uv=False)[0] > 2
-    model.layers[0](rng.normal(size=(4, 3)), training=True)
+    model.layers[0](_x(kind, rng, 4), training=True)
     W_new, u = model.layers[0].get_weights()[:2]
     sigma = np.linalg.svd(W, compute_uv=False)[0]
     np.testing.assert_allclose(W_new, W / sigma, rtol=0, atol=1e-12)
@@ -139,29 +167,31 @@ def test_sigma_is_one_after_enough_power_iterations(rng):
     np.testing.assert_allclose(abs(u[0] @ top), 1.0, rtol=0, atol=1e-12)
 
 
-def test_a_small_float16_kernel_is_normalized_as_in_float64(rng):
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_small_float16_kernel_is_normalized_as_in_float64(rng, kind):
     # float16 squares underflow below |x| ≈ 2.4e-4: u·Wᵀ of a kernel of 1e-3s summed to 0, its
     # 1/‖·‖ became 1/ε = 1e7, inf in float16, and the kernel NaN (fit diverged at its first batch)
-    model = _model(units=5, power_iterations=3, dtype="float16")
-    W = rng.normal(scale=1e-3, size=(3, 5))
+    model = _model(units=5, power_iterations=3, dtype="float16", kind=kind)
+    W = rng.normal(scale=1e-3, size=model.layers[0].get_weights()[0].shape)
     u = rng.normal(scale=0.02, size=(1, 5))
     model.set_weights([W, u, *model.get_weights()[2:]])
     W, u = (w.astype(np.float64) for w in model.layers[0].get_weights()[:2])  # as float16 holds them
     for _ in range(3):  # the power method in float64, from the same W and u
         v = u @ W.T / np.linalg.norm(u @ W.T)
         u = v @ W / np.linalg.norm(v @ W)
-    model.layers[0](rng.normal(size=(4, 3)), training=True)
+    model.layers[0](_x(kind, rng, 4), training=True)
     W_new, u_new = model.layers[0].get_weights()[:2]
     assert W_new.dtype == u_new.dtype == np.float16
     np.testing.assert_allclose(W_new, W / (v @ W @ u.T), rtol=2e-3, atol=0)
     np.testing.assert_allclose(u_new, u, rtol=2e-3, atol=1e-4)
 
 
-def test_inference_leaves_the_kernel_and_u(rng):
-    model = _model()
+@pytest.mark.parametrize("kind", KINDS)
+def test_inference_leaves_the_kernel_and_u(rng, kind):
+    model = _model(kind=kind)
     _set_random_weights(model, rng)
     before = model.get_weights()
-    X = rng.normal(size=(6, 3))
+    X = _x(kind, rng, 6)
     model.predict(X)
     model.layers[0](X)
     model.compile(optimizer="sgd", loss="mse")
@@ -181,10 +211,11 @@ def test_calling_a_model_s_layer_keeps_the_model_s_last_pass(rng):
     np.testing.assert_array_equal(inner.A, A)
 
 
-def test_an_all_zero_kernel_is_left_as_it_is(rng):
-    model = _model(kernel_initializer="zeros")
+@pytest.mark.parametrize("kind", KINDS)
+def test_an_all_zero_kernel_is_left_as_it_is(rng, kind):
+    model = _model(kind=kind, **{"kernel_initializer" if kind == "dense" else "embeddings_initializer": "zeros"})
     before = model.layers[0].get_weights()
-    model.layers[0](rng.normal(size=(3, 3)), training=True)
+    model.layers[0](_x(kind, rng, 3), training=True)
     for a, b in zip(model.layers[0].get_weights(), before):
         np.testing.assert_array_equal(a, b)
     assert np.all(before[0] == 0) and np.all(np.isfinite(before[1]))
@@ -201,6 +232,15 @@ def test_u_is_drawn_as_keras_and_u_is_not_trained(rng):
     assert [w.shape for w in layer.trainable_weights] == [(3, 4000), (4000,)]
     assert [w.shape for w in layer.non_trainable_weights] == [(1, 4000)]
     assert model.count_params() == 3 * 4000 + 4000 + 4000 + 4001
+    # an Embedding's u has one entry per output feature too: (1, output_dim)
+    model = Sequential([Input((3,)), SpectralNormalization(Embedding(10, 7)), Flatten(), Dense(1)])
+    model.build()
+    assert [w.shape for w in model.layers[0].weights] == [(10, 7), (1, 7)]
+    assert model.layers[0].layer.name == "embedding" and model.count_params() == 70 + 7 + 22
+    lines = []
+    model.summary(print_fn=lines.append)
+    row = next(line for line in lines if "(SpectralNormalization)" in line)
+    assert "(None, 3, 7)" in row and row.split()[-1] == "77"
 
 
 def test_weights_are_in_the_flat_buffer_and_training_steps_them(rng):
@@ -213,38 +253,45 @@ def test_weights_are_in_the_flat_buffer_and_training_steps_them(rng):
     assert all(np.any(a != b) for a, b in zip(model.get_weights(), before))
 
 
-def test_gradients_agree_with_finite_differences(rng):
-    for use_bias in (True, False):
-        model = _model(activation="sigmoid", use_bias=use_bias)
+@pytest.mark.parametrize("kind", KINDS)
+def test_gradients_agree_with_finite_differences(rng, kind):
+    for use_bias in (True, False) if kind == "dense" else (True,):
+        model = _model(activation="sigmoid", use_bias=use_bias, kind=kind)
         _set_random_weights(model, rng)
         model.compile(optimizer="sgd", loss="mse")
         before = model.get_weights()
-        X, y = rng.normal(size=(5, 3)), rng.normal(size=(5, 2))
+        X, y = _x(kind, rng, 5), rng.normal(size=(5, 2))
         result = check_gradients(model, X, y)
         assert max(result.errors.values()) < 1e-7, result.errors
         for a, b in zip(model.get_weights(), before):  # on a copy
             np.testing.assert_array_equal(a, b)
-        # the check runs at the kernel a training step normalizes first (its Dense's gradient there)
-        normalized = _model(activation="sigmoid", use_bias=use_bias)
+        # the check runs at the kernel a training step normalizes first (its layer's gradient there)
+        normalized = _model(activation="sigmoid", use_bias=use_bias, kind=kind)
         normalized.set_weights(before)
         normalized.layers[0](X, training=True)
-        plain = Sequential([Input((3,)), Dense(4, "sigmoid", use_bias=use_bias), Dense(2)], dtype="float64")
+        plain = _model(activation="sigmoid", use_bias=use_bias, kind=kind, wrap=False)
         plain.set_weights([w for k, w in enumerate(normalized.get_weights()) if k != 1])
         plain.compile(optimizer="sgd", loss="mse")
         expected = plain.gradients(X, y)
-        np.testing.assert_allclose(result.analytic["spectral_normalization/W"], expected[0], rtol=0, atol=1e-14)
+        kernel = "W" if kind == "dense" else "embeddings"
+        np.testing.assert_allclose(result.analytic[f"spectral_normalization/{kernel}"], expected[0], rtol=0, atol=1e-14)
+        assert np.any(expected[0] != 0)
 
 
-def test_save_and_load_keep_u_and_training(rng, tmp_path):
-    model = _model(power_iterations=2)
+@pytest.mark.parametrize("kind", KINDS)
+def test_save_and_load_keep_u_and_training(rng, tmp_path, kind):
+    model = _model(power_iterations=2, kind=kind)
     model.compile(optimizer="adam", loss="mse")
-    X, y = rng.normal(size=(10, 3)), rng.normal(size=(10, 2))
+    X, y = _x(kind, rng, 10), rng.normal(size=(10, 2))
     model.fit(X, y, epochs=2, batch_size=5, verbose=0)
     model.save(tmp_path / "m.glassnet")
     loaded = load_model(tmp_path / "m.glassnet")
     layer = loaded.layers[0]
     assert isinstance(layer, SpectralNormalization) and layer.power_iterations == 2
-    assert isinstance(layer.layer, Dense) and layer.layer.units == 4 and layer.layer.activation.name == "tanh"
+    if kind == "dense":
+        assert isinstance(layer.layer, Dense) and layer.layer.units == 4 and layer.layer.activation.name == "tanh"
+    else:
+        assert isinstance(layer.layer, Embedding) and (layer.layer.input_dim, layer.layer.output_dim) == (6, 4)
     for a, b in zip(loaded.get_weights(), model.get_weights()):
         np.testing.assert_array_equal(a, b)
     model.fit(X, y, epochs=1, batch_size=5, shuffle=False, verbose=0)
@@ -273,9 +320,25 @@ def test_keras_files_both_ways(keras_float64, tmp_path, rng):
         keras.layers.Dense(2, dtype="float64")])
     theirs.layers[0](x, training=True)  # u and the kernel away from their first values
     theirs.save(tmp_path / "theirs.keras")
+    _keras_file_round_trip(keras, theirs, x, tmp_path)
+
+
+def test_keras_files_of_a_wrapped_embedding_both_ways(keras_float64, tmp_path, rng):
+    keras, _ = keras_float64
+    x = _x("embedding", rng, 9)
+    theirs = keras.Sequential([keras.Input((3,), dtype="float64"), keras.layers.SpectralNormalization(
+        keras.layers.Embedding(6, 4, dtype="float64"), power_iterations=2, dtype="float64"),
+        keras.layers.Flatten(dtype="float64"), keras.layers.Dense(2, dtype="float64")])
+    theirs.layers[0](x, training=True)
+    theirs.save(tmp_path / "theirs.keras")
+    assert isinstance(_keras_file_round_trip(keras, theirs, x, tmp_path).layers[0].layer, Embedding)
+
+
+def _keras_file_round_trip(keras, theirs, x, tmp_path):
+    """Keras's saved model read by glassnet, trained a step, written and read back by Keras."""
     ours = load_model(tmp_path / "theirs.keras")
     layer = ours.layers[0]
-    assert isinstance(layer, SpectralNormalization) and layer.power_iterations == 2 and layer.units == 4
+    assert isinstance(layer, SpectralNormalization) and layer.power_iterations == 2
     for a, b in zip(ours.get_weights(), theirs.get_weights()):
         np.testing.assert_array_equal(a, b)
     np.testing.assert_allclose(ours.predict(x), np.asarray(theirs(x)), rtol=0, atol=1e-12)
@@ -289,6 +352,7 @@ def test_keras_files_both_ways(keras_float64, tmp_path, rng):
     np.testing.assert_allclose(np.asarray(again(x)), ours.predict(x), rtol=0, atol=1e-12)
     np.testing.assert_allclose(np.asarray(again.layers[0](x, training=True)), layer(x, training=True),
                                rtol=0, atol=1e-12)
+    return ours
 
 
 def test_a_keras_file_s_wrapped_leaky_relu_keeps_keras_s_slope(keras_float64, tmp_path, rng):
@@ -307,56 +371,65 @@ def test_keras_weights_file_layout(tmp_path):
     import io
     import zipfile
 
-    model = _model(use_bias=False)
-    model.export(tmp_path / "m.keras", format="keras")
-    with zipfile.ZipFile(tmp_path / "m.keras") as zf, h5py.File(io.BytesIO(zf.read("model.weights.h5"))) as h5:
-        W, u = model.layers[0].get_weights()
-        np.testing.assert_array_equal(h5["layers/spectral_normalization/vars/0"][()], W)
-        np.testing.assert_array_equal(h5["layers/spectral_normalization/vars/1"][()], u)
-        np.testing.assert_array_equal(h5["layers/spectral_normalization/layer/vars/0"][()], W)
-        assert list(h5["layers/spectral_normalization/layer/vars"]) == ["0"]
-        config = json.loads(zf.read("config.json"))["config"]["layers"][1]
-    assert config["class_name"] == "SpectralNormalization"
-    assert config["config"]["layer"]["class_name"] == "Dense" and config["config"]["layer"]["config"]["units"] == 4
+    for kind, inner in (("dense", "Dense"), ("embedding", "Embedding")):  # W, u; W again under layer/vars
+        model = _model(use_bias=False, kind=kind)
+        model.export(tmp_path / "m.keras", format="keras")
+        with zipfile.ZipFile(tmp_path / "m.keras") as zf, h5py.File(io.BytesIO(zf.read("model.weights.h5"))) as h5:
+            W, u = model.layers[0].get_weights()
+            np.testing.assert_array_equal(h5["layers/spectral_normalization/vars/0"][()], W)
+            np.testing.assert_array_equal(h5["layers/spectral_normalization/vars/1"][()], u)
+            np.testing.assert_array_equal(h5["layers/spectral_normalization/layer/vars/0"][()], W)
+            assert list(h5["layers/spectral_normalization/layer/vars"]) == ["0"]
+            config = json.loads(zf.read("config.json"))["config"]["layers"][1]
+        assert config["class_name"] == "SpectralNormalization"
+        assert config["config"]["layer"]["class_name"] == inner and config["config"]["layer"]["config"][
+            "units" if kind == "dense" else "output_dim"] == 4
 
 
-def test_onnx_uses_the_normalized_kernel(tmp_path, rng):
+@pytest.mark.parametrize("kind", KINDS)
+def test_onnx_uses_the_normalized_kernel(tmp_path, rng, kind):
     ort = pytest.importorskip("onnxruntime")
     pytest.importorskip("onnx")
     from glassnet.onnx import export
 
     for dtype, atol in (("float64", 1e-12), ("float32", 1e-5)):
-        model = _model(dtype=dtype)
+        model = _model(dtype=dtype, kind=kind)
         _set_random_weights(model, rng)
         model.compile(optimizer="sgd", loss="mse")
-        x = rng.normal(size=(11, 3)).astype(dtype)
+        x = _x(kind, rng, 11).astype(dtype)
         model.fit(x, rng.normal(size=(11, 2)), epochs=1, verbose=0)
         export(model, tmp_path / "m.onnx")
         out = ort.InferenceSession(str(tmp_path / "m.onnx")).run(None, {"input": x})[0]
         np.testing.assert_allclose(out, model.predict(x), rtol=0, atol=atol)
+        assert np.any(model.get_weights()[0] != _model(dtype=dtype, kind=kind).get_weights()[0])
 
 
-def test_trace_shows_the_normalized_kernel_and_changes_nothing(rng):
-    model = _model(power_iterations=30)
+@pytest.mark.parametrize("kind", KINDS)
+def test_trace_shows_the_normalized_kernel_and_changes_nothing(rng, kind):
+    kernel = "W" if kind == "dense" else "embeddings"
+    model = _model(power_iterations=30, kind=kind)
     _set_random_weights(model, rng)
     model.compile(optimizer="sgd", loss="mse")
     before = model.get_weights()
-    x, y = rng.normal(size=(5, 3)), rng.normal(size=(5, 2))
+    x, y = _x(kind, rng, 5), rng.normal(size=(5, 2))
     rows = [row for row in trace(model, x, y).layers if row.params]
-    W = rows[0].params["W"]
+    W = rows[0].params[kernel]
     np.testing.assert_allclose(np.linalg.svd(W, compute_uv=False)[0], 1.0, rtol=0, atol=1e-10)
     for a, b in zip(model.get_weights(), before):
         np.testing.assert_array_equal(a, b)
+    if kind == "embedding":  # the Embedding's rule and row, as for a plain one
+        assert rows[0].in_red_path and rows[0].delta_rule.startswith("∂J/∂E^(1)[i] = Σ ∂J/∂a^(2)[s]")
 
 
-def test_frozen_wrapper_freezes_its_dense(rng):
-    model = _model()
+@pytest.mark.parametrize("kind", KINDS)
+def test_frozen_wrapper_freezes_its_layer(rng, kind):
+    model = _model(kind=kind)
     _set_random_weights(model, rng)
     model.layers[0].trainable = False
     assert model.layers[0].layer.trainable is False and model.layers[0].trainable_weights == []
     model.compile(optimizer="sgd", loss="mse")
     before = model.layers[0].get_weights()
-    model.fit(rng.normal(size=(8, 3)), rng.normal(size=(8, 2)), epochs=1, verbose=0)
+    model.fit(_x(kind, rng, 8), rng.normal(size=(8, 2)), epochs=1, verbose=0)
     for a, b in zip(model.layers[0].get_weights(), before):
         np.testing.assert_array_equal(a, b)
 
@@ -367,10 +440,8 @@ def test_frozen_wrapper_freezes_its_dense(rng):
     ({"power_iterations": 1.5}, TypeError, "power_iterations must be a positive integer"),
     ({"power_iterations": "2"}, TypeError, "power_iterations"),
     ({"power_iterations": True}, TypeError, "power_iterations"),
-    ({"layer": ReLU()}, TypeError, "SpectralNormalization wraps a Dense layer.*Received: layer="),
+    ({"layer": ReLU()}, TypeError, "SpectralNormalization wraps a Dense or an Embedding layer.*Received: layer="),
     ({"layer": "dense"}, TypeError, "layer="),
-    # glassnet has an Embedding now: the message said it had none
-    ({"layer": Embedding(5, 3)}, TypeError, "wraps a Dense layer only.*Keras also wraps Embedding.*layer=<Embedding"),
     ({"layer": {"class_name": "Conv2D", "config": {}}}, ValueError, "Conv2D"),
     ({"power_iterations": 1, "bogus": 1}, TypeError, "unexpected keyword argument 'bogus'"),
 ])
@@ -378,6 +449,13 @@ def test_bad_arguments(kwargs, error, match):
     kwargs = {"layer": Dense(3), **kwargs}
     with pytest.raises(error, match=match):
         SpectralNormalization(**kwargs)
+
+
+def test_a_wrapped_embedding_after_a_layer_with_weights_is_refused_at_build():
+    # its input is ids, which have no gradient: as a plain Embedding
+    with pytest.raises(ValueError, match=r"'spectral_normalization' \(SpectralNormalization\) passes no gradient to "
+                                         r"its input.*after Layer 'dense' \(Dense\)"):
+        Sequential([Input((3,)), Dense(3), SpectralNormalization(Embedding(5, 2))]).build()
 
 
 def test_the_wrapped_dense_s_regularizer_is_in_the_loss_as_a_plain_dense_s():

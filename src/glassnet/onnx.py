@@ -8,8 +8,8 @@
 The graph computes what :meth:`Sequential.predict` computes (inference mode):
 
 * ``Dense``: ``Z = X W + b`` as ``Gemm`` (``MatMul`` without bias), then its activation;
-* ``SpectralNormalization``: its Dense, with the kernel as training left it (normalized; inference
-  does not normalize);
+* ``SpectralNormalization``: its Dense or Embedding, with the kernel or table as training left it
+  (normalized; inference does not normalize);
 * ``Activation``: the activation alone;
 * ``Dropout``: nothing (dropout is the identity at inference);
 * ``BatchNormalization``: ONNX ``BatchNormalization`` with the running statistics;
@@ -619,7 +619,8 @@ def _unit_norm(g, X, layer):
 
 _ONNX_LAYERS = {
     Dense: _dense,
-    SpectralNormalization: lambda g, X, layer: _dense(g, X, layer.layer, layer.name),
+    # the wrapped layer under the wrapper's name, with the matrix training normalized (inference does not)
+    SpectralNormalization: lambda g, X, layer: _ONNX_LAYERS[type(layer.layer)](g, X, layer.layer, layer.name),
     Activation: lambda g, X, layer: _activation(g, X, layer.activation, f"layer {layer.name!r}"),
     **{cls: lambda g, X, layer: _activation(g, X, layer.activation, f"layer {layer.name!r}")
        for cls in (ReLU, LeakyReLU, ELU, Softmax)},  # Keras's activation layers are Activation layers
@@ -635,9 +636,9 @@ _ONNX_LAYERS = {
     ActivityRegularization: lambda g, X, layer: X,
     PReLU: lambda g, X, layer: g.node("PRelu", [X, g.constant(layer.params["alpha"], f"{layer.name}_alpha")],
                                       base=layer.name),
-    Embedding: lambda g, X, layer: g.node(
-        "Gather", [g.constant(layer.params["embeddings"], f"{layer.name}_embeddings"),
-                   g.node("Cast", [X], to=g.onnx.TensorProto.INT64)], base=layer.name, axis=0),
+    Embedding: lambda g, X, layer, name=None: g.node(
+        "Gather", [g.constant(layer.params["embeddings"], f"{name or layer.name}_embeddings"),
+                   g.node("Cast", [X], to=g.onnx.TensorProto.INT64)], base=name or layer.name, axis=0),
     UnitNormalization: _unit_norm,
     LayerNormalization: _layer_norm,
     RMSNormalization: _rms_norm,

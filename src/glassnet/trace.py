@@ -165,7 +165,11 @@ class LayerTrace:
     @property
     def in_red_path(self):
         """Whether the backward table has a row for this layer."""
-        return self.delta is not None or self.dJ_da_in is not None or self.kind == "Embedding"
+        return self.delta is not None or self.dJ_da_in is not None or self._looks_up_ids
+
+    @property
+    def _looks_up_ids(self):  # an Embedding, or a SpectralNormalization of one: its rule ends in ∂J/∂E
+        return "embeddings" in self.params
 
     def symbol(self, key):
         """``"W^(2)"`` for key ``"W"`` of layer 2."""
@@ -355,7 +359,7 @@ class Trace:
             for k, R in l.regularizers.items():
                 theta = l.symbol(k)
                 part = (f"a^({l.index})ᵀ δ^({l.index + 1})" if k == "W" else
-                        f"(Σ ∂J/∂a^({l.index + 1}) at the positions of each id)" if l.kind == "Embedding" else
+                        f"(Σ ∂J/∂a^({l.index + 1}) at the positions of each id)" if l._looks_up_ids else
                         f"Σ δ^({l.index + 1})")
                 out.append(f"{theta}: ∂J/∂{theta} = {part} + ∂R/∂{theta}, R = {R!r}; "
                            f"R = {_fmt(R(l.params[k]))}, ∂R/∂{theta} = {_inline(l.penalty_grads[k])}")
@@ -534,7 +538,7 @@ def _save_side_effects(model):
     for layer in model.layers:
         state = {k: backend.copy(v) for k, v in layer.state.items()}
         if hasattr(layer, "normalize_kernel"):
-            state["W"] = backend.copy(layer.params["W"])
+            state[layer.kernel_name] = backend.copy(layer.params[layer.kernel_name])
         rng = getattr(layer, "rng", None)
         rng_state = rng.bit_generator.state if isinstance(rng, np.random.Generator) else None
         saved.append((layer, state, rng_state))
@@ -625,7 +629,8 @@ def _pass_through(layer, dY, l):
     from .layers.batchnorm import ScaledNormalization
 
     out, come = f"∂J/∂a^({l})", f"∂J/∂a^({l + 1})"
-    if isinstance(layer, Embedding):  # its input is ids: the rule ends in the table's gradient
+    # its input is ids: the rule ends in the table's gradient (a SpectralNormalization's Embedding too)
+    if isinstance(getattr(layer, "layer", layer), Embedding):
         return (f"∂J/∂E^({l})[i] = Σ {come}[s] over the positions s where a^({l})[s] = i (a scatter-add); the ids "
                 "get no gradient", {})
     if isinstance(layer, GroupNormalization):

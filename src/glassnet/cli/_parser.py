@@ -315,8 +315,8 @@ def build_parser():
         "ONNX: Dense, Activation and the activation layers, PReLU, Dropout, AlphaDropout and the noise layers,\n"
         "Identity and ActivityRegularization (identity), BatchNormalization (running statistics),\n"
         "LayerNormalization, RMSNormalization, GroupNormalization, UnitNormalization, Rescaling, Normalization\n"
-        "Flatten, Reshape, Permute, Embedding, SpectralNormalization (its Dense, at the normalized kernel),\n"
-        "CategoryEncoding and Discretization\n"
+        "Flatten, Reshape, Permute, Embedding, SpectralNormalization (its Dense or Embedding, at the normalized\n"
+        "kernel or table), CategoryEncoding and Discretization\n"
         "layers with any built-in activation. Needs the onnx package (pip install \"glassnet[onnx]\").\n"
         "Keras (--keras): the same layers with the activations Keras has, and the compile settings (not the\n"
         "optimizer's state); needs h5py (pip install \"glassnet[keras-files]\").",

@@ -67,7 +67,7 @@ from . import core as core  # noqa: E402  (keras.layers.core's path, as seed 001
 _OFFERED = ("glassnet builds fully connected networks: Input, Dense, Activation (and ReLU, LeakyReLU, ELU, Softmax), "
             "PReLU, Dropout, AlphaDropout, GaussianDropout, GaussianNoise, BatchNormalization, LayerNormalization, "
             "RMSNormalization, GroupNormalization, UnitNormalization, Rescaling, Normalization, Flatten, Reshape, "
-            "Permute, Embedding, Identity, ActivityRegularization, SpectralNormalization (wrapping a Dense), "
+            "Permute, Embedding, Identity, ActivityRegularization, SpectralNormalization (wrapping a Dense or an Embedding), "
             "CategoryEncoding, Discretization")
 
 #: well-known Keras layers glassnet does not have, with what to use instead

@@ -1,16 +1,20 @@
-"""Spectral normalization of a Dense layer's kernel (Miyato et al. 2018), as Keras's
-``SpectralNormalization`` wrapper."""
+"""Spectral normalization of a Dense layer's kernel or an Embedding's table (Miyato et al. 2018),
+as Keras's ``SpectralNormalization`` wrapper."""
 
 import numpy as np
 
 from .. import initializers
 from .._validation import check_positive_int
 from ..backend import astype, get_namespace, numpy_dtype
-from .base import _PASS_CACHES, Layer, sample_shape
+from .base import _PASS_CACHES, Layer, sample_shape, snake_case
 from .dense import Dense
+from .embedding import Embedding
 
 #: Keras's ``ops.normalize`` bound on ``1/‖x‖`` (``backend.epsilon()``)
 _EPSILON = 1e-7
+
+#: the layers the wrapper takes, and the matrix it normalizes in each (Keras's ``kernel``, ``embeddings``)
+_KERNELS = {Dense: "W", Embedding: "embeddings"}
 
 
 def _normalize(x):
@@ -23,31 +27,35 @@ def _normalize(x):
 
 
 class SpectralNormalization(Layer):
-    """A :class:`Dense` layer whose kernel training keeps at spectral norm (largest singular
-    value) 1, as Keras's ``SpectralNormalization(layer, power_iterations=1)``.
+    """A :class:`Dense` layer whose kernel, or an :class:`Embedding` whose table, training keeps
+    at spectral norm (largest singular value) 1, as Keras's
+    ``SpectralNormalization(layer, power_iterations=1)``.
 
-    Training mode, before the wrapped layer runs (``W`` of shape ``(n_in, units)``, the
-    non-trainable ``u`` of shape ``(1, units)``), ``power_iterations`` times::
+    Training mode, before the wrapped layer runs (``W``: the Dense's kernel, of shape
+    ``(n_in, units)``, or the Embedding's table ``E``, of shape ``(input_dim, output_dim)``; the
+    non-trainable ``u`` of shape ``(1, W.shape[1])``), ``power_iterations`` times::
 
         v = normalize(u Wᵀ),   u = normalize(v W)
 
     then ``σ = v W uᵀ`` (the power method's estimate of ``W``'s largest singular value) and
     ``W ← W / σ``, ``u`` kept for the next step. As Keras, ``W`` is overwritten in place (Keras
-    ``assign``s it): the layer then computes, and backpropagates, as a plain Dense with the
-    normalized kernel, and the optimizer steps that kernel. An all-zero ``W`` is left as it is
+    ``assign``s it): the layer then computes, and backpropagates, as the plain layer with the
+    normalized matrix, and the optimizer steps it. An all-zero ``W`` is left as it is
     (and ``u`` too). Inference runs the wrapped layer as it is. A float16 kernel's power method
-    runs in float32 (its squares underflow), the results stored in float16.
+    runs in float32 (its squares underflow), the results stored in float16. A wrapped Embedding returns
+    its rows for integer ids too (Keras's wrapper casts its output to the ids' dtype: integers).
 
     Parameters
     ----------
-    layer : Dense
-        The layer to wrap (Keras also wraps convolutions and Embedding, which glassnet's
-        wrapper does not); a Dense's serialized config is read as that Dense.
+    layer : Dense or Embedding
+        The layer to wrap (Keras also wraps convolutions, which glassnet lacks); a serialized
+        config is read as that layer.
     power_iterations : int
         Power-method steps per training batch (a positive integer).
 
-    Weights, in Keras's order: the kernel ``W``, ``u`` (drawn from a truncated normal of
-    standard deviation 0.02, as Keras), the bias ``b`` (when the Dense has one).
+    Weights, in Keras's order: the kernel ``W`` (an Embedding's ``embeddings``), ``u`` (drawn
+    from a truncated normal of standard deviation 0.02, as Keras), the bias ``b`` (when the Dense
+    has one).
     """
 
     def __init__(self, layer, power_iterations=1, **kwargs):
@@ -56,21 +64,23 @@ class SpectralNormalization(Layer):
             from . import deserialize
 
             layer = deserialize(layer)
-        if not isinstance(layer, Dense):
-            raise TypeError("glassnet's SpectralNormalization wraps a Dense layer only (Keras also wraps Embedding "
-                            f"and convolutions). Received: layer={layer!r:.100}")
+        kind = next((cls for cls in _KERNELS if isinstance(layer, cls)), None)
+        if kind is None:
+            raise TypeError("glassnet's SpectralNormalization wraps a Dense or an Embedding layer (Keras also wraps "
+                            f"convolutions, which glassnet lacks). Received: layer={layer!r:.100}")
         self.power_iterations = check_positive_int(power_iterations, "power_iterations")
         if layer.name is None:  # Keras names it at construction; a Keras file's config needs one
-            layer.name = "dense"
+            layer.name = snake_case(kind.__name__)
+        self.kernel_name = _KERNELS[kind]
         trainable, dtype = self.__dict__["_trainable"], self.__dict__["_dtype"]  # the wrapper's own arguments
         self.layer = layer
         self.trainable = trainable and layer.trainable
         self.dtype = dtype if dtype is not None else layer.dtype
-        self.weight_names = ("W", "u", "b") if layer.use_bias else ("W", "u")
+        self.weight_names = (self.kernel_name, "u", *(k for k in layer.weight_names if k != self.kernel_name))
 
-    # The Dense's arrays and settings are the wrapper's: the model's flat buffers hold W and b once
-    # (rebinding params, as a float64 copy does, rebinds the Dense's); a frozen wrapper freezes its
-    # Dense (as Keras's Wrapper); the model's dtype is the Dense's. Set before ``layer`` exists
+    # The wrapped layer's arrays and settings are the wrapper's: the model's flat buffers hold W and b
+    # once (rebinding params, as a float64 copy does, rebinds the layer's); a frozen wrapper freezes
+    # its layer (as Keras's Wrapper); the model's dtype is the layer's. Set before ``layer`` exists
     # (Layer.__init__), they wait in the wrapper.
 
     def _shared(name):  # noqa: N805 (a property factory, used in the class body only)
@@ -85,11 +95,11 @@ class SpectralNormalization(Layer):
         return property(get, set)
 
     params, grads, trainable, dtype = _shared("params"), _shared("grads"), _shared("trainable"), _shared("dtype")
-    _buffers = _shared("_buffers")  # the step's reused arrays are the Dense's (Layer.__call__ sets them aside)
+    _buffers = _shared("_buffers")  # the step's reused arrays are the layer's (Layer.__call__ sets them aside)
     del _shared
 
     def __call__(self, x, training=False):
-        """As :meth:`Layer.__call__`; the Dense's activations from the model's last pass are kept too."""
+        """As :meth:`Layer.__call__`; the wrapped layer's arrays from the model's last pass are kept too."""
         inner = self.layer.__dict__
         caches = {k: inner[k] for k in _PASS_CACHES if k in inner}
         try:
@@ -100,35 +110,40 @@ class SpectralNormalization(Layer):
             inner.update(caches)
 
     def parameter_paths(self):
-        """The wrapped Dense's paths under the wrapper's name, as Keras's
+        """The wrapped layer's paths under the wrapper's name, as Keras's
         ("spectral_normalization/dense/kernel"); ``u`` is not trained."""
         return [f"{self.name}/{path}" for path in self.layer.parameter_paths()]
 
     @property
-    def units(self):
+    def units(self):  # a Dense's (an Embedding has none: hasattr is False, as for it)
         return self.layer.units
+
+    @property
+    def passes_gradient(self):  # an Embedding's input is ids: the model refuses weights before it
+        return getattr(self.layer, "passes_gradient", True)
 
     def compute_output_shape(self, input_shape):
         return self.layer.compute_output_shape(input_shape)
 
-    def count_weights(self, input_shape):
-        return self.layer.count_weights(input_shape) + self.layer.units
+    def count_weights(self, input_shape):  # u has one entry per output feature (the kernel's columns)
+        return self.layer.count_weights(input_shape) + self.compute_output_shape(input_shape)[-1]
 
     def build(self, input_shape):
         input_shape = sample_shape(input_shape)
         self.layer.dtype = self.dtype
         if self.layer.built:
             if tuple(self.layer.input_shape) != tuple(input_shape):
-                raise ValueError(f"The Dense wrapped by {self._label()} was built for inputs of shape "
-                                 f"{tuple(self.layer.input_shape)}, but here it receives {tuple(input_shape)}.")
+                raise ValueError(f"The {type(self.layer).__name__} wrapped by {self._label()} was built for inputs "
+                                 f"of shape {tuple(self.layer.input_shape)}, but here it receives {tuple(input_shape)}.")
         else:
             self.layer.build(input_shape)
+        columns = self.params[self.kernel_name].shape[-1]
         self.state["u"] = initializers.initial_weights(initializers.TruncatedNormal(stddev=0.02),
-                                                       (1, self.layer.units), self.dtype, "u")
+                                                       (1, columns), self.dtype, "u")
         super().build(input_shape)
 
     def _sync(self):
-        """Hand the wrapper's model-given settings to the Dense it runs."""
+        """Hand the wrapper's model-given settings to the layer it runs."""
         inner = self.layer
         inner.needs_input_gradient = self.needs_input_gradient
         inner.jit_compile = self.jit_compile
@@ -150,7 +165,7 @@ class SpectralNormalization(Layer):
         """One training-mode update: ``power_iterations`` power-method steps from ``u``, then
         ``W ← W / σ`` and ``u`` stored, in place; an all-zero kernel is left as it is."""
         xp = get_namespace()
-        W, u = self.params["W"], self.state["u"]
+        W, u = self.params[self.kernel_name], self.state["u"]
         if not xp.any(W != 0):
             return
         dtype = numpy_dtype(W)
@@ -177,7 +192,7 @@ class SpectralNormalization(Layer):
         return self.layer.activation
 
     @property
-    def adds_penalty(self):  # the Dense's regularizers (the loss missed them: its gradient had them)
+    def adds_penalty(self):  # the layer's regularizers (the loss missed them: its gradient had them)
         return self.layer.adds_penalty
 
     @property
@@ -194,7 +209,7 @@ class SpectralNormalization(Layer):
         from . import serialize
 
         config = super().get_config()
-        # the Dense's own config (inside in_memory_configs its objects stay objects): a new Dense
+        # the layer's own config (inside in_memory_configs its objects stay objects): a new layer
         # with the same settings, never this one, comes back from it
         config["layer"] = serialize(self.layer)
         config["power_iterations"] = self.power_iterations

@@ -13,7 +13,7 @@ variables are the trainable ones then the others, which is glassnet's ``weight_n
 (Dense: kernel, bias; BatchNormalization: gamma, beta, moving_mean, moving_variance;
 LayerNormalization and GroupNormalization: gamma, beta; RMSNormalization: scale; Normalization:
 mean, variance, count). A wrapper (SpectralNormalization) keeps the kernel it tracks and ``u`` under
-``vars`` and the wrapped Dense's kernel and bias under ``layers/<name>/layer/vars`` (:func:`h5_layout`).
+``vars`` and the wrapped layer's kernel and bias (an Embedding's table) under ``layers/<name>/layer/vars`` (:func:`h5_layout`).
 
 Safety, as for glassnet's own files: nothing is unpickled or run (the HDF5 file is read with
 h5py, whose datasets are plain arrays; ``class_name`` values name only glassnet's built-in
@@ -295,9 +295,10 @@ def h5_layout(layer, group_path):
     """Where Keras's ``saving_lib`` keeps each variable of ``layer`` (whose group is ``group_path``):
     ``{group of variables: [weight name of vars/0, of vars/1, ...]}``. A layer's own variables sit
     under ``vars``; a wrapper's (SpectralNormalization: the kernel it tracks, then ``u``) too, and
-    those of the layer it wraps under ``layer/vars`` (kernel, bias): the kernel appears twice."""
+    those of the layer it wraps under ``layer/vars`` (kernel, bias; embeddings): the kernel appears twice."""
     if type(layer).__name__ == "SpectralNormalization":
-        return {f"{group_path}/vars": ["W", "u"], f"{group_path}/layer/vars": list(layer.layer.weight_names)}
+        return {f"{group_path}/vars": [layer.kernel_name, "u"],
+                f"{group_path}/layer/vars": list(layer.layer.weight_names)}
     return {f"{group_path}/vars": list(layer.weight_names)}
 
 
@@ -621,7 +622,7 @@ def _layer_config(layer, input_shape):
     config = {"name": layer.name, "trainable": bool(layer.trainable), "dtype": _dtype_policy(layer.dtype)}
     if kind == "Discretization":  # Keras's takes neither trainable nor a DTypePolicy, and writes a dtype's name
         config = {"name": layer.name, "dtype": str(np.dtype(layer.dtype or "float32"))}
-    if kind == "SpectralNormalization":  # a wrapper: the Dense's own Keras config inside
+    if kind == "SpectralNormalization":  # a wrapper: the wrapped layer's own Keras config inside
         config.update(layer=_layer_config(layer.layer, input_shape), power_iterations=layer.power_iterations)
     else:
         config.update(_LAYER_SETTINGS[kind](layer, where))
