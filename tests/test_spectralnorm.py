@@ -407,7 +407,8 @@ def test_onnx_uses_the_normalized_kernel(tmp_path, rng, kind):
 @pytest.mark.parametrize("kind", KINDS)
 def test_trace_shows_the_normalized_kernel_and_changes_nothing(rng, kind):
     kernel = "W" if kind == "dense" else "embeddings"
-    model = _model(power_iterations=30, kind=kind)
+    model = _model(power_iterations=30, kind=kind, **{"kernel_regularizer" if kind == "dense" else
+                                                      "embeddings_regularizer": "l2"})
     _set_random_weights(model, rng)
     model.compile(optimizer="sgd", loss="mse")
     before = model.get_weights()
@@ -415,6 +416,9 @@ def test_trace_shows_the_normalized_kernel_and_changes_nothing(rng, kind):
     rows = [row for row in trace(model, x, y).layers if row.params]
     W = rows[0].params[kernel]
     np.testing.assert_allclose(np.linalg.svd(W, compute_uv=False)[0], 1.0, rtol=0, atol=1e-10)
+    # the wrapped layer's penalty is shown (the trace looked for it on the wrapper, and left it out)
+    assert list(rows[0].regularizers) == [kernel]
+    np.testing.assert_allclose(rows[0].penalty_grads[kernel], 2 * 0.01 * W, rtol=0, atol=1e-15)
     for a, b in zip(model.get_weights(), before):
         np.testing.assert_array_equal(a, b)
     if kind == "embedding":  # the Embedding's rule and row, as for a plain one

@@ -912,7 +912,9 @@ def _layer_traces(model, forward, red, params, grads, update):
 def _regularizers_of(layer):
     """``{key of params: regularizer}``: the weight penalties whose gradient the layer's
     backward adds to ``grads`` (Dense's ``kernel_regularizer`` and ``bias_regularizer``, the
-    normalization layers' ``gamma_regularizer`` and ``beta_regularizer``)."""
+    normalization layers' ``gamma_regularizer`` and ``beta_regularizer``); a SpectralNormalization's
+    are its layer's."""
+    layer = getattr(layer, "layer", layer)
     found = {"W": getattr(layer, "kernel_regularizer", None), "b": getattr(layer, "bias_regularizer", None),
              "gamma": getattr(layer, "gamma_regularizer", None), "beta": getattr(layer, "beta_regularizer", None),
              "embeddings": getattr(layer, "embeddings_regularizer", None)}
