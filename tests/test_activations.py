@@ -355,6 +355,9 @@ def test_sigmoid_tanh_relu_and_ramp_follow_the_lectures_formulas():
     sigmoid = activations.get("sigmoid")
     np.testing.assert_allclose(sigmoid(x), S, rtol=1e-15)
     np.testing.assert_allclose(sigmoid.derivative(x, S), S * (1 - S), rtol=1e-15)
+    # seed 003's S(x) = e^x/(e^x + 1); seed 004's quotient rule: dy/dx = e^−x/(1 + e^−x)² = (1 − y)y
+    np.testing.assert_allclose(sigmoid(x), np.exp(x) / (np.exp(x) + 1), rtol=1e-15)
+    np.testing.assert_allclose(sigmoid.derivative(x, sigmoid(x)), np.exp(-x) / (1 + np.exp(-x)) ** 2, rtol=1e-14)
     T = (np.exp(2 * x) - 1) / (np.exp(2 * x) + 1)
     tanh = activations.get("tanh")
     np.testing.assert_allclose(tanh(x), T, rtol=1e-14)

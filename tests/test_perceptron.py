@@ -97,6 +97,31 @@ def test_perceptron_loss_with_sgd_is_rosenblatts_rule():
         np.testing.assert_array_equal(model.get_weights()[0][:, 0], np.ravel(expected[epoch]))
 
 
+def test_seed_003s_zero_one_loss_is_half_the_squared_error_of_the_sign():
+    # seed 003: L^(0/1)(w) = ½(y_i − sign⟨w, x_i⟩)² = 1 − y_i sign⟨w, x_i⟩: 0 when classified right,
+    # 2 when wrong. glassnet's "squared_error" (½ Σ_k) of the "sign" activation's output computes it
+    # (sgn(0) = +1, so every output is ±1 and the identity holds at ⟨w, x⟩ = 0 too)
+    from glassnet import activations, losses
+
+    y = np.array([1.0, 1.0, -1.0, -1.0, 1.0, -1.0])
+    net = np.array([2.5, -0.3, 0.7, -4.0, 0.0, 0.0])
+    sgn = activations.get("sign")(net)
+    np.testing.assert_array_equal(sgn, [1, -1, 1, -1, 1, 1])
+    L01 = losses.get("squared_error").per_sample(y[:, None], sgn[:, None])
+    np.testing.assert_array_equal(L01, 0.5 * (y - sgn) ** 2)
+    np.testing.assert_array_equal(L01, 1 - y * sgn)
+    np.testing.assert_array_equal(L01, [0, 2, 2, 0, 0, 2])
+    # the surrogate max{−y ŷ, 0} ("perceptron") is 0 where L^(0/1) is 0, and > 0 where it is 2
+    # (away from ⟨w, x⟩ = 0, where the surrogate is 0 and the perceptron still counts a mistake)
+    surrogate = losses.get("perceptron").per_sample(y[:4, None], net[:4, None])
+    np.testing.assert_array_equal(surrogate == 0, L01[:4] == 0)
+    # a converged perceptron's w has L^(0/1) = 0 on every sample of bipolar AND
+    X, t = GATE_X * 2 - 1, np.array([-1.0, -1.0, -1.0, 1.0])
+    p = Perceptron().fit(X, t)
+    L = losses.get("squared_error").per_sample(t[:, None], activations.get("sign")(p.decision_function(X))[:, None])
+    assert p.converged_ and not L.any()
+
+
 @pytest.mark.parametrize("gate, y", [("AND", [0, 0, 0, 1]), ("OR", [0, 1, 1, 1])])
 def test_converges_on_and_or(gate, y):
     with warnings.catch_warnings():

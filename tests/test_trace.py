@@ -184,8 +184,45 @@ def test_seed_003_tanh_sigmoid_partial_derivatives():
         "w_xg1": hidden.grads["W"][0, 0], "w_xg2": hidden.grads["W"][1, 0],
     }
     assert got == pytest.approx(d, rel=1e-12)
-    # w ← w − η ∂e/∂w
-    assert hidden.updates["W"][1, 0] == pytest.approx(-eta_ * d["w_xg2"], rel=1e-12)
+    # the slide's five updates w ← w − η ∂e/∂w, as the trace shows them and as the step makes them
+    # (only w_xg2's was checked: a wrong Δ of the output bias or of w_xg0 went unseen)
+    shown = {
+        "w_gf0": out.updates["b"][0], "w_gf1": out.updates["W"][0, 0], "w_xg0": hidden.updates["b"][0],
+        "w_xg1": hidden.updates["W"][0, 0], "w_xg2": hidden.updates["W"][1, 0],
+    }
+    assert shown == pytest.approx({k: -eta_ * v for k, v in d.items()}, rel=1e-12)
+    before = dict(w_xg0=w_xg0, w_xg1=w_xg1, w_xg2=w_xg2, w_gf0=w_gf0, w_gf1=w_gf1)
+    trace(model, [xa, xb], [y_], apply=True)
+    (W_xg, b_xg, W_gf, b_gf) = model.get_weights()
+    after = {"w_gf0": b_gf[0], "w_gf1": W_gf[0, 0], "w_xg0": b_xg[0], "w_xg1": W_xg[0, 0], "w_xg2": W_xg[1, 0]}
+    assert after == pytest.approx({k: before[k] - eta_ * d[k] for k in d}, rel=1e-12)
+
+
+def test_seed_004_one_neuron_chain_rule_and_weight_update():
+    """Seed 004's single neuron: z = wx (no bias), y_p = φ(z), E = ½(y_t − y_p)²,
+    ∂E/∂w = ∂E/∂y_p · ∂y_p/∂φ · ∂φ/∂z · ∂z/∂w = −(y_t − y_p) · 1 · φ(z)(1 − φ(z)) · x and
+    Δw = α x (y_t − φ(wx)) φ(wx)(1 − φ(wx)), factor by factor in the trace, on the data of
+    tests/test_perceptron.py::test_delta_rule_without_bias_is_seed_004s_neuron (x = 1, 2; y_t = 1, 0)."""
+    alpha, w = 0.5, 0.3
+    model = Sequential([Dense(1, "sigmoid", use_bias=False, input_dim=1)], dtype="float64")
+    model.compile(optimizers.SGD(learning_rate=alpha), "squared_error")
+    model.build()
+    model.set_weights([np.array([[w]])])
+    for x, y_t in ((1.0, 1.0), (2.0, 0.0)):
+        phi = sigmoid(w * x)
+        (neuron,) = trace(model, [x], [y_t], apply=True).layers
+        assert neuron.z[0, 0] == pytest.approx(w * x, rel=1e-15)                        # z = wx
+        assert neuron.a[0, 0] == pytest.approx(phi, rel=1e-15)                          # y_p = φ(z)
+        assert neuron.dJ_da[0, 0] == pytest.approx(-(y_t - phi), rel=1e-14)             # ∂E/∂y_p
+        assert neuron.g_prime[0, 0] == pytest.approx(phi * (1 - phi), rel=1e-14)        # ∂φ/∂z
+        dE_dw = -x * (y_t - phi) * phi * (1 - phi)
+        assert neuron.grads["W"][0, 0] == pytest.approx(dE_dw, rel=1e-14)               # ∂E/∂w
+        delta_w = alpha * x * (y_t - phi) * phi * (1 - phi)
+        assert neuron.updates["W"][0, 0] == pytest.approx(delta_w, rel=1e-14)           # Δw = −α ∂E/∂w
+        w += delta_w                                                                    # w = w + Δw
+        assert model.get_weights()[0][0, 0] == pytest.approx(w, rel=1e-15)
+    # the same two online steps as the delta rule's, by hand
+    assert w == pytest.approx(0.20387322639994768, rel=1e-15)
 
 
 def test_seed_002_backpropagation_algorithm_with_its_accumulators():
