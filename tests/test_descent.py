@@ -188,6 +188,19 @@ def test_momentum_two_steps_by_hand():
     np.testing.assert_allclose(trace.x, [2.0, 1.6, 1.08], rtol=1e-12)
 
 
+def test_seed001_momentum_takes_increasingly_large_steps_while_the_gradient_keeps_its_direction():
+    # seed 001, "Concept: Momentum": "adds a fraction of the past weight update to the current weight
+    # update ... Typical value for α is 0.5. If the direction of the gradient remains constant, the
+    # algorithm will take increasingly large steps". f(x) = 3x, f' = 3, η = 0.1, α = 0.5: the steps are
+    # Δx_k = α Δx_{k−1} − η·3 = −0.3, −0.45, −0.525, −0.5625, ... → −η·3 / (1 − α) = −0.6
+    trace = gradient_descent(lambda x: 3 * x, 0.0, 0.1, 6, lambda x: 3.0, optimizer="momentum", momentum=0.5)
+    steps = np.diff(trace.x)
+    np.testing.assert_allclose(steps[:4], [-0.3, -0.45, -0.525, -0.5625], rtol=1e-12)
+    np.testing.assert_allclose(steps, -0.6 * (1 - 0.5 ** np.arange(1, 7)), rtol=1e-12)
+    plain = np.diff(gradient_descent(lambda x: 3 * x, 0.0, 0.1, 6, lambda x: 3.0).x)
+    np.testing.assert_allclose(plain, -0.3, rtol=1e-12)  # without momentum every step is η·f' = 0.3
+
+
 def test_nesterov_first_step_by_hand():
     # v = −0.4;  x = 2 + 0.5·(−0.4) − 0.1·4 = 1.4
     trace = gradient_descent(square, 2.0, 0.1, 1, dsquare, optimizer="nesterov", momentum=0.5)

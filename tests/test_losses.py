@@ -219,6 +219,19 @@ def test_loss_values_by_hand():
     assert losses.get("multiclass_hinge")(np.array([[1.0, 0, 0]]), np.array([[3.2, 5.1, -1.7]])) == pytest.approx(2.9)
 
 
+def test_seed000_error_function_sums_half_squares_over_the_outputs():
+    # seed 000, "Fast introduction": E(w) = ½ Σ_{k=1}^m (t_k − y_k)², summed over the m outputs (not their
+    # mean, as "mse"), and its gradient ∂E/∂y_k = y_k − t_k, which the delta rule's [t − f(net)] negates.
+    # By hand, m = 3: ½ (0.5² + 0.2² + 0.6²) = ½ · 0.65 = 0.325; ½ (0.1² + 0.3² + 0²) = 0.05.
+    t = np.array([[1.0, 0.0, 0.5], [0.0, 1.0, 0.2]])
+    y = np.array([[0.5, 0.2, -0.1], [0.1, 0.7, 0.2]])
+    E = losses.get("squared_error")
+    np.testing.assert_allclose(E.per_sample(t, y), [0.325, 0.05], rtol=1e-14)
+    assert E(t, y) == pytest.approx((0.325 + 0.05) / 2, rel=1e-14)  # the batch's mean (seed 001: C = (1/n) Σ C_i)
+    np.testing.assert_allclose(2 * E.gradient(t, y), y - t, rtol=1e-14)  # per example y − t, over the batch 1/n
+    assert losses.get("mse")(t, y) == pytest.approx(2 * E(t, y) / 3, rel=1e-14)  # Keras's mean over the m outputs
+
+
 def test_seed001_cross_entropy_footnote_tells_0_01_from_0_000000001():
     # seed 001's footnote: the log "can be used to magnify differences between small positive numbers
     # ... miss-classifications of zero with a probability of 0.01 versus ... 0.000000001": the cost of a

@@ -244,15 +244,35 @@ def test_a_small_networks_training_step_makes_few_python_calls(rng, network, mos
     assert per_step <= most, per_step
 
 
-def test_zeros_initializer_shows_the_symmetry_problem(rng):
-    X, y = logic_gate("xor")
-    model = Sequential([Dense(4, activation="tanh", input_dim=2, kernel_initializer="zeros"),
-                        Dense(1, activation="sigmoid", kernel_initializer="zeros")], dtype="float64")
-    model.compile(loss="binary_crossentropy", optimizer=SGD(0.5))
-    model.fit(X, y, batch_size=4, epochs=200, verbose=0)
-    W1 = model.get_weights()[0]
-    # Every hidden unit received the same gradient, so all columns are equal.
-    np.testing.assert_allclose(W1, W1[:, :1].repeat(4, axis=1), atol=1e-12)
+def test_zeros_initializer_shows_the_symmetry_problem():
+    # seed 002, "Zero Initialization": "After each update, parameters corresponding to inputs going into
+    # each of two hidden units are identical"; "Symmetric Breaking": Θ random in [−ε, ε] makes them differ.
+    # (This test used tanh units on XOR: tanh(0) = 0 and XOR's balanced targets leave every weight at 0,
+    # so the columns were equal without any update having happened.) Logistic units on AND do move.
+    from glassnet.initializers import RandomUniform
+
+    X, y = logic_gate("and")
+
+    def net(initializer):
+        model = Sequential([Dense(2, "sigmoid", input_dim=2, kernel_initializer=initializer),
+                            Dense(1, "sigmoid", kernel_initializer=initializer)], dtype="float64", seed=0)
+        model.compile(loss="binary_crossentropy", optimizer=SGD(0.5))
+        return model
+
+    model = net("zeros")
+    for update in range(5):
+        before = model.get_weights()
+        model.fit(X, y, batch_size=4, epochs=1, verbose=0)  # one update
+        W1, b1, W2, _ = model.get_weights()
+        # the output layer moves at once; the hidden one from the second update on (its δ is W2 δ_out,
+        # 0 while W2 = 0); every hidden weight moves then, each as its twin of the other unit
+        assert np.abs(W2 - before[2]).min() > 1e-3
+        assert np.abs(W1 - before[0]).min() > 1e-4 if update else not W1.any()
+        assert W1[0, 0] == W1[0, 1] and W1[1, 0] == W1[1, 1] and b1[0] == b1[1] and W2[0, 0] == W2[1, 0]
+    broken = net(RandomUniform(-0.12, 0.12))
+    broken.fit(X, y, batch_size=4, epochs=5, verbose=0)
+    W1 = broken.get_weights()[0]
+    assert np.abs(W1[:, 0] - W1[:, 1]).min() > 1e-3
 
 
 def test_summary_prints_layers_shapes_and_counts():
