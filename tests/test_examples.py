@@ -85,3 +85,29 @@ def test_descent_example_prints_the_slides_tables_digit_for_digit(tmp_path):
     for row in SLIDE_ROWS:
         assert row in lines, row
     assert sum(line.endswith("\t1") for line in lines) == 14
+
+
+# The seeds' code samples as the slides print them (line numbers and cell marks dropped), and the
+# import lines that each may change: the rest of the example must be the slide's code, line for line.
+SEED_CODE = Path(__file__).parent / "data" / "seed_code"
+GLASSNET_IMPORTS = {
+    "from sklearn.neural_network import MLPClassifier": "from glassnet.sklearn import MLPClassifier",
+    "from keras.models import Sequential": "from glassnet.models import Sequential",
+    "from keras.layers.core import Dense, Dropout, Activation": "from glassnet.layers.core import Dense, Dropout, Activation",
+    "from tensorflow.keras.optimizers import SGD": "from glassnet.optimizers import SGD",
+}
+
+
+def _code_lines(text):
+    return [line.rstrip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+
+
+@pytest.mark.parametrize("name", ["seed000_softmax", "seed001_sklearn_xor", "seed001_keras_xor"])
+def test_seed_examples_are_the_slides_code_with_only_the_imports_changed(name):
+    # a seed sample "must run after changing only its import lines": an example edited to make it run
+    # (metrics=['accuracy'] for the slide's metrics='accuracy', say) would no longer show that it does
+    slide = [GLASSNET_IMPORTS.get(line, line) for line in _code_lines((SEED_CODE / f"{name}.txt").read_text())]
+    example = _code_lines((EXAMPLES / "seeds" / f"{name}.py").read_text())
+    # seed 000's example goes on to print glassnet's softmax of the same inputs
+    assert example[:len(slide)] == slide
+    assert len(example) == len(slide) or name == "seed000_softmax"
