@@ -163,6 +163,10 @@ def test_seed_000_tanh_is_the_bipolar_sigmoid_of_steepness_2_and_the_general_log
     np.testing.assert_allclose(tanh(x), 2 / (1 + np.exp(-2 * x)) - 1, rtol=1e-14, atol=1e-15)
     np.testing.assert_allclose(bipolar(x), tanh(x), rtol=1e-14, atol=1e-15)
     np.testing.assert_allclose(bipolar.derivative(x, bipolar(x)), 1 - tanh(x) ** 2, rtol=1e-13, atol=1e-15)
+    # seed 001 writes "atanh(z) = 2σ(z) − 1": it is tanh(z) = 2σ(2z) − 1; the slide's 2σ(z) − 1 is tanh(z/2)
+    sigmoid = activations.get("sigmoid")
+    np.testing.assert_allclose(tanh(x), 2 * sigmoid(2 * x) - 1, rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(2 * sigmoid(x) - 1, tanh(x / 2), rtol=1e-13, atol=1e-15)
     # the general logistic L/(1 + e^{−λ(x − x0)}): x0 the bias of the layer with Sigmoid(λ), L a scale after it
     L, lam, x0 = 3.0, 1.5, 0.7
     model = Sequential([Dense(1, activations.Sigmoid(steepness=lam), input_dim=1), Dense(1, use_bias=False)],
