@@ -61,6 +61,7 @@ def errstate(**kwargs):
     training step entered one per layer and pass (a third of a 2-2-1 network's forward)."""
     return _NOTHING if _QUIET.get() else np.errstate(**kwargs)
 
+
 _FLOAT_DTYPES = ("float16", "float32", "float64")
 
 #: names accepted by :func:`set_namespace`, and the module each one imports
