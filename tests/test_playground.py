@@ -838,9 +838,35 @@ def test_toggling_a_feature_while_stepping_draws_no_stale_state(server):
             }""")
             page.wait_for_function("Number(document.getElementById('epoch').textContent) === 0")
             page.wait_for_timeout(200)
-        # the output neuron of a classifier is drawn as a probability, as the surface (0.5 white)
         page.click("#step")
         page.wait_for_function("Number(document.getElementById('epoch').textContent) === 1")
+    assert errors == []
+
+
+def test_the_output_square_is_drawn_on_the_surfaces_scale(server):
+    # A regression's output square was stretched to its own largest value, as a hidden neuron's:
+    # an output of 0.1 everywhere was solid blue there while the surface showed it pale blue.
+    errors = []
+    mean = """() => {  // the output square's mean colour, the mean of its values' colours on the surface's scale,
+        // and its largest value on that scale
+        const c = document.querySelector('.node.output canvas');
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        const drawn = [0, 1, 2].map((i) => d.filter((_, k) => k % 4 === i).reduce((a, b) => a + b) / (d.length / 4));
+        const map = state.neurons[state.neurons.length - 1][0];
+        const scaled = map.map((v) => (settings.problem === 'classification' ? 2 * v - 1 : v));
+        const colours = scaled.map(colour);
+        const expected = [0, 1, 2].map((i) => colours.reduce((a, c) => a + c[i], 0) / colours.length);
+        return [drawn, expected, Math.max(...scaled.map(Math.abs))];
+    }"""
+    with _browser_page(errors) as page:
+        page.goto(server)
+        page.wait_for_function("document.getElementById('test_loss').textContent !== '–'")
+        for problem in ("classification", "regression"):
+            page.select_option("#problem", problem)
+            page.wait_for_function(f"session && session.config.problem === '{problem}' && !creating")
+            drawn, expected, largest = page.evaluate(mean)
+            assert problem == "classification" or 0.2 < largest < 0.9 or largest > 1.1  # where the scales differ
+            assert np.abs(np.subtract(drawn, expected)).max() <= 3, (problem, drawn, expected)
     assert errors == []
 
 

@@ -114,7 +114,8 @@ function fmt(v) {
 
 // --- the network diagram: feature column, hidden layers, output -----------------------------
 // A square that can be clicked is a <button>, so the keyboard and screen readers reach it too.
-function node(kind, mapValues, label, onClick, probability = false) {
+// `scale`: unitScale's; "max" but for the output, which is drawn on the surface's scale.
+function node(kind, mapValues, label, onClick, scale = "max") {
   const div = document.createElement(onClick ? "button" : "div");
   div.className = `node ${kind}`;
   if (onClick) div.type = "button";
@@ -128,7 +129,7 @@ function node(kind, mapValues, label, onClick, probability = false) {
     div.insertBefore(span, canvas);
   }
   // drawn once in the page (drawNetwork), at its size on screen
-  if (mapValues) canvas.paint = () => drawMap(canvas, mapValues, session.neuron_grid, probability ? "probability" : "max", false);
+  if (mapValues) canvas.paint = () => drawMap(canvas, mapValues, session.neuron_grid, scale, false);
   if (onClick) div.addEventListener("click", onClick);
   return div;
 }
@@ -180,10 +181,11 @@ function drawNetwork() {
       }));
     }
     column.appendChild(title);
-    // a classifier's output is a probability: drawn on the surface's scale (0.5 white), not stretched
-    const probability = isOutput && settings.problem === "classification";
+    // the output is drawn on the surface's scale, not stretched to its largest value: a classifier's
+    // probability (0.5 white), a regression's value (clamped to [-1, 1]), so the square is the surface
+    const scale = !isOutput ? "max" : settings.problem === "classification" ? "probability" : "value";
     const nodes = maps.map((m, j) => {
-      const n = node(isOutput ? "output" : "neuron", m, null, null, probability), canvas = n.querySelector("canvas");
+      const n = node(isOutput ? "output" : "neuron", m, null, null, scale), canvas = n.querySelector("canvas");
       canvas.setAttribute("role", "img");  // a screen reader names each square
       canvas.setAttribute("aria-label", isOutput ? "the output over the plane" : `neuron ${j + 1} of layer ${l + 1} over the plane`);
       return n;
