@@ -957,6 +957,22 @@ def test_out_never_replaces_a_file_that_is_not_a_model(tmp_path, monkeypatch, ca
         assert result.returncode == 0, result.stderr
 
 
+def test_out_dash_is_standard_output_for_predict_and_refused_where_a_file_must_be_written(work, tmp_path,
+                                                                                           monkeypatch, capsys):
+    # '-' reads standard input everywhere, but --out - wrote a file named "-" (rm -, a trap to delete)
+    to_stdout = call("predict", "model.gn", "inputs.csv", "--out", "-", cwd=work, monkeypatch=monkeypatch,
+                     capsys=capsys)
+    plain = call("predict", "model.gn", "inputs.csv", cwd=work, monkeypatch=monkeypatch, capsys=capsys)
+    assert to_stdout.returncode == 0, to_stdout.stderr
+    assert to_stdout.stdout == plain.stdout and to_stdout.stdout.startswith("class,p0")
+    assert not (work / "-").exists()
+    for args in (["train", "xor", "--epochs", "1", "--out", "-"], ["export", work / "model.gn", "--onnx", "-"]):
+        result = call(*args, cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+        assert_one_line_error(result)
+        assert "cannot go to standard output" in result.stderr and "Data:" not in result.stdout
+        assert not (tmp_path / "-").exists()
+
+
 def test_an_output_folder_that_refuses_a_file_is_found_before_training(tmp_path, monkeypatch, capsys):
     # os.access says yes to root on /proc; the save's own temporary file is what must work
     import tempfile

@@ -231,6 +231,9 @@ def _check_parent(path, option):
     """Fail before any work when ``path`` cannot be written (not after a long training)."""
     if not path:
         raise CommandError(f"{option}: the file name is empty.")
+    if path == "-":  # (it wrote a file named "-", where '-' as an input is standard input)
+        raise CommandError(f"{option} -: this output is a file and cannot go to standard output; give a file name "
+                           "(./- for a file named '-').")
     if str(path).endswith(tuple(filter(None, ("/", os.sep, os.altsep)))):  # Path("new/") is "new": it passed
         raise CommandError(f"{option}: {path} ends with a separator, so it names a folder; give a file name.")
     target = Path(path).resolve()

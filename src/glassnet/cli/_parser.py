@@ -193,7 +193,7 @@ def build_parser():
     predict.add_argument("--ignore", type=_columns, action="extend", metavar="COLUMNS",
                          help="other columns to leave out, by name or index, comma-separated (the model's own "
                               "columns are taken by name when the file and the model have a header)")
-    predict.add_argument("--out", metavar="PATH", help="write the predictions here (default: standard output)")
+    predict.add_argument("--out", metavar="PATH", help="write the predictions here (default, and '-': standard output)")
     _add_header_option(predict)
 
     # -- info

@@ -144,6 +144,8 @@ PROBABILITY_OUTPUTS = ("Softmax", "Sigmoid", "HardSigmoid", "Argmax")
 
 
 def cmd_predict(args):
+    if args.out == "-":  # standard output, as the default (and as '-' is standard input for CSV)
+        args.out = None
     _check_outputs({"--out": args.out}, inputs=[args.model, args.csv])
     if args.out:
         _refuse_replacing_other_files(args.out, "--out", "predictions")
