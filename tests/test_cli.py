@@ -973,6 +973,17 @@ def test_out_dash_is_standard_output_for_predict_and_refused_where_a_file_must_b
         assert not (tmp_path / "-").exists()
 
 
+def test_out_with_the_suffix_of_another_format_is_refused_before_training(tmp_path, monkeypatch, capsys):
+    # --out model.keras (or .onnx) trained, then saved glassnet's own format under that name with a warning
+    # whose advice was Python's (model.export(path, format='keras')); Keras and onnxruntime cannot read it
+    for suffix, option in ((".keras", "--keras"), (".onnx", "--onnx")):
+        result = call("train", "xor", "--epochs", "1", "--out", f"model{suffix}", cwd=tmp_path,
+                      monkeypatch=monkeypatch, capsys=capsys)
+        assert_one_line_error(result)
+        assert "Data:" not in result.stdout and not (tmp_path / f"model{suffix}").exists()
+        assert f"glassnet export model.gn {option} model{suffix}" in result.stderr, result.stderr
+
+
 def test_an_output_folder_that_refuses_a_file_is_found_before_training(tmp_path, monkeypatch, capsys):
     # os.access says yes to root on /proc; the save's own temporary file is what must work
     import tempfile

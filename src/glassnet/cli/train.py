@@ -182,6 +182,20 @@ def build_model(n_in, n_out, hidden, activation, output_activation, dropout, dty
     return model
 
 
+#: suffixes of the files glassnet export writes, which train's --out (glassnet's own format) is not
+EXPORT_SUFFIXES = {".keras": "--keras", ".onnx": "--onnx"}
+
+
+def _refuse_other_formats(out):
+    """``--out model.keras`` trained, then saved glassnet's format under a name that Keras (or
+    onnxruntime) takes for its own, which cannot read it: say so before training, and how to get that file."""
+    option = EXPORT_SUFFIXES.get(Path(out).suffix.lower())
+    if option is not None:
+        model = Path(out).with_suffix(".gn")
+        raise CommandError(f"--out {out}: train saves glassnet's own format, which {Path(out).suffix} readers cannot "
+                           f"read; save it as {model} and convert it: glassnet export {model} {option} {out}")
+
+
 def cmd_train(args):
     from .. import backend
 
@@ -208,6 +222,7 @@ def _train(args):
         raise CommandError(f"--dropout {args.dropout:g} acts after each hidden layer, but --layers gives no hidden "
                            "layer; leave --dropout out, or give hidden layers (e.g. --layers 64).")
     _check_outputs({"--out": args.out, "--plot": args.plot}, inputs=[args.dataset])
+    _refuse_other_formats(args.out)
     _refuse_replacing_other_files(args.out, "--out")
     if args.plot:
         _require_matplotlib(args.plot, "--plot")
