@@ -957,6 +957,16 @@ def test_out_never_replaces_a_file_that_is_not_a_model(tmp_path, monkeypatch, ca
         assert result.returncode == 0, result.stderr
 
 
+def test_train_help_states_every_training_options_default():
+    # --layers, --lr, --epochs ... said nothing of their defaults, which depend on the data set
+    from glassnet.cli import build_parser
+
+    train = build_parser().subparsers.choices["train"]
+    group = next(g for g in train._action_groups if g.title == "model and training")
+    silent = [a.option_strings[0] for a in group._group_actions if a.nargs != 0 and "default" not in a.help]
+    assert silent == []
+
+
 def test_out_dash_is_standard_output_for_predict_and_refused_where_a_file_must_be_written(work, tmp_path,
                                                                                            monkeypatch, capsys):
     # '-' reads standard input everywhere, but --out - wrote a file named "-" (rm -, a trap to delete)

@@ -126,26 +126,29 @@ def build_parser():
                        help="the data set (default: auto; '-': read the CSV from standard input)")
     group = train.add_argument_group("model and training")
     group.add_argument("--layers", type=_layer_sizes, metavar="SIZES",
-                       help="hidden layer sizes, e.g. 512,512 ('none' for no hidden layer)")
+                       help="hidden layer sizes, e.g. 512,512 ('none' for no hidden layer; default: by data set, see above)")
     group.add_argument("--activation", type=_layer_activation, metavar="NAME",
-                       help="hidden activation: relu, tanh, sigmoid, leaky_relu, elu, ...")
+                       help="hidden activation: relu, tanh, sigmoid, leaky_relu, elu, ... (default: by data set, see above)")
     group.add_argument("--output-activation", type=_layer_activation, metavar="NAME",
                        help="output activation (default: softmax for classification, linear for regression "
                             "and for the margin losses hinge, squared_hinge, categorical_hinge, perceptron, "
                             "log_loss, multiclass_hinge, max_margin; log_softmax for nll; sigmoid for two classes "
                             "gives one output unit)")
     group.add_argument("--loss", type=_registered("losses"), metavar="NAME",
-                       help="loss name, e.g. categorical_crossentropy, mse, hinge")
+                       help="loss name, e.g. categorical_crossentropy, mse, hinge (default: categorical_crossentropy for "
+                            "classes, binary_crossentropy for one sigmoid unit, mse for regression)")
     group.add_argument("--optimizer", type=_registered("optimizers"), metavar="NAME",
                        help="sgd, momentum, nesterov, adagrad, rmsprop, adadelta, adam, adamw, adamax, nadam, "
-                            "lion, ftrl, adafactor, lamb, muon, schedule_free_adamw")
-    group.add_argument("--lr", type=_positive_float, metavar="RATE", help="learning rate η")
-    group.add_argument("--batch-size", type=_positive_int, metavar="N", help="mini-batch size (1: online learning)")
+                            "lion, ftrl, adafactor, lamb, muon, schedule_free_adamw (default adam)")
+    group.add_argument("--lr", type=_positive_float, metavar="RATE", help="learning rate η (default: by data set, see above)")
+    group.add_argument("--batch-size", type=_positive_int, metavar="N",
+                       help="mini-batch size (1: online learning; default: by data set, see above)")
     group.add_argument("--epochs", type=_positive_int_up_to(10**6), metavar="N",
-                       help="passes over the training set (at most 1,000,000)")
+                       help="passes over the training set (at most 1,000,000; default: by data set, see above)")
     group.add_argument("--validation-split", type=_fraction, metavar="FRACTION",
                        help="fraction of the training set held out for per-epoch validation (default 0.1)")
-    group.add_argument("--dropout", type=_fraction, metavar="RATE", help="dropout rate after each hidden layer")
+    group.add_argument("--dropout", type=_fraction, metavar="RATE",
+                       help="dropout rate after each hidden layer (default: by data set, see above)")
     group.add_argument("--seed", type=_non_negative_int, help="random seed (default: a random one, printed unless --quiet)")
     group.add_argument("--dtype", choices=("float32", "float64"), default="float32", help="precision (default float32)")
     group.add_argument("--jit-compile", action="store_true",
