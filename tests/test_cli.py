@@ -1870,6 +1870,27 @@ def test_ctrl_c_while_the_command_line_loads_is_one_line(module, tmp_path):
     assert "Traceback" in result.stderr and "KeyboardInterrupt" in result.stderr
 
 
+def test_ctrl_c_during_training_saves_nothing_and_prints_one_line(tmp_path):
+    # a real SIGINT to a running train, as Ctrl+C sends it: no model, no temporary file, no traceback
+    import signal
+
+    environment = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")]))
+    process = subprocess.Popen([sys.executable, "-m", "glassnet", "train", "digits", "--epochs", "100000", "--seed",
+                                "0", "--out", "m.gn"], cwd=tmp_path, env=environment, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        for line in process.stdout:  # (two lines an epoch when not on a terminal)
+            if line.startswith("Epoch 3/"):
+                break
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 130
+    assert err == "\nglassnet train: interrupted: the model was not saved to m.gn\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
 def test_ctrl_c_while_the_parser_is_built_is_one_line(tmp_path, monkeypatch, capsys):
     import glassnet.cli
 
