@@ -1891,6 +1891,20 @@ def test_ctrl_c_during_training_saves_nothing_and_prints_one_line(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
+def test_ctrl_c_while_the_loss_curve_is_drawn_says_the_model_was_saved(tmp_path, monkeypatch, capsys):
+    # it said "glassnet train: interrupted" alone, as if the model were lost with the picture
+    import glassnet.cli.train
+
+    def interrupted(history, path):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(glassnet.cli.train, "_plot_history", interrupted)
+    result = call("train", "xor", "--epochs", "1", "--quiet", "--out", "m.gn", "--plot", "loss.png", cwd=tmp_path,
+                  monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 130 and (tmp_path / "m.gn").is_file() and not (tmp_path / "loss.png").exists()
+    assert result.stderr == "\nglassnet train: interrupted: the model was saved to m.gn, the loss curve not to loss.png\n"
+
+
 def test_ctrl_c_while_the_parser_is_built_is_one_line(tmp_path, monkeypatch, capsys):
     import glassnet.cli
 

@@ -143,6 +143,8 @@ def main(argv=None):
         note = ""
         if getattr(args, "command", None) == "train" and not getattr(args, "saved", False):
             note = f": the model was not saved to {args.out}"
+        elif getattr(args, "command", None) == "train" and args.plot:  # (the model is safe: say so)
+            note = f": the model was saved to {args.out}, the loss curve not to {args.plot}"
         # on a line of its own: a progress bar or an epoch line may have been cut mid-line
         print(f"\n{command}: interrupted{note}", file=sys.stderr)
         return 130
