@@ -161,8 +161,8 @@ def build_parser():
                        help="where --namespace keeps its arrays, e.g. cuda for torch (default: the library's default)")
     out = train.add_argument_group("output")
     out.add_argument("--out", default="model.gn", metavar="PATH",
-                 help="where to save the model, in glassnet's format (default model.gn; for a .keras or .onnx "
-                      "file, glassnet export converts it)")
+                     help="where to save the model, in glassnet's format (default model.gn; for a .keras or .onnx "
+                          "file, glassnet export converts it)")
     out.add_argument("--plot", metavar="PNG", help="save the loss curve as a PNG, SVG or PDF (needs matplotlib)")
     out.add_argument("--quiet", action="store_true", help="no progress or per-epoch lines, only the results")
     _add_data_options(train, csv_training=True)
