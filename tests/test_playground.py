@@ -162,6 +162,36 @@ def test_step_checks_its_epochs():
     assert big.step(1)["epoch"] == 1
 
 
+def test_a_new_learning_rate_trains_on_from_the_current_weights():
+    # Any change of the rate started a new session at epoch 0; on playground.tensorflow.org the
+    # network trains on with the new rate. Full batches (20 of 20 points), so the shuffle does not
+    # matter and one epoch is one SGD step, checked against a backward pass by hand.
+    s = Session({"n_samples": 40, "layers": [3], "batch_size": 20, "seed": 2})
+    s.step(3)
+    W1, b1, W2, b2 = [w.copy() for w in s.model.get_weights()]
+    curves = list(s.train_loss)
+    state = s.step(1, learning_rate=0.7)
+    assert state["epoch"] == 4 and s.model.optimizer.iterations == 4 and s.train_loss[:4] == curves
+    assert s.config["learning_rate"] == s.model.optimizer.learning_rate == 0.7
+
+    F, y = s.X_train, s.y_train[:, None]  # features x1, x2: the points themselves
+    A1 = np.tanh(F @ W1 + b1)
+    P = 1 / (1 + np.exp(-(A1 @ W2 + b2)))
+    dZ2 = (P - y) / len(y)  # mean binary cross-entropy through the sigmoid
+    dZ1 = dZ2 @ W2.T * (1 - A1**2)
+    expected = [W1 - 0.7 * F.T @ dZ1, b1 - 0.7 * dZ1.sum(0), W2 - 0.7 * A1.T @ dZ2, b2 - 0.7 * dZ2.sum(0)]
+    for got, want in zip(s.model.get_weights(), expected):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
+    assert s.step(1)["epoch"] == 5 and s.model.optimizer.learning_rate == 0.7  # the rate stays
+    for bad, kind, words in ((0, ValueError, "Learning rate must be >= 1e-05. Received: 0"),
+                             (50, ValueError, "Learning rate must be <= 10.0. Received: 50"),
+                             ("fast", TypeError, "Learning rate must be a number")):
+        with pytest.raises(kind, match=words) as caught:
+            s.step(1, learning_rate=bad)
+        assert caught.value.field == "learning_rate"
+    assert s.epoch == 5 and s.model.optimizer.learning_rate == 0.7  # a refused step changed nothing
+
+
 def test_a_session_trains_at_most_max_epochs_and_says_so(client, monkeypatch):
     # the loss curves grew by two points per epoch without end: a script stepping a small session
     # 100 epochs a request trained 10,700 epochs in 10 s, about 250 MB more memory per hour
@@ -257,6 +287,17 @@ def test_bad_requests_to_a_session(client):
     assert client.post(f"/api/sessions/{sid}/step").json()["epoch"] == 1  # no body at all: one epoch
     assert client.post("/api/sessions", content=b"{", headers={"content-type": "application/json"}).status_code == 400
     assert client.post("/api/sessions/nope/step", json={}).status_code == 404
+
+
+def test_a_step_takes_a_new_learning_rate_and_refuses_a_bad_one(client):
+    sid = client.post("/api/sessions", json={}).json()["id"]
+    first = client.post(f"/api/sessions/{sid}/step", json={"epochs": 2}).json()
+    response = client.post(f"/api/sessions/{sid}/step", json={"learning_rate": 50, "since": 3})
+    assert response.status_code == 400
+    assert response.json() == {"error": "Learning rate must be <= 10.0. Received: 50.0", "field": "learning_rate"}
+    state = client.post(f"/api/sessions/{sid}/step", json={"learning_rate": 0.3, "since": 3}).json()
+    assert state["epoch"] == 3 and state["since"] == 3 and len(state["train_loss"]) == 1  # the curves go on
+    assert first["epoch"] == 2
 
 
 def test_overflowing_numbers_and_hostile_bodies_get_answers_not_500(client):

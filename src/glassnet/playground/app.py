@@ -6,8 +6,9 @@ Routes::
     GET  /static/...                   the scripts and the style sheet
     GET  /api/options                  the menus and the defaults
     POST /api/sessions                 {settings} -> {id, config, points, state}
-    POST /api/sessions/{id}/step       {"epochs": k, "since": m} -> state after k more epochs
-                                       (its loss curves from epoch m on: the points the page lacks)
+    POST /api/sessions/{id}/step       {"epochs": k, "since": m, "learning_rate": r} -> state after k more
+                                       epochs (its loss curves from epoch m on: the points the page lacks),
+                                       trained at rate r from now on (optional: the rate so far)
     DELETE /api/sessions/{id}
     GET  /descent, /backprop, /perceptron, /hopfield, /som    the lecture demos' pages
     POST /api/descend, /api/backprop, /api/perceptron, /api/hopfield, /api/som
@@ -324,8 +325,8 @@ def create_app(local_only=True):
         session, lock, _ = entry
 
         def one_step(data):
-            settings = complete_settings(data, {"epochs": 1, "since": 0}, "step")
-            return session.step(settings["epochs"], settings["since"])
+            settings = complete_settings(data, {"epochs": 1, "since": 0, "learning_rate": None}, "step")
+            return session.step(settings["epochs"], settings["since"], settings["learning_rate"])
 
         empty = request.headers.get("content-length", "0") == "0" and "transfer-encoding" not in request.headers
         try:

@@ -148,6 +148,11 @@ def _checked(check, value, field, *args, name=None, **kwargs):
         raise _on_field(type(exc)(str(exc).replace(f"Received: {label}=", "Received: ")), field) from None
 
 
+def _check_learning_rate(value):
+    """The learning rate as a float in the page's range, 0.00001 to 10 (at a session's start and for a step)."""
+    return _checked(check_number, value, "learning_rate", low=1e-5, high=10.0)
+
+
 def check_config(config):
     """The playground settings, completed with :data:`DEFAULTS` and checked.
 
@@ -175,7 +180,7 @@ def check_config(config):
                                    f"Received: {layers!r:.100}"), "layers")
     c["layers"] = [_checked(check_int, n, "layers", 1, MAX_NEURONS, name="layers[i]") for n in layers]
     _checked(check_choice, c["activation"], "activation", ACTIVATIONS)
-    c["learning_rate"] = _checked(check_number, c["learning_rate"], "learning_rate", low=1e-5, high=10.0)
+    c["learning_rate"] = _check_learning_rate(c["learning_rate"])
     if c["regularization"] == "none":  # the name /api/options lists for "no penalty"
         c["regularization"] = None
     if c["regularization"] not in REGULARIZATIONS:
@@ -242,13 +247,17 @@ class Session:
             P = self.model.predict(self.features(X))
             return float(self.model.loss(self.model._check_y(y, len(y)), P))
 
-    def step(self, epochs=1, since=0):
+    def step(self, epochs=1, since=0, learning_rate=None):
         """Train ``epochs`` more passes over the training points (SGD, shuffled mini-batches),
         recording both losses after each epoch. After a divergence it trains no more, nor past
         :data:`MAX_EPOCHS` (a ValueError). ``since``: the answer's loss curves start at that epoch
-        (the points a page already has)."""
+        (the points a page already has). ``learning_rate``: train from now on with this rate (None:
+        the current one), from the current weights and optimizer state, as playground.tensorflow.org
+        does when its learning rate changes: the only setting that does not start the network again."""
         epochs = _checked(check_int, epochs, "epochs", 1, MAX_EPOCHS_PER_STEP)
         since = _checked(check_int, since, "since", 0, len(self.train_loss))
+        if learning_rate is not None:
+            learning_rate = _check_learning_rate(learning_rate)
         if self.work(epochs) > MAX_WORK_PER_STEP:
             dense = sum(1 for layer in self.model.layers if layer.params)
             updates = epochs * math.ceil(len(self.y_train) / self.config["batch_size"])
@@ -257,6 +266,8 @@ class Session:
                 f"epochs={epochs} is too much training for one request: {updates} SGD updates of {dense} "
                 f"layer{'s' * (dense > 1)} on {len(self.y_train)} points. Ask for at most "
                 f"{fit} epoch{'s' * (fit > 1)} at a time (or use a larger batch_size)."), "epochs")
+        if learning_rate is not None:
+            self.config["learning_rate"] = self.model.optimizer.learning_rate = learning_rate
         if self.diverged:
             return self.state(since)
         if self.epoch + epochs > MAX_EPOCHS:
