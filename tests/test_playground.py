@@ -791,6 +791,30 @@ def test_the_page_trains_and_draws_in_a_headless_browser(server):
     assert math.isfinite(first_loss)
 
 
+def test_a_new_learning_rate_keeps_playing_from_the_current_epoch(server):
+    # Choosing a rate started a new session at epoch 0 and stopped Play; on playground.tensorflow.org
+    # training goes on from the current weights with the new rate.
+    errors, rates = [], []
+    with _browser_page(errors) as page:
+        def record(request):  # the rate each step sent
+            if request.url.endswith("/step"):
+                rates.append(json.loads(request.post_data).get("learning_rate"))
+
+        page.on("request", record)
+        page.goto(server)
+        page.wait_for_function("document.getElementById('test_loss').textContent !== '–'")
+        first = page.evaluate("session.id")
+        page.click("#play")
+        page.wait_for_function("Number(document.getElementById('epoch').textContent) >= 5")
+        page.select_option("#learning_rate", "0.3")
+        changed = len(rates)
+        page.wait_for_function(f"Number(document.getElementById('epoch').textContent) >= {changed + 5}")
+        assert page.text_content("#play") == "❚❚ Pause" and page.evaluate("session.id") == first
+        assert page.evaluate("state.train_loss.length === state.epoch + 1")  # one curve, from epoch 0
+        page.click("#play")
+    assert rates[0] == 0.03 and rates[-1] == 0.3 and set(rates) == {0.03, 0.3} and errors == []
+
+
 def test_the_weight_lines_follow_the_squares_when_the_window_is_resized(server):
     # The lines were placed once per epoch: moving the window to a projector (or full screen, or a
     # narrow one) left them pointing where the squares had been, up to 66 px off, until the next step.

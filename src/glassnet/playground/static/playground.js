@@ -1,7 +1,8 @@
 // glassnet playground: draws what the server's glassnet session computes.
-// Every change of a setting starts a new session at epoch 0 (Reset draws new initial
-// weights, Regenerate new data, as on playground.tensorflow.org); Play asks for one
-// epoch at a time and redraws.
+// Every change of a setting starts a new session at epoch 0 and stops Play (Reset draws new
+// initial weights, Regenerate new data), but the learning rate's: each step sends the rate on
+// screen, so a new rate trains on from the current weights, as on playground.tensorflow.org.
+// Play asks for one epoch at a time and redraws.
 "use strict";
 
 const ORANGE = [245, 147, 34], WHITE = [255, 255, 255], BLUE = [8, 119, 189];
@@ -326,8 +327,10 @@ async function step(retry = true) {
   let lost = null;  // why the server dropped the session
   try {
     // only the loss points after those the page has: the curves grow, the answers do not
-    const next = await api("POST", `/api/sessions/${session.id}/step`, { epochs: 1, since: state.train_loss.length });
+    const next = await api("POST", `/api/sessions/${session.id}/step`,
+      { epochs: 1, since: state.train_loss.length, learning_rate: settings.learning_rate });
     if (mine === generation) {
+      markInvalid(null);
       next.train_loss = state.train_loss.slice(0, next.since).concat(next.train_loss);
       next.test_loss = state.test_loss.slice(0, next.since).concat(next.test_loss);
       state = next;
@@ -335,7 +338,7 @@ async function step(retry = true) {
     }
   } catch (e) {
     lost = e.status === 404 && retry ? e.reason || "the server may have restarted" : null;
-    if (!lost) { sayError(e.message); setPlaying(false); }
+    if (!lost) { sayError(e.message); markInvalid(e.field); setPlaying(false); }
   } finally {
     busy = false;
   }
@@ -404,9 +407,16 @@ async function main() {
   $("batch_size").value = settings.batch_size;
   $("train_fraction").value = Math.round(settings.train_fraction * 100);
   readControls();
-  for (const id of ["learning_rate", "activation", "regularization", "regularization_rate", "train_fraction", "noise", "batch_size"]) {
+  for (const id of ["activation", "regularization", "regularization_rate", "train_fraction", "noise", "batch_size"]) {
     $(id).addEventListener("change", () => { readControls(); newSession(); });
   }
+  // The next step takes the new rate (Play keeps playing). A session is started instead where the
+  // page has none for the settings on screen (its creation failed, or is on its way) and where it
+  // diverged (it trains no more).
+  $("learning_rate").addEventListener("change", () => {
+    readControls();
+    if (!session || sessionGeneration !== generation || state.diverged) newSession();
+  });
   for (const id of ["train_fraction", "noise", "batch_size"]) $(id).addEventListener("input", readControls);
   $("problem").addEventListener("change", () => { settings.problem = $("problem").value; datasetButtons(); newSession(); });
   // a new try: the last failure's message ("not answering", "diverged") no longer applies
