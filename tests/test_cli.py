@@ -79,9 +79,11 @@ def test_top_level_help_lists_every_command(tmp_path):
         assert re.search(rf"^\s+{command}\b", result.stdout, re.M), command
 
 
-def test_no_command_prints_help_and_version_works(tmp_path):
+def test_no_command_is_a_usage_error_with_the_help_on_stderr_and_version_works(tmp_path):
+    # `glassnet` alone printed the help on stdout and exited 0, as if a command had run: `glassnet && ...` went on
     result = run(cwd=tmp_path)
-    assert result.returncode == 0 and "COMMAND" in result.stdout
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.startswith("usage: glassnet") and re.search(r"^\s+train\b", result.stderr, re.M)
     import glassnet
 
     assert run("--version", cwd=tmp_path).stdout.strip() == f"glassnet {glassnet.__version__}"

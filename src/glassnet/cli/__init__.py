@@ -130,9 +130,9 @@ def main(argv=None):
                 (sub or parser).error(f"unrecognized arguments: {' '.join(extra)}")
         except SystemExit as exit_:  # --help and --version
             return int(exit_.code or 0)
-        if args.command is None:
-            parser.print_help()
-            return 0
+        if args.command is None:  # a usage error, as argparse's for a missing argument (it exited 0)
+            parser.print_help(sys.stderr)
+            return 2
         command = f"{PROG} {args.command}"
         warnings.showwarning = _warning_printer(command)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # results show inf/nan themselves
