@@ -226,6 +226,19 @@ def test_bench_data_that_is_a_file_is_named_by_the_option(tmp_path, monkeypatch,
     assert "path=" not in result.stderr
 
 
+def test_bench_unknown_configuration_is_a_usage_error(tmp_path, monkeypatch, capsys):
+    # it exited 1 where every other argument error exits 2 (argparse's status), as the shell's scripts tell them apart
+    result = call("bench", "M0", "M3", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert_one_line_error(result)
+    assert result.returncode == 2 and result.stdout == ""
+    assert "glassnet bench: error: argument CONFIG: expected one of M0, M1, M2. Received: 'M3'" in result.stderr
+    from glassnet.cli import build_parser
+
+    # no configuration is the default set, and names are taken in any case
+    assert build_parser().parse_args(["bench"]).configs == []
+    assert build_parser().parse_args(["bench", "m2", "M0"]).configs == ["M2", "M0"]
+
+
 @pytest.mark.parametrize("option, value", [("--epochs", "5"), ("--limit", "100"), ("--data", ".")])
 def test_bench_m0_alone_refuses_the_options_of_m1_and_m2(option, value, tmp_path, monkeypatch, capsys):
     # --help: "--epochs N  epochs for M1 and M2"; with M0 alone they were ignored: 1000 epochs, exit 0

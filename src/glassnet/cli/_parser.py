@@ -4,15 +4,20 @@ import argparse
 
 from .. import __version__
 from ._common import GATES, PROG, TOY_SETS, CommandError
-from ._types import (_columns, _fraction, _grid, _layer_activation, _layer_sizes, _noise, _non_negative_int, _port,
-                     _positive_float, _positive_int, _positive_int_up_to, _registered, _share)
+from ._types import (_checked, _columns, _fraction, _grid, _layer_activation, _layer_sizes, _noise, _non_negative_int,
+                     _port, _positive_float, _positive_int, _positive_int_up_to, _registered, _share)
 from .classic import cmd_hopfield, cmd_perceptron, cmd_som
-from .bench import cmd_bench
+from .bench import BENCH_CONFIGS, cmd_bench
 from .descend import cmd_descend
 from .explain import cmd_explain
 from .playground import cmd_playground
 from .saved import cmd_evaluate, cmd_export, cmd_info, cmd_predict
 from .train import cmd_train
+
+
+#: a benchmark configuration, in any case (an unknown one was exit status 1, not a usage error's 2)
+_bench_config = _checked(str.upper, BENCH_CONFIGS.__contains__, f"one of {', '.join(sorted(BENCH_CONFIGS))}",
+                         "config")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -345,7 +350,9 @@ def build_parser():
         ["glassnet bench", "glassnet bench M2 --epochs 5", "glassnet bench M1 --threads 1 --data ~/mnist",
          "glassnet bench M0"],
     )
-    bench.add_argument("configs", nargs="*", metavar="CONFIG", help="M0, M1 and/or M2 (default: M2 M0 M1)")
+    # a type, not choices=: argparse before 3.12 checks an empty list against the choices ("invalid choice: []")
+    bench.add_argument("configs", nargs="*", metavar="CONFIG", type=_bench_config,
+                       help="M0, M1 and/or M2 (default: M2 M0 M1)")
     bench.add_argument("--epochs", type=_positive_int_up_to(1000), metavar="N", help="epochs for M1 and M2 (default 3)")
     bench.add_argument("--data", metavar="FOLDER", help="folder with the MNIST IDX files")
     bench.add_argument("--jit-compile", action="store_true",
