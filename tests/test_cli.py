@@ -616,6 +616,17 @@ def test_train_mnist_one_epoch(tmp_path):
     assert accuracy > 0.9
 
 
+def test_train_quiet_prints_only_the_results(tmp_path, monkeypatch, capsys):
+    # --help: "no progress or per-epoch lines, only the results"; the "Data: ..." line was printed all the same
+    result = call("train", "xor", "--epochs", "1", "--seed", "0", "--quiet", "--out", "m.gn", cwd=tmp_path,
+                  monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 2, result.stdout
+    assert re.fullmatch(r"Test accuracy: [\d.]+ \(\d+/100\)", lines[0])
+    assert lines[1] == "Saved the model to m.gn (see it with: glassnet info m.gn)"
+
+
 def test_auto_falls_back_to_the_digits_without_mnist(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("GLASSNET_DATA", str(tmp_path / "none"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
@@ -1291,10 +1302,10 @@ def test_a_utf16_file_gets_advice_that_works(encoding, tmp_path, monkeypatch, ca
     name = encoding[:6]
     assert f"it is {name.upper()} text; save it as UTF-8, e.g. with iconv -f {name} -t utf-8 u.csv" in result.stderr
     (tmp_path / "u8.csv").write_text((tmp_path / "u.csv").read_bytes().decode(name), encoding="utf-8")  # as iconv
-    converted = call("train", "u8.csv", "--epochs", "1", "--quiet", "--out", "u.gn", cwd=tmp_path,
+    converted = call("train", "u8.csv", "--epochs", "1", "--out", "u.gn", cwd=tmp_path,
                      monkeypatch=monkeypatch, capsys=capsys)
     assert converted.returncode == 0, converted.stderr
-    assert "2 features (a, b)" in converted.stdout
+    assert "2 features (a, b)" in converted.stdout  # (the Data: line)
 
 
 @pytest.mark.parametrize("command, target, message", [
@@ -1334,7 +1345,7 @@ def test_an_empty_target_cell_is_a_missing_value(tmp_path, monkeypatch, capsys):
 def test_a_trailing_comma_on_every_line_adds_no_column(tmp_path, monkeypatch, capsys):
     X, t = two_blobs()
     (tmp_path / "excel.csv").write_text("a,b,label,\n" + "".join(f"{a:.4f},{b:.4f},{c},\n" for (a, b), c in zip(X, t)))
-    result = call("train", "excel.csv", "--epochs", "1", "--quiet", "--seed", "0", "--out", "m.gn", cwd=tmp_path,
+    result = call("train", "excel.csv", "--epochs", "1", "--seed", "0", "--out", "m.gn", cwd=tmp_path,
                   monkeypatch=monkeypatch, capsys=capsys)
     assert result.returncode == 0, result.stderr
     assert "2 features (a, b)" in result.stdout and load_model(tmp_path / "m.gn").n_outputs == 2
@@ -1344,7 +1355,7 @@ def test_a_header_less_file_keeps_its_first_row(tmp_path, monkeypatch, capsys):
     X, t = two_blobs(60)
     # text labels in every row: row 1 is data, not a header
     write_rows(tmp_path / "iris.csv", [[f"{a:.4f}", f"{b:.4f}", ["setosa", "virginica"][c]] for (a, b), c in zip(X, t)])
-    result = call("train", "iris.csv", "--epochs", "1", "--quiet", "--out", "m.gn", cwd=tmp_path,
+    result = call("train", "iris.csv", "--epochs", "1", "--out", "m.gn", cwd=tmp_path,
                   monkeypatch=monkeypatch, capsys=capsys)
     assert result.returncode == 0, result.stderr
     assert "48 train / 12 test rows" in result.stdout
@@ -1680,7 +1691,7 @@ def test_a_numeric_header_0_1_2_is_a_header_and_header_options_decide(tmp_path, 
     X_, y, names = read_csv_(tmp_path / "pd.csv")
     assert len(X_) == 60 and names.header and list(names) == ["0", "1"] and sorted(set(y)) == [0, 1]
     np.testing.assert_allclose(X_[0], np.round(X[0], 4))
-    result = call("train", "pd.csv", "--epochs", "1", "--seed", "0", "--quiet", "--out", "m.gn", cwd=tmp_path,
+    result = call("train", "pd.csv", "--epochs", "1", "--seed", "0", "--out", "m.gn", cwd=tmp_path,
                   monkeypatch=monkeypatch, capsys=capsys)
     assert result.returncode == 0, result.stderr
     assert "48 train / 12 test rows" in result.stdout
@@ -1712,7 +1723,7 @@ def test_a_numeric_header_0_1_2_is_a_header_and_header_options_decide(tmp_path, 
     # --no-header reads row 1 as data; --header takes row 1 of numbers as names
     X_, _, names = read_csv_(tmp_path / "pd.csv", header=False)
     assert len(X_) == 61 and not names.header
-    result = call("train", "pd.csv", "--no-header", "--epochs", "1", "--quiet", "--out", "n.gn", cwd=tmp_path,
+    result = call("train", "pd.csv", "--no-header", "--epochs", "1", "--out", "n.gn", cwd=tmp_path,
                   monkeypatch=monkeypatch, capsys=capsys)
     assert result.returncode == 0 and result.stderr.count("note:") == 1  # no header note; the class "2" ...
     assert "note: the class '2' has only 1 of the 61 rows of pd.csv, too few to stratify on" in result.stderr
@@ -1810,7 +1821,7 @@ def test_pandas_index_column_is_no_feature(tmp_path, monkeypatch, capsys):
         assert list(names) == features and names.target in ("label", "2") and len(X_) == rows
         np.testing.assert_allclose(X_, np.round(X[:rows], 4))
         assert "numbers the rows 0, 1, 2" in capsys.readouterr().err
-    result = call("train", "idx.csv", "--epochs", "1", "--quiet", "--out", "m.gn", cwd=tmp_path,
+    result = call("train", "idx.csv", "--epochs", "1", "--out", "m.gn", cwd=tmp_path,
                   monkeypatch=monkeypatch, capsys=capsys)
     assert result.returncode == 0, result.stderr
     assert "2 features (a, b)" in result.stdout
@@ -1834,7 +1845,7 @@ def test_counts_of_one_are_singular(tmp_path, monkeypatch, capsys):
     write_rows(tmp_path / "one.csv", [[f"{a:.4f}", c] for a, c in zip(X[:, 0], t)], ["a", "y"])
     write_rows(tmp_path / "row.csv", [[f"{X[0, 0]:.4f}", t[0]]], ["a", "y"])
     write_rows(tmp_path / "reg.csv", [[f"{a:.4f}", f"{2 * a:.4f}"] for a in X[:, 0]], ["a", "y"])
-    result = call("train", "one.csv", "--epochs", "1", "--quiet", "--out", "m.gn", cwd=tmp_path,
+    result = call("train", "one.csv", "--epochs", "1", "--out", "m.gn", cwd=tmp_path,
                   monkeypatch=monkeypatch, capsys=capsys)
     assert "32 train / 8 test rows, 1 feature (a)" in result.stdout, result.stdout
     result = call("evaluate", "m.gn", "row.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
@@ -1842,7 +1853,7 @@ def test_counts_of_one_are_singular(tmp_path, monkeypatch, capsys):
     result = call("predict", "m.gn", "row.csv", "--out", "p.csv", cwd=tmp_path, monkeypatch=monkeypatch,
                   capsys=capsys)
     assert result.stdout == "Wrote 1 prediction to p.csv\n"
-    result = call("train", "reg.csv", "--test-split", "0.025", "--epochs", "1", "--quiet", "--out", "r.gn",
+    result = call("train", "reg.csv", "--test-split", "0.025", "--epochs", "1", "--out", "r.gn",
                   cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
     assert "39 train / 1 test row, 1 feature (a)" in result.stdout and "(1 row)" in result.stdout, result.stdout
     result = call("perceptron", "one.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
@@ -1942,7 +1953,7 @@ def test_ignore_leaves_an_id_column_out_and_predict_leaves_it_out_by_name(tmp_pa
     assert "column 'id': 'A0' is not a number. If it is no feature (an id), leave it out with --ignore id." in \
         result.stderr
     for ignore in ("id", "0"):
-        result = call("train", "id.csv", "--ignore", ignore, "--epochs", "2", "--seed", "0", "--quiet", "--out",
+        result = call("train", "id.csv", "--ignore", ignore, "--epochs", "2", "--seed", "0", "--out",
                       "m.gn", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
         assert result.returncode == 0 and "2 features (a, b)" in result.stdout, result.stderr
     write_rows(tmp_path / "plain.csv", [[*x, c] for x, c in zip(X, t)], ["a", "b", "label"])
@@ -1970,7 +1981,7 @@ def test_ignore_leaves_an_id_column_out_and_predict_leaves_it_out_by_name(tmp_pa
         assert_one_line_error(result)
         assert message in result.stderr
     # --ignore may be given more than once (the last one alone was kept)
-    result = call("train", "id.csv", "--ignore", "id", "--ignore", "a", "--epochs", "1", "--quiet", "--out", "one.gn",
+    result = call("train", "id.csv", "--ignore", "id", "--ignore", "a", "--epochs", "1", "--out", "one.gn",
                   cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
     assert result.returncode == 0 and "1 feature (b)" in result.stdout, result.stderr
     # a model of number-like names (pandas's 0, 1): an id column is left out by index, not taken for the column "0",
@@ -2967,7 +2978,7 @@ def test_train_splits_a_csv_at_random_with_a_note_where_it_cannot_be_stratified(
                       cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
         assert result.returncode == 0, result.stderr
         assert note in result.stderr, result.stderr
-    result = call("train", "fine.csv", "--epochs", "1", "--quiet", "--out", "m.gn", cwd=tmp_path,
+    result = call("train", "fine.csv", "--epochs", "1", "--out", "m.gn", cwd=tmp_path,
                   monkeypatch=monkeypatch, capsys=capsys)
     assert result.returncode == 0 and "note:" not in result.stderr, result.stderr
     assert "24 train / 6 test rows" in result.stdout
@@ -3140,7 +3151,8 @@ def test_train_reads_the_csv_from_standard_input(tmp_path, monkeypatch, capsys):
     from_stdin = piped("train", "-", *options, "--out", "stdin.gn")
     assert from_stdin.returncode == 0, from_stdin.stderr
     assert from_stdin.stdout == from_file.stdout.replace("d.csv", "standard input").replace("file.gn", "stdin.gn")
-    assert from_stdin.stdout.startswith("Data: standard input: 24 train / 6 test rows, 2 features (a, b)")
+    told = piped("train", "-", "--epochs", "1", "--out", "told.gn")  # (--quiet leaves out the Data line)
+    assert told.stdout.startswith("Data: standard input: 24 train / 6 test rows, 2 features (a, b)")
     saved = load_model(tmp_path / "stdin.gn")  # the header's names, for predict and evaluate, as for a file
     assert (saved.metadata["features"], saved.metadata["target"], saved.metadata["classes"]) == (["a", "b"], "label",
                                                                                                  ["no", "yes"])

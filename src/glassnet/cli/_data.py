@@ -30,6 +30,7 @@ class Data:
     classes: list = None  # the label of each class index (classification)
     standardize: bool = False  # features on their own scale: train on z-scores
     columns: list = None  # a CSV file's feature columns (:class:`Columns`), in the order of x's
+    reading: str = ""  # how a CSV file's targets were read where it may surprise (also in the description)
 
     @property
     def n_classes(self):
@@ -714,12 +715,12 @@ def load_dataset(name, args, purpose="train", task=None, target=None, header=Non
         x, y_tr, xt, yt = X, y, X[:0], y[:0]
     why = ""  # integers read as a regression, or as many classes: say why, and how to get the other
     if requested == "auto" and task == "regression" and _integral(y_raw):
-        why = (f"; its {len(np.unique(y_raw))} distinct integer targets are read as a regression "
+        why = (f"{len(np.unique(y_raw))} distinct integer targets are read as a regression "
                "(--task classification makes them classes)")
     elif requested == "auto" and task == "classification" and y_raw.dtype.kind in "iuf" and len(classes) > MANY_CLASSES:
         # an age or a count (40 values of 17..68) trained a 40-class softmax without a word
-        why = (f"; its {len(classes)} distinct integer targets are read as {len(classes)} classes "
+        why = (f"{len(classes)} distinct integer targets are read as {len(classes)} classes "
                "(--task regression predicts them as numbers)")
     return Data(Path(name).name, f"{name}: {len(x)} train / {count(len(xt), 'test row')}, {count(X.shape[1], 'feature')} "
-                                 f"({', '.join(names[:6])}{', ...' if len(names) > 6 else ''}){why}",
-                x, y_tr, xt, yt, task, classes, standardize=True, columns=names)
+                                 f"({', '.join(names[:6])}{', ...' if len(names) > 6 else ''}){f'; its {why}' if why else ''}",
+                x, y_tr, xt, yt, task, classes, standardize=True, columns=names, reading=why)

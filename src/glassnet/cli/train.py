@@ -229,7 +229,9 @@ def _train(args):
     if args.dataset == "-":  # (it was "unknown data set '-'", where evaluate, predict and som read it)
         args.dataset = read_stdin()
     data = load_dataset(args.dataset, args)
-    print(f"Data: {data.description}")
+    _info(args, f"Data: {data.description}")  # (a description, not a result: --quiet printed it all the same)
+    if args.quiet and data.reading:  # (what the results mean: classes or numbers)
+        print(f"note: {data.name}: {data.reading}")
     d = _defaults_for(data)
     hidden = d["layers"] if args.layers is None else args.layers
     activation = args.activation or d["activation"]
