@@ -2846,6 +2846,54 @@ def test_export_keras_writes_a_keras_file_and_refuses_what_it_cannot(tmp_path, m
     assert (tmp_path / "data.keras").read_text() == "not a model"
 
 
+def _run_into(stdout, args, cwd, unbuffered):
+    """``glassnet ARGS`` with standard output on the file object ``stdout``; ``unbuffered``: as with
+    PYTHONUNBUFFERED=1, otherwise block-buffered, as a user's shell gives it (the write then fails at exit)."""
+    environment = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")]),
+                       PYTHONUNBUFFERED="1" if unbuffered else "")
+    return subprocess.run([sys.executable, "-m", "glassnet", *args], cwd=cwd, env=environment, stdout=stdout,
+                          stderr=subprocess.PIPE, text=True, timeout=300)
+
+
+STDOUT_COMMANDS = [["predict", "model.gn", "inputs.csv"], ["descend", "x**2", "--x0", "2", "--steps", "3"]]
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full (a device that is always full)")
+@pytest.mark.parametrize("unbuffered", [False, True], ids=["buffered", "unbuffered"])
+@pytest.mark.parametrize("args", STDOUT_COMMANDS, ids=lambda a: a[0])
+def test_a_full_standard_output_is_one_line_that_names_it(args, unbuffered, work):
+    # `glassnet predict ... > /dev/full` said "[Errno 28] No space left on device" (not what was full), or,
+    # buffered, "Exception ignored in: <_io.TextIOWrapper name='<stdout>'...>" with status 120
+    with open("/dev/full", "w") as full:
+        result = _run_into(full, args, work, unbuffered)
+    assert (result.returncode, result.stderr) == (
+        1, f"glassnet {args[0]}: error: could not write to standard output: No space left on device\n")
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full (a device that is always full)")
+def test_train_into_a_full_standard_output_says_whether_the_model_was_saved(tmp_path):
+    # buffered, the epoch lines fail only at the end, after the save; unbuffered, at the first line, before training
+    for unbuffered, said in ((False, " (the model was saved to m0.gn)"),
+                             (True, ", so training stopped and the model was not saved to m1.gn")):
+        with open("/dev/full", "w") as full:
+            result = _run_into(full, ["train", "xor", "--epochs", "2", "--out", f"m{int(unbuffered)}.gn"], tmp_path,
+                               unbuffered)
+        assert (result.returncode, result.stderr) == (
+            1, f"glassnet train: error: could not write to standard output: No space left on device{said}\n")
+        assert (tmp_path / f"m{int(unbuffered)}.gn").exists() == (not unbuffered)
+
+
+@pytest.mark.parametrize("unbuffered", [False, True], ids=["buffered", "unbuffered"])
+@pytest.mark.parametrize("args", STDOUT_COMMANDS, ids=lambda a: a[0])
+def test_a_closed_pipe_ends_the_command_quietly(args, unbuffered, work):
+    # `glassnet predict ... | head -1`: buffered, "Exception ignored ... BrokenPipeError: [Errno 32]" and status 120
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before the first write, as a quick `head` may be
+    with os.fdopen(write, "w") as pipe:
+        result = _run_into(pipe, args, work, unbuffered)
+    assert (result.returncode, result.stderr) == (0, "")
+
+
 def test_train_into_a_pipe_that_closes_fails_and_says_the_model_was_not_saved(tmp_path):
     # `glassnet train | head -1` stopped training at the next line, saved nothing, and exited 0
     environment = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")]))

@@ -100,6 +100,49 @@ def _no_command_options_first(argv, parser):
                      f"'glassnet {argv[first]} {given} ...'")
 
 
+class StandardOutputError(Exception):
+    """Standard output could not be written (a full disk): the message is the system's reason."""
+
+
+class _StandardOutput:
+    """``sys.stdout`` while a command runs: a write or flush that fails raises
+    :class:`StandardOutputError`, so that the error names standard output ("[Errno 28] No space
+    left on device" said not what was full); a reader that went away stays a BrokenPipeError."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+    def write(self, text):
+        with self._named():
+            return self._stream.write(text)
+
+    def flush(self):
+        with self._named():
+            self._stream.flush()
+
+    @staticmethod
+    @contextlib.contextmanager
+    def _named():
+        try:
+            yield
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            if exc.errno is None:  # (io.UnsupportedOperation: no failed write)
+                raise
+            raise StandardOutputError(exc.strerror or str(exc)) from exc
+
+
+def _discard_stdout():
+    """Send what is left in standard output's buffer to the null device: Python writes it at exit,
+    and a failure there printed "Exception ignored in: <_io.TextIOWrapper name='<stdout>'...>"."""
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
 def _tolerate_narrow_output():
     """Print what an output cannot encode as '?': the tables' η, ←, θ on a console or a file
     whose encoding is not UTF-8 (a Windows code page, PYTHONIOENCODING=ascii) ended
@@ -119,6 +162,9 @@ def main(argv=None):
     previous = warnings.showwarning
     warnings.showwarning = _warning_printer(command)
     args = None
+    stdout = sys.stdout
+    if stdout is not None:
+        sys.stdout = _StandardOutput(stdout)
     try:  # (Ctrl+C while the parser is built ended with a traceback)
         _tolerate_narrow_output()
         parser = build_parser()
@@ -136,9 +182,11 @@ def main(argv=None):
         command = f"{PROG} {args.command}"
         warnings.showwarning = _warning_printer(command)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # results show inf/nan themselves
-            return int(args.func(args) or 0)
+            status = int(args.func(args) or 0)
+        sys.stdout.flush()  # now, not at exit: a full disk or a closed pipe is then this command's to report
+        return status
     except KeyboardInterrupt:
-        with contextlib.suppress(OSError, ValueError):
+        with contextlib.suppress(OSError, ValueError, StandardOutputError):
             sys.stdout.flush()
         note = ""
         if getattr(args, "command", None) == "train" and not getattr(args, "saved", False):
@@ -150,8 +198,7 @@ def main(argv=None):
         return 130
     except BrokenPipeError:
         # The reader (e.g. `head`) went away: stop quietly.
-        with contextlib.suppress(OSError):
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _discard_stdout()
         if getattr(args, "command", None) == "train" and not getattr(args, "saved", False):
             # the training stopped at its next line of output: `train | head` must not pass for a success
             print(f"{command}: error: its output was closed (broken pipe), so training stopped and the model was "
@@ -159,6 +206,14 @@ def main(argv=None):
                   file=sys.stderr)
             return 1
         return 0
+    except StandardOutputError as exc:
+        _discard_stdout()
+        note = ""
+        if getattr(args, "command", None) == "train":  # (whether the model is safe is what a user asks first)
+            note = f" (the model was saved to {args.out})" if getattr(args, "saved", False) else \
+                f", so training stopped and the model was not saved to {args.out}"
+        print(f"{command}: error: could not write to standard output: {exc}{note}", file=sys.stderr)
+        return 1
     except Exception as exc:
         if debug:
             import traceback
@@ -172,6 +227,7 @@ def main(argv=None):
         return status
     finally:
         warnings.showwarning = previous
+        sys.stdout = stdout
 
 
 __all__ = ["main", "build_parser", "read_csv", "load_dataset", "build_model", "CommandError"]
