@@ -307,6 +307,18 @@ def test_bad_recall_arguments():
         flip_bits([1, -1], 1.5)
 
 
+def test_a_state_of_the_wrong_shape_is_told_the_shapes_in_plain_numbers():
+    # it read "state must have shape (10, 10) or (n, *(10, 10))", Python's star syntax, and left out
+    # the flat (100,) that recall also takes
+    net = Hopfield().fit(load_bitmaps("HT")[0])
+    with pytest.raises(ValueError, match=r"shape \(10, 10\), \(100,\), \(n, 10, 10\) or \(n, 100\) to match "
+                                         r"the stored patterns\. Received shape \(3, 3\)\."):
+        net.recall(np.ones((3, 3)))
+    flat = Hopfield().fit([[1, -1, 1, -1]])
+    with pytest.raises(ValueError, match=r"state must have shape \(4,\) or \(n, 4\) to match .* \(3,\)\."):
+        flat.energy([1, 1, 1])
+
+
 def test_flip_bits_needs_bipolar_patterns():
     from glassnet.classic.hopfield import flip_bits
 

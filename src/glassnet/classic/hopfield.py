@@ -210,8 +210,12 @@ class Hopfield:
         elif S.shape[1:] == self.pattern_shape_ or S.shape[1:] == (self.n_features_in_,):
             single = False
         else:
+            # every shape accepted above, in plain numbers: (10, 10), (100,), (n, 10, 10) or (n, 100)
+            shapes = list(dict.fromkeys([self.pattern_shape_, (self.n_features_in_,)]))
+            shapes += ["(n, " + ", ".join(map(str, shape)) + ")" for shape in shapes]
+            shapes = [str(shape) for shape in shapes]
             raise ValueError(
-                f"{name} must have shape {self.pattern_shape_} or (n, *{self.pattern_shape_}) "
+                f"{name} must have shape {', '.join(shapes[:-1])} or {shapes[-1]} "
                 f"to match the stored patterns. Received shape {S.shape}."
             )
         _check_bipolar(S, name)
