@@ -306,3 +306,60 @@ def test_transform_and_u_matrix_read_0_for_samples_and_neighbours_on_the_same_we
     A = som.adjacency()
     U = [np.mean([np.linalg.norm(W[i] - W[j]) for j in np.flatnonzero(A[i])]) for i in range(len(W))]
     np.testing.assert_allclose(som.u_matrix(), np.reshape(U, (5, 5)), rtol=1e-12)
+
+
+def offset_row_neighbours(r, c, rows, cols, topology):
+    """Grid neighbours of neuron (r, c), listed by hand: 4 on a rectangular grid; 6 on a hexagonal
+    one whose odd rows are shifted right by ½, so that row r ± 1 holds (c − 1, c) for an even r
+    and (c, c + 1) for an odd one."""
+    cand = [(r, c - 1), (r, c + 1)]
+    if topology == "rectangular":
+        cand += [(r - 1, c), (r + 1, c)]
+    else:
+        shift = (c - 1, c) if r % 2 == 0 else (c, c + 1)
+        cand += [(r + dr, cc) for dr in (-1, 1) for cc in shift]
+    return [a * cols + b for a, b in cand if 0 <= a < rows and 0 <= b < cols]
+
+
+@pytest.mark.parametrize("topology", ["rectangular", "hexagonal"])
+def test_adjacency_topographic_error_and_u_matrix_follow_the_offset_rows(colours, topology):
+    rows, cols = 5, 7  # odd sides: the last row is even, the last column ends shifted rows
+    som = SOM(grid=(rows, cols), topology=topology, epochs=2, random_state=0).fit(colours)
+    W = som.weights_
+    neighbours = [offset_row_neighbours(*divmod(j, cols), rows, cols, topology) for j in range(rows * cols)]
+    A = np.zeros((rows * cols, rows * cols), dtype=bool)
+    for j, nj in enumerate(neighbours):
+        A[j, nj] = True
+    np.testing.assert_array_equal(som.adjacency(), A)
+    D = np.linalg.norm(colours[:, None, :] - W[None], axis=2)
+    first, second = np.argsort(D, axis=1)[:, :2].T
+    te = np.mean([b not in neighbours[a] for a, b in zip(first, second)])
+    assert te > 0 and som.topographic_error(colours) == pytest.approx(te, abs=1e-12)
+    U = [np.mean([np.linalg.norm(W[j] - W[k]) for k in nj]) for j, nj in enumerate(neighbours)]
+    np.testing.assert_allclose(som.u_matrix(), np.reshape(U, (rows, cols)), rtol=1e-12)
+
+
+@pytest.mark.parametrize("topology", ["rectangular", "hexagonal"])
+@pytest.mark.parametrize("neighborhood", ["gaussian", "bubble"])
+@pytest.mark.parametrize("schedule", ["exponential", "linear", "inverse"])
+def test_online_epochs_follow_kohonens_rule_step_by_step(colours, topology, neighborhood, schedule):
+    # A plain loop over the 3 × 20 steps t: u = t/(T − 1); α, σ from the schedule's formula;
+    # winner argmin ‖x − w‖; h from the distance between grid positions (x = c + ½·(r mod 2),
+    # y = r·√3/2 on a hexagonal grid); w ← w + α·h·(x − w)
+    X, rows, cols, T = colours[:20], 3, 4, 60
+    W = np.random.default_rng(1).random((rows * cols, 3))
+    som = SOM(grid=(rows, cols), topology=topology, neighborhood=neighborhood, schedule=schedule, init=W,
+              epochs=3, shuffle=False, learning_rate=0.7, final_learning_rate=0.05, sigma=2.5,
+              final_sigma=0.6).fit(X)
+    r, c = np.divmod(np.arange(rows * cols), cols)
+    grid = (np.column_stack([c + 0.5 * (r % 2), r * np.sqrt(3) / 2]) if topology == "hexagonal"
+            else np.column_stack([c, r]).astype(float))
+    formula = {"exponential": lambda a, b, u: a * (b / a) ** u, "linear": lambda a, b, u: a + (b - a) * u,
+               "inverse": lambda a, b, u: a / (1 + (a / b - 1) * u)}[schedule]
+    for t in range(T):
+        x, u = X[t % 20], t / (T - 1)
+        alpha, sigma = formula(0.7, 0.05, u), formula(2.5, 0.6, u)
+        d = np.linalg.norm(grid - grid[np.argmin(np.linalg.norm(W - x, axis=1))], axis=1)
+        h = np.exp(-d**2 / (2 * sigma**2)) if neighborhood == "gaussian" else (d <= sigma).astype(float)
+        W = W + alpha * h[:, None] * (x - W)
+    np.testing.assert_allclose(som.weights_, W, rtol=1e-12, atol=1e-14)
