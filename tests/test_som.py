@@ -25,6 +25,18 @@ def test_one_online_epoch_by_hand():
     np.testing.assert_allclose(som.weights_.ravel(), w, rtol=1e-12)
 
 
+def test_the_default_final_rate_and_radius_never_grow():
+    # final_sigma and final_learning_rate defaulted to 1.0 and 0.01: SOM(sigma=0.5) "decayed" its
+    # neighbourhood up to 1, so by the last steps a bubble reached the neighbours it never should
+    som = SOM(grid=(1, 3), init=[[0.0], [0.5], [1.0]], neighborhood="bubble", sigma=0.5, epochs=1, shuffle=False)
+    som.fit(np.zeros((20, 1)))  # every sample's winner is neuron 0, already at 0
+    np.testing.assert_array_equal(som.weights_.ravel(), [0.0, 0.5, 1.0])  # σ = 0.5 throughout: no neighbour moves
+    assert SOM(learning_rate=0.005)._check_params()["alpha"] == (0.005, 0.005)
+    assert SOM(learning_rate=0.5, sigma=3.0)._check_params()["alpha"] == (0.5, 0.01)  # the defaults still decay
+    assert SOM(sigma=3.0)._check_params()["sigma"] == (3.0, 1.0)
+    assert SOM(sigma=0.5, final_sigma=2.0)._check_params()["sigma"] == (0.5, 2.0)  # growth, when asked for
+
+
 def test_recorded_weights_are_each_epochs_and_change_nothing(colours):
     plain = SOM(grid=(4, 5), epochs=3, random_state=0).fit(colours)
     recorded = SOM(grid=(4, 5), epochs=3, random_state=0).fit(colours, record_weights=True)

@@ -117,12 +117,14 @@ class SOM(TransformerMixin, BaseEstimator):
     grid : tuple of int (rows, cols)
     topology : {"rectangular", "hexagonal"}
     neighborhood : {"gaussian", "bubble"}
-    learning_rate, final_learning_rate : float
-        α at the start and at the end of training (online mode). With α ≤ 1 every
-        step moves a neuron towards the sample; a map whose weights diverge (α·h
-        above 2) is stopped with a ValueError that names the learning rate.
+    learning_rate, final_learning_rate : float (final: or None)
+        α at the start and at the end of training (online mode; final None: 0.01, or
+        learning_rate where that is smaller, so that α decays unless a larger final value is
+        given). With α ≤ 1 every step moves a neuron towards the sample; a map whose weights
+        diverge (α·h above 2) is stopped with a ValueError that names the learning rate.
     sigma, final_sigma : float or None
-        Neighbourhood radius σ at the start (None: max(rows, cols)/2) and end.
+        Neighbourhood radius σ at the start (None: max(rows, cols)/2) and end (None: 1.0, or
+        sigma where that is smaller: a start below 1 widened the neighbourhood as it "decayed").
     schedule : {"exponential", "linear", "inverse"}
         How α and σ decay between their start and final values.
     epochs : int
@@ -159,9 +161,9 @@ class SOM(TransformerMixin, BaseEstimator):
         topology="rectangular",
         neighborhood="gaussian",
         learning_rate=0.5,
-        final_learning_rate=0.01,
+        final_learning_rate=None,
         sigma=None,
-        final_sigma=1.0,
+        final_sigma=None,
         schedule="exponential",
         epochs=10,
         mode="online",
@@ -203,19 +205,17 @@ class SOM(TransformerMixin, BaseEstimator):
                 f"init must be 'pca', 'random' or an array of shape (rows·cols, n_features). "
                 f"Received: init={self.init!r}"
             )
-        sigma = max(rows, cols) / 2 if self.sigma is None else self.sigma
+        sigma = check_number(max(rows, cols) / 2 if self.sigma is None else self.sigma, "sigma", low=0, low_open=True)
+        alpha = check_number(self.learning_rate, "learning_rate", low=0, low_open=True)
+        # the defaults decay (α to 0.01, σ to 1) and never grow: SOM(sigma=0.5) widened its neighbourhood to 1
+        final_alpha = min(0.01, alpha) if self.final_learning_rate is None else self.final_learning_rate
+        final_sigma = min(1.0, sigma) if self.final_sigma is None else self.final_sigma
         check_bool(self.shuffle, "shuffle")
         return dict(
             rows=rows,
             cols=cols,
-            alpha=(
-                check_number(self.learning_rate, "learning_rate", low=0, low_open=True),
-                check_number(self.final_learning_rate, "final_learning_rate", low=0, low_open=True),
-            ),
-            sigma=(
-                check_number(sigma, "sigma", low=0, low_open=True),
-                check_number(self.final_sigma, "final_sigma", low=0, low_open=True),
-            ),
+            alpha=(alpha, check_number(final_alpha, "final_learning_rate", low=0, low_open=True)),
+            sigma=(sigma, check_number(final_sigma, "final_sigma", low=0, low_open=True)),
             epochs=check_positive_int(self.epochs, "epochs"),
         )
 
