@@ -18,6 +18,7 @@ pytest.importorskip("sklearn")
 pytest.importorskip("scipy")
 
 from sklearn import neural_network as sk_nn  # noqa: E402
+from sklearn.base import is_classifier  # noqa: E402
 from sklearn.datasets import (  # noqa: E402
     load_digits, load_iris, make_classification, make_multilabel_classification, make_regression,
 )
@@ -508,6 +509,50 @@ def test_partial_fit_needs_classes_first_and_is_absent_for_lbfgs():
     assert not hasattr(MLPClassifier(solver="lbfgs"), "partial_fit")
     with pytest.raises(ValueError, match="early_stopping"):
         MLPClassifier(early_stopping=True).partial_fit(X, y, classes=[0, 1, 2])
+
+
+@pytest.mark.parametrize("refit", [
+    lambda est, X, y: est.fit(X, y[::-1], sample_weight=np.ones(2)),  # of the wrong length
+    lambda est, X, y: est.fit(X[:, :4], np.linspace(0, 1, len(y)) if is_classifier(est) else y, sample_weight=[]),
+    lambda est, X, y: est.set_params(warm_start=True).fit(X, y, sample_weight=np.ones(2)),
+    lambda est, X, y: est.partial_fit(X[:, :4], y),  # wrong number of features
+    lambda est, X, y: est.set_params(early_stopping=True).partial_fit(X, y),
+])
+@pytest.mark.parametrize("kind", ["multiclass", "regression2"])
+def test_a_fit_that_raises_leaves_the_fitted_estimator_as_it_was(kind, refit):
+    """A refit refused for its input (sample_weight of the wrong length, labels a classifier cannot
+    take) changed classes_ and n_features_in_ before it raised: the estimator, still holding its
+    old network, then predicted with a raw "output_type='binary', but y.shape = (5, 3)" or refused
+    X with the features it was trained on (scikit-learn's own MLP does the same)."""
+    X, y = DATA[kind]
+    est = (MLPClassifier if kind == "multiclass" else MLPRegressor)(
+        solver="sgd", hidden_layer_sizes=(5,), max_iter=3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X, y)
+    before = {name: value for name, value in vars(est).items() if name not in ("warm_start", "early_stopping")}
+    predicted = est.predict(X)
+    with pytest.raises(ValueError):
+        refit(est, X, y)
+    est.set_params(warm_start=False, early_stopping=False)
+    np.testing.assert_array_equal(est.predict(X), predicted)
+    assert est.n_features_in_ == X.shape[1]
+    for name, value in before.items():
+        assert vars(est)[name] is value, name
+
+
+def test_a_first_partial_fit_that_raises_takes_no_classes():
+    """A first partial_fit refused for its input kept the classes it was given, so the corrected
+    call with the right classes was refused as a change of classes."""
+    X, y = DATA["multiclass"]
+    est = MLPClassifier(solver="sgd", hidden_layer_sizes=(5,), random_state=0)
+    with pytest.raises(ValueError, match="sample_weight"):
+        est.partial_fit(X, y, classes=[0, 1, 2, 3], sample_weight=np.ones(2))
+    assert not hasattr(est, "classes_")
+    est.partial_fit(X, y, classes=[0, 1, 2])
+    np.testing.assert_array_equal(est.classes_, [0, 1, 2])
+    with pytest.raises(ValueError, match=r"not the same as the fitted classes_ \[0 1 2\]"):
+        est.partial_fit(X, y, classes=[0, 1, 2, 3])
 
 
 def test_warm_start_continues_as_sklearn():

@@ -8,6 +8,8 @@ for 'logistic', from the same ``random_state`` stream) and hands it to a solver
 copies into the network.
 """
 
+from contextlib import contextmanager
+
 import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -76,6 +78,20 @@ def _in_dtype(X, dtype, name):
     if X.dtype == dtype:
         return X
     return check_sparse(X, name, dtype) if is_sparse(X) else check_array(X, name, ndim=2, dtype=dtype)
+
+
+@contextmanager
+def _as_it_was_on_error(est, state):
+    """Put back the attributes ``state`` (``vars(est)`` before) if the block raises: validating
+    the input sets ``classes_`` and ``n_features_in_``, and a refit refused for its input left them
+    the refused data's beside the network of the last fit, which then predicted with a raw
+    LabelBinarizer error or refused the features it was trained on."""
+    try:
+        yield
+    except BaseException:
+        vars(est).clear()
+        vars(est).update(state)
+        raise
 
 
 def _loss_for(out_activation, dtype):
@@ -251,35 +267,40 @@ class _BaseMLP(BaseEstimator):
             layer.kernel_regularizer = reg
 
     # -- fitting --------------------------------------------------------------------------
-    def _fit(self, X, y, sample_weight=None, incremental=False):
+    def _fit(self, X, y, sample_weight=None, incremental=False, state=None):
         # scikit-learn's contract: coefs_ and intercepts_ are NumPy arrays (views of the
         # model's weights here), so the estimators compute with NumPy whatever the
         # namespace glassnet.backend has active.
+        state = dict(vars(self)) if state is None else state  # (partial_fit's: before it took classes)
         with backend.namespace("numpy"):
-            return self._fit_numpy(X, y, sample_weight, incremental)
+            return self._fit_numpy(X, y, sample_weight, incremental, state)
 
-    def _fit_numpy(self, X, y, sample_weight, incremental):
-        hidden = self._check_hyperparameters()
-        first_pass = not hasattr(self, "model_") or (not self.warm_start and not incremental)
-        X, Y = self._validate_input(X, y, incremental, reset=first_pass)
-        n, n_features = X.shape
-        w = _check_sample_weight(sample_weight, n)
+    def _fit_numpy(self, X, y, sample_weight, incremental, state):
+        with _as_it_was_on_error(self, state):
+            hidden = self._check_hyperparameters()
+            if incremental and self.early_stopping:
+                raise ValueError("partial_fit does not support early_stopping=True")
+            first_pass = not hasattr(self, "model_") or (not self.warm_start and not incremental)
+            X, Y = self._validate_input(X, y, incremental, reset=first_pass)
+            w = _check_sample_weight(sample_weight, X.shape[0])
+            if first_pass:
+                if self.dtype is not None:
+                    dtype = standardize_dtype(self.dtype)
+                else:
+                    dtype = "float32" if X.dtype == np.float32 else "float64"
+            elif Y.shape[1] != self.n_outputs_:
+                raise ValueError(f"y has {Y.shape[1]} outputs, but the fitted network has {self.n_outputs_}.")
+            elif self._output_activation() != self.out_activation_:  # (MLPRegressor's loss, set after fit)
+                raise ValueError(f"loss={self.loss!r} needs the output activation {self._output_activation()!r}, "
+                                 f"but the fitted network has {self.out_activation_!r}: fit with warm_start=False.")
+            else:
+                dtype = self.model_.dtype
+            X, Y_network = _in_dtype(X, dtype, "X"), _in_dtype(Y, dtype, "y")  # (names values beyond dtype)
         rs = check_random_state(self.random_state)
         if first_pass:
-            if self.dtype is not None:
-                dtype = standardize_dtype(self.dtype)
-            else:
-                dtype = "float32" if X.dtype == np.float32 else "float64"
-            self._initialize(n_features, Y.shape[1], hidden, rs, dtype)
-        elif Y.shape[1] != self.n_outputs_:
-            raise ValueError(f"y has {Y.shape[1]} outputs, but the fitted network has {self.n_outputs_}.")
-        elif self._output_activation() != self.out_activation_:  # (MLPRegressor's loss, set after fit)
-            raise ValueError(f"loss={self.loss!r} needs the output activation {self._output_activation()!r}, but "
-                             f"the fitted network has {self.out_activation_!r}: fit with warm_start=False.")
+            self._initialize(X.shape[1], Y.shape[1], hidden, rs, dtype)
         else:
             self._apply_activation()
-        dtype = self.model_.dtype
-        X, Y_network = _in_dtype(X, dtype, "X"), _in_dtype(Y, dtype, "y")  # (names values beyond dtype)
         if self.solver == "lbfgs":
             # the loss L-BFGS reads takes float64 targets in float64, as scikit-learn's does with float32 X:
             # rounded to float32, targets from 2**28 hid every change of ŷ below their spacing, and

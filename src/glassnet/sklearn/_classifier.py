@@ -9,7 +9,7 @@ from sklearn.utils.validation import column_or_1d, validate_data
 
 from .._estimator import ClassifierMixin
 from .._validation import refuse_stream
-from ._base import _SPARSE, _BaseMLP
+from ._base import _SPARSE, _BaseMLP, _as_it_was_on_error
 from ._files import _classes_from_json, _classes_to_json, _load_error
 
 
@@ -127,24 +127,26 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         Calling it N times (``shuffle=False``) trains exactly as ``fit`` with ``max_iter=N``
         where that fit runs its N epochs (its ``tol`` rule may stop it sooner; it stops no call).
         """
+        state = dict(vars(self))  # (what a refused call leaves, classes_ included: _BaseMLP._fit)
         if classes is not None:
             classes = unique_labels(classes)
             if hasattr(self, "classes_") and not np.array_equal(self.classes_, classes):
                 raise ValueError(
-                    f"`classes={classes}` is not the same as on the first call to partial_fit, "
-                    f"which was {self.classes_}."
+                    f"`classes={classes}` is not the same as the fitted classes_ {self.classes_} (given to "
+                    "the first call to partial_fit, or the labels of fit's y)."
                 )
         first_call = not hasattr(self, "classes_")
         if first_call:
             if classes is None:
                 raise ValueError("classes must be passed on the first call to partial_fit.")
-            self.classes_ = classes
-            self._label_binarizer = LabelBinarizer()
-            if type_of_target(y).startswith("multilabel"):
-                self._label_binarizer.fit(y)
-            else:
-                self._label_binarizer.fit(classes)
-        return self._fit(X, y, sample_weight=sample_weight, incremental=True)
+            with _as_it_was_on_error(self, state):
+                self.classes_ = classes
+                self._label_binarizer = LabelBinarizer()
+                if type_of_target(y).startswith("multilabel"):
+                    self._label_binarizer.fit(y)
+                else:
+                    self._label_binarizer.fit(classes)
+        return self._fit(X, y, sample_weight=sample_weight, incremental=True, state=state)
 
     def predict(self, X):
         """Predicted class labels, shape (n_samples,) or (n_samples, n_labels) for multilabel."""

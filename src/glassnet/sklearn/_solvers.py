@@ -50,8 +50,6 @@ _STOCHASTIC_ONLY = ("best_loss_", "validation_scores_", "best_validation_score_"
 def _fit_stochastic(est, X, Y, w, rs, incremental):
     """Train ``est.model_`` with 'sgd'/'adam' for ``max_iter`` epochs (one if ``incremental``)."""
     model = est.model_
-    if est.early_stopping and incremental:
-        raise ValueError("partial_fit does not support early_stopping=True")
     key = _solver_key(est)
     if not incremental or est._optimizer_key != key:
         model.compile(optimizer=_new_optimizer(est), loss=model.loss, jit_compile=est.jit_compile)
