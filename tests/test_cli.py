@@ -2883,6 +2883,18 @@ def test_train_into_a_full_standard_output_says_whether_the_model_was_saved(tmp_
         assert (tmp_path / f"m{int(unbuffered)}.gn").exists() == (not unbuffered)
 
 
+@pytest.mark.skipif(os.name != "posix", reason="closes the child's file descriptor 1")
+@pytest.mark.parametrize("args", STDOUT_COMMANDS, ids=lambda a: a[0])
+def test_a_closed_standard_output_is_one_line_that_names_it(args, work):
+    # `glassnet predict ... >&-`: Python's sys.stdout is None, and the first print said
+    # "error: AttributeError: 'NoneType' object has no attribute 'write'"
+    environment = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")]))
+    result = subprocess.run([sys.executable, "-m", "glassnet", *args], cwd=work, env=environment,
+                            preexec_fn=lambda: os.close(1), stderr=subprocess.PIPE, text=True, timeout=300)
+    assert (result.returncode, result.stderr) == (
+        1, f"glassnet {args[0]}: error: could not write to standard output: it is closed\n")
+
+
 @pytest.mark.parametrize("unbuffered", [False, True], ids=["buffered", "unbuffered"])
 @pytest.mark.parametrize("args", STDOUT_COMMANDS, ids=lambda a: a[0])
 def test_a_closed_pipe_ends_the_command_quietly(args, unbuffered, work):

@@ -20,6 +20,7 @@ module runs them and turns errors into one line.
 """
 
 import contextlib
+import errno
 import os
 import re
 import sys
@@ -136,6 +137,26 @@ class _StandardOutput:
             raise StandardOutputError(exc.strerror or str(exc)) from exc
 
 
+class _ClosedStream:
+    """Standard output closed by the shell (``glassnet predict ... >&-``), for which Python's
+    ``sys.stdout`` is None: the first write said "AttributeError: 'NoneType' object has no
+    attribute 'write'"; now it is :class:`StandardOutputError`'s one line."""
+
+    encoding = "utf-8"
+
+    def write(self, text):
+        raise OSError(errno.EBADF, "it is closed")
+
+    def flush(self):
+        pass
+
+    def isatty(self):
+        return False
+
+    def fileno(self):
+        raise ValueError("standard output is closed")
+
+
 def _discard_stdout():
     """Send what is left in standard output's buffer to the null device: Python writes it at exit,
     and a failure there printed "Exception ignored in: <_io.TextIOWrapper name='<stdout>'...>"."""
@@ -163,8 +184,7 @@ def main(argv=None):
     warnings.showwarning = _warning_printer(command)
     args = None
     stdout = sys.stdout
-    if stdout is not None:
-        sys.stdout = _StandardOutput(stdout)
+    sys.stdout = _StandardOutput(_ClosedStream() if stdout is None else stdout)
     try:  # (Ctrl+C while the parser is built ended with a traceback)
         _tolerate_narrow_output()
         parser = build_parser()
