@@ -1075,3 +1075,100 @@ def test_saving_where_no_file_can_be_written_names_the_path(tmp_path, monkeypatc
     with pytest.raises(PermissionError, match=r"Permission denied: '.*m\.gn'"):  # the user's path, not the temporary
         model.save(tmp_path / "m.gn")
     assert list(tmp_path.iterdir()) == []
+
+
+# An independent reader and writer, written from docs/file-format.md alone (zipfile, json and
+# numpy.lib.format): they check that the documented layout is the real one.
+_DOC_ACTIVATIONS = {"ReLU": lambda Z: np.maximum(Z, 0), "Tanh": np.tanh, "Linear": lambda Z: Z,
+                    "Sigmoid": lambda Z: 1 / (1 + np.exp(-Z)),
+                    "Softmax": lambda Z: np.exp(Z - Z.max(1, keepdims=True)) / np.exp(Z - Z.max(1, keepdims=True)).sum(
+                        1, keepdims=True)}
+
+
+def _doc_npy(archive, name):
+    with archive.open(name) as member:
+        data = io.BytesIO(member.read())
+    version = np.lib.format.read_magic(data)
+    read_header = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}[version]
+    shape, _, dtype = read_header(data)
+    data.seek(0)
+    array = np.lib.format.read_array(data, allow_pickle=False)
+    assert array.shape == shape and array.dtype == dtype
+    return array
+
+
+def _doc_predict(layers, weights, X):
+    A, k = X.astype(np.float64), 0
+    for layer in layers:
+        config = layer["config"]
+        if layer["class_name"] == "Dense":
+            A = A @ weights[k].astype(np.float64)
+            k += 1
+            if config.get("use_bias", True):
+                A, k = A + weights[k], k + 1
+        else:
+            assert layer["class_name"] == "Activation"
+        A = _DOC_ACTIVATIONS[config["activation"]["class_name"]](A)
+    return A
+
+
+@pytest.mark.parametrize("functional", [False, True])
+def test_an_independent_reader_of_the_documented_format_recomputes_predict(functional, tmp_path, rng):
+    layers = [Dense(6, activation="relu", input_dim=3), Dense(5, activation="tanh", use_bias=False),
+              glassnet.layers.Activation("sigmoid"), Dense(2, activation="softmax")]
+    if functional:  # documented: a chain is written as the Sequential of its layers
+        inputs = glassnet.layers.Input((3,))
+        outputs = inputs
+        for layer in layers:
+            outputs = layer(outputs)
+        model = glassnet.models.Model(inputs, outputs)
+    else:
+        model = Sequential(layers)
+    model.compile(loss="categorical_crossentropy", optimizer="adam")
+    X = rng.normal(size=(16, 3)).astype(np.float32)
+    model.fit(X, np.eye(2)[(X[:, 0] > 0).astype(int)], epochs=2, batch_size=4, verbose=0)
+    path = tmp_path / "m.gn"
+    model.save(path)
+    with zipfile.ZipFile(path) as archive:
+        assert archive.getinfo("model.json").compress_type == zipfile.ZIP_DEFLATED
+        doc = json.loads(archive.read("model.json").decode("utf-8"))
+        assert (doc["format"], doc["format_version"]) == ("glassnet-model", 1)
+        weights = [_doc_npy(archive, f"weights/{i:04d}.npy") for i in range(len(doc["weights"]))]
+        state = {name: _doc_npy(archive, f"optimizer/{name}.npy") for name in doc["optimizer_state"]["names"]}
+        assert all(info.compress_type == zipfile.ZIP_STORED for info in archive.infolist()
+                   if info.filename.endswith(".npy"))
+    assert [(w.shape, str(w.dtype)) for w in weights] == [(tuple(s["shape"]), s["dtype"]) for s in doc["weights"]]
+    np.testing.assert_allclose(_doc_predict(doc["model"]["layers"], weights, X), model.predict(X, verbose=0),
+                               atol=1e-6)
+    # the optimizer's vectors: the trainable weights, flattened in get_weights() order, end to end
+    assert doc["optimizer_state"] == {"iterations": 8, "names": ["m", "v"]}
+    for name, vector in state.items():
+        np.testing.assert_array_equal(vector, model.optimizer.state[name])
+        assert vector.shape == (sum(w.size for w in weights),)
+
+
+@pytest.mark.parametrize("byte_order", ["<", ">"])
+def test_a_file_written_from_the_documentation_alone_loads(byte_order, tmp_path, rng):
+    W1, b1, W2 = (rng.normal(size=shape).astype(byte_order + "f4") for shape in [(3, 4), (4,), (4, 2)])
+    doc = {"format": "glassnet-model", "format_version": 1,
+           "model": {"dtype": "float32", "input_shape": [3], "layers": [
+               {"class_name": "Dense", "config": {"units": 4, "activation": {"class_name": "ReLU", "config": {}}}},
+               {"class_name": "Dense", "config": {"units": 2, "use_bias": False,
+                                                  "activation": {"class_name": "Tanh", "config": {}}}}]},
+           "weights": [{"shape": list(w.shape), "dtype": "float32"} for w in (W1, b1, W2)],
+           "compile": {"loss": {"class_name": "MeanSquaredError", "config": {}},
+                       "optimizer": {"class_name": "SGD", "config": {"learning_rate": 0.1}}, "metrics": []}}
+    path = tmp_path / "handmade.gn"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("model.json", json.dumps(doc))
+        for i, w in enumerate((W1, b1, W2)):
+            data = io.BytesIO()
+            np.lib.format.write_array(data, w, allow_pickle=False)  # in its own byte order, as .npy records it
+            archive.writestr(f"weights/{i:04d}.npy", data.getvalue())
+    model = load_model(path)
+    X = rng.normal(size=(5, 3))
+    expected = np.tanh(np.maximum(X @ W1.astype(np.float64) + b1, 0) @ W2)
+    np.testing.assert_allclose(model.predict(X.astype(np.float32), verbose=0), expected, atol=1e-6)
+    assert all(w.dtype == np.float32 and w.dtype.isnative for w in model.get_weights())
+    model.fit(X, expected, epochs=1, verbose=0)  # compiled from the file
+    assert model.optimizer.iterations == 1

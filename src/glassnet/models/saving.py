@@ -229,7 +229,8 @@ def _read_array(zf, name, shape, dtype, path):
         declared, _, declared_dtype = read(header)
     except Exception as exc:  # a bad magic, version or header
         _fail(path, f"the member {name!r} is not a valid .npy array ({type(exc).__name__}: {exc}).")
-    if tuple(declared) != tuple(shape) or declared_dtype != np.dtype(dtype):
+    # .npy records its byte order: an array written on a big-endian machine is the same float32
+    if tuple(declared) != tuple(shape) or declared_dtype.newbyteorder("=") != np.dtype(dtype):
         _fail(path, f"the array {name!r} has shape {tuple(declared)} and dtype {declared_dtype}; the architecture "
                     f"needs {tuple(shape)} {dtype}.")
     try:
@@ -238,10 +239,10 @@ def _read_array(zf, name, shape, dtype, path):
         _fail(path, f"the member {name!r} is not a plain .npy array ({exc}).")
     except Exception as exc:  # truncated or malformed .npy
         _fail(path, f"the member {name!r} is not a valid .npy array ({exc}).")
-    if not isinstance(array, np.ndarray) or array.shape != tuple(shape) or array.dtype != np.dtype(dtype):
+    if not isinstance(array, np.ndarray) or array.shape != tuple(shape) or array.dtype.newbyteorder("=") != dtype:
         _fail(path, f"the array {name!r} has shape {getattr(array, 'shape', None)} and dtype "
                     f"{getattr(array, 'dtype', None)}; the architecture needs {tuple(shape)} {dtype}.")
-    return array
+    return array.astype(dtype, copy=False)  # native byte order: the math must not pay for swapping
 
 
 def weight_names(model):
