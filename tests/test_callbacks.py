@@ -661,6 +661,27 @@ def test_test_and_predict_hooks_as_keras():
         callbacks.LambdaCallback(on_tset_end=print)
 
 
+def test_evaluate_and_predict_hooks_see_keras_32_row_batches_by_default(capsys):
+    # batch_size=None read 1024-row chunks, so a callback's on_test_batch_end / on_predict_batch_end ran once
+    # for 70 rows and verbose printed "1/1", where Keras (and fit's validation) reads 32-row batches: 0, 1, 2
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(70, 3)), rng.normal(size=(70, 1))
+    model = Sequential([Dense(1, input_dim=3)], dtype="float64", seed=0)
+    model.compile(optimizer="sgd", loss="mse")
+    W, b = model.get_weights()
+    seen = []
+    hook = callbacks.LambdaCallback(on_test_batch_end=lambda batch, logs: seen.append((batch, logs["loss"])),
+                                    on_predict_batch_end=lambda batch, logs: seen.append(logs["outputs"].shape))
+    loss = model.evaluate(X, y, verbose=2, callbacks=[hook])
+    assert [batch for batch, _ in seen] == [0, 1, 2]
+    assert seen[0][1] == pytest.approx(np.mean((X[:32] @ W + b - y[:32]) ** 2), rel=1e-12)  # the running loss
+    assert loss == pytest.approx(np.mean((X @ W + b - y) ** 2), rel=1e-12)
+    assert capsys.readouterr().out.startswith("3/3 - ")
+    seen.clear()
+    model.predict(X, callbacks=[hook])
+    assert seen == [(32, 1), (32, 1), (6, 1)]
+
+
 def test_an_interrupted_fit_closes_the_csv_file_and_returns_the_given_history(tmp_path):
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(40, 3)), rng.normal(size=(40, 1))

@@ -870,7 +870,8 @@ class Sequential:
 
         As Keras, the loss is the mean of the batches' losses weighted by their sizes. For
         the default reduction that is the mean over all samples, whatever the batches, and
-        ``batch_size=None`` computes it in chunks of 1024 rows; for the others (``"sum"``,
+        ``batch_size=None`` computes it in chunks of 1024 rows (Keras's 32 where a callback has a
+        test-batch hook, so that it sees Keras's batches); for the others (``"sum"``,
         ``"mean_with_sample_weight"``, an ``ignore_class``) it depends on the batches, and
         ``batch_size=None`` means Keras's 32.
 
@@ -897,6 +898,8 @@ class Sequential:
                 check_positive_int(batch_size, "batch_size")
             elif self.loss._depends_on_batching():
                 batch_size = 32
+            else:
+                batch_size = training.default_batch_size(cbs, "on_test_batch_begin", "on_test_batch_end")
             start = time.perf_counter()
             for cb in cbs:
                 cb.set_model(self)
@@ -1027,6 +1030,8 @@ class Sequential:
         verbose = training.check_verbose(verbose)
         if batch_size is not None:
             check_positive_int(batch_size, "batch_size")
+        else:
+            batch_size = training.default_batch_size(cbs, "on_predict_batch_begin", "on_predict_batch_end")
         start = time.perf_counter()
         for cb in cbs:
             cb.set_model(self)

@@ -990,6 +990,13 @@ def _batches(n, batch_size):
         yield start, min(start + batch_size, n)
 
 
+def default_batch_size(callbacks, *hooks):
+    """``batch_size=None`` of evaluate/predict: Keras's 32 where a callback has one of the batch
+    ``hooks`` (it sees Keras's batches, as fit's validation shows them), else None (1024-row chunks:
+    the same figures, faster)."""
+    return 32 if any(callbacks_module.overrides(cb, hook) for cb in callbacks for hook in hooks) else None
+
+
 def predict_arrays(model, X, batch_size=None, callbacks=()):
     """Inference-mode outputs, computed in large chunks (results do not depend on the chunking);
     ``callbacks`` get Keras's predict hooks: ``on_predict_begin/end`` around the whole and
