@@ -119,6 +119,21 @@ def test_standard_scaler_matches_scikit_learn(rng):
     )
 
 
+def test_standard_scaler_without_centering_still_reports_the_mean_as_scikit_learn_s(rng):
+    # with_mean=False left mean_ at zeros where scikit-learn's holds the training mean: a user reading
+    # scaler.mean_ (to report or undo it by hand) got 0 for every feature
+    X = rng.normal(5, 2, (40, 3))
+    scaler = StandardScaler(with_mean=False).fit(X)
+    np.testing.assert_allclose(scaler.mean_, X.mean(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(scaler.transform(X), X / X.std(axis=0), rtol=1e-12)  # still not centered
+    np.testing.assert_allclose(scaler.inverse_transform(scaler.transform(X)), X, rtol=1e-12)
+    sk = pytest.importorskip("sklearn.preprocessing")
+    np.testing.assert_allclose(scaler.mean_, sk.StandardScaler(with_mean=False).fit(X).mean_, rtol=1e-12)
+    neither = StandardScaler(with_mean=False, with_std=False).fit(X)
+    np.testing.assert_array_equal(neither.transform(X), X)  # nothing to do
+    np.testing.assert_array_equal(neither.inverse_transform(X), X)
+
+
 SCALERS = {"StandardScaler": StandardScaler, "MinMaxScaler": MinMaxScaler}
 FITTED = {"StandardScaler": ["n_features_in_", "n_samples_seen_", "mean_", "var_", "scale_"],
           "MinMaxScaler": ["n_features_in_", "n_samples_seen_", "data_min_", "data_max_", "data_range_", "scale_", "min_"]}
