@@ -1401,3 +1401,18 @@ def test_callback_list_matches_keras_defaults_and_refuses_non_callbacks():
     theirs = keras.callbacks.CallbackList(add_history=True, add_progbar=True)
     ours = callbacks.CallbackList(add_history=True, add_progbar=True)
     assert [type(cb).__name__ for cb in ours.callbacks] == [type(cb).__name__ for cb in theirs.callbacks]
+
+
+def test_checkpoint_of_weights_under_keras_suffix_warns_it_is_glassnet_format(rng, tmp_path):
+    # Keras's ModelCheckpoint(save_weights_only=True) wants "*.weights.h5"; glassnet writes its own zip there,
+    # which Keras cannot read: as model.save("m.keras"), that must be said, not left for Keras's
+    # "file signature not found" later
+    X, y = _regression(rng, 16)
+    model = _model()
+    with pytest.warns(UserWarning, match="glassnet's own format.*Keras cannot"):
+        model.fit(X, y, epochs=1, verbose=0,
+                  callbacks=[ModelCheckpoint(str(tmp_path / "w-{epoch:02d}.weights.h5"), save_weights_only=True)])
+    other = _model()
+    other.load_weights(tmp_path / "w-01.weights.h5")
+    for a, b in zip(other.get_weights(), model.get_weights()):
+        np.testing.assert_array_equal(a, b)

@@ -1186,10 +1186,7 @@ class Sequential:
             raise ValueError(f"glassnet model files are always zip archives: pass zipped=None or True. "
                              f"Received: zipped={zipped!r:.100}")
         overwrite = _check_overwrite(filepath, overwrite)
-        if (path := check_path(filepath, "filepath")).lower().endswith(".keras"):
-            warnings.warn(f"{path!r} is written in glassnet's own format (as every model.save), which "
-                          "glassnet's load_model reads and Keras cannot: model.export(path, format='keras') writes a "
-                          "file Keras reads (without the optimizer's state).", UserWarning, stacklevel=2)
+        _warn_keras_suffix(filepath, "model.save")
         save_model(self, filepath, include_optimizer=check_bool(include_optimizer, "include_optimizer"),
                    overwrite=overwrite)
 
@@ -1230,7 +1227,9 @@ class Sequential:
         existing file."""
         from .saving import save_model
 
-        save_model(self, filepath, include_optimizer=False, overwrite=_check_overwrite(filepath, overwrite))
+        overwrite = _check_overwrite(filepath, overwrite)
+        _warn_keras_suffix(filepath, "model.save_weights")
+        save_model(self, filepath, include_optimizer=False, overwrite=overwrite)
 
     def load_weights(self, filepath):
         """Copy the weights stored in ``filepath`` (written by :meth:`save_weights` or
@@ -1425,6 +1424,16 @@ def _check_overwrite(filepath, overwrite):
     if not overwrite and os.path.exists(check_path(filepath, "filepath")):
         raise exists_error(filepath)
     return bool(overwrite)
+
+
+def _warn_keras_suffix(filepath, what):
+    """Warn that a file named as Keras names its own (``.keras``, ``.weights.h5``, ``.h5``) gets glassnet's
+    format, a zip that Keras cannot open: a name that promises Keras's format must not pass silently."""
+    path = check_path(filepath, "filepath")
+    if path.lower().endswith((".keras", ".h5", ".hdf5")):
+        warnings.warn(f"{path!r} is written in glassnet's own format (as every {what}), which glassnet's "
+                      "load_model and load_weights read and Keras cannot: model.export(path, format='keras') "
+                      "writes a .keras file Keras reads (without the optimizer's state).", UserWarning, stacklevel=3)
 
 
 def _only_none(why, **arguments):
