@@ -131,3 +131,121 @@ def test_an_unbuilt_model_is_built_as_fit_would_build_it_and_otherwise_left_alon
     glassnet.check_gradients(checked, X, y)
     for a, b in zip(checked.get_weights(), before):
         np.testing.assert_array_equal(a, b)
+
+
+# -- SPEC A9's "every layer, activation and loss passes it": one model per built-in layer ----------------------
+# Each layer sits between two Dense layers, so the first Dense's gradients check the layer's backward (dX) and
+# its own tensors are checked too. Layers that take integer inputs sit first; they have nothing to
+# backpropagate into (Embedding's table is checked; CategoryEncoding and Discretization have no weights, and
+# Discretization is piecewise constant, so only the Dense after them is checked).
+def _between(layers):
+    return lambda L: [L.Input((4,)), L.Dense(6, activation="tanh"), *layers(L), L.Dense(2)]
+
+
+def _first(layers):
+    return lambda L: [L.Input((3,)), *layers(L), L.Dense(2)]
+
+
+LAYER_MODELS = {
+    "Dense": _between(lambda L: [L.Dense(3, activation="sigmoid")]),
+    "Activation": _between(lambda L: [L.Activation("tanh")]),
+    "ReLU": _between(lambda L: [L.ReLU()]),
+    "LeakyReLU": _between(lambda L: [L.LeakyReLU(0.2)]),
+    "ELU": _between(lambda L: [L.ELU()]),
+    "Softmax": _between(lambda L: [L.Softmax()]),
+    "PReLU": _between(lambda L: [L.PReLU(alpha_initializer="random_normal")]),
+    "Dropout": _between(lambda L: [L.Dropout(0.4, seed=1)]),
+    "AlphaDropout": _between(lambda L: [L.AlphaDropout(0.3, seed=1)]),
+    "GaussianDropout": _between(lambda L: [L.GaussianDropout(0.3, seed=1)]),
+    "GaussianNoise": _between(lambda L: [L.GaussianNoise(0.3, seed=1)]),
+    "BatchNormalization": _between(lambda L: [L.BatchNormalization()]),
+    "LayerNormalization": _between(lambda L: [L.LayerNormalization()]),
+    "RMSNormalization": _between(lambda L: [L.RMSNormalization()]),
+    "GroupNormalization": _between(lambda L: [L.GroupNormalization(groups=3)]),
+    "UnitNormalization": _between(lambda L: [L.UnitNormalization()]),
+    "Rescaling": _between(lambda L: [L.Rescaling(0.5, offset=1.0)]),
+    "Normalization": _between(lambda L: [L.Normalization(mean=1.0, variance=2.0)]),
+    "Identity": _between(lambda L: [L.Identity()]),
+    "ActivityRegularization": _between(lambda L: [L.ActivityRegularization(0.1, 0.2)]),
+    "Flatten": _between(lambda L: [L.Reshape((3, 2)), L.Flatten()]),
+    "Reshape": _between(lambda L: [L.Reshape((2, 3)), L.Flatten()]),
+    "Permute": _between(lambda L: [L.Reshape((2, 3)), L.Permute((2, 1)), L.Flatten()]),
+    "SpectralNormalization": _between(lambda L: [L.SpectralNormalization(L.Dense(3))]),
+    "Embedding": _first(lambda L: [L.Embedding(5, 2), L.Flatten()]),
+    "CategoryEncoding": _first(lambda L: [L.CategoryEncoding(5, output_mode="multi_hot")]),
+    "Discretization": _first(lambda L: [L.Discretization(bin_boundaries=[1.0, 3.0])]),
+}
+
+
+def test_every_built_in_layer_has_a_gradient_check():
+    # a layer added to glassnet.layers.LAYERS without an entry here would go unchecked
+    from glassnet import layers
+
+    assert set(LAYER_MODELS) == set(layers.LAYERS), set(layers.LAYERS) ^ set(LAYER_MODELS)
+
+
+@pytest.mark.parametrize("name", sorted(LAYER_MODELS))
+def test_every_built_in_layer_passes_the_gradient_check(name, rng):
+    from glassnet import layers
+
+    model = Sequential(LAYER_MODELS[name](layers), seed=2, dtype="float64")
+    model.compile(loss="mse", optimizer="sgd")
+    X = rng.integers(0, 5, size=(6, 3)) if LAYER_MODELS[name].__qualname__.startswith("_first") else rng.normal(size=(6, 4))
+    result = glassnet.check_gradients(model, X, rng.normal(size=(6, 2)))
+    assert result.passed(), str(result)
+    # every trainable tensor of the network is in the report, the layer's own included
+    assert set(result.errors) == {f"{l.name}/{k}" for l in model.layers for k in l.params}
+    assert any(type(l).__name__ == name for l in model.layers)
+
+
+# Every registered regularizer adds its penalty's gradient (constraints are not here: they project the weights
+# after the optimizer's step and have no gradient; activations and losses enumerate their registries in
+# test_activations.py and test_losses.py).
+@pytest.mark.parametrize("name", sorted(glassnet.regularizers.REGULARIZERS))
+def test_every_registered_regularizer_passes_the_gradient_check(name, rng):
+    model = Sequential([Dense(4, "tanh", input_dim=3, kernel_regularizer=name), Dense(2, kernel_regularizer=name)],
+                       seed=1, dtype="float64")
+    model.compile(loss="mse", optimizer="sgd")
+    X, y = rng.normal(size=(5, 3)), rng.normal(size=(5, 2))
+    assert glassnet.check_gradients(model, X, y).passed()
+    # the penalty is in J: without it the same weights give other gradients
+    plain = Sequential([Dense(4, "tanh", input_dim=3), Dense(2)], seed=1, dtype="float64")
+    plain.compile(loss="mse", optimizer="sgd")
+    assert not np.allclose(glassnet.check_gradients(plain, X, y).analytic["dense/W"],
+                           glassnet.check_gradients(model, X, y).analytic["dense/W"], atol=1e-6)
+
+
+def test_float32_model_with_weights_and_penalty_is_checked_in_float64_against_numpy(rng):
+    # an independent reference: J = Σ w_i mean_k (ŷ − y)² / n + 0.05 ΣW₁², its central differences in NumPy
+    X, y, w = rng.normal(size=(5, 3)), rng.normal(size=(5, 2)), rng.uniform(0.1, 2.0, size=5)
+    model = Sequential([Dense(4, "tanh", input_dim=3, kernel_regularizer=glassnet.regularizers.L2(0.05)), Dense(2)],
+                       seed=0, dtype="float32")
+    model.compile(loss="mse", optimizer="sgd")
+    model.build()
+    params = [p.astype(np.float64) for p in model.get_weights()]
+
+    def J(W1, b1, W2, b2):
+        return w @ np.mean((np.tanh(X @ W1 + b1) @ W2 + b2 - y) ** 2, axis=1) / 5 + 0.05 * np.sum(W1**2)
+
+    result = glassnet.check_gradients(model, X, y, sample_weight=w)
+    for name, p in zip(["dense/W", "dense/b", "dense_1/W", "dense_1/b"], params):
+        expected = np.zeros_like(p)
+        for i in np.ndindex(p.shape):
+            old = p[i]
+            p[i] = old + 1e-6
+            up = J(*params)
+            p[i] = old - 1e-6
+            expected[i] = (up - J(*params)) / 2e-6
+            p[i] = old
+        assert result.analytic[name].dtype == np.float64  # float32 would agree to ~1e-7 only
+        np.testing.assert_allclose(result.analytic[name], expected, atol=1e-9)
+        np.testing.assert_allclose(result.numeric[name], expected, atol=1e-9)
+    assert result.passed(1e-9), str(result)
+    # a gradient of 1e-12 that is right is no alarm (both norms below atol, or within the noise)
+    tiny = Sequential([Dense(1, input_dim=2, use_bias=False)], dtype="float64")
+    tiny.compile(loss="mse", optimizer="sgd")
+    tiny.build()
+    tiny.set_weights([np.array([[1e-12], [1.0]])])
+    result = glassnet.check_gradients(tiny, np.eye(2), [[0.0], [1.0]])
+    np.testing.assert_allclose(result.analytic["dense/W"], [[1e-12], [0.0]], atol=1e-20)
+    assert result.errors == {"dense/W": 0.0}

@@ -60,6 +60,12 @@ CASES = [
 ]
 
 
+def test_every_registered_loss_has_a_gradient_check_case():
+    # a loss added to losses.LOSSES without a CASES entry would go unchecked (SPEC A9: every loss passes it)
+    missing = {cls.__name__ for cls in losses.LOSSES.values()} - {type(losses.get(case[0])).__name__ for case in CASES}
+    assert not missing, f"add a (loss, output activation, targets) case to CASES for {sorted(missing)}"
+
+
 @pytest.mark.parametrize("loss, activation, kind", CASES)
 def test_every_loss_passes_the_gradient_check(loss, activation, kind, rng):
     n, n_in, k = 6, int(rng.integers(2, 5)), 3
