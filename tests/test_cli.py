@@ -3310,3 +3310,22 @@ def test_the_focal_losses_train_from_the_command_line_as_the_cross_entropies(tmp
         assert_one_line_error(result)
         assert f"--loss {loss} is a classifier's loss, but the target of reg.csv is a regression target" \
             in result.stderr, result.stderr
+
+
+def test_a_training_loss_that_grows_but_stays_finite_is_said(tmp_path, monkeypatch, capsys):
+    # SPEC A11: a loss "growing like seed 000's η = 1.05 table" is a divergence to report. A linear model
+    # on standardized inputs under the squared error has curvature 2, so η = 1.05 overshoots as f(x) = x²
+    # does: the loss grows 1.21× an epoch, finite, and train printed it and saved the model without a word
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 2))
+    np.savetxt(tmp_path / "lin.csv", np.column_stack([X, X @ [1.0, -2.0]]), delimiter=",", header="a,b,y",
+               comments="")
+    common = ("lin.csv", "--target", "y", "--layers", "none", "--optimizer", "sgd", "--batch-size", "200",
+              "--epochs", "12", "--validation-split", "0", "--test-split", "0", "--seed", "0", "--quiet")
+    grows = call("train", *common, "--lr", "1.05", "--out", "grows.gn", cwd=tmp_path, monkeypatch=monkeypatch,
+                 capsys=capsys)
+    assert grows.returncode == 0, grows.stderr
+    assert "The training loss grows" in grows.stdout and "Lower --lr (it was 1.05), e.g. to --lr 0.105." in grows.stdout
+    fine = call("train", *common, "--lr", "0.1", "--out", "fine.gn", cwd=tmp_path, monkeypatch=monkeypatch,
+                capsys=capsys)
+    assert fine.returncode == 0 and "loss grows" not in fine.stdout and "oscillates" not in fine.stdout

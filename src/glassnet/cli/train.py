@@ -139,6 +139,10 @@ def _scaling_advice(reason, no_standardize):
 _LR_ADVICE = re.compile(r"Try a lower learning rate \(currently (\S+)\), e\.g\. (\S+)\.")
 
 
+#: the loss-curve warnings' advice (:func:`glassnet.diagnostics._advice`), in the command line's terms
+_LOSS_ADVICE = re.compile(r"([Ll])ower it, e\.g\. from (\S+) to ")
+
+
 def _lr_advice(reason):
     """The library's stop reason with "Try a lower learning rate (currently 1000), e.g. 100." in
     the command line's terms: "Try a lower --lr (it was 1000), e.g. --lr 100."."""
@@ -299,6 +303,7 @@ def _train(args):
                     f"and their mse loss in its square; the test MSE and MAE are in the target's units, as the "
                     f"saved model gives them.")
     verbose = 0 if args.quiet else (1 if sys.stdout.isatty() else 2)
+    from ..diagnostics import _loss_problems
     from ..models.training import DivergenceWarning, validation_cut
 
     validation_split = 0.1 if args.validation_split is None else args.validation_split
@@ -329,6 +334,9 @@ def _train(args):
     diverged = bool(model.stop_reason) and "diverged" in model.stop_reason
     if model.stop_reason:
         print(f"Stopped early: {_scaling_advice(_lr_advice(model.stop_reason), args.no_standardize)}")
+    else:  # SPEC A11: a loss that grows or swings while finite (seed 000's η = 1.05 and 1.0 tables) says so too
+        for _, _, message in _loss_problems(history.history.get("loss", []), lr=optimizer.learning_rate):
+            print("Note: " + _LOSS_ADVICE.sub(r"\1ower --lr (it was \2), e.g. to --lr ", message))
     if len(xt):
         P = model.predict(xt)
         if classification:
