@@ -192,7 +192,6 @@ def cmd_predict(args):
     return 0
 
 
-
 def _shown_config(serialized):
     """``ClassName(key=value, ...)`` of a serialized object, its settings that are set; nested objects (a
     LossScaleOptimizer's inner optimizer, a MultiOptimizer's map) shown the same way, not as dicts."""
@@ -206,6 +205,7 @@ def _shown_config(serialized):
     config = serialized.get("config") or {}
     settings = ", ".join(f"{k}={shown(v)}" for k, v in config.items() if v is not None)
     return f"{serialized['class_name']}({settings})"
+
 
 def cmd_info(args):
     from .. import losses, optimizers

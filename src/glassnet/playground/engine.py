@@ -266,8 +266,6 @@ class Session:
                 f"epochs={epochs} is too much training for one request: {updates} SGD updates of {dense} "
                 f"layer{'s' * (dense > 1)} on {len(self.y_train)} points. Ask for at most "
                 f"{fit} epoch{'s' * (fit > 1)} at a time (or use a larger batch_size)."), "epochs")
-        if learning_rate is not None:
-            self.config["learning_rate"] = self.model.optimizer.learning_rate = learning_rate
         if self.diverged:
             return self.state(since)
         if self.epoch + epochs > MAX_EPOCHS:
@@ -276,6 +274,8 @@ class Session:
             raise _on_field(ValueError(
                 f"this session has trained {self.epoch:,} epochs; one session trains at most {MAX_EPOCHS:,}, "
                 f"so {more}. Press Reset to start again."), "epochs")
+        if learning_rate is not None:  # (after the refusals: a refused step changes nothing)
+            self.config["learning_rate"] = self.model.optimizer.learning_rate = learning_rate
         # Epochs numbered from the session's own count, so a divergence message names the epoch
         # in progress (each request is a new fit(); the shuffles and updates are the same either way).
         self.model.fit(self.features(self.X_train), self.y_train, batch_size=self.config["batch_size"],
