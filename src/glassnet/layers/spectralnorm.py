@@ -176,7 +176,10 @@ class SpectralNormalization(Layer):
             v = _normalize(xp.matmul(new_u, W32.T))
             new_u = _normalize(xp.matmul(v, W32))
         sigma = xp.matmul(xp.matmul(v, W32), new_u.T)  # (1, 1)
-        W[...] = astype(W32 / sigma, dtype.name)
+        if W32 is W:
+            W /= sigma  # in place: no temporary of the kernel's size at every training step
+        else:
+            W[...] = astype(W32 / sigma, dtype.name)
         u[...] = astype(new_u, dtype.name)
 
     def backward(self, dY):
