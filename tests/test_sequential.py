@@ -118,7 +118,8 @@ def test_history_keys_validation_split_and_evaluate_forms(rng):
     model = Sequential([Input(shape=(4,)), Dense(8, activation="relu"), Dense(1, activation="sigmoid")])
     model.compile(loss="binary_crossentropy", optimizer=Adam(0.01), metrics=["accuracy"])
     hist = model.fit(X, y, epochs=3, batch_size=10, validation_split=0.2, verbose=0)
-    assert list(hist.history) == ["loss", "accuracy", "val_loss", "val_accuracy"]
+    # Keras 3's order: the training's keys sorted, then the validation's (its pythonify_logs sorts them)
+    assert list(hist.history) == ["accuracy", "loss", "val_accuracy", "val_loss"]
     assert all(len(v) == 3 for v in hist.history.values())
     assert hist.epoch == [0, 1, 2]
     # The last 20% is the validation set: evaluate on it gives the logged numbers.
@@ -130,6 +131,28 @@ def test_history_keys_validation_split_and_evaluate_forms(rng):
     assert isinstance(plain.evaluate(X, y), float)
     hist = plain.fit(X, y, validation_data=(X[:10], y[:10]), epochs=1, verbose=0)
     assert set(hist.history) == {"loss", "val_loss"}
+
+
+def test_logs_are_sorted_as_keras_and_lists_follow_the_compiled_order(rng):
+    # Keras 3.15 with metrics=["mse", "accuracy"]: History ['accuracy', 'loss', 'mse', 'val_accuracy', 'val_loss',
+    # 'val_mse'], each batch's and epoch's logs and evaluate(return_dict=True) sorted the same way, the bar too
+    # ("accuracy: ... - loss: ... - mse: ..."), while evaluate's list is [loss, mse, accuracy]
+    X = rng.normal(size=(64, 3))
+    y = (X.sum(axis=1) > 0).astype(float)
+    model = Sequential([Input(shape=(3,)), Dense(1, activation="sigmoid")])
+    model.compile(optimizer="sgd", loss="binary_crossentropy", metrics=["mse", "accuracy"])
+    seen = []
+    hook = glassnet.callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: seen.append(list(logs)),
+                                             on_epoch_end=lambda epoch, logs: seen.append(list(logs)))
+    hist = model.fit(X, y, epochs=1, batch_size=32, validation_split=0.25, verbose=0, callbacks=[hook])
+    assert list(hist.history) == ["accuracy", "loss", "mse", "val_accuracy", "val_loss", "val_mse"]
+    assert seen[0] == ["accuracy", "loss", "mse"]
+    assert seen[-1] == list(hist.history)
+    logs = model.evaluate(X, y, verbose=0, return_dict=True)
+    assert list(logs) == ["accuracy", "loss", "mse"]
+    assert model.evaluate(X, y, verbose=0) == [logs["loss"], logs["mse"], logs["accuracy"]]
+    assert list(model.train_on_batch(X, y, return_dict=True)) == ["accuracy", "loss", "mse"]
+    assert model.test_on_batch(X, y) == pytest.approx(model.evaluate(X, y, batch_size=64, verbose=0))
 
 
 def test_full_batch_mini_batch_and_online_modes(rng):

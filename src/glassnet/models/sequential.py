@@ -890,7 +890,7 @@ class Sequential:
                 logs = training.evaluate_stream(self, stream, steps, callbacks=cbs)
                 if verbose:
                     training.report(stream.read, time.perf_counter() - start, logs)
-                return _logs_result(logs, return_dict)
+                return _logs_result(logs, return_dict, self.metrics)
             _only_none("is for streams of batches (generators, PyDatasets); x is an array, read whole", steps=steps)
             X, Y, w = self._prepare_xy(x, y, sample_weight, what="evaluate")
             refuse_all_zero(w, "sample_weight", "the loss would be 0 whatever the model")
@@ -906,7 +906,7 @@ class Sequential:
             logs = training.evaluate_arrays(self, X, Y, w, batch_size, callbacks=cbs)
             if verbose:
                 training.report(math.ceil(X.shape[0] / (batch_size or 1024)), time.perf_counter() - start, logs)
-            return _logs_result(logs, return_dict)
+            return _logs_result(logs, return_dict, self.metrics)
 
     def _stream(self, x, y, sample_weight, batch_size, steps):
         """``x`` of evaluate/predict as a :class:`~glassnet.models.streams.Stream`, the arguments
@@ -932,7 +932,7 @@ class Sequential:
                 raise ValueError("train_on_batch() takes class_weight or sample_weight, not both (as Keras).")
             _, Y, _ = self._prepare_xy(x, y, None, what="train_on_batch")
             sample_weight = training._class_weights(self, backend.to_numpy(Y), class_weight)
-        return _logs_result(training.train_on_batch(self, x, y, sample_weight), return_dict)
+        return _logs_result(training.train_on_batch(self, x, y, sample_weight), return_dict, self.metrics)
 
     def reset_metrics(self):
         """Reset the state of every compiled metric (as Keras)."""
@@ -952,7 +952,7 @@ class Sequential:
             X, Y, w = self._prepare_xy(x, y, sample_weight, what="evaluate")
             refuse_all_zero(w, "sample_weight", "the loss would be 0 whatever the model")
             logs = training.evaluate_arrays(self, X, Y, w, batch_size=max(X.shape[0], 1))
-        return _logs_result(logs, return_dict)
+        return _logs_result(logs, return_dict, self.metrics)
 
     def predict_on_batch(self, x):
         """Outputs for ``x`` as one batch, in inference mode (as Keras)."""
@@ -1481,13 +1481,15 @@ def _where(namespace, device):
     return namespace if device is None else f"{namespace} on device {device!r}"
 
 
-def _logs_result(logs, return_dict):
-    """Keras's shape of a result: the dict, or the loss alone, or ``[loss, *metrics]``."""
+def _logs_result(logs, return_dict, metrics):
+    """Keras's shape of a result: the dict (its keys sorted, as Keras's), or the loss alone,
+    or ``[loss, *metrics]`` in the compiled metrics' order (``metrics_names``, as Keras's list)."""
     if not isinstance(return_dict, (bool, np.bool_)):
         raise TypeError(f"return_dict must be True or False. Received: return_dict={return_dict!r}")
     if return_dict:
         return logs
-    values = list(logs.values())
+    names = ["loss", *(m.name for m in metrics if m.name in logs)]
+    values = [logs[name] for name in names] + [value for name, value in logs.items() if name not in names]
     return values[0] if len(values) == 1 else values
 
 

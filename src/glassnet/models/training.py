@@ -160,6 +160,16 @@ def _result(metric):
     return float(value) if value.ndim == 0 else value.astype(np.float64)
 
 
+def logs_of(loss, metrics):
+    """The logs of a batch, an epoch or a whole set: the loss and each metric's value, the keys
+    sorted as Keras 3 sorts them (``{"accuracy": ..., "loss": ...}``: its ``pythonify_logs``), so
+    History, the progress bar and ``return_dict`` list them in Keras's order; the validation's
+    ``val_*`` follow the training's. A list of the values is loss first (``metrics_names``)."""
+    logs = {m.name: _result(m) for m in metrics}
+    logs["loss"] = loss
+    return dict(sorted(logs.items()))
+
+
 def report(n_batches, seconds, logs=None, file=None):
     """The line Keras prints after evaluate/predict with ``verbose``: steps, time, logs."""
     parts = [f"{n_batches}/{n_batches}", f"{seconds:.1f}s", callbacks_module.format_step_time(seconds / max(n_batches, 1))]
@@ -301,9 +311,7 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
                     loss_sum += loss * rows
                     seen += rows
                     if batch_end:  # the running loss and metrics, as Keras
-                        batch_logs = {"loss": loss_sum / seen}
-                        for m in model.metrics:
-                            batch_logs[m.name] = _result(m)
+                        batch_logs = logs_of(loss_sum / seen, model.metrics)
                         for cb in batch_end:
                             cb.on_train_batch_end(step, batch_logs)
                     if model.stop_training:
@@ -318,9 +326,7 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
                 if not model._diverged and not _all_finite(model._flat_params):
                     _stop_diverged(model, epoch, step, snapshot, Xb)  # the epoch's last update overflowed
                     break
-                logs = {"loss": loss_sum / seen}
-                for m in model.metrics:
-                    logs[m.name] = _result(m)
+                logs = logs_of(loss_sum / seen, model.metrics)
                 if val is not None and due(epoch):
                     # as Keras, the validation batches are fit's unless validation_batch_size says otherwise: the
                     # test-batch hooks see those, and so does a loss whose value depends on the batches ("sum");
@@ -618,10 +624,7 @@ def train_on_batch(model, x, y, sample_weight=None):
                       f"{_input_scale_note(X, 'x')}", DivergenceWarning,
                       stacklevel=3)
         loss = math.nan
-    logs = {"loss": loss}
-    for m in model.metrics:
-        logs[m.name] = _result(m)
-    return logs
+    return logs_of(loss, model.metrics)
 
 
 def _order(rng, n, batch_size, shuffle):
@@ -1098,7 +1101,7 @@ def _evaluate_batches(model, batches, callbacks=()):
                 A = backend.to_numpy(A)  # metrics count on the host
                 _update_metrics(model, metrics, Yb, A, wb)
                 if callbacks:
-                    batch_logs = {"loss": total / seen + penalty, **{m.name: _result(m) for m in metrics}}
+                    batch_logs = logs_of(total / seen + penalty, metrics)
                     for cb in callbacks:
                         cb.on_test_batch_end(batch, batch_logs)
     except BaseException:
@@ -1106,9 +1109,7 @@ def _evaluate_batches(model, batches, callbacks=()):
             cb._release()
         raise
     model.release_caches()
-    logs = {"loss": total / seen + penalty}
-    for m in metrics:
-        logs[m.name] = _result(m)
+    logs = logs_of(total / seen + penalty, metrics)
     for cb in callbacks:
         cb.on_test_end(dict(logs))
     return logs
