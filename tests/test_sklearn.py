@@ -517,6 +517,10 @@ def test_partial_fit_needs_classes_first_and_is_absent_for_lbfgs():
     lambda est, X, y: est.set_params(warm_start=True).fit(X, y, sample_weight=np.ones(2)),
     lambda est, X, y: est.partial_fit(X[:, :4], y),  # wrong number of features
     lambda est, X, y: est.set_params(early_stopping=True).partial_fit(X, y),
+    # 10 samples hold out ceil(0.1 * 10) = 1 < 2 to validate: refused after the network was rebuilt
+    # (a fresh one, or warm, a new optimizer), so the fitted estimator came back changed
+    lambda est, X, y: est.set_params(early_stopping=True).fit(X[:10], y[:10]),
+    lambda est, X, y: est.set_params(early_stopping=True, warm_start=True).fit(X[:10], y[:10]),
 ])
 @pytest.mark.parametrize("kind", ["multiclass", "regression2"])
 def test_a_fit_that_raises_leaves_the_fitted_estimator_as_it_was(kind, refit):
@@ -532,6 +536,8 @@ def test_a_fit_that_raises_leaves_the_fitted_estimator_as_it_was(kind, refit):
         est.fit(X, y)
     before = {name: value for name, value in vars(est).items() if name not in ("warm_start", "early_stopping")}
     predicted = est.predict(X)
+    weights = [a.copy() for a in (*est.coefs_, *est.intercepts_)]
+    curve, optimizer = list(est.loss_curve_), est.model_.optimizer
     with pytest.raises(ValueError):
         refit(est, X, y)
     est.set_params(warm_start=False, early_stopping=False)
@@ -539,6 +545,11 @@ def test_a_fit_that_raises_leaves_the_fitted_estimator_as_it_was(kind, refit):
     assert est.n_features_in_ == X.shape[1]
     for name, value in before.items():
         assert vars(est)[name] is value, name
+    for now, then in zip((*est.coefs_, *est.intercepts_), weights, strict=True):
+        np.testing.assert_array_equal(now, then)
+    assert (est.n_iter_, est.loss_curve_, est.model_.optimizer) == (3, curve, optimizer)
+    if is_classifier(est):
+        np.testing.assert_array_equal(est.classes_, [0, 1, 2])
 
 
 def test_a_first_partial_fit_that_raises_takes_no_classes():

@@ -23,7 +23,7 @@ from ..models import Sequential
 from ._files import _load, _save
 from ._objective import _batch_l2, _data_weights, _scikit_loss
 from ._params import _check_hyperparameters, _check_sample_weight, _hidden_activations, _is_logistic
-from ._solvers import _fit_lbfgs, _fit_stochastic, _new_optimizer, _solver_key
+from ._solvers import _fit_lbfgs, _fit_stochastic, _new_optimizer, _solver_key, _split_validation
 
 #: sparse X is taken as CSR rows, made dense a batch at a time (lbfgs: the whole set at once)
 _SPARSE = ("csr", "csc", "coo")
@@ -296,10 +296,16 @@ class _BaseMLP(BaseEstimator):
             else:
                 dtype = self.model_.dtype
             X, Y_network = _in_dtype(X, dtype, "X"), _in_dtype(Y, dtype, "y")  # (names values beyond dtype)
-        rs = check_random_state(self.random_state)
-        if first_pass:
-            self._initialize(X.shape[1], Y.shape[1], hidden, rs, dtype)
-        else:
+            rs = check_random_state(self.random_state)
+            if first_pass:  # a new model_: the fitted one is put back if the split below is refused
+                self._initialize(X.shape[1], Y.shape[1], hidden, rs, dtype)
+            # Held out here, not in the training loop, so that a data set too small to validate is
+            # refused before the fitted network changes; after the initial weights, as scikit-learn
+            # draws the split from the same random stream.
+            validation = None
+            if self.early_stopping and self.solver != "lbfgs":
+                X, Y_network, w, validation = _split_validation(self, X, Y_network, w, rs)
+        if not first_pass:
             self._apply_activation()
         if self.solver == "lbfgs":
             # the loss L-BFGS reads takes float64 targets in float64, as scikit-learn's does with float32 X:
@@ -307,7 +313,7 @@ class _BaseMLP(BaseEstimator):
             # L-BFGS stopped at its first iteration with the initial loss, reporting convergence
             _fit_lbfgs(self, X, Y if Y.dtype.itemsize > Y_network.dtype.itemsize else Y_network, w)
         else:
-            _fit_stochastic(self, X, Y_network, w, rs, incremental)
+            _fit_stochastic(self, X, Y_network, w, rs, incremental, validation)
         if not np.isfinite(self.model_._flat_params).all():
             raise ValueError(
                 "Solver produced non-finite parameter weights. The input data may contain "

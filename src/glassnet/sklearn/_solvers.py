@@ -47,8 +47,9 @@ def _solver_key(est):
 _STOCHASTIC_ONLY = ("best_loss_", "validation_scores_", "best_validation_score_", "validation_loss_curve_")
 
 
-def _fit_stochastic(est, X, Y, w, rs, incremental):
-    """Train ``est.model_`` with 'sgd'/'adam' for ``max_iter`` epochs (one if ``incremental``)."""
+def _fit_stochastic(est, X, Y, w, rs, incremental, validation=None):
+    """Train ``est.model_`` with 'sgd'/'adam' for ``max_iter`` epochs (one if ``incremental``);
+    ``validation``: the early-stopping set :func:`_split_validation` held out of ``X, Y, w``."""
     model = est.model_
     key = _solver_key(est)
     if not incremental or est._optimizer_key != key:
@@ -69,9 +70,6 @@ def _fit_stochastic(est, X, Y, w, rs, incremental):
     if not est.early_stopping and est.best_loss_ is None:
         est.best_loss_ = np.inf
 
-    validation = None
-    if est.early_stopping:
-        X, Y, w, validation = _split_validation(est, X, Y, w, rs)
     n = X.shape[0]
     if est.shuffle:
         model.rng = np.random.default_rng(int(rs.randint(np.iinfo(np.int32).max)))
