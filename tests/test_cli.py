@@ -2874,6 +2874,25 @@ def test_a_full_standard_output_is_one_line_that_names_it(args, unbuffered, work
         1, f"glassnet {args[0]}: error: could not write to standard output: No space left on device\n")
 
 
+ARGPARSE_OUTPUTS = [["train", "--help"], ["--help"], ["--version"]]
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full (a device that is always full)")
+@pytest.mark.parametrize("args", ARGPARSE_OUTPUTS, ids=" ".join)
+def test_help_and_version_into_a_full_or_closed_output_are_one_line_or_quiet(args, tmp_path):
+    # argparse prints them itself and exits: block-buffered, `glassnet train --help > /dev/full` said
+    # "Exception ignored in: <_io.TextIOWrapper name='<stdout>'...> OSError: [Errno 28]" with status 120
+    with open("/dev/full", "w") as full:
+        result = _run_into(full, args, tmp_path, unbuffered=False)
+    assert (result.returncode, result.stderr) == (
+        1, "glassnet: error: could not write to standard output: No space left on device\n")
+    read, write = os.pipe()
+    os.close(read)  # `glassnet train --help | head -0`: the reader is gone, as for any command's output
+    with os.fdopen(write, "w") as pipe:
+        result = _run_into(pipe, args, tmp_path, unbuffered=False)
+    assert (result.returncode, result.stderr) == (0, "")
+
+
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full (a device that is always full)")
 def test_train_into_a_full_standard_output_says_whether_the_model_was_saved(tmp_path):
     # buffered, the epoch lines fail only at the end, after the save; unbuffered, at the first line, before training

@@ -195,6 +195,9 @@ def main(argv=None):
                 sub = parser.subparsers.choices.get(args.command) if args.command else None
                 (sub or parser).error(f"unrecognized arguments: {' '.join(extra)}")
         except SystemExit as exit_:  # --help and --version
+            # argparse printed them itself: flushed here, a full disk or a closed pipe is reported as any
+            # command's output is (at exit, Python printed "Exception ignored in: <_io.TextIOWrapper ...>")
+            sys.stdout.flush()
             return int(exit_.code or 0)
         if args.command is None:  # a usage error, as argparse's for a missing argument (it exited 0)
             parser.print_help(sys.stderr)
