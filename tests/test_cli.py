@@ -1896,29 +1896,101 @@ def test_ctrl_c_while_the_command_line_loads_is_one_line(module, tmp_path):
     assert "Traceback" in result.stderr and "KeyboardInterrupt" in result.stderr
 
 
-@pytest.mark.skipif(os.name != "posix", reason="sends SIGINT as a terminal's Ctrl+C does")
-def test_ctrl_c_during_training_saves_nothing_and_prints_one_line(tmp_path):
-    # a real SIGINT to a running train, as Ctrl+C sends it: no model, no temporary file, no traceback
+def _default_signals():
+    """The child's SIGINT and SIGTERM as in a terminal: a suite started in the background (`pytest &`,
+    nohup) runs with SIGINT ignored, which the child inherits, and it then trained on through the
+    signal (60 s timeout in a fresh clone)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="sends SIGINT as a terminal's Ctrl+C does, and SIGTERM as kill does")
+@pytest.mark.parametrize("name, status, said", [("SIGINT", 130, "interrupted"), ("SIGTERM", 143, "terminated")])
+def test_ctrl_c_during_training_saves_nothing_and_prints_one_line(name, status, said, tmp_path):
+    # a real SIGINT to a running train, as Ctrl+C sends it: no model, no temporary file, no traceback; SIGTERM
+    # (kill, a scheduler's stop) the same, with status 128 + 15: it ended Python at once, without a word
     import signal
 
     environment = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")]))
-    # SIGINT handled as in a terminal: a suite started in the background (`pytest &`, nohup) runs with SIGINT
-    # ignored, which the child inherits, and it then trained on through the signal (60 s timeout in a fresh clone)
     process = subprocess.Popen([sys.executable, "-m", "glassnet", "train", "digits", "--epochs", "100000", "--seed",
                                 "0", "--out", "m.gn"], cwd=tmp_path, env=environment, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True,
-                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+                               stderr=subprocess.PIPE, text=True, preexec_fn=_default_signals)
     try:
         for line in process.stdout:  # (two lines an epoch when not on a terminal)
             if line.startswith("Epoch 3/"):
                 break
-        process.send_signal(signal.SIGINT)
+        process.send_signal(getattr(signal, name))
         out, err = process.communicate(timeout=60)
     finally:
         process.kill()
-    assert process.returncode == 130
-    assert err == "\nglassnet train: interrupted: the model was not saved to m.gn\n"
+    assert process.returncode == status
+    assert err == f"\nglassnet train: {said}: the model was not saved to m.gn\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+SLOW_SAVE = """
+import os
+import time
+
+_fsync = os.fsync
+
+
+def fsync(fd):  # the model is in its temporary file: say so, and take long enough to be stopped there
+    open({marker!r}, "w").close()
+    time.sleep(60)
+    _fsync(fd)
+
+
+os.fsync = fsync
+"""
+
+
+@pytest.mark.skipif(os.name != "posix", reason="sends SIGTERM as kill does")
+def test_sigterm_while_the_model_is_saved_leaves_the_previous_model_and_no_temporary_file(tmp_path):
+    # SIGTERM's default action ended Python inside the atomic write, leaving a .glassnet-*.tmp file beside m.gn
+    import signal
+
+    work, hook = tmp_path / "work", tmp_path / "hook"
+    work.mkdir()
+    hook.mkdir()
+    assert run("train", "xor", "--epochs", "1", "--quiet", "--out", "m.gn", cwd=work).returncode == 0
+    previous = (work / "m.gn").read_bytes()
+    marker = tmp_path / "saving"
+    (hook / "sitecustomize.py").write_text(SLOW_SAVE.format(marker=str(marker)))
+    environment = dict(os.environ, PYTHONPATH=os.pathsep.join([str(hook), str(REPO / "src"),
+                                                               os.environ.get("PYTHONPATH", "")]))
+    process = subprocess.Popen([sys.executable, "-m", "glassnet", "train", "xor", "--epochs", "2", "--quiet", "--out",
+                                "m.gn"], cwd=work, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               text=True, preexec_fn=_default_signals)
+    try:
+        deadline = time.monotonic() + 120
+        while not marker.exists() and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert marker.exists(), process.stderr.read()
+        assert any(p.name.startswith(".glassnet-") for p in work.iterdir())  # (stopped in the middle of the save)
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert (process.returncode, err) == (143, "\nglassnet train: terminated: the model was not saved to m.gn\n")
+    assert sorted(p.name for p in work.iterdir()) == ["m.gn"]
+    assert (work / "m.gn").read_bytes() == previous
+
+
+def test_only_the_command_line_handles_sigterm_and_only_while_it_runs(tmp_path, monkeypatch, capsys):
+    # importing glassnet sets no signal handler; main() sets one while it runs and puts back what was there
+    import signal
+
+    program = ("import signal, glassnet, glassnet.cli, glassnet.sklearn, glassnet.models\n"
+               "print(signal.getsignal(signal.SIGTERM) is signal.SIG_DFL)")
+    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120,
+                            env=dict(os.environ, PYTHONPATH=str(REPO / "src")))
+    assert result.stdout == "True\n", result.stderr
+    before = signal.getsignal(signal.SIGTERM)
+    assert call("--version", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys).returncode == 0
+    assert signal.getsignal(signal.SIGTERM) is before
 
 
 def test_ctrl_c_while_the_loss_curve_is_drawn_says_the_model_was_saved(tmp_path, monkeypatch, capsys):

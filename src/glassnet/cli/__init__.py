@@ -23,6 +23,7 @@ import contextlib
 import errno
 import os
 import re
+import signal
 import sys
 import warnings
 
@@ -99,6 +100,31 @@ def _no_command_options_first(argv, parser):
         given = " ".join(argv[at : at + (2 if "=" not in argv[at] and at + 1 < first else 1)])
         parser.error(f"{option} is not an option of glassnet itself: put the options after the command, as in "
                      f"'glassnet {argv[first]} {given} ...'")
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM (``kill``, a job scheduler's or a container's stop) while a command runs. By default
+    it ended Python on the spot, where a save in progress left its ``.glassnet-*.tmp`` file beside
+    the output; raised instead, it unwinds as Ctrl-C does (the atomic write removes its temporary
+    file) and ends with Ctrl-C's one line and the conventional status 128 + 15."""
+
+
+def _terminate(signum, frame):
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second TERM must not cut the clean-up short
+    raise _Terminated
+
+
+def _raise_on_sigterm():
+    """Make SIGTERM raise :class:`_Terminated` while ``main`` runs; returns the handler to put back,
+    or None where it stays as it is: a handler of the calling program's own, or SIGTERM ignored
+    (as ``nohup`` would leave SIGINT), or no main thread (only it may set one). The library itself
+    sets no handler: only the command line does, for as long as it runs."""
+    if not hasattr(signal, "SIGTERM") or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+        return None
+    try:
+        return signal.signal(signal.SIGTERM, _terminate)
+    except ValueError:  # not the main thread
+        return None
 
 
 class StandardOutputError(Exception):
@@ -183,6 +209,7 @@ def main(argv=None):
     previous = warnings.showwarning
     warnings.showwarning = _warning_printer(command)
     args = None
+    sigterm = _raise_on_sigterm()
     stdout = sys.stdout
     sys.stdout = _StandardOutput(_ClosedStream() if stdout is None else stdout)
     try:  # (Ctrl+C while the parser is built ended with a traceback)
@@ -208,7 +235,7 @@ def main(argv=None):
             status = int(args.func(args) or 0)
         sys.stdout.flush()  # now, not at exit: a full disk or a closed pipe is then this command's to report
         return status
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stop:
         with contextlib.suppress(OSError, ValueError, StandardOutputError):
             sys.stdout.flush()
         note = ""
@@ -217,8 +244,9 @@ def main(argv=None):
         elif getattr(args, "command", None) == "train" and args.plot:  # (the model is safe: say so)
             note = f": the model was saved to {args.out}, the loss curve not to {args.plot}"
         # on a line of its own: a progress bar or an epoch line may have been cut mid-line
-        print(f"\n{command}: interrupted{note}", file=sys.stderr)
-        return 130
+        terminated = isinstance(stop, _Terminated)
+        print(f"\n{command}: {'terminated' if terminated else 'interrupted'}{note}", file=sys.stderr)
+        return 128 + signal.SIGTERM if terminated else 130
     except BrokenPipeError:
         # The reader (e.g. `head`) went away: stop quietly.
         _discard_stdout()
@@ -251,6 +279,8 @@ def main(argv=None):
     finally:
         warnings.showwarning = previous
         sys.stdout = stdout
+        if sigterm is not None:
+            signal.signal(signal.SIGTERM, sigterm)
 
 
 __all__ = ["main", "build_parser", "read_csv", "load_dataset", "build_model", "CommandError"]
