@@ -302,24 +302,24 @@ def h5_layout(layer, group_path):
     return {f"{group_path}/vars": list(layer.weight_names)}
 
 
-def _read_weights(h5, model, h5py, path):
-    """Every weight of ``model`` from the open HDF5 file ``h5``, in get_weights()'s order,
-    each checked against the architecture's shape."""
+def _read_weights(h5, model, h5py, path, member=WEIGHTS):
+    """Every weight of ``model`` from the open HDF5 file ``h5`` (called ``member`` in errors), in
+    get_weights()'s order, each checked against the architecture's shape."""
     weights, paths = [], weight_paths(model)
     for layer, group_path in zip(model.layers, paths):
         targets = dict(zip(layer.weight_names, layer.weights))
         label = f"layer {layer.name!r} ({type(layer).__name__})"
         found = {}
         for vars_path, names in h5_layout(layer, group_path).items():
-            group = h5.get(vars_path)
+            group = _get(h5, vars_path, h5py, path, member)
             keys = set(group.keys()) if isinstance(group, h5py.Group) else set()
             expected = [str(i) for i in range(len(names))]
             if keys != set(expected):
-                _fail(path, f"{WEIGHTS} holds {len(keys)} arrays under {vars_path} for {label}, which has "
+                _fail(path, f"{member} holds {len(keys)} arrays under {vars_path} for {label}, which has "
                             f"{len(names)} weights ({', '.join(names) or 'none'}).")
             for key, name in zip(expected, names):
-                dataset = group[key]
-                where = f"{WEIGHTS}: {vars_path}/{key} ({label}'s {name})"
+                dataset = _get(group, key, h5py, path, member)
+                where = f"{member}: {vars_path}/{key} ({label}'s {name})"
                 if not isinstance(dataset, h5py.Dataset) or dataset.dtype.kind not in "fiu":
                     _fail(path, f"{where} is not an array of numbers.")
                 _check_storage(dataset, h5py, where, path)
@@ -329,12 +329,28 @@ def _read_weights(h5, model, h5py, path):
                 found[name] = np.asarray(dataset[()])  # a wrapper's kernel: the wrapped layer's copy, read last
         weights.extend(found[name] for name in layer.weight_names)
     known = {p.split("/", 1)[1] for p in paths}
-    group = h5.get("layers")
+    group = _get(h5, "layers", h5py, path, member)
     for name in (group.keys() if isinstance(group, h5py.Group) else ()):
-        held = group[name].get("vars") if isinstance(group[name], h5py.Group) else None
+        layer_group = _get(group, name, h5py, path, member)
+        held = _get(layer_group, "vars", h5py, path, member) if isinstance(layer_group, h5py.Group) else None
         if name not in known and isinstance(held, h5py.Group) and len(held):
-            _fail(path, f"{WEIGHTS} holds weights for layers/{name}, which the architecture does not have.")
+            _fail(path, f"{member} holds weights for layers/{name}, which the architecture does not have.")
     return weights
+
+
+def _get(group, path, h5py, file_path, member):
+    """``group.get(path)``, refusing a link on the way that is not an ordinary (hard) one: HDF5
+    follows an external link into any HDF5 file on disk that the link names (a hostile weights
+    file read another file's arrays as its own), and Keras writes none."""
+    for part in path.split("/"):
+        link = group.get(part, getlink=True)
+        if link is None:
+            return None
+        if not isinstance(link, h5py.HardLink):
+            _fail(file_path, f"{member}: {group.name.rstrip('/')}/{part} is a link to elsewhere ({type(link).__name__}); "
+                             "a Keras weights file holds its groups and arrays itself.")
+        group = group[part]
+    return group
 
 
 #: the HDF5 filters a weights file may use: those built into HDF5 (deflate, shuffle, fletcher32,
@@ -830,3 +846,4 @@ def _weights_file(model, h5py):
                         value = value.astype(np.int32)  # Keras's count is an int32 scalar
                     group.create_dataset(str(i), data=value)
     return buffer.getvalue()
+
