@@ -1403,15 +1403,18 @@ def test_callback_list_matches_keras_defaults_and_refuses_non_callbacks():
     assert [type(cb).__name__ for cb in ours.callbacks] == [type(cb).__name__ for cb in theirs.callbacks]
 
 
-def test_checkpoint_of_weights_under_keras_suffix_warns_it_is_glassnet_format(rng, tmp_path):
-    # Keras's ModelCheckpoint(save_weights_only=True) wants "*.weights.h5"; glassnet writes its own zip there,
-    # which Keras cannot read: as model.save("m.keras"), that must be said, not left for Keras's
-    # "file signature not found" later
+def test_checkpoint_of_weights_under_keras_suffix_writes_keras_weights_file(rng, tmp_path):
+    # Keras's ModelCheckpoint(save_weights_only=True) wants "*.weights.h5": glassnet wrote its own zip there
+    # (with a warning), which Keras's load_weights refused ("file signature not found"); now it is
+    # Keras's HDF5 weights file, which glassnet's load_weights reads back (Keras's: tests/test_weights_h5.py)
+    pytest.importorskip("h5py")
     X, y = _regression(rng, 16)
     model = _model()
-    with pytest.warns(UserWarning, match="glassnet's own format.*Keras cannot"):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
         model.fit(X, y, epochs=1, verbose=0,
                   callbacks=[ModelCheckpoint(str(tmp_path / "w-{epoch:02d}.weights.h5"), save_weights_only=True)])
+    assert (tmp_path / "w-01.weights.h5").read_bytes()[:8] == b"\x89HDF\r\n\x1a\n"
     other = _model()
     other.load_weights(tmp_path / "w-01.weights.h5")
     for a, b in zip(other.get_weights(), model.get_weights()):

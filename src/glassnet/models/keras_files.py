@@ -59,7 +59,7 @@ def _h5py():
     try:
         import h5py
     except ImportError:
-        raise ImportError(f"Reading a Keras .keras file needs h5py, which is not installed: "
+        raise ImportError(f"Reading or writing a Keras file (.keras, .weights.h5) needs h5py, which is not installed: "
                           f'pip install "glassnet[{EXTRA}]" (or pip install h5py).') from None
     return h5py
 
@@ -847,3 +847,57 @@ def _weights_file(model, h5py):
                     group.create_dataset(str(i), data=value)
     return buffer.getvalue()
 
+
+# -- .weights.h5 files (model.save_weights / load_weights) -------------------------------
+def is_weights_h5_name(filepath):
+    """Whether ``filepath`` is named as Keras 3 names a weights file (``*.weights.h5``, any case)."""
+    return check_path(filepath, "filepath").lower().endswith(".weights.h5")
+
+
+def save_weights_h5(model, filepath, overwrite=True):
+    """Write the built ``model``'s weights to ``filepath`` as Keras 3's ``save_weights`` writes a
+    ``.weights.h5`` file (HDF5: ``layers/<name>/vars/<i>``), which Keras's ``load_weights`` reads into
+    a Keras model of the same layers. Only the layers' classes matter to the file (they name the
+    groups and order the arrays): a custom layer class is refused; activations, initializers and
+    compile settings are not in it. Atomic; ``overwrite=False`` refuses an existing file."""
+    from .._io import atomic_write_bytes
+
+    h5py = _h5py()
+    model._ensure_built()
+    if not model.built:
+        raise ValueError("Cannot write a Keras weights file of an unbuilt model: it has no weights yet. Build it "
+                         "first (an Input layer, model.build(input_shape), or fit).")
+    from .. import layers as layers_module
+
+    for layer in model.layers:
+        wrapped = [layer.layer] if type(layer).__name__ == "SpectralNormalization" else []
+        for inner in [layer, *wrapped]:
+            if layers_module.LAYERS.get(type(inner).__name__) is not type(inner):
+                _refuse(f"layer {inner.name!r} ({type(inner).__name__})", "a custom layer class, whose weights "
+                        "Keras 3 would look for under its own name and order")
+    atomic_write_bytes(filepath, _weights_file(model, h5py), overwrite=overwrite)
+
+
+def load_weights_h5(model, path):
+    """The weights of the built ``model`` read from the Keras 3 weights file ``path`` (HDF5, as
+    Keras's ``save_weights`` writes it), in get_weights()'s order, every shape checked against the
+    model's first; with the protections of the ``.keras`` reader (:func:`_check_storage`)."""
+    h5py = _h5py()
+    model._ensure_built()
+    if not model.built:
+        raise ValueError(f"load_weights: {path!r} is a Keras weights file, which holds no input shape: build the "
+                         "model first (an Input layer, model.build(input_shape), or fit).")
+    try:
+        with h5py.File(path, "r") as h5:
+            if _get(h5, "layers", h5py, path, "the file") is None:
+                if "layer_names" in h5.attrs or "model_weights" in h5:
+                    _fail(path, "it is a Keras 2 (legacy) HDF5 file, which glassnet does not read: in Keras, load it "
+                                "and save the weights again as Keras 3 does (model.save_weights('w.weights.h5')).")
+                _fail(path, "it is an HDF5 file without the layers/ group of a Keras 3 weights file.")
+            weights = _read_weights(h5, model, h5py, path, member="the file")
+    except (KeyError, TypeError, AttributeError) as exc:  # a dangling link, an empty dataset
+        _fail(path, f"it is a malformed Keras weights file ({type(exc).__name__}: {str(exc)[:300]}).")
+    except (OSError, RuntimeError) as exc:  # truncated, damaged inside (see load_keras_file)
+        _fail(path, f"it is not a readable HDF5 file ({str(exc)[:200]}).")
+    warn_non_finite(path, "weights", zip(weight_names(model), weights))
+    return weights

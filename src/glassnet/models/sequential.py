@@ -1224,19 +1224,35 @@ class Sequential:
     def save_weights(self, filepath, overwrite=True):
         """Save the model without its optimizer state (read back with :meth:`load_weights`
         or :func:`~glassnet.models.load_model`). Atomic; ``overwrite=False`` refuses an
-        existing file."""
+        existing file.
+
+        A name ending in ``.weights.h5`` (Keras 3's, which its ``save_weights`` requires) gets
+        Keras's HDF5 weights file, which Keras's ``load_weights`` reads into a Keras model of the
+        same layers (needs h5py, the ``keras-files`` extra; a custom layer class is refused); any
+        other name glassnet's own file (with a warning for ``.keras``, ``.h5`` and ``.hdf5``)."""
+        from .keras_files import is_weights_h5_name, save_weights_h5
         from .saving import save_model
 
         overwrite = _check_overwrite(filepath, overwrite)
+        if is_weights_h5_name(filepath):
+            save_weights_h5(self, filepath, overwrite=overwrite)
+            return
         _warn_keras_suffix(filepath, "model.save_weights")
         save_model(self, filepath, include_optimizer=False, overwrite=overwrite)
 
     def load_weights(self, filepath):
-        """Copy the weights stored in ``filepath`` (written by :meth:`save_weights` or
-        :meth:`save`) into this model, whose layers must have the same weight shapes
-        (as Keras). The file is checked completely before any weight changes."""
-        from .saving import load_model
+        """Copy the weights stored in ``filepath`` into this model, whose layers must have the
+        same weight shapes (as Keras): a file of :meth:`save_weights` or :meth:`save`, a Keras 3
+        ``.keras`` file, or a Keras 3 ``.weights.h5`` file (told apart by content, not by name; the
+        model must be built, as the file holds no input shape). The file is checked completely
+        before any weight changes."""
+        from .keras_files import load_weights_h5
+        from .saving import HDF5_SIGNATURE, _starts_with, load_model
 
+        path = check_path(filepath, "filepath")
+        if os.path.isfile(path) and _starts_with(path, HDF5_SIGNATURE):
+            self.set_weights(load_weights_h5(self, path))
+            return
         source = load_model(filepath, compile=False)
         self._ensure_built()
         if not self.built and source.built:
@@ -1431,9 +1447,13 @@ def _warn_keras_suffix(filepath, what):
     format, a zip that Keras cannot open: a name that promises Keras's format must not pass silently."""
     path = check_path(filepath, "filepath")
     if path.lower().endswith((".keras", ".h5", ".hdf5")):
+        # Keras 3's save_weights refuses any other name, and its load_weights takes a bare .h5 for Keras 2's layout
+        if what == "model.save_weights":
+            what, keras_way = f"{what} not named *.weights.h5", "name it *.weights.h5 for Keras 3's weights file"
+        else:
+            keras_way = "model.export(path, format='keras') writes a .keras file Keras reads (without the optimizer's state)"
         warnings.warn(f"{path!r} is written in glassnet's own format (as every {what}), which glassnet's "
-                      "load_model and load_weights read and Keras cannot: model.export(path, format='keras') "
-                      "writes a .keras file Keras reads (without the optimizer's state).", UserWarning, stacklevel=3)
+                      f"load_model and load_weights read and Keras cannot: {keras_way}.", UserWarning, stacklevel=3)
 
 
 def _only_none(why, **arguments):

@@ -1,0 +1,241 @@
+"""Keras 3 ``.weights.h5`` files: ``model.save_weights("w.weights.h5")`` writes the HDF5 file Keras's
+``load_weights`` reads, and ``load_weights`` reads the one Keras's ``save_weights`` writes; each checked
+against Keras 3.15 itself (predictions of the same weights in both)."""
+
+import os
+import sys
+
+import numpy as np
+import pytest
+
+from glassnet import layers
+from glassnet.models import Model, Sequential
+from glassnet.models.callbacks import ModelCheckpoint
+
+h5py = pytest.importorskip("h5py", reason="Keras weights files need h5py (the keras-files extra)")
+
+
+def _keras():
+    return pytest.importorskip("keras")
+
+
+def _pair(kind, dtype):
+    """A glassnet model and the Keras model of the same layers (in float ``dtype``), and inputs."""
+    keras = _keras()
+    K = keras.layers
+    if kind == "embedding":
+        ours = Sequential([layers.Input((4,)), layers.Embedding(10, 3), layers.Flatten(), layers.Dense(2)], dtype=dtype)
+        theirs = keras.Sequential([keras.Input((4,), dtype="int32"), K.Embedding(10, 3, dtype=dtype),
+                                   K.Flatten(dtype=dtype), K.Dense(2, dtype=dtype)])
+        return ours, theirs, np.random.default_rng(1).integers(0, 10, (6, 4))
+    if kind == "functional":
+        inputs = layers.Input((5,))
+        x = layers.Dense(4, activation="tanh")(inputs)
+        ours = Model(inputs, layers.Dense(3)(layers.BatchNormalization()(x)))
+        k_in = keras.Input((5,), dtype=dtype)
+        k_x = K.Dense(4, activation="tanh", dtype=dtype)(k_in)
+        theirs = keras.Model(k_in, K.Dense(3, dtype=dtype)(K.BatchNormalization(dtype=dtype)(k_x)))
+    else:
+        ours = Sequential([layers.Input((5,)), layers.Dense(4, activation="relu"), layers.BatchNormalization(),
+                           layers.Dropout(0.3), layers.LayerNormalization(),
+                           layers.SpectralNormalization(layers.Dense(3)), layers.Dense(2)], dtype=dtype)
+        theirs = keras.Sequential([keras.Input((5,), dtype=dtype), K.Dense(4, activation="relu", dtype=dtype),
+                                   K.BatchNormalization(dtype=dtype), K.Dropout(0.3, dtype=dtype),
+                                   K.LayerNormalization(dtype=dtype),
+                                   K.SpectralNormalization(K.Dense(3, dtype=dtype), dtype=dtype), K.Dense(2, dtype=dtype)])
+    return ours, theirs, np.random.default_rng(1).normal(size=(6, 5)).astype(dtype)
+
+
+def _randomized(weights, seed):
+    """Weights of the same shapes drawn afresh (variances positive), so that nothing passes by its first values."""
+    rng = np.random.default_rng(seed)
+    return [rng.uniform(0.5, 1.5, w.shape).astype(w.dtype) for w in weights]
+
+
+def _keras_predict(model, X):
+    """Keras's inference outputs; its predict would cast float64 inputs to float32 (floatx)."""
+    return np.asarray(model(X, training=False))
+
+
+#: the functional chain in float32 only: glassnet's Model takes the dtype of no layer (it is the Sequential case)
+KINDS = [("dense_norms_dropout_spectral", "float32"), ("dense_norms_dropout_spectral", "float64"),
+         ("embedding", "float32"), ("embedding", "float64"), ("functional", "float32")]
+
+
+@pytest.mark.parametrize("writer", ["glassnet", "keras"])
+@pytest.mark.parametrize("kind, dtype", KINDS)
+def test_a_weights_file_moves_between_glassnet_and_keras_with_the_same_predictions(kind, dtype, writer, tmp_path,
+                                                                                    request):
+    if dtype == "float64":
+        request.getfixturevalue("keras_x64")  # Keras on JAX computes in float64 only with x64 on
+    ours, theirs, X = _pair(kind, dtype)
+    source, target = (ours, theirs) if writer == "glassnet" else (theirs, ours)
+    source.set_weights(_randomized(source.get_weights(), 2))
+    theirs.compile(optimizer="adam", loss="mse")  # Keras writes its optimizer's variables too: not read
+    source.save_weights(str(tmp_path / "w.weights.h5"))
+    target.load_weights(str(tmp_path / "w.weights.h5"))
+    # (Keras's float64 BatchNormalization and LayerNormalization are 1e-7 off the float64 formula, which
+    # glassnet computes to 1e-16 (checked with NumPy): the weights, not the predictions, are checked exactly)
+    np.testing.assert_allclose(ours.predict(X), _keras_predict(theirs, X), rtol=1e-6, atol=1e-6)
+    for got, want in zip(target.get_weights(), source.get_weights()):
+        assert got.dtype == want.dtype == dtype
+        np.testing.assert_array_equal(got, want)
+
+
+def test_keras_weights_file_is_told_by_content_not_by_name(tmp_path):
+    ours, theirs, X = _pair("embedding", "float32")
+    theirs.save_weights(str(tmp_path / "k.weights.h5"))
+    (tmp_path / "k.weights.h5").rename(tmp_path / "weights.bin")
+    ours.load_weights(tmp_path / "weights.bin")
+    np.testing.assert_allclose(ours.predict(X), _keras_predict(theirs, X), rtol=1e-6, atol=1e-6)
+
+
+def test_load_weights_reads_a_keras_dot_keras_file(tmp_path):
+    ours, theirs, X = _pair("dense_norms_dropout_spectral", "float32")
+    theirs.set_weights(_randomized(theirs.get_weights(), 4))
+    theirs.save(str(tmp_path / "m.keras"))
+    ours.load_weights(tmp_path / "m.keras")
+    np.testing.assert_allclose(ours.predict(X), _keras_predict(theirs, X), rtol=1e-6, atol=1e-6)
+
+
+def test_the_suffix_is_matched_in_any_case_and_other_names_keep_glassnet_format(tmp_path):
+    model, _, _ = _pair("embedding", "float32")
+    model.save_weights(tmp_path / "W.Weights.H5")
+    model.save_weights(os.fsencode(tmp_path / "b.weights.h5"))  # a bytes path, as save takes
+    for name in ("W.Weights.H5", "b.weights.h5"):
+        assert (tmp_path / name).read_bytes()[:8] == b"\x89HDF\r\n\x1a\n"
+    model.save_weights(tmp_path / "w.gn")
+    assert (tmp_path / "w.gn").read_bytes()[:2] == b"PK"
+    # Keras 3's save_weights refuses a bare .h5, and its load_weights reads one as Keras 2's layout:
+    # glassnet's own file, said so
+    with pytest.warns(UserWarning, match="glassnet's own format.*name it \\*.weights.h5 for Keras 3's weights file"):
+        model.save_weights(tmp_path / "w.h5")
+    assert (tmp_path / "w.h5").read_bytes()[:2] == b"PK"
+    with pytest.warns(UserWarning, match="glassnet's own format.*export\\(path, format='keras'\\)"):
+        model.save(tmp_path / "m.weights.h5")  # model.save writes glassnet's file, as it did
+
+
+def test_overwrite_false_leaves_an_existing_file(tmp_path):
+    model, _, _ = _pair("embedding", "float32")
+    path = tmp_path / "w.weights.h5"
+    path.write_bytes(b"keep")
+    with pytest.raises(FileExistsError, match="overwrite=False"):
+        model.save_weights(path, overwrite=False)
+    assert path.read_bytes() == b"keep"
+    model.save_weights(path)
+    assert path.read_bytes()[:8] == b"\x89HDF\r\n\x1a\n"
+
+
+def test_a_mismatched_architecture_is_refused_and_the_weights_stay(tmp_path):
+    source = Sequential([layers.Input((5,)), layers.Dense(4), layers.Dense(2)])
+    source.save_weights(tmp_path / "w.weights.h5")
+    for target, match in [
+        (Sequential([layers.Input((5,)), layers.Dense(4), layers.Dense(3)]),
+         "layers/dense_1/vars/0 \\(layer 'dense_\\d+' \\(Dense\\)'s W\\) has shape \\(4, 2\\); the architecture needs "
+         "\\(4, 3\\)"),
+        (Sequential([layers.Input((5,)), layers.Dense(4), layers.LayerNormalization(), layers.Dense(2)]),
+         "holds 0 arrays under layers/layer_normalization/vars .* which has 2 weights"),
+        (Sequential([layers.Input((5,)), layers.Dense(4)]),
+         "holds weights for layers/dense_1, which the architecture does not have"),
+    ]:
+        before = target.get_weights()
+        with pytest.raises(ValueError, match=f"Cannot load model file .*w.weights.h5'.*{match}"):
+            target.load_weights(tmp_path / "w.weights.h5")
+        for a, b in zip(target.get_weights(), before):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_an_unbuilt_model_is_refused_both_ways(tmp_path):
+    built = Sequential([layers.Input((5,)), layers.Dense(2)])
+    built.save_weights(tmp_path / "w.weights.h5")
+    with pytest.raises(ValueError, match="unbuilt model"):
+        Sequential([layers.Dense(2)]).save_weights(tmp_path / "u.weights.h5")
+    assert not (tmp_path / "u.weights.h5").exists()
+    with pytest.raises(ValueError, match="holds no input shape: build the model first"):
+        Sequential([layers.Dense(2)]).load_weights(tmp_path / "w.weights.h5")
+
+
+def test_a_custom_layer_class_is_refused_before_anything_is_written(tmp_path):
+    class MyDense(layers.Dense):
+        pass
+
+    model = Sequential([layers.Input((3,)), MyDense(2)])
+    with pytest.raises(ValueError, match="Cannot write a Keras file: layer 'my_dense.*' \\(MyDense\\) has a custom "
+                                         "layer class"):
+        model.save_weights(tmp_path / "w.weights.h5")
+    assert not (tmp_path / "w.weights.h5").exists()
+
+
+def test_without_h5py_the_extra_is_named(monkeypatch, tmp_path):
+    model = Sequential([layers.Input((3,)), layers.Dense(2)])
+    model.save_weights(tmp_path / "w.weights.h5")
+    monkeypatch.setitem(sys.modules, "h5py", None)  # import h5py now fails, as where it is not installed
+    for call in (lambda: model.save_weights(tmp_path / "x.weights.h5"),
+                 lambda: model.load_weights(tmp_path / "w.weights.h5")):
+        with pytest.raises(ImportError, match='needs h5py.*pip install "glassnet\\[keras-files\\]"'):
+            call()
+    assert not (tmp_path / "x.weights.h5").exists()
+
+
+@pytest.mark.parametrize("content, match", [
+    (lambda data: data[: len(data) // 2], "it is not a readable HDF5 file"),
+    (lambda data: b"\x89HDF\r\n\x1a\n" + bytes(300), "it is not a readable HDF5 file"),
+])
+def test_a_truncated_or_corrupt_file_is_a_clear_error(content, match, tmp_path):
+    model = Sequential([layers.Input((3,)), layers.Dense(2)])
+    model.save_weights(tmp_path / "w.weights.h5")
+    (tmp_path / "bad.weights.h5").write_bytes(content((tmp_path / "w.weights.h5").read_bytes()))
+    before = model.get_weights()
+    with pytest.raises(ValueError, match=f"Cannot load model file .*bad.weights.h5': {match}"):
+        model.load_weights(tmp_path / "bad.weights.h5")
+    np.testing.assert_array_equal(model.get_weights()[0], before[0])
+
+
+@pytest.mark.parametrize("replaced, store, match", [
+    # HDF5 follows an external link into any HDF5 file the link names: another file's arrays read as weights
+    ("layers/dense/vars/0", lambda h5, d: h5.__setitem__("layers/dense/vars/0", h5py.ExternalLink(str(d / "o.h5"), "/w")),
+     "layers/dense/vars/0 is a link to elsewhere \\(ExternalLink\\)"),
+    ("layers/dense", lambda h5, d: h5.__setitem__("layers/dense", h5py.ExternalLink(str(d / "o.h5"), "/dense")),
+     "/layers/dense is a link to elsewhere \\(ExternalLink\\)"),
+    ("layers/dense/vars/0", lambda h5, d: h5.create_dataset("layers/dense/vars/0", (3, 2), "float32",
+                                                            external=[(str(d / "raw.bin"), 0, 24)]),
+     "keeps its values in an external file"),
+    ("layers/dense/vars/0", lambda h5, d: h5.create_dataset("layers/dense/vars/0", (3, 2), "float32", chunks=(300, 300),
+                                                            maxshape=(None, None)),
+     "stored in chunks of shape \\(300, 300\\)"),
+], ids=["external link to an array", "external link to a group", "external storage", "huge chunks"])
+def test_hostile_storage_is_refused_and_the_weights_stay(replaced, store, match, tmp_path):
+    with h5py.File(tmp_path / "o.h5", "w") as other:  # another file, whose arrays fit the model
+        other["w"] = other["dense/vars/0"] = np.full((3, 2), 7.0, np.float32)
+        other["dense/vars/1"] = np.zeros(2, np.float32)
+    (tmp_path / "raw.bin").write_bytes(np.full((3, 2), 9.0, np.float32).tobytes())
+    model = Sequential([layers.Input((3,)), layers.Dense(2)])
+    path = tmp_path / "w.weights.h5"
+    model.save_weights(path)
+    with h5py.File(path, "r+") as h5:
+        del h5[replaced]
+        store(h5, tmp_path)
+    before = model.get_weights()
+    with pytest.raises(ValueError, match=f"Cannot load model file .*w.weights.h5': the file: .*{match}"):
+        model.load_weights(path)
+    np.testing.assert_array_equal(model.get_weights()[0], before[0])
+
+
+def test_a_keras_2_hdf5_weights_file_says_what_to_do(tmp_path):
+    with h5py.File(tmp_path / "old.h5", "w") as h5:
+        h5.attrs["layer_names"] = [b"dense"]
+    model = Sequential([layers.Input((3,)), layers.Dense(2)])
+    with pytest.raises(ValueError, match="Keras 2 \\(legacy\\) HDF5 file.*save_weights\\('w.weights.h5'\\)"):
+        model.load_weights(tmp_path / "old.h5")
+
+
+def test_checkpoint_of_weights_writes_a_file_keras_reads(rng, tmp_path):
+    keras = _keras()
+    X, y = rng.normal(size=(16, 3)).astype("float32"), rng.normal(size=(16, 1)).astype("float32")
+    model = Sequential([layers.Input((3,)), layers.Dense(4, activation="tanh"), layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(X, y, epochs=1, verbose=0,
+              callbacks=[ModelCheckpoint(str(tmp_path / "w-{epoch:02d}.weights.h5"), save_weights_only=True)])
+    theirs = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4, activation="tanh"), keras.layers.Dense(1)])
+    theirs.load_weights(str(tmp_path / "w-01.weights.h5"))
+    np.testing.assert_allclose(_keras_predict(theirs, X), model.predict(X), rtol=1e-6, atol=1e-6)
