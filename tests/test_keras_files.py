@@ -622,7 +622,8 @@ def test_truncated_keras_file_is_refused(tmp_path):
 
 def test_a_keras_2_hdf5_file_is_refused_with_what_to_do(tmp_path):
     (tmp_path / "model.h5").write_bytes(b"\x89HDF\r\n\x1a\n" + bytes(200))
-    with pytest.raises(ValueError, match="Keras HDF5 \\(.h5\\) file.*save it again as a .keras file"):
+    with pytest.raises(ValueError, match="an HDF5 file, no model file: Keras 3's weights .*model.load_weights\\(path\\)"
+                                         ".*save it again as a .keras file"):
         glassnet.models.load_model(tmp_path / "model.h5")
 
 

@@ -325,8 +325,9 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     except (zipfile.BadZipFile, OSError, NotImplementedError, ValueError) as exc:
         # NotImplementedError: a damaged directory's version field; ValueError: a member name not UTF-8
         if _starts_with(path, HDF5_SIGNATURE):
-            _fail(path, "it is a Keras HDF5 (.h5) file, which glassnet does not read: in Keras, load it and save it "
-                        "again as a .keras file (model.save('model.keras')), which glassnet reads.")
+            _fail(path, "it is an HDF5 file, no model file: Keras 3's weights (.weights.h5) load into a model built "
+                        "with the same layers, by model.load_weights(path); a Keras 2 .h5 model glassnet does not read: "
+                        "in Keras, load it and save it again as a .keras file (model.save('model.keras')).")
         _fail(path, f"it is not a glassnet model file (a zip archive): {exc}.")
     with zf:
         seen = set()
