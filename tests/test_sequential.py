@@ -1,5 +1,6 @@
 import io
 import math
+import re
 import subprocess
 import sys
 from contextlib import redirect_stdout
@@ -153,6 +154,26 @@ def test_logs_are_sorted_as_keras_and_lists_follow_the_compiled_order(rng):
     assert model.evaluate(X, y, verbose=0) == [logs["loss"], logs["mse"], logs["accuracy"]]
     assert list(model.train_on_batch(X, y, return_dict=True)) == ["accuracy", "loss", "mse"]
     assert model.test_on_batch(X, y) == pytest.approx(model.evaluate(X, y, batch_size=64, verbose=0))
+
+
+def test_epoch_logs_sort_every_key_as_keras_and_its_verbose_1_line_puts_the_training_first(rng):
+    # Keras 3.15 with metrics named "zmae" and "Amae" (after and before "val_"): History ['Amae', 'loss', 'mse',
+    # 'val_Amae', 'val_loss', 'val_mse', 'val_zmae', 'zmae'] (pythonify_logs sorts the epoch's whole logs), as its
+    # verbose=2 line; its verbose=1 bar lists the keys as it first saw them: the training's, then the val_ ones.
+    # glassnet put 'zmae' before the val_ keys everywhere
+    X, y = rng.normal(size=(32, 4)), rng.normal(size=(32, 1))
+    lines = {}
+    for verbose in (1, 2):
+        model = Sequential([Input(shape=(4,)), Dense(1)])
+        model.compile(optimizer="sgd", loss="mse", metrics=["mse", glassnet.metrics.MeanAbsoluteError(name="zmae"),
+                                                            glassnet.metrics.MeanAbsoluteError(name="Amae")])
+        out = io.StringIO()
+        with redirect_stdout(out):
+            hist = model.fit(X, y, epochs=1, validation_split=0.25, verbose=verbose)
+        assert list(hist.history) == ["Amae", "loss", "mse", "val_Amae", "val_loss", "val_mse", "val_zmae", "zmae"]
+        lines[verbose] = re.findall(r"(\w+): ", out.getvalue().splitlines()[-1])
+    assert lines[2] == list(hist.history)
+    assert lines[1] == ["Amae", "loss", "mse", "zmae", "val_Amae", "val_loss", "val_mse", "val_zmae"]
 
 
 def test_full_batch_mini_batch_and_online_modes(rng):

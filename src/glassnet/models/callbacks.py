@@ -421,8 +421,11 @@ class ProgressBar(Callback):
         steps = self.params.get("steps")
         done = self._batches or steps or 1  # fewer when the epoch ended with its pass over the data
         steps = steps or done  # a generator's epochs are as long as they last
+        logs = logs or {}
+        if self.verbose == 1:  # Keras's bar lists the keys as its batches showed them first: the val_ ones after
+            logs = {**{k: v for k, v in logs.items() if not k.startswith("val_")}, **logs}
         print(
-            f"{done}/{steps} - {elapsed:.1f}s - {format_step_time(elapsed / done)} - {_format_logs(logs or {})}",
+            f"{done}/{steps} - {elapsed:.1f}s - {format_step_time(elapsed / done)} - {_format_logs(logs)}",
             file=self._out(),
         )
 

@@ -163,8 +163,9 @@ def _result(metric):
 def logs_of(loss, metrics):
     """The logs of a batch, an epoch or a whole set: the loss and each metric's value, the keys
     sorted as Keras 3 sorts them (``{"accuracy": ..., "loss": ...}``: its ``pythonify_logs``), so
-    History, the progress bar and ``return_dict`` list them in Keras's order; the validation's
-    ``val_*`` follow the training's. A list of the values is loss first (``metrics_names``)."""
+    History, the progress bar and ``return_dict`` list them in Keras's order (an epoch's logs are
+    sorted again with the validation's ``val_*`` in them). A list of the values is loss first
+    (``metrics_names``)."""
     logs = {m.name: _result(m) for m in metrics}
     logs["loss"] = loss
     return dict(sorted(logs.items()))
@@ -346,6 +347,7 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
                             f"logs have no val_ figures. It is read once and must give validation_steps × "
                             f"validations = {validation_steps} × {validations} batches: give one without end, or a "
                             "PyDataset or arrays, read anew at each validation.", UserWarning, stacklevel=3)
+                    logs = dict(sorted(logs.items()))  # Keras sorts the epoch's logs whole: 'zmae' after 'val_loss'
                 for cb in cbs:
                     cb.on_epoch_end(epoch, logs)
                 if model.stop_training:
