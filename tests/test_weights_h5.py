@@ -8,6 +8,7 @@ import sys
 import numpy as np
 import pytest
 
+import glassnet
 from glassnet import layers
 from glassnet.models import Model, Sequential
 from glassnet.models.callbacks import ModelCheckpoint
@@ -164,6 +165,21 @@ def test_a_custom_layer_class_is_refused_before_anything_is_written(tmp_path):
                                          "layer class"):
         model.save_weights(tmp_path / "w.weights.h5")
     assert not (tmp_path / "w.weights.h5").exists()
+
+
+def test_a_checkpoint_of_a_custom_layer_class_is_refused_before_the_first_epoch(rng, tmp_path):
+    # it was refused at the first epoch's end, after that epoch's training (minutes on a real data set)
+    class MyDense(layers.Dense):
+        pass
+
+    model = Sequential([layers.Input((3,)), MyDense(2)])
+    model.compile(optimizer="sgd", loss="mse")
+    epochs = []
+    started = glassnet.callbacks.LambdaCallback(on_epoch_begin=lambda epoch, logs: epochs.append(epoch))
+    checkpoint = ModelCheckpoint(str(tmp_path / "w-{epoch:02d}.weights.h5"), save_weights_only=True)
+    with pytest.raises(ValueError, match="layer 'my_dense.*' \\(MyDense\\) has a custom layer class"):
+        model.fit(rng.normal(size=(8, 3)), rng.normal(size=(8, 2)), epochs=2, verbose=0, callbacks=[checkpoint, started])
+    assert epochs == [] and list(tmp_path.iterdir()) == []
 
 
 def test_without_h5py_the_extra_is_named(monkeypatch, tmp_path):

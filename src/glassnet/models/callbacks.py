@@ -636,6 +636,10 @@ class ModelCheckpoint(Callback):
         if "{" not in self.filepath and os.path.isdir(self.filepath):
             raise ValueError(f"ModelCheckpoint's filepath={self.filepath!r} is a folder: give a file name in it, such "
                              "as 'model.gn' or 'model-{epoch:02d}.gn'.")
+        from .keras_files import check_weights_h5_writable, is_weights_h5_name
+
+        if self.save_weights_only and is_weights_h5_name(self.filepath):
+            check_weights_h5_writable(self.model)  # (a custom layer class: said after an epoch's training)
         if not self.save_best_only:
             return
         if self.save_freq != "epoch":  # judged on batch logs: a val_* or unknown name would save nothing, silently

@@ -862,11 +862,19 @@ def save_weights_h5(model, filepath, overwrite=True):
     compile settings are not in it. Atomic; ``overwrite=False`` refuses an existing file."""
     from .._io import atomic_write_bytes
 
-    h5py = _h5py()
+    h5py = check_weights_h5_writable(model)
     model._ensure_built()
     if not model.built:
         raise ValueError("Cannot write a Keras weights file of an unbuilt model: it has no weights yet. Build it "
                          "first (an Input layer, model.build(input_shape), or fit).")
+    atomic_write_bytes(filepath, _weights_file(model, h5py), overwrite=overwrite)
+
+
+def check_weights_h5_writable(model):
+    """Refuse now what :func:`save_weights_h5` would refuse of ``model`` whatever its weights (h5py
+    missing, a custom layer class): ModelCheckpoint asks before the first epoch, not after it.
+    Returns the h5py module."""
+    h5py = _h5py()
     from .. import layers as layers_module
 
     for layer in model.layers:
@@ -875,7 +883,7 @@ def save_weights_h5(model, filepath, overwrite=True):
             if layers_module.LAYERS.get(type(inner).__name__) is not type(inner):
                 _refuse(f"layer {inner.name!r} ({type(inner).__name__})", "a custom layer class, whose weights "
                         "Keras 3 would look for under its own name and order")
-    atomic_write_bytes(filepath, _weights_file(model, h5py), overwrite=overwrite)
+    return h5py
 
 
 def load_weights_h5(model, path):
