@@ -263,7 +263,8 @@ def test_playground_serves_the_page_until_stopped(tmp_path):
     port = _free_port()
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")]))
     server = subprocess.Popen([sys.executable, "-m", "glassnet", "playground", "--no-browser", "--port", str(port)],
-                              cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                              cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              preexec_fn=_default_signals if os.name == "posix" else None)
     try:
         for _ in range(200):
             try:
@@ -279,8 +280,10 @@ def test_playground_serves_the_page_until_stopped(tmp_path):
             assert b"glassnet playground" in response.read()
     finally:
         server.terminate()
-        out, _ = server.communicate(timeout=10)
+        out, err = server.communicate(timeout=10)
     assert f"glassnet playground at http://127.0.0.1:{port}/" in out
+    if os.name == "posix":  # SIGTERM, as every command: uvicorn stopped cleanly, then glassnet ended with status 0
+        assert (server.returncode, err) == (143, "\nglassnet playground: terminated\n")  # and not a word
 
 
 def test_playground_refuses_a_port_in_use(tmp_path, monkeypatch, capsys):

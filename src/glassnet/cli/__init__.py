@@ -102,11 +102,13 @@ def _no_command_options_first(argv, parser):
                      f"'glassnet {argv[first]} {given} ...'")
 
 
-class _Terminated(KeyboardInterrupt):
+class _Terminated(BaseException):
     """SIGTERM (``kill``, a job scheduler's or a container's stop) while a command runs. By default
     it ended Python on the spot, where a save in progress left its ``.glassnet-*.tmp`` file beside
     the output; raised instead, it unwinds as Ctrl-C does (the atomic write removes its temporary
-    file) and ends with Ctrl-C's one line and the conventional status 128 + 15."""
+    file) and ends with Ctrl-C's one line and the conventional status 128 + 15. Not a
+    KeyboardInterrupt: uvicorn, which stops the playground's server on SIGTERM and then raises
+    the signal again for the program, takes a KeyboardInterrupt for Ctrl+C and swallows it."""
 
 
 def _terminate(signum, frame):
@@ -235,7 +237,7 @@ def main(argv=None):
             status = int(args.func(args) or 0)
         sys.stdout.flush()  # now, not at exit: a full disk or a closed pipe is then this command's to report
         return status
-    except KeyboardInterrupt as stop:
+    except (KeyboardInterrupt, _Terminated) as stop:
         with contextlib.suppress(OSError, ValueError, StandardOutputError):
             sys.stdout.flush()
         note = ""
