@@ -13,7 +13,7 @@ from glassnet.callbacks import (
     ReduceLROnPlateau,
     TerminateOnNaN,
 )
-from glassnet import callbacks, losses
+from glassnet import callbacks, initializers, losses
 from glassnet.layers import Dense
 from glassnet.models import Sequential, load_model
 from glassnet.models.callbacks import format_step_time, overrides
@@ -591,6 +591,83 @@ def test_after_a_divergence_the_model_gives_finite_losses(rng):
     with pytest.warns(DivergenceWarning, match="restored to the start of this epoch"):
         model.fit(X, y, epochs=3, batch_size=8, verbose=0)
     assert np.isfinite(model.evaluate(X, y, verbose=0))
+
+
+def _one_weight(lr, w0=1.0, momentum=0.0):
+    # J = mean (w x − y)², no bias: with y = 0 one SGD step makes w ← w (1 − 2η x²)
+    model = Sequential([Dense(1, use_bias=False, kernel_initializer=initializers.Constant(w0), input_dim=1)],
+                       dtype="float64")
+    model.compile(loss="mse", optimizer=SGD(lr, momentum=momentum))
+    model.build()
+    return model
+
+
+def test_a_full_batch_divergence_restores_the_last_weights_whose_loss_was_finite():
+    # Full batch, x = 1, y = 0, η = (1 + 1e50)/2: w_k = (1 − 2η)^k = (−1e50)^k, the loss of epoch k+1 is
+    # w_k² = 1e100k. Epoch 5 meets w_4 = 1e200, loss 1e400 = inf. Its start weights were made by epoch
+    # 4's update, whose loss nobody computed: restoring them (as fit did) left evaluate reading inf.
+    X, y = np.ones((1, 1)), np.zeros((1, 1))
+    model = _one_weight((1 + 1e50) / 2)
+    with pytest.warns(DivergenceWarning, match=r"diverged at epoch 5, batch 1: .* restored to the start of epoch 4 "
+                      r"\(those of this epoch's start, made by epoch 4's last update, already give this batch a "
+                      r"non-finite loss\)"):
+        hist = model.fit(X, y, epochs=20, batch_size=1, verbose=0)
+    np.testing.assert_allclose(hist.history["loss"], [1.0, 1e100, 1e200, 1e300], rtol=1e-12)
+    np.testing.assert_allclose(model.get_weights()[0], [[-1e150]], rtol=1e-12)  # w_3
+    assert model.evaluate(X, y, verbose=0) == pytest.approx(1e300, rel=1e-12)  # the History's last loss
+    assert model.optimizer.iterations == 3  # the optimizer's state is that of these weights
+
+
+def test_the_restored_epoch_start_keeps_its_optimizer_state():
+    # with momentum the weights and the velocity restored are those a run of the epochs before had
+    X, y = np.ones((1, 1)), np.zeros((1, 1))
+    model = _one_weight(1e30, momentum=0.5)
+    with pytest.warns(DivergenceWarning, match=r"restored to the start of epoch (\d+)") as record:
+        hist = model.fit(X, y, epochs=50, batch_size=1, verbose=0)
+    kept = int(re.search(r"restored to the start of epoch (\d+)", str(record[0].message)).group(1))
+    assert kept == len(hist.history["loss"]) >= 3  # the History ends with the epoch restored
+    reference = _one_weight(1e30, momentum=0.5)
+    reference.fit(X, y, epochs=kept - 1, batch_size=1, verbose=0)
+    np.testing.assert_array_equal(model.get_weights()[0], reference.get_weights()[0])
+    np.testing.assert_array_equal(model.optimizer.state["momentum"], reference.optimizer.state["momentum"])
+    assert model.optimizer.iterations == reference.optimizer.iterations == kept - 1
+    assert np.isfinite(model.evaluate(X, y, verbose=0))
+
+
+def test_a_mid_epoch_divergence_checks_the_epoch_start_on_the_diverging_batch():
+    # batch_size 1, x = 1 then x = c = 1e120 (y = 0), η = 5e-191: a step on x = 1 keeps w (1 − 2η = 1),
+    # one on c makes w ← w (1 − 2ηc²) = −1e50 w. Epoch 2 starts at w = −1e50, whose loss on the first
+    # batch is 1e100 but on the second (1e50 · 1e120)² = inf: that batch is the one that diverges, and
+    # epoch 2's start gives it inf too, so epoch 1's start (w = 1) is restored.
+    X, y = np.array([[1.0], [1e120]]), np.zeros((2, 1))
+    model = _one_weight(5e-191)
+    with pytest.warns(DivergenceWarning, match=r"diverged at epoch 2, batch 2: .* restored to the start of epoch 1 "):
+        hist = model.fit(X, y, epochs=5, batch_size=1, shuffle=False, verbose=0)
+    np.testing.assert_allclose(hist.history["loss"], [(1 + 1e240) / 2], rtol=1e-12)
+    assert model.get_weights()[0] == 1.0 and model.optimizer.iterations == 0
+    assert model.evaluate(X, y, batch_size=2, verbose=0) == pytest.approx((1 + 1e240) / 2, rel=1e-12)
+
+
+def test_weights_that_fail_at_fits_first_batch_are_kept_and_the_warning_says_so():
+    X, y = np.ones((1, 1)), np.zeros((1, 1))
+    model = _one_weight(0.1, w0=1e200)  # loss (1e200)² = inf before any step
+    with pytest.warns(DivergenceWarning, match=r"the weights are those fit began with \(this epoch's start\), though "
+                      "they already give this batch a non-finite loss, so evaluate and predict will too"):
+        model.fit(X, y, epochs=3, verbose=0)
+    assert model.get_weights()[0] == 1e200 and model.optimizer.iterations == 0
+
+
+def test_train_on_batch_says_when_the_weights_it_keeps_already_give_a_non_finite_loss():
+    X, y = np.ones((1, 1)), np.zeros((1, 1))
+    model = _one_weight(1e308)  # w ← 1 − 2e308 = −inf: the call's update is undone, w = 1 (loss 1) stays
+    with pytest.warns(DivergenceWarning, match=r"left as they were\. Try") as record:
+        model.train_on_batch(X, y)
+    assert "already" not in str(record[0].message) and model.get_weights()[0] == 1.0
+    model = _one_weight((1 + 1e200) / 2)  # w ← 1 − (1 + 1e200) = −1e200, finite, its loss 1e400 = inf
+    assert model.train_on_batch(X, y) == 1.0
+    with pytest.warns(DivergenceWarning, match="left as they were. They already give this batch a non-finite loss"):
+        assert math.isnan(model.train_on_batch(X, y))
+    assert model.get_weights()[0] == -1e200 and model.optimizer.iterations == 1
 
 
 def test_a_divergence_restores_the_optimizer_state_too(rng):

@@ -280,6 +280,7 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
     model.stop_training = False
     model.stop_reason = None
     model._diverged = False
+    model._restored_epoch = None
     model.history = history
     start_iterations = model.optimizer._iterations  # steps, accumulated ones too
     try:
@@ -290,7 +291,7 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
         if model._initial_epoch is not None:
             initial_epoch, model._initial_epoch = model._initial_epoch, None
             source.restart()  # the random generator was restored: a shuffled order drawn before is not the one
-        logs = {}
+        logs, snapshot = {}, None
         with backend.quiet_floats():
             for epoch in range(initial_epoch, epochs):
                 for cb in cbs:
@@ -298,13 +299,18 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
                 for m in model.metrics:
                     m.reset_state()
                 loss_sum, seen, step = 0.0, 0, -1
+                # Two epoch starts are kept: this one's weights were made by the last update, whose loss
+                # nobody computed; the previous one's gave its epoch's first batch a finite loss.
+                previous, snapshot = snapshot, None  # (the older copy freed first: two at most)
                 snapshot = _snapshot(model)
                 for step, (Xb, Yb, wb) in enumerate(source.epoch(epoch)):
                     for cb in batch_begin:
                         cb.on_train_batch_begin(step, {})
                     loss = train_step(model, Xb, Yb, wb)
                     if not math.isfinite(loss):
-                        _stop_diverged(model, epoch, step, snapshot, Xb)
+                        # at the first batch, the loss just computed is that of the epoch's start weights
+                        _stop_diverged(model, epoch, step, (snapshot, previous), (Xb, Yb, wb),
+                                       start_failed=True if step == 0 else None)
                         for cb in batch_end:  # as Keras, the batch's logs show the loss (TerminateOnNaN reads it)
                             cb.on_train_batch_end(step, {"loss": loss})
                         break
@@ -325,7 +331,8 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
                 source.end_epoch()
                 # (a callback that stopped training at this batch does not vouch for its update)
                 if not model._diverged and not _all_finite(model._flat_params):
-                    _stop_diverged(model, epoch, step, snapshot, Xb)  # the epoch's last update overflowed
+                    # the epoch's last update overflowed
+                    _stop_diverged(model, epoch, step, (snapshot, previous), (Xb, Yb, wb))
                     break
                 logs = logs_of(loss_sum / seen, model.metrics)
                 if val is not None and due(epoch):
@@ -621,8 +628,11 @@ def train_on_batch(model, x, y, sample_weight=None):
         if snapshot is not None:
             _restore(model, snapshot)
         lr = model.optimizer.learning_rate
+        # a non-finite loss is that of the weights the call met (no step was taken): keeping them keeps it
+        met = (" They already give this batch a non-finite loss, so evaluate and predict will too."
+               if not math.isfinite(loss) else "")
         warnings.warn(f"train_on_batch: the loss or its gradient became NaN or infinite; the weights and the optimizer "
-                      f"were left as they were. Try a lower learning rate (currently {lr:g})."
+                      f"were left as they were.{met} Try a lower learning rate (currently {lr:g})."
                       f"{_input_scale_note(X, 'x')}", DivergenceWarning,
                       stacklevel=3)
         loss = math.nan
@@ -954,19 +964,42 @@ def _restore(model, snapshot):
         model.optimizer.set_scalars(scalars)
 
 
-def _stop_diverged(model, epoch, step, snapshot, Xb):
-    """Stop, with the weights and optimizer state of this epoch's start (:func:`_snapshot`): the
-    weights the diverging batch met are finite but already give it an infinite loss (1e19 after
-    an SGD step of 1e6), so keeping them left a model whose evaluate read inf. The warning names
-    the batch ``Xb``'s largest |x| where the inputs are unscaled (pixels of 0..255)."""
-    _restore(model, snapshot)
+def _stop_diverged(model, epoch, step, snapshots, batch, start_failed=None):
+    """Stop, with the last weights known to give a finite loss and their optimizer state.
+
+    ``snapshots`` are :func:`_snapshot`'s of this epoch's start and of the previous one's (None
+    in fit's first epoch). This epoch's start weights were made by the previous epoch's last
+    update, whose loss nobody computed: restoring them alone left a model whose evaluate read
+    inf (full-batch SGD: the divergence comes at a first batch, whose loss is theirs). So they
+    are tried on the diverging ``batch`` ``(Xb, Yb, wb)`` (one forward pass, in inference mode as
+    ``evaluate``, only here); ``start_failed`` True says their loss there is known to be
+    non-finite. Where it is, the previous epoch's start, whose first batch's loss was finite,
+    is restored instead. The warning names the batch ``Xb``'s largest |x| where the inputs are
+    unscaled (pixels of 0..255)."""
+    start, previous = snapshots
+    Xb, Yb, wb = batch
+    _restore(model, start)
+    if start_failed is None:
+        loss = model.compute_loss(y=Yb, y_pred=model.forward(Xb, training=False), sample_weight=wb)
+        start_failed = not math.isfinite(loss)
+    model._restored_epoch = epoch
+    if not start_failed:
+        restored = "the weights are restored to the start of this epoch."
+    elif previous is not None:
+        _restore(model, previous)
+        model._restored_epoch = epoch - 1
+        restored = (f"the weights are restored to the start of epoch {epoch} (those of this epoch's start, made by "
+                    f"epoch {epoch}'s last update, already give this batch a non-finite loss).")
+    else:
+        restored = ("the weights are those fit began with (this epoch's start), though they already give this "
+                    "batch a non-finite loss, so evaluate and predict will too.")
     model._diverged = True
     rates = [(o.name, o.learning_rate) for o in callbacks_module._rated(model.optimizer)]  # (a MultiOptimizer's each)
     lower = (f"Try a lower learning rate (currently {rates[0][1]:g}), e.g. {rates[0][1] / 10:g}." if len(rates) == 1
              else "Try lower learning rates (currently " + ", ".join(f"{n}: {lr:g}" for n, lr in rates) + ").")
     message = (
         f"Training diverged at epoch {epoch + 1}, batch {step + 1}: the loss or its gradient became NaN or "
-        f"infinite. Training stopped; the weights are restored to the start of this epoch. {lower}"
+        f"infinite. Training stopped; {restored} {lower}"
     ) + _input_scale_note(Xb, "this batch")
     opt = model.optimizer  # Adam(epsilon=0) met a gradient of 0: 0/0 is NaN (not Adagrad's, whose sums start > 0)
     if getattr(opt, "epsilon", None) == 0 and not getattr(opt, "initial_accumulator_value", 0):
