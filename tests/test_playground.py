@@ -2058,3 +2058,63 @@ def test_a_logic_gate_switches_the_number_of_points_off_and_errors_are_alerts(se
         page.select_option("#dataset", "plane")
         assert not page.is_disabled("#n_samples") and not page.is_visible("#n_samples_hint")
     assert [e for e in errors if "status of 400" not in e] == []
+
+
+_DIVERGING = {"problem": "regression", "dataset": "plane", "n_samples": 40, "layers": [], "learning_rate": 10,
+              "batch_size": 20}  # a linear model, full batches: w grows 10^2.4 times an epoch
+
+
+def test_a_diverged_session_goes_on_from_its_last_finite_weights_with_a_new_learning_rate():
+    # After a divergence a new rate did nothing here (the page started a new session at epoch 0 instead).
+    # Each request is a fit of one epoch, and a full batch diverges at its first batch: fit keeps the
+    # weights it began with, whose loss is already inf, so the session goes back one more epoch.
+    s = Session(_DIVERGING)
+    with pytest.warns(UserWarning, match="diverged"):
+        while s.diverged is None and s.epoch < 100:
+            s.step(1)
+    diverged_at = int(s.diverged.split("diverged at epoch ")[1].split(",")[0])  # 1-based: epoch index + 1
+    assert s.epoch == diverged_at - 2 and f"went back to epoch {s.epoch}," in s.diverged
+    assert len(s.train_loss) == len(s.test_loss) == s.epoch + 1 and np.isfinite(s.train_loss).all()
+    W, b = (w.copy() for w in s.model.get_weights())
+    assert s.model.optimizer.iterations == s.epoch  # one full-batch step per epoch: the state of these weights
+    assert s._loss(s.X_train, s.y_train) == s.train_loss[-1]  # the last point is the model's loss
+    assert s.step(1)["epoch"] == s.epoch == diverged_at - 2  # the rate that diverged trains no more
+
+    state = s.step(1, learning_rate=1e-5)
+    assert state["diverged"] is None and s.epoch == diverged_at - 1 and len(s.train_loss) == s.epoch + 1
+    F, y = s.X_train, s.y_train[:, None]  # features x1, x2: the points themselves
+    dZ = 2 * (F @ W + b - y) / len(y)  # mean squared error of a linear output
+    np.testing.assert_allclose(s.model.get_weights()[0], W - 1e-5 * F.T @ dZ, rtol=1e-12)
+    np.testing.assert_allclose(s.model.get_weights()[1], b - 1e-5 * dZ.sum(0), rtol=1e-12)
+    assert s.train_loss[-1] < s.train_loss[-2]
+
+
+def test_a_divergence_mid_request_counts_the_epochs_whose_weights_the_model_has():
+    # One request of many full-batch epochs: fit goes back to the start of the epoch before the
+    # diverging one itself, and that epoch's curve point (the loss of weights no longer there) goes.
+    s = Session(_DIVERGING)
+    with pytest.warns(UserWarning, match="restored to the start of epoch"):
+        s.step(100)
+    diverged_at = int(s.diverged.split("diverged at epoch ")[1].split(",")[0])
+    assert "went back" not in s.diverged and s.epoch == diverged_at - 2 == s.model.optimizer.iterations
+    assert len(s.train_loss) == s.epoch + 1 and s._loss(s.X_train, s.y_train) == s.train_loss[-1]
+
+
+def test_a_new_learning_rate_after_a_divergence_keeps_the_epochs_over_http(client, capsys):
+    sid = client.post("/api/sessions", json=_DIVERGING).json()["id"]
+    with pytest.warns(UserWarning, match="diverged"):
+        for _ in range(100):
+            state = client.post(f"/api/sessions/{sid}/step", json={"since": 0}).json()
+            if state["diverged"]:
+                break
+    epoch, curve = state["epoch"], state["train_loss"]
+    assert epoch > 10 and len(curve) == epoch + 1 and None not in curve
+    same = client.post(f"/api/sessions/{sid}/step", json={"since": 0, "learning_rate": 10}).json()
+    assert same == state  # the rate that diverged: nothing trains
+    state = client.post(f"/api/sessions/{sid}/step", json={"since": epoch + 1, "learning_rate": 1e-5}).json()
+    assert state["epoch"] == epoch + 1 and state["since"] == epoch + 1 and not state["diverged"]
+    assert len(state["train_loss"]) == 1 and state["train_loss"][0] < curve[-1]
+    assert capsys.readouterr().err.count("Training diverged at epoch") == 1
+    with pytest.warns(UserWarning, match="diverged"):  # a second divergence is logged too
+        state = client.post(f"/api/sessions/{sid}/step", json={"since": 0, "learning_rate": 10, "epochs": 20}).json()
+    assert state["diverged"] and capsys.readouterr().err.count("Training diverged at epoch") == 1

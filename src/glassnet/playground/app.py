@@ -344,7 +344,8 @@ def create_app(local_only=True):
             return error(400, str(exc), getattr(exc, "field", None))
         finally:
             lock.release()
-        if state["diverged"] and not diverged_before:  # one line; the page shows the whole message
+        # one line per divergence (a new rate trains on after one); the page shows the whole message
+        if state["diverged"] and state["diverged"] is not diverged_before:
             print(f"glassnet playground: session {request.path_params['session_id']}: "
                   f"{state['diverged'].split(':')[0]} (the page says so).", file=sys.stderr)
         return JSONResponse(state)

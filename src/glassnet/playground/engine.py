@@ -21,6 +21,7 @@ from .._validation import check_choice, check_int, check_number
 from ..datasets import PLAYGROUND
 from ..layers import Dense
 from ..models import Sequential
+from ..models.training import _restore, _snapshot
 from ..optimizers import SGD
 
 #: Input features, each a function of the points ``(x1, x2)`` (the playground's set).
@@ -98,7 +99,8 @@ def _regression_gaussians(n, noise, rng):
 
 class _Curves(Callback):
     """The session's epoch count and loss curves, one point per finished epoch (an epoch
-    that diverged is not finished: fit restored the weights of its start)."""
+    that diverged is not finished: fit restored the weights of its start), and a copy of the
+    last weights whose training loss is finite (a few dozen numbers)."""
 
     def __init__(self, session):
         super().__init__()
@@ -111,6 +113,7 @@ class _Curves(Callback):
         s.epoch += 1
         s.train_loss.append(s._loss(s.X_train, s.y_train))
         s.test_loss.append(s._loss(s.X_test, s.y_test))
+        s._keep_if_finite()
 
 
 def complete_settings(config, defaults, what):
@@ -232,6 +235,8 @@ class Session:
         self.epoch = 0
         self.diverged = None  # the DivergenceWarning's message, once training blew up
         self.train_loss, self.test_loss = [self._loss(self.X_train, self.y_train)], [self._loss(self.X_test, self.y_test)]
+        self._finite = None  # (epoch, weights and optimizer state) of the last finite training loss
+        self._keep_if_finite()
         axis = np.linspace(-DOMAIN, DOMAIN, GRID)
         self._grid = np.stack(np.meshgrid(axis, axis[::-1]), axis=-1).reshape(-1, 2)  # rows from the top
         small = np.linspace(-DOMAIN, DOMAIN, NEURON_GRID)
@@ -247,13 +252,37 @@ class Session:
             P = self.model.predict(self.features(X))
             return float(self.model.loss(self.model._check_y(y, len(y)), P))
 
+    def _keep_if_finite(self):
+        if math.isfinite(self.train_loss[-1]):
+            self._finite = (self.epoch, _snapshot(self.model))
+
+    def _after_divergence(self):
+        """Count only the epochs whose weights the model has, and give it weights of finite loss.
+
+        fit restores the start of the epoch that diverged, or of the one before (whose end is then
+        undone: its curve point goes). Each page request is a fit of one epoch, whose start fit
+        cannot see past: where those weights' training loss (this session measured it) is not finite,
+        the last weights whose loss was are restored, or a new rate would go on from an infinite loss."""
+        message = self.model.stop_reason
+        back = self.model._restored_epoch
+        if not math.isfinite(self.train_loss[back]) and self._finite is not None:
+            back, snapshot = self._finite
+            _restore(self.model, snapshot)
+            message += (f" The playground went back to epoch {back}, the last whose weights gave the training "
+                        "points a finite loss.")
+        self.epoch = back
+        del self.train_loss[back + 1:], self.test_loss[back + 1:]
+        self.diverged = message
+
     def step(self, epochs=1, since=0, learning_rate=None):
         """Train ``epochs`` more passes over the training points (SGD, shuffled mini-batches),
-        recording both losses after each epoch. After a divergence it trains no more, nor past
-        :data:`MAX_EPOCHS` (a ValueError). ``since``: the answer's loss curves start at that epoch
-        (the points a page already has). ``learning_rate``: train from now on with this rate (None:
-        the current one), from the current weights and optimizer state, as playground.tensorflow.org
-        does when its learning rate changes: the only setting that does not start the network again."""
+        recording both losses after each epoch. After a divergence it trains no more until a step
+        brings a new ``learning_rate``, nor past :data:`MAX_EPOCHS` (a ValueError). ``since``: the
+        answer's loss curves start at that epoch (the points a page already has). ``learning_rate``:
+        train from now on with this rate (None: the current one), from the current weights and
+        optimizer state, as playground.tensorflow.org does when its learning rate changes: the only
+        setting that does not start the network again (after a divergence too: the weights restored
+        then, and their epoch count, go on)."""
         epochs = _checked(check_int, epochs, "epochs", 1, MAX_EPOCHS_PER_STEP)
         since = _checked(check_int, since, "since", 0, len(self.train_loss))
         if learning_rate is not None:
@@ -266,8 +295,8 @@ class Session:
                 f"epochs={epochs} is too much training for one request: {updates} SGD updates of {dense} "
                 f"layer{'s' * (dense > 1)} on {len(self.y_train)} points. Ask for at most "
                 f"{fit} epoch{'s' * (fit > 1)} at a time (or use a larger batch_size)."), "epochs")
-        if self.diverged:
-            return self.state(since)
+        if self.diverged and learning_rate in (None, self.model.optimizer.learning_rate):
+            return self.state(since)  # the rate that diverged would diverge again
         if self.epoch + epochs > MAX_EPOCHS:
             left = MAX_EPOCHS - self.epoch
             more = f"at most {left} more" if left else "no more"
@@ -276,13 +305,14 @@ class Session:
                 f"so {more}. Press Reset to start again."), "epochs")
         if learning_rate is not None:  # (after the refusals: a refused step changes nothing)
             self.config["learning_rate"] = self.model.optimizer.learning_rate = learning_rate
+            self.diverged = None
         # Epochs numbered from the session's own count, so a divergence message names the epoch
         # in progress (each request is a new fit(); the shuffles and updates are the same either way).
         self.model.fit(self.features(self.X_train), self.y_train, batch_size=self.config["batch_size"],
                        initial_epoch=self.epoch, epochs=self.epoch + epochs, shuffle=True, verbose=0,
                        callbacks=[_Curves(self)])
-        if self.model.stop_training and self.model.stop_reason and "diverged" in self.model.stop_reason:
-            self.diverged = self.model.stop_reason
+        if self.model._diverged:
+            self._after_divergence()
         return self.state(since)
 
     def work(self, epochs=1):

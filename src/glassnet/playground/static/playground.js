@@ -410,12 +410,13 @@ async function main() {
   for (const id of ["activation", "regularization", "regularization_rate", "train_fraction", "noise", "batch_size"]) {
     $(id).addEventListener("change", () => { readControls(); newSession(); });
   }
-  // The next step takes the new rate (Play keeps playing). A session is started instead where the
-  // page has none for the settings on screen (its creation failed, or is on its way) and where it
-  // diverged (it trains no more).
+  // The next step takes the new rate (Play keeps playing), after a divergence too: the session goes on
+  // from the weights restored then, at their epoch. A session is started instead where the page has
+  // none for the settings on screen (its creation failed, or is on its way).
   $("learning_rate").addEventListener("change", () => {
     readControls();
-    if (!session || sessionGeneration !== generation || state.diverged) newSession();
+    if (!session || sessionGeneration !== generation) newSession();
+    else if (state.diverged) say(`Press Play or Step to go on from epoch ${state.epoch} with learning rate ${settings.learning_rate}.`);
   });
   for (const id of ["train_fraction", "noise", "batch_size"]) $(id).addEventListener("input", readControls);
   $("problem").addEventListener("change", () => { settings.problem = $("problem").value; datasetButtons(); newSession(); });
