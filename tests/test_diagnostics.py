@@ -426,7 +426,8 @@ def test_a_divergence_on_unscaled_inputs_names_their_largest_value(rng):
     assert "|x| reaches 255 in this batch" in message and "x / 255" in message
     assert all(np.isfinite(w).all() for w in model.get_weights())
     with pytest.warns(DivergenceWarning, match=r"\|x\| reaches 255 in x"):
-        model.train_on_batch(X, y)
+        for _ in range(20):  # fit kept the last weights of a finite loss: a few more steps overflow again
+            model.train_on_batch(X, y)
     # scaled inputs that diverge for their learning rate alone: no word about scaling
     model.compile(SGD(1e6), "mse")
     with pytest.warns(DivergenceWarning) as record:

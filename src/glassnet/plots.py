@@ -136,7 +136,7 @@ def plot_history(history, metrics=None, path=None, ax=None):
         ``model.fit(...)``'s result or its ``.history`` dict.
     metrics : list of str, optional
         Which curves, one panel each (default: every key without ``val_``
-        that has no ``/``). A name that prefixes ``/``-keys, such as
+        that has no ``/``, the loss first). A name that prefixes ``/``-keys, such as
         ``"grad_norm"`` or ``"dead_relu"`` from the Diagnostics callback,
         draws all its layers in one panel (norms on a log scale, unless one
         of them is 0: no gradient reaches a layer of dead ReLUs).
@@ -183,6 +183,7 @@ def plot_history(history, metrics=None, path=None, ax=None):
         metrics = [k for k in logs if not k.startswith("val_") and "/" not in k]
         if not metrics:  # only validation curves: draw those
             metrics = [k[4:] for k in logs if k.startswith("val_") and "/" not in k]
+        metrics.sort(key=lambda k: k != "loss")  # the loss's panel first (a History's keys are sorted, as Keras's)
     elif isinstance(metrics, str):
         metrics = [metrics]
     if isinstance(metrics, (bool, numbers.Number)) or not hasattr(metrics, "__iter__"):
