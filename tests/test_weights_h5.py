@@ -255,3 +255,34 @@ def test_checkpoint_of_weights_writes_a_file_keras_reads(rng, tmp_path):
     theirs = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4, activation="tanh"), keras.layers.Dense(1)])
     theirs.load_weights(str(tmp_path / "w-01.weights.h5"))
     np.testing.assert_allclose(_keras_predict(theirs, X), model.predict(X), rtol=1e-6, atol=1e-6)
+
+
+def test_float64_values_beyond_float32_name_the_array_and_the_fix_and_change_nothing(tmp_path):
+    source = Sequential([layers.Input((3,)), layers.Dense(2)], dtype="float64")
+    weights = source.get_weights()
+    weights[0][1, 0] = -1e300
+    source.set_weights(weights)
+    source.save_weights(tmp_path / "w.weights.h5")
+    model = Sequential([layers.Input((3,)), layers.Dense(2)])
+    before = model.get_weights()
+    with pytest.raises(ValueError, match="w.weights.h5': the file: layers/dense/vars/0 \\(layer 'dense.*' \\(Dense\\)'s "
+                                         "W\\) holds values up to 1e\\+300, beyond the range of float32 .*nothing was "
+                                         "loaded. Load it into a model of dtype='float64'"):
+        model.load_weights(tmp_path / "w.weights.h5")
+    for a, b in zip(model.get_weights(), before):
+        np.testing.assert_array_equal(a, b)
+    float64 = Sequential([layers.Input((3,)), layers.Dense(2)], dtype="float64")
+    float64.load_weights(tmp_path / "w.weights.h5")  # as the message says
+    assert float64.get_weights()[0][1, 0] == -1e300
+
+
+def test_a_dataset_without_values_is_said_in_words(tmp_path):
+    model = Sequential([layers.Input((3,)), layers.Dense(2)])
+    path = tmp_path / "w.weights.h5"
+    model.save_weights(path)
+    with h5py.File(path, "r+") as h5:  # a null dataspace: no shape, no values (was "TypeError: 'NoneType' ...")
+        del h5["layers/dense/vars/1"]
+        h5.create_dataset("layers/dense/vars/1", data=h5py.Empty("float32"))
+    with pytest.raises(ValueError, match="layers/dense/vars/1 \\(layer 'dense.*' \\(Dense\\)'s b\\) holds no values "
+                                         ".*needs an array of shape \\(2,\\)"):
+        model.load_weights(path)

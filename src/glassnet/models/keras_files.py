@@ -34,7 +34,7 @@ import numpy as np
 from .. import activations, initializers, losses, metrics as metrics_module, optimizers, schedules
 from .._io import unique_keys, zip_members
 from .._validation import check_path
-from ..backend import standardize_dtype
+from ..backend import numpy_dtype, standardize_dtype
 from ..layers.base import snake_case
 from .saving import (CONFIG_NAME, MAX_CONFIG_BYTES, MAX_EXPANSION, MAX_LAYERS, _check_derived_size, _fail, _read_member,
                      warn_non_finite, weight_names)
@@ -322,11 +322,16 @@ def _read_weights(h5, model, h5py, path, member=WEIGHTS):
                 where = f"{member}: {vars_path}/{key} ({label}'s {name})"
                 if not isinstance(dataset, h5py.Dataset) or dataset.dtype.kind not in "fiu":
                     _fail(path, f"{where} is not an array of numbers.")
+                if dataset.shape is None:  # h5py.Empty: a dataset of a null dataspace (its shape was a TypeError)
+                    _fail(path, f"{where} holds no values (an HDF5 dataset of a null dataspace); the architecture "
+                                f"needs an array of shape {tuple(targets[name].shape)}.")
                 _check_storage(dataset, h5py, where, path)
                 if tuple(dataset.shape) != tuple(targets[name].shape):
                     _fail(path, f"{where} has shape {tuple(dataset.shape)}; the architecture needs "
                                 f"{tuple(targets[name].shape)}.")
-                found[name] = np.asarray(dataset[()])  # a wrapper's kernel: the wrapped layer's copy, read last
+                value = np.asarray(dataset[()])
+                _check_range(value, numpy_dtype(targets[name]), where, path, member)
+                found[name] = value  # a wrapper's kernel: the wrapped layer's copy, read last
         weights.extend(found[name] for name in layer.weight_names)
     known = {p.split("/", 1)[1] for p in paths}
     group = _get(h5, "layers", h5py, path, member)
@@ -336,6 +341,22 @@ def _read_weights(h5, model, h5py, path, member=WEIGHTS):
         if name not in known and isinstance(held, h5py.Group) and len(held):
             _fail(path, f"{member} holds weights for layers/{name}, which the architecture does not have.")
     return weights
+
+
+def _check_range(value, dtype, where, path, member):
+    """Refuse values of the file that the model's float ``dtype`` cannot hold (a float64 file's 1e300
+    in a float32 model): set_weights said only "weights[0] holds values beyond the range of float32",
+    naming neither the file nor the array, and the cast would have made them inf."""
+    if dtype.kind != "f" or value.dtype.itemsize <= dtype.itemsize and value.dtype.kind == "f":
+        return
+    finite = value[np.isfinite(value)]
+    largest = float(np.abs(finite, dtype=np.float64).max()) if finite.size else 0.0
+    if largest > float(np.finfo(dtype).max):
+        fix = (f"its {CONFIG} declares that dtype" if member == WEIGHTS else  # (a .keras file's model is its own)
+               "nothing was loaded. Load it into a model of dtype='float64' (Sequential([...], dtype='float64')), "
+               "which holds them")
+        _fail(path, f"{where} holds values up to {largest:.6g}, beyond the range of {dtype} (largest "
+                    f"{float(np.finfo(dtype).max):.6g}), the model's dtype; {fix}.")
 
 
 def _get(group, path, h5py, file_path, member):
