@@ -161,10 +161,25 @@ def test_a_custom_layer_class_is_refused_before_anything_is_written(tmp_path):
         pass
 
     model = Sequential([layers.Input((3,)), MyDense(2)])
-    with pytest.raises(ValueError, match="Cannot write a Keras file: layer 'my_dense.*' \\(MyDense\\) has a custom "
-                                         "layer class"):
+    # the advice was glassnet's model.save(path) (or ONNX), which refuse a custom layer class too
+    keep = "glassnet's own files and ONNX hold no custom layer class either: keep the weights' arrays, np.savez"
+    with pytest.raises(ValueError, match="Cannot write a Keras weights file \\(.weights.h5\\): layer 'my_dense.*' "
+                                         f"\\(MyDense\\) has a custom layer class.*{keep}") as refusal:
         model.save_weights(tmp_path / "w.weights.h5")
-    assert not (tmp_path / "w.weights.h5").exists()
+    assert not (tmp_path / "w.weights.h5").exists() and "model.save(" not in str(refusal.value)
+    for other in (lambda: model.save_weights(tmp_path / "w.gn"), lambda: model.export(tmp_path / "m.onnx")):
+        with pytest.raises(ValueError, match="MyDense"):  # the formats the old advice named
+            other()
+    with pytest.raises(ValueError, match=f"layer 'my_dense.*' \\(MyDense\\) has a custom layer class.*{keep}"):
+        model.export(tmp_path / "m.keras", format="keras")
+    # the way the messages give works: the arrays come back into the model built again
+    weights = _randomized(model.get_weights(), 3)
+    model.set_weights(weights)
+    np.savez(tmp_path / "w.npz", *model.get_weights())
+    again = Sequential([layers.Input((3,)), MyDense(2)])
+    again.set_weights(list(np.load(tmp_path / "w.npz").values()))
+    for got, want in zip(again.get_weights(), weights):
+        np.testing.assert_array_equal(got, want)
 
 
 def test_a_checkpoint_of_a_custom_layer_class_is_refused_before_the_first_epoch(rng, tmp_path):
@@ -177,7 +192,8 @@ def test_a_checkpoint_of_a_custom_layer_class_is_refused_before_the_first_epoch(
     epochs = []
     started = glassnet.callbacks.LambdaCallback(on_epoch_begin=lambda epoch, logs: epochs.append(epoch))
     checkpoint = ModelCheckpoint(str(tmp_path / "w-{epoch:02d}.weights.h5"), save_weights_only=True)
-    with pytest.raises(ValueError, match="layer 'my_dense.*' \\(MyDense\\) has a custom layer class"):
+    with pytest.raises(ValueError, match="layer 'my_dense.*' \\(MyDense\\) has a custom layer class.*each epoch "
+                                         "with LambdaCallback\\(on_epoch_end="):
         model.fit(rng.normal(size=(8, 3)), rng.normal(size=(8, 2)), epochs=2, verbose=0, callbacks=[checkpoint, started])
     assert epochs == [] and list(tmp_path.iterdir()) == []
 

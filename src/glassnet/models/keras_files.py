@@ -654,7 +654,11 @@ def _layer_config(layer, input_shape):
     from .. import layers as layers_module
 
     if layers_module.LAYERS.get(kind) is not type(layer):
-        _refuse(where, "a custom layer class")
+        # (the advice was glassnet's model.save or ONNX, which refuse a custom layer class too)
+        raise ValueError(f"Cannot write a Keras file: {where} has a custom layer class, which a Keras file can name "
+                         f"only with its code. {NO_CUSTOM_LAYER_FILE}, np.savez('w.npz', *model.get_weights()), and "
+                         "give them back to the model built again in code: model.set_weights(list(np.load('w.npz')."
+                         "values())).")
     _check_name(layer.name, where)
     config = {"name": layer.name, "trainable": bool(layer.trainable), "dtype": _dtype_policy(layer.dtype)}
     if kind == "Discretization":  # Keras's takes neither trainable nor a DTypePolicy, and writes a dtype's name
@@ -891,10 +895,15 @@ def save_weights_h5(model, filepath, overwrite=True):
     atomic_write_bytes(filepath, _weights_file(model, h5py), overwrite=overwrite)
 
 
-def check_weights_h5_writable(model):
+#: what glassnet can keep of a model with a custom layer class (the sentence each refusal ends with goes on)
+NO_CUSTOM_LAYER_FILE = "glassnet's own files and ONNX hold no custom layer class either: keep the weights' arrays"
+
+
+def check_weights_h5_writable(model, keep="np.savez('w.npz', *model.get_weights()), and give them back with "
+                                           "model.set_weights(list(np.load('w.npz').values()))"):
     """Refuse now what :func:`save_weights_h5` would refuse of ``model`` whatever its weights (h5py
     missing, a custom layer class): ModelCheckpoint asks before the first epoch, not after it.
-    Returns the h5py module."""
+    ``keep`` says how the caller keeps the arrays instead. Returns the h5py module."""
     h5py = _h5py()
     from .. import layers as layers_module
 
@@ -902,8 +911,11 @@ def check_weights_h5_writable(model):
         wrapped = [layer.layer] if type(layer).__name__ == "SpectralNormalization" else []
         for inner in [layer, *wrapped]:
             if layers_module.LAYERS.get(type(inner).__name__) is not type(inner):
-                _refuse(f"layer {inner.name!r} ({type(inner).__name__})", "a custom layer class, whose weights "
-                        "Keras 3 would look for under its own name and order")
+                # (the advice was glassnet's model.save, which refuses a custom layer class too)
+                raise ValueError(f"Cannot write a Keras weights file (.weights.h5): layer {inner.name!r} "
+                                 f"({type(inner).__name__}) has a custom layer class, whose weights Keras looks for "
+                                 f"under its class's name, in an order glassnet does not know. {NO_CUSTOM_LAYER_FILE}, "
+                                 f"{keep}.")
     return h5py
 
 
