@@ -135,7 +135,12 @@ def test_a_mismatched_architecture_is_refused_and_the_weights_stay(tmp_path):
          "layers/dense_1/vars/0 \\(layer 'dense_\\d+' \\(Dense\\)'s W\\) has shape \\(4, 2\\); the architecture needs "
          "\\(4, 3\\)"),
         (Sequential([layers.Input((5,)), layers.Dense(4), layers.LayerNormalization(), layers.Dense(2)]),
-         "holds 0 arrays under layers/layer_normalization/vars .* which has 2 weights"),
+         # it said "holds 0 arrays under layers/layer_normalization/vars", not which layer differs from the file
+         "has no group layers/layer_normalization for the model's layer 'layer_normalization.*' "
+         "\\(LayerNormalization\\); its layer groups are dense, dense_1\\. The model must have the layers"),
+        (Sequential([layers.Input((5,)), layers.BatchNormalization(), layers.Dense(4), layers.Dense(2)]),
+         "has no group layers/batch_normalization for the model's layer 'batch_normalization.*' "
+         "\\(BatchNormalization\\); its layer groups are dense, dense_1"),
         (Sequential([layers.Input((5,)), layers.Dense(4)]),
          "holds weights for layers/dense_1, which the architecture does not have"),
     ]:

@@ -314,6 +314,14 @@ def _read_weights(h5, model, h5py, path, member=WEIGHTS):
             group = _get(h5, vars_path, h5py, path, member)
             keys = set(group.keys()) if isinstance(group, h5py.Group) else set()
             expected = [str(i) for i in range(len(names))]
+            if names and _get(h5, group_path, h5py, path, member) is None:
+                # (the count, "holds 0 arrays", said nothing of which layer differs from the file's)
+                held = _get(h5, "layers", h5py, path, member)
+                held = sorted(held.keys()) if isinstance(held, h5py.Group) else []
+                shown = ", ".join(held[:20]) + (f" and {len(held) - 20} more" if len(held) > 20 else "")
+                _fail(path, f"{member} has no group {group_path} for the model's {label}; its layer groups are "
+                            f"{shown or 'none'}. The model must have the layers the file was saved from, in the same "
+                            "order (each group is named after its layer's class, numbered per class).")
             if keys != set(expected):
                 _fail(path, f"{member} holds {len(keys)} arrays under {vars_path} for {label}, which has "
                             f"{len(names)} weights ({', '.join(names) or 'none'}).")
