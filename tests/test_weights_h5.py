@@ -8,7 +8,6 @@ import sys
 import numpy as np
 import pytest
 
-import glassnet
 from glassnet import layers
 from glassnet.models import Model, Sequential
 from glassnet.models.callbacks import ModelCheckpoint
@@ -161,46 +160,64 @@ def test_an_unbuilt_model_is_refused_both_ways(tmp_path):
         Sequential([layers.Dense(2)]).load_weights(tmp_path / "w.weights.h5")
 
 
-def test_a_custom_layer_class_is_refused_before_anything_is_written(tmp_path):
-    class MyDense(layers.Dense):
-        pass
+class MyDense(layers.Dense):
+    """A custom layer class: no model file can name it, a weights file holds its arrays."""
 
-    model = Sequential([layers.Input((3,)), MyDense(2)])
-    # the advice was glassnet's model.save(path) (or ONNX), which refuse a custom layer class too
-    keep = "glassnet's own files and ONNX hold no custom layer class either: keep the weights' arrays, np.savez"
-    with pytest.raises(ValueError, match="Cannot write a Keras weights file \\(.weights.h5\\): layer 'my_dense.*' "
-                                         f"\\(MyDense\\) has a custom layer class.*{keep}") as refusal:
-        model.save_weights(tmp_path / "w.weights.h5")
-    assert not (tmp_path / "w.weights.h5").exists() and "model.save(" not in str(refusal.value)
-    for other in (lambda: model.save_weights(tmp_path / "w.gn"), lambda: model.export(tmp_path / "m.onnx")):
-        with pytest.raises(ValueError, match="MyDense"):  # the formats the old advice named
-            other()
-    with pytest.raises(ValueError, match=f"layer 'my_dense.*' \\(MyDense\\) has a custom layer class.*{keep}"):
-        model.export(tmp_path / "m.keras", format="keras")
-    # the way the messages give works: the arrays come back into the model built again
+
+def test_a_custom_layer_class_is_written_as_keras_writes_one_and_comes_back(tmp_path):
+    model = Sequential([layers.Input((3,)), MyDense(4), layers.Dense(2), MyDense(2)])
     weights = _randomized(model.get_weights(), 3)
     model.set_weights(weights)
-    np.savez(tmp_path / "w.npz", *model.get_weights())
-    again = Sequential([layers.Input((3,)), MyDense(2)])
-    again.set_weights(list(np.load(tmp_path / "w.npz").values()))
+    model.save_weights(tmp_path / "w.weights.h5")
+    again = Sequential([layers.Input((3,)), MyDense(4), layers.Dense(2), MyDense(2)])
+    again.load_weights(tmp_path / "w.weights.h5")
     for got, want in zip(again.get_weights(), weights):
         np.testing.assert_array_equal(got, want)
+    import h5py
+
+    with h5py.File(tmp_path / "w.weights.h5", "r") as h5:  # Keras 3.15's own groups for these classes
+        names = []
+        h5.visit(names.append)
+    assert {"layers/my_dense/vars/1", "layers/dense/vars/1", "layers/my_dense_1/vars/1"} <= set(names)
+    # the model files that name each layer's class refuse it, and say how to keep its weights
+    keep = r"keep its weights with model.save_weights\('w.weights.h5'\)"
+    for save in (lambda: model.save_weights(tmp_path / "w.gn"), lambda: model.save(tmp_path / "m.gn"),
+                 lambda: model.export(tmp_path / "m.keras", format="keras")):
+        with pytest.raises(ValueError, match=f"MyDense.*{keep}"):
+            save()
 
 
-def test_a_checkpoint_of_a_custom_layer_class_is_refused_before_the_first_epoch(rng, tmp_path):
-    # it was refused at the first epoch's end, after that epoch's training (minutes on a real data set)
-    class MyDense(layers.Dense):
+def test_keras_reads_a_custom_layer_class_it_has_too(tmp_path):
+    keras = pytest.importorskip("keras")
+
+    class KerasMyDense(keras.layers.Dense):
         pass
 
+    KerasMyDense.__name__ = "MyDense"  # the class Keras names the group after
+    model = Sequential([layers.Input((3,)), MyDense(4, activation="relu"), MyDense(2)])
+    model.set_weights(_randomized(model.get_weights(), 4))
+    model.save_weights(tmp_path / "w.weights.h5")
+    peer = keras.Sequential([keras.Input((3,)), KerasMyDense(4, activation="relu"), KerasMyDense(2)])
+    peer.load_weights(tmp_path / "w.weights.h5")
+    X = np.random.default_rng(0).normal(size=(5, 3)).astype(np.float32)
+    np.testing.assert_allclose(np.asarray(peer(X)), model.predict(X, verbose=0), atol=1e-6)
+    peer.save_weights(tmp_path / "k.weights.h5")  # and back
+    back = Sequential([layers.Input((3,)), MyDense(4, activation="relu"), MyDense(2)])
+    back.load_weights(tmp_path / "k.weights.h5")
+    np.testing.assert_allclose(back.predict(X, verbose=0), model.predict(X, verbose=0), atol=1e-6)
+
+
+def test_a_checkpoint_of_a_custom_layer_class_writes_its_weights(rng, tmp_path):
+    # it was refused at the first epoch's end, after that epoch's training
     model = Sequential([layers.Input((3,)), MyDense(2)])
     model.compile(optimizer="sgd", loss="mse")
-    epochs = []
-    started = glassnet.callbacks.LambdaCallback(on_epoch_begin=lambda epoch, logs: epochs.append(epoch))
     checkpoint = ModelCheckpoint(str(tmp_path / "w-{epoch:02d}.weights.h5"), save_weights_only=True)
-    with pytest.raises(ValueError, match="layer 'my_dense.*' \\(MyDense\\) has a custom layer class.*each epoch "
-                                         "with LambdaCallback\\(on_epoch_end="):
-        model.fit(rng.normal(size=(8, 3)), rng.normal(size=(8, 2)), epochs=2, verbose=0, callbacks=[checkpoint, started])
-    assert epochs == [] and list(tmp_path.iterdir()) == []
+    model.fit(rng.normal(size=(8, 3)), rng.normal(size=(8, 2)), epochs=2, verbose=0, callbacks=[checkpoint])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["w-01.weights.h5", "w-02.weights.h5"]
+    again = Sequential([layers.Input((3,)), MyDense(2)])
+    again.load_weights(tmp_path / "w-02.weights.h5")
+    for got, want in zip(again.get_weights(), model.get_weights()):
+        np.testing.assert_array_equal(got, want)
 
 
 def test_without_h5py_the_extra_is_named(monkeypatch, tmp_path):

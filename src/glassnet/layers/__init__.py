@@ -35,7 +35,10 @@ LAYERS = {cls.__name__: cls for cls in (Dense, Activation, Dropout, BatchNormali
 
 def serialize(layer):
     if LAYERS.get(type(layer).__name__) is not type(layer):
-        raise ValueError(f"Cannot save the custom layer {layer!r}: only {', '.join(LAYERS)} can be stored.")
+        from ..models.keras_files import KEEP_CUSTOM_WEIGHTS
+
+        raise ValueError(f"Cannot save the custom layer {layer!r}: only {', '.join(LAYERS)} can be stored (a model "
+                         f"file names its layers' classes and holds no code); {KEEP_CUSTOM_WEIGHTS}.")
     return {"class_name": type(layer).__name__, "config": layer.get_config()}
 
 

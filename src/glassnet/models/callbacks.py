@@ -639,10 +639,7 @@ class ModelCheckpoint(Callback):
         from .keras_files import check_weights_h5_writable, is_weights_h5_name
 
         if self.save_weights_only and is_weights_h5_name(self.filepath):
-            # (a custom layer class: said after an epoch's training)
-            check_weights_h5_writable(self.model, "each epoch with LambdaCallback(on_epoch_end=lambda epoch, logs: "
-                                                  "np.savez(f'w-{epoch + 1:02d}.npz', *model.get_weights())) in "
-                                                  "place of this ModelCheckpoint")
+            check_weights_h5_writable(self.model)  # (h5py missing: said after an epoch's training)
         if not self.save_best_only:
             return
         if self.save_freq != "epoch":  # judged on batch logs: a val_* or unknown name would save nothing, silently

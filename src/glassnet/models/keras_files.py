@@ -662,11 +662,8 @@ def _layer_config(layer, input_shape):
     from .. import layers as layers_module
 
     if layers_module.LAYERS.get(kind) is not type(layer):
-        # (the advice was glassnet's model.save or ONNX, which refuse a custom layer class too)
         raise ValueError(f"Cannot write a Keras file: {where} has a custom layer class, which a Keras file can name "
-                         f"only with its code. {NO_CUSTOM_LAYER_FILE}, np.savez('w.npz', *model.get_weights()), and "
-                         "give them back to the model built again in code: model.set_weights(list(np.load('w.npz')."
-                         "values())).")
+                         f"only with its code: {KEEP_CUSTOM_WEIGHTS}.")
     _check_name(layer.name, where)
     config = {"name": layer.name, "trainable": bool(layer.trainable), "dtype": _dtype_policy(layer.dtype)}
     if kind == "Discretization":  # Keras's takes neither trainable nor a DTypePolicy, and writes a dtype's name
@@ -891,7 +888,7 @@ def save_weights_h5(model, filepath, overwrite=True):
     """Write the built ``model``'s weights to ``filepath`` as Keras 3's ``save_weights`` writes a
     ``.weights.h5`` file (HDF5: ``layers/<name>/vars/<i>``), which Keras's ``load_weights`` reads into
     a Keras model of the same layers. Only the layers' classes matter to the file (they name the
-    groups and order the arrays): a custom layer class is refused; activations, initializers and
+    groups and order the arrays; a custom class's too, as in Keras); activations, initializers and
     compile settings are not in it. Atomic; ``overwrite=False`` refuses an existing file."""
     from .._io import atomic_write_bytes
 
@@ -903,28 +900,18 @@ def save_weights_h5(model, filepath, overwrite=True):
     atomic_write_bytes(filepath, _weights_file(model, h5py), overwrite=overwrite)
 
 
-#: what glassnet can keep of a model with a custom layer class (the sentence each refusal ends with goes on)
-NO_CUSTOM_LAYER_FILE = "glassnet's own files and ONNX hold no custom layer class either: keep the weights' arrays"
+#: how to keep the weights of a model with a custom layer class, which no glassnet model file, no Keras
+#: file and no ONNX file can name (each refusal ends with it)
+KEEP_CUSTOM_WEIGHTS = ("keep its weights with model.save_weights('w.weights.h5') (Keras 3's weights file, which holds "
+                       "arrays only), and give them back with load_weights to the model built again in code")
 
 
-def check_weights_h5_writable(model, keep="np.savez('w.npz', *model.get_weights()), and give them back with "
-                                           "model.set_weights(list(np.load('w.npz').values()))"):
-    """Refuse now what :func:`save_weights_h5` would refuse of ``model`` whatever its weights (h5py
-    missing, a custom layer class): ModelCheckpoint asks before the first epoch, not after it.
-    ``keep`` says how the caller keeps the arrays instead. Returns the h5py module."""
-    h5py = _h5py()
-    from .. import layers as layers_module
-
-    for layer in model.layers:
-        wrapped = [layer.layer] if type(layer).__name__ == "SpectralNormalization" else []
-        for inner in [layer, *wrapped]:
-            if layers_module.LAYERS.get(type(inner).__name__) is not type(inner):
-                # (the advice was glassnet's model.save, which refuses a custom layer class too)
-                raise ValueError(f"Cannot write a Keras weights file (.weights.h5): layer {inner.name!r} "
-                                 f"({type(inner).__name__}) has a custom layer class, whose weights Keras looks for "
-                                 f"under its class's name, in an order glassnet does not know. {NO_CUSTOM_LAYER_FILE}, "
-                                 f"{keep}.")
-    return h5py
+def check_weights_h5_writable(model):
+    """Refuse now what :func:`save_weights_h5` would refuse whatever the weights (h5py missing):
+    ModelCheckpoint asks before the first epoch, not after it. Returns the h5py module. A custom
+    layer class is written as Keras writes one: under its class's snake-case name, its arrays in
+    its ``weight_names`` order (Keras's: the order its build made them, trainable first)."""
+    return _h5py()
 
 
 def load_weights_h5(model, path):

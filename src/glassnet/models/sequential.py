@@ -1228,7 +1228,7 @@ class Sequential:
 
         A name ending in ``.weights.h5`` (Keras 3's, which its ``save_weights`` requires) gets
         Keras's HDF5 weights file, which Keras's ``load_weights`` reads into a Keras model of the
-        same layers (needs h5py, the ``keras-files`` extra; a custom layer class is refused); any
+        same layers (needs h5py, the ``keras-files`` extra; a custom layer class too, as Keras writes one); any
         other name glassnet's own file (with a warning for ``.keras``, ``.h5`` and ``.hdf5``)."""
         from .keras_files import is_weights_h5_name, save_weights_h5
         from .saving import save_model
