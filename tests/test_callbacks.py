@@ -693,6 +693,34 @@ def test_a_divergence_restores_the_optimizer_state_too(rng):
     assert steps == 0 and not momentum.any()
 
 
+def test_a_divergence_restores_batch_normalizations_moving_statistics(rng):
+    # the moving mean and variance are no trainable weights (they live outside the flat vector the
+    # snapshot copied): the diverging batches' statistics (1e22, inf) stayed with the restored
+    # weights, and evaluate read 2.84 where the epoch's start read 1.82
+    from glassnet.layers import BatchNormalization
+
+    X, y = _regression(rng, 256)
+    model = Sequential([Dense(16, activation="relu", input_dim=3), BatchNormalization(), Dense(1)], dtype="float64")
+    model.compile(loss="mse", optimizer=SGD(0.01))
+    starts = []
+    keep = LambdaCallback(on_epoch_begin=lambda epoch, logs: starts.append(
+        ([w.copy() for w in model.get_weights()], model.evaluate(X, y, verbose=0))))
+    raise_lr = LearningRateScheduler(lambda epoch, lr: 0.01 if epoch < 3 else 50.0)
+    with pytest.warns(DivergenceWarning, match="diverged at epoch 4, batch .* restored to the start of this epoch"):
+        hist = model.fit(X, y, epochs=10, batch_size=32, verbose=0, callbacks=[keep, raise_lr])
+    assert len(hist.history["loss"]) == 3
+    weights, loss = starts[3]
+    for w, w0 in zip(model.get_weights(), weights, strict=True):  # moving mean and variance among them
+        np.testing.assert_array_equal(w, w0)
+    assert model.evaluate(X, y, verbose=0) == loss
+    # train_on_batch keeps them too
+    model.optimizer.learning_rate = 1e6
+    with pytest.warns(DivergenceWarning, match="left as they were"):
+        model.train_on_batch(X[:32], y[:32] * 1e300)  # loss inf: the forward pass moved the statistics
+    for w, w0 in zip(model.get_weights(), weights, strict=True):
+        np.testing.assert_array_equal(w, w0)
+
+
 def test_test_and_predict_hooks_as_keras():
     # fit's validation, evaluate and predict call the test/predict hooks, in Keras's order
     rng = np.random.default_rng(0)

@@ -948,15 +948,23 @@ def _all_finite(x):
 def _snapshot(model):
     """Copies of the weights and of the optimizer's state (its steps, momentum, moments): what
     a diverged update is undone to. The state too: the diverging steps left an SGD momentum of
-    1e12 (or inf), and every later step diverged again, whatever the learning rate."""
+    1e12 (or inf), and every later step diverged again, whatever the learning rate. And the
+    layers' non-trainable arrays (batch normalization's moving statistics, spectral
+    normalization's ``u``), which training steps change outside the flat weights: the diverging
+    batches' statistics (1e22, inf) stayed with the restored weights, and evaluate read them."""
     optimizer = model.optimizer
+    layers = [(layer.state, {key: backend.copy(value) for key, value in layer.state.items()})
+              for layer in model._layers if layer.state]
     return (backend.copy(model._flat_params), optimizer._iterations,
-            {name: backend.copy(slot) for name, slot in optimizer.state.items()}, optimizer.get_scalars())
+            {name: backend.copy(slot) for name, slot in optimizer.state.items()}, optimizer.get_scalars(), layers)
 
 
 def _restore(model, snapshot):
-    weights, iterations, state, scalars = snapshot
+    weights, iterations, state, scalars, layers = snapshot
     model._flat_params[...] = weights
+    for arrays, kept in layers:
+        for key, value in kept.items():
+            arrays[key][...] = value
     model.optimizer._iterations = iterations
     for name, slot in state.items():
         model.optimizer.state[name][...] = slot
