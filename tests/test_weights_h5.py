@@ -8,6 +8,7 @@ import sys
 import numpy as np
 import pytest
 
+import glassnet
 from glassnet import layers
 from glassnet.models import Model, Sequential
 from glassnet.models.callbacks import ModelCheckpoint
@@ -324,3 +325,21 @@ def test_a_dataset_without_values_is_said_in_words(tmp_path):
     with pytest.raises(ValueError, match="layers/dense/vars/1 \\(layer 'dense.*' \\(Dense\\)'s b\\) holds no values "
                                          ".*needs an array of shape \\(2,\\)"):
         model.load_weights(path)
+
+
+def test_checkpoints_that_cannot_hold_the_model_are_refused_before_the_first_epoch(rng, tmp_path):
+    # glassnet's own file names each layer's class: ModelCheckpoint and BackupAndRestore failed at the
+    # first epoch's end, after its training
+    model = Sequential([layers.Input((3,)), MyDense(2)])
+    model.compile(optimizer="sgd", loss="mse")
+    epochs = []
+    started = glassnet.callbacks.LambdaCallback(on_epoch_begin=lambda epoch, logs: epochs.append(epoch))
+    x, y = rng.normal(size=(8, 3)), rng.normal(size=(8, 2))
+    for callback, says in ((ModelCheckpoint(str(tmp_path / "m-{epoch:02d}.gn")),
+                            "ModelCheckpoint cannot write .*MyDense.*save_weights_only=True"),
+                           (ModelCheckpoint(str(tmp_path / "w.gn"), save_weights_only=True), "MyDense"),
+                           (glassnet.callbacks.BackupAndRestore(str(tmp_path / "backup")), "MyDense")):
+        with pytest.raises(ValueError, match=says):
+            model.fit(x, y, epochs=2, verbose=0, callbacks=[callback, started])
+        assert epochs == []
+    assert not any(p.is_file() for p in tmp_path.rglob("*"))

@@ -637,9 +637,17 @@ class ModelCheckpoint(Callback):
             raise ValueError(f"ModelCheckpoint's filepath={self.filepath!r} is a folder: give a file name in it, such "
                              "as 'model.gn' or 'model-{epoch:02d}.gn'.")
         from .keras_files import check_weights_h5_writable, is_weights_h5_name
+        from .saving import _architecture
 
+        # what no save can write is said now, not after the first epoch's training
         if self.save_weights_only and is_weights_h5_name(self.filepath):
-            check_weights_h5_writable(self.model)  # (h5py missing: said after an epoch's training)
+            check_weights_h5_writable(self.model)  # (h5py missing)
+        else:  # glassnet's own file: a custom layer class or activation function
+            try:
+                _architecture(self.model)
+            except ValueError as exc:
+                raise ValueError(f"ModelCheckpoint cannot write {self.filepath!r}: {exc} In a checkpoint: "
+                                 "ModelCheckpoint('w-{epoch:02d}.weights.h5', save_weights_only=True).") from None
         if not self.save_best_only:
             return
         if self.save_freq != "epoch":  # judged on batch logs: a val_* or unknown name would save nothing, silently
@@ -739,8 +747,9 @@ class BackupAndRestore(Callback):
         self._epoch, self._last_batch, self._since_saving = 0, -1, 0
 
     def on_train_begin(self, logs=None):
-        from .saving import restore_backup
+        from .saving import _architecture, restore_backup
 
+        _architecture(self.model)  # a model no backup can hold (a custom layer class): said before the first epoch
         self._last_batch, self._since_saving = -1, 0
         _make_folder(self.backup_dir, f"BackupAndRestore cannot make its backup folder backup_dir={self.backup_dir!r}: "
                                       "give the path of a folder (it is created if missing)")
