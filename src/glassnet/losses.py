@@ -346,6 +346,19 @@ class MeanSquaredError(Loss):
             D = astype(D, "float32")
         return float(get_namespace(A).vdot(D, D)) / math.prod(A.shape)  # (n, K); a vector or (n, m, K) too
 
+    def gradient(self, Y, A, sample_weight=None):
+        if (sample_weight is not None or self.reduction not in _MEAN_UNWEIGHTED
+                or type(self).per_sample_gradient is not MeanSquaredError.per_sample_gradient):
+            return super().gradient(Y, A, sample_weight)
+        # the training step's case, (n, K) outputs without weights: Loss.gradient's two operations without
+        # its checks of weights and shapes (half of the call's 2.3 µs, at every step of a small network)
+        Y, A = _pair(self, Y, A)
+        if len(A.shape) != 2:
+            return super().gradient(Y, A)
+        dA = self.per_sample_gradient(Y, A)
+        dA /= A.shape[0]
+        return dA
+
 
 class SquaredError(Loss):
     """The lectures' ``E = ½ Σ_k (t_k - y_k)²``; ``∂E/∂y = y - t``."""
