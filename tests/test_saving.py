@@ -322,6 +322,31 @@ def test_load_weights_fills_a_model_of_the_same_shapes(tmp_path, rng):
         fresh.load_weights(tmp_path / "missing.gn")
 
 
+@pytest.mark.parametrize("name", ["m.gn", "m.keras"])
+@pytest.mark.parametrize("skip_mismatch", [False, True])
+def test_load_weights_of_float64_values_beyond_float32_names_the_file_the_weight_and_the_fix(name, skip_mismatch,
+                                                                                             tmp_path):
+    if name.endswith(".keras"):
+        pytest.importorskip("h5py")
+    source = Sequential([Dense(2, input_dim=3), Dense(1)], dtype="float64")
+    weights = source.get_weights()
+    weights[2][1, 0] = -1e300
+    source.set_weights(weights)
+    source.save(tmp_path / name)
+    model = Sequential([Dense(2, input_dim=3), Dense(1)])
+    before = model.get_weights()
+    # it said only "set_weights: weights[2] holds values beyond the range of float32"
+    with pytest.raises(ValueError, match=f"^Cannot load model file .*{name}': layer 'dense_1' \\(Dense\\)'s W holds "
+                                         "values up to 1e\\+300, beyond the range of float32 .*nothing was loaded. Load "
+                                         "it into a model of dtype='float64'"):
+        model.load_weights(tmp_path / name, skip_mismatch=skip_mismatch)
+    for a, b in zip(model.get_weights(), before):
+        np.testing.assert_array_equal(a, b)
+    wide = Sequential([Dense(2, input_dim=3), Dense(1)], dtype="float64")
+    wide.load_weights(tmp_path / name)  # as the message says
+    assert wide.get_weights()[2][1, 0] == -1e300
+
+
 @pytest.mark.parametrize("units", [20000, 10**12])
 def test_an_architecture_bigger_than_the_file_is_refused_before_allocating(saved, tmp_path, units):
     # a 3 kB file declaring Dense(20000) on 20000 inputs used 4.7 GB before its shape error;

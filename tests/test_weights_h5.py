@@ -4,6 +4,7 @@ against Keras 3.15 itself (predictions of the same weights in both)."""
 
 import os
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -271,9 +272,10 @@ def test_hostile_storage_is_refused_and_the_weights_stay(replaced, store, match,
         del h5[replaced]
         store(h5, tmp_path)
     before = model.get_weights()
-    with pytest.raises(ValueError, match=f"Cannot load model file .*w.weights.h5': the file: .*{match}"):
-        model.load_weights(path)
-    np.testing.assert_array_equal(model.get_weights()[0], before[0])
+    for skip_mismatch in (False, True):  # an unsafe file is no mismatch to skip
+        with pytest.raises(ValueError, match=f"Cannot load model file .*w.weights.h5': the file: .*{match}"):
+            model.load_weights(path, skip_mismatch=skip_mismatch)
+        np.testing.assert_array_equal(model.get_weights()[0], before[0])
 
 
 def test_a_keras_2_hdf5_weights_file_says_what_to_do(tmp_path):
@@ -343,3 +345,92 @@ def test_checkpoints_that_cannot_hold_the_model_are_refused_before_the_first_epo
             model.fit(x, y, epochs=2, verbose=0, callbacks=[callback, started])
         assert epochs == []
     assert not any(p.is_file() for p in tmp_path.rglob("*"))
+
+
+def _skip_pair(keras, units, extra=False, norm=True):
+    """A glassnet model and the Keras model of the same layers, holding the same (fresh) weights:
+    Dense(4), BatchNormalization (when ``norm``), Dense(``units``), and Dense(2) when ``extra``."""
+    K = keras.layers
+    ours = [layers.Dense(4), *([layers.BatchNormalization()] if norm else []), layers.Dense(units),
+            *([layers.Dense(2)] if extra else [])]
+    theirs = [K.Dense(4), *([K.BatchNormalization()] if norm else []), K.Dense(units), *([K.Dense(2)] if extra else [])]
+    ours, theirs = Sequential([layers.Input((3,)), *ours]), keras.Sequential([keras.Input((3,)), *theirs])
+    ours.set_weights(_randomized(ours.get_weights(), 7))
+    theirs.set_weights(ours.get_weights())
+    return ours, theirs
+
+
+@pytest.mark.parametrize("kind", [".weights.h5 of keras", ".keras of keras", ".weights.h5 of glassnet",
+                                  "glassnet's file"])
+@pytest.mark.parametrize("change, units, extra, norm, warned", [
+    ("the last layer wider", 2, False, True, "layer 'dense_\\d+' \\(Dense\\): .*layers/dense_1.* has .*shapes? "
+                                             "\\[?\\(4, 1\\).*; the architecture needs \\[?\\(4, 2\\)"),
+    ("a layer more in the model", 1, True, True, "layer 'dense_\\d+' \\(Dense\\): the file has no (group )?layers/dense_2"),
+    ("a layer more in the file", 1, False, False, "the file's layers/batch_normalization, which the model does not "
+                                                  "have, was not read"),
+])
+def test_skip_mismatch_loads_and_keeps_the_layers_keras_does(kind, change, units, extra, norm, warned, tmp_path):
+    keras = _keras()
+    K = keras.layers
+    source = keras.Sequential([keras.Input((3,)), K.Dense(4), K.BatchNormalization(), K.Dense(1)])
+    source.set_weights(_randomized(source.get_weights(), 3))
+    name = {"glassnet's file": "w.gn", ".keras of keras": "w.keras"}.get(kind, "w.weights.h5")
+    if kind.endswith("of keras"):
+        (source.save if name == "w.keras" else source.save_weights)(str(tmp_path / name))
+    else:  # glassnet writes the same weights into its own file
+        ours = Sequential([layers.Input((3,)), layers.Dense(4), layers.BatchNormalization(), layers.Dense(1)])
+        ours.set_weights(source.get_weights())
+        (ours.save if name == "w.gn" else ours.save_weights)(tmp_path / name)
+    source.save_weights(str(tmp_path / "keras.weights.h5"))
+    ours, theirs = _skip_pair(keras, units, extra, norm)
+    with pytest.warns(UserWarning, match=f"^load_weights\\(skip_mismatch=True\\) skipped what of .*{name}' does not "
+                                         f"fit the model \\(each layer of the model named here keeps its weights\\): "
+                                         f"{warned}[^;]*\\.$"):
+        ours.load_weights(tmp_path / name, skip_mismatch=True)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        theirs.load_weights(str(tmp_path / "keras.weights.h5"), skip_mismatch=True)
+    # (Keras says nothing of the file's extra layer)
+    said = [str(w.message) for w in seen if "could not be loaded" in str(w.message)]
+    assert said == (["A total of 1 objects"] if change != "a layer more in the file" else []) or said[0].startswith(
+        "A total of 1 objects")
+    loaded = [not np.array_equal(a, b) for a, b in zip(ours.get_weights(), _skip_pair(keras, units, extra, norm)[0]
+                                                       .get_weights())]
+    assert any(loaded) and (not all(loaded) or change == "a layer more in the file")
+    for a, b in zip(ours.get_weights(), theirs.get_weights()):  # the same arrays loaded, the same kept
+        np.testing.assert_array_equal(a, np.asarray(b))
+
+
+def test_skip_mismatch_false_keeps_the_all_or_nothing_check(tmp_path):
+    Sequential([layers.Input((3,)), layers.Dense(4), layers.Dense(1)]).save_weights(tmp_path / "w.weights.h5")
+    model = Sequential([layers.Input((3,)), layers.Dense(4), layers.Dense(2)])
+    before = model.get_weights()
+    with pytest.raises(ValueError, match="layers/dense_1/vars/0 .* has shape \\(4, 1\\); the architecture needs"):
+        model.load_weights(tmp_path / "w.weights.h5", skip_mismatch=False)
+    for a, b in zip(model.get_weights(), before):  # (Keras loads the first Dense, then raises)
+        np.testing.assert_array_equal(a, b)
+
+
+def test_load_weights_refuses_what_keras_refuses(tmp_path):
+    model = Sequential([layers.Input((3,)), layers.Dense(2)])
+    model.save_weights(tmp_path / "w.weights.h5")
+    with pytest.raises(ValueError, match="^Invalid keyword arguments: \\{'strict': True\\}"):
+        model.load_weights(tmp_path / "w.weights.h5", strict=True)
+    with pytest.raises(ValueError, match="`by_name` only supports loading legacy '.h5' or '.hdf5' files"):
+        model.load_weights(tmp_path / "w.weights.h5", by_name=True)
+    with pytest.raises(TypeError, match="skip_mismatch must be True or False. Received: skip_mismatch='yes'"):
+        model.load_weights(tmp_path / "w.weights.h5", skip_mismatch="yes")
+
+
+def test_skip_mismatch_does_not_skip_values_beyond_the_dtype(tmp_path):
+    source = Sequential([layers.Input((3,)), layers.Dense(2), layers.Dense(1)], dtype="float64")
+    weights = source.get_weights()
+    weights[0][0, 0] = 1e300
+    source.set_weights(weights)
+    source.save_weights(tmp_path / "w.weights.h5")
+    model = Sequential([layers.Input((3,)), layers.Dense(2), layers.Dense(3)])  # the second Dense does not fit
+    before = model.get_weights()
+    with pytest.raises(ValueError, match="layers/dense/vars/0 .* beyond the range of float32"):
+        model.load_weights(tmp_path / "w.weights.h5", skip_mismatch=True)
+    for a, b in zip(model.get_weights(), before):
+        np.testing.assert_array_equal(a, b)

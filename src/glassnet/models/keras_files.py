@@ -123,7 +123,7 @@ def load_keras_file(zf, path, compile=True):
             model = Sequential.from_config(spec)
         with h5py.File(io.BytesIO(data), "r") as h5:
             try:
-                weights = _read_weights(h5, model, h5py, path)
+                weights, _ = _read_weights(h5, model, h5py, path)
             except (KeyError, TypeError, AttributeError) as exc:  # a dangling link, an empty dataset: not config.json
                 _fail(path, f"its {WEIGHTS} is malformed ({type(exc).__name__}: {str(exc)[:300]}).")
         model.set_weights(weights)
@@ -302,53 +302,126 @@ def h5_layout(layer, group_path):
     return {f"{group_path}/vars": list(layer.weight_names)}
 
 
-def _read_weights(h5, model, h5py, path, member=WEIGHTS):
+class _Mismatch(ValueError):
+    """A layer's arrays in the file do not fit the model's (a missing group, another count or shape):
+    ``skip_mismatch=True`` keeps the layer's own weights; anything else about the file still refuses it."""
+
+    def __init__(self, path, reason, short):
+        super().__init__(f"Cannot load model file {path!r}: {reason}")
+        self.short = short  # what the warning of skip_mismatch=True says of the layer
+
+
+def _read_weights(h5, model, h5py, path, member=WEIGHTS, skip_mismatch=False):
     """Every weight of ``model`` from the open HDF5 file ``h5`` (called ``member`` in errors), in
-    get_weights()'s order, each checked against the architecture's shape."""
-    weights, paths = [], weight_paths(model)
+    get_weights()'s order, each checked against the architecture's shape, and what was skipped (for
+    :func:`warn_skipped`): with ``skip_mismatch`` (Keras's), a layer whose arrays do not fit keeps its
+    own weights and an extra layer of the file is not read."""
+    weights, skipped, paths = [], [], weight_paths(model)
     for layer, group_path in zip(model.layers, paths):
-        targets = dict(zip(layer.weight_names, layer.weights))
-        label = f"layer {layer.name!r} ({type(layer).__name__})"
-        found = {}
-        for vars_path, names in h5_layout(layer, group_path).items():
-            group = _get(h5, vars_path, h5py, path, member)
-            keys = set(group.keys()) if isinstance(group, h5py.Group) else set()
-            expected = [str(i) for i in range(len(names))]
-            if names and _get(h5, group_path, h5py, path, member) is None:
-                # (the count, "holds 0 arrays", said nothing of which layer differs from the file's)
-                held = _get(h5, "layers", h5py, path, member)
-                held = sorted(held.keys()) if isinstance(held, h5py.Group) else []
-                shown = ", ".join(held[:20]) + (f" and {len(held) - 20} more" if len(held) > 20 else "")
-                _fail(path, f"{member} has no group {group_path} for the model's {label}; its layer groups are "
-                            f"{shown or 'none'}. The model must have the layers the file was saved from, in the same "
-                            "order (each group is named after its layer's class, numbered per class).")
-            if keys != set(expected):
-                _fail(path, f"{member} holds {len(keys)} arrays under {vars_path} for {label}, which has "
-                            f"{len(names)} weights ({', '.join(names) or 'none'}).")
-            for key, name in zip(expected, names):
-                dataset = _get(group, key, h5py, path, member)
-                where = f"{member}: {vars_path}/{key} ({label}'s {name})"
-                if not isinstance(dataset, h5py.Dataset) or dataset.dtype.kind not in "fiu":
-                    _fail(path, f"{where} is not an array of numbers.")
-                if dataset.shape is None:  # h5py.Empty: a dataset of a null dataspace (its shape was a TypeError)
-                    _fail(path, f"{where} holds no values (an HDF5 dataset of a null dataspace); the architecture "
-                                f"needs an array of shape {tuple(targets[name].shape)}.")
-                _check_storage(dataset, h5py, where, path)
-                if tuple(dataset.shape) != tuple(targets[name].shape):
-                    _fail(path, f"{where} has shape {tuple(dataset.shape)}; the architecture needs "
-                                f"{tuple(targets[name].shape)}.")
-                value = np.asarray(dataset[()])
-                _check_range(value, numpy_dtype(targets[name]), where, path, member)
-                found[name] = value  # a wrapper's kernel: the wrapped layer's copy, read last
-        weights.extend(found[name] for name in layer.weight_names)
+        try:
+            weights.extend(_read_layer(h5, layer, group_path, h5py, path, member))
+        except _Mismatch as exc:
+            if not skip_mismatch:
+                raise
+            skipped.append(exc.short)
+            weights.extend(layer.get_weights())
     known = {p.split("/", 1)[1] for p in paths}
     group = _get(h5, "layers", h5py, path, member)
     for name in (group.keys() if isinstance(group, h5py.Group) else ()):
         layer_group = _get(group, name, h5py, path, member)
         held = _get(layer_group, "vars", h5py, path, member) if isinstance(layer_group, h5py.Group) else None
         if name not in known and isinstance(held, h5py.Group) and len(held):
-            _fail(path, f"{member} holds weights for layers/{name}, which the architecture does not have.")
-    return weights
+            if not skip_mismatch:
+                _fail(path, f"{member} holds weights for layers/{name}, which the architecture does not have.")
+            skipped.append(f"the file's layers/{name}, which the model does not have, was not read")
+    return weights, skipped
+
+
+def _label(layer):
+    return f"layer {layer.name!r} ({type(layer).__name__})"
+
+
+def _read_layer(h5, layer, group_path, h5py, path, member):
+    """The weights of one ``layer`` from its group ``group_path`` of ``h5``, in its get_weights() order."""
+    targets = dict(zip(layer.weight_names, layer.weights))
+    label = _label(layer)
+    found = {}
+    for vars_path, names in h5_layout(layer, group_path).items():
+        group = _get(h5, vars_path, h5py, path, member)
+        keys = set(group.keys()) if isinstance(group, h5py.Group) else set()
+        expected = [str(i) for i in range(len(names))]
+        if names and _get(h5, group_path, h5py, path, member) is None:
+            # (the count, "holds 0 arrays", said nothing of which layer differs from the file's)
+            held = _get(h5, "layers", h5py, path, member)
+            held = sorted(held.keys()) if isinstance(held, h5py.Group) else []
+            shown = ", ".join(held[:20]) + (f" and {len(held) - 20} more" if len(held) > 20 else "")
+            raise _Mismatch(path, f"{member} has no group {group_path} for the model's {label}; its layer groups "
+                                  f"are {shown or 'none'}. The model must have the layers the file was saved from, in "
+                                  "the same order (each group is named after its layer's class, numbered per class).",
+                            f"{label}: the file has no group {group_path}")
+        if keys != set(expected):
+            raise _Mismatch(path, f"{member} holds {len(keys)} arrays under {vars_path} for {label}, which has "
+                                  f"{len(names)} weights ({', '.join(names) or 'none'}).",
+                            f"{label}: the file holds {len(keys)} arrays under {vars_path}, the layer has {len(names)} weights")
+        for key, name in zip(expected, names):
+            dataset = _get(group, key, h5py, path, member)
+            where = f"{member}: {vars_path}/{key} ({label}'s {name})"
+            if not isinstance(dataset, h5py.Dataset) or dataset.dtype.kind not in "fiu":
+                _fail(path, f"{where} is not an array of numbers.")
+            if dataset.shape is None:  # h5py.Empty: a dataset of a null dataspace (its shape was a TypeError)
+                _fail(path, f"{where} holds no values (an HDF5 dataset of a null dataspace); the architecture "
+                            f"needs an array of shape {tuple(targets[name].shape)}.")
+            _check_storage(dataset, h5py, where, path)
+            if tuple(dataset.shape) != tuple(targets[name].shape):
+                shapes = f"{tuple(dataset.shape)}; the architecture needs {tuple(targets[name].shape)}"
+                raise _Mismatch(path, f"{where} has shape {shapes}.",
+                                f"{label}: {vars_path}/{key} ({name}) has shape {shapes}")
+            value = np.asarray(dataset[()])
+            _check_range(value, numpy_dtype(targets[name]), where, path, member)
+            found[name] = value  # a wrapper's kernel: the wrapped layer's copy, read last
+    return [found[name] for name in layer.weight_names]
+
+
+def warn_skipped(path, skipped):
+    """One warning naming each layer ``load_weights(skip_mismatch=True)`` left as it was, and each
+    layer of the file it did not read (Keras's one warning lists the layers it could not load)."""
+    if skipped:
+        warnings.warn(f"load_weights(skip_mismatch=True) skipped what of {path!r} does not fit the model (each "
+                      "layer of the model named here keeps its weights): " + "; ".join(skipped) + ".", UserWarning,
+                      stacklevel=3)
+
+
+def weights_from_model(model, source, path, skip_mismatch=False):
+    """The weights of the loaded model ``source`` (glassnet's file or a ``.keras`` file, read whole)
+    for ``model``, in get_weights()'s order: all of them when every shape matches (otherwise a
+    ``ValueError``); with ``skip_mismatch``, layer by layer, matched as Keras matches them (by class,
+    numbered per class), a layer that does not fit keeping its own (what was skipped is returned too).
+    Values beyond the model's dtype's range are refused, naming the layer, the weight and the fix."""
+    skipped = []
+    if not skip_mismatch:
+        weights, targets = source.get_weights(), model.weights
+        if [w.shape for w in weights] != [tuple(t.shape) for t in targets]:
+            raise ValueError(f"load_weights: {path!r} holds weights of shapes {[w.shape for w in weights]}, "
+                             f"but this model's are {[tuple(t.shape) for t in targets]}.")
+    else:
+        theirs = dict(zip(weight_paths(source), source.layers))
+        weights = []
+        for layer, group_path in zip(model.layers, weight_paths(model)):
+            other = theirs.pop(group_path, None)
+            mine = [tuple(w.shape) for w in layer.weights]
+            held = [tuple(w.shape) for w in other.weights] if other is not None else []
+            if mine == held:
+                weights.extend(other.get_weights() if other is not None else [])
+                continue
+            skipped.append(f"{_label(layer)}: the file's {group_path} has weights of shapes {held}; the architecture "
+                           f"needs {mine}" if other is not None else f"{_label(layer)}: the file has no {group_path}")
+            weights.extend(layer.get_weights())
+        skipped += [f"the file's {group_path}, which the model does not have, was not read"
+                    for group_path, other in theirs.items() if other.weights]
+    targets = [(layer, name, w) for layer in model.layers for name, w in zip(layer.weight_names, layer.weights)]
+    for (layer, name, target), value in zip(targets, weights):  # (set_weights named neither file nor layer)
+        _check_range(value, numpy_dtype(target), f"{_label(layer)}'s {name}", path, "the file")
+    return weights, skipped
 
 
 def _check_range(value, dtype, where, path, member):
@@ -914,10 +987,11 @@ def check_weights_h5_writable(model):
     return _h5py()
 
 
-def load_weights_h5(model, path):
+def load_weights_h5(model, path, skip_mismatch=False):
     """The weights of the built ``model`` read from the Keras 3 weights file ``path`` (HDF5, as
     Keras's ``save_weights`` writes it), in get_weights()'s order, every shape checked against the
-    model's first; with the protections of the ``.keras`` reader (:func:`_check_storage`)."""
+    model's first, and what ``skip_mismatch`` skipped (see :func:`_read_weights`); with the protections
+    of the ``.keras`` reader (:func:`_check_storage`)."""
     h5py = _h5py()
     model._ensure_built()
     if not model.built:
@@ -930,10 +1004,10 @@ def load_weights_h5(model, path):
                     _fail(path, "it is a Keras 2 (legacy) HDF5 file, which glassnet does not read: in Keras, load it "
                                 "and save the weights again as Keras 3 does (model.save_weights('w.weights.h5')).")
                 _fail(path, "it is an HDF5 file without the layers/ group of a Keras 3 weights file.")
-            weights = _read_weights(h5, model, h5py, path, member="the file")
+            weights, skipped = _read_weights(h5, model, h5py, path, "the file", skip_mismatch)
     except (KeyError, TypeError, AttributeError) as exc:  # a dangling link, an empty dataset
         _fail(path, f"it is a malformed Keras weights file ({type(exc).__name__}: {str(exc)[:300]}).")
     except (OSError, RuntimeError) as exc:  # truncated, damaged inside (see load_keras_file)
         _fail(path, f"it is not a readable HDF5 file ({str(exc)[:200]}).")
     warn_non_finite(path, "weights", zip(weight_names(model), weights))
-    return weights
+    return weights, skipped

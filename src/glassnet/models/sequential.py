@@ -1240,31 +1240,38 @@ class Sequential:
         _warn_keras_suffix(filepath, "model.save_weights")
         save_model(self, filepath, include_optimizer=False, overwrite=overwrite)
 
-    def load_weights(self, filepath):
+    def load_weights(self, filepath, skip_mismatch=False, **kwargs):
         """Copy the weights stored in ``filepath`` into this model, whose layers must have the
         same weight shapes (as Keras): a file of :meth:`save_weights` or :meth:`save`, a Keras 3
         ``.keras`` file, or a Keras 3 ``.weights.h5`` file (told apart by content, not by name; the
         model must be built, as the file holds no input shape). The file is checked completely
-        before any weight changes."""
-        from .keras_files import load_weights_h5
+        before any weight changes.
+
+        ``skip_mismatch=True`` (Keras's): a layer whose weights in the file do not fit (another count
+        or shape, or none there) keeps its own, and a layer of the file the model lacks is not read;
+        one warning names each. Layers are matched as Keras matches them, by class, numbered per class
+        (the second Dense with the file's second Dense). A file refused for what it is (corrupt,
+        unsafe, values beyond the model's dtype) still changes nothing."""
+        from .keras_files import load_weights_h5, warn_skipped, weights_from_model
         from .saving import HDF5_SIGNATURE, _starts_with, load_model
 
+        if "by_name" in kwargs:  # (Keras's message for any but a Keras 2 .h5 file, which glassnet does not read)
+            raise ValueError(f"`by_name` only supports loading legacy '.h5' or '.hdf5' files (Keras 2's), which "
+                             f"glassnet does not read. Received: {filepath}")
+        if kwargs:
+            raise ValueError(f"Invalid keyword arguments: {kwargs}")
+        skip_mismatch = check_bool(skip_mismatch, "skip_mismatch")
         path = check_path(filepath, "filepath")
         if os.path.isfile(path) and _starts_with(path, HDF5_SIGNATURE):
-            self.set_weights(load_weights_h5(self, path))
-            return
-        source = load_model(filepath, compile=False)
-        self._ensure_built()
-        if not self.built and source.built:
-            self.build(source.input_shape[1:])
-        weights = source.get_weights()
-        targets = self.weights
-        if [w.shape for w in weights] != [tuple(t.shape) for t in targets]:
-            raise ValueError(
-                f"load_weights: {os.fspath(filepath)!r} holds weights of shapes {[w.shape for w in weights]}, "
-                f"but this model's are {[tuple(t.shape) for t in targets]}."
-            )
+            weights, skipped = load_weights_h5(self, path, skip_mismatch)
+        else:
+            source = load_model(filepath, compile=False)
+            self._ensure_built()
+            if not self.built and source.built:
+                self.build(source.input_shape[1:])
+            weights, skipped = weights_from_model(self, source, os.fspath(filepath), skip_mismatch)
         self.set_weights(weights)
+        warn_skipped(path, skipped)
 
     def get_config(self):
         from ..layers import serialize
