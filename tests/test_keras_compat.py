@@ -509,7 +509,6 @@ SIGNATURE_DIFFERENCES = {
     ("*Sequential.add", "rebuild"): _LACKS,
     ("*Sequential.pop", "rebuild"): _LACKS,
     ("*Sequential.save_weights", "max_shard_size"): _LACKS,
-    ("*Sequential.load_weights", "skip_mismatch"): _LACKS,
     ("models.clone_model", "*"): _LACKS,
 }
 _POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)

@@ -418,6 +418,8 @@ def test_load_weights_refuses_what_keras_refuses(tmp_path):
         model.load_weights(tmp_path / "w.weights.h5", strict=True)
     with pytest.raises(ValueError, match="`by_name` only supports loading legacy '.h5' or '.hdf5' files"):
         model.load_weights(tmp_path / "w.weights.h5", by_name=True)
+    with pytest.raises(ValueError, match="does not take objects_to_skip: keep those layers' weights"):
+        model.load_weights(tmp_path / "w.weights.h5", objects_to_skip=[model.layers[0]])
     with pytest.raises(TypeError, match="skip_mismatch must be True or False. Received: skip_mismatch='yes'"):
         model.load_weights(tmp_path / "w.weights.h5", skip_mismatch="yes")
 

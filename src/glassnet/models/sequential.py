@@ -1258,6 +1258,9 @@ class Sequential:
         if "by_name" in kwargs:  # (Keras's message for any but a Keras 2 .h5 file, which glassnet does not read)
             raise ValueError(f"`by_name` only supports loading legacy '.h5' or '.hdf5' files (Keras 2's), which "
                              f"glassnet does not read. Received: {filepath}")
+        if "objects_to_skip" in kwargs:  # (Keras's, for .weights.h5 files only)
+            raise ValueError("glassnet's load_weights does not take objects_to_skip: keep those layers' weights with "
+                             "layer.get_weights() and give them back with layer.set_weights() after loading.")
         if kwargs:
             raise ValueError(f"Invalid keyword arguments: {kwargs}")
         skip_mismatch = check_bool(skip_mismatch, "skip_mismatch")
