@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from glassnet.playground import DEFAULTS, FEATURES, Session, check_config
-from glassnet.playground.engine import GRID, NEURON_GRID
+from glassnet.playground.engine import GRID, NEURON_GRID, _rounded
 
 
 # --- the model side -----------------------------------------------------------------------------
@@ -144,8 +144,6 @@ def test_a_divergence_names_the_epoch_the_page_shows():
 
 
 def test_state_numbers_are_json_with_none_for_nan_and_inf():
-    from glassnet.playground.engine import _rounded
-
     assert _rounded([[1.23456, np.nan], [np.inf, -2.0]]) == [[1.2346, None], [None, -2.0]]
     assert _rounded(3.14159) == 3.1416 and _rounded(-np.inf) is None and _rounded([]) == []
 
@@ -2118,3 +2116,55 @@ def test_a_new_learning_rate_after_a_divergence_keeps_the_epochs_over_http(clien
     with pytest.warns(UserWarning, match="diverged"):  # a second divergence is logged too
         state = client.post(f"/api/sessions/{sid}/step", json={"since": 0, "learning_rate": 10, "epochs": 20}).json()
     assert state["diverged"] and capsys.readouterr().err.count("Training diverged at epoch") == 1
+
+
+def test_a_divergence_that_goes_back_tells_the_page_where_its_curves_end():
+    # The page asks for the points after those it has (since = its curve's length). A divergence that
+    # went back cut the server's curves under that: the answer kept since, the page kept the cut points
+    # (its chart said epoch 4 over a counter of 3) and every next step got 400 "since must be between
+    # 0 and 4. Received: 5", so a lower rate could never go on.
+    s = Session(_DIVERGING)
+    curve = s.state()["train_loss"]
+    with pytest.warns(UserWarning, match="diverged"):
+        while s.diverged is None and s.epoch < 100:
+            state = s.step(1, since=len(curve))
+            curve = curve[:state["since"]] + state["train_loss"]
+    assert "went back" in s.diverged and state["since"] == s.epoch + 1 == len(curve)
+    assert curve == _rounded(s.train_loss, 6)
+    state = s.step(1, since=len(curve), learning_rate=1e-5)
+    assert state["since"] == s.epoch == len(curve) and len(state["train_loss"]) == 1
+
+
+def test_the_page_goes_on_from_the_epoch_a_divergence_left_with_a_lower_rate(server):
+    # Regression on the gaussians at rate 10 diverges at epoch 5's first batch; the playground goes back
+    # to epoch 3. The page kept the dropped epochs' points and every step after a lower rate failed
+    # with "since must be between 0 and 4. Received: 5".
+    errors = []
+    counter = "Number(document.getElementById('epoch').textContent)"
+    with _browser_page(errors) as page:
+        page.goto(server)
+        page.wait_for_function("document.getElementById('test_loss').textContent !== '–'")
+        page.select_option("#problem", "regression")
+        page.click("#datasets button:has-text('gaussians')")
+        page.select_option("#learning_rate", "10")
+        page.wait_for_function("session.config.dataset === 'gaussians' && sessionGeneration === generation")
+        first = page.evaluate("session.id")
+        page.click("#play")
+        page.wait_for_function("state.diverged !== null", timeout=30000)
+        stopped = page.evaluate(counter)
+        assert "went back to epoch" in page.text_content("#alert") and page.text_content("#play") == "▶ Play"
+        assert page.evaluate("state.train_loss.length") == stopped + 1  # the chart ends at the counter
+        assert page.text_content("#train_loss") != "–"  # the loss of the weights the page shows: finite
+
+        page.select_option("#learning_rate", "0.01")
+        assert page.text_content("#status") == f"Press Play or Step to go on from epoch {stopped} with learning rate 0.01."
+        page.click("#step")
+        page.wait_for_function(f"{counter} === {stopped + 1}")
+        assert page.text_content("#message") == ""
+        page.click("#play")
+        page.wait_for_function(f"{counter} >= {stopped + 6}")
+        page.click("#play")
+        page.wait_for_function("!busy")
+        assert page.evaluate("session.id") == first and page.text_content("#alert") == ""
+        assert page.evaluate(f"state.train_loss.length === {counter} + 1 && state.train_loss.every(Number.isFinite)")
+    assert errors == []

@@ -337,7 +337,9 @@ class Session:
 
     def state(self, since=0):
         """Everything the page draws, as JSON-ready lists; the loss curves from epoch ``since``
-        on (``since`` is in the answer: the page appends these points to those it has)."""
+        on (``since`` is in the answer: the page appends these points to those it has). A divergence
+        that cut the curves below ``since`` answers their length: the page drops its points past it."""
+        since = min(since, len(self.train_loss))
         with np.errstate(over="ignore", invalid="ignore"):
             surface = self.model.predict(self.features(self._grid))[:, 0]
             maps = self._neuron_maps()
