@@ -2155,6 +2155,12 @@ def test_the_page_goes_on_from_the_epoch_a_divergence_left_with_a_lower_rate(ser
         assert "went back to epoch" in page.text_content("#alert") and page.text_content("#play") == "▶ Play"
         assert page.evaluate("state.train_loss.length") == stopped + 1  # the chart ends at the counter
         assert page.text_content("#train_loss") != "–"  # the loss of the weights the page shows: finite
+        # the chart's scale label (3.274e+231) was cut at the canvas's left edge ("e+231"): the left
+        # margin was 42 units, whatever the label's width
+        assert page.evaluate("""() => {
+            const c = document.getElementById('loss-chart'), d = c.getContext('2d').getImageData(0, 0, 2, c.height).data;
+            return d.every((v, i) => i % 4 !== 3 || v === 0);
+        }""")
 
         page.select_option("#learning_rate", "0.01")
         assert page.text_content("#status") == f"Press Play or Step to go on from epoch {stopped} with learning rate 0.01."

@@ -74,7 +74,6 @@ function drawSurface() {
 function drawLoss() {
   const { ctx, w, h } = sharp($("loss-chart"));
   const series = [[state.train_loss, "#999"], [state.test_loss, "#000"]];
-  const left = 42, right = w - 4, top = 6, bottom = h - 16;  // the plot's box, labels outside it
   ctx.font = "12px system-ui";
   ctx.fillStyle = "#666";
   if (state.train_loss.length < 2) {
@@ -85,6 +84,8 @@ function drawLoss() {
   }
   let hi = 0;
   for (const [s] of series) for (const v of s) if (v !== null && Number.isFinite(v)) hi = Math.max(hi, v);
+  // the plot's box, labels outside it: the left margin fits the scale's label (a diverging run's 1.511e+286)
+  const left = Math.max(42, Math.ceil(ctx.measureText(fmt(hi)).width) + 8), right = w - 4, top = 6, bottom = h - 16;
   const epochs = state.train_loss.length - 1;
   ctx.strokeStyle = "#ccc"; ctx.lineWidth = 1;
   ctx.beginPath(); ctx.moveTo(left, top); ctx.lineTo(left, bottom); ctx.lineTo(right, bottom); ctx.stroke();
