@@ -2071,7 +2071,8 @@ def test_a_diverged_session_goes_on_from_its_last_finite_weights_with_a_new_lear
         while s.diverged is None and s.epoch < 100:
             s.step(1)
     diverged_at = int(s.diverged.split("diverged at epoch ")[1].split(",")[0])  # 1-based: epoch index + 1
-    assert s.epoch == diverged_at - 2 and f"went back to epoch {s.epoch}," in s.diverged
+    assert s.epoch == diverged_at - 2 and f"the playground went back to epoch {s.epoch}," in s.diverged
+    assert "evaluate and predict will too" not in s.diverged  # (fit's word on the weights it kept, replaced)
     assert len(s.train_loss) == len(s.test_loss) == s.epoch + 1 and np.isfinite(s.train_loss).all()
     W, b = (w.copy() for w in s.model.get_weights())
     assert s.model.optimizer.iterations == s.epoch  # one full-batch step per epoch: the state of these weights

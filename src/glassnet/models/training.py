@@ -1004,6 +1004,7 @@ def _stop_diverged(model, epoch, step, snapshots, batch, start_failed=None):
         restored = ("the weights are those fit began with (this epoch's start), though they already give this "
                     "batch a non-finite loss, so evaluate and predict will too.")
     model._diverged = True
+    model._restored_note = restored  # (the playground, which may go back further, says so in its place)
     rates = [(o.name, o.learning_rate) for o in callbacks_module._rated(model.optimizer)]  # (a MultiOptimizer's each)
     lower = (f"Try a lower learning rate (currently {rates[0][1]:g}), e.g. {rates[0][1] / 10:g}." if len(rates) == 1
              else "Try lower learning rates (currently " + ", ".join(f"{n}: {lr:g}" for n, lr in rates) + ").")

@@ -268,8 +268,9 @@ class Session:
         if not math.isfinite(self.train_loss[back]) and self._finite is not None:
             back, snapshot = self._finite
             _restore(self.model, snapshot)
-            message += (f" The playground went back to epoch {back}, the last whose weights gave the training "
-                        "points a finite loss.")
+            # in place of fit's word on the weights it restored, which the playground replaced
+            message = message.replace(self.model._restored_note, f"the playground went back to epoch {back}, the "
+                                      "last whose weights gave the training points a finite loss.")
         self.epoch = back
         del self.train_loss[back + 1:], self.test_loss[back + 1:]
         self.diverged = message
