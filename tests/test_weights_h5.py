@@ -340,7 +340,10 @@ def test_checkpoints_that_cannot_hold_the_model_are_refused_before_the_first_epo
     for callback, says in ((ModelCheckpoint(str(tmp_path / "m-{epoch:02d}.gn")),
                             "ModelCheckpoint cannot write .*MyDense.*save_weights_only=True"),
                            (ModelCheckpoint(str(tmp_path / "w.gn"), save_weights_only=True), "MyDense"),
-                           (glassnet.callbacks.BackupAndRestore(str(tmp_path / "backup")), "MyDense")):
+                           # (it said only 'Cannot save layer', naming no callback, and advised save_weights)
+                           (glassnet.callbacks.BackupAndRestore(str(tmp_path / "backup")),
+                            "BackupAndRestore cannot back up .*MyDense.*ModelCheckpoint\\('w-\\{epoch:02d\\}.weights.h5', "
+                            "save_weights_only=True\\)")):
         with pytest.raises(ValueError, match=says):
             model.fit(x, y, epochs=2, verbose=0, callbacks=[callback, started])
         assert epochs == []

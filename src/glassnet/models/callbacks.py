@@ -600,6 +600,10 @@ def _make_checkpoint_folder(path):
     _make_folder(folder, f"ModelCheckpoint cannot make the folder {folder!r} of {path!r}")
 
 
+#: the checkpoint that holds the weights of a model no glassnet file can (a custom layer class)
+_WEIGHTS_CHECKPOINT = "ModelCheckpoint('w-{epoch:02d}.weights.h5', save_weights_only=True)"
+
+
 class ModelCheckpoint(Callback):
     """Save the model (atomically) after each epoch, or only when ``monitor``
     improves with ``save_best_only``. ``filepath`` may hold ``{epoch:02d}`` and
@@ -647,7 +651,7 @@ class ModelCheckpoint(Callback):
                 _architecture(self.model)
             except ValueError as exc:
                 raise ValueError(f"ModelCheckpoint cannot write {self.filepath!r}: {exc} In a checkpoint: "
-                                 "ModelCheckpoint('w-{epoch:02d}.weights.h5', save_weights_only=True).") from None
+                                 f"{_WEIGHTS_CHECKPOINT}.") from None
         if not self.save_best_only:
             return
         if self.save_freq != "epoch":  # judged on batch logs: a val_* or unknown name would save nothing, silently
@@ -749,7 +753,11 @@ class BackupAndRestore(Callback):
     def on_train_begin(self, logs=None):
         from .saving import _architecture, restore_backup
 
-        _architecture(self.model)  # a model no backup can hold (a custom layer class): said before the first epoch
+        try:  # a model no backup can hold (a custom layer class): said before the first epoch
+            _architecture(self.model)
+        except ValueError as exc:  # (its advice, save_weights, is no backup: the checkpoint below is one)
+            raise ValueError(f"BackupAndRestore cannot back up the model in backup_dir={self.backup_dir!r}: {exc} "
+                             f"To keep the weights as training goes: {_WEIGHTS_CHECKPOINT}.") from None
         self._last_batch, self._since_saving = -1, 0
         _make_folder(self.backup_dir, f"BackupAndRestore cannot make its backup folder backup_dir={self.backup_dir!r}: "
                                       "give the path of a folder (it is created if missing)")
