@@ -832,8 +832,9 @@ class TerminateOnNaN(Callback):
     """Stop as soon as a batch loss is NaN or infinite: gracefully (``fit`` returns, the
     other callbacks' ``on_train_end`` run), or with ``raise_error=True`` by raising a
     RuntimeError at once, as Keras 3 (a backup is then not cleaned up). ``fit`` itself
-    stops at such a batch and restores the weights of the epoch's start (a
-    :class:`DivergenceWarning`) before its callbacks see the batch's loss; Keras's line
+    stops at such a batch and restores the last weights known to give a finite loss, the
+    epoch's start or the previous one's (a :class:`DivergenceWarning` says which), before its
+    callbacks see the batch's loss; Keras's line
     "Batch n: invalid loss" is then not printed, the warning has said it."""
 
     def __init__(self, raise_error=False):

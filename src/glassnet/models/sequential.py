@@ -836,7 +836,9 @@ class Sequential:
         and ``batch_size=1`` online learning. ``verbose``: 0 silent, 1 a progress
         bar, 2 one line per epoch. If the loss becomes NaN/inf, training stops
         within that batch with a :class:`~glassnet.models.training.DivergenceWarning`
-        and the weights (and optimizer state) are restored to the start of that epoch. ``class_weight``
+        and the weights (optimizer state and batch normalization's statistics too) are restored to
+        the start of that epoch, or of the one before where that start already gives the diverging
+        batch a non-finite loss (the warning says which). ``class_weight``
         ({class index: weight}) weighs each training sample by its class (as Keras;
         not together with ``sample_weight``). ``validation_freq=n`` validates after
         every n-th epoch only; ``validation_batch_size`` is the evaluation's chunk
