@@ -18,6 +18,7 @@ A loss object has
 Names as Keras: ``"mean_squared_error"``/``"mse"``, ``"binary_crossentropy"``, ...
 """
 
+import functools
 import math
 import types
 
@@ -300,6 +301,14 @@ def _rows(Y, A, sample_weight):
 def _clip_epsilon(epsilon, A):
     """The clip ε, at least the dtype's resolution: in float16 1 − 1e-7 is 1 (log 0 = −inf)."""
     return max(epsilon, float(np.finfo(np.float16).eps)) if numpy_dtype(A) == np.float16 else epsilon
+
+
+@functools.lru_cache(maxsize=32)
+def _clip_bounds(epsilon, dtype):
+    """``(ε, 1 − ε)`` as 0-d NumPy arrays of ``dtype``: the bits NumPy gives the Python floats
+    when it converts them, without the conversion at each call (~0.2 µs each, three per
+    training step of the categorical cross-entropy)."""
+    return np.asarray(epsilon, dtype=dtype), np.asarray(1 - epsilon, dtype=dtype)
 
 
 def _inside_clip(dA, A, epsilon):
@@ -693,12 +702,14 @@ class CategoricalCrossentropy(_Crossentropy):
         if numpy_dtype(A) == np.float16:  # sums of float16 overflow at 65504 (torch's too)
             return super().__call__(astype(Y, "float32"), astype(A, "float32"), sample_weight)
         if isinstance(A, np.ndarray):  # as _normalized, with NumPy's reduction called directly (~1 µs less)
+            low, high = _clip_bounds(self.epsilon, A.dtype)
             S = np.add.reduce(A, axis=-1, keepdims=True)
-            P = np.divide(A, np.maximum(S, self.epsilon, out=S))
+            P = np.divide(A, np.maximum(S, low, out=S))
         else:
             P, _ = _normalized(A, self.epsilon)  # each row divided by its sum, as Keras (softmax: by 1)
-        xp.maximum(P, self.epsilon, out=P)
-        xp.minimum(P, 1 - self.epsilon, out=P)
+            low, high = self.epsilon, 1 - self.epsilon
+        xp.maximum(P, low, out=P)
+        xp.minimum(P, high, out=P)
         xp.log(P, out=P)
         return -float(xp.vdot(Y, P)) / math.prod(A.shape[:-1])  # rows: 1 for one vector, n·m for (n, m, K)
 
