@@ -146,7 +146,7 @@ def test_a_mismatched_architecture_is_refused_and_the_weights_stay(tmp_path):
          "holds weights for layers/dense_1, which the architecture does not have"),
     ]:
         before = target.get_weights()
-        with pytest.raises(ValueError, match=f"Cannot load model file .*w.weights.h5'.*{match}"):
+        with pytest.raises(ValueError, match=f"Cannot load weights file .*w.weights.h5'.*{match}"):
             target.load_weights(tmp_path / "w.weights.h5")
         for a, b in zip(target.get_weights(), before):
             np.testing.assert_array_equal(a, b)
@@ -242,7 +242,7 @@ def test_a_truncated_or_corrupt_file_is_a_clear_error(content, match, tmp_path):
     model.save_weights(tmp_path / "w.weights.h5")
     (tmp_path / "bad.weights.h5").write_bytes(content((tmp_path / "w.weights.h5").read_bytes()))
     before = model.get_weights()
-    with pytest.raises(ValueError, match=f"Cannot load model file .*bad.weights.h5': {match}"):
+    with pytest.raises(ValueError, match=f"Cannot load weights file .*bad.weights.h5': {match}"):
         model.load_weights(tmp_path / "bad.weights.h5")
     np.testing.assert_array_equal(model.get_weights()[0], before[0])
 
@@ -273,7 +273,7 @@ def test_hostile_storage_is_refused_and_the_weights_stay(replaced, store, match,
         store(h5, tmp_path)
     before = model.get_weights()
     for skip_mismatch in (False, True):  # an unsafe file is no mismatch to skip
-        with pytest.raises(ValueError, match=f"Cannot load model file .*w.weights.h5': the file: .*{match}"):
+        with pytest.raises(ValueError, match=f"Cannot load weights file .*w.weights.h5': the file: .*{match}"):
             model.load_weights(path, skip_mismatch=skip_mismatch)
         np.testing.assert_array_equal(model.get_weights()[0], before[0])
 

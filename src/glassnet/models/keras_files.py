@@ -998,6 +998,16 @@ def load_weights_h5(model, path, skip_mismatch=False):
         raise ValueError(f"load_weights: {path!r} is a Keras weights file, which holds no input shape: build the "
                          "model first (an Input layer, model.build(input_shape), or fit).")
     try:
+        return _read_weights_file(model, path, h5py, skip_mismatch)
+    except ValueError as exc:  # (the reader's messages, shared with .keras files, say "model file")
+        said, prefix = str(exc), f"Cannot load model file {path!r}: "
+        if not said.startswith(prefix):
+            raise
+        raise ValueError(f"Cannot load weights file {path!r}: {said[len(prefix):]}") from None
+
+
+def _read_weights_file(model, path, h5py, skip_mismatch):
+    try:
         with h5py.File(path, "r") as h5:
             if _get(h5, "layers", h5py, path, "the file") is None:
                 if "layer_names" in h5.attrs or "model_weights" in h5:
