@@ -640,12 +640,12 @@ class ModelCheckpoint(Callback):
         if "{" not in self.filepath and os.path.isdir(self.filepath):
             raise ValueError(f"ModelCheckpoint's filepath={self.filepath!r} is a folder: give a file name in it, such "
                              "as 'model.gn' or 'model-{epoch:02d}.gn'.")
-        from .keras_files import check_weights_h5_writable, is_weights_h5_name
+        from .keras_files import _h5py, is_weights_h5_name
         from .saving import _architecture
 
         # what no save can write is said now, not after the first epoch's training
         if self.save_weights_only and is_weights_h5_name(self.filepath):
-            check_weights_h5_writable(self.model)  # (h5py missing)
+            _h5py()  # (h5py missing)
         else:  # glassnet's own file: a custom layer class or activation function
             try:
                 _architecture(self.model)

@@ -961,11 +961,12 @@ def save_weights_h5(model, filepath, overwrite=True):
     """Write the built ``model``'s weights to ``filepath`` as Keras 3's ``save_weights`` writes a
     ``.weights.h5`` file (HDF5: ``layers/<name>/vars/<i>``), which Keras's ``load_weights`` reads into
     a Keras model of the same layers. Only the layers' classes matter to the file (they name the
-    groups and order the arrays; a custom class's too, as in Keras); activations, initializers and
+    groups and order the arrays; a custom class's too, as Keras writes one: under its class's
+    snake-case name, its arrays in its ``weight_names`` order); activations, initializers and
     compile settings are not in it. Atomic; ``overwrite=False`` refuses an existing file."""
     from .._io import atomic_write_bytes
 
-    h5py = check_weights_h5_writable(model)
+    h5py = _h5py()
     model._ensure_built()
     if not model.built:
         raise ValueError("Cannot write a Keras weights file of an unbuilt model: it has no weights yet. Build it "
@@ -977,14 +978,6 @@ def save_weights_h5(model, filepath, overwrite=True):
 #: file and no ONNX file can name (each refusal ends with it)
 KEEP_CUSTOM_WEIGHTS = ("keep its weights with model.save_weights('w.weights.h5') (Keras 3's weights file, which holds "
                        "arrays only), and give them back with load_weights to the model built again in code")
-
-
-def check_weights_h5_writable(model):
-    """Refuse now what :func:`save_weights_h5` would refuse whatever the weights (h5py missing):
-    ModelCheckpoint asks before the first epoch, not after it. Returns the h5py module. A custom
-    layer class is written as Keras writes one: under its class's snake-case name, its arrays in
-    its ``weight_names`` order (Keras's: the order its build made them, trainable first)."""
-    return _h5py()
 
 
 def load_weights_h5(model, path, skip_mismatch=False):
