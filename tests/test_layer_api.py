@@ -731,3 +731,14 @@ def test_a_bad_initializer_or_regularizer_names_the_argument_it_was_given_as(mak
     # "Unknown initializer 'glorot'" (Keras's words) did not say which: a Dense layer has two of each
     with pytest.raises(ValueError, match=f"^{argument}: {message}"):
         make()
+
+
+def test_keras_add_weight_in_a_custom_layer_says_how_glassnet_keeps_weights():
+    # the "Customizing saving" guide's CustomLayer: build calls add_weight, which raised a bare
+    # AttributeError ("'CustomLayer' object has no attribute 'add_weight'")
+    class CustomLayer(layers.Layer):
+        def build(self, input_shape):
+            self.w = self.add_weight(shape=(input_shape[-1], 4), initializer="random_normal", trainable=True)
+
+    with pytest.raises(NotImplementedError, match=r"CustomLayer called Keras's add_weight.*self\.params\['w'\]"):
+        Sequential([layers.Input((3,)), CustomLayer()])

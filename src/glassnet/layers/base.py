@@ -456,6 +456,16 @@ class Layer:
     def backward(self, dY):
         raise NotImplementedError(self._missing("backward(dY) -> dX (and grads[k] for each params[k])"))
 
+    def add_weight(self, *args, **kwargs):
+        """Keras's ``add_weight``, which glassnet's layers do without: refused with what to write."""
+        raise NotImplementedError(
+            f"{type(self).__name__} called Keras's add_weight, which glassnet's layers lack: create each "
+            "trainable array in build as self.params['w'] = glassnet.initializers.get('random_normal')(shape) "
+            "with its gradient self.grads['w'] of the same shape (non-trainable ones in self.state), list the keys "
+            "in weight_names, and read them as self.params['w'] in forward(X, training) and backward(dY) (a model "
+            "moves them into one buffer, so an attribute such as self.w would go stale); "
+            "glassnet.check_gradients verifies the backward pass.")
+
     def _missing(self, method):
         """What a subclass without ``method`` lacks (one written for Keras has ``call(inputs)`` instead)."""
         keras = " (Keras's call(inputs) is not used: glassnet trains with the backward pass)" if hasattr(self, "call") else ""
