@@ -219,7 +219,6 @@ def test_callbacks_stop_a_stream_mid_epoch_and_the_loading_threads_end():
     (lambda m: m.fit(Batches(), Y, verbose=0), "x is a PyDataset, whose batches hold the targets: pass y=None"),
     (lambda m: m.fit(generator(), sample_weight=W, verbose=0), "x is a generator, whose batches hold the sample "
                                                                 "weights"),
-    (lambda m: m.fit(generator(), batch_size=16, verbose=0), "makes its own batches: pass batch_size=None"),
     (lambda m: m.fit(Batches(), validation_split=0.2, verbose=0), "validation_split cuts arrays"),
     (lambda m: m.fit(X, Y, validation_steps=2, verbose=0), "validation_steps is for validation_data given as"),
     (lambda m: m.fit(X, Y, validation_data=(X, Y), validation_steps=2, verbose=0), "validation arrays are read whole"),
@@ -531,3 +530,13 @@ def test_fit_refusing_its_arguments_ends_the_threads_that_loaded_a_pydatasets_fi
     with pytest.raises(ValueError, match="already trains another model") as kept:
         shared.fit(Batches(10, workers=3), verbose=0)
     assert threading.active_count() == before
+
+
+def test_fit_ignores_batch_size_for_a_pydataset_with_a_warning_as_keras_ignores_it():
+    # the Keras training guide fits its ExamplePyDataset(batch_size=32) with fit(..., batch_size=64):
+    # Keras 3.15 runs it on the dataset's own batches, where glassnet raised a ValueError
+    m = model()
+    with pytest.warns(UserWarning, match="batch_size=64 is ignored: x is a PyDataset, which makes its own batches"):
+        history = m.fit(Batches(), batch_size=64, epochs=1, verbose=0)
+    reference = model().fit(Batches(), epochs=1, verbose=0)
+    np.testing.assert_array_equal(history.history["loss"], reference.history["loss"])

@@ -117,9 +117,9 @@ def _stream_source(model, x, y, sample_weight, class_weight, batch_size, shuffle
         if value is not None:
             raise ValueError(f"x is {kind}, whose batches hold the {what}: pass {name}=None and give batches "
                              "(x, y) or (x, y, sample_weight), as Keras requires.")
-    if batch_size is not None:
-        raise ValueError(f"x is {kind}, which makes its own batches: pass batch_size=None (as Keras asks). "
-                         f"Received: batch_size={batch_size!r}")
+    if batch_size is not None:  # Keras ignores it (its PyDataset guide passes batch_size=64): so does fit
+        warnings.warn(f"batch_size={batch_size!r} is ignored: x is {kind}, which makes its own batches.",
+                      UserWarning, stacklevel=4)  # at the caller of model.fit
     if validation_split is not None and check_number(
             validation_split, "validation_split", low=0, high=1, high_open=True):
         raise ValueError(f"validation_split cuts arrays; x is {kind}: pass validation_data instead (arrays, or "
