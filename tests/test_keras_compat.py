@@ -736,3 +736,16 @@ def test_keras_s_other_registry_names_give_the_same_kind_of_object(module, name,
         assert ours.name == re.sub(r"_\d+$", "", theirs.name)
     if module == "initializers" and cls != "Orthogonal":  # (drawn at random)
         np.testing.assert_allclose(ours((3, 3)), np.asarray(theirs((3, 3))), rtol=1e-7)
+
+
+def test_symbolic_inputs_name_the_feature_extractor_that_works_and_it_does():
+    # the Sequential guide's feature extraction, Model(inputs=model.inputs, outputs=layer.output),
+    # is refused (no symbolic tensors); the way the message gives must compute that layer's output
+    model = glassnet.Sequential([layers.Input((5,)), layers.Dense(4, activation="relu"),
+                                 layers.Dense(3, activation="tanh", name="my_intermediate_layer"), layers.Dense(2)])
+    with pytest.raises(AttributeError, match=r"Sequential\(model.layers\[:i \+ 1\]\) shares the model's weights"):
+        model.inputs
+    x = np.random.default_rng(0).normal(size=(6, 5))
+    features = glassnet.Sequential(model.layers[:2]).predict(x, verbose=0)
+    W1, b1, W2, b2 = model.get_weights()[:4]
+    np.testing.assert_allclose(features, np.tanh(np.maximum(x @ W1 + b1, 0) @ W2 + b2), atol=1e-6)

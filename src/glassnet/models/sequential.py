@@ -99,7 +99,8 @@ def _no_symbolic(name):
     def refuse(self):
         raise AttributeError(f"A glassnet Sequential has no symbolic {name} (a functional Model(inputs, outputs) is a "
                              "Sequential too): "
-                             "model.input_shape and model.output_shape give the shapes.")
+                             "model.input_shape and model.output_shape give the shapes; for the features of the "
+                             "i-th layer, Sequential(model.layers[:i + 1]) shares the model's weights.")
     return property(refuse)
 
 
