@@ -1,6 +1,6 @@
 """Fully connected layer ``A = g(X W + b)`` with its backward pass."""
 
-from .. import activations, constraints, initializers, kernels, regularizers
+from .. import activations, backend, constraints, initializers, kernels, regularizers
 from .._validation import check_bool, check_positive_int
 from ..backend import get_namespace
 from .base import Layer, config_entry, initializer_entries, sample_shape, training_entries
@@ -116,11 +116,10 @@ class Dense(Layer):
         super().build(input_shape)
 
     def forward(self, X, training=False):
-        xp = get_namespace()
         self.X = X
         # In training, Z and A live in reused buffers (the step allocates nothing).
         shape = (X.shape[0], self.units)
-        Z = xp.matmul(X, self.params["W"], out=self.buffer("Z", shape, X.dtype) if training else None)
+        Z = backend.matmul(X, self.params["W"], self.buffer("Z", shape, X.dtype) if training else None)
         if training and self._compiled_relu(Z):
             # the two passes below as one compiled loop (glassnet.kernels)
             A = self.A = self.buffer("A", shape, X.dtype)
@@ -153,9 +152,8 @@ class Dense(Layer):
     def backward_preactivation(self, dZ):
         """Backward pass from ``δ = ∂J/∂Z`` (used directly when the loss fuses
         with the output activation, e.g. softmax + cross-entropy: ``δ = a − y``)."""
-        xp = get_namespace()
         self.delta = dZ
-        xp.matmul(self.X.T, dZ, out=self.grads["W"])
+        backend.matmul(self.X.T, dZ, self.grads["W"])
         # a frozen layer's penalty (its own flag or its model's) is left out of the loss (as Keras), and so of
         # its gradient
         if self.kernel_regularizer is not None and self._trains_in_model():
@@ -165,13 +163,13 @@ class Dense(Layer):
             # Σ over the batch as a matrix-vector product: for a few dozen rows
             # it is twice as fast as dZ.sum(axis=0).
             ones = self.buffer("ones", (dZ.shape[0],), dZ.dtype, fill=1)
-            xp.matmul(ones, dZ, out=self.grads["b"])
+            backend.matmul(ones, dZ, self.grads["b"])
             if self.bias_regularizer is not None and self._trains_in_model():
                 b = self.params["b"]
                 self.add_penalty_gradient(self.bias_regularizer, b, self.grads["b"])
         if not self.needs_input_gradient:
             return None
-        return xp.matmul(dZ, self.params["W"].T, out=self.buffer("dX", self.X.shape, dZ.dtype))
+        return backend.matmul(dZ, self.params["W"].T, self.buffer("dX", self.X.shape, dZ.dtype))
 
     @property
     def adds_penalty(self):
