@@ -701,20 +701,22 @@ class Adam(Optimizer):
         t = self.iterations + 1
         return lr * math.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t)
 
-    def _constants(self, like):
-        """β₁, 1 − β₁, β₂, 1 − β₂ and ε as 0-d arrays of ``like``'s dtype where ``like`` is a NumPy
-        array (kept until a setting or the dtype changes), else as floats. NumPy converts a Python
-        float operand at every operation, ~0.2 µs, as long as the operation itself on a small
-        network's few weights (the update on seed 001's 9: 4.9 -> 4.1 µs). The same numbers, bit
-        for bit: NumPy casts a Python float to the array's dtype as well (NEP 50)."""
+    def _constants(self, g, tmp):
+        """β₁, 1 − β₁, β₂, 1 − β₂ and ε as 0-d arrays of the state's dtype where the gradient ``g``
+        and the scratch ``tmp`` are NumPy arrays of that one dtype (kept until a setting or the dtype
+        changes), else as floats. NumPy converts a Python float operand at every operation, ~0.2 µs,
+        as long as the operation itself on a small network's few weights (the update on seed 001's
+        9: 4.9 -> 4.4 µs). The same numbers, bit for bit: NumPy casts a Python float to the array's
+        dtype as well (NEP 50). Float16 weights have a float32 state: ``g · (1 − β₁)`` is computed
+        in float16 there, and the floats are kept."""
         beta_1, beta_2, epsilon = self.beta_1, self.beta_2, self.epsilon
-        if type(like) is not np.ndarray:
+        if type(tmp) is not np.ndarray or g.dtype != tmp.dtype:
             return beta_1, 1 - beta_1, beta_2, 1 - beta_2, epsilon
-        key = (beta_1, beta_2, epsilon, like.dtype)
+        key = (beta_1, beta_2, epsilon, tmp.dtype)
         kept = self.__dict__.get("_kept_constants")
         if kept is None or kept[0] != key:
             values = (beta_1, 1 - beta_1, beta_2, 1 - beta_2, epsilon)
-            kept = self._kept_constants = (key, tuple(np.asarray(value, dtype=like.dtype) for value in values))
+            kept = self._kept_constants = (key, tuple(np.asarray(value, dtype=tmp.dtype) for value in values))
         return kept[1]
 
     def compiled_update(self, w, g, lr):
@@ -729,7 +731,7 @@ class Adam(Optimizer):
         xp = get_namespace()
         m, v = state["m"], state["v"]
         alpha = self._alpha(lr)
-        beta_1, one_minus_beta_1, beta_2, one_minus_beta_2, epsilon = self._constants(tmp)
+        beta_1, one_minus_beta_1, beta_2, one_minus_beta_2, epsilon = self._constants(g, tmp)
         # m ← β₁ m + (1 − β₁) g
         m *= beta_1
         xp.multiply(g, one_minus_beta_1, out=tmp)
