@@ -1165,3 +1165,20 @@ def test_quiet_floats_ignores_every_error_for_its_block_and_its_thread_only():
             with pytest.warns(RuntimeWarning, match="overflow"):
                 np.exp(np.float32(1e4))  # (outside, NumPy's own state is back)
     assert np.geterr() == before
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_matmul_is_numpys_matmul_bit_for_bit(dtype, rng):
+    """backend.matmul hands float32/float64 arrays to ndarray.dot (the same BLAS call, without matmul's
+    ufunc machinery): Dense's products, transposed and vector ones too, must be matmul's to the bit."""
+    for n, k, p in [(4, 2, 1), (32, 784, 32), (7, 3, 5), (1, 5, 3)]:
+        X, W, dZ = (rng.normal(size=shape).astype(dtype) for shape in [(n, k), (k, p), (n, p)])
+        for a, b in [(X, W), (X.T, dZ), (np.ones(n, dtype), dZ), (dZ, W.T)]:
+            out = np.empty(np.matmul(a, b).shape, dtype)
+            assert backend.matmul(a, b, out) is out
+            assert out.tobytes() == np.matmul(a, b).tobytes()
+            assert backend.matmul(a, b, None).tobytes() == out.tobytes()
+    # other dtypes than out's: matmul's casting (float64 products into a float32 buffer)
+    X, W, out = rng.normal(size=(4, 2)), rng.normal(size=(2, 1)), np.empty((4, 1), np.float32)
+    backend.matmul(X, W, out)
+    np.testing.assert_array_equal(out, np.matmul(X, W).astype(np.float32))
