@@ -353,7 +353,11 @@ class MeanSquaredError(Loss):
         D = A - Y
         if numpy_dtype(D) == np.float16:  # a float16 sum of squares overflows at 65504 (torch's too)
             D = astype(D, "float32")
-        return float(get_namespace(A).vdot(D, D)) / math.prod(A.shape)  # (n, K); a vector or (n, m, K) too
+        if type(D) is np.ndarray:
+            # np.vdot's BLAS dot, bit for bit, without its dispatch: ~1 µs of each epoch of seed 001's XOR fit
+            D = D.ravel()
+            return float(D.dot(D)) / math.prod(A.shape)  # (n, K); a vector or (n, m, K) too
+        return float(get_namespace(A).vdot(D, D)) / math.prod(A.shape)
 
     def gradient(self, Y, A, sample_weight=None):
         if (sample_weight is not None or self.reduction not in _MEAN_UNWEIGHTED
