@@ -1764,3 +1764,25 @@ def test_a_damaged_or_hostile_estimator_file_loads_a_working_estimator_or_is_ref
         warnings.simplefilter("ignore", ConvergenceWarning)
         for load in (load_estimator, cls.load):
             _loads_or_refuses(lambda p: _Predicting(load(p)), path, 3, 3 if cls is MLPClassifier else 2)
+
+
+def test_a_copy_or_pickle_of_coefs_is_a_plain_list_as_scikit_learns():
+    import copy
+
+    X, y = load_iris(return_X_y=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = MLPClassifier(hidden_layer_sizes=(6,), max_iter=5, random_state=0).fit(X, y)
+        peer = sk_nn.MLPClassifier(hidden_layer_sizes=(6,), max_iter=5, random_state=0).fit(X, y)
+    before = clf.predict_proba(X)
+    for make in (copy.copy, copy.deepcopy, lambda a: pickle.loads(pickle.dumps(a))):
+        for ours, theirs in ((clf.coefs_, peer.coefs_), (clf.intercepts_, peer.intercepts_)):
+            mine, reference = make(ours), make(theirs)
+            assert type(mine) is type(reference) is list
+            assert [a.shape for a in mine] == [a.shape for a in reference]
+            np.testing.assert_array_equal(mine[0], ours[0])
+            mine[0] = np.zeros_like(mine[0])  # replaces the list's item, as in scikit-learn
+    np.testing.assert_array_equal(clf.predict_proba(X), before)
+    shallow = copy.copy(clf.coefs_)
+    shallow[0][0, 0] += 1.0  # a shallow copy shares the arrays, as scikit-learn's list does
+    assert clf.coefs_[0][0, 0] == shallow[0][0, 0]

@@ -60,6 +60,12 @@ class _LayerArrays(list):
                              f"fit). Received shape {array.shape}.")
         view[...] = array
 
+    def __reduce_ex__(self, protocol):
+        # A copy or pickle is scikit-learn's plain list: one made as a _LayerArrays kept its
+        # __setitem__, so copy.copy(clf.coefs_)[0] = W wrote W into the network, and a pickled
+        # clf.coefs_ needed glassnet's private class to load.
+        return list, (list(self),)
+
 
 def _weights_property(key, name):
     """``coefs_`` (key "W") or ``intercepts_`` ("b") of the Dense layers, as :class:`_LayerArrays`."""
