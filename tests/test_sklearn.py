@@ -592,6 +592,22 @@ def test_convergence_warning_when_max_iter_is_hit():
         MLPClassifier(solver="lbfgs", max_iter=3, random_state=0).fit(X, y)
 
 
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_convergence_warning_is_filtered_by_glassnets_module_name_as_documented(solver):
+    # scikit-learn's gallery filters module="sklearn"; the warning is raised in glassnet.sklearn
+    X, y = DATA["binary"]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warnings.filterwarnings("ignore", category=ConvergenceWarning, module="sklearn")
+        MLPClassifier(solver=solver, max_iter=3, random_state=0).fit(X, y)
+    assert [w.category for w in caught] == [ConvergenceWarning]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warnings.filterwarnings("ignore", category=ConvergenceWarning, module="glassnet")
+        MLPClassifier(solver=solver, max_iter=3, random_state=0).fit(X, y)
+    assert caught == []
+
+
 @pytest.mark.parametrize("params", [dict(max_iter=3), dict(max_fun=3)])
 def test_lbfgs_convergence_warning_is_scikit_learns_text(params):
     # the whole message, the advice to scale the data included (was cut after the max_iter line)
