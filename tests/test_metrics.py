@@ -349,6 +349,18 @@ def test_precision_and_recall_with_top_k_and_several_thresholds_by_hand():
         metrics.Recall(top_k=0)
 
 
+def test_precision_and_recall_top_k_of_a_1d_y_pred_take_the_vector_as_one_row():
+    # Keras's Precision docstring: top_k=2 of [1, 1, 1, 1] keeps y[:2] = [0, 0] -> 0.0 (was 0.5: each
+    # element was a row of one output, all kept); weights per element; values from Keras 3.15
+    cases = [([0, 0, 1, 1], [1, 1, 1, 1], 2, None, 0.0, 0.0), ([0, 0, 1, 1], [1, 1, 1, 1], 4, None, 0.5, 1.0),
+             ([0, 1, 1, 0], [0.3, 0.9, 0.2, 0.8], 2, [1, 2, 3, 4], 1 / 3, 0.4)]
+    for y_true, y_pred, k, weights, precision, recall in cases:
+        for cls, expected in ((metrics.Precision, precision), (metrics.Recall, recall)):
+            m = cls(top_k=k)
+            m.update_state(y_true, y_pred, sample_weight=weights)
+            assert m.result() == pytest.approx(expected)
+
+
 def test_per_threshold_precision_in_fit_and_in_a_saved_model(tmp_path):
     from glassnet.layers import Dense
     from glassnet.models import Sequential, load_model

@@ -1057,6 +1057,12 @@ class Precision(Metric):
         return config
 
     def update_state(self, y_true, y_pred, sample_weight=None):
+        if self.top_k is not None and np.ndim(y_pred) == 1:
+            # Keras's top_k runs along the last axis: a 1-D y_pred is one row of outputs, where
+            # _align would make it a column of one output per row (and keep all of them)
+            y_true, y_pred = np.reshape(y_true, (1, -1)), np.reshape(y_pred, (1, -1))
+            if np.ndim(sample_weight) == 1:
+                sample_weight = np.reshape(sample_weight, (1, -1))
         w = _output_weights(sample_weight, y_true, y_pred, self.class_id)
         Y, A, _ = _align(y_true, y_pred, None, positions=True)
         if self.top_k is not None:  # as Keras: the other outputs become −inf, before class_id
