@@ -1192,6 +1192,22 @@ def test_the_clone_of_a_frozen_model_is_frozen_as_keras():
     assert glassnet.models.clone_model(Sequential([Input(shape=(3,)), Dense(1)])).trainable is True
 
 
+def test_summary_of_an_unbuilt_model_marks_its_layers_unbuilt_as_keras():
+    # Keras 3.15 prints the table with "?" and "0 (unbuilt)" (summary() raised here); a layer
+    # built on its own is counted
+    model = Sequential([Dense(4, activation="relu"), Dense(1)])
+    lines = []
+    model.summary(print_fn=lines.append)
+    rows = [line.split() for line in lines if "(Dense)" in line]
+    assert rows == [["dense", "(Dense)", "?", "0", "(unbuilt)"], ["dense_1", "(Dense)", "?", "0", "(unbuilt)"]]
+    assert " Total params: 0 (0.00 B)" in lines and not model.built
+    model.layers[0].build((3,))
+    lines = []
+    model.summary(print_fn=lines.append)
+    assert any("(None, 4)" in line and "16" in line for line in lines)
+    assert " Total params: 16 (64.00 B)" in lines and " Trainable params: 16 (64.00 B)" in lines
+
+
 def test_summary_show_trainable_adds_keras_s_column():
     # show_trainable=True was accepted and did nothing; Keras 3.15's column shows each layer's own flag
     # (N for d0, frozen; - for Dropout, which has no weights; Y in a frozen model too)

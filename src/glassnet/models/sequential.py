@@ -1128,12 +1128,13 @@ class Sequential:
         if line_length is not None and callable(line_length) and print_fn is None:
             line_length, print_fn = None, line_length  # summary(print): glassnet's older first argument
         self._ensure_built()
-        self._require_built("summary")
         print_fn = print_fn or print
         rows = []
         for layer in self._layers:
             n = sum(math.prod(w.shape) for w in layer.weights)
-            row = (f"{layer.name} ({type(layer).__name__})", str((None, *layer.output_shape)), f"{n:,}")
+            # as Keras 3.15: a model not built yet lists its layers with "?" and "0 (unbuilt)"
+            shape, count = (str((None, *layer.output_shape)), f"{n:,}") if layer.built else ("?", "0 (unbuilt)")
+            row = (f"{layer.name} ({type(layer).__name__})", shape, count)
             if show_trainable:  # the layer's own flag, as Keras's column (Y in a frozen model too)
                 row += ("-" if not layer.weights else "Y" if layer.trainable else "N",)
             rows.append(row)
@@ -1152,8 +1153,8 @@ class Sequential:
         for r in rows:
             show(r)
         print_fn(line)
-        total = self.count_params()
-        trainable = sum(layer.trainable_size for layer in self._layers if self._trains(layer))
+        total = sum(layer.count_params() for layer in self._layers if layer.built)
+        trainable = sum(layer.trainable_size for layer in self._layers if layer.built and self._trains(layer))
         itemsize = np.dtype(self.dtype).itemsize
         print_fn(f" Total params: {total:,} ({_human_bytes(total * itemsize)})")
         print_fn(f" Trainable params: {trainable:,} ({_human_bytes(trainable * itemsize)})")
