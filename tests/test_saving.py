@@ -1081,6 +1081,20 @@ def test_a_save_interrupted_after_its_first_array_keeps_the_old_file_and_leaves_
         np.testing.assert_array_equal(saved, kept)
 
 
+def test_a_name_without_suffix_is_a_glassnet_file_saved_and_read_back_silently(tmp_path, monkeypatch):
+    # Keras 3 refuses save("my_model"); glassnet's format takes any name (docs/file-format.md), so it
+    # writes that one file, without a warning, and load_model reads it back
+    monkeypatch.chdir(tmp_path)
+    model = Sequential([Dense(2, input_dim=3)], seed=0)
+    model.compile("sgd", "mse")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.save("my_model")
+    assert [p.name for p in tmp_path.iterdir()] == ["my_model"] and zipfile.is_zipfile("my_model")
+    for loaded, saved in zip(load_model("my_model").get_weights(), model.get_weights()):
+        np.testing.assert_array_equal(loaded, saved)
+
+
 def test_saving_where_no_file_can_be_written_names_the_path(tmp_path, monkeypatch):
     model = Sequential([Dense(2, input_dim=3)], seed=0)
     model.build()
