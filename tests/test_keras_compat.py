@@ -21,6 +21,29 @@ def test_sequential_input_and_input_layer_are_top_level_names_as_in_keras():
         assert name in glassnet.__all__ and name in dir(glassnet)
 
 
+def test_keras_3_top_level_base_classes_and_a_clear_word_on_keras_ops():
+    # Keras 3 spells the base classes keras.Layer, keras.Loss, ...: glassnet raised a bare AttributeError
+    for name, module in (("Layer", glassnet.layers), ("Loss", glassnet.losses), ("Metric", glassnet.metrics),
+                         ("Optimizer", glassnet.optimizers), ("Initializer", glassnet.initializers),
+                         ("Regularizer", glassnet.regularizers)):
+        assert getattr(keras, name) is getattr(module, name)
+        assert name in glassnet.__all__ and name in dir(glassnet)
+
+    class Scale(keras.Layer):  # a Keras 3 guide's subclass of keras.Layer
+        def forward(self, X, training=False):
+            return 2 * X
+
+        def backward(self, dY):
+            return 2 * dY
+
+    np.testing.assert_array_equal(Scale()(np.ones((1, 3))), [[2.0, 2.0, 2.0]])
+    # the losses' docstrings build their inputs with keras.ops.array
+    with pytest.raises(AttributeError, match="no attribute 'ops': .*NumPy arrays .*np.array"):
+        keras.ops.array([1.0, 0.3])
+    with pytest.raises(AttributeError, match="has no attribute 'nothing'$"):
+        keras.nothing
+
+
 def test_input_takes_keras_arguments_that_mean_what_glassnet_does():
     for made in (layers.Input(batch_shape=(None, 8)), layers.Input(batch_shape=(32, 8), batch_size=32),
                  layers.Input(shape=(8,), batch_size=None, dtype="float32", sparse=False, ragged=False, name="x"),

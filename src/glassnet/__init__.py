@@ -30,6 +30,13 @@ from .gradcheck import check_gradients  # noqa: E402
 from .layers import Input, InputLayer  # noqa: E402  (keras.Input; InputLayer beside it)
 from .models import Model, Sequential  # noqa: E402  (keras.Model of a chain of layers, keras.Sequential)
 from .models import DivergenceWarning  # noqa: E402  (fit's warning when the loss becomes NaN or infinite)
+# Keras 3's top-level spellings of the base classes (class MyLayer(keras.Layer), keras.Loss, ...)
+from .initializers import Initializer  # noqa: E402
+from .layers import Layer  # noqa: E402
+from .losses import Loss  # noqa: E402
+from .metrics import Metric  # noqa: E402
+from .optimizers import Optimizer  # noqa: E402
+from .regularizers import Regularizer  # noqa: E402
 
 #: Subpackages loaded on first use (``glassnet.datasets.load_mnist(...)`` works
 #: after a bare ``import glassnet``): the data loaders, the classic networks and
@@ -42,7 +49,17 @@ def __getattr__(name):
         import importlib
 
         return importlib.import_module(f"{__name__}.{name}")
+    if name in _KERAS_ONLY:  # keras.ops.array(...) in a Keras docstring: say what glassnet takes instead
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}: {_KERAS_ONLY[name]}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+_KERAS_ONLY = {
+    "ops": "Keras's backend tensor operations; glassnet's layers, losses and metrics take NumPy arrays "
+           "(np.array, np.mean, ... in place of keras.ops.array, keras.ops.mean)",
+    "random": "use NumPy's np.random.default_rng(seed), or glassnet.utils.set_random_seed for the weights",
+    "applications": "glassnet has no pretrained image models (it builds MLPs); see docs/keras-coverage.md",
+}
 
 
 def __dir__():
@@ -57,4 +74,5 @@ __all__ = [
     "activations", "backend", "callbacks", "config", "constraints", "initializers", "layers", "losses",
     "metrics", "models", "optimizers", "regularizers", "saving", "schedules", "utils", "check_gradients",
     "trace", "diagnostics", "plots", "DivergenceWarning", "Model", "Sequential", "Input", "InputLayer",
+    "Initializer", "Layer", "Loss", "Metric", "Optimizer", "Regularizer",
 ]
