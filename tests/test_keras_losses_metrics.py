@@ -62,8 +62,12 @@ def test_cross_entropies_take_axis_minus_1():
     assert losses.MeanSquaredError("sum_over_batch_size", "m").name == "m"  # Keras's positional order
     assert losses.CategoricalCrossentropy(True, 0.1, -1).label_smoothing == 0.1
     for make in (losses.CategoricalCrossentropy, losses.BinaryCrossentropy, losses.SparseCategoricalCrossentropy):
-        with pytest.raises(ValueError, match="reduce the last axis: axis must be -1. Received: axis=1"):
+        with pytest.raises(ValueError, match=r"reduce the last axis: axis must be -1 \(for outputs of shape "
+                                             r"\(n, k\) it is the axis 1\)\. Received: axis=1"):
             make(axis=1)
+    # the CosineSimilarity metric's docstring writes axis=1: the message says -1 is that axis
+    with pytest.raises(ValueError, match=r"must be -1 \(for outputs of shape \(n, k\) it is the axis 1\)"):
+        metrics.CosineSimilarity(axis=1)
     with pytest.raises(TypeError, match="ignore_class must be an integer .* Received: ignore_class=0.5"):
         losses.SparseCategoricalCrossentropy(ignore_class=0.5)
     assert losses.CategoricalCrossentropy(epsilon=1e-12).epsilon == 1e-12  # glassnet's own clip, by keyword

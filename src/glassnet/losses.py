@@ -58,7 +58,9 @@ def _keras_arguments(loss, name, reduction, dtype, axis=-1):
         raise ValueError("A glassnet loss computes in the dtype of the model's outputs (set it with "
                          f"Sequential(dtype=...)): dtype must be None. Received: dtype={dtype!r}")
     if isinstance(axis, bool) or not is_one_of(axis, (-1,)):  # (an array: no single truth value)
-        raise ValueError(f"glassnet's losses reduce the last axis: axis must be -1. Received: axis={axis!r:.100}")
+        # Keras's docstrings write axis=1 for (n, k) arrays, which is the last axis there
+        same = " (for outputs of shape (n, k) it is the axis 1)" if is_one_of(axis, (1,)) else ""
+        raise ValueError(f"glassnet's losses reduce the last axis: axis must be -1{same}. Received: axis={axis!r:.100}")
 
 
 def _check_reduces(loss):
