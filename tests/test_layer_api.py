@@ -742,3 +742,23 @@ def test_keras_add_weight_in_a_custom_layer_says_how_glassnet_keeps_weights():
 
     with pytest.raises(NotImplementedError, match=r"CustomLayer called Keras's add_weight.*self\.params\['w'\]"):
         Sequential([layers.Input((3,)), CustomLayer()])
+
+
+def test_weights_are_attributes_by_keras_s_names_live_and_named_when_unbuilt():
+    # Keras's docstrings read layer.beta.shape (LayerNormalization), layer.scale.shape (RMSNormalization),
+    # bn.moving_mean: glassnet had them in params/state only (a bare AttributeError)
+    ln, rms = layers.LayerNormalization(), layers.RMSNormalization()
+    ln.build((20,))
+    rms.build((10,))
+    assert ln.beta.shape == (20,) and ln.gamma.shape == (20,) and rms.scale.shape == (10,)
+    bn = BatchNormalization()
+    with pytest.raises(AttributeError, match=r"BatchNormalization.moving_mean exists once the layer is built"):
+        bn.moving_mean
+    with pytest.raises(AttributeError, match="'BatchNormalization' object has no attribute 'nothing'"):
+        bn.nothing
+    model = Sequential([layers.Input((3,)), bn, Dense(1)])
+    model.compile("sgd", "mse")
+    model.fit(np.arange(24.0).reshape(8, 3), np.ones((8, 1)), batch_size=8, verbose=0)
+    # the array fit updated (Keras's momentum 0.99 from 0: 0.01 of the batch mean 10.5, 11.5, 12.5)
+    np.testing.assert_allclose(bn.moving_mean, [0.105, 0.115, 0.125], rtol=1e-6)
+    assert bn.moving_mean is bn.state["moving_mean"] and bn.gamma is bn.params["gamma"]

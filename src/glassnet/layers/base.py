@@ -466,6 +466,19 @@ class Layer:
             "moves them into one buffer, so an attribute such as self.w would go stale); "
             "glassnet.check_gradients verifies the backward pass.")
 
+    def __getattr__(self, name):
+        """A weight by its name, as Keras's layers show them (``bn.moving_mean``, ``ln.gamma``,
+        ``rms.scale``): the live array of ``params`` or ``state``, read at each access (a model
+        moves the arrays into its buffer)."""
+        d = self.__dict__  # (self.x here would call __getattr__ again while the layer is being made)
+        if name in d.get("weight_names", type(self).weight_names):
+            for store in (d.get("params", {}), d.get("state", {})):
+                if name in store:
+                    return store[name]
+            raise AttributeError(f"{type(self).__name__}.{name} exists once the layer is built (fit, predict or "
+                                 f"build first).", name=name, obj=self)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}", name=name, obj=self)
+
     def _missing(self, method):
         """What a subclass without ``method`` lacks (one written for Keras has ``call(inputs)`` instead)."""
         keras = " (Keras's call(inputs) is not used: glassnet trains with the backward pass)" if hasattr(self, "call") else ""
