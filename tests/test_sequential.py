@@ -319,6 +319,19 @@ def test_zeros_initializer_shows_the_symmetry_problem():
     assert np.abs(W1[:, 0] - W1[:, 1]).min() > 1e-3
 
 
+def test_one_target_per_sample_for_several_outputs_is_refused_with_keras_s_broadcast_spelled_out():
+    # the EarlyStopping, BackupAndRestore and LearningRateScheduler docstrings fit Dense(10) on np.zeros(5),
+    # which Keras broadcasts over the 10 outputs; the message now says how to ask for that
+    model = Sequential([Dense(10)])
+    model.compile("sgd", "mse")
+    x, y = np.arange(100.0).reshape(5, 20) / 100, np.zeros(5)
+    with pytest.raises(ValueError, match=r"Received shape \(5,\)\. For integer class labels .*as Keras broadcasts "
+                                         r"it, pass np\.repeat\(y\.reshape\(-1, 1\), 10, axis=1\)\."):
+        model.fit(x, y, verbose=0)
+    Y = np.repeat(y.reshape(-1, 1), 10, axis=1)
+    assert model.evaluate(x, Y) == pytest.approx(np.mean(model.predict(x, verbose=0) ** 2))
+
+
 def test_summary_prints_layers_shapes_and_counts():
     model = Sequential([Dense(512, activation="relu", input_dim=784), Dropout(0.2), BatchNormalization(),
                         Dense(10, activation="softmax")])

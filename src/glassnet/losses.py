@@ -183,9 +183,13 @@ class Loss:
         if y.ndim != 2 or y.shape[1] != n_outputs:
             hint = ""
             if y.ndim == 1 and n_outputs > 1:
+                # Keras broadcasts such targets over the outputs (its callbacks' docstrings fit
+                # Dense(10) on np.zeros(5)); glassnet asks, since it is mostly a labels mistake
                 hint = (
                     " For integer class labels use loss='sparse_categorical_crossentropy' "
-                    "or one-hot encode them with glassnet.preprocessing.to_categorical."
+                    "or one-hot encode them with glassnet.preprocessing.to_categorical; to compare each "
+                    f"sample's one target with all {n_outputs} outputs, as Keras broadcasts it, pass "
+                    f"np.repeat(y.reshape(-1, 1), {n_outputs}, axis=1)."
                 )
             raise ValueError(
                 f"{name} must have shape (n_samples, {n_outputs}) to match the model's "
