@@ -30,6 +30,9 @@ def feature_axis(axis, allow_none=False):
 def last_axis(axis, layer, role):
     """``axis`` (Keras's argument) of a layer that works on each sample's last axis only: -1 or a
     positive index, else a ValueError saying ``glassnet's <layer> <role>``."""
+    if isinstance(axis, (list, tuple)) and len(axis) > 1 and role.startswith("normalizes"):  # LayerNormalization(axis=[1, 2, 3])
+        raise ValueError(f"glassnet's {layer} {role}, not over several axes: to normalize over all of a sample's "
+                         f"axes, put a Flatten layer before it (the same statistics). Received: axis={axis!r:.80}")
     axis = feature_axis(axis)
     if axis == 0 or axis < -1:
         raise ValueError(f"glassnet's {layer} {role}: axis must be -1 (Keras's default) or the last axis's index. "
