@@ -95,6 +95,11 @@ def test_softmax_fast_and_shifted_paths_agree_with_float64_reference(dtype):
         for view in (lambda a: a, lambda a: a[:]):
             same = z.copy()
             into.append(activations.Softmax().forward(same, out=view(same)))
+        # views of one array, the output apart from the logits or one row below them (overlapping)
+        for below in (len(z), 1):
+            rows = np.zeros((len(z) + below, z.shape[1]), dtype=dtype)
+            rows[:len(z)] = z
+            into.append(activations.Softmax().forward(rows[:len(z)], out=rows[below:]).copy())
         for result in into:
             np.testing.assert_array_equal(result, out)
 

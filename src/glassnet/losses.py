@@ -27,7 +27,7 @@ import numpy as np
 from ._registry import from_config, lookup, to_config
 from ._validation import check_array, check_bool, check_number, is_one_of, on_host, per_sample_weights
 from .activations import LogSoftmax, Sigmoid, Softmax
-from .backend import astype, from_numpy, get_namespace, is_numpy, numpy_dtype, to_numpy
+from .backend import _FLOAT32, _FLOAT64, astype, from_numpy, get_namespace, is_numpy, numpy_dtype, to_numpy
 
 EPSILON = 1e-7  # Keras's backend epsilon, used to clip probabilities
 #: Keras's default reduction: the mean of the (weighted) per-sample losses over the batch
@@ -708,10 +708,12 @@ class CategoricalCrossentropy(_Crossentropy):
             return super().__call__(y_true, y_pred, sample_weight)
         # -Σ y log clip(a) / n, without per-sample temporaries (every training step computes it)
         Y, A = _pair(self, y_true, y_pred)
-        xp = get_namespace(A)
-        if numpy_dtype(A) == np.float16:  # sums of float16 overflow at 65504 (torch's too)
+        # NumPy outputs of float32/64 (a training step's) need neither the namespace nor the float16 test
+        plain = type(A) is np.ndarray and (A.dtype is _FLOAT32 or A.dtype is _FLOAT64)
+        xp = np if plain else get_namespace(A)
+        if not plain and numpy_dtype(A) == np.float16:  # sums of float16 overflow at 65504 (torch's too)
             return super().__call__(astype(Y, "float32"), astype(A, "float32"), sample_weight)
-        if isinstance(A, np.ndarray):  # as _normalized, with NumPy's reduction called directly (~1 µs less)
+        if plain or isinstance(A, np.ndarray):  # as _normalized, with NumPy's reduction called directly (~1 µs less)
             low, high = _clip_bounds(self.epsilon, A.dtype)
             S = np.add.reduce(A, axis=-1, keepdims=True)
             P = np.divide(A, np.maximum(S, low, out=S))
