@@ -194,8 +194,22 @@ def one_hot(y, n_classes=10):
     return np.eye(n_classes, dtype=np.float32)[y]
 
 
+#: seconds of rest after each (untimed) test evaluation, before the next epoch's clock starts
+SETTLE_SECONDS = 0.25
+
+
 class EpochClock:
-    """Training seconds per epoch, then test accuracy measured outside the clock."""
+    """Training seconds per epoch, then test accuracy measured outside the clock.
+
+    After the evaluation the worker rests ``SETTLE_SECONDS``, counted with the
+    evaluation, so that it does not leak into the next epoch's clock: its large
+    products run on every thread, and OpenBLAS's idle threads then spin for about
+    0.1 s (its thread timeout, 2^28 cycles). On a 2-vCPU host the spinning
+    thread took half of the core from the next epoch's small single-threaded
+    products: M2's epochs 2-5 ran at 0.19 s where the first, which no evaluation
+    preceded, ran at 0.147 s (and 0.134-0.140 s with OPENBLAS_THREAD_TIMEOUT=4).
+    The rest is the same for every library.
+    """
 
     def __init__(self):
         self.epoch_seconds = []
@@ -211,6 +225,7 @@ class EpochClock:
         self.epoch_seconds.append(time.perf_counter() - self._t0)
         t = time.perf_counter()
         self.test_accuracy.append(float(accuracy()))
+        time.sleep(SETTLE_SECONDS)
         self.eval_seconds += time.perf_counter() - t
 
 
