@@ -133,3 +133,42 @@ def test_relu_with_arguments_keeps_nan_by_hand(options):
         out = activations.GeneralReLU(**options)(np.array([np.nan, 2.0, -1.0], dtype))
         assert np.isnan(out[0]) and out.dtype == dtype
         assert not np.isnan(out[1:]).any()
+
+
+V = np.array([-3.0, -1.0, 0.0, 2.0])
+
+
+@pytest.mark.parametrize("name, options, x", [
+    ("Activation", dict(activation="relu"), V), ("ReLU", {}, V), ("LeakyReLU", {}, V), ("ELU", {}, V),
+    ("Softmax", {}, np.array([1.0, 2.0, 3.0])), ("Activation", dict(activation="softmax"), np.array([1.0, 2.0, 3.0])),
+    ("Softmax", {}, np.array([1, 2, 3])), ("Identity", {}, V), ("Dropout", dict(rate=0.5), V),
+    ("GaussianNoise", dict(stddev=0.1), V), ("GaussianDropout", dict(rate=0.1), V),
+    ("AlphaDropout", dict(rate=0.1), V), ("ActivityRegularization", dict(l1=0.1), V),
+    ("Rescaling", dict(scale=1 / 255), np.array([0, 128, 255])), ("Rescaling", dict(scale=0.5, offset=1.0), V),
+    ("Rescaling", dict(scale=[1.0, 2.0, 3.0, 4.0]), V), ("UnitNormalization", {}, np.array([3.0, 4.0])),
+    ("Normalization", dict(axis=None, mean=2.0, variance=4.0), V),
+    ("Normalization", dict(axis=None, mean=2.0, variance=4.0), np.array([1, 2, 3])),
+    ("Normalization", dict(axis=None, mean=2.0, variance=4.0), np.array(3.0)),
+    ("Normalization", dict(axis=None, mean=2.0, variance=4.0), np.linspace(0, 1, 24).reshape(2, 3, 4)),
+    ("Normalization", dict(mean=[1.0, 2.0, 3.0, 4.0], variance=[1.0, 1.0, 4.0, 4.0]), V),
+    ("Discretization", dict(bin_boundaries=[0.0]), V), ("ReLU", {}, np.array(-2.0)),
+])
+def test_weight_free_layers_on_a_vector_give_what_keras_gives(name, options, x, monkeypatch):
+    # Keras 3 takes a vector (or a number) in these layers and returns an output of its shape;
+    # glassnet's result is float32 (floatx) where Keras keeps int32 for integers (relu, Identity)
+    monkeypatch.setenv("KERAS_BACKEND", "jax")
+    keras = pytest.importorskip("keras")
+    expected = np.asarray(getattr(keras.layers, name)(**options)(x))
+    out = getattr(layers, name)(**options)(x)
+    assert out.shape == expected.shape == x.shape
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out, expected, rtol=1e-6, atol=1e-7)
+
+
+def test_an_activation_layer_on_its_own_takes_any_shape_as_keras(monkeypatch):
+    monkeypatch.setenv("KERAS_BACKEND", "jax")
+    keras = pytest.importorskip("keras")
+    ours, theirs = layers.Activation("elu"), keras.layers.Activation("elu")
+    for x in (np.linspace(-2, 2, 6).reshape(2, 3), np.linspace(-2, 2, 10).reshape(2, 5),
+              np.linspace(-2, 2, 24).reshape(2, 3, 4), np.linspace(-2, 2, 4)):
+        np.testing.assert_allclose(ours(x), np.asarray(theirs(x)), rtol=1e-6, atol=1e-7)

@@ -193,6 +193,117 @@ def test_call_on_a_model_layer_with_another_shape_is_refused():
         model.layers[0](np.ones((1, 5)))
 
 
+# A vector and a new shape for weight-free layers (as Keras 3, whose elementwise layers take any shape):
+# a 1-D array is one sample, and the output has its shape. The values are worked out by hand
+# (test_activation_layers.py compares them with Keras 3.15 where it is installed).
+V = np.array([-3.0, -1.0, 0.0, 2.0])
+VECTOR_CASES = [
+    (lambda: Activation("relu"), V, [0, 0, 0, 2]),
+    (lambda: layers.ReLU(max_value=1.0), V, [0, 0, 0, 1]),
+    (lambda: layers.LeakyReLU(), V, [-0.9, -0.3, 0, 2]),  # Keras 3's slope 0.3
+    (lambda: layers.ELU(), V, [np.exp(-3) - 1, np.exp(-1) - 1, 0, 2]),
+    (lambda: layers.Softmax(), np.array([1.0, 2.0, 3.0]), np.exp([1, 2, 3]) / np.exp([1, 2, 3]).sum()),
+    (lambda: Activation("softmax"), np.array([1.0, 2.0, 3.0]), np.exp([1, 2, 3]) / np.exp([1, 2, 3]).sum()),
+    (lambda: layers.Identity(), V, V),
+    (lambda: Dropout(0.5), V, V),  # inference: the identity
+    (lambda: layers.GaussianNoise(0.1), V, V),
+    (lambda: layers.GaussianDropout(0.1), V, V),
+    (lambda: layers.AlphaDropout(0.1), V, V),
+    (lambda: layers.ActivityRegularization(l1=0.1), V, V),
+    (lambda: layers.Rescaling(1 / 255), np.array([0, 51, 255]), [0, 0.2, 1]),  # integers in: float32 out, as Keras
+    (lambda: layers.Rescaling(0.5, offset=1.0), V, [-0.5, 0.5, 1, 2]),
+    (lambda: layers.Rescaling([1.0, 2.0, 3.0, 4.0]), V, [-3, -2, 0, 8]),  # one factor per entry: the last axis
+    (lambda: layers.UnitNormalization(), np.array([3.0, 4.0]), [0.6, 0.8]),
+    (lambda: layers.Normalization(axis=None, mean=2.0, variance=4.0), V, [-2.5, -1.5, -1, 0]),
+    (lambda: layers.Normalization(mean=[1.0, 2.0, 3.0, 4.0], variance=[1.0, 1.0, 4.0, 4.0]), V, [-4, -3, -1.5, -1]),
+    (lambda: layers.Normalization(axis=None, mean=2.0, variance=4.0), np.array(3.0), 0.5),  # a number, as Keras
+    (lambda: layers.Discretization(bin_boundaries=[0.0]), V, [0, 0, 1, 1]),
+]
+
+
+@pytest.mark.parametrize("make, x, expected", VECTOR_CASES)
+def test_weight_free_layers_take_a_vector_as_one_sample(make, x, expected):
+    out = make()(x)
+    assert out.shape == x.shape
+    assert out.dtype == np.float32  # glassnet casts to floatx (Keras keeps int32 through relu, Identity, Dropout)
+    np.testing.assert_allclose(out, expected, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("make", [lambda: Dropout(0.5, seed=3), lambda: layers.GaussianNoise(0.5, seed=3),
+                                  lambda: layers.GaussianDropout(0.5, seed=3), lambda: layers.AlphaDropout(0.5, seed=3)])
+def test_noise_layers_in_training_treat_a_vector_as_one_row(make):
+    v = np.linspace(-1.0, 1.0, 8)
+    out = make()(v, training=True)
+    assert out.shape == (8,)
+    np.testing.assert_array_equal(out, make()(v.reshape(1, -1), training=True)[0])  # the same draw, as a row
+    assert not np.array_equal(out, v.astype(np.float32))
+
+
+@pytest.mark.parametrize("make, match", [
+    (lambda: Dense(2), "Dense"),
+    (lambda: layers.PReLU(), "PReLU"),
+    (lambda: BatchNormalization(), "BatchNormalization"),
+    (lambda: layers.LayerNormalization(), "LayerNormalization"),
+    (lambda: layers.Normalization(), "Normalization"),  # to be adapted: its statistics are weights
+    (lambda: layers.Softmax(axis=1), "Softmax"),  # Keras: a vector has no axis 1
+    (lambda: layers.UnitNormalization(axis=1), "UnitNormalization"),
+    (lambda: Dropout(0.5, noise_shape=(None, 1)), "Dropout"),  # noise_shape names a batch's axes
+    (lambda: Flatten(), "Flatten"),  # Keras makes (n, 1) of it: each value a sample
+])
+def test_other_layers_keep_refusing_a_vector_with_the_reshape_to_make(make, match):
+    with pytest.raises(ValueError, match=rf"the input of Layer {match} must be an at least 2-D array\. Received an "
+                                         r"array of shape \(4,\)\. Reshape your data with x\.reshape\(-1, 1\)"):
+        make()(np.array([0.0, 1.0, 2.0, 1.0]))
+
+
+def test_a_weight_free_layer_on_its_own_is_built_again_for_another_shape():
+    relu = Activation("relu")
+    for shape in [(2, 3), (2, 5), (2, 3, 4), (4,)]:
+        x = np.linspace(-1, 1, int(np.prod(shape))).reshape(shape)
+        np.testing.assert_allclose(relu(x), np.maximum(x, 0), rtol=1e-6)
+    assert relu.input_shape == (4,)  # the vector's: one sample of 4
+    scale = layers.Rescaling([1.0, 2.0, 3.0])
+    np.testing.assert_allclose(scale(np.ones((2, 3))), [[1, 2, 3]] * 2)
+    with pytest.raises(ValueError, match=r"scale has 3 values, one per channel, but its inputs of shape \(None, 5\)"):
+        scale(np.ones((2, 5)))
+    norm = layers.Normalization(axis=None, mean=1.0, variance=4.0)
+    np.testing.assert_allclose(norm(np.full((2, 3), 3.0)), np.ones((2, 3)))
+    np.testing.assert_allclose(norm(np.full((2, 3, 4), 5.0)), np.full((2, 3, 4), 2.0))
+    with pytest.raises(ValueError, match=r"Dense was built for inputs of shape \(None, 3\)"):
+        dense_with_weights()(np.ones((2, 5)))  # weights are tied to their shape
+
+
+def test_a_weight_free_layer_in_a_model_keeps_the_models_shape():
+    relu = Activation("relu", name="act")
+    relu(np.ones((2, 5)))  # on its own first: built again for the model's width
+    model = Sequential([layers.Input(shape=(3,)), Dense(2), relu])
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(np.ones((8, 3)), np.ones((8, 2)), epochs=1, verbose=0)
+    assert model.predict(np.ones((4, 3))).shape == (4, 2)
+    assert relu.input_shape == (2,)
+    with pytest.raises(ValueError, match=r"Layer 'act' \(Activation\) was built for inputs of shape \(None, 2\), "
+                                         r"but it was called on an input of shape \(2, 5\)"):
+        relu(np.ones((2, 5)))
+    with pytest.raises(ValueError, match=r"was built for inputs of shape \(None, 2\), but it was called on an "
+                                         r"input of shape \(3,\)"):
+        relu(np.ones(3))
+    np.testing.assert_allclose(relu(np.array([-1.0, 2.0])), [0, 2])  # one sample of the model's width
+    with pytest.raises(ValueError, match="expected 3 features, got 5"):
+        model.predict(np.ones((4, 5)))
+    # the functional API: the same layer in a second chain is refused while its model lives
+    with pytest.raises(ValueError, match=r"Layer 'act' \(Activation\) was built for inputs of shape \(None, 2\)"):
+        relu(layers.Input(shape=(5,)))
+
+
+def test_a_weight_free_layer_called_on_its_own_joins_a_functional_chain_of_another_width():
+    relu = Activation("relu")
+    relu(np.ones((2, 5)))
+    inputs = layers.Input(shape=(3,))
+    model = glassnet.Model(inputs, Dense(1)(relu(inputs)))
+    assert model.predict(np.ones((4, 3))).shape == (4, 1)
+    assert relu.input_shape == (3,)
+
+
 def test_a_called_layer_keeps_its_weights_in_a_model():
     layer = dense_with_weights()
     model = Sequential([layers.Input(shape=(3,)), layer])

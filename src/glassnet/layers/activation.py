@@ -11,6 +11,8 @@ from .base import Layer, config_entry, sample_shape
 class Activation(Layer):
     """Applies ``g`` elementwise (row-wise for softmax); backward ``dZ = dA ⊙ g'(Z)``."""
 
+    takes_vectors = True  # elementwise, or along the last axis (softmax): a vector is one row
+
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
         self.activation = activations.check_in_layer(activations.get(activation), "Activation")
@@ -98,6 +100,10 @@ class Softmax(Activation):
                             f"Received: axis={axis!r:.100}")
         self.axis = axis
         super().__init__("softmax", **kwargs)
+
+    @property
+    def takes_vectors(self):
+        return self.axis == -1  # (Keras refuses a vector for axis=1: it has no axis 1)
 
     def build(self, input_shape):
         shape = sample_shape(input_shape)

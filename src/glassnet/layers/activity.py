@@ -17,6 +17,7 @@ class ActivityRegularization(Layer):
     #: the model adds :meth:`regularization_penalty` to every batch's loss (Sequential._has_regularizers)
     adds_activity_loss = True
     adds_penalty = True
+    takes_vectors = True
 
     def __init__(self, l1=0.0, l2=0.0, **kwargs):
         super().__init__(**kwargs)

@@ -134,12 +134,27 @@ def sample_shape(input_shape):
     return check_shape(input_shape, "input_shape")
 
 
+def in_model(layer):
+    """Whether a live model holds ``layer`` (set when the model binds its layers' weights)."""
+    owner = getattr(layer, "_owner", None)
+    return owner is not None and owner() is not None
+
+
+def follows_shape(layer):
+    """Whether ``layer`` may be built again for another input shape, as Keras's weight-free layers
+    take any: it has no weights, and no model whose layers must agree on shapes holds it."""
+    return not layer.weights and not in_model(layer)
+
+
 def build_layer(layer, input_shape):
     """Build ``layer`` for samples of shape ``input_shape``; a random layer without a
     seed of its own (dropout) gets a generator drawn from the global one, as
     initializers are. A layer built before keeps its weights, as Keras, and must
-    have been built for this shape."""
+    have been built for this shape, unless it has none and is in no model
+    (:func:`follows_shape`): then it is built again for this one."""
     input_shape = tuple(input_shape)
+    if layer.built and tuple(layer.input_shape) != input_shape and follows_shape(layer):
+        layer.built = False
     if layer.built:
         if tuple(layer.input_shape) != input_shape:
             raise ValueError(
@@ -273,7 +288,7 @@ def _chained(layer, x):
     if layer in layers:
         raise ValueError(f"{layer._label()} is called twice in this model (a shared layer); glassnet's functional "
                          "models are chains, each layer called once on the one before it. Create a second layer.")
-    if layer.built and tuple(layer.input_shape) != shape:
+    if layer.built and tuple(layer.input_shape) != shape and not follows_shape(layer):
         raise ValueError(f"{layer._label()} was built for inputs of shape (None, {', '.join(map(str, layer.input_shape))}), "
                          f"but it was called on an input of shape {(None, *shape)}.")
     return ChainTensor(source, (*layers, layer), layer.compute_output_shape(shape))
@@ -298,6 +313,11 @@ class Layer:
     #: the value a dict ``{argument: default}`` gives), refused otherwise, since another value
     #: would make Keras compute something else
     keras_unused = ()
+    #: called on its own (``layer(x)``), the layer takes a 1-D array as one sample, a row (a number
+    #: as a row of one), and gives an output of its shape, as Keras's: layers that compute elementwise or along the
+    #: last axis say so. Layers with weights do not: for a model's ``fit``, a 1-D array is
+    #: ambiguous (one sample, or one feature), and is refused with the reshape to make.
+    takes_vectors = False
 
     def __init__(self, name=None, input_shape=None, input_dim=None, dtype=None, trainable=True, **kwargs):
         _check_extra_kwargs(type(self), kwargs)
@@ -342,9 +362,13 @@ class Layer:
 
         An unbuilt layer is first built for ``x.shape[1:]``, in its ``dtype`` (by default
         ``glassnet.config.floatx()``, as Keras); ``x`` is cast to the layer's dtype. A built
-        layer refuses inputs of another shape. A layer of a model can be called too: its
-        weights are used as they are, and the activations the model's last pass left for
-        backward and the training step's reused arrays are kept untouched."""
+        layer refuses inputs of another shape, unless it has no weights and is in no model:
+        then it is built again for them, as Keras's weight-free layers take any shape. A layer
+        that computes elementwise or along the last axis (``takes_vectors``: Activation,
+        Dropout, Rescaling, ...) also takes a 1-D array, as one sample, or a number, and returns an output of its shape.
+        A layer of a model can be called too: its weights are used as they are, and the
+        activations the model's last pass left for backward and the training step's reused
+        arrays are kept untouched."""
         if isinstance(x, (InputLayer, ChainTensor)):  # Keras's functional API: a chain of layers
             return _chained(self, x)
         if training is None:  # Keras's "not in fit": inference
@@ -355,13 +379,18 @@ class Layer:
         label = self._label()
         self._check_namespace()
         dtype = numpy_dtype(weights[0]) if weights else standardize_dtype(self.dtype)
-        X = check_array(x, name=f"the input of {label}", ndim=2, allow_nd=True, dtype=dtype, finite=False)
-        if self.built and tuple(X.shape[1:]) != tuple(self.input_shape):
+        X = check_array(x, name=f"the input of {label}", ndim=0 if self.takes_vectors else 2, allow_nd=True,
+                        dtype=dtype, finite=False)
+        given_shape = X.shape
+        if X.ndim < 2:
+            X = X.reshape(1, -1)  # one sample (a softmax or unit norm along the vector, as Keras); a number as (1, 1)
+        rebuild = self.built and tuple(X.shape[1:]) != tuple(self.input_shape)
+        if rebuild and not follows_shape(self):
             raise ValueError(
                 f"{label} was built for inputs of shape (None, {', '.join(map(str, self.input_shape))}), "
-                f"but it was called on an input of shape {X.shape}."
+                f"but it was called on an input of shape {given_shape}."
             )
-        if not self.built:
+        if not self.built or rebuild:
             given = self.dtype
             self.dtype = standardize_dtype(given)  # the weights' dtype
             build_layer(self, X.shape[1:])
@@ -378,6 +407,8 @@ class Layer:
             for k in _PASS_CACHES:
                 self.__dict__.pop(k, None)
             self.__dict__.update(caches)
+        if len(given_shape) < 2:
+            Y = get_namespace().reshape(Y, given_shape)
         # forward may hand back its input, a view of it, or (on another namespace) an array
         # that is not known to be new: the caller gets an array of its own
         if is_numpy() and not np.may_share_memory(Y, X):

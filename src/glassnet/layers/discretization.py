@@ -120,6 +120,10 @@ class Discretization(DataLayer):
                              "building its model.")
         self.bin_boundaries = boundaries
 
+    @property
+    def takes_vectors(self):
+        return self.output_mode == "int"  # bin ids elementwise (an encoding takes each value as a sample)
+
     def forward(self, X, training=False):
         if self.bin_boundaries is None:
             raise ValueError("You need to either pass the `bin_boundaries` argument at construction time or call "

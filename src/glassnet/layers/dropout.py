@@ -18,6 +18,10 @@ class NoiseShaped(TrainingNoise):
 
     noise_shape = None  # what layers pickled before noise_shape existed hold
 
+    @property
+    def takes_vectors(self):
+        return self.noise_shape is None  # (a noise_shape names the batch's axes, which a vector lacks)
+
     def build(self, input_shape):
         super().build(input_shape)
         if self.noise_shape is not None:

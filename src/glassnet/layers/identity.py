@@ -6,6 +6,8 @@ from .base import Layer
 class Identity(Layer):
     """``Y = X`` in training and at inference; no weights. Backward: ``dX = dY``."""
 
+    takes_vectors = True
+
     def __init__(self, **kwargs):  # Keras's signature: the base layer's arguments only
         super().__init__(**kwargs)
 

@@ -24,6 +24,8 @@ class TrainingNoise(Layer):
     checks freeze the noise this way.
     """
 
+    takes_vectors = True  # elementwise noise
+
     def __init__(self, seed=None, **kwargs):
         super().__init__(**kwargs)
         self.seed = int(seed) if isinstance(seed, np.integer) else seed  # a NumPy int: a plain one, for files

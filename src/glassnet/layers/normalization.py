@@ -64,6 +64,11 @@ class Normalization(Layer):
         self.invert = check_bool(invert, "invert")
         self.weight_names = () if mean is not None else ("mean", "variance", "count")
 
+    @property
+    def takes_vectors(self):
+        # given statistics are settings, not weights (adapted ones are weights, whose fit needs rows)
+        return self.input_mean is not None
+
     def _statistics_shape(self, input_shape):
         return () if self.axis is None else (int(input_shape[-1]),)
 

@@ -22,6 +22,8 @@ class Rescaling(Layer):
     the model's dtype, as Keras casts them.
     """
 
+    takes_vectors = True  # elementwise (a factor per channel: along the vector)
+
     def __init__(self, scale, offset=0.0, **kwargs):
         super().__init__(**kwargs)
         self.scale = _factor(scale, "scale")

@@ -37,6 +37,10 @@ class UnitNormalization(Layer):
                                 f"Received: axis={axis!r:.80}")
         self.axis = [int(a) for a in axes] if isinstance(axes, list) else int(axes)
 
+    @property
+    def takes_vectors(self):
+        return self.axis in (-1, [-1])  # a vector is one sample, normalized along it (Keras's default)
+
     def _axes(self, ndim):
         """``axis`` as a tuple of non-negative axes of a batch with ``ndim`` axes."""
         found = set()
