@@ -2175,3 +2175,23 @@ def test_the_page_goes_on_from_the_epoch_a_divergence_left_with_a_lower_rate(ser
         assert page.evaluate("session.id") == first and page.text_content("#alert") == ""
         assert page.evaluate(f"state.train_loss.length === {counter} + 1 && state.train_loss.every(Number.isFinite)")
     assert errors == []
+
+
+def test_the_drawings_of_older_settings_are_dimmed_while_the_server_is_away(server):
+    # With the server away, a new setting (relu) failed to start its session, and the page went on
+    # showing the tanh network at its epoch, undimmed, as if it were the one on screen; Step, once the
+    # server was back, started the relu session and showed epoch 0 without training.
+    errors = []
+    dimmed = "['network', 'weights-table', 'loss-chart', 'surface'].map((id) => $(id).classList.contains('stale'))"
+    with _browser_page(errors) as page:
+        page.goto(server)
+        page.wait_for_function("document.getElementById('test_loss').textContent !== '–'")
+        page.route("**/api/sessions", lambda route: route.abort())
+        page.select_option("#activation", "relu")
+        page.wait_for_function("document.getElementById('alert').textContent.includes('not answering')")
+        assert page.evaluate(dimmed) == [True] * 4
+        page.unroute("**/api/sessions")
+        page.click("#step")
+        page.wait_for_function("Number(document.getElementById('epoch').textContent) === 1 && !busy")
+        assert page.evaluate("session.config.activation") == "relu" and page.evaluate(dimmed) == [False] * 4
+    assert [e for e in errors if "ERR_FAILED" not in e] == []  # the aborted request's own console line

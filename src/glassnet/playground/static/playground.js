@@ -258,7 +258,14 @@ function weightTables() {
   });
 }
 
+// The drawings of a session whose settings are no longer those on screen (starting one for the new
+// settings failed: the server is away) are dimmed, as the demo pages dim theirs, until one is drawn.
+function dim(on) {
+  for (const id of ["network", "weights-table", "loss-chart", "surface"]) $(id).classList.toggle("stale", on);
+}
+
 function render() {
+  dim(false);
   $("epoch").textContent = String(state.epoch).padStart(6, "0");
   $("train_loss").textContent = fmt(state.train_loss[state.train_loss.length - 1]);
   $("test_loss").textContent = fmt(state.test_loss[state.test_loss.length - 1]);
@@ -312,7 +319,7 @@ async function newSession(keepPlaying = false) {
     markInvalid(null);
     render();
   } catch (e) {
-    if (mine === generation) { sayError(e.message); markInvalid(e.field); setPlaying(false); }
+    if (mine === generation) { sayError(e.message); markInvalid(e.field); setPlaying(false); dim(true); }
   } finally {
     if (mine === generation) creating = false;
   }
@@ -320,8 +327,13 @@ async function newSession(keepPlaying = false) {
 
 async function step(retry = true) {
   // The current session belongs to older settings while a newer one is being created: wait.
-  // If creating it failed (the server was away), try again rather than stall.
-  if (session && sessionGeneration !== generation && !creating) { await newSession(true); return; }
+  // If creating it failed (the server was away), try again rather than stall, and take the step
+  // there: Step pressed once the server was back showed epoch 0 and trained nothing.
+  if (session && sessionGeneration !== generation && !creating) {
+    await newSession(true);
+    if (sessionGeneration === generation) await step(retry);
+    return;
+  }
   if (!session || busy || sessionGeneration !== generation) return;
   busy = true;
   const mine = generation;
