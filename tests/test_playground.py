@@ -2177,6 +2177,21 @@ def test_the_page_goes_on_from_the_epoch_a_divergence_left_with_a_lower_rate(ser
     assert errors == []
 
 
+def test_a_reload_frees_the_session_it_leaves(server):
+    # A reload or a closed tab left its session on the server for an hour, in one of 32 places: a few
+    # dozen reloads pushed out another tab's trained session, which then started again from epoch 0.
+    errors = []
+    with _browser_page(errors) as page:
+        page.goto(server)
+        page.wait_for_function("document.getElementById('test_loss').textContent !== '–'")
+        old = page.evaluate("session.id")
+        page.reload()
+        page.wait_for_function("document.getElementById('test_loss').textContent !== '–'")
+        assert page.evaluate("session.id") != old
+        assert page.request.delete(f"{server}api/sessions/{old}").json()["reason"] == "it was deleted"
+    assert errors == []
+
+
 def test_the_drawings_of_older_settings_are_dimmed_while_the_server_is_away(server):
     # With the server away, a new setting (relu) failed to start its session, and the page went on
     # showing the tanh network at its epoch, undimmed, as if it were the one on screen; Step, once the

@@ -456,6 +456,12 @@ async function main() {
     if (!state || sessionGeneration !== generation) return;  // not while settings change
     drawSurface(); drawLoss(); drawNetwork();
   });
+  // A reload or a closed tab left its session on the server for the hour's idle limit, in one of its
+  // 32 places: a few dozen reloads pushed out another tab's trained session. Free it; a page the
+  // browser keeps for Back (persisted) keeps its session.
+  window.addEventListener("pagehide", (e) => {
+    if (!e.persisted && session) fetch(`/api/sessions/${session.id}`, { method: "DELETE", keepalive: true }).catch(() => {});
+  });
   datasetButtons();
   await newSession();
 }
