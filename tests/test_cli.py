@@ -1311,6 +1311,35 @@ def test_a_utf16_file_gets_advice_that_works(encoding, tmp_path, monkeypatch, ca
     assert "2 features (a, b)" in converted.stdout  # (the Data: line)
 
 
+@pytest.mark.parametrize("suffix", [".gz", ".bz2", ".xz"])
+def test_a_compressed_csv_is_read_as_pandas_reads_it(suffix, tmp_path, monkeypatch, capsys):
+    # data.csv.gz was refused as "not a UTF-8 text CSV file", with advice to convert it from latin1
+    import bz2
+    import gzip
+    import lzma
+
+    module = {".gz": gzip, ".bz2": bz2, ".xz": lzma}[suffix]
+    text = "a,b,kind\n" + "".join(f"{k},{k % 3},{'cat' if k % 2 else 'dog'}\n" for k in range(20))
+    (tmp_path / f"d.csv{suffix}").write_bytes(module.compress(("\ufeff" + text).encode()))
+    (tmp_path / "d.csv").write_text(text)
+    result = call("train", f"d.csv{suffix}", "--epochs", "1", "--seed", "0", "--out", "m.gn", cwd=tmp_path,
+                  monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    assert "2 features (a, b)" in result.stdout  # (the byte-order mark is no part of a name)
+    compressed = call("predict", "m.gn", f"d.csv{suffix}", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    plain = call("predict", "m.gn", "d.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert compressed.returncode == 0, compressed.stderr
+    assert compressed.stdout == plain.stdout and len(plain.stdout.splitlines()) == 21
+    (tmp_path / f"bad.csv{suffix}").write_text(text)  # a plain file under a compressed name
+    result = call("train", f"bad.csv{suffix}", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert_one_line_error(result)
+    assert f"bad.csv{suffix} cannot be decompressed as a {suffix[1:]} file" in result.stderr
+    (tmp_path / f"l1.csv{suffix}").write_bytes(module.compress(b"a,b,t\n1,\xe9,0\n"))
+    result = call("train", f"l1.csv{suffix}", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert_one_line_error(result)
+    assert f" -dc l1.csv{suffix} | iconv -f latin1 -t utf-8 > utf8.csv" in result.stderr
+
+
 @pytest.mark.parametrize("command, target, message", [
     ("predict", "nope", "--target 'nope' is not a column of d.csv. Columns: a, b, label."),
     ("evaluate", "nope", "--target 'nope' is not a column of d.csv. Columns: a, b, label."),

@@ -2,7 +2,9 @@
 
 import codecs
 import csv
+import importlib
 import io
+import lzma
 import os
 import re
 import sys
@@ -69,9 +71,24 @@ def read_stdin():
     return StandardInput(data)
 
 
+#: compressed CSV files, read as pandas.read_csv reads them: the compression inferred from the suffix
+COMPRESSION = {".gz": "gzip", ".bz2": "bz2", ".xz": "lzma"}
+
+
+def _open(path, mode="rt"):
+    """A data file opened for reading, decompressed when its name ends in .gz, .bz2 or .xz; in text
+    mode as UTF-8 with a byte-order mark skipped. (``data.csv.gz`` was refused as "not a UTF-8 text
+    CSV file", with advice to convert it from latin1.)"""
+    module = COMPRESSION.get(Path(path).suffix.lower())
+    opener = importlib.import_module(module).open if module else open
+    return opener(path, mode, **({"newline": "", "encoding": "utf-8-sig"} if "t" in mode else {}))
+
+
 def is_csv(path):
-    """Whether the data argument names CSV text: a .csv or .txt file, or standard input."""
-    return isinstance(path, StandardInput) or str(path).lower().endswith((".csv", ".txt"))
+    """Whether the data argument names CSV text: a .csv or .txt file (compressed too), or standard input."""
+    name = str(path).lower()
+    name = name.removesuffix(next((s for s in COMPRESSION if name.endswith(s)), ""))
+    return isinstance(path, StandardInput) or name.endswith((".csv", ".txt"))
 
 
 def _is_number(text):
@@ -285,13 +302,17 @@ def read_csv(path, target=None, require_target=True, read_target=True, ignore=()
         if isinstance(path, StandardInput):
             text = path.text
         else:
-            with open(file, newline="", encoding="utf-8-sig") as fh:
+            with _open(file) as fh:
                 text = fh.read()
     except UnicodeDecodeError:
         encoding = _unicode_encoding(file)
         raise CommandError(f"{path} is not a UTF-8 text CSV file ({f'it is {encoding.upper()} text; ' if encoding else ''}"
-                           f"save it as UTF-8, e.g. with iconv -f {encoding or 'latin1'} -t utf-8 {path} > utf8.csv)."
+                           f"save it as UTF-8, e.g. with {_iconv(file, encoding or 'latin1')} > utf8.csv)."
                            ) from None
+    except (OSError, EOFError, lzma.LZMAError) as exc:  # a damaged .gz, .bz2 or .xz file, or a plain one so named
+        if file.suffix.lower() not in COMPRESSION:
+            raise
+        raise CommandError(f"{path} cannot be decompressed as a {file.suffix[1:]} file: {exc}.") from None
     head, first_end = _rows(io.StringIO(text, newline=""), path, limit=HEAD_ROWS + 1)
     if not head:
         raise CommandError(f"{path} is empty.")
@@ -319,11 +340,17 @@ def read_csv(path, target=None, require_target=True, read_target=True, ignore=()
     return _table(head, has_header, target, require_target, read_target, ignore, path)
 
 
+def _iconv(file, encoding):
+    """The shell command that writes ``file`` as UTF-8 text (decompressed: iconv reads no gzip)."""
+    tool = {".gz": "gzip", ".bz2": "bzip2", ".xz": "xz"}.get(file.suffix.lower())
+    return f"{tool} -dc {file} | iconv -f {encoding} -t utf-8" if tool else f"iconv -f {encoding} -t utf-8 {file}"
+
+
 def _unicode_encoding(file):
     """"utf-16" or "utf-32" when ``file`` starts with that encoding's byte-order mark (Excel's
     "Unicode Text" is UTF-16), else None: the advice "iconv -f latin1" turned such a file into
     text with a NUL byte between the characters."""
-    with open(file, "rb") as fh:
+    with _open(file, "rb") as fh:
         start = fh.read(4)
     for bom, name in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
                       (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
@@ -401,12 +428,11 @@ def header_cells(path):
     """The cells of a CSV file's first non-blank row (stripped), without reading the rest;
     [] when the file cannot be read as UTF-8 CSV (read_csv then says why)."""
     try:
-        with io.StringIO(path.text, newline="") if isinstance(path, StandardInput) else \
-                open(path, newline="", encoding="utf-8-sig") as fh:
+        with io.StringIO(path.text, newline="") if isinstance(path, StandardInput) else _open(path) as fh:
             for row in csv.reader(fh):
                 if any(c.strip() for c in row):
                     return [c.strip() for c in row]
-    except (OSError, UnicodeDecodeError, csv.Error):
+    except (OSError, EOFError, UnicodeDecodeError, lzma.LZMAError, csv.Error):
         pass
     return []
 
