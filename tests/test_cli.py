@@ -1311,6 +1311,26 @@ def test_a_utf16_file_gets_advice_that_works(encoding, tmp_path, monkeypatch, ca
     assert "2 features (a, b)" in converted.stdout  # (the Data: line)
 
 
+def test_a_column_of_true_and_false_is_read_as_1_and_0(tmp_path, monkeypatch, capsys):
+    # pandas writes a bool column as True/False (and reads it back as bool, which scikit-learn takes as 1/0):
+    # train refused it with "'False' is not a number"
+    rows = [(k / 7, k % 3 == 0, "yes" if k % 2 else "no") for k in range(30)]
+    (tmp_path / "b.csv").write_text("x,flag,t\n" + "".join(f"{x},{['False', 'TRUE'][f]},{t}\n" for x, f, t in rows))
+    (tmp_path / "n.csv").write_text("x,flag,t\n" + "".join(f"{x},{int(f)},{t}\n" for x, f, t in rows))
+    result = call("train", "b.csv", "--epochs", "1", "--seed", "0", "--out", "m.gn", cwd=tmp_path,
+                  monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    assert "2 features (x, flag)" in result.stdout
+    booleans = call("predict", "m.gn", "b.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    numbers = call("predict", "m.gn", "n.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert booleans.returncode == 0, booleans.stderr
+    assert booleans.stdout == numbers.stdout and len(numbers.stdout.splitlines()) == 31
+    (tmp_path / "m.csv").write_text("x,flag,t\n1,True,no\n2,yes,yes\n")  # not a bool column: a word is refused
+    result = call("train", "m.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert_one_line_error(result)
+    assert "m.csv line 2, column 'flag': 'True' is not a number" in result.stderr
+
+
 @pytest.mark.parametrize("suffix", [".gz", ".bz2", ".xz"])
 def test_a_compressed_csv_is_read_as_pandas_reads_it(suffix, tmp_path, monkeypatch, capsys):
     # data.csv.gz was refused as "not a UTF-8 text CSV file", with advice to convert it from latin1

@@ -486,9 +486,20 @@ def _target_index(target, names, has_header, path, option="--target", hint=""):
     return k % len(names)
 
 
+def _booleans(cells):
+    """``cells`` (text, one column per feature) with each column of only True and False (any case)
+    as 1 and 0: pandas reads such a column (``df.to_csv`` of a bool column) as bool, which
+    scikit-learn takes as 1 and 0; it was refused as "'False' is not a number"."""
+    for k in range(cells.shape[1]):
+        lowered = np.char.lower(cells[:, k].astype(str))
+        if np.isin(lowered, ("true", "false")).all():
+            cells[:, k] = (lowered == "true").astype(np.float64)
+    return cells
+
+
 def _numeric(cells, rows, columns, names, path, has_target=True, hint="", has_header=True):
     try:
-        X = cells.astype(np.float64)
+        X = _booleans(cells).astype(np.float64)
     except ValueError:
         for (line, _), row in zip(rows, cells):  # only to name the first bad cell
             for k, value in zip(columns, row):
