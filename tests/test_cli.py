@@ -1311,6 +1311,37 @@ def test_a_utf16_file_gets_advice_that_works(encoding, tmp_path, monkeypatch, ca
     assert "2 features (a, b)" in converted.stdout  # (the Data: line)
 
 
+@pytest.mark.parametrize("n", [30, 1200])  # (a file longer than 1000 rows is read by the C parser)
+def test_comment_lines_that_open_a_csv_are_skipped_and_savetxt_s_header_names_the_columns(n, tmp_path,
+                                                                                         monkeypatch, capsys):
+    # np.savetxt(header="a,b,label") writes "# a,b,label": the first feature was named "# a"; a remark line
+    # above the header ("# exported by ...") gave "line 2: expected 1 field, found 3"
+    X = np.column_stack([np.arange(n) / n, np.arange(n) % 5, np.arange(n) % 2])
+    np.savetxt(tmp_path / "s.csv", X, delimiter=",", header="a,b,label", fmt="%g")
+    np.savetxt(tmp_path / "r.csv", X, delimiter=",", header="exported by sim 2.1, run 7\na,b,label", fmt="%g",
+               comments="")
+    (tmp_path / "r.csv").write_text("# exported by sim 2.1\n" + (tmp_path / "r.csv").read_text().split("\n", 1)[1])
+    for name in ("s.csv", "r.csv"):
+        result = call("train", name, "--epochs", "1", "--seed", "0", "--out", "m.gn", cwd=tmp_path,
+                      monkeypatch=monkeypatch, capsys=capsys)
+        assert result.returncode == 0, result.stderr
+        assert f"{name}: {n - n // 5} train / {n // 5} test rows, 2 features (a, b)" in result.stdout
+    np.savetxt(tmp_path / "p.csv", X[:4, :2], delimiter=",", header="a,b", fmt="%g")
+    result = call("predict", "m.gn", "p.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    assert len(result.stdout.splitlines()) == 5  # the header and 4 rows
+    # --no-header: the comment is skipped, not read as a sample; a commented-out row of numbers is no header
+    result = call("train", "s.csv", "--no-header", "--epochs", "1", "--out", "n.gn", cwd=tmp_path,
+                  monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    assert f"{n - n // 5} train / {n // 5} test rows, 2 features (column_0, column_1)" in result.stdout
+    np.savetxt(tmp_path / "c.csv", X, delimiter=",", header="0.5,1,1", fmt="%g")
+    result = call("train", "c.csv", "--epochs", "1", "--out", "c.gn", cwd=tmp_path, monkeypatch=monkeypatch,
+                  capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    assert f"{n - n // 5} train / {n // 5} test rows, 2 features (column_0, column_1)" in result.stdout
+
+
 def test_a_column_of_true_and_false_is_read_as_1_and_0(tmp_path, monkeypatch, capsys):
     # pandas writes a bool column as True/False (and reads it back as bool, which scikit-learn takes as 1/0):
     # train refused it with "'False' is not a number"
@@ -1491,7 +1522,8 @@ def test_a_long_file_is_read_in_c_with_the_careful_readers_results(tmp_path, mon
         kwargs["ignore"] = ("id",)
     limits = []  # of each reading by the csv module: the head rows', then (when needed) every row's
     rows = _data._rows
-    monkeypatch.setattr(_data, "_rows", lambda fh, path, limit=None: limits.append(limit) or rows(fh, path, limit))
+    monkeypatch.setattr(_data, "_rows", lambda fh, path, limit=None, header=None:
+                        limits.append(limit) or rows(fh, path, limit, header))
 
     def outcome():
         try:

@@ -192,14 +192,24 @@ def _target_values(cells):
     return np.array([label_text(c) for c in cells])
 
 
-def _rows(fh, path, limit=None):
+def _rows(fh, path, limit=None, header=None):
     """The non-blank rows of a CSV file as (line, stripped cells), line being where the row
-    starts, at most ``limit`` of them; and the offset in ``fh`` after the first one."""
+    starts, at most ``limit`` of them; the offset in ``fh`` after the first one; and the offset
+    of the data after the comment lines that open the file (lines that start with ``#``, which
+    NumPy's loadtxt skips: a tool's remarks). The last of those is row 1 when it names as many
+    columns as the next row has and holds no number (``np.savetxt(..., header="a,b,label")``
+    writes ``# a,b,label``), unless ``header`` is False (``--no-header``)."""
     reader = csv.reader(fh, strict=True)  # strict: an unclosed quote is an error, not the rest of the file
-    rows, line, first_end = [], 1, 0
+    rows, line, first_end, start, comment = [], 1, 0, 0, None
     try:
         for row in reader:
-            if any(c.strip() for c in row):
+            if not rows and row and row[0].lstrip().startswith("#"):
+                comment, start = (line, [row[0].lstrip()[1:].strip(), *(c.strip() for c in row[1:])]), fh.tell()
+            elif any(c.strip() for c in row):
+                if not rows and comment and header is not False and len(comment[1]) == len(row) and \
+                        not any(c == "" or _is_number(c) for c in comment[1]):
+                    rows.append(comment)
+                    first_end = start
                 rows.append((line, [c.strip() for c in row]))
                 if len(rows) == 1:
                     first_end = fh.tell()
@@ -209,7 +219,7 @@ def _rows(fh, path, limit=None):
     except csv.Error as exc:
         hint = " (a quote opened there is never closed)" if "end of data" in str(exc) else ""
         raise CommandError(f"{path} line {line} is not valid CSV: {exc}{hint}.") from None
-    return rows, first_end
+    return rows, first_end, start
 
 
 #: the rows that decide whether row 1 is a header; a longer file's body is read in C first
@@ -313,7 +323,7 @@ def read_csv(path, target=None, require_target=True, read_target=True, ignore=()
         if file.suffix.lower() not in COMPRESSION:
             raise
         raise CommandError(f"{path} cannot be decompressed as a {file.suffix[1:]} file: {exc}.") from None
-    head, first_end = _rows(io.StringIO(text, newline=""), path, limit=HEAD_ROWS + 1)
+    head, first_end, start = _rows(io.StringIO(text, newline=""), path, limit=HEAD_ROWS + 1, header=header)
     if not head:
         raise CommandError(f"{path} is empty.")
     # judged on the first rows (all of a short file), unless the caller (--header, --no-header) knows
@@ -333,10 +343,10 @@ def read_csv(path, target=None, require_target=True, read_target=True, ignore=()
         ignore = (*ignore, 0)
     if len(head) > HEAD_ROWS:  # a long file: its body is read in C when every cell is a clean number
         table = _table(head, has_header, target, require_target, read_target, ignore, path,
-                       body=(text, first_end if has_header else 0))
+                       body=(text, first_end if has_header else start))
         if table is not None:
             return table
-        head, _ = _rows(io.StringIO(text, newline=""), path)
+        head, _, _ = _rows(io.StringIO(text, newline=""), path, header=header)
     return _table(head, has_header, target, require_target, read_target, ignore, path)
 
 
