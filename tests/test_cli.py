@@ -2110,8 +2110,9 @@ def test_ignore_leaves_an_id_column_out_and_predict_leaves_it_out_by_name(tmp_pa
     write_rows(tmp_path / "id.csv", [[f"A{i}", *x, c] for i, (x, c) in enumerate(zip(X, t))], ["id", "a", "b", "label"])
     result = call("train", "id.csv", "--epochs", "1", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
     assert_one_line_error(result)
-    assert "column 'id': 'A0' is not a number. If it is no feature (an id), leave it out with --ignore id." in \
-        result.stderr
+    assert ("column 'id': 'A0' is not a number. If it is no feature (an id), leave it out with --ignore id; if it "
+            "holds the labels, name it with --target id; a column of categories must be made numbers first, one 0/1 "
+            "column per category (pandas.get_dummies).") in result.stderr
     for ignore in ("id", "0"):
         result = call("train", "id.csv", "--ignore", ignore, "--epochs", "2", "--seed", "0", "--out",
                       "m.gn", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
@@ -2227,7 +2228,8 @@ def test_a_text_column_of_a_file_without_header_is_named_by_the_index_the_option
     result = call("train", "nohead.csv", "--epochs", "1", "--quiet", cwd=tmp_path, monkeypatch=monkeypatch,
                   capsys=capsys)
     assert_one_line_error(result)
-    assert "leave it out with --ignore 1." in result.stderr, result.stderr
+    assert "leave it out with --ignore 1; if it holds the labels, name it with --target 1;" in result.stderr, \
+        result.stderr
     result = call("train", "nohead.csv", "--ignore", "1", "--epochs", "1", "--quiet", cwd=tmp_path,
                   monkeypatch=monkeypatch, capsys=capsys)
     assert result.returncode == 0, result.stderr

@@ -509,7 +509,10 @@ def _booleans(cells):
 
 def _numeric(cells, rows, columns, names, path, has_target=True, hint="", has_header=True):
     try:
-        X = _booleans(cells).astype(np.float64)
+        try:
+            X = cells.astype(np.float64)
+        except ValueError:  # (a column of True/False is rarer: looked for only then)
+            X = _booleans(cells).astype(np.float64)
     except ValueError:
         for (line, _), row in zip(rows, cells):  # only to name the first bad cell
             for k, value in zip(columns, row):
@@ -522,7 +525,9 @@ def _numeric(cells, rows, columns, names, path, has_target=True, hint="", has_he
                     if not hint:  # a text column: labels (without a target) or an id
                         # a file without a header takes indices: "--target column_2" is refused there
                         column = names[k] if has_header else k
-                        hint = (f". If it is no feature (an id), leave it out with --ignore {column}" if has_target
+                        hint = (f". If it is no feature (an id), leave it out with --ignore {column}; if it holds the "
+                                f"labels, name it with --target {column}; a column of categories must be made numbers "
+                                "first, one 0/1 column per category (pandas.get_dummies)" if has_target
                                 else f". If it holds the labels, leave it out with --target {column}")
                     raise CommandError(
                         f"{path} line {line}, column {names[k]!r}: {value!r} is not a number{hint}."
