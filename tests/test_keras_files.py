@@ -1151,7 +1151,8 @@ def _renamed_to_another_layers_name():  # the rename the '/' refusal suggests ca
     (_steep_sigmoid, "layer 'hidden' \\(Dense\\) has the activation Sigmoid\\(steepness=2.0\\).*Keras's 'sigmoid' "
                      "is Sigmoid\\(steepness=1.0\\)"),
     (_glassnet_leaky_relu, "layer 'hidden' \\(Dense\\) has the activation LeakyReLU\\(negative_slope=0.01\\).*"
-                           "Keras's 'leaky_relu' is LeakyReLU\\(negative_slope=0.2\\)"),
+                           "Keras's 'leaky_relu' is LeakyReLU\\(negative_slope=0.2\\).*Compute it with the layer "
+                           "layers.LeakyReLU\\(negative_slope=0.01\\) \\(in a Dense: activation=None, then that layer\\)"),
     (_custom_activation, "layer 'cubed' \\(Activation\\) has the activation 'cube'.*custom"),
     (_custom_loss, "the model has the loss .*\\(Halved: glassnet's own or a custom one\\).*model.save"),
     (_glassnet_loss, "the model has the loss 'squared_error' \\(SquaredError"),
@@ -1167,6 +1168,26 @@ def test_save_keras_refuses_what_keras_cannot_represent_before_writing(make, mat
     with pytest.raises(ValueError, match=f"Cannot write a Keras file.*{match}"):
         save_keras(make(), path)
     assert not path.exists() and list(tmp_path.iterdir()) == []  # nothing written, no temporary left
+
+
+@pytest.mark.parametrize("activation, layer, make_layer", [
+    ("leaky_relu", "LeakyReLU(negative_slope=0.01)", lambda: layers.LeakyReLU(negative_slope=0.01)),
+    (glassnet.activations.ELU(alpha=0.5), "ELU(alpha=0.5)", lambda: layers.ELU(alpha=0.5))])
+def test_save_keras_refusal_of_an_activation_setting_names_the_layer_that_writes_it(activation, layer, make_layer, tmp_path,
+                                                                                     h5py):
+    # Dense(..., activation="leaky_relu") (slope 0.01) was refused with only "save with glassnet's own
+    # format": the refusal now names the layer that Keras's file holds with that setting, and it does
+    rng = np.random.default_rng(0)
+    dense = Sequential([layers.Input((3,)), layers.Dense(4, activation=activation)])
+    with pytest.raises(ValueError, match=re.escape(f"Compute it with the layer layers.{layer} (in a Dense: "
+                                                   "activation=None, then that layer)")):
+        dense.export(tmp_path / "refused.keras", format="keras")
+    split = Sequential([layers.Input((3,)), layers.Dense(4), make_layer()])
+    split.set_weights(dense.get_weights())
+    split.export(tmp_path / "split.keras", format="keras")
+    X = rng.normal(size=(6, 3)).astype("float32")
+    np.testing.assert_array_equal(glassnet.models.load_model(tmp_path / "split.keras").predict(X), dense.predict(X))
+    assert not (tmp_path / "refused.keras").exists()
 
 
 def test_save_keras_leaves_an_existing_file_when_it_refuses(tmp_path, h5py):

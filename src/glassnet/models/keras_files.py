@@ -722,8 +722,14 @@ def _activation(activation, where):
         _refuse(where, f"the activation {label!r} (glassnet's own or a custom one)")
     if activation.get_config() != required:
         settings = ", ".join(f"{key}={value!r}" for key, value in required.items())
-        _refuse(where, f"the activation {activation!r} (Keras's {name!r} is {type(activation).__name__}({settings}); "
-                       "a Keras config cannot give it other settings)")
+        kind = type(activation).__name__
+        # Keras's LeakyReLU and ELU layers take the setting that its activation names cannot: the
+        # activation as a layer of its own computes the same from the same weights
+        layer = f"layers.{kind}({', '.join(f'{k}={v!r}' for k, v in activation.get_config().items())})"
+        fix = (f"Compute it with the layer {layer} (in a Dense: activation=None, then that layer)"
+               if kind in ("LeakyReLU", "ELU") else None)
+        _refuse(where, f"the activation {activation!r} (Keras's {name!r} is {kind}({settings}); "
+                       "a Keras config cannot give it other settings)", fix)
     return name
 
 
