@@ -1068,6 +1068,37 @@ def test_backup_and_restore_resumes_an_interrupted_fit_bit_for_bit(tmp_path):
     assert not backup.exists()  # fit ended: the backup is deleted
 
 
+@pytest.mark.parametrize("rate", [1e-2, "schedule"])
+def test_backup_and_restore_resumes_a_loss_scale_optimizer_bit_for_bit(rate, tmp_path):
+    # the restart was refused, "Cannot load model file '.../latest.gn': its learning rates 0.01 are not one
+    # per optimizer (1)": a LossScaleOptimizer has the attribute optimizers (None unless around a
+    # MultiOptimizer), which the restore took for a MultiOptimizer's list of sub-optimizers
+    from glassnet.optimizers import Adam, LossScaleOptimizer
+    from glassnet.schedules import ExponentialDecay
+
+    def classifier():
+        model = _dropout_classifier()
+        lr = ExponentialDecay(1e-2, 5, 0.9) if rate == "schedule" else rate
+        model.compile(optimizer=LossScaleOptimizer(Adam(lr), initial_scale=64.0, dynamic_growth_steps=3),
+                      loss="sparse_categorical_crossentropy")
+        return model
+
+    X, y = _classes(40)
+    straight = classifier()
+    straight.fit(X, y, epochs=4, batch_size=16, verbose=0)
+    backup = tmp_path / "backup"
+    with pytest.raises(RuntimeError, match="Interrupting"):
+        classifier().fit(X, y, epochs=4, batch_size=16, verbose=0,
+                         callbacks=[callbacks.BackupAndRestore(backup), _Interrupt(epoch=2)])
+    model = classifier()
+    assert model.fit(X, y, epochs=4, batch_size=16, verbose=0,
+                     callbacks=[callbacks.BackupAndRestore(backup)]).epoch == [2, 3]
+    for a, b in zip(straight.get_weights(), model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert model.optimizer.dynamic_scale == straight.optimizer.dynamic_scale != 64.0
+    assert model.optimizer.iterations == straight.optimizer.iterations == 4 * 3
+
+
 def test_backup_every_n_batches_repeats_the_interrupted_epoch(tmp_path):
     X, y = _classes()  # 13 batches of 16 per epoch
     backup = tmp_path / "b"

@@ -589,8 +589,11 @@ def restore_backup(model, filepath):
         iterations = spec.get("iterations")
         if not isinstance(iterations, int) or isinstance(iterations, bool) or not 0 <= iterations < 2**63:
             _fail(path, f"its optimizer iteration count {iterations!r} is not a non-negative integer.")
-        rated = list(getattr(opt, "optimizers", None) or [opt])  # a MultiOptimizer's: one rate per sub-optimizer
-        rates = record.get("learning_rate") if hasattr(opt, "optimizers") else [record.get("learning_rate")]
+        # a MultiOptimizer's (also inside a LossScaleOptimizer): one rate per sub-optimizer; a LossScaleOptimizer
+        # has the attribute optimizers too, None around any other optimizer, whose one rate the record holds
+        subs = getattr(opt, "optimizers", None)
+        rated = [opt] if subs is None else list(subs)
+        rates = [record.get("learning_rate")] if subs is None else record.get("learning_rate")
         if not isinstance(rates, list) or len(rates) != len(rated):
             _fail(path, f"its learning rates {rates!r:.100} are not one per optimizer ({len(rated)}).")
         settable = [not callable(o._learning_rate) for o in rated]  # a schedule or callable follows iterations itself
