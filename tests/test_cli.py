@@ -1498,6 +1498,7 @@ def _long_csv(kind, n=1500, seed=0):
     return "\n".join(lines) + "\n"
 
 
+@pytest.mark.parametrize("sep", [",", ";"])  # ';': a spreadsheet's file with decimal commas, read as such
 @pytest.mark.parametrize("parser", ["pandas", "numpy"])
 @pytest.mark.parametrize("kind, target, fast", [
     ("labels", "species", True), ("plain", None, False), ("ids", None, True), ("regression", None, True),
@@ -1507,7 +1508,7 @@ def _long_csv(kind, n=1500, seed=0):
     ("spaced", None, False), ("quote-after-space", None, False), ("unclosed-quote", None, False),
     ("quote-then-text", None, False), ("short-id", "label", False), ("trailing-comma", None, False), ("late-comma", None, False)])
 def test_a_long_file_is_read_in_c_with_the_careful_readers_results(tmp_path, monkeypatch, parser, kind, target,
-                                                                     fast):
+                                                                     fast, sep):
     from glassnet.cli import _data
     from glassnet.cli._common import CommandError
 
@@ -1516,14 +1517,15 @@ def test_a_long_file_is_read_in_c_with_the_careful_readers_results(tmp_path, mon
     else:
         monkeypatch.setitem(sys.modules, "pandas", None)  # `import pandas` fails: NumPy's loadtxt reads
     path = tmp_path / f"{kind}.csv"
-    path.write_text(_long_csv(kind), newline="")
+    text = _long_csv(kind)
+    path.write_text(text if sep == "," else text.replace(",", ";").replace(".", ","), newline="")
     kwargs = {"require_target": False} if target == "none" else {"target": target}
     if kind in ("ids", "short-id"):
         kwargs["ignore"] = ("id",)
     limits = []  # of each reading by the csv module: the head rows', then (when needed) every row's
     rows = _data._rows
-    monkeypatch.setattr(_data, "_rows", lambda fh, path, limit=None, header=None:
-                        limits.append(limit) or rows(fh, path, limit, header))
+    monkeypatch.setattr(_data, "_rows", lambda fh, path, limit=None, header=None, **fmt:
+                        limits.append(limit) or rows(fh, path, limit, header, **fmt))
 
     def outcome():
         try:
@@ -2335,19 +2337,121 @@ def test_small_csv_mistakes_name_their_cause(tmp_path, monkeypatch, capsys):
     Sequential([Dense(1, "sigmoid", input_dim=2)]).save(tmp_path / "m.gn")
     for args, message in [
         (["train", "dup.csv", "--target", "a"], "--target 'a': dup.csv has 2 columns of that name"),
-        (["train", "semi.csv"], "this file seems to use ';'"),
+        # read with ',' (--sep, or a file the rows of which are not all split alike by ';'), a ';' file is one column
+        (["train", "semi.csv", "--sep", ","], "this file seems to use ';': give --sep ';'"),
         # the header is one column 'a;b;label', so --target label named no column, without the cause
-        (["train", "semi.csv", "--target", "label"], "--target 'label' is not a column of semi.csv (columns must be "
-                                                     "separated by commas; this file seems to use ';')."),
-        (["train", "semi.csv", "--target", "2"], "(columns must be separated by commas; this file seems to use ';')."),
-        (["train", "decimal.csv"], "line 2: expected 1 field, found 3 (columns must be separated by commas; "
-                                   "this file seems to use ';')"),
-        (["predict", "m.gn", "inputs.csv"], "'0.1;0.2' is not a number (columns must be separated by commas; "
-                                            "this file seems to use ';')."),
+        (["train", "semi.csv", "--sep", ",", "--target", "label"],
+         "--target 'label' is not a column of semi.csv (columns are read as separated by ','; this file seems to use "
+         "';': give --sep ';')."),
+        (["train", "semi.csv", "--sep", ",", "--target", "2"],
+         "(columns are read as separated by ','; this file seems to use ';': give --sep ';')."),
+        (["train", "decimal.csv", "--sep", ","], "line 2: expected 1 field, found 3 (columns are read as separated "
+                                                 "by ','; this file seems to use ';': give --sep ';')"),
+        (["predict", "m.gn", "inputs.csv", "--sep", ","], "'0.1;0.2' is not a number (columns are read as separated by "
+                                                          "','; this file seems to use ';': give --sep ';')."),
     ]:
         result = call(*args, cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
         assert_one_line_error(result)
         assert message in result.stderr
+
+
+@pytest.mark.parametrize("n", [40, 1200])  # (a file longer than 1000 rows is read by the C parser)
+def test_a_european_spreadsheet_csv_reads_as_the_same_file_written_with_commas(n, tmp_path, monkeypatch, capsys):
+    # Excel with a German locale writes "a;b;c;label" and 1,5: it was refused ("this file seems to use ';'")
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(n, 3)) * [1, 100, 0.001]
+    labels = np.where(X[:, 0] + X[:, 1] / 100 > 0, "yes", "no")
+    write_rows(tmp_path / "us.csv", [[*map(repr, x), t] for x, t in zip(X.tolist(), labels)], ["a", "b", "c", "label"])
+    with open(tmp_path / "eu.csv", "w", newline="", encoding="utf-8-sig") as fh:  # a byte-order mark, CRLF
+        writer = csv.writer(fh, delimiter=";", lineterminator="\r\n")
+        writer.writerow(["a", "b", "c", "label"])
+        writer.writerows([*(repr(v).replace(".", ",") for v in x), t] for x, t in zip(X.tolist(), labels))
+    assert (tmp_path / "eu.csv").read_bytes().startswith(b"\xef\xbb\xbfa;b;c;label\r\n")
+    from glassnet.cli import read_csv
+
+    X_us, y_us, names = read_csv(str(tmp_path / "us.csv"))
+    X_eu, y_eu, names_eu = read_csv(str(tmp_path / "eu.csv"))
+    assert np.array_equal(X_eu, X) and np.array_equal(X_us, X)  # each value as float() reads it, to the last bit
+    assert list(y_eu) == list(labels) and names_eu == names == ["a", "b", "c"]
+    for name in ("us", "eu"):
+        result = call("train", f"{name}.csv", "--epochs", "2", "--seed", "0", "--quiet", "--out", f"{name}.gn",
+                      cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+        assert result.returncode == 0, result.stderr
+        assert ("note: eu.csv is read with sep=';' and decimal=','" in result.stderr) == (name == "eu")
+    predicted = {name: call("predict", f"{name}.gn", "us.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+                 for name in ("us", "eu")}
+    assert predicted["us"].returncode == 0 and predicted["eu"].stdout == predicted["us"].stdout  # the same model
+    # a model trained on either predicts either; the predictions of a ';' file come back as it is written
+    back = call("predict", "us.gn", "eu.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert back.returncode == 0, back.stderr
+    assert back.stdout == predicted["us"].stdout.replace(",", ";").replace(".", ",")
+    assert back.stdout.startswith("class;p(no);p(yes)\n")
+    result = call("evaluate", "eu.gn", "eu.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0 and result.stderr.count("note:") == 1, result.stderr
+    hits = sum(line.split(",")[0] == t for line, t in zip(predicted["us"].stdout.splitlines()[1:], labels))
+    assert f"Accuracy: {hits / n:.4f} ({hits}/{n})" in result.stdout
+    # --out may replace its own earlier output in the ';' form
+    for _ in range(2):
+        result = call("predict", "us.gn", "eu.csv", "--out", "p.csv", cwd=tmp_path, monkeypatch=monkeypatch,
+                      capsys=capsys)
+        assert result.returncode == 0, result.stderr
+
+
+def test_sep_and_decimal_are_pandas_s_options(tmp_path, monkeypatch, capsys):
+    # a regression target with decimal commas, read as pandas.read_csv(path, sep="\t", decimal=",") reads it
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(50, 2))
+    y = X @ [2.0, -1.0] + 0.5
+    (tmp_path / "d.tsv").write_text("x1\tx2\ty\n" + "".join(
+        "\t".join(repr(v).replace(".", ",") for v in row) + "\n" for row in np.column_stack([X, y]).tolist()))
+    from glassnet.cli import read_csv
+
+    for options in ({"sep": "\t", "decimal": ","}, {"sep": "\t"}):  # (the decimal commas noticed)
+        X_read, y_read, _ = read_csv(str(tmp_path / "d.tsv"), **options)
+        assert np.array_equal(X_read, X) and np.array_equal(y_read, y)
+    assert capsys.readouterr().err.count("is read with decimal=','") == 1  # the one it was not told
+    result = call("train", "d.tsv", "--sep", "\\t", "--decimal", ",", "--epochs", "1", "--quiet", "--out", "r.gn",
+                  cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0 and "Test MSE" in result.stdout and "note:" not in result.stderr, result.stderr
+    result = call("predict", "r.gn", "d.tsv", "--sep", "\t", "--target", "y", cwd=tmp_path, monkeypatch=monkeypatch,
+                  capsys=capsys)
+    model = load_model(tmp_path / "r.gn")
+    assert result.stdout == "y\n" + "".join(f"{str(v).replace('.', ',')}\n" for v in model.predict(X)[:, 0])
+    write_rows(tmp_path / "us.csv", np.column_stack([X, y]).tolist(), ["x1", "x2", "y"])
+    (tmp_path / "spaces.txt").write_text("x1 x2 y\n1 2 3\n")
+    for args, message in [
+        (["train", "us.csv", "--sep", ",", "--decimal", ","], "--sep and --decimal are the same character, ','"),
+        (["train", "us.csv", "--decimal", ","], "--decimal and the separator of us.csv's columns are the same"),
+        (["train", "us.csv", "--sep", ";"], "us.csv has a single column: there is no feature besides the target "
+                                            "(columns are read as separated by ';'; this file seems to use ',': give "
+                                            "--sep ',')."),
+        (["train", "spaces.txt", "--sep", ";"], "(--sep ';': row 1 holds no ';')"),
+        (["train", "d.tsv", "--sep", "\\t", "--decimal", "."], "has a decimal comma, and the file is read with the "
+                                                               "decimal mark '.': give --decimal ','"),
+        (["train", "us.csv", "--sep", "tab"], "argument --sep: expected one character that is not a quote"),
+        (["train", "digits", "--sep", ";"], "--sep does not apply to digits"),
+        (["perceptron", "and", "--decimal", ","], "--decimal does not apply to the and gate"),
+    ]:
+        result = call(*args, cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+        assert_one_line_error(result)
+        assert message in result.stderr, result.stderr
+    for command in ("train", "evaluate", "predict", "perceptron", "som"):  # every command that reads a CSV file
+        result = call(command, "--help", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+        assert "--sep CHAR" in result.stdout and "--decimal {.,,}" in result.stdout, command
+
+
+def test_a_comma_file_with_semicolons_in_its_text_stays_a_comma_file(tmp_path, monkeypatch, capsys):
+    # a ';' inside text cells (tags "a;b") must not make the file ';'-separated
+    rows = "red;big,0.5,0\nblue;small,1.5,1\nred;small,2.5,0\nblue;big,3.5,1\n"
+    (tmp_path / "tags.csv").write_text("tags,x,label\n" + rows * 3)
+    (tmp_path / "bare.csv").write_text("0.5,1.5,a;b\n2.5,3.5,c;d\n" * 10)  # split alike by ';' too
+    from glassnet.cli import read_csv
+
+    X, y, names = read_csv(str(tmp_path / "tags.csv"), ignore=["tags"])
+    assert names == ["x"] and X[:4, 0].tolist() == [0.5, 1.5, 2.5, 3.5] and y[:2].tolist() == [0, 1]
+    X, y, names = read_csv(str(tmp_path / "bare.csv"))
+    assert X[:2].tolist() == [[0.5, 1.5], [2.5, 3.5]] and y[:2].tolist() == ["a;b", "c;d"]
+    assert "note:" not in capsys.readouterr().err
 
 
 # --- models and the tasks they are for ----------------------------------------------------------

@@ -314,12 +314,21 @@ def _is_predictions_file(path):
     """A file ``glassnet predict`` wrote: its first line is ``class,p0,…`` (``class,p(cat),…``)
     or ``y`` / ``y0,…``, and its first rows hold what predict writes there: probabilities
     (summing to 1 over several columns) or numbers. A data file with a header of that look
-    (``class,p(O2),p(CO2)``) is not one."""
+    (``class,p(O2),p(CO2)``) is not one. Written with another separator (``class;p0;…``, whose
+    numbers then have the decimal mark of the file read, maybe ',') as well."""
     try:
         with open(path, encoding="utf-8", newline="") as fh:
-            rows = list(itertools.islice(csv.reader(fh), 6))
+            first = fh.readline()
+            # a lone column "y" has no separator: its cells are whole (1,5 is a number)
+            sep = ";" if first.rstrip("\r\n") == "y" else next(
+                (first[len(w)] for w in ("class", "y0") if first.startswith(w) and first[len(w):len(w) + 1] not in "\r\n"),
+                ",")
+            fh.seek(0)
+            rows = list(itertools.islice(csv.reader(fh, delimiter=sep), 6))
     except (OSError, UnicodeDecodeError, csv.Error):
         return False
+    if sep != ",":  # its numbers may have decimal commas
+        rows = [[cell.replace(",", ".") for cell in row] for row in rows]
     if not rows:
         return False
     head, body = rows[0], rows[1:]

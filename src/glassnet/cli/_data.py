@@ -4,6 +4,7 @@ import codecs
 import csv
 import importlib
 import io
+import itertools
 import lzma
 import os
 import re
@@ -109,6 +110,72 @@ def _is_text(cell):
     return cell != "" and cell.upper() not in MISSING and not _is_number(cell)
 
 
+def _point(cell, decimal):
+    """``cell`` as ``float`` reads it when it is a number written with the decimal mark ``decimal``
+    (``1,5`` is ``1.5``, as ``pandas.read_csv(..., decimal=",")`` reads it); any other cell as it is
+    (a text cell keeps its commas; ``1.234,5`` is no number, as for pandas)."""
+    if decimal == "." or decimal not in cell or "." in cell:
+        return cell
+    pointed = cell.replace(decimal, ".")
+    return pointed if _is_number(pointed) else cell
+
+
+#: the lines a file's separator and decimal mark are judged on
+FORMAT_LINES = 50
+
+
+def head_lines(path):
+    """The first lines of a CSV file (or of standard input), for :func:`csv_format`; [] when it
+    cannot be read as UTF-8 text (:func:`read_csv` then says why)."""
+    try:
+        with io.StringIO(path.text, newline="") if isinstance(path, StandardInput) else _open(path) as fh:
+            return list(itertools.islice(fh, FORMAT_LINES))
+    except (OSError, EOFError, UnicodeDecodeError, lzma.LZMAError):
+        return []
+
+
+def _width(rows):
+    """The number of cells of each of ``rows`` when it is the same for all and above 1, else 0."""
+    widths = {len(cells) for cells in rows}
+    return widths.pop() if len(widths) == 1 and min(widths) > 1 else 0
+
+
+def _numbers(rows, decimal):
+    return sum(_is_number(_point(c.strip(), decimal)) for cells in rows for c in cells)
+
+
+def csv_format(lines, sep=None, decimal=None, path=None):
+    """The separator and decimal mark of a CSV file whose first lines are ``lines``: ``sep`` and
+    ``decimal`` where given (pandas's ``sep`` and ``decimal``), else read from the file. It is ';'
+    when its first rows (comments and blank lines aside) split at ';' into the same number (> 1)
+    of cells each, and at ',' into no such table, or into one with fewer numbers (a European
+    spreadsheet's "CSV": ``1,5;2,25;setosa``); its decimal mark is ',' when the separator is not
+    ',', some cell is a number written with a decimal comma and none with a decimal point. With
+    ``path``, a note on standard error names what was read from the file."""
+    rows = [line for line in lines if line.strip() and not line.lstrip().startswith("#")]
+    found, given = [], [option for option, value in (("--sep", sep), ("--decimal", decimal)) if value is not None]
+    if sep is None:
+        split = {s: list(csv.reader(rows, delimiter=s)) for s in (",", ";")}
+        sep = ";" if _width(split[";"]) and (not _width(split[","]) or _numbers(split[";"], ",") >
+                                             _numbers(split[","], ".")) else ","
+        found += [f"sep={sep!r}"] * (sep != ",")
+    if decimal is None:
+        cells = [c.strip() for cells in csv.reader(rows, delimiter=sep) for c in cells] if sep != "," else []
+        comma = any("," in c and _is_number(_point(c, ",")) for c in cells)
+        decimal = "," if comma and not any("." in c and _is_number(c) for c in cells) else "."
+        found += [f"decimal={decimal!r}"] * (decimal != ".")
+    if sep == decimal:  # (pandas refuses it too)
+        what = {2: "--sep and --decimal", 0: "the separator and the decimal mark"}.get(len(given), (
+            "--sep and the decimal mark (--decimal, default '.')" if given == ["--sep"]
+            else f"--decimal and the separator of {path or 'the file'}'s columns"))
+        raise CommandError(f"{what} are the same character, {sep!r}: a cell such as 1{sep}5 could not be told from "
+                           "two cells; a file with decimal commas separates its columns by ';' (--sep ';').")
+    if path is not None and found:
+        print(f"note: {path} is read with {' and '.join(found)}, as it is written (--sep and --decimal set them).",
+              file=sys.stderr)
+    return sep, decimal
+
+
 def _header_reason(rows):
     """Why row 1 names the columns, or None when it is data: "names" when none of its cells
     is a number, or when one of its text cells heads a column of numbers; "labels" when its
@@ -192,17 +259,19 @@ def _target_values(cells):
     return np.array([label_text(c) for c in cells])
 
 
-def _rows(fh, path, limit=None, header=None):
+def _rows(fh, path, limit=None, header=None, sep=",", decimal="."):
     """The non-blank rows of a CSV file as (line, stripped cells), line being where the row
     starts, at most ``limit`` of them; the offset in ``fh`` after the first one; and the offset
     of the data after the comment lines that open the file (lines that start with ``#``, which
     NumPy's loadtxt skips: a tool's remarks). The last of those is row 1 when it names as many
     columns as the next row has and holds no number (``np.savetxt(..., header="a,b,label")``
-    writes ``# a,b,label``), unless ``header`` is False (``--no-header``)."""
-    reader = csv.reader(fh, strict=True)  # strict: an unclosed quote is an error, not the rest of the file
+    writes ``# a,b,label``), unless ``header`` is False (``--no-header``). Cells are split at
+    ``sep``; numbers written with the decimal mark ``decimal`` come as ``float`` reads them."""
+    reader = csv.reader(fh, delimiter=sep, strict=True)  # strict: an unclosed quote is an error, not the rest of the file
     rows, line, first_end, start, comment = [], 1, 0, 0, None
     try:
         for row in reader:
+            row = [_point(c.strip(), decimal) for c in row] if decimal != "." else row
             if not rows and row and row[0].lstrip().startswith("#"):
                 comment, start = (line, [row[0].lstrip()[1:].strip(), *(c.strip() for c in row[1:])]), fh.tell()
             elif any(c.strip() for c in row):
@@ -226,11 +295,12 @@ def _rows(fh, path, limit=None, header=None):
 HEAD_ROWS = 1000
 
 
-def _parse_clean(text, start, width, col, skip=()):
+def _parse_clean(text, start, width, col, skip=(), sep=",", decimal="."):
     """The feature values (float64) and stripped target cells of a CSV file's data rows
     (``text`` from offset ``start``: no copy of a large file's text), read in C: by pandas's
     parser when pandas is installed, else by NumPy's ``loadtxt``. The columns ``skip``
-    (``--ignore``) are read as text and left out.
+    (``--ignore``) are read as text and left out. Cells are split at ``sep``, and numbers read with
+    the decimal mark ``decimal``.
 
     None when a row needs :func:`_rows`'s careful reading: a feature cell that is not a
     finite number, a row of another width, a blank-looking row, any quote (the csv
@@ -247,22 +317,24 @@ def _parse_clean(text, start, width, col, skip=()):
         except ImportError:
             pd = None
         if pd is not None:
-            frame = pd.read_csv(body, header=None, na_filter=False, engine="c",
+            frame = pd.read_csv(body, header=None, na_filter=False, engine="c", sep=sep, decimal=decimal,
                                 dtype={k: str if k == col or k in skip else np.float64 for k in range(width)})
             if frame.shape[1] != width:
                 return None
             # pandas pads a short row (an error for the csv module) with "" in text columns: without
-            # quotes, every row of the right width has width − 1 commas (a long row raises)
-            if text.count(",", start) != (width - 1) * len(frame):
+            # quotes, every row of the right width has width − 1 separators (a long row raises)
+            if text.count(sep, start) != (width - 1) * len(frame):
                 return None
             cells = frame[col].tolist() if col is not None else []
             values = frame.drop(columns=[k for k in range(width) if k == col or k in skip]).to_numpy(np.float64)
         else:
             cells = []  # the target column's cells, in row order, read as text
-            text = {k: lambda cell: 0.0 for k in skip}  # read, not converted
+            # loadtxt has no decimal mark: each number's is turned into a point, as the careful reader does
+            text = {} if decimal == "." else {k: lambda cell: float(_point(cell.strip(), decimal)) for k in range(width)}
+            text.update({k: lambda cell: 0.0 for k in skip})  # read, not converted
             if col is not None:
                 text[col] = lambda cell: cells.append(cell) or 0.0
-            values = np.loadtxt(body, delimiter=",", comments=None, ndmin=2,
+            values = np.loadtxt(body, delimiter=sep, comments=None, ndmin=2,
                                 dtype=np.float64, converters=text or None)
             if values.shape[1] != width:
                 return None
@@ -273,10 +345,11 @@ def _parse_clean(text, start, width, col, skip=()):
         return None
     if not np.isfinite(values).all():
         return None
-    return values, [c.strip() for c in cells]
+    return values, [_point(c.strip(), decimal) for c in cells]
 
 
-def read_csv(path, target=None, require_target=True, read_target=True, ignore=(), header=None):
+def read_csv(path, target=None, require_target=True, read_target=True, ignore=(), header=None, sep=None,
+             decimal=None):
     """Read a numeric CSV file (an optional header row; one target column).
 
     Parameters
@@ -296,6 +369,9 @@ def read_csv(path, target=None, require_target=True, read_target=True, ignore=()
         True: row 1 is the header (the caller knows: it holds a model's column names, or
         ``--header``); False: row 1 is data (``--no-header``); None: decided from the first
         rows (:func:`_header_reason`).
+    sep, decimal : str or None
+        The column separator and the decimal mark, as for ``pandas.read_csv``; None: read from
+        the file (:func:`csv_format`, with a note when it is not ',' and '.').
 
     Returns
     -------
@@ -323,7 +399,9 @@ def read_csv(path, target=None, require_target=True, read_target=True, ignore=()
         if file.suffix.lower() not in COMPRESSION:
             raise
         raise CommandError(f"{path} cannot be decompressed as a {file.suffix[1:]} file: {exc}.") from None
-    head, first_end, start = _rows(io.StringIO(text, newline=""), path, limit=HEAD_ROWS + 1, header=header)
+    sep, decimal = csv_format(itertools.islice(io.StringIO(text, newline=""), FORMAT_LINES), sep, decimal, path)
+    fmt = {"sep": sep, "decimal": decimal}
+    head, first_end, start = _rows(io.StringIO(text, newline=""), path, limit=HEAD_ROWS + 1, header=header, **fmt)
     if not head:
         raise CommandError(f"{path} is empty.")
     # judged on the first rows (all of a short file), unless the caller (--header, --no-header) knows
@@ -343,11 +421,11 @@ def read_csv(path, target=None, require_target=True, read_target=True, ignore=()
         ignore = (*ignore, 0)
     if len(head) > HEAD_ROWS:  # a long file: its body is read in C when every cell is a clean number
         table = _table(head, has_header, target, require_target, read_target, ignore, path,
-                       body=(text, first_end if has_header else start))
+                       body=(text, first_end if has_header else start), sep=sep, decimal=decimal)
         if table is not None:
             return table
-        head, _, _ = _rows(io.StringIO(text, newline=""), path, header=header)
-    return _table(head, has_header, target, require_target, read_target, ignore, path)
+        head, _, _ = _rows(io.StringIO(text, newline=""), path, header=header, **fmt)
+    return _table(head, has_header, target, require_target, read_target, ignore, path, sep=sep, decimal=decimal)
 
 
 def _iconv(file, encoding):
@@ -369,10 +447,11 @@ def _unicode_encoding(file):
     return None
 
 
-def _table(rows, has_header, target, require_target, read_target, ignore, path, body=None):
-    """:func:`read_csv`'s result from the file's non-blank ``rows``. With ``body`` (the file's
+def _table(rows, has_header, target, require_target, read_target, ignore, path, body=None, sep=",", decimal="."):
+    """:func:`read_csv`'s result from the file's non-blank ``rows`` (split at ``sep``). With ``body`` (the file's
     text and the offset after the header), ``rows`` are only the first ones: they settle the columns, and the body
-    is read by :func:`_parse_clean`; None when it needs the careful reading of every row."""
+    is read by :func:`_parse_clean` (with the decimal mark ``decimal``); None when it needs the careful reading of
+    every row."""
     header = None
     if has_header:
         header = rows[0][1]
@@ -380,10 +459,12 @@ def _table(rows, has_header, target, require_target, read_target, ignore, path, 
         if not rows:
             raise CommandError(f"{path} has a header but no data rows.")
     width = len(header) if header is not None else len(rows[0][1])
-    # a spreadsheet's "a;b;c" export (decimal commas) reads as one column, or as ragged rows
+    # another separator than the one read with (a spreadsheet's "a;b;c" export that was not recognised, a TSV file,
+    # a wrong --sep) makes row 1 one column, and then ragged rows: the message names what row 1 holds
     first = header if header is not None else rows[0][1]
-    sep = next((c for c in (";", "\t", "|") if len(first) == 1 and c in first[0]), None)
-    hint = f" (columns must be separated by commas; this file seems to use {sep!r})" if sep else ""
+    other = next((c for c in (",", ";", "\t", "|") if c != sep and len(first) == 1 and c in first[0]), None)
+    hint = f" (columns are read as separated by {sep!r}; this file seems to use {other!r}: give --sep {other!r})" \
+        if other else f" (--sep {sep!r}: row 1 holds no {sep!r})" if sep != "," and len(first) == 1 else ""
     for line, cells in rows:
         if len(cells) != width:
             raise CommandError(f"{path} line {line}: expected {width} field{'s' * (width != 1)}, found {len(cells)}{hint}.")
@@ -408,7 +489,7 @@ def _table(rows, has_header, target, require_target, read_target, ignore, path, 
     columns = Columns([names[k] for k in features], header=header is not None,
                       target=names[col] if col is not None and header is not None else None)
     if body is not None:
-        parsed = _parse_clean(*body, width, col, left_out)
+        parsed = _parse_clean(*body, width, col, left_out, sep, decimal)
         if parsed is None:
             return None
         X, raw = parsed
@@ -419,7 +500,7 @@ def _table(rows, has_header, target, require_target, read_target, ignore, path, 
     cells = np.array([c for _, c in rows], dtype=object)
     # a text column is the labels (without a target) or an id: _numeric says how to leave it out
     X = _numeric(cells[:, features], rows, features, names, path, has_target=col is not None, hint=hint,
-                 has_header=header is not None)
+                 has_header=header is not None, comma=sep != "," and decimal == ".")
     y = None
     if col is not None and read_target:
         raw = [str(c) for c in cells[:, col]]
@@ -434,27 +515,29 @@ def _table(rows, has_header, target, require_target, read_target, ignore, path, 
     return X, y, columns
 
 
-def header_cells(path):
-    """The cells of a CSV file's first non-blank row (stripped), without reading the rest;
-    [] when the file cannot be read as UTF-8 CSV (read_csv then says why)."""
+def header_cells(path, sep=None, decimal=None):
+    """The cells of a CSV file's first non-blank row (stripped; split at ``sep``, numbers with the
+    decimal mark ``decimal``; None: as :func:`csv_format` reads them from the file), without
+    reading the rest; [] when the file cannot be read as UTF-8 CSV (read_csv then says why)."""
+    lines = head_lines(path)
+    sep, decimal = csv_format(lines, sep, decimal)
     try:
-        with io.StringIO(path.text, newline="") if isinstance(path, StandardInput) else _open(path) as fh:
-            for row in csv.reader(fh):
-                if any(c.strip() for c in row):
-                    return [c.strip() for c in row]
-    except (OSError, EOFError, UnicodeDecodeError, lzma.LZMAError, csv.Error):
+        for row in csv.reader(lines, delimiter=sep):
+            if any(c.strip() for c in row):
+                return [_point(c.strip(), decimal) for c in row]
+    except csv.Error:
         pass
     return []
 
 
-def align_columns(X, columns, features, path):
+def align_columns(X, columns, features, path, sep=None, decimal=None):
     """``X``'s columns in the order of ``features`` (the names a model was trained on), found
     by the header names ``columns``: the same names in another order are reordered (with a
     note), a missing one is an error. Without a header or saved names, X is taken as it is."""
     if not features or columns is None or not columns.header or list(columns) == list(features):
         return X
     missing = [name for name in features if name not in columns]
-    left_out = [name for name in missing if name in header_cells(path)]
+    left_out = [name for name in missing if name in header_cells(path, sep, decimal)]
     if left_out:  # it said "price.csv has no column x1" of a file that has it: --target x1 took it out
         raise CommandError(f"--target or --ignore leaves out {path}'s column{'s' * (len(left_out) > 1)} "
                            f"{', '.join(left_out)}, which the model was trained on; the model takes "
@@ -507,7 +590,9 @@ def _booleans(cells):
     return cells
 
 
-def _numeric(cells, rows, columns, names, path, has_target=True, hint="", has_header=True):
+def _numeric(cells, rows, columns, names, path, has_target=True, hint="", has_header=True, comma=False):
+    """The feature ``cells`` as float64, or the error that names the first bad cell (``comma``: a number
+    written with a decimal comma is named as such: the file is read with the decimal mark '.')."""
     try:
         try:
             X = cells.astype(np.float64)
@@ -521,6 +606,9 @@ def _numeric(cells, rows, columns, names, path, has_target=True, hint="", has_he
                     raise CommandError(
                         f"{path} line {line}, column {names[k]!r}: missing value{shown}; remove or fill it first."
                     ) from None
+                if comma and _is_number(_point(value, ",")):
+                    raise CommandError(f"{path} line {line}, column {names[k]!r}: {value!r} has a decimal comma, "
+                                       "and the file is read with the decimal mark '.': give --decimal ','.") from None
                 if not _is_number(value):
                     if not hint:  # a text column: labels (without a target) or an id
                         # a file without a header takes indices: "--target column_2" is refused there
@@ -645,7 +733,7 @@ def _find_mnist(download):
 #: the data options, each with its default and the data sets it applies to
 _DATA_OPTIONS = {"samples": (500, "toy"), "noise": (0.0, "toy"), "data_seed": (0, "toy"),
                  "test_split": (0.2, "csv"), "target": (None, "csv"), "task": ("auto", "csv"), "ignore": ((), "csv"),
-                 "header": (None, "csv")}
+                 "header": (None, "csv"), "sep": (None, "csv"), "decimal": (None, "csv")}
 _WHY_NOT = {  # why an option does not apply to a kind of data set
     "samples": "only a toy set is generated", "noise": "only a toy set is generated",
     "data_seed": "only a toy set is generated",
@@ -655,6 +743,7 @@ _WHY_NOT = {  # why an option does not apply to a kind of data set
     "target": "only a CSV file has columns to choose", "task": "only a CSV file's target needs telling apart",
     "ignore": "only a CSV file has columns to leave out",
     "header": "only a CSV file has a header row",
+    "sep": "only a CSV file has columns to separate", "decimal": "only a CSV file holds written numbers",
 }
 
 
@@ -746,7 +835,8 @@ def load_dataset(name, args, purpose="train", task=None, target=None, header=Non
     unlabelled = purpose == "som" and getattr(args, "target", None) is None
     X, y_raw, names = read_csv(name, target if target is not None else getattr(args, "target", None),
                                require_target=not unlabelled, ignore=getattr(args, "ignore", None) or (),
-                               header=getattr(args, "header", None) if header is None else header)
+                               header=getattr(args, "header", None) if header is None else header,
+                               sep=getattr(args, "sep", None), decimal=getattr(args, "decimal", None))
     if unlabelled:  # a map needs no target: every column is a feature
         return Data(Path(name).name, f"{name}: {count(len(X), 'row')}, {count(X.shape[1], 'feature')}", X, None, X, None,
                     "unlabelled", standardize=True)

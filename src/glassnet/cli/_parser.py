@@ -5,7 +5,7 @@ import argparse
 from .. import __version__
 from ._common import GATES, PROG, TOY_SETS, CommandError
 from ._types import (_checked, _columns, _fraction, _grid, _layer_activation, _layer_sizes, _noise, _non_negative_int,
-                     _port, _positive_float, _positive_int, _positive_int_up_to, _registered, _share)
+                     _port, _positive_float, _positive_int, _positive_int_up_to, _registered, _separator, _share)
 from .classic import cmd_hopfield, cmd_perceptron, cmd_som
 from .bench import BENCH_CONFIGS, cmd_bench
 from .descend import cmd_descend
@@ -79,7 +79,15 @@ def _add_data_options(parser, csv_training=False, standardize=True, target_defau
 
 
 def _add_header_option(parser):
-    """--header / --no-header: whether a CSV file's row 1 names the columns (default: judged from the file)."""
+    """--header / --no-header: whether a CSV file's row 1 names the columns (default: judged from the file);
+    --sep and --decimal: how its columns and numbers are written (pandas.read_csv's sep and decimal)."""
+    parser.add_argument("--sep", type=_separator, metavar="CHAR",
+                        help="CSV: the character between columns, as pandas.read_csv's sep ('\\t': a tab); default: "
+                             "',', or ';' when the file's first rows are separated by ';' (a European spreadsheet's "
+                             "CSV), with a note")
+    parser.add_argument("--decimal", choices=(".", ","),
+                        help="CSV: the decimal mark of its numbers, as pandas.read_csv's decimal; default: '.', or "
+                             "',' when the columns are not separated by ',' and the numbers are written 1,5")
     parser.add_argument("--header", action=argparse.BooleanOptionalAction, default=None,
                         help="CSV: row 1 names the columns (--header) or is data (--no-header); default: judged "
                              "from the file (row 1 is the header when it has text over numbers, or reads 0,1,2,... "

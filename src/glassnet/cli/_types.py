@@ -36,6 +36,16 @@ _port = _checked(int, lambda v: 1 <= v <= 65535, "a port number from 1 to 65535"
 _noise = _checked(float, lambda v: 0 <= v <= 0.5, "a number from 0 to 0.5", "noise")
 
 
+def _separator(text):
+    """An argparse type for --sep: one character, the two characters ``\\t`` as a tab (what a shell
+    passes for ``--sep '\\t'``); not a quote (the quoting character), a line break, a letter or a digit."""
+    sep = "\t" if text == "\\t" else text
+    if len(sep) != 1 or sep in "\"\r\n" or sep.isalnum():
+        raise argparse.ArgumentTypeError(f"expected one character that is not a quote, a letter or a digit, such as "
+                                         f"';' or '\\t' (a tab). Received: {text!r}")
+    return sep
+
+
 def _registered(module):
     """An argparse type for a name the registry ``glassnet.<module>`` knows ("activations",
     "losses", "optimizers"), checked as the options are read: before the data set loads (MNIST

@@ -18,10 +18,12 @@ def cmd_perceptron(args):
     key = args.data.lower()
     if key in GATES:
         given = [option for option, value in (("--target", args.target), ("--ignore", args.ignore),
-                                              ("--header" if args.header else "--no-header", args.header is not None))
+                                              ("--header" if args.header else "--no-header", args.header is not None),
+                                              ("--sep", args.sep), ("--decimal", args.decimal))
                  if value]
         if given:  # (a data option silently unused is an error, as in train)
-            what = "a header row" if given[0].endswith("header") else "columns to choose"
+            what = {"--sep": "columns to separate", "--decimal": "written numbers"}.get(
+                given[0], "a header row" if given[0].endswith("header") else "columns to choose")
             raise CommandError(f"{given[0]} does not apply to the {key} gate: only a CSV file has {what}.")
         X, y = logic_gate(key, encoding="bipolar" if args.bipolar else "binary", dtype="float64")
         classes = None
@@ -34,7 +36,8 @@ def cmd_perceptron(args):
             raise CommandError("--bipolar applies to the gates only: a CSV file's inputs are used as they are.")
         if args.data == "-":
             args.data = read_stdin()
-        X, y_raw, _ = read_csv(args.data, args.target, ignore=args.ignore or (), header=args.header)
+        X, y_raw, _ = read_csv(args.data, args.target, ignore=args.ignore or (), header=args.header, sep=args.sep,
+                               decimal=args.decimal)
         if encode_labels(y_raw, "auto")[2] == "regression":  # 120 targets such as 0.37 became 120 classes
             values = np.unique(y_raw)
             fractional = values[values != np.round(values)]

@@ -14,7 +14,8 @@ from ._common import (
     check_columns_metadata, class_indices_for, count, decision_threshold, is_estimator_file, model_classes, model_task,
     predicted_classes, probability_columns, saved_estimator,
 )
-from ._data import _is_text, align_columns, header_cells, is_csv, load_dataset, read_csv, read_stdin
+from ._data import (_is_number, _is_text, align_columns, csv_format, head_lines, header_cells, is_csv, load_dataset,
+                    read_csv, read_stdin)
 
 
 def cmd_evaluate(args):
@@ -25,6 +26,8 @@ def cmd_evaluate(args):
     check_columns_metadata(model, args.model)
     if args.data == "-":
         args.data = read_stdin()
+    if is_csv(args.data):  # settled once, with its note: the header is looked at before the file is read
+        args.sep, args.decimal = csv_format(head_lines(args.data), args.sep, args.decimal, args.data)
     task = model_task(model)
     if args.task not in ("auto", task):  # a regression's targets read as classes would give a wrong MSE
         raise CommandError(f"--task {args.task}: {args.model} is a {task} model; leave --task out.")
@@ -32,11 +35,13 @@ def cmd_evaluate(args):
         raise CommandError(f"--confusion: {args.model} is a regression model; a confusion matrix needs classes.")
     # the model knows what it is: integer targets of a regression stay numbers
     target = _saved_target(args, model)
-    others, header = _model_header(args.data, model, args.target or target or -1, args.ignore, args.header)
+    others, header = _model_header(args.data, model, args.target or target or -1, args.ignore, args.header,
+                                   getattr(args, "sep", None), getattr(args, "decimal", None))
     if others:  # (None stays None: --ignore given for a data set without columns is an error)
         args.ignore = tuple(args.ignore or ()) + others
     data = load_dataset(args.data, args, purpose="evaluate", task=task, target=target, header=header)
-    X, y = align_columns(data.x_test, data.columns, model.metadata.get("features"), args.data), data.y_test
+    X, y = align_columns(data.x_test, data.columns, model.metadata.get("features"), args.data, args.sep,
+                         args.decimal), data.y_test
     n_in = int(np.prod(model._input_shape))
     if int(np.prod(X.shape[1:])) != n_in:  # (the model's own message named its argument x)
         raise CommandError(f"{args.model} takes {count(n_in, 'feature')}; {data.name} has {int(np.prod(X.shape[1:]))} per "
@@ -101,7 +106,7 @@ def _saved_target(args, model, option="data"):
     if args.target is not None or name is None or args.header is False or \
             not is_csv(path):  # (--no-header: row 1 is data, not names)
         return None
-    cells = header_cells(path)
+    cells = header_cells(path, args.sep, args.decimal)
     if name in cells:
         return name
     if option == "data" and set(model.metadata.get("features") or [None]) <= set(cells):
@@ -110,15 +115,15 @@ def _saved_target(args, model, option="data"):
     return None
 
 
-def _model_header(path, model, target, ignore=None, given=None):
+def _model_header(path, model, target, ignore=None, given=None, sep=None, decimal=None):
     """How a CSV file meets a model trained on named columns: when row 1 holds every one of the
     model's feature names and some text, or is exactly the model's columns (numbers such as
     2020,2021 too), it is the header, whatever its numbers look like: the indices of its other
     columns but the ``target`` (left out, with a note unless ``--ignore`` names them, ``ignore``)
     and True; else ((), ``given``): the file's header is as --header/--no-header (``given``)
-    says, or judged as usual. With --no-header, row 1 is data."""
+    says, or judged as usual. With --no-header, row 1 is data. ``sep`` and ``decimal``: as the file is written."""
     features = model.metadata.get("features")
-    cells = header_cells(path) if features and given is not False and is_csv(path) else []
+    cells = header_cells(path, sep, decimal) if features and given is not False and is_csv(path) else []
     named = any(_is_text(cell) for cell in cells)
     exactly = bool(cells) and cells in (features, [*features, model.metadata.get("target")])  # in the model's order
     if not cells or not set(features) <= set(cells) or not (exactly or named):
@@ -153,11 +158,13 @@ def cmd_predict(args):
     check_columns_metadata(model, args.model)
     if args.csv == "-":
         args.csv = read_stdin()
+    # settled once, with its note: the predictions are written as the file is (a spreadsheet reads them back)
+    args.sep, args.decimal = sep, decimal = csv_format(head_lines(args.csv), args.sep, args.decimal, args.csv)
     target = args.target or _saved_target(args, model, "csv")
-    others, header = _model_header(args.csv, model, target, args.ignore, args.header)
+    others, header = _model_header(args.csv, model, target, args.ignore, args.header, sep, decimal)
     X, _, columns = read_csv(args.csv, target, require_target=False, read_target=False,
-                             ignore=tuple(args.ignore or ()) + others, header=header)
-    X = align_columns(X, columns, model.metadata.get("features"), args.csv)
+                             ignore=tuple(args.ignore or ()) + others, header=header, sep=sep, decimal=decimal)
+    X = align_columns(X, columns, model.metadata.get("features"), args.csv, sep, decimal)
     n_in = int(np.prod(model._input_shape))
     if X.shape[1] != n_in:
         hint = (" Leave the target (or an id) column out with --target NAME (or --ignore NAME)."
@@ -166,7 +173,9 @@ def cmd_predict(args):
                            f"{count(X.shape[1], 'feature column')}.{hint}")
     P = model.predict(X.reshape(len(X), *model._input_shape))
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv.writer(buffer, delimiter=sep, lineterminator="\n")
+    written = (lambda text: text) if decimal == "." else (  # as pandas's to_csv(decimal=",") writes numbers
+        lambda text: text.replace(".", decimal) if _is_number(text) else text)
     if model_task(model) == "classification":
         classes = model_classes(model)
         activation = _output_activation(model)
@@ -180,10 +189,10 @@ def cmd_predict(args):
         writer.writerow(["class", *probability_columns(classes, P.shape[1])])
         for c, row in zip(predicted_classes(P, threshold), P):
             label = classes[c] if classes is not None and c < len(classes) else int(c)
-            writer.writerow([label, *(f"{v:.6g}" for v in row)])
+            writer.writerow([written(str(label)), *(written(f"{v:.6g}") for v in row)])
     else:
         writer.writerow(["y"] if P.shape[1] == 1 else [f"y{k}" for k in range(P.shape[1])])
-        writer.writerows([[str(v) for v in row] for row in P])  # NumPy's shortest text that reads back exactly
+        writer.writerows([[written(str(v)) for v in row] for row in P])  # NumPy's shortest text that reads back exactly
     if args.out:
         atomic_write_text(args.out, buffer.getvalue())
         print(f"Wrote {count(len(P), 'prediction')} to {args.out}")
