@@ -1342,6 +1342,37 @@ def test_comment_lines_that_open_a_csv_are_skipped_and_savetxt_s_header_names_th
     assert f"{n - n // 5} train / {n // 5} test rows, 2 features (column_0, column_1)" in result.stdout
 
 
+def test_rows_that_start_with_hash_but_are_no_comments_are_read(tmp_path, monkeypatch, capsys):
+    # Skipping the '#' lines that open a file took more than comments: a header whose first column is named
+    # "#" (Kaggle's Pokemon file: #,Name,...) was skipped ("--target 'label' is not a column ... The file has
+    # no header"), a header-less file of ids #0, #1, ... was "empty", and predict on a file with a remark
+    # above its header (which train read) refused its label column as one besides the model's
+    n = 30
+    X = np.column_stack([np.arange(n) / n, np.arange(n) % 5, np.arange(n) % 2])
+    rows = "".join(f"{i},{a:g},{b:g},{int(c)}\n" for i, (a, b, c) in enumerate(X))
+    (tmp_path / "k.csv").write_text("#,a,b,label\n" + rows)
+    result = call("train", "k.csv", "--target", "label", "--epochs", "1", "--out", "k.gn", cwd=tmp_path,
+                  monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    assert f"k.csv: {n - n // 5} train / {n // 5} test rows, 3 features (#, a, b)" in result.stdout
+    (tmp_path / "i.csv").write_text("".join("#" + line + "\n" for line in rows.splitlines()))
+    result = call("train", "i.csv", "--ignore", "0", "--epochs", "1", "--out", "i.gn", cwd=tmp_path,
+                  monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    assert f"i.csv: {n - n // 5} train / {n // 5} test rows, 2 features (column_1, column_2)" in result.stdout
+    (tmp_path / "na.csv").write_text("#N/A,1,2,0\n" + rows.split("\n", 1)[1])  # a spreadsheet's missing value
+    result = call("train", "na.csv", "--no-header", "--epochs", "1", cwd=tmp_path, monkeypatch=monkeypatch,
+                  capsys=capsys)
+    assert_one_line_error(result)
+    assert "na.csv line 1, column 'column_0': missing value ('#N/A')" in result.stderr
+    (tmp_path / "r.csv").write_text("# exported by sim 2.1\na,b,label\n" + "".join(f"{a:g},{b:g},{int(c)}\n"
+                                                                                    for a, b, c in X))
+    for command in (("train", "r.csv", "--epochs", "1", "--out", "r.gn"), ("predict", "r.gn", "r.csv")):
+        result = call(*command, cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+        assert result.returncode == 0, result.stderr
+    assert len(result.stdout.splitlines()) == n + 1  # predict: the header and a line per row
+
+
 def test_a_column_of_true_and_false_is_read_as_1_and_0(tmp_path, monkeypatch, capsys):
     # pandas writes a bool column as True/False (and reads it back as bool, which scikit-learn takes as 1/0):
     # train refused it with "'False' is not a number"

@@ -265,15 +265,44 @@ def _rows(fh, path, limit=None, header=None, sep=",", decimal="."):
     of the data after the comment lines that open the file (lines that start with ``#``, which
     NumPy's loadtxt skips: a tool's remarks). The last of those is row 1 when it names as many
     columns as the next row has and holds no number (``np.savetxt(..., header="a,b,label")``
-    writes ``# a,b,label``), unless ``header`` is False (``--no-header``). Cells are split at
-    ``sep``; numbers written with the decimal mark ``decimal`` come as ``float`` reads them."""
-    reader = csv.reader(fh, delimiter=sep, strict=True)  # strict: an unclosed quote is an error, not the rest of the file
-    rows, line, first_end, start, comment = [], 1, 0, 0, None
+    writes ``# a,b,label``), unless ``header`` is False (``--no-header``). A file whose every
+    row starts with ``#`` holds no comments: its rows are read (ids such as ``#17``). Cells are split
+    at ``sep``; numbers written with the decimal mark ``decimal`` come as ``float`` reads them."""
+    rows, first_end, start, skipped = _read_rows(fh, path, limit, header, sep, decimal, comments=True)
+    if not rows and skipped:
+        fh.seek(0)
+        rows, first_end, start, _ = _read_rows(fh, path, limit, header, sep, decimal, comments=False)
+    return rows, first_end, start
+
+
+def _is_comment(opening, row):
+    """Whether the CSV row ``row``, whose first line is ``opening``, is a comment line: it starts
+    with ``#`` (unquoted, as loadtxt reads it), and its first cell is neither a column named ``#``
+    (Kaggle's Pokémon file: ``#,Name,Type 1,...``, as pandas reads it) nor the missing value ``#N/A``,
+    whose line 1 is read and named."""
+    first = row[0].strip() if row else ""
+    return opening.lstrip().startswith("#") and not (first == "#" and len(row) > 1) and first.upper() not in MISSING
+
+
+def _read_rows(fh, path, limit, header, sep, decimal, comments):
+    """:func:`_rows`, with comment lines skipped or not; and whether any was skipped."""
+    pending = []  # the lines of the row being read (the csv module reads one row's lines at a time)
+
+    def lines():
+        for text in fh:
+            pending.append(text)
+            yield text
+
+    reader = csv.reader(lines(), delimiter=sep, strict=True)  # strict: an unclosed quote is an error, not the rest
+    rows, line, first_end, start, offset, comment, skipped = [], 1, 0, 0, 0, None, False
     try:
         for row in reader:
+            opening = pending[0]
+            offset += sum(map(len, pending))  # (a file's tell() is refused while it is iterated)
+            pending.clear()
             row = [_point(c.strip(), decimal) for c in row] if decimal != "." else row
-            if not rows and row and row[0].lstrip().startswith("#"):
-                comment, start = (line, [row[0].lstrip()[1:].strip(), *(c.strip() for c in row[1:])]), fh.tell()
+            if comments and not rows and _is_comment(opening, row):
+                comment, start, skipped = (line, [row[0].lstrip()[1:].strip(), *(c.strip() for c in row[1:])]), offset, True
             elif any(c.strip() for c in row):
                 if not rows and comment and header is not False and len(comment[1]) == len(row) and \
                         not any(c == "" or _is_number(c) for c in comment[1]):
@@ -281,14 +310,14 @@ def _rows(fh, path, limit=None, header=None, sep=",", decimal="."):
                     first_end = start
                 rows.append((line, [c.strip() for c in row]))
                 if len(rows) == 1:
-                    first_end = fh.tell()
-                if len(rows) == limit:
+                    first_end = offset
+                if limit is not None and len(rows) >= limit:  # (a header from a comment adds two at once)
                     break
             line = reader.line_num + 1
     except csv.Error as exc:
         hint = " (a quote opened there is never closed)" if "end of data" in str(exc) else ""
         raise CommandError(f"{path} line {line} is not valid CSV: {exc}{hint}.") from None
-    return rows, first_end, start
+    return rows, first_end, start, skipped
 
 
 #: the rows that decide whether row 1 is a header; a longer file's body is read in C first
@@ -516,16 +545,18 @@ def _table(rows, has_header, target, require_target, read_target, ignore, path, 
 
 
 def header_cells(path, sep=None, decimal=None):
-    """The cells of a CSV file's first non-blank row (stripped; split at ``sep``, numbers with the
-    decimal mark ``decimal``; None: as :func:`csv_format` reads them from the file), without
-    reading the rest; [] when the file cannot be read as UTF-8 CSV (read_csv then says why)."""
+    """The cells of a CSV file's row 1 as :func:`read_csv` finds it (stripped, after the comment lines
+    that open the file; split at ``sep``, numbers with the decimal mark ``decimal``; None: as
+    :func:`csv_format` reads them from the file), without reading the rest; [] when the file cannot
+    be read as UTF-8 CSV (read_csv then says why)."""
     lines = head_lines(path)
     sep, decimal = csv_format(lines, sep, decimal)
     try:
-        for row in csv.reader(lines, delimiter=sep):
-            if any(c.strip() for c in row):
-                return [_point(c.strip(), decimal) for c in row]
-    except csv.Error:
+        # as read_csv reads row 1 (after the comment lines; np.savetxt's header): predict on the file
+        # that train read refused its label column as "columns besides the model's"
+        rows, _, _ = _rows(io.StringIO("".join(lines), newline=""), path, limit=1, sep=sep, decimal=decimal)
+        return rows[0][1] if rows else []
+    except CommandError:
         pass
     return []
 
