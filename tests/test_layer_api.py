@@ -873,3 +873,22 @@ def test_weights_are_attributes_by_keras_s_names_live_and_named_when_unbuilt():
     # the array fit updated (Keras's momentum 0.99 from 0: 0.01 of the batch mean 10.5, 11.5, 12.5)
     np.testing.assert_allclose(bn.moving_mean, [0.105, 0.115, 0.125], rtol=1e-6)
     assert bn.moving_mean is bn.state["moving_mean"] and bn.gamma is bn.params["gamma"]
+
+
+def test_a_property_s_own_attribute_error_is_not_hidden_by_the_weights_lookup():
+    # Layer.__getattr__ (weights by name) is what Python calls when a property's getter raises
+    # AttributeError: the error named the property ("no attribute 'weights'", though Layer has it), not
+    # the attribute its getter missed (self.built of a layer whose __init__ skipped Layer's, a typo)
+    class Forgetful(layers.Layer):
+        def __init__(self, k):  # no super().__init__()
+            self.k = k
+
+    class Typo(layers.Layer):
+        @property
+        def doubled(self):
+            return 2 * self.kk
+
+    with pytest.raises(AttributeError, match="'Forgetful' object has no attribute 'built'"):
+        Forgetful(2).weights
+    with pytest.raises(AttributeError, match="'Typo' object has no attribute 'kk'"):
+        Typo().doubled

@@ -502,6 +502,11 @@ class Layer:
         ``rms.scale``): the live array of ``params`` or ``state``, read at each access (a model
         moves the arrays into its buffer)."""
         d = self.__dict__  # (self.x here would call __getattr__ again while the layer is being made)
+        found = inspect.getattr_static(type(self), name, None)
+        if isinstance(found, property) and found.fget is not None:
+            # its getter raised AttributeError, and Python asks here next: that error names what is missing
+            # (self.params of a layer whose __init__ skipped Layer's), where this one named the property
+            return found.fget(self)
         if name in d.get("weight_names", type(self).weight_names):
             for store in (d.get("params", {}), d.get("state", {})):
                 if name in store:
