@@ -1422,6 +1422,28 @@ def test_a_compressed_csv_is_read_as_pandas_reads_it(suffix, tmp_path, monkeypat
     assert f" -dc l1.csv{suffix} | iconv -f latin1 -t utf-8 > utf8.csv" in result.stderr
 
 
+def test_a_gzip_file_damaged_inside_its_data_is_one_line(tmp_path, monkeypatch, capsys):
+    # zlib.error, which gzip raises for damaged data (not an OSError), escaped the decompression check:
+    # "error: Error -3 while decompressing data: ... (run with --debug for the traceback)"
+    import gzip
+    import zlib
+
+    text = "a,b,label\n" + "".join(f"{k},{k % 7},{k % 2}\n" for k in range(2000))
+    data = bytearray(gzip.compress(text.encode()))
+    data[200:260] = bytes(60)
+    with pytest.raises(zlib.error):
+        gzip.decompress(bytes(data))
+    (tmp_path / "d.csv.gz").write_bytes(bytes(data))
+    (tmp_path / "d.csv").write_text(text)
+    trained = call("train", "d.csv", "--epochs", "1", "--quiet", "--out", "m.gn", cwd=tmp_path,
+                   monkeypatch=monkeypatch, capsys=capsys)
+    assert trained.returncode == 0, trained.stderr
+    for command in (("train", "d.csv.gz"), ("predict", "m.gn", "d.csv.gz")):
+        result = call(*command, cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+        assert_one_line_error(result)
+        assert "d.csv.gz cannot be decompressed as a gz file: Error -3 while decompressing data" in result.stderr
+
+
 @pytest.mark.parametrize("command, target, message", [
     ("predict", "nope", "--target 'nope' is not a column of d.csv. Columns: a, b, label."),
     ("evaluate", "nope", "--target 'nope' is not a column of d.csv. Columns: a, b, label."),

@@ -9,6 +9,7 @@ import lzma
 import os
 import re
 import sys
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,6 +75,8 @@ def read_stdin():
 
 #: compressed CSV files, read as pandas.read_csv reads them: the compression inferred from the suffix
 COMPRESSION = {".gz": "gzip", ".bz2": "bz2", ".xz": "lzma"}
+#: what reading a damaged compressed file raises (zlib.error: a .gz file damaged inside its data)
+DAMAGED = (OSError, EOFError, lzma.LZMAError, zlib.error)
 
 
 def _open(path, mode="rt"):
@@ -130,7 +133,7 @@ def head_lines(path):
     try:
         with io.StringIO(path.text, newline="") if isinstance(path, StandardInput) else _open(path) as fh:
             return list(itertools.islice(fh, FORMAT_LINES))
-    except (OSError, EOFError, UnicodeDecodeError, lzma.LZMAError):
+    except (*DAMAGED, UnicodeDecodeError):
         return []
 
 
@@ -424,7 +427,7 @@ def read_csv(path, target=None, require_target=True, read_target=True, ignore=()
         raise CommandError(f"{path} is not a UTF-8 text CSV file ({f'it is {encoding.upper()} text; ' if encoding else ''}"
                            f"save it as UTF-8, e.g. with {_iconv(file, encoding or 'latin1')} > utf8.csv)."
                            ) from None
-    except (OSError, EOFError, lzma.LZMAError) as exc:  # a damaged .gz, .bz2 or .xz file, or a plain one so named
+    except DAMAGED as exc:  # a damaged .gz, .bz2 or .xz file, or a plain one so named
         if file.suffix.lower() not in COMPRESSION:
             raise
         raise CommandError(f"{path} cannot be decompressed as a {file.suffix[1:]} file: {exc}.") from None
