@@ -1360,6 +1360,10 @@ def test_rows_that_start_with_hash_but_are_no_comments_are_read(tmp_path, monkey
                   monkeypatch=monkeypatch, capsys=capsys)
     assert result.returncode == 0, result.stderr
     assert f"i.csv: {n - n // 5} train / {n // 5} test rows, 2 features (column_1, column_2)" in result.stdout
+    (tmp_path / "c.csv").write_text("# exported by sim 2.1, run 7\n# a,b,label\n")  # comments only: still empty
+    result = call("train", "c.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert_one_line_error(result)
+    assert "c.csv is empty." in result.stderr
     (tmp_path / "na.csv").write_text("#N/A,1,2,0\n" + rows.split("\n", 1)[1])  # a spreadsheet's missing value
     result = call("train", "na.csv", "--no-header", "--epochs", "1", cwd=tmp_path, monkeypatch=monkeypatch,
                   capsys=capsys)

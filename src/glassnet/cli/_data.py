@@ -269,10 +269,11 @@ def _rows(fh, path, limit=None, header=None, sep=",", decimal="."):
     NumPy's loadtxt skips: a tool's remarks). The last of those is row 1 when it names as many
     columns as the next row has and holds no number (``np.savetxt(..., header="a,b,label")``
     writes ``# a,b,label``), unless ``header`` is False (``--no-header``). A file whose every
-    row starts with ``#`` holds no comments: its rows are read (ids such as ``#17``). Cells are split
+    row starts with ``#``, rows of one width (a table of ids such as ``#17``), holds no comments:
+    its rows are read. Cells are split
     at ``sep``; numbers written with the decimal mark ``decimal`` come as ``float`` reads them."""
     rows, first_end, start, skipped = _read_rows(fh, path, limit, header, sep, decimal, comments=True)
-    if not rows and skipped:
+    if not rows and len(skipped) > 1 and len(set(skipped)) == 1 and skipped[0] > 1:
         fh.seek(0)
         rows, first_end, start, _ = _read_rows(fh, path, limit, header, sep, decimal, comments=False)
     return rows, first_end, start
@@ -288,7 +289,7 @@ def _is_comment(opening, row):
 
 
 def _read_rows(fh, path, limit, header, sep, decimal, comments):
-    """:func:`_rows`, with comment lines skipped or not; and whether any was skipped."""
+    """:func:`_rows`, with comment lines skipped or not; and the number of cells of each one skipped."""
     pending = []  # the lines of the row being read (the csv module reads one row's lines at a time)
 
     def lines():
@@ -297,7 +298,7 @@ def _read_rows(fh, path, limit, header, sep, decimal, comments):
             yield text
 
     reader = csv.reader(lines(), delimiter=sep, strict=True)  # strict: an unclosed quote is an error, not the rest
-    rows, line, first_end, start, offset, comment, skipped = [], 1, 0, 0, 0, None, False
+    rows, line, first_end, start, offset, comment, skipped = [], 1, 0, 0, 0, None, []
     try:
         for row in reader:
             opening = pending[0]
@@ -305,7 +306,8 @@ def _read_rows(fh, path, limit, header, sep, decimal, comments):
             pending.clear()
             row = [_point(c.strip(), decimal) for c in row] if decimal != "." else row
             if comments and not rows and _is_comment(opening, row):
-                comment, start, skipped = (line, [row[0].lstrip()[1:].strip(), *(c.strip() for c in row[1:])]), offset, True
+                comment, start = (line, [row[0].lstrip()[1:].strip(), *(c.strip() for c in row[1:])]), offset
+                skipped.append(len(row))
             elif any(c.strip() for c in row):
                 if not rows and comment and header is not False and len(comment[1]) == len(row) and \
                         not any(c == "" or _is_number(c) for c in comment[1]):
