@@ -876,7 +876,7 @@ def test_weights_are_attributes_by_keras_s_names_live_and_named_when_unbuilt():
 
 
 def test_a_property_s_own_attribute_error_is_not_hidden_by_the_weights_lookup():
-    # Layer.__getattr__ (weights by name) is what Python calls when a property's getter raises
+    # a Layer.__getattr__ (weights by name, for a while) is what Python calls when a property's getter raises
     # AttributeError: the error named the property ("no attribute 'weights'", though Layer has it), not
     # the attribute its getter missed (self.built of a layer whose __init__ skipped Layer's, a typo)
     class Forgetful(layers.Layer):
@@ -892,22 +892,3 @@ def test_a_property_s_own_attribute_error_is_not_hidden_by_the_weights_lookup():
         Forgetful(2).weights
     with pytest.raises(AttributeError, match="'Typo' object has no attribute 'kk'"):
         Typo().doubled
-
-
-def test_a_training_step_asks_no_layer_for_a_missing_attribute(monkeypatch, rng):
-    # since Layer.__getattr__ (weights by name), a failed lookup runs Python code (~1 µs, 30 times a found
-    # one's): a regularized model's step asked each layer for adds_activity_loss, which only
-    # ActivityRegularization had (8 failed lookups a step in this model)
-    missed = []
-    lookup = layers.Layer.__getattr__
-    monkeypatch.setattr(layers.Layer, "__getattr__", lambda self, name: missed.append(name) or lookup(self, name))
-    model = Sequential([layers.Input((4,)), Dense(8, activation="relu", kernel_regularizer="l2"), Dropout(0.1),
-                        BatchNormalization(), Dense(3, activation="softmax")])
-    model.compile("adam", "categorical_crossentropy")
-    X, Y = rng.normal(size=(32, 4)), np.eye(3)[rng.integers(0, 3, 32)]
-    counts = []
-    for epochs in (1, 4):  # (a fit's start asks for a few, once)
-        missed.clear()
-        model.fit(X, Y, batch_size=8, epochs=epochs, verbose=0)
-        counts.append(len(missed))
-    assert counts[1] == counts[0], missed

@@ -146,6 +146,22 @@ def follows_shape(layer):
     return not layer.weights and not in_model(layer)
 
 
+def weight_attribute(key):
+    """The layer's weight ``key`` as an attribute by its Keras name (``bn.moving_mean``,
+    ``ln.gamma``, ``rms.scale``): the live array of ``params`` or ``state``, read at each access
+    (a model moves the arrays into its buffer); None where the layer's settings leave the weight
+    out (``scale=False``), as Keras's attribute."""
+    def get(self):
+        for store in (self.params, self.state):
+            if key in store:
+                return store[key]
+        if key not in self.weight_names:
+            return None
+        raise AttributeError(f"{type(self).__name__}.{key} exists once the layer is built (fit, predict or build "
+                             "first).")
+    return property(get, doc=f"The weight {key!r} (Keras's attribute), once the layer is built.")
+
+
 def build_layer(layer, input_shape):
     """Build ``layer`` for samples of shape ``input_shape``; a random layer without a
     seed of its own (dropout) gets a generator drawn from the global one, as
@@ -500,24 +516,6 @@ class Layer:
             "in weight_names, and read them as self.params['w'] in forward(X, training) and backward(dY) (a model "
             "moves them into one buffer, so an attribute such as self.w would go stale); "
             "glassnet.check_gradients verifies the backward pass.")
-
-    def __getattr__(self, name):
-        """A weight by its name, as Keras's layers show them (``bn.moving_mean``, ``ln.gamma``,
-        ``rms.scale``): the live array of ``params`` or ``state``, read at each access (a model
-        moves the arrays into its buffer)."""
-        d = self.__dict__  # (self.x here would call __getattr__ again while the layer is being made)
-        if name in d.get("weight_names", type(self).weight_names):
-            for store in (d.get("params", {}), d.get("state", {})):
-                if name in store:
-                    return store[name]
-            raise AttributeError(f"{type(self).__name__}.{name} exists once the layer is built (fit, predict or "
-                                 f"build first).", name=name, obj=self)
-        found = next((klass.__dict__[name] for klass in type(self).__mro__ if name in klass.__dict__), None)
-        if isinstance(found, property) and found.fget is not None:
-            # its getter raised AttributeError, and Python asks here next: that error names what is missing
-            # (self.built of a layer whose __init__ skipped Layer's), where this one named the property
-            return found.fget(self)
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}", name=name, obj=self)
 
     def _missing(self, method):
         """What a subclass without ``method`` lacks (one written for Keras has ``call(inputs)`` instead)."""

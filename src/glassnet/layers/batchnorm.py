@@ -8,7 +8,7 @@ import numpy as np
 from .. import constraints, initializers, regularizers
 from .._validation import check_bool, check_number
 from ..backend import get_namespace, standardize_dtype
-from .base import Layer, initializer_entries, sample_shape, training_entries
+from .base import Layer, initializer_entries, sample_shape, training_entries, weight_attribute
 
 
 def feature_axis(axis, allow_none=False):
@@ -76,6 +76,7 @@ class ScaledNormalization(Layer):
 
     center = scale = True  # what layers pickled before the options existed hold
     beta_constraint = gamma_constraint = beta_regularizer = gamma_regularizer = None
+    gamma, beta = weight_attribute("gamma"), weight_attribute("beta")  # (Keras's ln.gamma, bn.beta)
 
     def _set_constraints(self, beta_constraint, gamma_constraint, beta_regularizer=None, gamma_regularizer=None):
         self.beta_constraint = constraints.get(beta_constraint, "beta_constraint")
@@ -216,6 +217,7 @@ class BatchNormalization(ScaledNormalization):
     """
 
     weight_names = ("gamma", "beta", "moving_mean", "moving_variance")
+    moving_mean, moving_variance = weight_attribute("moving_mean"), weight_attribute("moving_variance")
     axis = -1
     # what layers pickled before the initializers existed hold (Keras's defaults)
     beta_initializer = moving_mean_initializer = initializers.Zeros()

@@ -4,7 +4,7 @@ import numbers
 
 from .. import constraints, initializers, regularizers
 from ..backend import get_namespace
-from .base import Layer, OneWeightPenalty, initializer_entries, sample_shape, training_entries
+from .base import Layer, OneWeightPenalty, initializer_entries, sample_shape, training_entries, weight_attribute
 
 
 class PReLU(OneWeightPenalty, Layer):
@@ -31,6 +31,7 @@ class PReLU(OneWeightPenalty, Layer):
     """
 
     weight_names = ("alpha",)
+    alpha = weight_attribute("alpha")  # (Keras's attribute)
     penalized_weight = "alpha"  # (OneWeightPenalty)
 
     def __init__(self, alpha_initializer="Zeros", alpha_regularizer=None, alpha_constraint=None, shared_axes=None,

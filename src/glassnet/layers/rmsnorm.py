@@ -5,7 +5,7 @@ import numpy as np
 from .. import initializers
 from .._validation import check_number
 from ..backend import get_namespace
-from .base import Layer
+from .base import Layer, weight_attribute
 from .batchnorm import _drawing_no_generator, check_last_axis, last_axis
 
 
@@ -29,6 +29,7 @@ class RMSNormalization(Layer):
     """
 
     weight_names = ("scale",)
+    scale = weight_attribute("scale")  # (Keras's attribute)
 
     def __init__(self, axis=-1, epsilon=1e-6, **kwargs):
         super().__init__(**kwargs)
