@@ -230,7 +230,6 @@ def test_callbacks_stop_a_stream_mid_epoch_and_the_loading_threads_end():
      "batch 2 of epoch 1 of x: x: the model expected 4 features, got 3"),
     (lambda m: m.fit(iter([(X, Y), (X, Y[:5])]), verbose=0), "batch 2 of epoch 1 of x: .*[Ii]nconsistent"),
     (lambda m: m.evaluate(Batches(), Y), "pass y=None"),
-    (lambda m: m.predict(Batches(), batch_size=8), "pass batch_size=None"),
     (lambda m: m.predict(X, steps=2), "steps is for streams of batches .* x is an array, read whole: pass steps=None"),
     (lambda m: m.predict(iter([])), "x gave no batches: an iterator is read once; if this one was read before"),
 ])
@@ -540,3 +539,16 @@ def test_fit_ignores_batch_size_for_a_pydataset_with_a_warning_as_keras_ignores_
         history = m.fit(Batches(), batch_size=64, epochs=1, verbose=0)
     reference = model().fit(Batches(), epochs=1, verbose=0)
     np.testing.assert_array_equal(history.history["loss"], reference.history["loss"])
+
+
+def test_evaluate_and_predict_ignore_batch_size_for_a_stream_with_a_warning_as_fit():
+    # Keras 3.15 ignores it for every stream; fit warned of it, evaluate and predict refused it
+    m = model()
+    m.fit(X, Y, epochs=1, verbose=0)
+    with pytest.warns(UserWarning, match="batch_size=8 is ignored: x is a PyDataset, which makes its own batches"):
+        scores = m.evaluate(Batches(), batch_size=8)
+    with pytest.warns(UserWarning, match="batch_size=8 is ignored") as caught:
+        out = m.predict(Batches(), batch_size=8)
+    assert caught[0].filename == __file__  # at the caller's line
+    assert scores == m.evaluate(Batches())
+    np.testing.assert_array_equal(out, m.predict(Batches()))

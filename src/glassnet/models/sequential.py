@@ -915,10 +915,12 @@ class Sequential:
         """``x`` of evaluate/predict as a :class:`~glassnet.models.streams.Stream`, the arguments
         that only arrays take refused (as Keras)."""
         what = streams.kind(x)
-        for name, value, holds in (("y", y, "targets"), ("sample_weight", sample_weight, "sample weights"),
-                                   ("batch_size", batch_size, "batch size")):
+        for name, value, holds in (("y", y, "targets"), ("sample_weight", sample_weight, "sample weights")):
             if value is not None:
                 raise ValueError(f"x is {what}, whose batches give their {holds}: pass {name}=None (as Keras).")
+        if batch_size is not None:  # Keras ignores it, as fit does (it was refused here, and warned of there)
+            warnings.warn(f"batch_size={batch_size!r} is ignored: x is {what}, which makes its own batches.",
+                          UserWarning, stacklevel=3)  # at the caller of evaluate or predict
         if steps is not None:
             check_positive_int(steps, "steps")
         stream = streams.Stream(x, "x")
