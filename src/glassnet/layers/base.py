@@ -334,9 +334,7 @@ class Layer:
     #: last axis say so. Layers with weights do not: for a model's ``fit``, a 1-D array is
     #: ambiguous (one sample, or one feature), and is refused with the reshape to make.
     takes_vectors = False
-    #: whether the model adds the layer's penalty of each batch's activations to the loss (ActivityRegularization):
-    #: asked of every layer at each step of a regularized model, where a missing attribute costs a failed
-    #: lookup through __getattr__ (~1 µs each, 30 times a found one's)
+    #: whether the model adds the layer's penalty of each batch's activations to the loss (ActivityRegularization's)
     adds_activity_loss = False
 
     def __init__(self, name=None, input_shape=None, input_dim=None, dtype=None, trainable=True, **kwargs):

@@ -665,12 +665,12 @@ class Sequential:
 
     def _weight_penalty(self):
         return sum(layer.regularization_penalty() for layer in self._layers
-                   if self._trains(layer) and not getattr(layer, "adds_activity_loss", False))
+                   if self._trains(layer) and not layer.adds_activity_loss)
 
     def _activity_penalty(self):
         """The activity penalties of the batch that passed last (0.0 without such layers)."""
         return sum((layer.regularization_penalty() for layer in self._layers
-                    if getattr(layer, "adds_activity_loss", False)), 0.0)
+                    if layer.adds_activity_loss), 0.0)
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         """The loss the optimizer minimises, as Keras 3's: the compiled loss of the outputs
@@ -981,7 +981,7 @@ class Sequential:
         """The weight penalties the loss adds, one float per regularized trainable weight in the
         layers' order, and ActivityRegularization's penalty of the last batch (Keras's ``model.losses``;
         ``sum(model.losses)`` is the penalty in the loss)."""
-        return [penalty for layer in self._layers if self._trains(layer) or getattr(layer, "adds_activity_loss", False)
+        return [penalty for layer in self._layers if self._trains(layer) or layer.adds_activity_loss
                 for penalty in layer.losses]
 
     @property
