@@ -39,7 +39,7 @@ from . import schedules  # also public, as keras.optimizers.schedules
 from ._registry import Configurable, _check_keys, from_config, lookup, to_config
 from ._validation import check_bool, check_non_negative_int, check_number, check_positive_int, unwrap_0d
 from .backend import copy as backend_copy
-from .backend import astype, floatx, from_numpy, get_namespace, numpy_copy, numpy_dtype
+from .backend import astype, constant, floatx, from_numpy, get_namespace, numpy_copy, numpy_dtype
 
 #: parameters per block of the update: 5 float32 arrays of it (1.3 MB) stay in a 2 MB L2
 #: cache (M1's Adam step: 1.22 ms with 2^15, 1.15 ms with 2^16, slower again with 2^17)
@@ -716,7 +716,7 @@ class Adam(Optimizer):
         kept = self.__dict__.get("_kept_constants")
         if kept is None or kept[0] != key:
             values = (beta_1, 1 - beta_1, beta_2, 1 - beta_2, epsilon)
-            kept = self._kept_constants = (key, tuple(np.asarray(value, dtype=tmp.dtype) for value in values))
+            kept = self._kept_constants = (key, tuple(constant(value, tmp.dtype) for value in values))
         return kept[1]
 
     def compiled_update(self, w, g, lr):
