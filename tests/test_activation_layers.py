@@ -172,3 +172,20 @@ def test_an_activation_layer_on_its_own_takes_any_shape_as_keras(monkeypatch):
     for x in (np.linspace(-2, 2, 6).reshape(2, 3), np.linspace(-2, 2, 10).reshape(2, 5),
               np.linspace(-2, 2, 24).reshape(2, 3, 4), np.linspace(-2, 2, 4)):
         np.testing.assert_allclose(ours(x), np.asarray(theirs(x)), rtol=1e-6, atol=1e-7)
+
+
+def test_activity_regularization_called_on_its_own_lists_the_penalty_as_keras(monkeypatch):
+    # Keras's layer.losses after layer(x): R(x) / x.shape[0], also for a vector (divided by its length)
+    monkeypatch.setenv("KERAS_BACKEND", "jax")
+    keras = pytest.importorskip("keras")
+    ours, theirs = layers.ActivityRegularization(l1=0.1, l2=0.5), keras.layers.ActivityRegularization(l1=0.1, l2=0.5)
+    assert ours.losses == []
+    for x in (np.array([1.0, -2.0, 4.0]), np.array([[1.0, -2.0], [3.0, 0.0]])):
+        ours(x), theirs(x)
+        np.testing.assert_allclose(ours.losses, [float(v) for v in theirs.losses], rtol=1e-6)
+    # by hand for the last: (0.1 · 6 + 0.5 · 14) / 2
+    np.testing.assert_allclose(ours.losses, [3.8], rtol=1e-6)
+    # in a model, the model's pass sets it (the last batch's penalty)
+    model = Sequential([glassnet.Input((2,)), ours])
+    model(np.ones((3, 2)))
+    np.testing.assert_allclose(ours.losses, [(0.1 * 6 + 0.5 * 6) / 3], rtol=1e-6)

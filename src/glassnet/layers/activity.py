@@ -2,7 +2,7 @@
 
 from .. import regularizers
 from ..backend import get_namespace
-from .base import Layer
+from .base import ChainTensor, Layer, in_model
 
 
 class ActivityRegularization(Layer):
@@ -24,6 +24,17 @@ class ActivityRegularization(Layer):
         self.regularizer = regularizers.L1L2(l1=l1, l2=l2)
         self.l1, self.l2 = self.regularizer.l1, self.regularizer.l2
         self.X = None
+        self._call_penalty = None  # the last standalone call's R(x) / n (Keras's layer.losses after layer(x))
+
+    def __call__(self, x, training=False):
+        """``layer(x)`` as Keras's: returns ``x``, and on a layer in no model ``losses`` then
+        lists that call's penalty ``R(x) / n``, ``n = x.shape[0]`` (a 1-D ``x`` of length 3
+        divides by 3, as Keras does). In a model the layer's pass caches stay the model's."""
+        Y = super().__call__(x, training)
+        if not in_model(self) and not isinstance(Y, ChainTensor):
+            n = Y.shape[0] if Y.ndim else 1
+            self._call_penalty = float(self.regularizer(Y)) / n if n else 0.0
+        return Y
 
     def forward(self, X, training=False):
         self.X = X  # the penalty is computed when the loss asks for it (predict never does)
@@ -48,7 +59,10 @@ class ActivityRegularization(Layer):
 
     @property
     def losses(self):
-        return [] if getattr(self, "X", None) is None else [float(self.regularization_penalty())]
+        if getattr(self, "X", None) is None:  # no model pass yet: a standalone call's penalty, if any
+            penalty = getattr(self, "_call_penalty", None)
+            return [] if penalty is None else [penalty]
+        return [float(self.regularization_penalty())]
 
     def get_config(self):
         config = super().get_config()
