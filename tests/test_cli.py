@@ -2511,6 +2511,98 @@ def test_a_comma_file_with_semicolons_in_its_text_stays_a_comma_file(tmp_path, m
     assert "note:" not in capsys.readouterr().err
 
 
+
+def test_tab_and_pipe_files_are_read_as_written(tmp_path, monkeypatch, capsys):
+    # a spreadsheet's "save as text" (tabs) and a '|' export gave "give --sep" instead of being read
+    import gzip
+
+    from glassnet.cli import read_csv
+
+    X, t = two_blobs(30)
+    lines = [["x1", "x2", "label"], *([repr(float(a)), repr(float(b)), "yes" if c else "no"] for (a, b), c in zip(X, t))]
+    labels = np.where(t == 1, "yes", "no")
+    files = {"d.tsv": "\t", "d.txt": "\t", "pipe.csv": "|", "spaced.txt": "\t"}
+    for name, sep in files.items():
+        header = ["first x", "second x", "the label"] if name == "spaced.txt" else lines[0]
+        (tmp_path / name).write_text("\n".join(sep.join(row) for row in [header, *lines[1:]]) + "\n")
+    with gzip.open(tmp_path / "d.tsv.gz", "wt") as fh:
+        fh.write((tmp_path / "d.tsv").read_text())
+    for name in [*files, "d.tsv.gz"]:
+        X_read, y_read, names = read_csv(str(tmp_path / name))
+        assert np.array_equal(X_read, X) and np.array_equal(y_read, labels), name
+        assert names[0] in ("x1", "first x"), names
+        note = capsys.readouterr().err
+        # a .tsv file is tab-separated by its name: no note; the others say what was read
+        assert note == ("" if ".tsv" in name else f"note: {tmp_path / name} is read with sep={files[name]!r}, as it is written "
+                                                  "(--sep and --decimal set them).\n"), (name, note)
+    result = call("train", "d.txt", "--epochs", "1", "--quiet", "--out", "m.gn", cwd=tmp_path, monkeypatch=monkeypatch,
+                  capsys=capsys)
+    assert result.returncode == 0 and "Test accuracy" in result.stdout, result.stderr
+    result = call("predict", "m.gn", "d.tsv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0 and result.stdout.startswith("class\tp(no)\tp(yes)\n"), result.stderr
+    assert len(result.stdout.splitlines()) == 31
+    # ',' files whose text holds '|' or tabs (quoted, or not) stay ',' files, without a note
+    (tmp_path / "quoted.csv").write_text("name,x,label\n" + '"a|b",0.5,0\n"c\td",1.5,1\n' * 5)
+    (tmp_path / "bare.csv").write_text("0.5,1.5,a|b\n2.5,3.5,c|d\n" * 5)
+    X_read, y_read, names = read_csv(str(tmp_path / "quoted.csv"), ignore=["name"])
+    assert names == ["x"] and X_read[:2, 0].tolist() == [0.5, 1.5] and y_read[:2].tolist() == [0, 1]
+    X_read, y_read, _ = read_csv(str(tmp_path / "bare.csv"))
+    assert X_read[:2].tolist() == [[0.5, 1.5], [2.5, 3.5]] and y_read[:2].tolist() == ["a|b", "c|d"]
+    (tmp_path / "one.txt").write_text("score\n1.5\n2.5\n")  # a single column is no table at any separator
+    assert read_csv(str(tmp_path / "one.txt"), require_target=False)[0][:, 0].tolist() == [1.5, 2.5]
+    assert "note:" not in capsys.readouterr().err
+    (tmp_path / "ragged.tsv").write_text("a\tb\tlabel\n1\t2\t0\n3\t4\n")
+    for args, message in [
+        (["train", "ragged.tsv"], "ragged.tsv line 3: expected 3 fields, found 2."),
+        (["train", "d.txt", "--sep", "|"], "this file seems to use '\\t': give --sep '\\t'"),
+        (["train", "d.tsv", "--sep", ","], "this file seems to use '\\t'"),  # --sep wins over the name
+        (["train", "missing.tsv"], "no such file: missing.tsv"),  # (not "unknown data set")
+    ]:
+        result = call(*args, cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+        assert_one_line_error(result)
+        assert message in result.stderr, result.stderr
+
+
+def test_a_target_of_decimal_commas_read_with_decimal_point_is_refused(tmp_path, monkeypatch, capsys):
+    # "7,35" read with --decimal . became a class label: a 29-class classifier of prices, without a word
+    from glassnet.cli import read_csv
+
+    rng = np.random.default_rng(1)
+    a, b = rng.integers(0, 10, size=(2, 40))
+    price = a * 1.5 + b * 0.25 + 0.1
+    (tmp_path / "eu.csv").write_text("a;b;price\n" + "".join(
+        f"{x};{y};{p:.2f}\n".replace(".", ",") for x, y, p in zip(a, b, price)))
+    X, y, _ = read_csv(str(tmp_path / "eu.csv"), decimal=",")
+    assert np.array_equal(X, np.column_stack([a, b])) and np.allclose(y, price, rtol=0, atol=0.005)
+    result = call("train", "eu.csv", "--decimal", ",", "--epochs", "1", "--quiet", "--out", "r.gn", cwd=tmp_path,
+                  monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0 and "Test MSE" in result.stdout, result.stderr
+    target = ("eu.csv, column 'price' (the target): its values are numbers written with a decimal comma ('{}'), and the "
+              "file is read with the decimal mark '.', which makes them class labels: give --decimal ','.")
+    first = f"{price[0]:.2f}".replace(".", ",")
+    for args in (["train", "eu.csv"], ["evaluate", "r.gn", "eu.csv"], ["train", "eu.csv", "--task", "classification"]):
+        result = call(*args, "--sep", ";", "--decimal", ".", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+        assert_one_line_error(result)
+        assert result.stderr.endswith(f"error: {target.format(first)}\n"), result.stderr
+    # the same in a file long enough for the C reader
+    rows = "".join(f"{k % 7};{k % 3};{k % 11},5\n" for k in range(1200))
+    (tmp_path / "long.csv").write_text("a;b;price\n" + rows)
+    result = call("train", "long.csv", "--sep", ";", "--decimal", ".", cwd=tmp_path, monkeypatch=monkeypatch,
+                  capsys=capsys)
+    assert_one_line_error(result)
+    assert "column 'price' (the target): its values are numbers written with a decimal " \
+        "comma ('0,5')" in result.stderr, result.stderr
+    # text labels that are not all numbers stay labels ("1,5" among them is a label too)
+    (tmp_path / "codes.csv").write_text("a;b;code\n" + "1;2;1,5\n3;4;x\n" * 6)
+    assert read_csv(str(tmp_path / "codes.csv"), decimal=".")[1][:2].tolist() == ["1,5", "x"]
+    capsys.readouterr()
+    # a feature of decimal commas is named by its column (it named the first number of the row, column 'a')
+    result = call("train", "eu.csv", "--sep", ";", "--decimal", ".", "--target", "a", cwd=tmp_path, monkeypatch=monkeypatch,
+                  capsys=capsys)
+    assert_one_line_error(result)
+    assert (f"eu.csv line 2, column 'price': '{first}' has a decimal comma, and the file is read with the decimal "
+            "mark '.': give --decimal ','.") in result.stderr, result.stderr
+
 # --- models and the tasks they are for ----------------------------------------------------------
 
 def test_a_model_without_saved_labels_takes_integer_labels_as_indices(tmp_path, monkeypatch, capsys):

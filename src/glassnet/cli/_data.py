@@ -88,11 +88,15 @@ def _open(path, mode="rt"):
     return opener(path, mode, **({"newline": "", "encoding": "utf-8-sig"} if "t" in mode else {}))
 
 
-def is_csv(path):
-    """Whether the data argument names CSV text: a .csv or .txt file (compressed too), or standard input."""
+def _plain_name(path):
+    """The data argument's name in lower case, without a compression suffix (``d.tsv.gz``: ``d.tsv``)."""
     name = str(path).lower()
-    name = name.removesuffix(next((s for s in COMPRESSION if name.endswith(s)), ""))
-    return isinstance(path, StandardInput) or name.endswith((".csv", ".txt"))
+    return name.removesuffix(next((s for s in COMPRESSION if name.endswith(s)), ""))
+
+
+def is_csv(path):
+    """Whether the data argument names CSV text: a .csv, .tsv or .txt file (compressed too), or standard input."""
+    return isinstance(path, StandardInput) or _plain_name(path).endswith((".csv", ".tsv", ".txt"))
 
 
 def _is_number(text):
@@ -147,20 +151,30 @@ def _numbers(rows, decimal):
     return sum(_is_number(_point(c.strip(), decimal)) for cells in rows for c in cells)
 
 
+#: the separators read from a file besides ',', preferred in this order when several fit
+OTHER_SEPARATORS = (";", "\t", "|")
+
+
 def csv_format(lines, sep=None, decimal=None, path=None):
     """The separator and decimal mark of a CSV file whose first lines are ``lines``: ``sep`` and
-    ``decimal`` where given (pandas's ``sep`` and ``decimal``), else read from the file. It is ';'
-    when its first rows (comments and blank lines aside) split at ';' into the same number (> 1)
-    of cells each, and at ',' into no such table, or into one with fewer numbers (a European
-    spreadsheet's "CSV": ``1,5;2,25;setosa``); its decimal mark is ',' when the separator is not
+    ``decimal`` where given (pandas's ``sep`` and ``decimal``), else read from the file. A ``.tsv``
+    file is tab-separated. Otherwise it is ';', a tab or '|' (``OTHER_SEPARATORS``) when its first
+    rows (comments and blank lines aside) split at it into the same number (> 1) of cells each,
+    and at ',' into no such table, or into one with fewer numbers (a European spreadsheet's
+    "CSV": ``1,5;2,25;setosa``; a spreadsheet's "save as text": ``1.5<tab>2.25<tab>setosa``); of
+    several such, the one with the most numbers. Its decimal mark is ',' when the separator is not
     ',', some cell is a number written with a decimal comma and none with a decimal point. With
     ``path``, a note on standard error names what was read from the file."""
     rows = [line for line in lines if line.strip() and not line.lstrip().startswith("#")]
     found, given = [], [option for option, value in (("--sep", sep), ("--decimal", decimal)) if value is not None]
+    if sep is None and path is not None and _plain_name(path).endswith(".tsv"):
+        sep = "\t"  # the name says so: no note
     if sep is None:
-        split = {s: list(csv.reader(rows, delimiter=s)) for s in (",", ";")}
-        sep = ";" if _width(split[";"]) and (not _width(split[","]) or _numbers(split[";"], ",") >
-                                             _numbers(split[","], ".")) else ","
+        split = {s: list(csv.reader(rows, delimiter=s)) for s in (",", *OTHER_SEPARATORS)}
+        # (a quoted "a|b" in a ',' file is one cell at '|': no table; an unquoted one splits into text, no numbers)
+        numbers = {s: _numbers(cells, "," if s != "," else ".") for s, cells in split.items()}
+        best = max((s for s in OTHER_SEPARATORS if _width(split[s])), key=numbers.get, default=",")
+        sep = best if best != "," and (not _width(split[","]) or numbers[best] > numbers[","]) else ","
         found += [f"sep={sep!r}"] * (sep != ",")
     if decimal is None:
         cells = [c.strip() for cells in csv.reader(rows, delimiter=sep) for c in cells] if sep != "," else []
@@ -530,6 +544,7 @@ def _table(rows, has_header, target, require_target, read_target, ignore, path, 
         if col is None or not read_target:
             return X, None, columns
         y = None if _first_missing(raw) is not None else _target_values(raw)
+        _refuse_comma_labels(y, raw, names[col], path, comma=sep != "," and decimal == ".")
         return None if y is None or (y.dtype.kind == "f" and not np.isfinite(y).all()) else (X, y, columns)
     cells = np.array([c for _, c in rows], dtype=object)
     # a text column is the labels (without a target) or an id: _numeric says how to leave it out
@@ -544,9 +559,22 @@ def _table(rows, has_header, target, require_target, read_target, ignore, path, 
             raise CommandError(f"{path} line {rows[missing][0]}, column {names[col]!r}: missing value{shown}; "
                                "remove or fill it first.")
         y = _target_values(raw)
+        _refuse_comma_labels(y, raw, names[col], path, comma=sep != "," and decimal == ".")
         if y.dtype.kind == "f":
             _check_finite(y, rows, [col], names, path)
     return X, y, columns
+
+
+def _refuse_comma_labels(y, raw, name, path, comma):
+    """The error for a target column read as text labels whose every cell is a number written with a
+    decimal comma (``comma``: the file is read with the decimal mark '.' and another separator than
+    ','): a price ``3,5`` became a class, and a regression trained as a classifier without a word."""
+    if comma and y is not None and y.dtype.kind == "U" and any("," in c for c in raw) and \
+            all(_is_number(_point(c, ",")) for c in raw):
+        shown = next(c for c in raw if "," in c)
+        raise CommandError(f"{path}, column {name!r} (the target): its values are numbers written with a decimal "
+                           f"comma ({shown!r}), and the file is read with the decimal mark '.', which makes them "
+                           "class labels: give --decimal ','.")
 
 
 def header_cells(path, sep=None, decimal=None):
@@ -642,7 +670,7 @@ def _numeric(cells, rows, columns, names, path, has_target=True, hint="", has_he
                     raise CommandError(
                         f"{path} line {line}, column {names[k]!r}: missing value{shown}; remove or fill it first."
                     ) from None
-                if comma and _is_number(_point(value, ",")):
+                if comma and not _is_number(value) and _is_number(_point(value, ",")):
                     raise CommandError(f"{path} line {line}, column {names[k]!r}: {value!r} has a decimal comma, "
                                        "and the file is read with the decimal mark '.': give --decimal ','.") from None
                 if not _is_number(value):

@@ -83,8 +83,8 @@ def _add_header_option(parser):
     --sep and --decimal: how its columns and numbers are written (pandas.read_csv's sep and decimal)."""
     parser.add_argument("--sep", type=_separator, metavar="CHAR",
                         help="CSV: the character between columns, as pandas.read_csv's sep ('\\t': a tab); default: "
-                             "',', or ';' when the file's first rows are separated by ';' (a European spreadsheet's "
-                             "CSV), with a note")
+                             "a tab for a .tsv file; else ',', or ';', a tab or '|' when the file's first rows are "
+                             "separated by it (a European spreadsheet's CSV, a spreadsheet's text file), with a note")
     parser.add_argument("--decimal", choices=(".", ","),
                         help="CSV: the decimal mark of its numbers, as pandas.read_csv's decimal; default: '.', or "
                              "',' when the columns are not separated by ',' and the numbers are written 1,5")
