@@ -2295,7 +2295,7 @@ def test_a_text_column_of_a_file_without_header_is_named_by_the_index_the_option
     (tmp_path / "inputs.csv").write_text("0.5,1.5,cat\n")
     result = call("predict", "model.gn", "inputs.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
     assert_one_line_error(result)
-    assert "leave it out with --target 2." in result.stderr, result.stderr
+    assert "leave it out with --ignore 2; if it holds the labels, with --target 2." in result.stderr, result.stderr
     result = call("predict", "model.gn", "inputs.csv", "--target", "2", cwd=tmp_path, monkeypatch=monkeypatch,
                   capsys=capsys)
     assert result.returncode == 0, result.stderr
@@ -2602,6 +2602,61 @@ def test_a_target_of_decimal_commas_read_with_decimal_point_is_refused(tmp_path,
     assert_one_line_error(result)
     assert (f"eu.csv line 2, column 'price': '{first}' has a decimal comma, and the file is read with the decimal "
             "mark '.': give --decimal ','.") in result.stderr, result.stderr
+
+
+def test_predict_id_writes_the_id_column_first_as_in_the_file(tmp_path, monkeypatch, capsys):
+    # the predictions could not be joined back to their rows (a Kaggle submission is id,prediction)
+    X, t = two_blobs(80)
+    ids = [f"{i:03d}" if i % 2 else f"A-{i}" for i in range(80)]  # "001": text as written, not the number 1
+    write_rows(tmp_path / "id.csv", [[i, *x, c] for i, x, c in zip(ids, X, t)], ["key", "a", "b", "label"])
+    result = call("train", "id.csv", "--ignore", "key", "--epochs", "1", "--seed", "0", "--quiet", "--out", "m.gn",
+                  cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    plain = call("predict", "m.gn", "id.csv", "--ignore", "key", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert plain.returncode == 0, plain.stderr
+    expected = "".join(f"{i},{line}\n" for i, line in zip(["key", *ids], plain.stdout.splitlines()))
+    assert expected.startswith("key,class,p0,p1\nA-0,") and "\n001," in expected
+    for column in ("key", "0", "-4"):
+        result = call("predict", "m.gn", "id.csv", "--id", column, cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+        assert (result.returncode, result.stdout, result.stderr) == (0, expected, ""), column
+    # a header-less file (its id column headed "id"), and a long one that the C reader reads
+    write_rows(tmp_path / "bare.csv", [[i, *x] for i, x in zip(ids, X)])
+    result = call("predict", "m.gn", "bare.csv", "--id", "0", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.stdout == "id" + expected[3:], result.stderr
+    write_rows(tmp_path / "long.csv", [[i, *x] for i, x in zip(ids * 15, np.tile(X, (15, 1)))], ["key", "a", "b"])
+    result = call("predict", "m.gn", "long.csv", "--id", "key", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.stdout == expected.splitlines()[0] + "\n" + "".join(expected.splitlines(True)[1:] * 15)
+    # a ';' file with decimal commas: the ids come back as written, the numbers with its decimal mark
+    (tmp_path / "eu.csv").write_text("key;a;b\n" + "".join(
+        f"{i};{a!r};{b!r}\n".replace(".", ",") for i, (a, b) in zip(ids, X.tolist())))
+    result = call("predict", "m.gn", "eu.csv", "--id", "key", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.stdout == expected.replace(",", ";").replace(".", ","), result.stderr
+    # a regression: id,y; --out replaces its own earlier output, never a data file
+    write_rows(tmp_path / "reg.csv", [[i, *x, f"{x[0] * 2:.3f}"] for i, x in zip(ids, X)], ["key", "a", "b", "y"])
+    result = call("train", "reg.csv", "--ignore", "key", "--epochs", "1", "--quiet", "--out", "r.gn", cwd=tmp_path,
+                  monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    for _ in range(2):
+        result = call("predict", "r.gn", "reg.csv", "--id", "key", "--out", "sub.csv", cwd=tmp_path,
+                      monkeypatch=monkeypatch, capsys=capsys)
+        assert result.returncode == 0, result.stderr
+    y = load_model(tmp_path / "r.gn").predict(X)[:, 0]
+    assert (tmp_path / "sub.csv").read_text() == "key,y\n" + "".join(f"{i},{str(v)}\n" for i, v in zip(ids, y))
+    (tmp_path / "ids.csv").write_text("key,a,y\n001,0.5,3.5\nA-2,1.5,1.25\n")  # a data file
+    for args, message in [
+        (["r.gn", "reg.csv", "--id", "key", "--out", "ids.csv"], "--out: ids.csv exists and is not a predictions file"),
+        (["r.gn", "reg.csv", "--id", "y", "--ignore", "key"], "--id: column 'y' is the target; give the id column."),
+        (["r.gn", "reg.csv", "--id", "nope", "--ignore", "key"], "--id 'nope' is not a column of reg.csv. Columns: "
+                                                                 "key, a, b, y."),
+        (["r.gn", "bare.csv", "--id", "3"], "--id 3 is out of range: bare.csv has 3 columns (0 to 2)."),
+        (["r.gn", "reg.csv", "--id", "a", "--ignore", "key"], "--target or --ignore leaves out reg.csv's column a"),
+    ]:
+        result = call("predict", *args, cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+        assert_one_line_error(result)
+        assert message in result.stderr, result.stderr
+    assert (tmp_path / "ids.csv").read_text().startswith("key,a,y\n001,0.5,3.5")
+    help_text = call("predict", "--help", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys).stdout
+    assert "--id COLUMN" in help_text and "--id id --out submission.csv" in help_text
 
 # --- models and the tasks they are for ----------------------------------------------------------
 

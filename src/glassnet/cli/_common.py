@@ -310,21 +310,25 @@ def probability_columns(classes, n_outputs):
     return heads if n_outputs > 1 else heads[1:2]
 
 
-def _is_predictions_file(path):
+def _is_predictions_file(path, id_column=None):
     """A file ``glassnet predict`` wrote: its first line is ``class,p0,…`` (``class,p(cat),…``)
     or ``y`` / ``y0,…``, and its first rows hold what predict writes there: probabilities
     (summing to 1 over several columns) or numbers. A data file with a header of that look
     (``class,p(O2),p(CO2)``) is not one. Written with another separator (``class;p0;…``, whose
-    numbers then have the decimal mark of the file read, maybe ',') as well."""
+    numbers then have the decimal mark of the file read, maybe ',') as well. With ``id_column``
+    (``predict --id``), a first column of that name before them (``id,class,p0,…``) too."""
     try:
         with open(path, encoding="utf-8", newline="") as fh:
             first = fh.readline()
+            lead = id_column is not None and first.startswith(id_column) and \
+                first[len(id_column):len(id_column) + 1] not in "\r\n"
+            rest = first[len(id_column) + 1:] if lead else first
             # a lone column "y" has no separator: its cells are whole (1,5 is a number)
-            sep = ";" if first.rstrip("\r\n") == "y" else next(
-                (first[len(w)] for w in ("class", "y0") if first.startswith(w) and first[len(w):len(w) + 1] not in "\r\n"),
+            sep = first[len(id_column)] if lead else ";" if rest.rstrip("\r\n") == "y" else next(
+                (rest[len(w)] for w in ("class", "y0") if rest.startswith(w) and rest[len(w):len(w) + 1] not in "\r\n"),
                 ",")
             fh.seek(0)
-            rows = list(itertools.islice(csv.reader(fh, delimiter=sep), 6))
+            rows = [row[1:] if lead else row for row in itertools.islice(csv.reader(fh, delimiter=sep), 6)]
     except (OSError, UnicodeDecodeError, csv.Error):
         return False
     if sep != ",":  # its numbers may have decimal commas
@@ -381,15 +385,15 @@ def _is_keras_file(path):
     return is_keras_file(path)
 
 
-def _refuse_replacing_other_files(path, option, kind="model"):
+def _refuse_replacing_other_files(path, option, kind="model", **how):
     """Writing a ``kind`` of output replaces ``path``: only an empty file or a file of the same
     kind may be replaced, so a typo cannot overwrite data or a model (Keras refuses any name
-    but ``.keras``)."""
+    but ``.keras``). ``how``: what the kind's test takes besides the path (predict's ``id_column``)."""
     target = Path(path)
     if not target.is_file() or target.stat().st_size == 0:
         return
     same_kind, name, example = _REPLACEABLE[kind]
-    if not same_kind(target):
+    if not same_kind(target, **how):
         raise CommandError(f"{option}: {path} exists and is not {name}; writing there would destroy it. Give "
                            f"another file name (e.g. {example}), or delete that file first.")
 

@@ -43,11 +43,13 @@ class Data:
 
 class Columns(list):
     """A CSV file's feature column names, with whether a header named them (else they are
-    ``column_k``) and the target column's name (None without a header or a target)."""
+    ``column_k``), the target column's name (None without a header or a target) and, when
+    :func:`read_csv` is asked for it, the id column's name ("id" without a header) and its cells
+    as read (``ids``: (name, cells), else None)."""
 
     def __init__(self, names, header=False, target=None):
         super().__init__(names)
-        self.header, self.target = header, target
+        self.header, self.target, self.ids = header, target, None
 
 
 class StandardInput(str):
@@ -343,12 +345,12 @@ def _read_rows(fh, path, limit, header, sep, decimal, comments):
 HEAD_ROWS = 1000
 
 
-def _parse_clean(text, start, width, col, skip=(), sep=",", decimal="."):
-    """The feature values (float64) and stripped target cells of a CSV file's data rows
-    (``text`` from offset ``start``: no copy of a large file's text), read in C: by pandas's
-    parser when pandas is installed, else by NumPy's ``loadtxt``. The columns ``skip``
-    (``--ignore``) are read as text and left out. Cells are split at ``sep``, and numbers read with
-    the decimal mark ``decimal``.
+def _parse_clean(text, start, width, col, skip=(), sep=",", decimal=".", keep=None):
+    """The feature values (float64) of a CSV file's data rows (``text`` from offset ``start``: no
+    copy of a large file's text), read in C: by pandas's parser when pandas is installed, else by
+    NumPy's ``loadtxt``; and the stripped cells of the target column ``col`` and of ``keep`` (one
+    of ``skip``: the id column), by index. The columns ``skip`` (``--ignore``) are read as text and
+    left out. Cells are split at ``sep``, and numbers read with the decimal mark ``decimal``.
 
     None when a row needs :func:`_rows`'s careful reading: a feature cell that is not a
     finite number, a row of another width, a blank-looking row, any quote (the csv
@@ -373,15 +375,14 @@ def _parse_clean(text, start, width, col, skip=(), sep=",", decimal="."):
             # quotes, every row of the right width has width − 1 separators (a long row raises)
             if text.count(sep, start) != (width - 1) * len(frame):
                 return None
-            cells = frame[col].tolist() if col is not None else []
+            texts = {k: frame[k].tolist() for k in (col, keep) if k is not None}
             values = frame.drop(columns=[k for k in range(width) if k == col or k in skip]).to_numpy(np.float64)
         else:
-            cells = []  # the target column's cells, in row order, read as text
+            texts = {k: [] for k in (col, keep) if k is not None}  # their cells, in row order, read as text
             # loadtxt has no decimal mark: each number's is turned into a point, as the careful reader does
             text = {} if decimal == "." else {k: lambda cell: float(_point(cell.strip(), decimal)) for k in range(width)}
             text.update({k: lambda cell: 0.0 for k in skip})  # read, not converted
-            if col is not None:
-                text[col] = lambda cell: cells.append(cell) or 0.0
+            text.update({k: lambda cell, cells=cells: cells.append(cell) or 0.0 for k, cells in texts.items()})
             values = np.loadtxt(body, delimiter=sep, comments=None, ndmin=2,
                                 dtype=np.float64, converters=text or None)
             if values.shape[1] != width:
@@ -389,15 +390,15 @@ def _parse_clean(text, start, width, col, skip=(), sep=",", decimal="."):
             values = np.delete(values, [k for k in range(width) if k == col or k in skip], axis=1)
     except Exception:  # noqa: BLE001 -- whatever the C parsers dislike, the careful reader explains
         return None
-    if not all(isinstance(c, str) for c in cells):
+    if not all(isinstance(c, str) for cells in texts.values() for c in cells):
         return None
     if not np.isfinite(values).all():
         return None
-    return values, [_point(c.strip(), decimal) for c in cells]
+    return values, {k: [_point(c.strip(), decimal) for c in cells] for k, cells in texts.items()}
 
 
 def read_csv(path, target=None, require_target=True, read_target=True, ignore=(), header=None, sep=None,
-             decimal=None):
+             decimal=None, ids=None):
     """Read a numeric CSV file (an optional header row; one target column).
 
     Parameters
@@ -420,6 +421,9 @@ def read_csv(path, target=None, require_target=True, read_target=True, ignore=()
     sep, decimal : str or None
         The column separator and the decimal mark, as for ``pandas.read_csv``; None: read from
         the file (:func:`csv_format`, with a note when it is not ',' and '.').
+    ids : str or int or None
+        An id column (``predict --id``), by header name or index: no feature, and its cells
+        come back as ``names.ids`` (text as read: stripped, a decimal comma read as a point).
 
     Returns
     -------
@@ -469,11 +473,12 @@ def read_csv(path, target=None, require_target=True, read_target=True, ignore=()
         ignore = (*ignore, 0)
     if len(head) > HEAD_ROWS:  # a long file: its body is read in C when every cell is a clean number
         table = _table(head, has_header, target, require_target, read_target, ignore, path,
-                       body=(text, first_end if has_header else start), sep=sep, decimal=decimal)
+                       body=(text, first_end if has_header else start), sep=sep, decimal=decimal, ids=ids)
         if table is not None:
             return table
         head, _, _ = _rows(io.StringIO(text, newline=""), path, header=header, **fmt)
-    return _table(head, has_header, target, require_target, read_target, ignore, path, sep=sep, decimal=decimal)
+    return _table(head, has_header, target, require_target, read_target, ignore, path, sep=sep, decimal=decimal,
+                  ids=ids)
 
 
 def _iconv(file, encoding):
@@ -495,7 +500,8 @@ def _unicode_encoding(file):
     return None
 
 
-def _table(rows, has_header, target, require_target, read_target, ignore, path, body=None, sep=",", decimal="."):
+def _table(rows, has_header, target, require_target, read_target, ignore, path, body=None, sep=",", decimal=".",
+           ids=None):
     """:func:`read_csv`'s result from the file's non-blank ``rows`` (split at ``sep``). With ``body`` (the file's
     text and the offset after the header), ``rows`` are only the first ones: they settle the columns, and the body
     is read by :func:`_parse_clean` (with the decimal mark ``decimal``); None when it needs the careful reading of
@@ -531,22 +537,33 @@ def _table(rows, has_header, target, require_target, read_target, ignore, path, 
     left_out = {_target_index(c, names, header is not None, path, "--ignore", hint) for c in ignore}
     if col is not None and col in left_out:
         raise CommandError(f"--ignore: column {names[col]!r} is the target; it is never a feature.")
+    id_col = None if ids is None else _target_index(ids, names, header is not None, path, "--id", hint)
+    if id_col is not None and id_col == col:
+        raise CommandError(f"--id: column {names[col]!r} is the target; give the id column.")
+    left_out |= {id_col} - {None}
     features = [k for k in range(width) if k != col and k not in left_out]
     if not features:
-        raise CommandError(f"--ignore leaves no feature column of {path}.")
+        raise CommandError(f"--ignore{' and --id' * (ids is not None)} leave{'s' * (ids is None)} no feature column "
+                           f"of {path}.")
     columns = Columns([names[k] for k in features], header=header is not None,
                       target=names[col] if col is not None and header is not None else None)
+    id_name = None if id_col is None else names[id_col] if header is not None else "id"
     if body is not None:
-        parsed = _parse_clean(*body, width, col, left_out, sep, decimal)
+        parsed = _parse_clean(*body, width, col, left_out, sep, decimal, keep=id_col)
         if parsed is None:
             return None
-        X, raw = parsed
+        X, texts = parsed
+        raw = texts.get(col)
+        if id_col is not None:
+            columns.ids = id_name, texts[id_col]
         if col is None or not read_target:
             return X, None, columns
         y = None if _first_missing(raw) is not None else _target_values(raw)
         _refuse_comma_labels(y, raw, names[col], path, comma=sep != "," and decimal == ".")
         return None if y is None or (y.dtype.kind == "f" and not np.isfinite(y).all()) else (X, y, columns)
     cells = np.array([c for _, c in rows], dtype=object)
+    if id_col is not None:
+        columns.ids = id_name, [str(c) for c in cells[:, id_col]]
     # a text column is the labels (without a target) or an id: _numeric says how to leave it out
     X = _numeric(cells[:, features], rows, features, names, path, has_target=col is not None, hint=hint,
                  has_header=header is not None, comma=sep != "," and decimal == ".")
@@ -680,7 +697,8 @@ def _numeric(cells, rows, columns, names, path, has_target=True, hint="", has_he
                         hint = (f". If it is no feature (an id), leave it out with --ignore {column}; if it holds the "
                                 f"labels, name it with --target {column}; a column of categories must be made numbers "
                                 "first, one 0/1 column per category (pandas.get_dummies)" if has_target
-                                else f". If it holds the labels, leave it out with --target {column}")
+                                else f". If it is no feature (an id), leave it out with --ignore {column}; if it "
+                                     f"holds the labels, with --target {column}")
                     raise CommandError(
                         f"{path} line {line}, column {names[k]!r}: {value!r} is not a number{hint}."
                     ) from None

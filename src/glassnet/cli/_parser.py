@@ -202,7 +202,8 @@ def build_parser():
         "classifier, headed p and the class label (p0, p1, ...; p(cat) for a label that is not a\n"
         "whole number; one sigmoid unit gives the second class's alone), the predicted values\n"
         "(y or y0, y1, ...) for a regressor.",
-        ["glassnet predict model.gn inputs.csv", "glassnet predict model.gn data.csv --target label --out predictions.csv"],
+        ["glassnet predict model.gn inputs.csv", "glassnet predict model.gn data.csv --target label --out predictions.csv",
+         "glassnet predict model.gn test.csv --id id --out submission.csv"],
     )
     predict.add_argument("model", metavar="MODEL", help=MODEL_HELP)
     predict.add_argument("csv", metavar="CSV", help="numeric features, one row per sample (optional header); '-' "
@@ -211,6 +212,9 @@ def build_parser():
     predict.add_argument("--ignore", type=_columns, action="extend", metavar="COLUMNS",
                          help="other columns to leave out, by name or index, comma-separated (the model's own "
                               "columns are taken by name when the file and the model have a header)")
+    predict.add_argument("--id", metavar="COLUMN",
+                         help="an id column, by name or index: no feature, written as the first column of the "
+                              "predictions, as in the file (Kaggle's id,prediction)")
     predict.add_argument("--out", metavar="PATH", help="write the predictions here (default, and '-': standard output)")
     _add_header_option(predict)
 

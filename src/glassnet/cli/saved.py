@@ -152,7 +152,7 @@ def cmd_predict(args):
     if args.out == "-":  # standard output, as the default (and as '-' is standard input for CSV)
         args.out = None
     _check_outputs({"--out": args.out}, inputs=[args.model, args.csv])
-    if args.out:
+    if args.out and args.id is None:  # (with --id, once the id column's name is known)
         _refuse_replacing_other_files(args.out, "--out", "predictions")
     model = _load_model(args.model)
     check_columns_metadata(model, args.model)
@@ -161,9 +161,13 @@ def cmd_predict(args):
     # settled once, with its note: the predictions are written as the file is (a spreadsheet reads them back)
     args.sep, args.decimal = sep, decimal = csv_format(head_lines(args.csv), args.sep, args.decimal, args.csv)
     target = args.target or _saved_target(args, model, "csv")
-    others, header = _model_header(args.csv, model, target, args.ignore, args.header, sep, decimal)
+    asked = [*(args.ignore or ()), *([args.id] if args.id is not None else [])]  # left out without a note
+    others, header = _model_header(args.csv, model, target, asked, args.header, sep, decimal)
     X, _, columns = read_csv(args.csv, target, require_target=False, read_target=False,
-                             ignore=tuple(args.ignore or ()) + others, header=header, sep=sep, decimal=decimal)
+                             ignore=tuple(args.ignore or ()) + others, header=header, sep=sep, decimal=decimal,
+                             ids=args.id)
+    if args.out and args.id is not None:
+        _refuse_replacing_other_files(args.out, "--out", "predictions", id_column=columns.ids[0])
     X = align_columns(X, columns, model.metadata.get("features"), args.csv, sep, decimal)
     n_in = int(np.prod(model._input_shape))
     if X.shape[1] != n_in:
@@ -186,13 +190,17 @@ def cmd_predict(args):
             print(f"note: the model's output activation is {getattr(activation, 'name', type(activation).__name__)}, "
                   f"not softmax or sigmoid: the p columns hold its raw outputs (scores; {rule}), not "
                   "probabilities.", file=sys.stderr)
-        writer.writerow(["class", *probability_columns(classes, P.shape[1])])
-        for c, row in zip(predicted_classes(P, threshold), P):
-            label = classes[c] if classes is not None and c < len(classes) else int(c)
-            writer.writerow([written(str(label)), *(written(f"{v:.6g}") for v in row)])
+        heads = ["class", *probability_columns(classes, P.shape[1])]
+        rows = [[written(str(classes[c] if classes is not None and c < len(classes) else int(c))),
+                 *(written(f"{v:.6g}") for v in row)] for c, row in zip(predicted_classes(P, threshold), P)]
     else:
-        writer.writerow(["y"] if P.shape[1] == 1 else [f"y{k}" for k in range(P.shape[1])])
-        writer.writerows([[written(str(v)) for v in row] for row in P])  # NumPy's shortest text that reads back exactly
+        heads = ["y"] if P.shape[1] == 1 else [f"y{k}" for k in range(P.shape[1])]
+        rows = [[written(str(v)) for v in row] for row in P]  # NumPy's shortest text that reads back exactly
+    if columns.ids is not None:  # first, as a submission's id,prediction; numbers with the file's decimal mark
+        name, ids = columns.ids
+        heads, rows = [name, *heads], [[written(i), *row] for i, row in zip(ids, rows)]
+    writer.writerow(heads)
+    writer.writerows(rows)
     if args.out:
         atomic_write_text(args.out, buffer.getvalue())
         print(f"Wrote {count(len(P), 'prediction')} to {args.out}")
