@@ -180,6 +180,12 @@ CONSTRUCTORS += [
     (lambda v: layers.Permute(v), "dims", st.one_of(
         st.integers(), st.none(), st.text(min_size=1, max_size=2), st.just((0, 1)), st.just((1, 1)), st.just((2, 3)),
         st.just((1.0, 2.0)), st.just((2, True)))),
+    (lambda v: layers.GlobalAveragePooling1D(data_format=v), "data_format", st.one_of(
+        st.text(max_size=2), st.integers(), st.just("channels_middle"), st.just(["channels_last"]))),
+    (lambda v: layers.GlobalMaxPooling1D(keepdims=v), "keepdims", st.one_of(
+        st.integers(), st.none(), st.text(max_size=2), st.just([True]))),
+    (lambda v: layers.GlobalMaxPooling1D()(v), "expected ndim=3", st.one_of(
+        st.just(np.zeros((2, 3))), st.just(np.zeros((2, 3, 4, 5))))),
     (lambda v: layers.CategoryEncoding(v), "num_tokens", st.one_of(
         st.integers(max_value=0), st.none(), st.floats(), st.text(max_size=2), st.booleans())),
     (lambda v: layers.CategoryEncoding(3, output_mode=v), "output_mode", st.one_of(

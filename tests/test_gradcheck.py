@@ -170,6 +170,8 @@ LAYER_MODELS = {
     "Flatten": _between(lambda L: [L.Reshape((3, 2)), L.Flatten()]),
     "Reshape": _between(lambda L: [L.Reshape((2, 3)), L.Flatten()]),
     "Permute": _between(lambda L: [L.Reshape((2, 3)), L.Permute((2, 1)), L.Flatten()]),
+    "GlobalAveragePooling1D": _between(lambda L: [L.Reshape((2, 3)), L.GlobalAveragePooling1D()]),
+    "GlobalMaxPooling1D": _between(lambda L: [L.Reshape((3, 2)), L.GlobalMaxPooling1D(data_format="channels_first")]),
     "SpectralNormalization": _between(lambda L: [L.SpectralNormalization(L.Dense(3))]),
     "Embedding": _first(lambda L: [L.Embedding(5, 2), L.Flatten()]),
     "CategoryEncoding": _first(lambda L: [L.CategoryEncoding(5, output_mode="multi_hot")]),

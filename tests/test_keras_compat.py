@@ -674,6 +674,8 @@ KERAS_SIGNATURES = {
     "layers.ActivityRegularization": "(l1=0.0, l2=0.0, **kwargs)",
     "layers.Reshape": "(target_shape, **kwargs)",
     "layers.Permute": "(dims, **kwargs)",
+    "layers.GlobalAveragePooling1D": "(data_format=None, keepdims=False, **kwargs)",
+    "layers.GlobalMaxPooling1D": "(data_format=None, keepdims=False, **kwargs)",
     "layers.CategoryEncoding": "(num_tokens=None, output_mode='multi_hot', sparse=False, **kwargs)",
     "metrics.Metric": "(dtype=None, name=None)",
     "metrics.MeanSquaredError": "(name=None, dtype=None)",
@@ -712,7 +714,8 @@ KERAS_SIGNATURES = {
 def test_the_normalization_signatures_written_here_are_keras_3_15s(monkeypatch):
     monkeypatch.setenv("KERAS_BACKEND", "jax")  # read on keras's import; its default, TensorFlow, is absent here
     keras = pytest.importorskip("keras", reason="the comparison needs Keras")
-    for name in ("RMSNormalization", "GroupNormalization", "Reshape", "Permute", "CategoryEncoding"):
+    for name in ("RMSNormalization", "GroupNormalization", "Reshape", "Permute", "CategoryEncoding",
+                 "GlobalAveragePooling1D", "GlobalMaxPooling1D"):
         assert str(inspect.signature(getattr(keras.layers, name))) == KERAS_SIGNATURES[f"layers.{name}"]
 
 

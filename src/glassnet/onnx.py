@@ -16,6 +16,7 @@ The graph computes what :meth:`Sequential.predict` computes (inference mode):
 * ``Flatten``: ``Flatten(axis=1)`` (after a ``Transpose`` that moves the channels last for
   ``data_format="channels_first"``);
 * ``Reshape``: ONNX ``Reshape`` to ``(n, *output_shape)``; ``Permute``: ``Transpose`` with ``perm=(0, *dims)``;
+* ``GlobalAveragePooling1D``, ``GlobalMaxPooling1D``: ``ReduceMean``, ``ReduceMax`` over the steps axis;
 * ``GaussianNoise``, ``GaussianDropout``, ``AlphaDropout``, ``Identity``, ``ActivityRegularization``: nothing (identity at
   inference);
 * ``PReLU``: ONNX ``PRelu`` with the slopes ``α``;
@@ -79,8 +80,9 @@ from ._io import atomic_write, check_replace
 from ._validation import check_path
 from .layers import (ELU, Activation, ActivityRegularization, AlphaDropout, BatchNormalization, CategoryEncoding,
                      Dense, Discretization, Dropout, Embedding, Flatten, GaussianDropout, GaussianNoise,
-                     GroupNormalization, Identity, LayerNormalization, LeakyReLU, Normalization, Permute, PReLU, ReLU,
-                     Rescaling, Reshape, RMSNormalization, Softmax, SpectralNormalization, UnitNormalization)
+                     GlobalAveragePooling1D, GlobalMaxPooling1D, GroupNormalization, Identity, LayerNormalization,
+                     LeakyReLU, Normalization, Permute, PReLU, ReLU, Rescaling, Reshape, RMSNormalization, Softmax,
+                     SpectralNormalization, UnitNormalization)
 
 __all__ = ["export", "to_onnx", "OPSET"]
 
@@ -629,6 +631,11 @@ _ONNX_LAYERS = {
     Flatten: _flatten,
     Reshape: _reshape,
     Permute: lambda g, X, layer: g.node("Transpose", [X], base=layer.name, perm=[0, *layer.dims]),
+    # (opset 17: the axes are an attribute; an input from opset 18)
+    GlobalAveragePooling1D: lambda g, X, layer: g.node("ReduceMean", [X], base=layer.name, axes=[layer.steps_axis],
+                                                       keepdims=int(layer.keepdims)),
+    GlobalMaxPooling1D: lambda g, X, layer: g.node("ReduceMax", [X], base=layer.name, axes=[layer.steps_axis],
+                                                   keepdims=int(layer.keepdims)),
     GaussianNoise: lambda g, X, layer: X,
     GaussianDropout: lambda g, X, layer: X,
     AlphaDropout: lambda g, X, layer: X,
@@ -814,7 +821,8 @@ def export(model, path, overwrite=None):
     ----------
     model : Sequential or glassnet.sklearn estimator
         A built model of glassnet's layers (Dense, Activation, Dropout,
-        BatchNormalization, Flatten, Reshape, Permute, Rescaling, the noise and normalization layers),
+        BatchNormalization, Flatten, Reshape, Permute, the global poolings, Rescaling, the noise and
+        normalization layers),
         or a fitted ``MLPClassifier`` / ``MLPRegressor`` (see :func:`to_onnx`).
     path : str or os.PathLike
         The ``.onnx`` file; an existing file is replaced only once the new

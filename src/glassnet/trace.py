@@ -109,7 +109,7 @@ class LayerTrace:
         ``∂J/∂a^(l)``, the gradient a layer without ``W`` and ``g`` (Dropout,
         GaussianDropout, GaussianNoise, BatchNormalization, LayerNormalization,
         RMSNormalization, GroupNormalization, Normalization, Rescaling, Flatten, Reshape,
-        Permute) passes back to its input, from ``dJ_da``
+        Permute, GlobalAveragePooling1D, GlobalMaxPooling1D) passes back to its input, from ``dJ_da``
         by ``delta_rule``. None for Dense and Activation layers (their row ends in
         ``δ``) and for layers the red path does not reach (those before the first
         layer with weights).
@@ -624,8 +624,9 @@ def _pass_through(layer, dY, l):
     """``(rule, terms)`` of a layer without ``W`` and ``g``: how it turns ``dY = ∂J/∂a^(l+1)``
     into ``∂J/∂a^(l)``, in the lectures' notation, and the arrays the rule names."""
     from .layers import (ActivityRegularization, AlphaDropout, Dropout, Embedding, Flatten, GaussianDropout,
-                         GaussianNoise, GroupNormalization, Identity, LayerNormalization, Normalization, Permute, PReLU,
-                         Rescaling, Reshape, RMSNormalization, UnitNormalization)
+                         GaussianNoise, GlobalAveragePooling1D, GlobalMaxPooling1D, GroupNormalization, Identity,
+                         LayerNormalization, Normalization, Permute, PReLU, Rescaling, Reshape, RMSNormalization,
+                         UnitNormalization)
     from .layers.batchnorm import ScaledNormalization
 
     out, come = f"∂J/∂a^({l})", f"∂J/∂a^({l + 1})"
@@ -691,6 +692,13 @@ def _pass_through(layer, dY, l):
         return f"{out} = {come} reshaped to a^({l})'s ({shape})", {}
     if isinstance(layer, Permute):
         return f"{out} = {come} with its axes put back (transposed by {layer.inverse()})", {}
+    if isinstance(layer, GlobalAveragePooling1D):
+        steps = layer.in_shape[layer.steps_axis]
+        return (f"{out} = {come} / T at each of the T = {steps} steps (axis {layer.steps_axis} of a^({l}): "
+                "the mean's equal shares)", {})
+    if isinstance(layer, GlobalMaxPooling1D):
+        return (f"{out} = m ⊙ {come} at each step (axis {layer.steps_axis} of a^({l})), m = 1 where a^({l}) holds "
+                "its maximum over the steps, 0 elsewhere (1/k each where k steps tie)", {"m": _np(layer.mask)})
     return f"{out} = {type(layer).__name__}.backward({come})", {}
 
 

@@ -11,6 +11,7 @@ from .discretization import Discretization
 from .dropout import AlphaDropout, Dropout
 from .embedding import Embedding
 from .flatten import Flatten
+from .global_pooling import GlobalAveragePooling1D, GlobalAvgPool1D, GlobalMaxPool1D, GlobalMaxPooling1D
 from .groupnorm import GroupNormalization
 from .identity import Identity
 from .layernorm import LayerNormalization
@@ -30,7 +31,7 @@ LAYERS = {cls.__name__: cls for cls in (Dense, Activation, Dropout, BatchNormali
                                         AlphaDropout, Identity, UnitNormalization,
                                         ActivityRegularization, RMSNormalization, GroupNormalization,
                                         Reshape, Permute, SpectralNormalization, CategoryEncoding, Discretization,
-                                        Embedding)}
+                                        Embedding, GlobalAveragePooling1D, GlobalMaxPooling1D)}
 
 
 def serialize(layer):
@@ -70,8 +71,8 @@ from . import core as core  # noqa: E402  (keras.layers.core's path, as seed 001
 _OFFERED = ("glassnet builds fully connected networks: Input, Dense, Activation (and ReLU, LeakyReLU, ELU, Softmax), "
             "PReLU, Dropout, AlphaDropout, GaussianDropout, GaussianNoise, BatchNormalization, LayerNormalization, "
             "RMSNormalization, GroupNormalization, UnitNormalization, Rescaling, Normalization, Flatten, Reshape, "
-            "Permute, Embedding, Identity, ActivityRegularization, SpectralNormalization (wrapping a Dense or an Embedding), "
-            "CategoryEncoding, Discretization")
+            "Permute, Embedding, GlobalAveragePooling1D, GlobalMaxPooling1D, Identity, ActivityRegularization, "
+            "SpectralNormalization (wrapping a Dense or an Embedding), CategoryEncoding, Discretization")
 
 #: well-known Keras layers glassnet does not have, with what to use instead
 _KERAS_ONLY = {
@@ -80,7 +81,8 @@ _KERAS_ONLY = {
                      "GlobalMaxPooling2D", "UpSampling2D", "ZeroPadding2D"),
                     "For images, Flatten the pixels and use Dense layers."),
     **dict.fromkeys(("LSTM", "GRU", "SimpleRNN", "Bidirectional", "TimeDistributed", "RNN"),
-                    "It has no recurrent layers: Flatten a fixed-length sequence and use Dense layers."),
+                    "It has no recurrent layers: Flatten a fixed-length sequence, or average its steps with "
+                    "GlobalAveragePooling1D, and use Dense layers."),
     **dict.fromkeys(("StringLookup", "IntegerLookup", "TextVectorization", "Hashing"),
                     "Map the categories to integer ids 0 … n − 1 with NumPy and use Embedding(n, d), or one-hot "
                     "encode them (CategoryEncoding(n), or glassnet.utils.to_categorical) and use a Dense layer."),
@@ -110,4 +112,6 @@ __all__ = ["Layer", "Input", "InputLayer", "Dense", "Activation", "Dropout", "Ba
            "ReLU", "LeakyReLU", "ELU", "Softmax", "LayerNormalization", "GaussianNoise", "GaussianDropout",
            "Rescaling", "Normalization", "PReLU", "AlphaDropout", "Identity", "UnitNormalization",
            "ActivityRegularization", "RMSNormalization", "GroupNormalization", "Reshape", "Permute",
-           "SpectralNormalization", "CategoryEncoding", "Discretization", "Embedding", "serialize", "deserialize"]
+           "SpectralNormalization", "CategoryEncoding", "Discretization", "Embedding",
+           "GlobalAveragePooling1D", "GlobalMaxPooling1D", "GlobalAvgPool1D",
+           "GlobalMaxPool1D", "serialize", "deserialize"]

@@ -853,6 +853,8 @@ _LAYER_SETTINGS = {
     "Flatten": _flatten,
     "Reshape": lambda layer, where: {"target_shape": list(layer.target_shape)},
     "Permute": lambda layer, where: {"dims": list(layer.dims)},
+    **dict.fromkeys(("GlobalAveragePooling1D", "GlobalMaxPooling1D"),
+                    lambda layer, where: {"data_format": layer.data_format, "keepdims": layer.keepdims}),
     "PReLU": _prelu,
     "Embedding": _embedding,
     "AlphaDropout": lambda layer, where: {"rate": layer.rate, "seed": layer.seed,

@@ -109,6 +109,10 @@ def _scaled(delta, loss_scale, half):
     return backend.astype(delta * loss_scale, "float16") if half else delta * loss_scale
 
 
+#: layers that turn samples of several axes into rows, so a model holding one takes such samples without an Input
+_TAKES_AXES = ("Flatten", "Reshape", "GlobalAveragePooling1D", "GlobalMaxPooling1D")
+
+
 def _refuse_after_weights(layer, first):
     """Refuse ``layer`` after ``first``, a layer with weights, when no gradient passes it
     (CategoryEncoding, Discretization: piecewise constant; Embedding: its input is ids), so ``first``
@@ -698,9 +702,10 @@ class Sequential:
         where the caller makes its batches dense (``sparse=True``: fit, evaluate, predict),
         else it is made dense here; likewise a NumPy array of integers (uint8 images) stays as
         given there, each batch converted to the model's dtype, else it is converted here."""
-        # samples of several axes: for a model that flattens them (Flatten or Reshape first, or after layers that
-        # keep the sample's shape, such as Rescaling or Normalization), or whose declared input has several axes
-        allow_nd = (any(type(layer).__name__ in ("Flatten", "Reshape") for layer in self._layers)
+        # samples of several axes: for a model that flattens or pools them (Flatten, Reshape or a global pooling
+        # first, or after layers that keep the sample's shape, such as Rescaling or Normalization), or whose
+        # declared input has several axes
+        allow_nd = (any(type(layer).__name__ in _TAKES_AXES for layer in self._layers)
                     or (self._input_shape is not None and len(self._input_shape) > 1))
         # a model that takes one feature reads a 1-D x as one value per sample, as Keras 3 does (the
         # TensorFlow regression tutorial fits its horsepower model on train_features["Horsepower"])
