@@ -2649,7 +2649,9 @@ def test_predict_id_writes_the_id_column_first_as_in_the_file(tmp_path, monkeypa
         (["r.gn", "reg.csv", "--id", "nope", "--ignore", "key"], "--id 'nope' is not a column of reg.csv. Columns: "
                                                                  "key, a, b, y."),
         (["r.gn", "bare.csv", "--id", "3"], "--id 3 is out of range: bare.csv has 3 columns (0 to 2)."),
-        (["r.gn", "reg.csv", "--id", "a", "--ignore", "key"], "--target or --ignore leaves out reg.csv's column a"),
+        # a column the model takes: the message names --id, which left it out
+        (["r.gn", "reg.csv", "--id", "a", "--ignore", "key"], "--id leaves out reg.csv's column a, which the model was "
+                                                              "trained on"),
     ]:
         result = call("predict", *args, cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
         assert_one_line_error(result)

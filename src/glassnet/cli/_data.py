@@ -620,7 +620,9 @@ def align_columns(X, columns, features, path, sep=None, decimal=None):
     missing = [name for name in features if name not in columns]
     left_out = [name for name in missing if name in header_cells(path, sep, decimal)]
     if left_out:  # it said "price.csv has no column x1" of a file that has it: --target x1 took it out
-        raise CommandError(f"--target or --ignore leaves out {path}'s column{'s' * (len(left_out) > 1)} "
+        ids = columns.ids[0] if columns.ids is not None else None
+        who = "--id" if ids in left_out else "--target or --ignore"  # (predict --id a, a a column of the model)
+        raise CommandError(f"{who} leaves out {path}'s column{'s' * (len(left_out) > 1)} "
                            f"{', '.join(left_out)}, which the model was trained on; the model takes "
                            f"{', '.join(features)}.")
     if missing:
