@@ -14,7 +14,10 @@ class Dense(Layer):
     """Fully connected layer (batch-first, lecture notation in the comments).
 
     Forward (blue path): ``Z = X W + b``, ``A = g(Z)`` where ``X`` is ``a^(l)``
-    of shape ``(n, n_in)``, ``W`` is ``(n_in, units)``.
+    of shape ``(n, n_in)``, ``W`` is ``(n_in, units)``. Samples of more than one
+    axis, ``(n, ..., n_in)``, go through as Keras's do: each row along the last
+    axis is one ``x``, so the layer works on the ``(rows, n_in)`` view of ``X``
+    and gives ``(n, ..., units)``; ``∂J/∂W`` and ``∂J/∂b`` sum over all the rows.
 
     Backward (red path), given ``dA = ∂J/∂A``:
     ``δ = dZ = dA ⊙ g'(Z)``, ``∂J/∂W = Xᵀ δ``, ``∂J/∂b = Σ_rows δ``,
@@ -97,13 +100,8 @@ class Dense(Layer):
 
     def build(self, input_shape):
         input_shape = sample_shape(input_shape)
-        if len(input_shape) != 1:
-            raise ValueError(
-                f"Dense expects 1-D samples (n_features,); received input shape {tuple(input_shape)}. "
-                "Add a Flatten layer first."
-            )
         xp = get_namespace()
-        n_in = input_shape[0]
+        n_in = input_shape[-1]  # samples of several axes: the kernel acts on the last, as Keras's
         self.params["W"] = initializers.initial_weights(self.kernel_initializer, (n_in, self.units), self.dtype,
                                                         "kernel_initializer")
         if self.use_bias:
@@ -116,6 +114,8 @@ class Dense(Layer):
         super().build(input_shape)
 
     def forward(self, X, training=False):
+        if X.ndim != 2:
+            return self._forward_rows(X, training)
         self.X = X
         # In training, Z and A live in reused buffers (the step allocates nothing).
         shape = (X.shape[0], self.units)
@@ -137,11 +137,19 @@ class Dense(Layer):
         A = self.A = self.activation.forward(Z, out=out)
         return A
 
+    def _forward_rows(self, X, training):
+        """``(n, ..., n_in)`` samples: the forward pass of the ``(rows, n_in)`` view (a view of a
+        C-ordered ``X``: no copy; the compiled loops take it too), shaped back to ``(n, ..., units)``."""
+        A = self.forward(X.reshape(-1, X.shape[-1]), training)
+        return A.reshape(*X.shape[:-1], self.units)
+
     def _compiled_relu(self, array):
         return (self.jit_compile and self.use_bias and type(self.activation) is activations.ReLU
                 and kernels.use_for(array))
 
     def backward(self, dA):
+        if dA.ndim != 2:
+            return _unrows(self.backward(dA.reshape(-1, self.units)), dA.shape)
         dZ = self.buffer("dZ", dA.shape, dA.dtype)
         if self._compiled_relu(dA):
             kernels.get("relu_backward")(dA, self.A, dZ)
@@ -152,6 +160,8 @@ class Dense(Layer):
     def backward_preactivation(self, dZ):
         """Backward pass from ``δ = ∂J/∂Z`` (used directly when the loss fuses
         with the output activation, e.g. softmax + cross-entropy: ``δ = a − y``)."""
+        if dZ.ndim != 2:
+            return _unrows(self.backward_preactivation(dZ.reshape(-1, self.units)), dZ.shape)
         self.delta = dZ
         backend.matmul(self.X.T, dZ, self.grads["W"])
         # a frozen layer's penalty (its own flag or its model's) is left out of the loss (as Keras), and so of
@@ -204,3 +214,9 @@ class Dense(Layer):
         config.update(initializer_entries(self, ("kernel_initializer", "bias_initializer")))
         config.update(training_entries(self, ("kernel_constraint", "bias_constraint"), constraints))
         return config
+
+
+def _unrows(dX, shape):
+    """The ``(rows, n_in)`` input gradient of samples of several axes, shaped as the layer's
+    input ``(n, ..., n_in)`` (``shape``: the output gradient's, ``(n, ..., units)``); None stays None."""
+    return None if dX is None else dX.reshape(*shape[:-1], dX.shape[-1])
