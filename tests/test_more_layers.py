@@ -843,10 +843,11 @@ def test_per_channel_rescaling_trains_in_another_namespace_as_on_numpy(rng):
     (lambda: GaussianDropout(0.2, noise_shape=None), TypeError, r"unexpected keyword argument 'noise_shape'"),
     (lambda: LayerNormalization(epsilon=0), ValueError, r"epsilon must be > 0\. Received: epsilon=0"),
     (lambda: LayerNormalization(epsilon=-1e-3), ValueError, r"epsilon must be > 0"),
-    (lambda: LayerNormalization(axis=0), ValueError, r"axis must be -1 .*Received: axis=0"),
-    (lambda: LayerNormalization(axis=-2), ValueError, r"axis must be -1"),
-    (lambda: LayerNormalization(axis=0.5), TypeError, r"axis must be an integer"),
-    (lambda: LayerNormalization(axis=[1, 2]), ValueError, r"over the last axis, not over several axes: .*Flatten"),
+    (lambda: LayerNormalization(axis=0), ValueError, r"axis 0 is the batch axis.*Received: axis=0"),
+    (lambda: LayerNormalization(axis=[0, 1]), ValueError, r"axis 0 is the batch axis"),
+    (lambda: LayerNormalization(axis=0.5), TypeError, r"axis must be an integer or a non-empty list"),
+    (lambda: LayerNormalization(axis=[]), TypeError, r"axis must be an integer or a non-empty list"),
+    (lambda: LayerNormalization(axis=[1, True]), TypeError, r"axis must be an integer or a non-empty list"),
     (lambda: LayerNormalization(center="yes"), TypeError, r"center must be True or False"),
     (lambda: LayerNormalization(gamma_regularizer="l3"), ValueError, r"gamma_regularizer: Unknown regularizer 'l3'"),
     (lambda: LayerNormalization(beta_constraint="non_negative"), ValueError, r"Unknown beta_constraint"),
@@ -894,8 +895,13 @@ def test_shapes_that_do_not_fit_are_refused_by_name():
     with pytest.raises(ValueError, match=r"mean and variance have shape \(2,\); for inputs of shape \(None, 3\) "
                                          r"they must be numbers or of shape \(3,\)"):
         Sequential([Input((3,)), Normalization(mean=[1.0, 2.0], variance=[1.0, 1.0])])
-    with pytest.raises(ValueError, match=r"for inputs of shape \(None, 2, 3\) axis must be -1 or 2"):
-        LayerNormalization(axis=1)(np.ones((4, 2, 3)))
+    with pytest.raises(ValueError, match=r"axis \[1, 3\] is out of range for inputs of shape \(None, 2, 3\): each "
+                                         r"must be 1 … 2 or -2 … -1"):
+        LayerNormalization(axis=[1, 3])(np.ones((4, 2, 3)))
+    with pytest.raises(ValueError, match=r"axis -3 names the batch axis for inputs of shape \(None, 2, 3\)"):
+        LayerNormalization(axis=-3)(np.ones((4, 2, 3)))
+    with pytest.raises(ValueError, match=r"axis \[2, -1\] names an axis twice"):
+        LayerNormalization(axis=[2, -1])(np.ones((4, 2, 3)))
 
 
 @pytest.mark.parametrize("normalization", [layers.BatchNormalization, LayerNormalization])

@@ -7,7 +7,8 @@
 
 The graph computes what :meth:`Sequential.predict` computes (inference mode):
 
-* ``Dense``: ``Z = X W + b`` as ``Gemm`` (``MatMul`` without bias), then its activation;
+* ``Dense``: ``Z = X W + b`` as ``Gemm`` (``MatMul`` without bias; ``MatMul`` and ``Add`` on samples of several
+  axes, over the last), then its activation;
 * ``SpectralNormalization``: its Dense or Embedding, with the kernel or table as training left it
   (normalized; inference does not normalize);
 * ``Activation``: the activation alone;
@@ -26,7 +27,8 @@ The graph computes what :meth:`Sequential.predict` computes (inference mode):
 * ``UnitNormalization``: ``X · Min(1/Sqrt(ReduceSum(X²)), 1e12)``, Keras's bounded inverse norm;
 * ``LayerNormalization``: ONNX ``LayerNormalization`` (opset 17) in float32; in float64 its
   steps (``ReduceMean``, ``Sub``, ``Mul``, ``Sqrt``, ``Div``, ``Add``), since ONNX's epsilon
-  attribute is a float32;
+  attribute is a float32 (the steps in float32 too over axes with others between them, ``axis=[1, 3]``,
+  which ONNX's, normalizing from one axis to the last, cannot take);
 * ``RMSNormalization``: ``X · scale / Sqrt(ReduceMean(X²) + ε)``;
 * ``GroupNormalization``: ``Reshape`` to ``(n, −1, G, C/G)``, the steps of ``LayerNormalization``
   over axes 1 and 3, ``Reshape`` back, then ``γ`` and ``β`` per channel (ε in the model's precision; both
@@ -470,10 +472,12 @@ def _dense(g, X, layer, name=None):
     kernel, already normalized by training, is exported as it is: inference does not normalize)."""
     name = name or layer.name
     W = g.constant(layer.params["W"], f"{name}_W")
-    if layer.use_bias:
+    if layer.use_bias and len(layer.input_shape) == 1:
         Z = g.node("Gemm", [X, W, g.constant(layer.params["b"], f"{name}_b")], base=f"{name}_z")
-    else:
+    else:  # (samples of several axes: Gemm takes 2-D inputs only, MatMul broadcasts over the leading axes)
         Z = g.node("MatMul", [X, W], base=f"{name}_z")
+        if layer.use_bias:
+            Z = g.node("Add", [Z, g.constant(layer.params["b"], f"{name}_b")], base=f"{name}_zb")
     return _activation(g, Z, layer.activation, f"layer {name!r}")
 
 
@@ -503,19 +507,23 @@ def _reshape(g, X, layer):
 
 
 def _layer_norm(g, X, layer):
-    n = layer.input_shape[-1]
-    gamma = layer.params["gamma"] if layer.scale else np.ones(n)
-    if g.dtype == np.float32:
+    n_dims = 1 + len(layer.input_shape)
+    axes = sorted(axis % n_dims for axis in layer._axes)
+    # γ and β shaped to broadcast from the first normalized axis on ((4, 5) for axis=[1, 2] on (4, 5) samples)
+    shape = [n if i in axes else 1 for i, n in enumerate(layer.input_shape, 1)][axes[0] - 1:]
+    gamma = (to_numpy(layer.params["gamma"]) if layer.scale else np.ones(shape)).reshape(shape)
+    beta = to_numpy(layer.params["beta"]).reshape(shape) if layer.center else None
+    if g.dtype == np.float32 and axes == list(range(axes[0], n_dims)):  # ONNX's takes the axes from `axis` to the last
         inputs = [X, g.constant(gamma, f"{layer.name}_gamma")]
         if layer.center:
-            inputs.append(g.constant(layer.params["beta"], f"{layer.name}_beta"))
-        return g.node("LayerNormalization", inputs, base=layer.name, axis=-1, epsilon=layer.epsilon)
-    # float64: x̂ = (x − μ)/sqrt(σ² + ε) step by step, ε in the model's precision
-    centered = g.node("Sub", [X, g.node("ReduceMean", [X], axes=[-1], keepdims=1)])
-    var = g.node("ReduceMean", [g.node("Mul", [centered, centered])], axes=[-1], keepdims=1)
+            inputs.append(g.constant(beta, f"{layer.name}_beta"))
+        return g.node("LayerNormalization", inputs, base=layer.name, axis=axes[0], epsilon=layer.epsilon)
+    # float64 (and axes with others between them): x̂ = (x − μ)/sqrt(σ² + ε) step by step, ε in the model's precision
+    centered = g.node("Sub", [X, g.node("ReduceMean", [X], axes=axes, keepdims=1)])
+    var = g.node("ReduceMean", [g.node("Mul", [centered, centered])], axes=axes, keepdims=1)
     std = g.node("Sqrt", [g.node("Add", [var, g.constant(layer.epsilon, "epsilon")])])
     Y = g.node("Mul", [g.node("Div", [centered, std]), g.constant(gamma, f"{layer.name}_gamma")])
-    return g.node("Add", [Y, g.constant(layer.params["beta"], f"{layer.name}_beta")]) if layer.center else Y
+    return g.node("Add", [Y, g.constant(beta, f"{layer.name}_beta")]) if layer.center else Y
 
 
 def _statistics_dtype(g, X):

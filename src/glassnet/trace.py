@@ -708,12 +708,12 @@ def _normalization_rule(layer, dY, out, come, per_example):
     statistics (a frozen batch normalization runs in inference mode)."""
     inv_std = _np(layer.inv_std)
     terms = {"γ": _np(layer.params["gamma"])} if layer.scale else {}
-    g = dY * terms["γ"] if layer.scale else dY
+    g = dY * _np(layer._broadcast("gamma")) if layer.scale else dY  # (γ over several axes: shaped to broadcast)
     g_is = f"g = γ ⊙ {come}" if layer.scale else f"g = {come}"
     if not per_example and not layer.training:
         terms["σ² + ε"] = 1.0 / inv_std**2
         return f"{out} = g / √(σ² + ε), {g_is}, σ² the moving variance (fixed: inference mode)", terms
-    axis = -1 if per_example else 0
+    axis = layer._axes if per_example else 0
     x_hat = _np(layer.X_hat)
     terms = {"x̂": x_hat, **terms, "σ² + ε": 1.0 / inv_std**2,
              "mean(g)": g.mean(axis=axis, keepdims=per_example),
@@ -721,6 +721,8 @@ def _normalization_rule(layer, dY, out, come, per_example):
     if not per_example:
         terms["σ² + ε"] = terms["σ² + ε"].reshape(-1)
     over = "each example's features" if per_example else "the batch"
+    if per_example and layer._broadcast_shape is not None:
+        over = f"each example's axes {list(layer._axes)}"
     return f"{out} = (g − mean(g) − x̂ ⊙ mean(g ⊙ x̂)) / √(σ² + ε), {g_is}, means over {over}", terms
 
 

@@ -75,6 +75,9 @@ class ScaledNormalization(Layer):
     """
 
     center = scale = True  # what layers pickled before the options existed hold
+    #: the full-rank shape ``(1, …)`` that γ and β (and their gradients) take to broadcast against the inputs, or
+    #: None where they are one per feature of the last axis (LayerNormalization over several axes sets it)
+    _broadcast_shape = None
     beta_constraint = gamma_constraint = beta_regularizer = gamma_regularizer = None
     gamma, beta = weight_attribute("gamma"), weight_attribute("beta")  # (Keras's ln.gamma, bn.beta)
 
@@ -115,12 +118,12 @@ class ScaledNormalization(Layer):
         self.epsilon = check_number(epsilon, "epsilon", low=0, low_open=True)
         self.center, self.scale = check_bool(center, "center"), check_bool(scale, "scale")
 
-    def _build_gamma_beta(self, n, gamma_initializer, beta_initializer):
+    def _build_gamma_beta(self, shape, gamma_initializer, beta_initializer):
         xp = get_namespace()
         if self.scale:
-            self.params["gamma"] = initializers.initial_weights(gamma_initializer, (n,), self.dtype, "gamma_initializer")
+            self.params["gamma"] = initializers.initial_weights(gamma_initializer, shape, self.dtype, "gamma_initializer")
         if self.center:
-            self.params["beta"] = initializers.initial_weights(beta_initializer, (n,), self.dtype, "beta_initializer")
+            self.params["beta"] = initializers.initial_weights(beta_initializer, shape, self.dtype, "beta_initializer")
         for key, value in self.params.items():
             # zeros, not zeros_like: NumPy's zeros leaves untouched pages to the OS (no memory
             # until used), and a model replaces these with views of its flat gradient vector
@@ -135,28 +138,36 @@ class ScaledNormalization(Layer):
             inv_std = inv_std.astype(X.dtype)
         X_hat = (X - mean) * inv_std
         self.inv_std, self.X_hat = inv_std, X_hat
-        Y = X_hat * self.params["gamma"] if self.scale else xp.asarray(X_hat, copy=True)
+        Y = X_hat * self._broadcast("gamma") if self.scale else xp.asarray(X_hat, copy=True)
         if self.center:
-            Y += self.params["beta"]
+            Y += self._broadcast("beta")
         return Y
+
+    def _broadcast(self, key, weights=None):
+        """``params[key]`` (or ``weights[key]``: the gradients) shaped to broadcast against the inputs: a view."""
+        value = (self.params if weights is None else weights)[key]
+        return value if self._broadcast_shape is None else value.reshape(self._broadcast_shape)
 
     def _gamma_beta_backward(self, dY):
         """Fill ``∂J/∂γ = Σ dY ⊙ x̂``, ``∂J/∂β = Σ dY`` (summed over every axis but the
         features', with the regularizers' gradients) and return ``g = dY ⊙ γ``, or None
         when no input gradient is needed."""
         xp = get_namespace()
-        samples = tuple(range(dY.ndim - 1))  # every axis but the features'
+        full_rank = self._broadcast_shape is not None
+        # every axis but the features' (where γ has 1 in its full-rank shape)
+        samples = (tuple(i for i, n in enumerate(self._broadcast_shape) if n == 1) if full_rank
+                   else tuple(range(dY.ndim - 1)))
         if self.scale:
-            xp.sum(dY * self.X_hat, axis=samples, out=self.grads["gamma"])
+            xp.sum(dY * self.X_hat, axis=samples, out=self._broadcast("gamma", self.grads), keepdims=full_rank)
         if self.center:
-            xp.sum(dY, axis=samples, out=self.grads["beta"])
+            xp.sum(dY, axis=samples, out=self._broadcast("beta", self.grads), keepdims=full_rank)
         if self._trains_in_model():  # a frozen layer's penalty is not in the loss (as Keras), nor in its gradient
             for regularizer, key in self._regularized():
                 value = self.params[key]
                 self.add_penalty_gradient(regularizer, value, self.grads[key])
         if not self.needs_input_gradient:
             return None
-        return dY * self.params["gamma"] if self.scale else dY
+        return dY * self._broadcast("gamma") if self.scale else dY
 
     def _scale_shift_backward(self, dY, stats_axis):
         """Fill ``∂J/∂γ``, ``∂J/∂β`` and return ``dX``; ``stats_axis``: the axis the
@@ -257,7 +268,7 @@ class BatchNormalization(ScaledNormalization):
         if len(input_shape) != 1:
             raise ValueError(f"BatchNormalization expects 1-D samples; received input shape {tuple(input_shape)}.")
         n = input_shape[0]
-        self._build_gamma_beta(n, self.gamma_initializer, _drawing_no_generator(self.beta_initializer))
+        self._build_gamma_beta((n,), self.gamma_initializer, _drawing_no_generator(self.beta_initializer))
         for key in ("moving_mean", "moving_variance"):
             initializer = _drawing_no_generator(getattr(self, f"{key}_initializer"))
             self.state[key] = initializers.initial_weights(initializer, (n,), self.dtype, f"{key}_initializer")

@@ -64,7 +64,7 @@ class GroupNormalization(LastAxisNormalization):
             raise ValueError(f"GroupNormalization splits the {channels} channels into groups={self.groups} groups of "
                              f"equal size: groups must divide the number of channels ({channels}). "
                              f"Received: groups={self.groups}")
-        self._build_gamma_beta(channels, self.gamma_initializer, self.beta_initializer)
+        self._build_gamma_beta((channels,), self.gamma_initializer, self.beta_initializer)
         super().build(input_shape)
 
     def _grouped(self, X):
