@@ -1933,12 +1933,31 @@ def test_a_build_a_layer_refuses_leaves_the_model_unbuilt_and_usable():
     # "declared by input_dim, input_shape or Input", and predict on 4 features failed ever after
     model = Sequential([BatchNormalization(), Dense(3)], dtype="float64", seed=0)
     with pytest.raises(ValueError, match="1-D samples"):
-        model.build((32, 4))
+        model.build((None, 3, 4))
     assert not model.built and model.input_shape is None
     X = np.arange(8.0).reshape(2, 4)
     out = model.predict(X)
     W, b = model.get_weights()[-2:]
     assert model.input_shape == (None, 4) and out == pytest.approx(model.layers[0](X) @ W + b)
+
+
+def test_build_refuses_a_shape_that_keras_reads_with_a_batch_size():
+    # Keras's model.build((32, 4)): 32 samples of 4 features. glassnet reads a shape without None as one
+    # sample's, and Dense takes samples of any rank: it built for (32, 4) samples, and predict on 4 features
+    # failed only then ("the model expected (32, 4), got 4")
+    model = Sequential([Dense(3)], seed=0)
+    with pytest.raises(ValueError, match=r"model.build\(\(32, 4\)\) is ambiguous: give \(None, 32, 4\) for samples "
+                                         r"of shape \(32, 4\), or \(None, 4\) for batches of 32 samples"):
+        model.build((32, 4))
+    assert not model.built
+    model.build((None, 4))
+    assert model.input_shape == (None, 4) and model.output_shape == (None, 3)
+    model = Sequential([Dense(3)], seed=0)
+    model.build((4,))  # glassnet's (n_features,)
+    assert model.input_shape == (None, 4)
+    model = Sequential([Dense(3)], seed=0)
+    model.build((None, 32, 4))  # samples of two axes, said so
+    assert model.output_shape == (None, 32, 3)
 
 
 def test_a_model_given_as_a_layer_is_refused_with_what_to_write():

@@ -113,7 +113,7 @@ def check_gradients(model, X, y, epsilon=1e-6, sample_weight=None, atol=1e-8):
     atol = check_number(atol, "atol", low=0)
     X = check_array(on_host(X), "X", ndim=2, dtype=np.float64, allow_nd=True)
     if not model.built:
-        model.build(X.shape[1:])
+        model.build((None, *X.shape[1:]))
     net = _float64_copy(model)
     X, Y, w = net._prepare_xy(X, y, sample_weight, names=("X", "y"), what="check_gradients")  # its argument is X
     X, Y, w = backend.to_namespace(X, Y, w)  # the check runs in the model's namespace

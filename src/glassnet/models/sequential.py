@@ -318,8 +318,9 @@ class Sequential:
         self._declared = None
 
     def build(self, input_shape=None):
-        """Create every layer's weights for samples of shape ``input_shape``
-        (``(n_features,)``; a leading batch dimension ``None`` is dropped)."""
+        """Create every layer's weights for samples of shape ``input_shape``: ``(n_features,)``, or
+        Keras's ``(None, n_features)`` / ``(None, 28, 28)`` with the batch axis as None. A shape of
+        several entries without the None, ``(32, 4)``, is refused: Keras counts 32 as the batch size."""
         self._first_use()
         if self.built:
             if input_shape is not None:
@@ -341,6 +342,14 @@ class Sequential:
             raise ValueError("The model has no layers; add some with model.add(...).")
         if isinstance(input_shape, (tuple, list)) and len(input_shape) > 1 and input_shape[0] is None:
             input_shape = input_shape[1:]  # Keras's leading batch dimension
+        elif isinstance(input_shape, (tuple, list)) and len(input_shape) > 1:
+            # Keras reads (32, 4) as a batch of 32 samples of 4 features, glassnet a shape without None as one
+            # sample's: built for samples of shape (32, 4), Dense (which takes any rank) would only fail at predict
+            shape = ", ".join(map(str, input_shape))
+            raise ValueError(f"model.build(({shape})) is ambiguous: give (None, {shape}) for samples of shape "
+                             f"({shape}), or (None, {', '.join(map(str, input_shape[1:]))}) for batches of "
+                             f"{input_shape[0]} samples (Keras counts the first entry as the batch size; glassnet's "
+                             "shapes without a leading None are one sample's, such as (n_features,)).")
         input_shape = check_shape(input_shape, "input_shape")
         if self._input_shape is not None and tuple(input_shape) != tuple(self._input_shape):
             # (Keras's Input and input_dim fix the shape: predict would then take other features)
@@ -822,7 +831,7 @@ class Sequential:
         self._ensure_built()  # so that x is checked against the declared input size
         X = self._check_x(x, names[0], sparse=what in ("fit", "evaluate"))
         if not self.built:
-            self.build(X.shape[1:])
+            self.build((None, *X.shape[1:]))
         if not self.metrics and (self._metric_ids or getattr(self, "_weighted_metric_ids", None)):
             self._resolve_metrics()
         # named errors for None, text, ragged lists (NaN and range are checked with the encoding, in _check_y)
@@ -1036,7 +1045,7 @@ class Sequential:
         _only_none("is for streams of batches (generators, PyDatasets); x is an array, read whole", steps=steps)
         X = self._check_x(x, sparse=True)
         if not self.built:
-            self.build(X.shape[1:])
+            self.build((None, *X.shape[1:]))
         verbose = training.check_verbose(verbose)
         if batch_size is not None:
             check_positive_int(batch_size, "batch_size")
@@ -1061,7 +1070,7 @@ class Sequential:
         self._check_namespace()
         X = self._check_x(x)
         if not self.built:
-            self.build(X.shape[1:])
+            self.build((None, *X.shape[1:]))
         A = self.forward(X, training=training)
         # a training pass writes into the step's reused buffers: hand out a copy, so that
         # each call (Monte-Carlo dropout) keeps its own result; so does a model of
@@ -1282,7 +1291,7 @@ class Sequential:
             source = load_model(filepath, compile=False)
             self._ensure_built()
             if not self.built and source.built:
-                self.build(source.input_shape[1:])
+                self.build(source.input_shape)
             weights, skipped = weights_from_model(self, source, os.fspath(filepath), skip_mismatch)
         self.set_weights(weights)
         warn_skipped(path, skipped)
@@ -1320,7 +1329,7 @@ class Sequential:
         if config.get("functional"):
             model._functional = True
         if input_shape is not None:
-            model.build(tuple(input_shape))
+            model.build((None, *input_shape))
         return model
 
     def __setstate__(self, state):

@@ -281,7 +281,7 @@ def checked_x(model, batch, where):
     x, _, _ = unpack(batch, where, need_y=False)
     X = _in_batch(where, model._check_x, x, sparse=True)
     if not model.built:
-        model.build(X.shape[1:])
+        model.build((None, *X.shape[1:]))
     return dense_rows(X, 0, X.shape[0], dtype=model.dtype)
 
 
