@@ -434,6 +434,23 @@ def test_model_checkpoint_creates_its_folder(tmp_path, rng):
     assert load_model(tmp_path / "runs" / "a" / "model-2.gn").get_config() == model.get_config()
 
 
+def test_a_keras_named_checkpoint_warns_about_its_format_once_a_fit(tmp_path, rng):
+    # keras.io's examples name checkpoints "model_at_epoch_{epoch}.keras": the note that glassnet's format is
+    # written came at every epoch's save (30 identical warnings in the imbalanced-classification example)
+    X, y = _regression(rng)
+    model = _model()
+    checkpoint = ModelCheckpoint(tmp_path / "model_at_epoch_{epoch}.keras")
+    for _ in range(2):  # and again in the next fit
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            model.fit(X, y, epochs=3, verbose=0, callbacks=[checkpoint])
+        assert [str(w.message) for w in caught if "own format" in str(w.message)] == [
+            f"{str(tmp_path / 'model_at_epoch_1.keras')!r} is written in glassnet's own format (as every model.save), "
+            "which glassnet's load_model and load_weights read and Keras cannot: model.export(path, format='keras') "
+            "writes a .keras file Keras reads (without the optimizer's state)."]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"model_at_epoch_{i}.keras" for i in (1, 2, 3)]
+
+
 @pytest.mark.parametrize("where, match, at_once", [
     ("a_file/model.gn", "ModelCheckpoint cannot make the folder '.*a_file' of '.*model.gn' \\(File exists\\)", True),
     # a folder of fields is known, and made, only at the save

@@ -630,9 +630,10 @@ class ModelCheckpoint(Callback):
         if initial_value_threshold is not None:
             initial_value_threshold = check_number(initial_value_threshold, "initial_value_threshold")
         self.best = initial_value_threshold  # None (Keras's) until the first value, unless given
-        self._epoch, self._last_batch, self._since_saving = 0, -1, 0
+        self._epoch, self._last_batch, self._since_saving, self._told_format = 0, -1, 0, False
 
     def on_train_begin(self, logs=None):
+        self._told_format = False
         # a place no checkpoint can go is said now, not with a bare OSError after the first epoch's training
         # (a folder named by fields such as {epoch} is known, and made, only when the name is)
         if "{" not in os.path.dirname(self.filepath):
@@ -704,10 +705,15 @@ class ModelCheckpoint(Callback):
         if self.save_best_only:
             self.best = current
         _make_checkpoint_folder(path)  # as Keras: the checkpoint folder is created, not a reason to lose the epoch
-        if self.save_weights_only:
-            self.model.save_weights(path)
-        else:
-            self.model.save(path)
+        # a name Keras uses (model_{epoch}.keras) is told once a fit that it gets glassnet's format, not each epoch
+        with warnings.catch_warnings():
+            if self._told_format:
+                warnings.filterwarnings("ignore", message=".*glassnet's own format", category=UserWarning)
+            if self.save_weights_only:
+                self.model.save_weights(path)
+            else:
+                self.model.save(path)
+        self._told_format = True
         if self.verbose:
             _say(f"{where}: finished saving model to {path}")
 
