@@ -19,7 +19,8 @@ import numpy as np
 import pytest
 
 import glassnet.datasets.mnist as mnist
-from glassnet.datasets import MNISTNotFoundError, load_mnist
+import glassnet
+from glassnet.datasets import MNISTNotFoundError, load_mnist, write_idx
 
 MNIST_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
 needs_mnist = pytest.mark.skipif(
@@ -413,3 +414,24 @@ def test_load_data_errors_name_the_file(tmp_path, monkeypatch):
         mnist.load_data(tmp_path / "other.npz")
     with pytest.raises(MNISTNotFoundError, match="MNIST files not found"):  # offline, nothing cached
         mnist.load_data()
+
+
+def test_keras_datasets_glassnet_lacks_name_what_to_do(tmp_path):
+    # Keras 2's reuters_mlp.py begins `from keras.datasets import reuters`: with glassnet it said only
+    # "cannot import name 'reuters' from 'glassnet.datasets'"
+    with pytest.raises(ModuleNotFoundError, match="No module named 'glassnet.datasets.reuters': glassnet's data sets "
+                                                  "are MNIST .*keras.datasets.reuters.load_data\\(\\), which downloads"):
+        from glassnet.datasets import reuters  # noqa: F401
+    with pytest.raises(ModuleNotFoundError, match="'glassnet.datasets.imdb'"):
+        glassnet.datasets.imdb.load_data()
+    assert not hasattr(glassnet.datasets, "no_such_set")
+    # the advice for Fashion-MNIST works: IDX files under MNIST's names that are not MNIST's
+    with pytest.raises(ModuleNotFoundError, match="load_mnist\\('folder of them', verify=False\\)"):
+        glassnet.datasets.fashion_mnist
+    rng = np.random.default_rng(0)
+    for stem, n in [("train-images-idx3-ubyte", 6), ("train-labels-idx1-ubyte", 6),
+                    ("t10k-images-idx3-ubyte", 4), ("t10k-labels-idx1-ubyte", 4)]:
+        shape = (n, 28, 28) if "images" in stem else (n,)
+        write_idx(tmp_path / stem, rng.integers(0, 10 if "labels" in stem else 256, shape).astype(np.uint8))
+    (x_train, y_train), (x_test, y_test) = load_mnist(tmp_path, verify=False)
+    assert x_train.shape == (6, 784) and y_test.shape == (4,)
