@@ -1804,3 +1804,22 @@ def test_adafactor_keeps_its_state_per_row_and_column_in_the_keras_cases(case):
     optimizer, *_ = _twenty_float64_steps_on_shapes("adafactor", case)
     # per row and column of the matrix and the array, and per entry of the vectors only
     assert {key: optimizer.state[key].shape for key in "rcv"} == {"r": (3 + 4,), "c": (4 + 6,), "v": (4 + 2,)}
+
+
+def test_a_keras_custom_training_step_is_refused_with_what_to_write():
+    # intro_to_keras_for_researchers's loop ends in optimizer.apply_gradients(zip(gradients, weights)): glassnet
+    # said "'Adam' object has no attribute 'apply_gradients'", and Keras 3's apply(grads, variables) met
+    # glassnet's apply(w, g) of the flat weights: "'list' object has no attribute 'shape'"
+    model = glassnet.Sequential([glassnet.Input((3,)), glassnet.layers.Dense(2)])
+    model.compile(optimizer="adam", loss="mse")
+    x, y = np.ones((4, 3), "float32"), np.ones((4, 2), "float32")
+    grads, before = model.gradients(x, y), model.get_weights()
+    with pytest.raises(NotImplementedError, match="no Keras apply_gradients\\(zip\\(grads, variables\\)\\).*"
+                                                  "model.train_on_batch\\(x, y\\)"):
+        model.optimizer.apply_gradients(zip(grads, model.trainable_weights))
+    with pytest.raises(TypeError, match="no Keras apply\\(grads, variables\\).*model.gradients\\(x, y\\)"):
+        model.optimizer.apply(grads, model.trainable_weights)
+    for w, b in zip(model.get_weights(), before):
+        np.testing.assert_array_equal(w, b)
+    model.train_on_batch(x, y)  # what the message offers works
+    assert not np.array_equal(model.get_weights()[0], before[0])

@@ -165,6 +165,14 @@ def _unknown_arguments(name, kwargs):
                      + (": " + "; ".join(hints) + "." if hints else "."))
 
 
+#: what a Keras custom training loop (GradientTape, then optimizer.apply_gradients) is told
+_NO_CUSTOM_STEP = (
+    "glassnet's optimizers have no Keras {call}: they step a model's weights inside fit and train_on_batch, "
+    "and glassnet has no GradientTape to take the gradients of your own code. One step of your own loop is "
+    "model.train_on_batch(x, y) (after model.compile(optimizer=..., loss=...)); model.gradients(x, y) returns "
+    "the gradients, a list aligned with model.get_weights(), to look at.")
+
+
 class Optimizer(Configurable):
     """Base class: learning rate (a float or a schedule), clipping, weight decay."""
 
@@ -374,9 +382,15 @@ class Optimizer(Configurable):
     def apply(self, w, g):
         """One step on the flat parameters ``w`` with gradient ``g`` (both modified in place),
         then, with ``use_ema``, the moving average's (:meth:`track_average`)."""
+        if isinstance(w, (list, tuple)):  # Keras's apply(grads, trainable_variables) of a custom loop
+            raise TypeError(_NO_CUSTOM_STEP.format(call="apply(grads, variables)"))
         self._apply_rule(w, g)
         if self.use_ema and self.track_average(w):
             w[...] = self.state["average"]
+
+    def apply_gradients(self, grads_and_vars):
+        """Keras's step of a custom training loop, which glassnet does without: refused with what to write."""
+        raise NotImplementedError(_NO_CUSTOM_STEP.format(call="apply_gradients(zip(grads, variables))"))
 
     def track_average(self, w):
         """Keras's ``use_ema``: ``average ← μ·average + (1 − μ)·w`` after a step (after the
