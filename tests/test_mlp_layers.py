@@ -317,3 +317,28 @@ def test_activity_regularization_penalty_and_gradient_equal_keras(keras_x64):
     np.testing.assert_allclose(dX[away], (dY + np.asarray(keras_grad))[away], rtol=0, atol=1e-13)
     assert dX[0, 0] == dY[0, 0]
     assert ours.get_config()["l1"] == theirs.get_config()["l1"] == 0.02
+
+
+def test_dense_activity_regularizer_is_refused_with_the_layer_that_computes_it_as_keras(keras_x64):
+    # Keras's examples write Dense(..., activity_regularizer=...); glassnet refused it without saying that
+    # ActivityRegularization after the Dense adds the same penalty: the loss and one SGD step equal Keras's
+    keras, _ = keras_x64
+    with pytest.raises(ValueError, match="Dense has no activity_regularizer .* is Dense\\(8\\) then "
+                                         "ActivityRegularization\\(l2=0.01\\)"):
+        layers.Dense(8, activity_regularizer="l2")
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(16, 5)), rng.normal(size=(16, 3))
+    theirs = keras.Sequential([keras.Input((5,), dtype="float64"), keras.layers.Dense(
+        8, activation="relu", activity_regularizer=keras.regularizers.L1L2(l1=0.02, l2=0.01), dtype="float64"),
+        keras.layers.Dense(3, dtype="float64")])
+    ours = Sequential([layers.Input((5,)), layers.Dense(8, activation="relu"),
+                       layers.ActivityRegularization(l1=0.02, l2=0.01), layers.Dense(3)], dtype="float64")
+    for model in (theirs, ours):
+        model.compile(loss="mse", optimizer="sgd")
+    ours.set_weights(theirs.get_weights())
+    assert ours.evaluate(x, y, batch_size=16, verbose=0) == pytest.approx(
+        theirs.evaluate(x, y, batch_size=16, verbose=0), rel=1e-7)  # Keras's loss tracker keeps float32
+    theirs.train_on_batch(x, y)
+    ours.train_on_batch(x, y)
+    for a, b in zip(ours.get_weights(), theirs.get_weights()):  # (Keras's learning rate is a float32 0.01)
+        np.testing.assert_allclose(a, np.asarray(b), rtol=0, atol=1e-9)

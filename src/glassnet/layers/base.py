@@ -199,6 +199,14 @@ def _is_default(value, default):
     return type(value) is type(default) and value == default
 
 
+#: what computes the same as a Keras argument that glassnet's layers lack
+_INSTEAD = {
+    "activity_regularizer": " The same penalty of the layer's output is a layers.ActivityRegularization(l1=..., "
+                            "l2=...) right after the layer (Dense(8, activity_regularizer=L2(0.01)) is Dense(8) "
+                            "then ActivityRegularization(l2=0.01)).",
+}
+
+
 def _check_extra_kwargs(cls, kwargs):
     """Keyword arguments no ``__init__`` of ``cls`` took: Keras's arguments that mean nothing
     here (``cls.keras_unused``) pass at their Keras default (None unless the dict says
@@ -209,7 +217,7 @@ def _check_extra_kwargs(cls, kwargs):
             if not _is_default(value, defaults[key]):
                 raise ValueError(
                     f"glassnet's {cls.__name__} has no {key} (received {key}={value!r:.80}); "
-                    f"only {key}={defaults[key]!r}, Keras's default, is accepted."
+                    f"only {key}={defaults[key]!r}, Keras's default, is accepted.{_INSTEAD.get(key, '')}"
                 )
             continue
         accepted = set(cls.keras_unused)
