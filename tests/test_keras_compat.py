@@ -245,6 +245,12 @@ def test_functional_models_that_are_not_chains_are_refused_with_what_to_write():
     # these two gave the plain "no attribute" error, or the advice to reshape arrays
     (layers, "Masking", r"glassnet.layers has no Masking .*no sequence layers .*drop or fill the masked steps"),
     (layers, "RepeatVector", r"no sequence layers .*np.repeat the arrays before fit"),
+    # keras.io's examples: the functional guide's layers.concatenate, debugging tips' keras.utils.plot_model
+    (layers, "concatenate", "glassnet.layers has no concatenate .*no merge layers"),
+    (layers, "Subtract", "no merge layers"),
+    (glassnet.utils, "plot_model", r"'glassnet.utils' has no attribute 'plot_model': model.summary\(\) prints each"),
+    (glassnet.utils, "get_file", "downloads nothing but MNIST: fetch the file yourself"),
+    (glassnet.utils, "pad_sequences", "with NumPy .*then use Embedding"),
 ])
 def test_well_known_keras_names_glassnet_lacks_say_what_to_use(module, name, match):
     with pytest.raises(AttributeError, match=match):

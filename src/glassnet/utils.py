@@ -60,3 +60,20 @@ def clear_session(free_memory=True):
 
 
 __all__ = ["PyDataset", "Sequence", "clear_session", "normalize", "set_random_seed", "to_categorical"]
+
+#: keras.utils names that Keras's examples call and glassnet lacks, with what to do instead
+_KERAS_ONLY = {
+    **dict.fromkeys(("plot_model", "model_to_dot"),
+                    "model.summary() prints each layer with its output shape and parameters (glassnet's models are "
+                    "chains of layers, so the summary is the whole graph)"),
+    "get_file": "glassnet downloads nothing but MNIST: fetch the file yourself (urllib.request.urlretrieve) and "
+                "read it with NumPy or pandas",
+    "pad_sequences": "pad or cut the sequences to one length with NumPy (np.zeros((n, maxlen), int) filled row by row), "
+                     "then use Embedding",
+}
+
+
+def __getattr__(name):
+    if name in _KERAS_ONLY:  # keras.utils.plot_model(model) in a Keras example: say what glassnet has instead
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}: {_KERAS_ONLY[name]}.")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -86,7 +86,9 @@ _KERAS_ONLY = {
     **dict.fromkeys(("StringLookup", "IntegerLookup", "TextVectorization", "Hashing"),
                     "Map the categories to integer ids 0 … n − 1 with NumPy and use Embedding(n, d), or one-hot "
                     "encode them (CategoryEncoding(n), or glassnet.utils.to_categorical) and use a Dense layer."),
-    **dict.fromkeys(("Concatenate", "Add", "Multiply"),
+    # the functions too: Keras's functional guide joins branches with layers.concatenate([a, b])
+    **dict.fromkeys(("Concatenate", "Add", "Multiply", "Average", "Maximum", "Minimum", "Subtract", "Dot",
+                     "concatenate", "add", "multiply", "average", "maximum", "minimum", "subtract", "dot"),
                     "glassnet has no merge layers: its models, functional ones too, are chains of layers."),
     "Lambda": "For an elementwise function use Activation(f) (training needs f.derivative(z, a)), or write a "
               "Layer subclass with forward and backward.",
