@@ -739,3 +739,14 @@ def test_set_weights_refuses_what_is_no_real_number(model, weights):
     for good in (np.full((4, 4), 2, dtype=np.int8), np.full((4, 4), np.nan), np.full((4, 4), 0.5, dtype=object)):
         model.set_weights([good, *before[1:]])
         np.testing.assert_array_equal(model.get_weights()[0], np.asarray(good, dtype=np.float32))
+
+
+def test_a_variable_length_sample_size_is_refused_with_what_to_do():
+    # keras.Input(shape=(None,)) of the debugging tips' sequences said "input_shape must be a positive integer.
+    # Received: input_shape=None", as if the whole shape were None
+    for make in (lambda: glassnet.Input(shape=(None,)), lambda: glassnet.layers.Dense(3, input_shape=(None, 4))):
+        with pytest.raises(ValueError, match=r"input_shape must give every size of a sample: .*no size None .*pad "
+                                             r"or cut the samples to one length.*Received: input_shape=\(None,"):
+            make()
+    with pytest.raises(TypeError, match="input_shape must be a positive integer. Received: input_shape=2.5"):
+        glassnet.Input(shape=(2.5,))

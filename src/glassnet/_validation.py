@@ -325,6 +325,10 @@ def check_shape(value, name):
         value = (value,)
     if not isinstance(value, (tuple, list)) or not value:
         raise TypeError(f"{name} must be a tuple of positive integers, such as (784,). Received: {name}={value!r:.100}")
+    if any(d is None for d in value):  # Keras's Input(shape=(None,)) of variable-length sequences
+        raise ValueError(f"{name} must give every size of a sample: glassnet's layers take no size None (a variable "
+                         "length); pad or cut the samples to one length with NumPy and give that length. "
+                         f"Received: {name}={tuple(value)!r:.100}")
     return tuple(check_positive_int(d, name) for d in value)
 
 
