@@ -250,7 +250,6 @@ def test_functional_models_that_are_not_chains_are_refused_with_what_to_write():
     (layers, "Subtract", "no merge layers"),
     (glassnet.utils, "plot_model", r"'glassnet.utils' has no attribute 'plot_model': model.summary\(\) prints each"),
     (glassnet.utils, "get_file", "downloads nothing but MNIST: fetch the file yourself"),
-    (glassnet.utils, "pad_sequences", "with NumPy .*then use Embedding"),
 ])
 def test_well_known_keras_names_glassnet_lacks_say_what_to_use(module, name, match):
     with pytest.raises(AttributeError, match=match):

@@ -49,3 +49,46 @@ def test_clear_session_exists_where_keras_has_it():
     assert glassnet.backend.clear_session(free_memory=False) is None
     with pytest.raises(TypeError, match="free_memory must be True or False"):
         utils.clear_session(free_memory="yes")
+
+
+@pytest.mark.parametrize("sequences, kwargs", [
+    ([[1, 2, 3], [4, 5], [6]], {}),
+    ([[1, 2, 3], [4, 5], [6]], dict(maxlen=2)),
+    ([[1, 2, 3], [4, 5], [6]], dict(padding="post", truncating="post")),
+    ([[1, 2, 3], [4, 5], [6]], dict(maxlen=5, padding="post", value=-1)),
+    ([[1, 2, 3], [], [6]], {}),
+    ([[1.5, 2.0], [3.0]], {}),
+    ([[1.5, 2.0], [3.0]], dict(dtype="float32", value=0.5)),
+    ([[[1, 2], [3, 4]], [[5, 6]]], dict(maxlen=3)),
+    ([np.arange(4), np.arange(7)], dict(maxlen=5, truncating="post")),
+    ([], dict(maxlen=3)),
+    ([["a", "b"], ["c"]], dict(dtype=object, value="?")),
+])
+def test_pad_sequences_gives_what_keras_gives(sequences, kwargs, monkeypatch):
+    monkeypatch.setenv("KERAS_BACKEND", "jax")
+    keras = pytest.importorskip("keras")
+    expected = keras.utils.pad_sequences(sequences, **kwargs)
+    out = utils.pad_sequences(sequences, **kwargs)
+    assert out.dtype == expected.dtype and out.shape == expected.shape
+    np.testing.assert_array_equal(out, expected)
+
+
+def test_pad_sequences_by_hand_and_bad_arguments():
+    # Keras's docstring example: cut to the last 2, padded in front
+    np.testing.assert_array_equal(utils.pad_sequences([[1, 2, 3], [4, 5], [6]], maxlen=2), [[2, 3], [4, 5], [0, 6]])
+    assert utils.pad_sequences([[1, 2]], maxlen=0).shape == (1, 0)  # (Keras's fails to broadcast)
+    for kwargs, error, match in [
+        (dict(sequences=5), TypeError, "sequences must be a list of sequences"),
+        (dict(sequences="abc"), TypeError, "sequences must be a list of sequences"),
+        (dict(sequences=[5]), TypeError, r"sequences\[0\] must be a sequence"),
+        (dict(sequences=[[1]], padding="mid"), ValueError, "padding must be 'pre' or 'post'. Received: padding='mid'"),
+        (dict(sequences=[[1]], truncating=None), ValueError, "truncating must be 'pre' or 'post'"),
+        (dict(sequences=[[1]], value="x"), ValueError, "dtype int32 cannot hold the text value='x': give dtype=object"),
+        (dict(sequences=[[1]], maxlen=-1), ValueError, "maxlen must be >= 0"),
+        (dict(sequences=[[1]], maxlen=2.5), TypeError, "maxlen"),
+        (dict(sequences=[[1], [[1, 2]]]), ValueError, r"sequences\[1\] holds items of shape \(2,\)"),
+        (dict(sequences=[["a"]]), ValueError, r"sequences\[0\] cannot be read as int32"),
+        (dict(sequences=[[1]], dtype="nope"), TypeError, "dtype must be a NumPy dtype"),
+    ]:
+        with pytest.raises(error, match=match):
+            utils.pad_sequences(**kwargs)

@@ -59,7 +59,64 @@ def clear_session(free_memory=True):
         gc.collect()
 
 
-__all__ = ["PyDataset", "Sequence", "clear_session", "normalize", "set_random_seed", "to_categorical"]
+def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncating="pre", value=0.0):
+    """``keras.utils.pad_sequences``: sequences of different lengths (lists of token ids, say) as one
+    array ``(n, maxlen)`` for ``Embedding``, each cut to its last ``maxlen`` items
+    (``truncating="pre"``; ``"post"``: its first) and filled with ``value`` in front
+    (``padding="pre"``; ``"post"``: behind). ``maxlen=None``: the longest sequence's length.
+    Sequences of vectors give ``(n, maxlen, *vector shape)``. Items are converted to ``dtype``
+    (Keras's ``int32``: a float id is truncated); text needs ``dtype=object``.
+
+    >>> pad_sequences([[1, 2, 3], [4, 5], [6]], maxlen=2)
+    array([[2, 3],
+           [4, 5],
+           [0, 6]], dtype=int32)
+    """
+    if isinstance(sequences, (str, bytes)) or not hasattr(sequences, "__iter__"):
+        raise TypeError(f"sequences must be a list of sequences (lists or arrays of ids). Received: "
+                        f"sequences={sequences!r:.80}")
+    for name, given in (("padding", padding), ("truncating", truncating)):
+        if not isinstance(given, str) or given not in ("pre", "post"):
+            raise ValueError(f"{name} must be 'pre' or 'post'. Received: {name}={given!r:.80}")
+    sequences = list(sequences)
+    for i, s in enumerate(sequences):
+        if isinstance(s, (str, bytes)) or not hasattr(s, "__len__"):
+            raise TypeError(f"sequences[{i}] must be a sequence (a list or an array of ids). Received: {s!r:.80}")
+    if maxlen is not None:
+        maxlen = check_int(maxlen, "maxlen", low=0)
+    else:
+        maxlen = max((len(s) for s in sequences), default=0)
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"dtype must be a NumPy dtype such as 'int32'. Received: dtype={dtype!r:.80}") from None
+    if isinstance(value, str) and dtype.kind not in "OUS":
+        raise ValueError(f"dtype {dtype} cannot hold the text value={value!r:.80}: give dtype=object for text.")
+    # the items' shape (vectors of a sequence), read from the first non-empty sequence, as Keras
+    sample_shape = next((np.shape(s)[1:] for s in sequences if len(s)), ())
+    padded = np.full((len(sequences), maxlen, *sample_shape), value, dtype=dtype)
+    if maxlen == 0:
+        return padded
+    for i, s in enumerate(sequences):  # one step per sequence: preparing data, not training
+        kept = s[-maxlen:] if truncating == "pre" else s[:maxlen]
+        if not len(kept):
+            continue
+        try:
+            kept = np.asarray(kept, dtype=dtype)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"sequences[{i}] cannot be read as {dtype}: {exc}") from None
+        if kept.shape[1:] != sample_shape:
+            raise ValueError(f"sequences[{i}] holds items of shape {kept.shape[1:]}, where the first sequence's have "
+                             f"shape {sample_shape}: every item must have one shape.")
+        if padding == "post":
+            padded[i, :len(kept)] = kept
+        else:
+            padded[i, maxlen - len(kept):] = kept
+    return padded
+
+
+__all__ = ["PyDataset", "Sequence", "clear_session", "normalize", "pad_sequences", "set_random_seed",
+           "to_categorical"]
 
 #: keras.utils names that Keras's examples call and glassnet lacks, with what to do instead
 _KERAS_ONLY = {
@@ -68,8 +125,6 @@ _KERAS_ONLY = {
                     "chains of layers, so the summary is the whole graph)"),
     "get_file": "glassnet downloads nothing but MNIST: fetch the file yourself (urllib.request.urlretrieve) and "
                 "read it with NumPy or pandas",
-    "pad_sequences": "pad or cut the sequences to one length with NumPy (np.zeros((n, maxlen), int) filled row by row), "
-                     "then use Embedding",
 }
 
 
