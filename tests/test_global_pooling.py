@@ -233,3 +233,22 @@ def test_a_model_that_starts_with_a_pooling_takes_sequences_without_an_input(rng
     x = rng.normal(size=(8, 5, 3))
     model.fit(x, rng.normal(size=(8, 1)), verbose=0)
     assert model.predict(x, verbose=0).shape == (8, 1) and model.layers[0].input_shape == (5, 3)
+
+
+def test_kerass_text_classifier_code_runs_as_written_with_integer_input_and_padding(rng):
+    # keras.io's text classifiers start with Input(shape=(maxlen,), dtype="int32") and pad_sequences: the
+    # dtype was refused ("dtype must be one of float16, float32, float64")
+    texts = [rng.integers(1, 50, size=rng.integers(3, 21)).tolist() for _ in range(1200)]
+    y = np.array([int(7 in t) for t in texts])
+    x = glassnet.utils.pad_sequences(texts, maxlen=20)
+    assert x.shape == (1200, 20) and x.dtype == np.int32
+    inputs = Input(shape=(20,), dtype="int32")
+    assert inputs.dtype == "int32"
+    model = Sequential([inputs, Embedding(50, 8), GlobalMaxPooling1D(), Dense(8, activation="relu"),
+                        Dense(1, activation="sigmoid")], seed=0)
+    assert model.dtype == "float32" and all(w.dtype == np.float32 for w in model.get_weights())
+    model.compile(optimizer=glassnet.optimizers.Adam(0.01), loss="binary_crossentropy", metrics=["accuracy"])
+    model.fit(x[:1000], y[:1000], epochs=15, batch_size=32, verbose=0)
+    assert model.evaluate(x[1000:], y[1000:], verbose=0)[1] > 0.95  # always 0 (no 7): about 0.8
+    with pytest.raises(ValueError, match="dtype must be one of float16, float32, float64"):
+        Input(shape=(20,), dtype="string")

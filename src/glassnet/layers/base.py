@@ -657,7 +657,23 @@ class InputLayer(Layer):
             shape = tuple(batch_shape[1:])
         if shape is None:
             raise ValueError("Input requires shape=(n_features,). Received: shape=None")
-        super().__init__(name=name, input_shape=shape, dtype=dtype)
+        # Keras's Input(shape=(maxlen,), dtype="int32") of token ids for an Embedding: the inputs' type, which
+        # glassnet reads from the data; the layers compute in the model's float dtype
+        integer = _integer_dtype(dtype)
+        super().__init__(name=name, input_shape=shape, dtype=None if integer else dtype)
+        if integer:
+            self.dtype = integer
+
+
+def _integer_dtype(dtype):
+    """The name of ``dtype`` when it is an integer or bool type (``"int32"``, ``np.int64``), else None."""
+    if dtype is None or isinstance(dtype, bool):
+        return None
+    try:
+        found = np.dtype(dtype)
+    except (TypeError, ValueError):
+        return None
+    return found.name if found.kind in "iub" else None
 
 
 def Input(shape=None, batch_size=None, dtype=None, sparse=None, ragged=None, batch_shape=None, name=None,
