@@ -5,7 +5,7 @@ one SGD step as Keras takes it, and every way a model is stored or exported."""
 import numpy as np
 import pytest
 
-from glassnet import constraints, layers, optimizers, regularizers
+from glassnet import constraints, layers, losses, optimizers, regularizers
 from glassnet.gradcheck import check_gradients
 from glassnet.models import Sequential, load_model
 from test_mlp_layers import _keras_pass  # Keras's outputs and gradients of Σ dY ⊙ layer(X)
@@ -217,3 +217,119 @@ def test_sequence_models_export_to_onnx(tmp_path, dtype, axis):
         out = ort.InferenceSession(str(path)).run(None, {"input": X})[0]
         assert out.shape == (7, 3, 4, 2)
         np.testing.assert_allclose(out, model.predict(X), rtol=0, atol=1e-6 if dtype == "float32" else 1e-14)
+
+
+# -- fit and evaluate on targets of several axes (sequence tagging) ----------------------------
+# (loss, output activation, metric, how near Keras's float64 loss is): Keras 3.15 takes the mean over the last
+# axis in float32 even for float64 arrays (its result_type(float64, "float32") is float32), so its mse, mae and
+# binary cross-entropy are float32's; the categorical ones sum, in float64
+TAGGING = [("categorical_crossentropy", "softmax", "categorical_accuracy", 1e-13),
+           ("sparse_categorical_crossentropy", "softmax", "sparse_categorical_accuracy", 1e-13),
+           ("binary_crossentropy", "sigmoid", "binary_accuracy", 1e-6),
+           ("mse", None, "mae", 1e-6), ("mae", None, "mse", 1e-6)]
+
+
+def _tagging_data(loss, seed=10):
+    rng = np.random.default_rng(seed)
+    X, labels = rng.normal(size=(8, 5, 3)), rng.integers(0, 4, (8, 5))
+    y = {"categorical_crossentropy": np.eye(4)[labels], "sparse_categorical_crossentropy": labels,
+         "binary_crossentropy": rng.integers(0, 2, (8, 5, 4)).astype(float)}.get(loss, rng.normal(size=(8, 5, 4)))
+    return X, y, {"none": None, "per sample": rng.random(8), "per position": rng.random((8, 5))}
+
+
+@pytest.mark.parametrize("weights", ["none", "per sample", "per position"])
+@pytest.mark.parametrize("loss, activation, metric, tol", TAGGING)
+def test_per_position_targets_train_as_keras_in_float64(keras_x64, loss, activation, metric, tol, weights):
+    keras, jax = keras_x64
+    X, y, sample_weights = _tagging_data(loss)
+    w = sample_weights[weights]
+    theirs = keras.Sequential([keras.Input((5, 3), dtype="float64"),
+                               keras.layers.Dense(6, activation="relu", dtype="float64"),
+                               keras.layers.Dense(4, activation=activation, dtype="float64")])
+    ours = Sequential([layers.Input((5, 3)), layers.Dense(6, activation="relu"), layers.Dense(4, activation=activation)],
+                      dtype="float64")
+    ours.set_weights(theirs.get_weights())
+    # (Keras computes losses in float32 by default)
+    their_loss = getattr(keras.losses, type(losses.get(loss)).__name__)(dtype="float64")
+    theirs.compile(optimizer=keras.optimizers.SGD(0.5), loss=their_loss, weighted_metrics=[metric])
+    ours.compile(optimizer=optimizers.SGD(0.5), loss=loss, weighted_metrics=[metric])
+    # Keras 3.15 refuses weights (n,) against losses (n, 5) ("Incompatible shapes for broadcasting"): it
+    # takes a sample's weight for each of its positions as a column (n, 1), which glassnet reads so too
+    w_theirs = w[:, None] if weights == "per sample" else w
+    # as JAX arrays: Keras converts NumPy float64 targets and weights to float32 (its floatx)
+    y_theirs, w_theirs = jax.numpy.asarray(y), None if w is None else jax.numpy.asarray(w_theirs)
+    expected = theirs.evaluate(X, y_theirs, sample_weight=w_theirs, verbose=0, return_dict=True)
+    got = ours.evaluate(X, y, sample_weight=w, verbose=0, return_dict=True)
+    assert got.keys() == expected.keys()
+    # Keras's evaluate and metrics count in float32; its loss itself, in float64 (see TAGGING)
+    assert got["loss"] == pytest.approx(expected["loss"], rel=1e-6)
+    assert got["loss"] == pytest.approx(float(their_loss(y_theirs, theirs(X), sample_weight=w_theirs)), rel=tol)
+    assert got[metric] == pytest.approx(expected[metric], rel=1e-6)
+    for _ in range(3):
+        theirs.train_on_batch(X, y_theirs, sample_weight=w_theirs)
+        ours.train_on_batch(X, y, sample_weight=w)
+    for mine, reference in zip(ours.get_weights(), theirs.get_weights()):
+        np.testing.assert_allclose(mine, reference, rtol=0, atol=tol)
+
+
+@pytest.mark.parametrize("reduction", ["sum_over_batch_size", "sum", "mean_with_sample_weight"])
+@pytest.mark.parametrize("loss, activation, metric, tol", TAGGING)
+def test_per_position_targets_pass_the_gradient_check(loss, activation, metric, tol, reduction):
+    X, y, sample_weights = _tagging_data(loss, seed=11)
+    model = Sequential([layers.Input((5, 3)), layers.Dense(6, activation="tanh"), layers.Dense(4, activation=activation)],
+                       seed=0, dtype="float64")
+    model.compile(loss=type(losses.get(loss))(reduction=reduction), optimizer="sgd")
+    for w in sample_weights.values():
+        result = check_gradients(model, X, y, sample_weight=w)
+        assert result.max_error < 1e-6, (w, result)
+
+
+def test_per_position_loss_is_the_mean_over_positions_by_hand():
+    X, y, sample_weights = _tagging_data("categorical_crossentropy", seed=12)
+    model = Sequential([layers.Input((5, 3)), layers.Dense(4, activation="softmax")], seed=0, dtype="float64")
+    model.compile(loss="categorical_crossentropy", optimizer="sgd", weighted_metrics=["categorical_accuracy"])
+    P = model.predict(X, verbose=0)
+    J = -(y * np.log(P)).sum(axis=-1)  # (8, 5): one loss per position
+    hits = (P.argmax(-1) == y.argmax(-1)).astype(float)
+    for w in (np.ones((8, 5)), np.repeat(sample_weights["per sample"][:, None], 5, axis=1), sample_weights["per position"]):
+        given = w[:, 0] if np.all(w == w[:, :1]) else w  # (n,) where every position of a sample weighs the same
+        logs = model.evaluate(X, y, sample_weight=given, verbose=0, return_dict=True)
+        assert logs["loss"] == pytest.approx((w * J).mean(), rel=1e-13)
+        assert logs["categorical_accuracy"] == pytest.approx((w * hits).sum() / w.sum(), rel=1e-13)
+
+
+def test_sequence_tagger_learns_and_keeps_label_targets_for_validation():
+    rng = np.random.default_rng(13)
+    X = rng.normal(size=(200, 6, 3))
+    labels = (X[..., 0] > 0).astype(int) + (X[..., 1] > 0)  # three tags, each position's own
+    model = Sequential([layers.Input((6, 3)), layers.Dense(16, activation="relu"), layers.Dense(3, activation="softmax")],
+                       seed=0)
+    model.compile(loss="sparse_categorical_crossentropy", optimizer=optimizers.Adam(0.02), metrics=["accuracy"])
+    history = model.fit(X[:160], labels[:160], epochs=30, batch_size=32, validation_data=(X[160:], labels[160:, :, None]),
+                        verbose=0).history
+    assert history["accuracy"][-1] > 0.9 and history["val_accuracy"][-1] > 0.9, history
+    assert model.predict(X[:2], verbose=0).shape == (2, 6, 3)
+
+
+def test_per_position_targets_of_the_wrong_shape_are_named():
+    X, labels = np.zeros((4, 5, 3)), np.zeros((4, 5), dtype=int)
+    model = Sequential([layers.Input((5, 3)), layers.Dense(4, activation="softmax")])
+    model.compile(loss="categorical_crossentropy", optimizer="sgd")
+    with pytest.raises(ValueError, match=r"loss 'categorical_crossentropy' takes targets of shape \(n, 5, 4\). "
+                                         r"Received shape \(4, 5\)"):
+        model.fit(X, labels, verbose=0)
+    with pytest.raises(ValueError, match=r"one weight per sample \(4,\) or one per position \(4, 5\). "
+                                         r"Received shape \(4, 4\)"):
+        model.fit(X, np.eye(4)[labels], sample_weight=np.ones((4, 4)), verbose=0)
+    with pytest.raises(ValueError, match=r"class_weight takes targets of one axis per sample"):
+        model.fit(X, np.eye(4)[labels], class_weight={0: 2.0}, verbose=0)
+    model.compile(loss="sparse_categorical_crossentropy", optimizer="sgd")
+    with pytest.raises(ValueError, match=r"takes integer labels of shape \(n, 5\). Received shape \(4, 5, 4\)"):
+        model.fit(X, np.zeros((4, 5, 4)), verbose=0)
+    model.compile(loss="dice", optimizer="sgd")
+    with pytest.raises(ValueError, match=r"Loss 'dice' trains on outputs of one axis"):
+        model.fit(X, np.eye(4)[labels], verbose=0)
+    flat = Sequential([layers.Input((5, 3)), layers.Flatten(), layers.Dense(4)])
+    flat.compile(loss="mse", optimizer="sgd")
+    with pytest.raises(ValueError, match=r"y must be 1-D or 2-D"):
+        flat.fit(X, np.zeros((4, 5, 4)), verbose=0)

@@ -303,6 +303,18 @@ def _rows(Y, A, sample_weight):
     return Y, A, weights
 
 
+def fused_delta_on_rows(loss, activation, Y, A, sample_weight=None):
+    """``loss.fused_delta`` for outputs ``(n, ..., k)`` of several axes: that of their ``(rows, k)``
+    view (:func:`_rows`: each row with its sample's weight, or its own), in the outputs' shape.
+    None where the loss has none, and for ``"mean_with_sample_weight"`` with weights, whose
+    divisor is the sum of the weights as given (Keras's), not of the rows': the gradient's path then."""
+    if sample_weight is not None and loss.reduction == "mean_with_sample_weight":
+        return None
+    Y, A_rows, weights = _rows(Y, A, sample_weight)
+    dZ = loss.fused_delta(activation, Y, A_rows, weights)
+    return None if dZ is None else get_namespace(dZ).reshape(dZ, tuple(A.shape))
+
+
 def _clip_epsilon(epsilon, A):
     """The clip ε, at least the dtype's resolution: in float16 1 − 1e-7 is 1 (log 0 = −inf)."""
     return max(epsilon, float(np.finfo(np.float16).eps)) if numpy_dtype(A) == np.float16 else epsilon

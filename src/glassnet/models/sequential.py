@@ -36,12 +36,17 @@ _CACHES = ("X", "Z", "A", "delta", "mask", "X_hat", "inv_std")
 _BINDS = [0]
 
 
+#: losses whose value is not a mean of one per position (n, ..., k): refused for outputs of several axes
+_WHOLE_SAMPLE_LOSSES = (losses._Overlap, losses.Circle)
+
+
 def _target_encoding(loss, given, prepared):
     """How ``loss.prepare_targets`` re-encoded the caller's targets ``given`` (see
     :meth:`Sequential._metric_targets`): None, ``"binary"`` (0/1 trained as −1/+1),
-    ``"labels"``/``"label_column"`` (integer labels of shape (n,)/(n, 1) trained as one-hot)."""
+    ``"labels"``/``"label_column"`` (integer labels of shape (n,)/(n, 1), or (n, m)/(n, m, 1) for
+    outputs (n, m, k), trained as one-hot)."""
     if isinstance(loss, losses.SparseCategoricalCrossentropy):
-        return "labels" if given.ndim == 1 else "label_column"
+        return "labels" if given.ndim == prepared.ndim - 1 else "label_column"
     if (isinstance(loss, losses._SignedLabelLoss) and prepared.size
             and not np.array_equal(np.reshape(given, prepared.shape), prepared)):
         return "binary"
@@ -572,11 +577,12 @@ class Sequential:
         state with training's."""
         resolved = []
         ignored = getattr(self.loss, "ignore_class", None)
-        zero_rows = ignored is not None and not 0 <= ignored < self.n_outputs  # see SparseCategoricalAccuracy
+        units = self._layers[-1].output_shape[-1]  # per position, for outputs (n, ..., k): k classes, as Keras reads them
+        zero_rows = ignored is not None and not 0 <= ignored < units  # see SparseCategoricalAccuracy
         sparse = (metrics_module.SparseCategoricalAccuracy, metrics_module.SparseTopKCategoricalAccuracy)
         for weighted, ids in ((False, self._metric_ids), (True, getattr(self, "_weighted_metric_ids", []))):
             for m in ids:
-                metric = metrics_module.get(m, loss=self.loss, n_outputs=self.n_outputs)
+                metric = metrics_module.get(m, loss=self.loss, n_outputs=units)
                 if isinstance(m, str):  # as Keras's compile: logged under the string given (val_AUC, not val_auc)
                     metric.name = m
                 if (fresh or weighted) and metric is m:
@@ -639,7 +645,8 @@ class Sequential:
                                    else backend.astype(x, "float32") for x in (Y, A, sample_weight))
         dZ = None
         if hasattr(last, "backward_preactivation"):
-            dZ = self.loss.fused_delta(last.activation, Y, A, sample_weight)
+            dZ = (self.loss.fused_delta(last.activation, Y, A, sample_weight) if len(A.shape) == 2
+                  else losses.fused_delta_on_rows(self.loss, last.activation, Y, A, sample_weight))
         if dZ is not None:
             d = last.backward_preactivation(dZ if loss_scale is None else _scaled(dZ, loss_scale, half))
         else:
@@ -739,10 +746,14 @@ class Sequential:
 
     def _check_y(self, y, n, name="y"):
         Y = check_array(y, name=name, ndim=None, finite=True)
-        if Y.ndim == 0 or Y.ndim > 2:
+        out = tuple(self._layers[-1].output_shape)
+        if Y.ndim == 0 or (Y.ndim > 2 and len(out) == 1):
             raise ValueError(f"{name} must be 1-D or 2-D. Received an array of shape {Y.shape}.")
         given = Y
-        Y = self.loss.prepare_targets(Y, self.n_outputs, name=name)
+        if len(out) > 1:  # per-position outputs (n, ..., k): targets of that shape, or labels (n, ...)
+            Y = self._position_targets(Y, out, name)
+        else:
+            Y = self.loss.prepare_targets(Y, self.n_outputs, name=name)
         if name == "y":  # what the metrics see of the targets of this fit/evaluate (validation ones follow them)
             self._target_encoding = _target_encoding(self.loss, given, Y)
         activation = getattr(self._layers[-1], "activation", None)
@@ -757,6 +768,26 @@ class Sequential:
         # targets, labels or one-hot rows of them, are within every float dtype's range but float16's)
         finite = given.dtype.kind == "f" or np.dtype(self.dtype).itemsize < 4
         return check_array(Y, name=name, ndim=None, dtype=self.dtype, allow_empty=True, finite=finite)
+
+    def _position_targets(self, Y, out, name):
+        """Targets of outputs ``(n, *out)`` of several axes, prepared as the loss prepares rows: as
+        Keras, the loss and the metrics read each position ``(n, ..., k)`` as one row of ``k``."""
+        sparse = isinstance(self.loss, losses.SparseCategoricalCrossentropy)
+        want = out[:-1] if sparse else out
+        labels = Y[..., 0] if sparse and Y.shape[1:] == (*want, 1) else Y
+        if labels.shape[1:] != want:
+            what = "integer labels" if sparse else "targets"
+            raise ValueError(f"{name}: the model's outputs have shape (n, {', '.join(map(str, out))}), so loss "
+                             f"{self.loss.name!r} takes {what} of shape (n, {', '.join(map(str, want))}). "
+                             f"Received shape {Y.shape}.")
+        if isinstance(self.loss, _WHOLE_SAMPLE_LOSSES):
+            raise ValueError(f"Loss {self.loss.name!r} trains on outputs of one axis (n, k); the model's outputs "
+                             f"have shape (n, {', '.join(map(str, out))}), whose positions it would not read as Keras does "
+                             "(its sums run over the sample or the batch). Add a Flatten layer before the "
+                             "output layer, or train with a loss of each position (mse, binary_crossentropy, "
+                             "categorical_crossentropy, sparse_categorical_crossentropy, ...).")
+        rows = labels.reshape(-1) if sparse else labels.reshape(-1, out[-1])
+        return self.loss.prepare_targets(rows, out[-1], name=name).reshape(Y.shape[0], *out)
 
     @contextlib.contextmanager
     def _keeping_target_encoding(self):
@@ -787,7 +818,7 @@ class Sequential:
         ignored = getattr(self.loss, "ignore_class", None)
         if ignored is not None and not 0 <= ignored < Y.shape[-1]:  # the zero rows of the ignored labels
             labels = np.where(Y.any(axis=-1), labels, ignored)
-        return Y, labels if encoding == "labels" else labels[:, None]
+        return Y, labels if encoding == "labels" else labels[..., None]
 
     def _check_sample_weight(self, sample_weight, n, name="sample_weight"):
         if sample_weight is None:
@@ -795,7 +826,14 @@ class Sequential:
         w = on_host(sample_weight)
         if getattr(w, "ndim", None) == 2 and w.shape[1] == 1:
             w = w[:, 0]  # a column of weights, as Keras accepts
-        w = check_array(w, name=name, ndim=1, dtype=self.dtype)
+        positions = tuple(self._layers[-1].output_shape)[:-1] if self.built else ()
+        if positions and getattr(w, "ndim", 1) > 1:  # one weight per position of outputs (n, m, k): Keras's "temporal"
+            w = check_array(w, name=name, ndim=None, dtype=self.dtype)
+            if w.shape != (n, *positions):
+                raise ValueError(f"{name} must have one weight per sample ({n},) or one per position "
+                                 f"{(n, *positions)}. Received shape {w.shape}.")
+        else:
+            w = check_array(w, name=name, ndim=1, dtype=self.dtype)
         if w.shape[0] != n:
             raise ValueError(f"{name} must have one weight per sample ({n}). Received {w.shape[0]}.")
         if (w < 0).any():

@@ -186,6 +186,10 @@ def _class_weights(model, Y, class_weight):
     integer); classes the dict leaves out weigh 1."""
     if not isinstance(class_weight, dict):
         raise TypeError(f"class_weight must be a dict {{class index: weight}}. Received: {class_weight!r}")
+    if Y.ndim > 2:  # as Keras ("class_weight not supported for 3+ dimensional targets")
+        raise ValueError(f"class_weight takes targets of one axis per sample; these have shape {Y.shape} "
+                         "(per-position outputs). Weigh each position instead: sample_weight of shape "
+                         f"{Y.shape[:-1]}, e.g. np.vectorize(class_weight.get)(labels).")
     if getattr(model, "_target_encoding", None) == "binary":
         # the hinge-type losses train on 0/1 labels as −1/+1: the classes are the labels as given ({0: 10} was
         # the class −1, which no key named: the weights were ignored)
@@ -703,7 +707,7 @@ class _ArrayEpochs:
             self.order = _order(self.model.rng, n, batch_size, shuffle) if shuffle else None
         if shuffle and self.buffers is None and not self.portable:
             Xb_buf = np.empty((batch_size, *X.shape[1:]), dtype=X.dtype)
-            Yb_buf = np.empty((batch_size, Y.shape[1]), dtype=Y.dtype)
+            Yb_buf = np.empty((batch_size, *Y.shape[1:]), dtype=Y.dtype)
             # integer images kept as given (is_compact): each batch converted into a buffer of floats
             dtype = self.model.dtype
             Xf_buf = np.empty(Xb_buf.shape, dtype=dtype) if X.dtype != dtype and not self.sparse else None
