@@ -121,9 +121,13 @@ def test_batchnorm_takes_keras_axis_first():
     for axis in (-1, 1, [-1]):
         layers.BatchNormalization(axis=axis)
     assert layers.BatchNormalization.from_config(layers.BatchNormalization(axis=1).get_config()).axis == 1
-    for axis in (0, 2, -2):
+    for axis in (0, -2):
         with pytest.raises(ValueError, match=f"axis must be -1 .*Received: axis={axis}"):
             layers.BatchNormalization(axis=axis)
+    # axis 2: the last of samples (m, k), not of 1-D ones
+    assert glassnet.Sequential([layers.Input((3, 4)), layers.BatchNormalization(axis=2)]).output_shape == (None, 3, 4)
+    with pytest.raises(ValueError, match=r"for inputs of shape \(None, 4\) axis must be -1 or 1. Received: axis=2"):
+        glassnet.Sequential([layers.Input((4,)), layers.BatchNormalization(axis=2)])
     with pytest.raises(TypeError, match="axis must be an integer"):
         layers.BatchNormalization(axis=0.5)
 

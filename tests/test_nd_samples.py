@@ -333,3 +333,146 @@ def test_per_position_targets_of_the_wrong_shape_are_named():
     flat.compile(loss="mse", optimizer="sgd")
     with pytest.raises(ValueError, match=r"y must be 1-D or 2-D"):
         flat.fit(X, np.zeros((4, 5, 4)), verbose=0)
+
+
+# -- BatchNormalization and RMSNormalization on samples of several axes ------------------------
+def _batch_norm(rng, **options):
+    layer = layers.BatchNormalization(momentum=0.9, epsilon=1e-3, dtype="float64", **options)
+    layer((np.zeros((2, 3, 5, 4))))
+    layer.set_weights([rng.normal(size=w.shape) if i < 2 else rng.random(w.shape) + 0.5
+                       for i, w in enumerate(layer.get_weights())])
+    return layer
+
+
+@pytest.mark.parametrize("shape", [(5, 4), (3, 5, 4)])
+def test_batch_normalization_of_sequences_equals_torch_in_float64(shape):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(20)
+    X, dY = rng.normal(size=(6, *shape)) * 3 + 1, rng.normal(size=(6, *shape))
+    ours = layers.BatchNormalization(momentum=0.9, dtype="float64")
+    ours(X)
+    gamma, beta, mean, var = (rng.normal(size=(4,)), rng.normal(size=(4,)), rng.normal(size=(4,)), rng.random(4) + 0.5)
+    ours.set_weights([gamma, beta, mean, var])
+    # torch takes the features at axis 1: (n, ..., 4) → (n, 4, ...)
+    x = torch.tensor(np.moveaxis(X, -1, 1), requires_grad=True)
+    g, b = torch.tensor(gamma, requires_grad=True), torch.tensor(beta, requires_grad=True)
+    y = torch.nn.functional.batch_norm(x, None, None, g, b, training=True, eps=1e-3)
+    (y * torch.tensor(np.moveaxis(dY, -1, 1))).sum().backward()
+    np.testing.assert_allclose(ours.forward(X, training=True), np.moveaxis(y.detach().numpy(), 1, -1), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(ours.backward(dY), np.moveaxis(x.grad.numpy(), 1, -1), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(ours.grads["gamma"], g.grad.numpy(), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(ours.grads["beta"], b.grad.numpy(), rtol=0, atol=1e-12)
+    axes = tuple(range(X.ndim - 1))  # the moving statistics: each feature's over the batch and every position
+    np.testing.assert_allclose(ours.moving_mean, 0.9 * mean + 0.1 * X.mean(axis=axes), rtol=0, atol=1e-14)
+    np.testing.assert_allclose(ours.moving_variance, 0.9 * var + 0.1 * X.var(axis=axes), rtol=0, atol=1e-14)
+    moving = torch.nn.functional.batch_norm(x, torch.tensor(ours.moving_mean), torch.tensor(ours.moving_variance), g, b,
+                                            training=False, eps=1e-3)
+    np.testing.assert_allclose(ours.forward(X), np.moveaxis(moving.detach().numpy(), 1, -1), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(ours.backward(dY), dY * gamma / np.sqrt(ours.moving_variance + 1e-3), rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_batch_and_rms_normalization_of_sequences_equal_keras(keras_x64, training):
+    keras, jax = keras_x64
+    rng = np.random.default_rng(21)
+    X, dY = rng.normal(size=(6, 3, 5, 4)) * 3 + 1, rng.normal(size=(6, 3, 5, 4))
+    for theirs, ours in [(keras.layers.BatchNormalization(momentum=0.9, dtype="float64"),
+                          layers.BatchNormalization(momentum=0.9, dtype="float64")),
+                         (keras.layers.RMSNormalization(dtype="float64"), layers.RMSNormalization(dtype="float64"))]:
+        theirs(X), ours(X)
+        weights = [rng.normal(size=w.shape) if i < 2 else rng.random(w.shape) + 0.5
+                   for i, w in enumerate(theirs.get_weights())]
+        theirs.set_weights(weights)
+        ours.set_weights(weights)
+        trainable = [v.value for v in theirs.trainable_variables]
+        fixed = [v.value for v in theirs.non_trainable_variables]
+        mode = {"training": training} if fixed else {}  # (Keras's RMSNormalization has no training argument)
+
+        def objective(x, ws):
+            return (theirs.stateless_call(ws, fixed, x, **mode)[0] * dY).sum()
+
+        dX, dW = jax.grad(objective, argnums=(0, 1))(X, trainable)
+        Y, moved = theirs.stateless_call(trainable, fixed, X, **mode)
+        # Keras 3.15 normalizes float64 in float32 (its result_type(float64, "float32") is float32): float32's
+        # digits, of outputs up to 20 and sums of 90 terms (torch, in float64, agrees to 1e-12 above)
+        np.testing.assert_allclose(ours.forward(X, training=training), np.asarray(Y), rtol=0, atol=1e-5)
+        np.testing.assert_allclose(ours.backward(dY), np.asarray(dX), rtol=0, atol=1e-5)
+        for key, expected in zip(ours.weight_names, dW):
+            np.testing.assert_allclose(ours.grads[key], np.asarray(expected), rtol=1e-5, atol=1e-5)
+        for mine, expected in zip(ours.get_weights()[len(trainable):], moved):
+            np.testing.assert_allclose(mine, np.asarray(expected), rtol=0, atol=1e-6)
+
+
+def test_rms_normalization_of_sequences_equals_torch_in_float64():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(22)
+    X, dY, scale = rng.normal(size=(6, 3, 5, 4)) * 3 + 1, rng.normal(size=(6, 3, 5, 4)), rng.normal(size=4)
+    ours = layers.RMSNormalization(epsilon=1e-3, dtype="float64")
+    ours(X)
+    ours.set_weights([scale])
+    x, s = torch.tensor(X, requires_grad=True), torch.tensor(scale, requires_grad=True)
+    y = torch.nn.functional.rms_norm(x, (4,), s, eps=1e-3)
+    (y * torch.tensor(dY)).sum().backward()
+    np.testing.assert_allclose(ours.forward(X, training=True), y.detach().numpy(), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(ours.backward(dY), x.grad.numpy(), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(ours.grads["scale"], s.grad.numpy(), rtol=0, atol=1e-12)
+
+
+def _normalized_tagger(**batch_norm):
+    return Sequential([layers.Input((5, 3)), layers.Dense(4, activation="tanh"),
+                       layers.BatchNormalization(beta_regularizer="l2", **batch_norm), layers.RMSNormalization(),
+                       layers.Dense(3, activation="softmax")], seed=0, dtype="float64")
+
+
+@pytest.mark.parametrize("batch_norm", [{}, {"center": False}, {"scale": False}, {"axis": 2}])
+def test_batch_and_rms_normalization_of_sequences_pass_the_gradient_check(batch_norm):
+    rng = np.random.default_rng(23)
+    X, labels = rng.normal(size=(6, 5, 3)), rng.integers(0, 3, (6, 5))
+    model = _normalized_tagger(**batch_norm)
+    model.compile(loss="sparse_categorical_crossentropy", optimizer="sgd")
+    assert model.layers[1].moving_mean.shape == (4,) and model.layers[2].scale.shape == (4,)
+    result = check_gradients(model, X, labels, sample_weight=rng.random((6, 5)))
+    assert result.max_error < 1e-6, result
+
+
+def test_batch_normalization_of_sequences_saves_exports_and_refuses_other_axes(tmp_path):
+    rng = np.random.default_rng(24)
+    X, labels = rng.normal(size=(12, 5, 3)), rng.integers(0, 3, (12, 5))
+    model = _normalized_tagger()
+    model.compile(loss="sparse_categorical_crossentropy", optimizer="adam")
+    model.fit(X, labels, epochs=2, batch_size=4, verbose=0)
+    model.save(tmp_path / "m.gn")
+    np.testing.assert_array_equal(load_model(tmp_path / "m.gn").predict(X, verbose=0), model.predict(X, verbose=0))
+    assert layers.deserialize(layers.serialize(model.layers[1])).get_config() == model.layers[1].get_config()
+    with pytest.raises(ValueError, match=r"BatchNormalization keeps statistics of each feature of the last axis: for "
+                                         r"inputs of shape \(None, 5, 4\) axis must be -1 or 2. Received: axis=1"):
+        Sequential([layers.Input((5, 4)), layers.BatchNormalization(axis=1)])
+    pytest.importorskip("onnx")
+    ort = pytest.importorskip("onnxruntime")
+    from glassnet.onnx import export
+
+    for dtype in ("float32", "float64"):
+        ours = Sequential([layers.Input((2, 5, 3)), layers.BatchNormalization(moving_mean_initializer="random_normal",
+                                                                              gamma_initializer="random_normal",
+                                                                              beta_initializer="random_normal"),
+                           layers.RMSNormalization(), layers.Dense(2)], seed=0, dtype=dtype)
+        Xd = rng.normal(size=(7, 2, 5, 3)).astype(dtype)
+        out = ort.InferenceSession(str(export(ours, tmp_path / f"{dtype}.onnx"))).run(None, {"input": Xd})[0]
+        np.testing.assert_allclose(out, ours.predict(Xd, verbose=0), rtol=0, atol=1e-5 if dtype == "float32" else 1e-13)
+
+
+def test_batch_normalization_of_sequences_exports_to_keras_files_keras_loads(keras_x64, tmp_path):
+    keras, _ = keras_x64
+    pytest.importorskip("h5py")
+    rng = np.random.default_rng(25)
+    X, labels = rng.normal(size=(12, 5, 3)), rng.integers(0, 3, (12, 5))
+    model = _normalized_tagger()
+    model.compile(loss="sparse_categorical_crossentropy", optimizer="adam")
+    model.fit(X, labels, epochs=2, batch_size=4, verbose=0)
+    model.export(tmp_path / "m.keras", format="keras")
+    theirs = keras.saving.load_model(tmp_path / "m.keras")
+    assert list(theirs.layers[1].moving_mean.shape) == [4]
+    np.testing.assert_allclose(np.asarray(theirs(X)), model.predict(X, verbose=0), rtol=0, atol=1e-6)
+    theirs.save(tmp_path / "back.keras")
+    np.testing.assert_allclose(load_model(tmp_path / "back.keras").predict(X, verbose=0), model.predict(X, verbose=0),
+                               rtol=0, atol=1e-14)

@@ -1931,8 +1931,8 @@ def test_a_callback_that_evaluates_inside_fit_leaves_fit_s_metrics_as_they_were(
 def test_a_build_a_layer_refuses_leaves_the_model_unbuilt_and_usable():
     # the refused shape stayed the model's input shape: build((None, 4)) after build((32, 4)) was refused as
     # "declared by input_dim, input_shape or Input", and predict on 4 features failed ever after
-    model = Sequential([BatchNormalization(), Dense(3)], dtype="float64", seed=0)
-    with pytest.raises(ValueError, match="1-D samples"):
+    model = Sequential([BatchNormalization(axis=1), Dense(3)], dtype="float64", seed=0)
+    with pytest.raises(ValueError, match=r"axis must be -1 or 2. Received: axis=1"):
         model.build((None, 3, 4))
     assert not model.built and model.input_shape is None
     X = np.arange(8.0).reshape(2, 4)
@@ -2085,11 +2085,11 @@ def test_a_declared_input_shape_builds_the_model_at_once_as_keras():
     model.add(Dense(5))
     assert model.built and model.output_shape == (None, 5)
     assert Sequential([Input(shape=(2, 3)), Dense(4)]).output_shape == (None, 2, 4)  # over the last axis, as Keras
-    with pytest.raises(ValueError, match="BatchNormalization expects 1-D samples"):  # refused where it is declared
-        Sequential([Input(shape=(2, 3)), BatchNormalization()])
+    with pytest.raises(ValueError, match="BatchNormalization keeps statistics of each feature of the last axis"):
+        Sequential([Input(shape=(2, 3)), BatchNormalization(axis=1)])  # refused where it is declared
     model = Sequential([Input(shape=(2, 3))])
-    with pytest.raises(ValueError, match="BatchNormalization expects 1-D samples"):
-        model.add(BatchNormalization())
+    with pytest.raises(ValueError, match="axis must be -1 or 2"):
+        model.add(BatchNormalization(axis=1))
     assert model.layers == [] and not model.built  # the refused layer is not in the model
     model.add(Flatten())
     assert model.built

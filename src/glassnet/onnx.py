@@ -13,7 +13,8 @@ The graph computes what :meth:`Sequential.predict` computes (inference mode):
   (normalized; inference does not normalize);
 * ``Activation``: the activation alone;
 * ``Dropout``: nothing (dropout is the identity at inference);
-* ``BatchNormalization``: ONNX ``BatchNormalization`` with the running statistics;
+* ``BatchNormalization``: ONNX ``BatchNormalization`` with the running statistics (samples of
+  several axes: ``Mul`` and ``Add`` along the last);
 * ``Flatten``: ``Flatten(axis=1)`` (after a ``Transpose`` that moves the channels last for
   ``data_format="channels_first"``);
 * ``Reshape``: ONNX ``Reshape`` to ``(n, *output_shape)``; ``Permute``: ``Transpose`` with ``perm=(0, *dims)``;
@@ -488,6 +489,13 @@ def _batch_norm(g, X, layer):
     values["moving_variance"] = values["moving_variance"] + values["moving_variance"].dtype.type(layer.epsilon)
     values.setdefault("gamma", np.ones_like(values["moving_mean"]))  # scale=False
     values.setdefault("beta", np.zeros_like(values["moving_mean"]))  # center=False
+    if len(layer.input_shape) > 1:
+        # ONNX's BatchNormalization takes the channels at axis 1: samples (n, ..., features) are scaled and
+        # shifted along the last axis instead, y = x·s + (β − m·s) with s = γ/sqrt(σ² + ε)
+        s = values["gamma"] / np.sqrt(values["moving_variance"])
+        Y = g.node("Mul", [X, g.constant(s, f"{layer.name}_scale")])
+        return g.node("Add", [Y, g.constant(values["beta"] - values["moving_mean"] * s, f"{layer.name}_shift")],
+                      base=layer.name)
     keys = ("gamma", "beta", "moving_mean", "moving_variance")
     inputs = [X] + [g.constant(values[key], f"{layer.name}_{key}") for key in keys]
     return g.node("BatchNormalization", inputs, base=layer.name, epsilon=0.0)

@@ -216,9 +216,13 @@ class BatchNormalization(ScaledNormalization):
     ``center=False`` leaves out β, ``scale=False`` leaves out γ (as Keras: for a
     following linear or ReLU layer, which can do the scaling itself).
 
+    Samples of several axes ``(n, ..., features)`` (sequences) are normalized as Keras's
+    ``axis=-1``: each feature over the batch and every position; γ, β and the moving
+    statistics stay one per feature.
+
     The arguments come in Keras's order: ``axis`` first, which must be the
-    feature axis, ``-1`` (Keras's default) or ``1`` (the same axis of a batch of
-    1-D samples); glassnet normalizes 1-D samples only. ``beta_initializer``,
+    feature axis, ``-1`` (Keras's default) or the last axis's index (``1`` for a batch
+    of 1-D samples); glassnet normalizes over no other axis. ``beta_initializer``,
     ``gamma_initializer``, ``moving_mean_initializer`` and ``moving_variance_initializer``
     give the first β, γ, m and σ² (Keras's zeros, ones, zeros, ones);
     ``beta_regularizer``, ``gamma_regularizer``, ``beta_constraint`` and ``gamma_constraint``
@@ -228,6 +232,7 @@ class BatchNormalization(ScaledNormalization):
     """
 
     weight_names = ("gamma", "beta", "moving_mean", "moving_variance")
+    _stats_axis = 0  # the axes of the last training batch's statistics (layers pickled before: 2-D batches)
     moving_mean, moving_variance = weight_attribute("moving_mean"), weight_attribute("moving_variance")
     axis = -1
     # what layers pickled before the initializers existed hold (Keras's defaults)
@@ -245,11 +250,7 @@ class BatchNormalization(ScaledNormalization):
         super().__init__(renorm=renorm, renorm_clipping=renorm_clipping, renorm_momentum=renorm_momentum,
                          synchronized=synchronized, **kwargs)
         self._set_constraints(beta_constraint, gamma_constraint, beta_regularizer, gamma_regularizer)
-        axis = feature_axis(axis)
-        if axis not in (-1, 1):
-            raise ValueError("glassnet's BatchNormalization normalizes each feature of 1-D samples: axis must be -1 "
-                             f"(Keras's default) or 1, the same axis of a batch (n, features). Received: axis={axis}")
-        self.axis = axis
+        self.axis = last_axis(axis, "BatchNormalization", "keeps statistics of each feature of the last axis")
         self.momentum = check_number(momentum, "momentum", low=0, high=1)
         self._check_options(epsilon, center, scale)
         given = {"beta_initializer": beta_initializer, "gamma_initializer": gamma_initializer,
@@ -264,10 +265,9 @@ class BatchNormalization(ScaledNormalization):
         return len(self.weight_names) * int(input_shape[-1])  # [gamma], [beta], moving mean, moving variance
 
     def build(self, input_shape):
-        input_shape = sample_shape(input_shape)
-        if len(input_shape) != 1:
-            raise ValueError(f"BatchNormalization expects 1-D samples; received input shape {tuple(input_shape)}.")
-        n = input_shape[0]
+        input_shape = check_last_axis(self.axis, input_shape, "BatchNormalization",
+                                      "keeps statistics of each feature of the last axis")
+        n = input_shape[-1]
         self._build_gamma_beta((n,), self.gamma_initializer, _drawing_no_generator(self.beta_initializer))
         for key in ("moving_mean", "moving_variance"):
             initializer = _drawing_no_generator(getattr(self, f"{key}_initializer"))
@@ -278,7 +278,9 @@ class BatchNormalization(ScaledNormalization):
         training = training and self.trainable  # frozen: inference mode, as Keras 3
         self.training = training
         if training:
-            mean, var = moments(X, axis=0)
+            # samples (n, ..., features): each feature over the batch and every position, as Keras's axis=-1
+            self._stats_axis = 0 if X.ndim == 2 else tuple(range(X.ndim - 1))
+            mean, var = moments(X, axis=self._stats_axis)
             self.state["moving_mean"] *= self.momentum
             self.state["moving_mean"] += (1 - self.momentum) * mean
             self.state["moving_variance"] *= self.momentum
@@ -288,7 +290,7 @@ class BatchNormalization(ScaledNormalization):
         return self._scale_shift(X, mean, var)
 
     def backward(self, dY):
-        return self._scale_shift_backward(dY, 0 if self.training else None)
+        return self._scale_shift_backward(dY, self._stats_axis if self.training else None)
 
     def get_config(self):
         config = super().get_config()
