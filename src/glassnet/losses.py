@@ -303,11 +303,14 @@ def _rows(Y, A, sample_weight):
     return Y, A, weights
 
 
-def fused_delta_on_rows(loss, activation, Y, A, sample_weight=None):
-    """``loss.fused_delta`` for outputs ``(n, ..., k)`` of several axes: that of their ``(rows, k)``
-    view (:func:`_rows`: each row with its sample's weight, or its own), in the outputs' shape.
-    None where the loss has none, and for ``"mean_with_sample_weight"`` with weights, whose
-    divisor is the sum of the weights as given (Keras's), not of the rows': the gradient's path then."""
+def output_delta(loss, activation, Y, A, sample_weight=None):
+    """``loss.fused_delta`` (``δ = ∂J/∂z`` of the output layer, None where the loss has none); for
+    outputs ``(n, ..., k)`` of several axes, that of their ``(rows, k)`` view (:func:`_rows`: each
+    row with its sample's weight, or its own), in the outputs' shape, and None for
+    ``"mean_with_sample_weight"`` with weights, whose divisor is the sum of the weights as given
+    (Keras's), not of the rows': the gradient's path then."""
+    if len(A.shape) == 2:
+        return loss.fused_delta(activation, Y, A, sample_weight)
     if sample_weight is not None and loss.reduction == "mean_with_sample_weight":
         return None
     Y, A_rows, weights = _rows(Y, A, sample_weight)

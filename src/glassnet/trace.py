@@ -42,7 +42,7 @@ import numpy as np
 from . import backend
 from ._validation import _as_array
 from .activations import LogSoftmax
-from .losses import BinaryCrossentropy, fused_delta_on_rows
+from .losses import BinaryCrossentropy, output_delta
 
 __all__ = ["trace", "Trace", "LayerTrace", "format_table", "WORKED_EXAMPLE", "worked_example_model"]
 
@@ -567,8 +567,7 @@ def _red_path(model, Y, A, w):
     last = layers[-1]
     dZ = None
     if hasattr(last, "backward_preactivation"):
-        dZ = (model.loss.fused_delta(last.activation, Y, A, w) if len(A.shape) == 2
-              else fused_delta_on_rows(model.loss, last.activation, Y, A, w))
+        dZ = output_delta(model.loss, last.activation, Y, A, w)
     if dZ is not None:
         d = last.backward_preactivation(dZ)
         seen[len(layers) - 1] = (None, dZ, _fused_rule(last.activation, model.loss, L, A.shape[-1]), None, {})

@@ -645,8 +645,7 @@ class Sequential:
                                    else backend.astype(x, "float32") for x in (Y, A, sample_weight))
         dZ = None
         if hasattr(last, "backward_preactivation"):
-            dZ = (self.loss.fused_delta(last.activation, Y, A, sample_weight) if len(A.shape) == 2
-                  else losses.fused_delta_on_rows(self.loss, last.activation, Y, A, sample_weight))
+            dZ = losses.output_delta(self.loss, last.activation, Y, A, sample_weight)
         if dZ is not None:
             d = last.backward_preactivation(dZ if loss_scale is None else _scaled(dZ, loss_scale, half))
         else:
