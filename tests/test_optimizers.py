@@ -1806,20 +1806,127 @@ def test_adafactor_keeps_its_state_per_row_and_column_in_the_keras_cases(case):
     assert {key: optimizer.state[key].shape for key in "rcv"} == {"r": (3 + 4,), "c": (4 + 6,), "v": (4 + 2,)}
 
 
-def test_a_keras_custom_training_step_is_refused_with_what_to_write():
-    # intro_to_keras_for_researchers's loop ends in optimizer.apply_gradients(zip(gradients, weights)): glassnet
-    # said "'Adam' object has no attribute 'apply_gradients'", and Keras 3's apply(grads, variables) met
-    # glassnet's apply(w, g) of the flat weights: "'list' object has no attribute 'shape'"
-    model = glassnet.Sequential([glassnet.Input((3,)), glassnet.layers.Dense(2)])
-    model.compile(optimizer="adam", loss="mse")
-    x, y = np.ones((4, 3), "float32"), np.ones((4, 2), "float32")
-    grads, before = model.gradients(x, y), model.get_weights()
-    with pytest.raises(NotImplementedError, match="no Keras apply_gradients\\(zip\\(grads, variables\\)\\).*"
-                                                  "model.train_on_batch\\(x, y\\)"):
-        model.optimizer.apply_gradients(zip(grads, model.trainable_weights))
-    with pytest.raises(TypeError, match="no Keras apply\\(grads, variables\\).*model.gradients\\(x, y\\)"):
-        model.optimizer.apply(grads, model.trainable_weights)
-    for w, b in zip(model.get_weights(), before):
-        np.testing.assert_array_equal(w, b)
-    model.train_on_batch(x, y)  # what the message offers works
-    assert not np.array_equal(model.get_weights()[0], before[0])
+#: (Keras class, settings) for the custom-loop step: every rule with its options, each clipping, a schedule, EMA
+KERAS_LOOP_CASES = {
+    "sgd_nesterov": ("SGD", dict(learning_rate=0.1, momentum=0.9, nesterov=True)),
+    "sgd_plain_clipvalue": ("SGD", dict(learning_rate=0.1, clipvalue=0.3)),
+    "adam_amsgrad_clipnorm": ("Adam", dict(learning_rate=0.01, amsgrad=True, clipnorm=0.5)),
+    "rmsprop_centered_global_clipnorm": ("RMSprop", dict(learning_rate=0.01, momentum=0.5, centered=True,
+                                                         global_clipnorm=1.0)),
+    "adamw": ("AdamW", dict(learning_rate=0.01, weight_decay=0.1)),
+    "adagrad": ("Adagrad", dict(learning_rate=0.1)),
+    "adam_ema": ("Adam", dict(learning_rate=0.1, use_ema=True, ema_overwrite_frequency=2)),
+    "adam_schedule": ("Adam", dict(learning_rate=("ExponentialDecay", 0.1, 1, 0.5))),
+}
+
+
+@pytest.mark.parametrize("case", sorted(KERAS_LOOP_CASES))
+def test_apply_gradients_on_arrays_equals_keras_in_float64(case, keras_x64, rng):
+    # a custom loop's step, optimizer.apply_gradients(zip(grads, variables)), was refused: it now updates the
+    # arrays in place as Keras's updates its variables, with the state kept per variable
+    keras, _ = keras_x64
+    keras.config.set_floatx("float64")  # its learning rate too (a float32 variable: 1e-9 apart)
+    name, settings = KERAS_LOOP_CASES[case]
+    made = {}
+    for lib, module in (("keras", keras.optimizers), ("glassnet", optimizers)):
+        config = dict(settings)
+        if isinstance(config["learning_rate"], tuple):
+            schedule, *args = config["learning_rate"]
+            config["learning_rate"] = getattr(module.schedules, schedule)(*args)
+        made[lib] = getattr(module, name)(**config)
+    start = [rng.normal(size=shape) for shape in ((3, 4), (4,), (2,))]
+    variables = [keras.Variable(w, dtype="float64") for w in start]
+    arrays = [w.copy() for w in start]
+    for _ in range(4):
+        grads = [rng.normal(size=w.shape) for w in start]
+        made["keras"].apply_gradients(zip([keras.ops.convert_to_tensor(g) for g in grads], variables))
+        assert made["glassnet"].apply_gradients(zip(grads, arrays)) == int(made["keras"].iterations)
+    for v, w in zip(variables, arrays):
+        np.testing.assert_allclose(w, np.asarray(v.value), rtol=0, atol=1e-15)
+    assert made["glassnet"].iterations == 4
+
+
+def test_apply_takes_keras_3_s_forms_and_builds_once(rng):
+    w, b = rng.normal(size=(2, 3)), rng.normal(size=3)
+    grads = [np.ones((2, 3)), np.ones(3)]
+    optimizer = optimizers.SGD(0.5, momentum=0.5)
+    with pytest.raises(ValueError, match="without trainable_variables, the optimizer must already be built"):
+        optimizer.apply(grads)
+    w0 = w.copy()
+    optimizer.apply(grads, [w, b])
+    np.testing.assert_array_equal(w, w0 - 0.5)  # hand-worked: v = -η g, w += v
+    optimizer.apply(grads)  # the variables it was built for (Keras: grads alone once built)
+    np.testing.assert_array_equal(w, w0 - 0.5 - 0.75)  # v = 0.5·(-0.5) - 0.5
+    optimizer.apply(grads, trainable_variables=[w, b])
+    assert optimizer.iterations == 3
+    assert grads[0][0, 0] == 1  # the caller's gradients are not modified
+    built = optimizers.Adam()
+    built.build([w, b])  # Keras's optimizer.build(variables)
+    built.apply(grads)
+    assert built.iterations == 1
+    optimizer.apply([], [])  # as Keras: nothing to apply, nothing counted
+    assert optimizer.iterations == 3
+
+
+def test_apply_gradients_refuses_bad_variables_and_gradients_naming_them(rng):
+    w, b = rng.normal(size=(2, 3)), rng.normal(size=3)
+    optimizer = optimizers.Adam()
+    with pytest.raises(TypeError, match=r"trainable_variables\[0\] must be an array that the step updates in place"):
+        optimizer.apply_gradients([(np.ones(2), [1.0, 2.0])])
+    with pytest.raises(TypeError, match=r"trainable_variables\[1\] must be an array of floats.*int64"):
+        optimizer.apply([np.ones((2, 3)), np.ones(3)], [w, np.zeros(3, dtype=np.int64)])
+    frozen = np.zeros(3)
+    frozen.flags.writeable = False
+    with pytest.raises(ValueError, match=r"trainable_variables\[0\] is read-only"):
+        optimizer.apply([np.ones(3)], [frozen])
+    with pytest.raises(ValueError, match="grads must have one gradient per variable.*1 gradients for 2"):
+        optimizer.apply([np.ones((2, 3))], [w, b])
+    with pytest.raises(TypeError, match="grads_and_vars must be pairs"):
+        optimizer.apply_gradients([np.ones(3)])
+    with pytest.raises(TypeError, match="trainable_variables must all have one dtype"):
+        optimizer.apply([np.ones(3), np.ones(3)], [b, np.zeros(3, np.float32)])
+    assert not optimizer.built
+    optimizer.apply([np.ones((2, 3)), np.ones(3)], [w, b])
+    before = [w.copy(), b.copy()], optimizer.get_state()
+    with pytest.raises(ValueError, match=r"grads\[1\] has shape \(2,\), but its variable trainable_variables"
+                                         r"\[1\] has shape \(3,\)"):
+        optimizer.apply([np.ones((2, 3)), np.ones(2)], [w, b])
+    with pytest.raises(ValueError, match=r"grads\[1\] has NaN or infinite entries.*Nothing was changed"):
+        optimizer.apply([np.ones((2, 3)), np.array([1.0, np.nan, 0.0])], [w, b])
+    with pytest.raises(ValueError, match=r"grads\[0\] is None"):
+        optimizer.apply([None, np.ones(3)], [w, b])
+    # other variables than those it was built for, as Keras: a new optimizer for a new set of variables
+    with pytest.raises(ValueError, match="only be called for the 2 variables it was built with.*"
+                                         r"trainable_variables\[1\] is not one of them.*new optimizer"):
+        optimizer.apply([np.ones((2, 3)), np.ones(3)], [w, b.copy()])
+    with pytest.raises(ValueError, match="received 1 of them, or in another order"):
+        optimizer.apply([np.ones((2, 3))], [w])
+    np.testing.assert_array_equal(w, before[0][0])
+    np.testing.assert_array_equal(b, before[0][1])
+    assert optimizer.iterations == before[1][0] == 1
+    with pytest.raises(TypeError, match="MultiOptimizer steps a model's weights in fit"):
+        optimizers.MultiOptimizer(optimizers.OptimizerMap(optimizers.SGD())).apply([np.ones(3)], [b])
+
+
+def test_an_optimizer_that_fit_built_steps_the_model_s_trainable_weights(rng):
+    # Keras's model.optimizer, built by fit, goes on in a custom loop with the same state
+    glassnet.config.set_floatx("float64")
+    X, Y = rng.normal(size=(16, 3)), rng.normal(size=(16, 2))
+    models = []
+    for _ in range(2):
+        model = glassnet.Sequential([glassnet.Input((3,)), glassnet.layers.Dense(4, activation="tanh"),
+                                     glassnet.layers.Dense(2)], seed=0)
+        model.compile(optimizer=optimizers.Adam(0.01), loss="mse")
+        model.fit(X, Y, batch_size=8, epochs=1, shuffle=False, verbose=0)
+        models.append(model)
+    by_fit, by_loop = models
+    by_fit.train_on_batch(X[:8], Y[:8])
+    grads = by_loop.gradients(X[:8], Y[:8], trainable_only=True)
+    by_loop.optimizer.apply_gradients(zip(grads, by_loop.trainable_weights))
+    for a, b in zip(by_fit.get_weights(), by_loop.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match=r"built for variables of shapes \[\(3, 4\), \(4,\), \(4, 2\), \(2,\)\]"
+                                         r".*but trainable_variables have shapes \[\(3,\)\]"):
+        models[0].optimizer.apply([np.ones(3)], [np.zeros(3)])
+
+

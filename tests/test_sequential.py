@@ -2318,3 +2318,38 @@ def test_a_model_name_must_be_a_string(tmp_path):
     model = Sequential([Input(shape=(2,)), Dense(1)], name="mlp")
     model.save(tmp_path / "m.gn")
     assert load_model(tmp_path / "m.gn").name == "mlp"
+
+
+@pytest.mark.parametrize("frozen", [False, True])
+def test_a_custom_loop_of_gradients_and_apply_gradients_equals_train_on_batch(frozen):
+    # the loop a Keras user writes by hand; with a frozen layer and batch norm, model.gradients(x, y) has more
+    # arrays than trainable_weights (moving statistics, the frozen layer's): trainable_only gives zip its pairs
+    glassnet.config.set_floatx("float64")
+    rng = np.random.default_rng(0)
+    X, Y = rng.normal(size=(40, 5)), np.eye(3)[rng.integers(0, 3, 40)]
+    models = []
+    for _ in range(2):
+        model = glassnet.Sequential([
+            glassnet.Input((5,)), glassnet.layers.Dense(6, activation="relu", kernel_regularizer="l2"),
+            glassnet.layers.BatchNormalization(), glassnet.layers.Dropout(0.3, seed=1),
+            glassnet.layers.Dense(4, activation="tanh"), glassnet.layers.Dense(3, activation="softmax")], seed=0)
+        model.layers[3].trainable = not frozen
+        model.compile(optimizer=glassnet.optimizers.Adam(0.01, clipnorm=0.5, weight_decay=0.01),
+                      loss="categorical_crossentropy")
+        models.append(model)
+    by_step, by_loop = models
+    optimizer = glassnet.optimizers.Adam(0.01, clipnorm=0.5, weight_decay=0.01)
+    for start in range(0, 40, 10):
+        x, y = X[start:start + 10], Y[start:start + 10]
+        by_step.train_on_batch(x, y)
+        grads = by_loop.gradients(x, y, trainable_only=True, update_state=True)
+        assert [g.shape for g in grads] == [w.shape for w in by_loop.trainable_weights]
+        optimizer.apply_gradients(zip(grads, by_loop.trainable_weights))
+    assert optimizer.iterations == 4
+    for a, b in zip(by_step.get_weights(), by_loop.get_weights()):  # moving statistics too
+        np.testing.assert_array_equal(a, b)
+    # without update_state the pass changes nothing (as trace): the moving statistics stay where they are
+    moving = [np.array(w, copy=True) for w in by_loop.non_trainable_weights]
+    by_loop.gradients(X, Y, trainable_only=True)
+    for a, b in zip(by_loop.non_trainable_weights, moving):
+        np.testing.assert_array_equal(a, b)

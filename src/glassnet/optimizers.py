@@ -165,12 +165,33 @@ def _unknown_arguments(name, kwargs):
                      + (": " + "; ".join(hints) + "." if hints else "."))
 
 
-#: what a Keras custom training loop (GradientTape, then optimizer.apply_gradients) is told
-_NO_CUSTOM_STEP = (
-    "glassnet's optimizers have no Keras {call}: they step a model's weights inside fit and train_on_batch, "
-    "and glassnet has no GradientTape to take the gradients of your own code. One step of your own loop is "
-    "model.train_on_batch(x, y) (after model.compile(optimizer=..., loss=...)); model.gradients(x, y) returns "
-    "the gradients, a list aligned with model.get_weights(), to look at.")
+def _variable_list(values, name):
+    """``values`` (a list, a tuple or an iterable of arrays) as a list, for the list form of
+    :meth:`Optimizer.apply`."""
+    if hasattr(values, "shape") or isinstance(values, (str, bytes, dict)):
+        raise TypeError(f"{name} must be a list of arrays, one per variable. Received: {name} of type "
+                        f"{type(values).__name__}")
+    try:
+        return list(values)
+    except TypeError:
+        raise TypeError(f"{name} must be a list of arrays, one per variable. Received: {name}={values!r:.100}") from None
+
+
+def _check_variable(v, where):
+    """A variable of the list form: a float array of the backend's namespace that can be written in place."""
+    xp = get_namespace()
+    if not hasattr(v, "shape") or not hasattr(v, "dtype") or isinstance(v, np.generic):
+        raise TypeError(f"{where} must be an array that the step updates in place (e.g. model.trainable_weights[i], "
+                        f"or np.zeros(3)); a {type(v).__name__} cannot be updated. Received: {where}={v!r:.100}")
+    if (xp is np) != isinstance(v, np.ndarray):
+        raise TypeError(f"{where} must be an array of the backend's namespace ({xp.__name__}). Received: a "
+                        f"{type(v).__module__}.{type(v).__name__}")
+    if not np.issubdtype(numpy_dtype(v), np.floating):
+        raise TypeError(f"{where} must be an array of floats (an update of a fraction of a step would be lost). "
+                        f"Received: {where} of dtype {v.dtype}")
+    if isinstance(v, np.ndarray) and not v.flags.writeable:
+        raise ValueError(f"{where} is read-only: the step updates the variables in place. Received: {where} of "
+                         f"shape {v.shape} with flags.writeable False (np.array(...) makes a writable copy)")
 
 
 class Optimizer(Configurable):
@@ -186,6 +207,8 @@ class Optimizer(Configurable):
     _rate_dtype = None
     #: the factor the training step multiplies the loss by before backprop (LossScaleOptimizer's); None: none
     _loss_scale = None
+    #: the arrays the list form of :meth:`apply` was built for (Keras's trainable variables); None: the flat form's
+    _variables = None
 
     def __init__(self, learning_rate=0.001, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
                  use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None, loss_scale_factor=None,
@@ -282,11 +305,17 @@ class Optimizer(Configurable):
         return loss if self._loss_scale is None else loss * self._loss_scale
 
     # -- state -------------------------------------------------------------
-    def build(self, size, dtype, slices=None, shapes=None, paths=None):
+    def build(self, size, dtype=None, slices=None, shapes=None, paths=None):
         """Allocate the state vectors for ``size`` parameters: variables at ``slices`` of the flat
         vector (default: one), of ``shapes`` (default: each a vector), called ``paths`` (Keras's
-        ``variable.path``, "sequential/dense/kernel", which Muon's ``exclude_layers`` reads; default: "")."""
+        ``variable.path``, "sequential/dense/kernel", which Muon's ``exclude_layers`` reads; default: "").
+
+        ``build(variables)``, a list of arrays, is Keras's: the state of :meth:`apply`'s list form for them."""
+        if isinstance(size, (list, tuple)):
+            self._build_variables(_variable_list(size, "variables"))
+            return
         xp = get_namespace()
+        dtype = floatx() if dtype is None else dtype
         self._size = size  # a model that grew or shrank since (pop, add) is refused by fit
         self.slices = list(slices) if slices is not None else [slice(0, size)]
         self.shapes = ([(part.stop - part.start,) for part in self.slices] if shapes is None
@@ -308,6 +337,18 @@ class Optimizer(Configurable):
                                     dtype=dtype) for name in self.slot_names}
         self._tmp = xp.empty(min(size, BLOCK), dtype=dtype)
         self.built = True
+
+    def _build_variables(self, variables):
+        """The state for ``variables`` (each checked), one flat vector of them all in their order."""
+        for i, v in enumerate(variables):
+            _check_variable(v, f"trainable_variables[{i}]")
+        if len({numpy_dtype(v) for v in variables}) > 1:
+            raise TypeError("trainable_variables must all have one dtype (the state is one vector). Received dtypes "
+                            f"{[str(v.dtype) for v in variables]}")
+        shapes = [tuple(v.shape) for v in variables]
+        ends = np.cumsum([0] + [math.prod(shape) for shape in shapes]).tolist()
+        self.build(ends[-1], variables[0].dtype, [slice(a, b) for a, b in zip(ends, ends[1:])], shapes)
+        self._variables = list(variables)
 
     @classmethod
     def _default_name(cls):
@@ -337,6 +378,7 @@ class Optimizer(Configurable):
         # a pickled or copied optimizer belongs to the pickled or copied model, not to this one
         state = dict(self.__dict__)
         state.pop("_model", None)
+        state.pop("_variables", None)  # a copy's arrays would not be the user's: it takes them again by shape
         return state
 
     def __setstate__(self, state):
@@ -352,7 +394,7 @@ class Optimizer(Configurable):
         ``get_config`` failed for a callable learning rate or a schedule without a config."""
         fresh = copy.copy(self)  # __getstate__: not bound to any model
         fresh.state, fresh.built, fresh.iterations = {}, False, 0
-        for name in ("slices", "shapes", "paths", "_tmp", "_tmp2", "_step", "_size"):
+        for name in ("slices", "shapes", "paths", "_tmp", "_tmp2", "_step", "_size", "_variables"):
             fresh.__dict__.pop(name, None)
         return fresh
 
@@ -379,18 +421,104 @@ class Optimizer(Configurable):
         self._iterations = int(iterations)
 
     # -- one step ----------------------------------------------------------
-    def apply(self, w, g):
+    def apply(self, w, g=None, *, trainable_variables=None):
         """One step on the flat parameters ``w`` with gradient ``g`` (both modified in place),
-        then, with ``use_ema``, the moving average's (:meth:`track_average`)."""
-        if isinstance(w, (list, tuple)):  # Keras's apply(grads, trainable_variables) of a custom loop
-            raise TypeError(_NO_CUSTOM_STEP.format(call="apply(grads, variables)"))
+        then, with ``use_ema``, the moving average's (:meth:`track_average`).
+
+        ``apply(grads, trainable_variables)`` with lists is Keras 3's step of a custom loop: each
+        array of ``trainable_variables`` (float arrays, e.g. ``model.trainable_weights``) is
+        updated in place by its gradient in ``grads`` (see :meth:`_apply_to_variables`)."""
+        if not hasattr(w, "shape"):  # Keras's apply(grads, trainable_variables): lists of arrays
+            self._apply_to_variables(w, g if trainable_variables is None else trainable_variables)
+            return
         self._apply_rule(w, g)
         if self.use_ema and self.track_average(w):
             w[...] = self.state["average"]
 
     def apply_gradients(self, grads_and_vars):
-        """Keras's step of a custom training loop, which glassnet does without: refused with what to write."""
-        raise NotImplementedError(_NO_CUSTOM_STEP.format(call="apply_gradients(zip(grads, variables))"))
+        """Keras's step of a custom training loop, ``apply_gradients(zip(grads, variables))``:
+        :meth:`apply` on the pairs ``(gradient, variable)``. Returns ``iterations``, as Keras."""
+        pairs = _variable_list(grads_and_vars, "grads_and_vars")
+        for i, pair in enumerate(pairs):
+            if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+                raise TypeError(f"grads_and_vars must be pairs (gradient, variable), e.g. zip(grads, "
+                                f"model.trainable_weights). Received: grads_and_vars[{i}]={pair!r:.100}")
+        if pairs:
+            self._apply_to_variables([g for g, _ in pairs], [v for _, v in pairs])
+        return self.iterations
+
+    def _apply_to_variables(self, grads, variables):
+        """Keras's ``apply(grads, trainable_variables)`` on arrays updated in place.
+
+        The first call builds the state for ``variables`` (Keras's ``build``); later calls take
+        those same arrays (or ``None``: them), in the same order, as Keras refuses variables it
+        was not built with. The variables and gradients are gathered into one flat vector each,
+        stepped by :meth:`apply`'s flat form (the clipping, weight decay, schedule, moving
+        average and ``iterations`` of ``fit``), and the result written back. A gradient that is
+        not finite is refused before anything changes (Keras would make the weights NaN)."""
+        if isinstance(self, (LossScaleOptimizer, MultiOptimizer)):
+            raise TypeError(f"{type(self).__name__} steps a model's weights in fit and train_on_batch; the list form "
+                            "apply(grads, variables) takes one optimizer (e.g. Adam()).")
+        grads = _variable_list(grads, "grads")
+        if not grads:
+            return  # as Keras: nothing to apply
+        if variables is None:
+            if self._variables is None:
+                raise ValueError("When passing grads without trainable_variables, the optimizer must already be built "
+                                 "on a list of variables: call optimizer.apply(grads, trainable_variables) or "
+                                 "optimizer.build(trainable_variables) first (as Keras).")
+            variables = self._variables
+        else:
+            variables = _variable_list(variables, "trainable_variables")
+        if len(grads) != len(variables):
+            raise ValueError(f"grads must have one gradient per variable. Received: {len(grads)} gradients for "
+                             f"{len(variables)} trainable_variables")
+        if not self.built:
+            self._build_variables(variables)
+        elif self._variables is None:
+            self._adopt(variables)
+        elif len(variables) != len(self._variables) or any(v is not k for v, k in zip(variables, self._variables)):
+            unknown = next((i for i, v in enumerate(variables) if not any(v is k for k in self._variables)), None)
+            what = (f"trainable_variables[{unknown}] is not one of them" if unknown is not None
+                    else f"received {len(variables)} of them, or in another order")
+            raise ValueError(f"This optimizer can only be called for the {len(self._variables)} variables it was "
+                             f"built with, in that order: {what}. When working with a new set of variables, make "
+                             "a new optimizer instance (as Keras).")
+        xp = get_namespace()
+        dtype = variables[0].dtype
+        flat = []
+        for i, (g, v) in enumerate(zip(grads, variables)):
+            if g is None:
+                raise ValueError(f"grads[{i}] is None: give every variable a gradient (zeros for one the loss does "
+                                 "not depend on).")
+            g = xp.asarray(g)
+            if tuple(g.shape) != tuple(v.shape):
+                raise ValueError(f"grads[{i}] has shape {tuple(g.shape)}, but its variable trainable_variables[{i}] "
+                                 f"has shape {tuple(v.shape)}")
+            if not (np.issubdtype(numpy_dtype(g), np.floating) or np.issubdtype(numpy_dtype(g), np.integer)):
+                raise TypeError(f"grads[{i}] must be an array of numbers. Received: dtype {g.dtype}")
+            flat.append(xp.reshape(astype(g, dtype), (-1,)))
+        g = xp.concat(flat)  # a copy: clipping works in place, and the caller's gradients stay as they were
+        if not bool(xp.all(xp.isfinite(g))):
+            bad = next(i for i, part in enumerate(flat) if not bool(xp.all(xp.isfinite(part))))
+            raise ValueError(f"grads[{bad}] has NaN or infinite entries: the step would make its variable NaN. "
+                             "Nothing was changed; look at the loss (a learning rate too large, log of 0).")
+        w = xp.concat([xp.reshape(v, (-1,)) for v in variables])
+        self.apply(w, g)
+        for v, part in zip(variables, self.slices):
+            v[...] = xp.reshape(w[part], tuple(v.shape))
+
+    def _adopt(self, variables):
+        """Take ``variables`` for the state that the flat form built (``fit``, a copy, a loaded model)
+        where they are its variables: the same shapes in the same order."""
+        for i, v in enumerate(variables):
+            _check_variable(v, f"trainable_variables[{i}]")
+        shapes = [tuple(v.shape) for v in variables]
+        if shapes != self.shapes:
+            raise ValueError(f"This optimizer was built for variables of shapes {self.shapes} (by fit, or an earlier "
+                             f"step), but trainable_variables have shapes {shapes}. When working with a new set of "
+                             "variables, make a new optimizer instance (as Keras).")
+        self._variables = list(variables)
 
     def track_average(self, w):
         """Keras's ``use_ema``: ``average ← μ·average + (1 − μ)·w`` after a step (after the

@@ -1115,31 +1115,44 @@ class Sequential:
         shared = A is X or (isinstance(A, np.ndarray) and isinstance(X, np.ndarray) and np.may_share_memory(A, X))
         return backend.copy(A) if training or shared else A
 
-    def gradients(self, x, y, sample_weight=None, training=True):
+    def gradients(self, x, y, sample_weight=None, training=True, trainable_only=False, update_state=False):
         """``∂J/∂w`` for every array of :meth:`get_weights`, in the same order
         (zeros for non-trainable statistics), on the batch ``(x, y)``.
 
         ``training=True`` computes them as a training step does (batch-norm
         batch statistics, dropout active). Like :meth:`trace`, it changes nothing:
         batch-norm moving statistics and dropout generators are put back after.
+
+        For your own training loop, ``trainable_only=True`` returns the gradients of
+        :attr:`trainable_weights` only, in their order (what
+        ``optimizer.apply_gradients(zip(grads, model.trainable_weights))`` pairs), and
+        ``update_state=True`` keeps what the training pass changes, as a step of ``fit``
+        does: batch-norm moving statistics move and dropout draws its next masks.
         """
         from ..trace import _restore_side_effects, _save_side_effects
 
         training = check_bool(training, "training")  # ('False', a string, ran the training pass)
+        trainable_only = check_bool(trainable_only, "trainable_only")
+        update_state = check_bool(update_state, "update_state")
         X, Y, w = self._prepare_xy(x, y, sample_weight, what="gradients")
-        saved = _save_side_effects(self)
+        saved = None if update_state else _save_side_effects(self)
         try:
             self._flat_grads[...] = 0
             A = self.forward(X, training=training)
             Y, w = backend.to_namespace(Y, w)
             self.backward(Y, A, w)
         finally:
-            _restore_side_effects(saved)
+            if saved is not None:
+                _restore_side_effects(saved)
         out = []
         for layer in self._layers:
+            if trainable_only and not (layer.built and self._trains(layer)):
+                continue
             for key in layer.weight_names:
-                out.append(backend.numpy_copy(layer.grads[key]) if key in layer.grads
-                           else np.zeros(layer.state[key].shape, dtype=backend.numpy_dtype(layer.state[key])))
+                if key in layer.grads:
+                    out.append(backend.numpy_copy(layer.grads[key]))
+                elif not trainable_only:
+                    out.append(np.zeros(layer.state[key].shape, dtype=backend.numpy_dtype(layer.state[key])))
         return out
 
     def trace(self, x, y, apply=False, sample_weight=None):
