@@ -1846,6 +1846,24 @@ def test_apply_gradients_on_arrays_equals_keras_in_float64(case, keras_x64, rng)
     assert made["glassnet"].iterations == 4
 
 
+def test_muon_steps_arrays_in_a_custom_loop_as_keras(keras_x64, rng):
+    # Muon has a method _variables(): the list form's attribute of that name replaced it ("'list' object is not
+    # callable"), and Muon.build(variables) wanted a dtype
+    keras, _ = keras_x64
+    keras.config.set_floatx("float64")
+    start = [rng.normal(size=(3, 4)), rng.normal(size=4)]
+    variables = [keras.Variable(w, dtype="float64") for w in start]
+    arrays = [w.copy() for w in start]
+    theirs, ours = keras.optimizers.Muon(0.01), optimizers.Muon(0.01)
+    ours.build(arrays)
+    for _ in range(3):
+        grads = [rng.normal(size=w.shape) for w in start]
+        theirs.apply_gradients(zip([keras.ops.convert_to_tensor(g) for g in grads], variables))
+        ours.apply(grads)
+    for v, w in zip(variables, arrays):  # (Keras's Newton-Schulz iteration: 5e-10 apart)
+        np.testing.assert_allclose(w, np.asarray(v.value), rtol=0, atol=1e-8)
+
+
 def test_apply_takes_keras_3_s_forms_and_builds_once(rng):
     w, b = rng.normal(size=(2, 3)), rng.normal(size=3)
     grads = [np.ones((2, 3)), np.ones(3)]

@@ -208,7 +208,7 @@ class Optimizer(Configurable):
     #: the factor the training step multiplies the loss by before backprop (LossScaleOptimizer's); None: none
     _loss_scale = None
     #: the arrays the list form of :meth:`apply` was built for (Keras's trainable variables); None: the flat form's
-    _variables = None
+    _loop_variables = None
 
     def __init__(self, learning_rate=0.001, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
                  use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None, loss_scale_factor=None,
@@ -348,7 +348,7 @@ class Optimizer(Configurable):
         shapes = [tuple(v.shape) for v in variables]
         ends = np.cumsum([0] + [math.prod(shape) for shape in shapes]).tolist()
         self.build(ends[-1], variables[0].dtype, [slice(a, b) for a, b in zip(ends, ends[1:])], shapes)
-        self._variables = list(variables)
+        self._loop_variables = list(variables)
 
     @classmethod
     def _default_name(cls):
@@ -378,7 +378,7 @@ class Optimizer(Configurable):
         # a pickled or copied optimizer belongs to the pickled or copied model, not to this one
         state = dict(self.__dict__)
         state.pop("_model", None)
-        state.pop("_variables", None)  # a copy's arrays would not be the user's: it takes them again by shape
+        state.pop("_loop_variables", None)  # a copy's arrays would not be the user's: it takes them again by shape
         return state
 
     def __setstate__(self, state):
@@ -394,7 +394,7 @@ class Optimizer(Configurable):
         ``get_config`` failed for a callable learning rate or a schedule without a config."""
         fresh = copy.copy(self)  # __getstate__: not bound to any model
         fresh.state, fresh.built, fresh.iterations = {}, False, 0
-        for name in ("slices", "shapes", "paths", "_tmp", "_tmp2", "_step", "_size", "_variables"):
+        for name in ("slices", "shapes", "paths", "_tmp", "_tmp2", "_step", "_size", "_loop_variables"):
             fresh.__dict__.pop(name, None)
         return fresh
 
@@ -463,11 +463,11 @@ class Optimizer(Configurable):
         if not grads:
             return  # as Keras: nothing to apply
         if variables is None:
-            if self._variables is None:
+            if self._loop_variables is None:
                 raise ValueError("When passing grads without trainable_variables, the optimizer must already be built "
                                  "on a list of variables: call optimizer.apply(grads, trainable_variables) or "
                                  "optimizer.build(trainable_variables) first (as Keras).")
-            variables = self._variables
+            variables = self._loop_variables
         else:
             variables = _variable_list(variables, "trainable_variables")
         if len(grads) != len(variables):
@@ -475,13 +475,13 @@ class Optimizer(Configurable):
                              f"{len(variables)} trainable_variables")
         if not self.built:
             self._build_variables(variables)
-        elif self._variables is None:
+        elif self._loop_variables is None:
             self._adopt(variables)
-        elif len(variables) != len(self._variables) or any(v is not k for v, k in zip(variables, self._variables)):
-            unknown = next((i for i, v in enumerate(variables) if not any(v is k for k in self._variables)), None)
+        elif len(variables) != len(self._loop_variables) or any(v is not k for v, k in zip(variables, self._loop_variables)):
+            unknown = next((i for i, v in enumerate(variables) if not any(v is k for k in self._loop_variables)), None)
             what = (f"trainable_variables[{unknown}] is not one of them" if unknown is not None
                     else f"received {len(variables)} of them, or in another order")
-            raise ValueError(f"This optimizer can only be called for the {len(self._variables)} variables it was "
+            raise ValueError(f"This optimizer can only be called for the {len(self._loop_variables)} variables it was "
                              f"built with, in that order: {what}. When working with a new set of variables, make "
                              "a new optimizer instance (as Keras).")
         xp = get_namespace()
@@ -518,7 +518,7 @@ class Optimizer(Configurable):
             raise ValueError(f"This optimizer was built for variables of shapes {self.shapes} (by fit, or an earlier "
                              f"step), but trainable_variables have shapes {shapes}. When working with a new set of "
                              "variables, make a new optimizer instance (as Keras).")
-        self._variables = list(variables)
+        self._loop_variables = list(variables)
 
     def track_average(self, w):
         """Keras's ``use_ema``: ``average ← μ·average + (1 − μ)·w`` after a step (after the
@@ -1314,7 +1314,7 @@ class Muon(Optimizer):
         self.nesterov = check_bool(nesterov, "nesterov")
         self.rms_rate = None if rms_rate is None else check_number(rms_rate, "rms_rate", low=0)
 
-    def build(self, size, dtype, slices=None, shapes=None, paths=None):
+    def build(self, size, dtype=None, slices=None, shapes=None, paths=None):
         super().build(size, dtype, slices, shapes, paths)
         named = [path for path in self.paths if path]
         unused = [k for k in self.exclude_layers if named and not any(re.search(k, path) for path in named)]
