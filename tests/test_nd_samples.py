@@ -5,7 +5,7 @@ one SGD step as Keras takes it, and every way a model is stored or exported."""
 import numpy as np
 import pytest
 
-from glassnet import constraints, layers, losses, optimizers, regularizers
+from glassnet import constraints, layers, losses, metrics, optimizers, regularizers
 from glassnet.gradcheck import check_gradients
 from glassnet.models import Sequential, load_model
 from test_mlp_layers import _keras_pass  # Keras's outputs and gradients of Σ dY ⊙ layer(X)
@@ -296,6 +296,31 @@ def test_per_position_loss_is_the_mean_over_positions_by_hand():
         logs = model.evaluate(X, y, sample_weight=given, verbose=0, return_dict=True)
         assert logs["loss"] == pytest.approx((w * J).mean(), rel=1e-13)
         assert logs["categorical_accuracy"] == pytest.approx((w * hits).sum() / w.sum(), rel=1e-13)
+
+
+@pytest.mark.parametrize("weights", ["none", "per position"])
+def test_per_position_sparse_metrics_equal_keras(keras_x64, weights):
+    # sparse_top_k_categorical_accuracy and the sparse_categorical_crossentropy metric read one row per
+    # sample and refused a tagger's labels (n, 5) in fit and evaluate ("one row per sample")
+    keras, jax = keras_x64
+    X, labels, sample_weights = _tagging_data("sparse_categorical_crossentropy", seed=14)
+    w = sample_weights[weights]
+    theirs = keras.Sequential([keras.Input((5, 3), dtype="float64"), keras.layers.Dense(4, activation="softmax",
+                                                                                          dtype="float64")])
+    ours = Sequential([layers.Input((5, 3)), layers.Dense(4, activation="softmax")], dtype="float64")
+    ours.set_weights(theirs.get_weights())
+    names = [keras.metrics.SparseTopKCategoricalAccuracy(k=2, dtype="float64"),
+             keras.metrics.SparseCategoricalCrossentropy(dtype="float64")]
+    theirs.compile(loss="sparse_categorical_crossentropy", weighted_metrics=names)
+    ours.compile(loss="sparse_categorical_crossentropy",
+                 weighted_metrics=[metrics.SparseTopKCategoricalAccuracy(k=2), "sparse_categorical_crossentropy"])
+    expected = theirs.evaluate(X, jax.numpy.asarray(labels), sample_weight=None if w is None else jax.numpy.asarray(w),
+                               verbose=0, return_dict=True)
+    got = ours.evaluate(X, labels, sample_weight=w, batch_size=3, verbose=0, return_dict=True)
+    for name in ("sparse_top_k_categorical_accuracy", "sparse_categorical_crossentropy"):
+        assert got[name] == pytest.approx(expected[name], rel=1e-6), name
+    history = ours.fit(X, labels, sample_weight=w, epochs=1, verbose=0).history
+    assert set(history) >= {"sparse_top_k_categorical_accuracy", "sparse_categorical_crossentropy"}
 
 
 def test_sequence_tagger_learns_and_keeps_label_targets_for_validation():

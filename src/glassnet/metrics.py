@@ -475,7 +475,7 @@ class SparseTopKCategoricalAccuracy(TopKCategoricalAccuracy):
             self._accumulate(_in_sorted_ids(labels, ids, self.k).astype(np.float64),
                              _weights(sample_weight, ids.shape[0]))
             return
-        Y, A, sample_weight = _align(y_true, y_pred, sample_weight, labels=True)
+        Y, A, sample_weight = _align(y_true, y_pred, sample_weight, labels=True, positions=True)
         if Y.shape == A.shape and A.shape[1] > 1:  # one-hot, as fit passes the targets
             hit = _in_top_k(Y.argmax(axis=-1), A, self.k)
             if self._zero_rows:
@@ -611,7 +611,7 @@ class SparseCategoricalCrossentropy(_LossMean):
         super().__init__(name=name, dtype=dtype)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        Y, A, sample_weight = _align(y_true, y_pred, sample_weight, labels=True)
+        Y, A, sample_weight = _align(y_true, y_pred, sample_weight, labels=True, positions=True)
         if not (Y.shape == A.shape and A.shape[1] > 1):  # integer labels, not fit's one-hot rows
             labels = Y[:, 0]
             if not np.all((labels >= 0) & (labels < A.shape[1]) & (labels == np.round(labels))):
