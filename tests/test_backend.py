@@ -170,6 +170,19 @@ def test_reshape_and_permute_train_as_on_numpy(namespace):
     _same(_train("numpy", build, X, y, "binary_crossentropy"), _train(namespace, build, X, y, "binary_crossentropy"))
 
 
+def test_layers_on_samples_of_several_axes_train_as_on_numpy(namespace):
+    # Dense on (n, T, F) and LayerNormalization over several axes reshaped with the arrays' .reshape method,
+    # which the Array API's arrays lack: array-api-strict stopped with "'Array' object has no attribute 'reshape'"
+    rng = np.random.default_rng(5)
+    X, labels = rng.normal(size=(30, 4, 3)), rng.integers(0, 3, size=(30, 4))
+    build = lambda: [layers.Input((4, 3)), layers.Dense(5, activation="tanh"),  # noqa: E731
+                     layers.LayerNormalization(axis=[1, 2], gamma_initializer="random_normal"),
+                     layers.BatchNormalization(), layers.Dense(3, activation="softmax")]
+    weights = rng.random((30, 4))
+    _same(_train("numpy", build, X, labels, "sparse_categorical_crossentropy", sample_weight=weights),
+          _train(namespace, build, X, labels, "sparse_categorical_crossentropy", sample_weight=weights))
+
+
 def test_discretization_and_category_encoding_train_as_on_numpy(namespace):
     rng = np.random.default_rng(4)
     X = np.c_[rng.normal(size=(30, 2)), rng.integers(0, 4, size=(30, 1))]

@@ -146,7 +146,7 @@ class ScaledNormalization(Layer):
     def _broadcast(self, key, weights=None):
         """``params[key]`` (or ``weights[key]``: the gradients) shaped to broadcast against the inputs: a view."""
         value = (self.params if weights is None else weights)[key]
-        return value if self._broadcast_shape is None else value.reshape(self._broadcast_shape)
+        return value if self._broadcast_shape is None else get_namespace().reshape(value, self._broadcast_shape)
 
     def _gamma_beta_backward(self, dY):
         """Fill ``∂J/∂γ = Σ dY ⊙ x̂``, ``∂J/∂β = Σ dY`` (summed over every axis but the

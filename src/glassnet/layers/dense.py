@@ -140,8 +140,9 @@ class Dense(Layer):
     def _forward_rows(self, X, training):
         """``(n, ..., n_in)`` samples: the forward pass of the ``(rows, n_in)`` view (a view of a
         C-ordered ``X``: no copy; the compiled loops take it too), shaped back to ``(n, ..., units)``."""
-        A = self.forward(X.reshape(-1, X.shape[-1]), training)
-        return A.reshape(*X.shape[:-1], self.units)
+        xp = get_namespace()  # (xp.reshape: the Array API's arrays have no reshape method)
+        A = self.forward(xp.reshape(X, (-1, X.shape[-1])), training)
+        return xp.reshape(A, (*X.shape[:-1], self.units))
 
     def _compiled_relu(self, array):
         return (self.jit_compile and self.use_bias and type(self.activation) is activations.ReLU
@@ -149,7 +150,7 @@ class Dense(Layer):
 
     def backward(self, dA):
         if dA.ndim != 2:
-            return _unrows(self.backward(dA.reshape(-1, self.units)), dA.shape)
+            return _unrows(self.backward(get_namespace().reshape(dA, (-1, self.units))), dA.shape)
         dZ = self.buffer("dZ", dA.shape, dA.dtype)
         if self._compiled_relu(dA):
             kernels.get("relu_backward")(dA, self.A, dZ)
@@ -161,7 +162,7 @@ class Dense(Layer):
         """Backward pass from ``δ = ∂J/∂Z`` (used directly when the loss fuses
         with the output activation, e.g. softmax + cross-entropy: ``δ = a − y``)."""
         if dZ.ndim != 2:
-            return _unrows(self.backward_preactivation(dZ.reshape(-1, self.units)), dZ.shape)
+            return _unrows(self.backward_preactivation(get_namespace().reshape(dZ, (-1, self.units))), dZ.shape)
         self.delta = dZ
         backend.matmul(self.X.T, dZ, self.grads["W"])
         # a frozen layer's penalty (its own flag or its model's) is left out of the loss (as Keras), and so of
@@ -219,4 +220,4 @@ class Dense(Layer):
 def _unrows(dX, shape):
     """The ``(rows, n_in)`` input gradient of samples of several axes, shaped as the layer's
     input ``(n, ..., n_in)`` (``shape``: the output gradient's, ``(n, ..., units)``); None stays None."""
-    return None if dX is None else dX.reshape(*shape[:-1], dX.shape[-1])
+    return None if dX is None else get_namespace().reshape(dX, (*shape[:-1], dX.shape[-1]))
