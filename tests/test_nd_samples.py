@@ -323,6 +323,35 @@ def test_per_position_sparse_metrics_equal_keras(keras_x64, weights):
     assert set(history) >= {"sparse_top_k_categorical_accuracy", "sparse_categorical_crossentropy"}
 
 
+@pytest.mark.parametrize("loss, activation, metric", [("binary_crossentropy", "sigmoid", "binary_accuracy"),
+                                                       ("mse", None, "mae")])
+def test_one_target_per_position_for_one_output_unit_equals_keras(keras_x64, loss, activation, metric):
+    # targets (n, 5) for outputs (n, 5, 1), as (n,) for (n, 1) and as Keras takes them, were refused
+    # ("takes targets of shape (n, 5, 1)")
+    keras, jax = keras_x64
+    rng = np.random.default_rng(15)
+    X = rng.normal(size=(8, 5, 3))
+    y = rng.integers(0, 2, (8, 5)).astype(float) if activation else rng.normal(size=(8, 5))
+    theirs = keras.Sequential([keras.Input((5, 3), dtype="float64"),
+                               keras.layers.Dense(1, activation=activation, dtype="float64")])
+    ours = Sequential([layers.Input((5, 3)), layers.Dense(1, activation=activation)], dtype="float64")
+    ours.set_weights(theirs.get_weights())
+    their_loss = getattr(keras.losses, type(losses.get(loss)).__name__)(dtype="float64")
+    theirs.compile(optimizer=keras.optimizers.SGD(0.5), loss=their_loss, metrics=[metric])
+    ours.compile(optimizer=optimizers.SGD(0.5), loss=loss, metrics=[metric])
+    y_theirs = jax.numpy.asarray(y)
+    expected = theirs.evaluate(X, y_theirs, verbose=0, return_dict=True)
+    got = ours.evaluate(X, y, verbose=0, return_dict=True)
+    assert got["loss"] == pytest.approx(expected["loss"], rel=1e-6)
+    assert got[metric] == pytest.approx(expected[metric], rel=1e-6)
+    for _ in range(3):
+        theirs.train_on_batch(X, y_theirs)
+        ours.train_on_batch(X, y)
+    for mine, reference in zip(ours.get_weights(), theirs.get_weights()):
+        np.testing.assert_allclose(mine, reference, rtol=0, atol=1e-6)
+    assert ours.fit(X, y, validation_data=(X, y), epochs=1, verbose=0).history.keys() >= {"val_loss", f"val_{metric}"}
+
+
 def test_sequence_tagger_learns_and_keeps_label_targets_for_validation():
     rng = np.random.default_rng(13)
     X = rng.normal(size=(200, 6, 3))

@@ -774,6 +774,9 @@ class Sequential:
         sparse = isinstance(self.loss, losses.SparseCategoricalCrossentropy)
         want = out[:-1] if sparse else out
         labels = Y[..., 0] if sparse and Y.shape[1:] == (*want, 1) else Y
+        if not sparse and out[-1] == 1 and Y.shape[1:] == out[:-1]:
+            # one target per position (n, T) for outputs (n, T, 1), as (n,) for (n, 1) and as Keras lines them up
+            labels = Y[..., None]
         if labels.shape[1:] != want:
             what = "integer labels" if sparse else "targets"
             raise ValueError(f"{name}: the model's outputs have shape (n, {', '.join(map(str, out))}), so loss "
