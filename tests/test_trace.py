@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from glassnet import activations, losses, optimizers, regularizers
-from glassnet.layers import BatchNormalization, Dense, Dropout
+from glassnet.layers import BatchNormalization, Dense, Dropout, Input
 from glassnet.models import Sequential
 from glassnet.trace import Trace, format_table, trace
 
@@ -880,6 +880,24 @@ def test_pass_through_rules_by_hand():
     assert data["layers"][2]["backward_terms"]["m"] == m.tolist()
     assert data["layers"][1]["dJ_da_in"] == [pytest.approx(r, rel=1e-12) for r in bn.dJ_da_in.tolist()]
     assert data["layers"][0]["dJ_da_in"] is None and data["layers"][0]["backward_terms"] == {}
+
+
+def test_batch_normalization_of_sequences_shows_means_over_the_batch_and_positions():
+    # its statistics run over the batch and every position: the row showed the means over the batch alone
+    # (one per position, (4, 2)), which do not give the gradient it printed, and said "means over the batch"
+    rng = np.random.default_rng(0)
+    model = Sequential([Input((4, 2)), Dense(2, "tanh"), BatchNormalization(), Dense(3, "softmax")],
+                       dtype="float64", seed=0)
+    model.compile("sgd", "categorical_crossentropy")
+    bn = trace(model, rng.normal(size=(3, 4, 2)), np.eye(3)[rng.integers(0, 3, (3, 4))]).layers[1]
+    t, a = bn.backward_terms, bn.a_in
+    g = t["γ"] * bn.dJ_da
+    np.testing.assert_allclose(t["σ² + ε"], a.var(axis=(0, 1)) + 1e-3, rtol=1e-12)
+    np.testing.assert_allclose(t["mean(g)"], g.mean(axis=(0, 1)), rtol=1e-12)
+    np.testing.assert_allclose(t["mean(g ⊙ x̂)"], (g * t["x̂"]).mean(axis=(0, 1)), rtol=1e-12)
+    np.testing.assert_allclose(bn.dJ_da_in, (g - t["mean(g)"] - t["x̂"] * t["mean(g ⊙ x̂)"]) / np.sqrt(t["σ² + ε"]),
+                               rtol=1e-10, atol=1e-15)
+    assert bn.delta_rule.endswith("means over the batch and every position")
 
 
 def test_dropout_row_names_the_rate_it_was_given_and_the_one_drawn():

@@ -713,14 +713,15 @@ def _normalization_rule(layer, dY, out, come, per_example):
     if not per_example and not layer.training:
         terms["σ² + ε"] = 1.0 / inv_std**2
         return f"{out} = g / √(σ² + ε), {g_is}, σ² the moving variance (fixed: inference mode)", terms
-    axis = layer._axes if per_example else 0
+    # batch normalization of samples (n, ..., features): its statistics over the batch and every position
+    axis = layer._axes if per_example else getattr(layer, "_stats_axis", 0)
     x_hat = _np(layer.X_hat)
     terms = {"x̂": x_hat, **terms, "σ² + ε": 1.0 / inv_std**2,
              "mean(g)": g.mean(axis=axis, keepdims=per_example),
              "mean(g ⊙ x̂)": (g * x_hat).mean(axis=axis, keepdims=per_example)}
     if not per_example:
         terms["σ² + ε"] = terms["σ² + ε"].reshape(-1)
-    over = "each example's features" if per_example else "the batch"
+    over = "each example's features" if per_example else "the batch" if axis == 0 else "the batch and every position"
     if per_example and layer._broadcast_shape is not None:
         over = f"each example's axes {list(layer._axes)}"
     return f"{out} = (g − mean(g) − x̂ ⊙ mean(g ⊙ x̂)) / √(σ² + ε), {g_is}, means over {over}", terms
