@@ -352,6 +352,19 @@ def test_one_target_per_position_for_one_output_unit_equals_keras(keras_x64, los
     assert ours.fit(X, y, validation_data=(X, y), epochs=1, verbose=0).history.keys() >= {"val_loss", f"val_{metric}"}
 
 
+def test_per_position_weights_given_as_lists_weigh_as_arrays():
+    # a list of lists (n, T), taken for x and y, was refused as weights ("must be a 1-D array ... (10, 5)")
+    X, y, sample_weights = _tagging_data("categorical_crossentropy", seed=16)
+    w = sample_weights["per position"]
+    model = Sequential([layers.Input((5, 3)), layers.Dense(4, activation="softmax")], seed=0, dtype="float64")
+    model.compile(loss="categorical_crossentropy", optimizer="sgd")
+    expected = model.evaluate(X, y, sample_weight=w, verbose=0)
+    assert expected != pytest.approx(model.evaluate(X, y, verbose=0), rel=1e-3)
+    assert model.evaluate(X, y, sample_weight=w.tolist(), verbose=0) == pytest.approx(expected, rel=1e-15)
+    history = model.fit(X, y, validation_data=(X, y, w.tolist()), epochs=1, verbose=0, shuffle=False).history
+    assert np.isfinite(history["val_loss"][0])
+
+
 def test_sequence_tagger_learns_and_keeps_label_targets_for_validation():
     rng = np.random.default_rng(13)
     X = rng.normal(size=(200, 6, 3))

@@ -826,6 +826,8 @@ class Sequential:
         if sample_weight is None:
             return None
         w = on_host(sample_weight)
+        if not hasattr(w, "ndim"):  # a list, as x and y may be: its shape says what it weighs, as an array's
+            w = check_array(w, name=name, ndim=None, dtype=self.dtype)
         if getattr(w, "ndim", None) == 2 and w.shape[1] == 1:
             w = w[:, 0]  # a column of weights, as Keras accepts
         positions = tuple(self._layers[-1].output_shape)[:-1] if self.built else ()
