@@ -7,6 +7,7 @@ redirected there too.
 
 import gzip
 import hashlib
+import importlib
 import os
 import re
 import socketserver
@@ -422,11 +423,17 @@ def test_keras_datasets_glassnet_lacks_name_what_to_do(tmp_path):
     with pytest.raises(ModuleNotFoundError, match="No module named 'glassnet.datasets.reuters': glassnet's data sets "
                                                   "are MNIST .*keras.datasets.reuters.load_data\\(\\), which downloads"):
         from glassnet.datasets import reuters  # noqa: F401
-    with pytest.raises(ModuleNotFoundError, match="'glassnet.datasets.imdb'"):
+    with pytest.raises(ModuleNotFoundError, match="'glassnet.datasets.cifar10': glassnet's data sets"):
+        importlib.import_module("glassnet.datasets.cifar10")
+    with pytest.raises(AttributeError, match="'glassnet.datasets.imdb': glassnet's data sets"):
         glassnet.datasets.imdb.load_data()
+    # hasattr and getattr with a default stay False and None (a ModuleNotFoundError raised through them)
+    assert not hasattr(glassnet.datasets, "reuters") and getattr(glassnet.datasets, "imdb", None) is None
     assert not hasattr(glassnet.datasets, "no_such_set")
+    with pytest.raises(ModuleNotFoundError, match="No module named 'glassnet.datasets.no_such_set'$"):
+        importlib.import_module("glassnet.datasets.no_such_set")
     # the advice for Fashion-MNIST works: IDX files under MNIST's names that are not MNIST's
-    with pytest.raises(ModuleNotFoundError, match="load_mnist\\('folder of them', verify=False\\)"):
+    with pytest.raises(AttributeError, match="load_mnist\\('folder of them', verify=False\\)"):
         glassnet.datasets.fashion_mnist
     rng = np.random.default_rng(0)
     for stem, n in [("train-images-idx3-ubyte", 6), ("train-labels-idx1-ubyte", 6),

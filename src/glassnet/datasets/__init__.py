@@ -6,6 +6,9 @@
 >>> (x_train, y_train), (x_test, y_test) = load_mnist()   # doctest: +SKIP
 """
 
+import importlib.abc
+import sys
+
 from .idx import read_idx, write_idx
 from .mnist import MNIST_FILES, MNISTNotFoundError, cache_dir, load_digits, load_mnist
 from .toy import (
@@ -53,11 +56,30 @@ _KERAS_DATASETS = {
 }
 
 
+def _keras_dataset_message(name):
+    return (f"No module named '{__name__}.{name}': glassnet's data sets are MNIST (mnist.load_data), the 8x8 digits "
+            f"and the lectures' toy sets; for Keras's {name}, {_KERAS_DATASETS[name].format(name=name)}.")
+
+
 def __getattr__(name):
-    # Keras's sets are modules (keras.datasets.reuters): a missing one is a ModuleNotFoundError, which, unlike an
-    # AttributeError, `from glassnet.datasets import reuters` passes on instead of a bare "cannot import name"
+    # glassnet.datasets.reuters: what to do instead. An AttributeError, so that hasattr and getattr(..., None) stay
+    # False and None; `from glassnet.datasets import reuters` then imports the submodule, which the finder below refuses
     if name in _KERAS_DATASETS:
-        raise ModuleNotFoundError(f"No module named '{__name__}.{name}': glassnet's data sets are MNIST "
-                                  "(mnist.load_data), the 8x8 digits and the lectures' toy sets; for Keras's "
-                                  f"{name}, {_KERAS_DATASETS[name].format(name=name)}.", name=f"{__name__}.{name}")
+        raise AttributeError(_keras_dataset_message(name), name=name, obj=sys.modules[__name__])
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+class _KerasDatasets(importlib.abc.MetaPathFinder):
+    """Refuses ``import glassnet.datasets.reuters`` (and ``from glassnet.datasets import reuters``, which
+    tries that import) with what to do instead: Python's own message is a bare "cannot import name"."""
+
+    def find_spec(self, fullname, path=None, target=None):
+        package, _, name = fullname.rpartition(".")
+        if package == __name__ and name in _KERAS_DATASETS:
+            # (no ``name=fullname``: the from-import turns a ModuleNotFoundError of that name into its bare message)
+            raise ModuleNotFoundError(_keras_dataset_message(name))
+        return None
+
+
+if not any(type(finder).__name__ == "_KerasDatasets" for finder in sys.meta_path):  # (once, also after a reload)
+    sys.meta_path.append(_KerasDatasets())
