@@ -218,3 +218,16 @@ def test_a_layer_of_yours_that_overrides_regularization_penalty_adds_it_to_the_l
     model.compile(optimizer="sgd", loss="mse")
     mse = float(np.mean((model.predict(X, verbose=0) - Y) ** 2))
     assert model.evaluate(X, Y, verbose=0) == pytest.approx(mse + 0.25, rel=1e-12)
+
+
+@pytest.mark.parametrize("n", [1, 320, 25_088, 1 << 16, (1 << 16) + 1, 300_000])
+def test_l2_penalty_of_float32_weights_keeps_float32_precision_at_every_size(n):
+    # up to 2^16 weights one dot (a small layer's step could not afford the rows' 5 µs), above it dots of rows
+    # summed in float64: either way within float32's own rounding of the exact sum
+    rng = np.random.default_rng(n)
+    W = (rng.standard_normal(n) * 0.05 + 0.1).astype(np.float32)
+    exact = float(np.dot(W.astype(np.float64), W.astype(np.float64)))
+    for given in (W, W.reshape(-1, 1), np.asarray(W).view(np.memmap)):  # the fast path and the checked one
+        assert regularizers.L2(0.5)(given) == pytest.approx(0.5 * exact, rel=2e-7)
+        assert regularizers.L1L2(l1=0.25, l2=0.5)(given) == pytest.approx(
+            0.25 * float(np.abs(W.astype(np.float64)).sum()) + 0.5 * exact, rel=2e-7)

@@ -14,6 +14,8 @@ from .backend import astype, get_namespace, numpy_dtype
 
 #: ``Σ w²`` is summed as dots of rows of this many weights (see :func:`_sum_of_squares`).
 ROW = 1024
+#: up to this many weights ``Σ w²`` is one dot: its rounding stays within float32's (1e-7 measured for 65536)
+ONE_DOT = 1 << 16
 
 
 def _sum_of_squares(w):
@@ -22,9 +24,14 @@ def _sum_of_squares(w):
     One float32 dot over all the weights lets its rounding pile up (10^7 weights of 0.1
     summed to 100077.7, not 100000: a relative 8e-4). Dots of rows of :data:`ROW`
     weights (one batched matmul), their sums added in float64, keep float32's own
-    precision (4e-8) for about 1.5× the time of the single dot.
+    precision (4e-8) for about 1.5× the time of the single dot. Up to :data:`ONE_DOT` weights
+    the single dot's error is float32's own (1e-7 measured), and it is what a small layer's
+    step can afford: the rows cost 5 µs for 320 weights, against 0.4 µs (M2's L2 penalty
+    through glassnet.sklearn, ``alpha=1e-4``, spent a quarter of its step there).
     """
     xp = get_namespace(w)
+    if w.shape[0] <= ONE_DOT:
+        return float(xp.matmul(w, w)) if xp is np else xp.matmul(w, w)
     n = w.shape[0] - w.shape[0] % ROW
     rows = xp.reshape(w[:n], (-1, 1, ROW))
     row_sums = xp.matmul(rows, xp.reshape(rows, (-1, ROW, 1)))  # (n / ROW, 1, 1)
@@ -74,6 +81,11 @@ class L1L2(Regularizer):
 
     def __call__(self, x):
         W = x  # Keras's argument name outside, the lectures' W inside
+        if type(W) is np.ndarray and (W.dtype == np.float32 or W.dtype == np.float64):
+            # a layer's weights at every training step: the checks below cost as much as a small layer's sums
+            w = W.reshape(-1)
+            return ((self.l1 * float(np.sum(np.abs(w))) if self.l1 else 0.0)
+                    + (self.l2 * _sum_of_squares(w) if self.l2 else 0.0))
         xp = get_namespace(W)
         if xp is np and not (isinstance(W, np.ndarray) and W.dtype.kind in "fiub"):  # a list, a string...
             W = check_array(W, "x", ndim=None, allow_empty=True, finite=False)
