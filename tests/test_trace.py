@@ -900,6 +900,22 @@ def test_batch_normalization_of_sequences_shows_means_over_the_batch_and_positio
     assert bn.delta_rule.endswith("means over the batch and every position")
 
 
+def test_per_position_outputs_say_delta_divides_by_every_position():
+    # outputs (n, m, k): the mean loss is over the n·m positions; the header said "1/n"
+    rng = np.random.default_rng(0)
+    model = Sequential([Input((3, 2)), Dense(4, "softmax")], dtype="float64", seed=0)
+    model.compile("sgd", "categorical_crossentropy")
+    x, y = rng.normal(size=(2, 3, 2)), np.eye(4)[rng.integers(0, 4, (2, 3))]
+    t = trace(model, x, y)
+    assert "δ includes the 1/(n·m) of the mean loss over the n·m = 6 positions" in str(t)
+    np.testing.assert_allclose(t.layers[0].delta, (model.predict(x) - y) / 6, rtol=1e-12)  # softmax + CE: (a − y)/(n·m)
+    weighted = trace(model, x, y, sample_weight=np.array([1.0, 2.0]))
+    assert "δ includes the w_i/(n·m) of the weighted mean loss over the n·m = 6 positions" in str(weighted)
+    flat = Sequential([Input((2,)), Dense(4, "softmax")], dtype="float64", seed=0)
+    flat.compile("sgd", "categorical_crossentropy")
+    assert "δ includes the 1/n of the mean loss)" in str(trace(flat, x[:, 0], y[:, 0]))
+
+
 def test_dropout_row_names_the_rate_it_was_given_and_the_one_drawn():
     """A rate off the 2⁻¹⁶ grid is drawn as its nearest multiple: the rule shows that p (what
     the scale 1/(1 − p) uses) and the rate the user set."""

@@ -386,14 +386,17 @@ class Trace:
 
     def _summary_lines(self):
         n = self.n_samples
+        # outputs (n, m, k): the loss is a mean over the n·m positions, each a row of k
+        m = int(np.prod(np.shape(self.output)[1:-1])) if np.ndim(self.output) > 2 else 1
+        count, over = ("n", "") if m == 1 else ("(n·m)", f" over the n·m = {n * m} positions")
         if self.weighted:  # each row of δ is also multiplied by its example's weight w_i
             divisor = {"sum": "δ of the weighted summed loss Σ w_i J_i: row i times w_i, without 1/n",
                        "mean_with_sample_weight": "δ includes the w_i/Σw of the weighted mean loss"}.get(
-                self.reduction, "δ includes the w_i/n of the weighted mean loss Σ w_i J_i / n")
+                self.reduction, f"δ includes the w_i/{count} of the weighted mean loss{over}")
         else:
             divisor = {"sum": "δ of the summed loss, without 1/n",
                        "mean_with_sample_weight": "δ includes the 1/Σw of the weighted mean loss"}.get(
-                self.reduction, "δ includes the 1/n of the mean loss")
+                self.reduction, f"δ includes the 1/{count} of the mean loss{over}")
         batch = f"a batch of {n} examples (rows; {divisor})"
         if n == 1:
             batch = f"1 example (weight {_fmt(self.sample_weight[0])}; δ includes it)" if self.weighted else "1 example"
