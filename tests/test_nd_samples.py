@@ -361,6 +361,10 @@ def test_per_position_weights_given_as_lists_weigh_as_arrays():
     expected = model.evaluate(X, y, sample_weight=w, verbose=0)
     assert expected != pytest.approx(model.evaluate(X, y, verbose=0), rel=1e-3)
     assert model.evaluate(X, y, sample_weight=w.tolist(), verbose=0) == pytest.approx(expected, rel=1e-15)
+    # (n, T, 1): the trailing 1 squeezed, as Keras does (it was refused: "one per position (n, 5)")
+    assert model.evaluate(X, y, sample_weight=w[..., None], verbose=0) == pytest.approx(expected, rel=1e-15)
+    with pytest.raises(ValueError, match=r"one weight per sample \(\d+,\) or one per position"):
+        model.evaluate(X, y, sample_weight=np.stack([w, w], axis=-1), verbose=0)
     history = model.fit(X, y, validation_data=(X, y, w.tolist()), epochs=1, verbose=0, shuffle=False).history
     assert np.isfinite(history["val_loss"][0])
 

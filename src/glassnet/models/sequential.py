@@ -833,6 +833,8 @@ class Sequential:
         positions = tuple(self._layers[-1].output_shape)[:-1] if self.built else ()
         if positions and getattr(w, "ndim", 1) > 1:  # one weight per position of outputs (n, m, k): Keras's "temporal"
             w = check_array(w, name=name, ndim=None, dtype=self.dtype)
+            if w.shape == (n, *positions, 1):
+                w = w[..., 0]  # a trailing 1, as Keras squeezes it (as (n, 1) is a column of per-sample weights)
             if w.shape != (n, *positions):
                 raise ValueError(f"{name} must have one weight per sample ({n},) or one per position "
                                  f"{(n, *positions)}. Received shape {w.shape}.")
