@@ -1846,6 +1846,36 @@ def test_apply_gradients_on_arrays_equals_keras_in_float64(case, keras_x64, rng)
     assert made["glassnet"].iterations == 4
 
 
+def test_apply_gradients_applies_the_layers_constraints_as_keras(keras_x64, rng):
+    # a custom loop's apply_gradients(zip(grads, model.trainable_weights)) left kernel_constraint and
+    # bias_constraint out (a NonNeg kernel went negative), where fit applies them and Keras's optimizer.apply
+    # applies each variable's constraint after the step
+    keras, _ = keras_x64
+    keras.config.set_floatx("float64")
+    theirs = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4, kernel_constraint="non_neg",
+                                                                      bias_constraint=keras.constraints.MaxNorm(0.5))])
+    ours = glassnet.Sequential([glassnet.Input((3,)), glassnet.layers.Dense(4, kernel_constraint="non_neg",
+                                                                             bias_constraint=glassnet.constraints.MaxNorm(0.5))],
+                               dtype="float64")
+    ours.set_weights(theirs.get_weights())
+    mine, keras_opt = optimizers.Adam(0.1), keras.optimizers.Adam(0.1)
+    for _ in range(3):
+        grads = [rng.normal(size=w.shape) for w in ours.get_weights()]
+        keras_opt.apply_gradients(zip([keras.ops.convert_to_tensor(g) for g in grads], theirs.trainable_variables))
+        mine.apply_gradients(zip(grads, ours.trainable_weights))
+    for w, expected in zip(ours.get_weights(), theirs.get_weights()):
+        np.testing.assert_allclose(w, expected, rtol=0, atol=1e-15)
+    layer = ours.layers[0]
+    assert (layer.kernel >= 0).all() and np.linalg.norm(layer.bias) <= 0.5 + 1e-12
+    # the layer's own attributes too; hand-worked: W ← max(W − η g, 0) under plain SGD
+    W0, g = layer.kernel.copy(), np.full((3, 4), 10.0)
+    optimizers.SGD(0.1).apply([g], [layer.kernel])
+    np.testing.assert_array_equal(layer.kernel, np.maximum(W0 - 1.0, 0))
+    free = np.ones(2)  # an array no layer handed out keeps its unconstrained step
+    optimizers.SGD(1.0).apply([np.full(2, 3.0)], [free])
+    np.testing.assert_array_equal(free, [-2.0, -2.0])
+
+
 def test_muon_steps_arrays_in_a_custom_loop_as_keras(keras_x64, rng):
     # Muon has a method _variables(): the list form's attribute of that name replaced it ("'list' object is not
     # callable"), and Muon.build(variables) wanted a dtype

@@ -226,17 +226,19 @@ OPTIMIZERS = {
 
 @FAST
 @given(n_in=dims, widths=st.lists(dims, min_size=1, max_size=2), act=st.sampled_from(ACTIVATIONS),
-       batchnorm=st.booleans(), dropout=st.booleans(), frozen=st.booleans(), optimizer=st.sampled_from(sorted(OPTIMIZERS)),
+       batchnorm=st.booleans(), dropout=st.booleans(), frozen=st.booleans(),
+       constraint=st.sampled_from([None, "non_neg", "max_norm", "unit_norm"]), optimizer=st.sampled_from(sorted(OPTIMIZERS)),
        steps=st.integers(1, 4), seed=st.integers(0, 2**16))
-def test_a_custom_loop_takes_the_steps_of_train_on_batch(n_in, widths, act, batchnorm, dropout, frozen, optimizer, steps,
-                                                          seed):
+def test_a_custom_loop_takes_the_steps_of_train_on_batch(n_in, widths, act, batchnorm, dropout, frozen, constraint, optimizer,
+                                                          steps, seed):
     rng = np.random.default_rng(seed)
     X, y = rng.normal(size=(6, n_in)), rng.normal(size=(6, 2))
 
     def make():
         stack = [layers.Input((n_in,))]
         for width in widths:
-            stack.append(layers.Dense(width, activation=act, bias_initializer="random_normal"))
+            stack.append(layers.Dense(width, activation=act, bias_initializer="random_normal",
+                                      kernel_constraint=constraint))
         if batchnorm:
             stack.append(layers.BatchNormalization(momentum=0.5))
         if dropout:

@@ -12,6 +12,7 @@ dropout by Srivastava et al., 2014);
 """
 
 import numbers
+import weakref
 
 import numpy as np
 
@@ -165,6 +166,42 @@ def get(identifier, argument="constraint"):
     callable ``f(w) -> w``, as Keras; ``argument`` names what was passed in an error
     (``"kernel_constraint"``)."""
     return lookup(identifier, CONSTRAINTS, argument, instance_of=Constraint, allow_callable=True, instantiate=True)
+
+
+#: the constrained weight arrays that layers handed out (``model.trainable_weights``, ``layer.kernel``):
+#: id -> (weak reference to the array, to its layer, the weight's key). Keras's ``optimizer.apply``
+#: applies each variable's constraint after its step; a NumPy array carries none, so
+#: ``apply_gradients`` of a custom loop finds it here (:func:`of_variable`).
+_HANDED_OUT = {}
+
+
+def note_handed_out(layer, key, array):
+    """Remember that ``array`` is ``layer``'s weight ``key``, where the layer constrains it."""
+    if key not in layer.parameter_constraints():
+        return
+    i = id(array)
+
+    def forget(ref):
+        if _HANDED_OUT.get(i, (None,))[0] is ref:  # not a later array that took the same id
+            del _HANDED_OUT[i]
+
+    try:
+        _HANDED_OUT[i] = (weakref.ref(array, forget), weakref.ref(layer), key)
+    except TypeError:  # an array type without weak references: its constraint is not found
+        pass
+
+
+def of_variable(array):
+    """The constraint of ``array`` where it is a layer's constrained weight that the layer handed
+    out (:func:`note_handed_out`) and still holds, else None."""
+    entry = _HANDED_OUT.get(id(array))
+    if entry is None:
+        return None
+    ref, layer_ref, key = entry
+    layer = layer_ref()
+    if ref() is not array or layer is None or layer.params.get(key) is not array:
+        return None  # the layer's arrays moved (a model's buffer): this one is no longer its weight
+    return layer.parameter_constraints().get(key)
 
 
 def apply_in_place(constraint, W):

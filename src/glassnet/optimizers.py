@@ -34,6 +34,7 @@ from collections.abc import MutableMapping
 
 import numpy as np
 
+from . import constraints as _constraints
 from . import kernels as _kernels
 from . import schedules  # also public, as keras.optimizers.schedules
 from ._registry import Configurable, _check_keys, from_config, lookup, to_config
@@ -507,6 +508,9 @@ class Optimizer(Configurable):
         self.apply(w, g)
         for v, part in zip(variables, self.slices):
             v[...] = xp.reshape(w[part], tuple(v.shape))
+            constraint = _constraints.of_variable(v)
+            if constraint is not None:  # after the step and the moving average, as fit and Keras's apply
+                _constraints.apply_in_place(constraint, v)
 
     def _adopt(self, variables):
         """Take ``variables`` for the state that the flat form built (``fit``, a copy, a loaded model)

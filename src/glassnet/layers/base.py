@@ -152,9 +152,10 @@ def weight_attribute(key):
     (a model moves the arrays into its buffer); None where the layer's settings leave the weight
     out (``scale=False``), as Keras's attribute."""
     def get(self):
-        for store in (self.params, self.state):
-            if key in store:
-                return store[key]
+        if key in self.params:
+            return self._handed_out(key)
+        if key in self.state:
+            return self.state[key]
         if key not in self.weight_names:
             return None
         raise AttributeError(f"{type(self).__name__}.{key} exists once the layer is built (fit, predict or build "
@@ -466,7 +467,13 @@ class Layer:
         (not batch-norm moving statistics); none when the layer is frozen, as Keras."""
         if not (self.built and self.trainable):
             return []
-        return [self.params[k] for k in self.weight_names if k in self.params]
+        return [self._handed_out(k) for k in self.weight_names if k in self.params]
+
+    def _handed_out(self, key):
+        """``params[key]`` for the caller to keep, noted with its constraint: a custom loop's
+        ``optimizer.apply_gradients`` applies it after the step, as Keras's."""
+        constraints.note_handed_out(self, key, self.params[key])
+        return self.params[key]
 
     @property
     def losses(self):
@@ -567,7 +574,7 @@ class Layer:
         built): writing into them changes the model, as Keras's variables do."""
         if not self.built:
             return []
-        return [self.params[k] if k in self.params else self.state[k] for k in self.weight_names]
+        return [self._handed_out(k) if k in self.params else self.state[k] for k in self.weight_names]
 
     def get_weights(self):
         """Copies of the weight arrays (``[]`` before the layer is built), as Keras."""

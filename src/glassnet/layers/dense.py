@@ -79,13 +79,13 @@ class Dense(Layer):
     def kernel(self):
         """``W``, shape ``(n_in, units)`` (Keras's name; the layer's live array)."""
         self._require_weights("kernel")
-        return self.params["W"]
+        return self._handed_out("W")
 
     @property
     def bias(self):
         """``b``, shape ``(units,)``, or None without ``use_bias`` (Keras's name)."""
         self._require_weights("bias")
-        return self.params.get("b")
+        return self._handed_out("b") if "b" in self.params else None
 
     def _require_weights(self, what):
         if "W" not in self.params:

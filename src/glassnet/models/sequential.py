@@ -1031,7 +1031,7 @@ class Sequential:
     def trainable_weights(self):
         """The live arrays that training updates (Dense W, b; batch-norm gamma, beta of trainable layers)."""
         self._ensure_built()
-        return [layer.params[k] for layer in self._layers if layer.built and self._trains(layer)
+        return [layer._handed_out(k) for layer in self._layers if layer.built and self._trains(layer)
                 for k in layer.weight_names if k in layer.params]
 
     @property
