@@ -12,7 +12,7 @@ from glassnet import layers, losses, optimizers
 from glassnet.models import Sequential
 from glassnet.utils import pad_sequences
 
-FAST = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 HAS_NUMBA = importlib.util.find_spec("numba") is not None
 ACTIVATIONS = ["linear", "relu", "tanh", "sigmoid", "softmax", "elu"]
 dims = st.integers(1, 4)  # n, T, F, k: small, and 1 (one sample, one step) among them
@@ -105,6 +105,40 @@ def test_one_step_on_per_position_targets_equals_one_step_on_the_rows(n, T, F, k
     for mine, theirs in zip(seq.get_weights(), rows.get_weights()):
         np.testing.assert_allclose(mine, theirs, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(loss_seq, loss_rows * scale, rtol=1e-12, atol=1e-12)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(n=st.integers(2, 5), axes=st.lists(st.integers(1, 3), min_size=1, max_size=2), F=dims, k=st.integers(2, 3),
+       batch=st.integers(1, 3), weighted=st.booleans(), seed=st.integers(0, 2**16))
+def test_fit_and_evaluate_on_labels_per_position_equal_them_on_the_rows(n, axes, F, k, batch, weighted, seed):
+    """Integer labels (n, ..., ) of samples of one or two leading axes: an epoch of mini-batches of whole
+    samples (Adam) and evaluate's loss and plain and weighted accuracies are those of the rows."""
+    rng = np.random.default_rng(seed)
+    X, labels = rng.normal(size=(n, *axes, F)), rng.integers(0, k, (n, *axes))
+    w = rng.uniform(0.1, 2, n) if weighted else None
+    m = int(np.prod(axes))  # positions per sample: a batch of `batch` samples is batch·m rows
+
+    def make():
+        return [layers.Dense(3, activation="tanh"), layers.Dense(k, activation="softmax")]
+
+    seq = Sequential([layers.Input((*axes, F)), *make()], dtype="float64", seed=seed)
+    rows = Sequential([layers.Input((F,)), *make()], dtype="float64", seed=seed)
+    rows.set_weights(seq.get_weights())
+    for model in (seq, rows):
+        model.compile(loss="sparse_categorical_crossentropy", optimizer=optimizers.Adam(0.05), metrics=["accuracy"],
+                      weighted_metrics=["accuracy"])
+    R, y, w_rows = X.reshape(-1, F), labels.reshape(-1), None if w is None else np.repeat(w, m)
+    mine = seq.fit(X, labels, sample_weight=w, batch_size=batch, shuffle=False, verbose=0).history
+    theirs = rows.fit(R, y, sample_weight=w_rows, batch_size=batch * m, shuffle=False, verbose=0).history
+    for key in theirs:
+        np.testing.assert_allclose(mine[key], theirs[key], rtol=1e-12, atol=1e-12)
+    for a, b in zip(seq.get_weights(), rows.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+    mine = seq.evaluate(X, labels, sample_weight=w, verbose=0, return_dict=True)
+    theirs = rows.evaluate(R, y, sample_weight=w_rows, verbose=0, return_dict=True)
+    assert mine.keys() == theirs.keys()
+    for key in theirs:
+        np.testing.assert_allclose(mine[key], theirs[key], rtol=1e-12, atol=1e-12)
 
 
 # -- normalization -------------------------------------------------------------------------------
