@@ -2,6 +2,7 @@
 N-D path equals its (rows, features) formulation, and a custom loop equals ``train_on_batch``."""
 
 import importlib.util
+import os
 
 import numpy as np
 import pytest
@@ -219,8 +220,19 @@ def keras_pad():
     inside an example raises the recursion limit, as Keras's does)."""
     if importlib.util.find_spec("keras") is None:
         return None
-    from keras.utils import pad_sequences as theirs
-
+    # read on keras's first import (its default, TensorFlow, is absent here); set only for that import, as the
+    # other tests' monkeypatch.setenv does
+    previous = os.environ.get("KERAS_BACKEND")
+    os.environ["KERAS_BACKEND"] = "jax"
+    try:
+        from keras.utils import pad_sequences as theirs
+    except ImportError:  # (Keras without JAX)
+        return None
+    finally:
+        if previous is None:
+            del os.environ["KERAS_BACKEND"]
+        else:
+            os.environ["KERAS_BACKEND"] = previous
     return theirs
 
 
