@@ -346,6 +346,26 @@ def test_loss_names_are_metrics_as_in_keras():
         losses.BinaryCrossentropy(axis=np.array([-1, 0]))  # "The truth value of an array ... is ambiguous"
 
 
+def test_a_loss_object_as_a_metric_is_logged_under_its_name_as_keras(rng):
+    # TensorFlow's overfit tutorial: metrics=[losses.BinaryCrossentropy(from_logits=True,
+    # name='binary_crossentropy')] with EarlyStopping(monitor='val_binary_crossentropy'); the metric
+    # was logged as 'BinaryCrossentropy' (its class), and EarlyStopping said the name was not logged
+    from glassnet import Input, Sequential, callbacks, layers
+    x, y = rng.normal(size=(40, 3)), (rng.random((40, 1)) < 0.5).astype(float)
+    model = Sequential([Input((3,)), layers.Dense(1)], seed=0)
+    model.compile("sgd", losses.BinaryCrossentropy(from_logits=True),
+                  metrics=[losses.BinaryCrossentropy(from_logits=True, name="binary_crossentropy"),
+                           losses.Huber(name="hh"), losses.MeanSquaredError()])
+    history = model.fit(x, y, epochs=2, validation_data=(x, y), verbose=0,
+                        callbacks=[callbacks.EarlyStopping(monitor="val_binary_crossentropy", patience=1)])
+    # Keras 3.15's keys for these metrics: 'binary_crossentropy', 'hh', 'mean_squared_error'
+    assert sorted(k for k in history.history if not k.startswith("val_")) == [
+        "binary_crossentropy", "hh", "loss", "mean_squared_error"]
+    z = model.predict(x, verbose=0)
+    by_hand = np.mean(np.logaddexp(0, z) - y * z)  # binary cross-entropy of logits z
+    assert model.evaluate(x, y, return_dict=True, verbose=0)["binary_crossentropy"] == pytest.approx(by_hand, rel=1e-5)
+
+
 def test_new_metrics_in_fit_evaluate_and_a_model_file(rng, tmp_path):
     from glassnet.layers import Dense
     from glassnet.models import Sequential, load_model

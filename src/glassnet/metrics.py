@@ -1879,6 +1879,8 @@ def get(identifier, loss=None, n_outputs=None):
         return identifier()
     if _function_name(identifier):  # metrics=[metrics.categorical_accuracy]: the metric of that name
         return METRICS[_function_name(identifier)]()
+    if isinstance(identifier, _losses.Loss):  # Keras's compile names it by the loss's name
+        return MeanMetricWrapper(identifier, name=identifier.name)
     if callable(identifier) and not isinstance(identifier, (Metric, type)):
         return MeanMetricWrapper(identifier)
     return lookup(identifier, METRICS, "metric", instance_of=Metric)
