@@ -177,6 +177,20 @@ def test_huge_declared_size_is_refused_before_reading(saved, tmp_path):
         load_model(bad)
 
 
+def test_a_folder_a_tensorflow_savedmodel_or_an_onnx_file_is_named_by_load_model(tmp_path):
+    # TensorFlow's save_and_load tutorial loads load_model('saved_model/my_model'), a SavedModel folder;
+    # load_model said "[Errno 21] Is a directory", and of an exported ONNX file "File is not a zip file"
+    with pytest.raises(ValueError, match=r"it is a folder, no model file\.$"):
+        load_model(tmp_path)
+    (tmp_path / "saved_model.pb").write_bytes(b"\x08\x01")
+    with pytest.raises(ValueError, match="a TensorFlow SavedModel, which glassnet does not read; in Keras"):
+        load_model(tmp_path)
+    model = Sequential([Dense(2, input_dim=3)], seed=0)
+    model.export(tmp_path / "m.onnx")
+    with pytest.raises(ValueError, match="an ONNX file .*onnxruntime"):
+        load_model(tmp_path / "m.onnx")
+
+
 def test_not_a_zip_and_not_a_model(tmp_path):
     junk = tmp_path / "junk.gn"
     junk.write_bytes(b"hello")

@@ -328,6 +328,14 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
             _fail(path, "it is an HDF5 file, no model file: Keras 3's weights (.weights.h5) load into a model built "
                         "with the same layers, by model.load_weights(path); a Keras 2 .h5 model glassnet does not read: "
                         "in Keras, load it and save it again as a .keras file (model.save('model.keras')).")
+        if os.path.isdir(path):  # TensorFlow's SavedModel is a folder (tf.keras's model.save('saved_model/m'))
+            _fail(path, "it is a folder, no model file" + (
+                ": a TensorFlow SavedModel, which glassnet does not read; in Keras, load it and save it again as a "
+                ".keras file (model.save('model.keras')), which load_model reads"
+                if os.path.isfile(os.path.join(path, "saved_model.pb")) else "") + ".")
+        if path.lower().endswith(".onnx"):
+            _fail(path, "it is an ONNX file (model.export's), which runs in onnxruntime; glassnet loads the files of "
+                        "model.save.")
         _fail(path, f"it is not a glassnet model file (a zip archive): {exc}.")
     with zf:
         seen = set()
