@@ -784,3 +784,28 @@ def test_symbolic_inputs_name_the_feature_extractor_that_works_and_it_does():
     features = glassnet.Sequential(model.layers[:2]).predict(x, verbose=0)
     W1, b1, W2, b2 = model.get_weights()[:4]
     np.testing.assert_allclose(features, np.tanh(np.maximum(x @ W1 + b1, 0) @ W2 + b2), atol=1e-6)
+
+
+def test_overriding_keras_s_fit_hooks_is_refused_and_points_to_the_own_loop():
+    # Keras's guide "Customizing what happens in fit()": a Sequential subclass with train_step trained
+    # with glassnet's own step, silently; a Model subclass was refused without saying what to do instead
+    import glassnet as keras
+
+    with pytest.raises(TypeError, match=r"CustomModel overrides train_step, which glassnet's fit, evaluate and "
+                                        r"predict never call .*model\.gradients\(x, y, trainable_only=True"):
+        class CustomModel(keras.Model):
+            def train_step(self, data):
+                return {}
+    with pytest.raises(TypeError, match="Tagger overrides test_step, compute_loss, which glassnet's fit"):
+        class Tagger(keras.Sequential):
+            def test_step(self, data):
+                return {}
+
+            def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+                return 0.0
+
+    class Documented(keras.Sequential):  # a subclass without Keras's hooks stays a Sequential
+        """A Sequential with a docstring."""
+    model = Documented([keras.Input((3,)), keras.layers.Dense(1)], seed=0)
+    model.compile("sgd", "mse")
+    assert model.evaluate(np.ones((2, 3)), np.ones((2, 1))) >= 0

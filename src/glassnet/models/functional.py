@@ -15,7 +15,7 @@ subclassing ``Model`` are refused with errors that say what to write instead.
 """
 
 from ..layers.base import ChainTensor, InputLayer
-from .sequential import Sequential
+from .sequential import Sequential, refuse_keras_hooks
 
 
 class _ModelType(type):
@@ -78,6 +78,7 @@ class Model(metaclass=_ModelType):
         return Sequential.from_config(config)
 
     def __init_subclass__(cls, **kwargs):
+        refuse_keras_hooks(cls)  # train_step overrides: say what to write instead
         raise TypeError(f"glassnet has no Model subclassing ({cls.__name__} subclasses Model): write the network as "
                         "Sequential([...]), or as Model(inputs, outputs) of layers called one on another.")
 

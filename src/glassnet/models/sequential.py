@@ -128,6 +128,22 @@ def _refuse_after_weights(layer, first):
                          "with weights (it takes the model's input), or encode the data with it before fit.")
 
 
+#: Keras's hooks into fit, evaluate, predict and a model's call, which glassnet's engine does not call
+KERAS_HOOKS = ("train_step", "test_step", "predict_step", "compute_loss", "compute_metrics", "call")
+
+
+def refuse_keras_hooks(cls):
+    """Refuse a subclass that overrides Keras's hooks: fit would run as if they were not there."""
+    hooks = [name for name in KERAS_HOOKS if name in vars(cls)]
+    if hooks:
+        raise TypeError(
+            f"{cls.__name__} overrides {', '.join(hooks)}, which glassnet's fit, evaluate and predict never call "
+            "(Keras's 'Customizing what happens in fit()' needs autodiff of your code; glassnet differentiates by "
+            "each layer's backward). Write the loop yourself: grads = model.gradients(x, y, trainable_only=True, "
+            "update_state=True); optimizer.apply_gradients(zip(grads, model.trainable_weights)) (docs/api.md, "
+            "'Your own training loop'), or hook into fit with a Callback.")
+
+
 class Sequential:
     """A linear stack of layers.
 
@@ -149,6 +165,10 @@ class Sequential:
         and dropout masks of layers given no seed of their own. Without it they
         draw from the global generator (see ``glassnet.utils.set_random_seed``).
     """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        refuse_keras_hooks(cls)
 
     #: the model's own flag, from ``trainable=`` or ``model.trainable = ...``: False trains no layer (see _trains)
     _trainable = True
