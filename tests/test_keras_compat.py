@@ -809,3 +809,47 @@ def test_overriding_keras_s_fit_hooks_is_refused_and_points_to_the_own_loop():
     model = Documented([keras.Input((3,)), keras.layers.Dense(1)], seed=0)
     model.compile("sgd", "mse")
     assert model.evaluate(np.ones((2, 3)), np.ones((2, 1))) >= 0
+
+
+def test_the_training_loop_from_scratch_guide_s_loop_equals_keras_in_float64():
+    # Keras's "Writing a training loop from scratch" with model.gradients for its autodiff: the
+    # functional model called with training=True/False, model.trainable_variables (Keras 3's name; an
+    # AttributeError before), metric objects updated and reset by hand, a validation pass per epoch.
+    # Keras 3.15 (JAX, float64, jax.grad of stateless_call) gave the numbers below.
+    import glassnet as keras
+
+    keras.config.set_floatx("float64")  # (conftest sets float32 back)
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(20, 4))
+    Y = np.eye(3)[[0, 1, 2, 1, 0] * 4]
+    inputs = keras.Input(shape=(4,), name="digits")
+    outputs = keras.layers.Dense(3, name="predictions")(keras.layers.Dense(8, activation="relu")(inputs))
+    model = keras.Model(inputs=inputs, outputs=outputs)
+    model.set_weights([np.round(rng.normal(0, 0.5, w.shape), 2) for w in model.get_weights()])
+    loss_fn = keras.losses.CategoricalCrossentropy(from_logits=True)
+    model.compile(loss=loss_fn)  # the loss model.gradients differentiates
+    optimizer = keras.optimizers.Adam(learning_rate=0.1)
+    train_acc, val_acc = keras.metrics.CategoricalAccuracy(), keras.metrics.CategoricalAccuracy()
+    losses, accuracies = [], []
+    for _ in range(2):
+        for start in (0, 5, 10):
+            xb, yb = X[start:start + 5], Y[start:start + 5]
+            logits = model(xb, training=True)
+            losses.append(float(loss_fn(yb, logits)))
+            grads = model.gradients(xb, yb, trainable_only=True, update_state=True)
+            optimizer.apply_gradients(zip(grads, model.trainable_variables))
+            train_acc.update_state(yb, logits)
+        val_acc.update_state(Y[15:], model(X[15:], training=False))
+        accuracies.append((float(train_acc.result()), float(val_acc.result())))
+        train_acc.reset_state()
+        val_acc.reset_state()
+    assert losses == pytest.approx([1.6887150565410387, 1.2361620912052396, 1.2834784538813984, 0.6423949786529446,
+                                    0.9068966570974218, 1.010739941177078], rel=1e-13)
+    assert accuracies == pytest.approx([(2 / 15, 0.4), (0.6, 0.4)])
+    assert [float(np.sum(w)) for w in model.get_weights()] == pytest.approx(
+        [-0.3939138639548232, -0.5287482353779671, -3.696506869464299, -0.012424703726231223], rel=1e-12)
+    # Keras 3's names of the weight lists, on the model and on a layer
+    assert model.trainable_variables[0] is model.trainable_weights[0] and len(model.variables) == 4
+    assert model.non_trainable_variables == [] and len(model.layers[1].trainable_variables) == 2
+    bn = keras.Sequential([keras.Input((3,)), keras.layers.BatchNormalization()]).layers[0]
+    assert [w.shape for w in bn.non_trainable_variables] == [(3,), (3,)] and len(bn.variables) == 4

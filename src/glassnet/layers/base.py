@@ -576,6 +576,11 @@ class Layer:
             return []
         return [self._handed_out(k) if k in self.params else self.state[k] for k in self.weight_names]
 
+    # Keras 3's names of the same lists (a subclass's own weights properties answer them too)
+    variables = property(lambda self: self.weights)
+    trainable_variables = property(lambda self: self.trainable_weights)
+    non_trainable_variables = property(lambda self: self.non_trainable_weights)
+
     def get_weights(self):
         """Copies of the weight arrays (``[]`` before the layer is built), as Keras."""
         return [numpy_copy(w) for w in self.weights]

@@ -1069,6 +1069,11 @@ class Sequential:
         return [layer.params[k] if k in layer.params else layer.state[k] for layer in self._layers if layer.built
                 for k in layer.weight_names if not self._trains(layer) or k not in layer.params]
 
+    # Keras 3's names of the same lists (its guides' loops take model.trainable_variables)
+    variables = property(lambda self: self.weights)
+    trainable_variables = property(lambda self: self.trainable_weights)
+    non_trainable_variables = property(lambda self: self.non_trainable_weights)
+
     def get_layer(self, name=None, index=None):
         """The layer called ``name``, or at position ``index`` (as Keras)."""
         if name is not None and index is not None:
