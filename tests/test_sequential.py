@@ -2320,6 +2320,33 @@ def test_a_model_name_must_be_a_string(tmp_path):
     assert load_model(tmp_path / "m.gn").name == "mlp"
 
 
+def test_gradients_return_the_outputs_of_the_pass_they_differentiate():
+    # Keras's from-scratch loop takes its logits (loss, metrics) from the pass it differentiates; a second
+    # model(x, training=True) draws other dropout masks and moves batch-norm statistics a second time
+    glassnet.config.set_floatx("float64")
+    rng = np.random.default_rng(1)
+    X, Y = rng.normal(size=(30, 5)), np.eye(3)[rng.integers(0, 3, 30)]
+    models = [glassnet.Sequential([
+        glassnet.Input((5,)), glassnet.layers.Dense(6, activation="relu"), glassnet.layers.BatchNormalization(),
+        glassnet.layers.Dropout(0.3, seed=1), glassnet.layers.Dense(3)], seed=0) for _ in range(2)]
+    loss_fn = glassnet.losses.CategoricalCrossentropy(from_logits=True)
+    for model in models:
+        model.compile(optimizer=glassnet.optimizers.SGD(0.1), loss=loss_fn)
+    by_step, by_loop = models
+    optimizer = glassnet.optimizers.SGD(0.1)
+    for start in range(0, 30, 10):
+        x, y = X[start:start + 10], Y[start:start + 10]
+        step_loss = by_step.train_on_batch(x, y)  # the loss of the step's own pass
+        grads, logits = by_loop.gradients(x, y, trainable_only=True, update_state=True, return_outputs=True)
+        assert logits.shape == (10, 3)
+        assert float(loss_fn(y, logits)) == pytest.approx(step_loss, rel=1e-12)
+        optimizer.apply_gradients(zip(grads, by_loop.trainable_weights))
+    for a, b in zip(by_step.get_weights(), by_loop.get_weights()):  # moving statistics moved once a step
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+    with pytest.raises(TypeError, match="return_outputs"):
+        by_loop.gradients(X, Y, return_outputs="yes")
+
+
 @pytest.mark.parametrize("frozen", [False, True])
 def test_a_custom_loop_of_gradients_and_apply_gradients_equals_train_on_batch(frozen):
     # the loop a Keras user writes by hand; with a frozen layer and batch norm, model.gradients(x, y) has more

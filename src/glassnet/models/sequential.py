@@ -1147,7 +1147,8 @@ class Sequential:
         shared = A is X or (isinstance(A, np.ndarray) and isinstance(X, np.ndarray) and np.may_share_memory(A, X))
         return backend.copy(A) if training or shared else A
 
-    def gradients(self, x, y, sample_weight=None, training=True, trainable_only=False, update_state=False):
+    def gradients(self, x, y, sample_weight=None, training=True, trainable_only=False, update_state=False,
+                  return_outputs=False):
         """``∂J/∂w`` for every array of :meth:`get_weights`, in the same order
         (zeros for non-trainable statistics), on the batch ``(x, y)``.
 
@@ -1160,17 +1161,23 @@ class Sequential:
         ``optimizer.apply_gradients(zip(grads, model.trainable_weights))`` pairs), and
         ``update_state=True`` keeps what the training pass changes, as a step of ``fit``
         does: batch-norm moving statistics move and dropout draws its next masks.
+        ``return_outputs=True`` returns ``(grads, outputs)``, the outputs of that same pass
+        (Keras's loops take the logits for their loss and metrics from the pass they
+        differentiate; a second ``model(x, training=True)`` would draw other dropout masks and
+        move the batch-norm statistics twice).
         """
         from ..trace import _restore_side_effects, _save_side_effects
 
         training = check_bool(training, "training")  # ('False', a string, ran the training pass)
         trainable_only = check_bool(trainable_only, "trainable_only")
         update_state = check_bool(update_state, "update_state")
+        return_outputs = check_bool(return_outputs, "return_outputs")
         X, Y, w = self._prepare_xy(x, y, sample_weight, what="gradients")
         saved = None if update_state else _save_side_effects(self)
         try:
             self._flat_grads[...] = 0
             A = self.forward(X, training=training)
+            outputs = backend.numpy_copy(A) if return_outputs else None  # (backward may reuse A's buffer)
             Y, w = backend.to_namespace(Y, w)
             self.backward(Y, A, w)
         finally:
@@ -1185,7 +1192,7 @@ class Sequential:
                     out.append(backend.numpy_copy(layer.grads[key]))
                 elif not trainable_only:
                     out.append(np.zeros(layer.state[key].shape, dtype=backend.numpy_dtype(layer.state[key])))
-        return out
+        return (out, outputs) if return_outputs else out
 
     def trace(self, x, y, apply=False, sample_weight=None):
         """One training step shown in the lectures' notation (a, z, δ, ∂J/∂W, ΔW
