@@ -853,3 +853,27 @@ def test_the_training_loop_from_scratch_guide_s_loop_equals_keras_in_float64():
     assert model.non_trainable_variables == [] and len(model.layers[1].trainable_variables) == 2
     bn = keras.Sequential([keras.Input((3,)), keras.layers.BatchNormalization()]).layers[0]
     assert [w.shape for w in bn.non_trainable_variables] == [(3,), (3,)] and len(bn.variables) == 4
+
+
+def test_keras_s_own_objects_left_in_code_moved_to_glassnet_are_named_with_what_to_use():
+    # a tutorial moved to glassnet keeps tf.keras.optimizers.Adam(...) or metrics=[keras.metrics.AUC()]:
+    # the optimizer was "Could not interpret optimizer identifier: <keras...Adam object>", and a Keras
+    # metric, callable, was averaged as if it returned batch values (its running result), silently wrong
+    import glassnet as keras
+
+    def keras_class(name, module, **body):  # as Keras defines them, without importing Keras
+        return type(name, (), {"__module__": module, **body})
+
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    adam = keras_class("Adam", "keras.src.optimizers.adam")()
+    with pytest.raises(ValueError, match=r"is Keras's Adam, and glassnet computes with its own objects: use "
+                                         r"glassnet's Adam\(\.\.\.\) with the same arguments"):
+        model.compile(optimizer=adam, loss="mse")
+    auc = keras_class("AUC", "keras.src.metrics.confusion_metrics", __call__=lambda self, y, p: 0.5)()
+    with pytest.raises(ValueError, match="is Keras's AUC, .* use glassnet's AUC"):
+        model.compile(optimizer="adam", loss="mse", metrics=[auc])
+    other = keras_class("Shampoo", "tensorflow.python.keras.optimizers")()
+    with pytest.raises(ValueError, match="is Keras's Shampoo, .*glassnet has no optimizer Shampoo"):
+        model.compile(optimizer=other, loss="mse")
+    with pytest.raises(ValueError, match="is Keras's L2, .*use glassnet's L2"):
+        keras.layers.Dense(2, kernel_regularizer=keras_class("L2", "keras.src.regularizers.regularizers")())

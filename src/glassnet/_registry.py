@@ -67,11 +67,22 @@ def _lookup(identifier, table, kind, instance_of=None, allow_callable=False, ins
     if allow_callable and callable(identifier) and not isinstance(identifier, type):
         return identifier
     accepted = instance_of.__name__ if instance_of else "callable"
+    name = type(identifier).__name__
+    if from_keras(identifier):  # a tutorial's tf.keras.optimizers.Adam(...) left among glassnet's calls
+        ours = any(cls.__name__ == name for cls in _classes(table, instance_of))
+        raise ValueError(f"Could not interpret {kind} identifier: {identifier!r} is Keras's {name}, and glassnet "
+                         "computes with its own objects: " + (f"use glassnet's {name}(...) with the same arguments "
+                         "(import glassnet as keras)." if ours else f"glassnet has no {kind} {name}."))
     raise ValueError(
         f"Could not interpret {kind} identifier: {identifier!r}. "
         f"Expected a name (one of {', '.join(sorted(table))}) or "
         f"{'an' if accepted[0] in 'AEIOUaeiou' else 'a'} {accepted} object."
     )
+
+
+def from_keras(obj):
+    """Whether ``obj`` is an object of Keras or TensorFlow (left in code moved to glassnet)."""
+    return type(obj).__module__.split(".")[0] in ("keras", "tensorflow", "tf_keras")
 
 
 def _classes(table, instance_of=None):

@@ -36,7 +36,7 @@ from .losses import (  # Keras's losses functions are its metrics functions too
     sparse_categorical_crossentropy,
     squared_hinge,
 )
-from ._registry import from_config, has_name, lookup, to_config
+from ._registry import from_config, from_keras, has_name, lookup, to_config
 from ._validation import (check_array, check_bool, check_int, check_number, check_positive_int, is_one_of,
                           per_sample_weights, sized_by)
 from .backend import to_numpy
@@ -1881,7 +1881,8 @@ def get(identifier, loss=None, n_outputs=None):
         return METRICS[_function_name(identifier)]()
     if isinstance(identifier, _losses.Loss):  # Keras's compile names it by the loss's name
         return MeanMetricWrapper(identifier, name=identifier.name)
-    if callable(identifier) and not isinstance(identifier, (Metric, type)):
+    if callable(identifier) and not isinstance(identifier, (Metric, type)) and not from_keras(identifier):
+        # (a Keras metric object is callable too: its running result would be averaged as a batch value)
         return MeanMetricWrapper(identifier)
     return lookup(identifier, METRICS, "metric", instance_of=Metric)
 

@@ -19,6 +19,7 @@ import weakref
 import numpy as np
 
 from .. import backend, kernels, losses, metrics as metrics_module, optimizers
+from .._registry import from_keras
 from .._io import exists_error
 from .._validation import (check_array, check_bool, check_consistent_length, check_path, check_positive_int, check_shape,
                            check_sparse, is_compact, is_one_of, is_sparse, on_host, refuse_all_zero,
@@ -1605,6 +1606,8 @@ def _metric_list(metrics, argument):
         if isinstance(m, str):
             if m.lower() not in ("accuracy", "acc"):
                 metrics_module.get(m)
+        elif from_keras(m):
+            metrics_module.get(m)  # refused at compile, naming glassnet's class of that name
         elif not (isinstance(m, metrics_module.Metric) or callable(m)):
             raise TypeError(f"{argument} must be names, Metric objects or functions fn(y_true, y_pred). "
                             f"Received: {m!r}")
