@@ -392,7 +392,8 @@ class Trace:
         if self.weighted:  # each row of δ is also multiplied by its example's weight w_i
             divisor = {"sum": "δ of the weighted summed loss Σ w_i J_i: row i times w_i, without 1/n",
                        "mean_with_sample_weight": "δ includes the w_i/Σw of the weighted mean loss"}.get(
-                self.reduction, f"δ includes the w_i/{count} of the weighted mean loss{over}")
+                self.reduction, "δ includes the w_i/n of the weighted mean loss Σ w_i J_i / n" if m == 1
+                else f"δ includes the w_i/{count} of the weighted mean loss{over}")
         else:
             divisor = {"sum": "δ of the summed loss, without 1/n",
                        "mean_with_sample_weight": "δ includes the 1/Σw of the weighted mean loss"}.get(
