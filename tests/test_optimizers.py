@@ -1852,8 +1852,10 @@ def test_apply_gradients_applies_the_layers_constraints_as_keras(keras_x64, rng)
     # applies each variable's constraint after the step
     keras, _ = keras_x64
     keras.config.set_floatx("float64")
-    theirs = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4, kernel_constraint="non_neg",
-                                                                      bias_constraint=keras.constraints.MaxNorm(0.5))])
+    # (dtype given: another test may have set Keras's global dtype policy, which floatx does not override)
+    theirs = keras.Sequential([keras.Input((3,), dtype="float64"),
+                               keras.layers.Dense(4, kernel_constraint="non_neg", dtype="float64",
+                                                  bias_constraint=keras.constraints.MaxNorm(0.5))])
     ours = glassnet.Sequential([glassnet.Input((3,)), glassnet.layers.Dense(4, kernel_constraint="non_neg",
                                                                              bias_constraint=glassnet.constraints.MaxNorm(0.5))],
                                dtype="float64")
