@@ -220,12 +220,14 @@ def test_a_layer_of_yours_that_overrides_regularization_penalty_adds_it_to_the_l
     assert model.evaluate(X, Y, verbose=0) == pytest.approx(mse + 0.25, rel=1e-12)
 
 
-@pytest.mark.parametrize("n", [1, 320, 25_088, 1 << 16, (1 << 16) + 1, 300_000])
-def test_l2_penalty_of_float32_weights_keeps_float32_precision_at_every_size(n):
-    # up to 2^16 weights one dot (a small layer's step could not afford the rows' 5 µs), above it dots of rows
-    # summed in float64: either way within float32's own rounding of the exact sum
+@pytest.mark.parametrize("n", [1, 320, 1023, 1024, 25_088, 1 << 16, 300_000])
+@pytest.mark.parametrize("spread", [0.05, 0.0])  # random weights, and equal ones (the worst case of a long dot)
+def test_l2_penalty_of_float32_weights_keeps_float32_precision_at_every_size(n, spread):
+    # below 1024 weights one dot (a small layer's step could not afford the rows' 5 µs), from there dots of rows
+    # of 1024 summed in float64: either way within float32's own rounding of the exact sum (one dot of 2^16
+    # equal weights was 1.4e-5 off)
     rng = np.random.default_rng(n)
-    W = (rng.standard_normal(n) * 0.05 + 0.1).astype(np.float32)
+    W = (rng.standard_normal(n) * spread + 0.1).astype(np.float32)
     exact = float(np.dot(W.astype(np.float64), W.astype(np.float64)))
     for given in (W, W.reshape(-1, 1), np.asarray(W).view(np.memmap)):  # the fast path and the checked one
         assert regularizers.L2(0.5)(given) == pytest.approx(0.5 * exact, rel=2e-7)
