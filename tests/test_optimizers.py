@@ -1980,3 +1980,29 @@ def test_an_optimizer_that_fit_built_steps_the_model_s_trainable_weights(rng):
         models[0].optimizer.apply([np.ones(3)], [np.zeros(3)])
 
 
+
+
+@pytest.mark.parametrize("frozen", [0, 1])
+def test_an_optimizer_that_fit_built_steps_the_trainable_weights_beside_frozen_layers(frozen, rng):
+    # fit built the state for every weight, a frozen layer's too; the loop's trainable_weights leave it out.
+    # It was refused ('built for variables of shapes [(3, 4), (4,), (4, 4), ...]'), where Keras goes on
+    glassnet.config.set_floatx("float64")
+    X, Y = rng.normal(size=(16, 3)), rng.normal(size=(16, 2))
+    models = []
+    for _ in range(2):
+        model = glassnet.Sequential([glassnet.Input((3,)), glassnet.layers.Dense(4, activation="tanh"),
+                                     glassnet.layers.Dense(4, activation="tanh"), glassnet.layers.Dense(2)], seed=0)
+        model.layers[frozen].trainable = False
+        model.compile(optimizer=optimizers.Adam(0.01, use_ema=True, ema_overwrite_frequency=2), loss="mse")
+        model.fit(X, Y, batch_size=8, epochs=1, shuffle=False, verbose=0)
+        models.append(model)
+    by_fit, by_loop = models
+    for step in range(3):  # the frozen layer's state is kept between steps, as fit keeps it
+        batch = slice(8 * (step % 2), 8 * (step % 2) + 8)
+        by_fit.train_on_batch(X[batch], Y[batch])
+        grads = by_loop.gradients(X[batch], Y[batch], trainable_only=True)
+        by_loop.optimizer.apply_gradients(zip(grads, by_loop.trainable_weights))
+    for a, b in zip(by_fit.get_weights(), by_loop.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-14, atol=1e-15)
+    for name, slot in by_fit.optimizer.state.items():
+        np.testing.assert_allclose(slot, by_loop.optimizer.state[name], rtol=1e-14, atol=1e-15, err_msg=name)

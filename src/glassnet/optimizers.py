@@ -210,6 +210,10 @@ class Optimizer(Configurable):
     _loss_scale = None
     #: the arrays the list form of :meth:`apply` was built for (Keras's trainable variables); None: the flat form's
     _loop_variables = None
+    #: the index in ``slices`` of each of ``_loop_variables`` where fit built the state (None: all, in order)
+    _loop_parts = None
+    #: weak references to the model's weight arrays that fit built the state for, in ``slices``' order
+    _built_arrays = None
 
     def __init__(self, learning_rate=0.001, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
                  use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None, loss_scale_factor=None,
@@ -349,7 +353,7 @@ class Optimizer(Configurable):
         shapes = [tuple(v.shape) for v in variables]
         ends = np.cumsum([0] + [math.prod(shape) for shape in shapes]).tolist()
         self.build(ends[-1], variables[0].dtype, [slice(a, b) for a, b in zip(ends, ends[1:])], shapes)
-        self._loop_variables = list(variables)
+        self._loop_variables, self._loop_parts = list(variables), None
 
     @classmethod
     def _default_name(cls):
@@ -379,7 +383,8 @@ class Optimizer(Configurable):
         # a pickled or copied optimizer belongs to the pickled or copied model, not to this one
         state = dict(self.__dict__)
         state.pop("_model", None)
-        state.pop("_loop_variables", None)  # a copy's arrays would not be the user's: it takes them again by shape
+        for name in ("_loop_variables", "_loop_parts", "_built_arrays"):  # a copy's arrays would not be the user's:
+            state.pop(name, None)  # it takes them again by shape
         return state
 
     def __setstate__(self, state):
@@ -395,7 +400,8 @@ class Optimizer(Configurable):
         ``get_config`` failed for a callable learning rate or a schedule without a config."""
         fresh = copy.copy(self)  # __getstate__: not bound to any model
         fresh.state, fresh.built, fresh.iterations = {}, False, 0
-        for name in ("slices", "shapes", "paths", "_tmp", "_tmp2", "_step", "_size", "_loop_variables"):
+        for name in ("slices", "shapes", "paths", "_tmp", "_tmp2", "_step", "_size", "_loop_variables", "_loop_parts",
+                     "_built_arrays"):
             fresh.__dict__.pop(name, None)
         return fresh
 
@@ -504,9 +510,12 @@ class Optimizer(Configurable):
             bad = next(i for i, part in enumerate(flat) if not bool(xp.all(xp.isfinite(part))))
             raise ValueError(f"grads[{bad}] has NaN or infinite entries: the step would make its variable NaN. "
                              "Nothing was changed; look at the loss (a learning rate too large, log of 0).")
-        w = xp.concat([xp.reshape(v, (-1,)) for v in variables])
-        self.apply(w, g)
-        for v, part in zip(variables, self.slices):
+        if self._loop_parts is None:
+            w, slices = xp.concat([xp.reshape(v, (-1,)) for v in variables]), self.slices
+            self.apply(w, g)
+        else:
+            w, slices = self._apply_to_parts(variables, flat)
+        for v, part in zip(variables, slices):
             v[...] = xp.reshape(w[part], tuple(v.shape))
             constraint = _constraints.of_variable(v)
             if constraint is not None:  # after the step and the moving average, as fit and Keras's apply
@@ -517,12 +526,37 @@ class Optimizer(Configurable):
         where they are its variables: the same shapes in the same order."""
         for i, v in enumerate(variables):
             _check_variable(v, f"trainable_variables[{i}]")
-        shapes = [tuple(v.shape) for v in variables]
-        if shapes != self.shapes:
-            raise ValueError(f"This optimizer was built for variables of shapes {self.shapes} (by fit, or an earlier "
-                             f"step), but trainable_variables have shapes {shapes}. When working with a new set of "
-                             "variables, make a new optimizer instance (as Keras).")
+        # fit built the state for all the model's weights, a frozen layer's too: find each variable's part
+        arrays = [ref() for ref in self._built_arrays or ()]
+        parts = [next((j for j, a in enumerate(arrays) if a is v), None) for v in variables]
+        if None in parts or len(set(parts)) != len(parts):
+            shapes = [tuple(v.shape) for v in variables]
+            if shapes != self.shapes:
+                raise ValueError(f"This optimizer was built for variables of shapes {self.shapes} (by fit, or an "
+                                 f"earlier step), but trainable_variables have shapes {shapes}. When working with a "
+                                 "new set of variables, make a new optimizer instance (as Keras).")
+            parts = list(range(len(variables)))
         self._loop_variables = list(variables)
+        self._loop_parts = None if parts == list(range(len(self.slices))) else parts
+
+    def _apply_to_parts(self, variables, grads):
+        """The flat step where ``variables`` are some of the weights that ``fit`` built the state
+        for (``self.slices[j]`` for j in ``_loop_parts``; a frozen layer's left out): the others'
+        state is kept, as ``fit`` keeps a frozen layer's. Returns the stepped flat vector and the
+        variables' slices of it."""
+        xp = get_namespace()
+        slices = [self.slices[j] for j in self._loop_parts]
+        w = xp.zeros(self._size, dtype=variables[0].dtype)
+        g = xp.zeros(self._size, dtype=variables[0].dtype)
+        for v, grad, part in zip(variables, grads, slices):
+            w[part], g[part] = xp.reshape(v, (-1,)), grad
+        kept = [(part, {name: backend_copy(slot[self._state_part(name, part)]) for name, slot in self.state.items()})
+                for j, part in enumerate(self.slices) if j not in self._loop_parts]
+        self.apply(w, g)
+        for part, slots in kept:
+            for name, slot in slots.items():
+                self.state[name][self._state_part(name, part)] = slot
+        return w, slices
 
     def track_average(self, w):
         """Keras's ``use_ema``: ``average ← μ·average + (1 − μ)·w`` after a step (after the

@@ -543,6 +543,10 @@ def build_optimizer(model):
     ``exclude_layers``)."""
     model.optimizer.build(model._flat_params.shape[0], model._flat_params.dtype, model._slices,
                           parameter_shapes(model), parameter_paths(model))
+    try:  # where a custom loop's apply_gradients finds the trainable weights' state (Optimizer._adopt)
+        model.optimizer._built_arrays = [weakref.ref(a) for layer in model.layers for a in layer.params.values()]
+    except TypeError:  # arrays without weak references: the loop takes the state by the shapes
+        model.optimizer._built_arrays = None
 
 
 def parameter_shapes(model):
