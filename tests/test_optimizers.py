@@ -2006,3 +2006,16 @@ def test_an_optimizer_that_fit_built_steps_the_trainable_weights_beside_frozen_l
         np.testing.assert_allclose(a, b, rtol=1e-14, atol=1e-15)
     for name, slot in by_fit.optimizer.state.items():
         np.testing.assert_allclose(slot, by_loop.optimizer.state[name], rtol=1e-14, atol=1e-15, err_msg=name)
+
+
+def test_fit_after_a_custom_loop_that_left_a_frozen_layer_out_says_so(rng):
+    # it said 'a layer was added or removed', which the user had not done
+    X, Y = rng.normal(size=(8, 3)), rng.normal(size=(8, 2))
+    model = glassnet.Sequential([glassnet.Input((3,)), glassnet.layers.Dense(4), glassnet.layers.Dense(2)])
+    model.layers[0].trainable = False
+    model.compile(optimizer=optimizers.Adam(0.01), loss="mse")
+    grads = model.gradients(X, Y, trainable_only=True)
+    model.optimizer.apply_gradients(zip(grads, model.trainable_weights))
+    with pytest.raises(ValueError, match=r"built for 10 weights, but the model now has 26 \(a custom loop's "
+                                         r"apply_gradients built it for the trainable weights alone"):
+        model.fit(X, Y, epochs=1, verbose=0)

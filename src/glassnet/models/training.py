@@ -436,7 +436,9 @@ def check_optimizer_size(model):
     if optimizer.built and getattr(optimizer, "_size", size) != size:
         raise ValueError(
             f"This {type(optimizer).__name__} object was built for {optimizer._size} weights, but the model now has "
-            f"{size} (a layer was added or removed): compile with a new optimizer, e.g. "
+            f"{size} (" + ("a custom loop's apply_gradients built it for the trainable weights alone, and fit steps "
+                          "every weight, a frozen layer's too" if optimizer._loop_variables is not None
+                          else "a layer was added or removed") + "): compile with a new optimizer, e.g. "
             "optimizer=type(opt).from_config(opt.get_config()), as Keras requires."
         )
     # a state per row and column (Adafactor) also needs the same shapes: the same count of weights in
