@@ -183,7 +183,7 @@ def note_handed_out(layer, key, array):
 
     def forget(ref):
         if _HANDED_OUT.get(i, (None,))[0] is ref:  # not a later array that took the same id
-            del _HANDED_OUT[i]
+            _HANDED_OUT.pop(i, None)  # (two threads may drop the last reference at once)
 
     try:
         _HANDED_OUT[i] = (weakref.ref(array, forget), weakref.ref(layer), key)
