@@ -229,7 +229,7 @@ def test_l2_penalty_of_float32_weights_keeps_float32_precision_at_every_size(n, 
     rng = np.random.default_rng(n)
     W = (rng.standard_normal(n) * spread + 0.1).astype(np.float32)
     exact = float(np.dot(W.astype(np.float64), W.astype(np.float64)))
-    for given in (W, W.reshape(-1, 1), np.asarray(W).view(np.memmap)):  # the fast path and the checked one
+    for given in (W, W.reshape(-1, 1), np.asarray(W).view(np.memmap)):
         assert regularizers.L2(0.5)(given) == pytest.approx(0.5 * exact, rel=2e-7)
         assert regularizers.L1L2(l1=0.25, l2=0.5)(given) == pytest.approx(
             0.25 * float(np.abs(W.astype(np.float64)).sum()) + 0.5 * exact, rel=2e-7)

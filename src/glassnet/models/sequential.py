@@ -849,10 +849,10 @@ class Sequential:
         w = on_host(sample_weight)
         if not hasattr(w, "ndim"):  # a list, as x and y may be: its shape says what it weighs, as an array's
             w = check_array(w, name=name, ndim=None, dtype=self.dtype)
-        if getattr(w, "ndim", None) == 2 and w.shape[1] == 1:
+        if w.ndim == 2 and w.shape[1] == 1:
             w = w[:, 0]  # a column of weights, as Keras accepts
         positions = tuple(self._layers[-1].output_shape)[:-1] if self.built else ()
-        if positions and getattr(w, "ndim", 1) > 1:  # one weight per position of outputs (n, m, k): Keras's "temporal"
+        if positions and w.ndim > 1:  # one weight per position of outputs (n, m, k): Keras's "temporal"
             w = check_array(w, name=name, ndim=None, dtype=self.dtype)
             if w.shape == (n, *positions, 1):
                 w = w[..., 0]  # a trailing 1, as Keras squeezes it (as (n, 1) is a column of per-sample weights)
