@@ -87,6 +87,12 @@ def test_no_command_is_a_usage_error_with_the_help_on_stderr_and_version_works(t
     import glassnet
 
     assert run("--version", cwd=tmp_path).stdout.strip() == f"glassnet {glassnet.__version__}"
+    # `python -m glassnet.cli` (the script's entry point is glassnet.cli:main) said "'glassnet.cli' is a package and
+    # cannot be directly executed"
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")]))
+    result = subprocess.run([sys.executable, "-m", "glassnet.cli", "--version"], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and result.stdout.strip() == f"glassnet {glassnet.__version__}"
 
 
 @pytest.mark.parametrize("command", COMMANDS)
@@ -2029,7 +2035,8 @@ def test_ctrl_c_while_the_command_line_loads_is_one_line(module, tmp_path):
     (tmp_path / "glassnet").write_text("import sys\nfrom glassnet.cli import main\nsys.exit(main())\n")  # the script
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(hook), str(REPO / "src")]))
     for command in ([sys.executable, "-m", "glassnet", "--version"], [sys.executable, "glassnet", "--version"],
-                    [sys.executable, "-X", "utf8", "-m", "glassnet", "train"]):
+                    [sys.executable, "-X", "utf8", "-m", "glassnet", "train"], [sys.executable, "-m", "glassnet.cli", "train"],
+                    [sys.executable, "-mglassnet.cli", "--version"]):
         result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
         assert result.stderr == "\nglassnet: interrupted\n" and result.stdout == ""
         assert result.returncode in (130, -2)  # (Python ends by SIGINT: 130 in a shell)

@@ -13,12 +13,13 @@ import sys
 
 
 def _for_the_command_line():
-    """Whether this process runs the command line: ``python -m glassnet`` (while the package is
+    """Whether this process runs the command line: ``python -m glassnet`` or ``-m glassnet.cli`` (while the package is
     imported, ``sys.argv[0]`` is "-m"), or the ``glassnet`` script."""
     if sys.argv[:1] == ["-m"]:
         argv = getattr(sys, "orig_argv", [])
-        return any(word == "-mglassnet" or (word == "-m" and argv[k + 1 : k + 2] == ["glassnet"])
-                   for k, word in enumerate(argv))
+        # "-m glassnet" is two words of the command line, "-mglassnet" one
+        run = [word + argv[k + 1] if word == "-m" and k + 1 < len(argv) else word for k, word in enumerate(argv)]
+        return "-mglassnet" in run or "-mglassnet.cli" in run
     script = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ""
     return os.path.splitext(script)[0] in ("glassnet", "glassnet-script")
 
