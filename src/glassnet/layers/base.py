@@ -270,16 +270,6 @@ def assign_weights(targets, weights, names, owner):
         target[...] = from_numpy(value)
 
 
-def refuse_symbolic_input(x, what):
-    """A model called on ``Input(...)`` or on a layer's symbolic output (Keras's functional API
-    with a model inside): glassnet's functional models chain layers only, and say so (the input
-    was refused as "not numbers")."""
-    if isinstance(x, (InputLayer, ChainTensor)):
-        raise TypeError(f"{what} was called on an Input: glassnet's functional API chains layers, not models. "
-                        "Call the model's layers in turn (for layer in model.layers: x = layer(x)), or use "
-                        "Sequential([Input(shape=...), Dense(...), ...]); call a model on arrays.")
-
-
 class ChainTensor:
     """What a layer called on ``Input(...)`` (or on another ChainTensor) returns, as Keras's
     functional API: the input and the layers applied to it so far, in order. ``shape`` is the

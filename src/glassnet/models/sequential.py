@@ -26,7 +26,7 @@ from .._validation import (check_array, check_bool, check_consistent_length, che
                            sized_by)
 from ..backend import get_namespace, make_rng, seeded, standardize_dtype
 from ..layers import InputLayer, Layer
-from ..layers.base import assign_weights, build_layer, refuse_symbolic_input, snake_case
+from ..layers.base import ChainTensor, assign_weights, build_layer, snake_case
 from . import callbacks as callbacks_module, streams, training
 
 
@@ -115,6 +115,24 @@ def _scaled(delta, loss_scale, half):
     return backend.astype(delta * loss_scale, "float16") if half else delta * loss_scale
 
 
+def _name_taken(name):
+    return ValueError(
+        f"All layers added to a Sequential model should have unique names (as Keras). Name {name!r} "
+        "is already the name of a layer in this model: give the layer another name=... (a layer shared "
+        "with another model keeps its name in both; glassnet.models.clone_model makes new layers).")
+
+
+def _training_changes(layer):
+    """Whether ``layer`` computes otherwise in training than in inference: dropout and noise
+    layers that perturb, and a trainable BatchNormalization (batch statistics) or
+    SpectralNormalization (a power-method step)."""
+    from ..layers import BatchNormalization, SpectralNormalization
+
+    if isinstance(layer, (BatchNormalization, SpectralNormalization)):
+        return layer.trainable
+    return bool(getattr(layer, "active", False))
+
+
 #: layers that turn samples of several axes into rows, so a model holding one takes such samples without an Input
 _TAKES_AXES = ("Flatten", "Reshape", "GlobalAveragePooling1D", "GlobalMaxPooling1D")
 
@@ -150,10 +168,13 @@ class Sequential:
 
     Parameters
     ----------
-    layers : list of Layer, optional
+    layers : list of Layer or Sequential, optional
         May start with ``glassnet.layers.Input(shape=...)``. Once the input shape is
         known (``Input``, ``input_dim``, ``input_shape``), the model is built, as Keras
-        builds it: every layer has its weights, here and after each ``add``.
+        builds it: every layer has its weights, here and after each ``add``. A model
+        in the list (Keras's ``Sequential([base_model, Dense(1)])``) joins as its layers,
+        the same objects: both models share their weights, and ``layers`` lists the
+        nested model's layers where Keras lists the model (see :meth:`add`).
     trainable : bool
         False trains none of the layers, those added later too (Keras's argument); unlike
         ``model.trainable = False``, it leaves the layers' own flags as they are, as Keras.
@@ -216,7 +237,7 @@ class Sequential:
         seen = (set(), set(), {})
         for layer in layers or []:
             self._add(layer, build=False, seen=seen)
-            if not isinstance(layer, InputLayer):
+            if not isinstance(layer, (InputLayer, Sequential)):  # (a nested model's layers: _add_model)
                 seen[0].add(layer.name)
                 seen[1].add(id(layer))
         # the model's flag only, as Keras: its layers keep theirs (a batch norm still updates its statistics)
@@ -226,6 +247,7 @@ class Sequential:
             for layer in declared:
                 self._build_declared_layer(layer, bind=False)
             self._bind_flat_buffers()
+        self._build_nested()
 
     # -- structure -----------------------------------------------------------
     @property
@@ -236,7 +258,16 @@ class Sequential:
 
     def add(self, layer):
         """Append a layer (or an ``Input``) to the stack; once the input shape is known,
-        the layer is built on the stack's output (as Keras)."""
+        the layer is built on the stack's output (as Keras).
+
+        A model (Keras's nested model) appends its layers, the same objects rather than
+        copies, since glassnet's models are chains of layers: ``self.layers`` lists them where
+        Keras lists the model, and both models share their weights (each takes the layers back
+        into its own flat vectors when it computes, so training either one changes both). The
+        nested model's input shape is this model's when it comes first, and must be the previous
+        layer's output shape otherwise; its layers keep their names and ``trainable`` flags
+        (``base_model.trainable = False`` before or after nesting freezes them here too). A
+        model cannot hold itself, the same model twice, or a model next to its own layers."""
         self._add(layer)
 
     def _add(self, layer, build=True, seen=None):
@@ -249,9 +280,8 @@ class Sequential:
             self._input_shape = layer.input_shape
             return
         if isinstance(layer, Sequential):  # Keras's Sequential([base_model, Dense(10)])
-            raise TypeError("add() expects a glassnet.layers.Layer, and a model is none (glassnet's models are chains "
-                            "of layers): add its layers instead, as in Sequential([*model.layers, Dense(10)]); they keep "
-                            f"and share their weights. Received: {layer!r}")
+            self._add_model(layer, build, seen)
+            return
         if not isinstance(layer, Layer):
             raise TypeError(f"add() expects a glassnet.layers.Layer. Received: {layer!r} of type {type(layer).__name__}")
         # (names, ids of the layers, the last number given to each default name): from __init__, else made here
@@ -286,11 +316,7 @@ class Sequential:
             if first is not None:
                 _refuse_after_weights(layer, first)  # before it joins: a refused layer is not left in
         if layer.name in names:
-            raise ValueError(
-                f"All layers added to a Sequential model should have unique names (as Keras). Name {layer.name!r} "
-                "is already the name of a layer in this model: give the layer another name=... (a layer shared "
-                "with another model keeps its name in both; glassnet.models.clone_model makes new layers)."
-            )
+            raise _name_taken(layer.name)
         if self.built and self._declared is None:  # built by use (fit, predict, build, weights...)
             # as Keras: the new layer is built on the current output; the others keep their weights.
             # A seeded model seeds it too (by its position, so pop-then-add draws the same weights).
@@ -307,6 +333,56 @@ class Sequential:
         if declares:
             self._input_shape = layer.input_shape
         self._layers.append(layer)
+
+    def _add_model(self, model, build, seen):
+        """Append the layers of ``model`` (the same objects: the two models share their weights),
+        as Keras nests a model in a model; see :meth:`add`."""
+        names, ids = (seen[0], seen[1]) if seen else ({l.name for l in self._layers}, {id(l) for l in self._layers})
+        label = f"Model {model.name!r}"
+        if model is self:
+            raise ValueError(f"{label} cannot contain itself.")
+        if not model._layers:
+            raise ValueError(f"{label} has no layers to add.")
+        if model.dtype != self.dtype:
+            raise ValueError(f"{label} computes in {model.dtype!r} but this model in {self.dtype!r}: a glassnet model "
+                             f"keeps all its weights in one dtype. Pass dtype={model.dtype!r} to this model.")
+        if not model._trainable and any(l.trainable for l in model._layers):
+            # its layers join this model, and only their own flags go with them
+            raise ValueError(f"{label} was made with trainable=False, which leaves its layers' own flags True; in this "
+                             "model they would train. Set model.trainable = False (it freezes each layer) before "
+                             "nesting it.")
+        for layer in model._layers:  # all checked before any joins
+            if id(layer) in ids:
+                raise ValueError(
+                    f"Layer {layer.name!r} of {label} is already in this model. A nested model joins as its layers "
+                    "(glassnet's models are chains of layers), so it can be added once, and not next to its own "
+                    "layers; glassnet.models.clone_model makes a copy with new layers.")
+            if layer.name in names:
+                raise _name_taken(layer.name)
+        shape = self._input_shape  # then the stack's output, where the input is known
+        for layer in self._layers if shape is not None else ():
+            shape = layer.output_shape if layer.built else layer.compute_output_shape(shape)
+        if model._input_shape is not None and shape is not None and tuple(shape) != tuple(model._input_shape):
+            where = "the model's input" if not self._layers else f"the output of {self._layers[-1]._label()}"
+            raise ValueError(f"{label} takes inputs of shape {(None, *model._input_shape)}, but {where} has shape "
+                             f"{(None, *shape)}.")
+        if not self._layers and self._input_shape is None:
+            self._input_shape = model._input_shape  # carried as its Input would be
+        if not model.built:
+            self.__dict__.setdefault("_unbuilt_models", []).append(model)
+        for layer in model._layers:
+            self._add(layer, build, seen)
+            if seen:
+                seen[0].add(layer.name)
+                seen[1].add(id(layer))
+        self._build_nested()
+
+    def _build_nested(self):
+        """Build the nested models that were not built (Keras builds them with the model holding
+        them), once this model has built their layers."""
+        for model in self.__dict__.pop("_unbuilt_models", []) if self.built else ():
+            if not model.built and model._layers[0].built:
+                model.build((None, *model._layers[0].input_shape))
 
     def _build_declared_layer(self, layer, bind=True, input_shape=None):
         """Build ``layer`` on the stack's output as part of the model's one build from its
@@ -389,6 +465,7 @@ class Sequential:
         self._input_shape = input_shape  # once built: a shape a layer refused is not the model's
         self._bind_flat_buffers()
         self.built = True
+        self._build_nested()
 
     def pop(self):
         """Remove the last layer and return it (as Keras). A built model keeps the
@@ -1129,10 +1206,15 @@ class Sequential:
             training.report(math.ceil(X.shape[0] / (batch_size or 1024)), time.perf_counter() - start)
         return out
 
-    def __call__(self, x, training=False):
+    def __call__(self, x, training=None):
         """Outputs for ``x`` as one batch; ``training=True`` runs the training-mode pass
-        (dropout active, batch statistics), as Keras's ``model(x, training=True)``."""
-        refuse_symbolic_input(x, f"Model {self.name!r}")
+        (dropout active, batch statistics), as Keras's ``model(x, training=True)``.
+
+        Called on an ``Input(...)`` or on a layer's output (Keras's functional API), it
+        chains this model's layers (the same objects, sharing their weights) and returns
+        the last one's output; see :meth:`_chained`."""
+        if isinstance(x, (InputLayer, ChainTensor)):
+            return self._chained(x, training)
         if training is None:  # Keras's "not in fit": inference
             training = False
         if not isinstance(training, (bool, np.bool_)):
@@ -1147,6 +1229,31 @@ class Sequential:
         # identity layers, whose output is the caller's own array or a view of it (Flatten)
         shared = A is X or (isinstance(A, np.ndarray) and isinstance(X, np.ndarray) and np.may_share_memory(A, X))
         return backend.copy(A) if training or shared else A
+
+    def _chained(self, x, training):
+        """The model's layers called in turn on the symbolic ``x``, as Keras's ``base_model(x)``.
+        Keras's ``training=False`` (or True) runs the model in that mode whatever the outer
+        model's: glassnet runs every layer in the mode of the call, so it is taken only when no
+        layer of this model computes otherwise in training."""
+        label = f"Model {self.name!r}"
+        if training is not None:
+            check_bool(training, "training")
+            differs = [layer._label() for layer in self._layers if _training_changes(layer)]
+            if differs:
+                mode = "inference" if not training else "training"
+                raise ValueError(
+                    f"{label} was called with training={bool(training)}, which in Keras keeps it in {mode} mode "
+                    f"whatever the outer model's, but {', '.join(differs)} would still follow the outer model's mode "
+                    "here (glassnet runs a model's layers, a nested model's too, in one mode). Freeze it first "
+                    "(model.trainable = False runs a BatchNormalization in inference mode), remove the layer, or "
+                    "call the model without training=... to follow the outer model's mode.")
+        shape = x.input_shape if isinstance(x, InputLayer) else x.sample_shape
+        if self._input_shape is not None and tuple(shape) != tuple(self._input_shape):
+            raise ValueError(f"{label} takes inputs of shape {(None, *self._input_shape)}, but it was called on an "
+                             f"input of shape {(None, *shape)}.")
+        for layer in self._layers:
+            x = layer(x)
+        return x
 
     def gradients(self, x, y, sample_weight=None, training=True, trainable_only=False, update_state=False,
                   return_outputs=False):

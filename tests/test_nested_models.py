@@ -1,0 +1,256 @@
+"""Keras's models in models: ``Sequential([model, Softmax()])``, transfer learning with a frozen
+base, ``model.add(other_model)`` and ``base_model(inputs, training=False)`` in a functional model.
+A nested model joins as its layers (the same objects), so both models share their weights."""
+
+import numpy as np
+import pytest
+
+import glassnet
+from glassnet import layers
+from glassnet.models import Model, Sequential, clone_model, load_model
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(0)
+
+
+@pytest.fixture
+def keras64(keras_float64):
+    """Keras in float64: its models (not only their layers) compute in floatx(), which conftest resets."""
+    keras, _ = keras_float64
+    keras.config.set_floatx("float64")
+    return keras
+
+
+def glassnet_base(rng, **kwargs):
+    base = Sequential([layers.Input((6,)), layers.Dense(8, "relu"), layers.Dense(5, "tanh")], name="base",
+                      dtype="float64", **kwargs)
+    base.set_weights([rng.normal(0, 0.5, w.shape) for w in base.get_weights()])
+    return base
+
+
+def keras_base(keras, weights):
+    base = keras.Sequential([keras.Input((6,), dtype="float64"), keras.layers.Dense(8, "relu", dtype="float64"),
+                             keras.layers.Dense(5, "tanh", dtype="float64")], name="base")
+    base.set_weights(weights)
+    return base
+
+
+def test_probability_model_equals_keras(keras64, rng):
+    keras = keras64
+    x = rng.normal(size=(10, 6))
+    model = glassnet_base(rng)
+    ours = Sequential([model, layers.Softmax()], dtype="float64")
+    theirs = keras.Sequential([keras_base(keras, model.get_weights()), keras.layers.Softmax(dtype="float64")])
+    expected = np.asarray(theirs.predict(x, verbose=0))
+    np.testing.assert_allclose(ours.predict(x, verbose=0), expected, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(ours(x[:1]), expected[:1], rtol=0, atol=1e-12)
+    assert [layer.name for layer in ours.layers] == ["dense", "dense_1", "softmax"]  # Keras lists the model
+    assert ours.input_shape == (None, 6)
+
+
+def test_transfer_learning_then_fine_tuning_equal_keras(keras64, rng):
+    keras = keras64
+    x, y = rng.normal(size=(12, 6)), rng.normal(size=(12, 1))
+    base = glassnet_base(rng)
+    base.trainable = False
+    ours = Sequential([base, layers.Dense(1)], dtype="float64")
+    k_base = keras_base(keras, base.get_weights())
+    k_base.trainable = False
+    theirs = keras.Sequential([k_base, keras.layers.Dense(1, dtype="float64")])
+    theirs.set_weights(ours.get_weights())
+    frozen = base.get_weights()
+    for model, optimizer in ((ours, glassnet.optimizers.SGD(0.125)), (theirs, keras.optimizers.SGD(0.125))):
+        model.compile(optimizer=optimizer, loss="mse")  # (a power of two: Keras's rate is a float32)
+        model.fit(x, y, batch_size=4, epochs=1, shuffle=False, verbose=0)  # three steps
+    for got, want in zip(ours.get_weights(), theirs.get_weights()):
+        np.testing.assert_allclose(got, np.asarray(want), rtol=0, atol=1e-12)
+    for got, kept in zip(base.get_weights(), frozen):
+        np.testing.assert_array_equal(got, kept)
+    assert ours.get_weights()[-1] != 0  # the head did train
+    # fine-tuning: unfreeze the base, recompile with a low rate, fit again
+    base.trainable = k_base.trainable = True
+    for model, optimizer in ((ours, glassnet.optimizers.SGD(0.015625)), (theirs, keras.optimizers.SGD(0.015625))):
+        model.compile(optimizer=optimizer, loss="mse")
+        model.fit(x, y, batch_size=4, epochs=1, shuffle=False, verbose=0)
+    for got, want in zip(ours.get_weights(), theirs.get_weights()):
+        np.testing.assert_allclose(got, np.asarray(want), rtol=0, atol=1e-12)
+    assert not np.array_equal(base.get_weights()[0], frozen[0])
+
+
+def test_add_a_model_equals_keras(keras64, rng):
+    keras = keras64
+    x = rng.normal(size=(7, 6))
+    base = glassnet_base(rng)
+    ours = Sequential(dtype="float64")
+    ours.add(base)
+    ours.add(layers.Dense(2))
+    theirs = keras.Sequential()
+    theirs.add(keras_base(keras, base.get_weights()))
+    theirs.add(keras.layers.Dense(2, dtype="float64"))
+    theirs.build((None, 6))
+    theirs.set_weights(ours.get_weights())
+    np.testing.assert_allclose(ours.predict(x, verbose=0), np.asarray(theirs.predict(x, verbose=0)), rtol=0,
+                               atol=1e-12)
+
+
+def test_functional_call_of_a_frozen_base_equals_keras(keras64, rng):
+    keras = keras64
+    x = rng.normal(size=(7, 6))
+    base = glassnet_base(rng)
+    base.trainable = False
+    inputs = layers.Input((6,))
+    outputs = layers.Dense(2)(base(inputs, training=False))
+    ours = Model(inputs, outputs)
+    k_base = keras_base(keras, base.get_weights())
+    k_inputs = keras.Input((6,), dtype="float64")
+    theirs = keras.Model(k_inputs, keras.layers.Dense(2, dtype="float64")(k_base(k_inputs, training=False)))
+    theirs.set_weights(ours.get_weights())
+    assert ours.dtype == "float64" and len(ours.layers) == 3
+    np.testing.assert_allclose(ours.predict(x, verbose=0), np.asarray(theirs.predict(x, verbose=0)), rtol=0,
+                               atol=1e-12)
+
+
+def test_weights_stay_shared_both_ways_through_training(rng):
+    x, labels = rng.normal(size=(40, 6)), rng.integers(0, 5, 40)
+    model = glassnet_base(rng)
+    model.compile("adam", glassnet.losses.SparseCategoricalCrossentropy(from_logits=True))
+    model.fit(x, labels, epochs=2, verbose=0)
+    probability_model = Sequential([model, layers.Softmax()], dtype="float64")
+
+    def softmax(z):
+        e = np.exp(z - z.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+
+    def in_step():
+        np.testing.assert_allclose(probability_model.predict(x, verbose=0), softmax(model.predict(x, verbose=0)),
+                                   rtol=1e-12)
+
+    in_step()
+    before = model.predict(x, verbose=0)
+    model.fit(x, labels, epochs=2, verbose=0)  # seen by the outer model
+    in_step()
+    probability_model.compile("sgd", "sparse_categorical_crossentropy")
+    probability_model.fit(x, labels, epochs=2, verbose=0)  # changes the inner model's predictions
+    in_step()
+    after_outer = model.predict(x, verbose=0)
+    assert not np.allclose(after_outer, before)
+    model.fit(x, labels, epochs=1, verbose=0)  # each model's optimizer keeps stepping the shared weights
+    in_step()
+    assert not np.allclose(model.predict(x, verbose=0), after_outer)
+
+
+def test_unbuilt_model_is_built_with_the_outer_one(rng):
+    inner = Sequential([layers.Dense(4, "relu"), layers.Dense(3)], name="inner")
+    outer = Sequential([inner, layers.Dense(2)])
+    x = rng.normal(size=(5, 7)).astype("float32")
+    outer.predict(x, verbose=0)
+    assert inner.built and inner.input_shape == (None, 7)
+    np.testing.assert_allclose(outer.predict(x, verbose=0), outer.layers[-1](inner.predict(x, verbose=0)), rtol=1e-6)
+
+
+def test_unbuilt_model_in_a_functional_chain(rng):
+    inner = Sequential([layers.Dense(4, "relu"), layers.Dense(3)], name="inner")
+    inputs = layers.Input((7,))
+    model = Model(inputs, layers.Dense(2)(inner(inputs)))
+    assert [layer.output_shape for layer in model.layers] == [(4,), (3,), (2,)]
+    x = rng.normal(size=(5, 7)).astype("float32")
+    np.testing.assert_allclose(model.predict(x, verbose=0), model.layers[-1](inner.predict(x, verbose=0)), rtol=1e-6)
+
+
+def test_the_nested_model_s_input_shape_is_carried_and_checked(rng):
+    base = glassnet_base(rng)
+    assert Sequential([base], dtype="float64").input_shape == (None, 6)
+    with pytest.raises(ValueError, match=r"Model 'base' takes inputs of shape \(None, 6\), but the output of "
+                                         r"Layer 'first' \(Dense\) has shape \(None, 5\)"):
+        Sequential([layers.Input((3,)), layers.Dense(5, name="first"), base], dtype="float64")
+    with pytest.raises(ValueError, match=r"takes inputs of shape \(None, 6\), but the model's input has shape "
+                                         r"\(None, 4\)"):
+        Sequential([layers.Input((4,)), base], dtype="float64")
+    with pytest.raises(ValueError, match=r"takes inputs of shape \(None, 6\), but it was called on an input of "
+                                         r"shape \(None, 4\)"):
+        base(layers.Input((4,)))
+
+
+def test_nesting_errors(rng):
+    base = glassnet_base(rng)
+    with pytest.raises(ValueError, match="Model 'base' cannot contain itself"):
+        base.add(base)
+    with pytest.raises(ValueError, match="Layer 'dense' of Model 'base' is already in this model"):
+        Sequential([base, base], dtype="float64")
+    with pytest.raises(ValueError, match="Layer 'dense_1' of Model 'base' is already in this model"):
+        Sequential([base.layers[1], base], dtype="float64")
+    with pytest.raises(ValueError, match="unique names .* Name 'dense'"):
+        Sequential([layers.Dense(6, name="dense"), base], dtype="float64")
+    outer = Sequential(dtype="float64")
+    with pytest.raises(ValueError, match="unique names"):
+        outer.add(layers.Dense(6, name="dense_1", input_dim=6))
+        outer.add(base)
+    assert len(outer.layers) == 1  # none of base's layers joined
+    with pytest.raises(ValueError, match="computes in 'float64' but this model in 'float32'"):
+        Sequential([base])
+    frozen = Sequential([layers.Dense(2)], name="frozen", trainable=False)
+    with pytest.raises(ValueError, match="made with trainable=False.*model.trainable = False"):
+        Sequential([frozen])
+
+
+def test_training_argument_of_a_functional_call():
+    with_dropout = Sequential([layers.Dense(4), layers.Dropout(0.5, name="drop")], name="d")
+    for training in (False, True):
+        with pytest.raises(ValueError, match=rf"training={training}.*Layer 'drop' \(Dropout\)"):
+            with_dropout(layers.Input((3,)), training=training)
+    inputs = layers.Input((3,))
+    assert len(Model(inputs, with_dropout(inputs)).layers) == 2  # the outer model's mode: taken
+    norm = Sequential([layers.Dense(4), layers.BatchNormalization(name="bn")], name="n")
+    with pytest.raises(ValueError, match="'bn' \\(BatchNormalization\\)"):
+        norm(layers.Input((3,)), training=False)
+    norm.trainable = False  # a frozen batch norm runs in inference mode: training=False changes nothing
+    norm(layers.Input((3,)), training=False)
+    with pytest.raises(TypeError, match="training must be True or False"):
+        norm(layers.Input((3,)), training="no")
+
+
+@pytest.fixture
+def nested(rng):
+    base = Sequential([layers.Input((6,)), layers.Dense(8, "relu"), layers.BatchNormalization(), layers.Dense(5)],
+                      name="base")
+    base.trainable = False
+    model = Sequential([base, layers.Dense(3, "softmax", name="head")], name="outer")
+    x = rng.normal(size=(20, 6)).astype("float32")
+    model.compile("adam", "sparse_categorical_crossentropy")
+    model.fit(x, rng.integers(0, 3, 20), epochs=1, verbose=0)
+    return model, x
+
+
+def test_nested_model_saves_loads_clones_and_configs(nested, tmp_path):
+    model, x = nested
+    expected = model.predict(x, verbose=0)
+    model.save(tmp_path / "m.glassnet")
+    loaded = load_model(tmp_path / "m.glassnet")
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), expected)
+    assert [layer.trainable for layer in loaded.layers] == [False, False, False, True]
+    again = Sequential.from_config(model.get_config())
+    again.set_weights(model.get_weights())
+    np.testing.assert_array_equal(again.predict(x, verbose=0), expected)
+    clone = clone_model(model)
+    clone.set_weights(model.get_weights())
+    np.testing.assert_array_equal(clone.predict(x, verbose=0), expected)
+    lines = []
+    model.summary(print_fn=lines.append)
+    assert any("batch_normalization" in line for line in lines)
+    assert len(model.trace(x[:1], np.array([1])).layers) == 4
+
+
+def test_nested_model_exports_to_onnx_and_keras(nested, tmp_path, monkeypatch):
+    model, x = nested
+    expected = model.predict(x, verbose=0)
+    ort = pytest.importorskip("onnxruntime")
+    model.export(tmp_path / "m.onnx")
+    session = ort.InferenceSession(str(tmp_path / "m.onnx"), providers=["CPUExecutionProvider"])
+    np.testing.assert_allclose(session.run(None, {"input": x})[0], expected, rtol=1e-5, atol=1e-6)
+    monkeypatch.setenv("KERAS_BACKEND", "jax")
+    keras = pytest.importorskip("keras")
+    model.export(tmp_path / "m.keras", format="keras")
+    theirs = keras.saving.load_model(tmp_path / "m.keras")
+    np.testing.assert_allclose(np.asarray(theirs.predict(x, verbose=0)), expected, rtol=1e-5, atol=1e-6)
