@@ -189,7 +189,7 @@ def test_nesting_errors(rng):
         outer.add(base)
     assert len(outer.layers) == 1  # none of base's layers joined
     with pytest.raises(ValueError, match="computes in 'float64' but this model in 'float32'"):
-        Sequential([base])
+        Sequential([base], dtype="float32")
     frozen = Sequential([layers.Dense(2)], name="frozen", trainable=False)
     with pytest.raises(ValueError, match="made with trainable=False.*model.trainable = False"):
         Sequential([frozen])
@@ -254,3 +254,21 @@ def test_nested_model_exports_to_onnx_and_keras(nested, tmp_path, monkeypatch):
     model.export(tmp_path / "m.keras", format="keras")
     theirs = keras.saving.load_model(tmp_path / "m.keras")
     np.testing.assert_allclose(np.asarray(theirs.predict(x, verbose=0)), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_a_model_given_no_dtype_computes_in_the_one_its_layers_or_nested_model_name(keras64, rng):
+    # Keras computes Dense(3, dtype="float64") in float64 in a model given no dtype; glassnet refused
+    # "Pass dtype='float64' to the model instead of the layer"
+    keras = keras64
+    base = glassnet_base(rng)  # a float64 model
+    ours = Sequential([base, layers.Softmax()])
+    assert ours.dtype == "float64"
+    x = rng.normal(size=(4, 6))
+    theirs = keras.Sequential([keras_base(keras, base.get_weights()), keras.layers.Softmax(dtype="float64")])
+    np.testing.assert_allclose(ours.predict(x, verbose=0), np.asarray(theirs.predict(x, verbose=0)), rtol=0, atol=1e-12)
+    plain = Sequential([layers.Input((6,)), layers.Dense(3, dtype="float64"), layers.Dense(2, dtype="float64")])
+    assert plain.dtype == "float64" and plain.predict(x, verbose=0).dtype == np.float64
+    # layers naming two dtypes: the model's own dtype (floatx) and the error naming the layer, as before
+    with pytest.raises(ValueError, match="has dtype 'float64' but the model computes in 'float32'"):
+        Sequential([layers.Dense(3, dtype="float32"), layers.Dense(2, dtype="float64")])
+    assert Sequential([layers.Dense(3)]).dtype == "float32"

@@ -55,11 +55,8 @@ class Model(metaclass=_ModelType):
         if outputs.input is not inputs:
             raise ValueError("outputs is not computed from inputs: its layers were called on another Input.")
         # unnamed, it is "functional", as Keras 3's (it was "sequential" in trace's header and summary)
-        # Keras's functional model has no dtype of its own: it computes in the one its layers (a nested
-        # model's among them) name, as a glassnet model must (more than one: Sequential says which)
-        named = {layer.dtype for layer in outputs.layers if layer.dtype is not None}
-        model = Sequential([inputs, *outputs.layers], name="functional" if name is None else name, trainable=trainable,
-                           dtype=named.pop() if len(named) == 1 else None)
+        # (no dtype: Keras's functional model computes in the one its layers name, as Sequential's does)
+        model = Sequential([inputs, *outputs.layers], name="functional" if name is None else name, trainable=trainable)
         model._functional = True  # Keras's functional models have no scope in their variables' paths
         return model
 

@@ -115,6 +115,15 @@ def _scaled(delta, loss_scale, half):
     return backend.astype(delta * loss_scale, "float16") if half else delta * loss_scale
 
 
+def _named_dtype(layers):
+    """The one dtype that ``layers`` (and nested models) name, else None: a model given no dtype
+    computes in it, as Keras's model computes each layer in its own (``Dense(3, dtype="float64")``)."""
+    named = {standardize_dtype(layer.dtype) for layer in layers
+             if isinstance(layer, (Layer, Sequential)) and not isinstance(layer, InputLayer)
+             and layer.dtype is not None}
+    return named.pop() if len(named) == 1 else None
+
+
 def _name_taken(name):
     return ValueError(
         f"All layers added to a Sequential model should have unique names (as Keras). Name {name!r} "
@@ -180,8 +189,9 @@ class Sequential:
         ``model.trainable = False``, it leaves the layers' own flags as they are, as Keras.
     name : str, optional
     dtype : {"float32", "float64"}, optional
-        Precision of the weights and the math; defaults to
-        ``glassnet.config.floatx()`` (float32).
+        Precision of the weights and the math; defaults to the one dtype the given
+        layers (or nested models) name, as Keras computes ``Dense(3, dtype="float64")``
+        in float64, else ``glassnet.config.floatx()`` (float32).
     seed : int, optional
         Seeds everything random in this model: the initial weights, shuffling
         and dropout masks of layers given no seed of their own. Without it they
@@ -209,6 +219,8 @@ class Sequential:
         if name is not None and not isinstance(name, str):  # as Keras: a name is text (files, summary)
             raise TypeError(f"name must be a string. Received: name={name!r:.100} of type {type(name).__name__}")
         self.name = name or "sequential"
+        if dtype is None and isinstance(layers, (list, tuple)):
+            dtype = _named_dtype(layers)
         self.dtype = standardize_dtype(dtype)
         self._layers = []
         self._input_shape = None
