@@ -547,3 +547,23 @@ def test_batch_normalization_of_sequences_exports_to_keras_files_keras_loads(ker
     theirs.save(tmp_path / "back.keras")
     np.testing.assert_allclose(load_model(tmp_path / "back.keras").predict(X, verbose=0), model.predict(X, verbose=0),
                                rtol=0, atol=1e-14)
+
+
+def test_a_model_without_input_builds_dense_on_the_last_axis_as_keras():
+    # Keras builds Sequential([Dense(8), Dense(3)]) on x of shape (n, 5, 4) on the last axis; glassnet refused
+    # "x must be a 2-D array of shape (n_samples, n_features)"
+    rng = np.random.default_rng(0)
+    x = rng.random((6, 5, 4))
+    model = Sequential([layers.Dense(8, activation="relu"), layers.Dense(3)], dtype="float64", seed=0)
+    out = model.predict(x, verbose=0)
+    W, b, W2, b2 = model.get_weights()
+    np.testing.assert_allclose(out, np.maximum(x @ W + b, 0) @ W2 + b2, rtol=1e-12)
+    assert model.input_shape == (None, 5, 4)
+    model.compile("sgd", "mse")
+    model.fit(x, rng.random((6, 5, 3)), epochs=1, verbose=0)
+    # a forgotten Flatten (one label per image): the error says what to add
+    images = Sequential([layers.Dense(8, activation="relu"), layers.Dense(10, activation="softmax")])
+    images.compile("adam", "sparse_categorical_crossentropy")
+    with pytest.raises(ValueError, match=r"takes integer labels of shape \(n, 28\)\. Received shape \(4,\)\. For one "
+                                         "output per sample, add a Flatten layer before the first Dense"):
+        images.fit(rng.random((4, 28, 28)), np.arange(4), verbose=0)

@@ -326,9 +326,11 @@ def test_a_layer_dtype_other_than_the_models_is_refused():
     from glassnet.layers import BatchNormalization, Input
 
     with pytest.raises(ValueError, match="has dtype 'float64' but the model computes in 'float32'"):
-        Sequential([Input(shape=(3,)), Dense(4, dtype="float64"), Dense(1)])
+        Sequential([Input(shape=(3,)), Dense(4, dtype="float64"), Dense(1)], dtype="float32")
     with pytest.raises(ValueError, match="one dtype"):
-        Sequential([Input(shape=(3,)), Dense(4), BatchNormalization(dtype="float64")])
+        Sequential([Input(shape=(3,)), Dense(4, dtype="float32"), BatchNormalization(dtype="float64")])
+    # a model given no dtype computes in the one its layers name (tests/test_nested_models.py)
+    assert Sequential([Input(shape=(3,)), Dense(4, dtype="float64"), Dense(1)]).dtype == "float64"
     model = Sequential([Input(shape=(3,)), Dense(4, dtype="float64"), Dense(1)], dtype="float64")
     assert model.predict(np.ones((1, 3))).dtype == np.float64
 

@@ -828,10 +828,11 @@ class Sequential:
         else it is made dense here; likewise a NumPy array of integers (uint8 images) stays as
         given there, each batch converted to the model's dtype, else it is converted here."""
         # samples of several axes: for a model that flattens or pools them (Flatten, Reshape or a global pooling
-        # first, or after layers that keep the sample's shape, such as Rescaling or Normalization), or whose
-        # declared input has several axes
-        allow_nd = (any(type(layer).__name__ in _TAKES_AXES for layer in self._layers)
-                    or (self._input_shape is not None and len(self._input_shape) > 1))
+        # first, or after layers that keep the sample's shape, such as Rescaling or Normalization), whose
+        # declared input has several axes, or that declares none and is built on x, as Keras builds Dense on
+        # the last axis (a forgotten Flatten is then named when the targets' shape says so: _position_targets)
+        allow_nd = (self._input_shape is None or len(self._input_shape) > 1
+                    or any(type(layer).__name__ in _TAKES_AXES for layer in self._layers))
         # a model that takes one feature reads a 1-D x as one value per sample, as Keras 3 does (the
         # TensorFlow regression tutorial fits its horsepower model on train_features["Horsepower"])
         one_feature = self._input_shape is not None and tuple(self._input_shape) == (1,)
@@ -889,9 +890,12 @@ class Sequential:
             labels = Y[..., None]
         if labels.shape[1:] != want:
             what = "integer labels" if sparse else "targets"
+            # targets of one row per sample: most likely a forgotten Flatten (images into Dense)
+            hint = ("" if Y.ndim > 2 else " For one output per sample, add a Flatten layer before the first Dense "
+                    "(Dense acts on the last axis of each sample, as Keras's).")
             raise ValueError(f"{name}: the model's outputs have shape (n, {', '.join(map(str, out))}), so loss "
                              f"{self.loss.name!r} takes {what} of shape (n, {', '.join(map(str, want))}). "
-                             f"Received shape {Y.shape}.")
+                             f"Received shape {Y.shape}.{hint}")
         if isinstance(self.loss, _WHOLE_SAMPLE_LOSSES):
             raise ValueError(f"Loss {self.loss.name!r} trains on outputs of one axis (n, k); the model's outputs "
                              f"have shape (n, {', '.join(map(str, out))}), whose positions it would not read as Keras does "
