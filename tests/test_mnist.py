@@ -8,10 +8,13 @@ redirected there too.
 import gzip
 import hashlib
 import importlib
+import importlib.util
 import os
 import re
 import socketserver
 import struct
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -442,3 +445,20 @@ def test_keras_datasets_glassnet_lacks_name_what_to_do(tmp_path):
         write_idx(tmp_path / stem, rng.integers(0, 10 if "labels" in stem else 256, shape).astype(np.uint8))
     (x_train, y_train), (x_test, y_test) = load_mnist(tmp_path, verify=False)
     assert x_train.shape == (6, 784) and y_test.shape == (4,)
+
+
+def test_keras_datasets_find_spec_asks_without_raising():
+    # importlib.util.find_spec (pkgutil.get_loader, pytest's --pyargs, IDEs, `python -m`) raised the
+    # ModuleNotFoundError meant for the import: asking now answers, and only loading refuses
+    spec = importlib.util.find_spec("glassnet.datasets.reuters")
+    assert spec is not None and spec.name == "glassnet.datasets.reuters"
+    assert importlib.util.find_spec("glassnet.datasets.no_such_set") is None
+    with pytest.raises(ModuleNotFoundError, match="'glassnet.datasets.reuters': glassnet's data sets"):
+        spec.loader.exec_module(importlib.util.module_from_spec(spec))
+    # the import still refuses with the advice, leaves nothing behind, and hasattr stays False
+    with pytest.raises(ModuleNotFoundError, match="keras.datasets.reuters.load_data\\(\\)"):
+        importlib.import_module("glassnet.datasets.reuters")
+    assert "glassnet.datasets.reuters" not in sys.modules and not hasattr(glassnet.datasets, "reuters")
+    run = subprocess.run([sys.executable, "-m", "glassnet.datasets.cifar10"], capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": str(Path(glassnet.__file__).parents[1])})
+    assert run.returncode == 1 and "'glassnet.datasets.cifar10': glassnet's data sets are MNIST" in run.stderr

@@ -7,6 +7,7 @@
 """
 
 import importlib.abc
+import importlib.machinery
 import sys
 
 from .idx import read_idx, write_idx
@@ -69,16 +70,27 @@ def __getattr__(name):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-class _KerasDatasets(importlib.abc.MetaPathFinder):
+class _KerasDatasets(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     """Refuses ``import glassnet.datasets.reuters`` (and ``from glassnet.datasets import reuters``, which
-    tries that import) with what to do instead: Python's own message is a bare "cannot import name"."""
+    tries that import) with what to do instead: Python's own message is a bare "cannot import name".
+
+    The refusal is in the loader, not in ``find_spec``: ``importlib.util.find_spec``, pkgutil, pytest's collection
+    and IDEs call ``find_spec`` only to ask, and an exception there broke them. Loading (an import, ``python -m``)
+    then says what to do.
+    """
 
     def find_spec(self, fullname, path=None, target=None):
         package, _, name = fullname.rpartition(".")
         if package == __name__ and name in _KERAS_DATASETS:
-            # (no ``name=fullname``: the from-import turns a ModuleNotFoundError of that name into its bare message)
-            raise ModuleNotFoundError(_keras_dataset_message(name))
+            return importlib.machinery.ModuleSpec(fullname, self)
         return None
+
+    def exec_module(self, module):
+        # (no ``name=module.__name__``: the from-import turns a ModuleNotFoundError of that name into its bare message)
+        raise ModuleNotFoundError(_keras_dataset_message(module.__name__.rpartition(".")[2]))
+
+    def get_code(self, fullname):  # what ``python -m glassnet.datasets.reuters`` asks for instead of exec_module
+        raise ModuleNotFoundError(_keras_dataset_message(fullname.rpartition(".")[2]))
 
 
 if not any(type(finder).__name__ == "_KerasDatasets" for finder in sys.meta_path):  # (once, also after a reload)
