@@ -2,6 +2,8 @@
 axes: values and gradients against Keras 3.15 in float64, torch in float64 and finite differences,
 one SGD step as Keras takes it, and every way a model is stored or exported."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -350,6 +352,39 @@ def test_one_target_per_position_for_one_output_unit_equals_keras(keras_x64, los
     for mine, reference in zip(ours.get_weights(), theirs.get_weights()):
         np.testing.assert_allclose(mine, reference, rtol=0, atol=1e-6)
     assert ours.fit(X, y, validation_data=(X, y), epochs=1, verbose=0).history.keys() >= {"val_loss", f"val_{metric}"}
+
+
+@pytest.mark.parametrize("flatten", [False, True])
+@pytest.mark.parametrize("trailing_one", [False, True])
+def test_binary_io_u_and_threshold_metrics_of_one_target_per_position_equal_keras(keras_x64, flatten, trailing_one):
+    # outputs (n, T) (a Flatten after Dense(1)) with targets (n, T, 1), which Keras squeezes, were refused
+    # ('y must be 1-D or 2-D'); each pairing of (n, T, 1)/(n, T) outputs and targets gives Keras's value
+    keras, jax = keras_x64
+    rng = np.random.default_rng(17)
+    X, y = rng.normal(size=(8, 5, 3)), rng.integers(0, 2, (8, 5)).astype(float)
+    y = y[..., None] if trailing_one else y
+    theirs = keras.Sequential([keras.Input((5, 3), dtype="float64"),
+                               keras.layers.Dense(1, activation="sigmoid", dtype="float64")]
+                              + [keras.layers.Flatten(dtype="float64")] * flatten)
+    ours = Sequential([layers.Input((5, 3)), layers.Dense(1, activation="sigmoid")] + [layers.Flatten()] * flatten,
+                      dtype="float64")
+    ours.set_weights(theirs.get_weights())
+    names = ["binary_io_u", "auc", "precision_at_recall", "precision"]
+    theirs.compile(loss=keras.losses.BinaryCrossentropy(dtype="float64"), metrics=[
+        keras.metrics.BinaryIoU(target_class_ids=[1], threshold=0.4, dtype="float64"),
+        keras.metrics.AUC(num_thresholds=50, dtype="float64"), keras.metrics.PrecisionAtRecall(0.6, dtype="float64"),
+        keras.metrics.Precision(thresholds=0.45, dtype="float64")])
+    ours.compile(loss="binary_crossentropy", optimizer="sgd", metrics=[
+        metrics.BinaryIoU(target_class_ids=[1], threshold=0.4), metrics.AUC(num_thresholds=50),
+        metrics.PrecisionAtRecall(0.6), metrics.Precision(thresholds=0.45)])
+    expected = theirs.evaluate(X, jax.numpy.asarray(y), verbose=0, return_dict=True)
+    expected = {re.sub(r"_\d+$", "", name): value for name, value in expected.items()}  # (auc_3: made before)
+    got = ours.evaluate(X, y, batch_size=3, verbose=0, return_dict=True)
+    for name in ["loss", *names]:  # (Keras's loss tracker and its IoU's division are float32)
+        assert got[name] == pytest.approx(expected[name], rel=1e-6), name
+    assert 0 < got["binary_io_u"] < 1
+    history = ours.fit(X, y, validation_data=(X, y), epochs=1, verbose=0).history
+    assert set(history) >= {"binary_io_u", "val_binary_io_u"}
 
 
 def test_per_position_weights_given_as_lists_weigh_as_arrays():

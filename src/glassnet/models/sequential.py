@@ -857,6 +857,10 @@ class Sequential:
     def _check_y(self, y, n, name="y"):
         Y = check_array(y, name=name, ndim=None, finite=True)
         out = tuple(self._layers[-1].output_shape)
+        if len(out) == 1 and Y.shape[1:] == (out[0], 1):
+            # targets (n, k, 1) of outputs (n, k) lose the trailing 1, as Keras's squeeze_or_expand_to_same_rank
+            # lines them up (binary_io_u, auc, precision, ... of a tagger's flattened outputs were refused)
+            Y = Y[..., 0]
         if Y.ndim == 0 or (Y.ndim > 2 and len(out) == 1):
             raise ValueError(f"{name} must be 1-D or 2-D. Received an array of shape {Y.shape}.")
         given = Y
