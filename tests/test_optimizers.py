@@ -2008,14 +2008,56 @@ def test_an_optimizer_that_fit_built_steps_the_trainable_weights_beside_frozen_l
         np.testing.assert_allclose(slot, by_loop.optimizer.state[name], rtol=1e-14, atol=1e-15, err_msg=name)
 
 
-def test_fit_after_a_custom_loop_that_left_a_frozen_layer_out_says_so(rng):
-    # it said 'a layer was added or removed', which the user had not done
+def test_fit_after_a_custom_loop_beside_a_frozen_layer_goes_on_with_its_state_as_keras(keras_x64, rng):
+    # the loop's apply_gradients built the state for the trainable weights alone and fit for every weight:
+    # fit refused the optimizer ('built for 28 weights, but the model now has 53'); Keras's fit goes on with
+    # its optimizer's slots. (relu: XLA's float64 tanh on the CPU is 1e-8 from NumPy's.)
+    keras, jax = keras_x64
+    keras.config.set_floatx("float64")  # (Keras's learning-rate variable: float32 otherwise)
     X, Y = rng.normal(size=(8, 3)), rng.normal(size=(8, 2))
-    model = glassnet.Sequential([glassnet.Input((3,)), glassnet.layers.Dense(4), glassnet.layers.Dense(2)])
-    model.layers[0].trainable = False
+    theirs = keras.Sequential([keras.Input((3,), dtype="float64")] + [keras.layers.Dense(
+        units, activation=activation, dtype="float64") for units, activation in [(4, "relu"), (5, "relu"), (2, None)]])
+    ours = glassnet.Sequential([glassnet.Input((3,))] + [glassnet.layers.Dense(units, activation=activation)
+                                                         for units, activation in [(4, "relu"), (5, "relu"), (2, None)]],
+                               dtype="float64")
+    ours.set_weights(theirs.get_weights())
+    theirs.layers[1].trainable = ours.layers[1].trainable = False
+    their_opt, our_opt = keras.optimizers.Adam(0.05), optimizers.Adam(0.05)
+
+    def their_loss(trainable, non_trainable):
+        return keras.ops.mean((theirs.stateless_call(trainable, non_trainable, X)[0] - Y) ** 2)
+
+    def loop_step():
+        grads = jax.grad(their_loss)([v.value for v in theirs.trainable_variables],
+                                     [v.value for v in theirs.non_trainable_variables])
+        their_opt.apply_gradients(zip(grads, theirs.trainable_variables))
+        our_opt.apply_gradients(zip(ours.gradients(X, Y, trainable_only=True), ours.trainable_weights))
+
+    ours.compile(loss="mse")  # the loss that gradients differentiates
+    for _ in range(3):
+        loop_step()
+    theirs.compile(optimizer=their_opt, loss=keras.losses.MeanSquaredError(dtype="float64"))
+    ours.compile(optimizer=our_opt, loss="mse")
+    theirs.fit(X, Y, epochs=3, batch_size=8, shuffle=False, verbose=0)
+    ours.fit(X, Y, epochs=3, batch_size=8, shuffle=False, verbose=0)
+    assert our_opt.iterations == int(their_opt.iterations) == 6
+    for mine, expected in zip(ours.get_weights(), theirs.get_weights()):
+        np.testing.assert_allclose(mine, expected, rtol=0, atol=1e-14)
+    parts = [our_opt.slices[j] for j in our_opt._loop_parts]  # the trainable weights' state, in their order
+    for i, (part, v) in enumerate(zip(parts, ours.trainable_weights)):
+        for name, theirs_slot in (("m", their_opt._momentums[i]), ("v", their_opt._velocities[i])):
+            np.testing.assert_allclose(our_opt.state[name][part].reshape(v.shape), np.asarray(theirs_slot),
+                                       rtol=1e-12, atol=1e-16, err_msg=f"{name} of variable {i}")
+    loop_step()  # and the loop goes on after fit
+    for mine, expected in zip(ours.get_weights(), theirs.get_weights()):
+        np.testing.assert_allclose(mine, expected, rtol=0, atol=1e-14)
+
+
+def test_fit_refuses_an_optimizer_a_loop_built_for_other_arrays(rng):
+    X, Y = rng.normal(size=(8, 3)), rng.normal(size=(8, 2))
+    model = glassnet.Sequential([glassnet.Input((3,)), glassnet.layers.Dense(2)])
     model.compile(optimizer=optimizers.Adam(0.01), loss="mse")
-    grads = model.gradients(X, Y, trainable_only=True)
-    model.optimizer.apply_gradients(zip(grads, model.trainable_weights))
-    with pytest.raises(ValueError, match=r"built for 10 weights, but the model now has 26 \(a custom loop's "
-                                         r"apply_gradients built it for the trainable weights alone"):
+    model.optimizer.apply_gradients([(np.ones(3), np.zeros(3))])
+    with pytest.raises(ValueError, match=r"built for 3 weights, but the model now has 8 \(a custom loop's "
+                                         r"apply_gradients built it for arrays that are not all this model's"):
         model.fit(X, Y, epochs=1, verbose=0)

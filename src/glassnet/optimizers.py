@@ -539,6 +539,20 @@ class Optimizer(Configurable):
         self._loop_variables = list(variables)
         self._loop_parts = None if parts == list(range(len(self.slices))) else parts
 
+    def _spread_loop_state(self, parts, build):
+        """Move the state that :meth:`apply`'s list form built for its variables into the state ``build()``
+        makes (``fit``'s, for every weight of the model, a frozen layer's too): variable ``i``'s to the
+        slice ``parts[i]``, the other weights' starting fresh. A loop then continues on ``parts``
+        (:meth:`_apply_to_parts`), and the steps taken (Adam's bias correction) stay counted."""
+        old, old_slices, variables = self.state, self.slices, self._loop_variables
+        kept = [{name: old[name][self._state_part(name, part)] for name in old} for part in old_slices]
+        build()
+        for j, slots in zip(parts, kept):
+            for name, slot in slots.items():
+                if name in self.state:
+                    self.state[name][self._state_part(name, self.slices[j])] = slot
+        self._loop_variables, self._loop_parts = variables, parts
+
     def _apply_to_parts(self, variables, grads):
         """The flat step where ``variables`` are some of the weights that ``fit`` built the state
         for (``self.slices[j]`` for j in ``_loop_parts``; a frozen layer's left out): the others'

@@ -799,13 +799,14 @@ def trace(model, X, y, apply=False, sample_weight=None):
     X, y = _as_batch(X, y)
     X, Y, w = model._prepare_xy(X, y, sample_weight, what="trace")
     optimizer = model.optimizer
-    from .models.training import (build_optimizer, check_optimizer_owner, check_optimizer_size, set_optimizer_owner,
-                                  trained_layers)
+    from .models.training import (adopt_loop_state, build_optimizer, check_optimizer_owner, check_optimizer_size,
+                                  set_optimizer_owner, trained_layers)
 
     if getattr(optimizer, "optimizers", None) is not None:  # (a MultiOptimizer's, wrapped or not)
         raise ValueError("trace shows one optimizer's step at one learning rate η; this model's MultiOptimizer has "
                          f"{len(optimizer.optimizers)} sub-optimizers: trace it compiled with one optimizer.")
     check_optimizer_owner(model)  # as fit: another model's momentum is not this one's
+    adopt_loop_state(model)
     check_optimizer_size(model)
     if not optimizer.built:
         build_optimizer(model)

@@ -429,6 +429,22 @@ def _warn_if_gradient_stops(model):
             return
 
 
+def adopt_loop_state(model):
+    """An optimizer that a custom loop's ``apply_gradients(zip(grads, model.trainable_weights))`` built
+    keeps its state (Adam's moments, the steps taken) in ``fit``, as Keras's: the loop built it for the
+    trainable weights alone, ``fit`` builds it for every weight (a frozen layer's too, which it keeps
+    as they are), so each variable's state moves to its place there. fit refused such an optimizer."""
+    optimizer = model.optimizer
+    loop = getattr(optimizer, "_loop_variables", None)
+    if not optimizer.built or loop is None or optimizer._loop_parts is not None \
+            or getattr(optimizer, "_size", None) == model._flat_params.shape[0]:
+        return
+    arrays = [a for layer in model.layers for a in layer.params.values()]
+    parts = [next((j for j, a in enumerate(arrays) if a is v), None) for v in loop]
+    if None not in parts and len(set(parts)) == len(parts):  # else another model's variables: refused below
+        optimizer._spread_loop_state(parts, lambda: build_optimizer(model))
+
+
 def check_optimizer_size(model):
     """Refuse an optimizer whose state was built for another number of weights: the model was
     compiled again with it after ``pop()``/``add()`` (NumPy's broadcasting error before)."""
@@ -436,8 +452,8 @@ def check_optimizer_size(model):
     if optimizer.built and getattr(optimizer, "_size", size) != size:
         raise ValueError(
             f"This {type(optimizer).__name__} object was built for {optimizer._size} weights, but the model now has "
-            f"{size} (" + ("a custom loop's apply_gradients built it for the trainable weights alone, and fit steps "
-                          "every weight, a frozen layer's too" if optimizer._loop_variables is not None
+            f"{size} (" + ("a custom loop's apply_gradients built it for arrays that are not all this model's "
+                          "weights" if optimizer._loop_variables is not None
                           else "a layer was added or removed") + "): compile with a new optimizer, e.g. "
             "optimizer=type(opt).from_config(opt.get_config()), as Keras requires."
         )
@@ -492,6 +508,7 @@ def _prepare_training(model):
     losses._check_reduces(model.loss)  # compile checked it; the loss's reduction may have been set since
     optimizer = model.optimizer
     check_optimizer_owner(model)
+    adopt_loop_state(model)
     check_optimizer_size(model)
     set_optimizer_owner(model)
     jit = model.jit_compile and backend.is_numpy()
