@@ -2611,6 +2611,31 @@ def test_a_target_of_decimal_commas_read_with_decimal_point_is_refused(tmp_path,
             "mark '.': give --decimal ','.") in result.stderr, result.stderr
 
 
+@pytest.mark.parametrize("rows", [40, 1200])  # (1200: the C reader's path)
+def test_quoted_decimal_comma_numbers_of_a_comma_file_are_an_error_not_classes(rows, tmp_path, monkeypatch, capsys):
+    # a ',' file's quoted "3,25" prices trained a classifier of 58 classes with only a note on stratifying (the
+    # refusal covered ';' files only), and the advice for such a feature was --decimal ',', which a ',' file refuses
+    a, b = np.arange(rows) % 7, np.arange(rows) % 3
+    prices = [f"{x * 1.5 + y:.2f}".replace(".", ",") for x, y in zip(a, b)]
+    (tmp_path / "q.csv").write_text("a,b,price\n" + "".join(f'{x},{y},"{p}"\n' for x, y, p in zip(a, b, prices)))
+    assert (tmp_path / "q.csv").read_text().splitlines()[2] == '1,1,"2,50"'
+    advice = ("the file's columns are separated by ',', so ',' cannot also be its decimal mark: write the numbers with a "
+              "decimal point and no thousands separator, or save the file with ';' between the columns and read it "
+              "with --sep ';' --decimal ','.")
+    result = call("train", "q.csv", "--epochs", "1", "--quiet", "--out", "m.gn", cwd=tmp_path,
+                  monkeypatch=monkeypatch, capsys=capsys)
+    assert_one_line_error(result)
+    assert result.stderr.endswith("error: q.csv, column 'price' (the target): its values are numbers written with a "
+                                  "decimal comma ('0,00'), and the file is read with the decimal mark '.', which makes "
+                                  f"them class labels: {advice}\n"), result.stderr
+    assert not (tmp_path / "m.gn").exists()
+    result = call("train", "q.csv", "--target", "a", "--epochs", "1", "--quiet", "--out", "m.gn", cwd=tmp_path,
+                  monkeypatch=monkeypatch, capsys=capsys)
+    assert_one_line_error(result)
+    assert f"q.csv line 2, column 'price': '0,00' has a decimal comma, and the file is read with the decimal mark " \
+           f"'.': {advice}" in result.stderr, result.stderr
+
+
 def test_predict_id_writes_the_id_column_first_as_in_the_file(tmp_path, monkeypatch, capsys):
     # the predictions could not be joined back to their rows (a Kaggle submission is id,prediction)
     X, t = two_blobs(80)

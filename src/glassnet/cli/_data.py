@@ -559,14 +559,14 @@ def _table(rows, has_header, target, require_target, read_target, ignore, path, 
         if col is None or not read_target:
             return X, None, columns
         y = None if _first_missing(raw) is not None else _target_values(raw)
-        _refuse_comma_labels(y, raw, names[col], path, comma=sep != "," and decimal == ".")
+        _refuse_comma_labels(y, raw, names[col], path, comma=_comma_advice(sep, decimal))
         return None if y is None or (y.dtype.kind == "f" and not np.isfinite(y).all()) else (X, y, columns)
     cells = np.array([c for _, c in rows], dtype=object)
     if id_col is not None:
         columns.ids = id_name, [str(c) for c in cells[:, id_col]]
     # a text column is the labels (without a target) or an id: _numeric says how to leave it out
     X = _numeric(cells[:, features], rows, features, names, path, has_target=col is not None, hint=hint,
-                 has_header=header is not None, comma=sep != "," and decimal == ".")
+                 has_header=header is not None, comma=_comma_advice(sep, decimal))
     y = None
     if col is not None and read_target:
         raw = [str(c) for c in cells[:, col]]
@@ -576,22 +576,36 @@ def _table(rows, has_header, target, require_target, read_target, ignore, path, 
             raise CommandError(f"{path} line {rows[missing][0]}, column {names[col]!r}: missing value{shown}; "
                                "remove or fill it first.")
         y = _target_values(raw)
-        _refuse_comma_labels(y, raw, names[col], path, comma=sep != "," and decimal == ".")
+        _refuse_comma_labels(y, raw, names[col], path, comma=_comma_advice(sep, decimal))
         if y.dtype.kind == "f":
             _check_finite(y, rows, [col], names, path)
     return X, y, columns
 
 
+def _comma_advice(sep, decimal):
+    """What to do about numbers written with a comma (``3,5``) in a file read with the decimal mark '.', or
+    None (the file's decimal mark is ','). A ',' file holds them only quoted ("3,5"), and cannot take
+    --decimal ',' (pandas refuses a separator that is also the decimal mark); its comma may also be a
+    thousands separator ("1,000"), so the numbers are not guessed."""
+    if decimal != ".":
+        return None
+    if sep != ",":
+        return "give --decimal ','"
+    return ("the file's columns are separated by ',', so ',' cannot also be its decimal mark: write the numbers with "
+            "a decimal point and no thousands separator, or save the file with ';' between the columns and read it "
+            "with --sep ';' --decimal ','")
+
+
 def _refuse_comma_labels(y, raw, name, path, comma):
     """The error for a target column read as text labels whose every cell is a number written with a
-    decimal comma (``comma``: the file is read with the decimal mark '.' and another separator than
-    ','): a price ``3,5`` became a class, and a regression trained as a classifier without a word."""
+    comma (``comma``: :func:`_comma_advice`, None where the file's decimal mark is ','): a price ``3,5``
+    became a class, and a regression trained as a classifier without a word (in a ',' file, quoted)."""
     if comma and y is not None and y.dtype.kind == "U" and any("," in c for c in raw) and \
             all(_is_number(_point(c, ",")) for c in raw):
         shown = next(c for c in raw if "," in c)
         raise CommandError(f"{path}, column {name!r} (the target): its values are numbers written with a decimal "
                            f"comma ({shown!r}), and the file is read with the decimal mark '.', which makes them "
-                           "class labels: give --decimal ','.")
+                           f"class labels: {comma}.")
 
 
 def header_cells(path, sep=None, decimal=None):
@@ -673,9 +687,10 @@ def _booleans(cells):
     return cells
 
 
-def _numeric(cells, rows, columns, names, path, has_target=True, hint="", has_header=True, comma=False):
+def _numeric(cells, rows, columns, names, path, has_target=True, hint="", has_header=True, comma=None):
     """The feature ``cells`` as float64, or the error that names the first bad cell (``comma``: a number
-    written with a decimal comma is named as such: the file is read with the decimal mark '.')."""
+    written with a decimal comma is named as such, with this advice (:func:`_comma_advice`): the file is
+    read with the decimal mark '.')."""
     try:
         try:
             X = cells.astype(np.float64)
@@ -691,7 +706,7 @@ def _numeric(cells, rows, columns, names, path, has_target=True, hint="", has_he
                     ) from None
                 if comma and not _is_number(value) and _is_number(_point(value, ",")):
                     raise CommandError(f"{path} line {line}, column {names[k]!r}: {value!r} has a decimal comma, "
-                                       "and the file is read with the decimal mark '.': give --decimal ','.") from None
+                                       f"and the file is read with the decimal mark '.': {comma}.") from None
                 if not _is_number(value):
                     if not hint:  # a text column: labels (without a target) or an id
                         # a file without a header takes indices: "--target column_2" is refused there
