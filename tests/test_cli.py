@@ -2636,6 +2636,49 @@ def test_quoted_decimal_comma_numbers_of_a_comma_file_are_an_error_not_classes(r
            f"'.': {advice}" in result.stderr, result.stderr
 
 
+def test_predict_and_evaluate_read_a_header_less_file_as_train_did(tmp_path, monkeypatch, capsys):
+    # a model trained on a file without a header with --ignore 0 --target 2 needed both again in predict and
+    # evaluate ("column 'column_2': missing value", "takes 2 features; ids.csv has 3"): it keeps their places
+    X, t = two_blobs(60)
+    write_rows(tmp_path / "ids.csv", [[1000 + i, f"{x[0]:.4f}", c, f"{x[1]:.4f}"] for i, (x, c) in enumerate(zip(X, t))])
+    write_rows(tmp_path / "new.csv", [[2000 + i, f"{x[0]:.4f}", "", f"{x[1]:.4f}"] for i, x in enumerate(X[:5])])
+    result = call("train", "ids.csv", "--ignore", "0", "--target", "2", "--epochs", "2", "--seed", "0", "--quiet",
+                  "--out", "m.gn", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    assert load_model(tmp_path / "m.gn").metadata["csv_columns"] == {"count": 4, "features": [1, 3], "target": 2}
+
+    def ok(*args):
+        result = call(*args, cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+        assert result.returncode == 0, (args, result.stderr)
+        return result.stdout
+
+    expected = ok("predict", "m.gn", "new.csv", "--ignore", "0", "--target", "2")
+    P = np.array([row.split(",")[1:] for row in expected.splitlines()[1:]], dtype=float)
+    np.testing.assert_allclose(P, load_model(tmp_path / "m.gn").predict(np.round(X[:5], 4)), atol=1e-6)
+    assert ok("predict", "m.gn", "new.csv") == expected
+    write_rows(tmp_path / "no_target.csv", [[2000 + i, f"{x[0]:.4f}", f"{x[1]:.4f}"] for i, x in enumerate(X[:5])])
+    write_rows(tmp_path / "features.csv", [[f"{x[0]:.4f}", f"{x[1]:.4f}"] for x in X[:5]])
+    assert ok("predict", "m.gn", "no_target.csv") == ok("predict", "m.gn", "features.csv") == expected
+    assert ok("evaluate", "m.gn", "ids.csv") == ok("evaluate", "m.gn", "ids.csv", "--ignore", "0", "--target", "2")
+    assert "Accuracy: " in ok("evaluate", "m.gn", "ids.csv")
+    assert "Columns: of 4 without a header, features 1, 3; target column 2" in ok("info", "m.gn")
+    # options given win: the features taken by place with --ignore alone (here the model's own columns)
+    assert ok("predict", "m.gn", "no_target.csv", "--ignore", "0") == expected
+    write_rows(tmp_path / "wide.csv", [[1, 2, 3, 4, 5]])
+    result = call("predict", "m.gn", "wide.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert_one_line_error(result)
+    assert result.stderr.endswith("error: wide.csv has 5 columns, but m.gn was trained on a file of 4 columns without "
+                                  "a header (features: columns 1, 3; target: column 2): give --target and --ignore "
+                                  "for this file's columns.\n"), result.stderr
+    model = load_model(tmp_path / "m.gn")
+    model.metadata["csv_columns"] = {"count": 4, "features": [1, 7], "target": 2}  # (edited by hand)
+    model.save(tmp_path / "bad.gn")
+    result = call("predict", "bad.gn", "new.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert_one_line_error(result)
+    assert "bad.gn: its metadata's 'csv_columns' ({'count': 4, 'features': [1, 7], 'target': 2}) is not the places" \
+        in result.stderr, result.stderr
+
+
 def test_predict_id_writes_the_id_column_first_as_in_the_file(tmp_path, monkeypatch, capsys):
     # the predictions could not be joined back to their rows (a Kaggle submission is id,prediction)
     X, t = two_blobs(80)

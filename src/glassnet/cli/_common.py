@@ -113,7 +113,8 @@ def _load_model(path, uncompiled_advice="", reasons=None):
 
 def check_columns_metadata(model, path):
     """The column names ``glassnet train`` keeps in ``model.metadata`` (``features``, a list of
-    names; ``target``, a name), as evaluate, predict and explain read them: a file whose metadata
+    names; ``target``, a name; ``csv_columns``, the places of a file without a header), as evaluate,
+    predict and explain read them: a file whose metadata
     holds something else under those keys (a number, a list of lists) is refused by name, where it
     failed with "'int' object is not iterable" or "unhashable type: 'list'"."""
     features, target = model.metadata.get("features"), model.metadata.get("target")
@@ -123,6 +124,17 @@ def check_columns_metadata(model, path):
     if target is not None and not isinstance(target, str):
         raise CommandError(f"{path}: its metadata's 'target' ({target!r:.80}) is not a column name, as glassnet "
                            "train writes it.")
+    layout = model.metadata.get("csv_columns")
+
+    def place(k):
+        return isinstance(k, int) and not isinstance(k, bool) and 0 <= k < layout["count"]
+
+    if layout is not None and not (
+            isinstance(layout, dict) and isinstance(layout.get("count"), int) and isinstance(layout.get("features"), list)
+            and layout["features"] and all(place(k) for k in layout["features"])
+            and (layout.get("target") is None or place(layout["target"]))):
+        raise CommandError(f"{path}: its metadata's 'csv_columns' ({layout!r:.80}) is not the places of a file's columns "
+                           "as glassnet train writes them ({'count': 4, 'features': [1, 3], 'target': 2}).")
 
 
 def is_estimator_file(path):

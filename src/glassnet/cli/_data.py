@@ -50,6 +50,8 @@ class Columns(list):
     def __init__(self, names, header=False, target=None):
         super().__init__(names)
         self.header, self.target, self.ids = header, target, None
+        #: the file's number of columns, the index of each feature column and the target's (or None)
+        self.width, self.indices, self.target_index = None, None, None
 
 
 class StandardInput(str):
@@ -547,6 +549,7 @@ def _table(rows, has_header, target, require_target, read_target, ignore, path, 
                            f"of {path}.")
     columns = Columns([names[k] for k in features], header=header is not None,
                       target=names[col] if col is not None and header is not None else None)
+    columns.width, columns.indices, columns.target_index = width, features, col
     id_name = None if id_col is None else names[id_col] if header is not None else "id"
     if body is not None:
         parsed = _parse_clean(*body, width, col, left_out, sep, decimal, keep=id_col)

@@ -35,6 +35,10 @@ def cmd_evaluate(args):
         raise CommandError(f"--confusion: {args.model} is a regression model; a confusion matrix needs classes.")
     # the model knows what it is: integer targets of a regression stay numbers
     target = _saved_target(args, model)
+    if target is None:
+        target, places = _saved_places(args, model)
+        if places:
+            args.ignore = (*(args.ignore or ()), *places)
     others, header = _model_header(args.data, model, args.target or target or -1, args.ignore, args.header,
                                    getattr(args, "sep", None), getattr(args, "decimal", None))
     if others:  # (None stays None: --ignore given for a data set without columns is an error)
@@ -115,6 +119,33 @@ def _saved_target(args, model, option="data"):
     return None
 
 
+def _saved_places(args, model, option="data"):
+    """``(target, ignore)`` of a CSV file read as ``glassnet train`` read a file without a header (by the places
+    it keeps in ``model.metadata["csv_columns"]``), when neither --target nor --ignore is given (given ones
+    win): a file of as many columns, or, for predict, of one fewer (no target column) or of the features
+    alone; ``(None, ())`` when the model has no such places. Another number of columns is an error that
+    says what the model takes."""
+    layout, path = model.metadata.get("csv_columns"), getattr(args, option)
+    if layout is None or args.target is not None or args.ignore or not is_csv(path):
+        return None, ()
+    width, features, target = layout["count"], layout["features"], layout["target"]
+    cells = header_cells(path, args.sep, args.decimal)
+    while len(cells) > width and cells[-1] == "":  # a spreadsheet's trailing comma, which read_csv drops too
+        cells = cells[:-1]
+    if len(cells) == width:
+        return target, tuple(k for k in range(width) if k not in features and k != target)
+    if option == "csv" and target is not None and len(cells) == width - 1:  # predict on rows without the target
+        kept = [k - (k > target) for k in features]
+        return None, tuple(k for k in range(width - 1) if k not in kept)
+    if option == "csv" and len(cells) == len(features):  # the features alone
+        return None, ()
+    shown = ", ".join(map(str, features))
+    raise CommandError(f"{path} has {count(len(cells), 'column')}, but {args.model} was trained on a file of "
+                       f"{count(width, 'column')} without a header (features: columns {shown}"
+                       + (f"; target: column {target}" if target is not None else "")
+                       + "): give --target and --ignore for this file's columns.")
+
+
 def _model_header(path, model, target, ignore=None, given=None, sep=None, decimal=None):
     """How a CSV file meets a model trained on named columns: when row 1 holds every one of the
     model's feature names and some text, or is exactly the model's columns (numbers such as
@@ -161,6 +192,10 @@ def cmd_predict(args):
     # settled once, with its note: the predictions are written as the file is (a spreadsheet reads them back)
     args.sep, args.decimal = sep, decimal = csv_format(head_lines(args.csv), args.sep, args.decimal, args.csv)
     target = args.target or _saved_target(args, model, "csv")
+    if target is None:
+        target, places = _saved_places(args, model, "csv")
+        if places:
+            args.ignore = (*(args.ignore or ()), *places)
     asked = [*(args.ignore or ()), *([args.id] if args.id is not None else [])]  # left out without a note
     others, header = _model_header(args.csv, model, target, asked, args.header, sep, decimal)
     X, _, columns = read_csv(args.csv, target, require_target=False, read_target=False,
@@ -240,6 +275,11 @@ def cmd_info(args):
         target = model.metadata.get("target")
         print(f"Columns: {', '.join(map(str, features))}{f'; target {target}' if target is not None else ''} "
               "(predict and evaluate take a CSV file's columns by these names)")
+    layout = model.metadata.get("csv_columns")
+    if layout:  # what predict and evaluate leave out of a file like the training file
+        target = f"; target column {layout['target']}" if layout["target"] is not None else ""
+        print(f"Columns: of {layout['count']} without a header, features {', '.join(map(str, layout['features']))}"
+              f"{target} (predict and evaluate take a file like it without --target or --ignore)")
     estimator = saved_estimator(args.model, "its settings are not shown")
     if estimator is not None:
         settings = " ".join(repr(estimator).split())  # scikit-learn's repr: the parameters set

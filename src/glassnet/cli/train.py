@@ -354,6 +354,9 @@ def _train(args):
         model.metadata["features"] = list(data.columns)
         if data.columns.target is not None:
             model.metadata["target"] = data.columns.target
+    elif data.columns is not None:  # without a header, by place: evaluate and predict need no --ignore/--target again
+        model.metadata["csv_columns"] = {"count": data.columns.width, "features": list(data.columns.indices),
+                                         "target": data.columns.target_index}
     # checked again: training took a while, and a file made at --out meanwhile (data, another model) is checked
     # as one there before; one made from here on is left as it is (the write takes the name only if it is free)
     _refuse_replacing_other_files(args.out, "--out")
