@@ -272,3 +272,31 @@ def test_a_model_given_no_dtype_computes_in_the_one_its_layers_or_nested_model_n
     with pytest.raises(ValueError, match="has dtype 'float64' but the model computes in 'float32'"):
         Sequential([layers.Dense(3, dtype="float32"), layers.Dense(2, dtype="float64")])
     assert Sequential([layers.Dense(3)]).dtype == "float32"
+
+
+def test_add_to_a_model_given_no_dtype_takes_the_nested_model_s(keras64, rng):
+    # Sequential([float64_model]) took float64, but Sequential() then add(float64_model) was refused
+    # ("computes in 'float64' but this model in 'float32'"), and add(Dense(3, dtype="float64")) likewise
+    keras = keras64
+    base = glassnet_base(rng)
+    ours = Sequential()
+    ours.add(base)
+    ours.add(layers.Dense(2))
+    assert ours.dtype == "float64"
+    theirs = keras.Sequential()
+    theirs.add(keras_base(keras, base.get_weights()))
+    theirs.add(keras.layers.Dense(2, dtype="float64"))
+    theirs.build((None, 6))
+    theirs.set_weights(ours.get_weights())
+    x = rng.normal(size=(5, 6))
+    np.testing.assert_allclose(ours.predict(x, verbose=0), np.asarray(theirs.predict(x, verbose=0)), rtol=0,
+                               atol=1e-12)
+    plain = Sequential()
+    plain.add(layers.Input((6,)))
+    plain.add(layers.Dense(3, dtype="float64"))
+    assert plain.dtype == "float64" and plain.predict(x, verbose=0).dtype == np.float64
+    # a dtype given, or taken from a layer already in the model, stays: the refusal names the layer
+    with pytest.raises(ValueError, match="Model 'base' computes in 'float64' but this model in 'float32'"):
+        Sequential(dtype="float32").add(base)
+    with pytest.raises(ValueError, match="has dtype 'float32' but the model computes in 'float64'"):
+        plain.add(layers.Dense(2, dtype="float32"))

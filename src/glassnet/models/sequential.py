@@ -191,7 +191,8 @@ class Sequential:
     dtype : {"float32", "float64"}, optional
         Precision of the weights and the math; defaults to the one dtype the given
         layers (or nested models) name, as Keras computes ``Dense(3, dtype="float64")``
-        in float64, else ``glassnet.config.floatx()`` (float32).
+        in float64, or, given none, the one the first layer or model added names, else
+        ``glassnet.config.floatx()`` (float32).
     seed : int, optional
         Seeds everything random in this model: the initial weights, shuffling
         and dropout masks of layers given no seed of their own. Without it they
@@ -221,6 +222,8 @@ class Sequential:
         self.name = name or "sequential"
         if dtype is None and isinstance(layers, (list, tuple)):
             dtype = _named_dtype(layers)
+        # given none, named by none: the first layer or model added that names one sets it (_take_dtype)
+        self._dtype_open = dtype is None
         self.dtype = standardize_dtype(dtype)
         self._layers = []
         self._input_shape = None
@@ -291,11 +294,12 @@ class Sequential:
                                  f"take a second Input of shape {tuple(layer.input_shape)}.")
             self._input_shape = layer.input_shape
             return
+        if not isinstance(layer, (Layer, Sequential)):
+            raise TypeError(f"add() expects a glassnet.layers.Layer. Received: {layer!r} of type {type(layer).__name__}")
+        self._take_dtype(layer)
         if isinstance(layer, Sequential):  # Keras's Sequential([base_model, Dense(10)])
             self._add_model(layer, build, seen)
             return
-        if not isinstance(layer, Layer):
-            raise TypeError(f"add() expects a glassnet.layers.Layer. Received: {layer!r} of type {type(layer).__name__}")
         # (names, ids of the layers, the last number given to each default name): from __init__, else made here
         names, ids, numbers = seen or ({l.name for l in self._layers}, {id(l) for l in self._layers}, {})
         if layer.name is None:
@@ -345,6 +349,13 @@ class Sequential:
         if declares:
             self._input_shape = layer.input_shape
         self._layers.append(layer)
+
+    def _take_dtype(self, layer):
+        """An empty model given no dtype computes in the one its first layer or model names, as
+        ``Sequential([...])`` does (:func:`_named_dtype`): ``Sequential()`` then
+        ``add(float64_model)`` was refused where Keras computes the nested model in its dtype."""
+        if getattr(self, "_dtype_open", False) and not self._layers and not self.built and layer.dtype is not None:
+            self.dtype = standardize_dtype(layer.dtype)
 
     def _add_model(self, model, build, seen):
         """Append the layers of ``model`` (the same objects: the two models share their weights),
