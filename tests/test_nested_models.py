@@ -300,3 +300,31 @@ def test_add_to_a_model_given_no_dtype_takes_the_nested_model_s(keras64, rng):
         Sequential(dtype="float32").add(base)
     with pytest.raises(ValueError, match="has dtype 'float32' but the model computes in 'float64'"):
         plain.add(layers.Dense(2, dtype="float32"))
+
+
+@pytest.mark.parametrize("refetch", [False, True])
+def test_custom_loop_on_the_outer_model_while_the_inner_one_predicts(rng, refetch):
+    # a GAN-style loop: the inner model computes between the outer model's steps, taking the shared
+    # layers back. The outer model's trainable_variables held from before were left stale (the steps
+    # applied to them were lost, silently); fetched again, they were new arrays the optimizer refused
+    x, labels = rng.normal(size=(16, 6)), rng.integers(0, 5, 16)
+    loss = glassnet.losses.SparseCategoricalCrossentropy(from_logits=True)
+    inner = glassnet_base(rng)
+    outer = Sequential([inner, layers.Dense(5)], dtype="float64")
+    alone = clone_model(outer)  # the same loop on a model sharing nothing: the reference
+    alone.set_weights(outer.get_weights())
+    initial = outer.get_weights()
+    for model in (outer, alone):
+        model.compile("sgd", loss)
+        optimizer = glassnet.optimizers.SGD(0.25)
+        variables = model.trainable_variables
+        for _ in range(3):
+            grads = model.gradients(x, labels, trainable_only=True)
+            optimizer.apply_gradients(zip(grads, model.trainable_variables if refetch else variables))
+            if model is outer:
+                inner.predict(x, verbose=0)
+    for got, want in zip(outer.get_weights(), alone.get_weights()):
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
+    assert not np.allclose(outer.get_weights()[0], initial[0])  # the loop did step the inner model's layers
+    np.testing.assert_allclose(outer.layers[-1](inner.predict(x, verbose=0)), outer.predict(x, verbose=0),
+                               rtol=1e-12)

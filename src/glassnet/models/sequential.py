@@ -538,12 +538,25 @@ class Sequential:
         _BINDS[0] += 1
         self._binds_seen = _BINDS[0]
         xp = get_namespace()
-        self._namespace = (backend.namespace_name(), backend.namespace_device())
+        namespace = (backend.namespace_name(), backend.namespace_device())
+        layout = [(id(l), k, tuple(v.shape)) for l in self._layers for k, v in l.params.items()]
+        if getattr(self, "_layout", None) == (namespace, layout):
+            # the same layers, taken back from a model sharing them: into the same arrays, so that those
+            # handed out (a custom loop's trainable_variables) stay this model's weights; new ones went stale
+            views = iter(self._views)
+            for layer in self._layers:
+                for key in layer.params:
+                    P, G = next(views)
+                    P[...] = layer.params[key]
+                    layer.params[key], layer.grads[key] = P, G
+                layer._owner = weakref.ref(self)
+            return
+        self._namespace = namespace
         size = sum(l.trainable_size for l in self._layers)
         with sized_by(f"The model's {size:,} parameters (twice: weights and gradients)"):
             self._flat_params = xp.zeros(size, dtype=self.dtype)
             self._flat_grads = xp.zeros(size, dtype=self.dtype)
-        self._slices = []
+        self._slices, self._views = [], []
         offset = 0
         for layer in self._layers:
             for key, value in layer.params.items():
@@ -553,8 +566,10 @@ class Sequential:
                 layer.params[key] = xp.reshape(self._flat_params[part], value.shape)
                 layer.grads[key] = xp.reshape(self._flat_grads[part], value.shape)
                 self._slices.append(part)
+                self._views.append((layer.params[key], layer.grads[key]))
                 offset += count
             layer._owner = weakref.ref(self)
+        self._layout = (namespace, layout)
         trainable = [i for i, l in enumerate(self._layers) if l.params]
         self._first_trainable = trainable[0] if trainable else len(self._layers)
         for i, layer in enumerate(self._layers):
@@ -1559,6 +1574,11 @@ class Sequential:
         if input_shape is not None:
             model.build((None, *input_shape))
         return model
+
+    def __getstate__(self):
+        # the views of the flat vectors kept for taking shared layers back (_bind_flat_buffers): unpickled,
+        # they would be copies, and the layers' ids they were kept for are another process's
+        return {k: v for k, v in self.__dict__.items() if k not in ("_views", "_layout")}
 
     def __setstate__(self, state):
         # Unpickled layer arrays are separate copies: gather them into one flat
