@@ -268,9 +268,10 @@ def test_a_model_given_no_dtype_computes_in_the_one_its_layers_or_nested_model_n
     np.testing.assert_allclose(ours.predict(x, verbose=0), np.asarray(theirs.predict(x, verbose=0)), rtol=0, atol=1e-12)
     plain = Sequential([layers.Input((6,)), layers.Dense(3, dtype="float64"), layers.Dense(2, dtype="float64")])
     assert plain.dtype == "float64" and plain.predict(x, verbose=0).dtype == np.float64
-    # layers naming two dtypes: the model's own dtype (floatx) and the error naming the layer, as before
-    with pytest.raises(ValueError, match="has dtype 'float64' but the model computes in 'float32'"):
-        Sequential([layers.Dense(3, dtype="float32"), layers.Dense(2, dtype="float64")])
+    # layers naming two dtypes: each named (it said "Pass dtype='float64' to this model", which the other refused)
+    with pytest.raises(ValueError, match=r"The layers name several dtypes: 'float32' \(Layer Dense\), 'float64' "
+                                         r"\(Model 'base'\), but a glassnet model keeps all its weights in one dtype"):
+        Sequential([layers.Dense(3, dtype="float32"), base])
     assert Sequential([layers.Dense(3)]).dtype == "float32"
 
 

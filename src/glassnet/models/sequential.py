@@ -118,10 +118,19 @@ def _scaled(delta, loss_scale, half):
 def _named_dtype(layers):
     """The one dtype that ``layers`` (and nested models) name, else None: a model given no dtype
     computes in it, as Keras's model computes each layer in its own (``Dense(3, dtype="float64")``)."""
-    named = {standardize_dtype(layer.dtype) for layer in layers
-             if isinstance(layer, (Layer, Sequential)) and not isinstance(layer, InputLayer)
-             and layer.dtype is not None}
-    return named.pop() if len(named) == 1 else None
+    named = {}  # dtype -> the first layer or model naming it
+    for layer in layers:
+        if isinstance(layer, (Layer, Sequential)) and not isinstance(layer, InputLayer) and layer.dtype is not None:
+            named.setdefault(standardize_dtype(layer.dtype), layer)
+    if len(named) > 1:  # (the model's dtype= would refuse all but one of them)
+        which = ", ".join(f"{dtype!r} ({_what(layer)})" for dtype, layer in named.items())
+        raise ValueError(f"The layers name several dtypes: {which}, but a glassnet model keeps all its weights in one "
+                         "dtype. Give them one dtype.")
+    return next(iter(named), None)
+
+
+def _what(layer):
+    return f"Model {layer.name!r}" if isinstance(layer, Sequential) else layer._label()
 
 
 def _name_taken(name):
