@@ -329,3 +329,19 @@ def test_custom_loop_on_the_outer_model_while_the_inner_one_predicts(rng, refetc
     assert not np.allclose(outer.get_weights()[0], initial[0])  # the loop did step the inner model's layers
     np.testing.assert_allclose(outer.layers[-1](inner.predict(x, verbose=0)), outer.predict(x, verbose=0),
                                rtol=1e-12)
+
+
+def test_freezing_the_outer_model_sets_the_nested_models_flag_as_keras(rng):
+    # Keras's outer.trainable = False sets the nested model's flag too; glassnet's read True
+    inner = glassnet_base(rng)
+    middle = Sequential([inner, layers.Dense(3, name="mid")], name="middle")
+    outer = Sequential([middle, layers.Dense(2, name="head")])
+    outer.trainable = False
+    assert (inner.trainable, middle.trainable) == (False, False)
+    assert not any(layer.trainable for layer in outer.layers)
+    outer.trainable = True
+    assert (inner.trainable, middle.trainable) == (True, True)
+    import copy
+    import pickle
+
+    assert pickle.loads(pickle.dumps(outer)).trainable and copy.deepcopy(outer).trainable

@@ -402,6 +402,8 @@ class Sequential:
             self._input_shape = model._input_shape  # carried as its Input would be
         if not model.built:
             self.__dict__.setdefault("_unbuilt_models", []).append(model)
+        # (for the trainable setter: Keras's model.trainable = False sets the nested model's flag too)
+        self.__dict__.setdefault("_nested_models", []).append(weakref.ref(model))
         for layer in model._layers:
             self._add(layer, build, seen)
             if seen:
@@ -602,8 +604,8 @@ class Sequential:
     @property
     def trainable(self):
         """The model's own flag, as Keras: False trains none of its layers, even one whose own flag
-        is True (set after freezing the model); setting it sets every layer's ``trainable``, and that
-        of layers added later."""
+        is True (set after freezing the model); setting it sets every layer's ``trainable``, that
+        of layers added later, and that of the models nested in it."""
         return self._trainable
 
     @trainable.setter
@@ -613,6 +615,11 @@ class Sequential:
         self._trainable = bool(value)
         for layer in self._layers:
             layer.trainable = bool(value)
+        ids = {id(layer) for layer in self._layers}
+        for ref in self.__dict__.get("_nested_models", ()):  # a nested model whose layers are all still here
+            model = ref()
+            if model is not None and all(id(layer) in ids for layer in model._layers):
+                model.trainable = bool(value)  # (its own nested models too)
 
     def _trains(self, layer):
         """Whether fit steps ``layer``'s weights: its own flag and the model's, as Keras (whose
@@ -1587,7 +1594,8 @@ class Sequential:
     def __getstate__(self):
         # the views of the flat vectors kept for taking shared layers back (_bind_flat_buffers): unpickled,
         # they would be copies, and the layers' ids they were kept for are another process's
-        return {k: v for k, v in self.__dict__.items() if k not in ("_views", "_layout")}
+        # (and the nested models' weak references, which do not pickle)
+        return {k: v for k, v in self.__dict__.items() if k not in ("_views", "_layout", "_nested_models")}
 
     def __setstate__(self, state):
         # Unpickled layer arrays are separate copies: gather them into one flat
