@@ -2053,6 +2053,31 @@ def test_fit_after_a_custom_loop_beside_a_frozen_layer_goes_on_with_its_state_as
         np.testing.assert_allclose(mine, expected, rtol=0, atol=1e-14)
 
 
+@pytest.mark.parametrize("name", sorted(set(optimizers.CLASSES) - {"LossScaleOptimizer", "MultiOptimizer"}))
+def test_fit_after_a_loop_over_the_weights_in_another_order_goes_on_with_each_ones_state(name, rng):
+    # a loop over every weight, the last layer's first, built a state of the model's size in the loop's
+    # order: fit took it as its own layout, Adam's moments of one weight stepping another (Adafactor and Muon
+    # refused the shapes). Keras keys the state by variable, so the order of the loop changes nothing.
+    X, Y = rng.normal(size=(8, 3)), rng.normal(size=(8, 2))
+    start = [rng.normal(size=shape) for shape in [(3, 4), (4,), (4, 2), (2,)]]
+
+    def run(order):
+        model = glassnet.Sequential([glassnet.Input((3,)), glassnet.layers.Dense(4, activation="relu"),
+                                     glassnet.layers.Dense(2)], dtype="float64")
+        model.set_weights(start)
+        optimizer = optimizers.get(name)
+        model.compile(optimizer=optimizer, loss="mse")
+        for step in range(4):  # loop, fit, loop again
+            if step == 2:
+                model.fit(X, Y, epochs=2, batch_size=8, shuffle=False, verbose=0)
+            grads = model.gradients(X, Y, trainable_only=True)
+            optimizer.apply_gradients([(grads[i], model.trainable_weights[i]) for i in order])
+        return model.get_weights()
+
+    for mine, expected in zip(run([3, 2, 1, 0]), run([0, 1, 2, 3])):
+        np.testing.assert_allclose(mine, expected, rtol=1e-13, atol=1e-15)
+
+
 def test_fit_refuses_an_optimizer_a_loop_built_for_other_arrays(rng):
     X, Y = rng.normal(size=(8, 3)), rng.normal(size=(8, 2))
     model = glassnet.Sequential([glassnet.Input((3,)), glassnet.layers.Dense(2)])
