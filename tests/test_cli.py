@@ -2301,8 +2301,10 @@ def test_a_text_column_of_a_file_without_header_is_named_by_the_index_the_option
     assert result.returncode == 0, result.stderr
     (tmp_path / "inputs.csv").write_text("0.5,1.5,cat\n")
     result = call("predict", "model.gn", "inputs.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
-    assert_one_line_error(result)
-    assert "leave it out with --ignore 2; if it holds the labels, with --target 2." in result.stderr, result.stderr
+    # (a file of one column fewer than the training file's, here without its ids: the note says how it was read)
+    note, error = result.stderr.splitlines()
+    assert result.returncode != 0 and note.startswith("note: inputs.csv has one column fewer"), result.stderr
+    assert error.endswith("leave it out with --ignore 2; if it holds the labels, with --target 2."), result.stderr
     result = call("predict", "model.gn", "inputs.csv", "--target", "2", cwd=tmp_path, monkeypatch=monkeypatch,
                   capsys=capsys)
     assert result.returncode == 0, result.stderr
@@ -2677,6 +2679,33 @@ def test_predict_and_evaluate_read_a_header_less_file_as_train_did(tmp_path, mon
     assert_one_line_error(result)
     assert "bad.gn: its metadata's 'csv_columns' ({'count': 4, 'features': [1, 7], 'target': 2}) is not the places" \
         in result.stderr, result.stderr
+
+
+def test_predict_says_how_it_read_a_header_less_file_of_one_column_fewer(tmp_path, monkeypatch, capsys):
+    # a model of columns id, x0, target, x1 read a file of 3 columns as one without the target, silently: a file
+    # without the ids (x0, target, x1) was predicted from x0 and the target, another model's numbers entirely
+    X, t = two_blobs(40)
+    write_rows(tmp_path / "ids.csv", [[1000 + i, f"{x[0]:.4f}", c, f"{x[1]:.4f}"] for i, (x, c) in enumerate(zip(X, t))])
+    write_rows(tmp_path / "no_ids.csv", [[f"{x[0]:.4f}", c, f"{x[1]:.4f}"] for x, c in zip(X[:5], t)])
+    result = call("train", "ids.csv", "--ignore", "0", "--target", "2", "--epochs", "2", "--seed", "0", "--quiet",
+                  "--out", "m.gn", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    result = call("predict", "m.gn", "no_ids.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    assert ("note: no_ids.csv has one column fewer than m.gn's training file: read as it without the target "
+            "(column 2), the features from columns 1, 2; give --ignore for a file that lacks another column.") \
+        in result.stderr, result.stderr
+    given = call("predict", "m.gn", "no_ids.csv", "--ignore", "1", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    P = np.array([row.split(",")[1:] for row in given.stdout.splitlines()[1:]], dtype=float)
+    np.testing.assert_allclose(P, load_model(tmp_path / "m.gn").predict(np.round(X[:5], 4)), atol=1e-6)
+    # the docs' "target null without one" written as no 'target' key: the check let it through, then KeyError
+    model = load_model(tmp_path / "m.gn")
+    model.metadata["csv_columns"] = {"count": 4, "features": [1, 3]}
+    model.save(tmp_path / "no_target.gn")
+    result = call("predict", "no_target.gn", "ids.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    assert "Columns: of 4 without a header, features 1, 3 (predict" in call(
+        "info", "no_target.gn", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys).stdout
 
 
 def test_predict_id_writes_the_id_column_first_as_in_the_file(tmp_path, monkeypatch, capsys):

@@ -128,7 +128,7 @@ def _saved_places(args, model, option="data"):
     layout, path = model.metadata.get("csv_columns"), getattr(args, option)
     if layout is None or args.target is not None or args.ignore or not is_csv(path):
         return None, ()
-    width, features, target = layout["count"], layout["features"], layout["target"]
+    width, features, target = layout["count"], layout["features"], layout.get("target")
     cells = header_cells(path, args.sep, args.decimal)
     while len(cells) > width and cells[-1] == "":  # a spreadsheet's trailing comma, which read_csv drops too
         cells = cells[:-1]
@@ -136,6 +136,10 @@ def _saved_places(args, model, option="data"):
         return target, tuple(k for k in range(width) if k not in features and k != target)
     if option == "csv" and target is not None and len(cells) == width - 1:  # predict on rows without the target
         kept = [k - (k > target) for k in features]
+        if width - 1 > len(features):  # a file without another left-out column (the ids) has as many: say which
+            print(f"note: {path} has one column fewer than {args.model}'s training file: read as it without the "
+                  f"target (column {target}), the features from columns {', '.join(map(str, kept))}; give "
+                  "--ignore for a file that lacks another column.", file=sys.stderr)
         return None, tuple(k for k in range(width - 1) if k not in kept)
     if option == "csv" and len(cells) == len(features):  # the features alone
         return None, ()
@@ -277,7 +281,7 @@ def cmd_info(args):
               "(predict and evaluate take a CSV file's columns by these names)")
     layout = model.metadata.get("csv_columns")
     if layout:  # what predict and evaluate leave out of a file like the training file
-        target = f"; target column {layout['target']}" if layout["target"] is not None else ""
+        target = f"; target column {layout['target']}" if layout.get("target") is not None else ""
         print(f"Columns: of {layout['count']} without a header, features {', '.join(map(str, layout['features']))}"
               f"{target} (predict and evaluate take a file like it without --target or --ignore)")
     estimator = saved_estimator(args.model, "its settings are not shown")
