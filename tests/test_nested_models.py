@@ -345,3 +345,17 @@ def test_freezing_the_outer_model_sets_the_nested_models_flag_as_keras(rng):
     import pickle
 
     assert pickle.loads(pickle.dumps(outer)).trainable and copy.deepcopy(outer).trainable
+
+
+def test_get_layer_finds_a_nested_model_by_name_as_keras(rng):
+    # Keras's transfer-learning code: model.get_layer("base").trainable = True; glassnet said "No such layer"
+    base = glassnet_base(rng)
+    outer = Sequential([base, layers.Dense(2, name="head")])
+    assert outer.get_layer("base") is base and outer.get_layer("head") is outer.layers[-1]
+    base.trainable = False
+    outer.get_layer("base").trainable = True
+    assert all(layer.trainable for layer in outer.layers)
+    outer.pop()
+    outer.pop()  # base's last layer left: it is no longer nested whole
+    with pytest.raises(ValueError, match="No such layer: 'base'"):
+        outer.get_layer("base")

@@ -615,11 +615,8 @@ class Sequential:
         self._trainable = bool(value)
         for layer in self._layers:
             layer.trainable = bool(value)
-        ids = {id(layer) for layer in self._layers}
-        for ref in self.__dict__.get("_nested_models", ()):  # a nested model whose layers are all still here
-            model = ref()
-            if model is not None and all(id(layer) in ids for layer in model._layers):
-                model.trainable = bool(value)  # (its own nested models too)
+        for model in self._nested():
+            model.trainable = bool(value)  # (its own nested models too)
 
     def _trains(self, layer):
         """Whether fit steps ``layer``'s weights: its own flag and the model's, as Keras (whose
@@ -1230,7 +1227,16 @@ class Sequential:
         for layer in self._layers:
             if layer.name == name:
                 return layer
+        for model in self._nested():  # Keras's model.get_layer("base_model") of a model nested in it
+            if model.name == name:
+                return model
         raise ValueError(f"No such layer: {name!r}. Existing layers are: {[layer.name for layer in self._layers]}.")
+
+    def _nested(self):
+        """The models nested in this one whose layers all still are in it (see :meth:`add`)."""
+        ids = {id(layer) for layer in self._layers}
+        models = (ref() for ref in self.__dict__.get("_nested_models", ()))
+        return [model for model in models if model is not None and all(id(layer) in ids for layer in model._layers)]
 
     def predict(self, x, batch_size=None, verbose=0, steps=None, callbacks=None):
         """Outputs ``a^(L)`` for inputs ``x`` (inference mode), shape ``(n, n_outputs)``.
