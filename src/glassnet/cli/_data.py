@@ -178,7 +178,10 @@ def csv_format(lines, sep=None, decimal=None, path=None):
         # (a quoted "a|b" in a ',' file is one cell at '|': no table; an unquoted one splits into text, no numbers)
         numbers = {s: _numbers(cells, "," if s != "," else ".") for s, cells in split.items()}
         best = max((s for s in OTHER_SEPARATORS if _width(split[s])), key=numbers.get, default=",")
-        sep = best if best != "," and (not _width(split[","]) or numbers[best] > numbers[","]) else ","
+        # a tie is one feature with decimal commas and a text label (1,5;cat): at ',' each row splits
+        # into "1" and "5;cat", so the other separator stands in every row's cells ('1' was read for 1.5)
+        tie = numbers[best] == numbers[","] and all(best in "".join(cells) for cells in split[","])
+        sep = best if best != "," and (not _width(split[","]) or numbers[best] > numbers[","] or tie) else ","
         found += [f"sep={sep!r}"] * (sep != ",")
     if decimal is None:
         cells = [c.strip() for cells in csv.reader(rows, delimiter=sep) for c in cells] if sep != "," else []
