@@ -2,9 +2,11 @@
 ``load_weights`` reads, and ``load_weights`` reads the one Keras's ``save_weights`` writes; each checked
 against Keras 3.15 itself (predictions of the same weights in both)."""
 
+import io
 import os
 import sys
 import warnings
+import zipfile
 
 import numpy as np
 import pytest
@@ -439,3 +441,35 @@ def test_skip_mismatch_does_not_skip_values_beyond_the_dtype(tmp_path):
         model.load_weights(tmp_path / "w.weights.h5", skip_mismatch=True)
     for a, b in zip(model.get_weights(), before):
         np.testing.assert_array_equal(a, b)
+
+
+# -- a fuzz of load_weights: a damaged file loads, or is refused with the model's weights untouched ------
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from test_keras_files import damaged_keras_files  # noqa: E402
+from test_saving import FUZZ  # noqa: E402
+
+
+@FUZZ
+@given(data=st.data())
+def test_a_damaged_weights_file_loads_or_is_refused_leaving_the_weights(data, tmp_path):
+    path = tmp_path / "w.weights.h5"
+    if not path.exists():  # one file, damaged anew by each example
+        Sequential([layers.Input((3,)), layers.Dense(4, activation="relu"), layers.BatchNormalization(),
+                    layers.Dense(2)], seed=0).save_weights(path)
+    # the .keras fuzz's damage (bits flipped, cut short, an array of another dtype or shape, a huge one),
+    # done to the weights member of an archive around this file
+    archive = data.draw(damaged_keras_files({"config.json": b'{"x": 0}', "model.weights.h5": path.read_bytes()}, h5py))
+    damaged = tmp_path / "damaged.weights.h5"
+    damaged.write_bytes(zipfile.ZipFile(io.BytesIO(archive)).read("model.weights.h5"))
+    model = Sequential([layers.Input((3,)), layers.Dense(4, activation="relu"), layers.BatchNormalization(),
+                        layers.Dense(2)], seed=1)
+    before = model.get_weights()
+    try:
+        model.load_weights(damaged)
+    except ValueError as exc:
+        assert str(damaged) in str(exc)
+        for a, b in zip(model.get_weights(), before):  # all or nothing: no half-loaded model
+            np.testing.assert_array_equal(a, b)
+        return
+    assert [w.shape for w in model.get_weights()] == [w.shape for w in before]
