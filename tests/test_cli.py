@@ -1300,6 +1300,27 @@ def test_na_cells_are_named_missing_values_and_latin1_files_get_advice(tmp_path,
     assert "not a UTF-8 text CSV file (save it as UTF-8, e.g. with iconv" in result.stderr
 
 
+@pytest.mark.parametrize("name, start, advice", [
+    ("book.xlsx", b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00\xb5U", "a zip archive (an Excel .xlsx or LibreOffice "
+     ".ods workbook?): save it as CSV UTF-8 from the spreadsheet, or with pandas.read_excel('book.xlsx')"),
+    ("book.csv", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00\x00\xfe\xff", "an old Excel .xls workbook: save it as CSV UTF-8"),
+    ("table.csv", b"PAR1\x15\x04\x15\x80\x01\xff", "a Parquet file: save it as CSV with pandas.read_parquet('table.csv')"),
+    ("packed.csv", b"\x1f\x8b\x08\x00\xe3\xa5\xff", "gzip-compressed: name it with the suffix .gz (packed.csv.gz)"),
+])
+def test_a_workbook_parquet_or_gzip_file_given_as_csv_is_named(name, start, advice, tmp_path, monkeypatch, capsys):
+    # found by fuzzing: a spreadsheet saved as .xlsx (or renamed .csv) was "not a UTF-8 text CSV file" with the
+    # advice "iconv -f latin1 -t utf-8", which turns a workbook into garbage text
+    from glassnet import layers
+    from glassnet.models import Sequential
+
+    (tmp_path / name).write_bytes(start + bytes(range(256)))
+    Sequential([layers.Input((2,)), layers.Dense(2, activation="softmax")]).save(tmp_path / "m.gn")
+    for args in (["train", name, "--out", "t.gn"], ["evaluate", "m.gn", name], ["predict", "m.gn", name]):
+        result = call(*args, cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+        assert_one_line_error(result)
+        assert f"{name} is not CSV text but {advice}" in result.stderr and "iconv" not in result.stderr
+
+
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32"])
 def test_a_utf16_file_gets_advice_that_works(encoding, tmp_path, monkeypatch, capsys):
     # Excel's "Unicode Text" is UTF-16: the advice "iconv -f latin1" made a file with a NUL between the characters

@@ -448,6 +448,9 @@ def read_csv(path, target=None, require_target=True, read_target=True, ignore=()
             with _open(file) as fh:
                 text = fh.read()
     except UnicodeDecodeError:
+        kind = _binary_kind(file)
+        if kind:
+            raise CommandError(f"{path} is not CSV text but {kind}.") from None
         encoding = _unicode_encoding(file)
         raise CommandError(f"{path} is not a UTF-8 text CSV file ({f'it is {encoding.upper()} text; ' if encoding else ''}"
                            f"save it as UTF-8, e.g. with {_iconv(file, encoding or 'latin1')} > utf8.csv)."
@@ -490,6 +493,26 @@ def _iconv(file, encoding):
     """The shell command that writes ``file`` as UTF-8 text (decompressed: iconv reads no gzip)."""
     tool = {".gz": "gzip", ".bz2": "bzip2", ".xz": "xz"}.get(file.suffix.lower())
     return f"{tool} -dc {file} | iconv -f {encoding} -t utf-8" if tool else f"iconv -f {encoding} -t utf-8 {file}"
+
+
+#: the first bytes of files that are often given for a CSV file, and what to do with each ({path}: the file);
+#: the advice "iconv -f latin1" turned them into garbage text
+BINARY_KINDS = {
+    b"PK\x03\x04": "a zip archive (an Excel .xlsx or LibreOffice .ods workbook?): save it as CSV UTF-8 from the "
+                    "spreadsheet, or with pandas.read_excel({path!r}).to_csv('data.csv', index=False)",
+    b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1": "an old Excel .xls workbook: save it as CSV UTF-8 from the spreadsheet, or "
+                                          "with pandas.read_excel({path!r}).to_csv('data.csv', index=False)",
+    b"PAR1": "a Parquet file: save it as CSV with pandas.read_parquet({path!r}).to_csv('data.csv', index=False)",
+    b"\x1f\x8b": "gzip-compressed: name it with the suffix .gz ({path}.gz), which is read decompressed",
+}
+
+
+def _binary_kind(file):
+    """What ``file`` is, and what to do, when it starts as a spreadsheet, Parquet or gzip file does; else None."""
+    with _open(file, "rb") as fh:
+        start = fh.read(8)
+    return next((kind.format(path=str(file)) for signature, kind in BINARY_KINDS.items()
+                 if start.startswith(signature)), None)
 
 
 def _unicode_encoding(file):
