@@ -551,7 +551,8 @@ class Sequential:
         xp = get_namespace()
         namespace = (backend.namespace_name(), backend.namespace_device())
         layout = [(id(l), k, tuple(v.shape)) for l in self._layers for k, v in l.params.items()]
-        if getattr(self, "_layout", None) == (namespace, layout):
+        # (and the same dtype: a float64 copy of a float32 model, check_gradients's, needs new vectors)
+        if getattr(self, "_layout", None) == (namespace, str(self.dtype), layout):
             # the same layers, taken back from a model sharing them: into the same arrays, so that those
             # handed out (a custom loop's trainable_variables) stay this model's weights; new ones went stale
             views = iter(self._views)
@@ -580,7 +581,7 @@ class Sequential:
                 self._views.append((layer.params[key], layer.grads[key]))
                 offset += count
             layer._owner = weakref.ref(self)
-        self._layout = (namespace, layout)
+        self._layout = (namespace, str(self.dtype), layout)
         trainable = [i for i, l in enumerate(self._layers) if l.params]
         self._first_trainable = trainable[0] if trainable else len(self._layers)
         for i, layer in enumerate(self._layers):
