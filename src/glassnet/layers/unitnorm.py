@@ -65,7 +65,8 @@ class UnitNormalization(Layer):
         # (other namespaces' float16: 1/ε is inf there, and 0 · inf = NaN: the bound is kept finite)
         bound = min(1.0 / EPSILON, float(np.finfo(numpy_dtype(X)).max))
         with np.errstate(divide="ignore"):  # a zero sample: 1/0 = inf, then bounded by 1/ε
-            with_bound = xp.clip(1.0 / xp.sqrt(square_sum), max=bound)
+            # (min and max by position: NumPy 2.0 takes no keywords, a_min and a_max before 2.1)
+            with_bound = xp.clip(1.0 / xp.sqrt(square_sum), None, bound)
         Y = X * with_bound
         self.Z, self.A = with_bound, Y  # for backward: the factor, and the output (float32 for float16)
         return Y.astype(np.float16) if half else Y
