@@ -204,6 +204,36 @@ def test_functional_models_may_share_layers_as_an_encoder_and_its_autoencoder():
     np.testing.assert_allclose(after, np.maximum(images @ W + b, 0), rtol=1e-5, atol=1e-6)
 
 
+
+def test_the_blog_s_decoder_made_of_the_autoencoder_s_last_layer_leaves_the_autoencoder_trainable():
+    # "Building Autoencoders in Keras": decoder = keras.Model(encoded_input, decoder_layer(encoded_input)). That
+    # layer, first in the decoder, needs no input gradient there; the autoencoder took it back with that flag and
+    # its fit failed with AttributeError: 'NoneType' object has no attribute 'ndim'
+    rng = np.random.default_rng(2)
+    images = rng.random((16, 6))
+    input_img = keras.Input(shape=(6,))
+    encoded = layers.Dense(3, activation="relu", dtype="float64")(input_img)
+    autoencoder = keras.Model(input_img, layers.Dense(6, activation="sigmoid", dtype="float64")(encoded))
+    encoder = keras.Model(input_img, encoded)
+    encoded_input = keras.Input(shape=(3,))
+    decoder = keras.Model(encoded_input, autoencoder.layers[-1](encoded_input))
+    assert decoder.predict(encoder.predict(images, verbose=0), verbose=0).shape == (16, 6)
+    (W1, b1), (W2, b2) = encoder.layers[0].get_weights(), decoder.layers[0].get_weights()
+    autoencoder.compile(optimizer=keras.optimizers.SGD(0.5), loss="mse")
+    autoencoder.train_on_batch(images, images)
+    # one step of the mean squared error's gradient, in NumPy
+    H = np.maximum(images @ W1 + b1, 0)
+    A = 1 / (1 + np.exp(-(H @ W2 + b2)))
+    dZ2 = 2 * (A - images) / images.size * A * (1 - A)
+    dZ1 = dZ2 @ W2.T * (H > 0)
+    np.testing.assert_allclose(encoder.layers[0].get_weights()[0], W1 - 0.5 * images.T @ dZ1, rtol=1e-12)
+    np.testing.assert_allclose(decoder.layers[0].get_weights()[0], W2 - 0.5 * H.T @ dZ2, rtol=1e-12)
+    decoder.compile(optimizer="adam", loss="mse")  # the decoder trained alone, then the autoencoder again
+    decoder.fit(H, images, epochs=1, verbose=0)
+    autoencoder.fit(images, images, epochs=2, verbose=0)
+    np.testing.assert_array_equal(decoder.predict(encoder.predict(images, verbose=0), verbose=0),
+                                  autoencoder.predict(images, verbose=0))
+
 def test_functional_models_that_are_not_chains_are_refused_with_what_to_write():
     inputs = keras.Input(shape=(8,))
     dense = layers.Dense(8)

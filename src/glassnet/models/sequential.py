@@ -562,6 +562,7 @@ class Sequential:
                     P[...] = layer.params[key]
                     layer.params[key], layer.grads[key] = P, G
                 layer._owner = weakref.ref(self)
+            self._set_input_gradients()
             return
         self._namespace = namespace
         size = sum(l.trainable_size for l in self._layers)
@@ -584,9 +585,16 @@ class Sequential:
         self._layout = (namespace, str(self.dtype), layout)
         trainable = [i for i, l in enumerate(self._layers) if l.params]
         self._first_trainable = trainable[0] if trainable else len(self._layers)
+        for layer in self._layers[self._first_trainable + 1:]:
+            _refuse_after_weights(layer, self._layers[self._first_trainable])
+        self._set_input_gradients()
+
+    def _set_input_gradients(self):
+        """Each layer above the first with weights passes the gradient down; the layers from that
+        one down need none. Set again when this model takes shared layers back: a layer first in
+        another model (the decoder of Keras's autoencoder, ``decoder_layer(encoded_input)``) had
+        been told it needs none, and the autoencoder's backward pass stopped at it."""
         for i, layer in enumerate(self._layers):
-            if i > self._first_trainable:
-                _refuse_after_weights(layer, self._layers[self._first_trainable])
             layer.needs_input_gradient = i > self._first_trainable
 
     @property
