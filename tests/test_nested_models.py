@@ -173,6 +173,30 @@ def test_the_nested_model_s_input_shape_is_carried_and_checked(rng):
         base(layers.Input((4,)))
 
 
+def test_an_encoder_and_a_decoder_nest_as_keras_names_their_layers(keras64, rng):
+    # Keras numbers default names across all layers; glassnet names them as a model takes them, so the encoder's
+    # and the decoder's were both dense, dense_1, and Sequential([encoder, decoder]) said 'dense' was taken
+    keras = keras64
+    encoder = Sequential([layers.Input((6,)), layers.Dense(4, "relu"), layers.Dense(2, "relu")], dtype="float64")
+    decoder = Sequential([layers.Dense(4, "relu"), layers.Dense(6, "sigmoid")], dtype="float64")
+    autoencoder = Sequential([encoder, decoder])
+    theirs = keras.Sequential([keras.Sequential([keras.Input((6,), dtype="float64"),
+                                                 *(keras.layers.Dense(n, "relu", dtype="float64") for n in (4, 2))]),
+                               keras.Sequential([keras.layers.Dense(4, "relu", dtype="float64"),
+                                                 keras.layers.Dense(6, "sigmoid", dtype="float64")])])
+    assert [layer.name for layer in autoencoder.layers] == ["dense", "dense_1", "dense_2", "dense_3"]
+    assert [layer.name for layer in decoder.layers] == ["dense_2", "dense_3"]  # the same layers
+    theirs.set_weights(autoencoder.get_weights())
+    x = rng.random((5, 6))
+    np.testing.assert_allclose(autoencoder.predict(x, verbose=0), theirs.predict(x, verbose=0), rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(decoder.predict(encoder.predict(x, verbose=0), verbose=0),
+                                  autoencoder.predict(x, verbose=0))
+    # a default name beside a name given by the user: the nested one is renamed, as in Keras no clash
+    base = glassnet_base(rng)
+    assert [layer.name for layer in Sequential([layers.Dense(6, name="dense"), base]).layers] == [
+        "dense", "dense_2", "dense_1"]
+    assert [layer.name for layer in base.layers] == ["dense_2", "dense_1"]
+
 def test_nesting_errors(rng):
     base = glassnet_base(rng)
     with pytest.raises(ValueError, match="Model 'base' cannot contain itself"):
@@ -181,13 +205,16 @@ def test_nesting_errors(rng):
         Sequential([base, base], dtype="float64")
     with pytest.raises(ValueError, match="Layer 'dense_1' of Model 'base' is already in this model"):
         Sequential([base.layers[1], base], dtype="float64")
+    # names given by the user clash (default names are renamed: next test)
+    named = Sequential([layers.Input((6,)), layers.Dense(8, name="dense"), layers.Dense(5, name="dense_1")],
+                       dtype="float64")
     with pytest.raises(ValueError, match="unique names .* Name 'dense'"):
-        Sequential([layers.Dense(6, name="dense"), base], dtype="float64")
+        Sequential([layers.Dense(6, name="dense"), named], dtype="float64")
     outer = Sequential(dtype="float64")
     with pytest.raises(ValueError, match="unique names"):
         outer.add(layers.Dense(6, name="dense_1", input_dim=6))
-        outer.add(base)
-    assert len(outer.layers) == 1  # none of base's layers joined
+        outer.add(named)
+    assert len(outer.layers) == 1  # none of its layers joined
     with pytest.raises(ValueError, match="computes in 'float64' but this model in 'float32'"):
         Sequential([base], dtype="float32")
     frozen = Sequential([layers.Dense(2)], name="frozen", trainable=False)

@@ -133,6 +133,19 @@ def _what(layer):
     return f"Model {layer.name!r}" if isinstance(layer, Sequential) else layer._label()
 
 
+def _default_name(layer, names, numbers):
+    """Keras's default name of ``layer`` (dense, dense_1, batch_normalization, re_lu) that is not
+    in ``names``; ``numbers`` keeps the last number given to each base name."""
+    base = snake_case(type(layer).__name__)
+    k = numbers.get(base, 0)
+    name = f"{base}_{k}" if k else base
+    while name in names:
+        k += 1
+        name = f"{base}_{k}"
+    numbers[base] = k
+    return name
+
+
 def _name_taken(name):
     return ValueError(
         f"All layers added to a Sequential model should have unique names (as Keras). Name {name!r} "
@@ -312,14 +325,8 @@ class Sequential:
         # (names, ids of the layers, the last number given to each default name): from __init__, else made here
         names, ids, numbers = seen or ({l.name for l in self._layers}, {id(l) for l in self._layers}, {})
         if layer.name is None:
-            base = snake_case(type(layer).__name__)  # Keras's default names: dense, batch_normalization, re_lu
-            k = numbers.get(base, 0)
-            name = f"{base}_{k}" if k else base
-            while name in names:
-                k += 1
-                name = f"{base}_{k}"
-            numbers[base] = k
-            layer.name = name
+            layer.name = _default_name(layer, names, numbers)
+            layer._default_named = True  # (a nested model may rename it: _add_model)
         if layer.dtype is None:
             layer.dtype = self.dtype
         elif standardize_dtype(layer.dtype) != self.dtype:
@@ -389,8 +396,18 @@ class Sequential:
                     f"Layer {layer.name!r} of {label} is already in this model. A nested model joins as its layers "
                     "(glassnet's models are chains of layers), so it can be added once, and not next to its own "
                     "layers; glassnet.models.clone_model makes a copy with new layers.")
-            if layer.name in names:
+            if layer.name in names and not getattr(layer, "_default_named", False):
                 raise _name_taken(layer.name)
+        # Keras numbers default names across all layers (the encoder's dense, dense_1, then the decoder's
+        # dense_2, dense_3); glassnet names a layer when a model takes it, so two models' layers may both
+        # be "dense". Nested, the second one's default-named layers are renamed as Keras would have named
+        # them: Sequential([encoder, decoder]) said the name 'dense' was taken.
+        taken = names | {layer.name for layer in model._layers}
+        numbers = seen[2] if seen else {}
+        for layer in model._layers:
+            if layer.name in names:
+                layer.name = _default_name(layer, taken, numbers)
+                taken.add(layer.name)
         shape = self._input_shape  # then the stack's output, where the input is known
         for layer in self._layers if shape is not None else ():
             shape = layer.output_shape if layer.built else layer.compute_output_shape(shape)
