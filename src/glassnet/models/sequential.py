@@ -185,6 +185,14 @@ KERAS_HOOKS = ("train_step", "test_step", "predict_step", "compute_loss", "compu
 def refuse_keras_hooks(cls):
     """Refuse a subclass that overrides Keras's hooks: fit would run as if they were not there."""
     hooks = [name for name in KERAS_HOOKS if name in vars(cls)]
+    if hooks == ["call"]:
+        # the TensorFlow autoencoder tutorial's call is decoder(encoder(x)): a chain, not a training loop
+        raise TypeError(
+            f"{cls.__name__} overrides call, which glassnet's fit, evaluate and predict never call: a glassnet model "
+            "is a chain of layers, run by their own forward and backward passes. Build the chain instead: the "
+            "layers and models that call applies one after another as Sequential([...]) (an encoder and a decoder: "
+            "autoencoder = Sequential([encoder, decoder])), or as Model(inputs, outputs) of layers called one on "
+            "another.")
     if hooks:
         raise TypeError(
             f"{cls.__name__} overrides {', '.join(hooks)}, which glassnet's fit, evaluate and predict never call "
