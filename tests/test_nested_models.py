@@ -201,6 +201,17 @@ def test_an_encoder_and_a_decoder_nest_as_keras_names_their_layers(keras64, rng)
         "dense", "dense_2", "dense_1"]
     assert [layer.name for layer in base.layers] == ["dense_2", "dense_1"]
 
+def test_a_refused_nested_model_keeps_its_layers_names():
+    # the default names were renamed before the input shape was checked: add() refused the decoder, and
+    # its layers were left named dense_2 and dense_1 (its summary, get_layer('dense') and files then differed)
+    decoder = Sequential([layers.Input((5,)), layers.Dense(3), layers.Dense(4)])
+    outer = Sequential([layers.Input((4,)), layers.Dense(7)])
+    with pytest.raises(ValueError, match=r"takes inputs of shape \(None, 5\), but the output of Layer 'dense'"):
+        outer.add(decoder)
+    assert [layer.name for layer in decoder.layers] == ["dense", "dense_1"]
+    assert [layer.name for layer in outer.layers] == ["dense"]
+
+
 def test_nesting_errors(rng):
     base = glassnet_base(rng)
     with pytest.raises(ValueError, match="Model 'base' cannot contain itself"):

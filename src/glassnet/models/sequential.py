@@ -406,16 +406,6 @@ class Sequential:
                     "layers; glassnet.models.clone_model makes a copy with new layers.")
             if layer.name in names and not getattr(layer, "_default_named", False):
                 raise _name_taken(layer.name)
-        # Keras numbers default names across all layers (the encoder's dense, dense_1, then the decoder's
-        # dense_2, dense_3); glassnet names a layer when a model takes it, so two models' layers may both
-        # be "dense". Nested, the second one's default-named layers are renamed as Keras would have named
-        # them: Sequential([encoder, decoder]) said the name 'dense' was taken.
-        taken = names | {layer.name for layer in model._layers}
-        numbers = seen[2] if seen else {}
-        for layer in model._layers:
-            if layer.name in names:
-                layer.name = _default_name(layer, taken, numbers)
-                taken.add(layer.name)
         shape = self._input_shape  # then the stack's output, where the input is known
         for layer in self._layers if shape is not None else ():
             shape = layer.output_shape if layer.built else layer.compute_output_shape(shape)
@@ -423,6 +413,17 @@ class Sequential:
             where = "the model's input" if not self._layers else f"the output of {self._layers[-1]._label()}"
             raise ValueError(f"{label} takes inputs of shape {(None, *model._input_shape)}, but {where} has shape "
                              f"{(None, *shape)}.")
+        # Keras numbers default names across all layers (the encoder's dense, dense_1, then the decoder's
+        # dense_2, dense_3); glassnet names a layer when a model takes it, so two models' layers may both
+        # be "dense". Nested, the second one's default-named layers are renamed as Keras would have named
+        # them: Sequential([encoder, decoder]) said the name 'dense' was taken. (After every check: a refused
+        # model keeps its names.)
+        taken = names | {layer.name for layer in model._layers}
+        numbers = seen[2] if seen else {}
+        for layer in model._layers:
+            if layer.name in names:
+                layer.name = _default_name(layer, taken, numbers)
+                taken.add(layer.name)
         if not self._layers and self._input_shape is None:
             self._input_shape = model._input_shape  # carried as its Input would be
         if not model.built:
