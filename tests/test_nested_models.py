@@ -401,3 +401,25 @@ def test_get_layer_finds_a_nested_model_by_name_as_keras(rng):
     outer.pop()  # base's last layer left: it is no longer nested whole
     with pytest.raises(ValueError, match="No such layer: 'base'"):
         outer.get_layer("base")
+
+
+def test_variables_fetched_while_the_inner_model_holds_the_layers_are_the_outer_model_s(rng):
+    # the inner model predicted last, so the shared layers held views of its flat vectors: the outer
+    # model's trainable_variables handed those out, and the loop's steps on them were lost, silently,
+    # once the outer model computed (its own arrays, filled from the layers, were what it used)
+    x, labels = rng.normal(size=(16, 6)), rng.integers(0, 5, 16)
+    loss = glassnet.losses.SparseCategoricalCrossentropy(from_logits=True)
+    inner = glassnet_base(rng)
+    outer = Sequential([inner, layers.Dense(5)], dtype="float64")
+    alone = clone_model(outer)  # the same loop on a model sharing nothing: the reference
+    alone.set_weights(outer.get_weights())
+    for model in (outer, alone):
+        model.compile("sgd", loss)
+        inner.predict(x, verbose=0)
+        optimizer = glassnet.optimizers.SGD(0.25)
+        variables = model.trainable_variables
+        for _ in range(3):
+            grads = model.gradients(x, labels, trainable_only=True)
+            optimizer.apply_gradients(zip(grads, variables))
+    for got, want in zip(outer.get_weights(), alone.get_weights()):
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)

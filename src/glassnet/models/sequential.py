@@ -1217,12 +1217,16 @@ class Sequential:
     def weights(self):
         """Every layer's live weight arrays, in :meth:`get_weights`'s order (as Keras's variables)."""
         self._ensure_built()
+        # this model's own arrays, the ones it steps: a model sharing the layers may hold them now (an inner model
+        # that predicted last), and a custom loop's steps on its arrays were lost once this model computed
+        self._claim_if_rebound()
         return [w for layer in self._layers for w in layer.weights]
 
     @property
     def trainable_weights(self):
         """The live arrays that training updates (Dense W, b; batch-norm gamma, beta of trainable layers)."""
         self._ensure_built()
+        self._claim_if_rebound()  # (see weights)
         return [layer._handed_out(k) for layer in self._layers if layer.built and self._trains(layer)
                 for k in layer.weight_names if k in layer.params]
 
@@ -1238,6 +1242,7 @@ class Sequential:
     def non_trainable_weights(self):
         """The live arrays that training does not step (batch-norm moving statistics, frozen layers)."""
         self._ensure_built()
+        self._claim_if_rebound()  # (see weights)
         return [layer.params[k] if k in layer.params else layer.state[k] for layer in self._layers if layer.built
                 for k in layer.weight_names if not self._trains(layer) or k not in layer.params]
 
