@@ -212,6 +212,22 @@ def test_a_refused_nested_model_keeps_its_layers_names():
     assert [layer.name for layer in outer.layers] == ["dense"]
 
 
+def test_a_name_the_user_set_after_the_default_one_is_not_renamed():
+    # the model had named the layer dense_1, then the user called it "reconstruction": nesting took it for a
+    # default name still and renamed it dense_2, silently
+    encoder = Sequential([layers.Input((4,)), layers.Dense(3), layers.Dense(2)])
+    decoder = Sequential([layers.Input((2,)), layers.Dense(3), layers.Dense(4)])
+    encoder.layers[1].name = decoder.layers[1].name = "reconstruction"
+    with pytest.raises(ValueError, match="unique names .* Name 'reconstruction'"):
+        Sequential([encoder, decoder])
+    assert [layer.name for layer in decoder.layers] == ["dense", "reconstruction"]
+    encoder.layers[1].name = "code"
+    autoencoder = Sequential([encoder, decoder])  # the default names are still renamed
+    assert [layer.name for layer in autoencoder.layers] == ["dense", "code", "dense_1", "reconstruction"]
+    # a renamed layer keeps a default name, renamed again where it clashes
+    assert Sequential([layers.Dense(6), layers.Dense(2), decoder]).layers[2].name == "dense_2"
+
+
 def test_nesting_errors(rng):
     base = glassnet_base(rng)
     with pytest.raises(ValueError, match="Model 'base' cannot contain itself"):

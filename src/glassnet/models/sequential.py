@@ -334,7 +334,8 @@ class Sequential:
         names, ids, numbers = seen or ({l.name for l in self._layers}, {id(l) for l in self._layers}, {})
         if layer.name is None:
             layer.name = _default_name(layer, names, numbers)
-            layer._default_named = True  # (a nested model may rename it: _add_model)
+            # (a nested model may rename it, _add_model, while it keeps this name: not once the user set another)
+            layer._default_named = layer.name
         if layer.dtype is None:
             layer.dtype = self.dtype
         elif standardize_dtype(layer.dtype) != self.dtype:
@@ -404,7 +405,7 @@ class Sequential:
                     f"Layer {layer.name!r} of {label} is already in this model. A nested model joins as its layers "
                     "(glassnet's models are chains of layers), so it can be added once, and not next to its own "
                     "layers; glassnet.models.clone_model makes a copy with new layers.")
-            if layer.name in names and not getattr(layer, "_default_named", False):
+            if layer.name in names and getattr(layer, "_default_named", None) != layer.name:
                 raise _name_taken(layer.name)
         shape = self._input_shape  # then the stack's output, where the input is known
         for layer in self._layers if shape is not None else ():
@@ -422,7 +423,7 @@ class Sequential:
         numbers = seen[2] if seen else {}
         for layer in model._layers:
             if layer.name in names:
-                layer.name = _default_name(layer, taken, numbers)
+                layer.name = layer._default_named = _default_name(layer, taken, numbers)
                 taken.add(layer.name)
         if not self._layers and self._input_shape is None:
             self._input_shape = model._input_shape  # carried as its Input would be
