@@ -419,6 +419,28 @@ def test_get_layer_finds_a_nested_model_by_name_as_keras(rng):
         outer.get_layer("base")
 
 
+def test_a_model_called_in_a_functional_model_is_nested_in_it_as_keras(keras64, rng):
+    # Keras's transfer-learning guide: x = base_model(inputs, training=False), Model(inputs, outputs); then
+    # model.get_layer("base") said "No such layer", model.trainable = False left base_model.trainable True,
+    # and a base model declaring no input stayed unbuilt (Sequential([base, ...]) had all three)
+    keras = keras64
+    k_base = keras.Sequential([keras.layers.Dense(8), keras.layers.Dense(5)], name="base")
+    k_inputs = keras.Input((6,))
+    k_model = keras.Model(k_inputs, keras.layers.Dense(1)(k_base(k_inputs, training=False)))
+    k_model.trainable = False
+    assert k_model.get_layer("base") is k_base and (k_base.trainable, k_base.built) == (False, True)
+    for base in (glassnet_base(rng), Sequential([layers.Dense(8), layers.Dense(5)], name="base")):
+        inputs = layers.Input((6,))
+        model = Model(inputs, layers.Dense(1)(base(inputs, training=False)))
+        assert model.get_layer("base") is base and base.built
+        model.trainable = False
+        assert not base.trainable
+        model.trainable = True
+        assert base.trainable
+    with pytest.raises(ValueError, match="Model 'empty' has no layers"):
+        Sequential(name="empty")(layers.Input((6,)))
+
+
 def test_variables_fetched_while_the_inner_model_holds_the_layers_are_the_outer_model_s(rng):
     # the inner model predicted last, so the shared layers held views of its flat vectors: the outer
     # model's trainable_variables handed those out, and the loop's steps on them were lost, silently,

@@ -277,10 +277,11 @@ class ChainTensor:
     ``glassnet.Model(inputs, outputs)`` is the :class:`~glassnet.models.Sequential` of those
     layers: glassnet's functional models are chains (each layer called once, on the one before)."""
 
-    def __init__(self, input_layer, layers, sample_shape):
+    def __init__(self, input_layer, layers, sample_shape, models=()):
         self.input = input_layer
         self.layers = tuple(layers)
         self.sample_shape = tuple(sample_shape)
+        self.models = tuple(models)  # the models called in the chain (base_model(inputs)): nested in Model(...)
 
     @property
     def shape(self):
@@ -306,7 +307,8 @@ def _chained(layer, x):
     if layer.built and tuple(layer.input_shape) != shape and not follows_shape(layer):
         raise ValueError(f"{layer._label()} was built for inputs of shape (None, {', '.join(map(str, layer.input_shape))}), "
                          f"but it was called on an input of shape {(None, *shape)}.")
-    return ChainTensor(source, (*layers, layer), layer.compute_output_shape(shape))
+    models = () if isinstance(x, InputLayer) else x.models
+    return ChainTensor(source, (*layers, layer), layer.compute_output_shape(shape), models)
 
 
 class Layer:

@@ -427,16 +427,21 @@ class Sequential:
                 taken.add(layer.name)
         if not self._layers and self._input_shape is None:
             self._input_shape = model._input_shape  # carried as its Input would be
-        if not model.built:
-            self.__dict__.setdefault("_unbuilt_models", []).append(model)
-        # (for the trainable setter: Keras's model.trainable = False sets the nested model's flag too)
-        self.__dict__.setdefault("_nested_models", []).append(weakref.ref(model))
+        self._note_nested(model)
         for layer in model._layers:
             self._add(layer, build, seen)
             if seen:
                 seen[0].add(layer.name)
                 seen[1].add(id(layer))
         self._build_nested()
+
+    def _note_nested(self, model):
+        """Keep ``model``, whose layers join this one: to build it with this model where it is not
+        built, and for :meth:`get_layer` and the trainable setter (Keras's ``model.trainable = False``
+        sets the nested model's flag too)."""
+        if not model.built:
+            self.__dict__.setdefault("_unbuilt_models", []).append(model)
+        self.__dict__.setdefault("_nested_models", []).append(weakref.ref(model))
 
     def _build_nested(self):
         """Build the nested models that were not built (Keras builds them with the model holding
@@ -1345,6 +1350,8 @@ class Sequential:
         model's: glassnet runs every layer in the mode of the call, so it is taken only when no
         layer of this model computes otherwise in training."""
         label = f"Model {self.name!r}"
+        if not self._layers:
+            raise ValueError(f"{label} has no layers to call; add some with model.add(...).")
         if training is not None:
             check_bool(training, "training")
             differs = [layer._label() for layer in self._layers if _training_changes(layer)]
@@ -1362,6 +1369,7 @@ class Sequential:
                              f"input of shape {(None, *shape)}.")
         for layer in self._layers:
             x = layer(x)
+        x.models = (*x.models, self)  # (Model(inputs, outputs) nests it: get_layer, the trainable setter)
         return x
 
     def gradients(self, x, y, sample_weight=None, training=True, trainable_only=False, update_state=False,
