@@ -770,3 +770,27 @@ def test_a_wrapped_dense_s_dead_units_are_measured():
     assert found.layers[0].dead_fraction == 1.0
     assert any("ReLU units of layer 'spectral_normalization' are dead" in message for message in found.warnings)
     np.testing.assert_array_equal(model.layers[0].params["W"], kernel)  # (the probe runs in inference mode)
+
+
+def test_the_callback_measures_an_autoencoder_whose_encoder_predicts_in_a_callback():
+    # a callback showing the codes (encoder.predict) took the shared layers to the encoder's vectors: the probe's
+    # gradients went there, and the encoder's layers read grad_norm 0 with a "Vanishing gradients" warning
+    from glassnet.layers import Input
+    from glassnet.models.callbacks import LambdaCallback
+
+    x = np.random.default_rng(0).normal(size=(64, 6))
+    histories = []
+    for look in (False, True):
+        encoder = Sequential([Input((6,)), Dense(4, activation="relu"), Dense(2)], seed=1)
+        decoder = Sequential([Input((2,)), Dense(4, activation="relu"), Dense(6)], seed=2)
+        autoencoder = Sequential([encoder, decoder])
+        autoencoder.compile("adam", "mse")
+        callbacks = [LambdaCallback(on_epoch_end=lambda epoch, logs: encoder.predict(x, verbose=0))] if look else []
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", DiagnosticWarning)
+            histories.append(autoencoder.fit(x, x, epochs=2, verbose=0, shuffle=False,
+                                              callbacks=[*callbacks, Diagnostics(x, x)]))
+    alone, looked = (h.history for h in histories)
+    assert min(alone["grad_norm/dense"]) > 0.01
+    for key in alone:  # predicting changes no weight: the same measures
+        np.testing.assert_allclose(looked[key], alone[key], rtol=1e-6)

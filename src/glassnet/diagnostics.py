@@ -292,6 +292,9 @@ def _finite_or_none(v):
 def _probe(model, X, Y, w):
     """Forward and backward pass in inference mode on the probe batch; the
     model's weights, statistics and generators are not changed."""
+    # its layers back from a model sharing them that computed meanwhile (a callback showing an autoencoder's
+    # codes with encoder.predict): their gradients went to that model's vector, and these layers read 0
+    model._claim_if_rebound()
     saved_grads = backend.copy(model._flat_grads)
     with backend.quiet_floats():
         A = model.forward(X, training=False)
