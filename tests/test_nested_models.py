@@ -442,3 +442,23 @@ def test_a_model_called_in_a_functional_model_is_nested_in_it_as_keras(keras64, 
         assert base.trainable
     with pytest.raises(ValueError, match="Model 'empty' has no layers"):
         Sequential(name="empty")(layers.Input((6,)))
+
+
+@pytest.mark.parametrize("swap", [False, True])
+def test_the_moving_average_reaches_the_layers_when_a_callback_runs_the_encoder(rng, swap):
+    # use_ema: fit ends by writing the average into the model's vectors (SwapEMAWeights swaps it in at each
+    # epoch's end); a callback showing the codes (encoder.predict) had taken the shared layers to the encoder's
+    # vectors, so the average was lost and the encoder kept its last weights (0.17 off)
+    x = rng.normal(size=(64, 6))
+    results = []
+    for look in (False, True):
+        encoder = Sequential([layers.Input((6,)), layers.Dense(4, "relu"), layers.Dense(2)], seed=1)
+        decoder = Sequential([layers.Input((2,)), layers.Dense(4, "relu"), layers.Dense(6)], seed=2)
+        autoencoder = Sequential([encoder, decoder])
+        autoencoder.compile(glassnet.optimizers.Adam(0.05, use_ema=True, ema_momentum=0.9), "mse")
+        callbacks = [glassnet.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: encoder.predict(x))] * look
+        callbacks += [glassnet.callbacks.SwapEMAWeights(swap_on_epoch=True)] * swap
+        autoencoder.fit(x, x, epochs=3, verbose=0, shuffle=False, callbacks=callbacks)
+        results.append(autoencoder.get_weights())
+    for got, want in zip(*results):  # predicting changes no weight
+        np.testing.assert_array_equal(got, want)

@@ -924,6 +924,7 @@ def swap_average(model):
     """Exchange the weights and the optimizer's moving average (``use_ema``), frozen layers
     left alone (Keras averages only the trainable variables); ``optimizer._average_in_model``
     says which way round they are. Used by :class:`~glassnet.callbacks.SwapEMAWeights`."""
+    model._claim_if_rebound()  # (see _finalize_average)
     optimizer = model.optimizer
     weights, average = model._flat_params, optimizer.state["average"]
     frozen = [(part, backend.copy(weights[part]), backend.copy(average[part])) for part in model._frozen_parts()]
@@ -951,6 +952,9 @@ def _finalize_average(model, start_iterations):
     does however fit ends (Ctrl-C and errors too), here only when this fit made a step. A
     run that diverged keeps the weights fit restored (the last finite ones, with their
     warning): the average has followed the weights towards the divergence."""
+    # into the layers: a callback may have run a model sharing them (an autoencoder's encoder.predict), whose
+    # vectors they then held, and the average written to this model's was lost when it took them back
+    model._claim_if_rebound()
     optimizer = model.optimizer
     if getattr(optimizer, "_average_in_model", False):  # SwapEMAWeights left the average in the model
         optimizer._average_in_model = False
@@ -991,6 +995,7 @@ def _snapshot(model):
 
 
 def _restore(model, snapshot):
+    model._claim_if_rebound()  # (see _finalize_average)
     weights, iterations, state, scalars, layers = snapshot
     model._flat_params[...] = weights
     for arrays, kept in layers:
