@@ -462,3 +462,52 @@ def test_the_moving_average_reaches_the_layers_when_a_callback_runs_the_encoder(
         results.append(autoencoder.get_weights())
     for got, want in zip(*results):  # predicting changes no weight
         np.testing.assert_array_equal(got, want)
+
+
+def test_a_gan_loop_with_the_variables_fetched_once_equals_one_of_models_sharing_nothing(rng):
+    # d_vars, g_vars = discriminator.trainable_variables, generator.trainable_variables before the loop, as
+    # in Keras: the combined model (gan) took the shared layers between the steps, so the steps on the
+    # generator's and the discriminator's own arrays were lost, silently, once the layers were taken back
+    noise, real = rng.normal(size=(16, 3)), rng.normal(size=(16, 4))
+    loss = glassnet.losses.BinaryCrossentropy(from_logits=True)
+
+    def pair():
+        generator = Sequential([layers.Input((3,)), layers.Dense(5, "tanh"), layers.Dense(4)], seed=1, dtype="float64")
+        discriminator = Sequential([layers.Input((4,)), layers.Dense(5, "tanh"), layers.Dense(1)], seed=2,
+                                   dtype="float64")
+        discriminator.compile("sgd", loss)
+        return generator, discriminator
+
+    def step(generator, discriminator, gan_gradients, d_vars, g_vars):
+        fake = generator.predict(noise, verbose=0)
+        d_grads = discriminator.gradients(np.concatenate([real, fake]), np.r_[np.ones(16), np.zeros(16)],
+                                          trainable_only=True)
+        d_optimizer.apply_gradients(zip(d_grads, d_vars()))
+        g_optimizer.apply_gradients(zip(gan_gradients()[:4], g_vars()))
+
+    generator, discriminator = pair()
+    gan = Sequential([generator, discriminator])
+    gan.compile("sgd", loss)
+    d_optimizer, g_optimizer = glassnet.optimizers.SGD(0.1), glassnet.optimizers.SGD(0.1)
+    d_vars, g_vars = discriminator.trainable_variables, generator.trainable_variables
+    for _ in range(3):
+        step(generator, discriminator, lambda: gan.gradients(noise, np.ones(16), trainable_only=True),
+             lambda: d_vars, lambda: g_vars)
+    # the reference: two models sharing no layer, and the combined one made anew of their weights at each step
+    alone_g, alone_d = pair()
+    d_optimizer, g_optimizer = glassnet.optimizers.SGD(0.1), glassnet.optimizers.SGD(0.1)
+
+    def combined_gradients():
+        combined = Sequential([layers.Input((3,)), layers.Dense(5, "tanh"), layers.Dense(4), layers.Dense(5, "tanh"),
+                               layers.Dense(1)], dtype="float64")
+        combined.set_weights(alone_g.get_weights() + alone_d.get_weights())
+        combined.compile("sgd", loss)
+        return combined.gradients(noise, np.ones(16), trainable_only=True)
+
+    for _ in range(3):
+        step(alone_g, alone_d, combined_gradients, lambda: alone_d.trainable_variables,
+             lambda: alone_g.trainable_variables)
+    for got, want in zip(generator.get_weights() + discriminator.get_weights(),
+                         alone_g.get_weights() + alone_d.get_weights()):
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
+    assert not np.allclose(generator.get_weights()[0], pair()[0].get_weights()[0])  # the loop stepped it

@@ -36,6 +36,37 @@ _CACHES = ("X", "Z", "A", "delta", "mask", "X_hat", "inv_std")
 #: how many times any model has bound its layers to flat vectors (see Sequential._claim_if_rebound)
 _BINDS = [0]
 
+#: id(array) -> (array, model), weakly: the model whose weights (its flat vectors' views) ``array`` is
+_HANDED_OUT = {}
+
+
+def _hand_out(model, arrays):
+    """``arrays`` (model.weights, trainable_weights...) as given to a custom loop, each noted as ``model``'s."""
+    for array in arrays:
+        i = id(array)
+
+        def forget(ref, i=i):
+            if _HANDED_OUT.get(i, (None,))[0] is ref:  # not a later array that took the same id
+                _HANDED_OUT.pop(i, None)
+
+        try:
+            _HANDED_OUT[i] = (weakref.ref(array, forget), weakref.ref(model))
+        except TypeError:  # an array type without weak references: not found by claim_handed_out
+            pass
+    return arrays
+
+
+def claim_handed_out(variables):
+    """Before a custom loop's step on ``variables``: the models they were handed out by take their layers
+    back, so that the step lands on the arrays the layers use. A model sharing the layers may hold them
+    (a GAN's combined model computed since ``generator.trainable_variables`` was fetched), and the step on
+    the generator's own arrays was lost, silently, when the layers were taken back."""
+    for v in variables:
+        ref, model_ref = _HANDED_OUT.get(id(v), (None, None))
+        model = model_ref() if ref is not None and ref() is v else None
+        if model is not None:
+            model._claim_layers()
+
 
 #: losses whose value is not a mean of one per position (n, ..., k): refused for outputs of several axes
 _WHOLE_SAMPLE_LOSSES = (losses._Overlap, losses.Circle)
@@ -1226,15 +1257,15 @@ class Sequential:
         # this model's own arrays, the ones it steps: a model sharing the layers may hold them now (an inner model
         # that predicted last), and a custom loop's steps on its arrays were lost once this model computed
         self._claim_if_rebound()
-        return [w for layer in self._layers for w in layer.weights]
+        return _hand_out(self, [w for layer in self._layers for w in layer.weights])
 
     @property
     def trainable_weights(self):
         """The live arrays that training updates (Dense W, b; batch-norm gamma, beta of trainable layers)."""
         self._ensure_built()
         self._claim_if_rebound()  # (see weights)
-        return [layer._handed_out(k) for layer in self._layers if layer.built and self._trains(layer)
-                for k in layer.weight_names if k in layer.params]
+        return _hand_out(self, [layer._handed_out(k) for layer in self._layers if layer.built and self._trains(layer)
+                                for k in layer.weight_names if k in layer.params])
 
     @property
     def losses(self):
@@ -1249,8 +1280,8 @@ class Sequential:
         """The live arrays that training does not step (batch-norm moving statistics, frozen layers)."""
         self._ensure_built()
         self._claim_if_rebound()  # (see weights)
-        return [layer.params[k] if k in layer.params else layer.state[k] for layer in self._layers if layer.built
-                for k in layer.weight_names if not self._trains(layer) or k not in layer.params]
+        return _hand_out(self, [layer.params[k] if k in layer.params else layer.state[k] for layer in self._layers
+                                if layer.built for k in layer.weight_names if not self._trains(layer) or k not in layer.params])
 
     # Keras 3's names of the same lists (its guides' loops take model.trainable_variables)
     variables = property(lambda self: self.weights)
