@@ -82,6 +82,10 @@ class _KeepPostOnRedirect(urllib.request.HTTPRedirectHandler):
                                           origin_req_host=req.origin_req_host, unverifiable=True)
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
+    # Python 3.10's handler has no http_error_308 (3.11 added it, as this same alias): without it a 308
+    # reached the user as an HTTP error, and the logs were lost
+    http_error_308 = urllib.request.HTTPRedirectHandler.http_error_302
+
 
 _OPENER = urllib.request.build_opener(_KeepPostOnRedirect)
 
