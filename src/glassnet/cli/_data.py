@@ -372,7 +372,11 @@ def _parse_clean(text, start, width, col, skip=(), sep=",", decimal=".", keep=No
         except ImportError:
             pd = None
         if pd is not None:
-            frame = pd.read_csv(body, header=None, na_filter=False, engine="c", sep=sep, decimal=decimal,
+            # pandas < 3's default float parser is not correctly rounded (2.2 reads 361.59505490948476 as
+            # 361.5950549094848, a few ulps off float(cell)); its "round_trip" one is Python's own
+            # (pandas 3 rounds correctly by default, and deprecates the argument)
+            precision = {"float_precision": "round_trip"} if int(pd.__version__.split(".")[0]) < 3 else {}
+            frame = pd.read_csv(body, header=None, na_filter=False, engine="c", sep=sep, decimal=decimal, **precision,
                                 dtype={k: str if k == col or k in skip else np.float64 for k in range(width)})
             if frame.shape[1] != width:
                 return None
