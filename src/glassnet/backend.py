@@ -275,7 +275,16 @@ def to_numpy(x):
     if hasattr(x, "__dlpack__"):
         try:
             return np.from_dlpack(x)
-        except (BufferError, RuntimeError, TypeError, ValueError):
+        except BufferError:
+            # NumPy 2.0 cannot export a read-only array through DLPack (2.1 flags it as such), and its
+            # own DLPack imports are read-only: an array made from one (the trace's x, from the user's
+            # array on a device) comes back through a writable copy on its device
+            if np.lib.NumpyVersion(np.__version__) < "2.1.0" and hasattr(x, "__array_namespace__"):
+                try:
+                    return np.from_dlpack(x.__array_namespace__().asarray(x, copy=True))
+                except (BufferError, RuntimeError, TypeError, ValueError):
+                    pass
+        except (RuntimeError, TypeError, ValueError):
             pass  # not in host memory, or a dtype DLPack does not carry
     if hasattr(x, "get"):  # a CuPy array on its GPU
         return np.asarray(x.get())
