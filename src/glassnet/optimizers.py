@@ -178,6 +178,13 @@ def _variable_list(values, name):
         raise TypeError(f"{name} must be a list of arrays, one per variable. Received: {name}={values!r:.100}") from None
 
 
+def variable_parts(variables, arrays):
+    """The index in ``arrays`` of each of ``variables`` (the same objects), or None where one is not
+    there or two are the same one."""
+    parts = [next((j for j, a in enumerate(arrays) if a is v), None) for v in variables]
+    return None if None in parts or len(set(parts)) != len(parts) else parts
+
+
 def _check_variable(v, where):
     """A variable of the list form: a float array of the backend's namespace that can be written in place."""
     xp = get_namespace()
@@ -530,9 +537,8 @@ class Optimizer(Configurable):
         for i, v in enumerate(variables):
             _check_variable(v, f"trainable_variables[{i}]")
         # fit built the state for all the model's weights, a frozen layer's too: find each variable's part
-        arrays = [ref() for ref in self._built_arrays or ()]
-        parts = [next((j for j, a in enumerate(arrays) if a is v), None) for v in variables]
-        if None in parts or len(set(parts)) != len(parts):
+        parts = variable_parts(variables, [ref() for ref in self._built_arrays or ()])
+        if parts is None:
             shapes = [tuple(v.shape) for v in variables]
             if shapes != self.shapes:
                 raise ValueError(f"This optimizer was built for variables of shapes {self.shapes} (by fit, or an "

@@ -439,11 +439,11 @@ def adopt_loop_state(model):
     if not optimizer.built or loop is None or optimizer._loop_parts is not None:
         return
     arrays = [a for layer in model.layers for a in layer.params.values()]
-    parts = [next((j for j, a in enumerate(arrays) if a is v), None) for v in loop]
+    parts = optimizers.variable_parts(loop, arrays)
     # every weight in fit's order is fit's layout already; the same weights in another order (a loop over
     # the last layer's first) are not, though of the same size: fit took the moments of one for another's
-    if parts != list(range(len(arrays))) and None not in parts and len(set(parts)) == len(parts):
-        # (else another model's variables: refused below where their number differs)
+    if parts is not None and parts != list(range(len(arrays))):
+        # (None: another model's variables, refused below where their number differs)
         optimizer._spread_loop_state(parts, lambda: build_optimizer(model))
 
 
