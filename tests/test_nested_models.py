@@ -253,20 +253,138 @@ def test_nesting_errors(rng):
         Sequential([frozen])
 
 
-def test_training_argument_of_a_functional_call():
-    with_dropout = Sequential([layers.Dense(4), layers.Dropout(0.5, name="drop")], name="d")
-    for training in (False, True):
-        with pytest.raises(ValueError, match=rf"training={training}.*Layer 'drop' \(Dropout\)"):
-            with_dropout(layers.Input((3,)), training=training)
+def bn_base(rng, keras=None):
+    """Dense, BatchNormalization, Dense in float64 (glassnet's, or Keras's with the same weights)."""
+    base = Sequential([layers.Input((6,)), layers.Dense(8, "relu"), layers.BatchNormalization(), layers.Dense(5)],
+                      name="base", dtype="float64")
+    base.set_weights([rng.normal(0, 0.5, w.shape) if i not in (4, 5) else rng.uniform(0.5, 1.5, w.shape)
+                      for i, w in enumerate(base.get_weights())])
+    if keras is None:
+        return base
+    theirs = keras.Sequential([keras.Input((6,)), keras.layers.Dense(8, "relu"), keras.layers.BatchNormalization(),
+                               keras.layers.Dense(5)], name="base")
+    theirs.set_weights(base.get_weights())
+    return base, theirs
+
+
+def test_the_transfer_learning_guide_with_training_false_equals_keras(keras64, rng):
+    # glassnet refused base_model(inputs, training=False) of a base with a trainable BatchNormalization;
+    # Keras 3.15 records the flag, and fit's training=True overrides it: the guide's fine-tuning fit
+    # trains the batch norm on batch statistics and moves its moving ones, as a base fitted alone does
+    keras = keras64
+    x, y = rng.normal(size=(16, 6)), rng.normal(size=(16, 1))
+    base, k_base = bn_base(rng, keras)
+    inputs, k_inputs = layers.Input((6,)), keras.Input((6,))
+    ours = Model(inputs, layers.Dense(1)(base(inputs, training=False)))
+    theirs = keras.Model(k_inputs, keras.layers.Dense(1)(k_base(k_inputs, training=False)))
+    theirs.set_weights(ours.get_weights())
+    base.trainable = k_base.trainable = False
+    moving = base.get_weights()[4:6]  # the batch norm's moving mean and variance
+    for rate, epochs in ((0.125, 2), (0.0078125, 1)):  # frozen, then fine-tuning (powers of two: float32 rates)
+        for model, optimizer in ((ours, glassnet.optimizers.Adam(rate)), (theirs, keras.optimizers.Adam(rate))):
+            model.compile(optimizer=optimizer, loss="mse")
+            model.fit(x, y, batch_size=8, epochs=epochs, shuffle=False, verbose=0)
+        for got, want in zip(ours.get_weights(), theirs.get_weights()):
+            np.testing.assert_allclose(got, np.asarray(want), rtol=0, atol=1e-10)
+        for call in (lambda m: m.predict(x, verbose=0), lambda m: m(x), lambda m: m(x, training=True)):
+            np.testing.assert_allclose(call(ours), np.asarray(call(theirs)), rtol=0, atol=1e-10)
+        if rate == 0.125:
+            np.testing.assert_array_equal(base.get_weights()[4], moving[0])
+            np.testing.assert_array_equal(base.get_weights()[5], moving[1])  # frozen: inference mode
+            base.trainable = k_base.trainable = True
+    assert not np.allclose(base.get_weights()[4], moving[0])  # fine-tuning moved them, in Keras too
+    alone = base.get_weights()[4]
+    base.compile("sgd", "mse")
+    base.fit(x, rng.normal(size=(16, 5)), verbose=0)
+    assert not np.allclose(base.get_weights()[4], alone)
+
+
+def test_training_true_pins_a_nested_model_in_a_plain_call_as_keras(keras64, rng):
+    # Keras runs base_model(inputs, training=True) in training mode when the model is called with no
+    # training (Monte-Carlo dropout); predict, evaluate and model(x, training=False) override it
+    keras = keras64
+    x = rng.normal(size=(10, 6))
+    base, k_base = bn_base(rng, keras)
+    inputs, k_inputs = layers.Input((6,)), keras.Input((6,))
+    ours = Model(inputs, layers.Dense(2)(base(inputs, training=True)))
+    theirs = keras.Model(k_inputs, keras.layers.Dense(2)(k_base(k_inputs, training=True)))
+    theirs.set_weights(ours.get_weights())
+    np.testing.assert_allclose(ours.predict(x, verbose=0), np.asarray(theirs.predict(x, verbose=0)), rtol=0,
+                               atol=1e-10)
+    np.testing.assert_allclose(ours(x, training=False), np.asarray(theirs(x, training=False)), rtol=0, atol=1e-10)
+    before = base.get_weights()[4]
+    np.testing.assert_allclose(ours(x), np.asarray(theirs(x)), rtol=0, atol=1e-10)  # batch statistics
+    for got, want in zip(ours.get_weights(), theirs.get_weights()):  # and the moving ones moved
+        np.testing.assert_allclose(got, np.asarray(want), rtol=0, atol=1e-10)
+    assert not np.allclose(base.get_weights()[4], before)
+    np.testing.assert_allclose(base(x), np.asarray(k_base(x)), rtol=0, atol=1e-10)  # alone: not pinned
+    dropout = Sequential([layers.Dense(4), layers.Dropout(0.5, seed=1)], name="d")
     inputs = layers.Input((3,))
-    assert len(Model(inputs, with_dropout(inputs)).layers) == 2  # the outer model's mode: taken
-    norm = Sequential([layers.Dense(4), layers.BatchNormalization(name="bn")], name="n")
-    with pytest.raises(ValueError, match="'bn' \\(BatchNormalization\\)"):
-        norm(layers.Input((3,)), training=False)
-    norm.trainable = False  # a frozen batch norm runs in inference mode: training=False changes nothing
-    norm(layers.Input((3,)), training=False)
-    with pytest.raises(TypeError, match="training must be True or False"):
-        norm(layers.Input((3,)), training="no")
+    mc = Model(inputs, dropout(inputs, training=True))
+    x = rng.normal(size=(50, 3))
+    assert not np.allclose(mc(x), mc(x))
+    np.testing.assert_array_equal(mc.predict(x, verbose=0), dropout.predict(x, verbose=0))
+    layer_pinned = Model(inputs := layers.Input((3,)), layers.Dropout(0.5, seed=1)(layers.Dense(4)(inputs),
+                                                                                    training=True))
+    assert not np.allclose(layer_pinned(x), layer_pinned(x))
+
+
+def test_nested_pins_hold_as_keras(keras64, rng):
+    keras = keras64
+    x = rng.normal(size=(20, 4))
+
+    def pinned(lib, inner_pin, outer_pin):
+        Input, L = (layers.Input, layers) if lib is None else (lib.Input, lib.layers)
+        make = Model if lib is None else lib.Model
+        inner = (Sequential if lib is None else lib.Sequential)([Input((4,)), L.Dense(5), L.Dropout(0.5)])
+        i2 = Input((4,))
+        mid = make(i2, L.Dense(3)(inner(i2, training=inner_pin)))
+        i3 = Input((4,))
+        return make(i3, L.Dense(1)(mid(i3) if outer_pin is None else mid(i3, training=outer_pin))), mid
+
+    for inner_pin in (False, True):
+        for outer_pin in (None, False, True):
+            found = []
+            for lib in (None, keras):
+                model, mid = pinned(lib, inner_pin, outer_pin)
+                found.append([not np.allclose(np.asarray(m(x)), np.asarray(m(x))) for m in (model, mid)])
+            assert found[0] == found[1] == [outer_pin or (outer_pin is None and inner_pin), inner_pin]
+
+
+def test_pins_are_saved_loaded_cloned_and_checked(rng, tmp_path):
+    base = Sequential([layers.Input((3,)), layers.Dense(4), layers.Dropout(0.5, seed=1)], name="d")
+    inputs = layers.Input((3,))
+    model = Model(inputs, layers.Dense(2)(base(inputs, training=True)))
+    assert model.get_config()["pins"] == {"dense": True, "dropout": True}
+    outer = Sequential([model, layers.Softmax()])  # Keras's Sequential calls it with no training: pins hold
+    model.save(tmp_path / "m.glassnet")
+    x = rng.normal(size=(50, 3))
+    for again in (load_model(tmp_path / "m.glassnet"), clone_model(model), outer):
+        assert not np.allclose(again(x), again(x))
+        assert np.allclose(again(x, training=False), again.predict(x, verbose=0))
+    with pytest.raises(ValueError, match="layer 'dense'.*training=True.*model.save"):
+        model.export(tmp_path / "m.keras", format="keras")
+    plain = Model(inputs := layers.Input((3,)), base(inputs, training=False))
+    assert plain.get_config()["pins"] == {"dense": False, "dropout": False}
+    plain.pop()
+    assert "pins" not in plain.get_config() or plain.get_config()["pins"] == {"dense": False}
+    with pytest.raises(ValueError, match="'pins' must map names of the model's layers"):
+        Sequential.from_config({**model.get_config(), "pins": {"nope": True}})
+    for call in (base, layers.Dense(2)):
+        with pytest.raises(TypeError, match="training must be True"):
+            call(layers.Input((3,)), training="no")
+
+
+def test_a_keras_file_s_training_true_call_loads_pinned(keras64, rng, tmp_path):
+    keras = keras64
+    inputs = keras.Input((3,))
+    theirs = keras.Model(inputs, keras.layers.Dropout(0.5, name="mc")(keras.layers.Dense(4)(inputs), training=True))
+    theirs.save(tmp_path / "k.keras")
+    ours = load_model(tmp_path / "k.keras")
+    assert ours.get_config()["pins"] == {"mc": True}
+    x = rng.normal(size=(50, 3))
+    assert not np.allclose(ours(x), ours(x))
+    np.testing.assert_allclose(ours.predict(x, verbose=0), np.asarray(theirs.predict(x, verbose=0)), atol=1e-12)
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ class ActivityRegularization(Layer):
         self.X = None
         self._call_penalty = None  # the last standalone call's R(x) / n (Keras's layer.losses after layer(x))
 
-    def __call__(self, x, training=False):
+    def __call__(self, x, training=None):
         """``layer(x)`` as Keras's: returns ``x``, and on a layer in no model ``losses`` then
         lists that call's penalty ``R(x) / n``, ``n = x.shape[0]`` (a 1-D ``x`` of length 3
         divides by 3, as Keras does). In a model the layer's pass caches stay the model's."""

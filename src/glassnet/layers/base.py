@@ -277,11 +277,12 @@ class ChainTensor:
     ``glassnet.Model(inputs, outputs)`` is the :class:`~glassnet.models.Sequential` of those
     layers: glassnet's functional models are chains (each layer called once, on the one before)."""
 
-    def __init__(self, input_layer, layers, sample_shape, models=()):
+    def __init__(self, input_layer, layers, sample_shape, models=(), pins=None):
         self.input = input_layer
         self.layers = tuple(layers)
         self.sample_shape = tuple(sample_shape)
         self.models = tuple(models)  # the models called in the chain (base_model(inputs)): nested in Model(...)
+        self.pins = dict(pins or {})  # {layer: mode} of models called with training=... (Sequential._chained)
 
     @property
     def shape(self):
@@ -297,8 +298,12 @@ class ChainTensor:
                         "outputs) on arrays.")
 
 
-def _chained(layer, x):
-    """``layer`` called on the symbolic ``x`` (an :class:`InputLayer` or a :class:`ChainTensor`)."""
+def _chained(layer, x, training=None):
+    """``layer`` called on the symbolic ``x`` (an :class:`InputLayer` or a :class:`ChainTensor`);
+    ``training`` True or False pins the layer to that mode in a call of the model given no
+    training, as Keras's ``Dropout(0.5)(x, training=True)`` (see ``Sequential._chained``)."""
+    if training is not None and not isinstance(training, (bool, np.bool_)):
+        raise TypeError(f"training must be True, False or None. Received: training={training!r}")
     source, layers = (x, ()) if isinstance(x, InputLayer) else (x.input, x.layers)
     shape = tuple(x.input_shape if isinstance(x, InputLayer) else x.sample_shape)
     if layer in layers:
@@ -307,8 +312,10 @@ def _chained(layer, x):
     if layer.built and tuple(layer.input_shape) != shape and not follows_shape(layer):
         raise ValueError(f"{layer._label()} was built for inputs of shape (None, {', '.join(map(str, layer.input_shape))}), "
                          f"but it was called on an input of shape {(None, *shape)}.")
-    models = () if isinstance(x, InputLayer) else x.models
-    return ChainTensor(source, (*layers, layer), layer.compute_output_shape(shape), models)
+    models, pins = ((), {}) if isinstance(x, InputLayer) else (x.models, x.pins)
+    if training is not None:
+        pins = {**pins, layer: bool(training)}
+    return ChainTensor(source, (*layers, layer), layer.compute_output_shape(shape), models, pins)
 
 
 class Layer:
@@ -373,7 +380,7 @@ class Layer:
     def trainable_size(self):
         return sum(math.prod(v.shape) for v in self.params.values())
 
-    def __call__(self, x, training=False):
+    def __call__(self, x, training=None):
         """The layer's outputs for the batch ``x`` (samples along the first axis) as a new
         array, as Keras's ``layer(x)``; ``training=True`` runs the training-mode pass
         (dropout active; batch normalization normalizes with the batch statistics and
@@ -389,7 +396,7 @@ class Layer:
         activations the model's last pass left for backward and the training step's reused
         arrays are kept untouched."""
         if isinstance(x, (InputLayer, ChainTensor)):  # Keras's functional API: a chain of layers
-            return _chained(self, x)
+            return _chained(self, x, training)
         if training is None:  # Keras's "not in fit": inference
             training = False
         if not isinstance(training, (bool, np.bool_)):

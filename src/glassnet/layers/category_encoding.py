@@ -121,7 +121,7 @@ class CategoryEncoding(DataLayer):
     def compute_output_shape(self, input_shape):
         return encoded_shape(input_shape, self.output_mode, self.num_tokens, "CategoryEncoding")
 
-    def __call__(self, x, training=False, count_weights=None):
+    def __call__(self, x, training=None, count_weights=None):
         """``layer(x)`` as Keras's: a 1-D batch of ids is ``(n, 1)`` (one_hot only: Keras's multi_hot
         and count take a 1-D input as one sample); ``count_weights`` (count only) weights each id."""
         if not isinstance(x, (InputLayer, ChainTensor)) and np.ndim(x) == 1:

@@ -98,7 +98,7 @@ class SpectralNormalization(Layer):
     _buffers = _shared("_buffers")  # the step's reused arrays are the layer's (Layer.__call__ sets them aside)
     del _shared
 
-    def __call__(self, x, training=False):
+    def __call__(self, x, training=None):
         """As :meth:`Layer.__call__`; the wrapped layer's arrays from the model's last pass are kept too."""
         inner = self.layer.__dict__
         caches = {k: inner[k] for k in _PASS_CACHES if k in inner}

@@ -58,6 +58,7 @@ class Model(metaclass=_ModelType):
         # (no dtype: Keras's functional model computes in the one its layers name, as Sequential's does)
         model = Sequential([inputs, *outputs.layers], name="functional" if name is None else name, trainable=trainable)
         model._functional = True  # Keras's functional models have no scope in their variables' paths
+        model._pins = dict(outputs.pins)  # base_model(inputs, training=False): Sequential._chained
         for nested in outputs.models:  # base_model(inputs): get_layer("base"), model.trainable sets its flag
             model._note_nested(nested)
         model._build_nested()

@@ -159,6 +159,7 @@ def functional_chain(spec):
             raise ValueError(f"its Functional configuration has a layer without a name of its own: {entry!r:.200}")
         entries[name] = entry
     source = {}  # each layer's input: the layer whose output it is called on
+    pins = {}  # Dropout(0.5)(x, training=True): the mode a call given no training runs the layer in
     for name, entry in entries.items():
         nodes = entry.get("inbound_nodes")
         if not nodes:
@@ -170,7 +171,10 @@ def functional_chain(spec):
                              "functional models whose layers form one chain, each layer called once.")
         tensors, kwargs = _node_inputs(nodes[0], name)
         # Keras records a call's defaults (Dropout's training=False, BatchNormalization's mask=None);
-        # fit and predict pass their own training flag over the recorded one
+        # fit and predict pass their own training flag over the recorded one. A recorded True runs the
+        # layer in training mode in a call given no training (model(x)); a False is that call's mode anyway
+        if kwargs.get("training") is True:
+            pins[name] = True
         kwargs = {key: value for key, value in kwargs.items() if key != "training" and value is not None}
         if kwargs:
             raise ValueError(f"its layer {name!r} is called with {sorted(kwargs)}; glassnet reads functional "
@@ -198,7 +202,8 @@ def functional_chain(spec):
                          "glassnet reads functional models whose layers form one chain.")
     layers = [{key: value for key, value in entries[name].items() if key not in ("name", "inbound_nodes")}
               for name in (first, *reversed(chain))]
-    return {"name": spec.get("name"), "trainable": spec.get("trainable", True), "layers": layers}
+    return {"name": spec.get("name"), "trainable": spec.get("trainable", True), "layers": layers,
+            **({"pins": pins} if pins else {})}
 
 
 def _node_inputs(node, name):
@@ -656,6 +661,10 @@ def keras_config(model):
     if layer is not None:  # renamed after add (layer.name = ...): Keras's Sequential refuses the file
         _refuse(f"layer {layer.name!r} ({type(layer).__name__})", "the name of another of its layers",
                 "Rename one of them (its name attribute)")
+    pinned = [layer.name for layer, mode in model._pins.items() if mode and layer in model.layers]
+    if pinned:  # (a pin to False is what Keras's call given no training does anyway: nothing to write)
+        _refuse(f"layer {pinned[0]!r}", "a call with training=True in a functional model (a node argument of "
+                "Keras's Functional config, which glassnet does not write)", "Save it with model.save instead")
     for layer in model.layers:
         layer_configs.append(_layer_config(layer, layer_shape))
         layer_shape = list(layer.compute_output_shape(tuple(layer_shape)))

@@ -184,15 +184,13 @@ def _name_taken(name):
         "with another model keeps its name in both; glassnet.models.clone_model makes new layers).")
 
 
-def _training_changes(layer):
-    """Whether ``layer`` computes otherwise in training than in inference: dropout and noise
-    layers that perturb, and a trainable BatchNormalization (batch statistics) or
-    SpectralNormalization (a power-method step)."""
-    from ..layers import BatchNormalization, SpectralNormalization
-
-    if isinstance(layer, (BatchNormalization, SpectralNormalization)):
-        return layer.trainable
-    return bool(getattr(layer, "active", False))
+def _read_pins(pins, layers):
+    """``{layer: mode}`` of a configuration's ``pins`` ({layer name: bool})."""
+    by_name = {layer.name: layer for layer in layers}
+    if not isinstance(pins, dict) or not all(name in by_name and isinstance(mode, bool) for name, mode in pins.items()):
+        raise ValueError(f"config's 'pins' must map names of the model's layers to True or False (the training "
+                         f"their nested model was called with). Received: {pins!r:.200}")
+    return {by_name[name]: mode for name, mode in pins.items()}
 
 
 #: layers that turn samples of several axes into rows, so a model holding one takes such samples without an Input
@@ -304,6 +302,9 @@ class Sequential:
         self._constraints = []  # (slice, shape, constraint) applied after each step (training._prepare_training)
         self.seed = seed
         self.rng = make_rng(seed)
+        # {layer: mode} of the nested models called with training=... (Keras's base_model(inputs, training=False)):
+        # the mode a call given no training runs those layers in (see _chained)
+        self._pins = {}
         if layers is not None and not isinstance(layers, (list, tuple)):
             raise TypeError(f"layers must be a list of glassnet layers. Received: {layers!r:.100} of type "
                             f"{type(layers).__name__}" + (f"; write Sequential([{type(layers).__name__}(...)])"
@@ -459,6 +460,8 @@ class Sequential:
         if not self._layers and self._input_shape is None:
             self._input_shape = model._input_shape  # carried as its Input would be
         self._note_nested(model)
+        # Keras's Sequential([base, ...]) calls base with no training: its own pins hold
+        self._pins.update({layer: mode for layer, mode in model._pins.items() if layer in model._layers})
         for layer in model._layers:
             self._add(layer, build, seen)
             if seen:
@@ -571,6 +574,7 @@ class Sequential:
         if not self._layers:
             raise ValueError("There are no layers in the model to pop.")
         layer = self._layers.pop()
+        self._pins.pop(layer, None)
         if self.built:
             if self._declared is not None:
                 self._declared.forget_last()
@@ -831,13 +835,14 @@ class Sequential:
         return ["loss"] + [m.name for m in self.metrics]
 
     # -- forward and backward ------------------------------------------------------
-    def forward(self, X, training=False):
-        """``a^(L)`` for inputs ``X`` (the blue path), keeping each layer's cache."""
+    def forward(self, X, training=False, pins=None):
+        """``a^(L)`` for inputs ``X`` (the blue path), keeping each layer's cache; ``pins``
+        ({layer: mode}) runs those layers in their own mode instead of ``training``."""
         A = X
         if isinstance(X, np.ndarray) and not backend.is_numpy():
             A = backend.from_numpy(X)  # user data enters the namespace (and its device) here
         for layer in self._layers:
-            A = layer.forward(A, training=training)
+            A = layer.forward(A, training=pins.get(layer, training) if pins else training)
         return A
 
     def backward(self, Y, A, sample_weight=None, down_to=None, loss_scale=None):
@@ -1360,7 +1365,10 @@ class Sequential:
         the last one's output; see :meth:`_chained`."""
         if isinstance(x, (InputLayer, ChainTensor)):
             return self._chained(x, training)
-        if training is None:  # Keras's "not in fit": inference
+        # Keras's "not in fit": inference, but for the nested models called with training=... (their
+        # pins); an explicit training, as fit's, evaluate's and predict's, overrides the pins in Keras 3
+        pins = self._pins if training is None else None
+        if training is None:
             training = False
         if not isinstance(training, (bool, np.bool_)):
             raise TypeError(f"training must be True, False or None. Received: training={training!r}")
@@ -1368,38 +1376,36 @@ class Sequential:
         X = self._check_x(x)
         if not self.built:
             self.build((None, *X.shape[1:]))
-        A = self.forward(X, training=training)
+        A = self.forward(X, training=training, pins=pins)
         # a training pass writes into the step's reused buffers: hand out a copy, so that
         # each call (Monte-Carlo dropout) keeps its own result; so does a model of
         # identity layers, whose output is the caller's own array or a view of it (Flatten)
         shared = A is X or (isinstance(A, np.ndarray) and isinstance(X, np.ndarray) and np.may_share_memory(A, X))
-        return backend.copy(A) if training or shared else A
+        return backend.copy(A) if training or shared or (pins and any(pins.values())) else A
 
     def _chained(self, x, training):
         """The model's layers called in turn on the symbolic ``x``, as Keras's ``base_model(x)``.
-        Keras's ``training=False`` (or True) runs the model in that mode whatever the outer
-        model's: glassnet runs every layer in the mode of the call, so it is taken only when no
-        layer of this model computes otherwise in training."""
+
+        ``training=False`` (or True) pins this model's layers to that mode in the model built
+        on the chain, as Keras 3.15 records it in the call's node: a call of that model given no
+        training (``model(x)``) runs them in it, its other layers in inference mode. As in Keras,
+        a call that names a mode overrides every pin: fit trains them (dropout active, a trainable
+        batch norm on batch statistics, moving them), evaluate and predict infer. A pin of a model
+        nested in this one holds where this call names no mode; this call's overrides it (the
+        outermost pin wins, as Keras's functional call passes its own training down)."""
         label = f"Model {self.name!r}"
         if not self._layers:
             raise ValueError(f"{label} has no layers to call; add some with model.add(...).")
         if training is not None:
-            check_bool(training, "training")
-            differs = [layer._label() for layer in self._layers if _training_changes(layer)]
-            if differs:
-                mode = "inference" if not training else "training"
-                raise ValueError(
-                    f"{label} was called with training={bool(training)}, which in Keras keeps it in {mode} mode "
-                    f"whatever the outer model's, but {', '.join(differs)} would still follow the outer model's mode "
-                    "here (glassnet runs a model's layers, a nested model's too, in one mode). Freeze it first "
-                    "(model.trainable = False runs a BatchNormalization in inference mode), remove the layer, or "
-                    "call the model without training=... to follow the outer model's mode.")
+            training = check_bool(training, "training")
         shape = x.input_shape if isinstance(x, InputLayer) else x.sample_shape
         if self._input_shape is not None and tuple(shape) != tuple(self._input_shape):
             raise ValueError(f"{label} takes inputs of shape {(None, *self._input_shape)}, but it was called on an "
                              f"input of shape {(None, *shape)}.")
         for layer in self._layers:
             x = layer(x)
+        pins = {layer: training for layer in self._layers} if training is not None else self._pins
+        x.pins = {**x.pins, **{layer: mode for layer, mode in pins.items() if layer in self._layers}}
         x.models = (*x.models, self)  # (Model(inputs, outputs) nests it: get_layer, the trainable setter)
         return x
 
@@ -1649,6 +1655,9 @@ class Sequential:
             "dtype": self.dtype,
             "input_shape": None if self._input_shape is None else list(self._input_shape),
             "layers": [serialize(layer) for layer in self._layers],
+            # the modes nested models were called in (base_model(inputs, training=False)), by layer name
+            **({"pins": {layer.name: mode for layer, mode in self._pins.items() if layer in self._layers}}
+               if self._pins else {}),
             # made by the functional Model(inputs, outputs): its variables' paths have no model scope
             **({"functional": True} if getattr(self, "_functional", False) else {}),
         }
@@ -1673,6 +1682,7 @@ class Sequential:
                     dtype=_model_dtype(config, layer_configs))
         if config.get("functional"):
             model._functional = True
+        model._pins = _read_pins(config.get("pins", {}), model._layers)
         if input_shape is not None:
             model.build((None, *input_shape))
         return model
@@ -1690,6 +1700,7 @@ class Sequential:
             state = dict(state)
             state["_layers"] = state.pop("layers")
         self.__dict__.update(state)
+        self.__dict__.setdefault("_pins", {})  # (pickled before nested models' training=...)
         if self.built:  # in the namespace it was built in, wherever it is unpickled (its optimizer's is that one)
             name, device = getattr(self, "_namespace", ("numpy", None))
             if name == "numpy":
