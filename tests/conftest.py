@@ -19,8 +19,9 @@ def rng():
 
 @pytest.fixture(autouse=True)
 def _reset_global_state():
-    """Each test starts from the same global seed and precision."""
+    """Each test starts from the same global seed and precision, and its first unnamed model is "sequential"."""
     glassnet.utils.set_random_seed(0)
+    glassnet.utils.clear_session(free_memory=False)
     glassnet.config.set_floatx("float32")
     yield
     glassnet.config.set_floatx("float32")

@@ -629,3 +629,29 @@ def test_a_gan_loop_with_the_variables_fetched_once_equals_one_of_models_sharing
                          alone_g.get_weights() + alone_d.get_weights()):
         np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
     assert not np.allclose(generator.get_weights()[0], pair()[0].get_weights()[0])  # the loop stepped it
+
+
+def test_unnamed_models_are_numbered_per_session_as_keras(keras64):
+    # every unnamed model was "sequential" (or "functional"): two nested in a third were both "sequential" in
+    # get_layer and summary, and their variables' paths (what an OptimizerMap matches) were the same
+    keras = keras64
+    keras.backend.clear_session()
+    glassnet.utils.clear_session()
+
+    def functional(api):
+        inputs = api.Input((3,))
+        return (api.Model if api is keras else Model)(inputs, api.layers.Dense(2)(inputs))
+
+    for api in (keras, glassnet):
+        Seq = keras.Sequential if api is keras else Sequential
+        names = [Seq().name, Seq(name="sequential_5").name, Seq().name]  # a given name takes no number
+        names += [functional(api).name for _ in range(2)] if api is glassnet else [
+            keras.Model(i, keras.layers.Dense(2)(i)).name for i in (keras.Input((3,)), keras.Input((3,)))]
+        api.backend.clear_session() if api is keras else api.utils.clear_session()
+        names.append(Seq().name)
+        assert names == ["sequential", "sequential_5", "sequential_1", "functional", "functional_1", "sequential"]
+    encoder = Sequential([layers.Input((4,)), layers.Dense(3)])
+    decoder = Sequential([layers.Dense(4)])
+    outer = Sequential([encoder, decoder])
+    assert (encoder.name, decoder.name, outer.name) == ("sequential_1", "sequential_2", "sequential_3")
+    assert outer.get_layer("sequential_2") is decoder

@@ -52,10 +52,15 @@ def normalize(x, axis=-1, order=2):
 
 
 def clear_session(free_memory=True):
-    """``keras.backend.clear_session``: glassnet keeps no global graph and no layer-name
-    counters, so there is nothing to reset; ``free_memory`` runs Python's garbage collector,
-    as Keras does. For a fresh random stream use :func:`set_random_seed`."""
-    if check_bool(free_memory, "free_memory"):
+    """``keras.backend.clear_session``: the next unnamed model is "sequential" (or "functional")
+    again, as in Keras; glassnet keeps no global graph, and names layers as a model takes them, so
+    there is nothing else to reset. ``free_memory`` runs Python's garbage collector, as Keras does.
+    For a fresh random stream use :func:`set_random_seed`."""
+    from .models.sequential import _MODEL_NAMES
+
+    free_memory = check_bool(free_memory, "free_memory")
+    _MODEL_NAMES.clear()
+    if free_memory:
         gc.collect()
 
 

@@ -15,7 +15,7 @@ subclassing ``Model`` are refused with errors that say what to write instead.
 """
 
 from ..layers.base import ChainTensor, InputLayer
-from .sequential import Sequential, refuse_keras_hooks
+from .sequential import Sequential, auto_name, refuse_keras_hooks
 
 
 class _ModelType(type):
@@ -54,9 +54,10 @@ class Model(metaclass=_ModelType):
                             f"Received: {type(outputs).__name__}")
         if outputs.input is not inputs:
             raise ValueError("outputs is not computed from inputs: its layers were called on another Input.")
-        # unnamed, it is "functional", as Keras 3's (it was "sequential" in trace's header and summary)
+        # unnamed, it is "functional" (then functional_1...), as Keras 3's (it was "sequential" in trace's header
+        # and summary)
         # (no dtype: Keras's functional model computes in the one its layers name, as Sequential's does)
-        model = Sequential([inputs, *outputs.layers], name="functional" if name is None else name, trainable=trainable)
+        model = Sequential([inputs, *outputs.layers], name=auto_name("functional") if name is None else name, trainable=trainable)
         model._functional = True  # Keras's functional models have no scope in their variables' paths
         model._pins = dict(outputs.pins)  # base_model(inputs, training=False): Sequential._chained
         for nested in outputs.models:  # base_model(inputs): get_layer("base"), model.trainable sets its flag

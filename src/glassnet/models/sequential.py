@@ -36,6 +36,19 @@ _CACHES = ("X", "Z", "A", "delta", "mask", "X_hat", "inv_std")
 #: how many times any model has bound its layers to flat vectors (see Sequential._claim_if_rebound)
 _BINDS = [0]
 
+#: the last number given to each default model name ("sequential", "functional"), as Keras's
+#: ``object_name_uids``: the second unnamed model is "sequential_1"; ``clear_session`` resets it
+_MODEL_NAMES = {}
+
+
+def auto_name(prefix):
+    """Keras's default name of a new model: ``prefix``, then ``prefix_1``, ``prefix_2``... per session.
+    Two models both named "sequential" were nested as two "sequential"s (get_layer, summary)."""
+    k = _MODEL_NAMES.get(prefix, 0)
+    _MODEL_NAMES[prefix] = k + 1
+    return f"{prefix}_{k}" if k else prefix
+
+
 #: id(array) -> (array, model), weakly: the model whose weights (its flat vectors' views) ``array`` is
 _HANDED_OUT = {}
 
@@ -278,7 +291,7 @@ class Sequential:
             raise TypeError(f"trainable must be True or False. Received: trainable={trainable!r}")
         if name is not None and not isinstance(name, str):  # as Keras: a name is text (files, summary)
             raise TypeError(f"name must be a string. Received: name={name!r:.100} of type {type(name).__name__}")
-        self.name = name or "sequential"
+        self.name = name or auto_name(snake_case(type(self).__name__))  # a subclass MyModel: my_model
         if dtype is None and isinstance(layers, (list, tuple)):
             dtype = _named_dtype(layers)
         # given none, named by none: the first layer or model added that names one sets it (_take_dtype)
