@@ -655,3 +655,46 @@ def test_unnamed_models_are_numbered_per_session_as_keras(keras64):
     outer = Sequential([encoder, decoder])
     assert (encoder.name, decoder.name, outer.name) == ("sequential_1", "sequential_2", "sequential_3")
     assert outer.get_layer("sequential_2") is decoder
+
+
+def test_two_loaded_or_cloned_models_nest_once_named_apart_as_keras(keras64, rng, tmp_path):
+    # names read from a file counted as the user's: two loaded (or cloned) models whose layers kept the
+    # default names dense, dense_1 could not be nested together ("Name 'dense' is already the name of a
+    # layer"), whatever the models were named. Keras refuses the two models' one name 'sequential' too,
+    # and nests them once one is renamed (its nested models keep their layers' names apart)
+    keras = keras64
+    ours = Sequential([layers.Input((3,)), layers.Dense(3, "tanh"), layers.Dense(3)], dtype="float64")
+    ours.save(tmp_path / "m.gn")
+    theirs = keras.Sequential([keras.Input((3,), dtype="float64"), keras.layers.Dense(3, "tanh", dtype="float64"),
+                               keras.layers.Dense(3, dtype="float64")])
+    theirs.set_weights(ours.get_weights())
+    theirs.save(tmp_path / "m.keras")
+    x = rng.random((4, 3))
+    pairs = {"glassnet files": [load_model(tmp_path / "m.gn") for _ in range(2)],
+             "keras files": [load_model(tmp_path / "m.keras") for _ in range(2)],
+             "clones": [clone_model(ours) for _ in range(2)],
+             "keras": [keras.models.load_model(tmp_path / "m.keras") for _ in range(2)]}
+    for what, (a, b) in pairs.items():
+        assert a.name == b.name == "sequential", what
+        nest = keras.Sequential if what == "keras" else Sequential
+        with pytest.raises(ValueError, match="unique names.*'sequential'"):
+            nest([a, b])
+        b.name = "decoder"
+        both = nest([a, b])
+        if what == "keras":
+            theirs_out = both.predict(x, verbose=0)
+            continue
+        assert [layer.name for layer in both.layers] == ["dense", "dense_1", "dense_2", "dense_3"], what
+        assert both.get_layer("decoder") is b and both.get_layer("sequential") is a
+        if what != "clones":
+            np.testing.assert_allclose(both.predict(x), b.predict(a.predict(x)), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(Sequential(pairs["glassnet files"]).predict(x), theirs_out, rtol=0, atol=1e-12)
+    # called one on the other in a functional model, as Keras's "The name 'sequential' is used 2 times"
+    a, b = (clone_model(ours) for _ in range(2))
+    with pytest.raises(ValueError, match="unique names.*Model 'sequential'"):
+        Model(inputs := layers.Input((3,)), b(a(inputs)))
+    # a name the user gave a layer stays refused (get_layer would not find the layer by it)
+    a, b = (clone_model(Sequential([layers.Input((3,)), layers.Dense(3, name="hidden")])) for _ in range(2))
+    b.name = "decoder"
+    with pytest.raises(ValueError, match="unique names .* Name 'hidden'"):
+        Sequential([a, b])

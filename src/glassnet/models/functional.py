@@ -15,7 +15,7 @@ subclassing ``Model`` are refused with errors that say what to write instead.
 """
 
 from ..layers.base import ChainTensor, InputLayer
-from .sequential import Sequential, auto_name, refuse_keras_hooks
+from .sequential import Sequential, _model_name_taken, auto_name, refuse_keras_hooks
 
 
 class _ModelType(type):
@@ -57,6 +57,11 @@ class Model(metaclass=_ModelType):
         # unnamed, it is "functional" (then functional_1...), as Keras 3's (it was "sequential" in trace's header
         # and summary)
         # (no dtype: Keras's functional model computes in the one its layers name, as Sequential's does)
+        # as Keras: "The name ... is used 2 times in the model" (one model called twice is refused as such below)
+        names = [nested.name for nested in {id(nested): nested for nested in outputs.models}.values()]
+        twice = next((name for name in names if names.count(name) > 1), None)
+        if twice is not None:
+            raise _model_name_taken(f"Model {twice!r}", "another model called")
         model = Sequential([inputs, *outputs.layers], name=auto_name("functional") if name is None else name, trainable=trainable)
         model._functional = True  # Keras's functional models have no scope in their variables' paths
         model._pins = dict(outputs.pins)  # base_model(inputs, training=False): Sequential._chained

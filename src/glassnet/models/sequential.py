@@ -12,6 +12,7 @@ import copy
 import importlib
 import math
 import os
+import re
 import time
 import warnings
 import weakref
@@ -204,6 +205,25 @@ def _read_pins(pins, layers):
         raise ValueError(f"config's 'pins' must map names of the model's layers to True or False (the training "
                          f"their nested model was called with). Received: {pins!r:.200}")
     return {by_name[name]: mode for name, mode in pins.items()}
+
+
+def _model_name_taken(label, what):
+    return ValueError(
+        f"All layers and models in a model should have unique names (as Keras). {label} has the name of {what} in "
+        "this model. A model loaded from a file or made by clone_model keeps the name it was saved with (as in "
+        "Keras), so two of them are both 'sequential': name one otherwise before nesting it (model.name = "
+        "'decoder').")
+
+
+def _keep_default_names(layers):
+    """Mark the layers of a file or a clone whose names are Keras's defaults (dense, dense_3) as
+    default-named, so that nesting renames them where they clash (see Sequential._add_model): read
+    from a file they counted as the user's, and two loaded or cloned models could not be nested
+    together, where Keras nests them (its nested models keep their layers' names apart)."""
+    for layer in layers:
+        if re.fullmatch(rf"{re.escape(snake_case(type(layer).__name__))}(_[0-9]+)?", layer.name or ""):
+            layer._default_named = layer.name
+    return layers
 
 
 #: layers that turn samples of several axes into rows, so a model holding one takes such samples without an Input
@@ -452,6 +472,8 @@ class Sequential:
                     "layers; glassnet.models.clone_model makes a copy with new layers.")
             if layer.name in names and getattr(layer, "_default_named", None) != layer.name:
                 raise _name_taken(layer.name)
+        if model.name in names or any(other.name == model.name for other in self._nested()):
+            raise _model_name_taken(label, "a layer" if model.name in names else "a model already nested")
         shape = self._input_shape  # then the stack's output, where the input is known
         for layer in self._layers if shape is not None else ():
             shape = layer.output_shape if layer.built else layer.compute_output_shape(shape)
@@ -1691,7 +1713,7 @@ class Sequential:
                 f"Received keys: {sorted(config)}"
             )
         input_shape, layer_configs = _input_and_layers(config, layer_configs)
-        model = cls([deserialize(c) for c in _unique_names(layer_configs)], name=config.get("name"),
+        model = cls(_keep_default_names([deserialize(c) for c in _unique_names(layer_configs)]), name=config.get("name"),
                     dtype=_model_dtype(config, layer_configs))
         if config.get("functional"):
             model._functional = True
