@@ -663,6 +663,7 @@ def test_two_loaded_or_cloned_models_nest_once_named_apart_as_keras(keras64, rng
     # layer"), whatever the models were named. Keras refuses the two models' one name 'sequential' too,
     # and nests them once one is renamed (its nested models keep their layers' names apart)
     keras = keras64
+    keras.backend.clear_session()  # its model is "sequential", as ours
     ours = Sequential([layers.Input((3,)), layers.Dense(3, "tanh"), layers.Dense(3)], dtype="float64")
     ours.save(tmp_path / "m.gn")
     theirs = keras.Sequential([keras.Input((3,), dtype="float64"), keras.layers.Dense(3, "tanh", dtype="float64"),
@@ -698,3 +699,15 @@ def test_two_loaded_or_cloned_models_nest_once_named_apart_as_keras(keras64, rng
     b.name = "decoder"
     with pytest.raises(ValueError, match="unique names .* Name 'hidden'"):
         Sequential([a, b])
+
+
+def test_a_default_name_skips_the_names_given_to_later_layers():
+    # the decoder's dense was renamed dense_1, then the head's own dense_1 was refused as taken (Keras keeps a
+    # nested model's names apart, so it nests all three); and a layer of the outer model took it too
+    encoder = Sequential([layers.Input((3,)), layers.Dense(3)])
+    decoder = Sequential([layers.Dense(3)])
+    head = Sequential([layers.Dense(2, name="dense_1")])
+    assert [layer.name for layer in Sequential([encoder, decoder, head]).layers] == ["dense", "dense_2", "dense_1"]
+    head = Sequential([layers.Dense(2, name="dense_1")])
+    assert [layer.name for layer in Sequential([layers.Input((3,)), layers.Dense(3), layers.Dense(3),
+                                                head]).layers] == ["dense", "dense_2", "dense_1"]

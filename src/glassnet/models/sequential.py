@@ -178,17 +178,25 @@ def _what(layer):
     return f"Model {layer.name!r}" if isinstance(layer, Sequential) else layer._label()
 
 
-def _default_name(layer, names, numbers):
+def _default_name(layer, names, numbers, reserved=()):
     """Keras's default name of ``layer`` (dense, dense_1, batch_normalization, re_lu) that is not
-    in ``names``; ``numbers`` keeps the last number given to each base name."""
+    in ``names`` nor ``reserved``; ``numbers`` keeps the last number given to each base name."""
     base = snake_case(type(layer).__name__)
     k = numbers.get(base, 0)
     name = f"{base}_{k}" if k else base
-    while name in names:
+    while name in names or name in reserved:
         k += 1
         name = f"{base}_{k}"
     numbers[base] = k
     return name
+
+
+def _names_kept(items):
+    """The names that the models nested by ``items`` (a Sequential's list) will keep for their layers:
+    those not named by default. (A layer's own given name is not kept free: Keras, too, refuses
+    ``Sequential([Dense(3), Dense(2, name="dense")])`` in a fresh session.)"""
+    return {layer.name for item in items if isinstance(item, Sequential) for layer in item._layers
+            if getattr(layer, "_default_named", None) != layer.name}
 
 
 def _name_taken(name):
@@ -344,7 +352,10 @@ class Sequential:
                                                           if isinstance(layers, Layer) else ""))
         # the names and layers so far, kept here: checking each layer against all those before it
         # made a model file of 10,000 layers take a minute to load
-        seen = (set(), set(), {})
+        # and the names a nested model's layers will keep, which a default name skips: Sequential([encoder,
+        # decoder, head]) renamed the decoder's dense to dense_1, then refused the head's own dense_1, where
+        # Keras keeps a nested model's names apart
+        seen = (set(), set(), {}, _names_kept(layers or []))
         for layer in layers or []:
             self._add(layer, build=False, seen=seen)
             if not isinstance(layer, (InputLayer, Sequential)):  # (a nested model's layers: _add_model)
@@ -396,9 +407,9 @@ class Sequential:
             self._add_model(layer, build, seen)
             return
         # (names, ids of the layers, the last number given to each default name): from __init__, else made here
-        names, ids, numbers = seen or ({l.name for l in self._layers}, {id(l) for l in self._layers}, {})
+        names, ids, numbers, reserved = seen or ({l.name for l in self._layers}, {id(l) for l in self._layers}, {}, ())
         if layer.name is None:
-            layer.name = _default_name(layer, names, numbers)
+            layer.name = _default_name(layer, names, numbers, reserved)
             # (a nested model may rename it, _add_model, while it keeps this name: not once the user set another)
             layer._default_named = layer.name
         if layer.dtype is None:
@@ -487,10 +498,10 @@ class Sequential:
         # them: Sequential([encoder, decoder]) said the name 'dense' was taken. (After every check: a refused
         # model keeps its names.)
         taken = names | {layer.name for layer in model._layers}
-        numbers = seen[2] if seen else {}
+        numbers, reserved = seen[2:] if seen else ({}, ())
         for layer in model._layers:
             if layer.name in names:
-                layer.name = layer._default_named = _default_name(layer, taken, numbers)
+                layer.name = layer._default_named = _default_name(layer, taken, numbers, reserved)
                 taken.add(layer.name)
         if not self._layers and self._input_shape is None:
             self._input_shape = model._input_shape  # carried as its Input would be
