@@ -373,3 +373,18 @@ def test_a_diverged_run_names_each_sub_optimizer_s_rate():
     with pytest.warns(glassnet.models.training.DivergenceWarning,
                       match=r"Try lower learning rates \(currently big: 1e\+200, sgd: 1e\+300\)"):
         model.fit(X * 1e3, Y, epochs=3, verbose=0)
+
+
+def test_a_key_that_matches_no_variable_is_said_as_muon_says_it():
+    # nesting renames a nested model's default-named layers (the decoder's dense is dense_1 in the autoencoder),
+    # and the second unnamed model is sequential_1: a key written with the old name silently trained nothing
+    encoder = glassnet.models.Sequential([Input((3,)), Dense(2)], name="encoder")
+    decoder = glassnet.models.Sequential([Dense(3)], name="decoder")
+    autoencoder = glassnet.models.Sequential([encoder, decoder], name="autoencoder")
+    assert [layer.name for layer in decoder.layers] == ["dense_1"]
+    autoencoder.compile(optimizer=optimizers.MultiOptimizer(optimizers.OptimizerMap(
+        optimizers.SGD(0.1), {"autoencoder/dense/.*": optimizers.Adam(), "decoder/dense/.*": optimizers.Adam()})),
+        loss="mse")
+    with pytest.warns(UserWarning, match=r"OptimizerMap key\(s\) \['decoder/dense/\.\*'\] match no variable.*"
+                                         "'autoencoder/dense/kernel'"):
+        autoencoder.fit(_data(8)[0], _data(8)[0], verbose=0)

@@ -1848,6 +1848,14 @@ class MultiOptimizer(Optimizer):
         shapes = ([(part.stop - part.start,) for part in slices] if shapes is None else [tuple(s) for s in shapes])
         paths = [""] * len(slices) if paths is None else [str(path) for path in paths]
         chosen = self.choose(paths, shapes)
+        named = [path for path in paths if path]
+        keys = list(self._optimizer_map) if isinstance(self._optimizer_map, OptimizerMap) and named else []
+        unused = [key for key in keys if key not in named and not any(re.fullmatch(key, path) for path in named)]
+        if unused:  # a typo, or a name that changed: a nested model's default-named layer renamed, a model numbered
+            warnings.warn(f"The OptimizerMap key(s) {unused} match no variable of this model, whose variables take the "
+                          f"default optimizer: its paths are Keras's variable.path, such as "
+                          f"{', '.join(map(repr, named[:3]))} (a model's layers are named when they join it; see "
+                          "model.summary()).", UserWarning, stacklevel=6)
         self._groups = []
         for k, optimizer in enumerate(self._inner_optimizers):
             if k not in chosen:
