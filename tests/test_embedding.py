@@ -166,7 +166,7 @@ def test_weights_argument_sets_the_first_table(rng):
     ({"embeddings_initializer": "nope"}, ValueError, r"nope"),
     ({"embeddings_regularizer": 3}, (TypeError, ValueError), r"embeddings_regularizer"),
     ({"embeddings_constraint": "nope"}, ValueError, r"nope"),
-    ({"activity_regularizer": "l2"}, ValueError, r"glassnet's Embedding has no activity_regularizer"),
+    ({"activity_regularizer": 3}, ValueError, r"activity_regularizer: Could not interpret regularizer identifier: 3"),
 ])
 def test_bad_arguments_are_named(bad, error, match):
     kwargs = {"input_dim": 5, "output_dim": 2, **bad}

@@ -490,8 +490,8 @@ def test_dropout_and_dense_take_keras_positional_arguments():
         layers.Dropout(0.5, 3)  # Keras reads 3 as the noise shape, not the seed (and refuses it)
     dense = layers.Dense(4, None, True, "glorot_uniform", "zeros", None, None, None, keras.constraints.MaxNorm(3))
     assert repr(dense.kernel_constraint) == "MaxNorm(max_value=3.0, axis=0)"
-    with pytest.raises(ValueError, match="Dense has no activity_regularizer"):
-        layers.Dense(4, None, True, "glorot_uniform", "zeros", None, None, "l2")
+    regularized = layers.Dense(4, None, True, "glorot_uniform", "zeros", None, None, "l2")
+    assert regularized.activity_regularizer.get_config() == {"l2": 0.01}
 
 
 def test_saving_module_saves_and_loads_as_keras_saving(tmp_path):

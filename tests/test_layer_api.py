@@ -442,7 +442,7 @@ def test_keras_arguments_that_mean_nothing_here_are_accepted_as_none():
 
 
 @pytest.mark.parametrize("make, message", [
-    (lambda: Dense(2, activity_regularizer="l2"), "glassnet's Dense has no activity_regularizer"),
+    (lambda: Dense(2, quantization_config={"mode": "int8"}), "glassnet's Dense has no quantization_config"),
 ])
 def test_keras_arguments_with_a_value_are_refused(make, message):
     with pytest.raises(ValueError, match=message + r" \(received .*\); only .*=None, Keras's default, is accepted"):

@@ -5,6 +5,8 @@ stored or exported (glassnet files, Keras .keras files, ONNX)."""
 import numpy as np
 import pytest
 
+import glassnet
+
 from glassnet import layers
 from glassnet.gradcheck import check_gradients
 from glassnet.models import Sequential, load_model
@@ -283,10 +285,10 @@ def test_activity_regularization_adds_its_penalty_of_each_batch_to_the_loss(rng)
     model = _regularized_model()
     model.compile(loss="mse", optimizer="sgd")
     X, y = rng.normal(size=(8, 3)), rng.normal(size=(8, 1))
-    A = model.forward(X, training=True)
+    A = model(X, training=True)
     H = model.layers[0].forward(X)  # the activations the layer sees
     penalty = (0.01 * np.abs(H).sum() + 0.03 * (H**2).sum()) / 8  # divided by the batch size, as Keras
-    assert model.losses == [pytest.approx(penalty, rel=1e-14)]
+    assert model.losses == [pytest.approx(penalty, rel=1e-14)]  # after a direct call, as Keras lists it
     data_loss = np.mean((A - y) ** 2)
     assert model.compute_loss(y=y, y_pred=A) == pytest.approx(data_loss + penalty, rel=1e-14)
     # evaluate: each batch's own penalty, weighted by its size
@@ -307,25 +309,22 @@ def test_activity_regularization_penalty_and_gradient_equal_keras(keras_x64):
     keras_penalty = float(theirs.losses[0])
     ours = layers.ActivityRegularization(l1=0.02, l2=0.05, dtype="float64")
     ours(X)
-    ours.forward(X, training=True)
-    assert ours.regularization_penalty() == pytest.approx(keras_penalty, rel=1e-13)
-    # Keras's gradient of the penalty it adds: regularizer(x)/batch size
+    assert ours.losses == [pytest.approx(keras_penalty, rel=1e-13)]
+    # Keras's gradient of the penalty it adds: regularizer(x)/batch size; a model's pass keeps the
+    # output and adds the penalty's gradient to the one from above before the layer's backward
     keras_grad = jax.grad(lambda x: theirs.activity_regularizer(x) / x.shape[0])(X)
     dY = np.random.default_rng(3).normal(size=X.shape)
-    dX = ours.backward(dY)
+    ours.keep_activity(ours.forward(X, training=True))
+    dX = ours.backward(ours.add_activity_gradient(dY))
     away = X != 0  # at x = 0 JAX's |x|' is 1; glassnet's L1 takes sign(0) = 0, as for weights
     np.testing.assert_allclose(dX[away], (dY + np.asarray(keras_grad))[away], rtol=0, atol=1e-13)
     assert dX[0, 0] == dY[0, 0]
     assert ours.get_config()["l1"] == theirs.get_config()["l1"] == 0.02
 
 
-def test_dense_activity_regularizer_is_refused_with_the_layer_that_computes_it_as_keras(keras_x64):
-    # Keras's examples write Dense(..., activity_regularizer=...); glassnet refused it without saying that
+def test_activity_regularization_after_a_dense_is_keras_dense_activity_regularizer(keras_x64):
     # ActivityRegularization after the Dense adds the same penalty: the loss and one SGD step equal Keras's
     keras, _ = keras_x64
-    with pytest.raises(ValueError, match="Dense has no activity_regularizer .* is Dense\\(8\\) then "
-                                         "ActivityRegularization\\(l2=0.01\\)"):
-        layers.Dense(8, activity_regularizer="l2")
     rng = np.random.default_rng(0)
     x, y = rng.normal(size=(16, 5)), rng.normal(size=(16, 3))
     theirs = keras.Sequential([keras.Input((5,), dtype="float64"), keras.layers.Dense(
@@ -342,3 +341,116 @@ def test_dense_activity_regularizer_is_refused_with_the_layer_that_computes_it_a
     ours.train_on_batch(x, y)
     for a, b in zip(ours.get_weights(), theirs.get_weights()):  # (Keras's learning rate is a float32 0.01)
         np.testing.assert_allclose(a, np.asarray(b), rtol=0, atol=1e-9)
+
+
+# -- activity_regularizer= on any layer ----------------------------------------------------
+@pytest.fixture
+def keras64(keras_float64):
+    """Keras in float64: its models and their losses too (floatx and the global dtype policy), then as they were."""
+    keras, _ = keras_float64
+    floatx, policy = keras.config.floatx(), keras.config.dtype_policy()
+    keras.config.set_floatx("float64")
+    keras.config.set_dtype_policy("float64")
+    yield keras
+    keras.config.set_dtype_policy(policy)
+    keras.config.set_floatx(floatx)
+
+
+def _sparse_autoencoders(keras, activity_regularizer):
+    """The Keras blog's sparse autoencoder (784 → 32 → 784, here 20 → 32 → 20), Keras's and glassnet's
+    with the same weights; ``activity_regularizer(module)`` gives each its regularizer."""
+    rng = np.random.default_rng(5)
+    theirs = keras.Sequential([keras.Input((20,)), keras.layers.Dense(
+        32, activation="relu", activity_regularizer=activity_regularizer(keras.regularizers)),
+        keras.layers.Dense(20, activation="sigmoid")])
+    ours = Sequential([layers.Input((20,)), layers.Dense(
+        32, activation="relu", activity_regularizer=activity_regularizer(glassnet.regularizers)),
+        layers.Dense(20, activation="sigmoid")], dtype="float64")
+    theirs.set_weights([rng.normal(0, 0.5, w.shape) for w in theirs.get_weights()])
+    ours.set_weights(theirs.get_weights())
+    theirs.compile(optimizer=keras.optimizers.SGD(0.5), loss="binary_crossentropy")
+    ours.compile(optimizer=glassnet.optimizers.SGD(0.5), loss="binary_crossentropy")
+    return ours, theirs, rng.uniform(size=(24, 20))
+
+
+@pytest.mark.parametrize("regularizer", [lambda m: m.l1(1e-5), lambda m: m.L1L2(l1=2**-6, l2=2**-5)])
+def test_dense_activity_regularizer_trains_as_keras(keras64, regularizer):
+    # Keras's Dense(32, activation="relu", activity_regularizer=regularizers.l1(1e-5)): glassnet refused the
+    # argument; now R(A)/n of the output after its activation joins the loss and its gradient, as Keras's
+    # (factors exact in float32: Keras keeps them as float32 numbers)
+    ours, theirs, x = _sparse_autoencoders(keras64, regularizer)
+    assert ours.evaluate(x, x, batch_size=8, verbose=0) == pytest.approx(
+        theirs.evaluate(x, x, batch_size=8, verbose=0), rel=1e-12)
+    history = [model.fit(x, x, batch_size=8, epochs=2, shuffle=False, verbose=0).history["loss"]
+               for model in (ours, theirs)]
+    np.testing.assert_allclose(history[0], history[1], rtol=1e-10)
+    for got, want in zip(ours.get_weights(), theirs.get_weights()):  # six SGD steps
+        np.testing.assert_allclose(got, np.asarray(want), rtol=0, atol=1e-10)
+    assert ours.evaluate(x, x, verbose=0) == pytest.approx(theirs.evaluate(x, x, verbose=0), rel=1e-12)
+
+
+def test_model_losses_list_activity_penalties_as_keras(keras64):
+    # Keras's model.losses: after model(x) each activity penalty R(Y)/n (before the weight penalties); a pass of
+    # fit, evaluate or predict leaves none
+    keras = keras64
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(6, 4))
+    theirs = keras.Sequential([keras.Input((4,)), keras.layers.Dense(
+        5, "tanh", kernel_regularizer="l2", activity_regularizer=keras.regularizers.L1L2(2**-3, 2**-2)),
+        keras.layers.ActivityRegularization(l2=0.25), keras.layers.Dense(2, activity_regularizer=keras.regularizers.L2(0.5))])
+    ours = Sequential([layers.Input((4,)), layers.Dense(
+        5, "tanh", kernel_regularizer="l2", activity_regularizer=glassnet.regularizers.L1L2(2**-3, 2**-2)),
+        layers.ActivityRegularization(l2=0.25), layers.Dense(2, activity_regularizer=glassnet.regularizers.L2(0.5))],
+                      dtype="float64")
+    ours.set_weights(theirs.get_weights())
+    for model in (ours, theirs):
+        model.compile(loss="mse", optimizer="sgd")
+    assert len(ours.losses) == len(theirs.losses) == 1  # the kernel's penalty only
+    ours(x), theirs(x)
+    np.testing.assert_allclose(ours.losses, [float(v) for v in theirs.losses], rtol=1e-12)
+    assert len(ours.losses) == 4
+    np.testing.assert_allclose(ours.layers[0].losses, [float(v) for v in theirs.layers[0].losses], rtol=1e-12)
+    for model in (ours, theirs):
+        model.predict(x, verbose=0)
+    assert len(ours.losses) == len(theirs.losses) == 1
+
+
+def test_layers_take_any_activity_regularizer_keras_takes(keras64):
+    # every Keras layer takes activity_regularizer (its base Layer's); the penalty is of the layer's output
+    x = np.random.default_rng(2).normal(size=(5, 3))
+    for ours, theirs in ((layers.Activation("relu", activity_regularizer="l1", dtype="float64"),
+                          keras64.layers.Activation("relu", activity_regularizer="l1")),
+                         (layers.Dropout(0.5, activity_regularizer=glassnet.regularizers.L2(0.25), dtype="float64"),
+                          keras64.layers.Dropout(0.5, activity_regularizer=keras64.regularizers.L2(0.25)))):
+        np.testing.assert_allclose(ours(x), np.asarray(theirs(x)), rtol=1e-15)  # (dropout: inference)
+        np.testing.assert_allclose(ours.losses, [float(v) for v in theirs.losses], rtol=1e-13)
+        assert ours.get_config()["activity_regularizer"]["config"] == theirs.get_config()["activity_regularizer"][
+            "config"]
+    layer = layers.Embedding(4, 2, activity_regularizer="l1", dtype="float64")
+    assert layer.losses == []
+    layer(np.array([[1, 2], [3, 0]]))
+    assert layer.losses == [pytest.approx(0.01 * np.abs(layer.get_weights()[0]).sum() / 2, rel=1e-14)]
+
+
+@pytest.mark.parametrize("bad", [3, "nope", lambda y: 0.0])
+def test_bad_activity_regularizer_is_named(bad):
+    # Keras: "Could not interpret regularizer identifier: 3"; a plain function has no gradient, which glassnet needs
+    with pytest.raises(ValueError, match="activity_regularizer: (Unknown|Could not interpret) regularizer"):
+        layers.Dense(2, activity_regularizer=bad)
+    with pytest.raises(ValueError, match="give the wrapper the activity_regularizer"):
+        layers.SpectralNormalization(layers.Dense(2, activity_regularizer="l2"))
+
+
+def test_activity_regularizer_is_saved_and_read_by_keras(keras64, tmp_path):
+    # Keras writes the regularizer's config under "activity_regularizer"; glassnet's files carry it both ways
+    ours, theirs, x = _sparse_autoencoders(keras64, lambda m: m.L1L2(l1=2**-6, l2=2**-5))
+    theirs.save(tmp_path / "theirs.keras")
+    ours.export(tmp_path / "ours.keras", format="keras")
+    ours.save(tmp_path / "ours.gn")
+    for loaded in (load_model(tmp_path / "theirs.keras"), load_model(tmp_path / "ours.gn"),
+                   keras64.models.load_model(tmp_path / "ours.keras")):
+        assert loaded.layers[0].activity_regularizer.get_config() == {"l1": 2**-6, "l2": 2**-5}
+        assert loaded.layers[1].activity_regularizer is None
+    reloaded = load_model(tmp_path / "ours.gn")
+    reloaded.compile(optimizer="sgd", loss="binary_crossentropy")
+    assert reloaded.evaluate(x, x, verbose=0) == pytest.approx(ours.evaluate(x, x, verbose=0), rel=1e-12)

@@ -129,6 +129,8 @@ class LayerTrace:
         For each array with a weight penalty ``R`` (``kernel_regularizer``,
         ``bias_regularizer``, ``gamma_regularizer``, ``beta_regularizer``): ``R`` and ``∂R/∂θ``, which ``grads`` includes
         (``∂J/∂W^(l) = a^(l)ᵀ δ^(l+1) + ∂R/∂W^(l)``).
+    activity_regularizer : str or None
+        The layer's ``activity_regularizer`` (its repr): ``R(a)/n`` of its output is in ``J``.
     constraints : dict of str -> object
         For each array with a constraint: the projection applied after the update,
         which ``updates`` includes.
@@ -155,6 +157,7 @@ class LayerTrace:
     grads: dict = field(default_factory=dict)
     updates: dict = field(default_factory=dict)
     regularizers: dict = field(default_factory=dict)
+    activity_regularizer: str | None = None
     penalty_grads: dict = field(default_factory=dict)
     constraints: dict = field(default_factory=dict)
     frozen: bool = False
@@ -408,7 +411,7 @@ class Trace:
         J = _fmt(self.loss)
         if self.penalty:
             weights = any(layer.regularizers for layer in self.layers)
-            activities = any(layer.kind == "ActivityRegularization" for layer in self.layers)
+            activities = any(layer.activity_regularizer for layer in self.layers)
             what = ("weight and activity penalties Σ R(θ) + Σ R(a)/n" if weights and activities else
                     "activity penalties Σ R(a)/n" if activities else "weight penalties Σ R(θ)")
             J += f" = {_fmt(self.loss - self.penalty)} + {_fmt(self.penalty)} ({what})"
@@ -570,18 +573,18 @@ def _red_path(model, Y, A, w):
     seen = {}
     last = layers[-1]
     dZ = None
-    if hasattr(last, "backward_preactivation"):
+    if hasattr(last, "backward_preactivation") and last.activity_regularizer is None:  # as Sequential._backward
         dZ = output_delta(model.loss, last.activation, Y, A, w)
     if dZ is not None:
         d = last.backward_preactivation(dZ)
         seen[len(layers) - 1] = (None, dZ, _fused_rule(last.activation, model.loss, L, A.shape[-1]), None, {})
     else:
         dA = model.loss.gradient(Y, A, w)
-        d = last.backward(dA)
+        d = last.backward(dA if last.activity_regularizer is None else last.add_activity_gradient(dA))
         seen[len(layers) - 1] = _row(last, dA, d, f"∂J/∂a^({L})", L - 1)
     for i in range(len(layers) - 2, model._first_trainable - 1, -1):
-        dA = d
-        d = layers[i].backward(dA)
+        dA = d  # shown as it comes from above; an activity penalty's gradient joins it (ActivityRegularization's rule)
+        d = layers[i].backward(dA if layers[i].activity_regularizer is None else layers[i].add_activity_gradient(dA))
         nxt = layers[i + 1]
         through = f"δ^({i + 3}) W^({i + 2})ᵀ" if "W" in nxt.params else f"∂J/∂a^({i + 2})"
         seen[i] = _row(layers[i], dA, d, f"({through})", i + 1)
@@ -844,6 +847,8 @@ def _step(model, X, Y, w, apply):
         for layer in model.layers:
             a_in = A
             A = layer.forward(a_in, training=True)
+            if layer.activity_regularizer is not None:
+                layer.keep_activity(A)
             forward.append((a_in, A))
         loss = model.compute_loss(y=Y, y_pred=A, sample_weight=w)
         penalty = float(model.regularization_penalty()) if model._has_regularizers else 0.0
@@ -917,7 +922,8 @@ def _layer_traces(model, forward, red, params, grads, update):
             a_in=_np(a_in), z=_np(z), a=_np(a),
             g_prime=g_prime, dJ_da=_np(dJ_da), delta=_np(delta), delta_rule=rule,
             params=p, grads=gr, updates=up,
-            regularizers=regs, penalty_grads={key: np.asarray(r.gradient(p[key])) for key, r in regs.items()},
+            regularizers=regs, activity_regularizer=None if layer.activity_regularizer is None else repr(
+                layer.activity_regularizer), penalty_grads={key: np.asarray(r.gradient(p[key])) for key, r in regs.items()},
             constraints=cons, frozen=bool(p) and not model._trains(layer),
             frozen_by_model=bool(p) and layer.trainable and not model.trainable, dJ_da_in=dJ_da_in,
             backward_terms=terms,

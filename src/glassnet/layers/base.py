@@ -89,13 +89,14 @@ def training_entries(layer, keys, module, keep_unset=False):
     return entries
 
 
-_TRANSIENT = ("X", "Z", "A", "delta", "mask", "X_hat", "inv_std", "in_shape", "_owner")
+_TRANSIENT = ("X", "Z", "A", "Y", "delta", "mask", "X_hat", "inv_std", "in_shape", "_owner")
 
 #: what forward leaves behind for backward (and for diagnostics): ``Layer.__call__`` puts them back
-_PASS_CACHES = ("X", "Z", "A", "delta", "mask", "X_hat", "inv_std", "in_shape", "training")
+_PASS_CACHES = ("X", "Z", "A", "Y", "delta", "mask", "X_hat", "inv_std", "in_shape", "training")
 
 #: objects nested in a layer config, each created from its saved dict by its own registry
-_NESTED = (("activation", activations), ("kernel_regularizer", regularizers), ("bias_regularizer", regularizers),
+_NESTED = (("activation", activations), ("activity_regularizer", regularizers),
+           ("kernel_regularizer", regularizers), ("bias_regularizer", regularizers),
            ("kernel_initializer", initializers), ("bias_initializer", initializers),
            ("beta_initializer", initializers), ("gamma_initializer", initializers),
            ("beta_regularizer", regularizers), ("gamma_regularizer", regularizers),
@@ -187,6 +188,13 @@ def build_layer(layer, input_shape):
         layer.rng = make_rng(None)
 
 
+def activity_penalty(regularizer, Y):
+    """Keras's activity loss ``R(Y) / n``, ``n = Y.shape[0]`` the batch size (0 for an empty batch:
+    Keras's divide_no_nan), as a float."""
+    n = Y.shape[0] if Y.ndim else 1
+    return float(regularizer(Y)) / n if n else 0.0
+
+
 def _keras_defaults(cls):
     """``cls.keras_unused`` as ``{argument: Keras's default}``: a tuple names arguments whose
     default is None, a dict gives the defaults (BatchNormalization's ``renorm=False``)."""
@@ -200,14 +208,6 @@ def _is_default(value, default):
     return type(value) is type(default) and value == default
 
 
-#: what computes the same as a Keras argument that glassnet's layers lack
-_INSTEAD = {
-    "activity_regularizer": " The same penalty of the layer's output is a layers.ActivityRegularization(l1=..., "
-                            "l2=...) right after the layer (Dense(8, activity_regularizer=L2(0.01)) is Dense(8) "
-                            "then ActivityRegularization(l2=0.01)).",
-}
-
-
 def _check_extra_kwargs(cls, kwargs):
     """Keyword arguments no ``__init__`` of ``cls`` took: Keras's arguments that mean nothing
     here (``cls.keras_unused``) pass at their Keras default (None unless the dict says
@@ -218,7 +218,7 @@ def _check_extra_kwargs(cls, kwargs):
             if not _is_default(value, defaults[key]):
                 raise ValueError(
                     f"glassnet's {cls.__name__} has no {key} (received {key}={value!r:.80}); "
-                    f"only {key}={defaults[key]!r}, Keras's default, is accepted.{_INSTEAD.get(key, '')}"
+                    f"only {key}={defaults[key]!r}, Keras's default, is accepted."
                 )
             continue
         accepted = set(cls.keras_unused)
@@ -342,11 +342,16 @@ class Layer:
     #: last axis say so. Layers with weights do not: for a model's ``fit``, a 1-D array is
     #: ambiguous (one sample, or one feature), and is refused with the reshape to make.
     takes_vectors = False
-    #: whether the model adds the layer's penalty of each batch's activations to the loss (ActivityRegularization's)
-    adds_activity_loss = False
+    #: the penalties ``R(Y) / n`` of the layer's output in its last direct call (``layer(x)``,
+    #: ``model(x)``), as Keras's ``layer.losses`` lists them; a model's forward pass clears them
+    _activity_losses = ()
 
-    def __init__(self, name=None, input_shape=None, input_dim=None, dtype=None, trainable=True, **kwargs):
+    def __init__(self, name=None, input_shape=None, input_dim=None, dtype=None, trainable=True,
+                 activity_regularizer=None, **kwargs):
         _check_extra_kwargs(type(self), kwargs)
+        #: Keras's: ``R(Y) / n`` of the layer's output ``Y`` (``n`` its rows) joins the loss; the
+        #: model keeps ``Y`` after the layer's forward (:meth:`activity_penalty`, :meth:`add_activity_gradient`)
+        self.activity_regularizer = regularizers.get(activity_regularizer, "activity_regularizer")
         if input_dim is not None:
             input_shape = (check_positive_int(input_dim, "input_dim"),)
         if input_shape is not None:
@@ -435,6 +440,8 @@ class Layer:
             self.__dict__.update(caches)
         if len(given_shape) < 2:
             Y = get_namespace().reshape(Y, given_shape)
+        if self.activity_regularizer is not None:  # Keras's layer.losses after layer(x) (a vector: over its length)
+            self._activity_losses = [activity_penalty(self.activity_regularizer, Y)]
         # forward may hand back its input, a view of it, or (on another namespace) an array
         # that is not known to be new: the caller gets an array of its own
         if is_numpy() and not np.may_share_memory(Y, X):
@@ -476,9 +483,38 @@ class Layer:
 
     @property
     def losses(self):
-        """The weight penalties the loss adds for this layer, as floats (Keras's ``layer.losses``:
-        the regularizers of its trainable weights; none when it is frozen or has none)."""
+        """Keras's ``layer.losses``, as floats: the activity penalty of the last direct call
+        (``layer(x)``, ``model(x)``; see :meth:`activity_penalty`), then :attr:`weight_losses`."""
+        return [*self._activity_losses, *self.weight_losses]
+
+    @property
+    def weight_losses(self):
+        """The weight penalties the loss adds for this layer, as floats (the regularizers of
+        its trainable weights; none when it is frozen or has none)."""
         return []
+
+    def activity_penalty(self):
+        """``R(Y) / n`` of the output ``Y`` of the model's last pass through the layer (0 before any)."""
+        Y = getattr(self, "Y", None)
+        return 0.0 if Y is None else activity_penalty(self.activity_regularizer, Y)
+
+    def keep_activity(self, Y):
+        """The model's forward pass keeps the output ``Y`` of a layer with an ``activity_regularizer``
+        (its penalty and gradient read it) and clears the last direct call's penalty, as a pass of
+        Keras's fit, evaluate or predict leaves none in ``losses``."""
+        self.Y, self._activity_losses = Y, ()
+
+    def add_activity_gradient(self, dY):
+        """``dY + s · ∂R/∂Y / n``: the activity penalty's gradient joins the one from above
+        before the layer's backward (``s``: the loss scale, see :meth:`add_penalty_gradient`)."""
+        Y = self.Y
+        grad = self.buffer("activity", Y.shape, Y.dtype)
+        grad[...] = 0
+        self.activity_regularizer.add_gradient(Y, grad, self.buffer("activity_tmp", Y.shape, Y.dtype))
+        if Y.shape[0]:
+            grad *= self._penalty_scale / Y.shape[0]
+        grad += dY
+        return grad
 
     @property
     def non_trainable_weights(self):
@@ -620,6 +656,7 @@ class Layer:
             config["trainable"] = False
         if self.input_shape is not None and not self.built:
             config["input_shape"] = list(self.input_shape)
+        config.update(training_entries(self, ("activity_regularizer",), regularizers))  # only when set, as Keras
         return config
 
     def _label(self):
@@ -697,7 +734,7 @@ def Input(shape=None, batch_size=None, dtype=None, sparse=None, ragged=None, bat
 
 
 class OneWeightPenalty:
-    """``losses``, ``regularization_penalty`` and ``parameter_constraints`` of a layer whose one
+    """``weight_losses``, ``regularization_penalty`` and ``parameter_constraints`` of a layer whose one
     weight ``params[penalized_weight]`` ("alpha", "embeddings") has the regularizer
     ``<penalized_weight>_regularizer`` and the constraint ``<penalized_weight>_constraint``
     (PReLU, Embedding); listed before :class:`Layer` among the bases."""
@@ -713,7 +750,7 @@ class OneWeightPenalty:
         return getattr(self, f"{self.penalized_weight}_regularizer") is not None
 
     @property
-    def losses(self):
+    def weight_losses(self):
         key, regularizer, _ = self._penalty_parts()
         if not (self.built and self.trainable) or regularizer is None:
             return []

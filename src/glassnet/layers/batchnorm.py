@@ -97,7 +97,7 @@ class ScaledNormalization(Layer):
         return self.gamma_regularizer is not None or self.beta_regularizer is not None
 
     @property
-    def losses(self):
+    def weight_losses(self):
         if not (self.built and self.trainable):
             return []
         return [float(regularizer(self.params[key])) for regularizer, key in self._regularized()]

@@ -39,14 +39,14 @@ class Dense(Layer):
         (``kernel_constraint=constraints.MaxNorm(3)``); any ``f(w) -> w`` works.
     input_dim, input_shape : optional
         Declare the input size on the first layer.
-    activity_regularizer : None
-        Keras's argument, accepted only as None (its default): glassnet's
-        Dense has no activity regularizer.
+    activity_regularizer : str or Regularizer, optional
+        Keras's: ``R(A) / n`` of the layer's output ``A`` (after the
+        activation; ``n`` the batch size) joins the loss (any layer takes it).
     """
 
     weight_names = ("W", "b")
     keras_param_names = {"W": "kernel", "b": "bias"}
-    keras_unused = ("activity_regularizer", "lora_rank", "lora_alpha", "quantization_config")
+    keras_unused = ("lora_rank", "lora_alpha", "quantization_config")
 
     def __init__(
         self,
@@ -57,7 +57,7 @@ class Dense(Layer):
         bias_initializer="zeros",
         kernel_regularizer=None,
         bias_regularizer=None,
-        activity_regularizer=None,  # Keras's, in its place: refused unless None (keras_unused)
+        activity_regularizer=None,  # Keras's, in its place (Layer's)
         kernel_constraint=None,
         bias_constraint=None,
         **kwargs,
@@ -187,7 +187,7 @@ class Dense(Layer):
         return self.kernel_regularizer is not None or self.bias_regularizer is not None
 
     @property
-    def losses(self):
+    def weight_losses(self):
         if not (self.built and self.trainable):
             return []
         return [float(regularizer(weights)) for regularizer, weights in self._regularized()]

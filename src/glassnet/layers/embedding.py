@@ -51,7 +51,7 @@ class Embedding(OneWeightPenalty, Layer):
     penalized_weight = "embeddings"  # (OneWeightPenalty)
     #: the model refuses a layer with weights before it (ids have no gradient; Sequential._bind_flat_buffers)
     passes_gradient = False
-    keras_unused = ("activity_regularizer", "quantization_config")
+    keras_unused = ("quantization_config",)
 
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform", embeddings_regularizer=None,
                  embeddings_constraint=None, mask_zero=False, weights=None, lora_rank=None, lora_alpha=None,

@@ -68,6 +68,10 @@ class SpectralNormalization(Layer):
         if kind is None:
             raise TypeError("glassnet's SpectralNormalization wraps a Dense or an Embedding layer (Keras also wraps "
                             f"convolutions, which glassnet lacks). Received: layer={layer!r:.100}")
+        if layer.activity_regularizer is not None:  # the model sees the wrapper, whose output is the layer's
+            raise ValueError(f"SpectralNormalization runs the wrapped layer inside it: give the wrapper the "
+                             f"activity_regularizer, not the layer. Received: layer={layer!r:.100} with "
+                             f"activity_regularizer={layer.activity_regularizer!r}")
         self.power_iterations = check_positive_int(power_iterations, "power_iterations")
         if layer.name is None:  # Keras names it at construction; a Keras file's config needs one
             layer.name = snake_case(kind.__name__)
@@ -199,8 +203,8 @@ class SpectralNormalization(Layer):
         return self.layer.adds_penalty
 
     @property
-    def losses(self):
-        return self.layer.losses if self.built else []
+    def weight_losses(self):
+        return self.layer.weight_losses if self.built else []
 
     def regularization_penalty(self):
         return self.layer.regularization_penalty()

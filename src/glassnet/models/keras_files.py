@@ -760,6 +760,11 @@ def _layer_config(layer, input_shape):
         config.update(layer=_layer_config(layer.layer, input_shape), power_iterations=layer.power_iterations)
     else:
         config.update(_LAYER_SETTINGS[kind](layer, where))
+    if layer.activity_regularizer is not None and kind != "ActivityRegularization":  # Keras's base Layer writes it
+        from .. import regularizers
+
+        config["activity_regularizer"] = _builtin(layer.activity_regularizer, regularizers, where,
+                                                  "activity_regularizer")
     serialized = _keras_object("keras.layers", kind, config)
     serialized["build_config"] = {"input_shape": list(input_shape)}
     return serialized
@@ -834,7 +839,7 @@ def _embedding(layer, where):
             "embeddings_initializer": _initializer(layer, "embeddings_initializer", where),
             "embeddings_regularizer": _builtin(layer.embeddings_regularizer, regularizers, where,
                                                "embeddings_regularizer"),
-            "activity_regularizer": None,
+            "activity_regularizer": _builtin(layer.activity_regularizer, regularizers, where, "activity_regularizer"),
             "embeddings_constraint": _builtin(layer.embeddings_constraint, constraints, where, "embeddings_constraint"),
             "mask_zero": False, "quantization_config": None}
 

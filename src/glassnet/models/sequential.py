@@ -32,7 +32,7 @@ from . import callbacks as callbacks_module, streams, training
 
 
 #: the arrays a layer keeps from its last pass for the backward one
-_CACHES = ("X", "Z", "A", "delta", "mask", "X_hat", "inv_std")
+_CACHES = ("X", "Z", "A", "Y", "delta", "mask", "X_hat", "inv_std")
 
 #: how many times any model has bound its layers to flat vectors (see Sequential._claim_if_rebound)
 _BINDS = [0]
@@ -889,6 +889,8 @@ class Sequential:
             A = backend.from_numpy(X)  # user data enters the namespace (and its device) here
         for layer in self._layers:
             A = layer.forward(A, training=pins.get(layer, training) if pins else training)
+            if layer.activity_regularizer is not None:
+                layer.keep_activity(A)
         return A
 
     def backward(self, Y, A, sample_weight=None, down_to=None, loss_scale=None):
@@ -916,17 +918,22 @@ class Sequential:
             Y, A, sample_weight = (x if x is None or backend.numpy_dtype(x) != np.float16
                                    else backend.astype(x, "float32") for x in (Y, A, sample_weight))
         dZ = None
-        if hasattr(last, "backward_preactivation"):
+        # an activity penalty of the output is a gradient of the activation's output: no fused delta
+        if hasattr(last, "backward_preactivation") and last.activity_regularizer is None:
             dZ = losses.output_delta(self.loss, last.activation, Y, A, sample_weight)
         if dZ is not None:
             d = last.backward_preactivation(dZ if loss_scale is None else _scaled(dZ, loss_scale, half))
         else:
             dA = self.loss.gradient(Y, A, sample_weight)
-            d = last.backward(dA if loss_scale is None else _scaled(dA, loss_scale, half))
+            dA = dA if loss_scale is None else _scaled(dA, loss_scale, half)
+            d = last.backward(dA if last.activity_regularizer is None else last.add_activity_gradient(dA))
         # Layers below the first trainable one need no gradient at all.
         stop = self._first_trainable if down_to is None else max(down_to, self._first_trainable)
         for i in range(len(self._layers) - 2, stop - 1, -1):
-            d = self._layers[i].backward(d)
+            layer = self._layers[i]
+            if layer.activity_regularizer is not None:
+                d = layer.add_activity_gradient(d)
+            d = layer.backward(d)
 
     def release_caches(self, buffers=False):
         """Forget the activations kept for a backward pass (after inference on
@@ -951,17 +958,17 @@ class Sequential:
     def regularization_penalty(self):
         """The trainable layers' weight penalties (a frozen layer's weights are constants, and
         Keras counts only trainable weights' regularizers in the loss) and the activity
-        penalties of the last batch (ActivityRegularization's, in the loss as Keras's are)."""
+        penalties ``R(Y) / n`` of the last batch (each ``activity_regularizer``'s, in the loss
+        as Keras's are, whether the layer trains or not)."""
         return self._weight_penalty() + self._activity_penalty()
 
     def _weight_penalty(self):
-        return sum(layer.regularization_penalty() for layer in self._layers
-                   if self._trains(layer) and not layer.adds_activity_loss)
+        return sum(layer.regularization_penalty() for layer in self._layers if self._trains(layer))
 
     def _activity_penalty(self):
         """The activity penalties of the batch that passed last (0.0 without such layers)."""
-        return sum((layer.regularization_penalty() for layer in self._layers
-                    if layer.adds_activity_loss), 0.0)
+        return sum((layer.activity_penalty() for layer in self._layers
+                    if layer.activity_regularizer is not None), 0.0)
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         """The loss the optimizer minimises, as Keras 3's: the compiled loss of the outputs
@@ -979,7 +986,7 @@ class Sequential:
     @property
     def _has_regularizers(self):
         for layer in self._layers:  # a loop, not any(generator): every training step asks
-            if layer.adds_penalty:
+            if layer.adds_penalty or layer.activity_regularizer is not None:
                 return True
         return False
 
@@ -1320,11 +1327,12 @@ class Sequential:
 
     @property
     def losses(self):
-        """The weight penalties the loss adds, one float per regularized trainable weight in the
-        layers' order, and ActivityRegularization's penalty of the last batch (Keras's ``model.losses``;
-        ``sum(model.losses)`` is the penalty in the loss)."""
-        return [penalty for layer in self._layers if self._trains(layer) or layer.adds_activity_loss
-                for penalty in layer.losses]
+        """Keras's ``model.losses``, as floats: the activity penalties ``R(Y) / n`` of the last direct
+        call (``model(x)``, ``layer(x)``; fit, evaluate and predict leave none, as Keras's), then the
+        weight penalties, one per regularized trainable weight, in the layers' order (``sum(model.losses)``
+        after ``model(x)`` is the penalty in that batch's loss)."""
+        return [*(penalty for layer in self._layers for penalty in layer._activity_losses),
+                *(penalty for layer in self._layers if self._trains(layer) for penalty in layer.weight_losses)]
 
     @property
     def non_trainable_weights(self):
@@ -1423,6 +1431,9 @@ class Sequential:
         if not self.built:
             self.build((None, *X.shape[1:]))
         A = self.forward(X, training=training, pins=pins)
+        for layer in self._layers:  # Keras's model.losses after model(x): each layer's activity penalty
+            if layer.activity_regularizer is not None:
+                layer._activity_losses = [layer.activity_penalty()]
         # a training pass writes into the step's reused buffers: hand out a copy, so that
         # each call (Monte-Carlo dropout) keeps its own result; so does a model of
         # identity layers, whose output is the caller's own array or a view of it (Flatten)

@@ -1168,7 +1168,7 @@ def _evaluate_batches(model, batches, callbacks=()):
         activity = False
         if model._has_regularizers:  # in every batch's loss, as Keras (after on_test_begin: SwapEMAWeights)
             penalty = model._weight_penalty()  # the activity penalties: each batch's, below
-            activity = any(layer.adds_activity_loss for layer in model.layers)
+            activity = any(layer.activity_regularizer is not None for layer in model.layers)
         with backend.quiet_floats():
             for batch, (Xb, Yb, wb) in enumerate(batches):
                 for cb in callbacks:
