@@ -374,6 +374,7 @@ def test_trace_gradient_check_and_diagnosis_work_in_the_namespace(namespace):
     for name in ("numpy", namespace):
         with backend.namespace(name):
             model = _small_model()
+            model.name = "small"  # (unnamed, the second is "sequential_1", which the trace's header names)
             model.fit(X, Y, epochs=2, batch_size=3, verbose=0)
             t = model.trace(X[:2], Y[:2])
             check = glassnet.check_gradients(model, X, Y)

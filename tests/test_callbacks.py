@@ -1539,7 +1539,7 @@ def test_callback_list_adds_history_and_progbar_once_and_fit_uses_its_callbacks(
     assert len(tested) == 2 and tested[0] == pytest.approx(model.evaluate(X, y, verbose=0))
 
 
-def test_callback_list_matches_keras_defaults_and_refuses_non_callbacks():
+def test_callback_list_matches_keras_defaults_and_refuses_non_callbacks(monkeypatch):
     with pytest.raises(TypeError, match="callbacks must be glassnet.callbacks.Callback objects"):
         callbacks.CallbackList([object()])
     with pytest.raises(TypeError, match="callbacks must be a list"):
@@ -1550,6 +1550,8 @@ def test_callback_list_matches_keras_defaults_and_refuses_non_callbacks():
         callbacks.CallbackList(add_history="yes")
     empty = callbacks.CallbackList()
     assert empty.callbacks == [] and empty.model is None and empty.params == {}
+    # (without it, the import fails for want of TensorFlow and leaves a half-imported keras to later tests)
+    monkeypatch.setenv("KERAS_BACKEND", "jax")
     keras = pytest.importorskip("keras")
     theirs = keras.callbacks.CallbackList(add_history=True, add_progbar=True)
     ours = callbacks.CallbackList(add_history=True, add_progbar=True)
