@@ -362,8 +362,6 @@ def test_pins_are_saved_loaded_cloned_and_checked(rng, tmp_path):
     for again in (load_model(tmp_path / "m.glassnet"), clone_model(model), outer):
         assert not np.allclose(again(x), again(x))
         assert np.allclose(again(x, training=False), again.predict(x, verbose=0))
-    with pytest.raises(ValueError, match="layer 'dense'.*training=True.*model.save"):
-        model.export(tmp_path / "m.keras", format="keras")
     plain = Model(inputs := layers.Input((3,)), base(inputs, training=False))
     assert plain.get_config()["pins"] == {"dense": False, "dropout": False}
     plain.pop()
@@ -711,3 +709,125 @@ def test_a_default_name_skips_the_names_given_to_later_layers():
     head = Sequential([layers.Dense(2, name="dense_1")])
     assert [layer.name for layer in Sequential([layers.Input((3,)), layers.Dense(3), layers.Dense(3),
                                                 head]).layers] == ["dense", "dense_2", "dense_1"]
+
+
+def guide_models(keras, rng):
+    """The transfer-learning guide's model in glassnet and in Keras, the same weights: a frozen base
+    called with training=False in a functional model, then a head."""
+    base = Sequential([layers.Input((6,)), layers.Dense(8, "relu"), layers.Dropout(0.5), layers.Dense(5, "tanh")],
+                      name="base", dtype="float64")
+    base.set_weights([rng.normal(0, 0.5, w.shape) for w in base.get_weights()])
+    base.trainable = False
+    inputs = layers.Input((6,))
+    ours = Model(inputs, layers.Dense(1, name="head")(base(inputs, training=False)))
+    k_base = keras.Sequential([keras.Input((6,)), keras.layers.Dense(8, "relu", name="d8"),
+                               keras.layers.Dropout(0.5, name="drop"), keras.layers.Dense(5, "tanh", name="d5")],
+                              name="base")
+    k_base.trainable = False
+    k_inputs = keras.Input((6,))
+    theirs = keras.Model(k_inputs, keras.layers.Dense(1, name="head")(k_base(k_inputs, training=False)))
+    theirs.set_weights(ours.get_weights())
+    return ours, theirs
+
+
+def structure(model):
+    """What a user sees of a model's nesting: its nested model's name, layers and flag, and the summary."""
+    base = model.get_layer("base")
+    lines = []
+    model.summary(print_fn=lines.append, show_trainable=True)
+    return (base.name, base.trainable, [layer.name for layer in base.layers], lines)
+
+
+def test_a_nested_model_is_kept_by_glassnet_files(keras64, rng, tmp_path):
+    # loaded from model.save's file, the model had lost its nesting: get_layer("base") said "No such layer"
+    ours, theirs = guide_models(keras64, rng)
+    x = rng.normal(size=(10, 6))
+    expected = np.asarray(theirs.predict(x, verbose=0))
+    mid = Sequential([ours, layers.Dense(2, name="top")], name="mid", dtype="float64")  # nested in nested
+    for model in (ours, mid):
+        model.save(tmp_path / "m.gn")
+        loaded = load_model(tmp_path / "m.gn")
+        assert loaded.get_config() == model.get_config()
+        assert structure(loaded.get_layer("functional") if model is mid else loaded) == structure(ours)
+    loaded = load_model(tmp_path / "m.gn").get_layer("functional")
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), expected, rtol=0, atol=1e-12)
+    base = loaded.get_layer("base")
+    assert all(a is b for a, b in zip(base.layers, loaded.layers)) and len(base.layers) == 3
+    assert not any(layer.trainable for layer in base.layers)
+    base.trainable = True  # fine-tuning after loading, as in Keras
+    assert all(layer.trainable for layer in loaded.layers)
+    for again in (clone_model(loaded), Sequential([base, layers.Dense(1, name="other")])):
+        assert again.get_layer("base").trainable and again.get_config()["nested"][0]["layers"] == [0, 3]
+    # a file written before the nesting was kept loads as before; a malformed entry is named
+    import json
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "m.gn") as zf:
+        members = {name: zf.read(name) for name in zf.namelist()}
+    config = json.loads(members["model.json"])
+    for nested, fails in ((None, False), ([{"name": "base", "layers": [0, 9]}], True)):
+        config["model"]["nested"] = nested
+        if nested is None:
+            del config["model"]["nested"]
+        with zipfile.ZipFile(tmp_path / "old.gn", "w") as zf:
+            for name, data in {**members, "model.json": json.dumps(config)}.items():
+                zf.writestr(name, data)
+        if fails:
+            with pytest.raises(ValueError, match="'nested' entry .*'layers': \\[0, 9\\].* is malformed"):
+                load_model(tmp_path / "old.gn")
+        else:
+            np.testing.assert_array_equal(load_model(tmp_path / "old.gn").predict(x, verbose=0), mid.predict(x, verbose=0))
+
+
+def test_keras_files_of_nested_models_load_both_ways(keras64, rng, tmp_path):
+    # Keras's file of the guide's model was refused ("Unknown layer 'Sequential'"), and glassnet wrote a
+    # nested model as a flat Sequential, where Keras's get_layer("base") failed
+    keras = keras64
+    ours, theirs = guide_models(keras, rng)
+    inner = keras.Sequential([keras.layers.Dense(3, name="in3")], name="inner")
+    k_mid = keras.Sequential([keras.Input((6,)), inner, keras.layers.Dense(2, name="mid2")], name="mid")
+    k_fb = keras.Model(k_inputs := keras.Input((2,)), keras.layers.Dense(4, name="f4")(k_inputs), name="fbase")
+    k_outer = keras.Sequential([k_mid, k_fb, keras.layers.Dense(1, name="out")], name="outer")
+    k_outer.set_weights([rng.normal(size=w.shape) for w in k_outer.get_weights()])
+    x = rng.normal(size=(10, 6))
+    cases = ((theirs, {"base": ["d8", "drop", "d5"]}), (k_outer, {"mid": ["in3", "mid2"], "fbase": ["f4"]}))
+    for model, names in cases:
+        model.save(tmp_path / "k.keras")
+        loaded = load_model(tmp_path / "k.keras")
+        np.testing.assert_allclose(loaded.predict(x, verbose=0), np.asarray(model.predict(x, verbose=0)), rtol=0,
+                                   atol=1e-12)
+        for name, layer_names in names.items():
+            assert [layer.name for layer in loaded.get_layer(name).layers] == layer_names
+            assert loaded.get_layer(name).trainable == (name != "base")
+        loaded.export(tmp_path / "g.keras", format="keras")  # and back into Keras
+        again = keras.saving.load_model(tmp_path / "g.keras")
+        np.testing.assert_allclose(np.asarray(again.predict(x, verbose=0)), np.asarray(model.predict(x, verbose=0)),
+                                   rtol=0, atol=1e-12)
+        assert all(type(again.get_layer(name)) is type(model.get_layer(name)) for name in names)
+    assert load_model(tmp_path / "k.keras").get_layer("mid").get_layer("inner").layers[0].name == "in3"
+    ours.export(tmp_path / "ours.keras", format="keras")
+    k_loaded = keras.saving.load_model(tmp_path / "ours.keras")
+    assert [layer.trainable for layer in k_loaded.get_layer("base").layers] == [False] * 3
+    np.testing.assert_allclose(np.asarray(k_loaded.predict(x, verbose=0)), ours.predict(x, verbose=0), rtol=0,
+                               atol=1e-12)
+    # Keras's save_weights of a nested model: its layers under the nested model's group
+    k_outer.save_weights(tmp_path / "w.weights.h5")
+    mine = load_model(tmp_path / "k.keras")
+    mine.set_weights([np.zeros_like(w) for w in mine.get_weights()])
+    mine.load_weights(tmp_path / "w.weights.h5")
+    np.testing.assert_allclose(mine.predict(x, verbose=0), np.asarray(k_outer.predict(x, verbose=0)), atol=1e-12)
+
+
+def test_a_nested_call_s_training_true_is_written_to_keras(keras64, rng, tmp_path):
+    # refused before: "a call with training=True ... Save it with model.save instead"
+    keras = keras64
+    base = Sequential([layers.Input((3,)), layers.Dense(4), layers.Dropout(0.5)], name="mc", dtype="float64")
+    inputs = layers.Input((3,))
+    ours = Model(inputs, layers.Dense(2, name="head")(base(inputs, training=True)))
+    ours.export(tmp_path / "m.keras", format="keras")
+    theirs = keras.saving.load_model(tmp_path / "m.keras")
+    x = rng.normal(size=(50, 3))
+    assert not np.allclose(np.asarray(theirs(x)), np.asarray(theirs(x)))  # Keras runs it pinned, as glassnet
+    np.testing.assert_allclose(np.asarray(theirs(x, training=False)), ours.predict(x, verbose=0), rtol=0, atol=1e-12)
+    back = load_model(tmp_path / "m.keras")
+    assert back.get_config()["pins"] == ours.get_config()["pins"] and back.get_layer("mc").layers == back.layers[:2]

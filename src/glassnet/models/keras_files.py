@@ -36,6 +36,7 @@ from .._io import unique_keys, zip_members
 from .._validation import check_path
 from ..backend import numpy_dtype, standardize_dtype
 from ..layers.base import snake_case
+from .nesting import flatten_keras, nested_spans
 from .saving import (CONFIG_NAME, MAX_CONFIG_BYTES, MAX_EXPANSION, MAX_LAYERS, _check_derived_size, _fail, _read_member,
                      warn_non_finite, weight_names)
 
@@ -64,17 +65,25 @@ def _h5py():
     return h5py
 
 
-def weight_paths(model):
-    """The HDF5 group of each layer of ``model``, as Keras's ``saving_lib`` names them."""
+def weight_paths(model, nested=True):
+    """The HDF5 group of each layer of ``model``, as Keras's ``saving_lib`` names them: a model nested
+    in it is a group of its own (``layers/sequential/layers/dense``; ``functional`` for one made by
+    ``Model(inputs, outputs)``), numbered per class with the layers beside it. ``nested=False``: each
+    layer as if none were nested (what glassnet wrote before it kept the nesting)."""
     used, paths = {}, []
-    for layer in model.layers:
-        name = snake_case(type(layer).__name__)
-        if name in used:
-            used[name] += 1
-            name = f"{name}_{used[name]}"
-        else:
-            used[name] = 0
-        paths.append(f"layers/{name}")
+
+    def group(kind):
+        name = snake_case(kind)
+        used[name] = used.get(name, -1) + 1
+        return f"layers/{name}" + (f"_{used[name]}" if used[name] else "")
+
+    end = 0
+    for inner, start, stop in (*(nested_spans(model) if nested else ()), (None, len(model.layers), None)):
+        paths += [group(type(layer).__name__) for layer in model.layers[end:start]]
+        if inner is not None:
+            prefix = group("Functional" if getattr(inner, "_functional", False) else "Sequential")
+            paths += [f"{prefix}/{path}" for path in weight_paths(inner)]
+            end = stop
     return paths
 
 
@@ -104,6 +113,10 @@ def load_keras_file(zf, path, compile=True):
         _fail(path, f"it holds a Keras {kind!r} model; glassnet reads Keras Sequential models and functional "
                     "models whose layers form one chain (it has no subclassed models). Rebuild it as "
                     "keras.Sequential([...]).")
+    try:
+        spec = flatten_keras(spec)  # Keras's models among its layers (Sequential([base, Dense(1)])): nested
+    except ValueError as exc:
+        _fail(path, f"{exc} Rebuild it as keras.Sequential([...]).")
     if not isinstance(spec, dict) or not isinstance(spec.get("layers"), list) or not spec["layers"]:
         _fail(path, f"its {CONFIG} lists no layers.")
     if len(spec["layers"]) > MAX_LAYERS:
@@ -322,6 +335,8 @@ def _read_weights(h5, model, h5py, path, member=WEIGHTS, skip_mismatch=False):
     :func:`warn_skipped`): with ``skip_mismatch`` (Keras's), a layer whose arrays do not fit keeps its
     own weights and an extra layer of the file is not read."""
     weights, skipped, paths = [], [], weight_paths(model)
+    if any(p.count("/") > 1 and _get(h5, p.split("/layers/")[0], h5py, path, member) is None for p in paths):
+        paths = weight_paths(model, nested=False)  # a file glassnet wrote before it kept nested models' groups
     for layer, group_path in zip(model.layers, paths):
         try:
             weights.extend(_read_layer(h5, layer, group_path, h5py, path, member))
@@ -330,7 +345,7 @@ def _read_weights(h5, model, h5py, path, member=WEIGHTS, skip_mismatch=False):
                 raise
             skipped.append(exc.short)
             weights.extend(layer.get_weights())
-    known = {p.split("/", 1)[1] for p in paths}
+    known = {p.split("/")[1] for p in paths}  # (a nested model's group: its own layers are checked above)
     group = _get(h5, "layers", h5py, path, member)
     for name in (group.keys() if isinstance(group, h5py.Group) else ()):
         layer_group = _get(group, name, h5py, path, member)
@@ -650,33 +665,69 @@ def keras_config(model):
     """The ``config.json`` document of a Keras file of the built ``model``: Keras 3's
     Sequential config and, when compiled, its ``compile_config``. Raises ValueError for
     anything Keras cannot represent (see :func:`save_keras`)."""
-    _check_name(model.name, "the model")
-    shape = [None, *model.input_shape[1:]]
-    dtype = _dtype_policy(model.dtype)
-    input_layer = _keras_object("keras.layers", "InputLayer", {
-        "batch_shape": shape, "dtype": str(np.dtype(model.dtype)), "sparse": False, "ragged": False,
-        "name": "input_layer", "optional": False})
-    layer_configs, layer_shape = [input_layer], shape
     layer = model._layer_with_repeated_name()
     if layer is not None:  # renamed after add (layer.name = ...): Keras's Sequential refuses the file
         _refuse(f"layer {layer.name!r} ({type(layer).__name__})", "the name of another of its layers",
                 "Rename one of them (its name attribute)")
-    pinned = [layer.name for layer, mode in model._pins.items() if mode and layer in model.layers]
-    if pinned:  # (a pin to False is what Keras's call given no training does anyway: nothing to write)
-        _refuse(f"layer {pinned[0]!r}", "a call with training=True in a functional model (a node argument of "
-                "Keras's Functional config, which glassnet does not write)", "Save it with model.save instead")
-    for layer in model.layers:
-        layer_configs.append(_layer_config(layer, layer_shape))
-        layer_shape = list(layer.compute_output_shape(tuple(layer_shape)))
-    config = {
-        "module": "keras", "class_name": "Sequential", "registered_name": None,
-        "config": {"name": model.name, "trainable": bool(model._trainable), "dtype": dtype, "layers": layer_configs,
-                   "build_input_shape": shape},
-        "build_config": {"input_shape": shape},
-    }
+    config = _model_config(model, [None, *model.input_shape[1:]], [0], model._pins)
     if model.compiled:
         config["compile_config"] = _compile_config(model)
     return config
+
+
+def _model_config(model, shape, inputs, pins):
+    """Keras's config of ``model`` on inputs of ``shape`` (with the batch axis): Functional for one
+    made by ``Model(inputs, outputs)``, a chain of calls (training=True where ``pins``, the model's
+    ``{layer: mode}``, pins a layer or a nested model), else Sequential; a model nested in it is a
+    config of its own (Keras's ``get_layer("base")`` after loading). ``inputs``: the count of
+    InputLayers so far, which Keras names input_layer, input_layer_1, ..."""
+    functional = getattr(model, "_functional", False)
+    _check_name(model.name, "the model" if inputs == [0] else f"the nested model {model.name!r}")
+    name = "input_layer" + (f"_{inputs[0]}" if inputs[0] else "")
+    inputs[0] += 1
+    dtype = str(np.dtype(model.dtype))
+    layer_configs = [_keras_object("keras.layers", "InputLayer", {
+        "batch_shape": shape, "dtype": dtype, "sparse": False, "ragged": False, "name": name, "optional": False})]
+    if functional:
+        layer_configs[0].update(name=name, inbound_nodes=[])
+    layer_shape, end = shape, 0
+    for inner, start, stop in (*nested_spans(model), (None, len(model.layers), None)):
+        items = [(layer, [layer]) for layer in model.layers[end:start]]
+        items += [(inner, inner.layers)] if inner is not None else []
+        for item, members in items:
+            # a pin to False is what Keras's call given no training does anyway: nothing to write
+            pinned = [layer for layer in members if pins.get(layer)]
+            if isinstance(item, type(model)):
+                item_config = _model_config(item, layer_shape, inputs, item._pins)
+                if len(pinned) < len(members):  # its own pins, written in its config
+                    pinned = [layer for layer in pinned if not item._pins.get(layer)]
+            else:
+                item_config = _layer_config(item, layer_shape)
+            if pinned and (not functional or len(pinned) < len(members)):
+                _refuse(f"layer {pinned[0].name!r}", "a call with training=True in a model whose Keras config "
+                        "holds no call arguments (a Sequential one) or of part of a nested model",
+                        "Save it with model.save instead")
+            if functional:
+                tensor = {"shape": layer_shape, "dtype": dtype, "keras_history": [name, 0, 0]}
+                name = item.name
+                item_config.update(name=name, inbound_nodes=[{
+                    "args": [{"class_name": "__keras_tensor__", "config": tensor}],
+                    "kwargs": {"training": True} if pinned else {}}])
+            layer_configs.append(item_config)
+            for layer in members:
+                layer_shape = list(layer.compute_output_shape(tuple(layer_shape)))
+        end = stop if inner is not None else end
+    if functional:
+        return {"module": "keras.src.models.functional", "class_name": "Functional", "registered_name": "Functional",
+                "config": {"name": model.name, "trainable": bool(model._trainable), "layers": layer_configs,
+                           "input_layers": [layer_configs[0]["name"], 0, 0], "output_layers": [name, 0, 0]},
+                "build_config": {"input_shape": None}}
+    return {
+        "module": "keras", "class_name": "Sequential", "registered_name": None,
+        "config": {"name": model.name, "trainable": bool(model._trainable), "dtype": _dtype_policy(model.dtype),
+                   "layers": layer_configs, "build_input_shape": shape},
+        "build_config": {"input_shape": shape},
+    }
 
 
 def _refuse(where, what, fix=None):

@@ -29,6 +29,7 @@ from ..backend import get_namespace, make_rng, seeded, standardize_dtype
 from ..layers import InputLayer, Layer
 from ..layers.base import ChainTensor, assign_weights, build_layer, snake_case
 from . import callbacks as callbacks_module, streams, training
+from .nesting import flatten_keras, nested_config, restore_nested
 
 
 #: the arrays a layer keeps from its last pass for the backward one
@@ -521,7 +522,9 @@ class Sequential:
         sets the nested model's flag too)."""
         if not model.built:
             self.__dict__.setdefault("_unbuilt_models", []).append(model)
-        self.__dict__.setdefault("_nested_models", []).append(weakref.ref(model))
+        # held, as Keras holds it: a model built in a function (base = ...; return Model(inputs, base(inputs)))
+        # lost its nested model with the function's variables, and a loaded model's has no other holder
+        self.__dict__.setdefault("_nested_models", []).append(model)
 
     def _build_nested(self):
         """Build the nested models that were not built (Keras builds them with the model holding
@@ -1371,8 +1374,8 @@ class Sequential:
     def _nested(self):
         """The models nested in this one whose layers all still are in it (see :meth:`add`)."""
         ids = {id(layer) for layer in self._layers}
-        models = (ref() for ref in self.__dict__.get("_nested_models", ()))
-        return [model for model in models if model is not None and all(id(layer) in ids for layer in model._layers)]
+        models = self.__dict__.get("_nested_models", ())
+        return [model for model in models if all(id(layer) in ids for layer in model._layers)]
 
     def predict(self, x, batch_size=None, verbose=0, steps=None, callbacks=None):
         """Outputs ``a^(L)`` for inputs ``x`` (inference mode), shape ``(n, n_outputs)``.
@@ -1717,6 +1720,8 @@ class Sequential:
                if self._pins else {}),
             # made by the functional Model(inputs, outputs): its variables' paths have no model scope
             **({"functional": True} if getattr(self, "_functional", False) else {}),
+            # the models nested in it (Sequential([base, ...])): get_layer("base") and its flag after loading
+            **({"nested": nested} if (nested := nested_config(self)) else {}),
         }
 
     @classmethod
@@ -1728,6 +1733,7 @@ class Sequential:
 
         if not isinstance(config, dict):
             raise TypeError(f"config must be a dict from Sequential.get_config(). Received: {type(config).__name__}")
+        config = flatten_keras(config)  # Keras's models among the layers: their layers, nested
         layer_configs = config.get("layers")
         if not isinstance(layer_configs, list):
             raise ValueError(
@@ -1742,13 +1748,14 @@ class Sequential:
         model._pins = _read_pins(config.get("pins", {}), model._layers)
         if input_shape is not None:
             model.build((None, *input_shape))
+        restore_nested(model, config.get("nested", []))
         return model
 
     def __getstate__(self):
         # the views of the flat vectors kept for taking shared layers back (_bind_flat_buffers): unpickled,
-        # they would be copies, and the layers' ids they were kept for are another process's
-        # (and the nested models' weak references, which do not pickle)
-        return {k: v for k, v in self.__dict__.items() if k not in ("_views", "_layout", "_nested_models")}
+        # they would be copies, and the layers' ids they were kept for are another process's (the nested
+        # models go along: pickle keeps them sharing the same layer objects, so get_layer("base") still works)
+        return {k: v for k, v in self.__dict__.items() if k not in ("_views", "_layout")}
 
     def __setstate__(self, state):
         # Unpickled layer arrays are separate copies: gather them into one flat
