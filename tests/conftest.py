@@ -115,6 +115,20 @@ def keras_float64(monkeypatch):
 
 
 @pytest.fixture
+def keras64(keras_float64):
+    """Keras in float64 (``keras_float64``'s), its models, optimizers and losses too: floatx and the global
+    dtype policy (which keeps the floatx of Keras's first use, float32 after other tests' Keras) set to
+    float64, then put back."""
+    keras, _ = keras_float64
+    floatx, policy = keras.config.floatx(), keras.config.dtype_policy()
+    keras.config.set_floatx("float64")
+    keras.config.set_dtype_policy("float64")
+    yield keras
+    keras.config.set_dtype_policy(policy)
+    keras.config.set_floatx(floatx)
+
+
+@pytest.fixture
 def keras_x64(monkeypatch):
     """``(keras, jax)`` on Keras's JAX backend with ``jax_enable_x64`` on for the test, then as it was
     (left on, it changed later tests' Keras results: float32 layers compared in float64)."""

@@ -12,25 +12,13 @@ from glassnet.models import Sequential, load_model
 from glassnet.trace import trace
 
 
-@pytest.fixture
-def keras64(keras_float64, monkeypatch):
-    """Keras with floatx float64, so that its optimizers' steps are float64 too."""
-    keras, reference = keras_float64
-    previous, policy = keras.config.floatx(), keras.config.dtype_policy()
-    keras.config.set_floatx("float64")
-    keras.config.set_dtype_policy("float64")  # (another test may have set a policy, which floatx no longer moves)
-    yield keras, reference
-    keras.config.set_floatx(previous)
-    keras.config.set_dtype_policy(policy)
-
-
 def _table(rng, input_dim, output_dim):
     return rng.normal(size=(input_dim, output_dim))
 
 
 @pytest.mark.parametrize("shape", [(7, 1), (5, 3), (4, 2, 3)])
-def test_lookup_and_table_gradient_equal_keras_in_float64(keras64, rng, shape):
-    keras, reference = keras64
+def test_lookup_and_table_gradient_equal_keras_in_float64(keras64, keras_float64, rng, shape):
+    keras, reference = keras64, keras_float64[1]
     E = _table(rng, 6, 4)
     ids = rng.integers(0, 6, size=shape)
     ids.flat[:3] = 2  # an id repeated in the batch: its gradient rows add up
@@ -53,7 +41,7 @@ def test_lookup_and_table_gradient_equal_keras_in_float64(keras64, rng, shape):
 
 @pytest.mark.parametrize("optimizer", ["sgd", "adam"])
 def test_fit_steps_equal_keras_in_float64(keras64, rng, optimizer):
-    keras, _ = keras64
+    keras = keras64
     x = rng.integers(0, 5, size=(16, 3))
     x[:, 1] = x[:, 0]  # ids repeated within each sample, and across the batch
     y = rng.normal(size=(16, 2))
@@ -74,7 +62,7 @@ def test_fit_steps_equal_keras_in_float64(keras64, rng, optimizer):
 
 
 def test_regularizer_and_constraint_equal_keras_in_float64(keras64, rng):
-    keras, _ = keras64
+    keras = keras64
     x, y = rng.integers(0, 6, size=(12, 2)), rng.normal(size=(12, 1))
     theirs = keras.Sequential([keras.Input((2,), dtype="int64"),
                                keras.layers.Embedding(6, 3, embeddings_regularizer=keras.regularizers.L1L2(0.01, 0.1),
@@ -225,7 +213,7 @@ def test_saves_loads_and_configs_round_trip(tmp_path, rng):
 
 
 def test_keras_files_both_ways(keras64, tmp_path, rng):
-    keras, _ = keras64
+    keras = keras64
     x = rng.integers(0, 6, size=(9, 3))
     theirs = keras.Sequential([keras.Input((3,)), keras.layers.Embedding(6, 4), keras.layers.Flatten(),
                                keras.layers.Dense(2)])

@@ -16,18 +16,6 @@ SETTINGS = [(kind, data_format, keepdims) for kind in KINDS for data_format in (
             for keepdims in (False, True)]
 
 
-@pytest.fixture
-def keras64(keras_float64):
-    """Keras with floatx float64, so that its optimizers' steps are float64 too."""
-    keras, reference = keras_float64
-    previous, policy = keras.config.floatx(), keras.config.dtype_policy()
-    keras.config.set_floatx("float64")
-    keras.config.set_dtype_policy("float64")
-    yield keras, reference
-    keras.config.set_floatx(previous)
-    keras.config.set_dtype_policy(policy)
-
-
 @pytest.mark.parametrize("kind, data_format, keepdims", SETTINGS, ids=str)
 def test_outputs_and_input_gradients_are_kerass(kind, data_format, keepdims, keras_float64, rng):
     keras, reference = keras_float64
@@ -129,7 +117,7 @@ def _bag_of_embeddings(L, pooling, vocab=50):
 
 
 def test_fit_steps_equal_keras_in_float64(keras64, rng):
-    keras, _ = keras64
+    keras = keras64
     x, y = _token_task(rng, 16)
     ours = Sequential(_bag_of_embeddings(layers, lambda L: L.GlobalAveragePooling1D()), dtype="float64")
     theirs = keras.Sequential(_bag_of_embeddings(keras.layers, lambda L: L.GlobalAveragePooling1D()))
@@ -164,7 +152,7 @@ def test_the_bag_of_embeddings_text_model_learns_a_token_task_as_keras_does(pool
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_model_files_round_trip_and_keras_reads_and_writes_them(kind, keras64, tmp_path, rng):
-    keras, _ = keras64
+    keras = keras64
     pytest.importorskip("h5py")
     x, y = _token_task(rng, 40)
     model = Sequential([Input((20,)), Embedding(50, 4), getattr(layers, kind)(data_format="channels_first",

@@ -344,18 +344,6 @@ def test_activity_regularization_after_a_dense_is_keras_dense_activity_regulariz
 
 
 # -- activity_regularizer= on any layer ----------------------------------------------------
-@pytest.fixture
-def keras64(keras_float64):
-    """Keras in float64: its models and their losses too (floatx and the global dtype policy), then as they were."""
-    keras, _ = keras_float64
-    floatx, policy = keras.config.floatx(), keras.config.dtype_policy()
-    keras.config.set_floatx("float64")
-    keras.config.set_dtype_policy("float64")
-    yield keras
-    keras.config.set_dtype_policy(policy)
-    keras.config.set_floatx(floatx)
-
-
 def _sparse_autoencoders(keras, activity_regularizer):
     """The Keras blog's sparse autoencoder (784 → 32 → 784, here 20 → 32 → 20), Keras's and glassnet's
     with the same weights; ``activity_regularizer(module)`` gives each its regularizer."""

@@ -15,18 +15,6 @@ def rng():
     return np.random.default_rng(0)
 
 
-@pytest.fixture
-def keras64(keras_float64):
-    """Keras in float64: its models (not only their layers) compute in floatx(), which conftest resets."""
-    keras, _ = keras_float64
-    keras.config.set_floatx("float64")
-    # and its global dtype policy, which keeps the floatx of its first use (float32 after other tests' Keras)
-    policy = keras.config.dtype_policy()
-    keras.config.set_dtype_policy("float64")
-    yield keras
-    keras.config.set_dtype_policy(policy)
-
-
 def glassnet_base(rng, **kwargs):
     base = Sequential([layers.Input((6,)), layers.Dense(8, "relu"), layers.Dense(5, "tanh")], name="base",
                       dtype="float64", **kwargs)
