@@ -442,3 +442,42 @@ def test_activity_regularizer_is_saved_and_read_by_keras(keras64, tmp_path):
     reloaded = load_model(tmp_path / "ours.gn")
     reloaded.compile(optimizer="sgd", loss="binary_crossentropy")
     assert reloaded.evaluate(x, x, verbose=0) == pytest.approx(ours.evaluate(x, x, verbose=0), rel=1e-12)
+
+
+@pytest.mark.parametrize("output", ["linear", "softmax"])
+def test_a_custom_loop_s_loss_and_gradients_hold_the_activity_penalties_as_keras(keras64, output):
+    # Keras's loop: logits = model(x, training=True) under a GradientTape, loss = loss_fn(y, logits) + sum(model.losses).
+    # glassnet's: grads, logits = model.gradients(x, y, ..., return_outputs=True), then the same sum; model.losses lacked
+    # the activity penalties after gradients (its pass cleared them), so the loop's loss missed R(Y)/n of every layer
+    jax = pytest.importorskip("jax")
+    keras = keras64
+    rng = np.random.default_rng(3)
+    x, y = rng.normal(size=(6, 4)), np.eye(3)[rng.integers(0, 3, 6)]
+    theirs = keras.Sequential([keras.Input((4,)), keras.layers.Dense(
+        5, "tanh", kernel_regularizer="l2", activity_regularizer=keras.regularizers.L1L2(2**-6, 2**-5)),
+        keras.layers.BatchNormalization(activity_regularizer=keras.regularizers.L1(2**-4)),
+        keras.layers.Dense(3, output, activity_regularizer=keras.regularizers.L2(2**-3))])
+    ours = Sequential([layers.Input((4,)), layers.Dense(
+        5, "tanh", kernel_regularizer="l2", activity_regularizer=glassnet.regularizers.L1L2(2**-6, 2**-5)),
+        layers.BatchNormalization(activity_regularizer=glassnet.regularizers.L1(2**-4)),
+        layers.Dense(3, output, activity_regularizer=glassnet.regularizers.L2(2**-3))], dtype="float64")
+    theirs.set_weights([rng.normal(0, 0.5, w.shape) if "variance" not in w.path else np.ones(w.shape)
+                        for w in theirs.weights])
+    ours.set_weights(theirs.get_weights())
+    loss = "mse" if output == "linear" else "categorical_crossentropy"
+    ours.compile(loss=loss)
+    loss_fn = keras.losses.MeanSquaredError() if output == "linear" else keras.losses.CategoricalCrossentropy()
+
+    def keras_loss(trainable):
+        logits, _, penalties = theirs.stateless_call(trainable, [v.value for v in theirs.non_trainable_variables], x,
+                                                     training=True, return_losses=True)
+        return loss_fn(y, logits) + sum(penalties)
+
+    want, want_grads = jax.value_and_grad(keras_loss)([v.value for v in theirs.trainable_variables])
+    grads, logits = ours.gradients(x, y, trainable_only=True, return_outputs=True)
+    assert len(ours.losses) == 4  # three activity penalties, then the kernel's
+    assert float(loss_fn(y, logits)) + sum(ours.losses) == pytest.approx(float(want), rel=1e-13)
+    assert ours.compute_loss(y=y, y_pred=logits) == pytest.approx(float(want), rel=1e-13)
+    for got, expected in zip(grads, want_grads, strict=True):
+        np.testing.assert_allclose(got, np.asarray(expected), rtol=1e-11, atol=1e-14)
+

@@ -1434,14 +1434,20 @@ class Sequential:
         if not self.built:
             self.build((None, *X.shape[1:]))
         A = self.forward(X, training=training, pins=pins)
-        for layer in self._layers:  # Keras's model.losses after model(x): each layer's activity penalty
-            if layer.activity_regularizer is not None:
-                layer._activity_losses = [layer.activity_penalty()]
+        self._list_activity_losses()
         # a training pass writes into the step's reused buffers: hand out a copy, so that
         # each call (Monte-Carlo dropout) keeps its own result; so does a model of
         # identity layers, whose output is the caller's own array or a view of it (Flatten)
         shared = A is X or (isinstance(A, np.ndarray) and isinstance(X, np.ndarray) and np.may_share_memory(A, X))
         return backend.copy(A) if training or shared or (pins and any(pins.values())) else A
+
+    def _list_activity_losses(self):
+        """Keras's ``model.losses`` after ``model(x)``, or after the pass a custom loop differentiates
+        (:meth:`gradients`, Keras's ``model(x, training=True)`` under a GradientTape): each layer's activity
+        penalty of that pass, so that ``loss_fn(y, logits) + sum(model.losses)`` is the loss differentiated."""
+        for layer in self._layers:
+            if layer.activity_regularizer is not None:
+                layer._activity_losses = [layer.activity_penalty()]
 
     def _chained(self, x, training):
         """The model's layers called in turn on the symbolic ``x``, as Keras's ``base_model(x)``.
@@ -1499,6 +1505,7 @@ class Sequential:
         try:
             self._flat_grads[...] = 0
             A = self.forward(X, training=training)
+            self._list_activity_losses()
             outputs = backend.numpy_copy(A) if return_outputs else None  # (backward may reuse A's buffer)
             Y, w = backend.to_namespace(Y, w)
             self.backward(Y, A, w)
