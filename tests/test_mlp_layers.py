@@ -481,3 +481,45 @@ def test_a_custom_loop_s_loss_and_gradients_hold_the_activity_penalties_as_keras
     for got, expected in zip(grads, want_grads, strict=True):
         np.testing.assert_allclose(got, np.asarray(expected), rtol=1e-11, atol=1e-14)
 
+
+
+@pytest.mark.parametrize("case", ["softmax_last_class_weight", "nd_frozen_nested_sample_weight"])
+def test_activity_penalties_of_other_layers_train_as_keras(keras64, case):
+    # the penalty of a Softmax output (the fused softmax/crossentropy delta is then not taken), of N-D outputs
+    # (n = the batch), of a frozen layer (Keras still adds it) and of a nested model's layer, with class and
+    # sample weights (they weight the loss, not the penalty)
+    rng = np.random.default_rng(4)
+
+    def stack(m, nested):
+        ar = m.regularizers.L1L2(2**-6, 2**-5)
+        if case == "softmax_last_class_weight":
+            return [m.layers.Dense(3, activity_regularizer=ar), m.layers.LayerNormalization(activity_regularizer=ar),
+                    m.layers.Dense(3), m.layers.Softmax(activity_regularizer=m.regularizers.L2(2**-2))]
+        inner = nested([m.Input((3, 4)), m.layers.Dense(5, "tanh", activity_regularizer=ar)], name="inner")
+        return [inner, m.layers.Flatten(activity_regularizer=ar), m.layers.Dense(4, "relu", activity_regularizer=ar),
+                m.layers.BatchNormalization(activity_regularizer=m.regularizers.L1(2**-4)), m.layers.Dense(3)]
+
+    shape = (4,) if case == "softmax_last_class_weight" else (3, 4)
+    theirs = keras64.Sequential([keras64.Input(shape), *stack(keras64, keras64.Sequential)])
+    ours = Sequential([layers.Input(shape), *stack(glassnet, lambda ls, name: Sequential(ls, name=name, dtype="float64"))],
+                      dtype="float64")
+    ours.build()
+    theirs.set_weights([rng.normal(0, 0.5, w.shape) if "variance" not in w.path else np.ones(w.shape)
+                        for w in theirs.weights])
+    ours.set_weights(theirs.get_weights())
+    x = rng.normal(size=(7, *shape))
+    if case == "softmax_last_class_weight":
+        y, weights = rng.integers(0, 3, 7), {"class_weight": {0: 0.5, 1: 2.0, 2: 1.5}}
+        loss = "sparse_categorical_crossentropy"
+    else:
+        theirs.layers[2].trainable = ours.layers[2].trainable = False
+        y, weights, loss = rng.normal(size=(7, 3)), {"sample_weight": rng.uniform(0.2, 2, 7)}, "mse"
+    theirs.compile(optimizer=keras64.optimizers.SGD(0.3), loss=loss)
+    ours.compile(optimizer=glassnet.optimizers.SGD(0.3), loss=loss)
+    history = [model.fit(x, y, batch_size=3, epochs=2, shuffle=False, verbose=0, **weights).history["loss"]
+               for model in (ours, theirs)]
+    np.testing.assert_allclose(history[0], history[1], rtol=1e-12)
+    for got, want in zip(ours.get_weights(), theirs.get_weights(), strict=True):
+        np.testing.assert_allclose(got, np.asarray(want), rtol=0, atol=1e-12)
+    ours(x), theirs(x)
+    np.testing.assert_allclose(ours.losses, [float(v) for v in theirs.losses], rtol=1e-12)
