@@ -985,3 +985,22 @@ def test_a_model_of_dense_layers_prints_as_before():
     batch = trace(model, np.array([[1.0, -0.5], [0.25, 2.0]]), np.array([[0, 1, 0], [1, 0, 0]]))
     assert str(hand) == expected["hand"] and hand.to_markdown() == expected["hand_md"]
     assert str(batch) == expected["batch"] and batch.to_markdown() == expected["batch_md"]
+
+
+def test_a_layer_s_activity_penalty_is_in_the_dJ_da_its_row_shows():
+    # Dense(2, tanh, activity_regularizer=L2(0.5)) under Dense(1): the row showed ∂J/∂a^(2) = δ^(3) W^(2)ᵀ alone
+    # and the rule "(δ^(3) W^(2)ᵀ) ⊙ g'(z^(2))", while its δ held the penalty's gradient 2 · 0.5 · a^(2) / n too,
+    # so δ ≠ ∂J/∂a ⊙ g'(z) on the page. By hand: x = (1, 0), W^(1) = I, b = 0: a^(2) = tanh(1, 0);
+    # W^(2) = (1, 1)ᵀ, y = 0: δ^(3) = 2 a^(3) = 2 tanh(1), n = 1
+    model = Sequential([Dense(2, activation="tanh", input_dim=2, activity_regularizer=regularizers.L2(0.5)),
+                        Dense(1)], dtype="float64")
+    model.compile(optimizer="sgd", loss="mse")
+    model.build()
+    model.set_weights([np.eye(2), np.zeros(2), np.ones((2, 1)), np.zeros(1)])
+    step = trace(model, [[1.0, 0.0]], [[0.0]])
+    t = math.tanh(1.0)
+    hidden = step.layers[0]
+    np.testing.assert_allclose(hidden.dJ_da, [[2 * t + t, 2 * t]], rtol=1e-15)  # δ^(3) W^(2)ᵀ + 2 · 0.5 · a^(2)
+    np.testing.assert_allclose(hidden.delta, hidden.dJ_da * hidden.g_prime, rtol=1e-15)
+    assert hidden.delta_rule == "(δ^(3) W^(2)ᵀ + ∂R(a^(2))/∂a^(2) / n) ⊙ g'(z^(2))"
+    np.testing.assert_allclose(step.layers[0].grads["b"], model.gradients([[1.0, 0.0]], [[0.0]])[1], rtol=1e-15)

@@ -42,6 +42,7 @@ import numpy as np
 from . import backend
 from ._validation import _as_array
 from .activations import LogSoftmax
+from .layers.activity import ActivityRegularization
 from .losses import BinaryCrossentropy, output_delta
 
 __all__ = ["trace", "Trace", "LayerTrace", "format_table", "WORKED_EXAMPLE", "worked_example_model"]
@@ -579,16 +580,28 @@ def _red_path(model, Y, A, w):
         d = last.backward_preactivation(dZ)
         seen[len(layers) - 1] = (None, dZ, _fused_rule(last.activation, model.loss, L, A.shape[-1]), None, {})
     else:
-        dA = model.loss.gradient(Y, A, w)
-        d = last.backward(dA if last.activity_regularizer is None else last.add_activity_gradient(dA))
-        seen[len(layers) - 1] = _row(last, dA, d, f"∂J/∂a^({L})", L - 1)
+        dA, shown, through = _with_activity(last, model.loss.gradient(Y, A, w), f"∂J/∂a^({L})", L)
+        d = last.backward(dA)
+        seen[len(layers) - 1] = _row(last, shown, d, through, L - 1)
     for i in range(len(layers) - 2, model._first_trainable - 1, -1):
-        dA = d  # shown as it comes from above; an activity penalty's gradient joins it (ActivityRegularization's rule)
-        d = layers[i].backward(dA if layers[i].activity_regularizer is None else layers[i].add_activity_gradient(dA))
-        nxt = layers[i + 1]
-        through = f"δ^({i + 3}) W^({i + 2})ᵀ" if "W" in nxt.params else f"∂J/∂a^({i + 2})"
-        seen[i] = _row(layers[i], dA, d, f"({through})", i + 1)
+        through = f"δ^({i + 3}) W^({i + 2})ᵀ" if "W" in layers[i + 1].params else f"∂J/∂a^({i + 2})"
+        dA, shown, through = _with_activity(layers[i], d, through, i + 2)
+        d = layers[i].backward(dA)
+        seen[i] = _row(layers[i], shown, d, f"({through})", i + 1)
     return seen
+
+
+def _with_activity(layer, dA, through, l):
+    """``(dA, shown, through)``: the gradient the layer's backward starts from (``dA`` from above
+    plus its activity penalty's gradient ``∂R/∂a^(l) / n``, as :meth:`Sequential.backward`), the
+    ``∂J/∂a^(l)`` its row shows and the rule's name for it: the sum, named as one (without it the
+    row's δ ≠ ∂J/∂a ⊙ g'(z)), but for ActivityRegularization, whose own rule adds the penalty's."""
+    if layer.activity_regularizer is None:
+        return dA, dA, through
+    full = layer.add_activity_gradient(dA)
+    if isinstance(layer, ActivityRegularization):
+        return full, dA, through
+    return full, full, f"{through} + ∂R(a^({l}))/∂a^({l}) / n"
 
 
 def _fused_rule(activation, loss, L, K):
