@@ -523,3 +523,20 @@ def test_activity_penalties_of_other_layers_train_as_keras(keras64, case):
         np.testing.assert_allclose(got, np.asarray(want), rtol=0, atol=1e-12)
     ours(x), theirs(x)
     np.testing.assert_allclose(ours.losses, [float(v) for v in theirs.losses], rtol=1e-12)
+
+
+def test_a_model_pickled_before_layers_took_activity_regularizer_keeps_its_penalty():
+    # written by glassnet at 1664d9a, whose layers had no activity_regularizer and whose ActivityRegularization kept
+    # its penalty as "regularizer": unpickled, predict failed (no attribute 'activity_regularizer')
+    import pickle
+    from pathlib import Path
+
+    model = pickle.loads((Path(__file__).parent / "data" / "glassnet-1664d9a-activity.pkl").read_bytes())
+    x, y = np.array([[1.0, 2.0], [-1.0, 0.5]]), np.array([[0.5], [-1.0]])
+    h = np.tanh(x @ np.array([[0.5, -1.0, 0.25], [1.5, 0.5, -0.75]]) + [0.1, -0.2, 0.3])
+    out = h @ np.array([[1.0], [-2.0], [0.5]]) + 0.25
+    np.testing.assert_allclose(model.predict(x, verbose=0), out, rtol=1e-12)
+    penalty = (0.25 * np.abs(h).sum() + 0.5 * (h**2).sum()) / 2  # R(h) / n
+    assert model.evaluate(x, y, verbose=0) == pytest.approx(np.mean((out - y) ** 2) + penalty, rel=1e-12)
+    model(x)
+    assert model.losses == pytest.approx([penalty], rel=1e-12)

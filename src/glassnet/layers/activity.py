@@ -18,6 +18,15 @@ class ActivityRegularization(Layer):
         super().__init__(activity_regularizer=regularizers.L1L2(l1=l1, l2=l2), **kwargs)
         self.l1, self.l2 = self.activity_regularizer.l1, self.activity_regularizer.l2
 
+    def __setstate__(self, state):
+        # pickled before every layer took activity_regularizer, it kept its penalty as "regularizer":
+        # unpickled without it, the layer added nothing to the loss
+        if "activity_regularizer" not in state and "regularizer" in state:
+            state = {**state, "activity_regularizer": state["regularizer"]}
+            for key in ("regularizer", "_call_penalty"):
+                state.pop(key)
+        self.__dict__.update(state)
+
     def forward(self, X, training=False):
         return X
 

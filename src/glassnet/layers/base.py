@@ -345,6 +345,8 @@ class Layer:
     #: the penalties ``R(Y) / n`` of the layer's output in its last direct call (``layer(x)``,
     #: ``model(x)``), as Keras's ``layer.losses`` lists them; a model's forward pass clears them
     _activity_losses = ()
+    #: (a layer pickled before layers took activity_regularizer has none)
+    activity_regularizer = None
 
     def __init__(self, name=None, input_shape=None, input_dim=None, dtype=None, trainable=True,
                  activity_regularizer=None, **kwargs):
