@@ -383,8 +383,9 @@ def test_a_key_that_matches_no_variable_is_said_as_muon_says_it():
     autoencoder = glassnet.models.Sequential([encoder, decoder], name="autoencoder")
     assert [layer.name for layer in decoder.layers] == ["dense_1"]
     autoencoder.compile(optimizer=optimizers.MultiOptimizer(optimizers.OptimizerMap(
-        optimizers.SGD(0.1), {"autoencoder/dense/.*": optimizers.Adam(), "decoder/dense/.*": optimizers.Adam()})),
+        optimizers.SGD(0.1), {"encoder/dense/.*": optimizers.Adam(), "decoder/dense/.*": optimizers.Adam()})),
         loss="mse")
     with pytest.warns(UserWarning, match=r"OptimizerMap key\(s\) \['decoder/dense/\.\*'\] match no variable.*"
-                                         "'autoencoder/dense/kernel'"):
+                                         "'encoder/dense/kernel'"):
         autoencoder.fit(_data(8)[0], _data(8)[0], verbose=0)
+

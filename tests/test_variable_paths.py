@@ -85,3 +85,34 @@ def test_muon_exclude_layers_selects_the_variables_keras_does(patterns):
         got = [ours._uses_adam(tuple(v.shape), path) for v, path in zip(variables, parameter_paths(ours_model),
                                                                           strict=True)]
         assert got == expected
+
+
+def test_a_nested_model_s_variables_have_keras_s_paths(keras_x64, tmp_path):
+    # Keras names a variable by the models that built it: a base built before nesting keeps its own scope
+    # ("base/dense/kernel"), one the outer model built is in the outer's. Every nested variable was
+    # "outer/dense/kernel", so OptimizerMap({"base/.*": ...}) (a lower rate for a pretrained base) matched nothing
+    keras, _ = keras_x64
+
+    def models(lib):
+        L, M = lib.layers, lib.models
+        base = M.Sequential([L.Input((3,)), L.Dense(4, name="b1"), L.Dense(4, name="b2")], name="base")
+        decoder = M.Sequential([L.Dense(3, name="d1")], name="decoder")
+        sequential = M.Sequential([base, decoder, L.Dense(2, name="head")], name="outer")
+        inputs = L.Input((3,))
+        functional = M.Model(inputs, L.Dense(1, name="top")(base(inputs, training=False)))
+        return sequential, functional
+
+    for ours, theirs in zip(models(glassnet), models(keras), strict=True):
+        ours.build((None, 3))
+        assert parameter_paths(ours) == [v.path for v in theirs.trainable_variables]
+        ours.save(tmp_path / "model.gn")  # (where Keras's own loaded models have no scopes at all)
+        assert parameter_paths(glassnet.models.load_model(tmp_path / "model.gn")) == parameter_paths(ours)
+    model = models(glassnet)[0]
+    model.compile(optimizer=optimizers.MultiOptimizer(optimizers.OptimizerMap(
+        optimizers.SGD(0.1), {"base/.*": optimizers.SGD(0.0)})), loss="mse")
+    base, head = model.get_layer("base").get_weights(), model.get_layer("head").get_weights()
+    rng = np.random.default_rng(0)
+    model.fit(rng.normal(size=(8, 3)), rng.normal(size=(8, 2)), verbose=0)
+    for got, kept in zip(model.get_layer("base").get_weights(), base, strict=True):
+        np.testing.assert_array_equal(got, kept)
+    assert not np.array_equal(model.get_layer("head").get_weights()[0], head[0])  # the default optimizer's

@@ -5,7 +5,8 @@ or cloned model has them again: ``get_layer("base")``, ``base.trainable``, Keras
 A nested model joins as its layers (see ``Sequential.add``); what a configuration adds is the
 tree of those models, each entry ``{"name", "layers": [start, stop], "trainable", "nested": [...]}``
 over the positions ``start`` to ``stop - 1`` of the layers of the model holding it (positions, not
-names: a file renames a repeated name), with ``"functional": true`` and ``"pins"`` where they are set.
+names: a file renames a repeated name), with ``"functional": true``, ``"pins"`` and ``"built_alone":
+false`` (built by the model holding it, so its variables' paths are in that model's scope) where set.
 """
 
 
@@ -31,6 +32,8 @@ def nested_config(model):
         entry = {"name": nested.name, "layers": [start, stop], "trainable": bool(nested._trainable)}
         if getattr(nested, "_functional", False):
             entry["functional"] = True
+        if not getattr(nested, "_built_alone", True):  # built by the model holding it: its paths are in its scope
+            entry["built_alone"] = False
         pins = {layer.name: mode for layer, mode in nested._pins.items() if layer in nested._layers}
         if pins:
             entry["pins"] = pins
@@ -54,16 +57,18 @@ def restore_nested(model, entries):
         span = entry.get("layers") if isinstance(entry, dict) else None
         if (not isinstance(span, list) or len(span) != 2 or not all(type(i) is int for i in span)
                 or not end <= span[0] < span[1] <= len(model._layers) or not isinstance(entry.get("name"), str)
-                or not isinstance(entry.get("trainable", True), bool)):
+                or not isinstance(entry.get("trainable", True), bool)
+                or not isinstance(entry.get("built_alone", True), bool)):
             raise ValueError(f"config's 'nested' entry {entry!r:.200} is malformed: it must name a model and give "
                              f"'layers': [start, stop], a run of the {len(model._layers)} layers of {model.name!r} "
-                             "after those of the entry before it, and 'trainable' True or False.")
+                             "after those of the entry before it, and 'trainable' (and 'built_alone') True or False.")
         end = span[1]
         nested = Sequential(model._layers[span[0]:span[1]], name=entry["name"], dtype=model.dtype,
                             trainable=entry.get("trainable", True))
         if entry.get("functional"):
             nested._functional = True
         nested._pins = _read_pins(entry.get("pins", {}), nested._layers)
+        nested._built_alone = entry.get("built_alone", True)  # (training.parameter_paths)
         restore_nested(nested, entry.get("nested", []))
         model._note_nested(nested)
     if model.built:

@@ -522,6 +522,8 @@ class Sequential:
         sets the nested model's flag too)."""
         if not model.built:
             self.__dict__.setdefault("_unbuilt_models", []).append(model)
+        # built here, its variables' paths are in this model's scope, as Keras's (training.parameter_paths)
+        model.__dict__.setdefault("_built_alone", model.built)
         # held, as Keras holds it: a model built in a function (base = ...; return Model(inputs, base(inputs)))
         # lost its nested model with the function's variables, and a loaded model's has no other holder
         self.__dict__.setdefault("_nested_models", []).append(model)

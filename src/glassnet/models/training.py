@@ -29,6 +29,7 @@ from .._validation import (
     on_host, refuse_all_zero,
 )
 from . import callbacks as callbacks_module, streams
+from .nesting import nested_spans
 
 
 class DivergenceWarning(UserWarning):
@@ -580,9 +581,23 @@ def parameter_paths(model):
     vector: "model name/layer name/Keras weight name" ("sequential/dense/kernel"; a wrapper adds
     the layer it wraps, "sequential/spectral_normalization/dense/kernel"), and without the model's
     name for a model made by the functional ``Model(inputs, outputs)`` ("dense/kernel"), as Keras's
-    functional models. What Muon's ``exclude_layers`` and a MultiOptimizer's OptimizerMap match."""
-    scope = "" if getattr(model, "_functional", False) else f"{model.name}/"
-    return [scope + path for layer in model.layers for path in layer.parameter_paths()]
+    functional models. What Muon's ``exclude_layers`` and a MultiOptimizer's OptimizerMap match.
+
+    A nested model's layers are in its scope, as Keras names a variable by the models building it:
+    "base/dense/kernel" for a base built before it was nested (one with an Input, a loaded one),
+    "sequential/decoder/dense/kernel" for one the outer model built."""
+    return [scope + path for layer, scope in _scopes(model, "") for path in layer.parameter_paths()]
+
+
+def _scopes(model, outer):
+    """``(layer, scope)`` for each layer of ``model`` whose builder's scope is ``outer``."""
+    scope = outer + ("" if getattr(model, "_functional", False) else f"{model.name}/")
+    end = 0
+    for nested, start, stop in (*nested_spans(model), (None, len(model.layers), None)):
+        yield from ((layer, scope) for layer in model.layers[end:start])
+        if nested is not None:
+            yield from _scopes(nested, "" if getattr(nested, "_built_alone", True) else scope)
+            end = stop
 
 
 def trained_layers(model):
