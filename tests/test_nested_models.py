@@ -819,3 +819,32 @@ def test_a_nested_call_s_training_true_is_written_to_keras(keras64, rng, tmp_pat
     np.testing.assert_allclose(np.asarray(theirs(x, training=False)), ours.predict(x, verbose=0), rtol=0, atol=1e-12)
     back = load_model(tmp_path / "m.keras")
     assert back.get_config()["pins"] == ours.get_config()["pins"] and back.get_layer("mc").layers == back.layers[:2]
+
+
+@pytest.mark.parametrize("mode", [False, None])
+def test_a_call_with_training_false_overrides_a_nested_pin_in_keras_files_both_ways(keras64, rng, tmp_path, mode):
+    # inner's Dropout is called with training=True; mid calls inner with training=False, which in Keras overrides
+    # it (model(x) runs no dropout), or with none, which keeps it. Keras's file records the False, which was read
+    # as no pin (the loaded model(x) ran the dropout), and glassnet wrote none (Keras's loaded model(x) ran it)
+    def build(M, L):
+        i, j, k = L.Input((4,)), L.Input((4,)), L.Input((4,))
+        dense = L.Dense(3, "tanh", name="d3", dtype="float64")
+        inner = M(i, L.Dropout(0.5, name="drop")(dense(i), training=True), name="inner")
+        mid = M(j, L.Dense(2, name="d2", dtype="float64")(inner(j, training=mode)), name="mid")
+        return M(k, L.Dense(1, name="d1", dtype="float64")(mid(k)), name="top")
+
+    ours, theirs = build(Model, layers), build(keras64.Model, keras64.layers)
+    ours.set_weights([rng.normal(0, 0.5, w.shape) for w in ours.get_weights()])
+    theirs.set_weights(ours.get_weights())
+    x = rng.normal(size=(50, 4))
+    expected = np.asarray(theirs.predict(x, verbose=0))
+    ours.export(tmp_path / "ours.keras", format="keras")
+    theirs.save(tmp_path / "theirs.keras")
+    for model in (ours, load_model(tmp_path / "theirs.keras"), keras64.models.load_model(tmp_path / "ours.keras"),
+                  theirs):
+        np.testing.assert_allclose(np.asarray(model.predict(x, verbose=0)), expected, rtol=0, atol=1e-12)
+        called = np.asarray(model(x))
+        if mode is False:
+            np.testing.assert_allclose(called, expected, rtol=0, atol=1e-12)
+        else:  # the dropout runs
+            assert np.abs(called - expected).max() > 1e-3

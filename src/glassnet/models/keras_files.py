@@ -185,9 +185,10 @@ def functional_chain(spec):
         tensors, kwargs = _node_inputs(nodes[0], name)
         # Keras records a call's defaults (Dropout's training=False, BatchNormalization's mask=None);
         # fit and predict pass their own training flag over the recorded one. A recorded True runs the
-        # layer in training mode in a call given no training (model(x)); a False is that call's mode anyway
-        if kwargs.get("training") is True:
-            pins[name] = True
+        # layer in training mode in a call given no training (model(x)); a False is that call's mode, but
+        # for a nested model whose own layers were called with training=True, which it overrides
+        if isinstance(kwargs.get("training"), bool):
+            pins[name] = kwargs["training"]
         kwargs = {key: value for key, value in kwargs.items() if key != "training" and value is not None}
         if kwargs:
             raise ValueError(f"its layer {name!r} is called with {sorted(kwargs)}; glassnet reads functional "
@@ -697,22 +698,27 @@ def _model_config(model, shape, inputs, pins):
         for item, members in items:
             # a pin to False is what Keras's call given no training does anyway: nothing to write
             pinned = [layer for layer in members if pins.get(layer)]
+            # ... but a pin to False over a nested model's own True pins (inner(x, training=False) of a model
+            # with Dropout(0.5)(x, training=True)) is: Keras's call then overrides them
+            unpinned = [layer for layer in members if pins.get(layer) is False and item is not layer
+                        and item._pins.get(layer)]
+            off = bool(unpinned) and all(pins.get(layer) is False for layer in members)
             if isinstance(item, type(model)):
                 item_config = _model_config(item, layer_shape, inputs, item._pins)
                 if len(pinned) < len(members):  # its own pins, written in its config
                     pinned = [layer for layer in pinned if not item._pins.get(layer)]
             else:
                 item_config = _layer_config(item, layer_shape)
-            if pinned and (not functional or len(pinned) < len(members)):
-                _refuse(f"layer {pinned[0].name!r}", "a call with training=True in a model whose Keras config "
-                        "holds no call arguments (a Sequential one) or of part of a nested model",
+            if (pinned or unpinned) and not (functional and (len(pinned) == len(members) or off)):
+                _refuse(f"layer {(pinned or unpinned)[0].name!r}", f"a call with training={bool(pinned)} in a model "
+                        "whose Keras config holds no call arguments (a Sequential one) or of part of a nested model",
                         "Save it with model.save instead")
             if functional:
                 tensor = {"shape": layer_shape, "dtype": dtype, "keras_history": [name, 0, 0]}
                 name = item.name
                 item_config.update(name=name, inbound_nodes=[{
                     "args": [{"class_name": "__keras_tensor__", "config": tensor}],
-                    "kwargs": {"training": True} if pinned else {}}])
+                    "kwargs": {"training": True} if pinned else {"training": False} if off else {}}])
             layer_configs.append(item_config)
             for layer in members:
                 layer_shape = list(layer.compute_output_shape(tuple(layer_shape)))
