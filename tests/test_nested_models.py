@@ -2,6 +2,8 @@
 base, ``model.add(other_model)`` and ``base_model(inputs, training=False)`` in a functional model.
 A nested model joins as its layers (the same objects), so both models share their weights."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -399,7 +401,7 @@ def test_nested_model_saves_loads_clones_and_configs(nested, tmp_path):
     clone.set_weights(model.get_weights())
     np.testing.assert_array_equal(clone.predict(x, verbose=0), expected)
     lines = []
-    model.summary(print_fn=lines.append)
+    model.summary(print_fn=lines.append, expand_nested=True)
     assert any("batch_normalization" in line for line in lines)
     assert len(model.trace(x[:1], np.array([1])).layers) == 4
 
@@ -848,3 +850,24 @@ def test_a_call_with_training_false_overrides_a_nested_pin_in_keras_files_both_w
             np.testing.assert_allclose(called, expected, rtol=0, atol=1e-12)
         else:  # the dropout runs
             assert np.abs(called - expected).max() > 1e-3
+
+
+def test_summary_shows_a_nested_model_as_keras_does(keras64):
+    # glassnet listed the nested model's layers among the outer's, where Keras shows one row with its count
+    def build(lib, L):
+        base = lib.Sequential([L.Input((6,)), L.Dense(8, name="d8"), L.Dropout(0.1, name="drop"),
+                               L.Dense(5, name="d5")], name="base")
+        inner = lib.Sequential([base, L.Dense(3, name="d3")], name="inner")
+        return lib.Sequential([inner, L.Dense(1, name="d1")], name="outer")
+
+    def rows(model, **kwargs):
+        lines = []
+        model.summary(print_fn=lambda text, *args, **_: lines.extend(text.splitlines()), **kwargs)  # (Keras: one text)
+        cells = [[cell.strip() for cell in re.split("[│ ]{2,}", line.strip("│ "))] for line in lines]
+        return [row for row in cells if len(row) >= 3 and "(" in row[0] and "Layer (type)" not in row[0]]
+
+    ours, theirs = build(glassnet.models, layers), build(keras64, keras64.layers)
+    assert rows(ours) == rows(theirs) == [["inner (Sequential)", "(None, 3)", "119"], ["d1 (Dense)", "(None, 1)", "4"]]
+    assert rows(ours, expand_nested=True) == rows(theirs, expand_nested=True)
+    assert [row[0] for row in rows(ours, expand_nested=True)][:3] == ["inner (Sequential)", "└ base (Sequential)",
+                                                                      "└ d8 (Dense)"]

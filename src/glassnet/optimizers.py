@@ -1855,7 +1855,7 @@ class MultiOptimizer(Optimizer):
             warnings.warn(f"The OptimizerMap key(s) {unused} match no variable of this model, whose variables take the "
                           f"default optimizer: its paths are Keras's variable.path, such as "
                           f"{', '.join(map(repr, named[:3]))} (a model's layers are named when they join it; see "
-                          "model.summary()).", UserWarning, stacklevel=6)
+                          "model.summary(expand_nested=True)).", UserWarning, stacklevel=6)
         self._groups = []
         for k, optimizer in enumerate(self._inner_optimizers):
             if k not in chosen:

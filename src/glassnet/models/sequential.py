@@ -29,7 +29,7 @@ from ..backend import get_namespace, make_rng, seeded, standardize_dtype
 from ..layers import InputLayer, Layer
 from ..layers.base import ChainTensor, assign_weights, build_layer, snake_case
 from . import callbacks as callbacks_module, streams, training
-from .nesting import flatten_keras, nested_config, restore_nested
+from .nesting import flatten_keras, nested_config, nested_spans, restore_nested
 
 
 #: the arrays a layer keeps from its last pass for the backward one
@@ -205,6 +205,29 @@ def _name_taken(name):
         f"All layers added to a Sequential model should have unique names (as Keras). Name {name!r} "
         "is already the name of a layer in this model: give the layer another name=... (a layer shared "
         "with another model keeps its name in both; glassnet.models.clone_model makes new layers).")
+
+
+def _summary_rows(model, expand_nested, show_trainable, depth=0):
+    """The summary's rows of ``model``'s layers, as Keras's: a nested model is one row of its own
+    (``base (Sequential)``, its output and its parameter count), then, with ``expand_nested``, its
+    layers' rows indented under it (``depth`` nestings deep)."""
+    indent, end = "   " * depth + "└ " if depth else "", 0
+    for nested, start, stop in (*nested_spans(model), (None, len(model._layers), None)):
+        for item in (*model._layers[end:start], *((nested,) if nested is not None else ())):
+            members = item._layers if item is nested else [item]
+            n = sum(math.prod(w.shape) for layer in members for w in layer.weights)
+            # as Keras 3.15: a model not built yet lists its layers with "?" and "0 (unbuilt)"
+            shape, count = ((str((None, *members[-1].output_shape)), f"{n:,}") if all(l.built for l in members)
+                            else ("?", "0 (unbuilt)"))
+            kind = type(item).__name__ if item is not nested else (
+                "Functional" if getattr(item, "_functional", False) else "Sequential")
+            row = (f"{indent}{item.name} ({kind})", shape, count)
+            if show_trainable:  # the layer's own flag, as Keras's column (Y in a frozen model too)
+                row += ("-" if not n else "Y" if item.trainable else "N",)
+            yield row
+            if item is nested and expand_nested:
+                yield from _summary_rows(nested, True, show_trainable, depth + 1)
+        end = stop if nested is not None else end
 
 
 def _read_pins(pins, layers):
@@ -1557,23 +1580,16 @@ class Sequential:
                 layer_range=None):
         """Print the layers, their output shapes and parameter counts, with totals (as Keras).
         ``show_trainable=True`` adds Keras's column: each layer's own flag (Y or N; - for a layer
-        without weights). Keras's layout arguments (``line_length``, ``positions``,
-        ``expand_nested``, ``layer_range``) are accepted; the table fits its contents."""
+        without weights). A nested model is one row, ``base (Sequential)``, as Keras's;
+        ``expand_nested=True`` lists its layers under it. Keras's layout arguments (``line_length``,
+        ``positions``, ``layer_range``) are accepted; the table fits its contents."""
         if print_fn is not None and not callable(print_fn):
             raise TypeError(f"print_fn must be a function such as print. Received: print_fn={print_fn!r}")
         if line_length is not None and callable(line_length) and print_fn is None:
             line_length, print_fn = None, line_length  # summary(print): glassnet's older first argument
         self._ensure_built()
         print_fn = print_fn or print
-        rows = []
-        for layer in self._layers:
-            n = sum(math.prod(w.shape) for w in layer.weights)
-            # as Keras 3.15: a model not built yet lists its layers with "?" and "0 (unbuilt)"
-            shape, count = (str((None, *layer.output_shape)), f"{n:,}") if layer.built else ("?", "0 (unbuilt)")
-            row = (f"{layer.name} ({type(layer).__name__})", shape, count)
-            if show_trainable:  # the layer's own flag, as Keras's column (Y in a frozen model too)
-                row += ("-" if not layer.weights else "Y" if layer.trainable else "N",)
-            rows.append(row)
+        rows = list(_summary_rows(self, expand_nested, show_trainable))
         headers = ("Layer (type)", "Output Shape", "Param #", "Trainable")[:len(rows[0])]
         widths = [max(len(h), *(len(r[i]) for r in rows)) + 2 for i, h in enumerate(headers)]
         line = "─" * sum(widths)
