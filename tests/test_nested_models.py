@@ -871,3 +871,23 @@ def test_summary_shows_a_nested_model_as_keras_does(keras64):
     assert rows(ours, expand_nested=True) == rows(theirs, expand_nested=True)
     assert [row[0] for row in rows(ours, expand_nested=True)][:3] == ["inner (Sequential)", "└ base (Sequential)",
                                                                       "└ d8 (Dense)"]
+
+
+def test_model_losses_list_nested_activity_penalties_in_keras_s_order(keras64, rng):
+    # Keras lists a nested model's layers last to first (its _flatten_layers); glassnet listed them in order
+    def build(lib, models):
+        L, R = lib.layers, lib.regularizers
+        dense = [L.Dense(3, name=name, dtype="float64", activity_regularizer=R.L2(rate))
+                 for name, rate in zip("abcdef", (0.1, 0.2, 0.3, 0.4, 0.5, 0.6))]
+        inner = models.Sequential([L.Input((3,)), dense[0], dense[1]], name="inner")
+        base = models.Sequential([L.Input((3,)), dense[2], inner, dense[3]], name="base")
+        inputs = L.Input((3,))
+        functional = models.Model(inputs, dense[4](base(dense[5](inputs))))
+        return functional, models.Sequential([base, L.Dense(1, name="g", dtype="float64",
+                                                              activity_regularizer=R.L1(0.7))], name="outer")
+
+    x = rng.normal(size=(5, 3))
+    for ours, theirs in zip(build(glassnet, glassnet.models), build(keras64, keras64), strict=True):
+        theirs.set_weights(ours.get_weights())
+        ours(x), theirs(x)
+        np.testing.assert_allclose(ours.losses, [float(v) for v in theirs.losses], rtol=1e-12, atol=0)

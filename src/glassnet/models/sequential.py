@@ -230,6 +230,18 @@ def _summary_rows(model, expand_nested, show_trainable, depth=0):
         end = stop if nested is not None else end
 
 
+def _keras_layer_order(model, top=True):
+    """``model``'s layers in the order Keras's ``_flatten_layers`` visits them (its ``losses`` follow
+    it): its own in order, a nested model's reversed (Keras puts them on the left of its queue), each
+    nested in nested reversed again in its place."""
+    items, end = [], 0
+    for nested, start, stop in (*nested_spans(model), (None, len(model._layers), None)):
+        items += [*model._layers[end:start], *((nested,) if nested is not None else ())]
+        end = stop if nested is not None else end
+    for item in items if top else reversed(items):
+        yield from _keras_layer_order(item, top=False) if isinstance(item, Sequential) else (item,)
+
+
 def _read_pins(pins, layers):
     """``{layer: mode}`` of a configuration's ``pins`` ({layer name: bool})."""
     by_name = {layer.name: layer for layer in layers}
@@ -1358,8 +1370,9 @@ class Sequential:
         """Keras's ``model.losses``, as floats: the activity penalties ``R(Y) / n`` of the last direct
         call (``model(x)``, ``layer(x)``; fit, evaluate and predict leave none, as Keras's), then the
         weight penalties, one per regularized trainable weight, in the layers' order (``sum(model.losses)``
-        after ``model(x)`` is the penalty in that batch's loss)."""
-        return [*(penalty for layer in self._layers for penalty in layer._activity_losses),
+        after ``model(x)`` is the penalty in that batch's loss). The activity penalties come in Keras's
+        order, which lists a nested model's layers last to first (see :func:`_keras_layer_order`)."""
+        return [*(penalty for layer in _keras_layer_order(self) for penalty in layer._activity_losses),
                 *(penalty for layer in self._layers if self._trains(layer) for penalty in layer.weight_losses)]
 
     @property
