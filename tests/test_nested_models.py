@@ -891,3 +891,17 @@ def test_model_losses_list_nested_activity_penalties_in_keras_s_order(keras64, r
         theirs.set_weights(ours.get_weights())
         ours(x), theirs(x)
         np.testing.assert_allclose(ours.losses, [float(v) for v in theirs.losses], rtol=1e-12, atol=0)
+
+
+def test_a_functional_model_of_an_encoder_and_a_decoder_keeps_their_default_names_apart():
+    # Model(inputs, decoder(encoder(inputs))) took both models' layers as its own: the two default-named
+    # "dense" layers were refused as "already the name of a layer", where Sequential([encoder, decoder]) works
+    encoder = glassnet.Sequential([glassnet.layers.Flatten(), glassnet.layers.Dense(3, activation="relu")])
+    decoder = glassnet.Sequential([glassnet.layers.Dense(6, activation="sigmoid"), glassnet.layers.Reshape((2, 3))])
+    inputs = glassnet.Input((2, 3))
+    model = glassnet.Model(inputs, decoder(encoder(inputs)))
+    assert [layer.name for layer in model.layers] == ["flatten", "dense", "dense_1", "reshape"]
+    assert model.get_layer(encoder.name) is encoder and model.get_layer(decoder.name) is decoder
+    x = np.random.default_rng(0).random((4, 2, 3))
+    np.testing.assert_allclose(model.predict(x, verbose=0), decoder.predict(encoder.predict(x, verbose=0), verbose=0),
+                               rtol=1e-6)

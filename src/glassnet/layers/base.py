@@ -289,7 +289,7 @@ class ChainTensor:
         return (None, *self.sample_shape)
 
     def __repr__(self):
-        last = self.layers[-1].name or type(self.layers[-1]).__name__
+        last = self.layers[-1].name or type(self.layers[-1]).__name__ if self.layers else "the input"
         return f"<ChainTensor shape={self.shape} of {last!r}>"
 
     def __array__(self, dtype=None, copy=None):
@@ -297,13 +297,54 @@ class ChainTensor:
                         "Call layers on it (an activation as layers.Activation('relu')(x)), and Model(inputs, "
                         "outputs) on arrays.")
 
+    def _arithmetic(self, *args):
+        # a residual x + f(x), a scaling 2 * x: a graph, not a chain (and a subclassed model's call, traced
+        # on a ChainTensor, reached Python's bare "unsupported operand type(s)")
+        raise TypeError("arithmetic on a layer's output (x + y, 2 * x, x[...]) cannot be part of a glassnet model: "
+                        "its models are chains, each layer called once on the one before. Write it as layers "
+                        "(layers.Rescaling(2.0), layers.Activation(...), layers.Reshape(...)), or compute it outside "
+                        "the model.")
+
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __rtruediv__ = _arithmetic
+    __matmul__ = __rmatmul__ = __pow__ = __neg__ = __getitem__ = _arithmetic
+
+
+#: set while a subclassed model's call is traced (models/subclassing.py): the ChainTensors each layer took
+_TRACING = contextvars.ContextVar("glassnet_tracing", default=None)
+
+
+class _TracedTraining:
+    """The ``training`` a subclassed model's ``call`` is traced with: passed on to its layers
+    (``self.dropout(x, training=training)``) it leaves each to follow the mode of the model's call
+    (fit trains, predict infers), as None does; a Python branch on it cannot be traced."""
+
+    def __bool__(self):
+        raise TypeError("call branches on training (if training: ...), which glassnet cannot trace: a glassnet "
+                        "model is one chain of layers, whatever the mode. Pass training=training on to the layers "
+                        "(Dropout and BatchNormalization follow fit's and predict's mode) instead of branching.")
+
+    def __repr__(self):
+        return "training (traced)"
+
+
+TRACED_TRAINING = _TracedTraining()
+
 
 def _chained(layer, x, training=None):
     """``layer`` called on the symbolic ``x`` (an :class:`InputLayer` or a :class:`ChainTensor`);
     ``training`` True or False pins the layer to that mode in a call of the model given no
     training, as Keras's ``Dropout(0.5)(x, training=True)`` (see ``Sequential._chained``)."""
+    if training is TRACED_TRAINING:
+        training = None
     if training is not None and not isinstance(training, (bool, np.bool_)):
         raise TypeError(f"training must be True, False or None. Received: training={training!r}")
+    traced = _TRACING.get()
+    if traced is not None:  # a subclassed model's call: each output taken by one layer, else it is no chain
+        if id(x) in traced:
+            raise ValueError(f"{layer._label()} is called on {x!r}, which {traced[id(x)][1]._label()} took already "
+                             "(a branch); glassnet's models are chains, each layer called on the output of the "
+                             "one before.")
+        traced[id(x)] = (x, layer)  # (x kept alive: a later tensor must not take its id)
     source, layers = (x, ()) if isinstance(x, InputLayer) else (x.input, x.layers)
     shape = tuple(x.input_shape if isinstance(x, InputLayer) else x.sample_shape)
     if layer in layers:

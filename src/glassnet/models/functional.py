@@ -10,17 +10,27 @@ Keras's functional API writes a model as calls of layers on tensors::
 When each layer is called once, on the output of the layer before it, that model is the
 :class:`Sequential` of those layers, which is what ``Model`` returns here (glassnet has no
 other kind of model). Branches, merges and several inputs or outputs cannot be written
-(glassnet has no ``Add`` or ``Concatenate`` layers); a layer called twice in one chain and
-subclassing ``Model`` are refused with errors that say what to write instead.
+(glassnet has no ``Add`` or ``Concatenate`` layers); a layer called twice in one chain is refused
+with an error that says what to write instead. A subclass of ``Model`` whose ``call`` is such a
+chain is traced the same way (models/subclassing.py).
 """
 
 from ..layers.base import ChainTensor, InputLayer
-from .sequential import Sequential, _model_name_taken, auto_name, refuse_keras_hooks
+from .sequential import Sequential, _model_name_taken, auto_name
 
 
 class _ModelType(type):
     """Every glassnet model is a Sequential, so ``isinstance(model, Model)`` is true of each, as
-    Keras's Sequential is a Model."""
+    Keras's Sequential is a Model. ``class MyModel(Model)`` makes a subclass of
+    :class:`~glassnet.models.subclassing.SubclassedModel`, a Sequential whose layers its call chains."""
+
+    def __new__(mcls, name, bases, namespace, **kwargs):
+        if not any(isinstance(base, _ModelType) for base in bases):  # Model itself
+            return super().__new__(mcls, name, bases, namespace, **kwargs)
+        from .subclassing import SubclassedModel
+
+        bases = tuple(SubclassedModel if isinstance(base, _ModelType) else base for base in bases)
+        return type(name, bases, namespace, **kwargs)
 
     def __instancecheck__(cls, obj):
         return isinstance(obj, Sequential)
@@ -40,8 +50,8 @@ class Model(metaclass=_ModelType):
                             "name and trainable.")
         if inputs is None or outputs is None:
             raise TypeError("Model takes inputs= (an Input(...)) and outputs= (the last layer's output), as Keras's "
-                            "functional Model(inputs, outputs); glassnet has no Model subclassing: write the network "
-                            "as Sequential([...]).")
+                            "functional Model(inputs, outputs); or subclass Model with a call that chains layers "
+                            "(class MyModel(Model)), or write the network as Sequential([...]).")
         inputs, outputs = _one(inputs, "inputs"), _one(outputs, "outputs")
         if not isinstance(inputs, InputLayer):
             raise TypeError(f"inputs must be the Input(shape=...) the layers were called on. Received: "
@@ -62,12 +72,13 @@ class Model(metaclass=_ModelType):
         twice = next((name for name in names if names.count(name) > 1), None)
         if twice is not None:
             raise _model_name_taken(f"Model {twice!r}", "another model called")
-        model = Sequential([inputs, *outputs.layers], name=auto_name("functional") if name is None else name, trainable=trainable)
+        # the models called in the chain nested as Sequential([...]) nests them (get_layer("base"),
+        # model.trainable sets their flags); their layers as the model's own, an encoder's and a decoder's
+        # default-named "dense" clashed
+        model = Sequential([inputs, *chain_items(outputs)], name=auto_name("functional") if name is None else name,
+                           trainable=trainable)
         model._functional = True  # Keras's functional models have no scope in their variables' paths
         model._pins = dict(outputs.pins)  # base_model(inputs, training=False): Sequential._chained
-        for nested in outputs.models:  # base_model(inputs): get_layer("base"), model.trainable sets its flag
-            model._note_nested(nested)
-        model._build_nested()
         return model
 
     @classmethod
@@ -88,10 +99,24 @@ class Model(metaclass=_ModelType):
                                  "Rebuild the model as keras.Sequential([...]).") from None
         return Sequential.from_config(config)
 
-    def __init_subclass__(cls, **kwargs):
-        refuse_keras_hooks(cls)  # train_step overrides: say what to write instead
-        raise TypeError(f"glassnet has no Model subclassing ({cls.__name__} subclasses Model): write the network as "
-                        "Sequential([...]), or as Model(inputs, outputs) of layers called one on another.")
+
+
+def chain_items(outputs):
+    """The layers of the chain ``outputs`` (a ChainTensor), the runs of the models called in it
+    (``base_model(inputs)``, ``decoder(encoder(x))``) as those models: the list to give
+    ``Sequential``, which nests them as ``Sequential([encoder, decoder])`` does (names kept apart)."""
+    starts = {id(model._layers[0]): model for model in outputs.models if model._layers}
+    items, i = [], 0
+    while i < len(outputs.layers):
+        model = starts.get(id(outputs.layers[i]))
+        run = outputs.layers[i:i + len(model._layers)] if model is not None else ()
+        if model is not None and len(run) == len(model._layers) and all(a is b for a, b in zip(run, model._layers)):
+            items.append(model)
+            i += len(run)
+        else:
+            items.append(outputs.layers[i])
+            i += 1
+    return items
 
 
 def _one(value, name):

@@ -27,7 +27,7 @@ from .._validation import (check_array, check_bool, check_consistent_length, che
                            sized_by)
 from ..backend import get_namespace, make_rng, seeded, standardize_dtype
 from ..layers import InputLayer, Layer
-from ..layers.base import ChainTensor, assign_weights, build_layer, snake_case
+from ..layers.base import TRACED_TRAINING, ChainTensor, assign_weights, build_layer, snake_case
 from . import callbacks as callbacks_module, streams, training
 from .nesting import flatten_keras, nested_config, nested_spans, restore_nested
 
@@ -161,6 +161,22 @@ def _scaled(delta, loss_scale, half):
     return backend.astype(delta * loss_scale, "float16") if half else delta * loss_scale
 
 
+def build_shape(input_shape):
+    """The sample shape of ``model.build(input_shape)``: ``(n_features,)``, or Keras's ``(None, ...)``
+    with the batch axis; a shape of several entries without the None is refused as ambiguous."""
+    if isinstance(input_shape, (tuple, list)) and len(input_shape) > 1 and input_shape[0] is None:
+        input_shape = input_shape[1:]  # Keras's leading batch dimension
+    elif isinstance(input_shape, (tuple, list)) and len(input_shape) > 1:
+        # Keras reads (32, 4) as a batch of 32 samples of 4 features, glassnet a shape without None as one
+        # sample's: built for samples of shape (32, 4), Dense (which takes any rank) would only fail at predict
+        shape = ", ".join(map(str, input_shape))
+        raise ValueError(f"model.build(({shape})) is ambiguous: give (None, {shape}) for samples of shape "
+                         f"({shape}), or (None, {', '.join(map(str, input_shape[1:]))}) for batches of "
+                         f"{input_shape[0]} samples (Keras counts the first entry as the batch size; glassnet's "
+                         "shapes without a leading None are one sample's, such as (n_features,)).")
+    return check_shape(input_shape, "input_shape")
+
+
 def _named_dtype(layers):
     """The one dtype that ``layers`` (and nested models) name, else None: a model given no dtype
     computes in it, as Keras's model computes each layer in its own (``Dense(3, dtype="float64")``)."""
@@ -288,17 +304,17 @@ def _refuse_after_weights(layer, first):
 KERAS_HOOKS = ("train_step", "test_step", "predict_step", "compute_loss", "compute_metrics", "call")
 
 
-def refuse_keras_hooks(cls):
-    """Refuse a subclass that overrides Keras's hooks: fit would run as if they were not there."""
-    hooks = [name for name in KERAS_HOOKS if name in vars(cls)]
+def refuse_keras_hooks(cls, traced_call=False):
+    """Refuse a subclass that overrides Keras's hooks: fit would run as if they were not there.
+    ``traced_call``: a subclass of ``Model``, whose ``call`` glassnet traces (models/subclassing.py)."""
+    hooks = [name for name in KERAS_HOOKS if name in vars(cls) and not (traced_call and name == "call")]
     if hooks == ["call"]:
-        # the TensorFlow autoencoder tutorial's call is decoder(encoder(x)): a chain, not a training loop
+        # a Sequential runs its layers in turn; a subclass of Model is what glassnet traces
         raise TypeError(
-            f"{cls.__name__} overrides call, which glassnet's fit, evaluate and predict never call: a glassnet model "
-            "is a chain of layers, run by their own forward and backward passes. Build the chain instead: the "
-            "layers and models that call applies one after another as Sequential([...]) (an encoder and a decoder: "
-            "autoencoder = Sequential([encoder, decoder])), or as Model(inputs, outputs) of layers called one on "
-            "another.")
+            f"{cls.__name__} overrides call of a Sequential, which runs its layers in turn and never calls it. "
+            "Subclass Model instead (keras.Model, as Keras's guides do): glassnet traces its call as a chain of "
+            "layers. Or build the chain as Sequential([...]) (an encoder and a decoder: "
+            "autoencoder = Sequential([encoder, decoder])).")
     if hooks:
         raise TypeError(
             f"{cls.__name__} overrides {', '.join(hooks)}, which glassnet's fit, evaluate and predict never call "
@@ -386,19 +402,24 @@ class Sequential:
             raise TypeError(f"layers must be a list of glassnet layers. Received: {layers!r:.100} of type "
                             f"{type(layers).__name__}" + (f"; write Sequential([{type(layers).__name__}(...)])"
                                                           if isinstance(layers, Layer) else ""))
+        # the model's flag only, as Keras: its layers keep theirs (a batch norm still updates its statistics)
+        self._trainable = bool(trainable)
+        self._take_layers(layers or [])
+
+    def _take_layers(self, layers):
+        """Add ``layers`` (layers, models, an ``Input`` first) to this empty model, as the list given to
+        ``Sequential(...)``; built at once when the input shape is known (one build, one binding)."""
         # the names and layers so far, kept here: checking each layer against all those before it
         # made a model file of 10,000 layers take a minute to load
         # and the names a nested model's layers will keep, which a default name skips: Sequential([encoder,
         # decoder, head]) renamed the decoder's dense to dense_1, then refused the head's own dense_1, where
         # Keras keeps a nested model's names apart
-        seen = (set(), set(), {}, _names_kept(layers or []))
-        for layer in layers or []:
+        seen = (set(), set(), {}, _names_kept(layers))
+        for layer in layers:
             self._add(layer, build=False, seen=seen)
             if not isinstance(layer, (InputLayer, Sequential)):  # (a nested model's layers: _add_model)
                 seen[0].add(layer.name)
                 seen[1].add(id(layer))
-        # the model's flag only, as Keras: its layers keep theirs (a batch norm still updates its statistics)
-        self._trainable = bool(trainable)
         if self._input_shape is not None and self._layers:  # one build, then one binding of the flat vectors
             declared, self._layers = self._layers, []
             for layer in declared:
@@ -626,19 +647,9 @@ class Sequential:
                 "The model has no input shape yet: give the first layer input_dim=... or "
                 "input_shape=..., start with layers.Input(shape=...), or call fit/predict first."
             )
+        input_shape = build_shape(input_shape)
         if not self._layers:
             raise ValueError("The model has no layers; add some with model.add(...).")
-        if isinstance(input_shape, (tuple, list)) and len(input_shape) > 1 and input_shape[0] is None:
-            input_shape = input_shape[1:]  # Keras's leading batch dimension
-        elif isinstance(input_shape, (tuple, list)) and len(input_shape) > 1:
-            # Keras reads (32, 4) as a batch of 32 samples of 4 features, glassnet a shape without None as one
-            # sample's: built for samples of shape (32, 4), Dense (which takes any rank) would only fail at predict
-            shape = ", ".join(map(str, input_shape))
-            raise ValueError(f"model.build(({shape})) is ambiguous: give (None, {shape}) for samples of shape "
-                             f"({shape}), or (None, {', '.join(map(str, input_shape[1:]))}) for batches of "
-                             f"{input_shape[0]} samples (Keras counts the first entry as the batch size; glassnet's "
-                             "shapes without a leading None are one sample's, such as (n_features,)).")
-        input_shape = check_shape(input_shape, "input_shape")
         if self._input_shape is not None and tuple(input_shape) != tuple(self._input_shape):
             # (Keras's Input and input_dim fix the shape: predict would then take other features)
             raise ValueError(f"The model takes inputs of shape {tuple(self._input_shape)} (declared by input_dim, "
@@ -1500,6 +1511,8 @@ class Sequential:
         label = f"Model {self.name!r}"
         if not self._layers:
             raise ValueError(f"{label} has no layers to call; add some with model.add(...).")
+        if training is TRACED_TRAINING:  # passed on by a traced call (models/subclassing.py): as None
+            training = None
         if training is not None:
             training = check_bool(training, "training")
         shape = x.input_shape if isinstance(x, InputLayer) else x.sample_shape
@@ -1646,6 +1659,7 @@ class Sequential:
         ``include_optimizer=False`` (tf.keras's) leaves the optimizer state out;
         tf.keras's ``save_format`` is refused, as Keras 3 refuses it."""
         from .saving import save_model
+        from .subclassing import warn_saved
 
         if save_format is not None:
             raise ValueError(f"save_format was removed in Keras 3, and glassnet writes one format, its own safe "
@@ -1656,6 +1670,7 @@ class Sequential:
                              f"Received: zipped={zipped!r:.100}")
         overwrite = _check_overwrite(filepath, overwrite)
         _warn_keras_suffix(filepath, "model.save")
+        warn_saved(self)  # a subclass of Model loads as a plain Sequential
         save_model(self, filepath, include_optimizer=check_bool(include_optimizer, "include_optimizer"),
                    overwrite=overwrite)
 

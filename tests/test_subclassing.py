@@ -1,0 +1,234 @@
+"""Subclasses of ``Model`` whose ``call`` chains layers (models/subclassing.py): Keras's and
+TensorFlow's tutorials' models, traced into the Sequential of their layers, against Keras 3.15."""
+
+import numpy as np
+import pytest
+
+import glassnet
+from glassnet import layers
+
+
+def quickstart_model(keras, hidden=16):
+    """TensorFlow's "quickstart for experts" model, verbatim but for the hidden width."""
+    class MyModel(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.flatten = keras.layers.Flatten()
+            self.d1 = keras.layers.Dense(hidden, activation="relu")
+            self.d2 = keras.layers.Dense(10)
+
+        def call(self, x):
+            x = self.flatten(x)
+            x = self.d1(x)
+            return self.d2(x)
+
+    return MyModel()
+
+
+def autoencoder_model(keras, latent_dim, shape):
+    """TensorFlow's autoencoder tutorial's model, verbatim."""
+    class Autoencoder(keras.Model):
+        def __init__(self, latent_dim, shape):
+            super().__init__()
+            self.latent_dim = latent_dim
+            self.shape = shape
+            self.encoder = keras.Sequential([
+                keras.layers.Flatten(),
+                keras.layers.Dense(latent_dim, activation="relu"),
+            ])
+            self.decoder = keras.Sequential([
+                keras.layers.Dense(int(np.prod(shape)), activation="sigmoid"),
+                keras.layers.Reshape(shape),
+            ])
+
+        def call(self, x):
+            encoded = self.encoder(x)
+            decoded = self.decoder(encoded)
+            return decoded
+
+    return Autoencoder(latent_dim, shape)
+
+
+def fit_both(keras, theirs, ours, x, y, loss, optimizer):
+    """Train ``theirs`` (Keras) and ``ours`` (glassnet) from Keras's initial weights: both histories."""
+    theirs(x[:1])  # Keras builds a subclass by calling it
+    ours.build((None, *x.shape[1:]))
+    ours.set_weights([np.asarray(w) for w in theirs.get_weights()])
+    theirs.compile(optimizer=optimizer(keras), loss=loss(keras))
+    ours.compile(optimizer=optimizer(glassnet), loss=loss(glassnet))
+    options = dict(epochs=3, batch_size=8, shuffle=False, verbose=0)
+    return theirs.fit(x, y, **options).history["loss"], ours.fit(x, y, **options).history["loss"]
+
+
+def test_the_quickstart_for_experts_model_trains_as_keras_in_float64(keras64, rng):
+    keras = keras64
+    glassnet.config.set_floatx("float64")
+    x, y = rng.random((24, 6, 6)), rng.integers(0, 10, size=24)
+    theirs, ours = quickstart_model(keras), quickstart_model(glassnet)
+    assert isinstance(ours, glassnet.Model) and type(ours).__name__ == "MyModel"
+    losses = fit_both(keras, theirs, ours, x, y, lambda k: k.losses.SparseCategoricalCrossentropy(from_logits=True),
+                      lambda k: k.optimizers.Adam(0.01))
+    np.testing.assert_allclose(losses[1], losses[0], rtol=0, atol=1e-10)
+    for mine, keras_weights in zip(ours.get_weights(), theirs.get_weights(), strict=True):
+        np.testing.assert_allclose(mine, keras_weights, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(ours.predict(x, verbose=0), theirs.predict(x, verbose=0), rtol=0, atol=1e-10)
+    assert [layer.name for layer in ours.layers] == ["flatten", "dense", "dense_1"]
+    assert ours.output_shape == (None, 10) and ours.count_params() == 36 * 16 + 16 + 16 * 10 + 10
+
+
+def test_the_autoencoder_tutorial_s_model_trains_as_keras_in_float64(keras64, rng):
+    keras = keras64
+    glassnet.config.set_floatx("float64")
+    x = rng.random((16, 5, 4))
+    theirs, ours = autoencoder_model(keras, 3, (5, 4)), autoencoder_model(glassnet, 3, (5, 4))
+    losses = fit_both(keras, theirs, ours, x, x, lambda k: k.losses.MeanSquaredError(),
+                      lambda k: k.optimizers.Adam(0.05))
+    np.testing.assert_allclose(losses[1], losses[0], rtol=0, atol=1e-10)
+    for mine, keras_weights in zip(ours.get_weights(), theirs.get_weights(), strict=True):
+        np.testing.assert_allclose(mine, keras_weights, rtol=0, atol=1e-10)
+    # the tutorial encodes and decodes the test images with the trained halves
+    encoded = ours.encoder(x).copy()
+    np.testing.assert_allclose(encoded, np.asarray(theirs.encoder(x)), rtol=0, atol=1e-10)
+    np.testing.assert_allclose(ours.decoder(encoded), np.asarray(theirs.decoder(encoded)), rtol=0, atol=1e-10)
+    # nested as Sequential([encoder, decoder]) nests them: their default-named layers kept apart
+    assert [layer.name for layer in ours.layers] == ["flatten", "dense", "dense_1", "reshape"]
+    assert ours.get_layer(ours.encoder.name) is ours.encoder and ours.output_shape == (None, 5, 4)
+
+
+def test_name_layers_and_training_follow_keras():
+    class Classifier(glassnet.Model):
+        def __init__(self, name=None, **kwargs):
+            super().__init__(name=name, **kwargs)
+            self.hidden = layers.Dense(8, activation="relu")
+            self.dropout = layers.Dropout(0.5, seed=1)
+            self.out = layers.Dense(2)
+
+        def call(self, x, training=None):
+            return self.out(self.dropout(self.hidden(x), training=training))
+
+    first, second = Classifier(), Classifier()
+    assert (first.name, second.name, Classifier(name="mine").name) == ("classifier", "classifier_1", "mine")
+    # before the first build: the attributes' layers, as Keras lists them; then the chain call traced
+    assert first.layers == [first.hidden, first.dropout, first.out] and not first.built
+    with pytest.raises(ValueError, match="Classifier's layers are those its call chains, known once it is built"):
+        first.summary()
+    x = np.random.default_rng(0).normal(size=(6, 4))
+    inferred = first(x)
+    assert first.built and first.layers == [first.hidden, first.dropout, first.out]
+    np.testing.assert_array_equal(first(x), inferred)  # no training: dropout off
+    assert not np.array_equal(first(x, training=True), inferred)  # training=training reached the Dropout
+    W1, b1, W2, b2 = first.get_weights()
+    np.testing.assert_allclose(inferred, np.maximum(x @ W1 + b1, 0) @ W2 + b2, rtol=0, atol=1e-5)
+    # used in another chain, it is built there
+    inputs = glassnet.Input((4,))
+    model = glassnet.Model(inputs, layers.Dense(1)(second(inputs)))
+    assert model.output_shape == (None, 1) and second.built and model.get_layer("classifier_1") is second
+
+
+def test_fit_evaluate_trace_and_gradients_work_as_for_the_sequential(rng):
+    glassnet.config.set_floatx("float64")
+    model = quickstart_model(glassnet, hidden=5)
+    x, y = rng.random((12, 3, 2)), rng.integers(0, 10, size=12)
+    model.compile(optimizer="sgd", loss=glassnet.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  metrics=["accuracy"])
+    history = model.fit(x, y, epochs=2, verbose=0)
+    assert len(history.history["loss"]) == 2 and np.isfinite(model.evaluate(x, y, verbose=0)).all()
+    assert glassnet.gradcheck.check_gradients(model, x, y).passed(1e-6)
+    assert "dense_1" in str(model.trace(x[:2], y[:2]))
+
+
+def test_a_saved_subclass_loads_as_the_sequential_of_its_chain(tmp_path, rng):
+    model = quickstart_model(glassnet, hidden=5)
+    x = rng.random((4, 3, 2))
+    expected = model.predict(x, verbose=0)
+    with pytest.warns(UserWarning, match=r"MyModel is saved as the Sequential of the layers its call chains: "
+                                         r"load_model gives a glassnet Sequential named 'my_model'"):
+        model.save(tmp_path / "model.gn")
+    loaded = glassnet.models.load_model(tmp_path / "model.gn")
+    assert type(loaded) is glassnet.Sequential and loaded.name == "my_model"
+    assert [layer.name for layer in loaded.layers] == ["flatten", "dense", "dense_1"]
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), expected, rtol=1e-6)
+    again = quickstart_model(glassnet, hidden=5)  # a new subclass instance takes the file's weights
+    again.load_weights(tmp_path / "model.gn")
+    np.testing.assert_allclose(again.predict(x, verbose=0), expected, rtol=1e-6)
+    assert type(model).from_config(model.get_config()).output_shape == (None, 10)
+
+
+def subclass(call, takes_training=False):
+    """A subclass of Model with two Dense layers whose call is ``call(self, x)`` (``training`` too)."""
+    class Custom(glassnet.Model):
+        def __init__(self):
+            super().__init__()
+            self.d1 = layers.Dense(3)
+            self.d2 = layers.Dense(3)
+
+        def call(self, x):
+            return call(self, x)
+
+    class Training(Custom):
+        def call(self, x, training=None):
+            return call(self, x, training)
+
+    return Training() if takes_training else Custom()
+
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda self, x: self.d2(self.d1(x) + x), TypeError, r"arithmetic on a layer's output .*Rescaling"),
+    (lambda self, x: 2 * self.d1(x), TypeError, "arithmetic on a layer's output"),
+    (lambda self, x: self.d1(self.d1(x)), ValueError, r"called twice in this model \(a shared layer\)"),
+    (lambda self, x: (self.d1(x), self.d2(self.d1(x)))[1], ValueError, r"which Layer 'dense' \(Dense\) took already"),
+    (lambda self, x: [self.d1(x), self.d2(x)], ValueError, r"Layer 'dense_1' \(Dense\) is called on .*a branch"),
+    (lambda self, x: (lambda h: (self.d2(h), h)[1])(self.d1(x)), ValueError, "that layer's result is dropped"),
+    (lambda self, x: self.d2(np.tanh(self.d1(x))), TypeError, "a ChainTensor holds no numbers"),
+    (lambda self, x: x, ValueError, "it returns its input, so the model would have no layers"),
+    (lambda self, x: None, TypeError, "it returns NoneType, not the output of the layers called on its input"),
+])
+def test_a_call_that_is_not_a_chain_is_refused_with_what_to_write(call, error, match):
+    model = subclass(call)
+    with pytest.raises(error, match=r"Custom.call, traced on inputs of shape \(None, 3\): .*" + match):
+        model.predict(np.ones((2, 3)), verbose=0)
+    assert not model.built
+
+
+def test_two_outputs_a_branch_on_training_and_two_inputs_are_refused():
+    with pytest.raises(ValueError, match="it returns 2 outputs in a tuple, but glassnet's models have one output"):
+        subclass(lambda self, x: (self.d2(self.d1(x)),) * 2).build((None, 3))
+    branching = subclass(lambda self, x, training: self.d1(x) if training else self.d2(x), takes_training=True)
+    with pytest.raises(TypeError, match=r"call branches on training \(if training: ...\), which glassnet cannot "
+                                        r"trace.*Pass training=training on to the layers"):
+        branching.build((None, 3))
+    with pytest.raises(TypeError, match=r"Pair.call takes 2 inputs \(x, y\), but glassnet's models have one input"):
+        class Pair(glassnet.Model):
+            def call(self, x, y, training=None):
+                return x
+    with pytest.raises(TypeError, match=r"Functional passes inputs and outputs to Model.__init__"):
+        class Functional(glassnet.Model):
+            def __init__(self):
+                inputs = glassnet.Input((3,))
+                super().__init__(inputs, layers.Dense(1)(inputs))
+
+            def call(self, x):
+                return x
+        Functional()
+    with pytest.raises(RuntimeError, match=r"Early.__init__ sets self.d1 before calling super\(\).__init__\(\)"):
+        class Early(glassnet.Model):
+            def __init__(self):
+                self.d1 = layers.Dense(3)
+
+            def call(self, x):
+                return self.d1(x)
+        Early()
+
+
+def test_keras_fit_hooks_stay_refused_and_a_sequential_s_call_points_to_model():
+    with pytest.raises(TypeError, match="Custom overrides train_step, which glassnet's fit"):
+        class Custom(glassnet.Model):
+            def call(self, x):
+                return x
+
+            def train_step(self, data):
+                return {}
+    with pytest.raises(TypeError, match=r"Stack overrides call of a Sequential, .*Subclass Model instead"):
+        class Stack(glassnet.Sequential):
+            def call(self, x):
+                return x
