@@ -1221,6 +1221,17 @@ def test_summary_of_an_unbuilt_model_marks_its_layers_unbuilt_as_keras():
     assert " Total params: 16 (64.00 B)" in lines and " Trainable params: 16 (64.00 B)" in lines
 
 
+def test_summary_of_a_model_without_layers_is_an_empty_table_as_keras():
+    # Keras 3.15 prints the headers and zero parameters; summary() raised IndexError here
+    for show_trainable in (False, True):
+        lines = []
+        Sequential(name="empty").summary(print_fn=lines.append, show_trainable=show_trainable)
+        assert lines[0] == 'Model: "empty"' and lines[2].split()[:3] == ["Layer", "(type)", "Output"]
+        assert ("Trainable" in lines[2]) is show_trainable and not any("(" in line for line in lines[4:-3])
+        assert lines[-3:] == [" Total params: 0 (0.00 B)", " Trainable params: 0 (0.00 B)",
+                              " Non-trainable params: 0 (0.00 B)"]
+
+
 def test_summary_show_trainable_adds_keras_s_column():
     # show_trainable=True was accepted and did nothing; Keras 3.15's column shows each layer's own flag
     # (N for d0, frozen; - for Dropout, which has no weights; Y in a frozen model too)

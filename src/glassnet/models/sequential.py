@@ -1616,8 +1616,9 @@ class Sequential:
         self._ensure_built()
         print_fn = print_fn or print
         rows = list(_summary_rows(self, expand_nested, show_trainable))
-        headers = ("Layer (type)", "Output Shape", "Param #", "Trainable")[:len(rows[0])]
-        widths = [max(len(h), *(len(r[i]) for r in rows)) + 2 for i, h in enumerate(headers)]
+        headers = ("Layer (type)", "Output Shape", "Param #", "Trainable")[:4 if show_trainable else 3]
+        # (a model with no layers yet prints an empty table with zero parameters, as Keras's)
+        widths = [max([len(h), *(len(r[i]) for r in rows)]) + 2 for i, h in enumerate(headers)]
         line = "─" * sum(widths)
 
         def show(r):
