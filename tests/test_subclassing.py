@@ -232,3 +232,16 @@ def test_keras_fit_hooks_stay_refused_and_a_sequential_s_call_points_to_model():
         class Stack(glassnet.Sequential):
             def call(self, x):
                 return x
+
+
+def test_a_subclass_nested_in_a_sequential_is_traced_on_the_stack_s_output(rng):
+    # Sequential([Input(...), MyModel(), Dense(1)]) said "has no layers to add" (its call not yet traced)
+    model = glassnet.models.Sequential([layers.Input((3, 2)), quickstart_model(glassnet, hidden=4), layers.Dense(1)])
+    assert [type(layer).__name__ for layer in model.layers] == ["Flatten", "Dense", "Dense", "Dense"]
+    inner = model.get_layer("my_model")
+    assert inner.layers == model.layers[:3]
+    x = rng.random((5, 3, 2)).astype("float32")
+    want = model.layers[3](inner.predict(x))  # the nested model's own output, then the head
+    np.testing.assert_allclose(model.predict(x), want, rtol=1e-6)
+    with pytest.raises(ValueError, match=r"\(MyModel\) has the layers its call chains.*start this model with an Input"):
+        glassnet.models.Sequential([quickstart_model(glassnet), layers.Dense(1)])

@@ -522,6 +522,16 @@ class Sequential:
         label = f"Model {model.name!r}"
         if model is self:
             raise ValueError(f"{label} cannot contain itself.")
+        shape = self._input_shape  # then the stack's output, where the input is known
+        for layer in self._layers if shape is not None else ():
+            shape = layer.output_shape if layer.built else layer.compute_output_shape(shape)
+        if not model._layers and hasattr(model, "_trace"):  # a subclassed model: its layers are those its call chains
+            if shape is None:
+                raise ValueError(f"{label} ({type(model).__name__}) has the layers its call chains, known once it is "
+                                 "built, and it joins this model as them: start this "
+                                 f"model with an Input (Sequential([Input(shape=...), {type(model).__name__}(), ...])) "
+                                 f"or build it first ({model.name}.build((None, ...))).")
+            model.build((None, *shape))
         if not model._layers:
             raise ValueError(f"{label} has no layers to add.")
         if model.dtype != self.dtype:
@@ -542,9 +552,6 @@ class Sequential:
                 raise _name_taken(layer.name)
         if model.name in names or any(other.name == model.name for other in self._nested()):
             raise _model_name_taken(label, "a layer" if model.name in names else "a model already nested")
-        shape = self._input_shape  # then the stack's output, where the input is known
-        for layer in self._layers if shape is not None else ():
-            shape = layer.output_shape if layer.built else layer.compute_output_shape(shape)
         if model._input_shape is not None and shape is not None and tuple(shape) != tuple(model._input_shape):
             where = "the model's input" if not self._layers else f"the output of {self._layers[-1]._label()}"
             raise ValueError(f"{label} takes inputs of shape {(None, *model._input_shape)}, but {where} has shape "
