@@ -191,6 +191,30 @@ def test_an_encoder_and_a_decoder_nest_as_keras_names_their_layers(keras64, rng)
         "dense", "dense_2", "dense_1"]
     assert [layer.name for layer in base.layers] == ["dense_2", "dense_1"]
 
+def test_models_called_in_a_functional_chain_nest_as_keras_names_their_layers(keras64, rng):
+    # Model(inputs, decoder(encoder(inputs))) took the two models' layers one by one, so both models'
+    # default-named dense was refused as a repeated name, where Sequential([encoder, decoder]) renamed it
+    keras = keras64
+    encoder = Sequential([layers.Input((6,)), layers.Dense(4, "relu"), layers.Dense(2, "relu")], name="encoder",
+                         dtype="float64")
+    decoder = Sequential([layers.Dense(4, "relu"), layers.Dense(6, "sigmoid")], name="decoder", dtype="float64")
+    inputs = layers.Input((6,))
+    autoencoder = Model(inputs, decoder(encoder(inputs), training=False))
+    k_encoder = keras.Sequential([keras.Input((6,), dtype="float64"),
+                                  *(keras.layers.Dense(n, "relu", dtype="float64") for n in (4, 2))], name="encoder")
+    k_decoder = keras.Sequential([keras.layers.Dense(4, "relu", dtype="float64"),
+                                  keras.layers.Dense(6, "sigmoid", dtype="float64")], name="decoder")
+    k_inputs = keras.Input((6,), dtype="float64")
+    theirs = keras.Model(k_inputs, k_decoder(k_encoder(k_inputs), training=False))
+    assert [layer.name for layer in autoencoder.layers] == ["dense", "dense_1", "dense_2", "dense_3"]
+    assert [layer.name for layer in decoder.layers] == ["dense_2", "dense_3"]  # the same layers
+    assert autoencoder.get_layer("decoder") is decoder and autoencoder.get_layer("encoder") is encoder
+    theirs.set_weights(autoencoder.get_weights())
+    x = rng.random((5, 6))
+    np.testing.assert_allclose(autoencoder.predict(x, verbose=0), theirs.predict(x, verbose=0), rtol=0, atol=1e-12)
+    assert autoencoder.get_config()["pins"] == {"dense_2": False, "dense_3": False}
+
+
 def test_a_refused_nested_model_keeps_its_layers_names():
     # the default names were renamed before the input shape was checked: add() refused the decoder, and
     # its layers were left named dense_2 and dense_1 (its summary, get_layer('dense') and files then differed)
