@@ -8,7 +8,7 @@ import pytest
 from glassnet import activations
 from glassnet.layers import (Activation, BatchNormalization, Dense, Dropout, Flatten, GaussianDropout, GaussianNoise, Input,
                              Layer, LayerNormalization, Normalization, Rescaling, UnitNormalization)
-from glassnet.models import Sequential
+from glassnet.models import Model, Sequential
 from glassnet.onnx import export, to_onnx
 from glassnet.utils import set_random_seed
 
@@ -131,7 +131,24 @@ def shape_per_channel_rescaling_of_images(rng):
     return trained(model, x, y, "mse"), x
 
 
+def shape_nested_pinned_with_activity_penalties(rng):
+    """A base nested twice, called with training=True (Monte-Carlo dropout and batch statistics in
+    model(x)) and False, with activity penalties: the graph is predict's inference pass."""
+    x = rng.normal(size=(64, 6)).astype(np.float32)
+    y = rng.integers(0, 3, 64)
+    inner = Sequential([Dense(8, "relu", activity_regularizer="l1"), BatchNormalization(), Dropout(0.4)], name="inner")
+    base = Sequential([Input((6,)), inner, Dense(5, "tanh", activity_regularizer="l2")], name="base")
+    inputs = Input((6,))
+    features = base(inputs, training=True)
+    head = Sequential([Dense(3, activity_regularizer="l1_l2")], name="head")
+    model = Sequential([Model(inputs, head(features, training=False)), Activation("softmax")])
+    model = trained(model, x, y, "sparse_categorical_crossentropy")
+    assert not np.allclose(model(x), model.predict(x))  # the pins hold in model(x): not what ONNX computes
+    return model, x
+
+
 SHAPES = [
+    shape_nested_pinned_with_activity_penalties,
     shape_softmax_classifier,
     shape_sigmoid_with_batchnorm,
     shape_flatten_regression,
