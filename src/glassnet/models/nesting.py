@@ -84,8 +84,8 @@ def flatten_keras(config):
     """``config`` (a Sequential configuration) with the Keras models among its layers (Keras's
     ``Sequential([base, Dense(1)])``; a Functional one whose layers form one chain) replaced by
     their layers, and ``nested`` entries that say which (see the module docstring); a
-    configuration without any comes back as it is. The training=True of a call of a nested model
-    in a Functional one (its ``pins``) pins that model's layers."""
+    configuration without any comes back as it is. The training=True or False of a call of a nested
+    model in a Functional one (its ``pins``) pins that model's layers."""
     layers = config.get("layers") if isinstance(config, dict) else None
     if not isinstance(layers, list) or not any(isinstance(c, dict) and c.get("class_name") in KERAS_MODELS
                                                for c in layers):
