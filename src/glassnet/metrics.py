@@ -252,9 +252,10 @@ class Metric(metaclass=_ResetAfterInit):
         """The variables of :meth:`add_variable`, in their order."""
         return list(self.__dict__.get("_variables", ()))
 
-    def __call__(self, y_true, y_pred, sample_weight=None):
-        """``update_state`` with this batch, then the ``result()``, as Keras's ``metric(y_true, y_pred)``."""
-        self.update_state(y_true, y_pred, sample_weight=sample_weight)
+    def __call__(self, *args, **kwargs):
+        """``update_state`` with this batch, then the ``result()``, as Keras's ``metric(y_true, y_pred)``;
+        the arguments are ``update_state``'s, so ``Mean()(loss)`` takes values alone, as in Keras."""
+        self.update_state(*args, **kwargs)
         return self.result()
 
     @property
