@@ -752,3 +752,25 @@ def test_a_variable_length_sample_size_is_refused_with_what_to_do():
             make()
     with pytest.raises(TypeError, match="input_shape must be a positive integer. Received: input_shape=2.5"):
         glassnet.Input(shape=(2.5,))
+
+
+def test_targets_beyond_the_output_range_are_scored_in_validation_and_evaluate_but_not_trained_on():
+    # TensorFlow's anomaly-detection autoencoder (sigmoid outputs, mae) validates on test data scaled by the
+    # training data's min and max, a little outside [0, 1]: fit refused it ("validation_data[1] has values from
+    # -0.04 ..., but the output activation Sigmoid only produces values in [0.0, 1.0]") where Keras scores it
+    rng = np.random.default_rng(0)
+    train = rng.uniform(0.0, 1.0, size=(32, 6))
+    test = rng.uniform(-0.1, 1.1, size=(16, 6))
+    model = Sequential([Dense(3, activation="relu", input_dim=6), Dense(6, activation="sigmoid")], dtype="float64",
+                       seed=0)
+    model.compile(optimizer="adam", loss="mae")
+    history = model.fit(train, train, epochs=1, batch_size=32, validation_data=(test, test), verbose=0)
+    by_hand = np.mean(np.abs(model.predict(test, verbose=0) - test))  # the weights after the one step
+    assert history.history["val_loss"][0] == pytest.approx(by_hand, rel=1e-12)
+    assert model.evaluate(test, test, verbose=0) == pytest.approx(by_hand, rel=1e-12)
+    with pytest.raises(ValueError, match=r"y has values from -0\.0.* Sigmoid only produces values in \[0\.0, 1\.0\]"):
+        model.fit(test, test, verbose=0)  # training toward them is still refused
+    bce = Sequential([Dense(1, activation="sigmoid", input_dim=6)])
+    bce.compile(optimizer="adam", loss="binary_crossentropy")
+    with pytest.raises(ValueError, match="validation_data"):  # a probability target is still checked
+        bce.fit(train, np.ones(32), validation_data=(test, np.full(16, 1.5)), verbose=0)

@@ -1081,7 +1081,9 @@ class Sequential:
             raise ValueError(f"{name}: the model expected {want}{unit}, got {got}{unit}.")
         return X
 
-    def _check_y(self, y, n, name="y"):
+    def _check_y(self, y, n, name="y", scoring=False):
+        """The targets ``y`` checked and encoded for the loss. ``scoring``: targets only scored (validation
+        data, ``evaluate``), not trained on, which may lie beyond the output activation's range."""
         Y = check_array(y, name=name, ndim=None, finite=True)
         out = tuple(self._layers[-1].output_shape)
         if len(out) == 1 and Y.shape[1:] == (out[0], 1):
@@ -1099,7 +1101,11 @@ class Sequential:
             self._target_encoding = _target_encoding(self.loss, given, Y)
         activation = getattr(self._layers[-1], "activation", None)
         low, high = activation.output_range if activation is not None else (-math.inf, math.inf)
-        if self.loss.targets_in_output_range and Y.size and (Y.min() < low or Y.max() > high):
+        # training toward targets the output cannot reach is a mistake (labels 0..9 on one sigmoid unit); scoring
+        # them is not: the autoencoder tutorial's anomaly detection validates on test data scaled by the training
+        # data's min and max, a little outside [0, 1], and Keras scores it (a loss's own target_range still holds)
+        if (self.loss.targets_in_output_range and not scoring and Y.size
+                and (Y.min() < low or Y.max() > high)):
             raise ValueError(
                 f"{name} has values from {Y.min()} to {Y.max()}, but the output activation "
                 f"{type(self._layers[-1].activation).__name__} only produces values in [{low}, {high}]. "
@@ -1226,7 +1232,7 @@ class Sequential:
         # named errors for None, text, ragged lists (NaN and range are checked with the encoding, in _check_y)
         y = check_array(on_host(y), names[1], ndim=None, finite=False, allow_empty=True)
         check_consistent_length(**{names[0]: X, names[1]: y})
-        Y = self._check_y(y, X.shape[0], names[1])
+        Y = self._check_y(y, X.shape[0], names[1], scoring=what == "evaluate")
         return X, Y, self._check_sample_weight(sample_weight, X.shape[0])
 
     # -- Keras API -----------------------------------------------------------------

@@ -89,7 +89,7 @@ def _validation(model, validation_data, validation_steps, validations=1):
             f"Inconsistent numbers of samples: validation_data[0] has {Xv.shape[0]}, "
             f"validation_data[1] has {len(yv)}."
         )
-    Yv = model._check_y(yv, Xv.shape[0], "validation_data[1]")
+    Yv = model._check_y(yv, Xv.shape[0], "validation_data[1]", scoring=True)
     wv = (model._check_sample_weight(validation_data[2], Xv.shape[0], "validation_data[2]")
           if len(validation_data) == 3 else None)
     refuse_all_zero(wv, "validation_data[2]", "the validation loss would be 0 whatever the model")
