@@ -245,3 +245,34 @@ def test_a_subclass_nested_in_a_sequential_is_traced_on_the_stack_s_output(rng):
     np.testing.assert_allclose(model.predict(x), want, rtol=1e-6)
     with pytest.raises(ValueError, match=r"\(MyModel\) has the layers its call chains.*start this model with an Input"):
         glassnet.models.Sequential([quickstart_model(glassnet), layers.Dense(1)])
+
+
+def test_a_layer_subclass_whose_call_applies_layers_says_to_subclass_model():
+    # the subclassing guide's MLPBlock(keras.layers.Layer) of three Dense layers said only "defines no forward"
+
+
+    class MLPBlock(glassnet.layers.Layer):
+        def __init__(self):
+            super().__init__()
+            self.linear_1 = glassnet.layers.Dense(32)
+            self.linear_2 = glassnet.layers.Dense(1)
+
+        def call(self, inputs):
+            return self.linear_2(self.linear_1(inputs))
+
+    with pytest.raises(NotImplementedError, match=r"applies the layers linear_1, linear_2: subclass keras.Model"):
+        MLPBlock()(np.ones((3, 4)))
+
+
+def test_keras_symbolic_input_and_output_are_named_with_what_to_write():
+    # the functional guide prints Input(shape=(784,)).shape, then reads layer.output for feature extraction,
+    # which was Python's bare "'Dense' object has no attribute 'output'"
+
+
+    inputs = glassnet.Input(shape=(784,))
+    assert inputs.shape == (None, 784)  # as Keras's
+    dense = glassnet.layers.Dense(4)
+    glassnet.Model(inputs, dense(inputs))
+    for name in ("input", "output"):
+        with pytest.raises(AttributeError, match=rf"'dense' \(Dense\) has no symbolic {name}: .*model.layers.index"):
+            getattr(dense, name)

@@ -359,6 +359,23 @@ def _chained(layer, x, training=None):
     return ChainTensor(source, (*layers, layer), layer.compute_output_shape(shape), models, pins)
 
 
+class _NoSymbolic:
+    """Keras's symbolic ``layer.input``/``layer.output`` (``Model(base.inputs, layer.output)``, the
+    functional guide's feature extraction), which glassnet's layers lack: reading it is an AttributeError
+    that says what to write. It sets nothing, so a subclass may still keep its own ``self.output``."""
+
+    def __set_name__(self, owner, name):
+        self.name = name
+
+    def __get__(self, layer, owner=None):
+        if layer is None:
+            return self
+        raise AttributeError(f"{layer._label()} has no symbolic {self.name}: glassnet's models are chains of layers, "
+                             "not graphs of tensors. For a model's features up to this layer, "
+                             "Sequential(model.layers[:model.layers.index(layer) + 1]) shares the model's weights; "
+                             "the shapes are layer.input_shape and layer.output_shape.")
+
+
 class Layer:
     """The base of every layer: ``build(input_shape)``, ``forward(X, training) -> Y`` and
     ``backward(dY) -> dX``, its arrays in ``params``, ``grads`` and ``state`` (see the module
@@ -388,6 +405,8 @@ class Layer:
     _activity_losses = ()
     #: (a layer pickled before layers took activity_regularizer has none)
     activity_regularizer = None
+    input = _NoSymbolic()
+    output = _NoSymbolic()
 
     def __init__(self, name=None, input_shape=None, input_dim=None, dtype=None, trainable=True,
                  activity_regularizer=None, **kwargs):
@@ -611,6 +630,11 @@ class Layer:
     def _missing(self, method):
         """What a subclass without ``method`` lacks (one written for Keras has ``call(inputs)`` instead)."""
         keras = " (Keras's call(inputs) is not used: glassnet trains with the backward pass)" if hasattr(self, "call") else ""
+        inner = [key for key, value in vars(self).items() if isinstance(value, Layer)]
+        if hasattr(self, "call") and inner:  # a block of layers, as the subclassing guide's MLPBlock
+            keras += (f". Its call applies the layers {', '.join(inner)}: subclass keras.Model instead of Layer, "
+                      "whose call glassnet traces into the chain of layers it applies (and trains by their "
+                      "backward passes), or make the block a Sequential of those layers")
         return (f"{type(self).__name__} defines no {method}: a glassnet layer computes forward(X, training) and "
                 f"backward(dY){keras}.")
 
@@ -754,6 +778,11 @@ class InputLayer(Layer):
         super().__init__(name=name, input_shape=shape, dtype=None if integer else dtype)
         if integer:
             self.dtype = integer
+
+    @property
+    def shape(self):
+        """The inputs' shape with the batch axis, ``(None, 784)``, as Keras's ``Input(shape=(784,)).shape``."""
+        return (None, *self.input_shape)
 
 
 def _integer_dtype(dtype):
