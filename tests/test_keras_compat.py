@@ -242,7 +242,7 @@ def test_functional_models_that_are_not_chains_are_refused_with_what_to_write():
         dense(dense(inputs))
     with pytest.raises(ValueError, match="one input and one output; inputs has 2"):
         keras.Model([inputs, keras.Input(shape=(8,))], dense(inputs))
-    with pytest.raises(ValueError, match="outputs is not computed from inputs"):
+    with pytest.raises(ValueError, match="is not computed from inputs"):
         keras.Model(keras.Input(shape=(8,)), dense(inputs))
     with pytest.raises(ValueError, match="outputs is an Input: the model would have no layers"):
         keras.Model(inputs, inputs)
@@ -262,8 +262,8 @@ def test_functional_models_that_are_not_chains_are_refused_with_what_to_write():
     # a model called on an Input or a layer's output chains its layers (tests/test_nested_models.py)
     assert model(keras.Input(shape=(8,))).layers == tuple(model.layers)
     assert model(layers.Dense(8)(inputs)).shape == (None, 2)
-    with pytest.raises(ValueError, match=r"a ChainTensor holds no numbers.*layers.Activation\('relu'\)\(x\)"):
-        glassnet.activations.relu(layers.Dense(8)(inputs))  # it said "x must contain numbers"
+    # (it said "x must contain numbers"): an Activation layer in the chain (tests/test_symbolic_outputs.py)
+    assert type(glassnet.activations.relu(layers.Dense(8)(inputs)).layers[-1]).__name__ == "Activation"
 
 
 @pytest.mark.parametrize("module, name, match", [
@@ -308,10 +308,6 @@ def test_other_missing_names_give_the_plain_error_and_probing_still_works():
         with pytest.raises(AttributeError, match="has no attribute 'NoSuchLayer'"):
             module.NoSuchLayer
     model = keras.Sequential([layers.Dense(2, input_dim=3)])
-    for name in ("input", "inputs", "output", "outputs"):
-        with pytest.raises(AttributeError, match=f"no symbolic {name} .*model.input_shape and model.output_shape"):
-            getattr(model, name)
-        assert not hasattr(model, name)
     assert copy.deepcopy(model).built and pickle.loads(pickle.dumps(model)).built
     with pytest.raises(AttributeError, match="'Sequential' object has no attribute 'nothing'"):
         model.nothing
@@ -799,19 +795,6 @@ def test_keras_s_other_registry_names_give_the_same_kind_of_object(module, name,
         assert ours.name == re.sub(r"_\d+$", "", theirs.name)
     if module == "initializers" and cls != "Orthogonal":  # (drawn at random)
         np.testing.assert_allclose(ours((3, 3)), np.asarray(theirs((3, 3))), rtol=1e-7)
-
-
-def test_symbolic_inputs_name_the_feature_extractor_that_works_and_it_does():
-    # the Sequential guide's feature extraction, Model(inputs=model.inputs, outputs=layer.output),
-    # is refused (no symbolic tensors); the way the message gives must compute that layer's output
-    model = glassnet.Sequential([layers.Input((5,)), layers.Dense(4, activation="relu"),
-                                 layers.Dense(3, activation="tanh", name="my_intermediate_layer"), layers.Dense(2)])
-    with pytest.raises(AttributeError, match=r"Sequential\(model.layers\[:i \+ 1\]\) shares the model's weights"):
-        model.inputs
-    x = np.random.default_rng(0).normal(size=(6, 5))
-    features = glassnet.Sequential(model.layers[:2]).predict(x, verbose=0)
-    W1, b1, W2, b2 = model.get_weights()[:4]
-    np.testing.assert_allclose(features, np.tanh(np.maximum(x @ W1 + b1, 0) @ W2 + b2), atol=1e-6)
 
 
 def test_overriding_keras_s_fit_hooks_is_refused_and_points_to_the_own_loop():

@@ -83,6 +83,17 @@ class Activation:
                 options[key] = value
         axis = options.pop("axis", -1) if self.along_last_axis else -1
         g = self.with_options(**options) if options else self
+        from .layers.base import ChainTensor, InputLayer  # (layers import this module)
+
+        if isinstance(x, (ChainTensor, InputLayer)):
+            # a layer's output in a functional chain or a traced call (x = keras.activations.relu(x)): an
+            # Activation layer joins the chain, as Keras's functional API turns the op into a node
+            from .layers import Activation, Softmax
+
+            if axis != -1 and g.name != "softmax":
+                raise ValueError(f"{self.name}(x, axis={axis!r}) on a layer's output: glassnet's Activation layer "
+                                 "computes along the last axis. Omit axis (-1).")
+            return (Activation(g) if axis == -1 else Softmax(axis))(x)
         xp = get_namespace(x)
         Z = check_array(x, "x", ndim=None, allow_empty=True, finite=False) if xp is np else xp.asarray(x)
         if not (Z.dtype.kind == "f" if xp is np else xp.isdtype(Z.dtype, "real floating")):

@@ -89,7 +89,9 @@ def training_entries(layer, keys, module, keep_unset=False):
     return entries
 
 
-_TRANSIENT = ("X", "Z", "A", "Y", "delta", "mask", "X_hat", "inv_std", "in_shape", "_owner")
+# (and the layer's node, layer.output: its chain holds models, whose unpickling would meet the layer half made;
+# an unpickled model gives its layers their places again, Sequential.__setstate__)
+_TRANSIENT = ("X", "Z", "A", "Y", "delta", "mask", "X_hat", "inv_std", "in_shape", "_owner", "_node")
 
 #: what forward leaves behind for backward (and for diagnostics): ``Layer.__call__`` puts them back
 _PASS_CACHES = ("X", "Z", "A", "Y", "delta", "mask", "X_hat", "inv_std", "in_shape", "training")
@@ -294,7 +296,8 @@ class ChainTensor:
 
     def __array__(self, dtype=None, copy=None):
         raise TypeError("a ChainTensor holds no numbers: it stands for a layer's output in a functional model. "
-                        "Call layers on it (an activation as layers.Activation('relu')(x)), and Model(inputs, "
+                        "Call layers on it (an activation as glassnet.activations.tanh(x) or layers.Activation('tanh')(x), "
+                        "not NumPy's), and Model(inputs, "
                         "outputs) on arrays.")
 
     def _arithmetic(self, *args):
@@ -356,13 +359,18 @@ def _chained(layer, x, training=None):
     models, pins = ((), {}) if isinstance(x, InputLayer) else (x.models, x.pins)
     if training is not None:
         pins = {**pins, layer: bool(training)}
-    return ChainTensor(source, (*layers, layer), layer.compute_output_shape(shape), models, pins)
+    y = ChainTensor(source, (*layers, layer), layer.compute_output_shape(shape), models, pins)
+    if traced is None and "_node" not in layer.__dict__:  # Keras's first node: layer.input, layer.output
+        layer._node = (x, y)  # (a traced call's layers take theirs from the model, once its trace succeeds)
+    return y
 
 
-class _NoSymbolic:
-    """Keras's symbolic ``layer.input``/``layer.output`` (``Model(base.inputs, layer.output)``, the
-    functional guide's feature extraction), which glassnet's layers lack: reading it is an AttributeError
-    that says what to write. It sets nothing, so a subclass may still keep its own ``self.output``."""
+class _Symbolic:
+    """Keras's symbolic ``layer.input``/``layer.output``: the layer's input and output in the first
+    chain it joined (Keras's first node), a functional call (``Dense(64)(inputs)``) or the first
+    built model holding it, so that ``Model(model.inputs, layer.output)`` is the model up to that
+    layer (the functional guide's feature extraction) and ``Dense(10)(base.output)`` extends a model.
+    It sets nothing, so a subclass may still keep its own ``self.output``."""
 
     def __set_name__(self, owner, name):
         self.name = name
@@ -370,10 +378,14 @@ class _NoSymbolic:
     def __get__(self, layer, owner=None):
         if layer is None:
             return self
-        raise AttributeError(f"{layer._label()} has no symbolic {self.name}: glassnet's models are chains of layers, "
-                             "not graphs of tensors. For a model's features up to this layer, "
-                             "Sequential(model.layers[:model.layers.index(layer) + 1]) shares the model's weights; "
-                             "the shapes are layer.input_shape and layer.output_shape.")
+        node = layer.__dict__.get("_node")
+        if node is None:
+            raise AttributeError(f"{layer._label()} has no symbolic {self.name}: it is in no built model and was "
+                                 "never called on an Input. Build its model (an Input first, model.build((None, "
+                                 "...)), fit or predict), or call it on a functional chain.")
+        if callable(node):  # its place in a model (Sequential._record_nodes): the chain made when first read
+            node = layer._node = node()
+        return node[self.name == "output"]
 
 
 class Layer:
@@ -405,8 +417,8 @@ class Layer:
     _activity_losses = ()
     #: (a layer pickled before layers took activity_regularizer has none)
     activity_regularizer = None
-    input = _NoSymbolic()
-    output = _NoSymbolic()
+    input = _Symbolic()
+    output = _Symbolic()
 
     def __init__(self, name=None, input_shape=None, input_dim=None, dtype=None, trainable=True,
                  activity_regularizer=None, **kwargs):
@@ -776,8 +788,8 @@ class InputLayer(Layer):
         # glassnet reads from the data; the layers compute in the model's float dtype
         integer = _integer_dtype(dtype)
         super().__init__(name=name, input_shape=shape, dtype=None if integer else dtype)
-        if integer:
-            self.dtype = integer
+        # Keras's Input(...).dtype: the one given, else floatx() (read by no model: they compute in their own)
+        self.dtype = integer or self.dtype or standardize_dtype(None)
 
     @property
     def shape(self):

@@ -63,7 +63,11 @@ class Model(metaclass=_ModelType):
             raise TypeError(f"outputs must be what the last layer returned when called on the Input's chain. "
                             f"Received: {type(outputs).__name__}")
         if outputs.input is not inputs:
-            raise ValueError("outputs is not computed from inputs: its layers were called on another Input.")
+            # (Keras: "Output ... is not connected to inputs"): a nested model's layer.output is the one in that model
+            raise ValueError(f"outputs, the output of {outputs.layers[-1]._label()}, is not computed from inputs: its "
+                             "chain starts from another Input. A layer's output is the one of the first chain it "
+                             "joined (Keras's first node), for a nested model's layer the nested model's: write "
+                             "Model(nested_model.input, layer.output), or take the output of this model's own layers.")
         # unnamed, it is "functional" (then functional_1...), as Keras 3's (it was "sequential" in trace's header
         # and summary)
         # (no dtype: Keras's functional model computes in the one its layers name, as Sequential's does)
@@ -125,6 +129,8 @@ def _one(value, name):
         value = list(value.values())
     if isinstance(value, (list, tuple)):
         if len(value) != 1:
-            raise ValueError(f"glassnet's models have one input and one output; {name} has {len(value)}.")
+            several = (" For the features of several layers, make one model per layer, which share the weights: "
+                       "[Model(model.input, layer.output) for layer in model.layers]." if name == "outputs" else "")
+            raise ValueError(f"glassnet's models have one input and one output; {name} has {len(value)}.{several}")
         value = value[0]
     return value

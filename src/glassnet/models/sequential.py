@@ -145,17 +145,6 @@ class _DeclaredBuild:
             self.rng.bit_generator.state = state
 
 
-def _no_symbolic(name):
-    """Keras's symbolic ``model.<name>``, which a model of arrays has not: a property whose
-    AttributeError says what to use (``hasattr`` reads False, as before)."""
-    def refuse(self):
-        raise AttributeError(f"A glassnet Sequential has no symbolic {name} (a functional Model(inputs, outputs) is a "
-                             "Sequential too): "
-                             "model.input_shape and model.output_shape give the shapes; for the features of the "
-                             "i-th layer, Sequential(model.layers[:i + 1]) shares the model's weights.")
-    return property(refuse)
-
-
 def _scaled(delta, loss_scale, half):
     """The output's delta times the loss scale, rounded to float16 where it was taken in float32 (``half``)."""
     return backend.astype(delta * loss_scale, "float16") if half else delta * loss_scale
@@ -324,6 +313,19 @@ def refuse_keras_hooks(cls, traced_call=False):
             "'Your own training loop'), or hook into fit with a Callback.")
 
 
+class _Place:
+    """A layer's node (``layer.input``, ``layer.output``) as its place in the first built model that
+    holds it (Sequential._record_nodes); called, the two symbolic tensors."""
+
+    __slots__ = ("model", "index")
+
+    def __init__(self, model, index):
+        self.model, self.index = model, index
+
+    def __call__(self):
+        return self.model._chain(self.index), self.model._chain(self.index + 1)
+
+
 class Sequential:
     """A linear stack of layers.
 
@@ -446,7 +448,9 @@ class Sequential:
         layer's output shape otherwise; its layers keep their names and ``trainable`` flags
         (``base_model.trainable = False`` before or after nesting freezes them here too). A
         model cannot hold itself, the same model twice, or a model next to its own layers."""
+        start = len(self._layers)
         self._add(layer)
+        self._record_nodes(start)
 
     def _add(self, layer, build=True, seen=None):
         if isinstance(layer, InputLayer):
@@ -456,6 +460,7 @@ class Sequential:
                 raise ValueError(f"The model already takes inputs of shape {tuple(self._input_shape)}; it cannot "
                                  f"take a second Input of shape {tuple(layer.input_shape)}.")
             self._input_shape = layer.input_shape
+            self._input_layer = layer  # model.input, as Keras's (a functional model's is the Input it was built on)
             return
         if not isinstance(layer, (Layer, Sequential)):
             raise TypeError(f"add() expects a glassnet.layers.Layer. Received: {layer!r} of type {type(layer).__name__}")
@@ -597,6 +602,50 @@ class Sequential:
         for model in self.__dict__.pop("_unbuilt_models", []) if self.built else ():
             if not model.built and model._layers[0].built:
                 model.build((None, *model._layers[0].input_shape))
+        self._record_nodes()  # (after the nested models: their layers' nodes are theirs, as Keras's first call)
+
+    def _record_nodes(self, start=0):
+        """Give each layer from ``start`` that has none its node (``layer.input``/``layer.output``): its
+        place in this built model, made into a chain only when read (a model of 10,000 layers holding
+        10,000 chains would hold their 50 million entries). A layer keeps its first node, as Keras's."""
+        if not self.built:
+            return
+        for i in range(start, len(self._layers)):
+            if "_node" not in self._layers[i].__dict__:
+                self._layers[i]._node = _Place(self, i)
+
+    def _chain(self, n):
+        """The symbolic output of this model's first ``n`` layers (its input for 0), as a functional call
+        of them gives it: the nested models wholly in it and their pins go with it (``Model(...)`` of it
+        nests them)."""
+        if n == 0:
+            return self.input
+        layers = tuple(self._layers[:n])
+        ids = {id(layer) for layer in layers}
+        models = [model for model in self._nested() if all(id(layer) in ids for layer in model._layers)]
+        pins = {layer: mode for layer, mode in self._pins.items() if id(layer) in ids}
+        return ChainTensor(self.input, layers, layers[-1].output_shape, models, pins)
+
+    @property
+    def input(self):
+        """Keras's ``model.input``: the model's :class:`~glassnet.layers.InputLayer`, the ``Input`` it was
+        built on, else one of its input shape (the same object each time), for ``Model(model.input,
+        layer.output)`` (feature extraction) and ``Dense(10)(model.output)``."""
+        if not self.built:
+            raise AttributeError(f"Model {self.name!r} has no defined input yet: build it (start it with an Input, "
+                                 "model.build((None, ...)), fit or predict) first.")
+        if self.__dict__.get("_input_layer") is None:
+            self._input_layer = InputLayer(shape=self._input_shape)
+        return self._input_layer
+
+    @property
+    def output(self):
+        """Keras's ``model.output``: the symbolic output of the model's last layer, its chain from
+        :attr:`input`; ``Dense(10)(model.output)`` extends the model with the same layers."""
+        return self._chain(len(self._layers)) if self.built else self.input  # (unbuilt: input's error)
+
+    inputs = property(lambda self: [self.input], doc="Keras's ``model.inputs``: ``[model.input]``.")
+    outputs = property(lambda self: [self.output], doc="Keras's ``model.outputs``: ``[model.output]``.")
 
     def _build_declared_layer(self, layer, bind=True, input_shape=None):
         """Build ``layer`` on the stack's output as part of the model's one build from its
@@ -677,6 +726,9 @@ class Sequential:
         optimizer starts afresh (its state described the removed weights too)."""
         if not self._layers:
             raise ValueError("There are no layers in the model to pop.")
+        node = self._layers[-1].__dict__.get("_node")
+        if callable(node) and node.model is self:  # its place in this model, which is no more: the chain now
+            self._layers[-1]._node = node()
         layer = self._layers.pop()
         self._pins.pop(layer, None)
         if self.built:
@@ -1832,6 +1884,7 @@ class Sequential:
             state["_layers"] = state.pop("layers")
         self.__dict__.update(state)
         self.__dict__.setdefault("_pins", {})  # (pickled before nested models' training=...)
+        self._record_nodes()  # (layers are pickled without them)
         if self.built:  # in the namespace it was built in, wherever it is unpickled (its optimizer's is that one)
             name, device = getattr(self, "_namespace", ("numpy", None))
             if name == "numpy":
@@ -1846,8 +1899,6 @@ class Sequential:
 
     def __repr__(self):
         return f"<Sequential name={self.name!r} layers={len(self._layers)} built={self.built}>"
-
-    input, inputs, output, outputs = (_no_symbolic(name) for name in ("input", "inputs", "output", "outputs"))
 
 
 def _input_and_layers(config, layer_configs):

@@ -128,6 +128,7 @@ class SubclassedModel(Sequential):
         for item in items:  # a name given here that a nested model's layer has too: named again as the model adds it
             if isinstance(item, Layer) and item.name in nested and getattr(item, "_default_named", None) == item.name:
                 item.name = None
+        self._input_layer = source  # model.input: its layers' nodes (layer.output) start from it
         self._take_layers(items)
         self._pins = dict(outputs.pins)  # layers called with training=True/False (as Model(inputs, outputs))
 
