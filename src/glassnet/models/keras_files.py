@@ -705,7 +705,8 @@ def _model_config(model, shape, inputs, pins):
             off = bool(unpinned) and all(pins.get(layer) is False for layer in members)
             if isinstance(item, type(model)):
                 item_config = _model_config(item, layer_shape, inputs, item._pins)
-                if len(pinned) < len(members):  # its own pins, written in its config
+                # its own pins, written in its config (all of them in a Sequential, whose call takes no training)
+                if len(pinned) < len(members) or not functional:
                     pinned = [layer for layer in pinned if not item._pins.get(layer)]
             else:
                 item_config = _layer_config(item, layer_shape)
