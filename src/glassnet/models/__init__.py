@@ -18,9 +18,7 @@ def clone_model(model):
         raise TypeError(f"model must be a glassnet Sequential. Received: {type(model).__name__}")
     with in_memory_configs():
         config = copy.deepcopy(model.get_config())
-    clone = Sequential.from_config(config)
-    clone._trainable = model._trainable  # as Keras's: a frozen model's clone trains no layer either
-    return clone
+    return Sequential.from_config(config)  # (frozen if model is: its config says so)
 
 
 def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):

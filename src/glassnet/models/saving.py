@@ -26,7 +26,7 @@ import numpy as np
 
 from .. import __version__, initializers, losses, metrics, optimizers
 from .._io import atomic_write, unique_keys
-from .._validation import check_bool, check_path
+from .._validation import check_path
 from ..backend import make_rng, numpy_dtype, seeded, standardize_dtype
 
 FORMAT = "glassnet-model"
@@ -133,8 +133,6 @@ def save_model(model, filepath, include_optimizer=True, backup=None, overwrite=T
     architecture = _architecture(model)
     if model.seed is not None:  # Sequential(seed=...): seeds the layers added after loading too
         architecture["seed"] = int(model.seed)
-    if not model._trainable:  # model.trainable = False: trains no layer, those added after loading too
-        architecture["trainable"] = False
     # Two layers of one name (one renamed after add, layer.name = ...): the file names the second
     # as loading would rename it, with a warning, so that each keeps its own dropout generator
     architecture["layers"] = _unique_names(architecture["layers"], saving=True)
@@ -489,8 +487,6 @@ def _build(config, Sequential, path):
     if seed is not None:
         make_rng(seed)  # checked as Sequential(seed=...) checks it
         model.seed = seed
-    # the model's own flag alone: each layer's is in its config (one may be trainable in a frozen model)
-    model._trainable = check_bool(spec.get("trainable", True), "trainable")
     return model
 
 

@@ -1837,6 +1837,7 @@ class Sequential:
             # the modes nested models were called in (base_model(inputs, training=False)), by layer name
             **({"pins": {layer.name: mode for layer, mode in self._pins.items() if layer in self._layers}}
                if self._pins else {}),
+            **({} if self._trainable else {"trainable": False}),
             # made by the functional Model(inputs, outputs): its variables' paths have no model scope
             **({"functional": True} if getattr(self, "_functional", False) else {}),
             # the models nested in it (Sequential([base, ...])): get_layer("base") and its flag after loading
@@ -1865,6 +1866,9 @@ class Sequential:
         if config.get("functional"):
             model._functional = True
         model._pins = _read_pins(config.get("pins", {}), model._layers)
+        # the model's own flag alone (model.trainable = False: trains no layer, those added after loading
+        # too); each layer's is in its config (one may be trainable in a frozen model)
+        model._trainable = check_bool(config.get("trainable", True), "trainable")
         if input_shape is not None:
             model.build((None, *input_shape))
         restore_nested(model, config.get("nested", []))
