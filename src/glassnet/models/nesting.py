@@ -44,6 +44,10 @@ def nested_config(model):
     return entries
 
 
+#: the flags of a ``nested`` entry, each True or False
+FLAGS = ("trainable", "functional", "built_alone")
+
+
 def restore_nested(model, entries):
     """Make the nested models that ``entries`` (a configuration's ``nested``) describe over ``model``'s
     layers, the same layer objects, as :meth:`Sequential.add` nests a model; a malformed entry is a
@@ -55,13 +59,16 @@ def restore_nested(model, entries):
     end = 0
     for entry in entries:
         span = entry.get("layers") if isinstance(entry, dict) else None
+        # an unknown key or a flag that is not a bool is refused, as a layer's config refuses them: a
+        # misspelt "built_alone" or "functional": "yes" silently changed the variables' paths
         if (not isinstance(span, list) or len(span) != 2 or not all(type(i) is int for i in span)
                 or not end <= span[0] < span[1] <= len(model._layers) or not isinstance(entry.get("name"), str)
-                or not isinstance(entry.get("trainable", True), bool)
-                or not isinstance(entry.get("built_alone", True), bool)):
+                or not all(isinstance(entry.get(key, True), bool) for key in FLAGS)
+                or not set(entry) <= {"name", "layers", "pins", "nested", *FLAGS}):
             raise ValueError(f"config's 'nested' entry {entry!r:.200} is malformed: it must name a model and give "
                              f"'layers': [start, stop], a run of the {len(model._layers)} layers of {model.name!r} "
-                             "after those of the entry before it, and 'trainable' (and 'built_alone') True or False.")
+                             f"after those of the entry before it, {', '.join(map(repr, FLAGS))} (if given) True or "
+                             "False, and no other keys than those and 'pins' and 'nested'.")
         end = span[1]
         nested = Sequential(model._layers[span[0]:span[1]], name=entry["name"], dtype=model.dtype,
                             trainable=entry.get("trainable", True))
