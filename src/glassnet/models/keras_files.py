@@ -336,8 +336,15 @@ def _read_weights(h5, model, h5py, path, member=WEIGHTS, skip_mismatch=False):
     :func:`warn_skipped`): with ``skip_mismatch`` (Keras's), a layer whose arrays do not fit keeps its
     own weights and an extra layer of the file is not read."""
     weights, skipped, paths = [], [], weight_paths(model)
-    if any(p.count("/") > 1 and _get(h5, p.split("/layers/")[0], h5py, path, member) is None for p in paths):
-        paths = weight_paths(model, nested=False)  # a file glassnet wrote before it kept nested models' groups
+    flat = weight_paths(model, nested=False)  # what glassnet wrote before it kept nested models' groups
+
+    def found(layout):
+        return sum(_get(h5, group_path, h5py, path, member) is not None for group_path in layout)
+
+    # the flat layout only where more of its groups are there: a nested model's group missing from a
+    # file of Keras's layout was read as a flat file, and the error named the next layer's shape
+    if paths != flat and found(flat) > found(paths):
+        paths = flat
     for layer, group_path in zip(model.layers, paths):
         try:
             weights.extend(_read_layer(h5, layer, group_path, h5py, path, member))
