@@ -31,12 +31,20 @@ from ..backend import make_rng, numpy_dtype, seeded, standardize_dtype
 
 FORMAT = "glassnet-model"
 FORMAT_VERSION = 1
+#: the version of a file that holds pins (``base(inputs, training=True)``): glassnet before them read
+#: such a file without the pins and ran its model(x) otherwise, silently; it refuses version 2
+PINS_FORMAT_VERSION = 2
 CONFIG_NAME = "model.json"
 MAX_CONFIG_BYTES = 4 * 2**20
 NPY_HEADER_SLACK = 4096  # an .npy header is at most a few hundred bytes
 
 
 # -- saving ---------------------------------------------------------------------
+def _holds_pins(architecture):
+    """Whether a model's config, or a nested model's entry in it, pins layers (``"pins"``)."""
+    return bool(architecture.get("pins")) or any(_holds_pins(entry) for entry in architecture.get("nested", ()))
+
+
 def _npy_bytes(array):
     buffer = io.BytesIO()
     np.save(buffer, np.asarray(array, order="C"), allow_pickle=False)  # (ascontiguousarray makes a 0-d array 1-d)
@@ -139,7 +147,7 @@ def save_model(model, filepath, include_optimizer=True, backup=None, overwrite=T
     names = [layer_config["config"]["name"] for layer_config in architecture["layers"]]
     config = {
         "format": FORMAT,
-        "format_version": FORMAT_VERSION,
+        "format_version": PINS_FORMAT_VERSION if _holds_pins(architecture) else FORMAT_VERSION,
         "glassnet_version": __version__,
         "model": architecture,
         "weights": [{"shape": list(w.shape), "dtype": w.dtype.name} for w in weights],
@@ -352,9 +360,10 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
             _fail(path, f"{CONFIG_NAME} is not valid JSON ({type(exc).__name__}: {str(exc)[:200]}).")
         if not isinstance(config, dict) or config.get("format") != FORMAT:
             _fail(path, f"{CONFIG_NAME} does not describe a glassnet model.")
-        if config.get("format_version") != FORMAT_VERSION:
-            _fail(path, f"format version {config.get('format_version')!r} is not supported "
-                        f"(this glassnet reads {FORMAT_VERSION}).")
+        version = config.get("format_version")
+        if type(version) is not int or version not in (FORMAT_VERSION, PINS_FORMAT_VERSION):
+            _fail(path, f"format version {version!r} is not supported "
+                        f"(this glassnet reads {FORMAT_VERSION} and {PINS_FORMAT_VERSION}).")
         # the weights and the generators' states come from the file: building the layers
         # (and checking their sizes) must not draw from the user's global generator
         with seeded(0):
