@@ -274,3 +274,45 @@ def test_keras_input_shape_and_a_layer_s_symbolic_output_are_keras_s():
     dense = glassnet.layers.Dense(4)
     glassnet.Model(inputs, dense(inputs))
     assert dense.input is inputs and dense.output.shape == (None, 4)  # as Keras's (tests/test_symbolic_outputs.py)
+
+
+def test_a_list_of_layers_gets_keras_s_names_and_trains(rng):
+    # the subclassing guide's blocks: self.blocks = [Dense(...) for _ in range(3)] named all three 'dense', and
+    # the trace refused them ('dense' taken), leaving the model built from the first layer alone
+    class Blocks(glassnet.Model):
+        def __init__(self, units, n):
+            super().__init__()
+            self.blocks = [layers.Dense(units, activation="relu") for _ in range(n)]
+            self.unused = layers.Dense(99)
+            self.head = layers.Dense(1)
+
+        def call(self, inputs, training=None, mask=None):
+            x = inputs
+            for block in self.blocks:
+                x = block(x, training=training)
+            return self.head(x)
+
+    model = Blocks(8, 3)
+    assert [layer.name for layer in model.layers] == ["dense", "dense_1", "dense_2", "dense_3", "dense_4"]
+    model.compile(optimizer="sgd", loss="mse")
+    x, y = rng.random((16, 4)), rng.random((16, 1))
+    model.fit(x, y, epochs=1, verbose=0)
+    assert [layer.name for layer in model.layers] == ["dense", "dense_1", "dense_2", "dense_4"]  # as Keras names them
+    assert model.count_params() == (4 * 8 + 8) + 2 * (8 * 8 + 8) + (8 + 1)
+
+
+def test_a_trace_refused_while_adding_its_layers_leaves_the_model_unbuilt(rng):
+    class Twice(glassnet.Model):
+        def __init__(self):
+            super().__init__()
+            self.a, self.b = layers.Dense(4, name="same"), layers.Dense(1, name="same")
+
+        def call(self, x):
+            return self.b(self.a(x))
+
+    model = Twice()
+    for _ in range(2):  # (the second call met a model of the first layer alone, which took any input)
+        with pytest.raises(ValueError, match="unique names"):
+            model(rng.random((2, 3)))
+    assert not model.built and model._layers == []
+

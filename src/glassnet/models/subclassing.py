@@ -22,6 +22,7 @@ layer called twice, a tensor used twice and a Python branch on ``training`` are 
 to write instead.
 """
 
+import copy
 import inspect
 import warnings
 
@@ -71,9 +72,13 @@ class SubclassedModel(Sequential):
             if "_layers" not in self.__dict__:
                 raise RuntimeError(f"{type(self).__name__}.__init__ sets self.{name} before calling "
                                    "super().__init__(): call super().__init__() first, as Keras asks.")
-            for layer in tracked:  # named as Keras names them, when made: in the order of the attributes
+            # named as Keras names them, when made: in the order of the attributes and of a list's items
+            # (self.blocks = [Dense(8) for _ in range(3)] named all three 'dense', and the trace refused them)
+            names = {other.name for other in self.layers}
+            for layer in tracked:
                 if isinstance(layer, Layer) and layer.name is None:
-                    layer.name = layer._default_named = _default_name(layer, {other.name for other in self.layers}, {})
+                    layer.name = layer._default_named = _default_name(layer, names, {})
+                names.add(layer.name)
             self.__dict__.setdefault("_assigned", {})[name] = tracked
         super().__setattr__(name, value)
 
@@ -129,7 +134,13 @@ class SubclassedModel(Sequential):
             if isinstance(item, Layer) and item.name in nested and getattr(item, "_default_named", None) == item.name:
                 item.name = None
         self._input_layer = source  # model.input: its layers' nodes (layer.output) start from it
-        self._take_layers(items)
+        state = {key: copy.copy(value) for key, value in self.__dict__.items()}
+        try:
+            self._take_layers(items)
+        except BaseException:  # (a name taken twice...): the model stays unbuilt, not a chain of its first layers
+            self.__dict__.clear()
+            self.__dict__.update(state)
+            raise
         self._pins = dict(outputs.pins)  # layers called with training=True/False (as Model(inputs, outputs))
 
     def summary(self, *args, **kwargs):
