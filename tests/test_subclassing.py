@@ -316,3 +316,29 @@ def test_a_trace_refused_while_adding_its_layers_leaves_the_model_unbuilt(rng):
             model(rng.random((2, 3)))
     assert not model.built and model._layers == []
 
+
+def test_a_subclass_s_own_get_config_leaves_saving_and_cloning_to_the_chain(tmp_path, rng):
+    # Keras's subclasses return their __init__ arguments from get_config: save, clone_model and to_json said
+    # KeyError 'layers' or "config must have a 'layers' list"
+    class Sized(glassnet.Model):
+        def __init__(self, units=3, **kwargs):
+            super().__init__(**kwargs)
+            self.units = units
+            self.d = layers.Dense(units)
+
+        def call(self, x):
+            return self.d(x)
+
+        def get_config(self):
+            return {"units": self.units}
+
+    model = Sized(units=3)
+    x = rng.random((4, 2))
+    expected = model.predict(x, verbose=0)
+    with pytest.warns(UserWarning, match="loads as|saved as"):
+        model.save(tmp_path / "m.gn")
+    np.testing.assert_array_equal(glassnet.models.load_model(tmp_path / "m.gn").predict(x, verbose=0), expected)
+    clone = glassnet.models.clone_model(model)
+    assert clone.output_shape == (None, 3) and glassnet.models.model_from_json(model.to_json()).output_shape == (None, 3)
+    again = Sized.from_config(model.get_config())  # Keras's default from_config: cls(**config)
+    assert type(again) is Sized and again.units == 3

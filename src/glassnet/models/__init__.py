@@ -17,7 +17,8 @@ def clone_model(model):
     if not isinstance(model, Sequential):
         raise TypeError(f"model must be a glassnet Sequential. Received: {type(model).__name__}")
     with in_memory_configs():
-        config = copy.deepcopy(model.get_config())
+        # (Sequential's: a subclass of Model may override get_config with its __init__ arguments)
+        config = copy.deepcopy(Sequential.get_config(model))
     return Sequential.from_config(config)  # (frozen if model is: its config says so)
 
 

@@ -113,6 +113,7 @@ def _architecture(model):
     refused with its name, and a plain function's name (its activation's repr is FunctionActivation())."""
     from ..activations import FunctionActivation
     from ..layers import serialize
+    from .sequential import Sequential
 
     for layer in model.layers:
         try:
@@ -122,7 +123,8 @@ def _architecture(model):
             function = (f", whose activation is the function {activation.name!r}"
                         if isinstance(activation, FunctionActivation) else "")
             raise ValueError(f"Cannot save layer {layer.name!r} ({type(layer).__name__}){function}: {exc}") from None
-    return model.get_config()
+    # (Sequential's: a subclass of Model may override get_config with its __init__ arguments, as Keras's do)
+    return Sequential.get_config(model)
 
 
 def save_model(model, filepath, include_optimizer=True, backup=None, overwrite=True):

@@ -1410,7 +1410,7 @@ class Sequential:
         ``glassnet.models.model_from_json`` rebuilds it with fresh weights."""
         import json
 
-        return json.dumps({"class_name": "Sequential", "config": self.get_config()}, **kwargs)
+        return json.dumps({"class_name": "Sequential", "config": Sequential.get_config(self)}, **kwargs)
 
     def test_on_batch(self, x, y, sample_weight=None, return_dict=False):
         """Loss (and metrics) on ``(x, y)`` as one batch, in inference mode (as Keras)."""

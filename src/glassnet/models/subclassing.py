@@ -155,7 +155,10 @@ class SubclassedModel(Sequential):
     @classmethod
     def from_config(cls, config):
         """A plain :class:`Sequential` of the layers a subclass's ``get_config()`` lists (the chain
-        its call traced), as a file of it loads: glassnet keeps no subclass's code."""
+        its call traced), as a file of it loads: glassnet keeps no subclass's code. A config of the
+        subclass's own (its ``get_config`` override, without ``layers``) makes ``cls(**config)``, as Keras's."""
+        if isinstance(config, dict) and "layers" not in config:
+            return cls(**config)
         return Sequential.from_config(config)
 
 
