@@ -201,3 +201,27 @@ def test_layer_outputs_survive_pickling_and_popping(rng):
     np.testing.assert_allclose(extractor.predict(X, verbose=0), model.layers[0](X), rtol=1e-6)
     last = model.pop()
     assert last.output.shape == (None, 2) and last.output.input is model.input  # its node is kept, as Keras's
+
+
+def test_a_layer_does_not_keep_its_deleted_model_alive():
+    # a layer's node held its first model: new = Sequential(base.layers[:1] + [...]) kept base alive, with its
+    # flat weights and optimizer state; now the next model's place takes over
+    import gc
+    import weakref
+
+    base = glassnet.Sequential([layers.Input((4,)), layers.Dense(3), layers.Dense(2)])
+    base.compile(optimizer="adam", loss="mse")
+    new = glassnet.Sequential([layers.Input((4,)), base.layers[0], layers.Dense(1)])
+    gone = weakref.ref(base)
+    del base
+    gc.collect()
+    assert gone() is None
+    first = new.layers[0]
+    assert first.output.shape == (None, 3) and first.input is new.input
+    assert glassnet.Model(new.input, first.output).output_shape == (None, 3)
+    head = new.layers[1]
+    del new
+    gc.collect()
+    assert first.output.shape == (None, 3)  # (read while a model held it: kept, as Keras's node)
+    with pytest.raises(AttributeError, match="were deleted"):
+        head.output

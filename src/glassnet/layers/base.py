@@ -384,7 +384,12 @@ class _Symbolic:
                                  "never called on an Input. Build its model (an Input first, model.build((None, "
                                  "...)), fit or predict), or call it on a functional chain.")
         if callable(node):  # its place in a model (Sequential._record_nodes): the chain made when first read
-            node = layer._node = node()
+            node = node()
+            if node is None:
+                del layer._node
+                raise AttributeError(f"{layer._label()} has no symbolic {self.name}: the models that held it were "
+                                     "deleted. Build a model holding it, or call it on a functional chain.")
+            layer._node = node
         return node[self.name == "output"]
 
 

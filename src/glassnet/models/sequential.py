@@ -315,15 +315,30 @@ def refuse_keras_hooks(cls, traced_call=False):
 
 class _Place:
     """A layer's node (``layer.input``, ``layer.output``) as its place in the first built model that
-    holds it (Sequential._record_nodes); called, the two symbolic tensors."""
+    holds it (Sequential._record_nodes); called, the two symbolic tensors (None once every model
+    holding it is gone). The models are held weakly: a layer kept (new = Sequential(base.layers[:3]
+    + [...])) kept its first model alive, with its weights' and optimizer's buffers; the places in the
+    models built after it take over when that one is deleted."""
 
-    __slots__ = ("model", "index")
+    __slots__ = ("places",)
 
     def __init__(self, model, index):
-        self.model, self.index = model, index
+        self.places = [(weakref.ref(model), index)]
+
+    @property
+    def model(self):
+        return self.places[0][0]()
+
+    def also(self, model, index):
+        """Keep ``model``'s place too, for when the models before it are gone."""
+        self.places = [(ref, i) for ref, i in self.places if ref() is not None] + [(weakref.ref(model), index)]
 
     def __call__(self):
-        return self.model._chain(self.index), self.model._chain(self.index + 1)
+        for ref, index in self.places:
+            model = ref()
+            if model is not None:
+                return model._chain(index), model._chain(index + 1)
+        return None
 
 
 class Sequential:
@@ -611,8 +626,11 @@ class Sequential:
         if not self.built:
             return
         for i in range(start, len(self._layers)):
-            if "_node" not in self._layers[i].__dict__:
+            node = self._layers[i].__dict__.get("_node")
+            if node is None:
                 self._layers[i]._node = _Place(self, i)
+            elif isinstance(node, _Place) and all(ref() is not self for ref, _ in node.places):
+                node.also(self, i)
 
     def _chain(self, n):
         """The symbolic output of this model's first ``n`` layers (its input for 0), as a functional call
@@ -727,8 +745,10 @@ class Sequential:
         if not self._layers:
             raise ValueError("There are no layers in the model to pop.")
         node = self._layers[-1].__dict__.get("_node")
-        if callable(node) and node.model is self:  # its place in this model, which is no more: the chain now
+        if isinstance(node, _Place) and node.model is self:  # its place in this model, which is no more: the chain now
             self._layers[-1]._node = node()
+        elif isinstance(node, _Place):  # (a later model's place, kept for when the first is gone: gone too)
+            node.places = [(ref, i) for ref, i in node.places if ref() is not self]
         layer = self._layers.pop()
         self._pins.pop(layer, None)
         if self.built:
