@@ -342,3 +342,25 @@ def test_a_subclass_s_own_get_config_leaves_saving_and_cloning_to_the_chain(tmp_
     assert clone.output_shape == (None, 3) and glassnet.models.model_from_json(model.to_json()).output_shape == (None, 3)
     again = Sized.from_config(model.get_config())  # Keras's default from_config: cls(**config)
     assert type(again) is Sized and again.units == 3
+
+
+def test_a_traced_call_reading_numbers_of_a_tensor_is_told_what_a_chain_tensor_has():
+    # x.numpy() in call was Python's bare "'ChainTensor' object has no attribute 'numpy'"; x.dtype, x.ndim
+    # are Keras's KerasTensor's
+    seen = {}
+
+    class Peek(glassnet.Model):
+        def __init__(self, last):
+            super().__init__()
+            self.d, self.last = layers.Dense(3), last
+
+        def call(self, x):
+            seen.update(dtype=x.dtype, ndim=x.ndim, shape=x.shape)
+            return self.last(self.d(x))
+
+    model = Peek(lambda y: y)
+    model.build((None, 4))
+    assert seen == {"dtype": "float32", "ndim": 2, "shape": (None, 4)}
+    with pytest.raises(AttributeError, match=r"Peek.call, traced on inputs of shape \(None, 4\): a ChainTensor .* "
+                                             r"has no 'numpy': it holds no numbers"):
+        Peek(lambda y: y.numpy()).build((None, 4))

@@ -290,6 +290,26 @@ class ChainTensor:
     def shape(self):
         return (None, *self.sample_shape)
 
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    @property
+    def dtype(self):
+        """As Keras's ``KerasTensor.dtype``: the last layer's dtype, else the input's ("float32" by default)."""
+        for layer in reversed(self.layers):
+            if layer.dtype is not None:
+                return layer.dtype
+        return self.input.dtype
+
+    def __getattr__(self, name):
+        # (only for names a ChainTensor lacks: x.numpy(), x.T in a traced call reached Python's bare message)
+        if name.startswith("__"):
+            raise AttributeError(name)
+        raise AttributeError(f"a ChainTensor (a layer's output in a functional model or a traced call) has no {name!r}: "
+                             "it holds no numbers, only shape, ndim and dtype. Call layers on it, and compute on "
+                             "arrays outside the model (model.predict(x)).")
+
     def __repr__(self):
         last = self.layers[-1].name or type(self.layers[-1]).__name__ if self.layers else "the input"
         return f"<ChainTensor shape={self.shape} of {last!r}>"

@@ -112,8 +112,9 @@ class SubclassedModel(Sequential):
         token = _TRACING.set(traced)
         try:
             outputs = self.call(ChainTensor(source, (), shape), **kwargs)
-        except (TypeError, ValueError) as exc:  # what a chain cannot hold, said by the layer or tensor that met it
-            raise (TypeError if isinstance(exc, TypeError) else ValueError)(f"{where}: {exc}") from exc
+        except (TypeError, ValueError, AttributeError) as exc:  # what a chain cannot hold, said where it was met
+            kind = next(kind for kind in (TypeError, ValueError, AttributeError) if isinstance(exc, kind))
+            raise kind(f"{where}: {exc}") from exc
         finally:
             _TRACING.reset(token)
         if isinstance(outputs, (list, tuple, dict)):
