@@ -9,17 +9,45 @@ from .sequential import Sequential
 from .training import DivergenceWarning
 
 
-def clone_model(model):
+def clone_model(model, clone_function=None):
     """A new :class:`Sequential` with ``model``'s architecture and fresh weights
     (as ``keras.models.clone_model``): built if ``model`` is, frozen if it is, not compiled. Each layer
     gets a copy of the original's activation, initializers and regularizers, custom
-    ones included."""
+    ones included.
+
+    ``clone_function(layer)``, as Keras's, makes each layer of the clone from the original's (its
+    default is ``layer.__class__.from_config(layer.get_config())``): change a setting in the config,
+    or return ``layer`` itself to share that layer and its weights with ``model``."""
     if not isinstance(model, Sequential):
         raise TypeError(f"model must be a glassnet Sequential. Received: {type(model).__name__}")
+    if clone_function is not None:
+        return _clone_with(model, clone_function)
     with in_memory_configs():
         # (Sequential's: a subclass of Model may override get_config with its __init__ arguments)
         config = copy.deepcopy(Sequential.get_config(model))
     return Sequential.from_config(config)  # (frozen if model is: its config says so)
+
+
+def _clone_with(model, clone_function):
+    """``clone_model(model, clone_function)``: the Sequential of ``clone_function(layer)`` for
+    each of ``model``'s layers, on ``model``'s input shape."""
+    from ..layers import Layer
+
+    if not callable(clone_function):
+        raise TypeError(f"clone_function must be a function of a layer returning a layer. "
+                        f"Received: clone_function={clone_function!r}")
+    layers = []
+    for layer in model.layers:
+        new = clone_function(layer)
+        if not isinstance(new, Layer):
+            raise TypeError(f"clone_function must return a glassnet layer; for layer {layer.name!r} it returned "
+                            f"{type(new).__name__}. Return layer.__class__.from_config(config), or layer to share it.")
+        layers.append(new)
+    clone = Sequential(layers, name=model.name, dtype=model.dtype)
+    clone.trainable = model.trainable
+    if model.built:
+        clone.build(model.input_shape)
+    return clone
 
 
 def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
