@@ -570,6 +570,28 @@ def test_clone_model_draws_from_the_original_initializers_and_keeps_custom_objec
     np.testing.assert_array_equal(load_model(tmp_path / "p.gn").get_weights()[0], np.full((4, 3), 0.5))
 
 
+def test_clone_model_clone_function_makes_each_layer_as_keras():
+    # Keras's clone_model(model, clone_function=...): a changed setting, or a layer shared with its weights
+    model = Sequential([Input((3,)), Dense(4, activation="relu", name="hidden"), Dropout(0.5), Dense(2)], seed=0)
+
+    def no_dropout(layer):
+        config = layer.get_config()
+        if isinstance(layer, Dropout):
+            config["rate"] = 0.0
+        return layer if layer.name == "hidden" else layer.__class__.from_config(config)
+
+    clone = glassnet.models.clone_model(model, clone_function=no_dropout)
+    assert clone.built and clone.input_shape == (None, 3)
+    assert clone.layers[0] is model.layers[0]  # shared, weights and all
+    assert clone.layers[1].rate == 0.0 and model.layers[1].rate == 0.5
+    assert clone.layers[2] is not model.layers[2]
+    assert clone.count_params() == model.count_params()
+    with pytest.raises(TypeError, match="clone_function must return a glassnet layer; for layer 'hidden'"):
+        glassnet.models.clone_model(model, clone_function=lambda layer: layer.get_config())
+    with pytest.raises(TypeError, match="clone_function must be a function"):
+        glassnet.models.clone_model(model, clone_function="copy")
+
+
 def test_clone_of_a_model_without_input_shape_builds_on_first_fit():
     from glassnet.models import clone_model
 
@@ -2333,6 +2355,17 @@ def test_a_model_name_must_be_a_string(tmp_path):
     model = Sequential([Input(shape=(2,)), Dense(1)], name="mlp")
     model.save(tmp_path / "m.gn")
     assert load_model(tmp_path / "m.gn").name == "mlp"
+
+
+def test_gradients_of_an_uncompiled_model_say_that_compile_loss_is_enough(rng):
+    # Keras's "training loop from scratch" never compiles: the error says the one call it needs
+    model = Sequential([Input((3,)), Dense(2)], seed=0)
+    X, y = rng.normal(size=(4, 3)), np.array([0, 1, 1, 0])
+    with pytest.raises(ValueError, match=r"model.compile\(loss=loss_fn\) is enough"):
+        model.gradients(X, y)
+    model.compile(loss=glassnet.losses.SparseCategoricalCrossentropy(from_logits=True))
+    grads = model.gradients(X, y, trainable_only=True)
+    Adam().apply_gradients(zip(grads, model.trainable_weights))
 
 
 def test_gradients_return_the_outputs_of_the_pass_they_differentiate():

@@ -1290,7 +1290,10 @@ class Sequential:
 
     def _require_compiled(self, what):
         if not self.compiled:
-            raise ValueError(f"You must call compile() before {what}(): the model has no loss or optimizer yet.")
+            # a Keras custom loop keeps its loss_fn apart and never compiles; here gradients differentiates compile's
+            hint = (" gradients differentiates the compiled loss: model.compile(loss=loss_fn) is enough (your "
+                    "optimizer's apply_gradients does the step)." if what == "gradients" else "")
+            raise ValueError(f"You must call compile() before {what}(): the model has no loss or optimizer yet.{hint}")
 
     def _prepare_xy(self, x, y, sample_weight=None, names=("x", "y"), what="fit"):
         self._require_compiled(what)
