@@ -9,7 +9,9 @@ from .models import load_model, save_model
 
 #: Keras names glassnet does not have, with what to use instead
 _KERAS_ONLY = {
-    name: "glassnet model files hold built-in objects only, so there is no registry of custom objects: load "
+    name: "glassnet model files hold built-in objects only, so there is no registry of custom objects. Define "
+          "custom layers and activations without it: a model holding one is kept by model.save_weights(path) and "
+          "given its weights back by load_weights(path) once built again in code; for a custom loss or metric, load "
           "with load_model(path, compile=False) and compile the model again with your own loss and metrics."
     for name in ("register_keras_serializable", "get_custom_objects", "custom_object_scope", "CustomObjectScope",
                  "get_registered_name", "get_registered_object")
