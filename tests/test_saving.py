@@ -275,7 +275,7 @@ class _LogCosh(glassnet.losses.Loss):
         return np.tanh(A - Y)
 
 
-def test_a_custom_loss_trains_and_the_model_saves_without_its_compile_settings(tmp_path):
+def test_a_custom_loss_trains_and_the_model_saves_it_by_class_name(tmp_path):
     from glassnet.callbacks import ModelCheckpoint
 
     rng = np.random.default_rng(0)
@@ -284,14 +284,18 @@ def test_a_custom_loss_trains_and_the_model_saves_without_its_compile_settings(t
     model = Sequential([Dense(4, activation="tanh", input_dim=3), Dense(1)], seed=0, dtype="float64")
     model.compile(optimizer="adam", loss=_LogCosh(), metrics=["mae"])
     assert glassnet.check_gradients(model, X[:5], y[:5]).passed(1e-6)
-    with pytest.warns(UserWarning, match="compile settings are not saved"):
-        history = model.fit(X, y, epochs=2, verbose=0, callbacks=[ModelCheckpoint(tmp_path / "ck.gn")])
+    history = model.fit(X, y, epochs=2, verbose=0, callbacks=[ModelCheckpoint(tmp_path / "ck.gn")])
     assert history.history["loss"][1] < history.history["loss"][0]
-    loaded = load_model(tmp_path / "ck.gn")
-    assert not loaded.compiled
+    # the file names the loss's class, as Keras's: it loads where the program passes (or registers) it
+    with pytest.raises(ValueError, match="Unknown loss '_LogCosh'.*custom_objects"):
+        load_model(tmp_path / "ck.gn")
+    assert not load_model(tmp_path / "ck.gn", compile=False).compiled
+    loaded = load_model(tmp_path / "ck.gn", custom_objects={"_LogCosh": _LogCosh})
+    assert type(loaded.loss) is _LogCosh
     np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
-    loaded.compile(optimizer="adam", loss=_LogCosh())
-    loaded.fit(X, y, epochs=1, verbose=0)
+    model.fit(X, y, epochs=1, verbose=0, shuffle=False)
+    loaded.fit(X, y, epochs=1, verbose=0, shuffle=False)
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
 
 
 def test_a_plain_loss_function_is_refused_with_the_way_to_write_one():
@@ -524,9 +528,8 @@ def test_a_layer_renamed_after_add_to_a_name_in_use_saves_and_resumes_as_uninter
     assert [layer.name for layer in model.layers][3] == "d1"  # the model itself is left as it is
 
 
-def test_a_custom_regularizer_is_left_out_of_a_file_with_a_warning_naming_it(tmp_path):
-    # it shapes further training only, as a constraint does: refusing the whole file stopped
-    # a ModelCheckpoint in the middle of fit and lost the trained weights
+def test_a_custom_regularizer_is_saved_by_class_name(tmp_path):
+    # a ModelCheckpoint keeps saving it, as Keras's; loading needs the class (custom_objects or the registry)
     class MyPenalty(glassnet.regularizers.Regularizer):  # as docs/api.md describes one
         def __call__(self, W):
             return float(np.sum(W**4))
@@ -538,18 +541,18 @@ def test_a_custom_regularizer_is_left_out_of_a_file_with_a_warning_naming_it(tmp
     model = Sequential([Dense(2, input_dim=3, kernel_regularizer=MyPenalty(), bias_regularizer="l2")], seed=0)
     model.compile(optimizer="sgd", loss="mse")
     checkpoint = glassnet.callbacks.ModelCheckpoint(tmp_path / "best.gn")
-    with pytest.warns(UserWarning, match="kernel_regularizer MyPenalty.* of layer 'dense' is not saved"):
-        model.fit(np.ones((4, 3)), np.ones((4, 2)), epochs=2, verbose=0, callbacks=[checkpoint])
-    with pytest.warns(UserWarning, match="kernel_regularizer MyPenalty"):
-        model.save(tmp_path / "m.gn")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        loaded = load_model(tmp_path / "m.gn")
+        model.fit(np.ones((4, 3)), np.ones((4, 2)), epochs=2, verbose=0, callbacks=[checkpoint])
+        model.save(tmp_path / "m.gn")
+    with pytest.raises(ValueError, match="Unknown regularizer 'MyPenalty'.*must be registered or passed"):
+        load_model(tmp_path / "m.gn")
+    loaded = load_model(tmp_path / "m.gn", custom_objects={"MyPenalty": MyPenalty})
     dense = loaded.layers[0]
-    assert dense.kernel_regularizer is None and repr(dense.bias_regularizer) == "L2(l2=0.01)"
+    assert type(dense.kernel_regularizer) is MyPenalty and repr(dense.bias_regularizer) == "L2(l2=0.01)"
     np.testing.assert_array_equal(dense.kernel, model.layers[0].kernel)
-    assert loaded.get_config()["layers"][0]["config"]["kernel_regularizer"] is None
-    np.testing.assert_array_equal(load_model(tmp_path / "best.gn").layers[0].kernel, model.layers[0].kernel)
+    with glassnet.saving.custom_object_scope({"MyPenalty": MyPenalty}):
+        np.testing.assert_array_equal(load_model(tmp_path / "best.gn").layers[0].kernel, model.layers[0].kernel)
 
 
 def test_a_member_named_twice_is_refused(tmp_path):

@@ -7,6 +7,8 @@ names, as STYLE.md asks.
 
 import inspect
 
+from . import _custom_objects
+
 
 def lookup(identifier, table, kind, instance_of=None, allow_callable=False, instantiate=False, argument=None):
     """:func:`_lookup`; ``argument`` (``"kernel_initializer"``) starts its errors, which then say
@@ -138,13 +140,22 @@ def keras_arrays(kwargs):
 def from_config(config, classes, kind):
     """Create an object from ``{"class_name": ..., "config": {...}}``.
 
-    Only the classes in ``classes`` can ever be created: a saved file can
-    name nothing else (no imports, no calls of arbitrary code).
+    Only the classes in ``classes`` and the user's own (registered with
+    ``register_keras_serializable`` or passed in ``custom_objects``, looked up by name:
+    :mod:`glassnet._custom_objects`) can ever be created: a saved file can name nothing
+    else (no imports, no calls of arbitrary code).
     """
-    if not isinstance(config, dict) or config.get("class_name") not in classes:
+    if isinstance(config, dict):
+        custom = _custom_objects.find(config, kind)
+        if custom is not None:  # (a user's class named as a built-in one wins, as in Keras)
+            return _custom_objects.create(custom, config, kind)
+    # ("MyLayers>Dense" is a user's class, not glassnet's Dense)
+    if (not isinstance(config, dict) or config.get("class_name") not in classes
+            or config.get("registered_name") not in (None, config["class_name"])):
         name = config.get("class_name") if isinstance(config, dict) else config
+        advice = _custom_objects.unknown(config, kind) if isinstance(config, dict) else ""
         raise ValueError(
-            f"Unknown {kind} {name!r} in saved config. Valid: {', '.join(sorted(classes))}."
+            f"Unknown {kind} {name!r} in saved config.{advice} Valid: {', '.join(sorted(classes))}."
         )
     kwargs = config.get("config", {})
     if not isinstance(kwargs, dict):
@@ -160,8 +171,11 @@ def from_config(config, classes, kind):
 
 
 def to_config(obj, classes, kind):
-    """``{"class_name", "config"}`` of a built-in object; custom ones cannot be saved."""
+    """``{"class_name", "config"}`` of a built-in object; a custom one (a subclass of the kind's
+    base defined outside glassnet) as Keras writes it, with its ``registered_name``."""
     name = type(obj).__name__
+    if _custom_objects.is_custom(obj, kind):
+        return _custom_objects.serialize(obj, kind)
     if classes.get(name) is not type(obj):
         raise ValueError(
             f"Cannot save the custom {kind} {obj!r}: only built-in {kind}{'es' if kind.endswith('s') else 's'} "

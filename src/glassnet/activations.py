@@ -1401,11 +1401,15 @@ def get(identifier):
 
 
 def serialize(activation):
-    """``{"class_name": ..., "config": ...}`` for the model file."""
+    """``{"class_name": ..., "config": ...}`` for the model file (a custom object with a
+    ``derivative``, as Keras writes it with its registered name)."""
+    if isinstance(activation, FunctionActivation):  # the user's object, wrapped by get: saved by its class
+        activation = activation.function
     return to_config(activation, CLASSES, "activation")
 
 
 def deserialize(config):
-    """Inverse of :func:`serialize`; only built-in classes are ever created."""
-    return from_config(config, CLASSES, "activation")
+    """Inverse of :func:`serialize`; only built-in classes and the user's own (registered, or
+    passed in ``custom_objects``) are ever created."""
+    return get(from_config(config, CLASSES, "activation"))
 

@@ -1,5 +1,6 @@
 """Layers, named as ``keras.layers``."""
 
+from .. import _custom_objects
 from .._registry import from_config
 from .activation import ELU, Activation, LeakyReLU, ReLU, Softmax
 from .activity import ActivityRegularization
@@ -35,6 +36,10 @@ LAYERS = {cls.__name__: cls for cls in (Dense, Activation, Dropout, BatchNormali
 
 
 def serialize(layer):
+    """``{"class_name", "config"}`` of a layer; a custom one (a ``Layer`` subclass of the user's) as
+    Keras writes it, with its registered name (``glassnet.saving.register_keras_serializable``)."""
+    if _custom_objects.is_custom(layer, "layer"):
+        return _custom_objects.serialize(layer, "layer")
     if LAYERS.get(type(layer).__name__) is not type(layer):
         from ..models.keras_files import KEEP_CUSTOM_WEIGHTS
 
@@ -46,9 +51,12 @@ def serialize(layer):
 def deserialize(config):
     """Create a built-in layer from its saved config (nested activations,
     initializers and regularizers are created from their own registries, nothing
-    else)."""
+    else), or a custom one the program registered or passed (``custom_objects``)."""
+    if isinstance(config, dict) and _custom_objects.find(config, "layer") is not None:
+        return from_config(config, LAYERS, "layer")  # (the user's from_config reads its own nested configs)
     if isinstance(config, dict) and isinstance(config.get("config"), dict):
-        config = {"class_name": config.get("class_name"), "config": deserialize_nested(config["config"])}
+        config = {"class_name": config.get("class_name"), "config": deserialize_nested(config["config"]),
+                  "registered_name": config.get("registered_name")}
     cls = LAYERS.get(config.get("class_name")) if isinstance(config, dict) else None
     if cls is not None and "from_config" in vars(cls) and isinstance(config.get("config"), dict):
         # (Discretization's: an adapted layer's config holds both num_bins and the boundaries, as Keras's)

@@ -64,17 +64,19 @@ def config_entry(obj, serialize, optional=False):
 
 
 def initializer_entries(layer, keys):
-    """The initializers ``keys`` of ``layer`` as its config holds them (see :func:`config_entry`);
-    a custom one is left out of a file: the weights it drew are saved."""
+    """The initializers ``keys`` of ``layer`` as its config holds them (see :func:`config_entry`); a
+    custom one by its registered name, as Keras's, or, when its config is not JSON, left out of a file
+    (the weights it drew are saved)."""
     entries = {key: config_entry(getattr(layer, key), initializers.serialize, optional=True) for key in keys}
     return {key: entry for key, entry in entries.items() if entry is not None}
 
 
 def training_entries(layer, keys, module, keep_unset=False):
     """The regularizers or constraints ``keys`` of ``layer`` (their registry ``module``) as its
-    config holds them (see :func:`config_entry`). They shape further training only, so a custom
-    one is left out of a file with a warning (a file holds no code; the weights are saved, and a
-    ModelCheckpoint keeps working): a model loaded from it trains without it. ``keep_unset``:
+    config holds them (see :func:`config_entry`); a custom one by its registered name, as Keras's.
+    They shape further training only, so one whose config is not JSON is left out of a file with a
+    warning (the weights are saved, and a ModelCheckpoint keeps working): a model loaded from it
+    trains without it. ``keep_unset``:
     unset and left-out ones appear as None (Dense's regularizers, as Keras lists them), else
     they are left out."""
     entries = {}

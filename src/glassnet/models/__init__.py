@@ -58,12 +58,20 @@ def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
     model.save(filepath, overwrite=overwrite, zipped=zipped, **kwargs)
 
 
-def model_from_json(json_string):
+def model_from_json(json_string, custom_objects=None):
     """A new :class:`Sequential` from :meth:`Sequential.to_json`'s text (as Keras): the
-    architecture with fresh weights; only glassnet's built-in layers can be named. Keras 3's
+    architecture with fresh weights; only glassnet's built-in layers and the custom classes the
+    program registered or passes in ``custom_objects`` (as ``load_model``'s) can be named. Keras 3's
     (and tf.keras's) ``Sequential.to_json()`` text is read too: its ``InputLayer`` gives the
     input shape; and a Keras functional model's whose layers form one chain (input, each layer
     on the one before it, output), as the Sequential of those layers."""
+    from .._custom_objects import CustomObjectScope
+
+    with CustomObjectScope(custom_objects):
+        return _model_from_json(json_string)
+
+
+def _model_from_json(json_string):
     import json
 
     try:

@@ -31,7 +31,7 @@ import zipfile
 
 import numpy as np
 
-from .. import activations, initializers, losses, metrics as metrics_module, optimizers, schedules
+from .. import _custom_objects, activations, initializers, losses, metrics as metrics_module, optimizers, schedules
 from .._io import unique_keys, zip_members
 from .._validation import check_path
 from ..backend import numpy_dtype, standardize_dtype
@@ -762,6 +762,14 @@ def _keras_object(module, class_name, config):
     return {"module": module, "class_name": class_name, "config": config, "registered_name": None}
 
 
+def _custom(obj, kind):
+    """Keras's config of the user's object ``obj`` (with its registered name), or a refusal."""
+    try:
+        return _custom_objects.serialize(obj, kind)
+    except ValueError as exc:
+        raise ValueError(f"Cannot write a Keras file: {exc}") from None
+
+
 def _dtype_policy(dtype):
     return _keras_object("keras", "DTypePolicy", {"name": str(np.dtype(dtype))})
 
@@ -776,9 +784,13 @@ def _plain(value):
 def _builtin(obj, registry, where, what):
     """Keras's ``{"module", "class_name", "config", ...}`` of the built-in glassnet object ``obj``
     (an initializer, regularizer or constraint: the same classes and settings in Keras);
-    None stays None; anything else (a subclass, a callable) is refused."""
+    None stays None; a user's subclass as Keras writes it (its registered name: a Keras program that
+    has the class loads it); anything else (a callable) is refused."""
     if obj is None:
         return None
+    kind = registry.__name__.rsplit(".", 1)[1][:-1]  # ("regularizers" -> "regularizer")
+    if _custom_objects.is_custom(obj, kind):
+        return _custom(obj, kind)
     name = type(obj).__name__
     if registry.CLASSES.get(name) is not type(obj):
         _refuse(where, f"the custom {what} {obj!r:.80}")
@@ -786,7 +798,11 @@ def _builtin(obj, registry, where, what):
 
 
 def _activation(activation, where):
-    """Keras's name of the glassnet ``activation``, or a refusal naming ``where``."""
+    """Keras's name of the glassnet ``activation`` (a custom one's config with its registered
+    name), or a refusal naming ``where``."""
+    custom = getattr(activation, "function", activation)  # (an object with a derivative, wrapped)
+    if _custom_objects.is_custom(custom, "activation"):
+        return _custom(custom, "activation")
     name, required = _ACTIVATIONS.get(type(activation).__name__, (None, None))
     why = _NO_KERAS_FORM.get(type(activation).__name__)
     if why is not None and activations.CLASSES.get(type(activation).__name__) is type(activation):
@@ -814,6 +830,10 @@ def _layer_config(layer, input_shape):
     where = f"layer {layer.name!r} ({kind})"
     from .. import layers as layers_module
 
+    if _custom_objects.is_custom(layer, "layer"):  # as Keras writes it: a Keras program with the class loads it
+        serialized = _custom(layer, "layer")
+        serialized["build_config"] = {"input_shape": list(input_shape)}
+        return serialized
     if layers_module.LAYERS.get(kind) is not type(layer):
         raise ValueError(f"Cannot write a Keras file: {where} has a custom layer class, which a Keras file can name "
                          f"only with its code: {KEEP_CUSTOM_WEIGHTS}.")
@@ -987,6 +1007,8 @@ def _optimizer(optimizer):
 
 
 def _loss(loss):
+    if _custom_objects.is_custom(loss, "loss"):
+        return _custom(loss, "loss")
     kind = type(loss).__name__
     name, required = _LOSSES.get(kind, (None, None))
     if name is None or losses.CLASSES.get(kind) is not type(loss):
@@ -1013,6 +1035,9 @@ def _metrics(ids, key):
             written.append(metric)
             continue
         kind = type(metric).__name__
+        if _custom_objects.is_custom(metric, "metric"):
+            written.append(_custom(metric, "metric"))
+            continue
         if getattr(metrics_module, "CLASSES", {}).get(kind) is not type(metric):
             label = getattr(metric, "name", None) or getattr(metric, "__name__", None) or repr(metric)
             _refuse(f"the model's {key}", f"the custom metric {label!r}")

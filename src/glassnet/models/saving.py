@@ -306,20 +306,20 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     or anything that would need unpickling; ``FileNotFoundError`` when there is
     no file at ``filepath``, and ``TypeError`` when it is not a path.
 
-    Keras's ``custom_objects`` must be None or empty: a glassnet file holds
-    built-in objects only (custom ones are left out when saving, with a
-    warning), so there is nothing to resolve; load with ``compile=False`` and
-    compile again with your own loss or metrics. ``safe_mode`` may be given but
-    changes nothing: loading never runs code from the file.
+    ``custom_objects`` (``{name: class}``, Keras's) gives the classes of custom objects the file names
+    (by registered name or class name), looked up before the active ``custom_object_scope`` s and the
+    classes registered with ``register_keras_serializable``. ``safe_mode`` may be given but changes
+    nothing: loading never runs code from the file, only the classes the program registered or passed.
     """
+    from .._custom_objects import CustomObjectScope
+
+    with CustomObjectScope(custom_objects):  # (checks that it is a dict)
+        return _load_model(filepath, compile, safe_mode)
+
+
+def _load_model(filepath, compile, safe_mode):
     from .sequential import Sequential
 
-    if custom_objects:
-        raise ValueError(
-            "load_model takes no custom_objects: glassnet model files hold only built-in layers, activations, "
-            "losses and metrics (custom ones are left out when saving, with a warning), so there is nothing to "
-            "resolve. Load with compile=False and compile the model again with your own objects."
-        )
     if not isinstance(safe_mode, (bool, np.bool_)):
         raise TypeError(f"safe_mode must be True or False. Received: safe_mode={safe_mode!r}")
     path = check_path(filepath, "filepath")

@@ -1,0 +1,190 @@
+"""Keras's registry of custom objects (``keras.saving.register_keras_serializable`` and its scopes).
+
+A model file names each custom object by its registered name (``"MyLayers>CustomLayer"``, or the class
+name for a class never registered) with its ``get_config()``. Loading looks that name up, and nothing
+else: in ``load_model``'s ``custom_objects``, then the active :class:`CustomObjectScope` s (the innermost
+first), then the global registry. Only classes the program itself registered or passed are ever created;
+nothing is imported by a module path read from a file (the ``"module"`` written beside the name, as
+Keras writes it, is never read).
+"""
+
+import inspect
+import json
+import threading
+
+import numpy as np
+
+#: ``{registered name: class}``, as Keras's ``GLOBAL_CUSTOM_OBJECTS``
+GLOBAL_CUSTOM_OBJECTS = {}
+#: ``{class: registered name}``
+GLOBAL_CUSTOM_NAMES = {}
+_local = threading.local()  # the scopes of each thread, as Keras's global_state is per thread
+
+
+def register_keras_serializable(package="Custom", name=None):
+    """A decorator that registers a class (or function) as ``"package>name"`` (``name``: the class's
+    own name), so that model files holding its objects load without ``custom_objects``. Registering a
+    name again replaces the class it stands for, as in Keras (re-running a notebook cell)."""
+    if not isinstance(package, str) or (name is not None and not isinstance(name, str)):
+        raise TypeError(f"register_keras_serializable takes a package and a name that are strings. Received: "
+                        f"package={package!r}, name={name!r}")
+
+    def decorator(arg):
+        registered_name = f"{package}>{name if name is not None else arg.__name__}"
+        if inspect.isclass(arg) and not hasattr(arg, "get_config"):
+            raise ValueError(f"Cannot register {arg.__name__}: the class has no get_config() method.")
+        GLOBAL_CUSTOM_OBJECTS[registered_name] = arg
+        GLOBAL_CUSTOM_NAMES[arg] = registered_name
+        return arg
+
+    return decorator
+
+
+def get_custom_objects():
+    """The global registry itself, ``{registered name: class}`` (changing it changes the registry)."""
+    return GLOBAL_CUSTOM_OBJECTS
+
+
+def get_registered_name(obj):
+    """``"package>name"`` for a registered class or function, else its own ``__name__``."""
+    return GLOBAL_CUSTOM_NAMES.get(obj, obj.__name__)
+
+
+def _scopes():
+    if not hasattr(_local, "scopes"):
+        _local.scopes = []
+    return _local.scopes
+
+
+class CustomObjectScope:
+    """``with CustomObjectScope({"CustomLayer": CustomLayer}):`` makes those names known to loading
+    inside the block (an inner scope's names before an outer one's)."""
+
+    def __init__(self, custom_objects):
+        if custom_objects is not None and not isinstance(custom_objects, dict):
+            raise TypeError(f"custom_objects must be a dict {{name: class}}. Received: {type(custom_objects).__name__}")
+        self.custom_objects = dict(custom_objects or {})
+
+    def __enter__(self):
+        _scopes().append(self.custom_objects)
+        return self
+
+    def __exit__(self, *exc_info):
+        _scopes().pop()
+
+
+custom_object_scope = CustomObjectScope
+
+
+def get_registered_object(name, custom_objects=None, module_objects=None):
+    """The class ``name`` stands for: in ``custom_objects``, the active scopes (innermost first), the
+    global registry, then ``module_objects``; None when it is in none of them."""
+    for table in (custom_objects or {}, *reversed(_scopes()), GLOBAL_CUSTOM_OBJECTS, module_objects or {}):
+        if name in table:
+            return table[name]
+    return None
+
+
+def _base(kind):
+    """The glassnet class a custom object of ``kind`` must derive from (found lazily: the registries
+    import this module)."""
+    from . import activations, constraints, initializers, layers, losses, metrics, optimizers, regularizers, schedules
+
+    return {"layer": layers.Layer, "activation": activations.Activation, "loss": losses.Loss,
+            "metric": metrics.Metric, "initializer": initializers.Initializer,
+            "regularizer": regularizers.Regularizer, "constraint": constraints.Constraint,
+            "optimizer": optimizers.Optimizer, "learning-rate schedule": schedules.LearningRateSchedule}[kind]
+
+
+def is_custom(obj, kind):
+    """Whether ``obj`` is a user's object of ``kind`` (a subclass defined outside glassnet; an
+    activation may also be any object with a ``derivative``) that a file can hold by name."""
+    cls = type(obj)
+    if cls.__module__.split(".")[0] == "glassnet" or not hasattr(obj, "get_config"):
+        return False
+    return isinstance(obj, _base(kind)) or (kind == "activation" and hasattr(obj, "derivative"))
+
+
+def serialize(obj, kind):
+    """Keras's config of a custom object: ``{"module", "class_name", "config", "registered_name"}``,
+    its ``get_config()`` checked to hold JSON values that give each argument ``__init__`` requires."""
+    cls = type(obj)
+    config = obj.get_config()
+    if not isinstance(config, dict):
+        raise ValueError(f"Cannot save the custom {kind} {cls.__name__}: get_config() must return a dict. "
+                         f"Received: {type(config).__name__}")
+    for key, value in config.items():
+        try:
+            json.dumps(value, allow_nan=False, default=_plain)
+        except (TypeError, ValueError, RecursionError) as exc:
+            raise ValueError(f"Cannot save the custom {kind} {cls.__name__}: its get_config() key {key!r} holds "
+                             f"{type(value).__name__} {value!r:.80}, which a model file cannot hold ({exc}). "
+                             "Return JSON values (str, numbers, bool, None, lists, dicts), and make the object "
+                             "again from them in __init__ or from_config.") from None
+    if "from_config" not in _own_attributes(cls):  # (a from_config of its own may rebuild arguments itself)
+        params = inspect.signature(cls.__init__).parameters.values()
+        missing = [p.name for p in list(params)[1:] if p.default is p.empty
+                   and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.name not in config]
+        if missing:
+            raise ValueError(f"Cannot save the custom {kind} {cls.__name__}: its __init__ requires "
+                             f"{', '.join(missing)}, which get_config() does not return. Override get_config() "
+                             f"to return them: {{**super().get_config(), {missing[0]!r}: self.{missing[0]}}}.")
+    return {"module": cls.__module__, "class_name": cls.__name__, "config": config,
+            "registered_name": get_registered_name(cls)}
+
+
+def _own_attributes(cls):
+    """The names ``cls`` and its bases outside glassnet define."""
+    return {name for klass in cls.__mro__ if klass.__module__.split(".")[0] != "glassnet" for name in vars(klass)}
+
+
+def _plain(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def find(config, kind):
+    """The user's class for the saved ``config`` (by its ``registered_name``, else its ``class_name``),
+    or None; a class found that is not a glassnet ``kind`` is refused."""
+    names = [name for name in (config.get("registered_name"), config.get("class_name")) if isinstance(name, str)]
+    for name in dict.fromkeys(names):
+        cls = get_registered_object(name)
+        if cls is None:
+            continue
+        base = _base(kind)
+        if not (isinstance(cls, type) and (issubclass(cls, base) or (kind == "activation" and
+                                                                       hasattr(cls, "derivative")))):
+            raise ValueError(f"The custom object {name!r} is {cls!r}, which is not a glassnet {kind} (a subclass of "
+                             f"{base.__module__}.{base.__name__}); a {kind} of the file cannot be made from it.")
+        return cls
+    return None
+
+
+def create(cls, config, kind):
+    """``cls.from_config(config)`` (Keras's default: ``cls(**config)``), its errors naming the class."""
+    kwargs = config.get("config", {})
+    if not isinstance(kwargs, dict):
+        raise ValueError(f"Malformed {kind} config {config!r:.200}: its config is not a dict.")
+    try:
+        if hasattr(cls, "from_config"):
+            return cls.from_config(kwargs)
+        return cls(**kwargs)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"The custom {kind} {cls.__name__} could not be made from its saved config "
+                         f"{kwargs!r:.200}: {exc}. Its from_config(config) (default cls(**config)) must take what "
+                         "its get_config() returns.") from None
+
+
+def unknown(config, kind):
+    """The advice for a custom object's name (a config with a ``registered_name``, as Keras and
+    glassnet write one) that is neither built in nor known: register the class or pass it ("" for
+    another config: one of Keras's own classes that glassnet lacks, ``Conv2D``)."""
+    if not isinstance(config.get("registered_name"), str):
+        return ""
+    name = config.get("registered_name") or config.get("class_name")
+    short = str(config.get("class_name"))
+    return (f" A custom {kind} {name!r} must be registered or passed (none of that name is): "
+            f"decorate the class with @glassnet.saving.register_keras_serializable(), or pass it, "
+            f"load_model(path, custom_objects={{{short!r}: {short}}}) or "
+            f"with glassnet.saving.custom_object_scope({{{short!r}: {short}}}): ....")

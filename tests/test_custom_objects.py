@@ -1,0 +1,360 @@
+"""Keras's registry of custom objects (glassnet.saving): the guide "Save, serialize, and export
+models" with a custom layer, activation, loss and metric, saved and loaded by registered name."""
+
+import json
+import pickle
+import zipfile
+
+import numpy as np
+import pytest
+
+import glassnet
+from glassnet import _custom_objects, activations, layers, losses, metrics, regularizers, saving
+from glassnet.models import Sequential, clone_model, load_model, model_from_json
+
+
+@pytest.fixture(autouse=True)
+def clean_registry():
+    """Each test registers its own classes; the registry is left as it was."""
+    saved = dict(_custom_objects.GLOBAL_CUSTOM_OBJECTS), dict(_custom_objects.GLOBAL_CUSTOM_NAMES)
+    yield
+    for table, old in zip((_custom_objects.GLOBAL_CUSTOM_OBJECTS, _custom_objects.GLOBAL_CUSTOM_NAMES), saved):
+        table.clear()
+        table.update(old)
+
+
+class CustomDense(layers.Layer):
+    """``A = factor · (X W + b)``, written as docs/api.md's own layer: forward and backward."""
+
+    weight_names = ("W", "b")
+
+    def __init__(self, units, factor=1.0, **kwargs):
+        super().__init__(**kwargs)
+        self.units, self.factor = units, factor
+
+    def build(self, input_shape):
+        rng = np.random.default_rng(7)
+        self.params = {"W": rng.normal(scale=0.5, size=(input_shape[-1], self.units)),
+                       "b": np.zeros(self.units)}
+        self.grads = {key: np.zeros_like(value) for key, value in self.params.items()}
+        super().build(input_shape)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], self.units)
+
+    def forward(self, X, training=False):
+        self.X = X
+        return self.factor * (X @ self.params["W"] + self.params["b"])
+
+    def backward(self, dY):
+        dZ = self.factor * dY
+        self.grads["W"][...] = self.X.T @ dZ
+        self.grads["b"][...] = dZ.sum(axis=0)
+        return dZ @ self.params["W"].T
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units, "factor": self.factor}
+
+
+class ScaledTanh(activations.Activation):
+    """``g(z) = tanh(scale · z)``, ``g'(z) = scale (1 − g²)``."""
+
+    def __init__(self, scale=1.0):
+        self.scale = scale
+
+    def forward(self, Z, out=None):
+        return np.tanh(self.scale * Z)
+
+    def derivative(self, Z, A):
+        return self.scale * (1 - A**2)
+
+    def get_config(self):
+        return {"scale": self.scale}
+
+
+class WeightedSquaredError(losses.Loss):
+    """``J_i = weight · mean_k (a − y)²``, ``∂J_i/∂a = 2 weight (a − y) / K``."""
+
+    def __init__(self, weight=1.0, **kwargs):
+        super().__init__(**kwargs)
+        self.weight = weight
+
+    def per_sample(self, Y, A):
+        return self.weight * np.mean((A - Y) ** 2, axis=-1)
+
+    def per_sample_gradient(self, Y, A):
+        return 2 * self.weight * (A - Y) / A.shape[-1]
+
+    def get_config(self):
+        return {**super().get_config(), "weight": self.weight}
+
+
+class WithinTolerance(metrics.Metric):
+    """The share of outputs within ``tolerance`` of their targets."""
+
+    def __init__(self, tolerance, name="within_tolerance", dtype=None):
+        super().__init__(name=name, dtype=dtype)
+        self.tolerance = tolerance
+
+    def values(self, Y, A):
+        return np.mean(np.abs(A - Y) <= self.tolerance, axis=-1)
+
+    def get_config(self):
+        return {**super().get_config(), "tolerance": self.tolerance}
+
+
+def register_all():
+    for package, cls in (("MyLayers", CustomDense), ("MyActivations", ScaledTanh), ("MyLosses", WeightedSquaredError),
+                         ("MyMetrics", WithinTolerance)):
+        saving.register_keras_serializable(package=package)(cls)
+
+
+def data():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(64, 3))
+    return X, np.sin(X[:, :1]) + 0.1 * X[:, 1:2]
+
+
+def trained_model():
+    X, y = data()
+    model = Sequential([glassnet.Input((3,)), CustomDense(5, factor=0.5), layers.Dense(4, activation=ScaledTanh(2.0)),
+                        layers.Dense(1)], dtype="float64")
+    model.compile(optimizer="adam", loss=WeightedSquaredError(weight=3.0), metrics=[WithinTolerance(0.25)])
+    model.fit(X, y, epochs=2, batch_size=16, verbose=0)
+    return model
+
+
+def saved_config(path):
+    with zipfile.ZipFile(path) as zf:
+        return json.loads(zf.read("model.json"))
+
+
+def test_guide_registered_objects_save_load_and_train_on_identically(tmp_path):
+    register_all()
+    model = trained_model()
+    model.save(tmp_path / "m.gn")
+    config = saved_config(tmp_path / "m.gn")
+    first, second = config["model"]["layers"][:2]
+    assert first["registered_name"] == "MyLayers>CustomDense" and first["class_name"] == "CustomDense"
+    assert first["config"]["units"] == 5 and first["config"]["factor"] == 0.5
+    assert second["config"]["activation"] == {"module": __name__, "class_name": "ScaledTanh", "config": {"scale": 2.0},
+                                              "registered_name": "MyActivations>ScaledTanh"}
+    assert config["compile"]["loss"]["registered_name"] == "MyLosses>WeightedSquaredError"
+    assert config["compile"]["metrics"][0]["registered_name"] == "MyMetrics>WithinTolerance"
+
+    loaded = load_model(tmp_path / "m.gn")
+    assert [type(layer) for layer in loaded.layers[:1]] == [CustomDense]
+    assert isinstance(loaded.layers[1].activation, ScaledTanh) and loaded.layers[1].activation.scale == 2.0
+    assert isinstance(loaded.loss, WeightedSquaredError) and loaded.loss.weight == 3.0
+    X, y = data()
+    np.testing.assert_array_equal(loaded.predict(X, verbose=0), model.predict(X, verbose=0))
+    # the loss and the metric, by hand, from the predictions
+    A = model.predict(X, verbose=0)
+    expected = {"loss": 3.0 * np.mean((A - y) ** 2), "within_tolerance": np.mean(np.abs(A - y) <= 0.25)}
+    for result in (model.evaluate(X, y, verbose=0, return_dict=True), loaded.evaluate(X, y, verbose=0, return_dict=True)):
+        assert result["loss"] == pytest.approx(expected["loss"], rel=1e-12)
+        assert result["within_tolerance"] == pytest.approx(expected["within_tolerance"])
+    # the optimizer's state came along: one more epoch on each gives the same weights, bit for bit
+    before = model.fit(X, y, epochs=1, batch_size=16, verbose=0, shuffle=False).history
+    after = loaded.fit(X, y, epochs=1, batch_size=16, verbose=0, shuffle=False).history
+    assert before == after
+    for a, b in zip(model.get_weights(), loaded.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_custom_layer_backward_matches_finite_differences():
+    register_all()
+    X, y = data()
+    model = Sequential([glassnet.Input((3,)), CustomDense(4, factor=0.5), layers.Dense(1)], dtype="float64")
+    model.compile(optimizer="sgd", loss=WeightedSquaredError(weight=2.0))
+    assert glassnet.check_gradients(model, X[:8], y[:8])
+
+
+def test_unregistered_class_loads_from_custom_objects_or_a_scope(tmp_path):
+    model = trained_model()  # nothing registered: saved under the class names
+    model.save(tmp_path / "m.gn")
+    assert saved_config(tmp_path / "m.gn")["model"]["layers"][0]["registered_name"] == "CustomDense"
+    with pytest.raises(ValueError, match=r"Unknown layer 'CustomDense'.*register_keras_serializable.*"
+                                         r"custom_objects=\{'CustomDense': CustomDense\}"):
+        load_model(tmp_path / "m.gn")
+    given = {cls.__name__: cls for cls in (CustomDense, ScaledTanh, WeightedSquaredError, WithinTolerance)}
+    X, _ = data()
+    loaded = load_model(tmp_path / "m.gn", custom_objects=given)
+    np.testing.assert_array_equal(loaded.predict(X, verbose=0), model.predict(X, verbose=0))
+    with saving.custom_object_scope(given):
+        assert saving.get_registered_object("CustomDense") is CustomDense
+        np.testing.assert_array_equal(load_model(tmp_path / "m.gn").predict(X, verbose=0), model.predict(X, verbose=0))
+    assert saving.get_registered_object("CustomDense") is None  # the scope is over
+
+
+def test_lookup_order_argument_then_scopes_then_registry():
+    class Registered(regularizers.Regularizer):
+        def get_config(self):
+            return {}
+
+    class Scoped(Registered):
+        pass
+
+    class Given(Registered):
+        pass
+
+    saving.register_keras_serializable("pkg", name="Reg")(Registered)
+    assert saving.get_registered_name(Registered) == "pkg>Reg" and saving.get_registered_name(Scoped) == "Scoped"
+    assert saving.get_custom_objects()["pkg>Reg"] is Registered
+    config = {"class_name": "Registered", "config": {}, "registered_name": "pkg>Reg"}
+    assert type(regularizers.deserialize(config)) is Registered
+    with saving.CustomObjectScope({"pkg>Reg": Scoped}):
+        with saving.custom_object_scope({"Other": Given}):  # an inner scope adds to the outer one
+            assert type(regularizers.deserialize(config)) is Scoped
+    with saving.custom_object_scope({"pkg>Reg": Scoped}):
+        assert saving.get_registered_object("pkg>Reg", custom_objects={"pkg>Reg": Given}) is Given
+
+
+def test_registering_a_name_twice_keeps_the_last_class_as_keras():
+    @saving.register_keras_serializable("pkg")
+    class Penalty(regularizers.Regularizer):
+        def get_config(self):
+            return {}
+
+    first = Penalty
+
+    @saving.register_keras_serializable("pkg")
+    class Penalty(regularizers.Regularizer):  # noqa: F811  (a notebook cell run again)
+        def get_config(self):
+            return {}
+
+    assert first is not Penalty and saving.get_registered_object("pkg>Penalty") is Penalty
+    assert type(regularizers.deserialize({"class_name": "Penalty", "config": {}, "registered_name": "pkg>Penalty"})) \
+        is Penalty
+    with pytest.raises(ValueError, match="has no get_config"):
+        saving.register_keras_serializable()(type("NoConfig", (), {}))
+
+
+def test_non_json_config_value_is_refused_naming_the_object_and_key(tmp_path):
+    class Holder(CustomDense):
+        def get_config(self):
+            return {**super().get_config(), "table": np.arange(3)}
+
+    model = Sequential([glassnet.Input((3,)), Holder(2)])
+    with pytest.raises(ValueError, match=r"Cannot save layer 'holder' \(Holder\).*custom layer Holder: its "
+                                         r"get_config\(\) key 'table' holds ndarray"):
+        model.save(tmp_path / "m.gn")
+    assert not (tmp_path / "m.gn").exists()
+
+
+def test_get_config_missing_an_init_argument_is_refused(tmp_path):
+    class Forgetful(CustomDense):
+        def get_config(self):
+            return {"name": self.name}
+
+    model = Sequential([glassnet.Input((3,)), Forgetful(2)])
+    with pytest.raises(ValueError, match=r"__init__ requires units, which get_config\(\) does not return"):
+        model.save(tmp_path / "m.gn")
+
+
+def test_a_file_naming_glassnet_internals_creates_nothing(tmp_path, monkeypatch):
+    """A damaged or hostile file names classes glassnet has but does not register: none is made."""
+    register_all()
+    model = Sequential([glassnet.Input((3,)), CustomDense(2)])
+    model.save(tmp_path / "m.gn")
+    made = []
+    from glassnet import callbacks
+
+    monkeypatch.setattr(callbacks.CSVLogger, "__init__", lambda self, *a, **k: made.append(a))
+    for class_name, registered in (("CSVLogger", "glassnet>CSVLogger"), ("FunctionActivation", None),
+                                   ("Sequential", "Sequential"), ("CustomDense", "Other>CustomDense")):
+        config = saved_config(tmp_path / "m.gn")
+        config["model"]["layers"][0].update(class_name=class_name, registered_name=registered,
+                                            module="glassnet.callbacks")
+        with zipfile.ZipFile(tmp_path / "m.gn") as src, zipfile.ZipFile(tmp_path / "bad.gn", "w") as dst:
+            for info in src.infolist():
+                data = json.dumps(config).encode() if info.filename == "model.json" else src.read(info)
+                dst.writestr(info, data)
+        with pytest.raises(ValueError, match=f"Unknown layer '{class_name}' in saved config"):
+            load_model(tmp_path / "bad.gn")
+    assert made == []
+
+
+def test_a_registered_class_of_another_kind_is_refused():
+    saving.register_keras_serializable("pkg")(ScaledTanh)
+    with pytest.raises(ValueError, match=r"'pkg>ScaledTanh' is .*not a glassnet layer"):
+        layers.deserialize({"class_name": "ScaledTanh", "config": {}, "registered_name": "pkg>ScaledTanh"})
+
+
+def test_clone_json_config_and_pickle_keep_custom_objects(tmp_path):
+    register_all()
+    model = trained_model()
+    X, _ = data()
+    clone = clone_model(model)
+    assert type(clone.layers[0]) is CustomDense and clone.layers[0].factor == 0.5
+    rebuilt = model_from_json(model.to_json())
+    assert type(rebuilt.layers[0]) is CustomDense and rebuilt.layers[1].activation.scale == 2.0
+    again = Sequential.from_config(model.get_config())
+    assert type(again.layers[0]) is CustomDense
+    _custom_objects.GLOBAL_CUSTOM_OBJECTS.clear()
+    with pytest.raises(ValueError, match="must be registered or passed"):
+        model_from_json(model.to_json())
+    assert type(model_from_json(model.to_json(), custom_objects={"CustomDense": CustomDense,
+                                                                 "ScaledTanh": ScaledTanh}).layers[0]) is CustomDense
+    unpickled = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(unpickled.predict(X, verbose=0), model.predict(X, verbose=0))
+
+
+def test_custom_objects_must_be_a_dict(tmp_path):
+    with pytest.raises(TypeError, match="custom_objects must be a dict"):
+        load_model(tmp_path / "m.gn", custom_objects=[CustomDense])
+
+
+def test_a_keras_file_export_names_the_custom_objects_and_loads_back(tmp_path):
+    pytest.importorskip("h5py", reason="reading .keras files needs h5py (the keras-files extra)")
+    register_all()
+    model = trained_model()
+    model.export(tmp_path / "m.keras", format="keras")
+    with zipfile.ZipFile(tmp_path / "m.keras") as zf:
+        config = json.loads(zf.read("config.json"))
+    written = [layer for layer in config["config"]["layers"] if layer["class_name"] != "InputLayer"]
+    assert written[0]["registered_name"] == "MyLayers>CustomDense" and written[0]["config"]["factor"] == 0.5
+    assert written[1]["config"]["activation"]["registered_name"] == "MyActivations>ScaledTanh"
+    assert config["compile_config"]["loss"]["registered_name"] == "MyLosses>WeightedSquaredError"
+    assert config["compile_config"]["metrics"][0]["config"]["tolerance"] == 0.25
+    loaded = load_model(tmp_path / "m.keras")
+    assert type(loaded.layers[0]) is CustomDense and type(loaded.loss) is WeightedSquaredError
+    X, y = data()
+    np.testing.assert_array_equal(loaded.predict(X, verbose=0), model.predict(X, verbose=0))
+    assert loaded.evaluate(X, y, verbose=0, return_dict=True) == model.evaluate(X, y, verbose=0, return_dict=True)
+
+
+def _keras_custom_dense(keras):
+    """Keras's side of the guide's CustomDense (its weights file names the group after the class)."""
+
+    class CustomDense(keras.layers.Layer):
+        def __init__(self, units, factor=1.0, **kwargs):
+            super().__init__(**kwargs)
+            self.units, self.factor = units, factor
+
+        def build(self, input_shape):
+            self.W = self.add_weight(shape=(input_shape[-1], self.units), initializer="glorot_uniform", name="W")
+            self.b = self.add_weight(shape=(self.units,), initializer="random_normal", name="b")
+
+        def call(self, x):
+            return self.factor * (x @ self.W + self.b)
+
+        def get_config(self):
+            return {**super().get_config(), "units": self.units, "factor": self.factor}
+
+    return keras.saving.register_keras_serializable(package="MyLayers")(CustomDense)
+
+
+def test_a_keras_file_with_a_registered_custom_layer_loads_into_the_glassnet_class_of_that_name(tmp_path):
+    keras = pytest.importorskip("keras")
+    pytest.importorskip("h5py", reason="reading .keras files needs h5py (the keras-files extra)")
+    keras.utils.set_random_seed(0)
+    peer = keras.Sequential([keras.Input((3,)), _keras_custom_dense(keras)(4, factor=0.5), keras.layers.Dense(1)])
+    peer.save(tmp_path / "k.keras")
+    with pytest.raises(ValueError, match="Unknown layer 'CustomDense'.*must be registered or passed"):
+        load_model(tmp_path / "k.keras")
+    saving.register_keras_serializable(package="MyLayers")(CustomDense)
+    loaded = load_model(tmp_path / "k.keras")
+    assert type(loaded.layers[0]) is CustomDense and loaded.layers[0].factor == 0.5
+    X = data()[0].astype(np.float32)
+    np.testing.assert_allclose(loaded.predict(X, verbose=0), np.asarray(peer(X)), rtol=1e-5, atol=1e-6)
