@@ -358,3 +358,32 @@ def test_a_keras_file_with_a_registered_custom_layer_loads_into_the_glassnet_cla
     assert type(loaded.layers[0]) is CustomDense and loaded.layers[0].factor == 0.5
     X = data()[0].astype(np.float32)
     np.testing.assert_allclose(loaded.predict(X, verbose=0), np.asarray(peer(X)), rtol=1e-5, atol=1e-6)
+
+
+class Softsign:
+    """An activation that is not an ``Activation``: a callable with a ``derivative`` (docs/api.md)."""
+
+    def __init__(self, scale=1.0):
+        self.scale = scale
+
+    def __call__(self, Z):
+        return self.scale * Z / (1 + np.abs(Z))
+
+    def derivative(self, Z, A):
+        return self.scale / (1 + np.abs(Z)) ** 2
+
+    def get_config(self):
+        return {"scale": self.scale}
+
+
+def test_an_activation_object_with_a_derivative_is_saved_by_name(tmp_path):
+    saving.register_keras_serializable("MyActivations")(Softsign)
+    model = Sequential([glassnet.Input((3,)), layers.Dense(2, activation=Softsign(3.0))], dtype="float64")
+    model.save(tmp_path / "m.gn")
+    entry = saved_config(tmp_path / "m.gn")["model"]["layers"][0]["config"]["activation"]
+    assert entry["registered_name"] == "MyActivations>Softsign" and entry["config"] == {"scale": 3.0}
+    loaded = load_model(tmp_path / "m.gn")
+    assert type(loaded.layers[0].activation.function) is Softsign
+    X = data()[0]
+    Z = X @ model.layers[0].kernel + model.layers[0].bias
+    np.testing.assert_allclose(loaded.predict(X, verbose=0), 3.0 * Z / (1 + np.abs(Z)), rtol=1e-12)
