@@ -387,3 +387,27 @@ def test_an_activation_object_with_a_derivative_is_saved_by_name(tmp_path):
     X = data()[0]
     Z = X @ model.layers[0].kernel + model.layers[0].bias
     np.testing.assert_allclose(loaded.predict(X, verbose=0), 3.0 * Z / (1 + np.abs(Z)), rtol=1e-12)
+
+
+@pytest.mark.parametrize("suffix, config_name", [(".gn", "model.json"), (".keras", "config.json")])
+def test_a_file_setting_a_huge_size_on_a_custom_layer_is_refused_before_its_build_allocates(tmp_path, suffix,
+                                                                                              config_name):
+    # a 500-byte file declaring CustomDense(units=30_000_000) built 2 GB for 30 s before its shapes were compared
+    register_all()
+    model = Sequential([glassnet.Input((3,)), CustomDense(2)])
+    if suffix == ".gn":
+        model.save(tmp_path / "m.gn")
+    else:
+        model.export(tmp_path / "m.keras", format="keras")
+    with zipfile.ZipFile(tmp_path / f"m{suffix}") as zin:
+        members = {name: zin.read(name) for name in zin.namelist()}
+    config = json.loads(members[config_name])
+    spec = config["model"] if suffix == ".gn" else config["config"]
+    next(layer for layer in spec["layers"] if layer["class_name"] == "CustomDense")["config"]["units"] = 30_000_000
+    members[config_name] = json.dumps(config).encode()
+    with zipfile.ZipFile(tmp_path / f"forged{suffix}", "w") as zout:
+        for name, data in members.items():
+            zout.writestr(name, data)
+    with pytest.raises(ValueError, match=r"custom layer 'custom_dense' \(CustomDense\) sets units=30,000,000, more "
+                                         r"than the values its weights hold"):
+        load_model(tmp_path / f"forged{suffix}")

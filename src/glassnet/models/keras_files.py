@@ -38,7 +38,7 @@ from ..backend import numpy_dtype, standardize_dtype
 from ..layers.base import snake_case
 from .nesting import flatten_keras, nested_spans
 from .saving import (CONFIG_NAME, MAX_CONFIG_BYTES, MAX_EXPANSION, MAX_LAYERS, _check_derived_size, _fail, _read_member,
-                     warn_non_finite, weight_names)
+                     check_custom_settings, warn_non_finite, weight_names)
 
 CONFIG = "config.json"
 METADATA = "metadata.json"
@@ -296,15 +296,16 @@ def _check_size(zf, input_shape, layer_configs, dtype, path):
         info = zf.getinfo(WEIGHTS)
     except KeyError:
         _fail(path, f"the member {WEIGHTS!r} (the weights) is missing.")
+    budget = min(info.file_size, MAX_EXPANSION * os.path.getsize(path))
+    # Keras stores float32 weights (4 bytes) whatever glassnet's dtype: count them as such at least
+    itemsize = min(4, np.dtype(standardize_dtype(dtype)).itemsize)
     shape, needed = tuple(input_shape), 0
     for layer_config in layer_configs:
         layer = deserialize(layer_config)
         needed += layer.count_weights(shape)
         _check_derived_size(layer, shape, path)
+        check_custom_settings(layer, layer_config, lambda n: n * itemsize <= budget, path)
         shape = tuple(layer.compute_output_shape(shape))
-    budget = min(info.file_size, MAX_EXPANSION * os.path.getsize(path))
-    # Keras stores float32 weights (4 bytes) whatever glassnet's dtype: count them as such at least
-    itemsize = min(4, np.dtype(standardize_dtype(dtype)).itemsize)
     if needed * itemsize > budget:
         _fail(path, f"its architecture needs {needed:,} weights, more than its {WEIGHTS} ({budget:,} bytes) holds.")
     return budget, needed * itemsize

@@ -427,6 +427,8 @@ def _check_size(config, zf, path):
         layer = deserialize(layer_config)
         needed += layer.count_weights(shape)
         _check_derived_size(layer, shape, path)
+        check_custom_settings(layer, layer_config, lambda n: _weights_bytes(zf, n * dtype.itemsize, path)
+                              >= n * dtype.itemsize, path)
         shape = tuple(layer.compute_output_shape(shape))
     budget = _weights_bytes(zf, needed * dtype.itemsize, path)
     if needed * dtype.itemsize > budget:
@@ -461,6 +463,30 @@ def _weights_bytes(zf, wanted, path):
         if compressed > wanted:
             break
     return min(stored + compressed, MAX_EXPANSION * size)
+
+
+#: a custom layer's integer setting up to this is built without being compared with the file's weights
+FREE_CUSTOM_SETTING = 2**20
+
+
+def check_custom_settings(layer, config, holds, path):
+    """Refuse a custom layer (one whose class defines no ``count_weights``) with an integer setting
+    larger than the number of values the file holds (``holds(n)``: whether it holds ``n``): its size
+    is unknown until its own ``build`` allocates, and a 500-byte file declaring ``units=30_000_000``
+    made load_model allocate 2 GB for 30 s before the weights' shapes were compared. A size setting
+    (units, a table's rows) gives at least that many weights; seeds are left out."""
+    from .. import _custom_objects
+    from ..layers import Layer
+
+    if not _custom_objects.is_custom(layer, "layer") or type(layer).count_weights is not Layer.count_weights:
+        return
+    settings = config.get("config") if isinstance(config, dict) else None
+    for key, value in (settings.items() if isinstance(settings, dict) else ()):
+        if (isinstance(value, int) and not isinstance(value, bool) and value > FREE_CUSTOM_SETTING
+                and "seed" not in str(key) and not holds(value)):
+            _fail(path, f"its custom layer {layer.name!r} ({type(layer).__name__}) sets {key}={value:,}, more than "
+                        f"the values its weights hold: a custom layer's size is not known before its build allocates "
+                        f"it (define {type(layer).__name__}.count_weights(input_shape) to have it checked exactly).")
 
 
 #: the most bytes of arrays a layer may build from its settings rather than from the file's weights
