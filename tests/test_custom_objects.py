@@ -411,3 +411,34 @@ def test_a_file_setting_a_huge_size_on_a_custom_layer_is_refused_before_its_buil
     with pytest.raises(ValueError, match=r"custom layer 'custom_dense' \(CustomDense\) sets units=30,000,000, more "
                                          r"than the values its weights hold"):
         load_model(tmp_path / f"forged{suffix}")
+
+
+def cube(z):
+    return z**3
+
+
+cube.derivative = lambda Z, A: 3 * Z**2  # (glassnet trains through an activation's derivative)
+
+
+@pytest.mark.parametrize("suffix", [".gn", ".keras"])
+def test_a_registered_function_activation_is_saved_by_name_as_keras_writes_it(tmp_path, suffix):
+    # the saving guide registers custom_fn, a function, and uses it as an activation: saving refused it
+    saving.register_keras_serializable(package="my_package", name="custom_fn")(cube)
+    model = Sequential([glassnet.Input((3,)), layers.Dense(2, activation=cube)])
+    X = data()[0]
+    path = tmp_path / f"m{suffix}"
+    model.save(path) if suffix == ".gn" else model.export(path, format="keras")
+    with zipfile.ZipFile(path) as zf:
+        config = json.loads(zf.read("model.json" if suffix == ".gn" else "config.json"))
+    spec = config["model"] if suffix == ".gn" else config["config"]
+    assert spec["layers"][-1]["config"]["activation"] == {"module": "test_custom_objects", "class_name": "function",
+                                                          "config": "my_package>custom_fn",
+                                                          "registered_name": "function"}
+    loaded = load_model(path)
+    assert loaded.layers[0].activation.function is cube
+    np.testing.assert_allclose(loaded.predict(X, verbose=0), model.predict(X, verbose=0), rtol=1e-6)
+    _custom_objects.GLOBAL_CUSTOM_OBJECTS.clear()
+    with pytest.raises(ValueError, match=r"Unknown function 'my_package>custom_fn'.*must be registered"):
+        load_model(path)
+    passed = load_model(path, custom_objects={"my_package>custom_fn": cube})
+    assert passed.layers[0].activation.function is cube

@@ -133,6 +133,30 @@ def serialize(obj, kind):
             "registered_name": get_registered_name(cls)}
 
 
+def serialize_function(fn):
+    """Keras's config of a registered function (``{"class_name": "function", "config": "package>name"}``,
+    as Keras writes the saving guide's ``custom_fn`` activation), or None for anything else (an
+    unregistered function has no name a loader could trust, and stays refused)."""
+    if not inspect.isfunction(fn) or fn not in GLOBAL_CUSTOM_NAMES:
+        return None
+    return {"module": fn.__module__, "class_name": "function", "config": GLOBAL_CUSTOM_NAMES[fn],
+            "registered_name": "function"}
+
+
+def find_function(config):
+    """The function a config of Keras's form ``{"class_name": "function", "config": name}`` names (looked
+    up as a class is), None for any other config; a name that is no known function is refused."""
+    if not (isinstance(config, dict) and config.get("class_name") == "function"):
+        return None
+    name = config.get("config")
+    fn = get_registered_object(name) if isinstance(name, str) else None
+    if not inspect.isfunction(fn):
+        raise ValueError(f"Unknown function {name!r:.100} in saved config: a custom function must be registered "
+                         "(decorate it with @glassnet.saving.register_keras_serializable()) or passed, "
+                         f"load_model(path, custom_objects={{{name!r:.100}: fn}}).")
+    return fn
+
+
 def _own_attributes(cls):
     """The names ``cls`` and its bases outside glassnet define."""
     return {name for klass in cls.__mro__ if klass.__module__.split(".")[0] != "glassnet" for name in vars(klass)}

@@ -15,6 +15,7 @@ non-differentiable unless it has a ``derivative`` attribute).
 
 import numpy as np
 
+from . import _custom_objects
 from ._registry import from_config, lookup, to_config
 from ._validation import check_array, check_number
 from .backend import _FLOAT32, _FLOAT64, astype, constant, floats_quiet, floatx, get_namespace, numpy_dtype
@@ -1397,6 +1398,9 @@ def get(identifier):
                         f"{identifier!r}: add it to the model as a layer of its own.")
     if callable(identifier) and not isinstance(identifier, type):
         return FunctionActivation(identifier)
+    function = _custom_objects.find_function(identifier)  # a registered function, saved by name
+    if function is not None:
+        return FunctionActivation(function)
     return lookup(identifier, ACTIVATIONS, "activation", instance_of=Activation)
 
 
@@ -1405,11 +1409,15 @@ def serialize(activation):
     ``derivative``, as Keras writes it with its registered name)."""
     if isinstance(activation, FunctionActivation):  # the user's object, wrapped by get: saved by its class
         activation = activation.function
+        if _custom_objects.serialize_function(activation) is not None:  # a registered function: by its name
+            return _custom_objects.serialize_function(activation)
     return to_config(activation, CLASSES, "activation")
 
 
 def deserialize(config):
     """Inverse of :func:`serialize`; only built-in classes and the user's own (registered, or
     passed in ``custom_objects``) are ever created."""
+    if isinstance(config, dict) and config.get("class_name") == "function":
+        return get(config)
     return get(from_config(config, CLASSES, "activation"))
 

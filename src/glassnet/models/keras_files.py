@@ -802,6 +802,8 @@ def _activation(activation, where):
     """Keras's name of the glassnet ``activation`` (a custom one's config with its registered
     name), or a refusal naming ``where``."""
     custom = getattr(activation, "function", activation)  # (an object with a derivative, wrapped)
+    if _custom_objects.serialize_function(custom) is not None:  # a registered function, as Keras writes it
+        return _custom_objects.serialize_function(custom)
     if _custom_objects.is_custom(custom, "activation"):
         return _custom(custom, "activation")
     name, required = _ACTIVATIONS.get(type(activation).__name__, (None, None))
