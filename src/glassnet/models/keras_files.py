@@ -35,8 +35,8 @@ from .. import _custom_objects, activations, initializers, losses, metrics as me
 from .._io import unique_keys, zip_members
 from .._validation import check_path
 from ..backend import numpy_dtype, standardize_dtype
-from ..layers.base import snake_case
-from .nesting import flatten_keras, nested_spans
+from ..layers.base import Layer, snake_case
+from .nesting import flatten_keras, nested_items
 from .saving import (CONFIG_NAME, MAX_CONFIG_BYTES, MAX_EXPANSION, MAX_LAYERS, _check_derived_size, _fail, _read_member,
                      check_custom_settings, warn_non_finite, weight_names)
 
@@ -77,13 +77,12 @@ def weight_paths(model, nested=True):
         used[name] = used.get(name, -1) + 1
         return f"layers/{name}" + (f"_{used[name]}" if used[name] else "")
 
-    end = 0
-    for inner, start, stop in (*(nested_spans(model) if nested else ()), (None, len(model.layers), None)):
-        paths += [group(type(layer).__name__) for layer in model.layers[end:start]]
-        if inner is not None:
-            prefix = group("Functional" if getattr(inner, "_functional", False) else "Sequential")
-            paths += [f"{prefix}/{path}" for path in weight_paths(inner)]
-            end = stop
+    for item in nested_items(model) if nested else model.layers:
+        if isinstance(item, Layer):
+            paths.append(group(type(item).__name__))
+        else:  # a nested model: a group of its own
+            prefix = group("Functional" if getattr(item, "_functional", False) else "Sequential")
+            paths += [f"{prefix}/{path}" for path in weight_paths(item)]
     return paths
 
 
@@ -699,39 +698,36 @@ def _model_config(model, shape, inputs, pins):
         "batch_shape": shape, "dtype": dtype, "sparse": False, "ragged": False, "name": name, "optional": False})]
     if functional:
         layer_configs[0].update(name=name, inbound_nodes=[])
-    layer_shape, end = shape, 0
-    for inner, start, stop in (*nested_spans(model), (None, len(model.layers), None)):
-        items = [(layer, [layer]) for layer in model.layers[end:start]]
-        items += [(inner, inner.layers)] if inner is not None else []
-        for item, members in items:
-            # a pin to False is what Keras's call given no training does anyway: nothing to write
-            pinned = [layer for layer in members if pins.get(layer)]
-            # ... but a pin to False over a nested model's own True pins (inner(x, training=False) of a model
-            # with Dropout(0.5)(x, training=True)) is: Keras's call then overrides them
-            unpinned = [layer for layer in members if pins.get(layer) is False and item is not layer
-                        and item._pins.get(layer)]
-            off = bool(unpinned) and all(pins.get(layer) is False for layer in members)
-            if isinstance(item, type(model)):
-                item_config = _model_config(item, layer_shape, inputs, item._pins)
-                # its own pins, written in its config (all of them in a Sequential, whose call takes no training)
-                if len(pinned) < len(members) or not functional:
-                    pinned = [layer for layer in pinned if not item._pins.get(layer)]
-            else:
-                item_config = _layer_config(item, layer_shape)
-            if (pinned or unpinned) and not (functional and (len(pinned) == len(members) or off)):
-                _refuse(f"layer {(pinned or unpinned)[0].name!r}", f"a call with training={bool(pinned)} in a model "
-                        "whose Keras config holds no call arguments (a Sequential one) or of part of a nested model",
-                        "Save it with model.save instead")
-            if functional:
-                tensor = {"shape": layer_shape, "dtype": dtype, "keras_history": [name, 0, 0]}
-                name = item.name
-                item_config.update(name=name, inbound_nodes=[{
-                    "args": [{"class_name": "__keras_tensor__", "config": tensor}],
-                    "kwargs": {"training": True} if pinned else {"training": False} if off else {}}])
-            layer_configs.append(item_config)
-            for layer in members:
-                layer_shape = list(layer.compute_output_shape(tuple(layer_shape)))
-        end = stop if inner is not None else end
+    layer_shape = shape
+    for item in nested_items(model):
+        members = [item] if isinstance(item, Layer) else item.layers
+        # a pin to False is what Keras's call given no training does anyway: nothing to write
+        pinned = [layer for layer in members if pins.get(layer)]
+        # ... but a pin to False over a nested model's own True pins (inner(x, training=False) of a model
+        # with Dropout(0.5)(x, training=True)) is: Keras's call then overrides them
+        unpinned = [layer for layer in members if pins.get(layer) is False and item is not layer
+                    and item._pins.get(layer)]
+        off = bool(unpinned) and all(pins.get(layer) is False for layer in members)
+        if not isinstance(item, Layer):  # a nested model
+            item_config = _model_config(item, layer_shape, inputs, item._pins)
+            # its own pins, written in its config (all of them in a Sequential, whose call takes no training)
+            if len(pinned) < len(members) or not functional:
+                pinned = [layer for layer in pinned if not item._pins.get(layer)]
+        else:
+            item_config = _layer_config(item, layer_shape)
+        if (pinned or unpinned) and not (functional and (len(pinned) == len(members) or off)):
+            _refuse(f"layer {(pinned or unpinned)[0].name!r}", f"a call with training={bool(pinned)} in a model "
+                    "whose Keras config holds no call arguments (a Sequential one) or of part of a nested model",
+                    "Save it with model.save instead")
+        if functional:
+            tensor = {"shape": layer_shape, "dtype": dtype, "keras_history": [name, 0, 0]}
+            name = item.name
+            item_config.update(name=name, inbound_nodes=[{
+                "args": [{"class_name": "__keras_tensor__", "config": tensor}],
+                "kwargs": {"training": True} if pinned else {"training": False} if off else {}}])
+        layer_configs.append(item_config)
+        for layer in members:
+            layer_shape = list(layer.compute_output_shape(tuple(layer_shape)))
     if functional:
         return {"module": "keras.src.models.functional", "class_name": "Functional", "registered_name": "Functional",
                 "config": {"name": model.name, "trainable": bool(model._trainable), "layers": layer_configs,

@@ -25,6 +25,17 @@ def nested_spans(model):
     return spans
 
 
+def nested_items(model):
+    """``model``'s layers in order, each run of them that is a model nested in ``model`` itself (see
+    :func:`nested_spans`) given as that model: what a summary, a file or a variable path walks."""
+    layers, end = model.layers, 0
+    for nested, start, stop in nested_spans(model):
+        yield from layers[end:start]
+        yield nested
+        end = stop
+    yield from layers[end:]
+
+
 def nested_config(model):
     """The ``nested`` entries of ``model``'s configuration (see the module docstring)."""
     entries = []

@@ -29,7 +29,7 @@ from ..backend import get_namespace, make_rng, seeded, standardize_dtype
 from ..layers import InputLayer, Layer
 from ..layers.base import TRACED_TRAINING, ChainTensor, assign_weights, build_layer, snake_case
 from . import callbacks as callbacks_module, streams, training
-from .nesting import flatten_keras, nested_config, nested_spans, restore_nested
+from .nesting import flatten_keras, nested_config, nested_items, restore_nested
 
 
 #: the arrays a layer keeps from its last pass for the backward one
@@ -216,33 +216,28 @@ def _summary_rows(model, expand_nested, show_trainable, depth=0):
     """The summary's rows of ``model``'s layers, as Keras's: a nested model is one row of its own
     (``base (Sequential)``, its output and its parameter count), then, with ``expand_nested``, its
     layers' rows indented under it (``depth`` nestings deep)."""
-    indent, end = "   " * depth + "└ " if depth else "", 0
-    for nested, start, stop in (*nested_spans(model), (None, len(model._layers), None)):
-        for item in (*model._layers[end:start], *((nested,) if nested is not None else ())):
-            members = item._layers if item is nested else [item]
-            n = sum(math.prod(w.shape) for layer in members for w in layer.weights)
-            # as Keras 3.15: a model not built yet lists its layers with "?" and "0 (unbuilt)"
-            shape, count = ((str((None, *members[-1].output_shape)), f"{n:,}") if all(l.built for l in members)
-                            else ("?", "0 (unbuilt)"))
-            kind = type(item).__name__ if item is not nested else (
-                "Functional" if getattr(item, "_functional", False) else "Sequential")
-            row = (f"{indent}{item.name} ({kind})", shape, count)
-            if show_trainable:  # the layer's own flag, as Keras's column (Y in a frozen model too)
-                row += ("-" if not n else "Y" if item.trainable else "N",)
-            yield row
-            if item is nested and expand_nested:
-                yield from _summary_rows(nested, True, show_trainable, depth + 1)
-        end = stop if nested is not None else end
+    indent = "   " * depth + "└ " if depth else ""
+    for item in nested_items(model):
+        nested = isinstance(item, Sequential)
+        members = item._layers if nested else [item]
+        n = sum(math.prod(w.shape) for layer in members for w in layer.weights)
+        # as Keras 3.15: a model not built yet lists its layers with "?" and "0 (unbuilt)"
+        shape, count = ((str((None, *members[-1].output_shape)), f"{n:,}") if all(l.built for l in members)
+                        else ("?", "0 (unbuilt)"))
+        kind = ("Functional" if getattr(item, "_functional", False) else "Sequential") if nested else type(item).__name__
+        row = (f"{indent}{item.name} ({kind})", shape, count)
+        if show_trainable:  # the layer's own flag, as Keras's column (Y in a frozen model too)
+            row += ("-" if not n else "Y" if item.trainable else "N",)
+        yield row
+        if nested and expand_nested:
+            yield from _summary_rows(item, True, show_trainable, depth + 1)
 
 
 def _keras_layer_order(model, top=True):
     """``model``'s layers in the order Keras's ``_flatten_layers`` visits them (its ``losses`` follow
     it): its own in order, a nested model's reversed (Keras puts them on the left of its queue), each
     nested in nested reversed again in its place."""
-    items, end = [], 0
-    for nested, start, stop in (*nested_spans(model), (None, len(model._layers), None)):
-        items += [*model._layers[end:start], *((nested,) if nested is not None else ())]
-        end = stop if nested is not None else end
+    items = list(nested_items(model))
     for item in items if top else reversed(items):
         yield from _keras_layer_order(item, top=False) if isinstance(item, Sequential) else (item,)
 

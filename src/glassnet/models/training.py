@@ -28,8 +28,9 @@ from .._validation import (
     check_array, check_non_negative_int, check_number, check_positive_int, dense_rows, is_one_of, is_sparse,
     on_host, refuse_all_zero,
 )
+from ..layers import Layer
 from . import callbacks as callbacks_module, streams
-from .nesting import nested_spans
+from .nesting import nested_items
 
 
 class DivergenceWarning(UserWarning):
@@ -592,12 +593,11 @@ def parameter_paths(model):
 def _scopes(model, outer):
     """``(layer, scope)`` for each layer of ``model`` whose builder's scope is ``outer``."""
     scope = outer + ("" if getattr(model, "_functional", False) else f"{model.name}/")
-    end = 0
-    for nested, start, stop in (*nested_spans(model), (None, len(model.layers), None)):
-        yield from ((layer, scope) for layer in model.layers[end:start])
-        if nested is not None:
-            yield from _scopes(nested, "" if getattr(nested, "_built_alone", True) else scope)
-            end = stop
+    for item in nested_items(model):
+        if isinstance(item, Layer):
+            yield item, scope
+        else:  # a nested model
+            yield from _scopes(item, "" if getattr(item, "_built_alone", True) else scope)
 
 
 def trained_layers(model):
