@@ -355,14 +355,21 @@ class _TracedTraining:
 TRACED_TRAINING = _TracedTraining()
 
 
+def check_training(training):
+    """A call's ``training`` (Keras's): None, True or False as a bool, else a TypeError; the
+    :data:`TRACED_TRAINING` of a traced call reads as None (each layer follows the model's mode)."""
+    if training is None or training is TRACED_TRAINING:
+        return None
+    if not isinstance(training, (bool, np.bool_)):
+        raise TypeError(f"training must be True, False or None. Received: training={training!r:.100}")
+    return bool(training)
+
+
 def _chained(layer, x, training=None):
     """``layer`` called on the symbolic ``x`` (an :class:`InputLayer` or a :class:`ChainTensor`);
     ``training`` True or False pins the layer to that mode in a call of the model given no
     training, as Keras's ``Dropout(0.5)(x, training=True)`` (see ``Sequential._chained``)."""
-    if training is TRACED_TRAINING:
-        training = None
-    if training is not None and not isinstance(training, (bool, np.bool_)):
-        raise TypeError(f"training must be True, False or None. Received: training={training!r}")
+    training = check_training(training)
     traced = _TRACING.get()
     if traced is not None:  # a subclassed model's call: each output taken by one layer, else it is no chain
         if id(x) in traced:
@@ -380,7 +387,7 @@ def _chained(layer, x, training=None):
                          f"but it was called on an input of shape {(None, *shape)}.")
     models, pins = ((), {}) if isinstance(x, InputLayer) else (x.models, x.pins)
     if training is not None:
-        pins = {**pins, layer: bool(training)}
+        pins = {**pins, layer: training}
     y = ChainTensor(source, (*layers, layer), layer.compute_output_shape(shape), models, pins)
     if traced is None and "_node" not in layer.__dict__:  # Keras's first node: layer.input, layer.output
         layer._node = (x, y)  # (a traced call's layers take theirs from the model, once its trace succeeds)
@@ -503,10 +510,7 @@ class Layer:
         arrays are kept untouched."""
         if isinstance(x, (InputLayer, ChainTensor)):  # Keras's functional API: a chain of layers
             return _chained(self, x, training)
-        if training is None:  # Keras's "not in fit": inference
-            training = False
-        if not isinstance(training, (bool, np.bool_)):
-            raise TypeError(f"training must be True, False or None. Received: training={training!r}")
+        training = check_training(training) or False  # None, Keras's "not in fit": inference
         weights = self.weights
         label = self._label()
         self._check_namespace()

@@ -27,7 +27,7 @@ from .._validation import (check_array, check_bool, check_consistent_length, che
                            sized_by)
 from ..backend import get_namespace, make_rng, seeded, standardize_dtype
 from ..layers import InputLayer, Layer
-from ..layers.base import TRACED_TRAINING, ChainTensor, assign_weights, build_layer, snake_case
+from ..layers.base import ChainTensor, assign_weights, build_layer, check_training, snake_case
 from . import callbacks as callbacks_module, streams, training
 from .nesting import flatten_keras, nested_config, nested_items, restore_nested
 
@@ -1557,10 +1557,7 @@ class Sequential:
         # Keras's "not in fit": inference, but for the nested models called with training=... (their
         # pins); an explicit training, as fit's, evaluate's and predict's, overrides the pins in Keras 3
         pins = self._pins if training is None else None
-        if training is None:
-            training = False
-        if not isinstance(training, (bool, np.bool_)):
-            raise TypeError(f"training must be True, False or None. Received: training={training!r}")
+        training = check_training(training) or False
         self._check_namespace()
         X = self._check_x(x)
         if not self.built:
@@ -1594,10 +1591,7 @@ class Sequential:
         label = f"Model {self.name!r}"
         if not self._layers:
             raise ValueError(f"{label} has no layers to call; add some with model.add(...).")
-        if training is TRACED_TRAINING:  # passed on by a traced call (models/subclassing.py): as None
-            training = None
-        if training is not None:
-            training = check_bool(training, "training")
+        training = check_training(training)  # (a traced call's TRACED_TRAINING: as None)
         shape = x.input_shape if isinstance(x, InputLayer) else x.sample_shape
         if self._input_shape is not None and tuple(shape) != tuple(self._input_shape):
             raise ValueError(f"{label} takes inputs of shape {(None, *self._input_shape)}, but it was called on an "
