@@ -1540,6 +1540,43 @@ def test_a_header_less_file_keeps_its_first_row(tmp_path, monkeypatch, capsys):
     assert names == ["id", "2019"] and len(X_) == 2
 
 
+def test_names_and_labels_with_line_breaks_are_shown_on_one_line(tmp_path, monkeypatch, capsys):
+    # a quoted header cell may hold a line break: it broke the Data line and info's Columns line in two,
+    # and a one-line error listed it as "feat a", a name --target then refused
+    X, t = two_blobs(40)
+    write_rows(tmp_path / "nl.csv", [[f"{a:.4f}", f"{b:.4f}", ["Iris\nsetosa", "Iris\tvirginica"][c]]
+                                     for (a, b), c in zip(X, t)], header=["feat\na", "feat b", "the\nlabel"])
+    result = call("train", "nl.csv", "--target", "the\nlabel", "--epochs", "1", "--seed", "0", "--out", "m.gn",
+                  cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    assert "2 features ('feat\\na', feat b)" in result.stdout
+    assert "Classes: 0='Iris\\tvirginica', 1='Iris\\nsetosa'" in result.stdout.splitlines()
+    model = load_model(tmp_path / "m.gn")  # the names themselves are kept as the file has them
+    assert model.metadata["features"] == ["feat\na", "feat b"] and model.metadata["target"] == "the\nlabel"
+    info = call("info", "m.gn", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert "Columns: 'feat\\na', feat b; target 'the\\nlabel' (predict" in info.stdout
+    result = call("train", "nl.csv", "--target", "feat a", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert_one_line_error(result)
+    assert "Columns: 'feat\\na' (index 0), feat b, 'the\\nlabel' (index 2)." in result.stderr
+
+
+@pytest.mark.parametrize("first, header", [("0.0,cat", False), ("1.5,dog", False), ("0,cat", False),
+                                           ("x,label", True), ("0,label", True)])
+def test_row_1_of_a_number_and_a_label_is_a_header_as_documented(first, header, tmp_path):
+    # docs/cli.md: a row 1 "0.0,cat" over "0.5,dog" rows is data (csv.Sniffer agrees); a text cell that is
+    # no label below, beside whole numbers (pandas's names 0, 1, ...), names the labels' column
+    rng = np.random.default_rng(0)
+    body = "".join(f"{rng.normal():.3f},{['cat', 'dog'][i % 2]}\n" for i in range(30))
+    (tmp_path / "h.csv").write_text(f"{first}\n{body}")
+    X, y, names = read_csv_(tmp_path / "h.csv")
+    assert names.header is header and len(X) == 30 + (not header)
+    if not header:
+        assert csv.Sniffer().has_header(f"{first}\n{body}") is False
+    if first != "x,label":  # --header / --no-header decide instead (row 1 "x,label" as data is refused: x)
+        X, _, names = read_csv_(tmp_path / "h.csv", header=not header)
+        assert names.header is (not header) and len(X) == 30 + header
+
+
 def read_csv_(path, **kwargs):
     from glassnet.cli import read_csv
 

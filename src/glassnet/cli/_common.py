@@ -34,6 +34,13 @@ def count(n, noun, spec=""):
     return f"{n:{spec}} {noun}{'' if n == 1 else 's'}"
 
 
+def shown(name):
+    """A column name or class label for a message: as it is, or its ``repr`` where it holds a line break,
+    a tab or another unprintable character (a quoted CSV header cell may: ``"feat\na"`` broke the
+    ``Data:`` line and ``glassnet info``'s, and in a one-line error it read "feat a", a name --target refused)."""
+    return str(name) if str(name).isprintable() else repr(name)
+
+
 def _info(args, message):
     if not getattr(args, "quiet", False):
         print(message)
@@ -192,6 +199,11 @@ def model_classes(model):
     return [str(c) for c in classes] if isinstance(classes, list) and classes else None
 
 
+def classes_line(classes):
+    """The line that says which label each class index stands for: "Classes: 0=cat, 1=dog"."""
+    return "Classes: " + ", ".join(f"{k}={shown(c)}" for k, c in enumerate(classes))
+
+
 def class_indices_for(model, data):
     """``data``'s labels as the model's class indices: through the labels saved at training
     when there are some (a file's own order of labels need not match), compared as
@@ -207,13 +219,13 @@ def class_indices_for(model, data):
             return np.array([int(c) for c in data.classes], dtype=np.int64)[data.y_test]
         # (it was done without a word: a file whose labels sort otherwise than the training's scores wrongly)
         print(f"note: the model holds no class labels, so the labels of {data.name} are taken as its outputs in "
-              f"sorted order ({', '.join(f'{k}={c}' for k, c in enumerate(data.classes))}).", file=sys.stderr)
+              f"sorted order ({', '.join(f'{k}={shown(c)}' for k, c in enumerate(data.classes))}).", file=sys.stderr)
         return data.y_test
     index = {label_text(c): i for i, c in enumerate(classes)}
     unknown = [c for c in data.classes if label_text(c) not in index]
     if unknown:
         raise CommandError(f"label(s) {', '.join(map(repr, unknown[:5]))} of {data.name} are not among the "
-                           f"classes the model was trained on ({', '.join(classes)}).")
+                           f"classes the model was trained on ({', '.join(map(shown, classes))}).")
     return np.array([index[label_text(c)] for c in data.classes], dtype=np.int64)[data.y_test]
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._common import TOY_SETS, CommandError, count
+from ._common import TOY_SETS, CommandError, count, shown
 
 SHARED_MNIST = Path("..") / "shared" / "data" / "mnist"
 
@@ -227,7 +227,7 @@ def _header_reason(rows):
 
 def _shown(cells):
     """A row's cells for a message, the first few of a wide one."""
-    return ",".join(cells[:6]) + (",..." if len(cells) > 6 else "")
+    return ",".join(map(shown, cells[:6])) + (",..." if len(cells) > 6 else "")
 
 
 def _is_row_index(rows):
@@ -472,7 +472,7 @@ def read_csv(path, target=None, require_target=True, read_target=True, ignore=()
     reason = "given" if header else None if header is False else _header_reason(head)
     has_header = reason is not None
     if reason == "labels":
-        print(f"note: row 1 of {path} is read as its header ({', '.join(head[0][1])}): its whole numbers are "
+        print(f"note: row 1 of {path} is read as its header ({', '.join(map(shown, head[0][1]))}): its whole numbers are "
               "taken as column names, its text as the name of the labels' column (--no-header reads it as "
               "data).", file=sys.stderr)
     if reason == "numbers":  # it was read as a data row: 0 and 1 became a sample, the last cell a class of its own
@@ -670,18 +670,19 @@ def align_columns(X, columns, features, path, sep=None, decimal=None):
         ids = columns.ids[0] if columns.ids is not None else None
         who = "--id" if ids in left_out else "--target or --ignore"  # (predict --id a, a a column of the model)
         raise CommandError(f"{who} leaves out {path}'s column{'s' * (len(left_out) > 1)} "
-                           f"{', '.join(left_out)}, which the model was trained on; the model takes "
-                           f"{', '.join(features)}.")
+                           f"{', '.join(map(shown, left_out))}, which the model was trained on; the model takes "
+                           f"{', '.join(map(shown, features))}.")
     if missing:
-        raise CommandError(f"{path} has no column {', '.join(missing)}, which the model was trained on; the model "
-                           f"takes {', '.join(features)}.")
+        raise CommandError(f"{path} has no column {', '.join(map(shown, missing))}, which the model was trained on; the model "
+                           f"takes {', '.join(map(shown, features))}.")
     repeated = sorted({name for name in columns if columns.count(name) > 1 and name in features})
     if repeated or len(set(features)) != len(features):
-        raise CommandError(f"{path}'s columns are not the model's ({', '.join(features)}) in its order, and the names "
-                           f"{', '.join(repeated or sorted(set(features)))} repeat, so they cannot be matched by name; "
+        raise CommandError(f"{path}'s columns are not the model's ({', '.join(map(shown, features))}) in its order, and "
+                           f"the names {', '.join(map(shown, repeated or sorted(set(features))))} repeat, so they cannot "
+                           "be matched by name; "
                            "write the columns in the model's order.")
     if len(columns) != len(features):  # (columns besides the model's are left out by the caller)
-        extra = ", ".join(name for name in columns if name not in features)
+        extra = ", ".join(shown(name) for name in columns if name not in features)
         raise CommandError(f"{path} has columns besides the model's ({extra}); leave them out with --ignore.")
     print(f"note: {path} has the model's columns in another order; they are taken by name.", file=sys.stderr)
     return X[:, [columns.index(name) for name in features]]
@@ -701,7 +702,9 @@ def _target_index(target, names, has_header, path, option="--target", hint=""):
     try:
         k = int(target)
     except ValueError:
-        valid = f" Columns: {', '.join(names)}." if has_header else " The file has no header: give a column index."
+        # a name with a line break is shown as its repr, with the index that selects it without quoting
+        listed = ", ".join(name if name.isprintable() else f"{name!r} (index {k})" for k, name in enumerate(names))
+        valid = f" Columns: {listed}." if has_header else " The file has no header: give a column index."
         raise CommandError(f"{option} {target!r} is not a column of {path}{hint}.{valid}") from None
     if not -len(names) <= k < len(names):
         raise CommandError(f"{option} {k} is out of range: {path} has {count(len(names), 'column')} (0 to {len(names) - 1})"
@@ -996,5 +999,6 @@ def load_dataset(name, args, purpose="train", task=None, target=None, header=Non
         why = (f"{len(classes)} distinct integer targets are read as {len(classes)} classes "
                "(--task regression predicts them as numbers)")
     return Data(Path(name).name, f"{name}: {len(x)} train / {count(len(xt), 'test row')}, {count(X.shape[1], 'feature')} "
-                                 f"({', '.join(names[:6])}{', ...' if len(names) > 6 else ''}){f'; its {why}' if why else ''}",
+                                 f"({', '.join(map(shown, names[:6]))}{', ...' if len(names) > 6 else ''})"
+                                 f"{f'; its {why}' if why else ''}",
                 x, y_tr, xt, yt, task, classes, standardize=True, columns=names, reading=why)

@@ -6,7 +6,8 @@ import warnings
 
 import numpy as np
 
-from ._common import CommandError, _floats, _load_model, _targets_for, model_classes, model_task, saved_estimator
+from ._common import (CommandError, _floats, _load_model, _targets_for, model_classes, model_task, saved_estimator,
+                      shown)
 
 
 def _class_labels(text, model):
@@ -23,7 +24,7 @@ def _class_labels(text, model):
         unknown = [name for name in names if name not in index]
         if any(not _is_number(name) for name in unknown):
             raise CommandError(f"--y: {unknown[0]!r} is not a class of this model; its classes are "
-                               f"{', '.join(classes[:20])}{', ...' if len(classes) > 20 else ''} (or their indices "
+                               f"{', '.join(map(shown, classes[:20]))}{', ...' if len(classes) > 20 else ''} (or their indices "
                                f"0..{len(classes) - 1}).")
         return None
     return np.array([index[name] for name in names], dtype=np.float64)
@@ -42,7 +43,7 @@ def _estimator_targets(estimator, model, Y):
             raise CommandError(f"--y: this multilabel classifier takes 0 or 1 for each of its {k} labels, per example "
                                f"(e.g. {','.join(['1'] + ['0'] * (k - 1))}); {received}.")
         return Y.astype(np.int64)
-    classes = ", ".join(map(str, estimator.classes_[:20])) + (", ..." if len(estimator.classes_) > 20 else "")
+    classes = ", ".join(map(shown, estimator.classes_[:20])) + (", ..." if len(estimator.classes_) > 20 else "")
     if k > 1:  # softmax: one-hot rows
         if Y.shape[1] != k or not zero_one or not (Y.sum(axis=1) == 1).all():
             raise CommandError(f"--y: one class per example, by its label or index (this classifier's classes are "

@@ -11,8 +11,8 @@ import numpy as np
 from .._io import atomic_write_text
 from ._common import (
     CommandError, _check_outputs, _load_model, _output_activation, _refuse_replacing_other_files, _targets_for,
-    check_columns_metadata, class_indices_for, count, decision_threshold, is_estimator_file, model_classes, model_task,
-    predicted_classes, probability_columns, saved_estimator,
+    check_columns_metadata, class_indices_for, classes_line, count, decision_threshold, is_estimator_file, model_classes,
+    model_task, predicted_classes, probability_columns, saved_estimator, shown,
 )
 from ._data import (_is_number, _is_text, align_columns, csv_format, head_lines, header_cells, is_csv, load_dataset,
                     read_csv, read_stdin)
@@ -75,7 +75,7 @@ def cmd_evaluate(args):
             classes = model_classes(model)
             if classes is not None and classes != [str(k) for k in range(len(classes))]:
                 # the matrix is headed by indices: say which label each is (0=cat), as train does
-                print("Classes: " + ", ".join(f"{k}={c}" for k, c in enumerate(classes)))
+                print(classes_line(classes))
             _print_confusion(confusion_matrix(y, pred, num_classes=max(model.n_outputs, 2)))
     else:
         Y = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
@@ -164,7 +164,7 @@ def _model_header(path, model, target, ignore=None, given=None, sep=None, decima
     if not cells or not set(features) <= set(cells) or not (exactly or named):
         return (), given
     if not named and given is None:  # a row of numbers only: say why it is no sample
-        print(f"note: row 1 of {path} ({','.join(cells)}) holds the columns the model was trained "
+        print(f"note: row 1 of {path} ({','.join(map(shown, cells))}) holds the columns the model was trained "
               "on, in order: it is read as the header (--no-header reads it as data).", file=sys.stderr)
     if target is not None and target not in cells and re.fullmatch(r"-?\d+", str(target)) \
             and -len(cells) <= int(target) < len(cells):
@@ -173,7 +173,7 @@ def _model_header(path, model, target, ignore=None, given=None, sep=None, decima
     asked = {str(column) for column in ignore or ()}  # by name or index (from the end too)
     unasked = [k for k in others if not {cells[k], str(k), str(k - len(cells))} & asked]
     if unasked and (target is None or target in cells):  # (a --target that is no column is refused next, alone)
-        names = ", ".join(cells[k] or f"{k} (no name)" for k in unasked)
+        names = ", ".join(shown(cells[k]) if cells[k] else f"{k} (no name)" for k in unasked)
         print(f"note: {path}'s column{'s' * (len(unasked) > 1)} {names} {'are' if len(unasked) > 1 else 'is'} not "
               "the model's; left out.", file=sys.stderr)
     return others, True  # (int indices: a column may be named "0")
@@ -273,11 +273,11 @@ def cmd_info(args):
           f"input shape {model.input_shape}; task {model_task(model)}")
     classes = model_classes(model)
     if classes is not None:
-        print("Classes: " + ", ".join(f"{k}={c}" for k, c in enumerate(classes)))
+        print(classes_line(classes))
     features = model.metadata.get("features")
     if features:  # predict and evaluate match a file's header against them: the user had only their errors to go by
         target = model.metadata.get("target")
-        print(f"Columns: {', '.join(map(str, features))}{f'; target {target}' if target is not None else ''} "
+        print(f"Columns: {', '.join(map(shown, features))}{f'; target {shown(target)}' if target is not None else ''} "
               "(predict and evaluate take a CSV file's columns by these names)")
     layout = model.metadata.get("csv_columns")
     if layout:  # what predict and evaluate leave out of a file like the training file

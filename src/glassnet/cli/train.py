@@ -12,7 +12,7 @@ import numpy as np
 from ._common import (
     CLASSIFIER_LOSSES, PROG, TOY_SETS, CommandError, _check_outputs, _compile, _info, _require_matplotlib, _require_numba,
     _refuse_replacing_other_files, _standardizer,
-    _targets_for, count, decision_threshold, predicted_classes,
+    _targets_for, classes_line, count, decision_threshold, predicted_classes, shown,
 )
 from ._data import load_dataset, read_stdin
 
@@ -72,7 +72,7 @@ def _warn_folding_precision(scaler, dtype, what="feature", names=None):
     if dtype == "float32" and ratio > FOLD_RATIO_LIMIT:
         effect = ("takes raw features and loses precision on it" if what == "feature" else
                   "gives raw targets and loses precision on them")
-        far = [str(names[k]) for k in np.flatnonzero(ratios > FOLD_RATIO_LIMIT)] if names is not None else []
+        far = [shown(names[k]) for k in np.flatnonzero(ratios > FOLD_RATIO_LIMIT)] if names is not None else []
         which = f" ({', '.join(far[:5])}{', …' if len(far) > 5 else ''})" if far else ""
         print(f"{PROG} train: warning: a {what}'s mean is {ratio:.2g} times its standard deviation{which}; the saved float32 "
               f"model {effect}: use --dtype float64 (or centre that {what}).", file=sys.stderr)
@@ -370,7 +370,7 @@ def _train(args):
     print(f"Saved the model to {args.out}{', replacing the earlier one' if replaced else ''} "
           f"(see it with: glassnet info {args.out})")
     if data.classes is not None and data.classes != [str(k) for k in range(data.n_classes)]:
-        print("Classes: " + ", ".join(f"{k}={c}" for k, c in enumerate(data.classes)))
+        print(classes_line(data.classes))
     if args.plot:
         _plot_history(history.history, args.plot)
         print(f"Saved the loss curve to {args.plot}")
