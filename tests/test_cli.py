@@ -1577,6 +1577,18 @@ def test_row_1_of_a_number_and_a_label_is_a_header_as_documented(first, header, 
         assert names.header is (not header) and len(X) == 30 + header
 
 
+def test_a_target_of_a_single_class_is_named_with_its_column(tmp_path, monkeypatch, capsys):
+    X, _ = two_blobs(40)
+    write_rows(tmp_path / "one.csv", [[f"{a:.4f}", f"{b:.4f}", 3] for a, b in X], header=["a", "b", "y"])
+    write_rows(tmp_path / "plain.csv", [[f"{a:.4f}", "cat", f"{b:.4f}"] for a, b in X])
+    result = call("train", "one.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert_one_line_error(result)
+    assert "the target (column y) of one.csv has a single class, 3, in every row" in result.stderr
+    result = call("train", "plain.csv", "--target", "1", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert_one_line_error(result)
+    assert "the target (column 1) of plain.csv has a single class, cat, in every row" in result.stderr
+
+
 def read_csv_(path, **kwargs):
     from glassnet.cli import read_csv
 

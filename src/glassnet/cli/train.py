@@ -244,7 +244,11 @@ def _train(args):
     batch_size = args.batch_size or d["batch_size"]
     classification = data.task == "classification"
     if classification and data.n_classes < 2:
-        raise CommandError(f"the target of {data.name} has a single class; a classifier needs at least two.")
+        # (it named neither the column nor the class: a wrong --target looked like a broken file)
+        column = "" if data.columns is None else f" (column {shown(data.columns.target)})" \
+            if data.columns.target is not None else f" (column {data.columns.target_index})"
+        raise CommandError(f"the target{column} of {data.name} has a single class, {shown(data.classes[0])}, in "
+                           "every row; a classifier needs at least two.")
     out_act = args.output_activation or ("linear" if not classification else
                                          LOSS_OUTPUTS.get(losses.get(args.loss).name, "softmax") if args.loss
                                          else "softmax")
