@@ -422,6 +422,11 @@ class _Symbolic:
         return node[self.name == "output"]
 
 
+#: how many times a named layer was renamed (``layer.name = ...``): a model's index of its layers'
+#: names (Sequential._name_index) is read again after any
+RENAMES = [0]
+
+
 class Layer:
     """The base of every layer: ``build(input_shape)``, ``forward(X, training) -> Y`` and
     ``backward(dY) -> dX``, its arrays in ``params``, ``grads`` and ``state`` (see the module
@@ -481,6 +486,16 @@ class Layer:
         self.output_shape = None
         # Set by the model: the first trainable layer need not compute dX.
         self.needs_input_gradient = True
+
+    @property
+    def name(self):
+        return self.__dict__.get("name")
+
+    @name.setter
+    def name(self, value):
+        if self.__dict__.get("name") not in (None, value):
+            RENAMES[0] += 1
+        self.__dict__["name"] = value
 
     def _trains_in_model(self):
         """Whether training steps the layer: its own flag and that of the model holding its

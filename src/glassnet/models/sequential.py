@@ -27,7 +27,7 @@ from .._validation import (check_array, check_bool, check_consistent_length, che
                            sized_by)
 from ..backend import get_namespace, make_rng, seeded, standardize_dtype
 from ..layers import InputLayer, Layer
-from ..layers.base import ChainTensor, assign_weights, build_layer, check_training, snake_case
+from ..layers.base import RENAMES, ChainTensor, assign_weights, build_layer, check_training, snake_case
 from . import callbacks as callbacks_module, streams, training
 from .nesting import flatten_keras, nested_config, nested_items, restore_nested
 
@@ -497,7 +497,7 @@ class Sequential:
             self._add_model(layer, build, seen)
             return
         # (names, ids of the layers, the last number given to each default name): from __init__, else made here
-        names, ids, numbers, reserved = seen or ({l.name for l in self._layers}, {id(l) for l in self._layers}, {}, ())
+        names, ids, numbers, reserved = seen or (*self._name_index(), ())
         if layer.name is None:
             layer.name = _default_name(layer, names, numbers, reserved)
             # (a nested model may rename it, _add_model, while it keeps this name: not once the user set another)
@@ -541,6 +541,20 @@ class Sequential:
             self._input_shape = layer.input_shape
         self._layers.append(layer)
 
+    def _name_index(self):
+        """(names, ids of the layers, the last number given to each default name) for ``add``, kept
+        between adds and brought up to date with the layers appended since: made afresh at each add,
+        building a model of 3,000 layers by ``add`` went over all the layers before each one. Made
+        afresh after a ``pop`` or a rename (``layer.name = ...``), which may free a name."""
+        index = self.__dict__.get("_names")
+        if index is None or index[0] is not self._layers or index[1] != RENAMES[0] or index[2] > len(self._layers):
+            index = self._names = [self._layers, RENAMES[0], 0, set(), set(), {}]
+        for layer in self._layers[index[2]:]:
+            index[3].add(layer.name)
+            index[4].add(id(layer))
+        index[2] = len(self._layers)
+        return index[3], index[4], index[5]
+
     def _take_dtype(self, layer):
         """An empty model given no dtype computes in the one its first layer or model names, as
         ``Sequential([...])`` does (:func:`_named_dtype`): ``Sequential()`` then
@@ -551,13 +565,16 @@ class Sequential:
     def _add_model(self, model, build, seen):
         """Append the layers of ``model`` (the same objects: the two models share their weights),
         as Keras nests a model in a model; see :meth:`add`."""
-        names, ids = (seen[0], seen[1]) if seen else ({l.name for l in self._layers}, {id(l) for l in self._layers})
+        names, ids = (seen[0], seen[1]) if seen else self._name_index()[:2]
         label = f"Model {model.name!r}"
         if model is self:
             raise ValueError(f"{label} cannot contain itself.")
         shape = self._input_shape  # then the stack's output, where the input is known
-        for layer in self._layers if shape is not None else ():
-            shape = layer.output_shape if layer.built else layer.compute_output_shape(shape)
+        if shape is not None and self._layers and self._layers[-1].built:
+            shape = self._layers[-1].output_shape  # (built: the shape it is built for, without going over them all)
+        else:
+            for layer in self._layers if shape is not None else ():
+                shape = layer.output_shape if layer.built else layer.compute_output_shape(shape)
         if not model._layers and hasattr(model, "_trace"):  # a subclassed model: its layers are those its call chains
             if shape is None:
                 raise ValueError(f"{label} ({type(model).__name__}) has the layers its call chains, known once it is "
@@ -583,7 +600,7 @@ class Sequential:
                     "layers; glassnet.models.clone_model makes a copy with new layers.")
             if layer.name in names and getattr(layer, "_default_named", None) != layer.name:
                 raise _name_taken(layer.name)
-        if model.name in names or any(other.name == model.name for other in self._nested()):
+        if model.name in names or self._nested(model.name):
             raise _model_name_taken(label, "a layer" if model.name in names else "a model already nested")
         if model._input_shape is not None and shape is not None and tuple(shape) != tuple(model._input_shape):
             where = "the model's input" if not self._layers else f"the output of {self._layers[-1]._label()}"
@@ -595,22 +612,30 @@ class Sequential:
         # them: Sequential([encoder, decoder]) said the name 'dense' was taken. (After every check: a refused
         # model keeps its names.)
         taken = names | {layer.name for layer in model._layers}
-        numbers, reserved = seen[2:] if seen else ({}, ())
+        numbers, reserved = seen[2:] if seen else (self._name_index()[2], ())
+        stamp = RENAMES[0]
         for layer in model._layers:
             if layer.name in names:
                 layer.name = layer._default_named = _default_name(layer, taken, numbers, reserved)
                 taken.add(layer.name)
+        if not seen and self._names[1] == stamp:
+            self._names[1] = RENAMES[0]  # (layers renamed before they join: the names of this model's stand)
         if not self._layers and self._input_shape is None:
             self._input_shape = model._input_shape  # carried as its Input would be
         self._note_nested(model)
         # Keras's Sequential([base, ...]) calls base with no training: its own pins hold
         self._pins.update({layer: mode for layer, mode in model._pins.items() if layer in model._layers})
-        for layer in model._layers:
-            self._add(layer, build, seen)
-            if seen:
-                seen[0].add(layer.name)
-                seen[1].add(id(layer))
-        self._build_nested()
+        start = len(self._layers)
+        try:
+            for layer in model._layers:
+                self._add(layer, build, seen)
+                if seen:
+                    seen[0].add(layer.name)
+                    seen[1].add(id(layer))
+        except BaseException:
+            self.__dict__.pop("_names", None)  # (numbered for layers that did not all join)
+            raise
+        self._build_nested(start)
 
     def _note_nested(self, model):
         """Keep ``model``, whose layers join this one: to build it with this model where it is not
@@ -624,13 +649,13 @@ class Sequential:
         # lost its nested model with the function's variables, and a loaded model's has no other holder
         self.__dict__.setdefault("_nested_models", []).append(model)
 
-    def _build_nested(self):
+    def _build_nested(self, start=0):
         """Build the nested models that were not built (Keras builds them with the model holding
-        them), once this model has built their layers."""
+        them), once this model has built their layers; then the nodes of the layers from ``start``."""
         for model in self.__dict__.pop("_unbuilt_models", []) if self.built else ():
             if not model.built and model._layers[0].built:
                 model.build((None, *model._layers[0].input_shape))
-        self._record_nodes()  # (after the nested models: their layers' nodes are theirs, as Keras's first call)
+        self._record_nodes(start)  # (after the nested models: their layers' nodes are theirs, as Keras's first call)
 
     def _record_nodes(self, start=0):
         """Give each layer from ``start`` that has none its node (``layer.input``/``layer.output``): its
@@ -765,6 +790,7 @@ class Sequential:
         elif isinstance(node, _Place):  # (a later model's place, kept for when the first is gone: gone too)
             node.places = [(ref, i) for ref, i in node.places if ref() is not self]
         layer = self._layers.pop()
+        self.__dict__.pop("_names", None)
         self._pins.pop(layer, None)
         if self.built:
             if self._declared is not None:
@@ -1549,10 +1575,11 @@ class Sequential:
                 return model
         raise ValueError(f"No such layer: {name!r}. Existing layers are: {[layer.name for layer in self._layers]}.")
 
-    def _nested(self):
-        """The models nested in this one whose layers all still are in it (see :meth:`add`)."""
-        ids = {id(layer) for layer in self._layers}
-        models = self.__dict__.get("_nested_models", ())
+    def _nested(self, name=None):
+        """The models nested in this one whose layers all still are in it (see :meth:`add`); those
+        called ``name`` only, when given (checked first: ``add`` of a model asks)."""
+        models = [model for model in self.__dict__.get("_nested_models", ()) if name in (None, model.name)]
+        ids = {id(layer) for layer in self._layers} if models else ()
         return [model for model in models if all(id(layer) in ids for layer in model._layers)]
 
     def predict(self, x, batch_size=None, verbose=0, steps=None, callbacks=None):
