@@ -2428,3 +2428,103 @@ def test_a_custom_loop_of_gradients_and_apply_gradients_equals_train_on_batch(fr
     by_loop.gradients(X, Y, trainable_only=True)
     for a, b in zip(by_loop.non_trainable_weights, moving):
         np.testing.assert_array_equal(a, b)
+
+
+# -- add in a loop: linear, and bound before any use -----------------------------------------
+
+def _name_reads(monkeypatch, build):
+    """How many times ``build()`` reads a layer's name: the work that grows with the model at each add."""
+    from glassnet.layers import Layer
+
+    reads = [0]
+    original = Layer.name
+
+    def counted(self):
+        reads[0] += 1
+        return original.fget(self)
+
+    monkeypatch.setattr(Layer, "name", property(counted, original.fset))
+    build()
+    monkeypatch.setattr(Layer, "name", original)
+    return reads[0]
+
+
+def _stack(n, nested=False, declared=True):
+    model = Sequential([Input((3,))] if declared else [], seed=0)
+    for _ in range(n):
+        model.add(Sequential([Dense(2)]) if nested else Dense(2))
+    return model
+
+
+@pytest.mark.parametrize("nested", [False, True])
+@pytest.mark.parametrize("declared", [False, True])
+def test_adds_one_by_one_do_work_linear_in_the_layers(monkeypatch, nested, declared):
+    # every add rebound all the layers before it and went over all their names: 3,000 adds took 40 s
+    bound = []
+    bind = Sequential._bind_flat_buffers
+
+    def counted(self):
+        bound.append(self)
+        bind(self)
+
+    monkeypatch.setattr(Sequential, "_bind_flat_buffers", counted)
+    model = _stack(300, nested, declared)
+    assert model not in bound
+    model.predict(np.zeros((1, 3)))
+    assert bound.count(model) == 1
+    small = _name_reads(monkeypatch, lambda: _stack(100, nested, declared))
+    large = _name_reads(monkeypatch, lambda: _stack(400, nested, declared))
+    assert large < 5 * small  # 16 times as many when each add reads the names of all the layers before it
+
+
+def test_adds_then_use_give_the_weights_of_the_model_built_at_once():
+    layers = [Dense(4, activation="relu"), Dense(3), Dense(2, activation="softmax")]
+    at_once = Sequential([Input((5,)), *[Dense(l.units, activation=l.activation) for l in layers]], seed=3)
+    model = Sequential([Input((5,))], seed=3)
+    for layer in layers:
+        model.add(layer)
+    for a, b in zip(model.get_weights(), at_once.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_kernel_taken_before_the_first_use_is_the_array_fit_trains():
+    # the layer's live array, as before add deferred the binding: fit steps the array handed out
+    model = Sequential([Input((2,))], seed=0)
+    dense = Dense(1)
+    model.add(dense)
+    kernel = dense.kernel
+    before = kernel.copy()
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(np.ones((4, 2)), np.full((4, 1), 3.0), epochs=1, verbose=0)
+    assert not np.array_equal(kernel, before)
+    assert kernel is dense.kernel
+    assert np.shares_memory(kernel, model._flat_params)
+
+
+def test_adds_to_a_model_sharing_layers_train_both():
+    base = Sequential([Input((2,)), Dense(3)], seed=0)
+    base.predict(np.zeros((1, 2)))  # bound in base's vectors
+    top = Sequential([Input((2,))], seed=1)
+    top.add(base.layers[0])
+    top.add(Dense(1))
+    top.compile(optimizer="sgd", loss="mse")
+    before = base.get_weights()[0]
+    top.fit(np.ones((4, 2)), np.ones((4, 1)), epochs=1, verbose=0)
+    assert not np.array_equal(base.get_weights()[0], before)
+    np.testing.assert_array_equal(base.get_weights()[0], top.get_weights()[0])
+
+
+def test_default_names_after_a_pop_or_a_rename_are_those_freed():
+    model = _stack(3)
+    assert [l.name for l in model.layers] == ["dense", "dense_1", "dense_2"]
+    model.pop()
+    model.layers[0].name = "first"
+    model.add(Dense(2))
+    model.add(Dense(2))
+    assert [l.name for l in model.layers] == ["first", "dense_1", "dense", "dense_2"]
+    with pytest.raises(ValueError, match="unique names.*'first'"):
+        model.add(Dense(2, name="first"))
+    model.layers[0].name = "renamed"
+    with pytest.raises(ValueError, match="unique names.*'renamed'"):
+        model.add(Dense(2, name="renamed"))
+    model.add(Dense(2, name="first"))
