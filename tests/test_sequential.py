@@ -2528,3 +2528,16 @@ def test_default_names_after_a_pop_or_a_rename_are_those_freed():
     with pytest.raises(ValueError, match="unique names.*'renamed'"):
         model.add(Dense(2, name="renamed"))
     model.add(Dense(2, name="first"))
+
+
+def test_params_read_through_the_model_after_adds_are_the_arrays_fit_trains():
+    # add binds the flat vectors when the model is next used: a layer reached through model.layers or
+    # get_layer is such a use, so its params (glassnet's layer API, not only kernel) stay live through fit
+    model = Sequential([Input((3,))], seed=0)
+    model.add(Dense(2, name="d"))
+    held = [model.layers[0].params["W"], model.get_layer("d").params["b"]]
+    before = [h.copy() for h in held]
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(np.ones((4, 3)), np.zeros((4, 2)), epochs=1, verbose=0)
+    for h, b, now in zip(held, before, (model.layers[0].params["W"], model.layers[0].params["b"])):
+        assert h is now and not np.array_equal(h, b)

@@ -461,7 +461,9 @@ class Sequential:
     @property
     def layers(self):
         """The layers, as a new list (as Keras): changing the list leaves the model alone;
-        :meth:`add` and :meth:`pop` change the model."""
+        :meth:`add` and :meth:`pop` change the model. Bound first (:meth:`_bind_later`): a layer's
+        ``params`` read through the model are the arrays the model trains, as after a binding at each add."""
+        self._bind_pending()
         return list(self._layers)
 
     def add(self, layer):
@@ -1556,6 +1558,7 @@ class Sequential:
 
     def get_layer(self, name=None, index=None):
         """The layer called ``name``, or at position ``index`` (as Keras)."""
+        self._bind_pending()  # (its params are then the arrays the model trains, as model.layers's)
         if name is not None and index is not None:
             raise ValueError(f"Provide only a layer name or a layer index. Received: index={index}, name={name!r}.")
         if index is not None:
