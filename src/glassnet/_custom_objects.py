@@ -143,6 +143,26 @@ def serialize_function(fn):
             "registered_name": "function"}
 
 
+def unregistered_function(fn, kind):
+    """Why a model file cannot hold the function ``fn`` used as a ``kind``, and how to fix it: Keras 3.15
+    writes it by its bare name all the same and only its load_model fails ("Could not locate function");
+    glassnet says so at save, where the fix is."""
+    name = getattr(fn, "__name__", None) or type(fn).__name__
+    if name == "<lambda>":
+        return (f"the {kind} lambda: it has no name a model file could hold; define it with def and decorate it "
+                "with @glassnet.saving.register_keras_serializable()")
+    return (f"the {kind} function {name!r}: it is not registered, so a model file cannot name it; decorate it with "
+            f"@glassnet.saving.register_keras_serializable() (it is then saved as 'Custom>{name}', which load_model "
+            f"finds where it is registered the same way, or with custom_objects={{'Custom>{name}': {name}}})")
+
+
+def saved_name(name):
+    """The user's object a name written in a saved compile config stands for, before the built-in of that
+    name: as Keras's deserialize_keras_object, a name in ``custom_objects`` or a scope (``{"mse": my_mse}``)
+    is the user's object, not the built-in "mse". None where no user object has that name."""
+    return get_registered_object(name) if isinstance(name, str) else None
+
+
 def find_function(config):
     """The function a config of Keras's form ``{"class_name": "function", "config": name}`` names (looked
     up as a class is), None for any other config; a name that is no known function is refused."""

@@ -13,6 +13,8 @@ name, an :class:`Activation` or a plain callable ``f(Z) -> A`` (treated as
 non-differentiable unless it has a ``derivative`` attribute).
 """
 
+import inspect
+
 import numpy as np
 
 from . import _custom_objects
@@ -1411,6 +1413,8 @@ def serialize(activation):
         activation = activation.function
         if _custom_objects.serialize_function(activation) is not None:  # a registered function: by its name
             return _custom_objects.serialize_function(activation)
+        if inspect.isfunction(activation):
+            raise ValueError(f"Cannot save {_custom_objects.unregistered_function(activation, 'activation')}.")
     return to_config(activation, CLASSES, "activation")
 
 

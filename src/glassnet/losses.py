@@ -23,6 +23,7 @@ import types
 
 import numpy as np
 
+from . import _custom_objects
 from ._registry import from_config, lookup, to_config
 from ._validation import check_array, check_bool, check_number, is_one_of, on_host, per_sample_weights
 from .activations import LogSoftmax, Sigmoid, Softmax
@@ -1750,15 +1751,39 @@ def function_name(identifier):
     return FUNCTIONS.get(identifier) if isinstance(identifier, types.FunctionType) else None
 
 
+class FunctionLoss(Loss):
+    """A user's function ``fn(y_true, y_pred)`` of per-sample losses ``J_i`` (shape ``(n,)``), as Keras's
+    ``compile(loss=fn)``, trained through its ``per_sample_gradient(y_true, y_pred)`` attribute
+    (``∂J_i/∂A``, A's shape), as an activation function trains through its ``derivative``. A model
+    file holds it by its registered name."""
+
+    def __init__(self, function):
+        if not (isinstance(function, types.FunctionType) and callable(getattr(function, "per_sample_gradient", None))):
+            raise TypeError(f"function must be a function fn(y_true, y_pred) with a per_sample_gradient attribute. "
+                            f"Received: {function!r:.100}")
+        super().__init__(name=function.__name__)
+        self.function = function
+
+    def per_sample(self, Y, A):
+        return self.function(Y, A)
+
+    def per_sample_gradient(self, Y, A):
+        return self.function.per_sample_gradient(Y, A)
+
+
 def get(identifier):
-    """Return a :class:`Loss` from a name or an object."""
+    """Return a :class:`Loss` from a name or an object (a function with a ``per_sample_gradient``
+    attribute: a :class:`FunctionLoss`)."""
     if identifier is None:
         raise ValueError(f"loss is required. Valid names: {', '.join(sorted(LOSSES))}.")
     if function_name(identifier):  # compile(loss=losses.categorical_crossentropy): the loss of that name
         return LOSSES[function_name(identifier)]()
+    if isinstance(identifier, types.FunctionType) and callable(getattr(identifier, "per_sample_gradient", None)):
+        return FunctionLoss(identifier)
     if callable(identifier) and not isinstance(identifier, (Loss, type)):
-        raise TypeError(f"loss must be a name or a glassnet.losses.Loss. Received the function {identifier!r}: "
-                        f"{_NEEDS_GRADIENT} {_HOW_TO_SUBCLASS}")
+        raise TypeError(f"loss must be a name, a glassnet.losses.Loss or a function with its gradient. Received the "
+                        f"function {identifier!r}: {_NEEDS_GRADIENT} Give the function a per_sample_gradient(y_true, "
+                        f"y_pred) attribute (= dJ_i/dA, A's shape), or: {_HOW_TO_SUBCLASS}")
     loss = lookup(identifier, LOSSES, "loss", instance_of=Loss, instantiate=True)
     _check_trainable(loss)
     return loss
@@ -1781,9 +1806,20 @@ def _check_trainable(loss):
 
 
 def serialize(loss):
-    """``{"class_name", "config"}`` of a built-in loss (one of the functions: of its loss)."""
+    """``{"class_name", "config"}`` of a built-in loss (one of the functions: of its loss); a
+    registered function as Keras writes it, ``{"class_name": "function", "config": "package>name"}``."""
+    if isinstance(loss, FunctionLoss):
+        config = _custom_objects.serialize_function(loss.function)
+        if config is None:
+            raise ValueError(f"Cannot save {_custom_objects.unregistered_function(loss.function, 'loss')}.")
+        return config
     return to_config(get(loss) if function_name(loss) else loss, CLASSES, "loss")
 
 
 def deserialize(config):
-    return from_config(config, CLASSES, "loss")
+    """The loss a saved config names: a registered (or passed) function by its name; a name the user's
+    objects define (``custom_objects={"mse": my_mse}``) is theirs, as in Keras; else a built-in."""
+    function = _custom_objects.find_function(config) or _custom_objects.saved_name(config)
+    if function is not None:
+        return get(function)
+    return get(config) if isinstance(config, str) else from_config(config, CLASSES, "loss")

@@ -17,7 +17,7 @@ import warnings
 
 import numpy as np
 
-from . import losses as _losses
+from . import _custom_objects, losses as _losses
 from .losses import (  # Keras's losses functions are its metrics functions too
     binary_crossentropy,
     binary_focal_crossentropy,  # noqa: F401  (keras.metrics.binary_focal_crossentropy; compiled: its mean)
@@ -1910,13 +1910,23 @@ def serialize(metric):
         return metric
     if _function_name(metric):  # one of Keras's functions: its name, which get reads back
         return _function_name(metric)
+    if isinstance(metric, types.FunctionType):  # the user's: by its registered name, as Keras writes it
+        config = _custom_objects.serialize_function(metric)
+        if config is None:
+            raise ValueError(f"Cannot save {_custom_objects.unregistered_function(metric, 'metric')}.")
+        return config
     if isinstance(metric, type) and CLASSES.get(metric.__name__) is metric:  # compile(metrics=[Recall])
         metric = metric()
     return to_config(metric, CLASSES, "metric")
 
 
 def deserialize(config):
-    """The inverse of :func:`serialize`; only built-in metrics can be created."""
+    """The inverse of :func:`serialize`: a built-in metric, or the user's function or class (registered,
+    or passed in ``custom_objects``). As in Keras, a name the user's objects define
+    (``custom_objects={"mse": my_mse}``) is theirs, not the built-in of that name."""
+    custom = _custom_objects.find_function(config) or _custom_objects.saved_name(config)
+    if custom is not None:
+        return custom
     if isinstance(config, str):
         return config
     return from_config(config, CLASSES, "metric")

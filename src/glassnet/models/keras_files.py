@@ -24,6 +24,7 @@ optimizer's state in the file is not read.
 
 import datetime
 import io
+import inspect
 import json
 import os
 import warnings
@@ -523,7 +524,7 @@ def _compile(model, spec, path):
         if not isinstance(spec, dict):
             raise TypeError(f"compile_config is not a JSON object: {spec!r:.80}")
         optimizer = optimizers.get(spec.get("optimizer", "rmsprop"))
-        loss = losses.get(spec.get("loss"))
+        loss = losses.deserialize(spec.get("loss"))
         chosen = {}
         for key in ("metrics", "weighted_metrics"):
             given = spec.get(key) or []
@@ -767,6 +768,15 @@ def _custom(obj, kind):
         raise ValueError(f"Cannot write a Keras file: {exc}") from None
 
 
+def _custom_function(serialize, obj):
+    """Keras's config of a registered function (``serialize``: its registry's), or a refusal saying how
+    to register it."""
+    try:
+        return serialize(obj)
+    except ValueError as exc:
+        raise ValueError(f"Cannot write a Keras file: {str(exc)[0].lower()}{str(exc)[1:]}") from None
+
+
 def _dtype_policy(dtype):
     return _keras_object("keras", "DTypePolicy", {"name": str(np.dtype(dtype))})
 
@@ -1008,6 +1018,8 @@ def _optimizer(optimizer):
 def _loss(loss):
     if _custom_objects.is_custom(loss, "loss"):
         return _custom(loss, "loss")
+    if isinstance(loss, losses.FunctionLoss):  # a registered function, as Keras writes it
+        return _custom_function(losses.serialize, loss)
     kind = type(loss).__name__
     name, required = _LOSSES.get(kind, (None, None))
     if name is None or losses.CLASSES.get(kind) is not type(loss):
@@ -1034,6 +1046,9 @@ def _metrics(ids, key):
             written.append(metric)
             continue
         kind = type(metric).__name__
+        if inspect.isfunction(metric) and metrics_module.FUNCTIONS.get(metric) is None:
+            written.append(_custom_function(metrics_module.serialize, metric))  # as Keras writes it
+            continue
         if _custom_objects.is_custom(metric, "metric"):
             written.append(_custom(metric, "metric"))
             continue

@@ -98,10 +98,9 @@ def _compile_config(model):
         for m in ids:
             try:
                 names.append(metrics.serialize(m))
-            except ValueError:
-                shown = getattr(m, "name", None) or getattr(m, "__name__", None) or repr(m)
-                warnings.warn(f"The metric {shown!r} is not saved: a model file holds no code. After load_model, "
-                              "compile again with it to get it back.", UserWarning, stacklevel=4)
+            except ValueError as exc:  # (the model is saved all the same: a ModelCheckpoint keeps working)
+                warnings.warn(f"{exc} The rest of the model is saved; after load_model, compile again with the "
+                              "metric to get it back.", UserWarning, stacklevel=4)
         if names or key == "metrics":
             config[key] = names
     config["jit_compile"] = model.jit_compile
@@ -559,9 +558,14 @@ def _read_state(zf, name, target, model, path):
 
 def _compile(model, config, zf, path):
     spec = config["compile"]
+    try:
+        loss = losses.deserialize(spec["loss"])
+    except TypeError as exc:  # the user's function found for the file's loss has no gradient
+        _fail(path, f"its loss cannot be compiled: {exc} (load_model(path, compile=False) loads the model "
+                    "uncompiled)")
     model.compile(
         optimizer=optimizers.deserialize(spec["optimizer"]),
-        loss=losses.deserialize(spec["loss"]),
+        loss=loss,
         metrics=_saved_metrics(spec, "metrics", path),
         weighted_metrics=_saved_metrics(spec, "weighted_metrics", path),
         # a model trained with jit_compile uses it again where numba is installed
