@@ -27,7 +27,11 @@ def nested_spans(model):
 
 def nested_items(model):
     """``model``'s layers in order, each run of them that is a model nested in ``model`` itself (see
-    :func:`nested_spans`) given as that model: what a summary, a file or a variable path walks."""
+    :func:`nested_spans`) given as that model: what a summary, a file or a variable path walks. A
+    subclassed model not built yet: the layers and models given to its attributes (Keras's summary)."""
+    if not model._layers and hasattr(model, "_assigned_items"):
+        yield from model._assigned_items()
+        return
     layers, end = model.layers, 0
     for nested, start, stop in nested_spans(model):
         yield from layers[end:start]

@@ -222,7 +222,7 @@ def _summary_rows(model, expand_nested, show_trainable, depth=0):
         members = item._layers if nested else [item]
         n = sum(math.prod(w.shape) for layer in members for w in layer.weights)
         # as Keras 3.15: a model not built yet lists its layers with "?" and "0 (unbuilt)"
-        shape, count = ((str((None, *members[-1].output_shape)), f"{n:,}") if all(l.built for l in members)
+        shape, count = ((str((None, *members[-1].output_shape)), f"{n:,}") if members and all(l.built for l in members)
                         else ("?", "0 (unbuilt)"))
         kind = ("Functional" if getattr(item, "_functional", False) else "Sequential") if nested else type(item).__name__
         row = (f"{indent}{item.name} ({kind})", shape, count)

@@ -89,8 +89,13 @@ class SubclassedModel(Sequential):
         their order (a nested model's layers in its place)."""
         if self._layers:
             return list(self._layers)
-        assigned = [item for items in self.__dict__.get("_assigned", {}).values() for item in items]
-        return [layer for item in assigned for layer in (item.layers if isinstance(item, Sequential) else [item])]
+        return [layer for item in self._assigned_items() for layer in
+                (item.layers if isinstance(item, Sequential) else [item])]
+
+    def _assigned_items(self):
+        """The layers and models given to attributes, in their order (what an unbuilt model's summary
+        lists, a nested model as one row, as Keras's)."""
+        return [item for items in self.__dict__.get("_assigned", {}).values() for item in items]
 
     def build(self, input_shape=None):
         if not self._layers and input_shape is not None:
@@ -143,15 +148,6 @@ class SubclassedModel(Sequential):
             self.__dict__.update(state)
             raise
         self._pins = dict(outputs.pins)  # layers called with training=True/False (as Model(inputs, outputs))
-
-    def summary(self, *args, **kwargs):
-        self._require_traced("summary")
-        return super().summary(*args, **kwargs)
-
-    def _require_traced(self, what):
-        if not self._layers:
-            raise ValueError(f"{type(self).__name__}'s layers are those its call chains, known once it is built: "
-                             f"call fit(), predict(), model(x) or build((None, ...)) before {what}().")
 
     @classmethod
     def from_config(cls, config):
