@@ -35,6 +35,18 @@ def _reset_global_state():
 
 
 @pytest.fixture
+def clean_registry():
+    """The custom-object registry is left as it was: the classes a test registers are forgotten."""
+    from glassnet import _custom_objects
+
+    saved = dict(_custom_objects.GLOBAL_CUSTOM_OBJECTS), dict(_custom_objects.GLOBAL_CUSTOM_NAMES)
+    yield
+    for table, old in zip((_custom_objects.GLOBAL_CUSTOM_OBJECTS, _custom_objects.GLOBAL_CUSTOM_NAMES), saved):
+        table.clear()
+        table.update(old)
+
+
+@pytest.fixture
 def traced_peak():
     """``traced_peak(f, *args)``: the most bytes NumPy and Python held at once (tracemalloc)
     while ``f(*args)`` ran, beyond what they held before it."""

@@ -13,14 +13,7 @@ from glassnet import _custom_objects, activations, layers, losses, metrics, regu
 from glassnet.models import Sequential, clone_model, load_model, model_from_json
 
 
-@pytest.fixture(autouse=True)
-def clean_registry():
-    """Each test registers its own classes; the registry is left as it was."""
-    saved = dict(_custom_objects.GLOBAL_CUSTOM_OBJECTS), dict(_custom_objects.GLOBAL_CUSTOM_NAMES)
-    yield
-    for table, old in zip((_custom_objects.GLOBAL_CUSTOM_OBJECTS, _custom_objects.GLOBAL_CUSTOM_NAMES), saved):
-        table.clear()
-        table.update(old)
+pytestmark = pytest.mark.usefixtures("clean_registry")  # each test registers its own classes
 
 
 class CustomDense(layers.Layer):

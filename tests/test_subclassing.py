@@ -144,8 +144,9 @@ def test_a_saved_subclass_loads_as_the_sequential_of_its_chain(tmp_path, rng):
     model = quickstart_model(glassnet, hidden=5)
     x = rng.random((4, 3, 2))
     expected = model.predict(x, verbose=0)
-    with pytest.warns(UserWarning, match=r"MyModel is saved as the Sequential of the layers its call chains: "
-                                         r"load_model gives a glassnet Sequential named 'my_model'"):
+    with pytest.warns(UserWarning, match=r"MyModel is not registered: load_model gives a glassnet Sequential named "
+                                         r"'my_model' .* unless MyModel is passed, load_model\(path, "
+                                         r"custom_objects=\{'MyModel': MyModel\}\), or registered"):
         model.save(tmp_path / "model.gn")
     loaded = glassnet.models.load_model(tmp_path / "model.gn")
     assert type(loaded) is glassnet.Sequential and loaded.name == "my_model"
@@ -155,6 +156,10 @@ def test_a_saved_subclass_loads_as_the_sequential_of_its_chain(tmp_path, rng):
     again.load_weights(tmp_path / "model.gn")
     np.testing.assert_allclose(again.predict(x, verbose=0), expected, rtol=1e-6)
     assert type(model).from_config(model.get_config()).output_shape == (None, 10)
+    # passed (as Keras's custom_objects), the file gives the class itself, traced anew, with the file's weights
+    revived = glassnet.models.load_model(tmp_path / "model.gn", custom_objects={"MyModel": type(model)})
+    assert type(revived) is type(model) and revived.name == "my_model" and revived.d1 is revived.layers[1]
+    np.testing.assert_array_equal(revived.predict(x, verbose=0), loaded.predict(x, verbose=0))
 
 
 def subclass(call, takes_training=False):
@@ -367,3 +372,102 @@ def test_a_traced_call_reading_numbers_of_a_tensor_is_told_what_a_chain_tensor_h
     with pytest.raises(AttributeError, match=r"Peek.call, traced on inputs of shape \(None, 4\): a ChainTensor .* "
                                              r"has no 'numpy': it holds no numbers"):
         Peek(lambda y: y.numpy()).build((None, 4))
+
+
+def sized_class(keras):
+    """A subclass with Keras's get_config, a nested model and a list of layers (Keras's weight paths
+    blocks/dense, blocks/dense_1, encoder/layers/dense, and layers/dense_2 for out: after "layers")."""
+    class Sized(keras.Model):
+        def __init__(self, units=4, **kwargs):
+            super().__init__(**kwargs)
+            self.units = units
+            self.encoder = keras.Sequential([keras.layers.Dense(3, activation="tanh")])
+            self.blocks = [keras.layers.Dense(units, activation="relu"), keras.layers.Dense(units)]
+            self.out = keras.layers.Dense(2)
+
+        def call(self, x):
+            return self.out(self.blocks[1](self.blocks[0](self.encoder(x))))
+
+        def get_config(self):
+            return {**super().get_config(), "units": self.units}
+
+    return Sized
+
+
+def test_clone_model_of_a_subclass_is_a_new_instance_of_its_class_as_keras_s():
+    # clone_model gave a plain Sequential; Keras 3.15 gives Sized(**get_config()), built, fresh weights
+    Sized = sized_class(glassnet)
+    model = Sized(units=5, name="sized")
+    model.build((None, 4))
+    clone = glassnet.models.clone_model(model)
+    assert type(clone) is Sized and (clone.name, clone.units, clone.built) == ("sized", 5, True)
+    assert clone.layers[-1] is clone.out and not set(map(id, clone.layers)) & set(map(id, model.layers))
+    assert [w.shape for w in clone.get_weights()] == [w.shape for w in model.get_weights()]
+    assert not np.array_equal(clone.get_weights()[0], model.get_weights()[0])  # fresh, never copied
+    assert type(glassnet.models.clone_model(Sized())) is Sized  # unbuilt: traced at its first build
+
+    class Needs(glassnet.Model):  # __init__ requires what get_config does not return: Keras cannot remake it
+        def __init__(self, units):
+            super().__init__()
+            self.d = layers.Dense(units)
+
+        def call(self, x):
+            return self.d(x)
+
+    needs = Needs(3)
+    needs.build((None, 2))
+    with pytest.warns(UserWarning, match=r"clone_model gives the Sequential .* Needs's call chains: its __init__ "
+                                         r"requires arguments that its get_config\(\) does not return"):
+        plain = glassnet.models.clone_model(needs)
+    assert type(plain) is glassnet.Sequential and plain.output_shape == (None, 3)
+
+
+def test_a_registered_subclass_loads_as_its_class_with_weights_and_optimizer(tmp_path, rng, clean_registry):
+    # load_model gave a plain Sequential, without the class's attributes (units) and methods
+    Sized = glassnet.saving.register_keras_serializable("tests")(sized_class(glassnet))
+    model = Sized(units=5, name="sized")
+    x, y = rng.random((8, 4)), rng.random((8, 2))
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(x, y, epochs=2, verbose=0)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # registered: nothing to warn of
+        model.save(tmp_path / "m.gn")
+    loaded = glassnet.models.load_model(tmp_path / "m.gn")
+    assert type(loaded) is Sized and (loaded.name, loaded.units) == ("sized", 5) and loaded.out is loaded.layers[-1]
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+    assert loaded.optimizer.iterations == model.optimizer.iterations == 2
+    np.testing.assert_array_equal(loaded.fit(x, y, epochs=1, verbose=0).history["loss"],
+                                  model.fit(x, y, epochs=1, verbose=0).history["loss"])
+
+    # the same name standing for another architecture: said, not loaded with misplaced weights
+    class Wider(sized_class(glassnet)):
+        def __init__(self, units=4, **kwargs):
+            super().__init__(units=units + 1, **kwargs)
+
+    glassnet.saving.register_keras_serializable("tests", name="Sized")(Wider)
+    with pytest.raises(ValueError, match=r"Cannot load model file .*: the class Wider .* has weights of shapes .* "
+                                         r"saved by another version of the class"):
+        glassnet.models.load_model(tmp_path / "m.gn")
+
+
+def test_a_forged_size_in_a_subclass_s_config_is_refused_before_building(tmp_path, clean_registry):
+    import json
+    import zipfile
+
+    Sized = glassnet.saving.register_keras_serializable("tests")(sized_class(glassnet))
+    model = Sized(units=5)
+    model.build((None, 4))
+    model.save(tmp_path / "m.gn")
+    with zipfile.ZipFile(tmp_path / "m.gn") as zf:
+        members = {name: zf.read(name) for name in zf.namelist()}
+    config = json.loads(members["model.json"])
+    config["model"]["subclass"]["config"]["units"] = 10**9  # 4 GB of weights, from a file of a few kB
+    members["model.json"] = json.dumps(config).encode()
+    with zipfile.ZipFile(tmp_path / "forged.gn", "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    with pytest.raises(ValueError, match=r"its Sized config sets units=1,000,000,000, more than the 77 values"):
+        glassnet.models.load_model(tmp_path / "forged.gn")
+

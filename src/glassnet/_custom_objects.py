@@ -89,11 +89,13 @@ def _base(kind):
     """The glassnet class a custom object of ``kind`` must derive from (found lazily: the registries
     import this module)."""
     from . import activations, constraints, initializers, layers, losses, metrics, optimizers, regularizers, schedules
+    from .models.subclassing import SubclassedModel
 
     return {"layer": layers.Layer, "activation": activations.Activation, "loss": losses.Loss,
             "metric": metrics.Metric, "initializer": initializers.Initializer,
             "regularizer": regularizers.Regularizer, "constraint": constraints.Constraint,
-            "optimizer": optimizers.Optimizer, "learning-rate schedule": schedules.LearningRateSchedule}[kind]
+            "optimizer": optimizers.Optimizer, "learning-rate schedule": schedules.LearningRateSchedule,
+            "model": SubclassedModel}[kind]
 
 
 def is_custom(obj, kind):
@@ -113,14 +115,7 @@ def serialize(obj, kind):
     if not isinstance(config, dict):
         raise ValueError(f"Cannot save the custom {kind} {cls.__name__}: get_config() must return a dict. "
                          f"Received: {type(config).__name__}")
-    for key, value in config.items():
-        try:
-            json.dumps(value, allow_nan=False, default=_plain)
-        except (TypeError, ValueError, RecursionError) as exc:
-            raise ValueError(f"Cannot save the custom {kind} {cls.__name__}: its get_config() key {key!r} holds "
-                             f"{type(value).__name__} {value!r:.80}, which a model file cannot hold ({exc}). "
-                             "Return JSON values (str, numbers, bool, None, lists, dicts), and make the object "
-                             "again from them in __init__ or from_config.") from None
+    check_json(config, f"custom {kind} {cls.__name__}")
     if "from_config" not in _own_attributes(cls):  # (a from_config of its own may rebuild arguments itself)
         params = inspect.signature(cls.__init__).parameters.values()
         missing = [p.name for p in list(params)[1:] if p.default is p.empty
@@ -131,6 +126,18 @@ def serialize(obj, kind):
                              f"to return them: {{**super().get_config(), {missing[0]!r}: self.{missing[0]}}}.")
     return {"module": cls.__module__, "class_name": cls.__name__, "config": config,
             "registered_name": get_registered_name(cls)}
+
+
+def check_json(config, what):
+    """Refuse a ``get_config()`` dict holding anything but JSON values, naming the key."""
+    for key, value in config.items():
+        try:
+            json.dumps(value, allow_nan=False, default=_plain)
+        except (TypeError, ValueError, RecursionError) as exc:
+            raise ValueError(f"Cannot save the {what}: its get_config() key {key!r} holds "
+                             f"{type(value).__name__} {value!r:.80}, which a model file cannot hold ({exc}). "
+                             "Return JSON values (str, numbers, bool, None, lists, dicts), and make the object "
+                             "again from them in __init__ or from_config.") from None
 
 
 def serialize_function(fn):

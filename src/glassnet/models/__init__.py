@@ -1,11 +1,13 @@
 """Models, named as ``keras.models``."""
 
 import copy
+import warnings
 
 from ..layers.base import in_memory_configs
 from .functional import Model
 from .saving import load_model
 from .sequential import Sequential
+from .subclassing import SubclassedModel, init_config, remake
 from .training import DivergenceWarning
 
 
@@ -13,7 +15,9 @@ def clone_model(model, clone_function=None):
     """A new :class:`Sequential` with ``model``'s architecture and fresh weights
     (as ``keras.models.clone_model``): built if ``model`` is, frozen if it is, not compiled. Each layer
     gets a copy of the original's activation, initializers and regularizers, custom
-    ones included.
+    ones included. A subclass of ``Model`` gives a new instance of its class, as Keras's: made from its
+    ``get_config()`` (``from_config``) and traced anew on ``model``'s input shape; where its ``__init__``
+    requires arguments that ``get_config()`` does not return, the Sequential of its chain, with a warning.
 
     ``clone_function(layer)``, as Keras's, makes each layer of the clone from the original's (its
     default is ``layer.__class__.from_config(layer.get_config())``): change a setting in the config,
@@ -22,6 +26,12 @@ def clone_model(model, clone_function=None):
         raise TypeError(f"model must be a glassnet Sequential. Received: {type(model).__name__}")
     if clone_function is not None:
         return _clone_with(model, clone_function)
+    if isinstance(model, SubclassedModel):  # as Keras: the class made again from its config, traced anew
+        if init_config(model) is not None:
+            return remake(model)
+        warnings.warn(f"clone_model gives the Sequential of the layers {type(model).__name__}'s call chains: its "
+                      "__init__ requires arguments that its get_config() does not return (override get_config to "
+                      "return them, and the clone is a new instance of the class).", UserWarning, stacklevel=2)
     with in_memory_configs():
         # (Sequential's: a subclass of Model may override get_config with its __init__ arguments)
         config = copy.deepcopy(Sequential.get_config(model))

@@ -134,6 +134,7 @@ def save_model(model, filepath, include_optimizer=True, backup=None, overwrite=T
     kept as the file's "backup" record, and the optimizer's state is then written even when
     the compile settings cannot be (a custom loss): :func:`restore_backup` reads it back."""
     from .sequential import _unique_names
+    from .subclassing import subclass_entry
 
     model._ensure_built()
     model._require_built("save")
@@ -142,6 +143,9 @@ def save_model(model, filepath, include_optimizer=True, backup=None, overwrite=T
     architecture = _architecture(model)
     if model.seed is not None:  # Sequential(seed=...): seeds the layers added after loading too
         architecture["seed"] = int(model.seed)
+    subclass = subclass_entry(model)
+    if subclass is not None:  # a subclass of Model: made again where load_model knows its class (older glassnet: ignored)
+        architecture["subclass"] = subclass
     # Two layers of one name (one renamed after add, layer.name = ...): the file names the second
     # as loading would rename it, with a warning, so that each keeps its own dropout generator
     architecture["layers"] = _unique_names(architecture["layers"], saving=True)
@@ -523,6 +527,13 @@ def _build(config, Sequential, path):
     if seed is not None:
         make_rng(seed)  # checked as Sequential(seed=...) checks it
         model.seed = seed
+    if "subclass" in spec:  # the subclass itself, when the program registered or passed its class
+        from .subclassing import revive
+
+        subclass = revive(spec["subclass"], model)  # (in _read_model's _drawing_nothing: the file's weights follow)
+        if subclass is not model:
+            subclass.seed = model.seed
+        return subclass
     return model
 
 

@@ -151,18 +151,155 @@ class SubclassedModel(Sequential):
 
     @classmethod
     def from_config(cls, config):
-        """A plain :class:`Sequential` of the layers a subclass's ``get_config()`` lists (the chain
-        its call traced), as a file of it loads: glassnet keeps no subclass's code. A config of the
-        subclass's own (its ``get_config`` override, without ``layers``) makes ``cls(**config)``, as Keras's."""
-        if isinstance(config, dict) and "layers" not in config:
-            return cls(**config)
-        return Sequential.from_config(config)
+        """``cls(**config)`` for a config of the subclass's own (its ``get_config`` override, Keras's
+        ``{**super().get_config(), "units": self.units}``: the chain's keys are left out), as Keras's
+        default; for the default ``get_config`` (the traced chain's, no key of the subclass's own),
+        the plain :class:`Sequential` of that chain, as a file of an unregistered subclass loads."""
+        if not isinstance(config, dict) or ("layers" in config and set(config) <= _SEQUENTIAL_KEYS):
+            return Sequential.from_config(config)
+        return cls(**{key: value for key, value in config.items() if key not in _CHAIN_KEYS})
+
+
+#: the keys of Sequential's get_config that describe the traced chain, not an argument of a subclass's __init__
+_CHAIN_KEYS = {"layers", "input_shape", "nested", "pins", "functional", "seed"}
+_SEQUENTIAL_KEYS = _CHAIN_KEYS | {"name", "dtype", "trainable"}
+
+
+def init_config(model):
+    """The arguments that make ``model``'s class again (Keras's ``get_config`` of a subclass): those of
+    its own ``get_config`` (the chain's keys left out), else Keras's base config (name, trainable,
+    dtype) as far as ``__init__`` takes them. None where ``__init__`` requires an argument that is not
+    among them and the class has no ``from_config`` of its own (Keras cannot remake it either)."""
+    cls = type(model)
+    params = inspect.signature(cls.__init__).parameters
+    if cls.get_config is Sequential.get_config:
+        config = {"name": model.name, "trainable": bool(model._trainable), "dtype": str(model.dtype)}
+        if not any(p.kind == p.VAR_KEYWORD for p in params.values()):  # (the quickstart's __init__(self))
+            config = {key: value for key, value in config.items() if key in params}
+    else:
+        config = model.get_config()
+        if not isinstance(config, dict):
+            raise TypeError(f"{cls.__name__}.get_config() must return a dict. Received: {type(config).__name__}")
+        config = {key: value for key, value in config.items() if key not in _CHAIN_KEYS}
+    if getattr(cls.from_config, "__func__", None) is SubclassedModel.from_config.__func__:
+        missing = [p.name for p in list(params.values())[1:] if p.default is p.empty and p.name not in config
+                   and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+        if missing:
+            return None
+    return config
+
+
+def remake(model, config=None):
+    """A new instance of ``model``'s class from ``config`` (default: :func:`init_config`), traced anew
+    on ``model``'s input shape when ``model`` is built: its own layers, fresh weights."""
+    clone = type(model).from_config(init_config(model) if config is None else config)
+    if not isinstance(clone, SubclassedModel):
+        raise TypeError(f"{type(model).__name__}.from_config returned {type(clone).__name__}, not a "
+                        f"{type(model).__name__}: it must make the model from its get_config().")
+    if model.built:
+        clone.build(model.input_shape)
+    return clone
+
+
+def subclass_entry(model):
+    """What a model file keeps of a subclass (Keras's form: ``module``, ``class_name``, ``config``,
+    ``registered_name``), so that load_model remakes it where the class is registered or passed;
+    None where it cannot be remade from its config (see :func:`init_config`)."""
+    from .. import _custom_objects
+
+    if not isinstance(model, SubclassedModel):
+        return None
+    config = init_config(model)
+    if config is None:
+        return None
+    cls = type(model)
+    try:
+        _custom_objects.check_json(config, f"model {cls.__name__}")
+    except ValueError:  # (a layer object in it): the chain is saved all the same, as before
+        return None
+    return {"module": cls.__module__, "class_name": cls.__name__, "config": config,
+            "registered_name": _custom_objects.get_registered_name(cls)}
+
+
+def revive(entry, saved):
+    """The subclass a file's ``subclass`` entry names, when the program registered or passed its class,
+    made from the entry's config and traced on ``saved``'s input shape (``saved``: the file's chain, a
+    :class:`Sequential` whose weights are checked against the file's), else ``saved`` itself."""
+    from .. import _custom_objects
+
+    if not isinstance(entry, dict) or not isinstance(entry.get("config"), dict):
+        raise ValueError(f"its model's 'subclass' entry must be an object with a 'config' object. Received: {entry!r:.200}")
+    cls = _custom_objects.find(entry, "model")
+    if cls is None:
+        return saved
+    model = make(cls, entry, saved.input_shape, saved.count_params())
+    model.name = saved.name  # (an __init__(self) without name=, the tutorials', names it anew)
+    mine, theirs = [w.shape for w in model.weights], [w.shape for w in saved.weights]
+    if mine != theirs:
+        raise ValueError(f"the class {cls.__name__} (registered or passed for {entry.get('registered_name')!r}) "
+                         f"made from the saved config {entry['config']!r:.200} has weights of shapes {mine}, "
+                         f"where the file's model has {theirs}: the file was saved by another version of the class.")
+    return model
+
+
+def make(cls, entry, input_shape, values):
+    """``cls`` made from a file's ``entry`` (Keras's ``from_config``) and built on ``input_shape``. A size
+    setting gives at least that many weights: one larger than the ``values`` the file holds is refused
+    before the build allocates it (a forged ``units=10**9``)."""
+    from .. import _custom_objects
+    from .saving import FREE_CUSTOM_SETTING
+
+    config = dict(entry["config"])
+    if isinstance(config.get("dtype"), dict):  # Keras's DTypePolicy config: its name is the dtype
+        config["dtype"] = (config["dtype"].get("config") or {}).get("name")
+    for key, value in config.items():
+        if (isinstance(value, int) and not isinstance(value, bool) and "seed" not in key
+                and value > max(FREE_CUSTOM_SETTING, values)):
+            raise ValueError(f"its {cls.__name__} config sets {key}={value:,}, more than the {values:,} values its "
+                             "weights hold.")
+    model = _custom_objects.create(cls, {**entry, "config": config}, "model")
+    model.build(tuple(input_shape))
+    return model
+
+
+def attribute_paths(model):
+    """``{id(layer or nested model): path}`` of a subclass's attributes, as Keras's ``saving_lib`` names
+    their weights' groups: it walks the attributes by name, ``Model.layers`` among them (every tracked
+    layer, in the order assigned), each object under the first name it meets: ``d1`` for ``self.d1``,
+    ``blocks/dense``, ``blocks/dense_1`` for a list's items and ``layers/dense_2`` for ``self.out`` (after
+    "layers"), each item of a list numbered per class, counting those already met."""
+    from ..layers.base import snake_case
+
+    assigned = model.__dict__.get("_assigned", {})
+    paths = {}
+    for name in sorted([*assigned, "layers"]):
+        items = model._assigned_items() if name == "layers" else assigned[name]
+        container = name == "layers" or isinstance(getattr(model, name, None), (list, tuple))
+        used = {}
+        for item in items:
+            kind = snake_case("Functional" if getattr(item, "_functional", False) else type(item).__name__)
+            used[kind] = used.get(kind, -1) + 1
+            paths.setdefault(id(item), f"{name}/{kind}" + (f"_{used[kind]}" if used[kind] else "") if container
+                             else name)
+    return paths
 
 
 def warn_saved(model):
-    """Say that a file of a subclassed model loads as a plain Sequential (see docs/file-format.md)."""
-    if isinstance(model, SubclassedModel):
-        warnings.warn(f"{type(model).__name__} is saved as the Sequential of the layers its call chains: load_model "
-                      f"gives a glassnet Sequential named {model.name!r}, without {type(model).__name__}'s own methods "
-                      f"and attributes (for those, make {type(model).__name__}(), build it and load_weights).",
-                      UserWarning, stacklevel=3)
+    """Say that a file of a subclassed model whose class is not registered loads as a plain Sequential
+    unless the class is passed to load_model (see docs/file-format.md)."""
+    from .. import _custom_objects
+
+    if not isinstance(model, SubclassedModel):
+        return
+    cls = type(model).__name__
+    if subclass_entry(model) is None:
+        warnings.warn(f"{cls} is saved as the Sequential of the layers its call chains: load_model gives a glassnet "
+                      f"Sequential named {model.name!r}, without {cls}'s own methods and attributes, since {cls} cannot be "
+                      f"made from its get_config() (its __init__ requires arguments that it does not return, or it holds "
+                      f"values other than JSON ones): override get_config to return them, or make {cls}(...), build it "
+                      "and load_weights.", UserWarning, stacklevel=3)
+    elif type(model) not in _custom_objects.GLOBAL_CUSTOM_NAMES:
+        warnings.warn(f"{cls} is not registered: load_model gives a glassnet Sequential named {model.name!r} of the "
+                      f"layers its call chains, unless {cls} is passed, load_model(path, custom_objects={{{cls!r}: "
+                      f"{cls}}}), or registered with @glassnet.saving.register_keras_serializable() (then it loads as "
+                      f"{cls}, as Keras's).", UserWarning, stacklevel=3)
