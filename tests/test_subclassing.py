@@ -471,3 +471,35 @@ def test_a_forged_size_in_a_subclass_s_config_is_refused_before_building(tmp_pat
     with pytest.raises(ValueError, match=r"its Sized config sets units=1,000,000,000, more than the 77 values"):
         glassnet.models.load_model(tmp_path / "forged.gn")
 
+
+def test_a_subclass_s_keras_file_loads_in_both_as_its_class(keras64, tmp_path, rng, clean_registry, monkeypatch):
+    # a Keras file of a registered subclass was "it holds a Keras 'Sized' model ... no subclassed models", and
+    # glassnet's file of one was a Sequential in Keras
+    monkeypatch.setenv("KERAS_BACKEND", "jax")
+    keras = keras64
+    glassnet.config.set_floatx("float64")
+    theirs_class = keras.saving.register_keras_serializable("tests")(sized_class(keras))
+    ours_class = glassnet.saving.register_keras_serializable("tests")(sized_class(glassnet))
+    try:
+        x = rng.random((6, 4))
+        theirs = theirs_class(units=5, name="sized")
+        expected = np.asarray(theirs(x))
+        theirs.save(tmp_path / "keras.keras")
+        del glassnet.saving.get_custom_objects()["tests>Sized"]  # not known: said how to make it known
+        with pytest.raises(ValueError, match=r"a subclass of Model, whose class glassnet does not know: .* register it "
+                                             r"under 'tests>Sized' or pass it"):
+            glassnet.models.load_model(tmp_path / "keras.keras")
+        glassnet.saving.register_keras_serializable("tests")(ours_class)
+        ours = glassnet.models.load_model(tmp_path / "keras.keras")
+        assert type(ours) is ours_class and (ours.name, ours.units) == ("sized", 5)
+        np.testing.assert_allclose(ours.predict(x, verbose=0), expected, rtol=0, atol=1e-12)
+
+        ours.compile(optimizer=glassnet.optimizers.SGD(0.5), loss="mse")
+        ours.fit(x, rng.random((6, 2)), epochs=2, verbose=0)
+        ours.export(tmp_path / "ours.keras", format="keras")
+        back = keras.saving.load_model(tmp_path / "ours.keras")
+        assert type(back) is theirs_class and back.units == 5
+        np.testing.assert_allclose(np.asarray(back.predict(x, verbose=0)), ours.predict(x, verbose=0), rtol=0, atol=1e-12)
+        assert not np.allclose(ours.predict(x, verbose=0), expected)  # (trained: the weights did travel)
+    finally:
+        keras.saving.get_custom_objects().pop("tests>Sized", None)

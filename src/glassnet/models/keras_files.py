@@ -66,12 +66,24 @@ def _h5py():
     return h5py
 
 
-def weight_paths(model, nested=True):
+def weight_paths(model, nested=True, by_attribute=True):
     """The HDF5 group of each layer of ``model``, as Keras's ``saving_lib`` names them: a model nested
     in it is a group of its own (``layers/sequential/layers/dense``; ``functional`` for one made by
     ``Model(inputs, outputs)``), numbered per class with the layers beside it. ``nested=False``: each
-    layer as if none were nested (what glassnet wrote before it kept the nesting)."""
+    layer as if none were nested (what glassnet wrote before it kept the nesting). A subclass of ``Model``:
+    its attributes' names, as Keras's (``by_attribute=False``: as a Sequential's, glassnet's before)."""
     used, paths = {}, []
+    if nested and by_attribute and model._layers and hasattr(model, "_assigned_items"):  # a subclass of Model: by attribute
+        from .subclassing import attribute_paths
+
+        named = attribute_paths(model)
+        for item in nested_items(model):
+            if id(item) not in named:
+                raise ValueError(f"{model.name}'s layer {item.name!r} is not an attribute of it: Keras's files name a "
+                                 "subclass's weights by its attributes (self.dense = Dense(...) in __init__).")
+            paths += [named[id(item)]] if isinstance(item, Layer) else [
+                f"{named[id(item)]}/{path}" for path in weight_paths(item)]
+        return paths
 
     def group(kind):
         name = snake_case(kind)
@@ -109,9 +121,13 @@ def load_keras_file(zf, path, compile=True):
             spec = {**functional_chain(spec), "functional": True}  # paths without a model scope
         except ValueError as exc:
             _fail(path, f"{exc} Rebuild it as keras.Sequential([...]).")
+    elif kind != "Sequential" and isinstance(config, dict) and _custom_objects.find(config, "model") is not None:
+        return _load_subclass(zf, path, config, compile)
     elif kind != "Sequential":
-        _fail(path, f"it holds a Keras {kind!r} model; glassnet reads Keras Sequential models and functional "
-                    "models whose layers form one chain (it has no subclassed models). Rebuild it as "
+        named = config.get("registered_name") if isinstance(config.get("registered_name"), str) else kind
+        _fail(path, f"it holds a Keras {kind!r} model, a subclass of Model, whose class glassnet does not know: "
+                    f"define it as a glassnet subclass of Model and register it under {named!r:.100} or pass it, "
+                    f"load_model(path, custom_objects={{{named!r:.100}: {kind!s:.100}}}); or rebuild it as "
                     "keras.Sequential([...]).")
     try:
         spec = flatten_keras(spec)  # Keras's models among its layers (Sequential([base, Dense(1)])): nested
@@ -150,6 +166,40 @@ def load_keras_file(zf, path, compile=True):
             raise
         _fail(path, str(exc)[:500])  # an unknown layer, a bad setting: said of this file
     warn_non_finite(path, "weights", zip(weight_names(model), weights))  # (a file that loads)
+    if compile and config.get("compile_config"):
+        _compile(model, config["compile_config"], path)
+    return model
+
+
+def _load_subclass(zf, path, config, compile):
+    """The subclass of Model a Keras file names, its class registered or passed: made from its config
+    (Keras's ``from_config``), built on its ``build_config``'s input shape and given the file's weights."""
+    from .subclassing import make
+
+    h5py = _h5py()
+    try:
+        shape = config["build_config"]["input_shape"]
+        if not isinstance(shape, list) or len(shape) < 2 or not all(isinstance(d, int) and d > 0 for d in shape[1:]):
+            _fail(path, f"its model's build_config input_shape {shape!r:.100} is not (batch, positive sizes...).")
+        if not isinstance(config.get("config"), dict):
+            _fail(path, f"its model's config is not an object: {config.get('config')!r:.100}")
+        # (stored, as Keras writes it; a deflated member holds at most deflate's largest ratio more)
+        values = MAX_EXPANSION * os.path.getsize(path) // 4
+        with initializers._drawing_nothing():
+            model = make(_custom_objects.find(config, "model"), config, [None, *shape[1:]], values)
+        data = _read_member(zf, WEIGHTS, values * 4, path)
+        with h5py.File(io.BytesIO(data), "r") as h5:
+            weights, _ = _read_weights(h5, model, h5py, path)
+        model.set_weights(weights)
+    except (KeyError, TypeError, AttributeError, OverflowError) as exc:
+        _fail(path, f"its {CONFIG} is malformed ({type(exc).__name__}: {str(exc)[:300]}).")
+    except (OSError, RuntimeError) as exc:
+        _fail(path, f"its {WEIGHTS} is not a readable HDF5 file ({str(exc)[:200]}).")
+    except ValueError as exc:
+        if str(exc).startswith("Cannot load model file"):
+            raise
+        _fail(path, str(exc)[:500])
+    warn_non_finite(path, "weights", zip(weight_names(model), weights))
     if compile and config.get("compile_config"):
         _compile(model, config["compile_config"], path)
     return model
@@ -336,16 +386,17 @@ def _read_weights(h5, model, h5py, path, member=WEIGHTS, skip_mismatch=False):
     get_weights()'s order, each checked against the architecture's shape, and what was skipped (for
     :func:`warn_skipped`): with ``skip_mismatch`` (Keras's), a layer whose arrays do not fit keeps its
     own weights and an extra layer of the file is not read."""
-    weights, skipped, paths = [], [], weight_paths(model)
-    flat = weight_paths(model, nested=False)  # what glassnet wrote before it kept nested models' groups
+    weights, skipped = [], []
+    # Keras's layout first; a subclass's as glassnet wrote it before it named them by attribute; the flat
+    # layout, what glassnet wrote before it kept nested models' groups
+    layouts = [weight_paths(model), weight_paths(model, by_attribute=False), weight_paths(model, nested=False)]
 
     def found(layout):
         return sum(_get(h5, group_path, h5py, path, member) is not None for group_path in layout)
 
-    # the flat layout only where more of its groups are there: a nested model's group missing from a
+    # another layout only where more of its groups are there: a nested model's group missing from a
     # file of Keras's layout was read as a flat file, and the error named the next layer's shape
-    if paths != flat and found(flat) > found(paths):
-        paths = flat
+    paths = max(layouts, key=found)  # (the first of the most found)
     for layer, group_path in zip(model.layers, paths):
         try:
             weights.extend(_read_layer(h5, layer, group_path, h5py, path, member))
@@ -354,7 +405,8 @@ def _read_weights(h5, model, h5py, path, member=WEIGHTS, skip_mismatch=False):
                 raise
             skipped.append(exc.short)
             weights.extend(layer.get_weights())
-    known = {p.split("/")[1] for p in paths}  # (a nested model's group: its own layers are checked above)
+    # (a nested model's group: its own layers are checked above; a subclass's attributes are outside layers/)
+    known = {p.split("/")[1] for p in paths if p.startswith("layers/")}
     group = _get(h5, "layers", h5py, path, member)
     for name in (group.keys() if isinstance(group, h5py.Group) else ()):
         layer_group = _get(group, name, h5py, path, member)
@@ -678,7 +730,13 @@ def keras_config(model):
     if layer is not None:  # renamed after add (layer.name = ...): Keras's Sequential refuses the file
         _refuse(f"layer {layer.name!r} ({type(layer).__name__})", "the name of another of its layers",
                 "Rename one of them (its name attribute)")
-    config = _model_config(model, [None, *model.input_shape[1:]], [0], model._pins)
+    from .subclassing import subclass_entry
+
+    entry = subclass_entry(model)
+    if entry is not None:  # a subclass of Model, as Keras writes one: its class's name and get_config
+        config = {**entry, "build_config": {"input_shape": [None, *model.input_shape[1:]]}}
+    else:
+        config = _model_config(model, [None, *model.input_shape[1:]], [0], model._pins)
     if model.compiled:
         config["compile_config"] = _compile_config(model)
     return config
