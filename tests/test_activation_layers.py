@@ -42,7 +42,8 @@ def test_relu_layer_with_defaults_is_the_plain_relu():
     (lambda: layers.ReLU(threshold=None), TypeError, "threshold must be a number"),
     (lambda: layers.LeakyReLU(negative_slope=-1), ValueError, "negative_slope must be >= 0"),
     (lambda: layers.ELU(alpha="1"), TypeError, "alpha must be a number"),
-    (lambda: layers.Softmax(axis=(0, 1)), TypeError, "axis must be an integer"),
+    (lambda: layers.Softmax(axis=(1, 1.5)), TypeError, r"axis must be an integer or a non-empty list of integers"),
+    (lambda: layers.Softmax(axis=[]), TypeError, r"axis must be an integer or a non-empty list .* Received: axis=\[\]"),
     (lambda: layers.ReLU(max_vlue=6), TypeError, "unexpected keyword argument 'max_vlue'. Did you mean 'max_value'"),
 ])
 def test_activation_layer_arguments_are_checked(make, error, match):
@@ -50,12 +51,124 @@ def test_activation_layer_arguments_are_checked(make, error, match):
         make()
 
 
-def test_softmax_layer_normalises_along_the_last_axis_only():
+def test_softmax_layer_of_axis_1_on_matrices_is_the_last_axis():
     assert layers.Softmax(axis=1)(np.zeros((2, 4))).tolist() == [[0.25] * 4] * 2  # (None, 4): axis 1 is the last
     assert layers.Softmax(axis=[-1])(np.zeros((1, 2))).tolist() == [[0.5, 0.5]]  # Keras takes a list of one axis
-    with pytest.raises(ValueError, match=r"last axis only \(axis=-1 or 2 for inputs of shape \(None, 3, 4\)\). "
-                                         r"Received: axis=1"):
-        layers.Softmax(axis=1)(np.zeros((2, 3, 4)))
+
+
+@pytest.mark.parametrize("shape, axis", [((3, 4), 1), ((3, 4), -2), ((3, 4), (1, 2)), ((2, 3, 4), [1, 3]),
+                                         ((2, 3, 4), (2, -1)), ((2, 3, 4), 2)])
+def test_softmax_layer_along_any_axis_equals_keras(keras_float64, rng, shape, axis):
+    keras, reference = keras_float64
+    X, dY = rng.normal(size=(5, *shape)), rng.normal(size=(5, *shape))
+    layer = layers.Softmax(axis=axis, dtype="float64")
+    Y = layer(X)  # (builds it)
+    layer.forward(X, training=True)
+    Y_k, dX_k, _ = reference(keras.layers.Softmax(axis=axis, dtype="float64"), X, dY)
+    np.testing.assert_allclose(Y, Y_k, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(layer.backward(dY), dX_k, rtol=0, atol=1e-12)
+    summed = tuple(a % (1 + len(shape)) for a in (axis if isinstance(axis, (list, tuple)) else [axis]))
+    np.testing.assert_allclose(Y.sum(axis=summed), 1.0, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("activation", [activations.Softmax(axis=1), activations.Softmax(beta=2.0, axis=(1, 3)),
+                                        activations.LogSoftmax(axis=-3), activations.LogSoftmax(axis=(1, 2))])
+def test_softmax_along_other_axes_backward_is_the_finite_difference(rng, activation):
+    Z, dA = rng.normal(size=(2, 3, 2, 4)), rng.normal(size=(2, 3, 2, 4))
+    dZ = activation.backward(Z, activation.forward(Z), dA)
+    h, numeric = 1e-6, np.empty_like(Z)
+    for i in np.ndindex(Z.shape):
+        up, down = Z.copy(), Z.copy()
+        up[i] += h
+        down[i] -= h
+        numeric[i] = np.sum((activation.forward(up) - activation.forward(down)) * dA) / (2 * h)
+    np.testing.assert_allclose(dZ, numeric, rtol=0, atol=1e-8)
+
+
+@pytest.mark.parametrize("axis, match", [
+    (0, r"Softmax: axis 0 names the batch axis 0 of inputs of shape \(None, 3, 4\).*Received: axis=0"),
+    (-3, r"axis -3 names the batch axis 0"),
+    ((1, 0), r"axis \(1, 0\) names the batch axis"),
+    (3, r"Softmax: axis must be in \[-3, 3\) for an input of 3 dimensions. Received: axis=3"),
+    ((1, 1), r"axis names the same axis twice .* Received: axis=\(1, 1\)"),
+    ([2, -1], r"axis names the same axis twice .* Received: axis=\(2, -1\)"),
+])
+def test_softmax_layer_refuses_an_axis_out_of_range_twice_or_the_batch(axis, match):
+    # Keras computes axis=0 over the batch (a sample's output then depends on its batch): refused
+    with pytest.raises(ValueError, match=match):
+        Sequential([layers.Input((3, 4)), layers.Softmax(axis=axis)])
+    with pytest.raises(ValueError, match=match.replace("Softmax", "Dense")):
+        Sequential([layers.Input((3, 4)), layers.Dense(4, activation=activations.Softmax(axis=axis))])
+    with pytest.raises(ValueError, match=match.replace("Softmax", "Activation")):
+        Sequential([layers.Input((3, 4)), layers.Activation(activations.LogSoftmax(axis=axis))])
+
+
+def keras_and_glassnet_models(keras, rng, last, keras_last):
+    """Dense(12) → Reshape((3, 4)) → ``last``, in both, with the same weights (float64)."""
+    ours = Sequential([layers.Input((6,)), layers.Dense(12, "tanh"), layers.Reshape((3, 4)), last], dtype="float64")
+    ours.set_weights([rng.normal(0, 0.5, w.shape) for w in ours.get_weights()])
+    theirs = keras.Sequential([keras.Input((6,), dtype="float64"), keras.layers.Dense(12, "tanh", dtype="float64"),
+                               keras.layers.Reshape((3, 4), dtype="float64"), keras_last])
+    theirs.set_weights(ours.get_weights())
+    return ours, theirs
+
+
+@pytest.mark.parametrize("loss", ["categorical_crossentropy", "mse"])
+def test_softmax_along_axis_1_trains_as_keras(keras64, rng, loss):
+    # the softmax normalises the 3 steps, the cross-entropy the 4 features: its fused a − y would be wrong
+    keras = keras64
+    x, y = rng.normal(size=(8, 6)), rng.dirichlet(np.ones(4), size=(8, 3))
+    ours, theirs = keras_and_glassnet_models(keras, rng, layers.Softmax(axis=1),
+                                             keras.layers.Softmax(axis=1, dtype="float64"))
+    np.testing.assert_allclose(ours.predict(x, verbose=0), theirs.predict(x, verbose=0), rtol=0, atol=1e-12)
+    for model, optimizer in ((ours, glassnet.optimizers.SGD(0.25)), (theirs, keras.optimizers.SGD(0.25))):
+        model.compile(optimizer=optimizer, loss=loss)
+        model.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0)  # four steps
+    for got, want in zip(ours.get_weights(), theirs.get_weights()):
+        np.testing.assert_allclose(got, np.asarray(want), rtol=0, atol=1e-10)
+    result = glassnet.check_gradients(ours, x, y)
+    assert result.passed(1e-6), str(result)
+
+
+def test_activation_softmax_on_3d_outputs_is_along_the_last_axis_as_keras(keras64, rng):
+    keras = keras64
+    x = rng.normal(size=(4, 6))
+    ours, theirs = keras_and_glassnet_models(keras, rng, layers.Activation("softmax"),
+                                             keras.layers.Activation("softmax", dtype="float64"))
+    np.testing.assert_allclose(ours.predict(x, verbose=0), theirs.predict(x, verbose=0), rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("axis", [1, (1, 2)])
+def test_softmax_layer_of_another_axis_in_keras_files_both_ways(keras64, rng, tmp_path, axis):
+    keras = keras64
+    x = rng.normal(size=(4, 6))
+    ours, theirs = keras_and_glassnet_models(keras, rng, layers.Softmax(axis=axis),
+                                             keras.layers.Softmax(axis=axis, dtype="float64"))
+    theirs.save(tmp_path / "theirs.keras")
+    np.testing.assert_allclose(load_model(tmp_path / "theirs.keras").predict(x, verbose=0),
+                               theirs.predict(x, verbose=0), rtol=0, atol=1e-12)
+    ours.export(tmp_path / "ours.keras", format="keras")
+    np.testing.assert_allclose(keras.saving.load_model(tmp_path / "ours.keras").predict(x, verbose=0),
+                               ours.predict(x, verbose=0), rtol=0, atol=1e-12)
+    ours.save(tmp_path / "ours.gn")
+    back = load_model(tmp_path / "ours.gn")
+    assert np.ravel(back.layers[-1].get_config()["axis"]).tolist() == np.ravel(axis).tolist()
+    np.testing.assert_array_equal(back.predict(x, verbose=0), ours.predict(x, verbose=0))
+
+
+def test_symbolic_softmax_and_log_softmax_along_axis_1(rng, tmp_path):
+    inputs = layers.Input((3, 4))
+    probabilities = activations.softmax(inputs, axis=1)
+    log_probabilities = activations.log_softmax(inputs, axis=(1, 2))
+    x = rng.normal(size=(2, 3, 4)).astype(np.float32)
+    for outputs, expected in ((probabilities, np.exp(x) / np.exp(x).sum(axis=1, keepdims=True)),
+                              (log_probabilities, x - np.log(np.exp(x).sum(axis=(1, 2), keepdims=True)))):
+        model = glassnet.models.Model(inputs, outputs)
+        np.testing.assert_allclose(model.predict(x, verbose=0), expected, rtol=1e-6, atol=1e-6)
+        model.save(tmp_path / "m.gn")
+        np.testing.assert_array_equal(load_model(tmp_path / "m.gn").predict(x, verbose=0), model.predict(x, verbose=0))
+    with pytest.raises(ValueError, match=r"log_softmax"):
+        model.export(tmp_path / "m.keras", format="keras")  # Keras's Activation layer computes along the last axis only
 
 
 def test_leaky_relu_layer_takes_tf_kerass_alpha_with_a_warning():

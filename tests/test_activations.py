@@ -753,8 +753,9 @@ def test_other_activations_take_kerass_arguments():
     (lambda z: activations.relu(z, max_value="6"), TypeError, "max_value must be a number"),
     (lambda z: activations.elu(z, alpha=float("nan")), ValueError, "alpha must be finite"),
     (lambda z: activations.gelu(z, approximate="tanh"), TypeError, "approximate must be True or False"),
-    (lambda z: activations.softmax(z, axis=(0, 1)), TypeError, "axis must be one integer"),
-    (lambda z: activations.softmax(z, axis=2), ValueError, r"axis must be in \[-2, 2\) for x of 2 dimensions"),
+    (lambda z: activations.sparsemax(z, axis=(0, 1)), TypeError, "axis must be one integer"),
+    (lambda z: activations.softmax(z, axis=(0, 0.5)), TypeError, "axis must be an integer or a non-empty list"),
+    (lambda z: activations.softmax(z, axis=2), ValueError, r"axis must be in \[-2, 2\) for an input of 2 dimensions"),
     (lambda z: activations.relu(z, axis=0), TypeError, "unexpected keyword argument 'axis'"),
 ])
 def test_wrong_keras_arguments_are_named(call, error, match):
@@ -1188,3 +1189,16 @@ def test_backward_into_a_buffer_is_dA_times_the_derivative_bit_for_bit(dtype, na
     if name == "sigmoid":
         steep = activations.Sigmoid(steepness=2.0)  # (other steepness: the general form)
         np.testing.assert_array_equal(steep.backward(Z, A, dA, out=np.empty_like(Z)), dA * steep.derivative(Z, A))
+
+
+@pytest.mark.parametrize("axis", [0, 1, (1, 2), (0, 2), -2])
+def test_softmax_and_log_softmax_of_arrays_along_any_axes_equal_keras(keras_x64, rng, axis):
+    keras, _ = keras_x64
+    x = rng.normal(size=(2, 3, 4))
+    for ours, theirs in ((activations.softmax, keras.activations.softmax),
+                         (activations.log_softmax, keras.activations.log_softmax)):
+        np.testing.assert_allclose(ours(x, axis=axis), np.asarray(theirs(x, axis=axis)), rtol=0, atol=1e-12)
+    with pytest.raises(ValueError, match=r"axis names the same axis twice .* Received: axis=\(2, -1\)"):
+        activations.softmax(x, axis=(2, -1))
+    with pytest.raises(ValueError, match=r"axis must be in \[-3, 3\) .* Received: axis=3"):
+        activations.log_softmax(x, axis=3)

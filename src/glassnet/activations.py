@@ -14,6 +14,7 @@ non-differentiable unless it has a ``derivative`` attribute).
 """
 
 import inspect
+import math
 
 import numpy as np
 
@@ -38,6 +39,45 @@ def _check_axis(axis, ndim):
     if not -ndim <= axis < ndim:
         raise ValueError(f"axis must be in [{-ndim}, {ndim}) for x of {ndim} dimensions. Received: axis={axis}")
     return int(axis) % ndim
+
+
+def checked_axes(axis):
+    """Keras's softmax ``axis``: an integer or a non-empty list or tuple of them (a list kept
+    as a tuple), else a TypeError naming ``axis``; the range is checked against the input."""
+    axes = tuple(axis) if isinstance(axis, (list, tuple)) else (axis,)
+    if not axes or any(isinstance(a, bool) or not isinstance(a, (int, np.integer)) for a in axes):
+        raise TypeError(f"axis must be an integer or a non-empty list of integers (the axes normalised "
+                        f"along, -1 the last). Received: axis={axis!r:.100}")
+    axes = tuple(int(a) for a in axes)
+    return axes if isinstance(axis, (list, tuple)) and len(axes) > 1 else axes[0]
+
+
+def resolve_axes(axis, ndim):
+    """The sorted non-negative axes that ``axis`` (as :func:`checked_axes` keeps it) names in an
+    array of ``ndim`` dimensions; a ValueError naming ``axis`` for one out of range or named twice."""
+    given = axis if isinstance(axis, tuple) else (axis,)
+    if any(not -ndim <= a < ndim for a in given):
+        raise ValueError(f"axis must be in [{-ndim}, {ndim}) for an input of {ndim} dimensions. "
+                         f"Received: axis={axis}")
+    axes = sorted(a % ndim for a in given)
+    if len(set(axes)) != len(axes):
+        raise ValueError(f"axis names the same axis twice for an input of {ndim} dimensions. Received: axis={axis}")
+    return tuple(axes)
+
+
+def _to_rows(X, axes):
+    """``X`` with ``axes`` moved to the end and merged into one: each row one distribution."""
+    xp = get_namespace(X)
+    rest = tuple(a for a in range(X.ndim) if a not in axes)
+    moved = xp.permute_dims(X, rest + axes)
+    return xp.reshape(moved, (*moved.shape[:len(rest)], math.prod(moved.shape[len(rest):])))
+
+
+def _from_rows(R, axes, shape):
+    """Inverse of :func:`_to_rows` for an array of ``shape``."""
+    xp = get_namespace(R)
+    order = tuple(a for a in range(len(shape)) if a not in axes) + axes
+    return xp.permute_dims(xp.reshape(R, tuple(shape[a] for a in order)), tuple(np.argsort(order)))
 
 
 class Activation:
@@ -84,19 +124,23 @@ class Activation:
                 if key in options:
                     raise TypeError(f"{self.name}() got multiple values for argument {key!r}.")
                 options[key] = value
-        axis = options.pop("axis", -1) if self.along_last_axis else -1
+        # softmax and log-softmax keep their axis (a layer's too); argmax, glu, sparsemax take the moved array
+        axis = options.pop("axis", -1) if self.along_last_axis and not isinstance(self, _Normalising) else -1
         g = self.with_options(**options) if options else self
         from .layers.base import ChainTensor, InputLayer  # (layers import this module)
 
         if isinstance(x, (ChainTensor, InputLayer)):
             # a layer's output in a functional chain or a traced call (x = keras.activations.relu(x)): an
             # Activation layer joins the chain, as Keras's functional API turns the op into a node
-            from .layers import Activation, Softmax
+            from .layers import Activation
+            from .layers import Softmax as SoftmaxLayer
 
-            if axis != -1 and g.name != "softmax":
+            if axis != -1:
                 raise ValueError(f"{self.name}(x, axis={axis!r}) on a layer's output: glassnet's Activation layer "
                                  "computes along the last axis. Omit axis (-1).")
-            return (Activation(g) if axis == -1 else Softmax(axis))(x)
+            if isinstance(g, Softmax) and g.axis != -1 and g.beta == 1.0:
+                return SoftmaxLayer(g.axis)(x)  # Keras's Softmax layer, which a Keras file holds
+            return Activation(g)(x)
         xp = get_namespace(x)
         Z = check_array(x, "x", ndim=None, allow_empty=True, finite=False) if xp is np else xp.asarray(x)
         if not (Z.dtype.kind == "f" if xp is np else xp.isdtype(Z.dtype, "real floating")):
@@ -1001,31 +1045,69 @@ class Squareplus(Activation):
 SOFTMAX_SAFE = 64.0
 
 
-class Softmax(Activation):
+class _Normalising(Activation):
+    """Softmax and log-softmax along ``axis`` (Keras's: an integer or a tuple of them, -1 the
+    last). Subclasses compute along the last axis (``_forward_rows``, ``_backward_rows``);
+    another axis is moved to the end (several merged into one) and back."""
+
+    elementwise = False
+    along_last_axis = True
+    keras_arguments = ("axis",)
+
+    def __init__(self, axis=-1):
+        self.axis = checked_axes(axis)
+
+    def _moved_axes(self, Z):
+        """None when ``axis`` is ``Z``'s last, else the axes to move."""
+        if self.axis == -1:
+            return None
+        axes = resolve_axes(self.axis, Z.ndim)
+        return None if axes == (Z.ndim - 1,) else axes
+
+    def forward(self, Z, out=None):
+        axes = self._moved_axes(Z)
+        if axes is None:
+            return self._forward_rows(Z, out)
+        A = _from_rows(self._forward_rows(_to_rows(Z, axes)), axes, Z.shape)
+        if out is None:
+            return A
+        out[...] = A
+        return out
+
+    def backward(self, Z, A, dA, out=None):
+        axes = self._moved_axes(Z)
+        if axes is None:
+            return self._backward_rows(Z, A, dA, out)
+        return _from_rows(self._backward_rows(*(_to_rows(X, axes) for X in (Z, A, dA))), axes, Z.shape)
+
+    def get_config(self):
+        return {"axis": list(self.axis) if isinstance(self.axis, tuple) else self.axis}
+
+
+class Softmax(_Normalising):
     """Row-wise ``softmax(z)_i = e^{β z_i} / Σ_j e^{β z_j}`` (seed 000), ``β > 0``. When a
     logit lies outside ±:data:`SOFTMAX_SAFE`, each row is shifted by its maximum
     first, so it never overflows; inside that range the formula is computed as it
     stands (equally accurate, and faster). As β → ∞ it tends to :class:`Argmax`.
 
     The Jacobian is ``β (diag(a) - a aᵀ)``, so ``dZ = β a ⊙ (dA - Σ_j dA_j a_j)``.
+    ``axis`` (Keras's): the axis or axes each distribution lies along, the last by default.
     """
 
     name = "softmax"
-    elementwise = False
-    along_last_axis = True
-    keras_arguments = ("axis",)
     output_range = (0.0, 1.0)
 
-    def __init__(self, beta=1.0):
+    def __init__(self, beta=1.0, axis=-1):
         self.beta = check_number(beta, "beta", low=0, low_open=True)
+        super().__init__(axis)
 
-    def forward(self, Z, out=None):
+    def _forward_rows(self, Z, out=None):
         # NumPy logits of float32/64 (a training step's) need neither the namespace nor the float16 test
         plain = type(Z) is np.ndarray and (Z.dtype is _FLOAT32 or Z.dtype is _FLOAT64)
         xp = np if plain else get_namespace(Z)
         if not plain and numpy_dtype(Z) == np.float16:  # (torch's float16 too: its softmax of a logit of 15 was NaN)
             # e^z overflows float16 above z = 11 (and β z sooner): computed in float32
-            A = astype(self.forward(astype(Z, "float32")), "float16")
+            A = astype(self._forward_rows(astype(Z, "float32")), "float16")
             if out is None:
                 return A
             out[...] = A
@@ -1071,32 +1153,29 @@ class Softmax(Activation):
         # The diagonal of the Jacobian; backward uses the full product.
         return self.beta * A * (1 - A)
 
-    def backward(self, Z, A, dA, out=None):
+    def _backward_rows(self, Z, A, dA, out=None):
         xp = get_namespace(Z)
         return self.beta * A * (dA - xp.sum(dA * A, axis=-1, keepdims=True))
 
     def get_config(self):
-        return {"beta": self.beta}
+        return {"beta": self.beta, **super().get_config()}
 
 
-class LogSoftmax(Activation):
-    """``log softmax(z)_i = z_i - log Σ_j e^{z_j}`` (seed 004's LogSoftMax);
+class LogSoftmax(_Normalising):
+    """``log softmax(z)_i = z_i - log Σ_j e^{z_j}`` (seed 004's LogSoftMax) along ``axis``;
     ``dZ = dA - softmax(z) Σ_j dA_j``."""
 
     name = "log_softmax"
-    elementwise = False
-    along_last_axis = True
-    keras_arguments = ("axis",)
     output_range = (-float("inf"), 0.0)
 
-    def forward(self, Z, out=None):
+    def _forward_rows(self, Z, out=None):
         xp = get_namespace(Z)
         if Z.shape[-1] == 0:  # rows without logits have no maximum: an empty result, as torch
             return xp.zeros_like(Z)
         if numpy_dtype(Z) == np.float16:
             # computed in float32, as Softmax: float16's log Σ e^(z − max) of 1 + 2e-4 read 1, and the
             # largest logit's −2.06e-4 came out as 0
-            return astype(self.forward(astype(Z, "float32")), "float16")
+            return astype(self._forward_rows(astype(Z, "float32")), "float16")
         with np.errstate(invalid="ignore"):  # a row with +inf is NaN (inf - inf), as torch's, without a warning
             shifted = Z - xp.max(Z, axis=-1, keepdims=True)
         return shifted - xp.log(xp.sum(xp.exp(shifted), axis=-1, keepdims=True))
@@ -1105,7 +1184,7 @@ class LogSoftmax(Activation):
         xp = get_namespace(Z)
         return 1 - xp.exp(A)
 
-    def backward(self, Z, A, dA, out=None):
+    def _backward_rows(self, Z, A, dA, out=None):
         xp = get_namespace(Z)
         return dA - xp.exp(A) * xp.sum(dA, axis=-1, keepdims=True)
 
@@ -1382,6 +1461,25 @@ def check_in_layer(activation, where):
     if refusal is not None:
         raise ValueError(f"{where} cannot use the activation {activation.name!r}: {refusal}.")
     return activation
+
+
+def check_layer_axis(activation, input_shape, where):
+    """A ValueError naming ``where`` when the ``axis`` of ``activation`` (softmax, log-softmax) does
+    not fit a layer's inputs ``(None, *input_shape)``: out of range, an axis named twice, or the
+    batch axis 0. Keras normalises over the batch there, so that a sample's output would depend on
+    the others in its batch (and on ``batch_size``); glassnet's layers take each sample alone."""
+    if not isinstance(activation, _Normalising) or activation.axis == -1:
+        return
+    ndim = 1 + len(input_shape)
+    shape = f"(None, {', '.join(map(str, input_shape))})"
+    try:
+        axes = resolve_axes(activation.axis, ndim)
+    except ValueError as error:
+        raise ValueError(f"{where}: {error} (inputs of shape {shape})") from None
+    if 0 in axes:
+        raise ValueError(f"{where}: axis {activation.axis} names the batch axis 0 of inputs of shape {shape}, "
+                         f"which glassnet never normalises over (each sample alone): use the sample's axes 1 … "
+                         f"{ndim - 1} or -{ndim - 1} … -1. Received: axis={activation.axis}")
 
 
 def get(identifier):

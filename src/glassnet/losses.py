@@ -26,7 +26,7 @@ import numpy as np
 from . import _custom_objects
 from ._registry import from_config, lookup, to_config
 from ._validation import check_array, check_bool, check_number, is_one_of, on_host, per_sample_weights
-from .activations import LogSoftmax, Sigmoid, Softmax
+from .activations import LogSoftmax, Sigmoid, Softmax, resolve_axes
 from .backend import _FLOAT32, _FLOAT64, astype, constant, from_numpy, get_namespace, is_numpy, numpy_dtype, to_numpy
 
 EPSILON = 1e-7  # Keras's backend epsilon, used to clip probabilities
@@ -310,6 +310,8 @@ def output_delta(loss, activation, Y, A, sample_weight=None):
     row with its sample's weight, or its own), in the outputs' shape, and None for
     ``"mean_with_sample_weight"`` with weights, whose divisor is the sum of the weights as given
     (Keras's), not of the rows': the gradient's path then."""
+    if getattr(activation, "axis", -1) != -1 and resolve_axes(activation.axis, len(A.shape)) != (len(A.shape) - 1,):
+        return None  # a softmax along another axis than the loss's rows: a − y is not its delta
     if len(A.shape) == 2:
         return loss.fused_delta(activation, Y, A, sample_weight)
     if sample_weight is not None and loss.reduction == "mean_with_sample_weight":

@@ -9,13 +9,17 @@ from .base import Layer, config_entry, sample_shape
 
 
 class Activation(Layer):
-    """Applies ``g`` elementwise (row-wise for softmax); backward ``dZ = dA ⊙ g'(Z)``."""
+    """Applies ``g`` elementwise (softmax along its axis); backward ``dZ = dA ⊙ g'(Z)``."""
 
     takes_vectors = True  # elementwise, or along the last axis (softmax): a vector is one row
 
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
         self.activation = activations.check_in_layer(activations.get(activation), "Activation")
+
+    def build(self, input_shape):
+        activations.check_layer_axis(self.activation, sample_shape(input_shape), type(self).__name__)
+        super().build(input_shape)
 
     def forward(self, X, training=False):
         self.Z = X
@@ -89,29 +93,17 @@ class ELU(Activation):
 
 
 class Softmax(Activation):
-    """Keras's ``layers.Softmax``: ``e^{z_i} / Σ_j e^{z_j}`` along ``axis``, which must be
-    the samples' last axis (-1, Keras's default; glassnet normalises along no other)."""
+    """Keras's ``layers.Softmax``: ``e^{z_i} / Σ_j e^{z_j}`` along ``axis``, an integer or a list
+    of them (one distribution over those axes together), -1 the last. The batch axis 0 is refused
+    at build (Keras normalises over the batch: each sample's output would depend on its batch)."""
 
     def __init__(self, axis=-1, **kwargs):
-        if isinstance(axis, (list, tuple)) and len(axis) == 1:
-            axis = axis[0]  # Keras takes [axis] too
-        if isinstance(axis, bool) or not isinstance(axis, int):
-            raise TypeError(f"axis must be an integer: glassnet's Softmax normalises along one axis, the last. "
-                            f"Received: axis={axis!r:.100}")
+        super().__init__(activations.Softmax(axis=axis), **kwargs)
         self.axis = axis
-        super().__init__("softmax", **kwargs)
 
     @property
     def takes_vectors(self):
-        return self.axis == -1  # (Keras refuses a vector for axis=1: it has no axis 1)
-
-    def build(self, input_shape):
-        shape = sample_shape(input_shape)
-        ndim = 1 + len(shape)  # with the batch axis, as Keras counts
-        if self.axis not in (-1, ndim - 1):
-            raise ValueError(f"glassnet's Softmax normalises along the last axis only (axis=-1 or {ndim - 1} for "
-                             f"inputs of shape (None, {', '.join(map(str, shape))})). Received: axis={self.axis}")
-        super().build(input_shape)
+        return self.axis in (-1, [-1], (-1,))  # (Keras refuses a vector for axis=1: it has no axis 1)
 
     def get_config(self):
         config = Layer.get_config(self)

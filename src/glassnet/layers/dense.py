@@ -100,6 +100,7 @@ class Dense(Layer):
 
     def build(self, input_shape):
         input_shape = sample_shape(input_shape)
+        activations.check_layer_axis(self.activation, (*input_shape[:-1], self.units), "Dense")
         xp = get_namespace()
         n_in = input_shape[-1]  # samples of several axes: the kernel acts on the last, as Keras's
         self.params["W"] = initializers.initial_weights(self.kernel_initializer, (n_in, self.units), self.dtype,

@@ -615,7 +615,7 @@ _ACTIVATIONS = {
     "ELU": ("elu", {"alpha": 1.0}), "SELU": ("selu", {}), "GELU": ("gelu", {"approximate": False}),
     "SiLU": ("silu", {}), "Mish": ("mish", {}), "ReLU6": ("relu6", {}), "HardSigmoid": ("hard_sigmoid", {}),
     "HardSiLU": ("hard_silu", {}), "Exponential": ("exponential", {}), "Softsign": ("softsign", {}),
-    "Softmax": ("softmax", {"beta": 1.0}), "LogSoftmax": ("log_softmax", {}),
+    "Softmax": ("softmax", {"beta": 1.0, "axis": -1}), "LogSoftmax": ("log_softmax", {"axis": -1}),
     "CELU": ("celu", {"alpha": 1.0}), "HardShrink": ("hard_shrink", {"threshold": 0.5}), "HardTanh": ("hard_tanh", {}),
     "LogSigmoid": ("log_sigmoid", {}), "SoftShrink": ("soft_shrink", {"threshold": 0.5}),
     "SparsePlus": ("sparse_plus", {}), "SparseSigmoid": ("sparse_sigmoid", {}), "Squareplus": ("squareplus", {"b": 4.0}),
