@@ -7,7 +7,7 @@ import pytest
 
 from glassnet import activations
 from glassnet.layers import (Activation, BatchNormalization, Dense, Dropout, Flatten, GaussianDropout, GaussianNoise, Input,
-                             Layer, LayerNormalization, Normalization, Rescaling, UnitNormalization)
+                             Layer, LayerNormalization, Normalization, Rescaling, Reshape, Softmax, UnitNormalization)
 from glassnet.models import Model, Sequential
 from glassnet.onnx import export, to_onnx
 from glassnet.utils import set_random_seed
@@ -694,3 +694,17 @@ def test_unit_normalization_exports_tiny_and_zero_samples_as_predict(dtype, tmp_
     norms = np.linalg.norm(out[:4].astype(np.float64), axis=1)
     np.testing.assert_allclose(norms, 1.0, rtol=2e-3)
     np.testing.assert_array_equal(out[4], 0.0)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("make", [lambda: Softmax(axis=1), lambda: Softmax(axis=(1, 2)),
+                                  lambda: Activation(activations.LogSoftmax(axis=-2)),
+                                  lambda: Activation(activations.LogSoftmax(axis=[1, 2])),
+                                  lambda: Activation(activations.Softmax(beta=2.0, axis=(1, -1)))])
+def test_softmax_along_other_axes_exports(make, dtype, rng, tmp_path):
+    model = Sequential([Input((6,)), Dense(12), Reshape((3, 4)), make()], dtype=dtype)
+    x = rng.normal(scale=2.0, size=(5, 6)).astype(dtype)
+    out = run_onnx(export(model, tmp_path / "m.onnx"), x)
+    assert out.dtype == np.dtype(dtype)
+    tolerance = {"float16": 1e-3, "float32": 1e-6, "float64": 1e-13}[dtype]
+    np.testing.assert_allclose(out, model.predict(x, verbose=0), rtol=0, atol=tolerance)

@@ -136,14 +136,38 @@ def _scaled(g, Z, factor):
     return Z if factor == 1.0 else g.node("Mul", [Z, g.constant(factor, "scale")])
 
 
-def _softmax(g, Z, beta):
+def _along(axis):
+    """ONNX's axes of glassnet's softmax ``axis``, or None for the last axis alone."""
+    axes = list(axis) if isinstance(axis, tuple) else [axis]
+    return None if axes == [-1] else axes
+
+
+def _in_float32(g, Z, f):
+    """``f(Z)`` computed in float32 where the model is float16, as glassnet's softmaxes compute it
+    (f makes no float constants, which would be float16)."""
+    if g.dtype != np.float16:
+        return f(Z)
+    A = f(g.node("Cast", [Z], to=g.helper.np_dtype_to_tensor_dtype(np.dtype(np.float32))))
+    return g.node("Cast", [A], to=g.helper.np_dtype_to_tensor_dtype(g.dtype))
+
+
+def _softmax(g, Z, beta, axis=-1):
     """``Softmax(β z)``, as predict computes it: for β ≠ 1 shifted by the row's maximum before
     the scaling, with β capped at the dtype's largest number, so that a huge β gives the argmax's
-    one-hot rows where ``β z`` overflowed to ``inf − inf = NaN``."""
+    one-hot rows where ``β z`` overflowed to ``inf − inf = NaN``. Along several axes at once (which
+    ONNX's Softmax cannot): ``e^{z − max} / Σ e^{z − max}`` over them."""
+    axes = _along(axis) or [-1]
     if beta != 1.0:
-        top = g.node("ReduceMax", [Z], axes=[-1], keepdims=1)
+        top = g.node("ReduceMax", [Z], axes=axes, keepdims=1)
         Z = _scaled(g, g.node("Sub", [Z, top]), min(beta, float(np.finfo(g.dtype).max)))
-    return g.node("Softmax", [Z], axis=-1)
+    if len(axes) == 1:
+        return g.node("Softmax", [Z], axis=axes[0])
+
+    def over_axes(Z):
+        E = g.node("Exp", [g.node("Sub", [Z, g.node("ReduceMax", [Z], axes=axes, keepdims=1)])])
+        return g.node("Div", [E, g.node("ReduceSum", [E, g.constant(axes, "axes", dtype=np.int64)], keepdims=1)])
+
+    return _in_float32(g, Z, over_axes)
 
 
 def _argmax(g, Z):
@@ -158,18 +182,20 @@ def _argmax(g, Z):
     return g.node("Where", [g.node("Cast", [has_nan], to=g.onnx.TensorProto.BOOL), g.constant(float("nan"), "nan"), A])
 
 
-def _log_softmax(g, Z):
-    """``z − max z − log Σ e^{z − max z}`` over the row, as LogSoftmax.forward (float16: in float32, as
-    it computes it). float32: onnxruntime's LogSoftmax, which agrees; its float64 one did not keep a row
-    with NaN or inf all NaN (``[inf, 1, 2, 3]`` came out as ``[NaN, -inf, -inf, -inf]``)."""
-    if g.dtype == np.float16:
-        Z32 = g.node("Cast", [Z], to=g.helper.np_dtype_to_tensor_dtype(np.dtype(np.float32)))
-        return g.node("Cast", [g.node("LogSoftmax", [Z32], axis=-1)], to=g.helper.np_dtype_to_tensor_dtype(g.dtype))
-    if g.dtype == np.float32:
-        return g.node("LogSoftmax", [Z], axis=-1)
-    shifted = g.node("Sub", [Z, g.node("ReduceMax", [Z], axes=[-1], keepdims=1)])
-    total = g.node("ReduceSum", [g.node("Exp", [shifted]), g.constant([-1], "axes", dtype=np.int64)], keepdims=1)
-    return g.node("Sub", [shifted, g.node("Log", [total])])  # (a NaN in the row makes the sum NaN)
+def _log_softmax(g, Z, axis=-1):
+    """``z − max z − log Σ e^{z − max z}`` over the row (or ``axis``), as LogSoftmax.forward (float16:
+    in float32, as it computes it). float32: onnxruntime's LogSoftmax, which agrees; its float64 one
+    did not keep a row with NaN or inf all NaN (``[inf, 1, 2, 3]`` came out as ``[NaN, -inf, -inf, -inf]``)."""
+    axes = _along(axis) or [-1]
+    if g.dtype != np.float64 and len(axes) == 1:
+        return _in_float32(g, Z, lambda Z: g.node("LogSoftmax", [Z], axis=axes[0]))
+
+    def over_axes(Z):
+        shifted = g.node("Sub", [Z, g.node("ReduceMax", [Z], axes=axes, keepdims=1)])
+        total = g.node("ReduceSum", [g.node("Exp", [shifted]), g.constant(axes, "axes", dtype=np.int64)], keepdims=1)
+        return g.node("Sub", [shifted, g.node("Log", [total])])  # (a NaN in the row makes the sum NaN)
+
+    return _in_float32(g, Z, over_axes)
 
 
 def _clip_to_finite(g, Z, high=True):
@@ -428,8 +454,8 @@ _ONNX_ACTIVATIONS = {
     _activations.Tanh: lambda g, Z, a: g.node("Tanh", [Z]),
     _activations.Sigmoid: lambda g, Z, a: _sigmoid(g, _scaled(g, Z, a.steepness)),
     _activations.BipolarSigmoid: lambda g, Z, a: g.node("Tanh", [_scaled(g, Z, 0.5 * a.steepness)]),
-    _activations.Softmax: lambda g, Z, a: _softmax(g, Z, a.beta),
-    _activations.LogSoftmax: lambda g, Z, a: _log_softmax(g, Z),
+    _activations.Softmax: lambda g, Z, a: _softmax(g, Z, a.beta, a.axis),
+    _activations.LogSoftmax: lambda g, Z, a: _log_softmax(g, Z, a.axis),
     _activations.LeakyReLU: _leaky_relu,
     _activations.ELU: _elu,
     _activations.Softplus: _softplus,
