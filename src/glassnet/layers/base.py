@@ -196,7 +196,18 @@ def activity_penalty(regularizer, Y):
     """Keras's activity loss ``R(Y) / n``, ``n = Y.shape[0]`` the batch size (0 for an empty batch:
     Keras's divide_no_nan), as a float."""
     n = Y.shape[0] if Y.ndim else 1
-    return float(regularizer(Y)) / n if n else 0.0
+    value = received = regularizer(Y)
+    # one number joins the loss: a Regularizer subclass returning x * 0.01 (not its sum), a string or None
+    # met float()'s bare "only 0-dimensional arrays can be converted to Python scalars"
+    if isinstance(value, (str, bytes)) or getattr(value, "ndim", 0) != 0:
+        value = None
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"activity_regularizer {regularizer!r:.80} must return one number, the penalty of the layer's "
+                        f"output of shape {tuple(Y.shape)} (a sum, such as 0.01 * sum(x**2)). Received: "
+                        f"{received!r:.80}") from None
+    return value / n if n else 0.0
 
 
 def _keras_defaults(cls):
