@@ -857,6 +857,13 @@ class InputLayer(Layer):
         """The inputs' shape with the batch axis, ``(None, 784)``, as Keras's ``Input(shape=(784,)).shape``."""
         return (None, *self.input_shape)
 
+    # the Input is the chain's first tensor: inputs / 255.0, inputs[:, 0] or np.tanh(inputs) met Python's and
+    # NumPy's bare errors ("unsupported operand type(s)", "loop of ufunc does not support..."), and np.asarray
+    # made an object array of it, where a layer's output says what to write instead
+    __array__ = ChainTensor.__array__
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __rtruediv__ = ChainTensor._arithmetic
+    __matmul__ = __rmatmul__ = __pow__ = __neg__ = __getitem__ = ChainTensor._arithmetic
+
 
 def _integer_dtype(dtype):
     """The name of ``dtype`` when it is an integer or bool type (``"int32"``, ``np.int64``), else None."""
