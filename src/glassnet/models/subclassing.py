@@ -72,6 +72,14 @@ class SubclassedModel(Sequential):
             if "_layers" not in self.__dict__:
                 raise RuntimeError(f"{type(self).__name__}.__init__ sets self.{name} before calling "
                                    "super().__init__(): call super().__init__() first, as Keras asks.")
+            known = {id(item) for item in [*self._layers, *self._assigned_items()]}
+            if self._layers and any(id(layer) not in known for layer in tracked):
+                # the traced chain is the model: a layer given to an attribute now was never in it, and
+                # model.head = Dense(7) was silently ignored (Keras refuses it as well)
+                raise ValueError(f"{type(self).__name__} is already built: self.{name} = "
+                                 f"{type(tracked[0]).__name__}(...) would not be part of it, since its call was traced at "
+                                 "the first build. Make every layer in __init__ (or in build()), or make a new model "
+                                 "with the layer (model.pop() and model.add(layer) replace the last one).")
             # named as Keras names them, when made: in the order of the attributes and of a list's items
             # (self.blocks = [Dense(8) for _ in range(3)] named all three 'dense', and the trace refused them)
             names = {other.name for other in self.layers}
@@ -81,6 +89,20 @@ class SubclassedModel(Sequential):
                 names.add(layer.name)
             self.__dict__.setdefault("_assigned", {})[name] = tracked
         super().__setattr__(name, value)
+
+    def __getattr__(self, name):
+        # (only for names not found): a subclass whose __init__ forgot super().__init__() but set no layer
+        # met "'MyModel' object has no attribute '_pins'" at its first call
+        if "_layers" not in self.__dict__ and not name.startswith("__"):
+            raise RuntimeError(f"{type(self).__name__}.__init__ does not call super().__init__(): call it first, as "
+                               "Keras asks.")
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __delattr__(self, name):
+        if self._layers and name in self.__dict__.get("_assigned", {}):  # (the traced chain kept the layer all the same)
+            raise ValueError(f"{type(self).__name__} is already built, with self.{name}'s layers in its chain: it "
+                             "cannot drop them (model.pop() removes the last layer).")
+        super().__delattr__(name)
 
     @property
     def layers(self):
