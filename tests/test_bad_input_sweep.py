@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import glassnet
 from glassnet import (activations, callbacks, datasets, layers, losses, metrics, optimizers, preprocessing, regularizers,
                       utils)
 from glassnet.models import Sequential
@@ -322,3 +323,77 @@ def test_bad_predict_arguments_are_refused_by_name(name, value):
     kwargs = {"x": X, name: value}
     with pytest.raises((ValueError, TypeError), match=name):
         _model().predict(**kwargs)
+
+
+# -- the newer APIs: subclassed Models, symbolic tensors, activity penalties ----------------------
+
+class _TwoDense(glassnet.Model):
+    def __init__(self):
+        super().__init__()
+        self.d1, self.d2 = layers.Dense(3), layers.Dense(2)
+
+    def call(self, x, training=False):
+        return self.d2(self.d1(x))
+
+
+class _NoSuperInit(glassnet.Model):
+    def __init__(self):  # (no super().__init__(), and no layer set that would say so)
+        self.units = 3
+
+    def call(self, x):
+        return x
+
+
+def _built_subclass():
+    model = _TwoDense()
+    model.build((None, 3))
+    return model
+
+
+class _Returns(regularizers.Regularizer):
+    """An activity penalty returning ``value(x)`` in place of one number."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def __call__(self, x):
+        return self.value(x)
+
+
+def _fit_with_activity(value):
+    model = Sequential([layers.Input((3,)), layers.Dense(3, activity_regularizer=_Returns(value))])
+    model.compile("sgd", "mse")
+    model.fit(X, Y, verbose=0)
+
+
+# (what is done, the error, what its message says): each was a bare Python or NumPy error, or silently
+# ignored, before
+NEWER_APIS = [
+    # __init__ without super().__init__(): "'_NoSuperInit' object has no attribute '_pins'"
+    (lambda: _NoSuperInit()(X), RuntimeError, r"does not call super\(\).__init__\(\)"),
+    (lambda: _NoSuperInit().fit(X, Y), RuntimeError, r"does not call super\(\).__init__\(\)"),
+    # a layer given to an attribute of a built subclass: ignored (the traced chain kept the old one), as Keras refuses
+    (lambda: setattr(_built_subclass(), "d2", layers.Dense(7)), ValueError, r"already built: self.d2 = Dense"),
+    (lambda: setattr(_built_subclass(), "head", [layers.Dense(7)]), ValueError, "self.head = Dense"),
+    (lambda: delattr(_built_subclass(), "d2"), ValueError, "already built, with self.d2's layers"),
+    # arithmetic and NumPy on an Input: "unsupported operand type(s) for /: 'InputLayer' and 'float'", a ufunc's
+    # error, and an object array from np.asarray
+    (lambda: layers.Input((4,)) / 255.0, TypeError, "arithmetic on a layer's output"),
+    (lambda: 2 * layers.Input((4,)), TypeError, "arithmetic on a layer's output"),
+    (lambda: layers.Input((4,))[:, 0], TypeError, "arithmetic on a layer's output"),
+    (lambda: np.tanh(layers.Input((4,))), TypeError, "holds no numbers"),
+    (lambda: np.asarray(layers.Input((4,))), TypeError, "holds no numbers"),
+    (lambda: losses.mean_squared_error(layers.Input((4,)), layers.Input((4,))), TypeError, "arithmetic"),
+    # an activity penalty that is not one number: float()'s "only 0-dimensional arrays can be converted..."
+    (lambda: _fit_with_activity(lambda x: 0.01 * x), TypeError, r"activity_regularizer .* must return one number"),
+    (lambda: _fit_with_activity(lambda x: np.array([0.1])), TypeError, "activity_regularizer .* Received: array"),
+    (lambda: _fit_with_activity(lambda x: None), TypeError, "activity_regularizer .* Received: None"),
+    (lambda: _fit_with_activity(lambda x: "0.1"), TypeError, "activity_regularizer .* Received: '0.1'"),
+]
+
+
+@pytest.mark.parametrize("case", range(len(NEWER_APIS)))
+def test_bad_use_of_the_newer_apis_is_refused_with_what_to_do(case):
+    make, error, match = NEWER_APIS[case]
+    with pytest.raises(error, match=match):
+        make()
