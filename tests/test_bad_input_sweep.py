@@ -389,6 +389,10 @@ NEWER_APIS = [
     (lambda: _fit_with_activity(lambda x: np.array([0.1])), TypeError, "activity_regularizer .* Received: array"),
     (lambda: _fit_with_activity(lambda x: None), TypeError, "activity_regularizer .* Received: None"),
     (lambda: _fit_with_activity(lambda x: "0.1"), TypeError, "activity_regularizer .* Received: '0.1'"),
+    # an object in place of a class or function: "'Dense' object has no attribute '__name__'"
+    (lambda: glassnet.saving.register_keras_serializable()(layers.Dense(2)), TypeError, "decorates a class or a function"),
+    (lambda: glassnet.saving.register_keras_serializable(package="t")(5), TypeError, "decorates a class or a function"),
+    (lambda: glassnet.saving.get_registered_name(5), TypeError, "get_registered_name takes a class or a function"),
 ]
 
 

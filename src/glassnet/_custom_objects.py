@@ -30,6 +30,10 @@ def register_keras_serializable(package="Custom", name=None):
                         f"package={package!r}, name={name!r}")
 
     def decorator(arg):
+        # (an instance, @register_keras_serializable()(Dense(2)), met "'Dense' object has no attribute '__name__'")
+        if name is None and not isinstance(getattr(arg, "__name__", None), str):
+            raise TypeError("register_keras_serializable decorates a class or a function (an object other than "
+                            f"those needs name=). Received: {arg!r:.80} of type {type(arg).__name__}")
         registered_name = f"{package}>{name if name is not None else arg.__name__}"
         if inspect.isclass(arg) and not hasattr(arg, "get_config"):
             raise ValueError(f"Cannot register {arg.__name__}: the class has no get_config() method.")
@@ -47,7 +51,12 @@ def get_custom_objects():
 
 def get_registered_name(obj):
     """``"package>name"`` for a registered class or function, else its own ``__name__``."""
-    return GLOBAL_CUSTOM_NAMES.get(obj, obj.__name__)
+    if obj in GLOBAL_CUSTOM_NAMES:
+        return GLOBAL_CUSTOM_NAMES[obj]
+    if not isinstance(getattr(obj, "__name__", None), str):  # (Python's "object has no attribute '__name__'")
+        raise TypeError(f"get_registered_name takes a class or a function. Received: {obj!r:.80} of type "
+                        f"{type(obj).__name__}")
+    return obj.__name__
 
 
 def _scopes():
