@@ -138,6 +138,9 @@ class Activation:
             if axis != -1:
                 raise ValueError(f"{self.name}(x, axis={axis!r}) on a layer's output: glassnet's Activation layer "
                                  "computes along the last axis. Omit axis (-1).")
+            # (checked here, where the call is: a chain whose last layer was built deferred it to Model(...))
+            if isinstance(g, _Normalising):
+                check_layer_axis(g, tuple(x.shape)[1:], f"{self.name}(x, axis={g.axis!r}) on a layer's output")
             if isinstance(g, Softmax) and g.axis != -1 and g.beta == 1.0:
                 return SoftmaxLayer(g.axis)(x)  # Keras's Softmax layer, which a Keras file holds
             return Activation(g)(x)
