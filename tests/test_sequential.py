@@ -896,7 +896,7 @@ def test_a_metric_function_may_return_one_number_per_batch_and_is_not_saved(tmp_
     model.compile(optimizer="sgd", loss="mse", metrics=[worst, "mae"])
     logs = model.evaluate(X, y, return_dict=True)
     assert logs["worst"] == pytest.approx(np.abs(model.predict(X)).max())
-    with pytest.warns(UserWarning, match="Cannot save the metric function 'worst': not registered.*The rest of the model"):
+    with pytest.warns(UserWarning, match="Cannot save the metric function 'worst': it is not registered.*The rest of the model"):
         model.save(tmp_path / "m.gn")
     assert load_model(tmp_path / "m.gn").metrics_names == ["loss", "mae"]
     model.compile(optimizer="sgd", loss="mse", metrics=[lambda y_true, y_pred: np.ones((3, 3))])
