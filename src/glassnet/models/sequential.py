@@ -443,8 +443,13 @@ class Sequential:
         # made a model file of 10,000 layers take a minute to load
         # and the names a nested model's layers will keep, which a default name skips: Sequential([encoder,
         # decoder, head]) renamed the decoder's dense to dense_1, then refused the head's own dense_1, where
-        # Keras keeps a nested model's names apart
-        seen = (set(), set(), {}, _names_kept(layers))
+        # Keras keeps a nested model's names apart; a nested model's layer renamed for a clash also skips
+        # the names of the layers given after it (a subclass's self.d1, named dense_1 in __init__, was refused
+        # after its nested model's dense became dense_1 in the trace)
+        kept = _names_kept(layers)
+        given = {layer.name for layer in layers if isinstance(layer, Layer) and not isinstance(layer, InputLayer)
+                 and layer.name is not None}
+        seen = (set(), set(), {}, kept, kept | given)
         for layer in layers:
             self._add(layer, build=False, seen=seen)
             if not isinstance(layer, (InputLayer, Sequential)):  # (a nested model's layers: _add_model)
@@ -499,7 +504,7 @@ class Sequential:
             self._add_model(layer, build, seen)
             return
         # (names, ids of the layers, the last number given to each default name): from __init__, else made here
-        names, ids, numbers, reserved = seen or (*self._name_index(), ())
+        names, ids, numbers, reserved = seen[:4] if seen else (*self._name_index(), ())
         if layer.name is None:
             layer.name = _default_name(layer, names, numbers, reserved)
             # (a nested model may rename it, _add_model, while it keeps this name: not once the user set another)
@@ -614,7 +619,7 @@ class Sequential:
         # them: Sequential([encoder, decoder]) said the name 'dense' was taken. (After every check: a refused
         # model keeps its names.)
         taken = names | {layer.name for layer in model._layers}
-        numbers, reserved = seen[2:] if seen else (self._name_index()[2], ())
+        numbers, reserved = (seen[2], seen[4]) if seen else (self._name_index()[2], ())
         stamp = RENAMES[0]
         for layer in model._layers:
             if layer.name in names:

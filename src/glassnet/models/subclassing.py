@@ -81,12 +81,15 @@ class SubclassedModel(Sequential):
                                  "the first build. Make every layer in __init__ (or in build()), or make a new model "
                                  "with the layer (model.pop() and model.add(layer) replace the last one).")
             # named as Keras names them, when made: in the order of the attributes and of a list's items
-            # (self.blocks = [Dense(8) for _ in range(3)] named all three 'dense', and the trace refused them)
+            # (self.blocks = [Dense(8) for _ in range(3)] named all three 'dense', and the trace refused them),
+            # a nested model's layers too (self.enc's dense, then self.inner's dense_1, then self.d1's dense_2):
+            # its default names, given apart from this model's, are renamed where they clash
             names = {other.name for other in self.layers}
-            for layer in tracked:
-                if isinstance(layer, Layer) and layer.name is None:
-                    layer.name = layer._default_named = _default_name(layer, names, {})
-                names.add(layer.name)
+            for item in tracked:
+                for layer in item.layers if isinstance(item, Sequential) else [item]:
+                    if layer.name is None or (layer.name in names and getattr(layer, "_default_named", None) == layer.name):
+                        layer.name = layer._default_named = _default_name(layer, names, {})
+                    names.add(layer.name)
             self.__dict__.setdefault("_assigned", {})[name] = tracked
         super().__setattr__(name, value)
 
