@@ -588,3 +588,37 @@ def test_nested_models_default_names_do_not_clash_as_in_keras(keras64, tmp_path,
     held(x)
     assert [layer.name for layer in held.layers] == ["dense", "dense_2", "dense_1"]
 
+
+def test_a_nested_subclass_shows_its_class_and_its_weights_file_is_keras_s(keras64, tmp_path, rng, monkeypatch):
+    # summary() said "inner (Sequential)"; save_weights wrote its weights at layers/sequential/d, where Keras's
+    # load_weights looks in layers/inner/d, and export(format="keras") wrote a Sequential config with its
+    # weights at the subclass's paths: Keras's load_model said "Layer 'dense' expected 2 variables"
+    monkeypatch.setenv("KERAS_BACKEND", "jax")
+    keras = keras64
+    glassnet.config.set_floatx("float64")
+    lines = []
+    model = glassnet.Sequential([layers.Input((3,)), nested_models_classes(glassnet)[0](), layers.Dense(2)])
+    model.summary(print_fn=lines.append)
+    assert "inner (Inner)" in "\n".join(lines)
+    x = rng.random((4, 3))
+    model.save_weights(tmp_path / "w.weights.h5")
+    theirs = keras.Sequential([keras.Input((3,)), nested_models_classes(keras)[0](), keras.layers.Dense(2)])
+    theirs.load_weights(tmp_path / "w.weights.h5")
+    np.testing.assert_allclose(np.asarray(theirs(x)), model.predict(x, verbose=0), rtol=0, atol=1e-12)
+    model.export(tmp_path / "m.keras", format="keras")  # a Sequential in Keras (the class is not in the file)
+    back = keras.saving.load_model(tmp_path / "m.keras")
+    np.testing.assert_allclose(np.asarray(back(x)), model.predict(x, verbose=0), rtol=0, atol=1e-12)
+
+    class Needs(glassnet.Model):  # not made again from its config: exported as the Sequential of its chain
+        def __init__(self, units):
+            super().__init__()
+            self.d, self.out = layers.Dense(units), layers.Dense(2)
+
+        def call(self, x):
+            return self.out(self.d(x))
+
+    needs = Needs(5)
+    needs.build((None, 3))
+    needs.export(tmp_path / "n.keras", format="keras")
+    back = keras.saving.load_model(tmp_path / "n.keras")
+    np.testing.assert_allclose(np.asarray(back(x)), needs.predict(x, verbose=0), rtol=0, atol=1e-12)

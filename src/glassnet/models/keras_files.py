@@ -66,14 +66,20 @@ def _h5py():
     return h5py
 
 
-def weight_paths(model, nested=True, by_attribute=True):
+def weight_paths(model, nested=True, by_attribute=True, exported=False):
     """The HDF5 group of each layer of ``model``, as Keras's ``saving_lib`` names them: a model nested
     in it is a group of its own (``layers/sequential/layers/dense``; ``functional`` for one made by
-    ``Model(inputs, outputs)``), numbered per class with the layers beside it. ``nested=False``: each
-    layer as if none were nested (what glassnet wrote before it kept the nesting). A subclass of ``Model``:
-    its attributes' names, as Keras's (``by_attribute=False``: as a Sequential's, glassnet's before)."""
+    ``Model(inputs, outputs)``; a subclass's class name, ``layers/inner/d``), numbered per class with the
+    layers beside it. ``nested=False``: each layer as if none were nested (what glassnet wrote before it
+    kept the nesting). A subclass of ``Model``: its attributes' names, as Keras's (``by_attribute=False``:
+    as a Sequential's, glassnet's before). ``exported``: as :func:`keras_config` writes the model, where a
+    subclass is its class only at the top and with a config that makes it again (``subclass_entry``),
+    else a Sequential, whose weights Keras reads at a Sequential's paths."""
+    from .subclassing import subclass_entry
+
     used, paths = {}, []
-    if nested and by_attribute and model._layers and hasattr(model, "_assigned_items"):  # a subclass of Model: by attribute
+    if (nested and by_attribute and model._layers and hasattr(model, "_assigned_items")  # a subclass of Model
+            and not (exported and subclass_entry(model) is None)):
         from .subclassing import attribute_paths
 
         named = attribute_paths(model)
@@ -93,9 +99,11 @@ def weight_paths(model, nested=True, by_attribute=True):
     for item in nested_items(model) if nested else model.layers:
         if isinstance(item, Layer):
             paths.append(group(type(item).__name__))
-        else:  # a nested model: a group of its own
+        elif exported or not by_attribute or not hasattr(item, "_assigned_items"):  # a nested model: a group of its own
             prefix = group("Functional" if getattr(item, "_functional", False) else "Sequential")
-            paths += [f"{prefix}/{path}" for path in weight_paths(item)]
+            paths += [f"{prefix}/{path}" for path in weight_paths(item, by_attribute=by_attribute and not exported)]
+        else:  # a nested subclass, as Keras's save_weights writes one: its class's group, its attributes
+            paths += [f"{group(type(item).__name__)}/{path}" for path in weight_paths(item)]
     return paths
 
 
@@ -702,7 +710,7 @@ def save_keras(model, filepath, overwrite=None):
                          "unknown. Build it first (an Input layer, model.build(input_shape), or fit).")
     config = keras_config(model)
     text = json.dumps(config, allow_nan=False, default=_plain)
-    weights = _weights_file(model, h5py)
+    weights = _weights_file(model, h5py, exported=True)
     metadata = json.dumps({"keras_version": KERAS_VERSION,
                            "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")})
 
@@ -1117,13 +1125,14 @@ def _metrics(ids, key):
     return written
 
 
-def _weights_file(model, h5py):
+def _weights_file(model, h5py, exported=False):
     """``model.weights.h5`` as bytes, laid out as Keras's ``saving_lib`` writes it: each layer's
-    variables under ``layers/<name>/vars/<i>`` (a group for a layer without any too)."""
+    variables under ``layers/<name>/vars/<i>`` (a group for a layer without any too); ``exported``: the
+    layout of the model as :func:`keras_config` writes it (see :func:`weight_paths`)."""
     buffer = io.BytesIO()
     with h5py.File(buffer, "w") as h5:
         h5.create_group("vars").attrs["name"] = model.name
-        for layer, path in zip(model.layers, weight_paths(model)):
+        for layer, path in zip(model.layers, weight_paths(model, exported=exported)):
             values = dict(zip(layer.weight_names, layer.get_weights()))
             for vars_path, names in h5_layout(layer, path).items():
                 group = h5.create_group(vars_path)

@@ -224,7 +224,8 @@ def _summary_rows(model, expand_nested, show_trainable, depth=0):
         # as Keras 3.15: a model not built yet lists its layers with "?" and "0 (unbuilt)"
         shape, count = ((str((None, *members[-1].output_shape)), f"{n:,}") if members and all(l.built for l in members)
                         else ("?", "0 (unbuilt)"))
-        kind = ("Functional" if getattr(item, "_functional", False) else "Sequential") if nested else type(item).__name__
+        # a nested subclass of Model shows its class, as Keras's (inner (Inner)), not the Sequential it runs as
+        kind = "Functional" if getattr(item, "_functional", False) else type(item).__name__
         row = (f"{indent}{item.name} ({kind})", shape, count)
         if show_trainable:  # the layer's own flag, as Keras's column (Y in a frozen model too)
             row += ("-" if not n else "Y" if item.trainable else "N",)
