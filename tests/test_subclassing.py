@@ -622,3 +622,43 @@ def test_a_nested_subclass_shows_its_class_and_its_weights_file_is_keras_s(keras
     needs.export(tmp_path / "n.keras", format="keras")
     back = keras.saving.load_model(tmp_path / "n.keras")
     np.testing.assert_allclose(np.asarray(back(x)), needs.predict(x, verbose=0), rtol=0, atol=1e-12)
+
+
+def test_layers_in_private_attributes_are_tracked_with_keras_s_weight_paths(keras64, tmp_path, rng, clean_registry,
+                                                                            monkeypatch):
+    # self._d = Dense(4) was not tracked: named only in the trace, it took the 'dense' that self.out already had
+    # and the first build failed; Keras tracks it and writes its weights under layers/ (its walk skips "_d")
+    monkeypatch.setenv("KERAS_BACKEND", "jax")
+    keras = keras64
+    glassnet.config.set_floatx("float64")
+
+    def private_class(lib):
+        class Private(lib.Model):
+            def __init__(self, **kwargs):
+                super().__init__(**kwargs)
+                self.out = lib.layers.Dense(2)
+                self._d = lib.layers.Dense(4)
+
+            def call(self, x):
+                return self.out(self._d(x))
+
+        return lib.saving.register_keras_serializable("tests")(Private)
+
+    theirs_class, ours_class = private_class(keras), private_class(glassnet)
+    try:
+        x = rng.random((5, 3))
+        ours = ours_class()
+        assert [layer.name for layer in ours.layers] == ["dense", "dense_1"]  # as Keras's, before the build too
+        ours(x)
+        assert [layer.name for layer in ours.layers] == ["dense_1", "dense"]  # in the chain's order
+        ours.export(tmp_path / "ours.keras", format="keras")
+        back = keras.saving.load_model(tmp_path / "ours.keras")
+        np.testing.assert_allclose(np.asarray(back(x)), ours.predict(x, verbose=0), rtol=0, atol=1e-12)
+        theirs = theirs_class()
+        theirs(x)
+        theirs.save(tmp_path / "theirs.keras")
+        mine = glassnet.models.load_model(tmp_path / "theirs.keras")
+        assert type(mine) is ours_class
+        np.testing.assert_allclose(mine.predict(x, verbose=0), np.asarray(theirs(x)), rtol=0, atol=1e-12)
+    finally:
+        keras.saving.get_custom_objects().pop("tests>Private", None)

@@ -24,6 +24,7 @@ to write instead.
 
 import copy
 import inspect
+import sys
 import warnings
 
 from ..layers import InputLayer, Layer
@@ -68,7 +69,8 @@ class SubclassedModel(Sequential):
         # Keras tracks the layers given to attributes: model.layers lists them before the first build
         tracked = [value] if isinstance(value, (Layer, Sequential)) else (
             [v for v in value if isinstance(v, (Layer, Sequential))] if isinstance(value, (list, tuple)) else [])
-        if tracked and not name.startswith("_"):
+        # a private attribute too (self._d = Dense(4)), as Keras tracks it, but not glassnet's own (self._layers...)
+        if tracked and not (name.startswith("_") and sys._getframe(1).f_globals.get("__name__", "").startswith("glassnet.")):
             if "_layers" not in self.__dict__:
                 raise RuntimeError(f"{type(self).__name__}.__init__ sets self.{name} before calling "
                                    "super().__init__(): call super().__init__() first, as Keras asks.")
@@ -292,12 +294,13 @@ def attribute_paths(model):
     their weights' groups: it walks the attributes by name, ``Model.layers`` among them (every tracked
     layer, in the order assigned), each object under the first name it meets: ``d1`` for ``self.d1``,
     ``blocks/dense``, ``blocks/dense_1`` for a list's items and ``layers/dense_2`` for ``self.out`` (after
-    "layers"), each item of a list numbered per class, counting those already met."""
+    "layers"), each item of a list numbered per class, counting those already met; a private attribute's
+    (``self._d``) only under ``layers``, as Keras's walk skips the names that start with "_"."""
     from ..layers.base import snake_case
 
     assigned = model.__dict__.get("_assigned", {})
     paths = {}
-    for name in sorted([*assigned, "layers"]):
+    for name in sorted([*(name for name in assigned if not name.startswith("_")), "layers"]):  # (Keras skips _d)
         items = model._assigned_items() if name == "layers" else assigned[name]
         container = name == "layers" or isinstance(getattr(model, name, None), (list, tuple))
         used = {}
