@@ -662,3 +662,22 @@ def test_layers_in_private_attributes_are_tracked_with_keras_s_weight_paths(kera
         np.testing.assert_allclose(mine.predict(x, verbose=0), np.asarray(theirs(x)), rtol=0, atol=1e-12)
     finally:
         keras.saving.get_custom_objects().pop("tests>Private", None)
+
+
+def test_a_keras_file_of_an_unregistered_subclass_warns_what_keras_s_load_model_needs(keras64, tmp_path, rng,
+                                                                                     monkeypatch):
+    # export(format="keras") of an unregistered subclass said nothing, and Keras's load_model of the file then
+    # failed ("Could not locate class"), where glassnet's own save warns
+    monkeypatch.setenv("KERAS_BACKEND", "jax")
+    keras = keras64
+    glassnet.config.set_floatx("float64")
+    ours = sized_class(glassnet)(units=3)
+    x = rng.random((4, 4))
+    ours(x)
+    with pytest.warns(UserWarning, match=r"Sized is not registered: keras.saving.load_model of the file needs the "
+                                         r"Keras class, load_model\(path, custom_objects=\{'Sized': Sized\}\)"):
+        ours.export(tmp_path / "ours.keras", format="keras")
+    with pytest.raises(TypeError, match="Could not locate class 'Sized'"):
+        keras.saving.load_model(tmp_path / "ours.keras")
+    back = keras.saving.load_model(tmp_path / "ours.keras", custom_objects={"Sized": sized_class(keras)})
+    np.testing.assert_allclose(np.asarray(back(x)), ours.predict(x, verbose=0), rtol=0, atol=1e-12)

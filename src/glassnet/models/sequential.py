@@ -1858,8 +1858,10 @@ class Sequential:
         self._require_built("export")
         if format == "keras":
             from .keras_files import save_keras
+            from .subclassing import warn_saved
 
             save_keras(self, filepath, overwrite=overwrite)
+            warn_saved(self, keras_file=True)  # a subclass: what Keras's load_model needs to make it
             return filepath
         from .. import onnx as onnx_module
 

@@ -312,20 +312,29 @@ def attribute_paths(model):
     return paths
 
 
-def warn_saved(model):
-    """Say that a file of a subclassed model whose class is not registered loads as a plain Sequential
-    unless the class is passed to load_model (see docs/file-format.md)."""
+def warn_saved(model, keras_file=False):
+    """Say what a load of a file of a subclassed model makes when its class is not registered or cannot
+    be made from its config: glassnet's load_model a plain Sequential unless the class is passed (see
+    docs/file-format.md); ``keras_file`` (export(format="keras")): what Keras's load_model needs."""
     from .. import _custom_objects
 
     if not isinstance(model, SubclassedModel):
         return
     cls = type(model).__name__
+    loader = "keras.saving.load_model" if keras_file else "load_model"
     if subclass_entry(model) is None:
-        warnings.warn(f"{cls} is saved as the Sequential of the layers its call chains: load_model gives a glassnet "
+        warnings.warn(f"{cls} is saved as the Sequential of the layers its call chains: {loader} gives a "
                       f"Sequential named {model.name!r}, without {cls}'s own methods and attributes, since {cls} cannot be "
                       f"made from its get_config() (its __init__ requires arguments that it does not return, or it holds "
                       f"values other than JSON ones): override get_config to return them, or make {cls}(...), build it "
                       "and load_weights.", UserWarning, stacklevel=3)
+    elif keras_file and type(model) not in _custom_objects.GLOBAL_CUSTOM_NAMES:
+        # the file names the class; Keras finds it only among its registered or passed classes
+        warnings.warn(f"{cls} is not registered: keras.saving.load_model of the file needs the Keras class, "
+                      f"load_model(path, custom_objects={{{cls!r}: {cls}}}), else it fails ('Could not locate class'); "
+                      f"register it with @glassnet.saving.register_keras_serializable() (and the Keras class with "
+                      f"@keras.saving.register_keras_serializable()) to load it by its registered name, and glassnet's "
+                      "load_model as it too.", UserWarning, stacklevel=3)
     elif type(model) not in _custom_objects.GLOBAL_CUSTOM_NAMES:
         warnings.warn(f"{cls} is not registered: load_model gives a glassnet Sequential named {model.name!r} of the "
                       f"layers its call chains, unless {cls} is passed, load_model(path, custom_objects={{{cls!r}: "
