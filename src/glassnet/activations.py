@@ -1050,7 +1050,7 @@ SOFTMAX_SAFE = 64.0
 
 class _Normalising(Activation):
     """Softmax and log-softmax along ``axis`` (Keras's: an integer or a tuple of them, -1 the
-    last). Subclasses compute along the last axis (``_forward_rows``, ``_backward_rows``);
+    last). Subclasses compute along the last axis (``forward(..., last=True)``, ``backward``);
     another axis is moved to the end (several merged into one) and back."""
 
     elementwise = False
@@ -1067,21 +1067,17 @@ class _Normalising(Activation):
         axes = resolve_axes(self.axis, Z.ndim)
         return None if axes == (Z.ndim - 1,) else axes
 
-    def forward(self, Z, out=None):
-        axes = self._moved_axes(Z)
-        if axes is None:
-            return self._forward_rows(Z, out)
-        A = _from_rows(self._forward_rows(_to_rows(Z, axes)), axes, Z.shape)
+    # Subclasses' forward and backward compute along the last axis, called with last=True; otherwise
+    # they first ask _moved_axes (not for axis=-1: a training step's softmax makes no extra call)
+    def _forward_moved(self, axes, Z, out):
+        A = _from_rows(self.forward(_to_rows(Z, axes), last=True), axes, Z.shape)
         if out is None:
             return A
         out[...] = A
         return out
 
-    def backward(self, Z, A, dA, out=None):
-        axes = self._moved_axes(Z)
-        if axes is None:
-            return self._backward_rows(Z, A, dA, out)
-        return _from_rows(self._backward_rows(*(_to_rows(X, axes) for X in (Z, A, dA))), axes, Z.shape)
+    def _backward_moved(self, axes, Z, A, dA):
+        return _from_rows(self.backward(*(_to_rows(X, axes) for X in (Z, A, dA)), last=True), axes, Z.shape)
 
     def get_config(self):
         return {"axis": list(self.axis) if isinstance(self.axis, tuple) else self.axis}
@@ -1104,13 +1100,15 @@ class Softmax(_Normalising):
         self.beta = check_number(beta, "beta", low=0, low_open=True)
         super().__init__(axis)
 
-    def _forward_rows(self, Z, out=None):
+    def forward(self, Z, out=None, last=False):
+        if not last and self.axis != -1 and (axes := self._moved_axes(Z)) is not None:
+            return self._forward_moved(axes, Z, out)
         # NumPy logits of float32/64 (a training step's) need neither the namespace nor the float16 test
         plain = type(Z) is np.ndarray and (Z.dtype is _FLOAT32 or Z.dtype is _FLOAT64)
         xp = np if plain else get_namespace(Z)
         if not plain and numpy_dtype(Z) == np.float16:  # (torch's float16 too: its softmax of a logit of 15 was NaN)
             # e^z overflows float16 above z = 11 (and β z sooner): computed in float32
-            A = astype(self._forward_rows(astype(Z, "float32")), "float16")
+            A = astype(self.forward(astype(Z, "float32"), last=True), "float16")
             if out is None:
                 return A
             out[...] = A
@@ -1156,7 +1154,9 @@ class Softmax(_Normalising):
         # The diagonal of the Jacobian; backward uses the full product.
         return self.beta * A * (1 - A)
 
-    def _backward_rows(self, Z, A, dA, out=None):
+    def backward(self, Z, A, dA, out=None, last=False):
+        if not last and self.axis != -1 and (axes := self._moved_axes(Z)) is not None:
+            return self._backward_moved(axes, Z, A, dA)
         xp = get_namespace(Z)
         return self.beta * A * (dA - xp.sum(dA * A, axis=-1, keepdims=True))
 
@@ -1171,14 +1171,16 @@ class LogSoftmax(_Normalising):
     name = "log_softmax"
     output_range = (-float("inf"), 0.0)
 
-    def _forward_rows(self, Z, out=None):
+    def forward(self, Z, out=None, last=False):
+        if not last and self.axis != -1 and (axes := self._moved_axes(Z)) is not None:
+            return self._forward_moved(axes, Z, out)
         xp = get_namespace(Z)
         if Z.shape[-1] == 0:  # rows without logits have no maximum: an empty result, as torch
             return xp.zeros_like(Z)
         if numpy_dtype(Z) == np.float16:
             # computed in float32, as Softmax: float16's log Σ e^(z − max) of 1 + 2e-4 read 1, and the
             # largest logit's −2.06e-4 came out as 0
-            return astype(self._forward_rows(astype(Z, "float32")), "float16")
+            return astype(self.forward(astype(Z, "float32"), last=True), "float16")
         with np.errstate(invalid="ignore"):  # a row with +inf is NaN (inf - inf), as torch's, without a warning
             shifted = Z - xp.max(Z, axis=-1, keepdims=True)
         return shifted - xp.log(xp.sum(xp.exp(shifted), axis=-1, keepdims=True))
@@ -1187,7 +1189,9 @@ class LogSoftmax(_Normalising):
         xp = get_namespace(Z)
         return 1 - xp.exp(A)
 
-    def _backward_rows(self, Z, A, dA, out=None):
+    def backward(self, Z, A, dA, out=None, last=False):
+        if not last and self.axis != -1 and (axes := self._moved_axes(Z)) is not None:
+            return self._backward_moved(axes, Z, A, dA)
         xp = get_namespace(Z)
         return dA - xp.exp(A) * xp.sum(dA, axis=-1, keepdims=True)
 

@@ -309,19 +309,9 @@ def refuse_keras_hooks(cls, traced_call=False):
             "'Your own training loop'), or hook into fit with a Callback.")
 
 
-def _bound_on_read(name):
-    """A model attribute set by its binding (the flat vectors, their slices) that binds the layers
-    added since the last binding before it is read (:meth:`Sequential._bind_later`)."""
-    def get(self):
-        self._bind_pending()
-        try:
-            return self.__dict__[name]
-        except KeyError:
-            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}") from None
-
-    def set(self, value):
-        self.__dict__[name] = value
-    return property(get, set)
+#: the model's attributes that a binding sets (Sequential._bind_flat_buffers); read while one is due
+#: (Sequential._bind_later), they bind the layers added since the last first
+_BOUND = ("_flat_params", "_flat_grads", "_slices", "_first_trainable")
 
 
 class _Place:
@@ -387,9 +377,6 @@ class Sequential:
     _trainable = True
     #: a build from the declared input shape, open until the model is first used (see _first_use)
     _declared = None
-    # the flat vectors and their layout: read, they hold every layer added (see _bind_later)
-    _flat_params, _flat_grads = _bound_on_read("_flat_params"), _bound_on_read("_flat_grads")
-    _slices, _first_trainable = _bound_on_read("_slices"), _bound_on_read("_first_trainable")
     #: what a training step skips, set by training._prepare_training: everything but the forward pass (a
     #: frozen model), the backward pass below this layer, the optimizer outside this slice of the weights
     _trains_nothing, _first_trained, _trained_span = False, None, None
@@ -848,6 +835,19 @@ class Sequential:
             layer._owner = weakref.ref(self)
         _BINDS[0] += 1
         self._pending_bind = backend._xp()
+        for name in _BOUND:  # (read, they are made again with every layer: __getattr__)
+            self.__dict__.pop(name, None)
+
+    def __getattr__(self, name):
+        # only for attributes not found: the flat vectors and their layout while a binding is due (a plain
+        # attribute once bound, so that a training step's reads cost nothing)
+        if name in _BOUND and "_pending_bind" in self.__dict__:
+            self._bind_pending()
+            if name in self.__dict__:
+                return self.__dict__[name]
+        # Python's own error again, or a property's (model.input's "has no defined input yet"), which
+        # Python drops when it calls this
+        return object.__getattribute__(self, name)
 
     def _bind_pending(self):
         """The binding :meth:`_bind_later` deferred, if any (every use of the model comes here

@@ -101,7 +101,7 @@ class SubclassedModel(Sequential):
         if "_layers" not in self.__dict__ and not name.startswith("__"):
             raise RuntimeError(f"{type(self).__name__}.__init__ does not call super().__init__(): call it first, as "
                                "Keras asks.")
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        return super().__getattr__(name)
 
     def __delattr__(self, name):
         if self._layers and name in self.__dict__.get("_assigned", {}):  # (the traced chain kept the layer all the same)
