@@ -447,7 +447,7 @@ def test_a_keras_named_checkpoint_warns_about_its_format_once_a_fit(tmp_path, rn
         assert [str(w.message) for w in caught if "own format" in str(w.message)] == [
             f"{str(tmp_path / 'model_at_epoch_1.keras')!r} is written in glassnet's own format (as every model.save), "
             "which glassnet's load_model and load_weights read and Keras cannot: model.export(path, format='keras') "
-            "writes a .keras file Keras reads (without the optimizer's state)."]
+            "writes a .keras file Keras reads (with the optimizer's state)."]
     assert sorted(p.name for p in tmp_path.iterdir()) == [f"model_at_epoch_{i}.keras" for i in (1, 2, 3)]
 
 

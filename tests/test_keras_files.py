@@ -416,10 +416,14 @@ def test_load_model_reads_the_weights_in_keras_order(h5py):
     assert not np.allclose(stored[4], 0) and not np.allclose(stored[5], 1)  # trained moving statistics
 
 
-def test_load_model_compiles_with_keras_settings_and_a_fresh_optimizer(h5py):
+def test_load_model_compiles_with_keras_settings_and_the_optimizers_state(h5py):
     model = glassnet.models.load_model(DATA / "classifier.keras")
     assert model.compiled and type(model.optimizer).__name__ == "Adam"
-    assert model.optimizer.learning_rate == pytest.approx(1e-3) and model.optimizer.iterations == 0
+    assert model.optimizer.learning_rate == pytest.approx(1e-3) and model.optimizer.iterations == 12
+    with zipfile.ZipFile(DATA / "classifier.keras") as zf, h5py.File(io.BytesIO(zf.read("model.weights.h5"))) as h5:
+        first_m, first_v = h5["optimizer/vars/2"][()], h5["optimizer/vars/3"][()]  # the first kernel's m and v
+    np.testing.assert_array_equal(model.optimizer.state["m"][:first_m.size], first_m.ravel())
+    np.testing.assert_array_equal(model.optimizer.state["v"][:first_v.size], first_v.ravel())
     assert type(model.loss).__name__ == "SparseCategoricalCrossentropy" and model.metrics_names == ["loss", "accuracy"]
     x = np.load(DATA / "predictions.npz")["classifier_x"]
     history = model.fit(x, np.array([0, 1, 2, 0, 1, 2]), epochs=1, verbose=0)

@@ -341,8 +341,8 @@ def build_parser():
         "SpectralNormalization (its Dense or Embedding, at the normalized\n"
         "kernel or table), CategoryEncoding and Discretization\n"
         "layers with any built-in activation. Needs the onnx package (pip install \"glassnet[onnx]\").\n"
-        "Keras (--keras): the same layers with the activations Keras has, and the compile settings (not the\n"
-        "optimizer's state); needs h5py (pip install \"glassnet[keras-files]\").",
+        "Keras (--keras): the same layers with the activations Keras has, and the compile settings and the\n"
+        "optimizer's state; needs h5py (pip install \"glassnet[keras-files]\").",
         ["glassnet export model.gn --onnx model.onnx", "glassnet export model.gn   (writes model.onnx)",
          "glassnet export model.gn --keras model.keras"],
     )

@@ -18,8 +18,8 @@ mean, variance, count). A wrapper (SpectralNormalization) keeps the kernel it tr
 Safety, as for glassnet's own files: nothing is unpickled or run (the HDF5 file is read with
 h5py, whose datasets are plain arrays; ``class_name`` values name only glassnet's built-in
 layers, losses, optimizers and metrics), the architecture's size is checked against the
-file's before anything is built, and every array's shape before the model changes. The
-optimizer's state in the file is not read.
+file's before anything is built, and every array's shape before the model changes. A compiled
+model's optimizer state (``optimizer/vars``) is read and written as Keras's (:mod:`.keras_optimizer`).
 """
 
 import datetime
@@ -37,6 +37,7 @@ from .._io import unique_keys, zip_members
 from .._validation import check_path
 from ..backend import numpy_dtype, standardize_dtype
 from ..layers.base import Layer, snake_case
+from . import keras_optimizer
 from .nesting import flatten_keras, nested_items
 from .saving import (CONFIG_NAME, MAX_CONFIG_BYTES, MAX_EXPANSION, MAX_LAYERS, _check_derived_size, _fail, _read_member,
                      check_custom_settings, warn_non_finite, weight_names)
@@ -175,7 +176,7 @@ def load_keras_file(zf, path, compile=True):
         _fail(path, str(exc)[:500])  # an unknown layer, a bad setting: said of this file
     warn_non_finite(path, "weights", zip(weight_names(model), weights))  # (a file that loads)
     if compile and config.get("compile_config"):
-        _compile(model, config["compile_config"], path)
+        _compile(model, config["compile_config"], path, data, h5py)
     return model
 
 
@@ -209,7 +210,7 @@ def _load_subclass(zf, path, config, compile):
         _fail(path, str(exc)[:500])
     warn_non_finite(path, "weights", zip(weight_names(model), weights))
     if compile and config.get("compile_config"):
-        _compile(model, config["compile_config"], path)
+        _compile(model, config["compile_config"], path, data, h5py)
     return model
 
 
@@ -576,10 +577,10 @@ def _check_storage(dataset, h5py, where, path):
                     "load (Keras writes none).")
 
 
-def _compile(model, spec, path):
-    """``model.compile`` with Keras's compile settings when each maps onto a glassnet built-in
-    (the optimizer starts afresh: its state in the file is not read); otherwise the model
-    stays uncompiled and a warning says why."""
+def _compile(model, spec, path, data, h5py):
+    """``model.compile`` with Keras's compile settings when each maps onto a glassnet built-in,
+    and the optimizer's state from the weights file ``data`` (bytes), as Keras's load_model
+    restores it; otherwise the model stays uncompiled and a warning says why."""
     try:
         if not isinstance(spec, dict):
             raise TypeError(f"compile_config is not a JSON object: {spec!r:.80}")
@@ -607,6 +608,13 @@ def _compile(model, spec, path):
     model.compile(optimizer=optimizer, loss=loss, metrics=chosen["metrics"],
                   weighted_metrics=chosen["weighted_metrics"])
     model._resolve_metrics()
+    try:
+        with h5py.File(io.BytesIO(data), "r") as h5:
+            keras_optimizer.read_state(model, h5, h5py, path, _get, _fail, _check_storage)
+    except (KeyError, TypeError, AttributeError) as exc:  # a dangling link, an empty dataset
+        _fail(path, f"its {WEIGHTS}'s optimizer state is malformed ({type(exc).__name__}: {str(exc)[:300]}).")
+    except (OSError, RuntimeError) as exc:
+        _fail(path, f"its {WEIGHTS} is not a readable HDF5 file ({str(exc)[:200]}).")
 
 
 # -- writing ---------------------------------------------------------------------------
@@ -680,8 +688,9 @@ def save_keras(model, filepath, overwrite=None):
     The file holds the architecture (an ``InputLayer`` of the model's input shape, then each
     layer's Keras config), the weights (``model.weights.h5``, laid out as Keras's ``saving_lib``
     writes it) and, for a compiled model, the compile settings: loss, optimizer with its
-    hyperparameters, metrics. The optimizer's state (moments, iteration count) is not
-    written: Keras starts it afresh, as glassnet does when it reads a Keras file.
+    hyperparameters, metrics, and the optimizer's state (iterations, learning rate, moments)
+    as Keras writes it, which Keras's ``load_model`` restores (an optimizer whose state has no
+    Keras form, Adafactor's or a MultiOptimizer's, is written without it, with a warning).
 
     What Keras cannot represent is refused with a ValueError that names the layer (or the
     compile setting) and the thing, before anything is written: glassnet's own activations
@@ -710,7 +719,8 @@ def save_keras(model, filepath, overwrite=None):
                          "unknown. Build it first (an Input layer, model.build(input_shape), or fit).")
     config = keras_config(model)
     text = json.dumps(config, allow_nan=False, default=_plain)
-    weights = _weights_file(model, h5py, exported=True)
+    weights = _weights_file(model, h5py, keras_optimizer.state_arrays(model, filepath) if model.compiled else [],
+                            exported=True)
     metadata = json.dumps({"keras_version": KERAS_VERSION,
                            "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")})
 
@@ -1125,12 +1135,18 @@ def _metrics(ids, key):
     return written
 
 
-def _weights_file(model, h5py, exported=False):
+def _weights_file(model, h5py, optimizer_arrays=(), exported=False):
     """``model.weights.h5`` as bytes, laid out as Keras's ``saving_lib`` writes it: each layer's
-    variables under ``layers/<name>/vars/<i>`` (a group for a layer without any too); ``exported``: the
-    layout of the model as :func:`keras_config` writes it (see :func:`weight_paths`)."""
+    variables under ``layers/<name>/vars/<i>`` (a group for a layer without any too), and the
+    optimizer's ``optimizer_arrays`` (:func:`keras_optimizer.state_arrays`) under ``optimizer/vars/<i>``;
+    ``exported``: the layout of the model as :func:`keras_config` writes it (see :func:`weight_paths`)."""
     buffer = io.BytesIO()
     with h5py.File(buffer, "w") as h5:
+        if optimizer_arrays:
+            group = h5.create_group(keras_optimizer.GROUP)
+            group.attrs["name"] = model.optimizer.name
+            for i, (_, value) in enumerate(optimizer_arrays):
+                group.create_dataset(str(i), data=value)
         h5.create_group("vars").attrs["name"] = model.name
         for layer, path in zip(model.layers, weight_paths(model, exported=exported)):
             values = dict(zip(layer.weight_names, layer.get_weights()))

@@ -1837,8 +1837,8 @@ class Sequential:
     def export(self, filepath, format="onnx", verbose=None, input_signature=None, overwrite=None):
         """Write the model for another runtime, as Keras 3's ``export``: ``format="onnx"`` an ONNX
         file (glassnet.onnx.export; run it with onnxruntime); ``format="keras"`` a Keras 3 ``.keras``
-        file that ``keras.saving.load_model`` reads (architecture, weights and compile settings, not
-        the optimizer's state; what Keras cannot represent is refused: see
+        file that ``keras.saving.load_model`` reads (architecture, weights, compile settings and
+        the optimizer's state, as Keras writes them; what Keras cannot represent is refused: see
         glassnet.models.keras_files.save_keras). Keras's other formats (``"tf_saved_model"``,
         ``"openvino"``, ``"litert"``) need TensorFlow or OpenVINO and are refused; ``verbose`` (a bool)
         prints nothing, and ``input_signature`` must be None (the input is the model's own). Atomic;
@@ -2126,7 +2126,7 @@ def _warn_keras_suffix(filepath, what):
         if what == "model.save_weights":
             what, keras_way = f"{what} not named *.weights.h5", "name it *.weights.h5 for Keras 3's weights file"
         else:
-            keras_way = "model.export(path, format='keras') writes a .keras file Keras reads (without the optimizer's state)"
+            keras_way = "model.export(path, format='keras') writes a .keras file Keras reads (with the optimizer's state)"
         warnings.warn(f"{path!r} is written in glassnet's own format (as every {what}), which glassnet's "
                       f"load_model and load_weights read and Keras cannot: {keras_way}.", UserWarning, stacklevel=3)
 

@@ -1,0 +1,196 @@
+"""The optimizer's state in ``.keras`` files (``optimizer/vars``), compared with Keras 3.15 in float64."""
+
+import io
+import warnings
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import glassnet
+from glassnet import layers
+from glassnet.models import Sequential
+from glassnet.models.keras_optimizer import OptimizerStateWarning
+
+h5py = pytest.importorskip("h5py", reason="reading .keras files needs h5py (the keras-files extra)")
+
+
+def data():
+    rng = np.random.default_rng(0)
+    return rng.normal(size=(40, 4)), rng.normal(size=(40, 2))
+
+
+def epoch(model):
+    X, y = data()
+    model.fit(X, y, batch_size=8, epochs=1, verbose=0, shuffle=False)
+    return [np.asarray(w) for w in model.get_weights()]
+
+
+#: Keras's optimizers (made from the Keras module) whose state glassnet reads and writes
+KERAS_OPTIMIZERS = {
+    "sgd_momentum": lambda k: k.optimizers.SGD(0.05, momentum=0.9),
+    "adam_amsgrad": lambda k: k.optimizers.Adam(0.01, amsgrad=True),
+    "adamw": lambda k: k.optimizers.AdamW(0.01),
+    "rmsprop_centered": lambda k: k.optimizers.RMSprop(0.01, momentum=0.5, centered=True),
+    "rmsprop": lambda k: k.optimizers.RMSprop(0.01),
+    "nadam": lambda k: k.optimizers.Nadam(0.01),
+    "adagrad": lambda k: k.optimizers.Adagrad(0.1),
+    "adadelta": lambda k: k.optimizers.Adadelta(1.0),
+    "adamax": lambda k: k.optimizers.Adamax(0.01),
+    "lion": lambda k: k.optimizers.Lion(0.003),
+    "ftrl": lambda k: k.optimizers.Ftrl(0.1),
+    "lamb": lambda k: k.optimizers.Lamb(0.01),
+    "adam_ema": lambda k: k.optimizers.Adam(0.01, use_ema=True),
+    "adam_accumulating": lambda k: k.optimizers.Adam(0.01, gradient_accumulation_steps=3),
+    "sgd_scheduled": lambda k: k.optimizers.SGD(k.optimizers.schedules.ExponentialDecay(0.05, 3, 0.5), momentum=0.9),
+}
+
+
+def keras_model(keras):
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="tanh"),
+                              keras.layers.BatchNormalization(), keras.layers.Dense(2)])
+    return model
+
+
+@pytest.mark.parametrize("name", sorted(KERAS_OPTIMIZERS))
+def test_a_keras_checkpoint_resumes_in_glassnet_as_in_keras(name, keras64, tmp_path):
+    keras = keras64
+    model = keras_model(keras)
+    model.compile(KERAS_OPTIMIZERS[name](keras), "mse")
+    X, y = data()
+    model.fit(X, y, batch_size=8, epochs=2, verbose=0, shuffle=False)
+    model.save(tmp_path / "model.keras")
+    theirs = keras.saving.load_model(tmp_path / "model.keras")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", OptimizerStateWarning)
+        mine = glassnet.models.load_model(tmp_path / "model.keras")
+    assert mine.optimizer.iterations == int(theirs.optimizer.iterations) > 0
+    fresh = glassnet.models.load_model(tmp_path / "model.keras")
+    fresh.compile(fresh.optimizer._fresh(), fresh.loss)
+    want = epoch(theirs)
+    for got, expected, afresh in zip(epoch(mine), want, epoch(fresh), strict=True):
+        np.testing.assert_allclose(got, expected, rtol=0, atol=1e-10)
+    assert max(np.abs(a - b).max() for a, b in zip(epoch(fresh), want)) > 1e-6  # (the state matters here)
+
+
+GLASSNET_OPTIMIZERS = {
+    "sgd_momentum": lambda: glassnet.optimizers.SGD(0.05, momentum=0.9),
+    "adam": lambda: glassnet.optimizers.Adam(0.01),
+    "adamw_amsgrad": lambda: glassnet.optimizers.AdamW(0.01, amsgrad=True),
+    "rmsprop_centered": lambda: glassnet.optimizers.RMSprop(0.01, momentum=0.5, centered=True),
+    "nadam": lambda: glassnet.optimizers.Nadam(0.01),
+    "adagrad": lambda: glassnet.optimizers.Adagrad(0.1),
+    "adam_ema": lambda: glassnet.optimizers.Adam(0.01, use_ema=True),
+}
+
+
+def glassnet_model(optimizer, frozen=False):
+    model = Sequential([glassnet.Input((4,)), layers.Dense(3, activation="tanh"), layers.BatchNormalization(),
+                        layers.Dense(2)], dtype="float64")
+    model.layers[0].trainable = not frozen
+    model.compile(optimizer, "mse")
+    X, y = data()
+    model.fit(X, y, batch_size=8, epochs=2, verbose=0, shuffle=False)
+    return model
+
+
+@pytest.mark.parametrize("name", sorted(GLASSNET_OPTIMIZERS))
+def test_glassnets_keras_file_resumes_in_keras_with_the_state(name, keras64, tmp_path):
+    keras = keras64
+    model = glassnet_model(GLASSNET_OPTIMIZERS[name]())
+    model.export(tmp_path / "model.keras", format="keras")
+    theirs = keras.saving.load_model(tmp_path / "model.keras")
+    assert int(theirs.optimizer.iterations) == model.optimizer.iterations
+    for got, want in zip(epoch(model), epoch(theirs), strict=True):
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-10)
+
+
+@pytest.mark.parametrize("name", sorted(GLASSNET_OPTIMIZERS))
+def test_a_keras_file_resumes_in_glassnet_bit_for_bit(name, tmp_path):
+    model = glassnet_model(GLASSNET_OPTIMIZERS[name](), frozen=name == "adam")
+    model.export(tmp_path / "model.keras", format="keras")
+    loaded = glassnet.models.load_model(tmp_path / "model.keras")
+    assert loaded.optimizer.iterations == model.optimizer.iterations == 10
+    for a, b in zip(epoch(model), epoch(loaded), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_frozen_layer_has_no_state_in_the_file(tmp_path):
+    # Keras's optimizer keeps slots for the trainable variables only: Adam's m, v of the last three
+    model = glassnet_model(glassnet.optimizers.Adam(0.01), frozen=True)
+    model.export(tmp_path / "model.keras", format="keras")
+    with zipfile.ZipFile(tmp_path / "model.keras") as zf, h5py.File(io.BytesIO(zf.read("model.weights.h5"))) as h5:
+        shapes = [h5[f"optimizer/vars/{i}"].shape for i in range(len(h5["optimizer/vars"]))]
+    assert shapes == [(), (), (3,), (3,), (3,), (3,), (3, 2), (3, 2), (2,), (2,)]
+
+
+@pytest.mark.parametrize("make", [
+    lambda: glassnet.optimizers.Adafactor(0.05),
+    lambda: glassnet.optimizers.LossScaleOptimizer(glassnet.optimizers.Adam(0.01)),
+    lambda: glassnet.optimizers.MultiOptimizer(glassnet.optimizers.OptimizerMap(glassnet.optimizers.Adam(0.01)))])
+def test_an_optimizer_without_a_keras_state_is_written_without_it_and_said(make, tmp_path):
+    model = glassnet_model(make())
+    with pytest.warns(OptimizerStateWarning, match="written without the optimizer's state"):
+        model.export(tmp_path / "model.keras", format="keras")
+    with zipfile.ZipFile(tmp_path / "model.keras") as zf, h5py.File(io.BytesIO(zf.read("model.weights.h5"))) as h5:
+        assert "optimizer" not in h5
+    assert glassnet.models.load_model(tmp_path / "model.keras").optimizer.iterations == 0
+
+
+def rewrite_optimizer_vars(path, change):
+    """The .keras file ``path`` with ``change(group)`` applied to its weights file's optimizer/vars."""
+    with zipfile.ZipFile(path) as zf:
+        members = {name: zf.read(name) for name in zf.namelist()}
+    buffer = io.BytesIO(members["model.weights.h5"])
+    with h5py.File(buffer, "r+") as h5:
+        change(h5["optimizer/vars"])
+    members["model.weights.h5"] = buffer.getvalue()
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+
+
+def test_damaged_optimizer_vars_are_refused_naming_the_entry(tmp_path):
+    model = glassnet_model(glassnet.optimizers.Adam(0.01))
+    path = tmp_path / "model.keras"
+    model.export(path, format="keras")
+
+    def reshape(group):
+        del group["3"]
+        group.create_dataset("3", data=np.zeros((3, 4)))
+
+    rewrite_optimizer_vars(path, reshape)
+    with pytest.raises(ValueError, match=r"optimizer/vars/3 \(the optimizer's v\) has shape \(3, 4\); the model's "
+                                         r"weight needs \(4, 3\)"):
+        glassnet.models.load_model(path)
+    assert glassnet.models.load_model(path, compile=False).get_weights()[0].shape == (4, 3)
+
+    def negative_steps(group):
+        del group["0"]
+        group.create_dataset("0", data=np.int32(-4))
+
+    model.export(path, format="keras")
+    rewrite_optimizer_vars(path, negative_steps)
+    with pytest.raises(ValueError, match=r"optimizer/vars/0 \(the optimizer's iterations\) is -4"):
+        glassnet.models.load_model(path)
+
+
+def test_another_count_of_optimizer_vars_is_keras_warning_and_a_fresh_optimizer(tmp_path):
+    model = glassnet_model(glassnet.optimizers.Adam(0.01))
+    path = tmp_path / "model.keras"
+    model.export(path, format="keras")
+    rewrite_optimizer_vars(path, lambda group: group.__delitem__("13"))
+    with pytest.warns(OptimizerStateWarning, match="optimizer/vars holds 13 arrays, but Adam keeps 14"):
+        loaded = glassnet.models.load_model(path)
+    assert loaded.optimizer.iterations == 0
+
+
+def test_a_mixed_float16_files_inner_optimizer_state_is_read():
+    # Keras's compile wraps a mixed_float16 model's Adam in a LossScaleOptimizer: its four variables come first
+    path = Path(__file__).parent / "data" / "keras" / "mixed_float16.keras"
+    model = glassnet.models.load_model(path)
+    with zipfile.ZipFile(path) as zf, h5py.File(io.BytesIO(zf.read("model.weights.h5"))) as h5:
+        steps, first_m = int(h5["optimizer/vars/4"][()]), h5["optimizer/vars/6"][()]
+    assert model.optimizer.iterations == steps == 8
+    np.testing.assert_array_equal(model.optimizer.state["m"][:first_m.size], first_m.ravel())
