@@ -194,3 +194,52 @@ def test_a_mixed_float16_files_inner_optimizer_state_is_read():
         steps, first_m = int(h5["optimizer/vars/4"][()]), h5["optimizer/vars/6"][()]
     assert model.optimizer.iterations == steps == 8
     np.testing.assert_array_equal(model.optimizer.state["m"][:first_m.size], first_m.ravel())
+
+
+def test_a_subclass_s_state_follows_keras_s_attribute_order_both_ways(keras64, clean_registry, tmp_path):
+    # Keras orders a subclass's trainable variables (and so its optimizer/vars) by the attributes the
+    # layers were given to, self.out before self.hidden, whatever order call applies them in; the
+    # chain's order refused Keras's file ("optimizer/vars/2 has shape (3, 2); ... needs (4, 3)")
+    keras = keras64
+
+    def define(lib, registry):
+        @registry.register_keras_serializable(package="order")
+        class Net(lib.Model):
+            def __init__(self, **kwargs):
+                super().__init__(**kwargs)
+                self.out = lib.layers.Dense(2)
+                self.hidden = lib.layers.Dense(3, activation="tanh")
+
+            def call(self, x):
+                return self.out(self.hidden(x))
+        return Net
+
+    X, y = data()
+    Mine = define(glassnet, glassnet.saving)
+    theirs = define(keras, keras.saving)()
+    theirs.compile(keras.optimizers.Adam(0.01), "mse")
+    theirs.fit(X, y, batch_size=8, epochs=2, verbose=0, shuffle=False)
+    theirs.save(tmp_path / "k.keras")
+    ours = glassnet.models.load_model(tmp_path / "k.keras")
+    assert int(ours.optimizer.iterations) == 10
+    expected = keras.models.load_model(tmp_path / "k.keras")
+    expected.fit(X, y, batch_size=8, epochs=1, verbose=0, shuffle=False)
+    keras_weights = {np.shape(v): np.asarray(v) for v in expected.weights}
+    epoch(ours)
+    after = {w.shape: w for w in map(np.asarray, ours.get_weights())}  # (the four shapes differ)
+    assert sorted(after) == sorted(keras_weights)
+    for path, value in after.items():
+        np.testing.assert_allclose(value, keras_weights[path], rtol=1e-10, atol=1e-12)
+
+    mine = Mine(dtype="float64")
+    mine.compile(glassnet.optimizers.Adam(0.01), "mse")
+    mine.fit(X, y, batch_size=8, epochs=2, verbose=0, shuffle=False)
+    mine.export(tmp_path / "g.keras", format="keras")
+    loaded = keras.models.load_model(tmp_path / "g.keras")
+    loaded.fit(X, y, batch_size=8, epochs=1, verbose=0, shuffle=False)
+    keras_weights = {np.shape(v): np.asarray(v) for v in loaded.weights}
+    epoch(mine)
+    after = {w.shape: w for w in map(np.asarray, mine.get_weights())}
+    assert sorted(after) == sorted(keras_weights)
+    for path, value in after.items():
+        np.testing.assert_allclose(value, keras_weights[path], rtol=1e-10, atol=1e-12)

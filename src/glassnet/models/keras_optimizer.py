@@ -56,16 +56,30 @@ def _layout(optimizer):
     return groups, None
 
 
+def _keras_layers(model):
+    """``model``'s layers in the order of Keras's ``trainable_variables`` for the model a ``.keras`` file
+    holds: a Sequential's in turn (a nested model's in its place, as it is written: a Sequential), a
+    subclass of Model written as its class in the order its attributes were given them (``self.out``
+    made before ``self.hidden`` comes first, whatever order ``call`` applies them in)."""
+    from .sequential import Sequential
+    from .subclassing import subclass_entry
+
+    chain = model.layers
+    if subclass_entry(model) is None:
+        return chain
+    layers = [layer for item in model._assigned_items() for layer in (item.layers if isinstance(item, Sequential) else [item])]
+    return layers if sorted(map(id, layers)) == sorted(map(id, chain)) else chain  # (layers in a dict...: the chain's)
+
+
 def _trained_parts(model):
     """``(slice, shape)`` in the optimizer's flat state of each trainable variable, in Keras's order."""
-    parts, index = [], 0
-    opt = model.optimizer
-    for layer in model.layers:
+    opt, parts, index = model.optimizer, {}, 0
+    for layer in model.layers:  # (the optimizer's slices follow the chain)
         for _ in layer.params:
             if model._trains(layer):
-                parts.append((opt.slices[index], opt.shapes[index]))
+                parts.setdefault(id(layer), []).append((opt.slices[index], opt.shapes[index]))
             index += 1
-    return parts
+    return [part for layer in _keras_layers(model) for part in parts.get(id(layer), ())]
 
 
 def _scalars(optimizer):
