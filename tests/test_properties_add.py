@@ -1,8 +1,9 @@
-"""Property-based test (hypothesis) of ``Sequential.add``'s deferred binding: a model built by
-``add`` binds its layers into its flat vectors when next used, not at each add. Over random
-sequences of adds and uses (predict, get_weights, set_weights, a kernel held, fit, save, summary),
-it behaves as its twin bound at each add, as every add used to do; with no use among the adds, it
-has the weights of the model built at once from the same layers and seed."""
+"""Property-based test (hypothesis) of ``Sequential.add``'s binding: an add binds the new layer into
+the room the flat vectors keep past their end, and binds every layer again only when the room runs
+out. Over random sequences of adds, pops and uses (predict, get_weights, set_weights, a kernel held,
+fit, save, summary), a model behaves as its twin rebound wholly at each add and pop, as add used to do,
+and every array held since the last rebinding is still the one the model trains; built by adds, a
+model has the weights of the model built at once from the same layers and seed, and trains as it."""
 
 import io
 import os
@@ -28,20 +29,28 @@ operation = st.one_of(
 )
 
 
-def _run(model, op, eager, held):
-    """Apply ``op`` to ``model``; ``eager``: bind right after an add, as add used to. Returns what it shows."""
+def _rebind_all(model):
+    """Bind every layer into new flat vectors, as each add and pop did before add bound in spare room."""
+    model._layout = None  # (else the binding takes the layers back into the same arrays)
+    model._bind_flat_buffers()
+
+
+def _run(model, op, twin, held):
+    """Apply ``op`` to ``model``; ``twin``: rebind all after an add or a pop. Returns what it shows."""
     kind, *args = op
-    if kind == "add":
-        model.add(Dense(args[0], activation=args[1]))
-        if eager:
-            model._bind_pending()
-        return None
-    if kind == "pop":
-        if len(model.layers) > 1:
+    if kind in ("add", "pop", "fit"):
+        if kind == "add":
+            model.add(Dense(args[0], activation=args[1]))
+        elif kind == "pop" and len(model.layers) > 1:
             model.pop()
-            if eager:
-                model._bind_pending()
-        return None
+        elif kind == "fit" and model.layers[-1].units != 2:
+            model.add(Dense(2))
+        if twin:
+            _rebind_all(model)
+        if kind != "fit":
+            return None
+        model.compile(optimizer="sgd", loss="mse")
+        return model.fit(X, Y, epochs=1, batch_size=2, verbose=0, shuffle=False).history["loss"]
     if kind == "predict":
         return model.predict(X)
     if kind == "get_weights":
@@ -50,14 +59,9 @@ def _run(model, op, eager, held):
         model.set_weights([w * 0.5 for w in model.get_weights()])
         return None
     if kind == "kernel":
-        held.append(model.layers[-1].kernel)  # compared after the next uses: still the array the model trains
+        # (the layer, the array, and the buffers it is a view of: live until the model outgrows them)
+        held.append((model.layers[-1], model.layers[-1].kernel, model._flat_buffers[0]))
         return None
-    if kind == "fit":
-        model.add(Dense(2)) if model.layers[-1].units != 2 else None
-        if eager:
-            model._bind_pending()
-        model.compile(optimizer="sgd", loss="mse")
-        return model.fit(X, Y, epochs=1, batch_size=2, verbose=0, shuffle=False).history["loss"]
     if kind == "save":
         with tempfile.TemporaryDirectory() as folder:
             path = os.path.join(folder, "m.keras")
@@ -73,14 +77,15 @@ def _run(model, op, eager, held):
 
 @FAST
 @given(st.lists(operation, min_size=1, max_size=12), st.integers(0, 2**16))
-@example([("add", 2, "tanh"), ("kernel",), ("fit",)], 0)  # (a kernel held before the binding)
+@example([("add", 2, "tanh"), ("kernel",), ("fit",)], 0)  # (a kernel held across an add, then trained)
 @example([("add", 3, "relu"), ("pop",), ("set_weights",), ("add", 2, "linear"), ("summary",)], 1)
-def test_adds_bound_when_used_behave_as_adds_bound_at_once(ops, seed):
-    deferred, eager = Sequential([Input((3,)), Dense(2)], seed=seed), Sequential([Input((3,)), Dense(2)], seed=seed)
-    held_deferred, held_eager = [], []
+@example([("add", 3, "relu"), ("add", 1, "relu"), ("kernel",), ("pop",), ("add", 3, "tanh"), ("fit",)], 2)
+def test_adds_into_spare_room_behave_as_adds_rebinding_every_layer(ops, seed):
+    model, twin = Sequential([Input((3,)), Dense(2)], seed=seed), Sequential([Input((3,)), Dense(2)], seed=seed)
+    held, held_twin = [], []
     for op in ops:
-        a = _run(deferred, op, False, held_deferred)
-        b = _run(eager, op, True, held_eager)
+        a = _run(model, op, False, held)
+        b = _run(twin, op, True, held_twin)
         if isinstance(a, list) and a and isinstance(a[0], np.ndarray):
             for u, v in zip(a, b, strict=True):
                 np.testing.assert_array_equal(u, v)
@@ -88,24 +93,33 @@ def test_adds_bound_when_used_behave_as_adds_bound_at_once(ops, seed):
             np.testing.assert_array_equal(a, b)
         else:
             assert a == b
-        for u, v in zip(held_deferred, held_eager, strict=True):
-            np.testing.assert_array_equal(u, v)
-    for a, b in zip(deferred.get_weights(), eager.get_weights(), strict=True):
+        # an array held is the one its layer trains, unless the model outgrew its buffers since
+        for layer, kernel, buffer in held:
+            if layer in model.layers and buffer is model._flat_buffers[0]:
+                assert kernel is layer.kernel and np.shares_memory(kernel, model._flat_params)
+    for a, b in zip(model.get_weights(), twin.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
-    # every array held is still the model's own, live, as after a binding at each add
-    for layer in deferred.layers:
+    for layer in model.layers:  # every layer's weights are views of the flat vectors, which hold nothing else
         for w in layer.weights:
-            assert np.shares_memory(w, deferred._flat_params)
+            assert np.shares_memory(w, model._flat_params)
+    assert model._flat_params.shape[0] == model.count_params()
 
 
 @FAST
 @given(st.lists(st.tuples(st.integers(1, 4), st.sampled_from(["linear", "tanh"])), min_size=1, max_size=8),
        st.integers(0, 2**16))
-def test_adds_then_a_use_give_the_model_built_at_once(specs, seed):
+def test_adds_give_the_model_built_at_once(specs, seed):
     at_once = Sequential([Input((3,)), *[Dense(u, activation=a) for u, a in specs]], seed=seed)
     added = Sequential([Input((3,))], seed=seed)
     for units, activation in specs:
         added.add(Dense(units, activation=activation))
-    np.testing.assert_array_equal(added.predict(X), at_once.predict(X))
     for a, b in zip(added.get_weights(), at_once.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
+    targets = np.linspace(0, 1, 4 * specs[-1][0]).reshape(4, -1)
+    for model in (added, at_once):
+        model.compile(optimizer="adam", loss="mse")
+        model.fit(X, targets, epochs=2, batch_size=2, verbose=0, shuffle=False)
+    assert added._flat_params.shape[0] == at_once._flat_params.shape[0] == at_once.count_params()
+    for a, b in zip(added.optimizer.state.values(), at_once.optimizer.state.values(), strict=True):
+        np.testing.assert_array_equal(a, b)  # (Adam's moments: sized by the parameters, not the room)
+    np.testing.assert_array_equal(added.predict(X), at_once.predict(X))

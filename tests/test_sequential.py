@@ -2430,7 +2430,7 @@ def test_a_custom_loop_of_gradients_and_apply_gradients_equals_train_on_batch(fr
         np.testing.assert_array_equal(a, b)
 
 
-# -- add in a loop: linear, and bound before any use -----------------------------------------
+# -- add in a loop: linear, each layer bound at its add -------------------------------------
 
 def _name_reads(monkeypatch, build):
     """How many times ``build()`` reads a layer's name: the work that grows with the model at each add."""
@@ -2459,19 +2459,25 @@ def _stack(n, nested=False, declared=True):
 @pytest.mark.parametrize("nested", [False, True])
 @pytest.mark.parametrize("declared", [False, True])
 def test_adds_one_by_one_do_work_linear_in_the_layers(monkeypatch, nested, declared):
-    # every add rebound all the layers before it and went over all their names: 3,000 adds took 40 s
+    # every add rebound all the layers before it and went over all their names: 3,000 adds took 40 s.
+    # An add binds its layer into the flat vectors' spare room; only when the room runs out are all the
+    # layers bound again, into buffers twice as large: a few times in all
     bound = []
     bind = Sequential._bind_flat_buffers
 
-    def counted(self):
+    def counted(self, *args, **kwargs):
         bound.append(self)
-        bind(self)
+        bind(self, *args, **kwargs)
 
     monkeypatch.setattr(Sequential, "_bind_flat_buffers", counted)
-    model = _stack(300, nested, declared)
-    assert model not in bound
-    model.predict(np.zeros((1, 3)))
-    assert bound.count(model) == 1
+    for n in (30, 300):
+        model = _stack(n, nested, declared)
+        model.predict(np.zeros((1, 3)))
+        # 300 Dense(2) on 3 inputs: 1,802 parameters, bound 8 times as the room doubled (from the first
+        # layer's 8); a model not declared is bound once, at the predict that builds it
+        assert bound.count(model) <= math.log2(n) + 2 if declared else bound.count(model) == 1
+        # and the weights bound at the adds are those trained: every layer's a view of the flat vectors
+        assert all(np.shares_memory(w, model._flat_params) for layer in model.layers for w in layer.weights)
     small = _name_reads(monkeypatch, lambda: _stack(100, nested, declared))
     large = _name_reads(monkeypatch, lambda: _stack(400, nested, declared))
     assert large < 5 * small  # 16 times as many when each add reads the names of all the layers before it
@@ -2530,9 +2536,66 @@ def test_default_names_after_a_pop_or_a_rename_are_those_freed():
     model.add(Dense(2, name="first"))
 
 
+@pytest.mark.parametrize("declared", [True, False])
+def test_params_held_after_an_add_are_the_arrays_fit_trains(declared):
+    # add moved the new layer's weights into the flat vectors at the model's next use: params["W"] read
+    # through the user's own reference to the layer between the add and the fit was the array before the
+    # move, which fit left behind, silently. An add binds the layer at once now
+    model = Sequential([Input((3,))] if declared else [Dense(3)], seed=0)
+    if not declared:
+        model.predict(np.ones((1, 3)), verbose=0)  # built by use
+    d = Dense(2)
+    model.add(d)
+    W, b = d.params["W"], d.grads["W"]
+    before = W.copy()
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(np.ones((4, 3)), np.ones((4, 2)), epochs=1, verbose=0)
+    assert W is d.params["W"] and b is d.grads["W"] and not np.array_equal(W, before)
+    assert np.shares_memory(W, model._flat_params)
+
+
+def test_arrays_held_across_adds_stay_the_models():
+    # before add deferred the binding, each add moved every layer's weights into new vectors: an array
+    # held across an add (a kernel, a custom loop's trainable_weights) went stale. An add that fits in the
+    # room the flat vectors keep leaves the other layers' arrays where they are
+    model = Sequential([Input((3,)), Dense(4), Dense(4)], seed=0)
+    model.add(Dense(4))  # (outgrows the vectors made by Sequential([...]): all bound again, with room)
+    held = [w for layer in model.layers for w in layer.trainable_weights]
+    values = [np.array(w) for w in held]
+    model.add(Dense(4))
+    model.add(Dense(2))
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(np.ones((4, 3)), np.ones((4, 2)), epochs=1, verbose=0)
+    for w, value, now in zip(held, values, model.trainable_weights):
+        assert w is now and not np.array_equal(w, value)
+
+
+def test_a_popped_layer_keeps_its_weights_when_a_layer_takes_its_room():
+    model = Sequential([Input((3,)), Dense(4), Dense(4)], seed=0)
+    model.add(Dense(4))
+    head = model.pop()
+    weights = [np.array(w) for w in head.weights]
+    model.add(Dense(4, kernel_initializer="ones"))  # (bound where the popped layer's weights were)
+    for w, value in zip(head.weights, weights):
+        np.testing.assert_array_equal(w, value)
+    assert model._flat_params.shape[0] == model.count_params() == 3 * 4 + 4 + 2 * (4 * 4 + 4)
+
+
+def test_a_nested_models_layers_held_after_its_add_are_the_arrays_fit_trains():
+    # the nested model, built as it joined, took its layers into its own vectors: this model took them
+    # back at its fit, and an array held after the add was left behind
+    model = Sequential([Input((3,)), Dense(2)], seed=0)
+    model.add(Sequential([Dense(2, name="inner")]))
+    W = model.get_layer("inner").params["W"]
+    before = W.copy()
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(np.ones((4, 3)), np.ones((4, 2)), epochs=1, verbose=0)
+    assert W is model.get_layer("inner").params["W"] and not np.array_equal(W, before)
+
+
 def test_params_read_through_the_model_after_adds_are_the_arrays_fit_trains():
-    # add binds the flat vectors when the model is next used: a layer reached through model.layers or
-    # get_layer is such a use, so its params (glassnet's layer API, not only kernel) stay live through fit
+    # a layer reached through model.layers or get_layer: its params (glassnet's layer API, not only
+    # kernel) stay live through fit
     model = Sequential([Input((3,))], seed=0)
     model.add(Dense(2, name="d"))
     held = [model.layers[0].params["W"], model.get_layer("d").params["b"]]

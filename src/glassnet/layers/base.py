@@ -609,10 +609,6 @@ class Layer:
     def _handed_out(self, key):
         """``params[key]`` for the caller to keep, noted with its constraint: a custom loop's
         ``optimizer.apply_gradients`` applies it after the step, as Keras's."""
-        owner = getattr(self, "_owner", None)
-        model = owner() if owner is not None else None
-        if model is not None:  # the array the model will train: a model binds the layers added to it when used
-            model._bind_pending()
         constraints.note_handed_out(self, key, self.params[key])
         return self.params[key]
 

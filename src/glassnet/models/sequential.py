@@ -309,9 +309,8 @@ def refuse_keras_hooks(cls, traced_call=False):
             "'Your own training loop'), or hook into fit with a Callback.")
 
 
-#: the model's attributes that a binding sets (Sequential._bind_flat_buffers); read while one is due
-#: (Sequential._bind_later), they bind the layers added since the last first
-_BOUND = ("_flat_params", "_flat_grads", "_slices", "_first_trainable")
+#: how much larger than needed an ``add`` that outgrows the flat vectors makes their buffers (as a list grows)
+_GROWTH = 2
 
 
 class _Place:
@@ -454,9 +453,7 @@ class Sequential:
     @property
     def layers(self):
         """The layers, as a new list (as Keras): changing the list leaves the model alone;
-        :meth:`add` and :meth:`pop` change the model. Bound first (:meth:`_bind_later`): a layer's
-        ``params`` read through the model are the arrays the model trains, as after a binding at each add."""
-        self._bind_pending()
+        :meth:`add` and :meth:`pop` change the model."""
         return list(self._layers)
 
     def add(self, layer):
@@ -525,7 +522,7 @@ class Sequential:
             with seeded(None if self.seed is None else self.seed + 7919 * (len(self._layers) + 1)):
                 build_layer(layer, self._layers[-1].output_shape)
             self._layers.append(layer)
-            self._bind_later([layer])
+            self._bind_added(layer)
             self._weights_reshaped()
             return
         declares = not self._layers and layer.input_shape is not None and self._input_shape is None
@@ -647,9 +644,15 @@ class Sequential:
     def _build_nested(self, start=0):
         """Build the nested models that were not built (Keras builds them with the model holding
         them), once this model has built their layers; then the nodes of the layers from ``start``."""
+        built = False
         for model in self.__dict__.pop("_unbuilt_models", []) if self.built else ():
             if not model.built and model._layers[0].built:
                 model.build((None, *model._layers[0].input_shape))
+                built = True
+        if built:  # (which bound the layers into its vectors: this model's, bound before, take them back)
+            _BINDS[0] += 1
+            self._binds_seen = _BINDS[0]
+            self._take_back(start)
         self._record_nodes(start)  # (after the nested models: their layers' nodes are theirs, as Keras's first call)
 
     def _record_nodes(self, start=0):
@@ -711,15 +714,13 @@ class Sequential:
         self._layers.append(layer)
         self.built = True
         if bind:
-            self._bind_later([layer])
+            self._bind_added(layer)
 
     def _first_use(self):
         """The first use of a model built from its declared input shape (fit, predict,
         build, its weights...), where it used to be built: from here on it is a model built
         by use (a layer added later draws its own weights), in the array namespace now
-        active, as it would have been built in it. Any use binds the layers added since the
-        last binding (:meth:`_bind_later`)."""
-        self._bind_pending()
+        active, as it would have been built in it."""
         if self._declared is None:
             return
         if self.built and getattr(self, "_namespace", None) != (backend.namespace_name(), backend.namespace_device()):
@@ -790,10 +791,8 @@ class Sequential:
         if self.built:
             if self._declared is not None:
                 self._declared.forget_last()
-            if self._layers:
-                self._bind_later(())
-            else:
-                self.__dict__.pop("_pending_bind", None)
+            self._unbind_last(layer)
+            if not self._layers:
                 self.built = False
             self._weights_reshaped()
         return layer
@@ -812,7 +811,6 @@ class Sequential:
         model computes, it takes them back, with their current weights, so that both
         models see one set of weights and each one's optimizer steps the arrays its
         layers use."""
-        self._bind_pending()
         if self.built and any(layer.params and getattr(layer, "_owner", lambda: None)() is not self
                               for layer in self._layers):
             self._bind_flat_buffers()
@@ -825,45 +823,9 @@ class Sequential:
         if getattr(self, "_binds_seen", None) != _BINDS[0]:
             self._claim_layers()
 
-    def _bind_later(self, added):
-        """Bind the layers (``added`` just now) into the flat vectors when the model is next used
-        (:meth:`_bind_pending`), not at each ``add``: each add rebound every layer before it, so
-        building a model of 3,000 layers with ``add`` took 40 s. The added layers are the model's at
-        once, as a binding makes them (a model sharing them takes them back before it computes), and
-        are bound in the array namespace active now, where ``add`` bound them."""
-        for layer in added:
-            layer._owner = weakref.ref(self)
-        _BINDS[0] += 1
-        self._pending_bind = backend._xp()
-        for name in _BOUND:  # (read, they are made again with every layer: __getattr__)
-            self.__dict__.pop(name, None)
-
-    def __getattr__(self, name):
-        # only for attributes not found: the flat vectors and their layout while a binding is due (a plain
-        # attribute once bound, so that a training step's reads cost nothing)
-        if name in _BOUND and "_pending_bind" in self.__dict__:
-            self._bind_pending()
-            if name in self.__dict__:
-                return self.__dict__[name]
-        # Python's own error again, or a property's (model.input's "has no defined input yet"), which
-        # Python drops when it calls this
-        return object.__getattribute__(self, name)
-
-    def _bind_pending(self):
-        """The binding :meth:`_bind_later` deferred, if any (every use of the model comes here
-        first: :meth:`_first_use`, :meth:`_claim_layers`, the flat vectors' attributes, a layer's
-        live arrays)."""
-        xp = self.__dict__.pop("_pending_bind", None)
-        if xp is not None and self.built:
-            token = backend._XP.set(xp)
-            try:
-                self._bind_flat_buffers()
-            finally:
-                backend._XP.reset(token)
-
-    def _bind_flat_buffers(self):
-        """Move all parameters and gradients into two flat vectors; layers keep views."""
-        self.__dict__.pop("_pending_bind", None)
+    def _bind_flat_buffers(self, spare=0):
+        """Move all parameters and gradients into two flat vectors; layers keep views. The vectors
+        are the start of two buffers with room for ``spare`` more parameters (:meth:`_bind_added`)."""
         _BINDS[0] += 1
         self._binds_seen = _BINDS[0]
         xp = get_namespace()
@@ -871,41 +833,99 @@ class Sequential:
         layout = [(id(l), k, tuple(v.shape)) for l in self._layers for k, v in l.params.items()]
         # (and the same dtype: a float64 copy of a float32 model, check_gradients's, needs new vectors)
         if getattr(self, "_layout", None) == (namespace, str(self.dtype), layout):
-            # the same layers, taken back from a model sharing them: into the same arrays, so that those
-            # handed out (a custom loop's trainable_variables) stay this model's weights; new ones went stale
-            views = iter(self._views)
-            for layer in self._layers:
-                for key in layer.params:
-                    P, G = next(views)
-                    P[...] = layer.params[key]
-                    layer.params[key], layer.grads[key] = P, G
-                layer._owner = weakref.ref(self)
-            self._set_input_gradients()
+            self._take_back()
             return
         self._namespace = namespace
         size = sum(l.trainable_size for l in self._layers)
         with sized_by(f"The model's {size:,} parameters (twice: weights and gradients)"):
-            self._flat_params = xp.zeros(size, dtype=self.dtype)
-            self._flat_grads = xp.zeros(size, dtype=self.dtype)
-        self._slices, self._views = [], []
-        offset = 0
+            self._flat_buffers = (xp.zeros(size + spare, dtype=self.dtype), xp.zeros(size + spare, dtype=self.dtype))
+        self._slices, self._views, self._layout = [], [], (namespace, str(self.dtype), [])
         for layer in self._layers:
-            for key, value in layer.params.items():
-                count = math.prod(value.shape)
-                part = slice(offset, offset + count)
-                self._flat_params[part] = xp.reshape(xp.asarray(value), (-1,))
-                layer.params[key] = xp.reshape(self._flat_params[part], value.shape)
-                layer.grads[key] = xp.reshape(self._flat_grads[part], value.shape)
-                self._slices.append(part)
-                self._views.append((layer.params[key], layer.grads[key]))
-                offset += count
-            layer._owner = weakref.ref(self)
-        self._layout = (namespace, str(self.dtype), layout)
+            self._bind_layer(layer, xp)
+        self._end_flat_vectors(size)
         trainable = [i for i, l in enumerate(self._layers) if l.params]
         self._first_trainable = trainable[0] if trainable else len(self._layers)
         for layer in self._layers[self._first_trainable + 1:]:
             _refuse_after_weights(layer, self._layers[self._first_trainable])
         self._set_input_gradients()
+
+    def _bind_layer(self, layer, xp):
+        """Copy ``layer``'s parameters into the buffers after those bound so far and give it views
+        of them; the flat vectors then end with it."""
+        params, grads = self._flat_buffers
+        offset = self._slices[-1].stop if self._slices else 0
+        for key, value in layer.params.items():
+            count = math.prod(value.shape)
+            part = slice(offset, offset + count)
+            params[part] = xp.reshape(xp.asarray(value), (-1,))
+            grads[part] = 0  # (room a popped layer used)
+            layer.params[key] = xp.reshape(params[part], value.shape)
+            layer.grads[key] = xp.reshape(grads[part], value.shape)
+            self._slices.append(part)
+            self._views.append((layer.params[key], layer.grads[key]))
+            self._layout[2].append((id(layer), key, tuple(value.shape)))
+            offset += count
+        layer._owner = weakref.ref(self)
+
+    def _end_flat_vectors(self, size):
+        """The flat vectors: the buffers' first ``size`` entries (contiguous views), or the whole buffers
+        where they have no room left (a model built at once trains plain vectors, as before)."""
+        params, grads = self._flat_buffers
+        self._flat_params, self._flat_grads = (params, grads) if size == params.shape[0] else (params[:size],
+                                                                                            grads[:size])
+
+    def _bind_added(self, layer):
+        """Bind ``layer``, just appended, at the end of the flat vectors, in the buffers' room: the other
+        layers keep their arrays (those held across an ``add`` stay live), and ``add`` takes constant
+        time. Rebinding every layer at each add made 3,000 adds take 40 s; when the room runs out, all
+        are bound into buffers ``_GROWTH`` times the size needed (few rebinds: amortised constant)."""
+        size = self._slices[-1].stop if getattr(self, "_slices", None) else 0
+        needed = size + layer.trainable_size
+        namespace = (backend.namespace_name(), backend.namespace_device())
+        layout = getattr(self, "_layout", None)
+        if (layout is None or layout[:2] != (namespace, str(self.dtype))
+                or needed > self._flat_buffers[0].shape[0]):
+            total = sum(l.trainable_size for l in self._layers)
+            self._bind_flat_buffers(spare=(_GROWTH - 1) * total)
+            return
+        _BINDS[0] += 1  # (a layer shared with another model is this one's now: that one takes it back to compute)
+        self._binds_seen = _BINDS[0]
+        self._bind_layer(layer, get_namespace())
+        self._end_flat_vectors(needed)
+        index = len(self._layers) - 1
+        if self._first_trainable == index and not layer.params:  # (none with weights yet)
+            self._first_trainable += 1
+        layer.needs_input_gradient = index > self._first_trainable
+
+    def _unbind_last(self, layer):
+        """Leave the room of ``layer``, just popped, to the next ``add``; its arrays, the model's views,
+        become its own copies (the next add would otherwise write over the weights of a layer handed back)."""
+        entries = self._layout[2]
+        k = 0
+        while k < len(entries) and entries[-1 - k][0] == id(layer):
+            k += 1
+        if k:
+            del entries[-k:], self._slices[-k:], self._views[-k:]
+        self._end_flat_vectors(self._slices[-1].stop if self._slices else 0)
+        self._first_trainable = min(self._first_trainable, len(self._layers))
+        if k and layer._owner() is self:  # (not when a model sharing it has taken it since)
+            for arrays in (layer.params, layer.grads):
+                for key, value in arrays.items():
+                    arrays[key] = backend.copy(value)
+
+    def _take_back(self, start=0):
+        """The layers from ``start``, taken back from a model sharing them (that bound them since) with their
+        current weights: into the same arrays, so that those handed out (a custom loop's trainable_variables,
+        a layer's params held) stay this model's weights; new ones went stale."""
+        layers = self._layers[start:]
+        views = iter(self._views[len(self._views) - sum(len(layer.params) for layer in layers):])
+        for i, layer in enumerate(layers, start):
+            for key in layer.params:
+                P, G = next(views)
+                P[...] = layer.params[key]
+                layer.params[key], layer.grads[key] = P, G
+            layer._owner = weakref.ref(self)
+            layer.needs_input_gradient = i > self._first_trainable  # (as _set_input_gradients)
 
     def _set_input_gradients(self):
         """Each layer above the first with weights passes the gradient down; the layers from that
@@ -1564,7 +1584,6 @@ class Sequential:
 
     def get_layer(self, name=None, index=None):
         """The layer called ``name``, or at position ``index`` (as Keras)."""
-        self._bind_pending()  # (its params are then the arrays the model trains, as model.layers's)
         if name is not None and index is not None:
             raise ValueError(f"Provide only a layer name or a layer index. Received: index={index}, name={name!r}.")
         if index is not None:
@@ -1971,11 +1990,11 @@ class Sequential:
         return model
 
     def __getstate__(self):
-        self._bind_pending()  # (a copy or a pickle of the model as used)
         # the views of the flat vectors kept for taking shared layers back (_bind_flat_buffers): unpickled,
         # they would be copies, and the layers' ids they were kept for are another process's (the nested
-        # models go along: pickle keeps them sharing the same layer objects, so get_layer("base") still works)
-        return {k: v for k, v in self.__dict__.items() if k not in ("_views", "_layout")}
+        # models go along: pickle keeps them sharing the same layer objects, so get_layer("base") still works);
+        # nor the buffers with add's spare room: unpickled, a model binds its layers into new ones
+        return {k: v for k, v in self.__dict__.items() if k not in ("_views", "_layout", "_flat_buffers")}
 
     def __setstate__(self, state):
         # Unpickled layer arrays are separate copies: gather them into one flat

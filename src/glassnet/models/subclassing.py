@@ -101,7 +101,9 @@ class SubclassedModel(Sequential):
         if "_layers" not in self.__dict__ and not name.startswith("__"):
             raise RuntimeError(f"{type(self).__name__}.__init__ does not call super().__init__(): call it first, as "
                                "Keras asks.")
-        return super().__getattr__(name)
+        # Python's own error again, or a property's (model.input's "has no defined input yet"), which
+        # Python drops when it calls this
+        return object.__getattribute__(self, name)
 
     def __delattr__(self, name):
         if self._layers and name in self.__dict__.get("_assigned", {}):  # (the traced chain kept the layer all the same)
