@@ -2473,9 +2473,9 @@ def test_adds_one_by_one_do_work_linear_in_the_layers(monkeypatch, nested, decla
     for n in (30, 300):
         model = _stack(n, nested, declared)
         model.predict(np.zeros((1, 3)))
-        # 300 Dense(2) on 3 inputs: 1,802 parameters, bound 8 times as the room doubled (from the first
-        # layer's 8); a model not declared is bound once, at the predict that builds it
-        assert bound.count(model) <= math.log2(n) + 2 if declared else bound.count(model) == 1
+        # 300 Dense(2) on 3 inputs: 1,802 parameters, bound a few times as the room grew by a quarter (from
+        # the first layer's 8), not 300; a model not declared is bound once, at the predict that builds it
+        assert bound.count(model) <= math.log(n, 1.25) + 3 if declared else bound.count(model) == 1
         # and the weights bound at the adds are those trained: every layer's a view of the flat vectors
         assert all(np.shares_memory(w, model._flat_params) for layer in model.layers for w in layer.weights)
     small = _name_reads(monkeypatch, lambda: _stack(100, nested, declared))
