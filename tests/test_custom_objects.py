@@ -299,6 +299,33 @@ def test_clone_json_config_and_pickle_keep_custom_objects(tmp_path):
     np.testing.assert_array_equal(unpickled.predict(X, verbose=0), model.predict(X, verbose=0))
 
 
+class TableDense(layers.Dense):
+    """A Dense subclass whose ``get_config`` holds a NumPy array, as a user's lookup table."""
+
+    def __init__(self, units, table=None, **kwargs):
+        super().__init__(units, **kwargs)
+        self.table = np.asarray([1.0, 2.0] if table is None else table)
+
+    def get_config(self):
+        return {**super().get_config(), "table": self.table}
+
+
+@pytest.mark.parametrize("register", [True, False])
+def test_clone_keeps_a_custom_layer_whose_config_is_not_json(tmp_path, register):
+    # clone_model refused any custom Dense subclass, naming 'activation' (it holds Linear() in memory);
+    # Keras 3.15 clones it, registered or not, through layer.__class__.from_config(layer.get_config())
+    if register:
+        saving.register_keras_serializable("pkg")(TableDense)
+    model = Sequential([layers.Input((3,)), TableDense(2, table=[3.0, 4.0], activation="tanh")])
+    clone = clone_model(model)
+    layer = clone.layers[0]
+    assert type(layer) is TableDense and clone.built and layer.activation.name == "tanh"
+    np.testing.assert_array_equal(layer.table, [3.0, 4.0])
+    assert layer.table is not model.layers[0].table
+    with pytest.raises(ValueError, match="key 'table' holds ndarray"):  # a file still cannot hold it
+        model.save(tmp_path / "m.gn")
+
+
 def test_custom_objects_must_be_a_dict(tmp_path):
     with pytest.raises(TypeError, match="custom_objects must be a dict"):
         load_model(tmp_path / "m.gn", custom_objects=[CustomDense])

@@ -119,18 +119,22 @@ def is_custom(obj, kind):
 def serialize(obj, kind):
     """Keras's config of a custom object: ``{"module", "class_name", "config", "registered_name"}``,
     its ``get_config()`` checked to hold JSON values that give each argument ``__init__`` requires."""
+    from .layers.base import _IN_MEMORY
+
     cls = type(obj)
     config = obj.get_config()
+    verb = "clone" if _IN_MEMORY.get() else "save"
     if not isinstance(config, dict):
-        raise ValueError(f"Cannot save the custom {kind} {cls.__name__}: get_config() must return a dict. "
+        raise ValueError(f"Cannot {verb} the custom {kind} {cls.__name__}: get_config() must return a dict. "
                          f"Received: {type(config).__name__}")
-    check_json(config, f"custom {kind} {cls.__name__}")
+    if verb == "save":  # (clone_model's config stays in memory: objects and arrays in it are fine, as in Keras)
+        check_json(config, f"custom {kind} {cls.__name__}")
     if "from_config" not in _own_attributes(cls):  # (a from_config of its own may rebuild arguments itself)
         params = inspect.signature(cls.__init__).parameters.values()
         missing = [p.name for p in list(params)[1:] if p.default is p.empty
                    and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.name not in config]
         if missing:
-            raise ValueError(f"Cannot save the custom {kind} {cls.__name__}: its __init__ requires "
+            raise ValueError(f"Cannot {verb} the custom {kind} {cls.__name__}: its __init__ requires "
                              f"{', '.join(missing)}, which get_config() does not return. Override get_config() "
                              f"to return them: {{**super().get_config(), {missing[0]!r}: self.{missing[0]}}}.")
     return {"module": cls.__module__, "class_name": cls.__name__, "config": config,

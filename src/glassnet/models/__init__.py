@@ -3,6 +3,7 @@
 import copy
 import warnings
 
+from .._custom_objects import CustomObjectScope, get_registered_name, is_custom
 from ..layers.base import in_memory_configs
 from .functional import Model
 from .saving import load_model
@@ -35,7 +36,10 @@ def clone_model(model, clone_function=None):
     with in_memory_configs():
         # (Sequential's: a subclass of Model may override get_config with its __init__ arguments)
         config = copy.deepcopy(Sequential.get_config(model))
-    return Sequential.from_config(config)  # (frozen if model is: its config says so)
+    # a custom layer's class is at hand, registered or not (as Keras clones it): its config names it
+    classes = {get_registered_name(type(layer)): type(layer) for layer in model._layers if is_custom(layer, "layer")}
+    with CustomObjectScope(classes):
+        return Sequential.from_config(config)  # (frozen if model is: its config says so)
 
 
 def _clone_with(model, clone_function):
