@@ -366,6 +366,14 @@ def _fit_with_activity(value):
     model.fit(X, Y, verbose=0)
 
 
+def _with_weight_penalty(layer, use):
+    """``use`` (fit, evaluate, losses) of a model whose last layer is ``layer``, its regularizer a :class:`_Returns`."""
+    model = Sequential([layers.Input((3,)), layers.Dense(3), layer])
+    model.compile("sgd", "mse")
+    return {"fit": lambda: model.fit(X, Y, verbose=0), "evaluate": lambda: model.evaluate(X, Y, verbose=0),
+            "losses": lambda: model.losses}[use]()
+
+
 # (what is done, the error, what its message says): each was a bare Python or NumPy error, or silently
 # ignored, before
 NEWER_APIS = [
@@ -389,6 +397,17 @@ NEWER_APIS = [
     (lambda: _fit_with_activity(lambda x: np.array([0.1])), TypeError, "activity_regularizer .* Received: array"),
     (lambda: _fit_with_activity(lambda x: None), TypeError, "activity_regularizer .* Received: None"),
     (lambda: _fit_with_activity(lambda x: "0.1"), TypeError, "activity_regularizer .* Received: '0.1'"),
+    # a weight penalty that is not one number: the same bare error in fit and model.losses, and evaluate gave
+    # the loss as an array
+    (lambda: _with_weight_penalty(layers.Dense(3, kernel_regularizer=_Returns(lambda w: 0.01 * w)), "fit"),
+     TypeError, r"kernel_regularizer of layer 'dense_1' .* must return one number, the penalty of the layer's kernel "
+                r"of shape \(3, 3\)"),
+    (lambda: _with_weight_penalty(layers.Dense(3, bias_regularizer=_Returns(lambda w: None)), "losses"),
+     TypeError, "bias_regularizer of layer 'dense_1' .* Received: None"),
+    (lambda: _with_weight_penalty(layers.PReLU(alpha_regularizer=_Returns(lambda w: w)), "evaluate"),
+     TypeError, r"alpha_regularizer of layer 'p_re_lu' .* of shape \(3,\)"),
+    (lambda: _with_weight_penalty(layers.BatchNormalization(gamma_regularizer=_Returns(lambda w: "1")), "fit"),
+     TypeError, "gamma_regularizer of layer 'batch_normalization' .* Received: '1'"),
     # an object in place of a class or function: "'Dense' object has no attribute '__name__'"
     (lambda: glassnet.saving.register_keras_serializable()(layers.Dense(2)), TypeError, "decorates a class or a function"),
     (lambda: glassnet.saving.register_keras_serializable(package="t")(5), TypeError, "decorates a class or a function"),

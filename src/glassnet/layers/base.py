@@ -192,21 +192,27 @@ def build_layer(layer, input_shape):
         layer.rng = make_rng(None)
 
 
+def penalty(regularizer, X, argument, of):
+    """``regularizer(X)``, checked to be one number: ``argument`` names the regularizer and ``of``
+    what ``X`` is, for the error."""
+    value = regularizer(X)
+    # one number joins the loss: a Regularizer subclass returning x * 0.01 (not its sum), a string or None
+    # met float()'s bare "only 0-dimensional arrays can be converted to Python scalars"
+    try:
+        if isinstance(value, (str, bytes)) or getattr(value, "ndim", 0) != 0:
+            raise TypeError
+        float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{argument} {regularizer!r:.80} must return one number, the penalty of {of} of shape "
+                        f"{tuple(X.shape)} (a sum, such as 0.01 * sum(x**2)). Received: {value!r:.80}") from None
+    return value
+
+
 def activity_penalty(regularizer, Y):
     """Keras's activity loss ``R(Y) / n``, ``n = Y.shape[0]`` the batch size (0 for an empty batch:
     Keras's divide_no_nan), as a float."""
     n = Y.shape[0] if Y.ndim else 1
-    value = received = regularizer(Y)
-    # one number joins the loss: a Regularizer subclass returning x * 0.01 (not its sum), a string or None
-    # met float()'s bare "only 0-dimensional arrays can be converted to Python scalars"
-    if isinstance(value, (str, bytes)) or getattr(value, "ndim", 0) != 0:
-        value = None
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"activity_regularizer {regularizer!r:.80} must return one number, the penalty of the layer's "
-                        f"output of shape {tuple(Y.shape)} (a sum, such as 0.01 * sum(x**2)). Received: "
-                        f"{received!r:.80}") from None
+    value = float(penalty(regularizer, Y, "activity_regularizer", "the layer's output"))
     return value / n if n else 0.0
 
 
@@ -624,6 +630,11 @@ class Layer:
         its trainable weights; none when it is frozen or has none)."""
         return []
 
+    def weight_penalty(self, regularizer, key):
+        """``regularizer(params[key])``, checked to be one number (see :func:`penalty`)."""
+        name = self.keras_param_names.get(key, key)
+        return penalty(regularizer, self.params[key], f"{name}_regularizer of layer {self.name!r}", f"the layer's {name}")
+
     def activity_penalty(self):
         """``R(Y) / n`` of the output ``Y`` of the model's last pass through the layer (0 before any)."""
         Y = getattr(self, "Y", None)
@@ -902,11 +913,11 @@ class OneWeightPenalty:
         key, regularizer, _ = self._penalty_parts()
         if not (self.built and self.trainable) or regularizer is None:
             return []
-        return [float(regularizer(self.params[key]))]
+        return [float(self.weight_penalty(regularizer, key))]
 
     def regularization_penalty(self):
         key, regularizer, _ = self._penalty_parts()
-        return 0.0 if regularizer is None else regularizer(self.params[key])
+        return 0.0 if regularizer is None else self.weight_penalty(regularizer, key)
 
     def parameter_constraints(self):
         key, _, constraint = self._penalty_parts()

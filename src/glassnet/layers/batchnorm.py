@@ -100,10 +100,10 @@ class ScaledNormalization(Layer):
     def weight_losses(self):
         if not (self.built and self.trainable):
             return []
-        return [float(regularizer(self.params[key])) for regularizer, key in self._regularized()]
+        return [float(self.weight_penalty(regularizer, key)) for regularizer, key in self._regularized()]
 
     def regularization_penalty(self):
-        return sum((regularizer(self.params[key]) for regularizer, key in self._regularized()), 0.0)
+        return sum((self.weight_penalty(regularizer, key) for regularizer, key in self._regularized()), 0.0)
 
     def parameter_constraints(self):
         found = {"gamma": self.gamma_constraint if self.scale else None,

@@ -191,15 +191,15 @@ class Dense(Layer):
     def weight_losses(self):
         if not (self.built and self.trainable):
             return []
-        return [float(regularizer(weights)) for regularizer, weights in self._regularized()]
+        return [float(self.weight_penalty(regularizer, key)) for regularizer, key in self._regularized()]
 
     def regularization_penalty(self):
-        return sum((regularizer(weights) for regularizer, weights in self._regularized()), 0.0)
+        return sum((self.weight_penalty(regularizer, key) for regularizer, key in self._regularized()), 0.0)
 
     def _regularized(self):
-        """``(regularizer, weights)`` of each weight array that has a regularizer."""
+        """``(regularizer, key of params)`` of each weight array that has a regularizer."""
         found = ((self.kernel_regularizer, "W"), (self.bias_regularizer if self.use_bias else None, "b"))
-        return [(regularizer, self.params[key]) for regularizer, key in found if regularizer is not None]
+        return [(regularizer, key) for regularizer, key in found if regularizer is not None]
 
     def parameter_constraints(self):
         found = {"W": self.kernel_constraint, "b": self.bias_constraint if self.use_bias else None}
