@@ -233,3 +233,43 @@ def test_l2_penalty_of_float32_weights_keeps_float32_precision_at_every_size(n, 
         assert regularizers.L2(0.5)(given) == pytest.approx(0.5 * exact, rel=2e-7)
         assert regularizers.L1L2(l1=0.25, l2=0.5)(given) == pytest.approx(
             0.25 * float(np.abs(W.astype(np.float64)).sum()) + 0.5 * exact, rel=2e-7)
+
+
+class _NotFinite(regularizers.Regularizer):
+    """A penalty of ``value`` (NaN or inf) whatever the weights, as a user's regularizer with a bug."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def __call__(self, x):
+        return np.float32(self.value)
+
+    def add_gradient(self, x, grad, tmp):
+        pass
+
+
+@pytest.mark.parametrize("argument, value, of", [("activity_regularizer", np.nan, r"output of shape \(8, 2\)"),
+                                                 ("kernel_regularizer", np.inf, r"kernel of shape \(3, 2\)"),
+                                                 ("bias_regularizer", np.nan, r"bias of shape \(2,\)")])
+def test_a_penalty_not_finite_at_fit_s_first_step_names_the_regularizer(argument, value, of):
+    # fit stopped with "Training diverged ... Try a lower learning rate" and an empty history: no step had been made
+    X, y = np.random.default_rng(0).normal(size=(8, 3)), np.zeros((8, 2))
+    model = glassnet.models.Sequential([glassnet.layers.Input((3,)),
+                                        glassnet.layers.Dense(2, **{argument: _NotFinite(value)})])
+    model.compile("sgd", "mse")
+    before = model.get_weights()
+    with pytest.raises(ValueError, match=fr"The {argument} .* of layer 'dense' returned {value} for the layer's {of}, "
+                                         "all finite, at fit's first step"):
+        model.fit(X, y, verbose=0)
+    for w, w0 in zip(model.get_weights(), before):
+        np.testing.assert_array_equal(w, w0)
+
+
+def test_a_penalty_of_weights_already_not_finite_is_still_a_divergence():
+    # the weights, not the regularizer, are at fault: fit's divergence warning, as before
+    X, y = np.random.default_rng(0).normal(size=(8, 3)), np.zeros((8, 2))
+    model = glassnet.models.Sequential([glassnet.layers.Input((3,)), glassnet.layers.Dense(2, kernel_regularizer="l2")])
+    model.compile("sgd", "mse")
+    model.set_weights([np.full((3, 2), np.inf), np.zeros(2)])
+    with pytest.warns(glassnet.models.DivergenceWarning, match="Training diverged"):
+        model.fit(X, y, verbose=0)

@@ -29,6 +29,7 @@ from .._validation import (
     on_host, refuse_all_zero,
 )
 from ..layers import Layer
+from ..layers.base import penalty
 from . import callbacks as callbacks_module, streams
 from .nesting import nested_items
 
@@ -316,6 +317,8 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
                         cb.on_train_batch_begin(step, {})
                     loss = train_step(model, Xb, Yb, wb)
                     if not math.isfinite(loss):
+                        if step == 0 and previous is None:  # fit's own weights: no learning rate made this
+                            _refuse_non_finite_penalty(model)
                         # at the first batch, the loss just computed is that of the epoch's start weights
                         _stop_diverged(model, epoch, step, (snapshot, previous), (Xb, Yb, wb),
                                        start_failed=True if step == 0 else None)
@@ -986,6 +989,28 @@ def _update_metrics(model, metrics, Y, A, w):
     own, theirs = model._metric_targets(Y)
     for m in metrics:
         m.update_state(own if m.builtin else theirs, A, w if m.weighted else None)
+
+
+def _refuse_non_finite_penalty(model):
+    """A ValueError where a layer's regularizer gave NaN or inf for finite weights or outputs at fit's first
+    step: the divergence warning blamed the learning rate (the step had changed nothing yet)."""
+    for held in model._layers:
+        for layer in (held, getattr(held, "layer", None)):  # (a wrapper's layer: SpectralNormalization's)
+            if not isinstance(layer, Layer):
+                continue
+            names = [layer.keras_param_names.get(key, key) for key in layer.params] if model._trains(held) else []
+            penalized = [("activity_regularizer", getattr(layer, "Y", None), "the layer's output"),
+                         *((f"{name}_regularizer", W, f"the layer's {name}") for name, W in zip(names, layer.params.values()))]
+            for argument, X, of in penalized:
+                regularizer = getattr(layer, argument, None)
+                if regularizer is None or X is None or not _all_finite(X):
+                    continue
+                value = float(penalty(regularizer, X, f"{argument} of layer {layer.name!r}", of))
+                if not math.isfinite(value):
+                    raise ValueError(f"The {argument} {regularizer!r:.80} of layer {layer.name!r} returned {value} for "
+                                     f"{of} of shape {tuple(X.shape)}, all finite, at fit's first step: the loss "
+                                     "cannot be minimised. Make the regularizer return a finite number for finite "
+                                     "values.")
 
 
 def _all_finite(x):
