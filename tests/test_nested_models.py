@@ -2,6 +2,7 @@
 base, ``model.add(other_model)`` and ``base_model(inputs, training=False)`` in a functional model.
 A nested model joins as its layers (the same objects), so both models share their weights."""
 
+import pickle
 import re
 
 import numpy as np
@@ -133,6 +134,49 @@ def test_weights_stay_shared_both_ways_through_training(rng):
     model.fit(x, labels, epochs=1, verbose=0)  # each model's optimizer keeps stepping the shared weights
     in_step()
     assert not np.allclose(model.predict(x, verbose=0), after_outer)
+
+
+@pytest.mark.parametrize("change", ["pop", "add"])
+def test_a_nested_model_changed_after_nesting_refuses_the_models_holding_it(keras64, rng, change):
+    # the outer model kept the layers the base had and computed with them silently; Keras's calls the
+    # changed base (and fails here: its Dense(2) was built on the base's 5 outputs)
+    x = rng.normal(size=(4, 6))
+    base = glassnet_base(rng)
+    outer = Sequential([base, layers.Dense(2)], dtype="float64")
+    outer.compile("sgd", "mse")
+    outer.fit(x, np.zeros((4, 2)), verbose=0)
+    top = Sequential([outer, layers.Dense(1)], name="top", dtype="float64")
+    top.compile("sgd", "mse")
+    theirs = keras64.Sequential([keras_base(keras64, base.get_weights()), keras64.layers.Dense(2)])
+    theirs.predict(x, verbose=0)
+    getattr(base, change)(*([layers.Dense(3)] if change == "add" else []))
+    getattr(theirs.layers[0], change)(*([keras64.layers.Dense(3)] if change == "add" else []))
+    with pytest.raises(ValueError):
+        theirs.predict(x, verbose=0)
+    assert base.predict(x).shape == (4, 3 if change == "add" else 8)  # the changed model itself works
+    what = "had a layer added" if change == "add" else "had its last layer popped"
+    for model, width in ((outer, 2), (top, 1)):
+        for use in (lambda: model.predict(x), lambda: model.fit(x, np.zeros((4, width)), verbose=0),
+                    lambda: model.get_weights()):
+            with pytest.raises(ValueError, match=f"Model 'base' nested in model '{model.name}' {what} .* "
+                                                 r"Make .* again with the changed model"):
+                use()
+    assert Sequential([base, layers.Dense(2)], dtype="float64").predict(x).shape == (4, 2)  # nested again: fine
+
+
+def test_a_model_no_longer_nested_or_unpickled_is_told_as_it_holds_it(rng):
+    x = rng.normal(size=(4, 6))
+    base = glassnet_base(rng)
+    outer = Sequential([base, layers.Dense(2)], dtype="float64")
+    copy = pickle.loads(pickle.dumps(outer))
+    copy.get_layer("base").pop()
+    with pytest.raises(ValueError, match="Model 'base' nested in model 'sequential' had its last layer popped"):
+        copy.predict(x)
+    assert outer.predict(x).shape == (4, 2)  # (the original and its base are another pair)
+    outer.pop()
+    outer.pop()  # the base's last layer is gone: it is no longer nested in outer, whose chain is its own
+    base.pop()
+    assert outer.predict(x).shape == (4, 8)
 
 
 def test_unbuilt_model_is_built_with_the_outer_one(rng):

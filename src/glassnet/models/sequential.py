@@ -468,10 +468,14 @@ class Sequential:
         nested model's input shape is this model's when it comes first, and must be the previous
         layer's output shape otherwise; its layers keep their names and ``trainable`` flags
         (``base_model.trainable = False`` before or after nesting freezes them here too). A
-        model cannot hold itself, the same model twice, or a model next to its own layers."""
+        model cannot hold itself, the same model twice, or a model next to its own layers.
+        A model nested in another one may change (``base.add``, ``base.pop``): the model holding
+        it, which still holds the layers it had, is refused at its next use."""
+        holders = self._holding()
         start = len(self._layers)
         self._add(layer)
         self._record_nodes(start)
+        self._tell_holders(holders, "had a layer added")
 
     def _add(self, layer, build=True, seen=None):
         if isinstance(layer, InputLayer):
@@ -641,6 +645,35 @@ class Sequential:
         # held, as Keras holds it: a model built in a function (base = ...; return Model(inputs, base(inputs)))
         # lost its nested model with the function's variables, and a loaded model's has no other holder
         self.__dict__.setdefault("_nested_models", []).append(model)
+        # (weakly, the other way: its add and pop tell this model, _tell_holders, and outlive it)
+        refs = [ref for ref in model.__dict__.get("_holders", ()) if ref() is not None]
+        model.__dict__["_holders"] = [*refs, weakref.ref(self)]
+
+    def _holding(self):
+        """The models that hold this one nested in them now (all its layers in their chain)."""
+        holders = (ref() for ref in self.__dict__.get("_holders", ()))
+        return [model for model in holders if model is not None and any(m is self for m in model._nested())]
+
+    def _tell_holders(self, holders, change, name=None):
+        """After this model (or the model ``name`` nested in it) ``change`` d its layers, which ``holders``
+        hold as theirs: each of them, and the models holding them, refuses its next use (:meth:`_refuse_changed_nested`).
+        Keras's model calls the changed nested model; glassnet's holds the old chain of layers, and computed
+        with it silently (``outer = Sequential([base, Dense(2)])``, then ``base.pop()``)."""
+        for model in holders:
+            model.__dict__["_changed_nested"] = (name or self.name, change)
+            model._tell_holders(model._holding(), change, name or self.name)
+        _BINDS[0] += 1  # (every use of a model then claims its layers first, _claim_layers, which refuses it)
+
+    def _refuse_changed_nested(self):
+        """The refusal :meth:`_tell_holders` set up, at every use of this model (:meth:`_claim_layers`)."""
+        if "_changed_nested" in self.__dict__:
+            name, change = self._changed_nested
+            raise ValueError(
+                f"Model {name!r} nested in model {self.name!r} {change} since it was nested: {self.name!r} holds the "
+                f"layers {name!r} had (glassnet's models are chains of the same layer objects), and would compute "
+                f"without the change (Keras's would call the changed {name!r}). Make {self.name!r} again with the "
+                f"changed model (Sequential([{name}, ...])), or change a copy of it instead "
+                f"(glassnet.models.clone_model({name})).")
 
     def _build_nested(self, start=0):
         """Build the nested models that were not built (Keras builds them with the model holding
@@ -721,7 +754,9 @@ class Sequential:
         """The first use of a model built from its declared input shape (fit, predict,
         build, its weights...), where it used to be built: from here on it is a model built
         by use (a layer added later draws its own weights), in the array namespace now
-        active, as it would have been built in it."""
+        active, as it would have been built in it. A model holding a nested model changed since is
+        refused here (:meth:`_refuse_changed_nested`), as at every use."""
+        self._refuse_changed_nested()
         if self._declared is None:
             return
         if self.built and getattr(self, "_namespace", None) != (backend.namespace_name(), backend.namespace_device()):
@@ -781,6 +816,7 @@ class Sequential:
         optimizer starts afresh (its state described the removed weights too)."""
         if not self._layers:
             raise ValueError("There are no layers in the model to pop.")
+        holders = self._holding()
         node = self._layers[-1].__dict__.get("_node")
         if isinstance(node, _Place) and node.model is self:  # its place in this model, which is no more: the chain now
             self._layers[-1]._node = node()
@@ -796,6 +832,7 @@ class Sequential:
             if not self._layers:
                 self.built = False
             self._weights_reshaped()
+        self._tell_holders(holders, "had its last layer popped")
         return layer
 
     def _weights_reshaped(self):
@@ -812,6 +849,7 @@ class Sequential:
         model computes, it takes them back, with their current weights, so that both
         models see one set of weights and each one's optimizer steps the arrays its
         layers use."""
+        self._refuse_changed_nested()  # (before _binds_seen is set: at every use until the model is made again)
         if self.built and any(layer.params and getattr(layer, "_owner", lambda: None)() is not self
                               for layer in self._layers):
             self._bind_flat_buffers()
@@ -827,6 +865,7 @@ class Sequential:
     def _bind_flat_buffers(self, spare=0):
         """Move all parameters and gradients into two flat vectors; layers keep views. The vectors
         are the start of two buffers with room for ``spare`` more parameters (:meth:`_bind_added`)."""
+        self._refuse_changed_nested()
         _BINDS[0] += 1
         self._binds_seen = _BINDS[0]
         xp = get_namespace()
@@ -1992,11 +2031,12 @@ class Sequential:
         return model
 
     def __getstate__(self):
+        self._refuse_changed_nested()  # (a copy or a pickle would hold the old chain as well)
         # the views of the flat vectors kept for taking shared layers back (_bind_flat_buffers): unpickled,
         # they would be copies, and the layers' ids they were kept for are another process's (the nested
         # models go along: pickle keeps them sharing the same layer objects, so get_layer("base") still works);
         # nor the buffers with add's spare room: unpickled, a model binds its layers into new ones
-        return {k: v for k, v in self.__dict__.items() if k not in ("_views", "_layout", "_flat_buffers")}
+        return {k: v for k, v in self.__dict__.items() if k not in ("_views", "_layout", "_flat_buffers", "_holders")}
 
     def __setstate__(self, state):
         # Unpickled layer arrays are separate copies: gather them into one flat
@@ -2006,6 +2046,8 @@ class Sequential:
             state["_layers"] = state.pop("layers")
         self.__dict__.update(state)
         self.__dict__.setdefault("_pins", {})  # (pickled before nested models' training=...)
+        for model in state.get("_nested_models", ()):  # (their weak references to this model were not pickled)
+            model.__dict__.setdefault("_holders", []).append(weakref.ref(self))
         self._record_nodes()  # (layers are pickled without them)
         if self.built:  # in the namespace it was built in, wherever it is unpickled (its optimizer's is that one)
             name, device = getattr(self, "_namespace", ("numpy", None))
