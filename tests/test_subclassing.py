@@ -422,6 +422,15 @@ def test_clone_model_of_a_subclass_is_a_new_instance_of_its_class_as_keras_s():
     assert type(plain) is glassnet.Sequential and plain.output_shape == (None, 3)
 
 
+def register_wider_sized():
+    """Register, under :func:`sized_class`'s name, a class of one unit more: another version of it."""
+    class Wider(sized_class(glassnet)):
+        def __init__(self, units=4, **kwargs):
+            super().__init__(units=units + 1, **kwargs)
+
+    glassnet.saving.register_keras_serializable("tests", name="Sized")(Wider)
+
+
 def test_a_registered_subclass_loads_as_its_class_with_weights_and_optimizer(tmp_path, rng, clean_registry):
     # load_model gave a plain Sequential, without the class's attributes (units) and methods
     Sized = glassnet.saving.register_keras_serializable("tests")(sized_class(glassnet))
@@ -442,11 +451,7 @@ def test_a_registered_subclass_loads_as_its_class_with_weights_and_optimizer(tmp
                                   model.fit(x, y, epochs=1, verbose=0).history["loss"])
 
     # the same name standing for another architecture: said, not loaded with misplaced weights
-    class Wider(sized_class(glassnet)):
-        def __init__(self, units=4, **kwargs):
-            super().__init__(units=units + 1, **kwargs)
-
-    glassnet.saving.register_keras_serializable("tests", name="Sized")(Wider)
+    register_wider_sized()
     with pytest.raises(ValueError, match=r"Cannot load model file .*: the class Wider .* has weights of shapes .* "
                                          r"saved by another version of the class"):
         glassnet.models.load_model(tmp_path / "m.gn")
@@ -605,7 +610,8 @@ def test_a_nested_subclass_shows_its_class_and_its_weights_file_is_keras_s(keras
     theirs = keras.Sequential([keras.Input((3,)), nested_models_classes(keras)[0](), keras.layers.Dense(2)])
     theirs.load_weights(tmp_path / "w.weights.h5")
     np.testing.assert_allclose(np.asarray(theirs(x)), model.predict(x, verbose=0), rtol=0, atol=1e-12)
-    model.export(tmp_path / "m.keras", format="keras")  # a Sequential in Keras (the class is not in the file)
+    with pytest.warns(UserWarning, match=r"Inner \(nested as 'inner'\) is not registered: Keras's load_model gives"):
+        model.export(tmp_path / "m.keras", format="keras")  # a Sequential in Keras (the class is not in the file)
     back = keras.saving.load_model(tmp_path / "m.keras")
     np.testing.assert_allclose(np.asarray(back(x)), model.predict(x, verbose=0), rtol=0, atol=1e-12)
 
@@ -681,3 +687,103 @@ def test_a_keras_file_of_an_unregistered_subclass_warns_what_keras_s_load_model_
         keras.saving.load_model(tmp_path / "ours.keras")
     back = keras.saving.load_model(tmp_path / "ours.keras", custom_objects={"Sized": sized_class(keras)})
     np.testing.assert_allclose(np.asarray(back(x)), ours.predict(x, verbose=0), rtol=0, atol=1e-12)
+
+
+def nested_sized(lib, functional=False):
+    """:func:`sized_class`'s model nested between an Input and a Dense: in a Sequential, or in a functional Model."""
+    sized = lib.saving.get_registered_object("tests>Sized")(units=5, name="sized")
+    if functional:
+        inputs = lib.Input((4,))
+        return lib.Model(inputs, lib.layers.Dense(1)(sized(inputs)))
+    return lib.Sequential([lib.Input((4,)), sized, lib.layers.Dense(1)])
+
+
+@pytest.mark.parametrize("functional", [False, True])
+def test_a_registered_nested_subclass_loads_as_its_class_from_a_gn_file(tmp_path, rng, clean_registry, functional):
+    # the nested entry did not record the class: get_layer("sized") came back a Sequential without units
+    Sized = glassnet.saving.register_keras_serializable("tests")(sized_class(glassnet))
+    model = nested_sized(glassnet, functional)
+    x, y = rng.random((8, 4)), rng.random((8, 1))
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(x, y, epochs=2, verbose=0)
+    model.save(tmp_path / "m.gn")
+    loaded = glassnet.models.load_model(tmp_path / "m.gn")
+    inner = loaded.get_layer("sized")
+    assert type(inner) is Sized and inner.units == 5
+    # the class's own layers are the model's: its attributes, methods and the loaded weights agree
+    assert inner.out is loaded.layers[-2] and inner.encoder.layers[0] is loaded.layers[0]
+    assert [layer.name for layer in loaded.layers] == [layer.name for layer in model.layers]
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+    np.testing.assert_array_equal(inner.predict(x, verbose=0), model.get_layer("sized").predict(x, verbose=0))
+    np.testing.assert_array_equal(loaded.fit(x, y, epochs=1, verbose=0).history["loss"],
+                                  model.fit(x, y, epochs=1, verbose=0).history["loss"])
+    np.testing.assert_array_equal(inner.predict(x, verbose=0), model.get_layer("sized").predict(x, verbose=0))
+
+    # another version of the class under that name: said, not loaded with misplaced weights
+    register_wider_sized()
+    with pytest.raises(ValueError, match=r"the class Wider .* where the file's nested model 'sized' has .* saved by "
+                                         r"another version of the class"):
+        glassnet.models.load_model(tmp_path / "m.gn")
+
+
+def test_an_unregistered_nested_subclass_warns_and_loads_as_a_sequential_unless_passed(tmp_path, rng):
+    Sized = sized_class(glassnet)
+    model = glassnet.Sequential([layers.Input((4,)), Sized(units=3, name="sized"), layers.Dense(1)])
+    with pytest.warns(UserWarning, match=r"Sized \(nested as 'sized'\) is not registered: load_model gives a nested "
+                                         r"Sequential, unless Sized is passed"):
+        model.save(tmp_path / "m.gn")
+    assert type(glassnet.models.load_model(tmp_path / "m.gn").get_layer("sized")) is glassnet.Sequential
+    passed = glassnet.models.load_model(tmp_path / "m.gn", custom_objects={"Sized": Sized})
+    assert type(passed.get_layer("sized")) is Sized
+    x = rng.random((3, 4))
+    np.testing.assert_array_equal(passed.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+def test_a_nested_registered_subclass_s_keras_file_loads_in_both_as_its_class(keras64, tmp_path, rng, clean_registry,
+                                                                              monkeypatch):
+    # Keras's file of Sequential([Input, Sized(), Dense]) was refused ("'tests>Sized' ... is not a glassnet
+    # layer"); glassnet wrote the nested subclass as a Sequential, which Keras loaded without the class
+    monkeypatch.setenv("KERAS_BACKEND", "jax")
+    keras = keras64
+    glassnet.config.set_floatx("float64")
+    theirs_class = keras.saving.register_keras_serializable("tests")(sized_class(keras))
+    ours_class = glassnet.saving.register_keras_serializable("tests")(sized_class(glassnet))
+    try:
+        x = rng.random((6, 4))
+        for functional in (False, True):
+            keras.utils.clear_session()
+            theirs = nested_sized(keras, functional)
+            expected = np.asarray(theirs(x))
+            theirs.save(tmp_path / "keras.keras")
+            ours = glassnet.models.load_model(tmp_path / "keras.keras")
+            assert type(ours.get_layer("sized")) is ours_class and ours.get_layer("sized").units == 5
+            np.testing.assert_allclose(ours.predict(x, verbose=0), expected, rtol=0, atol=1e-12)
+
+            ours.compile(optimizer=glassnet.optimizers.SGD(0.5), loss="mse")
+            ours.fit(x, rng.random((6, 1)), epochs=2, verbose=0)
+            ours.export(tmp_path / "ours.keras", format="keras")
+            back = keras.saving.load_model(tmp_path / "ours.keras")
+            assert type(back.get_layer("sized")) is theirs_class and back.get_layer("sized").units == 5
+            np.testing.assert_allclose(np.asarray(back.predict(x, verbose=0)), ours.predict(x, verbose=0),
+                                       rtol=0, atol=1e-12)
+            assert not np.allclose(ours.predict(x, verbose=0), expected)  # (trained: the weights did travel)
+            # Keras's weights file of it: Keras's paths (its second layer went to layers/sized_1/...)
+            ours.save_weights(tmp_path / "w.weights.h5")
+            theirs.load_weights(tmp_path / "w.weights.h5")
+            np.testing.assert_allclose(np.asarray(theirs(x)), ours.predict(x, verbose=0), rtol=0, atol=1e-12)
+    finally:
+        keras.saving.get_custom_objects().pop("tests>Sized", None)
+
+
+def test_clone_model_of_a_sequential_holding_a_subclass_makes_the_class_again_as_keras_s(keras64, rng):
+    # Keras's clone_model clones each layer, a nested subclass by its from_config: glassnet gave a nested Sequential
+    keras = keras64
+    glassnet.config.set_floatx("float64")
+    theirs = keras.Sequential([keras.Input((4,)), sized_class(keras)(units=3, name="sized"), keras.layers.Dense(1)])
+    Sized = sized_class(glassnet)  # (not registered: clone_model has the class at hand)
+    ours = glassnet.Sequential([layers.Input((4,)), Sized(units=3, name="sized"), layers.Dense(1)])
+    twin, clone = keras.models.clone_model(theirs), glassnet.models.clone_model(ours)
+    assert type(twin.get_layer("sized")).__name__ == type(clone.get_layer("sized")).__name__ == "Sized"
+    assert clone.get_layer("sized").units == 3 and clone.get_layer("sized").out is clone.layers[-2]
+    assert not any(a is b for a, b in zip(clone.layers, ours.layers))  # new layers, as Keras's
+    assert clone.count_params() == ours.count_params() == twin.count_params()

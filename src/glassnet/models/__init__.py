@@ -8,7 +8,7 @@ from ..layers.base import in_memory_configs
 from .functional import Model
 from .saving import load_model
 from .sequential import Sequential
-from .subclassing import SubclassedModel, init_config, remake
+from .subclassing import SubclassedModel, init_config, nested_subclasses, remake, subclass_entry
 from .training import DivergenceWarning
 
 
@@ -38,6 +38,9 @@ def clone_model(model, clone_function=None):
         config = copy.deepcopy(Sequential.get_config(model))
     # a custom layer's class is at hand, registered or not (as Keras clones it): its config names it
     classes = {get_registered_name(type(layer)): type(layer) for layer in model._layers if is_custom(layer, "layer")}
+    # a nested subclass made again as its class, as Keras's clone of each layer (registered or not)
+    classes |= {entry["registered_name"] or entry["class_name"]: type(nested) for nested in nested_subclasses(model)
+                for entry in [subclass_entry(nested)]}
     with CustomObjectScope(classes):
         return Sequential.from_config(config)  # (frozen if model is: its config says so)
 

@@ -76,7 +76,7 @@ def weight_paths(model, nested=True, by_attribute=True, exported=False):
     as a Sequential's, glassnet's before). ``exported``: as :func:`keras_config` writes the model, where a
     subclass is its class only at the top and with a config that makes it again (``subclass_entry``),
     else a Sequential, whose weights Keras reads at a Sequential's paths."""
-    from .subclassing import subclass_entry
+    from .subclassing import nested_keras_entry, subclass_entry
 
     used, paths = {}, []
     if (nested and by_attribute and model._layers and hasattr(model, "_assigned_items")  # a subclass of Model
@@ -100,11 +100,13 @@ def weight_paths(model, nested=True, by_attribute=True, exported=False):
     for item in nested_items(model) if nested else model.layers:
         if isinstance(item, Layer):
             paths.append(group(type(item).__name__))
-        elif exported or not by_attribute or not hasattr(item, "_assigned_items"):  # a nested model: a group of its own
+        elif ((exported and nested_keras_entry(item) is None) or not by_attribute
+              or not hasattr(item, "_assigned_items")):  # a nested model: a group of its own
             prefix = group("Functional" if getattr(item, "_functional", False) else "Sequential")
             paths += [f"{prefix}/{path}" for path in weight_paths(item, by_attribute=by_attribute and not exported)]
         else:  # a nested subclass, as Keras's save_weights writes one: its class's group, its attributes
-            paths += [f"{group(type(item).__name__)}/{path}" for path in weight_paths(item)]
+            prefix = group(type(item).__name__)  # (one group: counted per path, its second layer went to inner_1)
+            paths += [f"{prefix}/{path}" for path in weight_paths(item)]
     return paths
 
 
@@ -766,6 +768,8 @@ def _model_config(model, shape, inputs, pins):
     ``{layer: mode}``, pins a layer or a nested model), else Sequential; a model nested in it is a
     config of its own (Keras's ``get_layer("base")`` after loading). ``inputs``: the count of
     InputLayers so far, which Keras names input_layer, input_layer_1, ..."""
+    from .subclassing import nested_keras_entry
+
     functional = getattr(model, "_functional", False)
     _check_name(model.name, "the model" if inputs == [0] else f"the nested model {model.name!r}")
     name = "input_layer" + (f"_{inputs[0]}" if inputs[0] else "")
@@ -785,7 +789,11 @@ def _model_config(model, shape, inputs, pins):
         unpinned = [layer for layer in members if pins.get(layer) is False and item is not layer
                     and item._pins.get(layer)]
         off = bool(unpinned) and all(pins.get(layer) is False for layer in members)
-        if not isinstance(item, Layer):  # a nested model
+        entry = None if isinstance(item, Layer) else nested_keras_entry(item)
+        if entry is not None:  # a registered subclass, as Keras writes one: its class, made from its config
+            item_config = {**entry, "build_config": {"input_shape": list(layer_shape)}}
+            pinned = [layer for layer in pinned if not item._pins.get(layer)]
+        elif not isinstance(item, Layer):  # a nested model
             item_config = _model_config(item, layer_shape, inputs, item._pins)
             # its own pins, written in its config (all of them in a Sequential, whose call takes no training)
             if len(pinned) < len(members) or not functional:

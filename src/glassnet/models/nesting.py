@@ -6,7 +6,9 @@ A nested model joins as its layers (see ``Sequential.add``); what a configuratio
 tree of those models, each entry ``{"name", "layers": [start, stop], "trainable", "nested": [...]}``
 over the positions ``start`` to ``stop - 1`` of the layers of the model holding it (positions, not
 names: a file renames a repeated name), with ``"functional": true``, ``"pins"`` and ``"built_alone":
-false`` (built by the model holding it, so its variables' paths are in that model's scope) where set.
+false`` (built by the model holding it, so its variables' paths are in that model's scope) where set,
+and, for a subclass of ``Model``, ``"subclass"`` as the top-level one (``subclassing.subclass_entry``):
+made again as its class, on the same layers, where the program registered or passes the class.
 """
 
 
@@ -42,6 +44,8 @@ def nested_items(model):
 
 def nested_config(model):
     """The ``nested`` entries of ``model``'s configuration (see the module docstring)."""
+    from .subclassing import subclass_entry
+
     entries = []
     for nested, start, stop in nested_spans(model):
         entry = {"name": nested.name, "layers": [start, stop], "trainable": bool(nested._trainable)}
@@ -52,6 +56,9 @@ def nested_config(model):
         pins = {layer.name: mode for layer, mode in nested._pins.items() if layer in nested._layers}
         if pins:
             entry["pins"] = pins
+        subclass = subclass_entry(nested)
+        if subclass is not None:  # (loaded as the Sequential of its chain where the class is not known)
+            entry["subclass"] = subclass
         children = nested_config(nested)
         if children:
             entry["nested"] = children
@@ -63,10 +70,62 @@ def nested_config(model):
 FLAGS = ("trainable", "functional", "built_alone")
 
 
-def restore_nested(model, entries):
+def revive_nested(layers, entries, input_shape, start=0):
+    """Put in ``layers`` (a configuration's layers, made) the layers of each subclass of ``Model`` that
+    ``entries`` name (their ``"subclass"``) and whose class the program registered or passes: the class
+    made from its config and traced on the shape there (the layers its ``__init__`` made, which its
+    attributes and methods use), given the file's names. Returns ``{id(entry): subclass}``, for
+    :func:`restore_nested`; ``start``: the position of ``layers[0]`` in the model the entries count in."""
+    from .. import _custom_objects
+    from .subclassing import make
+
+    made = {}
+    for entry in entries if isinstance(entries, list) and input_shape is not None else ():
+        span = entry.get("layers") if isinstance(entry, dict) else None
+        if not (isinstance(span, list) and len(span) == 2 and all(type(i) is int for i in span)
+                and 0 <= span[0] - start < span[1] - start <= len(layers)):
+            continue  # (restore_nested says what is malformed)
+        first, stop = span[0] - start, span[1] - start
+        subclass = entry.get("subclass")
+        cls = _custom_objects.find(subclass, "model") if isinstance(subclass, dict) else None
+        if cls is None:  # a Sequential, its own nested subclasses made where known
+            made.update(revive_nested(layers, entry.get("nested", []), input_shape, span[0]))
+            continue
+        if not isinstance(subclass.get("config"), dict):
+            raise ValueError(f"its nested model {entry.get('name')!r}'s 'subclass' entry must be an object with a "
+                             f"'config' object. Received: {subclass!r:.200}")
+        shape, counts = tuple(input_shape), []
+        for i, layer in enumerate(layers[:stop]):
+            if i >= first:
+                counts.append(layer.count_weights(shape))
+            shape = tuple(layer.compute_output_shape(shape))
+        shape = tuple(input_shape)
+        for layer in layers[:first]:
+            shape = tuple(layer.compute_output_shape(shape))
+        model = make(cls, subclass, (None, *shape), sum(counts))
+        saved = layers[first:stop]
+        if ([type(layer) for layer in model._layers] != [type(layer) for layer in saved]
+                or [layer.count_params() for layer in model._layers] != counts):
+            raise ValueError(f"the class {cls.__name__} (registered or passed for {subclass.get('registered_name')!r}) "
+                             f"made from the saved config {subclass['config']!r:.200} has the layers "
+                             f"{[type(layer).__name__ for layer in model._layers]} with {model.count_params():,} "
+                             f"weights, where the file's nested model {entry.get('name')!r} has "
+                             f"{[type(layer).__name__ for layer in saved]} with {sum(counts):,}: the file was saved by "
+                             "another version of the class.")
+        model.name = entry.get("name")  # (an __init__(self) without name= names it anew)
+        for layer, old in zip(model._layers, saved):
+            layer.name = old.name  # the file's: its pins and generators' states name them
+            if getattr(old, "_default_named", None) == old.name:
+                layer._default_named = old.name
+        layers[first:stop] = model._layers
+        made[id(entry)] = model
+    return made
+
+
+def restore_nested(model, entries, made=None):
     """Make the nested models that ``entries`` (a configuration's ``nested``) describe over ``model``'s
     layers, the same layer objects, as :meth:`Sequential.add` nests a model; a malformed entry is a
-    ValueError that names it."""
+    ValueError that names it. ``made``: the subclasses :func:`revive_nested` made, nested as they are."""
     from .sequential import Sequential, _read_pins
 
     if not isinstance(entries, list):
@@ -79,19 +138,28 @@ def restore_nested(model, entries):
         if (not isinstance(span, list) or len(span) != 2 or not all(type(i) is int for i in span)
                 or not end <= span[0] < span[1] <= len(model._layers) or not isinstance(entry.get("name"), str)
                 or not all(isinstance(entry.get(key, True), bool) for key in FLAGS)
-                or not set(entry) <= {"name", "layers", "pins", "nested", *FLAGS}):
+                or not set(entry) <= {"name", "layers", "pins", "nested", "subclass", *FLAGS}):
             raise ValueError(f"config's 'nested' entry {entry!r:.200} is malformed: it must name a model and give "
                              f"'layers': [start, stop], a run of the {len(model._layers)} layers of {model.name!r} "
                              f"after those of the entry before it, {', '.join(map(repr, FLAGS))} (if given) True or "
-                             "False, and no other keys than those and 'pins' and 'nested'.")
+                             "False, and no other keys than those and 'pins', 'nested' and 'subclass'.")
         end = span[1]
+        subclass = (made or {}).get(id(entry))
+        if subclass is not None:  # its class made it, its own nested models with it
+            if subclass._layers != model._layers[span[0]:span[1]]:
+                raise ValueError(f"config's 'nested' entry {entry['name']!r} does not hold the layers of its "
+                                 f"{type(subclass).__name__}.")
+            subclass._trainable = entry.get("trainable", True)
+            subclass._built_alone = entry.get("built_alone", True)
+            model._note_nested(subclass)
+            continue
         nested = Sequential(model._layers[span[0]:span[1]], name=entry["name"], dtype=model.dtype,
                             trainable=entry.get("trainable", True))
         if entry.get("functional"):
             nested._functional = True
         nested._pins = _read_pins(entry.get("pins", {}), nested._layers)
         nested._built_alone = entry.get("built_alone", True)  # (training.parameter_paths)
-        restore_nested(nested, entry.get("nested", []))
+        restore_nested(nested, entry.get("nested", []), made)
         model._note_nested(nested)
     if model.built:
         model._bind_flat_buffers()  # the layers back into this model's vectors (each nested model took them)
@@ -109,15 +177,18 @@ def flatten_keras(config):
     configuration without any comes back as it is. The training=True or False of a call of a nested
     model in a Functional one (its ``pins``) pins that model's layers."""
     layers = config.get("layers") if isinstance(config, dict) else None
-    if not isinstance(layers, list) or not any(isinstance(c, dict) and c.get("class_name") in KERAS_MODELS
-                                               for c in layers):
+    if not isinstance(layers, list) or not any(isinstance(c, dict) and (c.get("class_name") in KERAS_MODELS
+                                                                        or _subclass_named(c)) for c in layers):
         return config
     from .keras_files import functional_chain
 
     flat, entries, pins, count = [], [], dict(config.get("pins") or {}), 0
+    # the names of the file's own layers, which a nested subclass's layers (not named in the file) keep clear of
+    taken = {c["config"].get("name") for c in layers if isinstance(c, dict) and isinstance(c.get("config"), dict)}
     for layer_config in layers:
         kind = layer_config.get("class_name") if isinstance(layer_config, dict) else None
-        if kind not in KERAS_MODELS:
+        subclass = _subclass_named(layer_config) if kind not in KERAS_MODELS else None
+        if kind not in KERAS_MODELS and subclass is None:
             flat.append(layer_config)
             count += kind != "InputLayer"
             continue
@@ -125,7 +196,9 @@ def flatten_keras(config):
         name = inner.get("name") if isinstance(inner, dict) else None
         if not isinstance(name, str):
             raise ValueError(f"its nested {kind} model has no name: {layer_config!r:.200}")
-        if kind == "Functional":
+        if subclass is not None:  # Keras writes its class and get_config: its layers are those its call chains
+            inner = _subclass_config(subclass, layer_config, taken)
+        elif kind == "Functional":
             try:
                 inner = {**functional_chain(inner), "functional": True}
             except ValueError as exc:
@@ -133,7 +206,7 @@ def flatten_keras(config):
         inner = flatten_keras(inner)
         own = [c for c in inner["layers"] if not (isinstance(c, dict) and c.get("class_name") == "InputLayer")]
         entry = {"name": name, "layers": [count, count + len(own)], "trainable": inner.get("trainable", True)}
-        for key in ("functional", "pins", "nested"):
+        for key in ("functional", "pins", "nested", "subclass"):
             if inner.get(key):
                 entry[key] = inner[key]
         names = [c.get("config", {}).get("name") for c in own]
@@ -147,3 +220,42 @@ def flatten_keras(config):
         entries.append(entry)
         count += len(own)
     return {**config, "layers": flat, "nested": entries, **({"pins": pins} if pins else {})}
+
+
+def _subclass_named(layer_config):
+    """The subclass of ``Model`` that the program registered or passes under the name a Keras file's
+    layer config gives (Keras's ``Sequential([Input(...), Inner()])`` writes ``Inner`` as a layer), else None."""
+    from .. import _custom_objects
+    from .subclassing import SubclassedModel
+
+    if not isinstance(layer_config, dict):
+        return None
+    for name in (layer_config.get("registered_name"), layer_config.get("class_name")):
+        cls = _custom_objects.get_registered_object(name) if isinstance(name, str) else None
+        if cls is not None:
+            return cls if isinstance(cls, type) and issubclass(cls, SubclassedModel) else None
+    return None
+
+
+def _subclass_config(cls, layer_config, taken):
+    """The Sequential configuration of the subclass ``cls`` that a Keras file's ``layer_config`` describes:
+    made from its config, traced on its ``build_config``'s input shape; its layers' default names clear of
+    ``taken`` (then taken too); ``"subclass"``: the entry that makes it again (:func:`revive_nested`)."""
+    from .sequential import Sequential, _default_name
+    from .subclassing import make
+
+    shape = (layer_config.get("build_config") or {}).get("input_shape")
+    if not isinstance(shape, list) or len(shape) < 2 or not all(isinstance(d, int) and d > 0 for d in shape[1:]):
+        raise ValueError(f"its nested {layer_config.get('class_name')} model's build_config input_shape "
+                         f"{shape!r:.100} is not (batch, positive sizes...).")
+    entry = {key: layer_config.get(key) for key in ("module", "class_name", "config", "registered_name")}
+    if not isinstance(entry["config"], dict):
+        raise ValueError(f"its nested {cls.__name__} model's config is not an object: {entry['config']!r:.100}")
+    model = make(cls, entry, [None, *shape[1:]], 0)  # (a size setting over FREE_CUSTOM_SETTING: refused)
+    numbers = {}
+    for layer in model._layers:
+        if layer.name in taken:
+            layer.name = _default_name(layer, taken, numbers)
+        taken.add(layer.name)
+    return {**Sequential.get_config(model), "trainable": layer_config["config"].get("trainable", True),
+            "subclass": entry}

@@ -29,7 +29,7 @@ from ..backend import get_namespace, make_rng, seeded, standardize_dtype
 from ..layers import InputLayer, Layer
 from ..layers.base import RENAMES, ChainTensor, assign_weights, build_layer, check_training, snake_case
 from . import callbacks as callbacks_module, streams, training
-from .nesting import flatten_keras, nested_config, nested_items, restore_nested
+from .nesting import flatten_keras, nested_config, nested_items, restore_nested, revive_nested
 
 
 #: the arrays a layer keeps from its last pass for the backward one
@@ -2017,8 +2017,10 @@ class Sequential:
                 f"Received keys: {sorted(config)}"
             )
         input_shape, layer_configs = _input_and_layers(config, layer_configs)
-        model = cls(_keep_default_names([deserialize(c) for c in _unique_names(layer_configs)]), name=config.get("name"),
-                    dtype=_model_dtype(config, layer_configs))
+        layers = _keep_default_names([deserialize(c) for c in _unique_names(layer_configs)])
+        # a nested subclass of Model whose class is known: its own layers in their place (its methods use them)
+        made = revive_nested(layers, config.get("nested", []), input_shape)
+        model = cls(layers, name=config.get("name"), dtype=_model_dtype(config, layer_configs))
         if config.get("functional"):
             model._functional = True
         model._pins = _read_pins(config.get("pins", {}), model._layers)
@@ -2027,7 +2029,7 @@ class Sequential:
         model._trainable = check_bool(config.get("trainable", True), "trainable")
         if input_shape is not None:
             model.build((None, *input_shape))
-        restore_nested(model, config.get("nested", []))
+        restore_nested(model, config.get("nested", []), made)
         return model
 
     def __getstate__(self):

@@ -250,6 +250,15 @@ def subclass_entry(model):
             "registered_name": _custom_objects.get_registered_name(cls)}
 
 
+def nested_keras_entry(model):
+    """:func:`subclass_entry` of a subclass nested in another model, where a Keras file writes it as its
+    class: registered only (Keras's load_model finds no class passed for a nested layer's name
+    unless the program passes it; an unregistered one is written as the Sequential of its chain)."""
+    from .. import _custom_objects
+
+    return subclass_entry(model) if type(model) in _custom_objects.GLOBAL_CUSTOM_NAMES else None
+
+
 def revive(entry, saved):
     """The subclass a file's ``subclass`` entry names, when the program registered or passed its class,
     made from the entry's config and traced on ``saved``'s input shape (``saved``: the file's chain, a
@@ -314,12 +323,34 @@ def attribute_paths(model):
     return paths
 
 
+def nested_subclasses(model):
+    """The subclasses of Model nested in ``model`` that its file records as their class (see
+    :func:`subclass_entry`), at any depth, but not inside those (their own classes make them)."""
+    from .nesting import nested_spans
+
+    for nested, _, _ in nested_spans(model):
+        if subclass_entry(nested) is not None:
+            yield nested
+        else:
+            yield from nested_subclasses(nested)
+
+
 def warn_saved(model, keras_file=False):
     """Say what a load of a file of a subclassed model makes when its class is not registered or cannot
     be made from its config: glassnet's load_model a plain Sequential unless the class is passed (see
     docs/file-format.md); ``keras_file`` (export(format="keras")): what Keras's load_model needs."""
     from .. import _custom_objects
 
+    for nested in nested_subclasses(model):
+        cls = type(nested).__name__
+        if type(nested) not in _custom_objects.GLOBAL_CUSTOM_NAMES:  # (made from a file only when registered or passed)
+            how = ("Keras's load_model gives its layers as a nested Sequential" if keras_file else
+                   f"load_model gives a nested Sequential, unless {cls} is passed, load_model(path, "
+                   f"custom_objects={{{cls!r}: {cls}}})")
+            warnings.warn(f"{cls} (nested as {nested.name!r}) is not registered: {how}, without {cls}'s own methods "
+                          f"and attributes; register it with @glassnet.saving.register_keras_serializable() (and "
+                          "the Keras class with @keras.saving.register_keras_serializable()) to load it as its "
+                          "class.", UserWarning, stacklevel=3)
     if not isinstance(model, SubclassedModel):
         return
     cls = type(model).__name__
