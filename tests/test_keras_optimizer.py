@@ -44,6 +44,8 @@ KERAS_OPTIMIZERS = {
     "adam_ema": lambda k: k.optimizers.Adam(0.01, use_ema=True),
     "adam_accumulating": lambda k: k.optimizers.Adam(0.01, gradient_accumulation_steps=3),
     "sgd_scheduled": lambda k: k.optimizers.SGD(k.optimizers.schedules.ExponentialDecay(0.05, 3, 0.5), momentum=0.9),
+    "loss_scale_adam": lambda k: k.optimizers.LossScaleOptimizer(k.optimizers.Adam(0.01, amsgrad=True),
+                                                                  dynamic_growth_steps=3),
 }
 
 
@@ -82,6 +84,8 @@ GLASSNET_OPTIMIZERS = {
     "nadam": lambda: glassnet.optimizers.Nadam(0.01),
     "adagrad": lambda: glassnet.optimizers.Adagrad(0.1),
     "adam_ema": lambda: glassnet.optimizers.Adam(0.01, use_ema=True),
+    "loss_scale_adam": lambda: glassnet.optimizers.LossScaleOptimizer(glassnet.optimizers.Adam(0.01),
+                                                                      dynamic_growth_steps=3),
 }
 
 
@@ -127,7 +131,8 @@ def test_a_frozen_layer_has_no_state_in_the_file(tmp_path):
 
 @pytest.mark.parametrize("make", [
     lambda: glassnet.optimizers.Adafactor(0.05),
-    lambda: glassnet.optimizers.LossScaleOptimizer(glassnet.optimizers.Adam(0.01)),
+    lambda: glassnet.optimizers.LossScaleOptimizer(glassnet.optimizers.MultiOptimizer(
+        glassnet.optimizers.OptimizerMap(glassnet.optimizers.Adam(0.01)))),
     lambda: glassnet.optimizers.MultiOptimizer(glassnet.optimizers.OptimizerMap(glassnet.optimizers.Adam(0.01)))])
 def test_an_optimizer_without_a_keras_state_is_written_without_it_and_said(make, tmp_path):
     model = glassnet_model(make())
@@ -136,6 +141,50 @@ def test_an_optimizer_without_a_keras_state_is_written_without_it_and_said(make,
     with zipfile.ZipFile(tmp_path / "model.keras") as zf, h5py.File(io.BytesIO(zf.read("model.weights.h5"))) as h5:
         assert "optimizer" not in h5
     assert glassnet.models.load_model(tmp_path / "model.keras").optimizer.iterations == 0
+
+
+def test_a_loss_scale_optimizers_scale_and_step_counter_go_both_ways_as_keras_writes_them(keras64, tmp_path):
+    # Keras 3.15's file: the wrapper's iterations and rate (0: it never steps itself), its step counter and
+    # scale, then the inner optimizer's variables, which it writes again under optimizer/inner_optimizer/vars;
+    # glassnet wrote none of it (an OptimizerStateWarning) and read none (a fresh scale of 2^15 and Adam)
+    keras = keras64
+    model = keras_model(keras)
+    model.compile(keras.optimizers.LossScaleOptimizer(keras.optimizers.Adam(0.01), dynamic_growth_steps=4), "mse")
+    X, y = data()
+    model.fit(X, y, batch_size=8, epochs=2, verbose=0, shuffle=False)
+    model.save(tmp_path / "k.keras")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", OptimizerStateWarning)
+        mine = glassnet.models.load_model(tmp_path / "k.keras")
+    # 10 steps, doubling after every 4th: 2^15 · 2², 2 steps since
+    assert (mine.optimizer.dynamic_scale, mine.optimizer.step_counter) == (2.0**17, 2) == \
+        (float(model.optimizer.dynamic_scale), int(model.optimizer.step_counter))
+    mine.export(tmp_path / "g.keras", format="keras")
+
+    def layout(path):
+        with zipfile.ZipFile(path) as zf, h5py.File(io.BytesIO(zf.read("model.weights.h5"))) as h5:
+            return {name: [(h5[f"optimizer/{name}/{i}"].shape, h5[f"optimizer/{name}/{i}"].dtype.kind,
+                            h5[f"optimizer/{name}/{i}"][()].tolist() if i < 4 else None)
+                           for i in range(len(h5[f"optimizer/{name}"]))] for name in ("vars", "inner_optimizer/vars")}
+
+    ours, theirs = layout(tmp_path / "g.keras"), layout(tmp_path / "k.keras")
+    assert ours == theirs and len(ours["vars"]) == 4 + 2 + 2 * 6
+    assert ours["vars"][:4] == [((), "i", 0), ((), "f", 0.0), ((), "i", 2), ((), "f", 2.0**17)]
+    again = keras.saving.load_model(tmp_path / "g.keras")
+    assert (float(again.optimizer.dynamic_scale), int(again.optimizer.step_counter)) == (2.0**17, 2)
+
+
+def test_a_loss_scale_nadam_file_has_no_product_as_keras_s_and_resumes_bit_for_bit(tmp_path):
+    # Keras's LossScaleOptimizer builds its inner Nadam untracked: no Π_t among its variables (4 + 2 + 2·6)
+    model = glassnet_model(glassnet.optimizers.LossScaleOptimizer(glassnet.optimizers.Nadam(0.01),
+                                                                  dynamic_growth_steps=3))
+    model.export(tmp_path / "model.keras", format="keras")
+    with zipfile.ZipFile(tmp_path / "model.keras") as zf, h5py.File(io.BytesIO(zf.read("model.weights.h5"))) as h5:
+        assert len(h5["optimizer/vars"]) == 18
+    loaded = glassnet.models.load_model(tmp_path / "model.keras")
+    assert (loaded.optimizer.dynamic_scale, loaded.optimizer.step_counter) == (2.0**18, 1)
+    for a, b in zip(epoch(model), epoch(loaded), strict=True):
+        np.testing.assert_array_equal(a, b)
 
 
 def rewrite_optimizer_vars(path, change):

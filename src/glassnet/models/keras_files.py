@@ -721,7 +721,7 @@ def save_keras(model, filepath, overwrite=None):
                          "unknown. Build it first (an Input layer, model.build(input_shape), or fit).")
     config = keras_config(model)
     text = json.dumps(config, allow_nan=False, default=_plain)
-    weights = _weights_file(model, h5py, keras_optimizer.state_arrays(model, filepath) if model.compiled else [],
+    weights = _weights_file(model, h5py, keras_optimizer.state_groups(model, filepath) if model.compiled else [],
                             exported=True)
     metadata = json.dumps({"keras_version": KERAS_VERSION,
                            "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")})
@@ -1143,17 +1143,17 @@ def _metrics(ids, key):
     return written
 
 
-def _weights_file(model, h5py, optimizer_arrays=(), exported=False):
+def _weights_file(model, h5py, optimizer_groups=(), exported=False):
     """``model.weights.h5`` as bytes, laid out as Keras's ``saving_lib`` writes it: each layer's
     variables under ``layers/<name>/vars/<i>`` (a group for a layer without any too), and the
-    optimizer's ``optimizer_arrays`` (:func:`keras_optimizer.state_arrays`) under ``optimizer/vars/<i>``;
+    optimizer's ``optimizer_groups`` (:func:`keras_optimizer.state_groups`: ``optimizer/vars/<i>``...);
     ``exported``: the layout of the model as :func:`keras_config` writes it (see :func:`weight_paths`)."""
     buffer = io.BytesIO()
     with h5py.File(buffer, "w") as h5:
-        if optimizer_arrays:
-            group = h5.create_group(keras_optimizer.GROUP)
-            group.attrs["name"] = model.optimizer.name
-            for i, (_, value) in enumerate(optimizer_arrays):
+        for group_path, name, arrays in optimizer_groups:
+            group = h5.create_group(group_path)
+            group.attrs["name"] = name
+            for i, (_, value) in enumerate(arrays):
                 group.create_dataset(str(i), data=value)
         h5.create_group("vars").attrs["name"] = model.name
         for layer, path in zip(model.layers, weight_paths(model, exported=exported)):

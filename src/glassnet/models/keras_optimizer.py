@@ -8,7 +8,12 @@ Keras's ``saving_lib`` writes the optimizer's variables in the order it made the
                           gradient_accumulation_steps, each one's gradient accumulator; then the
                           rule's slots, one group after another (:data:`SLOTS`), a group's slots
                           side by side for each trainable variable (Adam: m₀ v₀ m₁ v₁ ..., then v̂₀ v̂₁ ...)
-    (Nadam)               last, Π_t, the product of its momentum schedule
+    (Nadam)               last, Π_t, the product of its momentum schedule (not inside a LossScaleOptimizer,
+                          whose build leaves it untracked)
+
+A LossScaleOptimizer's file holds its own four variables first (its iterations, 0, and learning rate, 0:
+Keras's wrapper never steps itself; then its ``step_counter`` and ``dynamic_scale``), then its inner
+optimizer's as above, which Keras writes once more under ``optimizer/inner_optimizer/vars``.
 
 The trainable variables are the model's ``trainable_variables`` in its layers' order (a frozen
 layer's are not there), which are glassnet's trained layers' ``params``. glassnet keeps each slot
@@ -89,19 +94,41 @@ def _scalars(optimizer):
     return ["iterations"] + ([] if isinstance(optimizer._learning_rate, LearningRateSchedule) else ["learning_rate"])
 
 
-def state_arrays(model, path):
-    """The optimizer's variables of the compiled ``model`` as Keras writes them, ``[(name, array)]``;
-    ``[]`` (with a warning naming ``path`` and why) where its state does not map onto Keras's, and
-    ``[]`` for an optimizer that has taken no step yet (Keras starts it afresh too)."""
+#: a LossScaleOptimizer's own variables, before its inner optimizer's
+LOSS_SCALE = ["iterations", "learning_rate", "step_counter", "dynamic_scale"]
+
+
+def _inner(optimizer):
+    """The optimizer whose slots the file holds: a LossScaleOptimizer's inner one, else ``optimizer``."""
+    return optimizer.inner_optimizer if isinstance(optimizer, optimizers.LossScaleOptimizer) else optimizer
+
+
+def state_groups(model, path):
+    """The optimizer's variables of the compiled ``model`` as Keras writes them, ``[(group, name,
+    [(name, array)])]``: ``optimizer/vars``, and a LossScaleOptimizer's inner optimizer's again under
+    ``optimizer/inner_optimizer/vars``; ``[]`` (with a warning naming ``path`` and why) where its state
+    does not map onto Keras's, and ``[]`` for an optimizer that has taken no step yet (Keras starts it
+    afresh too)."""
     opt = model.optimizer
     if not opt.built:
         return []
+    arrays = _state_arrays(model, _inner(opt), path, wrapped=opt is not _inner(opt))
+    if opt is _inner(opt) or not arrays:
+        return [(GROUP, opt.name, arrays)] if arrays else []
+    dtype = model._flat_params.dtype
+    wrapper = [("iterations", np.int32(0)), ("learning_rate", np.asarray(0.0, dtype=dtype)),
+               ("step_counter", np.asarray(opt.step_counter, dtype=np.int32 if opt.step_counter < 2**31 else np.int64)),
+               ("dynamic_scale", np.float32(opt.dynamic_scale))]  # (float32 whatever the model's dtype, as Keras's)
+    return [(GROUP, opt.name, wrapper + arrays), ("optimizer/inner_optimizer/vars", opt.inner_optimizer.name, arrays)]
+
+
+def _state_arrays(model, opt, path, wrapped=False):
     groups, reason = _layout(opt)
     if groups is None or opt._size != model._flat_params.shape[0]:
         reason = reason or "it was built for weights of another size (a layer added or removed since)"
         warnings.warn(f"The Keras file {path!r} is written without the optimizer's state ({reason}): Keras and "
                       "glassnet resume training from it with a fresh optimizer (iterations 0). glassnet's own "
-                      "model.save('model.gn') keeps the state.", OptimizerStateWarning, stacklevel=4)
+                      "model.save('model.gn') keeps the state.", OptimizerStateWarning, stacklevel=5)
         return []
     steps = opt._iterations
     arrays = [("iterations", np.asarray(steps, dtype=np.int32 if steps < 2**31 else np.int64))]
@@ -111,7 +138,7 @@ def state_arrays(model, path):
     for group in groups:
         for part, shape in parts:
             arrays += [(name, to_numpy(opt.state[name][part]).reshape(shape)) for name in group]
-    if type(opt).__name__ == "Nadam":
+    if type(opt).__name__ == "Nadam" and not wrapped:
         arrays.append(("u_product", np.asarray(opt._product(opt.iterations), dtype=model._flat_params.dtype)))
     return arrays
 
@@ -129,7 +156,8 @@ def read_state(model, h5, h5py, path, get, fail, check_storage):
     group = get(h5, GROUP, h5py, path, "model.weights.h5")
     if not isinstance(group, h5py.Group) or not len(group):
         return
-    opt = model.optimizer
+    wrapper = model.optimizer
+    opt = _inner(wrapper)
     groups, reason = _layout(opt)
     if groups is None:
         warnings.warn(f"The optimizer's state in the Keras file {path!r} is not read ({reason}): training resumes "
@@ -137,18 +165,22 @@ def read_state(model, h5, h5py, path, get, fail, check_storage):
         return
     build_optimizer(model)
     parts = _trained_parts(model)
-    names = _scalars(opt) + [name for group_names in groups for _ in parts for name in group_names]
-    shapes = [()] * len(_scalars(opt)) + [shape for group_names in groups for _, shape in parts for _ in group_names]
-    if type(opt).__name__ == "Nadam":
+    head = LOSS_SCALE if wrapper is not opt else []  # (the wrapper's own, read with the rest)
+    names = head + _scalars(opt) + [name for group_names in groups for _ in parts for name in group_names]
+    shapes = [()] * len(head + _scalars(opt)) + [shape for group_names in groups for _, shape in parts
+                                                 for _ in group_names]
+    if type(opt).__name__ == "Nadam" and not head:  # (inside a LossScaleOptimizer Keras has none: from the steps)
         names, shapes = names + ["u_product"], shapes + [()]
     # a mixed_float16 model's (Keras's compile wraps the optimizer in a LossScaleOptimizer): the wrapper's
     # iterations, learning rate, step counter and scale first, then the inner optimizer's, which are read
-    offset = 4 if len(group) == len(names) + 4 and _loss_scale_entries(group, h5py, get, path) else 0
-    if len(group) == len(_scalars(opt)):  # a compiled model's that never trained: a fresh optimizer, nothing to say
+    offset = 4 if not head and len(group) == len(names) + 4 and _loss_scale_entries(group, h5py, get, path) else 0
+    # a compiled model's that never trained (a LossScaleOptimizer's: its and its inner optimizer's iterations and
+    # rate): a fresh optimizer, nothing to say
+    if len(group) in (len(_scalars(opt)), len(_scalars(opt)) + 2):
         return
     if len(group) != len(names) + offset:
         warnings.warn(f"The optimizer's state in the Keras file {path!r} is not read: its {GROUP} holds "
-                      f"{len(group)} arrays, but {type(opt).__name__} keeps {len(names)} for this model's "
+                      f"{len(group)} arrays, but {type(wrapper).__name__} keeps {len(names)} for this model's "
                       f"{len(parts)} trainable weights ({', '.join(dict.fromkeys(names))}); training resumes with a "
                       "fresh optimizer (iterations 0), as in Keras.", OptimizerStateWarning, stacklevel=4)
         return
@@ -164,13 +196,23 @@ def read_state(model, h5, h5py, path, get, fail, check_storage):
             fail(path, f"{where} has shape {tuple(dataset.shape)}; the model's weight needs {tuple(shape)} (the file's "
                        "optimizer state is not this model's; load_model(path, compile=False) loads it without).")
         values.append(np.asarray(dataset[()]))
-    steps = values[0]
+    first = offset + len(head)  # the inner optimizer's iterations
+    steps = values[len(head)]
     if steps.dtype.kind not in "iu" or not 0 <= int(steps) < 2**63:
-        fail(path, f"model.weights.h5: {GROUP}/{offset} (the optimizer's iterations) is {steps.item()!r:.60}, not a "
+        fail(path, f"model.weights.h5: {GROUP}/{first} (the optimizer's iterations) is {steps.item()!r:.60}, not a "
                    "non-negative integer.")
     warn_non_finite(path, "optimizer state", [(f"{GROUP}/{i + offset} ({name})", v) for i, (name, v)
                                               in enumerate(zip(names, values))])
-    slots = iter(values[len(_scalars(opt)):])
+    if head:
+        counter, scale = values[2], values[3]
+        try:
+            if counter.dtype.kind not in "iu":
+                raise ValueError(f"step_counter must be a non-negative integer. Received: {counter.item()!r:.60}")
+            wrapper.set_scalars({"step_counter": int(counter), "dynamic_scale": float(scale)})
+        except ValueError as exc:
+            fail(path, f"model.weights.h5: {GROUP}/2 and 3 (the LossScaleOptimizer's step_counter and dynamic_scale): "
+                       f"{exc}")
+    slots = iter(values[len(head + _scalars(opt)):])
     for group_names in groups:
         for part, _ in parts:
             for name in group_names:
@@ -178,13 +220,14 @@ def read_state(model, h5, h5py, path, get, fail, check_storage):
     opt._iterations = int(steps)
     # the file's rate where it is not the config's rounded to the file's dtype (a callback changed it): a float32
     # file's 0.001 is 0.0010000000475, which would have replaced the config's 0.001
-    if "learning_rate" in _scalars(opt) and values[1] != np.asarray(opt._rate(), dtype=values[1].dtype):
+    rate = values[len(head) + 1]
+    if "learning_rate" in _scalars(opt) and rate != np.asarray(opt._rate(), dtype=rate.dtype):
         try:
-            opt.learning_rate = float(values[1])
+            opt.learning_rate = float(rate)
         except (TypeError, ValueError) as exc:
-            fail(path, f"model.weights.h5: {GROUP}/{offset + 1} (the optimizer's learning_rate): {exc}")
+            fail(path, f"model.weights.h5: {GROUP}/{first + 1} (the optimizer's learning_rate): {exc}")
     if type(opt).__name__ == "Nadam":
-        opt._products = (opt.iterations, float(next(slots)))
+        opt._products = (opt.iterations, float(next(slots))) if not head else (0, 1.0)
 
 
 def _loss_scale_entries(group, h5py, get, path):
