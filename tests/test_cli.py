@@ -1589,6 +1589,22 @@ def test_a_target_of_a_single_class_is_named_with_its_column(tmp_path, monkeypat
     assert "the target (column 1) of plain.csv has a single class, cat, in every row" in result.stderr
 
 
+def test_a_regression_target_of_one_value_is_a_warning_naming_its_column(tmp_path, monkeypatch, capsys):
+    # it trained without a word, to a model that can only give back the constant
+    X, _ = two_blobs(40)
+    write_rows(tmp_path / "flat.csv", [[f"{a:.4f}", f"{b:.4f}", "2.5"] for a, b in X], header=["a", "b", "price"])
+    result = call("train", "flat.csv", "--epochs", "1", "--out", "m.gn", cwd=tmp_path, monkeypatch=monkeypatch,
+                  capsys=capsys)
+    assert result.returncode == 0 and (tmp_path / "m.gn").exists()
+    warned = [line for line in result.stderr.splitlines() if "warning" in line]
+    assert warned == ["glassnet train: warning: the target (column price) of flat.csv is 2.5 in every training row: "
+                      "the model can only learn that constant (a wrong --target?)."]
+    write_rows(tmp_path / "varied.csv", [[f"{a:.4f}", f"{b:.4f}", f"{2.5 + a:.4f}"] for a, b in X],
+               header=["a", "b", "price"])
+    result = call("train", "varied.csv", "--epochs", "1", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0 and "every training row" not in result.stderr
+
+
 def read_csv_(path, **kwargs):
     from glassnet.cli import read_csv
 

@@ -49,6 +49,14 @@ def _defaults_for(data):
     return TRAIN_DEFAULTS["toy" if data.name in TOY_SETS else "csv"]
 
 
+def _target_column(data):
+    """" (column 'price')" for a CSV file's target, "" for a built-in data set's."""
+    if data.columns is None:
+        return ""
+    return f" (column {shown(data.columns.target)})" if data.columns.target is not None \
+        else f" (column {data.columns.target_index})"
+
+
 def _fold_input_scaling(model, mu, sigma):
     """Make the first Dense layer take raw features: it was trained on (x − μ)/σ.
 
@@ -245,10 +253,8 @@ def _train(args):
     classification = data.task == "classification"
     if classification and data.n_classes < 2:
         # (it named neither the column nor the class: a wrong --target looked like a broken file)
-        column = "" if data.columns is None else f" (column {shown(data.columns.target)})" \
-            if data.columns.target is not None else f" (column {data.columns.target_index})"
-        raise CommandError(f"the target{column} of {data.name} has a single class, {shown(data.classes[0])}, in "
-                           "every row; a classifier needs at least two.")
+        raise CommandError(f"the target{_target_column(data)} of {data.name} has a single class, "
+                           f"{shown(data.classes[0])}, in every row; a classifier needs at least two.")
     out_act = args.output_activation or ("linear" if not classification else
                                          LOSS_OUTPUTS.get(losses.get(args.loss).name, "softmax") if args.loss
                                          else "softmax")
@@ -279,6 +285,10 @@ def _train(args):
     y_scale = None
     if not classification:
         y = y.reshape(len(y), -1)
+        if len(y) and (y == y[:1]).all():  # (it trained without a word, to a model that predicts that number)
+            value = ", ".join(f"{v:g}" for v in y[0])
+            print(f"{PROG} train: warning: the target{_target_column(data)} of {data.name} is {value} in every "
+                  "training row: the model can only learn that constant (a wrong --target?).", file=sys.stderr)
         if out_act in ("linear", "identity") and not args.no_standardize:  # (--no-standardize: raw targets too)
             y_scale = _standardizer(y)
             y = (y - y_scale[0]) / y_scale[1]
