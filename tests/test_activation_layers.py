@@ -1,5 +1,7 @@
 """Keras's activation layers: ReLU, LeakyReLU, ELU, Softmax (glassnet/layers/activation.py)."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -302,3 +304,27 @@ def test_activity_regularization_called_on_its_own_lists_the_penalty_as_keras(mo
     model = Sequential([glassnet.Input((2,)), ours])
     model(np.ones((3, 2)))
     np.testing.assert_allclose(ours.losses, [(0.1 * 6 + 0.5 * 6) / 3], rtol=1e-6)
+
+
+def _three_d_model(axis):
+    model = Sequential([glassnet.Input((3, 4)), layers.Dense(5), layers.Softmax(axis=axis)], dtype="float64")
+    model.compile("sgd", "categorical_crossentropy")
+    return model
+
+
+def test_a_softmax_along_another_axis_than_cross_entropy_s_is_said_at_fit_and_in_trace(rng):
+    # it trained without a word: Softmax(axis=1) on (n, 3, 5) outputs makes each column a distribution,
+    # while the cross-entropy sums each row of 5; and trace's rule read as the rows' softmax
+    X, y = rng.normal(size=(4, 3, 4)), np.eye(5)[rng.integers(0, 5, size=(4, 3))]
+    model = _three_d_model(axis=1)
+    with pytest.warns(UserWarning, match=r"softmax normalises along axis 1 of its 3-D outputs, but loss "
+                                         r"'categorical_crossentropy' sums along the last axis \(2\)"):
+        model.fit(X, y, epochs=1, verbose=0)
+    rule = model.trace(X[:1], y[:1]).layers[-1].delta_rule
+    assert rule == "J_softmax(z^(3))ᵀ ∂J/∂a^(3), each line along axis 1 (not the rows)"
+    for axis in (-1, 2):  # the last axis: the loss's own rows, fused with the loss (no Jacobian rule)
+        model = _three_d_model(axis)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", UserWarning)
+            model.fit(X, y, epochs=1, verbose=0)
+        assert "axis" not in model.trace(X[:1], y[:1]).layers[-1].delta_rule

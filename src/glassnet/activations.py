@@ -1067,6 +1067,12 @@ class _Normalising(Activation):
         axes = resolve_axes(self.axis, Z.ndim)
         return None if axes == (Z.ndim - 1,) else axes
 
+    def other_axes(self, ndim):
+        """The axes normalised along in an ``ndim``-D array where they are not just its last
+        (``Softmax(axis=1)`` on 3-D outputs: ``(1,)``), else None."""
+        axes = None if self.axis == -1 else resolve_axes(self.axis, ndim)
+        return None if axes in (None, (ndim - 1,)) else axes
+
     # Subclasses' forward and backward compute along the last axis, called with last=True; otherwise
     # they first ask _moved_axes (not for axis=-1: a training step's softmax makes no extra call)
     def _forward_moved(self, axes, Z, out):

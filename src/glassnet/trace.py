@@ -626,17 +626,20 @@ def _row(layer, dA, dX, dJ_da, index):
     ``dX``: ``δ`` for a layer with an activation, else what it passes through."""
     delta = _delta_of(layer, dX)
     if delta is not None:
-        return dA, delta, _through_activation(layer, dJ_da, index + 1), None, {}
+        return dA, delta, _through_activation(layer, dJ_da, index + 1, np.ndim(dA)), None, {}
     rule, terms = _pass_through(layer, _np(dA), index)
     return dA, None, rule, _np(dX), terms
 
 
-def _through_activation(layer, dJ_da, level):
+def _through_activation(layer, dJ_da, level, ndim):
     """The rule from ``∂J/∂a`` to ``δ``: ``⊙ g'(z)`` for an elementwise activation, the
-    Jacobian product for softmax (each output depends on the whole row)."""
+    Jacobian product for softmax (each output depends on the whole row, or, for a softmax
+    along another axis of the ``ndim``-D output, on the whole line along that axis)."""
     activation = getattr(layer, "activation", None)
     if activation is not None and not activation.elementwise:
-        return f"J_{activation.name}(z^({level}))ᵀ {dJ_da}"
+        axes = activation.other_axes(ndim) if hasattr(activation, "other_axes") else None
+        along = "" if axes is None else f", each line along axis {', '.join(map(str, axes))} (not the rows)"
+        return f"J_{activation.name}(z^({level}))ᵀ {dJ_da}{along}"
     return f"{dJ_da} ⊙ g'(z^({level}))"
 
 

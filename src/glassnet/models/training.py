@@ -403,6 +403,8 @@ def _warn_if_outputs_are_not_probabilities(model):
                           losses.CategoricalFocalCrossentropy) or loss.from_logits:
         return
     activation = getattr(model.layers[-1], "activation", None)
+    if isinstance(activation, activations.Softmax) and not isinstance(loss, losses.BinaryCrossentropy):
+        _warn_if_softmax_is_along_another_axis(model, activation, loss)
     if activation is None or isinstance(activation, (activations.Softmax, activations.Sigmoid)):
         return
     wanted = "'sigmoid'" if isinstance(loss, losses.BinaryCrossentropy) else "'softmax'"
@@ -413,6 +415,21 @@ def _warn_if_outputs_are_not_probabilities(model):
         f"loss=glassnet.losses.{type(loss).__name__}(from_logits=True) to train on the raw outputs.",
         UserWarning, stacklevel=4,
     )
+
+
+def _warn_if_softmax_is_along_another_axis(model, activation, loss):
+    """A softmax along another axis than the last of the outputs (``Softmax(axis=1)`` on 3-D
+    outputs) gives distributions that the cross-entropy, which sums along the last axis, does
+    not read as such: it trains (correctly, on those numbers), but the pairing is almost surely
+    a mistake, and Keras says nothing."""
+    shape = getattr(model.layers[-1], "output_shape", None)
+    axes = None if shape is None else activation.other_axes(len(shape) + 1)
+    if axes is not None:
+        warnings.warn(
+            f"The output layer's softmax normalises along axis {', '.join(map(str, axes))} of its "
+            f"{len(shape) + 1}-D outputs, but loss {loss.name!r} sums along the last axis ({len(shape)}): its rows "
+            "are not distributions. Give the softmax axis=-1 (and targets with the classes last), or pick a loss "
+            "meant for those outputs.", UserWarning, stacklevel=5)
 
 
 def _warn_if_gradient_stops(model):
