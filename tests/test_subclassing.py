@@ -477,37 +477,41 @@ def test_a_forged_size_in_a_subclass_s_config_is_refused_before_building(tmp_pat
         glassnet.models.load_model(tmp_path / "forged.gn")
 
 
-def test_a_subclass_s_keras_file_loads_in_both_as_its_class(keras64, tmp_path, rng, clean_registry, monkeypatch):
+@pytest.fixture
+def registered_sized(keras64, clean_registry, monkeypatch):
+    """Keras and glassnet's Sized, each registered as 'tests>Sized', in float64: (keras, theirs, ours)."""
+    monkeypatch.setenv("KERAS_BACKEND", "jax")
+    glassnet.config.set_floatx("float64")
+    theirs = keras64.saving.register_keras_serializable("tests")(sized_class(keras64))
+    ours = glassnet.saving.register_keras_serializable("tests")(sized_class(glassnet))
+    yield keras64, theirs, ours
+    keras64.saving.get_custom_objects().pop("tests>Sized", None)
+
+
+def test_a_subclass_s_keras_file_loads_in_both_as_its_class(registered_sized, tmp_path, rng):
     # a Keras file of a registered subclass was "it holds a Keras 'Sized' model ... no subclassed models", and
     # glassnet's file of one was a Sequential in Keras
-    monkeypatch.setenv("KERAS_BACKEND", "jax")
-    keras = keras64
-    glassnet.config.set_floatx("float64")
-    theirs_class = keras.saving.register_keras_serializable("tests")(sized_class(keras))
-    ours_class = glassnet.saving.register_keras_serializable("tests")(sized_class(glassnet))
-    try:
-        x = rng.random((6, 4))
-        theirs = theirs_class(units=5, name="sized")
-        expected = np.asarray(theirs(x))
-        theirs.save(tmp_path / "keras.keras")
-        del glassnet.saving.get_custom_objects()["tests>Sized"]  # not known: said how to make it known
-        with pytest.raises(ValueError, match=r"a subclass of Model, whose class glassnet does not know: .* register it "
-                                             r"under 'tests>Sized' or pass it"):
-            glassnet.models.load_model(tmp_path / "keras.keras")
-        glassnet.saving.register_keras_serializable("tests")(ours_class)
-        ours = glassnet.models.load_model(tmp_path / "keras.keras")
-        assert type(ours) is ours_class and (ours.name, ours.units) == ("sized", 5)
-        np.testing.assert_allclose(ours.predict(x, verbose=0), expected, rtol=0, atol=1e-12)
+    keras, theirs_class, ours_class = registered_sized
+    x = rng.random((6, 4))
+    theirs = theirs_class(units=5, name="sized")
+    expected = np.asarray(theirs(x))
+    theirs.save(tmp_path / "keras.keras")
+    del glassnet.saving.get_custom_objects()["tests>Sized"]  # not known: said how to make it known
+    with pytest.raises(ValueError, match=r"a subclass of Model, whose class glassnet does not know: .* register it "
+                                         r"under 'tests>Sized' or pass it"):
+        glassnet.models.load_model(tmp_path / "keras.keras")
+    glassnet.saving.register_keras_serializable("tests")(ours_class)
+    ours = glassnet.models.load_model(tmp_path / "keras.keras")
+    assert type(ours) is ours_class and (ours.name, ours.units) == ("sized", 5)
+    np.testing.assert_allclose(ours.predict(x, verbose=0), expected, rtol=0, atol=1e-12)
 
-        ours.compile(optimizer=glassnet.optimizers.SGD(0.5), loss="mse")
-        ours.fit(x, rng.random((6, 2)), epochs=2, verbose=0)
-        ours.export(tmp_path / "ours.keras", format="keras")
-        back = keras.saving.load_model(tmp_path / "ours.keras")
-        assert type(back) is theirs_class and back.units == 5
-        np.testing.assert_allclose(np.asarray(back.predict(x, verbose=0)), ours.predict(x, verbose=0), rtol=0, atol=1e-12)
-        assert not np.allclose(ours.predict(x, verbose=0), expected)  # (trained: the weights did travel)
-    finally:
-        keras.saving.get_custom_objects().pop("tests>Sized", None)
+    ours.compile(optimizer=glassnet.optimizers.SGD(0.5), loss="mse")
+    ours.fit(x, rng.random((6, 2)), epochs=2, verbose=0)
+    ours.export(tmp_path / "ours.keras", format="keras")
+    back = keras.saving.load_model(tmp_path / "ours.keras")
+    assert type(back) is theirs_class and back.units == 5
+    np.testing.assert_allclose(np.asarray(back.predict(x, verbose=0)), ours.predict(x, verbose=0), rtol=0, atol=1e-12)
+    assert not np.allclose(ours.predict(x, verbose=0), expected)  # (trained: the weights did travel)
 
 
 def nested_models_classes(keras):
@@ -739,40 +743,32 @@ def test_an_unregistered_nested_subclass_warns_and_loads_as_a_sequential_unless_
     np.testing.assert_array_equal(passed.predict(x, verbose=0), model.predict(x, verbose=0))
 
 
-def test_a_nested_registered_subclass_s_keras_file_loads_in_both_as_its_class(keras64, tmp_path, rng, clean_registry,
-                                                                              monkeypatch):
+def test_a_nested_registered_subclass_s_keras_file_loads_in_both_as_its_class(registered_sized, tmp_path, rng):
     # Keras's file of Sequential([Input, Sized(), Dense]) was refused ("'tests>Sized' ... is not a glassnet
     # layer"); glassnet wrote the nested subclass as a Sequential, which Keras loaded without the class
-    monkeypatch.setenv("KERAS_BACKEND", "jax")
-    keras = keras64
-    glassnet.config.set_floatx("float64")
-    theirs_class = keras.saving.register_keras_serializable("tests")(sized_class(keras))
-    ours_class = glassnet.saving.register_keras_serializable("tests")(sized_class(glassnet))
-    try:
-        x = rng.random((6, 4))
-        for functional in (False, True):
-            keras.utils.clear_session()
-            theirs = nested_sized(keras, functional)
-            expected = np.asarray(theirs(x))
-            theirs.save(tmp_path / "keras.keras")
-            ours = glassnet.models.load_model(tmp_path / "keras.keras")
-            assert type(ours.get_layer("sized")) is ours_class and ours.get_layer("sized").units == 5
-            np.testing.assert_allclose(ours.predict(x, verbose=0), expected, rtol=0, atol=1e-12)
+    keras, theirs_class, ours_class = registered_sized
+    x = rng.random((6, 4))
+    for functional in (False, True):
+        keras.utils.clear_session()
+        theirs = nested_sized(keras, functional)
+        expected = np.asarray(theirs(x))
+        theirs.save(tmp_path / "keras.keras")
+        ours = glassnet.models.load_model(tmp_path / "keras.keras")
+        assert type(ours.get_layer("sized")) is ours_class and ours.get_layer("sized").units == 5
+        np.testing.assert_allclose(ours.predict(x, verbose=0), expected, rtol=0, atol=1e-12)
 
-            ours.compile(optimizer=glassnet.optimizers.SGD(0.5), loss="mse")
-            ours.fit(x, rng.random((6, 1)), epochs=2, verbose=0)
-            ours.export(tmp_path / "ours.keras", format="keras")
-            back = keras.saving.load_model(tmp_path / "ours.keras")
-            assert type(back.get_layer("sized")) is theirs_class and back.get_layer("sized").units == 5
-            np.testing.assert_allclose(np.asarray(back.predict(x, verbose=0)), ours.predict(x, verbose=0),
-                                       rtol=0, atol=1e-12)
-            assert not np.allclose(ours.predict(x, verbose=0), expected)  # (trained: the weights did travel)
-            # Keras's weights file of it: Keras's paths (its second layer went to layers/sized_1/...)
-            ours.save_weights(tmp_path / "w.weights.h5")
-            theirs.load_weights(tmp_path / "w.weights.h5")
-            np.testing.assert_allclose(np.asarray(theirs(x)), ours.predict(x, verbose=0), rtol=0, atol=1e-12)
-    finally:
-        keras.saving.get_custom_objects().pop("tests>Sized", None)
+        ours.compile(optimizer=glassnet.optimizers.SGD(0.5), loss="mse")
+        ours.fit(x, rng.random((6, 1)), epochs=2, verbose=0)
+        ours.export(tmp_path / "ours.keras", format="keras")
+        back = keras.saving.load_model(tmp_path / "ours.keras")
+        assert type(back.get_layer("sized")) is theirs_class and back.get_layer("sized").units == 5
+        np.testing.assert_allclose(np.asarray(back.predict(x, verbose=0)), ours.predict(x, verbose=0),
+                                   rtol=0, atol=1e-12)
+        assert not np.allclose(ours.predict(x, verbose=0), expected)  # (trained: the weights did travel)
+        # Keras's weights file of it: Keras's paths (its second layer went to layers/sized_1/...)
+        ours.save_weights(tmp_path / "w.weights.h5")
+        theirs.load_weights(tmp_path / "w.weights.h5")
+        np.testing.assert_allclose(np.asarray(theirs(x)), ours.predict(x, verbose=0), rtol=0, atol=1e-12)
 
 
 def test_clone_model_of_a_sequential_holding_a_subclass_makes_the_class_again_as_keras_s(keras64, rng):
