@@ -27,6 +27,7 @@ import numpy as np
 
 from .. import optimizers
 from ..backend import from_numpy, to_numpy
+from ..layers import Layer
 
 #: Keras's groups of slots for each optimizer whose state glassnet keeps as Keras does: each group
 #: is one ``add_optimizer_variables`` call, given here by glassnet's state names (settings that
@@ -65,15 +66,29 @@ def _keras_layers(model):
     """``model``'s layers in the order of Keras's ``trainable_variables`` for the model a ``.keras`` file
     holds: a Sequential's in turn (a nested model's in its place, as it is written: a Sequential), a
     subclass of Model written as its class in the order its attributes were given them (``self.out``
-    made before ``self.hidden`` comes first, whatever order ``call`` applies them in)."""
-    from .sequential import Sequential
+    made before ``self.hidden`` comes first, whatever order ``call`` applies them in), at any depth: a
+    registered subclass nested in a Sequential is written as its class too (Keras refused the file's
+    state when its attributes' order was not its call's)."""
     from .subclassing import subclass_entry
 
     chain = model.layers
-    if subclass_entry(model) is None:
-        return chain
-    layers = [layer for item in model._assigned_items() for layer in (item.layers if isinstance(item, Sequential) else [item])]
+    layers = _written_order(model, subclass_entry(model) is not None)
     return layers if sorted(map(id, layers)) == sorted(map(id, chain)) else chain  # (layers in a dict...: the chain's)
+
+
+def _written_order(model, as_class):
+    """The layers of ``model`` in Keras's order; ``as_class``: written as its class (its attributes' order,
+    and so are the subclasses its ``__init__`` makes), else as a Sequential of its chain."""
+    from .nesting import nested_items
+    from .subclassing import nested_keras_entry
+
+    if as_class:
+        items = [(item, hasattr(item, "_assigned_items")) for item in model._assigned_items()]
+    else:
+        items = [(item, not isinstance(item, Layer) and nested_keras_entry(item) is not None)
+                 for item in nested_items(model)]
+    return [layer for item, item_as_class in items
+            for layer in ([item] if isinstance(item, Layer) else _written_order(item, item_as_class))]
 
 
 def _trained_parts(model):
