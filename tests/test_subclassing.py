@@ -783,3 +783,23 @@ def test_clone_model_of_a_sequential_holding_a_subclass_makes_the_class_again_as
     assert clone.get_layer("sized").units == 3 and clone.get_layer("sized").out is clone.layers[-2]
     assert not any(a is b for a, b in zip(clone.layers, ours.layers))  # new layers, as Keras's
     assert clone.count_params() == ours.count_params() == twin.count_params()
+
+
+def test_hasattr_and_getattr_with_a_default_before_super_init_are_python_s(keras64):
+    # a lookup before super().__init__() (a mixin's hasattr(self, "_cache")) met the RuntimeError meant for an
+    # __init__ without super().__init__(), which said the call was missing; Keras's model gives False and the default
+    seen = {}
+
+    def define(lib):
+        class Cached(lib.Model):
+            def __init__(self):
+                seen[lib.__name__] = hasattr(self, "cache"), getattr(self, "cache", "default")
+                super().__init__()
+                self.d = lib.layers.Dense(2)
+
+            def call(self, x):
+                return self.d(x)
+        return Cached
+
+    define(keras64)(), define(glassnet)()
+    assert seen["glassnet"] == seen["keras"] == (False, "default")

@@ -33,6 +33,12 @@ from .functional import chain_items
 from .sequential import Sequential, _default_name, build_shape, refuse_keras_hooks
 
 
+class _NoSuperInit(RuntimeError, AttributeError):
+    """A name looked up before ``super().__init__()``: an AttributeError as well, so that ``hasattr(self, name)``
+    and ``getattr(self, name, default)`` in ``__init__`` before it (a mixin's, a cache's) give False and the
+    default, as Python's contract says and Keras's models do, where they met this error."""
+
+
 class SubclassedModel(Sequential):
     """The base of a subclass of ``Model`` (``class MyModel(keras.Model)``): a :class:`Sequential`
     whose layers are those its ``call`` chains, traced at the first build (see the module
@@ -99,7 +105,7 @@ class SubclassedModel(Sequential):
         # (only for names not found): a subclass whose __init__ forgot super().__init__() but set no layer
         # met "'MyModel' object has no attribute '_pins'" at its first call
         if "_layers" not in self.__dict__ and not name.startswith("__"):
-            raise RuntimeError(f"{type(self).__name__}.__init__ does not call super().__init__(): call it first, as "
+            raise _NoSuperInit(f"{type(self).__name__}.__init__ does not call super().__init__(): call it first, as "
                                "Keras asks.")
         # Python's own error again, or a property's (model.input's "has no defined input yet"), which
         # Python drops when it calls this
