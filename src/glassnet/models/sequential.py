@@ -929,8 +929,9 @@ class Sequential:
             total = sum(l.trainable_size for l in self._layers)
             self._bind_flat_buffers(spare=int((_GROWTH - 1) * total) + layer.trainable_size)
             return
-        _BINDS[0] += 1  # (a layer shared with another model is this one's now: that one takes it back to compute)
-        self._binds_seen = _BINDS[0]
+        # (a layer shared with another model is this one's now: that one takes it back to compute; and this
+        # one, whose other layers another model may hold, checks them at its next use: _binds_seen is not set)
+        _BINDS[0] += 1
         self._bind_layer(layer, get_namespace())
         self._end_flat_vectors(needed)
         index = len(self._layers) - 1
