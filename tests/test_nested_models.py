@@ -157,7 +157,7 @@ def test_a_nested_model_changed_after_nesting_refuses_the_models_holding_it(kera
     what = "had a layer added" if change == "add" else "had its last layer popped"
     for model, width in ((outer, 2), (top, 1)):
         for use in (lambda: model.predict(x), lambda: model.fit(x, np.zeros((4, width)), verbose=0),
-                    lambda: model.get_weights()):
+                    lambda: model.get_weights(), lambda: glassnet.models.clone_model(model), lambda: model.to_json()):
             with pytest.raises(ValueError, match=f"Model 'base' nested in model '{model.name}' {what} .* "
                                                  r"Make .* again with the changed model"):
                 use()

@@ -1986,6 +1986,7 @@ class Sequential:
     def get_config(self):
         from ..layers import serialize
 
+        self._refuse_changed_nested()  # (clone_model, to_json: the old chain, recorded with the changed model)
         return {
             "name": self.name,
             "dtype": self.dtype,
