@@ -803,3 +803,39 @@ def test_hasattr_and_getattr_with_a_default_before_super_init_are_python_s(keras
 
     define(keras64)(), define(glassnet)()
     assert seen["glassnet"] == seen["keras"] == (False, "default")
+
+
+def test_a_forged_size_nested_in_a_subclass_s_config_is_refused_before_building(tmp_path, clean_registry):
+    # the guard read only the config's top-level integers: a list of sizes (Keras's guides' MLP(sizes=[...]))
+    # with a forged 10**9 got past it and the build allocated it
+    import json
+    import zipfile
+
+    @glassnet.saving.register_keras_serializable("tests")
+    class Widths(glassnet.Model):
+        def __init__(self, widths=(4, 3), **kwargs):
+            super().__init__(**kwargs)
+            self.widths = list(widths)
+            self.hidden = [glassnet.layers.Dense(w, activation="relu") for w in self.widths]
+
+        def call(self, x):
+            for layer in self.hidden:
+                x = layer(x)
+            return x
+
+        def get_config(self):
+            return {**super().get_config(), "widths": self.widths}
+
+    model = Widths()
+    model.build((None, 2))
+    model.save(tmp_path / "m.gn")
+    with zipfile.ZipFile(tmp_path / "m.gn") as zf:
+        members = {name: zf.read(name) for name in zf.namelist()}
+    config = json.loads(members["model.json"])
+    config["model"]["subclass"]["config"]["widths"] = [4, 10**9]
+    members["model.json"] = json.dumps(config).encode()
+    with zipfile.ZipFile(tmp_path / "forged.gn", "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    with pytest.raises(ValueError, match=r"its Widths config sets widths\[1\]=1,000,000,000, more than the \d+ values"):
+        glassnet.models.load_model(tmp_path / "forged.gn")

@@ -472,6 +472,18 @@ def _weights_bytes(zf, wanted, path):
 FREE_CUSTOM_SETTING = 2**20
 
 
+def size_settings(settings, prefix=""):
+    """``(key, value)`` of each integer in a custom object's config, nested lists and dicts included
+    (``{"sizes": [8, 10**9]}`` as ``sizes[1]``), seeds left out: the settings that may size its weights."""
+    items = settings.items() if isinstance(settings, dict) else enumerate(settings) if isinstance(settings, list) else ()
+    for key, value in items:
+        name = f"{prefix}.{key}" if prefix and isinstance(key, str) else f"{prefix}[{key}]" if prefix else str(key)
+        if isinstance(value, (dict, list)):
+            yield from size_settings(value, name)
+        elif isinstance(value, int) and not isinstance(value, bool) and "seed" not in name:
+            yield name, value
+
+
 def check_custom_settings(layer, config, holds, path):
     """Refuse a custom layer (one whose class defines no ``count_weights``) with an integer setting
     larger than the number of values the file holds (``holds(n)``: whether it holds ``n``): its size
@@ -484,9 +496,8 @@ def check_custom_settings(layer, config, holds, path):
     if not _custom_objects.is_custom(layer, "layer") or type(layer).count_weights is not Layer.count_weights:
         return
     settings = config.get("config") if isinstance(config, dict) else None
-    for key, value in (settings.items() if isinstance(settings, dict) else ()):
-        if (isinstance(value, int) and not isinstance(value, bool) and value > FREE_CUSTOM_SETTING
-                and "seed" not in str(key) and not holds(value)):
+    for key, value in size_settings(settings if isinstance(settings, dict) else {}):
+        if value > FREE_CUSTOM_SETTING and not holds(value):
             _fail(path, f"its custom layer {layer.name!r} ({type(layer).__name__}) sets {key}={value:,}, more than "
                         f"the values its weights hold: a custom layer's size is not known before its build allocates "
                         f"it (define {type(layer).__name__}.count_weights(input_shape) to have it checked exactly).")

@@ -291,14 +291,13 @@ def make(cls, entry, input_shape, values):
     setting gives at least that many weights: one larger than the ``values`` the file holds is refused
     before the build allocates it (a forged ``units=10**9``)."""
     from .. import _custom_objects
-    from .saving import FREE_CUSTOM_SETTING
+    from .saving import FREE_CUSTOM_SETTING, size_settings
 
     config = dict(entry["config"])
     if isinstance(config.get("dtype"), dict):  # Keras's DTypePolicy config: its name is the dtype
         config["dtype"] = (config["dtype"].get("config") or {}).get("name")
-    for key, value in config.items():
-        if (isinstance(value, int) and not isinstance(value, bool) and "seed" not in key
-                and value > max(FREE_CUSTOM_SETTING, values)):
+    for key, value in size_settings(config):  # (nested too: {"sizes": [8, 10**9]})
+        if value > max(FREE_CUSTOM_SETTING, values):
             raise ValueError(f"its {cls.__name__} config sets {key}={value:,}, more than the {values:,} values its "
                              "weights hold.")
     model = _custom_objects.create(cls, {**entry, "config": config}, "model")
