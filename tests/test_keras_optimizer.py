@@ -132,8 +132,8 @@ def test_a_frozen_layer_has_no_state_in_the_file(tmp_path):
 @pytest.mark.parametrize("make", [
     lambda: glassnet.optimizers.Adafactor(0.05),
     lambda: glassnet.optimizers.LossScaleOptimizer(glassnet.optimizers.MultiOptimizer(
-        glassnet.optimizers.OptimizerMap(glassnet.optimizers.Adam(0.01)))),
-    lambda: glassnet.optimizers.MultiOptimizer(glassnet.optimizers.OptimizerMap(glassnet.optimizers.Adam(0.01)))])
+        glassnet.optimizers.OptimizerMap(glassnet.optimizers.Adam(0.01), {".*dense_1/.*": glassnet.optimizers.Adafactor()}))),
+    lambda: glassnet.optimizers.MultiOptimizer(glassnet.optimizers.OptimizerMap(glassnet.optimizers.Adafactor(0.05)))])
 def test_an_optimizer_without_a_keras_state_is_written_without_it_and_said(make, tmp_path):
     model = glassnet_model(make())
     with pytest.warns(OptimizerStateWarning, match="written without the optimizer's state"):
@@ -187,17 +187,25 @@ def test_a_loss_scale_nadam_file_has_no_product_as_keras_s_and_resumes_bit_for_b
         np.testing.assert_array_equal(a, b)
 
 
+def rewrite_member(path, name, change):
+    """The .keras file ``path`` with its member ``name``'s bytes replaced by ``change(bytes)``."""
+    with zipfile.ZipFile(path) as zf:
+        members = {member: zf.read(member) for member in zf.namelist()}
+    members[name] = change(members[name])
+    with zipfile.ZipFile(path, "w") as zf:
+        for member, data in members.items():
+            zf.writestr(member, data)
+
+
 def rewrite_optimizer_vars(path, change):
     """The .keras file ``path`` with ``change(group)`` applied to its weights file's optimizer/vars."""
-    with zipfile.ZipFile(path) as zf:
-        members = {name: zf.read(name) for name in zf.namelist()}
-    buffer = io.BytesIO(members["model.weights.h5"])
-    with h5py.File(buffer, "r+") as h5:
-        change(h5["optimizer/vars"])
-    members["model.weights.h5"] = buffer.getvalue()
-    with zipfile.ZipFile(path, "w") as zf:
-        for name, data in members.items():
-            zf.writestr(name, data)
+    def rewrite(data):
+        buffer = io.BytesIO(data)
+        with h5py.File(buffer, "r+") as h5:
+            change(h5["optimizer/vars"])
+        return buffer.getvalue()
+
+    rewrite_member(path, "model.weights.h5", rewrite)
 
 
 def test_damaged_optimizer_vars_are_refused_naming_the_entry(tmp_path):
@@ -298,3 +306,139 @@ def test_a_subclass_s_state_follows_keras_s_attribute_order_both_ways(keras64, c
     assert sorted(after) == sorted(keras_weights)
     for path, value in after.items():
         np.testing.assert_allclose(value, keras_weights[path], rtol=1e-10, atol=1e-12)
+
+
+def multi_model(lib, make_optimizer, wrap=False):
+    """A model of ``lib`` (keras or glassnet) with a frozen layer, compiled with a MultiOptimizer: Nadam
+    for the layer named "head", RMSprop for a key that matches no variable, Adam for the rest."""
+    dense = lib.layers.Dense
+    model = lib.Sequential([lib.Input((4,)), dense(3, activation="tanh"), lib.layers.BatchNormalization(),
+                            dense(5, activation="tanh", name="frozen"), dense(2, name="head")],
+                           **({} if lib.__name__ == "keras" else {"dtype": "float64"}))
+    model.layers[2].trainable = False
+    opt = make_optimizer(lib.optimizers)
+    model.compile(lib.optimizers.LossScaleOptimizer(opt, dynamic_growth_steps=3) if wrap else opt, "mse")
+    X, y = data()
+    model.fit(X, y, batch_size=8, epochs=2, verbose=0, shuffle=False)
+    return model
+
+
+def three(optimizers, head="Nadam"):
+    return optimizers.MultiOptimizer(optimizers.OptimizerMap(optimizers.Adam(0.01), {
+        ".*head/.*": getattr(optimizers, head)(0.05), ".*nothing": optimizers.RMSprop(0.01)}))
+
+
+def sub_layout(path):
+    """Each optimizer group of a .keras file: its entries' shapes and dtype kinds, and the scalars' values."""
+    found = {}
+
+    def add(name, item):
+        if name.endswith("vars"):
+            found[name] = [(d.shape, d.dtype.kind, d[()].item() if d.shape == () else None)
+                           for d in (item[str(i)] for i in range(len(item)))]
+
+    with zipfile.ZipFile(path) as zf, h5py.File(io.BytesIO(zf.read("model.weights.h5"))) as h5:
+        h5["optimizer"].visititems(add)
+    return found
+
+
+@pytest.mark.filterwarnings("ignore:The OptimizerMap key")  # (".*nothing" matches no variable, on purpose)
+@pytest.mark.parametrize("wrap", [False, True])
+def test_a_multi_optimizers_state_goes_both_ways_as_keras_writes_it(wrap, keras64, tmp_path):
+    # Keras 3.15: the MultiOptimizer's iterations and rate (0), then each sub-optimizer's in .optimizers' order
+    # (the map's, then the default) over the trainable variables it owns; an unused one (RMSprop here) has its
+    # iterations and rate only; each again under optimizer/optimizers/<its class in snake case>/vars. glassnet
+    # wrote none of it and read none (an OptimizerStateWarning): a resumed run started with fresh moments
+    # (Keras's LossScaleOptimizer leaves a Nadam's Π_t untracked, so that on JAX it stays 1.0: Adamax there)
+    keras, head = keras64, "Adamax" if wrap else "Nadam"
+    theirs = multi_model(keras, lambda optimizers: three(optimizers, head), wrap)
+    theirs.save(tmp_path / "k.keras")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", OptimizerStateWarning)
+        mine = glassnet.models.load_model(tmp_path / "k.keras")
+    multi = mine.optimizer.inner_optimizer if wrap else mine.optimizer
+    assert [(type(o).__name__, o.iterations) for o in multi.optimizers] == [(head, 10), ("RMSprop", 0), ("Adam", 10)]
+    assert multi.iterations == 10
+    expected = keras.saving.load_model(tmp_path / "k.keras")
+    fresh = glassnet.models.load_model(tmp_path / "k.keras")
+    fresh.compile(fresh.optimizer._fresh(), fresh.loss)
+    want = epoch(expected)
+    for got, keras_value in zip(epoch(mine), want, strict=True):
+        np.testing.assert_allclose(got, keras_value, rtol=0, atol=1e-10)
+    assert max(np.abs(a - b).max() for a, b in zip(epoch(fresh), want)) > 1e-6  # (the state matters here)
+
+    ours = multi_model(glassnet, lambda optimizers: three(optimizers, head), wrap)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", OptimizerStateWarning)
+        ours.export(tmp_path / "g.keras", format="keras")
+    layout, keras_layout = sub_layout(tmp_path / "g.keras"), sub_layout(tmp_path / "k.keras")
+    assert layout.keys() == keras_layout.keys()
+    for group, entries in layout.items():  # (the same shapes and kinds; the same scalars but Nadam's Π_t)
+        assert [e[:2] for e in entries] == [e[:2] for e in keras_layout[group]], group
+    inner = "inner_optimizer/" if wrap else ""
+    assert layout[f"{inner}optimizers/rm_sprop/vars"] == [((), "i", 0), ((), "f", 0.01)]
+    assert len(layout[f"{inner}optimizers/adam/vars"]) == 2 + 2 * 4  # (m, v of dense and batch_normalization)
+    loaded = keras.saving.load_model(tmp_path / "g.keras")
+    assert int(loaded.optimizer.iterations) == 10  # (a LossScaleOptimizer's is its inner one's)
+    for got, keras_value in zip(epoch(ours), epoch(loaded), strict=True):
+        np.testing.assert_allclose(got, keras_value, rtol=0, atol=1e-10)
+
+
+@pytest.mark.filterwarnings("ignore:The OptimizerMap key")
+def test_a_multi_optimizers_keras_file_resumes_in_glassnet_bit_for_bit(tmp_path):
+    model = multi_model(glassnet, three, wrap=True)
+    model.export(tmp_path / "model.keras", format="keras")
+    loaded = glassnet.models.load_model(tmp_path / "model.keras")
+    assert [o.iterations for o in loaded.optimizer.inner_optimizer.optimizers] == [10, 0, 10]
+    assert loaded.optimizer.get_scalars() == model.optimizer.get_scalars()
+    for a, b in zip(epoch(model), epoch(loaded), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.filterwarnings("ignore:The OptimizerMap key")
+def test_a_multi_optimizer_whose_sub_optimizers_own_other_variables_starts_afresh_and_says_so(tmp_path):
+    # the same counts of variables, but the Nadam of the file's config now steps batch_normalization, not head
+    # (its two variables too): the file's moments would have gone to variables of other shapes, or worse the same
+    path = tmp_path / "model.keras"
+    multi_model(glassnet, three).export(path, format="keras")
+    rewrite_member(path, "config.json", lambda text: text.replace(b".*head/.*", b".*batch_normalization/.*"))
+    with pytest.warns(OptimizerStateWarning, match=r"optimizer/vars/4 \(the optimizer's momentum\) has shape "
+                                                   r"\(5, 2\) where this model's sub-optimizers, by its OptimizerMap, "
+                                                   r"need \(3,\)"):
+        loaded = glassnet.models.load_model(path)
+    assert [o.iterations for o in loaded.optimizer.optimizers] == [0, 0, 0]
+
+    def rename(data):  # the file's Nadam's group under another class's name
+        buffer = io.BytesIO(data)
+        with h5py.File(buffer, "r+") as h5:
+            h5.move("optimizer/optimizers/nadam", "optimizer/optimizers/adamax")
+        return buffer.getvalue()
+
+    multi_model(glassnet, three).export(path, format="keras")
+    rewrite_member(path, "model.weights.h5", rename)
+    with pytest.warns(OptimizerStateWarning, match=r"its MultiOptimizer's sub-optimizers are \{'adam': 10, 'adamax': 7, "
+                                                   r"'rm_sprop': 2\} .* this model's \{'nadam': 7, 'rm_sprop': 2, "
+                                                   r"'adam': 10\}"):
+        glassnet.models.load_model(path)
+
+
+@pytest.mark.filterwarnings("ignore:The OptimizerMap key")
+def test_a_sub_optimizer_serving_two_keys_is_one_in_keras_file_and_two_once_loaded(keras64, tmp_path):
+    # Keras writes the state of its one SGD, but its file's config makes one SGD per key: Keras's own load_model
+    # fails on it ("could not be loaded"); glassnet says so and starts afresh, and writes no state for such a model
+    keras = keras64
+    sgd = keras.optimizers.SGD(0.05, momentum=0.9)
+    theirs = multi_model(keras, lambda o: o.MultiOptimizer(o.OptimizerMap(o.Adam(0.01), {".*head/.*": sgd,
+                                                                                         ".*dense.*": sgd})))
+    theirs.save(tmp_path / "k.keras")
+    with pytest.warns(OptimizerStateWarning, match=r"holds 14 arrays, but MultiOptimizer \(SGD, SGD, Adam\) keeps 16"):
+        loaded = glassnet.models.load_model(tmp_path / "k.keras")
+    assert [o.iterations for o in loaded.optimizer.optimizers] == [0, 0, 0]
+
+    sgd = glassnet.optimizers.SGD(0.05, momentum=0.9)
+    ours = multi_model(glassnet, lambda o: o.MultiOptimizer(o.OptimizerMap(o.Adam(0.01), {".*head/.*": sgd,
+                                                                                          ".*dense.*": sgd})))
+    with pytest.warns(OptimizerStateWarning, match="the sub-optimizer 'sgd' serves several keys of the OptimizerMap"):
+        ours.export(tmp_path / "g.keras", format="keras")
+    with zipfile.ZipFile(tmp_path / "g.keras") as zf, h5py.File(io.BytesIO(zf.read("model.weights.h5"))) as h5:
+        assert "optimizer" not in h5

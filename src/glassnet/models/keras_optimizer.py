@@ -15,6 +15,13 @@ A LossScaleOptimizer's file holds its own four variables first (its iterations, 
 Keras's wrapper never steps itself; then its ``step_counter`` and ``dynamic_scale``), then its inner
 optimizer's as above, which Keras writes once more under ``optimizer/inner_optimizer/vars``.
 
+A MultiOptimizer's holds its own iterations and learning rate (0), then each sub-optimizer's in turn
+(``.optimizers``' order) as above over the trainable variables it owns (one that owns none: its iterations
+and rate only, as Keras leaves it unbuilt); each again under ``optimizer/optimizers/<its class in snake
+case>/vars`` (:func:`_sub_groups`). Which variables each owns is not in the file: the OptimizerMap chooses
+them by the loaded model's paths, so other counts, names or shapes than the file's are a warning and a
+fresh optimizer.
+
 The trainable variables are the model's ``trainable_variables`` in its layers' order (a frozen
 layer's are not there), which are glassnet's trained layers' ``params``. glassnet keeps each slot
 as one flat vector over all its weights (:meth:`Optimizer.build`); each variable's part of it is
@@ -28,6 +35,7 @@ import numpy as np
 from .. import optimizers
 from ..backend import from_numpy, to_numpy
 from ..layers import Layer
+from ..layers.base import snake_case
 
 #: Keras's groups of slots for each optimizer whose state glassnet keeps as Keras does: each group
 #: is one ``add_optimizer_variables`` call, given here by glassnet's state names (settings that
@@ -91,15 +99,15 @@ def _written_order(model, as_class):
             for layer in ([item] if isinstance(item, Layer) else _written_order(item, item_as_class))]
 
 
-def _trained_parts(model):
-    """``(slice, shape)`` in the optimizer's flat state of each trainable variable, in Keras's order."""
-    opt, parts, index = model.optimizer, {}, 0
+def _trained_indices(model):
+    """The index (in the optimizer's ``slices``) of each trainable variable, in Keras's order."""
+    found, index = {}, 0
     for layer in model.layers:  # (the optimizer's slices follow the chain)
         for _ in layer.params:
             if model._trains(layer):
-                parts.setdefault(id(layer), []).append((opt.slices[index], opt.shapes[index]))
+                found.setdefault(id(layer), []).append(index)
             index += 1
-    return [part for layer in _keras_layers(model) for part in parts.get(id(layer), ())]
+    return [i for layer in _keras_layers(model) for i in found.get(id(layer), ())]
 
 
 def _scalars(optimizer):
@@ -118,53 +126,128 @@ def _inner(optimizer):
     return optimizer.inner_optimizer if isinstance(optimizer, optimizers.LossScaleOptimizer) else optimizer
 
 
+def _units(model):
+    """``[(optimizer, parts)]``, the optimizers whose variables ``optimizer/vars`` holds in turn, each
+    with ``(slice of its state, shape)`` of the trainable variables it steps, in Keras's order: the
+    optimizer (a LossScaleOptimizer's inner one); or a MultiOptimizer (parts None: its own iterations
+    and rate), then each of its sub-optimizers over the variables it owns."""
+    opt, order = _inner(model.optimizer), _trained_indices(model)
+    if not isinstance(opt, optimizers.MultiOptimizer):
+        return [(opt, [(opt.slices[i], opt.shapes[i]) for i in order])]
+    owner = {}  # variable index -> (sub-optimizer, its part of that one's state)
+    for group in opt._groups:
+        owner.update({i: (group.optimizer, local) for i, local in zip(group.indices, group.local, strict=True)})
+    return [(opt, None)] + [(sub, [(owner[i][1], opt.shapes[i]) for i in order if owner[i][0] is sub])
+                            for sub in opt.optimizers]
+
+
+def _entries(opt, parts, wrapped, sub):
+    """``[(name, shape, part)]``, ``opt``'s variables in Keras's order (part: where a slot's are in its
+    state, None for a scalar). A sub-optimizer of a MultiOptimizer without trainable variables has its
+    iterations and rate only (Keras does not build it); Nadam's Π_t is last, but not inside a
+    LossScaleOptimizer (``wrapped``), whose build leaves it untracked."""
+    if parts is None:  # a MultiOptimizer's own: its steps and a rate of 0 (Keras's; it has none)
+        return [("iterations", (), None), ("learning_rate", (), None)]
+    entries = [(name, (), None) for name in _scalars(opt)]
+    if sub and not parts:
+        return entries
+    groups, _ = _layout(opt)
+    entries += [(name, shape, part) for group in groups for part, shape in parts for name in group]
+    if type(opt).__name__ == "Nadam" and not wrapped:
+        entries.append(("u_product", (), None))
+    return entries
+
+
+def _plan(model):
+    """``[(optimizer, entries)]`` for each of :func:`_units`, or ``(None, why)`` where one of them keeps
+    its state in a form that does not map onto Keras's."""
+    units, wrapped = _units(model), model.optimizer is not _inner(model.optimizer)
+    for opt, parts in units:
+        reason = None if parts is None else _layout(opt)[1]
+        if reason:
+            return None, reason
+    sub = len(units) > 1
+    return [(opt, _entries(opt, parts, wrapped, sub)) for opt, parts in units], None
+
+
+def _sub_groups(plan, prefix):
+    """``(group, optimizer, entries)`` of a MultiOptimizer's sub-optimizers, which Keras writes again
+    each under ``<prefix>optimizers/<its class in snake case, numbered>/vars`` ("adam", "adam_1", "sgd")."""
+    used, groups = {}, []
+    for opt, entries in plan[1:]:
+        kind = snake_case(type(opt).__name__)
+        used[kind] = used.get(kind, -1) + 1
+        groups.append((f"{prefix}optimizers/{kind}{f'_{used[kind]}' if used[kind] else ''}/vars", opt, entries))
+    return groups
+
+
+def _steps(value):
+    return np.asarray(value, dtype=np.int32 if value < 2**31 else np.int64)
+
+
 def state_groups(model, path):
     """The optimizer's variables of the compiled ``model`` as Keras writes them, ``[(group, name,
-    [(name, array)])]``: ``optimizer/vars``, and a LossScaleOptimizer's inner optimizer's again under
-    ``optimizer/inner_optimizer/vars``; ``[]`` (with a warning naming ``path`` and why) where its state
-    does not map onto Keras's, and ``[]`` for an optimizer that has taken no step yet (Keras starts it
-    afresh too)."""
+    [(name, array)])]``: ``optimizer/vars``; a LossScaleOptimizer's inner optimizer's again under
+    ``optimizer/inner_optimizer/vars``; a MultiOptimizer's sub-optimizers' again each under its
+    ``optimizers/<name>/vars`` (:func:`_sub_groups`); ``[]`` (with a warning naming ``path`` and why)
+    where its state does not map onto Keras's, and ``[]`` for an optimizer that has taken no step yet
+    (Keras starts it afresh too)."""
     opt = model.optimizer
     if not opt.built:
         return []
-    arrays = _state_arrays(model, _inner(opt), path, wrapped=opt is not _inner(opt))
-    if opt is _inner(opt) or not arrays:
-        return [(GROUP, opt.name, arrays)] if arrays else []
-    dtype = model._flat_params.dtype
-    wrapper = [("iterations", np.int32(0)), ("learning_rate", np.asarray(0.0, dtype=dtype)),
-               ("step_counter", np.asarray(opt.step_counter, dtype=np.int32 if opt.step_counter < 2**31 else np.int64)),
-               ("dynamic_scale", np.float32(opt.dynamic_scale))]  # (float32 whatever the model's dtype, as Keras's)
-    return [(GROUP, opt.name, wrapper + arrays), ("optimizer/inner_optimizer/vars", opt.inner_optimizer.name, arrays)]
-
-
-def _state_arrays(model, opt, path, wrapped=False):
-    groups, reason = _layout(opt)
-    if groups is None or opt._size != model._flat_params.shape[0]:
-        reason = reason or "it was built for weights of another size (a layer added or removed since)"
+    plan, reason = (None, "it was built for weights of another size (a layer added or removed since)") \
+        if _inner(opt)._size != model._flat_params.shape[0] else _plan(model)
+    if plan is not None and len(plan) > 1:
+        reason = _shared_sub_optimizer(_inner(opt))
+    if reason:
         warnings.warn(f"The Keras file {path!r} is written without the optimizer's state ({reason}): Keras and "
                       "glassnet resume training from it with a fresh optimizer (iterations 0). glassnet's own "
-                      "model.save('model.gn') keeps the state.", OptimizerStateWarning, stacklevel=5)
+                      "model.save('model.gn') keeps the state.", OptimizerStateWarning, stacklevel=4)
         return []
-    steps = opt._iterations
-    arrays = [("iterations", np.asarray(steps, dtype=np.int32 if steps < 2**31 else np.int64))]
-    if "learning_rate" in _scalars(opt):
-        arrays.append(("learning_rate", np.asarray(opt._rate(), dtype=model._flat_params.dtype)))
-    parts = _trained_parts(model)
-    for group in groups:
-        for part, shape in parts:
-            arrays += [(name, to_numpy(opt.state[name][part]).reshape(shape)) for name in group]
-    if type(opt).__name__ == "Nadam" and not wrapped:
-        arrays.append(("u_product", np.asarray(opt._product(opt.iterations), dtype=model._flat_params.dtype)))
-    return arrays
+    dtype = model._flat_params.dtype
+    values = {id(o): _arrays(o, entries, dtype) for o, entries in plan}
+    arrays = [a for o, _ in plan for a in values[id(o)]]
+    prefix = "optimizer/" if opt is _inner(opt) else "optimizer/inner_optimizer/"
+    groups = [(prefix + "vars", _inner(opt).name, arrays)] + [
+        (group, o.name, values[id(o)]) for group, o, _ in _sub_groups(plan, prefix)]
+    if opt is _inner(opt):
+        return groups
+    wrapper = [("iterations", np.int32(0)), ("learning_rate", np.asarray(0.0, dtype=dtype)),
+               ("step_counter", _steps(opt.step_counter)),
+               ("dynamic_scale", np.float32(opt.dynamic_scale))]  # (float32 whatever the model's dtype, as Keras's)
+    return [(GROUP, opt.name, wrapper + arrays)] + groups
+
+
+def _shared_sub_optimizer(multi):
+    """Why a MultiOptimizer's state cannot go into a Keras file, or None: a sub-optimizer that
+    serves several keys of its OptimizerMap is one in the model but one per key in the file's
+    config, so the file's state (one) would not be the loaded model's (Keras's load_model fails)."""
+    chosen = multi.optimizer_map
+    if not isinstance(chosen, optimizers.OptimizerMap):
+        return None
+    served = [*chosen.values(), chosen.default_optimizer]
+    shared = [o.name for o in multi.optimizers if sum(o is s for s in served) > 1]
+    return (f"the sub-optimizer {shared[0]!r} serves several keys of the OptimizerMap, and a file's config makes "
+            "one per key" if shared else None)
+
+
+def _arrays(opt, entries, dtype):
+    """``opt``'s ``entries`` (:func:`_entries`) as ``[(name, array)]``."""
+    if isinstance(opt, optimizers.MultiOptimizer):
+        return [("iterations", _steps(opt.iterations)), ("learning_rate", np.asarray(0.0, dtype=dtype))]
+    scalars = {"iterations": lambda: _steps(opt._iterations), "learning_rate": lambda: np.asarray(opt._rate(), dtype),
+               "u_product": lambda: np.asarray(opt._product(opt.iterations), dtype=dtype)}
+    return [(name, scalars[name]() if part is None else to_numpy(opt.state[name][part]).reshape(shape))
+            for name, shape, part in entries]
 
 
 def read_state(model, h5, h5py, path, get, fail, check_storage):
     """Set the compiled ``model``'s optimizer state from the open ``model.weights.h5`` ``h5`` (of the
     file ``path``), as Keras's ``load_model`` does: each of ``optimizer/vars`` checked against the
     model's trainable variables first. A count other than the optimizer's is Keras's warning (the
-    optimizer starts afresh); an entry of another shape, or not a finite number, is an error naming it.
-    ``get``, ``fail`` and ``check_storage`` are the ``.keras`` reader's safe look-up, refusal and
-    storage check."""
+    optimizer starts afresh), as is a MultiOptimizer's sub-optimizers other than the file's; an entry
+    of another shape, or not a finite number, is an error naming it. ``get``, ``fail`` and
+    ``check_storage`` are the ``.keras`` reader's safe look-up, refusal and storage check."""
     from .saving import warn_non_finite
     from .training import build_optimizer
 
@@ -172,50 +255,57 @@ def read_state(model, h5, h5py, path, get, fail, check_storage):
     if not isinstance(group, h5py.Group) or not len(group):
         return
     wrapper = model.optimizer
-    opt = _inner(wrapper)
-    groups, reason = _layout(opt)
-    if groups is None:
+    build_optimizer(model)
+    plan, reason = _plan(model)
+    if plan is None:
         warnings.warn(f"The optimizer's state in the Keras file {path!r} is not read ({reason}): training resumes "
                       "with a fresh optimizer (iterations 0).", OptimizerStateWarning, stacklevel=4)
         return
-    build_optimizer(model)
-    parts = _trained_parts(model)
-    head = LOSS_SCALE if wrapper is not opt else []  # (the wrapper's own, read with the rest)
-    names = head + _scalars(opt) + [name for group_names in groups for _ in parts for name in group_names]
-    shapes = [()] * len(head + _scalars(opt)) + [shape for group_names in groups for _, shape in parts
-                                                 for _ in group_names]
-    if type(opt).__name__ == "Nadam" and not head:  # (inside a LossScaleOptimizer Keras has none: from the steps)
-        names, shapes = names + ["u_product"], shapes + [()]
+    head = LOSS_SCALE if wrapper is not _inner(wrapper) else []  # (the wrapper's own, read with the rest)
+    entries = [(None, name, shape, None) for name in head for shape in [()]] + [
+        (opt, name, shape, part) for opt, found in plan for name, shape, part in found]
+    names = [name for _, name, _, _ in entries]
     # a mixed_float16 model's (Keras's compile wraps the optimizer in a LossScaleOptimizer): the wrapper's
     # iterations, learning rate, step counter and scale first, then the inner optimizer's, which are read
     offset = 4 if not head and len(group) == len(names) + 4 and _loss_scale_entries(group, h5py, get, path) else 0
-    # a compiled model's that never trained (a LossScaleOptimizer's: its and its inner optimizer's iterations and
-    # rate): a fresh optimizer, nothing to say
-    if len(group) in (len(_scalars(opt)), len(_scalars(opt)) + 2):
+    # a compiled model's that never trained (each optimizer's iterations and rate, a LossScaleOptimizer's
+    # too): a fresh optimizer, nothing to say
+    scalars = sum(2 if parts is None else len(_scalars(o)) for o, parts in _units(model))
+    if len(group) in (scalars, scalars + 2):
         return
     if len(group) != len(names) + offset:
         warnings.warn(f"The optimizer's state in the Keras file {path!r} is not read: its {GROUP} holds "
-                      f"{len(group)} arrays, but {type(wrapper).__name__} keeps {len(names)} for this model's "
-                      f"{len(parts)} trainable weights ({', '.join(dict.fromkeys(names))}); training resumes with a "
-                      "fresh optimizer (iterations 0), as in Keras.", OptimizerStateWarning, stacklevel=4)
+                      f"{len(group)} arrays, but {_kept(wrapper, plan)} keeps {len(names)} for this model's "
+                      f"{len(_trained_indices(model))} trainable weights ({', '.join(dict.fromkeys(names))}); training "
+                      "resumes with a fresh optimizer (iterations 0), as in Keras.", OptimizerStateWarning, stacklevel=4)
+        return
+    multi = len(plan) > 1
+    if multi and (why := _other_sub_optimizers(plan, h5, h5py, get, path, head)):
+        warnings.warn(f"The optimizer's state in the Keras file {path!r} is not read: {why}; training resumes "
+                      "with a fresh optimizer (iterations 0).", OptimizerStateWarning, stacklevel=4)
         return
     values = []
-    for i, (name, shape) in enumerate(zip(names, shapes)):
+    for i, (_, name, shape, _) in enumerate(entries):
         dataset = get(group, str(i + offset), h5py, path, "model.weights.h5")
         where = f"model.weights.h5: {GROUP}/{i + offset} (the optimizer's {name})"
         if not isinstance(dataset, h5py.Dataset) or dataset.dtype.kind not in "fiu" or dataset.shape is None:
             fail(path, f"{where} is not an array of numbers (load_model(path, compile=False) loads the model "
                        "without its optimizer).")
         check_storage(dataset, h5py, where, path)
+        if tuple(dataset.shape) != tuple(shape) and multi:  # (the sub-optimizers own other variables than the file's)
+            warnings.warn(f"The optimizer's state in the Keras file {path!r} is not read: {where} has shape "
+                          f"{tuple(dataset.shape)} where this model's sub-optimizers, by its OptimizerMap, need "
+                          f"{tuple(shape)}; training resumes with a fresh optimizer (iterations 0).",
+                          OptimizerStateWarning, stacklevel=4)
+            return
         if tuple(dataset.shape) != tuple(shape):
             fail(path, f"{where} has shape {tuple(dataset.shape)}; the model's weight needs {tuple(shape)} (the file's "
                        "optimizer state is not this model's; load_model(path, compile=False) loads it without).")
         values.append(np.asarray(dataset[()]))
-    first = offset + len(head)  # the inner optimizer's iterations
-    steps = values[len(head)]
-    if steps.dtype.kind not in "iu" or not 0 <= int(steps) < 2**63:
-        fail(path, f"model.weights.h5: {GROUP}/{first} (the optimizer's iterations) is {steps.item()!r:.60}, not a "
-                   "non-negative integer.")
+    for i, ((_, name, _, _), steps) in enumerate(zip(entries, values)):
+        if name == "iterations" and (steps.dtype.kind not in "iu" or not 0 <= int(steps) < 2**63):
+            fail(path, f"model.weights.h5: {GROUP}/{i + offset} (the optimizer's iterations) is {steps.item()!r:.60}, "
+                       "not a non-negative integer.")
     warn_non_finite(path, "optimizer state", [(f"{GROUP}/{i + offset} ({name})", v) for i, (name, v)
                                               in enumerate(zip(names, values))])
     if head:
@@ -223,26 +313,61 @@ def read_state(model, h5, h5py, path, get, fail, check_storage):
         try:
             if counter.dtype.kind not in "iu":
                 raise ValueError(f"step_counter must be a non-negative integer. Received: {counter.item()!r:.60}")
-            wrapper.set_scalars({"step_counter": int(counter), "dynamic_scale": float(scale)})
+            inner = wrapper.inner_optimizer.get_scalars()  # (a MultiOptimizer's steps: set with the rest below)
+            wrapper.set_scalars({"step_counter": int(counter), "dynamic_scale": float(scale),
+                                 **({"inner_optimizer": inner} if inner else {})})
         except ValueError as exc:
             fail(path, f"model.weights.h5: {GROUP}/2 and 3 (the LossScaleOptimizer's step_counter and dynamic_scale): "
                        f"{exc}")
-    slots = iter(values[len(head + _scalars(opt)):])
-    for group_names in groups:
-        for part, _ in parts:
-            for name in group_names:
-                opt.state[name][part] = from_numpy(next(slots).reshape(-1))
-    opt._iterations = int(steps)
+    scalars = {}
+    for i, ((opt, name, _, part), value) in enumerate(zip(entries, values)):
+        if part is not None:
+            opt.state[name][part] = from_numpy(value.reshape(-1))
+        elif opt is not None:
+            scalars.setdefault(id(opt), (opt, {}))[1][name] = (value, i + offset)
+    for opt, found in scalars.values():
+        _set_scalars(opt, found, path, fail)
+
+
+def _set_scalars(opt, found, path, fail):
+    """Set ``opt``'s iterations, learning rate and Nadam's Π_t from ``found``, ``{name: (value, index)}``."""
+    opt._iterations = int(found["iterations"][0])
+    if isinstance(opt, optimizers.MultiOptimizer):
+        return  # (its rate is Keras's 0: it has none)
     # the file's rate where it is not the config's rounded to the file's dtype (a callback changed it): a float32
     # file's 0.001 is 0.0010000000475, which would have replaced the config's 0.001
-    rate = values[len(head) + 1]
-    if "learning_rate" in _scalars(opt) and rate != np.asarray(opt._rate(), dtype=rate.dtype):
+    rate, index = found.get("learning_rate", (None, None))
+    if rate is not None and rate != np.asarray(opt._rate(), dtype=rate.dtype):
         try:
             opt.learning_rate = float(rate)
         except (TypeError, ValueError) as exc:
-            fail(path, f"model.weights.h5: {GROUP}/{first + 1} (the optimizer's learning_rate): {exc}")
-    if type(opt).__name__ == "Nadam":
-        opt._products = (opt.iterations, float(next(slots))) if not head else (0, 1.0)
+            fail(path, f"model.weights.h5: {GROUP}/{index} (the optimizer's learning_rate): {exc}")
+    if type(opt).__name__ == "Nadam":  # (inside a LossScaleOptimizer Keras has none: from the steps)
+        opt._products = (opt.iterations, float(found["u_product"][0])) if "u_product" in found else (0, 1.0)
+
+
+def _kept(wrapper, plan):
+    """What keeps the state, for a message: "Adam", "MultiOptimizer (Adam, SGD)"."""
+    subs = f" ({', '.join(type(opt).__name__ for opt, _ in plan[1:])})" if len(plan) > 1 else ""
+    return type(_inner(wrapper)).__name__ + subs if wrapper is _inner(wrapper) else \
+        f"{type(wrapper).__name__}({type(_inner(wrapper)).__name__}{subs})"
+
+
+def _other_sub_optimizers(plan, h5, h5py, get, path, head):
+    """Why the file's sub-optimizers (its ``optimizers/<name>/vars`` groups) are not the model's: other
+    names (classes) or counts of variables (the variables each owns); None when they are, or the file
+    has no such groups."""
+    prefix = "optimizer/inner_optimizer/" if head else "optimizer/"
+    found = get(h5, prefix + "optimizers", h5py, path, "model.weights.h5")
+    if not isinstance(found, h5py.Group):
+        return None
+    want = {group.split("/")[-2]: len(entries) for group, _, entries in _sub_groups(plan, prefix)}
+    have = {name: len(item["vars"]) if isinstance(item, h5py.Group) and isinstance(item.get("vars"), h5py.Group)
+            else None for name, item in found.items()}
+    if have == want:
+        return None
+    return (f"its MultiOptimizer's sub-optimizers are {have} (name: count of variables), this model's {want} "
+            "(another OptimizerMap, or one whose keys match other variables in this model)")
 
 
 def _loss_scale_entries(group, h5py, get, path):
