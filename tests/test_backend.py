@@ -1094,6 +1094,36 @@ def test_a_weight_penalty_on_torch_reads_the_device_once(monkeypatch, regularize
     assert penalty == pytest.approx(expected, rel=1e-13)
 
 
+class _SumOfSquares(glassnet.regularizers.Regularizer):
+    """0.01 · Σ x², written as a user would: the namespace's own sum (a 0-d array, not a float)."""
+
+    def __call__(self, x):
+        return 0.01 * backend.get_namespace(x).sum(x ** 2)
+
+    def gradient(self, W):
+        return 0.02 * W
+
+
+@pytest.mark.parametrize("name", ["numpy", *NAMESPACES])
+def test_a_custom_penalty_returning_the_namespace_s_scalar_gives_float_losses(name):
+    # the penalty joined the loss as it came: fit's history, evaluate and train_on_batch gave torch
+    # tensors under torch (np.float32 under NumPy) where every other loss is a float
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(32, 4)), rng.normal(size=(32, 2))
+    with backend.namespace(name):
+        model = Sequential([layers.Dense(2, input_dim=4, kernel_regularizer=_SumOfSquares(),
+                                         activity_regularizer=_SumOfSquares())], seed=0)
+        model.compile(optimizer="sgd", loss="mse")
+        history = model.fit(X, y, batch_size=16, verbose=0)
+        W, b = (backend.to_numpy(w) for w in model.get_weights())
+        values = [*history.history["loss"], model.evaluate(X, y, verbose=0), model.train_on_batch(X, y),
+                  *model.losses]
+    assert all(type(value) is float for value in values), [type(value) for value in values]
+    A = X @ W + b  # evaluate's loss by the formula, in float64, from the weights before train_on_batch
+    assert values[1] == pytest.approx(((A - y) ** 2).mean() + 0.01 * (W ** 2).sum() + 0.01 * (A ** 2).sum() / 32,
+                                      rel=1e-5)
+
+
 def test_a_training_step_through_an_adapted_normalization_layer_reads_the_device_once(monkeypatch, data):
     # its check for statistics read the count into Python in every forward pass: two reads a step
     # on torch (one wait for the device more); an unadapted layer is still refused

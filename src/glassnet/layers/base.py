@@ -193,26 +193,27 @@ def build_layer(layer, input_shape):
 
 
 def penalty(regularizer, X, argument, of):
-    """``regularizer(X)``, checked to be one number: ``argument`` names the regularizer and ``of``
-    what ``X`` is, for the error."""
+    """``regularizer(X)`` as a float, checked to be one number: ``argument`` names the regularizer and
+    ``of`` what ``X`` is, for the error."""
     value = regularizer(X)
     # one number joins the loss: a Regularizer subclass returning x * 0.01 (not its sum), a string or None
     # met float()'s bare "only 0-dimensional arrays can be converted to Python scalars"
     try:
         if isinstance(value, (str, bytes)) or getattr(value, "ndim", 0) != 0:
             raise TypeError
-        float(value)
+        # a float, not the value: a natural (W**2).sum() gives np.float32, or a tensor under torch, which
+        # became the loss in fit's history and evaluate's result (float() reads the device once either way)
+        return float(value)
     except (TypeError, ValueError):
         raise TypeError(f"{argument} {regularizer!r:.80} must return one number, the penalty of {of} of shape "
                         f"{tuple(X.shape)} (a sum, such as 0.01 * sum(x**2)). Received: {value!r:.80}") from None
-    return value
 
 
 def activity_penalty(regularizer, Y):
     """Keras's activity loss ``R(Y) / n``, ``n = Y.shape[0]`` the batch size (0 for an empty batch:
     Keras's divide_no_nan), as a float."""
     n = Y.shape[0] if Y.ndim else 1
-    value = float(penalty(regularizer, Y, "activity_regularizer", "the layer's output"))
+    value = penalty(regularizer, Y, "activity_regularizer", "the layer's output")
     return value / n if n else 0.0
 
 
@@ -631,7 +632,7 @@ class Layer:
         return []
 
     def weight_penalty(self, regularizer, key):
-        """``regularizer(params[key])``, checked to be one number (see :func:`penalty`)."""
+        """``regularizer(params[key])`` as a float, checked to be one number (see :func:`penalty`)."""
         name = self.keras_param_names.get(key, key)
         return penalty(regularizer, self.params[key], f"{name}_regularizer of layer {self.name!r}", f"the layer's {name}")
 
@@ -913,7 +914,7 @@ class OneWeightPenalty:
         key, regularizer, _ = self._penalty_parts()
         if not (self.built and self.trainable) or regularizer is None:
             return []
-        return [float(self.weight_penalty(regularizer, key))]
+        return [self.weight_penalty(regularizer, key)]
 
     def regularization_penalty(self):
         key, regularizer, _ = self._penalty_parts()

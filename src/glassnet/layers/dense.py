@@ -191,7 +191,7 @@ class Dense(Layer):
     def weight_losses(self):
         if not (self.built and self.trainable):
             return []
-        return [float(self.weight_penalty(regularizer, key)) for regularizer, key in self._regularized()]
+        return [self.weight_penalty(regularizer, key) for regularizer, key in self._regularized()]
 
     def regularization_penalty(self):
         return sum((self.weight_penalty(regularizer, key) for regularizer, key in self._regularized()), 0.0)

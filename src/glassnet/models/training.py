@@ -1022,7 +1022,7 @@ def _refuse_non_finite_penalty(model):
                 regularizer = getattr(layer, argument, None)
                 if regularizer is None or X is None or not _all_finite(X):
                     continue
-                value = float(penalty(regularizer, X, f"{argument} of layer {layer.name!r}", of))
+                value = penalty(regularizer, X, f"{argument} of layer {layer.name!r}", of)
                 if not math.isfinite(value):
                     raise ValueError(f"The {argument} {regularizer!r:.80} of layer {layer.name!r} returned {value} for "
                                      f"{of} of shape {tuple(X.shape)}, all finite, at fit's first step: the loss "
