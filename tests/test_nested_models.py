@@ -179,6 +179,23 @@ def test_a_model_no_longer_nested_or_unpickled_is_told_as_it_holds_it(rng):
     assert outer.predict(x).shape == (4, 8)
 
 
+def test_a_model_emptied_and_made_again_in_place_after_its_nested_model_changed_is_usable(rng):
+    # popped down to nothing, it held none of the changed base's old layers, yet every use of it
+    # after add(base) was still refused as holding them
+    x = rng.normal(size=(4, 6))
+    base = glassnet_base(rng)
+    outer = Sequential([base, layers.Dense(2)], dtype="float64")
+    base.pop()
+    with pytest.raises(ValueError, match="Model 'base' nested in model 'sequential' had its last layer popped"):
+        outer.predict(x)
+    while outer.layers:
+        outer.pop()
+    outer.add(base)
+    outer.add(layers.Dense(2))
+    head = outer.layers[-1]
+    np.testing.assert_allclose(outer.predict(x), base.predict(x) @ head.params["W"] + head.params["b"], rtol=1e-12)
+
+
 def test_unbuilt_model_is_built_with_the_outer_one(rng):
     inner = Sequential([layers.Dense(4, "relu"), layers.Dense(3)], name="inner")
     outer = Sequential([inner, layers.Dense(2)])

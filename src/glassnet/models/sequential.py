@@ -823,6 +823,8 @@ class Sequential:
         elif isinstance(node, _Place):  # (a later model's place, kept for when the first is gone: gone too)
             node.places = [(ref, i) for ref, i in node.places if ref() is not self]
         layer = self._layers.pop()
+        if not self._layers:  # none of a changed nested model's old layers is left: made again in place, it is usable
+            self.__dict__.pop("_changed_nested", None)
         self.__dict__.pop("_names", None)
         self._pins.pop(layer, None)
         if self.built:
