@@ -363,3 +363,19 @@ def test_trace_shows_the_inner_optimizer_s_step_and_leaves_the_scale_alone():
         for key in a.updates:
             np.testing.assert_array_equal(a.updates[key], b.updates[key])
     assert scaled.optimizer.get_scalars() == {"dynamic_scale": 4.0, "step_counter": 0}
+
+
+def test_a_wrapped_nadam_steps_as_the_plain_one(rng):
+    # docs/api.md: Keras 3.15 on JAX leaves a wrapped Nadam's Π_t at 1, so its loss-scaled Nadam leaves
+    # its own plain one's path; glassnet's keeps the schedule: with finite gradients, the wrapper only
+    # multiplies and divides the gradient by a power of two, so the weights are the plain Nadam's exactly
+    X, y = rng.normal(size=(32, 4)), rng.normal(size=(32, 2))
+    weights = []
+    for wrap in (False, True):
+        model = Sequential([Dense(2, input_dim=4)], seed=0, dtype="float64")
+        inner = optimizers.Nadam(0.01)
+        model.compile(optimizers.LossScaleOptimizer(inner) if wrap else inner, "mse")
+        model.fit(X, y, batch_size=8, epochs=3, shuffle=False, verbose=0)
+        weights.append(model.get_weights())
+    for plain, scaled in zip(*weights):
+        np.testing.assert_array_equal(scaled, plain)
