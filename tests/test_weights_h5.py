@@ -483,3 +483,141 @@ def test_a_damaged_weights_file_loads_or_is_refused_leaving_the_weights(data, tm
             np.testing.assert_array_equal(a, b)
         return
     assert [w.shape for w in model.get_weights()] == [w.shape for w in before]
+
+
+# -- the optimizer's state (optimizer/vars), as Keras 3.15's save_weights writes it and load_weights reads it --
+from glassnet.models import clone_model  # noqa: E402
+from glassnet.models.keras_optimizer import OptimizerStateWarning  # noqa: E402
+from test_keras_optimizer import (GLASSNET_OPTIMIZERS, KERAS_OPTIMIZERS, data, epoch, glassnet_model,  # noqa: E402
+                                  keras_model, multi_model, three)
+
+STATE_CASES = ["adam_amsgrad", "nadam", "sgd_scheduled", "adam_ema", "loss_scale_adam"]
+
+
+@pytest.mark.parametrize("name", STATE_CASES)
+def test_a_keras_weights_files_optimizer_state_loads_where_keras_loads_it(name, keras64, tmp_path):
+    # Keras's save_weights writes optimizer/vars; its load_weights reads them into a built optimizer only (an
+    # unbuilt one: "Skipping variable loading for optimizer ..."). glassnet wrote and read none: a resumed run
+    # started with fresh moments, and its file gave Keras none
+    keras = keras64
+    trained = keras_model(keras)
+    trained.compile(KERAS_OPTIMIZERS[name](keras), "mse")
+    X, y = data()
+    trained.fit(X, y, batch_size=8, epochs=2, verbose=0, shuffle=False)
+    trained.save(tmp_path / "k.keras")
+    trained.save_weights(tmp_path / "k.weights.h5")
+
+    def fresh(lib_load):  # the same model, compiled with a fresh optimizer of the same settings
+        model = lib_load(tmp_path / "k.keras")
+        optimizer = model.optimizer
+        model.compile(keras.optimizers.deserialize(keras.optimizers.serialize(optimizer)) if hasattr(model, "_tracker")
+                      else optimizer._fresh(), "mse")
+        return model
+
+    theirs, mine, unbuilt = fresh(keras.saving.load_model), fresh(glassnet.models.load_model), \
+        fresh(glassnet.models.load_model)
+    theirs.optimizer.build(theirs.trainable_variables)
+    mine.optimizer.build(mine.trainable_variables)
+    theirs.load_weights(tmp_path / "k.weights.h5")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", OptimizerStateWarning)
+        mine.load_weights(tmp_path / "k.weights.h5")
+    assert mine.optimizer.iterations == int(theirs.optimizer.iterations) == 10
+    with pytest.warns(OptimizerStateWarning, match="has not been built yet"):  # (Keras's skips it too)
+        unbuilt.load_weights(tmp_path / "k.weights.h5")
+    assert unbuilt.optimizer.iterations == 0
+    want = epoch(theirs)
+    for got, expected in zip(epoch(mine), want, strict=True):
+        np.testing.assert_allclose(got, expected, rtol=0, atol=1e-10)
+    assert max(np.abs(a - b).max() for a, b in zip(epoch(unbuilt), want)) > 1e-6  # (the state matters here)
+
+
+@pytest.mark.parametrize("name", ["adam", "nadam", "adam_ema", "loss_scale_adam"])
+def test_glassnets_weights_file_gives_keras_the_optimizer_state(name, keras64, tmp_path):
+    keras = keras64
+    model = glassnet_model(GLASSNET_OPTIMIZERS[name]())
+    model.export(tmp_path / "g.keras", format="keras")
+    model.save_weights(tmp_path / "g.weights.h5")
+    with h5py.File(tmp_path / "g.weights.h5") as h5:
+        assert int(h5["optimizer/vars/0"][()]) == (0 if name == "loss_scale_adam" else 10)  # (the wrapper's is 0)
+    theirs = keras.saving.load_model(tmp_path / "g.keras")
+    theirs.compile(keras.optimizers.deserialize(keras.optimizers.serialize(theirs.optimizer)), "mse")
+    theirs.optimizer.build(theirs.trainable_variables)
+    theirs.load_weights(tmp_path / "g.weights.h5")
+    assert int(theirs.optimizer.iterations) == 10
+    for got, want in zip(epoch(model), epoch(theirs), strict=True):
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-10)
+
+
+@pytest.mark.filterwarnings("ignore:The OptimizerMap key")
+@pytest.mark.parametrize("make", [lambda: glassnet_model(GLASSNET_OPTIMIZERS["adam"](), frozen=True),
+                                  lambda: multi_model(glassnet, three, wrap=True)], ids=["frozen", "multi"])
+def test_a_weights_file_resumes_in_glassnet_bit_for_bit(make, tmp_path):
+    model = make()
+    model.save_weights(tmp_path / "w.weights.h5")
+    copy = clone_model(model)
+    copy.compile(model.optimizer._fresh(), model.loss)
+    epoch(copy)  # (a trained copy: its optimizer's state is replaced)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", OptimizerStateWarning)
+        copy.load_weights(tmp_path / "w.weights.h5")
+    assert copy.optimizer.iterations == model.optimizer.iterations
+    for a, b in zip(epoch(model), epoch(copy), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_an_uncompiled_model_reads_the_weights_and_no_optimizer_state(tmp_path):
+    model = glassnet_model(GLASSNET_OPTIMIZERS["adam"]())
+    model.save_weights(tmp_path / "w.weights.h5")
+    bare = clone_model(model)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        bare.load_weights(tmp_path / "w.weights.h5")
+    for a, b in zip(bare.get_weights(), model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    fresh = clone_model(model)
+    fresh.compile("adam", "mse")
+    fresh.save_weights(tmp_path / "fresh.weights.h5")  # (no step yet: no state, and nothing to say reading it)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        clone_model(model).load_weights(tmp_path / "fresh.weights.h5")
+        fresh.load_weights(tmp_path / "fresh.weights.h5")
+
+
+def _trained_copy(model):
+    copy = clone_model(model)
+    copy.compile(model.optimizer._fresh(), model.loss)
+    epoch(copy)
+    return copy, copy.optimizer.get_state()
+
+
+def test_a_state_that_does_not_fit_is_keras_warning_and_the_optimizer_keeps_its_own(tmp_path):
+    model = glassnet_model(GLASSNET_OPTIMIZERS["adam"]())
+    path = tmp_path / "w.weights.h5"
+    clone_model(model).save_weights(path)  # (no optimizer state: Keras's "saved optimizer has 0 variables")
+    copy, (steps, state) = _trained_copy(model)
+    with pytest.warns(OptimizerStateWarning, match="holds 0 arrays, but Adam keeps 14 .*keeps its own state"):
+        copy.load_weights(path)
+    assert copy.optimizer.iterations == steps
+    for name, value in copy.optimizer.get_state()[1].items():
+        np.testing.assert_array_equal(value, state[name])
+
+
+def test_an_optimizer_entry_of_another_shape_is_refused_or_skipped_with_skip_mismatch(tmp_path):
+    model = glassnet_model(GLASSNET_OPTIMIZERS["adam"]())
+    path = tmp_path / "w.weights.h5"
+    model.save_weights(path)
+    with h5py.File(path, "a") as h5:
+        del h5["optimizer/vars/2"]
+        h5["optimizer/vars/2"] = np.zeros((5, 5))
+    copy, (steps, state) = _trained_copy(model)
+    before = copy.get_weights()
+    with pytest.raises(ValueError, match=r"optimizer/vars/2 \(the optimizer's m\) has shape \(5, 5\).*skip_mismatch"):
+        copy.load_weights(path)
+    for a, b in zip(copy.get_weights(), before, strict=True):  # (nothing changed: the weights neither)
+        np.testing.assert_array_equal(a, b)
+    with pytest.warns(OptimizerStateWarning, match=r"skip_mismatch=True.*\(5, 5\)"):
+        copy.load_weights(path, skip_mismatch=True)
+    assert copy.optimizer.iterations == steps
+    for a, b in zip(copy.get_weights(), model.get_weights(), strict=True):  # (the weights are read)
+        np.testing.assert_array_equal(a, b)

@@ -1534,7 +1534,8 @@ class LossScaleOptimizer(Optimizer):
     def _state_part(self, name, part):
         return self.inner_optimizer._state_part(name, part)
 
-    def build(self, size, dtype, slices=None, shapes=None, paths=None):
+    def build(self, size, dtype=None, slices=None, shapes=None, paths=None):
+        # (Keras's build(trainable_variables) too, which load_weights of an optimizer's state needs first)
         self.inner_optimizer.build(size, dtype, slices, shapes, paths)
 
     def _fresh(self):

@@ -1181,7 +1181,9 @@ def save_weights_h5(model, filepath, overwrite=True):
     a Keras model of the same layers. Only the layers' classes matter to the file (they name the
     groups and order the arrays; a custom class's too, as Keras writes one: under its class's
     snake-case name, its arrays in its ``weight_names`` order); activations, initializers and
-    compile settings are not in it. Atomic; ``overwrite=False`` refuses an existing file."""
+    compile settings are not in it. A compiled model's optimizer state is, as Keras writes it
+    (``optimizer/vars``, :func:`keras_optimizer.state_groups`; none before its first step). Atomic;
+    ``overwrite=False`` refuses an existing file."""
     from .._io import atomic_write_bytes
 
     h5py = _h5py()
@@ -1189,7 +1191,9 @@ def save_weights_h5(model, filepath, overwrite=True):
     if not model.built:
         raise ValueError("Cannot write a Keras weights file of an unbuilt model: it has no weights yet. Build it "
                          "first (an Input layer, model.build(input_shape), or fit).")
-    atomic_write_bytes(filepath, _weights_file(model, h5py), overwrite=overwrite)
+    # the optimizer's state too, as Keras's save_weights writes it (its load_weights reads it back)
+    state = keras_optimizer.state_groups(model, filepath) if model.compiled else []
+    atomic_write_bytes(filepath, _weights_file(model, h5py, state), overwrite=overwrite)
 
 
 #: how to keep the weights of a model with a custom layer class, which no glassnet model file, no Keras
@@ -1226,6 +1230,8 @@ def _read_weights_file(model, path, h5py, skip_mismatch):
                                 "and save the weights again as Keras 3 does (model.save_weights('w.weights.h5')).")
                 _fail(path, "it is an HDF5 file without the layers/ group of a Keras 3 weights file.")
             weights, skipped = _read_weights(h5, model, h5py, path, "the file", skip_mismatch)
+            # before the caller sets the weights: a refused optimizer state changes none of them
+            keras_optimizer.read_weights_file_state(model, h5, h5py, path, _get, _fail, _check_storage, skip_mismatch)
     except (KeyError, TypeError, AttributeError) as exc:  # a dangling link, an empty dataset
         _fail(path, f"it is a malformed Keras weights file ({type(exc).__name__}: {str(exc)[:300]}).")
     except (OSError, RuntimeError) as exc:  # truncated, damaged inside (see load_keras_file)

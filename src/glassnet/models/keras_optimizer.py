@@ -1,4 +1,5 @@
-"""The optimizer's state in a Keras 3 ``.keras`` file: ``model.weights.h5``'s ``optimizer/vars``.
+"""The optimizer's state in a Keras 3 ``.keras`` file: ``model.weights.h5``'s ``optimizer/vars``;
+a ``.weights.h5`` file (``save_weights``) holds the same groups (:func:`read_weights_file_state`).
 
 Keras's ``saving_lib`` writes the optimizer's variables in the order it made them::
 
@@ -241,25 +242,41 @@ def _arrays(opt, entries, dtype):
             for name, shape, part in entries]
 
 
-def read_state(model, h5, h5py, path, get, fail, check_storage):
+def read_state(model, h5, h5py, path, get, fail, check_storage, built=False, skip_mismatch=False, stacklevel=4):
     """Set the compiled ``model``'s optimizer state from the open ``model.weights.h5`` ``h5`` (of the
     file ``path``), as Keras's ``load_model`` does: each of ``optimizer/vars`` checked against the
     model's trainable variables first. A count other than the optimizer's is Keras's warning (the
     optimizer starts afresh), as is a MultiOptimizer's sub-optimizers other than the file's; an entry
     of another shape, or not a finite number, is an error naming it. ``get``, ``fail`` and
-    ``check_storage`` are the ``.keras`` reader's safe look-up, refusal and storage check."""
+    ``check_storage`` are the ``.keras`` reader's safe look-up, refusal and storage check.
+
+    ``built`` (``load_weights`` of a ``.weights.h5`` file into a model whose optimizer is built, in
+    fit's layout): the optimizer keeps its own state where the file's does not fit, a file without
+    state (or only a fresh optimizer's scalars) included, each with a warning as Keras's; with
+    ``skip_mismatch`` an entry of another shape is a warning too."""
     from .saving import warn_non_finite
     from .training import build_optimizer
 
-    group = get(h5, GROUP, h5py, path, "model.weights.h5")
-    if not isinstance(group, h5py.Group) or not len(group):
+    member = "the file" if built else "model.weights.h5"
+    group = get(h5, GROUP, h5py, path, member)
+    held = len(group) if isinstance(group, h5py.Group) else 0
+    if not held and not built:
         return
     wrapper = model.optimizer
-    build_optimizer(model)
+    source = "weights file" if built else "Keras file"
+    after = "the optimizer keeps its own state" if built else "training resumes with a fresh optimizer (iterations 0)"
+
+    def skip(why):
+        warnings.warn(f"The optimizer's state in the {source} {path!r} is not read{why}; {after}, as in Keras.",
+                      OptimizerStateWarning, stacklevel=stacklevel + 1)
+
+    without = ("load_weights(path, skip_mismatch=True) keeps the optimizer's own" if built
+               else "load_model(path, compile=False) loads the model without its optimizer")
+    if not built:
+        build_optimizer(model)
     plan, reason = _plan(model)
     if plan is None:
-        warnings.warn(f"The optimizer's state in the Keras file {path!r} is not read ({reason}): training resumes "
-                      "with a fresh optimizer (iterations 0).", OptimizerStateWarning, stacklevel=4)
+        skip(f" ({reason})")
         return
     head = LOSS_SCALE if wrapper is not _inner(wrapper) else []  # (the wrapper's own, read with the rest)
     entries = [(None, name, shape, None) for name in head for shape in [()]] + [
@@ -267,44 +284,42 @@ def read_state(model, h5, h5py, path, get, fail, check_storage):
     names = [name for _, name, _, _ in entries]
     # a mixed_float16 model's (Keras's compile wraps the optimizer in a LossScaleOptimizer): the wrapper's
     # iterations, learning rate, step counter and scale first, then the inner optimizer's, which are read
-    offset = 4 if not head and len(group) == len(names) + 4 and _loss_scale_entries(group, h5py, get, path) else 0
+    offset = 4 if not head and held == len(names) + 4 and _loss_scale_entries(group, h5py, get, path) else 0
     # a compiled model's that never trained (each optimizer's iterations and rate, a LossScaleOptimizer's
     # too): a fresh optimizer, nothing to say
     scalars = sum(2 if parts is None else len(_scalars(o)) for o, parts in _units(model))
-    if len(group) in (scalars, scalars + 2):
+    if held in (scalars, scalars + 2) and not built:
         return
-    if len(group) != len(names) + offset:
-        warnings.warn(f"The optimizer's state in the Keras file {path!r} is not read: its {GROUP} holds "
-                      f"{len(group)} arrays, but {_kept(wrapper, plan)} keeps {len(names)} for this model's "
-                      f"{len(_trained_indices(model))} trainable weights ({', '.join(dict.fromkeys(names))}); training "
-                      "resumes with a fresh optimizer (iterations 0), as in Keras.", OptimizerStateWarning, stacklevel=4)
+    if held != len(names) + offset:
+        skip(f": its {GROUP} holds {held} arrays, but {_kept(wrapper, plan)} keeps {len(names)} for this model's "
+             f"{len(_trained_indices(model))} trainable weights ({', '.join(dict.fromkeys(names))})")
         return
     multi = len(plan) > 1
     if multi and (why := _other_sub_optimizers(plan, h5, h5py, get, path, head)):
-        warnings.warn(f"The optimizer's state in the Keras file {path!r} is not read: {why}; training resumes "
-                      "with a fresh optimizer (iterations 0).", OptimizerStateWarning, stacklevel=4)
+        skip(f": {why}")
         return
     values = []
     for i, (_, name, shape, _) in enumerate(entries):
-        dataset = get(group, str(i + offset), h5py, path, "model.weights.h5")
-        where = f"model.weights.h5: {GROUP}/{i + offset} (the optimizer's {name})"
+        dataset = get(group, str(i + offset), h5py, path, member)
+        where = f"{member}: {GROUP}/{i + offset} (the optimizer's {name})"
         if not isinstance(dataset, h5py.Dataset) or dataset.dtype.kind not in "fiu" or dataset.shape is None:
-            fail(path, f"{where} is not an array of numbers (load_model(path, compile=False) loads the model "
-                       "without its optimizer).")
+            fail(path, f"{where} is not an array of numbers ({without}).")
         check_storage(dataset, h5py, where, path)
         if tuple(dataset.shape) != tuple(shape) and multi:  # (the sub-optimizers own other variables than the file's)
-            warnings.warn(f"The optimizer's state in the Keras file {path!r} is not read: {where} has shape "
-                          f"{tuple(dataset.shape)} where this model's sub-optimizers, by its OptimizerMap, need "
-                          f"{tuple(shape)}; training resumes with a fresh optimizer (iterations 0).",
-                          OptimizerStateWarning, stacklevel=4)
+            skip(f": {where} has shape {tuple(dataset.shape)} where this model's sub-optimizers, by its OptimizerMap, "
+                 f"need {tuple(shape)}")
+            return
+        if tuple(dataset.shape) != tuple(shape) and skip_mismatch:
+            skip(f" (skip_mismatch=True): {where} has shape {tuple(dataset.shape)}; the model's weight needs "
+                 f"{tuple(shape)}")
             return
         if tuple(dataset.shape) != tuple(shape):
             fail(path, f"{where} has shape {tuple(dataset.shape)}; the model's weight needs {tuple(shape)} (the file's "
-                       "optimizer state is not this model's; load_model(path, compile=False) loads it without).")
+                       f"optimizer state is not this model's; {without}).")
         values.append(np.asarray(dataset[()]))
     for i, ((_, name, _, _), steps) in enumerate(zip(entries, values)):
         if name == "iterations" and (steps.dtype.kind not in "iu" or not 0 <= int(steps) < 2**63):
-            fail(path, f"model.weights.h5: {GROUP}/{i + offset} (the optimizer's iterations) is {steps.item()!r:.60}, "
+            fail(path, f"{member}: {GROUP}/{i + offset} (the optimizer's iterations) is {steps.item()!r:.60}, "
                        "not a non-negative integer.")
     warn_non_finite(path, "optimizer state", [(f"{GROUP}/{i + offset} ({name})", v) for i, (name, v)
                                               in enumerate(zip(names, values))])
@@ -317,7 +332,7 @@ def read_state(model, h5, h5py, path, get, fail, check_storage):
             wrapper.set_scalars({"step_counter": int(counter), "dynamic_scale": float(scale),
                                  **({"inner_optimizer": inner} if inner else {})})
         except ValueError as exc:
-            fail(path, f"model.weights.h5: {GROUP}/2 and 3 (the LossScaleOptimizer's step_counter and dynamic_scale): "
+            fail(path, f"{member}: {GROUP}/2 and 3 (the LossScaleOptimizer's step_counter and dynamic_scale): "
                        f"{exc}")
     scalars = {}
     for i, ((opt, name, _, part), value) in enumerate(zip(entries, values)):
@@ -327,6 +342,37 @@ def read_state(model, h5, h5py, path, get, fail, check_storage):
             scalars.setdefault(id(opt), (opt, {}))[1][name] = (value, i + offset)
     for opt, found in scalars.values():
         _set_scalars(opt, found, path, fail)
+
+
+def read_weights_file_state(model, h5, h5py, path, get, fail, check_storage, skip_mismatch):
+    """The optimizer's state in a ``.weights.h5`` file, read by ``load_weights`` where Keras's reads it:
+    not into an uncompiled model; not into an optimizer that has taken no step (Keras's is unbuilt, and
+    skips a trained file's state with a warning); into a built one by :func:`read_state`, which keeps
+    the optimizer's own state (with Keras's warning) where the file's does not fit it."""
+    from .training import adopt_loop_state
+
+    if not model.compiled:
+        return
+    opt = model.optimizer
+    if not opt.built:
+        group = get(h5, GROUP, h5py, path, "the file")
+        # (a compiled model's that never trained holds its iterations and rate alone: a fresh optimizer's)
+        if isinstance(group, h5py.Group) and any(getattr(item, "ndim", 0) for item in group.values()):
+            warnings.warn(f"The optimizer's state in the weights file {path!r} is not read: this model's "
+                          f"{type(opt).__name__} has not been built yet (it has taken no step), and Keras skips the "
+                          "state then too. Call model.optimizer.build(model.trainable_variables) before load_weights "
+                          "to load it; training otherwise starts with a fresh optimizer (iterations 0).",
+                          OptimizerStateWarning, stacklevel=5)
+        return
+    adopt_loop_state(model)  # (built by a custom loop's apply_gradients, or build(trainable_variables): fit's layout)
+    if _inner(opt)._size != model._flat_params.shape[0]:
+        warnings.warn(f"The optimizer's state in the weights file {path!r} is not read: this model's "
+                      f"{type(opt).__name__} was built for {_inner(opt)._size} weights, the model has "
+                      f"{model._flat_params.shape[0]} (a layer added or removed since).", OptimizerStateWarning,
+                      stacklevel=5)
+        return
+    read_state(model, h5, h5py, path, get, fail, check_storage, built=True, skip_mismatch=skip_mismatch,
+               stacklevel=6)
 
 
 def _set_scalars(opt, found, path, fail):

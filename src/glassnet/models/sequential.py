@@ -1931,13 +1931,14 @@ class Sequential:
         return onnx_module.export(self, filepath, overwrite=overwrite)
 
     def save_weights(self, filepath, overwrite=True):
-        """Save the model without its optimizer state (read back with :meth:`load_weights`
+        """Save the model's weights (read back with :meth:`load_weights`
         or :func:`~glassnet.models.load_model`). Atomic; ``overwrite=False`` refuses an
         existing file.
 
         A name ending in ``.weights.h5`` (Keras 3's, which its ``save_weights`` requires) gets
         Keras's HDF5 weights file, which Keras's ``load_weights`` reads into a Keras model of the
-        same layers (needs h5py, the ``keras-files`` extra; a custom layer class too, as Keras writes one); any
+        same layers (needs h5py, the ``keras-files`` extra; a custom layer class too, as Keras writes one),
+        with a compiled model's optimizer state as Keras writes it there (``optimizer/vars``); any
         other name glassnet's own file (with a warning for ``.keras``, ``.h5`` and ``.hdf5``)."""
         from .keras_files import is_weights_h5_name, save_weights_h5
         from .saving import save_model
@@ -1960,7 +1961,12 @@ class Sequential:
         or shape, or none there) keeps its own, and a layer of the file the model lacks is not read;
         one warning names each. Layers are matched as Keras matches them, by class, numbered per class
         (the second Dense with the file's second Dense). A file refused for what it is (corrupt,
-        unsafe, values beyond the model's dtype) still changes nothing."""
+        unsafe, values beyond the model's dtype) still changes nothing.
+
+        A ``.weights.h5`` file's optimizer state (``optimizer/vars``) is read as Keras's ``load_weights``
+        reads it: into a compiled model whose optimizer is built (it has trained, or
+        ``model.optimizer.build(model.trainable_variables)``); an optimizer that has taken no step, or
+        one whose variables the file's do not fit, keeps its own state, with an ``OptimizerStateWarning``."""
         from .keras_files import load_weights_h5, warn_skipped, weights_from_model
         from .saving import HDF5_SIGNATURE, _starts_with, load_model
 
