@@ -458,23 +458,30 @@ def test_a_registered_subclass_loads_as_its_class_with_weights_and_optimizer(tmp
 
 
 def test_a_forged_size_in_a_subclass_s_config_is_refused_before_building(tmp_path, clean_registry):
-    import json
-    import zipfile
 
     Sized = glassnet.saving.register_keras_serializable("tests")(sized_class(glassnet))
     model = Sized(units=5)
     model.build((None, 4))
+    forged = forged_subclass_file(model, tmp_path, units=10**9)  # 4 GB of weights, from a file of a few kB
+    with pytest.raises(ValueError, match=r"its Sized config sets units=1,000,000,000, more than the 77 values"):
+        glassnet.models.load_model(forged)
+
+
+def forged_subclass_file(model, tmp_path, **settings):
+    """A copy of ``model``'s .gn file whose subclass config has ``settings`` changed (a forged file)."""
+    import json
+    import zipfile
+
     model.save(tmp_path / "m.gn")
     with zipfile.ZipFile(tmp_path / "m.gn") as zf:
         members = {name: zf.read(name) for name in zf.namelist()}
     config = json.loads(members["model.json"])
-    config["model"]["subclass"]["config"]["units"] = 10**9  # 4 GB of weights, from a file of a few kB
+    config["model"]["subclass"]["config"].update(settings)
     members["model.json"] = json.dumps(config).encode()
     with zipfile.ZipFile(tmp_path / "forged.gn", "w") as zf:
         for name, data in members.items():
             zf.writestr(name, data)
-    with pytest.raises(ValueError, match=r"its Sized config sets units=1,000,000,000, more than the 77 values"):
-        glassnet.models.load_model(tmp_path / "forged.gn")
+    return tmp_path / "forged.gn"
 
 
 @pytest.fixture
@@ -808,8 +815,6 @@ def test_hasattr_and_getattr_with_a_default_before_super_init_are_python_s(keras
 def test_a_forged_size_nested_in_a_subclass_s_config_is_refused_before_building(tmp_path, clean_registry):
     # the guard read only the config's top-level integers: a list of sizes (Keras's guides' MLP(sizes=[...]))
     # with a forged 10**9 got past it and the build allocated it
-    import json
-    import zipfile
 
     @glassnet.saving.register_keras_serializable("tests")
     class Widths(glassnet.Model):
@@ -828,14 +833,6 @@ def test_a_forged_size_nested_in_a_subclass_s_config_is_refused_before_building(
 
     model = Widths()
     model.build((None, 2))
-    model.save(tmp_path / "m.gn")
-    with zipfile.ZipFile(tmp_path / "m.gn") as zf:
-        members = {name: zf.read(name) for name in zf.namelist()}
-    config = json.loads(members["model.json"])
-    config["model"]["subclass"]["config"]["widths"] = [4, 10**9]
-    members["model.json"] = json.dumps(config).encode()
-    with zipfile.ZipFile(tmp_path / "forged.gn", "w") as zf:
-        for name, data in members.items():
-            zf.writestr(name, data)
+    forged = forged_subclass_file(model, tmp_path, widths=[4, 10**9])
     with pytest.raises(ValueError, match=r"its Widths config sets widths\[1\]=1,000,000,000, more than the \d+ values"):
-        glassnet.models.load_model(tmp_path / "forged.gn")
+        glassnet.models.load_model(forged)
