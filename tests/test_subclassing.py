@@ -737,6 +737,30 @@ def test_a_registered_nested_subclass_loads_as_its_class_from_a_gn_file(tmp_path
         glassnet.models.load_model(tmp_path / "m.gn")
 
 
+@pytest.mark.parametrize("nested", [False, True], ids=["alone", "nested"])
+def test_a_layer_frozen_in_a_registered_subclass_stays_frozen_through_a_gn_file(tmp_path, rng, clean_registry, nested):
+    # the class's __init__ made the layers afresh and the file's trainable=False was dropped: a resumed
+    # transfer-learning run trained the frozen layer again, silently (its weights moved at the first fit)
+    Sized = glassnet.saving.register_keras_serializable("tests")(sized_class(glassnet))
+    model = nested_sized(glassnet, False) if nested else Sized(units=5, name="sized")
+    model.build((None, 4))
+    sized = model.get_layer("sized") if nested else model
+    sized.blocks[0].trainable = False
+    x, y = rng.random((8, 4)), rng.random((8, 1 if nested else 2))
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(x, y, epochs=2, verbose=0)
+    model.save(tmp_path / "m.gn")
+    loaded = glassnet.models.load_model(tmp_path / "m.gn")
+    inner = loaded.get_layer("sized") if nested else loaded
+    assert [layer.trainable for layer in inner.layers] == [layer.trainable for layer in sized.layers]
+    frozen = [np.array(w) for w in inner.blocks[0].get_weights()]
+    np.testing.assert_array_equal(loaded.fit(x, y, epochs=1, verbose=0).history["loss"],
+                                  model.fit(x, y, epochs=1, verbose=0).history["loss"])
+    for before, after in zip(frozen, inner.blocks[0].get_weights(), strict=True):
+        np.testing.assert_array_equal(after, before)
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
 def test_an_unregistered_nested_subclass_warns_and_loads_as_a_sequential_unless_passed(tmp_path, rng):
     Sized = sized_class(glassnet)
     model = glassnet.Sequential([layers.Input((4,)), Sized(units=3, name="sized"), layers.Dense(1)])

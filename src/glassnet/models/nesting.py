@@ -115,6 +115,7 @@ def revive_nested(layers, entries, input_shape, start=0):
         model.name = entry.get("name")  # (an __init__(self) without name= names it anew)
         for layer, old in zip(model._layers, saved):
             layer.name = old.name  # the file's: its pins and generators' states name them
+            layer.trainable = old.trainable  # (a layer frozen after __init__: the file's flag, else it trains again)
             if getattr(old, "_default_named", None) == old.name:
                 layer._default_named = old.name
         layers[first:stop] = model._layers

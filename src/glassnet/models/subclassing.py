@@ -278,6 +278,8 @@ def revive(entry, saved):
         return saved
     model = make(cls, entry, saved.input_shape, saved.count_params())
     model.name = saved.name  # (an __init__(self) without name=, the tutorials', names it anew)
+    for layer, old in zip(model._layers, saved._layers):
+        layer.trainable = old.trainable  # (a layer frozen after __init__: the file's flag, else it trains again)
     mine, theirs = [w.shape for w in model.weights], [w.shape for w in saved.weights]
     if mine != theirs:
         raise ValueError(f"the class {cls.__name__} (registered or passed for {entry.get('registered_name')!r}) "
