@@ -10,7 +10,8 @@ import pytest
 
 import glassnet
 from glassnet import _custom_objects, activations, layers, losses, metrics, regularizers, saving
-from glassnet.models import Sequential, clone_model, load_model, model_from_json
+from glassnet.models import Model, Sequential, clone_model, load_model, model_from_json
+from glassnet.models.nesting import nested_spans
 
 
 pytestmark = pytest.mark.usefixtures("clean_registry")  # each test registers its own classes
@@ -324,6 +325,34 @@ def test_clone_keeps_a_custom_layer_whose_config_is_not_json(tmp_path, register)
     assert layer.table is not model.layers[0].table
     with pytest.raises(ValueError, match="key 'table' holds ndarray"):  # a file still cannot hold it
         model.save(tmp_path / "m.gn")
+
+
+class TableNet(Model):
+    """A subclass of Model holding a TableDense: its get_config (Sequential's and its own) is asked for."""
+
+    def __init__(self, units=2, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+        self.hidden = TableDense(units, table=[5.0, 6.0])
+        self.out = layers.Dense(1)
+
+    def call(self, X):
+        return self.out(self.hidden(X))
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units}
+
+
+def test_clone_keeps_a_subclass_holding_a_layer_whose_config_is_not_json():
+    # clone_model(TableNet()) and of a Sequential nesting it refused, 'Cannot save the custom layer
+    # TableDense' (the subclass's get_config was asked for as for a file); Keras 3.15 clones both
+    net = TableNet(units=3)
+    net.build((None, 4))
+    for model, find in ((net, lambda clone: clone),
+                        (Sequential([layers.Input((4,)), net]), lambda clone: nested_spans(clone)[0][0])):
+        clone = find(clone_model(model))
+        assert type(clone) is TableNet and clone is not net and clone.built
+        assert clone.hidden.units == 3 and clone.hidden.table.tolist() == [5.0, 6.0]
 
 
 def test_custom_objects_must_be_a_dict(tmp_path):

@@ -28,19 +28,21 @@ def clone_model(model, clone_function=None):
     if clone_function is not None:
         return _clone_with(model, clone_function)
     if isinstance(model, SubclassedModel):  # as Keras: the class made again from its config, traced anew
-        if init_config(model) is not None:
-            return remake(model)
+        with in_memory_configs():  # (its layers' configs, which its get_config may ask for, are not for a file)
+            config = init_config(model)
+        if config is not None:
+            return remake(model, config)
         warnings.warn(f"clone_model gives the Sequential of the layers {type(model).__name__}'s call chains: its "
                       "__init__ requires arguments that its get_config() does not return (override get_config to "
                       "return them, and the clone is a new instance of the class).", UserWarning, stacklevel=2)
     with in_memory_configs():
         # (Sequential's: a subclass of Model may override get_config with its __init__ arguments)
         config = copy.deepcopy(Sequential.get_config(model))
+        # a nested subclass made again as its class, as Keras's clone of each layer (registered or not)
+        classes = {entry["registered_name"] or entry["class_name"]: type(nested)
+                   for nested in nested_subclasses(model) for entry in [subclass_entry(nested)]}
     # a custom layer's class is at hand, registered or not (as Keras clones it): its config names it
-    classes = {get_registered_name(type(layer)): type(layer) for layer in model._layers if is_custom(layer, "layer")}
-    # a nested subclass made again as its class, as Keras's clone of each layer (registered or not)
-    classes |= {entry["registered_name"] or entry["class_name"]: type(nested) for nested in nested_subclasses(model)
-                for entry in [subclass_entry(nested)]}
+    classes |= {get_registered_name(type(layer)): type(layer) for layer in model._layers if is_custom(layer, "layer")}
     with CustomObjectScope(classes):
         return Sequential.from_config(config)  # (frozen if model is: its config says so)
 
