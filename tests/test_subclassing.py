@@ -469,6 +469,11 @@ def test_a_forged_size_in_a_subclass_s_config_is_refused_before_building(tmp_pat
 
 def forged_subclass_file(model, tmp_path, **settings):
     """A copy of ``model``'s .gn file whose subclass config has ``settings`` changed (a forged file)."""
+    return forged_file(model, tmp_path, lambda config: config["subclass"]["config"].update(settings))
+
+
+def forged_file(model, tmp_path, change):
+    """A copy of ``model``'s .gn file whose model configuration ``change(config)`` changed (a forged file)."""
     import json
     import zipfile
 
@@ -476,7 +481,7 @@ def forged_subclass_file(model, tmp_path, **settings):
     with zipfile.ZipFile(tmp_path / "m.gn") as zf:
         members = {name: zf.read(name) for name in zf.namelist()}
     config = json.loads(members["model.json"])
-    config["model"]["subclass"]["config"].update(settings)
+    change(config["model"])
     members["model.json"] = json.dumps(config).encode()
     with zipfile.ZipFile(tmp_path / "forged.gn", "w") as zf:
         for name, data in members.items():
@@ -834,6 +839,21 @@ def test_hasattr_and_getattr_with_a_default_before_super_init_are_python_s(keras
 
     define(keras64)(), define(glassnet)()
     assert seen["glassnet"] == seen["keras"] == (False, "default")
+
+
+@pytest.mark.parametrize("damage", [
+    lambda entry: entry.update(subclass=5), lambda entry: entry.update(subclass="tests>Sized"),
+    lambda entry: entry["subclass"].pop("config"),
+    lambda entry: entry["subclass"]["config"].update(dtype={"config": 5})])
+def test_a_damaged_subclass_entry_of_a_nested_model_is_refused_naming_it(tmp_path, clean_registry, damage):
+    # a nested model's 'subclass' entry that is not an object with a config loaded as a plain Sequential
+    # without a word (the top-level entry's is refused); a DTypePolicy config without its own config raised
+    # 'model.json is malformed (AttributeError ...)'
+    glassnet.saving.register_keras_serializable("tests")(sized_class(glassnet))
+    forged = forged_file(nested_sized(glassnet), tmp_path, lambda config: damage(config["nested"][0]))
+    with pytest.raises(ValueError, match=r"its nested model 'sized''s 'subclass' entry must be an object with a "
+                                         r"'config' object|its Sized config's 'dtype' must be a dtype name"):
+        glassnet.models.load_model(forged)
 
 
 def test_a_forged_size_nested_in_a_subclass_s_config_is_refused_before_building(tmp_path, clean_registry):

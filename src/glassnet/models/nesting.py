@@ -87,13 +87,14 @@ def revive_nested(layers, entries, input_shape, start=0):
             continue  # (restore_nested says what is malformed)
         first, stop = span[0] - start, span[1] - start
         subclass = entry.get("subclass")
-        cls = _custom_objects.find(subclass, "model") if isinstance(subclass, dict) else None
+        # (checked before the class is looked up, as the top-level entry: a damaged one is not a plain chain)
+        if "subclass" in entry and not (isinstance(subclass, dict) and isinstance(subclass.get("config"), dict)):
+            raise ValueError(f"its nested model {entry.get('name')!r}'s 'subclass' entry must be an object with a "
+                             f"'config' object. Received: {subclass!r:.200}")
+        cls = _custom_objects.find(subclass, "model") if subclass is not None else None
         if cls is None:  # a Sequential, its own nested subclasses made where known
             made.update(revive_nested(layers, entry.get("nested", []), input_shape, span[0]))
             continue
-        if not isinstance(subclass.get("config"), dict):
-            raise ValueError(f"its nested model {entry.get('name')!r}'s 'subclass' entry must be an object with a "
-                             f"'config' object. Received: {subclass!r:.200}")
         shape, counts = tuple(input_shape), []
         for i, layer in enumerate(layers[:stop]):
             if i >= first:

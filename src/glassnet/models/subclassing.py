@@ -297,7 +297,11 @@ def make(cls, entry, input_shape, values):
 
     config = dict(entry["config"])
     if isinstance(config.get("dtype"), dict):  # Keras's DTypePolicy config: its name is the dtype
-        config["dtype"] = (config["dtype"].get("config") or {}).get("name")
+        policy = config["dtype"].get("config")
+        if not isinstance(policy, dict):
+            raise ValueError(f"its {cls.__name__} config's 'dtype' must be a dtype name or a DTypePolicy config "
+                             f"{{'config': {{'name': ...}}}}. Received: {config['dtype']!r:.200}")
+        config["dtype"] = policy.get("name")
     for key, value in size_settings(config):  # (nested too: {"sizes": [8, 10**9]})
         if value > max(FREE_CUSTOM_SETTING, values):
             raise ValueError(f"its {cls.__name__} config sets {key}={value:,}, more than the {values:,} values its "
