@@ -243,6 +243,25 @@ def test_another_count_of_optimizer_vars_is_keras_warning_and_a_fresh_optimizer(
     assert loaded.optimizer.iterations == 0
 
 
+@pytest.mark.parametrize("wrapped", [False, True], ids=["adam", "loss_scaled"])
+def test_a_float16_model_s_learning_rate_is_written_as_keras_s_float32(tmp_path, wrapped):
+    # Keras's learning rate is a floatx variable: glassnet wrote a float16 model's as float16, and Keras's
+    # load_model resumed with 0.0100021 for Adam(0.01); the slots stay float32 (Keras casts them to float16)
+    adam = glassnet.optimizers.Adam(0.01)
+    model = Sequential([glassnet.Input((4,)), layers.Dense(3, activation="tanh"), layers.Dense(2)], dtype="float16")
+    model.compile(glassnet.optimizers.LossScaleOptimizer(adam) if wrapped else adam, "mse")
+    epoch(model)
+    model.export(tmp_path / "m.keras", format="keras")
+    with zipfile.ZipFile(tmp_path / "m.keras") as zf, h5py.File(io.BytesIO(zf.read("model.weights.h5"))) as h5:
+        rates = [h5["optimizer/vars/1"][()]] + ([h5["optimizer/vars/5"][()]] if wrapped else [])
+    assert [rate.dtype for rate in rates] == [np.float32] * len(rates)
+    assert rates[-1] == np.float32(0.01) and rates[0] == (0.0 if wrapped else np.float32(0.01))
+    loaded = glassnet.models.load_model(tmp_path / "m.keras")
+    assert loaded.optimizer.learning_rate == 0.01
+    for resumed, kept in zip(epoch(loaded), epoch(model), strict=True):
+        np.testing.assert_array_equal(resumed, kept)
+
+
 def test_a_mixed_float16_files_inner_optimizer_state_is_read():
     # Keras's compile wraps a mixed_float16 model's Adam in a LossScaleOptimizer: its four variables come first
     path = Path(__file__).parent / "data" / "keras" / "mixed_float16.keras"

@@ -186,6 +186,12 @@ def _steps(value):
     return np.asarray(value, dtype=np.int32 if value < 2**31 else np.int64)
 
 
+def _rate(value, dtype):
+    """A learning rate as Keras writes it: a floatx variable, float32 for a float16 model (whose float16
+    0.01, 0.0100021, Keras's load_model took as the rate)."""
+    return np.asarray(value, dtype=np.promote_types(dtype, np.float32))
+
+
 def state_groups(model, path):
     """The optimizer's variables of the compiled ``model`` as Keras writes them, ``[(group, name,
     [(name, array)])]``: ``optimizer/vars``; a LossScaleOptimizer's inner optimizer's again under
@@ -213,7 +219,7 @@ def state_groups(model, path):
         (group, o.name, values[id(o)]) for group, o, _ in _sub_groups(plan, prefix)]
     if opt is _inner(opt):
         return groups
-    wrapper = [("iterations", np.int32(0)), ("learning_rate", np.asarray(0.0, dtype=dtype)),
+    wrapper = [("iterations", np.int32(0)), ("learning_rate", _rate(0.0, dtype)),
                ("step_counter", _steps(opt.step_counter)),
                ("dynamic_scale", np.float32(opt.dynamic_scale))]  # (float32 whatever the model's dtype, as Keras's)
     return [(GROUP, opt.name, wrapper + arrays)] + groups
@@ -235,8 +241,8 @@ def _shared_sub_optimizer(multi):
 def _arrays(opt, entries, dtype):
     """``opt``'s ``entries`` (:func:`_entries`) as ``[(name, array)]``."""
     if isinstance(opt, optimizers.MultiOptimizer):
-        return [("iterations", _steps(opt.iterations)), ("learning_rate", np.asarray(0.0, dtype=dtype))]
-    scalars = {"iterations": lambda: _steps(opt._iterations), "learning_rate": lambda: np.asarray(opt._rate(), dtype),
+        return [("iterations", _steps(opt.iterations)), ("learning_rate", _rate(0.0, dtype))]
+    scalars = {"iterations": lambda: _steps(opt._iterations), "learning_rate": lambda: _rate(opt._rate(), dtype),
                "u_product": lambda: np.asarray(opt._product(opt.iterations), dtype=dtype)}
     return [(name, scalars[name]() if part is None else to_numpy(opt.state[name][part]).reshape(shape))
             for name, shape, part in entries]
