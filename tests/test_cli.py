@@ -1605,6 +1605,53 @@ def test_a_regression_target_of_one_value_is_a_warning_naming_its_column(tmp_pat
     assert result.returncode == 0 and "every training row" not in result.stderr
 
 
+def test_a_target_constant_in_the_rows_fit_trains_on_is_named(tmp_path, monkeypatch, capsys):
+    # a file sorted by its target, read whole (--test-split 0): fit trains on the first 90 % of the rows and
+    # validates on the last 10 %, which held every other value; checking all the rows found them and said nothing
+    X, _ = two_blobs(40)
+    write_rows(tmp_path / "sorted.csv", [[f"{a:.4f}", f"{b:.4f}", "0" if i < 36 else f"{i - 35}.5"]
+                                         for i, (a, b) in enumerate(X)], header=["a", "b", "price"])
+    result = call("train", "sorted.csv", "--test-split", "0", "--epochs", "1", "--out", "m.gn", cwd=tmp_path,
+                  monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0 and (tmp_path / "m.gn").exists()
+    warned = [line for line in result.stderr.splitlines() if "warning" in line]
+    assert warned == ["glassnet train: warning: the target (column price) of sorted.csv is 0 in each of the 36 rows "
+                      "fit trains on: --validation-split 0.1 holds out the last 4 of the 40 training rows, where it "
+                      "varies (is the file sorted by it? shuffle its rows, or give --validation-split 0): the model "
+                      "can only learn that constant."]
+    result = call("train", "sorted.csv", "--test-split", "0", "--validation-split", "0", "--epochs", "1", cwd=tmp_path,
+                  monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0 and "warning" not in result.stderr
+
+
+def test_a_training_split_of_a_single_class_is_refused(tmp_path, monkeypatch, capsys):
+    # a model that had seen one class was saved, and predicted that class for every row
+    X, _ = two_blobs(40)
+    write_rows(tmp_path / "sorted.csv", [[f"{a:.4f}", f"{b:.4f}", "cat" if i < 36 else "dog"]
+                                         for i, (a, b) in enumerate(X)], header=["a", "b", "kind"])
+    result = call("train", "sorted.csv", "--test-split", "0", "--epochs", "1", "--out", "m.gn", cwd=tmp_path,
+                  monkeypatch=monkeypatch, capsys=capsys)
+    assert_one_line_error(result)
+    assert not (tmp_path / "m.gn").exists()
+    assert ("the target (column kind) of sorted.csv has a single class, cat, in each of the 36 rows fit trains on: "
+            "--validation-split 0.1 holds out the last 4 of the 40 training rows, where it varies") in result.stderr
+    # one row of 'dog', which the test part (drawn at random: one row cannot be stratified) took
+    from glassnet.preprocessing import split
+
+    (index, _), _, _ = split(np.arange(20), test=0.2, seed=0)  # the rows train keeps, as load_dataset draws them
+    dog = next(i for i in range(20) if i not in index)
+    write_rows(tmp_path / "rare.csv", [[f"{a:.4f}", f"{b:.4f}", "dog" if i == dog else "cat"]
+                                       for i, (a, b) in enumerate(X[:20])], header=["a", "b", "kind"])
+    result = call("train", "rare.csv", "--epochs", "1", "--out", "m.gn", cwd=tmp_path, monkeypatch=monkeypatch,
+                  capsys=capsys)
+    assert result.returncode != 0 and not (tmp_path / "m.gn").exists()
+    assert ("the target (column kind) of rare.csv has a single class, cat, in every training row (the other "
+            "classes' rows all fell in the test part: give more rows of them)") in result.stderr
+    result = call("train", "sorted.csv", "--test-split", "0", "--validation-split", "0", "--epochs", "1", cwd=tmp_path,
+                  monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0
+
+
 def read_csv_(path, **kwargs):
     from glassnet.cli import read_csv
 
@@ -3148,8 +3195,9 @@ def test_a_default_validation_split_that_leaves_no_training_sample_says_it_is_th
     assert result.stderr.splitlines()[-1] == (
         "glassnet train: error: the default --validation-split 0.1 holds out 1 of 1 training row for validation, "
         "leaving 0 to train on; give --validation-split 0 to train without validation (or more rows).")
-    result = call("train", "two.csv", "--epochs", "1", "--quiet", "--validation-split", "0", "--out", "m.gn",
-                  cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    # (both rows: one row to train on holds a single class, which is refused)
+    result = call("train", "two.csv", "--epochs", "1", "--quiet", "--validation-split", "0", "--test-split", "0",
+                  "--out", "m.gn", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
     assert result.returncode == 0, result.stderr
 
 
@@ -3723,14 +3771,19 @@ def test_train_splits_a_csv_at_random_with_a_note_where_it_cannot_be_stratified(
                            "the 4 test rows are drawn at random, not in the classes' proportions."),
             (["three.csv"], "note: three.csv has 3 classes, more than its 2 test rows can hold one of each: the 2 test "
                             "rows are drawn at random"),
-            (["three.csv", "--test-split", "0.7"], "note: three.csv has 3 classes, more than its 1 training row can "
-                                                   "hold one of each: the 5 test rows are drawn at random"),
             (["xor", "--samples", "5"], "note: the class '0' has only 1 of the 5 points of xor, too few to stratify on: "
                                         "the 1 test point is drawn at random")):
         result = call("train", *args, "--epochs", "1", "--validation-split", "0", "--quiet", "--out", "m.gn",
                       cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
         assert result.returncode == 0, result.stderr
         assert note in result.stderr, result.stderr
+    # one training row holds one class: the note says why, and the error that a classifier needs two
+    result = call("train", "three.csv", "--test-split", "0.7", "--epochs", "1", "--validation-split", "0", "--quiet",
+                  "--out", "m.gn", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 1 and result.stderr.splitlines()[0].startswith(
+        "note: three.csv has 3 classes, more than its 1 training row can hold one of each: the 5 test rows are drawn "
+        "at random"), result.stderr
+    assert "in every training row (the other classes' rows all fell in the test part" in result.stderr
     result = call("train", "fine.csv", "--epochs", "1", "--out", "m.gn", cwd=tmp_path,
                   monkeypatch=monkeypatch, capsys=capsys)
     assert result.returncode == 0 and "note:" not in result.stderr, result.stderr

@@ -208,6 +208,52 @@ def _refuse_other_formats(out):
                            f"read; save it as {model} and convert it: glassnet export {model} {option} {out}")
 
 
+def _trained_rows(n, validation_split, given):
+    """How many of the ``n`` training rows fit trains on: those before ``validation_split``'s cut
+    (fit holds out the last rows, as Keras). A split that leaves no row on a side is refused, named
+    as the option; ``given``: whether the user gave it (else it is the default 0.1, and said so)."""
+    from ..models.training import validation_cut
+
+    if not validation_split:
+        return n
+    try:
+        return validation_cut(n, validation_split, given=f"--validation-split {validation_split:g}")
+    except ValueError:
+        if given:
+            raise
+        held = n - int(np.floor(n * (1 - validation_split)))
+        raise CommandError(f"the default --validation-split {validation_split:g} holds out {held} of "
+                           f"{count(n, 'training row')} for validation, leaving {n - held} to train "
+                           "on; give --validation-split 0 to train without validation (or more rows).") from None
+
+
+def _check_trained_targets(data, trained, validation_split):
+    """Refuse a classifier, and warn of a regressor, whose rows fit trains on (the first ``trained``
+    training rows) hold one class or one value. Checking every training row missed a file sorted
+    by its target: with --test-split 0, fit held out its last rows, those of the other values."""
+    y = data.y_train.reshape(len(data.y_train), -1)
+    rows = y[:trained]
+    if not len(rows) or not (rows == rows[:1]).all():
+        return
+    classification = data.task == "classification"
+    value = shown(data.classes[int(rows[0, 0])]) if classification else f"{float(rows[0, 0]):g}"
+    target = f"the target{_target_column(data)} of {data.name}"
+    held_out = trained < len(y) and not (y == rows[:1]).all()  # the validation rows hold the other values
+    if held_out:
+        where = (f"in each of the {count(trained, 'row')} fit trains on: --validation-split {validation_split:g} "
+                 f"holds out the last {len(y) - trained} of the {len(y)} training rows, where it varies (is the "
+                 "file sorted by it? shuffle its rows, or give --validation-split 0)")
+    elif classification:  # the data set has other classes (one class is refused before): all in the test part
+        where = "in every training row (the other classes' rows all fell in the test part: give more rows of them)"
+    else:
+        where = "in every training row"
+    if classification:  # (a model of one class was saved: every prediction was that class)
+        raise CommandError(f"{target} has a single class, {value}, {where}; a classifier needs at least two.")
+    # (it trained without a word, to a model that predicts that number)
+    print(f"{PROG} train: warning: {target} is {value} {where}: the model can only learn that constant"
+          f"{'' if held_out else ' (a wrong --target?)'}.", file=sys.stderr)
+
+
 def cmd_train(args):
     from .. import backend
 
@@ -277,6 +323,9 @@ def _train(args):
     seed = args.seed if args.seed is not None else int.from_bytes(os.urandom(3), "little")
     set_random_seed(seed)
 
+    validation_split = 0.1 if args.validation_split is None else args.validation_split
+    trained = _trained_rows(len(data.x_train), validation_split, given=args.validation_split is not None)
+    _check_trained_targets(data, trained, validation_split)
     x, xt = data.x_train, data.x_test
     scaler = _standardizer(x) if data.standardize and not args.no_standardize else None
     if scaler is not None:
@@ -285,10 +334,6 @@ def _train(args):
     y_scale = None
     if not classification:
         y = y.reshape(len(y), -1)
-        if len(y) and (y == y[:1]).all():  # (it trained without a word, to a model that predicts that number)
-            value = ", ".join(f"{v:g}" for v in y[0])
-            print(f"{PROG} train: warning: the target{_target_column(data)} of {data.name} is {value} in every "
-                  "training row: the model can only learn that constant (a wrong --target?).", file=sys.stderr)
         if out_act in ("linear", "identity") and not args.no_standardize:  # (--no-standardize: raw targets too)
             y_scale = _standardizer(y)
             y = (y - y_scale[0]) / y_scale[1]
@@ -318,20 +363,7 @@ def _train(args):
                     f"saved model gives them.")
     verbose = 0 if args.quiet else (1 if sys.stdout.isatty() else 2)
     from ..diagnostics import _loss_problems
-    from ..models.training import DivergenceWarning, validation_cut
-
-    validation_split = 0.1 if args.validation_split is None else args.validation_split
-    if validation_split:  # named as the option, before the library names its argument
-        try:
-            validation_cut(len(x), validation_split, given=f"--validation-split {validation_split:g}")
-        except ValueError:
-            if args.validation_split is not None:
-                raise
-            # the user never gave the default 0.1: say it is one, and how to leave it out
-            held = len(x) - int(np.floor(len(x) * (1 - validation_split)))
-            raise CommandError(f"the default --validation-split {validation_split:g} holds out {held} of "
-                               f"{count(len(x), 'training row')} for validation, leaving {len(x) - held} to train "
-                               "on; give --validation-split 0 to train without validation (or more rows).") from None
+    from ..models.training import DivergenceWarning
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DivergenceWarning)  # reported below as "Stopped early"
