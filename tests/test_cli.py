@@ -1652,6 +1652,29 @@ def test_a_training_split_of_a_single_class_is_refused(tmp_path, monkeypatch, ca
     assert result.returncode == 0
 
 
+@pytest.mark.parametrize("cell", ["nan", "NaN", "-nan"])
+def test_a_nan_label_is_a_missing_value(tmp_path, monkeypatch, capsys, cell):
+    # a column of text labels took "nan" (what str() and the csv module write for a float NaN) for a class
+    X, _ = two_blobs(20)
+    write_rows(tmp_path / "labels.csv", [[f"{a:.4f}", f"{b:.4f}", cell if i == 6 else "cat dog".split()[i % 2]]
+                                         for i, (a, b) in enumerate(X)], header=["a", "b", "kind"])
+    result = call("train", "labels.csv", "--epochs", "1", "--out", "m.gn", cwd=tmp_path, monkeypatch=monkeypatch,
+                  capsys=capsys)
+    assert_one_line_error(result)
+    assert f"labels.csv line 8, column 'kind': missing value ('{cell}'); remove or fill it first." in result.stderr
+
+
+def test_a_nan_number_target_is_refused_with_its_place(tmp_path, monkeypatch, capsys):
+    X, _ = two_blobs(1500)  # past the rows read first: the rest is parsed in C, then read again to name the line
+    rows = [[f"{a:.4f}", f"{b:.4f}", f"{a + b:.4f}"] for a, b in X]
+    rows[1200][2] = "nan"
+    write_rows(tmp_path / "prices.csv", rows, header=["a", "b", "price"])
+    result = call("train", "prices.csv", "--epochs", "1", "--out", "m.gn", cwd=tmp_path, monkeypatch=monkeypatch,
+                  capsys=capsys)
+    assert_one_line_error(result)
+    assert "prices.csv line 1202, column 'price': missing value ('nan'); remove or fill it first." in result.stderr
+
+
 def read_csv_(path, **kwargs):
     from glassnet.cli import read_csv
 

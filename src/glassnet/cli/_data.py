@@ -6,6 +6,7 @@ import importlib
 import io
 import itertools
 import lzma
+import math
 import os
 import re
 import sys
@@ -761,8 +762,17 @@ def _numeric(cells, rows, columns, names, path, has_target=True, hint="", has_he
 
 
 def _first_missing(cells):
-    """The index of the first empty or missing-value cell (``MISSING``: NA, NULL...), else None."""
-    return next((i for i, c in enumerate(cells) if c == "" or c.upper() in MISSING), None)
+    """The index of the first empty or missing-value cell (``MISSING``: NA, NULL...; or NaN, which
+    str() and the csv module write for a float NaN and pandas reads as missing: a column of text labels
+    took "nan" for a class), else None."""
+    return next((i for i, c in enumerate(cells) if c == "" or c.upper() in MISSING or _is_nan(c)), None)
+
+
+def _is_nan(cell):
+    try:
+        return math.isnan(float(cell))
+    except ValueError:
+        return False
 
 
 def _check_finite(values, rows, columns, names, path):
