@@ -532,6 +532,48 @@ def test_a_keras_weights_files_optimizer_state_loads_where_keras_loads_it(name, 
     assert max(np.abs(a - b).max() for a, b in zip(epoch(unbuilt), want)) > 1e-6  # (the state matters here)
 
 
+@pytest.mark.filterwarnings("ignore:The OptimizerMap key")  # (".*nothing" matches no variable, on purpose)
+@pytest.mark.parametrize("wrap", [False, True])
+def test_a_multi_optimizer_built_from_trainable_variables_loads_the_state_as_keras(wrap, keras64, tmp_path):
+    # Keras's idiom before load_weights, model.optimizer.build(model.trainable_variables), raised a TypeError
+    # (a missing dtype) for a MultiOptimizer, and a LossScaleOptimizer around one failed inside: its OptimizerMap
+    # chooses by Keras's paths, which the arrays do not carry; the model compiled with it gives them
+    keras, head = keras64, "Adamax" if wrap else "Nadam"  # (a wrapped Nadam's Π_t: see test_keras_optimizer)
+
+    def compiled(model, lib):
+        multi = three(lib.optimizers, head)
+        model.compile(lib.optimizers.LossScaleOptimizer(multi, dynamic_growth_steps=3) if wrap else multi, "mse")
+        model.optimizer.build(model.trainable_variables)
+        return model
+
+    trained = multi_model(keras, lambda optimizers: three(optimizers, head), wrap)
+    trained.save(tmp_path / "k.keras")
+    trained.save_weights(tmp_path / "k.weights.h5")
+    theirs = compiled(keras.saving.load_model(tmp_path / "k.keras"), keras)
+    mine = compiled(glassnet.models.load_model(tmp_path / "k.keras"), glassnet)
+    theirs.load_weights(tmp_path / "k.weights.h5")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", OptimizerStateWarning)
+        mine.load_weights(tmp_path / "k.weights.h5")
+    multi = mine.optimizer.inner_optimizer if wrap else mine.optimizer
+    assert [(type(o).__name__, o.iterations) for o in multi.optimizers] == [(head, 10), ("RMSprop", 0), ("Adam", 10)]
+    for got, expected in zip(epoch(mine), epoch(theirs), strict=True):
+        np.testing.assert_allclose(got, expected, rtol=0, atol=1e-10)
+
+
+def test_a_multi_optimizer_is_built_only_from_its_models_variables():
+    multi = glassnet.optimizers.MultiOptimizer(glassnet.optimizers.OptimizerMap(glassnet.optimizers.Adam()))
+    with pytest.raises(ValueError, match=r"by its path .*model.optimizer.build\(model.trainable_variables\) after "
+                                         r"model.compile.* Received: 1 arrays"):
+        multi.build([np.zeros(3)])  # (bare arrays: no model compiled with it)
+    model = glassnet_model(multi)
+    with pytest.raises(ValueError, match="Received: 1 arrays that are not those"):
+        multi.build(model.trainable_variables[:1])
+    model.compile("adam", "mse")  # (compiled with another optimizer since)
+    with pytest.raises(ValueError, match="Received: 6 arrays"):
+        multi.build(model.trainable_variables)
+
+
 @pytest.mark.parametrize("name", ["adam", "nadam", "adam_ema", "loss_scale_adam"])
 def test_glassnets_weights_file_gives_keras_the_optimizer_state(name, keras64, tmp_path):
     keras = keras64

@@ -390,6 +390,7 @@ class Optimizer(Configurable):
         # a pickled or copied optimizer belongs to the pickled or copied model, not to this one
         state = dict(self.__dict__)
         state.pop("_model", None)
+        state.pop("_compiled_for", None)  # (and the model compiled with it: a MultiOptimizer's, set by compile)
         for name in ("_loop_variables", "_loop_parts", "_built_arrays"):  # a copy's arrays would not be the user's:
             state.pop(name, None)  # it takes them again by shape
         return state
@@ -1747,6 +1748,8 @@ class MultiOptimizer(Optimizer):
     _frozen_slices = ()
     #: the last choice (paths, shapes, {sub-optimizer: variables}), made by choose
     _choice = None
+    #: a weak reference to the model compiled with it (set by compile), for :meth:`_build_for_model`
+    _compiled_for = None
 
     def __init__(self, optimizer_map, loss_scale_factor=None, name=None, **kwargs):
         if kwargs:
@@ -1842,9 +1845,15 @@ class MultiOptimizer(Optimizer):
         self._choice = (paths, shapes, chosen)
         return chosen
 
-    def build(self, size, dtype, slices=None, shapes=None, paths=None):
+    def build(self, size, dtype=None, slices=None, shapes=None, paths=None):
         """Choose each variable's optimizer by its path (and shape) and build each sub-optimizer on
-        the concatenation of its variables."""
+        the concatenation of its variables.
+
+        ``build(model.trainable_variables)`` is Keras's, for the model compiled with it (:meth:`_build_for_model`)."""
+        if isinstance(size, (list, tuple)):
+            self._build_for_model(_variable_list(size, "variables"))
+            return
+        dtype = floatx() if dtype is None else dtype
         slices = list(slices) if slices is not None else [slice(0, size)]
         shapes = ([(part.stop - part.start,) for part in slices] if shapes is None else [tuple(s) for s in shapes])
         paths = [""] * len(slices) if paths is None else [str(path) for path in paths]
@@ -1869,6 +1878,22 @@ class MultiOptimizer(Optimizer):
             self._groups.append(group)
         self._size, self.slices, self.shapes, self.paths = size, slices, shapes, paths
         self.built = True
+
+    def _build_for_model(self, variables):
+        """Keras's ``build(model.trainable_variables)`` (before ``load_weights`` reads the state): fit's
+        state for the model compiled with this optimizer. Its OptimizerMap chooses by Keras's paths, which
+        NumPy arrays do not carry (a TypeError for the missing dtype before); the model knows them."""
+        from .models.training import _multi_optimizer, build_optimizer
+
+        model = self._compiled_for() if self._compiled_for is not None else None
+        if model is None or _multi_optimizer(model.optimizer) is not self or not model.built or \
+                sorted(map(id, variables)) != sorted(map(id, model.trainable_variables)):
+            raise ValueError(
+                "A MultiOptimizer chooses each variable's optimizer by its path (its OptimizerMap's keys), which "
+                "arrays do not carry: build(variables) takes the trainable_variables of the built model compiled "
+                "with it, model.optimizer.build(model.trainable_variables) after model.compile(optimizer=...). "
+                f"Received: {len(variables)} arrays that are not those of such a model")
+        build_optimizer(model)
 
     @property
     def by_variable(self):  # which variable goes to which optimizer depends on the paths and shapes

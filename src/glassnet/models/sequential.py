@@ -843,6 +843,7 @@ class Sequential:
         ("accuracy" depends on the number of output units)."""
         if self.compiled and self.optimizer.built:
             self.optimizer = self.optimizer._fresh()
+            training.link_multi_optimizer(self)
         self.metrics = []
 
     def _claim_layers(self):
@@ -1088,6 +1089,7 @@ class Sequential:
         # fit passes it on to the optimizer and the layers
         self.jit_compile = use_kernels
         self.optimizer = optimizers.get(optimizer)
+        training.link_multi_optimizer(self)
         if isinstance(loss, (list, tuple)) and len(loss) == 1:  # Keras's one loss per output, of one output
             loss = loss[0]
         self.loss = losses.get(loss)
@@ -2061,6 +2063,8 @@ class Sequential:
         for model in state.get("_nested_models", ()):  # (their weak references to this model were not pickled)
             model.__dict__.setdefault("_holders", []).append(weakref.ref(self))
         self._record_nodes()  # (layers are pickled without them)
+        if getattr(self, "optimizer", None) is not None:  # (an optimizer is pickled without its model)
+            training.link_multi_optimizer(self)
         if self.built:  # in the namespace it was built in, wherever it is unpickled (its optimizer's is that one)
             name, device = getattr(self, "_namespace", ("numpy", None))
             if name == "numpy":

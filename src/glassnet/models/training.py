@@ -514,6 +514,14 @@ def set_optimizer_owner(model):
         optimizer._model = weakref.ref(model)
 
 
+def link_multi_optimizer(model):
+    """Tell the model's MultiOptimizer (a LossScaleOptimizer's inner one too) the model compiled with it:
+    Keras's ``optimizer.build(model.trainable_variables)`` hands it arrays, and its OptimizerMap needs their
+    paths, which the model knows."""
+    if (multi := _multi_optimizer(model.optimizer)) is not None:
+        multi._compiled_for = weakref.ref(model)
+
+
 def _optimizers_within(optimizer):
     """The optimizer and those it wraps (a LossScaleOptimizer's inner one, a MultiOptimizer's
     sub-optimizers): each keeps a state of the model it trains."""
