@@ -4,6 +4,7 @@ against Keras 3.15 itself (predictions of the same weights in both)."""
 
 import io
 import os
+import re
 import sys
 import warnings
 import zipfile
@@ -624,6 +625,39 @@ def test_an_uncompiled_model_reads_the_weights_and_no_optimizer_state(tmp_path):
         warnings.simplefilter("error")
         clone_model(model).load_weights(tmp_path / "fresh.weights.h5")
         fresh.load_weights(tmp_path / "fresh.weights.h5")
+
+
+def _negative_rate(h5):
+    del h5["optimizer/vars/1"]
+    h5["optimizer/vars/1"] = -1.0
+
+
+def _linked(where, to):
+    def damage(h5):
+        del h5[where]
+        h5[where] = h5py.SoftLink(to)
+    return damage
+
+
+@pytest.mark.filterwarnings("ignore:The OptimizerMap key")
+@pytest.mark.parametrize("write, read, damage, entry", [
+    ("adam", "adam", _negative_rate, r"optimizer/vars/1 \(the optimizer's learning_rate\)"),
+    ("loss_scale_adam", "adam", _linked("optimizer/vars/2", "/optimizer/vars/3"), "optimizer/vars/2 is a link"),
+    ("multi", "multi", _linked("optimizer/optimizers", "/optimizer/vars"), "optimizer/optimizers is a link"),
+], ids=["rate", "loss-scale-entries", "sub-optimizers"])
+def test_a_damaged_weights_files_optimizer_state_is_refused_naming_the_file_not_a_keras_member(
+        write, read, damage, entry, tmp_path):
+    # these refusals said "model.weights.h5: optimizer/vars/..." of a .weights.h5 file, which has no such member
+    def make(name):
+        return multi_model(glassnet, three) if name == "multi" else glassnet_model(GLASSNET_OPTIMIZERS[name]())
+
+    path = tmp_path / "w.weights.h5"
+    make(write).save_weights(path)
+    with h5py.File(path, "r+") as h5:
+        damage(h5)
+    model = make(read)
+    with pytest.raises(ValueError, match=f"^Cannot load weights file '{re.escape(str(path))}': the file: /?{entry}"):
+        model.load_weights(path)
 
 
 def _trained_copy(model):

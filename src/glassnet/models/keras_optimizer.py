@@ -290,7 +290,7 @@ def read_state(model, h5, h5py, path, get, fail, check_storage, built=False, ski
     names = [name for _, name, _, _ in entries]
     # a mixed_float16 model's (Keras's compile wraps the optimizer in a LossScaleOptimizer): the wrapper's
     # iterations, learning rate, step counter and scale first, then the inner optimizer's, which are read
-    offset = 4 if not head and held == len(names) + 4 and _loss_scale_entries(group, h5py, get, path) else 0
+    offset = 4 if not head and held == len(names) + 4 and _loss_scale_entries(group, h5py, get, path, member) else 0
     # a compiled model's that never trained (each optimizer's iterations and rate, a LossScaleOptimizer's
     # too): a fresh optimizer, nothing to say
     scalars = sum(2 if parts is None else len(_scalars(o)) for o, parts in _units(model))
@@ -301,7 +301,7 @@ def read_state(model, h5, h5py, path, get, fail, check_storage, built=False, ski
              f"{len(_trained_indices(model))} trainable weights ({', '.join(dict.fromkeys(names))})")
         return
     multi = len(plan) > 1
-    if multi and (why := _other_sub_optimizers(plan, h5, h5py, get, path, head)):
+    if multi and (why := _other_sub_optimizers(plan, h5, h5py, get, path, head, member)):
         skip(f": {why}")
         return
     values = []
@@ -347,7 +347,7 @@ def read_state(model, h5, h5py, path, get, fail, check_storage, built=False, ski
         elif opt is not None:
             scalars.setdefault(id(opt), (opt, {}))[1][name] = (value, i + offset)
     for opt, found in scalars.values():
-        _set_scalars(opt, found, path, fail)
+        _set_scalars(opt, found, path, fail, member)
 
 
 def read_weights_file_state(model, h5, h5py, path, get, fail, check_storage, skip_mismatch):
@@ -381,8 +381,9 @@ def read_weights_file_state(model, h5, h5py, path, get, fail, check_storage, ski
                stacklevel=6)
 
 
-def _set_scalars(opt, found, path, fail):
-    """Set ``opt``'s iterations, learning rate and Nadam's Π_t from ``found``, ``{name: (value, index)}``."""
+def _set_scalars(opt, found, path, fail, member):
+    """Set ``opt``'s iterations, learning rate and Nadam's Π_t from ``found``, ``{name: (value, index)}``
+    (``member``: the file's part that holds them, for a message)."""
     opt._iterations = int(found["iterations"][0])
     if isinstance(opt, optimizers.MultiOptimizer):
         return  # (its rate is Keras's 0: it has none)
@@ -393,7 +394,7 @@ def _set_scalars(opt, found, path, fail):
         try:
             opt.learning_rate = float(rate)
         except (TypeError, ValueError) as exc:
-            fail(path, f"model.weights.h5: {GROUP}/{index} (the optimizer's learning_rate): {exc}")
+            fail(path, f"{member}: {GROUP}/{index} (the optimizer's learning_rate): {exc}")
     if type(opt).__name__ == "Nadam":  # (inside a LossScaleOptimizer Keras has none: from the steps)
         opt._products = (opt.iterations, float(found["u_product"][0])) if "u_product" in found else (0, 1.0)
 
@@ -405,12 +406,12 @@ def _kept(wrapper, plan):
         f"{type(wrapper).__name__}({type(_inner(wrapper)).__name__}{subs})"
 
 
-def _other_sub_optimizers(plan, h5, h5py, get, path, head):
+def _other_sub_optimizers(plan, h5, h5py, get, path, head, member):
     """Why the file's sub-optimizers (its ``optimizers/<name>/vars`` groups) are not the model's: other
     names (classes) or counts of variables (the variables each owns); None when they are, or the file
     has no such groups."""
     prefix = "optimizer/inner_optimizer/" if head else "optimizer/"
-    found = get(h5, prefix + "optimizers", h5py, path, "model.weights.h5")
+    found = get(h5, prefix + "optimizers", h5py, path, member)
     if not isinstance(found, h5py.Group):
         return None
     want = {group.split("/")[-2]: len(entries) for group, _, entries in _sub_groups(plan, prefix)}
@@ -422,8 +423,8 @@ def _other_sub_optimizers(plan, h5, h5py, get, path, head):
             "(another OptimizerMap, or one whose keys match other variables in this model)")
 
 
-def _loss_scale_entries(group, h5py, get, path):
+def _loss_scale_entries(group, h5py, get, path, member):
     """Whether ``group``'s third and fourth entries are a LossScaleOptimizer's step counter and scale."""
-    counter, scale = (get(group, key, h5py, path, "model.weights.h5") for key in ("2", "3"))
+    counter, scale = (get(group, key, h5py, path, member) for key in ("2", "3"))
     return all(isinstance(d, h5py.Dataset) and d.shape == () and d.dtype.kind == kind
                for d, kind in ((counter, "i"), (scale, "f")))
