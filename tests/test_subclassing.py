@@ -610,6 +610,35 @@ def test_nested_models_default_names_do_not_clash_as_in_keras(keras64, tmp_path,
     assert [layer.name for layer in held.layers] == ["dense", "dense_2", "dense_1"]
 
 
+def test_two_instances_naming_their_layers_alike_are_refused_saying_why_and_what_to_do(keras64):
+    # Keras names layers per nested model and nests two Blocks whose __init__ names a Dense "ia" (paths
+    # sequential/left/ia/kernel, sequential/right/ia/kernel); glassnet's model is one chain of layers, where a
+    # name is one layer, and its refusal said "Name 'ia' is already the name of a layer in this model: give the
+    # layer another name=..." of a layer the user named once, in one class
+    def block(lib):
+        class Block(lib.Model):
+            def __init__(self, **kwargs):
+                super().__init__(**kwargs)
+                self.ia = lib.layers.Dense(3, name="ia")
+
+            def call(self, x):
+                return self.ia(x)
+        return Block
+
+    Theirs = block(keras64)
+    theirs = keras64.Sequential([keras64.Input((4,)), Theirs(name="left"), Theirs(name="right")], name="outer")
+    assert [v.path for v in theirs.trainable_variables][::2] == ["outer/left/ia/kernel", "outer/right/ia/kernel"]
+    Block = block(glassnet)
+    with pytest.raises(ValueError, match=r"Name 'ia' is given to a layer of Model 'right' \(Block\) nested here and to a "
+                                         r"layer of Model 'left' \(Block\) nested before it: .*unique across them .*"
+                                         r"default names \(Dense\(...\) rather than Dense\(..., name='ia'\)\)"):
+        glassnet.Sequential([layers.Input((4,)), Block(name="left"), Block(name="right")])
+    outer = glassnet.Sequential([layers.Input((4,)), layers.Dense(4, name="ia")])
+    with pytest.raises(ValueError, match="Model 'right' \\(Block\\) nested here and to a layer of this model:"):
+        outer.add(Block(name="right"))
+    assert [layer.name for layer in outer.layers] == ["ia"]  # (nothing joined)
+
+
 def test_a_nested_subclass_shows_its_class_and_its_weights_file_is_keras_s(keras64, tmp_path, rng, monkeypatch):
     # summary() said "inner (Sequential)"; save_weights wrote its weights at layers/sequential/d, where Keras's
     # load_weights looks in layers/inner/d, and export(format="keras") wrote a Sequential config with its

@@ -596,7 +596,7 @@ class Sequential:
                     "(glassnet's models are chains of layers), so it can be added once, and not next to its own "
                     "layers; glassnet.models.clone_model makes a copy with new layers.")
             if layer.name in names and getattr(layer, "_default_named", None) != layer.name:
-                raise _name_taken(layer.name)
+                raise self._nested_name_taken(layer, model)
         if model.name in names or self._nested(model.name):
             raise _model_name_taken(label, "a layer" if model.name in names else "a model already nested")
         if model._input_shape is not None and shape is not None and tuple(shape) != tuple(model._input_shape):
@@ -633,6 +633,23 @@ class Sequential:
             self.__dict__.pop("_names", None)  # (numbered for layers that did not all join)
             raise
         self._build_nested(start)
+
+    def _nested_name_taken(self, layer, model):
+        """The refusal of ``model``'s ``layer``, named by the user, whose name a layer of this model has: Keras
+        names layers per nested model and accepts two instances of one subclass whose ``__init__`` names its
+        layers (``Dense(3, name="ia")``); glassnet's model is one chain of them, where a name is one layer."""
+        holder = next((m for m in self.__dict__.get("_nested_models", ())
+                       if any(other.name == layer.name for other in m._layers)), None)
+        other = "a layer of this model" if holder is None else \
+            f"a layer of Model {holder.name!r} ({type(holder).__name__}) nested before it"
+        example = f"{type(layer).__name__}(..., name={layer.name!r})"
+        return ValueError(
+            f"All layers of a model should have unique names in it. Name {layer.name!r} is given to a layer of Model "
+            f"{model.name!r} ({type(model).__name__}) nested here and to {other}: glassnet's model is one chain of "
+            "its nested models' layers, whose names are unique across them (Keras names layers per nested model). "
+            f"Let the inner layers take default names ({type(layer).__name__}(...) rather than {example}), which "
+            "nesting numbers apart, or give each model's layers names of their own (e.g. from a prefix its __init__ "
+            "takes).")
 
     def _note_nested(self, model):
         """Keep ``model``, whose layers join this one: to build it with this model where it is not
