@@ -639,6 +639,48 @@ def test_two_instances_naming_their_layers_alike_are_refused_saying_why_and_what
     assert [layer.name for layer in outer.layers] == ["ia"]  # (nothing joined)
 
 
+def normalized_and_dropped(lib, rate):
+    """A subclass of ``lib``'s Model whose ``call(self, x)`` takes no ``training``: Dense, BatchNormalization,
+    Dropout(rate), Dense."""
+    class Net(lib.Model):
+        def __init__(self):
+            super().__init__(dtype="float64")
+            self.d, self.bn = lib.layers.Dense(3), lib.layers.BatchNormalization()
+            self.drop, self.out = lib.layers.Dropout(rate), lib.layers.Dense(1)
+
+        def call(self, x):
+            return self.out(self.drop(self.bn(self.d(x))))
+    return Net()
+
+
+def test_fit_trains_the_layers_of_a_call_without_training(rng):
+    # glassnet's fit runs BatchNormalization and Dropout in training mode whether call takes training or not
+    # (Keras 3.15 calls such a call without training=True: its layers infer, next test). One full batch, SGD(0):
+    # the moving statistics take the batch's, μ ← 0.99·0 + 0.01·mean(Z), σ² ← 0.99·1 + 0.01·var(Z), and a Dropout
+    # that keeps each value with probability 1e-9 zeroes the output layer's input, so the loss is mean(y²)
+    X, y = rng.normal(size=(32, 4)) * 3 + 5, rng.normal(size=(32, 1))
+    model = normalized_and_dropped(glassnet, 1 - 1e-9)
+    model.build((None, 4))
+    Z = X @ model.d.kernel + model.d.bias
+    model.compile(glassnet.optimizers.SGD(0.0), "mse")
+    history = model.fit(X, y, batch_size=32, epochs=1, verbose=0, shuffle=False)
+    np.testing.assert_allclose(model.bn.moving_mean, 0.01 * Z.mean(axis=0), rtol=0, atol=1e-15)
+    np.testing.assert_allclose(model.bn.moving_variance, 0.99 + 0.01 * Z.var(axis=0), rtol=1e-15)
+    np.testing.assert_allclose(history.history["loss"], [np.mean(y**2)], rtol=1e-15)
+    assert abs(model.evaluate(X, y, verbose=0) - np.mean(y**2)) > 1  # (inference: the moving statistics, no dropout)
+
+
+def test_keras_fit_runs_the_layers_of_a_call_without_training_in_inference_mode(keras64, rng):
+    # the difference docs/api.md states: Keras 3.15's moving statistics never move, and a step's loss is evaluate's
+    X, y = rng.normal(size=(32, 4)) * 3 + 5, rng.normal(size=(32, 1))
+    theirs = normalized_and_dropped(keras64, 0.5)
+    theirs.compile(keras64.optimizers.SGD(0.0), "mse")
+    theirs.fit(X, y, batch_size=32, epochs=2, verbose=0, shuffle=False)
+    np.testing.assert_array_equal(np.asarray(theirs.bn.moving_mean), np.zeros(3))
+    np.testing.assert_array_equal(np.asarray(theirs.bn.moving_variance), np.ones(3))
+    assert float(theirs.train_on_batch(X, y)) == pytest.approx(theirs.evaluate(X, y, verbose=0), rel=1e-12)
+
+
 def test_a_nested_subclass_shows_its_class_and_its_weights_file_is_keras_s(keras64, tmp_path, rng, monkeypatch):
     # summary() said "inner (Sequential)"; save_weights wrote its weights at layers/sequential/d, where Keras's
     # load_weights looks in layers/inner/d, and export(format="keras") wrote a Sequential config with its
