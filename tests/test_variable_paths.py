@@ -116,3 +116,84 @@ def test_a_nested_model_s_variables_have_keras_s_paths(keras_x64, tmp_path):
     for got, kept in zip(model.get_layer("base").get_weights(), base, strict=True):
         np.testing.assert_array_equal(got, kept)
     assert not np.array_equal(model.get_layer("head").get_weights()[0], head[0])  # the default optimizer's
+
+
+def _subclass_cases(lib):
+    """Models holding a subclass of Model (``Block``: one default-named Dense), each made after a
+    clear_session: ``(name, model)``, built."""
+    class Block(lib.Model):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.d = lib.layers.Dense(3)
+
+        def call(self, x):
+            return self.d(x)
+
+    class Outer(lib.Model):  # a subclass built in another's call, and a Sequential built there too
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.enc = lib.Sequential([lib.layers.Dense(3)], name="enc")
+            self.b = Block()
+            self.d = lib.layers.Dense(2)
+
+        def call(self, x):
+            return self.d(self.b(self.enc(x)))
+
+    def pair():
+        return lib.Sequential([lib.layers.Input((4,)), Block(), Block()])
+
+    def added():
+        model = lib.Sequential([lib.layers.Input((4,))])
+        model.add(Block())
+        model.add(Block())
+        return model
+
+    def prebuilt():  # built on its own first: its own scope, as a loaded base's
+        block = Block()
+        block(np.zeros((1, 4)))
+        return lib.Sequential([lib.layers.Input((4,)), block, lib.layers.Dense(2)])
+
+    def two_levels():
+        return lib.Sequential([lib.layers.Input((4,)), Outer()])
+
+    def alone():
+        outer = Outer()
+        outer(np.zeros((1, 4)))
+        return outer
+
+    def functional():
+        inputs = lib.layers.Input((4,))
+        hidden = Block()(inputs)  # (made before the Dense: Keras numbers default names as layers are made)
+        return lib.Model(inputs, lib.layers.Dense(2)(hidden))
+
+    clear = lib.backend.clear_session if lib is not glassnet else lib.utils.clear_session
+    for make in (pair, added, prebuilt, two_levels, alone, functional):
+        clear()
+        yield make.__name__, make()
+
+
+def test_a_subclass_built_by_the_model_holding_it_has_keras_s_paths(keras_x64, tmp_path):
+    # Sequential([Input((4,)), Block(), Block()]) builds its Blocks as it takes them, so Keras scopes their
+    # variables in it ("sequential/block/dense/kernel"); glassnet counted them as built on their own
+    # ("block/dense/kernel"), and an OptimizerMap key or Muon exclude_layers pattern written with Keras's paths
+    # matched nothing. A Block built in another subclass's call was likewise out of that one's scope
+    keras, _ = keras_x64
+    theirs = {name: [v.path for v in model.weights] for name, model in _subclass_cases(keras)}
+    assert theirs["pair"][0] == "sequential/block/dense/kernel"
+    assert theirs["two_levels"][:3] == ["sequential/outer/enc/dense/kernel", "sequential/outer/enc/dense/bias",
+                                        "sequential/outer/block/dense_1/kernel"]
+    for name, ours in _subclass_cases(glassnet):
+        assert parameter_paths(ours) == theirs[name], name
+        if name == "functional":
+            continue
+        ours.save(tmp_path / "model.gn")  # (the class not registered: the file's nested Sequentials, same paths)
+        assert parameter_paths(glassnet.models.load_model(tmp_path / "model.gn")) == theirs[name], name
+    model = dict(_subclass_cases(glassnet))["pair"]
+    model.compile(optimizer=optimizers.MultiOptimizer(optimizers.OptimizerMap(
+        optimizers.SGD(0.1), {"sequential/block/.*": optimizers.SGD(0.0)})), loss="mse")
+    kept = model.layers[0].get_weights()
+    rng = np.random.default_rng(0)
+    model.fit(rng.normal(size=(8, 4)), rng.normal(size=(8, 3)), verbose=0)
+    for got, before in zip(model.layers[0].get_weights(), kept, strict=True):
+        np.testing.assert_array_equal(got, before)
+    assert not np.array_equal(model.layers[1].get_weights()[0], model.layers[0].get_weights()[0])

@@ -566,6 +566,7 @@ class Sequential:
         label = f"Model {model.name!r}"
         if model is self:
             raise ValueError(f"{label} cannot contain itself.")
+        alone = model.built  # (before the build below, which this model does: _note_nested)
         shape = self._input_shape  # then the stack's output, where the input is known
         if shape is not None and self._layers and self._layers[-1].built:
             shape = self._layers[-1].output_shape  # (built: the shape it is built for, without going over them all)
@@ -619,7 +620,7 @@ class Sequential:
             self._names[1] = RENAMES[0]  # (layers renamed before they join: the names of this model's stand)
         if not self._layers and self._input_shape is None:
             self._input_shape = model._input_shape  # carried as its Input would be
-        self._note_nested(model)
+        self._note_nested(model, alone)
         # Keras's Sequential([base, ...]) calls base with no training: its own pins hold
         self._pins.update({layer: mode for layer, mode in model._pins.items() if layer in model._layers})
         start = len(self._layers)
@@ -651,14 +652,17 @@ class Sequential:
             "nesting numbers apart, or give each model's layers names of their own (e.g. from a prefix its __init__ "
             "takes).")
 
-    def _note_nested(self, model):
+    def _note_nested(self, model, alone=None):
         """Keep ``model``, whose layers join this one: to build it with this model where it is not
         built, and for :meth:`get_layer` and the trainable setter (Keras's ``model.trainable = False``
-        sets the nested model's flag too)."""
+        sets the nested model's flag too). ``alone``: whether it was built before this model took it
+        (default: built now)."""
         if not model.built:
             self.__dict__.setdefault("_unbuilt_models", []).append(model)
-        # built here, its variables' paths are in this model's scope, as Keras's (training.parameter_paths)
-        model.__dict__.setdefault("_built_alone", model.built)
+        # built here, its variables' paths are in this model's scope, as Keras's (training.parameter_paths);
+        # a subclass that _add_model builds is built here: Sequential([Input((4,)), Block()]) gave its
+        # variables "block/dense/kernel" where Keras's are "sequential/block/dense/kernel"
+        model.__dict__.setdefault("_built_alone", model.built if alone is None else alone)
         # held, as Keras holds it: a model built in a function (base = ...; return Model(inputs, base(inputs)))
         # lost its nested model with the function's variables, and a loaded model's has no other holder
         self.__dict__.setdefault("_nested_models", []).append(model)

@@ -141,6 +141,9 @@ class SubclassedModel(Sequential):
         if not self._layers:  # called in another chain (a functional model, another subclass's call)
             shape = x.input_shape if isinstance(x, InputLayer) else x.sample_shape
             self.build((None, *shape))
+            if _TRACING.get() is not None:  # built in another subclass's call: its variables are in that
+                # one's scope, as Keras's ("outer/block/dense/kernel", where they were "block/dense/kernel")
+                self.__dict__.setdefault("_built_alone", False)
         return super()._chained(x, training)
 
     def _trace(self, shape):
