@@ -197,3 +197,17 @@ def test_a_subclass_built_by_the_model_holding_it_has_keras_s_paths(keras_x64, t
     for got, before in zip(model.layers[0].get_weights(), kept, strict=True):
         np.testing.assert_array_equal(got, before)
     assert not np.array_equal(model.layers[1].get_weights()[0], model.layers[0].get_weights()[0])
+
+
+def test_a_remade_subclass_s_nested_models_keep_their_saved_names(tmp_path):
+    # load_model(custom_objects={"Outer": Outer}) remakes Outer, whose __init__ makes its Block anew, named
+    # "block_1" (the next default name): its variables were ".../block_1/dense/kernel", not the saved
+    # model's ".../block/dense/kernel", and an OptimizerMap key written for the saved model matched nothing
+    cases = dict(_subclass_cases(glassnet))
+    Outer = type(cases["alone"])
+    for name in ("two_levels", "alone"):
+        model = cases[name]
+        model.save(tmp_path / "model.gn")
+        loaded = glassnet.models.load_model(tmp_path / "model.gn", custom_objects={"Outer": Outer})
+        assert any(isinstance(m, Outer) for m in [loaded, *loaded._nested()]), name
+        assert parameter_paths(loaded) == parameter_paths(model), name

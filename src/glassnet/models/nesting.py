@@ -114,6 +114,7 @@ def revive_nested(layers, entries, input_shape, start=0):
                              f"{[type(layer).__name__ for layer in saved]} with {sum(counts):,}: the file was saved by "
                              "another version of the class.")
         model.name = entry.get("name")  # (an __init__(self) without name= names it anew)
+        name_as_saved(model, entry.get("nested"))
         for layer, old in zip(model._layers, saved):
             layer.name = old.name  # the file's: its pins and generators' states name them
             layer.trainable = old.trainable  # (a layer frozen after __init__: the file's flag, else it trains again)
@@ -122,6 +123,16 @@ def revive_nested(layers, entries, input_shape, start=0):
         layers[first:stop] = model._layers
         made[id(entry)] = model
     return made
+
+
+def name_as_saved(model, entries):
+    """Give the models nested in the remade subclass ``model`` (those its ``__init__`` made, named anew)
+    the names of the file's ``nested`` ``entries``: a Block an Outer holds was "block_3" after a load,
+    so its variables' paths ("sequential/outer/block_3/dense/kernel") were not the saved model's."""
+    for (nested, start, stop), entry in zip(nested_spans(model), entries or [], strict=False):
+        if isinstance(entry, dict) and entry.get("layers") == [start, stop] and isinstance(entry.get("name"), str):
+            nested.name = entry["name"]
+            name_as_saved(nested, entry.get("nested"))
 
 
 def restore_nested(model, entries, made=None):

@@ -273,6 +273,7 @@ def revive(entry, saved):
     made from the entry's config and traced on ``saved``'s input shape (``saved``: the file's chain, a
     :class:`Sequential` whose weights are checked against the file's), else ``saved`` itself."""
     from .. import _custom_objects
+    from .nesting import name_as_saved, nested_config
 
     if not isinstance(entry, dict) or not isinstance(entry.get("config"), dict):
         raise ValueError(f"its model's 'subclass' entry must be an object with a 'config' object. Received: {entry!r:.200}")
@@ -281,6 +282,7 @@ def revive(entry, saved):
         return saved
     model = make(cls, entry, saved.input_shape, saved.count_params())
     model.name = saved.name  # (an __init__(self) without name=, the tutorials', names it anew)
+    name_as_saved(model, nested_config(saved))  # (and so are the models nested in it)
     for layer, old in zip(model._layers, saved._layers):
         layer.trainable = old.trainable  # (a layer frozen after __init__: the file's flag, else it trains again)
     mine, theirs = [w.shape for w in model.weights], [w.shape for w in saved.weights]
