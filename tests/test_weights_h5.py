@@ -490,7 +490,7 @@ def test_a_damaged_weights_file_loads_or_is_refused_leaving_the_weights(data, tm
 from glassnet.models import clone_model  # noqa: E402
 from glassnet.models.keras_optimizer import OptimizerStateWarning  # noqa: E402
 from test_keras_optimizer import (GLASSNET_OPTIMIZERS, KERAS_OPTIMIZERS, data, epoch, glassnet_model,  # noqa: E402
-                                  keras_model, multi_model, three)
+                                  multi_model, three, trained_keras_model)
 
 STATE_CASES = ["adam_amsgrad", "nadam", "sgd_scheduled", "adam_ema", "loss_scale_adam"]
 
@@ -501,10 +501,8 @@ def test_a_keras_weights_files_optimizer_state_loads_where_keras_loads_it(name, 
     # unbuilt one: "Skipping variable loading for optimizer ..."). glassnet wrote and read none: a resumed run
     # started with fresh moments, and its file gave Keras none
     keras = keras64
-    trained = keras_model(keras)
-    trained.compile(KERAS_OPTIMIZERS[name](keras), "mse")
+    trained = trained_keras_model(keras, KERAS_OPTIMIZERS[name](keras))
     X, y = data()
-    trained.fit(X, y, batch_size=8, epochs=2, verbose=0, shuffle=False)
     trained.save(tmp_path / "k.keras")
     trained.save_weights(tmp_path / "k.weights.h5")
 
