@@ -112,6 +112,18 @@ def test_expression_tables_print_the_slides_digit_for_digit(eta):
     assert trace.format_table(digits=12) == gradient_descent(square, 2.0, eta, len(rows), dsquare).format_table(digits=12)
 
 
+def test_the_command_line_s_expression_string_gives_the_slide_s_table():
+    # `glassnet descend "x**2" --x0 2 --lr 1.05` reads a string; from Python, gradient_descent("x**2", ...)
+    # was a TypeError ("f must be a callable"). It is parsed as the command line parses it: the η = 1.05
+    # table's f(x) column as the slide types it, and a parse error that names what is wrong.
+    trace = gradient_descent("x**2", 2, 1.05)
+    assert [row.split("\t")[1] for row in trace.format_table().splitlines()[1:]] == SEED_TEXT_ETA_105_FX
+    assert trace.verdict == "diverges"
+    assert gradient_descent("x^2", 2, 0.5).x[1:].tolist() == [0.0] * 12  # η = 0.5: one step to the minimum
+    with pytest.raises(ValueError, match="f\\(x\\) = x\\*\\*2"):
+        gradient_descent("f(x) = x**2", 2, 0.2)
+
+
 def test_decimal_text_rounds_to_significant_digits_in_plain_decimals():
     from fractions import Fraction
     assert decimal_text(Fraction(16777216, 10**22)) == "0.0000000000000016777216"

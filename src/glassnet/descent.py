@@ -25,7 +25,7 @@ from fractions import Fraction
 import numpy as np
 
 from ._validation import check_array, check_int, check_number, check_positive_int
-from .expr import MAX_EXACT_BITS, Expression
+from .expr import MAX_EXACT_BITS, Expression, parse
 
 __all__ = ["gradient_descent", "compare_optimizers", "DescentTrace", "numerical_gradient", "decimal_text"]
 
@@ -553,8 +553,9 @@ def gradient_descent(f, x0, learning_rate, steps=12, grad=None, *, optimizer="gd
 
     Parameters
     ----------
-    f : callable
-        ``f(x) -> float`` with ``x`` a float or a 1-D array.
+    f : callable or str
+        ``f(x) -> float`` with ``x`` a float or a 1-D array, or an expression such as
+        ``"x**2"`` (read by :func:`glassnet.expr.parse`, as ``glassnet descend`` reads it).
     x0 : float or array-like of shape (n,)
         Starting point.
     learning_rate : float
@@ -582,8 +583,10 @@ def gradient_descent(f, x0, learning_rate, steps=12, grad=None, *, optimizer="gd
         that a minimum lies ahead (see :func:`_ahead`); so it is when f fell at every step,
         each coordinate one way, and the steps read "diverges".
     """
+    if isinstance(f, str):  # the command line's "x**2": its exact derivative and table, as glassnet descend's
+        f = parse(f)
     if not callable(f):
-        raise TypeError(f"f must be a callable f(x) -> float. Received: f={f!r}")
+        raise TypeError(f"f must be a callable f(x) -> float or an expression such as 'x**2'. Received: f={f!r}")
     if grad is not None and not callable(grad):
         raise TypeError(f"grad must be a callable grad(x) or None. Received: grad={grad!r}")
     if grad is None and isinstance(f, Expression):
