@@ -435,6 +435,23 @@ def test_unknown_keyword_suggests_a_close_name():
         Dropout(0.5, rates=0.2)
 
 
+@pytest.mark.parametrize("make, old, new", [
+    # Keras 1's names (seed 004's Keras "for Theano and TensorFlow", and the course code of its day:
+    # Dense(4, input_dim=3, init='uniform')), renamed in Keras 2; 'init' was answered "Did you mean 'units'?"
+    (lambda: Dense(4, input_dim=3, init="uniform"), "init", "kernel_initializer"),
+    (lambda: Dense(4, W_regularizer="l2"), "W_regularizer", "kernel_regularizer"),
+    (lambda: Dense(4, b_regularizer="l2"), "b_regularizer", "bias_regularizer"),
+    (lambda: Dense(4, W_constraint=None), "W_constraint", "kernel_constraint"),
+    (lambda: Dense(4, bias=False), "bias", "use_bias"),
+    (lambda: layers.Embedding(10, 3, init="uniform"), "init", "embeddings_initializer"),
+])
+def test_keras_1_argument_names_say_their_keras_2_name(make, old, new):
+    with pytest.raises(TypeError, match=rf"unexpected keyword argument '{old}'\. {old} is Keras 1's name for '{new}'"):
+        make()
+    with pytest.raises(TypeError, match=r"argument 'init'\.$"):  # a layer with no initializer gets no hint
+        Dropout(0.5, init="uniform")
+
+
 def test_keras_arguments_that_mean_nothing_here_are_accepted_as_none():
     layer = Dense(2, kernel_constraint=None, bias_constraint=None, activity_regularizer=None)
     assert "kernel_constraint" not in layer.get_config()

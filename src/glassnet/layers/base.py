@@ -230,6 +230,18 @@ def _is_default(value, default):
     return type(value) is type(default) and value == default
 
 
+# Keras 1's argument names (the Theano-era Keras of seed 004 and of much course code), renamed in
+# Keras 2: the closest current name ("init" -> 'units') would point the wrong way
+_KERAS_1_NAMES = {
+    "init": ("kernel_initializer", "embeddings_initializer"),
+    "W_regularizer": ("kernel_regularizer", "embeddings_regularizer"),
+    "b_regularizer": ("bias_regularizer",),
+    "W_constraint": ("kernel_constraint", "embeddings_constraint"),
+    "b_constraint": ("bias_constraint",),
+    "bias": ("use_bias",),
+}
+
+
 def _check_extra_kwargs(cls, kwargs):
     """Keyword arguments no ``__init__`` of ``cls`` took: Keras's arguments that mean nothing
     here (``cls.keras_unused``) pass at their Keras default (None unless the dict says
@@ -250,8 +262,12 @@ def _check_extra_kwargs(cls, kwargs):
                                 if n != "self" and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL))
             if klass is Layer:
                 break
+        renamed = [name for name in _KERAS_1_NAMES.get(key, ()) if name in accepted]
         close = difflib.get_close_matches(key, sorted(accepted), n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
+        if renamed:
+            hint = f" {key} is Keras 1's name for {renamed[0]!r} (renamed in Keras 2)."
+        else:
+            hint = f" Did you mean {close[0]!r}?" if close else ""
         raise TypeError(f"{cls.__name__}.__init__() got an unexpected keyword argument {key!r}.{hint}")
 
 
