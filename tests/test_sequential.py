@@ -332,6 +332,21 @@ def test_one_target_per_sample_for_several_outputs_is_refused_with_keras_s_broad
     assert model.evaluate(x, Y) == pytest.approx(np.mean(model.predict(x, verbose=0) ** 2))
 
 
+def test_a_column_of_class_labels_for_a_softmax_is_told_to_use_sparse_or_to_categorical():
+    # seed 004's XOR targets are a column, y = np.array([[0], [1], [1], [0]]); with a softmax of 2 and
+    # categorical cross-entropy Keras 3.15 refuses them ("target.shape=(4, 1), output.shape=(4, 2)") and
+    # glassnet said only "Received shape (4, 1)." (the hint was for a 1-D y)
+    X = np.array([[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]])
+    y = np.array([[0], [1], [1], [0]])
+    model = Sequential([Dense(4, "sigmoid", input_dim=3), Dense(2, "softmax")])
+    model.compile(loss="categorical_crossentropy", optimizer="sgd")
+    with pytest.raises(ValueError, match=r"Received shape \(4, 1\)\. For integer class labels use "
+                                         r"loss='sparse_categorical_crossentropy' or one-hot encode them"):
+        model.fit(X, y, verbose=0)
+    model.compile(loss="sparse_categorical_crossentropy", optimizer="sgd")
+    assert len(model.fit(X, y, epochs=2, verbose=0).history["loss"]) == 2  # the column, as sparse labels
+
+
 def test_summary_prints_layers_shapes_and_counts():
     model = Sequential([Dense(512, activation="relu", input_dim=784), Dropout(0.2), BatchNormalization(),
                         Dense(10, activation="softmax")])

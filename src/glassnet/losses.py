@@ -182,9 +182,10 @@ class Loss:
             y = y.reshape(-1, 1)
         if y.ndim != 2 or y.shape[1] != n_outputs:
             hint = ""
-            if y.ndim == 1 and n_outputs > 1:
+            if (y.ndim == 1 or y.shape[1:] == (1,)) and n_outputs > 1:
                 # Keras broadcasts such targets over the outputs (its callbacks' docstrings fit
                 # Dense(10) on np.zeros(5)); glassnet asks, since it is mostly a labels mistake
+                # (a column too: seed 004's y = np.array([[0], [1], [1], [0]]) for a softmax of 2)
                 hint = (
                     " For integer class labels use loss='sparse_categorical_crossentropy' "
                     "or one-hot encode them with glassnet.preprocessing.to_categorical; to compare each "
