@@ -359,7 +359,8 @@ def test_sigmoid_tanh_relu_and_ramp_follow_the_lectures_formulas():
     # tanh' = 1 − tanh²; ReLU' = 1 for x > 0; ramp (−1 below −1, x between, 1 above), ramp' = 1 inside
     from glassnet import activations
 
-    x = np.array([[-3.0, -1.5, -0.5, 0.25, 0.75, 2.0]])
+    # with seed 004's appendix's edges: 𝟙{x > 0} is 0 at x = 0, 𝟙{−1 < x < 1} is 0 at x = ±1
+    x = np.array([[-3.0, -1.5, -1.0, -0.5, 0.0, 0.25, 0.75, 1.0, 2.0]])
     S = 1 / (1 + np.exp(-x))
     sigmoid = activations.get("sigmoid")
     np.testing.assert_allclose(sigmoid(x), S, rtol=1e-15)
