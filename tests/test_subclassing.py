@@ -251,8 +251,66 @@ def test_a_subclass_nested_in_a_sequential_is_traced_on_the_stack_s_output(rng):
     x = rng.random((5, 3, 2)).astype("float32")
     want = model.layers[3](inner.predict(x))  # the nested model's own output, then the head
     np.testing.assert_allclose(model.predict(x), want, rtol=1e-6)
-    with pytest.raises(ValueError, match=r"\(MyModel\) has the layers its call chains.*start this model with an Input"):
-        glassnet.models.Sequential([quickstart_model(glassnet), layers.Dense(1)])
+
+
+def block_class(keras):
+    class Block(keras.Model):
+        def __init__(self, units):
+            super().__init__()
+            self.dense = keras.layers.Dense(units, activation="tanh")
+
+        def call(self, x):
+            return self.dense(x)
+
+    return Block
+
+
+def test_subclasses_nested_without_an_input_join_at_the_first_call_as_keras_s(keras64, rng):
+    # Sequential([Block(4), Block(3)]) was refused (its blocks' layers unknown without an Input); Keras
+    # 3.15 builds them at the first call
+    keras = keras64
+    glassnet.config.set_floatx("float64")
+    x, y = rng.normal(size=(12, 5)), rng.normal(size=(12, 2))
+    mine, theirs = block_class(glassnet), block_class(keras)
+    ours = glassnet.models.Sequential([layers.Dense(6), mine(4), mine(3), layers.Dense(2)])
+    keras_model = keras.Sequential([keras.layers.Dense(6), theirs(4), theirs(3), keras.layers.Dense(2)])
+    assert not ours.built and [type(item).__name__ for item in glassnet.models.nesting.nested_items(ours)] == [
+        "Dense", "Block", "Block", "Dense"]
+    with pytest.raises(ValueError, match=r"holds Model 'block(_\d+)?' \(Block\).*build the model first"):
+        ours.get_config()  # (which would lack the blocks)
+    keras_model.predict(x[:1], verbose=0)
+    ours.build((None, 5))
+    assert [layer.name for layer in ours.layers] == ["dense", "dense_1", "dense_2", "dense_3"]
+    ours.set_weights(keras_model.get_weights())
+    np.testing.assert_allclose(ours.predict(x, verbose=0), keras_model.predict(x, verbose=0), rtol=0, atol=1e-12)
+    keras_model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
+    ours.compile(optimizer=glassnet.optimizers.SGD(0.1), loss="mse")
+    options = dict(epochs=3, batch_size=4, shuffle=False, verbose=0)
+    np.testing.assert_allclose(ours.fit(x, y, **options).history["loss"],
+                               keras_model.fit(x, y, **options).history["loss"], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(ours.predict(x, verbose=0), keras_model.predict(x, verbose=0), rtol=0, atol=1e-12)
+
+
+def test_a_subclass_waiting_for_the_input_shape_can_be_popped_and_a_failed_trace_leaves_it_waiting(rng):
+    class Wrong(glassnet.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = layers.Dense(2)
+
+        def call(self, x):
+            return self.dense(x) + 1
+
+    Block = block_class(glassnet)
+    model = glassnet.models.Sequential([Block(3)])
+    model.add(layers.Dense(2))
+    model.add(Wrong())
+    assert isinstance(model.pop(), Wrong) and isinstance(model.pop(), layers.Dense)
+    model.add(Wrong())
+    with pytest.raises(TypeError, match=r"Wrong.call, traced on inputs of shape \(None, 3\)"):
+        model.predict(np.ones((2, 4)), verbose=0)
+    assert not model.built and not model._layers
+    model.pop()
+    assert model.predict(np.ones((2, 4)), verbose=0).shape == (2, 3)
 
 
 def test_a_layer_subclass_whose_call_applies_layers_says_to_subclass_model():

@@ -34,12 +34,13 @@ def nested_items(model):
     if not model._layers and hasattr(model, "_assigned_items"):
         yield from model._assigned_items()
         return
-    layers, end = model.layers, 0
+    layers, end = model._layers, 0
     for nested, start, stop in nested_spans(model):
         yield from layers[end:start]
         yield nested
         end = stop
     yield from layers[end:]
+    yield from model.__dict__.get("_deferred", ())  # (the models that wait for the input shape, and layers after them)
 
 
 def nested_config(model):

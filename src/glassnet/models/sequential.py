@@ -226,7 +226,7 @@ def _summary_rows(model, expand_nested, show_trainable, depth=0):
                         else ("?", "0 (unbuilt)"))
         # a nested subclass of Model shows its class, as Keras's (inner (Inner)), not the Sequential it runs as
         kind = "Functional" if getattr(item, "_functional", False) else type(item).__name__
-        row = (f"{indent}{item.name} ({kind})", shape, count)
+        row = (f"{indent}{item.name or '?'} ({kind})", shape, count)  # (a layer waiting to join is named then)
         if show_trainable:  # the layer's own flag, as Keras's column (Y in a frozen model too)
             row += ("-" if not n else "Y" if item.trainable else "N",)
         yield row
@@ -454,8 +454,11 @@ class Sequential:
     @property
     def layers(self):
         """The layers, as a new list (as Keras): changing the list leaves the model alone;
-        :meth:`add` and :meth:`pop` change the model."""
-        return list(self._layers)
+        :meth:`add` and :meth:`pop` change the model; a model that waits for the input shape (see
+        :meth:`_add_model`) lists the layers known so far."""
+        deferred = self.__dict__.get("_deferred", ())
+        return [*self._layers, *(layer for item in deferred for layer in (item.layers if isinstance(item, Sequential)
+                                                                         else [item]))]
 
     def add(self, layer):
         """Append a layer (or an ``Input``) to the stack; once the input shape is known,
@@ -489,6 +492,9 @@ class Sequential:
             return
         if not isinstance(layer, (Layer, Sequential)):
             raise TypeError(f"add() expects a glassnet.layers.Layer. Received: {layer!r} of type {type(layer).__name__}")
+        if self.__dict__.get("_deferred"):  # after a model whose layers wait for the input shape: after them too
+            self._deferred.append(layer)
+            return
         self._take_dtype(layer)
         if isinstance(layer, Sequential):  # Keras's Sequential([base_model, Dense(10)])
             self._add_model(layer, build, seen)
@@ -573,12 +579,13 @@ class Sequential:
         else:
             for layer in self._layers if shape is not None else ():
                 shape = layer.output_shape if layer.built else layer.compute_output_shape(shape)
-        if not model._layers and hasattr(model, "_trace"):  # a subclassed model: its layers are those its call chains
+        # a subclassed model's layers are those its call chains, known once it is built (and so are those of a
+        # model holding one): without the input shape, it joins at this model's build, as Keras's first call
+        # builds it (Sequential([Block(), Block()]) was refused)
+        if (not model._layers and hasattr(model, "_trace")) or model.__dict__.get("_deferred"):
             if shape is None:
-                raise ValueError(f"{label} ({type(model).__name__}) has the layers its call chains, known once it is "
-                                 "built, and it joins this model as them: start this "
-                                 f"model with an Input (Sequential([Input(shape=...), {type(model).__name__}(), ...])) "
-                                 f"or build it first ({model.name}.build((None, ...))).")
+                self._deferred = [model]
+                return
             model.build((None, *shape))
         if not model._layers:
             raise ValueError(f"{label} has no layers to add.")
@@ -798,6 +805,8 @@ class Sequential:
         Keras's ``(None, n_features)`` / ``(None, 28, 28)`` with the batch axis as None. A shape of
         several entries without the None, ``(32, 4)``, is refused: Keras counts 32 as the batch size."""
         self._first_use()
+        if self.__dict__.get("_deferred") and input_shape is not None:
+            self._join_deferred(build_shape(input_shape))
         if self.built:
             if input_shape is not None:
                 shape = tuple(input_shape)
@@ -831,10 +840,26 @@ class Sequential:
         self.built = True
         self._build_nested()
 
+    def _join_deferred(self, input_shape):
+        """Add the models (and the layers after them) that wait for the input shape (see :meth:`_add_model`),
+        now ``input_shape``: each subclassed model traced on its input there, as Keras's first call builds
+        them. A trace that fails leaves the model as it was, waiting still."""
+        state = {key: copy.copy(value) for key, value in self.__dict__.items()}
+        items, self._deferred, self._input_shape = self._deferred, [], input_shape
+        try:
+            for item in items:
+                self._add(item, build=False)  # (then built with the layers before them, by build)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(state)
+            raise
+
     def pop(self):
         """Remove the last layer and return it (as Keras). A built model keeps the
         other layers' weights; a compiled one keeps its loss and metrics, and its
         optimizer starts afresh (its state described the removed weights too)."""
+        if self.__dict__.get("_deferred"):  # (a model waiting for the input shape, or a layer after it: as given)
+            return self._deferred.pop()
         if not self._layers:
             raise ValueError("There are no layers in the model to pop.")
         holders = self._holding()
@@ -1757,10 +1782,12 @@ class Sequential:
         nested in this one holds where this call names no mode; this call's overrides it (the
         outermost pin wins, as Keras's functional call passes its own training down)."""
         label = f"Model {self.name!r}"
+        shape = x.input_shape if isinstance(x, InputLayer) else x.sample_shape
+        if self.__dict__.get("_deferred"):
+            self.build((None, *shape))
         if not self._layers:
             raise ValueError(f"{label} has no layers to call; add some with model.add(...).")
         training = check_training(training)  # (a traced call's TRACED_TRAINING: as None)
-        shape = x.input_shape if isinstance(x, InputLayer) else x.sample_shape
         if self._input_shape is not None and tuple(shape) != tuple(self._input_shape):
             raise ValueError(f"{label} takes inputs of shape {(None, *self._input_shape)}, but it was called on an "
                              f"input of shape {(None, *shape)}.")
@@ -2018,6 +2045,11 @@ class Sequential:
         from ..layers import serialize
 
         self._refuse_changed_nested()  # (clone_model, to_json: the old chain, recorded with the changed model)
+        if self.__dict__.get("_deferred"):  # (its config would silently lack them)
+            waiting = next(item for item in self._deferred if isinstance(item, Sequential))
+            raise ValueError(f"Model {self.name!r} holds Model {waiting.name!r} ({type(waiting).__name__}), whose layers "
+                             "are those its call chains, known once the input shape is: build the model first "
+                             "(model.build((None, ...)), fit or predict), or start it with an Input.")
         return {
             "name": self.name,
             "dtype": self.dtype,
