@@ -1652,6 +1652,52 @@ def test_a_training_split_of_a_single_class_is_refused(tmp_path, monkeypatch, ca
     assert result.returncode == 0
 
 
+def test_classes_missing_from_the_rows_fit_trains_on_are_named(tmp_path, monkeypatch, capsys):
+    # three classes, the file sorted by them: fit trained on cat and dog only (the validation rows held every bird),
+    # and the model, which never predicts bird, was saved without a word
+    X, _ = two_blobs(40)
+    write_rows(tmp_path / "sorted.csv", [[f"{a:.4f}", f"{b:.4f}", "bird" if i >= 36 else "cat dog".split()[i % 2]]
+                                         for i, (a, b) in enumerate(X)], header=["a", "b", "kind"])
+    result = call("train", "sorted.csv", "--test-split", "0", "--epochs", "1", "--out", "m.gn", cwd=tmp_path,
+                  monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0 and (tmp_path / "m.gn").exists()
+    warned = [line for line in result.stderr.splitlines() if "warning" in line]
+    assert warned == ["glassnet train: warning: the target (column kind) of sorted.csv has no row of class bird among "
+                      "the 36 rows fit trains on: --validation-split 0.1 holds out the last 4 of the 40 training rows, "
+                      "where bird is (is the file sorted by it? shuffle its rows, or give --validation-split 0); the "
+                      "model will never predict it."]
+    result = call("train", "sorted.csv", "--test-split", "0", "--validation-split", "0", "--epochs", "1", cwd=tmp_path,
+                  monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0 and "warning" not in result.stderr
+    # one row each of bird and fish, which the test part took (the rows load_dataset draws for it)
+    from glassnet.preprocessing import split
+
+    (index, _), _, _ = split(np.arange(20), test=0.2, seed=0)
+    rare = [i for i in range(20) if i not in index][:2]
+    write_rows(tmp_path / "rare.csv", [[f"{a:.4f}", f"{b:.4f}", "bird" if i == rare[0] else "fish" if i == rare[1]
+                                        else "cat dog".split()[i % 2]] for i, (a, b) in enumerate(X[:20])],
+               header=["a", "b", "kind"])
+    result = call("train", "rare.csv", "--epochs", "1", "--validation-split", "0", cwd=tmp_path,
+                  monkeypatch=monkeypatch, capsys=capsys)
+    warned = [line for line in result.stderr.splitlines() if "warning" in line]
+    assert result.returncode == 0 and warned == [
+        "glassnet train: warning: the target (column kind) of rare.csv has no row of classes bird, fish among the 16 "
+        "rows fit trains on: the rows of bird, fish all fell in the test part (give more rows of them); the model "
+        "will never predict them."]
+
+
+@pytest.mark.parametrize("cell", ["inf", "-inf", "Infinity"])
+def test_an_infinite_label_is_refused(tmp_path, monkeypatch, capsys, cell):
+    # a column of text labels took "inf" for a class, where "nan" is refused
+    X, _ = two_blobs(20)
+    write_rows(tmp_path / "labels.csv", [[f"{a:.4f}", f"{b:.4f}", cell if i == 6 else "cat dog".split()[i % 2]]
+                                         for i, (a, b) in enumerate(X)], header=["a", "b", "kind"])
+    result = call("train", "labels.csv", "--epochs", "1", "--out", "m.gn", cwd=tmp_path, monkeypatch=monkeypatch,
+                  capsys=capsys)
+    assert_one_line_error(result)
+    assert f"labels.csv line 8, column 'kind': non-finite value ('{cell}'); remove or fill it first." in result.stderr
+
+
 @pytest.mark.parametrize("cell", ["nan", "NaN", "-nan"])
 def test_a_nan_label_is_a_missing_value(tmp_path, monkeypatch, capsys, cell):
     # a column of text labels took "nan" (what str() and the csv module write for a float NaN) for a class

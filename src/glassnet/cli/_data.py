@@ -607,7 +607,8 @@ def _table(rows, has_header, target, require_target, read_target, ignore, path, 
         missing = _first_missing(raw)
         if missing is not None:  # NA and its kin are no class
             shown = f" ({raw[missing]!r})" if raw[missing] else ""
-            raise CommandError(f"{path} line {rows[missing][0]}, column {names[col]!r}: missing value{shown}; "
+            what = _missing_what(raw[missing])
+            raise CommandError(f"{path} line {rows[missing][0]}, column {names[col]!r}: {what}{shown}; "
                                "remove or fill it first.")
         y = _target_values(raw)
         _refuse_comma_labels(y, raw, names[col], path, comma=_comma_advice(sep, decimal))
@@ -764,15 +765,20 @@ def _numeric(cells, rows, columns, names, path, has_target=True, hint="", has_he
 def _first_missing(cells):
     """The index of the first empty or missing-value cell (``MISSING``: NA, NULL...; or NaN, which
     str() and the csv module write for a float NaN and pandas reads as missing: a column of text labels
-    took "nan" for a class), else None."""
-    return next((i for i, c in enumerate(cells) if c == "" or c.upper() in MISSING or _is_nan(c)), None)
+    took "nan" for a class; or an infinity, "inf", no class either), else None."""
+    return next((i for i, c in enumerate(cells) if c == "" or c.upper() in MISSING or _non_finite(c)), None)
 
 
-def _is_nan(cell):
+def _non_finite(cell):
     try:
-        return math.isnan(float(cell))
+        return not math.isfinite(float(cell))
     except ValueError:
         return False
+
+
+def _missing_what(cell):
+    """How an error names the cell :func:`_first_missing` found."""
+    return "non-finite value" if _non_finite(cell) and not math.isnan(float(cell)) else "missing value"
 
 
 def _check_finite(values, rows, columns, names, path):

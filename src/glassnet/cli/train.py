@@ -233,6 +233,8 @@ def _check_trained_targets(data, trained, validation_split):
     by its target: with --test-split 0, fit held out its last rows, those of the other values."""
     y = data.y_train.reshape(len(data.y_train), -1)
     rows = y[:trained]
+    if len(rows) and not (rows == rows[:1]).all():
+        _warn_missing_classes(data, y, trained, validation_split)
     if not len(rows) or not (rows == rows[:1]).all():
         return
     classification = data.task == "classification"
@@ -252,6 +254,32 @@ def _check_trained_targets(data, trained, validation_split):
     # (it trained without a word, to a model that predicts that number)
     print(f"{PROG} train: warning: {target} is {value} {where}: the model can only learn that constant"
           f"{'' if held_out else ' (a wrong --target?)'}.", file=sys.stderr)
+
+
+def _warn_missing_classes(data, y, trained, validation_split):
+    """Warn of a classifier whose rows fit trains on lack some of the data set's classes (at least two
+    are there, else :func:`_check_trained_targets` refuses it): it trained without a word, to a model
+    that never predicts them, though the test part or the validation rows hold them."""
+    if data.task != "classification" or y.shape[1] != 1:
+        return
+    absent = np.setdiff1d(np.arange(data.n_classes), y[:trained, 0].astype(np.int64))
+    if not len(absent):
+        return
+    held = np.isin(absent, y[trained:, 0])  # in the validation rows, else all in the test part
+    names = [shown(data.classes[int(k)]) for k in absent]
+    parts = []
+    if held.any():
+        parts.append(f"--validation-split {validation_split:g} holds out the last {len(y) - trained} of the {len(y)} "
+                     f"training rows, where {', '.join(n for n, h in zip(names, held) if h)} "
+                     f"{'is' if held.sum() == 1 else 'are'} (is the file sorted by it? shuffle its rows, or give "
+                     "--validation-split 0)")
+    if not held.all():
+        parts.append(f"the rows of {', '.join(n for n, h in zip(names, held) if not h)} all fell in the test part "
+                     "(give more rows of them)")
+    print(f"{PROG} train: warning: the target{_target_column(data)} of {data.name} has no row of "
+          f"{'class' if len(names) == 1 else 'classes'} {', '.join(names)} among the {count(trained, 'row')} fit "
+          f"trains on: {'; '.join(parts)}; the model will never predict {'it' if len(names) == 1 else 'them'}.",
+          file=sys.stderr)
 
 
 def cmd_train(args):
