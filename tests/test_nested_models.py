@@ -157,11 +157,40 @@ def test_a_nested_model_changed_after_nesting_refuses_the_models_holding_it(kera
     what = "had a layer added" if change == "add" else "had its last layer popped"
     for model, width in ((outer, 2), (top, 1)):
         for use in (lambda: model.predict(x), lambda: model.fit(x, np.zeros((4, width)), verbose=0),
-                    lambda: model.get_weights(), lambda: glassnet.models.clone_model(model), lambda: model.to_json()):
+                    lambda: model.get_weights(), lambda: glassnet.models.clone_model(model), lambda: model.to_json(),
+                    # a functional model of its chain, which computed with the old layers (or of its call)
+                    lambda: glassnet.models.Model(model.input, model.output), lambda: model.layers[-1].output,
+                    lambda: glassnet.models.Model(inputs := layers.Input((6,)), model(inputs))):
             with pytest.raises(ValueError, match=f"Model 'base' nested in model '{model.name}' {what} .* "
                                                  r"Make .* again with the changed model"):
                 use()
     assert Sequential([base, layers.Dense(2)], dtype="float64").predict(x).shape == (4, 2)  # nested again: fine
+
+
+def test_a_nested_model_changed_back_to_the_chain_it_had_is_usable_again(rng):
+    # base.add(layer) then base.pop(): the same layer objects, of the same shapes, as outer holds, yet outer
+    # (and the model holding it) stayed refused
+    x = rng.normal(size=(4, 6))
+    base = glassnet_base(rng)
+    outer = Sequential([base, layers.Dense(2)], dtype="float64")
+    top = Sequential([outer, layers.Dense(1)], dtype="float64")
+    top.compile("sgd", "mse")
+    before = top.predict(x)
+    base.add(layers.Dense(3))
+    base.pop()
+    last = base.pop()
+    base.add(layers.Dense(4))  # (a chain of the old shapes, of another layer: still refused)
+    for model in (outer, top):
+        with pytest.raises(ValueError, match=f"Model 'base' nested in model '{model.name}' had a layer added"):
+            model.predict(x)
+    base.pop()
+    base.add(last)
+    np.testing.assert_allclose(top.predict(x), before, rtol=0, atol=0)
+    head, out = outer.layers[-1], top.layers[-1]
+    want = (base.predict(x) @ head.params["W"] + head.params["b"]) @ out.params["W"] + out.params["b"]
+    np.testing.assert_allclose(top.predict(x), want, rtol=1e-12)
+    top.fit(x, np.zeros((4, 1)), verbose=0)
+    assert not np.allclose(top.predict(x), before)
 
 
 def test_a_model_no_longer_nested_or_unpickled_is_told_as_it_holds_it(rng):

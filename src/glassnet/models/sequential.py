@@ -314,6 +314,12 @@ def refuse_keras_hooks(cls, traced_call=False):
 _GROWTH = 1.25
 
 
+def _chain_shapes(layers):
+    """The chain ``layers`` make, to tell whether a nested model changed back (:meth:`Sequential._tell_holders`):
+    each layer object and the sample shape it is built for."""
+    return [(layer, getattr(layer, "input_shape", None) if layer.built else None) for layer in layers]
+
+
 class _Place:
     """A layer's node (``layer.input``, ``layer.output``) as its place in the first built model that
     holds it (Sequential._record_nodes); called, the two symbolic tensors (None once every model
@@ -334,11 +340,11 @@ class _Place:
         """Keep ``model``'s place too, for when the models before it are gone."""
         self.places = [(ref, i) for ref, i in self.places if ref() is not None] + [(weakref.ref(model), index)]
 
-    def __call__(self):
+    def __call__(self, refuse=True):
         for ref, index in self.places:
             model = ref()
             if model is not None:
-                return model._chain(index), model._chain(index + 1)
+                return model._chain(index, refuse), model._chain(index + 1, refuse)
         return None
 
 
@@ -475,10 +481,11 @@ class Sequential:
         A model nested in another one may change (``base.add``, ``base.pop``): the model holding
         it, which still holds the layers it had, is refused at its next use."""
         holders = self._holding()
+        before = _chain_shapes(self._layers) if holders else None
         start = len(self._layers)
         self._add(layer)
         self._record_nodes(start)
-        self._tell_holders(holders, "had a layer added")
+        self._tell_holders(holders, "had a layer added", before)
 
     def _add(self, layer, build=True, seen=None):
         if isinstance(layer, InputLayer):
@@ -682,20 +689,31 @@ class Sequential:
         holders = (ref() for ref in self.__dict__.get("_holders", ()))
         return [model for model in holders if model is not None and any(m is self for m in model._nested())]
 
-    def _tell_holders(self, holders, change, name=None):
-        """After this model (or the model ``name`` nested in it) ``change`` d its layers, which ``holders``
-        hold as theirs: each of them, and the models holding them, refuses its next use (:meth:`_refuse_changed_nested`).
-        Keras's model calls the changed nested model; glassnet's holds the old chain of layers, and computed
-        with it silently (``outer = Sequential([base, Dense(2)])``, then ``base.pop()``)."""
+    def _tell_holders(self, holders, change, before, changed=None):
+        """After this model (or ``changed``, a model nested in it) ``change`` d its layers, which ``holders``
+        hold as theirs (``before``: :func:`_chain_shapes` of them): each of them, and the models holding them,
+        refuses its next use (:meth:`_refuse_changed_nested`) while the changed model's chain differs from
+        that. Keras's model calls the changed nested model; glassnet's holds the old chain of layers, and
+        computed with it silently (``outer = Sequential([base, Dense(2)])``, then ``base.pop()``)."""
+        changed = changed or self
         for model in holders:
-            model.__dict__["_changed_nested"] = (name or self.name, change)
-            model._tell_holders(model._holding(), change, name or self.name)
+            records = model.__dict__.setdefault("_changed_nested", [])
+            if not any(record[0] is changed for record in records):  # (the chain it holds: the first change's)
+                records.append((changed, change, before))
+            model._tell_holders(model._holding(), change, before, changed)
         _BINDS[0] += 1  # (every use of a model then claims its layers first, _claim_layers, which refuses it)
 
     def _refuse_changed_nested(self):
-        """The refusal :meth:`_tell_holders` set up, at every use of this model (:meth:`_claim_layers`)."""
+        """The refusal :meth:`_tell_holders` set up, at every use of this model (:meth:`_claim_layers`); lifted
+        once each changed model is changed back, to the same layer objects of the same shapes as this model
+        holds (``base.add(layer)`` then ``base.pop()``): the chain is the one nested then."""
         if "_changed_nested" in self.__dict__:
-            name, change = self._changed_nested
+            records = [record for record in self._changed_nested if _chain_shapes(record[0]._layers) != record[2]]
+            if not records:
+                del self._changed_nested
+                return
+            self._changed_nested = records
+            name, change = records[0][0].name, records[0][1]
             raise ValueError(
                 f"Model {name!r} nested in model {self.name!r} {change} since it was nested: {self.name!r} holds the "
                 f"layers {name!r} had (glassnet's models are chains of the same layer objects), and would compute "
@@ -730,10 +748,13 @@ class Sequential:
             elif isinstance(node, _Place) and all(ref() is not self for ref, _ in node.places):
                 node.also(self, i)
 
-    def _chain(self, n):
+    def _chain(self, n, refuse=True):
         """The symbolic output of this model's first ``n`` layers (its input for 0), as a functional call
         of them gives it: the nested models wholly in it and their pins go with it (``Model(...)`` of it
-        nests them)."""
+        nests them). A model refused for a nested model changed since (:meth:`_refuse_changed_nested`) is
+        refused here too (``refuse``): Model(outer.input, outer.output) computed with its old chain."""
+        if refuse:
+            self._refuse_changed_nested()
         if n == 0:
             return self.input
         layers = tuple(self._layers[:n])
@@ -863,9 +884,10 @@ class Sequential:
         if not self._layers:
             raise ValueError("There are no layers in the model to pop.")
         holders = self._holding()
+        before = _chain_shapes(self._layers) if holders else None
         node = self._layers[-1].__dict__.get("_node")
         if isinstance(node, _Place) and node.model is self:  # its place in this model, which is no more: the chain now
-            self._layers[-1]._node = node()
+            self._layers[-1]._node = node(refuse=False)  # (its chain until now, which the pop leaves as it was)
         elif isinstance(node, _Place):  # (a later model's place, kept for when the first is gone: gone too)
             node.places = [(ref, i) for ref, i in node.places if ref() is not self]
         layer = self._layers.pop()
@@ -880,7 +902,7 @@ class Sequential:
             if not self._layers:
                 self.built = False
             self._weights_reshaped()
-        self._tell_holders(holders, "had its last layer popped")
+        self._tell_holders(holders, "had its last layer popped", before)
         return layer
 
     def _weights_reshaped(self):
@@ -1782,6 +1804,7 @@ class Sequential:
         nested in this one holds where this call names no mode; this call's overrides it (the
         outermost pin wins, as Keras's functional call passes its own training down)."""
         label = f"Model {self.name!r}"
+        self._refuse_changed_nested()  # (its chain is the old one: Model(x, outer(x)) computed with it)
         shape = x.input_shape if isinstance(x, InputLayer) else x.sample_shape
         if self.__dict__.get("_deferred"):
             self.build((None, *shape))
