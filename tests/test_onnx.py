@@ -708,3 +708,26 @@ def test_softmax_along_other_axes_exports(make, dtype, rng, tmp_path):
     assert out.dtype == np.dtype(dtype)
     tolerance = {"float16": 1e-3, "float32": 1e-6, "float64": 1e-13}[dtype]
     np.testing.assert_allclose(out, model.predict(x, verbose=0), rtol=0, atol=tolerance)
+
+
+def test_a_pipeline_is_refused_with_what_to_export_instead(rng):
+    # to_onnx(pipe) said only "Received: Pipeline"; exporting pipe[-1], the obvious next try, gives a
+    # file without the scaler, so the error names the steps the file will not compute
+    pytest.importorskip("sklearn")
+    import warnings
+
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from glassnet.sklearn import MLPClassifier
+
+    X = rng.normal(size=(40, 3))
+    pipe = make_pipeline(StandardScaler(), MLPClassifier(hidden_layer_sizes=(3,), max_iter=2, random_state=0))
+    for fitted in (False, True):
+        if fitted:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # ConvergenceWarning
+                pipe.fit(X, X[:, 0] > 0)
+        with pytest.raises(TypeError, match=r"Received: Pipeline\. .*not a Pipeline's other steps "
+                                            r"\('standardscaler' \(StandardScaler\)\): export the estimator, pipe\[-1\]"):
+            to_onnx(pipe)

@@ -766,6 +766,23 @@ def _fitted_estimator(obj):
     return obj
 
 
+def _pipeline_hint(obj):
+    """What to do with a scikit-learn Pipeline that ends in a glassnet estimator: its other steps
+    (a scaler, an encoder) have no glassnet graph, and exporting the last step alone silently drops them."""
+    steps = getattr(obj, "steps", None)
+    if not isinstance(steps, list) or not steps or not all(isinstance(s, tuple) and len(s) == 2 for s in steps):
+        return ""
+    try:
+        if _fitted_estimator(steps[-1][1]) is None:
+            return ""
+    except ValueError:  # not fitted yet: the hint holds all the same
+        pass
+    before = ", ".join(f"{name!r} ({type(step).__name__})" for name, step in steps[:-1])
+    return (f". glassnet exports its own networks only, not a Pipeline's other steps ({before}): export the "
+            f"estimator, pipe[-1], and apply those steps to the input before onnxruntime runs the file "
+            f"(pipe[:-1].transform(X)), as the file does not compute them.")
+
+
 #: the largest protobuf message, and so ONNX file without external data: 2 GiB
 _PROTOBUF_LIMIT = 2**31
 
@@ -793,7 +810,7 @@ def to_onnx(model):
         model = estimator.model_
     if not isinstance(model, Sequential):
         raise TypeError(f"model must be a glassnet Sequential model or a glassnet.sklearn estimator. "
-                        f"Received: {type(model).__name__}")
+                        f"Received: {type(model).__name__}{_pipeline_hint(model)}")
     if not model.layers:  # (an Input alone: building would not help, as the error below says)
         raise ValueError("The model has no layers, so there is nothing to export; add some with model.add(...).")
     model._ensure_built()  # a declared input size is enough, as for summary() and save()
