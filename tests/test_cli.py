@@ -208,6 +208,21 @@ def test_som_says_when_its_target_labels_no_neuron(tmp_path, monkeypatch, capsys
     assert "note: the target of reg.csv has 80 classes, more than the 36 symbols of the class map" in classes.stderr
 
 
+def test_som_shows_progress_when_it_runs_long(tmp_path, monkeypatch, capsys):
+    # `glassnet som mnist` ran ~50 s an online epoch, minutes in all, without a word before the result
+    import glassnet.cli.classic as classic
+    clock = iter(range(0, 1000, 3))  # each reading of the clock 3 s after the last
+    monkeypatch.setattr(classic, "time", type("Clock", (), {"monotonic": staticmethod(lambda: next(clock))}))
+    result = call("som", "xor", "--grid", "2x2", "--epochs", "2", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 2 and re.fullmatch(r"epoch 1/2: quantization error \S+ \(3 s, about 3 s left\)", lines[0])
+    assert lines[1].startswith("epoch 2/2: ") and lines[1].endswith("(6 s, about 0 s left)")
+    monkeypatch.undo()
+    quick = call("som", "xor", "--grid", "2x2", "--epochs", "2", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert quick.returncode == 0 and quick.stderr == ""  # a fit of under 2 s says nothing
+
+
 def test_som_and_perceptron_help_give_the_defaults_they_run_with(tmp_path, monkeypatch, capsys):
     # som --help showed "--topology {rectangular,hexagonal}" with no word, and --mode without its default
     som = " ".join(help_text("som").split())

@@ -50,6 +50,18 @@ def test_recorded_weights_are_each_epochs_and_change_nothing(colours):
         assert d == pytest.approx(qe, rel=1e-12)
 
 
+@pytest.mark.parametrize("mode", ["online", "batch"])
+def test_on_epoch_reports_each_epoch_and_changes_nothing(colours, mode):
+    # an online map of MNIST runs minutes; fit had no hook to show its progress
+    calls = []
+    plain = SOM(grid=(3, 3), epochs=3, mode=mode, random_state=0).fit(colours)
+    hooked = SOM(grid=(3, 3), epochs=3, mode=mode, random_state=0).fit(colours, on_epoch=lambda *a: calls.append(a))
+    np.testing.assert_array_equal(hooked.weights_, plain.weights_)
+    assert calls == [(e, 3, qe) for e, qe in zip([1, 2, 3], hooked.quantization_errors_[1:])]
+    with pytest.raises(TypeError, match="on_epoch must be a function .* Received: on_epoch=1"):
+        SOM(grid=(2, 2)).fit(colours, on_epoch=1)
+
+
 def test_one_batch_epoch_by_hand():
     # Winners: x = 1 -> neuron 2, x = 0 -> neuron 0; w_j = Σ_i h_ij x_i / Σ_i h_ij, σ = 1.
     som = SOM(grid=(1, 3), init=[[0.0], [0.5], [1.0]], sigma=1.0, epochs=1, mode="batch")

@@ -263,24 +263,29 @@ class SOM(TransformerMixin, BaseEstimator):
             W += second[:, None] * scale[1] * Vt[1]
         return W
 
-    def fit(self, X, y=None, *, record_weights=False):
+    def fit(self, X, y=None, *, record_weights=False, on_epoch=None):
         """Train the map on X, shape (n_samples, n_features); ``y`` is ignored.
 
         With ``record_weights=True``, ``weights_history_`` keeps the weights
         after initialisation and after each epoch, shape
         (epochs + 1, rows·cols, n_features), e.g. to animate the map unfolding.
+        ``on_epoch(epoch, epochs, quantization_error)``, if given, is called after each
+        epoch (1-based), e.g. to show progress: an online epoch of MNIST takes seconds.
         """
         p = self._check_params()
         record_weights = check_bool(record_weights, "record_weights")
+        if on_epoch is not None and not callable(on_epoch):
+            raise TypeError(f"on_epoch must be a function (epoch, epochs, quantization_error) or None. "
+                            f"Received: on_epoch={on_epoch!r:.100}")
         X = self._check_X(X, reset=True)
         rng = random_state_rng(self.random_state)
         rows, cols, epochs = p["rows"], p["cols"], p["epochs"]
         # (n_samples, rows·cols) distances are held at once
         with sized_by(f"grid={self.grid!r} and epochs={epochs} with {len(X)} samples"):
-            self._fit(X, rows, cols, epochs, p, rng, record_weights)
+            self._fit(X, rows, cols, epochs, p, rng, record_weights, on_epoch)
         return self
 
-    def _fit(self, X, rows, cols, epochs, p, rng, record_weights):
+    def _fit(self, X, rows, cols, epochs, p, rng, record_weights, on_epoch):
         (a0, a1), (s0, s1) = p["alpha"], p["sigma"]
         self.grid_shape_, self.topology_ = (rows, cols), self.topology
         self.coordinates_ = grid_coordinates(rows, cols, self.topology)
@@ -300,7 +305,7 @@ class SOM(TransformerMixin, BaseEstimator):
             sigmas = decay(s0, s1, u, self.schedule)
             t = 0
             step = np.empty_like(W)  # one buffer for (w − x)², then α·h·(x − w): no (M, d) array per sample
-            for _ in range(epochs):
+            for e in range(epochs):
                 order = rng.permutation(n) if self.shuffle else np.arange(n)
                 # Online Kohonen learning is sequential over samples by definition;
                 # each step is vectorised over all neurons.
@@ -319,6 +324,8 @@ class SOM(TransformerMixin, BaseEstimator):
                 self.quantization_errors_.append(self._qe(X, W))
                 if record_weights:
                     history.append(W.copy())
+                if on_epoch is not None:
+                    on_epoch(e + 1, epochs, self.quantization_errors_[-1])
         else:
             u = np.arange(epochs) / max(epochs - 1, 1)
             sigmas = decay(s0, s1, u, self.schedule)
@@ -339,6 +346,8 @@ class SOM(TransformerMixin, BaseEstimator):
                 self.quantization_errors_.append(_mean_min_distance(X, W, D))
                 if record_weights:
                     history.append(W.copy())
+                if on_epoch is not None:
+                    on_epoch(e + 1, epochs, self.quantization_errors_[-1])
         self.weights_ = W
         if record_weights:
             self.weights_history_ = np.array(history)
