@@ -794,3 +794,24 @@ def test_the_callback_measures_an_autoencoder_whose_encoder_predicts_in_a_callba
     assert min(alone["grad_norm/dense"]) > 0.01
     for key in alone:  # predicting changes no weight: the same measures
         np.testing.assert_allclose(looked[key], alone[key], rtol=1e-6)
+
+
+@pytest.mark.parametrize("relu", [["relu"], [None, "ReLU"]], ids=["Dense(relu)", "Dense+ReLU"])
+def test_a_unit_shared_by_every_position_is_dead_only_where_it_is_off_at_all_of_them(relu):
+    # Dense on samples of several axes applies one kernel column (one unit) at every position. A ReLU layer
+    # after it counted each (position, unit) as a unit: a unit off only at a padded position read as dead
+    # (33% here, Dense(4, "relu") read 25%), though the other positions train it; and Dense(4) showed 12 units
+    from glassnet import layers
+
+    X = np.ones((5, 3, 2))
+    X[:, 0] = 0  # position 0 is padding
+    hidden = [layers.Dense(4, relu[0])] + [getattr(layers, name)() for name in relu[1:]]
+    model = Sequential([layers.Input((3, 2)), *hidden, layers.Flatten(), layers.Dense(1)], dtype="float64")
+    model.compile("sgd", "mse")
+    # unit 0: off everywhere; unit 1: off at the padding only (its bias −1), on elsewhere; units 2, 3: on
+    W, b = np.array([[-1.0, 1.0, 1.0, 1.0], [-1.0, 1.0, 1.0, 1.0]]), np.array([-1.0, -1.0, 1.0, 1.0])
+    model.set_weights([W, b, np.ones((12, 1)), np.zeros(1)])
+    found = diagnose(model, X, np.ones((5, 1)), warn=False).layers[len(hidden) - 1]
+    A = np.maximum(X @ W + b, 0)  # (n, positions, units)
+    assert np.all(A == 0, axis=(0, 1)).tolist() == [True, False, False, False]
+    assert (found.units, found.dead_fraction) == (4, 0.25)

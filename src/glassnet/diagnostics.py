@@ -201,6 +201,8 @@ class DiagnosticWarning(UserWarning):
 class LayerDiagnosis:
     """Measurements of one layer on the probe batch.
 
+    ``units`` is the number of output features (the last axis: on samples of several axes a unit is
+    shared by every position, and dead or saturated only where it is at all of them);
     ``dead_fraction`` is None unless the layer's activation is ReLU,
     ``saturated_fraction`` None unless it is sigmoid/tanh; ``grad_rms`` is
     ``‖∂J/∂W‖/√(#W)`` for Dense layers (None otherwise). ``output_rms`` is the RMS
@@ -351,15 +353,18 @@ def _layer_stats(model, grads, lr=None):
             A_l = getattr(layer.layer, "A", None)
         A_l = None if A_l is None else backend.to_numpy(A_l)
         dead = saturated = a_rms = ratio = None
+        # a unit is one output feature (the last axis): on samples of several axes a Dense applies the same
+        # kernel column at every position, and the other positions train a unit that is off at one of them
+        samples = None if A_l is None else tuple(range(A_l.ndim - 1))
         if A_l is not None and A_l.size:
             a_rms = float(np.sqrt(np.mean(np.square(A_l, dtype=np.float64))))
         if A_l is not None and name in _DYING:
-            dead = float(np.mean(np.all(A_l == 0, axis=0)))
+            dead = float(np.mean(np.all(A_l == 0, axis=samples)))
         if A_l is not None and name in _SATURATING:
             low, high = activation.output_range
             margin = SATURATION_MARGIN * (high - low)
             stuck = (A_l <= low + margin) | (A_l >= high - margin)
-            saturated = float(np.mean(np.all(stuck, axis=0)))
+            saturated = float(np.mean(np.all(stuck, axis=samples)))
         g_norm = w_norm = g_rms = None
         if layer.params:
             parts = model._slices[k:k + len(layer.params)]
@@ -373,7 +378,7 @@ def _layer_stats(model, grads, lr=None):
                 if lr is not None and kernel > 0:
                     ratio = lr * float(np.linalg.norm(gW)) / kernel
             k += len(parts)
-        units = int(np.prod(layer.output_shape))
+        units = int(layer.output_shape[-1])
         out.append(LayerDiagnosis(i + 1, layer.name, name, units, dead, saturated, g_norm, w_norm, g_rms, a_rms, ratio))
     return out
 
