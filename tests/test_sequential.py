@@ -422,12 +422,13 @@ def test_seed_001_keras_xor_models_run_unchanged_but_imports():
 
 
 @pytest.mark.parametrize("activation, units", [("sigmoid", 2), ("relu", 2), ("relu", 3)])
-def test_seed_001_keras_xor_models_train_as_keras_from_the_same_draw(activation, units, keras_x64):
+def test_seed_001_keras_xor_models_train_as_keras_from_the_same_draw(activation, units, keras64):
     # The slides' models 1-3 (np.random.normal(0.75, 1e-2) hidden kernels, Adam, mean squared error,
     # batch_size=4, 1000 epochs), run in Keras 3.15 and in glassnet from the same draw of NumPy's
-    # generator; Keras's Glorot output kernel is copied over. float64 on both sides. (Keras 3 refuses
-    # the slides' metrics='accuracy', a string, that TF-Keras 2 took: Keras gets ['accuracy'].)
-    keras, _ = keras_x64
+    # generator; Keras's Glorot output kernel is copied over. float64 on both sides (keras64 sets the dtype
+    # policy too: floatx alone left Keras in float32 after another test's Keras). (Keras 3 refuses the
+    # slides' metrics='accuracy', a string, that TF-Keras 2 took: Keras gets ['accuracy'].)
+    keras = keras64
     X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]])
     y = np.array([[0], [1], [1], [0]])
 
@@ -442,22 +443,17 @@ def test_seed_001_keras_xor_models_train_as_keras_from_the_same_draw(activation,
         model.compile(loss="mean_squared_error", optimizer="adam", metrics=metrics)
         return model
 
-    previous = keras.config.floatx()
-    keras.config.set_floatx("float64")
-    try:
-        np.random.seed(0)
-        theirs = slide_model(keras, ["accuracy"])
-        np.random.seed(0)
-        ours = slide_model(glassnet, "accuracy", dtype="float64")
-        ours.build()
-        start = theirs.get_weights()
-        np.testing.assert_array_equal(ours.get_weights()[0], start[0])  # the slide's initializer, called once
-        ours.set_weights(start)
-        theirs.fit(X, y, batch_size=4, epochs=1000, verbose=0)
-        ours.fit(X, y, batch_size=4, epochs=1000, verbose=0)
-        expected = theirs.predict(X, verbose=0)
-    finally:
-        keras.config.set_floatx(previous)
+    np.random.seed(0)
+    theirs = slide_model(keras, ["accuracy"])
+    np.random.seed(0)
+    ours = slide_model(glassnet, "accuracy", dtype="float64")
+    ours.build()
+    start = theirs.get_weights()
+    np.testing.assert_array_equal(ours.get_weights()[0], start[0])  # the slide's initializer, called once
+    ours.set_weights(start)
+    theirs.fit(X, y, batch_size=4, epochs=1000, verbose=0)
+    ours.fit(X, y, batch_size=4, epochs=1000, verbose=0)
+    expected = theirs.predict(X, verbose=0)
     np.testing.assert_allclose(ours.predict(X, verbose=0), expected, rtol=1e-9)
     for mine, keras_weight in zip(ours.get_weights(), theirs.get_weights(), strict=True):
         np.testing.assert_allclose(mine, keras_weight, rtol=1e-8, atol=1e-10)
