@@ -2064,23 +2064,23 @@ _DIVERGING = {"problem": "regression", "dataset": "plane", "n_samples": 40, "lay
 
 def test_a_diverged_session_goes_on_from_its_last_finite_weights_with_a_new_learning_rate():
     # After a divergence a new rate did nothing here (the page started a new session at epoch 0 instead).
-    # Each request is a fit of one epoch, and a full batch diverges at its first batch: fit keeps the
-    # weights it began with, whose loss is already inf, so the session goes back one more epoch.
+    # A full batch's loss is that of the epoch's start: the epoch whose one update makes weights of
+    # infinite loss is the one that diverged, and the session goes back to the epoch before it.
     s = Session(_DIVERGING)
     with pytest.warns(UserWarning, match="diverged"):
         while s.diverged is None and s.epoch < 100:
             s.step(1)
     diverged_at = int(s.diverged.split("diverged at epoch ")[1].split(",")[0])  # 1-based: epoch index + 1
-    assert s.epoch == diverged_at - 2 and f"the playground went back to epoch {s.epoch}," in s.diverged
+    assert s.epoch == diverged_at - 1 and f"the playground went back to epoch {s.epoch}," in s.diverged
     assert "evaluate and predict will too" not in s.diverged  # (fit's word on the weights it kept, replaced)
     assert len(s.train_loss) == len(s.test_loss) == s.epoch + 1 and np.isfinite(s.train_loss).all()
     W, b = (w.copy() for w in s.model.get_weights())
     assert s.model.optimizer.iterations == s.epoch  # one full-batch step per epoch: the state of these weights
     assert s._loss(s.X_train, s.y_train) == s.train_loss[-1]  # the last point is the model's loss
-    assert s.step(1)["epoch"] == s.epoch == diverged_at - 2  # the rate that diverged trains no more
+    assert s.step(1)["epoch"] == s.epoch == diverged_at - 1  # the rate that diverged trains no more
 
     state = s.step(1, learning_rate=1e-5)
-    assert state["diverged"] is None and s.epoch == diverged_at - 1 and len(s.train_loss) == s.epoch + 1
+    assert state["diverged"] is None and s.epoch == diverged_at and len(s.train_loss) == s.epoch + 1
     F, y = s.X_train, s.y_train[:, None]  # features x1, x2: the points themselves
     dZ = 2 * (F @ W + b - y) / len(y)  # mean squared error of a linear output
     np.testing.assert_allclose(s.model.get_weights()[0], W - 1e-5 * F.T @ dZ, rtol=1e-12)
@@ -2089,14 +2089,31 @@ def test_a_diverged_session_goes_on_from_its_last_finite_weights_with_a_new_lear
 
 
 def test_a_divergence_mid_request_counts_the_epochs_whose_weights_the_model_has():
-    # One request of many full-batch epochs: fit goes back to the start of the epoch before the
-    # diverging one itself, and that epoch's curve point (the loss of weights no longer there) goes.
+    # One request of many full-batch epochs stops at the epoch whose update overflowed, as requests of
+    # one epoch do, and counts only the epochs before it: the weights the model has are theirs.
     s = Session(_DIVERGING)
-    with pytest.warns(UserWarning, match="restored to the start of epoch"):
+    with pytest.warns(UserWarning, match="diverged"):
         s.step(100)
     diverged_at = int(s.diverged.split("diverged at epoch ")[1].split(",")[0])
-    assert "went back" not in s.diverged and s.epoch == diverged_at - 2 == s.model.optimizer.iterations
+    assert s.epoch == diverged_at - 1 == s.model.optimizer.iterations
     assert len(s.train_loss) == s.epoch + 1 and s._loss(s.X_train, s.y_train) == s.train_loss[-1]
+
+
+def test_weights_whose_penalty_overflows_are_a_divergence_a_new_rate_trains_on_from():
+    # At learning rate 10 with L2, an epoch's last update left weights of 1e160..1e208: finite, but their
+    # loss and L2 penalty inf. The page showed a loss of "–" without a word, then the next step answered
+    # 400 "The kernel_regularizer L2(l2=0.0005) ... returned inf" at every rate, until Reset.
+    s = Session({"problem": "regression", "dataset": "plane", "features": ["x1"], "layers": [3], "learning_rate": 10,
+                 "regularization": "l2", "regularization_rate": 0.001, "batch_size": 5, "seed": 391})
+    with pytest.warns(UserWarning, match="diverged"):
+        while s.diverged is None and s.epoch < 30:
+            state = s.step(1)
+            assert state["diverged"] or state["train_loss"][-1] is not None  # no loss without its reason
+    assert f"the playground went back to epoch {s.epoch}," in s.diverged
+    assert np.isfinite(s.train_loss).all() and math.isfinite(s.model.regularization_penalty())
+    state = s.step(1, learning_rate=0.001)
+    assert state["diverged"] is None and state["epoch"] == len(s.train_loss) - 1 == s.epoch
+    assert math.isfinite(s.train_loss[-1])
 
 
 def test_a_new_learning_rate_after_a_divergence_keeps_the_epochs_over_http(client, capsys):

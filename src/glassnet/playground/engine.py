@@ -12,6 +12,7 @@ Nothing here depends on the web server, so it is tested directly.
 """
 
 import math
+import warnings
 
 import numpy as np
 
@@ -20,7 +21,7 @@ from ..callbacks import Callback
 from .._validation import check_choice, check_int, check_number
 from ..datasets import PLAYGROUND
 from ..layers import Dense
-from ..models import Sequential
+from ..models import DivergenceWarning, Sequential
 from ..models.training import _restore, _snapshot
 from ..optimizers import SGD
 
@@ -100,7 +101,7 @@ def _regression_gaussians(n, noise, rng):
 class _Curves(Callback):
     """The session's epoch count and loss curves, one point per finished epoch (an epoch
     that diverged is not finished: fit restored the weights of its start), and a copy of the
-    last weights whose training loss is finite (a few dozen numbers)."""
+    last weights whose training loss and penalty are finite (a few dozen numbers)."""
 
     def __init__(self, session):
         super().__init__()
@@ -110,10 +111,18 @@ class _Curves(Callback):
         if self.model.stop_training and "diverged" in (self.model.stop_reason or ""):
             return
         s = self.session
+        train_loss = s._loss(s.X_train, s.y_train)
+        if not (math.isfinite(train_loss) and s._penalty_is_finite()):
+            # Every batch's loss was finite, but the epoch's last update overflowed: the page showed
+            # a loss of "–" without a word, and where the penalty was inf the next step's fit refused
+            # to start ("The kernel_regularizer ... returned inf"), at every rate, until Reset.
+            s._overflowed_at = epoch
+            self.model.stop_training = True
+            return
         s.epoch += 1
-        s.train_loss.append(s._loss(s.X_train, s.y_train))
+        s.train_loss.append(train_loss)
         s.test_loss.append(s._loss(s.X_test, s.y_test))
-        s._keep_if_finite()
+        s._finite = (s.epoch, _snapshot(s.model))
 
 
 def complete_settings(config, defaults, what):
@@ -235,8 +244,9 @@ class Session:
         self.epoch = 0
         self.diverged = None  # the DivergenceWarning's message, once training blew up
         self.train_loss, self.test_loss = [self._loss(self.X_train, self.y_train)], [self._loss(self.X_test, self.y_test)]
-        self._finite = None  # (epoch, weights and optimizer state) of the last finite training loss
-        self._keep_if_finite()
+        # (epoch, weights and optimizer state) of the last finite training loss and penalty
+        self._finite = (self.epoch, _snapshot(self.model))
+        self._overflowed_at = None  # the epoch whose last update overflowed the loss (see _Curves)
         axis = np.linspace(-DOMAIN, DOMAIN, GRID)
         self._grid = np.stack(np.meshgrid(axis, axis[::-1]), axis=-1).reshape(-1, 2)  # rows from the top
         small = np.linspace(-DOMAIN, DOMAIN, NEURON_GRID)
@@ -252,9 +262,24 @@ class Session:
             P = self.model.predict(self.features(X))
             return float(self.model.loss(self.model._check_y(y, len(y)), P))
 
-    def _keep_if_finite(self):
-        if math.isfinite(self.train_loss[-1]):
-            self._finite = (self.epoch, _snapshot(self.model))
+    def _penalty_is_finite(self):
+        """Whether the L1/L2 penalty of the weights is finite (weights of 1e160 are finite, their
+        squares are not: fit refuses to start from them)."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            return not self.config["regularization"] or math.isfinite(self.model.regularization_penalty())
+
+    def _after_overflow(self, epoch):
+        """Go back to the last weights of finite loss and penalty (those of the epoch before
+        ``epoch``, the 0-based epoch whose last update overflowed), saying so as a divergence."""
+        back, snapshot = self._finite
+        _restore(self.model, snapshot)
+        rate = self.model.optimizer.learning_rate
+        batches = math.ceil(len(self.y_train) / self.config["batch_size"])
+        self.diverged = (f"Training diverged at epoch {epoch + 1}, batch {batches}: the weights after its last update "
+                         "give the training points an infinite loss (or weight penalty). Training stopped; the "
+                         f"playground went back to epoch {back}, the last whose weights gave the training points a "
+                         f"finite loss. Try a lower learning rate (currently {rate:g}), e.g. {rate / 10:g}.")
+        warnings.warn(self.diverged, DivergenceWarning, stacklevel=3)
 
     def _after_divergence(self):
         """Count only the epochs whose weights the model has, and give it weights of finite loss.
@@ -309,11 +334,14 @@ class Session:
             self.diverged = None
         # Epochs numbered from the session's own count, so a divergence message names the epoch
         # in progress (each request is a new fit(); the shuffles and updates are the same either way).
+        self._overflowed_at = None
         self.model.fit(self.features(self.X_train), self.y_train, batch_size=self.config["batch_size"],
                        initial_epoch=self.epoch, epochs=self.epoch + epochs, shuffle=True, verbose=0,
                        callbacks=[_Curves(self)])
         if self.model._diverged:
             self._after_divergence()
+        elif self._overflowed_at is not None:
+            self._after_overflow(self._overflowed_at)
         return self.state(since)
 
     def work(self, epochs=1):
