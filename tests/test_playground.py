@@ -1221,6 +1221,17 @@ def test_backprop_demo_takes_json_numbers_only():
     assert demos.backprop({"x": [1, 2], "y": 0})["trace"]["x"] == [[1.0, 2.0]]
 
 
+@pytest.mark.parametrize("activation, y, words", [("sigmoid", 2, "between 0 and 1"), ("tanh", -1.5, "between -1 and 1"),
+                                                  ("relu", -1, "between 0 and inf")])
+def test_a_target_the_output_cannot_reach_is_named_as_the_page_labels_it(client, activation, y, words):
+    # The answer was fit's "y has values from 2.0 to 2.0, but the output activation Sigmoid ...": a name the
+    # page does not show, and no field, so the target's box was not outlined.
+    answer = client.post("/api/backprop", json={"y": y, "activation": activation})
+    assert answer.status_code == 400 and answer.json()["field"] == "y"
+    assert answer.json()["error"].startswith(f"target t must be {words}")
+    assert client.post("/api/backprop", json={"y": -1, "activation": "tanh"}).status_code == 200  # its edge is reachable
+
+
 @pytest.mark.parametrize("weights, words", [
     (None, "weights must be an object with W1, b1, W2, b2"),
     ({"W1": [[1, 2], [3, 4]]}, "weights must be an object with W1, b1, W2, b2"),

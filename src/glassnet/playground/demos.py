@@ -172,6 +172,10 @@ def backprop(config=None):
     except (TypeError, ValueError) as exc:
         raise _on_field(exc, "weights") from None
     model = worked_example_model(activation, eta, arrays)
+    low, high = model.layers[-1].activation.output_range
+    if not low <= y <= high:  # fit's own refusal named "y", not the page's field, and outlined none
+        raise _on_field(ValueError(f"{LABELS['backprop']['y']} must be between {low:g} and {high:g}, the outputs "
+                                   f"{activation} gives. Received: {float(y):g}"), "y")
     step = trace(model, x[None, :], y.reshape(1, 1), apply=True)
     after = model.get_weights()
     with np.errstate(all="ignore"):
