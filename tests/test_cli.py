@@ -3775,6 +3775,40 @@ def test_hopfield_that_runs_out_of_max_iter_says_so(tmp_path, monkeypatch, capsy
     assert "Result: recalled 'H' correctly" in result.stdout
 
 
+def test_hopfield_out_saves_the_recall_picture(tmp_path, monkeypatch, capsys):
+    # som --out saved its picture, hopfield had no --out although plots.plot_hopfield_recall draws the recall
+    pytest.importorskip("matplotlib", reason="the recall picture needs matplotlib")
+    from glassnet import plots
+
+    drawn = []
+    plot = plots.plot_hopfield_recall
+    monkeypatch.setattr(plots, "plot_hopfield_recall", lambda *a, **k: drawn.append((a, k)) or plot(*a, **k))
+    result = call("hopfield", "--store", "HTX", "--recall", "T", "--noise", "0.3", "--seed", "1", "--out", "r.png",
+                  cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.endswith("Saved the recall to r.png\n")
+    assert (tmp_path / "r.png").read_bytes()[:4] == b"\x89PNG" and [p.name for p in tmp_path.iterdir()] == ["r.png"]
+    (stored, noisy, recalled), options = drawn[0]
+    # the pictured recall is the printed one: 30 bits flipped, T recalled exactly
+    assert int((noisy != stored).sum()) == 30 and np.array_equal(recalled, stored)
+    assert options["labels"] == ["T"] and options["shape"] == (10, 10)
+    assert options["trace"].energies[-1, 0] == pytest.approx(-52.5, abs=0.01)
+
+
+def test_hopfield_out_is_checked_before_the_recall(tmp_path, monkeypatch, capsys):
+    for args, said in ((["--out", "r.jpg"], "--out: r.jpg must end with .png, .svg, .pdf"),
+                       (["--out", "no/r.png"], "--out: the folder"),
+                       (["--out", "-"], "--out -: this output is a file")):
+        result = call("hopfield", *args, cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+        assert_one_line_error(result)
+        assert said in result.stderr and result.stdout == ""
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    result = call("hopfield", "--out", "r.png", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert_one_line_error(result)
+    assert '--out requires matplotlib: pip install "glassnet[plots]"' in result.stderr and result.stdout == ""
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_too_few_rows_for_the_test_part_name_the_option(tmp_path, monkeypatch, capsys):
     # the library's "validation=0.0 and test=0.2 leave no training samples out of 1" named no option
     write_rows(tmp_path / "one.csv", [[1, 2, 0]], ["a", "b", "label"])

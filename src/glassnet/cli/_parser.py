@@ -299,7 +299,7 @@ def build_parser():
         sub, "hopfield", cmd_hopfield, "store bitmaps in a Hopfield network and recall a noisy one",
         "The bundled 10×10 bitmaps are the letters A C E H L T X O and the digits 0-9.",
         ["glassnet hopfield", "glassnet hopfield --store HTX --recall T --noise 0.3 --seed 1",
-         "glassnet hopfield --store digits --recall 3 --mode sync"],
+         "glassnet hopfield --store digits --recall 3 --mode sync", "glassnet hopfield --out recall.png"],
     )
     hopfield.add_argument("--store", default="HTX", metavar="NAMES",
                           help="bitmaps to store, e.g. HTX, 'A,7', letters or digits (default HTX)")
@@ -309,6 +309,8 @@ def build_parser():
     hopfield.add_argument("--mode", choices=("async", "sync"), default="async", help="update rule (default async)")
     hopfield.add_argument("--max-iter", type=_positive_int, default=100, metavar="N", help="most sweeps (default 100)")
     hopfield.add_argument("--seed", type=_non_negative_int, default=0, help="seed for the noise and the update order (default 0)")
+    hopfield.add_argument("--out", metavar="PNG", help="save the stored, noisy and recalled bitmaps and the energy "
+                                                     "during recall as a PNG, SVG or PDF (needs matplotlib)")
 
     # -- som
     som = _command(

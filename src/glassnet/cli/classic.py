@@ -109,6 +109,9 @@ def cmd_hopfield(args):
     from ..classic import Hopfield, flip_bits, load_bitmaps, show_bitmap
     from ..classic.bitmaps import BITMAPS
 
+    _check_outputs({"--out": args.out})
+    if args.out:  # (before the work, as som does: not a recall and then "requires matplotlib")
+        _require_matplotlib(args.out, "--out")
     # the bitmaps' names are capitals, as the playground reads them: htx is HTX, Letters the letters
     store = args.store.strip().lower()
     names = store if store in ("letters", "digits") else [c.upper() for c in args.store if c not in ", "]
@@ -162,6 +165,12 @@ def cmd_hopfield(args):
     wrong = int((final != clean).sum())
     print(f"Result: {outcome}; {wrong} bit(s) differ from {recall!r}; energy {energies[0]:.4g} → {energies[-1]:.4g} "
           f"in {info.n_sweeps} {'sweep' if args.mode == 'async' else 'step'}(s)")
+    if args.out:
+        from ..plots import plot_hopfield_recall
+
+        plot_hopfield_recall(clean[None], noisy[None], final[None], shape=shape, labels=[recall], trace=info,
+                             path=args.out)
+        print(f"Saved the recall to {args.out}")
     return 0
 
 
