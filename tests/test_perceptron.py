@@ -227,6 +227,31 @@ def test_xor_reports_not_linearly_separable():
     assert (p.predict(GATE_X) != y).any()
 
 
+def test_multiclass_warning_names_the_one_vs_rest_problem_that_is_not_separable():
+    # Three classes in a row on one axis: the warning said "the data is not linearly separable", but the
+    # largest of the nets m_c·x − m_c²/2 (m_c the middle of class c) classifies every sample; it is the
+    # middle class against the two others that no single hyperplane separates.
+    X = np.arange(6.0)[:, None]
+    y = np.array([0, 0, 1, 1, 2, 2])
+    m = np.array([0.5, 2.5, 4.5])
+    assert ((m * X - m**2 / 2).argmax(axis=1) == y).all()
+    with pytest.warns(NotSeparableWarning) as caught:
+        p = Perceptron().fit(X, y)
+    said = str(caught[0].message)
+    assert "cycles forever: the one-vs-rest problem of class 1 (against all the other classes) is not linearly " \
+           "separable." in said and "the data is" not in said
+    assert p.separable_ is False
+    net = p.decision_function(X)  # classes 0 and 2 against the rest were separated
+    assert ((net[:, 0] > 0) == (y == 0)).all() and ((net[:, 2] > 0) == (y == 2)).all()
+    # two middle classes of four, by their labels; shuffled, max_epochs runs out instead of a cycle
+    with pytest.warns(NotSeparableWarning, match="problems of classes 'b' and 'c' \\(each against all the other "
+                                                 "classes\\) are not linearly separable"):
+        Perceptron().fit(np.arange(4.0)[:, None], ["a", "b", "c", "d"])
+    with pytest.warns(NotSeparableWarning, match="the one-vs-rest problem of class 1 .* is probably not linearly "
+                                                 "separable \\(or needs more epochs\\)"):
+        Perceptron(max_epochs=20, shuffle=True, random_state=0).fit(X, y)
+
+
 def test_xor_with_shuffling_runs_to_max_epochs():
     X = np.array([[-1, -1], [-1, 1], [1, -1], [1, 1]], dtype=float)
     with pytest.warns(NotSeparableWarning, match="max_epochs=30"):

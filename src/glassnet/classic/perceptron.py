@@ -281,7 +281,7 @@ def encode_bipolar_targets(y_idx, n_classes):
 
 def _perceptron_epoch(X, Y, Wt, order, eta):
     """One epoch of Rosenblatt's rule over the samples ``order``; updates ``Wt`` in place
-    and returns the number of mistakes.
+    and returns the number of mistakes and, per perceptron (row of ``Wt``), its own.
 
     ``Wt`` holds one perceptron per row, ``(w0, w1, ..., wd)``: net = w0 + ⟨w, x⟩ (the
     bias apart, so X needs no float64 copy with a column of ones). The rule is
@@ -294,6 +294,7 @@ def _perceptron_epoch(X, Y, Wt, order, eta):
     are updated.
     """
     start, n, block, mistakes = 0, len(order), 8, 0
+    own = np.zeros(len(Wt), dtype=np.int64)
     while start < n:
         rows = order[start : start + block]
         net = X[rows] @ Wt[:, 1:].T + Wt[:, 0]
@@ -309,9 +310,10 @@ def _perceptron_epoch(X, Y, Wt, order, eta):
             Wt[c, 0] += eta * Y[i, c]
             Wt[c, 1:] += eta * Y[i, c] * X[i]
         mistakes += 1
+        own += wrong[j]
         start += j + 1
         block = min(max(2 * (j + 1), 8), 4096)
-    return mistakes
+    return mistakes, own
 
 
 # ---------------------------------------------------------------------------
@@ -351,8 +353,9 @@ class Perceptron(ClassifierMixin, BaseEstimator):
     separable_ : bool or None
         True when separated; False when the weights came back to an earlier
         epoch's value (shuffle=False) — the algorithm cycles and never
-        converges, which proves the data is not linearly separable; None when
-        max_epochs ran out without either.
+        converges, which proves the data is not linearly separable (with 3+
+        classes: some class's one-vs-rest problem is not; the warning names
+        the classes); None when max_epochs ran out without either.
     n_iter_ : int
         Epochs run.
     """
@@ -388,7 +391,7 @@ class Perceptron(ClassifierMixin, BaseEstimator):
         with np.errstate(over="ignore", invalid="ignore"):  # overflow is checked below
             for epoch in range(1, max_epochs + 1):
                 order = rng.permutation(len(X)) if self.shuffle else np.arange(len(X))
-                mistakes = _perceptron_epoch(X, Y, Wt, order, 1.0)
+                mistakes, own = _perceptron_epoch(X, Y, Wt, order, 1.0)
                 self.mistakes_.append(mistakes)
                 self.weights_history_.append(shaped(eta * Wt))
                 if mistakes == 0:
@@ -414,14 +417,24 @@ class Perceptron(ClassifierMixin, BaseEstimator):
                                  "The perceptron's result does not depend on η when w starts at 0; use 1.")
             raise too_large_error(X, "the perceptron: the products ⟨w, x⟩")
         if not self.converged_:
+            # With 3+ classes, each class has its own perceptron (that class against all the
+            # others); the classes still making mistakes are what is not separated. Three
+            # classes in a row on one axis are separable by the largest net, yet the middle
+            # one is not separable from the two others by one hyperplane.
+            what = "the data is"
+            if len(Wt) > 1:
+                stuck = [repr(c.item() if hasattr(c, "item") else c) for c in self.classes_[own > 0]]
+                named = stuck[0] if len(stuck) == 1 else ", ".join(stuck[:-1]) + " and " + stuck[-1]
+                what = (f"the one-vs-rest problem of class {named} (against all the other classes) is" if len(stuck) == 1
+                        else f"the one-vs-rest problems of classes {named} (each against all the other classes) are")
             if self.separable_ is False:
                 why = (
                     f"the weights after epoch {epoch} equal those after epoch {seen[key]}, so the "
-                    "algorithm cycles forever: the data is not linearly separable"
+                    f"algorithm cycles forever: {what} not linearly separable"
                 )
             else:
                 why = (
-                    "no separating hyperplane was found; the data is probably not linearly "
+                    f"no separating hyperplane was found; {what} probably not linearly "
                     "separable (or needs more epochs)"
                 )
             warnings.warn(
