@@ -1,5 +1,7 @@
 """Self-organizing map: hand-worked updates, colour map quality, grids (SPEC C5)."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -23,6 +25,29 @@ def test_one_online_epoch_by_hand():
     # Step 2: winner 0 (w0 ≈ 0.068), h = exp(−d²/(2·0.25)) = (1, e^−2, e^−8), w += 0.25·h·(0 − w)
     w = w - 0.25 * np.array([1, e(-2), e(-8)]) * w
     np.testing.assert_allclose(som.weights_.ravel(), w, rtol=1e-12)
+
+
+def test_a_learning_rate_above_1_overshoots_the_sample_and_warns():
+    # The docstring promised a ValueError for rates that diverge; SOM(learning_rate=5) on 20 samples
+    # returned without a word, α having decayed below 2 before the weights blew up.
+    # One neuron at w = 0, one sample x = 1, h = 1: w ← 0 + α·(1 − 0) = α, past x, and for α = 3
+    # 2 away from it where it started 1 away.
+    for alpha in (1.5, 3.0):
+        with pytest.warns(UserWarning, match=rf"learning_rate={alpha} is above 1: .*moves a neuron past the sample"):
+            som = SOM(grid=(1, 1), init=[[0.0]], learning_rate=alpha, final_learning_rate=alpha, epochs=1).fit([[1.0]])
+        assert som.weights_[0, 0] == alpha
+    X = np.random.default_rng(0).normal(size=(150, 2))
+    with pytest.warns(UserWarning, match="learning_rate=5.0 is above 1"):
+        SOM(grid=(5, 5), learning_rate=5, random_state=0).fit(X[:20])  # decays below 2 in time: the map settles
+    with pytest.warns(UserWarning, match="learning_rate=5.0 is above 1"), \
+            pytest.raises(ValueError, match=r"weights diverged .*learning_rate=5.0 is too large"):
+        SOM(grid=(5, 5), learning_rate=5, random_state=0).fit(X)  # 150 samples: they blow up first
+    with pytest.warns(UserWarning, match="final_learning_rate=1.5 is above 1"):
+        SOM(grid=(2, 2), learning_rate=0.5, final_learning_rate=1.5, epochs=1, random_state=0).fit(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        SOM(grid=(2, 2), learning_rate=1, epochs=1, random_state=0).fit(X)
+        SOM(grid=(2, 2), learning_rate=5, mode="batch", epochs=1, random_state=0).fit(X)  # (α is not used)
 
 
 def test_the_default_final_rate_and_radius_never_grow():

@@ -13,6 +13,8 @@ w_j = Σ_i h_{c(x_i) j} x_i / Σ_i h_{c(x_i) j}. All updates are vectorised
 over the neurons.
 """
 
+import warnings
+
 import numpy as np
 
 from .._estimator import BaseEstimator, TransformerMixin, check_is_fitted, check_X
@@ -120,8 +122,11 @@ class SOM(TransformerMixin, BaseEstimator):
     learning_rate, final_learning_rate : float (final: or None)
         α at the start and at the end of training (online mode; final None: 0.01, or
         learning_rate where that is smaller, so that α decays unless a larger final value is
-        given). With α ≤ 1 every step moves a neuron towards the sample; a map whose weights
-        diverge (α·h above 2) is stopped with a ValueError that names the learning rate.
+        given). With α ≤ 1 every step moves a neuron towards the sample. Above 1 a step
+        overshoots the sample (with α·h > 2 it lands further away than it started), so online
+        ``fit`` warns; where the weights then grow past 10⁶ times the largest |x| or initial |w|
+        (checked after each epoch), ``fit`` stops with a ValueError that names the rate. On
+        small data α may decay below 2 before that, and the map settles.
     sigma, final_sigma : float or None
         Neighbourhood radius σ at the start (None: max(rows, cols)/2) and end (None: 1.0, or
         sigma where that is smaller: a start below 1 widened the neighbourhood as it "decayed").
@@ -298,6 +303,11 @@ class SOM(TransformerMixin, BaseEstimator):
         history = [W.copy()] if record_weights else None
         n = len(X)
         if self.mode == "online":
+            if max(a0, a1) > 1:  # (the divergence error comes only if the weights blow up before α decays)
+                rate = f"learning_rate={a0!r}" if a0 > 1 else f"final_learning_rate={a1!r}"
+                warnings.warn(f"{rate} is above 1: Kohonen's step w ← w + α·h·(x − w) with α·h > 1 moves a "
+                              "neuron past the sample, and with α·h > 2 further from it than it was. Use a "
+                              "learning rate in (0, 1].", UserWarning, stacklevel=3)
             del D  # recomputed after each epoch; the (n, M) array need not be held meanwhile
             T = epochs * n
             u = np.arange(T) / max(T - 1, 1)
