@@ -444,12 +444,30 @@ def test_unknown_keyword_suggests_a_close_name():
     (lambda: Dense(4, W_constraint=None), "W_constraint", "kernel_constraint"),
     (lambda: Dense(4, bias=False), "bias", "use_bias"),
     (lambda: layers.Embedding(10, 3, init="uniform"), "init", "embeddings_initializer"),
+    # the renamed argument was required: "missing 1 required positional argument: 'units'" came first
+    (lambda: Dense(output_dim=4), "output_dim", "units"),
+    (lambda: Dense(4, output_dim=4), "output_dim", "units"),
+    (lambda: Dropout(p=0.5), "p", "rate"),
+    (lambda: layers.GaussianDropout(p=0.5), "p", "rate"),
+    (lambda: layers.GaussianNoise(sigma=0.1), "sigma", "stddev"),
 ])
 def test_keras_1_argument_names_say_their_keras_2_name(make, old, new):
     with pytest.raises(TypeError, match=rf"unexpected keyword argument '{old}'\. {old} is Keras 1's name for '{new}'"):
         make()
     with pytest.raises(TypeError, match=r"argument 'init'\.$"):  # a layer with no initializer gets no hint
         Dropout(0.5, init="uniform")
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: Dense(), r"Dense.__init__\(\) missing 1 required positional argument: 'units'"),
+    (lambda: Dense(p=0.5), r"Dense.__init__\(\) missing 1 required positional argument: 'units'"),  # p is no units
+    # output_dim is Embedding's own argument: the missing one is input_dim
+    (lambda: layers.Embedding(output_dim=3), r"Embedding.__init__\(\) missing 1 required positional argument: "
+                                             r"'input_dim'"),
+])
+def test_a_missing_argument_is_named_as_python_names_it(make, message):
+    with pytest.raises(TypeError, match=message):
+        make()
 
 
 def test_keras_arguments_that_mean_nothing_here_are_accepted_as_none():

@@ -239,6 +239,9 @@ _KERAS_1_NAMES = {
     "W_constraint": ("kernel_constraint", "embeddings_constraint"),
     "b_constraint": ("bias_constraint",),
     "bias": ("use_bias",),
+    "output_dim": ("units",),  # (Embedding's output_dim is its own: the hint is for layers with no such argument)
+    "p": ("rate",),
+    "sigma": ("stddev",),
 }
 
 
@@ -492,6 +495,17 @@ class Layer:
     activity_regularizer = None
     input = _Symbolic()
     output = _Symbolic()
+
+    def __new__(cls, *args, **kwargs):
+        # Dense(output_dim=4), Keras 1's name for units: Python refuses the missing units before any
+        # __init__ runs ("missing 1 required positional argument"), so the Keras 1 hint is given here
+        if not kwargs.keys().isdisjoint(_KERAS_1_NAMES):
+            params = list(inspect.signature(cls.__init__).parameters.values())[1 + len(args):]
+            missing = {p.name for p in params if p.default is p.empty and p.kind is p.POSITIONAL_OR_KEYWORD}
+            for key in kwargs:
+                if missing.intersection(_KERAS_1_NAMES.get(key, ())):
+                    _check_extra_kwargs(cls, {key: kwargs[key]})
+        return super().__new__(cls)
 
     def __init__(self, name=None, input_shape=None, input_dim=None, dtype=None, trainable=True,
                  activity_regularizer=None, **kwargs):
