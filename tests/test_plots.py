@@ -584,6 +584,18 @@ def test_confusion_matrix_rotates_long_class_names():
     assert {t.get_rotation() for t in ax.get_xticklabels()} == {0}
 
 
+def test_descent_takes_f_as_an_expression_as_gradient_descent_does():
+    # gradient_descent("x**2", ...) took the expression; plot_descent(trace, f="x**2") refused it
+    trace = gradient_descent("x**2", 2.0, 0.2, steps=3)
+    points, curve = plots.plot_descent(trace, f="x**2").axes[0].get_lines()
+    np.testing.assert_allclose(points.get_ydata(), trace.x**2)
+    np.testing.assert_allclose(curve.get_ydata(), curve.get_xdata() ** 2)
+    trace = gradient_descent("x1**2 + 3*x2**2", [2.0, 1.5], 0.1, steps=5)
+    levels = [next(c.levels for c in plots.plot_descent(trace, f=f).axes[0].collections if hasattr(c, "levels"))
+              for f in ("x1^2 + 3*x2^2", lambda v: v[0] ** 2 + 3 * v[1] ** 2)]
+    np.testing.assert_allclose(*levels)  # the same contour lines as the function's
+
+
 def test_descent_in_one_dimension_from_an_array_of_one():
     trace = gradient_descent(lambda v: float(v[0] ** 2), np.array([2.0]), 0.1, steps=5)
     assert trace.x.shape == (6, 1)
@@ -812,7 +824,8 @@ def test_a_confusion_matrix_of_many_classes_is_coloured_not_annotated():
     (lambda: plots.plot_descent(_x_squared(), f=lambda x: np.array([x, x])), ValueError,
      "f must return one real number for each x"),
     (lambda: plots.plot_descent(_x_squared(), f=lambda x: None), ValueError, "it returned None"),
-    (lambda: plots.plot_descent(_x_squared(), f="x**2"), TypeError, "f must be a function of x"),
+    (lambda: plots.plot_descent(_x_squared(), f=3), TypeError, "f must be a function of x, an expression such as"),
+    (lambda: plots.plot_descent(_x_squared(), f="x**"), ValueError, "x\\*\\*"),  # parse's message, which quotes it
 ], ids=lambda v: getattr(v, "__name__", str(v))[:40])
 def test_plot_arguments_are_named(call, error, match, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)

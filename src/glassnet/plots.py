@@ -803,9 +803,11 @@ def plot_descent(trace, f=None, path=None, ax=None):
     ----------
     trace : DescentTrace or dict of {label: DescentTrace}
         From :func:`glassnet.descent.gradient_descent` (or ``compare_optimizers``).
-    f : callable, optional
-        The function, to draw its curve (1-D) or contour lines (2-D);
-        without it only the path is drawn.
+    f : callable or str, optional
+        The function, to draw its curve (1-D) or contour lines (2-D), or an
+        expression such as ``"x**2"`` (read by :func:`glassnet.expr.parse`,
+        as :func:`~glassnet.descent.gradient_descent` reads it); without it
+        only the path is drawn.
     ax : matplotlib Axes, optional
         Draw into an existing Axes instead of a new Figure.
 
@@ -829,8 +831,12 @@ def plot_descent(trace, f=None, path=None, ax=None):
     _require_matplotlib()
     from matplotlib.lines import Line2D
 
+    if isinstance(f, str):  # "x**2", as gradient_descent and glassnet descend take it
+        from .expr import parse
+
+        f = parse(f)
     if f is not None and not callable(f):
-        raise TypeError(f"f must be a function of x (or None). Received: f={f!r:.100}")
+        raise TypeError(f"f must be a function of x, an expression such as 'x**2', or None. Received: f={f!r:.100}")
     traces = trace if isinstance(trace, dict) else {None: trace}
     first = next(iter(traces.values()), None)
     if first is None or not hasattr(first, "x") or not hasattr(first, "fx"):
