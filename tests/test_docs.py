@@ -228,3 +228,16 @@ def test_the_cli_page_documents_every_option_of_each_command():
                            and not re.search(f"{option}(?![a-z-])", sections.get(name, ""))]
                     for name, parser in commands.items()}
     assert {name: options for name, options in undocumented.items() if options} == {}
+
+
+def test_the_benchmarks_page_lists_every_option_of_run_py():
+    """benchmarks/README.md's Options block names each option `run.py --help` lists (it lacked --data,
+    --timeout and --accuracy-seeds)."""
+    bench = DOCS.parent / "benchmarks"
+    shown = subprocess.run([sys.executable, str(bench / "run.py"), "--help"], capture_output=True, text=True,
+                           timeout=120, env={**os.environ, "PYTHONPATH": str(DOCS.parent / "src")})
+    assert shown.returncode == 0, shown.stderr
+    options = set(re.findall(r"(--[a-z][a-z-]*)", shown.stdout)) - {"--help"}
+    block = re.search(r"## Options\n\n```\n(.*?)```", (bench / "README.md").read_text(), re.S).group(1)
+    listed = {line.split()[0] for line in block.splitlines() if line.startswith("--")}
+    assert options - listed == set()
