@@ -335,14 +335,19 @@ def test_sequential_takes_keras_trainable():
         keras.Sequential([], "net")
 
 
-def test_save_format_is_refused_as_keras_3_refuses_it(tmp_path):
+def test_save_format_is_warned_or_refused_as_keras_3_15_does(tmp_path):
+    # Keras 3.15 warns that save_format is deprecated and saves a file named .keras/.h5, and refuses any other
+    # name; glassnet refused both, so tf.keras code saving to "m.h5" with save_format="h5" stopped
     from glassnet.layers import Dense
-    from glassnet.models import Sequential
+    from glassnet.models import Sequential, load_model
 
-    model = Sequential([Dense(2, input_dim=3)])
-    with pytest.raises(ValueError, match="save_format was removed in Keras 3"):
+    model = Sequential([Dense(2, input_dim=3)], seed=0)
+    with pytest.warns(UserWarning, match="save_format is deprecated in Keras 3"):
         model.save(tmp_path / "m.h5", save_format="h5")
-    assert not (tmp_path / "m.h5").exists()
+    np.testing.assert_array_equal(load_model(tmp_path / "m.h5").get_weights()[0], model.get_weights()[0])
+    with pytest.raises(ValueError, match="save_format is deprecated in Keras 3"):
+        model.save(tmp_path / "saved_model", save_format="tf")
+    assert not (tmp_path / "saved_model").exists()
 
 
 def test_metrics_given_per_output_for_the_one_output():
@@ -502,8 +507,8 @@ def test_saving_module_saves_and_loads_as_keras_saving(tmp_path):
     assert loaded.loss.name == "mean_squared_error" and keras.models.save_model is keras.saving.save_model
     with pytest.raises(FileExistsError, match="exists and overwrite=False"):
         keras.models.save_model(model, tmp_path / "m.gn", overwrite=False)
-    with pytest.raises(ValueError, match="save_format was removed in Keras 3"):
-        keras.saving.save_model(model, tmp_path / "n.h5", save_format="h5")
+    with pytest.raises(ValueError, match="save_format is deprecated in Keras 3"):
+        keras.saving.save_model(model, tmp_path / "n", save_format="tf")
     with pytest.raises(TypeError, match="model must be a glassnet Sequential. Received: str"):
         keras.saving.save_model("model", tmp_path / "o.gn")
     assert "saving" in glassnet.__all__ and {"load_model", "save_model", "register_keras_serializable"} <= set(

@@ -1953,14 +1953,19 @@ class Sequential:
         As Keras: ``overwrite=False`` refuses an existing file (Keras asks on the
         terminal); ``zipped`` must be None or True (the file is always a zip);
         ``include_optimizer=False`` (tf.keras's) leaves the optimizer state out;
-        tf.keras's ``save_format`` is refused, as Keras 3 refuses it."""
+        tf.keras's ``save_format`` is treated as Keras 3.15 treats it: a warning for a file named
+        ``.keras``/``.h5``/``.hdf5``, a ValueError for any other name (tf's SavedModel folder)."""
         from .saving import save_model
         from .subclassing import warn_saved
 
-        if save_format is not None:
-            raise ValueError(f"save_format was removed in Keras 3, and glassnet writes one format, its own safe "
-                             f"model file, whatever the file's suffix (docs/file-format.md): remove "
-                             f"save_format={save_format!r:.40}.")
+        if save_format is not None and save_format is not False:
+            named = str(check_path(filepath, "filepath")).lower().endswith((".keras", ".h5", ".hdf5"))
+            message = (f"save_format is deprecated in Keras 3 (it writes the format the file name gives), and glassnet "
+                       f"writes one format, its own safe model file, whatever the name (docs/file-format.md): remove "
+                       f"save_format={save_format!r:.40}.")
+            if not named:  # (Keras 3.15 refuses it too: tf.keras's SavedModel folder is no more)
+                raise ValueError(message)
+            warnings.warn(message, UserWarning, stacklevel=2)
         if not is_one_of(zipped, (None, True)):
             raise ValueError(f"glassnet model files are always zip archives: pass zipped=None or True. "
                              f"Received: zipped={zipped!r:.100}")
