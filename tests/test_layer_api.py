@@ -458,12 +458,21 @@ def test_keras_1_argument_names_say_their_keras_2_name(make, old, new):
         Dropout(0.5, init="uniform")
 
 
+class _OwnNames(layers.Layer):
+    def __init__(self, units, output_dim, rate, p=0.1, **kwargs):
+        super().__init__(**kwargs)
+
+
 @pytest.mark.parametrize("make, message", [
     (lambda: Dense(), r"Dense.__init__\(\) missing 1 required positional argument: 'units'"),
     (lambda: Dense(p=0.5), r"Dense.__init__\(\) missing 1 required positional argument: 'units'"),  # p is no units
     # output_dim is Embedding's own argument: the missing one is input_dim
     (lambda: layers.Embedding(output_dim=3), r"Embedding.__init__\(\) missing 1 required positional argument: "
                                              r"'input_dim'"),
+    # a custom layer's own output_dim or p: it was told "unexpected keyword argument 'output_dim'"
+    (lambda: _OwnNames(output_dim=3, rate=0.5), r"_OwnNames.__init__\(\) missing 1 required positional argument: "
+                                                r"'units'"),
+    (lambda: _OwnNames(2, 3, p=0.1), r"_OwnNames.__init__\(\) missing 1 required positional argument: 'rate'"),
 ])
 def test_a_missing_argument_is_named_as_python_names_it(make, message):
     with pytest.raises(TypeError, match=message):

@@ -245,6 +245,18 @@ _KERAS_1_NAMES = {
 }
 
 
+def _accepted(cls):
+    """The keyword arguments the ``__init__`` of ``cls`` and of its bases up to Layer take."""
+    accepted = set(cls.keras_unused)
+    for klass in cls.__mro__:
+        if "__init__" in vars(klass):
+            accepted.update(n for n, p in inspect.signature(klass.__init__).parameters.items()
+                            if n != "self" and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL))
+        if klass is Layer:
+            break
+    return accepted
+
+
 def _check_extra_kwargs(cls, kwargs):
     """Keyword arguments no ``__init__`` of ``cls`` took: Keras's arguments that mean nothing
     here (``cls.keras_unused``) pass at their Keras default (None unless the dict says
@@ -258,13 +270,7 @@ def _check_extra_kwargs(cls, kwargs):
                     f"only {key}={defaults[key]!r}, Keras's default, is accepted."
                 )
             continue
-        accepted = set(cls.keras_unused)
-        for klass in cls.__mro__:
-            if "__init__" in vars(klass):
-                accepted.update(n for n, p in inspect.signature(klass.__init__).parameters.items()
-                                if n != "self" and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL))
-            if klass is Layer:
-                break
+        accepted = _accepted(cls)
         renamed = [name for name in _KERAS_1_NAMES.get(key, ()) if name in accepted]
         close = difflib.get_close_matches(key, sorted(accepted), n=1)
         if renamed:
@@ -502,8 +508,8 @@ class Layer:
         if not kwargs.keys().isdisjoint(_KERAS_1_NAMES):
             params = list(inspect.signature(cls.__init__).parameters.values())[1 + len(args):]
             missing = {p.name for p in params if p.default is p.empty and p.kind is p.POSITIONAL_OR_KEYWORD}
-            for key in kwargs:
-                if missing.intersection(_KERAS_1_NAMES.get(key, ())):
+            for key in kwargs:  # (a layer's own output_dim or p is no Keras 1 name: Python's error stands)
+                if missing.intersection(_KERAS_1_NAMES.get(key, ())) and key not in _accepted(cls):
                     _check_extra_kwargs(cls, {key: kwargs[key]})
         return super().__new__(cls)
 
