@@ -313,6 +313,14 @@ def test_a_subclass_waiting_for_the_input_shape_can_be_popped_and_a_failed_trace
     assert model.predict(np.ones((2, 4)), verbose=0).shape == (2, 3)
 
 
+def test_an_input_after_a_subclass_waiting_for_the_input_shape_is_refused():
+    # it was taken as the model's input, though a model (a layer to Keras) came before it
+    model = glassnet.models.Sequential([block_class(glassnet)(3)])
+    with pytest.raises(ValueError, match="Input must come first"):
+        model.add(layers.Input(shape=(5,)))
+    assert model._input_shape is None and model.predict(np.ones((2, 4)), verbose=0).shape == (2, 3)
+
+
 def test_a_layer_subclass_whose_call_applies_layers_says_to_subclass_model():
     # the subclassing guide's MLPBlock(keras.layers.Layer) of three Dense layers said only "defines no forward"
 

@@ -489,7 +489,7 @@ class Sequential:
 
     def _add(self, layer, build=True, seen=None):
         if isinstance(layer, InputLayer):
-            if self._layers:
+            if self._layers or self.__dict__.get("_deferred"):  # (a model waiting for the input shape is a layer)
                 raise ValueError("Input must come first in a Sequential model.")
             if self._input_shape is not None and tuple(self._input_shape) != tuple(layer.input_shape):
                 raise ValueError(f"The model already takes inputs of shape {tuple(self._input_shape)}; it cannot "
