@@ -291,6 +291,43 @@ def test_subclasses_nested_without_an_input_join_at_the_first_call_as_keras_s(ke
     np.testing.assert_allclose(ours.predict(x, verbose=0), keras_model.predict(x, verbose=0), rtol=0, atol=1e-12)
 
 
+def seeded_block_class():
+    class Seeded(glassnet.Model):
+        def __init__(self, units, seed=None):
+            super().__init__(seed=seed)
+            self.dense = layers.Dense(units)
+
+        def call(self, x):
+            return self.dense(x)
+
+    return Seeded
+
+
+@pytest.mark.parametrize("given_input", [False, True])
+def test_a_seeded_model_seeds_the_subclasses_and_models_it_builds(given_input):
+    # SPEC A7: Sequential([Block(), Block()], seed=1) drew the blocks' weights from the global generator
+    # (built outside the model's seeded scope), so two models of one seed differed
+    Block = seeded_block_class()
+
+    def weights(seed, own=None):
+        first = [layers.Input((4,))] if given_input else []
+        model = glassnet.models.Sequential([*first, Block(3, seed=own), glassnet.models.Sequential([Block(3)]),
+                                            layers.Dense(2)], seed=seed)
+        model.build((None, 4))
+        return model.get_weights()
+
+    same, again, other = weights(1), weights(1), weights(2)
+    assert len(same) == 6
+    for a, b in zip(same, again):
+        np.testing.assert_array_equal(a, b)
+    assert not any(np.array_equal(a, c) for a, c in zip(same[::2], other[::2]))  # (the kernels; biases are 0)
+    # a nested model with a seed of its own (super().__init__(seed=...)) keeps its own draws
+    alone = Block(3, seed=5)
+    alone.build((None, 4))
+    for seed in (1, 2, None):
+        np.testing.assert_array_equal(weights(seed, own=5)[0], alone.get_weights()[0])
+
+
 def test_a_subclass_waiting_for_the_input_shape_can_be_popped_and_a_failed_trace_leaves_it_waiting(rng):
     class Wrong(glassnet.Model):
         def __init__(self):

@@ -593,7 +593,8 @@ class Sequential:
             if shape is None:
                 self._deferred = [model]
                 return
-            model.build((None, *shape))
+            with _drawing_from(self._nested_draws()):  # (a seed of its own holds within: its build's seeded())
+                model.build((None, *shape))
         if not model._layers:
             raise ValueError(f"{label} has no layers to add.")
         if model.dtype != self.dtype:
@@ -648,6 +649,18 @@ class Sequential:
             self.__dict__.pop("_names", None)  # (numbered for layers that did not all join)
             raise
         self._build_nested(start)
+
+    def _nested_draws(self):
+        """The generator that a nested model this model builds now (a subclass traced on its input, see
+        :meth:`_add_model`) draws from: the one this model's own layers draw from, so that its seed gives the
+        nested model's weights too (they were drawn from the global generator, different at every run)."""
+        if self.seed is None:
+            return None
+        if self.built and self._declared is None:  # built by use: as a layer added now (see _add)
+            return make_rng(self.seed + 7919 * (len(self._layers) + 1))
+        if self._declared is None:  # (the declared build, or build()'s of the models joined there, continues it)
+            self._declared = _DeclaredBuild(self.seed)
+        return self._declared.rng
 
     def _nested_name_taken(self, layer, model):
         """The refusal of ``model``'s ``layer``, named by the user, whose name a layer of this model has: Keras
@@ -852,7 +865,10 @@ class Sequential:
             raise ValueError(f"The model takes inputs of shape {tuple(self._input_shape)} (declared by input_dim, "
                              f"input_shape or Input); it cannot be built for {tuple(input_shape)}.")
         shape = input_shape
-        with seeded(self.seed):
+        # one generator for the whole build: the one the models joined above drew from, if any (_nested_draws)
+        rng = self._declared.rng if self._declared is not None else None if self.seed is None else make_rng(self.seed)
+        self._declared = None  # (built by use from here on, as after _first_use)
+        with _drawing_from(rng):
             for layer in self._layers:
                 build_layer(layer, shape)
                 shape = layer.output_shape
