@@ -328,6 +328,38 @@ def test_a_seeded_model_seeds_the_subclasses_and_models_it_builds(given_input):
         np.testing.assert_array_equal(weights(seed, own=5)[0], alone.get_weights()[0])
 
 
+@pytest.mark.parametrize("given_input", [False, True])
+def test_a_subclass_frozen_before_its_first_build_nests_frozen_as_keras_s(keras64, rng, given_input):
+    # block.trainable = False on an unbuilt subclass, then Sequential([Input(...), block, Dense(2)]), was refused
+    # with "Set model.trainable = False ... before nesting it": the setter froze no layer before the trace
+    glassnet.config.set_floatx("float64")
+    x, y = rng.normal(size=(8, 4)), rng.normal(size=(8, 2))
+    counts = []
+    for lib in (glassnet, keras64):
+        class Pair(lib.Model):
+            def __init__(self):
+                super().__init__()
+                self.first = lib.layers.Dense(3)
+                self.second = lib.layers.Dense(3)
+
+            def call(self, x):
+                return self.second(self.first(x))
+
+        block = Pair()
+        block.trainable = False
+        model = lib.Sequential([*([lib.Input((4,))] if given_input else []), block, lib.layers.Dense(2)])
+        model.build((None, 4))
+        before = [np.array(w) for w in block.get_weights()]
+        model.compile(optimizer=lib.optimizers.SGD(0.1), loss="mse")
+        model.fit(x, y, epochs=2, verbose=0)
+        for old, new in zip(before, block.get_weights()):
+            np.testing.assert_array_equal(old, new)
+        frozen = (len(model.trainable_weights), len(model.non_trainable_weights), [l.trainable for l in block.layers])
+        block.trainable = True
+        counts.append((*frozen, len(model.trainable_weights)))
+    assert counts[0] == counts[1] == (2, 4, [False, False], 6)
+
+
 def test_a_subclass_waiting_for_the_input_shape_can_be_popped_and_a_failed_trace_leaves_it_waiting(rng):
     class Wrong(glassnet.Model):
         def __init__(self):

@@ -1089,10 +1089,15 @@ class Sequential:
         if not isinstance(value, (bool, np.bool_)):
             raise TypeError(f"trainable must be True or False. Received: trainable={value!r}")
         self._trainable = bool(value)
-        for layer in self._layers:
-            layer.trainable = bool(value)
-        for model in self._nested():
-            model.trainable = bool(value)  # (its own nested models too)
+        # and the layers and models not joined yet (an unbuilt subclass's, a model waiting for the input shape),
+        # as Keras: block.trainable = False, then Sequential([Input(...), block, ...]) was refused, its layers
+        # still trainable
+        for item in [*self._layers, *self._nested(), *self._waiting()]:
+            item.trainable = bool(value)  # (a nested model's own nested models too)
+
+    def _waiting(self):
+        """The layers and models that are to join this model once its input shape is known (:meth:`_add_model`)."""
+        return self.__dict__.get("_deferred", [])
 
     def _trains(self, layer):
         """Whether fit steps ``layer``'s weights: its own flag and the model's, as Keras (whose

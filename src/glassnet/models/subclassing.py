@@ -132,6 +132,9 @@ class SubclassedModel(Sequential):
         lists, a nested model as one row, as Keras's)."""
         return [item for items in self.__dict__.get("_assigned", {}).values() for item in items]
 
+    def _waiting(self):
+        return self._assigned_items() if not self._layers else []  # (until the trace makes them its chain)
+
     def build(self, input_shape=None):
         if not self._layers and input_shape is not None:
             self._trace(build_shape(input_shape))
