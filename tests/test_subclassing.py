@@ -378,6 +378,11 @@ def test_a_subclass_waiting_for_the_input_shape_can_be_popped_and_a_failed_trace
     with pytest.raises(TypeError, match=r"Wrong.call, traced on inputs of shape \(None, 3\)"):
         model.predict(np.ones((2, 4)), verbose=0)
     assert not model.built and not model._layers
+    # the block traced before Wrong stays built for (4,), as Keras's layers built in a failed first call
+    assert model._waiting()[0].built
+    with pytest.raises(ValueError, match=r"Model 'block' takes inputs of shape \(None, 4\), but the model's input "
+                                         r"has shape \(None, 5\)"):
+        model.predict(np.ones((2, 5)), verbose=0)
     model.pop()
     assert model.predict(np.ones((2, 4)), verbose=0).shape == (2, 3)
 

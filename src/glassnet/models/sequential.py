@@ -880,7 +880,9 @@ class Sequential:
     def _join_deferred(self, input_shape):
         """Add the models (and the layers after them) that wait for the input shape (see :meth:`_add_model`),
         now ``input_shape``: each subclassed model traced on its input there, as Keras's first call builds
-        them. A trace that fails leaves the model as it was, waiting still."""
+        them. A trace that fails leaves this model as it was, waiting still; the models traced before the one
+        that failed stay traced and built for the shape they met (as Keras's layers stay built after a failed
+        first call), so the model can then be built only for that input shape."""
         state = {key: copy.copy(value) for key, value in self.__dict__.items()}
         items, self._deferred, self._input_shape = self._deferred, [], input_shape
         try:
