@@ -2238,3 +2238,24 @@ def test_the_drawings_of_older_settings_are_dimmed_while_the_server_is_away(serv
         page.wait_for_function("Number(document.getElementById('epoch').textContent) === 1 && !busy")
         assert page.evaluate("session.config.activation") == "relu" and page.evaluate(dimmed) == [False] * 4
     assert [e for e in errors if "ERR_FAILED" not in e] == []  # the aborted request's own console line
+
+
+def test_a_divergence_back_to_blown_up_weights_says_to_reset_not_to_lower_the_rate():
+    # epoch 1 ended with finite weights of 1e45 (loss 1.9e182); the next epoch diverged and the session went
+    # back to them, saying "Try a lower learning rate", from where 0.01 and 0.001 diverge again
+    config = dict(problem="regression", dataset="plane", activation="linear", regularization="l2",
+                  regularization_rate=3.0, learning_rate=1.0, layers=[1], n_samples=200, seed=641, weights_seed=770)
+    s = Session(config)
+    with pytest.warns(UserWarning, match="diverged"):
+        s.step(10)
+    assert "Try a lower learning rate (currently 1), e.g. 0.1." in s.diverged  # (back to epoch 0: sane weights)
+    for rate in (0.1, 0.01, 0.001):
+        with pytest.warns(UserWarning, match="diverged"):
+            s.step(5, learning_rate=rate)
+        assert s.epoch == 1 and "Try a lower" not in s.diverged
+        assert "already huge (the largest is 4.51e+45, against 1.41 at the start)" in s.diverged
+        assert f"press Reset for new weights, then train with a lower rate (currently {rate:g})" in s.diverged
+    # what it says works: new weights (Reset), with a lower rate, train
+    s = Session({**config, "learning_rate": 0.01, "weights_seed": 771})  # (0.1 diverges from these too)
+    s.step(20)
+    assert s.diverged is None and s.train_loss[-1] < s.train_loss[0] / 10

@@ -75,6 +75,11 @@ UPDATE_OVERHEAD, POINTS_PER_UNIT = 2, 100
 #: network), so no request holds the server. One epoch of the largest network on the most points
 #: with batch size 1 (4500 updates of 7 + 2 units) always fits.
 MAX_WORK_PER_STEP = 80_000
+#: Weights gone back to after a divergence that are this many times the largest initial one (or 1) are
+#: blown up: in random linear sessions with L2, 7 % went back to weights of 1e10..1e150 (an epoch whose loss
+#: was still finite), from which every lower rate diverged again. Fitted weights on the page's points
+#: (features within ±36) are a few units; 1000 times that is no longer training.
+BLOWN_UP = 1000.0
 
 
 def _regression_plane(n, noise, rng):
@@ -246,6 +251,7 @@ class Session:
         self.train_loss, self.test_loss = [self._loss(self.X_train, self.y_train)], [self._loss(self.X_test, self.y_test)]
         # (epoch, weights and optimizer state) of the last finite training loss and penalty
         self._finite = (self.epoch, _snapshot(self.model))
+        self._initial_scale = max(1.0, self._largest_weight())  # (see BLOWN_UP)
         self._overflowed_at = None  # the epoch whose last update overflowed the loss (see _Curves)
         axis = np.linspace(-DOMAIN, DOMAIN, GRID)
         self._grid = np.stack(np.meshgrid(axis, axis[::-1]), axis=-1).reshape(-1, 2)  # rows from the top
@@ -268,17 +274,30 @@ class Session:
         with np.errstate(over="ignore", invalid="ignore"):
             return not self.config["regularization"] or math.isfinite(self.model.regularization_penalty())
 
+    def _largest_weight(self):
+        return max(float(np.max(np.abs(w))) for w in self.model.get_weights())
+
+    def _advice(self):
+        """What to try after a divergence, once the weights are those gone back to: fit's "a lower learning
+        rate", unless those weights are blown up already (:data:`BLOWN_UP`), from which lower rates diverge too."""
+        rate, largest = self.model.optimizer.learning_rate, self._largest_weight()
+        lower = f"Try a lower learning rate (currently {rate:g}), e.g. {rate / 10:g}."
+        if largest <= BLOWN_UP * self._initial_scale:
+            return lower, lower
+        return lower, (f"But those weights are already huge (the largest is {largest:.3g}, against "
+                       f"{self._initial_scale:.3g} at the start), so a lower learning rate would most likely diverge "
+                       f"again from them: press Reset for new weights, then train with a lower rate (currently {rate:g}).")
+
     def _after_overflow(self, epoch):
         """Go back to the last weights of finite loss and penalty (those of the epoch before
         ``epoch``, the 0-based epoch whose last update overflowed), saying so as a divergence."""
         back, snapshot = self._finite
         _restore(self.model, snapshot)
-        rate = self.model.optimizer.learning_rate
         batches = math.ceil(len(self.y_train) / self.config["batch_size"])
         self.diverged = (f"Training diverged at epoch {epoch + 1}, batch {batches}: the weights after its last update "
                          "give the training points an infinite loss (or weight penalty). Training stopped; the "
                          f"playground went back to epoch {back}, the last whose weights gave the training points a "
-                         f"finite loss. Try a lower learning rate (currently {rate:g}), e.g. {rate / 10:g}.")
+                         f"finite loss. {self._advice()[1]}")
         warnings.warn(self.diverged, DivergenceWarning, stacklevel=3)
 
     def _after_divergence(self):
@@ -298,7 +317,7 @@ class Session:
                                       "last whose weights gave the training points a finite loss.")
         self.epoch = back
         del self.train_loss[back + 1:], self.test_loss[back + 1:]
-        self.diverged = message
+        self.diverged = message.replace(*self._advice())
 
     def step(self, epochs=1, since=0, learning_rate=None):
         """Train ``epochs`` more passes over the training points (SGD, shuffled mini-batches),
