@@ -738,6 +738,30 @@ def test_a_divergence_restores_batch_normalizations_moving_statistics(rng):
         np.testing.assert_array_equal(w, w0)
 
 
+def test_a_divergence_with_batch_normalization_restores_weights_evaluate_finds_finite():
+    # full-batch SGD(1): epoch 7's start and epoch 6's (finite loss 4e245 in training mode) both give evaluate
+    # inf, batch normalization's moving variances (~1e40) far behind weights that grew by orders of magnitude.
+    # fit restored epoch 6's start, checked only in training mode; now it goes back to fit's start.
+    from glassnet.layers import BatchNormalization
+
+    X, y = _regression(np.random.default_rng(0))
+    model = Sequential([Dense(16, activation="relu", input_dim=3), BatchNormalization(), Dense(1)], dtype="float64",
+                       seed=1)
+    model.compile(loss="mse", optimizer=SGD(1.0))
+    starts = []
+    keep = LambdaCallback(on_epoch_begin=lambda epoch, logs: starts.append(
+        ([w.copy() for w in model.get_weights()], model.evaluate(X, y, verbose=0))))
+    with pytest.warns(DivergenceWarning, match=r"diverged at epoch 7, batch 1: .* restored to those fit began with, "
+                      r"at the start of epoch 1: the starts of epochs 6 and 7 .* non-finite loss in inference mode"):
+        model.fit(X, y, epochs=50, batch_size=80, verbose=0, callbacks=[keep])
+    assert not np.isfinite(starts[5][1]) and not np.isfinite(starts[6][1])  # (the history's loss 4e245 is finite)
+    weights, loss = starts[0]
+    for w, w0 in zip(model.get_weights(), weights, strict=True):  # moving mean and variance among them
+        np.testing.assert_array_equal(w, w0)
+    assert model.evaluate(X, y, verbose=0) == loss and np.isfinite(loss)
+    assert model.optimizer.iterations == 0
+
+
 def test_test_and_predict_hooks_as_keras():
     # fit's validation, evaluate and predict call the test/predict hooks, in Keras's order
     rng = np.random.default_rng(0)

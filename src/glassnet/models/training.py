@@ -300,7 +300,11 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
         if model._initial_epoch is not None:
             initial_epoch, model._initial_epoch = model._initial_epoch, None
             source.restart()  # the random generator was restored: a shuffled order drawn before is not the one
-        logs, snapshot = {}, None
+        logs, snapshot, first = {}, None, None
+        # where layers keep moving statistics (batch normalization), an epoch start whose training-mode loss
+        # was finite may still give evaluate inf (statistics of 1e120 behind weights grown far past them):
+        # fit's start is kept too, the last resort of _stop_diverged (one more copy, no computation)
+        keeps_first = any(layer.state for layer in model._layers)
         with backend.quiet_floats():
             for epoch in range(initial_epoch, epochs):
                 for cb in cbs:
@@ -312,6 +316,8 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
                 # nobody computed; the previous one's gave its epoch's first batch a finite loss.
                 previous, snapshot = snapshot, None  # (the older copy freed first: two at most)
                 snapshot = _snapshot(model)
+                if first is None and keeps_first:
+                    first = (epoch, snapshot)
                 for step, (Xb, Yb, wb) in enumerate(source.epoch(epoch)):
                     for cb in batch_begin:
                         cb.on_train_batch_begin(step, {})
@@ -320,7 +326,7 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
                         if step == 0 and previous is None:  # fit's own weights: no learning rate made this
                             _refuse_non_finite_penalty(model)
                         # at the first batch, the loss just computed is that of the epoch's start weights
-                        _stop_diverged(model, epoch, step, (snapshot, previous), (Xb, Yb, wb),
+                        _stop_diverged(model, epoch, step, (snapshot, previous, first), (Xb, Yb, wb),
                                        start_failed=True if step == 0 else None)
                         for cb in batch_end:  # as Keras, the batch's logs show the loss (TerminateOnNaN reads it)
                             cb.on_train_batch_end(step, {"loss": loss})
@@ -343,7 +349,7 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
                 # (a callback that stopped training at this batch does not vouch for its update)
                 if not model._diverged and not _all_finite(model._flat_params):
                     # the epoch's last update overflowed
-                    _stop_diverged(model, epoch, step, (snapshot, previous), (Xb, Yb, wb))
+                    _stop_diverged(model, epoch, step, (snapshot, previous, first), (Xb, Yb, wb))
                     break
                 logs = logs_of(loss_sum / seen, model.metrics)
                 if val is not None and due(epoch):
@@ -1076,32 +1082,55 @@ def _restore(model, snapshot):
 def _stop_diverged(model, epoch, step, snapshots, batch, start_failed=None):
     """Stop, with the last weights known to give a finite loss and their optimizer state.
 
-    ``snapshots`` are :func:`_snapshot`'s of this epoch's start and of the previous one's (None
-    in fit's first epoch). This epoch's start weights were made by the previous epoch's last
+    ``snapshots`` are :func:`_snapshot`'s of this epoch's start, of the previous one's (None
+    in fit's first epoch) and ``(epoch, snapshot)`` of fit's start (None where no layer keeps
+    moving statistics). This epoch's start weights were made by the previous epoch's last
     update, whose loss nobody computed: restoring them alone left a model whose evaluate read
     inf (full-batch SGD: the divergence comes at a first batch, whose loss is theirs). So they
     are tried on the diverging ``batch`` ``(Xb, Yb, wb)`` (one forward pass, in inference mode as
     ``evaluate``, only here); ``start_failed`` True says their loss there is known to be
-    non-finite. Where it is, the previous epoch's start, whose first batch's loss was finite,
-    is restored instead. The warning names the batch ``Xb``'s largest |x| where the inputs are
-    unscaled (pixels of 0..255)."""
-    start, previous = snapshots
+    non-finite. Where it is, the previous epoch's start, whose first batch's loss was finite
+    in training mode, is tried the same way: with batch normalization its moving statistics
+    (1e120) can lag so far behind its weights that evaluate read inf where training read 5e244.
+    Where it fails too, fit's start is restored. The warning names the batch ``Xb``'s largest
+    |x| where the inputs are unscaled (pixels of 0..255)."""
+    start, previous, first = snapshots
     Xb, Yb, wb = batch
-    _restore(model, start)
-    if start_failed is None:
+
+    def finite_in_inference():
         loss = model.compute_loss(y=Yb, y_pred=model.forward(Xb, training=False), sample_weight=wb)
-        start_failed = not math.isfinite(loss)
+        return math.isfinite(loss)
+
+    _restore(model, start)
     model._restored_epoch = epoch
-    if not start_failed:
+    if not start_failed and finite_in_inference():
         restored = "the weights are restored to the start of this epoch."
-    elif previous is not None:
+    elif previous is None:
+        restored = ("the weights are those fit began with (this epoch's start), though they already give this "
+                    "batch a non-finite loss, so evaluate and predict will too.")
+    else:
         _restore(model, previous)
         model._restored_epoch = epoch - 1
         restored = (f"the weights are restored to the start of epoch {epoch} (those of this epoch's start, made by "
                     f"epoch {epoch}'s last update, already give this batch a non-finite loss).")
-    else:
-        restored = ("the weights are those fit began with (this epoch's start), though they already give this "
-                    "batch a non-finite loss, so evaluate and predict will too.")
+        if not finite_in_inference():
+            fallen_back = first is not None and first[0] < epoch - 1
+            if fallen_back:
+                _restore(model, first[1])
+                fallen_back = finite_in_inference()
+            if fallen_back:
+                model._restored_epoch = first[0]
+                restored = (
+                    f"the weights are restored to those fit began with, at the start of epoch {first[0] + 1}: the "
+                    f"starts of epochs {epoch} and {epoch + 1} (fit keeps none between) give this batch a non-finite "
+                    "loss in inference mode, as evaluate computes it, their layers' moving statistics far behind "
+                    "their weights.")
+            else:
+                if first is not None and first[0] < epoch - 1:
+                    _restore(model, previous)
+                restored = restored[:-2] + (
+                    "; in inference mode, as evaluate and predict compute it, that start's loss on this batch is not "
+                    "finite either, so theirs will not be).")
     model._diverged = True
     model._restored_note = restored  # (the playground, which may go back further, says so in its place)
     rates = [(o.name, o.learning_rate) for o in callbacks_module._rated(model.optimizer)]  # (a MultiOptimizer's each)
