@@ -1178,6 +1178,36 @@ def test_playground_takes_a_bracketed_ipv6_host(tmp_path, monkeypatch, capsys):
     assert "--host '[192.0.2.1]' is not an address of this machine" in result.stderr
 
 
+@pytest.mark.parametrize("host, said", [
+    ("127.0.0.1:8000", "--host '127.0.0.1:8000' includes a port: give it apart, --host 127.0.0.1 --port 8000."),
+    ("[::1]:8000", "--host '[::1]:8000' includes a port: give it apart, --host ::1 --port 8000."),
+    ("localhost:9000", "--host 'localhost:9000' includes a port: give it apart, --host localhost --port 9000."),
+    ("[::1", "--host '[::1' has an unmatched bracket: give an IPv6 address as ::1 or [::1]."),
+    ("::1]", "--host '::1]' has an unmatched bracket: give an IPv6 address as ::1 or [::1]."),
+])
+def test_a_host_with_a_port_or_one_bracket_is_refused_saying_what_to_give(host, said, tmp_path, monkeypatch,
+                                                                          capsys):
+    # 127.0.0.1:8000 said "not an address of this machine" (looked up as a name); [::1 was served as ::1
+    uvicorn = pytest.importorskip("uvicorn", reason="the playground extra is not installed")
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: pytest.fail("served"))
+    result = call("playground", "--host", host, "--no-browser", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert_one_line_error(result)
+    assert said in result.stderr
+
+
+def test_serve_refuses_a_host_with_a_port_or_one_bracket_in_its_own_words(monkeypatch):
+    from glassnet.playground import app
+
+    uvicorn = pytest.importorskip("uvicorn", reason="the playground extra is not installed")
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: pytest.fail("served"))
+
+    with pytest.raises(ValueError, match=re.escape("host='127.0.0.1:8000' includes a port: give it apart, "
+                                                   "serve(host='127.0.0.1', port=8000).")):
+        app.serve(host="127.0.0.1:8000", open_browser=False)
+    with pytest.raises(ValueError, match=re.escape("host='[::1' has an unmatched bracket")):
+        app.serve(host="[::1", open_browser=False)
+
+
 def test_offline_mnist_advice_speaks_the_command_line(tmp_path, monkeypatch, capsys):
     from glassnet.datasets import mnist
 

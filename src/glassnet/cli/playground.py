@@ -8,8 +8,11 @@ from ._common import CommandError
 
 def _check_address(host, port):
     """Fail with one line, before the server starts, when ``host:port`` cannot be served."""
-    from ..playground.app import numeric_host
+    from ..playground.app import host_problem, numeric_host
 
+    problem = host_problem(host, cli=True)
+    if problem:
+        raise CommandError(problem)
     try:  # as serve() reads it: [::1] is ::1 (getaddrinfo takes no brackets)
         family, kind, proto, _, address = socket.getaddrinfo(numeric_host(host), port, type=socket.SOCK_STREAM)[0]
     except socket.gaierror as exc:

@@ -33,6 +33,7 @@ without the browser asking first. Bodies over :data:`MAX_BODY_BYTES` get 413.
 import collections
 import ipaddress
 import json
+import re
 import secrets
 import socket
 import sys
@@ -135,6 +136,21 @@ def numeric_host(host):
         return socket.getaddrinfo(host.strip("[]"), None, flags=socket.AI_NUMERICHOST)[0][4][0]
     except (OSError, UnicodeError, ValueError):  # a name, or not an address at all
         return host
+
+
+def host_problem(host, cli=False):
+    """Why ``host`` is no host, in the words of the command line (``cli``) or of :func:`serve`;
+    None where it is one. ``127.0.0.1:8000`` (a URL's way) was looked up as a name, "not an
+    address of this machine"; ``[::1`` was taken as ``::1`` (brackets are stripped)."""
+    label = f"--host {host!r}" if cli else f"host={host!r}"
+    split = re.fullmatch(r"\[([^\[\]]*)\]:(\d+)|([^:\[\]]+):(\d+)", host)
+    if split:
+        name, port = (split[1], split[2]) if split[1] is not None else (split[3], split[4])
+        fix = f"--host {name} --port {port}" if cli else f"serve(host={name!r}, port={port})"
+        return f"{label} includes a port: give it apart, {fix}."
+    if ("[" in host or "]" in host) and not re.fullmatch(r"\[[^\[\]]*\]", host):
+        return f"{label} has an unmatched bracket: give an IPv6 address as ::1 or [::1]."
+    return None
 
 
 def network_addresses(family=socket.AF_INET):
@@ -399,6 +415,9 @@ def create_app(local_only=True):
 def serve(host="127.0.0.1", port=8765, open_browser=True):
     """Run the playground with uvicorn until Ctrl+C; opens the page in a browser. On a
     loopback ``host`` it answers this machine's pages only (see the module's notes)."""
+    problem = host_problem(host)
+    if problem:
+        raise ValueError(problem)
     _require()
     import uvicorn
 
