@@ -37,10 +37,10 @@ def test_a_learning_rate_above_1_overshoots_the_sample_and_warns():
             som = SOM(grid=(1, 1), init=[[0.0]], learning_rate=alpha, final_learning_rate=alpha, epochs=1).fit([[1.0]])
         assert som.weights_[0, 0] == alpha
     X = np.random.default_rng(0).normal(size=(150, 2))
-    with pytest.warns(UserWarning, match="learning_rate=5.0 is above 1"):
+    with pytest.warns(UserWarning, match="learning_rate=5 is above 1"):
         SOM(grid=(5, 5), learning_rate=5, random_state=0).fit(X[:20])  # decays below 2 in time: the map settles
-    with pytest.warns(UserWarning, match="learning_rate=5.0 is above 1"), \
-            pytest.raises(ValueError, match=r"weights diverged .*learning_rate=5.0 is too large"):
+    with pytest.warns(UserWarning, match="learning_rate=5 is above 1"), \
+            pytest.raises(ValueError, match=r"weights diverged .*learning_rate=5 is too large"):
         SOM(grid=(5, 5), learning_rate=5, random_state=0).fit(X)  # 150 samples: they blow up first
     with pytest.warns(UserWarning, match="final_learning_rate=1.5 is above 1"):
         SOM(grid=(2, 2), learning_rate=0.5, final_learning_rate=1.5, epochs=1, random_state=0).fit(X)

@@ -304,7 +304,7 @@ class SOM(TransformerMixin, BaseEstimator):
         n = len(X)
         if self.mode == "online":
             if max(a0, a1) > 1:  # (the divergence error comes only if the weights blow up before α decays)
-                rate = f"learning_rate={a0!r}" if a0 > 1 else f"final_learning_rate={a1!r}"
+                rate = self._rate_named(a0 > 1)
                 warnings.warn(f"{rate} is above 1: Kohonen's step w ← w + α·h·(x − w) with α·h > 1 moves a "
                               "neuron past the sample, and with α·h > 2 further from it than it was. Use a "
                               "learning rate in (0, 1].", UserWarning, stacklevel=3)
@@ -330,7 +330,7 @@ class SOM(TransformerMixin, BaseEstimator):
                         step *= (alphas[t] * h)[:, None]
                         W -= step
                     t += 1
-                self._check_diverged(W, scale, a0, a1)
+                self._check_diverged(W, scale, a0 >= a1)
                 self.quantization_errors_.append(self._qe(X, W))
                 if record_weights:
                     history.append(W.copy())
@@ -363,14 +363,19 @@ class SOM(TransformerMixin, BaseEstimator):
             self.weights_history_ = np.array(history)
         return self
 
-    @staticmethod
-    def _check_diverged(W, scale, alpha, final_alpha):
+    def _rate_named(self, initial):
+        """``learning_rate=5`` (``initial``) or ``final_learning_rate=...``, as the user gave it (not 5.0)."""
+        return (f"learning_rate={self.learning_rate}" if initial
+                else f"final_learning_rate={self.final_learning_rate}")
+
+    def _check_diverged(self, W, scale, initial):
         """Online steps with α·h > 2 overshoot further each time: the weights grow past any
-        sample. Say so, naming the learning rate, before the distances overflow."""
+        sample. Say so, naming the learning rate (the ``initial`` one where it is the larger),
+        before the distances overflow."""
         with np.errstate(over="ignore", invalid="ignore"):
             w_max = np.abs(W).max()
         if not w_max <= 1e6 * scale:  # (also NaN)
-            rate = f"learning_rate={alpha!r}" if alpha >= final_alpha else f"final_learning_rate={final_alpha!r}"
+            rate = self._rate_named(initial)
             raise ValueError(
                 f"The map's weights diverged (largest |w| = {w_max:.3g}; the data and the initial "
                 f"weights lie within {scale:.3g}): {rate} is too large. Kohonen's rule "
