@@ -1208,6 +1208,26 @@ def test_serve_refuses_a_host_with_a_port_or_one_bracket_in_its_own_words(monkey
         app.serve(host="[::1", open_browser=False)
 
 
+def test_som_progress_speaks_within_an_epoch_after_2_s_and_every_5_s(capsys):
+    # glassnet som on MNIST said nothing until the first epoch ended, 10+ s after loading
+    from glassnet.cli.classic import _som_progress
+
+    now = [100.0]
+    on_epoch, on_progress = _som_progress(100.0, epochs=2, clock=lambda: now[0])
+    for t, done in [(1.0, 1000), (3.0, 2000), (6.0, 3000), (8.5, 4000), (9.0, 5000)]:
+        now[0] = 100.0 + t
+        on_progress(1, done, 10000)
+    now[0] = 120.0
+    on_epoch(1, 2, 0.5)  # an epoch's end is always said (after 2 s)
+    now[0] = 121.0
+    on_progress(2, 1000, 10000)  # within 5 s of that line
+    assert capsys.readouterr().err.splitlines() == [
+        "epoch 1/2: 2000/10000 samples (3 s, about 27 s left)",  # 3 s for 0.2 of 2 epochs
+        "epoch 1/2: 4000/10000 samples (8 s, about 34 s left)",
+        "epoch 1/2: quantization error 0.5 (20 s, about 20 s left)",
+    ]
+
+
 def test_offline_mnist_advice_speaks_the_command_line(tmp_path, monkeypatch, capsys):
     from glassnet.datasets import mnist
 

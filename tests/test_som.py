@@ -87,6 +87,20 @@ def test_on_epoch_reports_each_epoch_and_changes_nothing(colours, mode):
         SOM(grid=(2, 2)).fit(colours, on_epoch=1)
 
 
+def test_on_progress_reports_within_an_online_epoch_and_changes_nothing(colours, monkeypatch):
+    # an online epoch of MNIST ran 10 s before on_epoch said anything
+    from glassnet.classic import som as som_module
+
+    monkeypatch.setattr(som_module, "PROGRESS_EVERY", 4)
+    n, calls = len(colours), []
+    plain = SOM(grid=(3, 3), epochs=2, random_state=0).fit(colours)
+    hooked = SOM(grid=(3, 3), epochs=2, random_state=0).fit(colours, on_progress=lambda *a: calls.append(a))
+    np.testing.assert_array_equal(hooked.weights_, plain.weights_)
+    assert calls == [(e, done, n) for e in (1, 2) for done in range(4, n, 4)]
+    with pytest.raises(TypeError, match="on_progress must be a function .* Received: on_progress=1"):
+        SOM(grid=(2, 2)).fit(colours, on_progress=1)
+
+
 def test_one_batch_epoch_by_hand():
     # Winners: x = 1 -> neuron 2, x = 0 -> neuron 0; w_j = Σ_i h_ij x_i / Σ_i h_ij, σ = 1.
     som = SOM(grid=(1, 3), init=[[0.0], [0.5], [1.0]], sigma=1.0, epochs=1, mode="batch")

@@ -198,7 +198,8 @@ def cmd_som(args):
         X = (X - mu) / sigma
     rows, cols = args.grid
     som = SOM(grid=(rows, cols), topology=args.topology, epochs=args.epochs, mode=args.mode, random_state=args.seed)
-    som.fit(X, on_epoch=_som_progress(time.monotonic()))
+    on_epoch, on_progress = _som_progress(time.monotonic(), args.epochs)
+    som.fit(X, on_epoch=on_epoch, on_progress=on_progress)
     print(f"Self-organizing map {rows}×{cols} ({args.topology}) on {count(len(X), 'sample')} of {data.name} "
           f"({count(X.shape[1], 'feature')}); {args.epochs} epoch(s), {args.mode}")
     print(f"Quantization error: {som.quantization_error(X):.4g}   topographic error: {som.topographic_error(X):.4f}")
@@ -228,16 +229,31 @@ def cmd_som(args):
     return 0
 
 
-def _som_progress(start, quiet_for=2.0):
-    """An ``on_epoch`` that reports each epoch on stderr once the fit has run ``quiet_for`` seconds:
-    an online map of MNIST runs minutes without a word otherwise, while digits finish in one."""
+def _som_progress(start, epochs, quiet_for=2.0, every=5.0, clock=None):
+    """SOM.fit's ``on_epoch`` and ``on_progress`` hooks, which report on stderr once the fit has run
+    ``quiet_for`` seconds: after each epoch, and within one every ``every`` seconds at most (an online
+    epoch of MNIST left 10 s of silence before its line), while digits finish in one."""
+    clock = clock or time.monotonic  # (read now: a test's clock replaces the module's time)
+    last = None  # when the last line was printed
+
+    def report(epoch, epochs_done, text, within):
+        nonlocal last
+        now = clock()
+        elapsed = now - start
+        if elapsed < quiet_for or (within and last is not None and now - last < every):
+            return
+        last = now
+        left = elapsed / epochs_done * (epochs - epochs_done)
+        print(f"epoch {epoch}/{epochs}: {text} ({elapsed:.0f} s, about {left:.0f} s left)", file=sys.stderr,
+              flush=True)
+
     def on_epoch(epoch, epochs, error):
-        elapsed = time.monotonic() - start
-        if elapsed >= quiet_for:
-            left = elapsed / epoch * (epochs - epoch)
-            print(f"epoch {epoch}/{epochs}: quantization error {error:.4g} ({elapsed:.0f} s, about {left:.0f} s left)",
-                  file=sys.stderr, flush=True)
-    return on_epoch
+        report(epoch, epoch, f"quantization error {error:.4g}", within=False)
+
+    def on_progress(epoch, done, n):
+        report(epoch, epoch - 1 + done / n, f"{done}/{n} samples", within=True)
+
+    return on_epoch, on_progress
 
 
 def _plot_u_matrix(som, X, path, title):
