@@ -762,6 +762,103 @@ def test_a_divergence_with_batch_normalization_restores_weights_evaluate_finds_f
     assert model.optimizer.iterations == 0
 
 
+def _live_snapshots(monkeypatch):
+    """The most copies of the weights fit's divergence guard held at once (training._snapshot's, while alive)."""
+    import weakref
+
+    from glassnet.models import training
+
+    alive, most = [], [0]
+
+    def counted(model):
+        snapshot = original(model)
+        alive.append(weakref.ref(snapshot[0]))
+        most[0] = max(most[0], sum(ref() is not None for ref in alive))
+        return snapshot
+
+    original = training._snapshot
+    monkeypatch.setattr(training, "_snapshot", counted)
+    return most
+
+
+def test_a_divergence_whose_fit_start_also_fails_in_inference_keeps_the_previous_epochs_start(monkeypatch):
+    # The model of the test above with moving means of 1e200 (set_weights): training mode normalizes with the
+    # batch's statistics, so fit runs as there and diverges at epoch 7, but in inference mode every start,
+    # fit's own too, gives inf (moving means 0.99^k 1e200). fit keeps the previous epoch's start (epoch 6's,
+    # whose training-mode loss was finite) and says that evaluate will not be finite.
+    from glassnet.layers import BatchNormalization
+
+    def bn_model():
+        model = Sequential([Dense(16, activation="relu", input_dim=3), BatchNormalization(), Dense(1)],
+                           dtype="float64", seed=1)
+        model.compile(loss="mse", optimizer=SGD(1.0))
+        model.build()
+        weights = model.get_weights()
+        weights[4] = np.full(16, 1e200)  # [kernel, bias, gamma, beta, moving_mean, moving_variance, kernel, bias]
+        model.set_weights(weights)
+        return model
+
+    X, y = _regression(np.random.default_rng(0))
+    model = bn_model()
+    copies = _live_snapshots(monkeypatch)
+    with pytest.warns(DivergenceWarning, match=r"diverged at epoch 7, batch 1: .* restored to the start of epoch 6 "
+                      r"\(those of this epoch's start, made by epoch 6's last update, already give this batch a "
+                      r"non-finite loss; in inference mode, as evaluate and predict compute it, that start's loss "
+                      r"on this batch is not finite either, so theirs will not be\)\. Try") as record:
+        hist = model.fit(X, y, epochs=50, batch_size=80, shuffle=False, verbose=0)
+    assert "fit began with" not in str(record[0].message)
+    assert copies[0] == 3  # this epoch's start, the previous one's and fit's
+    assert len(hist.history["loss"]) == 6 and np.isfinite(hist.history["loss"]).all()
+    reference = bn_model()  # a fit stopped at the start of epoch 6
+    reference.fit(X, y, epochs=5, batch_size=80, shuffle=False, verbose=0)
+    for w, w0 in zip(model.get_weights(), reference.get_weights(), strict=True):  # moving statistics among them
+        np.testing.assert_array_equal(w, w0)
+    assert model.optimizer.iterations == reference.optimizer.iterations == 5
+    assert not np.isfinite(model.evaluate(X, y, verbose=0))
+
+
+def test_a_later_divergence_without_moving_statistics_keeps_two_starts_and_the_previous_one(monkeypatch):
+    # One weight w, J = mean (w x)², batches x = a = 1 and x = c = 1e10 (y = 0), SGD with η = (1 + 1e-5)/2: a step
+    # on a multiplies w by p = −1e-5, one on c by q ≈ −1e20, an epoch by 1e15. Epochs 1 and 2 take a, then c:
+    # from w = 1e131 and from 1e146 the losses are finite ((1e146)², (1e141 · 1e10)²); epoch 3 starts at 1e161 and
+    # takes c first: inf. Epoch 2's start gives c (1e146 · 1e10)² = inf too, and fit's start (1e131), which would
+    # not, is not kept (no layer has moving statistics: two starts, no third copy): epoch 2's start stays.
+    from glassnet.utils import PyDataset
+
+    class Ordered(PyDataset):
+        orders = [(0, 1), (0, 1), (1, 0)]  # epochs 1 and 2 take a then c, epoch 3 c then a
+
+        def __init__(self):
+            super().__init__()
+            self.epoch = 0
+
+        def __len__(self):
+            return 2
+
+        def __getitem__(self, i):
+            x = [1.0, 1e10][self.orders[min(self.epoch, 2)][i]]
+            return np.array([[x]]), np.zeros((1, 1))
+
+        def on_epoch_end(self):
+            self.epoch += 1
+
+    copies = _live_snapshots(monkeypatch)
+    model = _one_weight((1 + 1e-5) / 2, w0=1e131)
+    with pytest.warns(DivergenceWarning, match=r"diverged at epoch 3, batch 1: .* restored to the start of epoch 2 "
+                      r"\(those of this epoch's start, made by epoch 2's last update, already give this batch a "
+                      r"non-finite loss; in inference mode, as evaluate and predict compute it, that start's loss "
+                      r"on this batch is not finite either, so theirs will not be\)\. Try"):
+        hist = model.fit(Ordered(), epochs=10, shuffle=False, verbose=0)
+    assert copies[0] == 2
+    assert len(hist.history["loss"]) == 2
+    reference = _one_weight((1 + 1e-5) / 2, w0=1e131)  # a fit stopped at the start of epoch 2
+    reference.fit(Ordered(), epochs=1, shuffle=False, verbose=0)
+    np.testing.assert_array_equal(model.get_weights()[0], reference.get_weights()[0])
+    np.testing.assert_allclose(model.get_weights()[0], [[1e131 * -1e-5 * -1e20]], rtol=1e-4)
+    assert model.optimizer.iterations == reference.optimizer.iterations == 2
+    assert not np.isfinite(model.evaluate(np.array([[1e10]]), np.zeros((1, 1)), verbose=0))
+
+
 def test_test_and_predict_hooks_as_keras():
     # fit's validation, evaluate and predict call the test/predict hooks, in Keras's order
     rng = np.random.default_rng(0)
