@@ -360,6 +360,42 @@ def test_a_subclass_frozen_before_its_first_build_nests_frozen_as_keras_s(keras6
     assert counts[0] == counts[1] == (2, 4, [False, False], 6)
 
 
+def test_a_subclass_made_frozen_is_refused_in_a_model_where_keras_trains_it(keras64, rng):
+    # super().__init__(trainable=False) sets the model's flag before its layers exist: alone it trains nothing,
+    # but nested, Keras 3.15 trains its layers (their flags stay True). glassnet refuses it, saying how to freeze
+    # them; self.trainable = False after the layers freezes them in both libraries.
+    glassnet.config.set_floatx("float64")
+    x, y = rng.normal(size=(8, 4)), rng.normal(size=(8, 2))
+
+    def block_class(lib, at_construction):
+        class Block(lib.Model):
+            def __init__(self):
+                super().__init__(trainable=not at_construction)
+                self.dense = lib.layers.Dense(3)
+                if not at_construction:
+                    self.trainable = False
+
+            def call(self, x):
+                return self.dense(x)
+
+        return Block
+
+    theirs = block_class(keras64, True)()
+    model = keras64.Sequential([keras64.Input((4,)), theirs, keras64.layers.Dense(2)])
+    before = theirs.get_weights()[0].copy()
+    model.compile(optimizer=keras64.optimizers.SGD(0.1), loss="mse")
+    model.fit(x, y, epochs=2, verbose=0)
+    assert len(model.trainable_weights) == 4 and not np.array_equal(before, theirs.get_weights()[0])
+    with pytest.raises(ValueError, match=r"made with trainable=False.* would train, as in Keras\. Set "
+                       r"model\.trainable = False .*\(in a subclass: self\.trainable = False after its layers"):
+        glassnet.Sequential([layers.Input((4,)), block_class(glassnet, True)(), layers.Dense(2)])
+    counts = []
+    for lib in (glassnet, keras64):
+        model = lib.Sequential([lib.Input((4,)), block_class(lib, False)(), lib.layers.Dense(2)])
+        counts.append((len(model.trainable_weights), len(model.non_trainable_weights)))
+    assert counts[0] == counts[1] == (2, 2)
+
+
 def test_a_subclass_waiting_for_the_input_shape_can_be_popped_and_a_failed_trace_leaves_it_waiting(rng):
     class Wrong(glassnet.Model):
         def __init__(self):

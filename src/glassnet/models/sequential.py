@@ -602,9 +602,12 @@ class Sequential:
                              f"keeps all its weights in one dtype. Pass dtype={model.dtype!r} to this model.")
         if not model._trainable and any(l.trainable for l in model._layers):
             # its layers join this model, and only their own flags go with them
+            # (Keras 3.15 trains them there, though the model alone trains nothing: refused rather than guessed)
+            subclass = " (in a subclass: self.trainable = False after its layers, in __init__)" if hasattr(
+                model, "_trace") else ""
             raise ValueError(f"{label} was made with trainable=False, which leaves its layers' own flags True; in this "
-                             "model they would train. Set model.trainable = False (it freezes each layer) before "
-                             "nesting it.")
+                             "model they would train, as in Keras. Set model.trainable = False (it freezes each "
+                             f"layer){subclass} before nesting it.")
         for layer in model._layers:  # all checked before any joins
             if id(layer) in ids:
                 raise ValueError(
