@@ -678,6 +678,31 @@ def test_categorical_crossentropy_reads_outputs_as_keras_does_divided_by_their_s
     assert G[0, 0] > 0 and G[0, 2] > 0 and G[0, 1] < 0
 
 
+def test_categorical_crossentropy_divides_a_negative_row_sum_as_keras():
+    # logits read as probabilities (metrics=["categorical_crossentropy"] beside a from_logits loss): the row
+    # (2, −3, −1) sums to −2, Keras's a / sum is (−1, 1.5, 0.5), clipped to (1e-7, 1 − 1e-7, 0.5), so class 2
+    # costs log 2 and class 0 log 1e7 (keras.losses.categorical_crossentropy: 0.6931472, 16.118095). The sum
+    # was floored at 1e-7: a / 1e-7 clipped, 8.07 fit's figure and evaluate's apart, and neither Keras's
+    loss = losses.get("categorical_crossentropy")
+    A = np.array([[2.0, -3.0, -1.0], [2.0, -3.0, -1.0], [0.0, 0.0, 0.0]])
+    Y = np.array([[0.0, 0.0, 1.0], [1.0, 0.0, 0.0], [1.0, 0.0, 0.0]])
+    expected = [np.log(2), np.log(1e7), np.log(1e7)]  # an all-zero row stays a finite log 1e7 (Keras: NaN)
+    np.testing.assert_allclose(loss.per_sample(Y, A), expected, rtol=1e-9)
+    assert loss(Y, A) == pytest.approx(np.mean(expected), rel=1e-9)  # the fast path agrees
+    for metric, y in [(glassnet.metrics.CategoricalCrossentropy(), Y[:2]),
+                      (glassnet.metrics.SparseCategoricalCrossentropy(), np.array([2, 0]))]:
+        metric.update_state(y, A[:2])
+        assert metric.result() == pytest.approx(np.mean(expected[:2]), rel=1e-9)
+    # the gradient, (g − Σ g p) / S with a negative S, against central differences
+    G, h = loss.per_sample_gradient(Y[:1], A[:1]), 1e-6
+    for j in range(3):
+        up, down = A[:1].copy(), A[:1].copy()
+        up[0, j] += h
+        down[0, j] -= h
+        assert G[0, j] == pytest.approx((loss.per_sample(Y[:1], up)[0] - loss.per_sample(Y[:1], down)[0]) / (2 * h),
+                                        rel=1e-6, abs=1e-8)
+
+
 def test_huber_has_keras_s_name_and_files_of_the_old_one_load(tmp_path, monkeypatch):
     # Huber().name was "huber" where keras.losses.Huber().name (and the name in its get_config) is
     # "huber_loss"; the string compile takes stays "huber", as in Keras (Keras has no "huber_loss" string).

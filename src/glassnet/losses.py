@@ -335,9 +335,12 @@ def _inside_clip(dA, A, epsilon):
 
 
 def _normalized(A, eps):
-    """``(A / S, S)`` with ``S`` each row's sum (at least ``eps``: an all-zero row stays zeros)."""
+    """``(A / S, S)`` with ``S`` each row's sum, as Keras's; only a zero sum becomes ``eps`` (an all-zero
+    row stays zeros, where Keras's 0/0 is NaN). A negative sum (logits read as probabilities) stays: Keras
+    divides by it, and a floor at ``eps`` made such rows' loss and metric figures differ from Keras's."""
     xp = get_namespace(A)
-    S = xp.maximum(xp.sum(A, axis=-1, keepdims=True), eps)
+    S = xp.sum(A, axis=-1, keepdims=True)
+    S = xp.where(S == 0, eps, S)
     return A / S, S
 
 
@@ -726,7 +729,8 @@ class CategoricalCrossentropy(_Crossentropy):
         if plain or isinstance(A, np.ndarray):  # as _normalized, with NumPy's reduction called directly (~1 µs less)
             low, high = constant(self.epsilon, A.dtype), constant(1 - self.epsilon, A.dtype)
             S = np.add.reduce(A, axis=-1, keepdims=True)
-            P = np.divide(A, np.maximum(S, low, out=S))
+            S[S == 0] = low
+            P = np.divide(A, S)
         else:
             P, _ = _normalized(A, self.epsilon)  # each row divided by its sum, as Keras (softmax: by 1)
             low, high = self.epsilon, 1 - self.epsilon
