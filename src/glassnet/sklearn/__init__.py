@@ -36,11 +36,12 @@ stochastic solvers and L-BFGS; ``_files`` the estimator file (``save``/``load``)
 Importing this package imports scikit-learn; ``import glassnet`` does not.
 """
 
-try:  # every scikit-learn name the package uses exists from 1.6 on (validate_data is the newest)
+try:  # every scikit-learn name the package uses exists from 1.6 on (validate_data is the newest); the extra
+    # asks 1.7, whose MLP (sample_weight, loss=) the tests compare with: the message names what the extra installs
     from sklearn.utils.validation import validate_data  # noqa: F401
 except ImportError as exc:  # pragma: no cover - depends on the environment
     raise ImportError(
-        "glassnet.sklearn requires scikit-learn >= 1.6: pip install \"glassnet[sklearn]\""
+        "glassnet.sklearn requires scikit-learn >= 1.7: pip install \"glassnet[sklearn]\""
     ) from exc
 
 from ._classifier import MLPClassifier
