@@ -232,7 +232,8 @@ def test_principal_axes_equal_the_svds_with_a_fixed_sign(n, d):
     X = rng.normal(size=(n, d)) * np.linspace(3, 0.5, d)
     Xc = X - X.mean(axis=0)
     _, S, Vt = np.linalg.svd(Xc, full_matrices=False)
-    scale, axes = _principal_axes(Xc, 2)
+    mean, scale, axes = _principal_axes(Xc, 2)
+    np.testing.assert_allclose(mean, 0, atol=1e-12)
     np.testing.assert_allclose(scale, S[:2] / np.sqrt(n - 1), rtol=1e-10)
     for got, want in zip(axes, Vt[:2]):
         np.testing.assert_allclose(got, want * np.sign(want[np.argmax(np.abs(want))]), atol=1e-10)
@@ -426,3 +427,41 @@ def test_online_epochs_follow_kohonens_rule_step_by_step(colours, topology, neig
         h = np.exp(-d**2 / (2 * sigma**2)) if neighborhood == "gaussian" else (d <= sigma).astype(float)
         W = W + alpha * h[:, None] * (x - W)
     np.testing.assert_allclose(som.weights_, W, rtol=1e-12, atol=1e-14)
+
+
+def test_float32_data_train_as_their_float64_copy_in_chunks(monkeypatch):
+    # A float64 copy of MNIST's 70000 × 784 float32 pixels took 4 s, the (n, d) temporaries of the
+    # distances and the PCA init seconds more: float32 data now stay float32 and every pass goes
+    # CHUNK rows at a time. Each float32 value is exact in float64, so online training (winners
+    # from x − w, updates in float64) gives the float64 copy's weights bit for bit.
+    from glassnet.classic import som as som_module
+
+    monkeypatch.setattr(som_module, "CHUNK", 7)  # several chunks and a ragged last one
+    X32 = np.random.default_rng(0).random((60, 5)).astype(np.float32)
+    X64 = X32.astype(np.float64)
+    a = SOM(grid=(3, 4), epochs=2, random_state=0).fit(X32)
+    b = SOM(grid=(3, 4), epochs=2, random_state=0).fit(X64)
+    assert a.weights_.dtype == np.float64
+    np.testing.assert_array_equal(a.weights_, b.weights_)
+    # winners in float32 (see docs/classic.md): the error as from float64 distances, to rounding
+    np.testing.assert_allclose(a.quantization_errors_, b.quantization_errors_, rtol=1e-12)
+    reference = np.linalg.norm(X64[:, None, :] - a.weights_[None], axis=2)
+    np.testing.assert_array_equal(a.predict(X32), reference.argmin(axis=1))
+    np.testing.assert_allclose(a.transform(X32), reference, rtol=1e-6)
+    # 1e20 squares past float32's range: those distances are taken in float64
+    big = SOM(grid=(2, 2), epochs=1, random_state=0).fit(X64 * 1e20)
+    far = np.linalg.norm(X64[:, None, :] * 1e20 - big.weights_[None], axis=2)
+    np.testing.assert_array_equal(big.predict((X32 * np.float32(1e20))), far.argmin(axis=1))
+
+
+def test_topographic_error_takes_the_first_of_tied_neurons():
+    # 1×3 map, weights 0, 1, 2 on one feature; x = 0.5 is as near to neuron 0 as to neuron 1, and
+    # x = 1.5 to 1 and 2: best and second are neighbours either way. x = 1 has neuron 1 first and
+    # 0 and 2 tied second: the first (0) is taken, a neighbour too. So the error is 0; with the
+    # far neurons 0 and 2 taken as the best pair it would be 1/3.
+    som = SOM(grid=(1, 3), init=[[0.0], [1.0], [2.0]], learning_rate=1e-12, final_learning_rate=1e-12,
+              epochs=1, shuffle=False).fit([[0.5], [1.5], [1.0]])
+    assert som.topographic_error([[0.5], [1.5], [1.0]]) == 0.0
+    three = SOM(grid=(1, 4), init=[[0.0], [5.0], [1.0], [9.0]], learning_rate=1e-12, final_learning_rate=1e-12,
+                sigma=1e-3, final_sigma=1e-3, epochs=1, shuffle=False).fit([[0.5]])
+    assert three.topographic_error([[0.5]]) == 1.0  # neurons 0 and 2 (not grid neighbours) tie first

@@ -55,22 +55,45 @@ def grid_coordinates(rows, cols, topology):
     return np.column_stack([r, c]).astype(np.float64)
 
 
-def _sq_distances(X, W):
-    """‖x_i − w_j‖², shape (n, M), via ‖x‖² − 2x·w + ‖w‖² (clipped at 0).
+# rows of X taken at a time by the distances and the PCA scatter: a few MB each, where a
+# 70000 × 784 temporary (MNIST) is 440 MB of fresh memory, seconds to fault in
+CHUNK = 4096
+
+
+def _sq_distances(X, W, dtype=np.float64):
+    """‖x_i − w_j‖², shape (n, M), via ‖x‖² − 2x·w + ‖w‖² (clipped at 0), in ``dtype``.
 
     Both sets are first shifted by the neurons' mean, which leaves the distances
     unchanged: the expansion cancels catastrophically when the data lie far from
     the origin (points near 10⁶ apart by 10⁻²). It still loses about half the digits
     of a distance that is tiny against ‖x‖ (a sample on its neuron reads ~1e-8 away):
     good enough to rank the neurons, so the winner's distance is taken again from
-    x − w (:func:`_winner_sq_distances`) wherever it is reported."""
+    x − w (:func:`_winner_sq_distances`) wherever it is reported. Computed :data:`CHUNK`
+    rows at a time (one matrix product each); ``dtype=np.float32`` (for float32 data, to
+    find winners) where float32's squares do not overflow, else float64."""
     center = W.mean(axis=0)
-    with np.errstate(over="ignore", invalid="ignore"):
-        Xc, Wc = X - center, W - center
-        D = (Xc * Xc).sum(1)[:, None] - 2 * Xc @ Wc.T + (Wc * Wc).sum(1)[None, :]
-    if not np.isfinite(D).all():
-        raise too_large_error(X, "the map: the squared distances ‖x − w‖²")
-    return np.maximum(D, 0.0)
+    D = np.empty((len(X), len(W)), dtype=dtype)
+    for start in range(0, len(X), CHUNK):
+        while True:
+            Wc = (W - center).astype(D.dtype)
+            with np.errstate(over="ignore", invalid="ignore"):
+                Xc = X[start : start + CHUNK] - center.astype(D.dtype)
+                block = (Xc * Xc).sum(1)[:, None] - 2 * Xc @ Wc.T + (Wc * Wc).sum(1)[None, :]
+            if np.isfinite(block).all():
+                break
+            if D.dtype == np.float64:
+                raise too_large_error(X, "the map: the squared distances ‖x − w‖²")
+            done, D = D[:start], np.empty(D.shape)  # float32's squares overflow from 1.8e19: float64 from here
+            D[:start] = done
+        np.maximum(block, 0.0, out=D[start : start + CHUNK])
+    return D
+
+
+def _winners(X, W):
+    """Each sample's winner (the first of equally near neurons), shape (n,), and the squared
+    distances it was taken from: in float32 for float32 data (see docs/classic.md)."""
+    D = _sq_distances(X, W, np.float32 if X.dtype == np.float32 else np.float64)
+    return D.argmin(axis=1), D
 
 
 def _winner_sq_distances(X, W, c):
@@ -78,39 +101,46 @@ def _winner_sq_distances(X, W, c):
     at once). The expansion in :func:`_sq_distances` cancels where x ≈ w: a sample on its
     neuron came out about 1e-8 away, not 0."""
     out = np.empty(len(X))
-    for start in range(0, len(X), 4096):
-        diff = X[start : start + 4096] - W[c[start : start + 4096]]
-        out[start : start + 4096] = np.einsum("ij,ij->i", diff, diff)
+    for start in range(0, len(X), CHUNK):
+        diff = X[start : start + CHUNK] - W[c[start : start + CHUNK]]
+        out[start : start + CHUNK] = np.einsum("ij,ij->i", diff, diff)
     return out
 
 
-def _mean_min_distance(X, W, D):
-    """The quantization error (1/n) Σ ‖x_i − w_c(i)‖, the winners c taken from the squared
-    distances D (n, M), their distances computed again exactly (:func:`_winner_sq_distances`)."""
-    return float(np.sqrt(_winner_sq_distances(X, W, D.argmin(axis=1))).mean())
+def _quantization_error(X, W, c=None):
+    """The quantization error (1/n) Σ ‖x_i − w_c(i)‖, the winners ``c`` (found here when None)
+    at their distances computed again exactly (:func:`_winner_sq_distances`)."""
+    c = _winners(X, W)[0] if c is None else c
+    return float(np.sqrt(_winner_sq_distances(X, W, c)).mean())
 
 
-def _principal_axes(Xc, k):
-    """The ``k`` largest standard deviations of centred ``Xc`` (n, d) along its principal axes,
-    and those axes as rows, each signed so that its largest component is positive.
+def _principal_axes(X, k):
+    """The mean of ``X`` (n, d), the ``k`` largest standard deviations of X along its principal
+    axes, and those axes as rows, each signed so that its largest component is positive.
 
     With more samples than features, from the eigenvectors of the d × d scatter matrix
-    XcᵀXc (1.9 s for 60000 × 784 float64 rows, where the SVD of Xc took 9.3 s and a
-    60000 × 784 U); otherwise from the SVD of Xc, which is then the smaller problem."""
-    n, d = Xc.shape
-    unit = max(Xc.max(initial=0.0), -Xc.min(initial=0.0))  # |Xc|'s largest, without an |Xc| copy
-    unit = unit if unit > 0 and not 1e-100 < unit < 1e100 else 1.0  # squares of 1e200 overflow
-    Xc = Xc / unit if unit != 1.0 else Xc
+    Σ (x − x̄)(x − x̄)ᵀ, summed :data:`CHUNK` rows at a time (the SVD of 60000 × 784 rows took
+    9.3 s, and a centred copy of MNIST alone seconds to allocate); otherwise from the SVD
+    of the centred X, which is then the smaller problem."""
+    n, d = X.shape
+    mean = X.mean(axis=0, dtype=np.float64)
+    # |X − x̄|'s largest (per column max − x̄ is exactly the max of x − x̄); squares of 1e200 overflow
+    unit = max(np.max(X.max(axis=0) - mean, initial=0.0), np.max(mean - X.min(axis=0), initial=0.0))
+    unit = unit if unit > 0 and not 1e-100 < unit < 1e100 else 1.0
     if n > d:
-        eigenvalues, V = np.linalg.eigh(Xc.T @ Xc)  # ascending
+        scatter = np.zeros((d, d))
+        for start in range(0, n, CHUNK):
+            Xc = (X[start : start + CHUNK] - mean) / unit
+            scatter += Xc.T @ Xc
+        eigenvalues, V = np.linalg.eigh(scatter)  # ascending
         S = np.sqrt(np.maximum(eigenvalues[::-1], 0.0))
         Vt = V[:, ::-1].T
     else:
-        _, S, Vt = np.linalg.svd(Xc, full_matrices=False)
+        _, S, Vt = np.linalg.svd((X - mean) / unit, full_matrices=False)
     S, Vt = S[:k], Vt[:k]
     rows = np.arange(len(Vt))
     Vt = Vt * np.sign(Vt[rows, np.argmax(np.abs(Vt), axis=1)])[:, None]
-    return S * unit / np.sqrt(max(n - 1, 1)), Vt
+    return mean, S * unit / np.sqrt(max(n - 1, 1)), Vt
 
 
 class SOM(TransformerMixin, BaseEstimator):
@@ -227,12 +257,15 @@ class SOM(TransformerMixin, BaseEstimator):
         )
 
     def _check_X(self, X, reset=False):
+        # float32 data (MNIST's pixels) stay float32: a float64 copy of 70000 × 784 of them took
+        # 4 s to allocate. Each value is exact in float64, where the weights and updates are.
+        dtype = np.float32 if isinstance(X, np.ndarray) and X.dtype == np.float32 else np.float64
         if reset:
-            X = check_X(X, "SOM", fitted=self)
+            X = check_X(X, "SOM", dtype=dtype, fitted=self)
             self.n_features_in_ = X.shape[1]
             return X
         check_is_fitted(self, "weights_")
-        return check_X(X, "SOM", reset_features=self.n_features_in_, estimator=self)
+        return check_X(X, "SOM", reset_features=self.n_features_in_, dtype=dtype, estimator=self)
 
     # ---- training ------------------------------------------------------------
     def _neighborhood(self, d2, sigma):
@@ -254,11 +287,10 @@ class SOM(TransformerMixin, BaseEstimator):
                 )
             return W
         if self.init == "random":
-            return X[rng.choice(len(X), rows * cols, replace=len(X) < rows * cols)].copy()
+            return X[rng.choice(len(X), rows * cols, replace=len(X) < rows * cols)].astype(np.float64)
         # PCA: spread the grid over ±√λ along the first two principal axes,
         # the longer grid side along the first one.
-        mean = X.mean(axis=0)
-        scale, Vt = _principal_axes(X - mean, 2)
+        mean, scale, Vt = _principal_axes(X, 2)
         r, c = np.divmod(np.arange(rows * cols), cols)
         a = np.linspace(-1, 1, rows)[r] if rows > 1 else np.zeros(rows * cols)
         b = np.linspace(-1, 1, cols)[c] if cols > 1 else np.zeros(rows * cols)
@@ -305,8 +337,8 @@ class SOM(TransformerMixin, BaseEstimator):
         W = self._initial_weights(X, rows, cols, rng)
         # what the weights stay within while α·h <= 1 (largest |x|, |w| without |X| copies)
         scale = max(X.max(), -X.min(), W.max(), -W.min(), 1.0)
-        D = _sq_distances(X, W)  # (n, M) squared distances to the neurons
-        self.quantization_errors_ = [_mean_min_distance(X, W, D)]
+        c = _winners(X, W)[0]  # each sample's neuron
+        self.quantization_errors_ = [_quantization_error(X, W, c)]
         history = [W.copy()] if record_weights else None
         n = len(X)
         if self.mode == "online":
@@ -315,7 +347,6 @@ class SOM(TransformerMixin, BaseEstimator):
                 warnings.warn(f"{rate} is above 1: Kohonen's step w ← w + α·h·(x − w) with α·h > 1 moves a "
                               "neuron past the sample, and with α·h > 2 further from it than it was. Use a "
                               "learning rate in (0, 1].", UserWarning, stacklevel=3)
-            del D  # recomputed after each epoch; the (n, M) array need not be held meanwhile
             T = epochs * n
             u = np.arange(T) / max(T - 1, 1)
             alphas = decay(a0, a1, u, self.schedule)
@@ -340,7 +371,7 @@ class SOM(TransformerMixin, BaseEstimator):
                         W -= step
                     t += 1
                 self._check_diverged(W, scale, a0 >= a1)
-                self.quantization_errors_.append(self._qe(X, W))
+                self.quantization_errors_.append(_quantization_error(X, W))
                 if record_weights:
                     history.append(W.copy())
                 if on_epoch is not None:
@@ -352,17 +383,16 @@ class SOM(TransformerMixin, BaseEstimator):
             for e in range(epochs):
                 # w_j ← Σ_i h(c_i, j)·x_i / Σ_i h(c_i, j), summed neuron by neuron: with S_k the sum
                 # of the samples neuron k wins and n_k their count, Σ_i h(c_i, j)·x_i = Σ_k h(k, j)·S_k
-                c = np.argmin(D, axis=1)
                 counts = np.bincount(c, minlength=len(W)).astype(np.float64)
                 S = np.zeros_like(W)
                 for k in np.flatnonzero(counts):
-                    S[k] = X[c == k].sum(axis=0)
+                    S[k] = X[c == k].sum(axis=0, dtype=np.float64)  # (float32 data: summed in float64)
                 H = self._neighborhood(grid_d2, sigmas[e])  # (M, M): h between neurons k and j
                 mass = H.T @ counts
                 hit = mass > 0
                 W[hit] = (H.T @ S)[hit] / mass[hit, None]
-                D = _sq_distances(X, W)  # the error now, and the next epoch's winners
-                self.quantization_errors_.append(_mean_min_distance(X, W, D))
+                c = _winners(X, W)[0]  # the error now, and the next epoch's winners
+                self.quantization_errors_.append(_quantization_error(X, W, c))
                 if record_weights:
                     history.append(W.copy())
                 if on_epoch is not None:
@@ -392,10 +422,6 @@ class SOM(TransformerMixin, BaseEstimator):
                 "learning rate in (0, 1]."
             )
 
-    @staticmethod
-    def _qe(X, W):
-        return _mean_min_distance(X, W, _sq_distances(X, W))
-
     # ---- using the map -------------------------------------------------------
     def _fitted(self):
         check_is_fitted(self, "weights_")
@@ -407,8 +433,8 @@ class SOM(TransformerMixin, BaseEstimator):
         sample on a neuron is 0 away (not ~1e-8, as the fast expansion for the others gives)."""
         self._fitted()
         X = self._check_X(X)
-        D = _sq_distances(X, self.weights_)
-        c = D.argmin(axis=1)
+        c, D = _winners(X, self.weights_)  # predict's winners
+        D = D if D.dtype == np.float64 else _sq_distances(X, self.weights_)  # float64 values to return
         D[np.arange(len(X)), c] = _winner_sq_distances(X, self.weights_, c)
         return np.sqrt(D, out=D)
 
@@ -431,7 +457,7 @@ class SOM(TransformerMixin, BaseEstimator):
     def predict(self, X):
         """Index of the winning neuron (BMU) for each sample; ``divmod(index, cols)`` gives (row, col)."""
         self._fitted()
-        return np.argmin(_sq_distances(self._check_X(X), self.weights_), axis=1)
+        return _winners(self._check_X(X), self.weights_)[0]
 
     def winner_coordinates(self, X):
         """Grid position (row, col) of each sample's winner, shape (n_samples, 2)."""
@@ -445,7 +471,7 @@ class SOM(TransformerMixin, BaseEstimator):
     def quantization_error(self, X):
         """Mean distance from each sample to its winner's weights: (1/n) Σ ‖x_i − w_c(i)‖."""
         self._fitted()
-        return self._qe(self._check_X(X), self.weights_)
+        return _quantization_error(self._check_X(X), self.weights_)
 
     def score(self, X, y=None):
         """Negative quantization error (higher is better, as scikit-learn expects)."""
@@ -460,11 +486,14 @@ class SOM(TransformerMixin, BaseEstimator):
 
     def topographic_error(self, X):
         """Fraction of samples whose best and second-best neurons are not grid neighbours."""
-        D = self.transform(X)
-        if D.shape[1] < 2:
+        self._fitted()
+        if len(self.weights_) < 2:
             return 0.0
-        best2 = np.argsort(D, axis=1)[:, :2]
-        return float(1.0 - self.adjacency()[best2[:, 0], best2[:, 1]].mean())
+        # the best and the second best as two argmins (of equally near ones the first): a full
+        # argsort of MNIST's 70000 × 100 distances took longer than the distances
+        best, D = _winners(self._check_X(X), self.weights_)
+        D[np.arange(len(D)), best] = np.inf
+        return float(1.0 - self.adjacency()[best, D.argmin(axis=1)].mean())
 
     def u_matrix(self):
         """Mean distance from each neuron's weights to its grid neighbours' weights, shape (rows, cols)."""
