@@ -272,9 +272,9 @@ class SOM(TransformerMixin, BaseEstimator):
         """h = exp(−d²/2σ²) (Gaussian) or 1 where d ≤ σ (bubble)."""
         if self.neighborhood == "gaussian":
             # (2σ² at least the smallest float: a σ of 1e-200 squares to 0, and 0/0 at the winner
-            # would make h NaN; this way it is 1 at the winner and 0 elsewhere, as σ → 0 does)
-            with np.errstate(over="ignore"):  # d²/tiny is inf away from the winner: h = e^-inf = 0
-                return np.exp(-d2 / max(2.0 * sigma * sigma, np.finfo(np.float64).tiny))
+            # would make h NaN; this way it is 1 at the winner and 0 elsewhere, as σ → 0 does.
+            # d²/tiny is inf away from the winner, h = e^-inf = 0: callers ignore the overflow)
+            return np.exp(-d2 / max(2.0 * sigma * sigma, np.finfo(np.float64).tiny))
         return (d2 <= sigma * sigma + 1e-12).astype(np.float64)
 
     def _initial_weights(self, X, rows, cols, rng):
@@ -353,23 +353,26 @@ class SOM(TransformerMixin, BaseEstimator):
             sigmas = decay(s0, s1, u, self.schedule)
             t = 0
             step = np.empty_like(W)  # one buffer for w − x, then α·h·(w − x): no (M, d) array per sample
+            # d(c, j)² between grid positions, row c for winner c: 3 µs a step less than from C
+            grid_d2 = ((C[:, None, :] - C[None]) ** 2).sum(axis=2)
             for e in range(epochs):
                 order = rng.permutation(n) if self.shuffle else np.arange(n)
-                # Online Kohonen learning is sequential over samples by definition;
-                # each step is vectorised over all neurons.
-                for done, i in enumerate(order):
-                    if on_progress is not None and done and done % PROGRESS_EVERY == 0:
+                # Online Kohonen learning is sequential over samples by definition; each step is
+                # vectorised over all neurons. The samples go in blocks between two on_progress
+                # calls, so that errstate is entered once a block (2 µs a step) and not around the hook.
+                for done in range(0, n, PROGRESS_EVERY):
+                    if on_progress is not None and done:
                         on_progress(e + 1, done, n)
-                    x = X[i]
                     with np.errstate(over="ignore", invalid="ignore"):  # checked after the epoch
-                        # w − x serves both the winner's distances and the step (w ← w − α·h·(w − x)):
-                        # four passes over W a sample instead of six: about 1.5× faster on 784 MNIST features
-                        np.subtract(W, x, out=step)
-                        c = np.argmin(np.einsum("ij,ij->i", step, step))
-                        h = self._neighborhood(((C - C[c]) ** 2).sum(axis=1), sigmas[t])
-                        step *= (alphas[t] * h)[:, None]
-                        W -= step
-                    t += 1
+                        for i in order[done : done + PROGRESS_EVERY]:
+                            # w − x serves both the winner's distances and the step (w ← w − α·h·(w − x)):
+                            # four passes over W a sample instead of six: about 1.5× faster on 784 MNIST features
+                            np.subtract(W, X[i], out=step)
+                            c = np.argmin(np.einsum("ij,ij->i", step, step))
+                            h = self._neighborhood(grid_d2[c], sigmas[t])
+                            step *= (alphas[t] * h)[:, None]
+                            W -= step
+                            t += 1
                 self._check_diverged(W, scale, a0 >= a1)
                 self.quantization_errors_.append(_quantization_error(X, W))
                 if record_weights:
@@ -387,7 +390,8 @@ class SOM(TransformerMixin, BaseEstimator):
                 S = np.zeros_like(W)
                 for k in np.flatnonzero(counts):
                     S[k] = X[c == k].sum(axis=0, dtype=np.float64)  # (float32 data: summed in float64)
-                H = self._neighborhood(grid_d2, sigmas[e])  # (M, M): h between neurons k and j
+                with np.errstate(over="ignore"):
+                    H = self._neighborhood(grid_d2, sigmas[e])  # (M, M): h between neurons k and j
                 mass = H.T @ counts
                 hit = mass > 0
                 W[hit] = (H.T @ S)[hit] / mass[hit, None]
