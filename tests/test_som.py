@@ -101,6 +101,18 @@ def test_on_progress_reports_within_an_online_epoch_and_changes_nothing(colours,
         SOM(grid=(2, 2)).fit(colours, on_progress=1)
 
 
+
+@pytest.mark.parametrize("topology", ["rectangular", "hexagonal"])
+def test_large_maps_compute_grid_distances_per_step_with_the_same_weights(colours, monkeypatch, topology):
+    # the online loop keeps an M × M table of grid distances, 800 MB for a 100 × 100 map; past GRID_TABLE
+    # neurons it computes each winner's row as it goes, which must give the same weights bit for bit
+    from glassnet.classic import som as som_module
+
+    table = SOM(grid=(4, 5), topology=topology, epochs=2, random_state=0).fit(colours[:200])
+    monkeypatch.setattr(som_module, "GRID_TABLE", 19)
+    per_step = SOM(grid=(4, 5), topology=topology, epochs=2, random_state=0).fit(colours[:200])
+    np.testing.assert_array_equal(per_step.weights_, table.weights_)
+
 def test_one_batch_epoch_by_hand():
     # Winners: x = 1 -> neuron 2, x = 0 -> neuron 0; w_j = Σ_i h_ij x_i / Σ_i h_ij, σ = 1.
     som = SOM(grid=(1, 3), init=[[0.0], [0.5], [1.0]], sigma=1.0, epochs=1, mode="batch")

@@ -59,6 +59,9 @@ def grid_coordinates(rows, cols, topology):
 # 70000 × 784 temporary (MNIST) is 440 MB of fresh memory, seconds to fault in
 CHUNK = 4096
 
+# the largest map (neurons) whose grid distances the online loop keeps as an M × M table (32 MB)
+GRID_TABLE = 2048
+
 
 def _sq_distances(X, W, dtype=np.float64):
     """‖x_i − w_j‖², shape (n, M), via ‖x‖² − 2x·w + ‖w‖² (clipped at 0), in ``dtype``.
@@ -353,8 +356,9 @@ class SOM(TransformerMixin, BaseEstimator):
             sigmas = decay(s0, s1, u, self.schedule)
             t = 0
             step = np.empty_like(W)  # one buffer for w − x, then α·h·(w − x): no (M, d) array per sample
-            # d(c, j)² between grid positions, row c for winner c: 3 µs a step less than from C
-            grid_d2 = ((C[:, None, :] - C[None]) ** 2).sum(axis=2)
+            # d(c, j)² between grid positions, row c for winner c: 3 µs a step less than from C. Only for
+            # maps up to GRID_TABLE neurons: the table has M² entries (800 MB for a 100 × 100 map)
+            grid_d2 = ((C[:, None, :] - C[None]) ** 2).sum(axis=2) if len(C) <= GRID_TABLE else None
             for e in range(epochs):
                 order = rng.permutation(n) if self.shuffle else np.arange(n)
                 # Online Kohonen learning is sequential over samples by definition; each step is
@@ -369,7 +373,8 @@ class SOM(TransformerMixin, BaseEstimator):
                             # four passes over W a sample instead of six: about 1.5× faster on 784 MNIST features
                             np.subtract(W, X[i], out=step)
                             c = np.argmin(np.einsum("ij,ij->i", step, step))
-                            h = self._neighborhood(grid_d2[c], sigmas[t])
+                            d2 = grid_d2[c] if grid_d2 is not None else ((C - C[c]) ** 2).sum(axis=1)
+                            h = self._neighborhood(d2, sigmas[t])
                             step *= (alphas[t] * h)[:, None]
                             W -= step
                             t += 1
