@@ -202,7 +202,7 @@ def cmd_som(args):
     som.fit(X, on_epoch=on_epoch, on_progress=on_progress)
     print(f"Self-organizing map {rows}×{cols} ({args.topology}) on {count(len(X), 'sample')} of {data.name} "
           f"({count(X.shape[1], 'feature')}); {args.epochs} epoch(s), {args.mode}")
-    print(f"Quantization error: {som.quantization_error(X):.4g}   topographic error: {som.topographic_error(X):.4f}")
+    print(f"Quantization error: {som.quantization_errors_[-1]:.4g}   topographic error: {som.topographic_error(X):.4f}")
     U = som.u_matrix()
     print("U-matrix (mean distance to the grid neighbours; dense characters = far apart, a cluster border):")
     shades = " .:-=+*#%@"
