@@ -499,7 +499,7 @@ class Optimizer(Configurable):
             raise ValueError(f"This optimizer can only be called for the {len(self._loop_variables)} variables it was "
                              f"built with, in that order: {what}. When working with a new set of variables, make "
                              "a new optimizer instance (as Keras).")
-        from .models.sequential import claim_handed_out
+        from .models.flat import claim_handed_out
 
         claim_handed_out(variables)  # (a model's arrays that a model sharing its layers took since: theirs again)
         xp = get_namespace()
