@@ -16,7 +16,8 @@ chain is traced the same way (models/subclassing.py).
 """
 
 from ..layers.base import ChainTensor, InputLayer
-from .sequential import Sequential, _model_name_taken, auto_name
+from .nested_models import _model_name_taken
+from .sequential import Sequential, auto_name
 
 
 class _ModelType(type):
