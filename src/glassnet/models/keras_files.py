@@ -114,7 +114,8 @@ def load_keras_file(zf, path, compile=True):
     """The glassnet :class:`Sequential` of the Keras 3 ``.keras`` archive ``zf`` (opened from
     ``path``), with its weights; compiled when ``compile`` and Keras's compile settings map
     onto glassnet's built-in loss, optimizer and metrics (otherwise uncompiled, with a warning)."""
-    from .sequential import Sequential, _input_and_layers
+    from .persistence import _input_and_layers
+    from .sequential import Sequential
 
     h5py = _h5py()
     config = _read_json(zf, CONFIG, path)

@@ -140,7 +140,8 @@ def restore_nested(model, entries, made=None):
     """Make the nested models that ``entries`` (a configuration's ``nested``) describe over ``model``'s
     layers, the same layer objects, as :meth:`Sequential.add` nests a model; a malformed entry is a
     ValueError that names it. ``made``: the subclasses :func:`revive_nested` made, nested as they are."""
-    from .sequential import Sequential, _read_pins
+    from .persistence import _read_pins
+    from .sequential import Sequential
 
     if not isinstance(entries, list):
         raise ValueError(f"config's 'nested' must be a list of nested models. Received: {entries!r:.200}")

@@ -133,7 +133,7 @@ def save_model(model, filepath, include_optimizer=True, backup=None, overwrite=T
     ``backup`` (a dict of JSON values, from :class:`~glassnet.callbacks.BackupAndRestore`) is
     kept as the file's "backup" record, and the optimizer's state is then written even when
     the compile settings cannot be (a custom loss): :func:`restore_backup` reads it back."""
-    from .sequential import _unique_names
+    from .persistence import _unique_names
     from .subclassing import subclass_entry
 
     model._ensure_built()
