@@ -6,6 +6,13 @@ training loop itself lives in :mod:`glassnet.models.training`. After
 one flat parameter vector (and every gradient into one flat gradient vector),
 so the optimizer updates the whole network with a few large array operations
 (:mod:`glassnet.models.flat`).
+
+Here: the class itself (its layers, ``add``/``pop``/``build``, ``compile``, the
+``fit``/``evaluate``/``predict`` entry points, the weights API). ``Sequential``
+inherits the rest from one mixin per concept: :mod:`~glassnet.models.flat` (the
+flat vectors), :mod:`~glassnet.models.nested_models` (models nested in it),
+:mod:`~glassnet.models.nodes` (``model.input``/``output`` and the layers' nodes)
+and :mod:`~glassnet.models.persistence` (files, configurations, pickles).
 """
 
 import contextlib
