@@ -557,7 +557,7 @@ _THIRD_FUZZ = [
      r"Patterns of N=1000000 units \(an N × N weight matrix\) needs more memory"),
     # a divergent SOM named learning_rate when final_learning_rate grew; epochs sized the arrays
     (lambda: glassnet.classic.SOM(grid=(3, 3), epochs=3, learning_rate=0.5, final_learning_rate=50, random_state=0)
-     .fit(np.random.rand(50, 3)), ValueError, "final_learning_rate=50.0 is too large"),
+     .fit(np.random.rand(50, 3)), ValueError, "final_learning_rate=50 is too large"),
     (lambda: glassnet.classic.SOM(grid=(2, 2), epochs=10**12).fit(np.random.rand(50, 3)), ValueError,
      "epochs=1000000000000 with 50 samples needs more memory"),
     # the delta rule with f' = 0 returned the starting weights, silently
