@@ -1,0 +1,255 @@
+"""The checks of the data given to a :class:`~glassnet.models.Sequential`'s ``fit``, ``evaluate``,
+``predict`` and the calls on one batch: ``x`` against the model's input, the targets ``y`` encoded for
+the loss (and what its metrics see of them), ``sample_weight``, a stream of batches in place of arrays,
+and the model's state (compiled, built, in the active array namespace).
+
+:class:`DataChecks` is the part of ``Sequential`` that makes these checks; the training loop
+(:mod:`glassnet.models.training`) calls them before it touches the data.
+"""
+
+import contextlib
+import math
+import warnings
+
+import numpy as np
+
+from .. import backend, losses
+from .._validation import (check_array, check_consistent_length, check_positive_int, check_sparse, is_compact,
+                           is_sparse, on_host)
+from . import streams
+
+
+#: losses whose value is not a mean of one per position (n, ..., k): refused for outputs of several axes
+_WHOLE_SAMPLE_LOSSES = (losses._Overlap, losses.Circle)
+
+
+def _target_encoding(loss, given, prepared):
+    """How ``loss.prepare_targets`` re-encoded the caller's targets ``given`` (see
+    :meth:`Sequential._metric_targets`): None, ``"binary"`` (0/1 trained as −1/+1),
+    ``"labels"``/``"label_column"`` (integer labels of shape (n,)/(n, 1), or (n, m)/(n, m, 1) for
+    outputs (n, m, k), trained as one-hot)."""
+    if isinstance(loss, losses.SparseCategoricalCrossentropy):
+        return "labels" if given.ndim == prepared.ndim - 1 else "label_column"
+    if (isinstance(loss, losses._SignedLabelLoss) and prepared.size
+            and not np.array_equal(np.reshape(given, prepared.shape), prepared)):
+        return "binary"
+    return None
+
+
+#: layers that turn samples of several axes into rows, so a model holding one takes such samples without an Input
+_TAKES_AXES = ("Flatten", "Reshape", "GlobalAveragePooling1D", "GlobalMaxPooling1D")
+
+
+class DataChecks:
+    """Sequential's checks of the data given to fit, evaluate and predict, and of its own state."""
+
+    # -- checked inputs ----------------------------------------------------------
+    def _check_x(self, x, name="x", sparse=False):
+        """``x`` checked against the model's input; a SciPy sparse matrix stays sparse (CSR)
+        where the caller makes its batches dense (``sparse=True``: fit, evaluate, predict),
+        else it is made dense here; likewise a NumPy array of integers (uint8 images) stays as
+        given there, each batch converted to the model's dtype, else it is converted here."""
+        # samples of several axes: for a model that flattens or pools them (Flatten, Reshape or a global pooling
+        # first, or after layers that keep the sample's shape, such as Rescaling or Normalization), whose
+        # declared input has several axes, or that declares none and is built on x, as Keras builds Dense on
+        # the last axis (a forgotten Flatten is then named when the targets' shape says so: _position_targets)
+        allow_nd = (self._input_shape is None or len(self._input_shape) > 1
+                    or any(type(layer).__name__ in _TAKES_AXES for layer in self._layers))
+        # a model that takes one feature reads a 1-D x as one value per sample, as Keras 3 does (the
+        # TensorFlow regression tutorial fits its horsepower model on train_features["Horsepower"])
+        one_feature = self._input_shape is not None and tuple(self._input_shape) == (1,)
+        # integer images stay as given where the caller converts each batch (sparse=True)
+        dtype = None if sparse and backend.is_numpy() and is_compact(x, self.dtype) else self.dtype
+        if is_sparse(x):
+            X = check_sparse(x, name=name, dtype=self.dtype)
+            if not sparse or not backend.is_numpy():
+                X = X.toarray()
+        elif one_feature:
+            X = check_array(x, name=name, ndim=1, dtype=dtype, allow_nd=True)
+            X = X.reshape(-1, 1) if X.ndim == 1 else X
+        else:
+            X = check_array(x, name=name, ndim=2, dtype=dtype, allow_nd=allow_nd)
+        if self.built and tuple(X.shape[1:]) != tuple(self._input_shape):
+            want = self._input_shape[0] if len(self._input_shape) == 1 else self._input_shape
+            got = X.shape[1] if X.ndim == 2 else X.shape[1:]
+            unit = " features" if len(self._input_shape) == 1 else ""
+            raise ValueError(f"{name}: the model expected {want}{unit}, got {got}{unit}.")
+        return X
+
+    def _check_y(self, y, n, name="y", scoring=False):
+        """The targets ``y`` checked and encoded for the loss. ``scoring``: targets only scored (validation
+        data, ``evaluate``), not trained on, which may lie beyond the output activation's range."""
+        Y = check_array(y, name=name, ndim=None, finite=True)
+        out = tuple(self._layers[-1].output_shape)
+        if len(out) == 1 and Y.shape[1:] == (out[0], 1):
+            # targets (n, k, 1) of outputs (n, k) lose the trailing 1, as Keras's squeeze_or_expand_to_same_rank
+            # lines them up (binary_io_u, auc, precision, ... of a tagger's flattened outputs were refused)
+            Y = Y[..., 0]
+        if Y.ndim == 0 or (Y.ndim > 2 and len(out) == 1):
+            raise ValueError(f"{name} must be 1-D or 2-D. Received an array of shape {Y.shape}.")
+        given = Y
+        if len(out) > 1:  # per-position outputs (n, ..., k): targets of that shape, or labels (n, ...)
+            Y = self._position_targets(Y, out, name)
+        else:
+            Y = self.loss.prepare_targets(Y, self.n_outputs, name=name)
+        if name == "y":  # what the metrics see of the targets of this fit/evaluate (validation ones follow them)
+            self._target_encoding = _target_encoding(self.loss, given, Y)
+        activation = getattr(self._layers[-1], "activation", None)
+        low, high = activation.output_range if activation is not None else (-math.inf, math.inf)
+        # training toward targets the output cannot reach is a mistake (labels 0..9 on one sigmoid unit); scoring
+        # them is not: the autoencoder tutorial's anomaly detection validates on test data scaled by the training
+        # data's min and max, a little outside [0, 1], and Keras scores it (a loss's own target_range still holds)
+        if (self.loss.targets_in_output_range and not scoring and Y.size
+                and (Y.min() < low or Y.max() > high)):
+            raise ValueError(
+                f"{name} has values from {Y.min()} to {Y.max()}, but the output activation "
+                f"{type(self._layers[-1].activation).__name__} only produces values in [{low}, {high}]. "
+                "Use a matching output activation or rescale/encode the targets."
+            )
+        # in the model's dtype: a target beyond its range (1e300 in float32) is an error, not inf (integer
+        # targets, labels or one-hot rows of them, are within every float dtype's range but float16's)
+        finite = given.dtype.kind == "f" or np.dtype(self.dtype).itemsize < 4
+        return check_array(Y, name=name, ndim=None, dtype=self.dtype, allow_empty=True, finite=finite)
+
+    def _position_targets(self, Y, out, name):
+        """Targets of outputs ``(n, *out)`` of several axes, prepared as the loss prepares rows: as
+        Keras, the loss and the metrics read each position ``(n, ..., k)`` as one row of ``k``."""
+        sparse = isinstance(self.loss, losses.SparseCategoricalCrossentropy)
+        want = out[:-1] if sparse else out
+        labels = Y[..., 0] if sparse and Y.shape[1:] == (*want, 1) else Y
+        if not sparse and out[-1] == 1 and Y.shape[1:] == out[:-1]:
+            # one target per position (n, T) for outputs (n, T, 1), as (n,) for (n, 1) and as Keras lines them up
+            labels = Y[..., None]
+        if labels.shape[1:] != want:
+            what = "integer labels" if sparse else "targets"
+            # targets of one row per sample: most likely a forgotten Flatten (images into Dense)
+            hint = ("" if Y.ndim > 2 else " For one output per sample, add a Flatten layer before the first Dense "
+                    "(Dense acts on the last axis of each sample, as Keras's).")
+            raise ValueError(f"{name}: the model's outputs have shape (n, {', '.join(map(str, out))}), so loss "
+                             f"{self.loss.name!r} takes {what} of shape (n, {', '.join(map(str, want))}). "
+                             f"Received shape {Y.shape}.{hint}")
+        if isinstance(self.loss, _WHOLE_SAMPLE_LOSSES):
+            raise ValueError(f"Loss {self.loss.name!r} trains on outputs of one axis (n, k); the model's outputs "
+                             f"have shape (n, {', '.join(map(str, out))}), whose positions it would not read as Keras does "
+                             "(its sums run over the sample or the batch). Add a Flatten layer before the "
+                             "output layer, or train with a loss of each position (mse, binary_crossentropy, "
+                             "categorical_crossentropy, sparse_categorical_crossentropy, ...).")
+        rows = labels.reshape(-1) if sparse else labels.reshape(-1, out[-1])
+        return self.loss.prepare_targets(rows, out[-1], name=name).reshape(Y.shape[0], *out)
+
+    @contextlib.contextmanager
+    def _keeping_target_encoding(self):
+        """Within the block, evaluate's targets set what its metrics see of them, and after it
+        fit's are as they were: a callback that evaluates inside fit (on a held-out part, on
+        labels of one class) changed how fit's metrics read the next batches' targets."""
+        kept = getattr(self, "_target_encoding", None)
+        try:
+            yield
+        finally:
+            self._target_encoding = kept
+
+    def _metric_targets(self, Y):
+        """The targets as the caller gave them, for the metrics (as Keras's metrics see
+        them): ``(for glassnet's own metrics, for the others)``.
+
+        The loss may train on an encoding of them: 0/1 labels as −1/+1 for the hinge-type
+        losses (every metric gets the 0/1 labels back), integer labels as one-hot rows for
+        ``sparse_categorical_crossentropy`` (glassnet's metrics read the one-hot rows, a
+        function or ``Metric`` subclass of the user's gets the labels)."""
+        encoding = getattr(self, "_target_encoding", None)
+        if encoding is None:
+            return Y, Y
+        if encoding == "binary":
+            Y = (Y + 1) * 0.5
+            return Y, Y
+        labels = Y.argmax(axis=-1)
+        ignored = getattr(self.loss, "ignore_class", None)
+        if ignored is not None and not 0 <= ignored < Y.shape[-1]:  # the zero rows of the ignored labels
+            labels = np.where(Y.any(axis=-1), labels, ignored)
+        return Y, labels if encoding == "labels" else labels[..., None]
+
+    def _check_sample_weight(self, sample_weight, n, name="sample_weight"):
+        if sample_weight is None:
+            return None
+        w = on_host(sample_weight)
+        if not hasattr(w, "ndim"):  # a list, as x and y may be: its shape says what it weighs, as an array's
+            w = check_array(w, name=name, ndim=None, dtype=self.dtype)
+        if w.ndim == 2 and w.shape[1] == 1:
+            w = w[:, 0]  # a column of weights, as Keras accepts
+        positions = tuple(self._layers[-1].output_shape)[:-1] if self.built else ()
+        if positions and w.ndim > 1:  # one weight per position of outputs (n, m, k): Keras's "temporal"
+            w = check_array(w, name=name, ndim=None, dtype=self.dtype)
+            if w.shape == (n, *positions, 1):
+                w = w[..., 0]  # a trailing 1, as Keras squeezes it (as (n, 1) is a column of per-sample weights)
+            if w.shape != (n, *positions):
+                raise ValueError(f"{name} must have one weight per sample ({n},) or one per position "
+                                 f"{(n, *positions)}. Received shape {w.shape}.")
+        else:
+            w = check_array(w, name=name, ndim=1, dtype=self.dtype)
+        if w.shape[0] != n:
+            raise ValueError(f"{name} must have one weight per sample ({n}). Received {w.shape[0]}.")
+        if (w < 0).any():
+            raise ValueError(f"{name} must be non-negative.")
+        return w
+
+    def _check_namespace(self):
+        """A built model's arrays belong to the namespace it was built in (SPEC A12)
+        (and its layers to this model again, when another model shares them)."""
+        self._first_use()
+        self._claim_if_rebound()
+        name, device = getattr(self, "_namespace", ("numpy", None))
+        active = (backend.namespace_name(), backend.namespace_device())
+        if self.built and (name, device) != active:
+            call = repr(name.split(".")[-1]) + ("" if device is None else f", device={device!r}")
+            raise ValueError(
+                f"This model was built with the array namespace {_where(name, device)}, but {_where(*active)} is "
+                f"active: call glassnet.backend.set_namespace({call}) first, or rebuild it in the active "
+                f"namespace (glassnet.models.clone_model)."
+            )
+
+    def _require_built(self, what):
+        if not self.built:
+            raise ValueError(f"{what}() needs a built model: call fit(), predict() or build(input_shape) first.")
+
+    def _require_compiled(self, what):
+        if not self.compiled:
+            # a Keras custom loop keeps its loss_fn apart and never compiles; here gradients differentiates compile's
+            hint = (" gradients differentiates the compiled loss: model.compile(loss=loss_fn) is enough (your "
+                    "optimizer's apply_gradients does the step)." if what == "gradients" else "")
+            raise ValueError(f"You must call compile() before {what}(): the model has no loss or optimizer yet.{hint}")
+
+    def _prepare_xy(self, x, y, sample_weight=None, names=("x", "y"), what="fit"):
+        self._require_compiled(what)
+        self._check_namespace()
+        self._ensure_built()  # so that x is checked against the declared input size
+        X = self._check_x(x, names[0], sparse=what in ("fit", "evaluate"))
+        if not self.built:
+            self.build((None, *X.shape[1:]))
+        if not self.metrics and (self._metric_ids or getattr(self, "_weighted_metric_ids", None)):
+            self._resolve_metrics()
+        # named errors for None, text, ragged lists (NaN and range are checked with the encoding, in _check_y)
+        y = check_array(on_host(y), names[1], ndim=None, finite=False, allow_empty=True)
+        check_consistent_length(**{names[0]: X, names[1]: y})
+        Y = self._check_y(y, X.shape[0], names[1], scoring=what == "evaluate")
+        return X, Y, self._check_sample_weight(sample_weight, X.shape[0])
+
+    def _stream(self, x, y, sample_weight, batch_size, steps):
+        """``x`` of evaluate/predict as a :class:`~glassnet.models.streams.Stream`, the arguments
+        that only arrays take refused (as Keras)."""
+        what = streams.kind(x)
+        for name, value, holds in (("y", y, "targets"), ("sample_weight", sample_weight, "sample weights")):
+            if value is not None:
+                raise ValueError(f"x is {what}, whose batches give their {holds}: pass {name}=None (as Keras).")
+        if batch_size is not None:  # Keras ignores it, as fit does (it was refused here, and warned of there)
+            warnings.warn(f"batch_size={batch_size!r} is ignored: x is {what}, which makes its own batches.",
+                          UserWarning, stacklevel=3)  # at the caller of evaluate or predict
+        if steps is not None:
+            check_positive_int(steps, "steps")
+        stream = streams.Stream(x, "x")
+        if stream.indexed and stream.length is None and steps is None:
+            raise ValueError("x is a PyDataset without end (num_batches is None): give steps, the batches to read.")
+        return stream
+
+
+def _where(namespace, device):
+    return namespace if device is None else f"{namespace} on device {device!r}"
