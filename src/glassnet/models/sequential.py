@@ -16,19 +16,18 @@ and :mod:`~glassnet.models.persistence` (files, configurations, pickles).
 """
 
 import contextlib
-import copy
 import math
 import time
 
 import numpy as np
 
-from .. import backend, kernels, losses, metrics as metrics_module, optimizers
-from .._registry import from_keras
+from .. import backend, kernels, losses, optimizers
 from .._validation import check_bool, check_positive_int, check_shape, refuse_all_zero
 from ..backend import make_rng, seeded, standardize_dtype
 from ..layers import InputLayer, Layer
 from ..layers.base import RENAMES, ChainTensor, assign_weights, build_layer, check_training, snake_case
 from . import callbacks as callbacks_module, streams, training
+from .compiled_metrics import CompiledMetrics, _metric_list, _names_metrics
 from .data_checks import DataChecks
 from .flat import FlatVectors, _hand_out
 from .nested_models import NestedModels, _chain_shapes
@@ -230,7 +229,7 @@ def refuse_keras_hooks(cls, traced_call=False):
             "'Your own training loop'), or hook into fit with a Callback.")
 
 
-class Sequential(FlatVectors, NestedModels, SymbolicNodes, Persistence, DataChecks):
+class Sequential(FlatVectors, NestedModels, SymbolicNodes, Persistence, DataChecks, CompiledMetrics):
     """A linear stack of layers.
 
     Parameters
@@ -683,58 +682,6 @@ class Sequential(FlatVectors, NestedModels, SymbolicNodes, Persistence, DataChec
         self.metrics = []
         self.compiled = True
 
-    def _one_output(self, metrics, argument):
-        """Keras's per-output forms for a model of one output: ``[["accuracy"]]`` (a list per
-        output) and ``{"output_name": ...}`` (by the output layer's name) are its metrics."""
-        if isinstance(metrics, (list, tuple)) and len(metrics) == 1 and isinstance(metrics[0], (list, tuple)):
-            return metrics[0]
-        if isinstance(metrics, dict):
-            output = self._layers[-1].name if self._layers else None
-            if len(metrics) != 1 or next(iter(metrics)) != output:
-                raise ValueError(f"{argument} given per output must name this model's one output, its last layer "
-                                 f"{output!r}: {{{output!r}: [...]}}, or be a plain list. Received: "
-                                 f"{argument}={metrics!r:.200}")
-            return next(iter(metrics.values()))
-        return metrics
-
-    def _new_metrics(self, fresh=True):
-        """The compiled metrics, then the weighted ones (``metric.weighted``); ``fresh``:
-        a Metric object the user passed is copied, so that evaluation never mixes its
-        state with training's."""
-        resolved = []
-        ignored = getattr(self.loss, "ignore_class", None)
-        units = self._layers[-1].output_shape[-1]  # per position, for outputs (n, ..., k): k classes, as Keras reads them
-        zero_rows = ignored is not None and not 0 <= ignored < units  # see SparseCategoricalAccuracy
-        sparse = (metrics_module.SparseCategoricalAccuracy, metrics_module.SparseTopKCategoricalAccuracy)
-        for weighted, ids in ((False, self._metric_ids), (True, getattr(self, "_weighted_metric_ids", []))):
-            for m in ids:
-                metric = metrics_module.get(m, loss=self.loss, n_outputs=units)
-                if isinstance(m, str):  # as Keras's compile: logged under the string given (val_AUC, not val_auc)
-                    metric.name = m
-                if (fresh or weighted) and metric is m:
-                    metric = copy.deepcopy(m)
-                    metric.reset_state()
-                metric.weighted = weighted
-                if isinstance(metric, sparse):
-                    metric._zero_rows = zero_rows
-                names = {other.name for other in resolved}
-                if weighted and metric.name in names:
-                    metric.name = f"weighted_{metric.name}"
-                if metric.name in names:  # two AUC(): auc and auc_1, as Keras names them
-                    base, k = metric.name, 1
-                    while f"{base}_{k}" in names:
-                        k += 1
-                    metric.name = f"{base}_{k}"
-                resolved.append(metric)
-        return resolved
-
-    def _resolve_metrics(self):
-        self.metrics = self._new_metrics(fresh=False)
-
-    @property
-    def metrics_names(self):
-        return ["loss"] + [m.name for m in self.metrics]
-
     # -- forward and backward ------------------------------------------------------
     def forward(self, X, training=False, pins=None):
         """``a^(L)`` for inputs ``X`` (the blue path), keeping each layer's cache; ``pins``
@@ -940,11 +887,6 @@ class Sequential(FlatVectors, NestedModels, SymbolicNodes, Persistence, DataChec
             _, Y, _ = self._prepare_xy(x, y, None, what="train_on_batch")
             sample_weight = training._class_weights(self, backend.to_numpy(Y), class_weight)
         return _logs_result(training.train_on_batch(self, x, y, sample_weight), return_dict, self.metrics)
-
-    def reset_metrics(self):
-        """Reset the state of every compiled metric (as Keras)."""
-        for m in self.metrics:
-            m.reset_state()
 
     def test_on_batch(self, x, y, sample_weight=None, return_dict=False):
         """Loss (and metrics) on ``(x, y)`` as one batch, in inference mode (as Keras)."""
@@ -1238,42 +1180,6 @@ def _only_none(why, **arguments):
     for name, value in arguments.items():
         if value is not None:
             raise ValueError(f"{name} {why}: pass {name}=None. Received: {name}={value!r}")
-
-
-def _names_metrics(value):
-    """Whether compile's third argument names metrics (glassnet's older order) rather than
-    Keras's ``loss_weights`` (numbers: a list, a dict by output, or one)."""
-    items = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else [value]
-    return any(isinstance(v, (str, list, tuple, metrics_module.Metric)) or callable(v) for v in items)
-
-
-def _metric_list(metrics, argument):
-    """``metrics``/``weighted_metrics`` of compile as a checked list; "accuracy" is
-    resolved later, once the output size is known."""
-    if metrics is None:
-        return []
-    if isinstance(metrics, (str, metrics_module.Metric)) or callable(metrics):
-        metrics = [metrics]
-    elif not isinstance(metrics, (list, tuple)):
-        raise TypeError(
-            f"{argument} must be a name, a Metric, a function fn(y_true, y_pred) or a list of them. "
-            f"Received: {argument}={metrics!r}"
-        )
-    for m in metrics:
-        if isinstance(m, str):
-            if m.lower() not in ("accuracy", "acc"):
-                metrics_module.get(m)
-        elif from_keras(m):
-            metrics_module.get(m)  # refused at compile, naming glassnet's class of that name
-        elif not (isinstance(m, metrics_module.Metric) or callable(m)):
-            raise TypeError(f"{argument} must be names, Metric objects or functions fn(y_true, y_pred). "
-                            f"Received: {m!r}")
-        values_only = (metrics_module.Mean, metrics_module.Sum)
-        if isinstance(m, values_only) or isinstance(m, type) and issubclass(m, values_only):
-            raise TypeError(f"{argument}: {getattr(m, '__name__', type(m).__name__)} takes values "
-                            "(update_state(values, sample_weight)), not targets and outputs: a model's metric is "
-                            "a function fn(y_true, y_pred) or a Metric of them (MeanMetricWrapper(fn) averages fn).")
-    return list(metrics)
 
 
 def _logs_result(logs, return_dict, metrics):

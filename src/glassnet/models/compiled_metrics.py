@@ -1,0 +1,110 @@
+"""The metrics compiled into a :class:`~glassnet.models.Sequential`: ``compile``'s ``metrics`` and
+``weighted_metrics`` checked (:func:`_metric_list`, Keras's per-output forms of one output), then made into
+:class:`~glassnet.metrics.Metric` objects once the output size is known (``"accuracy"`` resolved for the
+loss, named as Keras names them: ``val_AUC``, ``auc_1``, ``weighted_<name>``).
+
+:class:`CompiledMetrics` is the part of ``Sequential`` that makes and resets them; ``compile`` stores what
+it was given, and fit and evaluate (:mod:`glassnet.models.training`) update them.
+"""
+
+import copy
+
+from .. import metrics as metrics_module
+from .._registry import from_keras
+
+
+class CompiledMetrics:
+    """Sequential's compiled metrics: made from compile's arguments, named, reset."""
+
+    def _one_output(self, metrics, argument):
+        """Keras's per-output forms for a model of one output: ``[["accuracy"]]`` (a list per
+        output) and ``{"output_name": ...}`` (by the output layer's name) are its metrics."""
+        if isinstance(metrics, (list, tuple)) and len(metrics) == 1 and isinstance(metrics[0], (list, tuple)):
+            return metrics[0]
+        if isinstance(metrics, dict):
+            output = self._layers[-1].name if self._layers else None
+            if len(metrics) != 1 or next(iter(metrics)) != output:
+                raise ValueError(f"{argument} given per output must name this model's one output, its last layer "
+                                 f"{output!r}: {{{output!r}: [...]}}, or be a plain list. Received: "
+                                 f"{argument}={metrics!r:.200}")
+            return next(iter(metrics.values()))
+        return metrics
+
+    def _new_metrics(self, fresh=True):
+        """The compiled metrics, then the weighted ones (``metric.weighted``); ``fresh``:
+        a Metric object the user passed is copied, so that evaluation never mixes its
+        state with training's."""
+        resolved = []
+        ignored = getattr(self.loss, "ignore_class", None)
+        units = self._layers[-1].output_shape[-1]  # per position, for outputs (n, ..., k): k classes, as Keras reads them
+        zero_rows = ignored is not None and not 0 <= ignored < units  # see SparseCategoricalAccuracy
+        sparse = (metrics_module.SparseCategoricalAccuracy, metrics_module.SparseTopKCategoricalAccuracy)
+        for weighted, ids in ((False, self._metric_ids), (True, getattr(self, "_weighted_metric_ids", []))):
+            for m in ids:
+                metric = metrics_module.get(m, loss=self.loss, n_outputs=units)
+                if isinstance(m, str):  # as Keras's compile: logged under the string given (val_AUC, not val_auc)
+                    metric.name = m
+                if (fresh or weighted) and metric is m:
+                    metric = copy.deepcopy(m)
+                    metric.reset_state()
+                metric.weighted = weighted
+                if isinstance(metric, sparse):
+                    metric._zero_rows = zero_rows
+                names = {other.name for other in resolved}
+                if weighted and metric.name in names:
+                    metric.name = f"weighted_{metric.name}"
+                if metric.name in names:  # two AUC(): auc and auc_1, as Keras names them
+                    base, k = metric.name, 1
+                    while f"{base}_{k}" in names:
+                        k += 1
+                    metric.name = f"{base}_{k}"
+                resolved.append(metric)
+        return resolved
+
+    def _resolve_metrics(self):
+        self.metrics = self._new_metrics(fresh=False)
+
+    @property
+    def metrics_names(self):
+        return ["loss"] + [m.name for m in self.metrics]
+
+    def reset_metrics(self):
+        """Reset the state of every compiled metric (as Keras)."""
+        for m in self.metrics:
+            m.reset_state()
+
+
+def _names_metrics(value):
+    """Whether compile's third argument names metrics (glassnet's older order) rather than
+    Keras's ``loss_weights`` (numbers: a list, a dict by output, or one)."""
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else [value]
+    return any(isinstance(v, (str, list, tuple, metrics_module.Metric)) or callable(v) for v in items)
+
+
+def _metric_list(metrics, argument):
+    """``metrics``/``weighted_metrics`` of compile as a checked list; "accuracy" is
+    resolved later, once the output size is known."""
+    if metrics is None:
+        return []
+    if isinstance(metrics, (str, metrics_module.Metric)) or callable(metrics):
+        metrics = [metrics]
+    elif not isinstance(metrics, (list, tuple)):
+        raise TypeError(
+            f"{argument} must be a name, a Metric, a function fn(y_true, y_pred) or a list of them. "
+            f"Received: {argument}={metrics!r}"
+        )
+    for m in metrics:
+        if isinstance(m, str):
+            if m.lower() not in ("accuracy", "acc"):
+                metrics_module.get(m)
+        elif from_keras(m):
+            metrics_module.get(m)  # refused at compile, naming glassnet's class of that name
+        elif not (isinstance(m, metrics_module.Metric) or callable(m)):
+            raise TypeError(f"{argument} must be names, Metric objects or functions fn(y_true, y_pred). "
+                            f"Received: {m!r}")
+        values_only = (metrics_module.Mean, metrics_module.Sum)
+        if isinstance(m, values_only) or isinstance(m, type) and issubclass(m, values_only):
+            raise TypeError(f"{argument}: {getattr(m, '__name__', type(m).__name__)} takes values "
+                            "(update_state(values, sample_weight)), not targets and outputs: a model's metric is "
+                            "a function fn(y_true, y_pred) or a Metric of them (MeanMetricWrapper(fn) averages fn).")
+    return list(metrics)
