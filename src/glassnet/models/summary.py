@@ -1,0 +1,84 @@
+"""The summary of a :class:`~glassnet.models.Sequential`, as Keras's ``model.summary()``: a table of
+its layers (a nested model as one row, or its layers under it with ``expand_nested``), their output
+shapes and parameter counts, and the totals in parameters and bytes.
+
+:class:`Summary` is the part of ``Sequential`` that prints it.
+"""
+
+import math
+
+import numpy as np
+
+from .nesting import nested_items
+
+
+class Summary:
+    """Sequential's ``summary``."""
+
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False, show_trainable=False,
+                layer_range=None):
+        """Print the layers, their output shapes and parameter counts, with totals (as Keras).
+        ``show_trainable=True`` adds Keras's column: each layer's own flag (Y or N; - for a layer
+        without weights). A nested model is one row, ``base (Sequential)``, as Keras's;
+        ``expand_nested=True`` lists its layers under it. Keras's layout arguments (``line_length``,
+        ``positions``, ``layer_range``) are accepted; the table fits its contents."""
+        if print_fn is not None and not callable(print_fn):
+            raise TypeError(f"print_fn must be a function such as print. Received: print_fn={print_fn!r}")
+        if line_length is not None and callable(line_length) and print_fn is None:
+            line_length, print_fn = None, line_length  # summary(print): glassnet's older first argument
+        self._ensure_built()
+        print_fn = print_fn or print
+        rows = list(_summary_rows(self, expand_nested, show_trainable))
+        headers = ("Layer (type)", "Output Shape", "Param #", "Trainable")[:4 if show_trainable else 3]
+        # (a model with no layers yet prints an empty table with zero parameters, as Keras's)
+        widths = [max([len(h), *(len(r[i]) for r in rows)]) + 2 for i, h in enumerate(headers)]
+        line = "─" * sum(widths)
+
+        def show(r):
+            flag = r[3].center(widths[3]).rstrip() if show_trainable else ""
+            print_fn(r[0].ljust(widths[0]) + r[1].ljust(widths[1]) + r[2].rjust(widths[2]) + flag)
+
+        print_fn(f'Model: "{self.name}"')
+        print_fn(line)
+        show(headers)
+        print_fn("═" * sum(widths))
+        for r in rows:
+            show(r)
+        print_fn(line)
+        total = sum(layer.count_params() for layer in self._layers if layer.built)
+        trainable = sum(layer.trainable_size for layer in self._layers if layer.built and self._trains(layer))
+        itemsize = np.dtype(self.dtype).itemsize
+        print_fn(f" Total params: {total:,} ({_human_bytes(total * itemsize)})")
+        print_fn(f" Trainable params: {trainable:,} ({_human_bytes(trainable * itemsize)})")
+        print_fn(f" Non-trainable params: {total - trainable:,} ({_human_bytes((total - trainable) * itemsize)})")
+
+
+def _summary_rows(model, expand_nested, show_trainable, depth=0):
+    """The summary's rows of ``model``'s layers, as Keras's: a nested model is one row of its own
+    (``base (Sequential)``, its output and its parameter count), then, with ``expand_nested``, its
+    layers' rows indented under it (``depth`` nestings deep)."""
+    from .sequential import Sequential
+
+    indent = "   " * depth + "└ " if depth else ""
+    for item in nested_items(model):
+        nested = isinstance(item, Sequential)
+        members = item._layers if nested else [item]
+        n = sum(math.prod(w.shape) for layer in members for w in layer.weights)
+        # as Keras 3.15: a model not built yet lists its layers with "?" and "0 (unbuilt)"
+        shape, count = ((str((None, *members[-1].output_shape)), f"{n:,}") if members and all(l.built for l in members)
+                        else ("?", "0 (unbuilt)"))
+        # a nested subclass of Model shows its class, as Keras's (inner (Inner)), not the Sequential it runs as
+        kind = "Functional" if getattr(item, "_functional", False) else type(item).__name__
+        row = (f"{indent}{item.name or '?'} ({kind})", shape, count)  # (a layer waiting to join is named then)
+        if show_trainable:  # the layer's own flag, as Keras's column (Y in a frozen model too)
+            row += ("-" if not n else "Y" if item.trainable else "N",)
+        yield row
+        if nested and expand_nested:
+            yield from _summary_rows(item, True, show_trainable, depth + 1)
+
+
+def _human_bytes(n):
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.2f} {unit}"
+        n /= 1024
