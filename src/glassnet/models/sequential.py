@@ -11,8 +11,11 @@ Here: the class itself (its layers, ``add``/``pop``/``build``, ``compile``, the
 ``fit``/``evaluate``/``predict`` entry points, the weights API). ``Sequential``
 inherits the rest from one mixin per concept: :mod:`~glassnet.models.flat` (the
 flat vectors), :mod:`~glassnet.models.nested_models` (models nested in it),
-:mod:`~glassnet.models.nodes` (``model.input``/``output`` and the layers' nodes)
-and :mod:`~glassnet.models.persistence` (files, configurations, pickles).
+:mod:`~glassnet.models.nodes` (``model.input``/``output`` and the layers' nodes),
+:mod:`~glassnet.models.persistence` (files, configurations, pickles),
+:mod:`~glassnet.models.data_checks` (the checks of the data given to fit, evaluate
+and predict), :mod:`~glassnet.models.compiled_metrics` (compile's metrics made into
+Metric objects) and :mod:`~glassnet.models.summary` (``summary``).
 """
 
 import contextlib
