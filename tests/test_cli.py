@@ -1489,6 +1489,17 @@ def test_a_column_of_true_and_false_is_read_as_1_and_0(tmp_path, monkeypatch, ca
     assert "m.csv line 2, column 'flag': 'True' is not a number" in result.stderr
 
 
+def test_a_bad_cell_beside_a_true_false_column_is_named(tmp_path, monkeypatch, capsys):
+    # the True/False column became floats 1.0/0.0 in place, and naming the bad cell called .upper() on one:
+    # "AttributeError: 'float' object has no attribute 'upper' (run with --debug for the traceback)"
+    for text, message in (("a,b,label\nTrue,NA,0\nFalse,1,1\n", "line 2, column 'b': missing value ('NA')"),
+                          ("a,b,label\nTrue,1,0\nFalse,x,1\n", "line 3, column 'b': 'x' is not a number")):
+        (tmp_path / "b.csv").write_text(text)
+        result = call("train", "b.csv", "--epochs", "1", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+        assert_one_line_error(result)
+        assert message in result.stderr
+
+
 @pytest.mark.parametrize("suffix", [".gz", ".bz2", ".xz"])
 def test_a_compressed_csv_is_read_as_pandas_reads_it(suffix, tmp_path, monkeypatch, capsys):
     # data.csv.gz was refused as "not a UTF-8 text CSV file", with advice to convert it from latin1

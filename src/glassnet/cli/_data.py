@@ -736,7 +736,8 @@ def _numeric(cells, rows, columns, names, path, has_target=True, hint="", has_he
             X = _booleans(cells).astype(np.float64)
     except ValueError:
         for (line, _), row in zip(rows, cells):  # only to name the first bad cell
-            for k, value in zip(columns, row):
+            # (str: _booleans has put the floats 1 and 0 into an object array's True/False columns)
+            for k, value in zip(columns, map(str, row)):
                 if value == "" or value.upper() in MISSING:
                     shown = "" if value == "" else f" ({value!r})"
                     raise CommandError(
