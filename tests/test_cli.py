@@ -1592,6 +1592,14 @@ def test_a_trailing_comma_on_every_line_adds_no_column(tmp_path, monkeypatch, ca
                   monkeypatch=monkeypatch, capsys=capsys)
     assert result.returncode == 0, result.stderr
     assert "2 features (a, b)" in result.stdout and load_model(tmp_path / "m.gn").n_outputs == 2
+    # evaluate and predict took the empty header cell for a column "not the model's", then refused the file:
+    # "--ignore 3 is out of range: excel.csv has 3 columns (0 to 2)"
+    evaluated = call("evaluate", "m.gn", "excel.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert evaluated.returncode == 0, evaluated.stderr
+    assert f"/{len(t)})" in evaluated.stdout and evaluated.stderr == ""
+    predicted = call("predict", "m.gn", "excel.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert predicted.returncode == 0, predicted.stderr
+    assert len(predicted.stdout.splitlines()) == 1 + len(t)
 
 
 def test_a_header_less_file_keeps_its_first_row(tmp_path, monkeypatch, capsys):

@@ -159,6 +159,8 @@ def _model_header(path, model, target, ignore=None, given=None, sep=None, decima
     says, or judged as usual. With --no-header, row 1 is data. ``sep`` and ``decimal``: as the file is written."""
     features = model.metadata.get("features")
     cells = header_cells(path, sep, decimal) if features and given is not False and is_csv(path) else []
+    while cells and cells[-1] == "" and "" not in features:  # a spreadsheet's trailing comma, which read_csv drops
+        cells = cells[:-1]  # (kept, it was a column "not the model's", then "--ignore 3 is out of range")
     named = any(_is_text(cell) for cell in cells)
     exactly = bool(cells) and cells in (features, [*features, model.metadata.get("target")])  # in the model's order
     if not cells or not set(features) <= set(cells) or not (exactly or named):
