@@ -2707,6 +2707,26 @@ def test_small_csv_mistakes_name_their_cause(tmp_path, monkeypatch, capsys):
         assert message in result.stderr
 
 
+def test_a_target_named_as_a_feature_is_taken_by_its_index_in_evaluate_and_predict(tmp_path, monkeypatch, capsys):
+    # train takes the last column 'x' of "x,y,x"; evaluate and predict, given no --target, said
+    # "--target 'x': dup.csv has 2 columns of that name", of an option the user had not given
+    X, t = two_blobs()
+    (tmp_path / "dup.csv").write_text("x,y,x\n" + "".join(f"{a:.4f},{b:.4f},{c}\n" for (a, b), c in zip(X, t)))
+    result = call("train", "dup.csv", "--epochs", "1", "--out", "m.gn", cwd=tmp_path, monkeypatch=monkeypatch,
+                  capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    for command in ("evaluate", "predict"):
+        result = call(command, "m.gn", "dup.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+        assert_one_line_error(result)
+        assert "dup.csv has 2 columns named 'x', the name of the target the model was trained on; name the target " \
+               "column by its 0-based index with --target." in result.stderr
+        result = call(command, "m.gn", "dup.csv", "--target", "2", cwd=tmp_path, monkeypatch=monkeypatch,
+                      capsys=capsys)
+        assert result.returncode == 0, result.stderr
+    assert f"/{len(t)})" in call("evaluate", "m.gn", "dup.csv", "--target", "2", cwd=tmp_path,
+                                 monkeypatch=monkeypatch, capsys=capsys).stdout
+
+
 @pytest.mark.parametrize("n", [40, 1200])  # (a file longer than 1000 rows is read by the C parser)
 def test_a_european_spreadsheet_csv_reads_as_the_same_file_written_with_commas(n, tmp_path, monkeypatch, capsys):
     # Excel with a German locale writes "a;b;c;label" and 1,5: it was refused ("this file seems to use ';'")

@@ -111,6 +111,9 @@ def _saved_target(args, model, option="data"):
             not is_csv(path):  # (--no-header: row 1 is data, not names)
         return None
     cells = header_cells(path, args.sep, args.decimal)
+    if cells.count(name) > 1:  # (it said "--target 'x': ... 2 columns of that name" to a user who gave no --target)
+        raise CommandError(f"{path} has {cells.count(name)} columns named {name!r}, the name of the target the model "
+                           "was trained on; name the target column by its 0-based index with --target.")
     if name in cells:
         return name
     if option == "data" and set(model.metadata.get("features") or [None]) <= set(cells):
