@@ -3144,6 +3144,25 @@ def test_train_says_when_it_replaces_an_earlier_model(tmp_path, monkeypatch, cap
                     "Saved the model to m.gn, replacing the earlier one (see it with: glassnet info m.gn)"]
 
 
+def test_features_beyond_float32_are_refused_before_training(tmp_path, monkeypatch, capsys):
+    # trained on standardized features, the float32 model then met the raw 1e300 at its test: "error: x holds values
+    # beyond the range of float32 ...; use dtype='float64'" after the epochs (or, with --test-split 0, in evaluate)
+    X, t = two_blobs()
+    (tmp_path / "huge.csv").write_text("a,b,label\n" + "".join(f"{a * 1e300:.4g},{b:.4f},{c}\n" for (a, b), c in zip(X, t)))
+    for split in ("0.2", "0"):
+        result = call("train", "huge.csv", "--epochs", "1", "--test-split", split, "--out", "m.gn", cwd=tmp_path,
+                      monkeypatch=monkeypatch, capsys=capsys)
+        assert_one_line_error(result)
+        assert "huge.csv: feature a holds values beyond the range of float32 (largest 3.4e+38), which the saved model " \
+               "takes raw: give --dtype float64, or rescale them." in result.stderr
+        assert "Epoch" not in result.stdout and not (tmp_path / "m.gn").exists()
+    result = call("train", "huge.csv", "--epochs", "1", "--dtype", "float64", "--out", "m.gn", cwd=tmp_path,
+                  monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    evaluated = call("evaluate", "m.gn", "huge.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert evaluated.returncode == 0, evaluated.stderr
+
+
 def test_float32_folding_warns_when_a_feature_is_far_from_zero(tmp_path, monkeypatch, capsys):
     rng = np.random.default_rng(0)
     stamps = 1.6e9 + rng.uniform(0, 1000, 80)  # mean / std ≈ 5e6

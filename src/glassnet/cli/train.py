@@ -164,6 +164,24 @@ def _fold_output_scaling(model, mean, scale):
     layer.set_weights([W * scale, b * scale + mean])
 
 
+def _check_features_fit_dtype(data, dtype):
+    """Refuse, before training, features beyond ``dtype``'s range: training on standardized features went
+    well, then the saved model, which takes raw features, could not read them (the test accuracy, evaluate
+    and predict said "x holds values beyond the range of float32 ...; use dtype='float64'")."""
+    largest = np.finfo(dtype).max
+    parts = [x.reshape(len(x), -1) for x in (data.x_train, data.x_test)
+             if x.dtype.kind == "f" and np.finfo(x.dtype).max > largest and len(x)]
+    if not parts:  # (MNIST's and the toy sets' float32 arrays always fit)
+        return
+    beyond = np.flatnonzero(np.logical_or.reduce([(np.abs(x) > largest).any(axis=0) for x in parts]))
+    if beyond.size:
+        names = [shown(data.columns[k]) if data.columns is not None else str(k) for k in beyond[:5]]
+        raise CommandError(f"{data.name}: feature{'s' * (beyond.size > 1)} {', '.join(names)}"
+                           f"{', …' if beyond.size > 5 else ''} hold{'s' * (beyond.size == 1)} values beyond the range "
+                           f"of {dtype} (largest {largest:.3g}), which the saved model takes raw: give --dtype float64, "
+                           "or rescale them.")
+
+
 def _check_model_fits_in_memory(sizes, dtype):
     """A model too large for this machine is an error before it is built: ``--layers 50000,50000``
     went on allocating until the system killed the process (exit 137, no message)."""
@@ -366,6 +384,7 @@ def _train(args):
             y_scale = _standardizer(y)
             y = (y - y_scale[0]) / y_scale[1]
             _warn_folding_precision(y_scale, args.dtype, "target")
+    _check_features_fit_dtype(data, args.dtype)
     _check_model_fits_in_memory((x.shape[1], *hidden, n_out), args.dtype)
     model = build_model(x.shape[1], n_out, hidden, activation, out_act, dropout, args.dtype, seed)
     optimizer = optimizers.get(args.optimizer or d["optimizer"])
