@@ -2531,6 +2531,11 @@ def test_an_unterminated_quote_is_reported(tmp_path, monkeypatch, capsys):
     result = call("train", "quote.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
     assert_one_line_error(result)
     assert "quote.csv line 3 is not valid CSV" in result.stderr and "never closed" in result.stderr
+    # text after a closing quote in a tab-separated file: the message said "' ' expected after '\"'", not the tab
+    (tmp_path / "quote.tsv").write_text('a\tb\tlabel\n"1"x\t2\t0\n3\t4\t1\n')
+    result = call("train", "quote.tsv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert_one_line_error(result)
+    assert "quote.tsv line 2 is not valid CSV: '\\t' expected after '\"'." in result.stderr
 
 
 def test_large_integer_labels_stay_exact(tmp_path, monkeypatch, capsys):

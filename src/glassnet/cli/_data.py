@@ -343,7 +343,9 @@ def _read_rows(fh, path, limit, header, sep, decimal, comments):
             line = reader.line_num + 1
     except csv.Error as exc:
         hint = " (a quote opened there is never closed)" if "end of data" in str(exc) else ""
-        raise CommandError(f"{path} line {line} is not valid CSV: {exc}{hint}.") from None
+        # (a tab separator in csv's "'\t' expected after '\"'" became "' '" in the one-line message)
+        raise CommandError(f"{path} line {line} is not valid CSV: {str(exc).replace(chr(9), chr(92) + 't')}{hint}.") \
+            from None
     return rows, first_end, start, skipped
 
 
