@@ -3168,6 +3168,25 @@ def test_features_beyond_float32_are_refused_before_training(tmp_path, monkeypat
     assert evaluated.returncode == 0, evaluated.stderr
 
 
+
+def test_evaluate_and_predict_of_a_float32_model_name_features_beyond_its_range_in_the_command_s_words(
+        tmp_path, monkeypatch, capsys):
+    # a float32 model met 1e300 in evaluate/predict: "x holds values beyond the range of float32 ...; use
+    # dtype='float64'", an argument neither command has
+    X, t = two_blobs()
+    write_rows(tmp_path / "ok.csv", [[f"{a:.4f}", f"{b:.4f}", c] for (a, b), c in zip(X, t)], ["a", "b", "label"])
+    (tmp_path / "huge.csv").write_text("a,b,label\n" + "".join(f"{a:.4f},{b * 1e300:.4g},{c}\n"
+                                                               for (a, b), c in zip(X, t)))
+    result = call("train", "ok.csv", "--epochs", "1", "--out", "m.gn", cwd=tmp_path, monkeypatch=monkeypatch,
+                  capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    for command in ("evaluate", "predict"):
+        result = call(command, "m.gn", "huge.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+        assert_one_line_error(result)
+        assert ("huge.csv holds values beyond the range of float32 (largest 3.4e+38), the dtype of m.gn, in column 1 "
+                "of its features: rescale them, or train the model again with --dtype float64.") in result.stderr
+        assert "dtype='float64'" not in result.stderr
+
 def test_float32_folding_warns_when_a_feature_is_far_from_zero(tmp_path, monkeypatch, capsys):
     rng = np.random.default_rng(0)
     stamps = 1.6e9 + rng.uniform(0, 1000, 80)  # mean / std ≈ 5e6
