@@ -1692,20 +1692,28 @@ def test_a_regression_target_of_one_value_is_a_warning_naming_its_column(tmp_pat
 def test_a_target_constant_in_the_rows_fit_trains_on_is_named(tmp_path, monkeypatch, capsys):
     # a file sorted by its target, read whole (--test-split 0): fit trains on the first 90 % of the rows and
     # validates on the last 10 %, which held every other value; checking all the rows found them and said nothing
-    X, _ = two_blobs(40)
-    write_rows(tmp_path / "sorted.csv", [[f"{a:.4f}", f"{b:.4f}", "0" if i < 36 else f"{i - 35}.5"]
-                                         for i, (a, b) in enumerate(X)], header=["a", "b", "price"])
-    result = call("train", "sorted.csv", "--test-split", "0", "--epochs", "1", "--out", "m.gn", cwd=tmp_path,
-                  monkeypatch=monkeypatch, capsys=capsys)
-    assert result.returncode == 0 and (tmp_path / "m.gn").exists()
-    warned = [line for line in result.stderr.splitlines() if "warning" in line]
+    warned = _warnings_training_on_a_sorted_file(tmp_path, monkeypatch, capsys, "price",
+                                                 lambda i: "0" if i < 36 else f"{i - 35}.5")
     assert warned == ["glassnet train: warning: the target (column price) of sorted.csv is 0 in each of the 36 rows "
                       "fit trains on: --validation-split 0.1 holds out the last 4 of the 40 training rows, where it "
                       "varies (is the file sorted by it? shuffle its rows, or give --validation-split 0): the model "
                       "can only learn that constant."]
-    result = call("train", "sorted.csv", "--test-split", "0", "--validation-split", "0", "--epochs", "1", cwd=tmp_path,
+
+
+def _warnings_training_on_a_sorted_file(tmp_path, monkeypatch, capsys, column, target):
+    """The warnings of training on sorted.csv, 40 rows whose target ``column`` is ``target(i)`` in row i, read
+    whole (--test-split 0), so that fit validates on the last 4; training again with --validation-split 0 must
+    warn of nothing."""
+    X, _ = two_blobs(40)
+    write_rows(tmp_path / "sorted.csv", [[f"{a:.4f}", f"{b:.4f}", target(i)] for i, (a, b) in enumerate(X)],
+               header=["a", "b", column])
+    result = call("train", "sorted.csv", "--test-split", "0", "--epochs", "1", "--out", "m.gn", cwd=tmp_path,
                   monkeypatch=monkeypatch, capsys=capsys)
-    assert result.returncode == 0 and "warning" not in result.stderr
+    assert result.returncode == 0 and (tmp_path / "m.gn").exists()
+    again = call("train", "sorted.csv", "--test-split", "0", "--validation-split", "0", "--epochs", "1", cwd=tmp_path,
+                 monkeypatch=monkeypatch, capsys=capsys)
+    assert again.returncode == 0 and "warning" not in again.stderr
+    return [line for line in result.stderr.splitlines() if "warning" in line]
 
 
 def test_a_training_split_of_a_single_class_is_refused(tmp_path, monkeypatch, capsys):
@@ -1739,20 +1747,13 @@ def test_a_training_split_of_a_single_class_is_refused(tmp_path, monkeypatch, ca
 def test_classes_missing_from_the_rows_fit_trains_on_are_named(tmp_path, monkeypatch, capsys):
     # three classes, the file sorted by them: fit trained on cat and dog only (the validation rows held every bird),
     # and the model, which never predicts bird, was saved without a word
-    X, _ = two_blobs(40)
-    write_rows(tmp_path / "sorted.csv", [[f"{a:.4f}", f"{b:.4f}", "bird" if i >= 36 else "cat dog".split()[i % 2]]
-                                         for i, (a, b) in enumerate(X)], header=["a", "b", "kind"])
-    result = call("train", "sorted.csv", "--test-split", "0", "--epochs", "1", "--out", "m.gn", cwd=tmp_path,
-                  monkeypatch=monkeypatch, capsys=capsys)
-    assert result.returncode == 0 and (tmp_path / "m.gn").exists()
-    warned = [line for line in result.stderr.splitlines() if "warning" in line]
+    warned = _warnings_training_on_a_sorted_file(tmp_path, monkeypatch, capsys, "kind",
+                                                 lambda i: "bird" if i >= 36 else "cat dog".split()[i % 2])
     assert warned == ["glassnet train: warning: the target (column kind) of sorted.csv has no row of class bird among "
                       "the 36 rows fit trains on: --validation-split 0.1 holds out the last 4 of the 40 training rows, "
                       "where bird is (is the file sorted by it? shuffle its rows, or give --validation-split 0); the "
                       "model will never predict it."]
-    result = call("train", "sorted.csv", "--test-split", "0", "--validation-split", "0", "--epochs", "1", cwd=tmp_path,
-                  monkeypatch=monkeypatch, capsys=capsys)
-    assert result.returncode == 0 and "warning" not in result.stderr
+    X, _ = two_blobs(40)
     # one row each of bird and fish, which the test part took (the rows load_dataset draws for it)
     from glassnet.preprocessing import split
 
@@ -1770,28 +1771,18 @@ def test_classes_missing_from_the_rows_fit_trains_on_are_named(tmp_path, monkeyp
         "will never predict them."]
 
 
-@pytest.mark.parametrize("cell", ["inf", "-inf", "Infinity"])
-def test_an_infinite_label_is_refused(tmp_path, monkeypatch, capsys, cell):
-    # a column of text labels took "inf" for a class, where "nan" is refused
+@pytest.mark.parametrize("cell, what", [("inf", "non-finite value"), ("-inf", "non-finite value"),
+                                        ("Infinity", "non-finite value"), ("nan", "missing value"),
+                                        ("NaN", "missing value"), ("-nan", "missing value")])
+def test_a_nan_or_infinite_label_is_refused(tmp_path, monkeypatch, capsys, cell, what):
+    # a column of text labels took "nan" (what str() and the csv module write for a float NaN) or "inf" for a class
     X, _ = two_blobs(20)
     write_rows(tmp_path / "labels.csv", [[f"{a:.4f}", f"{b:.4f}", cell if i == 6 else "cat dog".split()[i % 2]]
                                          for i, (a, b) in enumerate(X)], header=["a", "b", "kind"])
     result = call("train", "labels.csv", "--epochs", "1", "--out", "m.gn", cwd=tmp_path, monkeypatch=monkeypatch,
                   capsys=capsys)
     assert_one_line_error(result)
-    assert f"labels.csv line 8, column 'kind': non-finite value ('{cell}'); remove or fill it first." in result.stderr
-
-
-@pytest.mark.parametrize("cell", ["nan", "NaN", "-nan"])
-def test_a_nan_label_is_a_missing_value(tmp_path, monkeypatch, capsys, cell):
-    # a column of text labels took "nan" (what str() and the csv module write for a float NaN) for a class
-    X, _ = two_blobs(20)
-    write_rows(tmp_path / "labels.csv", [[f"{a:.4f}", f"{b:.4f}", cell if i == 6 else "cat dog".split()[i % 2]]
-                                         for i, (a, b) in enumerate(X)], header=["a", "b", "kind"])
-    result = call("train", "labels.csv", "--epochs", "1", "--out", "m.gn", cwd=tmp_path, monkeypatch=monkeypatch,
-                  capsys=capsys)
-    assert_one_line_error(result)
-    assert f"labels.csv line 8, column 'kind': missing value ('{cell}'); remove or fill it first." in result.stderr
+    assert f"labels.csv line 8, column 'kind': {what} ('{cell}'); remove or fill it first." in result.stderr
 
 
 def test_a_nan_number_target_is_refused_with_its_place(tmp_path, monkeypatch, capsys):
