@@ -29,7 +29,7 @@ from .._validation import check_bool, check_positive_int, check_shape, refuse_al
 from ..backend import make_rng, seeded, standardize_dtype
 from ..layers import InputLayer, Layer
 from ..layers.base import RENAMES, ChainTensor, assign_weights, build_layer, check_training, snake_case
-from . import callbacks as callbacks_module, streams, training
+from . import callbacks as callbacks_module, inference, streams, training
 from .compiled_metrics import CompiledMetrics, _metric_list, _names_metrics
 from .data_checks import DataChecks
 from .flat import FlatVectors, _hand_out
@@ -829,7 +829,7 @@ class Sequential(FlatVectors, NestedModels, SymbolicNodes, Persistence, DataChec
         ``x`` may be a stream of batches ``(x, y[, sample_weight])`` (a generator, a
         PyDataset, a DataLoader), as in :meth:`fit`: ``steps`` batches of it, or all."""
         cbs = callbacks_module.check_callbacks(callbacks)
-        verbose = training.check_verbose(verbose)
+        verbose = inference.check_verbose(verbose)
         with self._keeping_target_encoding():
             if streams.is_stream(x):
                 stream = self._stream(x, y, sample_weight, batch_size, steps)
@@ -838,9 +838,9 @@ class Sequential(FlatVectors, NestedModels, SymbolicNodes, Persistence, DataChec
                 start = time.perf_counter()
                 for cb in cbs:
                     cb.set_model(self)
-                logs = training.evaluate_stream(self, stream, steps, callbacks=cbs)
+                logs = inference.evaluate_stream(self, stream, steps, callbacks=cbs)
                 if verbose:
-                    training.report(stream.read, time.perf_counter() - start, logs)
+                    inference.report(stream.read, time.perf_counter() - start, logs)
                 return _logs_result(logs, return_dict, self.metrics)
             _only_none("is for streams of batches (generators, PyDatasets); x is an array, read whole", steps=steps)
             X, Y, w = self._prepare_xy(x, y, sample_weight, what="evaluate")
@@ -850,13 +850,13 @@ class Sequential(FlatVectors, NestedModels, SymbolicNodes, Persistence, DataChec
             elif self.loss._depends_on_batching():
                 batch_size = 32
             else:
-                batch_size = training.default_batch_size(cbs, "on_test_batch_begin", "on_test_batch_end")
+                batch_size = inference.default_batch_size(cbs, "on_test_batch_begin", "on_test_batch_end")
             start = time.perf_counter()
             for cb in cbs:
                 cb.set_model(self)
-            logs = training.evaluate_arrays(self, X, Y, w, batch_size, callbacks=cbs)
+            logs = inference.evaluate_arrays(self, X, Y, w, batch_size, callbacks=cbs)
             if verbose:
-                training.report(math.ceil(X.shape[0] / (batch_size or 1024)), time.perf_counter() - start, logs)
+                inference.report(math.ceil(X.shape[0] / (batch_size or 1024)), time.perf_counter() - start, logs)
             return _logs_result(logs, return_dict, self.metrics)
 
     def train_on_batch(self, x, y, sample_weight=None, class_weight=None, return_dict=False):
@@ -875,7 +875,7 @@ class Sequential(FlatVectors, NestedModels, SymbolicNodes, Persistence, DataChec
         with self._keeping_target_encoding():
             X, Y, w = self._prepare_xy(x, y, sample_weight, what="evaluate")
             refuse_all_zero(w, "sample_weight", "the loss would be 0 whatever the model")
-            logs = training.evaluate_arrays(self, X, Y, w, batch_size=max(X.shape[0], 1))
+            logs = inference.evaluate_arrays(self, X, Y, w, batch_size=max(X.shape[0], 1))
         return _logs_result(logs, return_dict, self.metrics)
 
     def predict_on_batch(self, x):
@@ -954,29 +954,29 @@ class Sequential(FlatVectors, NestedModels, SymbolicNodes, Persistence, DataChec
         self._ensure_built()
         if streams.is_stream(x):
             stream = self._stream(x, None, None, batch_size, steps)
-            verbose = training.check_verbose(verbose)
+            verbose = inference.check_verbose(verbose)
             start = time.perf_counter()
             for cb in cbs:
                 cb.set_model(self)
-            out = training.predict_stream(self, stream, steps, callbacks=cbs)
+            out = inference.predict_stream(self, stream, steps, callbacks=cbs)
             if verbose:
-                training.report(stream.read, time.perf_counter() - start)
+                inference.report(stream.read, time.perf_counter() - start)
             return out
         _only_none("is for streams of batches (generators, PyDatasets); x is an array, read whole", steps=steps)
         X = self._check_x(x, sparse=True)
         if not self.built:
             self.build((None, *X.shape[1:]))
-        verbose = training.check_verbose(verbose)
+        verbose = inference.check_verbose(verbose)
         if batch_size is not None:
             check_positive_int(batch_size, "batch_size")
         else:
-            batch_size = training.default_batch_size(cbs, "on_predict_batch_begin", "on_predict_batch_end")
+            batch_size = inference.default_batch_size(cbs, "on_predict_batch_begin", "on_predict_batch_end")
         start = time.perf_counter()
         for cb in cbs:
             cb.set_model(self)
-        out = training.predict_arrays(self, X, batch_size, callbacks=cbs)
+        out = inference.predict_arrays(self, X, batch_size, callbacks=cbs)
         if verbose:
-            training.report(math.ceil(X.shape[0] / (batch_size or 1024)), time.perf_counter() - start)
+            inference.report(math.ceil(X.shape[0] / (batch_size or 1024)), time.perf_counter() - start)
         return out
 
     def __call__(self, x, training=None):

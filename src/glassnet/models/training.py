@@ -16,7 +16,6 @@ No per-sample Python loop: a batch is one matrix per layer. Shuffled batches
 are gathered with ``np.take`` into a reused buffer; unshuffled batches are views.
 """
 
-import itertools
 import math
 import warnings
 import weakref
@@ -25,12 +24,13 @@ import numpy as np
 
 from .. import backend, constraints, kernels, losses, optimizers
 from .._validation import (
-    check_array, check_non_negative_int, check_number, check_positive_int, dense_rows, is_one_of, is_sparse,
+    check_array, check_non_negative_int, check_number, check_positive_int, dense_rows, is_sparse,
     on_host, refuse_all_zero,
 )
 from ..layers import Layer
 from ..layers.base import penalty
 from . import callbacks as callbacks_module, streams
+from .inference import _update_metrics, check_verbose, evaluate_arrays, evaluate_stream, logs_of
 from .nesting import nested_items
 
 
@@ -145,42 +145,6 @@ def _stream_source(model, x, y, sample_weight, class_weight, batch_size, shuffle
         stream.close()
         raise
     return _StreamEpochs(model, stream, steps_per_epoch, class_weight, epochs, begun=True), val
-
-
-def check_verbose(verbose):
-    """``verbose`` of fit/evaluate/predict as 0, 1 or 2 (``"auto"`` is 1, as Keras)."""
-    if isinstance(verbose, str) and verbose == "auto":
-        return 1
-    if isinstance(verbose, str) or not is_one_of(verbose, (0, 1, 2)):  # True/False are 1/0, as Keras takes them
-        raise ValueError(f"verbose must be 0, 1, 2 or 'auto'. Received: verbose={verbose!r:.100}")
-    return int(verbose)
-
-
-def _result(metric):
-    """A metric's value for the logs: a float, or (F1Score(average=None), one value per
-    class) a NumPy array, as Keras logs it."""
-    value = np.asarray(backend.to_numpy(metric.result()))
-    return float(value) if value.ndim == 0 else value.astype(np.float64)
-
-
-def logs_of(loss, metrics):
-    """The logs of a batch, an epoch or a whole set: the loss and each metric's value, the keys
-    sorted as Keras 3 sorts them (``{"accuracy": ..., "loss": ...}``: its ``pythonify_logs``), so
-    History, the progress bar and ``return_dict`` list them in Keras's order (an epoch's logs are
-    sorted again with the validation's ``val_*`` in them). A list of the values is loss first
-    (``metrics_names``)."""
-    if not metrics:  # (every epoch of a small network's fit: seed 001's XOR runs 1000 of them)
-        return {"loss": loss}
-    logs = {m.name: _result(m) for m in metrics}
-    logs["loss"] = loss
-    return dict(sorted(logs.items()))
-
-
-def report(n_batches, seconds, logs=None, file=None):
-    """The line Keras prints after evaluate/predict with ``verbose``: steps, time, logs."""
-    parts = [f"{n_batches}/{n_batches}", f"{seconds:.1f}s", callbacks_module.format_step_time(seconds / max(n_batches, 1))]
-    parts += [f"{k}: {callbacks_module.format_value(v)}" for k, v in (logs or {}).items()]
-    print(" - ".join(parts), file=file)
 
 
 def _class_weights(model, Y, class_weight):
@@ -1014,14 +978,6 @@ def _finalize_average(model, start_iterations):
         _use_average(model)
 
 
-def _update_metrics(model, metrics, Y, A, w):
-    """Each metric on the targets as the caller gave them (:meth:`Sequential._metric_targets`);
-    as Keras, only ``weighted_metrics`` see the sample weights."""
-    own, theirs = model._metric_targets(Y)
-    for m in metrics:
-        m.update_state(own if m.builtin else theirs, A, w if m.weighted else None)
-
-
 def _refuse_non_finite_penalty(model):
     """A ValueError where a layer's regularizer gave NaN or inf for finite weights or outputs at fit's first
     step: the divergence warning blamed the learning rate (the step had changed nothing yet)."""
@@ -1159,135 +1115,4 @@ def _input_scale_note(X, where):
     return " " + note if note else ""
 
 
-def _batches(n, batch_size):
-    # 1024 rows at a time: large enough for fast matrix products, small enough
-    # that the activations of a wide network stay a few MB.
-    batch_size = batch_size or 1024
-    for start in range(0, n, batch_size):
-        yield start, min(start + batch_size, n)
-
-
-def default_batch_size(callbacks, *hooks):
-    """``batch_size=None`` of evaluate/predict: Keras's 32 where a callback has one of the batch
-    ``hooks`` (it sees Keras's batches, as fit's validation shows them), else None (1024-row chunks:
-    the same figures, faster)."""
-    return 32 if any(callbacks_module.overrides(cb, hook) for cb in callbacks for hook in hooks) else None
-
-
-def predict_arrays(model, X, batch_size=None, callbacks=()):
-    """Inference-mode outputs, computed in large chunks (results do not depend on the chunking);
-    ``callbacks`` get Keras's predict hooks: ``on_predict_begin/end`` around the whole and
-    ``on_predict_batch_begin/end`` around each chunk (``{"outputs": ...}``)."""
-    chunks = (dense_rows(X, start, stop, dtype=model.dtype) for start, stop in _batches(X.shape[0], batch_size))
-    return _predict_batches(model, chunks, X.shape[0], callbacks)
-
-
-def predict_stream(model, stream, steps=None, callbacks=()):
-    """:func:`predict_arrays` for the batches of a stream (at most ``steps`` of them)."""
-    batches = streams.checked_batches(stream, lambda raw, where: streams.checked_x(model, raw, where), steps)
-    try:
-        out = _predict_batches(model, batches, None, callbacks)
-    finally:  # an error, Ctrl-C: a PyDataset's loading threads end now, not when its traceback is dropped
-        batches.close()
-    streams.warn_if_short(stream, steps, "steps", stacklevel=3)
-    return out
-
-
-def _predict_batches(model, batches, n=None, callbacks=()):
-    """The outputs for each batch of inputs, in one array (of ``n`` rows, when known)."""
-    out, parts, done = None, [], 0
-    try:
-        for cb in callbacks:
-            cb.on_predict_begin({})
-        for batch, Xb in enumerate(batches):
-            for cb in callbacks:
-                cb.on_predict_batch_begin(batch, {})
-            A = backend.to_numpy(model.forward(Xb, training=False))
-            for cb in callbacks:
-                cb.on_predict_batch_end(batch, {"outputs": A})
-            if n is None:
-                parts.append(A.copy())  # (the model's output buffer is reused by the next batch)
-            else:
-                if out is None:
-                    out = np.empty((n, *A.shape[1:]), dtype=A.dtype)
-                out[done:done + A.shape[0]] = A
-            done += A.shape[0]
-    except BaseException:
-        for cb in callbacks:  # Ctrl-C or an error: SwapEMAWeights puts the weights back, a bar closes
-            cb._release()
-        raise
-    model.release_caches()
-    for cb in callbacks:
-        cb.on_predict_end({})
-    return out if n is not None else np.concatenate(parts)
-
-
-def evaluate_arrays(model, X, Y, w=None, batch_size=None, callbacks=()):
-    """``{"loss": ..., metric: ...}`` over the whole set, in inference mode; ``callbacks`` get
-    Keras's test hooks: ``on_test_begin/end`` around the whole (the end with the logs) and
-    ``on_test_batch_begin/end`` around each chunk (with the running loss and metrics)."""
-    chunks = ((dense_rows(X, start, stop, dtype=model.dtype), Y[start:stop], None if w is None else w[start:stop])
-              for start, stop in _batches(X.shape[0], batch_size))
-    return _evaluate_batches(model, chunks, callbacks)
-
-
-def evaluate_stream(model, stream, steps=None, callbacks=(), validation=False):
-    """:func:`evaluate_arrays` for the batches ``(x, y[, sample_weight])`` of a stream (at most
-    ``steps``); ``validation``: fit's validation data (its targets do not set what the
-    metrics see of the training targets)."""
-    names = ("x", "validation y") if validation else ("x", "y")
-    batches = streams.checked_batches(
-        stream, lambda raw, where: streams.checked_xy(model, raw, where, names=names), steps)
-    try:
-        # the first batch before any test hook: a spent validation generator (fit then stops, with a
-        # warning) or a bad first batch is not an evaluation begun and broken off (TensorBoard's writers)
-        first = next(batches)
-        logs = _evaluate_batches(model, itertools.chain([first], batches), callbacks)
-    finally:  # as in predict_stream
-        batches.close()
-    # (the user's call: evaluate's caller, or fit's, through fit's validation function)
-    streams.warn_if_short(stream, steps, "validation_steps" if validation else "steps",
-                          stacklevel=5 if validation else 3)
-    return logs
-
-
-def _evaluate_batches(model, batches, callbacks=()):
-    """The loss (the mean over samples of the batches' losses, weighted by their sizes) and
-    metrics over the batches ``(X_b, Y_b, w_b)`` (``Y_b`` and ``w_b`` on the host)."""
-    metrics = model._new_metrics()
-    total, seen, penalty = 0.0, 0, 0.0
-    try:
-        for cb in callbacks:
-            cb.on_test_begin({})
-        activity = False
-        if model._has_regularizers:  # in every batch's loss, as Keras (after on_test_begin: SwapEMAWeights)
-            penalty = model._weight_penalty()  # the activity penalties: each batch's, below
-            activity = any(layer.activity_regularizer is not None for layer in model.layers)
-        with backend.quiet_floats():
-            for batch, (Xb, Yb, wb) in enumerate(batches):
-                for cb in callbacks:
-                    cb.on_test_batch_begin(batch, {})
-                A = model.forward(Xb, training=False)
-                Yx, wx = backend.to_namespace(Yb, wb)
-                rows = Yb.shape[0]
-                total += (model.loss(Yx, A, wx) + (model._activity_penalty() if activity else 0.0)) * rows
-                seen += rows
-                A = backend.to_numpy(A)  # metrics count on the host
-                _update_metrics(model, metrics, Yb, A, wb)
-                if callbacks:
-                    batch_logs = logs_of(total / seen + penalty, metrics)
-                    for cb in callbacks:
-                        cb.on_test_batch_end(batch, batch_logs)
-    except BaseException:
-        for cb in callbacks:  # Ctrl-C or an error: SwapEMAWeights puts the weights back, a bar closes
-            cb._release()
-        raise
-    model.release_caches()
-    logs = logs_of(total / seen + penalty, metrics)
-    for cb in callbacks:
-        cb.on_test_end(dict(logs))
-    return logs
-
-
-__all__ = ["fit", "train_step", "train_on_batch", "evaluate_arrays", "evaluate_stream", "predict_arrays",
-           "predict_stream", "DivergenceWarning"]
+__all__ = ["fit", "train_step", "train_on_batch", "DivergenceWarning"]

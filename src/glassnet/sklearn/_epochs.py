@@ -9,7 +9,7 @@ early-stopping validation set, applies the 'invscaling' learning rate
 import numpy as np
 
 from ..callbacks import Callback
-from ..models.training import predict_arrays
+from ..models.inference import predict_arrays
 from ._objective import _penalty
 
 
