@@ -260,7 +260,7 @@ def test_divergence_keeps_the_last_finite_weights(namespace):
     with backend.namespace(namespace):
         model = Sequential([layers.Dense(1, input_dim=2)], seed=0, dtype="float32")
         model.compile(optimizer=optimizers.SGD(learning_rate=1e6), loss="mse")
-        with pytest.warns(glassnet.models.training.DivergenceWarning):
+        with pytest.warns(glassnet.models.DivergenceWarning):
             model.fit(X, y, epochs=5, batch_size=8, verbose=0)
         assert all(np.isfinite(w).all() for w in model.get_weights())
 

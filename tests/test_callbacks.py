@@ -17,7 +17,7 @@ from glassnet import callbacks, initializers, losses
 from glassnet.layers import Dense
 from glassnet.models import Sequential, load_model
 from glassnet.models.callbacks import format_step_time, overrides
-from glassnet.models.training import DivergenceWarning
+from glassnet.models import DivergenceWarning
 from glassnet.optimizers import SGD
 
 

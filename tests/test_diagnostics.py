@@ -12,7 +12,7 @@ from glassnet.diagnostics import DiagnosticWarning, Diagnostics, _loss_problems,
 from glassnet.initializers import Constant
 from glassnet.layers import Dense
 from glassnet.models import Sequential
-from glassnet.models.training import DivergenceWarning
+from glassnet.models import DivergenceWarning
 from glassnet.optimizers import SGD, Adam
 
 

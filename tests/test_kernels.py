@@ -15,7 +15,7 @@ import pytest
 from glassnet import kernels, optimizers
 from glassnet.layers import Dense, Dropout
 from glassnet.models import Sequential, load_model
-from glassnet.models.training import DivergenceWarning
+from glassnet.models import DivergenceWarning
 
 OPTIMIZERS = {
     "sgd": lambda: optimizers.SGD(0.1),

@@ -370,7 +370,7 @@ def test_a_diverged_run_names_each_sub_optimizer_s_rate():
     model = _model()
     model.compile(optimizer=optimizers.MultiOptimizer(optimizers.OptimizerMap(
         optimizers.SGD(1e300, name="sgd"), {".*kernel": optimizers.SGD(1e200, name="big")})), loss="mse")
-    with pytest.warns(glassnet.models.training.DivergenceWarning,
+    with pytest.warns(glassnet.models.DivergenceWarning,
                       match=r"Try lower learning rates \(currently big: 1e\+200, sgd: 1e\+300\)"):
         model.fit(X * 1e3, Y, epochs=3, verbose=0)
 

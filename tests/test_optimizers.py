@@ -898,7 +898,7 @@ def test_divergence_from_epsilon_zero_names_epsilon_not_the_learning_rate(name):
     # step is 0/0 = NaN. The warning only said "try a lower learning rate", which cannot help
     from glassnet.layers import Dense
     from glassnet.models import Sequential
-    from glassnet.models.training import DivergenceWarning
+    from glassnet.models import DivergenceWarning
 
     X = np.random.default_rng(0).normal(size=(8, 3))
     X[:, 2] = 0.0

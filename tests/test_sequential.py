@@ -693,7 +693,7 @@ def test_train_on_batch_is_one_fit_step_on_the_whole_batch():
 
 
 def test_train_on_batch_that_diverges_keeps_the_weights_and_warns():
-    from glassnet.models.training import DivergenceWarning
+    from glassnet.models import DivergenceWarning
 
     model = Sequential([Dense(1, input_dim=2)], seed=0)
     model.compile(optimizer=glassnet.optimizers.SGD(1e30), loss="mse")
@@ -710,7 +710,7 @@ def test_train_on_batch_that_diverges_keeps_the_weights_and_warns():
 
 def test_train_on_batch_that_diverges_keeps_the_optimizer_state():
     # the step's momentum (-inf) was kept with the weights: every later call diverged, whatever the learning rate
-    from glassnet.models.training import DivergenceWarning
+    from glassnet.models import DivergenceWarning
 
     model = Sequential([Dense(1, input_dim=2)], seed=0)
     model.compile(optimizer=glassnet.optimizers.SGD(1e300, momentum=0.9), loss="mse")
@@ -1157,7 +1157,7 @@ def test_a_frozen_model_s_train_on_batch_copies_none_of_its_weights():
         tracemalloc.stop()
     assert peak < weights_bytes / 4, (peak, weights_bytes)
     np.testing.assert_allclose(logs["loss"], model.evaluate(x, y, verbose=0), rtol=1e-12)
-    with pytest.warns(glassnet.models.training.DivergenceWarning, match="left as they were"):
+    with pytest.warns(glassnet.models.DivergenceWarning, match="left as they were"):
         logs = model.train_on_batch(np.full((2, 300), 1e200), y, return_dict=True)  # a loss of inf
     assert math.isnan(logs["loss"]) and model.optimizer.iterations == 0
     assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))

@@ -326,7 +326,7 @@ OPTIMIZERS = {
 
 @pytest.mark.parametrize("activation", DIFFERENTIABLE)
 @pytest.mark.parametrize("opt", sorted(OPTIMIZERS))
-@pytest.mark.filterwarnings("error::glassnet.models.training.DivergenceWarning")  # (a diverged fit moves nothing)
+@pytest.mark.filterwarnings("error::glassnet.models.DivergenceWarning")  # (a diverged fit moves nothing)
 def test_trace_update_equals_one_fit_step(activation, opt, rng):
     X, Y = rng.normal(size=(8, 3)), rng.normal(size=(8, 2))
     if activation == "exponential":  # e^z of e^z: Nesterov momentum at 0.02 diverged within three steps

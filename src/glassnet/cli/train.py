@@ -410,7 +410,7 @@ def _train(args):
                     f"saved model gives them.")
     verbose = 0 if args.quiet else (1 if sys.stdout.isatty() else 2)
     from ..diagnostics import _loss_problems
-    from ..models.training import DivergenceWarning
+    from ..models.divergence import DivergenceWarning
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DivergenceWarning)  # reported below as "Stopped early"

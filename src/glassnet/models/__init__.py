@@ -9,7 +9,7 @@ from .functional import Model
 from .saving import load_model
 from .sequential import Sequential
 from .subclassing import SubclassedModel, init_config, nested_subclasses, remake, subclass_entry
-from .training import DivergenceWarning
+from .divergence import DivergenceWarning
 
 
 def clone_model(model, clone_function=None):

@@ -784,7 +784,7 @@ class Sequential(FlatVectors, NestedModels, SymbolicNodes, Persistence, DataChec
         ``batch_size`` defaults to 32 (Keras); ``batch_size=len(x)`` is full-batch
         and ``batch_size=1`` online learning. ``verbose``: 0 silent, 1 a progress
         bar, 2 one line per epoch. If the loss becomes NaN/inf, training stops
-        within that batch with a :class:`~glassnet.models.training.DivergenceWarning`
+        within that batch with a :class:`~glassnet.models.DivergenceWarning`
         and the weights (optimizer state and batch normalization's statistics too) are restored to
         the start of that epoch, or of the one before where that start already gives the diverging
         batch a non-finite loss (the warning says which). ``class_weight``

@@ -22,7 +22,7 @@ from .._validation import check_choice, check_int, check_number
 from ..datasets import PLAYGROUND
 from ..layers import Dense
 from ..models import DivergenceWarning, Sequential
-from ..models.training import _restore, _snapshot
+from ..models.divergence import _restore, _snapshot
 from ..optimizers import SGD
 
 #: Input features, each a function of the points ``(x1, x2)`` (the playground's set).

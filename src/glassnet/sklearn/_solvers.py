@@ -17,7 +17,7 @@ from sklearn.model_selection import train_test_split
 from .. import backend, optimizers
 from .._validation import is_sparse
 from ..layers import BatchNormalization, Dropout
-from ..models.training import DivergenceWarning
+from ..models.divergence import DivergenceWarning
 from ._epochs import _EpochEnd, _EpochEndBatchAlpha
 from ._objective import _batch_l2, _batch_weight_sums, _data_weights, _scikit_loss
 
