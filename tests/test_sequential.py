@@ -2276,14 +2276,14 @@ def test_a_model_built_when_declared_moves_to_the_namespace_it_is_first_used_in(
 
 def test_shuffle_batch_permutes_within_each_batch_only():
     # Keras's shuffle="batch": the batches in order, each one's samples permuted
-    from glassnet.models import training
+    from glassnet.models import epochs
 
-    order = training._order(np.random.default_rng(0), 1000, 64, "batch")
+    order = epochs._order(np.random.default_rng(0), 1000, 64, "batch")
     for start in range(0, 1000, 64):
         chunk = order[start:start + 64]
         assert sorted(chunk) == list(range(start, min(start + 64, 1000)))
     assert (order != np.arange(1000)).mean() > 0.9  # permuted within (a fixed point is 1 in 64)
-    full = training._order(np.random.default_rng(0), 1000, 64, True)
+    full = epochs._order(np.random.default_rng(0), 1000, 64, True)
     assert (full[:64] >= 64).mean() > 0.5  # True mixes across batches
 
 

@@ -144,7 +144,7 @@ def test_shuffled_weighted_mini_batches_are_scikit_learns(monkeypatch, name, par
     """shuffle=True with sample weights: each shuffled batch's loss and penalty are divided by that
     batch's own Σ w_i, as scikit-learn's. glassnet draws its own orders; scikit-learn, given the same
     rows in the same order (partial_fit, one epoch each), takes the same steps."""
-    import glassnet.models.training as training
+    import glassnet.models.epochs as epochs
 
     orders = []
 
@@ -152,8 +152,8 @@ def test_shuffled_weighted_mini_batches_are_scikit_learns(monkeypatch, name, par
         orders.append(draw(*args))
         return orders[-1]
 
-    draw = training._order
-    monkeypatch.setattr(training, "_order", recorded)
+    draw = epochs._order
+    monkeypatch.setattr(epochs, "_order", recorded)
     X, y = DATA[name]
     sw = DATA["weights"]
     params = dict(params, random_state=3, hidden_layer_sizes=(10,), batch_size=40, learning_rate_init=0.01)

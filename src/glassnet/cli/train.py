@@ -230,7 +230,7 @@ def _trained_rows(n, validation_split, given):
     """How many of the ``n`` training rows fit trains on: those before ``validation_split``'s cut
     (fit holds out the last rows, as Keras). A split that leaves no row on a side is refused, named
     as the option; ``given``: whether the user gave it (else it is the default 0.1, and said so)."""
-    from ..models.training import validation_cut
+    from ..models.epochs import validation_cut
 
     if not validation_split:
         return n

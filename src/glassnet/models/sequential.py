@@ -32,6 +32,7 @@ from ..layers.base import RENAMES, ChainTensor, assign_weights, build_layer, che
 from . import callbacks as callbacks_module, inference, streams, training
 from .compiled_metrics import CompiledMetrics, _metric_list, _names_metrics
 from .data_checks import DataChecks
+from .epochs import _class_weights
 from .flat import FlatVectors, _hand_out
 from .nested_models import NestedModels, _chain_shapes
 from .nesting import nested_items
@@ -867,7 +868,7 @@ class Sequential(FlatVectors, NestedModels, SymbolicNodes, Persistence, DataChec
             if sample_weight is not None:
                 raise ValueError("train_on_batch() takes class_weight or sample_weight, not both (as Keras).")
             _, Y, _ = self._prepare_xy(x, y, None, what="train_on_batch")
-            sample_weight = training._class_weights(self, backend.to_numpy(Y), class_weight)
+            sample_weight = _class_weights(self, backend.to_numpy(Y), class_weight)
         return _logs_result(training.train_on_batch(self, x, y, sample_weight), return_dict, self.metrics)
 
     def test_on_batch(self, x, y, sample_weight=None, return_dict=False):

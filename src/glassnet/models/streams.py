@@ -265,7 +265,7 @@ def _in_batch(where, function, *args, **kwargs):
 def checked_xy(model, batch, where, names=("x", "y"), class_weight=None):
     """One training or evaluation batch as fit's arrays: ``(X, Y, w)`` dense, in the model's
     dtype, on the host."""
-    from .training import _class_weights
+    from .epochs import _class_weights
 
     x, y, w = unpack(batch, where, need_y=True)
     if class_weight is not None and w is not None:
