@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from glassnet import layers, regularizers
-from glassnet.models import Model, Sequential, clone_model, load_model, training
+from glassnet.models import Model, Sequential, clone_model, load_model, updates
 from glassnet.models.nesting import nested_spans
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -125,7 +125,7 @@ def assert_same(copy, model, X, keras=False):
     assert tree(copy) == tree(model)
     assert [layer.trainable for layer in copy.layers] == [layer.trainable for layer in model.layers]
     assert copy.trainable == model.trainable
-    assert keras or training.parameter_paths(copy) == training.parameter_paths(model)
+    assert keras or updates.parameter_paths(copy) == updates.parameter_paths(model)
     assert summary(copy) == summary(model)
     if keras:
         assert as_keras_keeps(copy.get_config()) == as_keras_keeps(model.get_config())

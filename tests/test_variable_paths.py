@@ -6,7 +6,7 @@ import pytest
 
 import glassnet
 from glassnet import layers, optimizers
-from glassnet.models.training import parameter_paths
+from glassnet.models.updates import parameter_paths
 
 
 def _sequential(lib):

@@ -629,7 +629,7 @@ class Optimizer(Configurable):
         """The rule on all of ``w``, block by block (:meth:`update`)."""
         n = w.shape[0]
         if n <= BLOCK:
-            self.update(w, g, lr, self.state, self._tmp[:n])  # (n < the state's size: training._apply_rule_to_span)
+            self.update(w, g, lr, self.state, self._tmp[:n])  # (n < the state's size: updates._apply_rule_to_span)
             return
         for start in range(0, n, BLOCK):
             part = slice(start, min(start + BLOCK, n))
@@ -1883,7 +1883,7 @@ class MultiOptimizer(Optimizer):
         """Keras's ``build(model.trainable_variables)`` (before ``load_weights`` reads the state): fit's
         state for the model compiled with this optimizer. Its OptimizerMap chooses by Keras's paths, which
         NumPy arrays do not carry (a TypeError for the missing dtype before); the model knows them."""
-        from .models.training import _multi_optimizer, build_optimizer
+        from .models.updates import _multi_optimizer, build_optimizer
 
         model = self._compiled_for() if self._compiled_for is not None else None
         if model is None or _multi_optimizer(model.optimizer) is not self or not model.built or \

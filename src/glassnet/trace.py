@@ -818,7 +818,7 @@ def trace(model, X, y, apply=False, sample_weight=None):
     X, y = _as_batch(X, y)
     X, Y, w = model._prepare_xy(X, y, sample_weight, what="trace")
     optimizer = model.optimizer
-    from .models.training import (adopt_loop_state, build_optimizer, check_optimizer_owner, check_optimizer_size,
+    from .models.updates import (adopt_loop_state, build_optimizer, check_optimizer_owner, check_optimizer_size,
                                   set_optimizer_owner, trained_layers)
 
     if getattr(optimizer, "optimizers", None) is not None:  # (a MultiOptimizer's, wrapped or not)
@@ -853,7 +853,7 @@ def trace(model, X, y, apply=False, sample_weight=None):
 
 def _step(model, X, Y, w, apply):
     """The training step of ``training.train_step``, keeping every intermediate."""
-    from .models.training import trained_layers
+    from .models.updates import trained_layers
 
     optimizer = model.optimizer
     with backend.quiet_floats():
@@ -902,8 +902,8 @@ def _step(model, X, Y, w, apply):
 
 
 def _optimizer_step(model, w, g):
-    """The update of ``training.train_step`` on the flat weights ``w`` with gradient ``g``."""
-    from .models.training import apply_update, constrained_parts, frozen_buffers
+    """The update of ``training.train_step`` (``updates.apply_update``) on the flat weights ``w`` with gradient ``g``."""
+    from .models.updates import apply_update, constrained_parts, frozen_buffers
 
     if model.optimizer._loss_scale is not None:  # a LossScaleOptimizer unscales the gradient of s·J that fit takes
         g *= model.optimizer._loss_scale
@@ -930,7 +930,7 @@ def _layer_traces(model, forward, red, params, grads, update):
             k += 1
         # a frozen layer's penalty is not in the loss (as Keras), nor in its ∂J/∂θ
         regs = {key: r for key, r in _regularizers_of(layer).items() if key in p} if model._trains(layer) else {}
-        found = layer.parameter_constraints() if model._trains(layer) else {}  # as training.constrained_parts
+        found = layer.parameter_constraints() if model._trains(layer) else {}  # as updates.constrained_parts
         cons = {key: c for key, c in found.items() if key in p}
         out.append(LayerTrace(
             index=i + 1, name=layer.name, kind=type(layer).__name__,

@@ -804,7 +804,7 @@ class BackupAndRestore(Callback):
         os.makedirs(self.backup_dir, exist_ok=True)
         if self.double_checkpoint and os.path.exists(self._latest):
             os.replace(self._latest, self._previous)
-        from .training import swap_average
+        from .updates import swap_average
 
         opt = self.model.optimizer
         record = {"epoch": epochs_done, "batch": None if batch is None else batch + 1,
@@ -877,7 +877,7 @@ class SwapEMAWeights(Callback):
         return getattr(self.model.optimizer, "_average_in_model", False)
 
     def _swap(self):
-        from .training import swap_average
+        from .updates import swap_average
 
         optimizer = getattr(self.model, "optimizer", None)
         if not getattr(optimizer, "use_ema", False):

@@ -261,7 +261,7 @@ def read_state(model, h5, h5py, path, get, fail, check_storage, built=False, ski
     state (or only a fresh optimizer's scalars) included, each with a warning as Keras's; with
     ``skip_mismatch`` an entry of another shape is a warning too."""
     from .saving import warn_non_finite
-    from .training import build_optimizer
+    from .updates import build_optimizer
 
     member = "the file" if built else "model.weights.h5"
     group = get(h5, GROUP, h5py, path, member)
@@ -355,7 +355,7 @@ def read_weights_file_state(model, h5, h5py, path, get, fail, check_storage, ski
     not into an uncompiled model; not into an optimizer that has taken no step (Keras's is unbuilt, and
     skips a trained file's state with a warning); into a built one by :func:`read_state`, which keeps
     the optimizer's own state (with Keras's warning) where the file's does not fit it."""
-    from .training import adopt_loop_state
+    from .updates import adopt_loop_state
 
     if not model.compiled:
         return

@@ -154,7 +154,7 @@ class NestedModels:
         (default: built now)."""
         if not model.built:
             self.__dict__.setdefault("_unbuilt_models", []).append(model)
-        # built here, its variables' paths are in this model's scope, as Keras's (training.parameter_paths);
+        # built here, its variables' paths are in this model's scope, as Keras's (updates.parameter_paths);
         # a subclass that _add_model builds is built here: Sequential([Input((4,)), Block()]) gave its
         # variables "block/dense/kernel" where Keras's are "sequential/block/dense/kernel"
         model.__dict__.setdefault("_built_alone", model.built if alone is None else alone)

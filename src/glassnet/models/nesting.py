@@ -173,7 +173,7 @@ def restore_nested(model, entries, made=None):
         if entry.get("functional"):
             nested._functional = True
         nested._pins = _read_pins(entry.get("pins", {}), nested._layers)
-        nested._built_alone = entry.get("built_alone", True)  # (training.parameter_paths)
+        nested._built_alone = entry.get("built_alone", True)  # (updates.parameter_paths)
         restore_nested(nested, entry.get("nested", []), made)
         model._note_nested(nested)
     if model.built:

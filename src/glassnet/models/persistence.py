@@ -22,7 +22,7 @@ from .._validation import check_bool, check_path, check_shape, is_one_of
 from ..backend import standardize_dtype
 from ..layers import InputLayer
 from ..layers.base import snake_case
-from . import training
+from . import updates
 from .nesting import flatten_keras, nested_config, restore_nested, revive_nested
 
 
@@ -252,7 +252,7 @@ class Persistence:
             model.__dict__.setdefault("_holders", []).append(weakref.ref(self))
         self._record_nodes()  # (layers are pickled without them)
         if getattr(self, "optimizer", None) is not None:  # (an optimizer is pickled without its model)
-            training.link_multi_optimizer(self)
+            updates.link_multi_optimizer(self)
         if self.built:  # in the namespace it was built in, wherever it is unpickled (its optimizer's is that one)
             name, device = getattr(self, "_namespace", ("numpy", None))
             if name == "numpy":

@@ -597,7 +597,7 @@ def _compile(model, config, zf, path):
     state_spec = config.get("optimizer_state")
     if state_spec:
         opt = model.optimizer
-        from .training import build_optimizer  # (training imports this module)
+        from .updates import build_optimizer  # (here, not at the top: the package imports this module first)
 
         build_optimizer(model)
         names = state_spec["names"]
@@ -641,7 +641,7 @@ def restore_backup(model, filepath):
         if record.get("optimizer") != type(opt).__name__:
             _fail(path, f"it is the backup of a training with {record.get('optimizer')!r}, not {type(opt).__name__}.")
         if not opt.built:
-            from .training import build_optimizer  # (training imports this module)
+            from .updates import build_optimizer  # (here, not at the top: the package imports this module first)
 
             build_optimizer(model)
         spec = config.get("optimizer_state") or {}

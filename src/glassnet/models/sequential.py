@@ -29,7 +29,7 @@ from .._validation import check_bool, check_positive_int, check_shape, refuse_al
 from ..backend import make_rng, seeded, standardize_dtype
 from ..layers import InputLayer, Layer
 from ..layers.base import RENAMES, ChainTensor, assign_weights, build_layer, check_training, snake_case
-from . import callbacks as callbacks_module, inference, streams, training
+from . import callbacks as callbacks_module, inference, streams, training, updates
 from .compiled_metrics import CompiledMetrics, _metric_list, _names_metrics
 from .data_checks import DataChecks
 from .epochs import _class_weights
@@ -552,7 +552,7 @@ class Sequential(FlatVectors, NestedModels, SymbolicNodes, Persistence, DataChec
         ("accuracy" depends on the number of output units)."""
         if self.compiled and self.optimizer.built:
             self.optimizer = self.optimizer._fresh()
-            training.link_multi_optimizer(self)
+            updates.link_multi_optimizer(self)
         self.metrics = []
 
     @property
@@ -655,7 +655,7 @@ class Sequential(FlatVectors, NestedModels, SymbolicNodes, Persistence, DataChec
         # fit passes it on to the optimizer and the layers
         self.jit_compile = use_kernels
         self.optimizer = optimizers.get(optimizer)
-        training.link_multi_optimizer(self)
+        updates.link_multi_optimizer(self)
         if isinstance(loss, (list, tuple)) and len(loss) == 1:  # Keras's one loss per output, of one output
             loss = loss[0]
         self.loss = losses.get(loss)
