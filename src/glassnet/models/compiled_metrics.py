@@ -4,7 +4,8 @@
 loss, named as Keras names them: ``val_AUC``, ``auc_1``, ``weighted_<name>``).
 
 :class:`CompiledMetrics` is the part of ``Sequential`` that makes and resets them; ``compile`` stores what
-it was given, and fit and evaluate (:mod:`glassnet.models.training`) update them.
+it was given, and fit and evaluate (:mod:`glassnet.models.training`, :mod:`glassnet.models.inference`)
+update them.
 """
 
 import copy

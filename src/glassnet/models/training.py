@@ -14,6 +14,15 @@ A frozen model (nothing to train) makes steps 1 and 2 only, as Keras 3.
 
 No per-sample Python loop: a batch is one matrix per layer. Shuffled batches
 are gathered with ``np.take`` into a reused buffer; unshuffled batches are views.
+
+Here: :func:`fit` (the epochs, callbacks and validation), :func:`train_on_batch`,
+:func:`train_step` and the preparation of a fit (the optimizer handed the model's
+settings, the warnings about a loss its outputs do not suit). Around them, one module per
+concept: :mod:`~glassnet.models.epochs` (the batches of each epoch, the validation data,
+class weights), :mod:`~glassnet.models.updates` (the optimizer bound to the flat weights,
+a step's update), :mod:`~glassnet.models.divergence` (a NaN or inf loss: the weights
+restored, the warning) and :mod:`~glassnet.models.inference` (the evaluate and predict
+loops, and the logs).
 """
 
 import math
