@@ -3166,8 +3166,15 @@ def test_evaluate_and_predict_of_a_float32_model_name_features_beyond_its_range_
                                                                for (a, b), c in zip(X, t)))
     _evaluate_and_predict_refuse(tmp_path, monkeypatch, capsys, "ok.csv", "huge.csv",
                                  "huge.csv holds values beyond the range of float32 (largest 3.4e+38), the dtype of "
-                                 "m.gn, in column 1 of its features: rescale them, or train the model again with "
-                                 "--dtype float64.")
+                                 "m.gn, in column b: rescale them, or train the model again with --dtype float64.")
+    # the file's columns in another order (b first): it said "column 1", the model's order, not the file's
+    (tmp_path / "swapped.csv").write_text("b,a,label\n" + "".join(f"{b * 1e300:.4g},{a:.4f},{c}\n"
+                                                                  for (a, b), c in zip(X, t)))
+    for command in ("evaluate", "predict"):  # (after a note that the columns are taken by name)
+        result = call(command, "m.gn", "swapped.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+        assert result.returncode == 1
+        assert result.stderr.splitlines()[-1].endswith("the dtype of m.gn, in column b: rescale them, or train "
+                                                       "the model again with --dtype float64."), result.stderr
 
 
 def _evaluate_and_predict_refuse(tmp_path, monkeypatch, capsys, trained_on, data, message):

@@ -18,18 +18,22 @@ from ._data import (_is_number, _is_text, align_columns, csv_format, head_lines,
                     read_csv, read_stdin)
 
 
-def _check_within_dtype(X, model, model_path, data_name):
+def _check_within_dtype(X, model, model_path, data_name, columns):
     """Refuse features beyond the range of the model's dtype in the command line's words: the library's
     "x holds values beyond the range of float32 ...; use dtype='float64'" named an argument these
-    commands do not have."""
+    commands do not have. The column is named as train names it: its index among the features (after
+    the target, and in the model's order where the file's was another) pointed at another column."""
     if X.dtype.kind != "f" or np.finfo(X.dtype).max <= np.finfo(model.dtype).max:
         return
     largest = np.finfo(model.dtype).max
     with np.errstate(invalid="ignore"):
         beyond = np.flatnonzero((np.abs(X.reshape(len(X), -1)) > largest).any(axis=0))
     if beyond.size:
+        # X's columns are the model's features where it has their names (align_columns), else the file's
+        names = model.metadata.get("features") or columns
+        column = shown(names[beyond[0]]) if names is not None else f"{int(beyond[0])} of its features"
         raise CommandError(f"{data_name} holds values beyond the range of {model.dtype} (largest {largest:.3g}), the "
-                           f"dtype of {model_path}, in column {int(beyond[0])} of its features: rescale them, or "
+                           f"dtype of {model_path}, in column {column}: rescale them, or "
                            "train the model again with --dtype float64.")
 
 
@@ -66,7 +70,7 @@ def cmd_evaluate(args):
         raise CommandError(f"{args.model} takes {count(n_in, 'feature')}; {data.name} has {int(np.prod(X.shape[1:]))} per "
                            "sample: evaluate a model on data like its training data.")
     X = X.reshape(len(X), *model._input_shape)  # a model of images (Input(shape=(8, 8)), Flatten), as predict
-    _check_within_dtype(X, model, args.model, data.name)
+    _check_within_dtype(X, model, args.model, data.name, data.columns)
     P = model.predict(X)  # first: a file of other features is named as such, not by its unknown labels
     if task == "classification" and data.task == "classification":
         y = class_indices_for(model, data)
@@ -235,7 +239,7 @@ def cmd_predict(args):
                 if X.shape[1] > n_in and args.target is None else "")
         raise CommandError(f"the model expects {count(n_in, 'feature')}; {args.csv} has "
                            f"{count(X.shape[1], 'feature column')}.{hint}")
-    _check_within_dtype(X, model, args.model, args.csv)
+    _check_within_dtype(X, model, args.model, args.csv, columns)
     P = model.predict(X.reshape(len(X), *model._input_shape))
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=sep, lineterminator="\n")
