@@ -435,6 +435,11 @@ def test_unknown_keyword_suggests_a_close_name():
         Dropout(0.5, rates=0.2)
 
 
+class _KeywordOnlyUnits(Dense):
+    def __init__(self, *, units, **kwargs):
+        super().__init__(units, **kwargs)
+
+
 @pytest.mark.parametrize("make, old, new", [
     # Keras 1's names (seed 004's Keras "for Theano and TensorFlow", and the course code of its day:
     # Dense(4, input_dim=3, init='uniform')), renamed in Keras 2; 'init' was answered "Did you mean 'units'?"
@@ -450,6 +455,8 @@ def test_unknown_keyword_suggests_a_close_name():
     (lambda: Dropout(p=0.5), "p", "rate"),
     (lambda: layers.GaussianDropout(p=0.5), "p", "rate"),
     (lambda: layers.GaussianNoise(sigma=0.1), "sigma", "stddev"),
+    # a keyword-only units: "missing 1 required keyword-only argument: 'units'" came first
+    (lambda: _KeywordOnlyUnits(output_dim=4), "output_dim", "units"),
 ])
 def test_keras_1_argument_names_say_their_keras_2_name(make, old, new):
     with pytest.raises(TypeError, match=rf"unexpected keyword argument '{old}'\. {old} is Keras 1's name for '{new}'"):

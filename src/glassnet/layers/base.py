@@ -507,7 +507,9 @@ class Layer:
         # __init__ runs ("missing 1 required positional argument"), so the Keras 1 hint is given here
         if not kwargs.keys().isdisjoint(_KERAS_1_NAMES):
             params = list(inspect.signature(cls.__init__).parameters.values())[1 + len(args):]
-            missing = {p.name for p in params if p.default is p.empty and p.kind is p.POSITIONAL_OR_KEYWORD}
+            # (a keyword-only units, def __init__(self, *, units), is as missing: Python refuses it first too)
+            missing = {p.name for p in params if p.default is p.empty and p.kind in (p.POSITIONAL_OR_KEYWORD,
+                                                                                     p.KEYWORD_ONLY)}
             for key in kwargs:  # (a layer's own output_dim or p is no Keras 1 name: Python's error stands)
                 if missing.intersection(_KERAS_1_NAMES.get(key, ())) and key not in _accepted(cls):
                     _check_extra_kwargs(cls, {key: kwargs[key]})
