@@ -41,7 +41,7 @@ def serialize(layer):
     if _custom_objects.is_custom(layer, "layer"):
         return _custom_objects.serialize(layer, "layer")
     if LAYERS.get(type(layer).__name__) is not type(layer):
-        from ..models.keras_files import KEEP_CUSTOM_WEIGHTS
+        from ..models.keras_weights import KEEP_CUSTOM_WEIGHTS
 
         raise ValueError(f"Cannot save the custom layer {layer!r}: only {', '.join(LAYERS)} can be stored (a model "
                          f"file names its layers' classes and holds no code); {KEEP_CUSTOM_WEIGHTS}.")

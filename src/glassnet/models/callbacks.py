@@ -641,7 +641,7 @@ class ModelCheckpoint(Callback):
         if "{" not in self.filepath and os.path.isdir(self.filepath):
             raise ValueError(f"ModelCheckpoint's filepath={self.filepath!r} is a folder: give a file name in it, such "
                              "as 'model.gn' or 'model-{epoch:02d}.gn'.")
-        from .keras_files import _h5py, is_weights_h5_name
+        from .keras_weights import _h5py, is_weights_h5_name
         from .saving import _architecture
 
         # what no save can write is said now, not after the first epoch's training

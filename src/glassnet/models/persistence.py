@@ -115,7 +115,7 @@ class Persistence:
         same layers (needs h5py, the ``keras-files`` extra; a custom layer class too, as Keras writes one),
         with a compiled model's optimizer state as Keras writes it there (``optimizer/vars``); any
         other name glassnet's own file (with a warning for ``.keras``, ``.h5`` and ``.hdf5``)."""
-        from .keras_files import is_weights_h5_name, save_weights_h5
+        from .keras_weights import is_weights_h5_name, save_weights_h5
         from .saving import save_model
 
         overwrite = _check_overwrite(filepath, overwrite)
@@ -142,7 +142,7 @@ class Persistence:
         reads it: into a compiled model whose optimizer is built (it has trained, or
         ``model.optimizer.build(model.trainable_variables)``); an optimizer that has taken no step, or
         one whose variables the file's do not fit, keeps its own state, with an ``OptimizerStateWarning``."""
-        from .keras_files import load_weights_h5, warn_skipped, weights_from_model
+        from .keras_weights import load_weights_h5, warn_skipped, weights_from_model
         from .saving import HDF5_SIGNATURE, _starts_with, load_model
 
         if "by_name" in kwargs:  # (Keras's message for any but a Keras 2 .h5 file, which glassnet does not read)
