@@ -101,7 +101,7 @@ def _model_from_json(json_string):
     if kind == "Model" and isinstance(spec.get("config"), dict) and "input_layers" in spec["config"]:
         kind = "Functional"  # Keras 2 and tf.keras before 2.4 name a functional model "Model"
     if kind == "Functional":
-        from .keras_files import functional_chain
+        from .keras_reading import functional_chain
 
         try:
             return Sequential.from_config(functional_chain(spec.get("config")))

@@ -95,7 +95,7 @@ class Model(metaclass=_ModelType):
         if isinstance(config, dict) and "input_layers" in config:  # Keras's Functional configuration
             import json
 
-            from .keras_files import functional_chain
+            from .keras_reading import functional_chain
 
             try:  # read as its JSON text (to_json) is read: Keras's in-memory config holds tuples
                 config = {**functional_chain(json.loads(json.dumps(config))), "functional": True}

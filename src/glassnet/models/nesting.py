@@ -195,7 +195,7 @@ def flatten_keras(config):
     if not isinstance(layers, list) or not any(isinstance(c, dict) and (c.get("class_name") in KERAS_MODELS
                                                                         or _subclass_named(c)) for c in layers):
         return config
-    from .keras_files import functional_chain
+    from .keras_reading import functional_chain
 
     flat, entries, pins, count = [], [], dict(config.get("pins") or {}), 0
     # the names of the file's own layers, which a nested subclass's layers (not named in the file) keep clear of

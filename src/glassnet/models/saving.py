@@ -355,7 +355,7 @@ def _load_model(filepath, compile, safe_mode):
                 _fail(path, f"it holds the member {name!r} more than once.")
             seen.add(name)
         if CONFIG_NAME not in seen and KERAS_CONFIG_NAME in seen:  # a Keras 3 .keras file, whatever its suffix
-            from .keras_files import load_keras_file
+            from .keras_reading import load_keras_file
 
             return load_keras_file(zf, path, compile)
         raw = _read_member(zf, CONFIG_NAME, MAX_CONFIG_BYTES, path)  # too large or corrupt: said as such
