@@ -1,5 +1,5 @@
-"""Keras 3 ``.keras`` files of Sequential models (and of functional models whose layers form
-one chain, read as the Sequential of those layers), read into glassnet (``load_model``).
+"""Keras 3 ``.keras`` files of glassnet models, written (:func:`save_keras`, ``model.export(format="keras")``):
+the Keras config of each model and layer (:func:`keras_config`) and the archive around it.
 
 A ``.keras`` file is a zip archive::
 
@@ -13,13 +13,14 @@ variables are the trainable ones then the others, which is glassnet's ``weight_n
 (Dense: kernel, bias; BatchNormalization: gamma, beta, moving_mean, moving_variance;
 LayerNormalization and GroupNormalization: gamma, beta; RMSNormalization: scale; Normalization:
 mean, variance, count). A wrapper (SpectralNormalization) keeps the kernel it tracks and ``u`` under
-``vars`` and the wrapped layer's kernel and bias (an Embedding's table) under ``layers/<name>/layer/vars`` (:func:`h5_layout`).
+``vars`` and the wrapped layer's kernel and bias (an Embedding's table) under ``layers/<name>/layer/vars``
+(:func:`.keras_weights.h5_layout`).
 
-Safety, as for glassnet's own files: nothing is unpickled or run (the HDF5 file is read with
-h5py, whose datasets are plain arrays; ``class_name`` values name only glassnet's built-in
-layers, losses, optimizers and metrics), the architecture's size is checked against the
-file's before anything is built, and every array's shape before the model changes. A compiled
-model's optimizer state (``optimizer/vars``) is read and written as Keras's (:mod:`.keras_optimizer`).
+The other concepts of Keras's files live beside this module: reading a ``.keras`` file into glassnet
+(``load_model``; its safety checks, functional chains, compile settings) in :mod:`.keras_reading`, the
+HDF5 weights (the layout above, read and written, and ``.weights.h5`` files) in :mod:`.keras_weights`,
+and a compiled model's optimizer state (``optimizer/vars``) in :mod:`.keras_optimizer`.
+:class:`UncompiledWarning`, which the reader warns with, stays here under its documented name.
 """
 
 import datetime

@@ -7,6 +7,12 @@ size against the weights file's, a TF-Keras 2 hard_sigmoid); the weights are rea
 ``model.weights.h5`` by :mod:`.keras_weights`, and Keras's compile settings and optimizer state
 become glassnet's when they map onto its built-ins (:func:`_compile`; otherwise the model loads
 uncompiled with an :class:`~.keras_files.UncompiledWarning`). Writing is :mod:`.keras_files`.
+
+Safety, as for glassnet's own files: nothing is unpickled or run (the HDF5 file is read with
+h5py, whose datasets are plain arrays; ``class_name`` values name only glassnet's built-in
+layers, losses, optimizers and metrics, or classes registered or passed), the architecture's
+size is checked against the file's before anything is built, and every array's shape before
+the model changes.
 """
 
 import io

@@ -4,7 +4,8 @@
 
 :class:`Persistence` is the part of ``Sequential`` that checks the arguments and hands the model to the
 writers and readers of each format (:mod:`glassnet.models.saving` for glassnet's file,
-:mod:`glassnet.models.keras_files` for Keras's, :mod:`glassnet.onnx`); the functions below read a
+:mod:`glassnet.models.keras_files`, :mod:`~glassnet.models.keras_reading` and
+:mod:`~glassnet.models.keras_weights` for Keras's, :mod:`glassnet.onnx`); the functions below read a
 configuration's input shape, dtype, names and pins.
 """
 
