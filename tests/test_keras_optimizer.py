@@ -69,16 +69,25 @@ def test_a_keras_checkpoint_resumes_in_glassnet_as_in_keras(name, keras64, tmp_p
     keras = keras64
     trained_keras_model(keras, KERAS_OPTIMIZERS[name](keras)).save(tmp_path / "model.keras")
     theirs = keras.saving.load_model(tmp_path / "model.keras")
+    iterations = int(theirs.optimizer.iterations)
+    mine = resumes_as(tmp_path / "model.keras", theirs)
+    assert mine.optimizer.iterations == iterations > 0
+
+
+def resumes_as(path, expected):
+    """glassnet's load_model of the Keras file ``path`` (no OptimizerStateWarning), after one more epoch
+    equal (1e-10) to the Keras model ``expected``'s after its epoch, where the same file with a fresh
+    optimizer is not (the state matters); returns the model loaded again, before any epoch."""
     with warnings.catch_warnings():
         warnings.simplefilter("error", OptimizerStateWarning)
-        mine = glassnet.models.load_model(tmp_path / "model.keras")
-    assert mine.optimizer.iterations == int(theirs.optimizer.iterations) > 0
-    fresh = glassnet.models.load_model(tmp_path / "model.keras")
+        mine = glassnet.models.load_model(path)
+    fresh = glassnet.models.load_model(path)
     fresh.compile(fresh.optimizer._fresh(), fresh.loss)
-    want = epoch(theirs)
-    for got, expected in zip(epoch(mine), want, strict=True):
-        np.testing.assert_allclose(got, expected, rtol=0, atol=1e-10)
+    want = epoch(expected)
+    for got, keras_value in zip(epoch(mine), want, strict=True):
+        np.testing.assert_allclose(got, keras_value, rtol=0, atol=1e-10)
     assert max(np.abs(a - b).max() for a, b in zip(epoch(fresh), want)) > 1e-6  # (the state matters here)
+    return glassnet.models.load_model(path)
 
 
 GLASSNET_OPTIMIZERS = {
@@ -375,19 +384,10 @@ def test_a_multi_optimizers_state_goes_both_ways_as_keras_writes_it(wrap, keras6
     keras, head = keras64, "Adamax" if wrap else "Nadam"
     theirs = multi_model(keras, lambda optimizers: three(optimizers, head), wrap)
     theirs.save(tmp_path / "k.keras")
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", OptimizerStateWarning)
-        mine = glassnet.models.load_model(tmp_path / "k.keras")
+    mine = resumes_as(tmp_path / "k.keras", keras.saving.load_model(tmp_path / "k.keras"))
     multi = mine.optimizer.inner_optimizer if wrap else mine.optimizer
     assert [(type(o).__name__, o.iterations) for o in multi.optimizers] == [(head, 10), ("RMSprop", 0), ("Adam", 10)]
     assert multi.iterations == 10
-    expected = keras.saving.load_model(tmp_path / "k.keras")
-    fresh = glassnet.models.load_model(tmp_path / "k.keras")
-    fresh.compile(fresh.optimizer._fresh(), fresh.loss)
-    want = epoch(expected)
-    for got, keras_value in zip(epoch(mine), want, strict=True):
-        np.testing.assert_allclose(got, keras_value, rtol=0, atol=1e-10)
-    assert max(np.abs(a - b).max() for a, b in zip(epoch(fresh), want)) > 1e-6  # (the state matters here)
 
     ours = multi_model(glassnet, lambda optimizers: three(optimizers, head), wrap)
     with warnings.catch_warnings():
