@@ -41,6 +41,17 @@ def shown(name):
     return str(name) if str(name).isprintable() else repr(name)
 
 
+def columns_beyond(arrays, dtype):
+    """The feature columns (indices, ascending) of float ``arrays`` (samples first) holding values beyond
+    ``dtype``'s range, which a model of that dtype cannot read (none where the arrays' dtype fits in it)."""
+    largest = np.finfo(dtype).max
+    parts = [x.reshape(len(x), -1) for x in arrays if x.dtype.kind == "f" and np.finfo(x.dtype).max > largest and len(x)]
+    if not parts:  # (MNIST's and the toy sets' float32 arrays always fit)
+        return np.empty(0, dtype=np.intp)
+    with np.errstate(invalid="ignore"):
+        return np.flatnonzero(np.logical_or.reduce([(np.abs(x) > largest).any(axis=0) for x in parts]))
+
+
 def _info(args, message):
     if not getattr(args, "quiet", False):
         print(message)

@@ -11,8 +11,8 @@ import numpy as np
 from .._io import atomic_write_text
 from ._common import (
     CommandError, _check_outputs, _load_model, _output_activation, _refuse_replacing_other_files, _targets_for,
-    check_columns_metadata, class_indices_for, classes_line, count, decision_threshold, is_estimator_file, model_classes,
-    model_task, predicted_classes, probability_columns, saved_estimator, shown,
+    check_columns_metadata, class_indices_for, classes_line, columns_beyond, count, decision_threshold, is_estimator_file,
+    model_classes, model_task, predicted_classes, probability_columns, saved_estimator, shown,
 )
 from ._data import (_is_number, _is_text, align_columns, csv_format, head_lines, header_cells, is_csv, load_dataset,
                     read_csv, read_stdin)
@@ -23,18 +23,14 @@ def _check_within_dtype(X, model, model_path, data_name, columns):
     "x holds values beyond the range of float32 ...; use dtype='float64'" named an argument these
     commands do not have. The column is named as train names it: its index among the features (after
     the target, and in the model's order where the file's was another) pointed at another column."""
-    if X.dtype.kind != "f" or np.finfo(X.dtype).max <= np.finfo(model.dtype).max:
-        return
-    largest = np.finfo(model.dtype).max
-    with np.errstate(invalid="ignore"):
-        beyond = np.flatnonzero((np.abs(X.reshape(len(X), -1)) > largest).any(axis=0))
+    beyond = columns_beyond([X], model.dtype)
     if beyond.size:
         # X's columns are the model's features where it has their names (align_columns), else the file's
         names = model.metadata.get("features") or columns
         column = shown(names[beyond[0]]) if names is not None else f"{int(beyond[0])} of its features"
-        raise CommandError(f"{data_name} holds values beyond the range of {model.dtype} (largest {largest:.3g}), the "
-                           f"dtype of {model_path}, in column {column}: rescale them, or "
-                           "train the model again with --dtype float64.")
+        raise CommandError(f"{data_name} holds values beyond the range of {model.dtype} (largest "
+                           f"{np.finfo(model.dtype).max:.3g}), the dtype of {model_path}, in column {column}: rescale "
+                           "them, or train the model again with --dtype float64.")
 
 
 def cmd_evaluate(args):

@@ -12,7 +12,7 @@ import numpy as np
 from ._common import (
     CLASSIFIER_LOSSES, PROG, TOY_SETS, CommandError, _check_outputs, _compile, _info, _require_matplotlib, _require_numba,
     _refuse_replacing_other_files, _standardizer,
-    _targets_for, classes_line, count, decision_threshold, predicted_classes, shown,
+    _targets_for, classes_line, columns_beyond, count, decision_threshold, predicted_classes, shown,
 )
 from ._data import load_dataset, read_stdin
 
@@ -168,18 +168,13 @@ def _check_features_fit_dtype(data, dtype):
     """Refuse, before training, features beyond ``dtype``'s range: training on standardized features went
     well, then the saved model, which takes raw features, could not read them (the test accuracy, evaluate
     and predict said "x holds values beyond the range of float32 ...; use dtype='float64'")."""
-    largest = np.finfo(dtype).max
-    parts = [x.reshape(len(x), -1) for x in (data.x_train, data.x_test)
-             if x.dtype.kind == "f" and np.finfo(x.dtype).max > largest and len(x)]
-    if not parts:  # (MNIST's and the toy sets' float32 arrays always fit)
-        return
-    beyond = np.flatnonzero(np.logical_or.reduce([(np.abs(x) > largest).any(axis=0) for x in parts]))
+    beyond = columns_beyond((data.x_train, data.x_test), dtype)
     if beyond.size:
         names = [shown(data.columns[k]) if data.columns is not None else str(k) for k in beyond[:5]]
         raise CommandError(f"{data.name}: feature{'s' * (beyond.size > 1)} {', '.join(names)}"
                            f"{', …' if beyond.size > 5 else ''} hold{'s' * (beyond.size == 1)} values beyond the range "
-                           f"of {dtype} (largest {largest:.3g}), which the saved model takes raw: give --dtype float64, "
-                           "or rescale them.")
+                           f"of {dtype} (largest {np.finfo(dtype).max:.3g}), which the saved model takes raw: give "
+                           "--dtype float64, or rescale them.")
 
 
 def _check_model_fits_in_memory(sizes, dtype):
