@@ -1004,3 +1004,35 @@ def test_a_layer_s_activity_penalty_is_in_the_dJ_da_its_row_shows():
     np.testing.assert_allclose(hidden.delta, hidden.dJ_da * hidden.g_prime, rtol=1e-15)
     assert hidden.delta_rule == "(δ^(3) W^(2)ᵀ + ∂R(a^(2))/∂a^(2) / n) ⊙ g'(z^(2))"
     np.testing.assert_allclose(step.layers[0].grads["b"], model.gradients([[1.0, 0.0]], [[0.0]])[1], rtol=1e-15)
+
+
+@pytest.mark.parametrize("n", [1, 2])
+@pytest.mark.parametrize("activation", ["elu", "gelu", "relu", "softmax"])
+def test_a_dense_layer_on_sequences_shows_z_and_delta_at_every_position(activation, n, rng):
+    # Dense keeps z and δ of (n, T, units) as (n·T, units) rows: the trace showed them so, and for one
+    # example its tables cut them by example, printing only the first position's z^(2) and δ^(2); for
+    # several, g'(z) of an activation that reads z and a (elu, gelu) failed to broadcast (a ValueError)
+    X, Y = rng.normal(size=(n, 3, 2)), rng.normal(size=(n, 3, 2))
+    model = Sequential([Dense(4, activation, input_shape=(3, 2)), Dense(2)], dtype="float64", seed=0)
+    model.compile("sgd", "mse")
+    t_ = trace(model, X, Y)
+    first, second = t_.layers
+    W, b = first.params["W"], first.params["b"]
+    z = X @ W + b
+    assert first.z.shape == first.delta.shape == second.delta.shape[:-1] + (4,) == (n, 3, 4)
+    np.testing.assert_allclose(first.z, z, rtol=1e-12)
+    # δ^(2) = ∂J/∂z^(2) by central differences of J = mean (a^(3) − y)² over the 3 positions
+    act = activations.get(activation)
+
+    def J(Z):
+        return np.mean((np.asarray(act.forward(Z)) @ second.params["W"] + second.params["b"] - Y) ** 2)
+
+    h, fd = 1e-6, np.zeros_like(z)
+    for idx in np.ndindex(*z.shape):
+        E = np.zeros_like(z)
+        E[idx] = h
+        fd[idx] = (J(z + E) - J(z - E)) / (2 * h)
+    np.testing.assert_allclose(first.delta, fd, rtol=1e-6, atol=1e-9)
+    forward = str(t_).split("Backward pass")[0]
+    for value in z[0, 1:].ravel():  # the second and third positions' z^(2) are in the forward table
+        assert f"{value:.6g}" in forward

@@ -915,12 +915,13 @@ def _layer_traces(model, forward, red, params, grads, update):
     out, k = [], 0
     for i, (layer, (a_in, a)) in enumerate(zip(model.layers, forward)):
         activation = getattr(layer, "activation", None)
-        z = getattr(layer, "Z", None) if activation is not None else None
+        z = _shaped_as(_np(getattr(layer, "Z", None)), a) if activation is not None else None
         g_prime = None
         if z is not None and activation.elementwise:  # softmax: no g' column, δ takes its Jacobian
             with np.errstate(over="ignore", invalid="ignore"):
-                g_prime = _np(activation.derivative(z, a))
+                g_prime = _np(activation.derivative(z, _np(a)))
         dJ_da, delta, rule, dJ_da_in, terms = red.get(i, (None, None, "", None, {}))
+        delta = _shaped_as(_np(delta), a)
         p, gr, up = {}, {}, {}
         for key, value in layer.params.items():
             part = model._slices[k]
@@ -935,8 +936,8 @@ def _layer_traces(model, forward, red, params, grads, update):
         out.append(LayerTrace(
             index=i + 1, name=layer.name, kind=type(layer).__name__,
             activation=None if activation is None else activation.name,
-            a_in=_np(a_in), z=_np(z), a=_np(a),
-            g_prime=g_prime, dJ_da=_np(dJ_da), delta=_np(delta), delta_rule=rule,
+            a_in=_np(a_in), z=z, a=_np(a),
+            g_prime=g_prime, dJ_da=_np(dJ_da), delta=delta, delta_rule=rule,
             params=p, grads=gr, updates=up,
             regularizers=regs, activity_regularizer=None if layer.activity_regularizer is None else repr(
                 layer.activity_regularizer), penalty_grads={key: np.asarray(r.gradient(p[key])) for key, r in regs.items()},
@@ -945,6 +946,12 @@ def _layer_traces(model, forward, red, params, grads, update):
             backward_terms=terms,
         ))
     return out
+
+
+def _shaped_as(x, a):
+    """``z`` or ``δ`` in the shape of the layer's output ``a``: a Dense layer keeps those of a batch
+    of sequences ``(n, T, units)`` as ``(n·T, units)`` rows, which the tables cut by example."""
+    return x if x is None or x.shape == a.shape else x.reshape(a.shape)
 
 
 def _regularizers_of(layer):
