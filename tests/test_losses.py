@@ -441,6 +441,11 @@ def test_sparse_loss_called_directly_takes_integer_labels():
                                losses.CategoricalCrossentropy().gradient(np.eye(3)[[0, 1]], P))
     with pytest.raises(ValueError, match="integer class labels in \\[0, 2\\]"):
         sparse(np.array([0, 5]), P)
+    with pytest.raises(ValueError, match=r"Received values from 0(\.0)? to 5"):
+        sparse(np.array([0, 5]), P)
+    # a fraction among labels in range is named (the range "from 0.0 to 1.0" looked right)
+    with pytest.raises(ValueError, match=r"Received the value 0\.5, not a whole number"):
+        sparse(np.array([0.0, 0.5]), P)
 
 
 def test_sparse_loss_takes_a_label_per_position_of_sequence_outputs_as_keras():

@@ -855,9 +855,13 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
         whole = y.dtype.kind in "biu" or np.all(np.mod(y, 1) == 0)
         if y.size and (not whole or not allowed.all()):
             ignored = "" if self.ignore_class is None else f" (or ignore_class={self.ignore_class})"
+            if whole:
+                found = f"values from {y.min()} to {y.max()}"
+            else:  # a fraction (or nan) hides among labels in range: name it, not the range
+                found = f"the value {y.reshape(-1)[np.flatnonzero(np.mod(y, 1) != 0)[0]].item()!r}, not a whole number"
             raise ValueError(
                 f"{name} must hold integer class labels in [0, {n_outputs - 1}]{ignored} for the model's "
-                f"{n_outputs} output units. Received values from {y.min()} to {y.max()}."
+                f"{n_outputs} output units. Received {found}."
             )
         onehot = np.zeros((y.shape[0], n_outputs))
         if self.ignore_class is None:  # every label inside (checked above)
