@@ -514,6 +514,14 @@ def test_descend_from_outside_the_domain_is_a_one_line_error(tmp_path, monkeypat
     assert "verdict" not in result.stdout
 
 
+def test_descend_error_is_one_line_also_where_python_warns(tmp_path):
+    # "x*1if x else 2" printed "glassnet descend: warning: invalid decimal literal" (Python's own
+    # SyntaxWarning while parsing) above the one-line error
+    result = run("descend", "x*1if x else 2", cwd=tmp_path)
+    assert_one_line_error(result)
+    assert "Cannot use IfExp" in result.stderr
+
+
 def test_descend_refuses_code(tmp_path, monkeypatch, capsys):
     result = run("descend", "__import__('os')", cwd=tmp_path)
     assert_one_line_error(result)

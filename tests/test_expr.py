@@ -1,6 +1,7 @@
 """The restricted expression parser: values, exact gradients, and refusals."""
 
 import math
+import warnings
 from fractions import Fraction
 
 import numpy as np
@@ -273,6 +274,18 @@ def test_booleans_are_not_points(text, x):
         gradient_descent(f, x, 0.1, steps=1)
     with pytest.raises(TypeError, match="x must be a number or an array of numbers, not booleans"):
         numerical_gradient(f, x)  # the derivative at True was f'(1)
+
+
+@pytest.mark.parametrize("text", ["x*1if x else 2", "2*x + 1or x", "x + 0x1for x"])
+def test_python_s_own_syntax_warnings_do_not_leak(text):
+    # "1if" is "invalid decimal literal" to Python 3.11+, which printed
+    # "<unknown>:1: SyntaxWarning: invalid decimal literal" before the refusal (on the command line,
+    # as a warning line of its own above the one-line error)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(ValueError, match="in the expression"):
+            parse(text)
+    assert [str(w.message) for w in caught] == []
 
 
 def test_non_string_is_a_type_error():

@@ -32,6 +32,7 @@ import difflib
 import math
 import numbers
 import re
+import warnings
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -436,7 +437,11 @@ def parse(text):
     if "#" in source:  # Python would drop the rest as a comment: "x**2 # + 3" is not x**2
         raise ValueError(f"Cannot use '#' in the expression {text!r}: only {_ALLOWED} are allowed.")
     try:
-        tree = ast.parse(source, mode="eval")
+        with warnings.catch_warnings():
+            # Python's own SyntaxWarning ("invalid decimal literal" for 1if x) went to stderr, and on the
+            # command line as a line of its own before the error: the refusal of the construct says it all
+            warnings.simplefilter("ignore")
+            tree = ast.parse(source, mode="eval")
     except (RecursionError, MemoryError):  # Python's own parser gave up: "-"*3000 + "x", far past MAX_DEPTH
         raise _too_deep(text) from None
     except (SyntaxError, ValueError) as exc:
