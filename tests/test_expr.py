@@ -288,6 +288,21 @@ def test_python_s_own_syntax_warnings_do_not_leak(text):
     assert [str(w.message) for w in caught] == []
 
 
+def test_an_infinite_slope_in_one_variable_leaves_the_other_partials():
+    # sqrt(x1) + x2 at (0, 1): the chain rule multiplied the slope inf of sqrt by ∂x1/∂x2 = 0 and
+    # reported ∂f/∂x2 = nan, where f does not depend on x2 through sqrt at all
+    for text, x, expected in [("sqrt(x1) + x2", [0.0, 1.0], [math.inf, 1.0]),
+                              ("x1**0.5 + x2", [0.0, 1.0], [math.inf, 1.0]),
+                              ("log(x1) - 2*x2", [0.0, 1.0], [math.inf, -2.0]),
+                              ("sqrt(x1)*x2 + x3", [0.0, 1.0, 2.0], [math.inf, 0.0, 1.0]),
+                              ("x1**x1 - x2", [0.0, 1.0], [math.nan, -1.0]),  # (x^x)' → −inf at 0+
+                              ("x**(0*x + 2)", -1.0, -2.0)]:  # was nan: 0·log(−1)
+        np.testing.assert_array_equal(parse(text).gradient(x), expected, err_msg=text)
+    # where the slope is NaN (log of a negative number) the gradient stays NaN, as documented
+    assert np.isnan(parse("log(x1) + x2").gradient([-1.0, 1.0])[0])
+    assert math.isnan(parse("log(x)").gradient(-1.0)) and parse("sqrt(x)").gradient(0.0) == math.inf
+
+
 def test_non_string_is_a_type_error():
     with pytest.raises(TypeError, match="must be a string"):
         parse(3)

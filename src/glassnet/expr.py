@@ -371,6 +371,15 @@ def _is_constant(node):
     return not any(isinstance(n, ast.Name) and n.id not in CONSTANTS for n in ast.walk(node))
 
 
+def _chain_rule(slope, g):
+    """``slope · g`` (the outer function's derivative times the inner one's gradient), with 0 wherever a
+    partial derivative in ``g`` is 0: the inner function does not depend on that variable, so an infinite
+    or undefined slope adds nothing to its partial (forward mode's 0·inf = nan made ``sqrt(x1) + x2`` at
+    (0, 1) have the gradient (inf, nan), now (inf, 1))."""
+    product = slope * g
+    return product if np.isfinite(slope) else np.where(np.asarray(g) == 0, 0.0, product)
+
+
 def _evaluate(node, env):
     """Forward-mode differentiation: return ``(value, gradient)`` of ``node``."""
     if isinstance(node, ast.Constant):
@@ -385,7 +394,7 @@ def _evaluate(node, env):
     if isinstance(node, ast.Call):
         f, df = FUNCTIONS[node.func.id]
         v, g = _evaluate(node.args[0], env)
-        return f(v), df(v) * g
+        return f(v), _chain_rule(df(v), g)
     if isinstance(node.op, _CHAIN):  # a + b - c ...: a loop along the chain, not one call per term
         links = _links(node)
         a, ga = _evaluate(links[-1].left, env)
@@ -406,8 +415,8 @@ def _evaluate(node, env):
     # a ** b: (a^b)' = b a^(b-1) a' for a constant exponent, else a^b (b' ln a + b a'/a).
     value = np.power(a, b)
     if _is_constant(node.right):  # a⁰ = 1 is a constant, also at a = 0 (where b·a^(b−1) is 0·inf)
-        return value, (0.0 if b == 0 else b * np.power(a, b - 1)) * ga
-    return value, value * (gb * np.log(a) + b * ga / a)
+        return value, _chain_rule(0.0 if b == 0 else b * np.power(a, b - 1), ga)
+    return value, _chain_rule(value * np.log(a), gb) + _chain_rule(value * b / a, ga)
 
 
 def parse(text):
