@@ -281,6 +281,15 @@ def test_bad_input(kwargs, exc, match):
         gradient_descent(**args)
 
 
+@pytest.mark.parametrize("text, x0", [("x1**2 + x2**2", [1.0, 2.0, 3.0]), ("x1**2 + x2**2", 1.0),
+                                      ("x**2", [1.0, 2.0])])
+def test_x0_of_the_wrong_size_for_an_expression_names_x0(text, x0):
+    # the error came from evaluating f and named its argument x: "f(x1, x2) = x1**2 + x2**2 takes 2
+    # value(s). Received x of shape (3,)", where the caller passed x0
+    with pytest.raises(ValueError, match=r"^x0 must hold \d value\(s\), one per variable of f\(x.*Received: x0="):
+        gradient_descent(text, x0, 0.1, steps=2)
+
+
 def test_non_callable_f():
     with pytest.raises(TypeError, match="f must be a callable"):
         gradient_descent(3.0, 2.0, 0.1)

@@ -620,6 +620,9 @@ def gradient_descent(f, x0, learning_rate, steps=12, grad=None, *, optimizer="gd
     x = check_array(x0, "x0", ndim=None, dtype=np.float64, allow_empty=True, finite=False)
     if x.ndim > 1 or x.size == 0 or not np.isfinite(x).all():
         raise ValueError(f"x0 must be a finite number or 1-D array. Received: x0={x0!r}")
+    if isinstance(f, Expression) and x.size != f.n_inputs:  # f's own error named x, not x0
+        raise ValueError(f"x0 must hold {f.n_inputs} value(s), one per variable of f({', '.join(f.variables)}) = "
+                         f"{f.text}. Received: x0={x0!r:.100}")
     scalar = x.ndim == 0
     start = x
 
