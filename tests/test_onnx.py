@@ -7,7 +7,8 @@ import pytest
 
 from glassnet import activations
 from glassnet.layers import (Activation, BatchNormalization, Dense, Dropout, Flatten, GaussianDropout, GaussianNoise, Input,
-                             Layer, LayerNormalization, Normalization, Rescaling, Reshape, Softmax, UnitNormalization)
+                             Layer, LayerNormalization, Normalization, Rescaling, Reshape, Softmax, SpectralNormalization,
+                             UnitNormalization)
 from glassnet.models import Model, Sequential
 from glassnet.onnx import export, to_onnx
 from glassnet.utils import set_random_seed
@@ -319,6 +320,19 @@ def test_custom_layer_is_refused():
     model = Sequential([Dense(2, input_dim=2), Twice()])
     model.build((2,))
     with pytest.raises(ValueError, match="Cannot export layer .* of type Twice"):
+        to_onnx(model)
+
+
+def test_a_wrapped_subclass_of_dense_is_refused_by_name():
+    # SpectralNormalization wraps any Dense, a subclass of the user's too: the export raised a bare
+    # KeyError (the subclass's type) where a Dense subclass alone gets the ValueError naming the layer
+    class Doubled(Dense):
+        def forward(self, X, training=False):
+            return 2 * super().forward(X, training)
+
+    model = Sequential([Input((3,)), SpectralNormalization(Doubled(2), name="sn")])
+    with pytest.raises(ValueError, match="Cannot export layer 'sn' of type SpectralNormalization wrapping Doubled "
+                                         "to ONNX: only .*SpectralNormalization of a Dense or an Embedding"):
         to_onnx(model)
 
 

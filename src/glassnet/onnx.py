@@ -817,10 +817,15 @@ def to_onnx(model):
     if not model.built:
         raise ValueError("export() needs a built model: call fit(), predict() or build(input_shape) first.")
     for layer in model.layers:
-        if type(layer) not in _ONNX_LAYERS:
+        # (a SpectralNormalization takes any Dense or Embedding, a subclass of the user's too: its graph is the
+        # wrapped layer's, which a bare KeyError refused)
+        wrapped = type(layer.layer) if type(layer) is SpectralNormalization else None
+        if type(layer) not in _ONNX_LAYERS or wrapped not in (None, Dense, Embedding):
+            kind = type(layer).__name__ + (f" wrapping {wrapped.__name__}" if wrapped is not None else "")
             raise ValueError(
-                f"Cannot export layer {layer.name!r} of type {type(layer).__name__} to ONNX: "
-                f"only {', '.join(cls.__name__ for cls in _ONNX_LAYERS)} are supported."
+                f"Cannot export layer {layer.name!r} of type {kind} to ONNX: "
+                f"only {', '.join(cls.__name__ for cls in _ONNX_LAYERS)} are supported "
+                "(a SpectralNormalization of a Dense or an Embedding)."
             )
     size = model.count_params() * np.dtype(model.dtype).itemsize  # (get_weights would copy them)
     if size >= _PROTOBUF_LIMIT:
