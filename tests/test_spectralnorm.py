@@ -477,3 +477,21 @@ def test_the_wrapped_dense_s_regularizer_is_in_the_loss_as_a_plain_dense_s():
     assert wrapped.evaluate(X, Y, verbose=0) == pytest.approx(plain.evaluate(X, Y, verbose=0), rel=1e-12)
     assert wrapped.evaluate(X, Y, verbose=0) == pytest.approx(
         np.mean((wrapped.predict(X, verbose=0) - Y) ** 2) + wrapped.regularization_penalty(), rel=1e-12)
+
+
+def test_a_model_ending_in_a_wrapped_embedding_trains(rng):
+    # the training step asked the wrapper for its layer's activation, which an Embedding lacks: fit stopped
+    # on an AttributeError ('Embedding' object has no attribute 'activation'). Reference: mse's gradient by hand,
+    # ∂J/∂E[i] = Σ over the positions holding id i of 2(e_i − y)/(n·T·D), at the table the step normalized
+    model = Sequential([Input((2,)), SpectralNormalization(Embedding(5, 3))], dtype="float64", seed=0)
+    model.compile(optimizer="sgd", loss="mse")
+    X, y = np.array([[0.0, 3.0], [3.0, 1.0]]), rng.normal(size=(2, 2, 3))
+    analytic = model.gradients(X, y)[0]  # (on a copy)
+    model.layers[0](X, training=True)  # the table normalized, as the step normalizes it
+    E = model.layers[0].layer.params["embeddings"]
+    expected = np.zeros_like(E)
+    for i, j in np.ndindex(X.shape):
+        expected[int(X[i, j])] += 2 * (E[int(X[i, j])] - y[i, j]) / y.size
+    np.testing.assert_allclose(analytic, expected, rtol=1e-12, atol=1e-15)
+    history = model.fit(X, y, epochs=2, verbose=0)
+    assert np.isfinite(history.history["loss"]).all()

@@ -190,9 +190,18 @@ class SpectralNormalization(Layer):
         self._sync()
         return self.layer.backward(dY)
 
-    def backward_preactivation(self, dZ):
-        self._sync()
-        return self.layer.backward_preactivation(dZ)
+    @property
+    def backward_preactivation(self):
+        """The wrapped Dense's, after the sync. A wrapped Embedding has none (nor an activation): the
+        AttributeError makes ``hasattr`` false, as for the Embedding alone, so that fit takes the loss's
+        gradient (it asked for the Embedding's activation and stopped on an AttributeError)."""
+        backward = self.layer.backward_preactivation
+
+        def backward_preactivation(dZ):
+            self._sync()
+            return backward(dZ)
+
+        return backward_preactivation
 
     @property
     def activation(self):
