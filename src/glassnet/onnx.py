@@ -61,7 +61,10 @@ softsign clips z to the finite range (±1 at ±inf), and argmax and log_softmax 
 (log_softmax: with +inf, or all -inf) all NaN.
 
 The batch dimension is symbolic (``"N"``); input ``"input"``, output ``"output"``,
-in the model's dtype (float32, float64 or float16). A classifier trained by ``glassnet train``
+in the model's dtype (float32, float64 or float16; onnxruntime's CPU kernels run many float16 nodes
+in float32 and drop the casts between them, so where predict overflows float16 to inf or NaN,
+``Rescaling(6e4)`` before a ``UnitNormalization`` for one, onnxruntime may give a finite number, and
+ties of ``argmax`` or a step can land on the other side). A classifier trained by ``glassnet train``
 (its class labels in ``model.metadata["classes"]``) has a second output, ``"label"``:
 the class label of each row as text, as ``glassnet predict`` prints it. A fitted
 ``glassnet.sklearn`` estimator exports with scikit-learn's outputs, as skl2onnx names them
