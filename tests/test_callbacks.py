@@ -1517,7 +1517,7 @@ def test_callback_verbose_is_checked(make, allowed):
 
 
 def test_auto_mode_minimizes_the_percentage_and_log_errors():
-    from glassnet.models.callbacks import _monitor_mode
+    from glassnet.models.monitoring import _monitor_mode
 
     for name in ("mape", "val_mape", "msle", "val_msle", "root_mean_squared_error", "val_mean_absolute_percentage_error"):
         assert _monitor_mode(name, "auto") == "min", name
@@ -1527,7 +1527,7 @@ def test_auto_mode_minimizes_the_percentage_and_log_errors():
 def test_auto_mode_maximizes_the_fbeta_and_iou_metrics_as_keras():
     # Keras 3.15's FBetaScore and IoU metrics have _direction "up": EarlyStopping(mode="auto") maximizes them
     # (glassnet refused their names, asking for mode=)
-    from glassnet.models.callbacks import _monitor_mode
+    from glassnet.models.monitoring import _monitor_mode
 
     for name in ("fbeta_score", "val_fbeta_score", "mean_io_u", "val_io_u", "binary_io_u", "val_one_hot_mean_io_u"):
         assert _monitor_mode(name, "auto") == "max", name
@@ -1572,7 +1572,7 @@ def test_early_stopping_best_epoch_is_the_epoch_of_the_weights_it_keeps(rng):
 def test_auto_mode_reads_keras_s_other_metric_names_as_keras_directions():
     # Keras 3.15: f_beta_score's FBetaScore and the correlations are "up", bce's BinaryCrossentropy "down";
     # TruePositives has no direction, so Keras refuses mode="auto" for it (and glassnet leaves it to be refused)
-    from glassnet.models.callbacks import _monitor_mode
+    from glassnet.models.monitoring import _monitor_mode
 
     for name in ("f_beta_score", "val_f_beta_score", "pearson_correlation", "val_concordance_correlation"):
         assert _monitor_mode(name, "auto") == "max", name
@@ -1584,7 +1584,7 @@ def test_auto_mode_maximizes_the_x_at_y_metrics_by_name_and_by_keras_s_direction
     # Keras 3.15's PrecisionAtRecall, RecallAtPrecision, SensitivityAtSpecificity and SpecificityAtSensitivity
     # have _direction "up"; Keras reads a monitored metric's _direction, whatever its name: so does glassnet
     from glassnet import metrics
-    from glassnet.models.callbacks import _monitor_mode
+    from glassnet.models.monitoring import _monitor_mode
 
     for name in ("precision_at_recall", "val_recall_at_precision", "sensitivity_at_specificity",
                  "val_specificity_at_sensitivity"):

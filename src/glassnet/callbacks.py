@@ -1,4 +1,4 @@
-"""Callbacks, named as ``keras.callbacks`` (defined in :mod:`glassnet.models.callbacks`)."""
+"""Callbacks, named as ``keras.callbacks`` (gathered in :mod:`glassnet.models.callbacks`, which names the module of each)."""
 
 from .models.callbacks import (
     BackupAndRestore,

@@ -16,7 +16,7 @@ import numpy as np
 from .. import backend
 from ..layers import Layer
 from ..layers.base import penalty
-from . import callbacks as callbacks_module
+from .learning_rate import _rated
 
 
 class DivergenceWarning(UserWarning):
@@ -134,7 +134,7 @@ def _stop_diverged(model, epoch, step, snapshots, batch, start_failed=None):
                     "finite either, so theirs will not be).")
     model._diverged = True
     model._restored_note = restored  # (the playground, which may go back further, says so in its place)
-    rates = [(o.name, o.learning_rate) for o in callbacks_module._rated(model.optimizer)]  # (a MultiOptimizer's each)
+    rates = [(o.name, o.learning_rate) for o in _rated(model.optimizer)]  # (a MultiOptimizer's each)
     lower = (f"Try a lower learning rate (currently {rates[0][1]:g}), e.g. {rates[0][1] / 10:g}." if len(rates) == 1
              else "Try lower learning rates (currently " + ", ".join(f"{n}: {lr:g}" for n, lr in rates) + ").")
     message = (

@@ -13,7 +13,9 @@ import numpy as np
 
 from .. import backend
 from .._validation import dense_rows, is_one_of
-from . import callbacks as callbacks_module, streams
+from . import streams
+from .hooks import overrides
+from .progress import format_step_time, format_value
 
 
 def check_verbose(verbose):
@@ -47,8 +49,8 @@ def logs_of(loss, metrics):
 
 def report(n_batches, seconds, logs=None, file=None):
     """The line Keras prints after evaluate/predict with ``verbose``: steps, time, logs."""
-    parts = [f"{n_batches}/{n_batches}", f"{seconds:.1f}s", callbacks_module.format_step_time(seconds / max(n_batches, 1))]
-    parts += [f"{k}: {callbacks_module.format_value(v)}" for k, v in (logs or {}).items()]
+    parts = [f"{n_batches}/{n_batches}", f"{seconds:.1f}s", format_step_time(seconds / max(n_batches, 1))]
+    parts += [f"{k}: {format_value(v)}" for k, v in (logs or {}).items()]
     print(" - ".join(parts), file=file)
 
 
@@ -72,7 +74,7 @@ def default_batch_size(callbacks, *hooks):
     """``batch_size=None`` of evaluate/predict: Keras's 32 where a callback has one of the batch
     ``hooks`` (it sees Keras's batches, as fit's validation shows them), else None (1024-row chunks:
     the same figures, faster)."""
-    return 32 if any(callbacks_module.overrides(cb, hook) for cb in callbacks for hook in hooks) else None
+    return 32 if any(overrides(cb, hook) for cb in callbacks for hook in hooks) else None
 
 
 def predict_arrays(model, X, batch_size=None, callbacks=()):
