@@ -1696,3 +1696,19 @@ def test_checkpoint_of_weights_under_keras_suffix_writes_keras_weights_file(rng,
     other.load_weights(tmp_path / "w-01.weights.h5")
     for a, b in zip(other.get_weights(), model.get_weights()):
         np.testing.assert_array_equal(a, b)
+
+
+def test_callbacks_defined_in_their_own_modules_keep_the_path_of_pickles_made_before():
+    # models/callbacks.py was split by concept (progress, stopping, checkpoints, learning_rate, ...);
+    # a model pickled before holds its History, and a callback pickled before names its class by
+    # glassnet.models.callbacks: that path must keep giving the same class (protocol 0: "c<module>\n<name>")
+    import pickle
+
+    from glassnet.models import callbacks as defined_before
+
+    for name in callbacks.__all__:
+        if name in ("TensorBoard", "RemoteMonitor"):  # (never in glassnet.models.callbacks)
+            continue
+        assert pickle.loads(f"cglassnet.models.callbacks\n{name}\n.".encode()) is getattr(callbacks, name), name
+    for name in ("check_callbacks", "overrides", "format_value", "format_step_time"):
+        assert callable(getattr(defined_before, name)), name
