@@ -915,3 +915,49 @@ def test_a_dok_sparse_matrix_is_refused_as_sparse():
     for make in (sparse.dok_matrix, sparse.dok_array, sparse.csr_matrix):
         with pytest.raises(TypeError, match=r"Sparse data was passed for X, but dense data is required. Use X.toarray\(\)"):
             StandardScaler().fit(make(np.eye(3)))
+
+
+def test_standard_scaler_partial_fit_of_zeros_then_tiny_values_is_fit_s():
+    # a batch of zeros (unit 1) merged with one of values below 2**-500 scaled its moments by up to 2**1074:
+    # 0 · inf gave mean_, var_ and scale_ NaN, where fit on both batches gives 5e-321 and 5e-201
+    for tiny in (1e-320, 1e-200):
+        X = np.array([[0.0, 1.0], [0.0, 2.0], [tiny, 3.0]])
+        batches = StandardScaler().partial_fit(X[:2]).partial_fit(X[2:])
+        whole = StandardScaler().fit(X)
+        np.testing.assert_allclose(batches.mean_, whole.mean_, rtol=1e-12)
+        np.testing.assert_allclose(batches.scale_, whole.scale_, rtol=1e-12)
+        np.testing.assert_allclose(batches.mean_[0], tiny / 3, rtol=1e-2)  # exact Fraction mean, to subnormal precision
+
+
+def test_min_max_scaler_of_an_all_nan_feature_has_scikit_learn_s_nan_scale():
+    # its scale_ was b - a (as a constant feature's), scikit-learn's is NaN: the feature has no range yet
+    sk = pytest.importorskip("sklearn.preprocessing")
+    X = np.array([[0.0, np.nan], [2.0, np.nan]])
+    ours, theirs = MinMaxScaler((-1, 1)).fit(X), sk.MinMaxScaler((-1, 1)).fit(X)
+    for attribute in ("scale_", "min_", "data_min_", "data_max_", "data_range_"):
+        np.testing.assert_array_equal(getattr(ours, attribute), getattr(theirs, attribute), err_msg=attribute)
+    np.testing.assert_array_equal(ours.transform(X), [[-1, np.nan], [1, np.nan]])
+    later = MinMaxScaler((-1, 1)).partial_fit(X).partial_fit([[1.0, 4.0], [1.0, 8.0]])  # filled in by a later batch
+    np.testing.assert_array_equal(later.scale_, [1.0, 0.5])
+
+
+def test_min_max_scaler_maps_a_constant_feature_of_large_values_to_the_range_s_start():
+    # x·scale_ + min_ (scikit-learn's formula): min_ = a − 1.7e18·2 rounds a away, so a constant column of
+    # nanosecond timestamps came out 0 instead of a = −1, and 1e300 in range (1, 2) came out 0, outside it
+    for value, feature_range in ((1.7e18, (-1, 1)), (1e300, (1, 2)), (3.0, (-1, 1))):
+        X = np.array([[value, 0.0], [value, 1.0]])
+        scaler = MinMaxScaler(feature_range).fit(X)
+        np.testing.assert_array_equal(scaler.transform(X), [[feature_range[0], feature_range[0]],
+                                                            [feature_range[0], feature_range[1]]])
+        np.testing.assert_allclose(scaler.inverse_transform(scaler.transform(X)), X, rtol=1e-15)
+        # a new value: a + (x − min)·(b − a), the constant feature's range taken as 1
+        x = value + value / 2**40  # x − value is exact (Sterbenz)
+        np.testing.assert_allclose(scaler.transform([[x, 0.5]])[0],
+                                   [feature_range[0] + (x - value) * (feature_range[1] - feature_range[0]),
+                                    np.mean(feature_range)], rtol=1e-12)
+
+
+def test_to_categorical_names_a_fractional_label_as_a_plain_number():
+    # "Received the value np.float64(1.5)": NumPy 2's repr of the scalar
+    with pytest.raises(ValueError, match=r"x must hold integer class labels 0, 1, 2, \.\.\. Received the value 1\.5\.$"):
+        to_categorical(np.array([0.0, 1.5]), num_classes=3)

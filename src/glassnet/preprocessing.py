@@ -263,7 +263,10 @@ def _merge_batches(first, second):
     (n_a, mean_a, var_a, unit_a, high_a, low_a), (n_b, mean_b, var_b, unit_b, high_b, low_b) = first, second
     high, low = np.fmax(high_a, high_b), np.fmin(low_a, low_b)
     unit = _column_unit(high, low)
-    ratio_a, ratio_b = unit_a / unit, unit_b / unit  # powers of two: the batches' moments in the new unit
+    # powers of two: the batches' moments in the new unit. A ratio above 1 is a batch of zeros (unit 1) beside
+    # tiny values: its moments are 0, and its ratio (up to 2**1074) squared is inf, 0 · inf NaN
+    with np.errstate(over="ignore"):
+        ratio_a, ratio_b = np.minimum(unit_a / unit, 1.0), np.minimum(unit_b / unit, 1.0)
     with np.errstate(invalid="ignore", divide="ignore", under="ignore"):
         n, mean, var = _merge_moments((n_a, mean_a * ratio_a, var_a * ratio_a**2), (n_b, mean_b * ratio_b, var_b * ratio_b**2))
     # a column with no value yet (all NaN) in one batch has the other's statistics
@@ -422,16 +425,22 @@ class MinMaxScaler(_Scaler):
         half_span = self.data_max_ / 2 - self.data_min_ / 2
         with np.errstate(divide="ignore", over="ignore"):
             scale = (b - a) / 2 / half_span
-        # a constant feature's range is taken as 1, as scikit-learn's: new values x map to a + (x − min)(b − a)
-        self.scale_ = np.where((half_span > 0) & np.isfinite(scale), scale, b - a).astype(stats)
+        # a constant feature's range is taken as 1, as scikit-learn's: new values x map to a + (x − min)(b − a);
+        # a feature all NaN so far has no range: NaN, as scikit-learn's
+        scale = np.where((half_span > 0) & np.isfinite(scale), scale, b - a)
+        self.scale_ = np.where(np.isnan(half_span), np.nan, scale).astype(stats)
         self.min_ = (a - self.data_min_ * self.scale_).astype(stats)
+        self._low = a
         return self
 
     def transform(self, X):
         data, dtype = self._check_fitted(X)
         with np.errstate(over="ignore"):
             Z = data * self.scale_
-            Z += self.min_  # in place, as StandardScaler.transform
+            # x·scale_ − min·scale_ + a, not x·scale_ + min_ (scikit-learn's): min_ = a − min·scale_ rounds a
+            # away beside a large min, and a constant feature of 1e17 mapped to 0 instead of a
+            Z -= self.data_min_ * self.scale_  # in place, as StandardScaler.transform
+            Z += self._low
         if check_bool(self.clip, "clip"):
             np.clip(Z, *_check_range(self.feature_range), out=Z)
         return self._output(self._result(Z, dtype, "transform"), X)
@@ -530,7 +539,7 @@ def to_categorical(x=None, num_classes=None, dtype=None, *, y=None):
         fractional = y != np.round(y)
         if fractional.any():
             raise ValueError(
-                f"{name} must hold integer class labels 0, 1, 2, ... Received the value {y[fractional][0]!r}."
+                f"{name} must hold integer class labels 0, 1, 2, ... Received the value {y[fractional][0].item()!r}."
             )
     # Checked before the cast to int64, which wraps 2**63 (uint64) and 1e20 around
     low, high = int(y.min()), int(y.max())
