@@ -1,5 +1,6 @@
 """Scaling, one-hot encoding, splits and k-fold against hand-worked values and seed 004."""
 
+import pickle
 import warnings
 
 import numpy as np
@@ -958,6 +959,16 @@ def test_min_max_scaler_maps_a_constant_feature_of_large_values_to_the_range_s_s
         np.testing.assert_allclose(scaler.transform([[x, 0.5]])[0],
                                    [feature_range[0] + (x - value) * (feature_range[1] - feature_range[0]),
                                     np.mean(feature_range)], rtol=1e-12)
+
+
+def test_a_min_max_scaler_pickled_before_it_kept_the_range_s_start_still_transforms():
+    # a scaler fitted and pickled by the glassnet before has no _low: it transforms as it did then
+    X = np.array([[1.0, 10.0], [3.0, 30.0], [2.0, 25.0]])
+    scaler = MinMaxScaler((-1, 1)).fit(X)
+    old = pickle.loads(pickle.dumps(scaler))
+    del old.__dict__["_low"]
+    np.testing.assert_allclose(old.transform(X), scaler.transform(X), rtol=0, atol=1e-15)
+    np.testing.assert_allclose(old.transform(X), [[-1, -1], [1, 1], [0, 0.5]], atol=1e-15)
 
 
 def test_to_categorical_names_a_fractional_label_as_a_plain_number():

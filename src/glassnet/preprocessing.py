@@ -439,8 +439,12 @@ class MinMaxScaler(_Scaler):
             Z = data * self.scale_
             # x·scale_ − min·scale_ + a, not x·scale_ + min_ (scikit-learn's): min_ = a − min·scale_ rounds a
             # away beside a large min, and a constant feature of 1e17 mapped to 0 instead of a
-            Z -= self.data_min_ * self.scale_  # in place, as StandardScaler.transform
-            Z += self._low
+            low = getattr(self, "_low", None)  # (None: pickled by a glassnet before it kept a)
+            if low is None:
+                Z += self.min_
+            else:
+                Z -= self.data_min_ * self.scale_  # in place, as StandardScaler.transform
+                Z += low
         if check_bool(self.clip, "clip"):
             np.clip(Z, *_check_range(self.feature_range), out=Z)
         return self._output(self._result(Z, dtype, "transform"), X)
