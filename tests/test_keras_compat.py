@@ -886,6 +886,9 @@ def test_keras_s_own_objects_left_in_code_moved_to_glassnet_are_named_with_what_
     auc = keras_class("AUC", "keras.src.metrics.confusion_metrics", __call__=lambda self, y, p: 0.5)()
     with pytest.raises(ValueError, match="is Keras's AUC, .* use glassnet's AUC"):
         model.compile(optimizer="adam", loss="mse", metrics=[auc])
+    for wrapper in ("LossScaleOptimizer", "MultiOptimizer"):  # (defined beside Optimizer's module, not in it)
+        with pytest.raises(ValueError, match=f"is Keras's {wrapper}, .* use glassnet's {wrapper}\\(\\.\\.\\.\\)"):
+            model.compile(optimizer=keras_class(wrapper, "keras.src.optimizers.loss_scale_optimizer")(), loss="mse")
     other = keras_class("Shampoo", "tensorflow.python.keras.optimizers")()
     with pytest.raises(ValueError, match="is Keras's Shampoo, .*glassnet has no optimizer Shampoo"):
         model.compile(optimizer=other, loss="mse")

@@ -89,14 +89,17 @@ def from_keras(obj):
 
 def _classes(table, instance_of=None):
     """The public classes a name may stand for: those of ``table``, then the subclasses of
-    ``instance_of`` defined beside it (``L1L2``, which the table reaches through a factory)."""
+    ``instance_of`` defined beside it (``L1L2``, which the table reaches through a factory): in its
+    module, or in its package where it is the package's ``base`` (optimizers.base's Optimizer:
+    optimizers.loss_scale's LossScaleOptimizer)."""
     found = [f for f in table.values() if isinstance(f, type)]
     if instance_of is not None:
+        package = instance_of.__module__.removesuffix(".base") + "."
         stack = list(instance_of.__subclasses__())
         while stack:
             cls = stack.pop()
             stack.extend(cls.__subclasses__())
-            if cls.__module__ == instance_of.__module__:
+            if cls.__module__ == instance_of.__module__ or cls.__module__.startswith(package):
                 found.append(cls)
     return [cls for cls in dict.fromkeys(found) if cls.__name__[0] != "_"]
 
