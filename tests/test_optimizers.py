@@ -273,7 +273,7 @@ def test_blocked_update_equals_one_pass(rng, monkeypatch):
     w, g = rng.normal(size=n), rng.normal(size=n)
     results = []
     for block in (n, 1000, 333):
-        monkeypatch.setattr(optimizers, "BLOCK", block)
+        monkeypatch.setattr(optimizers.base, "BLOCK", block)  # (where Optimizer reads it)
         for opt in (optimizers.Adam(0.01, amsgrad=True), optimizers.RMSprop(0.01, momentum=0.5, centered=True),
                     optimizers.SGD(0.1, momentum=0.9, nesterov=True), optimizers.Adadelta(1.0), optimizers.Adagrad(0.1)):
             ww = w.copy()
@@ -330,7 +330,7 @@ def test_clearing_tiny_state_never_changes_a_run_without_epsilon(make, monkeypat
         return w
 
     flushed = run()
-    monkeypatch.setattr(optimizers, "FLUSH_EVERY", 10**9)
+    monkeypatch.setattr(optimizers.base, "FLUSH_EVERY", 10**9)  # (where Optimizer._apply_rule reads it)
     np.testing.assert_array_equal(flushed, run())
 
 

@@ -1,0 +1,106 @@
+"""Optimizers (SPEC A5) with Keras 3's defaults and update formulas.
+
+An optimizer works on the model's parameters as *one flat vector* ``w`` and
+its gradient ``g`` (each layer's arrays are views into them), so a step is a
+dozen large in-place array operations whatever the number of layers. The
+order of one step is Keras's: clip the gradients (``clipnorm`` per variable,
+``global_clipnorm``, ``clipvalue``), apply decoupled weight decay
+``w ← w − η·λ·w``, then the update rule; ``iterations`` counts the steps.
+
+``slices`` (given to :meth:`Optimizer.build`) tells where each variable lies
+in the flat vector, ``shapes`` its shape and ``paths`` its Keras ``variable.path``
+("sequential/dense/kernel");
+they are needed only for per-variable clipping, by Lamb (a trust ratio per
+variable), by Adafactor, whose state is per row and column, and by Muon, which
+orthogonalizes matrices and chooses by shape and path what AdamW steps.
+
+The update rule runs over blocks of :data:`BLOCK` parameters: each block's
+parameters, gradient and state stay in the CPU cache while the rule's dozen
+array operations run over them, instead of streaming the whole vector from
+memory a dozen times (measured 1.8 ms -> 0.9 ms per Adam step on 670k
+parameters). The arithmetic is the same.
+
+With ``jit_compile`` (set by ``model.compile(..., jit_compile=True)``), SGD and
+Adam/AdamW run their rule as one compiled loop from :mod:`glassnet.kernels`
+instead (bit-for-bit the same result); the other rules, AMSGrad and float16
+keep the NumPy path.
+
+The package, one concept per module (as Keras's ``keras/src/optimizers/``): ``base`` (the
+:class:`Optimizer` base: learning rate, weight decay, moving average, gradient accumulation, the
+state and its blocked update, the list form of ``apply``), ``clipping`` (gradient norms and
+clipping), ``sgd`` (SGD, GradientDescent), ``adaptive`` (Adagrad, RMSprop, Adadelta), ``adam``
+(Adam, AdamW, Adamax, Nadam, Lamb, ScheduleFreeAdamW), ``lion``, ``ftrl``, ``adafactor``, ``muon``,
+``loss_scale`` (LossScaleOptimizer) and ``multi`` (MultiOptimizer, OptimizerMap). This module keeps
+the registry (:func:`get`, :func:`serialize`, :func:`deserialize`, the names) and every name of the
+single module it was: ``glassnet.optimizers.Adam`` is the class that pickles made before name.
+"""
+
+from .. import schedules  # noqa: F401 (also public, as keras.optimizers.schedules)
+from .._registry import from_config, lookup, to_config
+from .adafactor import Adafactor
+from .adam import Adam, Adamax, AdamW, Lamb, Nadam, ScheduleFreeAdamW
+from .adaptive import Adadelta, Adagrad, RMSprop
+from .base import BLOCK, FLUSH_EVERY, TINY, Optimizer, variable_parts  # noqa: F401 (read by the tests, models.updates)
+from .ftrl import Ftrl
+from .lion import Lion
+from .loss_scale import LossScaleOptimizer
+from .multi import MultiOptimizer, OptimizerMap, _Group, _Variable  # noqa: F401 (named by pickles of a MultiOptimizer)
+from .muon import Muon
+from .sgd import SGD, GradientDescent
+
+OPTIMIZERS = {
+    "sgd": SGD,
+    "gd": GradientDescent,
+    "gradient_descent": GradientDescent,
+    "momentum": lambda: SGD(momentum=0.9),
+    "nesterov": lambda: SGD(momentum=0.9, nesterov=True),
+    "adagrad": Adagrad,
+    "rmsprop": RMSprop,
+    "adadelta": Adadelta,
+    "adam": Adam,
+    "adamw": AdamW,
+    "adamax": Adamax,
+    "nadam": Nadam,
+    "lion": Lion,
+    "ftrl": Ftrl,
+    "adafactor": Adafactor,
+    "lamb": Lamb,
+    "muon": Muon,
+    "schedule_free_adamw": ScheduleFreeAdamW,
+    "schedulefreeadamw": ScheduleFreeAdamW,
+}
+
+CLASSES = {cls.__name__: cls for cls in (SGD, GradientDescent, Adagrad, RMSprop, Adadelta, Adam, AdamW, Adamax,
+                                           Nadam, Lion, Ftrl, Adafactor, Lamb, Muon,
+                                           ScheduleFreeAdamW, LossScaleOptimizer, MultiOptimizer)}
+
+
+def get(identifier):
+    """Return an :class:`Optimizer` from a name (Keras's defaults) or an object."""
+    if identifier is None:  # compile(optimizer=None) would fail only at fit
+        raise ValueError(f"optimizer is required. Valid names: {', '.join(sorted(OPTIMIZERS))}; or an Optimizer object.")
+    wrappers = {"lossscaleoptimizer": ("LossScaleOptimizer", "inner_optimizer",
+                                       "optimizers.LossScaleOptimizer(optimizers.Adam())"),
+                "multioptimizer": ("MultiOptimizer", "optimizer_map",
+                                   "optimizers.MultiOptimizer(optimizers.OptimizerMap(optimizers.SGD(), {...}))"),
+                "optimizermap": ("OptimizerMap", "default_optimizer",
+                                 "optimizers.MultiOptimizer(optimizers.OptimizerMap(optimizers.SGD(), {...}))")}
+    key = (identifier.lower() if isinstance(identifier, str)
+           else identifier.__name__.lower() if any(identifier is c for c in (LossScaleOptimizer, MultiOptimizer,
+                                                                             OptimizerMap)) else None)
+    if key in wrappers:  # (Keras's get fails too: "missing 1 required positional argument")
+        name, argument, example = wrappers[key]
+        raise TypeError(f"Optimizer {identifier if isinstance(identifier, str) else name!r} needs its {argument} "
+                        f"argument, as Keras's: pass {example} instead of a name or the class.")
+    return lookup(identifier, OPTIMIZERS, "optimizer", instance_of=Optimizer)
+
+
+def serialize(optimizer):
+    return to_config(optimizer, CLASSES, "optimizer")
+
+
+def deserialize(config):
+    return from_config(config, CLASSES, "optimizer")
+
+
+__all__ = ["Optimizer", *CLASSES, "OptimizerMap", "get", "serialize", "deserialize"]
