@@ -2086,3 +2086,17 @@ def test_fit_refuses_an_optimizer_a_loop_built_for_other_arrays(rng):
     with pytest.raises(ValueError, match=r"built for 3 weights, but the model now has 8 \(a custom loop's "
                                          r"apply_gradients built it for arrays that are not all this model's"):
         model.fit(X, Y, epochs=1, verbose=0)
+
+
+def test_optimizers_defined_in_their_own_modules_keep_the_path_of_pickles_made_before():
+    # optimizers.py became a package (base, sgd, adam, ..., loss_scale, multi): a model or an estimator
+    # pickled before names its optimizer's class by glassnet.optimizers (protocol 0: "c<module>\n<name>"),
+    # and a built MultiOptimizer its _Group too; that path must keep giving the same class
+    import pickle
+
+    names = [*optimizers.CLASSES, "Optimizer", "OptimizerMap", "_Group"]
+    for name in names:
+        assert pickle.loads(f"cglassnet.optimizers\n{name}\n.".encode()) is getattr(optimizers, name), name
+    assert {cls.__module__ for cls in optimizers.CLASSES.values()} != {"glassnet.optimizers"}  # (moved, indeed)
+    for name in ("BLOCK", "FLUSH_EVERY", "variable_parts", "schedules", "get", "serialize", "deserialize"):
+        assert hasattr(optimizers, name), name
