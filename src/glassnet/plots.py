@@ -122,9 +122,40 @@ READABLE_NAMES = {
 }
 
 
+def _plain(name):
+    """``name`` (a metric's key, a class label, a feature's name) as text that matplotlib draws as it is:
+    its ``$`` escaped, where two of them made it mathtext ("$x$" drawn as an italic x, and "$x^$" a
+    ParseException from savefig)."""
+    return str(name).replace("$", r"\$")
+
+
 def _readable(name):
     """A panel's quantity in words: "learning_rate" → "learning rate η", "binary_accuracy" → "binary accuracy"."""
     return READABLE_NAMES.get(name, name.replace("_", " "))
+
+
+def _log_scale(ax, low, high):
+    """Draw ``ax``'s y axis on a log scale that shows ``low..high`` (> 0), also where matplotlib's own
+    limits and ticks overflow: it pads the limits by 5% of their decades (1e-300..1e300 padded past
+    1e308 became inf: a RuntimeWarning, and an axis left at 1..10 that showed none of the values), and
+    its tick locator computes decades beyond the top (for 1e300: 1e420, another overflow warning)."""
+    from matplotlib.ticker import LogLocator
+
+    class QuietLogLocator(LogLocator):  # its decades past 1e308 are inf: left out (the formatter fails on them)
+        def tick_values(self, vmin, vmax):
+            with np.errstate(over="ignore"):
+                ticks = super().tick_values(vmin, vmax)
+            return ticks[np.isfinite(ticks)]
+
+    decades = np.log10([low, high])
+    pad = 0.05 * (decades[1] - decades[0])  # matplotlib's margin
+    top, bottom = 308.0, min(decades[0], math.log10(np.finfo(float).tiny))
+    if decades[1] + pad > top or decades[0] - pad < bottom:
+        ax.set_ylim(10 ** max(decades[0] - pad, bottom), 10 ** min(decades[1] + pad, top))
+    ax.set_yscale("log")
+    if decades[1] > 200:
+        ax.yaxis.set_major_locator(QuietLogLocator())
+        ax.yaxis.set_minor_locator(QuietLogLocator(subs="auto"))
 
 
 def plot_history(history, metrics=None, path=None, ax=None):
@@ -151,7 +182,8 @@ def plot_history(history, metrics=None, path=None, ax=None):
     Epochs are whole numbers on the x axis, counted from 1; a History
     places each value at its own epoch (validation after epochs 2, 4, 6
     with ``validation_freq=2``, epochs from ``initial_epoch + 1`` on), a
-    dict's lists start at epoch 1. A curve that turns NaN or
+    dict's lists start at epoch 1; an empty list (no epoch yet) draws no curve, and a history
+    of no epoch at all is refused with a ValueError. A curve that turns NaN or
     infinite (diverged training) leaves a gap; its first such epoch is
     marked with a dotted line and "diverged" (upright, inside the frame),
     and the epoch axis runs to
@@ -179,6 +211,7 @@ def plot_history(history, metrics=None, path=None, ax=None):
                             f"{values!r:.80}") from None
         if not isinstance(key, str) or np.ndim(values) not in (1, 2):
             raise ValueError(f"history must map names to lists of per-epoch values. Received {key!r}: {values!r:.80}")
+    named = metrics is not None
     if metrics is None:
         metrics = [k for k in logs if not k.startswith("val_") and "/" not in k]
         if not metrics:  # only validation curves: draw those
@@ -197,7 +230,13 @@ def plot_history(history, metrics=None, path=None, ax=None):
                 or [k for k in logs if k.startswith(f"val_{name}/")])
         if not keys:
             raise ValueError(f"history has no {name!r}. Available: {', '.join(logs)}")
-        panels.append((name, keys))
+        keys = [k for k in keys if np.size(logs[k])]  # (a validation curve of no epoch yet: none drawn)
+        if keys:
+            panels.append((name, keys))
+        elif named:  # asked for by name
+            raise ValueError(f"history holds no epoch of {name!r}: its list is empty.")
+    if not panels:  # fit(epochs=0), or a History before its first epoch
+        raise ValueError("history holds no epoch: every list is empty; train for an epoch first.")
     if ax is None:
         fig = _new_figure((4.5 * len(panels), 3.4))
         axes = fig.subplots(1, len(panels), squeeze=False)[0]
@@ -211,7 +250,7 @@ def plot_history(history, metrics=None, path=None, ax=None):
         diverged, last = [], 1
         for key in keys:
             values = np.asarray(logs[key], dtype=float)
-            label = ("validation" if key.startswith("val_") else key.split("/", 1)[1] if "/" in key
+            label = ("validation" if key.startswith("val_") else _plain(key.split("/", 1)[1]) if "/" in key
                      else "learning rate η" if key in ("learning_rate", "lr") else "training")  # (η is no measurement)
             epochs = np.asarray(epochs_of.get(key, ()), dtype=int) + 1  # a History's: 2, 4, 6 with validation_freq=2
             if len(epochs) != len(values) or (np.diff(epochs) <= 0).any():  # (a History filled by two fits: 1..n)
@@ -234,12 +273,13 @@ def plot_history(history, metrics=None, path=None, ax=None):
         drawn = np.concatenate([np.ravel(np.asarray(logs[key], dtype=float)) for key in keys])
         drawn = drawn[np.isfinite(drawn)]
         if drawn.size and (drawn > 0).all() and (name.endswith("norm") or drawn.max() >= LOG_SCALE_RATIO * drawn.min()):
-            ax.set_yscale("log")  # (a log scale would hide a value of 0: a norm where no gradient reaches a layer)
+            _log_scale(ax, drawn.min(), drawn.max())  # (it would hide a value of 0: a norm where no gradient reaches a layer)
         else:
             ax.ticklabel_format(axis="y", useOffset=False)  # 2.3026 reads 2.3026, not 0.0001 and "+2.3025" above
         quantity = _readable(name)
-        ax.set_title(quantity if quantity == name else f"{quantity} ({name})")  # (the key: what metrics= takes)
-        ax.set_ylabel(quantity)
+        title = quantity if quantity == name else f"{quantity} ({name})"  # (the key: what metrics= takes)
+        ax.set_title(_plain(title))
+        ax.set_ylabel(_plain(quantity))
         ax.set_xlabel("epoch")
         ax.grid(alpha=0.3)
         ax.legend(fontsize="small")
@@ -288,9 +328,20 @@ def _is_regressor(model):
 
 
 def _check_title(title):
-    """``title`` as given: None (the default title) or a string."""
+    """``title`` as given: None (the default title) or a string; mathtext between two ``$`` is checked
+    here, not in savefig (where "$x^$" raised matplotlib's ParseException after the plot was made)."""
     if title is not None and not isinstance(title, str):
         raise TypeError(f"title must be a string or None. Received: title={title!r:.100}")
+    from matplotlib.cbook import is_math_text
+
+    if title and is_math_text(title):
+        from matplotlib.mathtext import MathTextParser
+
+        try:
+            MathTextParser("path").parse(title)
+        except ValueError as error:
+            raise ValueError(f"title holds mathtext that matplotlib cannot read ({str(error).splitlines()[-1]:.120}); "
+                             rf"write a literal dollar sign as \$. Received: title={title!r:.100}") from None
     return title
 
 
@@ -428,7 +479,10 @@ def plot_decision_boundary(model, X, y=None, resolution=200, ax=None, title=None
             f"Received: resolution={resolution}"
         )
     with np.errstate(over="ignore", invalid="ignore"):
-        pad = 0.1 * (X.max(0) - X.min(0)) + 1e-9
+        span, scale = X.max(0) - X.min(0), np.abs(X).max(0)
+        # a 10% margin; a constant column (or one point) gets a window around its value, not 2e-9 wide
+        # (which is no width at all beside 1e29: a singular axis, and a grid of one value)
+        pad = np.where(span > 1e-6 * scale, 0.1 * span, 0.5 + 0.1 * scale)
         lo, hi = X.min(0) - pad, X.max(0) + pad
     if not (np.isfinite(lo).all() and np.isfinite(hi).all()):
         raise ValueError(f"X spans too wide a range for a plane to draw (largest |x| = {np.abs(X).max():.3g}); "
@@ -474,7 +528,7 @@ def plot_decision_boundary(model, X, y=None, resolution=200, ax=None, title=None
             if len(labels) != len(X):
                 raise ValueError(f"X and y must have the same number of samples. Received {len(X)} and {len(labels)}.")
             points = ax.scatter(X[:, 0], X[:, 1], c=labels, cmap="RdBu_r", vmin=-0.25, vmax=1.25, edgecolors="k", s=18)
-            names = [str(c) for c in names] if names is not None and len(names) == 2 else ["0", "1"]
+            names = [_plain(c) for c in names] if names is not None and len(names) == 2 else ["0", "1"]
             ax.legend(handles=[Line2D([], [], ls="", marker="o", color=points.to_rgba(i), mec="k", label=names[i])
                                for i in np.unique(labels)], title="class", fontsize="small")  # the points' colours
     else:
@@ -490,7 +544,7 @@ def plot_decision_boundary(model, X, y=None, resolution=200, ax=None, title=None
             if len(labels) != len(X):
                 raise ValueError(f"X and y must have the same number of samples. Received {len(X)} and {len(labels)}.")
             ax.scatter(X[:, 0], X[:, 1], c=labels, cmap=cmap, vmin=-0.5, vmax=k - 0.5, edgecolors="k", s=18)
-        names = [str(c) for c in names] if names is not None and len(names) == k else [str(i) for i in range(k)]
+        names = [_plain(c) for c in names] if names is not None and len(names) == k else [str(i) for i in range(k)]
         ax.legend(handles=[Line2D([], [], ls="", marker="o", color=cmap(i), mec="k", label=c)
                            for i, c in enumerate(names)], fontsize="small", title="class",
                   loc="upper left", bbox_to_anchor=(1.02, 1), borderaxespad=0)  # beside the plane, not on its points
@@ -514,7 +568,8 @@ def plot_confusion_matrix(y_true, y_pred, labels=None, normalize=False, path=Non
     (up to :data:`MAX_ANNOTATED_CLASSES` classes; beyond, colours only).
 
     ``y_true`` and ``y_pred`` may be labels, one-hot rows or probabilities
-    (the largest column, or ≥ 0.5 for one column, is the class).
+    (the largest column, or ≥ 0.5 for one column, is the class; each column is
+    a class of the matrix, also one that no sample is of).
     ``normalize=True`` shows each row as fractions of its true class, on a
     colour scale from 0 to 1 (one plot's colours compare with another's).
 
@@ -542,17 +597,20 @@ def plot_confusion_matrix(y_true, y_pred, labels=None, normalize=False, path=Non
         kinds = ["text" if is_text else "numbers" for is_text in text]
         raise ValueError(f"y_true and y_pred must be the same kind of labels: received {kinds[0]} and {kinds[1]}. "
                          "Map the predictions to the class names first.")
-    if t.dtype.kind in "iu" and p.dtype.kind in "iu" and t.size and t.min() < 0 <= p.min() and not np.isin(p, t).all():
+    # probabilities read at 0.5 are 0/1: a 0 among the predictions of ±1 labels (not y_pred = [1] for y_true = [-1])
+    if t.dtype.kind in "iu" and p.dtype.kind in "iu" and t.size and t.min() < 0 and (p == 0).any() and not (t == 0).any():
         raise ValueError("y_true holds signed labels (such as ±1) but y_pred other values (probabilities are read as "
                          "0/1 at 0.5): pass predicted labels, e.g. np.sign(outputs).")
     data = np.concatenate([t, p])
+    # one-hot rows or probabilities: their columns are the classes, the last ones too where no sample is of them
+    width = max((np.shape(a)[1] for a in (y_true, y_pred) if np.ndim(a) == 2 and np.shape(a)[1] > 1), default=0)
     if isinstance(labels, numbers.Number) or (labels is not None and not hasattr(labels, "__iter__")):
         raise TypeError(f"labels must be a sequence of class names, such as ['cat', 'dog']. Received: "
                         f"labels={labels!r:.100}")
     given = None if labels is None else np.asarray(list(labels))
     same_kind = given is not None and (given.dtype.kind in "US") == text[0]
     listed = same_kind and np.isin(data, given).all()  # numbers that list every label: the classes, as sklearn
-    if not text[0] and not listed and (data.size == 0 or data.min() == 0
+    if not text[0] and not listed and (data.size == 0 or data.min() == 0 or width
                                        or (given is not None and data.min() >= 0 and data.max() < len(given))):
         classes = None  # class indices 0..k-1: the matrix is indexed by them, labels name them
         t_idx, p_idx = t, p
@@ -568,12 +626,12 @@ def plot_confusion_matrix(y_true, y_pred, labels=None, normalize=False, path=Non
         if given is None or same_kind:
             labels = classes
     if labels is not None:
-        labels = [str(v) for v in labels]
+        labels = [_plain(v) for v in labels]
     k = len(labels) if labels is not None else None
-    found = int(max(t_idx.max(initial=-1), p_idx.max(initial=-1))) + 1 if classes is None else len(classes)
+    found = max(int(max(t_idx.max(), p_idx.max())) + 1, width) if classes is None else len(classes)
     if k is not None and (found > k or (classes is not None and found != k)):
         raise ValueError(f"labels names {k} classes, but the data has {found}. Give one name per class.")
-    C = confusion_matrix(t_idx, p_idx, num_classes=k)
+    C = confusion_matrix(t_idx, p_idx, num_classes=k or found)
     k = C.shape[0]
     shown = C / np.maximum(C.sum(axis=1, keepdims=True), 1) if check_bool(normalize, "normalize") else C
     annotated = k <= MAX_ANNOTATED_CLASSES
@@ -625,7 +683,7 @@ def _names(values, n, name, what):
     if len(values) != n:
         raise ValueError(f"{name} must name each of the {n} {what}. "
                          f"Received {len(values)}: {list(values)!r:.100}")
-    return [str(v) for v in values]
+    return [_plain(v) for v in values]
 
 
 #: plot_weights' images share this many inches of width (beyond 10 columns of neurons they shrink)
@@ -781,10 +839,13 @@ def _arrow_steps(x, scale, most=ARROWS):
 
 
 def _values_of(f, points):
-    """f at each point, as floats: one real number per point, or a named error."""
+    """f at each point, as floats: one real number per point, or a named error. The points are the
+    plot's grid, beyond the iterates and maybe outside f's domain (log(x) at x < 0): NumPy's warnings
+    there are no news, and the NaN and inf they make are left out of the drawing."""
     values = []
     for x in points:
-        y = f(x)
+        with np.errstate(all="ignore"):
+            y = f(x)
         try:
             if y is None or isinstance(y, (str, bytes)):
                 raise TypeError
@@ -860,7 +921,8 @@ def plot_descent(trace, f=None, path=None, ax=None):
         color = f"C{drawn + n}"
         x, fx = paths[label]
         shown, far = views[label]
-        name = f"{label or f'η = {t.learning_rate:g}'} ({far})" if far else label or f"η = {t.learning_rate:g} ({t.verdict})"
+        text = _plain(label) if label else None
+        name = f"{text or f'η = {t.learning_rate:g}'} ({far})" if far else text or f"η = {t.learning_rate:g} ({t.verdict})"
         if one_d:
             ax.plot(x[:shown, 0], fx[:shown], "o", color=color, ms=4, label=name, zorder=3, gid=_DESCENT_PATH)
             for k in range(min(shown - 1, MAX_ARROWS)):  # (beyond, the steps are points on the curve)
