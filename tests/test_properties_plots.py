@@ -110,6 +110,9 @@ def test_history_draws_every_value_in_view(logs):
         for line, k in zip(lines, drawn):
             assert _same(line.get_ydata(), logs[k]), (k, line.get_ydata(), logs[k])
             np.testing.assert_array_equal(line.get_xdata(), np.arange(1, len(logs[k]) + 1))
+        left, right = ax.get_xlim()
+        for marker in ax.get_lines():  # every line in the frame: the curves and the "diverged" marker
+            assert left <= np.min(marker.get_xdata()) and np.max(marker.get_xdata()) <= right
         finite = np.concatenate([np.asarray(logs[k], float) for k in drawn])
         finite = finite[np.isfinite(finite)]
         if finite.size:
@@ -135,6 +138,19 @@ def test_history_log_scale_over_six_hundred_decades_shows_its_values():
         fig = plots.plot_history({"loss": [1e30, 1e-30, 1e300]})
     low, high = fig.axes[0].get_ylim()
     assert fig.axes[0].get_yscale() == "log" and low <= 1e-30 and 1e300 <= high < math.inf
+
+
+def test_history_that_diverged_in_its_first_epoch_marks_it_in_the_frame():
+    """NaN from epoch 1, finite later: the x axis started at the first finite value, so the "diverged"
+    line and word were drawn left of the frame (and constrained layout collapsed the axes, warning)."""
+    import io
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig = plots.plot_history({"loss": [math.nan, math.inf, 2.0, 3.0]})
+        fig.savefig(io.BytesIO(), format="png")
+    left, right = fig.axes[0].get_xlim()
+    assert left < 1 and right > 4
 
 
 def test_names_with_dollar_signs_are_drawn_as_text():

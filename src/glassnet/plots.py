@@ -265,7 +265,10 @@ def plot_history(history, metrics=None, path=None, ax=None):
         if diverged:
             first, right = ax.get_xlim()
             at = min(diverged)  # the epochs after it (NaN, not drawn) on the axis too, and room for the word
-            ax.set_xlim(right=max(right, last + 0.5, at + 0.08 * (at - first)))
+            # and the epochs before it: a run NaN from epoch 1 has its finite values later (its line and
+            # word were drawn left of the frame, and constrained layout collapsed the axes making room)
+            first = min(first, at - 0.5)
+            ax.set_xlim(first, max(right, last + 0.5, at + 0.08 * (at - first)))
             ax.axvline(at, color="tab:red", ls=":", lw=1.5)
             ax.text(at, 0.97, "diverged", color="tab:red", rotation=90, ha="left", va="top",
                     transform=offset_copy(ax.get_xaxis_transform(), fig, x=2, units="points"))
