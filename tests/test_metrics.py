@@ -1191,3 +1191,17 @@ def test_confusion_metrics_refuse_weights_that_do_not_broadcast_to_the_outputs_b
                                          r"class_id of shape \(2, 1\)"):
         metrics.Precision(class_id=1).update_state(y, p, sample_weight=np.ones((2, 3)))
     assert metrics.Precision(class_id=1)(y, p, sample_weight=np.array([[1.0], [2.0]])) == 1.0
+
+
+def test_recall_of_one_is_reached_when_no_positive_is_missed():
+    # every positive is above the threshold 0, so there are no false negatives and the recall is exactly 1;
+    # fn was counted as total − tp, 8.9e-16 here, and PrecisionAtRecall(1.0) gave 0 (Keras 3.15: 1.0, the
+    # precision at threshold 0, where the only predictions above it are the three positives)
+    y_true = np.array([[0., 0., 0.], [1., 0., 0.], [0., 0., 0.], [0., 1., 1.]])
+    y_pred = np.array([[0., 0., 0.], [0.8125, 0., 0.], [0., 0., 0.], [0., 1., 0.5]])
+    w = np.array([0., 2., 0., 2.95154925])
+    metric = metrics.PrecisionAtRecall(1.0)
+    metric.update_state(y_true, y_pred, sample_weight=w)
+    assert metric.result() == 1.0
+    tp, fp, tn, fn = metric._counts
+    assert fn[0] == 0.0 and tp[0] == pytest.approx(2 + 2 * 2.95154925)
