@@ -1205,3 +1205,20 @@ def test_recall_of_one_is_reached_when_no_positive_is_missed():
     assert metric.result() == 1.0
     tp, fp, tn, fn = metric._counts
     assert fn[0] == 0.0 and tp[0] == pytest.approx(2 + 2 * 2.95154925)
+
+
+def test_r2_score_when_the_first_sample_weighs_almost_nothing():
+    # R² streams Σ w d, Σ w d² with d = y − K; K was the first targets (1 here), and with the first weight
+    # 7e-15 Σ w d² − (Σ w d)²/Σ w cancelled to 8e-5 of its value: R² −8e-5 where scikit-learn and
+    # Keras 3.15 give −1.4e-14
+    from sklearn.metrics import r2_score
+
+    y, w = np.array([[1.0], [0.0], [0.0]]), np.array([7.106e-15, 0.0, 0.5])
+    expected = r2_score(y, np.zeros_like(y), sample_weight=w)
+    metric = metrics.R2Score()
+    metric.update_state(y, np.zeros_like(y), sample_weight=w)
+    assert metric.result() == pytest.approx(expected, rel=1e-6, abs=1e-20)
+    metric.reset_state()  # after a batch that weighs nothing (its targets 1 were K too)
+    metric.update_state(np.ones((2, 1)), np.zeros((2, 1)), sample_weight=np.zeros(2))
+    metric.update_state(y, np.zeros_like(y), sample_weight=w)
+    assert metric.result() == pytest.approx(expected, rel=1e-6, abs=1e-20)

@@ -747,8 +747,8 @@ class Sum(_NameFirst):
 class R2Score(Metric):
     """The coefficient of determination ``R² = 1 − Σ w (y − ŷ)² / Σ w (y − ȳ)²`` per output,
     streamed over batches as ``keras.metrics.R2Score`` (per-output sums of ``w d``, ``w d²``,
-    ``w (y − ŷ)²`` and ``w``, with ``d = y − K`` and ``K`` the first targets seen, where Keras
-    sums ``y`` itself: ``Σ w y² − (Σ w y)²/Σ w`` cancels to noise for targets far from 0,
+    ``w (y − ŷ)²`` and ``w``, with ``d = y − K`` and ``K`` the weighted mean of the first weighted
+    targets, where Keras sums ``y`` itself: ``Σ w y² − (Σ w y)²/Σ w`` cancels to noise for targets far from 0,
     1e8 + N(0, 1), and to ±1e-17 for constant ones): over a whole data set it equals
     scikit-learn's ``r2_score``.
     ``class_aggregation``: ``"uniform_average"`` (the mean over outputs),
@@ -779,10 +779,17 @@ class R2Score(Metric):
         Y, A, _ = _align(y_true, y_pred, None)
         if self._sums is not None and self._sums.shape[1] != A.shape[1]:
             raise ValueError(f"R2Score has seen {self._sums.shape[1]} output(s); this batch has {A.shape[1]}.")
-        if self._shift is None and Y.shape[0]:
-            self._shift = np.array(Y[0], dtype=np.float64)
-        D = Y - (0.0 if self._shift is None else self._shift)
         W = np.ones_like(A, dtype=np.float64) if w is None else _rows_of(w, A)
+        # K: each output's weighted mean of the first batch that weighs it (its first targets left
+        # Σ w d² − (Σ w d)²/Σ w to cancel where the first sample weighed 7e-15: R² −8e-5 for Keras's −1e-14);
+        # until then the output's weights are 0 and so are its sums, whatever K
+        if self._shift is None:
+            self._shift = np.full(A.shape[1], np.nan)
+        weight = W.sum(axis=0)
+        unset = np.isnan(self._shift) & (weight > 0)
+        if unset.any():
+            self._shift[unset] = (W * Y).sum(axis=0)[unset] / weight[unset]
+        D = Y - np.where(np.isnan(self._shift), 0.0, self._shift)
         WD = W * D
         new = np.stack([WD.sum(axis=0), (WD * D).sum(axis=0), (W * (Y - A) ** 2).sum(axis=0), W.sum(axis=0)])
         self._sums = new if self._sums is None else self._sums + new
