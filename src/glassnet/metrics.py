@@ -770,7 +770,7 @@ class R2Score(Metric):
 
     def reset_state(self):
         self._sums = None  # (Σ w d, Σ w d², Σ w (y − ŷ)², Σ w), each (outputs,), once a batch is seen
-        self._shift = None  # K of d = y − K: the first targets seen, one per output
+        self._shift = None  # K of d = y − K, one per output: the weighted mean of its first weighted targets (NaN until then)
         self._num_samples = 0
 
     def update_state(self, y_true, y_pred, sample_weight=None):
