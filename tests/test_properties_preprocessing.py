@@ -28,7 +28,8 @@ import pytest
 hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import HealthCheck, given, note, settings, strategies as st  # noqa: E402
 
-from glassnet.preprocessing import MinMaxScaler, StandardScaler, from_categorical, split, to_categorical  # noqa: E402
+from glassnet.preprocessing import (MinMaxScaler, StandardScaler, from_categorical, kfold, split,  # noqa: E402
+                                    to_categorical)
 
 CI = settings(max_examples=120, derandomize=True, deadline=None, database=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
@@ -335,3 +336,56 @@ def test_stratified_split_keeps_each_class_within_a_sample_of_its_share(counts, 
 def test_split_refuses_bad_fractions_naming_them(value, name):
     with pytest.raises((ValueError, TypeError), match=name):
         split(np.zeros((10, 2)), **{name: value})
+
+
+@settings(CI, max_examples=60)
+@given(n=st.integers(2, 40), data=st.data(), shuffle=st.booleans(), seed=st.integers(0, 2**31),
+       classes=st.one_of(st.none(), st.integers(1, 4)))
+def test_kfold_partitions_into_even_folds_as_scikit_learn_s(n, data, shuffle, seed, classes):
+    """Every index validates exactly once, fold sizes differ by at most one (per class where
+    stratified: floor or ceil of n_c / k), the same seed gives the same folds, and unshuffled
+    folds are scikit-learn's KFold / StratifiedKFold's."""
+    from sklearn.model_selection import KFold, StratifiedKFold
+    k = data.draw(st.integers(2, n), label="k")
+    labels = None if classes is None else np.array(data.draw(st.lists(st.integers(0, classes - 1), min_size=n,
+                                                                           max_size=n), label="labels"))
+    if labels is not None and np.bincount(labels).max() < k:
+        with pytest.raises(ValueError, match="k"):  # as StratifiedKFold: every class smaller than k
+            kfold(n, k, shuffle=shuffle, seed=seed if shuffle else None, stratify=labels)
+        return
+    options = {"shuffle": shuffle, "seed": seed if shuffle else None, "stratify": labels}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # a class smaller than k (as StratifiedKFold warns)
+        folds = kfold(n, k, **options)
+        again = kfold(n, k, **options)
+        if not shuffle:
+            splitter = KFold(k) if labels is None else StratifiedKFold(k)
+            expected = list(splitter.split(np.zeros((n, 1)), labels))
+    assert len(folds) == k
+    validation = np.concatenate([val for _, val in folds])
+    assert sorted(validation.tolist()) == list(range(n))
+    for (train, val), (train_again, val_again) in zip(folds, again):
+        assert sorted(np.concatenate([train, val]).tolist()) == list(range(n))
+        np.testing.assert_array_equal(val, val_again)
+        np.testing.assert_array_equal(train, train_again)
+    sizes = [len(val) for _, val in folds]
+    if labels is None:
+        assert max(sizes) - min(sizes) <= 1 and sizes == sorted(sizes, reverse=True)  # the first n % k get one more
+    else:
+        for c, n_c in enumerate(np.bincount(labels)):
+            per_fold = [np.count_nonzero(labels[val] == c) for _, val in folds]
+            assert min(per_fold) >= n_c // k and max(per_fold) <= -(-n_c // k)
+    if not shuffle:
+        for (train, val), (sk_train, sk_val) in zip(folds, expected):
+            np.testing.assert_array_equal(val, sk_val)
+            np.testing.assert_array_equal(train, sk_train)
+
+
+@CI
+@given(bad=st.sampled_from([("k", 0), ("k", 1), ("k", 11), ("k", 2.0), ("k", True), ("k", math.nan), ("k", "3"),
+                            ("k", None), ("n", 0), ("n", -1), ("n", 2.5), ("n", True), ("n", "10"), ("n", None)]))
+def test_kfold_refuses_bad_n_and_k_naming_them(bad):
+    name, value = bad
+    arguments = {"n": 10, "k": 3, name: value}
+    with pytest.raises((ValueError, TypeError), match=f"{name} must"):
+        kfold(**arguments)
