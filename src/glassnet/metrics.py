@@ -56,10 +56,24 @@ def _weights(sample_weight, n):
 
 
 def _no_nan(Y):
-    """A NaN target matched anything (CategoricalAccuracy of NaN rows was 1.0): refused.
-    (NaN outputs stay allowed: a diverged model's.)"""
-    if Y.dtype.kind == "f" and np.isnan(Y).any():
-        raise ValueError("y_true contains NaN values; remove or impute them first.")
+    """A NaN target matched anything (CategoricalAccuracy of NaN rows was 1.0): refused, and an
+    infinite one too (R2Score, MAPE and F1Score computed inf - inf from it, a RuntimeWarning
+    and NaN). (NaN and infinite outputs stay allowed: a diverged model's.)"""
+    if Y.dtype.kind == "f" and not np.isfinite(Y).all():
+        raise ValueError("y_true contains NaN or infinite values; remove or impute them first.")
+
+
+def _checked_weights(sample_weight):
+    """``sample_weight`` as a NumPy array of finite, non-negative numbers (any shape), as
+    :func:`per_sample_weights` checks a metric's weights; None stays None."""
+    if sample_weight is None:
+        return None
+    if hasattr(sample_weight, "__dlpack__") and not isinstance(sample_weight, np.ndarray):
+        sample_weight = to_numpy(sample_weight)
+    w = _numbers(sample_weight, "sample_weight")
+    if not np.isfinite(w).all() or (w < 0).any():
+        raise ValueError("sample_weight must hold finite, non-negative weights.")
+    return w
 
 
 def _positions(Y, A, sample_weight):
@@ -405,6 +419,8 @@ class SparseCategoricalAccuracy(_NameFirst):
             hit = predicted == Y.argmax(axis=-1)
             if self._zero_rows:
                 hit &= Y.any(axis=-1)
+        elif A.shape[1] > 1:  # a label -1, 3 of 3 outputs or 0.5 counted as a miss: refused, as its crossentropy's
+            hit = predicted == _label_column(Y, A)
         else:
             hit = predicted == Y[:, 0]
         if sample_weight is None:
@@ -413,6 +429,14 @@ class SparseCategoricalAccuracy(_NameFirst):
         else:
             self.total += float(np.dot(hit, sample_weight))
             self.count += float(np.sum(sample_weight))
+
+
+def _label_column(Y, A):
+    """The labels of ``Y`` ``(n, 1)``, each an integer class of ``A`` ``(n, k)``'s outputs, or the ValueError."""
+    labels = Y[:, 0]
+    if not np.all((labels >= 0) & (labels < A.shape[1]) & (labels == np.round(labels))):
+        raise ValueError(f"y_true must hold integer labels 0..{A.shape[1] - 1} for {A.shape[1]} outputs.")
+    return labels
 
 
 def _in_top_k(labels, A, k):
@@ -531,7 +555,10 @@ class _LossMean(_NameFirst):
         raise NotImplementedError
 
     def values(self, Y, A):
-        return np.asarray(self._loss().per_sample(Y, A), dtype=np.float64)
+        # a diverged model's NaN or infinite outputs give a NaN or infinite mean, as Keras's, without
+        # the RuntimeWarnings of inf - inf or inf / inf (errors under the tests' filter)
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            return np.asarray(self._loss().per_sample(Y, A), dtype=np.float64)
 
 
 class MeanAbsolutePercentageError(_LossMean):
@@ -614,12 +641,11 @@ class SparseCategoricalCrossentropy(_LossMean):
     def update_state(self, y_true, y_pred, sample_weight=None):
         Y, A, sample_weight = _align(y_true, y_pred, sample_weight, labels=True, positions=True)
         if not (Y.shape == A.shape and A.shape[1] > 1):  # integer labels, not fit's one-hot rows
-            labels = Y[:, 0]
-            if not np.all((labels >= 0) & (labels < A.shape[1]) & (labels == np.round(labels))):
-                raise ValueError(f"y_true must hold integer labels 0..{A.shape[1] - 1} for {A.shape[1]} outputs.")
-            Y = np.eye(A.shape[1])[labels.astype(np.intp)]
-        loss = _losses.CategoricalCrossentropy(self.from_logits)
-        self._accumulate(np.asarray(loss.per_sample(Y, A), dtype=np.float64), sample_weight)
+            Y = np.eye(A.shape[1])[_label_column(Y, A).astype(np.intp)]
+        self._accumulate(self.values(Y, A), sample_weight)
+
+    def _loss(self):  # of the one-hot rows made above
+        return _losses.CategoricalCrossentropy(self.from_logits)
 
     def get_config(self):
         return {**super().get_config(), "from_logits": self.from_logits}
@@ -779,6 +805,8 @@ class R2Score(Metric):
         Y, A, _ = _align(y_true, y_pred, None)
         if self._sums is not None and self._sums.shape[1] != A.shape[1]:
             raise ValueError(f"R2Score has seen {self._sums.shape[1]} output(s); this batch has {A.shape[1]}.")
+        if A.shape[0] == 0:
+            return  # an empty batch leaves the state as it was (its sums of nothing made result() NaN)
         W = np.ones_like(A, dtype=np.float64) if w is None else _rows_of(w, A)
         # K: each output's weighted mean of the first batch that weighs it (its first targets left
         # Σ w d² − (Σ w d)²/Σ w to cancel where the first sample weighed 7e-15: R² −8e-5 for Keras's −1e-14);
@@ -882,8 +910,10 @@ class _Correlation(Metric):
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         _no_nan(_numbers(y_true, "y_true"))
-        values = type(self).function(y_true, y_pred, axis=self.axis)
-        v, w = _samplewise(values, sample_weight, np.mean)
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):  # NaN from a diverged model's outputs
+            values = type(self).function(y_true, y_pred, axis=self.axis)
+        # negative or NaN weights gave a number (a correlation of -0.39 from weights of -1)
+        v, w = _samplewise(values, _checked_weights(sample_weight), np.mean)
         self.total += float(np.sum(v))
         self.count += float(np.sum(w)) if w is not None else (v.shape[0] if v.ndim else 1)
 
@@ -1321,11 +1351,14 @@ class IoU(Metric):
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         _no_nan(_numbers(y_true, "y_true"))
+        if _numbers(y_true, "y_true").size == 0 and _numbers(y_pred, "y_pred").size == 0:
+            return  # an empty batch leaves the state as it was, as Keras (it divided by its 0 rows)
         t, p = self._labels(y_true, "y_true", self.sparse_y_true), self._labels(y_pred, "y_pred", self.sparse_y_pred)
         if t.size != p.size:
             raise ValueError(f"y_true and y_pred must give one class label per element, as many of each. Received "
                              f"{t.size} and {p.size} labels (shapes {np.shape(y_true)} and {np.shape(y_pred)}).")
-        w = np.ones(t.size) if sample_weight is None else _numbers(sample_weight, "sample_weight")
+        # negative or NaN weights were counted (the IoU of weights -1 was 0.0)
+        w = np.ones(t.size) if sample_weight is None else _checked_weights(sample_weight)
         if w.ndim == 1 and t.ndim > 1 and w.size == t.shape[0]:  # one per sample: each of its labels
             w = np.repeat(w, t.size // t.shape[0])
         if w.size not in (1, t.size):
