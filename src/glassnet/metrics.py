@@ -64,13 +64,15 @@ def _no_nan(Y):
 
 
 def _checked_weights(sample_weight):
-    """``sample_weight`` as a NumPy array of finite, non-negative numbers (any shape), as
+    """``sample_weight`` as a NumPy array of finite, non-negative real numbers (any shape), as
     :func:`per_sample_weights` checks a metric's weights; None stays None."""
     if sample_weight is None:
         return None
     if hasattr(sample_weight, "__dlpack__") and not isinstance(sample_weight, np.ndarray):
         sample_weight = to_numpy(sample_weight)
     w = _numbers(sample_weight, "sample_weight")
+    if w.dtype.kind not in "fiub":
+        raise TypeError(f"sample_weight must hold real numbers. Received dtype {w.dtype}.")
     if not np.isfinite(w).all() or (w < 0).any():
         raise ValueError("sample_weight must hold finite, non-negative weights.")
     return w
@@ -991,15 +993,9 @@ def _output_weights(sample_weight, y_true, y_pred, class_id=None):
     one less, broadcastable to them; with ``class_id`` to that one output (``(n, k)`` weights are refused,
     as Keras's). Sequence outputs also take ``(n,)``, one per sample (Keras's broadcast refuses them).
     The result has ``y_pred``'s number of elements: :func:`_rows_of` lays it out as the rows of ``A``."""
-    if sample_weight is None:
+    w = _checked_weights(sample_weight)
+    if w is None:
         return None
-    if not isinstance(sample_weight, np.ndarray) and hasattr(sample_weight, "__dlpack__"):
-        sample_weight = to_numpy(sample_weight)
-    w = _numbers(sample_weight, "sample_weight")
-    if w.dtype.kind not in "fiub":
-        raise TypeError(f"sample_weight must hold real numbers. Received dtype {w.dtype}.")
-    if not np.all(np.isfinite(w)) or (w < 0).any():
-        raise ValueError("sample_weight must hold finite, non-negative weights.")
     shape = max(tuple(np.shape(y_true)), tuple(np.shape(y_pred)), key=len)  # Keras expands the (n,) one
     if class_id is not None:
         shape = shape[:-1] + (1,)
