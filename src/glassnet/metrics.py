@@ -422,7 +422,7 @@ class SparseCategoricalAccuracy(_NameFirst):
             if self._zero_rows:
                 hit &= Y.any(axis=-1)
         elif A.shape[1] > 1:  # a label -1, 3 of 3 outputs or 0.5 counted as a miss: refused, as its crossentropy's
-            hit = predicted == _label_column(Y, A)
+            hit = predicted == _class_labels(Y[:, 0], A.shape[1])
         else:
             hit = predicted == Y[:, 0]
         if sample_weight is None:
@@ -433,11 +433,10 @@ class SparseCategoricalAccuracy(_NameFirst):
             self.count += float(np.sum(sample_weight))
 
 
-def _label_column(Y, A):
-    """The labels of ``Y`` ``(n, 1)``, each an integer class of ``A`` ``(n, k)``'s outputs, or the ValueError."""
-    labels = Y[:, 0]
-    if not np.all((labels >= 0) & (labels < A.shape[1]) & (labels == np.round(labels))):
-        raise ValueError(f"y_true must hold integer labels 0..{A.shape[1] - 1} for {A.shape[1]} outputs.")
+def _class_labels(labels, k):
+    """``labels`` (y_true's, any shape), each an integer class of ``k`` outputs, or the ValueError."""
+    if not np.all((labels >= 0) & (labels < k) & (labels == np.round(labels))):
+        raise ValueError(f"y_true must hold integer labels 0..{k - 1} for {k} outputs.")
     return labels
 
 
@@ -508,10 +507,7 @@ class SparseTopKCategoricalAccuracy(TopKCategoricalAccuracy):
             if self._zero_rows:
                 hit &= Y.any(axis=-1)
         else:
-            labels = Y[:, 0]
-            if not np.all((labels >= 0) & (labels < A.shape[1]) & (labels == np.round(labels))):
-                raise ValueError(f"y_true must hold integer labels 0..{A.shape[1] - 1} for {A.shape[1]} outputs.")
-            hit = _in_top_k(labels, A, self.k)
+            hit = _in_top_k(_class_labels(Y[:, 0], A.shape[1]), A, self.k)
         self._accumulate(hit.astype(np.float64), sample_weight)
 
 
@@ -643,7 +639,7 @@ class SparseCategoricalCrossentropy(_LossMean):
     def update_state(self, y_true, y_pred, sample_weight=None):
         Y, A, sample_weight = _align(y_true, y_pred, sample_weight, labels=True, positions=True)
         if not (Y.shape == A.shape and A.shape[1] > 1):  # integer labels, not fit's one-hot rows
-            Y = np.eye(A.shape[1])[_label_column(Y, A).astype(np.intp)]
+            Y = np.eye(A.shape[1])[_class_labels(Y[:, 0], A.shape[1]).astype(np.intp)]
         self._accumulate(self.values(Y, A), sample_weight)
 
     def _loss(self):  # of the one-hot rows made above
@@ -1865,9 +1861,7 @@ def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5, from_sorted_ids=False
         raise ValueError(f"y_pred must hold rows of scores, shape (n_samples, n_classes). Received shape {A.shape}.")
     if check_bool(from_sorted_ids, "from_sorted_ids"):
         return _in_sorted_ids(Y, A, k).astype(np.float64).reshape(shape)
-    if not np.all((Y >= 0) & (Y < A.shape[-1]) & (Y == np.round(Y))):
-        raise ValueError(f"y_true must hold integer labels 0..{A.shape[-1] - 1} for {A.shape[-1]} outputs.")
-    return _in_top_k(Y, A, k).astype(np.float64).reshape(shape)
+    return _in_top_k(_class_labels(Y, A.shape[-1]), A, k).astype(np.float64).reshape(shape)
 
 
 def _same_rank(Y, A):
