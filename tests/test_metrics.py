@@ -1222,3 +1222,21 @@ def test_r2_score_when_the_first_sample_weighs_almost_nothing():
     metric.update_state(np.ones((2, 1)), np.zeros((2, 1)), sample_weight=np.zeros(2))
     metric.update_state(y, np.zeros_like(y), sample_weight=w)
     assert metric.result() == pytest.approx(expected, rel=1e-6, abs=1e-20)
+
+
+def test_metrics_defined_in_their_own_modules_keep_the_path_of_pickles_made_before():
+    # metrics.py became a package (base, accuracy, regression, loss_means, reduction, correlation,
+    # confusion, curves, f_score, iou, labels): a model pickled before holds its compiled metrics, and a
+    # metric (a MeanMetricWrapper of Keras's function, a user's with add_variable state) names its class,
+    # function or Variable by glassnet.metrics (protocol 0: "c<module>\n<name>"): that path must keep
+    # giving the same object
+    import pickle
+
+    names = [*metrics.CLASSES, "Metric", "MeanMetricWrapper", "Variable", "accuracy_score", "confusion_matrix",
+             *metrics.FUNCTIONS.values()]
+    for name in names:
+        assert pickle.loads(f"cglassnet.metrics\n{name}\n.".encode()) is getattr(metrics, name), name
+    assert {cls.__module__ for cls in metrics.CLASSES.values()} != {"glassnet.metrics"}  # (moved, indeed)
+    for name in ("METRICS", "CLASSES", "FUNCTIONS", "NEED_ARGUMENT", "MAX_THRESHOLDS", "get", "serialize",
+                 "deserialize"):
+        assert hasattr(metrics, name), name

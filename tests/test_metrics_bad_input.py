@@ -20,7 +20,7 @@ NEEDS = {"PrecisionAtRecall": {"recall": 0.5}, "RecallAtPrecision": {"precision"
          "IoU": {"num_classes": 3, "target_class_ids": [0, 1]}, "MeanIoU": {"num_classes": 3},
          "OneHotIoU": {"num_classes": 3, "target_class_ids": [0, 1]}, "OneHotMeanIoU": {"num_classes": 3}}
 CLASSES = sorted((c for name, c in vars(metrics).items() if inspect.isclass(c) and issubclass(c, metrics.Metric)
-                  and c.__module__ == metrics.__name__ and not name.startswith("_")
+                  and (c.__module__ + ".").startswith(metrics.__name__ + ".") and not name.startswith("_")
                   and c not in (metrics.Metric, metrics.MeanMetricWrapper, metrics.Mean, metrics.Sum)),
                  key=lambda c: c.__name__)
 LABELS = np.array([0, 1, 2, 1])
@@ -72,6 +72,12 @@ def _cases(Y, P):
 
 
 CASES = [(cls, *case) for cls in CLASSES for case in _cases(*_good(cls))]
+
+
+def test_the_table_holds_every_registered_metric_class():
+    # (the classes are defined in the modules of the package glassnet.metrics: a check of their module
+    # against glassnet.metrics alone found none after the split, and the table tested nothing)
+    assert set(CLASSES) == set(metrics.CLASSES.values()) - {metrics.Mean, metrics.Sum}
 
 
 @pytest.mark.parametrize("cls, case, y_true, y_pred, sample_weight", CASES,

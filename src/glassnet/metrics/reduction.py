@@ -1,0 +1,84 @@
+"""Metrics of values rather than of targets and outputs, as Keras's ``reduction_metrics``: :class:`Mean`
+and :class:`Sum` of the values given, and :class:`MeanMetricWrapper`, the mean of a function's
+values (how a function ``fn(y_true, y_pred)`` given to ``compile`` is counted)."""
+
+import numpy as np
+
+from .base import Metric, _NameFirst, _numbers, _samplewise, _weights
+
+
+class Mean(_NameFirst):
+    """The (weighted) mean of the values given to ``update_state(values, sample_weight=None)``
+    over every call, as Keras's ``Mean``: each sample (row) counts with its mean and its weight;
+    ``result() = Σ w_i v_i / Σ w_i`` (0 before any value). Not a metric of targets and outputs:
+    for ``compile``, wrap a function in :class:`MeanMetricWrapper`."""
+
+    name = "mean"
+
+    def update_state(self, values, sample_weight=None):
+        v, w = _samplewise(values, sample_weight, np.mean)
+        self.total += float(np.sum(v))
+        self.count += float(np.sum(w)) if w is not None else (v.shape[0] if v.ndim else 1)
+
+
+class Sum(_NameFirst):
+    """The (weighted) sum of the values given to ``update_state(values, sample_weight=None)``
+    over every call, as Keras's ``Sum``: ``result() = Σ w_i v_i``."""
+
+    name = "sum"
+
+    def update_state(self, values, sample_weight=None):
+        self.total += float(np.sum(_samplewise(values, sample_weight, np.sum)[0]))
+
+    def result(self):
+        return self.total
+
+
+class MeanMetricWrapper(Metric):
+    """A function ``fn(y_true, y_pred)`` as a metric (as Keras): the mean of its
+    values over the epoch. ``fn`` returns one value per sample (shape ``(n,)``,
+    or ``(n, k)``, averaged over the last axis) or one number for the batch
+    (weighted by the batch size). ``y_true`` arrives as the caller gave it to
+    ``fit``/``evaluate`` (as Keras): integer labels stay labels under
+    ``sparse_categorical_crossentropy``, 0/1 labels stay 0/1 under ``hinge``.
+    Called directly, it gets what it is given. Further keyword arguments are passed
+    to ``fn`` at each call, as Keras's ``MeanMetricWrapper(fn, name, dtype, **kwargs)``."""
+
+    _fn_kwargs = {}  # (never changed in place; a metric pickled before it existed reads this one)
+    builtin = False  # the targets as the caller gave them, a function's as Keras's (see Metric.builtin)
+
+    def __init__(self, fn, name=None, dtype=None, **kwargs):
+        if not callable(fn):
+            raise TypeError(f"fn must be a callable fn(y_true, y_pred). Received: {fn!r}")
+        self.fn = fn
+        self._fn_kwargs = kwargs
+        super().__init__(name=name or getattr(fn, "__name__", None) or type(fn).__name__, dtype=dtype)
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        """``fn`` gets ``y_true`` in the shape it was given (integer labels against
+        ``(n, k)`` outputs too); only the number of rows must agree."""
+        Y, A = _numbers(y_true, "y_true"), _numbers(y_pred, "y_pred")
+        if Y.ndim == 0 or A.ndim == 0 or Y.shape[0] != A.shape[0]:
+            raise ValueError(f"y_true and y_pred must have one row per sample. Received shapes {Y.shape} and "
+                             f"{A.shape}.")
+        if np.ndim(sample_weight) >= 2 and np.shape(sample_weight)[-1] != 1:
+            # weights per element, as Keras's Mean: they fit a function's element-wise values (n, k) only
+            v, w = _samplewise(self._raw(Y, A), sample_weight, np.mean)
+            self.total += float(np.sum(v))
+            self.count += float(np.sum(w))
+            return
+        self._accumulate(self.values(Y, A), _weights(sample_weight, A.shape[0]))
+
+    def _raw(self, Y, A):
+        """``fn``'s values as it returns them, one per sample or more (Keras's element-wise ones)."""
+        v = np.asarray(self.fn(Y, A, **self._fn_kwargs), dtype=np.float64)
+        if v.ndim and v.shape[0] != Y.shape[0]:
+            raise ValueError(f"Metric {self.name!r} returned an array of shape {v.shape}; expected one number "
+                             f"or one value per sample ({Y.shape[0]},).")
+        return v
+
+    def values(self, Y, A):
+        v, n = self._raw(Y, A), Y.shape[0]
+        if v.ndim == 0:
+            return np.full(n, float(v))
+        return v.reshape(n, -1).mean(axis=1)
