@@ -948,6 +948,65 @@ def test_a_keras_file_with_keras_s_other_losses_and_metrics_evaluates_as_keras(t
         assert ours.evaluate(x, y, return_dict=True, verbose=0) == pytest.approx(theirs, rel=1e-5, abs=1e-7)
 
 
+def test_a_keras_file_compiled_with_keras_s_loss_and_metric_functions_loads_compiled(tmp_path, h5py, monkeypatch):
+    # compile(loss=keras.losses.categorical_crossentropy, metrics=[keras.metrics.binary_accuracy, ...]): Keras
+    # writes each as {"module": "builtins", "class_name": "function", "config": name}; glassnet read the name
+    # as an unregistered custom function and loaded the model uncompiled ("Unknown function")
+    monkeypatch.setenv("KERAS_BACKEND", "jax")
+    keras = pytest.importorskip("keras")
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(3, activation="softmax")])
+    model.compile("sgd", keras.losses.categorical_crossentropy, metrics=[
+        keras.metrics.binary_accuracy, keras.metrics.categorical_accuracy, keras.metrics.top_k_categorical_accuracy,
+        keras.losses.mean_squared_error, keras.metrics.kl_divergence])
+    model.save(tmp_path / "k.keras")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # loaded compiled, not with the "loaded uncompiled" warning
+        ours = glassnet.models.load_model(tmp_path / "k.keras")
+    assert type(ours.loss) is glassnet.losses.CategoricalCrossentropy
+    x, y = np.random.default_rng(0).normal(size=(12, 3)), np.eye(3)[np.arange(12) % 3]
+    theirs = {k: float(v) for k, v in model.evaluate(x, y, return_dict=True, verbose=0).items()}
+    assert set(theirs) == {"loss", "binary_accuracy", "categorical_accuracy", "top_k_categorical_accuracy",
+                           "mean_squared_error", "kl_divergence"}
+    assert ours.evaluate(x, y, return_dict=True, verbose=0) == pytest.approx(theirs, rel=1e-5, abs=1e-7)
+
+
+def test_a_user_function_registered_under_a_built_in_name_comes_before_the_built_in(tmp_path):
+    # as Keras's deserialize_keras_object: the user's object of that name first
+    config = {"module": "builtins", "class_name": "function", "config": "binary_accuracy",
+              "registered_name": "function"}
+    assert glassnet.metrics.deserialize(config) is glassnet.metrics.binary_accuracy
+
+    def binary_accuracy(y_true, y_pred):
+        return np.zeros(len(y_true))
+
+    with glassnet.saving.custom_object_scope({"binary_accuracy": binary_accuracy}):
+        assert glassnet.metrics.deserialize(config) is binary_accuracy
+    with pytest.raises(ValueError, match="Unknown function 'no_such_metric'"):
+        glassnet.metrics.deserialize({**config, "config": "no_such_metric"})
+
+
+def test_save_keras_writes_keras_s_metric_functions_as_keras_does(tmp_path, h5py, monkeypatch):
+    # compile(metrics=[glassnet.metrics.binary_accuracy]): the export refused it as "the custom metric"
+    from glassnet.models.keras_files import save_keras
+
+    M = glassnet.metrics
+    model = Sequential([layers.Input((3,)), layers.Dense(3, activation="softmax")], seed=1)
+    model.compile("sgd", glassnet.losses.categorical_crossentropy, metrics=[
+        M.binary_accuracy, M.categorical_accuracy, M.mean_squared_error, M.top_k_categorical_accuracy])
+    save_keras(model, tmp_path / "model.keras")
+    with zipfile.ZipFile(tmp_path / "model.keras") as zf:
+        written = json.loads(zf.read("config.json"))["compile_config"]["metrics"]
+    assert written[0] == {"module": "builtins", "class_name": "function", "config": "binary_accuracy",
+                          "registered_name": "function"}
+    x, y = np.random.default_rng(1).normal(size=(12, 3)), np.eye(3)[np.arange(12) % 3]
+    ours = model.evaluate(x, y, return_dict=True, verbose=0)
+    assert glassnet.models.load_model(tmp_path / "model.keras").evaluate(x, y, return_dict=True, verbose=0) == ours
+    monkeypatch.setenv("KERAS_BACKEND", "jax")
+    keras = pytest.importorskip("keras")
+    theirs = keras.saving.load_model(tmp_path / "model.keras").evaluate(x, y, return_dict=True, verbose=0)
+    assert {k: float(v) for k, v in theirs.items()} == pytest.approx(ours, rel=1e-5, abs=1e-6)
+
+
 @pytest.mark.parametrize("loss, name, output", [
     ("binary_focal_crossentropy", "binary_focal_crossentropy", "sigmoid"),
     ("categorical_focal_crossentropy", "categorical_focal_crossentropy", "softmax"),

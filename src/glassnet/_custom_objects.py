@@ -183,13 +183,17 @@ def saved_name(name):
     return get_registered_object(name) if isinstance(name, str) else None
 
 
-def find_function(config):
+def find_function(config, builtins=None):
     """The function a config of Keras's form ``{"class_name": "function", "config": name}`` names (looked
-    up as a class is), None for any other config; a name that is no known function is refused."""
+    up as a class is, then among ``builtins``, a dict of the built-in functions by name: Keras writes
+    ``compile(metrics=[keras.metrics.binary_accuracy])`` so), None for any other config; a name that is
+    no known function is refused."""
     if not (isinstance(config, dict) and config.get("class_name") == "function"):
         return None
     name = config.get("config")
     fn = get_registered_object(name) if isinstance(name, str) else None
+    if fn is None and isinstance(name, str):
+        fn = (builtins or {}).get(name)
     if not inspect.isfunction(fn):
         raise ValueError(f"Unknown function {name!r:.100} in saved config: a custom function must be registered "
                          "(decorate it with @glassnet.saving.register_keras_serializable()) or passed, "

@@ -1830,7 +1830,8 @@ def serialize(loss):
 def deserialize(config):
     """The loss a saved config names: a registered (or passed) function by its name; a name the user's
     objects define (``custom_objects={"mse": my_mse}``) is theirs, as in Keras; else a built-in."""
-    function = _custom_objects.find_function(config) or _custom_objects.saved_name(config)
+    function = (_custom_objects.find_function(config, {name: fn for fn, name in FUNCTIONS.items()})
+                or _custom_objects.saved_name(config))
     if function is not None:
         return get(function)
     return get(config) if isinstance(config, str) else from_config(config, CLASSES, "loss")

@@ -194,7 +194,8 @@ def deserialize(config):
     """The inverse of :func:`serialize`: a built-in metric, or the user's function or class (registered,
     or passed in ``custom_objects``). As in Keras, a name the user's objects define
     (``custom_objects={"mse": my_mse}``) is theirs, not the built-in of that name."""
-    custom = _custom_objects.find_function(config) or _custom_objects.saved_name(config)
+    custom = (_custom_objects.find_function(config, {name: fn for fn, name in FUNCTIONS.items()})
+              or _custom_objects.saved_name(config))
     if custom is not None:
         return custom
     if isinstance(config, str):
