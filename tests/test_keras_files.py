@@ -957,7 +957,8 @@ def test_a_keras_file_compiled_with_keras_s_loss_and_metric_functions_loads_comp
     model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(3, activation="softmax")])
     model.compile("sgd", keras.losses.categorical_crossentropy, metrics=[
         keras.metrics.binary_accuracy, keras.metrics.categorical_accuracy, keras.metrics.top_k_categorical_accuracy,
-        keras.losses.mean_squared_error, keras.metrics.kl_divergence])
+        keras.losses.mean_squared_error, keras.metrics.kl_divergence, keras.metrics.huber, keras.metrics.log_cosh,
+        keras.metrics.categorical_focal_crossentropy])
     model.save(tmp_path / "k.keras")
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # loaded compiled, not with the "loaded uncompiled" warning
@@ -966,7 +967,7 @@ def test_a_keras_file_compiled_with_keras_s_loss_and_metric_functions_loads_comp
     x, y = np.random.default_rng(0).normal(size=(12, 3)), np.eye(3)[np.arange(12) % 3]
     theirs = {k: float(v) for k, v in model.evaluate(x, y, return_dict=True, verbose=0).items()}
     assert set(theirs) == {"loss", "binary_accuracy", "categorical_accuracy", "top_k_categorical_accuracy",
-                           "mean_squared_error", "kl_divergence"}
+                           "mean_squared_error", "kl_divergence", "huber", "log_cosh", "categorical_focal_crossentropy"}
     assert ours.evaluate(x, y, return_dict=True, verbose=0) == pytest.approx(theirs, rel=1e-5, abs=1e-7)
 
 
@@ -992,15 +993,20 @@ def test_save_keras_writes_keras_s_metric_functions_as_keras_does(tmp_path, h5py
     M = glassnet.metrics
     model = Sequential([layers.Input((3,)), layers.Dense(3, activation="softmax")], seed=1)
     model.compile("sgd", glassnet.losses.categorical_crossentropy, metrics=[
-        M.binary_accuracy, M.categorical_accuracy, M.mean_squared_error, M.top_k_categorical_accuracy])
+        M.binary_accuracy, M.categorical_accuracy, M.mean_squared_error, M.top_k_categorical_accuracy, M.huber,
+        M.log_cosh, M.binary_focal_crossentropy])  # (the last three: Keras's metric functions without a metric name)
     save_keras(model, tmp_path / "model.keras")
+    model.save(tmp_path / "model.gn")  # (which dropped the last three with a warning "not registered")
     with zipfile.ZipFile(tmp_path / "model.keras") as zf:
         written = json.loads(zf.read("config.json"))["compile_config"]["metrics"]
     assert written[0] == {"module": "builtins", "class_name": "function", "config": "binary_accuracy",
                           "registered_name": "function"}
     x, y = np.random.default_rng(1).normal(size=(12, 3)), np.eye(3)[np.arange(12) % 3]
     ours = model.evaluate(x, y, return_dict=True, verbose=0)
+    assert set(ours) == {"loss", "binary_accuracy", "categorical_accuracy", "mean_squared_error",
+                         "top_k_categorical_accuracy", "huber", "log_cosh", "binary_focal_crossentropy"}
     assert glassnet.models.load_model(tmp_path / "model.keras").evaluate(x, y, return_dict=True, verbose=0) == ours
+    assert glassnet.models.load_model(tmp_path / "model.gn").evaluate(x, y, return_dict=True, verbose=0) == ours
     monkeypatch.setenv("KERAS_BACKEND", "jax")
     keras = pytest.importorskip("keras")
     theirs = keras.saving.load_model(tmp_path / "model.keras").evaluate(x, y, return_dict=True, verbose=0)

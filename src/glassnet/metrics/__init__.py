@@ -25,14 +25,14 @@ import types
 from .. import _custom_objects, losses as _losses
 from ..losses import (  # Keras's losses functions are its metrics functions too
     binary_crossentropy,
-    binary_focal_crossentropy,  # noqa: F401  (keras.metrics.binary_focal_crossentropy; compiled: its mean)
+    binary_focal_crossentropy,  # (keras.metrics.binary_focal_crossentropy; compiled: its mean)
     categorical_crossentropy,
-    categorical_focal_crossentropy,  # noqa: F401  (keras.metrics.categorical_focal_crossentropy)
+    categorical_focal_crossentropy,  # (keras.metrics.categorical_focal_crossentropy)
     categorical_hinge,
     hinge,
-    huber,  # noqa: F401  (keras.metrics.huber)
+    huber,  # (keras.metrics.huber)
     kl_divergence,
-    log_cosh,  # noqa: F401  (keras.metrics.log_cosh)
+    log_cosh,  # (keras.metrics.log_cosh)
     mean_absolute_error,
     mean_absolute_percentage_error,
     mean_squared_error,
@@ -119,8 +119,22 @@ FUNCTIONS = {fn: fn.__name__ for fn in (
     hinge, squared_hinge, categorical_hinge, poisson, kl_divergence, pearson_correlation, concordance_correlation)}
 
 
+#: Keras's metric functions that have no metric name (Keras's get refuses "huber" too): a file holds them
+#: as Keras writes them, ``{"class_name": "function", "config": name}``
+UNNAMED_FUNCTIONS = {fn: fn.__name__ for fn in (
+    binary_focal_crossentropy, categorical_focal_crossentropy, huber, log_cosh)}
+
+
 def _function_name(identifier):
     return FUNCTIONS.get(identifier) if isinstance(identifier, types.FunctionType) else None
+
+
+def function_config(fn):
+    """Keras's config of one of its metric functions, as ``compile(metrics=[keras.metrics.binary_accuracy])``
+    writes it in a .keras file; None for any other object."""
+    if not isinstance(fn, types.FunctionType) or not (FUNCTIONS.get(fn) or UNNAMED_FUNCTIONS.get(fn)):
+        return None
+    return {"module": "builtins", "class_name": "function", "config": fn.__name__, "registered_name": "function"}
 
 
 def get(identifier, loss=None, n_outputs=None):
@@ -180,6 +194,8 @@ def serialize(metric):
         return metric
     if _function_name(metric):  # one of Keras's functions: its name, which get reads back
         return _function_name(metric)
+    if function_config(metric):  # one that get cannot read by name (huber): as Keras writes it
+        return function_config(metric)
     if isinstance(metric, types.FunctionType):  # the user's: by its registered name, as Keras writes it
         config = _custom_objects.serialize_function(metric)
         if config is None:
@@ -194,8 +210,8 @@ def deserialize(config):
     """The inverse of :func:`serialize`: a built-in metric, or the user's function or class (registered,
     or passed in ``custom_objects``). As in Keras, a name the user's objects define
     (``custom_objects={"mse": my_mse}``) is theirs, not the built-in of that name."""
-    custom = (_custom_objects.find_function(config, {name: fn for fn, name in FUNCTIONS.items()})
-              or _custom_objects.saved_name(config))
+    builtins = {name: fn for table in (FUNCTIONS, UNNAMED_FUNCTIONS) for fn, name in table.items()}
+    custom = _custom_objects.find_function(config, builtins) or _custom_objects.saved_name(config)
     if custom is not None:
         return custom
     if isinstance(config, str):

@@ -562,10 +562,8 @@ def _metrics(ids, key):
             written.append(metric)
             continue
         kind = type(metric).__name__
-        if inspect.isfunction(metric) and metrics_module.FUNCTIONS.get(metric) is not None:
-            # one of Keras's metric functions, written as Keras writes compile(metrics=[binary_accuracy])
-            written.append({"module": "builtins", "class_name": "function",
-                            "config": metrics_module.FUNCTIONS[metric], "registered_name": "function"})
+        if metrics_module.function_config(metric):  # as Keras writes compile(metrics=[binary_accuracy])
+            written.append(metrics_module.function_config(metric))
             continue
         if inspect.isfunction(metric):
             written.append(_custom_function(metrics_module.serialize, metric))  # as Keras writes it
