@@ -358,6 +358,21 @@ def test_perceptron_rule_on_gates_is_the_exact_rule(t, eta, mode, start):
     np.testing.assert_allclose(h.weights, weights, rtol=1e-12, atol=1e-15)
 
 
+def test_perceptron_rule_from_decimal_weights_fires_at_a_net_of_exactly_0():
+    # From given decimal weights the η = 1 rescaling (above) does not apply: w = (0.3, −0.1, −0.2) puts
+    # x = (1, 1) on net = 0 exactly, so step gives 1 ≠ t = 0 and the rule moves w by −η x̃. In binary the
+    # net read −2.8e-17, step gave 0 = t and nothing was learned; with two output neurons (one matrix
+    # product) w = (0.2, 0.7, −0.9, −0.7) and x = (−1, 1, −2) read −5.6e-17 the same way (property test).
+    h = perceptron_rule([[1, 1]], [0], activation="step", learning_rate=0.5, epochs=1, weights=[0.3, -0.1, -0.2])
+    assert h.mistakes.tolist() == [1, 0]
+    np.testing.assert_allclose(h.weights[-1], [-0.2, -0.6, -0.7], rtol=1e-15)
+    w = np.repeat([[0.2], [0.7], [-0.9], [-0.7]], 2, axis=1)
+    for mode in ("online", "batch"):
+        h = perceptron_rule([[-1, 1, -2]], [[0, 0]], activation="step", learning_rate=0.3, epochs=1, weights=w,
+                            mode=mode)
+        assert h.mistakes.tolist() == [1, 0]
+        np.testing.assert_allclose(h.weights[-1], np.repeat([[-0.1], [1.0], [-1.2], [-0.1]], 2, axis=1), rtol=1e-14)
+
 def test_delta_rule_one_online_epoch_by_hand():
     # Logistic f, f' = f(1 − f), w = 0, η = 1, x̃ = (1, x):
     # x = 1, t = 1:  net 0, f = .5, δ = .5·.25 = .125     -> w = (.125, .125)

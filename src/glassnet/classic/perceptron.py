@@ -60,6 +60,15 @@ def net_input(X, W, b):
     return net
 
 
+def zero_within_rounding(Z, X, W, b=0.0):
+    """``Z = X W + b`` with every entry within the rounding of its terms of 0 set to 0.
+
+    A step or a sign decides at z = 0 exactly (seed 001's ``≥ threshold``), which decimal numbers
+    miss in binary floating point: 0.3 + 0.6 − 0.9 = −1.1e-16 said "does not fire"."""
+    rounding = 16 * np.finfo(np.float64).eps * (np.abs(X) @ np.abs(W) + np.abs(b))
+    return np.where(np.abs(Z) <= rounding, 0.0, Z)
+
+
 # ---------------------------------------------------------------------------
 # Learning rules for one neuron (or one layer of independent neurons)
 # ---------------------------------------------------------------------------
@@ -178,7 +187,17 @@ def train_neuron(
     if rule == "perceptron" and not W.any() and type(f) in (activations.Step, activations.Sign):  # (given zeros too)
         scale, eta = eta, 1.0
 
-    def delta(net, T_):
+    # A step or a sign sees only on which side of 0 the net input lies, and the rule's tables (seed 004)
+    # are decimal: a net of exactly 0 there must read 0, not the −5.6e-17 that w = (−0.4, 0.7, ...) gave
+    # it in binary, which turned a right output into a mistake and moved the weights the wrong way
+    sided = rule == "perceptron" and f.piecewise_constant
+
+    def net_of(X_, W):
+        net = X_ @ W
+        return zero_within_rounding(net, X_, W) if sided else net
+
+    def delta(X_, T_):
+        net = net_of(X_, W)
         Y = f.forward(net)
         err = T_ - Y
         # backward is [t − f(net)] ⊙ f'(net), or its product with softmax's Jacobian: f' of the
@@ -186,7 +205,7 @@ def train_neuron(
         return f.backward(net, Y, err) if rule == "delta" else err
 
     def evaluate(W):
-        Y = f.forward(Xb @ W)
+        Y = f.forward(net_of(Xb, W))
         return 0.5 * float(((T2 - Y) ** 2).sum()), int(np.any(Y != T2, axis=1).sum())
 
     history_W, errors, mistakes = [W.copy()], [], []
@@ -208,11 +227,11 @@ def train_neuron(
                 # The online rule is sequential by definition: each update sees the last.
                 for i in order:
                     x = Xb[i]
-                    W += eta * np.outer(x, delta(x @ W, T2[i]))
+                    W += eta * np.outer(x, delta(x, T2[i]))
                     if steps is not None:
                         steps.append(W.copy())
             else:
-                W += eta * (Xb.T @ delta(Xb @ W, T2))  # brackets: eta * Xb.T would copy the data
+                W += eta * (Xb.T @ delta(Xb, T2))  # brackets: eta * Xb.T would copy the data
             history_W.append(W.copy())
             E, m = evaluate(W)
             errors.append(E)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._validation import check_array, check_number
-from .perceptron import net_input
+from .perceptron import net_input, zero_within_rounding
 
 __all__ = ["ThresholdUnit", "ThresholdNetwork", "TruthTable", "xor_network"]
 
@@ -26,9 +26,7 @@ def _net(X, W, b):
     """z = x·w + b, a z within the rounding of its terms of 0 being 0: the unit fires at
     x·w = θ (seed 001's ≥), which decimal weights miss in binary floating point
     (0.3 + 0.6 − 0.9 = −1.1e-16 said "does not fire")."""
-    Z = net_input(X, W, b)
-    rounding = 16 * np.finfo(np.float64).eps * (np.abs(X) @ np.abs(W) + np.abs(b))
-    return np.where(np.abs(Z) <= rounding, 0.0, Z)
+    return zero_within_rounding(net_input(X, W, b), X, W, b)
 
 _ACTIVATIONS = {
     # h(0) = 1: the seed's "≥ threshold" decides "Yes" at equality.
