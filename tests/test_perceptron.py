@@ -373,6 +373,17 @@ def test_perceptron_rule_from_decimal_weights_fires_at_a_net_of_exactly_0():
         assert h.mistakes.tolist() == [1, 0]
         np.testing.assert_allclose(h.weights[-1], np.repeat([[-0.1], [1.0], [-1.2], [-0.1]], 2, axis=1), rtol=1e-14)
 
+def test_perceptron_rule_fires_where_decimal_updates_cancel_to_0():
+    # After two epochs w = (0, −1 + ten updates of 0.1) = (0, 0), which reads (0, 1.1e-16) in binary: the
+    # last sample, x = −2 with t = 0, has net 0 (step fires: a mistake), read −2.2e-16, far beyond the
+    # rounding of the terms x·w themselves. The sizes of all updates bound w's rounding: 5 mistakes after
+    # epoch 2, as in decimals by hand (4 before).
+    h = perceptron_rule([[0], [0], [0], [0], [1], [0], [2], [-2]], [0, 0, 0, 0, 1, 1, 1, 0], learning_rate=0.1,
+                        epochs=2, weights=[0, -1])
+    assert h.mistakes.tolist() == [7, 7, 5]
+    np.testing.assert_allclose(h.weights[-1], [0, 0], atol=1e-15)
+
+
 def test_delta_rule_one_online_epoch_by_hand():
     # Logistic f, f' = f(1 − f), w = 0, η = 1, x̃ = (1, x):
     # x = 1, t = 1:  net 0, f = .5, δ = .5·.25 = .125     -> w = (.125, .125)

@@ -189,12 +189,20 @@ def train_neuron(
 
     # A step or a sign sees only on which side of 0 the net input lies, and the rule's tables (seed 004)
     # are decimal: a net of exactly 0 there must read 0, not the −5.6e-17 that w = (−0.4, 0.7, ...) gave
-    # it in binary, which turned a right output into a mistake and moved the weights the wrong way
+    # it in binary, which turned a right output into a mistake and moved the weights the wrong way. The
+    # weights' own rounding (0.1 − 0.1 + ... read 1.4e-17, not 0) is within that of the sizes summed
+    # into them: ``bound`` = |w at the start| + Σ |Δw| ≥ |w| is what the net's rounding is taken from.
     sided = rule == "perceptron" and f.piecewise_constant
+    bound = np.abs(W) if sided else None
 
     def net_of(X_, W):
         net = X_ @ W
-        return zero_within_rounding(net, X_, W) if sided else net
+        return zero_within_rounding(net, X_, bound) if sided else net
+
+    def step(dW):
+        W[...] += dW
+        if sided:
+            bound[...] += np.abs(dW)
 
     def delta(X_, T_):
         net = net_of(X_, W)
@@ -227,11 +235,11 @@ def train_neuron(
                 # The online rule is sequential by definition: each update sees the last.
                 for i in order:
                     x = Xb[i]
-                    W += eta * np.outer(x, delta(x, T2[i]))
+                    step(eta * np.outer(x, delta(x, T2[i])))
                     if steps is not None:
                         steps.append(W.copy())
             else:
-                W += eta * (Xb.T @ delta(Xb, T2))  # brackets: eta * Xb.T would copy the data
+                step(eta * (Xb.T @ delta(Xb, T2)))  # brackets: eta * Xb.T would copy the data
             history_W.append(W.copy())
             E, m = evaluate(W)
             errors.append(E)
