@@ -384,6 +384,17 @@ def test_perceptron_rule_fires_where_decimal_updates_cancel_to_0():
     np.testing.assert_allclose(h.weights[-1], [0, 0], atol=1e-15)
 
 
+def test_rosenblatt_on_decimal_data_counts_a_net_of_exactly_0_as_a_mistake():
+    # seed 003 in decimals: w = 0; (−0.6, −0.1), y = −1: w = (−1, 0.6, 0.1); (0.7, 0.7) right;
+    # (−0.3, 0.3), y = +1: w = (0, 0.3, 0.4); (−0.8, 0.6): ⟨w, x⟩ = −0.24 + 0.24 = 0 ≤ 0, a mistake,
+    # w = (1, −0.5, 1). In binary the net read +2.8e-17 and the epoch ended at (0, 0.3, 0.4).
+    X, y = [[-0.6, -0.1], [0.7, 0.7], [-0.3, 0.3], [-0.8, 0.6]], [-1, -1, 1, 1]
+    with pytest.warns(NotSeparableWarning):
+        model = Perceptron(max_epochs=1).fit(X, y)
+    assert model.mistakes_ == [3]
+    np.testing.assert_allclose(model.weights_, [1, -0.5, 1], rtol=1e-15)
+
+
 def test_delta_rule_one_online_epoch_by_hand():
     # Logistic f, f' = f(1 − f), w = 0, η = 1, x̃ = (1, x):
     # x = 1, t = 1:  net 0, f = .5, δ = .5·.25 = .125     -> w = (.125, .125)

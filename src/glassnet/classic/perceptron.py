@@ -306,7 +306,16 @@ def encode_bipolar_targets(y_idx, n_classes):
     return np.where(np.arange(n_classes)[None, :] == y_idx[:, None], 1.0, -1.0)
 
 
-def _perceptron_epoch(X, Y, Wt, order, eta):
+def _row_sizes(X, block=1024):
+    """‖(1, x_i)‖ of each row, in float64, a block of rows at a time (no float64 copy of X)."""
+    with np.errstate(over="ignore"):
+        sizes = np.sqrt(1.0 + np.concatenate([np.square(X[i : i + block], dtype=np.float64).sum(axis=1)
+                                              for i in range(0, len(X), block)]))
+    sizes[~np.isfinite(sizes)] = 0.0  # (x of 1e200: the overflow is judged after the epochs)
+    return sizes
+
+
+def _perceptron_epoch(X, Y, Wt, order, eta, rows_size, rows_rounding, sizes):
     """One epoch of Rosenblatt's rule over the samples ``order``; updates ``Wt`` in place
     and returns the number of mistakes and, per perceptron (row of ``Wt``), its own.
 
@@ -319,13 +328,21 @@ def _perceptron_epoch(X, Y, Wt, order, eta):
     twice the last gap between mistakes. The k one-vs-rest perceptrons are updated
     together: a sample is a mistake when any of them is wrong on it, and only those
     are updated.
+
+    A net input within its rounding of 0 is 0, and so a mistake (seed 003's ``≤ 0``): with
+    decimal data (−0.8, 0.6)·(0.3, 0.4) read +2.8e-17 or −2.8e-17, by the order of the sums,
+    where it is 0, and w = 0.5 − 0.4 − 0.1 read 2.8e-17, not 0. Each weight's rounding is
+    bounded by the sizes of the updates summed into it, so the net's is within
+    16·eps·‖(1, x)‖·Σ‖η (1, x_i)‖ over the perceptron's updates (the triangle inequality and
+    Cauchy–Schwarz): ``rows_size`` holds ‖(1, x)‖ of each sample, ``rows_rounding`` 16·eps times
+    it, ``sizes`` the sum of each perceptron (updated here): the bound costs no second product with X.
     """
     start, n, block, mistakes = 0, len(order), 8, 0
     own = np.zeros(len(Wt), dtype=np.int64)
     while start < n:
         rows = order[start : start + block]
         net = X[rows] @ Wt[:, 1:].T + Wt[:, 0]
-        wrong = ~(Y[rows] * net > 0)  # a NaN (overflow) is a mistake too
+        wrong = ~(Y[rows] * net > rows_rounding[rows, None] * sizes)  # a NaN (overflow) is a mistake too
         bad = wrong.any(axis=1)
         if not bad.any():
             start += len(rows)
@@ -336,6 +353,7 @@ def _perceptron_epoch(X, Y, Wt, order, eta):
         for c in np.flatnonzero(wrong[j]):
             Wt[c, 0] += eta * Y[i, c]
             Wt[c, 1:] += eta * Y[i, c] * X[i]
+            sizes[c] += eta * rows_size[i]
         mistakes += 1
         own += wrong[j]
         start += j + 1
@@ -415,10 +433,12 @@ class Perceptron(ClassifierMixin, BaseEstimator):
         # y⟨w, x⟩ ≤ 0 does not see η: train with η = 1, whose sums of integer data (the gates'
         # 0/1 and ±1) are exact, and scale. (With η = 0.1, AND's (1, 0) got ⟨w, x⟩ = −2.8e-17
         # instead of 0, passed as correct, and the run stopped 5 epochs early.)
+        rows_size, sizes = _row_sizes(X), np.zeros(len(Wt))
+        rows_rounding = 16 * np.finfo(np.float64).eps * rows_size
         with np.errstate(over="ignore", invalid="ignore"):  # overflow is checked below
             for epoch in range(1, max_epochs + 1):
                 order = rng.permutation(len(X)) if self.shuffle else np.arange(len(X))
-                mistakes, own = _perceptron_epoch(X, Y, Wt, order, 1.0)
+                mistakes, own = _perceptron_epoch(X, Y, Wt, order, 1.0, rows_size, rows_rounding, sizes)
                 self.mistakes_.append(mistakes)
                 self.weights_history_.append(shaped(eta * Wt))
                 if mistakes == 0:
