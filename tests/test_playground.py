@@ -504,12 +504,15 @@ def test_the_least_recently_used_session_is_dropped_and_an_unknown_delete_says_w
                                                           ("127.1", "http://127.0.0.1:8123/", "127.0.0.1", False),
                                                           ("[::1]", "http://[::1]:8123/", "::1", False),
                                                           ("0.0.0.0", "http://127.0.0.1:8123/", "0.0.0.0", True),
-                                                          ("::", "http://[::1]:8123/", "::", True)])
+                                                          ("::", "http://[::1]:8123/", "::", True),
+                                                          ("::ffff:127.0.0.1", "http://[::ffff:127.0.0.1]:8123/",
+                                                           "::ffff:127.0.0.1", False)])
 def test_a_host_is_read_as_the_address_the_server_binds_to(host, url, address, network, monkeypatch, capsys):
     # --host 0 binds every interface (as 0.0.0.0) but was shown as http://0:8765/, and --host 127.1
     # (this machine only) was taken for the network: a warning, and no check of Host and Origin.
     # --host :: printed http://127.0.0.1:8123/, which an IPv6-only socket does not answer, and
-    # --host [::1] went to uvicorn as it was: "Name or service not known"
+    # --host [::1] went to uvicorn as it was: "Name or service not known". --host ::ffff:127.0.0.1 (an
+    # IPv6 socket for IPv4 loopback only) was taken for the network: a warning, and no Host check
     pytest.importorskip("uvicorn", reason="the playground extra (uvicorn) is not installed")
     import uvicorn
     from starlette.testclient import TestClient

@@ -118,14 +118,18 @@ def render_page(path):
 
 
 def is_loopback(host):
-    """Whether ``host`` (a name or an address, IPv6 with or without brackets) is this machine only."""
+    """Whether ``host`` (a name or an address, IPv6 with or without brackets) is this machine only:
+    ``localhost``, 127.0.0.0/8 and ::1, also as an IPv4-mapped IPv6 address (``::ffff:127.0.0.1``,
+    which Python before 3.13 did not count: ``--host ::ffff:127.0.0.1`` served this machine only
+    but was taken for the network, with a warning and without the Host and Origin checks)."""
     host = (host or "").strip("[]").lower()
     if host == "localhost":
         return True
     try:
-        return ipaddress.ip_address(host).is_loopback
+        ip = ipaddress.ip_address(host)
     except ValueError:
         return False
+    return ip.is_loopback or (ip.version == 6 and ip.ipv4_mapped is not None and ip.ipv4_mapped.is_loopback)
 
 
 def numeric_host(host):
