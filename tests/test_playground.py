@@ -1724,6 +1724,17 @@ def test_regression_sets_follow_the_tensorflow_playground():
     assert len(Session({"train_fraction": 0.3, "n_samples": 25}).y_train) == 7
 
 
+def test_a_regression_without_a_dataset_takes_the_plane_as_the_page_does():
+    # {"problem": "regression"} alone was refused: "dataset must be one of 'plane', 'gaussians'" (the
+    # default "circle" is a classification set); the page switches to the problem's first set
+    s = Session({"problem": "regression", "noise": 0.0})
+    assert s.config["dataset"] == "plane"
+    np.testing.assert_allclose(s.y_train, (s.X_train[:, 0] + s.X_train[:, 1]) / 10)
+    assert Session({"problem": "classification"}).config["dataset"] == "circle"
+    with pytest.raises(ValueError, match="dataset"):  # given, it is checked against the problem's sets
+        Session({"problem": "regression", "dataset": "circle"})
+
+
 def test_a_diverged_session_stops_and_counts_finished_epochs_only():
     s = Session({"learning_rate": 10, "activation": "linear", "layers": [8] * 6,
                  "features": ["x1^2", "x2^2", "x1x2"], "batch_size": 500})

@@ -180,6 +180,8 @@ def check_config(config):
     c = complete_settings(config, DEFAULTS, "playground")
     _checked(check_choice, c["problem"], "problem", ("classification", "regression"))
     sets = CLASSIFICATION_SETS if c["problem"] == "classification" else REGRESSION_SETS
+    if "dataset" not in (config or {}):  # the problem's first set, as the page switches ("circle" is no regression)
+        c["dataset"] = sets[0]
     _checked(check_choice, c["dataset"], "dataset", sets)
     c["noise"] = _checked(check_number, c["noise"], "noise", low=0.0, high=0.5)
     c["train_fraction"] = _checked(check_number, c["train_fraction"], "train_fraction", low=0.1, high=0.9)
