@@ -1340,3 +1340,24 @@ def test_circle_config_and_bad_arguments():
         losses.circle(np.array([0, 1, 0, 1]), A, ref_labels=[0, 1, 2], ref_embeddings=np.ones((2, 3)))
     with pytest.raises(ValueError, match="reduction"):
         losses.Circle(reduction=None).gradient(np.array([0, 1, 0, 1]), A)
+
+
+def test_losses_defined_in_their_own_modules_keep_the_path_of_pickles_made_before():
+    # losses.py became a package (base, regression, probabilistic, focal, hinge, overlap, circle, functions):
+    # a model pickled before holds its loss, which names its class (or a FunctionLoss, Keras's function) by
+    # glassnet.losses (protocol 0: "c<module>\n<name>"): that path must keep giving the same object
+    import pickle
+
+    from glassnet import _registry
+
+    names = [*losses.CLASSES, "Loss", "FunctionLoss", "_SignedLabelLoss", "_Overlap", "_Crossentropy",
+             "_CategoricalTargets", "output_delta", *losses.FUNCTIONS.values(), "mse", "mae", "mape", "msle"]
+    for name in names:
+        assert pickle.loads(f"cglassnet.losses\n{name}\n.".encode()) is getattr(losses, name), name
+    assert {cls.__module__ for cls in losses.CLASSES.values()} != {"glassnet.losses"}  # (moved, indeed)
+    for name in ("LOSSES", "CLASSES", "FUNCTIONS", "EPSILON", "REDUCTION", "REDUCTIONS", "function_name", "get",
+                 "serialize", "deserialize", "_check_reduces"):
+        assert hasattr(losses, name), name
+    # a class name stands for a loss defined in any of the package's modules (losses.get("FunctionLoss")
+    # asks for its function rather than saying the name is unknown)
+    assert {cls.__name__ for cls in _registry._classes(losses.LOSSES, losses.Loss)} == {*losses.CLASSES, "FunctionLoss"}

@@ -1,0 +1,340 @@
+"""The base of every loss: :class:`Loss` (Keras's ``name``/``reduction``/``dtype``, the batch loss
+``Σ_i w_i J_i / d`` and its gradient, the divisor ``d`` of each reduction, configs), the reductions'
+names, and what the loss families share: targets and outputs lined up as ``(n, k)`` rows (``_pair``,
+``_rows``, sample weights in the outputs' namespace), :func:`output_delta` (the short cut through the
+output activation), the clip ε of probabilities and the check of a target range."""
+
+import math
+
+import numpy as np
+
+from .._validation import check_array, is_one_of, on_host, per_sample_weights
+from ..activations import resolve_axes
+from ..backend import astype, from_numpy, get_namespace, is_numpy, numpy_dtype
+
+
+EPSILON = 1e-7  # Keras's backend epsilon, used to clip probabilities
+#: Keras's default reduction: the mean of the (weighted) per-sample losses over the batch
+REDUCTION = "sum_over_batch_size"
+#: Keras's reductions (see the module docstring); None and "none" leave the per-sample losses
+REDUCTIONS = ("sum_over_batch_size", "mean", "sum", "mean_with_sample_weight", "none", None)
+_BATCH_MEAN = ("sum_over_batch_size", "mean")  # Σ w_i J_i / n
+_MEAN_UNWEIGHTED = (*_BATCH_MEAN, "mean_with_sample_weight")  # without weights, all three are Σ J_i / n
+_UNREDUCED = ("none", None)
+
+_NEEDS_GRADIENT = "glassnet backpropagates by hand, so a loss needs its gradient too."
+_HOW_TO_SUBCLASS = ("Subclass glassnet.losses.Loss with per_sample(Y, A) and per_sample_gradient(Y, A) "
+                    "(= dJ_i/dA), and verify it with glassnet.check_gradients.")
+
+
+def _keras_arguments(loss, name, reduction, dtype, axis=-1):
+    """Keras's loss arguments: ``name`` and ``reduction`` are kept, ``dtype`` and ``axis``
+    are taken at their defaults only (a ValueError names what glassnet does instead)."""
+    if name is not None:
+        if not isinstance(name, str):
+            raise TypeError(f"name must be a string. Received: name={name!r}")
+        loss.name = name
+    if not (reduction is None or isinstance(reduction, str) and reduction in REDUCTIONS):
+        raise ValueError("Invalid value for argument `reduction`. Expected one of "
+                         f"{', '.join(map(repr, REDUCTIONS))}. Received: reduction={reduction!r}")
+    loss.reduction = reduction
+    if dtype is not None:
+        raise ValueError("A glassnet loss computes in the dtype of the model's outputs (set it with "
+                         f"Sequential(dtype=...)): dtype must be None. Received: dtype={dtype!r}")
+    if isinstance(axis, bool) or not is_one_of(axis, (-1,)):  # (an array: no single truth value)
+        # Keras's docstrings write axis=1 for (n, k) arrays, which is the last axis there
+        same = " (for outputs of shape (n, k) it is the axis 1)" if is_one_of(axis, (1,)) else ""
+        raise ValueError(f"glassnet's losses reduce the last axis: axis must be -1{same}. Received: axis={axis!r:.100}")
+
+
+def _check_reduces(loss):
+    """A training loss must be one number: reduction None is for calling the loss alone."""
+    if loss.reduction in _UNREDUCED:
+        raise ValueError(f"A training loss must reduce the batch to one number, but {type(loss).__name__} has "
+                         f"reduction={loss.reduction!r}, which is for calling the loss on its own to get the "
+                         f"per-sample losses. Train with one of {', '.join(map(repr, REDUCTIONS[:4]))}.")
+
+
+class Loss:
+    """The base of every loss (see the module docstring). ``name``, ``reduction`` and
+    ``dtype`` as Keras's ``Loss``; ``dtype`` only at its default.
+
+    A subclass written for Keras, with ``call(y_true, y_pred)`` returning the per-sample
+    losses, computes with ``call`` as :meth:`per_sample`; to train it needs
+    :meth:`per_sample_gradient` too (``compile`` says so)."""
+
+    name = "loss"
+    #: the targets are compared with the outputs directly, so they must lie in
+    #: the output activation's range (regression losses, binary cross-entropy)
+    targets_in_output_range = False
+    #: the interval the targets themselves must lie in (probabilities), if any
+    target_range = None
+    reduction = REDUCTION
+
+    def __init__(self, name=None, reduction=REDUCTION, dtype=None):
+        _keras_arguments(self, name, reduction, dtype)
+
+    def per_sample(self, Y, A):
+        """``J_i`` for each row, shape ``(n,)``."""
+        if type(self).call is not Loss.call:  # written for Keras: call gives the per-sample losses
+            return self.call(Y, A)
+        raise NotImplementedError(f"{type(self).__name__} must define per_sample(Y, A) (or Keras's call(y_true, "
+                                  f"y_pred)) and per_sample_gradient(Y, A). {_NEEDS_GRADIENT}")
+
+    def call(self, y_true, y_pred):
+        """Keras's name for the per-sample losses: :meth:`per_sample` of the prepared arrays."""
+        return self.per_sample(y_true, y_pred)
+
+    def per_sample_gradient(self, Y, A):
+        """``∂J_i/∂A`` for each row (before the weights and the 1/d of the reduction)."""
+        raise NotImplementedError(f"{type(self).__name__} must define per_sample_gradient(Y, A) (= dJ_i/dA). "
+                                  f"{_NEEDS_GRADIENT}")
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        """The batch loss ``Σ_i w_i J_i / d`` (``d`` from the reduction: :meth:`_divisor`) for
+        targets ``y_true`` and outputs ``y_pred`` (Keras's names); with ``reduction=None``
+        the ``w_i J_i`` themselves, in the batch's shape (``(n, m)`` for outputs ``(n, m, k)``)."""
+        Y, A = _pair(self, y_true, y_pred)
+        batch_shape = A.shape[:-1]
+        Y, A, weights = _rows(Y, A, sample_weight)
+        xp = get_namespace(A)
+        values = self.per_sample(Y, A)
+        if tuple(values.shape) != (A.shape[0],):  # (n, k) values were summed per row: k times Keras's mean
+            raise ValueError(f"{type(self).__name__}.per_sample (or Keras's call) must return one loss per sample, "
+                             f"shape ({A.shape[0]},), as Keras's built-in losses do (the mean over the last axis). "
+                             f"Received shape {tuple(values.shape)}.")
+        if weights is not None:  # in the losses' dtype, as Keras casts them (float64 weights made float64 values)
+            if numpy_dtype(weights) != numpy_dtype(values):  # (a batch's weights: no copy when they match)
+                weights = astype(weights, numpy_dtype(values))
+            values = values * weights
+        if self.reduction in _UNREDUCED:
+            return xp.reshape(values, batch_shape)
+        return float(xp.sum(values)) / self._divisor(values.shape[0], sample_weight)
+
+    def gradient(self, Y, A, sample_weight=None):
+        """``∂J/∂A`` of the batch loss: ``w_i (∂J_i/∂A) / d``, in the outputs' shape."""
+        Y, A = _pair(self, Y, A)
+        shape = A.shape
+        Y, A, weights = _rows(Y, A, sample_weight)
+        dA = self.per_sample_gradient(Y, A)
+        if getattr(dA, "shape", None) != A.shape:  # else NumPy's "cannot reshape array of size 3 into shape (3,2)"
+            got = f"shape {tuple(dA.shape)}" if hasattr(dA, "shape") else f"a {type(dA).__name__}"
+            raise ValueError(f"{type(self).__name__}.per_sample_gradient(Y, A) must return dJ_i/dA, an array of "
+                             f"A's shape {tuple(A.shape)}. Received {got}.")
+        dA /= self._divisor(A.shape[0], sample_weight)
+        if weights is not None:
+            dA *= weights[:, None]
+        return dA if dA.shape == shape else get_namespace(dA).reshape(dA, shape)
+
+    def _divisor(self, n, sample_weight):
+        """``d`` of the batch loss ``Σ_i w_i J_i / d`` over ``n`` rows, as Keras's reductions:
+        ``n`` for ``"sum_over_batch_size"`` and ``"mean"``, 1 for ``"sum"``, and for
+        ``"mean_with_sample_weight"`` the sum of ``sample_weight`` as given (``n`` without
+        one; Keras sums the array it is given, so one number ``w`` counts once, and weights
+        ``(n,)`` of outputs ``(n, m, k)`` count once per sample, not per row). A zero sum
+        makes the loss and its gradient 0 (``d = ∞``), as Keras's ``divide_no_nan``.
+        The value and every gradient (:meth:`gradient`, :meth:`fused_delta`) divide by it."""
+        if self.reduction in _BATCH_MEAN:  # the default: one comparison per step
+            return n
+        if self.reduction == "sum":
+            return 1
+        _check_reduces(self)
+        if sample_weight is None:
+            return n
+        w = sample_weight if hasattr(sample_weight, "shape") else np.asarray(sample_weight, dtype=float)
+        total = float(get_namespace(w).sum(w))
+        return total if total else math.inf
+
+    def _depends_on_batching(self):
+        """Whether the batch-size-weighted mean of the batches' losses (what fit logs and
+        evaluate reports, as Keras) changes with the batch size: true for every reduction
+        but the batch mean, whose weighted mean is the mean over all samples."""
+        return self.reduction not in _BATCH_MEAN
+
+    def fused_delta(self, activation, Y, A, sample_weight=None):
+        return None
+
+    def _targets_like(self, Y, A):
+        """Targets of another shape than the outputs, in the outputs' shape where the loss
+        reads them so (integer labels of a sparse loss); else unchanged (then refused)."""
+        return Y
+
+    def prepare_targets(self, y, n_outputs, name="y"):
+        """Return ``y`` as a float array of shape ``(n, n_outputs)``."""
+        y = np.asarray(y)
+        if y.ndim == 1 and n_outputs == 1:
+            y = y.reshape(-1, 1)
+        if y.ndim != 2 or y.shape[1] != n_outputs:
+            hint = ""
+            if (y.ndim == 1 or y.shape[1:] == (1,)) and n_outputs > 1:
+                # Keras broadcasts such targets over the outputs (its callbacks' docstrings fit
+                # Dense(10) on np.zeros(5)); glassnet asks, since it is mostly a labels mistake
+                # (a column too: seed 004's y = np.array([[0], [1], [1], [0]]) for a softmax of 2)
+                hint = (
+                    " For integer class labels use loss='sparse_categorical_crossentropy' "
+                    "or one-hot encode them with glassnet.preprocessing.to_categorical; to compare each "
+                    f"sample's one target with all {n_outputs} outputs, as Keras broadcasts it, pass "
+                    f"np.repeat(y.reshape(-1, 1), {n_outputs}, axis=1)."
+                )
+            raise ValueError(
+                f"{name} must have shape (n_samples, {n_outputs}) to match the model's "
+                f"{n_outputs} output unit(s) for loss {self.name!r}. Received shape {y.shape}.{hint}"
+            )
+        if self.target_range is not None:
+            _check_range(y, *self.target_range, self.name, name)
+        return y
+
+    def get_config(self):
+        """The constructor's arguments: ``name`` where it is not the class's, ``reduction``
+        where it is not the default (files of the default losses stay as they were)."""
+        config = {}
+        name = self.__dict__.get("name")
+        if name is not None and name != type(self).name:
+            config["name"] = name
+        if self.reduction != REDUCTION:
+            config["reduction"] = self.reduction
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        """A new loss with the arguments :meth:`get_config` returned, as Keras."""
+        if not isinstance(config, dict):
+            raise TypeError(f"config must be a dict from get_config(). Received: {type(config).__name__}")
+        return cls(**config)
+
+    def __repr__(self):
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.get_config().items())})"
+
+    def _keras_repr(self):
+        """``", name=..., reduction=..."`` for those of Keras's arguments that are not the defaults."""
+        return "".join(f", {k}={v!r}" for k, v in Loss.get_config(self).items())
+
+
+def _like_outputs(Y, A):
+    """Targets ``Y`` (a list, a NumPy array, integer labels) as an array of the namespace and dtype
+    of the outputs ``A``, as Keras converts ``y_true``: a list or int64 labels against torch or
+    array-api-strict outputs raised TypeErrors from deep inside the loss."""
+    dtype = numpy_dtype(A)
+    if not hasattr(Y, "shape") or isinstance(Y, np.ndarray):
+        return from_numpy(check_array(Y, "y_true", ndim=None, dtype=dtype, allow_empty=True, finite=False), dtype)
+    return Y if Y.dtype == A.dtype else astype(Y, dtype)
+
+
+def _pair(loss, Y, A):
+    """``(Y, A)`` as arrays of one shape with at least one row, or a ValueError
+    (integer labels of a sparse loss become one-hot rows, as Keras takes them).
+
+    Broadcasting would silently turn targets of shape (n,) against outputs
+    (n, 1) into an (n, n) table and a wrong loss: such targets are reshaped to
+    (n, 1), as Keras reads them, and other shapes refused; the training step
+    only pays for the shape comparison."""
+    if (type(Y) is np.ndarray and type(A) is np.ndarray and Y.dtype == A.dtype and A.dtype.kind == "f"
+            and Y.shape == A.shape and A.ndim and A.shape[0]):
+        return Y, A  # what the training step passes, at every batch: nothing to convert or check
+    if is_numpy():  # torch tensors...: computed with NumPy, as activations and metrics take them (mixed, they raised)
+        Y, A = on_host(Y), on_host(A)
+    if not hasattr(A, "shape") or (isinstance(A, np.ndarray) and A.dtype.kind not in "fiub"):
+        A = check_array(A, "y_pred", ndim=None, dtype=float, allow_empty=True, finite=False)
+    if not isinstance(A, np.ndarray) and not is_numpy():
+        Y = _like_outputs(Y, A)
+    elif not hasattr(Y, "shape") or (isinstance(Y, np.ndarray) and Y.dtype.kind not in "fiub"):
+        Y = check_array(Y, "y_true", ndim=None, dtype=A.dtype, allow_empty=True, finite=False)
+    elif isinstance(Y, np.ndarray) and Y.dtype.kind in "iub" and isinstance(A, np.ndarray):
+        Y = Y.astype(A.dtype)  # integer one-hot rows: the gradient is computed in place, in A's dtype
+    if Y.shape != A.shape:
+        Y = loss._targets_like(Y, A)
+    if Y.shape != A.shape and len(A.shape) >= 2 and A.shape[-1] == 1 and tuple(Y.shape) == tuple(A.shape[:-1]):
+        # labels (n,) for one output unit (n, 1), as Keras reads them (its squeeze_or_expand_to_same_rank):
+        # `loss(y, model(x))` in a custom loop; reshaped, never broadcast
+        Y = get_namespace(A).reshape(Y, tuple(A.shape))
+    if Y.shape != A.shape:
+        raise ValueError(
+            f"Loss {loss.name!r}: targets and outputs must have the same shape (n_samples, n_outputs). "
+            f"Received targets {tuple(Y.shape)} and outputs {tuple(A.shape)}."
+        )
+    if len(A.shape) == 0 or A.shape[0] == 0:
+        raise ValueError(f"Loss {loss.name!r}: the batch is empty (outputs of shape {tuple(A.shape)}).")
+    return Y, A
+
+
+def _weights_like(sample_weight, n, A):
+    """``sample_weight`` as ``(n,)`` weights (:func:`per_sample_weights`) in the namespace and dtype of
+    the outputs ``A``, as Keras casts them to ``y_pred``'s dtype: NumPy weights against torch outputs
+    turned the gradient into a NumPy float64 array, and array-api-strict refused them (TypeErrors)."""
+    if isinstance(A, np.ndarray) or is_numpy():  # (on the host first: NumPy weights are checked, torch's were not)
+        return per_sample_weights(on_host(sample_weight), n)
+    weights = per_sample_weights(sample_weight, n)
+    return None if weights is None else _like_outputs(weights, A)
+
+
+def _rows(Y, A, sample_weight):
+    """``(Y, A, weights)`` with the outputs as rows (n, k), as the losses compute them. As Keras,
+    a loss is the mean over the last axis, averaged over the others: a 1-D vector is one row
+    (MSE of [1, 2, 3] and [1, 2, 4] is 1/3, and the per-row reduction made it 1/9 or an
+    IndexError), (n, m, k) outputs are n·m rows, each with its sample's weight, or with its own
+    from weights of shape (n, m) (Keras's per-position, "temporal" sample weights)."""
+    if len(A.shape) == 2:  # the model's batches: one shape comparison
+        return Y, A, _weights_like(sample_weight, A.shape[0], A)
+    k = A.shape[-1]
+    n = 1 if len(A.shape) == 1 else A.shape[0]
+    if len(A.shape) > 2 and tuple(getattr(sample_weight, "shape", np.shape(sample_weight))) == tuple(A.shape[:-1]):
+        n = math.prod(A.shape[:-1])  # one weight per row
+        sample_weight = get_namespace(sample_weight).reshape(sample_weight, (n,)) \
+            if hasattr(sample_weight, "__dlpack__") else np.reshape(sample_weight, (n,))
+    weights = _weights_like(sample_weight, n, A)
+    xp = get_namespace(A)  # xp.reshape: array-api-strict's arrays have no reshape method
+    Y, A = xp.reshape(Y, (-1, k)), xp.reshape(A, (-1, k))
+    if weights is not None and A.shape[0] != n:
+        weights = xp.repeat(weights, A.shape[0] // n)
+    return Y, A, weights
+
+
+def output_delta(loss, activation, Y, A, sample_weight=None):
+    """``loss.fused_delta`` (``δ = ∂J/∂z`` of the output layer, None where the loss has none); for
+    outputs ``(n, ..., k)`` of several axes, that of their ``(rows, k)`` view (:func:`_rows`: each
+    row with its sample's weight, or its own), in the outputs' shape, and None for
+    ``"mean_with_sample_weight"`` with weights, whose divisor is the sum of the weights as given
+    (Keras's), not of the rows': the gradient's path then."""
+    if getattr(activation, "axis", -1) != -1 and resolve_axes(activation.axis, len(A.shape)) != (len(A.shape) - 1,):
+        return None  # a softmax along another axis than the loss's rows: a − y is not its delta
+    if len(A.shape) == 2:
+        return loss.fused_delta(activation, Y, A, sample_weight)
+    if sample_weight is not None and loss.reduction == "mean_with_sample_weight":
+        return None
+    Y, A_rows, weights = _rows(Y, A, sample_weight)
+    dZ = loss.fused_delta(activation, Y, A_rows, weights)
+    return None if dZ is None else get_namespace(dZ).reshape(dZ, tuple(A.shape))
+
+
+def _clip_epsilon(epsilon, A):
+    """The clip ε, at least the dtype's resolution: in float16 1 − 1e-7 is 1 (log 0 = −inf)."""
+    return max(epsilon, float(np.finfo(np.float16).eps)) if numpy_dtype(A) == np.float16 else epsilon
+
+
+def _inside_clip(dA, A, epsilon):
+    """``dA`` with zeros where ``A`` lies outside ``[ε, 1 − ε]``: there the clipped
+    loss is flat, so its derivative is 0 (as Keras's)."""
+    dA *= astype((A >= epsilon) & (A <= 1 - epsilon), dA.dtype)
+    return dA
+
+
+def _normalized(A, eps):
+    """``(A / S, S)`` with ``S`` each row's sum, as Keras's; only a zero sum becomes ``eps`` (an all-zero
+    row stays zeros, where Keras's 0/0 is NaN). A negative sum (logits read as probabilities) stays: Keras
+    divides by it, and a floor at ``eps`` made such rows' loss and metric figures differ from Keras's."""
+    xp = get_namespace(A)
+    S = xp.sum(A, axis=-1, keepdims=True)
+    S = xp.where(S == 0, eps, S)
+    return A / S, S
+
+
+def _mean_last(values):
+    return get_namespace(values).mean(values, axis=-1)
+
+
+def _check_range(y, low, high, loss_name, name):
+    if y.size and (y.min() < low or y.max() > high):
+        raise ValueError(
+            f"{name} must lie in [{low}, {high}] for loss {loss_name!r}. "
+            f"Received values from {y.min()} to {y.max()}."
+        )

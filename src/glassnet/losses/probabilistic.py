@@ -1,0 +1,379 @@
+"""The probabilistic losses, as Keras groups them: Poisson, the Kullback–Leibler divergence, and the
+cross-entropies (binary, categorical, sparse categorical with ``ignore_class``, and the generalized
+one), with their options ``from_logits``, ``label_smoothing`` and the clip ``epsilon``, and their
+short cuts through a sigmoid or softmax output (``δ = a − y``). The focal ones are in ``focal``."""
+
+import math
+
+import numpy as np
+
+from .._validation import check_number
+from ..activations import Sigmoid, Softmax
+from ..backend import _FLOAT32, _FLOAT64, astype, constant, get_namespace, numpy_dtype, to_numpy
+from .base import (EPSILON, REDUCTION, _BATCH_MEAN, _MEAN_UNWEIGHTED, Loss, _clip_epsilon, _inside_clip,
+                   _keras_arguments, _mean_last, _normalized, _pair, _rows)
+
+
+class Poisson(Loss):
+    """Keras's ``J = mean_k (ŷ_k − y_k log(ŷ_k + ε))`` (ε = 1e-7), the Poisson negative
+    log-likelihood of counts ``y`` with rates ``ŷ`` (up to terms free of ``ŷ``);
+    ``∂J/∂ŷ = (1 − y / (ŷ + ε)) / K``. The targets are counts, ``y >= 0``; the outputs
+    must be positive rates (an ``exponential`` output activation)."""
+
+    name = "poisson"
+    target_range = (0, math.inf)
+
+    def __init__(self, reduction=REDUCTION, name=None, dtype=None):  # Keras's order
+        super().__init__(name, reduction, dtype)
+
+    def per_sample(self, Y, A):
+        return _mean_last(A - Y * get_namespace(A).log(A + EPSILON))
+
+    def per_sample_gradient(self, Y, A):
+        return (1.0 - Y / (A + EPSILON)) / A.shape[-1]
+
+
+class KLDivergence(Loss):
+    """Keras's Kullback–Leibler divergence ``J = Σ_k y_k log(y_k / ŷ_k)`` with ``y`` and ``ŷ``
+    clipped to ``[ε, 1]`` (ε = 1e-7, float16's resolution in float16; a summed, not averaged,
+    row); ``∂J/∂ŷ = −y / ŷ``, 0 where ``ŷ`` lies outside ``[ε, 1]`` (there the clipped loss is
+    flat). Targets are
+    probabilities (one distribution per row), outputs a ``softmax``."""
+
+    name = "kl_divergence"
+    target_range = (0, 1)
+
+    def __init__(self, reduction=REDUCTION, name=None, dtype=None):  # Keras's order
+        super().__init__(name, reduction, dtype)
+
+    def per_sample(self, Y, A):
+        xp, eps = get_namespace(A), _clip_epsilon(EPSILON, A)  # (float16: 1/1e-7 overflows)
+        Y = xp.clip(Y, eps, 1.0)
+        return xp.sum(Y * xp.log(Y / xp.clip(A, eps, 1.0)), axis=-1)
+
+    def per_sample_gradient(self, Y, A):
+        xp, eps = get_namespace(A), _clip_epsilon(EPSILON, A)
+        dA = -xp.clip(Y, eps, 1.0) / xp.clip(A, eps, 1.0)
+        dA *= astype((A >= eps) & (A <= 1.0), dA.dtype)
+        return dA
+
+
+class _Crossentropy(Loss):
+    """``from_logits`` and ``label_smoothing``, as Keras's cross-entropies, and the
+    clip ``epsilon``: probabilities are clipped to ``[ε, 1 − ε]`` before the log
+    (Keras's backend epsilon 1e-7 by default; ``glassnet.sklearn`` uses the dtype's
+    machine epsilon, as scikit-learn's log-loss)."""
+
+    from_logits, label_smoothing, epsilon = False, 0.0, EPSILON
+
+    def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1, reduction=REDUCTION, name=None, dtype=None,
+                 *, epsilon=EPSILON):
+        _keras_arguments(self, name, reduction, dtype, axis)
+        if not isinstance(from_logits, (bool, np.bool_)):
+            raise TypeError(f"from_logits must be True or False. Received: from_logits={from_logits!r}")
+        self.from_logits = bool(from_logits)
+        self.label_smoothing = check_number(label_smoothing, "label_smoothing", low=0, high=1)
+        self.epsilon = check_number(epsilon, "epsilon", low=0, high=0.5, high_open=True)
+
+    def _smooth(self, Y, share):
+        """Targets moved towards ``share``: ``y (1 − s) + s·share`` (Keras's label smoothing)."""
+        return Y if not self.label_smoothing else Y * (1 - self.label_smoothing) + self.label_smoothing * share
+
+    def get_config(self):
+        config = {**super().get_config(), "from_logits": self.from_logits, "label_smoothing": self.label_smoothing}
+        if self.epsilon != EPSILON:  # files of the default loss stay as they were
+            config["epsilon"] = self.epsilon
+        return config
+
+    def __repr__(self):
+        extra = (f", epsilon={self.epsilon:g}" if self.epsilon != EPSILON else "") + self._keras_repr()
+        return (f"{type(self).__name__}(from_logits={self.from_logits}, "
+                f"label_smoothing={self.label_smoothing:g}{extra})")
+
+
+class BinaryCrossentropy(_Crossentropy):
+    """``J = -mean_k [y log ŷ + (1 - y) log(1 - ŷ)]`` with ŷ clipped to
+    ``[ε, 1 - ε]``; through a sigmoid output ``δ = λ (ŷ - y) / K``.
+
+    ``from_logits=True``: the outputs are logits ``z`` (a linear output layer) and
+    ``J = mean_k [max(z, 0) − z y + log(1 + e^{−|z|})]``, exact for any ``z``, with
+    ``∂J/∂z = (σ(z) − y) / K``. ``label_smoothing`` s: ``y → y (1 − s) + s/2``."""
+
+    name = "binary_crossentropy"
+    target_range = (0, 1)
+    targets_in_output_range = True
+
+    def per_sample(self, Y, A):
+        xp = get_namespace(A)
+        Y = self._smooth(Y, 0.5)
+        if self.from_logits:
+            return _mean_last(xp.maximum(A, 0) - A * Y + xp.log1p(xp.exp(-xp.abs(A))))
+        eps = _clip_epsilon(self.epsilon, A)
+        P = xp.clip(A, eps, 1 - eps)
+        return -_mean_last(Y * xp.log(P) + (1 - Y) * xp.log(1 - P))
+
+    def per_sample_gradient(self, Y, A):
+        xp = get_namespace(A)
+        Y = self._smooth(Y, 0.5)
+        if self.from_logits:
+            return (Sigmoid().forward(A) - Y) / A.shape[-1]
+        eps = _clip_epsilon(self.epsilon, A)
+        P = xp.clip(A, eps, 1 - eps)
+        return _inside_clip((P - Y) / (P * (1 - P)) / A.shape[-1], A, eps)
+
+    def fused_delta(self, activation, Y, A, sample_weight=None):
+        if type(activation) is not Sigmoid or self.from_logits or self.label_smoothing:
+            return None
+        dZ = (A - Y) * (activation.steepness / (self._divisor(A.shape[0], sample_weight) * A.shape[-1]))
+        if sample_weight is not None:
+            dZ *= sample_weight[:, None]
+        return dZ
+
+
+
+class CategoricalCrossentropy(_Crossentropy):
+    """``J = -Σ_k y_k log ŷ_k`` (one-hot ``y``); through softmax ``δ = β (ŷ - y)``.
+
+    The short cut ``δ = ŷ - y`` holds because each target row sums to 1 (a one-hot
+    row, or soft labels); :meth:`prepare_targets` checks that, and points rows that
+    do not (several 1s: multi-label) to binary cross-entropy.
+
+    As Keras's, each output row is divided by its sum before the clip (a softmax
+    row is unchanged), so outputs that do not sum to 1 (sigmoid units) are read
+    as the distribution they are proportional to, and training cannot raise every
+    output at once."""
+
+    name = "categorical_crossentropy"
+    target_range = (0, 1)
+
+    def prepare_targets(self, y, n_outputs, name="y"):
+        Y = super().prepare_targets(y, n_outputs, name)
+        if Y.size:
+            sums = Y.sum(axis=1)
+            bad = np.flatnonzero(np.abs(sums - 1) > 1e-3)
+            if bad.size:
+                raise ValueError(
+                    f"{name} must hold one probability distribution per row for loss {self.name!r} (one-hot "
+                    f"rows, or soft labels summing to 1). Row {bad[0]} sums to {sums[bad[0]]:g}. For several "
+                    "labels per sample use loss='binary_crossentropy' with sigmoid outputs; to leave a sample "
+                    "out, give it sample_weight 0."
+                )
+        return Y
+
+    def per_sample(self, Y, A):
+        xp = get_namespace(A)
+        Y = self._smooth(Y, 1 / A.shape[-1])
+        if self.from_logits:  # −Σ y log softmax(z) = Σ y · logsumexp(z) − Σ y z
+            m = xp.max(A, axis=-1, keepdims=True)
+            lse = m[..., 0] + xp.log(xp.sum(xp.exp(A - m), axis=-1))
+            return xp.sum(Y, axis=-1) * lse - xp.sum(Y * A, axis=-1)
+        eps = _clip_epsilon(self.epsilon, A)
+        P, _ = _normalized(A, eps)
+        return -xp.sum(Y * xp.log(xp.clip(P, eps, 1 - eps)), axis=-1)
+
+    def per_sample_gradient(self, Y, A):
+        xp = get_namespace(A)
+        Y = self._smooth(Y, 1 / A.shape[-1])
+        if self.from_logits:  # softmax(z) Σ y − y
+            return Softmax().forward(A) * xp.sum(Y, axis=-1, keepdims=True) - Y
+        eps = _clip_epsilon(self.epsilon, A)
+        P, S = _normalized(A, eps)  # p = a / S: ∂J/∂a_j = (g_j − Σ_k g_k p_k) / S with g = ∂J/∂p
+        G = _inside_clip(-Y / xp.clip(P, eps, 1 - eps), P, eps)
+        return (G - xp.sum(G * P, axis=-1, keepdims=True)) / S
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        if (sample_weight is not None or self.reduction not in _MEAN_UNWEIGHTED or self.from_logits
+                or self.label_smoothing or type(self).per_sample is not CategoricalCrossentropy.per_sample):
+            return super().__call__(y_true, y_pred, sample_weight)
+        # -Σ y log clip(a) / n, without per-sample temporaries (every training step computes it)
+        Y, A = _pair(self, y_true, y_pred)
+        # NumPy outputs of float32/64 (a training step's) need neither the namespace nor the float16 test
+        plain = type(A) is np.ndarray and (A.dtype is _FLOAT32 or A.dtype is _FLOAT64)
+        xp = np if plain else get_namespace(A)
+        if not plain and numpy_dtype(A) == np.float16:  # sums of float16 overflow at 65504 (torch's too)
+            return super().__call__(astype(Y, "float32"), astype(A, "float32"), sample_weight)
+        if plain or isinstance(A, np.ndarray):  # as _normalized, with NumPy's reduction called directly (~1 µs less)
+            low, high = constant(self.epsilon, A.dtype), constant(1 - self.epsilon, A.dtype)
+            S = np.add.reduce(A, axis=-1, keepdims=True)
+            S[S == 0] = low
+            P = np.divide(A, S)
+        else:
+            P, _ = _normalized(A, self.epsilon)  # each row divided by its sum, as Keras (softmax: by 1)
+            low, high = self.epsilon, 1 - self.epsilon
+        xp.maximum(P, low, out=P)
+        xp.minimum(P, high, out=P)
+        xp.log(P, out=P)
+        return -float(xp.vdot(Y, P)) / math.prod(A.shape[:-1])  # rows: 1 for one vector, n·m for (n, m, K)
+
+    def fused_delta(self, activation, Y, A, sample_weight=None):
+        if type(activation) is not Softmax or self.from_logits:
+            return None
+        dZ = A - self._smooth(Y, 1 / A.shape[-1])
+        dZ *= activation.beta / self._divisor(A.shape[0], sample_weight)
+        if sample_weight is not None:
+            dZ *= sample_weight[:, None]
+        return dZ
+
+
+
+class SparseCategoricalCrossentropy(CategoricalCrossentropy):
+    """Categorical cross-entropy with integer labels ``c``: ``J = -log ŷ_c``.
+
+    Targets are converted to one-hot once, in :meth:`prepare_targets`, so the
+    training step is the same as for :class:`CategoricalCrossentropy`.
+
+    ``ignore_class`` (Keras's): the samples labelled so (a "void" class, which may lie
+    outside the classes: -1 or 255) count with weight 0, as Keras's mask (for outputs
+    ``(n, m, k)`` and labels ``(n, m)``, position by position: sequences, segmentation). For the batch
+    means (``"sum_over_batch_size"``, ``"mean"``) the mean is over the kept samples:
+    ``Σ_kept w_i J_i / n_kept`` (0 when none is kept); ``"mean_with_sample_weight"``
+    divides by ``Σ_kept w_i``. Their labels are one-hot rows of their class, or zero rows
+    outside the classes, and :meth:`_kept` finds them again from those rows.
+    """
+
+    name = "sparse_categorical_crossentropy"
+    ignore_class = None
+
+    def __init__(self, from_logits=False, ignore_class=None, reduction=REDUCTION, axis=-1, name=None, dtype=None):
+        super().__init__(from_logits=from_logits, axis=axis, reduction=reduction, name=name, dtype=dtype)
+        if ignore_class is not None:
+            if isinstance(ignore_class, (bool, np.bool_)) or not isinstance(ignore_class, (int, np.integer)):
+                raise TypeError("ignore_class must be an integer (the label of the samples to leave out) or None. "
+                                f"Received: ignore_class={ignore_class!r}")
+            self.ignore_class = int(ignore_class)
+
+    def get_config(self):
+        config = {**Loss.get_config(self), "from_logits": self.from_logits}
+        if self.ignore_class is not None:
+            config["ignore_class"] = self.ignore_class
+        return config
+
+    def __repr__(self):
+        ignored = "" if self.ignore_class is None else f", ignore_class={self.ignore_class}"
+        return f"SparseCategoricalCrossentropy(from_logits={self.from_logits}{ignored}{self._keras_repr()})"
+
+    def _kept(self, Y):
+        """``m_i``: 1 for the one-hot rows of ``Y`` whose class is not ``ignore_class``, 0 for the
+        others (that class's rows, or zero rows where it lies outside the classes)."""
+        xp, c = get_namespace(Y), self.ignore_class
+        kept = Y[:, c] == 0 if 0 <= c < Y.shape[-1] else xp.any(Y != 0, axis=-1)
+        return astype(kept, Y.dtype)
+
+    def _masked(self, Y, A, sample_weight):
+        """``(Y, A, weights)`` with Keras's mask of ``ignore_class`` folded into the weights:
+        ``w_i m_i``, times ``n / Σ m`` for the batch means (0 when nothing is kept), so that
+        their ``/ n`` becomes the mean over the kept samples. Unchanged without ``ignore_class``."""
+        if self.ignore_class is None:
+            return Y, A, sample_weight
+        Y, A = _pair(self, Y, A)
+        if len(A.shape) < 2:
+            raise ValueError(f"Loss {self.name!r}: ignore_class takes outputs of shape (n_samples, n_classes) or "
+                             f"(n_samples, ..., n_classes). Received outputs {tuple(A.shape)}.")
+        xp = get_namespace(A)
+        weights = self._kept(xp.reshape(Y, (-1, A.shape[-1])))  # one per position of (n, m, k) outputs, as Keras
+        if self.reduction in _BATCH_MEAN:  # the mean over the kept positions
+            kept = float(xp.sum(weights))
+            weights = weights * (weights.shape[0] / kept if kept else 0.0)
+        if sample_weight is not None:
+            _, _, w = _rows(Y, A, sample_weight)  # (n,) or (n, m) weights, one per position
+            weights = weights * w
+        return Y, A, xp.reshape(weights, tuple(A.shape[:-1]))
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        # + 0.0: an ignored sample's loss is 0.0, as Keras's where(mask, loss, 0), not the −0.0 of −Σ 0 · log ŷ
+        return super().__call__(*self._masked(y_true, y_pred, sample_weight)) + 0.0
+
+    def gradient(self, Y, A, sample_weight=None):
+        return super().gradient(*self._masked(Y, A, sample_weight))
+
+    def fused_delta(self, activation, Y, A, sample_weight=None):
+        return super().fused_delta(activation, *self._masked(Y, A, sample_weight))
+
+    def _depends_on_batching(self):
+        return super()._depends_on_batching() or self.ignore_class is not None
+
+    def _targets_like(self, Y, A):
+        if len(A.shape) < 2:
+            return Y
+        if len(A.shape) > 2:  # sequences, as Keras: labels (n, m) or (n, m, 1) for outputs (n, m, k)
+            labels = to_numpy(Y)
+            if labels.shape == tuple(A.shape[:-1]) + (1,):
+                labels = labels[..., 0]
+            if labels.shape != tuple(A.shape[:-1]):
+                return Y  # (refused, with both shapes)
+            onehot = self.prepare_targets(labels.reshape(-1), A.shape[-1])
+            return get_namespace(A).asarray(onehot.reshape(tuple(A.shape)), dtype=A.dtype)
+        return get_namespace(A).asarray(self.prepare_targets(to_numpy(Y), A.shape[1]), dtype=A.dtype)
+
+    def prepare_targets(self, y, n_outputs, name="y"):
+        """One-hot rows of the integer labels ``y`` (shape ``(n,)`` or ``(n, 1)``); a label
+        ``ignore_class`` outside ``[0, n_outputs)`` becomes a row of zeros."""
+        y = np.asarray(y)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = y[:, 0]
+        if y.ndim != 1:
+            raise ValueError(
+                f"{name} must be a 1-D array of integer class labels for loss {self.name!r}. "
+                f"Received shape {y.shape}."
+            )
+        inside = (y >= 0) & (y < n_outputs)
+        allowed = inside if self.ignore_class is None else inside | (y == self.ignore_class)
+        whole = y.dtype.kind in "biu" or np.all(np.mod(y, 1) == 0)
+        if y.size and (not whole or not allowed.all()):
+            ignored = "" if self.ignore_class is None else f" (or ignore_class={self.ignore_class})"
+            if whole:
+                found = f"values from {y.min()} to {y.max()}"
+            else:  # a fraction (or nan) hides among labels in range: name it, not the range
+                found = f"the value {y.reshape(-1)[np.flatnonzero(np.mod(y, 1) != 0)[0]].item()!r}, not a whole number"
+            raise ValueError(
+                f"{name} must hold integer class labels in [0, {n_outputs - 1}]{ignored} for the model's "
+                f"{n_outputs} output units. Received {found}."
+            )
+        onehot = np.zeros((y.shape[0], n_outputs))
+        if self.ignore_class is None:  # every label inside (checked above)
+            onehot[np.arange(y.shape[0]), y.astype(np.int64, copy=False)] = 1
+        else:
+            onehot[np.flatnonzero(inside), y[inside].astype(np.int64)] = 1
+        return onehot
+
+
+class CategoricalGeneralizedCrossEntropy(SparseCategoricalCrossentropy):
+    """Keras's generalized cross-entropy (Zhang & Sabuncu, 2018) for integer labels ``c``:
+    ``J = (1 − ŷ_c^q) / q`` with ``q`` in ``(0, 1)``, robust to noisy labels; as ``q → 0`` it tends
+    to cross-entropy ``−log ŷ_c``, at ``q = 1`` it is the absolute error ``1 − ŷ_c``.
+    ``∂J/∂ŷ_c = −ŷ_c^{q−1}`` (the other outputs: 0).
+
+    As Keras's: the outputs are probabilities (a ``softmax``), neither clipped nor divided by
+    their sum; the labels have shape ``(n,)`` or ``(n, 1)`` and are one-hot encoded as
+    :class:`SparseCategoricalCrossentropy`'s (labels outside the classes are refused)."""
+
+    name = "categorical_generalized_cross_entropy"
+
+    def __init__(self, q=0.5, reduction=REDUCTION, name=None, dtype=None):  # Keras's order
+        _keras_arguments(self, name, reduction, dtype)
+        self.q = check_number(q, "q", low=0, high=1, low_open=True, high_open=True)
+
+    def _true_class(self, Y, A):
+        """``ŷ_c`` of each row (``Y`` one-hot rows)."""
+        return get_namespace(A).sum(Y * A, axis=-1)
+
+    def per_sample(self, Y, A):
+        return (1 - self._true_class(Y, A) ** self.q) / self.q
+
+    def per_sample_gradient(self, Y, A):
+        return -Y * (self._true_class(Y, A) ** (self.q - 1))[:, None]
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        return Loss.__call__(self, y_true, y_pred, sample_weight)
+
+    def gradient(self, Y, A, sample_weight=None):
+        return Loss.gradient(self, Y, A, sample_weight)
+
+    def fused_delta(self, activation, Y, A, sample_weight=None):
+        return None  # (softmax + cross-entropy's a − y is not this loss's)
+
+    def get_config(self):
+        return {**Loss.get_config(self), "q": self.q}
+
+    def __repr__(self):
+        return f"CategoricalGeneralizedCrossEntropy(q={self.q:g}{self._keras_repr()})"
