@@ -35,7 +35,7 @@ class Normalization(Layer):
         its index counted with the batch axis is accepted too). ``None``: one mean
         and variance for all the inputs.
     mean, variance : number or array-like, optional
-        Both or neither: one value, or one per feature.
+        Both or neither: one value (or a list of one, as Keras broadcasts it), or one per feature.
     invert : bool
         Map standardized values back to the original scale.
     """
@@ -85,7 +85,8 @@ class Normalization(Layer):
         if self.input_mean is None:
             mean, variance = np.zeros(shape), np.ones(shape)
         else:
-            if self.input_mean.shape not in ((), shape):
+            # a number or a list of one value broadcasts over the features, as Keras's (its mean=[0.5] on 3)
+            if self.input_mean.shape not in ((), (1,), shape):
                 raise ValueError(f"mean and variance have shape {self.input_mean.shape}; for inputs of shape "
                                  f"(None, {', '.join(map(str, input_shape))}) they must be numbers or of shape {shape}.")
             mean = np.broadcast_to(self.input_mean, shape).copy()  # (broadcast_to gives a read-only view)
@@ -250,7 +251,14 @@ class Normalization(Layer):
 
 def _statistic(value, name):
     """A given mean or variance as a float64 array of finite numbers (a number or one per feature)."""
-    scalar = np.ndim(value) == 0
+    expected = f"{name} must be a number or a 1-D list of numbers, one per feature."
+    try:
+        ndim = np.ndim(value)
+    except ValueError:  # a ragged list: NumPy's "setting an array element with a sequence" named no argument
+        raise ValueError(f"{expected} Received {name}={value!r:.80}") from None
+    scalar = ndim == 0
+    if ndim > 1:  # (check_array's message spoke of samples: "a 1-D array of shape (n_samples,)")
+        raise ValueError(f"{expected} Received {name} of shape {np.shape(value)}")
     array = check_array([value] if scalar else value, name=name, ndim=1, dtype=np.float64)
     return array.reshape(()) if scalar else array
 
