@@ -341,7 +341,7 @@ class KerasRun:
             (_, (Y, updated)), grads = loss(X), ()
         grads = [np.asarray(g) for g in grads]
         self.Y = np.asarray(Y)
-        self.dX = None if integer_input else grads.pop(0)
+        self.dX = None if integer_input else np.array(grads.pop(0))  # (writable: UnitNormalization's NaN pinned)
         self.dweights = grads
         self.updated = [np.asarray(v) for v in updated]
 
@@ -530,7 +530,8 @@ def test_random_layers_follow_their_formulas(name):
             mask = Y / X  # the multiplier each entry got
         if noise_shape is not None:  # one draw along the axes of size 1
             axis = 1 if shared == "sample" else 0
-            np.testing.assert_array_equal(mask, np.take(mask, [0], axis=axis).repeat(mask.shape[axis], axis=axis))
+            shared_mask = np.take(mask, [0], axis=axis).repeat(mask.shape[axis], axis=axis)
+            np.testing.assert_allclose(mask, shared_mask, rtol=1e-15, atol=0)  # (Y / X: rounded once)
         np.testing.assert_allclose(dX, dY * mask, rtol=1e-12, atol=0, err_msg=f"{what}: backward's mask")
         m = mask if noise_shape is None else (mask[:, :1] if shared == "sample" else mask[:1])
         m = m.ravel()
@@ -787,3 +788,22 @@ def test_spectral_normalization_gradients_equal_central_differences(data):
     for key in layer.layer.weight_names:
         np.testing.assert_allclose(layer.grads[key], _central_differences(f, layer.params[key]), rtol=1e-6,
                                    atol=1e-7, err_msg=key)
+
+
+def test_relu_with_a_slope_only_has_leaky_relus_slope_1_at_0(keras64):
+    """Keras computes ReLU(negative_slope=s) (no max_value, threshold 0) as leaky_relu, where(z >= 0, z, s·z):
+    slope 1 at z = 0, as glassnet's LeakyReLU(s). glassnet's ReLU gave 0 there (outside [s, 1], no subgradient:
+    ReLU(negative_slope=1.0), the identity, passed no gradient at 0)."""
+    import jax
+
+    X, dY = np.array([[0.0, -1.0, 2.0]]), np.array([[0.5, 0.25, 2.0]])
+    for slope in (0.3, 1.0):
+        for ours in (layers.ReLU(negative_slope=slope), layers.LeakyReLU(slope)):
+            model = _glassnet_model(ours, (3,))
+            layer = model.layers[0]
+            layer.needs_input_gradient = True
+            model.forward(X, training=True)
+            theirs = keras64.layers.ReLU(negative_slope=slope)
+            theirs.build((None, 3))
+            np.testing.assert_array_equal(layer.backward(dY), KerasRun(jax, theirs, X, dY, True, False).dX)
+            np.testing.assert_array_equal(layer.backward(dY), [[0.5, 0.25 * slope, 2.0]])

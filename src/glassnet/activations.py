@@ -440,7 +440,9 @@ class GeneralReLU(Activation):
     ReLU6, ``GeneralReLU(negative_slope=0.1)`` leaky ReLU.
 
     Derivative: 1 where ``z > threshold`` (and, with ``max_value``, ``0 < z < max_value``),
-    ``negative_slope`` where ``z < threshold``, 0 elsewhere.
+    ``negative_slope`` where ``z < threshold``, 0 elsewhere; with a slope alone (no ``max_value``,
+    threshold 0) 1 at ``z = 0`` too, as Keras, which computes that case as ``leaky_relu``
+    (``where(z >= 0, z, s·z)``), and as :class:`LeakyReLU`.
     """
 
     name = "relu"
@@ -465,7 +467,8 @@ class GeneralReLU(Activation):
         return A
 
     def derivative(self, Z, A):
-        passed = Z > self.threshold
+        leaky = self.negative_slope and self.max_value is None and self.threshold == 0
+        passed = Z >= 0 if leaky else Z > self.threshold
         if self.max_value is not None:
             passed = passed & (Z > 0) & (Z < self.max_value)
         dA = astype(passed, Z.dtype)
