@@ -416,7 +416,7 @@ def test_layer_equals_keras_in_float64(keras64, name):
     keras = keras64
     import jax
 
-    @examples(ci=3)
+    @examples(ci=2)
     @given(st.data())
     def run(data):
         kwargs, shape, X = CASES[name](data.draw)
@@ -464,7 +464,7 @@ def check_round_trips(keras, name, kwargs, shape, X, seed, tmp_path):
 def test_configs_and_files_round_trip(keras64, tmp_path, name):
     keras = keras64
 
-    @examples(ci=2)
+    @examples(ci=1)
     @given(st.data())
     def run(data):
         kwargs, shape, X = CASES[name](data.draw)
