@@ -397,7 +397,7 @@ def check_layer_against_keras(keras, jax, name, kwargs, shape, X, seed):
             # the norm a constant): docs of UnitNormalization, pinned here
             zero = np.isnan(ref.dX)
             assert np.all(X[zero] == 0), f"{name}: Keras's NaN gradient away from a zero sample"
-            np.testing.assert_array_equal(dX[zero], dY[zero] / 1e-12)
+            np.testing.assert_allclose(dX[zero], dY[zero] / 1e-12, rtol=1e-15, atol=0)
             ref.dX[zero] = dX[zero]
         if not integer_input:
             _close(dX, ref.dX, f"{name}{kwargs} training={training}: input gradient")
