@@ -239,6 +239,11 @@ class _BaseMLP(BaseEstimator):
             layer.params["b"][...] = b
         model.compile(optimizer="sgd", loss=_loss_for(self.out_activation_, model.dtype))
         self.model_ = model
+        if self.early_stopping and self.solver != "lbfgs":
+            # what early stopping restores if no epoch scores above -inf (every validation score NaN:
+            # outputs overflowed), as scikit-learn's _best_coefs, a copy of the initial weights; it
+            # kept the last epoch's, which predicted only inf and NaN
+            self._best_weights = model.get_weights()
         self._optimizer_key = None
         self._schedule = None  # (learning_rate, learning_rate_init, power_t) of 'sgd''s optimizer, when made
 

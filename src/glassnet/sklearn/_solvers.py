@@ -101,8 +101,10 @@ def _fit_stochastic(est, X, Y, w, rs, incremental, validation=None):
             )
     finally:
         est._install_alpha(None)
+        # early stopping's best weights (or the initial ones, _initialize) belong to this fit alone,
+        # also where it raises: left behind, the next warm start without a better score restored them
+        best = vars(est).pop("_best_weights", None)
     diverged = (model.stop_reason or "").startswith("Training diverged")
-    best = getattr(est, "_best_weights", None) if est.early_stopping else None
     if diverged and best is None and _targets_overflow_float32(model, Y, v, batch_size):
         raise ValueError(
             "The training loss overflowed float32, the network's precision (from float32 X or dtype='float32'): "
@@ -116,9 +118,11 @@ def _fit_stochastic(est, X, Y, w, rs, incremental, validation=None):
             f"be preprocessed (or lower learning_rate_init={est.learning_rate_init:g})."
         )
     if diverged:  # as scikit-learn: early stopping returns the best validated weights, which are finite
+        kept = ("the weights of the best validation score are kept" if est.best_validation_score_ > -np.inf
+                else "no validation score was finite, so the initial weights are kept")
         warnings.warn(
             f"Training diverged after {est.n_iter_} epoch(s) (lower learning_rate_init="
-            f"{est.learning_rate_init:g}); the weights of the best validation score are kept.",
+            f"{est.learning_rate_init:g}); {kept}.",
             ConvergenceWarning,
         )
     elif not incremental and not callback.stopped and est.n_iter_ == est.max_iter:
@@ -129,7 +133,6 @@ def _fit_stochastic(est, X, Y, w, rs, incremental, validation=None):
         )
     if best is not None:
         model.set_weights(best)
-        del est._best_weights
 
 
 def _targets_overflow_float32(model, Y, v, batch_size):
