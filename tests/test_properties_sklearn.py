@@ -496,3 +496,19 @@ def test_poisson_loss_of_a_zero_count_is_zero_where_the_prediction_underflows():
     ours.partial_fit(X_far, [0.0])
     assert np.isnan(peer.loss_) and ours.loss_ == 0.0
     _same_weights(ours, peer, 1e-12)
+
+
+def test_early_stopping_scores_a_classifiers_labels_even_where_its_outputs_are_nan():
+    """scikit-learn scores NaN only where the *predicted values* are not finite (a regressor's); a
+    classifier's labels decoded from NaN probabilities are scored (argmax / ``p > 0.5``), as it always
+    decodes them. glassnet checked the raw outputs: a NaN score, a best score and ``n_iter_`` of its own."""
+    X, y = np.array([[10.36752576], [24.64854431], [9.91311229], [-39.09471695]]), np.zeros(4, dtype=int)
+    params = dict(solver="sgd", shuffle=False, random_state=0, hidden_layer_sizes=(2, 1, 2), activation="identity",
+                  alpha=0.0, max_iter=7, tol=0.0, learning_rate_init=2.0, n_iter_no_change=1, momentum=0.0,
+                  early_stopping=True, validation_fraction=0.5)
+    peer, ours = sk_nn.MLPClassifier(**params), MLPClassifier(**params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # (both: the outputs overflow)
+        if _train_both(peer, ours, "fit", X, y, rtol=_tolerance(params)):
+            _same_state(ours, peer, X, y, _tolerance(params))
+    assert ours.validation_scores_ == peer.validation_scores_ == [1.0] * 7

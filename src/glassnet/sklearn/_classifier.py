@@ -117,8 +117,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
             A = A.ravel()
         return self._label_binarizer.inverse_transform(A)
 
-    def _score_outputs(self, A, y, sample_weight):
-        return accuracy_score(y, self._decode(A), sample_weight=sample_weight)
+    def _score_predictions(self, y_pred, y, sample_weight):
+        return accuracy_score(y, y_pred, sample_weight=sample_weight)
 
     @available_if(_BaseMLP._stochastic)
     def partial_fit(self, X, y, sample_weight=None, classes=None):

@@ -51,7 +51,14 @@ class _EpochEnd(Callback):
         est, model = self.estimator, self.model
         X_val, Y_val, y_val, w_val, v_val, mean_w = self.validation
         A = predict_arrays(model, X_val)
-        score = est._score_outputs(A, y_val, w_val) if np.isfinite(A).all() else np.nan
+        # as scikit-learn's _score_with_function: NaN where the predicted values are not finite (a
+        # regressor's); a classifier's labels, decoded from NaN probabilities too, are scored (a NaN
+        # test of the outputs gave the classifier scores, a best score and n_iter_ of its own)
+        y_pred = est._decode(A)
+        if np.issubdtype(y_pred.dtype, np.floating) and not np.isfinite(y_pred).all():
+            score = np.nan
+        else:
+            score = est._score_predictions(y_pred, y_val, w_val)
         est.validation_scores_.append(score)
         penalty = _penalty(est, X_val.shape[0] * mean_w)
         est.validation_loss_curve_.append(float(model.loss(Y_val, A, v_val)) + penalty)

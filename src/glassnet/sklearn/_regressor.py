@@ -98,8 +98,8 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     def _decode(self, A):
         return A.ravel() if A.shape[1] == 1 else A
 
-    def _score_outputs(self, A, y, sample_weight):
-        return r2_score(y, self._decode(A), sample_weight=sample_weight)
+    def _score_predictions(self, y_pred, y, sample_weight):
+        return r2_score(y, y_pred, sample_weight=sample_weight)
 
     @available_if(_BaseMLP._stochastic)
     def partial_fit(self, X, y, sample_weight=None):
