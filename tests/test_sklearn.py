@@ -1802,3 +1802,15 @@ def test_a_copy_or_pickle_of_coefs_is_a_plain_list_as_scikit_learns():
     shallow = copy.copy(clf.coefs_)
     shallow[0][0, 0] += 1.0  # a shallow copy shares the arrays, as scikit-learn's list does
     assert clf.coefs_[0][0, 0] == shallow[0][0, 0]
+
+
+def test_alpha_s_penalty_overflowing_on_huge_warm_start_weights_is_said_as_alpha_s():
+    # a warm start from weights of 1e160: alpha/2·‖W‖² is inf. The error blamed "The kernel_regularizer
+    # L2(l2 = α/(2 Σw) ...) of layer 'dense'", a regularizer the user never wrote
+    X, y = np.array([[1.0], [2.0], [3.0]]), np.array([0.0, 1.0, 2.0])
+    est = MLPRegressor(hidden_layer_sizes=(), solver="sgd", max_iter=1, random_state=0, warm_start=True).fit(X, y)
+    est.coefs_ = [np.array([[1e160]])]
+    with pytest.raises(ValueError, match=r"L2 penalty alpha/2·‖W‖² \(alpha=0.0001\) overflowed .* largest \|w\| is "
+                                         r"1e\+160") as info:
+        est.fit(X, y)
+    assert "kernel_regularizer" not in str(info.value)

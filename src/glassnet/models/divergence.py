@@ -23,6 +23,15 @@ class DivergenceWarning(UserWarning):
     """Training stopped because the loss or the gradients became NaN or infinite."""
 
 
+class NonFinitePenaltyError(ValueError):
+    """A regularizer gave NaN or inf for finite weights or outputs at fit's first step
+    (:func:`_refuse_non_finite_penalty`); ``argument`` names it (``"kernel_regularizer"``)."""
+
+    def __init__(self, message, argument):
+        super().__init__(message)
+        self.argument = argument
+
+
 def _refuse_non_finite_penalty(model):
     """A ValueError where a layer's regularizer gave NaN or inf for finite weights or outputs at fit's first
     step: the divergence warning blamed the learning rate (the step had changed nothing yet)."""
@@ -39,10 +48,10 @@ def _refuse_non_finite_penalty(model):
                     continue
                 value = penalty(regularizer, X, f"{argument} of layer {layer.name!r}", of)
                 if not math.isfinite(value):
-                    raise ValueError(f"The {argument} {regularizer!r:.80} of layer {layer.name!r} returned {value} for "
-                                     f"{of} of shape {tuple(X.shape)}, all finite, at fit's first step: the loss "
-                                     "cannot be minimised. Make the regularizer return a finite number for finite "
-                                     "values.")
+                    raise NonFinitePenaltyError(
+                        f"The {argument} {regularizer!r:.80} of layer {layer.name!r} returned {value} for {of} of "
+                        f"shape {tuple(X.shape)}, all finite, at fit's first step: the loss cannot be minimised. "
+                        "Make the regularizer return a finite number for finite values.", argument)
 
 
 def _all_finite(x):

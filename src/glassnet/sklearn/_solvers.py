@@ -17,7 +17,7 @@ from sklearn.model_selection import train_test_split
 from .. import backend, optimizers
 from .._validation import is_sparse
 from ..layers import BatchNormalization, Dropout
-from ..models.divergence import DivergenceWarning
+from ..models.divergence import DivergenceWarning, NonFinitePenaltyError
 from ._epochs import _EpochEnd, _EpochEndBatchAlpha
 from ._objective import _batch_l2, _batch_weight_sums, _data_weights, _scikit_loss
 
@@ -99,6 +99,15 @@ def _fit_stochastic(est, X, Y, w, rs, incremental, validation=None):
                 X, Y, batch_size=batch_size, epochs=1 if incremental else est.max_iter, verbose=0,
                 callbacks=[callback], shuffle=est.shuffle, sample_weight=v,
             )
+    except NonFinitePenaltyError as exc:  # alpha's L2, installed as each kernel's regularizer: the user wrote none
+        if reg is None or exc.argument != "kernel_regularizer":
+            raise
+        largest = max(float(np.abs(W).max(initial=0.0)) for W in model.get_weights())
+        raise ValueError(
+            f"The L2 penalty alpha/2·‖W‖² (alpha={est.alpha:g}) overflowed for the starting weights (the largest "
+            f"|w| is {largest:.3g}): the loss cannot be minimised. Start from smaller weights (warm_start=False, "
+            f"or smaller coefs_)."
+        ) from None
     finally:
         est._install_alpha(None)
         # early stopping's best weights (or the initial ones, _initialize) belong to this fit alone,
