@@ -1203,3 +1203,39 @@ def test_softmax_and_log_softmax_of_arrays_along_any_axes_equal_keras(keras_x64,
         activations.softmax(x, axis=(2, -1))
     with pytest.raises(ValueError, match=r"axis must be in \[-3, 3\) .* Received: axis=3"):
         activations.log_softmax(x, axis=3)
+
+
+def test_activations_defined_in_their_own_modules_keep_the_path_of_pickles_made_before():
+    # activations.py became a package (base, classic, rectifiers, smooth, hard, shrink, rowwise, function): a
+    # model pickled before holds its activations, which name their class by glassnet.activations (protocol 0:
+    # "c<module>\n<name>"): that path must keep giving the same class
+    import ast
+    import importlib
+    import inspect
+    import pickle
+
+    from glassnet import _registry
+
+    names = [*activations.CLASSES, "Activation", "FunctionActivation", "_Normalising"]
+    for name in names:
+        assert pickle.loads(f"cglassnet.activations\n{name}\n.".encode()) is getattr(activations, name), name
+    assert {cls.__module__ for cls in activations.CLASSES.values()} != {"glassnet.activations"}  # (moved, indeed)
+    # every name a module of the package defines (classes, functions, constants, private helpers) is still
+    # glassnet.activations.<name>, as in the single module: activations._logistic, SELU_ALPHA, erfc, ...
+    modules = ("base", "classic", "rectifiers", "smooth", "hard", "shrink", "rowwise", "function")
+    defined = 0
+    for module in (importlib.import_module(f"glassnet.activations.{name}") for name in modules):
+        for node in ast.parse(inspect.getsource(module)).body:  # its top-level definitions, not its imports
+            for name in [node.name] if hasattr(node, "name") else [t.id for t in getattr(node, "targets", [])]:
+                assert getattr(activations, name, None) is getattr(module, name), f"{module.__name__}.{name}"
+                defined += 1
+    assert defined > 50  # (61 at the split)
+    for name in ("ACTIVATIONS", "CLASSES", "NAME_REFUSALS", "_FUNCTIONS", "get", "serialize", "deserialize",
+                 "layer_names", "get_by_name_for_layer", "check_in_layer", "check_layer_axis", "relu", "softmax",
+                 "silu", "swish", "hard_swish", "threshold"):
+        assert hasattr(activations, name), name
+    assert isinstance(activations.relu, activations.ReLU)  # the function, not a module of the package
+    # a class name stands for every public Activation of the package's modules (activations.get("FunctionActivation")
+    # names the class rather than saying the name is unknown)
+    assert {cls.__name__ for cls in _registry._classes(activations.ACTIVATIONS, activations.Activation)} == {
+        *activations.CLASSES, "FunctionActivation"}
