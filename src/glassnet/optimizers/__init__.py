@@ -96,7 +96,14 @@ def get(identifier):
 
 
 def serialize(optimizer):
-    return to_config(optimizer, CLASSES, "optimizer")
+    """``{"class_name", "config"}``; for an optimizer Keras has, in Keras's form, with its ``module`` and
+    ``registered_name``: without them Keras's ``LossScaleOptimizer.from_config`` (and so
+    ``keras.optimizers.deserialize``) of a config that nests one raised "could not be deserialized
+    properly". :func:`deserialize` reads both forms."""
+    config = to_config(optimizer, CLASSES, "optimizer")
+    if config["class_name"] in CLASSES and config["class_name"] != "GradientDescent":  # (the lectures' own)
+        config = {"module": "keras.optimizers", **config, "registered_name": None}
+    return config
 
 
 def deserialize(config):

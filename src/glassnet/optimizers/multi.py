@@ -400,7 +400,9 @@ class MultiOptimizer(Optimizer):
         if not isinstance(self._optimizer_map, OptimizerMap):
             raise ValueError("Cannot save a MultiOptimizer whose optimizer_map is a callable (a config holds no "
                              "code): use an OptimizerMap of path patterns.")
-        config = {"optimizer_map": {"class_name": "OptimizerMap", "config": self._optimizer_map.get_config()},
+        # (in Keras's form, with its module: keras.optimizers.deserialize could not find OptimizerMap without)
+        config = {"optimizer_map": {"module": "keras.optimizers", "class_name": "OptimizerMap",
+                                    "config": self._optimizer_map.get_config(), "registered_name": None},
                   "loss_scale_factor": None}
         if self.name != self._default_name():
             config["name"] = self.name
