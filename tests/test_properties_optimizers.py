@@ -420,3 +420,23 @@ def test_a_bad_option_is_refused_by_name(argument, call):
         call()
     message = str(info.value)
     assert argument in message or (argument == "schedule" and "learning-rate schedule" in message), message
+
+
+def test_muon_in_a_custom_loop_reads_the_model_s_paths_as_keras(keras64):
+    # apply_gradients(zip(grads, model.trainable_weights)) built Muon's state without the variables' paths:
+    # the Embedding's table, 2-D, was orthogonalized where Keras's Muon (and glassnet's fit) steps it by AdamW
+    import glassnet
+
+    keras, rng = keras64, np.random.default_rng(5)
+    theirs = keras.Sequential([keras.Input((2,), dtype="int32"), keras.layers.Embedding(5, 3), keras.layers.Flatten(),
+                               keras.layers.Dense(2)])
+    ours = glassnet.Sequential([glassnet.Input((2,), dtype="int32"), glassnet.layers.Embedding(5, 3),
+                                glassnet.layers.Flatten(), glassnet.layers.Dense(2)], dtype="float64")
+    ours.set_weights(theirs.get_weights())
+    mine, keras_opt = optimizers.Muon(0.1), keras.optimizers.Muon(0.1)
+    for _ in range(3):
+        grads = [rng.normal(size=w.shape) for w in ours.get_weights()]
+        keras_opt.apply_gradients(zip([keras.ops.convert_to_tensor(g) for g in grads], theirs.trainable_variables))
+        mine.apply_gradients(zip(grads, ours.trainable_weights))
+    for got, want in zip(ours.get_weights(), theirs.get_weights(), strict=True):
+        close(got, want, "weights")

@@ -122,6 +122,22 @@ def parameter_shapes(model):
     return [tuple(value.shape) for layer in model.layers for value in layer.params.values()]
 
 
+def handed_out_paths(variables):
+    """Keras's ``variable.path`` of each of ``variables`` that a model handed out (``model.trainable_weights``,
+    :func:`parameter_paths`), "" for any other array: a custom loop's ``Muon().apply_gradients(...)`` read
+    no path, and orthogonalized an Embedding's table that Keras's (and fit) steps by AdamW."""
+    from .flat import _HANDED_OUT
+
+    paths = {}
+    for v in variables:
+        ref, model_ref = _HANDED_OUT.get(id(v), (None, None))
+        model = model_ref() if ref is not None and ref() is v else None
+        if model is not None and id(v) not in paths:
+            arrays = [a for layer in model.layers for a in layer.params.values()]
+            paths.update({id(a): path for a, path in zip(arrays, parameter_paths(model), strict=True)})
+    return [paths.get(id(v), "") for v in variables]
+
+
 def parameter_paths(model):
     """Keras's ``variable.path`` of each of the model's parameter arrays, in the order of its flat
     vector: "model name/layer name/Keras weight name" ("sequential/dense/kernel"; a wrapper adds

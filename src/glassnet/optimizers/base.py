@@ -286,9 +286,12 @@ class Optimizer(Configurable):
         if len({numpy_dtype(v) for v in variables}) > 1:
             raise TypeError("trainable_variables must all have one dtype (the state is one vector). Received dtypes "
                             f"{[str(v.dtype) for v in variables]}")
+        from ..models.updates import handed_out_paths  # (models import this module)
+
         shapes = [tuple(v.shape) for v in variables]
         ends = np.cumsum([0] + [math.prod(shape) for shape in shapes]).tolist()
-        self.build(ends[-1], variables[0].dtype, [slice(a, b) for a, b in zip(ends, ends[1:])], shapes)
+        self.build(ends[-1], variables[0].dtype, [slice(a, b) for a, b in zip(ends, ends[1:])], shapes,
+                   handed_out_paths(variables))
         self._loop_variables, self._loop_parts = list(variables), None
 
     @classmethod
