@@ -207,14 +207,20 @@ def check(keras, case, through_configs=False):
     """Step both libraries' optimizers of ``case`` and compare after every step; ``through_configs``:
     glassnet's made from Keras's ``serialize`` and Keras's from glassnet's."""
     grads_list = list(gradients(case))
+    if os.environ.get("GLASSNET_OPT_TALLY"):  # (a hunt's count of the cases drawn, per optimizer)
+        with open(os.environ["GLASSNET_OPT_TALLY"], "a") as tally:
+            tally.write(f"{case['name']} {'lso' if case['loss_scale'] else '-'} {len(case['steps'])} "
+                        f"{' '.join(sorted(k for k in case['options'] if k != 'learning_rate'))}\n")
     rng = np.random.default_rng(case["seed"] + 1)
     start = [rng.normal(size=shape) for shape in case["shapes"]]
     theirs = make(keras.optimizers, case["name"], case["options"], case["loss_scale"])
     ours = make(optimizers, case["name"], case["options"], case["loss_scale"])
     if through_configs:
-        ours, theirs = (optimizers.deserialize(keras.optimizers.serialize(theirs)),
-                        keras.optimizers.deserialize(copy.deepcopy(optimizers.serialize(ours))))  # (Keras's edits it)
-        shared(ours.get_config(), theirs.get_config())
+        made_ours, made_theirs = ours, theirs
+        ours, theirs = (optimizers.deserialize(keras.optimizers.serialize(made_theirs)),
+                        keras.optimizers.deserialize(copy.deepcopy(optimizers.serialize(made_ours))))  # (Keras edits it)
+        shared(ours.get_config(), made_theirs.get_config())
+        shared(made_ours.get_config(), theirs.get_config())
     variables = [keras.Variable(w, dtype="float64", name=n) for w, n in zip(start, case["names"])]
     arrays = [w.copy() for w in start]
     flat = case["loss_scale"] is not None or case["name"] == "Muon"
