@@ -1361,3 +1361,17 @@ def test_losses_defined_in_their_own_modules_keep_the_path_of_pickles_made_befor
     # a class name stands for a loss defined in any of the package's modules (losses.get("FunctionLoss")
     # asks for its function rather than saying the name is unknown)
     assert {cls.__name__ for cls in _registry._classes(losses.LOSSES, losses.Loss)} == {*losses.CLASSES, "FunctionLoss"}
+
+
+def test_from_config_of_a_loss_and_a_metric_names_an_unknown_key_with_the_class():
+    # Loss and Metric had a from_config of their own (a copy of each other's) that left an unknown key to
+    # __init__; they share the registry's Configurable now, as initializers and optimizers do
+    from glassnet import metrics
+
+    with pytest.raises(TypeError, match=r"Huber.from_config got unknown key\(s\) bogus; Huber takes"):
+        losses.Huber.from_config({**losses.Huber(delta=2.0).get_config(), "bogus": 1})
+    with pytest.raises(TypeError, match=r"config must be a dict"):
+        metrics.AUC.from_config([("num_thresholds", 3)])
+    assert losses.Huber.from_config(losses.Huber(delta=2.0).get_config()).delta == 2.0
+    auc = metrics.AUC.from_config(metrics.AUC(num_thresholds=7, name="a").get_config())
+    assert (auc.num_thresholds, auc.name) == (7, "a")

@@ -189,8 +189,8 @@ def to_config(obj, classes, kind):
 
 class Configurable:
     """Keras's ``cls.from_config(obj.get_config())``: a new object with the same settings (and,
-    for an optimizer, no state), for the bases of initializers, regularizers, optimizers and
-    learning-rate schedules."""
+    for an optimizer, no state), for the bases of initializers, regularizers, optimizers,
+    learning-rate schedules, losses and metrics."""
 
     @classmethod
     def from_config(cls, config):

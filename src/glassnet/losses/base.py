@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 
+from .._registry import Configurable
 from .._validation import check_array, is_one_of, on_host, per_sample_weights
 from ..activations import resolve_axes
 from ..backend import astype, from_numpy, get_namespace, is_numpy, numpy_dtype
@@ -55,7 +56,7 @@ def _check_reduces(loss):
                          f"per-sample losses. Train with one of {', '.join(map(repr, REDUCTIONS[:4]))}.")
 
 
-class Loss:
+class Loss(Configurable):
     """The base of every loss (see the module docstring). ``name``, ``reduction`` and
     ``dtype`` as Keras's ``Loss``; ``dtype`` only at its default.
 
@@ -194,13 +195,6 @@ class Loss:
         if self.reduction != REDUCTION:
             config["reduction"] = self.reduction
         return config
-
-    @classmethod
-    def from_config(cls, config):
-        """A new loss with the arguments :meth:`get_config` returned, as Keras."""
-        if not isinstance(config, dict):
-            raise TypeError(f"config must be a dict from get_config(). Received: {type(config).__name__}")
-        return cls(**config)
 
     def __repr__(self):
         return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.get_config().items())})"

@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 
+from .._registry import Configurable
 from .._validation import check_array, per_sample_weights
 from ..backend import to_numpy
 
@@ -187,7 +188,7 @@ class _ResetAfterInit(type):
         return init.replace(parameters=list(init.parameters.values())[1:])
 
 
-class Metric(metaclass=_ResetAfterInit):
+class Metric(Configurable, metaclass=_ResetAfterInit):
     """The base of every metric (see the module docstring). ``name`` and ``dtype`` as
     Keras's ``Metric`` (``dtype``: a float dtype, the default of :meth:`add_variable`;
     glassnet's own metrics count in float64)."""
@@ -298,13 +299,6 @@ class Metric(metaclass=_ResetAfterInit):
     def get_config(self):
         """The constructor's arguments (a model file stores them with the class name)."""
         return {"name": self.name} if self.dtype is None else {"name": self.name, "dtype": self.dtype}
-
-    @classmethod
-    def from_config(cls, config):
-        """A new metric with the arguments :meth:`get_config` returned, as Keras."""
-        if not isinstance(config, dict):
-            raise TypeError(f"config must be a dict from get_config(). Received: {type(config).__name__}")
-        return cls(**config)
 
     def __repr__(self):
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
