@@ -1372,6 +1372,8 @@ def test_from_config_of_a_loss_and_a_metric_names_an_unknown_key_with_the_class(
         losses.Huber.from_config({**losses.Huber(delta=2.0).get_config(), "bogus": 1})
     with pytest.raises(TypeError, match=r"config must be a dict"):
         metrics.AUC.from_config([("num_thresholds", 3)])
+    with pytest.raises(TypeError, match=r"AUC.from_config got unknown key\(s\) bogus; AUC takes num_thresholds"):
+        metrics.AUC.from_config({"num_thresholds": 3, "bogus": 1})
     assert losses.Huber.from_config(losses.Huber(delta=2.0).get_config()).delta == 2.0
     auc = metrics.AUC.from_config(metrics.AUC(num_thresholds=7, name="a").get_config())
     assert (auc.num_thresholds, auc.name) == (7, "a")
