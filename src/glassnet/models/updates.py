@@ -259,10 +259,15 @@ def _apply_rule_to_span(optimizer, w, g, span):
     optimizer.slices = [slice(part.start - span.start, part.stop - span.start) for part, _, _ in inside]
     optimizer.shapes = [shape for _, shape, _ in inside]
     optimizer.paths = [path for _, _, path in inside]
+    no_decay = getattr(optimizer, "_no_decay", None)  # (exclude_from_weight_decay's variables)
+    if no_decay is not None:
+        optimizer._no_decay = [skip for part, skip in zip(slices, no_decay, strict=True)
+                               if span.start <= part.start and part.stop <= span.stop]
     try:
         optimizer._apply_rule(w[span], g[span])
     finally:
         optimizer.state, optimizer.slices, optimizer.shapes, optimizer.paths = state, slices, shapes, paths
+        optimizer._no_decay = no_decay
 
 
 def swap_average(model):

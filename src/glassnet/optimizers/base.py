@@ -150,6 +150,9 @@ class Optimizer(Configurable):
     _loop_parts = None
     #: weak references to the model's weight arrays that fit built the state for, in ``slices``' order
     _built_arrays = None
+    #: :meth:`exclude_from_weight_decay`'s variables (a :class:`~.decay.Exclusions`), and for each of ``slices``
+    #: whether it is one of them (None: every variable decays)
+    _exclusions = _no_decay = None
 
     def __init__(self, learning_rate=0.001, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
                  use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None, loss_scale_factor=None,
@@ -277,7 +280,25 @@ class Optimizer(Configurable):
                                     self._initial_state(name) if name in self.state_names else 0.0,
                                     dtype=dtype) for name in self.slot_names}
         self._tmp = xp.empty(min(size, BLOCK), dtype=dtype)
+        self._no_decay = self._exclusions.skipped(self.paths) if self._exclusions else None
         self.built = True
+
+    def exclude_from_weight_decay(self, var_list=None, var_names=None):
+        """Keras's: leave some variables out of the weight decay (``weight_decay``'s
+        ``w ← w − η λ w``), those of ``var_list`` (``model.trainable_weights[i]``,
+        ``layer.bias``; or a custom loop's own arrays) and those whose name (the last part of
+        Keras's ``variable.path``: "kernel", "bias", "gamma", "beta", "embeddings") a regular
+        expression of ``var_names`` finds, as ``re.search``: ``var_names=["bias", "gamma",
+        "beta"]`` decays only the kernels. Called again, it replaces the earlier choice. Before
+        the optimizer is built (before ``fit``), as Keras; like Keras's, the choice is not part
+        of ``get_config`` (nor of a saved model's file).
+        """
+        if self.built:
+            raise ValueError("exclude_from_weight_decay() can only be configured before the optimizer is built "
+                             "(before fit or the first apply_gradients), as in Keras.")
+        from .decay import Exclusions  # (it imports the models, which import this module)
+
+        self._exclusions = Exclusions(var_list, var_names)
 
     def _build_variables(self, variables):
         """The state for ``variables`` (each checked), one flat vector of them all in their order."""
@@ -292,6 +313,8 @@ class Optimizer(Configurable):
         ends = np.cumsum([0] + [math.prod(shape) for shape in shapes]).tolist()
         self.build(ends[-1], variables[0].dtype, [slice(a, b) for a, b in zip(ends, ends[1:])], shapes,
                    handed_out_paths(variables))
+        if self._exclusions:  # (a custom loop's own arrays are known by identity, not by a path)
+            self._no_decay = self._exclusions.skipped(self.paths, variables, warn=False)
         self._loop_variables, self._loop_parts = list(variables), None
 
     @classmethod
@@ -572,9 +595,16 @@ class Optimizer(Configurable):
             self.update(w[part], g[part], lr, state, self._tmp[: part.stop - start])
 
     def _decay(self, w, lr):
-        """Decoupled weight decay ``w ← w − η λ w``, before the rule."""
-        if self.weight_decay:
+        """Decoupled weight decay ``w ← w − η λ w``, before the rule (not of the variables
+        :meth:`exclude_from_weight_decay` names)."""
+        if not self.weight_decay:
+            return
+        if self._no_decay is None:
             w *= 1.0 - lr * self.weight_decay
+            return
+        for part, skip in zip(self.slices, self._no_decay, strict=True):
+            if not skip:
+                w[part] *= 1.0 - lr * self.weight_decay
 
     def _clip(self, g):
         if self.clipnorm:

@@ -100,6 +100,10 @@ class LossScaleOptimizer(Optimizer):
     def _state_part(self, name, part):
         return self.inner_optimizer._state_part(name, part)
 
+    def exclude_from_weight_decay(self, var_list=None, var_names=None):
+        """The inner optimizer's (Keras's wrapper took the call and decayed every variable)."""
+        self.inner_optimizer.exclude_from_weight_decay(var_list, var_names)
+
     def build(self, size, dtype=None, slices=None, shapes=None, paths=None):
         # (Keras's build(trainable_variables) too, which load_weights of an optimizer's state needs first)
         self.inner_optimizer.build(size, dtype, slices, shapes, paths)

@@ -270,6 +270,15 @@ class MultiOptimizer(Optimizer):
         self._choice = (paths, shapes, chosen)
         return chosen
 
+    def exclude_from_weight_decay(self, var_list=None, var_names=None):
+        """Each sub-optimizer's (Keras's MultiOptimizer took the call and its sub-optimizers decayed every
+        variable)."""
+        if not isinstance(self._optimizer_map, OptimizerMap):
+            raise ValueError("This MultiOptimizer's optimizers are the ones its callable returns: call "
+                             "exclude_from_weight_decay on each of them.")
+        for optimizer in self._inner_optimizers:
+            optimizer.exclude_from_weight_decay(var_list, var_names)
+
     def build(self, size, dtype=None, slices=None, shapes=None, paths=None):
         """Choose each variable's optimizer by its path (and shape) and build each sub-optimizer on
         the concatenation of its variables.

@@ -84,9 +84,10 @@ class Muon(Optimizer):
         return zip(self.slices, self.shapes, getattr(self, "paths", None) or [""] * len(self.slices), strict=True)
 
     def _decay(self, w, lr):
-        for part, shape, path in self._variables():
+        skipped = self._no_decay or [False] * len(self.slices)  # (exclude_from_weight_decay's variables)
+        for (part, shape, path), skip in zip(self._variables(), skipped, strict=True):
             decay = self.adam_weight_decay if self._uses_adam(shape, path) else self.weight_decay
-            if decay:
+            if decay and not skip:
                 w[part] *= 1.0 - lr * decay
 
     def _tiny_bound(self):
