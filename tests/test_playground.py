@@ -1746,6 +1746,20 @@ def test_a_diverged_session_stops_and_counts_finished_epochs_only():
     assert again["epoch"] == state["epoch"] and len(again["train_loss"]) == len(state["train_loss"])
 
 
+
+def test_a_divergence_from_unscaled_features_advises_in_the_page_s_terms():
+    # fit's note on unscaled inputs ends "Scale them ...: x / 30.35, or seed 004's x -= x.mean(axis=0);
+    # x /= x.std(axis=0)": code the page's user cannot run. The page's inputs are its features.
+    s = Session({"problem": "regression", "learning_rate": 10, "features": ["x1", "x1^2", "x1x2"]})
+    with pytest.warns(UserWarning, match="diverged"):
+        while s.diverged is None and s.epoch < 30:
+            s.step(5)
+    assert "The inputs are not scaled: |x| reaches " in s.diverged and "x.std" not in s.diverged
+    reach = np.abs(s.features(s.X_train)).max(axis=0)  # x1 reaches 6, the others ~36
+    assert s.diverged.endswith(f"Of the chosen features, x1^2 ({reach[1]:.3g}), x1x2 ({reach[2]:.3g}) reach beyond 10: "
+                               "leave them out, or train with a lower learning rate.")
+
+
 # --- the pages' polish: labelled errors with their field, alerts, sharp canvases, the loss chart's scale --
 
 def _labels(html):

@@ -64,6 +64,7 @@ Problems are reported as
 """
 
 import math
+import re
 import warnings
 from dataclasses import dataclass, field
 
@@ -504,6 +505,13 @@ def _exploding_activations(layers, lr, init):
         f"{a_last / a_first:.3g}× larger in {last!r} than in {first!r}, and the loss and every gradient with it "
         f"(RMS ∂J/∂W up to {max(grads, default=math.nan):.2g}{step}). {_advice('exploding', lr)}{_init_note(init)}"
     ))]
+
+
+#: :func:`input_scale_note`'s sentences in a message, the observation (group 1) and the advice in Python's terms,
+#: which the command line and the playground say in their own
+INPUT_SCALE_NOTE = re.compile(r"(The inputs are not scaled: \|x\| reaches \S+ in [^,]+, which makes the weighted "
+                              r"sums and the gradients that much larger\. )Scale them to about \[-1, 1\] before "
+                              r"training: x / \S+, or seed 004's x -= x\.mean\(axis=0\); x /= x\.std\(axis=0\)\.")
 
 
 def input_scale_note(x_max, where):

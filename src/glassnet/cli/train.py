@@ -126,19 +126,15 @@ def _warn_gradient_stops(model, activation, out_act):
     return True
 
 
-#: the library's note on unscaled inputs in its divergence message, whose advice is Python code
-_SCALE_NOTE = re.compile(r"(The inputs are not scaled: \|x\| reaches \S+ in this batch, which makes the weighted sums "
-                         r"and the gradients that much larger\. )Scale them to about \[-1, 1\] before training: "
-                         r"x / \S+, or seed 004's x -= x\.mean\(axis=0\); x /= x\.std\(axis=0\)\.")
-
-
 def _scaling_advice(reason, no_standardize):
     """The library's stop reason with its advice for unscaled inputs ("x /= x.std(axis=0)") in the
     command line's terms: leave out --no-standardize; or, where the inputs were standardized and
     still reach far (an outlier), fix the file."""
+    from ..diagnostics import INPUT_SCALE_NOTE  # (the note's observation, then its advice in Python)
+
     if no_standardize:
-        return _SCALE_NOTE.sub(r"\1Leave out --no-standardize: train then standardizes them.", reason)
-    return _SCALE_NOTE.sub(lambda m: m.group(1).replace("The inputs are not scaled:", "The standardized inputs are far "
+        return INPUT_SCALE_NOTE.sub(r"\1Leave out --no-standardize: train then standardizes them.", reason)
+    return INPUT_SCALE_NOTE.sub(lambda m: m.group(1).replace("The inputs are not scaled:", "The standardized inputs are far "
                                                        "from 0:") + "A column holds outliers far from the rest: clip "
                            "or remove them in the file.", reason)
 

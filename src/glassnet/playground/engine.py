@@ -20,6 +20,7 @@ from .. import regularizers
 from ..callbacks import Callback
 from .._validation import check_choice, check_int, check_number
 from ..datasets import PLAYGROUND
+from ..diagnostics import INPUT_SCALE, INPUT_SCALE_NOTE
 from ..layers import Dense
 from ..models import DivergenceWarning, Sequential
 from ..models.divergence import _restore, _snapshot
@@ -319,7 +320,17 @@ class Session:
                                       "last whose weights gave the training points a finite loss.")
         self.epoch = back
         del self.train_loss[back + 1:], self.test_loss[back + 1:]
-        self.diverged = message.replace(*self._advice())
+        self.diverged = INPUT_SCALE_NOTE.sub(self._scale_advice, message.replace(*self._advice()))
+
+    def _scale_advice(self, note):
+        """fit's note on unscaled inputs (:data:`~glassnet.diagnostics.INPUT_SCALE_NOTE`), with advice a
+        page user can follow: its code ("x /= x.std(axis=0)") is not theirs to run, the features are."""
+        X = self.features(self.X_train)
+        reach = {name: float(np.abs(column).max()) for name, column in zip(self.config["features"], X.T, strict=True)}
+        large = [f"{name} ({value:.3g})" for name, value in reach.items() if value > INPUT_SCALE]
+        return (f"{note.group(1)}Of the chosen features, {', '.join(large) or 'none'} reach{'es' * (len(large) == 1)} "
+                f"beyond {INPUT_SCALE:g}: leave {'it' if len(large) == 1 else 'them'} out, or train with a lower "
+                "learning rate.")
 
     def step(self, epochs=1, since=0, learning_rate=None):
         """Train ``epochs`` more passes over the training points (SGD, shuffled mini-batches),
