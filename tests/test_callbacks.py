@@ -548,6 +548,17 @@ def test_validation_monitors_wait_for_the_validated_epochs(rng):
     assert len(history.history["loss"]) == 6 and len(history.history["val_loss"]) == 2
 
 
+def test_auto_mode_on_a_value_a_callback_logs_says_to_pass_mode(rng):
+    # a LambdaCallback listed first logs "score": glassnet said only "not among the logged values (loss)",
+    # which it was; Keras 3.15 says it cannot tell the direction and to pass mode="max"
+    X, y = _regression(rng)
+    score = LambdaCallback(on_epoch_end=lambda epoch, logs: logs.__setitem__("score", 1.0 / (epoch + 1)))
+    with pytest.raises(ValueError, match="'score', which is not among.*pass mode='min' or mode='max'"):
+        _model().fit(X, y, epochs=2, verbose=0, callbacks=[score, EarlyStopping(monitor="score")])
+    history = _model().fit(X, y, epochs=3, verbose=0, callbacks=[score, EarlyStopping(monitor="score", mode="max")])
+    assert history.epoch == [0, 1]
+
+
 def test_a_misspelt_validation_monitor_is_still_an_error(rng):
     X, y = _regression(rng)
     with pytest.raises(ValueError, match="monitors 'val_los', which is not among the logged values"):

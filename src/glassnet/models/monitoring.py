@@ -20,8 +20,12 @@ def _require_monitored(callback, monitor):
     if callback.mode == "auto":
         names = ["loss", *(m.name for m in getattr(callback.model, "metrics", []))]
         if (monitor[4:] if monitor.startswith("val_") else monitor) not in names:
+            # misspelt, or logged by a callback listed before this one (it was only "not among the logged
+            # values", and mode=... fixed the second): both are said
             logged = names + [f"val_{n}" for n in names] if callback.params.get("do_validation") else names
-            raise _missing(callback, monitor, logged)
+            raise ValueError(f"{_missing(callback, monitor, logged)} mode='auto' cannot tell whether it should be "
+                             "minimized or maximized either: check the name, or, for a value that a callback logs, "
+                             "pass mode='min' or mode='max'.")
         raise ValueError(
             f"{type(callback).__name__} cannot tell whether {monitor!r} should be minimized or maximized "
             "(mode='auto' knows losses, errors, accuracy, precision, recall, sensitivity, specificity, f1, fbeta, io_u, "
