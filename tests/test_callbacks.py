@@ -396,6 +396,22 @@ def test_reduce_lr_on_plateau_follows_keras_rules_step_by_step():
     assert logged == pytest.approx([0.1] + rates[:-1])
 
 
+def test_reduce_lr_on_plateau_stops_at_a_min_lr_reached_up_to_rounding_as_keras(capsys):
+    # 1 · 0.1 · 0.1 is 0.010000000000000002 in float64: glassnet "reduced" it to min_lr=0.01 once more
+    # (a third line, the cooldown restarted); Keras 3.15 compares its float32 rate with np.float32(min_lr)
+    # and prints two lines, leaving wait=3, cooldown_counter=0 after 8 epochs of a constant loss
+    model = _model(lr=1.0)
+    plateau = ReduceLROnPlateau(monitor="loss", factor=0.1, min_lr=0.01, patience=0, cooldown=2, verbose=1)
+    plateau.set_model(model)
+    plateau.on_train_begin()
+    for epoch in range(8):
+        plateau.on_epoch_end(epoch, {"loss": 1.0})
+    assert capsys.readouterr().out.splitlines() == [
+        "Epoch 2: ReduceLROnPlateau reducing learning rate to 0.1.",
+        "Epoch 4: ReduceLROnPlateau reducing learning rate to 0.010000000000000002."]
+    assert (plateau.wait, plateau.cooldown_counter) == (3, 0)
+
+
 def test_reduce_lr_on_plateau_in_fit(rng):
     X, y = _regression(rng)
     model = _model(lr=0.05)

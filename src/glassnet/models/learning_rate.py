@@ -125,7 +125,10 @@ class ReduceLROnPlateau(Callback):
                 reduced = False
                 for optimizer in _rated(self.model.optimizer):  # each of a MultiOptimizer's, as Keras
                     old_lr = float(optimizer.learning_rate)
-                    if old_lr > self.min_lr:
+                    # compared in float32, as Keras (its rates are float32 variables): a rate a rounding above
+                    # min_lr (1 · 0.1 · 0.1 = 0.010000000000000002 over 0.01) is at it, not "reduced" to it
+                    # again with a line printed and the cooldown restarted
+                    if np.float32(old_lr) > np.float32(self.min_lr):
                         optimizer.learning_rate = max(old_lr * self.factor, self.min_lr)
                         reduced = True
                         if self.verbose:
