@@ -12,6 +12,19 @@ REPO = Path(__file__).resolve().parents[1]
 MNIST_DIR = REPO.parent / "shared" / "data" / "mnist"
 
 
+def top_level_definitions(package, modules):
+    """``(module, name)`` of each top-level definition (class, function, assigned name; not an import)
+    of ``package``'s ``modules``: what a module split into a package must still offer by its old path."""
+    import ast
+    import importlib
+    import inspect
+
+    for module in (importlib.import_module(f"{package}.{name}") for name in modules):
+        for node in ast.parse(inspect.getsource(module)).body:
+            for name in [node.name] if hasattr(node, "name") else [t.id for t in getattr(node, "targets", [])]:
+                yield module, name
+
+
 @pytest.fixture
 def rng():
     return np.random.default_rng(12345)

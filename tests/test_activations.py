@@ -1209,10 +1209,9 @@ def test_activations_defined_in_their_own_modules_keep_the_path_of_pickles_made_
     # activations.py became a package (base, classic, rectifiers, smooth, hard, shrink, rowwise, function): a
     # model pickled before holds its activations, which name their class by glassnet.activations (protocol 0:
     # "c<module>\n<name>"): that path must keep giving the same class
-    import ast
-    import importlib
-    import inspect
     import pickle
+
+    from conftest import top_level_definitions
 
     from glassnet import _registry
 
@@ -1224,11 +1223,9 @@ def test_activations_defined_in_their_own_modules_keep_the_path_of_pickles_made_
     # glassnet.activations.<name>, as in the single module: activations._logistic, SELU_ALPHA, erfc, ...
     modules = ("base", "classic", "rectifiers", "smooth", "hard", "shrink", "rowwise", "function")
     defined = 0
-    for module in (importlib.import_module(f"glassnet.activations.{name}") for name in modules):
-        for node in ast.parse(inspect.getsource(module)).body:  # its top-level definitions, not its imports
-            for name in [node.name] if hasattr(node, "name") else [t.id for t in getattr(node, "targets", [])]:
-                assert getattr(activations, name, None) is getattr(module, name), f"{module.__name__}.{name}"
-                defined += 1
+    for module, name in top_level_definitions("glassnet.activations", modules):
+        assert getattr(activations, name, None) is getattr(module, name), f"{module.__name__}.{name}"
+        defined += 1
     assert defined > 50  # (61 at the split)
     for name in ("ACTIVATIONS", "CLASSES", "NAME_REFUSALS", "_FUNCTIONS", "get", "serialize", "deserialize",
                  "layer_names", "get_by_name_for_layer", "check_in_layer", "check_layer_axis", "relu", "softmax",
