@@ -1103,3 +1103,28 @@ def test_direction_arrows_sit_on_steps_long_enough_to_be_seen(name):
     import matplotlib.pyplot as plt
 
     plt.close("all")
+
+
+def test_the_package_keeps_every_name_of_the_single_module_and_loads_matplotlib_only_to_draw():
+    # plots.py became a package (_figure, _classes, history, decision, confusion, weights, descent, hopfield,
+    # som): every name a module of it defines (the plot functions, their limits such as MAX_RECALL_ROWS, the
+    # private helpers) is still glassnet.plots.<name>, the same object, as in the single module
+    import subprocess
+    from pathlib import Path
+
+    from conftest import top_level_definitions
+
+    modules = ("_figure", "_classes", "history", "decision", "confusion", "weights", "descent", "hopfield", "som")
+    defined = 0
+    for module, name in top_level_definitions("glassnet.plots", modules):
+        assert getattr(plots, name, None) is getattr(module, name), f"{module.__name__}.{name}"
+        defined += 1
+    assert defined == 50  # (50 at the split)
+    assert sorted(p.stem for p in Path(plots.__file__).parent.glob("*.py")) == sorted(("__init__", *modules))
+    # importing glassnet, or glassnet.plots with all its modules, does not load matplotlib: a plot does
+    program = ("import sys, glassnet, glassnet.plots; print('matplotlib' in sys.modules)\n"
+               "glassnet.plots.plot_history({'loss': [1.0, 0.5]}); print('matplotlib' in sys.modules)")
+    src = str(Path(plots.__file__).parents[2])
+    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120,
+                            env=dict(os.environ, PYTHONPATH=src))
+    assert result.stdout == "False\nTrue\n", result.stderr

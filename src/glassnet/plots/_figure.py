@@ -1,0 +1,133 @@
+"""What every plot shares: matplotlib imported on demand, a Figure of its own (or the user's Axes),
+the atomic save, and the text and image shapes the plots check alike."""
+
+import math
+import os
+
+import numpy as np
+
+from .._io import atomic_write
+from .._validation import check_number, check_path, check_positive_int
+
+
+_FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
+
+
+_NO_MATPLOTLIB = 'glassnet.plots requires matplotlib: pip install "glassnet[plots]"'
+
+
+def _require_matplotlib():
+    """Import matplotlib, or raise an ImportError that says how to install it
+    (called first by every plot, before its own matplotlib imports)."""
+    try:
+        import matplotlib
+    except ImportError:
+        raise ImportError(_NO_MATPLOTLIB) from None
+    return matplotlib
+
+
+def _new_figure(figsize):
+    """A Figure with an Agg canvas, independent of pyplot's state."""
+    try:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise ImportError(_NO_MATPLOTLIB) from None
+    fig = Figure(figsize=figsize, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _figure_and_axes(ax, figsize):
+    """``ax`` (a user's Axes, checked) and its Figure; None: a new Figure of ``figsize`` and its one Axes."""
+    if ax is None:
+        fig = _new_figure(figsize)
+        return fig, fig.add_subplot()
+    from matplotlib.axes import Axes
+
+    if not isinstance(ax, Axes):
+        raise TypeError(f"ax must be a matplotlib Axes (such as plt.subplots()[1]). Received: ax={ax!r:.100}")
+    return ax.figure, ax
+
+
+def _remove_colorbars(ax):
+    """Remove the colour bars of what ``ax`` shows: drawn into again, it gets one colour bar, not two."""
+    for old in ax.images + ax.collections:
+        if getattr(old, "colorbar", None) is not None:
+            old.colorbar.remove()
+
+
+def save_figure(fig, path, dpi=100):
+    """Save ``fig`` to ``path`` atomically; the format follows the extension
+    (``.png``, ``.svg``, ``.pdf``)."""
+    try:
+        from matplotlib.figure import Figure
+    except ImportError:  # then fig cannot be a Figure either
+        Figure = ()
+    if not isinstance(fig, Figure):
+        raise TypeError(f"fig must be a matplotlib Figure. Received: fig={fig!r:.100}")
+    path = check_path(path, "path")
+    dpi = check_number(dpi, "dpi", low=1, high=2000)
+    ext = os.path.splitext(path)[1].lower()
+    if ext not in _FORMATS:
+        raise ValueError(f"path must end with one of {', '.join(_FORMATS)}. Received: path={path!r}")
+    atomic_write(path, lambda fh: fig.savefig(fh, format=_FORMATS[ext], dpi=dpi))
+    return path
+
+
+def _finish(fig, path):
+    if path is not None:
+        save_figure(fig, path)
+    return fig
+
+
+def _plain(name):
+    """``name`` (a metric's key, a class label, a feature's name) as text that matplotlib draws as it is:
+    its ``$`` escaped, where two of them made it mathtext ("$x$" drawn as an italic x, and "$x^$" a
+    ParseException from savefig)."""
+    return str(name).replace("$", r"\$")
+
+
+def _check_title(title):
+    """``title`` as given: None (the default title) or a string; mathtext between two ``$`` is checked
+    here, not in savefig (where "$x^$" raised matplotlib's ParseException after the plot was made)."""
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"title must be a string or None. Received: title={title!r:.100}")
+    from matplotlib.cbook import is_math_text
+
+    if title and is_math_text(title):
+        from matplotlib.mathtext import MathTextParser
+
+        try:
+            MathTextParser("path").parse(title)
+        except ValueError as error:
+            raise ValueError(f"title holds mathtext that matplotlib cannot read ({str(error).splitlines()[-1]:.120}); "
+                             rf"write a literal dollar sign as \$. Received: title={title!r:.100}") from None
+    return title
+
+
+def _image_shape(shape, n, holds):
+    """``shape`` checked as (height, width) of ``n`` pixels; None: square. ``holds`` says what has
+    the ``n`` values ("the weights have {n} inputs")."""
+    if shape is None:
+        side = math.isqrt(n)
+        if side * side != n:
+            raise ValueError(f"Cannot infer a square image shape: {holds.format(n=n)}; pass shape=(height, width).")
+        return side, side
+    if not isinstance(shape, (tuple, list)) or len(shape) != 2:
+        raise ValueError(f"shape must be (height, width). Received: shape={shape!r:.100}")
+    shape = tuple(check_positive_int(v, "shape") for v in shape)
+    if shape[0] * shape[1] != n:
+        raise ValueError(f"shape={shape} holds {shape[0] * shape[1]} pixels, but {holds.format(n=n)}.")
+    return shape
+
+
+def _names(values, n, name, what):
+    """``values`` as a list of ``n`` names, one per ``what`` (a list, tuple or array; a string is not a
+    list of names)."""
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__len__") or np.ndim(values) != 1:
+        raise TypeError(f"{name} must be a list of {n} names. Received: {name}={values!r:.100}")
+    if len(values) != n:
+        raise ValueError(f"{name} must name each of the {n} {what}. "
+                         f"Received {len(values)}: {list(values)!r:.100}")
+    return [_plain(v) for v in values]

@@ -1,0 +1,92 @@
+"""A trained self-organizing map (:func:`plot_som`): its U-matrix, winner counts and component planes."""
+
+import math
+
+import numpy as np
+
+from .._validation import check_bool
+from ._figure import _check_title, _finish, _names, _new_figure, _require_matplotlib
+
+
+def _draw_map(ax, som, values, title, cmap, label):
+    """Values of a SOM's neurons on its grid: squares, or hexagons on a hexagonal grid."""
+    rows, cols = som.grid_shape_  # the fitted map's (grid and topology may have been set to others since)
+    V = np.asarray(values, dtype=float).reshape(rows, cols)
+    if som.topology_ == "hexagonal":
+        from matplotlib.collections import PolyCollection
+
+        C = som.coordinates_  # (row·√3/2, col + ½·(row odd))
+        angles = np.deg2rad(np.arange(6) * 60 + 30)
+        radius = 1 / math.sqrt(3)
+        hexagon = radius * np.column_stack([np.cos(angles), np.sin(angles)])
+        polys = [hexagon + (c[1], -c[0]) for c in C]
+        coll = PolyCollection(polys, array=V.ravel(), cmap=cmap, edgecolors="face")
+        ax.add_collection(coll)
+        ax.set_xlim(-1, cols + 0.5)
+        ax.set_ylim(-C[:, 0].max() - 1, 1)
+        ax.set_aspect("equal")
+        mappable = coll
+    else:
+        mappable = ax.imshow(V, cmap=cmap)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_title(title, fontsize=9)
+    ax.figure.colorbar(mappable, ax=ax, shrink=0.8, label=label)
+
+
+def plot_som(som, feature_names=None, X=None, components=True, path=None, *, title=None):
+    """A trained self-organizing map: its U-matrix and its component planes.
+
+    Parameters
+    ----------
+    som : glassnet.classic.SOM
+        Fitted.
+    feature_names : list of str, optional
+        Titles of the component planes.
+    X : array-like, optional
+        Data whose winner counts are marked on the U-matrix (marker area
+        grows with the number of samples a neuron wins; a legend under the
+        map shows the sizes of 1, about half the most and the most).
+    components : bool
+        Also draw one plane per input feature: weight k of every neuron.
+    title : str, optional
+        The U-matrix panel's title (default "U-matrix").
+
+    The U-matrix shows each neuron's mean distance to its grid neighbours:
+    light valleys are clusters, dark ridges the borders between them.
+    """
+    _require_matplotlib()
+    from matplotlib.lines import Line2D
+
+    if not hasattr(som, "weights_") or not hasattr(som, "u_matrix"):
+        raise TypeError(f"som must be a fitted glassnet.classic.SOM. Received: {type(som).__name__}")
+    W = som.weights_
+    n_features = W.shape[1]
+    names = [f"x{k + 1}" for k in range(n_features)] if feature_names is None else \
+        _names(feature_names, n_features, "feature_names", "features")
+    components = check_bool(components, "components")
+    title = _check_title(title)
+    panels = 1 + (n_features if components else 0)
+    cols = min(panels, 4)
+    rows = math.ceil(panels / cols)
+    fig = _new_figure((3.3 * cols, 3.0 * rows))
+    axes = fig.subplots(rows, cols, squeeze=False).ravel()
+    _draw_map(axes[0], som, som.u_matrix(), title or "U-matrix", "bone_r", "mean distance to the neighbours")
+    if X is not None:
+        hits = som.winner_map(X).ravel()
+        C = som.coordinates_
+        xs, ys = (C[:, 1], -C[:, 0]) if som.topology_ == "hexagonal" else (C[:, 1], C[:, 0])
+        size = 60 * hits / max(hits.max(), 1)
+        axes[0].scatter(xs[hits > 0], ys[hits > 0], s=size[hits > 0], c="tab:red", alpha=0.7,
+                        clip_on=False)  # (the edge neurons' marks were cut in half)
+        counts = sorted({1, (hits.max() + 1) // 2, hits.max()} - {0})  # what a mark's size means
+        axes[0].legend(handles=[Line2D([], [], ls="", marker="o", ms=math.sqrt(60 * c / hits.max()), color="tab:red",
+                                       alpha=0.7, label=str(c)) for c in counts],
+                       title="samples won", fontsize="small", title_fontsize="small", ncols=len(counts),
+                       loc="upper center", bbox_to_anchor=(0.5, -0.02), borderaxespad=0, handletextpad=0.2)
+    if components:
+        for k in range(n_features):
+            _draw_map(axes[k + 1], som, W[:, k], f"component plane: {names[k]}", "viridis", f"weight {k + 1}")
+    for ax in axes[panels:]:
+        ax.set_axis_off()
+    return _finish(fig, path)
