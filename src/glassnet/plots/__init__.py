@@ -32,7 +32,14 @@ from .confusion import _COUNT, MAX_ANNOTATED_CLASSES, plot_confusion_matrix  # n
 from .decision import MAX_RESOLUTION, _is_regressor, _per_point, _point_classes, _scores, plot_decision_boundary  # noqa: F401
 from .descent import (_DESCENT_PATH, ARROW_LENGTH, ARROWS, DIVERGING_VIEW, LARGEST_DRAWN, MAX_ARROWS,  # noqa: F401
                       _arrow_steps, _drawable, _drawn_values, _in_view, _values_of, plot_descent)
-from .history import LOG_SCALE_RATIO, READABLE_NAMES, _log_scale, _readable, plot_history  # noqa: F401
+from .history import (  # noqa: F401
+    LOG_SCALE_RATIO,
+    READABLE_NAMES,
+    _log_scale,
+    _quiet_log_locator,
+    _readable,
+    plot_history,
+)
 from .hopfield import MAX_RECALL_ROWS, MAX_RECALL_WIDTH, _images, plot_hopfield_recall  # noqa: F401
 from .som import _draw_map, plot_som  # noqa: F401
 from .weights import MAX_WEIGHT_AXES, MAX_WEIGHTS_WIDTH, plot_weights  # noqa: F401

@@ -25,19 +25,37 @@ def _readable(name):
     return READABLE_NAMES.get(name, name.replace("_", " "))
 
 
+def _quiet_log_locator():
+    """matplotlib's LogLocator without the decades past 1e308, which are inf (the formatter fails on
+    them); made at the first use, as matplotlib is imported only then. A module-level name (by
+    :func:`__getattr__` too), so that a figure with it pickles and unpickles as any other."""
+    cls = globals().get("QuietLogLocator")
+    if cls is None:
+        from matplotlib.ticker import LogLocator
+
+        class QuietLogLocator(LogLocator):
+            def tick_values(self, vmin, vmax):
+                with np.errstate(over="ignore"):
+                    ticks = super().tick_values(vmin, vmax)
+                return ticks[np.isfinite(ticks)]
+
+        QuietLogLocator.__qualname__ = "QuietLogLocator"
+        globals()["QuietLogLocator"] = cls = QuietLogLocator
+    return cls
+
+
+def __getattr__(name):  # (pickle looks the locator's class up here, before any plot made it)
+    if name == "QuietLogLocator":
+        return _quiet_log_locator()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def _log_scale(ax, low, high):
     """Draw ``ax``'s y axis on a log scale that shows ``low..high`` (> 0), also where matplotlib's own
     limits and ticks overflow: it pads the limits by 5% of their decades (1e-300..1e300 padded past
     1e308 became inf: a RuntimeWarning, and an axis left at 1..10 that showed none of the values), and
     its tick locator computes decades beyond the top (for 1e300: 1e420, another overflow warning)."""
-    from matplotlib.ticker import LogLocator
-
-    class QuietLogLocator(LogLocator):  # its decades past 1e308 are inf: left out (the formatter fails on them)
-        def tick_values(self, vmin, vmax):
-            with np.errstate(over="ignore"):
-                ticks = super().tick_values(vmin, vmax)
-            return ticks[np.isfinite(ticks)]
-
+    QuietLogLocator = _quiet_log_locator()
     decades = np.log10([low, high])
     pad = 0.05 * (decades[1] - decades[0])  # matplotlib's margin
     top, bottom = 308.0, min(decades[0], math.log10(np.finfo(float).tiny))
