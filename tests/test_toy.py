@@ -2,6 +2,7 @@
 
 import itertools
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -312,3 +313,16 @@ def test_a_huge_n_samples_is_named_as_too_large_to_allocate(make, n):
     # "Maximum allowed size exceeded"; the others named n_samples already
     with pytest.raises(ValueError, match=f"n_samples={n} asks for an array too large to allocate"):
         make(n_samples=n)
+
+
+@pytest.mark.parametrize("make", [make_circle, make_xor, make_plane_separation])
+def test_a_label_noise_that_overflows_is_refused_like_a_point_noise(make):
+    # the labels were read at points of inf (circle: all class 0, the plane: NaN sides), with NumPy's
+    # overflow warnings; make_gaussians and make_spiral, whose noise moves the points, refused it already
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=r"noise=1e\+308 is too large: the points the labels are read at "
+                                             "overflow float64 to infinity"):
+            make(noise=1e308, seed=0)
+        X, y = make(noise=1e300, seed=0)  # far beyond the square, finite: labels as the formula gives them
+    assert np.isfinite(X).all() and set(np.unique(y)) <= {0, 1}

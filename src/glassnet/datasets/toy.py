@@ -171,6 +171,21 @@ def _check_noise(noise):
     return check_number(noise, "noise", low=0.0)
 
 
+def _label_points(X, noise, rng):
+    """Where the labels of the clean points ``X`` are read: ``p + ε``, ``ε ~ U(-5, 5)² · noise`` (the
+    playground's label noise). A noise so large that they overflow is refused, as for the points
+    themselves (:func:`_finish`): the labels were those of infinities, with NumPy's overflow warnings."""
+    with np.errstate(over="ignore"):
+        P = X + rng.uniform(-5, 5, X.shape) * noise
+    return _finite(P, noise, "the points the labels are read at")
+
+
+def _finite(values, noise, what):
+    if not np.isfinite(values).all():
+        raise ValueError(f"noise={noise:g} is too large: {what} overflow float64 to infinity.")
+    return values
+
+
 def _finish(X, y, rng, shuffle, encoding, dtype, noise=0.0):
     dtype = standardize_dtype(dtype)  # coordinates: an integer dtype truncated them
     check_bool(shuffle, "shuffle")
@@ -216,8 +231,8 @@ def make_circle(n_samples=500, noise=0.0, seed=None, shuffle=True, encoding="bin
     r = np.concatenate([rng.uniform(0, radius * 0.5, n_pos), rng.uniform(radius * 0.7, radius, n_neg)])
     angle = rng.uniform(0, 2 * np.pi, n_pos + n_neg)
     X = np.column_stack([r * np.sin(angle), r * np.cos(angle)])
-    eps = rng.uniform(-radius, radius, X.shape) * noise
-    y = np.hypot(*(X + eps).T) < radius * 0.5
+    with np.errstate(over="ignore"):  # (a distance beyond float64 is outside the disc all the same)
+        y = np.hypot(*_label_points(X, noise, rng).T) < radius * 0.5
     return _finish(X, y, rng, shuffle, encoding, dtype, noise)
 
 
@@ -234,9 +249,9 @@ def make_xor(n_samples=500, noise=0.0, seed=None, shuffle=True, encoding="binary
     rng = make_rng(seed)
     X = rng.uniform(-5, 5, (n, 2))
     X += np.where(X > 0, 0.3, -0.3)  # padding keeps the quadrants apart
-    eps = rng.uniform(-5, 5, X.shape) * noise
-    P = X + eps
-    y = P[:, 0] * P[:, 1] >= 0
+    P = _label_points(X, noise, rng)
+    with np.errstate(over="ignore"):  # (a product beyond float64 keeps its sign)
+        y = P[:, 0] * P[:, 1] >= 0
     return _finish(X, y, rng, shuffle, encoding, dtype, noise)
 
 
@@ -334,8 +349,8 @@ def make_plane_separation(
             f"w={tuple(w)}, b={bias}; use a smaller margin or move the line."
         )
     X = np.concatenate(kept)[:n]
-    eps = rng.uniform(-5, 5, X.shape) * noise
-    y = (X + eps) @ w + bias >= 0
+    with np.errstate(over="ignore", invalid="ignore"):
+        y = _finite(_label_points(X, noise, rng) @ w + bias, noise, "the points' sides of the line") >= 0
     return _finish(X, y, rng, shuffle, encoding, dtype, noise)
 
 
