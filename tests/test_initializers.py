@@ -174,3 +174,23 @@ def test_a_keras_constant_of_an_array_is_read_from_its_serialized_config():
     model = Sequential([Dense(2, input_dim=3), dense], seed=0)
     model.build()
     np.testing.assert_array_equal(dense.bias, np.float32([np.log(0.05)]))
+
+
+@pytest.mark.parametrize("distribution, read_as", [("normal", "truncated_normal"), ("Uniform", "uniform"),
+                                                   ("TRUNCATED_NORMAL", "truncated_normal")])
+def test_variance_scaling_reads_the_distribution_as_keras(distribution, read_as):
+    # Keras 3.15 lowercases the distribution and reads tf.keras's "normal" as "truncated_normal"
+    # (VarianceScaling(distribution="normal").distribution == "truncated_normal"); glassnet raised a ValueError
+    init = initializers.VarianceScaling(distribution=distribution, seed=1)
+    assert init.distribution == read_as
+    np.testing.assert_array_equal(init((4, 3)), initializers.VarianceScaling(distribution=read_as, seed=1)((4, 3)))
+    with pytest.raises(ValueError, match="distribution"):
+        initializers.VarianceScaling(distribution="gamma")
+
+
+def test_constant_takes_an_empty_array_for_weights_of_size_zero_as_keras():
+    # Keras 3.15: Constant(np.zeros(0))((3, 0)) is an empty (3, 0) array; glassnet raised
+    # "value is empty (shape (0,)); at least one sample is required"
+    assert initializers.Constant(np.zeros(0))((3, 0)).shape == (3, 0)
+    with pytest.raises(ValueError, match="value"):
+        initializers.Constant(np.zeros(0))((3, 2))

@@ -122,7 +122,7 @@ class Constant(Initializer):
         if isinstance(value, (list, tuple)) or hasattr(value, "__array__"):
             if np.asarray(value).dtype == bool:  # as check_number refuses True
                 raise TypeError(f"value must be a number or an array of numbers. Received: value={value!r:.100}")
-            array = check_array(value, name="value", ndim=None, dtype=np.float64)
+            array = check_array(value, name="value", ndim=None, dtype=np.float64, allow_empty=True)
             self.value = float(array) if array.ndim == 0 else array.tolist()
         else:
             self.value = check_number(value, "value")
@@ -280,7 +280,8 @@ def _truncated_normal(rng, stddev, shape, dtype, mean=0.0):
 
 class VarianceScaling(Initializer):
     """Keras's variance scaling: variance ``scale / n`` with ``n`` the fan-in,
-    fan-out or their mean; uniform in ``±sqrt(3·scale/n)`` or truncated normal."""
+    fan-out or their mean; uniform in ``±sqrt(3·scale/n)`` or truncated normal.
+    ``distribution`` is read in any case, ``"normal"`` as ``"truncated_normal"`` (Keras 3's)."""
 
     def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None, input_axes=None,
                  output_axes=None):
@@ -291,6 +292,9 @@ class VarianceScaling(Initializer):
                                  f"fan_out = columns): {name} must be None, Keras's default. Received: {name}={value!r}")
         if not is_one_of(mode, ("fan_in", "fan_out", "fan_avg")):
             raise ValueError(f"mode must be 'fan_in', 'fan_out' or 'fan_avg'. Received: mode={mode!r:.100}")
+        if isinstance(distribution, str):  # as Keras 3: in any case, and tf.keras's "normal" is the truncated one
+            distribution = distribution.lower()
+            distribution = "truncated_normal" if distribution == "normal" else distribution
         if not is_one_of(distribution, ("uniform", "truncated_normal", "untruncated_normal")):
             raise ValueError(
                 "distribution must be 'uniform', 'truncated_normal' or 'untruncated_normal'. "
