@@ -273,3 +273,24 @@ def test_a_penalty_of_weights_already_not_finite_is_still_a_divergence():
     model.set_weights([np.full((3, 2), np.inf), np.zeros(2)])
     with pytest.warns(glassnet.models.DivergenceWarning, match="Training diverged"):
         model.fit(X, y, verbose=0)
+
+
+def test_an_orthogonal_penalty_of_a_zero_row_warns_nothing():
+    # 1/‖x‖ of a zero row was computed first: "RuntimeWarning: divide by zero encountered in divide" at
+    # every call and every training step, where Keras's rsqrt is quiet (Keras 3.15: 0.117851130 for these)
+    W = np.array([[0.0, 0.0], [1.0, 2.0], [3.0, 1.0]])
+    reg = regularizers.OrthogonalRegularizer(0.5)
+    with np.errstate(all="raise"):
+        assert reg(W) == pytest.approx(0.5 * 5 / np.sqrt(50) / 3, rel=1e-14)  # one pair, cos = 5/√50, of 3
+        assert np.isfinite(reg.gradient(W)).all()
+        assert regularizers.OrthogonalRegularizer(0.5, mode="columns")(np.zeros((3, 2))) == 0.0
+
+
+@pytest.mark.parametrize("name, arguments, config", [
+    ("L1", {"l1": None}, {"l1": 0.01}), ("L2", {"l2": None}, {"l2": 0.01}),
+    ("L1L2", {"l1": None, "l2": None}, {"l1": 0.0, "l2": 0.0}), ("L1L2", {"l1": 0.5, "l2": None}, {"l1": 0.5, "l2": 0.0}),
+])
+def test_a_factor_of_none_is_kerass_default(name, arguments, config):
+    # Keras 3.15 reads None as the default (L1(None).get_config() == {"l1": 0.01}, L1L2(None, None) 0 each);
+    # glassnet raised "TypeError: l1 must be a number. Received: l1=None"
+    assert getattr(regularizers, name)(**arguments).get_config() == config

@@ -85,11 +85,13 @@ class Regularizer(Configurable):
 
 class L1L2(Regularizer):
     """``l1 · Σ|W| + l2 · Σ W²``, gradient ``l1 · sign(W) + 2 · l2 · W`` (Keras 3's; both
-    0 unless given). ``l1`` and ``l2`` are numbers >= 0; else a ``TypeError`` or ``ValueError``."""
+    0 unless given). ``l1`` and ``l2`` are numbers >= 0 (None: the default, as Keras 3);
+    else a ``TypeError`` or ``ValueError``."""
 
     def __init__(self, l1=0.0, l2=0.0):
-        self.l1 = check_number(l1, "l1", low=0)
-        self.l2 = check_number(l2, "l2", low=0)
+        # None is the default, as Keras 3 reads it (L1L2(l1=None) penalizes nothing through l1)
+        self.l1 = check_number(0.0 if l1 is None else l1, "l1", low=0)
+        self.l2 = check_number(0.0 if l2 is None else l2, "l2", low=0)
 
     def __call__(self, x):
         W = x  # Keras's argument name outside, the lectures' W inside
@@ -142,7 +144,7 @@ class L1(L1L2):
     """``l1 · Σ|W|`` (default ``l1=0.01``, Keras's), gradient ``l1 · sign(W)``."""
 
     def __init__(self, l1=0.01):
-        super().__init__(l1=l1)
+        super().__init__(l1=0.01 if l1 is None else l1)  # None: the default, as Keras 3
 
     def get_config(self):
         return {"l1": self.l1}
@@ -152,7 +154,7 @@ class L2(L1L2):
     """``l2 · Σ W²`` (default ``l2=0.01``, Keras's), gradient ``2 · l2 · W``."""
 
     def __init__(self, l2=0.01):
-        super().__init__(l2=l2)
+        super().__init__(l2=0.01 if l2 is None else l2)  # None: the default, as Keras 3
 
     def get_config(self):
         return {"l2": self.l2}
@@ -194,7 +196,9 @@ class OrthogonalRegularizer(Regularizer):
     def _cosines(self, xp, X):
         """``(N, inv, G, c)``: unit rows, ``min(1/‖x‖, 1e7)`` per row, ``G = N Nᵀ`` with a zero diagonal,
         and ``c = factor / (m(m − 1))``."""
-        inv = xp.minimum(1.0 / xp.sqrt(xp.sum(X * X, axis=1, keepdims=True)), 1e7)
+        # min(1/‖x‖, 1e7) with ‖x‖² kept >= 1e-14 first, where 1/‖x‖ >= 1e7 anyway: a zero row's
+        # 1/0 raised NumPy's "divide by zero" RuntimeWarning at every call (Keras's rsqrt is quiet)
+        inv = xp.minimum(1.0 / xp.sqrt(xp.maximum(xp.sum(X * X, axis=1, keepdims=True), 1e-14)), 1e7)
         N = X * inv
         m = X.shape[0]
         G = xp.matmul(N, N.T) * (1.0 - xp.eye(m, dtype=X.dtype))
