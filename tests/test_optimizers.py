@@ -2100,3 +2100,27 @@ def test_optimizers_defined_in_their_own_modules_keep_the_path_of_pickles_made_b
     assert {cls.__module__ for cls in optimizers.CLASSES.values()} != {"glassnet.optimizers"}  # (moved, indeed)
     for name in ("BLOCK", "FLUSH_EVERY", "variable_parts", "schedules", "get", "serialize", "deserialize"):
         assert hasattr(optimizers, name), name
+
+
+@pytest.mark.parametrize("jit_compile", [False, True])
+def test_an_optimizer_pickled_before_jit_compile_existed_still_steps(jit_compile):
+    # written by glassnet at 048cf8d, before optimizers had jit_compile: SGD(0.1, momentum=0.9) after one step of
+    # g = [0.5, -4] from w = [1, -2] (m = [-0.05, 0.4]); unpickled, its next step failed ('SGD' object has no
+    # attribute 'jit_compile')
+    import pickle
+    from pathlib import Path
+
+    from glassnet import kernels
+
+    opt = pickle.loads((Path(__file__).parent / "data" / "glassnet-048cf8d-sgd.pkl").read_bytes())
+    assert opt.jit_compile is False
+    if jit_compile:
+        if not kernels.available():
+            pytest.skip("numba is not installed (pip install glassnet[jit])")
+        opt.jit_compile = True
+    w = np.array([0.95, -1.6])
+    opt.apply(w, np.array([1.0, 2.0]))
+    m = 0.9 * np.array([-0.05, 0.4]) - 0.1 * np.array([1.0, 2.0])  # m ← α m − η g; w ← w + m
+    np.testing.assert_allclose(opt.state["momentum"], m, rtol=1e-15)
+    np.testing.assert_allclose(w, np.array([0.95, -1.6]) + m, rtol=1e-15)
+    np.testing.assert_allclose(w, [0.805, -1.44], rtol=1e-12)

@@ -153,6 +153,9 @@ class Optimizer(Configurable):
     #: :meth:`exclude_from_weight_decay`'s variables (a :class:`~.decay.Exclusions`), and for each of ``slices``
     #: whether it is one of them (None: every variable decays)
     _exclusions = _no_decay = None
+    #: run the rule as a compiled loop where one exists (glassnet.kernels); fit sets it from the model (here for
+    #: optimizers pickled before it existed, whose step failed on the missing attribute)
+    jit_compile = False
 
     def __init__(self, learning_rate=0.001, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
                  use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None, loss_scale_factor=None,
@@ -198,7 +201,6 @@ class Optimizer(Configurable):
         self._iterations = 0  # every step, as Keras's `_iterations`
         self.state = {}
         self.built = False
-        #: run the rule as a compiled loop where one exists (glassnet.kernels); fit sets it from the model
         self.jit_compile = False
 
     @property
