@@ -745,3 +745,31 @@ def test_a_pipeline_is_refused_with_what_to_export_instead(rng):
         with pytest.raises(TypeError, match=r"Received: Pipeline\. .*not a Pipeline's other steps "
                                             r"\('standardscaler' \(StandardScaler\)\): export the estimator, pipe\[-1\]"):
             to_onnx(pipe)
+
+
+def test_every_name_of_the_split_package_is_still_glassnet_onnx_s():
+    # onnx.py (933 lines) became a package of one concept per module: every top-level name of its
+    # modules is still glassnet.onnx.<name>, the same object (the CLI imports _class_labels and
+    # _is_onnx_file from there, test_validation patches glassnet.onnx._PROTOBUF_LIMIT)
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import glassnet.onnx as package
+    from conftest import top_level_definitions
+
+    modules = ("_graph", "_numerics", "activations", "layers", "outputs")
+    defined = 0
+    for module, name in top_level_definitions("glassnet.onnx", modules):
+        assert getattr(package, name, None) is getattr(module, name), f"{module.__name__}.{name}"
+        defined += 1
+    assert defined == 56  # with the 7 of __init__ (to_onnx, export, OPSET, ...): the old module's 63
+    assert sorted(p.stem for p in Path(package.__file__).parent.glob("*.py")) == sorted(("__init__", *modules))
+    # import onnx inside the package is the onnx package, imported by an export only, not by import glassnet
+    program = ("import sys, glassnet, glassnet.onnx; print('onnx' in sys.modules, 'onnxruntime' in sys.modules)\n"
+               "from glassnet.layers import Dense; from glassnet.models import Sequential\n"
+               "glassnet.onnx.to_onnx(Sequential([Dense(2, input_dim=3)])); import onnx\n"
+               "print(glassnet.onnx._require_onnx() is onnx is sys.modules['onnx'], hasattr(onnx, 'helper'))")
+    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120,
+                            env=dict(os.environ, PYTHONPATH=str(Path(package.__file__).parents[2])))
+    assert result.stdout == "False False\nTrue True\n", result.stderr
