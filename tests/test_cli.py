@@ -1886,6 +1886,7 @@ def test_a_long_file_is_read_in_c_with_the_careful_readers_results(tmp_path, mon
     assert limits == ([_data.HEAD_ROWS + 1] if fast else [_data.HEAD_ROWS + 1, None])  # C's reading was kept, or not
     monkeypatch.setattr(_data, "HEAD_ROWS", 10**9)  # every row read by the csv module, cell by cell
     careful = outcome()
+    assert limits[-1] == 10**9 + 1  # (the patched HEAD_ROWS reached read_csv: one reading, by the csv module)
     assert type(quick) is type(careful)
     if isinstance(careful, str):  # the same message, naming the line
         assert quick == careful and ("line 1401" in careful or "line 1201" in careful)
