@@ -12,7 +12,8 @@ Run ``glassnet --help`` and ``glassnet COMMAND --help``; docs/cli.md has
 every command with an example.
 
 The package, one concept a module: ``_parser`` builds the argparse parser
-(value types in ``_types``); ``_data`` reads CSV files and the named data
+(value types in ``_types``); ``_data`` reads CSV files (with ``_csv``,
+``_csv_rows``, ``_header``, ``_columns`` and ``_labels``) and the named data
 sets; ``_common`` holds the user error and the helpers every command shares;
 the commands live in ``train``, ``saved`` (evaluate, predict, info, export),
 ``explain``, ``descend``, ``classic`` (perceptron, hopfield, som) and ``bench``; this

@@ -1,0 +1,268 @@
+"""A CSV file's columns: the target, the features and the id column chosen by name or index, the
+features read as numbers (or the error that names the first bad cell), and a model's columns found
+in a file by name."""
+
+import math
+import sys
+
+import numpy as np
+
+from ._common import CommandError, count, shown
+from ._csv import MISSING, _is_number, _point
+from ._csv_rows import _parse_clean, header_cells
+from ._labels import _target_values
+
+
+class Columns(list):
+    """A CSV file's feature column names, with whether a header named them (else they are
+    ``column_k``), the target column's name (None without a header or a target) and, when
+    :func:`read_csv` is asked for it, the id column's name ("id" without a header) and its cells
+    as read (``ids``: (name, cells), else None)."""
+
+    def __init__(self, names, header=False, target=None):
+        super().__init__(names)
+        self.header, self.target, self.ids = header, target, None
+        #: the file's number of columns, the index of each feature column and the target's (or None)
+        self.width, self.indices, self.target_index = None, None, None
+
+
+def _table(rows, has_header, target, require_target, read_target, ignore, path, body=None, sep=",", decimal=".",
+           ids=None):
+    """:func:`read_csv`'s result from the file's non-blank ``rows`` (split at ``sep``). With ``body`` (the file's
+    text and the offset after the header), ``rows`` are only the first ones: they settle the columns, and the body
+    is read by :func:`_parse_clean` (with the decimal mark ``decimal``); None when it needs the careful reading of
+    every row."""
+    header = None
+    if has_header:
+        header = rows[0][1]
+        rows = rows[1:]
+        if not rows:
+            raise CommandError(f"{path} has a header but no data rows.")
+    width = len(header) if header is not None else len(rows[0][1])
+    # another separator than the one read with (a spreadsheet's "a;b;c" export that was not recognised, a TSV file,
+    # a wrong --sep) makes row 1 one column, and then ragged rows: the message names what row 1 holds
+    first = header if header is not None else rows[0][1]
+    other = next((c for c in (",", ";", "\t", "|") if c != sep and len(first) == 1 and c in first[0]), None)
+    hint = f" (columns are read as separated by {sep!r}; this file seems to use {other!r}: give --sep {other!r})" \
+        if other else f" (--sep {sep!r}: row 1 holds no {sep!r})" if sep != "," and len(first) == 1 else ""
+    for line, cells in rows:
+        if len(cells) != width:
+            raise CommandError(f"{path} line {line}: expected {width} field{'s' * (width != 1)}, found {len(cells)}{hint}.")
+    # a spreadsheet's trailing comma on every line: an empty column, not data
+    while width > 1 and (header is None or header[-1] == "") and all(c[-1] == "" for _, c in rows):
+        if body is not None:
+            return None  # whether every row has it: the careful reading tells
+        width -= 1
+        header = header[:-1] if header is not None else None
+        rows = [(line, c[:-1]) for line, c in rows]
+    names = header or [f"column_{k}" for k in range(width)]
+    col = _target_index(target, names, header is not None, path, hint=hint) if (target is not None or require_target) \
+        else None
+    if col is not None and width < 2:
+        raise CommandError(f"{path} has a single column: there is no feature besides the target{hint}.")
+    left_out = {_target_index(c, names, header is not None, path, "--ignore", hint) for c in ignore}
+    if col is not None and col in left_out:
+        raise CommandError(f"--ignore: column {names[col]!r} is the target; it is never a feature.")
+    id_col = None if ids is None else _target_index(ids, names, header is not None, path, "--id", hint)
+    if id_col is not None and id_col == col:
+        raise CommandError(f"--id: column {names[col]!r} is the target; give the id column.")
+    left_out |= {id_col} - {None}
+    features = [k for k in range(width) if k != col and k not in left_out]
+    if not features:
+        raise CommandError(f"--ignore{' and --id' * (ids is not None)} leave{'s' * (ids is None)} no feature column "
+                           f"of {path}.")
+    columns = Columns([names[k] for k in features], header=header is not None,
+                      target=names[col] if col is not None and header is not None else None)
+    columns.width, columns.indices, columns.target_index = width, features, col
+    id_name = None if id_col is None else names[id_col] if header is not None else "id"
+    if body is not None:
+        parsed = _parse_clean(*body, width, col, left_out, sep, decimal, keep=id_col)
+        if parsed is None:
+            return None
+        X, texts = parsed
+        raw = texts.get(col)
+        if id_col is not None:
+            columns.ids = id_name, texts[id_col]
+        if col is None or not read_target:
+            return X, None, columns
+        y = None if _first_missing(raw) is not None else _target_values(raw)
+        _refuse_comma_labels(y, raw, names[col], path, comma=_comma_advice(sep, decimal))
+        return None if y is None or (y.dtype.kind == "f" and not np.isfinite(y).all()) else (X, y, columns)
+    cells = np.array([c for _, c in rows], dtype=object)
+    if id_col is not None:
+        columns.ids = id_name, [str(c) for c in cells[:, id_col]]
+    # a text column is the labels (without a target) or an id: _numeric says how to leave it out
+    X = _numeric(cells[:, features], rows, features, names, path, has_target=col is not None, hint=hint,
+                 has_header=header is not None, comma=_comma_advice(sep, decimal))
+    y = None
+    if col is not None and read_target:
+        raw = [str(c) for c in cells[:, col]]
+        missing = _first_missing(raw)
+        if missing is not None:  # NA and its kin are no class
+            shown = f" ({raw[missing]!r})" if raw[missing] else ""
+            what = _missing_what(raw[missing])
+            raise CommandError(f"{path} line {rows[missing][0]}, column {names[col]!r}: {what}{shown}; "
+                               "remove or fill it first.")
+        y = _target_values(raw)
+        _refuse_comma_labels(y, raw, names[col], path, comma=_comma_advice(sep, decimal))
+        if y.dtype.kind == "f":
+            _check_finite(y, rows, [col], names, path)
+    return X, y, columns
+
+
+def _comma_advice(sep, decimal):
+    """What to do about numbers written with a comma (``3,5``) in a file read with the decimal mark '.', or
+    None (the file's decimal mark is ','). A ',' file holds them only quoted ("3,5"), and cannot take
+    --decimal ',' (pandas refuses a separator that is also the decimal mark); its comma may also be a
+    thousands separator ("1,000"), so the numbers are not guessed."""
+    if decimal != ".":
+        return None
+    if sep != ",":
+        return "give --decimal ','"
+    return ("the file's columns are separated by ',', so ',' cannot also be its decimal mark: write the numbers with "
+            "a decimal point and no thousands separator, or save the file with ';' between the columns and read it "
+            "with --sep ';' --decimal ','")
+
+
+def _refuse_comma_labels(y, raw, name, path, comma):
+    """The error for a target column read as text labels whose every cell is a number written with a
+    comma (``comma``: :func:`_comma_advice`, None where the file's decimal mark is ','): a price ``3,5``
+    became a class, and a regression trained as a classifier without a word (in a ',' file, quoted)."""
+    if comma and y is not None and y.dtype.kind == "U" and any("," in c for c in raw) and \
+            all(_is_number(_point(c, ",")) for c in raw):
+        shown = next(c for c in raw if "," in c)
+        raise CommandError(f"{path}, column {name!r} (the target): its values are numbers written with a decimal "
+                           f"comma ({shown!r}), and the file is read with the decimal mark '.', which makes them "
+                           f"class labels: {comma}.")
+
+
+def align_columns(X, columns, features, path, sep=None, decimal=None):
+    """``X``'s columns in the order of ``features`` (the names a model was trained on), found
+    by the header names ``columns``: the same names in another order are reordered (with a
+    note), a missing one is an error. Without a header or saved names, X is taken as it is."""
+    if not features or columns is None or not columns.header or list(columns) == list(features):
+        return X
+    missing = [name for name in features if name not in columns]
+    left_out = [name for name in missing if name in header_cells(path, sep, decimal)]
+    if left_out:  # it said "price.csv has no column x1" of a file that has it: --target x1 took it out
+        ids = columns.ids[0] if columns.ids is not None else None
+        who = "--id" if ids in left_out else "--target or --ignore"  # (predict --id a, a a column of the model)
+        raise CommandError(f"{who} leaves out {path}'s column{'s' * (len(left_out) > 1)} "
+                           f"{', '.join(map(shown, left_out))}, which the model was trained on; the model takes "
+                           f"{', '.join(map(shown, features))}.")
+    if missing:
+        raise CommandError(f"{path} has no column {', '.join(map(shown, missing))}, which the model was trained on; the model "
+                           f"takes {', '.join(map(shown, features))}.")
+    repeated = sorted({name for name in columns if columns.count(name) > 1 and name in features})
+    if repeated or len(set(features)) != len(features):
+        raise CommandError(f"{path}'s columns are not the model's ({', '.join(map(shown, features))}) in its order, and "
+                           f"the names {', '.join(map(shown, repeated or sorted(set(features))))} repeat, so they cannot "
+                           "be matched by name; "
+                           "write the columns in the model's order.")
+    if len(columns) != len(features):  # (columns besides the model's are left out by the caller)
+        extra = ", ".join(shown(name) for name in columns if name not in features)
+        raise CommandError(f"{path} has columns besides the model's ({extra}); leave them out with --ignore.")
+    print(f"note: {path} has the model's columns in another order; they are taken by name.", file=sys.stderr)
+    return X[:, [columns.index(name) for name in features]]
+
+
+def _target_index(target, names, has_header, path, option="--target", hint=""):
+    """The index of the column ``target`` names (a header name or a 0-based index, negative
+    from the end; None: the last column), or the one-line error of ``option`` (``hint``: a
+    file that seems to use another separator says so, since its header is one column)."""
+    if target is None:
+        return len(names) - 1
+    if has_header and target in names:
+        if names.count(target) > 1:
+            raise CommandError(f"{option} {target!r}: {path} has {names.count(target)} columns of that name; "
+                               "give the column's 0-based index instead.")
+        return names.index(target)
+    try:
+        k = int(target)
+    except ValueError:
+        # a name with a line break is shown as its repr, with the index that selects it without quoting
+        listed = ", ".join(name if name.isprintable() else f"{name!r} (index {k})" for k, name in enumerate(names))
+        valid = f" Columns: {listed}." if has_header else " The file has no header: give a column index."
+        raise CommandError(f"{option} {target!r} is not a column of {path}{hint}.{valid}") from None
+    if not -len(names) <= k < len(names):
+        raise CommandError(f"{option} {k} is out of range: {path} has {count(len(names), 'column')} (0 to {len(names) - 1})"
+                           f"{hint}.")
+    return k % len(names)
+
+
+def _booleans(cells):
+    """``cells`` (text, one column per feature) with each column of only True and False (any case)
+    as 1 and 0: pandas reads such a column (``df.to_csv`` of a bool column) as bool, which
+    scikit-learn takes as 1 and 0; it was refused as "'False' is not a number"."""
+    for k in range(cells.shape[1]):
+        lowered = np.char.lower(cells[:, k].astype(str))
+        if np.isin(lowered, ("true", "false")).all():
+            cells[:, k] = (lowered == "true").astype(np.float64)
+    return cells
+
+
+def _numeric(cells, rows, columns, names, path, has_target=True, hint="", has_header=True, comma=None):
+    """The feature ``cells`` as float64, or the error that names the first bad cell (``comma``: a number
+    written with a decimal comma is named as such, with this advice (:func:`_comma_advice`): the file is
+    read with the decimal mark '.')."""
+    try:
+        try:
+            X = cells.astype(np.float64)
+        except ValueError:  # (a column of True/False is rarer: looked for only then)
+            X = _booleans(cells).astype(np.float64)
+    except ValueError:
+        for (line, _), row in zip(rows, cells):  # only to name the first bad cell
+            # (str: _booleans has put the floats 1 and 0 into an object array's True/False columns)
+            for k, value in zip(columns, map(str, row)):
+                if value == "" or value.upper() in MISSING:
+                    shown = "" if value == "" else f" ({value!r})"
+                    raise CommandError(
+                        f"{path} line {line}, column {names[k]!r}: missing value{shown}; remove or fill it first."
+                    ) from None
+                if comma and not _is_number(value) and _is_number(_point(value, ",")):
+                    raise CommandError(f"{path} line {line}, column {names[k]!r}: {value!r} has a decimal comma, "
+                                       f"and the file is read with the decimal mark '.': {comma}.") from None
+                if not _is_number(value):
+                    if not hint:  # a text column: labels (without a target) or an id
+                        # a file without a header takes indices: "--target column_2" is refused there
+                        column = names[k] if has_header else k
+                        hint = (f". If it is no feature (an id), leave it out with --ignore {column}; if it holds the "
+                                f"labels, name it with --target {column}; a column of categories must be made numbers "
+                                "first, one 0/1 column per category (pandas.get_dummies)" if has_target
+                                else f". If it is no feature (an id), leave it out with --ignore {column}; if it "
+                                     f"holds the labels, with --target {column}")
+                    raise CommandError(
+                        f"{path} line {line}, column {names[k]!r}: {value!r} is not a number{hint}."
+                    ) from None
+        raise
+    _check_finite(X, rows, columns, names, path)
+    return X
+
+
+def _first_missing(cells):
+    """The index of the first empty or missing-value cell (``MISSING``: NA, NULL...; or NaN, which
+    str() and the csv module write for a float NaN and pandas reads as missing: a column of text labels
+    took "nan" for a class; or an infinity, "inf", no class either), else None."""
+    return next((i for i, c in enumerate(cells) if c == "" or c.upper() in MISSING or _non_finite(c)), None)
+
+
+def _non_finite(cell):
+    try:
+        return not math.isfinite(float(cell))
+    except ValueError:
+        return False
+
+
+def _missing_what(cell):
+    """How an error names the cell :func:`_first_missing` found."""
+    return "non-finite value" if _non_finite(cell) and not math.isnan(float(cell)) else "missing value"
+
+
+def _check_finite(values, rows, columns, names, path):
+    bad = ~np.isfinite(values)
+    if bad.any():
+        i, k = np.argwhere(bad.reshape(len(rows), -1))[0]
+        raise CommandError(
+            f"{path} line {rows[i][0]}, column {names[columns[k]]!r}: missing or non-finite value; "
+            "remove or fill it first."
+        )

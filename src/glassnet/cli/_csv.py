@@ -1,0 +1,199 @@
+"""CSV text for the commands: a data file opened (compressed, or standard input), what a file that is
+not UTF-8 text is, the cells that are numbers or missing values, and a file's separator and decimal mark."""
+
+import codecs
+import csv
+import importlib
+import io
+import itertools
+import lzma
+import sys
+import zlib
+from pathlib import Path
+
+from ._common import CommandError
+
+
+class StandardInput(str):
+    """The data argument ``-``: the CSV text of standard input, read once into memory (a pipe
+    can be read only once, and the readers look at its header first); it is named "standard
+    input" in messages. (``glassnet predict m.gn -`` said "no such file: -".)"""
+
+    def __new__(cls, text):
+        self = super().__new__(cls, "standard input")
+        self.text = text
+        return self
+
+
+def read_stdin():
+    """Standard input's CSV text, as :class:`StandardInput`."""
+    data = getattr(sys.stdin, "buffer", sys.stdin).read()
+    if isinstance(data, bytes):
+        try:
+            data = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise CommandError("standard input is not UTF-8 text CSV; convert it first, e.g. with "
+                               "iconv -f latin1 -t utf-8.") from None
+    return StandardInput(data)
+
+
+#: compressed CSV files, read as pandas.read_csv reads them: the compression inferred from the suffix
+COMPRESSION = {".gz": "gzip", ".bz2": "bz2", ".xz": "lzma"}
+#: what reading a damaged compressed file raises (zlib.error: a .gz file damaged inside its data)
+DAMAGED = (OSError, EOFError, lzma.LZMAError, zlib.error)
+
+
+def _open(path, mode="rt"):
+    """A data file opened for reading, decompressed when its name ends in .gz, .bz2 or .xz; in text
+    mode as UTF-8 with a byte-order mark skipped. (``data.csv.gz`` was refused as "not a UTF-8 text
+    CSV file", with advice to convert it from latin1.)"""
+    module = COMPRESSION.get(Path(path).suffix.lower())
+    opener = importlib.import_module(module).open if module else open
+    return opener(path, mode, **({"newline": "", "encoding": "utf-8-sig"} if "t" in mode else {}))
+
+
+def _plain_name(path):
+    """The data argument's name in lower case, without a compression suffix (``d.tsv.gz``: ``d.tsv``)."""
+    name = str(path).lower()
+    return name.removesuffix(next((s for s in COMPRESSION if name.endswith(s)), ""))
+
+
+def is_csv(path):
+    """Whether the data argument names CSV text: a .csv, .tsv or .txt file (compressed too), or standard input."""
+    return isinstance(path, StandardInput) or _plain_name(path).endswith((".csv", ".tsv", ".txt"))
+
+
+def _is_number(text):
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+#: cells that spreadsheets and pandas write for a missing value (besides an empty cell)
+MISSING = {"NA", "N/A", "#N/A", "NULL", "NONE", "-", "?"}
+
+
+def _is_text(cell):
+    """A cell that can only be a name: not a number, not empty and not a missing-value mark
+    such as NA (those are missing values)."""
+    return cell != "" and cell.upper() not in MISSING and not _is_number(cell)
+
+
+def _point(cell, decimal):
+    """``cell`` as ``float`` reads it when it is a number written with the decimal mark ``decimal``
+    (``1,5`` is ``1.5``, as ``pandas.read_csv(..., decimal=",")`` reads it); any other cell as it is
+    (a text cell keeps its commas; ``1.234,5`` is no number, as for pandas)."""
+    if decimal == "." or decimal not in cell or "." in cell:
+        return cell
+    pointed = cell.replace(decimal, ".")
+    return pointed if _is_number(pointed) else cell
+
+
+#: the lines a file's separator and decimal mark are judged on
+FORMAT_LINES = 50
+
+
+def head_lines(path):
+    """The first lines of a CSV file (or of standard input), for :func:`csv_format`; [] when it
+    cannot be read as UTF-8 text (:func:`read_csv` then says why)."""
+    try:
+        with io.StringIO(path.text, newline="") if isinstance(path, StandardInput) else _open(path) as fh:
+            return list(itertools.islice(fh, FORMAT_LINES))
+    except (*DAMAGED, UnicodeDecodeError):
+        return []
+
+
+def _width(rows):
+    """The number of cells of each of ``rows`` when it is the same for all and above 1, else 0."""
+    widths = {len(cells) for cells in rows}
+    return widths.pop() if len(widths) == 1 and min(widths) > 1 else 0
+
+
+def _numbers(rows, decimal):
+    return sum(_is_number(_point(c.strip(), decimal)) for cells in rows for c in cells)
+
+
+#: the separators read from a file besides ',', preferred in this order when several fit
+OTHER_SEPARATORS = (";", "\t", "|")
+
+
+def csv_format(lines, sep=None, decimal=None, path=None):
+    """The separator and decimal mark of a CSV file whose first lines are ``lines``: ``sep`` and
+    ``decimal`` where given (pandas's ``sep`` and ``decimal``), else read from the file. A ``.tsv``
+    file is tab-separated. Otherwise it is ';', a tab or '|' (``OTHER_SEPARATORS``) when its first
+    rows (comments and blank lines aside) split at it into the same number (> 1) of cells each,
+    and at ',' into no such table, or into one with fewer numbers (a European spreadsheet's
+    "CSV": ``1,5;2,25;setosa``; a spreadsheet's "save as text": ``1.5<tab>2.25<tab>setosa``); of
+    several such, the one with the most numbers. Its decimal mark is ',' when the separator is not
+    ',', some cell is a number written with a decimal comma and none with a decimal point. With
+    ``path``, a note on standard error names what was read from the file."""
+    rows = [line for line in lines if line.strip() and not line.lstrip().startswith("#")]
+    found, given = [], [option for option, value in (("--sep", sep), ("--decimal", decimal)) if value is not None]
+    if sep is None and path is not None and _plain_name(path).endswith(".tsv"):
+        sep = "\t"  # the name says so: no note
+    if sep is None:
+        split = {s: list(csv.reader(rows, delimiter=s)) for s in (",", *OTHER_SEPARATORS)}
+        # (a quoted "a|b" in a ',' file is one cell at '|': no table; an unquoted one splits into text, no numbers)
+        numbers = {s: _numbers(cells, "," if s != "," else ".") for s, cells in split.items()}
+        best = max((s for s in OTHER_SEPARATORS if _width(split[s])), key=numbers.get, default=",")
+        # a tie is one feature with decimal commas and a text label (1,5;cat): at ',' each row splits
+        # into "1" and "5;cat", so the other separator stands in every row's cells ('1' was read for 1.5)
+        tie = numbers[best] == numbers[","] and all(best in "".join(cells) for cells in split[","])
+        sep = best if best != "," and (not _width(split[","]) or numbers[best] > numbers[","] or tie) else ","
+        found += [f"sep={sep!r}"] * (sep != ",")
+    if decimal is None:
+        cells = [c.strip() for cells in csv.reader(rows, delimiter=sep) for c in cells] if sep != "," else []
+        comma = any("," in c and _is_number(_point(c, ",")) for c in cells)
+        decimal = "," if comma and not any("." in c and _is_number(c) for c in cells) else "."
+        found += [f"decimal={decimal!r}"] * (decimal != ".")
+    if sep == decimal:  # (pandas refuses it too)
+        what = {2: "--sep and --decimal", 0: "the separator and the decimal mark"}.get(len(given), (
+            "--sep and the decimal mark (--decimal, default '.')" if given == ["--sep"]
+            else f"--decimal and the separator of {path or 'the file'}'s columns"))
+        raise CommandError(f"{what} are the same character, {sep!r}: a cell such as 1{sep}5 could not be told from "
+                           "two cells; a file with decimal commas separates its columns by ';' (--sep ';').")
+    if path is not None and found:
+        print(f"note: {path} is read with {' and '.join(found)}, as it is written (--sep and --decimal set them).",
+              file=sys.stderr)
+    return sep, decimal
+
+
+def _iconv(file, encoding):
+    """The shell command that writes ``file`` as UTF-8 text (decompressed: iconv reads no gzip)."""
+    tool = {".gz": "gzip", ".bz2": "bzip2", ".xz": "xz"}.get(file.suffix.lower())
+    return f"{tool} -dc {file} | iconv -f {encoding} -t utf-8" if tool else f"iconv -f {encoding} -t utf-8 {file}"
+
+
+#: the first bytes of files that are often given for a CSV file, and what to do with each ({path}: the file);
+#: the advice "iconv -f latin1" turned them into garbage text
+BINARY_KINDS = {
+    b"PK\x03\x04": "a zip archive (an Excel .xlsx or LibreOffice .ods workbook?): save it as CSV UTF-8 from the "
+                    "spreadsheet, or with pandas.read_excel({path!r}).to_csv('data.csv', index=False)",
+    b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1": "an old Excel .xls workbook: save it as CSV UTF-8 from the spreadsheet, or "
+                                          "with pandas.read_excel({path!r}).to_csv('data.csv', index=False)",
+    b"PAR1": "a Parquet file: save it as CSV with pandas.read_parquet({path!r}).to_csv('data.csv', index=False)",
+    b"\x1f\x8b": "gzip-compressed: name it with the suffix .gz ({path}.gz), which is read decompressed",
+}
+
+
+def _binary_kind(file):
+    """What ``file`` is, and what to do, when it starts as a spreadsheet, Parquet or gzip file does; else None."""
+    with _open(file, "rb") as fh:
+        start = fh.read(8)
+    return next((kind.format(path=str(file)) for signature, kind in BINARY_KINDS.items()
+                 if start.startswith(signature)), None)
+
+
+def _unicode_encoding(file):
+    """"utf-16" or "utf-32" when ``file`` starts with that encoding's byte-order mark (Excel's
+    "Unicode Text" is UTF-16), else None: the advice "iconv -f latin1" turned such a file into
+    text with a NUL byte between the characters."""
+    with _open(file, "rb") as fh:
+        start = fh.read(4)
+    for bom, name in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+                      (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+        if start.startswith(bom):
+            return name
+    return None

@@ -1,0 +1,148 @@
+"""A CSV file's rows: read by the csv module, which names the line of a bad row (comment lines that open
+the file skipped), or a long file's clean body read in C; and row 1 alone, for a model's columns."""
+
+import csv
+import io
+
+import numpy as np
+
+from ._common import CommandError
+from ._csv import MISSING, _is_number, _point, csv_format, head_lines
+
+
+def _rows(fh, path, limit=None, header=None, sep=",", decimal="."):
+    """The non-blank rows of a CSV file as (line, stripped cells), line being where the row
+    starts, at most ``limit`` of them; the offset in ``fh`` after the first one; and the offset
+    of the data after the comment lines that open the file (lines that start with ``#``, which
+    NumPy's loadtxt skips: a tool's remarks). The last of those is row 1 when it names as many
+    columns as the next row has and holds no number (``np.savetxt(..., header="a,b,label")``
+    writes ``# a,b,label``), unless ``header`` is False (``--no-header``). A file whose every
+    row starts with ``#``, rows of one width (a table of ids such as ``#17``), holds no comments:
+    its rows are read. Cells are split
+    at ``sep``; numbers written with the decimal mark ``decimal`` come as ``float`` reads them."""
+    rows, first_end, start, skipped = _read_rows(fh, path, limit, header, sep, decimal, comments=True)
+    if not rows and len(skipped) > 1 and len(set(skipped)) == 1 and skipped[0] > 1:
+        fh.seek(0)
+        rows, first_end, start, _ = _read_rows(fh, path, limit, header, sep, decimal, comments=False)
+    return rows, first_end, start
+
+
+def _is_comment(opening, row):
+    """Whether the CSV row ``row``, whose first line is ``opening``, is a comment line: it starts
+    with ``#`` (unquoted, as loadtxt reads it), and its first cell is neither a column named ``#``
+    (Kaggle's Pokémon file: ``#,Name,Type 1,...``, as pandas reads it) nor the missing value ``#N/A``,
+    whose line 1 is read and named."""
+    first = row[0].strip() if row else ""
+    return opening.lstrip().startswith("#") and not (first == "#" and len(row) > 1) and first.upper() not in MISSING
+
+
+def _read_rows(fh, path, limit, header, sep, decimal, comments):
+    """:func:`_rows`, with comment lines skipped or not; and the number of cells of each one skipped."""
+    pending = []  # the lines of the row being read (the csv module reads one row's lines at a time)
+
+    def lines():
+        for text in fh:
+            pending.append(text)
+            yield text
+
+    reader = csv.reader(lines(), delimiter=sep, strict=True)  # strict: an unclosed quote is an error, not the rest
+    rows, line, first_end, start, offset, comment, skipped = [], 1, 0, 0, 0, None, []
+    try:
+        for row in reader:
+            opening = pending[0]
+            offset += sum(map(len, pending))  # (a file's tell() is refused while it is iterated)
+            pending.clear()
+            row = [_point(c.strip(), decimal) for c in row] if decimal != "." else row
+            if comments and not rows and _is_comment(opening, row):
+                comment, start = (line, [row[0].lstrip()[1:].strip(), *(c.strip() for c in row[1:])]), offset
+                skipped.append(len(row))
+            elif any(c.strip() for c in row):
+                if not rows and comment and header is not False and len(comment[1]) == len(row) and \
+                        not any(c == "" or _is_number(c) for c in comment[1]):
+                    rows.append(comment)
+                    first_end = start
+                rows.append((line, [c.strip() for c in row]))
+                if len(rows) == 1:
+                    first_end = offset
+                if limit is not None and len(rows) >= limit:  # (a header from a comment adds two at once)
+                    break
+            line = reader.line_num + 1
+    except csv.Error as exc:
+        hint = " (a quote opened there is never closed)" if "end of data" in str(exc) else ""
+        # (a tab separator in csv's "'\t' expected after '\"'" became "' '" in the one-line message)
+        raise CommandError(f"{path} line {line} is not valid CSV: {str(exc).replace(chr(9), chr(92) + 't')}{hint}.") \
+            from None
+    return rows, first_end, start, skipped
+
+
+def _parse_clean(text, start, width, col, skip=(), sep=",", decimal=".", keep=None):
+    """The feature values (float64) of a CSV file's data rows (``text`` from offset ``start``: no
+    copy of a large file's text), read in C: by pandas's parser when pandas is installed, else by
+    NumPy's ``loadtxt``; and the stripped cells of the target column ``col`` and of ``keep`` (one
+    of ``skip``: the id column), by index. The columns ``skip`` (``--ignore``) are read as text and
+    left out. Cells are split at ``sep``, and numbers read with the decimal mark ``decimal``.
+
+    None when a row needs :func:`_rows`'s careful reading: a feature cell that is not a
+    finite number, a row of another width, a blank-looking row, any quote (the csv
+    module's strict quoting, which names an unclosed quote, is the rule). That reader
+    then names the line. Where this one succeeds, each value is what ``float(cell)`` gives.
+    """
+    if text.find('"', start) >= 0:  # quoting as the csv module reads it (strictly) is the careful reader's
+        return None
+    body = io.StringIO(text)
+    body.seek(start)
+    try:
+        try:
+            import pandas as pd
+        except ImportError:
+            pd = None
+        if pd is not None:
+            # pandas < 3's default float parser is not correctly rounded (2.2 reads 361.59505490948476 as
+            # 361.5950549094848, a few ulps off float(cell)); its "round_trip" one is Python's own
+            # (pandas 3 rounds correctly by default, and deprecates the argument)
+            precision = {"float_precision": "round_trip"} if int(pd.__version__.split(".")[0]) < 3 else {}
+            frame = pd.read_csv(body, header=None, na_filter=False, engine="c", sep=sep, decimal=decimal, **precision,
+                                dtype={k: str if k == col or k in skip else np.float64 for k in range(width)})
+            if frame.shape[1] != width:
+                return None
+            # pandas pads a short row (an error for the csv module) with "" in text columns: without
+            # quotes, every row of the right width has width − 1 separators (a long row raises)
+            if text.count(sep, start) != (width - 1) * len(frame):
+                return None
+            texts = {k: frame[k].tolist() for k in (col, keep) if k is not None}
+            values = frame.drop(columns=[k for k in range(width) if k == col or k in skip]).to_numpy(np.float64)
+        else:
+            texts = {k: [] for k in (col, keep) if k is not None}  # their cells, in row order, read as text
+            # loadtxt has no decimal mark: each number's is turned into a point, as the careful reader does
+            text = {} if decimal == "." else {k: lambda cell: float(_point(cell.strip(), decimal)) for k in range(width)}
+            text.update({k: lambda cell: 0.0 for k in skip})  # read, not converted
+            text.update({k: lambda cell, cells=cells: cells.append(cell) or 0.0 for k, cells in texts.items()})
+            values = np.loadtxt(body, delimiter=sep, comments=None, ndmin=2,
+                                dtype=np.float64, converters=text or None)
+            if values.shape[1] != width:
+                return None
+            values = np.delete(values, [k for k in range(width) if k == col or k in skip], axis=1)
+    except Exception:  # noqa: BLE001 -- whatever the C parsers dislike, the careful reader explains
+        return None
+    if not all(isinstance(c, str) for cells in texts.values() for c in cells):
+        return None
+    if not np.isfinite(values).all():
+        return None
+    return values, {k: [_point(c.strip(), decimal) for c in cells] for k, cells in texts.items()}
+
+
+def header_cells(path, sep=None, decimal=None):
+    """The cells of a CSV file's row 1 as :func:`read_csv` finds it (stripped, after the comment lines
+    that open the file; split at ``sep``, numbers with the decimal mark ``decimal``; None: as
+    :func:`csv_format` reads them from the file), without reading the rest; [] when the file cannot
+    be read as UTF-8 CSV (read_csv then says why)."""
+    lines = head_lines(path)
+    sep, decimal = csv_format(lines, sep, decimal)
+    try:
+        # as read_csv reads row 1 (after the comment lines; np.savetxt's header): predict on the file
+        # that train read refused its label column as "columns besides the model's"
+        rows, _, _ = _rows(io.StringIO("".join(lines), newline=""), path, limit=1, sep=sep, decimal=decimal)
+        return rows[0][1] if rows else []
+    except CommandError:
+        pass
+    return []
