@@ -51,11 +51,12 @@ def check_last_axis(axis, input_shape, layer, role):
 
 
 def moments(X, axis, keepdims=False):
-    """The mean and (population) variance of ``X`` along ``axis``; of a float16 ``X``, the
-    variance stays float32: it passes float16's 65504 for a standard deviation above 256."""
+    """The mean and (population) variance of ``X`` along ``axis``; of a float16 ``X`` both in float32
+    (the variance passes float16's 65504 for a standard deviation above 256; the layers normalize a
+    float16 batch in float32)."""
     if isinstance(X, np.ndarray) and X.dtype == np.float16:  # float16 sums of squares overflow at 65504
-        mean = np.mean(X, axis=axis, dtype=np.float32, keepdims=keepdims).astype(np.float16)
-        return mean, np.var(X, axis=axis, dtype=np.float32, keepdims=keepdims)
+        return (np.mean(X, axis=axis, dtype=np.float32, keepdims=keepdims),
+                np.var(X, axis=axis, dtype=np.float32, keepdims=keepdims))
     xp = get_namespace()
     return xp.mean(X, axis=axis, keepdims=keepdims), xp.var(X, axis=axis, keepdims=keepdims)
 
@@ -130,18 +131,23 @@ class ScaledNormalization(Layer):
             self.grads[key] = xp.zeros(value.shape, dtype=value.dtype)
 
     def _scale_shift(self, X, mean, var):
-        """``γ ⊙ (X − μ)/sqrt(σ² + ε) + β``, keeping ``x̂`` and ``1/sqrt(σ² + ε)`` for backward."""
+        """``γ ⊙ (X − μ)/sqrt(σ² + ε) + β``, keeping ``x̂`` and ``1/sqrt(σ² + ε)`` for backward.
+
+        A float16 batch is normalized in float32, as Keras computes it, and ``y`` rounded to float16:
+        ``x − μ`` passes float16's 65504 (65504 − (−21835)) and ``x̂ = (x − μ)/σ`` does for a small σ
+        (``x̂`` and ``1/σ`` stay float32 for backward)."""
         xp = get_namespace()
+        half = isinstance(X, np.ndarray) and X.dtype == np.float16
+        if half:
+            X, mean, var = X.astype(np.float32), mean.astype(np.float32), var.astype(np.float32)
         # locals first: another thread's predict may release self.X_hat meanwhile (release_caches)
         inv_std = 1.0 / xp.sqrt(var + self.epsilon)
-        if inv_std.dtype != X.dtype:  # a float16 batch's float32 variance (see moments): 1/σ fits float16
-            inv_std = inv_std.astype(X.dtype)
         X_hat = (X - mean) * inv_std
         self.inv_std, self.X_hat = inv_std, X_hat
         Y = X_hat * self._broadcast("gamma") if self.scale else xp.asarray(X_hat, copy=True)
         if self.center:
             Y += self._broadcast("beta")
-        return Y
+        return Y.astype(np.float16) if half else Y
 
     def _broadcast(self, key, weights=None):
         """``params[key]`` (or ``weights[key]``: the gradients) shaped to broadcast against the inputs: a view."""
@@ -177,10 +183,14 @@ class ScaledNormalization(Layer):
         if g is None:
             return None
         if stats_axis is None:
-            return g * self.inv_std
-        mean_g = xp.mean(g, axis=stats_axis, keepdims=True)
-        mean_g_x_hat = xp.mean(g * self.X_hat, axis=stats_axis, keepdims=True)
-        return (g - mean_g - self.X_hat * mean_g_x_hat) * self.inv_std
+            dX = g * self.inv_std
+        else:
+            mean_g = xp.mean(g, axis=stats_axis, keepdims=True)
+            mean_g_x_hat = xp.mean(g * self.X_hat, axis=stats_axis, keepdims=True)
+            dX = (g - mean_g - self.X_hat * mean_g_x_hat) * self.inv_std
+        if isinstance(dX, np.ndarray) and dX.dtype != dY.dtype:  # float16: against float32 x̂ (see _scale_shift)
+            dX = dX.astype(dY.dtype)
+        return dX
 
 
 #: BatchNormalization's initializers and the classes of Keras's defaults

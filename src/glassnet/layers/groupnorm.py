@@ -1,5 +1,7 @@
 """Group normalization (Wu & He 2018), as Keras's ``GroupNormalization``."""
 
+import numpy as np
+
 from .._validation import check_int
 from ..backend import get_namespace
 from .base import initializer_entries
@@ -75,16 +77,17 @@ class GroupNormalization(LastAxisNormalization):
         xp = get_namespace()
         Xg = self._grouped(X)
         mean, var = moments(Xg, axis=(1, 3), keepdims=True)
+        half = isinstance(X, np.ndarray) and X.dtype == np.float16
+        if half:  # in float32, as Keras and as ScaledNormalization._scale_shift: x − μ and x̂ pass 65504
+            Xg = Xg.astype(np.float32)
         # locals first: another thread's predict may release self.X_hat meanwhile (release_caches)
         inv_std = 1.0 / xp.sqrt(var + self.epsilon)
-        if inv_std.dtype != X.dtype:  # a float16 batch's float32 variance (see moments)
-            inv_std = inv_std.astype(X.dtype)
         X_hat = xp.reshape((Xg - mean) * inv_std, X.shape)
         self.inv_std, self.X_hat = inv_std, X_hat  # inv_std: (n, 1, G, 1)
         Y = X_hat * self.params["gamma"] if self.scale else xp.asarray(X_hat, copy=True)
         if self.center:
             Y += self.params["beta"]
-        return Y
+        return Y.astype(np.float16) if half else Y
 
     def backward(self, dY):
         xp = get_namespace()
@@ -94,7 +97,10 @@ class GroupNormalization(LastAxisNormalization):
         g, X_hat = self._grouped(g), self._grouped(self.X_hat)
         mean_g = xp.mean(g, axis=(1, 3), keepdims=True)
         mean_g_x_hat = xp.mean(g * X_hat, axis=(1, 3), keepdims=True)
-        return xp.reshape((g - mean_g - X_hat * mean_g_x_hat) * self.inv_std, dY.shape)
+        dX = xp.reshape((g - mean_g - X_hat * mean_g_x_hat) * self.inv_std, dY.shape)
+        if isinstance(dX, np.ndarray) and dX.dtype != dY.dtype:  # float16: against float32 x̂ (see forward)
+            dX = dX.astype(dY.dtype)
+        return dX
 
     def get_config(self):
         config = super().get_config()
