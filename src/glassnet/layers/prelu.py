@@ -79,7 +79,8 @@ class PReLU(OneWeightPenalty, Layer):
         # Σ over the batch axis and the shared axes, which α broadcasts along
         axes = (0, *(self.shared_axes or ()))
         below = xp.astype(X < 0, X.dtype)
-        self.grads["alpha"][...] = xp.sum(dY * X * below, axis=axes, keepdims=True)[0, ...]
+        # dY·min(x, 0), not dY·x·[x < 0]: a positive dY·x beyond float16's 65504 made inf·0 = NaN
+        self.grads["alpha"][...] = xp.sum(dY * xp.minimum(X, xp.zeros_like(X)), axis=axes, keepdims=True)[0, ...]
         if self.alpha_regularizer is not None and self._trains_in_model():
             self.add_penalty_gradient(self.alpha_regularizer, alpha, self.grads["alpha"])
         if not self.needs_input_gradient:
