@@ -99,7 +99,8 @@ class GeneralReLU(Activation):
     threshold; NaN stays NaN. ``GeneralReLU()`` is ``max(0, z)``, ``GeneralReLU(max_value=6.0)`` is
     ReLU6, ``GeneralReLU(negative_slope=0.1)`` leaky ReLU.
 
-    Derivative: 1 where ``z > threshold`` (and, with ``max_value``, ``0 < z < max_value``),
+    Derivative: 1 where ``z > threshold`` (and, with ``max_value``, ``0 < z < max_value``; ½ at
+    ``z = max_value > threshold``, as Keras's ``clip`` on JAX, except for ReLU6's 6 with threshold 0),
     ``negative_slope`` where ``z < threshold``, 0 elsewhere; with a slope alone (no ``max_value``,
     threshold 0) 1 at ``z = 0`` too, as Keras, which computes that case as ``leaky_relu``
     (``where(z >= 0, z, s·z)``), and as :class:`LeakyReLU`.
@@ -132,6 +133,10 @@ class GeneralReLU(Activation):
         if self.max_value is not None:
             passed = passed & (Z > 0) & (Z < self.max_value)
         dA = astype(passed, Z.dtype)
+        if self.max_value is not None and self.max_value > 0 and not (self.max_value == 6 and self.threshold == 0):
+            # at z = max_value Keras's clip (JAX's min) splits the tie: ½ (its relu6, which it takes for
+            # max_value 6 without a threshold, gives 0 there, as glassnet's ReLU6)
+            dA = dA + 0.5 * astype((Z == self.max_value) & (Z > self.threshold), Z.dtype)
         if self.negative_slope:
             dA = dA + self.negative_slope * astype(Z < self.threshold, Z.dtype)
         return dA
