@@ -897,6 +897,8 @@ class InputLayer(Layer):
         super().__init__(name=name, input_shape=shape, dtype=None if integer else dtype)
         # Keras's Input(...).dtype: the one given, else floatx() (read by no model: they compute in their own)
         self.dtype = integer or self.dtype or standardize_dtype(None)
+        if integer:  # kept in get_config, as Keras's: from_config gave a float32 Input of an int32 one
+            self._dtype_given = integer
 
     @property
     def shape(self):
