@@ -289,18 +289,18 @@ CASES = {
 INTEGER_INPUT = {"Embedding", "CategoryEncoding", "Discretization"}
 
 
-def _make(module, name, kwargs):
-    """The layer ``name`` of ``module`` (glassnet.layers or keras.layers) with ``kwargs``, in float64."""
+def _make(module, name, kwargs, dtype="float64"):
+    """The layer ``name`` of ``module`` (glassnet.layers or keras.layers) with ``kwargs``, in ``dtype``."""
     if name == "SpectralNormalization":
         kwargs = dict(kwargs)
         power_iterations = kwargs.pop("power_iterations")
-        return module.SpectralNormalization(module.Dense(**kwargs, dtype="float64"), power_iterations=power_iterations,
-                                            dtype="float64")
-    return getattr(module, name)(**kwargs, dtype="float64")
+        return module.SpectralNormalization(module.Dense(**kwargs, dtype=dtype), power_iterations=power_iterations,
+                                            dtype=dtype)
+    return getattr(module, name)(**kwargs, dtype=dtype)
 
 
-def _glassnet_model(layer, shape):
-    model = Sequential([layers.Input(shape), layer], dtype="float64")
+def _glassnet_model(layer, shape, dtype="float64"):
+    model = Sequential([layers.Input(shape), layer], dtype=dtype)
     model.build()
     return model
 
