@@ -1,11 +1,12 @@
 """ONNX export: onnxruntime must compute what model.predict computes."""
 
 import os
+import warnings
 
 import numpy as np
 import pytest
 
-from glassnet import activations
+from glassnet import activations, layers
 from glassnet.layers import (Activation, BatchNormalization, Dense, Dropout, Flatten, GaussianDropout, GaussianNoise, Input,
                              Layer, LayerNormalization, Normalization, Rescaling, Reshape, Softmax, SpectralNormalization,
                              UnitNormalization)
@@ -763,7 +764,7 @@ def test_every_name_of_the_split_package_is_still_glassnet_onnx_s():
     for module, name in top_level_definitions("glassnet.onnx", modules):
         assert getattr(package, name, None) is getattr(module, name), f"{module.__name__}.{name}"
         defined += 1
-    assert defined == 56  # with the 7 of __init__ (to_onnx, export, OPSET, ...): the old module's 63
+    assert defined == 57  # with the 7 of __init__ (to_onnx, export, OPSET, ...): the old module's 63, then 1 more
     assert sorted(p.stem for p in Path(package.__file__).parent.glob("*.py")) == sorted(("__init__", *modules))
     # import onnx inside the package is the onnx package, imported by an export only, not by import glassnet
     program = ("import sys, glassnet, glassnet.onnx; print('onnx' in sys.modules, 'onnxruntime' in sys.modules)\n"
@@ -773,3 +774,28 @@ def test_every_name_of_the_split_package_is_still_glassnet_onnx_s():
     result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120,
                             env=dict(os.environ, PYTHONPATH=str(Path(package.__file__).parents[2])))
     assert result.stdout == "False False\nTrue True\n", result.stderr
+
+
+@pytest.mark.parametrize("make", [lambda: layers.LayerNormalization(), lambda: layers.GroupNormalization(groups=1),
+                                  lambda: layers.BatchNormalization()], ids=["layer", "group", "batch"])
+def test_float16_normalization_near_65504_exports_as_predict_computes_it(make):
+    # predict normalizes a float16 batch in float32 (x − μ = 65504 − (−21835) passes float16's range); the
+    # graph computed x̂ in float16 and gave -inf where predict gives -1.414
+    ort = pytest.importorskip("onnxruntime")
+    model = Sequential([layers.Input((3,)), make()], dtype="float16")
+    X = np.array([[65504, 65504, -65504], [1, 2, 3], [-7, 0.5, 300]], np.float16)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        expected = model.predict(X, verbose=0)
+    session = ort.InferenceSession(to_onnx(model).SerializeToString())
+    got = session.run(None, {session.get_inputs()[0].name: X})[0]
+    assert got.dtype == np.float16 and np.isfinite(expected).all()
+    np.testing.assert_allclose(got.astype(np.float64), expected.astype(np.float64), rtol=2e-3, atol=2e-3)
+    # onnxruntime's CPU kernels widen float16 by themselves: the graph must say float32, for other runtimes
+    onnx = pytest.importorskip("onnx")
+    graph = onnx.shape_inference.infer_shapes(to_onnx(model)).graph
+    types = {v.name: v.type.tensor_type.elem_type for v in graph.value_info}
+    steps = [node for node in graph.node if node.op_type in ("Sub", "Div", "Mul", "Add", "LayerNormalization",
+                                                             "BatchNormalization")]
+    assert steps and all(types[node.output[0]] == onnx.TensorProto.FLOAT for node in steps), \
+        [(node.op_type, types.get(node.output[0])) for node in steps]

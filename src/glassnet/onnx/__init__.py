@@ -99,7 +99,8 @@ from .activations import (_ONNX_ACTIVATIONS, _activation, _along, _argmax, _celu
                           _selu, _sign, _soft_shrink, _softmax, _softplus, _softsign, _sparse_plus, _sparsemax,
                           _squareplus, _step, _tanh_shrink)
 from .layers import (_ONNX_LAYERS, _batch_norm, _dense, _discretization, _encode, _flatten,  # noqa: F401
-                     _group_norm, _layer_norm, _model_dtype, _normalization, _reshape, _rescaling, _rms_norm,
+                     _group_norm, _layer_norm, _model_dtype, _normalization, _normalized_in_float32, _reshape,
+                     _rescaling, _rms_norm,
                      _statistics_dtype, _unit_norm)
 from .outputs import _class_labels, _estimator_outputs, _fitted_estimator, _label, _pipeline_hint  # noqa: F401
 

@@ -26,8 +26,24 @@ def _dense(g, X, layer, name=None):
     return _activation(g, Z, layer.activation, f"layer {name!r}")
 
 
+def _normalized_in_float32(builder):
+    """``builder`` run in float32 for a float16 model, its constants too, and its output rounded back
+    to float16: as predict normalizes a float16 batch (``x − μ`` and ``x̂`` pass float16's 65504)."""
+    def build(g, X, layer):
+        if g.dtype != np.float16:
+            return builder(g, X, layer)
+        half, g.dtype = g.dtype, np.dtype(np.float32)
+        try:
+            Y = builder(g, g.node("Cast", [X], to=g.onnx.TensorProto.FLOAT), layer)
+        finally:
+            g.dtype = half
+        return g.node("Cast", [Y], to=g.helper.np_dtype_to_tensor_dtype(half), base=layer.name)
+    return build
+
+
+@_normalized_in_float32
 def _batch_norm(g, X, layer):
-    values = dict(zip(layer.weight_names, (to_numpy(w) for w in layer.weights)))
+    values = dict(zip(layer.weight_names, (to_numpy(w).astype(g.dtype) for w in layer.weights)))
     # ONNX's epsilon attribute is a float32: 1e-3 would become 1.0000000475e-3 and cost a
     # float64 model ~1e-8. The variance carries ε instead, in the model's precision.
     values["moving_variance"] = values["moving_variance"] + values["moving_variance"].dtype.type(layer.epsilon)
@@ -58,6 +74,7 @@ def _reshape(g, X, layer):
     return g.node("Reshape", [X, shape], base=layer.name)
 
 
+@_normalized_in_float32
 def _layer_norm(g, X, layer):
     n_dims = 1 + len(layer.input_shape)
     axes = sorted(axis % n_dims for axis in layer._axes)
@@ -100,6 +117,7 @@ def _rms_norm(g, X, layer):
     return g.node("Mul", [X_hat, g.constant(layer.params["scale"], f"{layer.name}_scale")], base=layer.name)
 
 
+@_normalized_in_float32
 def _group_norm(g, X, layer):
     C = layer.input_shape[-1]
     grouped_shape = g.constant([0, -1, layer.groups, C // layer.groups], f"{layer.name}_groups", dtype=np.int64)
