@@ -254,15 +254,13 @@ def _apply_rule_to_span(optimizer, w, g, span):
     state, slices, shapes = optimizer.state, optimizer.slices, optimizer.shapes
     paths = getattr(optimizer, "paths", None) or [""] * len(slices)  # (None: pickled before paths)
     optimizer.state = {name: slot[optimizer._state_part(name, span)] for name, slot in state.items()}
-    inside = [(part, shape, path) for part, shape, path in zip(slices, shapes, paths, strict=True)
-              if span.start <= part.start and part.stop <= span.stop]
-    optimizer.slices = [slice(part.start - span.start, part.stop - span.start) for part, _, _ in inside]
-    optimizer.shapes = [shape for _, shape, _ in inside]
-    optimizer.paths = [path for _, _, path in inside]
+    inside = [i for i, part in enumerate(slices) if span.start <= part.start and part.stop <= span.stop]
+    optimizer.slices = [slice(slices[i].start - span.start, slices[i].stop - span.start) for i in inside]
+    optimizer.shapes = [shapes[i] for i in inside]
+    optimizer.paths = [paths[i] for i in inside]
     no_decay = getattr(optimizer, "_no_decay", None)  # (exclude_from_weight_decay's variables)
     if no_decay is not None:
-        optimizer._no_decay = [skip for part, skip in zip(slices, no_decay, strict=True)
-                               if span.start <= part.start and part.stop <= span.stop]
+        optimizer._no_decay = [no_decay[i] for i in inside]
     try:
         optimizer._apply_rule(w[span], g[span])
     finally:
