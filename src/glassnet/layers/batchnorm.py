@@ -291,10 +291,12 @@ class BatchNormalization(ScaledNormalization):
             # samples (n, ..., features): each feature over the batch and every position, as Keras's axis=-1
             self._stats_axis = 0 if X.ndim == 2 else tuple(range(X.ndim - 1))
             mean, var = moments(X, axis=self._stats_axis)
-            self.state["moving_mean"] *= self.momentum
-            self.state["moving_mean"] += (1 - self.momentum) * mean
-            self.state["moving_variance"] *= self.momentum
-            self.state["moving_variance"] += (1 - self.momentum) * var
+            # float16 statistics past 65504 are stored as inf, as Keras stores them (no NumPy overflow notice)
+            with np.errstate(over="ignore"):
+                self.state["moving_mean"] *= self.momentum
+                self.state["moving_mean"] += (1 - self.momentum) * mean
+                self.state["moving_variance"] *= self.momentum
+                self.state["moving_variance"] += (1 - self.momentum) * var
         else:
             mean, var = self.state["moving_mean"], self.state["moving_variance"]
         return self._scale_shift(X, mean, var)
