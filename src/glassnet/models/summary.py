@@ -6,6 +6,7 @@ shapes and parameter counts, and the totals in parameters and bytes.
 """
 
 import math
+import re
 
 import numpy as np
 
@@ -21,14 +22,19 @@ class Summary:
         ``show_trainable=True`` adds Keras's column: each layer's own flag (Y or N; - for a layer
         without weights). A nested model is one row, ``base (Sequential)``, as Keras's;
         ``expand_nested=True`` lists its layers under it. Keras's layout arguments (``line_length``,
-        ``positions``, ``layer_range``) are accepted; the table fits its contents."""
+        ``positions``) are accepted; the table fits its contents. ``layer_range=["first", "last"]``
+        lists the rows from the first layer whose name matches ``first`` (a regular expression, as
+        ``re.match``) to the last that matches ``last``, as Keras's; the totals stay the model's.
+        After ``fit``, an ``Optimizer params`` line counts the optimizer's variables (its step count,
+        learning rate and state vectors, as Keras's ``optimizer.variables``), which Keras's total
+        includes too."""
         if print_fn is not None and not callable(print_fn):
             raise TypeError(f"print_fn must be a function such as print. Received: print_fn={print_fn!r}")
         if line_length is not None and callable(line_length) and print_fn is None:
             line_length, print_fn = None, line_length  # summary(print): glassnet's older first argument
         self._ensure_built()
         print_fn = print_fn or print
-        rows = list(_summary_rows(self, expand_nested, show_trainable))
+        rows = list(_summary_rows(self, expand_nested, show_trainable, layer_range=layer_range))
         headers = ("Layer (type)", "Output Shape", "Param #", "Trainable")[:4 if show_trainable else 3]
         # (a model with no layers yet prints an empty table with zero parameters, as Keras's)
         widths = [max([len(h), *(len(r[i]) for r in rows)]) + 2 for i, h in enumerate(headers)]
@@ -48,19 +54,63 @@ class Summary:
         total = sum(layer.count_params() for layer in self._layers if layer.built)
         trainable = sum(layer.trainable_size for layer in self._layers if layer.built and self._trains(layer))
         itemsize = np.dtype(self.dtype).itemsize
-        print_fn(f" Total params: {total:,} ({_human_bytes(total * itemsize)})")
+        optimizer = _optimizer_counts(getattr(self, "optimizer", None), trainable)
+        with_optimizer = total + (optimizer[0] if optimizer else 0)
+        memory = total * itemsize + (optimizer[1] if optimizer else 0)
+        print_fn(f" Total params: {with_optimizer:,} ({_human_bytes(memory)})")
         print_fn(f" Trainable params: {trainable:,} ({_human_bytes(trainable * itemsize)})")
         print_fn(f" Non-trainable params: {total - trainable:,} ({_human_bytes((total - trainable) * itemsize)})")
+        if optimizer:
+            print_fn(f" Optimizer params: {optimizer[0]:,} ({_human_bytes(optimizer[1])})")
 
 
-def _summary_rows(model, expand_nested, show_trainable, depth=0):
+def _optimizer_counts(optimizer, trainable):
+    """``(count, bytes)`` of a built optimizer's variables as Keras's ``optimizer.variables`` lists
+    them: its step count (int32) and learning rate (float32), then its state vectors (moments, EMA
+    average, accumulated gradients) for the ``trainable`` parameters (glassnet's vectors span the
+    frozen ones too, which Keras's optimizer has no variables for); None before it is built (Keras's
+    summary then has no such line). A MultiOptimizer's are its sub-optimizers'."""
+    if optimizer is None or not getattr(optimizer, "built", False):
+        return None
+    inner = getattr(optimizer, "optimizers", None) or [optimizer]
+    count, memory = 2 * len(inner), 8 * len(inner)
+    for vector in (getattr(optimizer, "state", None) or {}).values():
+        vector = np.asarray(vector)
+        # a per-parameter vector holds trainable entries; Adafactor's per-variable rows and columns are kept
+        n = trainable if vector.size == getattr(optimizer, "_size", None) else vector.size
+        count, memory = count + n, memory + n * vector.itemsize
+    return count, memory
+
+
+def _layer_range(items, layer_range):
+    """The items from the first whose name matches ``layer_range[0]`` to the last that matches
+    ``layer_range[1]`` (``re.match``), as Keras's ``get_layer_index_bound_by_layer_name``: both ends
+    included, the two taken in either order."""
+    if layer_range is None:
+        return items
+    if not isinstance(layer_range, (list, tuple)) or len(layer_range) != 2:
+        raise ValueError(f"layer_range must be a list or tuple of length 2. Received: layer_range={layer_range!r:.100}")
+    if not all(isinstance(end, str) for end in layer_range):
+        raise ValueError(f"layer_range should contain string type only. Received: layer_range={layer_range!r:.100}")
+    lower = [i for i, item in enumerate(items) if re.match(layer_range[0], item.name or "")]
+    upper = [i for i, item in enumerate(items) if re.match(layer_range[1], item.name or "")]
+    if not lower or not upper:
+        raise ValueError("layer_range does not match the layer names in the model "
+                         f"({', '.join(item.name or '?' for item in items)}). Received: layer_range={layer_range!r}")
+    if min(lower) > max(upper):
+        return items[min(upper):max(lower) + 1]
+    return items[min(lower):max(upper) + 1]
+
+
+def _summary_rows(model, expand_nested, show_trainable, depth=0, layer_range=None):
     """The summary's rows of ``model``'s layers, as Keras's: a nested model is one row of its own
     (``base (Sequential)``, its output and its parameter count), then, with ``expand_nested``, its
-    layers' rows indented under it (``depth`` nestings deep)."""
+    layers' rows indented under it (``depth`` nestings deep); only those of ``layer_range`` (see
+    :func:`_layer_range`) at the top."""
     from .sequential import Sequential
 
     indent = "   " * depth + "└ " if depth else ""
-    for item in nested_items(model):
+    for item in _layer_range(list(nested_items(model)), layer_range):
         nested = isinstance(item, Sequential)
         members = item._layers if nested else [item]
         n = sum(math.prod(w.shape) for layer in members for w in layer.weights)

@@ -1,0 +1,143 @@
+"""What a Keras user reads and keeps, drawn and compared with Keras 3.15 (JAX): ``model.summary()``'s
+rows and totals (the optimizer's line after ``fit`` included), ``layer_range``, and ModelCheckpoint's
+line for a batch's save. ``HUNT=1`` draws many more examples."""
+
+import io
+import os
+import re
+import contextlib
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import glassnet
+
+keras = pytest.importorskip("keras", reason="the comparison needs Keras")
+
+EXAMPLES = 400 if os.environ.get("HUNT") else 6
+SETTINGS = settings(max_examples=EXAMPLES, derandomize=True, deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow])
+
+# (kind, argument) of a drawn layer: each library makes it by the same Keras name
+LAYERS = st.sampled_from([("Dense", 3), ("Dense", 5), ("Dropout", 0.2), ("BatchNormalization", None),
+                          ("LayerNormalization", None), ("Reshape", None), ("Flatten", None)])
+
+
+def _layer(lib, kind, argument, name):
+    make = getattr(lib.layers, kind)
+    if kind == "Dense":
+        return make(argument, name=name)
+    if kind == "Dropout":
+        return make(argument, name=name)
+    if kind == "Reshape":
+        return make((-1, 1), name=name)
+    return make(name=name)
+
+
+def _model(lib, drawn, nested_at, frozen, optimizer):
+    """A Sequential of the drawn layers (a Flatten after each Reshape keeps it 2-D for the next
+    Dense), the first ``nested_at`` of them in a nested Sequential ``inner`` (frozen when ``frozen[0]``),
+    the others frozen where ``frozen`` says; compiled, and fitted once when ``optimizer`` is given."""
+    layers = []
+    for i, (kind, argument) in enumerate(drawn):
+        layers.append(_layer(lib, kind, argument, f"l{i}"))
+        if kind == "Reshape":
+            layers.append(lib.layers.Flatten(name=f"f{i}"))
+    layers.append(lib.layers.Dense(2, name="out"))
+    for layer, stop in zip(layers, frozen[1:]):
+        layer.trainable = not stop
+    if nested_at:
+        inner = lib.models.Sequential(layers[:nested_at], name="inner")
+        inner.trainable = not frozen[0]
+        layers = [inner, *layers[nested_at:]]
+    model = lib.models.Sequential([lib.layers.Input(shape=(4,)), *layers], name="drawn")
+    if optimizer is not None:
+        name, options = optimizer
+        model.compile(optimizer=getattr(lib.optimizers, name)(**options), loss="mse")
+        rng = np.random.default_rng(0)
+        model.fit(rng.normal(size=(8, 4)), rng.normal(size=(8, 2)), epochs=1, batch_size=4, verbose=0)
+    return model
+
+
+def _keras_rows(model, expand_nested):
+    rows = []
+    for layer in model.layers:
+        rows.append((layer.name, type(layer).__name__, str(tuple(layer.output.shape)), layer.count_params()))
+        if expand_nested and isinstance(layer, keras.Model):
+            rows += [(sub.name, type(sub).__name__, str(tuple(sub.output.shape)), sub.count_params())
+                     for sub in layer.layers]
+    return rows
+
+
+def _totals(text):
+    return {name: int(count.replace(",", "")) for name, count in
+            re.findall(r"^ (Total|Trainable|Non-trainable|Optimizer) params: ([\d,]+)", text, re.M)}
+
+
+def _glassnet_summary(model, **options):
+    lines = []
+    model.summary(print_fn=lines.append, **options)
+    rule = next(i for i, line in enumerate(lines) if line.startswith("═"))
+    end = next(i for i in range(rule + 1, len(lines)) if lines[i].startswith("─"))
+    rows = []
+    for line in lines[rule + 1:end]:
+        name, kind, shape, count = re.fullmatch(r"[ └]*(\S+) \((\w+)\)\s+(\(.*?\))\s+([\d,]+)\s*\S*", line).groups()
+        rows.append((name, kind, shape, int(count.replace(",", ""))))
+    return rows, _totals("\n".join(lines))
+
+
+OPTIMIZERS = st.sampled_from([None, ("SGD", {}), ("SGD", {"momentum": 0.9}), ("Adam", {}),
+                              ("Adam", {"amsgrad": True}), ("Adam", {"use_ema": True}),
+                              ("RMSprop", {"centered": True})])
+
+
+@SETTINGS
+@given(drawn=st.lists(LAYERS, min_size=1, max_size=4), nested=st.integers(0, 3),
+       frozen=st.lists(st.booleans(), min_size=8, max_size=8), optimizer=OPTIMIZERS, expand=st.booleans())
+def test_summary_rows_and_totals_are_keras(drawn, nested, frozen, optimizer, expand):
+    """Every row's name, type, output shape and parameter count, and the Total / Trainable /
+    Non-trainable / Optimizer lines, are Keras's (its optimizer line after ``fit``: the step
+    count, the learning rate and the state of the trainable weights only; glassnet gave no such
+    line and a total without them)."""
+    n_layers = len(drawn) + sum(kind == "Reshape" for kind, _ in drawn) + 1
+    nested = min(nested, n_layers - 1)
+    ours = _model(glassnet, drawn, nested, frozen, optimizer)
+    theirs = _model(keras, drawn, nested, frozen, optimizer)
+    text = io.StringIO()
+    with contextlib.redirect_stdout(text):
+        theirs.summary()
+    rows, totals = _glassnet_summary(ours, expand_nested=expand)
+    assert rows == _keras_rows(theirs, expand)
+    assert totals == _totals(text.getvalue())
+    assert ours.count_params() == theirs.count_params()
+
+
+@SETTINGS
+@given(drawn=st.lists(LAYERS, min_size=2, max_size=5), ends=st.tuples(st.integers(0, 6), st.integers(0, 6)))
+def test_summary_layer_range_is_keras(drawn, ends):
+    """``layer_range=[first, last]`` lists Keras's rows (the first match of ``first`` to the last of
+    ``last``, in either order); glassnet listed every layer."""
+    ours = _model(glassnet, drawn, 0, [False] * 8, None)
+    theirs = _model(keras, drawn, 0, [False] * 8, None)
+    names = [layer.name for layer in theirs.layers]
+    layer_range = [names[min(ends[0], len(names) - 1)], names[min(ends[1], len(names) - 1)]]
+    text = io.StringIO()
+    with contextlib.redirect_stdout(text):
+        theirs.summary(layer_range=layer_range)
+    shown = [name for name in names if re.search(rf"│ {name} \(", text.getvalue())]
+    rows, totals = _glassnet_summary(ours, layer_range=layer_range)
+    assert [row[0] for row in rows] == shown
+    assert totals == _totals(text.getvalue())
+
+
+@pytest.mark.parametrize("layer_range, match", [(["l0"], "length 2"), (["l0", 3], "string type only"),
+                                                (["nope", "out"], "does not match")])
+def test_summary_bad_layer_range(layer_range, match):
+    model = _model(glassnet, [("Dense", 3)], 0, [False] * 8, None)
+    with pytest.raises(ValueError, match=match):
+        model.summary(layer_range=layer_range, print_fn=lambda line: None)
+    theirs = _model(keras, [("Dense", 3)], 0, [False] * 8, None)
+    with pytest.raises(ValueError):  # (Keras refuses the same)
+        theirs.summary(layer_range=layer_range, print_fn=lambda line: None)
