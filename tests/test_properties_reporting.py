@@ -141,3 +141,24 @@ def test_summary_bad_layer_range(layer_range, match):
     theirs = _model(keras, [("Dense", 3)], 0, [False] * 8, None)
     with pytest.raises(ValueError):  # (Keras refuses the same)
         theirs.summary(layer_range=layer_range, print_fn=lambda line: None)
+
+
+def _checkpoint_lines(lib, folder, capsys):
+    rng = np.random.default_rng(0)
+    model = lib.models.Sequential([lib.layers.Input(shape=(3,)), lib.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    path = os.path.join(folder, "w.weights.h5" if lib is keras else "w.gn")
+    callback = lib.callbacks.ModelCheckpoint(path, save_freq=2, save_weights_only=lib is keras, verbose=1)
+    capsys.readouterr()
+    model.fit(rng.normal(size=(8, 3)), rng.normal(size=(8, 1)), batch_size=2, epochs=2, verbose=0,
+              callbacks=[callback])
+    return [line.replace(path, "PATH") for line in capsys.readouterr().out.splitlines() if "PATH" in
+            line.replace(path, "PATH")]
+
+
+def test_checkpoint_batch_save_line_is_keras(tmp_path, capsys):
+    """A batch's save (``save_freq=2``) says Keras's ``Epoch 1: saving model to ...``; glassnet said
+    ``Epoch 1, batch 2: ...``."""
+    ours = _checkpoint_lines(glassnet, str(tmp_path), capsys)
+    theirs = _checkpoint_lines(keras, str(tmp_path), capsys)
+    assert ours and ours == theirs

@@ -142,7 +142,7 @@ class ModelCheckpoint(Callback):
             self._save(epoch, None, logs or {})
 
     def _save(self, epoch, batch, logs):
-        where = f"Epoch {epoch + 1}" + ("" if batch is None else f", batch {batch + 1}")
+        where = f"Epoch {epoch + 1}"  # Keras 3.15's lines name the epoch only, a batch's save (save_freq=n) too
         best = "None" if self.best is None else f"{self.best:.5f}"  # Keras's lines
         if self.save_best_only:
             # judged before the name is made: an epoch that fit did not validate (validation_freq > 1)
