@@ -162,3 +162,32 @@ def test_checkpoint_batch_save_line_is_keras(tmp_path, capsys):
     ours = _checkpoint_lines(glassnet, str(tmp_path), capsys)
     theirs = _checkpoint_lines(keras, str(tmp_path), capsys)
     assert ours and ours == theirs
+
+
+def _batched(lib, form, batch, n):
+    L = lib.layers
+    if form == "functional":
+        inputs = L.Input(batch_shape=(batch, n))
+        return lib.models.Model(inputs, L.Dense(2)(inputs))
+    first = L.Input(shape=(n,), batch_size=batch) if form == "Input" else L.InputLayer(batch_shape=(batch, n))
+    return lib.models.Sequential([first, L.Dense(2)])
+
+
+@settings(max_examples=EXAMPLES if os.environ.get("HUNT") else 3, derandomize=True, deadline=None)
+@given(form=st.sampled_from(["Input", "InputLayer", "functional"]), batch=st.integers(1, 64), n=st.integers(1, 5))
+def test_input_batch_size_is_kept_as_keras_keeps_it(tmp_path_factory, form, batch, n):
+    """``Input(shape=(n,), batch_size=b)`` / ``InputLayer(batch_shape=(b, n))``: the model's input
+    shape is Keras's ``(b, n)``, and get_config/from_config, a glassnet file and an exported .keras
+    file (read by Keras, and by glassnet) keep it; glassnet dropped the batch size: ``(None, n)``."""
+    folder = tmp_path_factory.mktemp("batched")
+    ours, theirs = _batched(glassnet, form, batch, n), _batched(keras, form, batch, n)
+    assert ours.input_shape == theirs.input_shape == (batch, n)
+    assert type(ours).from_config(ours.get_config()).input_shape == (batch, n)
+    assert glassnet.models.Sequential.from_config(theirs.get_config()).input_shape == (batch, n)
+    ours.save(folder / "m.gn")
+    assert glassnet.models.load_model(folder / "m.gn").input_shape == (batch, n)
+    ours.export(folder / "m.keras", format="keras")
+    assert keras.saving.load_model(folder / "m.keras").input_shape == (batch, n)
+    assert glassnet.models.load_model(folder / "m.keras").input_shape == (batch, n)
+    layer = glassnet.layers.InputLayer.from_config(glassnet.layers.Input(shape=(n,), batch_size=batch).get_config())
+    assert layer.shape == keras.layers.Input(shape=(n,), batch_size=batch).shape == (batch, n)

@@ -856,9 +856,10 @@ class Layer:
 class InputLayer(Layer):
     """Declares the input shape (``layers.Input(shape=(784,))``); computes nothing.
 
-    Keras's arguments, in Keras's order. ``batch_shape=(None, 784)`` (or with a
-    batch size first) is the same as ``shape=(784,)``; ``batch_size`` is checked and
-    unused (``fit`` sets the batches); ``sparse`` and ``ragged`` must be None or False,
+    Keras's arguments, in Keras's order. ``batch_shape=(None, 784)`` is the same as
+    ``shape=(784,)``; a batch size (``batch_size=8`` or ``batch_shape=(8, 784)``) is kept, as
+    Keras keeps it: in ``shape``, the model's ``input_shape`` and their configurations and files
+    (``fit`` still sets the batches); ``sparse`` and ``ragged`` must be None or False,
     ``input_tensor`` None and ``optional`` False (glassnet has no such inputs)."""
 
     def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, ragged=None, batch_shape=None,
@@ -874,7 +875,7 @@ class InputLayer(Layer):
                              f"Received: input_tensor={input_tensor!r:.80}")
         if optional is not False:
             raise ValueError(f"glassnet's inputs cannot be None: optional must be False. Received: optional={optional!r}")
-        check_positive_int(batch_size, "batch_size", allow_none=True)  # unused (fit sets the batches), but checked
+        batch_size = check_positive_int(batch_size, "batch_size", allow_none=True)
         if input_shape is not None:  # Keras's older name, still accepted by Keras 3
             if shape is not None:
                 raise ValueError("Give InputLayer shape= or input_shape=, not both.")
@@ -889,6 +890,7 @@ class InputLayer(Layer):
             if size is not None and batch_size is not None and size != batch_size:
                 raise ValueError(f"batch_shape[0]={size} and batch_size={batch_size} disagree.")
             shape = tuple(batch_shape[1:])
+            batch_size = size if batch_size is None else batch_size
         if shape is None:
             raise ValueError("Input requires shape=(n_features,). Received: shape=None")
         # Keras's Input(shape=(maxlen,), dtype="int32") of token ids for an Embedding: the inputs' type, which
@@ -899,11 +901,19 @@ class InputLayer(Layer):
         self.dtype = integer or self.dtype or standardize_dtype(None)
         if integer:  # kept in get_config, as Keras's: from_config gave a float32 Input of an int32 one
             self._dtype_given = integer
+        self.batch_size = batch_size
 
     @property
     def shape(self):
-        """The inputs' shape with the batch axis, ``(None, 784)``, as Keras's ``Input(shape=(784,)).shape``."""
-        return (None, *self.input_shape)
+        """The inputs' shape with the batch axis, ``(None, 784)`` (``(8, 784)`` given a batch size), as
+        Keras's ``Input(shape=(784,)).shape``."""
+        return (self.__dict__.get("batch_size"), *self.input_shape)
+
+    def get_config(self):
+        config = super().get_config()
+        if self.__dict__.get("batch_size") is not None:  # as Keras's batch_shape: from_config gave (None, 3)
+            config["batch_size"] = self.batch_size
+        return config
 
     # the Input is the chain's first tensor: inputs / 255.0, inputs[:, 0] or np.tanh(inputs) met Python's and
     # NumPy's bare errors ("unsupported operand type(s)", "loop of ufunc does not support..."), and np.asarray

@@ -186,9 +186,9 @@ def keras_config(model):
 
     entry = subclass_entry(model)
     if entry is not None:  # a subclass of Model, as Keras writes one: its class's name and get_config
-        config = {**entry, "build_config": {"input_shape": [None, *model.input_shape[1:]]}}
+        config = {**entry, "build_config": {"input_shape": list(model.input_shape)}}
     else:
-        config = _model_config(model, [None, *model.input_shape[1:]], [0], model._pins)
+        config = _model_config(model, list(model.input_shape), [0], model._pins)
     if model.compiled:
         config["compile_config"] = _compile_config(model)
     return config

@@ -19,7 +19,7 @@ import numpy as np
 
 from .. import backend
 from .._io import exists_error
-from .._validation import check_bool, check_path, check_shape, is_one_of
+from .._validation import check_bool, check_path, check_positive_int, check_shape, is_one_of
 from ..backend import standardize_dtype
 from ..layers import InputLayer
 from ..layers.base import snake_case
@@ -190,6 +190,8 @@ class Persistence:
             "name": self.name,
             "dtype": self.dtype,
             "input_shape": None if self._input_shape is None else list(self._input_shape),
+            # an Input's batch size (Input(shape=(3,), batch_size=8)), which Keras keeps in its batch_shape
+            **({"batch_size": self._input_batch_size} if self.__dict__.get("_input_batch_size") else {}),
             "layers": [serialize(layer) for layer in self._layers],
             # the modes nested models were called in (base_model(inputs, training=False)), by layer name
             **({"pins": {layer.name: mode for layer, mode in self._pins.items() if layer in self._layers}}
@@ -217,6 +219,7 @@ class Persistence:
                 "config must have a 'layers' list, as Sequential.get_config() returns. "
                 f"Received keys: {sorted(config)}"
             )
+        batch_size = _input_batch_size(config, layer_configs)
         input_shape, layer_configs = _input_and_layers(config, layer_configs)
         layers = _keep_default_names([deserialize(c) for c in _unique_names(layer_configs)])
         # a nested subclass of Model whose class is known: its own layers in their place (its methods use them)
@@ -230,6 +233,7 @@ class Persistence:
         model._trainable = check_bool(config.get("trainable", True), "trainable")
         if input_shape is not None:
             model.build((None, *input_shape))
+            model._input_batch_size = batch_size
         restore_nested(model, config.get("nested", []), made)
         return model
 
@@ -285,6 +289,18 @@ def _keep_default_names(layers):
         if re.fullmatch(rf"{re.escape(snake_case(type(layer).__name__))}(_[0-9]+)?", layer.name or ""):
             layer._default_named = layer.name
     return layers
+
+
+def _input_batch_size(config, layer_configs):
+    """The batch size an ``Input`` was given (None: any), as glassnet's configuration keeps it
+    (``batch_size``) or Keras's (its ``InputLayer``'s ``batch_shape[0]``)."""
+    first = layer_configs[0] if layer_configs else None
+    first_config = first.get("config") if isinstance(first, dict) else None
+    size = config.get("batch_size")
+    if size is None and isinstance(first_config, dict) and first.get("class_name") == "InputLayer":
+        shape = first_config.get("batch_shape", first_config.get("batch_input_shape"))
+        size = shape[0] if isinstance(shape, (list, tuple)) and shape else first_config.get("batch_size")
+    return check_positive_int(size, "batch_size", allow_none=True)
 
 
 def _input_and_layers(config, layer_configs):

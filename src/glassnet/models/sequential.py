@@ -359,6 +359,7 @@ class Sequential(FlatVectors, NestedModels, SymbolicNodes, Persistence, DataChec
                 raise ValueError(f"The model already takes inputs of shape {tuple(self._input_shape)}; it cannot "
                                  f"take a second Input of shape {tuple(layer.input_shape)}.")
             self._input_shape = layer.input_shape
+            self._input_batch_size = layer.__dict__.get("batch_size")  # Input(shape, batch_size=8): input_shape (8, ...)
             self._input_layer = layer  # model.input, as Keras's (a functional model's is the Input it was built on)
             return
         if not isinstance(layer, (Layer, Sequential)):
@@ -557,7 +558,8 @@ class Sequential(FlatVectors, NestedModels, SymbolicNodes, Persistence, DataChec
 
     @property
     def input_shape(self):
-        return None if self._input_shape is None else (None, *self._input_shape)
+        """``(None, *shape)``, or ``(8, *shape)`` for an ``Input`` given a batch size, as Keras's."""
+        return None if self._input_shape is None else (self.__dict__.get("_input_batch_size"), *self._input_shape)
 
     @property
     def output_shape(self):
