@@ -366,7 +366,9 @@ def test_info_example(work):
     result = run_example("info", work)
     assert result.returncode == 0, result.stderr
     # 64·128 + 128 + 128·128 + 128 + 128·10 + 10 parameters
-    assert "Total params: 26,122" in result.stdout
+    assert "Trainable params: 26,122" in result.stdout
+    # the file's Adam state, as Keras 3.15's summary of a loaded model: 2 × 26,122 moments, step count, learning rate
+    assert "Optimizer params: 52,246" in result.stdout and "Total params: 78,368" in result.stdout
     assert "Loss: categorical_crossentropy" in result.stdout and "Optimizer: Adam(learning_rate=0.001" in result.stdout
 
 
