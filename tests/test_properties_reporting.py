@@ -191,3 +191,26 @@ def test_input_batch_size_is_kept_as_keras_keeps_it(tmp_path_factory, form, batc
     assert glassnet.models.load_model(folder / "m.keras").input_shape == (batch, n)
     layer = glassnet.layers.InputLayer.from_config(glassnet.layers.Input(shape=(n,), batch_size=batch).get_config())
     assert layer.shape == keras.layers.Input(shape=(n,), batch_size=batch).shape == (batch, n)
+
+
+@pytest.mark.filterwarnings("ignore:dtype 'mixed_float16'")
+@pytest.mark.parametrize("name", ["float16", "float32", "float64", "mixed_float16"])
+@pytest.mark.parametrize("make", ["DTypePolicy", "dtype_policies.DTypePolicy", "duck"])
+def test_layers_take_dtype_policy_objects(name, make):
+    """A dtype policy object (``keras.DTypePolicy("float64")``, or any object whose ``name`` is a
+    policy's) gives a layer Keras's weight dtype (mixed_float16: float32 weights); glassnet refused
+    it ("dtype must be one of float16, float32, float64"), though it read the policy's dict form."""
+    from types import SimpleNamespace
+
+    policy = {"DTypePolicy": keras.DTypePolicy, "dtype_policies.DTypePolicy": keras.dtype_policies.DTypePolicy,
+              "duck": lambda name: SimpleNamespace(name=name)}[make](name)
+    layer = glassnet.layers.Dense(2, dtype=policy)
+    model = glassnet.models.Sequential([glassnet.layers.Input(shape=(3,)), layer])
+    assert layer.dtype == model.dtype == keras.layers.Dense(2, dtype=keras.DTypePolicy(name)).dtype
+    assert model.predict(np.ones((2, 3))).dtype == np.dtype(layer.dtype)
+
+
+@pytest.mark.parametrize("policy", [keras.DTypePolicy("int32"), keras.DTypePolicy("bfloat16"), object()])
+def test_layers_refuse_other_dtype_objects(policy):
+    with pytest.raises(ValueError, match="dtype must be one of float16, float32, float64"):
+        glassnet.layers.Dense(2, dtype=policy)

@@ -379,9 +379,16 @@ _MIXED_SAID = set()  # the policies warned about, once a process
 def standardize_dtype(dtype):
     """Return a dtype name from a string, NumPy dtype or None (-> floatx()); Keras 3's serialized
     ``DTypePolicy`` (``{"class_name": "DTypePolicy", "config": {"name": "float32"}}``; "FloatDTypePolicy"
-    in earlier Keras 3 files, "Policy" in tf.keras 2's) gives its name."""
+    in earlier Keras 3 files, "Policy" in tf.keras 2's) gives its name, and so does a policy object
+    (``keras.DTypePolicy("mixed_float16")``, read by its ``name`` as Keras reads it, keras not imported)."""
     if dtype is None:
         return floatx()
+    policy = getattr(dtype, "name", None)
+    if not isinstance(dtype, (str, dict, np.dtype)) and isinstance(policy, str):
+        if policy not in _FLOAT_DTYPES and policy not in _MIXED:
+            raise ValueError(f"dtype must be one of {', '.join(_FLOAT_DTYPES)} or a dtype policy of one (or of "
+                             f"{', '.join(_MIXED)}). Received: dtype={dtype!r:.100} named {policy!r:.50}")
+        dtype = policy
     if (isinstance(dtype, dict) and dtype.get("class_name") in ("DTypePolicy", "FloatDTypePolicy", "Policy")
             and isinstance(dtype.get("config"), dict)):
         dtype = dtype["config"].get("name")
