@@ -260,7 +260,7 @@ def test_fit_prints_epoch_lines_only_for_more_than_one_epoch_as_keras(capsys, ve
     model.compile(optimizer="sgd", loss="mse")
     X, y = np.ones((64, 2)), np.ones(64)
 
-    def shape(line):  # "3/3 - 0.0s - 1ms/step - loss: 0.5 - val_loss: 0.4" -> "3/3 - loss - val_loss"
+    def shape(line):  # "3/3 - 0s - 1ms/step - loss: 0.5 - val_loss: 0.4" -> "3/3 - loss - val_loss"
         if line.startswith("Epoch"):
             return line
         steps, _, _, logs = line.split(" - ", 3)

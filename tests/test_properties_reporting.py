@@ -264,3 +264,62 @@ def test_swap_ema_weights_is_keras(keras_float64, optimizer, swap_on_epoch):
     ours, theirs = _ema_fit(glassnet, optimizer, swap_on_epoch, data), _ema_fit(keras, optimizer, swap_on_epoch, data)
     for a, b in zip(ours, theirs):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)
+
+
+def _shape_of_lines(text):
+    """The printed lines with each number written as its form: timings as N (``Ns``, ``T/step``),
+    values as d.dddd or d.dddde-dd, so that two runs compare by structure and formatting only."""
+    text = re.sub(r"(?<= - )\d+(\.\d+)?s(?= - |$)", lambda m: re.sub(r"\d+", "N", m.group()), text, flags=re.M)
+    text = re.sub(r"\d+(ms|us|s)/step", "T/step", text)  # (the unit follows the speed: s, ms or us as both write it)
+    return re.sub(r"(?<=: )-?\d+\.\d+(e[+-]\d+)?", lambda m: re.sub(r"\d", "d", m.group().lstrip("-")), text)
+
+
+@settings(max_examples=EXAMPLES if os.environ.get("HUNT") else 2, derandomize=True, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(epochs=st.integers(1, 3), n=st.integers(3, 9), batch_size=st.integers(1, 4), validate=st.booleans(),
+       metrics=st.sampled_from([[], ["mae"], ["mae", "mse"]]))
+def test_verbose_2_lines_are_keras(epochs, n, batch_size, validate, metrics):
+    """fit(verbose=2), then evaluate(verbose=2) and predict(verbose=2), print Keras's lines:
+    ``Epoch i/n``, ``k/k - 0s - 12ms/step - loss: ... - val_loss: ...`` (timings masked; glassnet
+    wrote the elapsed time as ``0.0s`` where Keras writes whole seconds, ``0s``)."""
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(n, 3)), rng.normal(size=(n, 2))
+    printed = []
+    for lib in (glassnet, keras):
+        model = lib.models.Sequential([lib.layers.Input(shape=(3,)), lib.layers.Dense(2)])
+        model.compile(optimizer=lib.optimizers.SGD(0.01), loss="mse", metrics=metrics)
+        text = io.StringIO()
+        with contextlib.redirect_stdout(text):
+            model.fit(X, y, epochs=epochs, batch_size=batch_size, verbose=2,
+                      validation_data=(X, y) if validate else None)
+            model.evaluate(X, y, verbose=2)
+            model.predict(X, verbose=2)
+        printed.append(_shape_of_lines(text.getvalue()))
+    assert printed[0] == printed[1]
+
+
+def _keras_bar_value(value):
+    text = io.StringIO()
+    with contextlib.redirect_stdout(text):
+        keras.utils.Progbar(1, verbose=1).update(1, values=[("loss", value)], finalize=True)
+    return re.search(r"loss: (\S+)", text.getvalue()).group(1)
+
+
+@SETTINGS
+@given(value=st.one_of(st.floats(allow_nan=True, allow_infinity=True, width=32),
+                       st.sampled_from([1e-7, -1e-7, 1e-3, -1e-3, 0.0010001, 12345.678, float("nan"), float("inf"),
+                                        float("-inf"), 0.0, -0.0, 1e30])))
+def test_logged_values_are_written_as_keras_writes_them(value):
+    """A logged value is written as Keras's progress bar writes it: 4 decimals above 1e-3 in size,
+    else 4 significant digits in scientific notation (nan, inf as Python writes them). Keras's
+    verbose=2 branch compares ``avg > 1e-3`` without the abs of its verbose=1 branch, writing
+    -0.5 as -5.0000e-01 there: glassnet writes both as the bar does (pinned below)."""
+    from glassnet.models.progress import format_value
+
+    assert format_value(value) == _keras_bar_value(value)
+
+
+def test_negative_values_are_written_as_keras_bar_writes_them_in_both_verboses():
+    from glassnet.models.progress import format_value
+
+    assert format_value(-0.5) == "-0.5000" == _keras_bar_value(-0.5)

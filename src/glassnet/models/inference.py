@@ -49,7 +49,7 @@ def logs_of(loss, metrics):
 
 def report(n_batches, seconds, logs=None, file=None):
     """The line Keras prints after evaluate/predict with ``verbose``: steps, time, logs."""
-    parts = [f"{n_batches}/{n_batches}", f"{seconds:.1f}s", format_step_time(seconds / max(n_batches, 1))]
+    parts = [f"{n_batches}/{n_batches}", f"{seconds:.0f}s", format_step_time(seconds / max(n_batches, 1))]
     parts += [f"{k}: {format_value(v)}" for k, v in (logs or {}).items()]
     print(" - ".join(parts), file=file)
 

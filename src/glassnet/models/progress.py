@@ -125,7 +125,7 @@ class ProgressBar(Callback):
         if self.verbose == 1:  # Keras's bar lists the keys as its batches showed them first: the val_ ones after
             logs = {**{k: v for k, v in logs.items() if not k.startswith("val_")}, **logs}
         print(
-            f"{done}/{steps} - {elapsed:.1f}s - {format_step_time(elapsed / done)} - {_format_logs(logs)}",
+            f"{done}/{steps} - {elapsed:.0f}s - {format_step_time(elapsed / done)} - {_format_logs(logs)}",
             file=self._out(),
         )
 
