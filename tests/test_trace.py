@@ -1036,3 +1036,43 @@ def test_a_dense_layer_on_sequences_shows_z_and_delta_at_every_position(activati
     forward = str(t_).split("Backward pass")[0]
     for value in z[0, 1:].ravel():  # the second and third positions' z^(2) are in the forward table
         assert f"{value:.6g}" in forward
+
+
+def test_every_definition_of_the_package_is_still_glassnet_trace_name_and_its_doctest_runs():
+    # trace.py became a package (STYLE.md rule 1): its 31 top-level names keep their path, the private
+    # helpers included (Sequential imports _save_side_effects and _restore_side_effects from it)
+    import doctest
+    from pathlib import Path
+
+    import glassnet
+    import glassnet.trace as package
+    from conftest import top_level_definitions
+
+    modules = ("_backward", "_format", "_layer_record", "_step_record", "_tracing", "_worked_example")
+    defined = 0
+    for module, name in top_level_definitions("glassnet.trace", modules):
+        assert getattr(package, name, None) is getattr(module, name), f"{module.__name__}.{name}"
+        defined += 1
+    assert defined == 31
+    assert sorted(p.stem for p in Path(package.__file__).parent.glob("*.py")) == sorted(("__init__", *modules))
+    assert glassnet.trace is package and package.trace is trace and package._step.__name__ == "_step"
+    # the package's docstring keeps the module's example, which runs as written
+    result = doctest.testmod(package)
+    assert (result.attempted, result.failed) == (7, 0)
+
+
+def test_a_trace_pickled_before_the_split_loads_and_prints_the_same():
+    # pickles name a class by its module path: glassnet.trace.Trace, glassnet.trace.LayerTrace (protocol 0:
+    # "c<module>\n<name>"); tests/data's was made by glassnet at c5884bb, when trace.py was one module
+    import pickle
+    from pathlib import Path
+
+    from glassnet.trace import LayerTrace, _Terms, worked_example_model
+
+    for name, cls in [("Trace", Trace), ("LayerTrace", LayerTrace), ("_Terms", _Terms)]:
+        assert pickle.loads(f"cglassnet.trace\n{name}\n.".encode()) is cls, name
+    old = pickle.loads((Path(__file__).parent / "data" / "glassnet-c5884bb-trace.pkl").read_bytes())
+    assert type(old) is Trace and all(type(layer) is LayerTrace for layer in old.layers)
+    assert old.loss == pytest.approx(E, rel=1e-12)
+    assert str(old) == str(trace(worked_example_model(), [0.05, 0.10], [0.01]))
+    assert old.to_markdown() == trace(worked_example_model(), [0.05, 0.10], [0.01]).to_markdown()
