@@ -943,3 +943,37 @@ def test_a_property_s_own_attribute_error_is_not_hidden_by_the_weights_lookup():
         Forgetful(2).weights
     with pytest.raises(AttributeError, match="'Typo' object has no attribute 'kk'"):
         Typo().doubled
+
+
+
+def test_base_keeps_every_name_it_defined_and_the_pickle_path_of_inputlayer():
+    # layers/base.py was split (_config, _arguments, _building, _weights, _penalties, _symbolic, input_layer):
+    # every name a module of the split defines (helpers the layer modules import, private ones included) is
+    # still glassnet.layers.base.<name>, the same object, as in the single module
+    import pickle
+
+    from conftest import top_level_definitions
+
+    from glassnet.layers import base
+
+    modules = ("base", "_config", "_arguments", "_building", "_weights", "_penalties", "_symbolic", "input_layer")
+    defined = 0
+    for module, name in top_level_definitions("glassnet.layers", modules):
+        assert getattr(base, name, None) is getattr(module, name), f"{module.__name__}.{name}"
+        defined += 1
+    assert defined == 36  # (the single module's count)
+    # a layer or model pickled before names each class of base.py by that path (protocol 0:
+    # "c<module>\n<name>"); InputLayer, now in input_layer.py, is the one a pickled model holds
+    for name in ("Layer", "InputLayer", "ChainTensor", "OneWeightPenalty", "_Symbolic", "_TracedTraining"):
+        assert pickle.loads(f"cglassnet.layers.base\n{name}\n.".encode()) is getattr(base, name), name
+    assert layers.InputLayer.__module__ == "glassnet.layers.input_layer"  # (moved, indeed)
+    # pickle.dumps(layers.InputLayer(shape=(3,), dtype="int32"), protocol=0) by the code before the split
+    before = ("ccopy_reg\n_reconstructor\np0\n(cglassnet.layers.base\nInputLayer\np1\nc__builtin__\n"
+              "object\np2\nNtp3\nRp4\n(dp5\nVactivity_regularizer\np6\nNsVinput_shape\np7\n(I3\ntp8\n"
+              "sVname\np9\nNsVdtype\np10\nVint32\np11\nsV_dtype_given\np12\ng11\nsVtrainable\np13\nI01\n"
+              "sVparams\np14\n(dp15\nsVgrads\np16\n(dp17\nsVstate\np18\n(dp19\nsV_buffers\np20\n(dp21\n"
+              "sVbuilt\np22\nI00\nsVoutput_shape\np23\nNsVneeds_input_gradient\np24\nI01\nsb.")
+    loaded = pickle.loads(before.encode())
+    assert type(loaded) is layers.InputLayer and (loaded.shape, loaded.dtype) == ((None, 3), "int32")
+    model = Sequential([loaded, Dense(2, dtype="float64")])
+    assert model.predict(np.arange(6).reshape(2, 3), verbose=0).shape == (2, 2)

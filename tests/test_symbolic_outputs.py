@@ -1,5 +1,5 @@
 """Keras's symbolic ``model.input``/``model.output`` and ``layer.input``/``layer.output``
-(layers/base.py ``_Symbolic``, models/nodes.py ``Sequential.input``): feature extraction and
+(layers/_symbolic.py ``_Symbolic``, models/nodes.py ``Sequential.input``): feature extraction and
 extending a model, as the functional API guide, the transfer-learning guide and the FAQ write them,
 against Keras 3.15 in float64; and activation functions applied to a layer's output."""
 

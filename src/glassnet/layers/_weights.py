@@ -1,0 +1,62 @@
+"""A layer's weights from outside: as Keras's attributes (``bn.moving_mean``), and set from a
+list of arrays checked before any is copied."""
+
+import numbers
+
+import numpy as np
+
+from ..backend import from_numpy, numpy_dtype
+
+
+def weight_attribute(key):
+    """The layer's weight ``key`` as an attribute by its Keras name (``bn.moving_mean``,
+    ``ln.gamma``, ``rms.scale``): the live array of ``params`` or ``state``, read at each access
+    (a model moves the arrays into its buffer); None where the layer's settings leave the weight
+    out (``scale=False``), as Keras's attribute."""
+    def get(self):
+        if key in self.params:
+            return self._handed_out(key)
+        if key in self.state:
+            return self.state[key]
+        if key not in self.weight_names:
+            return None
+        raise AttributeError(f"{type(self).__name__}.{key} exists once the layer is built (fit, predict or build "
+                             "first).")
+    return property(get, doc=f"The weight {key!r} (Keras's attribute), once the layer is built.")
+
+
+def assign_weights(targets, weights, names, owner):
+    """Copy ``weights`` into the live arrays ``targets`` (called ``names`` in
+    messages) once every count, shape and value has been checked, so that a
+    bad list changes nothing."""
+    if not isinstance(weights, (list, tuple)):
+        raise TypeError(f"{owner} takes a list of weight arrays (as get_weights() returns). "
+                        f"Received: {type(weights).__name__}")
+    weights = list(weights)
+    if len(weights) != len(targets):
+        raise ValueError(f"{owner} expects a list of {len(targets)} weight arrays. Received {len(weights)}.")
+    values = []
+    for name, target, value in zip(names, targets, weights):
+        dtype = numpy_dtype(target)
+        try:
+            given = np.asarray(value)
+            # the cast read text ('1.5' as 1.5) and dropped imaginary parts with only NumPy's ComplexWarning
+            real = given.dtype.kind not in "cUSMmV" and (  # and None as NaN, in a list of rows
+                given.dtype != object or all(isinstance(v, numbers.Real) for v in given.flat))
+            if real:
+                with np.errstate(over="ignore"):
+                    value = given.astype(dtype)
+        except (TypeError, ValueError):
+            real = False
+        if not real:
+            raise TypeError(f"{owner}: {name} must be an array of real numbers. Received: {value!r:.80}") from None
+        if given.dtype.kind in "fiu" and not np.array_equal(np.isfinite(value), np.isfinite(given)):
+            # a finite value beyond the dtype's range (1e6 in float16) became inf with only NumPy's warning
+            largest = float(np.abs(given[np.isfinite(given)]).max())
+            raise ValueError(f"{owner}: {name} holds values beyond the range of {dtype} (up to "
+                             f"{float(np.finfo(dtype).max):.6g}); the largest given is {largest:.6g}.")
+        if value.shape != target.shape:
+            raise ValueError(f"{owner}: {name} has shape {value.shape}; expected {tuple(target.shape)}.")
+        values.append(value)
+    for target, value in zip(targets, values):
+        target[...] = from_numpy(value)
