@@ -25,6 +25,17 @@ def top_level_definitions(package, modules):
                 yield module, name
 
 
+def names_kept(old, package, modules, skip=()):
+    """Assert that each top-level definition of ``package``'s ``modules`` (but the names in ``skip``) is
+    the same object as ``old.<name>``, the path it had before a split; return how many there are."""
+    defined = 0
+    for module, name in top_level_definitions(package, modules):
+        if name not in skip:
+            assert getattr(old, name, None) is getattr(module, name), f"{module.__name__}.{name}"
+            defined += 1
+    return defined
+
+
 @pytest.fixture
 def rng():
     return np.random.default_rng(12345)

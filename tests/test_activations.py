@@ -1211,7 +1211,7 @@ def test_activations_defined_in_their_own_modules_keep_the_path_of_pickles_made_
     # "c<module>\n<name>"): that path must keep giving the same class
     import pickle
 
-    from conftest import top_level_definitions
+    from conftest import names_kept
 
     from glassnet import _registry
 
@@ -1222,10 +1222,7 @@ def test_activations_defined_in_their_own_modules_keep_the_path_of_pickles_made_
     # every name a module of the package defines (classes, functions, constants, private helpers) is still
     # glassnet.activations.<name>, as in the single module: activations._logistic, SELU_ALPHA, erfc, ...
     modules = ("base", "classic", "rectifiers", "smooth", "hard", "shrink", "rowwise", "function")
-    defined = 0
-    for module, name in top_level_definitions("glassnet.activations", modules):
-        assert getattr(activations, name, None) is getattr(module, name), f"{module.__name__}.{name}"
-        defined += 1
+    defined = names_kept(activations, "glassnet.activations", modules)
     assert defined > 50  # (61 at the split)
     for name in ("ACTIVATIONS", "CLASSES", "NAME_REFUSALS", "_FUNCTIONS", "get", "serialize", "deserialize",
                  "layer_names", "get_by_name_for_layer", "check_in_layer", "check_layer_axis", "relu", "softmax",

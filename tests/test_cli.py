@@ -4389,15 +4389,12 @@ def test_the_data_modules_names_are_still_names_of_glassnet_cli_data():
     # _data.py was split into _csv, _csv_rows, _header, _labels and _columns: every top-level name of
     # each is still glassnet.cli._data.<name>, the same object (tests and benchmarks patch _data._rows,
     # _data.HEAD_ROWS and _data.SHARED_MNIST, which read_csv and load_dataset look up there)
-    from conftest import top_level_definitions
+    from conftest import names_kept
 
     from glassnet.cli import _data
 
     modules = ("_csv", "_csv_rows", "_header", "_labels", "_columns", "_data")
-    defined = 0
-    for module, name in top_level_definitions("glassnet.cli", modules):
-        assert getattr(_data, name, None) is getattr(module, name), f"{module.__name__}.{name}"
-        defined += 1
+    defined = names_kept(_data, "glassnet.cli", modules)
     assert defined == 62  # the single module's top-level names
     assert {_data._rows.__module__, _data._table.__module__, _data.read_csv.__module__} == {
         "glassnet.cli._csv_rows", "glassnet.cli._columns", "glassnet.cli._data"}

@@ -952,15 +952,12 @@ def test_base_keeps_every_name_it_defined_and_the_pickle_path_of_inputlayer():
     # still glassnet.layers.base.<name>, the same object, as in the single module
     import pickle
 
-    from conftest import top_level_definitions
+    from conftest import names_kept
 
     from glassnet.layers import base
 
     modules = ("base", "_config", "_arguments", "_building", "_weights", "_penalties", "_symbolic", "input_layer")
-    defined = 0
-    for module, name in top_level_definitions("glassnet.layers", modules):
-        assert getattr(base, name, None) is getattr(module, name), f"{module.__name__}.{name}"
-        defined += 1
+    defined = names_kept(base, "glassnet.layers", modules)
     assert defined == 36  # (the single module's count)
     # a layer or model pickled before names each class of base.py by that path (protocol 0:
     # "c<module>\n<name>"); InputLayer, now in input_layer.py, is the one a pickled model holds

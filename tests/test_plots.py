@@ -1112,15 +1112,11 @@ def test_the_package_keeps_every_name_of_the_single_module_and_loads_matplotlib_
     import subprocess
     from pathlib import Path
 
-    from conftest import top_level_definitions
+    from conftest import names_kept
 
     modules = ("_figure", "_classes", "history", "decision", "confusion", "weights", "descent", "hopfield", "som")
-    defined = 0
-    for module, name in top_level_definitions("glassnet.plots", modules):
-        if name == "__getattr__":  # (a module's own hook: history's makes its log locator's class for pickle)
-            continue
-        assert getattr(plots, name, None) is getattr(module, name), f"{module.__name__}.{name}"
-        defined += 1
+    # (a module's own hook __getattr__ is skipped: history's makes its log locator's class for pickle)
+    defined = names_kept(plots, "glassnet.plots", modules, skip=("__getattr__",))
     assert defined == 51  # (50 at the split, then the log locator's maker)
     assert sorted(p.stem for p in Path(plots.__file__).parent.glob("*.py")) == sorted(("__init__", *modules))
     # importing glassnet, or glassnet.plots with all its modules, does not load matplotlib: a plot does

@@ -1046,13 +1046,10 @@ def test_every_definition_of_the_package_is_still_glassnet_trace_name_and_its_do
 
     import glassnet
     import glassnet.trace as package
-    from conftest import top_level_definitions
+    from conftest import names_kept
 
     modules = ("_backward", "_format", "_layer_record", "_step_record", "_tracing", "_worked_example")
-    defined = 0
-    for module, name in top_level_definitions("glassnet.trace", modules):
-        assert getattr(package, name, None) is getattr(module, name), f"{module.__name__}.{name}"
-        defined += 1
+    defined = names_kept(package, "glassnet.trace", modules)
     assert defined == 31
     assert sorted(p.stem for p in Path(package.__file__).parent.glob("*.py")) == sorted(("__init__", *modules))
     assert glassnet.trace is package and package.trace is trace and package._step.__name__ == "_step"
