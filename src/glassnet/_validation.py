@@ -263,7 +263,7 @@ _SIZING = contextvars.ContextVar("sizing", default=False)
 @contextlib.contextmanager
 def sized_by(what):
     """Run the block; NumPy's MemoryError for an array too large for the machine (or its
-    ValueError for one too large to address) becomes a ValueError that says which
+    ValueError or OverflowError for one too large to address) becomes a ValueError that says which
     argument, ``what``, asked for it, as no NumPy message can. Nested, the outermost
     block names it (a layer's units, not the shape it asked its initializer for)."""
     if _SIZING.get():
@@ -276,6 +276,11 @@ def sized_by(what):
         raise ValueError(f"{what} needs more memory than this machine can allocate ({exc}).") from None
     except ValueError as exc:
         if str(exc).startswith(_TOO_BIG):
+            raise ValueError(f"{what} asks for an array too large to allocate ({exc}).") from None
+        raise
+    except OverflowError as exc:
+        # a size past int64 where NumPy converts it (np.arange(2**63)): "Python int too large to convert to C long"
+        if "to convert to C" in str(exc):
             raise ValueError(f"{what} asks for an array too large to allocate ({exc}).") from None
         raise
     finally:
