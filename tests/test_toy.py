@@ -276,6 +276,20 @@ def test_plane_separation_margin_holds_for_tiny_and_huge_weights(scale):
     np.testing.assert_array_equal(X_scaled, X)
     np.testing.assert_array_equal(y_scaled, y)
 
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize("noise", [0.0, 0.3])
+def test_plane_separation_weights_near_the_float64_limit(noise):
+    # w·p overflowed for weights of 2**1023 (a RuntimeWarning) and the error blamed noise: "noise=0 is too
+    # large: the points' sides of the line overflow"; (w, b)·2**1022 is the same line as (w, b), drawn alike
+    w, b = np.array([2.0, -1.0]), 0.5
+    X, y = make_plane_separation(n_samples=300, weights=w, bias=b, noise=noise, seed=1, dtype="float64")
+    X_big, y_big = make_plane_separation(n_samples=300, weights=w * 2.0**1022, bias=b * 2.0**1022, noise=noise,
+                                         seed=1, dtype="float64")
+    np.testing.assert_array_equal(X_big, X)
+    np.testing.assert_array_equal(y_big, y)
+    assert len(make_plane_separation(50, weights=(1e308, 1e308), seed=0)[1]) == 50
+
+
 def test_plane_separation_errors():
     with pytest.raises(ValueError, match="weights must be two finite numbers, not both zero"):
         make_plane_separation(weights=(0, 0))
@@ -283,8 +297,8 @@ def test_plane_separation_errors():
         make_plane_separation(weights="ab")
     with pytest.raises(ValueError, match="weights must be finite numbers. Received an integer beyond the float range"):
         make_plane_separation(weights=(10**400, 1))  # an OverflowError, "int too large to convert to float"
-    with pytest.raises(ValueError, match="margin=20.0 leaves .*no room"):
-        make_plane_separation(margin=20.0, seed=0)
+    with pytest.raises(ValueError, match=r"margin=20.0 leaves .*no room .* for the line w=\(1, 1\), b=0; use"):
+        make_plane_separation(margin=20.0, seed=0)  # (the line read "w=(np.float64(1.0), np.float64(1.0))")
     with pytest.raises(ValueError, match="margin must be >= 0.0"):
         make_plane_separation(margin=-1)
 

@@ -333,6 +333,13 @@ def make_plane_separation(
     w = _numbers(weights, "weights")
     if w.shape != (2,) or not np.isfinite(w).all() or not w.any():
         raise ValueError(f"weights must be two finite numbers, not both zero. Received: weights={weights!r}")
+    line = f"w=({w[0]:g}, {w[1]:g}), b={bias:g}"  # (tuple(w) read "(np.float64(1.0), ...)" under NumPy 2)
+    top = np.abs(w).max()
+    if top > 2.0**500:
+        # (w, b) and (w, b)·2⁻ᵏ are one line: scaled by a power of two (exact; every other line's points are
+        # drawn as before). w·p overflowed for weights of 1e308, with a warning, and noise=0 was "too large"
+        k = int(np.frexp(top)[1])
+        w, bias = np.ldexp(w, -k), float(np.ldexp(bias, -k))
     rng = make_rng(seed)
     norm = np.hypot(*w)  # sqrt(w·w) underflowed to 0 for weights of 1e-170 (no margin) and overflowed for 1e155
     kept, have = [], 0
@@ -346,7 +353,7 @@ def make_plane_separation(
     else:
         raise ValueError(
             f"margin={margin} leaves (almost) no room in the square [-5, 5]² for the line "
-            f"w={tuple(w)}, b={bias}; use a smaller margin or move the line."
+            f"{line}; use a smaller margin or move the line."
         )
     X = np.concatenate(kept)[:n]
     with np.errstate(over="ignore", invalid="ignore"):
