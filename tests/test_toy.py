@@ -290,6 +290,19 @@ def test_plane_separation_weights_near_the_float64_limit(noise):
     assert len(make_plane_separation(50, weights=(1e308, 1e308), seed=0)[1]) == 50
 
 
+@pytest.mark.filterwarnings("error")
+def test_cheese_festival_weights_near_the_float64_limit():
+    # x·w overflowed to inf (a RuntimeWarning) and decided by the infinity: with w = (1e308, 0.9e308, -1.79e308)
+    # the row (1, 1, 1) sums to 1.1e307, below the threshold 5e307, but was a "yes"; 2**1020 times a rule is that rule
+    _, y = cheese_festival(weights=(1e308, 0.9e308, -1.79e308), threshold=5e307)
+    exact = [sum(x * w for x, w in zip(row, (10**308, 9 * 10**307, -179 * 10**306))) >= 5 * 10**307
+             for row in itertools.product((0, 1), repeat=3)]  # Python ints: exact
+    assert y.tolist() == [int(v) for v in exact]
+    for rule, (w, t) in CHEESE_FESTIVAL_RULES.items():
+        scaled = cheese_festival(weights=np.array(w) * 2.0**1020, threshold=t * 2.0**1020)[1]
+        np.testing.assert_array_equal(scaled, cheese_festival(rule)[1])
+
+
 def test_plane_separation_errors():
     with pytest.raises(ValueError, match="weights must be two finite numbers, not both zero"):
         make_plane_separation(weights=(0, 0))

@@ -145,7 +145,20 @@ def cheese_festival(rule="any_two", weights=None, threshold=None, dtype=None):
         raise ValueError(f"weights must be three finite numbers. Received: weights={weights!r:.100}")
     t = default_t if threshold is None else check_number(threshold, "threshold")
     X = np.array(list(itertools.product((0, 1), repeat=3)), dtype=np.int64)
+    # weights of 1e308 overflowed x·w to inf (a warning), and (1e308, 0.9e308, -1.79e308) said 1.1e307 >= 5e307
+    w, t = _scaled_down(w, t)
     return _encode(X, X @ w >= t, "binary", dtype)
+
+
+def _scaled_down(w, b):
+    """``(w, b)`` times a power of two ``2⁻ᵏ`` that brings ``max |w|`` to [0.5, 1) where it is beyond 2**500, so
+    that ``x·w`` of a point ``|x| ≤ 10`` cannot overflow: the same line ``x·w + b = 0`` (and decision ``x·w ≥ b``),
+    as scaling by a power of two is exact; smaller weights are returned as they are, their draws unchanged."""
+    top = np.abs(w).max()
+    if top <= 2.0**500:
+        return w, b
+    k = int(np.frexp(top)[1])
+    return np.ldexp(w, -k), float(np.ldexp(b, -k))
 
 
 def _numbers(values, name):
@@ -334,12 +347,8 @@ def make_plane_separation(
     if w.shape != (2,) or not np.isfinite(w).all() or not w.any():
         raise ValueError(f"weights must be two finite numbers, not both zero. Received: weights={weights!r}")
     line = f"w=({w[0]:g}, {w[1]:g}), b={bias:g}"  # (tuple(w) read "(np.float64(1.0), ...)" under NumPy 2)
-    top = np.abs(w).max()
-    if top > 2.0**500:
-        # (w, b) and (w, b)·2⁻ᵏ are one line: scaled by a power of two (exact; every other line's points are
-        # drawn as before). w·p overflowed for weights of 1e308, with a warning, and noise=0 was "too large"
-        k = int(np.frexp(top)[1])
-        w, bias = np.ldexp(w, -k), float(np.ldexp(bias, -k))
+    # w·p overflowed for weights of 1e308, with a warning, and noise=0 was "too large"
+    w, bias = _scaled_down(w, bias)
     rng = make_rng(seed)
     norm = np.hypot(*w)  # sqrt(w·w) underflowed to 0 for weights of 1e-170 (no margin) and overflowed for 1e155
     kept, have = [], 0
