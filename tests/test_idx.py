@@ -184,3 +184,16 @@ def test_write_checks_path_as_read_does(tmp_path, monkeypatch):
     written = write_idx(b"a.idx.gz", data)  # bytes, as read_idx takes them
     assert written.name == "a.idx.gz" and (tmp_path / "a.idx.gz").read_bytes()[:2] == b"\x1f\x8b"
     np.testing.assert_array_equal(read_idx(b"a.idx.gz"), data)
+
+
+@pytest.mark.parametrize("compress", [False, True])
+def test_a_size_the_file_cannot_hold_reports_the_bytes_present(tmp_path, compress):
+    # the count read only the first 4 MiB: "only 4194304 are present" of a file holding 5,000,000; a gzip
+    # file is counted no further than that (the rest would have to be decompressed): "at least"
+    data = bytes(5 * 10**6) if compress else np.random.default_rng(0).integers(0, 256, 5 * 10**6, np.uint8).tobytes()
+    content = idx_bytes(0x08, [4 * 10**9 if compress else 10**7], data)
+    path = tmp_path / "cut.idx"
+    path.write_bytes(gzip.compress(content) if compress else content)
+    have = "at least 4194304" if compress else "only 5000000"
+    with pytest.raises(ValueError, match=rf"cut.idx: truncated IDX file: .* data bytes\) but {have} are present"):
+        read_idx(path)

@@ -123,10 +123,14 @@ def _parse(stream, path, digest):
     # before anything is allocated.
     limit = os.path.getsize(path) * (1100 if isinstance(stream, gzip.GzipFile) else 1)
     if nbytes > limit:
-        have = stream.read(min(limit, _CHUNK))
+        if isinstance(stream, gzip.GzipFile):  # counted up to 4 MiB: the rest would have to be decompressed
+            have = len(stream.read(_CHUNK))
+            have = f"at least {have}" if have == _CHUNK else f"only {have}"
+        else:  # (a count of the first 4 MiB said "only 4194304" of a 10 MB file)
+            have = f"only {os.path.getsize(path) - 4 - 4 * ndim}"
         raise ValueError(
             f"{path}: truncated IDX file: header declares shape {dims} of {dtype.name} "
-            f"({nbytes} data bytes) but only {len(have)} are present."
+            f"({nbytes} data bytes) but {have} are present."
         )
     # Compressed, the declared size is only a claim until the bytes decompress: the buffer
     # starts at 16 MB and doubles as data arrives (a 1 MB file claiming 1 GB allocated 1 GB).
