@@ -462,3 +462,22 @@ def test_keras_datasets_find_spec_asks_without_raising():
     run = subprocess.run([sys.executable, "-m", "glassnet.datasets.cifar10"], capture_output=True, text=True,
                          env={**os.environ, "PYTHONPATH": str(Path(glassnet.__file__).parents[1])})
     assert run.returncode == 1 and "'glassnet.datasets.cifar10': glassnet's data sets are MNIST" in run.stderr
+
+
+def test_a_download_failing_part_way_names_only_the_files_still_missing(tmp_path, monkeypatch):
+    # the images came, the labels did not: the error listed the images as "not found" too, though they
+    # were in the cache, complete and checked
+    table = craft_set(tmp_path / "mirror")
+    (tmp_path / "mirror" / "t10k-labels-idx1-ubyte.gz").unlink()
+    monkeypatch.setattr(mnist, "MNIST_FILES", {**mnist.MNIST_FILES, **table})
+    monkeypatch.setattr(mnist, "MIRRORS", [(tmp_path / "mirror").as_uri() + "/"])
+    with pytest.raises(MNISTNotFoundError, match=r"^MNIST files not found: t10k-labels-idx1-ubyte.gz \(looked in"):
+        load_mnist(kind="test", progress=False)
+    assert [p.name for p in mnist.cache_dir().iterdir()] == ["t10k-images-idx3-ubyte.gz"]
+
+
+def test_no_mirror_at_all_is_the_offline_error(monkeypatch):
+    # MIRRORS = [] gave no reason, and the missing file was read as None: "TypeError: path must be a file path"
+    monkeypatch.setattr(mnist, "MIRRORS", [])
+    with pytest.raises(MNISTNotFoundError, match=r"(?s)Downloading failed:.*MIRRORS is empty.*GLASSNET_DATA"):
+        load_mnist(kind="test", progress=False)

@@ -280,8 +280,8 @@ MIRROR_TABLE = {stem: (len(crafted(stem, MIRROR_SEED)), hashlib.sha256(crafted(s
 class MirrorHandler(http.server.BaseHTTPRequestHandler):
     """Serves ``server.files`` (name -> bytes) as ``server.mode`` says: "ok", "cut" (half the body of
     the length announced, then the connection closes), "reset" (closed before any answer), "404",
-    "html" (a captive portal's page), "other" (a gzip of other content), "slow" (half, then the rest
-    once ``server.go`` is set)."""
+    "html" (a captive portal's page), "other" (a gzip of other content), "partial" (the images only),
+    "slow" (half, then the rest once ``server.go`` is set)."""
 
     def do_GET(self):
         server = self.server
@@ -291,7 +291,7 @@ class MirrorHandler(http.server.BaseHTTPRequestHandler):
             self.close_connection = True
             self.request.close()
             return
-        if body is None or mode == "404":
+        if body is None or mode == "404" or (mode == "partial" and "labels" in self.path):
             self.send_error(404)
             return
         if mode == "html":
@@ -332,7 +332,7 @@ def mirror():
 
 
 @contextlib.contextmanager
-def mnist_world(root, mirror_url, data_set):
+def mnist_world(root, mirror_urls, data_set):
     """Cache in ``root/cache``, ``$GLASSNET_DATA`` = ``root/data`` (or unset), the mirror's checksums."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("XDG_CACHE_HOME", str(root / "cache"))
@@ -342,7 +342,7 @@ def mnist_world(root, mirror_url, data_set):
             mp.delenv("GLASSNET_DATA", raising=False)
         for name in ("http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY"):
             mp.delenv(name, raising=False)
-        mp.setattr(mnist, "MIRRORS", [mirror_url])
+        mp.setattr(mnist, "MIRRORS", mirror_urls)
         mp.setattr(mnist, "MNIST_FILES", MIRROR_TABLE)
         yield
 
@@ -376,7 +376,7 @@ presence = st.fixed_dictionaries({stem: st.sampled_from([None, "gz", "plain"]) f
 @_settings(120)
 @given(st.fixed_dictionaries({location: presence for location in LOCATIONS}),
        st.sampled_from([None, "train", "test"]), st.booleans(), st.booleans(), st.booleans(),
-       st.sampled_from(["ok", "ok", "cut", "reset", "404", "html", "other", "offline"]))
+       st.sampled_from(["ok", "ok", "cut", "reset", "404", "html", "other", "partial", "offline", "no mirror"]))
 def test_load_mnist_reads_the_documented_folder_or_fails_leaving_nothing(mirror, present, kind, use_path, data_set,
                                                                          as_uint8, mode):
     if not data_set:
@@ -390,9 +390,9 @@ def test_load_mnist_reads_the_documented_folder_or_fails_leaving_nothing(mirror,
                     write(folder_of(root, location), stem + (".gz" if form == "gz" else ""), crafted(stem, seed), form == "gz")
         sources, target = expected_sources(present, kind, use_path, data_set)
         before = listing(root)
-        mirror.mode = "ok" if mode == "offline" else mode
-        url = (root / "no-mirror").as_uri() + "/" if mode == "offline" else mirror.url
-        with mnist_world(root, url, data_set):
+        mirror.mode = mode
+        urls = {"offline": [(root / "no-mirror").as_uri() + "/"], "no mirror": []}.get(mode, [mirror.url])
+        with mnist_world(root, urls, data_set):
             try:
                 result = load_mnist(folder_of(root, "path") if use_path else None, kind, as_uint8=as_uint8,
                                     verify=False, progress=False)
@@ -400,12 +400,21 @@ def test_load_mnist_reads_the_documented_folder_or_fails_leaving_nothing(mirror,
                 assert mode != "ok" and "mirror" in sources.values()
                 message = str(exc)
                 missing = [stem for stem, source in sources.items() if source == "mirror"]
-                assert all(stem + ".gz" in message for stem in missing)
+                # the mirror in mode "partial" serves the images: those before the first labels file are kept
+                kept = missing[:next(i for i, s in enumerate(missing) if "labels" in s)] if mode == "partial" else []
+                assert all(stem + ".gz" in message for stem in missing if stem not in kept)
+                assert all(stem + ".gz" not in message.split("(looked in")[0] for stem in kept)
                 assert str(folder_of(root, target)) in message and "GLASSNET_DATA" in message
                 assert "load_mnist(path=" in message and "Downloading failed" in message
-                assert listing(root) == before  # no partial file, no temporary file, no new folder
+                kept = {f"{folder_of(root, target).relative_to(root)}/{stem}.gz" for stem in kept}
+                new_folders = {str(p) for p in Path(next(iter(kept))).parents if str(p) != "."} if kept else set()
+                assert listing(root) == sorted(set(before) | kept | new_folders)  # no partial file, no temporary file
+                if kept:
+                    assert all(gzip.decompress((root / k).read_bytes()) == crafted(Path(k).name[:-3], MIRROR_SEED)
+                               for k in kept)
                 return
-        assert mode == "ok" or "mirror" not in sources.values()
+        from_mirror = [stem for stem, source in sources.items() if source == "mirror"]
+        assert not from_mirror or mode == "ok" or (mode == "partial" and all("images" in s for s in from_mirror))
         kinds = ["train", "test"] if kind is None else [kind]
         sets = [result] if kind is not None else list(result)
         for k, (x, y) in zip(kinds, sets):
@@ -431,7 +440,7 @@ def test_a_second_load_during_a_download_never_reads_the_half_written_file(mirro
     # the download writes a temporary file renamed when complete and checked: a second load meanwhile
     # finds no file (and says so), never half of one
     mirror.mode, mirror.go, mirror.sent_half = "slow", threading.Event(), threading.Event()
-    with mnist_world(tmp_path, mirror.url, False):
+    with mnist_world(tmp_path, [mirror.url], False):
         outcome = {}
         first = threading.Thread(target=lambda: outcome.setdefault("first", load_mnist(kind="test", progress=False)))
         first.start()
@@ -458,7 +467,7 @@ def test_a_cached_file_with_a_wrong_checksum_is_refused_naming_it_and_kept(tmp_p
     for stem in TEST_STEMS:
         write(cache, stem + ".gz", crafted(stem, 5), True)
     kept = (cache / (TEST_STEMS[0] + ".gz")).read_bytes()
-    with mnist_world(tmp_path, mirror.url, False):
+    with mnist_world(tmp_path, [mirror.url], False):
         with pytest.raises(ValueError, match=r"t10k-images-idx3-ubyte.gz: SHA-256 .* Delete it to download it again"):
             load_mnist(kind="test")
         assert (cache / (TEST_STEMS[0] + ".gz")).read_bytes() == kept
@@ -538,6 +547,10 @@ def test_a_count_past_int64_is_a_value_error_naming_n_samples(maker, n_samples):
 FAILURES = [None, "write", "interrupt", "fsync", "verify", "rename"]
 
 
+class Interrupted(BaseException):
+    """What Ctrl-C raises in the middle of a write (KeyboardInterrupt), as a BaseException of the test's own."""
+
+
 @contextlib.contextmanager
 def failing(failure):
     """The file system's last steps made to fail: fsync (a full disk) or the rename/link."""
@@ -573,7 +586,7 @@ def test_a_failed_atomic_write_leaves_the_old_file_and_nothing_else(old, chunks,
                 if i == at and failure == "write":
                     raise OSError(errno.ENOSPC, "No space left on device")
                 if i == at and failure == "interrupt":
-                    raise KeyboardInterrupt
+                    raise Interrupted
                 fh.write(chunk)
 
         def verify(tmp_path):
@@ -586,7 +599,7 @@ def test_a_failed_atomic_write_leaves_the_old_file_and_nothing_else(old, chunks,
                 _io.atomic_write(folder / ("link.gn" if link else "model.gn"), write, verify, overwrite=overwrite)
         except FileExistsError as exc:
             assert not overwrite and old is not None and "overwrite=False" in str(exc)
-        except (OSError, ValueError, KeyboardInterrupt) as exc:
+        except (OSError, ValueError, Interrupted) as exc:
             assert fails
             assert ".glassnet-" not in str(exc)  # the user's name in the message, not the temporary file's
             if failure == "rename":

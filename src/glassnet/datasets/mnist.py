@@ -241,12 +241,13 @@ def _locate(path, stems, download, progress):
     errors = []
     for stem in missing:
         file, reasons = _download(stem, target, progress)
-        if file is None:
-            errors += reasons
+        if file is None:  # (no mirror at all gave no reason, and None was read as a file)
+            errors = reasons or ["no mirror to try: glassnet.datasets.mnist.MIRRORS is empty"]
             break
         found[stem] = file
-    if errors:
-        raise _not_found(dirs, target, missing, "Downloading failed:\n  " + "\n  ".join(errors))
+    if errors:  # the files downloaded before the failure are kept (complete and checked), not named missing
+        still = [stem for stem in missing if found[stem] is None]
+        raise _not_found(dirs, target, still, "Downloading failed:\n  " + "\n  ".join(errors))
     return found
 
 
