@@ -1,8 +1,10 @@
 """IDX reading/writing against hand-packed bytes, and every kind of malformed file."""
 
 import gzip
+import os
 import re
 import struct
+import threading
 
 import numpy as np
 import pytest
@@ -197,3 +199,21 @@ def test_a_size_the_file_cannot_hold_reports_the_bytes_present(tmp_path, compres
     have = "at least 4194304" if compress else "only 5000000"
     with pytest.raises(ValueError, match=rf"cut.idx: truncated IDX file: .* data bytes\) but {have} are present"):
         read_idx(path)
+
+
+@pytest.mark.skipif(not os.path.isdir("/dev/fd"), reason="needs /dev/fd (a pipe by name)")
+@pytest.mark.parametrize("compress", [False, True])
+def test_a_pipe_is_read_as_a_file(compress):
+    # bash's read_idx <(zcat f.gz) passes /dev/fd/63, a pipe: "io.UnsupportedOperation: File or stream is
+    # not seekable", naming no file
+    content = idx_bytes(0x0B, [2, 3], struct.pack(">6h", 1, -2, 3, -4, 5, -300))
+    read_fd, write_fd = os.pipe()
+    writer = threading.Thread(target=lambda: (os.write(write_fd, gzip.compress(content) if compress else content),
+                                              os.close(write_fd)))
+    writer.start()
+    try:
+        array = read_idx(f"/dev/fd/{read_fd}")
+    finally:
+        writer.join()
+        os.close(read_fd)
+    np.testing.assert_array_equal(array, [[1, -2, 3], [-4, 5, -300]])

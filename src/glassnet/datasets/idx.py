@@ -16,6 +16,7 @@ gzip-compressed (recognised by their content, not their name).
 
 import gzip
 import hashlib
+import io
 import math
 import os
 import struct
@@ -48,7 +49,8 @@ def read_idx(path):
     ----------
     path : str or os.PathLike
         The file. Compression is detected from the content (gzip magic
-        ``1f 8b``), so ``.gz`` and plain files both work under any name.
+        ``1f 8b``), so ``.gz`` and plain files both work under any name. A pipe
+        (bash's ``<(zcat f.gz)``, ``/dev/stdin``) is read whole first.
 
     Returns
     -------
@@ -75,11 +77,16 @@ def _read_idx(path, sha256=False):
         raise IsADirectoryError(f"{path} is a folder; give the path of an IDX file.")
     digest = hashlib.sha256() if sha256 else None
     with open(path, "rb") as raw:
+        if raw.seekable():
+            size = os.fstat(raw.fileno()).st_size
+        else:  # a pipe (bash's <(zcat f.gz), /dev/stdin) has no size and cannot seek back: read whole
+            raw = io.BytesIO(raw.read())  # ("io.UnsupportedOperation: File or stream is not seekable")
+            size = len(raw.getbuffer())
         compressed = raw.read(2) == _GZIP_MAGIC
         raw.seek(0)
         stream = gzip.GzipFile(fileobj=raw, mode="rb") if compressed else raw
         try:
-            array = _parse(stream, path, digest)
+            array = _parse(stream, path, digest, size)
         except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
             # gzip raises EOFError when cut short and BadGzipFile/zlib.error
             # when corrupt; both mean the file is malformed, not missing.
@@ -90,7 +97,7 @@ def _read_idx(path, sha256=False):
     return array, (digest.hexdigest() if digest is not None else None)
 
 
-def _parse(stream, path, digest):
+def _parse(stream, path, digest, size):
     header = stream.read(4)
     if len(header) < 4 or header[:2] != b"\x00\x00":
         raise ValueError(
@@ -121,13 +128,13 @@ def _parse(stream, path, digest):
 
     # A size the file cannot hold (deflate expands at most ~1032:1) is refused
     # before anything is allocated.
-    limit = os.path.getsize(path) * (1100 if isinstance(stream, gzip.GzipFile) else 1)
+    limit = size * (1100 if isinstance(stream, gzip.GzipFile) else 1)
     if nbytes > limit:
         if isinstance(stream, gzip.GzipFile):  # counted up to 4 MiB: the rest would have to be decompressed
             have = len(stream.read(_CHUNK))
             have = f"at least {have}" if have == _CHUNK else f"only {have}"
         else:  # (a count of the first 4 MiB said "only 4194304" of a 10 MB file)
-            have = f"only {os.path.getsize(path) - 4 - 4 * ndim}"
+            have = f"only {size - 4 - 4 * ndim}"
         raise ValueError(
             f"{path}: truncated IDX file: header declares shape {dims} of {dtype.name} "
             f"({nbytes} data bytes) but {have} are present."
