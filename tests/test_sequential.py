@@ -2657,3 +2657,24 @@ def test_params_read_through_the_model_after_adds_are_the_arrays_fit_trains():
     model.fit(np.ones((4, 3)), np.zeros((4, 2)), epochs=1, verbose=0)
     for h, b, now in zip(held, before, (model.layers[0].params["W"], model.layers[0].params["b"])):
         assert h is now and not np.array_equal(h, b)
+
+
+def test_sequential_keeps_every_name_it_defined_and_its_mixins_define_the_moved_methods():
+    # the passes (forward, backward, penalties, gradients) moved out of sequential.py into backprop.py: every
+    # top-level name the two define is still glassnet.models.sequential.<name>, the same object, and Sequential
+    # finds each moved method in its mixin
+    from conftest import top_level_definitions
+
+    from glassnet.models import backprop, sequential
+
+    defined = 0
+    for module, name in top_level_definitions("glassnet.models", ("sequential", "backprop")):
+        assert getattr(sequential, name, None) is getattr(module, name), f"{module.__name__}.{name}"
+        defined += 1
+    assert defined == 21  # (the single module's 20, and the mixin)
+    for mixin in (backprop.Backprop,):
+        moved = [name for name in vars(mixin) if not name.startswith("__")]
+        assert len(moved) == {"Backprop": 12}[mixin.__name__]
+        for name in moved:
+            assert getattr(Sequential, name) is vars(mixin)[name], name  # (no earlier base defines it)
+            assert name not in vars(Sequential), name

@@ -1,0 +1,190 @@
+"""The passes of a :class:`~glassnet.models.Sequential` through its layers: forward (the blue path, each
+layer keeping its cache), the loss with the weight and activity penalties, and backward (the red path, filling
+the flat gradient vector), as fit's step runs them; ``gradients`` runs one for a custom training loop.
+
+:class:`Backprop` is the part of ``Sequential`` that runs them.
+"""
+
+import numpy as np
+
+from .. import backend, losses
+from .._validation import check_bool
+
+
+#: the arrays a layer keeps from its last pass for the backward one
+_CACHES = ("X", "Z", "A", "Y", "delta", "mask", "X_hat", "inv_std")
+
+
+def _scaled(delta, loss_scale, half):
+    """The output's delta times the loss scale, rounded to float16 where it was taken in float32 (``half``)."""
+    return backend.astype(delta * loss_scale, "float16") if half else delta * loss_scale
+
+
+class Backprop:
+    """Sequential's forward and backward passes, its loss and penalties, and ``gradients``."""
+
+    # -- forward and backward ------------------------------------------------------
+    def forward(self, X, training=False, pins=None):
+        """``a^(L)`` for inputs ``X`` (the blue path), keeping each layer's cache; ``pins``
+        ({layer: mode}) runs those layers in their own mode instead of ``training``."""
+        A = X
+        if isinstance(X, np.ndarray) and not backend.is_numpy():
+            A = backend.from_numpy(X)  # user data enters the namespace (and its device) here
+        for layer in self._layers:
+            A = layer.forward(A, training=pins.get(layer, training) if pins else training)
+            if layer.activity_regularizer is not None:
+                layer.keep_activity(A)
+        return A
+
+    def backward(self, Y, A, sample_weight=None, down_to=None, loss_scale=None):
+        """Fill the flat gradient vector with ``∂J/∂w`` (the red path), down to the layer of index
+        ``down_to`` (None: the first layer with weights); the layers below it keep their gradients.
+        ``loss_scale`` s (a :class:`~glassnet.optimizers.LossScaleOptimizer`'s): the gradient of
+        ``s·J`` instead, the output's delta and the penalties' gradients multiplied by s."""
+        if loss_scale is not None:
+            for layer in self._layers:
+                layer._penalty_scale = loss_scale
+            try:
+                self._backward(Y, A, sample_weight, down_to, loss_scale)
+            finally:
+                for layer in self._layers:
+                    layer.__dict__.pop("_penalty_scale", None)
+            return
+        self._backward(Y, A, sample_weight, down_to)
+
+    def _backward(self, Y, A, sample_weight, down_to, loss_scale=None):
+        last = self._layers[-1]
+        half = loss_scale is not None and backend.numpy_dtype(A) == np.float16
+        if half:
+            # float16's delta, e.g. 2(a − y)/n, underflows before it could be scaled: it is taken in
+            # float32, scaled, then rounded to float16 (Keras differentiates the scaled loss)
+            Y, A, sample_weight = (x if x is None or backend.numpy_dtype(x) != np.float16
+                                   else backend.astype(x, "float32") for x in (Y, A, sample_weight))
+        dZ = None
+        # an activity penalty of the output is a gradient of the activation's output: no fused delta
+        if hasattr(last, "backward_preactivation") and last.activity_regularizer is None:
+            dZ = losses.output_delta(self.loss, last.activation, Y, A, sample_weight)
+        if dZ is not None:
+            d = last.backward_preactivation(dZ if loss_scale is None else _scaled(dZ, loss_scale, half))
+        else:
+            dA = self.loss.gradient(Y, A, sample_weight)
+            dA = dA if loss_scale is None else _scaled(dA, loss_scale, half)
+            d = last.backward(dA if last.activity_regularizer is None else last.add_activity_gradient(dA))
+        # Layers below the first trainable one need no gradient at all.
+        stop = self._first_trainable if down_to is None else max(down_to, self._first_trainable)
+        for i in range(len(self._layers) - 2, stop - 1, -1):
+            layer = self._layers[i]
+            if layer.activity_regularizer is not None:
+                d = layer.add_activity_gradient(d)
+            d = layer.backward(d)
+
+    def release_caches(self, buffers=False):
+        """Forget the activations kept for a backward pass (after inference on
+        many samples they can be tens of MB) and, with ``buffers``, the training
+        step's scratch arrays; the next pass recreates what it needs."""
+        for layer in self._layers:
+            for name in _CACHES:
+                if getattr(layer, name, None) is not None:
+                    setattr(layer, name, None)
+            if buffers:
+                layer._buffers.clear()
+
+    def _own_caches(self):
+        """Copy each activation kept for a backward pass that is a view of a larger NumPy array
+        (the last batch of fit's data): it kept that whole array alive."""
+        for layer in self._layers:
+            for name in _CACHES:
+                value = getattr(layer, name, None)
+                if isinstance(value, np.ndarray) and value.base is not None and value.base.nbytes > value.nbytes:
+                    setattr(layer, name, value.copy())
+
+    def regularization_penalty(self):
+        """The trainable layers' weight penalties (a frozen layer's weights are constants, and
+        Keras counts only trainable weights' regularizers in the loss) and the activity
+        penalties ``R(Y) / n`` of the last batch (each ``activity_regularizer``'s, in the loss
+        as Keras's are, whether the layer trains or not)."""
+        return self._weight_penalty() + self._activity_penalty()
+
+    def _weight_penalty(self):
+        return sum(layer.regularization_penalty() for layer in self._layers if self._trains(layer))
+
+    def _activity_penalty(self):
+        """The activity penalties of the batch that passed last (0.0 without such layers)."""
+        return sum((layer.activity_penalty() for layer in self._layers
+                    if layer.activity_regularizer is not None), 0.0)
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """The loss the optimizer minimises, as Keras 3's: the compiled loss of the outputs
+        ``y_pred`` against the targets ``y`` (weighted by ``sample_weight``) plus the weight
+        penalties. As in Keras's, ``x`` and ``training`` change nothing."""
+        if y is None or y_pred is None:
+            missing = "y" if y is None else "y_pred"
+            raise TypeError("compute_loss takes Keras 3's (x, y, y_pred, sample_weight, training): pass the targets "
+                            f"and the model's outputs as compute_loss(y=..., y_pred=...). Received: {missing}=None")
+        value = self.loss(y, y_pred, sample_weight)
+        if self._has_regularizers:
+            value += self.regularization_penalty()
+        return value
+
+    @property
+    def _has_regularizers(self):
+        for layer in self._layers:  # a loop, not any(generator): every training step asks
+            if layer.adds_penalty or layer.activity_regularizer is not None:
+                return True
+        return False
+
+    def _list_activity_losses(self):
+        """Keras's ``model.losses`` after ``model(x)``, or after the pass a custom loop differentiates
+        (:meth:`gradients`, Keras's ``model(x, training=True)`` under a GradientTape): each layer's activity
+        penalty of that pass, so that ``loss_fn(y, logits) + sum(model.losses)`` is the loss differentiated."""
+        for layer in self._layers:
+            if layer.activity_regularizer is not None:
+                layer._activity_losses = [layer.activity_penalty()]
+
+    def gradients(self, x, y, sample_weight=None, training=True, trainable_only=False, update_state=False,
+                  return_outputs=False):
+        """``∂J/∂w`` for every array of :meth:`get_weights`, in the same order
+        (zeros for non-trainable statistics), on the batch ``(x, y)``.
+
+        ``training=True`` computes them as a training step does (batch-norm
+        batch statistics, dropout active). Like :meth:`trace`, it changes nothing:
+        batch-norm moving statistics and dropout generators are put back after.
+
+        For your own training loop, ``trainable_only=True`` returns the gradients of
+        :attr:`trainable_weights` only, in their order (what
+        ``optimizer.apply_gradients(zip(grads, model.trainable_weights))`` pairs), and
+        ``update_state=True`` keeps what the training pass changes, as a step of ``fit``
+        does: batch-norm moving statistics move and dropout draws its next masks.
+        ``return_outputs=True`` returns ``(grads, outputs)``, the outputs of that same pass
+        (Keras's loops take the logits for their loss and metrics from the pass they
+        differentiate; a second ``model(x, training=True)`` would draw other dropout masks and
+        move the batch-norm statistics twice).
+        """
+        from ..trace import _restore_side_effects, _save_side_effects
+
+        training = check_bool(training, "training")  # ('False', a string, ran the training pass)
+        trainable_only = check_bool(trainable_only, "trainable_only")
+        update_state = check_bool(update_state, "update_state")
+        return_outputs = check_bool(return_outputs, "return_outputs")
+        X, Y, w = self._prepare_xy(x, y, sample_weight, what="gradients")
+        saved = None if update_state else _save_side_effects(self)
+        try:
+            self._flat_grads[...] = 0
+            A = self.forward(X, training=training)
+            self._list_activity_losses()
+            outputs = backend.numpy_copy(A) if return_outputs else None  # (backward may reuse A's buffer)
+            Y, w = backend.to_namespace(Y, w)
+            self.backward(Y, A, w)
+        finally:
+            if saved is not None:
+                _restore_side_effects(saved)
+        out = []
+        for layer in self._layers:
+            if trainable_only and not (layer.built and self._trains(layer)):
+                continue
+            for key in layer.weight_names:
+                if key in layer.grads:
+                    out.append(backend.numpy_copy(layer.grads[key]))
+                elif not trainable_only:
+                    out.append(np.zeros(layer.state[key].shape, dtype=backend.numpy_dtype(layer.state[key])))
+        return (out, outputs) if return_outputs else out
