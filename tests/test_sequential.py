@@ -2660,21 +2660,34 @@ def test_params_read_through_the_model_after_adds_are_the_arrays_fit_trains():
 
 
 def test_sequential_keeps_every_name_it_defined_and_its_mixins_define_the_moved_methods():
-    # the passes (forward, backward, penalties, gradients) moved out of sequential.py into backprop.py: every
-    # top-level name the two define is still glassnet.models.sequential.<name>, the same object, and Sequential
-    # finds each moved method in its mixin
+    # the layer stack (add, pop, build, names) and the passes (forward, backward, penalties, gradients) moved
+    # out of sequential.py into layer_stack.py and backprop.py: every top-level name the three define is
+    # still glassnet.models.sequential.<name>, the same object, and Sequential finds each moved method in its mixin
+    import pickle
+
     from conftest import top_level_definitions
 
-    from glassnet.models import backprop, sequential
+    from glassnet.models import backprop, layer_stack, sequential
 
     defined = 0
-    for module, name in top_level_definitions("glassnet.models", ("sequential", "backprop")):
+    for module, name in top_level_definitions("glassnet.models", ("sequential", "layer_stack", "backprop")):
         assert getattr(sequential, name, None) is getattr(module, name), f"{module.__name__}.{name}"
         defined += 1
-    assert defined == 21  # (the single module's 20, and the mixin)
-    for mixin in (backprop.Backprop,):
+    assert defined == 22  # (the single module's 20, and the two mixins)
+    for mixin in (layer_stack.LayerStack, backprop.Backprop):
         moved = [name for name in vars(mixin) if not name.startswith("__")]
-        assert len(moved) == {"Backprop": 12}[mixin.__name__]
+        assert len(moved) == {"LayerStack": 11, "Backprop": 12}[mixin.__name__]
         for name in moved:
             assert getattr(Sequential, name) is vars(mixin)[name], name  # (no earlier base defines it)
             assert name not in vars(Sequential), name
+    # a model built from its declared shape and not used since pickles its _DeclaredBuild, by the path
+    # "glassnet.models.sequential._DeclaredBuild" before the move: written by glassnet at e20c4f0, the model
+    # Sequential([Input((3,)), Dense(2)], seed=3), it loads and draws for an added layer what the whole model draws
+    assert pickle.loads(b"cglassnet.models.sequential\n_DeclaredBuild\n.") is layer_stack._DeclaredBuild
+    model = pickle.loads((Path(__file__).parent / "data" / "glassnet-e20c4f0-declared.pkl").read_bytes())
+    assert type(model._declared) is layer_stack._DeclaredBuild
+    model.add(Dense(2))
+    whole = Sequential([Input((3,)), Dense(2), Dense(2)], seed=3)
+    assert len(model.get_weights()) == 4
+    for got, expected in zip(model.get_weights(), whole.get_weights()):
+        np.testing.assert_array_equal(got, expected)

@@ -81,7 +81,7 @@ class FlatVectors:
     def _bind_flat_buffers(self, spare=0):
         """Move all parameters and gradients into two flat vectors; layers keep views. The vectors
         are the start of two buffers with room for ``spare`` more parameters (:meth:`_bind_added`)."""
-        from .sequential import _refuse_after_weights
+        from .layer_stack import _refuse_after_weights
 
         self._refuse_changed_nested()
         _BINDS[0] += 1

@@ -36,7 +36,7 @@ class NestedModels:
     def _add_model(self, model, build, seen):
         """Append the layers of ``model`` (the same objects: the two models share their weights),
         as Keras nests a model in a model; see :meth:`add`."""
-        from .sequential import _default_name, _drawing_from
+        from .layer_stack import _default_name, _drawing_from
 
         names, ids = (seen[0], seen[1]) if seen else self._name_index()[:2]
         label = f"Model {model.name!r}"
@@ -120,7 +120,7 @@ class NestedModels:
         """The generator that a nested model this model builds now (a subclass traced on its input, see
         :meth:`_add_model`) draws from: the one this model's own layers draw from, so that its seed gives the
         nested model's weights too (they were drawn from the global generator, different at every run)."""
-        from .sequential import _DeclaredBuild
+        from .layer_stack import _DeclaredBuild
 
         if self.seed is None:
             return None

@@ -256,7 +256,8 @@ def _subclass_config(cls, layer_config, taken):
     """The Sequential configuration of the subclass ``cls`` that a Keras file's ``layer_config`` describes:
     made from its config, traced on its ``build_config``'s input shape; its layers' default names clear of
     ``taken`` (then taken too); ``"subclass"``: the entry that makes it again (:func:`revive_nested`)."""
-    from .sequential import Sequential, _default_name
+    from .layer_stack import _default_name
+    from .sequential import Sequential
     from .subclassing import make
 
     shape = (layer_config.get("build_config") or {}).get("input_shape")

@@ -30,7 +30,8 @@ import warnings
 from ..layers import InputLayer, Layer
 from ..layers.base import _TRACING, TRACED_TRAINING, ChainTensor
 from .functional import chain_items
-from .sequential import Sequential, _default_name, build_shape, refuse_keras_hooks
+from .layer_stack import _default_name, build_shape
+from .sequential import Sequential, refuse_keras_hooks
 
 
 class _NoSuperInit(RuntimeError, AttributeError):
