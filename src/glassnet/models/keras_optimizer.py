@@ -142,6 +142,65 @@ def _units(model):
                             for sub in opt.optimizers]
 
 
+def optimizer_variables(model):
+    """Keras 3.15's ``model.optimizer.variables`` for the compiled ``model``'s built optimizer, as
+    ``[(shape, dtype)]``: what its ``summary`` counts in "Optimizer params".
+
+    Each optimizer has its iterations (int32) and learning rate (a floatx variable of when it was
+    made; none for a schedule or a callable), and for each trainable variable (not a frozen layer's)
+    slots of the variable's shape and dtype (float16 for a float16 model, whose state glassnet keeps
+    in float32): the moving average (``use_ema``), the gradient accumulator, then the rule's
+    (:func:`_rule_slots`); Nadam a scalar Π_t more (not inside a LossScaleOptimizer). A
+    LossScaleOptimizer adds its own iterations, learning rate, step counter (int32) and scale
+    (float32); a MultiOptimizer its own iterations and learning rate, then each sub-optimizer's
+    over the variables it steps (one that steps none: its iterations and rate, as Keras leaves it
+    unbuilt)."""
+    from ..backend import floatx
+    from ..schedules import LearningRateSchedule
+
+    def scalars(opt):
+        rate = 0.0 if isinstance(opt, optimizers.MultiOptimizer) else opt._learning_rate  # (Keras's: 0.0)
+        fixed = not (isinstance(rate, LearningRateSchedule) or callable(rate))
+        return [((), "int32")] + [((), opt._rate_dtype or floatx())] * fixed
+
+    wrapper, inner, dtype = model.optimizer, _inner(model.optimizer), str(model.dtype)
+    wrapped = wrapper is not inner
+    # a LossScaleOptimizer's own: its iterations, learning rate (0.0), step counter and scale
+    found = [((), "int32"), ((), wrapper._rate_dtype or floatx()), ((), "int32"), ((), "float32")] * wrapped
+    order = _trained_indices(model)
+    units = [(inner, order)]
+    if isinstance(inner, optimizers.MultiOptimizer):
+        found += scalars(inner)
+        owner = {i: group.optimizer for group in inner._groups for i in group.indices}
+        chosen = inner.optimizer_map
+        mapped = [*chosen.values(), chosen.default_optimizer] if isinstance(chosen, optimizers.OptimizerMap) else []
+        units = [(sub, [i for i in order if owner.get(i) is sub]) for sub in inner.optimizers]
+        # (one that a callable chose for a frozen layer's variable only is not Keras's: it asks for trainable ones)
+        units = [(sub, owned) for sub, owned in units if owned or any(sub is m for m in mapped)]
+    for opt, owned in units:
+        found += scalars(opt)
+        for i in owned:
+            shape = tuple(inner.shapes[i])
+            extra = len(opt.slot_names) - len(opt.state_names)  # the moving average, the gradient accumulator
+            found += [(shape, dtype)] * extra + [(s, d or dtype) for s, d in _rule_slots(opt, shape, inner.paths[i])]
+        if isinstance(opt, optimizers.Nadam) and owned and not wrapped:
+            found.append(((), dtype))
+    return found
+
+
+def _rule_slots(opt, shape, path):
+    """``[(shape, dtype or None for the variable's)]``: the slots Keras's ``opt`` keeps for one
+    trainable variable of ``shape`` and ``path``: one of its shape for each of glassnet's state vectors,
+    but Muon's velocity for the variables AdamW steps only, and Adafactor's row and column means of a
+    matrix besides its velocity (two int32 placeholders for a vector's)."""
+    if isinstance(opt, optimizers.Muon):
+        return [(shape, None)] * (1 + opt._uses_adam(shape, path))
+    if isinstance(opt, optimizers.Adafactor):
+        factors = [(shape[:-1], None), (shape[:-2] + shape[-1:], None)] if len(shape) >= 2 else [((), "int32")] * 2
+        return factors + [(shape, None)]
+    return [(shape, None)] * len(opt.state_names)
+
+
 def _entries(opt, parts, wrapped, sub):
     """``[(name, shape, part)]``, ``opt``'s variables in Keras's order (part: where a slot's are in its
     state, None for a scalar). A sub-optimizer of a MultiOptimizer without trainable variables has its

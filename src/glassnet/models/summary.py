@@ -54,7 +54,7 @@ class Summary:
         total = sum(layer.count_params() for layer in self._layers if layer.built)
         trainable = sum(layer.trainable_size for layer in self._layers if layer.built and self._trains(layer))
         itemsize = np.dtype(self.dtype).itemsize
-        optimizer = _optimizer_counts(getattr(self, "optimizer", None), trainable)
+        optimizer = _optimizer_counts(self)
         with_optimizer = total + (optimizer[0] if optimizer else 0)
         memory = total * itemsize + (optimizer[1] if optimizer else 0)
         print_fn(f" Total params: {with_optimizer:,} ({_human_bytes(memory)})")
@@ -64,22 +64,18 @@ class Summary:
             print_fn(f" Optimizer params: {optimizer[0]:,} ({_human_bytes(optimizer[1])})")
 
 
-def _optimizer_counts(optimizer, trainable):
-    """``(count, bytes)`` of a built optimizer's variables as Keras's ``optimizer.variables`` lists
-    them: its step count (int32) and learning rate (float32), then its state vectors (moments, EMA
-    average, accumulated gradients) for the ``trainable`` parameters (glassnet's vectors span the
-    frozen ones too, which Keras's optimizer has no variables for); None before it is built (Keras's
-    summary then has no such line). A MultiOptimizer's are its sub-optimizers'."""
+def _optimizer_counts(model):
+    """``(count, bytes)`` of the variables Keras's optimizer would hold for ``model``
+    (:func:`~.keras_optimizer.optimizer_variables`), each in its dtype; None before the optimizer
+    is built (Keras's summary then has no such line)."""
+    optimizer = getattr(model, "optimizer", None)
     if optimizer is None or not getattr(optimizer, "built", False):
         return None
-    inner = getattr(optimizer, "optimizers", None) or [optimizer]
-    count, memory = 2 * len(inner), 8 * len(inner)
-    for vector in (getattr(optimizer, "state", None) or {}).values():
-        vector = np.asarray(vector)
-        # a per-parameter vector holds trainable entries; Adafactor's per-variable rows and columns are kept
-        n = trainable if vector.size == getattr(optimizer, "_size", None) else vector.size
-        count, memory = count + n, memory + n * vector.itemsize
-    return count, memory
+    from .keras_optimizer import optimizer_variables  # (it imports the layers and the optimizers)
+
+    variables = optimizer_variables(model)
+    return (sum(math.prod(shape) for shape, _ in variables),
+            sum(math.prod(shape) * np.dtype(dtype).itemsize for shape, dtype in variables))
 
 
 def _layer_range(items, layer_range):
