@@ -110,6 +110,7 @@ CASES = [
     ("Adam", {"use_ema": True, "gradient_accumulation_steps": 2}), ("Adafactor", {"use_ema": True}),
     ("Adam", {"learning_rate": "schedule"}), ("SGD", {"learning_rate": "callable", "momentum": 0.5}),
     ("LossScaleOptimizer", {"inner": ("Adam", {})}), ("LossScaleOptimizer", {"inner": ("Nadam", {})}),
+    ("LossScaleOptimizer", {"inner": ("Adafactor", {})}),
     MULTI, ("LossScaleOptimizer", {"inner": MULTI}),
 ]
 
@@ -127,12 +128,12 @@ def _id(spec):
 def test_optimizer_params_are_keras(spec, frozen):
     """The count and the bytes of Keras's ``optimizer.variables``: a frozen layer has no state, nor a
     MultiOptimizer's sub-optimizer for it (only its step count and rate); Adafactor keeps row and column
-    means of a matrix (two int32 placeholders for a vector) besides a velocity of each; Muon's
-    matrices no velocity; Nadam a scalar Π_t more (none inside a LossScaleOptimizer); a wrapper adds its
-    own step count and rate (and LossScaleOptimizer its step counter and scale); a schedule or callable
-    learning rate is no variable. glassnet counted its own state: Adafactor 34 where Keras has 71, Muon
-    84 where Keras has 57, a frozen layer's state in a MultiOptimizer, no wrapper's variables, a learning
-    rate always."""
+    means of a matrix (two int32 placeholders for a vector) besides a velocity of each; Muon's matrices
+    no velocity; Nadam a scalar Π_t more; a wrapper adds its own step count and rate (LossScaleOptimizer
+    its step counter and scale too, and leaves its inner optimizer's plain variables, Π_t and the
+    placeholders, untracked); a schedule or callable learning rate is no variable. glassnet counted its
+    own state: Adafactor 34 where Keras has 71, Muon 84 for 57, a frozen layer's state in a
+    MultiOptimizer, no wrapper's variables, a learning rate always."""
     _same_totals(spec, frozen=frozen)
 
 

@@ -182,21 +182,24 @@ def optimizer_variables(model):
         for i in owned:
             shape = tuple(inner.shapes[i])
             extra = len(opt.slot_names) - len(opt.state_names)  # the moving average, the gradient accumulator
-            found += [(shape, dtype)] * extra + [(s, d or dtype) for s, d in _rule_slots(opt, shape, inner.paths[i])]
+            slots = _rule_slots(opt, shape, inner.paths[i], wrapped)
+            found += [(shape, dtype)] * extra + [(s, d or dtype) for s, d in slots]
         if isinstance(opt, optimizers.Nadam) and owned and not wrapped:
             found.append(((), dtype))
     return found
 
 
-def _rule_slots(opt, shape, path):
+def _rule_slots(opt, shape, path, wrapped):
     """``[(shape, dtype or None for the variable's)]``: the slots Keras's ``opt`` keeps for one
     trainable variable of ``shape`` and ``path``: one of its shape for each of glassnet's state vectors,
     but Muon's velocity for the variables AdamW steps only, and Adafactor's row and column means of a
-    matrix besides its velocity (two int32 placeholders for a vector's)."""
+    matrix besides its velocity (two int32 placeholders for a vector's; none inside a LossScaleOptimizer
+    (``wrapped``), whose build leaves the plain variables it makes untracked, as Nadam's Π_t)."""
     if isinstance(opt, optimizers.Muon):
         return [(shape, None)] * (1 + opt._uses_adam(shape, path))
     if isinstance(opt, optimizers.Adafactor):
-        factors = [(shape[:-1], None), (shape[:-2] + shape[-1:], None)] if len(shape) >= 2 else [((), "int32")] * 2
+        factors = ([(shape[:-1], None), (shape[:-2] + shape[-1:], None)] if len(shape) >= 2
+                   else [((), "int32")] * 2 * (not wrapped))
         return factors + [(shape, None)]
     return [(shape, None)] * len(opt.state_names)
 
