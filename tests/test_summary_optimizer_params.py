@@ -152,6 +152,13 @@ def test_frozen_nested_model_has_no_optimizer_state():
     _same_totals(("Adafactor", {}), nested=2)
 
 
+@pytest.mark.parametrize("spec", [("Nadam", {}), ("Adam", {}), MULTI], ids=_id)
+def test_every_layer_frozen(spec):
+    """Keras builds the optimizer on no variable: its step count and rate, and Nadam's Π_t (in floatx;
+    glassnet left it out)."""
+    _same_totals(spec, kinds=("Dense",), frozen=(0, 1))
+
+
 KINDS = st.sampled_from(["Dense", "BatchNormalization", "LayerNormalization", "Dropout"])
 RULES = st.sampled_from([spec for spec in CASES if spec[0] not in ("LossScaleOptimizer", "MultiOptimizer")])
 OPTIONS = st.fixed_dictionaries({}, optional={"use_ema": st.just(True), "gradient_accumulation_steps": st.just(2),

@@ -184,8 +184,10 @@ def optimizer_variables(model):
             extra = len(opt.slot_names) - len(opt.state_names)  # the moving average, the gradient accumulator
             slots = _rule_slots(opt, shape, inner.paths[i], wrapped)
             found += [(shape, dtype)] * extra + [(s, d or dtype) for s, d in slots]
-        if isinstance(opt, optimizers.Nadam) and owned and not wrapped:
-            found.append(((), dtype))
+        if isinstance(opt, optimizers.Nadam) and (owned or opt is inner) and not wrapped:
+            # (in the first variable's dtype; Keras builds a model's own optimizer with no variable too, every
+            # layer frozen, and makes Π_t in floatx then)
+            found.append(((), dtype if owned else floatx()))
     return found
 
 
