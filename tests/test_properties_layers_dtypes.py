@@ -336,7 +336,8 @@ def _other_libraries_dtypes():
         found.append(np.longdouble)
     torch = pytest.importorskip("torch")
     keras = pytest.importorskip("keras")
-    return found + [torch.float32, torch.float16, keras.DTypePolicy("float32")]
+    # (a float policy, keras.DTypePolicy("float32"), is read by its name as Keras reads it: test_properties_reporting.py)
+    return found + [torch.float32, torch.float16, keras.DTypePolicy("bfloat16"), keras.DTypePolicy("int32")]
 
 
 def test_bad_dtypes_are_refused_naming_dtype():
