@@ -112,10 +112,9 @@ def _trained_indices(model):
 
 
 def _scalars(optimizer):
-    """The names of the scalars before the slots: iterations, then the learning rate unless a schedule."""
-    from ..schedules import LearningRateSchedule
-
-    return ["iterations"] + ([] if isinstance(optimizer._learning_rate, LearningRateSchedule) else ["learning_rate"])
+    """The names of the scalars before the slots: iterations, then the learning rate unless a schedule
+    or a callable (Keras makes no variable of those)."""
+    return ["iterations"] + ([] if callable(optimizer._learning_rate) else ["learning_rate"])
 
 
 #: a LossScaleOptimizer's own variables, before its inner optimizer's
@@ -129,65 +128,61 @@ def _inner(optimizer):
 
 def _units(model):
     """``[(optimizer, parts)]``, the optimizers whose variables ``optimizer/vars`` holds in turn, each
-    with ``(slice of its state, shape)`` of the trainable variables it steps, in Keras's order: the
+    with ``(slice of its state, shape, path)`` of the trainable variables it steps, in Keras's order: the
     optimizer (a LossScaleOptimizer's inner one); or a MultiOptimizer (parts None: its own iterations
     and rate), then each of its sub-optimizers over the variables it owns."""
     opt, order = _inner(model.optimizer), _trained_indices(model)
     if not isinstance(opt, optimizers.MultiOptimizer):
-        return [(opt, [(opt.slices[i], opt.shapes[i]) for i in order])]
+        return [(opt, [(opt.slices[i], opt.shapes[i], opt.paths[i]) for i in order])]
     owner = {}  # variable index -> (sub-optimizer, its part of that one's state)
     for group in opt._groups:
         owner.update({i: (group.optimizer, local) for i, local in zip(group.indices, group.local, strict=True)})
-    return [(opt, None)] + [(sub, [(owner[i][1], opt.shapes[i]) for i in order if owner[i][0] is sub])
+    return [(opt, None)] + [(sub, [(owner[i][1], opt.shapes[i], opt.paths[i]) for i in order if owner[i][0] is sub])
                             for sub in opt.optimizers]
+
+
+def _has_u_product(opt, wrapped):
+    """Whether Keras's ``opt`` keeps Nadam's Π_t (last): not inside a LossScaleOptimizer (``wrapped``),
+    whose build leaves it untracked."""
+    return isinstance(opt, optimizers.Nadam) and not wrapped
 
 
 def optimizer_variables(model):
     """Keras 3.15's ``model.optimizer.variables`` for the compiled ``model``'s built optimizer, as
     ``[(shape, dtype)]``: what its ``summary`` counts in "Optimizer params".
 
-    Each optimizer has its iterations (int32) and learning rate (a floatx variable of when it was
-    made; none for a schedule or a callable), and for each trainable variable (not a frozen layer's)
-    slots of the variable's shape and dtype (float16 for a float16 model, whose state glassnet keeps
-    in float32): the moving average (``use_ema``), the gradient accumulator, then the rule's
-    (:func:`_rule_slots`); Nadam a scalar Π_t more (not inside a LossScaleOptimizer). A
-    LossScaleOptimizer adds its own iterations, learning rate, step counter (int32) and scale
-    (float32); a MultiOptimizer its own iterations and learning rate, then each sub-optimizer's
-    over the variables it steps (one that steps none: its iterations and rate, as Keras leaves it
-    unbuilt)."""
+    The variables of :func:`_units` as the file holds them (:func:`_entries`), with their dtypes: the
+    iterations (int32), the learning rate (a floatx variable of when it was made; none for a schedule or
+    a callable), slots of the variable's shape and dtype (float16 for a float16 model, whose state glassnet
+    keeps in float32): the moving average (``use_ema``), the gradient accumulator, then the rule's
+    (:func:`_rule_slots`, which counts Muon's and Adafactor's too, whose layouts the file refuses); Nadam's
+    Π_t. A LossScaleOptimizer adds its own (:data:`LOSS_SCALE`; the scale float32); a MultiOptimizer's
+    sub-optimizer that steps none of the trainable variables has its iterations and rate (Keras leaves it
+    unbuilt), unless only a callable chose it, for a frozen layer's variable (Keras asks for trainable ones)."""
     from ..backend import floatx
-    from ..schedules import LearningRateSchedule
-
-    def scalars(opt):
-        rate = 0.0 if isinstance(opt, optimizers.MultiOptimizer) else opt._learning_rate  # (Keras's: 0.0)
-        fixed = not (isinstance(rate, LearningRateSchedule) or callable(rate))
-        return [((), "int32")] + [((), opt._rate_dtype or floatx())] * fixed
 
     wrapper, inner, dtype = model.optimizer, _inner(model.optimizer), str(model.dtype)
-    wrapped = wrapper is not inner
-    # a LossScaleOptimizer's own: its iterations, learning rate (0.0), step counter and scale
-    found = [((), "int32"), ((), wrapper._rate_dtype or floatx()), ((), "int32"), ((), "float32")] * wrapped
-    order = _trained_indices(model)
-    units = [(inner, order)]
+    wrapped, units = wrapper is not inner, _units(model)
     if isinstance(inner, optimizers.MultiOptimizer):
-        found += scalars(inner)
-        owner = {i: group.optimizer for group in inner._groups for i in group.indices}
         chosen = inner.optimizer_map
         mapped = [*chosen.values(), chosen.default_optimizer] if isinstance(chosen, optimizers.OptimizerMap) else []
-        units = [(sub, [i for i in order if owner.get(i) is sub]) for sub in inner.optimizers]
-        # (one that a callable chose for a frozen layer's variable only is not Keras's: it asks for trainable ones)
-        units = [(sub, owned) for sub, owned in units if owned or any(sub is m for m in mapped)]
-    for opt, owned in units:
-        found += scalars(opt)
-        for i in owned:
-            shape = tuple(inner.shapes[i])
+        units = units[:1] + [(sub, parts) for sub, parts in units[1:] if parts or any(sub is m for m in mapped)]
+
+    def scalar(opt, name):
+        return (), {"iterations": "int32", "step_counter": "int32", "dynamic_scale": "float32"}.get(
+            name, opt._rate_dtype or floatx())
+
+    found = [scalar(wrapper, name) for name in LOSS_SCALE] * wrapped
+    for opt, parts in units:
+        found += [scalar(opt, name) for name in (_scalars(opt) if parts is not None else ["iterations", "learning_rate"])]
+        for _, shape, path in parts or ():
+            shape = tuple(shape)
             extra = len(opt.slot_names) - len(opt.state_names)  # the moving average, the gradient accumulator
-            slots = _rule_slots(opt, shape, inner.paths[i], wrapped)
-            found += [(shape, dtype)] * extra + [(s, d or dtype) for s, d in slots]
-        if isinstance(opt, optimizers.Nadam) and (owned or opt is inner) and not wrapped:
+            found += [(shape, dtype)] * extra + [(s, d or dtype) for s, d in _rule_slots(opt, shape, path, wrapped)]
+        if _has_u_product(opt, wrapped) and (parts or opt is inner):
             # (in the first variable's dtype; Keras builds a model's own optimizer with no variable too, every
             # layer frozen, and makes Π_t in floatx then)
-            found.append(((), dtype if owned else floatx()))
+            found.append(((), dtype if parts else floatx()))
     return found
 
 
@@ -217,8 +212,8 @@ def _entries(opt, parts, wrapped, sub):
     if sub and not parts:
         return entries
     groups, _ = _layout(opt)
-    entries += [(name, shape, part) for group in groups for part, shape in parts for name in group]
-    if type(opt).__name__ == "Nadam" and not wrapped:
+    entries += [(name, shape, part) for group in groups for part, shape, _ in parts for name in group]
+    if _has_u_product(opt, wrapped):
         entries.append(("u_product", (), None))
     return entries
 
