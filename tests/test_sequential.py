@@ -1702,6 +1702,26 @@ def test_float16_normalization_of_a_batch_whose_variance_passes_65504_equals_ker
     np.testing.assert_allclose(layer.get_weights()[3], [2476.0, 2500.0, 62500.0], rtol=1e-3)
 
 
+def test_float16_normalizations_past_65504_give_inf_as_keras_without_numpy_notices():
+    # (the suite turns glassnet's RuntimeWarnings into errors.) Keras 3.15 (JAX, float16):
+    # Normalization(mean=0, variance=1e-4)(1000) = inf; BatchNormalization's ∂J/∂β for three
+    # gradients of 60000 = 180000 = inf (jax.grad of the same layer). Both raised NumPy's "overflow
+    # encountered in divide / reduce" here before.
+    from glassnet.layers import BatchNormalization, Normalization
+
+    layer = Normalization(mean=[0.0], variance=[1e-4], dtype="float16")
+    x = np.array([[1000.0], [1e-3]], dtype=np.float16)
+    out = layer(x)
+    assert out.dtype == np.float16 and out[0, 0] == np.inf and out[1, 0] == pytest.approx(0.1, rel=1e-3)
+    assert layer.backward(np.full_like(x, 60000))[0, 0] == np.inf
+    layer = BatchNormalization(dtype="float16")
+    x = np.array([[1.0, 2.0], [3.0, -5.0], [0.5, 9.0]], dtype=np.float16)
+    layer.build((None, 2))
+    y = layer.forward(x, training=True)
+    layer.backward(np.full_like(y, 60000))
+    np.testing.assert_array_equal(layer.grads["beta"], [np.inf, np.inf])
+
+
 def test_symmetry_breaking_draws_are_uniform_in_minus_epsilon_epsilon():
     # seed 002: Θ uniform in [−ε, ε]
     from glassnet import initializers

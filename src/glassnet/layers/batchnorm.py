@@ -177,17 +177,19 @@ class ScaledNormalization(Layer):
 
     def _scale_shift_backward(self, dY, stats_axis):
         """Fill ``∂J/∂γ``, ``∂J/∂β`` and return ``dX``; ``stats_axis``: the axis the
-        statistics were taken along, None for fixed ones (batch norm at inference)."""
+        statistics were taken along, None for fixed ones (batch norm at inference).
+        float16 sums past 65504 are inf, as Keras's, without NumPy's overflow notice."""
         xp = get_namespace()
-        g = self._gamma_beta_backward(dY)
-        if g is None:
-            return None
-        if stats_axis is None:
-            dX = g * self.inv_std
-        else:
-            mean_g = xp.mean(g, axis=stats_axis, keepdims=True)
-            mean_g_x_hat = xp.mean(g * self.X_hat, axis=stats_axis, keepdims=True)
-            dX = (g - mean_g - self.X_hat * mean_g_x_hat) * self.inv_std
+        with np.errstate(over="ignore", invalid="ignore"):
+            g = self._gamma_beta_backward(dY)
+            if g is None:
+                return None
+            if stats_axis is None:
+                dX = g * self.inv_std
+            else:
+                mean_g = xp.mean(g, axis=stats_axis, keepdims=True)
+                mean_g_x_hat = xp.mean(g * self.X_hat, axis=stats_axis, keepdims=True)
+                dX = (g - mean_g - self.X_hat * mean_g_x_hat) * self.inv_std
         if isinstance(dX, np.ndarray) and dX.dtype != dY.dtype:  # float16: against float32 x̂ (see _scale_shift)
             dX = dX.astype(dY.dtype)
         return dX

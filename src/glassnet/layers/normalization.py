@@ -235,11 +235,13 @@ class Normalization(Layer):
 
     def forward(self, X, training=False):
         mean, std = self._statistics()
-        return X * std + mean if self.invert else (X - mean) / std
+        with np.errstate(over="ignore"):  # float16 past 65504 (a tiny σ): inf, as Keras's, without NumPy's notice
+            return X * std + mean if self.invert else (X - mean) / std
 
     def backward(self, dY):
         _, std = self._statistics()
-        return dY * std if self.invert else dY / std
+        with np.errstate(over="ignore"):
+            return dY * std if self.invert else dY / std
 
     def get_config(self):
         config = super().get_config()
