@@ -3050,7 +3050,9 @@ def test_predict_id_writes_the_id_column_first_as_in_the_file(tmp_path, monkeypa
     assert result.stdout == "id" + expected[3:], result.stderr
     write_rows(tmp_path / "long.csv", [[i, *x] for i, x in zip(ids * 15, np.tile(X, (15, 1)))], ["key", "a", "b"])
     result = call("predict", "m.gn", "long.csv", "--id", "key", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
-    assert result.stdout == expected.splitlines()[0] + "\n" + "".join(expected.splitlines(True)[1:] * 15)
+    # (against the long file's own predictions: a row's last digit may differ in another batch of rows)
+    plain = call("predict", "m.gn", "long.csv", "--ignore", "key", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.stdout == "".join(f"{i},{line}\n" for i, line in zip(["key", *ids * 15], plain.stdout.splitlines()))
     # a ';' file with decimal commas: the ids come back as written, the numbers with its decimal mark
     (tmp_path / "eu.csv").write_text("key;a;b\n" + "".join(
         f"{i};{a!r};{b!r}\n".replace(".", ",") for i, (a, b) in zip(ids, X.tolist())))
