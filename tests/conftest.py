@@ -1,5 +1,7 @@
-"""Shared fixtures: a seeded generator and the location of the genuine MNIST files."""
+"""Shared fixtures: a seeded generator and the location of the genuine MNIST files; the quick run
+(CI's) and ``--runslow``."""
 
+import os
 import sys
 from pathlib import Path
 
@@ -10,6 +12,74 @@ import glassnet
 
 REPO = Path(__file__).resolve().parents[1]
 MNIST_DIR = REPO.parent / "shared" / "data" / "mnist"
+SLOW_TESTS = Path(__file__).with_name("slow_tests.txt")
+_SLOW_KEY, _LEFT_KEY = pytest.StashKey[set](), pytest.StashKey[int]()
+
+
+def pytest_addoption(parser):
+    parser.addoption("--runslow", action="store_true",
+                     help="also run the long end-to-end tests listed in tests/slow_tests.txt, which a plain run "
+                          "(CI's) leaves out; so does GLASSNET_SLOW=1")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: a long end-to-end test (tests/slow_tests.txt); left out without --runslow")
+
+
+def _named(config):
+    """The node ids named on the command line (``path::test``), relative to the root as pytest's."""
+    named = []
+    for arg in config.args:
+        path, sep, rest = arg.partition("::")
+        if sep:
+            full = (Path(config.invocation_params.dir) / path).resolve()
+            named.append(f"{full.relative_to(config.rootpath).as_posix()}::{rest}" if full.is_relative_to(config.rootpath)
+                         else arg)
+    return named
+
+
+def _listed():
+    return {line.split("#")[0].strip() for line in SLOW_TESTS.read_text().splitlines()} - {""}
+
+
+def pytest_itemcollected(item):
+    """Mark the tests listed in slow_tests.txt ``slow`` (so that ``-m slow`` chooses them)."""
+    if _SLOW_KEY not in item.config.stash:
+        item.config.stash[_SLOW_KEY] = _listed()
+    if item.nodeid in item.config.stash[_SLOW_KEY]:
+        item.add_marker(pytest.mark.slow)
+
+
+@pytest.hookimpl(trylast=True)  # after -k and -m: the count said is of the tests they chose
+def pytest_collection_modifyitems(config, items):
+    """Leave the ``slow`` tests out (deselected) unless ``--runslow``, ``GLASSNET_SLOW`` or named on the
+    command line: CI's run stays a few minutes long (.ci/slow_tests.py writes the list)."""
+    if _run_slow(config):
+        return
+    named = _named(config)
+    left = [item for item in items if item.get_closest_marker("slow") is not None
+            and not any(item.nodeid == n or item.nodeid.startswith((n + "[", n + "::")) for n in named)]
+    if left:
+        config.hook.pytest_deselected(items=left)
+        gone = set(map(id, left))
+        items[:] = [item for item in items if id(item) not in gone]
+        config.stash[_LEFT_KEY] = len(left)
+
+
+def _run_slow(config):
+    return config.getoption("--runslow") or os.environ.get("GLASSNET_SLOW", "") not in ("", "0")
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    if _run_slow(config):
+        return
+    left = config.stash.get(_LEFT_KEY, None)  # (None under xdist's controller: its workers chose the tests)
+    if left is None and config.pluginmanager.hasplugin("dsession"):
+        terminalreporter.write_line(f"The {len(_listed())} long end-to-end tests listed in tests/slow_tests.txt run only "
+                                    "with --runslow or GLASSNET_SLOW=1")
+    elif left:
+        terminalreporter.write_line(f"{left} long end-to-end tests (tests/slow_tests.txt) were left out of this run: "
+                                    "--runslow or GLASSNET_SLOW=1 runs them too")
 
 
 def top_level_definitions(package, modules):

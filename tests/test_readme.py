@@ -42,7 +42,7 @@ def test_readme_gives_the_two_setup_commands_and_ci_runs_the_test_one():
     commands = re.findall(r"```bash\n(.*?)\n```", text)
     assert commands[:2] == [
         'python -m pip install -e ".[cli]" && glassnet train',
-        'python -m pip install -e ".[test]" && python -m pytest -q',
+        'python -m pip install -e ".[test]" && python -m pytest -q -n auto',
     ]
     ci = (README.parent / ".ci" / "run").read_text()
     assert commands[1] in ci
