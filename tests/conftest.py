@@ -74,7 +74,7 @@ def pytest_terminal_summary(terminalreporter, config):
     if _run_slow(config):
         return
     left = config.stash.get(_LEFT_KEY, None)  # (None under xdist's controller: its workers chose the tests)
-    if left is None and config.pluginmanager.hasplugin("dsession"):
+    if left is None and config.pluginmanager.hasplugin("dsession") and len(_named(config)) < len(config.args):
         terminalreporter.write_line(f"The {len(_listed())} long end-to-end tests listed in tests/slow_tests.txt run only "
                                     "with --runslow or GLASSNET_SLOW=1")
     elif left:
