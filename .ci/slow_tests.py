@@ -18,10 +18,13 @@ import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
-#: the README's main job and its MNIST block, and the playground in a real browser (CI installs Chromium
-#: for it): always run, however long they take
+#: the README's main job and its MNIST block, the playground in a real browser (CI installs Chromium
+#: for it) and drawn tests that draw fewer examples without --runslow: always in the quick run
 KEEP = ("tests/test_cli.py::test_train_mnist_one_epoch", "tests/test_readme.py::",
-        "tests/test_playground.py::test_the_page_trains_and_draws_in_a_headless_browser")
+        "tests/test_playground.py::test_the_page_trains_and_draws_in_a_headless_browser",
+        # drawn tests that draw fewer examples in the quick run (conftest.examples)
+        "tests/test_properties_fit.py::test_fit_equals_keras_fit_for_a_random_configuration",
+        "tests/test_cli_fuzz.py::test_train_then_evaluate_and_predict_on_a_random_csv_file")
 LIST = Path(__file__).resolve().parents[1] / "tests" / "slow_tests.txt"
 
 
@@ -63,7 +66,7 @@ def main():
     if not found:
         parser.error(f"{args.log} holds no --durations lines")
     slow = slow_tests(found, args.seconds, collected())
-    header = (f"# Skipped by CI's quick run (python -m pytest); run with --runslow. Written by .ci/slow_tests.py\n"
+    header = (f"# Left out of CI's quick run (python -m pytest -q -n auto); --runslow runs them. Written by .ci/slow_tests.py\n"
               f"# from a run's --durations: the {len(slow)} tests of at least {args.seconds:g} s, "
               f"{sum(t for _, t in slow):.0f} s in all.\n")
     LIST.write_text(header + "".join(f"{node}  # {t:.1f} s\n" for node, t in slow))

@@ -24,6 +24,16 @@ def pytest_addoption(parser):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "slow: a long end-to-end test (tests/slow_tests.txt); left out without --runslow")
+    _RUN_SLOW[0] = _run_slow(config)
+
+
+_RUN_SLOW = [False]  # set by pytest_configure, before the test modules are imported
+
+
+def examples(full, quick):
+    """``max_examples`` of a drawn (Hypothesis) test that the quick run keeps with fewer draws: ``full``
+    with --runslow or GLASSNET_SLOW=1, else ``quick``."""
+    return full if _RUN_SLOW[0] else quick
 
 
 def _named(config):

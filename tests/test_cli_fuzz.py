@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E
 
 import glassnet.cli as cli  # noqa: E402
 from glassnet.cli._common import CommandError  # noqa: E402
+from conftest import examples  # noqa: E402
 from test_cli import call  # noqa: E402
 
 MISSING = ["", "NA", "nan", "?", "N/A", "NULL", "-"]
@@ -103,7 +104,7 @@ def _one_line_error(result, exc):
         assert "glassnet" in where, f"{type(exc).__name__} raised in {where}: {result.stderr}"
 
 
-@settings(max_examples=300, derandomize=True, deadline=None, database=None,
+@settings(max_examples=examples(300, 60), derandomize=True, deadline=None, database=None,  # (60 in the quick run)
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(case=csv_files())
 def test_train_then_evaluate_and_predict_on_a_random_csv_file(case, tmp_path, monkeypatch, capsys):

@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import glassnet
+from conftest import examples
 
 # not "leaky_relu": glassnet's name has the lectures' slope 0.01 where Keras's has 0.2 (docs/api.md)
 ACTIVATIONS = ["relu", "tanh", "sigmoid", "elu", "softplus", "linear", "gelu", "selu", "softsign", "swish",
@@ -192,7 +193,7 @@ def check(keras, spec):
         np.testing.assert_allclose(a, b, rtol=1e-8, atol=1e-10)
 
 
-EXAMPLES = int(os.environ.get("GLASSNET_FIT_EXAMPLES", 12))
+EXAMPLES = int(os.environ.get("GLASSNET_FIT_EXAMPLES", 0)) or examples(12, 3)  # (3 in the quick run)
 
 
 @pytest.mark.filterwarnings("ignore")
