@@ -193,6 +193,48 @@ def test_input_batch_size_is_kept_as_keras_keeps_it(tmp_path_factory, form, batc
     assert layer.shape == keras.layers.Input(shape=(n,), batch_size=batch).shape == (batch, n)
 
 
+def _keras_summary_rows(model, **options):
+    """Keras's printed rows: ``(name, type, shape, count)`` of each, its └ indents dropped."""
+    text = io.StringIO()
+    with contextlib.redirect_stdout(text):
+        model.summary(line_length=78, **options)  # (rich cuts wider lines at 80 columns)
+    rows = []
+    for line in text.getvalue().splitlines():
+        cells = [cell.strip() for cell in line.split("│")[1:-1]]
+        if len(cells) >= 3:
+            name, kind = re.fullmatch(r"[ └]*(\S+) \((\w+)\)", cells[0]).groups()
+            rows.append((name, kind, cells[1], int(cells[2].replace(",", ""))))
+    return rows
+
+
+def _functional_case(lib, case):
+    L = lib.layers
+    if case == "named":
+        inputs = L.Input(shape=(3,), name="pixels")
+    else:
+        inputs = L.Input(batch_shape=(8, 3)) if case == "batched" else L.Input(shape=(3,))
+    model = lib.models.Model(inputs, L.Dense(2, name="b")(L.Dense(4, name="a")(inputs)), name="inner")
+    if case == "nested":
+        model = lib.models.Sequential([L.Input(shape=(3,)), model, L.Dense(1, name="c")], name="outer")
+    if case == "sequential_batched":
+        model = lib.models.Sequential([L.Input(batch_shape=(8, 3)), L.Dense(2, name="a")])
+    return model
+
+
+@pytest.mark.parametrize("case, options", [
+    ("plain", {}), ("named", {}), ("batched", {}), ("nested", {"expand_nested": True}), ("nested", {}),
+    ("plain", {"layer_range": ["input", "a"]}), ("plain", {"layer_range": ["a", "b"]}), ("sequential_batched", {}),
+])
+def test_a_functional_model_s_summary_lists_its_input_layer_and_batch_size_as_keras(case, options):
+    """A functional model's summary lists its InputLayer first (``input_layer (InputLayer)``, its name if
+    given one; in a nested one's rows too, and in layer_range's matches), and every output shape has
+    the Input's batch size (``(8, 2)``), as Keras 3.15's; glassnet listed no InputLayer and ``(None, 2)``."""
+    keras.utils.clear_session()
+    glassnet.utils.clear_session()
+    rows, _ = _glassnet_summary(_functional_case(glassnet, case), **options)
+    assert rows == _keras_summary_rows(_functional_case(keras, case), **options)
+
+
 @pytest.mark.filterwarnings("ignore:dtype 'mixed_float16'")
 @pytest.mark.parametrize("name", ["float16", "float32", "float64", "mixed_float16"])
 @pytest.mark.parametrize("make", ["DTypePolicy", "dtype_policies.DTypePolicy", "duck"])

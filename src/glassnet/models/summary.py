@@ -98,20 +98,32 @@ def _layer_range(items, layer_range):
     return items[min(lower):max(upper) + 1]
 
 
-def _summary_rows(model, expand_nested, show_trainable, depth=0, layer_range=None):
-    """The summary's rows of ``model``'s layers, as Keras's: a nested model is one row of its own
-    (``base (Sequential)``, its output and its parameter count), then, with ``expand_nested``, its
-    layers' rows indented under it (``depth`` nestings deep); only those of ``layer_range`` (see
-    :func:`_layer_range`) at the top."""
+def _summary_rows(model, expand_nested, show_trainable, depth=0, layer_range=None, inputs=None, batch=None):
+    """The summary's rows of ``model``'s layers, as Keras's: a functional model's InputLayer first
+    (``input_layer (InputLayer)``, its name if given one; Keras's functional ``model.layers`` holds it);
+    a nested model is one row of its own (``base (Sequential)``, its output and its parameter count),
+    then, with ``expand_nested``, its layers' rows indented under it (``depth`` nestings deep); only those
+    of ``layer_range`` (see :func:`_layer_range`) at the top. ``inputs``: the unnamed InputLayers listed
+    so far (input_layer, input_layer_1, ...). The outputs' batch axis is the batch size of the top
+    model's Input (``Input(shape, batch_size=8)``: (8, 4), as Keras's), else None."""
     from .sequential import Sequential
 
+    inputs = [0] if inputs is None else inputs
+    batch = model.__dict__.get("_input_batch_size") if depth == 0 else batch
     indent = "   " * depth + "└ " if depth else ""
-    for item in _layer_range(list(nested_items(model)), layer_range):
+    items = list(nested_items(model))
+    source = model.__dict__.get("_input_layer") if getattr(model, "_functional", False) else None
+    if source is not None:
+        items.insert(0, _InputRow(source, inputs))
+    for item in _layer_range(items, layer_range):
+        if isinstance(item, _InputRow):
+            yield (f"{indent}{item.name} (InputLayer)", str(item.shape), "0") + (("-",) if show_trainable else ())
+            continue
         nested = isinstance(item, Sequential)
         members = item._layers if nested else [item]
         n = sum(math.prod(w.shape) for layer in members for w in layer.weights)
         # as Keras 3.15: a model not built yet lists its layers with "?" and "0 (unbuilt)"
-        shape, count = ((str((None, *members[-1].output_shape)), f"{n:,}") if members and all(l.built for l in members)
+        shape, count = ((str((batch, *members[-1].output_shape)), f"{n:,}") if members and all(l.built for l in members)
                         else ("?", "0 (unbuilt)"))
         # a nested subclass of Model shows its class, as Keras's (inner (Inner)), not the Sequential it runs as
         kind = "Functional" if getattr(item, "_functional", False) else type(item).__name__
@@ -120,7 +132,18 @@ def _summary_rows(model, expand_nested, show_trainable, depth=0, layer_range=Non
             row += ("-" if not n else "Y" if item.trainable else "N",)
         yield row
         if nested and expand_nested:
-            yield from _summary_rows(item, True, show_trainable, depth + 1)
+            yield from _summary_rows(item, True, show_trainable, depth + 1, inputs=inputs, batch=batch)
+
+
+class _InputRow:
+    """A functional model's InputLayer as a row: its name (Keras's input_layer, input_layer_1, ... for
+    the unnamed ones, counted in ``inputs``) and its shape with the batch axis."""
+
+    def __init__(self, layer, inputs):
+        self.name, self.shape = layer.name, layer.shape
+        if self.name is None:
+            self.name = "input_layer" + (f"_{inputs[0]}" if inputs[0] else "")
+            inputs[0] += 1
 
 
 def _human_bytes(n):
