@@ -100,7 +100,7 @@ def _layer_range(items, layer_range):
 
 def _summary_rows(model, expand_nested, show_trainable, depth=0, layer_range=None, inputs=None, batch=None):
     """The summary's rows of ``model``'s layers, as Keras's: a functional model's InputLayer first
-    (``input_layer (InputLayer)``, its name if given one; Keras's functional ``model.layers`` holds it);
+    (``input_layer (InputLayer)``; Keras's functional ``model.layers`` holds it);
     a nested model is one row of its own (``base (Sequential)``, its output and its parameter count),
     then, with ``expand_nested``, its layers' rows indented under it (``depth`` nestings deep); only those
     of ``layer_range`` (see :func:`_layer_range`) at the top. ``inputs``: the unnamed InputLayers listed
@@ -112,9 +112,8 @@ def _summary_rows(model, expand_nested, show_trainable, depth=0, layer_range=Non
     batch = model.__dict__.get("_input_batch_size") if depth == 0 else batch
     indent = "   " * depth + "└ " if depth else ""
     items = list(nested_items(model))
-    source = model.__dict__.get("_input_layer") if getattr(model, "_functional", False) else None
-    if source is not None:
-        items.insert(0, _InputRow(source, inputs))
+    if getattr(model, "_functional", False) and model._input_shape is not None:
+        items.insert(0, _InputRow(model, inputs))
     for item in _layer_range(items, layer_range):
         if isinstance(item, _InputRow):
             yield (f"{indent}{item.name} (InputLayer)", str(item.shape), "0") + (("-",) if show_trainable else ())
@@ -136,14 +135,14 @@ def _summary_rows(model, expand_nested, show_trainable, depth=0, layer_range=Non
 
 
 class _InputRow:
-    """A functional model's InputLayer as a row: its name (Keras's input_layer, input_layer_1, ... for
-    the unnamed ones, counted in ``inputs``) and its shape with the batch axis."""
+    """A functional model's InputLayer as a row: Keras's name of an unnamed one (input_layer,
+    input_layer_1, ..., counted in ``inputs``; a name given to ``Input`` is not kept by the model's
+    copies and files, so it is not shown) and the inputs' shape with the batch axis."""
 
-    def __init__(self, layer, inputs):
-        self.name, self.shape = layer.name, layer.shape
-        if self.name is None:
-            self.name = "input_layer" + (f"_{inputs[0]}" if inputs[0] else "")
-            inputs[0] += 1
+    def __init__(self, model, inputs):
+        self.name = "input_layer" + (f"_{inputs[0]}" if inputs[0] else "")
+        inputs[0] += 1
+        self.shape = (model.__dict__.get("_input_batch_size"), *model._input_shape)
 
 
 def _human_bytes(n):
