@@ -1,4 +1,4 @@
-"""Write tests/slow_tests.txt, the tests that CI's quick run skips, from a run's durations.
+"""Write tests/slow_tests.txt, the tests that CI's quick run leaves out, from a run's durations.
 
     python -m pytest -q -n auto --runslow --durations=0 --durations-min=0.5 | tee durations.txt
     python .ci/slow_tests.py durations.txt [--seconds 1.0]

@@ -89,6 +89,11 @@ def _integer_dtype(dtype):
     return found.name if found.kind in "iub" else None
 
 
+def keras_input_name(count):
+    """Keras's name of the InputLayer made after ``count`` unnamed others: input_layer, input_layer_1, ..."""
+    return "input_layer" + (f"_{count}" if count else "")
+
+
 def Input(shape=None, batch_size=None, dtype=None, sparse=None, ragged=None, batch_shape=None, name=None,
           tensor=None, optional=False):
     """``keras.Input`` (its arguments, in its order): the input shape of a

@@ -113,7 +113,9 @@ def _trained_indices(model):
 
 def _scalars(optimizer):
     """The names of the scalars before the slots: iterations, then the learning rate unless a schedule
-    or a callable (Keras makes no variable of those)."""
+    or a callable (Keras makes no variable of those); a MultiOptimizer's own: both (a rate of 0, Keras's)."""
+    if isinstance(optimizer, optimizers.MultiOptimizer):
+        return ["iterations", "learning_rate"]
     return ["iterations"] + ([] if callable(optimizer._learning_rate) else ["learning_rate"])
 
 
@@ -174,7 +176,7 @@ def optimizer_variables(model):
 
     found = [scalar(wrapper, name) for name in LOSS_SCALE] * wrapped
     for opt, parts in units:
-        found += [scalar(opt, name) for name in (_scalars(opt) if parts is not None else ["iterations", "learning_rate"])]
+        found += [scalar(opt, name) for name in _scalars(opt)]
         for _, shape, path in parts or ():
             shape = tuple(shape)
             extra = len(opt.slot_names) - len(opt.state_names)  # the moving average, the gradient accumulator
@@ -206,10 +208,8 @@ def _entries(opt, parts, wrapped, sub):
     state, None for a scalar). A sub-optimizer of a MultiOptimizer without trainable variables has its
     iterations and rate only (Keras does not build it); Nadam's Π_t is last, but not inside a
     LossScaleOptimizer (``wrapped``), whose build leaves it untracked."""
-    if parts is None:  # a MultiOptimizer's own: its steps and a rate of 0 (Keras's; it has none)
-        return [("iterations", (), None), ("learning_rate", (), None)]
     entries = [(name, (), None) for name in _scalars(opt)]
-    if sub and not parts:
+    if parts is None or (sub and not parts):  # a MultiOptimizer's own; a sub-optimizer Keras leaves unbuilt
         return entries
     groups, _ = _layout(opt)
     entries += [(name, shape, part) for group in groups for part, shape, _ in parts for name in group]
@@ -352,7 +352,7 @@ def read_state(model, h5, h5py, path, get, fail, check_storage, built=False, ski
     offset = 4 if not head and held == len(names) + 4 and _loss_scale_entries(group, h5py, get, path, member) else 0
     # a compiled model's that never trained (each optimizer's iterations and rate, a LossScaleOptimizer's
     # too): a fresh optimizer, nothing to say
-    scalars = sum(2 if parts is None else len(_scalars(o)) for o, parts in _units(model))
+    scalars = sum(len(_scalars(o)) for o, _ in _units(model))
     if held in (scalars, scalars + 2) and not built:
         return
     if held != len(names) + offset:

@@ -10,6 +10,7 @@ import re
 
 import numpy as np
 
+from ..layers.input_layer import keras_input_name
 from .nesting import nested_items
 
 
@@ -140,7 +141,7 @@ class _InputRow:
     copies and files, so it is not shown) and the inputs' shape with the batch axis."""
 
     def __init__(self, model, inputs):
-        self.name = "input_layer" + (f"_{inputs[0]}" if inputs[0] else "")
+        self.name = keras_input_name(inputs[0])
         inputs[0] += 1
         self.shape = (model.__dict__.get("_input_batch_size"), *model._input_shape)
 
