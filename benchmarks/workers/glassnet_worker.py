@@ -10,7 +10,7 @@ pin_threads(args.threads)
 
 import numpy as np  # noqa: E402
 
-from glassnet import optimizers  # noqa: E402
+from glassnet import optimizers, threads  # noqa: E402
 from glassnet.callbacks import Callback  # noqa: E402
 from glassnet.layers import Dense, Dropout  # noqa: E402
 from glassnet.models import Sequential  # noqa: E402
@@ -77,7 +77,10 @@ def main():
         from glassnet import kernels
 
         library, versions = "glassnet-jit", {**versions, "numba": version("numba"), "loops": kernels.describe()}
-    report(library, args, versions, fit_seconds, clock=clock, data_rss_mb=data_rss)
+    # glassnet.threads: "auto" trains a network of small products (M2's) on one BLAS thread
+    one = threads.step_threads(model._layers, cfg["batch_size"]) == 1
+    report(library, args, versions, fit_seconds, clock=clock, data_rss_mb=data_rss,
+           notes="fit's steps on 1 BLAS thread (set_training_threads('auto'))" if one else "")
 
 
 main()

@@ -30,7 +30,7 @@ import warnings
 
 import numpy as np
 
-from .. import backend, kernels, losses
+from .. import backend, kernels, losses, threads
 from .._validation import check_non_negative_int, check_positive_int, refuse_all_zero
 from . import callbacks as callbacks_module, streams
 from .divergence import (
@@ -135,7 +135,8 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
         # was finite may still give evaluate inf (statistics of 1e120 behind weights grown far past them):
         # fit's start is kept too, the last resort of _stop_diverged (one more copy, no computation)
         keeps_first = any(layer.state for layer in model._layers)
-        with backend.quiet_floats():
+        # (a small network's steps on one BLAS thread: glassnet.threads)
+        with backend.quiet_floats(), threads.limited(threads.step_threads(model._layers, source.batch_size)):
             for epoch in range(initial_epoch, epochs):
                 for cb in cbs:
                     cb.on_epoch_begin(epoch, {})
