@@ -99,6 +99,18 @@ def test_fit_of_a_small_network_runs_on_one_blas_thread_and_restores_the_count(t
     assert blas_threads() == 2
 
 
+def test_a_stream_trains_on_the_threads_its_arrays_would(two_threads):
+    """A generator's batches of 32 rows: one thread, as the arrays in batches of 32 (the same weights)."""
+    x, y = data(128, 784)
+    arrays, seen = mlp(784, 32), SeenThreads()
+    arrays.fit(x, y, batch_size=32, shuffle=False, verbose=0)
+    stream = mlp(784, 32)
+    stream.fit(((x[i:i + 32], y[i:i + 32]) for i in range(0, 128, 32)), verbose=0, callbacks=[seen])
+    assert seen.seen == {1}
+    for a, b in zip(arrays.get_weights(), stream.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_fit_of_a_big_network_keeps_blas_threads(two_threads):
     x, y = data(256, 784)
     model, seen = mlp(784, 512), SeenThreads()

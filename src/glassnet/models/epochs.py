@@ -122,12 +122,14 @@ def _stream_source(model, x, y, sample_weight, class_weight, batch_size, shuffle
     try:
         if first is None:
             raise ValueError(f"x is {kind} that gave no batches.")
-        streams.checked_xy(model, first, "batch 1 of x", class_weight=class_weight)  # builds the model
+        X = streams.checked_xy(model, first, "batch 1 of x", class_weight=class_weight)[0]  # builds the model
         val = _validation(model, validation_data, validation_steps, validations)
     except BaseException:  # a bad first batch or argument: the loading threads the peek started end now
         stream.close()
         raise
-    return _StreamEpochs(model, stream, steps_per_epoch, class_weight, epochs, begun=True), val
+    source = _StreamEpochs(model, stream, steps_per_epoch, class_weight, epochs, begun=True)
+    source.step_rows = X.shape[0]  # (the first batch's: glassnet.threads)
+    return source, val
 
 
 def _class_weights(model, Y, class_weight):
@@ -196,6 +198,7 @@ class _ArrayEpochs:
         self.sparse = is_sparse(X)  # SciPy sparse rows (CSR): each batch is made dense as it is drawn
         n = self.n = X.shape[0]
         self.batch_size = min(batch_size, n)
+        self.step_rows = self.batch_size  # a step's rows, from which glassnet.threads counts its products
         self.passes = math.ceil(n / self.batch_size)  # batches in one pass over the data
         if steps_per_epoch is not None and steps_per_epoch > self.passes:
             warnings.warn(f"steps_per_epoch={steps_per_epoch} is more than one pass over the data ({self.passes} "
@@ -275,7 +278,7 @@ class _StreamEpochs:
         self.begun = begun  # the first epoch's on_epoch_begin was called (before fit's peek)
         self.steps_per_epoch, self.class_weight = steps_per_epoch, class_weight
         self.steps = streams.steps_of(stream, steps_per_epoch)
-        self.batch_size = None
+        self.batch_size = self.step_rows = None  # (step_rows: _stream_source sets it from the first batch)
         self.fresh = True  # the open pass has not been read (fit peeked at its first batch)
         self.short_epoch_warned = False
 

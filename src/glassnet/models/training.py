@@ -136,7 +136,7 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
         # fit's start is kept too, the last resort of _stop_diverged (one more copy, no computation)
         keeps_first = any(layer.state for layer in model._layers)
         # (a small network's steps on one BLAS thread: glassnet.threads)
-        with backend.quiet_floats(), threads.limited(threads.step_threads(model._layers, source.batch_size)):
+        with backend.quiet_floats(), threads.limited(threads.step_threads(model._layers, source.step_rows)):
             for epoch in range(initial_epoch, epochs):
                 for cb in cbs:
                     cb.on_epoch_begin(epoch, {})
