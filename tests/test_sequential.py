@@ -2325,6 +2325,28 @@ def test_shuffle_batch_trains_as_the_unshuffled_batches_without_dropout():
     assert not np.allclose(shuffled[0], unshuffled[0], atol=1e-6)
 
 
+@pytest.mark.parametrize("shuffle", [True, "batch"])
+def test_full_batch_training_is_not_shuffled(shuffle):
+    """One batch of every row: its order would change only the rounding of the batch's sums, so fit
+    neither draws it nor gathers the rows (the same weights as shuffle=False, bit for bit, and the model's
+    generator left to dropout); several batches are shuffled as before."""
+    rng = np.random.default_rng(2)
+    X, y = rng.normal(size=(20, 5)).astype(np.float32), rng.integers(0, 3, 20)
+
+    def trained(shuffle, batch_size):
+        model = Sequential([Dense(8, activation="tanh", input_dim=5), Dropout(0.3), Dense(3, activation="softmax")],
+                           seed=0)
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+        model.fit(X, y, batch_size=batch_size, epochs=4, shuffle=shuffle, verbose=0)
+        return model.get_weights()
+
+    for a, b in zip(trained(shuffle, 20), trained(False, 20)):
+        np.testing.assert_array_equal(a, b)
+    for a, b in zip(trained(shuffle, 32), trained(False, 20)):  # (a batch_size past the rows: one batch too)
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(trained(shuffle, 7)[0], trained(False, 7)[0])
+
+
 def test_a_model_of_one_feature_reads_a_1d_x_as_keras_3():
     # the TensorFlow regression tutorial: horsepower_model.fit(train_features["Horsepower"], ...)
     # Keras 3.15: Sequential([Input((1,)), Dense(1)]) with W = [[0.5]], b = [0.1], SGD(0.1), mse
