@@ -71,7 +71,7 @@ def largest_product(layers, batch_size):
         kernel = layer.params.get("W") if isinstance(layer, Dense) else None
         if kernel is None:  # glassnet's other layers: elementwise passes, gathers and row sums
             continue
-        rows = batch_size * math.prod(layer.input_shape[:-1] or ())  # (n, ..., n_in): every row
+        rows = batch_size * math.prod(layer.input_shape[:-1])  # (n, ..., n_in): every row
         largest = max(largest, rows * kernel.size)
     return largest
 

@@ -207,7 +207,7 @@ class _ArrayEpochs:
         self.steps = min(steps_per_epoch or self.passes, self.passes)
         if self.passes == 1:
             # one batch holds every row: its order changes only the rounding of the batch's sums, and drawing it
-            # and gathering the rows were a fifth of a full-batch epoch of seed 001's XOR network
+            # and gathering the rows took a tenth of seed 001's full-batch XOR fit
             self.shuffle = False
         self.cursor, self.order, self.buffers = 0, None, None
         self.short_epoch_warned = steps_per_epoch is not None and steps_per_epoch > self.passes
