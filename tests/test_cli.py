@@ -170,6 +170,30 @@ def test_bench_m2_on_part_of_mnist(tmp_path, monkeypatch, capsys):
     assert "(with one epoch: that epoch, first-touch page faults included)" in one.stdout  # no "epochs after"
 
 
+@pytest.mark.skipif(not SHARED_MNIST.is_dir(), reason="needs the MNIST files in ../shared/data/mnist")
+def test_bench_threads_hold_for_the_training_steps(tmp_path, monkeypatch, capsys):
+    """--threads N trains M2's steps on N BLAS threads too (fit's default trains its small products on one),
+    and leaves fit's setting as it found it."""
+    pytest.importorskip("threadpoolctl")
+    from glassnet import threads
+
+    seen = []
+
+    class Spy(threads.limited):  # the BLAS threads each fit's training loop asks for
+        def __init__(self, count):
+            seen.append(count)
+            super().__init__(count)
+
+    monkeypatch.setattr(threads, "limited", Spy)
+    for option, expected in (([], {1}), (["--threads", "2"], {2})):
+        seen.clear()
+        result = call("bench", "M2", "--epochs", "1", "--limit", "500", "--data", SHARED_MNIST, "--quiet", *option,
+                      cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+        assert result.returncode == 0, result.stderr
+        assert set(seen) == expected, option
+        assert threads.training_threads() == "auto"
+
+
 def test_evaluate_gives_a_model_of_images_its_input_shape(tmp_path, monkeypatch, capsys):
     # predict reshaped the rows to the model's input shape, evaluate did not: "x: the model expected (8, 8), got 64"
     from glassnet.layers import Dense, Flatten, Input

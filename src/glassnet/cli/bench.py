@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import threads
 from ..callbacks import Callback
 from ._common import CommandError, _compile, _info, _require_numba
 
@@ -142,13 +143,15 @@ def cmd_bench(args):
         raise CommandError(f"{given[0]} is for M1 and M2, which train on MNIST; M0 trains seed 001's XOR network "
                            f"for its fixed {BENCH_CONFIGS['M0']['epochs']} epochs. Leave {given[0]} out, or add M1 or M2.")
     _require_numba(args.jit_compile, args)
-    limits = None
+    limits, policy = None, threads.training_threads()
     if args.threads is not None:
         try:
             from threadpoolctl import threadpool_limits
         except ImportError:
             raise CommandError("--threads needs threadpoolctl: pip install threadpoolctl") from None
         limits = threadpool_limits(args.threads)
+        # fit's steps too: by default a network of small products (M2) trains on one thread
+        threads.set_training_threads(args.threads)
     mnist = _load_mnist(args) if any(c != "M0" for c in configs) else None
 
     print(f"glassnet {__version__}, NumPy {np.__version__}, Python {platform.python_version()}, "
@@ -172,6 +175,7 @@ def cmd_bench(args):
     finally:
         if limits is not None:
             limits.restore_original_limits()
+            threads.set_training_threads(policy)
 
     rss = _peak_rss_mb()
     print()
