@@ -10,6 +10,11 @@ import pytest
 
 import glassnet
 
+# The peer comparisons import Keras on its JAX backend (its default, TensorFlow, is not installed): set before
+# any test module's `pytest.importorskip("keras")`, so that a module run alone compares too (it was skipped,
+# "the comparison needs Keras", unless a module collected before it had set the variable)
+os.environ.setdefault("KERAS_BACKEND", "jax")
+
 REPO = Path(__file__).resolve().parents[1]
 MNIST_DIR = REPO.parent / "shared" / "data" / "mnist"
 SLOW_TESTS = Path(__file__).with_name("slow_tests.txt")

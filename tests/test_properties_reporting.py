@@ -209,7 +209,8 @@ def _keras_summary_rows(model, **options):
 
 def _functional_case(lib, case):
     L = lib.layers
-    inputs = L.Input(batch_shape=(8, 3)) if case == "batched" else L.Input(shape=(3,))
+    inputs = (L.Input(batch_shape=(8, 3)) if case == "batched" else L.Input(shape=(3,), name="pixels")
+              if case.startswith("named") else L.Input(shape=(3,)))
     model = lib.models.Model(inputs, L.Dense(2, name="b")(L.Dense(4, name="a")(inputs)), name="inner")
     if case == "nested":
         model = lib.models.Sequential([L.Input(shape=(3,)), model, L.Dense(1, name="c")], name="outer")
@@ -221,16 +222,39 @@ def _functional_case(lib, case):
 @pytest.mark.parametrize("case, options", [
     ("plain", {}), ("batched", {}), ("nested", {"expand_nested": True}), ("nested", {}),
     ("plain", {"layer_range": ["input", "a"]}), ("plain", {"layer_range": ["a", "b"]}), ("sequential_batched", {}),
+    ("named", {}), ("named", {"layer_range": ["pix", "a"]}),
 ])
 def test_a_functional_model_s_summary_lists_its_input_layer_and_batch_size_as_keras(case, options):
     """A functional model's summary lists its InputLayer first (``input_layer (InputLayer)``; in a nested
     one's rows too, and in layer_range's matches), and every output shape has the Input's batch size
-    (``(8, 2)``), as Keras 3.15's; glassnet listed no InputLayer and ``(None, 2)``. (An Input given a
-    name is listed as input_layer: the name is not in the model's copies and files.)"""
+    (``(8, 2)``), as Keras 3.15's; glassnet listed no InputLayer and ``(None, 2)``. An Input given a
+    name is listed under it, as Keras's (glassnet listed input_layer)."""
     keras.utils.clear_session()
     glassnet.utils.clear_session()
     rows, _ = _glassnet_summary(_functional_case(glassnet, case), **options)
     assert rows == _keras_summary_rows(_functional_case(keras, case), **options)
+
+
+def test_the_name_given_to_an_input_stays_with_copies_and_files(tmp_path):
+    """Input(..., name="pixels"): the summary of a clone, of a .gn file's model and of a config's shows
+    the row as the original's, and a .keras file written from it names Keras's InputLayer so."""
+    pytest.importorskip("h5py")
+    model = _functional_case(glassnet, "named")
+    rows, _ = _glassnet_summary(model)
+    assert rows[0][:2] == ("pixels", "InputLayer")
+    model.save(tmp_path / "named.gn")
+    for copy in (glassnet.models.clone_model(model), glassnet.models.load_model(tmp_path / "named.gn"),
+                 glassnet.models.Model.from_config(model.get_config())):
+        assert _glassnet_summary(copy)[0] == rows
+    model.export(tmp_path / "named.keras", format="keras")
+    keras.utils.clear_session()
+    loaded = keras.models.load_model(tmp_path / "named.keras")
+    assert loaded.layers[0].name == "pixels"
+    assert _keras_summary_rows(loaded) == rows
+    again = glassnet.models.load_model(tmp_path / "named.keras")  # Keras's InputLayer's name read back
+    assert _glassnet_summary(again)[0] == rows
+    with pytest.raises(TypeError, match="input_name must be a string"):
+        glassnet.models.Model.from_config({**model.get_config(), "input_name": 3})
 
 
 @pytest.mark.filterwarnings("ignore:dtype 'mixed_float16'")

@@ -89,8 +89,15 @@ def _integer_dtype(dtype):
     return found.name if found.kind in "iub" else None
 
 
-def keras_input_name(count):
-    """Keras's name of the InputLayer made after ``count`` unnamed others: input_layer, input_layer_1, ..."""
+def input_layer_name(model, inputs):
+    """The name of ``model``'s InputLayer as Keras shows it (summary) and writes it (``.keras``): the
+    name given to its ``Input``, else Keras's name of one made after ``inputs[0]`` unnamed others,
+    input_layer, input_layer_1, ... (the count in the one-item list ``inputs`` then goes up)."""
+    given = model.__dict__.get("_input_name")
+    if given:
+        return given
+    count = inputs[0]
+    inputs[0] += 1
     return "input_layer" + (f"_{count}" if count else "")
 
 

@@ -35,7 +35,7 @@ from .. import _custom_objects, activations, initializers, losses, metrics as me
 from .._io import zip_members
 from .._validation import check_path
 from ..layers.base import Layer, snake_case
-from ..layers.input_layer import keras_input_name
+from ..layers.input_layer import input_layer_name
 from . import keras_optimizer
 from .keras_weights import CONFIG, KEEP_CUSTOM_WEIGHTS, METADATA, WEIGHTS, _h5py, _weights_file
 from .nesting import nested_items
@@ -205,8 +205,7 @@ def _model_config(model, shape, inputs, pins):
 
     functional = getattr(model, "_functional", False)
     _check_name(model.name, "the model" if inputs == [0] else f"the nested model {model.name!r}")
-    name = keras_input_name(inputs[0])
-    inputs[0] += 1
+    name = input_layer_name(model, inputs)
     dtype = str(np.dtype(model.dtype))
     layer_configs = [_keras_object("keras.layers", "InputLayer", {
         "batch_shape": shape, "dtype": dtype, "sparse": False, "ragged": False, "name": name, "optional": False})]

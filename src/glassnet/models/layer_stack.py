@@ -195,6 +195,7 @@ class LayerStack:
                                  f"take a second Input of shape {tuple(layer.input_shape)}.")
             self._input_shape = layer.input_shape
             self._input_batch_size = layer.__dict__.get("batch_size")  # Input(shape, batch_size=8): input_shape (8, ...)
+            self._input_name = layer.__dict__.get("name")  # Input(..., name="pixels"): its summary row, Keras's files
             self._input_layer = layer  # model.input, as Keras's (a functional model's is the Input it was built on)
             return
         if not isinstance(layer, (Layer, Sequential)):

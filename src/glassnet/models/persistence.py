@@ -192,6 +192,8 @@ class Persistence:
             "input_shape": None if self._input_shape is None else list(self._input_shape),
             # an Input's batch size (Input(shape=(3,), batch_size=8)), which Keras keeps in its batch_shape
             **({"batch_size": self._input_batch_size} if self.__dict__.get("_input_batch_size") else {}),
+            # the name given to its Input (Input(..., name="pixels"), which Keras's summary and files show)
+            **({"input_name": self._input_name} if self.__dict__.get("_input_name") else {}),
             "layers": [serialize(layer) for layer in self._layers],
             # the modes nested models were called in (base_model(inputs, training=False)), by layer name
             **({"pins": {layer.name: mode for layer, mode in self._pins.items() if layer in self._layers}}
@@ -220,6 +222,7 @@ class Persistence:
                 f"Received keys: {sorted(config)}"
             )
         batch_size = _input_batch_size(config, layer_configs)
+        input_name = _input_name(config, layer_configs)
         input_shape, layer_configs = _input_and_layers(config, layer_configs)
         layers = _keep_default_names([deserialize(c) for c in _unique_names(layer_configs)])
         # a nested subclass of Model whose class is known: its own layers in their place (its methods use them)
@@ -234,6 +237,8 @@ class Persistence:
         if input_shape is not None:
             model.build((None, *input_shape))
             model._input_batch_size = batch_size
+        if input_name is not None:
+            model._input_name = input_name
         restore_nested(model, config.get("nested", []), made)
         return model
 
@@ -301,6 +306,19 @@ def _input_batch_size(config, layer_configs):
         shape = first_config.get("batch_shape", first_config.get("batch_input_shape"))
         size = shape[0] if isinstance(shape, (list, tuple)) and shape else first_config.get("batch_size")
     return check_positive_int(size, "batch_size", allow_none=True)
+
+
+def _input_name(config, layer_configs):
+    """The name an ``Input`` was given (None: none), as glassnet's configuration keeps it
+    (``input_name``) or Keras's (its ``InputLayer``'s ``name``)."""
+    first = layer_configs[0] if layer_configs else None
+    first_config = first.get("config") if isinstance(first, dict) else None
+    name = config.get("input_name")
+    if name is None and isinstance(first_config, dict) and first.get("class_name") == "InputLayer":
+        name = first_config.get("name")
+    if name is not None and not isinstance(name, str):
+        raise TypeError(f"input_name must be a string (the name of the model's Input). Received: {name!r:.100}")
+    return name
 
 
 def _input_and_layers(config, layer_configs):

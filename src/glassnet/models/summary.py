@@ -10,7 +10,7 @@ import re
 
 import numpy as np
 
-from ..layers.input_layer import keras_input_name
+from ..layers.input_layer import input_layer_name
 from .nesting import nested_items
 
 
@@ -136,13 +136,12 @@ def _summary_rows(model, expand_nested, show_trainable, depth=0, layer_range=Non
 
 
 class _InputRow:
-    """A functional model's InputLayer as a row: Keras's name of an unnamed one (input_layer,
-    input_layer_1, ..., counted in ``inputs``; a name given to ``Input`` is not kept by the model's
-    copies and files, so it is not shown) and the inputs' shape with the batch axis."""
+    """A functional model's InputLayer as a row: the name given to its ``Input``, else Keras's name
+    of an unnamed one (input_layer, input_layer_1, ..., counted in ``inputs``), and the inputs'
+    shape with the batch axis."""
 
     def __init__(self, model, inputs):
-        self.name = keras_input_name(inputs[0])
-        inputs[0] += 1
+        self.name = input_layer_name(model, inputs)
         self.shape = (model.__dict__.get("_input_batch_size"), *model._input_shape)
 
 
