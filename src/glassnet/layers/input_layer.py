@@ -1,5 +1,7 @@
 """Keras's ``Input`` and ``InputLayer``: the input shape of a model, and the start of a functional chain."""
 
+import re
+
 import numpy as np
 
 from .._validation import check_positive_int, is_one_of
@@ -87,6 +89,12 @@ def _integer_dtype(dtype):
     except (TypeError, ValueError):
         return None
     return found.name if found.kind in "iub" else None
+
+
+def given_input_name(name):
+    """``name`` as the name given to an Input, or None for none: Keras's own names of unnamed
+    InputLayers (input_layer, input_layer_1, ..., which its files hold) are not names given."""
+    return None if name is None or re.fullmatch(r"input_layer(_\d+)?", name) else name
 
 
 def input_layer_name(model, inputs):

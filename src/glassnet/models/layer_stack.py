@@ -14,6 +14,7 @@ from .._validation import check_shape
 from ..backend import make_rng, seeded, standardize_dtype
 from ..layers import InputLayer, Layer
 from ..layers.base import RENAMES, build_layer, snake_case
+from ..layers.input_layer import given_input_name
 from . import updates
 from .nested_models import _chain_shapes
 from .nodes import _Place
@@ -195,7 +196,8 @@ class LayerStack:
                                  f"take a second Input of shape {tuple(layer.input_shape)}.")
             self._input_shape = layer.input_shape
             self._input_batch_size = layer.__dict__.get("batch_size")  # Input(shape, batch_size=8): input_shape (8, ...)
-            self._input_name = layer.__dict__.get("name")  # Input(..., name="pixels"): its summary row, Keras's files
+            self._input_name = given_input_name(layer.__dict__.get("name"))  # Input(..., name="pixels"): its summary
+            # row and Keras's files
             self._input_layer = layer  # model.input, as Keras's (a functional model's is the Input it was built on)
             return
         if not isinstance(layer, (Layer, Sequential)):

@@ -22,6 +22,7 @@ from .._io import exists_error
 from .._validation import check_bool, check_path, check_positive_int, check_shape, is_one_of
 from ..backend import standardize_dtype
 from ..layers import InputLayer
+from ..layers.input_layer import given_input_name
 from ..layers.base import snake_case
 from . import updates
 from .nesting import flatten_keras, nested_config, restore_nested, revive_nested
@@ -318,7 +319,7 @@ def _input_name(config, layer_configs):
         name = first_config.get("name")
     if name is not None and not isinstance(name, str):
         raise TypeError(f"input_name must be a string (the name of the model's Input). Received: {name!r:.100}")
-    return name
+    return given_input_name(name)
 
 
 def _input_and_layers(config, layer_configs):
