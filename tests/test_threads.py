@@ -217,3 +217,28 @@ def test_a_count_without_threadpoolctl_says_what_to_install(monkeypatch):
     config.set_training_threads("auto")  # changes nothing without it
     x, y = data(64, 784)
     mlp(784, 32).fit(x, y, batch_size=32, verbose=0)
+
+
+def test_a_limit_that_fails_holds_nothing(monkeypatch):
+    """threadpoolctl raising while setting the count: the error reaches the caller, and the next
+    block sets the count (a block marked open before its limit held the setting for good)."""
+    calls = []
+
+    class Limiter:
+        def restore_original_limits(self):
+            calls.append("restore")
+
+    class Controller:
+        def limit(self, limits):
+            calls.append(limits)
+            if len(calls) == 1:
+                raise OSError("no such symbol")
+            return Limiter()
+
+    monkeypatch.setattr(threads, "_controller", [Controller()])
+    with pytest.raises(OSError, match="no such symbol"):
+        with threads.limited(1):
+            pass
+    with threads.limited(1):
+        pass
+    assert calls == [1, 1, "restore"]

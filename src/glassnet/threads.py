@@ -110,16 +110,18 @@ class limited:
             return self
         with _lock:
             if not _held["open"]:
-                _held["open"] = True
                 self._limiter = blas.limit(limits=self.threads)
+                _held["open"] = True  # (after the limit: one that raised holds nothing)
         return self
 
     def __exit__(self, *exc_info):
         if self._limiter is None:
             return
         with _lock:
-            self._limiter.restore_original_limits()
-            self._limiter, _held["open"] = None, False
+            try:
+                self._limiter.restore_original_limits()
+            finally:
+                self._limiter, _held["open"] = None, False
 
 
 def _blas():
