@@ -124,8 +124,8 @@ def test_none_keeps_blas_threads_and_a_count_is_used_for_every_fit(two_threads):
     seen = SeenThreads()
     mlp(784, 32).fit(x, y, batch_size=32, verbose=0, callbacks=[seen])
     assert seen.seen == {2}
-    config.set_training_threads(1)
-    assert config.training_threads() == 1
+    config.set_training_threads(np.int64(1))  # a NumPy integer too, kept as an int
+    assert config.training_threads() == 1 and type(config.training_threads()) is int
     seen = SeenThreads()
     mlp(784, 512).fit(x, y, batch_size=128, verbose=0, callbacks=[seen])
     assert seen.seen == {1}
@@ -201,6 +201,7 @@ def test_one_thread_trains_as_one_blas_thread_does(two_threads):
     ("fast", TypeError, "positive integer"),
     (True, TypeError, "positive integer"),
     (1.5, TypeError, "positive integer"),
+    (np.array([2, 3]), TypeError, "positive integer"),
     (0, ValueError, "positive number of threads"),
     (-2, ValueError, "positive number of threads"),
 ])
@@ -216,7 +217,9 @@ def test_a_count_without_threadpoolctl_says_what_to_install(monkeypatch):
         config.set_training_threads(2)
     config.set_training_threads("auto")  # changes nothing without it
     x, y = data(64, 784)
-    mlp(784, 32).fit(x, y, batch_size=32, verbose=0)
+    before, seen = blas_threads(), SeenThreads()
+    mlp(784, 32).fit(x, y, batch_size=32, verbose=0, callbacks=[seen])
+    assert seen.seen == {before}
 
 
 def test_a_limit_that_fails_holds_nothing(monkeypatch):

@@ -15,6 +15,7 @@ run on one too (see :class:`limited` for overlapping fits).
 """
 
 import math
+import numbers
 import threading
 
 from . import backend
@@ -48,14 +49,15 @@ def set_training_threads(value):
     positive integer: that many threads during every fit. Anything but ``None`` needs threadpoolctl
     to take effect; a count without it is an error here, ``"auto"`` without it changes nothing.
     """
-    if value is not None and value != "auto":
-        if isinstance(value, bool) or not isinstance(value, int):
+    if not (value is None or isinstance(value, str) and value == "auto"):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
             raise TypeError(f'set_training_threads takes "auto", None or a positive integer. Received: {value!r:.100}')
         if value < 1:
             raise ValueError(f"set_training_threads takes a positive number of threads. Received: {value}")
         if _blas() is None:
             raise ImportError("set_training_threads(n) needs threadpoolctl to set BLAS's threads: "
                               "pip install threadpoolctl")
+        value = int(value)  # (a NumPy integer too)
     _state["policy"] = value
 
 

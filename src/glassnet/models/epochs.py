@@ -127,9 +127,7 @@ def _stream_source(model, x, y, sample_weight, class_weight, batch_size, shuffle
     except BaseException:  # a bad first batch or argument: the loading threads the peek started end now
         stream.close()
         raise
-    source = _StreamEpochs(model, stream, steps_per_epoch, class_weight, epochs, begun=True)
-    source.step_rows = X.shape[0]  # (the first batch's: glassnet.threads)
-    return source, val
+    return _StreamEpochs(model, stream, steps_per_epoch, class_weight, epochs, X.shape[0], begun=True), val
 
 
 def _class_weights(model, Y, class_weight):
@@ -277,12 +275,13 @@ class _StreamEpochs:
     with ``steps_per_epoch`` the next steps_per_epoch batches, a new pass starting where one
     ends (an iterator has one pass: when it is spent, training stops, as Keras's)."""
 
-    def __init__(self, model, stream, steps_per_epoch, class_weight, epochs, begun=False):
+    def __init__(self, model, stream, steps_per_epoch, class_weight, epochs, step_rows, begun=False):
         self.model, self.stream, self.epochs = model, stream, epochs
         self.begun = begun  # the first epoch's on_epoch_begin was called (before fit's peek)
         self.steps_per_epoch, self.class_weight = steps_per_epoch, class_weight
         self.steps = streams.steps_of(stream, steps_per_epoch)
-        self.batch_size = self.step_rows = None  # (step_rows: _stream_source sets it from the first batch)
+        self.batch_size = None
+        self.step_rows = step_rows  # the first batch's rows, from which glassnet.threads counts a step's products
         self.fresh = True  # the open pass has not been read (fit peeked at its first batch)
         self.short_epoch_warned = False
 

@@ -297,26 +297,29 @@ def _keep_default_names(layers):
     return layers
 
 
+def _keras_input(layer_configs):
+    """The config of a Keras configuration's first layer when it is an ``InputLayer``, else {}."""
+    first = layer_configs[0] if layer_configs else None
+    config = first.get("config") if isinstance(first, dict) and first.get("class_name") == "InputLayer" else None
+    return config if isinstance(config, dict) else {}
+
+
 def _input_batch_size(config, layer_configs):
     """The batch size an ``Input`` was given (None: any), as glassnet's configuration keeps it
     (``batch_size``) or Keras's (its ``InputLayer``'s ``batch_shape[0]``)."""
-    first = layer_configs[0] if layer_configs else None
-    first_config = first.get("config") if isinstance(first, dict) else None
-    size = config.get("batch_size")
-    if size is None and isinstance(first_config, dict) and first.get("class_name") == "InputLayer":
-        shape = first_config.get("batch_shape", first_config.get("batch_input_shape"))
-        size = shape[0] if isinstance(shape, (list, tuple)) and shape else first_config.get("batch_size")
+    size, keras_input = config.get("batch_size"), _keras_input(layer_configs)
+    if size is None and keras_input:
+        shape = keras_input.get("batch_shape", keras_input.get("batch_input_shape"))
+        size = shape[0] if isinstance(shape, (list, tuple)) and shape else keras_input.get("batch_size")
     return check_positive_int(size, "batch_size", allow_none=True)
 
 
 def _input_name(config, layer_configs):
     """The name an ``Input`` was given (None: none), as glassnet's configuration keeps it
     (``input_name``) or Keras's (its ``InputLayer``'s ``name``)."""
-    first = layer_configs[0] if layer_configs else None
-    first_config = first.get("config") if isinstance(first, dict) else None
     name = config.get("input_name")
-    if name is None and isinstance(first_config, dict) and first.get("class_name") == "InputLayer":
-        name = first_config.get("name")
+    if name is None:
+        name = _keras_input(layer_configs).get("name")
     if name is not None and not isinstance(name, str):
         raise TypeError(f"input_name must be a string (the name of the model's Input). Received: {name!r:.100}")
     return given_input_name(name)

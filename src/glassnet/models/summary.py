@@ -142,7 +142,7 @@ class _InputRow:
 
     def __init__(self, model, inputs):
         self.name = input_layer_name(model, inputs)
-        self.shape = (model.__dict__.get("_input_batch_size"), *model._input_shape)
+        self.shape = model.input_shape
 
 
 def _human_bytes(n):
