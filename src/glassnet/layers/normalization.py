@@ -6,7 +6,7 @@ import numpy as np
 
 from .._validation import _is_stream, check_array, check_bool
 from ..backend import from_numpy, get_namespace, numpy_copy, standardize_dtype
-from ..preprocessing import _column_moments, _column_unit, _merge_moments
+from ..preprocessing.moments import _column_moments, _column_unit, _merge_moments
 from .base import Layer, sample_shape
 from .batchnorm import feature_axis
 

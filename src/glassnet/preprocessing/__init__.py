@@ -1,0 +1,33 @@
+"""Preparing data: centering and scaling, one-hot labels, splits and k-fold.
+
+Seed 004's pre-processing, per feature (column) over the samples::
+
+    X -= np.mean(X, axis = 0)   # zero-centered data
+    X /= np.std(X, axis = 0)    # standardized (normalized) data
+
+Statistics must come from the training data only; the scaler objects keep
+them (``fit`` on the training set, ``transform`` every set). As scikit-learn's
+scalers, they take NaN as a missing value: left out of the statistics, kept
+as NaN by ``transform`` (for an imputer to fill later).
+
+One concept per module: ``scalers`` (StandardScaler, MinMaxScaler and the one-call
+forms), ``moments`` (the column statistics they and the Normalization layer share),
+``categorical`` (one-hot labels) and ``splits`` (split, kfold).
+"""
+
+from .categorical import from_categorical, to_categorical
+from .scalers import MinMaxScaler, StandardScaler, min_max_scale, standardize, zero_center
+from .splits import Split, kfold, split
+
+__all__ = [
+    "MinMaxScaler",
+    "Split",
+    "StandardScaler",
+    "from_categorical",
+    "kfold",
+    "min_max_scale",
+    "split",
+    "standardize",
+    "to_categorical",
+    "zero_center",
+]
