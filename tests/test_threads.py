@@ -99,6 +99,38 @@ def test_fit_of_a_small_network_runs_on_one_blas_thread_and_restores_the_count(t
     assert blas_threads() == 2
 
 
+class SeenAtHooks(Callback):
+    """The BLAS threads at each kind of hook: the training batches' and the rest."""
+
+    def __init__(self):
+        super().__init__()
+        self.seen = {}
+
+    def _see(self, hook):
+        self.seen.setdefault(hook, set()).add(blas_threads())
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._see("epoch_begin")
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._see("train_batch")
+
+    def on_test_batch_begin(self, batch, logs=None):
+        self._see("validation")
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._see("epoch_end")
+
+
+def test_only_the_training_steps_run_on_one_thread(two_threads):
+    """Validation (1,024-row chunks, or the batches here) and the epochs' hooks, whose products may be
+    large (a callback's own predictions), keep BLAS's count; the batches of every epoch train on one."""
+    x, y = data(256, 784)
+    model, hooks = mlp(784, 32), SeenAtHooks()
+    model.fit(x, y, batch_size=32, epochs=3, validation_split=0.25, verbose=0, callbacks=[hooks])
+    assert hooks.seen == {"epoch_begin": {2}, "train_batch": {1}, "validation": {2}, "epoch_end": {2}}
+    assert blas_threads() == 2
+
 def test_a_stream_trains_on_the_threads_its_arrays_would(two_threads):
     """A generator's batches of 32 rows: one thread, as the arrays in batches of 32 (the same weights)."""
     x, y = data(128, 784)

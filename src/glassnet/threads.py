@@ -6,7 +6,8 @@ passes. Shared between two BLAS threads such a product gains a few microseconds,
 loses far more whenever the second thread waits for its core: on a 2-core machine M2's
 epoch took 0.29 s with one BLAS thread in every run, and 0.29 or 0.42 s with two, from one
 run to the next (``benchmarks/README.md``). ``"auto"``, the default, trains such networks
-on one BLAS thread; bigger products keep BLAS's own count, which halves M1's products.
+on one BLAS thread (each epoch's batches: validation and the epochs' callbacks keep BLAS's
+count); bigger products keep BLAS's own count, which halves M1's products.
 
 Setting the count needs threadpoolctl (``pip install threadpoolctl``; scikit-learn brings it):
 without it ``"auto"`` leaves BLAS as it is. With OpenBLAS's own threads (NumPy's wheels) the

@@ -135,42 +135,24 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
         # was finite may still give evaluate inf (statistics of 1e120 behind weights grown far past them):
         # fit's start is kept too, the last resort of _stop_diverged (one more copy, no computation)
         keeps_first = any(layer.state for layer in model._layers)
-        # (a small network's steps on one BLAS thread: glassnet.threads)
-        with backend.quiet_floats(), threads.limited(threads.step_threads(model._layers, source.step_rows)):
+        # a small network's steps on one BLAS thread (glassnet.threads): the batches of each epoch, not the
+        # validation or the epoch's callbacks, whose products (1,024-row chunks, a user's own) are BLAS's to share
+        steps_threads = threads.limited(threads.step_threads(model._layers, source.step_rows))
+        with backend.quiet_floats():
             for epoch in range(initial_epoch, epochs):
                 for cb in cbs:
                     cb.on_epoch_begin(epoch, {})
                 for m in model.metrics:
                     m.reset_state()
-                loss_sum, seen, step = 0.0, 0, -1
                 # Two epoch starts are kept: this one's weights were made by the last update, whose loss
                 # nobody computed; the previous one's gave its epoch's first batch a finite loss.
                 previous, snapshot = snapshot, None  # (the older copy freed first: two at most)
                 snapshot = _snapshot(model)
                 if first is None and keeps_first:
                     first = (epoch, snapshot)
-                for step, (Xb, Yb, wb) in enumerate(source.epoch(epoch)):
-                    for cb in batch_begin:
-                        cb.on_train_batch_begin(step, {})
-                    loss = train_step(model, Xb, Yb, wb)
-                    if not math.isfinite(loss):
-                        if step == 0 and previous is None:  # fit's own weights: no learning rate made this
-                            _refuse_non_finite_penalty(model)
-                        # at the first batch, the loss just computed is that of the epoch's start weights
-                        _stop_diverged(model, epoch, step, (snapshot, previous, first), (Xb, Yb, wb),
-                                       start_failed=True if step == 0 else None)
-                        for cb in batch_end:  # as Keras, the batch's logs show the loss (TerminateOnNaN reads it)
-                            cb.on_train_batch_end(step, {"loss": loss})
-                        break
-                    rows = Xb.shape[0]
-                    loss_sum += loss * rows
-                    seen += rows
-                    if batch_end:  # the running loss and metrics, as Keras
-                        batch_logs = logs_of(loss_sum / seen, model.metrics)
-                        for cb in batch_end:
-                            cb.on_train_batch_end(step, batch_logs)
-                    if model.stop_training:
-                        break
+                with steps_threads:
+                    loss_sum, seen, step, batch = _train_epoch(model, source, epoch, batch_begin, batch_end,
+                                                               (snapshot, previous, first))
                 if seen == 0 or model._diverged:
                     # a divergence undid the epoch (the weights are its start's again): no epoch end, no
                     # History entry, as for an epoch whose last update overflowed (its running loss belongs
@@ -180,7 +162,7 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
                 # (a callback that stopped training at this batch does not vouch for its update)
                 if not model._diverged and not _all_finite(model._flat_params):
                     # the epoch's last update overflowed
-                    _stop_diverged(model, epoch, step, (snapshot, previous, first), (Xb, Yb, wb))
+                    _stop_diverged(model, epoch, step, (snapshot, previous, first), batch)
                     break
                 logs = logs_of(loss_sum / seen, model.metrics)
                 if val is not None and due(epoch):
@@ -223,6 +205,37 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
         cb.on_train_end(logs)  # the last epoch's logs, as Keras
     history.stopped_reason = model.stop_reason
     return history
+
+
+def _train_epoch(model, source, epoch, batch_begin, batch_end, snapshots):
+    """The training steps of one epoch, with the batch hooks ``batch_begin`` and ``batch_end``;
+    returns the loss summed over its rows, their number, the last step's index (-1: none) and
+    its batch ``(Xb, Yb, wb)``. A non-finite loss stops training with :func:`_stop_diverged`
+    (``snapshots``: this epoch's start, the previous one's, fit's)."""
+    loss_sum, seen, step, batch = 0.0, 0, -1, None
+    for step, batch in enumerate(source.epoch(epoch)):
+        Xb, Yb, wb = batch
+        for cb in batch_begin:
+            cb.on_train_batch_begin(step, {})
+        loss = train_step(model, Xb, Yb, wb)
+        if not math.isfinite(loss):
+            if step == 0 and snapshots[1] is None:  # fit's own weights: no learning rate made this
+                _refuse_non_finite_penalty(model)
+            # at the first batch, the loss just computed is that of the epoch's start weights
+            _stop_diverged(model, epoch, step, snapshots, batch, start_failed=True if step == 0 else None)
+            for cb in batch_end:  # as Keras, the batch's logs show the loss (TerminateOnNaN reads it)
+                cb.on_train_batch_end(step, {"loss": loss})
+            break
+        rows = Xb.shape[0]
+        loss_sum += loss * rows
+        seen += rows
+        if batch_end:  # the running loss and metrics, as Keras
+            batch_logs = logs_of(loss_sum / seen, model.metrics)
+            for cb in batch_end:
+                cb.on_train_batch_end(step, batch_logs)
+        if model.stop_training:
+            break
+    return loss_sum, seen, step, batch
 
 
 _TEST_HOOKS = ("on_test_begin", "on_test_end", "on_test_batch_begin", "on_test_batch_end")
