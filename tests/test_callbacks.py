@@ -486,6 +486,15 @@ def test_a_checkpoint_path_that_cannot_be_written_is_refused_before_training(tmp
     assert unchanged == at_once  # refused before the first step where the name is known
     assert (tmp_path / "a_file").read_text() == "mine"
 
+
+@pytest.mark.parametrize("where", ["checkpoints_{epoch}/", "checkpoints/"])
+def test_a_checkpoint_path_ending_in_a_separator_is_refused_before_any_folder_is_made(tmp_path, where):
+    # a template failed after the first epoch's training, and its folder was made; without fields the
+    # folder was made before the refusal
+    with pytest.raises(ValueError, match="ends in a separator: it names a folder"):
+        ModelCheckpoint(f"{tmp_path}/{where}")
+    assert list(tmp_path.iterdir()) == []
+
 class _Recorder(Callback):
     def __init__(self):
         super().__init__()

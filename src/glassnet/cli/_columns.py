@@ -201,11 +201,22 @@ def _booleans(cells):
     return cells
 
 
+def _plain_cells(cells):
+    """Whether every cell of the text array ``cells`` is ASCII without underscores, as every number
+    :func:`_is_number` takes is (NumPy's conversion of text to floats takes ``1_0`` and ``١`` too)."""
+    if cells.dtype.kind != "U":
+        return all(str(c).isascii() and "_" not in str(c) for c in cells.flat)
+    codes = np.ascontiguousarray(cells).view(np.uint32)  # (the code points of every character)
+    return not ((codes > 127) | (codes == ord("_"))).any()
+
+
 def _numeric(cells, rows, columns, names, path, has_target=True, hint="", has_header=True, comma=None):
     """The feature ``cells`` as float64, or the error that names the first bad cell (``comma``: a number
     written with a decimal comma is named as such, with this advice (:func:`_comma_advice`): the file is
     read with the decimal mark '.')."""
     try:
+        if not _plain_cells(cells):  # a cell such as 1_0, which NumPy would read as 10: named below
+            raise ValueError
         try:
             X = cells.astype(np.float64)
         except ValueError:  # (a column of True/False is rarer: looked for only then)

@@ -114,8 +114,9 @@ def _load_model(path, uncompiled_advice="", reasons=None):
 
     if Path(path).is_dir():
         raise CommandError(f"{path} is a folder, not a model file.")
-    if not Path(path).is_file():
-        raise CommandError(f"no such model file: {path}")
+    if not Path(path).is_file():  # (a device or a named pipe exists: not "no such file")
+        raise CommandError(f"no such model file: {path}" if not Path(path).exists() else
+                           f"not a model file: {path} (a device, a named pipe or a socket, not a regular file)")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         model = load_model(path)
@@ -153,6 +154,34 @@ def check_columns_metadata(model, path):
             and (layout.get("target") is None or place(layout["target"]))):
         raise CommandError(f"{path}: its metadata's 'csv_columns' ({layout!r:.80}) is not the places of a file's columns "
                            "as glassnet train writes them ({'count': 4, 'features': [1, 3], 'target': 2}).")
+    _check_classes_metadata(model, path)
+
+
+def _check_classes_metadata(model, path):
+    """The class labels of ``model.metadata["classes"]``: one per output unit (two for one sigmoid
+    unit), none repeated as ``label_text`` reads them. Labels that did not fit the outputs were shown by
+    info, dropped by predict (its columns headed p0, p1, ...) and used by evaluate; repeated ones headed
+    two columns alike."""
+    from ._labels import label_text
+
+    classes = model.metadata.get("classes")
+    if classes is None:
+        return
+    if not (isinstance(classes, list) and classes and all(isinstance(c, (str, int, float)) for c in classes)):
+        raise CommandError(f"{path}: its metadata's 'classes' ({classes!r:.80}) is not a list of class labels, as "
+                           "glassnet train writes it.")
+    shape = getattr(model, "output_shape", None)
+    outputs = shape[-1] if isinstance(shape, tuple) and shape and isinstance(shape[-1], int) else None
+    if outputs is not None and len(classes) != max(outputs, 2):
+        raise CommandError(f"{path}: its metadata's 'classes' names {len(classes)} class(es) for a model of "
+                           f"{outputs} output unit(s); it needs {max(outputs, 2)} (two for one sigmoid unit), the "
+                           "labels of outputs 0, 1, ... in order.")
+    seen = {}
+    for c in classes:
+        other = seen.setdefault(label_text(c), c)
+        if other is not c:
+            raise CommandError(f"{path}: its metadata's 'classes' names one class twice ({other!r} and {c!r}); each "
+                               "output unit needs its own label.")
 
 
 def is_estimator_file(path):
@@ -336,8 +365,8 @@ def _is_model_file(path):
 
 def probability_columns(classes, n_outputs):
     """The heads of ``predict``'s probability columns: ``p`` and the class label (``p0``…``p9``
-    for digits, ``p3``, ``p5`` for labels 3 and 5), a label that is not a whole number in
-    brackets (``p(cat)``); the output index without saved labels. One sigmoid unit gives the
+    for digits, ``p3``, ``p5`` for labels 3 and 5), a label that is not a whole number from 0 in
+    brackets (``p(cat)``, ``p(-1)``); the output index without saved labels. One sigmoid unit gives the
     probability of the second class alone."""
     labels = classes if classes is not None and len(classes) == max(n_outputs, 2) else \
         [str(k) for k in range(max(n_outputs, 2))]

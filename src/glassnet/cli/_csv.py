@@ -64,6 +64,11 @@ def is_csv(path):
 
 
 def _is_number(text):
+    """Whether ``text`` is a number as pandas reads one: Python's ``float`` syntax in ASCII, without
+    the underscores and other scripts' digits that Python also takes (``1_0`` and ``١`` are text:
+    ``float`` made ``1_0`` the class 10, merged with a label ``10``)."""
+    if not text.isascii() or "_" in text:
+        return False
     try:
         float(text)
     except ValueError:
@@ -115,6 +120,15 @@ def _numbers(rows, decimal):
     return sum(_is_number(_point(c.strip(), decimal)) for cells in rows for c in cells)
 
 
+def _split(rows, sep):
+    """``rows`` split into cells at ``sep``, or no rows where they are not CSV there (a quote never
+    closed, a cell over the csv module's 131,072 characters): the reader of the data names the line."""
+    try:
+        return list(csv.reader(rows, delimiter=sep))
+    except csv.Error:
+        return []
+
+
 #: the separators read from a file besides ',', preferred in this order when several fit
 OTHER_SEPARATORS = (";", "\t", "|")
 
@@ -134,7 +148,7 @@ def csv_format(lines, sep=None, decimal=None, path=None):
     if sep is None and path is not None and _plain_name(path).endswith(".tsv"):
         sep = "\t"  # the name says so: no note
     if sep is None:
-        split = {s: list(csv.reader(rows, delimiter=s)) for s in (",", *OTHER_SEPARATORS)}
+        split = {s: _split(rows, s) for s in (",", *OTHER_SEPARATORS)}
         # (a quoted "a|b" in a ',' file is one cell at '|': no table; an unquoted one splits into text, no numbers)
         numbers = {s: _numbers(cells, "," if s != "," else ".") for s, cells in split.items()}
         best = max((s for s in OTHER_SEPARATORS if _width(split[s])), key=numbers.get, default=",")
@@ -144,7 +158,7 @@ def csv_format(lines, sep=None, decimal=None, path=None):
         sep = best if best != "," and (not _width(split[","]) or numbers[best] > numbers[","] or tie) else ","
         found += [f"sep={sep!r}"] * (sep != ",")
     if decimal is None:
-        cells = [c.strip() for cells in csv.reader(rows, delimiter=sep) for c in cells] if sep != "," else []
+        cells = [c.strip() for cells in _split(rows, sep) for c in cells] if sep != "," else []
         comma = any("," in c and _is_number(_point(c, ",")) for c in cells)
         decimal = "," if comma and not any("." in c and _is_number(c) for c in cells) else "."
         found += [f"decimal={decimal!r}"] * (decimal != ".")

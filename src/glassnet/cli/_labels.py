@@ -17,26 +17,24 @@ def label_text(cell):
     """The class a label cell names, the same in train, evaluate and predict: a number by its
     value (1, 1.0 and 1e0 are class "1"; 0.50 is "0.5"), anything else as written ("007", "cat")."""
     cell = str(cell).strip()
-    if _LEADING_ZERO.match(cell):
+    if _LEADING_ZERO.match(cell) or not _is_number(cell):  # (int() takes 1_0 and ١ too: text, as pandas reads them)
         return cell
     try:
         return str(int(cell))  # exact, however long
     except ValueError:
         pass
-    return _label(float(cell)) if _is_number(cell) else cell
+    return _label(float(cell))
 
 
 def _target_values(cells):
     """A target column: int64 where every cell is an integer (exact: 2**53 + 1 stays itself),
     float64 where every cell is a number, else class labels as text (``label_text``)."""
-    if not any(_LEADING_ZERO.match(c) for c in cells):
+    if not any(_LEADING_ZERO.match(c) for c in cells) and all(_is_number(c) for c in cells):
         try:
             return np.array([int(c) for c in cells], dtype=np.int64)
         except OverflowError:  # integers beyond int64 stay exact as text
             return np.array([label_text(c) for c in cells])
-        except ValueError:
-            pass
-        if all(_is_number(c) for c in cells):
+        except ValueError:  # (not all integers)
             return np.array(cells).astype(np.float64)
     return np.array([label_text(c) for c in cells])
 

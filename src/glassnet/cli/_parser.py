@@ -199,8 +199,8 @@ def build_parser():
     predict = _command(
         sub, "predict", cmd_predict, "predict the rows of a CSV file with a saved model",
         "Writes one CSV row per input row: the class and the probability of each class for a\n"
-        "classifier, headed p and the class label (p0, p1, ...; p(cat) for a label that is not a\n"
-        "whole number; one sigmoid unit gives the second class's alone), the predicted values\n"
+        "classifier, headed p and the class label (p0, p1, ...; p(cat) or p(-1) for a label that is not a\n"
+        "whole number from 0; one sigmoid unit gives the second class's alone), the predicted values\n"
         "(y or y0, y1, ...) for a regressor.",
         ["glassnet predict model.gn inputs.csv", "glassnet predict model.gn data.csv --target label --out predictions.csv",
          "glassnet predict model.gn test.csv --id id --out submission.csv"],

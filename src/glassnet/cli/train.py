@@ -215,6 +215,11 @@ def _refuse_other_formats(out):
         model = Path(out).with_suffix(".gn")
         raise CommandError(f"--out {out}: train saves glassnet's own format, which {Path(out).suffix} readers cannot "
                            f"read; save it as {model} and convert it: glassnet export {model} {option} {out}")
+    if Path(out).suffix.lower() in (".h5", ".hdf5"):  # (a zip of glassnet's under Keras's HDF5 name: no reader takes it)
+        model = Path(out.removesuffix(Path(out).suffix).removesuffix(".weights")).with_suffix(".gn")
+        raise CommandError(f"--out {out}: train saves glassnet's own format (a zip), not an HDF5 file that Keras or h5py "
+                           f"reads; save it as {model} (for Keras: glassnet export {model} --keras "
+                           f"{model.with_suffix('.keras')}; model.save_weights('w.weights.h5') writes Keras's weights file)")
 
 
 def _trained_rows(n, validation_split, given):

@@ -93,9 +93,12 @@ def model_from_json(json_string, custom_objects=None):
 def _model_from_json(json_string):
     import json
 
+    if not isinstance(json_string, (str, bytes, bytearray)):  # (a ValueError before: the value is of the wrong type)
+        raise TypeError(f"json_string must be the text of Sequential.to_json() (a str). Received: "
+                        f"{type(json_string).__name__} {json_string!r:.80}")
     try:
         spec = json.loads(json_string)
-    except (TypeError, ValueError, RecursionError) as exc:  # RecursionError: nesting deeper than any model
+    except (ValueError, RecursionError) as exc:  # RecursionError: nesting deeper than any model
         raise ValueError(f"json_string must be the text of Sequential.to_json(): {exc}") from None
     kind = spec.get("class_name") if isinstance(spec, dict) else None
     if kind == "Model" and isinstance(spec.get("config"), dict) and "input_layers" in spec["config"]:

@@ -81,6 +81,10 @@ class ModelCheckpoint(Callback):
                  save_weights_only=False, mode="auto", save_freq="epoch", initial_value_threshold=None):
         super().__init__()
         self.filepath = _check_template(check_path(filepath, "filepath"))
+        if self.filepath.endswith(tuple(filter(None, ("/", os.sep, os.altsep)))):  # (it failed after an epoch's
+            # training, and the folder was made)
+            raise ValueError(f"ModelCheckpoint's filepath={self.filepath!r} ends in a separator: it names a folder. Give a "
+                             "file name in it, such as 'checkpoints/model-{epoch:02d}.gn'.")
         self.monitor = _check_monitor(monitor)
         self.verbose = int(check_choice(verbose, "verbose", (0, 1, 2)))  # 2 prints as 1, as Keras
         self.save_best_only = check_bool(save_best_only, "save_best_only")
