@@ -1240,3 +1240,157 @@ def test_metrics_defined_in_their_own_modules_keep_the_path_of_pickles_made_befo
     for name in ("METRICS", "CLASSES", "FUNCTIONS", "NEED_ARGUMENT", "MAX_THRESHOLDS", "get", "serialize",
                  "deserialize"):
         assert hasattr(metrics, name), name
+
+
+# -- metrics of the user's in fit and evaluate (found comparing with Keras 3.15) ------------------------------
+
+
+def _linear_model(n_in=3, lr=0.0):
+    model = models.Sequential([layers.Input((n_in,)), layers.Dense(1)], seed=0)
+    model.set_weights([np.full((n_in, 1), 0.5), np.zeros(1)])
+    model.compile(optimizer=optimizers.SGD(lr), loss="mse", metrics=["mae"])
+    return model
+
+
+class _KeptMAE(metrics.Metric):
+    """Keeps every batch's arrays and computes at result(), as a metric over scikit-learn's functions does."""
+
+    def __init__(self, name="kept_mae", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.p, self.t = [], []
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        self.p.append(y_pred)
+        self.t.append(y_true)
+
+    def result(self):
+        return float(np.mean(np.abs(np.concatenate(self.p) - np.concatenate(self.t)))) if self.p else 0.0
+
+    def reset_state(self):
+        self.p, self.t = [], []
+
+
+def test_a_metric_that_keeps_the_batches_gets_arrays_no_later_step_overwrites():
+    # fit's outputs and shuffled targets are buffers reused by every step: the kept arrays all held the last
+    # batch's (kept_mae 0.90 or 1.30 where the MAE is 1.17)
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(30, 3)), rng.normal(size=(30, 1))
+    model = _linear_model()
+    model.compile(optimizer=optimizers.SGD(0.0), loss="mse", metrics=["mae", _KeptMAE()])
+    history = model.fit(x, y, batch_size=10, epochs=2, verbose=0).history
+    true_mae = np.mean(np.abs(model.predict(x, verbose=0) - y))
+    assert history["kept_mae"] == pytest.approx([true_mae] * 2, rel=1e-6)
+    assert history["mae"] == pytest.approx([true_mae] * 2, rel=1e-6)
+
+
+def test_a_metric_subclass_with_variables_named_total_and_count_keeps_them():
+    # Keras's Mean is written so; the base reset_state replaced them by 0.0 and assign_add failed
+    class MyMAE(metrics.Metric):
+        def __init__(self, name="my_mae", **kwargs):
+            super().__init__(name=name, **kwargs)
+            self.total = self.add_variable(shape=(), initializer="zeros", name="total")
+            self.count = self.add_variable(shape=(), initializer="zeros", name="count")
+
+        def update_state(self, y_true, y_pred, sample_weight=None):
+            self.total.assign_add(np.sum(np.abs(y_true - y_pred)))
+            self.count.assign_add(float(y_true.shape[0]))
+
+        def result(self):
+            return self.total / self.count
+
+    m = MyMAE()
+    assert isinstance(m.total, metrics.Variable) and isinstance(m.count, metrics.Variable)
+    m.update_state(np.zeros((4, 1)), np.ones((4, 1)))
+    assert float(m.result()) == 1.0
+    m.reset_state()
+    assert isinstance(m.total, metrics.Variable) and float(m.total.numpy()) == 0.0
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(size=(20, 3)), rng.normal(size=(20, 1))
+    model = _linear_model()
+    model.compile(optimizer=optimizers.SGD(0.0), loss="mse", metrics=["mae", MyMAE()])
+    logs = model.evaluate(x, y, verbose=0, return_dict=True)
+    assert float(logs["my_mae"]) == pytest.approx(logs["mae"], rel=1e-9)
+
+
+class _BatchMeanMAE(metrics.Metric):
+    """The mean over batches of each batch's MAE: its figure depends on the batches, as a Keras metric's may."""
+
+    def __init__(self, name="bm_mae", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.tot = self.add_variable(shape=(), initializer="zeros", name="tot")
+        self.cnt = self.add_variable(shape=(), initializer="zeros", name="cnt")
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        self.tot.assign(self.tot + np.mean(np.abs(y_true - y_pred)))
+        self.cnt.assign(self.cnt + 1.0)
+
+    def result(self):
+        return self.tot / self.cnt
+
+
+def test_a_metric_subclass_is_evaluated_in_kerass_batches():
+    # validation and evaluate read 1,024-row chunks ("the same figures, faster"): a metric that averages its
+    # batches gave 0.78 where Keras 3.15 (fit's batch_size for validation, 32 for evaluate) gives 0.74
+    rng = np.random.default_rng(2)
+    x, y = rng.normal(size=(90, 3)), rng.normal(size=(90, 1))
+
+    def batch_means(model, xs, ys, size):
+        errors = np.abs(model.predict(xs, verbose=0) - ys)[:, 0]
+        return np.mean([errors[i:i + size].mean() for i in range(0, len(errors), size)])
+
+    model = _linear_model()
+    model.compile(optimizer=optimizers.SGD(0.0), loss="mse", metrics=[_BatchMeanMAE()])
+    history = model.fit(x, y, batch_size=10, epochs=1, shuffle=False, verbose=0, validation_split=0.5).history
+    assert float(history["val_bm_mae"][0]) == pytest.approx(batch_means(model, x[45:], y[45:], 10), rel=1e-6)
+    assert float(model.evaluate(x[:45], y[:45], verbose=0)[1]) == pytest.approx(
+        batch_means(model, x[:45], y[:45], 32), rel=1e-6)
+
+
+def test_a_metric_that_cannot_be_deep_copied_runs_in_validation_and_evaluate():
+    import threading
+
+    class Locked(metrics.Metric):
+        def __init__(self, name="sae", **kwargs):
+            super().__init__(name=name, **kwargs)
+            self.acc = self.add_variable(shape=(), initializer="zeros", name="acc")
+            self.lock = threading.Lock()
+
+        def update_state(self, y_true, y_pred, sample_weight=None):
+            with self.lock:
+                self.acc.assign_add(np.sum(np.abs(y_true - y_pred)))
+
+        def result(self):
+            return self.acc * 1.0
+
+    rng = np.random.default_rng(3)
+    x, y = rng.normal(size=(20, 3)), rng.normal(size=(20, 1))
+    model = _linear_model()
+    model.compile(optimizer=optimizers.SGD(0.0), loss="mse", metrics=[Locked()])
+    history = model.fit(x, y, verbose=0, validation_split=0.2, shuffle=False).history  # "cannot pickle '_thread.lock'"
+    errors = np.abs(model.predict(x, verbose=0) - y)
+    assert float(history["val_sae"][0]) == pytest.approx(errors[16:].sum(), rel=1e-6)
+    assert float(model.evaluate(x, y, verbose=0)[1]) == pytest.approx(errors.sum(), rel=1e-6)
+
+
+def test_a_metric_given_only_in_weighted_metrics_is_the_one_that_counts():
+    # it was copied at every compile and never updated (its result() stayed 0.0)
+    rng = np.random.default_rng(4)
+    x, y = rng.normal(size=(40, 3)), (rng.random((40, 1)) > 0.5).astype("float64")
+    w = rng.random(40)
+    model = models.Sequential([layers.Input((3,)), layers.Dense(1, activation="sigmoid")], seed=0)
+    weighted = metrics.BinaryAccuracy(name="wacc")
+    model.compile(optimizer=optimizers.SGD(0.0), loss="binary_crossentropy", weighted_metrics=[weighted])
+    history = model.fit(x, y, sample_weight=w, batch_size=8, epochs=1, verbose=0).history
+    hits = ((model.predict(x, verbose=0) > 0.5) == y)[:, 0]
+    assert float(weighted.result()) == pytest.approx(history["wacc"][0]) == pytest.approx(np.dot(hits, w) / w.sum())
+
+
+def test_functions_are_logged_under_kerass_names_for_them():
+    def myMetric(y_true, y_pred):  # noqa: N802 -- a camelCase name, as Keras snake-cases it
+        return np.abs(y_true - y_pred)[:, 0]
+
+    model = _linear_model()
+    model.compile(optimizer="sgd", loss="mse", metrics=[myMetric, lambda t, p: np.abs(t - p)[:, 0],
+                                                        lambda t, p: np.abs(t - p)[:, 0]])
+    history = model.fit(np.zeros((4, 3)), np.zeros((4, 1)), verbose=0).history
+    assert sorted(history) == ["lambda", "lambda_1", "loss", "my_metric"]  # (was <lambda>, <lambda>_1, myMetric)

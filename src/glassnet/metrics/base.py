@@ -255,8 +255,12 @@ class Metric(Configurable, metaclass=_ResetAfterInit):
         return type(self).__module__.rpartition(".")[0] == __package__  # (MeanMetricWrapper says False)
 
     def reset_state(self):
-        """Start again: the mean's total and count 0, every variable zeros (Keras's)."""
-        self.total, self.count = 0.0, 0.0
+        """Start again: the mean's total and count 0, every variable zeros (Keras's). A subclass's own
+        variables named ``total`` and ``count`` (Keras's ``Mean`` is written so) stay its variables: they
+        were replaced by 0.0, and its ``assign_add`` failed."""
+        for name in ("total", "count"):
+            if not isinstance(self.__dict__.get(name), Variable):
+                setattr(self, name, 0.0)
         for variable in self.__dict__.get("_variables", ()):
             variable.assign(0)
 

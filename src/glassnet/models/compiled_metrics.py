@@ -12,6 +12,7 @@ import copy
 
 from .. import metrics as metrics_module
 from .._registry import from_keras
+from ..layers._config import snake_case
 
 
 class CompiledMetrics:
@@ -45,9 +46,17 @@ class CompiledMetrics:
                 metric = metrics_module.get(m, loss=self.loss, n_outputs=units)
                 if isinstance(m, str):  # as Keras's compile: logged under the string given (val_AUC, not val_auc)
                     metric.name = m
-                if (fresh or weighted) and metric is m:
-                    metric = copy.deepcopy(m)
-                    metric.reset_state()
+                elif isinstance(metric, metrics_module.MeanMetricWrapper) and metric.fn is m:
+                    # a function of the user's, named as Keras's compile names it: myMetric is my_metric, a lambda
+                    # "lambda" (it was "<lambda>" in the logs, History and the CSV file)
+                    # (Keras's get_object_name: an object's name, else the function's or class's, snake-cased)
+                    name = getattr(m, "name", None)
+                    metric.name = name if isinstance(name, str) else snake_case(
+                        getattr(m, "__name__", None) or type(m).__name__)
+                if metric is m and (fresh or weighted and any(other is m for other in self._metric_ids)):
+                    # (weighted: the object given in both lists counts twice, once with the weights; given in
+                    # weighted_metrics alone, it is the one that counts, as Keras's)
+                    metric = _copy(m)
                 metric.weighted = weighted
                 if isinstance(metric, sparse):
                     metric._zero_rows = zero_rows
@@ -62,6 +71,14 @@ class CompiledMetrics:
                 resolved.append(metric)
         return resolved
 
+    def _depends_on_batching(self):
+        """Whether evaluation's figures may depend on its batches, so that it reads them in Keras's
+        (fit's ``batch_size`` for validation, 32 for ``evaluate``) rather than in 1,024-row chunks:
+        the loss's (a reduction, Dice), or a ``Metric`` subclass of the user's, whose ``update_state``
+        may average each batch, as a Keras metric may (0.78 was logged where Keras read 0.74)."""
+        return self.loss._depends_on_batching() or any(
+            not m.builtin and not isinstance(m, metrics_module.MeanMetricWrapper) for m in getattr(self, "metrics", ()))
+
     def _resolve_metrics(self):
         self.metrics = self._new_metrics(fresh=False)
 
@@ -73,6 +90,20 @@ class CompiledMetrics:
         """Reset the state of every compiled metric (as Keras)."""
         for m in self.metrics:
             m.reset_state()
+
+
+def _copy(metric):
+    """A fresh copy of a ``Metric`` object: a deep copy, else (a metric holding a lock, a file) one made
+    from its ``get_config()``, as Keras's ``from_config``, else the object itself; its state reset."""
+    try:
+        fresh = copy.deepcopy(metric)
+    except Exception:  # noqa: BLE001 -- whatever cannot be copied ("cannot pickle '_thread.lock' object")
+        try:
+            fresh = type(metric).from_config(metric.get_config())
+        except Exception:  # noqa: BLE001 -- a config that does not rebuild it: the object, reset
+            fresh = metric
+    fresh.reset_state()
+    return fresh
 
 
 def _names_metrics(value):

@@ -377,7 +377,7 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
             refuse_all_zero(w, "sample_weight", "the loss would be 0 whatever the model")
             if batch_size is not None:
                 check_positive_int(batch_size, "batch_size")
-            elif self.loss._depends_on_batching():
+            elif self._depends_on_batching():
                 batch_size = 32
             else:
                 batch_size = inference.default_batch_size(cbs, "on_test_batch_begin", "on_test_batch_end")

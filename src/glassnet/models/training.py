@@ -173,7 +173,7 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
                     # training batches' (at most the training rows): Keras validates 20 rows in one batch of 32 after
                     # training on 8
                     chunk = validation_batch_size or (
-                        batch_size or 32 if test_cbs or model.loss._depends_on_batching() else None)
+                        batch_size or 32 if test_cbs or model._depends_on_batching() else None)
                     try:
                         logs.update({f"val_{k}": v for k, v in val(chunk, test_cbs).items()})
                     except streams.SpentStream:  # the epoch's training stays, as with training data that ran out
