@@ -3911,6 +3911,18 @@ def test_a_full_standard_output_is_one_line_that_names_it(args, unbuffered, work
         1, f"glassnet {args[0]}: error: could not write to standard output: No space left on device\n")
 
 
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full (a device that is always full)")
+def test_export_to_a_full_standard_output_says_its_file_was_written(work, tmp_path):
+    # the file was written before the line that says so: the error said nothing of it
+    pytest.importorskip("onnx")
+    with open("/dev/full", "w") as full:
+        result = _run_into(full, ["export", "model.gn", "--onnx", str(tmp_path / "t.onnx")], work, unbuffered=True)
+    assert (result.returncode, result.stderr) == (
+        1, f"glassnet export: error: could not write to standard output: No space left on device "
+           f"({tmp_path / 't.onnx'} was written)\n")
+    assert (tmp_path / "t.onnx").stat().st_size > 0
+
+
 ARGPARSE_OUTPUTS = [["train", "--help"], ["--help"], ["--version"]]
 
 

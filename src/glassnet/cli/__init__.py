@@ -266,6 +266,8 @@ def main(argv=None):
         if getattr(args, "command", None) == "train":  # (whether the model is safe is what a user asks first)
             note = f" (the model was saved to {args.out})" if getattr(args, "saved", False) else \
                 f", so training stopped and the model was not saved to {args.out}"
+        elif getattr(args, "written", None):  # export: its files were written before the line that says so
+            note = f" ({' and '.join(args.written)} {'was' if len(args.written) == 1 else 'were'} written)"
         print(f"{command}: error: could not write to standard output: {exc}{note}", file=sys.stderr)
         return 1
     except Exception as exc:

@@ -344,6 +344,7 @@ def cmd_export(args):
 
         try:
             save_keras(model, args.keras)
+            args.written = [args.keras]  # (named if standard output then fails: the file is there)
         except ValueError as error:  # its advice, "save the model with model.save(path)", is the Python API's
             match = re.fullmatch(r"Cannot write a Keras file: (.*?), which Keras 3 cannot represent\..*", str(error),
                                  flags=re.S)
@@ -360,6 +361,7 @@ def cmd_export(args):
         # a file of clf.save: scikit-learn's outputs, as glassnet.onnx.export(clf) writes them
         estimator = saved_estimator(args.model, "its network is exported, without scikit-learn's outputs")
         export(model if estimator is None else estimator, args.onnx)
+        args.written = [*getattr(args, "written", []), args.onnx]
         if estimator is not None:
             outputs = _onnx_outputs(to_onnx(estimator))  # (not read back: --onnx may be a pipe)
         else:
