@@ -8,7 +8,7 @@ import sys
 import numpy as np
 
 from ._common import CommandError, count, shown
-from ._csv import MISSING, _is_number, _point
+from ._csv import MISSING, _is_number, _point, plain_text
 from ._csv_rows import _parse_clean, header_cells
 from ._labels import _target_values
 
@@ -202,10 +202,10 @@ def _booleans(cells):
 
 
 def _plain_cells(cells):
-    """Whether every cell of the text array ``cells`` is ASCII without underscores, as every number
+    """Whether every cell of the text array ``cells`` is :func:`plain_text`, as every number
     :func:`_is_number` takes is (NumPy's conversion of text to floats takes ``1_0`` and ``١`` too)."""
     if cells.dtype.kind != "U":
-        return all(str(c).isascii() and "_" not in str(c) for c in cells.flat)
+        return all(plain_text(str(c)) for c in cells.flat)
     codes = np.ascontiguousarray(cells).view(np.uint32)  # (the code points of every character)
     return not ((codes > 127) | (codes == ord("_"))).any()
 

@@ -63,11 +63,16 @@ def is_csv(path):
     return isinstance(path, StandardInput) or _plain_name(path).endswith((".csv", ".tsv", ".txt"))
 
 
+def plain_text(text):
+    """Whether ``text`` is ASCII without underscores, as every number pandas reads is."""
+    return text.isascii() and "_" not in text
+
+
 def _is_number(text):
     """Whether ``text`` is a number as pandas reads one: Python's ``float`` syntax in ASCII, without
     the underscores and other scripts' digits that Python also takes (``1_0`` and ``١`` are text:
     ``float`` made ``1_0`` the class 10, merged with a label ``10``)."""
-    if not text.isascii() or "_" in text:
+    if not plain_text(text):
         return False
     try:
         float(text)

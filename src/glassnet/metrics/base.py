@@ -254,6 +254,13 @@ class Metric(Configurable, metaclass=_ResetAfterInit):
         subclass or function of the user's gets the labels, as in Keras."""
         return type(self).__module__.rpartition(".")[0] == __package__  # (MeanMetricWrapper says False)
 
+    @property
+    def _user_state(self):
+        """Whether this is a ``Metric`` subclass of the user's, whose ``update_state`` may keep the arrays
+        it is given or average each batch (glassnet's own metrics and a function's MeanMetricWrapper
+        do neither): it gets arrays of its own in fit, and evaluation reads Keras's batches for it."""
+        return not self.builtin
+
     def reset_state(self):
         """Start again: the mean's total and count 0, every variable zeros (Keras's). A subclass's own
         variables named ``total`` and ``count`` (Keras's ``Mean`` is written so) stay its variables: they

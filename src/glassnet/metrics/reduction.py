@@ -46,6 +46,7 @@ class MeanMetricWrapper(Metric):
 
     _fn_kwargs = {}  # (never changed in place; a metric pickled before it existed reads this one)
     builtin = False  # the targets as the caller gave them, a function's as Keras's (see Metric.builtin)
+    _user_state = False  # fn's values are taken at once: nothing kept, nothing averaged per batch
 
     def __init__(self, fn, name=None, dtype=None, **kwargs):
         if not callable(fn):

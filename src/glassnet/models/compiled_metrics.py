@@ -76,8 +76,7 @@ class CompiledMetrics:
         (fit's ``batch_size`` for validation, 32 for ``evaluate``) rather than in 1,024-row chunks:
         the loss's (a reduction, Dice), or a ``Metric`` subclass of the user's, whose ``update_state``
         may average each batch, as a Keras metric may (0.78 was logged where Keras read 0.74)."""
-        return self.loss._depends_on_batching() or any(
-            not m.builtin and not isinstance(m, metrics_module.MeanMetricWrapper) for m in getattr(self, "metrics", ()))
+        return self.loss._depends_on_batching() or any(m._user_state for m in getattr(self, "metrics", ()))
 
     def _resolve_metrics(self):
         self.metrics = self._new_metrics(fresh=False)

@@ -60,12 +60,11 @@ def _update_metrics(model, metrics, Y, A, w):
     own, theirs = model._metric_targets(Y)
     copies = None
     for m in metrics:
-        if not m.builtin:  # a metric of the user's may keep the arrays: fit's are buffers the next step overwrites
+        Y_m, A_m, w_m = own if m.builtin else theirs, A, w
+        if m._user_state:  # it may keep the arrays: fit's are buffers the next step overwrites
             copies = copies or tuple(None if x is None else np.array(x, copy=True) for x in (theirs, A, w))
-            theirs_m, A_m, w_m = copies
-            m.update_state(theirs_m, A_m, w_m if m.weighted else None)
-            continue
-        m.update_state(own, A, w if m.weighted else None)
+            Y_m, A_m, w_m = copies
+        m.update_state(Y_m, A_m, w_m if m.weighted else None)
 
 
 def _batches(n, batch_size):
