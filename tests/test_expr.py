@@ -303,6 +303,25 @@ def test_an_infinite_slope_in_one_variable_leaves_the_other_partials():
     assert math.isnan(parse("log(x)").gradient(-1.0)) and parse("sqrt(x)").gradient(0.0) == math.inf
 
 
+def test_a_factor_that_is_zero_cancels_the_other_factors_infinite_slope():
+    # sqrt(x1) * x2 is 0 all along x1 where x2 = 0, so ∂f/∂x1 = 0 at (0, 0); the product rule's
+    # ∂sqrt/∂x1 · x2 = inf · 0 made it nan. One-sided finite differences agree with 0.
+    for text, x, expected in [("sqrt(x1)*x2", [0.0, 0.0], [0.0, 0.0]),
+                              ("x2*sqrt(x1)", [0.0, 0.0], [0.0, 0.0]),
+                              ("sqrt(x1)*x2*x2", [0.0, 0.0], [0.0, 0.0]),
+                              ("sqrt(x)*x", 0.0, 0.0),  # x^1.5
+                              ("x1**0.5*(x2 - 1)", [0.0, 1.0], [0.0, 0.0])]:
+        f = parse(text)
+        np.testing.assert_array_equal(f.gradient(x), expected, err_msg=text)
+        point, h = np.atleast_1d(np.asarray(x, dtype=float)), 1e-8
+        for i in range(point.size):
+            step = np.zeros_like(point)
+            step[i] = h
+            assert abs((f(point + step) - f(point)) / h) < 1e-3, (text, i)
+    # the slope stays infinite where the other factor is not 0
+    np.testing.assert_array_equal(parse("sqrt(x1)*x2").gradient([0.0, 2.0]), [math.inf, 0.0])
+
+
 def test_non_string_is_a_type_error():
     with pytest.raises(TypeError, match="must be a string"):
         parse(3)

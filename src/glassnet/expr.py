@@ -380,6 +380,17 @@ def _chain_rule(slope, g):
     return product if np.isfinite(slope) else np.where(np.asarray(g) == 0, 0.0, product)
 
 
+def _times(g, value):
+    """``g · value`` (a factor's gradient times the other factor's value, a term of the product rule),
+    with 0 wherever ``value`` is 0 and a partial in ``g`` is infinite or undefined: along such a variable
+    the product is ``a(x + h) b(x + h)`` with ``b → 0`` as fast as ``h`` while ``a`` moves by less
+    (``sqrt(x1) * x2`` is 0 along x1 at x2 = 0: its gradient at (0, 0) is (0, 0), not (nan, 0))."""
+    product = g * value
+    if value != 0 or np.all(np.isfinite(g)):
+        return product
+    return np.where(np.isfinite(g), product, 0.0)
+
+
 def _evaluate(node, env):
     """Forward-mode differentiation: return ``(value, gradient)`` of ``node``."""
     if isinstance(node, ast.Constant):
@@ -406,7 +417,7 @@ def _evaluate(node, env):
             elif isinstance(op, ast.Sub):
                 a, ga = a - b, ga - gb
             elif isinstance(op, ast.Mult):
-                a, ga = a * b, ga * b + a * gb
+                a, ga = a * b, _times(ga, b) + _times(gb, a)
             else:
                 a, ga = a / b, (ga * b - a * gb) / (b * b)
         return a, ga
