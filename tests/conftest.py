@@ -132,8 +132,10 @@ def _reset_global_state():
     glassnet.utils.set_random_seed(0)
     glassnet.utils.clear_session(free_memory=False)
     glassnet.config.set_floatx("float32")
+    glassnet.backend._state["policy"] = None  # no global dtype policy (glassnet.mixed_precision's)
     yield
     glassnet.config.set_floatx("float32")
+    glassnet.backend._state["policy"] = None
     # and the peers' global precision, where a test imported them: JAX's x64 switch and Keras's floatx
     # left on by one test made later Keras comparisons in the same worker compute in float64
     jax, keras = sys.modules.get("jax"), sys.modules.get("keras")

@@ -14,10 +14,12 @@ from . import (  # noqa: E402
     callbacks,
     config,
     constraints,
+    dtype_policies,
     initializers,
     layers,
     losses,
     metrics,
+    mixed_precision,
     models,
     optimizers,
     regularizers,
@@ -31,6 +33,7 @@ from .layers import Input, InputLayer  # noqa: E402  (keras.Input; InputLayer be
 from .models import Model, Sequential  # noqa: E402  (keras.Model of a chain of layers, keras.Sequential)
 from .models import DivergenceWarning  # noqa: E402  (fit's warning when the loss becomes NaN or infinite)
 # Keras 3's top-level spellings of the base classes (class MyLayer(keras.Layer), keras.Loss, ...)
+from .dtype_policies import DTypePolicy  # noqa: E402
 from .initializers import Initializer  # noqa: E402
 from .layers import Layer  # noqa: E402
 from .losses import Loss  # noqa: E402
@@ -71,8 +74,8 @@ def __dir__():
     return sorted(set(globals()) | set(lazy))
 
 __all__ = [
-    "activations", "backend", "callbacks", "config", "constraints", "initializers", "layers", "losses",
-    "metrics", "models", "optimizers", "regularizers", "saving", "schedules", "utils", "check_gradients",
+    "activations", "backend", "callbacks", "config", "constraints", "dtype_policies", "initializers", "layers", "losses",
+    "metrics", "mixed_precision", "models", "optimizers", "regularizers", "saving", "schedules", "utils", "check_gradients",
     "trace", "diagnostics", "plots", "DivergenceWarning", "Model", "Sequential", "Input", "InputLayer",
-    "Initializer", "Layer", "Loss", "Metric", "Optimizer", "Regularizer",
+    "DTypePolicy", "Initializer", "Layer", "Loss", "Metric", "Optimizer", "Regularizer",
 ]

@@ -23,7 +23,8 @@ import warnings
 
 import numpy as np
 
-_state = {"xp": np, "floatx": "float32", "rng": np.random.default_rng()}
+#: "policy": the name glassnet.mixed_precision.set_global_policy gave (None: floatx()'s)
+_state = {"xp": np, "floatx": "float32", "rng": np.random.default_rng(), "policy": None}
 #: what a ``namespace(...)`` or ``seeded(...)`` block sets: it holds for that block's own thread
 #: (or task) only, so an estimator fitting in a thread of GridSearchCV leaves the others alone
 _XP = contextvars.ContextVar("glassnet_namespace", default=None)
@@ -377,12 +378,12 @@ _MIXED_SAID = set()  # the policies warned about, once a process
 
 
 def standardize_dtype(dtype):
-    """Return a dtype name from a string, NumPy dtype or None (-> floatx()); Keras 3's serialized
-    ``DTypePolicy`` (``{"class_name": "DTypePolicy", "config": {"name": "float32"}}``; "FloatDTypePolicy"
+    """Return a dtype name from a string, NumPy dtype or None (-> the global policy's, else floatx());
+    Keras 3's serialized ``DTypePolicy`` (``{"class_name": "DTypePolicy", "config": {"name": "float32"}}``; "FloatDTypePolicy"
     in earlier Keras 3 files, "Policy" in tf.keras 2's) gives its name, and so does a policy object
     (``keras.DTypePolicy("mixed_float16")``, read by its ``name`` as Keras reads it, keras not imported)."""
-    if dtype is None:
-        return floatx()
+    if dtype is None:  # the global dtype policy's, if one was set (as Keras's layers take it), else floatx()
+        return floatx() if _state["policy"] is None else standardize_dtype(_state["policy"])
     policy = getattr(dtype, "name", None)
     if not isinstance(dtype, (str, dict, np.dtype)) and isinstance(policy, str):
         if policy not in _FLOAT_DTYPES and policy not in _MIXED:

@@ -23,6 +23,7 @@ import numpy as np
 
 from .. import constraints, regularizers
 from .._validation import check_array, check_positive_int, check_shape
+from ..dtype_policies import PolicyAttributes
 from ..backend import (copy, from_numpy, get_namespace, is_numpy, namespace_name, numpy_copy, numpy_dtype,
                        standardize_dtype)
 from ._arguments import _KERAS_1_NAMES, _accepted, _check_extra_kwargs, _is_default, _keras_defaults  # noqa: F401
@@ -47,7 +48,7 @@ _PASS_CACHES = ("X", "Z", "A", "Y", "delta", "mask", "X_hat", "inv_std", "in_sha
 RENAMES = [0]
 
 
-class Layer:
+class Layer(PolicyAttributes):
     """The base of every layer: ``build(input_shape)``, ``forward(X, training) -> Y`` and
     ``backward(dY) -> dX``, its arrays in ``params``, ``grads`` and ``state`` (see the module
     docstring). ``name``, ``input_shape``/``input_dim`` (on a first layer), ``dtype`` and

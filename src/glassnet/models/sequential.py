@@ -28,6 +28,7 @@ import numpy as np
 from .. import backend, kernels, losses, optimizers
 from .._validation import check_positive_int, refuse_all_zero
 from ..backend import make_rng, standardize_dtype
+from ..dtype_policies import PolicyAttributes
 from ..layers import InputLayer, Layer
 from ..layers.base import ChainTensor, assign_weights, check_training, snake_case
 from . import callbacks as callbacks_module, inference, streams, training, updates
@@ -111,7 +112,7 @@ def refuse_keras_hooks(cls, traced_call=False):
 
 
 class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes, Persistence, DataChecks,
-                 CompiledMetrics, Summary):
+                 CompiledMetrics, Summary, PolicyAttributes):
     """A linear stack of layers.
 
     Parameters
