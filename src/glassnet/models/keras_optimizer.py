@@ -270,7 +270,7 @@ def state_groups(model, path):
                       "glassnet resume training from it with a fresh optimizer (iterations 0). glassnet's own "
                       "model.save('model.gn') keeps the state.", OptimizerStateWarning, stacklevel=4)
         return []
-    dtype = model._flat_params.dtype
+    dtype = to_numpy(model._flat_params[:0]).dtype  # NumPy's, whatever namespace trained the model
     values = {id(o): _arrays(o, entries, dtype) for o, entries in plan}
     arrays = [a for o, _ in plan for a in values[id(o)]]
     prefix = "optimizer/" if opt is _inner(opt) else "optimizer/inner_optimizer/"
