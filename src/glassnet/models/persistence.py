@@ -266,10 +266,7 @@ class Persistence:
             updates.link_multi_optimizer(self)
         if self.built:  # in the namespace it was built in, wherever it is unpickled (its optimizer's is that one)
             name, device = getattr(self, "_namespace", ("numpy", None))
-            if name == "numpy":
-                self._bind_flat_buffers()
-                return
-            try:
+            try:  # (NumPy's too: unpickled or deep-copied while torch's is active, it binds NumPy arrays)
                 module = importlib.import_module(name)
             except ImportError as exc:
                 raise ImportError(f"This model's arrays are {name}'s, which does not import here ({exc}).") from None
