@@ -256,6 +256,44 @@ def test_keras_api_round_trips(namespace, data, tmp_path):
             np.testing.assert_allclose(g, r, rtol=1e-9, atol=1e-12)
 
 
+def test_keras_files_of_a_trained_model_are_written_in_any_namespace(namespace, data, tmp_path):
+    # the optimizer's state went to NumPy with the namespace's dtype object (np.promote_types(torch.float64, ...)):
+    # export(format="keras"), save_weights("*.weights.h5") and such a ModelCheckpoint failed after one step
+    pytest.importorskip("h5py")
+    X, y = data
+
+    def trained(name):
+        with backend.namespace(name):
+            model = Sequential([layers.Dense(4, activation="relu", input_dim=5), layers.Dense(2, activation="softmax")],
+                               seed=0, dtype="float64")
+            model.compile(optimizer="nadam", loss="sparse_categorical_crossentropy")
+            model.fit(X, y, epochs=2, batch_size=8, verbose=0, callbacks=[callbacks.ModelCheckpoint(
+                str(tmp_path / f"{name}_{{epoch}}.weights.h5"), save_weights_only=True)])
+            model.export(tmp_path / f"{name}.keras", format="keras")
+            model.save_weights(tmp_path / f"{name}.weights.h5")
+        return model
+
+    trained(namespace), trained("numpy")
+    for suffix in (".keras", ".weights.h5", "_2.weights.h5"):
+        ours, ref = _model_from(tmp_path / f"{namespace}{suffix}"), _model_from(tmp_path / f"numpy{suffix}")
+        for a, b in zip(ours.get_weights(), ref.get_weights()):
+            np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-13)
+        if suffix == ".keras":  # the optimizer's state (Nadam's moments and u_product) came along
+            assert ours.optimizer.iterations == ref.optimizer.iterations > 0 and set(ours.optimizer.state) == {"momentum", "velocity"}
+            for name in ("momentum", "velocity"):
+                np.testing.assert_allclose(ours.optimizer.state[name], ref.optimizer.state[name], rtol=1e-10, atol=1e-13)
+
+
+def _model_from(path):
+    """The model a file written by the test above holds (a .keras file, or weights loaded into a fresh model)."""
+    if path.suffix == ".keras":
+        return load_model(path)
+    model = Sequential([layers.Dense(4, activation="relu", input_dim=5), layers.Dense(2, activation="softmax")],
+                       dtype="float64")
+    model.load_weights(path)
+    return model
+
+
 def test_divergence_keeps_the_last_finite_weights(namespace):
     X = np.array([[1e3, -1e3]] * 8)
     y = np.array([[1e6]] * 8)
@@ -342,6 +380,31 @@ def test_an_unpickled_model_keeps_its_namespace_and_its_optimizer_state(data, ho
         model.fit(X, y, epochs=1, verbose=0)
         for a, b in zip(again.get_weights(), model.get_weights()):
             np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("how", ["pickle", "deepcopy"])
+def test_a_numpy_model_copied_under_another_namespace_stays_numpys(data, how):
+    # unpickled or deep-copied while array_api_strict was active, a NumPy model bound its weights there and
+    # called that namespace its own, its Adam moments and moving statistics staying NumPy's: it could train
+    # nowhere (a raw "Only Array objects are allowed" there, "built with array_api_strict" under NumPy)
+    import copy
+
+    pytest.importorskip("array_api_strict")
+    X, y = data
+    model = Sequential([layers.Dense(4, activation="relu", input_dim=5), layers.BatchNormalization(),
+                        layers.Dense(2, activation="softmax")], seed=0)
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    model.fit(X, y, epochs=1, verbose=0)
+    with backend.namespace("array_api_strict"):
+        again = pickle.loads(pickle.dumps(model)) if how == "pickle" else copy.deepcopy(model)
+        with pytest.raises(ValueError, match="built with the array namespace numpy"):
+            again.fit(X, y, epochs=1, verbose=0)
+    assert all(isinstance(w, np.ndarray) for w in again.weights)
+    np.testing.assert_array_equal(again.predict(X), model.predict(X))
+    again.fit(X, y, epochs=1, verbose=0)
+    model.fit(X, y, epochs=1, verbose=0)
+    for a, b in zip(again.get_weights(), model.get_weights()):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_a_namespace_with_immutable_arrays_is_refused_by_name():
@@ -951,6 +1014,36 @@ def test_float16_losses_on_torch_clip_and_sum_as_on_numpy():
             assert losses.get(name)(targets, f16(Pc)) == pytest.approx(expected, rel=2e-3), name
             assert np.isfinite(backend.to_numpy(losses.get(name).gradient(targets, f16(Pc)))).all(), name
         assert losses.get("mse")(f16(np.zeros((20000, 2))), f16(errors)) == pytest.approx(9.0, rel=1e-3)
+
+
+@pytest.mark.parametrize("make", [lambda: layers.BatchNormalization(), lambda: layers.LayerNormalization(),
+                                  lambda: layers.GroupNormalization(groups=2), lambda: layers.RMSNormalization(),
+                                  lambda: layers.UnitNormalization()],
+                         ids=["batch", "layer", "group", "rms", "unit"])
+def test_float16_normalization_on_torch_computes_in_float32_as_on_numpy(make):
+    # the float32 path tested isinstance(X, np.ndarray): on torch a float16 row [40000, 1, -3, 2] normalized
+    # to zeros (its squares are inf in float16), and UnitNormalization of values near 1e-4 (whose squares
+    # underflow) gave rows of norm 8 and gradients 11 times NumPy's
+    pytest.importorskip("torch")
+    pytest.importorskip("array_api_compat")
+    X = np.array([[40000.0, 1.0, -3.0, 2.0], [-1.0, 2.0, 0.5, -2.0], [3.0, -4.0, 1.0, 0.0],
+                  [1e-4, -2e-4, 1e-4, 5e-5]])
+    dY = np.linspace(-1.0, 1.0, X.size).reshape(X.shape)
+    results = {}
+    for name in ("numpy", "torch"):
+        with backend.namespace(name):
+            layer = make()
+            model = Sequential([layers.Input((4,)), layer], seed=0, dtype="float16")
+            layer.needs_input_gradient = True
+            outputs = backend.to_numpy(layer.forward(backend.from_numpy(X, "float16"), training=True))
+            dX = backend.to_numpy(layer.backward(backend.from_numpy(dY, "float16")))
+            results[name] = outputs, dX, [backend.to_numpy(g) for g in layer.grads.values()]
+            assert model.predict(X, verbose=0).dtype == np.float16
+    for ours, ref in zip(results["torch"][:2], results["numpy"][:2]):
+        assert ours.dtype == np.float16 and np.isfinite(ours).all()
+        np.testing.assert_allclose(ours.astype(np.float64), ref.astype(np.float64), rtol=2e-3, atol=2e-3)
+    for ours, ref in zip(results["torch"][2], results["numpy"][2]):
+        np.testing.assert_allclose(ours.astype(np.float64), ref.astype(np.float64), rtol=2e-3, atol=2e-3)
 
 
 @pytest.mark.parametrize("shapes", [((3,), (3,)), ((2, 3), (3, 2)), ((2, 3), (3,)), ((3,), (3, 4)),

@@ -329,6 +329,11 @@ def numpy_dtype(x):
     return x.dtype if isinstance(x, np.ndarray) else get_namespace().numpy_dtype(x.dtype)
 
 
+def is_half(x):
+    """Whether the array ``x`` (of any namespace) is float16, which the normalizing layers compute in float32."""
+    return numpy_dtype(x) == np.float16
+
+
 _FLOAT32, _FLOAT64 = np.dtype("float32"), np.dtype("float64")
 
 

@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import constraints, initializers, regularizers
 from .._validation import check_bool, check_number
-from ..backend import get_namespace, standardize_dtype
+from ..backend import astype, get_namespace, is_half, numpy_dtype, standardize_dtype
 from .base import Layer, initializer_entries, sample_shape, training_entries, weight_attribute
 
 
@@ -54,9 +54,11 @@ def moments(X, axis, keepdims=False):
     """The mean and (population) variance of ``X`` along ``axis``; of a float16 ``X`` both in float32
     (the variance passes float16's 65504 for a standard deviation above 256; the layers normalize a
     float16 batch in float32)."""
-    if isinstance(X, np.ndarray) and X.dtype == np.float16:  # float16 sums of squares overflow at 65504
-        return (np.mean(X, axis=axis, dtype=np.float32, keepdims=keepdims),
-                np.var(X, axis=axis, dtype=np.float32, keepdims=keepdims))
+    if is_half(X):  # float16 sums of squares overflow at 65504
+        if isinstance(X, np.ndarray):
+            return (np.mean(X, axis=axis, dtype=np.float32, keepdims=keepdims),
+                    np.var(X, axis=axis, dtype=np.float32, keepdims=keepdims))
+        X = astype(X, "float32")  # (the Array API's mean and var take no dtype)
     xp = get_namespace()
     return xp.mean(X, axis=axis, keepdims=keepdims), xp.var(X, axis=axis, keepdims=keepdims)
 
@@ -137,9 +139,9 @@ class ScaledNormalization(Layer):
         ``x − μ`` passes float16's 65504 (65504 − (−21835)) and ``x̂ = (x − μ)/σ`` does for a small σ
         (``x̂`` and ``1/σ`` stay float32 for backward)."""
         xp = get_namespace()
-        half = isinstance(X, np.ndarray) and X.dtype == np.float16
+        half = is_half(X)
         if half:
-            X, mean, var = X.astype(np.float32), mean.astype(np.float32), var.astype(np.float32)
+            X, mean, var = astype(X, "float32"), astype(mean, "float32"), astype(var, "float32")
         # locals first: another thread's predict may release self.X_hat meanwhile (release_caches)
         inv_std = 1.0 / xp.sqrt(var + self.epsilon)
         X_hat = (X - mean) * inv_std
@@ -147,7 +149,7 @@ class ScaledNormalization(Layer):
         Y = X_hat * self._broadcast("gamma") if self.scale else xp.asarray(X_hat, copy=True)
         if self.center:
             Y += self._broadcast("beta")
-        return Y.astype(np.float16) if half else Y
+        return astype(Y, "float16") if half else Y
 
     def _broadcast(self, key, weights=None):
         """``params[key]`` (or ``weights[key]``: the gradients) shaped to broadcast against the inputs: a view."""
@@ -190,8 +192,8 @@ class ScaledNormalization(Layer):
                 mean_g = xp.mean(g, axis=stats_axis, keepdims=True)
                 mean_g_x_hat = xp.mean(g * self.X_hat, axis=stats_axis, keepdims=True)
                 dX = (g - mean_g - self.X_hat * mean_g_x_hat) * self.inv_std
-        if isinstance(dX, np.ndarray) and dX.dtype != dY.dtype:  # float16: against float32 x̂ (see _scale_shift)
-            dX = dX.astype(dY.dtype)
+        if numpy_dtype(dX) != numpy_dtype(dY):  # float16: against float32 x̂ (see _scale_shift)
+            dX = astype(dX, dY.dtype)
         return dX
 
 

@@ -1,9 +1,8 @@
 """Group normalization (Wu & He 2018), as Keras's ``GroupNormalization``."""
 
-import numpy as np
 
 from .._validation import check_int
-from ..backend import get_namespace
+from ..backend import astype, get_namespace, is_half, numpy_dtype
 from .base import initializer_entries
 from .batchnorm import moments
 from .layernorm import LastAxisNormalization
@@ -77,9 +76,9 @@ class GroupNormalization(LastAxisNormalization):
         xp = get_namespace()
         Xg = self._grouped(X)
         mean, var = moments(Xg, axis=(1, 3), keepdims=True)
-        half = isinstance(X, np.ndarray) and X.dtype == np.float16
+        half = is_half(X)
         if half:  # in float32, as Keras and as ScaledNormalization._scale_shift: x − μ and x̂ pass 65504
-            Xg = Xg.astype(np.float32)
+            Xg = astype(Xg, "float32")
         # locals first: another thread's predict may release self.X_hat meanwhile (release_caches)
         inv_std = 1.0 / xp.sqrt(var + self.epsilon)
         X_hat = xp.reshape((Xg - mean) * inv_std, X.shape)
@@ -87,7 +86,7 @@ class GroupNormalization(LastAxisNormalization):
         Y = X_hat * self.params["gamma"] if self.scale else xp.asarray(X_hat, copy=True)
         if self.center:
             Y += self.params["beta"]
-        return Y.astype(np.float16) if half else Y
+        return astype(Y, "float16") if half else Y
 
     def backward(self, dY):
         xp = get_namespace()
@@ -98,8 +97,8 @@ class GroupNormalization(LastAxisNormalization):
         mean_g = xp.mean(g, axis=(1, 3), keepdims=True)
         mean_g_x_hat = xp.mean(g * X_hat, axis=(1, 3), keepdims=True)
         dX = xp.reshape((g - mean_g - X_hat * mean_g_x_hat) * self.inv_std, dY.shape)
-        if isinstance(dX, np.ndarray) and dX.dtype != dY.dtype:  # float16: against float32 x̂ (see forward)
-            dX = dX.astype(dY.dtype)
+        if numpy_dtype(dX) != numpy_dtype(dY):  # float16: against float32 x̂ (see forward)
+            dX = astype(dX, dY.dtype)
         return dX
 
     def get_config(self):

@@ -4,7 +4,7 @@ import numpy as np
 
 from .. import initializers
 from .._validation import check_number
-from ..backend import get_namespace
+from ..backend import astype, get_namespace, is_half
 from .base import Layer, weight_attribute
 from .batchnorm import _drawing_no_generator, check_last_axis, last_axis
 
@@ -52,9 +52,13 @@ class RMSNormalization(Layer):
         xp = get_namespace()
         # locals first: another thread's predict may release self.X_hat meanwhile (release_caches);
         # inv_std holds r = 1/rms, under the name the layer caches share with batch normalization
-        if isinstance(X, np.ndarray) and X.dtype == np.float16:  # float16 squares overflow above 256 (as moments)
-            mean_square = np.mean(np.square(X, dtype=np.float32), axis=-1, keepdims=True)
-            inv_std = (1.0 / np.sqrt(mean_square + self.epsilon)).astype(np.float16)
+        if is_half(X):  # float16 squares overflow above 256 (as moments)
+            if isinstance(X, np.ndarray):
+                mean_square = np.mean(np.square(X, dtype=np.float32), axis=-1, keepdims=True)
+            else:
+                X32 = astype(X, "float32")
+                mean_square = xp.mean(X32 * X32, axis=-1, keepdims=True)
+            inv_std = astype(1.0 / xp.sqrt(mean_square + self.epsilon), "float16")
         else:
             inv_std = 1.0 / xp.sqrt(xp.mean(X * X, axis=-1, keepdims=True) + self.epsilon)
         X_hat = X * inv_std

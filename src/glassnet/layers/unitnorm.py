@@ -4,7 +4,7 @@ import numbers
 
 import numpy as np
 
-from ..backend import get_namespace, numpy_dtype
+from ..backend import astype, get_namespace, is_half, numpy_dtype
 from .base import Layer, sample_shape
 
 #: Keras's lower bound on the norm (``ops.normalize(..., epsilon=1e-12)``)
@@ -58,9 +58,9 @@ class UnitNormalization(Layer):
     def forward(self, X, training=False):
         xp = get_namespace()
         axes = self._axes(X.ndim)
-        half = isinstance(X, np.ndarray) and X.dtype == np.float16
+        half = is_half(X)
         if half:  # float16 squares underflow below |x| ≈ 2.4e-4 and 1/‖x‖ overflows: computed in float32
-            X = X.astype(np.float32)
+            X = astype(X, "float32")
         square_sum = xp.sum(X * X, axis=axes, keepdims=True)
         # (other namespaces' float16: 1/ε is inf there, and 0 · inf = NaN: the bound is kept finite)
         bound = min(1.0 / EPSILON, float(np.finfo(numpy_dtype(X)).max))
@@ -69,17 +69,17 @@ class UnitNormalization(Layer):
             with_bound = xp.clip(1.0 / xp.sqrt(square_sum), None, bound)
         Y = X * with_bound
         self.Z, self.A = with_bound, Y  # for backward: the factor, and the output (float32 for float16)
-        return Y.astype(np.float16) if half else Y
+        return astype(Y, "float16") if half else Y
 
     def backward(self, dY):
         xp = get_namespace()
         r, Y = self.Z, self.A
-        half = isinstance(dY, np.ndarray) and dY.dtype == np.float16
+        half = is_half(dY)
         if half:  # the factor capped at float16's largest: a (near-)zero sample's dY · 1e12 would be inf
-            dY, r = dY.astype(np.float32), np.minimum(r, np.finfo(np.float16).max)
+            dY, r = astype(dY, "float32"), xp.clip(r, None, float(np.finfo(np.float16).max))
         projected = dY - Y * xp.sum(dY * Y, axis=self._axes(dY.ndim), keepdims=True)
         dX = xp.where(self.Z < min(1.0 / EPSILON, float(np.finfo(numpy_dtype(self.Z)).max)), r * projected, r * dY)
-        return dX.astype(np.float16) if half else dX
+        return astype(dX, "float16") if half else dX
 
     def get_config(self):
         config = super().get_config()
