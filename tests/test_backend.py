@@ -9,6 +9,7 @@ on the CPU) is in the test extra; torch runs when it happens to be installed
 
 import importlib.util
 import pickle
+import re
 
 import numpy as np
 import pytest
@@ -1044,6 +1045,44 @@ def test_float16_normalization_on_torch_computes_in_float32_as_on_numpy(make):
         np.testing.assert_allclose(ours.astype(np.float64), ref.astype(np.float64), rtol=2e-3, atol=2e-3)
     for ours, ref in zip(results["torch"][2], results["numpy"][2]):
         np.testing.assert_allclose(ours.astype(np.float64), ref.astype(np.float64), rtol=2e-3, atol=2e-3)
+
+
+@pytest.mark.parametrize("kind", ["bfloat16", "float8_e4m3fn", "sparse", "meta"])
+@pytest.mark.parametrize("active", ["numpy", "torch"])
+def test_a_torch_tensor_numpy_cannot_read_is_a_type_error_naming_the_argument(kind, active):
+    # bfloat16, float8, sparse and meta tensors reached torch's own errors from deep in the conversion
+    # ("Got unsupported ScalarType BFloat16", "Cannot copy out of meta tensor")
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("array_api_compat")
+    if not hasattr(torch, kind) and kind not in ("sparse", "meta"):
+        pytest.skip(f"this torch has no {kind}")
+
+    def odd(shape):
+        t = torch.ones(shape)
+        return t.to_sparse() if kind == "sparse" else t.to("meta") if kind == "meta" else t.to(getattr(torch, kind))
+
+    with backend.namespace(active):
+        model = Sequential([layers.Dense(2, activation="softmax", input_dim=3)], seed=0)
+        model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+        x, y, w = torch.ones((4, 3)), torch.zeros(4, dtype=torch.int64), torch.ones(4)
+        calls = {"x": lambda: model.predict(odd((4, 3)), verbose=0), "y": lambda: model.fit(x, odd(4), verbose=0),
+                 "sample_weight": lambda: model.fit(x, y, sample_weight=odd(4), verbose=0),
+                 "validation_data[1]": lambda: model.fit(x, y, validation_data=(x, odd(4)), verbose=0)}
+        for name, call in calls.items():
+            with pytest.raises(TypeError, match=rf"^{re.escape(name)} must hold numbers NumPy can read .*Received a "
+                                                r"torch array of dtype torch\.\w+.*Convert it first"):
+                call()
+        model.fit(x, y, sample_weight=w, verbose=0)  # readable tensors still train
+
+
+def test_an_activation_reads_a_list_as_numpy_does_in_any_namespace(namespace):
+    # under torch a list went through torch.asarray: float32, where NumPy (and the losses) read float64
+    with backend.namespace(namespace):
+        for name in ("sigmoid", "gelu", "softmax"):
+            out = glassnet.activations.get(name)([0.1, 0.2, -3.0])
+            assert isinstance(out, np.ndarray) and out.dtype == np.float64, name
+            np.testing.assert_array_equal(out, glassnet.activations.get(name)(np.array([0.1, 0.2, -3.0])))
+        assert glassnet.activations.sigmoid(0.1) == pytest.approx(1 / (1 + np.exp(-0.1)), rel=1e-15)
 
 
 @pytest.mark.parametrize("shapes", [((3,), (3,)), ((2, 3), (3, 2)), ((2, 3), (3,)), ((3,), (3, 4)),

@@ -17,11 +17,20 @@ import numpy as np
 from .backend import to_numpy
 
 
-def on_host(X):
+def on_host(X, name="x"):
     """``X`` as a NumPy array when it is another library's array (torch, CuPy,
-    array-api-strict), from whatever device it is on; anything else unchanged."""
+    array-api-strict), from whatever device it is on; anything else unchanged. One NumPy cannot
+    hold (torch's bfloat16 or float8, a sparse or meta tensor) is a TypeError naming ``name``."""
     if not isinstance(X, np.ndarray) and hasattr(X, "__dlpack__"):
-        return to_numpy(X)
+        try:
+            return to_numpy(X)
+        except (TypeError, ValueError, RuntimeError, NotImplementedError) as exc:
+            layout = getattr(X, "layout", None)
+            kind = f"{type(X).__module__.split('.')[0]} array of dtype {getattr(X, 'dtype', '?')}" + (
+                f", layout {layout}" if layout is not None and "strided" not in str(layout) else "")
+            raise TypeError(f"{name} must hold numbers NumPy can read (float16, float32, float64, integers or booleans, "
+                            f"dense, with their values in memory). Received a {kind} ({exc}). Convert it first "
+                            "(torch: x.float(), x.to_dense()).") from None
     return X
 
 
@@ -198,7 +207,7 @@ def _as_array(X, name):
     if isinstance(X, (str, bytes, dict)):
         raise TypeError(f"{name} must be an array-like of numbers. Received: {type(X).__name__}")
     refuse_stream(X, name)
-    X = on_host(X)
+    X = on_host(X, name)
     try:
         return np.asarray(X)
     except Exception as exc:  # ragged lists and the like

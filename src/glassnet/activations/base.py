@@ -138,6 +138,8 @@ class Activation:
                 return SoftmaxLayer(g.axis)(x)  # Keras's Softmax layer, which a Keras file holds
             return Activation(g)(x)
         xp = get_namespace(x)
+        if xp is not np and not hasattr(x, "__array_namespace__") and not hasattr(x, "__dlpack__"):
+            xp = np  # a list or a number: read as NumPy reads it (float64), as the losses read them
         Z = check_array(x, "x", ndim=None, allow_empty=True, finite=False) if xp is np else xp.asarray(x)
         if not (Z.dtype.kind == "f" if xp is np else xp.isdtype(Z.dtype, "real floating")):
             Z = astype(Z, floatx())

@@ -171,7 +171,7 @@ class DataChecks:
     def _check_sample_weight(self, sample_weight, n, name="sample_weight"):
         if sample_weight is None:
             return None
-        w = on_host(sample_weight)
+        w = on_host(sample_weight, name)
         if not hasattr(w, "ndim"):  # a list, as x and y may be: its shape says what it weighs, as an array's
             w = check_array(w, name=name, ndim=None, dtype=self.dtype)
         if w.ndim == 2 and w.shape[1] == 1:
@@ -228,7 +228,7 @@ class DataChecks:
         if not self.metrics and (self._metric_ids or getattr(self, "_weighted_metric_ids", None)):
             self._resolve_metrics()
         # named errors for None, text, ragged lists (NaN and range are checked with the encoding, in _check_y)
-        y = check_array(on_host(y), names[1], ndim=None, finite=False, allow_empty=True)
+        y = check_array(on_host(y, names[1]), names[1], ndim=None, finite=False, allow_empty=True)
         check_consistent_length(**{names[0]: X, names[1]: y})
         Y = self._check_y(y, X.shape[0], names[1], scoring=what == "evaluate")
         return X, Y, self._check_sample_weight(sample_weight, X.shape[0])
