@@ -280,7 +280,8 @@ def test_keras_files_of_a_trained_model_are_written_in_any_namespace(namespace, 
         for a, b in zip(ours.get_weights(), ref.get_weights()):
             np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-13)
         if suffix == ".keras":  # the optimizer's state (Nadam's moments and u_product) came along
-            assert ours.optimizer.iterations == ref.optimizer.iterations > 0 and set(ours.optimizer.state) == {"momentum", "velocity"}
+            assert ours.optimizer.iterations == ref.optimizer.iterations > 0
+            assert set(ours.optimizer.state) == {"momentum", "velocity"}
             for name in ("momentum", "velocity"):
                 np.testing.assert_allclose(ours.optimizer.state[name], ref.optimizer.state[name], rtol=1e-10, atol=1e-13)
 
