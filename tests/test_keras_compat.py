@@ -365,6 +365,31 @@ def test_metrics_given_per_output_for_the_one_output():
         model.compile(optimizer="sgd", loss="binary_crossentropy", metrics={"dense": ["accuracy"]})
 
 
+def test_a_loss_given_per_output_for_the_one_output():
+    # keras.io's "Training & evaluation with the built-in methods": loss={"predictions": ...} was read as a
+    # serialized loss ("Could not interpret loss identifier"), where metrics={"predictions": [...]} worked
+    from glassnet import losses
+    from glassnet.layers import Dense
+    from glassnet.models import Sequential
+
+    x = np.random.default_rng(0).standard_normal((20, 3)).astype(np.float32)
+    y = (x[:, 0] > 0).astype(np.float32)
+    model = Sequential([Dense(1, activation="sigmoid", input_dim=3, name="out")], seed=0)
+    weights = model.get_weights()
+    histories = []
+    for loss in ({"out": "binary_crossentropy"}, {"out": losses.BinaryCrossentropy()}, "binary_crossentropy",
+                 {"class_name": "BinaryCrossentropy", "config": {}}):  # (a serialized loss stays one)
+        model.set_weights(weights)
+        model.compile(optimizer="sgd", loss=loss, metrics={"out": ["accuracy"]})
+        assert isinstance(model.loss, losses.BinaryCrossentropy)
+        histories.append(model.fit(x, y, epochs=2, shuffle=False, verbose=0).history)
+    assert all(h == histories[0] for h in histories)
+    for bad in ({"dense": "binary_crossentropy"}, {"out": "mse", "other": "mse"}, {}):
+        with pytest.raises(ValueError, match=r"loss given per output must name this model's one output, its last "
+                                             r"layer 'out': \{'out': 'mse'\}, or be the loss itself"):
+            model.compile(optimizer="sgd", loss=bad)
+
+
 # Keras 3.15's serialize() of HeNormal(seed=2), L1L2(0.001, 0.01), MaxNorm(3) and Huber(delta=2.0)
 KERAS_SERIALIZED = {
     "initializer": {"module": "keras.initializers", "class_name": "HeNormal",

@@ -298,6 +298,8 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
         updates.link_multi_optimizer(self)
         if isinstance(loss, (list, tuple)) and len(loss) == 1:  # Keras's one loss per output, of one output
             loss = loss[0]
+        elif isinstance(loss, dict) and "class_name" not in loss:  # by the output's name (not a serialized loss)
+            loss = self._one_output(loss, "loss")
         self.loss = losses.get(loss)
         self._metric_ids = _metric_list(self._one_output(metrics, "metrics"), "metrics")
         self._weighted_metric_ids = _metric_list(self._one_output(weighted_metrics, "weighted_metrics"),
