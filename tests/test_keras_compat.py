@@ -920,3 +920,31 @@ def test_keras_s_own_objects_left_in_code_moved_to_glassnet_are_named_with_what_
         model.compile(optimizer=other, loss="mse")
     with pytest.raises(ValueError, match="is Keras's L2, .*use glassnet's L2"):
         keras.layers.Dense(2, kernel_regularizer=keras_class("L2", "keras.src.regularizers.regularizers")())
+
+
+def test_keras_backend_helpers_a_custom_metric_reads():
+    # Stack Overflow's recall/precision/F1 metrics add K.epsilon() to their denominators: AttributeError
+    import glassnet as keras
+    from glassnet import backend as K
+
+    assert K.epsilon() == keras.config.epsilon() == 1e-7
+    assert keras.config.backend() == K.backend() == "numpy" and keras.config.image_data_format() == "channels_last"
+
+    def recall_m(y_true, y_pred):
+        true_positives = np.sum(np.round(np.clip(y_true * y_pred, 0, 1)))
+        possible_positives = np.sum(np.round(np.clip(y_true, 0, 1)))
+        return true_positives / (possible_positives + K.epsilon())
+
+    x = np.random.default_rng(0).standard_normal((16, 3))
+    y = (x[:, 0] > 0).astype(float)
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1, activation="sigmoid")], seed=0)
+    model.compile(optimizer="adam", loss="binary_crossentropy", metrics=[recall_m])
+    history = model.fit(x, y, epochs=1, batch_size=16, verbose=0).history
+    predicted = model.predict(x, verbose=0)  # (after the one step: the metric saw the step's outputs, before it)
+    assert list(history) == ["loss", "recall_m"] and 0 <= history["recall_m"][0] <= 1
+    assert recall_m(y[:, None], predicted) == pytest.approx(np.round(predicted[y == 1]).sum() / (y.sum() + 1e-7))
+    for module in (keras.config, K):
+        with pytest.raises(AttributeError, match="set_epsilon'.*epsilon\\(\\) is fixed at Keras's default"):
+            module.set_epsilon(1e-3)
+        with pytest.raises(AttributeError, match="has no attribute 'nothing'$"):
+            module.nothing

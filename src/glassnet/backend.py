@@ -365,6 +365,35 @@ def copy(x):
     return x.copy() if xp is np else xp.asarray(x, copy=True)
 
 
+def epsilon():
+    """Keras's fuzz factor, 1e-7: what its losses clip probabilities with and custom metrics add to
+    denominators (``K.epsilon()``). Fixed in glassnet (a loss object takes ``epsilon=`` of its own)."""
+    return 1e-7
+
+
+def backend():
+    """``keras.backend.backend()``: the name of what computes, ``"numpy"`` (Keras's NumPy backend's name;
+    :func:`namespace_name` names an Array-API namespace set with :func:`set_namespace`)."""
+    return "numpy"
+
+
+def image_data_format():
+    """``keras.config.image_data_format()``: ``"channels_last"``, the layout Keras's (and glassnet's
+    ``Flatten``) inputs are read in."""
+    return "channels_last"
+
+
+def _missing(module, name):
+    """The AttributeError of ``module.name``, which says so for Keras's setters of fixed settings."""
+    fixed = name[4:] if name in ("set_epsilon", "set_image_data_format") else None
+    return AttributeError(f"module {module!r} has no attribute {name!r}" + (
+        f": glassnet's {fixed}() is fixed at Keras's default ({fixed}() returns it)" if fixed else ""))
+
+
+def __getattr__(name):
+    raise _missing(__name__, name)
+
+
 def floatx():
     """Return the default float dtype name (``"float32"`` unless changed)."""
     return _state["floatx"]
