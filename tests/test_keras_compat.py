@@ -948,3 +948,34 @@ def test_keras_backend_helpers_a_custom_metric_reads():
             module.set_epsilon(1e-3)
         with pytest.raises(AttributeError, match="has no attribute 'nothing'$"):
             module.nothing
+
+
+def test_the_one_input_and_output_given_by_name_as_keras_takes_them():
+    # keras.io's functional guides feed a named Input as {"digits": x}: "x must be an array-like of numbers"
+    import glassnet as keras
+
+    inputs = keras.Input(shape=(4,), name="digits")
+    outputs = keras.layers.Dense(3, activation="softmax", name="predictions")(inputs)
+    model = keras.Model(inputs, outputs)
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    x = np.random.default_rng(0).random((32, 4))
+    y = np.arange(32) % 3
+    weights = model.get_weights()
+    by_name = model.fit({"digits": x}, {"predictions": y}, epochs=2, shuffle=False, verbose=0,
+                        validation_data=({"digits": x}, {"predictions": y})).history
+    model.set_weights(weights)
+    plain = model.fit(x, y, epochs=2, shuffle=False, verbose=0, validation_data=(x, y)).history
+    assert by_name == plain
+    np.testing.assert_array_equal(model.predict({"digits": x}, verbose=0), model.predict(x, verbose=0))
+    np.testing.assert_array_equal(np.asarray(model({"digits": x})), model.predict(x, verbose=0))
+    assert model.evaluate({"digits": x}, {"predictions": y}, verbose=0) == model.evaluate(x, y, verbose=0)
+    with pytest.raises(TypeError, match=r"^x given as a dict must map this model's one input, 'digits', to its array "
+                                        r"\({'digits': array}\), or be the array itself\. Received a dict with the "
+                                        r"keys \['image'\]"):
+        model.predict({"image": x})
+    with pytest.raises(TypeError, match="y given as a dict must map this model's one output, 'predictions'"):
+        model.fit(x, {"digits": y}, verbose=0)
+    unnamed = keras.Sequential([keras.layers.Dense(3, activation="softmax")])
+    unnamed.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    with pytest.raises(TypeError, match="this model's has no name yet"):
+        unnamed.fit({"digits": x}, y, verbose=0)

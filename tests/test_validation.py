@@ -403,7 +403,7 @@ _FIRST_FUZZ = [
      r"validation_data\[1\] could not be converted"),
     (lambda: _fit_model().fit(X2, y2, validation_data=(X2[:2], y2[:2], [-1.0, 1.0]), verbose=0), ValueError,
      r"validation_data\[2\] must be non-negative"),
-    (lambda: _fit_model().fit(X2, {"a": 1}, verbose=0), TypeError, "y must be an array-like of numbers"),
+    (lambda: _fit_model().fit(X2, {"a": 1}, verbose=0), TypeError, "y given as a dict must map this model.s one output"),
     # a float32 model: 1e300 would become inf (evaluate returned inf, train_on_batch nan)
     (lambda: _fit_model().evaluate(X2, np.full(4, 1e300), verbose=0), ValueError, "y holds values beyond the range"),
     (lambda: _fit_model().train_on_batch(X2, np.full(4, 1e300)), ValueError, "y holds values beyond the range"),

@@ -53,6 +53,8 @@ class DataChecks:
         # first, or after layers that keep the sample's shape, such as Rescaling or Normalization), whose
         # declared input has several axes, or that declares none and is built on x, as Keras builds Dense on
         # the last axis (a forgotten Flatten is then named when the targets' shape says so: _position_targets)
+        if isinstance(x, dict):
+            x = self._named(x, name, getattr(self.__dict__.get("_input_layer"), "name", None), "input")
         allow_nd = (self._input_shape is None or len(self._input_shape) > 1
                     or any(type(layer).__name__ in _TAKES_AXES for layer in self._layers))
         # a model that takes one feature reads a 1-D x as one value per sample, as Keras 3 does (the
@@ -75,6 +77,26 @@ class DataChecks:
             unit = " features" if len(self._input_shape) == 1 else ""
             raise ValueError(f"{name}: the model expected {want}{unit}, got {got}{unit}.")
         return X
+
+    @staticmethod
+    def _named(data, name, expected, what):
+        """The array of Keras's ``{name: array}`` for the model's one input (the ``Input``'s name) or
+        output (its last layer's)."""
+        if len(data) == 1 and expected is not None and next(iter(data)) == expected:
+            return next(iter(data.values()))
+        keys = f"Received a dict with the keys {list(data)!r:.200}"
+        if expected is None:
+            raise TypeError(f"{name} given as a dict names the model's {what}, and this model's has no name yet "
+                            f"(Input(..., name=...)): pass the array itself. {keys}")
+        raise TypeError(f"{name} given as a dict must map this model's one {what}, {expected!r}, to its array "
+                        f"({{{expected!r}: array}}), or be the array itself. {keys}")
+
+    def _given_targets(self, y, name):
+        """``y`` as an array (Keras's ``{output name: y}`` too), with named errors for None, text and ragged
+        lists (NaN and range are checked with the encoding, in _check_y)."""
+        if isinstance(y, dict):
+            y = self._named(y, name, self._layers[-1].name if self._layers else None, "output")
+        return check_array(on_host(y, name), name, ndim=None, finite=False, allow_empty=True)
 
     def _check_y(self, y, n, name="y", scoring=False):
         """The targets ``y`` checked and encoded for the loss. ``scoring``: targets only scored (validation
@@ -227,8 +249,7 @@ class DataChecks:
             self.build((None, *X.shape[1:]))
         if not self.metrics and (self._metric_ids or getattr(self, "_weighted_metric_ids", None)):
             self._resolve_metrics()
-        # named errors for None, text, ragged lists (NaN and range are checked with the encoding, in _check_y)
-        y = check_array(on_host(y, names[1]), names[1], ndim=None, finite=False, allow_empty=True)
+        y = self._given_targets(y, names[1])
         check_consistent_length(**{names[0]: X, names[1]: y})
         Y = self._check_y(y, X.shape[0], names[1], scoring=what == "evaluate")
         return X, Y, self._check_sample_weight(sample_weight, X.shape[0])

@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import backend
 from .._validation import (
-    check_array, check_number, check_positive_int, dense_rows, is_sparse, on_host, refuse_all_zero,
+    check_number, check_positive_int, dense_rows, is_sparse, refuse_all_zero,
 )
 from . import streams
 from .inference import evaluate_arrays, evaluate_stream
@@ -65,7 +65,7 @@ def _validation(model, validation_data, validation_steps, validations=1):
     Xv = model._check_x(validation_data[0], "validation_data[0]", sparse=True)
     yv = validation_data[1]
     if yv is not None:  # named errors for text and ragged lists
-        yv = check_array(on_host(yv, "validation_data[1]"), "validation_data[1]", ndim=None, finite=False, allow_empty=True)
+        yv = model._given_targets(yv, "validation_data[1]")
     if yv is None or yv.ndim == 0:
         raise TypeError(f"validation_data[1] must hold the validation targets, one per sample. "
                         f"Received: {yv!r:.100}")
