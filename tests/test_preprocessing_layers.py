@@ -318,3 +318,20 @@ def test_add_refuses_them_after_a_layer_with_weights_and_leaves_the_model_as_it_
             model.add(layers.Discretization(bin_boundaries=[0.0]))
         assert [type(layer).__name__ for layer in model.layers] == ["Dense"]
         assert model.predict(np.ones((1, 3)), verbose=0).shape == (1, 3)
+
+
+def test_an_adapted_normalization_of_axis_none_takes_inputs_of_any_shape():
+    # keras.io's Normalization example 1: adapt on [1, 2, 3, 4, 5] (mean 3, variance 2), then a call on
+    # [1, 2, 3] gives [-1.414, -0.707, 0]; glassnet refused the vector (built for (None, 1))
+    Normalization = layers.Normalization
+    layer = Normalization(axis=None)
+    layer.adapt(np.array([1.0, 2.0, 3.0, 4.0, 5.0], dtype="float32"))
+    np.testing.assert_allclose(layer(np.array([1.0, 2.0, 3.0], dtype="float32")), [-2 / 2**0.5, -1 / 2**0.5, 0.0],
+                               rtol=1e-6)
+    grid = np.arange(12.0).reshape(2, 2, 3)  # any shape: one mean and variance for every element
+    np.testing.assert_allclose(layer(grid), (grid - 3.0) / 2**0.5, rtol=1e-6)
+    assert layer.input_shape == (1,) and float(layer.mean.ravel()[0]) == 3.0  # the statistics kept
+    per_feature = Normalization()
+    per_feature.adapt(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    with pytest.raises(ValueError, match="built for inputs of shape \\(None, 2\\)"):
+        per_feature(np.ones((1, 3)))

@@ -72,6 +72,8 @@ class Layer(PolicyAttributes):
     #: last axis say so. Layers with weights do not: for a model's ``fit``, a 1-D array is
     #: ambiguous (one sample, or one feature), and is refused with the reshape to make.
     takes_vectors = False
+    #: a built layer whose weights fit inputs of any shape (Normalization(axis=None): one mean and variance)
+    any_shape = False
     #: the penalties ``R(Y) / n`` of the layer's output in its last direct call (``layer(x)``,
     #: ``model(x)``), as Keras's ``layer.losses`` lists them; a model's forward pass clears them
     _activity_losses = ()
@@ -169,7 +171,7 @@ class Layer(PolicyAttributes):
         given_shape = X.shape
         if X.ndim < 2:
             X = X.reshape(1, -1)  # one sample (a softmax or unit norm along the vector, as Keras); a number as (1, 1)
-        rebuild = self.built and tuple(X.shape[1:]) != tuple(self.input_shape)
+        rebuild = self.built and tuple(X.shape[1:]) != tuple(self.input_shape) and not self.any_shape
         if rebuild and not follows_shape(self):
             raise ValueError(
                 f"{label} was built for inputs of shape (None, {', '.join(map(str, self.input_shape))}), "

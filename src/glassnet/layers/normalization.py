@@ -66,8 +66,13 @@ class Normalization(Layer):
 
     @property
     def takes_vectors(self):
-        # given statistics are settings, not weights (adapted ones are weights, whose fit needs rows)
-        return self.input_mean is not None
+        # given statistics are settings, not weights (adapted ones are weights, whose fit needs rows), and
+        # axis=None's one mean and variance apply to each element whatever the shape
+        return self.input_mean is not None or self.axis is None
+
+    @property
+    def any_shape(self):
+        return self.axis is None  # one mean and variance, which Keras's layer applies to inputs of any shape
 
     def _statistics_shape(self, input_shape):
         return () if self.axis is None else (int(input_shape[-1]),)
