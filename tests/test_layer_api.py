@@ -133,9 +133,16 @@ def test_call_refuses_another_sample_shape_naming_the_layer():
     with pytest.raises(ValueError, match=r"Layer 'hidden' \(Dense\) must be an at least 2-D array"):
         layer(np.ones(3))  # samples along the first axis, as Keras (min_ndim=2)
     assert Dense(2)(np.ones((2, 3, 4))).shape == (2, 3, 2)  # over the last axis, as Keras
-    with pytest.raises(TypeError, match="training must be True, False or None"):
+    with pytest.raises(TypeError, match="training must be True, False or None") as caught:
         layer(X, training="yes")
+    assert "mask" not in str(caught.value)
     np.testing.assert_allclose(layer(X, training=None), layer(X))
+    # Keras's layer(x, mask) (keras.io's Softmax example) put the mask in training: the error says so
+    for mask in (np.array([True, False, True]), [1, 0, 1]):
+        with pytest.raises(TypeError, match=r"training must be True, False or None\. Received: training=.*An array "
+                                            r"there is Keras's mask \(layer\(x, mask\)\), which glassnet's layers do "
+                                            r"not take"):
+            glassnet.layers.Softmax()(np.array([1.0, 2.0, 1.0]), mask)
 
 
 def test_call_on_a_model_layer_leaves_the_model_untouched():

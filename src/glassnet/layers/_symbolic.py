@@ -96,7 +96,10 @@ def check_training(training):
     if training is None or training is TRACED_TRAINING:
         return None
     if not isinstance(training, (bool, np.bool_)):
-        raise TypeError(f"training must be True, False or None. Received: training={training!r:.100}")
+        mask = (" An array there is Keras's mask (layer(x, mask)), which glassnet's layers do not take: apply it to "
+                "the inputs or outputs yourself, and pass training by name." if isinstance(training, (list, tuple))
+                or len(getattr(training, "shape", ())) > 0 else "")
+        raise TypeError(f"training must be True, False or None. Received: training={training!r:.100}.{mask}")
     return bool(training)
 
 
