@@ -1985,7 +1985,7 @@ def test_train_never_replaces_a_file_made_at_out_while_it_trains_or_saves(tmp_pa
     X, t = two_blobs()
     write_rows(tmp_path / "cls.csv", [[*x, c] for x, c in zip(X, t)], ["a", "b", "label"])
     data = (tmp_path / "cls.csv").read_text()
-    fit, npy_bytes = Sequential.fit, saving._npy_bytes
+    fit, npy_bytes = Sequential.fit, saving._npy_array
 
     def data_written_during_training(self, *args, **kwargs):
         history = fit(self, *args, **kwargs)
@@ -2004,13 +2004,13 @@ def test_train_never_replaces_a_file_made_at_out_while_it_trains_or_saves(tmp_pa
     assert "--out: during_fit.gn exists and is not a glassnet model file" in result.stderr
     assert (tmp_path / "during_fit.gn").read_text() == data
     monkeypatch.setattr(Sequential, "fit", fit)
-    monkeypatch.setattr(saving, "_npy_bytes", data_written_during_saving)
+    monkeypatch.setattr(saving, "_npy_array", data_written_during_saving)
     result = call("train", "cls.csv", "--epochs", "1", "--quiet", "--out", "during_save.gn", cwd=tmp_path,
                   monkeypatch=monkeypatch, capsys=capsys)
     assert_one_line_error(result)
     assert "--out: during_save.gn was created while the model was being saved; it was left as it is" in result.stderr
     assert (tmp_path / "during_save.gn").read_text() == data
-    monkeypatch.setattr(saving, "_npy_bytes", npy_bytes)
+    monkeypatch.setattr(saving, "_npy_array", npy_bytes)
     for _ in range(2):  # a new name, then the earlier model replaced, as before
         assert call("train", "cls.csv", "--epochs", "1", "--quiet", "--out", "m.gn", cwd=tmp_path,
                     monkeypatch=monkeypatch, capsys=capsys).returncode == 0

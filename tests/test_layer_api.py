@@ -562,7 +562,7 @@ def test_save_with_overwrite_false_never_replaces_a_file_made_while_it_writes(tm
     model = Sequential([Dense(2, input_dim=3)], seed=0)
     model.compile(optimizer="adam", loss="mse")
     path = tmp_path / "m.gn"
-    npy_bytes = saving._npy_bytes
+    npy_bytes = saving._npy_array
 
     def another_writer_meanwhile(array):  # runs after save's own check, before the file is written
         if not path.exists():
@@ -573,13 +573,13 @@ def test_save_with_overwrite_false_never_replaces_a_file_made_while_it_writes(tm
         def no_link(source, target):
             raise OSError(errno.EPERM, "Operation not permitted", source, None, target)
         monkeypatch.setattr(os, "link", no_link)
-    monkeypatch.setattr(saving, "_npy_bytes", another_writer_meanwhile)
+    monkeypatch.setattr(saving, "_npy_array", another_writer_meanwhile)
     with pytest.raises(FileExistsError, match=r"m.gn' exists and overwrite=False: it was left as it is; pass "
                                               r"overwrite=True to replace it"):
         getattr(model, method)(path, overwrite=False)
     assert path.read_bytes() == b"another process's file"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.gn"]  # no temporary file left
-    monkeypatch.setattr(saving, "_npy_bytes", npy_bytes)
+    monkeypatch.setattr(saving, "_npy_array", npy_bytes)
     fresh = tmp_path / "fresh.gn"
     getattr(model, method)(fresh, overwrite=False)  # a free name: written
     np.testing.assert_array_equal(load_model(fresh).get_weights()[0], model.get_weights()[0])

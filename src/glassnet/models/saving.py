@@ -18,6 +18,7 @@ import io
 import json
 import os
 import sys
+import time
 import warnings
 import zipfile
 import zlib
@@ -45,10 +46,21 @@ def _holds_pins(architecture):
     return bool(architecture.get("pins")) or any(_holds_pins(entry) for entry in architecture.get("nested", ()))
 
 
-def _npy_bytes(array):
-    buffer = io.BytesIO()
-    np.save(buffer, np.asarray(array, order="C"), allow_pickle=False)  # (ascontiguousarray makes a 0-d array 1-d)
-    return buffer.getvalue()
+def _npy_array(array):
+    """``array`` as the C-ordered NumPy array its ``.npy`` member holds (streamed into the zip by
+    :func:`_write_npy`: no bytes of it are made in memory first)."""
+    return np.asarray(array, order="C")  # (ascontiguousarray makes a 0-d array 1-d)
+
+
+def _write_npy(zf, name, array, date_time):
+    """The member ``name``, stored (not deflated), of ``array``'s ``.npy`` bytes written straight into
+    the zip, as ``np.savez`` writes them: a 240 MB model saved in 1.6 s through one bytes copy each
+    (``np.save`` into a BytesIO, its ``getvalue()``, ``writestr``), about 0.5 s now."""
+    info = zipfile.ZipInfo(name, date_time=date_time)
+    info.external_attr = 0o600 << 16  # (writestr's, for a name)
+    # zip64 fields where the member may pass 2 GiB (their size is not known to the zip before it is written)
+    with zf.open(info, "w", force_zip64=array.nbytes > 2**31 - 2**20) as out:
+        np.lib.format.write_array(out, array, allow_pickle=False)
 
 
 def _rng_state(rng):
@@ -165,7 +177,7 @@ def save_model(model, filepath, include_optimizer=True, backup=None, overwrite=T
         "optimizer_state": None,
         "metadata": _metadata(model),
     }
-    members = {f"weights/{i:04d}.npy": _npy_bytes(w) for i, w in enumerate(weights)}
+    members = {f"weights/{i:04d}.npy": _npy_array(w) for i, w in enumerate(weights)}
     if backup is None:
         config["compile"] = _compile_config(model)
     else:
@@ -180,7 +192,7 @@ def save_model(model, filepath, include_optimizer=True, backup=None, overwrite=T
             if model.optimizer.get_scalars():  # (a LossScaleOptimizer's scale and step counter)
                 config["optimizer_state"]["scalars"] = model.optimizer.get_scalars()
             for name, value in state.items():
-                members[f"optimizer/{name}.npy"] = _npy_bytes(value)
+                members[f"optimizer/{name}.npy"] = _npy_array(value)
 
     try:  # before anything is written
         text = json.dumps(config, indent=1, default=_plain, allow_nan=False)
@@ -199,10 +211,11 @@ def save_model(model, filepath, include_optimizer=True, backup=None, overwrite=T
     def write(fh):
         with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as zf:
             zf.writestr(CONFIG_NAME, text)
-            for name, data in members.items():
+            date_time = time.localtime(time.time())[:6]
+            for name, array in members.items():
                 # the arrays stored as they are: trained float weights deflate by ~7 % for ~30 ms per MB,
                 # most of a checkpoint's time (a 670k-parameter model with Adam: 115 ms -> ~20 ms)
-                zf.writestr(name, data, compress_type=zipfile.ZIP_STORED)
+                _write_npy(zf, name, array, date_time)
 
     atomic_write(filepath, write, overwrite=overwrite)
 
@@ -237,23 +250,26 @@ def _read_array(zf, name, shape, dtype, path):
     try:  # the header first: a forged shape must not make np.load allocate it
         version = np.lib.format.read_magic(header)
         read = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}[version]
-        declared, _, declared_dtype = read(header)
+        declared, fortran, declared_dtype = read(header)
     except Exception as exc:  # a bad magic, version or header
         _fail(path, f"the member {name!r} is not a valid .npy array ({type(exc).__name__}: {exc}).")
     # .npy records its byte order: an array written on a big-endian machine is the same float32
     if tuple(declared) != tuple(shape) or declared_dtype.newbyteorder("=") != np.dtype(dtype):
         _fail(path, f"the array {name!r} has shape {tuple(declared)} and dtype {declared_dtype}; the architecture "
                     f"needs {tuple(shape)} {dtype}.")
-    try:
-        array = np.load(io.BytesIO(data), allow_pickle=False)
-    except ValueError as exc:
-        _fail(path, f"the member {name!r} is not a plain .npy array ({exc}).")
-    except Exception as exc:  # truncated or malformed .npy
-        _fail(path, f"the member {name!r} is not a valid .npy array ({exc}).")
-    if not isinstance(array, np.ndarray) or array.shape != tuple(shape) or array.dtype.newbyteorder("=") != dtype:
-        _fail(path, f"the array {name!r} has shape {getattr(array, 'shape', None)} and dtype "
-                    f"{getattr(array, 'dtype', None)}; the architecture needs {tuple(shape)} {dtype}.")
+    if declared_dtype.hasobject:  # (np.load's allow_pickle=False refusal)
+        _fail(path, f"the member {name!r} is not a plain .npy array (it holds Python objects).")
+    if len(data) != header.tell() + nbytes:  # truncated, or bytes after the array
+        _fail(path, f"the member {name!r} is not a valid .npy array ({len(data) - header.tell()} bytes of data "
+                    f"for {nbytes} bytes of {tuple(shape)} {dtype}).")
+    # the array read where the member's bytes are (np.load copied them twice more); read-only, as the
+    # callers copy it into the model's arrays
+    array = np.frombuffer(data, dtype=declared_dtype, offset=header.tell()).reshape(shape, order=_order(fortran))
     return array.astype(dtype, copy=False)  # native byte order: the math must not pay for swapping
+
+
+def _order(fortran):
+    return "F" if fortran else "C"
 
 
 def weight_names(model):
