@@ -1237,3 +1237,22 @@ def test_a_file_written_from_the_documentation_alone_loads(byte_order, tmp_path,
     assert all(w.dtype == np.float32 and w.dtype.isnative for w in model.get_weights())
     model.fit(X, expected, epochs=1, verbose=0)  # compiled from the file
     assert model.optimizer.iterations == 1
+
+
+def test_an_array_member_is_read_in_its_order_and_must_hold_exactly_its_bytes(saved, tmp_path):
+    # the arrays are read where the member's bytes are (not through np.load): a Fortran-ordered .npy
+    # (as np.save writes a transposed array) gives the same values, and a member with bytes after its
+    # array is refused by name (np.load ignored them)
+    path = saved
+    kernel = load_model(path).get_weights()[0]
+    assert kernel.ndim == 2
+    fortran = _rewrite(path, tmp_path / "fortran.gn", replace={"weights/0000.npy": _npy(np.asfortranarray(kernel))})
+    assert np.isfortran(np.load(io.BytesIO(zipfile.ZipFile(fortran).read("weights/0000.npy"))))
+    np.testing.assert_array_equal(load_model(fortran).get_weights()[0], kernel)
+    longer = _rewrite(path, tmp_path / "longer.gn", replace={"weights/0000.npy": _npy(kernel) + b"\0" * 8})
+    with pytest.raises(ValueError, match=r"Cannot load model file .*the member 'weights/0000\.npy' is not a valid "
+                                         r"\.npy array \(\d+ bytes of data for \d+ bytes of"):
+        load_model(longer)
+    loaded = load_model(path)
+    np.testing.assert_array_equal(loaded.get_weights()[0], kernel)
+    loaded.fit(np.ones((4, 4), np.float32), np.zeros(4), verbose=0)  # its arrays are its own, writable
