@@ -373,14 +373,16 @@ class Hopfield:
         converged = np.zeros(len(S), dtype=bool)
         history = [S.astype(np.int8)] if record else None  # ±1: int8 takes 1/8 of the memory
         sweeps = 0
-        W = self._field_matrix()
+        # neuron i's incoming weights W[:, i] as a contiguous row: a column of the C-ordered W is read
+        # with a stride of N numbers at each update (1.6x the time of N = 1024)
+        incoming = np.ascontiguousarray(self._field_matrix().T)
         for sweeps in range(1, max_iter + 1):
             order = self._rng.permutation(N) if self.order == "random" else range(N)
             changed = np.zeros(len(S), dtype=bool)
             # Asynchronous dynamics are sequential over neurons by definition;
             # each update is vectorised over the n states.
             for i in order:
-                h = S @ W[:, i]
+                h = S @ incoming[i]
                 new = self._sgn_keep(h, S[:, i])
                 changed |= new != S[:, i]
                 S[:, i] = new
