@@ -979,3 +979,45 @@ def test_the_one_input_and_output_given_by_name_as_keras_takes_them():
     unnamed.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
     with pytest.raises(TypeError, match="this model's has no name yet"):
         unnamed.fit({"digits": x}, y, verbose=0)
+
+
+def test_clone_model_compiles_the_clone_as_keras_does():
+    # Keras 3.15's clone_model compiles the clone from the model's compile config (a new optimizer of the
+    # same settings, the loss and metrics); glassnet's was uncompiled, so fit failed on a clone
+    import glassnet as keras
+
+    x = np.random.default_rng(0).standard_normal((16, 3))
+    y = x @ np.array([[1.0, -1.0], [0.5, 0.0], [0.0, 2.0]])
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)], seed=0)
+    auc = keras.metrics.MeanAbsoluteError(name="my_mae")
+    model.compile(optimizer=keras.optimizers.RMSprop(0.01, rho=0.8), loss="mse", metrics=[auc, "mse"],
+                  weighted_metrics=["mae"])
+    model.fit(x, y, epochs=2, verbose=0)
+    clone = keras.models.clone_model(model)
+    assert clone.compiled and type(clone.optimizer) is keras.optimizers.RMSprop and clone.optimizer is not model.optimizer
+    assert clone.optimizer.get_config() == model.optimizer.get_config() and not clone.optimizer.built
+    assert isinstance(clone.loss, keras.losses.MeanSquaredError) and clone._metric_ids[0] is not auc
+    clone.set_weights(model.get_weights())
+    counted = float(auc.result())
+    history = clone.fit(x, y, epochs=1, verbose=0).history
+    assert sorted(history) == ["loss", "mae", "mse", "my_mae"] and float(auc.result()) == counted  # its own copy
+    fresh = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)], seed=0)
+    fresh.compile(optimizer=keras.optimizers.RMSprop(0.01, rho=0.8), loss="mse", metrics=["mae", "mse"],
+                  weighted_metrics=["mae"])
+    fresh.set_weights(model.get_weights())
+    assert fresh.fit(x, y, epochs=1, verbose=0).history["loss"] == history["loss"]  # a fresh optimizer's step
+    assert not keras.models.clone_model(keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])).compiled
+
+
+@pytest.mark.usefixtures("real_keras")
+def test_clone_model_compiles_as_keras_3_15():
+    import keras
+
+    import glassnet
+
+    for library in (keras, glassnet):
+        model = library.Sequential([library.Input((3,)), library.layers.Dense(2)])
+        model.compile(optimizer=library.optimizers.Adam(0.01), loss="mse")
+        clone = library.models.clone_model(model)
+        assert clone.compiled and type(clone.optimizer).__name__ == "Adam"
+        assert float(clone.optimizer.learning_rate) == pytest.approx(0.01)

@@ -487,7 +487,7 @@ def test_a_damaged_weights_file_loads_or_is_refused_leaving_the_weights(data, tm
 
 
 # -- the optimizer's state (optimizer/vars), as Keras 3.15's save_weights writes it and load_weights reads it --
-from glassnet.models import clone_model  # noqa: E402
+from glassnet.models import clone_model, model_from_json  # noqa: E402
 from glassnet.models.keras_optimizer import OptimizerStateWarning  # noqa: E402
 from test_keras_optimizer import (GLASSNET_OPTIMIZERS, KERAS_OPTIMIZERS, data, epoch, glassnet_model,  # noqa: E402
                                   multi_model, three, trained_keras_model)
@@ -610,19 +610,26 @@ def test_a_weights_file_resumes_in_glassnet_bit_for_bit(make, tmp_path):
 def test_an_uncompiled_model_reads_the_weights_and_no_optimizer_state(tmp_path):
     model = glassnet_model(GLASSNET_OPTIMIZERS["adam"]())
     model.save_weights(tmp_path / "w.weights.h5")
-    bare = clone_model(model)
+    bare = _uncompiled(model)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         bare.load_weights(tmp_path / "w.weights.h5")
     for a, b in zip(bare.get_weights(), model.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
-    fresh = clone_model(model)
+    fresh = _uncompiled(model)
     fresh.compile("adam", "mse")
     fresh.save_weights(tmp_path / "fresh.weights.h5")  # (no step yet: no state, and nothing to say reading it)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        clone_model(model).load_weights(tmp_path / "fresh.weights.h5")
+        _uncompiled(model).load_weights(tmp_path / "fresh.weights.h5")
         fresh.load_weights(tmp_path / "fresh.weights.h5")
+
+
+def _uncompiled(model):
+    """A new model of ``model``'s architecture, not compiled (clone_model compiles the clone, as Keras 3's)."""
+    bare = model_from_json(model.to_json())
+    assert not bare.compiled
+    return bare
 
 
 def _negative_rate(h5):

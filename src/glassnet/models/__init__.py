@@ -5,6 +5,7 @@ import warnings
 
 from .._custom_objects import CustomObjectScope, get_registered_name, is_custom
 from ..layers.base import in_memory_configs
+from ..metrics import Metric
 from .functional import Model
 from .saving import load_model
 from .sequential import Sequential
@@ -14,7 +15,8 @@ from .divergence import DivergenceWarning
 
 def clone_model(model, clone_function=None):
     """A new :class:`Sequential` with ``model``'s architecture and fresh weights
-    (as ``keras.models.clone_model``): built if ``model`` is, frozen if it is, not compiled. Each layer
+    (as ``keras.models.clone_model``): built if ``model`` is, frozen if it is, and compiled if it is, as
+    Keras 3's (the same loss and metrics, a fresh optimizer of the same settings: :func:`_compile_like`). Each layer
     gets a copy of the original's activation, initializers and regularizers, custom
     ones included. A subclass of ``Model`` gives a new instance of its class, as Keras's: made from its
     ``get_config()`` (``from_config``) and traced anew on ``model``'s input shape; where its ``__init__``
@@ -25,6 +27,34 @@ def clone_model(model, clone_function=None):
     or return ``layer`` itself to share that layer and its weights with ``model``."""
     if not isinstance(model, Sequential):
         raise TypeError(f"model must be a glassnet Sequential. Received: {type(model).__name__}")
+    return _compile_like(_clone(model, clone_function), model)
+
+
+def _compile_like(clone, model):
+    """``clone`` compiled as ``model`` is, as Keras 3's ``clone_model`` compiles it from
+    ``model.get_compile_config()``: the loss, copies of the metrics (their state their own), and a
+    new optimizer from the optimizer's config (no state: the clone's weights are fresh too). An
+    optimizer that its config cannot rebuild (a MultiOptimizer's function) leaves the clone
+    uncompiled, with a warning."""
+    if not getattr(model, "compiled", False):
+        return clone
+    from .compiled_metrics import _copy
+
+    try:
+        optimizer = type(model.optimizer).from_config(model.optimizer.get_config())
+    except Exception as exc:  # noqa: BLE001 -- whatever a config cannot rebuild: said, and left to the user
+        warnings.warn(f"The clone is not compiled: its optimizer cannot be made again from "
+                      f"{type(model.optimizer).__name__}'s config ({exc}). Compile it yourself.", UserWarning,
+                      stacklevel=3)
+        return clone
+    fresh = [[_copy(m) if isinstance(m, Metric) else m for m in ids]
+             for ids in (model._metric_ids, getattr(model, "_weighted_metric_ids", []))]
+    clone.compile(optimizer=optimizer, loss=copy.deepcopy(model.loss), metrics=fresh[0] or None,
+                  weighted_metrics=fresh[1] or None, jit_compile=model.jit_compile)
+    return clone
+
+
+def _clone(model, clone_function):
     if clone_function is not None:
         return _clone_with(model, clone_function)
     if isinstance(model, SubclassedModel):  # as Keras: the class made again from its config, traced anew
@@ -34,7 +64,7 @@ def clone_model(model, clone_function=None):
             return remake(model, config)
         warnings.warn(f"clone_model gives the Sequential of the layers {type(model).__name__}'s call chains: its "
                       "__init__ requires arguments that its get_config() does not return (override get_config to "
-                      "return them, and the clone is a new instance of the class).", UserWarning, stacklevel=2)
+                      "return them, and the clone is a new instance of the class).", UserWarning, stacklevel=3)
     with in_memory_configs():
         # (Sequential's: a subclass of Model may override get_config with its __init__ arguments)
         config = copy.deepcopy(Sequential.get_config(model))
