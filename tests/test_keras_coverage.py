@@ -18,7 +18,7 @@ from test_keras_compat import real_keras  # noqa: F401  (the fixture: Keras on J
 
 PAGE = Path(__file__).resolve().parents[1] / "docs" / "keras-coverage.md"
 MODULES = ("layers", "activations", "losses", "metrics", "optimizers", "optimizers.schedules", "initializers",
-           "regularizers", "constraints", "callbacks", "saving", "mixed_precision")
+           "regularizers", "constraints", "callbacks", "saving", "mixed_precision", "wrappers")
 #: (module, name): why glassnet's get gives another object than Keras's
 GET_DIFFERENCES = {
     ("metrics", "accuracy"): "Keras's is the exact-match Accuracy, glassnet's the categorical accuracy (the page says so)",

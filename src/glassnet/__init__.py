@@ -44,7 +44,7 @@ from .regularizers import Regularizer  # noqa: E402
 #: Subpackages loaded on first use (``glassnet.datasets.load_mnist(...)`` works
 #: after a bare ``import glassnet``): the data loaders, the classic networks and
 #: the front ends whose extras (scikit-learn, onnx) may be missing.
-_LAZY = ("classic", "datasets", "descent", "expr", "onnx", "playground", "preprocessing", "sklearn")
+_LAZY = ("classic", "datasets", "descent", "expr", "onnx", "playground", "preprocessing", "sklearn", "wrappers")
 
 
 def __getattr__(name):
@@ -70,7 +70,7 @@ def __dir__():
     # help(glassnet), pydoc and inspect.getmembers fail on its ImportError
     import importlib.util
 
-    lazy = [name for name in _LAZY if name != "sklearn" or importlib.util.find_spec("sklearn") is not None]
+    lazy = [name for name in _LAZY if name not in ("sklearn", "wrappers") or importlib.util.find_spec("sklearn") is not None]
     return sorted(set(globals()) | set(lazy))
 
 __all__ = [
