@@ -1021,3 +1021,59 @@ def test_clone_model_compiles_as_keras_3_15():
         clone = library.models.clone_model(model)
         assert clone.compiled and type(clone.optimizer).__name__ == "Adam"
         assert float(clone.optimizer.learning_rate) == pytest.approx(0.01)
+
+
+def test_weights_have_keras_s_variable_attributes():
+    # keras.io's and Stack Overflow's idioms: [w.name for w in model.trainable_weights], w.path, w.numpy(),
+    # layer.kernel.assign(layer.kernel_initializer(shape)) (NumPy's "no attribute 'name'" before)
+    import glassnet as keras
+
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, kernel_constraint="non_neg"),
+                              keras.layers.BatchNormalization()], seed=0)
+    model.compile(optimizer="sgd", loss="mse")
+    assert [w.name for w in model.weights] == ["kernel", "bias", "gamma", "beta", "moving_mean", "moving_variance"]
+    assert [w.path for w in model.trainable_weights] == ["sequential/dense/kernel", "sequential/dense/bias",
+                                                         "sequential/batch_normalization/gamma",
+                                                         "sequential/batch_normalization/beta"]
+    assert [w.trainable for w in model.weights] == [True] * 4 + [False] * 2
+    dense = model.layers[0]
+    kernel = dense.kernel
+    assert kernel is dense.kernel is model.weights[0]  # one object while the layer keeps its array
+    copy = kernel.numpy()
+    assert type(copy) is np.ndarray and np.shares_memory(kernel, dense.params["W"]) and not np.shares_memory(copy, kernel)
+    assert type(kernel * 2) is np.ndarray and type(kernel[0]) is np.ndarray and isinstance(kernel.sum(), np.floating)
+    kernel.assign(np.full((3, 2), 0.5))  # writes the model's weights
+    np.testing.assert_array_equal(model.get_weights()[0], np.full((3, 2), 0.5))
+    kernel.assign_add(np.ones((3, 2)))
+    kernel.assign_sub(0.25)
+    np.testing.assert_array_equal(model.predict(np.eye(3), verbose=0), np.asarray(model(np.eye(3))))
+    np.testing.assert_array_equal(model.get_weights()[0], np.full((3, 2), 1.25))
+    with pytest.raises(ValueError, match="The variable 'kernel' has shape \\(3, 2\\); assign got a value of shape \\(2,"):
+        kernel.assign(np.ones((2, 3)))
+    assert "path=sequential/dense/kernel, shape=(3, 2)" in repr(kernel)
+    import pickle
+
+    assert type(pickle.loads(pickle.dumps(kernel))) is np.ndarray  # a pickle names no glassnet class
+    # a custom loop's steps land on these objects, and the kernel's constraint is applied after them
+    optimizer = keras.optimizers.SGD(0.1)
+    grads = model.gradients(np.eye(3), np.ones((3, 2)))
+    variables = model.trainable_weights
+    optimizer.apply_gradients(zip([g for g, _ in zip(grads, variables)], variables))
+    assert (dense.kernel >= 0).all() and dense.kernel is kernel
+    standalone = keras.layers.Dense(4)
+    standalone.build((None, 3))
+    assert standalone.kernel.path == "dense/kernel" and standalone.bias.name == "bias"
+
+
+@pytest.mark.usefixtures("real_keras")
+def test_weight_names_and_paths_as_keras_3_15():
+    import keras
+
+    import glassnet
+
+    seen = []
+    for library in (keras, glassnet):
+        library.utils.clear_session()  # (names numbered from the start, as in a fresh session)
+        model = library.Sequential([library.Input((3,)), library.layers.Dense(2), library.layers.BatchNormalization()])
+        seen.append([(w.name, w.path, bool(w.trainable), tuple(w.shape)) for w in model.weights])
+    assert seen[0] == seen[1]

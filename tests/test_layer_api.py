@@ -342,11 +342,11 @@ def test_dense_trainable_and_frozen_weights():
     assert layer.trainable_weights == [] and layer.non_trainable_weights == []  # unbuilt, as Keras
     layer(X)
     W_live, b_live = layer.trainable_weights
-    assert W_live is layer.params["W"] and b_live is layer.params["b"]  # live arrays, Keras's order
+    assert _live(W_live, layer.params["W"]) and _live(b_live, layer.params["b"])  # live arrays, Keras's order
     assert layer.non_trainable_weights == []
     layer.trainable = False  # Keras 3: a frozen layer lists every weight as non-trainable
     assert layer.trainable_weights == []
-    assert [w is p for w, p in zip(layer.non_trainable_weights, (layer.params["W"], layer.params["b"]))] == [True] * 2
+    assert [_live(w, p) for w, p in zip(layer.non_trainable_weights, (layer.params["W"], layer.params["b"]))] == [True] * 2
 
 
 def test_batchnorm_trainable_split():
@@ -354,14 +354,14 @@ def test_batchnorm_trainable_split():
     bn(X)
     gamma, beta = bn.trainable_weights
     mean, var = bn.non_trainable_weights
-    assert gamma is bn.params["gamma"] and beta is bn.params["beta"]
-    assert mean is bn.state["moving_mean"] and var is bn.state["moving_variance"]
+    assert _live(gamma, bn.params["gamma"]) and _live(beta, bn.params["beta"])
+    assert _live(mean, bn.state["moving_mean"]) and _live(var, bn.state["moving_variance"])
     bn.trainable = False
     assert bn.trainable_weights == []
     assert [id(w) for w in bn.non_trainable_weights] == [id(w) for w in (gamma, beta, mean, var)]
     no_center = BatchNormalization(center=False)
     no_center(X)
-    assert [w is no_center.params["gamma"] for w in no_center.trainable_weights] == [True]
+    assert [_live(w, no_center.params["gamma"]) for w in no_center.trainable_weights] == [True]
     assert len(no_center.non_trainable_weights) == 2
 
 
@@ -930,7 +930,7 @@ def test_weights_are_attributes_by_keras_s_names_live_and_named_when_unbuilt():
     model.fit(np.arange(24.0).reshape(8, 3), np.ones((8, 1)), batch_size=8, verbose=0)
     # the array fit updated (Keras's momentum 0.99 from 0: 0.01 of the batch mean 10.5, 11.5, 12.5)
     np.testing.assert_allclose(bn.moving_mean, [0.105, 0.115, 0.125], rtol=1e-6)
-    assert bn.moving_mean is bn.state["moving_mean"] and bn.gamma is bn.params["gamma"]
+    assert _live(bn.moving_mean, bn.state["moving_mean"]) and _live(bn.gamma, bn.params["gamma"])
 
 
 def test_a_property_s_own_attribute_error_is_not_hidden_by_the_weights_lookup():
@@ -982,3 +982,10 @@ def test_base_keeps_every_name_it_defined_and_the_pickle_path_of_inputlayer():
     assert type(loaded) is layers.InputLayer and (loaded.shape, loaded.dtype) == ((None, 3), "int32")
     model = Sequential([loaded, Dense(2, dtype="float64")])
     assert model.predict(np.arange(6).reshape(2, 3), verbose=0).shape == (2, 2)
+
+
+def _live(handed_out, array):
+    """Whether a weight handed out (a Variable) is the layer's live array: its memory, and the same object
+    at each access."""
+    return (np.shares_memory(handed_out, array) and handed_out.shape == array.shape
+            and handed_out.__array_interface__["data"] == array.__array_interface__["data"])

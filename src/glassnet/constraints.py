@@ -199,7 +199,7 @@ def of_variable(array):
         return None
     ref, layer_ref, key = entry
     layer = layer_ref()
-    if ref() is not array or layer is None or layer.params.get(key) is not array:
+    if ref() is not array or layer is None or key not in layer.params or layer._handed_out(key) is not array:
         return None  # the layer's arrays moved (a model's buffer): this one is no longer its weight
     return layer.parameter_constraints().get(key)
 

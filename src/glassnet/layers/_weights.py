@@ -14,10 +14,8 @@ def weight_attribute(key):
     (a model moves the arrays into its buffer); None where the layer's settings leave the weight
     out (``scale=False``), as Keras's attribute."""
     def get(self):
-        if key in self.params:
+        if key in self.params or key in self.state:
             return self._handed_out(key)
-        if key in self.state:
-            return self.state[key]
         if key not in self.weight_names:
             return None
         raise AttributeError(f"{type(self).__name__}.{key} exists once the layer is built (fit, predict or build "

@@ -24,6 +24,7 @@ import numpy as np
 from .. import constraints, regularizers
 from .._validation import check_array, check_positive_int, check_shape
 from ..dtype_policies import PolicyAttributes
+from ..variables import handed_out
 from ..backend import (copy, from_numpy, get_namespace, is_numpy, namespace_name, numpy_copy, numpy_dtype,
                        standardize_dtype)
 from ._arguments import _KERAS_1_NAMES, _accepted, _check_extra_kwargs, _is_default, _keras_defaults  # noqa: F401
@@ -38,7 +39,7 @@ from ._weights import assign_weights, weight_attribute  # noqa: F401
 
 # (and the layer's node, layer.output: its chain holds models, whose unpickling would meet the layer half made;
 # an unpickled model gives its layers their places again, Sequential.__setstate__)
-_TRANSIENT = ("X", "Z", "A", "Y", "delta", "mask", "X_hat", "inv_std", "in_shape", "_owner", "_node")
+_TRANSIENT = ("X", "Z", "A", "Y", "delta", "mask", "X_hat", "inv_std", "in_shape", "_owner", "_node", "_variables")
 
 #: what forward leaves behind for backward (and for diagnostics): ``Layer.__call__`` puts them back
 _PASS_CACHES = ("X", "Z", "A", "Y", "delta", "mask", "X_hat", "inv_std", "in_shape", "training")
@@ -232,10 +233,15 @@ class Layer(PolicyAttributes):
         return [self._handed_out(k) for k in self.weight_names if k in self.params]
 
     def _handed_out(self, key):
-        """``params[key]`` for the caller to keep, noted with its constraint: a custom loop's
-        ``optimizer.apply_gradients`` applies it after the step, as Keras's."""
-        constraints.note_handed_out(self, key, self.params[key])
-        return self.params[key]
+        """``params[key]`` for the caller to keep, as a :class:`~glassnet.variables.Variable` (Keras's
+        ``name``, ``path``, ``assign``...), noted with its constraint: a custom loop's
+        ``optimizer.apply_gradients`` applies it after the step, as Keras's. ``state[key]`` likewise,
+        without a constraint."""
+        if key not in self.params:
+            return handed_out(self, key, self.state[key])
+        variable = handed_out(self, key, self.params[key])
+        constraints.note_handed_out(self, key, variable)
+        return variable
 
     @property
     def losses(self):
@@ -283,8 +289,7 @@ class Layer(PolicyAttributes):
         Keras's order; all the weights when the layer is frozen, as Keras."""
         if not self.built:
             return []
-        return [self.params[k] if k in self.params else self.state[k] for k in self.weight_names
-                if not self.trainable or k not in self.params]
+        return [self._handed_out(k) for k in self.weight_names if not self.trainable or k not in self.params]
 
     @classmethod
     def from_config(cls, config):
@@ -375,7 +380,7 @@ class Layer(PolicyAttributes):
         built): writing into them changes the model, as Keras's variables do."""
         if not self.built:
             return []
-        return [self._handed_out(k) if k in self.params else self.state[k] for k in self.weight_names]
+        return [self._handed_out(k) for k in self.weight_names]
 
     # Keras 3's names of the same lists (a subclass's own weights properties answer them too)
     variables = property(lambda self: self.weights)

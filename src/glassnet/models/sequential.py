@@ -447,7 +447,7 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
         """The live arrays that training does not step (batch-norm moving statistics, frozen layers)."""
         self._ensure_built()
         self._claim_if_rebound()  # (see weights)
-        return _hand_out(self, [layer.params[k] if k in layer.params else layer.state[k] for layer in self._layers
+        return _hand_out(self, [layer._handed_out(k) for layer in self._layers
                                 if layer.built for k in layer.weight_names if not self._trains(layer) or k not in layer.params])
 
     # Keras 3's names of the same lists (its guides' loops take model.trainable_variables)

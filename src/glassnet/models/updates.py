@@ -27,7 +27,7 @@ def adopt_loop_state(model):
     loop = getattr(optimizer, "_loop_variables", None)
     if not optimizer.built or loop is None or optimizer._loop_parts is not None:
         return
-    arrays = [a for layer in model.layers for a in layer.params.values()]
+    arrays = _handed_out_params(model)  # (the objects a loop was given: model.trainable_weights)
     parts = optimizers.variable_parts(loop, arrays)
     # every weight in fit's order is fit's layout already; the same weights in another order (a loop over
     # the last layer's first) are not, though of the same size: fit took the moments of one for another's
@@ -112,9 +112,15 @@ def build_optimizer(model):
     model.optimizer.build(model._flat_params.shape[0], model._flat_params.dtype, model._slices,
                           parameter_shapes(model), parameter_paths(model))
     try:  # where a custom loop's apply_gradients finds the trainable weights' state (Optimizer._adopt)
-        model.optimizer._built_arrays = [weakref.ref(a) for layer in model.layers for a in layer.params.values()]
+        model.optimizer._built_arrays = [weakref.ref(a) for a in _handed_out_params(model)]
     except TypeError:  # arrays without weak references: the loop takes the state by the shapes
         model.optimizer._built_arrays = None
+
+
+def _handed_out_params(model):
+    """Each layer's parameter arrays, in the flat vector's order, as the layers hand them out (the
+    :class:`~glassnet.variables.Variable` objects a custom loop holds: ``model.trainable_weights``)."""
+    return [layer._handed_out(key) for layer in model.layers for key in layer.params]
 
 
 def parameter_shapes(model):
@@ -126,9 +132,10 @@ def handed_out_paths(variables):
     """Keras's ``variable.path`` of each of ``variables`` that a model handed out (``model.trainable_weights``,
     :func:`parameter_paths`), "" for any other array: a custom loop's ``Muon().apply_gradients(...)`` read
     no path, and orthogonalized an Embedding's table that Keras's (and fit) steps by AdamW."""
+    from ..variables import Variable
     from .flat import _HANDED_OUT
 
-    paths = {}
+    paths = {id(v): v.path for v in variables if isinstance(v, Variable) and v._layer() is not None}
     for v in variables:
         ref, model_ref = _HANDED_OUT.get(id(v), (None, None))
         model = model_ref() if ref is not None and ref() is v else None
