@@ -1077,3 +1077,22 @@ def test_weight_names_and_paths_as_keras_3_15():
         model = library.Sequential([library.Input((3,)), library.layers.Dense(2), library.layers.BatchNormalization()])
         seen.append([(w.name, w.path, bool(w.trainable), tuple(w.shape)) for w in model.weights])
     assert seen[0] == seen[1]
+
+
+def test_compile_config_round_trips_the_compile_settings():
+    import glassnet as keras
+
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)], seed=0)
+    assert model.get_compile_config() is None
+    model.compile(optimizer=keras.optimizers.Adam(0.01, beta_1=0.8), loss="mae",
+                  metrics=["mse", keras.metrics.AUC(num_thresholds=50)], weighted_metrics=["mae"])
+    config = model.get_compile_config()
+    again = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)], seed=0)
+    again.compile_from_config(config)
+    assert again.get_compile_config() == config and again.optimizer is not model.optimizer
+    assert again.optimizer.get_config() == model.optimizer.get_config()
+    x, y = np.random.default_rng(0).standard_normal((8, 3)), np.ones((8, 2))
+    again.set_weights(model.get_weights())
+    assert again.fit(x, y, epochs=2, verbose=0).history == model.fit(x, y, epochs=2, verbose=0).history
+    with pytest.raises(TypeError, match="config must be the dict get_compile_config\\(\\) returns"):
+        again.compile_from_config({"loss": "mse"})

@@ -168,6 +168,30 @@ class Persistence:
         self.set_weights(weights)
         warn_skipped(path, skipped)
 
+    def get_compile_config(self):
+        """Keras's ``model.get_compile_config()``: compile's settings as JSON values, as a model file keeps
+        them (the loss, the optimizer's config, the metrics, ``jit_compile``), or None before compile.
+        :meth:`compile_from_config` compiles a model with them (``clone_model`` does it for you)."""
+        from .saving import _compile_config
+
+        return _compile_config(self)
+
+    def compile_from_config(self, config):
+        """Keras's ``model.compile_from_config(config)``: compile with what :meth:`get_compile_config`
+        returned (a new optimizer of those settings, without state)."""
+        from .. import losses, metrics, optimizers
+
+        if not isinstance(config, dict) or not {"loss", "optimizer"} <= set(config):
+            raise TypeError("config must be the dict get_compile_config() returns, with 'loss' and 'optimizer'. "
+                            f"Received: {config!r:.100}")
+        listed = {key: config.get(key) or [] for key in ("metrics", "weighted_metrics")}
+        if not all(isinstance(value, list) for value in listed.values()):
+            raise TypeError(f"config's metrics and weighted_metrics must be lists. Received: {listed!r:.100}")
+        self.compile(optimizer=optimizers.deserialize(config["optimizer"]), loss=losses.deserialize(config["loss"]),
+                     metrics=[metrics.deserialize(m) for m in listed["metrics"]] or None,
+                     weighted_metrics=[metrics.deserialize(m) for m in listed["weighted_metrics"]] or None,
+                     jit_compile="auto" if config.get("jit_compile") is True else False)
+
     def to_json(self, **kwargs):
         """The architecture as JSON text (as Keras; ``kwargs`` go to ``json.dumps``):
         ``glassnet.models.model_from_json`` rebuilds it with fresh weights."""
