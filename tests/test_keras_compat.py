@@ -280,7 +280,8 @@ def test_functional_models_that_are_not_chains_are_refused_with_what_to_write():
     # keras.io's examples: the functional guide's layers.concatenate, debugging tips' keras.utils.plot_model
     (layers, "concatenate", "glassnet.layers has no concatenate .*no merge layers"),
     (layers, "Subtract", "no merge layers"),
-    (glassnet.utils, "plot_model", r"'glassnet.utils' has no attribute 'plot_model': model.summary\(\) prints each"),
+    (glassnet.utils, "model_to_dot", r"'glassnet.utils' has no attribute 'model_to_dot': glassnet draws no Graphviz "
+                                     r"graphs: glassnet.utils.plot_model\(model\) draws the chain"),
     (glassnet.utils, "get_file", "downloads nothing but MNIST: fetch the file yourself"),
 ])
 def test_well_known_keras_names_glassnet_lacks_say_what_to_use(module, name, match):

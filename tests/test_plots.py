@@ -1147,3 +1147,36 @@ def test_a_history_figure_on_a_log_scale_past_1e200_pickles_and_unpickles_in_a_n
     result = subprocess.run([sys.executable, "-c", program, str(path)], capture_output=True, text=True, timeout=120,
                             env=dict(os.environ, PYTHONPATH=src))
     assert result.stdout == "QuietLogLocator True\n", result.stderr
+
+
+def test_plot_model_draws_the_chain_as_keras_s_plot_model(tmp_path):
+    # keras.io's functional-API guide calls keras.utils.plot_model(model, "my_first_model.png"): an
+    # AttributeError here before; glassnet draws it with matplotlib (Keras needs pydot and Graphviz)
+    import glassnet as keras
+
+    inputs = keras.Input(shape=(784,), name="img")
+    x = keras.layers.Dense(64, activation="relu")(inputs)
+    model = keras.Model(inputs=inputs, outputs=keras.layers.Dense(10)(x), name="mnist_model")
+    fig = keras.utils.plot_model(model, tmp_path / "model.png", show_shapes=True, show_layer_activations=True,
+                                 show_trainable=True)
+    assert (tmp_path / "model.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert texts[0] == "img (InputLayer)\nOutput shape: (None, 784)"
+    assert texts[1] == "dense (Dense)\nInput shape: (None, 784)   Output shape: (None, 64)\nActivation: relu\nTrainable: Y"
+    assert texts[2].startswith("dense_1 (Dense)\nInput shape: (None, 64)   Output shape: (None, 10)")
+    assert len(fig.axes[0].texts) == 3 + 2  # three boxes and the two arrows between them
+    inner = keras.Sequential([keras.layers.Dense(4), keras.layers.Dense(3)], name="block")
+    outer = keras.Sequential([keras.Input((5,)), inner, keras.layers.Dense(2)])
+    boxes = lambda fig: [t.get_text().split("\n")[0] for t in fig.axes[0].texts if t.get_text()]  # noqa: E731
+    assert boxes(keras.utils.plot_model(outer, None)) == ["input_layer (InputLayer)", "block (Sequential)",
+                                                          "dense_2 (Dense)"]
+    assert boxes(keras.utils.plot_model(outer, None, expand_nested=True, show_layer_names=False)) == [
+        "InputLayer", "Dense", "Dense", "Dense"]
+    with pytest.raises(ValueError, match="rankdir must be 'TB'"):
+        keras.utils.plot_model(model, None, rankdir="BT")
+    with pytest.raises(TypeError, match="show_layer_range"):
+        keras.utils.plot_model(model, None, show_layer_range=["dense", "dense_1"])
+    with pytest.raises(TypeError, match="model must be a glassnet model"):
+        keras.utils.plot_model("model", None)
+    with pytest.raises(ValueError, match="path must end with one of"):
+        keras.utils.plot_model(model, tmp_path / "model.dot")

@@ -120,17 +120,25 @@ def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncati
     return padded
 
 
-__all__ = ["PyDataset", "Sequence", "clear_session", "normalize", "pad_sequences", "set_random_seed",
+__all__ = ["PyDataset", "Sequence", "clear_session", "normalize", "pad_sequences", "plot_model", "set_random_seed",
            "to_categorical"]
 
 #: keras.utils names that Keras's examples call and glassnet lacks, with what to do instead
 _KERAS_ONLY = {
-    **dict.fromkeys(("plot_model", "model_to_dot"),
-                    "model.summary() prints each layer with its output shape and parameters (glassnet's models are "
-                    "chains of layers, so the summary is the whole graph)"),
+    "model_to_dot": "glassnet draws no Graphviz graphs: glassnet.utils.plot_model(model) draws the chain with "
+                    "matplotlib, and model.summary() prints each layer with its output shape and parameters",
     "get_file": "glassnet downloads nothing but MNIST: fetch the file yourself (urllib.request.urlretrieve) and "
                 "read it with NumPy or pandas",
 }
+
+
+def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False, show_layer_names=True, rankdir="TB",
+               expand_nested=False, dpi=200, show_layer_activations=False, show_trainable=False, **kwargs):
+    """Keras's ``keras.utils.plot_model``, drawn with matplotlib: see :func:`glassnet.plots.plot_model`."""
+    from .plots.model import plot_model as draw
+
+    return draw(model, to_file, show_shapes, show_dtype, show_layer_names, rankdir, expand_nested, dpi,
+                show_layer_activations, show_trainable, **kwargs)
 
 
 def __getattr__(name):

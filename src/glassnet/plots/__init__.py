@@ -29,6 +29,7 @@ from ._figure import (_FORMATS, _NO_MATPLOTLIB, _check_title, _figure_and_axes, 
                       _image_shape, _names, _new_figure, _plain, _remove_colorbars, _require_matplotlib,
                       save_figure)
 from .confusion import _COUNT, MAX_ANNOTATED_CLASSES, plot_confusion_matrix  # noqa: F401
+from .model import MAX_BOXES, plot_model  # noqa: F401
 from .decision import MAX_RESOLUTION, _is_regressor, _per_point, _point_classes, _scores, plot_decision_boundary  # noqa: F401
 from .descent import (_DESCENT_PATH, ARROW_LENGTH, ARROWS, DIVERGING_VIEW, LARGEST_DRAWN, MAX_ARROWS,  # noqa: F401
                       _arrow_steps, _drawable, _drawn_values, _in_view, _values_of, plot_descent)
