@@ -1158,7 +1158,7 @@ def test_plot_model_draws_the_chain_as_keras_s_plot_model(tmp_path):
     x = keras.layers.Dense(64, activation="relu")(inputs)
     model = keras.Model(inputs=inputs, outputs=keras.layers.Dense(10)(x), name="mnist_model")
     fig = keras.utils.plot_model(model, tmp_path / "model.png", show_shapes=True, show_layer_activations=True,
-                                 show_trainable=True)
+                                 show_trainable=True, show_layer_names=True)
     assert (tmp_path / "model.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     texts = [t.get_text() for t in fig.axes[0].texts]
     assert texts[0] == "img (InputLayer)\nOutput shape: (None, 784)"
@@ -1168,9 +1168,9 @@ def test_plot_model_draws_the_chain_as_keras_s_plot_model(tmp_path):
     inner = keras.Sequential([keras.layers.Dense(4), keras.layers.Dense(3)], name="block")
     outer = keras.Sequential([keras.Input((5,)), inner, keras.layers.Dense(2)])
     boxes = lambda fig: [t.get_text().split("\n")[0] for t in fig.axes[0].texts if t.get_text()]  # noqa: E731
-    assert boxes(keras.utils.plot_model(outer, None)) == ["input_layer (InputLayer)", "block (Sequential)",
-                                                          "dense_2 (Dense)"]
-    assert boxes(keras.utils.plot_model(outer, None, expand_nested=True, show_layer_names=False)) == [
+    assert boxes(keras.utils.plot_model(outer, None, show_layer_names=True)) == [
+        "input_layer (InputLayer)", "block (Sequential)", "dense_2 (Dense)"]
+    assert boxes(keras.utils.plot_model(outer, None, expand_nested=True)) == [  # (Keras's default: types only)
         "InputLayer", "Dense", "Dense", "Dense"]
     with pytest.raises(ValueError, match="rankdir must be 'TB'"):
         keras.utils.plot_model(model, None, rankdir="BT")

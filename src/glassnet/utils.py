@@ -132,7 +132,7 @@ _KERAS_ONLY = {
 }
 
 
-def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False, show_layer_names=True, rankdir="TB",
+def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False, show_layer_names=False, rankdir="TB",
                expand_nested=False, dpi=200, show_layer_activations=False, show_trainable=False, **kwargs):
     """Keras's ``keras.utils.plot_model``, drawn with matplotlib: see :func:`glassnet.plots.plot_model`."""
     from .plots.model import plot_model as draw

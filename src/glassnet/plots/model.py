@@ -52,11 +52,12 @@ def _boxes(model, expand_nested, show_shapes, show_dtype, show_layer_names, show
     return boxes
 
 
-def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False, show_layer_names=True,
+def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False, show_layer_names=False,
                rankdir="TB", expand_nested=False, dpi=200, show_layer_activations=False, show_trainable=False,
                **kwargs):
     """Draw ``model``'s layers as a chain of boxes, as Keras's ``keras.utils.plot_model`` with Keras's
-    arguments: each box names its layer and type, and with ``show_shapes`` its input and output shapes
+    arguments: each box shows its layer's type (and name, with ``show_layer_names``), with ``show_shapes`` its
+    input and output shapes
     (``show_dtype``, ``show_layer_activations``, ``show_trainable`` add those); ``rankdir`` ``"TB"``
     draws top to bottom, ``"LR"`` left to right; a nested model is one box unless ``expand_nested``.
     Saves to ``to_file`` (``.png``, ``.svg`` or ``.pdf``, written atomically; None: not saved) at
