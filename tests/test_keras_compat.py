@@ -990,18 +990,18 @@ def test_clone_model_compiles_the_clone_as_keras_does():
     x = np.random.default_rng(0).standard_normal((16, 3))
     y = x @ np.array([[1.0, -1.0], [0.5, 0.0], [0.0, 2.0]])
     model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)], seed=0)
-    auc = keras.metrics.MeanAbsoluteError(name="my_mae")
-    model.compile(optimizer=keras.optimizers.RMSprop(0.01, rho=0.8), loss="mse", metrics=[auc, "mse"],
+    my_mae = keras.metrics.MeanAbsoluteError(name="my_mae")
+    model.compile(optimizer=keras.optimizers.RMSprop(0.01, rho=0.8), loss="mse", metrics=[my_mae, "mse"],
                   weighted_metrics=["mae"])
     model.fit(x, y, epochs=2, verbose=0)
     clone = keras.models.clone_model(model)
     assert clone.compiled and type(clone.optimizer) is keras.optimizers.RMSprop and clone.optimizer is not model.optimizer
     assert clone.optimizer.get_config() == model.optimizer.get_config() and not clone.optimizer.built
-    assert isinstance(clone.loss, keras.losses.MeanSquaredError) and clone._metric_ids[0] is not auc
+    assert isinstance(clone.loss, keras.losses.MeanSquaredError) and clone._metric_ids[0] is not my_mae
     clone.set_weights(model.get_weights())
-    counted = float(auc.result())
+    counted = float(my_mae.result())
     history = clone.fit(x, y, epochs=1, verbose=0).history
-    assert sorted(history) == ["loss", "mae", "mse", "my_mae"] and float(auc.result()) == counted  # its own copy
+    assert sorted(history) == ["loss", "mae", "mse", "my_mae"] and float(my_mae.result()) == counted  # its own copy
     fresh = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)], seed=0)
     fresh.compile(optimizer=keras.optimizers.RMSprop(0.01, rho=0.8), loss="mse", metrics=["mae", "mse"],
                   weighted_metrics=["mae"])

@@ -95,7 +95,9 @@ def test_the_wrappers_work_in_pipelines_searches_and_cross_validation(blobs):
     search = GridSearchCV(est, {"model_kwargs": [{"loss": "categorical_crossentropy", "layers": [4]},
                                                  {"loss": "categorical_crossentropy", "layers": [32]}]}, cv=2)
     search.fit(X, y)
-    assert search.best_params_["model_kwargs"]["layers"] in ([4], [32]) and hasattr(search.best_estimator_, "model_")
+    scores = search.cv_results_["mean_test_score"]
+    assert len(scores) == 2 and np.isfinite(scores).all() and search.best_score_ == scores.max()
+    assert search.best_estimator_.model_.layers[0].units == search.best_params_["model_kwargs"]["layers"][0]
 
 
 @pytest.mark.usefixtures("real_keras")

@@ -406,6 +406,8 @@ def set_floatx(value):
     _state["floatx"] = standardize_dtype(value)
 
 
+#: the class names of a serialized dtype policy: Keras 3's, earlier Keras 3's, tf.keras 2's
+POLICY_CLASS_NAMES = ("DTypePolicy", "FloatDTypePolicy", "Policy")
 #: Keras's mixed-precision policies, and the dtype each computes in
 _MIXED = {"mixed_float16": "float16", "mixed_bfloat16": "bfloat16"}
 _MIXED_SAID = set()  # the policies warned about, once a process
@@ -424,7 +426,7 @@ def standardize_dtype(dtype):
             raise ValueError(f"dtype must be one of {', '.join(_FLOAT_DTYPES)} or a dtype policy of one (or of "
                              f"{', '.join(_MIXED)}). Received: dtype={dtype!r:.100} named {policy!r:.50}")
         dtype = policy
-    if (isinstance(dtype, dict) and dtype.get("class_name") in ("DTypePolicy", "FloatDTypePolicy", "Policy")
+    if (isinstance(dtype, dict) and dtype.get("class_name") in POLICY_CLASS_NAMES
             and isinstance(dtype.get("config"), dict)):
         dtype = dtype["config"].get("name")
     if isinstance(dtype, str) and dtype in _MIXED:

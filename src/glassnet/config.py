@@ -8,6 +8,5 @@ __all__ = ["backend", "dtype_policy", "epsilon", "floatx", "image_data_format", 
            "set_training_threads", "training_threads"]
 
 
-
 def __getattr__(name):
     raise _missing(__name__, name)

@@ -37,9 +37,7 @@ class DTypePolicy:
     def variable_dtype(self):
         return "float32" if self._name in backend._MIXED else self._name
 
-    @property
-    def compute_dtype(self):
-        return self.variable_dtype
+    compute_dtype = variable_dtype  # (glassnet computes in the weights' dtype)
 
     def get_config(self):
         return {"name": self._name}
@@ -88,7 +86,7 @@ set_dtype_policy, dtype_policy = set_global_policy, global_policy
 
 def get(identifier):
     """``keras.dtype_policies.get``: a policy from its name, its config dict, or itself."""
-    if isinstance(identifier, dict) and identifier.get("class_name") in ("DTypePolicy", "FloatDTypePolicy", "Policy"):
+    if isinstance(identifier, dict) and identifier.get("class_name") in backend.POLICY_CLASS_NAMES:
         return DTypePolicy.from_config(identifier.get("config") or {})
     if isinstance(identifier, DTypePolicy):
         return identifier
@@ -106,12 +104,10 @@ class PolicyAttributes:
         return DTypePolicy(backend.standardize_dtype(self.dtype))
 
     @property
-    def compute_dtype(self):
-        return backend.standardize_dtype(self.dtype)
-
-    @property
     def variable_dtype(self):
         return backend.standardize_dtype(self.dtype)
+
+    compute_dtype = variable_dtype  # (one dtype: the weights')
 
 
 __all__ = ["DTypePolicy", "FloatDTypePolicy", "Policy", "dtype_policy", "get", "global_policy", "set_dtype_policy",

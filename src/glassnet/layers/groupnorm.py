@@ -1,6 +1,5 @@
 """Group normalization (Wu & He 2018), as Keras's ``GroupNormalization``."""
 
-
 from .._validation import check_int
 from ..backend import astype, get_namespace, is_half, numpy_dtype
 from .base import initializer_entries

@@ -4,7 +4,7 @@ import numbers
 
 import numpy as np
 
-from ..backend import astype, get_namespace, is_half, numpy_dtype
+from ..backend import astype, get_namespace, is_half
 from .base import Layer, sample_shape
 
 #: Keras's lower bound on the norm (``ops.normalize(..., epsilon=1e-12)``)
@@ -61,12 +61,10 @@ class UnitNormalization(Layer):
         half = is_half(X)
         if half:  # float16 squares underflow below |x| ≈ 2.4e-4 and 1/‖x‖ overflows: computed in float32
             X = astype(X, "float32")
-        square_sum = xp.sum(X * X, axis=axes, keepdims=True)
-        # (other namespaces' float16: 1/ε is inf there, and 0 · inf = NaN: the bound is kept finite)
-        bound = min(1.0 / EPSILON, float(np.finfo(numpy_dtype(X)).max))
+        square_sum = xp.sum(X * X, axis=axes, keepdims=True)  # (float32 or float64 here: 1/ε is finite)
         with np.errstate(divide="ignore"):  # a zero sample: 1/0 = inf, then bounded by 1/ε
             # (min and max by position: NumPy 2.0 takes no keywords, a_min and a_max before 2.1)
-            with_bound = xp.clip(1.0 / xp.sqrt(square_sum), None, bound)
+            with_bound = xp.clip(1.0 / xp.sqrt(square_sum), None, 1.0 / EPSILON)
         Y = X * with_bound
         self.Z, self.A = with_bound, Y  # for backward: the factor, and the output (float32 for float16)
         return astype(Y, "float16") if half else Y
@@ -78,7 +76,7 @@ class UnitNormalization(Layer):
         if half:  # the factor capped at float16's largest: a (near-)zero sample's dY · 1e12 would be inf
             dY, r = astype(dY, "float32"), xp.clip(r, None, float(np.finfo(np.float16).max))
         projected = dY - Y * xp.sum(dY * Y, axis=self._axes(dY.ndim), keepdims=True)
-        dX = xp.where(self.Z < min(1.0 / EPSILON, float(np.finfo(numpy_dtype(self.Z)).max)), r * projected, r * dY)
+        dX = xp.where(self.Z < 1.0 / EPSILON, r * projected, r * dY)
         return astype(dX, "float16") if half else dX
 
     def get_config(self):

@@ -54,8 +54,9 @@ def _npy_array(array):
 
 def _write_npy(zf, name, array, date_time):
     """The member ``name``, stored (not deflated), of ``array``'s ``.npy`` bytes written straight into
-    the zip, as ``np.savez`` writes them: a 240 MB model saved in 1.6 s through one bytes copy each
-    (``np.save`` into a BytesIO, its ``getvalue()``, ``writestr``), about 0.5 s now."""
+    the zip, as ``np.savez`` writes them, where ``np.save`` into a BytesIO, its ``getvalue()`` and
+    ``writestr`` copied each array twice: a 240 MB model took 6.0× ``np.savez``'s time, 3.3× now
+    (benchmarks/bench_save.py)."""
     info = zipfile.ZipInfo(name, date_time=date_time)
     info.external_attr = 0o600 << 16  # (writestr's, for a name)
     # zip64 fields where the member may pass 2 GiB (their size is not known to the zip before it is written)
@@ -264,12 +265,8 @@ def _read_array(zf, name, shape, dtype, path):
                     f"for {nbytes} bytes of {tuple(shape)} {dtype}).")
     # the array read where the member's bytes are (np.load copied them twice more); read-only, as the
     # callers copy it into the model's arrays
-    array = np.frombuffer(data, dtype=declared_dtype, offset=header.tell()).reshape(shape, order=_order(fortran))
+    array = np.frombuffer(data, dtype=declared_dtype, offset=header.tell()).reshape(shape, order="F" if fortran else "C")
     return array.astype(dtype, copy=False)  # native byte order: the math must not pay for swapping
-
-
-def _order(fortran):
-    return "F" if fortran else "C"
 
 
 def weight_names(model):

@@ -3,7 +3,7 @@ matplotlib, where Keras needs pydot and Graphviz: a glassnet model is a chain of
 a column (or, with ``rankdir="LR"``, a row) of boxes."""
 
 from .._validation import check_bool, check_number
-from ._figure import _finish, _new_figure, _plain, _require_matplotlib
+from ._figure import _new_figure, _plain, _require_matplotlib, save_figure
 
 #: one box per layer up to this many (a wider model's figure would be unreadable; summary() lists any)
 MAX_BOXES = 200
@@ -110,8 +110,5 @@ def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False, 
         ax.annotate("", xy=end, xytext=start, arrowprops={"arrowstyle": "->", "color": "#3b5b92"})
     fig.set_dpi(dpi)
     if to_file is not None:
-        from ._figure import save_figure
-
         save_figure(fig, to_file, dpi=dpi)
-        return fig
-    return _finish(fig, None)
+    return fig
