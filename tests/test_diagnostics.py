@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from glassnet.datasets import make_circle
-from glassnet.diagnostics import DiagnosticWarning, Diagnostics, _loss_problems, _problems, diagnose
+from glassnet.diagnostics import DiagnosticWarning, Diagnostics, diagnose
+from glassnet.diagnostics.problems import _loss_problems, _problems
 from glassnet.initializers import Constant
 from glassnet.layers import Dense
 from glassnet.models import Sequential

@@ -130,7 +130,7 @@ def _scaling_advice(reason, no_standardize):
     """The library's stop reason with its advice for unscaled inputs ("x /= x.std(axis=0)") in the
     command line's terms: leave out --no-standardize; or, where the inputs were standardized and
     still reach far (an outlier), fix the file."""
-    from ..diagnostics import INPUT_SCALE_NOTE  # (the note's observation, then its advice in Python)
+    from ..diagnostics.problems import INPUT_SCALE_NOTE  # (the note's observation, then its advice in Python)
 
     if no_standardize:
         return INPUT_SCALE_NOTE.sub(r"\1Leave out --no-standardize: train then standardizes them.", reason)
@@ -405,7 +405,7 @@ def _train(args):
                     f"and their mse loss in its square; the test MSE and MAE are in the target's units, as the "
                     f"saved model gives them.")
     verbose = 0 if args.quiet else (1 if sys.stdout.isatty() else 2)
-    from ..diagnostics import _loss_problems
+    from ..diagnostics.problems import _loss_problems
     from ..models.divergence import DivergenceWarning
 
     with warnings.catch_warnings():

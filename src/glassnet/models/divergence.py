@@ -161,7 +161,7 @@ def _stop_diverged(model, epoch, step, snapshots, batch, start_failed=None):
 
 def _input_scale_note(X, where):
     """`` The inputs are not scaled: |x| reaches 255 in ...`` (:func:`glassnet.diagnostics.input_scale_note`)."""
-    from ..diagnostics import input_scale_note  # (glassnet.diagnostics imports this package)
+    from ..diagnostics.problems import input_scale_note  # (glassnet.diagnostics imports this package)
 
     xp = backend.get_namespace(X)
     x_max = float(xp.max(xp.abs(X))) if math.prod(X.shape) else 0.0

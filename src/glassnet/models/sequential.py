@@ -575,7 +575,7 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
     def diagnose(self, x, y, **kwargs):
         """Dead ReLUs, saturated units, vanishing/exploding gradients, with advice;
         see :func:`glassnet.diagnostics.diagnose`."""
-        from ..diagnostics import _diagnose
+        from ..diagnostics.probe import _diagnose
 
         return _diagnose(self, x, y, **kwargs, stacklevel=4)  # the warnings point at the caller's line
 

@@ -20,7 +20,8 @@ from .. import regularizers
 from ..callbacks import Callback
 from .._validation import check_choice, check_int, check_number
 from ..datasets import PLAYGROUND
-from ..diagnostics import INPUT_SCALE, INPUT_SCALE_NOTE
+from ..diagnostics.problems import INPUT_SCALE_NOTE
+from ..diagnostics.thresholds import INPUT_SCALE
 from ..layers import Dense
 from ..models import DivergenceWarning, Sequential
 from ..models.divergence import _restore, _snapshot

@@ -1,0 +1,187 @@
+"""The measurements on a probe batch (a forward and a backward pass in inference mode), and
+:func:`diagnose`, which judges them."""
+
+import math
+
+import numpy as np
+
+from .. import backend, optimizers
+from .._validation import check_array, check_bool, check_positive_int
+from ..layers.base import Layer
+from .problems import _emit, _learning_rate, _max_abs, _problems, _unscaled_initializers
+from .report import Diagnosis, LayerDiagnosis
+from .thresholds import _DELTA_A_MINUS_Y, _DYING, _SATURATING, FITTED, SATURATION_MARGIN
+
+
+def _probe(model, X, Y, w):
+    """Forward and backward pass in inference mode on the probe batch; the
+    model's weights, statistics and generators are not changed."""
+    # its layers back from a model sharing them that computed meanwhile (a callback showing an autoencoder's
+    # codes with encoder.predict): their gradients went to that model's vector, and these layers read 0
+    model._claim_if_rebound()
+    saved_grads = backend.copy(model._flat_grads)
+    with backend.quiet_floats():
+        A = model.forward(X, training=False)
+        loss = model.compute_loss(y=Y, y_pred=A, sample_weight=w)
+        model._flat_grads[...] = 0
+        model.backward(Y, A, w)
+        grads = backend.numpy_copy(model._flat_grads)
+    model._flat_grads[...] = saved_grads
+    with np.errstate(over="ignore", invalid="ignore"):  # norms of diverged weights may overflow
+        return _layer_stats(model, grads, _sgd_learning_rate(model)), float(loss)
+
+
+def _sgd_learning_rate(model):
+    """η where one step is ``η ∂J/∂W`` (an SGD optimizer), else None."""
+    return _learning_rate(model) if isinstance(getattr(model, "optimizer", None), optimizers.SGD) else None
+
+
+def _untrained_loss(model, Y, before=None):
+    """The loss (penalties left out) of a model that learned nothing: the larger of predicting 0
+    and predicting the mean target (for the cross-entropies the class frequencies) for every sample,
+    and the loss ``before`` training where known, as ``(loss, what it is)``; None where none is a
+    positive number."""
+    Y = backend.numpy_copy(Y)
+    found = [(before, "the loss before training")]
+    if Y.shape[0] and Y.dtype.kind == "f":
+        mean = np.broadcast_to(Y.mean(axis=0), Y.shape).astype(Y.dtype)
+        for constant, what in ((np.zeros_like(Y), "0"), (mean, "the mean target")):
+            with np.errstate(all="ignore"):
+                found.append((float(model.loss(*backend.to_namespace(Y, constant))), f"predicting {what} for every sample"))
+    found = [(v, what) for v, what in found if v is not None and math.isfinite(v) and v > 0]
+    return max(found, default=None)
+
+
+def _fits(model, Y, loss):
+    """Whether the probe ``loss`` is below :data:`FITTED` times that of predicting the mean target."""
+    Y = backend.numpy_copy(Y)
+    if not (Y.shape[0] and Y.dtype.kind == "f" and math.isfinite(loss)):
+        return False
+    mean = np.broadcast_to(Y.mean(axis=0), Y.shape).astype(Y.dtype)
+    with np.errstate(all="ignore"):
+        constant = float(model.loss(*backend.to_namespace(Y, mean)))
+    return bool(loss < FITTED * constant)
+
+
+def _layer_stats(model, grads, lr=None):
+    out, k = [], 0
+    params = backend.numpy_copy(model._flat_params).astype(np.float64)  # norms of 1e20s overflow in float32
+    grads = grads.astype(np.float64)
+    for i, layer in enumerate(model.layers):
+        activation = getattr(layer, "activation", None)
+        name = None if activation is None else activation.name
+        A_l = getattr(layer, "A", None)
+        if A_l is None and isinstance(getattr(layer, "layer", None), Layer):  # a wrapper's: its layer's outputs
+            A_l = getattr(layer.layer, "A", None)
+        A_l = None if A_l is None else backend.to_numpy(A_l)
+        dead = saturated = a_rms = ratio = None
+        # a unit is one output feature (the last axis): on samples of several axes a Dense applies the same
+        # kernel column at every position, and the other positions train a unit that is off at one of them
+        samples = None if A_l is None else tuple(range(A_l.ndim - 1))
+        if A_l is not None and A_l.size:
+            a_rms = float(np.sqrt(np.mean(np.square(A_l, dtype=np.float64))))
+        if A_l is not None and name in _DYING:
+            dead = float(np.mean(np.all(A_l == 0, axis=samples)))
+        if A_l is not None and name in _SATURATING:
+            low, high = activation.output_range
+            margin = SATURATION_MARGIN * (high - low)
+            stuck = (A_l <= low + margin) | (A_l >= high - margin)
+            saturated = float(np.mean(np.all(stuck, axis=samples)))
+        g_norm = w_norm = g_rms = None
+        if layer.params:
+            parts = model._slices[k:k + len(layer.params)]
+            g = np.concatenate([grads[p] for p in parts])
+            W = np.concatenate([params[p] for p in parts])
+            g_norm, w_norm = float(np.linalg.norm(g)), float(np.linalg.norm(W))
+            if "W" in layer.params:
+                gW = grads[parts[list(layer.params).index("W")]]
+                g_rms = float(np.linalg.norm(gW) / math.sqrt(gW.size))
+                kernel = float(np.linalg.norm(params[parts[list(layer.params).index("W")]]))
+                if lr is not None and kernel > 0:
+                    ratio = lr * float(np.linalg.norm(gW)) / kernel
+            k += len(parts)
+        units = int(layer.output_shape[-1])
+        out.append(LayerDiagnosis(i + 1, layer.name, name, units, dead, saturated, g_norm, w_norm, g_rms, a_rms, ratio))
+    return out
+
+
+def _learning_output(model):
+    """The name of the output layer when its loss cancels the activation's g'(z) (sigmoid with
+    binary cross-entropy: δ = a − y), so that its saturation is no problem; else None."""
+    last, loss = model.layers[-1], getattr(model, "loss", None)
+    activation = getattr(last, "activation", None)
+    if activation is None or loss is None or getattr(loss, "from_logits", False):
+        return None
+    return last.name if loss.name in _DELTA_A_MINUS_Y.get(activation.name, ()) else None
+
+
+def diagnose(model, X, y, losses=None, warn=True, max_samples=1024):
+    """Look for the training problems the lectures warn about.
+
+    Parameters
+    ----------
+    model : Sequential
+        A compiled model, usually after ``fit``.
+    X, y : array-like
+        A probe batch (at most ``max_samples`` rows are used, spread evenly over it).
+    losses : sequence of float, optional
+        Training loss per epoch; by default the ``"loss"`` of the model's
+        last ``fit`` (``model.history``).
+    warn : bool
+        Also issue every problem as a :class:`DiagnosticWarning`.
+
+    Returns
+    -------
+    Diagnosis
+        Per-layer dead/saturated fractions and gradient/weight norms, and
+        ``warnings`` in plain language with the lectures' advice.
+
+    Dead ReLUs are reported here where a whole layer is dead or the loss stopped
+    falling: how many were dead before training, to tell the units training killed
+    (:data:`DEAD_KILLED`), only the :class:`Diagnostics` callback measures.
+    """
+    return _diagnose(model, X, y, losses, warn, max_samples, stacklevel=4)
+
+
+def _diagnose(model, X, y, losses=None, warn=True, max_samples=1024, *, stacklevel):
+    """:func:`diagnose`, its warnings ``stacklevel`` frames up from ``_emit``: at the user's line
+    whether it was called as ``diagnose(model, ...)`` or ``model.diagnose(...)``."""
+    X, Y, w = _prepare_probe(model, X, y, max_samples)
+    layers, loss = _probe(model, X, Y, w)
+    stop_reason = None
+    if losses is None:
+        history = getattr(model, "history", None)
+        losses = list(history.history.get("loss", [])) if history is not None else []
+        stop_reason = _divergence(getattr(history, "stopped_reason", None) if history is not None else None)
+    else:  # one loss per epoch (NaN and inf allowed: a diverged run's)
+        losses = check_array(losses, "losses", ndim=1, dtype=np.float64, allow_empty=True, finite=False).tolist()
+    if not math.isfinite(loss):  # weights that already overflow, whatever the history says
+        stop_reason = "the probe batch's loss is not finite"
+    # before the optimizer's first step every dead unit was dead from the start (set_weights or initialisation)
+    untrained = getattr(getattr(model, "optimizer", None), "iterations", None) == 0
+    dead_before = {l.name: l.dead_fraction for l in layers if l.dead_fraction is not None} if untrained else None
+    problems = _problems(layers, losses, stop_reason, _learning_output(model), _learning_rate(model), _max_abs(X),
+                         _unscaled_initializers(model), _untrained_loss(model, Y), dead_before, _fits(model, Y, loss))
+    if check_bool(warn, "warn"):
+        _emit(problems, stacklevel=stacklevel)
+    return Diagnosis(layers=layers, loss=loss, losses=list(losses), problems=[(k, m) for k, _, m in problems])
+
+
+def _divergence(stop_reason):
+    """``stop_reason`` when it says that training diverged, else None (early stopping is no problem)."""
+    return stop_reason if stop_reason and "diverged" in stop_reason else None
+
+
+def _prepare_probe(model, X, y, max_samples):
+    if not hasattr(model, "layers") or not hasattr(model, "_prepare_xy"):
+        raise TypeError(f"model must be a glassnet Sequential model. Received: {type(model).__name__}")
+    if not getattr(model, "compiled", False):
+        raise ValueError("diagnose() needs a compiled model: call model.compile(optimizer, loss) first.")
+    max_samples = check_positive_int(max_samples, "max_samples")
+    X, Y, w = model._prepare_xy(X, y, what="diagnose")
+    n = X.shape[0]
+    if n > max_samples:  # rows spread evenly over the data: its first rows alone, of data sorted by class, left
+        rows = np.arange(max_samples) * n // max_samples  # the units that fire only for later classes "dead"
+        X, Y = X[rows], Y[rows]
+    X, Y = backend.to_namespace(X, Y)  # the probe runs in the model's namespace
+    return X, Y, None

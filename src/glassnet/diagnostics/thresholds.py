@@ -1,0 +1,116 @@
+"""The limits the checks apply (each with the measurements behind it) and the lectures' advice
+per kind of problem."""
+
+DEAD_FRACTION = 0.2
+"""Warn when at least this share of a layer's ReLU units is dead (seed 001: 20–40%), and one of
+the causes :data:`DEAD_KILLED` names is seen."""
+DEAD_KILLED = 0.6
+"""Dead ReLUs are a learning-rate problem when training killed them: at least this share of the
+units that were alive before training died since (the :class:`Diagnostics` callback measures the
+start). A share of dead units alone is no sign: in deep, narrow nets a unit can be off for every
+input from the start (2-D inputs reach few directions), and no step revives it. Measured on the probe
+(256 rows) of 54 healthy nets, Adam(1e-3), Glorot or He, 5, 7 or 10 hidden layers of 8, 16 or 32
+units, on the circle (20 epochs) and the digits (10 epochs; every loss falling): up to 75% of a
+layer was dead at initialisation, and the old rule (20% dead) warned in 53 of them, most from the
+first epoch on. Training killed at most 57% of a layer's live units in all but one (71%: 8 units
+of 7 layers on the 64 pixels of the digits). In 11 nets broken by too large a learning rate
+(SGD(1) to SGD(5), Adam(0.05) to Adam(0.5)) it killed 67% to 100%; in 3 started with biases of
+−1 to −3 whole layers were dead and the loss did not move. So a layer is reported when all its
+units are dead (nothing passes through), when training killed at least 60% of its live units,
+or when the training loss no longer falls, still at least half its first epoch's (:func:`_loss_stalled`)."""
+SATURATED_FRACTION = 0.2
+"""Warn when at least this share of a layer's sigmoid/tanh units is saturated; in a hidden layer only
+while the model does not fit the probe (:data:`FITTED`)."""
+FITTED = 0.5
+"""A model whose probe loss is below this share of the loss of predicting the mean target (for the
+cross-entropies the class frequencies) fits the probe: its saturated hidden units are features
+training made that sharp, not units that stopped it. Of 54 healthy nets (1 to 3 hidden layers of 8,
+32 or 64 relu, tanh or sigmoid units, Adam(0.01), 60 epochs on the circle: accuracy 1.0, probe loss
+0.01 of 0.69) the 64-wide tanh ones were warned about, up to 34% of their second layer saturated
+(every unit at the same end for every sample: a constant, which the next layer takes as a bias)."""
+SATURATION_MARGIN = 0.01
+"""A saturated output lies within this share of the activation's range from a bound."""
+VANISHING_RATIO = 100.0
+"""RMS gradient of the last Dense layer over the first one above which gradients vanish
+(and, inverted, below which they explode)."""
+
+ACTIVATION_GROWTH = 100.0
+"""RMS output of the last hidden Dense layer over the first one above which the activations (and
+with them the loss and every gradient) explode. He initialisation keeps the RMS of ReLU outputs
+from layer to layer, Glorot that of tanh (or lets it shrink); trained Glorot/He MLPs on the digits
+and the circle grow it at most about 16× over ten layers. Two orders of magnitude, as for
+:data:`VANISHING_RATIO`, are a start too large for the layers' widths: 20 ReLU layers of 32 units
+from N(0, 0.6²) multiply it by about 0.6·√16 ≈ 2.4 a layer, 10⁷ in all. The gradients then grow
+backwards as the activations grow forwards, so their first-to-last ratio cannot see it."""
+UPDATE_RATIO = 1.0
+"""Relative size of one SGD step, η‖∂J/∂W‖/‖W‖, above which the learning rate is too large for
+the gradients (Karpathy, "A Recipe for Training Neural Networks" and CS231n: about 1e-3 is healthy).
+At 1 a single step is as large as the weights themselves; trained Glorot/He MLPs on the digits and
+the circle (SGD 0.1 to 0.5, 2 to 10 layers) stay below 0.3. Only read after training: before it, weights started
+small (N(0, 0.01²)) make any first step large, and harmlessly so."""
+
+LOSS_WINDOW = 10
+"""The loss-curve checks look at this many most recent epochs."""
+LOSS_EXPLODED = 1e6
+"""A training loss this many times that of a model that learned nothing, and no longer falling,
+has exploded. "Learned nothing" is the larger of a constant prediction, 0 or the mean target (for
+the cross-entropies the class frequencies), and (the callback) the loss before training: the
+start that slow training from unscaled targets never leaves (y ≈ 1000: 1e6 from the first epoch
+on) is then no explosion. Six orders of magnitude above it, for the squared error outputs about
+a thousand times off, are weights thrown away by too large steps (SGD(1.0) on pixels of 0..255:
+1.3e4, then 1.3e25 every epoch, all finite)."""
+
+INPUT_SCALE = 10.0
+"""Inputs whose largest |x| is above this are unscaled (seed 004: X -= mean, X /= std); the
+warnings then name the largest |x| seen as a cause, with how to scale it away."""
+
+_SATURATING = ("sigmoid", "tanh", "bipolar_sigmoid", "hard_sigmoid", "hard_tanh", "sparse_sigmoid", "softsign")
+#: activations whose units can die as a ReLU's: output 0, and g'(z) = 0, below a point
+_DYING = ("relu", "relu6")
+#: Output activation -> the losses whose gradient cancels its g'(z) (output delta a − y), so
+#: that a saturated output still learns. Softmax pairs with the categorical cross-entropies
+#: the same way, but its saturation is never measured.
+_DELTA_A_MINUS_Y = {"sigmoid": ("binary_crossentropy",)}
+
+ADVICE = {
+    "dead_relu": (
+        "Lower the learning rate, e.g. {lower} (seed 001: 'use ReLU and lower learning rates if you see many "
+        "(20-40%) dead neurons'); leaky ReLU or He initialisation also keep units alive."
+    ),
+    "saturated": (
+        "Standardize the inputs (seed 004: X -= mean, X /= std), use Glorot initialisation or a "
+        "lower learning rate, or switch the hidden layers to ReLU."
+    ),
+    "vanishing": (
+        "Use ReLU in the hidden layers, a better initialisation (He for ReLU, Glorot for tanh) "
+        "or batch normalization (seed 001), or fewer sigmoid layers."
+    ),
+    "exploding": (
+        "Lower the learning rate, e.g. {lower}, clip the gradients (optimizer clipnorm=1.0), use a smaller "
+        "initialisation or batch normalization."
+    ),
+    "diverged": "The learning rate is far too large: lower it, e.g. {lower}.",
+    "loss_exploded": "The learning rate is far too large: lower it, e.g. {lower}.",
+    "loss_grows": (
+        "The learning rate is too large: like seed 000's η = 1.05 table, every step overshoots "
+        "the minimum further. Lower it, e.g. {lower}."
+    ),
+    "loss_oscillates": (
+        "The learning rate is too large: like seed 000's η = 1.0 table, the steps jump across "
+        "the minimum back and forth. Lower it, e.g. {lower}."
+    ),
+    "large_updates": (
+        "Lower the learning rate, e.g. {lower}, or clip the gradients (optimizer clipnorm=1.0); about 1e-3 "
+        "is a healthy update/weight ratio."
+    ),
+    "unscaled_inputs": "Scale the inputs to about [-1, 1] (seed 004: X -= mean, X /= std).",
+}
+"""The lectures' advice per kind of problem; ``{lower}`` is how to lower the learning rate
+(:func:`_advice` fills it in: "from 0.5 to 0.05" where the rate is known, else "by a factor of 10")."""
+DEAD_AT_START_ADVICE = (
+    "They are dead from the start, not killed by training, and a lower learning rate does not revive them: "
+    "start them alive, with He initialisation (kernel_initializer='he_normal'), biases at 0 or slightly above, "
+    "or leaky ReLU."
+)
+"""The ``dead_relu`` advice where the units were dead before training: the :class:`Diagnostics` callback
+measured them then, or :func:`diagnose` sees a model whose optimizer has taken no step."""
