@@ -108,6 +108,20 @@ PEER_CASES = [
 ]
 
 
+@pytest.mark.parametrize("spelling", ["Logistic", "SIGMOID", "sigmoid"])
+def test_the_logistic_function_starts_from_sklearns_logistic_weights_however_spelt(spelling):
+    # 'Logistic' and 'SIGMOID' built sigmoid layers from the bound √(6/(fan_in + fan_out)) of the other
+    # activations, not scikit-learn's √(2/(...)) for 'logistic'
+    X, y = DATA["multiclass"]
+    params = dict(hidden_layer_sizes=(6,), max_iter=1, random_state=0, learning_rate_init=1e-12, shuffle=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        peer = sk_nn.MLPClassifier(activation="logistic", **params).fit(X, y)
+        ours = MLPClassifier(activation=spelling, **params).fit(X, y)
+    for mine, theirs in zip(ours.coefs_, peer.coefs_):
+        np.testing.assert_allclose(mine, theirs, atol=1e-9)
+
+
 @pytest.mark.parametrize("name, params, weighted", PEER_CASES)
 def test_stochastic_training_equals_sklearn(name, params, weighted):
     """Same initial weights, same objective, same optimizer and stopping rules:

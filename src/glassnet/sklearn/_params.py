@@ -42,7 +42,9 @@ def _hidden_activations(activation, n_hidden):
 
 
 def _is_logistic(name):
-    return name in ("logistic", "sigmoid")
+    """Whether ``name`` gives the logistic function, whose initial weights scikit-learn draws
+    within √(2/(fan_in + fan_out)), not √6: as the registry reads it ("Logistic", "SIGMOID" too)."""
+    return type(activations.get(name)) is activations.Sigmoid
 
 
 def _check_hyperparameters(est):
