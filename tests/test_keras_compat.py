@@ -3,6 +3,7 @@ says clearly what glassnet offers instead."""
 
 import inspect
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -1096,4 +1097,53 @@ def test_compile_config_round_trips_the_compile_settings():
     again.set_weights(model.get_weights())
     assert again.fit(x, y, epochs=2, verbose=0).history == model.fit(x, y, epochs=2, verbose=0).history
     with pytest.raises(TypeError, match="config must be the dict get_compile_config\\(\\) returns"):
-        again.compile_from_config({"loss": "mse"})
+        again.compile_from_config(["mse"])
+
+
+def test_compile_from_config_is_compile_of_the_revived_settings():
+    # as Keras 3.15's compile(**deserialized config): it dropped loss_weights and unknown keys silently and
+    # refused an optimizer by name and per-output losses and metrics
+    import glassnet as keras
+
+    def model():
+        inputs = keras.Input((3,), name="feats")
+        return keras.Model(inputs, keras.layers.Dense(1, name="price")(inputs))
+
+    compiled = model()
+    compiled.compile_from_config({"optimizer": "adam", "loss": {"price": "mse"}, "metrics": {"price": ["mae"]}})
+    assert type(compiled.optimizer).__name__ == "Adam" and compiled.loss.name == "mean_squared_error"
+    assert compiled.evaluate(np.ones((4, 3)), np.zeros((4, 1)), verbose=0, return_dict=True).keys() == {"loss", "mae"}
+    compiled.compile_from_config({"loss": ["mae"]})  # compile's defaults for what the config leaves out
+    assert type(compiled.optimizer).__name__ == "RMSprop" and compiled.loss.name == "mean_absolute_error"
+    with pytest.raises(TypeError, match="unexpected keyword argument 'foo'"):
+        model().compile_from_config({"optimizer": "adam", "loss": "mse", "foo": 1})
+    with pytest.raises(ValueError, match="loss_weights must be None"):
+        model().compile_from_config({"optimizer": "adam", "loss": "mse", "loss_weights": [2.0]})
+
+
+def test_compile_config_names_the_users_unregistered_functions_as_keras():
+    # it was None, as for a model never compiled (a custom loss), or left the custom metric out
+    import glassnet as keras
+
+    def my_loss(y_true, y_pred):
+        return ((y_true - y_pred) ** 2).mean(axis=-1)
+
+    my_loss.per_sample_gradient = lambda y_true, y_pred: 2 * (y_pred - y_true) / y_true.shape[-1]
+
+    def my_metric(y_true, y_pred):
+        return np.abs(y_true - y_pred).mean(axis=-1)
+
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)], seed=0)
+    model.compile(optimizer="sgd", loss=my_loss, metrics=[my_metric, "mae"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # (the model file's warning is save's, not this call's)
+        config = model.get_compile_config()
+    function = {"module": "builtins", "class_name": "function", "registered_name": "function"}
+    assert config["loss"] == {**function, "config": "my_loss"}  # Keras 3.15's form
+    assert config["metrics"] == [{**function, "config": "my_metric"}, "mae"]
+    again = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)], seed=0)
+    with pytest.raises(ValueError, match="Unknown function 'my_loss'.*register_keras_serializable"):
+        again.compile_from_config(config)
+    with keras.saving.custom_object_scope({"my_loss": my_loss, "my_metric": my_metric}):
+        again.compile_from_config(config)
+    assert again.loss.function is my_loss and again._metric_ids == [my_metric, "mae"]

@@ -170,27 +170,46 @@ class Persistence:
 
     def get_compile_config(self):
         """Keras's ``model.get_compile_config()``: compile's settings as JSON values, as a model file keeps
-        them (the loss, the optimizer's config, the metrics, ``jit_compile``), or None before compile.
-        :meth:`compile_from_config` compiles a model with them (``clone_model`` does it for you)."""
+        them (the loss, the optimizer's config, the metrics, ``jit_compile``), or None before compile. The
+        user's unregistered functions and classes are named as Keras names them (``{"class_name":
+        "function", "config": "my_loss", ...}``). :meth:`compile_from_config` compiles a model with them
+        (``clone_model`` does it for you)."""
         from .saving import _compile_config
 
-        return _compile_config(self)
+        return _compile_config(self, by_name=True)
 
     def compile_from_config(self, config):
-        """Keras's ``model.compile_from_config(config)``: compile with what :meth:`get_compile_config`
-        returned (a new optimizer of those settings, without state)."""
+        """Keras's ``model.compile_from_config(config)``: ``compile(**config)`` with the serialized objects
+        of ``config`` (what :meth:`get_compile_config` returns, Keras's too) made again: names, configs, and
+        per-output dicts and lists of them; a new optimizer of those settings, without state. As in Keras, a
+        function or class named by a config must be registered or in a ``custom_object_scope``, and the keys
+        are compile's arguments (an unknown one is a TypeError; ``compile`` checks the values).
+        ``jit_compile=True`` reads as ``"auto"``: the compiled loops where numba is installed."""
         from .. import losses, metrics, optimizers
 
-        if not isinstance(config, dict) or not {"loss", "optimizer"} <= set(config):
-            raise TypeError("config must be the dict get_compile_config() returns, with 'loss' and 'optimizer'. "
-                            f"Received: {config!r:.100}")
-        listed = {key: config.get(key) or [] for key in ("metrics", "weighted_metrics")}
-        if not all(isinstance(value, list) for value in listed.values()):
-            raise TypeError(f"config's metrics and weighted_metrics must be lists. Received: {listed!r:.100}")
-        self.compile(optimizer=optimizers.deserialize(config["optimizer"]), loss=losses.deserialize(config["loss"]),
-                     metrics=[metrics.deserialize(m) for m in listed["metrics"]] or None,
-                     weighted_metrics=[metrics.deserialize(m) for m in listed["weighted_metrics"]] or None,
-                     jit_compile="auto" if config.get("jit_compile") is True else False)
+        if not isinstance(config, dict):
+            raise TypeError(f"config must be the dict get_compile_config() returns. Received: {config!r:.100}")
+
+        def revive(value, deserialize):
+            if isinstance(value, dict) and "class_name" not in value:  # per output: {"price": "mse"}
+                return {key: revive(each, deserialize) for key, each in value.items()}
+            if isinstance(value, (list, tuple)):
+                return [revive(each, deserialize) for each in value]
+            return value if value is None else deserialize(value)
+
+        settings = dict(config)
+        if "optimizer" in settings:  # (a name such as "adam" too, as compile takes it)
+            optimizer = settings["optimizer"]
+            settings["optimizer"] = optimizers.get(optimizer) if isinstance(optimizer, str) else \
+                optimizers.deserialize(optimizer)
+        if "loss" in settings:
+            settings["loss"] = revive(settings["loss"], losses.deserialize)
+        for key in ("metrics", "weighted_metrics"):
+            if key in settings:
+                settings[key] = revive(settings[key], metrics.deserialize) or None
+        if settings.get("jit_compile") is True:
+            settings["jit_compile"] = "auto"
+        self.compile(**settings)
 
     def to_json(self, **kwargs):
         """The architecture as JSON text (as Keras; ``kwargs`` go to ``json.dumps``):

@@ -14,6 +14,7 @@ Saving is atomic: a temporary file in the same folder, flushed and fsynced,
 then ``os.replace``; an existing file is never left half-written.
 """
 
+import inspect
 import io
 import json
 import os
@@ -92,15 +93,25 @@ def _plain(value):
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
-def _compile_config(model):
+def _compile_config(model, by_name=False):
     """The file's "compile" section, or None. A model file holds no code: a custom
     loss or optimizer leaves the whole section out, a custom metric itself, with a
     warning, so that the weights are saved all the same (a ModelCheckpoint with a
-    custom loss keeps working)."""
+    custom loss keeps working). ``by_name``: :meth:`get_compile_config`'s, where
+    such an object is named as Keras names it (:func:`_by_name`), without a warning."""
     if not model.compiled:
         return None
+
+    def config_of(serialize, obj):
+        try:
+            return serialize(obj)
+        except ValueError:
+            if not by_name:
+                raise
+            return _by_name(obj)
+
     try:
-        loss, optimizer = losses.serialize(model.loss), optimizers.serialize(model.optimizer)
+        loss, optimizer = config_of(losses.serialize, model.loss), config_of(optimizers.serialize, model.optimizer)
     except ValueError as exc:
         warnings.warn(f"The compile settings are not saved, only the architecture and weights: {exc} After "
                       "load_model, compile again.", UserWarning, stacklevel=4)
@@ -110,7 +121,7 @@ def _compile_config(model):
         names = []
         for m in ids:
             try:
-                names.append(metrics.serialize(m))
+                names.append(config_of(metrics.serialize, m))
             except ValueError as exc:  # (the model is saved all the same: a ModelCheckpoint keeps working)
                 warnings.warn(f"{exc} The rest of the model is saved; after load_model, compile again with the "
                               "metric to get it back.", UserWarning, stacklevel=4)
@@ -118,6 +129,20 @@ def _compile_config(model):
             config[key] = names
     config["jit_compile"] = model.jit_compile
     return config
+
+
+def _by_name(obj):
+    """Keras 3.15's config of an object no registry can name (``get_compile_config`` of a model compiled
+    with the user's unregistered function or class): a function by its bare name,
+    ``{"module": "builtins", "class_name": "function", "config": "my_loss", ...}``, an object by its class
+    name with its ``get_config()``. Compiling from it finds them in a ``custom_object_scope``, as in Keras."""
+    function = getattr(obj, "function", obj)  # (a FunctionLoss holds the user's function)
+    if inspect.isfunction(function):
+        return {"module": "builtins", "class_name": "function", "config": function.__name__,
+                "registered_name": "function"}
+    cls = type(obj)
+    settings = obj.get_config() if callable(getattr(obj, "get_config", None)) else {}
+    return {"module": cls.__module__, "class_name": cls.__name__, "config": settings, "registered_name": cls.__name__}
 
 
 def _architecture(model):
