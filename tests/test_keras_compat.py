@@ -392,6 +392,27 @@ def test_a_loss_given_per_output_for_the_one_output():
             model.compile(optimizer="sgd", loss=bad)
 
 
+
+def test_an_output_that_is_a_nested_model_is_named_after_it():
+    # Keras 3.15's output_names of Model(x, inner(h)) is ['inner'], and compile(loss={"inner": ...}) and
+    # fit(x, {"inner": y}) train; glassnet wanted the nested model's last layer's name ('last')
+    import glassnet as keras
+
+    x = np.random.default_rng(0).standard_normal((8, 3))
+    y = x[:, :1] * 2
+    inner = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1, name="last")], name="inner")
+    inputs = keras.Input((3,), name="features")
+    model = keras.Model(inputs, inner(keras.layers.Dense(4)(inputs)))
+    model.compile(optimizer="sgd", loss={"inner": "mse"}, metrics={"inner": ["mae"]})
+    assert list(model.fit(x, {"inner": y}, epochs=1, verbose=0).history) == ["loss", "mae"]
+    model.compile(optimizer="sgd", loss={"last": "mse"})  # (the flattened chain's last layer: as before)
+    assert model.evaluate(x, {"last": y}, verbose=0) > 0
+    with pytest.raises(ValueError, match="one output, the model it ends with 'inner': \\{'inner': 'mse'\\}"):
+        model.compile(optimizer="sgd", loss={"dense": "mse"})
+    with pytest.raises(TypeError, match="must map this model's one output, 'inner', to its array"):
+        model.evaluate(x, {"dense": y}, verbose=0)
+
+
 # Keras 3.15's serialize() of HeNormal(seed=2), L1L2(0.001, 0.01), MaxNorm(3) and Huber(delta=2.0)
 KERAS_SERIALIZED = {
     "initializer": {"module": "keras.initializers", "class_name": "HeNormal",

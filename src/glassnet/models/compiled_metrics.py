@@ -20,15 +20,16 @@ class CompiledMetrics:
 
     def _one_output(self, metrics, argument):
         """Keras's per-output forms for a model of one output: ``[["accuracy"]]`` (a list per
-        output) and ``{"output_name": ...}`` (by the output layer's name) are its metrics (or, with
+        output) and ``{"output_name": ...}`` (by :meth:`_output_names`) are its metrics (or, with
         ``argument="loss"``, a dict by name its loss)."""
         if isinstance(metrics, (list, tuple)) and len(metrics) == 1 and isinstance(metrics[0], (list, tuple)):
             return metrics[0]
         if isinstance(metrics, dict):
-            output = self._layers[-1].name if self._layers else None
-            if len(metrics) != 1 or next(iter(metrics)) != output:
+            output, last = self._output_names()
+            if len(metrics) != 1 or next(iter(metrics)) not in (output, last):
                 value, plain = ("'mse'", "the loss itself") if argument == "loss" else ("[...]", "a plain list")
-                raise ValueError(f"{argument} given per output must name this model's one output, its last layer "
+                which = "its last layer" if output == last else "the model it ends with"
+                raise ValueError(f"{argument} given per output must name this model's one output, {which} "
                                  f"{output!r}: {{{output!r}: {value}}}, or be {plain}. Received: "
                                  f"{argument}={metrics!r:.200}")
             return next(iter(metrics.values()))

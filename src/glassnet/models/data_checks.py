@@ -79,10 +79,10 @@ class DataChecks:
         return X
 
     @staticmethod
-    def _named(data, name, expected, what):
+    def _named(data, name, expected, what, alias=None):
         """The array of Keras's ``{name: array}`` for the model's one input (the ``Input``'s name) or
-        output (its last layer's)."""
-        if len(data) == 1 and expected is not None and next(iter(data)) == expected:
+        output (:meth:`_output_names`: ``expected``, or its ``alias``)."""
+        if len(data) == 1 and expected is not None and next(iter(data)) in (expected, alias):
             return next(iter(data.values()))
         keys = f"Received a dict with the keys {list(data)!r:.200}"
         if expected is None:
@@ -91,11 +91,25 @@ class DataChecks:
         raise TypeError(f"{name} given as a dict must map this model's one {what}, {expected!r}, to its array "
                         f"({{{expected!r}: array}}), or be the array itself. {keys}")
 
+    def _output_names(self):
+        """The name of the model's one output, as Keras names it (its last layer's; a nested model's own
+        name where the model ends with one: Keras's ``output_names`` of ``Model(x, inner(h))`` is
+        ``['inner']``), and the last layer's name, which glassnet's flattened chain takes too
+        (``(None, None)`` for a model without layers)."""
+        if not self._layers:
+            return None, None
+        from .nesting import nested_items
+
+        last = self._layers[-1].name
+        *_, item = nested_items(self)
+        return (item.name if item is not self._layers[-1] and getattr(item, "_layers", None) else last), last
+
     def _given_targets(self, y, name):
         """``y`` as an array (Keras's ``{output name: y}`` too), with named errors for None, text and ragged
         lists (NaN and range are checked with the encoding, in _check_y)."""
         if isinstance(y, dict):
-            y = self._named(y, name, self._layers[-1].name if self._layers else None, "output")
+            output, last = self._output_names()
+            y = self._named(y, name, output, "output", last)
         return check_array(on_host(y, name), name, ndim=None, finite=False, allow_empty=True)
 
     def _check_y(self, y, n, name="y", scoring=False):
