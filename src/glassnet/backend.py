@@ -400,10 +400,26 @@ def floatx():
 
 
 def set_floatx(value):
-    """Set the default float dtype: ``"float16"``, ``"float32"`` or ``"float64"``."""
-    if value is None:  # standardize_dtype reads None as "the current one": a silent no-op
-        raise ValueError('set_floatx needs "float16", "float32" or "float64". Received: None')
-    _state["floatx"] = standardize_dtype(value)
+    """Set the default float dtype: ``"float16"``, ``"float32"`` or ``"float64"`` (or its NumPy dtype). As Keras's,
+    a dtype policy is refused: ``glassnet.mixed_precision.set_global_policy`` sets one."""
+    expected = '"float16", "float32" or "float64"'
+    if isinstance(value, dict) or (not isinstance(value, (str, np.dtype, type))
+                                   and isinstance(getattr(value, "name", None), str)):
+        # (a TypeError, as Keras's: a policy is no floatx; standardize_dtype took it, so set_floatx(policy) passed)
+        raise TypeError(f"set_floatx needs a dtype name, {expected}, not a dtype policy: set a policy with "
+                        "glassnet.mixed_precision.set_global_policy. Received: "
+                        f"value={value!r:.100} of type {type(value).__name__}")
+    try:  # (None is no dtype here: NumPy reads it as float64, standardize_dtype as the current floatx)
+        name = None if value is None else np.dtype(value).name
+    except (TypeError, ValueError):
+        name = None
+    if name not in _FLOAT_DTYPES:
+        # (the mixed policies, which standardize_dtype reads as float32 for a layer, are no floatx, as in Keras)
+        policy = (" (a mixed precision policy is set with glassnet.mixed_precision.set_global_policy)"
+                  if isinstance(value, str) and value in _MIXED else "")
+        raise ValueError(f"Unknown floatx value {value!r:.100}: set_floatx needs {expected}{policy}. "
+                         f"Received: value={value!r:.100}")
+    _state["floatx"] = name
 
 
 #: the class names of a serialized dtype policy: Keras 3's, earlier Keras 3's, tf.keras 2's

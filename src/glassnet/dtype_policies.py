@@ -4,8 +4,13 @@ A glassnet model computes in one dtype, its weights': a policy names it. ``"floa
 ``"float64"`` and ``"float16"`` are themselves; Keras's mixed policies ``"mixed_float16"`` and
 ``"mixed_bfloat16"`` (float16 computations on float32 weights) are read as float32, with a warning,
 as a layer's ``dtype="mixed_float16"`` is. ``set_global_policy`` sets the dtype of the layers and models
-given none, as Keras's sets its layers'; ``floatx()`` stays as it was, as in Keras.
+made from then on without one, as Keras's sets its layers'; ``floatx()`` stays as it was, as in Keras. A layer's
+policy is fixed when it is made, as Keras's (a model still gives its own dtype to the layers given none).
 """
+
+import functools
+
+import numpy as np
 
 from . import backend
 
@@ -62,14 +67,16 @@ Policy = FloatDTypePolicy = DTypePolicy
 
 def set_global_policy(policy):
     """``keras.mixed_precision.set_global_policy(policy)``: the dtype policy (a name or a ``DTypePolicy``,
-    Keras's too) of the layers and models made or built from now on without a ``dtype``."""
+    Keras's too) of the layers and models made from now on without a ``dtype``."""
     if isinstance(policy, str):
         policy = DTypePolicy(policy)
     elif not isinstance(policy, DTypePolicy):
         name = getattr(policy, "name", None)  # keras.DTypePolicy("float64"): read by its name, keras not imported
         if not isinstance(name, str) or isinstance(policy, (dict, bytes)):
-            raise TypeError("policy must be the name of a dtype policy (such as 'float64' or 'mixed_float16') or a "
-                            f"DTypePolicy. Received: policy={policy!r:.100} of type {type(policy).__name__}")
+            # a ValueError, as Keras's: code written for Keras catches that one
+            raise ValueError("Invalid policy argument: policy must be the name of a dtype policy (such as 'float64' or "
+                             f"'mixed_float16') or a DTypePolicy. Received: policy={policy!r:.100} of type "
+                             f"{type(policy).__name__}")
         policy = DTypePolicy(name)
     backend.standardize_dtype(policy.name)  # the mixed policies' warning, once, here
     backend._state["policy"] = policy.name
@@ -95,19 +102,68 @@ def get(identifier):
     raise TypeError(f"Cannot interpret {identifier!r:.100} as a dtype policy: give its name or a DTypePolicy.")
 
 
+def policy_name(dtype):
+    """The name of the policy that a layer's ``dtype`` argument names (a dtype, a policy or its config; None:
+    the global policy now, as Keras's layer takes it when it is made): a mixed policy keeps its own name,
+    which ``standardize_dtype`` reads as float32."""
+    if dtype is None:
+        return backend._state["policy"] or backend.floatx()
+    name = dtype
+    if isinstance(dtype, dict) and dtype.get("class_name") in backend.POLICY_CLASS_NAMES:
+        name = (dtype.get("config") or {}).get("name")
+    elif not isinstance(dtype, (str, dict, np.dtype)):
+        name = getattr(dtype, "name", None)  # a policy object, Keras's too
+    if isinstance(name, str) and name in backend._MIXED:
+        return name
+    return backend.standardize_dtype(dtype)
+
+
 class PolicyAttributes:
-    """Keras's ``dtype_policy``, ``compute_dtype`` and ``variable_dtype`` of a layer or model, read from its
-    ``dtype`` (an unbuilt layer's is the one it will take: given, else the global policy's)."""
+    """Keras's ``dtype_policy``, ``compute_dtype`` and ``variable_dtype`` of a layer or model: the policy
+    fixed when the layer was made (its ``_policy_name``: given, else the global one then, as Keras fixes it),
+    while the ``dtype`` is that policy's (an unbuilt layer's None: the one it will take); else the ``dtype``'s,
+    which a model gives the layers given none."""
 
     @property
     def dtype_policy(self):
+        own = self.__dict__.get("_policy_name")  # (a model has none: its dtype is fixed when it is made)
+        if own is not None:
+            policy = DTypePolicy(own)
+            if self.dtype is None or policy.variable_dtype == backend.standardize_dtype(self.dtype):
+                return policy
         return DTypePolicy(backend.standardize_dtype(self.dtype))
 
     @property
     def variable_dtype(self):
-        return backend.standardize_dtype(self.dtype)
+        return self.dtype_policy.variable_dtype
 
     compute_dtype = variable_dtype  # (one dtype: the weights')
+
+
+def build_in_its_dtype(build):
+    """A layer class's ``build``, wrapped so that a layer given no dtype builds in its policy's, fixed when the
+    layer was made, as Keras's and as ``layer(x)`` does (``layer.build(shape)`` took the global policy's at the
+    build and left the layer's dtype None, so that its ``dtype_policy`` followed the global one away from its
+    weights'). A layer left without weights keeps None, so that it can join a model of any dtype."""
+    if getattr(build, "_in_its_dtype", False):
+        return build
+
+    @functools.wraps(build)
+    def build_layer_in_its_dtype(self, *args, **kwargs):
+        if self.__dict__.get("dtype") is not None:  # given, a model's, or set by the outer build of a subclass
+            return build(self, *args, **kwargs)
+        self.dtype = self.variable_dtype
+        has_weights = False
+        try:
+            result = build(self, *args, **kwargs)
+            has_weights = bool(getattr(self, "params", None) or getattr(self, "state", None))
+        finally:
+            if not has_weights:  # (a build that failed leaves the layer as it was)
+                self.dtype = None
+        return result
+
+    build_layer_in_its_dtype._in_its_dtype = True
+    return build_layer_in_its_dtype
 
 
 __all__ = ["DTypePolicy", "FloatDTypePolicy", "Policy", "dtype_policy", "get", "global_policy", "set_dtype_policy",

@@ -23,7 +23,7 @@ import numpy as np
 
 from .. import constraints, regularizers
 from .._validation import check_array, check_positive_int, check_shape
-from ..dtype_policies import PolicyAttributes
+from ..dtype_policies import DTypePolicy, PolicyAttributes, build_in_its_dtype, policy_name
 from ..variables import handed_out
 from ..backend import (copy, from_numpy, get_namespace, is_numpy, namespace_name, numpy_copy, numpy_dtype,
                        standardize_dtype)
@@ -96,6 +96,11 @@ class Layer(PolicyAttributes):
                     _check_extra_kwargs(cls, {key: kwargs[key]})
         return super().__new__(cls)
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "build" in cls.__dict__:  # every layer class's build, a user's own too (as Keras wraps it)
+            cls.build = build_in_its_dtype(cls.__dict__["build"])
+
     def __init__(self, name=None, input_shape=None, input_dim=None, dtype=None, trainable=True,
                  activity_regularizer=None, **kwargs):
         _check_extra_kwargs(type(self), kwargs)
@@ -112,6 +117,9 @@ class Layer(PolicyAttributes):
         self.name = name
         self.dtype = None if dtype is None else standardize_dtype(dtype)
         self._dtype_given = self.dtype  # kept in get_config (a build sets self.dtype to the model's)
+        # Keras's policy of the layer, fixed now as Keras's: the one given, else the global one now. A layer
+        # given none keeps dtype None until it is built (build_in_its_dtype), so a model can give it its own
+        self._policy_name = policy_name(dtype)
         if not isinstance(trainable, (bool, np.bool_)):
             raise TypeError(f"trainable must be True or False. Received: trainable={trainable!r}")
         #: False freezes the layer, as Keras: training leaves its weights as they are (a frozen
@@ -166,7 +174,7 @@ class Layer(PolicyAttributes):
         weights = self.weights
         label = self._label()
         self._check_namespace()
-        dtype = numpy_dtype(weights[0]) if weights else standardize_dtype(self.dtype)
+        dtype = numpy_dtype(weights[0]) if weights else self.variable_dtype
         X = check_array(x, name=f"the input of {label}", ndim=0 if self.takes_vectors else 2, allow_nd=True,
                         dtype=dtype, finite=False)
         given_shape = X.shape
@@ -180,7 +188,7 @@ class Layer(PolicyAttributes):
             )
         if not self.built or rebuild:
             given = self.dtype
-            self.dtype = standardize_dtype(given)  # the weights' dtype
+            self.dtype = self.variable_dtype  # the weights' dtype: given, else the policy of the layer's making
             build_layer(self, X.shape[1:])
             if not self.weights:
                 self.dtype = given  # a layer without weights can still join a model of any dtype
@@ -301,8 +309,10 @@ class Layer(PolicyAttributes):
                             f"Received: {config!r:.100}")
         return cls(**deserialize_nested(config))
 
+    @build_in_its_dtype
     def build(self, input_shape):
-        """Create the weights for inputs of shape ``(None, *input_shape)``."""
+        """Create the weights for inputs of shape ``(None, *input_shape)``, in the layer's dtype: given, a
+        model's, else the policy of the layer's making."""
         self.input_shape = sample_shape(input_shape)
         self.output_shape = self.compute_output_shape(self.input_shape)
         self.built = True
@@ -421,8 +431,15 @@ class Layer(PolicyAttributes):
 
     def get_config(self):
         config = {"name": self.name}
-        if getattr(self, "_dtype_given", None) is not None:  # Dense(2, dtype="float64") stays float64 (as Keras)
-            config["dtype"] = self._dtype_given
+        given, own = getattr(self, "_dtype_given", None), self.__dict__.get("_policy_name")
+        # the layer's policy, given or not float32 (Dense(2) made under set_global_policy("float64")): from_config
+        # makes it again as Keras's (Dense(2, dtype="float64") stays float64); not when a model gave the layer
+        # another dtype: the model's config holds that one
+        if own is not None and (given is not None or own != "float32") and (
+                self.dtype is None or self.dtype == DTypePolicy(own).variable_dtype):
+            config["dtype"] = own
+        elif given is not None:
+            config["dtype"] = given
         if not self.trainable:
             config["trainable"] = False
         if self.input_shape is not None and not self.built:
