@@ -1178,5 +1178,38 @@ def test_plot_model_draws_the_chain_as_keras_s_plot_model(tmp_path):
         keras.utils.plot_model(model, None, show_layer_range=["dense", "dense_1"])
     with pytest.raises(TypeError, match="model must be a glassnet model"):
         keras.utils.plot_model("model", None)
-    with pytest.raises(ValueError, match="path must end with one of"):
+    with pytest.raises(ValueError, match="to_file must end with one of"):
         keras.utils.plot_model(model, tmp_path / "model.dot")
+
+
+def test_plot_model_shows_a_nested_model_s_shapes_with_one_batch_axis():
+    import glassnet as keras
+
+    inner = keras.Sequential([keras.Input((8,)), keras.layers.Dense(6)], name="inner")
+    outer = keras.Sequential([keras.Input((8,)), inner, keras.layers.Dense(1)], name="outer")
+    texts = [t.get_text() for t in keras.utils.plot_model(outer, None, show_shapes=True, show_layer_names=True)
+             .axes[0].texts if t.get_text()]
+    # Keras 3.15's boxes: (None, 8) -> (None, 6), where glassnet drew (None, None, 8) -> (None, None, 6)
+    assert texts == ["input_layer (InputLayer)\nOutput shape: (None, 8)",
+                     "inner (Sequential)\nInput shape: (None, 8)   Output shape: (None, 6)",
+                     "dense_1 (Dense)\nInput shape: (None, 6)   Output shape: (None, 1)"]
+
+
+def test_plot_model_writes_to_file_in_the_format_its_extension_names(tmp_path, monkeypatch):
+    import glassnet as keras
+    from glassnet.plots import model as plot_module
+
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    # keras.utils.plot_model writes to_file in the format its extension names, and a name without one as a PNG
+    for name, magic in [("model.jpg", b"\xff\xd8\xff"), ("model.JPEG", b"\xff\xd8\xff"),
+                        ("model", b"\x89PNG\r\n\x1a\n"), ("model.svg", b"<?xml"), ("model.pdf", b"%PDF")]:
+        keras.utils.plot_model(model, tmp_path / name)
+        assert (tmp_path / name).read_bytes().startswith(magic), name
+    # checked before anything is drawn, with the argument's own name
+    monkeypatch.setattr(plot_module, "_new_figure", lambda figsize: pytest.fail("drew before checking to_file"))
+    with pytest.raises(ValueError, match=r"to_file must end with one of \.png, \.svg, \.pdf, \.jpg, \.jpeg \(or "
+                                         r"have no extension: PNG\)\. Received: to_file='.*model\.gif'"):
+        keras.utils.plot_model(model, tmp_path / "model.gif")
+    with pytest.raises(TypeError, match="to_file must be a file path"):
+        keras.utils.plot_model(model, to_file=3)
+    assert not (tmp_path / "model.gif").exists()

@@ -1,11 +1,14 @@
 """Keras 3's scikit-learn wrappers: glassnet.wrappers.SKLearnClassifier, SKLearnRegressor, SKLearnTransformer."""
 
+import copy
+import dataclasses
 import inspect
 
 import numpy as np
 import pytest
 
 pytest.importorskip("sklearn")
+from sklearn.base import clone  # noqa: E402
 from sklearn.datasets import make_classification, make_regression  # noqa: E402
 from sklearn.model_selection import GridSearchCV, cross_val_score  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
@@ -80,10 +83,95 @@ def test_the_regressor_and_the_transformer_give_the_models_outputs():
     assert predicted.shape == (200,)
     np.testing.assert_array_equal(predicted, reg.model_.predict(X)[:, 0])
     assert reg.score(X, y) > 0.9  # R² of a fitted linear-ish target
-    with pytest.raises(ValueError, match="y should be a 1d array"):  # scikit-learn's check, as in Keras's
-        SKLearnRegressor(model=dynamic_model, model_kwargs={"loss": "mse"}).fit(X, np.c_[y, -y])
     tr = SKLearnTransformer(model=dynamic_model, model_kwargs={"loss": "mse"}, fit_kwargs={"verbose": 0})
     np.testing.assert_array_equal(tr.fit_transform(X, y), tr.model_.predict(X))
+
+
+def test_the_regressor_and_the_transformer_take_a_2d_y(blobs):
+    # as the docstring says (Keras 3.15 refuses a 2-D y: "y should be a 1d array"): several outputs, 2-D
+    # predictions, and an autoencoder trained with fit(X, X)
+    X, _ = make_regression(n_samples=200, n_features=5, random_state=0)
+    X = (X / X.std()).astype(np.float32)
+    Y = np.c_[X[:, 0] + X[:, 1], X[:, 2] - X[:, 3]]
+    SEEN.clear()
+    reg = SKLearnRegressor(model=dynamic_model, model_kwargs={"loss": "mse", "layers": [16]},
+                           fit_kwargs={"epochs": 60, "verbose": 0}).fit(X, Y)
+    assert SEEN == [(200, 2)] and reg.predict(X).shape == (200, 2)
+    assert reg.score(X, Y) > 0.9  # R² averaged over the two outputs
+    assert reg.fit(X, Y[:, :1]).predict(X).shape == (200, 1)  # 2-D, as y was
+    assert reg.fit(X, Y[:, 0]).predict(X).shape == (200,)
+    reg.fit(X, Y.astype(object))  # y_numeric: an object array of numbers is read as numbers
+    auto = SKLearnTransformer(model=dynamic_model, model_kwargs={"loss": "mse", "layers": [3]},
+                              fit_kwargs={"epochs": 5, "verbose": 0})
+    assert auto.fit_transform(X, X).shape == (200, 5)
+    with pytest.raises(ValueError, match="y should be a 1d array"):  # the classifier's labels: one column
+        SKLearnClassifier(model=dynamic_model, model_kwargs={"loss": "categorical_crossentropy"}).fit(
+            blobs[0], np.c_[blobs[1], blobs[1]])
+
+
+def test_the_tags_are_keras_s_and_scikit_learn_s_checks_pass():
+    from sklearn.utils.estimator_checks import check_regressors_train, check_transformer_preserve_dtypes
+
+    # Keras 3.15's: its wrappers score poorly after a few epochs and give float32 whatever X's dtype
+    assert SKLearnRegressor(dynamic_model).__sklearn_tags__().regressor_tags.poor_score is True
+    assert SKLearnTransformer(dynamic_model).__sklearn_tags__().transformer_tags.preserves_dtype == []
+    assert SKLearnClassifier(dynamic_model).__sklearn_tags__().classifier_tags.poor_score is True
+    fit_kwargs = {"epochs": 1, "verbose": 0}
+    check_regressors_train("SKLearnRegressor", SKLearnRegressor(dynamic_model, model_kwargs={"loss": "mse"},
+                                                                fit_kwargs=fit_kwargs))
+    check_transformer_preserve_dtypes("SKLearnTransformer", SKLearnTransformer(
+        dynamic_model, model_kwargs={"loss": "mse"}, fit_kwargs=fit_kwargs))
+
+
+def linear_model():
+    model = glassnet.Sequential([glassnet.layers.Input((3,)), glassnet.layers.Dense(1)], seed=0)
+    model.compile(optimizer=glassnet.optimizers.SGD(0.05), loss="mse")
+    return model
+
+
+def test_warm_start_trains_on_from_the_previous_fit():
+    # Keras's docstring: "the given model won't be cloned and the weights from the previous fit will be reused"
+    X = np.random.default_rng(0).normal(size=(40, 3)).astype(np.float32)
+    y = X @ np.array([1.0, -2.0, 0.5], np.float32)
+    model = linear_model()
+    reference = copy.deepcopy(model)
+    reference.fit(X, y, epochs=2, shuffle=False, verbose=0)  # SGD: two fits of one epoch are one fit of two
+    est = SKLearnRegressor(model, warm_start=True, fit_kwargs={"epochs": 1, "shuffle": False, "verbose": 0})
+    assert est.fit(X, y).model_ is model  # not cloned
+    assert est.fit(X, y).model_ is model
+    for ours, theirs in zip(model.get_weights(), reference.get_weights()):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5)
+    copied = clone(est)  # a clone (a cross-validation fold) trains a copy of its own, not the model given
+    assert copied.model is not model and copied.fit(X, y).model_ is copied.model
+    for ours, theirs in zip(model.get_weights(), reference.get_weights()):
+        np.testing.assert_array_equal(ours, theirs)
+    SEEN.clear()
+    built = SKLearnRegressor(dynamic_model, warm_start=True, model_kwargs={"loss": "mse"},
+                             fit_kwargs={"epochs": 1, "verbose": 0})
+    first = built.fit(X, y).model_
+    assert built.fit(X, y).model_ is first and SEEN == [(40, 1)]  # built once, then trained on
+    cold = SKLearnRegressor(dynamic_model, model_kwargs={"loss": "mse"}, fit_kwargs={"epochs": 1, "verbose": 0})
+    assert cold.fit(X, y).model_ is not cold.fit(X, y).model_  # warm_start=False: a new model at each fit
+    labels = np.array(["a", "b"])[(X[:, 0] > 0).astype(int)]
+    clf = SKLearnClassifier(dynamic_model, warm_start=True, model_kwargs={"loss": "categorical_crossentropy"},
+                            fit_kwargs={"epochs": 1, "verbose": 0}).fit(X, labels)
+    with pytest.raises(ValueError, match="warm_start=True trains the previous fit's model on: y must have its "
+                                         "classes. Previously: \\['a', 'b'\\]; y has \\['a', 'c'\\]"):
+        clf.fit(X, np.where(labels == "b", "c", labels))
+
+
+def test_a_model_whose_optimizer_cannot_be_cloned_gets_a_clear_error():
+    X = np.random.default_rng(0).normal(size=(20, 3)).astype(np.float32)
+    model = glassnet.Sequential([glassnet.layers.Input((3,)), glassnet.layers.Dense(1)])
+    sgd, adam = glassnet.optimizers.SGD(0.01), glassnet.optimizers.Adam()
+    model.compile(optimizer=glassnet.optimizers.MultiOptimizer(lambda v: sgd if "bias" in v.path else adam),
+                  loss="mse")
+    with pytest.raises(RuntimeError, match="The model given is compiled, but its optimizer, a MultiOptimizer, "
+                                           "could not be cloned.*pass a function that builds and compiles it"):
+        SKLearnRegressor(model, fit_kwargs={"epochs": 1, "verbose": 0}).fit(X, X[:, 0])
+    # the model given itself trains (warm_start: not cloned)
+    assert SKLearnRegressor(model, warm_start=True, fit_kwargs={"epochs": 1, "verbose": 0}).fit(X, X[:, 0]).model_ \
+        is model
 
 
 def test_the_wrappers_work_in_pipelines_searches_and_cross_validation(blobs):
@@ -108,5 +196,7 @@ def test_the_signatures_and_names_are_keras_s():
     for name in ("SKLearnClassifier", "SKLearnRegressor", "SKLearnTransformer"):
         ours, theirs = getattr(glassnet.wrappers, name), getattr(keras.wrappers, name)
         assert inspect.signature(ours) == inspect.signature(theirs)
+        assert dataclasses.asdict(ours(lambda X, y: None).__sklearn_tags__()) == dataclasses.asdict(
+            theirs(lambda X, y: None).__sklearn_tags__())  # scikit-learn's checks then run as on Keras's
         assert [m for m in ("fit", "predict", "transform", "decision_function", "score") if hasattr(theirs, m)] == [
             m for m in ("fit", "predict", "transform", "decision_function", "score") if hasattr(ours, m)]

@@ -6,9 +6,13 @@ as a scikit-learn estimator.
 at each ``fit``: the clone is compiled as the model is, with fresh weights) or a function called as
 ``model(X=X, y=y, **model_kwargs)`` that returns a compiled model (``y`` as the model trains on it: one-hot
 columns for the classifier). ``fit(X, y, **kwargs)`` passes ``fit_kwargs`` and then ``kwargs`` to the model's
-``fit``; ``model_`` is the trained model, ``history_`` its History. The classifier one-hot encodes the labels
-(any two or more classes; ``classes_``) and predicts the class of the largest output; the regressor
-predicts the outputs, 1-D for a 1-D ``y``; the transformer's ``transform`` is the model's ``predict``.
+``fit``; ``model_`` is the trained model, ``history_`` its History. With ``warm_start=True``, as Keras's
+docstring promises, the model given is trained itself, not a clone, and each later ``fit`` trains ``model_`` on
+from the weights of the previous one. The classifier one-hot encodes the labels
+(any two or more classes; ``classes_``) and predicts the class of the largest output; the regressor and the
+transformer take a 1-D ``y`` or a 2-D one (several outputs; ``fit(X, X)`` trains an autoencoder, where Keras 3.15
+refuses a 2-D ``y``): the regressor predicts the outputs, 1-D for a 1-D ``y`` and 2-D for a 2-D one; the
+transformer's ``transform`` is the model's ``predict``.
 
 glassnet's own estimators, :mod:`glassnet.sklearn` (``MLPClassifier``, ``MLPRegressor`` with scikit-learn's
 parameters), build their networks from ``hidden_layer_sizes``; these wrap a model you build. scikit-learn is
@@ -16,6 +20,7 @@ needed (``pip install "glassnet[sklearn]"``).
 """
 
 import copy
+import warnings
 
 import numpy as np
 
@@ -58,10 +63,16 @@ class SKLBase(BaseEstimator):
         tags.non_deterministic = True
         return tags
 
+    #: validate_data's checks of y: the classifier's labels are 1-D (scikit-learn's default)
+    _y_checks = {}
+
     def __sklearn_clone__(self):
         # as Keras's: a function or a model, which is callable, kept, anything else deep-copied; and the
-        # fit_kwargs too (Keras 3.15's clone leaves them out, so cross_val_score trained its clones one epoch)
-        model = self.model if callable(self.model) else copy.deepcopy(self.model)
+        # fit_kwargs too (Keras 3.15's clone leaves them out, so cross_val_score trained its clones one epoch).
+        # A model that warm_start trains itself is copied: clones (cross_val_score's folds) sharing it would
+        # each start from the weights another one trained.
+        warm_model = self.warm_start and _is_model(self.model)
+        model = self.model if callable(self.model) and not warm_model else copy.deepcopy(self.model)
         return type(self)(model=model, warm_start=self.warm_start, model_kwargs=copy.deepcopy(self.model_kwargs),
                           fit_kwargs=copy.deepcopy(self.fit_kwargs))
 
@@ -72,10 +83,28 @@ class SKLBase(BaseEstimator):
         return len(history.epoch) if history is not None else 0
 
     def _get_model(self, X, y):
+        if self.warm_start and hasattr(self, "model_"):
+            return self.model_  # trained on from the previous fit's weights
         if _is_model(self.model):
+            if self.warm_start:  # as Keras's docstring says: the model given, not cloned
+                return self.model
             from .models import clone_model
 
-            return clone_model(self.model)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                clone = clone_model(self.model)
+            if getattr(self.model, "compiled", False) and not clone.compiled:
+                # clone_model compiles the clone with an optimizer made again from the given one's config, and
+                # warned why it could not: said here, in the error, rather than "not compiled"
+                why = " ".join(str(w.message) for w in caught)
+                raise RuntimeError(f"The model given is compiled, but its optimizer, a "
+                                   f"{type(self.model.optimizer).__name__}, could not be cloned, so neither could "
+                                   "the model: pass a function that builds and compiles it, "
+                                   "model=lambda X, y: ..., or warm_start=True to train the model given itself. "
+                                   f"clone_model said: {why}")
+            for w in caught:  # the clone's other warnings, as they were
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+            return clone
         if not callable(self.model):
             raise TypeError(f"model must be a compiled glassnet model or a function returning one. Received: "
                             f"{type(self.model).__name__}")
@@ -86,7 +115,7 @@ class SKLBase(BaseEstimator):
         (after ``fit_kwargs``, which they override)."""
         from sklearn.utils.validation import validate_data
 
-        X, y = validate_data(self, X, y)
+        X, y = validate_data(self, X, y, **self._y_checks)
         y = self._process_target(y, reset=True)
         model = self._get_model(X, y)
         if not _is_model(model) or not getattr(model, "compiled", False):
@@ -147,9 +176,14 @@ class SKLearnClassifier(ClassifierMixin, SKLBase):
         if kind not in ("binary", "multiclass"):
             raise ValueError(f"Only binary and multiclass target types are supported. Target type: {kind}")
         if reset:
-            self.classes_ = np.unique(y)
-            if len(self.classes_) == 1:
+            classes = np.unique(y)
+            if len(classes) == 1:
                 raise ValueError("Classifier can't train when only one class is present.")
+            if self.warm_start and hasattr(self, "model_") and not np.array_equal(classes, self.classes_):
+                # (the model's outputs are the previous fit's classes, one each)
+                raise ValueError(f"warm_start=True trains the previous fit's model on: y must have its classes. "
+                                 f"Previously: {self.classes_.tolist()!r:.200}; y has {classes.tolist()!r:.200}")
+            self.classes_ = classes
             self._encoder = OneHotEncoder(sparse_output=False).fit(np.reshape(y, (-1, 1)))
         return self._encoder.transform(np.reshape(y, (-1, 1)))
 
@@ -159,12 +193,26 @@ class SKLearnClassifier(ClassifierMixin, SKLBase):
 
 class SKLearnRegressor(RegressorMixin, SKLBase):
     """Keras's ``keras.wrappers.SKLearnRegressor``: the model's outputs are the predictions (1-D for a 1-D
-    ``y``)."""
+    ``y``, 2-D for a 2-D one)."""
+
+    _y_checks = {"multi_output": True, "y_numeric": True}
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.regressor_tags.poor_score = True  # as Keras's: a few epochs of a small model score low
+        return tags
 
 
 class SKLearnTransformer(TransformerMixin, SKLBase):
     """Keras's ``keras.wrappers.SKLearnTransformer``: ``transform(X)`` is the trained model's ``predict``
-    (an encoder's codes, say)."""
+    (an encoder's codes, say); ``y`` may be 2-D, as ``fit(X, X)`` gives it to an autoencoder."""
+
+    _y_checks = {"multi_output": True, "y_numeric": True}
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = []  # as Keras's: the model's float32, whatever X's dtype
+        return tags
 
     def transform(self, X):
         from sklearn.utils.validation import check_is_fitted, validate_data

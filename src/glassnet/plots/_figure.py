@@ -68,11 +68,28 @@ def save_figure(fig, path, dpi=100):
         raise TypeError(f"fig must be a matplotlib Figure. Received: fig={fig!r:.100}")
     path = check_path(path, "path")
     dpi = check_number(dpi, "dpi", low=1, high=2000)
-    ext = os.path.splitext(path)[1].lower()
-    if ext not in _FORMATS:
-        raise ValueError(f"path must end with one of {', '.join(_FORMATS)}. Received: path={path!r}")
-    atomic_write(path, lambda fh: fig.savefig(fh, format=_FORMATS[ext], dpi=dpi))
+    path, fmt = _save_format(path)
+    _write(fig, path, fmt, dpi)
     return path
+
+
+def _save_format(path, name="path", formats=_FORMATS, default=None):
+    """``path`` checked as a file name (the argument ``name``) and the format its extension names, one of
+    ``formats``; a name without an extension is written as ``default`` (None: refused). Checked before the
+    figure is drawn, where the caller can."""
+    path = check_path(path, name)
+    ext = os.path.splitext(path)[1].lower()
+    if ext in formats:
+        return path, formats[ext]
+    if not ext and default is not None:
+        return path, default
+    bare = f" (or have no extension: {default.upper()})" if default is not None else ""
+    raise ValueError(f"{name} must end with one of {', '.join(formats)}{bare}. Received: {name}={path!r}")
+
+
+def _write(fig, path, fmt, dpi):
+    """Save ``fig`` to the checked ``path`` in the format ``fmt``, atomically."""
+    atomic_write(path, lambda fh: fig.savefig(fh, format=fmt, dpi=dpi))
 
 
 def _finish(fig, path):

@@ -3,7 +3,10 @@ matplotlib, where Keras needs pydot and Graphviz: a glassnet model is a chain of
 a column (or, with ``rankdir="LR"``, a row) of boxes."""
 
 from .._validation import check_bool, check_number
-from ._figure import _new_figure, _plain, _require_matplotlib, save_figure
+from ._figure import _FORMATS, _new_figure, _plain, _require_matplotlib, _save_format, _write
+
+#: the formats ``to_file`` may name: the plots' own, and JPEG, which Keras's Graphviz writes and matplotlib too
+TO_FILE_FORMATS = {**_FORMATS, ".jpg": "jpeg", ".jpeg": "jpeg"}
 
 #: one box per layer up to this many (a wider model's figure would be unreadable; summary() lists any)
 MAX_BOXES = 200
@@ -22,8 +25,9 @@ def _boxes(model, expand_nested, show_shapes, show_dtype, show_layer_names, show
             else:
                 yield item
 
-    def shape(value):
-        return "?" if value is None else str((None, *value)).replace(",)", ")")
+    def shape(value, batched):
+        # a layer's shapes are a sample's; a nested model's already start with the batch axis, as Keras's
+        return "?" if value is None else str(tuple(value) if batched else (None, *value)).replace(",)", ")")
 
     boxes = []
     if model.built:
@@ -40,7 +44,8 @@ def _boxes(model, expand_nested, show_shapes, show_dtype, show_layer_names, show
             built = getattr(item, "built", False)
             given = getattr(item, "input_shape", None) if built else None
             out = getattr(item, "output_shape", None) if built else None
-            lines.append(f"Input shape: {shape(given)}   Output shape: {shape(out)}")
+            batched = isinstance(item, Sequential)
+            lines.append(f"Input shape: {shape(given, batched)}   Output shape: {shape(out, batched)}")
         if show_dtype:
             lines.append(f"dtype: {item.dtype or model.dtype}")
         activation = getattr(item, "activation", None)
@@ -60,7 +65,8 @@ def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False, 
     input and output shapes
     (``show_dtype``, ``show_layer_activations``, ``show_trainable`` add those); ``rankdir`` ``"TB"``
     draws top to bottom, ``"LR"`` left to right; a nested model is one box unless ``expand_nested``.
-    Saves to ``to_file`` (``.png``, ``.svg`` or ``.pdf``, written atomically; None: not saved) at
+    Saves to ``to_file`` (``.png``, ``.svg``, ``.pdf``, ``.jpg`` or ``.jpeg``; a name without an extension is
+    a PNG, as Keras's; written atomically; None: not saved) at
     ``dpi`` and returns the Figure. Keras's ``show_layer_range`` is refused; matplotlib draws it,
     where Keras needs pydot and Graphviz."""
     from ..models import Sequential
@@ -77,6 +83,8 @@ def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False, 
     if rankdir not in ("TB", "LR"):
         raise ValueError(f"rankdir must be 'TB' (top to bottom) or 'LR' (left to right). Received: rankdir={rankdir!r}")
     dpi = check_number(dpi, "dpi", low=1, high=2000)
+    if to_file is not None:  # (as Keras's, a name without an extension is a PNG)
+        to_file, fmt = _save_format(to_file, "to_file", TO_FILE_FORMATS, default="png")
     _require_matplotlib()
     boxes = _boxes(model, flags["expand_nested"], flags["show_shapes"], flags["show_dtype"],
                    flags["show_layer_names"], flags["show_layer_activations"], flags["show_trainable"])
@@ -110,5 +118,5 @@ def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False, 
         ax.annotate("", xy=end, xytext=start, arrowprops={"arrowstyle": "->", "color": "#3b5b92"})
     fig.set_dpi(dpi)
     if to_file is not None:
-        save_figure(fig, to_file, dpi=dpi)
+        _write(fig, to_file, fmt, dpi)
     return fig
