@@ -130,6 +130,11 @@ def test_a_layers_policy_is_fixed_when_it_is_made_as_kerass():
     made_float32.build((None, 3))  # Keras: a float32 kernel, policy float32
     assert made_float32.kernel.dtype == np.float32 and made_float32.dtype_policy.name == "float32"
     assert Dense(2)(x).dtype == np.float64
+    mixed_precision.set_global_policy("float64")
+    normalization = glassnet.layers.Normalization()  # made under float64, adapted under float32: float64 in Keras
+    mixed_precision.set_global_policy("float32")
+    normalization.adapt(np.arange(10.0).reshape(5, 2))
+    assert normalization.mean.dtype == np.float64 and normalization.dtype_policy.name == "float64"
 
 
 def test_a_model_still_gives_its_dtype_to_the_layers_given_none():

@@ -152,7 +152,8 @@ class Normalization(Layer):
         count, mean, variance = moments
         if self.axis is None:
             mean, variance = mean[0], variance[0]
-        dtype = np.dtype(standardize_dtype(self.dtype))  # the weights' dtype: the model's, or floatx()
+        # the weights' dtype: given or the model's, else the policy of the layer's making (not adapt's)
+        dtype = np.dtype(self.variable_dtype)
         _check_range(mean, variance, dtype, self.axis is None)
         if not self.built:
             if self.dtype is None:
