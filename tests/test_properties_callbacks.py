@@ -67,8 +67,9 @@ MONITORS = ["loss", "val_loss", "val_accuracy", "auc", "score"]
 
 @st.composite
 def epoch_logs(draw, monitor, n):
-    """``n`` epochs' logs: the monitor's value, or an epoch fit did not validate (no val_* key, for a
-    val_* monitor), or rarely the monitor missing from a validated epoch."""
+    """``n`` epochs' logs: the monitor's value, or an epoch fit did not validate (none of fit's val_*
+    values; sometimes a val_f1 that a callback logs at every epoch), or rarely the monitor missing from
+    a validated epoch."""
     epochs = []
     for _ in range(n):
         kind = draw(st.sampled_from(["value"] * 8 + ["unvalidated", "missing"]))
@@ -76,10 +77,18 @@ def epoch_logs(draw, monitor, n):
         logs[monitor] = draw(VALUE)
         if kind == "unvalidated":
             logs = {k: v for k, v in logs.items() if not k.startswith("val_")}
+            if draw(st.booleans()):
+                logs["val_f1"] = 0.5
         elif kind == "missing":
             del logs[monitor]
         epochs.append(logs)
     return epochs
+
+
+def _fit_validated(logs):
+    """Whether fit validated the epoch of these drawn logs: fit's own val_* values are there (a val_f1
+    is a callback's)."""
+    return "val_loss" in logs or "val_accuracy" in logs
 
 
 def _same(a, b):
@@ -128,6 +137,8 @@ def _run_monitoring(cb, model, sequence, weights):
             cb.on_train_begin()
             for epoch, logs in enumerate(sequence):
                 model.set_weights(weights[epoch])
+                if isinstance(model, Sequential):  # as glassnet's fit tells its callbacks
+                    model._epoch_validated = _fit_validated(logs)
                 cb.on_epoch_end(epoch, dict(logs))
                 states.append({key: getattr(cb, key, None) for key in
                                ("wait", "best", "stopped_epoch", "best_epoch", "cooldown_counter")}
@@ -156,7 +167,7 @@ def _compare_monitoring(ours, theirs, sequence, monitor, mode, start=0):
     assert k_error is None
     missing = next((epoch for epoch, logs in enumerate(sequence[:len(k_states)])
                     if monitor not in logs
-                    and not (monitor.startswith("val_") and not any(k.startswith("val_") for k in logs))), None)
+                    and not (monitor.startswith("val_") and not _fit_validated(logs))), None)
     if missing is not None:
         # a monitor missing from a validated epoch: Keras warns and goes on, glassnet names it (on purpose)
         assert isinstance(g_error, ValueError) and monitor in str(g_error)

@@ -13,6 +13,9 @@ class _LossMean(_NameFirst):
     """The mean over the epoch of a loss's per-sample values, as Keras's metrics of the
     losses' names (``metrics=["binary_crossentropy"]``)."""
 
+    # Keras's: a smaller result is better (EarlyStopping's mode="auto" reads it, under any name)
+    _direction = "down"
+
     def _loss(self):
         raise NotImplementedError
 
@@ -169,6 +172,7 @@ class CosineSimilarity(_LossMean):
     ``axis`` only at its default, −1."""
 
     name = "cosine_similarity"
+    _direction = "up"  # Keras's: the negative of the loss, larger is better
 
     def __init__(self, name=None, dtype=None, axis=-1):  # Keras's order
         _losses.CosineSimilarity(axis=axis)  # refuses any other axis, by name

@@ -7,6 +7,7 @@ import numpy as np
 
 from .._validation import check_bool, check_path
 from .hooks import Callback
+from .monitoring import _not_validated
 
 
 class CSVLogger(Callback):
@@ -35,10 +36,13 @@ class CSVLogger(Callback):
         if self._writer is None:
             if not self.append:
                 self._file.truncate(0)  # ("a": the rows then go to the new end)
-            # sorted, as Keras; with validation_freq > 1 the first epoch has no val_* values yet
+            # sorted, as Keras; with validation_freq > 1 the first epoch has no val_* values yet: their columns
+            # are added. fit says whether it validated the epoch (Keras looks for a val_* key, and a callback
+            # that logs one of its own at every epoch lost the val_loss column)
             self._keys = sorted(logs)
-            if self.params.get("do_validation") and not any(k.startswith("val_") for k in self._keys):
-                self._keys += [f"val_{k}" for k in self._keys if k != "learning_rate"]
+            if _not_validated(self, logs):
+                self._keys += [f"val_{k}" for k in self._keys
+                               if k != "learning_rate" and not k.startswith("val_") and f"val_{k}" not in logs]
             self._writer = csv.DictWriter(self._file, fieldnames=["epoch", *self._keys], delimiter=self.separator)
             if not self._header_written:
                 self._writer.writeheader()

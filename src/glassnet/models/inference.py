@@ -3,11 +3,14 @@
 :func:`evaluate_arrays` and :func:`predict_arrays` run the model in inference mode over
 large chunks of arrays (results do not depend on the chunking); :func:`evaluate_stream` and
 :func:`predict_stream` over the batches of a generator or PyDataset. Both call Keras's test
-or predict hooks of the callbacks given. fit validates with :func:`evaluate_arrays` and
-:func:`evaluate_stream`, and logs its batches and epochs with :func:`logs_of`.
+or predict hooks of the callbacks given; evaluate and predict first give them Keras's params
+(:func:`array_params`, :func:`stream_params`). fit validates with :func:`evaluate_arrays` and
+:func:`evaluate_stream` (its callbacks keep fit's params), and logs its batches and epochs with
+:func:`logs_of`.
 """
 
 import itertools
+import math
 
 import numpy as np
 
@@ -80,6 +83,19 @@ def default_batch_size(callbacks, *hooks):
     ``hooks`` (it sees Keras's batches, as fit's validation shows them), else None (1024-row chunks:
     the same figures, faster)."""
     return 32 if any(overrides(cb, hook) for cb in callbacks for hook in hooks) else None
+
+
+def array_params(verbose, n, batch_size):
+    """The ``params`` of evaluate's and predict's callbacks over ``n`` rows of arrays, Keras's: one
+    epoch of ``steps`` batches of ``batch_size`` rows, Keras's 32 when None (glassnet then reads
+    1024-row chunks only where no callback has a batch hook, that is, where no callback sees a batch)."""
+    return {"verbose": verbose, "epochs": 1, "steps": math.ceil(n / (batch_size or 32))}
+
+
+def stream_params(verbose, stream, steps):
+    """:func:`array_params` for a stream read for at most ``steps`` batches: ``steps`` None where the
+    batches are not known before they are read (a generator), as Keras."""
+    return {"verbose": verbose, "epochs": 1, "steps": streams.steps_of(stream, steps)}
 
 
 def predict_arrays(model, X, batch_size=None, callbacks=()):
@@ -197,4 +213,5 @@ def _evaluate_batches(model, batches, callbacks=()):
     return logs
 
 
-__all__ = ["evaluate_arrays", "evaluate_stream", "predict_arrays", "predict_stream"]
+__all__ = ["array_params", "evaluate_arrays", "evaluate_stream", "predict_arrays", "predict_stream",
+           "stream_params"]

@@ -1,6 +1,6 @@
-"""The monitored quantity of EarlyStopping, ModelCheckpoint and ReduceLROnPlateau: its checks
-before training (a name fit logs, a validation value only with validation data, a direction),
-its value in an epoch's logs, and whether it improved."""
+"""The monitored quantity of EarlyStopping, ModelCheckpoint and ReduceLROnPlateau: its check
+before training (a direction), its value in an epoch's logs (none on an epoch that fit did not
+validate; a name not logged is a clear error), and whether it improved."""
 
 import numpy as np
 
@@ -8,9 +8,10 @@ from .._validation import is_one_of
 
 
 def _require_monitored(callback, monitor):
-    """Fail before the first epoch when ``monitor`` is a validation quantity and fit has no
-    validation data (Keras warns at every epoch and the callback silently does nothing),
-    or when ``mode="auto"`` cannot tell which way ``monitor`` improves (as Keras)."""
+    """Fail before the first epoch when ``mode="auto"`` cannot tell which way ``monitor`` improves
+    (as Keras). A ``val_*`` name without validation data is not refused here: a callback listed
+    before this one may log it (a hold-out score computed at each epoch end), as Keras allows;
+    :func:`_monitored` says so at the first epoch end where it is missing."""
     if callback.mode == "auto":  # as Keras: a compiled metric of that name with a _direction says it
         name = monitor[4:] if monitor.startswith("val_") else monitor
         directions = [m._direction for m in getattr(callback.model, "metrics", [])
@@ -32,19 +33,29 @@ def _require_monitored(callback, monitor):
             "auc and r2): "
             "pass mode='min' or mode='max'."
         )
-    if monitor.startswith("val_") and not callback.params.get("do_validation", True):
-        raise ValueError(
-            f"{type(callback).__name__} monitors {monitor!r}, but fit has no validation data: pass "
-            f"validation_split=... or validation_data=..., or monitor a training quantity such as "
-            f"monitor={monitor[4:]!r}."
-        )
 
 
-def _skipped_validation(callback, monitor, logs):
-    """A val_* quantity missing from an epoch that fit did not validate (validation_freq > 1):
-    no val_* key at all this epoch. A misspelt name is still an error at a validated epoch."""
-    return (monitor.startswith("val_") and callback.params.get("do_validation", False)
-            and not any(key.startswith("val_") for key in logs))
+def _not_validated(callback, logs):
+    """Whether fit has validation data but did not validate the epoch now ending (validation_freq > 1,
+    or validation data that ran out). fit says it on the model (``_epoch_validated``) before the
+    epoch-end hooks: the logs cannot, since a callback may log val_* values of its own (an F1 score
+    on hold-out data) at every epoch. Hooks called by hand (a loop of one's own) have only the
+    logs: no val_* key at all is an epoch not validated."""
+    if not callback.params.get("do_validation", False):
+        return False
+    validated = getattr(callback.model, "_epoch_validated", None)
+    if validated is None:
+        return not any(key.startswith("val_") for key in logs)
+    return not validated
+
+
+def _no_validation_data(callback, monitor, logs):
+    return ValueError(
+        f"{type(callback).__name__} monitors {monitor!r}, but fit has no validation data and nothing logged it "
+        f"(the logged values: {', '.join(logs)}): pass validation_split=... or validation_data=..., or monitor a "
+        f"training quantity such as monitor={monitor[4:]!r}; a value that a callback logs must be logged by a "
+        "callback listed before this one."
+    )
 
 
 def _missing(callback, monitor, logs):
@@ -55,14 +66,19 @@ def _missing(callback, monitor, logs):
 
 
 def _monitored(callback, logs, in_batch=False):
-    """The value of ``callback.monitor`` in ``logs``; None where there is none to judge (an
-    epoch that fit did not validate, or batch logs, which hold no val_* values: Keras skips
-    them too). A name that is not logged, or a per-class array, is a clear error."""
+    """The value of ``callback.monitor`` in ``logs``; None where there is none to judge (a val_*
+    value on an epoch that fit did not validate, or batch logs, which hold no val_* values: Keras
+    skips them too, with a warning). A name that is not logged (Keras warns at every epoch and the
+    callback does nothing), or a per-class array, is a clear error."""
     monitor = callback.monitor
     if monitor not in logs:
-        if in_batch or _skipped_validation(callback, monitor, logs):
+        if in_batch or (monitor.startswith("val_") and _not_validated(callback, logs)):
             return None
-        raise _missing(callback, monitor, logs)
+        if monitor.startswith("val_") and not callback.params.get("do_validation", True):
+            raise _no_validation_data(callback, monitor, logs)
+        # a callback's hooks run in the order listed: a value logged by one after this one is not here yet
+        raise ValueError(f"{_missing(callback, monitor, logs)} A value that a callback logs must come from a "
+                         "callback listed before this one.")
     value = logs[monitor]
     if isinstance(value, np.ndarray) and value.ndim:
         raise ValueError(

@@ -371,6 +371,7 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
                 start = time.perf_counter()
                 for cb in cbs:
                     cb.set_model(self)
+                    cb.set_params(inference.stream_params(verbose, stream, steps))
                 logs = inference.evaluate_stream(self, stream, steps, callbacks=cbs)
                 if verbose:
                     inference.report(stream.read, time.perf_counter() - start, logs)
@@ -387,6 +388,7 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
             start = time.perf_counter()
             for cb in cbs:
                 cb.set_model(self)
+                cb.set_params(inference.array_params(verbose, X.shape[0], batch_size))
             logs = inference.evaluate_arrays(self, X, Y, w, batch_size, callbacks=cbs)
             if verbose:
                 inference.report(math.ceil(X.shape[0] / (batch_size or 1024)), time.perf_counter() - start, logs)
@@ -491,6 +493,7 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
             start = time.perf_counter()
             for cb in cbs:
                 cb.set_model(self)
+                cb.set_params(inference.stream_params(verbose, stream, steps))
             out = inference.predict_stream(self, stream, steps, callbacks=cbs)
             if verbose:
                 inference.report(stream.read, time.perf_counter() - start)
@@ -507,6 +510,7 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
         start = time.perf_counter()
         for cb in cbs:
             cb.set_model(self)
+            cb.set_params(inference.array_params(verbose, X.shape[0], batch_size))
         out = inference.predict_arrays(self, X, batch_size, callbacks=cbs)
         if verbose:
             inference.report(math.ceil(X.shape[0] / (batch_size or 1024)), time.perf_counter() - start)

@@ -112,9 +112,6 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
     for cb in cbs:
         cb.set_model(model)
         cb.set_params(params)
-    batch_begin = [cb for cb in cbs if callbacks_module.overrides(cb, "on_train_batch_begin")]
-    batch_end = [cb for cb in cbs if callbacks_module.overrides(cb, "on_train_batch_end")]
-    test_cbs = [cb for cb in cbs if any(callbacks_module.overrides(cb, hook) for hook in _TEST_HOOKS)]
 
     model.stop_training = False
     model.stop_reason = None
@@ -126,6 +123,10 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
         model._initial_epoch = None  # a callback may move the start (BackupAndRestore, as Keras)
         for cb in cbs:
             cb.on_train_begin({})
+        # after on_train_begin, which may set a hook on a callback (as Keras, which looks hooks up at each call)
+        batch_begin = [cb for cb in cbs if callbacks_module.overrides(cb, "on_train_batch_begin")]
+        batch_end = [cb for cb in cbs if callbacks_module.overrides(cb, "on_train_batch_end")]
+        test_cbs = [cb for cb in cbs if any(callbacks_module.overrides(cb, hook) for hook in _TEST_HOOKS)]
         start_iterations = model.optimizer._iterations  # after BackupAndRestore may have rewound it
         if model._initial_epoch is not None:
             initial_epoch, model._initial_epoch = model._initial_epoch, None
@@ -165,6 +166,7 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
                     _stop_diverged(model, epoch, step, (snapshot, previous, first), batch)
                     break
                 logs = logs_of(loss_sum / seen, model.metrics)
+                model._epoch_validated = False
                 if val is not None and due(epoch):
                     # as Keras, the validation batches are fit's unless validation_batch_size says otherwise: the
                     # test-batch hooks see those, and so does a loss whose value depends on the batches ("sum");
@@ -176,6 +178,9 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
                         batch_size or 32 if test_cbs or model._depends_on_batching() else None)
                     try:
                         logs.update({f"val_{k}": v for k, v in val(chunk, test_cbs).items()})
+                        # said to the monitoring callbacks, which skip an epoch not validated: the logs cannot
+                        # say it, a callback may log val_* values of its own at every epoch
+                        model._epoch_validated = True
                     except streams.SpentStream:  # the epoch's training stays, as with training data that ran out
                         model.stop_training = True
                         model.stop_reason = "validation_data ran out of data"
@@ -195,6 +200,7 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
         _finalize_average(model, start_iterations)
         raise
     finally:
+        model._epoch_validated = None  # (hooks called by hand after fit go by their logs again)
         source.close()  # a PyDataset's loading threads end with fit
         # the layers keep the last batch's activations (to be read after fit, as the lectures' worked
         # example reads them), but a view of the last batch kept the whole converted copy of a float64 x
