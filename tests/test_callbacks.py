@@ -1808,6 +1808,43 @@ def test_auto_mode_reads_the_direction_of_the_metrics_of_the_losses_as_keras():
         assert [s.mode for s in stops] == [mode] * 3, metric
 
 
+
+# Keras 3.15's metric._direction of each of its metric classes ("up": larger is better; None: no direction)
+KERAS_DIRECTIONS = {
+    "AUC": "up", "Accuracy": "up", "BinaryAccuracy": "up", "BinaryCrossentropy": "down", "BinaryIoU": "up",
+    "CategoricalAccuracy": "up", "CategoricalCrossentropy": "down", "CategoricalHinge": "down",
+    "ConcordanceCorrelation": "up", "CosineSimilarity": "up", "F1Score": "up", "FBetaScore": "up",
+    "FalseNegatives": None, "FalsePositives": None, "Hinge": "down", "IoU": "up", "KLDivergence": "down",
+    "LogCoshError": "down", "Mean": None, "MeanAbsoluteError": "down", "MeanAbsolutePercentageError": "down",
+    "MeanIoU": "up", "MeanSquaredError": "down", "MeanSquaredLogarithmicError": "down", "OneHotIoU": "up",
+    "OneHotMeanIoU": "up", "PearsonCorrelation": "up", "Poisson": "down", "Precision": "up", "PrecisionAtRecall": "up",
+    "R2Score": "up", "Recall": "up", "RecallAtPrecision": "up", "RootMeanSquaredError": "down",
+    "SensitivityAtSpecificity": "up", "SparseCategoricalAccuracy": "up", "SparseCategoricalCrossentropy": "down",
+    "SparseTopKCategoricalAccuracy": "up", "SpecificityAtSensitivity": "up", "SquaredHinge": "down", "Sum": None,
+    "TopKCategoricalAccuracy": "up", "TrueNegatives": None, "TruePositives": None,
+}
+
+
+def test_every_metric_has_kerass_direction():
+    # mode="auto" reads a compiled metric's direction under any name: a MeanSquaredError(name="mine") or a
+    # Recall(name="r") monitored as val_mine or r was refused ("cannot tell whether"), where Keras resolves it
+    from glassnet import metrics
+
+    arguments = {"IoU": dict(num_classes=2, target_class_ids=[0]), "MeanIoU": dict(num_classes=2),
+                 "OneHotIoU": dict(num_classes=2, target_class_ids=[0]), "OneHotMeanIoU": dict(num_classes=2),
+                 "PrecisionAtRecall": dict(recall=0.5), "RecallAtPrecision": dict(precision=0.5),
+                 "SensitivityAtSpecificity": dict(specificity=0.5), "SpecificityAtSensitivity": dict(sensitivity=0.5)}
+    found = {name: getattr(getattr(metrics, name)(**arguments.get(name, {})), "_direction", None)
+             for name in KERAS_DIRECTIONS}
+    assert found == KERAS_DIRECTIONS
+    model = Sequential([Dense(2, activation="softmax", input_dim=2)], seed=0)
+    model.compile("sgd", "categorical_crossentropy", metrics=[metrics.MeanSquaredError(name="mine"),
+                                                             metrics.Recall(name="r")])
+    stops = [EarlyStopping(monitor="val_mine"), ReduceLROnPlateau(monitor="r")]
+    X, y = np.random.default_rng(0).random((8, 2)), np.eye(2)[[0, 1] * 4]
+    model.fit(X, y, epochs=1, verbose=0, validation_split=0.25, callbacks=stops)
+    assert [s.mode for s in stops] == ["min", "max"]
+
 class _HookLog(Callback):
     """Records (its tag, hook, argument) for every hook called."""
 

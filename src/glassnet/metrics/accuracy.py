@@ -17,6 +17,8 @@ def _row_mean(matches):
 class BinaryAccuracy(Metric):
     """Share of outputs on the right side of ``threshold`` (mean over units)."""
 
+    _direction = "up"  # as Keras's (mode="auto" of EarlyStopping and the others reads it)
+
     name = "binary_accuracy"
 
     def __init__(self, name=None, dtype=None, threshold=0.5):  # Keras's order
@@ -39,6 +41,8 @@ class Accuracy(_NameFirst):
     sample (Keras's ``Accuracy``: for outputs already rounded or labelled; the string
     ``"accuracy"`` in ``compile`` is the binary or categorical accuracy, as in Keras)."""
 
+    _direction = "up"  # as Keras's (mode="auto" of EarlyStopping and the others reads it)
+
     name = "accuracy"
 
     def _elements(self, Y, A):
@@ -50,6 +54,8 @@ class Accuracy(_NameFirst):
 
 class CategoricalAccuracy(_NameFirst):
     """Share of rows whose largest output is the one-hot target's class."""
+
+    _direction = "up"  # as Keras's (mode="auto" of EarlyStopping and the others reads it)
 
     name = "categorical_accuracy"
 
@@ -68,6 +74,8 @@ class SparseCategoricalAccuracy(_NameFirst):
     """Share of rows whose largest output is the integer label ``y_true`` (shape
     ``(n,)`` or ``(n, 1)``); inside ``fit``, where the loss has one-hot encoded
     the labels, the one-hot targets' class."""
+
+    _direction = "up"  # as Keras's (mode="auto" of EarlyStopping and the others reads it)
 
     name = "sparse_categorical_accuracy"
     #: set by a model whose loss's ``ignore_class`` lies outside the classes (−1, 255): its one-hot
@@ -107,6 +115,8 @@ def _in_top_k(labels, A, k):
 
 class TopKCategoricalAccuracy(Metric):
     """Share of rows whose one-hot target's class is among the ``k`` largest outputs (Keras's)."""
+
+    _direction = "up"  # as Keras's (mode="auto" of EarlyStopping and the others reads it)
 
     name = "top_k_categorical_accuracy"
 

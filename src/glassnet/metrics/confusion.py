@@ -87,6 +87,8 @@ class Precision(Metric):
     outputs ``(n, m, k)`` count every position as a row, as Keras, weighted per
     position ``(n, m)`` or per sample ``(n,)`` (which Keras refuses)."""
 
+    _direction = "up"  # as Keras's (mode="auto" of EarlyStopping and the others reads it)
+
     name = "precision"
 
     def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None, *, threshold=None):

@@ -60,6 +60,8 @@ class _Correlation(Metric):
     Keras's ``MeanMetricWrapper``: ``Σ w_i v_i / Σ w_i`` over every batch, ``sample_weight`` one
     per value (or broadcast to them, as Keras's ``Mean``)."""
 
+    _direction = "up"  # as Keras's (mode="auto" of EarlyStopping and the others reads it)
+
     def __init__(self, name=None, dtype=None, axis=-1):  # Keras's order
         self.axis = _check_axis(axis)
         super().__init__(name=name, dtype=dtype)

@@ -38,6 +38,8 @@ class AUC(Metric):
     (only with ``multi_label=True``) is the number of outputs the metric expects.
     """
 
+    _direction = "up"  # as Keras's (mode="auto" of EarlyStopping and the others reads it)
+
     name = "auc"
     _CURVES = ("ROC", "PR")
     _SUMMATIONS = ("interpolation", "minoring", "majoring")

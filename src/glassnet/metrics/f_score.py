@@ -21,6 +21,8 @@ class FBetaScore(Metric):
     pooled), ``"macro"`` (the mean over classes) or ``"weighted"`` (by support). Divided
     exactly, where Keras adds 1e-7 to each denominator (a difference below 1e-6)."""
 
+    _direction = "up"  # as Keras's (mode="auto" of EarlyStopping and the others reads it)
+
     name = "fbeta_score"
 
     def __init__(self, average=None, beta=1.0, threshold=None, name=None, dtype=None):

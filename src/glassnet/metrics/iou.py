@@ -34,6 +34,8 @@ class IoU(Metric):
     ``sparse_categorical_crossentropy``), as Keras's. Counted in float64 by default; an
     integer ``dtype`` (Keras's default, ``int32``) truncates the weights, as Keras."""
 
+    _direction = "up"  # as Keras's (mode="auto" of EarlyStopping and the others reads it)
+
     name = "io_u"
     builtin = False  # the targets as the caller gave them, as Keras's IoU reads them
 

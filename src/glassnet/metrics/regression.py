@@ -12,6 +12,8 @@ from .base import Metric, _align, _NameFirst, _output_weights, _refuse_sequences
 class MeanSquaredError(_NameFirst):
     """Mean of ``(ŷ − y)²`` over the outputs and the samples seen (Keras's)."""
 
+    _direction = "down"  # as Keras's (mode="auto" of EarlyStopping and the others reads it)
+
     name = "mean_squared_error"
 
     def values(self, Y, A):
@@ -20,6 +22,8 @@ class MeanSquaredError(_NameFirst):
 
 class MeanAbsoluteError(_NameFirst):
     """Mean of ``|ŷ − y|`` over the outputs and the samples seen (Keras's)."""
+
+    _direction = "down"  # as Keras's (mode="auto" of EarlyStopping and the others reads it)
 
     name = "mean_absolute_error"
 
@@ -55,6 +59,8 @@ class R2Score(Metric):
     value per output). ``num_regressors`` p > 0 gives the adjusted
     ``1 − (1 − R²)(N − 1)/(N − p − 1)``, N counting every target value, as Keras does. As
     Keras, an output whose targets are constant scores 0 (NaN if it is predicted exactly)."""
+
+    _direction = "up"  # as Keras's (mode="auto" of EarlyStopping and the others reads it)
 
     name = "r2_score"
     _AGGREGATIONS = (None, "uniform_average", "variance_weighted_average")
