@@ -169,6 +169,10 @@ def test_a_layers_mixed_policy_keeps_its_name_as_kerass(monkeypatch):
     mixed_precision.set_global_policy("mixed_float16")
     assert Dense(2).dtype_policy == mixed_precision.global_policy() == glassnet.DTypePolicy("mixed_float16")
     assert Dense(2, dtype="float64").dtype_policy.name == "float64"
+    # a model made under it too (Keras 3.15: <DTypePolicy "mixed_float16">; it read "float32")
+    model = Sequential([Input((3,)), Dense(2)])
+    assert model.dtype_policy.name == "mixed_float16" and model.compute_dtype == "float32"
+    assert Sequential([Input((3,)), Dense(2)], dtype="float64").dtype_policy.name == "float64"
 
 
 def test_a_keras_policy_object_is_read_by_its_name():

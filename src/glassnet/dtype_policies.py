@@ -126,7 +126,7 @@ class PolicyAttributes:
 
     @property
     def dtype_policy(self):
-        own = self.__dict__.get("_policy_name")  # (a model has none: its dtype is fixed when it is made)
+        own = self.__dict__.get("_policy_name")  # (None: a model or layer made before this attribute)
         if own is not None:
             policy = DTypePolicy(own)
             if self.dtype is None or policy.variable_dtype == backend.standardize_dtype(self.dtype):

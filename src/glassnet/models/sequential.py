@@ -28,7 +28,7 @@ import numpy as np
 from .. import backend, kernels, losses, optimizers
 from .._validation import check_positive_int, refuse_all_zero
 from ..backend import make_rng, standardize_dtype
-from ..dtype_policies import PolicyAttributes
+from ..dtype_policies import PolicyAttributes, policy_name
 from ..layers import InputLayer, Layer
 from ..layers.base import ChainTensor, assign_weights, check_training, snake_case
 from . import callbacks as callbacks_module, inference, streams, training, updates
@@ -165,6 +165,8 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
         # given none, named by none: the first layer or model added that names one sets it (_take_dtype)
         self._dtype_open = dtype is None
         self.dtype = standardize_dtype(dtype)
+        # Keras's policy of the model, whose name a mixed one keeps (its dtype is float32: dtype_policies)
+        self._policy_name = policy_name(dtype)
         self._layers = []
         self._input_shape = None
         self.built = False
